@@ -1,0 +1,39 @@
+/** The memory document: one Y.Map of key -> entry; concurrent sets of one key resolve last-writer-wins as Yjs orders them. */
+import * as Y from 'yjs'
+import { InvalidInputError } from '../src/errors.js'
+
+export interface MemoryEntry { key: string, value: string, tags: string[], updatedAt: number, device: string }
+
+export const MAX_MEMORY_VALUE = 256 * 1024
+
+export class MemoryDoc {
+  readonly doc: Y.Doc
+  private readonly entries: Y.Map<MemoryEntry>
+
+  constructor (doc: Y.Doc = new Y.Doc()) {
+    this.doc = doc
+    this.entries = doc.getMap('entries')
+  }
+
+  set (key: string, value: string, opts: { tags?: string[], device: string }): MemoryEntry {
+    if (key.length === 0 || key.length > 256) throw new InvalidInputError('a memory key has 1 to 256 characters')
+    if (Buffer.byteLength(value) > MAX_MEMORY_VALUE) throw new InvalidInputError(`a memory value is at most ${MAX_MEMORY_VALUE} bytes`)
+    const e: MemoryEntry = { key, value, tags: [...new Set(opts.tags ?? [])], updatedAt: Date.now(), device: opts.device }
+    this.entries.set(key, e)
+    return e
+  }
+
+  get (key: string): MemoryEntry | undefined { return this.entries.get(key) }
+
+  delete (key: string): boolean {
+    if (!this.entries.has(key)) return false
+    this.entries.delete(key)
+    return true
+  }
+
+  list (opts: { tag?: string } = {}): MemoryEntry[] {
+    return [...this.entries.values()]
+      .filter(e => opts.tag === undefined || e.tags.includes(opts.tag))
+      .sort((a, b) => a.key.localeCompare(b.key))
+  }
+}

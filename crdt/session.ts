@@ -1,0 +1,270 @@
+/**
+ * The session document. One Y.Doc per session:
+ * - `meta` (Y.Map): key, title, goal, status, createdAt, lastWriter, lease
+ * - `transcript` (Y.Array of Y.Array chunks of Y.Map messages): append-only, chunked so a session
+ *   of 100k messages is a short list of bounded arrays. Appends use insert(length), which stays
+ *   flat where push() walks the list; one Y.Map per message keeps Yjs from merging appended
+ *   objects by array concatenation (both measured in ../shared/MACHINE-NOTES.md).
+ * - `task` (Y.Map): plan, cwd, `progress` (Y.Array), `todos` (Y.Map id -> todo),
+ *   `files` (Y.Map path -> ts), `fields` (Y.Map, free form).
+ */
+import * as Y from 'yjs'
+import { InvalidInputError, LeaseHeldError } from '../src/errors.js'
+import { randomUUID } from 'node:crypto'
+
+export const CHUNK_SIZE = 512
+export const ROLES = ['user', 'assistant', 'system', 'tool'] as const
+export type Role = typeof ROLES[number]
+export type Status = 'running' | 'idle' | 'ended'
+export const MAX_CONTENT_BYTES = 512 * 1024
+
+export interface ToolCall { id?: string, name: string, input?: unknown }
+export interface ToolResult { callId: string, output: string, isError?: boolean }
+
+export interface Message {
+  id: string
+  role: Role
+  content: string
+  ts: number
+  device: string
+  toolCall?: ToolCall
+  toolResult?: ToolResult
+}
+
+export interface NewMessage {
+  role: Role
+  content: string
+  id?: string
+  ts?: number
+  toolCall?: ToolCall
+  toolResult?: ToolResult
+}
+
+export interface Lease { device: string, label?: string, epoch: number, expiresAt: number, takenAt: number }
+export interface Writer { device: string, ts: number }
+
+export interface SessionMeta {
+  key: string
+  title: string
+  goal: string
+  status: Status
+  createdAt: number
+  lastWriter?: Writer
+  lease?: Lease
+}
+
+export interface Todo { id: string, text: string, done: boolean, updatedAt: number }
+export interface ProgressNote { text: string, ts: number, device: string }
+
+export interface TaskState {
+  plan: string
+  cwd: string
+  progress: ProgressNote[]
+  todos: Todo[]
+  files: string[]
+  fields: Record<string, unknown>
+}
+
+export function validateRole (role: string): Role {
+  if (!(ROLES as readonly string[]).includes(role)) throw new InvalidInputError(`invalid role "${role}": expected one of ${ROLES.join(', ')}`)
+  return role as Role
+}
+
+export class SessionDoc {
+  readonly doc: Y.Doc
+  private readonly meta: Y.Map<unknown>
+  private readonly transcript: Y.Array<Y.Array<Y.Map<unknown>>>
+  private readonly task: Y.Map<unknown>
+
+  constructor (doc: Y.Doc = new Y.Doc()) {
+    this.doc = doc
+    this.meta = doc.getMap('meta')
+    this.transcript = doc.getArray('transcript')
+    this.task = doc.getMap('task')
+  }
+
+  /** Sets the fields of a new session; leaves fields another device already set. */
+  init (fields: { key: string, title?: string, goal?: string, createdAt?: number }, device: string): void {
+    this.doc.transact(() => {
+      if (!this.meta.has('key')) this.meta.set('key', fields.key)
+      if (!this.meta.has('createdAt')) this.meta.set('createdAt', fields.createdAt ?? Date.now())
+      if (!this.meta.has('status')) this.meta.set('status', 'idle')
+      if (fields.title !== undefined) this.meta.set('title', fields.title)
+      if (fields.goal !== undefined) this.meta.set('goal', fields.goal)
+      this.touch(device)
+    })
+  }
+
+  getMeta (): SessionMeta {
+    const m = this.meta
+    return {
+      key: (m.get('key') as string | undefined) ?? '',
+      title: (m.get('title') as string | undefined) ?? '',
+      goal: (m.get('goal') as string | undefined) ?? '',
+      status: (m.get('status') as Status | undefined) ?? 'idle',
+      createdAt: (m.get('createdAt') as number | undefined) ?? 0,
+      lastWriter: m.get('lastWriter') as Writer | undefined,
+      lease: m.get('lease') as Lease | undefined
+    }
+  }
+
+  setMeta (fields: Partial<Pick<SessionMeta, 'title' | 'goal' | 'status'>>, device: string): void {
+    if (fields.status !== undefined && !['running', 'idle', 'ended'].includes(fields.status)) {
+      throw new InvalidInputError(`invalid status "${fields.status}": expected running, idle or ended`)
+    }
+    this.doc.transact(() => {
+      for (const [k, v] of Object.entries(fields)) if (v !== undefined) this.meta.set(k, v)
+      this.touch(device)
+    })
+  }
+
+  private touch (device: string): void {
+    this.meta.set('lastWriter', { device, ts: Date.now() })
+  }
+
+  appendMessages (messages: readonly NewMessage[], device: string): Message[] {
+    const out: Message[] = []
+    for (const m of messages) {
+      validateRole(m.role)
+      if (typeof m.content !== 'string') throw new InvalidInputError('message content must be a string')
+      if (Buffer.byteLength(m.content) > MAX_CONTENT_BYTES) throw new InvalidInputError(`message content exceeds ${MAX_CONTENT_BYTES} bytes`)
+      const msg: Message = { id: m.id ?? randomUUID(), role: m.role, content: m.content, ts: m.ts ?? Date.now(), device }
+      if (m.toolCall !== undefined) msg.toolCall = m.toolCall
+      if (m.toolResult !== undefined) msg.toolResult = m.toolResult
+      out.push(msg)
+    }
+    this.doc.transact(() => {
+      for (const msg of out) {
+        let chunk = this.transcript.length > 0 ? this.transcript.get(this.transcript.length - 1) : undefined
+        if (chunk === undefined || chunk.length >= CHUNK_SIZE) {
+          chunk = new Y.Array<Y.Map<unknown>>()
+          this.transcript.insert(this.transcript.length, [chunk])
+        }
+        const ym = new Y.Map<unknown>()
+        for (const [k, v] of Object.entries(msg)) ym.set(k, v)
+        chunk.insert(chunk.length, [ym])
+      }
+      this.touch(device)
+    })
+    return out
+  }
+
+  messageCount (): number {
+    let n = 0
+    for (const c of this.transcript) n += c.length
+    return n
+  }
+
+  /** The transcript in its converged order; `tail` keeps only the last N. */
+  messages (tail?: number): Message[] {
+    const chunks = this.transcript.toArray()
+    const out: Message[] = []
+    let skip = tail !== undefined ? Math.max(0, this.messageCount() - tail) : 0
+    for (const c of chunks) {
+      if (skip >= c.length) { skip -= c.length; continue }
+      const items = c.toArray()
+      for (let i = skip; i < items.length; i++) out.push(toMessage(items[i] as Y.Map<unknown>))
+      skip = 0
+    }
+    return out
+  }
+
+  getTask (): TaskState {
+    const t = this.task
+    const progress = t.get('progress') as Y.Array<ProgressNote> | undefined
+    const todos = t.get('todos') as Y.Map<Todo> | undefined
+    const files = t.get('files') as Y.Map<number> | undefined
+    const fields = t.get('fields') as Y.Map<unknown> | undefined
+    return {
+      plan: (t.get('plan') as string | undefined) ?? '',
+      cwd: (t.get('cwd') as string | undefined) ?? '',
+      progress: progress?.toArray() ?? [],
+      todos: todos !== undefined ? [...todos.values()].sort((a, b) => a.id.localeCompare(b.id)) : [],
+      files: files !== undefined ? [...files.keys()].sort() : [],
+      fields: fields?.toJSON() ?? {}
+    }
+  }
+
+  private sub<T extends Y.AbstractType<any>>(name: string, make: () => T): T {
+    let v = this.task.get(name) as T | undefined
+    if (v === undefined) { v = make(); this.task.set(name, v) }
+    return v
+  }
+
+  updateTask (update: TaskUpdate, device: string): void {
+    this.doc.transact(() => {
+      if (update.plan !== undefined) this.task.set('plan', update.plan)
+      if (update.cwd !== undefined) this.task.set('cwd', update.cwd)
+      if (update.progress !== undefined) {
+        const p = this.sub('progress', () => new Y.Array<ProgressNote>())
+        p.insert(p.length, [{ text: update.progress, ts: Date.now(), device }])
+      }
+      for (const todo of update.todos ?? []) {
+        const m = this.sub('todos', () => new Y.Map<Todo>())
+        m.set(todo.id, { id: todo.id, text: todo.text, done: todo.done ?? false, updatedAt: Date.now() })
+      }
+      for (const f of update.filesTouched ?? []) this.sub('files', () => new Y.Map<number>()).set(f, Date.now())
+      for (const [k, v] of Object.entries(update.fields ?? {})) {
+        const m = this.sub('fields', () => new Y.Map<unknown>())
+        if (v === undefined || v === null) m.delete(k)
+        else m.set(k, v)
+      }
+      this.touch(device)
+    })
+  }
+
+  /**
+   * Takes the driver lease. Refused while another device holds an unexpired lease unless
+   * `force`; each take raises the epoch, so a handoff is an explicit, ordered transfer.
+   */
+  takeLease (device: string, opts: { ttlMs?: number, force?: boolean, label?: string, now?: number } = {}): Lease {
+    const now = opts.now ?? Date.now()
+    const cur = this.getMeta().lease
+    if (cur !== undefined && cur.device !== device && cur.expiresAt > now && opts.force !== true) {
+      throw new LeaseHeldError(`the driver lease is held by ${cur.label ?? cur.device} until ${new Date(cur.expiresAt).toISOString()}`, { lease: cur })
+    }
+    const lease: Lease = { device, epoch: (cur?.epoch ?? 0) + 1, takenAt: now, expiresAt: now + (opts.ttlMs ?? 10 * 60_000) }
+    if (opts.label !== undefined) lease.label = opts.label
+    this.doc.transact(() => {
+      this.meta.set('lease', lease)
+      this.meta.set('status', 'running')
+      this.touch(device)
+    })
+    return lease
+  }
+
+  releaseLease (device: string): boolean {
+    const cur = this.getMeta().lease
+    if (cur === undefined || cur.device !== device) return false
+    this.doc.transact(() => {
+      this.meta.delete('lease')
+      this.meta.set('status', 'idle')
+      this.touch(device)
+    })
+    return true
+  }
+}
+
+export interface TaskUpdate {
+  plan?: string
+  cwd?: string
+  progress?: string
+  todos?: Array<{ id: string, text: string, done?: boolean }>
+  filesTouched?: string[]
+  fields?: Record<string, unknown>
+}
+
+function toMessage (m: Y.Map<unknown>): Message {
+  const msg: Message = {
+    id: m.get('id') as string,
+    role: m.get('role') as Role,
+    content: m.get('content') as string,
+    ts: m.get('ts') as number,
+    device: m.get('device') as string
+  }
+  const tc = m.get('toolCall')
+  if (tc !== undefined) msg.toolCall = tc as ToolCall
+  const tr = m.get('toolResult')
+  if (tr !== undefined) msg.toolResult = tr as ToolResult
+  return msg
+}

@@ -1,0 +1,65 @@
+/**
+ * The skills document: name -> manifest. A skill file is Markdown with an optional front matter
+ * block (`---` lines holding `name:`, `version:`, `description:`), the format agent skills use.
+ */
+import { createHash } from 'node:crypto'
+import * as Y from 'yjs'
+import { InvalidInputError } from '../src/errors.js'
+
+export interface Skill {
+  name: string
+  version: string
+  description: string
+  body: string
+  source: string
+  hash: string
+  updatedAt: number
+  device: string
+}
+
+export const MAX_SKILL_BYTES = 512 * 1024
+const NAME = /^[A-Za-z0-9._-]{1,64}$/
+
+export function parseSkill (text: string, fallbackName: string): Pick<Skill, 'name' | 'version' | 'description' | 'body'> {
+  let body = text
+  const fields: Record<string, string> = {}
+  const fm = /^---\r?\n([\s\S]*?)\r?\n---\r?\n?/.exec(text)
+  if (fm !== null) {
+    body = text.slice(fm[0].length)
+    for (const line of (fm[1] as string).split(/\r?\n/)) {
+      const m = /^([A-Za-z_-]+):\s*(.*)$/.exec(line)
+      if (m !== null) fields[(m[1] as string).toLowerCase()] = (m[2] as string).trim().replace(/^["']|["']$/g, '')
+    }
+  }
+  const name = fields.name ?? fallbackName
+  if (!NAME.test(name)) throw new InvalidInputError(`invalid skill name "${name}": 1 to 64 of A-Z a-z 0-9 . _ -`)
+  return { name, version: fields.version ?? '0.0.0', description: fields.description ?? '', body }
+}
+
+export class SkillsDoc {
+  readonly doc: Y.Doc
+  private readonly skills: Y.Map<Skill>
+
+  constructor (doc: Y.Doc = new Y.Doc()) {
+    this.doc = doc
+    this.skills = doc.getMap('skills')
+  }
+
+  add (text: string, opts: { source: string, fallbackName: string, device: string }): Skill {
+    if (Buffer.byteLength(text) > MAX_SKILL_BYTES) throw new InvalidInputError(`a skill file is at most ${MAX_SKILL_BYTES} bytes`)
+    const parsed = parseSkill(text, opts.fallbackName)
+    const skill: Skill = {
+      ...parsed,
+      source: opts.source,
+      hash: 'sha256:' + createHash('sha256').update(text, 'utf8').digest('hex'),
+      updatedAt: Date.now(),
+      device: opts.device
+    }
+    this.skills.set(skill.name, skill)
+    return skill
+  }
+
+  get (name: string): Skill | undefined { return this.skills.get(name) }
+
+  list (): Skill[] { return [...this.skills.values()].sort((a, b) => a.name.localeCompare(b.name)) }
+}

@@ -1,0 +1,11 @@
+/** The shape of a CLI command. */
+import type { ParseArgsConfig } from 'node:util'
+import type { Globals } from './context.js'
+
+export interface Command {
+  name: string
+  usage: string
+  summary: string
+  options: NonNullable<ParseArgsConfig['options']>
+  run: (g: Globals, args: string[], values: Record<string, unknown>) => Promise<number>
+}

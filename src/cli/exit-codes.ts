@@ -1,0 +1,14 @@
+/** The one table mapping error codes to exit codes: 0 ok, 1 failure, 2 bad usage or input. */
+import type { ErrorCode } from '../errors.js'
+
+const BAD_INPUT: ReadonlySet<ErrorCode> = new Set<ErrorCode>([
+  'USAGE', 'WALLET_NOT_FOUND', 'INVALID_WALLET', 'WALLET_MISMATCH', 'INVALID_SESSION_KEY', 'INVALID_INPUT',
+  'SESSION_NOT_FOUND', 'SESSION_EXISTS', 'NOT_FOUND', 'NON_DETERMINISTIC_SIGNER'
+])
+
+export const EXIT = { ok: 0, failure: 1, usage: 2 } as const
+
+export function exitCodeFor (code: ErrorCode | undefined): number {
+  if (code === undefined) return EXIT.failure
+  return BAD_INPUT.has(code) ? EXIT.usage : EXIT.failure
+}

@@ -1,0 +1,35 @@
+/**
+ * Every domain-separation string and key-derivation label mesh uses, in one place, versioned.
+ * Changing any of these changes every derived key and invalidates every signature: add a v2
+ * beside a v1, never edit one. test/vectors/ freezes their effect.
+ */
+
+/** Signed-bytes domains: signatures cover `varint(len(domain)) || domain || payload`. */
+export const DOMAIN = {
+  deviceCertificate: 'mesh/device-cert/v1',
+  entry: 'mesh/entry/v1',
+  membership: 'mesh/membership/v1'
+} as const
+
+/**
+ * The fixed message a wallet signs once to derive the vault's keys (after Solana token-2022's
+ * practice of deriving keys from the signature of a constant message). Human-readable so that a
+ * wallet that shows what it signs shows what this is for.
+ */
+export const VAULT_SEED_MESSAGE = 'mesh/vault-seed/v1\nSign this message only inside mesh: its signature is the key to your mesh vault on every machine you own.'
+
+/** HKDF-SHA256 salt and info labels. */
+export const LABEL = {
+  salt: 'mesh/hkdf-salt/v1',
+  vaultKey: (epoch: number): string => `mesh/vault-key/v1/epoch/${epoch}`,
+  keyWrap: 'mesh/key-wrap/v1',
+  docId: 'mesh/doc-id/v1',
+  docKey: 'mesh/doc-key/v1',
+  rendezvous: 'mesh/rendezvous/v1',
+  entryAad: 'mesh/entry-aad/v1',
+  snapshotAad: 'mesh/snapshot-aad/v1'
+} as const
+
+/** Current format versions written into certificates and entries. */
+export const CERTIFICATE_VERSION = 1
+export const ENTRY_VERSION = 1

@@ -1,0 +1,142 @@
+/**
+ * The signed entry envelope: the unit the store keeps and the mesh carries, as bytes, unchanged.
+ * `SignedEntry { body, signature }` where body is an encoded EntryBody and the author device
+ * signs varint(len(DOMAIN.entry)) || DOMAIN.entry || body. This layer knows nothing of Yjs or of
+ * the vault key: a node without the key can parse headers, check signatures, store and forward.
+ */
+import { EntryTooLargeError, InvalidEntryError, InvalidSignatureError } from '../errors.js'
+import { toHex } from './bytes.js'
+import { DOMAIN, ENTRY_VERSION } from './domains.js'
+import type { Ed25519Signer } from './ed25519.js'
+import { EntryBody as PbBody, SignedEntry as PbSigned } from './pb/entry.js'
+import { signWithDomain, verifyWithDomain } from './signed.js'
+
+export const ENTRY_KIND = { update: 1, snapshot: 2 } as const
+export type EntryKind = typeof ENTRY_KIND[keyof typeof ENTRY_KIND]
+
+/** Limits checked before anything else looks at the bytes. */
+export const LIMITS = {
+  /** An update entry, whole, on disk and on the wire. */
+  maxEntryBytes: 1024 * 1024,
+  /** Authors named in one snapshot's vector. */
+  maxVectorItems: 4096,
+  /** A snapshot's total ciphertext. */
+  maxSnapshotBytes: 2 * 1024 * 1024 * 1024,
+  nonceBytes: 12
+} as const
+
+export interface VectorItem { author: Uint8Array, seq: bigint }
+
+export interface EntryHeader {
+  readonly version: number
+  readonly kind: EntryKind
+  readonly doc: Uint8Array
+  readonly author: Uint8Array
+  readonly seq: bigint
+  readonly epoch: number
+  readonly nonce: Uint8Array
+  readonly ciphertext: Uint8Array
+  readonly covers: readonly VectorItem[]
+  readonly snapshotSize: bigint
+  readonly snapshotDigest: Uint8Array
+  readonly chunkSize: number
+}
+
+export interface Entry extends EntryHeader {
+  /** The signed bytes exactly as stored and sent. */
+  readonly bytes: Uint8Array
+  readonly signature: Uint8Array
+  readonly body: Uint8Array
+}
+
+export type EntryFields = Omit<EntryHeader, 'version' | 'covers' | 'snapshotSize' | 'snapshotDigest' | 'chunkSize'> &
+Partial<Pick<EntryHeader, 'covers' | 'snapshotSize' | 'snapshotDigest' | 'chunkSize'>>
+
+export function signEntry (signer: Ed25519Signer, fields: EntryFields): Entry {
+  const body = PbBody.encode({
+    version: ENTRY_VERSION,
+    kind: fields.kind,
+    doc: fields.doc as Uint8Array<ArrayBuffer>,
+    author: fields.author as Uint8Array<ArrayBuffer>,
+    seq: fields.seq,
+    epoch: fields.epoch,
+    nonce: fields.nonce as Uint8Array<ArrayBuffer>,
+    ciphertext: fields.ciphertext as Uint8Array<ArrayBuffer>,
+    covers: (fields.covers ?? []).map(c => ({ author: c.author as Uint8Array<ArrayBuffer>, seq: c.seq })),
+    snapshotSize: fields.snapshotSize ?? 0n,
+    snapshotDigest: (fields.snapshotDigest ?? new Uint8Array(0)) as Uint8Array<ArrayBuffer>,
+    chunkSize: fields.chunkSize ?? 0
+  })
+  const signature = signWithDomain(signer, DOMAIN.entry, body)
+  const bytes = PbSigned.encode({ body, signature: signature as Uint8Array<ArrayBuffer> })
+  return { ...parseBody(body), bytes, signature, body }
+}
+
+function parseBody (body: Uint8Array): EntryHeader {
+  let b: PbBody
+  try {
+    b = PbBody.decode(body, { limits: { covers: LIMITS.maxVectorItems } })
+  } catch (err) {
+    throw new InvalidEntryError('entry body is not a valid encoding', {}, { cause: err })
+  }
+  if (b.version !== ENTRY_VERSION) throw new InvalidEntryError(`unsupported entry version ${b.version}`)
+  if (b.kind !== ENTRY_KIND.update && b.kind !== ENTRY_KIND.snapshot) throw new InvalidEntryError(`unknown entry kind ${b.kind}`)
+  if (b.doc.byteLength !== 32) throw new InvalidEntryError('entry document id is not 32 bytes')
+  if (b.author.byteLength !== 32) throw new InvalidEntryError('entry author is not a 32-byte key')
+  if (b.nonce.byteLength !== LIMITS.nonceBytes) throw new InvalidEntryError('entry nonce is not 12 bytes')
+  if (b.seq < 1n) throw new InvalidEntryError('entry sequence numbers start at 1')
+  for (const c of b.covers) {
+    if (c.author.byteLength !== 32) throw new InvalidEntryError('snapshot vector names an author that is not a 32-byte key')
+  }
+  if (b.kind === ENTRY_KIND.snapshot) {
+    if (b.ciphertext.byteLength !== 0) throw new InvalidEntryError('a snapshot header carries no inline ciphertext')
+    if (b.snapshotDigest.byteLength !== 32) throw new InvalidEntryError('snapshot digest is not 32 bytes')
+    if (b.chunkSize < 1024 || b.chunkSize > 1024 * 1024) throw new InvalidEntryError('snapshot chunk size out of range')
+    if (b.snapshotSize > BigInt(LIMITS.maxSnapshotBytes)) throw new InvalidEntryError('snapshot too large')
+  }
+  return {
+    version: b.version,
+    kind: b.kind as EntryKind,
+    doc: b.doc,
+    author: b.author,
+    seq: b.seq,
+    epoch: b.epoch,
+    nonce: b.nonce,
+    ciphertext: b.ciphertext,
+    covers: b.covers,
+    snapshotSize: b.snapshotSize,
+    snapshotDigest: b.snapshotDigest,
+    chunkSize: b.chunkSize
+  }
+}
+
+function split (bytes: Uint8Array): PbSigned {
+  if (bytes.byteLength > LIMITS.maxEntryBytes) throw new EntryTooLargeError(`entry of ${bytes.byteLength} bytes exceeds the limit of ${LIMITS.maxEntryBytes}`)
+  try {
+    const s = PbSigned.decode(bytes)
+    if (s.signature.byteLength !== 64) throw new Error('signature is not 64 bytes')
+    return s
+  } catch (err) {
+    throw new InvalidEntryError('entry is not a valid signed envelope', {}, { cause: err })
+  }
+}
+
+/**
+ * Size check, then the signature over the received body, then decoding. The author key is taken
+ * from the body only to check the signature; whether that author may write is the caller's
+ * (certificate) check.
+ */
+export function verifyEntry (bytes: Uint8Array): Entry {
+  const s = split(bytes)
+  const header = parseBody(s.body)
+  if (!verifyWithDomain(header.author, DOMAIN.entry, s.body, s.signature)) {
+    throw new InvalidSignatureError('entry signature does not verify under its author key', { author: toHex(header.author) })
+  }
+  return { ...header, bytes, signature: s.signature, body: s.body }
+}
+
+/** Parses a header without checking the signature: for bytes this store already verified. */
+export function parseTrustedEntry (bytes: Uint8Array): Entry {
+  const s = split(bytes)
+  return { ...parseBody(s.body), bytes, signature: s.signature, body: s.body }
+}

@@ -1,0 +1,73 @@
+/**
+ * The key hierarchy. The wallet signs VAULT_SEED_MESSAGE once; HKDF-SHA256 over that signature
+ * gives the epoch-0 vault key, the key-wrapping key (later epochs are random keys wrapped under
+ * it), the document-id key and the rendezvous key. The same wallet reproduces them anywhere.
+ * Per-document AEAD keys are derived from the epoch's vault key and the document id, so that the
+ * 96-bit random nonces of ChaCha20-Poly1305 are bounded per document rather than per vault.
+ */
+import { createHmac } from 'node:crypto'
+import { hkdf } from '@noble/hashes/hkdf.js'
+import { sha256 } from '@noble/hashes/sha2.js'
+import { UnknownEpochError } from '../errors.js'
+import { concat, utf8 } from './bytes.js'
+import { LABEL } from './domains.js'
+
+export type DocId = Uint8Array & { readonly __brand: 'DocId' }
+
+export interface VaultKeys {
+  /** epoch -> 32-byte vault key */
+  readonly epochs: ReadonlyMap<number, Uint8Array>
+  readonly currentEpoch: number
+  readonly keyWrap: Uint8Array
+  readonly docIdKey: Uint8Array
+  readonly rendezvous: Uint8Array
+}
+
+const derive = (ikm: Uint8Array, info: string | Uint8Array, length = 32): Uint8Array =>
+  hkdf(sha256, ikm, utf8(LABEL.salt), typeof info === 'string' ? utf8(info) : info, length)
+
+export function deriveVaultKeys (seedSignature: Uint8Array): VaultKeys {
+  return {
+    epochs: new Map([[0, derive(seedSignature, LABEL.vaultKey(0))]]),
+    currentEpoch: 0,
+    keyWrap: derive(seedSignature, LABEL.keyWrap),
+    docIdKey: derive(seedSignature, LABEL.docId),
+    rendezvous: derive(seedSignature, LABEL.rendezvous)
+  }
+}
+
+/** Opaque document id: a keyed hash of the document's name, so stored entries reveal no names. */
+export function docIdFor (keys: Pick<VaultKeys, 'docIdKey'>, name: string): DocId {
+  return new Uint8Array(createHmac('sha256', keys.docIdKey).update(name, 'utf8').digest()) as DocId
+}
+
+export function epochKey (keys: VaultKeys, epoch: number): Uint8Array {
+  const k = keys.epochs.get(epoch)
+  if (k === undefined) throw new UnknownEpochError(`no vault key for epoch ${epoch}`, { epoch })
+  return k
+}
+
+const docKeyCache = new WeakMap<Uint8Array, Map<string, Uint8Array>>()
+
+/** The AEAD key of one document in one epoch. */
+export function docKey (keys: VaultKeys, epoch: number, doc: Uint8Array): Uint8Array {
+  const vk = epochKey(keys, epoch)
+  let m = docKeyCache.get(vk)
+  if (m === undefined) { m = new Map(); docKeyCache.set(vk, m) }
+  const id = Buffer.from(doc).toString('hex')
+  let k = m.get(id)
+  if (k === undefined) {
+    k = derive(vk, concat([utf8(LABEL.docKey), doc]))
+    m.set(id, k)
+  }
+  return k
+}
+
+/** The DHT rendezvous of a given UTC day: only members, who hold the vault seed, can compute it. */
+export function rendezvousFor (keys: Pick<VaultKeys, 'rendezvous'>, day: string): Uint8Array {
+  return new Uint8Array(createHmac('sha256', keys.rendezvous).update(day, 'utf8').digest())
+}
+
+export function utcDay (t = Date.now()): string {
+  return new Date(t).toISOString().slice(0, 10)
+}

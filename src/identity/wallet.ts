@@ -1,0 +1,138 @@
+/**
+ * The wallet: an ed25519 keypair in Solana's keypair-file format (a JSON array of 64 numbers:
+ * the 32-byte seed then the 32-byte public key, as solana-keygen and @solana/web3.js write it).
+ * Its address is the base58 public key. The wallet signs rarely (device certificates and the
+ * vault seed), so it uses tweetnacl, one of the user's packages; the home never stores it.
+ */
+import { constants } from 'node:fs'
+import { link, mkdir, open, readFile, unlink } from 'node:fs/promises'
+import { homedir } from 'node:os'
+import { dirname, join, resolve } from 'node:path'
+import nacl from 'tweetnacl'
+import { InvalidWalletError, NonDeterministicSignerError, WalletNotFoundError } from '../errors.js'
+import { equals, toBase58 } from './bytes.js'
+import { VAULT_SEED_MESSAGE } from './domains.js'
+
+export type WalletAddress = string & { readonly __brand: 'WalletAddress' }
+
+export interface Wallet {
+  readonly address: WalletAddress
+  readonly publicKey: Uint8Array
+  /** The file it was loaded from, when it came from one. */
+  readonly path?: string
+  sign: (message: Uint8Array) => Uint8Array
+}
+
+export function walletFromSecretKey (secretKey: Uint8Array, path?: string): Wallet {
+  if (secretKey.byteLength !== 64) throw new InvalidWalletError(`a wallet secret key has 64 bytes, got ${secretKey.byteLength}`)
+  const pair = nacl.sign.keyPair.fromSeed(secretKey.subarray(0, 32))
+  if (!equals(pair.publicKey, secretKey.subarray(32))) {
+    throw new InvalidWalletError(`wallet ${path ?? ''}: its public half does not match its secret half (the file is damaged or was edited)`.replace('  ', ' '), { path })
+  }
+  const sk = pair.secretKey
+  const pub = pair.publicKey
+  return {
+    address: toBase58(pub) as WalletAddress,
+    publicKey: pub,
+    path,
+    sign: (m) => nacl.sign.detached(m, sk)
+  }
+}
+
+export function walletFromSeed (seed: Uint8Array): Wallet {
+  if (seed.byteLength !== 32) throw new InvalidWalletError('a wallet seed has 32 bytes')
+  return walletFromSecretKey(nacl.sign.keyPair.fromSeed(seed).secretKey)
+}
+
+export function generateWallet (): Wallet {
+  return walletFromSecretKey(nacl.sign.keyPair().secretKey)
+}
+
+/** Parses the text of a Solana keypair file. */
+export function parseWalletFile (text: string, path?: string): Wallet {
+  const where = path !== undefined ? `wallet file ${path}` : 'wallet'
+  let parsed: unknown
+  try {
+    parsed = JSON.parse(text)
+  } catch {
+    throw new InvalidWalletError(`${where} is not JSON: expected a Solana keypair file (a JSON array of 64 numbers)`, { path })
+  }
+  if (!Array.isArray(parsed)) throw new InvalidWalletError(`${where} is not a JSON array: expected a Solana keypair file (a JSON array of 64 numbers)`, { path })
+  if (parsed.length !== 64) throw new InvalidWalletError(`${where} has ${parsed.length} numbers: a Solana keypair file has exactly 64`, { path })
+  const bytes = new Uint8Array(64)
+  for (let i = 0; i < 64; i++) {
+    const v = parsed[i]
+    if (typeof v !== 'number' || !Number.isInteger(v) || v < 0 || v > 255) {
+      throw new InvalidWalletError(`${where}: item ${i} is not a byte (0-255)`, { path })
+    }
+    bytes[i] = v
+  }
+  return walletFromSecretKey(bytes, path)
+}
+
+export function walletFileText (wallet: { secretKey: Uint8Array }): string {
+  return JSON.stringify(Array.from(wallet.secretKey))
+}
+
+export async function loadWallet (path: string): Promise<Wallet> {
+  const abs = resolve(path)
+  let text: string
+  try {
+    text = await readFile(abs, 'utf8')
+  } catch (err: any) {
+    if (err?.code === 'ENOENT') throw new WalletNotFoundError(`wallet file ${abs} does not exist`, { path: abs })
+    throw new InvalidWalletError(`wallet file ${abs} cannot be read: ${err?.code ?? err?.message}`, { path: abs }, { cause: err })
+  }
+  return parseWalletFile(text, abs)
+}
+
+/** Writes a new wallet file with mode 0600; refuses to overwrite an existing file. */
+export async function writeNewWallet (path: string): Promise<Wallet> {
+  const abs = resolve(path)
+  await mkdir(dirname(abs), { recursive: true, mode: 0o700 })
+  const { secretKey } = nacl.sign.keyPair()
+  const tmp = `${abs}.${process.pid}.tmp`
+  const fh = await open(tmp, constants.O_CREAT | constants.O_EXCL | constants.O_WRONLY, 0o600)
+  try {
+    await fh.writeFile(JSON.stringify(Array.from(secretKey)))
+    await fh.sync()
+  } finally {
+    await fh.close()
+  }
+  try {
+    // link() fails if the target exists, so an existing wallet is never replaced.
+    await link(tmp, abs)
+  } catch (err: any) {
+    await unlink(tmp)
+    if (err?.code === 'EEXIST') throw new InvalidWalletError(`wallet file ${abs} already exists; refusing to overwrite it`, { path: abs })
+    throw err
+  }
+  await unlink(tmp)
+  return walletFromSecretKey(secretKey, abs)
+}
+
+/** Solana CLI's default keypair path. */
+export function solanaDefaultWalletPath (): string {
+  return join(homedir(), '.config', 'solana', 'id.json')
+}
+
+/** Where mesh keeps a wallet it generated itself: apart from the home's data. */
+export function meshDefaultWalletPath (): string {
+  const base = process.env.XDG_CONFIG_HOME ?? join(homedir(), '.config')
+  return join(base, 'mesh', 'wallet.json')
+}
+
+/**
+ * Signs the vault seed message twice and refuses a signer whose signatures differ: the vault key
+ * is derived from this signature, so a non-deterministic signer would derive a different vault
+ * on every machine. Ed25519 (RFC 8032) is deterministic; some hardware or MPC signers are not.
+ */
+export function vaultSeedSignature (wallet: Pick<Wallet, 'sign'>): Uint8Array {
+  const message = new TextEncoder().encode(VAULT_SEED_MESSAGE)
+  const a = wallet.sign(message)
+  const b = wallet.sign(message)
+  if (!equals(a, b)) {
+    throw new NonDeterministicSignerError('this wallet produced two different signatures for the same message. mesh derives the vault key from a signature, so it needs a deterministic ed25519 signer (RFC 8032); use a software keypair file')
+  }
+  return a
+}

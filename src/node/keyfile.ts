@@ -1,0 +1,48 @@
+/** The vault keys file (`vault.keys`, mode 0600): derived keys by epoch, never the wallet. */
+import { HomeCorruptError } from '../errors.js'
+import { fromB64, toB64, type VaultKeys, type WalletAddress } from '../identity/index.js'
+
+interface KeyFileV1 {
+  version: 1
+  wallet: string
+  currentEpoch: number
+  epochs: Record<string, string>
+  keyWrap: string
+  docIdKey: string
+  rendezvous: string
+}
+
+export function encodeKeyFile (wallet: WalletAddress, keys: VaultKeys): string {
+  const f: KeyFileV1 = {
+    version: 1,
+    wallet,
+    currentEpoch: keys.currentEpoch,
+    epochs: Object.fromEntries([...keys.epochs].map(([e, k]) => [String(e), toB64(k)])),
+    keyWrap: toB64(keys.keyWrap),
+    docIdKey: toB64(keys.docIdKey),
+    rendezvous: toB64(keys.rendezvous)
+  }
+  return JSON.stringify(f, null, 2) + '\n'
+}
+
+export function decodeKeyFile (text: string, path: string): { wallet: WalletAddress, keys: VaultKeys } {
+  let f: KeyFileV1
+  try {
+    f = JSON.parse(text)
+  } catch (err) {
+    throw new HomeCorruptError(`${path} is not valid JSON`, { path }, { cause: err })
+  }
+  const key = (s: unknown, what: string): Uint8Array => {
+    const b = typeof s === 'string' ? fromB64(s) : new Uint8Array(0)
+    if (b.byteLength !== 32) throw new HomeCorruptError(`${path}: ${what} is not a 32-byte key`, { path })
+    return b
+  }
+  if (f?.version !== 1 || typeof f.wallet !== 'string') throw new HomeCorruptError(`${path}: unknown key file version`, { path })
+  const epochs = new Map<number, Uint8Array>()
+  for (const [e, k] of Object.entries(f.epochs ?? {})) epochs.set(Number(e), key(k, `epoch ${e} key`))
+  if (!epochs.has(f.currentEpoch)) throw new HomeCorruptError(`${path}: no key for the current epoch`, { path })
+  return {
+    wallet: f.wallet as WalletAddress,
+    keys: { epochs, currentEpoch: f.currentEpoch, keyWrap: key(f.keyWrap, 'key-wrap key'), docIdKey: key(f.docIdKey, 'doc-id key'), rendezvous: key(f.rendezvous, 'rendezvous key') }
+  }
+}

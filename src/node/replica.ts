@@ -1,0 +1,103 @@
+/**
+ * A replica: one open document. Local Yjs updates are sealed, signed and appended to the store
+ * as they happen; `change()` resolves once they are durable. Remote updates arrive through the
+ * vault's admission path and are applied with the REMOTE origin so they are not sealed again.
+ * A failed write (a full disk) breaks the replica: its in-memory state holds a change the disk
+ * does not, so it refuses further work and the vault reloads the document from disk on next open.
+ */
+import { logger } from '@libp2p/logger'
+import * as Y from 'yjs'
+import { sealUpdate } from '../../crdt/index.js'
+import { ClosedError, ReadOnlyError } from '../errors.js'
+import type { DocId, Entry } from '../identity/index.js'
+import type { Vault } from './vault.js'
+
+const log = logger('mesh:node:replica')
+export const REMOTE = Symbol('mesh-remote')
+
+export class Replica {
+  readonly id: DocId
+  readonly name: string
+  readonly doc = new Y.Doc()
+  private seq = 0
+  private readonly writes = new Set<Promise<void>>()
+  private broken: Error | undefined
+  private closed = false
+  refs = 0
+
+  constructor (private readonly vault: Vault, id: DocId, name: string) {
+    this.id = id
+    this.name = name
+    this.doc.on('update', this.onUpdate)
+  }
+
+  /** Applies the stored snapshots and entries; called once by the vault before first use. */
+  async load (): Promise<void> {
+    await this.vault.loadInto(this)
+    this.seq = this.vault.store.maxSeq(this.id, this.vault.identity.device.publicKey)
+  }
+
+  private readonly onUpdate = (update: Uint8Array, origin: unknown): void => {
+    if (origin === REMOTE) return
+    if (this.broken !== undefined || this.closed) return
+    if (!this.vault.writable) {
+      log.error('local change to %s on a read-only device is not persisted', this.name)
+      return
+    }
+    const entry = sealUpdate({ keys: this.vault.identity.keys, signer: this.vault.identity.device.signer }, this.id, BigInt(++this.seq), update)
+    const w: Promise<void> = this.vault.store.putEntry(entry).then(
+      () => { this.writes.delete(w); this.vault.emitEntry(this, entry, true) },
+      (err: Error) => { this.writes.delete(w); this.fail(err) }
+    )
+    this.writes.add(w)
+  }
+
+  private fail (err: Error): void {
+    if (this.broken === undefined) {
+      this.broken = err
+      log.error('replica %s failed to persist a change and must be reopened: %e', this.name, err)
+      this.vault.evict(this)
+    }
+  }
+
+  private check (): void {
+    if (this.closed) throw new ClosedError(`document ${this.name} is closed`)
+    if (this.broken !== undefined) throw this.broken
+  }
+
+  get readable (): boolean { return !this.closed && this.broken === undefined }
+
+  /** Runs `fn` (which changes the doc) and resolves once every resulting entry is durable. */
+  async change<T>(fn: () => T): Promise<T> {
+    this.check()
+    if (!this.vault.writable) throw new ReadOnlyError(`this device (${this.vault.identity.certificate.label}) is read-only: it cannot write`)
+    const result = fn()
+    await this.settle()
+    this.check()
+    this.vault.maybeSnapshot(this)
+    return result
+  }
+
+  /** Waits for every write issued so far. */
+  async settle (): Promise<void> {
+    while (this.writes.size > 0) await Promise.allSettled([...this.writes])
+  }
+
+  applyRemote (update: Uint8Array): void {
+    if (!this.readable) return
+    Y.applyUpdate(this.doc, update, REMOTE)
+  }
+
+  async close (): Promise<void> {
+    if (this.closed) return
+    await this.settle()
+    this.closed = true
+    this.doc.off('update', this.onUpdate)
+    this.doc.destroy()
+  }
+
+  /** For the vault's event: the latest local entry, if any. */
+  lastSeq (): number { return this.seq }
+}
+
+export type EntryEvent = { replica?: Replica, doc: DocId, entry: Entry, local: boolean }

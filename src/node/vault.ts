@@ -1,0 +1,242 @@
+/**
+ * The vault: one home opened by one process. It holds the identity, the store, the certificate
+ * registry and the open replicas, and it is the single admission path for entries, local or
+ * received. It works without the wallet once the home is enrolled.
+ */
+import { EventEmitter } from 'node:events'
+import { join } from 'node:path'
+import { logger } from '@libp2p/logger'
+import * as Y from 'yjs'
+import { sealSnapshot } from '../../crdt/index.js'
+import { ClosedError, HomeNotInitializedError, WalletMismatchError } from '../errors.js'
+import { docIdFor, hasCapability, toHex, type DocId, type Entry, type Wallet } from '../identity/index.js'
+import { acquireLock, ensureHomeDir, EntryStore, isInitialized, type HomeLock } from '../store/index.js'
+import { admitSnapshot, admitUpdate } from './admit.js'
+import { CertRegistry } from './certs.js'
+import { enrol, loadIdentity, type EnrolOptions, type HomeIdentity } from './enrol.js'
+import { REMOTE, Replica, type EntryEvent } from './replica.js'
+
+const log = logger('mesh:node:vault')
+
+export interface VaultOptions {
+  home: string
+  /** Needed only to create the home (or re-issue its certificate). */
+  wallet?: Wallet
+  /** Enrol options used when the home is created with the wallet. */
+  enrol?: EnrolOptions
+  /** Seal a snapshot once a document has this many entries no snapshot covers. @default 1000 */
+  snapshotEvery?: number
+  /** On close, snapshot documents with at least this many uncovered entries. @default 32 */
+  snapshotOnClose?: number
+}
+
+export type AcceptResult = 'stored' | 'duplicate'
+
+export interface VaultEvents {
+  entry: [EntryEvent]
+}
+
+export class Vault extends EventEmitter<VaultEvents> {
+  readonly home: string
+  readonly identity: HomeIdentity
+  readonly store: EntryStore
+  readonly certs: CertRegistry
+  private readonly lock: HomeLock
+  private readonly replicas = new Map<string, Promise<Replica>>()
+  private readonly snapshotting = new Set<string>()
+  private readonly background = new Set<Promise<unknown>>()
+  private readonly opts: Required<Pick<VaultOptions, 'snapshotEvery' | 'snapshotOnClose'>>
+  private closing: Promise<void> | undefined
+
+  private constructor (home: string, identity: HomeIdentity, store: EntryStore, lock: HomeLock, opts: VaultOptions) {
+    super()
+    this.home = home
+    this.identity = identity
+    this.store = store
+    this.lock = lock
+    this.certs = new CertRegistry(identity.walletKey, identity.keys)
+    this.opts = { snapshotEvery: opts.snapshotEvery ?? 1000, snapshotOnClose: opts.snapshotOnClose ?? 32 }
+  }
+
+  static async open (opts: VaultOptions): Promise<Vault> {
+    await ensureHomeDir(opts.home)
+    const lock = await acquireLock(opts.home)
+    try {
+      let identity: HomeIdentity
+      if (!(await isInitialized(opts.home))) {
+        if (opts.wallet === undefined) throw new HomeNotInitializedError(`home ${opts.home} is not set up yet: run \`mesh init\` (a wallet is needed once, to certify this device)`, { home: opts.home })
+        identity = await enrol(opts.home, opts.wallet, opts.enrol)
+      } else {
+        identity = await loadIdentity(opts.home)
+        if (opts.wallet !== undefined && opts.wallet.address !== identity.wallet) {
+          throw new WalletMismatchError(`home ${opts.home} belongs to wallet ${identity.wallet}, not ${opts.wallet.address}`, { home: opts.home })
+        }
+      }
+      const store = await EntryStore.open(join(opts.home, 'data'))
+      const v = new Vault(opts.home, identity, store, lock, opts)
+      for (const r of store.recovered) log.error('store recovered: %s of %d bytes at %d (kept in %s)', r.kind, r.bytes, r.offset, r.quarantine)
+      v.certs.add(identity.certificate.bytes)
+      await store.putCertificate(identity.certificate.bytes)
+      for (const c of store.certificates()) {
+        try { v.certs.add(c) } catch (err) { log('stored certificate not accepted: %e', err) }
+      }
+      return v
+    } catch (err) {
+      await lock.release()
+      throw err
+    }
+  }
+
+  get writable (): boolean { return hasCapability(this.identity.certificate, 'write') }
+  get closed (): boolean { return this.closing !== undefined }
+
+  private check (): void { if (this.closing !== undefined) throw new ClosedError('vault is closed') }
+
+  docId (name: string): DocId { return docIdFor(this.identity.keys, name) }
+
+  /** Opens (or shares) the replica of a named document. Pair with `release()`. */
+  async acquire (name: string): Promise<Replica> {
+    this.check()
+    const id = this.docId(name)
+    const key = toHex(id)
+    let p = this.replicas.get(key)
+    if (p === undefined) {
+      const r = new Replica(this, id, name)
+      p = r.load().then(() => r)
+      this.replicas.set(key, p)
+      p.catch(() => this.replicas.delete(key))
+    }
+    const r = await p
+    r.refs++
+    return r
+  }
+
+  async release (r: Replica): Promise<void> {
+    r.refs--
+    if (r.refs > 0) return
+    await r.settle()
+    if (r.readable && r.refs === 0) await this.snapshotIfNeeded(r, this.opts.snapshotOnClose)
+    if (r.refs > 0) return
+    if (this.replicas.get(toHex(r.id)) !== undefined && (await this.replicas.get(toHex(r.id))) === r) this.replicas.delete(toHex(r.id))
+    await r.close()
+  }
+
+  /** A broken replica leaves the cache so the next open reloads from disk. */
+  evict (r: Replica): void {
+    const key = toHex(r.id)
+    void this.replicas.get(key)?.then(cur => { if (cur === r) this.replicas.delete(key) })
+  }
+
+  openReplica (doc: Uint8Array): Promise<Replica> | undefined { return this.replicas.get(toHex(doc)) }
+
+  /** Called by a replica at load: snapshots first, then the entries they do not cover. */
+  async loadInto (r: Replica): Promise<void> {
+    const updates: Uint8Array[] = []
+    for (const s of this.store.snapshots(r.id)) {
+      try {
+        const { state } = admitSnapshot(s.header.bytes, await this.store.readSnapshot(s), this.certs, this.identity.keys)
+        updates.push(state)
+      } catch (err) {
+        log.error('snapshot %s of %s refused at load: %e', s.path, r.name, err)
+      }
+    }
+    for await (const bytes of this.store.uncovered(r.id)) {
+      try {
+        updates.push(admitUpdate(bytes, this.certs, this.identity.keys).update)
+      } catch (err) {
+        log.error('stored entry of %s refused at load: %e', r.name, err)
+      }
+    }
+    Y.transact(r.doc, () => { for (const u of updates) Y.applyUpdate(r.doc, u, REMOTE) }, REMOTE)
+  }
+
+  /**
+   * The admission path for an update entry from anywhere: verify, store (durably), apply to the
+   * open replica. Throws the typed error of the first failed check; stores nothing then.
+   */
+  async accept (bytes: Uint8Array): Promise<{ result: AcceptResult, entry: Entry }> {
+    this.check()
+    const { entry, update } = admitUpdate(bytes, this.certs, this.identity.keys)
+    if (this.store.has(entry.doc, entry.author, entry.seq)) return { result: 'duplicate', entry }
+    await this.store.putEntry(entry)
+    const open = this.replicas.get(toHex(entry.doc))
+    if (open !== undefined) (await open).applyRemote(update)
+    this.emitEntry(undefined, entry, false)
+    return { result: 'stored', entry }
+  }
+
+  async acceptSnapshot (headerBytes: Uint8Array, ciphertext: Uint8Array): Promise<Entry> {
+    this.check()
+    const { header, state } = admitSnapshot(headerBytes, ciphertext, this.certs, this.identity.keys)
+    await this.store.putSnapshot(header, ciphertext)
+    const open = this.replicas.get(toHex(header.doc))
+    if (open !== undefined) (await open).applyRemote(state)
+    return header
+  }
+
+  /** Adds a certificate (of this wallet) learned from a peer, persisting it. */
+  async addCertificate (bytes: Uint8Array): Promise<void> {
+    this.check()
+    this.certs.add(bytes)
+    await this.store.putCertificate(bytes)
+  }
+
+  emitEntry (replica: Replica | undefined, entry: Entry, local: boolean): void {
+    this.emit('entry', { replica, doc: entry.doc as DocId, entry, local })
+  }
+
+  maybeSnapshot (r: Replica): void {
+    if (this.store.uncoveredCount(r.id) < this.opts.snapshotEvery) return
+    this.track(this.snapshotIfNeeded(r, this.opts.snapshotEvery))
+  }
+
+  private track (p: Promise<unknown>): void {
+    const t = p.catch((err: unknown) => { log.error('background work failed: %e', err) }).finally(() => this.background.delete(t))
+    this.background.add(t)
+  }
+
+  /** Seals the replica's full state as a snapshot covering the store's vector, then compacts. */
+  async snapshotIfNeeded (r: Replica, threshold: number): Promise<boolean> {
+    if (!this.writable || !r.readable) return false
+    const key = toHex(r.id)
+    if (this.snapshotting.has(key)) return false
+    if (this.store.uncoveredCount(r.id) < Math.max(1, threshold)) return false
+    this.snapshotting.add(key)
+    try {
+      await r.settle()
+      const vector = this.store.vector(r.id)
+      const covers = [...vector].filter(([, n]) => n > 0).map(([hex, seq]) => ({ author: Buffer.from(hex, 'hex') as Uint8Array, seq: BigInt(seq) }))
+      const state = Y.encodeStateAsUpdate(r.doc)
+      const me = this.identity.device.publicKey
+      let seq = Date.now()
+      for (const s of this.store.snapshots(r.id)) if (toHex(s.header.author) === toHex(me)) seq = Math.max(seq, Number(s.header.seq) + 1)
+      const sealed = sealSnapshot({ keys: this.identity.keys, signer: this.identity.device.signer }, r.id, BigInt(seq), state, covers)
+      await this.store.putSnapshot(sealed.header, sealed.ciphertext)
+      await this.store.compact()
+      return true
+    } finally {
+      this.snapshotting.delete(key)
+    }
+  }
+
+  async close (): Promise<void> {
+    if (this.closing !== undefined) return await this.closing
+    this.closing = (async () => {
+      while (this.background.size > 0) await Promise.allSettled([...this.background])
+      for (const p of [...this.replicas.values()]) {
+        try {
+          const r = await p
+          await r.settle()
+          if (r.readable) await this.snapshotIfNeeded(r, this.opts.snapshotOnClose)
+          await r.close()
+        } catch (err) {
+          log.error('closing a replica failed: %e', err)
+        }
+      }
+      this.replicas.clear()
+      await this.store.close()
+      await this.lock.release()
+    })()
+    return await this.closing
+  }
+}

@@ -1,0 +1,190 @@
+/**
+ * MeshVault: the SDK's entry. Open a home (creating it with the wallet on first use), then
+ * sessions, memory and skills. Every write resolves once durable on this device.
+ */
+import { readFile } from 'node:fs/promises'
+import { basename, extname, resolve } from 'node:path'
+import {
+  DOC_NAMES, MemoryDoc, parseSessionKey, SessionDoc, SessionsIndexDoc, SkillsDoc,
+  type MemoryEntry, type SessionSummary, type Skill
+} from '../../crdt/index.js'
+import { ClosedError, InvalidInputError, NotFoundError, SessionExistsError, SessionNotFoundError } from '../errors.js'
+import type { Capability, Wallet } from '../identity/index.js'
+import { Vault } from '../node/vault.js'
+import type { Replica } from '../node/replica.js'
+import { defaultHome } from '../store/index.js'
+import { Session } from './session.js'
+import { resolveWallet } from './wallet.js'
+
+export interface OpenVaultOptions {
+  /** The home directory. @default $MESH_HOME or ~/.local/share/mesh */
+  home?: string
+  /** A loaded wallet, or the path of a Solana keypair file; needed only to create the home. */
+  wallet?: Wallet | string
+  readOnly?: boolean
+  label?: string
+  snapshotEvery?: number
+  snapshotOnClose?: number
+}
+
+export interface VaultInfo {
+  home: string
+  wallet: string
+  deviceId: string
+  label: string
+  capabilities: Capability[]
+}
+
+export interface VaultStatus extends VaultInfo {
+  sessions: number
+  memory: number
+  skills: number
+  devices: number
+  store: { docs: number, entries: number, snapshots: number, logBytes: number }
+}
+
+export async function openVault (opts: OpenVaultOptions = {}): Promise<MeshVault> {
+  const home = resolve(opts.home ?? defaultHome())
+  const wallet = typeof opts.wallet === 'string' ? await resolveWallet({ path: opts.wallet }) : opts.wallet
+  const vault = await Vault.open({
+    home,
+    wallet,
+    enrol: { readOnly: opts.readOnly, label: opts.label },
+    snapshotEvery: opts.snapshotEvery,
+    snapshotOnClose: opts.snapshotOnClose
+  })
+  return new MeshVault(vault)
+}
+
+export class MeshVault {
+  readonly vault: Vault
+  readonly memory: MemoryApi
+  readonly skills: SkillsApi
+  readonly sessions: SessionsApi
+
+  constructor (vault: Vault) {
+    this.vault = vault
+    this.memory = new MemoryApi(this)
+    this.skills = new SkillsApi(this)
+    this.sessions = new SessionsApi(this)
+  }
+
+  check (): void { if (this.vault.closed) throw new ClosedError('vault is closed') }
+
+  info (): VaultInfo {
+    const id = this.vault.identity
+    return { home: this.vault.home, wallet: id.wallet, deviceId: id.device.deviceId, label: id.certificate.label, capabilities: [...id.certificate.capabilities] }
+  }
+
+  /** Runs fn on a named document's replica, releasing it after. */
+  async withDoc<T>(name: string, fn: (r: Replica) => Promise<T> | T): Promise<T> {
+    this.check()
+    const r = await this.vault.acquire(name)
+    try { return await fn(r) } finally { await this.vault.release(r) }
+  }
+
+  async status (): Promise<VaultStatus> {
+    const sessions = await this.sessions.list()
+    const memory = await this.memory.list()
+    const skills = await this.skills.list()
+    const s = this.vault.store.stats()
+    return { ...this.info(), sessions: sessions.length, memory: memory.length, skills: skills.length, devices: this.vault.certs.all().length, store: { docs: s.docs, entries: s.entries, snapshots: s.snapshots, logBytes: s.logBytes } }
+  }
+
+  async close (): Promise<void> { await this.vault.close() }
+}
+
+class SessionsApi {
+  constructor (private readonly v: MeshVault) {}
+
+  async list (): Promise<SessionSummary[]> {
+    return await this.v.withDoc(DOC_NAMES.sessionsIndex, r => new SessionsIndexDoc(r.doc).list())
+  }
+
+  async exists (key: string): Promise<boolean> {
+    const k = parseSessionKey(key)
+    return await this.v.withDoc(DOC_NAMES.sessionsIndex, r => new SessionsIndexDoc(r.doc).has(k))
+  }
+
+  async create (key: string, opts: { title?: string, goal?: string } = {}): Promise<Session> {
+    const k = parseSessionKey(key)
+    const createdAt = Date.now()
+    await this.v.withDoc(DOC_NAMES.sessionsIndex, async r => {
+      const idx = new SessionsIndexDoc(r.doc)
+      if (idx.has(k)) throw new SessionExistsError(`session ${k} already exists`, { key: k })
+      await r.change(() => { idx.put({ key: k, title: opts.title ?? '', createdAt }) })
+    })
+    const r = await this.v.vault.acquire(DOC_NAMES.session(k))
+    try {
+      await r.change(() => { new SessionDoc(r.doc).init({ key: k, title: opts.title, goal: opts.goal, createdAt }, this.v.vault.identity.device.deviceId) })
+    } catch (err) {
+      await this.v.vault.release(r)
+      throw err
+    }
+    return new Session(this.v.vault, r, k)
+  }
+
+  /** Opens an existing session; SessionNotFoundError when no device created it. */
+  async open (key: string): Promise<Session> {
+    const k = parseSessionKey(key)
+    if (!(await this.exists(k))) throw new SessionNotFoundError(`no session ${k} (create it with \`mesh session new ${k}\`)`, { key: k })
+    const r = await this.v.vault.acquire(DOC_NAMES.session(k))
+    return new Session(this.v.vault, r, k)
+  }
+
+  async openOrCreate (key: string, opts: { title?: string, goal?: string } = {}): Promise<Session> {
+    return (await this.exists(key)) ? await this.open(key) : await this.create(key, opts)
+  }
+}
+
+class MemoryApi {
+  constructor (private readonly v: MeshVault) {}
+
+  async set (key: string, value: string, opts: { tags?: string[] } = {}): Promise<MemoryEntry> {
+    return await this.v.withDoc(DOC_NAMES.memory, async r => await r.change(() => new MemoryDoc(r.doc).set(key, value, { tags: opts.tags, device: this.v.vault.identity.device.deviceId })))
+  }
+
+  async get (key: string): Promise<MemoryEntry | undefined> {
+    return await this.v.withDoc(DOC_NAMES.memory, r => new MemoryDoc(r.doc).get(key))
+  }
+
+  async delete (key: string): Promise<boolean> {
+    return await this.v.withDoc(DOC_NAMES.memory, async r => await r.change(() => new MemoryDoc(r.doc).delete(key)))
+  }
+
+  async list (opts: { tag?: string } = {}): Promise<MemoryEntry[]> {
+    return await this.v.withDoc(DOC_NAMES.memory, r => new MemoryDoc(r.doc).list(opts))
+  }
+}
+
+class SkillsApi {
+  constructor (private readonly v: MeshVault) {}
+
+  /** Adds (or replaces) a skill from Markdown text; `source` names where it came from. */
+  async add (text: string, opts: { source: string, name?: string }): Promise<Skill> {
+    const fallbackName = opts.name ?? basename(opts.source, extname(opts.source))
+    return await this.v.withDoc(DOC_NAMES.skills, async r => await r.change(() => new SkillsDoc(r.doc).add(text, { source: opts.source, fallbackName, device: this.v.vault.identity.device.deviceId })))
+  }
+
+  async addFile (path: string): Promise<Skill> {
+    let text: string
+    try {
+      text = await readFile(path, 'utf8')
+    } catch (err: any) {
+      throw new InvalidInputError(`cannot read skill file ${path}: ${err?.code ?? err}`, { path }, { cause: err })
+    }
+    const abs = resolve(path)
+    const name = basename(abs).toUpperCase() === 'SKILL.MD' ? basename(resolve(abs, '..')) : undefined
+    return await this.add(text, { source: abs, name })
+  }
+
+  async list (): Promise<Skill[]> {
+    return await this.v.withDoc(DOC_NAMES.skills, r => new SkillsDoc(r.doc).list())
+  }
+
+  async show (name: string): Promise<Skill> {
+    const s = await this.v.withDoc(DOC_NAMES.skills, r => new SkillsDoc(r.doc).get(name))
+    if (s === undefined) throw new NotFoundError(`no skill named ${name}`, { name })
+    return s
+  }
+}

@@ -1,0 +1,14 @@
+/**
+ * store: bytes on disk. A checksummed, group-committed record log for entries and certificates,
+ * snapshot files, whole-file writes by temp + fsync + rename, and the one-process home lock.
+ *
+ * @example
+ * const store = await EntryStore.open(join(home, 'data'))
+ * await store.putEntry(verifiedEntry) // resolves once durable
+ */
+export * from './files.js'
+export * from './lock.js'
+export * from './log.js'
+export * from './snapshots.js'
+export * from './store.js'
+export * from './home.js'

@@ -1,0 +1,282 @@
+/**
+ * A checksummed, fsynced, append-only record log with group commit.
+ *
+ * Record: u32le length of payload | u32le crc32 of payload | payload. An append is acknowledged
+ * only after the batch holding it reached the disk (fdatasync): appends that arrive while one
+ * batch syncs go together in the next, so many writers share one fsync. On open, a torn or
+ * corrupted tail (a process killed mid-write) is detected, reported, moved to a quarantine file
+ * and cut off; a damaged record followed by good ones is skipped and reported, never fatal.
+ */
+import { constants } from 'node:fs'
+import { open, rename, stat, writeFile, type FileHandle } from 'node:fs/promises'
+import { crc32 } from 'node:zlib'
+import { logger } from '@libp2p/logger'
+import { ClosedError, StoreCorruptError } from '../errors.js'
+import { fsyncDir, writeError } from './files.js'
+import { dirname } from 'node:path'
+
+const log = logger('mesh:store:log')
+const HEADER = 8
+export const MAX_RECORD = 4 * 1024 * 1024
+const READ_BLOCK = 1024 * 1024
+
+export interface RecordRef { readonly offset: number, readonly length: number }
+
+export interface Recovery {
+  readonly kind: 'torn-tail' | 'corrupt-record'
+  readonly offset: number
+  readonly bytes: number
+  readonly quarantine: string
+}
+
+interface Pending { payload: Uint8Array, resolve: (ref: RecordRef) => void, reject: (err: Error) => void }
+
+function frame (payload: Uint8Array, into: Buffer, at: number): void {
+  into.writeUInt32LE(payload.byteLength, at)
+  into.writeUInt32LE(crc32(payload), at + 4)
+  into.set(payload, at + HEADER)
+}
+
+export class RecordLog {
+  readonly path: string
+  private fh: FileHandle
+  private size: number
+  private pending: Pending[] = []
+  private flushing: Promise<void> | undefined
+  private paused = false
+  private closed = false
+
+  private constructor (path: string, fh: FileHandle, size: number) {
+    this.path = path
+    this.fh = fh
+    this.size = size
+  }
+
+  /**
+   * Opens (creating) the log and calls `onRecord` for each intact record in order. Damaged
+   * regions are cut out into `<path>.quarantine-<time>` and reported in `recovered`.
+   */
+  static async open (path: string, onRecord: (payload: Uint8Array, ref: RecordRef) => void, onReset: () => void): Promise<{ log: RecordLog, recovered: Recovery[] }> {
+    let fh: FileHandle
+    try {
+      fh = await open(path, constants.O_CREAT | constants.O_RDWR, 0o600)
+    } catch (err) {
+      throw writeError(path, err)
+    }
+    const recovered: Recovery[] = []
+    try {
+      const { size: fileSize } = await fh.stat()
+      let good = await RecordLog.scan(fh, fileSize, onRecord, recovered, path)
+      if (recovered.length > 0) {
+        await RecordLog.rewriteWithout(fh, path, fileSize, recovered)
+        for (const r of recovered) log.error('store %s: %s of %d bytes at offset %d moved to %s', path, r.kind, r.bytes, r.offset, r.quarantine)
+        // Records after a cut region moved: index them again at their new offsets.
+        onReset()
+        const again: Recovery[] = []
+        good = await RecordLog.scan(fh, (await fh.stat()).size, onRecord, again, path)
+        if (again.length > 0) throw new StoreCorruptError(`log ${path} is still damaged after recovery`)
+      }
+      const { size } = await fh.stat()
+      if (size !== good) throw new StoreCorruptError(`log ${path} changed while it was opened`)
+      return { log: new RecordLog(path, fh, size), recovered }
+    } catch (err) {
+      await fh.close()
+      throw err
+    }
+  }
+
+  private static async scan (fh: FileHandle, fileSize: number, onRecord: (payload: Uint8Array, ref: RecordRef) => void, recovered: Recovery[], path: string): Promise<number> {
+    let cacheStart = 0
+    let cache = Buffer.alloc(0)
+    const bytesAt = async (off: number, len: number): Promise<Buffer | undefined> => {
+      if (off + len > fileSize) return undefined
+      if (off < cacheStart || off + len > cacheStart + cache.byteLength) {
+        const b = Buffer.alloc(Math.min(Math.max(READ_BLOCK, len), fileSize - off))
+        let got = 0
+        while (got < b.byteLength) {
+          const { bytesRead } = await fh.read(b, got, b.byteLength - got, off + got)
+          if (bytesRead === 0) break
+          got += bytesRead
+        }
+        cacheStart = off
+        cache = b.subarray(0, got)
+        if (got < len) return undefined
+      }
+      return cache.subarray(off - cacheStart, off - cacheStart + len)
+    }
+    const validAt = async (at: number): Promise<Buffer | undefined> => {
+      const h = await bytesAt(at, HEADER)
+      if (h === undefined) return undefined
+      const len = h.readUInt32LE(0)
+      const sum = h.readUInt32LE(4)
+      if (len === 0 || len > MAX_RECORD) return undefined
+      const payload = await bytesAt(at + HEADER, len)
+      return payload !== undefined && crc32(payload) === sum ? payload : undefined
+    }
+    let pos = 0
+    while (pos < fileSize) {
+      const payload = await validAt(pos)
+      if (payload !== undefined) {
+        // Copy: the read cache is reused, records outlive it.
+        onRecord(new Uint8Array(payload), { offset: pos, length: payload.byteLength })
+        pos += HEADER + payload.byteLength
+        continue
+      }
+      // Damaged at pos: look for the next intact record; none means a torn tail.
+      let next = -1
+      for (let at = pos + 1; at + HEADER <= fileSize; at++) {
+        if ((await validAt(at)) !== undefined) { next = at; break }
+      }
+      const end = next === -1 ? fileSize : next
+      recovered.push({ kind: next === -1 ? 'torn-tail' : 'corrupt-record', offset: pos, bytes: end - pos, quarantine: `${path}.quarantine-${Date.now()}-${pos}` })
+      if (next === -1) return pos
+      pos = next
+    }
+    return pos
+  }
+
+  /** Saves each damaged region to its quarantine file, then rewrites the log without them. */
+  private static async rewriteWithout (fh: FileHandle, path: string, fileSize: number, cut: Recovery[]): Promise<void> {
+    try {
+      for (const r of cut) {
+        const b = Buffer.alloc(r.bytes)
+        await fh.read(b, 0, r.bytes, r.offset)
+        await writeFile(r.quarantine, b, { mode: 0o600 })
+      }
+      // Shift every kept region down over the cut ones, in order, then truncate.
+      let write = 0
+      let read = 0
+      const regions = [...cut].sort((a, b) => a.offset - b.offset)
+      const copy = async (from: number, to: number): Promise<void> => {
+        if (write === from) { write = to; return }
+        const block = Buffer.alloc(READ_BLOCK)
+        for (let at = from; at < to;) {
+          const { bytesRead } = await fh.read(block, 0, Math.min(READ_BLOCK, to - at), at)
+          await fh.write(block, 0, bytesRead, write)
+          at += bytesRead
+          write += bytesRead
+        }
+      }
+      for (const r of regions) {
+        await copy(read, r.offset)
+        read = r.offset + r.bytes
+      }
+      await copy(read, fileSize)
+      await fh.truncate(write)
+      await fh.sync()
+      await fsyncDir(dirname(path))
+    } catch (err) {
+      throw writeError(path, err)
+    }
+  }
+
+  get bytes (): number { return this.size }
+
+  /** Resolves once the record is on disk (fdatasync), with where it lies. */
+  async append (payload: Uint8Array): Promise<RecordRef> {
+    if (this.closed) throw new ClosedError(`log ${this.path} is closed`)
+    if (payload.byteLength === 0 || payload.byteLength > MAX_RECORD) throw new StoreCorruptError(`record of ${payload.byteLength} bytes is out of range`)
+    const p = new Promise<RecordRef>((resolve, reject) => { this.pending.push({ payload, resolve, reject }) })
+    this.kick()
+    return await p
+  }
+
+  private kick (): void {
+    if (this.flushing !== undefined || this.paused || this.pending.length === 0) return
+    this.flushing = this.flushLoop().finally(() => {
+      this.flushing = undefined
+      this.kick()
+    })
+  }
+
+  private async flushLoop (): Promise<void> {
+    while (this.pending.length > 0 && !this.paused) {
+      const batch = this.pending.splice(0)
+      let total = 0
+      for (const p of batch) total += HEADER + p.payload.byteLength
+      const buf = Buffer.allocUnsafe(total)
+      const start = this.size
+      let at = 0
+      const refs: RecordRef[] = []
+      for (const p of batch) {
+        frame(p.payload, buf, at)
+        refs.push({ offset: start + at, length: p.payload.byteLength })
+        at += HEADER + p.payload.byteLength
+      }
+      try {
+        let written = 0
+        while (written < total) {
+          const { bytesWritten } = await this.fh.write(buf, written, total - written, start + written)
+          written += bytesWritten
+        }
+        await this.fh.datasync()
+        this.size = start + total
+        batch.forEach((p, i) => p.resolve(refs[i] as RecordRef))
+      } catch (err) {
+        // Cut off whatever part of the batch reached the file, so the next batch follows intact records.
+        await this.fh.truncate(start).catch((e: unknown) => { log.error('cannot truncate %s after a failed write: %e', this.path, e) })
+        const e = writeError(this.path, err)
+        for (const p of batch) p.reject(e)
+      }
+    }
+  }
+
+  /** Waits until every append issued so far is settled. */
+  async drain (): Promise<void> {
+    while (this.flushing !== undefined) await this.flushing
+  }
+
+  async read (ref: RecordRef): Promise<Uint8Array> {
+    const b = Buffer.allocUnsafe(ref.length)
+    await this.fh.read(b, 0, ref.length, ref.offset + HEADER)
+    return new Uint8Array(b.buffer, b.byteOffset, b.byteLength)
+  }
+
+  /**
+   * Rewrites the log keeping only the records `keep` selects (temp file, fsync, rename) and
+   * returns their new places. Appends wait meanwhile.
+   */
+  async rewrite (records: Iterable<RecordRef>, options: { onMoved?: (from: RecordRef, to: RecordRef) => void } = {}): Promise<void> {
+    if (this.closed) throw new ClosedError(`log ${this.path} is closed`)
+    this.paused = true
+    try {
+      await this.drain()
+      const tmp = `${this.path}.compact.tmp`
+      const out = await open(tmp, constants.O_CREAT | constants.O_TRUNC | constants.O_WRONLY, 0o600)
+      const moved: Array<[RecordRef, RecordRef]> = []
+      let at = 0
+      try {
+        for (const ref of records) {
+          const payload = await this.read(ref)
+          const b = Buffer.allocUnsafe(HEADER + payload.byteLength)
+          frame(payload, b, 0)
+          await out.write(b, 0, b.byteLength, at)
+          moved.push([ref, { offset: at, length: ref.length }])
+          at += b.byteLength
+        }
+        await out.sync()
+      } catch (err) {
+        await out.close()
+        throw writeError(tmp, err)
+      }
+      await out.close()
+      await rename(tmp, this.path)
+      await fsyncDir(dirname(this.path))
+      await this.fh.close()
+      this.fh = await open(this.path, constants.O_RDWR)
+      this.size = (await stat(this.path)).size
+      for (const [from, to] of moved) options.onMoved?.(from, to)
+    } finally {
+      this.paused = false
+      this.kick()
+    }
+  }
+
+  async close (): Promise<void> {
+    if (this.closed) return
+    await this.drain()
+    this.closed = true
+    for (const p of this.pending.splice(0)) p.reject(new ClosedError(`log ${this.path} is closed`))
+    await this.fh.close()
+  }
+}

@@ -1,0 +1,99 @@
+/**
+ * Snapshot files: `snapshots/<doc>/<author>-<seq>.snap` holding
+ * "MSNP" | u32be version | u32be header length | signed header entry | sealed chunks.
+ * Written whole (temp, fsync, rename). The store keeps per document only snapshots no other
+ * snapshot dominates.
+ */
+import { mkdir, open, readdir, unlink } from 'node:fs/promises'
+import { join } from 'node:path'
+import { logger } from '@libp2p/logger'
+import { StoreCorruptError } from '../errors.js'
+import { concat, parseTrustedEntry, toHex, u32be, utf8, type Entry } from '../identity/index.js'
+import { atomicWrite, fsyncDir } from './files.js'
+
+const log = logger('mesh:store:snapshots')
+const MAGIC = 'MSNP'
+const VERSION = 1
+
+export interface StoredSnapshot {
+  readonly header: Entry
+  readonly path: string
+  readonly dataOffset: number
+}
+
+export function snapshotFileName (header: Entry): string {
+  return `${toHex(header.author)}-${header.seq.toString()}.snap`
+}
+
+export async function writeSnapshot (dir: string, header: Entry, ciphertext: Uint8Array): Promise<StoredSnapshot> {
+  const docDir = join(dir, toHex(header.doc))
+  const path = join(docDir, snapshotFileName(header))
+  const prefix = concat([utf8(MAGIC), u32be(VERSION), u32be(header.bytes.byteLength), header.bytes])
+  await atomicWrite(path, concat([prefix, ciphertext]))
+  return { header, path, dataOffset: prefix.byteLength }
+}
+
+async function readHeader (path: string): Promise<StoredSnapshot> {
+  const fh = await open(path, 'r')
+  try {
+    const head = Buffer.alloc(12)
+    await fh.read(head, 0, 12, 0)
+    if (head.subarray(0, 4).toString() !== MAGIC || head.readUInt32BE(4) !== VERSION) throw new StoreCorruptError(`${path} is not a snapshot file`)
+    const len = head.readUInt32BE(8)
+    if (len > 1024 * 1024) throw new StoreCorruptError(`${path} has an oversized header`)
+    const hb = Buffer.alloc(len)
+    await fh.read(hb, 0, len, 12)
+    const header = parseTrustedEntry(new Uint8Array(hb))
+    const { size } = await fh.stat()
+    if (BigInt(size - 12 - len) !== header.snapshotSize) throw new StoreCorruptError(`${path} is truncated`)
+    return { header, path, dataOffset: 12 + len }
+  } finally {
+    await fh.close()
+  }
+}
+
+export async function readSnapshotData (s: StoredSnapshot): Promise<Uint8Array> {
+  const fh = await open(s.path, 'r')
+  try {
+    const n = Number(s.header.snapshotSize)
+    const b = Buffer.allocUnsafe(n)
+    let got = 0
+    while (got < n) {
+      const { bytesRead } = await fh.read(b, got, n - got, s.dataOffset + got)
+      if (bytesRead === 0) throw new StoreCorruptError(`${s.path} is truncated`)
+      got += bytesRead
+    }
+    return new Uint8Array(b.buffer, b.byteOffset, n)
+  } finally {
+    await fh.close()
+  }
+}
+
+/** Loads every snapshot header; damaged files are reported and set aside, never fatal. */
+export async function loadSnapshots (dir: string): Promise<{ snapshots: StoredSnapshot[], damaged: string[] }> {
+  await mkdir(dir, { recursive: true, mode: 0o700 })
+  const snapshots: StoredSnapshot[] = []
+  const damaged: string[] = []
+  for (const d of await readdir(dir)) {
+    const docDir = join(dir, d)
+    let names: string[]
+    try { names = await readdir(docDir) } catch { continue }
+    for (const n of names) {
+      const p = join(docDir, n)
+      if (n.endsWith('.tmp')) { await unlink(p).catch(() => undefined); continue } // a write that never renamed
+      if (!n.endsWith('.snap')) continue
+      try {
+        snapshots.push(await readHeader(p))
+      } catch (err) {
+        log.error('snapshot %s is damaged and is ignored: %e', p, err)
+        damaged.push(p)
+      }
+    }
+  }
+  return { snapshots, damaged }
+}
+
+export async function removeSnapshot (s: StoredSnapshot): Promise<void> {
+  await unlink(s.path)
+  await fsyncDir(join(s.path, '..'))
+}

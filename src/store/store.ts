@@ -1,0 +1,294 @@
+/**
+ * The entry store: verified entries and certificates in one record log, snapshots in files, and
+ * an in-memory index (document -> author -> seq -> record) rebuilt at open. It stores bytes that
+ * the layer above verified; it can hold them without the vault key.
+ *
+ * Record payloads: u8 type | bytes, type 1 an entry (SignedEntry), type 2 a certificate.
+ */
+import { join } from 'node:path'
+import { logger } from '@libp2p/logger'
+import { parseTrustedEntry, toHex, type Entry, type VectorItem } from '../identity/index.js'
+import { ClosedError } from '../errors.js'
+import { RecordLog, type RecordRef, type Recovery } from './log.js'
+import { loadSnapshots, readSnapshotData, removeSnapshot, writeSnapshot, type StoredSnapshot } from './snapshots.js'
+
+const log = logger('mesh:store')
+const T_ENTRY = 1
+const T_CERT = 2
+
+interface AuthorIndex { key: Uint8Array, seqs: Map<number, RecordRef> }
+interface DocIndex { doc: Uint8Array, authors: Map<string, AuthorIndex>, snapshots: StoredSnapshot[] }
+
+/** Per-author highest contiguous sequence number held (through entries or a snapshot). */
+export type Vector = Map<string, number>
+
+export interface StoreStats { docs: number, entries: number, snapshots: number, certificates: number, logBytes: number }
+
+export class EntryStore {
+  readonly dir: string
+  private readonly docs = new Map<string, DocIndex>()
+  private readonly certs: Uint8Array[] = []
+  private readonly certSeen = new Set<string>()
+  private log!: RecordLog
+  private closed = false
+  private liveBytes = 0
+  recovered: Recovery[] = []
+  damagedSnapshots: string[] = []
+
+  private constructor (dir: string) { this.dir = dir }
+
+  static async open (dir: string): Promise<EntryStore> {
+    const s = new EntryStore(dir)
+    const { snapshots, damaged } = await loadSnapshots(join(dir, 'snapshots'))
+    s.damagedSnapshots = damaged
+    for (const snap of snapshots) s.docIndex(snap.header.doc).snapshots.push(snap)
+    const { log: l, recovered } = await RecordLog.open(join(dir, 'log'), (payload, ref) => { s.index(payload, ref) }, () => {
+      for (const d of s.docs.values()) d.authors.clear()
+      s.certs.length = 0
+      s.certSeen.clear()
+      s.liveBytes = 0
+    })
+    s.log = l
+    s.recovered = recovered
+    return s
+  }
+
+  private docIndex (doc: Uint8Array): DocIndex {
+    const id = toHex(doc)
+    let d = this.docs.get(id)
+    if (d === undefined) { d = { doc, authors: new Map(), snapshots: [] }; this.docs.set(id, d) }
+    return d
+  }
+
+  private index (payload: Uint8Array, ref: RecordRef): void {
+    const type = payload[0]
+    const body = payload.subarray(1)
+    if (type === T_CERT) {
+      const id = toHex(body)
+      if (!this.certSeen.has(id)) { this.certSeen.add(id); this.certs.push(body) }
+      return
+    }
+    if (type !== T_ENTRY) { log.error('store: record of unknown type %d at %d ignored', type, ref.offset); return }
+    let e: Entry
+    try {
+      e = parseTrustedEntry(body)
+    } catch (err) {
+      log.error('store: unreadable entry at %d ignored: %e', ref.offset, err)
+      return
+    }
+    const a = this.authorIndex(e.doc, e.author)
+    a.seqs.set(Number(e.seq), ref)
+    this.liveBytes += ref.length
+  }
+
+  private authorIndex (doc: Uint8Array, author: Uint8Array): AuthorIndex {
+    const d = this.docIndex(doc)
+    const id = toHex(author)
+    let a = d.authors.get(id)
+    if (a === undefined) { a = { key: author, seqs: new Map() }; d.authors.set(id, a) }
+    return a
+  }
+
+  private check (): void { if (this.closed) throw new ClosedError('store is closed') }
+
+  has (doc: Uint8Array, author: Uint8Array, seq: bigint): boolean {
+    const d = this.docs.get(toHex(doc))
+    const a = d?.authors.get(toHex(author))
+    if (a?.seqs.has(Number(seq)) === true) return true
+    return d !== undefined && this.snapshotCovers(d, toHex(author)) >= Number(seq)
+  }
+
+  private snapshotCovers (d: DocIndex, authorHex: string): number {
+    let max = 0
+    for (const s of d.snapshots) {
+      for (const c of s.header.covers) if (toHex(c.author) === authorHex && Number(c.seq) > max) max = Number(c.seq)
+    }
+    return max
+  }
+
+  /**
+   * Appends a verified entry; resolves once it is durable. The index is updated at once, so a
+   * concurrent `has` sees it and a duplicate is never written twice.
+   */
+  async putEntry (entry: Entry): Promise<void> {
+    this.check()
+    const a = this.authorIndex(entry.doc, entry.author)
+    const seq = Number(entry.seq)
+    if (a.seqs.has(seq)) return
+    const placeholder = { offset: -1, length: entry.bytes.byteLength }
+    a.seqs.set(seq, placeholder)
+    const payload = new Uint8Array(entry.bytes.byteLength + 1)
+    payload[0] = T_ENTRY
+    payload.set(entry.bytes, 1)
+    try {
+      const ref = await this.log.append(payload)
+      if (a.seqs.get(seq) === placeholder) a.seqs.set(seq, ref)
+      this.liveBytes += ref.length
+    } catch (err) {
+      if (a.seqs.get(seq) === placeholder) a.seqs.delete(seq)
+      throw err
+    }
+  }
+
+  async putCertificate (bytes: Uint8Array): Promise<void> {
+    this.check()
+    const id = toHex(bytes)
+    if (this.certSeen.has(id)) return
+    this.certSeen.add(id)
+    const payload = new Uint8Array(bytes.byteLength + 1)
+    payload[0] = T_CERT
+    payload.set(bytes, 1)
+    try {
+      await this.log.append(payload)
+      this.certs.push(bytes)
+    } catch (err) {
+      this.certSeen.delete(id)
+      throw err
+    }
+  }
+
+  certificates (): readonly Uint8Array[] { return this.certs }
+
+  docIds (): Uint8Array[] { return [...this.docs.values()].map(d => d.doc) }
+
+  /** Highest seq by this author in this document (entries or snapshot), 0 if none. */
+  maxSeq (doc: Uint8Array, author: Uint8Array): number {
+    const d = this.docs.get(toHex(doc))
+    if (d === undefined) return 0
+    const aHex = toHex(author)
+    let max = this.snapshotCovers(d, aHex)
+    for (const s of d.authors.get(aHex)?.seqs.keys() ?? []) if (s > max) max = s
+    return max
+  }
+
+  vector (doc: Uint8Array): Vector {
+    const v: Vector = new Map()
+    const d = this.docs.get(toHex(doc))
+    if (d === undefined) return v
+    for (const s of d.snapshots) {
+      for (const c of s.header.covers) {
+        const id = toHex(c.author)
+        v.set(id, Math.max(v.get(id) ?? 0, Number(c.seq)))
+      }
+    }
+    for (const [id, a] of d.authors) {
+      let n = v.get(id) ?? 0
+      while (a.seqs.has(n + 1)) n++
+      v.set(id, n)
+    }
+    return v
+  }
+
+  snapshots (doc: Uint8Array): readonly StoredSnapshot[] { return this.docs.get(toHex(doc))?.snapshots ?? [] }
+
+  /** Entries of a document not covered by any stored snapshot, ordered by author then seq. */
+  async * uncovered (doc: Uint8Array, after?: Vector): AsyncGenerator<Uint8Array> {
+    const d = this.docs.get(toHex(doc))
+    if (d === undefined) return
+    for (const [id, a] of d.authors) {
+      const floor = Math.max(this.snapshotCovers(d, id), after?.get(id) ?? 0)
+      const seqs = [...a.seqs.keys()].filter(s => s > floor).sort((x, y) => x - y)
+      for (const s of seqs) {
+        const ref = a.seqs.get(s)
+        if (ref === undefined || ref.offset < 0) continue // still being written
+        const payload = await this.log.read(ref)
+        yield payload.subarray(1)
+      }
+    }
+  }
+
+  uncoveredCount (doc: Uint8Array): number {
+    const d = this.docs.get(toHex(doc))
+    if (d === undefined) return 0
+    let n = 0
+    for (const [id, a] of d.authors) {
+      const floor = this.snapshotCovers(d, id)
+      for (const s of a.seqs.keys()) if (s > floor) n++
+    }
+    return n
+  }
+
+  /** Stores a verified snapshot and drops the snapshots it dominates. */
+  async putSnapshot (header: Entry, ciphertext: Uint8Array): Promise<StoredSnapshot> {
+    this.check()
+    const d = this.docIndex(header.doc)
+    const stored = await writeSnapshot(join(this.dir, 'snapshots'), header, ciphertext)
+    const cover = vectorOf(header.covers)
+    const kept: StoredSnapshot[] = [stored]
+    for (const s of d.snapshots) {
+      if (s.path === stored.path) continue
+      if (dominates(cover, vectorOf(s.header.covers))) await removeSnapshot(s)
+      else kept.push(s)
+    }
+    d.snapshots = kept
+    return stored
+  }
+
+  readSnapshot (s: StoredSnapshot): Promise<Uint8Array> { return readSnapshotData(s) }
+
+  /** Rewrites the log without entries that snapshots cover, once they are over half of it. */
+  async compact (options: { force?: boolean } = {}): Promise<{ before: number, after: number } | undefined> {
+    this.check()
+    const keep: Array<{ ref: RecordRef, set: (r: RecordRef) => void }> = []
+    let covered = 0
+    for (const d of this.docs.values()) {
+      for (const [id, a] of d.authors) {
+        const floor = this.snapshotCovers(d, id)
+        for (const [seq, ref] of a.seqs) {
+          if (ref.offset < 0) continue
+          if (seq <= floor) { covered += ref.length; continue }
+          keep.push({ ref, set: (r) => a.seqs.set(seq, r) })
+        }
+      }
+    }
+    const before = this.log.bytes
+    if (options.force !== true && covered * 2 < before) return undefined
+    // Keep certificates: re-append them after the rewrite keeps the order simple.
+    const certs = [...this.certs]
+    const covering = new Map<number, (r: RecordRef) => void>()
+    for (const k of keep) covering.set(k.ref.offset, k.set)
+    for (const d of this.docs.values()) {
+      for (const [id, a] of d.authors) {
+        const floor = this.snapshotCovers(d, id)
+        for (const seq of [...a.seqs.keys()]) if (seq <= floor) a.seqs.delete(seq)
+      }
+    }
+    await this.log.rewrite(keep.map(k => k.ref).sort((x, y) => x.offset - y.offset), {
+      onMoved: (from, to) => covering.get(from.offset)?.(to)
+    })
+    this.certSeen.clear()
+    this.certs.length = 0
+    for (const c of certs) await this.putCertificate(c)
+    this.liveBytes = keep.reduce((n, k) => n + k.ref.length, 0)
+    return { before, after: this.log.bytes }
+  }
+
+  stats (): StoreStats {
+    let entries = 0
+    let snapshots = 0
+    for (const d of this.docs.values()) {
+      snapshots += d.snapshots.length
+      for (const a of d.authors.values()) entries += a.seqs.size
+    }
+    return { docs: this.docs.size, entries, snapshots, certificates: this.certs.length, logBytes: this.log.bytes }
+  }
+
+  async flush (): Promise<void> { await this.log.drain() }
+
+  async close (): Promise<void> {
+    if (this.closed) return
+    this.closed = true
+    await this.log.close()
+  }
+}
+
+export function vectorOf (items: readonly VectorItem[]): Vector {
+  const v: Vector = new Map()
+  for (const i of items) v.set(toHex(i.author), Number(i.seq))
+  return v
+}
+
+export function dominates (a: Vector, b: Vector): boolean {
+  for (const [k, n] of b) if ((a.get(k) ?? 0) < n) return false
+  return true
+}
