@@ -47,9 +47,9 @@ function open (key: Uint8Array, nonce: Uint8Array, aad: Uint8Array, sealed: Uint
   }
 }
 
-export function sealUpdate (ctx: SealContext, doc: Uint8Array, seq: bigint, update: Uint8Array): Entry {
+/** `nonce` is for known-answer vectors only: a reused nonce under one key breaks the AEAD. */
+export function sealUpdate (ctx: SealContext, doc: Uint8Array, seq: bigint, update: Uint8Array, nonce: Uint8Array = new Uint8Array(randomBytes(12))): Entry {
   const epoch = ctx.keys.currentEpoch
-  const nonce = new Uint8Array(randomBytes(12))
   const key = docKey(ctx.keys, epoch, doc)
   const ciphertext = seal(key, nonce, entryAad(doc, ctx.signer.publicKey, seq, epoch, ENTRY_KIND.update), update)
   return signEntry(ctx.signer, { kind: ENTRY_KIND.update, doc, author: ctx.signer.publicKey, seq, epoch, nonce, ciphertext })

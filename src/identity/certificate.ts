@@ -129,9 +129,10 @@ export function verifyCertificate (bytes: Uint8Array, opts: VerifyOptions): Cert
   } catch (err) {
     throw new InvalidCertificateError('certificate is not a valid encoding', {}, { cause: err })
   }
+  if (claimedWallet.byteLength !== 32 || signed.signature.byteLength !== 64) throw new InvalidCertificateError('certificate is missing its wallet key or signature')
   // The claimed wallet is only read to name the failure; trust comes from the expected wallet.
   if (!equals(claimedWallet, opts.wallet)) {
-    throw new WrongWalletError(`certificate belongs to wallet ${claimedWallet.byteLength === 32 ? toBase58(claimedWallet) : '(malformed)'}, not ${toBase58(opts.wallet)}`)
+    throw new WrongWalletError(`certificate belongs to wallet ${toBase58(claimedWallet)}, not ${toBase58(opts.wallet)}`)
   }
   if (!verifyWithDomain(opts.wallet, DOMAIN.deviceCertificate, signed.body, signed.signature)) {
     throw new InvalidSignatureError('certificate signature does not verify under the wallet')

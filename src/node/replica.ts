@@ -9,7 +9,7 @@ import { logger } from '@libp2p/logger'
 import * as Y from 'yjs'
 import { sealUpdate } from '../../crdt/index.js'
 import { ClosedError, ReadOnlyError } from '../errors.js'
-import type { DocId, Entry } from '../identity/index.js'
+import { toHex, type DocId, type Entry, type VectorItem } from '../identity/index.js'
 import type { Vault } from './vault.js'
 
 const log = logger('mesh:node:replica')
@@ -23,6 +23,8 @@ export class Replica {
   private readonly writes = new Set<Promise<void>>()
   private broken: Error | undefined
   private closed = false
+  /** Exactly the entries this doc holds, per author: a snapshot may claim these and no more. */
+  private readonly applied = new Map<string, { key: Uint8Array, contiguous: number, above: Set<number> }>()
   refs = 0
 
   constructor (private readonly vault: Vault, id: DocId, name: string) {
@@ -45,6 +47,7 @@ export class Replica {
       return
     }
     const entry = sealUpdate({ keys: this.vault.identity.keys, signer: this.vault.identity.device.signer }, this.id, BigInt(++this.seq), update)
+    this.markApplied(entry.author, entry.seq)
     const w: Promise<void> = this.vault.store.putEntry(entry).then(
       () => { this.writes.delete(w); this.vault.emitEntry(this, entry, true) },
       (err: Error) => { this.writes.delete(w); this.fail(err) }
@@ -83,9 +86,40 @@ export class Replica {
     while (this.writes.size > 0) await Promise.allSettled([...this.writes])
   }
 
-  applyRemote (update: Uint8Array): void {
+  /** Applies a verified update (from a peer or the store) and records which entry it was. */
+  applyRemote (update: Uint8Array, entry?: Pick<Entry, 'author' | 'seq'>): void {
     if (!this.readable) return
     Y.applyUpdate(this.doc, update, REMOTE)
+    if (entry !== undefined) this.markApplied(entry.author, entry.seq)
+  }
+
+  /** Applies a verified snapshot state and records the vector it covers. */
+  applySnapshot (state: Uint8Array, covers: readonly VectorItem[]): void {
+    if (!this.readable) return
+    Y.applyUpdate(this.doc, state, REMOTE)
+    for (const c of covers) this.markApplied(c.author, c.seq, true)
+  }
+
+  markApplied (author: Uint8Array, seq: bigint, throughSeq = false): void {
+    const id = toHex(author)
+    let a = this.applied.get(id)
+    if (a === undefined) { a = { key: author, contiguous: 0, above: new Set() }; this.applied.set(id, a) }
+    const n = Number(seq)
+    if (throughSeq) a.contiguous = Math.max(a.contiguous, n)
+    else if (n > a.contiguous) a.above.add(n)
+    while (a.above.delete(a.contiguous + 1)) a.contiguous++
+    for (const x of a.above) if (x <= a.contiguous) a.above.delete(x)
+  }
+
+  hasApplied (author: Uint8Array, seq: bigint): boolean {
+    const a = this.applied.get(toHex(author))
+    const n = Number(seq)
+    return a !== undefined && (n <= a.contiguous || a.above.has(n))
+  }
+
+  /** The per-author contiguous vector of what this doc holds: what a snapshot of it covers. */
+  coverVector (): VectorItem[] {
+    return [...this.applied.values()].filter(a => a.contiguous > 0).map(a => ({ author: a.key, seq: BigInt(a.contiguous) }))
   }
 
   async close (): Promise<void> {

@@ -43,6 +43,8 @@ export class Vault extends EventEmitter<VaultEvents> {
   readonly certs: CertRegistry
   private readonly lock: HomeLock
   private readonly replicas = new Map<string, Promise<Replica>>()
+  /** The current instance per document, set synchronously, so release and acquire cannot interleave. */
+  private readonly instances = new Map<string, Replica>()
   private readonly snapshotting = new Set<string>()
   private readonly background = new Set<Promise<unknown>>()
   private readonly opts: Required<Pick<VaultOptions, 'snapshotEvery' | 'snapshotOnClose'>>
@@ -100,54 +102,65 @@ export class Vault extends EventEmitter<VaultEvents> {
     const id = this.docId(name)
     const key = toHex(id)
     let p = this.replicas.get(key)
-    if (p === undefined) {
+    let inst = this.instances.get(key)
+    if (p === undefined || inst === undefined) {
       const r = new Replica(this, id, name)
+      inst = r
       p = r.load().then(() => r)
       this.replicas.set(key, p)
-      p.catch(() => this.replicas.delete(key))
+      this.instances.set(key, r)
+      p.catch(() => { if (this.instances.get(key) === r) { this.replicas.delete(key); this.instances.delete(key) } })
     }
-    const r = await p
-    r.refs++
-    return r
+    // Counted before the first await, so a concurrent release sees this user.
+    inst.refs++
+    try {
+      return await p
+    } catch (err) {
+      inst.refs--
+      throw err
+    }
   }
 
   async release (r: Replica): Promise<void> {
     r.refs--
     if (r.refs > 0) return
     await r.settle()
-    if (r.readable && r.refs === 0) await this.snapshotIfNeeded(r, this.opts.snapshotOnClose)
-    if (r.refs > 0) return
-    if (this.replicas.get(toHex(r.id)) !== undefined && (await this.replicas.get(toHex(r.id))) === r) this.replicas.delete(toHex(r.id))
+    if (r.readable) await this.snapshotIfNeeded(r, this.opts.snapshotOnClose)
+    if (r.refs > 0) return // acquired again meanwhile
+    this.evict(r)
     await r.close()
   }
 
-  /** A broken replica leaves the cache so the next open reloads from disk. */
+  /** Takes a replica out of the cache (synchronously) so the next open reloads from disk. */
   evict (r: Replica): void {
     const key = toHex(r.id)
-    void this.replicas.get(key)?.then(cur => { if (cur === r) this.replicas.delete(key) })
+    if (this.instances.get(key) === r) {
+      this.instances.delete(key)
+      this.replicas.delete(key)
+    }
   }
 
   openReplica (doc: Uint8Array): Promise<Replica> | undefined { return this.replicas.get(toHex(doc)) }
 
   /** Called by a replica at load: snapshots first, then the entries they do not cover. */
   async loadInto (r: Replica): Promise<void> {
-    const updates: Uint8Array[] = []
     for (const s of this.store.snapshots(r.id)) {
       try {
-        const { state } = admitSnapshot(s.header.bytes, await this.store.readSnapshot(s), this.certs, this.identity.keys)
-        updates.push(state)
+        const { header, state } = admitSnapshot(s.header.bytes, await this.store.readSnapshot(s), this.certs, this.identity.keys)
+        r.applySnapshot(state, header.covers)
       } catch (err) {
         log.error('snapshot %s of %s refused at load: %e', s.path, r.name, err)
       }
     }
+    const admitted: Array<{ entry: Entry, update: Uint8Array }> = []
     for await (const bytes of this.store.uncovered(r.id)) {
       try {
-        updates.push(admitUpdate(bytes, this.certs, this.identity.keys).update)
+        admitted.push(admitUpdate(bytes, this.certs, this.identity.keys))
       } catch (err) {
         log.error('stored entry of %s refused at load: %e', r.name, err)
       }
     }
-    Y.transact(r.doc, () => { for (const u of updates) Y.applyUpdate(r.doc, u, REMOTE) }, REMOTE)
+    Y.transact(r.doc, () => { for (const a of admitted) r.applyRemote(a.update, a.entry) }, REMOTE)
   }
 
   /**
@@ -158,9 +171,12 @@ export class Vault extends EventEmitter<VaultEvents> {
     this.check()
     const { entry, update } = admitUpdate(bytes, this.certs, this.identity.keys)
     if (this.store.has(entry.doc, entry.author, entry.seq)) return { result: 'duplicate', entry }
-    await this.store.putEntry(entry)
+    // putEntry indexes the entry before its first await, and the replica is looked up in the
+    // same tick: a replica created later loads it from the index, one that exists gets it here.
+    const stored = this.store.putEntry(entry)
     const open = this.replicas.get(toHex(entry.doc))
-    if (open !== undefined) (await open).applyRemote(update)
+    if (open !== undefined) (await open).applyRemote(update, entry)
+    await stored
     this.emitEntry(undefined, entry, false)
     return { result: 'stored', entry }
   }
@@ -170,7 +186,7 @@ export class Vault extends EventEmitter<VaultEvents> {
     const { header, state } = admitSnapshot(headerBytes, ciphertext, this.certs, this.identity.keys)
     await this.store.putSnapshot(header, ciphertext)
     const open = this.replicas.get(toHex(header.doc))
-    if (open !== undefined) (await open).applyRemote(state)
+    if (open !== undefined) (await open).applySnapshot(state, header.covers)
     return header
   }
 
@@ -204,8 +220,8 @@ export class Vault extends EventEmitter<VaultEvents> {
     this.snapshotting.add(key)
     try {
       await r.settle()
-      const vector = this.store.vector(r.id)
-      const covers = [...vector].filter(([, n]) => n > 0).map(([hex, seq]) => ({ author: Buffer.from(hex, 'hex') as Uint8Array, seq: BigInt(seq) }))
+      // What the doc holds, not what the store holds: the two differ while entries are in flight.
+      const covers = r.coverVector()
       const state = Y.encodeStateAsUpdate(r.doc)
       const me = this.identity.device.publicKey
       let seq = Date.now()

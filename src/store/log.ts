@@ -45,6 +45,10 @@ export class RecordLog {
   private flushing: Promise<void> | undefined
   private paused = false
   private closed = false
+  /** Set while a rewrite swaps the file: readers wait, so they never read old offsets from the new file. */
+  private rewriting: Promise<unknown> | undefined
+  private readers = 0
+  private readersIdle: Array<() => void> = []
 
   private constructor (path: string, fh: FileHandle, size: number) {
     this.path = path
@@ -226,28 +230,56 @@ export class RecordLog {
     while (this.flushing !== undefined) await this.flushing
   }
 
-  async read (ref: RecordRef): Promise<Uint8Array> {
-    const b = Buffer.allocUnsafe(ref.length)
-    await this.fh.read(b, 0, ref.length, ref.offset + HEADER)
-    return new Uint8Array(b.buffer, b.byteOffset, b.byteLength)
+  /**
+   * Reads one record's payload. Pass a function when the reference may change under a rewrite:
+   * it is resolved once no rewrite is running, and the rewrite waits for this read.
+   */
+  async read (ref: RecordRef | (() => RecordRef | undefined)): Promise<Uint8Array | undefined> {
+    while (this.rewriting !== undefined) await this.rewriting
+    const r = typeof ref === 'function' ? ref() : ref
+    if (r === undefined) return undefined
+    this.readers++
+    try {
+      const b = Buffer.allocUnsafe(r.length)
+      await this.fh.read(b, 0, r.length, r.offset + HEADER)
+      return new Uint8Array(b.buffer, b.byteOffset, b.byteLength)
+    } finally {
+      if (--this.readers === 0) for (const wake of this.readersIdle.splice(0)) wake()
+    }
+  }
+
+  private async readersDone (): Promise<void> {
+    while (this.readers > 0) await new Promise<void>(resolve => this.readersIdle.push(resolve))
   }
 
   /**
    * Rewrites the log keeping only the records `keep` selects (temp file, fsync, rename) and
    * returns their new places. Appends wait meanwhile.
    */
-  async rewrite (records: Iterable<RecordRef>, options: { onMoved?: (from: RecordRef, to: RecordRef) => void } = {}): Promise<void> {
+  async rewrite (select: () => Iterable<RecordRef> | undefined, options: { onMoved?: (from: RecordRef, to: RecordRef) => void } = {}): Promise<boolean> {
     if (this.closed) throw new ClosedError(`log ${this.path} is closed`)
+    while (this.rewriting !== undefined) await this.rewriting
+    const p = this.rewriteNow(select, options)
+    this.rewriting = p.finally(() => { this.rewriting = undefined })
+    return await p
+  }
+
+  private async rewriteNow (select: () => Iterable<RecordRef> | undefined, options: { onMoved?: (from: RecordRef, to: RecordRef) => void }): Promise<boolean> {
     this.paused = true
     try {
       await this.drain()
+      await this.readersDone()
+      // Chosen only now, with every earlier append on disk and later ones held back.
+      const records = select()
+      if (records === undefined) return false
       const tmp = `${this.path}.compact.tmp`
       const out = await open(tmp, constants.O_CREAT | constants.O_TRUNC | constants.O_WRONLY, 0o600)
       const moved: Array<[RecordRef, RecordRef]> = []
       let at = 0
       try {
         for (const ref of records) {
-          const payload = await this.read(ref)
+          const payload = Buffer.allocUnsafe(ref.length)
+          await this.fh.read(payload, 0, ref.length, ref.offset + HEADER)
           const b = Buffer.allocUnsafe(HEADER + payload.byteLength)
           frame(payload, b, 0)
           await out.write(b, 0, b.byteLength, at)
@@ -266,6 +298,7 @@ export class RecordLog {
       this.fh = await open(this.path, constants.O_RDWR)
       this.size = (await stat(this.path)).size
       for (const [from, to] of moved) options.onMoved?.(from, to)
+      return true
     } finally {
       this.paused = false
       this.kick()

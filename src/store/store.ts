@@ -16,7 +16,9 @@ const log = logger('mesh:store')
 const T_ENTRY = 1
 const T_CERT = 2
 
-interface AuthorIndex { key: Uint8Array, seqs: Map<number, RecordRef> }
+/** An entry whose append has not completed yet: readers get its bytes from memory. */
+interface InFlight extends RecordRef { readonly offset: -1, readonly bytes: Uint8Array }
+interface AuthorIndex { key: Uint8Array, seqs: Map<number, RecordRef | InFlight> }
 interface DocIndex { doc: Uint8Array, authors: Map<string, AuthorIndex>, snapshots: StoredSnapshot[] }
 
 /** Per-author highest contiguous sequence number held (through entries or a snapshot). */
@@ -31,7 +33,6 @@ export class EntryStore {
   private readonly certSeen = new Set<string>()
   private log!: RecordLog
   private closed = false
-  private liveBytes = 0
   recovered: Recovery[] = []
   damagedSnapshots: string[] = []
 
@@ -46,7 +47,6 @@ export class EntryStore {
       for (const d of s.docs.values()) d.authors.clear()
       s.certs.length = 0
       s.certSeen.clear()
-      s.liveBytes = 0
     })
     s.log = l
     s.recovered = recovered
@@ -78,7 +78,6 @@ export class EntryStore {
     }
     const a = this.authorIndex(e.doc, e.author)
     a.seqs.set(Number(e.seq), ref)
-    this.liveBytes += ref.length
   }
 
   private authorIndex (doc: Uint8Array, author: Uint8Array): AuthorIndex {
@@ -115,7 +114,7 @@ export class EntryStore {
     const a = this.authorIndex(entry.doc, entry.author)
     const seq = Number(entry.seq)
     if (a.seqs.has(seq)) return
-    const placeholder = { offset: -1, length: entry.bytes.byteLength }
+    const placeholder: InFlight = { offset: -1, length: entry.bytes.byteLength + 1, bytes: entry.bytes }
     a.seqs.set(seq, placeholder)
     const payload = new Uint8Array(entry.bytes.byteLength + 1)
     payload[0] = T_ENTRY
@@ -123,7 +122,6 @@ export class EntryStore {
     try {
       const ref = await this.log.append(payload)
       if (a.seqs.get(seq) === placeholder) a.seqs.set(seq, ref)
-      this.liveBytes += ref.length
     } catch (err) {
       if (a.seqs.get(seq) === placeholder) a.seqs.delete(seq)
       throw err
@@ -190,9 +188,16 @@ export class EntryStore {
       const seqs = [...a.seqs.keys()].filter(s => s > floor).sort((x, y) => x - y)
       for (const s of seqs) {
         const ref = a.seqs.get(s)
-        if (ref === undefined || ref.offset < 0) continue // still being written
-        const payload = await this.log.read(ref)
-        yield payload.subarray(1)
+        if (ref === undefined) continue
+        // An entry still being appended is read from memory: skipping it would let a replica
+        // load without it while a snapshot claims it.
+        if ('bytes' in ref) { yield ref.bytes; continue }
+        // Resolved at read time: a compaction may have moved it since the list was taken.
+        const payload = await this.log.read(() => {
+          const cur = a.seqs.get(s)
+          return cur !== undefined && !('bytes' in cur) ? cur : undefined
+        })
+        if (payload !== undefined) yield payload.subarray(1)
       }
     }
   }
@@ -229,37 +234,34 @@ export class EntryStore {
   /** Rewrites the log without entries that snapshots cover, once they are over half of it. */
   async compact (options: { force?: boolean } = {}): Promise<{ before: number, after: number } | undefined> {
     this.check()
-    const keep: Array<{ ref: RecordRef, set: (r: RecordRef) => void }> = []
-    let covered = 0
-    for (const d of this.docs.values()) {
-      for (const [id, a] of d.authors) {
-        const floor = this.snapshotCovers(d, id)
-        for (const [seq, ref] of a.seqs) {
-          if (ref.offset < 0) continue
-          if (seq <= floor) { covered += ref.length; continue }
-          keep.push({ ref, set: (r) => a.seqs.set(seq, r) })
+    const before = this.log.bytes
+    const moves = new Map<number, (r: RecordRef) => void>()
+    let certs: Uint8Array[] = []
+    const done = await this.log.rewrite(() => {
+      const keep: RecordRef[] = []
+      let covered = 0
+      const drop: Array<() => void> = []
+      for (const d of this.docs.values()) {
+        for (const [id, a] of d.authors) {
+          const floor = this.snapshotCovers(d, id)
+          for (const [seq, ref] of a.seqs) {
+            if (seq <= floor) { covered += ref.length; drop.push(() => a.seqs.delete(seq)); continue }
+            if (ref.offset < 0) continue // held back by the rewrite: appended to the new file after it
+            keep.push(ref)
+            moves.set(ref.offset, (r) => a.seqs.set(seq, r))
+          }
         }
       }
-    }
-    const before = this.log.bytes
-    if (options.force !== true && covered * 2 < before) return undefined
-    // Keep certificates: re-append them after the rewrite keeps the order simple.
-    const certs = [...this.certs]
-    const covering = new Map<number, (r: RecordRef) => void>()
-    for (const k of keep) covering.set(k.ref.offset, k.set)
-    for (const d of this.docs.values()) {
-      for (const [id, a] of d.authors) {
-        const floor = this.snapshotCovers(d, id)
-        for (const seq of [...a.seqs.keys()]) if (seq <= floor) a.seqs.delete(seq)
-      }
-    }
-    await this.log.rewrite(keep.map(k => k.ref).sort((x, y) => x.offset - y.offset), {
-      onMoved: (from, to) => covering.get(from.offset)?.(to)
-    })
+      if (options.force !== true && covered * 2 < before) return undefined
+      for (const f of drop) f()
+      certs = [...this.certs]
+      return keep.sort((x, y) => x.offset - y.offset)
+    }, { onMoved: (from, to) => moves.get(from.offset)?.(to) })
+    if (!done) return undefined
+    // Certificates were not carried over by the rewrite: append them again.
     this.certSeen.clear()
     this.certs.length = 0
     for (const c of certs) await this.putCertificate(c)
-    this.liveBytes = keep.reduce((n, k) => n + k.ref.length, 0)
     return { before, after: this.log.bytes }
   }
 

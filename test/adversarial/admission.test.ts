@@ -1,0 +1,87 @@
+/** Every way an entry can be bad, each refused with its own code before Yjs sees it. */
+import { afterEach, describe, expect, it } from 'vitest'
+import * as Y from 'yjs'
+import { DOC_NAMES, SessionDoc, sealUpdate } from '../../crdt/index.js'
+import { generateWallet } from '../../src/identity/index.js'
+import { SignedEntry, EntryBody } from '../../src/identity/pb/entry.js'
+import { foreignDevice, newVault } from '../helpers/vault.js'
+
+const cleanups: Array<() => Promise<void>> = []
+afterEach(async () => { for (const c of cleanups.splice(0)) await c() })
+
+function updateFor (text: string): Uint8Array {
+  const s = new SessionDoc()
+  s.appendMessages([{ role: 'user', content: text }], 'dev')
+  return Y.encodeStateAsUpdate(s.doc)
+}
+
+describe('admission of entries', () => {
+  it('accepts a sibling device entry, idempotently, and applies it', async () => {
+    const a = await newVault(); cleanups.push(a.cleanup)
+    const sib = await foreignDevice(a.wallet)
+    await a.vault.vault.addCertificate(sib.cert)
+    const s = await a.vault.sessions.create('x')
+    const doc = a.vault.vault.docId(DOC_NAMES.session(s.key))
+    const e = sealUpdate({ keys: a.vault.vault.identity.keys, signer: sib.key.signer }, doc, 1n, updateFor('from sibling'))
+    expect((await a.vault.vault.accept(e.bytes)).result).toBe('stored')
+    expect((await a.vault.vault.accept(e.bytes)).result).toBe('duplicate')
+    expect(s.messages().map(m => m.content)).toEqual(['from sibling'])
+    await s.close()
+  })
+
+  it('refuses read-only, unknown, forged, tampered, oversized and wrong-epoch entries', async () => {
+    const a = await newVault(); cleanups.push(a.cleanup)
+    const v = a.vault.vault
+    const keys = v.identity.keys
+    const doc = v.docId('doc')
+    const ro = await foreignDevice(a.wallet, ['read'])
+    await v.addCertificate(ro.cert)
+    const stranger = await foreignDevice(generateWallet())
+    const sib = await foreignDevice(a.wallet)
+    await v.addCertificate(sib.cert)
+    const good = sealUpdate({ keys, signer: sib.key.signer }, doc, 1n, updateFor('ok'))
+
+    const cases: Array<[string, Uint8Array, string]> = []
+    cases.push(['read-only author', sealUpdate({ keys, signer: ro.key.signer }, doc, 1n, updateFor('ro')).bytes, 'MISSING_CAPABILITY'])
+    cases.push(['author of another wallet', sealUpdate({ keys, signer: stranger.key.signer }, doc, 1n, updateFor('s')).bytes, 'UNKNOWN_AUTHOR'])
+    const sealedElsewhere = await newVault(); cleanups.push(sealedElsewhere.cleanup)
+    cases.push(['sealed under another vault key', sealUpdate({ keys: sealedElsewhere.vault.vault.identity.keys, signer: sib.key.signer }, doc, 2n, updateFor('x')).bytes, 'DECRYPT_FAILED'])
+    const signed = SignedEntry.decode(good.bytes)
+    const flipSig = { ...signed, signature: new Uint8Array(signed.signature) }
+    flipSig.signature[0] = (flipSig.signature[0] as number) ^ 1
+    cases.push(['a flipped signature bit', SignedEntry.encode(flipSig), 'INVALID_SIGNATURE'])
+    const body = EntryBody.decode(signed.body)
+    const ct = new Uint8Array(body.ciphertext); ct[3] = (ct[3] as number) ^ 1
+    cases.push(['tampered ciphertext', SignedEntry.encode({ body: EntryBody.encode({ ...body, ciphertext: ct }), signature: signed.signature }), 'INVALID_SIGNATURE'])
+    cases.push(['a header moved to another seq', SignedEntry.encode({ body: EntryBody.encode({ ...body, seq: 7n }), signature: signed.signature }), 'INVALID_SIGNATURE'])
+    cases.push(['oversized bytes', new Uint8Array(1024 * 1024 + 1), 'ENTRY_TOO_LARGE'])
+    cases.push(['garbage', new Uint8Array([8, 1, 2, 3]), 'INVALID_ENTRY'])
+    cases.push(['a truncated entry', good.bytes.subarray(0, good.bytes.byteLength - 10), 'INVALID_ENTRY'])
+    const epochKeys = { ...keys, currentEpoch: 5, epochs: new Map([[5, keys.epochs.get(0) as Uint8Array]]) }
+    cases.push(['an unknown key epoch', sealUpdate({ keys: epochKeys, signer: sib.key.signer }, doc, 3n, updateFor('e')).bytes, 'UNKNOWN_EPOCH'])
+
+    for (const [name, bytes, code] of cases) {
+      await expect(v.accept(bytes), name).rejects.toMatchObject({ code })
+    }
+    // Nothing refused reached the store.
+    expect(v.store.stats().entries).toBe(0)
+    expect((await v.accept(good.bytes)).result).toBe('stored')
+  })
+
+  it('applies entries delivered out of order and with gaps filled later', async () => {
+    const a = await newVault(); cleanups.push(a.cleanup)
+    const v = a.vault.vault
+    const sib = await foreignDevice(a.wallet)
+    await v.addCertificate(sib.cert)
+    const src = new SessionDoc()
+    const updates: Uint8Array[] = []
+    src.doc.on('update', (u: Uint8Array) => updates.push(u))
+    for (let i = 0; i < 6; i++) src.appendMessages([{ role: 'user', content: `m${i}` }], 'sib')
+    const doc = v.docId('ordered')
+    const entries = updates.map((u, i) => sealUpdate({ keys: v.identity.keys, signer: sib.key.signer }, doc, BigInt(i + 1), u))
+    for (const i of [5, 3, 1, 0, 4, 2, 3]) await v.accept((entries[i] as any).bytes)
+    const r = await v.acquire('ordered')
+    expect(new SessionDoc(r.doc).messages().map(m => m.content)).toEqual(['m0', 'm1', 'm2', 'm3', 'm4', 'm5'])
+    await v.release(r)
+  })
+})

@@ -1,0 +1,9 @@
+import { mkdtemp, rm } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+
+/** A temp dir removed after the test; pass `onTestFinished` or call cleanup. */
+export async function tempDir (prefix = 'mesh-test-'): Promise<{ dir: string, cleanup: () => Promise<void> }> {
+  const dir = await mkdtemp(join(tmpdir(), prefix))
+  return { dir, cleanup: async () => { await rm(dir, { recursive: true, force: true }) } }
+}

@@ -1,0 +1,131 @@
+/** The SDK on real homes: reopen, snapshots and compaction, lease, memory, skills, lifecycle. */
+import { readdir, writeFile } from 'node:fs/promises'
+import { join } from 'node:path'
+import { afterEach, describe, expect, it } from 'vitest'
+import { openVault } from '../../src/sdk/index.js'
+import { generateWallet } from '../../src/identity/index.js'
+import { newVault } from '../helpers/vault.js'
+import { tempDir } from '../helpers/tmp.js'
+
+const cleanups: Array<() => Promise<void>> = []
+afterEach(async () => { for (const c of cleanups.splice(0).reverse()) await c() })
+
+describe('vault', () => {
+  it('keeps sessions, task state, memory and skills across reopen without the wallet', async () => {
+    const t = await tempDir(); cleanups.push(t.cleanup)
+    const home = join(t.dir, 'home')
+    const wallet = generateWallet()
+    const v = await openVault({ home, wallet, label: 'one' })
+    const s = await v.sessions.create('agent:main:work', { title: 'Work', goal: 'ship' })
+    await s.append([{ role: 'user', content: 'a' }, { role: 'assistant', content: 'b', toolCall: { name: 'ls', input: { dir: '.' } } }])
+    await s.updateTask({ plan: 'p', cwd: '/w', progress: 'half', todos: [{ id: '1', text: 'do it' }], filesTouched: ['a.ts'], fields: { model: 'x' } })
+    await s.close()
+    await v.memory.set('pref', 'tabs', { tags: ['style'] })
+    const skillFile = join(t.dir, 'review.md')
+    await writeFile(skillFile, '---\nname: review\nversion: 1.2.0\ndescription: Review a diff\n---\nLook for bugs.\n')
+    await v.skills.addFile(skillFile)
+    await v.close()
+
+    const again = await openVault({ home })
+    expect((await again.sessions.list()).map(x => x.key)).toEqual(['agent:main:work'])
+    const s2 = await again.sessions.open('work')
+    const info = s2.resumeInfo()
+    expect(info.messages.map(m => m.content)).toEqual(['a', 'b'])
+    expect(info.messages[1]?.toolCall).toEqual({ name: 'ls', input: { dir: '.' } })
+    expect(info.task).toMatchObject({ plan: 'p', cwd: '/w', files: ['a.ts'], fields: { model: 'x' } })
+    expect(info.task.progress[0]?.text).toBe('half')
+    expect(info.task.todos[0]).toMatchObject({ id: '1', text: 'do it', done: false })
+    await s2.close()
+    expect((await again.memory.get('pref'))?.value).toBe('tabs')
+    expect((await again.memory.list({ tag: 'style' })).length).toBe(1)
+    const sk = await again.skills.show('review')
+    expect(sk).toMatchObject({ version: '1.2.0', description: 'Review a diff', body: 'Look for bugs.\n' })
+    expect(sk.hash).toMatch(/^sha256:[0-9a-f]{64}$/)
+    await again.close()
+  })
+
+  it('refuses a wallet that is not the home\'s', async () => {
+    const a = await newVault(); cleanups.push(a.cleanup)
+    const home = a.home
+    await a.vault.close()
+    await expect(openVault({ home, wallet: generateWallet() })).rejects.toMatchObject({ code: 'WALLET_MISMATCH' })
+  })
+
+  it('snapshots, compacts, and reopens to the same transcript', async () => {
+    const a = await newVault({ snapshotEvery: 50, snapshotOnClose: 1 }); cleanups.push(a.cleanup)
+    const s = await a.vault.sessions.create('big')
+    for (let i = 0; i < 180; i++) await s.append({ role: 'user', content: `message ${i}` })
+    await s.close()
+    const stats = a.vault.vault.store.stats()
+    expect(stats.snapshots).toBeGreaterThanOrEqual(1)
+    await a.vault.close()
+    const docs = await readdir(join(a.home, 'data', 'snapshots'))
+    expect(docs.length).toBeGreaterThanOrEqual(1)
+    const v2 = await openVault({ home: a.home })
+    const st = v2.vault.store.stats()
+    // Every transcript entry is covered by the snapshot written on close, and compacted away.
+    expect(st.entries).toBeLessThan(50)
+    const s2 = await v2.sessions.open('big')
+    expect(s2.messageCount()).toBe(180)
+    expect(s2.messages({ tail: 2 }).map(m => m.content)).toEqual(['message 178', 'message 179'])
+    await s2.append({ role: 'user', content: 'after reopen' })
+    await s2.close()
+    await v2.close()
+    const v3 = await openVault({ home: a.home })
+    const s3 = await v3.sessions.open('big')
+    expect(s3.messageCount()).toBe(181)
+    await s3.close()
+    await v3.close()
+  })
+
+  it('hands the driver lease over explicitly', async () => {
+    const a = await newVault(); cleanups.push(a.cleanup)
+    const s = await a.vault.sessions.create('lease')
+    const l1 = await s.takeLease()
+    expect(l1.epoch).toBe(1)
+    expect(s.meta().status).toBe('running')
+    expect(await s.releaseLease()).toBe(true)
+    expect(s.meta().lease).toBeUndefined()
+    await s.close()
+  })
+
+  it('delivers new messages to subscribers', async () => {
+    const a = await newVault(); cleanups.push(a.cleanup)
+    const s = await a.vault.sessions.create('sub')
+    const seen: string[] = []
+    const off = s.subscribe(e => { if (e.type === 'messages') seen.push(...e.messages.map(m => m.content)) })
+    await s.append({ role: 'user', content: 'one' })
+    await s.append([{ role: 'user', content: 'two' }, { role: 'user', content: 'three' }])
+    off()
+    await s.append({ role: 'user', content: 'four' })
+    expect(seen).toEqual(['one', 'two', 'three'])
+    await s.close()
+  })
+
+  it('throws typed errors for use after close, unknown sessions and bad input', async () => {
+    const a = await newVault(); cleanups.push(a.cleanup)
+    const s = await a.vault.sessions.create('x')
+    await s.close()
+    await s.close()
+    expect(() => s.messages()).toThrow(expect.objectContaining({ code: 'CLOSED' }))
+    await expect(s.append({ role: 'user', content: 'late' })).rejects.toMatchObject({ code: 'CLOSED' })
+    await expect(a.vault.sessions.open('nope')).rejects.toMatchObject({ code: 'SESSION_NOT_FOUND' })
+    await expect(a.vault.sessions.create('x')).rejects.toMatchObject({ code: 'SESSION_EXISTS' })
+    await expect(a.vault.sessions.create('agent:main')).rejects.toMatchObject({ code: 'INVALID_SESSION_KEY' })
+    const s2 = await a.vault.sessions.open('x')
+    await expect(s2.append({ role: 'robot' as any, content: 'x' })).rejects.toMatchObject({ code: 'INVALID_INPUT' })
+    await s2.close()
+    await a.vault.close()
+    await expect(a.vault.sessions.list()).rejects.toMatchObject({ code: 'CLOSED' })
+  })
+
+  it('a read-only device reads but cannot write', async () => {
+    const t = await tempDir(); cleanups.push(t.cleanup)
+    const wallet = generateWallet()
+    const v = await openVault({ home: join(t.dir, 'ro'), wallet, readOnly: true })
+    expect(v.info().capabilities).toEqual(['read'])
+    await expect(v.memory.set('k', 'v')).rejects.toMatchObject({ code: 'READ_ONLY' })
+    expect(v.vault.store.stats().entries).toBe(0)
+    await v.close()
+  })
+})

@@ -1,0 +1,91 @@
+import { appendFile, readdir, readFile, stat, truncate, writeFile } from 'node:fs/promises'
+import { join } from 'node:path'
+import { afterEach, describe, expect, it } from 'vitest'
+import { RecordLog } from '../../src/store/index.js'
+import { tempDir } from '../helpers/tmp.js'
+
+const cleanups: Array<() => Promise<void>> = []
+afterEach(async () => { for (const c of cleanups.splice(0)) await c() })
+
+async function collect (path: string): Promise<{ records: string[], log: RecordLog, recovered: any[] }> {
+  const records: string[] = []
+  const { log, recovered } = await RecordLog.open(path, (p) => { records.push(Buffer.from(p).toString()) }, () => { records.length = 0 })
+  return { records, log, recovered }
+}
+
+describe('record log', () => {
+  it('appends concurrently with group commit and reads back in order', async () => {
+    const t = await tempDir(); cleanups.push(t.cleanup)
+    const path = join(t.dir, 'log')
+    const { log } = await collect(path)
+    await Promise.all(Array.from({ length: 500 }, (_, i) => log.append(Buffer.from(`record-${i}`))))
+    await log.close()
+    const again = await collect(path)
+    expect(again.records).toHaveLength(500)
+    expect(again.records[499]).toBe('record-499')
+    expect(again.recovered).toEqual([])
+    await again.log.close()
+  })
+
+  it('cuts a torn tail, keeps it in quarantine, and appends after it', async () => {
+    const t = await tempDir(); cleanups.push(t.cleanup)
+    const path = join(t.dir, 'log')
+    const { log } = await collect(path)
+    for (let i = 0; i < 10; i++) await log.append(Buffer.from(`r${i}`.repeat(50)))
+    await log.close()
+    const full = (await stat(path)).size
+    await truncate(path, full - 7)
+    const a = await collect(path)
+    expect(a.records).toHaveLength(9)
+    expect(a.recovered[0].kind).toBe('torn-tail')
+    expect((await readdir(t.dir)).some(n => n.includes('quarantine'))).toBe(true)
+    await a.log.append(Buffer.from('after'))
+    await a.log.close()
+    const b = await collect(path)
+    expect(b.records.at(-1)).toBe('after')
+    expect(b.recovered).toEqual([])
+    await b.log.close()
+  })
+
+  it('skips a corrupted record in the middle and keeps every later one', async () => {
+    const t = await tempDir(); cleanups.push(t.cleanup)
+    const path = join(t.dir, 'log')
+    const { log } = await collect(path)
+    for (let i = 0; i < 5; i++) await log.append(Buffer.from(`payload-${i}-`.repeat(10)))
+    await log.close()
+    const bytes = await readFile(path)
+    const recLen = bytes.readUInt32LE(0) + 8
+    bytes[recLen * 2 + 12] = (bytes[recLen * 2 + 12] as number) ^ 0xff // inside record 2's payload
+    await writeFile(path, bytes)
+    const a = await collect(path)
+    expect(a.records).toHaveLength(4)
+    expect(a.records.map(r => r.slice(0, 9))).toEqual(['payload-0', 'payload-1', 'payload-3', 'payload-4'])
+    expect(a.recovered[0].kind).toBe('corrupt-record')
+    await a.log.append(Buffer.from('next'))
+    await a.log.close()
+    const b = await collect(path)
+    expect(b.records).toHaveLength(5)
+    await b.log.close()
+  })
+
+  it('treats garbage appended to the file as a torn tail', async () => {
+    const t = await tempDir(); cleanups.push(t.cleanup)
+    const path = join(t.dir, 'log')
+    const { log } = await collect(path)
+    await log.append(Buffer.from('one'))
+    await log.close()
+    await appendFile(path, Buffer.from([0xff, 0xff, 0xff, 0x7f, 1, 2, 3]))
+    const a = await collect(path)
+    expect(a.records).toEqual(['one'])
+    expect(a.recovered).toHaveLength(1)
+    await a.log.close()
+  })
+
+  it('refuses appends after close', async () => {
+    const t = await tempDir(); cleanups.push(t.cleanup)
+    const { log } = await collect(join(t.dir, 'log'))
+    await log.close()
+    await log.close()
+    await expect(log.append(Buffer.from('x'))).rejects.toMatchObject({ code: 'CLOSED' })
+  })
+})
