@@ -16,6 +16,17 @@ import {
 const TAG = 16
 export const SNAPSHOT_CHUNK = 64 * 1024
 
+// Nonces come from a pool refilled 4 KiB at a time: one CSPRNG call per 341 entries instead of
+// one per entry (~10 µs each here). Bytes are handed out once and never reused.
+let pool = new Uint8Array(0)
+let poolAt = 0
+function freshNonce (): Uint8Array {
+  if (poolAt + 12 > pool.byteLength) { pool = new Uint8Array(randomBytes(4092)); poolAt = 0 }
+  const n = pool.slice(poolAt, poolAt + 12)
+  poolAt += 12
+  return n
+}
+
 export interface SealContext {
   readonly keys: VaultKeys
   readonly signer: Ed25519Signer
@@ -48,7 +59,7 @@ function open (key: Uint8Array, nonce: Uint8Array, aad: Uint8Array, sealed: Uint
 }
 
 /** `nonce` is for known-answer vectors only: a reused nonce under one key breaks the AEAD. */
-export function sealUpdate (ctx: SealContext, doc: Uint8Array, seq: bigint, update: Uint8Array, nonce: Uint8Array = new Uint8Array(randomBytes(12))): Entry {
+export function sealUpdate (ctx: SealContext, doc: Uint8Array, seq: bigint, update: Uint8Array, nonce: Uint8Array = freshNonce()): Entry {
   const epoch = ctx.keys.currentEpoch
   const key = docKey(ctx.keys, epoch, doc)
   const ciphertext = seal(key, nonce, entryAad(doc, ctx.signer.publicKey, seq, epoch, ENTRY_KIND.update), update)

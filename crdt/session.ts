@@ -17,6 +17,8 @@ export const ROLES = ['user', 'assistant', 'system', 'tool'] as const
 export type Role = typeof ROLES[number]
 export type Status = 'running' | 'idle' | 'ended'
 export const MAX_CONTENT_BYTES = 512 * 1024
+/** lastWriter.ts is exact to this many milliseconds. */
+export const LAST_WRITER_RESOLUTION_MS = 1000
 
 export interface ToolCall { id?: string, name: string, input?: unknown }
 export interface ToolResult { callId: string, output: string, isError?: boolean }
@@ -118,8 +120,15 @@ export class SessionDoc {
     })
   }
 
+  /**
+   * Records the last writer. Coalesced to once a second per device: rewriting it on every append
+   * would add an item and a tombstone per message to a 100k-message session.
+   */
   private touch (device: string): void {
-    this.meta.set('lastWriter', { device, ts: Date.now() })
+    const now = Date.now()
+    const cur = this.meta.get('lastWriter') as Writer | undefined
+    if (cur !== undefined && cur.device === device && now - cur.ts < LAST_WRITER_RESOLUTION_MS && now >= cur.ts) return
+    this.meta.set('lastWriter', { device, ts: now })
   }
 
   appendMessages (messages: readonly NewMessage[], device: string): Message[] {

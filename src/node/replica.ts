@@ -21,6 +21,8 @@ export class Replica {
   readonly doc = new Y.Doc()
   private seq = 0
   private readonly writes = new Set<Promise<void>>()
+  /** Writes issued by the change() now running: it waits for these only, not for later ones. */
+  private collecting: Array<Promise<void>> | undefined
   private broken: Error | undefined
   private closed = false
   /** Exactly the entries this doc holds, per author: a snapshot may claim these and no more. */
@@ -53,6 +55,7 @@ export class Replica {
       (err: Error) => { this.writes.delete(w); this.fail(err) }
     )
     this.writes.add(w)
+    this.collecting?.push(w)
   }
 
   private fail (err: Error): void {
@@ -74,8 +77,15 @@ export class Replica {
   async change<T>(fn: () => T): Promise<T> {
     this.check()
     if (!this.vault.writable) throw new ReadOnlyError(`this device (${this.vault.identity.certificate.label}) is read-only: it cannot write`)
-    const result = fn()
-    await this.settle()
+    const mine: Array<Promise<void>> = []
+    this.collecting = mine
+    let result: T
+    try {
+      result = fn()
+    } finally {
+      this.collecting = undefined
+    }
+    await Promise.all(mine)
     this.check()
     this.vault.maybeSnapshot(this)
     return result

@@ -125,7 +125,10 @@ export class Vault extends EventEmitter<VaultEvents> {
     r.refs--
     if (r.refs > 0) return
     await r.settle()
-    if (r.readable) await this.snapshotIfNeeded(r, this.opts.snapshotOnClose)
+    if (r.readable) {
+      // A snapshot is an optimisation: failing to write one (a full disk) loses nothing.
+      await this.snapshotIfNeeded(r, this.opts.snapshotOnClose).catch((err: unknown) => { log.error('snapshot of %s on release failed: %e', r.name, err) })
+    }
     if (r.refs > 0) return // acquired again meanwhile
     this.evict(r)
     await r.close()
@@ -243,7 +246,7 @@ export class Vault extends EventEmitter<VaultEvents> {
         try {
           const r = await p
           await r.settle()
-          if (r.readable) await this.snapshotIfNeeded(r, this.opts.snapshotOnClose)
+          if (r.readable) await this.snapshotIfNeeded(r, this.opts.snapshotOnClose).catch((err: unknown) => { log.error('snapshot of %s on close failed: %e', r.name, err) })
           await r.close()
         } catch (err) {
           log.error('closing a replica failed: %e', err)

@@ -30,8 +30,11 @@ export async function ensureHomeDir (home: string): Promise<void> {
   try {
     await mkdir(home, { recursive: true, mode: 0o700 })
     await mkdir(join(home, HOME_FILES.data), { recursive: true, mode: 0o700 })
-  } catch (err) {
-    throw writeError(home, err)
+  } catch (err: any) {
+    // A recursive mkdir on a read-only mount reports ENOENT; a plain one tells the real cause.
+    let cause = err
+    if (err?.code === 'ENOENT') await mkdir(home, { mode: 0o700 }).catch((e: unknown) => { cause = e })
+    throw writeError(home, cause)
   }
 }
 

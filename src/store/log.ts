@@ -307,6 +307,7 @@ export class RecordLog {
 
   async close (): Promise<void> {
     if (this.closed) return
+    while (this.rewriting !== undefined) await this.rewriting
     await this.drain()
     this.closed = true
     for (const p of this.pending.splice(0)) p.reject(new ClosedError(`log ${this.path} is closed`))

@@ -19,7 +19,13 @@ const T_CERT = 2
 /** An entry whose append has not completed yet: readers get its bytes from memory. */
 interface InFlight extends RecordRef { readonly offset: -1, readonly bytes: Uint8Array }
 interface AuthorIndex { key: Uint8Array, seqs: Map<number, RecordRef | InFlight> }
-interface DocIndex { doc: Uint8Array, authors: Map<string, AuthorIndex>, snapshots: StoredSnapshot[] }
+interface DocIndex {
+  doc: Uint8Array
+  authors: Map<string, AuthorIndex>
+  snapshots: StoredSnapshot[]
+  /** Cached count of entries no snapshot covers; undefined when it must be recounted. */
+  uncovered?: number
+}
 
 /** Per-author highest contiguous sequence number held (through entries or a snapshot). */
 export type Vector = Map<string, number>
@@ -78,6 +84,7 @@ export class EntryStore {
     }
     const a = this.authorIndex(e.doc, e.author)
     a.seqs.set(Number(e.seq), ref)
+    this.docIndex(e.doc).uncovered = undefined
   }
 
   private authorIndex (doc: Uint8Array, author: Uint8Array): AuthorIndex {
@@ -116,6 +123,8 @@ export class EntryStore {
     if (a.seqs.has(seq)) return
     const placeholder: InFlight = { offset: -1, length: entry.bytes.byteLength + 1, bytes: entry.bytes }
     a.seqs.set(seq, placeholder)
+    const d = this.docIndex(entry.doc)
+    if (d.uncovered !== undefined && seq > this.snapshotCovers(d, toHex(entry.author))) d.uncovered++
     const payload = new Uint8Array(entry.bytes.byteLength + 1)
     payload[0] = T_ENTRY
     payload.set(entry.bytes, 1)
@@ -124,6 +133,7 @@ export class EntryStore {
       if (a.seqs.get(seq) === placeholder) a.seqs.set(seq, ref)
     } catch (err) {
       if (a.seqs.get(seq) === placeholder) a.seqs.delete(seq)
+      d.uncovered = undefined
       throw err
     }
   }
@@ -205,11 +215,13 @@ export class EntryStore {
   uncoveredCount (doc: Uint8Array): number {
     const d = this.docs.get(toHex(doc))
     if (d === undefined) return 0
+    if (d.uncovered !== undefined) return d.uncovered
     let n = 0
     for (const [id, a] of d.authors) {
       const floor = this.snapshotCovers(d, id)
       for (const s of a.seqs.keys()) if (s > floor) n++
     }
+    d.uncovered = n
     return n
   }
 
@@ -226,6 +238,7 @@ export class EntryStore {
       else kept.push(s)
     }
     d.snapshots = kept
+    d.uncovered = undefined
     return stored
   }
 
@@ -254,6 +267,7 @@ export class EntryStore {
       }
       if (options.force !== true && covered * 2 < before) return undefined
       for (const f of drop) f()
+      for (const d of this.docs.values()) d.uncovered = undefined
       certs = [...this.certs]
       return keep.sort((x, y) => x.offset - y.offset)
     }, { onMoved: (from, to) => moves.get(from.offset)?.(to) })

@@ -1,0 +1,51 @@
+#!/usr/bin/env node
+// Dependency direction as a rule: cli -> sdk -> node -> {protocols, crdt, store} -> identity -> errors.
+// A module may import its own layer or any layer below it; the three middle layers never import
+// each other (sync carries sealed entries as opaque bytes, so protocols/ cannot see plaintext).
+import { readdirSync, readFileSync, statSync } from 'node:fs'
+import { dirname, join, relative, resolve } from 'node:path'
+
+const root = resolve(dirname(new URL(import.meta.url).pathname), '..')
+const layerOf = (file) => {
+  const r = relative(root, file).replace(/\\/g, '/')
+  if (r === 'src/errors.ts' || r === 'src/polyfill.ts') return ['errors', 0]
+  if (r.startsWith('src/identity/')) return ['identity', 1]
+  if (r.startsWith('src/store/')) return ['store', 2]
+  if (r.startsWith('crdt/')) return ['crdt', 2]
+  if (r.startsWith('protocols/')) return ['protocols', 2]
+  if (r.startsWith('src/node/')) return ['node', 3]
+  if (r.startsWith('src/sdk/')) return ['sdk', 4]
+  if (r.startsWith('src/cli/')) return ['cli', 5]
+  if (r === 'src/index.ts') return ['index', 6]
+  return undefined
+}
+
+const files = []
+const walk = (d) => {
+  for (const n of readdirSync(d)) {
+    const p = join(d, n)
+    if (statSync(p).isDirectory()) walk(p)
+    else if (p.endsWith('.ts') && !p.endsWith('.d.ts')) files.push(p)
+  }
+}
+for (const d of ['src', 'crdt', 'protocols']) walk(join(root, d))
+
+const problems = []
+for (const f of files) {
+  const from = layerOf(f)
+  if (from === undefined) continue
+  const text = readFileSync(f, 'utf8')
+  for (const m of text.matchAll(/(?:import|export)[^'"]*?from\s+['"](\.{1,2}\/[^'"]+)['"]|import\(\s*['"](\.{1,2}\/[^'"]+)['"]\s*\)/g)) {
+    const spec = m[1] ?? m[2]
+    const target = resolve(dirname(f), spec).replace(/\.js$/, '.ts')
+    const to = layerOf(target)
+    if (to === undefined) continue
+    const bad = to[1] > from[1] || (to[1] === 2 && from[1] === 2 && to[0] !== from[0])
+    if (bad) problems.push(`${relative(root, f)}: ${from[0]} may not import ${to[0]} (${spec})`)
+  }
+}
+if (problems.length > 0) {
+  console.error('layering violations:\n  ' + problems.join('\n  '))
+  process.exit(1)
+}
+console.log(`layers ok (${files.length} files)`)

@@ -1,0 +1,24 @@
+/**
+ * `npm run bench`: every figure beside a baseline measured in the same run. `--quick` uses
+ * smaller sizes (a smoke run). Results are printed and written to .bench/results.json.
+ */
+import '../../src/polyfill.js'
+import { mkdir, rm, writeFile } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { rows } from './util.js'
+import { benchVault } from './vault.js'
+
+const quick = process.argv.includes('--quick')
+const only = process.argv.find(a => a.startsWith('--only='))?.slice(7)
+const dir = join(tmpdir(), `mesh-bench-${process.pid}`)
+await mkdir(dir, { recursive: true })
+try {
+  if (only === undefined || only === 'vault') await benchVault(join(dir, 'vault'), { quick })
+} finally {
+  await rm(dir, { recursive: true, force: true })
+}
+await mkdir('.bench', { recursive: true })
+await writeFile(join('.bench', 'results.json'), JSON.stringify({ date: new Date().toISOString(), quick, rows }, null, 2))
+const failed = rows.filter(r => r.ok === false)
+console.log(`\n${rows.length} figures, ${failed.length} off target${failed.length > 0 ? ': ' + failed.map(r => r.name).join('; ') : ''}`)

@@ -1,0 +1,35 @@
+/**
+ * Child process for the disk-full test, run inside `unshare -m` with a small tmpfs at argv[2]:
+ * appends until the disk is full, then reopens the home and counts what survived. Prints one
+ * JSON line.
+ */
+import '../../src/polyfill.js'
+import { join } from 'node:path'
+import { generateWallet } from '../../src/identity/index.js'
+import { openVault } from '../../src/sdk/index.js'
+
+const dir = process.argv[2] as string
+const home = join(dir, 'home')
+const v = await openVault({ home, wallet: generateWallet(), snapshotEvery: 1_000_000 })
+const s = await v.sessions.create('full')
+let acked = 0
+let error: { code?: string, message: string } | undefined
+for (let i = 0; i < 100_000 && error === undefined; i++) {
+  try {
+    await s.append({ role: 'user', content: `m${i} ${'y'.repeat(8000)}` })
+    acked++
+  } catch (err: any) {
+    error = { code: err.code, message: err.message }
+  }
+}
+let afterError: string | undefined
+try { await s.append({ role: 'user', content: 'after' }) } catch (err: any) { afterError = err.code }
+await s.close()
+await v.close()
+const again = await openVault({ home })
+const s2 = await again.sessions.open('full')
+const count = s2.messageCount()
+const contents = s2.messages().map(m => m.content.split(' ')[0])
+await s2.close()
+await again.close()
+process.stdout.write(JSON.stringify({ acked, error, afterError, count, inOrder: contents.every((c, i) => c === `m${i}`) }) + '\n')

@@ -1,0 +1,134 @@
+/** The `mesh` CLI as a user drives it: real processes, a real HOME, exit codes and --json. */
+import { mkdir, stat, writeFile } from 'node:fs/promises'
+import { join } from 'node:path'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { cliEnv, runCli } from '../helpers/cli.js'
+import { tempDir } from '../helpers/tmp.js'
+
+let dir: string
+let cleanup: () => Promise<void>
+let env: NodeJS.ProcessEnv
+const mesh = (...args: string[]): ReturnType<typeof runCli> => runCli(args, { env })
+const meshIn = (input: string, ...args: string[]): ReturnType<typeof runCli> => runCli(args, { env, input })
+
+beforeAll(async () => { ({ dir, cleanup } = await tempDir()); env = cliEnv(dir) })
+afterAll(async () => { await cleanup() })
+
+describe('mesh CLI', () => {
+  it('prints help and rejects unknown commands with exit 2', async () => {
+    const h = await mesh('--help')
+    expect(h.code).toBe(0)
+    expect(h.stdout).toContain('Usage: mesh <command>')
+    for (const c of ['join', 'init', 'wallet', 'status', 'sessions', 'session', 'resume', 'memory', 'skills']) {
+      const r = await mesh(c, '--help')
+      expect(r.code, c).toBe(0)
+      expect(r.stdout, c).toContain(`mesh ${c}`)
+    }
+    const bad = await mesh('frobnicate')
+    expect(bad.code).toBe(2)
+    expect(bad.stderr).toContain('unknown command')
+    const badFlag = await mesh('status', '--nope')
+    expect(badFlag.code).toBe(2)
+  })
+
+  it('tells a newcomer to run init when there is no wallet and no home', async () => {
+    const r = await mesh('status')
+    expect(r.code).toBe(1)
+    expect(r.stderr).toMatch(/mesh init/)
+  })
+
+  it('wallet new writes 0600 and show prints the address; bad files exit 2', async () => {
+    const path = join(dir, 'w.json')
+    const r = await mesh('wallet', 'new', '--out', path, '--json')
+    expect(r.code).toBe(0)
+    const { address } = JSON.parse(r.stdout)
+    expect((await stat(path)).mode & 0o777).toBe(0o600)
+    expect((await mesh('wallet', 'show', '--wallet', path)).stdout.trim()).toBe(address)
+    const cases: Array<[string, string]> = [['notjson.json', 'nope'], ['short.json', '[1,2,3]'], ['mismatch.json', JSON.stringify(Array(64).fill(9))]]
+    for (const [name, text] of cases) {
+      await writeFile(join(dir, name), text)
+      const b = await mesh('wallet', 'show', '--wallet', join(dir, name), '--json')
+      expect(b.code, name).toBe(2)
+      expect(JSON.parse(b.stderr).error.code).toBe('INVALID_WALLET')
+    }
+    const missing = await mesh('wallet', 'show', '--wallet', join(dir, 'missing.json'))
+    expect(missing.code).toBe(2)
+    expect(missing.stderr).toContain('does not exist')
+  })
+
+  it('init generates a wallet when none is found, then everything works offline', async () => {
+    const init = await mesh('init', '--label', 'laptop', '--json')
+    expect(init.code).toBe(0)
+    const info = JSON.parse(init.stdout)
+    expect(info.walletGenerated).toBe(true)
+    expect(info.walletPath).toBe(join(dir, '.config', 'mesh', 'wallet.json'))
+    expect(info.capabilities).toEqual(['read', 'write'])
+    expect((await stat(join(info.home, 'device.key'))).mode & 0o777).toBe(0o600)
+    expect((await stat(join(info.home, 'vault.keys'))).mode & 0o777).toBe(0o600)
+
+    expect((await mesh('session', 'new', 'agent:main:cli', '--title', 'CLI', '--goal', 'test it')).code).toBe(0)
+    expect((await mesh('session', 'new', 'agent:main:cli')).code).toBe(2)
+    expect((await mesh('session', 'append', 'agent:main:cli', '--role', 'user', '--text', 'first')).code).toBe(0)
+    expect((await meshIn('second\nline', 'session', 'append', 'cli', '--role', 'assistant', '--stdin')).code).toBe(0)
+    const badRole = await mesh('session', 'append', 'cli', '--role', 'robot', '--text', 'x')
+    expect(badRole.code).toBe(2)
+    expect((await mesh('session', 'append', 'cli', '--role', 'user')).code).toBe(2)
+    const badKey = await mesh('session', 'show', 'agent:main')
+    expect(badKey.code).toBe(2)
+    expect(badKey.stderr).toContain('Invalid session key "agent:main". Agent-prefixed session keys must use agent:<agent-id>:<session-key>.')
+    expect((await mesh('session', 'show', 'nope')).code).toBe(2)
+
+    const show = await mesh('session', 'show', 'cli', '--json', '--tail', '1')
+    const shown = JSON.parse(show.stdout)
+    expect(shown.messages.map((m: any) => m.content)).toEqual(['second\nline'])
+    expect(shown.messageCount).toBe(2)
+    const human = await mesh('session', 'show', 'cli')
+    expect(human.stdout).toContain('goal:    test it')
+    expect(human.stdout).toContain('user (')
+
+    const sessions = JSON.parse((await mesh('sessions', '--json')).stdout)
+    expect(sessions.map((s: any) => s.key)).toEqual(['agent:main:cli'])
+
+    const resume = JSON.parse((await mesh('resume', 'cli', '--json')).stdout)
+    expect(resume.goal).toBe('test it')
+    expect(resume.leaseTaken).toBe(true)
+    expect(resume.lease.label).toBe('laptop')
+    expect(resume.messages).toHaveLength(2)
+
+    expect((await mesh('memory', 'set', 'editor', 'vim', '--tag', 'prefs')).code).toBe(0)
+    expect((await mesh('memory', 'get', 'editor')).stdout.trim()).toBe('vim')
+    expect((await mesh('memory', 'get', 'missing')).code).toBe(2)
+    expect(JSON.parse((await mesh('memory', 'list', '--json')).stdout)[0]).toMatchObject({ key: 'editor', value: 'vim', tags: ['prefs'] })
+
+    await mkdir(join(dir, 'skills', 'deploy'), { recursive: true })
+    await writeFile(join(dir, 'skills', 'deploy', 'SKILL.md'), '---\ndescription: Deploy safely\nversion: 2.0.0\n---\nRun the checks first.\n')
+    expect((await mesh('skills', 'add', join(dir, 'skills', 'deploy', 'SKILL.md'))).code).toBe(0)
+    expect((await mesh('skills', 'add', join(dir, 'nope.md'))).code).toBe(2)
+    expect((await mesh('skills', 'list')).stdout).toContain('deploy\t2.0.0\tDeploy safely')
+    expect((await mesh('skills', 'show', 'deploy')).stdout).toContain('Run the checks first.')
+    expect((await mesh('skills', 'show', 'nope')).code).toBe(2)
+
+    const status = JSON.parse((await mesh('status', '--json')).stdout)
+    expect(status).toMatchObject({ label: 'laptop', sessions: 1, memory: 1, skills: 1, capabilities: ['read', 'write'] })
+  })
+
+  it('a read-only device says so before trying, and resume does not take the lease', async () => {
+    const roHome = join(dir, 'ro-home')
+    const wallet = join(dir, '.config', 'mesh', 'wallet.json')
+    expect((await mesh('init', '--home', roHome, '--wallet', wallet, '--read-only', '--label', 'tablet')).code).toBe(0)
+    const st = JSON.parse((await mesh('status', '--home', roHome, '--json')).stdout)
+    expect(st.capabilities).toEqual(['read'])
+    const r = await mesh('session', 'append', 'x', '--home', roHome, '--role', 'user', '--text', 'hi', '--json')
+    expect(r.code).toBe(1)
+    expect(JSON.parse(r.stderr).error.code).toBe('READ_ONLY')
+    expect(JSON.parse(r.stderr).error.message).toContain('read-only')
+  })
+
+  it('refuses a home of another wallet', async () => {
+    const other = join(dir, 'other.json')
+    await mesh('wallet', 'new', '--out', other)
+    const r = await mesh('status', '--wallet', other)
+    expect(r.code).toBe(2)
+    expect(r.stderr).toContain('belongs to wallet')
+  })
+})

@@ -1,0 +1,38 @@
+/** One process per home: a second one is told which pid holds it; a dead holder's lock is taken over. */
+import { spawn } from 'node:child_process'
+import { join } from 'node:path'
+import { afterEach, describe, expect, it } from 'vitest'
+import { generateWallet } from '../../src/identity/index.js'
+import { openVault } from '../../src/sdk/index.js'
+import { cliEnv, ROOT, runCli } from '../helpers/cli.js'
+import { tempDir } from '../helpers/tmp.js'
+
+const cleanups: Array<() => Promise<void>> = []
+afterEach(async () => { for (const c of cleanups.splice(0)) await c() })
+
+function hold (home: string): Promise<ReturnType<typeof spawn>> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [join(ROOT, 'dist', 'test', 'helpers', 'hold-home.js'), home], { stdio: ['ignore', 'pipe', 'inherit'] })
+    child.stdout?.on('data', (d: Buffer) => { if (d.toString().includes('holding')) resolve(child) })
+    child.on('error', reject)
+    child.on('exit', (c) => reject(new Error(`holder exited ${c}`)))
+  })
+}
+
+describe('home lock', () => {
+  it('a second process gets "home DIR is in use by pid N"; SIGKILL frees it', async () => {
+    const t = await tempDir(); cleanups.push(t.cleanup)
+    const home = join(t.dir, 'home')
+    await (await openVault({ home, wallet: generateWallet() })).close()
+    const child = await hold(home)
+    await expect(openVault({ home })).rejects.toThrow(`home ${home} is in use by pid ${child.pid as number}`)
+    const r = await runCli(['status', '--home', home], { env: cliEnv(t.dir) })
+    expect(r.code).toBe(1)
+    expect(r.stderr).toContain(`home ${home} is in use by pid ${child.pid as number}`)
+    const exited = new Promise(resolve => child.once('exit', resolve))
+    child.kill('SIGKILL')
+    await exited
+    const v = await openVault({ home })
+    await v.close()
+  })
+})

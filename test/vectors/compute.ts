@@ -1,0 +1,58 @@
+/**
+ * Computes the known-answer vectors from fixed inputs. `node dist/test/vectors/compute.js`
+ * prints them; test/vectors/vectors.json is that output, frozen, and vectors.test.ts checks
+ * that today's code still produces every byte of it.
+ */
+import { generateKeyPairFromSeed } from '@libp2p/crypto/keys'
+import { peerIdFromPrivateKey } from '@libp2p/peer-id'
+import { sealUpdate } from '../../crdt/index.js'
+import {
+  deriveVaultKeys, docIdFor, docKey, issueCertificate, rendezvousFor, signerFromSeed, toHex, utf8,
+  VAULT_SEED_MESSAGE, vaultSeedSignature, walletFromSeed
+} from '../../src/identity/index.js'
+
+export const INPUTS = {
+  walletSeed: '0101010101010101010101010101010101010101010101010101010101010101',
+  deviceSeed: '0202020202020202020202020202020202020202020202020202020202020202',
+  issuedAt: 1767225600000,
+  label: 'vector-laptop',
+  docName: 'mesh/doc/session/v1/agent:main:vectors',
+  day: '2026-01-01',
+  seq: 1,
+  nonce: '000102030405060708090a0b',
+  update: 'hello, mesh'
+}
+
+export async function computeVectors (): Promise<Record<string, unknown>> {
+  const wallet = walletFromSeed(Buffer.from(INPUTS.walletSeed, 'hex'))
+  const sig = vaultSeedSignature(wallet)
+  const keys = deriveVaultKeys(sig)
+  const devKey = await generateKeyPairFromSeed('Ed25519', Buffer.from(INPUTS.deviceSeed, 'hex'))
+  const devicePublicKey = devKey.publicKey.raw
+  const cert = issueCertificate(wallet, { deviceKey: devicePublicKey, capabilities: ['read', 'write'], label: INPUTS.label, issuedAt: INPUTS.issuedAt })
+  const doc = docIdFor(keys, INPUTS.docName)
+  const signer = signerFromSeed(Buffer.from(INPUTS.deviceSeed, 'hex'), devicePublicKey)
+  const entry = sealUpdate({ keys, signer }, doc, BigInt(INPUTS.seq), utf8(INPUTS.update), Buffer.from(INPUTS.nonce, 'hex'))
+  return {
+    inputs: INPUTS,
+    walletAddress: wallet.address,
+    walletPublicKey: toHex(wallet.publicKey),
+    vaultSeedMessage: VAULT_SEED_MESSAGE,
+    vaultSeedSignature: toHex(sig),
+    vaultKeyEpoch0: toHex(keys.epochs.get(0) as Uint8Array),
+    keyWrapKey: toHex(keys.keyWrap),
+    docIdKey: toHex(keys.docIdKey),
+    rendezvousKey: toHex(keys.rendezvous),
+    rendezvousOfDay: toHex(rendezvousFor(keys, INPUTS.day)),
+    docId: toHex(doc),
+    docKeyEpoch0: toHex(docKey(keys, 0, doc)),
+    devicePublicKey: toHex(devicePublicKey),
+    deviceId: peerIdFromPrivateKey(devKey).toString(),
+    certificate: toHex(cert.bytes),
+    entry: toHex(entry.bytes)
+  }
+}
+
+if (process.argv[1]?.endsWith('compute.js') === true) {
+  process.stdout.write(JSON.stringify(await computeVectors(), null, 2) + '\n')
+}
