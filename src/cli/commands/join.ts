@@ -29,7 +29,9 @@ export const joinCmd: Command = {
       out.line('running; press Ctrl-C to stop')
     }
     await new Promise<void>(resolve => {
-      const stop = (): void => { process.off('SIGINT', stop); process.off('SIGTERM', stop); resolve() }
+      // Signal listeners alone do not keep Node's event loop alive: this timer does, until stop.
+      const keepAlive = setInterval(() => {}, 1 << 30)
+      const stop = (): void => { clearInterval(keepAlive); process.off('SIGINT', stop); process.off('SIGTERM', stop); resolve() }
       process.on('SIGINT', stop)
       process.on('SIGTERM', stop)
     })
