@@ -2,7 +2,7 @@
 // Dependency direction as a rule: cli -> sdk -> node -> {protocols, crdt, store} -> identity -> errors.
 // A module may import its own layer or any layer below it; the three middle layers never import
 // each other (sync carries sealed entries as opaque bytes, so protocols/ cannot see plaintext).
-import { readdirSync, readFileSync, statSync } from 'node:fs'
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs'
 import { dirname, join, relative, resolve } from 'node:path'
 
 const root = resolve(dirname(new URL(import.meta.url).pathname), '..')
@@ -28,7 +28,7 @@ const walk = (d) => {
     else if (p.endsWith('.ts') && !p.endsWith('.d.ts')) files.push(p)
   }
 }
-for (const d of ['src', 'crdt', 'protocols']) walk(join(root, d))
+for (const d of ['src', 'crdt', 'protocols']) if (existsSync(join(root, d))) walk(join(root, d))
 
 const problems = []
 for (const f of files) {
