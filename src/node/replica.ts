@@ -144,4 +144,4 @@ export class Replica {
   lastSeq (): number { return this.seq }
 }
 
-export type EntryEvent = { replica?: Replica, doc: DocId, entry: Entry, local: boolean }
+export interface EntryEvent { replica?: Replica, doc: DocId, entry: Entry, local: boolean, from?: string }

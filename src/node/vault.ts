@@ -7,7 +7,7 @@ import { EventEmitter } from 'node:events'
 import { join } from 'node:path'
 import { logger } from '@libp2p/logger'
 import * as Y from 'yjs'
-import { sealSnapshot } from '../../crdt/index.js'
+import { DOC_NAMES, sealSnapshot, SessionsIndexDoc, type SessionKey } from '../../crdt/index.js'
 import { ClosedError, HomeNotInitializedError, WalletMismatchError } from '../errors.js'
 import { docIdFor, hasCapability, toHex, type DocId, type Entry, type Wallet } from '../identity/index.js'
 import { acquireLock, ensureHomeDir, EntryStore, isInitialized, type HomeLock } from '../store/index.js'
@@ -34,6 +34,7 @@ export type AcceptResult = 'stored' | 'duplicate'
 
 export interface VaultEvents {
   entry: [EntryEvent]
+  certificate: [Uint8Array]
 }
 
 export class Vault extends EventEmitter<VaultEvents> {
@@ -170,7 +171,7 @@ export class Vault extends EventEmitter<VaultEvents> {
    * The admission path for an update entry from anywhere: verify, store (durably), apply to the
    * open replica. Throws the typed error of the first failed check; stores nothing then.
    */
-  async accept (bytes: Uint8Array): Promise<{ result: AcceptResult, entry: Entry }> {
+  async accept (bytes: Uint8Array, from?: string): Promise<{ result: AcceptResult, entry: Entry }> {
     this.check()
     const { entry, update } = admitUpdate(bytes, this.certs, this.identity.keys)
     if (this.store.has(entry.doc, entry.author, entry.seq)) return { result: 'duplicate', entry }
@@ -180,7 +181,7 @@ export class Vault extends EventEmitter<VaultEvents> {
     const open = this.replicas.get(toHex(entry.doc))
     if (open !== undefined) (await open).applyRemote(update, entry)
     await stored
-    this.emitEntry(undefined, entry, false)
+    this.emitEntry(undefined, entry, false, from)
     return { result: 'stored', entry }
   }
 
@@ -197,11 +198,26 @@ export class Vault extends EventEmitter<VaultEvents> {
   async addCertificate (bytes: Uint8Array): Promise<void> {
     this.check()
     this.certs.add(bytes)
+    if (this.store.certificates().some(c => Buffer.compare(c, bytes) === 0)) return
     await this.store.putCertificate(bytes)
+    this.emit('certificate', bytes)
   }
 
-  emitEntry (replica: Replica | undefined, entry: Entry, local: boolean): void {
-    this.emit('entry', { replica, doc: entry.doc as DocId, entry, local })
+  emitEntry (replica: Replica | undefined, entry: Entry, local: boolean, from?: string): void {
+    this.emit('entry', { replica, doc: entry.doc as DocId, entry, local, from })
+  }
+
+  /** Names of the documents this vault can name: the fixed ones and every session in the index. */
+  async docNames (): Promise<Map<string, string>> {
+    const names = new Map<string, string>()
+    for (const n of [DOC_NAMES.sessionsIndex, DOC_NAMES.memory, DOC_NAMES.skills]) names.set(toHex(this.docId(n)), n)
+    const r = await this.acquire(DOC_NAMES.sessionsIndex)
+    try {
+      for (const s of new SessionsIndexDoc(r.doc).list()) names.set(toHex(this.docId(DOC_NAMES.session(s.key as SessionKey))), s.key)
+    } finally {
+      await this.release(r)
+    }
+    return names
   }
 
   maybeSnapshot (r: Replica): void {

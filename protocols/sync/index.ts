@@ -1,0 +1,105 @@
+/**
+ * The sync protocol, `/mesh/sync/1.0.0`: sealed entries as opaque bytes between proven peers.
+ * After membership is proven, the dialing side opens one long-lived stream; both sides then
+ * run the grammar in session.ts. Streams from peers that are not proven are aborted at once.
+ * See SPEC.md.
+ *
+ * @example
+ * services: { sync: sync({ source, isMember: id => membership.isProven(id) }) }
+ */
+import type { ComponentLogger, Connection, Logger, Startable, Stream } from '@libp2p/interface'
+import type { ProtocolRegistrar } from '../membership/index.js'
+import { NotMemberError } from '../../src/errors.js'
+import { PeerSession, type SessionEvents } from './session.js'
+import type { ReplicaSource } from './source.js'
+
+export * from './source.js'
+export { LIMITS as SYNC_LIMITS } from './session.js'
+export const SYNC_PROTOCOL = '/mesh/sync/1.0.0'
+
+export interface SyncInit {
+  source: ReplicaSource
+  isMember: (peerId: string) => boolean
+  /** Called when a peer sent entries that were stored (0 for a snapshot). */
+  onReceived?: SessionEvents['received']
+  /** Called when something a peer sent was refused. */
+  onRefused?: SessionEvents['refused']
+}
+
+export interface SyncComponents { registrar: ProtocolRegistrar, logger: ComponentLogger }
+
+export interface Sync {
+  /** Opens the session with a proven peer over this connection (the dialing side calls this). */
+  open: (connection: Connection) => Promise<void>
+  sessionWith: (peerId: string) => PeerSession | undefined
+  peers: () => string[]
+}
+
+class SyncService implements Sync, Startable {
+  private readonly log: Logger
+  private readonly sessions = new Map<string, PeerSession>()
+  private offs: Array<() => void> = []
+  private started = false
+
+  constructor (private readonly components: SyncComponents, private readonly init: SyncInit) {
+    this.log = components.logger.forComponent('mesh:sync')
+  }
+
+  readonly [Symbol.toStringTag] = 'mesh/sync'
+
+  async start (): Promise<void> {
+    if (this.started) return
+    await this.components.registrar.handle(SYNC_PROTOCOL, (stream, connection) => { this.onInbound(stream, connection) }, { maxInboundStreams: 2, maxOutboundStreams: 2 })
+    this.offs.push(this.init.source.onEntry((entry, from) => {
+      for (const [peer, s] of this.sessions) if (peer !== from) s.pushEntry(entry)
+    }))
+    this.offs.push(this.init.source.onCertificate((cert) => {
+      for (const s of this.sessions.values()) s.pushCertificate(cert)
+    }))
+    this.started = true
+  }
+
+  async stop (): Promise<void> {
+    if (!this.started) return
+    this.started = false
+    for (const off of this.offs.splice(0)) off()
+    for (const s of this.sessions.values()) s.close()
+    this.sessions.clear()
+    await this.components.registrar.unhandle(SYNC_PROTOCOL)
+  }
+
+  private onInbound (stream: Stream, connection: Connection): void {
+    const peer = connection.remotePeer.toString()
+    if (!this.init.isMember(peer)) {
+      // A peer that is not a member learns nothing: no error frame.
+      this.log('sync stream from unproven peer %s aborted', peer)
+      stream.abort(new NotMemberError('not a member'))
+      return
+    }
+    this.run(stream, peer)
+  }
+
+  async open (connection: Connection): Promise<void> {
+    const peer = connection.remotePeer.toString()
+    if (!this.init.isMember(peer) || this.sessions.has(peer)) return
+    const stream = await connection.newStream(SYNC_PROTOCOL, { signal: AbortSignal.timeout(10_000) })
+    this.run(stream, peer)
+  }
+
+  private run (stream: Stream, peer: string): void {
+    this.sessions.get(peer)?.close()
+    const s = new PeerSession(stream, peer, this.init.source, this.log, {
+      received: (doc, n, from) => this.init.onReceived?.(doc, n, from),
+      refused: (reason, from) => { this.log('refused from %s: %s', from, reason); this.init.onRefused?.(reason, from) }
+    })
+    this.sessions.set(peer, s)
+    void s.run().finally(() => { if (this.sessions.get(peer) === s) this.sessions.delete(peer) })
+  }
+
+  sessionWith (peerId: string): PeerSession | undefined { return this.sessions.get(peerId) }
+  peers (): string[] { return [...this.sessions.keys()] }
+}
+
+export function sync (init: SyncInit): (components: SyncComponents) => Sync {
+  return (components) => new SyncService(components, init)
+}

@@ -1,0 +1,553 @@
+import { decodeMessage, encodeMessage, MaxLengthError, message, streamMessage } from 'protons-runtime'
+import { alloc as uint8ArrayAlloc } from 'uint8arrays/alloc'
+import type { Codec, DecodeOptions } from 'protons-runtime'
+import type { Uint8ArrayList } from 'uint8arraylist'
+
+export interface AuthorSeq {
+  author: Uint8Array<ArrayBuffer>
+  seq: bigint
+}
+
+export namespace AuthorSeq {
+  let _codec: Codec<AuthorSeq>
+
+  export const codec = (): Codec<AuthorSeq> => {
+    if (_codec == null) {
+      _codec = message<AuthorSeq>((obj, w, opts = {}) => {
+        if (opts.lengthDelimited !== false) {
+          w.fork()
+        }
+
+        if ((obj.author != null && obj.author.byteLength > 0)) {
+          w.uint32(10)
+          w.bytes(obj.author)
+        }
+
+        if ((obj.seq != null && obj.seq !== 0n)) {
+          w.uint32(16)
+          w.uint64(obj.seq)
+        }
+
+        if (opts.lengthDelimited !== false) {
+          w.ldelim()
+        }
+      }, (reader, length, opts = {}) => {
+        const obj: any = {
+          author: uint8ArrayAlloc(0),
+          seq: 0n
+        }
+
+        const end = length == null ? reader.len : reader.pos + length
+
+        while (reader.pos < end) {
+          const tag = reader.uint32()
+
+          switch (tag >>> 3) {
+            case 1: {
+              obj.author = reader.bytes()
+              break
+            }
+            case 2: {
+              obj.seq = reader.uint64()
+              break
+            }
+            default: {
+              reader.skipType(tag & 7)
+              break
+            }
+          }
+        }
+
+        return obj
+      }, function * (reader, length, prefix, opts = {}) {
+        const end = length == null ? reader.len : reader.pos + length
+
+        while (reader.pos < end) {
+          const tag = reader.uint32()
+
+          switch (tag >>> 3) {
+            case 1: {
+              yield {
+                field: `${prefix}.author`,
+                value: reader.bytes()
+              }
+              break
+            }
+            case 2: {
+              yield {
+                field: `${prefix}.seq`,
+                value: reader.uint64()
+              }
+              break
+            }
+            default: {
+              reader.skipType(tag & 7)
+              break
+            }
+          }
+        }
+      })
+    }
+
+    return _codec
+  }
+
+  export interface AuthorSeqAuthorFieldEvent {
+    field: '$.author'
+    value: Uint8Array<ArrayBuffer>
+  }
+
+  export interface AuthorSeqSeqFieldEvent {
+    field: '$.seq'
+    value: bigint
+  }
+
+  export function encode (obj: Partial<AuthorSeq>): Uint8Array<ArrayBuffer> {
+    return encodeMessage(obj, AuthorSeq.codec())
+  }
+
+  export function decode (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<AuthorSeq>): AuthorSeq {
+    return decodeMessage(buf, AuthorSeq.codec(), opts)
+  }
+
+  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<AuthorSeq>): Generator<AuthorSeqAuthorFieldEvent | AuthorSeqSeqFieldEvent> {
+    return streamMessage(buf, AuthorSeq.codec(), opts)
+  }
+}
+
+export interface DocVector {
+  doc: Uint8Array<ArrayBuffer>
+  items: AuthorSeq[]
+}
+
+export namespace DocVector {
+  let _codec: Codec<DocVector>
+
+  export const codec = (): Codec<DocVector> => {
+    if (_codec == null) {
+      _codec = message<DocVector>((obj, w, opts = {}) => {
+        if (opts.lengthDelimited !== false) {
+          w.fork()
+        }
+
+        if ((obj.doc != null && obj.doc.byteLength > 0)) {
+          w.uint32(10)
+          w.bytes(obj.doc)
+        }
+
+        if (obj.items != null && obj.items.length > 0) {
+          for (const value of obj.items) {
+            w.uint32(18)
+            AuthorSeq.codec().encode(value, w)
+          }
+        }
+
+        if (opts.lengthDelimited !== false) {
+          w.ldelim()
+        }
+      }, (reader, length, opts = {}) => {
+        const obj: any = {
+          doc: uint8ArrayAlloc(0),
+          items: []
+        }
+
+        const end = length == null ? reader.len : reader.pos + length
+
+        while (reader.pos < end) {
+          const tag = reader.uint32()
+
+          switch (tag >>> 3) {
+            case 1: {
+              obj.doc = reader.bytes()
+              break
+            }
+            case 2: {
+              if (opts.limits?.items != null && obj.items.length === opts.limits.items) {
+                throw new MaxLengthError('Decode error - repeated field "items" had too many elements')
+              }
+
+              obj.items.push(AuthorSeq.codec().decode(reader, reader.uint32(), {
+                limits: opts.limits?.items$
+              }))
+              break
+            }
+            default: {
+              reader.skipType(tag & 7)
+              break
+            }
+          }
+        }
+
+        return obj
+      }, function * (reader, length, prefix, opts = {}) {
+        const obj = {
+          items: 0
+        }
+
+        const end = length == null ? reader.len : reader.pos + length
+
+        while (reader.pos < end) {
+          const tag = reader.uint32()
+
+          switch (tag >>> 3) {
+            case 1: {
+              yield {
+                field: `${prefix}.doc`,
+                value: reader.bytes()
+              }
+              break
+            }
+            case 2: {
+              if (opts.limits?.items != null && obj.items === opts.limits.items) {
+                throw new MaxLengthError('Streaming decode error - repeated field "items" had too many elements')
+              }
+
+              for (const evt of AuthorSeq.codec().stream(reader, reader.uint32(), `${prefix}.items[]`, {
+                limits: opts.limits?.items$
+              })) {
+                yield {
+                  ...evt,
+                  index: obj.items
+                }
+              }
+
+              obj.items++
+
+              break
+            }
+            default: {
+              reader.skipType(tag & 7)
+              break
+            }
+          }
+        }
+      })
+    }
+
+    return _codec
+  }
+
+  export interface DocVectorDocFieldEvent {
+    field: '$.doc'
+    value: Uint8Array<ArrayBuffer>
+  }
+
+  export interface DocVectorItemsAuthorFieldEvent {
+    field: '$.items[].author'
+    value: Uint8Array<ArrayBuffer>
+    index: number
+  }
+
+  export interface DocVectorItemsSeqFieldEvent {
+    field: '$.items[].seq'
+    value: bigint
+    index: number
+  }
+
+  export function encode (obj: Partial<DocVector>): Uint8Array<ArrayBuffer> {
+    return encodeMessage(obj, DocVector.codec())
+  }
+
+  export function decode (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<DocVector>): DocVector {
+    return decodeMessage(buf, DocVector.codec(), opts)
+  }
+
+  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<DocVector>): Generator<DocVectorDocFieldEvent | DocVectorItemsAuthorFieldEvent | DocVectorItemsSeqFieldEvent> {
+    return streamMessage(buf, DocVector.codec(), opts)
+  }
+}
+
+export interface SyncMessage {
+  certificates: Uint8Array<ArrayBuffer>[]
+  vectors: DocVector[]
+  vectorsDone: boolean
+  entries: Uint8Array<ArrayBuffer>[]
+  snapshotHeader: Uint8Array<ArrayBuffer>
+  snapshotChunk: Uint8Array<ArrayBuffer>
+  wantVectors: boolean
+}
+
+export namespace SyncMessage {
+  let _codec: Codec<SyncMessage>
+
+  export const codec = (): Codec<SyncMessage> => {
+    if (_codec == null) {
+      _codec = message<SyncMessage>((obj, w, opts = {}) => {
+        if (opts.lengthDelimited !== false) {
+          w.fork()
+        }
+
+        if (obj.certificates != null && obj.certificates.length > 0) {
+          for (const value of obj.certificates) {
+            w.uint32(10)
+            w.bytes(value)
+          }
+        }
+
+        if (obj.vectors != null && obj.vectors.length > 0) {
+          for (const value of obj.vectors) {
+            w.uint32(18)
+            DocVector.codec().encode(value, w)
+          }
+        }
+
+        if ((obj.vectorsDone != null && obj.vectorsDone !== false)) {
+          w.uint32(24)
+          w.bool(obj.vectorsDone)
+        }
+
+        if (obj.entries != null && obj.entries.length > 0) {
+          for (const value of obj.entries) {
+            w.uint32(34)
+            w.bytes(value)
+          }
+        }
+
+        if ((obj.snapshotHeader != null && obj.snapshotHeader.byteLength > 0)) {
+          w.uint32(42)
+          w.bytes(obj.snapshotHeader)
+        }
+
+        if ((obj.snapshotChunk != null && obj.snapshotChunk.byteLength > 0)) {
+          w.uint32(50)
+          w.bytes(obj.snapshotChunk)
+        }
+
+        if ((obj.wantVectors != null && obj.wantVectors !== false)) {
+          w.uint32(56)
+          w.bool(obj.wantVectors)
+        }
+
+        if (opts.lengthDelimited !== false) {
+          w.ldelim()
+        }
+      }, (reader, length, opts = {}) => {
+        const obj: any = {
+          certificates: [],
+          vectors: [],
+          vectorsDone: false,
+          entries: [],
+          snapshotHeader: uint8ArrayAlloc(0),
+          snapshotChunk: uint8ArrayAlloc(0),
+          wantVectors: false
+        }
+
+        const end = length == null ? reader.len : reader.pos + length
+
+        while (reader.pos < end) {
+          const tag = reader.uint32()
+
+          switch (tag >>> 3) {
+            case 1: {
+              if (opts.limits?.certificates != null && obj.certificates.length === opts.limits.certificates) {
+                throw new MaxLengthError('Decode error - repeated field "certificates" had too many elements')
+              }
+
+              obj.certificates.push(reader.bytes())
+              break
+            }
+            case 2: {
+              if (opts.limits?.vectors != null && obj.vectors.length === opts.limits.vectors) {
+                throw new MaxLengthError('Decode error - repeated field "vectors" had too many elements')
+              }
+
+              obj.vectors.push(DocVector.codec().decode(reader, reader.uint32(), {
+                limits: opts.limits?.vectors$
+              }))
+              break
+            }
+            case 3: {
+              obj.vectorsDone = reader.bool()
+              break
+            }
+            case 4: {
+              if (opts.limits?.entries != null && obj.entries.length === opts.limits.entries) {
+                throw new MaxLengthError('Decode error - repeated field "entries" had too many elements')
+              }
+
+              obj.entries.push(reader.bytes())
+              break
+            }
+            case 5: {
+              obj.snapshotHeader = reader.bytes()
+              break
+            }
+            case 6: {
+              obj.snapshotChunk = reader.bytes()
+              break
+            }
+            case 7: {
+              obj.wantVectors = reader.bool()
+              break
+            }
+            default: {
+              reader.skipType(tag & 7)
+              break
+            }
+          }
+        }
+
+        return obj
+      }, function * (reader, length, prefix, opts = {}) {
+        const obj = {
+          certificates: 0,
+          vectors: 0,
+          entries: 0
+        }
+
+        const end = length == null ? reader.len : reader.pos + length
+
+        while (reader.pos < end) {
+          const tag = reader.uint32()
+
+          switch (tag >>> 3) {
+            case 1: {
+              if (opts.limits?.certificates != null && obj.certificates === opts.limits.certificates) {
+                throw new MaxLengthError('Streaming decode error - repeated field "certificates" had too many elements')
+              }
+
+              yield {
+                field: `${prefix}.certificates[]`,
+                index: obj.certificates,
+                value: reader.bytes()
+              }
+
+              obj.certificates++
+
+              break
+            }
+            case 2: {
+              if (opts.limits?.vectors != null && obj.vectors === opts.limits.vectors) {
+                throw new MaxLengthError('Streaming decode error - repeated field "vectors" had too many elements')
+              }
+
+              for (const evt of DocVector.codec().stream(reader, reader.uint32(), `${prefix}.vectors[]`, {
+                limits: opts.limits?.vectors$
+              })) {
+                yield {
+                  ...evt,
+                  index: obj.vectors
+                }
+              }
+
+              obj.vectors++
+
+              break
+            }
+            case 3: {
+              yield {
+                field: `${prefix}.vectorsDone`,
+                value: reader.bool()
+              }
+              break
+            }
+            case 4: {
+              if (opts.limits?.entries != null && obj.entries === opts.limits.entries) {
+                throw new MaxLengthError('Streaming decode error - repeated field "entries" had too many elements')
+              }
+
+              yield {
+                field: `${prefix}.entries[]`,
+                index: obj.entries,
+                value: reader.bytes()
+              }
+
+              obj.entries++
+
+              break
+            }
+            case 5: {
+              yield {
+                field: `${prefix}.snapshotHeader`,
+                value: reader.bytes()
+              }
+              break
+            }
+            case 6: {
+              yield {
+                field: `${prefix}.snapshotChunk`,
+                value: reader.bytes()
+              }
+              break
+            }
+            case 7: {
+              yield {
+                field: `${prefix}.wantVectors`,
+                value: reader.bool()
+              }
+              break
+            }
+            default: {
+              reader.skipType(tag & 7)
+              break
+            }
+          }
+        }
+      })
+    }
+
+    return _codec
+  }
+
+  export interface SyncMessageCertificatesFieldEvent {
+    field: '$.certificates[]'
+    index: number
+    value: Uint8Array<ArrayBuffer>
+  }
+
+  export interface SyncMessageVectorsDocFieldEvent {
+    field: '$.vectors[].doc'
+    value: Uint8Array<ArrayBuffer>
+    index: number
+  }
+
+  export interface SyncMessageVectorsItemsAuthorFieldEvent {
+    field: '$.vectors[].items[].author'
+    value: Uint8Array<ArrayBuffer>
+    index: number
+  }
+
+  export interface SyncMessageVectorsItemsSeqFieldEvent {
+    field: '$.vectors[].items[].seq'
+    value: bigint
+    index: number
+  }
+
+  export interface SyncMessageVectorsDoneFieldEvent {
+    field: '$.vectorsDone'
+    value: boolean
+  }
+
+  export interface SyncMessageEntriesFieldEvent {
+    field: '$.entries[]'
+    index: number
+    value: Uint8Array<ArrayBuffer>
+  }
+
+  export interface SyncMessageSnapshotHeaderFieldEvent {
+    field: '$.snapshotHeader'
+    value: Uint8Array<ArrayBuffer>
+  }
+
+  export interface SyncMessageSnapshotChunkFieldEvent {
+    field: '$.snapshotChunk'
+    value: Uint8Array<ArrayBuffer>
+  }
+
+  export interface SyncMessageWantVectorsFieldEvent {
+    field: '$.wantVectors'
+    value: boolean
+  }
+
+  export function encode (obj: Partial<SyncMessage>): Uint8Array<ArrayBuffer> {
+    return encodeMessage(obj, SyncMessage.codec())
+  }
+
+  export function decode (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<SyncMessage>): SyncMessage {
+    return decodeMessage(buf, SyncMessage.codec(), opts)
+  }
+
+  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<SyncMessage>): Generator<SyncMessageCertificatesFieldEvent | SyncMessageVectorsDocFieldEvent | SyncMessageVectorsItemsAuthorFieldEvent | SyncMessageVectorsItemsSeqFieldEvent | SyncMessageVectorsDoneFieldEvent | SyncMessageEntriesFieldEvent | SyncMessageSnapshotHeaderFieldEvent | SyncMessageSnapshotChunkFieldEvent | SyncMessageWantVectorsFieldEvent> {
+    return streamMessage(buf, SyncMessage.codec(), opts)
+  }
+}

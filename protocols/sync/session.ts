@@ -1,0 +1,264 @@
+/**
+ * One peer's sync session over one long-lived stream. Both sides run the same grammar:
+ * certificates, then vectors (what I have) ending with vectors_done; on the peer's vectors,
+ * what it lacks (snapshots first, then entries in bounded batches); then live entries as they
+ * are stored. Writes go through a bounded queue: a peer too slow to keep up has live entries
+ * dropped and is asked for its vectors again once the queue drains, which resends what it lacks.
+ */
+import { pbStream } from '@libp2p/utils'
+import type { Logger, Stream } from '@libp2p/interface'
+import { parseTrustedEntry } from '../../src/identity/index.js'
+import { ProtocolError } from '../../src/errors.js'
+import { SyncMessage } from './pb/sync.js'
+import type { AuthorSeq, DocVector, ReplicaSource } from './source.js'
+
+export const LIMITS = {
+  /** Largest frame accepted: below libp2p's 4 MiB default. */
+  maxFrameBytes: 1024 * 1024 + 64 * 1024,
+  /** Entries per frame, by total bytes. */
+  batchBytes: 512 * 1024,
+  /** Snapshot ciphertext per frame. */
+  chunkBytes: 512 * 1024,
+  /** Documents per vectors frame. */
+  docsPerFrame: 512,
+  /** Live bytes queued for one peer before live pushes are dropped. */
+  maxQueuedBytes: 16 * 1024 * 1024,
+  /** Largest snapshot accepted from a peer. */
+  maxSnapshotBytes: 1024 * 1024 * 1024,
+  maxCertificates: 1024
+} as const
+
+const EMPTY = (): SyncMessage => ({ certificates: [], vectors: [], vectorsDone: false, entries: [], snapshotHeader: new Uint8Array(0), snapshotChunk: new Uint8Array(0), wantVectors: false })
+
+export interface SessionEvents {
+  received: (doc: Uint8Array, stored: number, from: string) => void
+  refused: (reason: string, from: string) => void
+}
+
+export class PeerSession {
+  readonly peer: string
+  private readonly pb
+  private readonly queue: Array<{ msg: SyncMessage, bytes: number, live: boolean }> = []
+  private queued = 0
+  private writing = false
+  private dropped = false
+  private closed = false
+  private idle: Array<() => void> = []
+  /** The peer's vectors as last reported, advanced by what we send it. */
+  readonly theirs = new Map<string, Map<string, bigint>>()
+  private incoming: DocVector[] = []
+  private snapshot: { header: Uint8Array, size: number, parts: Uint8Array[], got: number } | undefined
+
+  constructor (private readonly stream: Stream, peer: string, private readonly source: ReplicaSource, private readonly log: Logger, private readonly events: SessionEvents) {
+    this.peer = peer
+    this.pb = pbStream(stream, { maxDataLength: LIMITS.maxFrameBytes }).pb(SyncMessage)
+  }
+
+  /** Runs until the stream ends; never throws (failures abort the stream and are logged). */
+  async run (): Promise<void> {
+    try {
+      this.sendHello()
+      for (;;) {
+        const msg = await this.pb.read({ limits: { certificates: LIMITS.maxCertificates, vectors: LIMITS.docsPerFrame, entries: 4096 } } as any)
+        await this.handle(msg)
+      }
+    } catch (err: any) {
+      if (!this.closed) {
+        this.log('sync with %s ended: %s', this.peer, err?.message ?? err)
+        this.stream.abort(err instanceof Error ? err : new Error(String(err)))
+      }
+    } finally {
+      this.closed = true
+      for (const wake of this.idle.splice(0)) wake()
+    }
+  }
+
+  close (): void {
+    if (this.closed) return
+    this.closed = true
+    this.stream.abort(new ProtocolError('sync closed'))
+  }
+
+  private sendHello (): void {
+    const certs = this.source.certificates()
+    for (let i = 0; i < certs.length || i === 0; i += 64) this.enqueue({ ...EMPTY(), certificates: certs.slice(i, i + 64) as Array<Uint8Array<ArrayBuffer>> }, false)
+    this.sendVectors()
+  }
+
+  private sendVectors (): void {
+    const vs = this.source.vectors()
+    for (let i = 0; i < vs.length || i === 0; i += LIMITS.docsPerFrame) {
+      const part = vs.slice(i, i + LIMITS.docsPerFrame)
+      this.enqueue({ ...EMPTY(), vectors: part as any, vectorsDone: i + LIMITS.docsPerFrame >= vs.length }, false)
+    }
+  }
+
+  private async handle (msg: SyncMessage): Promise<void> {
+    for (const c of msg.certificates) {
+      try { await this.source.addCertificate(c) } catch (err: any) { this.events.refused(`certificate: ${err?.message ?? err}`, this.peer) }
+    }
+    if (msg.vectors.length > 0) this.incoming.push(...msg.vectors)
+    if (msg.vectorsDone) {
+      const got = this.incoming
+      this.incoming = []
+      await this.sendWhatTheyLack(got)
+    }
+    if (msg.wantVectors) this.sendVectors()
+    const stored = new Map<string, { doc: Uint8Array, n: number }>()
+    for (const e of msg.entries) {
+      try {
+        const r = await this.source.accept(e, this.peer)
+        const k = Buffer.from(r.doc).toString('hex')
+        const s = stored.get(k) ?? { doc: r.doc, n: 0 }
+        if (r.outcome === 'stored') s.n++
+        stored.set(k, s)
+      } catch (err: any) {
+        this.events.refused(`entry ${err?.code ?? ''}: ${err?.message ?? err}`, this.peer)
+      }
+    }
+    for (const s of stored.values()) if (s.n > 0) this.events.received(s.doc, s.n, this.peer)
+    if (msg.snapshotHeader.byteLength > 0) {
+      if (this.snapshot !== undefined) throw new ProtocolError('a snapshot began before the last one ended')
+      const h = parseTrustedEntry(msg.snapshotHeader)
+      const size = Number(h.snapshotSize)
+      if (size > LIMITS.maxSnapshotBytes) throw new ProtocolError(`snapshot of ${size} bytes exceeds the limit`)
+      this.snapshot = { header: msg.snapshotHeader, size, parts: [], got: 0 }
+    }
+    if (msg.snapshotChunk.byteLength > 0) {
+      const s = this.snapshot
+      if (s === undefined) throw new ProtocolError('snapshot chunk without a header')
+      s.parts.push(msg.snapshotChunk)
+      s.got += msg.snapshotChunk.byteLength
+      if (s.got > s.size) throw new ProtocolError('snapshot longer than its header says')
+    }
+    const s = this.snapshot
+    if (s !== undefined && s.got === s.size && (msg.snapshotHeader.byteLength > 0 || msg.snapshotChunk.byteLength > 0)) {
+      this.snapshot = undefined
+      const data = Buffer.concat(s.parts)
+      try {
+        const r = await this.source.acceptSnapshot(s.header, new Uint8Array(data.buffer, data.byteOffset, data.byteLength), this.peer)
+        this.events.received(r.doc, 0, this.peer)
+      } catch (err: any) {
+        this.events.refused(`snapshot ${err?.code ?? ''}: ${err?.message ?? err}`, this.peer)
+      }
+    }
+  }
+
+  private async sendWhatTheyLack (theirs: DocVector[]): Promise<void> {
+    const byDoc = new Map<string, AuthorSeq[]>()
+    for (const v of theirs) byDoc.set(Buffer.from(v.doc).toString('hex'), v.items)
+    for (const v of theirs) this.remember(v.doc, v.items)
+    for (const mine of this.source.vectors()) {
+      const key = Buffer.from(mine.doc).toString('hex')
+      const plan = this.source.plan(mine.doc, byDoc.get(key) ?? [])
+      for (const snap of plan.snapshots) {
+        const data = await snap.read()
+        this.enqueue({ ...EMPTY(), snapshotHeader: snap.header as Uint8Array<ArrayBuffer> }, false)
+        for (let at = 0; at < data.byteLength; at += LIMITS.chunkBytes) {
+          this.enqueue({ ...EMPTY(), snapshotChunk: data.subarray(at, at + LIMITS.chunkBytes) as Uint8Array<ArrayBuffer> }, false)
+          await this.drained(LIMITS.maxQueuedBytes / 2)
+        }
+        this.remember(mine.doc, snap.covers)
+      }
+      let batch: Uint8Array[] = []
+      let bytes = 0
+      for await (const e of plan.entries) {
+        if (bytes + e.byteLength > LIMITS.batchBytes && batch.length > 0) {
+          this.enqueue({ ...EMPTY(), entries: batch as Array<Uint8Array<ArrayBuffer>> }, false)
+          batch = []
+          bytes = 0
+          await this.drained(LIMITS.maxQueuedBytes / 2)
+        }
+        batch.push(e)
+        bytes += e.byteLength
+      }
+      if (batch.length > 0) this.enqueue({ ...EMPTY(), entries: batch as Array<Uint8Array<ArrayBuffer>> }, false)
+      this.remember(mine.doc, mine.items)
+    }
+  }
+
+  private remember (doc: Uint8Array, items: AuthorSeq[]): void {
+    const k = Buffer.from(doc).toString('hex')
+    let m = this.theirs.get(k)
+    if (m === undefined) { m = new Map(); this.theirs.set(k, m) }
+    for (const i of items) {
+      const a = Buffer.from(i.author).toString('hex')
+      if ((m.get(a) ?? 0n) < i.seq) m.set(a, i.seq)
+    }
+  }
+
+  /** A live entry stored here: pushed unless the peer is the one it came from. */
+  pushEntry (entry: Uint8Array): void {
+    if (this.closed) return
+    const last = this.queue.at(-1)
+    if (last !== undefined && last.live && last.msg.entries.length > 0 && last.bytes + entry.byteLength <= LIMITS.batchBytes) {
+      last.msg.entries.push(entry as Uint8Array<ArrayBuffer>)
+      last.bytes += entry.byteLength
+      this.queued += entry.byteLength
+      return
+    }
+    this.enqueue({ ...EMPTY(), entries: [entry as Uint8Array<ArrayBuffer>] }, true)
+  }
+
+  pushCertificate (cert: Uint8Array): void {
+    this.enqueue({ ...EMPTY(), certificates: [cert as Uint8Array<ArrayBuffer>] }, false)
+  }
+
+  private enqueue (msg: SyncMessage, live: boolean): void {
+    if (this.closed) return
+    const bytes = msg.entries.reduce((n, e) => n + e.byteLength, 0) + msg.snapshotChunk.byteLength + msg.snapshotHeader.byteLength + 64
+    if (live && this.queued + bytes > LIMITS.maxQueuedBytes) {
+      // Too far behind: drop, and ask for its vectors once the queue drains.
+      this.dropped = true
+      return
+    }
+    this.queue.push({ msg, bytes, live })
+    this.queued += bytes
+    void this.flush()
+  }
+
+  private async drained (below: number): Promise<void> {
+    while (this.queued > below && !this.closed) await new Promise<void>(resolve => this.idle.push(resolve))
+  }
+
+  private async flush (): Promise<void> {
+    if (this.writing) return
+    this.writing = true
+    try {
+      while (this.queue.length > 0 && !this.closed) {
+        const next = this.queue.shift() as { msg: SyncMessage, bytes: number }
+        await this.pb.write(next.msg)
+        this.queued -= next.bytes
+        for (const wake of this.idle.splice(0)) wake()
+        if (this.queue.length === 0 && this.dropped) {
+          this.dropped = false
+          this.queue.push({ msg: { ...EMPTY(), wantVectors: true }, bytes: 64, live: false })
+          this.queued += 64
+        }
+      }
+    } catch (err: any) {
+      if (!this.closed) {
+        this.log('sync write to %s failed: %s', this.peer, err?.message ?? err)
+        this.close()
+      }
+    } finally {
+      this.writing = false
+    }
+  }
+
+  /** How many entries the peer lacks per document, by its last reported vector. */
+  behind (): Map<string, number> {
+    const out = new Map<string, number>()
+    for (const mine of this.source.vectors()) {
+      const k = Buffer.from(mine.doc).toString('hex')
+      const t = this.theirs.get(k)
+      let n = 0
+      for (const i of mine.items) {
+        const have = t?.get(Buffer.from(i.author).toString('hex')) ?? 0n
+        if (i.seq > have) n += Number(i.seq - have)
+      }
+      out.set(k, n)
+    }
+    return out
+  }
+}

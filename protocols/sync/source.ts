@@ -1,0 +1,36 @@
+/**
+ * What the sync protocol needs from the data layer (after Syncthing's lib/protocol Model). The
+ * protocol sees sealed entries as opaque bytes; src/node/ implements this over the vault, and a
+ * blind mirror could implement it over the store alone.
+ */
+export interface AuthorSeq { author: Uint8Array, seq: bigint }
+export interface DocVector { doc: Uint8Array, items: AuthorSeq[] }
+
+export interface SnapshotOffer {
+  /** The signed snapshot header entry. */
+  header: Uint8Array
+  /** What it covers. */
+  covers: AuthorSeq[]
+  read: () => Promise<Uint8Array>
+}
+
+export interface SyncPlan {
+  /** Snapshots the peer needs because the entries they cover are no longer held. */
+  snapshots: SnapshotOffer[]
+  /** Entries the peer lacks, oldest first per author. */
+  entries: AsyncIterable<Uint8Array>
+}
+
+export type AcceptOutcome = 'stored' | 'duplicate'
+
+export interface ReplicaSource {
+  certificates: () => Uint8Array[]
+  addCertificate: (bytes: Uint8Array) => Promise<void>
+  vectors: () => DocVector[]
+  plan: (doc: Uint8Array, theirs: AuthorSeq[]) => SyncPlan
+  accept: (entry: Uint8Array, from: string) => Promise<{ outcome: AcceptOutcome, doc: Uint8Array }>
+  acceptSnapshot: (header: Uint8Array, ciphertext: Uint8Array, from: string) => Promise<{ doc: Uint8Array }>
+  /** Calls back for every entry newly stored (local or from a peer), with the peer it came from. */
+  onEntry: (cb: (entry: Uint8Array, from: string | undefined) => void) => () => void
+  onCertificate: (cb: (certificate: Uint8Array) => void) => () => void
+}

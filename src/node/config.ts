@@ -1,0 +1,69 @@
+/**
+ * Node options, from flags over the home's config.json over defaults. Defaults: listen on every
+ * IPv4 interface at the port this home used last (a random free one the first time), mDNS on,
+ * the DHT as a server, no bootstrap peers: nothing dials a public address unless configured.
+ */
+import { readFile } from 'node:fs/promises'
+import { InvalidInputError } from '../errors.js'
+import { homePath, writeHomeFile } from '../store/index.js'
+
+export type DhtMode = 'client' | 'server' | 'off'
+
+export interface NodeConfig {
+  listen: string[]
+  announce: string[]
+  bootstrap: string[]
+  mdns: boolean
+  /** mDNS query interval in ms. @default 1000 */
+  mdnsInterval: number
+  dht: DhtMode
+  /** The port this home listened on last. */
+  port?: number
+}
+
+export const DEFAULTS: NodeConfig = { listen: [], announce: [], bootstrap: [], mdns: true, mdnsInterval: 1000, dht: 'server' }
+
+/** Opt-in preset only: public bootstrap peers are never dialed unless the user asks for them. */
+export const PRESETS: Record<string, string[]> = {
+  'libp2p-public': [
+    '/dnsaddr/bootstrap.libp2p.io/p2p/QmNnooDu7bfjPFoTZYxMNLWUQJyrVwtbZg5gBMjTezGAJN'
+  ]
+}
+
+export async function readConfig (home: string): Promise<Partial<NodeConfig>> {
+  let text: string
+  try {
+    text = await readFile(homePath(home, 'config'), 'utf8')
+  } catch (err: any) {
+    if (err?.code === 'ENOENT') return {}
+    throw err
+  }
+  let c: any
+  try { c = JSON.parse(text) } catch (err) { throw new InvalidInputError(`${homePath(home, 'config')} is not valid JSON`, {}, { cause: err }) }
+  const strings = (v: unknown, what: string): string[] | undefined => {
+    if (v === undefined) return undefined
+    if (!Array.isArray(v) || v.some(x => typeof x !== 'string')) throw new InvalidInputError(`config.json: ${what} must be a list of multiaddrs`)
+    return v
+  }
+  const out: Partial<NodeConfig> = {}
+  const listen = strings(c.listen, 'listen'); if (listen !== undefined) out.listen = listen
+  const announce = strings(c.announce, 'announce'); if (announce !== undefined) out.announce = announce
+  const bootstrap = strings(c.bootstrap, 'bootstrap'); if (bootstrap !== undefined) out.bootstrap = bootstrap
+  if (typeof c.mdns === 'boolean') out.mdns = c.mdns
+  if (c.dht !== undefined) out.dht = parseDht(c.dht)
+  if (Number.isInteger(c.port)) out.port = c.port
+  return out
+}
+
+export async function savePort (home: string, port: number): Promise<void> {
+  let c: any = {}
+  try { c = JSON.parse(await readFile(homePath(home, 'config'), 'utf8')) } catch { /* none yet */ }
+  if (c.port === port) return
+  c.port = port
+  await writeHomeFile(home, 'config', JSON.stringify(c, null, 2) + '\n')
+}
+
+export function parseDht (v: unknown): DhtMode {
+  if (v === 'client' || v === 'server' || v === 'off') return v
+  throw new InvalidInputError(`--dht takes client, server or off, not ${String(v)}`)
+}

@@ -1,0 +1,280 @@
+/**
+ * The mesh node: one libp2p node per home, whose key is the home's device key. Peers found by
+ * mDNS, the DHT rendezvous, bootstrap addresses or the peer book are dialed; each must prove
+ * membership before sync runs with it. Proven peers are remembered and redialed with back-off.
+ */
+import { EventEmitter } from 'node:events'
+import { noise } from '@chainsafe/libp2p-noise'
+import { yamux } from '@chainsafe/libp2p-yamux'
+import { identify } from '@libp2p/identify'
+import { kadDHT, passthroughMapper } from '@libp2p/kad-dht'
+import { logger } from '@libp2p/logger'
+import { mdns } from '@libp2p/mdns'
+import { peerIdFromString } from '@libp2p/peer-id'
+import { ping } from '@libp2p/ping'
+import { tcp } from '@libp2p/tcp'
+import { multiaddr } from '@multiformats/multiaddr'
+import { createLibp2p, type Libp2p } from 'libp2p'
+import { CID } from 'multiformats/cid'
+import * as raw from 'multiformats/codecs/raw'
+import { sha256 } from 'multiformats/hashes/sha2'
+import { membership, type Membership, type ProvenPeer } from '../../protocols/membership/index.js'
+import { sync, type Sync } from '../../protocols/sync/index.js'
+import { rendezvousFor, toHex, utcDay, verifyCertificate } from '../identity/index.js'
+import { DEFAULTS, readConfig, savePort, type NodeConfig } from './config.js'
+import { PeerBook } from './peer-book.js'
+import { vaultSource } from './source.js'
+import type { Vault } from './vault.js'
+
+const log = logger('mesh:node')
+export const MDNS_SERVICE_TAG = '_mesh-agent._udp.local'
+export const DHT_PROTOCOL = '/mesh/kad/1.0.0'
+
+export type Via = 'mdns' | 'dht' | 'remembered' | 'bootstrap' | 'inbound'
+
+export type NodeEvent =
+  | { type: 'found', peerId: string, via: Via }
+  | { type: 'proven', peerId: string, label: string, capabilities: readonly string[], via: Via }
+  | { type: 'refused', peerId: string, reason: string }
+  | { type: 'lost', peerId: string, label: string }
+  | { type: 'synced', peerId: string, label: string, doc: string, entries: number, snapshot: boolean }
+  | { type: 'entry-refused', peerId: string, label: string, reason: string }
+
+export interface PeerStatus {
+  peerId: string
+  label: string
+  capabilities: string[]
+  addrs: string[]
+  via: Via | 'unknown'
+  state: 'connected' | 'offline'
+  rttMs?: number
+  behind: Record<string, number>
+}
+
+export interface MeshNodeOptions extends Partial<NodeConfig> {}
+
+export class MeshNode extends EventEmitter<{ event: [NodeEvent] }> {
+  readonly libp2p: Libp2p<{ membership: Membership, sync: Sync, ping: any, identify: any, dht?: any }>
+  readonly config: NodeConfig
+  private readonly vault: Vault
+  private readonly book: PeerBook
+  private readonly via = new Map<string, Via>()
+  private readonly labels = new Map<string, string>()
+  private readonly timers = new Set<ReturnType<typeof setTimeout>>()
+  private readonly redialing = new Set<string>()
+  private names = new Map<string, string>()
+  private stopped = false
+
+  private constructor (vault: Vault, node: MeshNode['libp2p'], config: NodeConfig, book: PeerBook) {
+    super()
+    this.vault = vault
+    this.libp2p = node
+    this.config = config
+    this.book = book
+  }
+
+  static async start (vault: Vault, options: MeshNodeOptions = {}): Promise<MeshNode> {
+    const fromFile = await readConfig(vault.home)
+    const config: NodeConfig = { ...DEFAULTS, ...fromFile, ...Object.fromEntries(Object.entries(options).filter(([, v]) => v !== undefined)) }
+    const listen = config.listen.length > 0 ? config.listen : [`/ip4/0.0.0.0/tcp/${config.port ?? 0}`]
+    const walletKey = vault.identity.walletKey
+    const book = new PeerBook(vault.home)
+    await book.load()
+    let self: MeshNode | undefined
+    const node = await createLibp2p({
+      privateKey: vault.identity.device.privateKey,
+      addresses: { listen, announce: config.announce },
+      transports: [tcp()],
+      connectionEncrypters: [noise()],
+      streamMuxers: [yamux()],
+      peerDiscovery: config.mdns ? [mdns({ serviceTag: MDNS_SERVICE_TAG, interval: config.mdnsInterval })] : [],
+      // Siblings on one host redial often (restarts, tests): libp2p's default of 5 inbound
+      // connections per second per host would refuse them.
+      connectionManager: { inboundConnectionThreshold: 100, maxConnections: 200 },
+      services: {
+        identify: identify(),
+        ping: ping(),
+        membership: membership({
+          certificate: vault.identity.certificate.bytes,
+          sign: (m) => vault.identity.device.signer.sign(m),
+          verifyPeer: (cert, peerId) => {
+            const c = verifyCertificate(cert, { wallet: walletKey, deviceId: peerId })
+            return { deviceId: c.deviceId, deviceKey: c.deviceKey, label: c.label, capabilities: c.capabilities, certificate: c.bytes }
+          }
+        }),
+        sync: sync({
+          source: vaultSource(vault),
+          isMember: (id) => self?.libp2p.services.membership.isProven(id) ?? false,
+          onReceived: (doc, n, from) => { self?.onReceived(doc, n, from) },
+          onRefused: (reason, from) => { self?.emitEvent({ type: 'entry-refused', peerId: from, label: self.labelOf(from), reason }) }
+        }),
+        ...(config.dht !== 'off'
+          ? { dht: kadDHT({ protocol: DHT_PROTOCOL, clientMode: config.dht === 'client', peerInfoMapper: passthroughMapper, allowQueryWithZeroPeers: true }) }
+          : {})
+      }
+    }) as MeshNode['libp2p']
+    self = new MeshNode(vault, node, config, book)
+    self.wire()
+    await node.start()
+    const port = node.getMultiaddrs().map(a => Number(a.getComponents().find(c => c.name === 'tcp')?.value ?? 0)).find(p => p > 0)
+    if (config.listen.length === 0 && port !== undefined) await savePort(vault.home, port)
+    self.names = await vault.docNames()
+    self.afterStart()
+    return self
+  }
+
+  private emitEvent (e: NodeEvent): void { this.emit('event', e) }
+  private labelOf (peerId: string): string { return this.labels.get(peerId) ?? this.book.get(peerId)?.label ?? peerId.slice(-6) }
+
+  private wire (): void {
+    const n = this.libp2p
+    n.addEventListener('peer:discovery', (e) => {
+      const id = e.detail.id.toString()
+      if (id === n.peerId.toString() || n.getConnections(e.detail.id).length > 0) return
+      const via: Via = this.config.mdns ? 'mdns' : 'dht'
+      if (!this.via.has(id)) this.via.set(id, via)
+      this.emitEvent({ type: 'found', peerId: id, via })
+      void n.dial(e.detail.id, { signal: AbortSignal.timeout(10_000) }).catch((err: unknown) => { log('dial %s after discovery failed: %e', id, err) })
+    })
+    const m = n.services.membership
+    m.addEventListener('peer:proven', (e) => { void this.onProven((e as CustomEvent).detail) })
+    m.addEventListener('peer:refused', (e) => {
+      const d = (e as CustomEvent<{ peerId: string, reason: string }>).detail
+      this.emitEvent({ type: 'refused', peerId: d.peerId, reason: d.reason })
+    })
+    n.addEventListener('peer:disconnect', (e) => {
+      const id = e.detail.toString()
+      if (!this.labels.has(id)) return
+      this.emitEvent({ type: 'lost', peerId: id, label: this.labelOf(id) })
+      this.labels.delete(id)
+      if (!this.stopped && this.book.get(id) !== undefined) this.redial(id, 'remembered')
+    })
+  }
+
+  private async onProven ({ peer, connection }: { peer: ProvenPeer, connection: any }): Promise<void> {
+    const id = peer.deviceId
+    this.labels.set(id, peer.label)
+    const via = this.via.get(id) ?? (connection.direction === 'inbound' ? 'inbound' : 'remembered')
+    this.via.set(id, via)
+    try {
+      await this.vault.addCertificate(peer.certificate)
+    } catch (err) {
+      log.error('certificate of proven peer %s not stored: %e', id, err)
+    }
+    this.emitEvent({ type: 'proven', peerId: id, label: peer.label, capabilities: peer.capabilities, via })
+    await this.book.remember({ peerId: id, label: peer.label, capabilities: [...peer.capabilities], addrs: this.libp2p.getConnections(connection.remotePeer).map((c: any) => c.remoteAddr.toString()).filter((a: string) => !a.includes('/p2p-circuit')), lastSeen: Date.now() })
+    // One side opens the sync stream: the smaller PeerId, so two connections never race.
+    if (this.libp2p.peerId.toString() < id) {
+      await this.libp2p.services.sync.open(connection).catch((err: unknown) => { log('opening sync with %s failed: %e', id, err) })
+    }
+  }
+
+  private onReceived (doc: Uint8Array, n: number, from: string): void {
+    const hex = toHex(doc)
+    const report = (): void => { this.emitEvent({ type: 'synced', peerId: from, label: this.labelOf(from), doc: this.names.get(hex) ?? hex.slice(0, 12), entries: n, snapshot: n === 0 }) }
+    if (this.names.has(hex)) { report(); return }
+    void this.vault.docNames().then(names => { this.names = names; report() }, () => { report() })
+  }
+
+  private afterStart (): void {
+    for (const p of this.book.list()) this.redial(p.peerId, 'remembered')
+    for (const a of this.config.bootstrap) {
+      const ma = multiaddr(a)
+      const id = ma.getComponents().find(c => c.name === 'p2p')?.value
+      if (id !== undefined) {
+        void this.libp2p.peerStore.merge(peerIdFromString(id), { multiaddrs: [ma] }).then(() => { this.redial(id, 'bootstrap') })
+      }
+    }
+    if (this.config.dht !== 'off') this.every(1000, 15_000, async () => { await this.rendezvous() })
+  }
+
+  private every (firstMs: number, periodMs: number, fn: () => Promise<void>): void {
+    const tick = (ms: number): void => {
+      const t = setTimeout(() => {
+        this.timers.delete(t)
+        if (this.stopped) return
+        void fn().catch((err: unknown) => { log('periodic task failed: %e', err) }).finally(() => { if (!this.stopped) tick(periodMs) })
+      }, ms)
+      this.timers.add(t)
+    }
+    tick(firstMs)
+  }
+
+  /** Provides and looks up today's rendezvous key; every provider found is dialed. */
+  private async rendezvous (): Promise<void> {
+    const dht = this.libp2p.services.dht
+    if (dht === undefined || this.libp2p.getConnections().length === 0) return
+    const key = rendezvousFor(this.vault.identity.keys, utcDay())
+    const cid = CID.createV1(raw.code, await sha256.digest(key))
+    const signal = AbortSignal.timeout(10_000)
+    if (this.config.dht === 'server') await this.libp2p.contentRouting.provide(cid, { signal }).catch((err: unknown) => { log('provide failed: %e', err) })
+    for await (const p of this.libp2p.contentRouting.findProviders(cid, { signal: AbortSignal.timeout(10_000) })) {
+      const id = p.id.toString()
+      if (id === this.libp2p.peerId.toString() || this.libp2p.getConnections(p.id).length > 0) continue
+      if (!this.via.has(id)) this.via.set(id, 'dht')
+      this.emitEvent({ type: 'found', peerId: id, via: 'dht' })
+      if (p.multiaddrs.length > 0) await this.libp2p.peerStore.merge(p.id, { multiaddrs: p.multiaddrs })
+      await this.libp2p.dial(p.id, { signal: AbortSignal.timeout(10_000) }).catch((err: unknown) => { log('dial %s found by DHT failed: %e', id, err) })
+    }
+  }
+
+  /** Dials a peer with back-off (1 s doubling to 60 s) until connected or stopped. */
+  private redial (peerId: string, via: Via): void {
+    if (this.redialing.has(peerId) || peerId === this.libp2p.peerId.toString()) return
+    this.redialing.add(peerId)
+    const id = peerIdFromString(peerId)
+    const attempt = (delay: number): void => {
+      if (this.stopped) { this.redialing.delete(peerId); return }
+      if (this.libp2p.getConnections(id).length > 0) { this.redialing.delete(peerId); return }
+      const remembered = this.book.get(peerId)
+      const addrs = (remembered?.addrs ?? []).map(a => multiaddr(a))
+      const go = async (): Promise<void> => {
+        if (addrs.length > 0) await this.libp2p.peerStore.merge(id, { multiaddrs: addrs })
+        if (!this.via.has(peerId)) this.via.set(peerId, via)
+        await this.libp2p.dial(id, { signal: AbortSignal.timeout(10_000) })
+      }
+      void go().then(() => { this.redialing.delete(peerId) }, (err: unknown) => {
+        log('redial %s failed, next in %d ms: %e', peerId, delay, err)
+        const t = setTimeout(() => { this.timers.delete(t); attempt(Math.min(delay * 2, 60_000)) }, delay)
+        this.timers.add(t)
+      })
+    }
+    attempt(1000)
+  }
+
+  /** Dials a multiaddr now (used by tests and `--bootstrap`). */
+  async dial (addr: string): Promise<void> {
+    await this.libp2p.dial(multiaddr(addr), { signal: AbortSignal.timeout(10_000) })
+  }
+
+  addresses (): string[] { return this.libp2p.getMultiaddrs().map(a => a.toString()) }
+
+  isOnline (deviceId: string): boolean { return this.libp2p.services.membership.isProven(deviceId) }
+
+  async peers (options: { rtt?: boolean } = {}): Promise<PeerStatus[]> {
+    const names = this.names = await this.vault.docNames()
+    const out = new Map<string, PeerStatus>()
+    for (const p of this.book.list()) {
+      out.set(p.peerId, { peerId: p.peerId, label: p.label, capabilities: p.capabilities, addrs: p.addrs, via: this.via.get(p.peerId) ?? 'remembered', state: 'offline', behind: {} })
+    }
+    for (const p of this.libp2p.services.membership.provenPeers()) {
+      const conns = this.libp2p.getConnections(peerIdFromString(p.deviceId))
+      const behind: Record<string, number> = {}
+      for (const [hex, n] of this.libp2p.services.sync.sessionWith(p.deviceId)?.behind() ?? []) behind[names.get(hex) ?? hex.slice(0, 12)] = n
+      const st: PeerStatus = { peerId: p.deviceId, label: p.label, capabilities: [...p.capabilities], addrs: conns.map(c => c.remoteAddr.toString()), via: this.via.get(p.deviceId) ?? 'unknown', state: 'connected', behind }
+      if (options.rtt !== false) {
+        try { st.rttMs = await this.libp2p.services.ping.ping(peerIdFromString(p.deviceId), { signal: AbortSignal.timeout(2000) }) } catch (err) { log('ping %s failed: %e', p.deviceId, err) }
+      }
+      out.set(p.deviceId, st)
+    }
+    return [...out.values()]
+  }
+
+  async stop (): Promise<void> {
+    if (this.stopped) return
+    this.stopped = true
+    for (const t of this.timers) clearTimeout(t)
+    this.timers.clear()
+    await this.libp2p.stop()
+  }
+}

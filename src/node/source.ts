@@ -1,0 +1,46 @@
+/** The sync protocol's ReplicaSource, implemented over the vault: the one path for received entries. */
+import type { AuthorSeq, DocVector, ReplicaSource, SnapshotOffer, SyncPlan } from '../../protocols/sync/index.js'
+import { fromHex, toHex } from '../identity/index.js'
+import type { Vault } from './vault.js'
+
+export function vaultSource (vault: Vault): ReplicaSource {
+  const store = vault.store
+  return {
+    certificates: () => vault.certs.all().map(c => c.bytes),
+    addCertificate: async (bytes) => { await vault.addCertificate(bytes) },
+    vectors: (): DocVector[] => store.docIds().map(doc => ({
+      doc,
+      items: [...store.vector(doc)].filter(([, n]) => n > 0).map(([a, n]) => ({ author: fromHex(a), seq: BigInt(n) }))
+    })),
+    plan: (doc, theirs): SyncPlan => {
+      const have = new Map<string, number>()
+      for (const i of theirs) have.set(toHex(i.author), Number(i.seq))
+      const snapshots: SnapshotOffer[] = []
+      const floor = new Map(have)
+      for (const s of store.snapshots(doc)) {
+        // A snapshot goes when it holds something the peer lacks: the entries it covers may be gone.
+        if (!s.header.covers.some(c => Number(c.seq) > (have.get(toHex(c.author)) ?? 0))) continue
+        snapshots.push({ header: s.header.bytes, covers: s.header.covers as AuthorSeq[], read: async () => await store.readSnapshot(s) })
+        for (const c of s.header.covers) floor.set(toHex(c.author), Math.max(floor.get(toHex(c.author)) ?? 0, Number(c.seq)))
+      }
+      return { snapshots, entries: store.uncovered(doc, floor) }
+    },
+    accept: async (entry, from) => {
+      const { result, entry: e } = await vault.accept(entry, from)
+      return { outcome: result, doc: e.doc }
+    },
+    acceptSnapshot: async (header, ciphertext) => {
+      const h = await vault.acceptSnapshot(header, ciphertext)
+      return { doc: h.doc }
+    },
+    onEntry: (cb) => {
+      const f = (e: { entry: { bytes: Uint8Array }, from?: string }): void => { cb(e.entry.bytes, e.from) }
+      vault.on('entry', f)
+      return () => { vault.off('entry', f) }
+    },
+    onCertificate: (cb) => {
+      vault.on('certificate', cb)
+      return () => { vault.off('certificate', cb) }
+    }
+  }
+}

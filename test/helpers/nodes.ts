@@ -1,0 +1,42 @@
+/** Real vaults with real libp2p nodes on 127.0.0.1 (mDNS off: no multicast outside a namespace). */
+import { join } from 'node:path'
+import { generateWallet, type Wallet } from '../../src/identity/index.js'
+import { MeshNode, type NodeEvent } from '../../src/node/mesh.js'
+import { openVault, type MeshVault } from '../../src/sdk/index.js'
+import { tempDir } from './tmp.js'
+
+export interface TestNode { vault: MeshVault, node: MeshNode, home: string, events: NodeEvent[], stop: () => Promise<void> }
+
+export async function startNode (opts: { wallet?: Wallet, home?: string, readOnly?: boolean, label?: string, dht?: 'client' | 'server' | 'off', bootstrap?: string[] } = {}): Promise<TestNode> {
+  const t = opts.home === undefined ? await tempDir() : undefined
+  const home = opts.home ?? join(t?.dir as string, 'home')
+  const vault = await openVault({ home, wallet: opts.wallet ?? generateWallet(), readOnly: opts.readOnly, label: opts.label ?? 'node' })
+  const node = await MeshNode.start(vault.vault, { listen: ['/ip4/127.0.0.1/tcp/0'], mdns: false, dht: opts.dht ?? 'off', bootstrap: opts.bootstrap })
+  const events: NodeEvent[] = []
+  node.on('event', e => events.push(e))
+  let stopped = false
+  return {
+    vault,
+    node,
+    home,
+    events,
+    stop: async () => {
+      if (stopped) return
+      stopped = true
+      await node.stop()
+      await vault.close()
+      await t?.cleanup()
+    }
+  }
+}
+
+export async function until (cond: () => boolean | Promise<boolean>, what: string, ms = 20_000): Promise<void> {
+  const end = Date.now() + ms
+  while (Date.now() < end) {
+    if (await cond()) return
+    await new Promise(resolve => setTimeout(resolve, 25))
+  }
+  throw new Error(`timed out waiting for ${what}`)
+}
+
+export { generateWallet }
