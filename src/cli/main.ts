@@ -11,9 +11,14 @@ import type { Command } from './command.js'
 import { initCmd, statusCmd, walletCmd } from './commands/identity.js'
 import { resumeCmd, sessionCmd, sessionsCmd } from './commands/sessions.js'
 import { memoryCmd, skillsCmd } from './commands/data.js'
-import { joinCmd } from './commands/join.js'
+import { joinCmd, setRunner } from './commands/join.js'
+import { peersCmd, watchCmd } from './commands/watch.js'
+import { ambient } from './context.js'
+import { runInDaemon } from './control.js'
 
-export const COMMANDS: Command[] = [joinCmd, initCmd, walletCmd, statusCmd, sessionsCmd, sessionCmd, resumeCmd, memoryCmd, skillsCmd]
+export const COMMANDS: Command[] = [joinCmd, initCmd, walletCmd, statusCmd, peersCmd, sessionsCmd, sessionCmd, resumeCmd, watchCmd, memoryCmd, skillsCmd]
+/** Commands that never go through a running daemon. */
+const LOCAL_ONLY = new Set(['join', 'init', 'wallet'])
 
 const GLOBAL_OPTIONS = {
   home: { type: 'string' },
@@ -68,13 +73,21 @@ export async function main (argv: string[]): Promise<number> {
       out.line(`${cmd.usage}\n\n${cmd.summary}\n\nGlobal options: --home DIR, --wallet PATH, --json (see \`mesh --help\`).`)
       return 0
     }
-    return await cmd.run(globalsFrom(values as any), parsed.positionals, values)
+    const g = globalsFrom(values as any)
+    // While `mesh join` runs on this home, go through it: it holds the home and sees live data.
+    if (!LOCAL_ONLY.has(cmd.name) && ambient.getStore() === undefined) {
+      const code = await runInDaemon(g.home, argv, { stdout: (l) => { process.stdout.write(l + '\n') }, stderr: (l) => { process.stderr.write(l + '\n') } })
+      if (code !== undefined) return code
+    }
+    return await cmd.run(g, parsed.positionals, values)
   } catch (err) {
     const code = isMeshError(err) ? err.code : undefined
     const message = err instanceof Error ? err.message : String(err)
-    if (json) process.stderr.write(JSON.stringify({ error: { code: code ?? 'INTERNAL', message } }) + '\n')
-    else process.stderr.write(`mesh: ${message}\n`)
-    if (!isMeshError(err) && process.env.MESH_DEBUG !== undefined) process.stderr.write(String((err as Error)?.stack) + '\n')
+    if (json) out.err(JSON.stringify({ error: { code: code ?? 'INTERNAL', message } }))
+    else out.err(`mesh: ${message}`)
+    if (!isMeshError(err) && process.env.MESH_DEBUG !== undefined) out.err(String((err as Error)?.stack))
     return exitCodeFor(code)
   }
 }
+
+setRunner(main)

@@ -2,7 +2,7 @@
 import { InvalidInputError, LeaseHeldError, UsageError } from '../../errors.js'
 import { parseSessionKey, validateRole, type Message } from '../../../crdt/index.js'
 import type { ResumeInfo } from '../../sdk/index.js'
-import { stdout as out, withVault } from '../context.js'
+import { ambient, stdout as out, withVault } from '../context.js'
 import type { Command } from '../command.js'
 
 async function readStdin (): Promise<string> {
@@ -139,7 +139,9 @@ export const resumeCmd: Command = {
             if (!(err instanceof LeaseHeldError)) throw err
             const l = before.lease
             const ago = before.lastWriter !== undefined ? Math.round((Date.now() - before.lastWriter.ts) / 1000) : undefined
-            throw new LeaseHeldError(`session ${key} is being driven by ${l?.label ?? l?.device}${ago !== undefined ? ` (last write ${ago}s ago)` : ''}. Run \`mesh resume ${key} --take\` to take over`, { lease: l })
+            const node = ambient.getStore()?.node
+            const online = l === undefined ? 'unknown' : node === undefined ? 'online status unknown: mesh join is not running here' : node.isOnline(l.device) ? 'online now' : 'offline'
+            throw new LeaseHeldError(`session ${key} is being driven by ${l?.label ?? l?.device}${ago !== undefined ? `, last write ${ago}s ago` : ''}, ${online}. Run \`mesh resume ${key} --take\` to take over`, { lease: l, online })
           }
         }
         const info = s.resumeInfo({ tail })

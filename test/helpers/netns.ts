@@ -1,0 +1,95 @@
+/**
+ * Network namespaces for tests that multicast: nothing leaves them. `loopbackNs` is one host
+ * with multicast on lo; `bridgedHosts` is N hosts joined by a bridge that lives in a namespace of
+ * its own, addressed 10.250.0.0/24 inside those namespaces only. Needs root; `teardown` removes
+ * everything and is safe to call twice.
+ */
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process'
+import { randomBytes } from 'node:crypto'
+
+function ip (...args: string[]): void { execFileSync('ip', args, { stdio: ['ignore', 'ignore', 'pipe'] }) }
+
+export interface Netns { names: string[], addrs: string[], teardown: () => void }
+
+export function requireRoot (): void {
+  if (process.getuid?.() !== 0) throw new Error('network namespace tests need root (ip netns); CI runs them as root')
+}
+
+export function loopbackNs (): Netns {
+  requireRoot()
+  const name = `mesh-lo-${randomBytes(3).toString('hex')}`
+  ip('netns', 'add', name)
+  const teardown = (): void => { try { ip('netns', 'del', name) } catch { /* already gone */ } }
+  try {
+    ip('-n', name, 'link', 'set', 'lo', 'up')
+    ip('-n', name, 'link', 'set', 'lo', 'multicast', 'on')
+    ip('-n', name, 'route', 'add', '224.0.0.0/4', 'dev', 'lo')
+  } catch (err) { teardown(); throw err }
+  return { names: [name], addrs: ['127.0.0.1'], teardown }
+}
+
+export function bridgedHosts (n: number): Netns {
+  requireRoot()
+  const tag = randomBytes(2).toString('hex')
+  const sw = `mesh-sw-${tag}`
+  const names = Array.from({ length: n }, (_, i) => `mesh-h${i + 1}-${tag}`)
+  const made: string[] = []
+  const teardown = (): void => { for (const m of made.reverse()) { try { ip('netns', 'del', m) } catch { /* already gone */ } } made.length = 0 }
+  try {
+    ip('netns', 'add', sw); made.push(sw)
+    ip('-n', sw, 'link', 'add', 'br0', 'type', 'bridge')
+    ip('-n', sw, 'link', 'set', 'br0', 'up')
+    names.forEach((h, i) => {
+      ip('netns', 'add', h); made.push(h)
+      ip('-n', h, 'link', 'set', 'lo', 'up')
+      ip('-n', h, 'link', 'add', 'eth0', 'type', 'veth', 'peer', 'name', `p${i}`, 'netns', sw)
+      ip('-n', sw, 'link', 'set', `p${i}`, 'master', 'br0')
+      ip('-n', sw, 'link', 'set', `p${i}`, 'up')
+      ip('-n', h, 'addr', 'add', `10.250.0.${i + 1}/24`, 'dev', 'eth0')
+      ip('-n', h, 'link', 'set', 'eth0', 'up')
+      ip('-n', h, 'link', 'set', 'eth0', 'multicast', 'on')
+      ip('-n', h, 'route', 'add', '224.0.0.0/4', 'dev', 'eth0')
+    })
+  } catch (err) { teardown(); throw err }
+  return { names, addrs: names.map((_, i) => `10.250.0.${i + 1}`), teardown }
+}
+
+/** A long-running process (e.g. `mesh join`) whose output lines are collected. */
+export interface Proc { child: ChildProcess, lines: string[], waitFor: (re: RegExp, ms?: number) => Promise<string>, stop: (signal?: NodeJS.Signals) => Promise<number | null> }
+
+export function spawnIn (ns: string | undefined, cmd: string, args: string[], env: NodeJS.ProcessEnv): Proc {
+  const child = ns === undefined ? spawn(cmd, args, { env, stdio: ['ignore', 'pipe', 'pipe'] }) : spawn('ip', ['netns', 'exec', ns, cmd, ...args], { env, stdio: ['ignore', 'pipe', 'pipe'] })
+  const lines: string[] = []
+  const waiters: Array<{ re: RegExp, resolve: (l: string) => void }> = []
+  let buf = ''
+  const onData = (d: Buffer): void => {
+    buf += d.toString()
+    let i
+    while ((i = buf.indexOf('\n')) >= 0) {
+      const line = buf.slice(0, i)
+      buf = buf.slice(i + 1)
+      lines.push(line)
+      for (const w of [...waiters]) if (w.re.test(line)) { waiters.splice(waiters.indexOf(w), 1); w.resolve(line) }
+    }
+  }
+  child.stdout?.on('data', onData)
+  child.stderr?.on('data', onData)
+  const exited = new Promise<number | null>(resolve => child.once('exit', (code) => { resolve(code) }))
+  return {
+    child,
+    lines,
+    waitFor: async (re, ms = 20_000) => {
+      const seen = lines.find(l => re.test(l))
+      if (seen !== undefined) return seen
+      return await new Promise<string>((resolve, reject) => {
+        const t = setTimeout(() => { reject(new Error(`timed out waiting for ${String(re)}; output:\n${lines.join('\n')}`)) }, ms)
+        waiters.push({ re, resolve: (l) => { clearTimeout(t); resolve(l) } })
+      })
+    },
+    stop: async (signal = 'SIGINT') => {
+      if (child.exitCode !== null || child.signalCode !== null) return child.exitCode
+      child.kill(signal)
+      return await exited
+    }
+  }
+}

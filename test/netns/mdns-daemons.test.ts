@@ -1,0 +1,67 @@
+/**
+ * Two `mesh join` daemons (separate homes, one wallet) in a network namespace with multicast on
+ * its loopback find each other by real mDNS and replicate both ways; `mesh session append` on
+ * one, `mesh watch` on the other, all through the CLI.
+ */
+import { join } from 'node:path'
+import { afterAll, describe, expect, it } from 'vitest'
+import { BIN, cliEnv, runCli } from '../helpers/cli.js'
+import { loopbackNs, spawnIn, type Netns, type Proc } from '../helpers/netns.js'
+import { tempDir } from '../helpers/tmp.js'
+
+const cleanups: Array<() => Promise<void> | void> = []
+afterAll(async () => { for (const c of cleanups.reverse()) await c() })
+
+describe('two daemons on one LAN (mDNS in a namespace)', () => {
+  it('find each other, replicate both ways, and watch live', async () => {
+    const ns: Netns = loopbackNs(); cleanups.push(ns.teardown)
+    const t = await tempDir(); cleanups.push(t.cleanup)
+    const env = cliEnv(t.dir)
+    const wallet = join(t.dir, 'wallet.json')
+    expect((await runCli(['wallet', 'new', '--out', wallet], { env })).code).toBe(0)
+    const homeA = join(t.dir, 'a')
+    const homeB = join(t.dir, 'b')
+    const daemons: Proc[] = []
+    cleanups.push(async () => { for (const d of daemons) await d.stop('SIGKILL') })
+    const start = (home: string, label: string): Proc => {
+      const p = spawnIn(ns.names[0], process.execPath, [BIN, 'join', '--home', home, '--wallet', wallet, '--label', label, '--listen', '/ip4/127.0.0.1/tcp/0', '--dht', 'off'], env)
+      daemons.push(p)
+      return p
+    }
+    const a = start(homeA, 'alpha')
+    const b = start(homeB, 'beta')
+    await a.waitFor(/^running/)
+    await b.waitFor(/^running/)
+    await a.waitFor(/peer proven\s+beta .* via mdns/)
+    await b.waitFor(/peer proven\s+alpha .* via mdns/)
+
+    const again = await runCli(['join', '--home', homeA, '--wallet', wallet], { env })
+    expect(again.code).toBe(1)
+    expect(again.stderr).toMatch(/already running/)
+
+    // Commands go through the daemons (the homes are locked by them).
+    expect((await runCli(['session', 'new', 'agent:main:lan', '--home', homeA, '--goal', 'cross the LAN'], { env })).code).toBe(0)
+    await b.waitFor(/synced\s+agent:main:lan from alpha/)
+    const watch = spawnIn(undefined, process.execPath, [BIN, 'watch', 'lan', '--home', homeB], env)
+    cleanups.push(async () => { await watch.stop('SIGKILL') })
+    expect((await runCli(['session', 'append', 'lan', '--home', homeA, '--role', 'user', '--text', 'hello from alpha'], { env })).code).toBe(0)
+    await watch.waitFor(/user \(.*\): hello from alpha/)
+    expect((await runCli(['session', 'append', 'lan', '--home', homeB, '--role', 'assistant', '--text', 'hello from beta'], { env })).code).toBe(0)
+    await watch.waitFor(/assistant \(.*\): hello from beta/)
+    const shown = JSON.parse((await runCli(['session', 'show', 'lan', '--home', homeA, '--json'], { env })).stdout)
+    expect(shown.messages.map((m: any) => m.content)).toEqual(['hello from alpha', 'hello from beta'])
+
+    const peers = JSON.parse((await runCli(['peers', '--home', homeA, '--json'], { env })).stdout)
+    expect(peers).toHaveLength(1)
+    expect(peers[0]).toMatchObject({ label: 'beta', state: 'connected', via: 'mdns', capabilities: ['read', 'write'] })
+    expect(typeof peers[0].rttMs).toBe('number')
+
+    await watch.stop('SIGINT')
+    expect(await a.stop('SIGINT')).toBe(0)
+    expect(await b.stop('SIGTERM')).toBe(0)
+    expect(a.lines.at(-1)).toMatch(/stopped; store flushed/)
+    // After the daemons stopped, the CLI works on the store directly and sees the same data.
+    const offline = JSON.parse((await runCli(['session', 'show', 'lan', '--home', homeB, '--json'], { env })).stdout)
+    expect(offline.messages).toHaveLength(2)
+  })
+})
