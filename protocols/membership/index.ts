@@ -58,6 +58,8 @@ export interface MembershipComponents {
  */
 export interface Membership extends EventTarget {
   isProven: (peerId: PeerId | string) => boolean
+  /** Resolves true once the peer is proven, false after the membership deadline. */
+  whenProven: (peerId: PeerId | string) => Promise<boolean>
   proven: (peerId: PeerId | string) => ProvenPeer | undefined
   provenPeers: () => ProvenPeer[]
 }
@@ -101,6 +103,24 @@ class MembershipService extends EventTarget implements Membership, Startable {
   }
 
   isProven (peerId: PeerId | string): boolean { return this.peers.has(peerId.toString()) }
+
+  async whenProven (peerId: PeerId | string): Promise<boolean> {
+    const id = peerId.toString()
+    if (this.peers.has(id)) return true
+    return await new Promise<boolean>(resolve => {
+      const done = (ok: boolean): void => {
+        clearTimeout(t)
+        this.removeEventListener('peer:proven', onProven)
+        this.removeEventListener('peer:refused', onRefused)
+        resolve(ok)
+      }
+      const onProven = (e: Event): void => { if ((e as CustomEvent).detail.peer.deviceId === id) done(true) }
+      const onRefused = (e: Event): void => { if ((e as CustomEvent).detail.peerId === id) done(false) }
+      const t = setTimeout(() => { done(this.peers.has(id)) }, this.timeoutMs)
+      this.addEventListener('peer:proven', onProven)
+      this.addEventListener('peer:refused', onRefused)
+    })
+  }
   proven (peerId: PeerId | string): ProvenPeer | undefined { return this.peers.get(peerId.toString()) }
   provenPeers (): ProvenPeer[] { return [...this.peers.values()] }
 

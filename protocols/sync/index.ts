@@ -20,6 +20,10 @@ export const SYNC_PROTOCOL = '/mesh/sync/1.0.0'
 export interface SyncInit {
   source: ReplicaSource
   isMember: (peerId: string) => boolean
+  /** Waits for a peer's membership proof (the other side may open sync a moment before ours completes). */
+  whenMember: (peerId: string) => Promise<boolean>
+  /** Called when a session ends while the connection may still be up, so the node can reopen it. */
+  onEnded?: (peerId: string, reason: string) => void
   /** Called when a peer sent entries that were stored (0 for a snapshot). */
   onReceived?: SessionEvents['received']
   /** Called when something a peer sent was refused. */
@@ -70,13 +74,15 @@ class SyncService implements Sync, Startable {
 
   private onInbound (stream: Stream, connection: Connection): void {
     const peer = connection.remotePeer.toString()
-    if (!this.init.isMember(peer)) {
-      // A peer that is not a member learns nothing: no error frame.
-      this.log('sync stream from unproven peer %s aborted', peer)
-      stream.abort(new NotMemberError('not a member'))
-      return
-    }
-    this.run(stream, peer)
+    void this.init.whenMember(peer).then((ok) => {
+      if (!ok) {
+        // A peer that is not a member learns nothing: no error frame.
+        this.log('sync stream from unproven peer %s aborted', peer)
+        stream.abort(new NotMemberError('not a member'))
+        return
+      }
+      this.run(stream, peer)
+    })
   }
 
   async open (connection: Connection): Promise<void> {
@@ -93,7 +99,11 @@ class SyncService implements Sync, Startable {
       refused: (reason, from) => { this.log('refused from %s: %s', from, reason); this.init.onRefused?.(reason, from) }
     })
     this.sessions.set(peer, s)
-    void s.run().finally(() => { if (this.sessions.get(peer) === s) this.sessions.delete(peer) })
+    void s.run().then((reason) => {
+      if (this.sessions.get(peer) !== s) return
+      this.sessions.delete(peer)
+      if (this.started && reason !== undefined) this.init.onEnded?.(peer, reason)
+    })
   }
 
   sessionWith (peerId: string): PeerSession | undefined { return this.sessions.get(peerId) }

@@ -47,6 +47,7 @@ export class PeerSession {
   /** The peer's vectors as last reported, advanced by what we send it. */
   readonly theirs = new Map<string, Map<string, bigint>>()
   private incoming: DocVector[] = []
+  private catchUp: Promise<void> = Promise.resolve()
   private snapshot: { header: Uint8Array, size: number, parts: Uint8Array[], got: number } | undefined
 
   constructor (private readonly stream: Stream, peer: string, private readonly source: ReplicaSource, private readonly log: Logger, private readonly events: SessionEvents) {
@@ -54,8 +55,11 @@ export class PeerSession {
     this.pb = pbStream(stream, { maxDataLength: LIMITS.maxFrameBytes }).pb(SyncMessage)
   }
 
-  /** Runs until the stream ends; never throws (failures abort the stream and are logged). */
-  async run (): Promise<void> {
+  /**
+   * Runs until the stream ends; never throws. Resolves with the reason when the session failed
+   * (the stream is aborted), undefined when it was closed on purpose.
+   */
+  async run (): Promise<string | undefined> {
     try {
       this.sendHello()
       for (;;) {
@@ -64,9 +68,12 @@ export class PeerSession {
       }
     } catch (err: any) {
       if (!this.closed) {
-        this.log('sync with %s ended: %s', this.peer, err?.message ?? err)
-        this.stream.abort(err instanceof Error ? err : new Error(String(err)))
+        const reason = String(err?.message ?? err)
+        this.log.error('sync with %s ended: %s', this.peer, reason)
+        this.stream.abort(err instanceof Error ? err : new Error(reason))
+        return reason
       }
+      return undefined
     } finally {
       this.closed = true
       for (const wake of this.idle.splice(0)) wake()
@@ -101,7 +108,12 @@ export class PeerSession {
     if (msg.vectorsDone) {
       const got = this.incoming
       this.incoming = []
-      await this.sendWhatTheyLack(got)
+      // Beside the reader, not inside it: if both sides waited for backpressure while neither
+      // read, they would deadlock. Catch-ups run one after another.
+      this.catchUp = this.catchUp.then(async () => { await this.sendWhatTheyLack(got) }).catch((err: any) => {
+        this.log.error('sending to %s failed: %s', this.peer, err?.message ?? err)
+        this.stream.abort(err instanceof Error ? err : new Error(String(err)))
+      })
     }
     if (msg.wantVectors) this.sendVectors()
     const stored = new Map<string, { doc: Uint8Array, n: number }>()

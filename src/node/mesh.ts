@@ -105,6 +105,8 @@ export class MeshNode extends EventEmitter<{ event: [NodeEvent] }> {
         sync: sync({
           source: vaultSource(vault),
           isMember: (id) => self?.libp2p.services.membership.isProven(id) ?? false,
+          whenMember: async (id) => await (self?.libp2p.services.membership.whenProven(id) ?? Promise.resolve(false)),
+          onEnded: (id, reason) => { self?.onSyncEnded(id, reason) },
           onReceived: (doc, n, from) => { self?.onReceived(doc, n, from) },
           onRefused: (reason, from) => { self?.emitEvent({ type: 'entry-refused', peerId: from, label: self.labelOf(from), reason }) }
         }),
@@ -131,8 +133,9 @@ export class MeshNode extends EventEmitter<{ event: [NodeEvent] }> {
     n.addEventListener('peer:discovery', (e) => {
       const id = e.detail.id.toString()
       if (id === n.peerId.toString() || n.getConnections(e.detail.id).length > 0) return
-      const via: Via = this.config.mdns ? 'mdns' : 'dht'
-      if (!this.via.has(id)) this.via.set(id, via)
+      // Bootstrap and remembered peers are tagged before the peer store announces them.
+      const via: Via = this.via.get(id) ?? (this.config.mdns ? 'mdns' : 'dht')
+      this.via.set(id, via)
       this.emitEvent({ type: 'found', peerId: id, via })
       void n.dial(e.detail.id, { signal: AbortSignal.timeout(10_000) }).catch((err: unknown) => { log('dial %s after discovery failed: %e', id, err) })
     })
@@ -169,6 +172,18 @@ export class MeshNode extends EventEmitter<{ event: [NodeEvent] }> {
     }
   }
 
+  /** A sync session failed while the peer may still be connected: the opening side reopens it. */
+  private onSyncEnded (peerId: string, reason: string): void {
+    log.error('sync with %s ended (%s); reopening if still connected', peerId, reason)
+    if (this.stopped || this.libp2p.peerId.toString() >= peerId) return
+    const t = setTimeout(() => {
+      this.timers.delete(t)
+      const conn = this.libp2p.getConnections(peerIdFromString(peerId)).find(c => c.status === 'open')
+      if (conn !== undefined && !this.stopped) void this.libp2p.services.sync.open(conn).catch((err: unknown) => { log('reopening sync with %s failed: %e', peerId, err) })
+    }, 1000)
+    this.timers.add(t)
+  }
+
   private onReceived (doc: Uint8Array, n: number, from: string): void {
     const hex = toHex(doc)
     const report = (): void => { this.emitEvent({ type: 'synced', peerId: from, label: this.labelOf(from), doc: this.names.get(hex) ?? hex.slice(0, 12), entries: n, snapshot: n === 0 }) }
@@ -177,11 +192,15 @@ export class MeshNode extends EventEmitter<{ event: [NodeEvent] }> {
   }
 
   private afterStart (): void {
-    for (const p of this.book.list()) this.redial(p.peerId, 'remembered')
+    for (const p of this.book.list()) {
+      if (!this.via.has(p.peerId)) this.via.set(p.peerId, 'remembered')
+      this.redial(p.peerId, 'remembered')
+    }
     for (const a of this.config.bootstrap) {
       const ma = multiaddr(a)
       const id = ma.getComponents().find(c => c.name === 'p2p')?.value
       if (id !== undefined) {
+        if (!this.via.has(id)) this.via.set(id, 'bootstrap')
         void this.libp2p.peerStore.merge(peerIdFromString(id), { multiaddrs: [ma] }).then(() => { this.redial(id, 'bootstrap') })
       }
     }
