@@ -51,7 +51,10 @@ export interface PeerStatus {
   behind: Record<string, number>
 }
 
-export interface MeshNodeOptions extends Partial<NodeConfig> {}
+export interface MeshNodeOptions extends Partial<NodeConfig> {
+  /** How long a peer has to prove membership. @default 5000 */
+  membershipTimeoutMs?: number
+}
 
 export class MeshNode extends EventEmitter<{ event: [NodeEvent] }> {
   readonly libp2p: Libp2p<{ membership: Membership, sync: Sync, ping: any, identify: any, dht?: any }>
@@ -75,7 +78,8 @@ export class MeshNode extends EventEmitter<{ event: [NodeEvent] }> {
 
   static async start (vault: Vault, options: MeshNodeOptions = {}): Promise<MeshNode> {
     const fromFile = await readConfig(vault.home)
-    const config: NodeConfig = { ...DEFAULTS, ...fromFile, ...Object.fromEntries(Object.entries(options).filter(([, v]) => v !== undefined)) }
+    const { membershipTimeoutMs: _t, ...nodeOptions } = options
+    const config: NodeConfig = { ...DEFAULTS, ...fromFile, ...Object.fromEntries(Object.entries(nodeOptions).filter(([, v]) => v !== undefined)) }
     const listen = config.listen.length > 0 ? config.listen : [`/ip4/0.0.0.0/tcp/${config.port ?? 0}`]
     const walletKey = vault.identity.walletKey
     const book = new PeerBook(vault.home)
@@ -96,6 +100,7 @@ export class MeshNode extends EventEmitter<{ event: [NodeEvent] }> {
         ping: ping(),
         membership: membership({
           certificate: vault.identity.certificate.bytes,
+          timeoutMs: options.membershipTimeoutMs,
           sign: (m) => vault.identity.device.signer.sign(m),
           verifyPeer: (cert, peerId) => {
             const c = verifyCertificate(cert, { wallet: walletKey, deviceId: peerId })

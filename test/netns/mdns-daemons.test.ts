@@ -51,6 +51,21 @@ describe('two daemons on one LAN (mDNS in a namespace)', () => {
     const shown = JSON.parse((await runCli(['session', 'show', 'lan', '--home', homeA, '--json'], { env })).stdout)
     expect(shown.messages.map((m: any) => m.content)).toEqual(['hello from alpha', 'hello from beta'])
 
+
+    // Handoff: A drives and writes; B's resume says so, and takes over only with --take.
+    expect((await runCli(['resume', 'lan', '--home', homeA, '--json'], { env })).code).toBe(0)
+    expect((await runCli(['session', 'append', 'lan', '--home', homeA, '--role', 'assistant', '--text', 'last words of alpha'], { env })).code).toBe(0)
+    await watch.waitFor(/last words of alpha/)
+    const held = await runCli(['resume', 'lan', '--home', homeB], { env })
+    expect(held.code).toBe(1)
+    expect(held.stderr).toMatch(/being driven by alpha, last write \d+s ago, online now\. Run `mesh resume agent:main:lan --take`/)
+    const taken = await runCli(['resume', 'lan', '--home', homeB, '--take', '--json'], { env })
+    expect(taken.code).toBe(0)
+    const info = JSON.parse(taken.stdout)
+    expect(info.tookOver).toBe(true)
+    expect(info.lease.label).toBe('beta')
+    expect(info.messages.at(-1).content).toBe('last words of alpha')
+
     const peers = JSON.parse((await runCli(['peers', '--home', homeA, '--json'], { env })).stdout)
     expect(peers).toHaveLength(1)
     expect(peers[0]).toMatchObject({ label: 'beta', state: 'connected', via: 'mdns', capabilities: ['read', 'write'] })
@@ -62,6 +77,6 @@ describe('two daemons on one LAN (mDNS in a namespace)', () => {
     expect(a.lines.at(-1)).toMatch(/stopped; store flushed/)
     // After the daemons stopped, the CLI works on the store directly and sees the same data.
     const offline = JSON.parse((await runCli(['session', 'show', 'lan', '--home', homeB, '--json'], { env })).stdout)
-    expect(offline.messages).toHaveLength(2)
+    expect(offline.messages).toHaveLength(3)
   })
 })

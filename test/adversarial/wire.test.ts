@@ -1,0 +1,83 @@
+/**
+ * Bad peers on real sockets: a stranger that never proves itself, one that opens sync without
+ * proving, and a member that sends oversized and malformed frames. The node drops them with a
+ * logged reason, never crashes, and its store and replication stay intact.
+ */
+import { noise } from '@chainsafe/libp2p-noise'
+import { yamux } from '@chainsafe/libp2p-yamux'
+import { identify } from '@libp2p/identify'
+import { tcp } from '@libp2p/tcp'
+import { multiaddr } from '@multiformats/multiaddr'
+import { createLibp2p } from 'libp2p'
+import { afterEach, describe, expect, it } from 'vitest'
+import { SYNC_PROTOCOL, SYNC_LIMITS } from '../../protocols/sync/index.js'
+import { generateWallet, startNode, until, type TestNode } from '../helpers/nodes.js'
+
+const nodes: TestNode[] = []
+const stops: Array<() => Promise<void>> = []
+afterEach(async () => {
+  for (const s of stops.splice(0)) await s()
+  for (const n of nodes.splice(0)) await n.stop()
+})
+
+async function stranger (): Promise<Awaited<ReturnType<typeof createLibp2p>>> {
+  const n = await createLibp2p({ addresses: { listen: ['/ip4/127.0.0.1/tcp/0'] }, transports: [tcp()], connectionEncrypters: [noise()], streamMuxers: [yamux()], services: { identify: identify() } })
+  stops.push(async () => { await n.stop() })
+  return n
+}
+
+describe('bad peers on the wire', () => {
+  it('disconnects a peer that never proves membership, and answers none of its sync streams', async () => {
+    const a = await startNode({ label: 'A', membershipTimeoutMs: 800 }); nodes.push(a)
+    const s = await a.vault.sessions.create('private')
+    await s.append({ role: 'user', content: 'not for strangers' })
+    await s.close()
+    const x = await stranger()
+    const conn = await x.dial(multiaddr(a.node.addresses()[0] as string))
+    let got = 0
+    try {
+      const stream = await conn.newStream(SYNC_PROTOCOL, { signal: AbortSignal.timeout(3000) })
+      for await (const chunk of stream) got += chunk.byteLength
+    } catch {
+      // the stream is refused or aborted: either way nothing was sent
+    }
+    expect(got).toBe(0)
+    await until(() => x.getConnections().length === 0, 'the stranger to be disconnected')
+    expect(a.events.some(e => e.type === 'refused')).toBe(true)
+  })
+
+  it('closes a sync stream carrying an oversized or malformed frame and keeps replicating', async () => {
+    const wallet = generateWallet()
+    const a = await startNode({ wallet, label: 'A' }); nodes.push(a)
+    const b = await startNode({ wallet, label: 'B' }); nodes.push(b)
+    await b.node.dial(a.node.addresses()[0] as string)
+    const aId = a.node.libp2p.peerId
+    await until(() => b.node.libp2p.services.membership.isProven(aId), 'B to prove A')
+    const sa = await a.vault.sessions.create('robust')
+    await sa.append({ role: 'user', content: 'before' })
+    const texts = async (): Promise<string[]> => {
+      if (!(await b.vault.sessions.exists('robust'))) return []
+      const s = await b.vault.sessions.open('robust')
+      try { return s.messages().map(m => m.content) } finally { await s.close() }
+    }
+    await until(async () => (await texts()).length === 1, 'B to receive the first message')
+    const conn = b.node.libp2p.getConnections(aId)[0]
+    expect(conn).toBeDefined()
+    const send = async (bytes: Uint8Array): Promise<void> => {
+      const st = await conn!.newStream(SYNC_PROTOCOL)
+      st.send(bytes)
+      await until(() => st.status !== 'open' || st.readStatus !== 'readable', 'A to close the bad stream', 10_000).catch(() => undefined)
+      st.abort(new Error('done'))
+    }
+    // A length prefix announcing 8 MiB: over the frame limit.
+    const varint = (n: number): number[] => { const o: number[] = []; while (n >= 0x80) { o.push((n & 0x7f) | 0x80); n = Math.floor(n / 128) } o.push(n); return o }
+    await send(Uint8Array.from([...varint(SYNC_LIMITS.maxFrameBytes * 8), 1, 2, 3]))
+    // A frame of garbage that is not a SyncMessage.
+    await send(Uint8Array.from([...varint(6), 0xff, 0xff, 0xff, 0xff, 0xff, 0xff]))
+    // A still serves B, and replication resumes.
+    await sa.append({ role: 'user', content: 'after' })
+    await until(async () => (await texts()).length === 2, 'replication to go on after the bad frames', 20_000)
+    expect(a.node.libp2p.status).toBe('started')
+    await sa.close()
+  })
+})
