@@ -117,16 +117,19 @@ export class PeerSession {
     }
     if (msg.wantVectors) this.sendVectors()
     const stored = new Map<string, { doc: Uint8Array, n: number }>()
-    for (const e of msg.entries) {
-      try {
-        const r = await this.source.accept(e, this.peer)
-        const k = Buffer.from(r.doc).toString('hex')
-        const s = stored.get(k) ?? { doc: r.doc, n: 0 }
-        if (r.outcome === 'stored') s.n++
-        stored.set(k, s)
-      } catch (err: any) {
+    // All entries of a frame are admitted together so their writes share one group commit;
+    // the next frame is read only once they are durable (backpressure).
+    const results = await Promise.allSettled(msg.entries.map(async e => await this.source.accept(e, this.peer)))
+    for (const r of results) {
+      if (r.status === 'rejected') {
+        const err = r.reason
         this.events.refused(`entry ${err?.code ?? ''}: ${err?.message ?? err}`, this.peer)
+        continue
       }
+      const k = Buffer.from(r.value.doc).toString('hex')
+      const s = stored.get(k) ?? { doc: r.value.doc, n: 0 }
+      if (r.value.outcome === 'stored') s.n++
+      stored.set(k, s)
     }
     for (const s of stored.values()) if (s.n > 0) this.events.received(s.doc, s.n, this.peer)
     if (msg.snapshotHeader.byteLength > 0) {

@@ -8,6 +8,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { rows } from './util.js'
 import { benchVault } from './vault.js'
+import { benchMesh } from './mesh.js'
 
 const quick = process.argv.includes('--quick')
 const only = process.argv.find(a => a.startsWith('--only='))?.slice(7)
@@ -15,6 +16,7 @@ const dir = join(tmpdir(), `mesh-bench-${process.pid}`)
 await mkdir(dir, { recursive: true })
 try {
   if (only === undefined || only === 'vault') await benchVault(join(dir, 'vault'), { quick })
+  if (only === undefined || only === 'mesh') await benchMesh(join(dir, 'mesh'), { quick })
 } finally {
   await rm(dir, { recursive: true, force: true })
 }

@@ -1,0 +1,256 @@
+/** The mesh issue's benchmarks, each beside a baseline measured in the same run. */
+import { createServer, createConnection } from 'node:net'
+import { readdirSync, statSync, readFileSync } from 'node:fs'
+import { join } from 'node:path'
+import { execFileSync } from 'node:child_process'
+import { fileURLToPath } from 'node:url'
+import { WebSocketServer, WebSocket } from 'ws'
+import * as Y from 'yjs'
+import { setupWSConnection } from '@y/websocket-server/utils'
+import { WebsocketProvider } from 'y-websocket'
+import type { Wallet } from '../../src/identity/index.js'
+import { MeshNode } from '../../src/node/mesh.js'
+import { openVault, type MeshVault } from '../../src/sdk/index.js'
+import { fmt, median, now, percentile, report, text } from './util.js'
+
+interface N { vault: MeshVault, node: MeshNode }
+
+async function meshNode (home: string, wallet: Wallet, label: string, bootstrap?: string[]): Promise<N> {
+  const vault = await openVault({ home, wallet, label, snapshotEvery: 1_000_000 })
+  const node = await MeshNode.start(vault.vault, { listen: ['/ip4/127.0.0.1/tcp/0'], mdns: false, dht: 'off', bootstrap })
+  return { vault, node }
+}
+const addrOf = (n: N): string => n.node.addresses()[0] as string
+const stopAll = async (ns: N[]): Promise<void> => { for (const n of ns) { await n.node.stop(); await n.vault.close() } }
+async function until (cond: () => boolean | Promise<boolean>, ms = 120_000): Promise<void> {
+  const end = Date.now() + ms
+  while (!(await cond())) {
+    if (Date.now() > end) throw new Error('benchmark timed out')
+    await new Promise(resolve => setImmediate(resolve))
+  }
+}
+
+/** y-websocket relay on loopback: two clients, the same 1 KB messages as Y.Maps. */
+async function relayLatency (count: number, payload: string): Promise<number[]> {
+  const wss = new WebSocketServer({ host: '127.0.0.1', port: 0 })
+  wss.on('connection', (ws: WebSocket, req: any) => { setupWSConnection(ws, req, { gc: true }) })
+  await new Promise(resolve => wss.once('listening', resolve))
+  const port = (wss.address() as any).port as number
+  const da = new Y.Doc()
+  const db = new Y.Doc()
+  const opts = { WebSocketPolyfill: WebSocket as any, disableBc: true }
+  const pa = new WebsocketProvider(`ws://127.0.0.1:${port}`, 'bench', da, opts)
+  const pb = new WebsocketProvider(`ws://127.0.0.1:${port}`, 'bench', db, opts)
+  await until(() => pa.synced && pb.synced, 10_000)
+  const arrA = da.getArray<Y.Map<unknown>>('m')
+  const arrB = db.getArray<Y.Map<unknown>>('m')
+  const lat: number[] = []
+  for (let i = 0; i < count; i++) {
+    const start = now()
+    const seen = new Promise<void>(resolve => { const f = (): void => { arrB.unobserve(f); resolve() }; arrB.observe(f) })
+    const m = new Y.Map<unknown>(); m.set('content', payload); m.set('i', i)
+    arrA.insert(arrA.length, [m])
+    await seen
+    lat.push(now() - start)
+  }
+  pa.destroy(); pb.destroy()
+  await new Promise(resolve => wss.close(resolve))
+  return lat
+}
+
+function du (dir: string): number {
+  let n = 0
+  for (const e of readdirSync(dir)) { const p = join(dir, e); const s = statSync(p); n += s.isDirectory() ? du(p) : s.size }
+  return n
+}
+
+function files (dir: string): string[] {
+  const out: string[] = []
+  for (const e of readdirSync(dir)) { const p = join(dir, e); if (statSync(p).isDirectory()) out.push(...files(p)); else out.push(p) }
+  return out
+}
+
+/** Sends `bytes` over a plain TCP socket on loopback and times until the last byte arrives. */
+async function rawTransfer (bytes: Buffer): Promise<number> {
+  const server = createServer()
+  await new Promise<void>(resolve => server.listen(0, '127.0.0.1', resolve))
+  const port = (server.address() as any).port as number
+  const got = new Promise<number>(resolve => {
+    server.on('connection', (s) => { let n = 0; s.on('data', (d) => { n += d.byteLength; if (n >= bytes.byteLength) resolve(now()) }) })
+  })
+  const t0 = now()
+  const c = createConnection(port, '127.0.0.1')
+  c.write(bytes)
+  const t1 = await got
+  c.destroy()
+  await new Promise(resolve => server.close(resolve))
+  return t1 - t0
+}
+
+/** Starts n `mesh join` daemons in a chain on loopback and reads each one's RSS once all are proven. */
+async function daemonRss (dir: string, n: number): Promise<{ nodes: number[], bare: number }> {
+  const { spawn } = await import('node:child_process')
+  const { writeNewWallet } = await import('../../src/identity/index.js')
+  const bin = fileURLToPath(new URL('../../../bin/mesh.js', import.meta.url))
+  const walletPath = join(dir, 'wallet.json')
+  await writeNewWallet(walletPath)
+  const env = { ...process.env, HOME: dir }
+  const procs: Array<ReturnType<typeof spawn>> = []
+  const rssOf = (pid: number): number => Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1] ?? 0) * 1024
+  try {
+    let prev: string | undefined
+    for (let i = 0; i < n; i++) {
+      const args = [bin, 'join', '--home', join(dir, `n${i}`), '--wallet', walletPath, '--label', `n${i}`, '--no-mdns', '--dht', 'off', '--listen', '/ip4/127.0.0.1/tcp/0', ...(prev !== undefined ? ['--bootstrap', prev] : [])]
+      const p = spawn(process.execPath, args, { env, stdio: ['ignore', 'pipe', 'inherit'] })
+      procs.push(p)
+      let out = ''
+      prev = await new Promise<string>((resolve, reject) => {
+        p.stdout?.on('data', (d: Buffer) => {
+          out += d.toString()
+          const m = /listening:\s+(\S+)/.exec(out)
+          if (m !== null && out.includes('running')) resolve(m[1] as string)
+        })
+        p.once('exit', () => { reject(new Error(`daemon ${i} exited: ${out}`)) })
+      })
+      if (i > 0) await new Promise<void>(resolve => { const f = (d: Buffer): void => { if (d.toString().includes('peer proven')) { p.stdout?.off('data', f); resolve() } }; p.stdout?.on('data', f) })
+    }
+    await new Promise(resolve => setTimeout(resolve, 1000))
+    const nodes = procs.map(p => rssOf(p.pid as number))
+    const bare = spawn(process.execPath, ['-e', 'setTimeout(() => {}, 3000)'])
+    await new Promise(resolve => setTimeout(resolve, 500))
+    const b = rssOf(bare.pid as number)
+    bare.kill()
+    return { nodes, bare: b }
+  } finally {
+    for (const p of procs) p.kill('SIGINT')
+    await Promise.all(procs.map(async p => await new Promise(resolve => { if (p.exitCode !== null) resolve(null); else p.once('exit', resolve) })))
+  }
+}
+
+export async function benchMesh (dir: string, opts: { quick: boolean }): Promise<void> {
+  console.log('\n== mesh (issue 3) ==')
+  const { mkdir } = await import('node:fs/promises')
+  const { writeNewWallet } = await import('../../src/identity/index.js')
+  await mkdir(dir, { recursive: true })
+  const walletPath = join(dir, 'wallet.json')
+  const wallet = await writeNewWallet(walletPath)
+  const payload = text(1000)
+
+  // Handoff latency: append on A until readable on B.
+  {
+    const count = opts.quick ? 200 : 1000
+    const a = await meshNode(join(dir, 'ha'), wallet, 'A')
+    const b = await meshNode(join(dir, 'hb'), wallet, 'B')
+    await b.node.dial(addrOf(a))
+    const sa = await a.vault.sessions.create('latency')
+    await until(async () => await b.vault.sessions.exists('latency'))
+    const sb = await b.vault.sessions.open('latency')
+    for (let i = 0; i < 50; i++) { // warm-up
+      const seen = new Promise<void>(resolve => { const off = sb.subscribe(e => { if (e.type === 'messages') { off(); resolve() } }) })
+      await sa.append({ role: 'user', content: payload }); await seen
+    }
+    const lat: number[] = []
+    for (let i = 0; i < count; i++) {
+      const start = now()
+      const seen = new Promise<void>(resolve => { const off = sb.subscribe(e => { if (e.type === 'messages') { off(); resolve() } }) })
+      await Promise.all([sa.append({ role: 'user', content: payload }), seen])
+      lat.push(now() - start)
+    }
+    await sa.close(); await sb.close()
+    await stopAll([a, b])
+    const relay = await relayLatency(count, payload)
+    const p50 = percentile(lat, 50); const r50 = percentile(relay, 50)
+    report({ name: `handoff latency, append on A readable on B (${count} × 1 KB)`, value: `p50 ${fmt(p50, 2)} ms, p99 ${fmt(percentile(lat, 99), 2)} ms`, baseline: `y-websocket relay p50 ${fmt(r50, 2)} ms, p99 ${fmt(percentile(relay, 99), 2)} ms`, ratio: `p50 ${fmt(p50 / r50, 2)}×`, target: 'p50 ≤ 1.0×', ok: p50 / r50 <= 1.0 })
+  }
+
+  // Replicated throughput A -> B: A in this process, B a separate `mesh join` process (two
+  // machines' worth of CPU on the 2-core box); counted from the entries B reports storing.
+  {
+    const total = opts.quick ? 3000 : 10_000
+    const { spawn } = await import('node:child_process')
+    const a = await meshNode(join(dir, 'ta'), wallet, 'A')
+    const sa = await a.vault.sessions.create('throughput')
+    const bin = fileURLToPath(new URL('../../../bin/mesh.js', import.meta.url))
+    const b = spawn(process.execPath, [bin, 'join', '--home', join(dir, 'tb'), '--wallet', walletPath, '--label', 'B', '--no-mdns', '--dht', 'off', '--listen', '/ip4/127.0.0.1/tcp/0', '--bootstrap', addrOf(a)], { env: { ...process.env, HOME: dir }, stdio: ['ignore', 'pipe', 'inherit'] })
+    let got = 0
+    let buf = ''
+    let ready = false
+    b.stdout?.on('data', (d: Buffer) => {
+      buf += d.toString()
+      let i
+      while ((i = buf.indexOf('\n')) >= 0) {
+        const line = buf.slice(0, i); buf = buf.slice(i + 1)
+        const m = /synced\s+agent:main:throughput from A: \+(\d+) entries/.exec(line)
+        if (m !== null) { got += Number(m[1]); ready = true }
+      }
+    })
+    await until(() => ready, 30_000)
+    const base = got
+    const t0 = now()
+    const inflight = new Set<Promise<unknown>>()
+    for (let i = 0; i < total; i++) {
+      const p: Promise<unknown> = sa.append({ role: 'user', content: payload }).then(() => inflight.delete(p))
+      inflight.add(p)
+      if (inflight.size >= 64) await Promise.race(inflight)
+    }
+    await Promise.all(inflight)
+    await until(() => got - base >= total)
+    const rate = total / ((now() - t0) / 1000)
+    b.kill('SIGINT')
+    await new Promise(resolve => b.once('exit', resolve))
+    await sa.close()
+    await stopAll([a])
+    report({ name: 'replicated throughput A→B (B a separate process), 1 KB appends', value: `${fmt(rate, 0)} msg/s`, baseline: 'durable local appends of one writer (vault figures above)', ratio: '—', target: '≥ 5,000 msg/s', ok: rate >= 5000 })
+  }
+
+  // Resume: B joins while A holds a 10,000-message session.
+  {
+    const n = opts.quick ? 2000 : 10_000
+    const homeA = join(dir, 'ra')
+    const w = await openVault({ home: homeA, wallet, label: 'A', snapshotOnClose: 1 })
+    const s = await w.sessions.create('agent:main:bench')
+    for (let i = 0; i < n; i += 250) await s.append(Array.from({ length: 250 }, () => ({ role: 'user' as const, content: payload })))
+    await s.close(); await w.close()
+    const a = await meshNode(homeA, wallet, 'A')
+    const t0 = now()
+    const b = await meshNode(join(dir, 'rb'), wallet, 'B', [`${addrOf(a)}`])
+    await until(async () => {
+      if (!(await b.vault.sessions.exists('agent:main:bench'))) return false
+      const sb = await b.vault.sessions.open('agent:main:bench')
+      try { return sb.messages().length === n } finally { await sb.close() }
+    })
+    const ms = now() - t0
+    await stopAll([a, b])
+    const bytes = Buffer.concat(files(join(homeA, 'data')).map(f => readFileSync(f)))
+    const transfer = median([await rawTransfer(bytes), await rawTransfer(bytes), await rawTransfer(bytes)])
+    const coldChild = fileURLToPath(new URL('./vault-child.js', import.meta.url))
+    const colds = [0, 1, 2].map(() => JSON.parse(execFileSync(process.execPath, [coldChild, 'cold', homeA.replace(/ra$/, 'ra')], { encoding: 'utf8' }).trim().split('\n').at(-1) as string).ms as number)
+    const cold = median(colds)
+    report({ name: `resume: B joins while A holds ${n} messages, until B's transcript is complete`, value: `${fmt(ms, 0)} ms`, baseline: `raw transfer of the same ${fmt(bytes.byteLength / 1e6, 1)} MB ${fmt(transfer, 1)} ms + cold open ${fmt(cold, 0)} ms`, ratio: `${fmt(ms / (transfer + cold), 2)}×`, target: '≤ 1.5×', ok: ms / (transfer + cold) <= 1.5 })
+    void du
+  }
+
+  // A mesh of 10 nodes on one machine.
+  {
+    const first = await meshNode(join(dir, 'm0'), wallet, 'm0')
+    const ns: N[] = [first]
+    for (let i = 1; i < 10; i++) ns.push(await meshNode(join(dir, `m${i}`), wallet, `m${i}`, [addrOf(ns[i - 1] as N)]))
+    await until(() => ns.slice(1).every(x => x.node.libp2p.services.membership.provenPeers().length >= 1))
+    const s0 = await first.vault.sessions.create('ten')
+    await until(async () => { for (const x of ns) if (!(await x.vault.sessions.exists('ten'))) return false; return true })
+    const opened = await Promise.all(ns.slice(1).map(async x => await x.vault.sessions.open('ten')))
+    const times: number[] = []
+    for (let round = 0; round < 20; round++) {
+      const t0 = now()
+      await s0.append({ role: 'user', content: payload })
+      await until(() => opened.every(o => o.messageCount() === round + 1))
+      times.push(now() - t0)
+    }
+    for (const o of opened) await o.close()
+    await s0.close()
+    await stopAll(ns)
+    report({ name: 'mesh of 10 nodes in a chain on one machine: one append reaches all', value: `p50 ${fmt(median(times), 1)} ms (9 hops)`, baseline: 'handoff latency of one hop, above', ratio: '—', target: 'reported', ok: undefined })
+    const rss = await daemonRss(join(dir, 'procs'), 10)
+    report({ name: 'memory per node: 10 `mesh join` processes', value: `RSS median ${fmt(median(rss.nodes) / 1e6, 1)} MB`, baseline: `a bare Node 20 process ${fmt(rss.bare / 1e6, 1)} MB`, ratio: `+${fmt((median(rss.nodes) - rss.bare) / 1e6, 1)} MB`, target: 'reported', ok: undefined })
+  }
+}
