@@ -230,6 +230,53 @@ export async function benchMesh (dir: string, opts: { quick: boolean }): Promise
     void du
   }
 
+  // Discovery: from start to a proven sibling, by mDNS (two daemons in a network namespace with
+  // multicast on its loopback) and by the DHT alone (three nodes, mDNS off).
+  {
+    const { loopbackNs, spawnIn } = await import('../helpers/netns.js')
+    const bin = fileURLToPath(new URL('../../../bin/mesh.js', import.meta.url))
+    const env = { ...process.env, HOME: dir }
+    const mdnsTimes: number[] = []
+    const rounds = opts.quick ? 2 : 5
+    for (let r = 0; r < rounds; r++) {
+      const ns = loopbackNs()
+      const procs: Array<ReturnType<typeof spawnIn>> = []
+      try {
+        const args = (i: number): string[] => [bin, 'join', '--home', join(dir, `disc${r}-${i}`), '--wallet', walletPath, '--label', `d${i}`, '--listen', '/ip4/127.0.0.1/tcp/0', '--dht', 'off']
+        const first = spawnIn(ns.names[0], process.execPath, args(0), env); procs.push(first)
+        await first.waitFor(/^running/)
+        const second = spawnIn(ns.names[0], process.execPath, args(1), env); procs.push(second)
+        // Timed from the moment the second node reports it is listening (process start-up excluded).
+        await second.waitFor(/^listening:/)
+        const t0 = now()
+        await second.waitFor(/peer proven/)
+        mdnsTimes.push(now() - t0)
+      } finally {
+        for (const p of procs) await p.stop('SIGINT')
+        ns.teardown()
+      }
+    }
+    const dhtTimes: number[] = []
+    for (let r = 0; r < (opts.quick ? 1 : 3); r++) {
+      const mk = async (i: number, bootstrap?: string[]): Promise<N> => {
+        const vault = await openVault({ home: join(dir, `dht${r}-${i}`), wallet, label: `h${i}` })
+        return { vault, node: await MeshNode.start(vault.vault, { listen: ['/ip4/127.0.0.1/tcp/0'], mdns: false, dht: 'server', bootstrap }) }
+      }
+      const a = await mk(0)
+      const b = await mk(1, [addrOf(a)])
+      await until(() => b.node.libp2p.services.membership.provenPeers().length > 0, 30_000)
+      const t0 = now()
+      const c = await mk(2, [addrOf(a)])
+      const bId = b.node.libp2p.peerId.toString()
+      await until(() => c.node.libp2p.services.membership.isProven(bId), 60_000)
+      dhtTimes.push(now() - t0)
+      await stopAll([c, b, a])
+    }
+    const m = median(mdnsTimes)
+    report({ name: 'discovery by mDNS: listening until a sibling is proven', value: `median ${fmt(m, 0)} ms (max ${fmt(Math.max(...mdnsTimes), 0)} ms, ${mdnsTimes.length} runs)`, baseline: 'query interval 1,000 ms (libp2p default 10,000 ms)', ratio: '—', target: '≤ 1 s', ok: m <= 1000 })
+    report({ name: 'discovery by the DHT alone: start until a non-bootstrap sibling is proven', value: `median ${fmt(median(dhtTimes), 0)} ms`, baseline: 'rendezvous lookup 1 s after start, then every 15 s', ratio: '—', target: 'reported', ok: undefined })
+  }
+
   // A mesh of 10 nodes on one machine.
   {
     const first = await meshNode(join(dir, 'm0'), wallet, 'm0')
