@@ -47,6 +47,9 @@ export class PeerSession {
   /** The peer's vectors as last reported, advanced by what we send it. */
   readonly theirs = new Map<string, Map<string, bigint>>()
   private incoming: DocVector[] = []
+  private live: Uint8Array[] = []
+  private liveBytes = 0
+  private liveScheduled = false
   private catchUp: Promise<void> = Promise.resolve()
   private snapshot: { header: Uint8Array, size: number, parts: Uint8Array[], got: number } | undefined
 
@@ -62,9 +65,16 @@ export class PeerSession {
   async run (): Promise<string | undefined> {
     try {
       this.sendHello()
+      // Up to 4 frames are handled at once: a frame's checks run when it is read, its disk
+      // writes overlap the next frame's checks, and the reader waits once 4 are unsettled.
+      const pending = new Set<Promise<void>>()
+      let failed: unknown
       for (;;) {
+        if (failed !== undefined) throw failed
         const msg = await this.pb.read({ limits: { certificates: LIMITS.maxCertificates, vectors: LIMITS.docsPerFrame, entries: 4096 } } as any)
-        await this.handle(msg)
+        const p: Promise<void> = this.handle(msg).catch((err: unknown) => { failed = err }).finally(() => pending.delete(p))
+        pending.add(p)
+        if (pending.size >= 4) await Promise.race(pending)
       }
     } catch (err: any) {
       if (!this.closed) {
@@ -101,9 +111,12 @@ export class PeerSession {
   }
 
   private async handle (msg: SyncMessage): Promise<void> {
-    for (const c of msg.certificates) {
-      try { await this.source.addCertificate(c) } catch (err: any) { this.events.refused(`certificate: ${err?.message ?? err}`, this.peer) }
-    }
+    // Snapshot framing is checked and assembled before the first await, in read order.
+    const complete = this.assemble(msg)
+    // Every certificate is registered before this frame yields, so entries of later frames
+    // (handled while this one's writes are pending) find their authors.
+    const certs = await Promise.allSettled(msg.certificates.map(async c => { await this.source.addCertificate(c) }))
+    for (const r of certs) if (r.status === 'rejected') this.events.refused(`certificate: ${r.reason?.message ?? r.reason}`, this.peer)
     if (msg.vectors.length > 0) this.incoming.push(...msg.vectors)
     if (msg.vectorsDone) {
       const got = this.incoming
@@ -117,8 +130,7 @@ export class PeerSession {
     }
     if (msg.wantVectors) this.sendVectors()
     const stored = new Map<string, { doc: Uint8Array, n: number }>()
-    // All entries of a frame are admitted together so their writes share one group commit;
-    // the next frame is read only once they are durable (backpressure).
+    // All entries of a frame are admitted together so their writes share one group commit.
     const results = await Promise.allSettled(msg.entries.map(async e => await this.source.accept(e, this.peer)))
     for (const r of results) {
       if (r.status === 'rejected') {
@@ -132,6 +144,18 @@ export class PeerSession {
       stored.set(k, s)
     }
     for (const s of stored.values()) if (s.n > 0) this.events.received(s.doc, s.n, this.peer)
+    if (complete !== undefined) {
+      try {
+        const r = await this.source.acceptSnapshot(complete.header, complete.data, this.peer)
+        this.events.received(r.doc, 0, this.peer)
+      } catch (err: any) {
+        this.events.refused(`snapshot ${err?.code ?? ''}: ${err?.message ?? err}`, this.peer)
+      }
+    }
+  }
+
+  /** Takes a frame's snapshot header or chunk; returns the snapshot once its last byte arrived. */
+  private assemble (msg: SyncMessage): { header: Uint8Array, data: Uint8Array } | undefined {
     if (msg.snapshotHeader.byteLength > 0) {
       if (this.snapshot !== undefined) throw new ProtocolError('a snapshot began before the last one ended')
       const h = parseTrustedEntry(msg.snapshotHeader)
@@ -147,16 +171,10 @@ export class PeerSession {
       if (s.got > s.size) throw new ProtocolError('snapshot longer than its header says')
     }
     const s = this.snapshot
-    if (s !== undefined && s.got === s.size && (msg.snapshotHeader.byteLength > 0 || msg.snapshotChunk.byteLength > 0)) {
-      this.snapshot = undefined
-      const data = Buffer.concat(s.parts)
-      try {
-        const r = await this.source.acceptSnapshot(s.header, new Uint8Array(data.buffer, data.byteOffset, data.byteLength), this.peer)
-        this.events.received(r.doc, 0, this.peer)
-      } catch (err: any) {
-        this.events.refused(`snapshot ${err?.code ?? ''}: ${err?.message ?? err}`, this.peer)
-      }
-    }
+    if (s === undefined || s.got !== s.size || (msg.snapshotHeader.byteLength === 0 && msg.snapshotChunk.byteLength === 0)) return undefined
+    this.snapshot = undefined
+    const data = Buffer.concat(s.parts)
+    return { header: s.header, data: new Uint8Array(data.buffer, data.byteOffset, data.byteLength) }
   }
 
   private async sendWhatTheyLack (theirs: DocVector[]): Promise<void> {
@@ -202,17 +220,27 @@ export class PeerSession {
     }
   }
 
-  /** A live entry stored here: pushed unless the peer is the one it came from. */
+  /**
+   * A live entry stored here: pushed unless the peer is the one it came from. Entries stored in
+   * the same tick (one group commit acknowledges many) leave together in one frame.
+   */
   pushEntry (entry: Uint8Array): void {
     if (this.closed) return
-    const last = this.queue.at(-1)
-    if (last !== undefined && last.live && last.msg.entries.length > 0 && last.bytes + entry.byteLength <= LIMITS.batchBytes) {
-      last.msg.entries.push(entry as Uint8Array<ArrayBuffer>)
-      last.bytes += entry.byteLength
-      this.queued += entry.byteLength
-      return
+    this.live.push(entry)
+    this.liveBytes += entry.byteLength
+    if (this.liveBytes >= LIMITS.batchBytes) { this.flushLive(); return }
+    if (!this.liveScheduled) {
+      this.liveScheduled = true
+      setImmediate(() => { this.liveScheduled = false; this.flushLive() })
     }
-    this.enqueue({ ...EMPTY(), entries: [entry as Uint8Array<ArrayBuffer>] }, true)
+  }
+
+  private flushLive (): void {
+    if (this.live.length === 0) return
+    const entries = this.live
+    this.live = []
+    this.liveBytes = 0
+    this.enqueue({ ...EMPTY(), entries: entries as Array<Uint8Array<ArrayBuffer>> }, true)
   }
 
   pushCertificate (cert: Uint8Array): void {

@@ -31,6 +31,22 @@ describe('replication between real nodes', () => {
   })
 })
 
+describe('snapshots over the wire', () => {
+  it('a newcomer receives a snapshot instead of replaying compacted entries', async () => {
+    const wallet = generateWallet()
+    const a = await node({ wallet, label: 'A' })
+    const s = await a.vault.sessions.create('snap')
+    for (let i = 0; i < 80; i++) await s.append({ role: 'user', content: `m${i}` })
+    await s.close() // 80 uncovered entries: a snapshot is sealed on close
+    expect(a.vault.vault.store.snapshots(a.vault.vault.docId('mesh/doc/session/v1/agent:main:snap')).length).toBe(1)
+    const b = await node({ wallet, label: 'B' })
+    await b.node.dial(a.node.addresses()[0] as string)
+    await until(async () => (await texts(b, 'snap')).length === 80, 'B to hold all 80 messages')
+    expect(b.events.some(e => e.type === 'synced' && e.snapshot && e.doc === 'agent:main:snap')).toBe(true)
+    expect((await texts(b, 'snap')).at(-1)).toBe('m79')
+  })
+})
+
 describe('membership and capabilities', () => {
   it('refuses a node of another wallet: neither side holds the other\'s documents', async () => {
     const a = await node({ label: 'A' })
