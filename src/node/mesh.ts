@@ -121,6 +121,7 @@ export class MeshNode extends EventEmitter<{ event: [NodeEvent] }> {
       }
     }) as MeshNode['libp2p']
     self = new MeshNode(vault, node, config, book)
+    self.replayEarly()
     self.wire()
     await node.start()
     const port = node.getMultiaddrs().map(a => Number(a.getComponents().find(c => c.name === 'tcp')?.value ?? 0)).find(p => p > 0)
@@ -130,7 +131,24 @@ export class MeshNode extends EventEmitter<{ event: [NodeEvent] }> {
     return self
   }
 
-  private emitEvent (e: NodeEvent): void { this.emit('event', e) }
+  /**
+   * Events before anyone listens are kept and replayed to the first listener: a sibling on the
+   * LAN is often found and proven while start() is still running.
+   */
+  private early: NodeEvent[] | undefined = []
+  private emitEvent (e: NodeEvent): void {
+    if (this.early !== undefined && this.listenerCount('event') === 0) { this.early.push(e); return }
+    this.emit('event', e)
+  }
+
+  private replayEarly (): void {
+    (this as EventEmitter).on('newListener', (name: string | symbol) => {
+      if (name !== 'event' || this.early === undefined) return
+      const held = this.early
+      this.early = undefined
+      setImmediate(() => { for (const e of held) this.emit('event', e) })
+    })
+  }
   private labelOf (peerId: string): string { return this.labels.get(peerId) ?? this.book.get(peerId)?.label ?? peerId.slice(-6) }
 
   private wire (): void {

@@ -50,6 +50,14 @@ export function bridgedHosts (n: number): Netns {
       ip('-n', h, 'link', 'set', 'eth0', 'multicast', 'on')
       ip('-n', h, 'route', 'add', '224.0.0.0/4', 'dev', 'eth0')
     })
+    // A daemon started before its link has carrier joins no multicast group: wait for every link.
+    const up = (ns: string, dev: string): boolean => execFileSync('ip', ['-n', ns, '-o', 'link', 'show', dev], { encoding: 'utf8' }).includes('state UP')
+    const deadline = Date.now() + 10_000
+    const links: Array<[string, string]> = [...names.map((h): [string, string] => [h, 'eth0']), ...names.map((_, i): [string, string] => [sw, `p${i}`])]
+    while (!links.every(([ns, dev]) => up(ns, dev))) {
+      if (Date.now() > deadline) throw new Error(`links did not come up: ${links.filter(([ns, dev]) => !up(ns, dev)).map(l => l.join(':')).join(', ')}`)
+      execFileSync('sleep', ['0.05'])
+    }
   } catch (err) { teardown(); throw err }
   return { names, addrs: names.map((_, i) => `10.250.0.${i + 1}`), teardown }
 }

@@ -30,7 +30,7 @@ describe('three hosts on a bridge', () => {
     for (const d of daemons) await d.waitFor(/^running/)
     // Each host proves the other two, found by multicast across the bridge.
     for (const [i, d] of daemons.entries()) {
-      for (const j of [1, 2, 3].filter(x => x !== i + 1)) await d.waitFor(new RegExp(`peer proven\\s+host${j} .* via mdns`))
+      for (const j of [1, 2, 3].filter(x => x !== i + 1)) await d.waitFor(new RegExp(`peer proven\\s+host${j} .* via (mdns|inbound)`), 30_000)
     }
     const h1 = homes[0] as string
     const h3 = homes[2] as string
