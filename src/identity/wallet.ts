@@ -74,8 +74,13 @@ export function walletFileText (wallet: { secretKey: Uint8Array }): string {
   return JSON.stringify(Array.from(wallet.secretKey))
 }
 
+/** Expands a leading `~/` (shells do; library callers passing strings do not). */
+export function expandHome (path: string): string {
+  return path === '~' ? homedir() : path.startsWith('~/') ? join(homedir(), path.slice(2)) : path
+}
+
 export async function loadWallet (path: string): Promise<Wallet> {
-  const abs = resolve(path)
+  const abs = resolve(expandHome(path))
   let text: string
   try {
     text = await readFile(abs, 'utf8')
@@ -88,7 +93,7 @@ export async function loadWallet (path: string): Promise<Wallet> {
 
 /** Writes a new wallet file with mode 0600; refuses to overwrite an existing file. */
 export async function writeNewWallet (path: string): Promise<Wallet> {
-  const abs = resolve(path)
+  const abs = resolve(expandHome(path))
   await mkdir(dirname(abs), { recursive: true, mode: 0o700 })
   const { secretKey } = nacl.sign.keyPair()
   const tmp = `${abs}.${process.pid}.tmp`

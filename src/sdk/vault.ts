@@ -9,7 +9,7 @@ import {
   type MemoryEntry, type SessionSummary, type Skill
 } from '../../crdt/index.js'
 import { ClosedError, InvalidInputError, NotFoundError, SessionExistsError, SessionNotFoundError } from '../errors.js'
-import type { Capability, Wallet } from '../identity/index.js'
+import { expandHome, type Capability, type Wallet } from '../identity/index.js'
 import { Vault } from '../node/vault.js'
 import type { Replica } from '../node/replica.js'
 import { defaultHome } from '../store/index.js'
@@ -44,7 +44,7 @@ export interface VaultStatus extends VaultInfo {
 }
 
 export async function openVault (opts: OpenVaultOptions = {}): Promise<MeshVault> {
-  const home = resolve(opts.home ?? defaultHome())
+  const home = resolve(expandHome(opts.home ?? defaultHome()))
   const wallet = typeof opts.wallet === 'string' ? await resolveWallet({ path: opts.wallet }) : opts.wallet
   const vault = await Vault.open({
     home,

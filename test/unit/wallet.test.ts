@@ -57,6 +57,14 @@ describe('wallet files', () => {
     expect(vaultSeedSignature(w)).toEqual(vaultSeedSignature(w))
   })
 
+  it('expands ~/ in wallet paths, as a shell would', async () => {
+    const { homedir } = await import('node:os')
+    const { expandHome } = await import('../../src/identity/index.js')
+    expect(expandHome('~/.config/solana/id.json')).toBe(join(homedir(), '.config/solana/id.json'))
+    expect(expandHome('/abs/w.json')).toBe('/abs/w.json')
+    expect(expandHome('rel/~/w.json')).toBe('rel/~/w.json')
+  })
+
   it('checks the secret key length', () => {
     expect(() => walletFromSecretKey(new Uint8Array(10))).toThrow(/64 bytes/)
   })
