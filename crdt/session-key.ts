@@ -32,7 +32,3 @@ export function parseSessionKey (input: string): SessionKey {
   }
   return full.join(':') as SessionKey
 }
-
-export function agentOf (key: SessionKey): string {
-  return key.split(':')[1] as string
-}

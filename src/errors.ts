@@ -10,8 +10,8 @@ export type ErrorCode =
   | 'INVALID_ENTRY' | 'ENTRY_TOO_LARGE' | 'UNKNOWN_AUTHOR' | 'UNKNOWN_EPOCH' | 'DECRYPT_FAILED'
   | 'HOME_IN_USE' | 'HOME_NOT_INITIALIZED' | 'HOME_CORRUPT' | 'STORE_WRITE_FAILED' | 'STORE_CORRUPT'
   | 'INVALID_SESSION_KEY' | 'SESSION_NOT_FOUND' | 'SESSION_EXISTS' | 'NOT_FOUND' | 'INVALID_INPUT'
-  | 'LEASE_HELD' | 'CLOSED' | 'ABORTED' | 'DAEMON_RUNNING' | 'DAEMON_UNREACHABLE'
-  | 'INVALID_MESSAGE' | 'PROTOCOL_ERROR' | 'NOT_MEMBER' | 'TIMEOUT'
+  | 'LEASE_HELD' | 'CLOSED' | 'DAEMON_RUNNING'
+  | 'PROTOCOL_ERROR' | 'NOT_MEMBER'
 
 export class MeshError extends Error {
   static override name = 'MeshError'
@@ -66,18 +66,10 @@ export const NotFoundError = kind('NOT_FOUND', 'NotFoundError')
 export const InvalidInputError = kind('INVALID_INPUT', 'InvalidInputError')
 export const LeaseHeldError = kind('LEASE_HELD', 'LeaseHeldError')
 export const ClosedError = kind('CLOSED', 'ClosedError')
-export const AbortedError = kind('ABORTED', 'AbortedError')
 export const DaemonRunningError = kind('DAEMON_RUNNING', 'DaemonRunningError')
-export const DaemonUnreachableError = kind('DAEMON_UNREACHABLE', 'DaemonUnreachableError')
-export const InvalidMessageError = kind('INVALID_MESSAGE', 'InvalidMessageError')
 export const ProtocolError = kind('PROTOCOL_ERROR', 'ProtocolError')
 export const NotMemberError = kind('NOT_MEMBER', 'NotMemberError')
-export const TimeoutError = kind('TIMEOUT', 'TimeoutError')
 
 export function isMeshError (err: unknown): err is MeshError {
   return err instanceof MeshError
-}
-
-export function throwIfAborted (signal?: AbortSignal): void {
-  if (signal?.aborted === true) throw new AbortedError('operation aborted', {}, { cause: signal.reason })
 }

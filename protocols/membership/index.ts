@@ -64,8 +64,9 @@ export interface Membership extends EventTarget {
   provenPeers: () => ProvenPeer[]
 }
 
-function payload (nonce: Uint8Array, signer: PeerId, verifier: PeerId): Uint8Array {
-  return signingInput(DOMAIN.membership, concat([nonce, signer.toMultihash().bytes, verifier.toMultihash().bytes]))
+/** What a side signs to answer a challenge: the nonce, bound to both PeerIds. */
+function challenge (nonce: Uint8Array, signer: PeerId, verifier: PeerId): Uint8Array {
+  return concat([nonce, signer.toMultihash().bytes, verifier.toMultihash().bytes])
 }
 
 class MembershipService extends EventTarget implements Membership, Startable {
@@ -154,7 +155,7 @@ class MembershipService extends EventTarget implements Membership, Startable {
 
   private check (msg: MembershipMessage, conn: Connection, myNonce: Uint8Array): ProvenPeer {
     const peer = this.init.verifyPeer(msg.certificate, conn.remotePeer.toString())
-    if (!verifyWithDomain(peer.deviceKey, DOMAIN.membership, concat([myNonce, conn.remotePeer.toMultihash().bytes, this.components.peerId.toMultihash().bytes]), msg.signature)) {
+    if (!verifyWithDomain(peer.deviceKey, DOMAIN.membership, challenge(myNonce, conn.remotePeer, this.components.peerId), msg.signature)) {
       throw new NotMemberError('challenge signature does not verify')
     }
     return peer
@@ -162,7 +163,7 @@ class MembershipService extends EventTarget implements Membership, Startable {
 
   private answer (nonce: Uint8Array, conn: Connection): Uint8Array {
     if (nonce.byteLength !== NONCE) throw new NotMemberError('challenge of the wrong size')
-    return this.init.sign(payload(nonce, this.components.peerId, conn.remotePeer))
+    return this.init.sign(signingInput(DOMAIN.membership, challenge(nonce, this.components.peerId, conn.remotePeer)))
   }
 
   private async initiate (conn: Connection): Promise<void> {

@@ -7,7 +7,7 @@
  */
 import { pbStream } from '@libp2p/utils'
 import type { Logger, Stream } from '@libp2p/interface'
-import { parseTrustedEntry } from '../../src/identity/index.js'
+import { parseTrustedEntry, toHex } from '../../src/identity/index.js'
 import { ProtocolError } from '../../src/errors.js'
 import { SyncMessage } from './pb/sync.js'
 import type { AuthorSeq, DocVector, ReplicaSource } from './source.js'
@@ -138,7 +138,7 @@ export class PeerSession {
         this.events.refused(`entry ${err?.code ?? ''}: ${err?.message ?? err}`, this.peer)
         continue
       }
-      const k = Buffer.from(r.value.doc).toString('hex')
+      const k = toHex(r.value.doc)
       const s = stored.get(k) ?? { doc: r.value.doc, n: 0 }
       if (r.value.outcome === 'stored') s.n++
       stored.set(k, s)
@@ -179,10 +179,10 @@ export class PeerSession {
 
   private async sendWhatTheyLack (theirs: DocVector[]): Promise<void> {
     const byDoc = new Map<string, AuthorSeq[]>()
-    for (const v of theirs) byDoc.set(Buffer.from(v.doc).toString('hex'), v.items)
+    for (const v of theirs) byDoc.set(toHex(v.doc), v.items)
     for (const v of theirs) this.remember(v.doc, v.items)
     for (const mine of this.source.vectors()) {
-      const key = Buffer.from(mine.doc).toString('hex')
+      const key = toHex(mine.doc)
       const plan = this.source.plan(mine.doc, byDoc.get(key) ?? [])
       for (const snap of plan.snapshots) {
         const data = await snap.read()
@@ -211,11 +211,11 @@ export class PeerSession {
   }
 
   private remember (doc: Uint8Array, items: AuthorSeq[]): void {
-    const k = Buffer.from(doc).toString('hex')
+    const k = toHex(doc)
     let m = this.theirs.get(k)
     if (m === undefined) { m = new Map(); this.theirs.set(k, m) }
     for (const i of items) {
-      const a = Buffer.from(i.author).toString('hex')
+      const a = toHex(i.author)
       if ((m.get(a) ?? 0n) < i.seq) m.set(a, i.seq)
     }
   }
@@ -293,11 +293,11 @@ export class PeerSession {
   behind (): Map<string, number> {
     const out = new Map<string, number>()
     for (const mine of this.source.vectors()) {
-      const k = Buffer.from(mine.doc).toString('hex')
+      const k = toHex(mine.doc)
       const t = this.theirs.get(k)
       let n = 0
       for (const i of mine.items) {
-        const have = t?.get(Buffer.from(i.author).toString('hex')) ?? 0n
+        const have = t?.get(toHex(i.author)) ?? 0n
         if (i.seq > have) n += Number(i.seq - have)
       }
       out.set(k, n)

@@ -29,9 +29,9 @@ const processOut: Out = {
 
 /** Output of the command running now: the process's, or the daemon client's. */
 export const stdout: Out = {
-  line: (s) => { (ambient.getStore()?.out ?? processOut).line(s) },
-  json: (v) => { (ambient.getStore()?.out ?? processOut).json(v) },
-  err: (s) => { (ambient.getStore()?.out ?? processOut).err(s) }
+  line: (s) => { currentOut().line(s) },
+  json: (v) => { currentOut().json(v) },
+  err: (s) => { currentOut().err(s) }
 }
 
 /** The output of the command running now, fixed: for callbacks that fire in another request's context. */

@@ -9,7 +9,7 @@ import { publicKeyFromRaw } from '@libp2p/crypto/keys'
 import {
   CertificateExpiredError, InvalidCertificateError, InvalidSignatureError, PeerMismatchError, WrongWalletError
 } from '../errors.js'
-import { equals, toBase58, toHex } from './bytes.js'
+import { equals, toBase58 } from './bytes.js'
 import { CERTIFICATE_VERSION, DOMAIN } from './domains.js'
 import { DeviceCertificate as PbCert, SignedCertificate as PbSigned } from './pb/certificate.js'
 import { signWithDomain, verifyWithDomain } from './signed.js'
@@ -152,4 +152,3 @@ export function verifyCertificate (bytes: Uint8Array, opts: VerifyOptions): Cert
 }
 
 export const hasCapability = (cert: Certificate, cap: Capability): boolean => cert.capabilities.includes(cap)
-export const deviceHex = (cert: Pick<Certificate, 'deviceKey'>): string => toHex(cert.deviceKey)

@@ -70,10 +70,6 @@ export function parseWalletFile (text: string, path?: string): Wallet {
   return walletFromSecretKey(bytes, path)
 }
 
-export function walletFileText (wallet: { secretKey: Uint8Array }): string {
-  return JSON.stringify(Array.from(wallet.secretKey))
-}
-
 /** Expands a leading `~/` (shells do; library callers passing strings do not). */
 export function expandHome (path: string): string {
   return path === '~' ? homedir() : path.startsWith('~/') ? join(homedir(), path.slice(2)) : path

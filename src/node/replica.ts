@@ -121,12 +121,6 @@ export class Replica {
     for (const x of a.above) if (x <= a.contiguous) a.above.delete(x)
   }
 
-  hasApplied (author: Uint8Array, seq: bigint): boolean {
-    const a = this.applied.get(toHex(author))
-    const n = Number(seq)
-    return a !== undefined && (n <= a.contiguous || a.above.has(n))
-  }
-
   /** The per-author contiguous vector of what this doc holds: what a snapshot of it covers. */
   coverVector (): VectorItem[] {
     return [...this.applied.values()].filter(a => a.contiguous > 0).map(a => ({ author: a.key, seq: BigInt(a.contiguous) }))
@@ -139,9 +133,6 @@ export class Replica {
     this.doc.off('update', this.onUpdate)
     this.doc.destroy()
   }
-
-  /** For the vault's event: the latest local entry, if any. */
-  lastSeq (): number { return this.seq }
 }
 
 export interface EntryEvent { replica?: Replica, doc: DocId, entry: Entry, local: boolean, from?: string }

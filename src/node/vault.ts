@@ -126,10 +126,7 @@ export class Vault extends EventEmitter<VaultEvents> {
     r.refs--
     if (r.refs > 0) return
     await r.settle()
-    if (r.readable) {
-      // A snapshot is an optimisation: failing to write one (a full disk) loses nothing.
-      await this.snapshotIfNeeded(r, this.opts.snapshotOnClose).catch((err: unknown) => { log.error('snapshot of %s on release failed: %e', r.name, err) })
-    }
+    await this.snapshotOnClose(r)
     if (r.refs > 0) return // acquired again meanwhile
     this.evict(r)
     await r.close()
@@ -143,8 +140,6 @@ export class Vault extends EventEmitter<VaultEvents> {
       this.replicas.delete(key)
     }
   }
-
-  openReplica (doc: Uint8Array): Promise<Replica> | undefined { return this.replicas.get(toHex(doc)) }
 
   /** Called by a replica at load: snapshots first, then the entries they do not cover. */
   async loadInto (r: Replica): Promise<void> {
@@ -198,9 +193,7 @@ export class Vault extends EventEmitter<VaultEvents> {
   async addCertificate (bytes: Uint8Array): Promise<void> {
     this.check()
     this.certs.add(bytes)
-    if (this.store.certificates().some(c => Buffer.compare(c, bytes) === 0)) return
-    await this.store.putCertificate(bytes)
-    this.emit('certificate', bytes)
+    if (await this.store.putCertificate(bytes)) this.emit('certificate', bytes)
   }
 
   emitEntry (replica: Replica | undefined, entry: Entry, local: boolean, from?: string): void {
@@ -254,6 +247,12 @@ export class Vault extends EventEmitter<VaultEvents> {
     }
   }
 
+  /** A snapshot is an optimisation: failing to write one (a full disk) loses nothing, so it is logged. */
+  private async snapshotOnClose (r: Replica): Promise<void> {
+    if (!r.readable) return
+    await this.snapshotIfNeeded(r, this.opts.snapshotOnClose).catch((err: unknown) => { log.error('snapshot of %s on close failed: %e', r.name, err) })
+  }
+
   async close (): Promise<void> {
     if (this.closing !== undefined) return await this.closing
     this.closing = (async () => {
@@ -262,7 +261,7 @@ export class Vault extends EventEmitter<VaultEvents> {
         try {
           const r = await p
           await r.settle()
-          if (r.readable) await this.snapshotIfNeeded(r, this.opts.snapshotOnClose).catch((err: unknown) => { log.error('snapshot of %s on close failed: %e', r.name, err) })
+          await this.snapshotOnClose(r)
           await r.close()
         } catch (err) {
           log.error('closing a replica failed: %e', err)

@@ -138,10 +138,11 @@ export class EntryStore {
     }
   }
 
-  async putCertificate (bytes: Uint8Array): Promise<void> {
+  /** Stores certificate bytes once; resolves true when they were new. */
+  async putCertificate (bytes: Uint8Array): Promise<boolean> {
     this.check()
     const id = toHex(bytes)
-    if (this.certSeen.has(id)) return
+    if (this.certSeen.has(id)) return false
     this.certSeen.add(id)
     const payload = new Uint8Array(bytes.byteLength + 1)
     payload[0] = T_CERT
@@ -149,6 +150,7 @@ export class EntryStore {
     try {
       await this.log.append(payload)
       this.certs.push(bytes)
+      return true
     } catch (err) {
       this.certSeen.delete(id)
       throw err

@@ -58,12 +58,6 @@ async function relayLatency (count: number, payload: string): Promise<number[]> 
   return lat
 }
 
-function du (dir: string): number {
-  let n = 0
-  for (const e of readdirSync(dir)) { const p = join(dir, e); const s = statSync(p); n += s.isDirectory() ? du(p) : s.size }
-  return n
-}
-
 function files (dir: string): string[] {
   const out: string[] = []
   for (const e of readdirSync(dir)) { const p = join(dir, e); if (statSync(p).isDirectory()) out.push(...files(p)); else out.push(p) }
@@ -227,7 +221,6 @@ export async function benchMesh (dir: string, opts: { quick: boolean }): Promise
     const colds = [0, 1, 2].map(() => JSON.parse(execFileSync(process.execPath, [coldChild, 'cold', homeA.replace(/ra$/, 'ra')], { encoding: 'utf8' }).trim().split('\n').at(-1) as string).ms as number)
     const cold = median(colds)
     report({ name: `resume: B joins while A holds ${n} messages, until B's transcript is complete`, value: `${fmt(ms, 0)} ms`, baseline: `raw transfer of the same ${fmt(bytes.byteLength / 1e6, 1)} MB ${fmt(transfer, 1)} ms + cold open ${fmt(cold, 0)} ms`, ratio: `${fmt(ms / (transfer + cold), 2)}×`, target: '≤ 1.5×', ok: ms / (transfer + cold) <= 1.5 })
-    void du
   }
 
   // Discovery: from start to a proven sibling, by mDNS (two daemons in a network namespace with

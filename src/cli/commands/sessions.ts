@@ -1,5 +1,5 @@
 /** mesh sessions, mesh session new|append|show, mesh resume. */
-import { InvalidInputError, LeaseHeldError, UsageError } from '../../errors.js'
+import { InvalidInputError, LeaseHeldError, ReadOnlyError, UsageError } from '../../errors.js'
 import { parseSessionKey, validateRole, type Message } from '../../../crdt/index.js'
 import type { ResumeInfo } from '../../sdk/index.js'
 import { ambient, stdout as out, withVault } from '../context.js'
@@ -63,7 +63,7 @@ export const sessionCmd: Command = {
       const role = validateRole(values.role as string)
       if ((values.text === undefined) === (values.stdin !== true)) throw new UsageError('give exactly one of --text T or --stdin')
       return await withVault(g, async v => {
-        if (!v.vault.writable) throw new (await import('../../errors.js')).ReadOnlyError(`this device (${v.info().label}) is read-only: it cannot append. Its certificate grants only read`)
+        if (!v.vault.writable) throw new ReadOnlyError(`this device (${v.info().label}) is read-only: it cannot append. Its certificate grants only read`)
         const content = values.stdin === true ? await readStdin() : values.text as string
         if (content.length === 0) throw new InvalidInputError('refusing to append an empty message')
         const s = await v.sessions.open(key)
