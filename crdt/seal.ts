@@ -32,8 +32,8 @@ export interface SealContext {
   readonly signer: Ed25519Signer
 }
 
-function entryAad (doc: Uint8Array, author: Uint8Array, seq: bigint, epoch: number, kind: number): Uint8Array {
-  return concat([utf8(LABEL.entryAad), doc, author, u64be(seq), u32be(epoch), Uint8Array.of(kind)])
+function entryAad (doc: Uint8Array, author: Uint8Array, lane: number, seq: bigint, epoch: number, kind: number): Uint8Array {
+  return concat([utf8(LABEL.entryAad), doc, author, u32be(lane), u64be(seq), u32be(epoch), Uint8Array.of(kind)])
 }
 
 function seal (key: Uint8Array, nonce: Uint8Array, aad: Uint8Array, plaintext: Uint8Array): Uint8Array {
@@ -59,18 +59,20 @@ function open (key: Uint8Array, nonce: Uint8Array, aad: Uint8Array, sealed: Uint
 }
 
 /** `nonce` is for known-answer vectors only: a reused nonce under one key breaks the AEAD. */
-export function sealUpdate (ctx: SealContext, doc: Uint8Array, seq: bigint, update: Uint8Array, nonce: Uint8Array = freshNonce()): Entry {
+export function sealUpdate (ctx: SealContext, doc: Uint8Array, seq: bigint, update: Uint8Array, opts: { lane?: number, nonce?: Uint8Array } = {}): Entry {
   const epoch = ctx.keys.currentEpoch
   const key = docKey(ctx.keys, epoch, doc)
-  const ciphertext = seal(key, nonce, entryAad(doc, ctx.signer.publicKey, seq, epoch, ENTRY_KIND.update), update)
-  return signEntry(ctx.signer, { kind: ENTRY_KIND.update, doc, author: ctx.signer.publicKey, seq, epoch, nonce, ciphertext })
+  const lane = opts.lane ?? 0
+  const nonce = opts.nonce ?? freshNonce()
+  const ciphertext = seal(key, nonce, entryAad(doc, ctx.signer.publicKey, lane, seq, epoch, ENTRY_KIND.update), update)
+  return signEntry(ctx.signer, { kind: ENTRY_KIND.update, doc, author: ctx.signer.publicKey, lane, seq, epoch, nonce, ciphertext })
 }
 
 /** Decrypts a verified update entry. Call only after the signature and certificate checks. */
 export function openUpdate (keys: VaultKeys, entry: Entry): Uint8Array {
   if (entry.kind !== ENTRY_KIND.update) throw new InvalidEntryError('not an update entry')
   const key = docKey(keys, entry.epoch, entry.doc)
-  return open(key, entry.nonce, entryAad(entry.doc, entry.author, entry.seq, entry.epoch, entry.kind), entry.ciphertext)
+  return open(key, entry.nonce, entryAad(entry.doc, entry.author, entry.lane, entry.seq, entry.epoch, entry.kind), entry.ciphertext)
 }
 
 function chunkNonce (base: Uint8Array, index: number): Uint8Array {

@@ -7,7 +7,7 @@
  */
 import { pbStream } from '@libp2p/utils'
 import type { Logger, Stream } from '@libp2p/interface'
-import { parseTrustedEntry, toHex } from '../../src/identity/index.js'
+import { parseTrustedEntry, streamKey, toHex } from '../../src/identity/index.js'
 import { ProtocolError } from '../../src/errors.js'
 import { SyncMessage } from './pb/sync.js'
 import type { AuthorSeq, DocVector, ReplicaSource } from './source.js'
@@ -215,7 +215,7 @@ export class PeerSession {
     let m = this.theirs.get(k)
     if (m === undefined) { m = new Map(); this.theirs.set(k, m) }
     for (const i of items) {
-      const a = toHex(i.author)
+      const a = streamKey(i)
       if ((m.get(a) ?? 0n) < i.seq) m.set(a, i.seq)
     }
   }
@@ -297,7 +297,7 @@ export class PeerSession {
       const t = this.theirs.get(k)
       let n = 0
       for (const i of mine.items) {
-        const have = t?.get(toHex(i.author)) ?? 0n
+        const have = t?.get(streamKey(i)) ?? 0n
         if (i.seq > have) n += Number(i.seq - have)
       }
       out.set(k, n)

@@ -3,7 +3,8 @@
  * protocol sees sealed entries as opaque bytes; src/node/ implements this over the vault, and a
  * blind mirror could implement it over the store alone.
  */
-export interface AuthorSeq { author: Uint8Array, seq: bigint }
+/** One author lane's highest contiguous sequence number (lanes: crdt/SPEC.md). */
+export interface AuthorSeq { author: Uint8Array, lane: number, seq: bigint }
 export interface DocVector { doc: Uint8Array, items: AuthorSeq[] }
 
 export interface SnapshotOffer {

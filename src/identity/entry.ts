@@ -25,13 +25,31 @@ export const LIMITS = {
   nonceBytes: 12
 } as const
 
-export interface VectorItem { author: Uint8Array, seq: bigint }
+/**
+ * Sequence numbers count per (document, author, lane). A device starts a new lane whenever it
+ * cannot be sure its last lane's tail reached its own disk (after a crash or a failed write), so
+ * it may send an entry before it is durable locally without ever reusing a (lane, seq).
+ */
+export interface VectorItem { author: Uint8Array, lane?: number, seq: bigint }
+
+/** The key of one author's lane in per-author maps: the author's hex, then `.lane` unless 0. */
+export function streamKey (s: { author: Uint8Array, lane?: number }): string {
+  const lane = s.lane ?? 0
+  return lane === 0 ? toHex(s.author) : `${toHex(s.author)}.${lane}`
+}
+
+export function parseStreamKey (key: string): { author: Uint8Array, lane: number } {
+  const dot = key.indexOf('.')
+  const hex = dot < 0 ? key : key.slice(0, dot)
+  return { author: Uint8Array.from(Buffer.from(hex, 'hex')), lane: dot < 0 ? 0 : Number(key.slice(dot + 1)) }
+}
 
 export interface EntryHeader {
   readonly version: number
   readonly kind: EntryKind
   readonly doc: Uint8Array
   readonly author: Uint8Array
+  readonly lane: number
   readonly seq: bigint
   readonly epoch: number
   readonly nonce: Uint8Array
@@ -49,8 +67,8 @@ export interface Entry extends EntryHeader {
   readonly body: Uint8Array
 }
 
-export type EntryFields = Omit<EntryHeader, 'version' | 'covers' | 'snapshotSize' | 'snapshotDigest' | 'chunkSize'> &
-Partial<Pick<EntryHeader, 'covers' | 'snapshotSize' | 'snapshotDigest' | 'chunkSize'>>
+export type EntryFields = Omit<EntryHeader, 'version' | 'lane' | 'covers' | 'snapshotSize' | 'snapshotDigest' | 'chunkSize'> &
+Partial<Pick<EntryHeader, 'lane' | 'covers' | 'snapshotSize' | 'snapshotDigest' | 'chunkSize'>>
 
 export function signEntry (signer: Ed25519Signer, fields: EntryFields): Entry {
   const body = PbBody.encode({
@@ -62,10 +80,11 @@ export function signEntry (signer: Ed25519Signer, fields: EntryFields): Entry {
     epoch: fields.epoch,
     nonce: fields.nonce as Uint8Array<ArrayBuffer>,
     ciphertext: fields.ciphertext as Uint8Array<ArrayBuffer>,
-    covers: (fields.covers ?? []).map(c => ({ author: c.author as Uint8Array<ArrayBuffer>, seq: c.seq })),
+    covers: (fields.covers ?? []).map(c => ({ author: c.author as Uint8Array<ArrayBuffer>, seq: c.seq, lane: c.lane ?? 0 })),
     snapshotSize: fields.snapshotSize ?? 0n,
     snapshotDigest: (fields.snapshotDigest ?? new Uint8Array(0)) as Uint8Array<ArrayBuffer>,
-    chunkSize: fields.chunkSize ?? 0
+    chunkSize: fields.chunkSize ?? 0,
+    lane: fields.lane ?? 0
   })
   const signature = signWithDomain(signer, DOMAIN.entry, body)
   const bytes = PbSigned.encode({ body, signature: signature as Uint8Array<ArrayBuffer> })
@@ -99,6 +118,7 @@ function parseBody (body: Uint8Array): EntryHeader {
     kind: b.kind as EntryKind,
     doc: b.doc,
     author: b.author,
+    lane: b.lane,
     seq: b.seq,
     epoch: b.epoch,
     nonce: b.nonce,

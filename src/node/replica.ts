@@ -1,6 +1,7 @@
 /**
- * A replica: one open document. Local Yjs updates are sealed, signed and appended to the store
- * as they happen; `change()` resolves once they are durable. Remote updates arrive through the
+ * A replica: one open document. Local Yjs updates are sealed, signed, appended to the store and
+ * handed to the mesh as they happen (the send does not wait for the local fsync: see lane.ts);
+ * `change()` resolves once they are durable. Remote updates arrive through the
  * vault's admission path and are applied with the REMOTE origin so they are not sealed again.
  * A failed write (a full disk) breaks the replica: its in-memory state holds a change the disk
  * does not, so it refuses further work and the vault reloads the document from disk on next open.
@@ -9,7 +10,7 @@ import { logger } from '@libp2p/logger'
 import * as Y from 'yjs'
 import { sealUpdate } from '../../crdt/index.js'
 import { ClosedError, ReadOnlyError } from '../errors.js'
-import { toHex, type DocId, type Entry, type VectorItem } from '../identity/index.js'
+import { parseStreamKey, streamKey, type DocId, type Entry, type VectorItem } from '../identity/index.js'
 import type { Vault } from './vault.js'
 
 const log = logger('mesh:node:replica')
@@ -20,13 +21,15 @@ export class Replica {
   readonly name: string
   readonly doc = new Y.Doc()
   private seq = 0
+  /** Taken at the first change (a read-only use never writes the lane file). */
+  private lane: number | undefined
   private readonly writes = new Set<Promise<void>>()
   /** Writes issued by the change() now running: it waits for these only, not for later ones. */
   private collecting: Array<Promise<void>> | undefined
   private broken: Error | undefined
   private closed = false
   /** Exactly the entries this doc holds, per author: a snapshot may claim these and no more. */
-  private readonly applied = new Map<string, { key: Uint8Array, contiguous: number, above: Set<number> }>()
+  private readonly applied = new Map<string, { contiguous: number, above: Set<number> }>()
   refs = 0
 
   constructor (private readonly vault: Vault, id: DocId, name: string) {
@@ -38,7 +41,6 @@ export class Replica {
   /** Applies the stored snapshots and entries; called once by the vault before first use. */
   async load (): Promise<void> {
     await this.vault.loadInto(this)
-    this.seq = this.vault.store.maxSeq(this.id, this.vault.identity.device.publicKey)
   }
 
   private readonly onUpdate = (update: Uint8Array, origin: unknown): void => {
@@ -48,19 +50,28 @@ export class Replica {
       log.error('local change to %s on a read-only device is not persisted', this.name)
       return
     }
-    const entry = sealUpdate({ keys: this.vault.identity.keys, signer: this.vault.identity.device.signer }, this.id, BigInt(++this.seq), update)
-    this.markApplied(entry.author, entry.seq)
+    if (this.lane === undefined) {
+      this.fail(new Error(`local change to ${this.name} made outside change(): not persisted`), false)
+      return
+    }
+    const entry = sealUpdate({ keys: this.vault.identity.keys, signer: this.vault.identity.device.signer }, this.id, BigInt(++this.seq), update, { lane: this.lane })
+    this.markApplied(entry)
+    // Indexed at once (peers asking for it get it from memory), sent at once, durable later.
     const w: Promise<void> = this.vault.store.putEntry(entry).then(
-      () => { this.writes.delete(w); this.vault.emitEntry(this, entry, true) },
+      () => { this.writes.delete(w) },
       (err: Error) => { this.writes.delete(w); this.fail(err) }
     )
+    this.vault.emitEntry(this, entry, true)
     this.writes.add(w)
     this.collecting?.push(w)
   }
 
-  private fail (err: Error): void {
+  /** Breaks the replica. `sent`: an entry of it may have reached peers but not the disk. */
+  private fail (err: Error, sent = true): void {
     if (this.broken === undefined) {
       this.broken = err
+      // The entry may have reached peers already: its (lane, seq) must never be written again.
+      if (sent) this.vault.lane.abandon()
       log.error('replica %s failed to persist a change and must be reopened: %e', this.name, err)
       this.vault.evict(this)
     }
@@ -77,6 +88,14 @@ export class Replica {
   async change<T>(fn: () => T): Promise<T> {
     this.check()
     if (!this.vault.writable) throw new ReadOnlyError(`this device (${this.vault.identity.certificate.label}) is read-only: it cannot write`)
+    if (this.lane === undefined) {
+      const lane = await this.vault.lane.get()
+      this.check()
+      if (this.lane === undefined) {
+        this.lane = lane
+        this.seq = this.vault.store.maxSeq(this.id, this.vault.identity.device.publicKey, lane)
+      }
+    }
     const mine: Array<Promise<void>> = []
     this.collecting = mine
     let result: T
@@ -97,33 +116,33 @@ export class Replica {
   }
 
   /** Applies a verified update (from a peer or the store) and records which entry it was. */
-  applyRemote (update: Uint8Array, entry?: Pick<Entry, 'author' | 'seq'>): void {
+  applyRemote (update: Uint8Array, entry?: Pick<Entry, 'author' | 'lane' | 'seq'>): void {
     if (!this.readable) return
     Y.applyUpdate(this.doc, update, REMOTE)
-    if (entry !== undefined) this.markApplied(entry.author, entry.seq)
+    if (entry !== undefined) this.markApplied(entry)
   }
 
   /** Applies a verified snapshot state and records the vector it covers. */
   applySnapshot (state: Uint8Array, covers: readonly VectorItem[]): void {
     if (!this.readable) return
     Y.applyUpdate(this.doc, state, REMOTE)
-    for (const c of covers) this.markApplied(c.author, c.seq, true)
+    for (const c of covers) this.markApplied(c, true)
   }
 
-  markApplied (author: Uint8Array, seq: bigint, throughSeq = false): void {
-    const id = toHex(author)
+  markApplied (e: { author: Uint8Array, lane?: number, seq: bigint }, throughSeq = false): void {
+    const id = streamKey(e)
     let a = this.applied.get(id)
-    if (a === undefined) { a = { key: author, contiguous: 0, above: new Set() }; this.applied.set(id, a) }
-    const n = Number(seq)
+    if (a === undefined) { a = { contiguous: 0, above: new Set() }; this.applied.set(id, a) }
+    const n = Number(e.seq)
     if (throughSeq) a.contiguous = Math.max(a.contiguous, n)
     else if (n > a.contiguous) a.above.add(n)
     while (a.above.delete(a.contiguous + 1)) a.contiguous++
     for (const x of a.above) if (x <= a.contiguous) a.above.delete(x)
   }
 
-  /** The per-author contiguous vector of what this doc holds: what a snapshot of it covers. */
+  /** The per-lane contiguous vector of what this doc holds: what a snapshot of it covers. */
   coverVector (): VectorItem[] {
-    return [...this.applied.values()].filter(a => a.contiguous > 0).map(a => ({ author: a.key, seq: BigInt(a.contiguous) }))
+    return [...this.applied].filter(([, a]) => a.contiguous > 0).map(([k, a]) => ({ ...parseStreamKey(k), seq: BigInt(a.contiguous) }))
   }
 
   async close (): Promise<void> {

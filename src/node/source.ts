@@ -1,6 +1,6 @@
 /** The sync protocol's ReplicaSource, implemented over the vault: the one path for received entries. */
 import type { AuthorSeq, DocVector, ReplicaSource, SnapshotOffer, SyncPlan } from '../../protocols/sync/index.js'
-import { fromHex, toHex } from '../identity/index.js'
+import { parseStreamKey, streamKey } from '../identity/index.js'
 import type { Vault } from './vault.js'
 
 export function vaultSource (vault: Vault): ReplicaSource {
@@ -10,18 +10,18 @@ export function vaultSource (vault: Vault): ReplicaSource {
     addCertificate: async (bytes) => { await vault.addCertificate(bytes) },
     vectors: (): DocVector[] => store.docIds().map(doc => ({
       doc,
-      items: [...store.vector(doc)].filter(([, n]) => n > 0).map(([a, n]) => ({ author: fromHex(a), seq: BigInt(n) }))
+      items: [...store.vector(doc)].filter(([, n]) => n > 0).map(([k, n]) => ({ ...parseStreamKey(k), seq: BigInt(n) }))
     })),
     plan: (doc, theirs): SyncPlan => {
       const have = new Map<string, number>()
-      for (const i of theirs) have.set(toHex(i.author), Number(i.seq))
+      for (const i of theirs) have.set(streamKey(i), Number(i.seq))
       const snapshots: SnapshotOffer[] = []
       const floor = new Map(have)
       for (const s of store.snapshots(doc)) {
         // A snapshot goes when it holds something the peer lacks: the entries it covers may be gone.
-        if (!s.header.covers.some(c => Number(c.seq) > (have.get(toHex(c.author)) ?? 0))) continue
-        snapshots.push({ header: s.header.bytes, covers: s.header.covers as AuthorSeq[], read: async () => await store.readSnapshot(s) })
-        for (const c of s.header.covers) floor.set(toHex(c.author), Math.max(floor.get(toHex(c.author)) ?? 0, Number(c.seq)))
+        if (!s.header.covers.some(c => Number(c.seq) > (have.get(streamKey(c)) ?? 0))) continue
+        snapshots.push({ header: s.header.bytes, covers: s.header.covers.map(c => ({ author: c.author, lane: c.lane ?? 0, seq: c.seq })), read: async () => await store.readSnapshot(s) })
+        for (const c of s.header.covers) floor.set(streamKey(c), Math.max(floor.get(streamKey(c)) ?? 0, Number(c.seq)))
       }
       return { snapshots, entries: store.uncovered(doc, floor) }
     },

@@ -14,6 +14,7 @@ import { acquireLock, ensureHomeDir, EntryStore, isInitialized, type HomeLock } 
 import { admitSnapshot, admitUpdate } from './admit.js'
 import { CertRegistry } from './certs.js'
 import { enrol, loadIdentity, type EnrolOptions, type HomeIdentity } from './enrol.js'
+import { Lane } from './lane.js'
 import { REMOTE, Replica, type EntryEvent } from './replica.js'
 
 const log = logger('mesh:node:vault')
@@ -42,6 +43,8 @@ export class Vault extends EventEmitter<VaultEvents> {
   readonly identity: HomeIdentity
   readonly store: EntryStore
   readonly certs: CertRegistry
+  /** The write lane local entries go into (see lane.ts). */
+  readonly lane: Lane
   private readonly lock: HomeLock
   private readonly replicas = new Map<string, Promise<Replica>>()
   /** The current instance per document, set synchronously, so release and acquire cannot interleave. */
@@ -58,6 +61,7 @@ export class Vault extends EventEmitter<VaultEvents> {
     this.store = store
     this.lock = lock
     this.certs = new CertRegistry(identity.walletKey, identity.keys)
+    this.lane = new Lane(home, () => store.maxLane(identity.device.publicKey))
     this.opts = { snapshotEvery: opts.snapshotEvery ?? 1000, snapshotOnClose: opts.snapshotOnClose ?? 32 }
   }
 
@@ -69,6 +73,7 @@ export class Vault extends EventEmitter<VaultEvents> {
       if (!(await isInitialized(opts.home))) {
         if (opts.wallet === undefined) throw new HomeNotInitializedError(`home ${opts.home} is not set up yet: run \`mesh init\` (a wallet is needed once, to certify this device)`, { home: opts.home })
         identity = await enrol(opts.home, opts.wallet, opts.enrol)
+        await Lane.create(opts.home)
       } else {
         identity = await loadIdentity(opts.home)
         if (opts.wallet !== undefined && opts.wallet.address !== identity.wallet) {
@@ -169,7 +174,7 @@ export class Vault extends EventEmitter<VaultEvents> {
   async accept (bytes: Uint8Array, from?: string): Promise<{ result: AcceptResult, entry: Entry }> {
     this.check()
     const { entry, update } = admitUpdate(bytes, this.certs, this.identity.keys)
-    if (this.store.has(entry.doc, entry.author, entry.seq)) return { result: 'duplicate', entry }
+    if (this.store.has(entry.doc, entry.author, entry.seq, entry.lane)) return { result: 'duplicate', entry }
     // putEntry indexes the entry before its first await, and the replica is looked up in the
     // same tick: a replica created later loads it from the index, one that exists gets it here.
     const stored = this.store.putEntry(entry)
@@ -269,6 +274,7 @@ export class Vault extends EventEmitter<VaultEvents> {
       }
       this.replicas.clear()
       await this.store.close()
+      await this.lane.close()
       await this.lock.release()
     })()
     return await this.closing

@@ -1,13 +1,13 @@
 /**
  * The entry store: verified entries and certificates in one record log, snapshots in files, and
- * an in-memory index (document -> author -> seq -> record) rebuilt at open. It stores bytes that
+ * an in-memory index (document -> author lane -> seq -> record) rebuilt at open. It stores bytes that
  * the layer above verified; it can hold them without the vault key.
  *
  * Record payloads: u8 type | bytes, type 1 an entry (SignedEntry), type 2 a certificate.
  */
 import { join } from 'node:path'
 import { logger } from '@libp2p/logger'
-import { parseTrustedEntry, toHex, type Entry, type VectorItem } from '../identity/index.js'
+import { parseTrustedEntry, streamKey, toHex, type Entry, type VectorItem } from '../identity/index.js'
 import { ClosedError } from '../errors.js'
 import { RecordLog, type RecordRef, type Recovery } from './log.js'
 import { loadSnapshots, readSnapshotData, removeSnapshot, writeSnapshot, type StoredSnapshot } from './snapshots.js'
@@ -18,16 +18,17 @@ const T_CERT = 2
 
 /** An entry whose append has not completed yet: readers get its bytes from memory. */
 interface InFlight extends RecordRef { readonly offset: -1, readonly bytes: Uint8Array }
-interface AuthorIndex { key: Uint8Array, seqs: Map<number, RecordRef | InFlight> }
+interface AuthorIndex { seqs: Map<number, RecordRef | InFlight> }
 interface DocIndex {
   doc: Uint8Array
+  /** By `streamKey(author, lane)`. */
   authors: Map<string, AuthorIndex>
   snapshots: StoredSnapshot[]
   /** Cached count of entries no snapshot covers; undefined when it must be recounted. */
   uncovered?: number
 }
 
-/** Per-author highest contiguous sequence number held (through entries or a snapshot). */
+/** Per author lane (`streamKey`), the highest contiguous sequence number held (through entries or a snapshot). */
 export type Vector = Map<string, number>
 
 export interface StoreStats { docs: number, entries: number, snapshots: number, certificates: number, logBytes: number }
@@ -82,32 +83,32 @@ export class EntryStore {
       log.error('store: unreadable entry at %d ignored: %e', ref.offset, err)
       return
     }
-    const a = this.authorIndex(e.doc, e.author)
+    const a = this.authorIndex(e.doc, streamKey(e))
     a.seqs.set(Number(e.seq), ref)
     this.docIndex(e.doc).uncovered = undefined
   }
 
-  private authorIndex (doc: Uint8Array, author: Uint8Array): AuthorIndex {
+  private authorIndex (doc: Uint8Array, key: string): AuthorIndex {
     const d = this.docIndex(doc)
-    const id = toHex(author)
-    let a = d.authors.get(id)
-    if (a === undefined) { a = { key: author, seqs: new Map() }; d.authors.set(id, a) }
+    let a = d.authors.get(key)
+    if (a === undefined) { a = { seqs: new Map() }; d.authors.set(key, a) }
     return a
   }
 
   private check (): void { if (this.closed) throw new ClosedError('store is closed') }
 
-  has (doc: Uint8Array, author: Uint8Array, seq: bigint): boolean {
+  has (doc: Uint8Array, author: Uint8Array, seq: bigint, lane = 0): boolean {
     const d = this.docs.get(toHex(doc))
-    const a = d?.authors.get(toHex(author))
+    const key = streamKey({ author, lane })
+    const a = d?.authors.get(key)
     if (a?.seqs.has(Number(seq)) === true) return true
-    return d !== undefined && this.snapshotCovers(d, toHex(author)) >= Number(seq)
+    return d !== undefined && this.snapshotCovers(d, key) >= Number(seq)
   }
 
-  private snapshotCovers (d: DocIndex, authorHex: string): number {
+  private snapshotCovers (d: DocIndex, key: string): number {
     let max = 0
     for (const s of d.snapshots) {
-      for (const c of s.header.covers) if (toHex(c.author) === authorHex && Number(c.seq) > max) max = Number(c.seq)
+      for (const c of s.header.covers) if (streamKey(c) === key && Number(c.seq) > max) max = Number(c.seq)
     }
     return max
   }
@@ -118,13 +119,14 @@ export class EntryStore {
    */
   async putEntry (entry: Entry): Promise<void> {
     this.check()
-    const a = this.authorIndex(entry.doc, entry.author)
+    const key = streamKey(entry)
+    const a = this.authorIndex(entry.doc, key)
     const seq = Number(entry.seq)
     if (a.seqs.has(seq)) return
     const placeholder: InFlight = { offset: -1, length: entry.bytes.byteLength + 1, bytes: entry.bytes }
     a.seqs.set(seq, placeholder)
     const d = this.docIndex(entry.doc)
-    if (d.uncovered !== undefined && seq > this.snapshotCovers(d, toHex(entry.author))) d.uncovered++
+    if (d.uncovered !== undefined && seq > this.snapshotCovers(d, key)) d.uncovered++
     const payload = new Uint8Array(entry.bytes.byteLength + 1)
     payload[0] = T_ENTRY
     payload.set(entry.bytes, 1)
@@ -161,13 +163,29 @@ export class EntryStore {
 
   docIds (): Uint8Array[] { return [...this.docs.values()].map(d => d.doc) }
 
-  /** Highest seq by this author in this document (entries or snapshot), 0 if none. */
-  maxSeq (doc: Uint8Array, author: Uint8Array): number {
+  /** Highest seq in this author's lane of this document (entries or snapshot), 0 if none. */
+  maxSeq (doc: Uint8Array, author: Uint8Array, lane = 0): number {
     const d = this.docs.get(toHex(doc))
     if (d === undefined) return 0
-    const aHex = toHex(author)
-    let max = this.snapshotCovers(d, aHex)
-    for (const s of d.authors.get(aHex)?.seqs.keys() ?? []) if (s > max) max = s
+    const key = streamKey({ author, lane })
+    let max = this.snapshotCovers(d, key)
+    for (const s of d.authors.get(key)?.seqs.keys() ?? []) if (s > max) max = s
+    return max
+  }
+
+  /** The highest lane of this author seen in any document (entries or snapshots), 0 if none. */
+  maxLane (author: Uint8Array): number {
+    const hex = toHex(author)
+    let max = 0
+    const see = (key: string): void => {
+      if (!key.startsWith(hex)) return
+      const dot = key.indexOf('.')
+      if (dot > 0) max = Math.max(max, Number(key.slice(dot + 1)))
+    }
+    for (const d of this.docs.values()) {
+      for (const k of d.authors.keys()) see(k)
+      for (const s of d.snapshots) for (const c of s.header.covers) see(streamKey(c))
+    }
     return max
   }
 
@@ -177,7 +195,7 @@ export class EntryStore {
     if (d === undefined) return v
     for (const s of d.snapshots) {
       for (const c of s.header.covers) {
-        const id = toHex(c.author)
+        const id = streamKey(c)
         v.set(id, Math.max(v.get(id) ?? 0, Number(c.seq)))
       }
     }
@@ -191,7 +209,7 @@ export class EntryStore {
 
   snapshots (doc: Uint8Array): readonly StoredSnapshot[] { return this.docs.get(toHex(doc))?.snapshots ?? [] }
 
-  /** Entries of a document not covered by any stored snapshot, ordered by author then seq. */
+  /** Entries of a document not covered by any stored snapshot, ordered by author lane then seq. */
   async * uncovered (doc: Uint8Array, after?: Vector): AsyncGenerator<Uint8Array> {
     const d = this.docs.get(toHex(doc))
     if (d === undefined) return
@@ -302,7 +320,7 @@ export class EntryStore {
 
 export function vectorOf (items: readonly VectorItem[]): Vector {
   const v: Vector = new Map()
-  for (const i of items) v.set(toHex(i.author), Number(i.seq))
+  for (const i of items) v.set(streamKey(i), Number(i.seq))
   return v
 }
 

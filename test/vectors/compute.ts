@@ -32,7 +32,7 @@ export async function computeVectors (): Promise<Record<string, unknown>> {
   const cert = issueCertificate(wallet, { deviceKey: devicePublicKey, capabilities: ['read', 'write'], label: INPUTS.label, issuedAt: INPUTS.issuedAt })
   const doc = docIdFor(keys, INPUTS.docName)
   const signer = signerFromSeed(Buffer.from(INPUTS.deviceSeed, 'hex'), devicePublicKey)
-  const entry = sealUpdate({ keys, signer }, doc, BigInt(INPUTS.seq), utf8(INPUTS.update), Buffer.from(INPUTS.nonce, 'hex'))
+  const entry = sealUpdate({ keys, signer }, doc, BigInt(INPUTS.seq), utf8(INPUTS.update), { nonce: Buffer.from(INPUTS.nonce, 'hex') })
   return {
     inputs: INPUTS,
     walletAddress: wallet.address,

@@ -6,6 +6,7 @@ import type { Uint8ArrayList } from 'uint8arraylist'
 export interface AuthorSeq {
   author: Uint8Array<ArrayBuffer>
   seq: bigint
+  lane: number
 }
 
 export namespace AuthorSeq {
@@ -28,13 +29,19 @@ export namespace AuthorSeq {
           w.uint64(obj.seq)
         }
 
+        if ((obj.lane != null && obj.lane !== 0)) {
+          w.uint32(24)
+          w.uint32(obj.lane)
+        }
+
         if (opts.lengthDelimited !== false) {
           w.ldelim()
         }
       }, (reader, length, opts = {}) => {
         const obj: any = {
           author: uint8ArrayAlloc(0),
-          seq: 0n
+          seq: 0n,
+          lane: 0
         }
 
         const end = length == null ? reader.len : reader.pos + length
@@ -49,6 +56,10 @@ export namespace AuthorSeq {
             }
             case 2: {
               obj.seq = reader.uint64()
+              break
+            }
+            case 3: {
+              obj.lane = reader.uint32()
               break
             }
             default: {
@@ -80,6 +91,13 @@ export namespace AuthorSeq {
               }
               break
             }
+            case 3: {
+              yield {
+                field: `${prefix}.lane`,
+                value: reader.uint32()
+              }
+              break
+            }
             default: {
               reader.skipType(tag & 7)
               break
@@ -102,6 +120,11 @@ export namespace AuthorSeq {
     value: bigint
   }
 
+  export interface AuthorSeqLaneFieldEvent {
+    field: '$.lane'
+    value: number
+  }
+
   export function encode (obj: Partial<AuthorSeq>): Uint8Array<ArrayBuffer> {
     return encodeMessage(obj, AuthorSeq.codec())
   }
@@ -110,7 +133,7 @@ export namespace AuthorSeq {
     return decodeMessage(buf, AuthorSeq.codec(), opts)
   }
 
-  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<AuthorSeq>): Generator<AuthorSeqAuthorFieldEvent | AuthorSeqSeqFieldEvent> {
+  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<AuthorSeq>): Generator<AuthorSeqAuthorFieldEvent | AuthorSeqSeqFieldEvent | AuthorSeqLaneFieldEvent> {
     return streamMessage(buf, AuthorSeq.codec(), opts)
   }
 }
@@ -244,6 +267,12 @@ export namespace DocVector {
     index: number
   }
 
+  export interface DocVectorItemsLaneFieldEvent {
+    field: '$.items[].lane'
+    value: number
+    index: number
+  }
+
   export function encode (obj: Partial<DocVector>): Uint8Array<ArrayBuffer> {
     return encodeMessage(obj, DocVector.codec())
   }
@@ -252,7 +281,7 @@ export namespace DocVector {
     return decodeMessage(buf, DocVector.codec(), opts)
   }
 
-  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<DocVector>): Generator<DocVectorDocFieldEvent | DocVectorItemsAuthorFieldEvent | DocVectorItemsSeqFieldEvent> {
+  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<DocVector>): Generator<DocVectorDocFieldEvent | DocVectorItemsAuthorFieldEvent | DocVectorItemsSeqFieldEvent | DocVectorItemsLaneFieldEvent> {
     return streamMessage(buf, DocVector.codec(), opts)
   }
 }
@@ -513,6 +542,12 @@ export namespace SyncMessage {
     index: number
   }
 
+  export interface SyncMessageVectorsItemsLaneFieldEvent {
+    field: '$.vectors[].items[].lane'
+    value: number
+    index: number
+  }
+
   export interface SyncMessageVectorsDoneFieldEvent {
     field: '$.vectorsDone'
     value: boolean
@@ -547,7 +582,7 @@ export namespace SyncMessage {
     return decodeMessage(buf, SyncMessage.codec(), opts)
   }
 
-  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<SyncMessage>): Generator<SyncMessageCertificatesFieldEvent | SyncMessageVectorsDocFieldEvent | SyncMessageVectorsItemsAuthorFieldEvent | SyncMessageVectorsItemsSeqFieldEvent | SyncMessageVectorsDoneFieldEvent | SyncMessageEntriesFieldEvent | SyncMessageSnapshotHeaderFieldEvent | SyncMessageSnapshotChunkFieldEvent | SyncMessageWantVectorsFieldEvent> {
+  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<SyncMessage>): Generator<SyncMessageCertificatesFieldEvent | SyncMessageVectorsDocFieldEvent | SyncMessageVectorsItemsAuthorFieldEvent | SyncMessageVectorsItemsSeqFieldEvent | SyncMessageVectorsItemsLaneFieldEvent | SyncMessageVectorsDoneFieldEvent | SyncMessageEntriesFieldEvent | SyncMessageSnapshotHeaderFieldEvent | SyncMessageSnapshotChunkFieldEvent | SyncMessageWantVectorsFieldEvent> {
     return streamMessage(buf, SyncMessage.codec(), opts)
   }
 }

@@ -6,6 +6,7 @@ import type { Uint8ArrayList } from 'uint8arraylist'
 export interface VectorItem {
   author: Uint8Array<ArrayBuffer>
   seq: bigint
+  lane: number
 }
 
 export namespace VectorItem {
@@ -28,13 +29,19 @@ export namespace VectorItem {
           w.uint64(obj.seq)
         }
 
+        if ((obj.lane != null && obj.lane !== 0)) {
+          w.uint32(24)
+          w.uint32(obj.lane)
+        }
+
         if (opts.lengthDelimited !== false) {
           w.ldelim()
         }
       }, (reader, length, opts = {}) => {
         const obj: any = {
           author: uint8ArrayAlloc(0),
-          seq: 0n
+          seq: 0n,
+          lane: 0
         }
 
         const end = length == null ? reader.len : reader.pos + length
@@ -49,6 +56,10 @@ export namespace VectorItem {
             }
             case 2: {
               obj.seq = reader.uint64()
+              break
+            }
+            case 3: {
+              obj.lane = reader.uint32()
               break
             }
             default: {
@@ -80,6 +91,13 @@ export namespace VectorItem {
               }
               break
             }
+            case 3: {
+              yield {
+                field: `${prefix}.lane`,
+                value: reader.uint32()
+              }
+              break
+            }
             default: {
               reader.skipType(tag & 7)
               break
@@ -102,6 +120,11 @@ export namespace VectorItem {
     value: bigint
   }
 
+  export interface VectorItemLaneFieldEvent {
+    field: '$.lane'
+    value: number
+  }
+
   export function encode (obj: Partial<VectorItem>): Uint8Array<ArrayBuffer> {
     return encodeMessage(obj, VectorItem.codec())
   }
@@ -110,7 +133,7 @@ export namespace VectorItem {
     return decodeMessage(buf, VectorItem.codec(), opts)
   }
 
-  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<VectorItem>): Generator<VectorItemAuthorFieldEvent | VectorItemSeqFieldEvent> {
+  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<VectorItem>): Generator<VectorItemAuthorFieldEvent | VectorItemSeqFieldEvent | VectorItemLaneFieldEvent> {
     return streamMessage(buf, VectorItem.codec(), opts)
   }
 }
@@ -128,6 +151,7 @@ export interface EntryBody {
   snapshotSize: bigint
   snapshotDigest: Uint8Array<ArrayBuffer>
   chunkSize: number
+  lane: number
 }
 
 export namespace EntryBody {
@@ -202,6 +226,11 @@ export namespace EntryBody {
           w.uint32(obj.chunkSize)
         }
 
+        if ((obj.lane != null && obj.lane !== 0)) {
+          w.uint32(104)
+          w.uint32(obj.lane)
+        }
+
         if (opts.lengthDelimited !== false) {
           w.ldelim()
         }
@@ -218,7 +247,8 @@ export namespace EntryBody {
           covers: [],
           snapshotSize: 0n,
           snapshotDigest: uint8ArrayAlloc(0),
-          chunkSize: 0
+          chunkSize: 0,
+          lane: 0
         }
 
         const end = length == null ? reader.len : reader.pos + length
@@ -279,6 +309,10 @@ export namespace EntryBody {
             }
             case 12: {
               obj.chunkSize = reader.uint32()
+              break
+            }
+            case 13: {
+              obj.lane = reader.uint32()
               break
             }
             default: {
@@ -395,6 +429,13 @@ export namespace EntryBody {
               }
               break
             }
+            case 13: {
+              yield {
+                field: `${prefix}.lane`,
+                value: reader.uint32()
+              }
+              break
+            }
             default: {
               reader.skipType(tag & 7)
               break
@@ -459,6 +500,12 @@ export namespace EntryBody {
     index: number
   }
 
+  export interface EntryBodyCoversLaneFieldEvent {
+    field: '$.covers[].lane'
+    value: number
+    index: number
+  }
+
   export interface EntryBodySnapshotSizeFieldEvent {
     field: '$.snapshotSize'
     value: bigint
@@ -474,6 +521,11 @@ export namespace EntryBody {
     value: number
   }
 
+  export interface EntryBodyLaneFieldEvent {
+    field: '$.lane'
+    value: number
+  }
+
   export function encode (obj: Partial<EntryBody>): Uint8Array<ArrayBuffer> {
     return encodeMessage(obj, EntryBody.codec())
   }
@@ -482,7 +534,7 @@ export namespace EntryBody {
     return decodeMessage(buf, EntryBody.codec(), opts)
   }
 
-  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<EntryBody>): Generator<EntryBodyVersionFieldEvent | EntryBodyKindFieldEvent | EntryBodyDocFieldEvent | EntryBodyAuthorFieldEvent | EntryBodySeqFieldEvent | EntryBodyEpochFieldEvent | EntryBodyNonceFieldEvent | EntryBodyCiphertextFieldEvent | EntryBodyCoversAuthorFieldEvent | EntryBodyCoversSeqFieldEvent | EntryBodySnapshotSizeFieldEvent | EntryBodySnapshotDigestFieldEvent | EntryBodyChunkSizeFieldEvent> {
+  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<EntryBody>): Generator<EntryBodyVersionFieldEvent | EntryBodyKindFieldEvent | EntryBodyDocFieldEvent | EntryBodyAuthorFieldEvent | EntryBodySeqFieldEvent | EntryBodyEpochFieldEvent | EntryBodyNonceFieldEvent | EntryBodyCiphertextFieldEvent | EntryBodyCoversAuthorFieldEvent | EntryBodyCoversSeqFieldEvent | EntryBodyCoversLaneFieldEvent | EntryBodySnapshotSizeFieldEvent | EntryBodySnapshotDigestFieldEvent | EntryBodyChunkSizeFieldEvent | EntryBodyLaneFieldEvent> {
     return streamMessage(buf, EntryBody.codec(), opts)
   }
 }
