@@ -25,7 +25,9 @@ export const LIMITS = {
   maxQueuedBytes: 16 * 1024 * 1024,
   /** Largest snapshot accepted from a peer. */
   maxSnapshotBytes: 1024 * 1024 * 1024,
-  maxCertificates: 1024
+  maxCertificates: 1024,
+  /** A live entry after this long without one is sent at once rather than batched. */
+  quietMs: 2
 } as const
 
 const EMPTY = (): SyncMessage => ({ certificates: [], vectors: [], vectorsDone: false, entries: [], snapshotHeader: new Uint8Array(0), snapshotChunk: new Uint8Array(0), wantVectors: false })
@@ -50,6 +52,7 @@ export class PeerSession {
   private live: Uint8Array[] = []
   private liveBytes = 0
   private liveScheduled = false
+  private lastLive = 0
   private catchUp: Promise<void> = Promise.resolve()
   private snapshot: { header: Uint8Array, size: number, parts: Uint8Array[], got: number } | undefined
 
@@ -221,22 +224,26 @@ export class PeerSession {
   }
 
   /**
-   * A live entry stored here: pushed unless the peer is the one it came from. Entries stored in
-   * the same tick (one group commit acknowledges many) leave together in one frame.
+   * A live entry (local, or stored from a peer): pushed unless the peer is the one it came from.
+   * After a quiet spell it leaves at once (with whatever else this tick produces); under a steady
+   * stream, entries of one turn of the event loop share a frame, and while a write is under way
+   * the next frame collects what arrives meanwhile.
    */
   pushEntry (entry: Uint8Array): void {
     if (this.closed) return
     this.live.push(entry)
     this.liveBytes += entry.byteLength
     if (this.liveBytes >= LIMITS.batchBytes) { this.flushLive(); return }
-    if (!this.liveScheduled) {
-      this.liveScheduled = true
-      setImmediate(() => { this.liveScheduled = false; this.flushLive() })
-    }
+    if (this.liveScheduled || this.writing) return
+    this.liveScheduled = true
+    const send = (): void => { this.liveScheduled = false; if (!this.writing) this.flushLive() }
+    if (performance.now() - this.lastLive > LIMITS.quietMs) queueMicrotask(send)
+    else setImmediate(send)
   }
 
   private flushLive (): void {
     if (this.live.length === 0) return
+    this.lastLive = performance.now()
     const entries = this.live
     this.live = []
     this.liveBytes = 0
@@ -273,6 +280,7 @@ export class PeerSession {
         await this.pb.write(next.msg)
         this.queued -= next.bytes
         for (const wake of this.idle.splice(0)) wake()
+        if (this.queue.length === 0) this.flushLive()
         if (this.queue.length === 0 && this.dropped) {
           this.dropped = false
           this.queue.push({ msg: { ...EMPTY(), wantVectors: true }, bytes: 64, live: false })

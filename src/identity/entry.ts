@@ -147,12 +147,16 @@ function split (bytes: Uint8Array): PbSigned {
  * (certificate) check.
  */
 export function verifyEntry (bytes: Uint8Array): Entry {
-  const s = split(bytes)
-  const header = parseBody(s.body)
-  if (!verifyWithDomain(header.author, DOMAIN.entry, s.body, s.signature)) {
-    throw new InvalidSignatureError('entry signature does not verify under its author key', { author: toHex(header.author) })
+  const entry = parseTrustedEntry(bytes)
+  checkEntrySignature(entry)
+  return entry
+}
+
+/** Throws InvalidSignatureError unless the entry's signature verifies under its author key. */
+export function checkEntrySignature (entry: Entry): void {
+  if (!verifyWithDomain(entry.author, DOMAIN.entry, entry.body, entry.signature)) {
+    throw new InvalidSignatureError('entry signature does not verify under its author key', { author: toHex(entry.author) })
   }
-  return { ...header, bytes, signature: s.signature, body: s.body }
 }
 
 /** Parses a header without checking the signature: for bytes this store already verified. */

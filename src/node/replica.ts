@@ -31,6 +31,8 @@ export class Replica {
   /** Exactly the entries this doc holds, per author: a snapshot may claim these and no more. */
   private readonly applied = new Map<string, { contiguous: number, above: Set<number> }>()
   refs = 0
+  /** Set once load() applied what the store held: from then on it is current with the store. */
+  loaded = false
 
   constructor (private readonly vault: Vault, id: DocId, name: string) {
     this.id = id
@@ -41,6 +43,7 @@ export class Replica {
   /** Applies the stored snapshots and entries; called once by the vault before first use. */
   async load (): Promise<void> {
     await this.vault.loadInto(this)
+    this.loaded = true
   }
 
   private readonly onUpdate = (update: Uint8Array, origin: unknown): void => {
@@ -76,6 +79,12 @@ export class Replica {
       this.vault.evict(this)
     }
   }
+
+  /**
+   * Breaks the replica because it applied an entry that then proved unstorable (a bad signature
+   * from an authenticated author): its memory holds what the store does not, so it is reloaded.
+   */
+  discard (err: Error): void { this.fail(err, false) }
 
   private check (): void {
     if (this.closed) throw new ClosedError(`document ${this.name} is closed`)

@@ -9,9 +9,9 @@ import { logger } from '@libp2p/logger'
 import * as Y from 'yjs'
 import { DOC_NAMES, sealSnapshot, SessionsIndexDoc, type SessionKey } from '../../crdt/index.js'
 import { ClosedError, HomeNotInitializedError, WalletMismatchError } from '../errors.js'
-import { docIdFor, hasCapability, toHex, type DocId, type Entry, type Wallet } from '../identity/index.js'
+import { checkEntrySignature, parseTrustedEntry, docIdFor, hasCapability, toHex, type DocId, type Entry, type Wallet } from '../identity/index.js'
 import { acquireLock, ensureHomeDir, EntryStore, isInitialized, type HomeLock } from '../store/index.js'
-import { admitSnapshot, admitUpdate } from './admit.js'
+import { admitFromAuthor, admitSnapshot, admitUpdate } from './admit.js'
 import { CertRegistry } from './certs.js'
 import { enrol, loadIdentity, type EnrolOptions, type HomeIdentity } from './enrol.js'
 import { Lane } from './lane.js'
@@ -170,9 +170,18 @@ export class Vault extends EventEmitter<VaultEvents> {
   /**
    * The admission path for an update entry from anywhere: verify, store (durably), apply to the
    * open replica. Throws the typed error of the first failed check; stores nothing then.
+   * `from` is the PeerId of the authenticated channel it came over, if any.
    */
   async accept (bytes: Uint8Array, from?: string): Promise<{ result: AcceptResult, entry: Entry }> {
     this.check()
+    if (from !== undefined) {
+      const direct = this.acceptFromAuthor(bytes, from)
+      if (direct !== undefined) {
+        await direct.stored
+        this.emitEntry(undefined, direct.entry, false, from)
+        return { result: 'stored', entry: direct.entry }
+      }
+    }
     const { entry, update } = admitUpdate(bytes, this.certs, this.identity.keys)
     if (this.store.has(entry.doc, entry.author, entry.seq, entry.lane)) return { result: 'duplicate', entry }
     // putEntry indexes the entry before its first await, and the replica is looked up in the
@@ -183,6 +192,29 @@ export class Vault extends EventEmitter<VaultEvents> {
     await stored
     this.emitEntry(undefined, entry, false, from)
     return { result: 'stored', entry }
+  }
+
+  /**
+   * Straight from its author to a loaded replica: applied first (readers see it at once), then
+   * the signature is checked and the entry stored, all in this tick. Undefined when that does
+   * not apply (another author, a duplicate, no loaded replica): the caller takes the usual path.
+   */
+  private acceptFromAuthor (bytes: Uint8Array, from: string): { entry: Entry, stored: Promise<void> } | undefined {
+    const entry = parseTrustedEntry(bytes)
+    const r = this.instances.get(toHex(entry.doc))
+    if (r === undefined || !r.loaded || !r.readable) return undefined
+    if (this.store.has(entry.doc, entry.author, entry.seq, entry.lane)) return undefined
+    const update = admitFromAuthor(entry, from, this.certs, this.identity.keys)
+    if (update === undefined) return undefined
+    r.applyRemote(update, entry)
+    try {
+      checkEntrySignature(entry)
+    } catch (err: any) {
+      log.error('entry from %s applied to %s, then its signature failed: the document is reloaded from the store', from, r.name)
+      r.discard(err)
+      throw err
+    }
+    return { entry, stored: this.store.putEntry(entry) }
   }
 
   async acceptSnapshot (headerBytes: Uint8Array, ciphertext: Uint8Array): Promise<Entry> {

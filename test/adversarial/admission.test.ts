@@ -2,7 +2,7 @@
 import { afterEach, describe, expect, it } from 'vitest'
 import * as Y from 'yjs'
 import { DOC_NAMES, SessionDoc, sealUpdate } from '../../crdt/index.js'
-import { generateWallet } from '../../src/identity/index.js'
+import { deviceIdFromKey, generateWallet } from '../../src/identity/index.js'
 import { SignedEntry, EntryBody } from '../../src/identity/pb/entry.js'
 import { foreignDevice, newVault } from '../helpers/vault.js'
 
@@ -66,6 +66,39 @@ describe('admission of entries', () => {
     // Nothing refused reached the store.
     expect(v.store.stats().entries).toBe(0)
     expect((await v.accept(good.bytes)).result).toBe('stored')
+  })
+
+  it('an entry straight from its author is applied at once, and one with a bad signature is never stored or kept', async () => {
+    const a = await newVault(); cleanups.push(a.cleanup)
+    const v = a.vault.vault
+    const sib = await foreignDevice(a.wallet)
+    const ro = await foreignDevice(a.wallet, ['read'])
+    await v.addCertificate(sib.cert)
+    await v.addCertificate(ro.cert)
+    const sibId = deviceIdFromKey(sib.key.publicKey)
+    const s = await a.vault.sessions.create('direct')
+    const doc = v.docId(DOC_NAMES.session(s.key))
+    const seal = (signer: typeof sib.key.signer, seq: bigint, text: string): Uint8Array => sealUpdate({ keys: v.identity.keys, signer }, doc, seq, updateFor(text)).bytes
+    const seen: string[] = []
+    s.subscribe(e => { if (e.type === 'messages') seen.push(...e.messages.map(m => m.content)) })
+
+    expect((await v.accept(seal(sib.key.signer, 1n, 'one'), sibId)).result).toBe('stored')
+    expect(seen).toEqual(['one'])
+    // A read-only device's entry, even straight from it, is refused before anything is applied.
+    await expect(v.accept(seal(ro.key.signer, 1n, 'ro'), deviceIdFromKey(ro.key.publicKey))).rejects.toMatchObject({ code: 'MISSING_CAPABILITY' })
+    // The same author's entry relayed by another peer with a broken signature: refused first.
+    const forged = SignedEntry.decode(seal(sib.key.signer, 2n, 'forged'))
+    forged.signature = new Uint8Array(forged.signature); forged.signature[0] = (forged.signature[0] as number) ^ 1
+    await expect(v.accept(SignedEntry.encode(forged), 'someone-else')).rejects.toMatchObject({ code: 'INVALID_SIGNATURE' })
+    expect(s.messages().map(m => m.content)).toEqual(['one'])
+    // Straight from the author it is shown, then refused: not stored, and the document is reloaded.
+    await expect(v.accept(SignedEntry.encode(forged), sibId)).rejects.toMatchObject({ code: 'INVALID_SIGNATURE' })
+    expect(v.store.has(doc, sib.key.publicKey, 2n)).toBe(false)
+    // (The old handle showed it, as it would a valid entry of that writer; a fresh open does not.)
+    const again = await a.vault.sessions.open('direct')
+    expect(again.messages().map(m => m.content)).toEqual(['one'])
+    await again.close()
+    await s.close().catch(() => undefined)
   })
 
   it('applies entries delivered out of order and with gaps filled later', async () => {

@@ -11,7 +11,7 @@ import { WebsocketProvider } from 'y-websocket'
 import type { Wallet } from '../../src/identity/index.js'
 import { MeshNode } from '../../src/node/mesh.js'
 import { openVault, type MeshVault } from '../../src/sdk/index.js'
-import { fmt, median, now, percentile, report, text } from './util.js'
+import { fmt, median, now, percentile, report, text, windowed } from './util.js'
 
 interface N { vault: MeshVault, node: MeshNode }
 
@@ -184,20 +184,15 @@ export async function benchMesh (dir: string, opts: { quick: boolean, part?: str
     await until(() => ready, 30_000)
     const base = got
     const t0 = now()
-    const inflight = new Set<Promise<unknown>>()
-    for (let i = 0; i < total; i++) {
-      const p: Promise<unknown> = sa.append({ role: 'user', content: payload }).then(() => inflight.delete(p))
-      inflight.add(p)
-      if (inflight.size >= 64) await Promise.race(inflight)
-    }
-    await Promise.all(inflight)
+    await windowed(total, 64, async () => await sa.append({ role: 'user', content: payload }))
+    const written = now() - t0
     await until(() => got - base >= total)
     const rate = total / ((now() - t0) / 1000)
     b.kill('SIGINT')
     await new Promise(resolve => b.once('exit', resolve))
     await sa.close()
     await stopAll([a])
-    report({ name: 'replicated throughput A→B (B a separate process), 1 KB appends', value: `${fmt(rate, 0)} msg/s`, baseline: 'durable local appends of one writer (vault figures above)', ratio: '—', target: '≥ 5,000 msg/s', ok: rate >= 5000 })
+    report({ name: 'replicated throughput A→B (B a separate process), 1 KB appends', value: `${fmt(rate, 0)} msg/s`, baseline: `A's own durable appends ${fmt(total / (written / 1000), 0)} msg/s (64 in flight)`, ratio: '—', target: '≥ 5,000 msg/s', ok: rate >= 5000 })
   }
 
   // Resume: B joins while A holds a 10,000-message session.

@@ -25,3 +25,23 @@ export function report (r: Row): void {
 }
 
 export const fmt = (n: number, d = 1): string => n.toFixed(d)
+
+/**
+ * Runs `task(i)` for i < n with at most `window` in flight. A counter and one waiter, not
+ * `Promise.race` over the in-flight set, which would attach `window` reactions per task and
+ * charge the harness's own work to the figure.
+ */
+export async function windowed (n: number, window: number, task: (i: number) => Promise<unknown>): Promise<void> {
+  let inflight = 0
+  let failed: unknown
+  let wake: (() => void) | undefined
+  const done = (): void => { inflight--; const w = wake; wake = undefined; w?.() }
+  for (let i = 0; i < n; i++) {
+    while (inflight >= window) await new Promise<void>(resolve => { wake = resolve })
+    if (failed !== undefined) throw failed
+    inflight++
+    task(i).then(done, (err: unknown) => { failed = err; done() })
+  }
+  while (inflight > 0) await new Promise<void>(resolve => { wake = resolve })
+  if (failed !== undefined) throw failed
+}

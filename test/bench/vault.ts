@@ -6,7 +6,7 @@ import { fileURLToPath } from 'node:url'
 import nacl from 'tweetnacl'
 import { generateWallet, signerFromSeed, verify } from '../../src/identity/index.js'
 import { openVault } from '../../src/sdk/index.js'
-import { fmt, median, now, percentile, report, text } from './util.js'
+import { fmt, median, now, percentile, report, text, windowed } from './util.js'
 
 const CHILD = fileURLToPath(new URL('./vault-child.js', import.meta.url))
 
@@ -70,15 +70,12 @@ export async function benchVault (dir: string, opts: { quick: boolean }): Promis
     // Warm-up (JIT, file cache), not measured.
     for (let i = 0; i < 1000; i += 50) await Promise.all(Array.from({ length: 50 }, () => s.append({ role: 'user', content: payloads[0] as string })))
     const lat: number[] = []
-    const inflight = new Set<Promise<void>>()
     const t0 = now()
-    for (let i = 0; i < total; i++) {
+    await windowed(total, 64, async (i) => {
       const start = now()
-      const p: Promise<void> = s.append({ role: 'user', content: payloads[i % 64] as string }).then(() => { lat.push(now() - start); inflight.delete(p) })
-      inflight.add(p)
-      if (inflight.size >= 64) await Promise.race(inflight)
-    }
-    await Promise.all(inflight)
+      await s.append({ role: 'user', content: payloads[i % 64] as string })
+      lat.push(now() - start)
+    })
     const secs = (now() - t0) / 1000
     await s.close()
     await v.close()

@@ -75,6 +75,7 @@ async function run (seed: number): Promise<void> {
   expect(await state(2)).toEqual(s0)
   expect(devices[0]!.v.vault.store.stats().snapshots).toBeGreaterThan(0)
   for (const s of sessions) await s.close()
+  for (const d of devices) await d.v.close()
 }
 
 describe('convergence', () => {
