@@ -5,7 +5,7 @@
  * the vault key: a node without the key can parse headers, check signatures, store and forward.
  */
 import { EntryTooLargeError, InvalidEntryError, InvalidSignatureError } from '../errors.js'
-import { toHex } from './bytes.js'
+import { fromHex, toHex } from './bytes.js'
 import { DOMAIN, ENTRY_VERSION } from './domains.js'
 import type { Ed25519Signer } from './ed25519.js'
 import { EntryBody as PbBody, SignedEntry as PbSigned } from './pb/entry.js'
@@ -40,8 +40,7 @@ export function streamKey (s: { author: Uint8Array, lane?: number }): string {
 
 export function parseStreamKey (key: string): { author: Uint8Array, lane: number } {
   const dot = key.indexOf('.')
-  const hex = dot < 0 ? key : key.slice(0, dot)
-  return { author: Uint8Array.from(Buffer.from(hex, 'hex')), lane: dot < 0 ? 0 : Number(key.slice(dot + 1)) }
+  return dot < 0 ? { author: fromHex(key), lane: 0 } : { author: fromHex(key.slice(0, dot)), lane: Number(key.slice(dot + 1)) }
 }
 
 export interface EntryHeader {

@@ -10,27 +10,23 @@
  */
 import { openSnapshot, openUpdate } from '../../crdt/index.js'
 import { InvalidEntryError } from '../errors.js'
-import { ENTRY_KIND, verifyEntry, type Entry, type VaultKeys } from '../identity/index.js'
+import { checkEntrySignature, ENTRY_KIND, verifyEntry, type Entry, type VaultKeys } from '../identity/index.js'
 import type { CertRegistry } from './certs.js'
 
-export interface Admitted { entry: Entry, update: Uint8Array }
-
-export function admitUpdate (bytes: Uint8Array, certs: CertRegistry, keys: VaultKeys): Admitted {
-  const entry = verifyEntry(bytes)
+/**
+ * Admits a parsed update entry: signature, certificate, decryption; returns its Yjs update.
+ * `signature: 'later'` only for an entry straight from its author (see above).
+ */
+export function admitUpdate (entry: Entry, certs: CertRegistry, keys: VaultKeys, signature: 'now' | 'later' = 'now'): Uint8Array {
+  if (signature === 'now') checkEntrySignature(entry)
   if (entry.kind !== ENTRY_KIND.update) throw new InvalidEntryError('expected an update entry')
   certs.writer(entry.author, entry.epoch)
-  return { entry, update: openUpdate(keys, entry) }
+  return openUpdate(keys, entry)
 }
 
-/**
- * A parsed (not yet signature-checked) entry from a channel that authenticated `from` (a
- * PeerId): its update once the certificate and decryption checks pass, undefined unless it is an
- * update that `from` wrote.
- */
-export function admitFromAuthor (entry: Entry, from: string, certs: CertRegistry, keys: VaultKeys): Uint8Array | undefined {
-  if (entry.kind !== ENTRY_KIND.update || certs.get(entry.author)?.deviceId !== from) return undefined
-  certs.writer(entry.author, entry.epoch)
-  return openUpdate(keys, entry)
+/** Whether an update entry came straight from its author: `from` is the PeerId a channel authenticated. */
+export function isFromAuthor (entry: Entry, from: string, certs: CertRegistry): boolean {
+  return entry.kind === ENTRY_KIND.update && certs.get(entry.author)?.deviceId === from
 }
 
 export function admitSnapshot (headerBytes: Uint8Array, ciphertext: Uint8Array, certs: CertRegistry, keys: VaultKeys): { header: Entry, state: Uint8Array } {

@@ -15,37 +15,47 @@ import { logger } from '@libp2p/logger'
 import { atomicWrite } from '../store/index.js'
 
 const log = logger('mesh:node:lane')
-export const LANE_FILE = 'lane.json'
+const LANE_FILE = 'lane.json'
 
 interface LaneState { lane: number, clean: boolean }
 
-async function readLane (home: string): Promise<LaneState | undefined> {
+/** The last state, or undefined when there is none or it is unreadable (a fresh lane follows). */
+async function readLane (path: string): Promise<LaneState | undefined> {
   let text: string
   try {
-    text = await readFile(join(home, LANE_FILE), 'utf8')
+    text = await readFile(path, 'utf8')
   } catch (err: any) {
     if (err?.code === 'ENOENT') return undefined
     throw err
   }
+  let v: any
   try {
-    const v = JSON.parse(text)
-    if (Number.isSafeInteger(v?.lane) && v.lane >= 0 && typeof v.clean === 'boolean') return { lane: v.lane, clean: v.clean }
-  } catch {}
-  log.error('%s is unreadable: a fresh lane is started', join(home, LANE_FILE))
+    v = JSON.parse(text)
+  } catch (err) {
+    log.error('%s is not JSON (%e): a fresh lane is started', path, err)
+    return undefined
+  }
+  if (Number.isSafeInteger(v?.lane) && v.lane >= 0 && typeof v.clean === 'boolean') return { lane: v.lane, clean: v.clean }
+  log.error('%s does not hold {lane, clean}: a fresh lane is started', path)
   return undefined
 }
+
+const saveLane = async (path: string, state: LaneState): Promise<void> => { await atomicWrite(path, JSON.stringify(state)) }
 
 export class Lane {
   private current: number | undefined
   private stale = true
   private pending: Promise<number> | undefined
+  private readonly path: string
 
   /** @param floor the highest lane of this device the store holds (a lost lane file is never fatal) */
-  constructor (private readonly home: string, private readonly floor: () => number) {}
+  constructor (home: string, private readonly floor: () => number) {
+    this.path = join(home, LANE_FILE)
+  }
 
   /** Records that a new home starts on lane 0, cleanly. */
   static async create (home: string): Promise<void> {
-    await atomicWrite(join(home, LANE_FILE), JSON.stringify({ lane: 0, clean: true }))
+    await saveLane(join(home, LANE_FILE), { lane: 0, clean: true })
   }
 
   /** The lane new entries go into, opening one (durably) when needed. */
@@ -56,10 +66,10 @@ export class Lane {
   }
 
   private async open (): Promise<number> {
-    const prev = this.current === undefined ? await readLane(this.home) : { lane: this.current, clean: false }
+    const prev = this.current === undefined ? await readLane(this.path) : { lane: this.current, clean: false }
     const floor = this.floor()
     const lane = prev?.clean === true && prev.lane >= floor ? prev.lane : Math.max(prev?.lane ?? 0, floor) + 1
-    await atomicWrite(join(this.home, LANE_FILE), JSON.stringify({ lane, clean: false }))
+    await saveLane(this.path, { lane, clean: false })
     this.current = lane
     this.stale = false
     return lane
@@ -71,7 +81,7 @@ export class Lane {
   /** At close, once every write settled: the lane may be continued by the next open. */
   async close (): Promise<void> {
     if (this.current === undefined || this.stale) return
-    await atomicWrite(join(this.home, LANE_FILE), JSON.stringify({ lane: this.current, clean: true })).catch((err: unknown) => {
+    await saveLane(this.path, { lane: this.current, clean: true }).catch((err: unknown) => {
       log('lane not marked clean (the next open starts a fresh one): %e', err)
     })
   }

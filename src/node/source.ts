@@ -21,7 +21,10 @@ export function vaultSource (vault: Vault): ReplicaSource {
         // A snapshot goes when it holds something the peer lacks: the entries it covers may be gone.
         if (!s.header.covers.some(c => Number(c.seq) > (have.get(streamKey(c)) ?? 0))) continue
         snapshots.push({ header: s.header.bytes, covers: s.header.covers.map(c => ({ author: c.author, lane: c.lane ?? 0, seq: c.seq })), read: async () => await store.readSnapshot(s) })
-        for (const c of s.header.covers) floor.set(streamKey(c), Math.max(floor.get(streamKey(c)) ?? 0, Number(c.seq)))
+        for (const c of s.header.covers) {
+          const k = streamKey(c)
+          floor.set(k, Math.max(floor.get(k) ?? 0, Number(c.seq)))
+        }
       }
       return { snapshots, entries: store.uncovered(doc, floor) }
     },

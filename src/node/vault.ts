@@ -11,7 +11,7 @@ import { DOC_NAMES, sealSnapshot, SessionsIndexDoc, type SessionKey } from '../.
 import { ClosedError, HomeNotInitializedError, WalletMismatchError } from '../errors.js'
 import { checkEntrySignature, parseTrustedEntry, docIdFor, hasCapability, toHex, type DocId, type Entry, type Wallet } from '../identity/index.js'
 import { acquireLock, ensureHomeDir, EntryStore, isInitialized, type HomeLock } from '../store/index.js'
-import { admitFromAuthor, admitSnapshot, admitUpdate } from './admit.js'
+import { admitSnapshot, admitUpdate, isFromAuthor } from './admit.js'
 import { CertRegistry } from './certs.js'
 import { enrol, loadIdentity, type EnrolOptions, type HomeIdentity } from './enrol.js'
 import { Lane } from './lane.js'
@@ -159,7 +159,8 @@ export class Vault extends EventEmitter<VaultEvents> {
     const admitted: Array<{ entry: Entry, update: Uint8Array }> = []
     for await (const bytes of this.store.uncovered(r.id)) {
       try {
-        admitted.push(admitUpdate(bytes, this.certs, this.identity.keys))
+        const entry = parseTrustedEntry(bytes)
+        admitted.push({ entry, update: admitUpdate(entry, this.certs, this.identity.keys) })
       } catch (err) {
         log.error('stored entry of %s refused at load: %e', r.name, err)
       }
@@ -174,21 +175,17 @@ export class Vault extends EventEmitter<VaultEvents> {
    */
   async accept (bytes: Uint8Array, from?: string): Promise<{ result: AcceptResult, entry: Entry }> {
     this.check()
-    if (from !== undefined) {
-      const direct = this.acceptFromAuthor(bytes, from)
-      if (direct !== undefined) {
-        await direct.stored
-        this.emitEntry(undefined, direct.entry, false, from)
-        return { result: 'stored', entry: direct.entry }
-      }
+    const entry = parseTrustedEntry(bytes)
+    let stored = from === undefined ? undefined : this.acceptFromAuthor(entry, from)
+    if (stored === undefined) {
+      const update = admitUpdate(entry, this.certs, this.identity.keys)
+      if (this.store.has(entry.doc, entry.author, entry.seq, entry.lane)) return { result: 'duplicate', entry }
+      // putEntry indexes the entry before its first await, and the replica is looked up in the
+      // same tick: a replica created later loads it from the index, one that exists gets it here.
+      stored = this.store.putEntry(entry)
+      const open = this.replicas.get(toHex(entry.doc))
+      if (open !== undefined) (await open).applyRemote(update, entry)
     }
-    const { entry, update } = admitUpdate(bytes, this.certs, this.identity.keys)
-    if (this.store.has(entry.doc, entry.author, entry.seq, entry.lane)) return { result: 'duplicate', entry }
-    // putEntry indexes the entry before its first await, and the replica is looked up in the
-    // same tick: a replica created later loads it from the index, one that exists gets it here.
-    const stored = this.store.putEntry(entry)
-    const open = this.replicas.get(toHex(entry.doc))
-    if (open !== undefined) (await open).applyRemote(update, entry)
     await stored
     this.emitEntry(undefined, entry, false, from)
     return { result: 'stored', entry }
@@ -198,14 +195,14 @@ export class Vault extends EventEmitter<VaultEvents> {
    * Straight from its author to a loaded replica: applied first (readers see it at once), then
    * the signature is checked and the entry stored, all in this tick. Undefined when that does
    * not apply (another author, a duplicate, no loaded replica): the caller takes the usual path.
+   * Returns the store's write.
    */
-  private acceptFromAuthor (bytes: Uint8Array, from: string): { entry: Entry, stored: Promise<void> } | undefined {
-    const entry = parseTrustedEntry(bytes)
+  private acceptFromAuthor (entry: Entry, from: string): Promise<void> | undefined {
+    if (!isFromAuthor(entry, from, this.certs)) return undefined
     const r = this.instances.get(toHex(entry.doc))
     if (r === undefined || !r.loaded || !r.readable) return undefined
     if (this.store.has(entry.doc, entry.author, entry.seq, entry.lane)) return undefined
-    const update = admitFromAuthor(entry, from, this.certs, this.identity.keys)
-    if (update === undefined) return undefined
+    const update = admitUpdate(entry, this.certs, this.identity.keys, 'later')
     r.applyRemote(update, entry)
     try {
       checkEntrySignature(entry)
@@ -214,7 +211,7 @@ export class Vault extends EventEmitter<VaultEvents> {
       r.discard(err)
       throw err
     }
-    return { entry, stored: this.store.putEntry(entry) }
+    return this.store.putEntry(entry)
   }
 
   async acceptSnapshot (headerBytes: Uint8Array, ciphertext: Uint8Array): Promise<Entry> {

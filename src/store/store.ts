@@ -7,7 +7,7 @@
  */
 import { join } from 'node:path'
 import { logger } from '@libp2p/logger'
-import { parseTrustedEntry, streamKey, toHex, type Entry, type VectorItem } from '../identity/index.js'
+import { parseStreamKey, parseTrustedEntry, streamKey, toHex, type Entry, type VectorItem } from '../identity/index.js'
 import { ClosedError } from '../errors.js'
 import { RecordLog, type RecordRef, type Recovery } from './log.js'
 import { loadSnapshots, readSnapshotData, removeSnapshot, writeSnapshot, type StoredSnapshot } from './snapshots.js'
@@ -177,14 +177,12 @@ export class EntryStore {
   maxLane (author: Uint8Array): number {
     const hex = toHex(author)
     let max = 0
-    const see = (key: string): void => {
-      if (!key.startsWith(hex)) return
-      const dot = key.indexOf('.')
-      if (dot > 0) max = Math.max(max, Number(key.slice(dot + 1)))
-    }
     for (const d of this.docs.values()) {
-      for (const k of d.authors.keys()) see(k)
-      for (const s of d.snapshots) for (const c of s.header.covers) see(streamKey(c))
+      for (const k of d.authors.keys()) {
+        const s = parseStreamKey(k)
+        if (toHex(s.author) === hex) max = Math.max(max, s.lane)
+      }
+      for (const s of d.snapshots) for (const c of s.header.covers) if (toHex(c.author) === hex) max = Math.max(max, c.lane ?? 0)
     }
     return max
   }
