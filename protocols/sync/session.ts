@@ -5,10 +5,10 @@
  * are stored. Writes go through a bounded queue: a peer too slow to keep up has live entries
  * dropped and is asked for its vectors again once the queue drains, which resends what it lacks.
  */
-import { pbStream } from '@libp2p/utils'
 import type { Logger, Stream } from '@libp2p/interface'
 import { parseTrustedEntry, streamKey, toHex } from '../../src/identity/index.js'
 import { ProtocolError } from '../../src/errors.js'
+import { FrameReader, frame } from './frames.js'
 import { SyncMessage } from './pb/sync.js'
 import type { AuthorSeq, DocVector, ReplicaSource } from './source.js'
 
@@ -26,6 +26,10 @@ export const LIMITS = {
   /** Largest snapshot accepted from a peer. */
   maxSnapshotBytes: 1024 * 1024 * 1024,
   maxCertificates: 1024,
+  /** Longest a frame may take from its first byte to its last. */
+  frameDeadlineMs: 30_000,
+  /** Frames handled at once: a frame's checks run when it is read, its disk writes overlap the next frames'. */
+  framesInFlight: 4,
   /** A live entry after this long without one is sent at once rather than batched. */
   quietMs: 2
 } as const
@@ -39,7 +43,6 @@ export interface SessionEvents {
 
 export class PeerSession {
   readonly peer: string
-  private readonly pb
   private readonly queue: Array<{ msg: SyncMessage, bytes: number, live: boolean }> = []
   private queued = 0
   private writing = false
@@ -58,7 +61,6 @@ export class PeerSession {
 
   constructor (private readonly stream: Stream, peer: string, private readonly source: ReplicaSource, private readonly log: Logger, private readonly events: SessionEvents) {
     this.peer = peer
-    this.pb = pbStream(stream, { maxDataLength: LIMITS.maxFrameBytes }).pb(SyncMessage)
   }
 
   /**
@@ -66,27 +68,34 @@ export class PeerSession {
    * (the stream is aborted), undefined when it was closed on purpose.
    */
   async run (): Promise<string | undefined> {
+    const ended = new Promise<Error | undefined>(resolve => {
+      const pending = new Set<Promise<void>>()
+      let done = false
+      const finish = (err?: Error): void => { if (!done) { done = true; reader.stop(); resolve(err) } }
+      const reader: FrameReader = new FrameReader(this.stream, {
+        maxFrameBytes: LIMITS.maxFrameBytes,
+        frameDeadlineMs: LIMITS.frameDeadlineMs,
+        onFrame: (bytes) => {
+          const msg = SyncMessage.decode(bytes, { limits: { certificates: LIMITS.maxCertificates, vectors: LIMITS.docsPerFrame, entries: 4096 } } as any)
+          // Up to framesInFlight frames are handled at once; past that the stream is paused.
+          const p: Promise<void> = this.handle(msg).then(
+            () => { pending.delete(p); if (pending.size < LIMITS.framesInFlight) reader.resume() },
+            (err: unknown) => { finish(err instanceof Error ? err : new ProtocolError(String(err))) }
+          )
+          pending.add(p)
+          if (pending.size >= LIMITS.framesInFlight) reader.pause()
+        },
+        onEnd: (err) => { finish(err ?? new ProtocolError('the peer closed the sync stream')) }
+      })
+    })
     try {
       this.sendHello()
-      // Up to 4 frames are handled at once: a frame's checks run when it is read, its disk
-      // writes overlap the next frame's checks, and the reader waits once 4 are unsettled.
-      const pending = new Set<Promise<void>>()
-      let failed: unknown
-      for (;;) {
-        if (failed !== undefined) throw failed
-        const msg = await this.pb.read({ limits: { certificates: LIMITS.maxCertificates, vectors: LIMITS.docsPerFrame, entries: 4096 } } as any)
-        const p: Promise<void> = this.handle(msg).catch((err: unknown) => { failed = err }).finally(() => pending.delete(p))
-        pending.add(p)
-        if (pending.size >= 4) await Promise.race(pending)
-      }
-    } catch (err: any) {
-      if (!this.closed) {
-        const reason = String(err?.message ?? err)
-        this.log.error('sync with %s ended: %s', this.peer, reason)
-        this.stream.abort(err instanceof Error ? err : new Error(reason))
-        return reason
-      }
-      return undefined
+      const err = await ended
+      if (this.closed) return undefined
+      const reason = err?.message ?? 'ended'
+      this.log.error('sync with %s ended: %s', this.peer, reason)
+      this.stream.abort(err ?? new ProtocolError(reason))
+      return reason
     } finally {
       this.closed = true
       for (const wake of this.idle.splice(0)) wake()
@@ -118,8 +127,12 @@ export class PeerSession {
     const complete = this.assemble(msg)
     // Every certificate is registered before this frame yields, so entries of later frames
     // (handled while this one's writes are pending) find their authors.
-    const certs = await Promise.allSettled(msg.certificates.map(async c => { await this.source.addCertificate(c) }))
-    for (const r of certs) if (r.status === 'rejected') this.events.refused(`certificate: ${r.reason?.message ?? r.reason}`, this.peer)
+    // (No await when there are none: a live frame's entries are then admitted in the tick it
+    // was read, which puts them in front of whatever else that turn of the event loop does.)
+    if (msg.certificates.length > 0) {
+      const certs = await Promise.allSettled(msg.certificates.map(async c => { await this.source.addCertificate(c) }))
+      for (const r of certs) if (r.status === 'rejected') this.events.refused(`certificate: ${r.reason?.message ?? r.reason}`, this.peer)
+    }
     if (msg.vectors.length > 0) this.incoming.push(...msg.vectors)
     if (msg.vectorsDone) {
       const got = this.incoming
@@ -225,23 +238,23 @@ export class PeerSession {
 
   /**
    * A live entry (local, or stored from a peer): pushed unless the peer is the one it came from.
-   * After a quiet spell it leaves at once (with whatever else this tick produces); under a steady
-   * stream, entries of one turn of the event loop share a frame, and while a write is under way
-   * the next frame collects what arrives meanwhile.
+   * After a quiet spell it leaves at once, in this tick; under a steady stream, entries of one
+   * turn of the event loop share a frame, and while the stream waits to drain the next frame
+   * collects what arrives meanwhile.
    */
   pushEntry (entry: Uint8Array): void {
     if (this.closed) return
     this.live.push(entry)
     this.liveBytes += entry.byteLength
-    if (this.liveBytes >= LIMITS.batchBytes) { this.flushLive(); return }
+    if (this.liveBytes >= LIMITS.batchBytes) { this.takeLive(); return }
     if (this.liveScheduled || this.writing) return
+    if (performance.now() - this.lastLive > LIMITS.quietMs) { this.takeLive(); return }
     this.liveScheduled = true
-    const send = (): void => { this.liveScheduled = false; if (!this.writing) this.flushLive() }
-    if (performance.now() - this.lastLive > LIMITS.quietMs) queueMicrotask(send)
-    else setImmediate(send)
+    setImmediate(() => { this.liveScheduled = false; if (!this.writing) this.takeLive() })
   }
 
-  private flushLive (): void {
+  /** Queues the live entries collected so far as one frame. */
+  private takeLive (): void {
     if (this.live.length === 0) return
     this.lastLive = performance.now()
     const entries = this.live
@@ -264,36 +277,48 @@ export class PeerSession {
     }
     this.queue.push({ msg, bytes, live })
     this.queued += bytes
-    void this.flush()
+    this.flush()
   }
 
   private async drained (below: number): Promise<void> {
     while (this.queued > below && !this.closed) await new Promise<void>(resolve => this.idle.push(resolve))
   }
 
-  private async flush (): Promise<void> {
+  /**
+   * Writes queued frames, each with one `stream.send` in this tick; when the stream asks to
+   * wait, the rest goes once it drains.
+   */
+  private flush (): void {
     if (this.writing) return
     this.writing = true
     try {
       while (this.queue.length > 0 && !this.closed) {
         const next = this.queue.shift() as { msg: SyncMessage, bytes: number }
-        await this.pb.write(next.msg)
+        const more = this.stream.send(frame(SyncMessage.encode(next.msg)))
         this.queued -= next.bytes
         for (const wake of this.idle.splice(0)) wake()
-        if (this.queue.length === 0) this.flushLive()
+        if (this.queue.length === 0) this.takeLive()
         if (this.queue.length === 0 && this.dropped) {
           this.dropped = false
           this.queue.push({ msg: { ...EMPTY(), wantVectors: true }, bytes: 64, live: false })
           this.queued += 64
         }
+        if (!more && this.queue.length > 0) {
+          this.stream.onDrain().then(() => { this.writing = false; this.flush() }, (err: unknown) => { this.writeFailed(err) })
+          return
+        }
       }
-    } catch (err: any) {
-      if (!this.closed) {
-        this.log('sync write to %s failed: %s', this.peer, err?.message ?? err)
-        this.close()
-      }
-    } finally {
       this.writing = false
+    } catch (err: unknown) {
+      this.writeFailed(err)
+    }
+  }
+
+  private writeFailed (err: any): void {
+    this.writing = false
+    if (!this.closed) {
+      this.log('sync write to %s failed: %s', this.peer, err?.message ?? err)
+      this.close()
     }
   }
 

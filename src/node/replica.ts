@@ -59,12 +59,13 @@ export class Replica {
     }
     const entry = sealUpdate({ keys: this.vault.identity.keys, signer: this.vault.identity.device.signer }, this.id, BigInt(++this.seq), update, { lane: this.lane })
     this.markApplied(entry)
-    // Indexed at once (peers asking for it get it from memory), sent at once, durable later.
+    // Sent at once (in this tick, when the link is quiet), indexed at once (peers asking for it
+    // get it from memory), durable later.
+    this.vault.emitEntry(this, entry, true)
     const w: Promise<void> = this.vault.store.putEntry(entry).then(
       () => { this.writes.delete(w) },
       (err: Error) => { this.writes.delete(w); this.fail(err) }
     )
-    this.vault.emitEntry(this, entry, true)
     this.writes.add(w)
     this.collecting?.push(w)
   }

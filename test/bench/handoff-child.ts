@@ -1,0 +1,101 @@
+/**
+ * Child processes for the handoff benchmark, one per machine of the real setup: the writer A and
+ * the reader B of the mesh, and the y-websocket server and its two clients for the relay. Times
+ * are taken with the system's monotonic clock (`process.hrtime`), which every process on the
+ * machine shares, so A's send time and B's arrival time are comparable.
+ *
+ * argv: role ...   (fork()ed: every message goes over the IPC channel)
+ *   mesh-reader  home wallet           -> {ready: addr}, {listening} once it holds A's session;
+ *                                         then {got: i, t} per message
+ *   mesh-writer  home wallet addr n    -> {ready}; on {go}: for each i {sent: i, t}, waits for {next}
+ *   relay-server                       -> {ready: port}
+ *   relay-reader port                  -> {ready}; then {got: i, t}
+ *   relay-writer port n                -> like mesh-writer
+ * The writer waits for the parent's {next} (sent once B reported the message) before the next
+ * append, so each append meets an idle system, as one message of a conversation does.
+ */
+import '../../src/polyfill.js'
+import { loadWallet } from '../../src/identity/index.js'
+import { MeshNode } from '../../src/node/mesh.js'
+import { openVault } from '../../src/sdk/index.js'
+import { relayClient, relayServer } from './relay.js'
+import { now, text } from './util.js'
+
+const trace: Array<[string, number]> = []
+if (process.env.MESH_TRACE === '1') (globalThis as any).__mt = (l: string) => trace.push([l, now()])
+const [role, ...args] = process.argv.slice(2) as [string, ...string[]]
+const KEY = 'agent:main:latency'
+const send = (m: unknown): void => { process.send?.(m) }
+const nextMessage = async (pred: (m: any) => boolean): Promise<any> => await new Promise(resolve => {
+  const f = (m: any): void => { if (pred(m)) { process.off('message', f); resolve(m) } }
+  process.on('message', f)
+})
+const until = async (cond: () => Promise<boolean> | boolean): Promise<void> => {
+  while (!(await cond())) await new Promise(resolve => setTimeout(resolve, 5))
+}
+
+/** The writer's loop, shared by both: A's append for message i, then wait for B to report it. */
+async function write (n: number, append: (i: number) => Promise<unknown>): Promise<void> {
+  send({ ready: true })
+  await nextMessage(m => m.go === true)
+  for (let i = 0; i < n; i++) {
+    const next = nextMessage(m => m.next === i)
+    const t = now()
+    const done = append(i)
+    send({ sent: i, t })
+    await done
+    send({ sent: i, t, trace: trace.splice(0) })
+    await next
+  }
+}
+
+async function stopped (): Promise<void> { await nextMessage(m => m.stop === true) }
+
+if (role === 'mesh-reader' || role === 'mesh-writer') {
+  const [home, walletPath, addr, nArg] = args as [string, string, string?, string?]
+  const wallet = await loadWallet(walletPath)
+  const vault = await openVault({ home, wallet, label: role === 'mesh-writer' ? 'A' : 'B', snapshotEvery: 1_000_000 })
+  const node = await MeshNode.start(vault.vault, { listen: ['/ip4/127.0.0.1/tcp/0'], mdns: false, dht: 'off', bootstrap: addr !== undefined ? [addr] : [] })
+  if (role === 'mesh-reader') {
+    send({ ready: node.addresses()[0] })
+    await until(async () => await vault.sessions.exists(KEY))
+    const s = await vault.sessions.open(KEY)
+    s.subscribe(e => {
+      if (e.type !== 'messages') return
+      const t = now()
+      for (const m of e.messages) send({ got: Number(m.content.slice(0, m.content.indexOf('|'))), t, trace: trace.splice(0) })
+    })
+    send({ listening: true })
+    await stopped()
+    await s.close()
+  } else {
+    const payload = text(1000)
+    const s = await vault.sessions.create(KEY)
+    await write(Number(nArg), async i => await s.append({ role: 'user', content: `${i}|${payload}` }))
+    await s.close()
+  }
+  await node.stop()
+  await vault.close()
+} else if (role === 'relay-server') {
+  const server = await relayServer()
+  send({ ready: server.port })
+  await stopped()
+  await server.close()
+} else if (role === 'relay-reader' || role === 'relay-writer') {
+  const [port, nArg] = args as [string, string?]
+  const client = await relayClient(Number(port), role)
+  if (role === 'relay-reader') {
+    // Timed inside the observer: the moment B's application is told (as the mesh subscriber is).
+    client.onMessages(ms => {
+      const t = now()
+      for (const m of ms) send({ got: Number(m.content.slice(0, m.content.indexOf('|'))), t })
+    })
+    send({ ready: true })
+    await stopped()
+  } else {
+    const payload = text(1000)
+    await write(Number(nArg), async i => { client.append(`${i}|${payload}`) })
+  }
+  client.destroy()
+}
+process.exit(0)

@@ -1,0 +1,70 @@
+/**
+ * The sync protocol's frame reader on libp2p's in-memory stream pair: frames cut across and
+ * within chunks come out whole and in order; a length over the limit, a prefix longer than 4
+ * bytes and a frame that stalls half-way end the reader with a ProtocolError; pause holds frames
+ * back without starting the stall clock.
+ */
+import { streamPair } from '@libp2p/utils'
+import { describe, expect, it } from 'vitest'
+import { FrameReader, frame } from '../../protocols/sync/frames.js'
+
+async function pair (opts: { maxFrameBytes?: number, frameDeadlineMs?: number } = {}): Promise<{ send: (b: Uint8Array) => void, frames: Uint8Array[], ended: Promise<Error | undefined>, reader: FrameReader }> {
+  const [out, inc] = await streamPair({ delay: 0 })
+  const frames: Uint8Array[] = []
+  let end!: (e: Error | undefined) => void
+  const ended = new Promise<Error | undefined>(resolve => { end = resolve })
+  const reader = new FrameReader(inc, {
+    maxFrameBytes: opts.maxFrameBytes ?? 1024,
+    frameDeadlineMs: opts.frameDeadlineMs ?? 10_000,
+    onFrame: (f) => { frames.push(new Uint8Array(f)) },
+    onEnd: (e) => { end(e) }
+  })
+  return { send: (b) => { out.send(b) }, frames, ended, reader }
+}
+
+const settle = async (ms = 30): Promise<void> => { await new Promise(resolve => setTimeout(resolve, ms)) }
+
+describe('sync frames', () => {
+  it('cuts frames out of any chunking, in order, with no copy lost', async () => {
+    const p = await pair()
+    const bodies = [new Uint8Array(0), Uint8Array.of(1), new Uint8Array(200).fill(7), new Uint8Array(1000).fill(9)]
+    const wire = Buffer.concat(bodies.map(b => frame(b)))
+    // one byte at a time, so every prefix and body is split
+    for (const byte of wire) p.send(Uint8Array.of(byte))
+    // and all of it again in one chunk
+    p.send(wire)
+    await settle()
+    expect(p.frames.map(f => Buffer.from(f).toString('hex'))).toEqual([...bodies, ...bodies].map(b => Buffer.from(b).toString('hex')))
+  })
+
+  it('ends on a frame longer than the limit, before reading its body', async () => {
+    const p = await pair({ maxFrameBytes: 100 })
+    p.send(frame(new Uint8Array(101)).subarray(0, 3))
+    const err = await p.ended
+    expect(err?.name).toBe('ProtocolError')
+    expect(err?.message).toMatch(/101 bytes exceeds the limit of 100/)
+  })
+
+  it('ends on a length prefix longer than 4 bytes', async () => {
+    const p = await pair({ maxFrameBytes: 2 ** 40 })
+    p.send(Uint8Array.of(0x80, 0x80, 0x80, 0x80, 0x01))
+    expect((await p.ended)?.message).toMatch(/longer than 4 bytes/)
+  })
+
+  it('ends when a frame stalls half-way past its deadline, and not while paused', async () => {
+    const p = await pair({ frameDeadlineMs: 150 })
+    p.reader.pause()
+    p.send(frame(new Uint8Array(10)))
+    p.send(frame(new Uint8Array(50)).subarray(0, 20))
+    await settle(300) // paused: nothing handed out, no deadline running
+    expect(p.frames).toHaveLength(0)
+    let ended: Error | undefined | 'no' = 'no'
+    void p.ended.then(e => { ended = e })
+    expect(ended).toBe('no')
+    p.reader.resume()
+    await settle()
+    expect(p.frames).toHaveLength(1)
+    const err = await p.ended
+    expect(err?.message).toMatch(/not completed within 150 ms/)
+  })
+})
