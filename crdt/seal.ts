@@ -60,17 +60,55 @@ function open (key: Uint8Array, nonce: Uint8Array, aad: Uint8Array, sealed: Uint
 
 /** `nonce` is for known-answer vectors only: a reused nonce under one key breaks the AEAD. */
 export function sealUpdate (ctx: SealContext, doc: Uint8Array, seq: bigint, update: Uint8Array, opts: { lane?: number, nonce?: Uint8Array } = {}): Entry {
+  return sealUpdates(ctx, doc, seq, [update], opts)
+}
+
+/** Most updates one `updates` entry may carry. */
+export const MAX_UPDATES_PER_ENTRY = 4096
+
+/**
+ * Seals one or more Yjs updates of this author as one entry: kind `update` for one (its
+ * plaintext is the update itself), kind `updates` for several (the plaintext is each update
+ * prefixed with its u32be length, in the order they were made).
+ */
+export function sealUpdates (ctx: SealContext, doc: Uint8Array, seq: bigint, updates: readonly Uint8Array[], opts: { lane?: number, nonce?: Uint8Array } = {}): Entry {
+  if (updates.length === 0 || updates.length > MAX_UPDATES_PER_ENTRY) throw new InvalidEntryError(`an entry carries 1 to ${MAX_UPDATES_PER_ENTRY} updates, not ${updates.length}`)
+  const kind = updates.length === 1 ? ENTRY_KIND.update : ENTRY_KIND.updates
+  const plaintext = updates.length === 1 ? updates[0] as Uint8Array : concat(updates.flatMap(u => [u32be(u.byteLength), u]))
   const epoch = ctx.keys.currentEpoch
   const key = docKey(ctx.keys, epoch, doc)
   const lane = opts.lane ?? 0
   const nonce = opts.nonce ?? freshNonce()
-  const ciphertext = seal(key, nonce, entryAad(doc, ctx.signer.publicKey, lane, seq, epoch, ENTRY_KIND.update), update)
-  return signEntry(ctx.signer, { kind: ENTRY_KIND.update, doc, author: ctx.signer.publicKey, lane, seq, epoch, nonce, ciphertext })
+  const ciphertext = seal(key, nonce, entryAad(doc, ctx.signer.publicKey, lane, seq, epoch, kind), plaintext)
+  return signEntry(ctx.signer, { kind, doc, author: ctx.signer.publicKey, lane, seq, epoch, nonce, ciphertext })
 }
 
-/** Decrypts a verified update entry. Call only after the signature and certificate checks. */
+/** Decrypts a verified entry of kind `update`. Call only after the signature and certificate checks. */
 export function openUpdate (keys: VaultKeys, entry: Entry): Uint8Array {
   if (entry.kind !== ENTRY_KIND.update) throw new InvalidEntryError('not an update entry')
+  return openPlaintext(keys, entry)
+}
+
+/** Decrypts a verified entry of kind `update` or `updates` into its Yjs updates, in order. */
+export function openUpdates (keys: VaultKeys, entry: Entry): Uint8Array[] {
+  if (entry.kind === ENTRY_KIND.update) return [openPlaintext(keys, entry)]
+  if (entry.kind !== ENTRY_KIND.updates) throw new InvalidEntryError('not an update entry')
+  const plain = openPlaintext(keys, entry)
+  const dv = new DataView(plain.buffer, plain.byteOffset, plain.byteLength)
+  const out: Uint8Array[] = []
+  for (let at = 0; at < plain.byteLength;) {
+    if (at + 4 > plain.byteLength) throw new InvalidEntryError('updates entry ends inside a length')
+    const n = dv.getUint32(at)
+    at += 4
+    if (n === 0 || at + n > plain.byteLength) throw new InvalidEntryError('updates entry names an empty update or one past its end')
+    out.push(plain.subarray(at, at + n))
+    at += n
+  }
+  if (out.length < 2 || out.length > MAX_UPDATES_PER_ENTRY) throw new InvalidEntryError(`an updates entry carries 2 to ${MAX_UPDATES_PER_ENTRY} updates, not ${out.length}`)
+  return out
+}
+
+function openPlaintext (keys: VaultKeys, entry: Entry): Uint8Array {
   const key = docKey(keys, entry.epoch, entry.doc)
   return open(key, entry.nonce, entryAad(entry.doc, entry.author, entry.lane, entry.seq, entry.epoch, entry.kind), entry.ciphertext)
 }

@@ -11,8 +11,16 @@ import type { Ed25519Signer } from './ed25519.js'
 import { EntryBody as PbBody, SignedEntry as PbSigned } from './pb/entry.js'
 import { signWithDomain, verifyWithDomain } from './signed.js'
 
-export const ENTRY_KIND = { update: 1, snapshot: 2 } as const
+/**
+ * `update`: one Yjs update. `updates`: several local updates of one author sealed together (a
+ * device under load seals what one turn of its event loop produced as one entry). `snapshot`:
+ * a snapshot header.
+ */
+export const ENTRY_KIND = { update: 1, snapshot: 2, updates: 3 } as const
 export type EntryKind = typeof ENTRY_KIND[keyof typeof ENTRY_KIND]
+
+/** Whether an entry of this kind carries Yjs updates inline (kinds `update` and `updates`). */
+export const isUpdateKind = (kind: number): boolean => kind === ENTRY_KIND.update || kind === ENTRY_KIND.updates
 
 /** Limits checked before anything else looks at the bytes. */
 export const LIMITS = {
@@ -87,7 +95,25 @@ export function signEntry (signer: Ed25519Signer, fields: EntryFields): Entry {
   })
   const signature = signWithDomain(signer, DOMAIN.entry, body)
   const bytes = PbSigned.encode({ body, signature: signature as Uint8Array<ArrayBuffer> })
-  return { ...parseBody(body), bytes, signature, body }
+  // The header from the fields themselves: decoding the body just encoded would only cost time.
+  return {
+    version: ENTRY_VERSION,
+    kind: fields.kind,
+    doc: fields.doc,
+    author: fields.author,
+    lane: fields.lane ?? 0,
+    seq: fields.seq,
+    epoch: fields.epoch,
+    nonce: fields.nonce,
+    ciphertext: fields.ciphertext,
+    covers: (fields.covers ?? []).map(c => ({ author: c.author, seq: c.seq, lane: c.lane ?? 0 })),
+    snapshotSize: fields.snapshotSize ?? 0n,
+    snapshotDigest: fields.snapshotDigest ?? new Uint8Array(0),
+    chunkSize: fields.chunkSize ?? 0,
+    bytes,
+    signature,
+    body
+  }
 }
 
 function parseBody (body: Uint8Array): EntryHeader {
@@ -98,7 +124,7 @@ function parseBody (body: Uint8Array): EntryHeader {
     throw new InvalidEntryError('entry body is not a valid encoding', {}, { cause: err })
   }
   if (b.version !== ENTRY_VERSION) throw new InvalidEntryError(`unsupported entry version ${b.version}`)
-  if (b.kind !== ENTRY_KIND.update && b.kind !== ENTRY_KIND.snapshot) throw new InvalidEntryError(`unknown entry kind ${b.kind}`)
+  if (!isUpdateKind(b.kind) && b.kind !== ENTRY_KIND.snapshot) throw new InvalidEntryError(`unknown entry kind ${b.kind}`)
   if (b.doc.byteLength !== 32) throw new InvalidEntryError('entry document id is not 32 bytes')
   if (b.author.byteLength !== 32) throw new InvalidEntryError('entry author is not a 32-byte key')
   if (b.nonce.byteLength !== LIMITS.nonceBytes) throw new InvalidEntryError('entry nonce is not 12 bytes')

@@ -8,25 +8,25 @@
  * certificate and the decryption are checked, and the signature (needed to store and forward it)
  * is checked by the caller right after it is applied, before it is stored.
  */
-import { openSnapshot, openUpdate } from '../../crdt/index.js'
+import { openSnapshot, openUpdates } from '../../crdt/index.js'
 import { InvalidEntryError } from '../errors.js'
-import { checkEntrySignature, ENTRY_KIND, verifyEntry, type Entry, type VaultKeys } from '../identity/index.js'
+import { checkEntrySignature, ENTRY_KIND, isUpdateKind, verifyEntry, type Entry, type VaultKeys } from '../identity/index.js'
 import type { CertRegistry } from './certs.js'
 
 /**
- * Admits a parsed update entry: signature, certificate, decryption; returns its Yjs update.
+ * Admits a parsed update entry: signature, certificate, decryption; returns its Yjs updates.
  * `signature: 'later'` only for an entry straight from its author (see above).
  */
-export function admitUpdate (entry: Entry, certs: CertRegistry, keys: VaultKeys, signature: 'now' | 'later' = 'now'): Uint8Array {
+export function admitUpdate (entry: Entry, certs: CertRegistry, keys: VaultKeys, signature: 'now' | 'later' = 'now'): Uint8Array[] {
   if (signature === 'now') checkEntrySignature(entry)
-  if (entry.kind !== ENTRY_KIND.update) throw new InvalidEntryError('expected an update entry')
+  if (!isUpdateKind(entry.kind)) throw new InvalidEntryError('expected an update entry')
   certs.writer(entry.author, entry.epoch)
-  return openUpdate(keys, entry)
+  return openUpdates(keys, entry)
 }
 
 /** Whether an update entry came straight from its author: `from` is the PeerId a channel authenticated. */
 export function isFromAuthor (entry: Entry, from: string, certs: CertRegistry): boolean {
-  return entry.kind === ENTRY_KIND.update && certs.get(entry.author)?.deviceId === from
+  return isUpdateKind(entry.kind) && certs.get(entry.author)?.deviceId === from
 }
 
 export function admitSnapshot (headerBytes: Uint8Array, ciphertext: Uint8Array, certs: CertRegistry, keys: VaultKeys): { header: Entry, state: Uint8Array } {

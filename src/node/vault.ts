@@ -156,16 +156,16 @@ export class Vault extends EventEmitter<VaultEvents> {
         log.error('snapshot %s of %s refused at load: %e', s.path, r.name, err)
       }
     }
-    const admitted: Array<{ entry: Entry, update: Uint8Array }> = []
+    const admitted: Array<{ entry: Entry, updates: Uint8Array[] }> = []
     for await (const bytes of this.store.uncovered(r.id)) {
       try {
         const entry = parseTrustedEntry(bytes)
-        admitted.push({ entry, update: admitUpdate(entry, this.certs, this.identity.keys) })
+        admitted.push({ entry, updates: admitUpdate(entry, this.certs, this.identity.keys) })
       } catch (err) {
         log.error('stored entry of %s refused at load: %e', r.name, err)
       }
     }
-    Y.transact(r.doc, () => { for (const a of admitted) r.applyRemote(a.update, a.entry) }, REMOTE)
+    Y.transact(r.doc, () => { for (const a of admitted) r.applyRemote(a.updates, a.entry) }, REMOTE)
   }
 
   /**
@@ -178,13 +178,13 @@ export class Vault extends EventEmitter<VaultEvents> {
     const entry = parseTrustedEntry(bytes)
     let stored = from === undefined ? undefined : this.acceptFromAuthor(entry, from)
     if (stored === undefined) {
-      const update = admitUpdate(entry, this.certs, this.identity.keys)
+      const updates = admitUpdate(entry, this.certs, this.identity.keys)
       if (this.store.has(entry.doc, entry.author, entry.seq, entry.lane)) return { result: 'duplicate', entry }
       // putEntry indexes the entry before its first await, and the replica is looked up in the
       // same tick: a replica created later loads it from the index, one that exists gets it here.
       stored = this.store.putEntry(entry)
       const open = this.replicas.get(toHex(entry.doc))
-      if (open !== undefined) (await open).applyRemote(update, entry)
+      if (open !== undefined) (await open).applyRemote(updates, entry)
     }
     await stored
     this.emitEntry(undefined, entry, false, from)
@@ -202,8 +202,8 @@ export class Vault extends EventEmitter<VaultEvents> {
     const r = this.instances.get(toHex(entry.doc))
     if (r === undefined || !r.loaded || !r.readable) return undefined
     if (this.store.has(entry.doc, entry.author, entry.seq, entry.lane)) return undefined
-    const update = admitUpdate(entry, this.certs, this.identity.keys, 'later')
-    r.applyRemote(update, entry)
+    const updates = admitUpdate(entry, this.certs, this.identity.keys, 'later')
+    r.applyRemote(updates, entry)
     try {
       checkEntrySignature(entry)
     } catch (err: any) {

@@ -5,7 +5,7 @@
  */
 import { generateKeyPairFromSeed } from '@libp2p/crypto/keys'
 import { peerIdFromPrivateKey } from '@libp2p/peer-id'
-import { sealUpdate } from '../../crdt/index.js'
+import { sealUpdate, sealUpdates } from '../../crdt/index.js'
 import {
   deriveVaultKeys, docIdFor, docKey, issueCertificate, rendezvousFor, signerFromSeed, toHex, utf8,
   VAULT_SEED_MESSAGE, vaultSeedSignature, walletFromSeed
@@ -20,7 +20,10 @@ export const INPUTS = {
   day: '2026-01-01',
   seq: 1,
   nonce: '000102030405060708090a0b',
-  update: 'hello, mesh'
+  update: 'hello, mesh',
+  /** An entry of kind `updates`: these two updates, in lane 1, sequence 2. */
+  updates: ['hello, ', 'mesh'],
+  updatesNonce: '0c0d0e0f1011121314151617'
 }
 
 export async function computeVectors (): Promise<Record<string, unknown>> {
@@ -33,6 +36,7 @@ export async function computeVectors (): Promise<Record<string, unknown>> {
   const doc = docIdFor(keys, INPUTS.docName)
   const signer = signerFromSeed(Buffer.from(INPUTS.deviceSeed, 'hex'), devicePublicKey)
   const entry = sealUpdate({ keys, signer }, doc, BigInt(INPUTS.seq), utf8(INPUTS.update), { nonce: Buffer.from(INPUTS.nonce, 'hex') })
+  const updatesEntry = sealUpdates({ keys, signer }, doc, 2n, INPUTS.updates.map(utf8), { lane: 1, nonce: Buffer.from(INPUTS.updatesNonce, 'hex') })
   return {
     inputs: INPUTS,
     walletAddress: wallet.address,
@@ -49,7 +53,8 @@ export async function computeVectors (): Promise<Record<string, unknown>> {
     devicePublicKey: toHex(devicePublicKey),
     deviceId: peerIdFromPrivateKey(devKey).toString(),
     certificate: toHex(cert.bytes),
-    entry: toHex(entry.bytes)
+    entry: toHex(entry.bytes),
+    updatesEntry: toHex(updatesEntry.bytes)
   }
 }
 

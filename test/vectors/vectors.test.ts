@@ -2,7 +2,7 @@
 import { readFileSync } from 'node:fs'
 import nacl from 'tweetnacl'
 import { describe, expect, it } from 'vitest'
-import { openUpdate } from '../../crdt/index.js'
+import { openUpdate, openUpdates } from '../../crdt/index.js'
 import { deriveVaultKeys, fromBase58, fromHex, fromUtf8, signingInput, DOMAIN, verify, verifyCertificate, verifyEntry } from '../../src/identity/index.js'
 import { computeVectors } from './compute.js'
 
@@ -20,6 +20,9 @@ describe('known-answer vectors', () => {
     const entry = verifyEntry(fromHex(frozen.entry))
     const keys = deriveVaultKeys(fromHex(frozen.vaultSeedSignature))
     expect(fromUtf8(openUpdate(keys, entry))).toBe(frozen.inputs.update)
+    const several = verifyEntry(fromHex(frozen.updatesEntry))
+    expect([several.kind, several.lane, several.seq]).toEqual([3, 1, 2n])
+    expect(openUpdates(keys, several).map(fromUtf8)).toEqual(frozen.inputs.updates)
   })
 
   it('tweetnacl and node:crypto agree on ed25519 signatures and verification', () => {
