@@ -29,9 +29,7 @@ export const LIMITS = {
   /** Longest a frame may take from its first byte to its last. */
   frameDeadlineMs: 30_000,
   /** Frames handled at once: a frame's checks run when it is read, its disk writes overlap the next frames'. */
-  framesInFlight: 4,
-  /** A live entry after this long without one is sent at once rather than batched. */
-  quietMs: 2
+  framesInFlight: 4
 } as const
 
 const EMPTY = (): SyncMessage => ({ certificates: [], vectors: [], vectorsDone: false, entries: [], snapshotHeader: new Uint8Array(0), snapshotChunk: new Uint8Array(0), wantVectors: false })
@@ -55,7 +53,6 @@ export class PeerSession {
   private live: Uint8Array[] = []
   private liveBytes = 0
   private liveScheduled = false
-  private lastLive = 0
   private catchUp: Promise<void> = Promise.resolve()
   private snapshot: { header: Uint8Array, size: number, parts: Uint8Array[], got: number } | undefined
 
@@ -238,25 +235,23 @@ export class PeerSession {
 
   /**
    * A live entry (local, or stored from a peer): pushed unless the peer is the one it came from.
-   * After a quiet spell it leaves at once, in this tick; under a steady stream, entries of one
-   * turn of the event loop share a frame, and while the stream waits to drain the next frame
-   * collects what arrives meanwhile.
+   * The first of a tick leaves at once, in that tick; the others of the same tick share one frame
+   * once it ends, and while the stream waits to drain the next frame collects what arrives.
    */
   pushEntry (entry: Uint8Array): void {
     if (this.closed) return
     this.live.push(entry)
     this.liveBytes += entry.byteLength
     if (this.liveBytes >= LIMITS.batchBytes) { this.takeLive(); return }
-    if (this.liveScheduled || this.writing) return
-    if (performance.now() - this.lastLive > LIMITS.quietMs) { this.takeLive(); return }
+    if (this.writing || this.liveScheduled) return
+    this.takeLive()
     this.liveScheduled = true
-    setImmediate(() => { this.liveScheduled = false; if (!this.writing) this.takeLive() })
+    queueMicrotask(() => { this.liveScheduled = false; if (!this.writing) this.takeLive() })
   }
 
   /** Queues the live entries collected so far as one frame. */
   private takeLive (): void {
     if (this.live.length === 0) return
-    this.lastLive = performance.now()
     const entries = this.live
     this.live = []
     this.liveBytes = 0

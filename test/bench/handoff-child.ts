@@ -21,8 +21,6 @@ import { openVault } from '../../src/sdk/index.js'
 import { relayClient, relayServer } from './relay.js'
 import { now, text } from './util.js'
 
-const trace: Array<[string, number]> = []
-if (process.env.MESH_TRACE === '1') (globalThis as any).__mt = (l: string) => trace.push([l, now()])
 const [role, ...args] = process.argv.slice(2) as [string, ...string[]]
 const KEY = 'agent:main:latency'
 const send = (m: unknown): void => { process.send?.(m) }
@@ -44,7 +42,6 @@ async function write (n: number, append: (i: number) => Promise<unknown>): Promi
     const done = append(i)
     send({ sent: i, t })
     await done
-    send({ sent: i, t, trace: trace.splice(0) })
     await next
   }
 }
@@ -63,7 +60,7 @@ if (role === 'mesh-reader' || role === 'mesh-writer') {
     s.subscribe(e => {
       if (e.type !== 'messages') return
       const t = now()
-      for (const m of e.messages) send({ got: Number(m.content.slice(0, m.content.indexOf('|'))), t, trace: trace.splice(0) })
+      for (const m of e.messages) send({ got: Number(m.content.slice(0, m.content.indexOf('|'))), t })
     })
     send({ listening: true })
     await stopped()

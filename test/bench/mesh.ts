@@ -82,14 +82,12 @@ async function handoffAcross (kind: 'mesh' | 'relay', dir: string, walletPath: s
       writer = await start(['relay-writer', String(server.ready), String(warm + count)])
     }
     const sent = new Map<number, number>()
-    const traces = new Map<number, Array<[string, number]>>()
     const got = new Map<number, number>()
     const all = new Promise<void>(resolve => {
-      writer.p.on('message', (m: any) => { if (m.sent !== undefined) { sent.set(m.sent, m.t); if (m.trace) traces.set(m.sent, m.trace) } })
+      writer.p.on('message', (m: any) => { if (m.sent !== undefined) sent.set(m.sent, m.t) })
       reader.p.on('message', (m: any) => {
         if (m.got === undefined) return
         got.set(m.got, m.t)
-        if (m.trace) traces.set(m.got, [...(traces.get(m.got) ?? []), ...m.trace, ['B.sub', m.t]])
         writer.p.send({ next: m.got })
         if (got.size === warm + count) resolve()
       })
@@ -98,11 +96,6 @@ async function handoffAcross (kind: 'mesh' | 'relay', dir: string, walletPath: s
     await all
     const lat: number[] = []
     for (let i = warm; i < warm + count; i++) lat.push((got.get(i) as number) - (sent.get(i) as number))
-    if (process.env.MESH_TRACE === '1') {
-      const by = new Map<string, number[]>()
-      for (let i = warm; i < warm + count; i++) { const t0 = sent.get(i) as number; const seen = new Set<string>(); for (const [l, t] of traces.get(i) ?? []) { if (seen.has(l)) continue; seen.add(l); by.set(l, [...(by.get(l) ?? []), t - t0]) } }
-      console.log(kind, [...by].map(([l, xs]) => `${l} ${(median(xs) * 1000).toFixed(0)}µs`).join(' · '))
-    }
     return lat
   } finally {
     for (const p of kids) { if (p.connected) p.send({ stop: true }) }
