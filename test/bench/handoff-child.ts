@@ -7,7 +7,8 @@
  * argv: role ...   (fork()ed: every message goes over the IPC channel)
  *   mesh-reader  home wallet           -> {ready: addr}, {listening} once it holds A's session;
  *                                         then {got: i, t} per message
- *   mesh-writer  home wallet addr n    -> {ready}; on {go}: for each i {sent: i, t}, waits for {next}
+ *   mesh-writer  home wallet addr n    -> {ready}; on {go}: for each i appends and waits for
+ *                                         {next}; then {sent: [t per i]}
  *   relay-server                       -> {ready: port}
  *   relay-reader port                  -> {ready}; then {got: i, t}
  *   relay-writer port n                -> like mesh-writer
@@ -36,14 +37,15 @@ const until = async (cond: () => Promise<boolean> | boolean): Promise<void> => {
 async function write (n: number, append: (i: number) => Promise<unknown>): Promise<void> {
   send({ ready: true })
   await nextMessage(m => m.go === true)
+  const sent: number[] = []
   for (let i = 0; i < n; i++) {
     const next = nextMessage(m => m.next === i)
-    const t = now()
-    const done = append(i)
-    send({ sent: i, t })
-    await done
+    sent.push(now())
+    await append(i)
     await next
   }
+  // Reported at the end: no IPC work of ours competes with B while a message is under way.
+  send({ sent })
 }
 
 async function stopped (): Promise<void> { await nextMessage(m => m.stop === true) }

@@ -81,21 +81,19 @@ async function handoffAcross (kind: 'mesh' | 'relay', dir: string, walletPath: s
       reader = await start(['relay-reader', String(server.ready)])
       writer = await start(['relay-writer', String(server.ready), String(warm + count)])
     }
-    const sent = new Map<number, number>()
     const got = new Map<number, number>()
-    const all = new Promise<void>(resolve => {
-      writer.p.on('message', (m: any) => { if (m.sent !== undefined) sent.set(m.sent, m.t) })
+    const all = new Promise<number[]>(resolve => {
+      writer.p.on('message', (m: any) => { if (m.sent !== undefined) resolve(m.sent) })
       reader.p.on('message', (m: any) => {
         if (m.got === undefined) return
         got.set(m.got, m.t)
         writer.p.send({ next: m.got })
-        if (got.size === warm + count) resolve()
       })
     })
     writer.p.send({ go: true })
-    await all
+    const sent = await all
     const lat: number[] = []
-    for (let i = warm; i < warm + count; i++) lat.push((got.get(i) as number) - (sent.get(i) as number))
+    for (let i = warm; i < warm + count; i++) lat.push((got.get(i) as number) - (sent[i] as number))
     return lat
   } finally {
     for (const p of kids) { if (p.connected) p.send({ stop: true }) }
