@@ -287,6 +287,7 @@ export class PeerSession {
     if (this.writing) return
     this.writing = true
     try {
+      if (this.queue.length === 0) this.takeLive() // what collected while the stream drained
       while (this.queue.length > 0 && !this.closed) {
         const next = this.queue.shift() as { msg: SyncMessage, bytes: number }
         const more = this.stream.send(frame(SyncMessage.encode(next.msg)))
@@ -298,7 +299,10 @@ export class PeerSession {
           this.queue.push({ msg: { ...EMPTY(), wantVectors: true }, bytes: 64, live: false })
           this.queued += 64
         }
-        if (!more && this.queue.length > 0) {
+        if (!more) {
+          // The stream holds a frame it could not pass on yet: nothing more goes to it until it
+          // drains, so what waits is counted in `queued` (and live entries are dropped past its
+          // bound) instead of piling up unbounded in the stream's own buffer.
           this.stream.onDrain().then(() => { this.writing = false; this.flush() }, (err: unknown) => { this.writeFailed(err) })
           return
         }
