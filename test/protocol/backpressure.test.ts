@@ -1,0 +1,82 @@
+/**
+ * The sync session's write side against a stream that asks it to wait: after a send the stream
+ * could not pass on, nothing more is handed to it until it drains (what waits is counted by the
+ * session, not piled up in the stream); entries that collect meanwhile leave as one frame; past
+ * the session's bound live entries are dropped and the peer is asked for its vectors instead.
+ */
+import { logger } from '@libp2p/logger'
+import { describe, expect, it } from 'vitest'
+import { SYNC_LIMITS, type ReplicaSource } from '../../protocols/sync/index.js'
+import { PeerSession } from '../../protocols/sync/session.js'
+import { SyncMessage } from '../../protocols/sync/pb/sync.js'
+
+/** A stream whose send() answers from a script and whose drain the test releases. */
+class WaitingStream extends EventTarget {
+  readonly frames: SyncMessage[] = []
+  readStatus = 'readable'
+  private drain: (() => void) | undefined
+  constructor (private readonly answers: boolean[]) { super() }
+  send (bytes: Uint8Array): boolean {
+    let len = 0; let shift = 0; let i = 0
+    for (;;) { const b = bytes[i++] as number; len += (b & 0x7f) * 2 ** shift; shift += 7; if ((b & 0x80) === 0) break }
+    this.frames.push(SyncMessage.decode(bytes.subarray(i, i + len)))
+    return this.answers.shift() ?? true
+  }
+
+  async onDrain (): Promise<void> { await new Promise<void>(resolve => { this.drain = resolve }) }
+  release (): void { const d = this.drain; this.drain = undefined; d?.() }
+  get waiting (): boolean { return this.drain !== undefined }
+  abort (): void { this.readStatus = 'closed' }
+  pause (): void {}
+  resume (): void {}
+}
+
+const source: ReplicaSource = {
+  certificates: () => [Uint8Array.of(1)],
+  vectors: () => [],
+  addCertificate: async () => {},
+  plan: () => { throw new Error('not used') },
+  accept: async () => { throw new Error('not used') },
+  acceptSnapshot: async () => { throw new Error('not used') },
+  onEntry: () => () => {},
+  onCertificate: () => () => {}
+}
+const tick = async (): Promise<void> => { await new Promise(resolve => setImmediate(resolve)) }
+
+function session (answers: boolean[]): { stream: WaitingStream, s: PeerSession } {
+  const stream = new WaitingStream(answers)
+  const s = new PeerSession(stream as any, 'peer', source, logger('test:sync'), { received: () => {}, refused: () => {} })
+  void s.run()
+  return { stream, s }
+}
+
+describe('sync session writes under backpressure', () => {
+  it('hands the stream nothing while it drains, then sends what collected as one frame', async () => {
+    const { stream, s } = session([false]) // the hello's first frame fills the stream
+    await tick()
+    expect(stream.frames).toHaveLength(1)
+    expect(stream.waiting).toBe(true)
+    for (const n of [1, 2, 3]) { s.pushEntry(Uint8Array.of(n)); await tick() }
+    expect(stream.frames).toHaveLength(1) // the vectors frame and the entries wait with the session
+    stream.release()
+    await tick()
+    expect(stream.frames.map(f => f.vectorsDone)).toEqual([false, true, false])
+    expect(stream.frames[2]?.entries).toEqual([Uint8Array.of(1), Uint8Array.of(2), Uint8Array.of(3)])
+    s.close()
+  })
+
+  it('drops live entries past its bound while the stream drains, and asks for the peer\'s vectors after', async () => {
+    const { stream, s } = session([false])
+    await tick()
+    const big = new Uint8Array(SYNC_LIMITS.batchBytes)
+    const pushed = Math.ceil(SYNC_LIMITS.maxQueuedBytes / big.byteLength) + 8
+    for (let i = 0; i < pushed; i++) s.pushEntry(big)
+    expect(stream.frames).toHaveLength(1)
+    while (stream.waiting) { stream.release(); await tick() }
+    const sentEntries = stream.frames.reduce((n, f) => n + f.entries.length, 0)
+    expect(sentEntries).toBeGreaterThan(0)
+    expect(sentEntries).toBeLessThan(pushed)
+    expect(stream.frames.at(-1)?.wantVectors).toBe(true)
+    s.close()
+  })
+})
