@@ -18,6 +18,8 @@ import { Lane } from './lane.js'
 import { REMOTE, Replica, type EntryEvent } from './replica.js'
 
 const log = logger('mesh:node:vault')
+/** How much received snapshot state is kept for a first open, and for how long (see keepFresh). */
+const FRESH = { maxBytes: 64 * 1024 * 1024, ms: 30_000 } as const
 
 export interface VaultOptions {
   home: string
@@ -150,7 +152,8 @@ export class Vault extends EventEmitter<VaultEvents> {
   async loadInto (r: Replica): Promise<void> {
     for (const s of this.store.snapshots(r.id)) {
       try {
-        const { header, state } = admitSnapshot(s.header.bytes, await this.store.readSnapshot(s), this.certs, this.identity.keys)
+        const fresh = this.takeFresh(s.header.signature)
+        const { header, state } = fresh ?? admitSnapshot(s.header.bytes, await this.store.readSnapshot(s), this.certs, this.identity.keys)
         r.applySnapshot(state, header.covers)
       } catch (err) {
         log.error('snapshot %s of %s refused at load: %e', s.path, r.name, err)
@@ -220,7 +223,39 @@ export class Vault extends EventEmitter<VaultEvents> {
     await this.store.putSnapshot(header, ciphertext)
     const open = this.replicas.get(toHex(header.doc))
     if (open !== undefined) (await open).applySnapshot(state, header.covers)
+    else this.keepFresh(header, state)
     return header
+  }
+
+  /**
+   * The verified, decrypted state of snapshots just received for documents nobody has open,
+   * kept briefly: such a document is usually opened next (`mesh resume`, a watcher waiting for
+   * it), and its load then applies this instead of reading, verifying and decrypting the same
+   * snapshot again. Bounded in bytes and age; used at most once.
+   */
+  private readonly fresh = new Map<string, { header: Entry, state: Uint8Array, until: number }>()
+
+  private keepFresh (header: Entry, state: Uint8Array): void {
+    const now = Date.now()
+    for (const [k, f] of this.fresh) if (f.until <= now) this.fresh.delete(k)
+    if (state.byteLength > FRESH.maxBytes) return
+    let bytes = state.byteLength
+    for (const f of this.fresh.values()) bytes += f.state.byteLength
+    // The oldest go first (a Map keeps insertion order).
+    for (const [k, f] of this.fresh) {
+      if (bytes <= FRESH.maxBytes) break
+      this.fresh.delete(k)
+      bytes -= f.state.byteLength
+    }
+    this.fresh.set(toHex(header.signature), { header, state, until: now + FRESH.ms })
+  }
+
+  private takeFresh (signature: Uint8Array): { header: Entry, state: Uint8Array } | undefined {
+    const k = toHex(signature)
+    const f = this.fresh.get(k)
+    if (f === undefined) return undefined
+    this.fresh.delete(k)
+    return f.until > Date.now() ? f : undefined
   }
 
   /** Adds a certificate (of this wallet) learned from a peer, persisting it. */
@@ -302,6 +337,7 @@ export class Vault extends EventEmitter<VaultEvents> {
         }
       }
       this.replicas.clear()
+      this.fresh.clear()
       await this.store.close()
       await this.lane.close()
       await this.lock.release()
