@@ -15,7 +15,7 @@ import { admitSnapshot, admitUpdate, isFromAuthor } from './admit.js'
 import { CertRegistry } from './certs.js'
 import { enrol, loadIdentity, type EnrolOptions, type HomeIdentity } from './enrol.js'
 import { Lane } from './lane.js'
-import { REMOTE, Replica, type EntryEvent } from './replica.js'
+import { Replica, type EntryEvent } from './replica.js'
 
 const log = logger('mesh:node:vault')
 /** How much received snapshot state is kept for a first open, and for how long (see keepFresh). */
@@ -168,7 +168,7 @@ export class Vault extends EventEmitter<VaultEvents> {
         log.error('stored entry of %s refused at load: %e', r.name, err)
       }
     }
-    Y.transact(r.doc, () => { for (const a of admitted) r.applyRemote(a.updates, a.entry) }, REMOTE)
+    r.remote(() => { for (const a of admitted) r.applyRemote(a.updates, a.entry) })
   }
 
   /**

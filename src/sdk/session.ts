@@ -103,12 +103,14 @@ export class Session {
       const remote = !tr.local
       if (added.length > 0) fn({ type: 'messages', messages: added, remote })
     }
-    const onUpdate = (_u: Uint8Array, _o: unknown, _d: Y.Doc, tr: Y.Transaction): void => { fn({ type: 'changed', remote: !tr.local }) }
+    // afterTransaction, not 'update': an 'update' listener makes Yjs encode every transaction's
+    // update (a whole snapshot's worth on a load) only for this to ignore the bytes.
+    const onTransaction = (tr: Y.Transaction): void => { if (hasContent(tr)) fn({ type: 'changed', remote: !tr.local }) }
     transcript.observeDeep(onDeep)
-    this.replica.doc.on('update', onUpdate)
+    this.replica.doc.on('afterTransaction', onTransaction)
     const off = (): void => {
       transcript.unobserveDeep(onDeep)
-      this.replica.doc.off('update', onUpdate)
+      this.replica.doc.off('afterTransaction', onTransaction)
       this.unsubs.delete(off)
     }
     this.unsubs.add(off)
@@ -121,6 +123,13 @@ export class Session {
     for (const off of [...this.unsubs]) off()
     await this.vault.release(this.replica)
   }
+}
+
+/** Whether a transaction added or deleted anything (what makes Yjs emit an update for it). */
+function hasContent (tr: Y.Transaction): boolean {
+  if (tr.deleteSet.clients.size > 0) return true
+  for (const [client, clock] of tr.afterState) if (tr.beforeState.get(client) !== clock) return true
+  return false
 }
 
 function collect (c: unknown, out: Message[]): void {

@@ -102,6 +102,30 @@ describe('vault', () => {
     await s.close()
   })
 
+  it('tells subscribers of each change, local or received, and of nothing for an empty transaction', async () => {
+    const t = await tempDir(); cleanups.push(t.cleanup)
+    const wallet = generateWallet()
+    const a = await openVault({ home: join(t.dir, 'a'), wallet, label: 'a' })
+    const b = await openVault({ home: join(t.dir, 'b'), wallet, label: 'b' })
+    cleanups.push(async () => { await a.close(); await b.close() })
+    await a.vault.addCertificate(b.vault.identity.certificate.bytes)
+    const sent: Uint8Array[] = []
+    b.vault.on('entry', e => { if (e.local) sent.push(e.entry.bytes) })
+    const sa = await a.sessions.create('changes')
+    const sb = await b.sessions.create('changes')
+    const seen: boolean[] = []
+    sa.subscribe(e => { if (e.type === 'changed') seen.push(e.remote) })
+    await sa.updateTask({ plan: 'mine' })
+    ;(sa as any).replica.doc.transact(() => {}) // no content: no event
+    await sb.setMeta({ title: 'from b' })
+    for (const bytes of sent) await a.vault.accept(bytes)
+    expect(seen[0]).toBe(false)
+    expect(seen.slice(1).length).toBeGreaterThan(0)
+    expect(seen.slice(1).every(r => r)).toBe(true)
+    expect(sa.meta().title).toBe('from b')
+    await sa.close(); await sb.close()
+  })
+
   it('throws typed errors for use after close, unknown sessions and bad input', async () => {
     const a = await newVault(); cleanups.push(a.cleanup)
     const s = await a.vault.sessions.create('x')
