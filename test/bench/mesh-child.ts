@@ -1,8 +1,9 @@
 /**
- * Child processes for the handoff benchmark, one per machine of the real setup: the writer A and
- * the reader B of the mesh, and the y-websocket server and its two clients for the relay. Times
- * are taken with the system's monotonic clock (`process.hrtime`), which every process on the
- * machine shares, so A's send time and B's arrival time are comparable.
+ * Child processes for the mesh benchmarks, one per machine of the real setup: for the handoff,
+ * the writer A and the reader B of the mesh, and the y-websocket server and its two clients for
+ * the relay; for resume, the joining B. Times are taken with the system's monotonic clock
+ * (`process.hrtime`), which every process on the machine shares, so A's send time and B's
+ * arrival time are comparable.
  *
  * argv: role ...   (fork()ed: every message goes over the IPC channel)
  *   mesh-reader  home wallet           -> {ready: addr}, {listening} once it holds A's session;
@@ -12,6 +13,9 @@
  *   relay-server                       -> {ready: port}
  *   relay-reader port                  -> {ready}; then {got: i, t}
  *   relay-writer port n                -> like mesh-writer
+ *   mesh-resume  home wallet addr key n -> {ready}; on {go}: opens a new home, joins A and waits
+ *                                         until session `key` holds n messages; then {ms} and the
+ *                                         times it had started, proven A and synced the session
  * The writer waits for the parent's {next} (sent once B reported the message) before the next
  * append, so each append meets an idle system, as one message of a conversation does.
  */
@@ -73,6 +77,42 @@ if (role === 'mesh-reader' || role === 'mesh-writer') {
     await write(Number(nArg), async i => await s.append({ role: 'user', content: `${i}|${payload}` }))
     await s.close()
   }
+  await node.stop()
+  await vault.close()
+} else if (role === 'mesh-resume') {
+  const [home, walletPath, addr, key, nArg] = args as [string, string, string, string, string]
+  const wallet = await loadWallet(walletPath)
+  send({ ready: true })
+  await nextMessage(m => m.go === true)
+  const t0 = now()
+  const vault = await openVault({ home, wallet, label: 'B', snapshotEvery: 1_000_000 })
+  const node = await MeshNode.start(vault.vault, { listen: ['/ip4/127.0.0.1/tcp/0'], mdns: false, dht: 'off', bootstrap: [addr] })
+  // Checked each time B reports it synced the session, as `mesh resume` waits for it.
+  let proven: number | undefined
+  let synced: number | undefined
+  const started = now() - t0
+  await new Promise<void>((resolve, reject) => {
+    let checking = false
+    let again = false
+    const check = async (): Promise<void> => {
+      if (checking) { again = true; return }
+      checking = true
+      try {
+        do {
+          again = false
+          if (!(await vault.sessions.exists(key))) continue
+          const s = await vault.sessions.open(key)
+          try { if (s.messages().length === Number(nArg)) { resolve(); return } } finally { await s.close() }
+        } while (again)
+      } catch (err) { reject(err) } finally { checking = false }
+    }
+    node.on('event', e => {
+      if (e.type === 'proven') proven ??= now() - t0
+      if (e.type === 'synced' && e.doc === key) { synced = now() - t0; void check() }
+    })
+  })
+  send({ ms: now() - t0, started, proven, synced })
+  await stopped()
   await node.stop()
   await vault.close()
 } else if (role === 'relay-server') {
