@@ -145,13 +145,14 @@ export class PeerSession {
     const stored = new Map<string, { doc: Uint8Array, n: number }>()
     // All entries of a frame are admitted together so their writes share one group commit.
     const results = await Promise.allSettled(msg.entries.map(async e => await this.source.accept(e, this.peer)))
-    for (const r of results) {
+    for (const [i, r] of results.entries()) {
       if (r.status === 'rejected') {
         const err = r.reason
         this.events.refused(`entry ${err?.code ?? ''}: ${err?.message ?? err}`, this.peer)
         continue
       }
       const k = toHex(r.value.doc)
+      this.rememberEntry(msg.entries[i] as Uint8Array) // the peer holds what it sent
       const s = stored.get(k) ?? { doc: r.value.doc, n: 0 }
       if (r.value.outcome === 'stored') s.n++
       stored.set(k, s)
@@ -233,6 +234,16 @@ export class PeerSession {
     }
   }
 
+  /** Counts one entry (its header parsed, nothing verified) as held by the peer. */
+  private rememberEntry (entry: Uint8Array): void {
+    try {
+      const h = parseTrustedEntry(entry)
+      this.remember(h.doc, [{ author: h.author, lane: h.lane, seq: h.seq }])
+    } catch {
+      // Not ours to judge here: admission refuses it; it only does not count.
+    }
+  }
+
   /**
    * A live entry (local, or stored from a peer): pushed unless the peer is the one it came from.
    * The first of a tick leaves at once, in that tick; the others of the same tick share one frame
@@ -273,6 +284,8 @@ export class PeerSession {
     this.queue.push({ msg, bytes, live })
     this.queued += bytes
     this.flush()
+    // After the send: counted as held by the peer (for `mesh peers`), off the entry's way out.
+    if (live) for (const e of msg.entries) this.rememberEntry(e)
   }
 
   private async drained (below: number): Promise<void> {

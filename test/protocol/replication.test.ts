@@ -62,6 +62,27 @@ describe('replication between real nodes', () => {
   })
 })
 
+describe('peer status', () => {
+  it('counts entries sent live and entries received as held by the peer: in sync after live traffic', async () => {
+    const wallet = generateWallet()
+    const a = await node({ wallet, label: 'A' })
+    const b = await node({ wallet, label: 'B' })
+    await b.node.dial(a.node.addresses()[0] as string)
+    const s = await a.vault.sessions.create('status')
+    await until(async () => await b.vault.sessions.exists('status'), 'B to learn of the session')
+    const sb = await b.vault.sessions.open('status')
+    for (let i = 0; i < 5; i++) await s.append({ role: 'user', content: `a${i}` })
+    await sb.append({ role: 'assistant', content: 'b0' })
+    await until(() => s.messageCount() === 6 && sb.messageCount() === 6, 'both to hold all six')
+    const behind = async (n: typeof a, peer: typeof b): Promise<Record<string, number>> =>
+      (await n.node.peers({ rtt: false })).find(p => p.peerId === peer.node.libp2p.peerId.toString())?.behind ?? { missing: -1 }
+    const lag = (r: Record<string, number>): number => Object.values(r).reduce((x, y) => x + y, 0)
+    expect(lag(await behind(a, b))).toBe(0)
+    expect(lag(await behind(b, a))).toBe(0)
+    await s.close(); await sb.close()
+  })
+})
+
 describe('snapshots over the wire', () => {
   it('a newcomer receives a snapshot instead of replaying compacted entries', async () => {
     const wallet = generateWallet()
