@@ -17,6 +17,12 @@ export const ROLES = ['user', 'assistant', 'system', 'tool'] as const
 export type Role = typeof ROLES[number]
 export type Status = 'running' | 'idle' | 'ended'
 export const MAX_CONTENT_BYTES = 512 * 1024
+/**
+ * Most bytes one append may carry (contents and tool fields of all its messages): one change
+ * becomes one entry, and an entry is at most 1 MiB (crdt/SPEC.md). Larger appends are refused
+ * before they touch the document; split them.
+ */
+export const MAX_APPEND_BYTES = 960 * 1024
 /** lastWriter.ts is exact to this many milliseconds. */
 export const LAST_WRITER_RESOLUTION_MS = 1000
 
@@ -133,10 +139,15 @@ export class SessionDoc {
 
   appendMessages (messages: readonly NewMessage[], device: string): Message[] {
     const out: Message[] = []
+    let total = 0
     for (const m of messages) {
       validateRole(m.role)
       if (typeof m.content !== 'string') throw new InvalidInputError('message content must be a string')
-      if (Buffer.byteLength(m.content) > MAX_CONTENT_BYTES) throw new InvalidInputError(`message content exceeds ${MAX_CONTENT_BYTES} bytes`)
+      const bytes = Buffer.byteLength(m.content)
+      if (bytes > MAX_CONTENT_BYTES) throw new InvalidInputError(`message content exceeds ${MAX_CONTENT_BYTES} bytes`)
+      total += bytes
+      if (m.toolCall !== undefined || m.toolResult !== undefined) total += Buffer.byteLength(JSON.stringify([m.toolCall, m.toolResult]))
+      if (total > MAX_APPEND_BYTES) throw new InvalidInputError(`these messages carry more than ${MAX_APPEND_BYTES} bytes: append them in several calls (one append is one entry, at most 1 MiB)`)
       const msg: Message = { id: m.id ?? randomUUID(), role: m.role, content: m.content, ts: m.ts ?? Date.now(), device }
       if (m.toolCall !== undefined) msg.toolCall = m.toolCall
       if (m.toolResult !== undefined) msg.toolResult = m.toolResult

@@ -3,7 +3,7 @@ import type { ErrorCode } from '../errors.js'
 
 const BAD_INPUT: ReadonlySet<ErrorCode> = new Set<ErrorCode>([
   'USAGE', 'WALLET_NOT_FOUND', 'INVALID_WALLET', 'WALLET_MISMATCH', 'INVALID_SESSION_KEY', 'INVALID_INPUT',
-  'SESSION_NOT_FOUND', 'SESSION_EXISTS', 'NOT_FOUND', 'NON_DETERMINISTIC_SIGNER'
+  'SESSION_NOT_FOUND', 'SESSION_EXISTS', 'NOT_FOUND', 'NON_DETERMINISTIC_SIGNER', 'ENTRY_TOO_LARGE'
 ])
 
 export const EXIT = { ok: 0, failure: 1, usage: 2 } as const

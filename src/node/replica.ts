@@ -9,8 +9,8 @@
 import { logger } from '@libp2p/logger'
 import * as Y from 'yjs'
 import { sealUpdates } from '../../crdt/index.js'
-import { ClosedError, ReadOnlyError } from '../errors.js'
-import { parseStreamKey, streamKey, type DocId, type Entry, type VectorItem } from '../identity/index.js'
+import { ClosedError, EntryTooLargeError, ReadOnlyError } from '../errors.js'
+import { LIMITS as ENTRY_LIMITS, parseStreamKey, streamKey, type DocId, type Entry, type VectorItem } from '../identity/index.js'
 import type { Vault } from './vault.js'
 
 const log = logger('mesh:node:replica')
@@ -107,6 +107,12 @@ export class Replica {
     let entry: Entry
     try {
       entry = sealUpdates({ keys: this.vault.identity.keys, signer: this.vault.identity.device.signer }, this.id, BigInt(this.seq + 1), updates, { lane: this.lane })
+      // Every reader (peers, and this device at its next load) refuses a larger entry: storing
+      // it would acknowledge a change that is gone at the next open. The change is refused
+      // instead, and the document reloads from the store without it.
+      if (entry.bytes.byteLength > ENTRY_LIMITS.maxEntryBytes) {
+        throw new EntryTooLargeError(`a change of ${entry.bytes.byteLength} bytes exceeds the largest entry (${ENTRY_LIMITS.maxEntryBytes} bytes): make it in smaller parts`)
+      }
     } catch (err: any) {
       this.fail(err, false)
       return Promise.resolve()
@@ -145,6 +151,9 @@ export class Replica {
   }
 
   get readable (): boolean { return !this.closed && this.broken === undefined }
+
+  /** Why this replica stopped (a change it could not persist), if it did: its handles must be reopened. */
+  get failure (): Error | undefined { return this.broken }
 
   /** Runs `fn` (which changes the doc) and resolves once every resulting entry is durable. */
   async change<T>(fn: () => T): Promise<T> {

@@ -34,7 +34,13 @@ export class Session {
   }
 
   private get device (): string { return this.vault.identity.device.deviceId }
-  private check (): void { if (this.closed) throw new ClosedError(`session ${this.key} is closed`) }
+  private check (): void {
+    if (this.closed) throw new ClosedError(`session ${this.key} is closed`)
+    // Its document holds a change the disk does not (reads would show what was refused): the
+    // handle throws why, until the session is opened again.
+    const failed = this.replica.failure
+    if (failed !== undefined) throw failed
+  }
 
   meta (): SessionMeta { this.check(); return this.s.getMeta() }
   task (): TaskState { this.check(); return this.s.getTask() }

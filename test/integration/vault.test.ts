@@ -126,6 +126,35 @@ describe('vault', () => {
     await sa.close(); await sb.close()
   })
 
+  it('refuses a change too large for one entry, keeping everything acknowledged before it across a reopen', async () => {
+    const t = await tempDir(); cleanups.push(t.cleanup)
+    const home = join(t.dir, 'home')
+    const v = await openVault({ home, wallet: generateWallet(), snapshotOnClose: 1_000_000 })
+    const s = await v.sessions.create('big')
+    await s.append({ role: 'user', content: 'kept' })
+    // Three messages of 500 KB in one append: refused before they touch the document.
+    const big = [1, 2, 3].map(i => ({ role: 'user' as const, content: 'x'.repeat(500_000) + i }))
+    await expect(s.append(big)).rejects.toMatchObject({ code: 'INVALID_INPUT' })
+    expect(s.messageCount()).toBe(1)
+    await s.append(big.slice(0, 1))
+    // A task field of 1.1 MB has no check of its own: sealing refuses the change and the
+    // document is reloaded from disk without it.
+    await expect(s.updateTask({ plan: 'p'.repeat(1_100_000) })).rejects.toMatchObject({ code: 'ENTRY_TOO_LARGE' })
+    expect(() => s.messageCount()).toThrow()
+    await s.close()
+    const again = await v.sessions.open('big')
+    expect(again.messageCount()).toBe(2)
+    expect(again.task().plan).toBe('')
+    await again.append({ role: 'user', content: 'after' })
+    await again.close()
+    await v.close()
+    const v2 = await openVault({ home })
+    const s2 = await v2.sessions.open('big')
+    expect(s2.messages().map(m => m.content.slice(0, 5))).toEqual(['kept', 'xxxxx', 'after'])
+    expect(s2.task().plan).toBe('')
+    await s2.close(); await v2.close()
+  })
+
   it('throws typed errors for use after close, unknown sessions and bad input', async () => {
     const a = await newVault(); cleanups.push(a.cleanup)
     const s = await a.vault.sessions.create('x')

@@ -77,8 +77,9 @@ describe('peer status', () => {
     const behind = async (n: typeof a, peer: typeof b): Promise<Record<string, number>> =>
       (await n.node.peers({ rtt: false })).find(p => p.peerId === peer.node.libp2p.peerId.toString())?.behind ?? { missing: -1 }
     const lag = (r: Record<string, number>): number => Object.values(r).reduce((x, y) => x + y, 0)
-    expect(lag(await behind(a, b))).toBe(0)
-    expect(lag(await behind(b, a))).toBe(0)
+    // Entries still in flight may count for a moment; without counting live traffic this stayed
+    // at everything sent since the catch-up.
+    await until(async () => lag(await behind(a, b)) === 0 && lag(await behind(b, a)) === 0, 'both to report the other in sync', 5000)
     await s.close(); await sb.close()
   })
 })
