@@ -41,6 +41,7 @@ export class FrameReader {
   private deadline: ReturnType<typeof setTimeout> | undefined
   private paused = false
   private ended = false
+  private remoteClosed = false
 
   constructor (private readonly stream: Stream, private readonly init: FrameReaderInit) {
     stream.addEventListener('message', this.onMessage)
@@ -55,8 +56,10 @@ export class FrameReader {
   }
 
   private readonly onClose = (evt: { error?: Error }): void => { this.end(evt.error) }
+  /** The remote closed its side: complete frames still buffered (held back by pause) go first. */
   private readonly onRemoteClose = (): void => {
-    this.end(this.buf.byteLength > 0 ? new ProtocolError(`stream ended inside a frame (${this.buf.byteLength} bytes read)`) : undefined)
+    this.remoteClosed = true
+    this.drain()
   }
 
   /** Stops handing out frames (and lets the stream's flow control hold the sender back). */
@@ -101,6 +104,11 @@ export class FrameReader {
         this.buf.consume(this.need)
         this.need = undefined
         this.init.onFrame(body)
+      }
+      if (this.remoteClosed && !this.paused && !this.ended) {
+        const partial = this.buf.byteLength > 0 || this.need !== undefined
+        this.end(partial ? new ProtocolError(`stream ended inside a frame (${this.buf.byteLength} bytes of it read)`) : undefined)
+        return
       }
       // Only a frame still arriving is timed: one held back by pause() waits on us, not the peer.
       if (!this.paused && (this.buf.byteLength > 0 || this.need !== undefined)) this.arm()

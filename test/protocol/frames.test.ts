@@ -8,7 +8,7 @@ import { streamPair } from '@libp2p/utils'
 import { describe, expect, it } from 'vitest'
 import { FrameReader, frame } from '../../protocols/sync/frames.js'
 
-async function pair (opts: { maxFrameBytes?: number, frameDeadlineMs?: number } = {}): Promise<{ send: (b: Uint8Array) => void, frames: Uint8Array[], ended: Promise<Error | undefined>, reader: FrameReader }> {
+async function pair (opts: { maxFrameBytes?: number, frameDeadlineMs?: number } = {}): Promise<{ send: (b: Uint8Array) => void, closeWrite: () => void, frames: Uint8Array[], ended: Promise<Error | undefined>, reader: FrameReader }> {
   const [out, inc] = await streamPair({ delay: 0 })
   const frames: Uint8Array[] = []
   let end!: (e: Error | undefined) => void
@@ -19,7 +19,7 @@ async function pair (opts: { maxFrameBytes?: number, frameDeadlineMs?: number } 
     onFrame: (f) => { frames.push(new Uint8Array(f)) },
     onEnd: (e) => { end(e) }
   })
-  return { send: (b) => { out.send(b) }, frames, ended, reader }
+  return { send: (b) => { out.send(b) }, closeWrite: () => { void out.close() }, frames, ended, reader }
 }
 
 const settle = async (ms = 30): Promise<void> => { await new Promise(resolve => setTimeout(resolve, ms)) }
@@ -66,5 +66,24 @@ describe('sync frames', () => {
     expect(p.frames).toHaveLength(1)
     const err = await p.ended
     expect(err?.message).toMatch(/not completed within 150 ms/)
+  })
+
+  it('hands out frames held back by pause after the peer closed, then ends cleanly', async () => {
+    const p = await pair()
+    p.reader.pause()
+    p.send(Buffer.concat([frame(Uint8Array.of(1)), frame(Uint8Array.of(2))]))
+    p.closeWrite()
+    await settle()
+    expect(p.frames).toHaveLength(0)
+    p.reader.resume()
+    expect(await p.ended).toBeUndefined()
+    expect(p.frames).toEqual([Uint8Array.of(1), Uint8Array.of(2)])
+  })
+
+  it('ends with an error when the peer closes inside a frame', async () => {
+    const p = await pair()
+    p.send(frame(new Uint8Array(40)).subarray(0, 10))
+    p.closeWrite()
+    expect((await p.ended)?.message).toMatch(/ended inside a frame/)
   })
 })
