@@ -54,8 +54,8 @@ class SyncService implements Sync, Startable {
   async start (): Promise<void> {
     if (this.started) return
     await this.components.registrar.handle(SYNC_PROTOCOL, (stream, connection) => { this.onInbound(stream, connection) }, { maxInboundStreams: 2, maxOutboundStreams: 2 })
-    this.offs.push(this.init.source.onEntry((entry, from) => {
-      for (const [peer, s] of this.sessions) if (peer !== from) s.pushEntry(entry)
+    this.offs.push(this.init.source.onEntry((entry, ref, from) => {
+      for (const [peer, s] of this.sessions) if (peer !== from) s.pushEntry(entry, ref)
     }))
     this.offs.push(this.init.source.onCertificate((cert) => {
       for (const s of this.sessions.values()) s.pushCertificate(cert)

@@ -10,7 +10,7 @@ import { parseTrustedEntry, streamKey, toHex } from '../../src/identity/index.js
 import { ProtocolError } from '../../src/errors.js'
 import { FrameReader, frame } from './frames.js'
 import { SyncMessage } from './pb/sync.js'
-import type { AuthorSeq, DocVector, ReplicaSource } from './source.js'
+import type { AuthorSeq, DocVector, EntryRef, ReplicaSource } from './source.js'
 
 export const LIMITS = {
   /** Largest frame accepted: below libp2p's 4 MiB default. */
@@ -51,6 +51,7 @@ export class PeerSession {
   readonly theirs = new Map<string, Map<string, bigint>>()
   private incoming: DocVector[] = []
   private live: Uint8Array[] = []
+  private liveRefs: EntryRef[] = []
   private liveBytes = 0
   private liveScheduled = false
   private catchUp: Promise<void> = Promise.resolve()
@@ -145,14 +146,14 @@ export class PeerSession {
     const stored = new Map<string, { doc: Uint8Array, n: number }>()
     // All entries of a frame are admitted together so their writes share one group commit.
     const results = await Promise.allSettled(msg.entries.map(async e => await this.source.accept(e, this.peer)))
-    for (const [i, r] of results.entries()) {
+    for (const r of results) {
       if (r.status === 'rejected') {
         const err = r.reason
         this.events.refused(`entry ${err?.code ?? ''}: ${err?.message ?? err}`, this.peer)
         continue
       }
       const k = toHex(r.value.doc)
-      this.rememberEntry(msg.entries[i] as Uint8Array) // the peer holds what it sent
+      this.remember(r.value.doc, [r.value.item]) // the peer holds what it sent
       const s = stored.get(k) ?? { doc: r.value.doc, n: 0 }
       if (r.value.outcome === 'stored') s.n++
       stored.set(k, s)
@@ -234,24 +235,15 @@ export class PeerSession {
     }
   }
 
-  /** Counts one entry (its header parsed, nothing verified) as held by the peer. */
-  private rememberEntry (entry: Uint8Array): void {
-    try {
-      const h = parseTrustedEntry(entry)
-      this.remember(h.doc, [{ author: h.author, lane: h.lane, seq: h.seq }])
-    } catch {
-      // Not ours to judge here: admission refuses it; it only does not count.
-    }
-  }
-
   /**
    * A live entry (local, or stored from a peer): pushed unless the peer is the one it came from.
    * The first of a tick leaves at once, in that tick; the others of the same tick share one frame
    * once it ends, and while the stream waits to drain the next frame collects what arrives.
    */
-  pushEntry (entry: Uint8Array): void {
+  pushEntry (entry: Uint8Array, ref: EntryRef): void {
     if (this.closed) return
     this.live.push(entry)
+    this.liveRefs.push(ref)
     this.liveBytes += entry.byteLength
     if (this.liveBytes >= LIMITS.batchBytes) { this.takeLive(); return }
     if (this.writing || this.liveScheduled) return
@@ -264,28 +256,33 @@ export class PeerSession {
   private takeLive (): void {
     if (this.live.length === 0) return
     const entries = this.live
+    const refs = this.liveRefs
     this.live = []
+    this.liveRefs = []
     this.liveBytes = 0
-    this.enqueue({ ...EMPTY(), entries: entries as Array<Uint8Array<ArrayBuffer>> }, true)
+    // After the send: what was queued counts as held by the peer (for `mesh peers`).
+    if (this.enqueue({ ...EMPTY(), entries: entries as Array<Uint8Array<ArrayBuffer>> }, true)) {
+      for (const r of refs) this.remember(r.doc, [r.item])
+    }
   }
 
   pushCertificate (cert: Uint8Array): void {
     this.enqueue({ ...EMPTY(), certificates: [cert as Uint8Array<ArrayBuffer>] }, false)
   }
 
-  private enqueue (msg: SyncMessage, live: boolean): void {
-    if (this.closed) return
+  /** Queues a frame and writes what it can; false when the session is closed or a live frame was dropped. */
+  private enqueue (msg: SyncMessage, live: boolean): boolean {
+    if (this.closed) return false
     const bytes = msg.entries.reduce((n, e) => n + e.byteLength, 0) + msg.snapshotChunk.byteLength + msg.snapshotHeader.byteLength + 64
     if (live && this.queued + bytes > LIMITS.maxQueuedBytes) {
       // Too far behind: drop, and ask for its vectors once the queue drains.
       this.dropped = true
-      return
+      return false
     }
     this.queue.push({ msg, bytes, live })
     this.queued += bytes
     this.flush()
-    // After the send: counted as held by the peer (for `mesh peers`), off the entry's way out.
-    if (live) for (const e of msg.entries) this.rememberEntry(e)
+    return true
   }
 
   private async drained (below: number): Promise<void> {

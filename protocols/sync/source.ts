@@ -6,6 +6,8 @@
 /** One author lane's highest contiguous sequence number (lanes: crdt/SPEC.md). */
 export interface AuthorSeq { author: Uint8Array, lane: number, seq: bigint }
 export interface DocVector { doc: Uint8Array, items: AuthorSeq[] }
+/** Where an entry sits: its document and its (author, lane, seq), as the data layer parsed them. */
+export interface EntryRef { doc: Uint8Array, item: AuthorSeq }
 
 export interface SnapshotOffer {
   /** The signed snapshot header entry. */
@@ -29,9 +31,9 @@ export interface ReplicaSource {
   addCertificate: (bytes: Uint8Array) => Promise<void>
   vectors: () => DocVector[]
   plan: (doc: Uint8Array, theirs: AuthorSeq[]) => SyncPlan
-  accept: (entry: Uint8Array, from: string) => Promise<{ outcome: AcceptOutcome, doc: Uint8Array }>
+  accept: (entry: Uint8Array, from: string) => Promise<{ outcome: AcceptOutcome } & EntryRef>
   acceptSnapshot: (header: Uint8Array, ciphertext: Uint8Array, from: string) => Promise<{ doc: Uint8Array }>
   /** Calls back for every entry newly stored (local or from a peer), with the peer it came from. */
-  onEntry: (cb: (entry: Uint8Array, from: string | undefined) => void) => () => void
+  onEntry: (cb: (entry: Uint8Array, ref: EntryRef, from: string | undefined) => void) => () => void
   onCertificate: (cb: (certificate: Uint8Array) => void) => () => void
 }

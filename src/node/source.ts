@@ -1,6 +1,6 @@
 /** The sync protocol's ReplicaSource, implemented over the vault: the one path for received entries. */
-import type { AuthorSeq, DocVector, ReplicaSource, SnapshotOffer, SyncPlan } from '../../protocols/sync/index.js'
-import { parseStreamKey, streamKey } from '../identity/index.js'
+import type { AuthorSeq, DocVector, EntryRef, ReplicaSource, SnapshotOffer, SyncPlan } from '../../protocols/sync/index.js'
+import { parseStreamKey, streamKey, type Entry } from '../identity/index.js'
 import type { Vault } from './vault.js'
 
 export function vaultSource (vault: Vault): ReplicaSource {
@@ -30,14 +30,14 @@ export function vaultSource (vault: Vault): ReplicaSource {
     },
     accept: async (entry, from) => {
       const { result, entry: e } = await vault.accept(entry, from)
-      return { outcome: result, doc: e.doc }
+      return { outcome: result, ...refOf(e) }
     },
     acceptSnapshot: async (header, ciphertext) => {
       const h = await vault.acceptSnapshot(header, ciphertext)
       return { doc: h.doc }
     },
     onEntry: (cb) => {
-      const f = (e: { entry: { bytes: Uint8Array }, from?: string }): void => { cb(e.entry.bytes, e.from) }
+      const f = (e: { entry: Entry, from?: string }): void => { cb(e.entry.bytes, refOf(e.entry), e.from) }
       vault.on('entry', f)
       return () => { vault.off('entry', f) }
     },
@@ -47,3 +47,5 @@ export function vaultSource (vault: Vault): ReplicaSource {
     }
   }
 }
+
+const refOf = (e: Entry): EntryRef => ({ doc: e.doc, item: { author: e.author, lane: e.lane, seq: e.seq } })

@@ -41,6 +41,7 @@ const source: ReplicaSource = {
   onEntry: () => () => {},
   onCertificate: () => () => {}
 }
+const ref = { doc: new Uint8Array(32), item: { author: new Uint8Array(32), lane: 0, seq: 1n } }
 const tick = async (): Promise<void> => { await new Promise(resolve => setImmediate(resolve)) }
 
 function session (answers: boolean[]): { stream: WaitingStream, s: PeerSession } {
@@ -56,7 +57,7 @@ describe('sync session writes under backpressure', () => {
     await tick()
     expect(stream.frames).toHaveLength(1)
     expect(stream.waiting).toBe(true)
-    for (const n of [1, 2, 3]) { s.pushEntry(Uint8Array.of(n)); await tick() }
+    for (const n of [1, 2, 3]) { s.pushEntry(Uint8Array.of(n), ref); await tick() }
     expect(stream.frames).toHaveLength(1) // the vectors frame and the entries wait with the session
     stream.release()
     await tick()
@@ -70,7 +71,7 @@ describe('sync session writes under backpressure', () => {
     await tick()
     const big = new Uint8Array(SYNC_LIMITS.batchBytes)
     const pushed = Math.ceil(SYNC_LIMITS.maxQueuedBytes / big.byteLength) + 8
-    for (let i = 0; i < pushed; i++) s.pushEntry(big)
+    for (let i = 0; i < pushed; i++) s.pushEntry(big, ref)
     expect(stream.frames).toHaveLength(1)
     while (stream.waiting) { stream.release(); await tick() }
     const sentEntries = stream.frames.reduce((n, f) => n + f.entries.length, 0)

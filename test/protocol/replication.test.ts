@@ -222,7 +222,7 @@ describe('membership and capabilities', () => {
     const entry = sealUpdate({ keys: ro.vault.vault.identity.keys, signer: ro.vault.vault.identity.device.signer }, doc, 1n, Y.encodeStateAsUpdate(forged.doc))
     const roSync = ro.node.libp2p.services.sync.sessionWith(b.node.libp2p.peerId.toString())
     expect(roSync).toBeDefined()
-    roSync?.pushEntry(entry.bytes)
+    roSync?.pushEntry(entry.bytes, { doc, item: { author: entry.author, lane: entry.lane, seq: entry.seq } })
     await until(() => b.events.some(e => e.type === 'entry-refused' && /read-only/.test(e.reason)), 'B to refuse the read-only entry')
     await new Promise(resolve => setTimeout(resolve, 200))
     expect(s.messages().map(m => m.content)).toEqual(['legit'])
