@@ -175,6 +175,24 @@ export class SessionDoc {
     return n
   }
 
+  /**
+   * Calls `fn` with the messages each transaction adds to the transcript (new chunks included),
+   * and whether the transaction was local. Returns the unsubscribe.
+   */
+  onMessages (fn: (added: Message[], local: boolean) => void): () => void {
+    const onDeep = (events: Array<Y.YEvent<any>>, tr: Y.Transaction): void => {
+      const added: Message[] = []
+      for (const ev of events) {
+        for (const item of ev.changes.added) {
+          for (const c of item.content.getContent()) collectAdded(c, added)
+        }
+      }
+      if (added.length > 0) fn(added, tr.local)
+    }
+    this.transcript.observeDeep(onDeep)
+    return () => { this.transcript.unobserveDeep(onDeep) }
+  }
+
   /** The transcript in its converged order; `tail` keeps only the last N. */
   messages (tail?: number): Message[] {
     const chunks = this.transcript.toArray()
@@ -272,6 +290,15 @@ export interface TaskUpdate {
   todos?: Array<{ id: string, text: string, done?: boolean }>
   filesTouched?: string[]
   fields?: Record<string, unknown>
+}
+
+/** A message added to the transcript, or each message of a chunk added with it. */
+function collectAdded (c: unknown, out: Message[]): void {
+  if (c instanceof Y.Map) {
+    out.push(c.toJSON() as Message)
+  } else if (c instanceof Y.Array) {
+    for (const m of c.toArray()) collectAdded(m, out)
+  }
 }
 
 function toMessage (m: Y.Map<unknown>): Message {

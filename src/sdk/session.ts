@@ -98,24 +98,13 @@ export class Session {
   /** Calls `fn` for new messages (local or from peers) and other changes. Returns an unsubscribe. */
   subscribe (fn: (e: SessionEvent) => void): () => void {
     this.check()
-    const transcript = this.replica.doc.getArray('transcript')
-    const onDeep = (events: Array<Y.YEvent<any>>, tr: Y.Transaction): void => {
-      const added: Message[] = []
-      for (const ev of events) {
-        for (const item of ev.changes.added) {
-          for (const c of item.content.getContent()) collect(c, added)
-        }
-      }
-      const remote = !tr.local
-      if (added.length > 0) fn({ type: 'messages', messages: added, remote })
-    }
+    const offMessages = this.s.onMessages((messages, local) => { fn({ type: 'messages', messages, remote: !local }) })
     // afterTransaction, not 'update': an 'update' listener makes Yjs encode every transaction's
     // update (a whole snapshot's worth on a load) only for this to ignore the bytes.
     const onTransaction = (tr: Y.Transaction): void => { if (hasContent(tr)) fn({ type: 'changed', remote: !tr.local }) }
-    transcript.observeDeep(onDeep)
     this.replica.doc.on('afterTransaction', onTransaction)
     const off = (): void => {
-      transcript.unobserveDeep(onDeep)
+      offMessages()
       this.replica.doc.off('afterTransaction', onTransaction)
       this.unsubs.delete(off)
     }
@@ -136,12 +125,4 @@ function hasContent (tr: Y.Transaction): boolean {
   if (tr.deleteSet.clients.size > 0) return true
   for (const [client, clock] of tr.afterState) if (tr.beforeState.get(client) !== clock) return true
   return false
-}
-
-function collect (c: unknown, out: Message[]): void {
-  if (c instanceof Y.Map) {
-    out.push(c.toJSON() as Message)
-  } else if (c instanceof Y.Array) {
-    for (const m of c.toArray()) collect(m, out)
-  }
 }

@@ -1,7 +1,7 @@
 /**
  * The baseline most Yjs apps sync with: a y-websocket relay. Its clients write and observe the
- * session document exactly as mesh does (crdt/session.ts's appendMessages, and the SDK
- * subscriber's deep observer), so the relay carries the same Yjs updates and each side does the
+ * session document with the same code as mesh (crdt/session.ts's appendMessages and onMessages,
+ * which the SDK's subscribe uses), so the relay carries the same Yjs updates and each side does the
  * same Yjs work: what differs is only the path between A and B.
  */
 import { WebSocketServer, WebSocket } from 'ws'
@@ -28,18 +28,7 @@ export async function relayClient (port: number, device: string): Promise<RelayC
   return {
     doc,
     append: (content) => { s.appendMessages([{ role: 'user', content }], device) },
-    onMessages: (fn) => {
-      doc.getArray('transcript').observeDeep((events) => {
-        const added: Message[] = []
-        for (const ev of events) for (const item of ev.changes.added) for (const c of item.content.getContent()) collect(c, added)
-        if (added.length > 0) fn(added)
-      })
-    },
+    onMessages: (fn) => { s.onMessages(added => { fn(added) }) },
     destroy: () => { provider.destroy() }
   }
-}
-
-function collect (c: unknown, out: Message[]): void {
-  if (c instanceof Y.Map) out.push(c.toJSON() as Message)
-  else if (c instanceof Y.Array) for (const m of c.toArray()) collect(m, out)
 }
