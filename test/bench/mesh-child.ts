@@ -24,6 +24,7 @@ import { loadWallet } from '../../src/identity/index.js'
 import { MeshNode } from '../../src/node/mesh.js'
 import { openVault } from '../../src/sdk/index.js'
 import { relayClient, relayServer } from './relay.js'
+import { untilSessionHolds } from './resume.js'
 import { now, text } from './util.js'
 
 const [role, ...args] = process.argv.slice(2) as [string, ...string[]]
@@ -87,30 +88,14 @@ if (role === 'mesh-reader' || role === 'mesh-writer') {
   const t0 = now()
   const vault = await openVault({ home, wallet, label: 'B', snapshotEvery: 1_000_000 })
   const node = await MeshNode.start(vault.vault, { listen: ['/ip4/127.0.0.1/tcp/0'], mdns: false, dht: 'off', bootstrap: [addr] })
-  // Checked each time B reports it synced the session, as `mesh resume` waits for it.
   let proven: number | undefined
   let synced: number | undefined
   const started = now() - t0
-  await new Promise<void>((resolve, reject) => {
-    let checking = false
-    let again = false
-    const check = async (): Promise<void> => {
-      if (checking) { again = true; return }
-      checking = true
-      try {
-        do {
-          again = false
-          if (!(await vault.sessions.exists(key))) continue
-          const s = await vault.sessions.open(key)
-          try { if (s.messages().length === Number(nArg)) { resolve(); return } } finally { await s.close() }
-        } while (again)
-      } catch (err) { reject(err) } finally { checking = false }
-    }
-    node.on('event', e => {
-      if (e.type === 'proven') proven ??= now() - t0
-      if (e.type === 'synced' && e.doc === key) { synced = now() - t0; void check() }
-    })
+  node.on('event', e => {
+    if (e.type === 'proven') proven ??= now() - t0
+    if (e.type === 'synced' && e.doc === key) synced = now() - t0
   })
+  await untilSessionHolds(vault, node, key, Number(nArg))
   send({ ms: now() - t0, started, proven, synced })
   await stopped()
   await node.stop()

@@ -8,6 +8,7 @@ import type { Wallet } from '../../src/identity/index.js'
 import { MeshNode } from '../../src/node/mesh.js'
 import { openVault, type MeshVault } from '../../src/sdk/index.js'
 import { relayClient, relayServer } from './relay.js'
+import { untilSessionHolds } from './resume.js'
 import { fmt, median, now, percentile, report, text, windowed } from './util.js'
 
 interface N { vault: MeshVault, node: MeshNode }
@@ -267,26 +268,7 @@ export async function benchMesh (dir: string, opts: { quick: boolean, part?: str
     const a = await meshNode(homeA, wallet, 'A')
     const t0 = now()
     const b = await meshNode(join(dir, 'rb'), wallet, 'B', [`${addrOf(a)}`])
-    // Checked each time B reports it synced that session, as `mesh resume` waits for it (a busy
-    // poll opening the session would share this one event loop with the transfer it waits on).
-    await new Promise<void>((resolve, reject) => {
-      let checking = false
-      let again = false
-      const check = async (): Promise<void> => {
-        if (checking) { again = true; return }
-        checking = true
-        try {
-          do {
-            again = false
-            if (!(await b.vault.sessions.exists('agent:main:bench'))) continue
-            const sb = await b.vault.sessions.open('agent:main:bench')
-            try { if (sb.messages().length === n) { resolve(); return } } finally { await sb.close() }
-          } while (again)
-        } catch (err) { reject(err) } finally { checking = false }
-      }
-      b.node.on('event', e => { if (e.type === 'synced' && e.doc === 'agent:main:bench') void check() })
-      setTimeout(() => { reject(new Error('benchmark timed out')) }, 120_000).unref()
-    })
+    await untilSessionHolds(b.vault, b.node, 'agent:main:bench', n)
     const ms = now() - t0
     await b.node.stop(); await b.vault.close()
     // The same with B a fresh process, as on a machine that just started `mesh join` (timed
