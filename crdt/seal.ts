@@ -161,22 +161,74 @@ export function sealSnapshot (ctx: SealContext, doc: Uint8Array, seq: bigint, st
   return { header, ciphertext }
 }
 
-/** Checks the ciphertext against the signed header's size and digest, then decrypts every chunk. */
+/** Checks the ciphertext against the signed header's size and digest, and decrypts every chunk. */
 export function openSnapshot (keys: VaultKeys, header: Entry, ciphertext: Uint8Array): Uint8Array {
-  if (header.kind !== ENTRY_KIND.snapshot) throw new InvalidEntryError('not a snapshot header')
-  if (BigInt(ciphertext.byteLength) !== header.snapshotSize) throw new DecryptError('snapshot ciphertext has the wrong size')
-  const digest = new Uint8Array(createHash('sha256').update(ciphertext).digest())
-  if (!equals(digest, header.snapshotDigest)) throw new DecryptError('snapshot ciphertext does not match its signed digest')
-  const key = docKey(keys, header.epoch, header.doc)
-  const stride = header.chunkSize + TAG
-  const count = Math.max(1, Math.ceil(ciphertext.byteLength / stride))
-  const out = new Uint8Array(ciphertext.byteLength - count * TAG)
-  let o = 0
-  for (let i = 0; i < count; i++) {
-    const ct = ciphertext.subarray(i * stride, Math.min(ciphertext.byteLength, (i + 1) * stride))
-    const pt = open(key, chunkNonce(header.nonce, i), chunkAad(header.doc, header.author, header.seq, header.epoch, i, i === count - 1), ct)
-    out.set(pt, o)
-    o += pt.byteLength
+  const opener = new SnapshotOpener(keys, header)
+  opener.update(ciphertext)
+  return opener.final()
+}
+
+/**
+ * Opens a snapshot as its ciphertext arrives, in pieces of any size: each sealed chunk is
+ * decrypted (and so authenticated under the vault key) once its last byte is in, and the digest
+ * grows with every piece. `final()` checks the size and the signed digest and only then hands
+ * the state out. Nothing it returns or keeps is trusted before that.
+ */
+export class SnapshotOpener {
+  private readonly key: Uint8Array
+  private readonly hash = createHash('sha256')
+  private readonly size: number
+  private readonly stride: number
+  private readonly count: number
+  private readonly out: Uint8Array
+  /** Bytes of the chunk being assembled (a piece may end inside a chunk). */
+  private partial: Uint8Array[] = []
+  private partialBytes = 0
+  private got = 0
+  private index = 0
+  private o = 0
+
+  constructor (keys: VaultKeys, private readonly header: Entry) {
+    if (header.kind !== ENTRY_KIND.snapshot) throw new InvalidEntryError('not a snapshot header')
+    if (header.chunkSize <= 0) throw new InvalidEntryError('snapshot header without a chunk size')
+    this.key = docKey(keys, header.epoch, header.doc)
+    this.size = Number(header.snapshotSize)
+    this.stride = header.chunkSize + TAG
+    this.count = Math.max(1, Math.ceil(this.size / this.stride))
+    if (this.size < this.count * TAG) throw new DecryptError('snapshot ciphertext is shorter than its chunk tags')
+    this.out = new Uint8Array(this.size - this.count * TAG)
   }
-  return out
+
+  update (piece: Uint8Array): void {
+    if (this.got + piece.byteLength > this.size) throw new DecryptError('snapshot ciphertext is longer than its signed size')
+    this.got += piece.byteLength
+    this.hash.update(piece)
+    let at = 0
+    while (at < piece.byteLength) {
+      const want = Math.min(this.stride, this.size - this.index * this.stride) - this.partialBytes
+      const take = Math.min(want, piece.byteLength - at)
+      this.partial.push(piece.subarray(at, at + take))
+      this.partialBytes += take
+      at += take
+      if (take === want) this.openChunk()
+    }
+  }
+
+  private openChunk (): void {
+    const ct = this.partial.length === 1 ? this.partial[0] as Uint8Array : concat(this.partial)
+    this.partial = []
+    this.partialBytes = 0
+    const h = this.header
+    const i = this.index++
+    const pt = open(this.key, chunkNonce(h.nonce, i), chunkAad(h.doc, h.author, h.seq, h.epoch, i, i === this.count - 1), ct)
+    this.out.set(pt, this.o)
+    this.o += pt.byteLength
+  }
+
+  /** The decrypted state, once every byte arrived and the digest matches the signed one. */
+  final (): Uint8Array {
+    if (this.got !== this.size) throw new DecryptError('snapshot ciphertext has the wrong size')
+    if (!equals(new Uint8Array(this.hash.digest()), this.header.snapshotDigest)) throw new DecryptError('snapshot ciphertext does not match its signed digest')
+    return this.out
+  }
 }

@@ -10,7 +10,7 @@ import { parseTrustedEntry, streamKey, toHex } from '../../src/identity/index.js
 import { ProtocolError } from '../../src/errors.js'
 import { FrameReader, frame } from './frames.js'
 import { SyncMessage } from './pb/sync.js'
-import type { AuthorSeq, DocVector, EntryRef, ReplicaSource } from './source.js'
+import type { AuthorSeq, DocVector, EntryRef, ReplicaSource, SnapshotSink } from './source.js'
 
 export const LIMITS = {
   /** Largest frame accepted: below libp2p's 4 MiB default. */
@@ -55,7 +55,8 @@ export class PeerSession {
   private liveBytes = 0
   private liveScheduled = false
   private catchUp: Promise<void> = Promise.resolve()
-  private snapshot: { header: Uint8Array, size: number, parts: Uint8Array[], got: number } | undefined
+  /** The snapshot being received; no sink when the data layer refused its header (its bytes are skipped). */
+  private snapshot: { sink: SnapshotSink | undefined, size: number, got: number } | undefined
 
   constructor (private readonly stream: Stream, peer: string, private readonly source: ReplicaSource, private readonly log: Logger, private readonly events: SessionEvents) {
     this.peer = peer
@@ -96,6 +97,8 @@ export class PeerSession {
       return reason
     } finally {
       this.closed = true
+      this.snapshot?.sink?.abort()
+      this.snapshot = undefined
       for (const wake of this.idle.splice(0)) wake()
     }
   }
@@ -121,7 +124,7 @@ export class PeerSession {
   }
 
   private async handle (msg: SyncMessage): Promise<void> {
-    // Snapshot framing is checked and assembled before the first await, in read order.
+    // Snapshot framing is checked and its bytes handed on before the first await, in read order.
     const complete = this.assemble(msg)
     // Every certificate is registered before this frame yields, so entries of later frames
     // (handled while this one's writes are pending) find their authors.
@@ -161,7 +164,7 @@ export class PeerSession {
     for (const s of stored.values()) if (s.n > 0) this.events.received(s.doc, s.n, this.peer)
     if (complete !== undefined) {
       try {
-        const r = await this.source.acceptSnapshot(complete.header, complete.data, this.peer)
+        const r = await complete.end()
         this.events.received(r.doc, 0, this.peer)
       } catch (err: any) {
         this.events.refused(`snapshot ${err?.code ?? ''}: ${err?.message ?? err}`, this.peer)
@@ -169,27 +172,35 @@ export class PeerSession {
     }
   }
 
-  /** Takes a frame's snapshot header or chunk; returns the snapshot once its last byte arrived. */
-  private assemble (msg: SyncMessage): { header: Uint8Array, data: Uint8Array } | undefined {
+  /**
+   * Hands a frame's snapshot header or chunk to the data layer as it is read; returns the sink
+   * once the snapshot's last byte arrived.
+   */
+  private assemble (msg: SyncMessage): SnapshotSink | undefined {
     if (msg.snapshotHeader.byteLength > 0) {
       if (this.snapshot !== undefined) throw new ProtocolError('a snapshot began before the last one ended')
       const h = parseTrustedEntry(msg.snapshotHeader)
       const size = Number(h.snapshotSize)
       if (size > LIMITS.maxSnapshotBytes) throw new ProtocolError(`snapshot of ${size} bytes exceeds the limit`)
-      this.snapshot = { header: msg.snapshotHeader, size, parts: [], got: 0 }
+      let sink: SnapshotSink | undefined
+      try {
+        sink = this.source.receiveSnapshot(msg.snapshotHeader, this.peer)
+      } catch (err: any) {
+        this.events.refused(`snapshot ${err?.code ?? ''}: ${err?.message ?? err}`, this.peer)
+      }
+      this.snapshot = { sink, size, got: 0 }
     }
     if (msg.snapshotChunk.byteLength > 0) {
       const s = this.snapshot
       if (s === undefined) throw new ProtocolError('snapshot chunk without a header')
-      s.parts.push(msg.snapshotChunk)
       s.got += msg.snapshotChunk.byteLength
       if (s.got > s.size) throw new ProtocolError('snapshot longer than its header says')
+      s.sink?.write(msg.snapshotChunk)
     }
     const s = this.snapshot
     if (s === undefined || s.got !== s.size || (msg.snapshotHeader.byteLength === 0 && msg.snapshotChunk.byteLength === 0)) return undefined
     this.snapshot = undefined
-    const data = Buffer.concat(s.parts)
-    return { header: s.header, data: new Uint8Array(data.buffer, data.byteOffset, data.byteLength) }
+    return s.sink
   }
 
   private async sendWhatTheyLack (theirs: DocVector[]): Promise<void> {
@@ -200,10 +211,10 @@ export class PeerSession {
       const key = toHex(mine.doc)
       const plan = this.source.plan(mine.doc, byDoc.get(key) ?? [])
       for (const snap of plan.snapshots) {
-        const data = await snap.read()
         this.enqueue({ ...EMPTY(), snapshotHeader: snap.header as Uint8Array<ArrayBuffer> }, false)
-        for (let at = 0; at < data.byteLength; at += LIMITS.chunkBytes) {
-          this.enqueue({ ...EMPTY(), snapshotChunk: data.subarray(at, at + LIMITS.chunkBytes) as Uint8Array<ArrayBuffer> }, false)
+        for await (const piece of snap.pieces(LIMITS.chunkBytes)) {
+          if (this.closed) break
+          this.enqueue({ ...EMPTY(), snapshotChunk: piece as Uint8Array<ArrayBuffer> }, false)
           await this.drained(LIMITS.maxQueuedBytes / 2)
         }
         this.remember(mine.doc, snap.covers)

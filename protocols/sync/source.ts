@@ -14,7 +14,8 @@ export interface SnapshotOffer {
   header: Uint8Array
   /** What it covers. */
   covers: AuthorSeq[]
-  read: () => Promise<Uint8Array>
+  /** Its ciphertext in pieces of at most `pieceBytes`, read as they are taken. */
+  pieces: (pieceBytes: number) => AsyncIterable<Uint8Array>
 }
 
 export interface SyncPlan {
@@ -26,13 +27,24 @@ export interface SyncPlan {
 
 export type AcceptOutcome = 'stored' | 'duplicate'
 
+/** A snapshot being received: its ciphertext in order, as it arrives, then end() or abort(). */
+export interface SnapshotSink {
+  /** The next piece (taken synchronously; a bad piece is reported by end()). */
+  write: (piece: Uint8Array) => void
+  /** After the last piece: resolves once the snapshot is verified and stored, or throws why not. */
+  end: () => Promise<{ doc: Uint8Array }>
+  /** The transfer broke off: nothing of it is kept. */
+  abort: () => void
+}
+
 export interface ReplicaSource {
   certificates: () => Uint8Array[]
   addCertificate: (bytes: Uint8Array) => Promise<void>
   vectors: () => DocVector[]
   plan: (doc: Uint8Array, theirs: AuthorSeq[]) => SyncPlan
   accept: (entry: Uint8Array, from: string) => Promise<{ outcome: AcceptOutcome } & EntryRef>
-  acceptSnapshot: (header: Uint8Array, ciphertext: Uint8Array, from: string) => Promise<{ doc: Uint8Array }>
+  /** Starts taking a snapshot whose signed header arrived; throws to refuse it before its bytes do. */
+  receiveSnapshot: (header: Uint8Array, from: string) => SnapshotSink
   /** Calls back for every entry newly stored (local or from a peer), with the peer it came from. */
   onEntry: (cb: (entry: Uint8Array, ref: EntryRef, from: string | undefined) => void) => () => void
   onCertificate: (cb: (certificate: Uint8Array) => void) => () => void

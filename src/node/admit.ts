@@ -30,8 +30,14 @@ export function isFromAuthor (entry: Entry, from: string, certs: CertRegistry): 
 }
 
 export function admitSnapshot (headerBytes: Uint8Array, ciphertext: Uint8Array, certs: CertRegistry, keys: VaultKeys): { header: Entry, state: Uint8Array } {
+  const header = admitSnapshotHeader(headerBytes, certs)
+  return { header, state: openSnapshot(keys, header, ciphertext) }
+}
+
+/** A snapshot's signed header: signature and author's certificate. Its ciphertext is checked against it by openSnapshot. */
+export function admitSnapshotHeader (headerBytes: Uint8Array, certs: CertRegistry): Entry {
   const header = verifyEntry(headerBytes)
   if (header.kind !== ENTRY_KIND.snapshot) throw new InvalidEntryError('expected a snapshot header')
   certs.writer(header.author, header.epoch)
-  return { header, state: openSnapshot(keys, header, ciphertext) }
+  return header
 }

@@ -20,7 +20,7 @@ export function vaultSource (vault: Vault): ReplicaSource {
       for (const s of store.snapshots(doc)) {
         // A snapshot goes when it holds something the peer lacks: the entries it covers may be gone.
         if (!s.header.covers.some(c => Number(c.seq) > (have.get(streamKey(c)) ?? 0))) continue
-        snapshots.push({ header: s.header.bytes, covers: s.header.covers.map(c => ({ author: c.author, lane: c.lane ?? 0, seq: c.seq })), read: async () => await store.readSnapshot(s) })
+        snapshots.push({ header: s.header.bytes, covers: s.header.covers.map(c => ({ author: c.author, lane: c.lane ?? 0, seq: c.seq })), pieces: (pieceBytes) => store.snapshotPieces(s, pieceBytes) })
         for (const c of s.header.covers) {
           const k = streamKey(c)
           floor.set(k, Math.max(floor.get(k) ?? 0, Number(c.seq)))
@@ -32,10 +32,7 @@ export function vaultSource (vault: Vault): ReplicaSource {
       const { result, entry: e } = await vault.accept(entry, from)
       return { outcome: result, ...refOf(e) }
     },
-    acceptSnapshot: async (header, ciphertext) => {
-      const h = await vault.acceptSnapshot(header, ciphertext)
-      return { doc: h.doc }
-    },
+    receiveSnapshot: (header) => vault.receiveSnapshot(header),
     onEntry: (cb) => {
       const f = (e: { entry: Entry, from?: string }): void => { cb(e.entry.bytes, refOf(e.entry), e.from) }
       vault.on('entry', f)

@@ -7,11 +7,11 @@ import { EventEmitter } from 'node:events'
 import { join } from 'node:path'
 import { logger } from '@libp2p/logger'
 import * as Y from 'yjs'
-import { DOC_NAMES, sealSnapshot, SessionsIndexDoc, type SessionKey } from '../../crdt/index.js'
+import { DOC_NAMES, sealSnapshot, SnapshotOpener, SessionsIndexDoc, type SessionKey } from '../../crdt/index.js'
 import { ClosedError, HomeNotInitializedError, WalletMismatchError } from '../errors.js'
 import { checkEntrySignature, parseTrustedEntry, docIdFor, hasCapability, toHex, type DocId, type Entry, type Wallet } from '../identity/index.js'
 import { acquireLock, ensureHomeDir, EntryStore, isInitialized, type HomeLock } from '../store/index.js'
-import { admitSnapshot, admitUpdate, isFromAuthor } from './admit.js'
+import { admitSnapshot, admitSnapshotHeader, admitUpdate, isFromAuthor } from './admit.js'
 import { CertRegistry } from './certs.js'
 import { enrol, loadIdentity, type EnrolOptions, type HomeIdentity } from './enrol.js'
 import { Lane } from './lane.js'
@@ -217,14 +217,47 @@ export class Vault extends EventEmitter<VaultEvents> {
     return this.store.putEntry(entry)
   }
 
-  async acceptSnapshot (headerBytes: Uint8Array, ciphertext: Uint8Array): Promise<Entry> {
+  /**
+   * Takes a snapshot from a peer as it arrives: the signed header and its author's certificate
+   * are checked first (a refused one costs no transfer), then each piece is decrypted, hashed
+   * and written to a staged file while the rest is still on the wire. At the end the signed
+   * digest decides: the file joins the store and the state is applied (or kept for the first
+   * open), or everything is dropped. Throws, as `end()` does, the typed error of the first check
+   * that failed.
+   */
+  receiveSnapshot (headerBytes: Uint8Array): { write: (piece: Uint8Array) => void, end: () => Promise<Entry>, abort: () => void } {
     this.check()
-    const { header, state } = admitSnapshot(headerBytes, ciphertext, this.certs, this.identity.keys)
-    await this.store.putSnapshot(header, ciphertext)
-    const open = this.replicas.get(toHex(header.doc))
-    if (open !== undefined) (await open).applySnapshot(state, header.covers)
-    else this.keepFresh(header, state)
-    return header
+    const header = admitSnapshotHeader(headerBytes, this.certs)
+    const opener = new SnapshotOpener(this.identity.keys, header)
+    const file = this.store.stageSnapshot(header)
+    let failed: unknown
+    return {
+      write: (piece) => {
+        if (failed !== undefined) return
+        try {
+          opener.update(piece)
+          file.write(piece)
+        } catch (err) {
+          failed = err
+        }
+      },
+      end: async () => {
+        let state: Uint8Array
+        try {
+          if (failed !== undefined) throw failed
+          state = opener.final()
+        } catch (err) {
+          await file.discard()
+          throw err
+        }
+        await file.commit()
+        const open = this.replicas.get(toHex(header.doc))
+        if (open !== undefined) (await open).applySnapshot(state, header.covers)
+        else this.keepFresh(header, state)
+        return header
+      },
+      abort: () => { void file.discard() }
+    }
   }
 
   /**

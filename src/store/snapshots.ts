@@ -1,7 +1,7 @@
 /**
  * Snapshot files: `snapshots/<doc>/<author>-<seq>.snap` holding
  * "MSNP" | u32be version | u32be header length | signed header entry | sealed chunks.
- * Written whole (temp, fsync, rename). The store keeps per document only snapshots no other
+ * Written whole (temp, fsync, rename; a received one is written while it is verified). The store keeps per document only snapshots no other
  * snapshot dominates.
  */
 import { mkdir, open, readdir, unlink } from 'node:fs/promises'
@@ -9,7 +9,7 @@ import { join } from 'node:path'
 import { logger } from '@libp2p/logger'
 import { StoreCorruptError } from '../errors.js'
 import { concat, parseTrustedEntry, toHex, u32be, utf8, type Entry } from '../identity/index.js'
-import { atomicWrite, fsyncDir } from './files.js'
+import { fsyncDir, stageFile } from './files.js'
 
 const log = logger('mesh:store:snapshots')
 const MAGIC = 'MSNP'
@@ -25,12 +25,27 @@ export function snapshotFileName (header: Entry): string {
   return `${toHex(header.author)}-${header.seq.toString()}.snap`
 }
 
-export async function writeSnapshot (dir: string, header: Entry, ciphertext: Uint8Array): Promise<StoredSnapshot> {
-  const docDir = join(dir, toHex(header.doc))
-  const path = join(docDir, snapshotFileName(header))
+/** A snapshot's file being written: the ciphertext as it comes, then commit() or discard(). */
+export interface StagedSnapshot {
+  write: (ciphertext: Uint8Array) => void
+  commit: () => Promise<StoredSnapshot>
+  discard: () => Promise<void>
+}
+
+/** Starts writing a snapshot's file under a temp name (see stageFile). */
+export function stageSnapshotFile (dir: string, header: Entry): StagedSnapshot {
+  const path = join(dir, toHex(header.doc), snapshotFileName(header))
   const prefix = concat([utf8(MAGIC), u32be(VERSION), u32be(header.bytes.byteLength), header.bytes])
-  await atomicWrite(path, concat([prefix, ciphertext]))
-  return { header, path, dataOffset: prefix.byteLength }
+  const staged = stageFile(path)
+  staged.write(prefix)
+  return {
+    write: staged.write,
+    commit: async () => {
+      await staged.commit()
+      return { header, path, dataOffset: prefix.byteLength }
+    },
+    discard: staged.discard
+  }
 }
 
 async function readHeader (path: string): Promise<StoredSnapshot> {
@@ -64,6 +79,30 @@ export async function readSnapshotData (s: StoredSnapshot): Promise<Uint8Array> 
       got += bytesRead
     }
     return new Uint8Array(b.buffer, b.byteOffset, n)
+  } finally {
+    await fh.close()
+  }
+}
+
+/**
+ * The snapshot's ciphertext in pieces of `pieceBytes`, read as they are taken (a peer is sent a
+ * large snapshot without holding it in memory). One open file: a snapshot replaced while it is
+ * read is still read whole.
+ */
+export async function * readSnapshotPieces (s: StoredSnapshot, pieceBytes: number): AsyncGenerator<Uint8Array> {
+  const fh = await open(s.path, 'r')
+  try {
+    const n = Number(s.header.snapshotSize)
+    for (let at = 0; at < n; at += pieceBytes) {
+      const b = Buffer.allocUnsafe(Math.min(pieceBytes, n - at))
+      let got = 0
+      while (got < b.byteLength) {
+        const { bytesRead } = await fh.read(b, got, b.byteLength - got, s.dataOffset + at + got)
+        if (bytesRead === 0) throw new StoreCorruptError(`${s.path} is truncated`)
+        got += bytesRead
+      }
+      yield new Uint8Array(b.buffer, b.byteOffset, b.byteLength)
+    }
   } finally {
     await fh.close()
   }

@@ -10,7 +10,7 @@ import { logger } from '@libp2p/logger'
 import { parseStreamKey, parseTrustedEntry, streamKey, toHex, type Entry, type VectorItem } from '../identity/index.js'
 import { ClosedError } from '../errors.js'
 import { RecordLog, type RecordRef, type Recovery } from './log.js'
-import { loadSnapshots, readSnapshotData, removeSnapshot, writeSnapshot, type StoredSnapshot } from './snapshots.js'
+import { loadSnapshots, readSnapshotData, readSnapshotPieces, removeSnapshot, stageSnapshotFile, type StagedSnapshot, type StoredSnapshot } from './snapshots.js'
 
 const log = logger('mesh:store')
 const T_ENTRY = 1
@@ -245,22 +245,43 @@ export class EntryStore {
 
   /** Stores a verified snapshot and drops the snapshots it dominates. */
   async putSnapshot (header: Entry, ciphertext: Uint8Array): Promise<StoredSnapshot> {
+    const staged = this.stageSnapshot(header)
+    staged.write(ciphertext)
+    return await staged.commit()
+  }
+
+  /**
+   * Starts writing a snapshot's file, to be fed its ciphertext as it arrives (a snapshot from a
+   * peer is written while it is received and verified). Nothing is visible, to readers, peers or
+   * the next open (which removes a stray temp file), until `commit()`; `discard()` removes it.
+   */
+  stageSnapshot (header: Entry): StagedSnapshot {
     this.check()
-    const d = this.docIndex(header.doc)
-    const stored = await writeSnapshot(join(this.dir, 'snapshots'), header, ciphertext)
-    const cover = vectorOf(header.covers)
-    const kept: StoredSnapshot[] = [stored]
-    for (const s of d.snapshots) {
-      if (s.path === stored.path) continue
-      if (dominates(cover, vectorOf(s.header.covers))) await removeSnapshot(s)
-      else kept.push(s)
+    const staged = stageSnapshotFile(join(this.dir, 'snapshots'), header)
+    return {
+      write: staged.write,
+      commit: async () => {
+        const stored = await staged.commit()
+        this.check()
+        const d = this.docIndex(header.doc)
+        const cover = vectorOf(header.covers)
+        const kept: StoredSnapshot[] = [stored]
+        for (const s of d.snapshots) {
+          if (s.path === stored.path) continue
+          if (dominates(cover, vectorOf(s.header.covers))) await removeSnapshot(s)
+          else kept.push(s)
+        }
+        d.snapshots = kept
+        d.uncovered = undefined
+        return stored
+      },
+      discard: staged.discard
     }
-    d.snapshots = kept
-    d.uncovered = undefined
-    return stored
   }
 
   readSnapshot (s: StoredSnapshot): Promise<Uint8Array> { return readSnapshotData(s) }
+
+  snapshotPieces (s: StoredSnapshot, pieceBytes: number): AsyncGenerator<Uint8Array> { return readSnapshotPieces(s, pieceBytes) }
 
   /** Rewrites the log without entries that snapshots cover, once they are over half of it. */
   async compact (options: { force?: boolean } = {}): Promise<{ before: number, after: number } | undefined> {

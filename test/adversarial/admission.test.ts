@@ -1,8 +1,10 @@
 /** Every way an entry can be bad, each refused with its own code before Yjs sees it. */
+import { readdir } from 'node:fs/promises'
+import { join } from 'node:path'
 import { afterEach, describe, expect, it } from 'vitest'
 import * as Y from 'yjs'
-import { DOC_NAMES, SessionDoc, sealUpdate } from '../../crdt/index.js'
-import { deviceIdFromKey, generateWallet } from '../../src/identity/index.js'
+import { DOC_NAMES, SessionDoc, sealSnapshot, sealUpdate } from '../../crdt/index.js'
+import { deviceIdFromKey, generateWallet, toHex } from '../../src/identity/index.js'
 import { SignedEntry, EntryBody } from '../../src/identity/pb/entry.js'
 import { foreignDevice, newVault } from '../helpers/vault.js'
 
@@ -116,5 +118,62 @@ describe('admission of entries', () => {
     const r = await v.acquire('ordered')
     expect(new SessionDoc(r.doc).messages().map(m => m.content)).toEqual(['m0', 'm1', 'm2', 'm3', 'm4', 'm5'])
     await v.release(r)
+  })
+
+  it('takes a snapshot as it arrives: a forged header before its bytes, a tampered or broken-off one leaves nothing', async () => {
+    const a = await newVault(); cleanups.push(a.cleanup)
+    const v = a.vault.vault
+    const sib = await foreignDevice(a.wallet)
+    await v.addCertificate(sib.cert)
+    const doc = v.docId('snapped')
+    const dir = join(a.home, 'data', 'snapshots', toHex(doc))
+    const files = async (): Promise<string[]> => (await readdir(dir).catch(() => [] as string[])).sort()
+    const stateOf = (n: number): Uint8Array => {
+      const s = new SessionDoc()
+      for (let i = 0; i < n; i++) s.appendMessages([{ role: 'user', content: `m${i} ${'x'.repeat(900)}` }], 'sib')
+      return Y.encodeStateAsUpdate(s.doc)
+    }
+    const seal = (seq: bigint, n: number, signer = sib.key.signer): ReturnType<typeof sealSnapshot> =>
+      sealSnapshot({ keys: v.identity.keys, signer }, doc, seq, stateOf(n), [{ author: sib.key.publicKey, seq: BigInt(n) }])
+    const send = (sink: { write: (p: Uint8Array) => void }, ct: Uint8Array, upTo = ct.byteLength): void => {
+      for (let at = 0; at < upTo; at += 100_000) sink.write(ct.subarray(at, Math.min(upTo, at + 100_000)))
+    }
+
+    // Another wallet's device: refused from its header, before any of its bytes would come.
+    const stranger = await foreignDevice(generateWallet())
+    expect(() => v.receiveSnapshot(seal(1n, 10, stranger.key.signer).header.bytes)).toThrow(expect.objectContaining({ code: 'UNKNOWN_AUTHOR' }))
+
+    const good = seal(1n, 300)
+    expect(good.ciphertext.byteLength).toBeGreaterThan(3 * 64 * 1024)
+    const sink = v.receiveSnapshot(good.header.bytes)
+    send(sink, good.ciphertext)
+    await sink.end()
+    const kept = await files()
+    expect(kept).toHaveLength(1)
+    expect(kept[0]).toMatch(/\.snap$/)
+
+    // A newer snapshot that would replace it, one bit flipped in its last chunk: refused at the
+    // end, its file never joins the store, and the one it would have replaced stays.
+    const newer = seal(2n, 400)
+    const bad = new Uint8Array(newer.ciphertext); bad[bad.byteLength - 20] = (bad[bad.byteLength - 20] as number) ^ 1
+    const badSink = v.receiveSnapshot(newer.header.bytes)
+    send(badSink, bad)
+    await expect(badSink.end()).rejects.toMatchObject({ code: 'DECRYPT_FAILED' })
+    expect(await files()).toEqual(kept)
+    expect(v.store.snapshots(doc)).toHaveLength(1)
+
+    // The transfer breaks off half-way: its staged file goes too.
+    const cut = v.receiveSnapshot(newer.header.bytes)
+    send(cut, newer.ciphertext, newer.ciphertext.byteLength >> 1)
+    cut.abort()
+    for (let i = 0; i < 200 && (await files()).length !== 1; i++) await new Promise(resolve => setTimeout(resolve, 10))
+    expect(await files()).toEqual(kept)
+
+    // What was kept opens after a restart of the vault.
+    await a.vault.close()
+    const again = await newVault({ wallet: a.wallet, home: a.home }); cleanups.unshift(again.cleanup)
+    const r = await again.vault.vault.acquire('snapped')
+    expect(new SessionDoc(r.doc).messages()).toHaveLength(300)
+    await again.vault.vault.release(r)
   })
 })

@@ -37,7 +37,7 @@ const source: ReplicaSource = {
   addCertificate: async () => {},
   plan: () => { throw new Error('not used') },
   accept: async () => { throw new Error('not used') },
-  acceptSnapshot: async () => { throw new Error('not used') },
+  receiveSnapshot: () => { throw new Error('not used') },
   onEntry: () => () => {},
   onCertificate: () => () => {}
 }

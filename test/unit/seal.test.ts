@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest'
 import * as Y from 'yjs'
 import { createCipheriv, randomBytes } from 'node:crypto'
-import { openSnapshot, openUpdate, openUpdates, sealSnapshot, sealUpdate, sealUpdates } from '../../crdt/index.js'
+import { openSnapshot, openUpdate, openUpdates, sealSnapshot, sealUpdate, sealUpdates, SnapshotOpener } from '../../crdt/index.js'
 import { concat, deriveVaultKeys, docIdFor, docKey, ENTRY_KIND, generateDeviceKey, generateWallet, LABEL, signEntry, u32be, u64be, utf8, vaultSeedSignature, verifyEntry } from '../../src/identity/index.js'
 
 describe('sealing', async () => {
@@ -35,6 +35,42 @@ describe('sealing', async () => {
     bad[70_000] = (bad[70_000] as number) ^ 1
     expect(() => openSnapshot(keys, s.header, bad)).toThrow(expect.objectContaining({ code: 'DECRYPT_FAILED' }))
     expect(() => openSnapshot(keys, s.header, s.ciphertext.subarray(1))).toThrow(expect.objectContaining({ code: 'DECRYPT_FAILED' }))
+  })
+
+  it('opens a snapshot fed in pieces of any size, as it arrives, and refuses a bad one by the end', () => {
+    const d = new Y.Doc()
+    d.getText('t').insert(0, Array.from({ length: 60_000 }, (_, i) => String(i % 9973)).join(','))
+    const state = Y.encodeStateAsUpdate(d)
+    const s = sealSnapshot(ctx, doc, 2n, state, [{ author: dev.publicKey, seq: 9n }])
+    const header = verifyEntry(s.header.bytes)
+    expect(s.ciphertext.byteLength).toBeGreaterThan(3 * 65_552)
+    const feed = (ct: Uint8Array, sizes: number[]): Uint8Array => {
+      const o = new SnapshotOpener(keys, header)
+      for (let at = 0, k = 0; at < ct.byteLength; k++) {
+        const n = sizes[k % sizes.length] as number
+        o.update(ct.subarray(at, at + n))
+        at += n
+      }
+      return o.final()
+    }
+    // Pieces that end inside chunks, on chunk boundaries (64 KiB + tag), one byte, all at once.
+    for (const sizes of [[1, 4093], [7, 65_552, 3], [65_552], [100_000, 1], [s.ciphertext.byteLength]]) {
+      expect(Buffer.from(feed(s.ciphertext, sizes)).equals(state), String(sizes)).toBe(true)
+    }
+    // A flipped bit fails its chunk as it arrives; a missing tail or a byte too many fails too.
+    const bad = new Uint8Array(s.ciphertext); bad[bad.byteLength - 5] = (bad[bad.byteLength - 5] as number) ^ 1
+    expect(() => feed(bad, [65_552])).toThrow(expect.objectContaining({ code: 'DECRYPT_FAILED' }))
+    const short = new SnapshotOpener(keys, header)
+    short.update(s.ciphertext.subarray(0, s.ciphertext.byteLength - 1))
+    expect(() => short.final()).toThrow(expect.objectContaining({ code: 'DECRYPT_FAILED' }))
+    const long = new SnapshotOpener(keys, header)
+    long.update(s.ciphertext)
+    expect(() => long.update(Uint8Array.of(0))).toThrow(expect.objectContaining({ code: 'DECRYPT_FAILED' }))
+    // Chunks swapped in place decrypt under nothing: their nonces and AADs name their positions.
+    const swapped = new Uint8Array(s.ciphertext)
+    swapped.set(s.ciphertext.subarray(65_552, 2 * 65_552), 0)
+    swapped.set(s.ciphertext.subarray(0, 65_552), 65_552)
+    expect(() => feed(swapped, [1000])).toThrow(expect.objectContaining({ code: 'DECRYPT_FAILED' }))
   })
 
   it('seals several updates as one entry of kind updates, opened in order; one stays kind update', () => {
