@@ -125,7 +125,7 @@ export class PeerSession {
 
   private async handle (msg: SyncMessage): Promise<void> {
     // Snapshot framing is checked and its bytes handed on before the first await, in read order.
-    const complete = this.assemble(msg)
+    const { complete, wait } = this.assemble(msg)
     // Every certificate is registered before this frame yields, so entries of later frames
     // (handled while this one's writes are pending) find their authors.
     // (No await when there are none: a live frame's entries are then admitted in the tick it
@@ -162,6 +162,8 @@ export class PeerSession {
       stored.set(k, s)
     }
     for (const s of stored.values()) if (s.n > 0) this.events.received(s.doc, s.n, this.peer)
+    // A snapshot's sink behind its disk holds this frame (past framesInFlight, the stream pauses).
+    if (wait !== undefined) await wait
     if (complete !== undefined) {
       try {
         const r = await complete.end()
@@ -173,10 +175,11 @@ export class PeerSession {
   }
 
   /**
-   * Hands a frame's snapshot header or chunk to the data layer as it is read; returns the sink
-   * once the snapshot's last byte arrived.
+   * Hands a frame's snapshot header or chunk to the data layer as it is read. Returns the sink
+   * once the snapshot's last byte arrived, and what to wait for when the sink is behind.
    */
-  private assemble (msg: SyncMessage): SnapshotSink | undefined {
+  private assemble (msg: SyncMessage): { complete?: SnapshotSink, wait?: Promise<void> } {
+    let wait: Promise<void> | undefined
     if (msg.snapshotHeader.byteLength > 0) {
       if (this.snapshot !== undefined) throw new ProtocolError('a snapshot began before the last one ended')
       const h = parseTrustedEntry(msg.snapshotHeader)
@@ -195,12 +198,12 @@ export class PeerSession {
       if (s === undefined) throw new ProtocolError('snapshot chunk without a header')
       s.got += msg.snapshotChunk.byteLength
       if (s.got > s.size) throw new ProtocolError('snapshot longer than its header says')
-      s.sink?.write(msg.snapshotChunk)
+      wait = s.sink?.write(msg.snapshotChunk)
     }
     const s = this.snapshot
-    if (s === undefined || s.got !== s.size || (msg.snapshotHeader.byteLength === 0 && msg.snapshotChunk.byteLength === 0)) return undefined
+    if (s === undefined || s.got !== s.size || (msg.snapshotHeader.byteLength === 0 && msg.snapshotChunk.byteLength === 0)) return { wait }
     this.snapshot = undefined
-    return s.sink
+    return { complete: s.sink, wait }
   }
 
   private async sendWhatTheyLack (theirs: DocVector[]): Promise<void> {

@@ -29,8 +29,12 @@ export type AcceptOutcome = 'stored' | 'duplicate'
 
 /** A snapshot being received: its ciphertext in order, as it arrives, then end() or abort(). */
 export interface SnapshotSink {
-  /** The next piece (taken synchronously; a bad piece is reported by end()). */
-  write: (piece: Uint8Array) => void
+  /**
+   * The next piece (taken synchronously; a bad piece is reported by end()). Returns a promise
+   * when the sink is behind (its disk is slower than the link): the reader waits for it, and so
+   * holds the sender back.
+   */
+  write: (piece: Uint8Array) => Promise<void> | undefined
   /** After the last piece: resolves once the snapshot is verified and stored, or throws why not. */
   end: () => Promise<{ doc: Uint8Array }>
   /** The transfer broke off: nothing of it is kept. */

@@ -225,7 +225,7 @@ export class Vault extends EventEmitter<VaultEvents> {
    * open), or everything is dropped. Throws, as `end()` does, the typed error of the first check
    * that failed.
    */
-  receiveSnapshot (headerBytes: Uint8Array): { write: (piece: Uint8Array) => void, end: () => Promise<Entry>, abort: () => void } {
+  receiveSnapshot (headerBytes: Uint8Array): { write: (piece: Uint8Array) => Promise<void> | undefined, end: () => Promise<Entry>, abort: () => void } {
     this.check()
     const header = admitSnapshotHeader(headerBytes, this.certs)
     const opener = new SnapshotOpener(this.identity.keys, header)
@@ -233,12 +233,13 @@ export class Vault extends EventEmitter<VaultEvents> {
     let failed: unknown
     return {
       write: (piece) => {
-        if (failed !== undefined) return
+        if (failed !== undefined) return undefined
         try {
           opener.update(piece)
-          file.write(piece)
+          return file.write(piece)
         } catch (err) {
           failed = err
+          return undefined
         }
       },
       end: async () => {

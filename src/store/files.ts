@@ -27,8 +27,12 @@ export async function atomicWrite (path: string, data: Uint8Array | string, mode
 
 /** A file being written under a temp name: `commit()` puts it in place, `discard()` removes it. */
 export interface StagedFile {
-  /** Queues bytes after those written so far (a failed write is reported by commit()). */
-  write: (data: Uint8Array) => void
+  /**
+   * Queues bytes after those written so far. Returns a promise when more than 8 MiB wait for the
+   * disk: a caller fed from the network waits for it before taking more (a failed write is
+   * reported by commit(), and releases every wait).
+   */
+  write: (data: Uint8Array) => Promise<void> | undefined
   /** Once every write is done: fsync, rename over the target, fsync the directory. */
   commit: () => Promise<void>
   /** Removes the temp file once pending writes settled. */
@@ -37,6 +41,8 @@ export interface StagedFile {
 
 /** A long staged write syncs as it goes, so the fsync at commit has little left to do. */
 const SYNC_EVERY = 2 * 1024 * 1024
+/** Bytes queued for the disk past which write() asks its caller to wait (until half that). */
+const HIGH_WATER = 8 * 1024 * 1024
 
 /**
  * Starts writing a file under a temp name beside `path`: the caller hands bytes over as it gets
@@ -53,22 +59,37 @@ export function stageFile (path: string, mode = 0o600): StagedFile {
   })()
   let chain: Promise<unknown> = opened
   let unsynced = 0
+  let queued = 0
+  let failed = false
   let done = false
-  const queue = (step: (fh: FileHandle) => Promise<unknown>): void => {
-    chain = chain.then(async () => await step(await opened))
-    chain.catch(() => undefined) // observed by commit() or discard()
+  const waiters: Array<() => void> = []
+  const wake = (): void => { for (const w of waiters.splice(0)) w() }
+  const queue = (step: (fh: FileHandle) => Promise<unknown>, bytes = 0): void => {
+    queued += bytes
+    chain = chain.then(async () => {
+      try {
+        await step(await opened)
+      } finally {
+        queued -= bytes
+        if (queued <= HIGH_WATER / 2) wake()
+      }
+    })
+    chain.catch(() => { failed = true; wake() }) // the error itself is reported by commit()
   }
   const settle = async (): Promise<FileHandle | undefined> => {
     done = true
+    wake()
     await chain.catch(() => undefined)
     return await opened.catch(() => undefined)
   }
   return {
     write: (data) => {
       if (done) throw new Error('write after commit or discard')
-      queue(async fh => { for (let at = 0; at < data.byteLength;) at += (await fh.write(data, at, data.byteLength - at, null)).bytesWritten })
+      queue(async fh => { for (let at = 0; at < data.byteLength;) at += (await fh.write(data, at, data.byteLength - at, null)).bytesWritten }, data.byteLength)
       unsynced += data.byteLength
       if (unsynced >= SYNC_EVERY) { unsynced = 0; queue(async fh => { await fh.datasync() }) }
+      if (failed || queued <= HIGH_WATER) return undefined
+      return new Promise<void>(resolve => waiters.push(resolve))
     },
     commit: async () => {
       const last = chain

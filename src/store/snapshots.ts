@@ -27,7 +27,8 @@ export function snapshotFileName (header: Entry): string {
 
 /** A snapshot's file being written: the ciphertext as it comes, then commit() or discard(). */
 export interface StagedSnapshot {
-  write: (ciphertext: Uint8Array) => void
+  /** As StagedFile.write: a promise when the caller should wait for the disk. */
+  write: (ciphertext: Uint8Array) => Promise<void> | undefined
   commit: () => Promise<StoredSnapshot>
   discard: () => Promise<void>
 }
