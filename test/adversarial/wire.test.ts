@@ -1,7 +1,8 @@
 /**
  * Bad peers on real sockets: a stranger that never proves itself, one that opens sync without
  * proving, and a member that sends oversized and malformed frames. The node drops them with a
- * logged reason, never crashes, and its store and replication stay intact.
+ * logged reason, never crashes, and its store and replication stay intact. A member's bad
+ * snapshot is refused by itself: the stream and what follows on it go on.
  */
 import { noise } from '@chainsafe/libp2p-noise'
 import { yamux } from '@chainsafe/libp2p-yamux'
@@ -10,7 +11,14 @@ import { tcp } from '@libp2p/tcp'
 import { multiaddr } from '@multiformats/multiaddr'
 import { createLibp2p } from 'libp2p'
 import { afterEach, describe, expect, it } from 'vitest'
+import { readdir } from 'node:fs/promises'
+import { join } from 'node:path'
+import * as Y from 'yjs'
+import { SessionDoc, sealSnapshot, sealUpdate } from '../../crdt/index.js'
 import { SYNC_PROTOCOL, SYNC_LIMITS } from '../../protocols/sync/index.js'
+import { frame } from '../../protocols/sync/frames.js'
+import { SyncMessage } from '../../protocols/sync/pb/sync.js'
+import { generateDeviceKey, toHex } from '../../src/identity/index.js'
 import { generateWallet, startNode, until, type TestNode } from '../helpers/nodes.js'
 
 const nodes: TestNode[] = []
@@ -79,5 +87,58 @@ describe('bad peers on the wire', () => {
     await until(async () => (await texts()).length === 2, 'replication to go on after the bad frames', 20_000)
     expect(a.node.libp2p.status).toBe('started')
     await sa.close()
+  })
+
+  it('refuses a snapshot of a stranger from its header and a tampered one at its end, and the stream goes on', async () => {
+    const wallet = generateWallet()
+    const a = await startNode({ wallet, label: 'A' }); nodes.push(a)
+    const b = await startNode({ wallet, label: 'B' }); nodes.push(b)
+    await b.node.dial(a.node.addresses()[0] as string)
+    const aId = a.node.libp2p.peerId
+    await until(() => b.node.libp2p.services.membership.isProven(aId), 'B to prove A')
+    // Frames written by hand from B, a proven member, on a sync stream of its own. B's own sync
+    // stops first: a new sync stream replaces a peer's old one, and B would reopen its own.
+    await (b.node.libp2p.services.sync as unknown as { stop: () => Promise<void> }).stop()
+    const bId = b.node.libp2p.peerId.toString()
+    await until(() => a.node.libp2p.services.sync.sessionWith(bId) === undefined, "A to end B's own session")
+    const keys = b.vault.vault.identity.keys
+    const me = b.vault.vault.identity.device.signer
+    const doc = b.vault.vault.docId('hand-made')
+    const st = await b.node.libp2p.getConnections(aId)[0]!.newStream(SYNC_PROTOCOL)
+    const empty = { certificates: [], vectors: [], vectorsDone: false, entries: [], snapshotHeader: new Uint8Array(0), snapshotChunk: new Uint8Array(0), wantVectors: false }
+    const put = (m: { snapshotHeader?: Uint8Array, snapshotChunk?: Uint8Array, entries?: Uint8Array[] }): void => { st.send(frame(SyncMessage.encode({ ...empty, ...m } as any))) }
+    const sendSnapshot = (header: Uint8Array, ct: Uint8Array): void => {
+      put({ snapshotHeader: header })
+      for (let at = 0; at < ct.byteLength; at += SYNC_LIMITS.chunkBytes) put({ snapshotChunk: ct.subarray(at, at + SYNC_LIMITS.chunkBytes) })
+    }
+    const state = (() => {
+      const s = new SessionDoc()
+      for (let i = 0; i < 800; i++) s.appendMessages([{ role: 'user', content: `m${i} ${'y'.repeat(900)}` }], 'b')
+      return Y.encodeStateAsUpdate(s.doc)
+    })()
+    // 1. Sealed under the vault key but signed by a device of no certificate: refused from its header.
+    const stranger = await generateDeviceKey()
+    const forged = sealSnapshot({ keys, signer: stranger.signer }, doc, 1n, state, [{ author: stranger.publicKey, seq: 1n }])
+    expect(forged.ciphertext.byteLength).toBeGreaterThan(SYNC_LIMITS.chunkBytes)
+    sendSnapshot(forged.header.bytes, forged.ciphertext)
+    // 2. B's own, one bit flipped: refused once its last byte is in.
+    const real = sealSnapshot({ keys, signer: me }, doc, 1n, state, [{ author: me.publicKey, seq: 1n }])
+    const bad = new Uint8Array(real.ciphertext); bad[1000] = (bad[1000] as number) ^ 1
+    sendSnapshot(real.header.bytes, bad)
+    // 3. Then an entry on the same stream: it is taken.
+    const small = new SessionDoc()
+    small.appendMessages([{ role: 'user', content: 'after the snapshots' }], 'b')
+    const entry = sealUpdate({ keys, signer: me }, doc, 1n, Y.encodeStateAsUpdate(small.doc))
+    put({ entries: [entry.bytes] })
+    await until(() => a.vault.vault.store.has(doc, me.publicKey, 1n), 'A to store the entry sent after the bad snapshots')
+    const refused = (code: string): boolean => a.events.some(e => e.type === 'entry-refused' && e.reason.includes(code))
+    await until(() => refused('UNKNOWN_AUTHOR') && refused('DECRYPT_FAILED'), 'A to log both refusals')
+    expect(st.status).toBe('open')
+    // Neither left a file; the good one, sent last, is kept.
+    const files = async (): Promise<string[]> => await readdir(join(a.home, 'data', 'snapshots', toHex(doc))).catch(() => [])
+    expect(await files()).toEqual([])
+    sendSnapshot(real.header.bytes, real.ciphertext)
+    await until(async () => (await files()).length === 1 && a.vault.vault.store.snapshots(doc).length === 1, 'A to keep the good snapshot')
+    st.abort(new Error('done'))
   })
 })
