@@ -269,11 +269,6 @@ export async function benchMesh (dir: string, opts: { quick: boolean, part?: str
     const a = await meshNode(homeA, wallet, 'A')
     // The median of three Bs, each joining with a new home (as the baseline's figures are medians of three).
     const runs: number[] = []
-    // Buffers held while it runs (A and B both, in this process): snapshots stream, never held whole.
-    if (global.gc !== undefined) global.gc()
-    const buffersBefore = process.memoryUsage().arrayBuffers
-    let buffersPeak = 0
-    const sampler = setInterval(() => { buffersPeak = Math.max(buffersPeak, process.memoryUsage().arrayBuffers - buffersBefore) }, 2)
     for (let k = 0; k < 3; k++) {
       const t0 = now()
       const b = await meshNode(join(dir, `rb${k}`), wallet, 'B', [`${addrOf(a)}`])
@@ -281,7 +276,6 @@ export async function benchMesh (dir: string, opts: { quick: boolean, part?: str
       runs.push(now() - t0)
       await b.node.stop(); await b.vault.close()
     }
-    clearInterval(sampler)
     const ms = median(runs)
     // The same with B a fresh process, as on a machine that just started `mesh join` (timed
     // from just before it opens its new home: process start-up excluded, JIT still cold).
@@ -300,11 +294,10 @@ export async function benchMesh (dir: string, opts: { quick: boolean, part?: str
     const bytes = Buffer.concat(files(join(homeA, 'data')).map(f => readFileSync(f)))
     const transfer = median([await rawTransfer(bytes), await rawTransfer(bytes), await rawTransfer(bytes)])
     const coldChild = fileURLToPath(new URL('./vault-child.js', import.meta.url))
-    const colds = [0, 1, 2].map(() => JSON.parse(execFileSync(process.execPath, [coldChild, 'cold', homeA.replace(/ra$/, 'ra')], { encoding: 'utf8' }).trim().split('\n').at(-1) as string).ms as number)
+    const colds = [0, 1, 2].map(() => JSON.parse(execFileSync(process.execPath, [coldChild, 'cold', homeA], { encoding: 'utf8' }).trim().split('\n').at(-1) as string).ms as number)
     const cold = median(colds)
     const base = `raw transfer of the same ${fmt(bytes.byteLength / 1e6, 1)} MB ${fmt(transfer, 1)} ms + cold open ${fmt(cold, 0)} ms`
     report({ name: `resume: B joins while A holds ${n} messages, until B's transcript is complete`, value: `median ${fmt(ms, 0)} ms (${runs.map(r => fmt(r, 0)).join(', ')})`, baseline: base, ratio: `${fmt(ms / (transfer + cold), 2)}×`, target: '≤ 1.5×', ok: ms / (transfer + cold) <= 1.5 })
-    report({ name: 'resume memory: peak buffer bytes while B joins (A and B in one process)', value: `${fmt(buffersPeak / 1e6, 1)} MB`, baseline: `the ${fmt(bytes.byteLength / 1e6, 1)} MB it receives`, ratio: `${fmt(buffersPeak / bytes.byteLength, 2)}×`, target: 'reported', ok: undefined })
     report({ name: 'resume, B a fresh `mesh join`-like process (new home, cold JIT)', value: `${fmt(fresh.ms as number, 0)} ms (home and node up ${fmt(fresh.started as number, 0)} ms, A proven ${fmt(fresh.proven as number, 0)} ms, session synced ${fmt(fresh.synced as number, 0)} ms)`, baseline: base, ratio: `${fmt((fresh.ms as number) / (transfer + cold), 2)}×`, target: 'reported', ok: undefined })
   }
 
