@@ -1,10 +1,11 @@
 /**
  * Snapshot files: `snapshots/<doc>/<author>-<seq>.snap` holding
  * "MSNP" | u32be version | u32be header length | signed header entry | sealed chunks.
- * Written whole (temp, fsync, rename; a received one is written while it is verified). The store keeps per document only snapshots no other
+ * Written under a temp name and put in place whole (fsync, rename); a received one is written
+ * while it arrives and is verified. The store keeps per document only snapshots no other
  * snapshot dominates.
  */
-import { mkdir, open, readdir, unlink } from 'node:fs/promises'
+import { mkdir, open, readdir, unlink, type FileHandle } from 'node:fs/promises'
 import { join } from 'node:path'
 import { logger } from '@libp2p/logger'
 import { StoreCorruptError } from '../errors.js'
@@ -71,15 +72,9 @@ async function readHeader (path: string): Promise<StoredSnapshot> {
 export async function readSnapshotData (s: StoredSnapshot): Promise<Uint8Array> {
   const fh = await open(s.path, 'r')
   try {
-    const n = Number(s.header.snapshotSize)
-    const b = Buffer.allocUnsafe(n)
-    let got = 0
-    while (got < n) {
-      const { bytesRead } = await fh.read(b, got, n - got, s.dataOffset + got)
-      if (bytesRead === 0) throw new StoreCorruptError(`${s.path} is truncated`)
-      got += bytesRead
-    }
-    return new Uint8Array(b.buffer, b.byteOffset, n)
+    const b = Buffer.allocUnsafe(Number(s.header.snapshotSize))
+    await readExactly(fh, b, s.dataOffset, s.path)
+    return new Uint8Array(b.buffer, b.byteOffset, b.byteLength)
   } finally {
     await fh.close()
   }
@@ -96,16 +91,19 @@ export async function * readSnapshotPieces (s: StoredSnapshot, pieceBytes: numbe
     const n = Number(s.header.snapshotSize)
     for (let at = 0; at < n; at += pieceBytes) {
       const b = Buffer.allocUnsafe(Math.min(pieceBytes, n - at))
-      let got = 0
-      while (got < b.byteLength) {
-        const { bytesRead } = await fh.read(b, got, b.byteLength - got, s.dataOffset + at + got)
-        if (bytesRead === 0) throw new StoreCorruptError(`${s.path} is truncated`)
-        got += bytesRead
-      }
+      await readExactly(fh, b, s.dataOffset + at, s.path)
       yield new Uint8Array(b.buffer, b.byteOffset, b.byteLength)
     }
   } finally {
     await fh.close()
+  }
+}
+
+async function readExactly (fh: FileHandle, into: Buffer, position: number, path: string): Promise<void> {
+  for (let got = 0; got < into.byteLength;) {
+    const { bytesRead } = await fh.read(into, got, into.byteLength - got, position + got)
+    if (bytesRead === 0) throw new StoreCorruptError(`${path} is truncated`)
+    got += bytesRead
   }
 }
 
