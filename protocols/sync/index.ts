@@ -87,7 +87,7 @@ class SyncService implements Sync, Startable {
 
   async open (connection: Connection): Promise<void> {
     const peer = connection.remotePeer.toString()
-    if (!this.init.isMember(peer) || this.sessions.has(peer)) return
+    if (!this.started || !this.init.isMember(peer) || this.sessions.has(peer)) return
     const stream = await connection.newStream(SYNC_PROTOCOL, { signal: AbortSignal.timeout(10_000) })
     this.run(stream, peer)
   }
