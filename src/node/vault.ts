@@ -225,7 +225,7 @@ export class Vault extends EventEmitter<VaultEvents> {
    * open), or everything is dropped. Throws, as `end()` does, the typed error of the first check
    * that failed.
    */
-  receiveSnapshot (headerBytes: Uint8Array): { write: (piece: Uint8Array) => Promise<void> | undefined, end: () => Promise<Entry>, abort: () => void } {
+  receiveSnapshot (headerBytes: Uint8Array): { write: (piece: Uint8Array) => Promise<void> | undefined, end: () => Promise<Entry>, abort: () => Promise<void> } {
     this.check()
     const header = admitSnapshotHeader(headerBytes, this.certs)
     const opener = new SnapshotOpener(this.identity.keys, header)
@@ -257,7 +257,7 @@ export class Vault extends EventEmitter<VaultEvents> {
         else this.keepFresh(header, state)
         return header
       },
-      abort: () => { void file.discard() }
+      abort: async () => { await file.discard() }
     }
   }
 
