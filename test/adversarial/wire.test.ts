@@ -34,6 +34,17 @@ async function stranger (): Promise<Awaited<ReturnType<typeof createLibp2p>>> {
   return n
 }
 
+/** Two nodes of one wallet, B connected to A and A proven. */
+async function provenPair (): Promise<{ a: TestNode, b: TestNode, aId: TestNode['node']['libp2p']['peerId'] }> {
+  const wallet = generateWallet()
+  const a = await startNode({ wallet, label: 'A' }); nodes.push(a)
+  const b = await startNode({ wallet, label: 'B' }); nodes.push(b)
+  await b.node.dial(a.node.addresses()[0] as string)
+  const aId = a.node.libp2p.peerId
+  await until(() => b.node.libp2p.services.membership.isProven(aId), 'B to prove A')
+  return { a, b, aId }
+}
+
 describe('bad peers on the wire', () => {
   it('disconnects a peer that never proves membership, and answers none of its sync streams', async () => {
     const a = await startNode({ label: 'A', membershipTimeoutMs: 800 }); nodes.push(a)
@@ -55,12 +66,7 @@ describe('bad peers on the wire', () => {
   })
 
   it('closes a sync stream carrying an oversized or malformed frame and keeps replicating', async () => {
-    const wallet = generateWallet()
-    const a = await startNode({ wallet, label: 'A' }); nodes.push(a)
-    const b = await startNode({ wallet, label: 'B' }); nodes.push(b)
-    await b.node.dial(a.node.addresses()[0] as string)
-    const aId = a.node.libp2p.peerId
-    await until(() => b.node.libp2p.services.membership.isProven(aId), 'B to prove A')
+    const { a, b, aId } = await provenPair()
     const sa = await a.vault.sessions.create('robust')
     await sa.append({ role: 'user', content: 'before' })
     const texts = async (): Promise<string[]> => {
@@ -90,12 +96,7 @@ describe('bad peers on the wire', () => {
   })
 
   it('refuses a snapshot of a stranger from its header and a tampered one at its end, and the stream goes on', async () => {
-    const wallet = generateWallet()
-    const a = await startNode({ wallet, label: 'A' }); nodes.push(a)
-    const b = await startNode({ wallet, label: 'B' }); nodes.push(b)
-    await b.node.dial(a.node.addresses()[0] as string)
-    const aId = a.node.libp2p.peerId
-    await until(() => b.node.libp2p.services.membership.isProven(aId), 'B to prove A')
+    const { a, b, aId } = await provenPair()
     // Frames written by hand from B, a proven member, on a sync stream of its own. B's own sync
     // stops first: a new sync stream replaces a peer's old one, and B would reopen its own.
     await (b.node.libp2p.services.sync as unknown as { stop: () => Promise<void> }).stop()
