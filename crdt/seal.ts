@@ -188,9 +188,9 @@ export class SnapshotOpener {
   private index = 0
   private o = 0
 
+  /** `header` as parsed (parseEntry bounds its chunk size to 1 KiB – 1 MiB and its size). */
   constructor (keys: VaultKeys, private readonly header: Entry) {
     if (header.kind !== ENTRY_KIND.snapshot) throw new InvalidEntryError('not a snapshot header')
-    if (header.chunkSize <= 0) throw new InvalidEntryError('snapshot header without a chunk size')
     this.key = docKey(keys, header.epoch, header.doc)
     this.size = Number(header.snapshotSize)
     this.stride = header.chunkSize + TAG
