@@ -13,6 +13,9 @@
  *   relay-server                       -> {ready: port}
  *   relay-reader port                  -> {ready}; then {got: i, t}
  *   relay-writer port n                -> like mesh-writer
+ *   floor-reader                       -> {ready: addr}, {listening} once A's stream is open;
+ *                                         then {got: i, t}
+ *   floor-writer addr n                -> like mesh-writer (the floor of the fixed stack: see below)
  *   mesh-resume  home wallet addr key n -> {ready}; on {go}: opens a new home, joins A and waits
  *                                         until session `key` holds n messages; then {ms} and the
  *                                         times it had started, proven A and synced the session
@@ -20,6 +23,16 @@
  * append, so each append meets an idle system, as one message of a conversation does.
  */
 import '../../src/polyfill.js'
+import * as Y from 'yjs'
+import { createLibp2p } from 'libp2p'
+import { tcp } from '@libp2p/tcp'
+import { noise } from '@chainsafe/libp2p-noise'
+import { yamux } from '@chainsafe/libp2p-yamux'
+import { identify } from '@libp2p/identify'
+import { ping } from '@libp2p/ping'
+import { multiaddr } from '@multiformats/multiaddr'
+import { SessionDoc } from '../../crdt/index.js'
+import { FrameReader, frame } from '../../protocols/sync/frames.js'
 import { loadWallet } from '../../src/identity/index.js'
 import { MeshNode } from '../../src/node/mesh.js'
 import { openVault } from '../../src/sdk/index.js'
@@ -29,6 +42,7 @@ import { now, text } from './util.js'
 
 const [role, ...args] = process.argv.slice(2) as [string, ...string[]]
 const KEY = 'agent:main:latency'
+const FLOOR_PROTOCOL = '/mesh-bench/floor/1.0.0'
 const send = (m: unknown): void => { process.send?.(m) }
 const nextMessage = async (pred: (m: any) => boolean): Promise<any> => await new Promise(resolve => {
   const f = (m: any): void => { if (pred(m)) { process.off('message', f); resolve(m) } }
@@ -100,6 +114,33 @@ if (role === 'mesh-reader' || role === 'mesh-writer') {
   await stopped()
   await node.stop()
   await vault.close()
+} else if (role === 'floor-reader' || role === 'floor-writer') {
+  // The floor of the fixed stack: the same Yjs updates over one long-lived libp2p stream (TCP,
+  // Noise, Yamux, as MeshNode configures them), framed as mesh frames are, with none of mesh's
+  // own work (no sealing, signatures, membership, store or disk).
+  const node = await createLibp2p({ addresses: { listen: ['/ip4/127.0.0.1/tcp/0'] }, transports: [tcp()], connectionEncrypters: [noise()], streamMuxers: [yamux()], services: { identify: identify(), ping: ping() } })
+  const doc = new Y.Doc()
+  const s = new SessionDoc(doc)
+  if (role === 'floor-reader') {
+    s.onMessages(added => {
+      const t = now()
+      for (const m of added) send({ got: Number(m.content.slice(0, m.content.indexOf('|'))), t })
+    })
+    await node.handle(FLOOR_PROTOCOL, (stream) => {
+      const reader = new FrameReader(stream, { maxFrameBytes: 1 << 20, frameDeadlineMs: 30_000, onFrame: (u) => { Y.applyUpdate(doc, u) }, onEnd: () => {} })
+      send({ listening: true })
+      void stopped().then(() => { reader.stop() })
+    })
+    send({ ready: node.getMultiaddrs()[0]?.toString() })
+    await stopped()
+  } else {
+    const [addr, nArg] = args as [string, string]
+    const stream = await node.dialProtocol(multiaddr(addr), FLOOR_PROTOCOL)
+    doc.on('update', (u: Uint8Array) => { stream.send(frame(u)) })
+    const payload = text(1000)
+    await write(Number(nArg), async i => { s.appendMessages([{ role: 'user', content: `${i}|${payload}` }], 'A') })
+  }
+  await node.stop()
 } else if (role === 'relay-server') {
   const server = await relayServer()
   send({ ready: server.port })

@@ -54,7 +54,7 @@ async function relayLatency (count: number, payload: string): Promise<number[]> 
  * relay server and its two clients for the baseline): returns B's arrival minus A's append for
  * each message, on the monotonic clock the processes share.
  */
-async function handoffAcross (kind: 'mesh' | 'relay', dir: string, walletPath: string, count: number): Promise<number[]> {
+async function handoffAcross (kind: 'mesh' | 'floor' | 'relay', dir: string, walletPath: string, count: number): Promise<number[]> {
   const { fork } = await import('node:child_process')
   const child = fileURLToPath(new URL('./mesh-child.js', import.meta.url))
   const kids: Array<ReturnType<typeof fork>> = []
@@ -77,6 +77,11 @@ async function handoffAcross (kind: 'mesh' | 'relay', dir: string, walletPath: s
       const listening = new Promise(resolve => { reader.p.on('message', (m: any) => { if (m.listening === true) resolve(null) }) })
       writer = await start(['mesh-writer', join(dir, 'xa'), walletPath, String(reader.ready), String(warm + count)])
       await listening // B holds the session A created and has subscribed to it
+    } else if (kind === 'floor') {
+      reader = await start(['floor-reader'])
+      const listening = new Promise(resolve => { reader.p.on('message', (m: any) => { if (m.listening === true) resolve(null) }) })
+      writer = await start(['floor-writer', String(reader.ready), String(warm + count)])
+      await listening
     } else {
       const server = await start(['relay-server'])
       reader = await start(['relay-reader', String(server.ready)])
@@ -206,9 +211,14 @@ export async function benchMesh (dir: string, opts: { quick: boolean, part?: str
     const relay = await relayLatency(count, payload)
     const across = await handoffAcross('mesh', dir, walletPath, count)
     const relayAcross = await handoffAcross('relay', dir, walletPath, count)
+    const floorAcross = await handoffAcross('floor', dir, walletPath, count)
     const line = (xs: number[]): string => `p50 ${fmt(percentile(xs, 50), 2)} ms, p99 ${fmt(percentile(xs, 99), 2)} ms`
     const x50 = percentile(across, 50); const xr50 = percentile(relayAcross, 50)
     report({ name: `handoff latency, append on A readable on B, each in its own process (${count} × 1 KB)`, value: line(across), baseline: `y-websocket relay, server and clients in their own processes, ${line(relayAcross)}`, ratio: `p50 ${fmt(x50 / xr50, 2)}×`, target: 'p50 ≤ 1.0×', ok: x50 / xr50 <= 1.0 })
+    // What the fixed stack costs before mesh does anything: the same updates over one bare
+    // libp2p stream between the same two processes. Mesh cannot be faster than this row.
+    const xf50 = percentile(floorAcross, 50)
+    report({ name: `handoff floor: the same Yjs updates over one bare libp2p stream (TCP, Noise, Yamux; no sealing, signatures, store or disk), each in its own process`, value: line(floorAcross), baseline: `the relay above, ${line(relayAcross)}`, ratio: `p50 ${fmt(xf50 / xr50, 2)}× (mesh ${fmt(x50 / xf50, 2)}× the floor)`, target: 'reported', ok: undefined })
     // The same in one process: no process boundary between A and B, so this isolates the work
     // each side does (a relay hop costs nothing here that the mesh does not also pay).
     report({ name: `handoff latency, A and B in one process (${count} × 1 KB)`, value: line(lat), baseline: `y-websocket relay in one process ${line(relay)}`, ratio: `p50 ${fmt(percentile(lat, 50) / percentile(relay, 50), 2)}×`, target: 'reported', ok: undefined })
