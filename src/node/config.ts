@@ -23,13 +23,6 @@ export interface NodeConfig {
 
 export const DEFAULTS: NodeConfig = { listen: [], announce: [], bootstrap: [], mdns: true, mdnsInterval: 1000, dht: 'server' }
 
-/** Opt-in preset only: public bootstrap peers are never dialed unless the user asks for them. */
-export const PRESETS: Record<string, string[]> = {
-  'libp2p-public': [
-    '/dnsaddr/bootstrap.libp2p.io/p2p/QmNnooDu7bfjPFoTZYxMNLWUQJyrVwtbZg5gBMjTezGAJN'
-  ]
-}
-
 export async function readConfig (home: string): Promise<Partial<NodeConfig>> {
   let text: string
   try {
