@@ -2,7 +2,7 @@
  * A checksummed, fsynced, append-only record log with group commit.
  *
  * Record: u32le length of payload | u32le crc32 of payload | payload. An append is acknowledged
- * only after the batch holding it reached the disk (fdatasync): appends that arrive while one
+ * only after the batch holding it reached the disk (O_DSYNC): appends that arrive while one
  * batch syncs go together in the next, so many writers share one fsync. On open, a torn or
  * corrupted tail (a process killed mid-write) is detected, reported, moved to a quarantine file
  * and cut off; a damaged record followed by good ones is skipped and reported, never fatal.
@@ -19,6 +19,12 @@ const log = logger('mesh:store:log')
 const HEADER = 8
 export const MAX_RECORD = 4 * 1024 * 1024
 const READ_BLOCK = 1024 * 1024
+/**
+ * Writes to the log are durable when they return (O_DSYNC: the data and the size needed to read
+ * it, what fdatasync makes durable), so an append costs one system call on the thread pool
+ * instead of a write and then an fdatasync. Where the platform has no O_DSYNC, fdatasync follows.
+ */
+const DSYNC: number = constants.O_DSYNC ?? 0
 
 export interface RecordRef { readonly offset: number, readonly length: number }
 
@@ -63,7 +69,7 @@ export class RecordLog {
   static async open (path: string, onRecord: (payload: Uint8Array, ref: RecordRef) => void, onReset: () => void): Promise<{ log: RecordLog, recovered: Recovery[] }> {
     let fh: FileHandle
     try {
-      fh = await open(path, constants.O_CREAT | constants.O_RDWR, 0o600)
+      fh = await open(path, constants.O_CREAT | constants.O_RDWR | DSYNC, 0o600)
     } catch (err) {
       throw writeError(path, err)
     }
@@ -176,7 +182,7 @@ export class RecordLog {
 
   get bytes (): number { return this.size }
 
-  /** Resolves once the record is on disk (fdatasync), with where it lies. */
+  /** Resolves once the record is on disk (O_DSYNC, or fdatasync without it), with where it lies. */
   async append (payload: Uint8Array): Promise<RecordRef> {
     if (this.closed) throw new ClosedError(`log ${this.path} is closed`)
     if (payload.byteLength === 0 || payload.byteLength > MAX_RECORD) throw new StoreCorruptError(`record of ${payload.byteLength} bytes is out of range`)
@@ -213,7 +219,7 @@ export class RecordLog {
           const { bytesWritten } = await this.fh.write(buf, written, total - written, start + written)
           written += bytesWritten
         }
-        await this.fh.datasync()
+        if (DSYNC === 0) await this.fh.datasync()
         this.size = start + total
         batch.forEach((p, i) => p.resolve(refs[i] as RecordRef))
       } catch (err) {
@@ -295,7 +301,7 @@ export class RecordLog {
       await rename(tmp, this.path)
       await fsyncDir(dirname(this.path))
       await this.fh.close()
-      this.fh = await open(this.path, constants.O_RDWR)
+      this.fh = await open(this.path, constants.O_RDWR | DSYNC)
       this.size = (await stat(this.path)).size
       for (const [from, to] of moved) options.onMoved?.(from, to)
       return true

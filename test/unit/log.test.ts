@@ -1,3 +1,4 @@
+import { constants } from 'node:fs'
 import { appendFile, readdir, readFile, stat, truncate, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { afterEach, describe, expect, it } from 'vitest'
@@ -79,6 +80,26 @@ describe('record log', () => {
     expect(a.records).toEqual(['one'])
     expect(a.recovered).toHaveLength(1)
     await a.log.close()
+  })
+
+  // The durability of an acknowledged append rests on this flag (each write returns once its data
+  // is on disk); Linux shows a descriptor's open flags in /proc, in octal.
+  it.runIf(process.platform === 'linux')('writes through a descriptor opened O_DSYNC, also after a rewrite', async () => {
+    const t = await tempDir(); cleanups.push(t.cleanup)
+    const { log } = await collect(join(t.dir, 'log'))
+    const dsync = async (): Promise<boolean> => {
+      const info = await readFile(`/proc/self/fdinfo/${(log as any).fh.fd as number}`, 'utf8')
+      return (parseInt(/flags:\s+([0-7]+)/.exec(info)?.[1] ?? '0', 8) & constants.O_DSYNC) !== 0
+    }
+    const refs = await Promise.all(['a', 'b', 'c'].map(async r => await log.append(Buffer.from(r))))
+    expect(await dsync()).toBe(true)
+    expect(await log.rewrite(() => refs.slice(1))).toBe(true)
+    expect(await dsync()).toBe(true)
+    await log.append(Buffer.from('d'))
+    await log.close()
+    const again = await collect(join(t.dir, 'log'))
+    expect(again.records).toEqual(['b', 'c', 'd'])
+    await again.log.close()
   })
 
   it('refuses appends after close', async () => {
