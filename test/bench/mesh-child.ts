@@ -33,6 +33,7 @@ import { ping } from '@libp2p/ping'
 import { multiaddr } from '@multiformats/multiaddr'
 import { SessionDoc } from '../../crdt/index.js'
 import { FrameReader, frame } from '../../protocols/sync/frames.js'
+import { LIMITS } from '../../protocols/sync/session.js'
 import { loadWallet } from '../../src/identity/index.js'
 import { MeshNode } from '../../src/node/mesh.js'
 import { openVault } from '../../src/sdk/index.js'
@@ -127,9 +128,9 @@ if (role === 'mesh-reader' || role === 'mesh-writer') {
       for (const m of added) send({ got: Number(m.content.slice(0, m.content.indexOf('|'))), t })
     })
     await node.handle(FLOOR_PROTOCOL, (stream) => {
-      const reader = new FrameReader(stream, { maxFrameBytes: 1 << 20, frameDeadlineMs: 30_000, onFrame: (u) => { Y.applyUpdate(doc, u) }, onEnd: () => {} })
+      // Ends with the stream when the node stops.
+      new FrameReader(stream, { maxFrameBytes: LIMITS.maxFrameBytes, frameDeadlineMs: LIMITS.frameDeadlineMs, onFrame: (u) => { Y.applyUpdate(doc, u) }, onEnd: () => {} })
       send({ listening: true })
-      void stopped().then(() => { reader.stop() })
     })
     send({ ready: node.getMultiaddrs()[0]?.toString() })
     await stopped()
