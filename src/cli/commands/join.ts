@@ -129,7 +129,16 @@ export const joinCmd: Command = {
       if (!g.json) out.line('running; other mesh commands on this home now go through this node. Ctrl-C or `mesh stop` stops it')
       await untilStopped(stopped)
     } finally {
-      await host.close()
+      // A second Ctrl-C while the store flushes is answered, not obeyed: nothing is cut short.
+      const patience = (): void => { out.err('stopping: flushing the store…') }
+      process.on('SIGINT', patience)
+      process.on('SIGTERM', patience)
+      try {
+        await host.close()
+      } finally {
+        process.off('SIGINT', patience)
+        process.off('SIGTERM', patience)
+      }
     }
     out.line(g.json ? JSON.stringify({ event: 'stopped' }) : 'stopped; store flushed')
     return 0
