@@ -126,7 +126,7 @@ export const joinCmd: Command = {
           out.line(g.json ? JSON.stringify({ event: 'bootstrap-unreachable', addr: a, reason }) : `bootstrap     ${a} unreachable (${reason}); retrying in the background`)
         })
       }
-      if (!g.json) out.line('running; other mesh commands on this home now go through this node. Ctrl-C or `mesh stop` stops it')
+      if (!g.json) out.line(`running (pid ${process.pid}); other mesh commands on this home now go through this node. Ctrl-C or \`mesh stop\` stops it`)
       await untilStopped(stopped)
     } finally {
       // A second Ctrl-C while the store flushes is answered, not obeyed: nothing is cut short.
