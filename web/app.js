@@ -66,7 +66,7 @@ class Unauthorized extends Error {}
 // ---- the API ----
 // One entry per method the dashboard reads: the HTTP route the daemon derives from the schema.
 const ROUTES = {
-  status: ['GET', '/api/status'],
+  'node.status': ['GET', '/api/status'],
   'peers.list': ['GET', '/api/peers'],
   'devices.list': ['GET', '/api/devices'],
   'sessions.list': ['GET', '/api/sessions'],
@@ -98,16 +98,17 @@ function renderDevice (s) {
   add('wallet', s.wallet, true)
   add('capabilities', (s.capabilities ?? []).join(', '))
   add('home', s.home, true)
-  if (typeof s.sessions === 'number') add('holds', `${s.sessions} sessions, ${s.memory ?? 0} memory entries, ${s.skills ?? 0} skills`)
+  const n = (k, one, many) => `${k} ${k === 1 ? one : many}`
+  if (typeof s.sessions === 'number') add('holds', `${n(s.sessions, 'session', 'sessions')}, ${n(s.memory ?? 0, 'memory entry', 'memory entries')}, ${n(s.skills ?? 0, 'skill', 'skills')}`)
 }
 
+// Per document: how many entries the peer lacks by its last report.
 function syncText (p) {
-  const behind = p.behind ?? {}
-  const docs = Object.entries(behind)
-  if (docs.length === 0) return p.state === 'connected' ? 'in sync' : ''
+  const docs = Object.entries(p.behind ?? {})
   const late = docs.filter(([, n]) => n > 0)
-  if (late.length === 0) return `in sync (${docs.length} docs)`
-  return late.map(([doc, n]) => `${doc}: ${n} behind`).join(', ')
+  if (late.length > 0) return late.map(([doc, n]) => `${doc}: ${n} behind`).join(', ')
+  if (p.inSync) return docs.length > 0 ? `in sync (${docs.length} documents)` : 'in sync'
+  return p.state === 'connected' ? 'syncing' : ''
 }
 
 function renderPeers (peers) {
@@ -123,21 +124,24 @@ function renderPeers (peers) {
   $('#peers-empty').hidden = peers.length > 0
 }
 
-function renderDevices (devices, selfId) {
+function renderDevices (devices) {
   state.devices.clear()
   const tb = $('#devices tbody')
   tb.replaceChildren()
   for (const d of devices) {
     state.devices.set(d.deviceId, d.label)
-    const name = d.deviceId === selfId ? `${d.label} (this device)` : d.label
-    tb.append(row([name, (d.capabilities ?? []).join(', '), el('span', short(d.deviceId), 'mono')]))
+    const name = d.self ? `${d.label} (this device)` : d.label
+    const seen = d.self ? el('span', 'online', 'ok') : d.online ? el('span', 'online', 'ok') : el('span', d.lastSeen ? `offline, seen ${when(d.lastSeen)}` : 'offline', 'muted')
+    const tr = row([name, seen, (d.capabilities ?? []).join(', '), el('span', short(d.deviceId), 'mono')])
+    tr.dataset.device = d.deviceId
+    tb.append(tr)
   }
 }
 
 function leaseText (lease) {
   if (!lease) return el('span', 'nobody', 'muted')
   const who = lease.label ?? labelOf(lease.device)
-  if (lease.expiresAt <= Date.now()) return el('span', `${who} (expired ${when(lease.expiresAt)})`, 'muted')
+  if (lease.expired) return el('span', `${who} (expired ${when(lease.expiresAt)})`, 'muted')
   return el('span', `${who} until ${clock(lease.expiresAt)}`, 'warn')
 }
 
@@ -162,7 +166,7 @@ function appendMessages (messages) {
     state.seen.add(m.id)
     const li = el('li')
     li.dataset.id = m.id
-    li.append(el('div', `${m.role} · ${labelOf(m.device)} · ${new Date(m.ts).toLocaleString([], { timeZoneName: 'short' })}`, 'who'))
+    li.append(el('div', `${m.role} · ${m.author ?? labelOf(m.device)} · ${new Date(m.ts).toLocaleString([], { timeZoneName: 'short' })}`, 'who'))
     let text = m.content ?? ''
     if (m.toolCall) text += `${text ? '\n' : ''}→ ${m.toolCall.name}(${m.toolCall.input === undefined ? '' : JSON.stringify(m.toolCall.input)})`
     if (m.toolResult) text += `${text ? '\n' : ''}← ${m.toolResult.isError ? 'error: ' : ''}${m.toolResult.output}`
@@ -172,15 +176,23 @@ function appendMessages (messages) {
   if (messages.length > 0) ol.lastElementChild?.scrollIntoView({ block: 'nearest' })
 }
 
-async function select (key) {
+function select (key) {
   state.selected = key
   state.seen.clear()
   state.pending = []
-  state.loading = true
   for (const tr of document.querySelectorAll('#sessions tbody tr')) tr.classList.toggle('selected', tr.dataset.key === key)
   $('#transcript').replaceChildren()
   $('#transcript-key').textContent = key
   $('#transcript-panel').hidden = false
+  // A new stream that asks for this session's messages, from our cursor: nothing is missed in
+  // between, and the tail is loaded once it is open (loadTranscript, from onopen).
+  connectEvents()
+}
+
+async function loadTranscript () {
+  const key = state.selected
+  if (!key) return
+  state.loading = true
   try {
     const shown = await call('sessions.show', { key, tail: TRANSCRIPT_TAIL })
     if (state.selected !== key) return
@@ -200,11 +212,11 @@ function failed (err) {
 }
 
 async function loadPeers () { renderPeers(await call('peers.list')) }
-async function loadSessions () { renderSessions(await call('sessions.list')) }
+async function loadSessions () { renderSessions(await call('sessions.list', { details: true })) }
 async function loadAll () {
-  const status = await call('status')
+  const status = await call('node.status')
   renderDevice(status)
-  renderDevices(await call('devices.list'), status.deviceId)
+  renderDevices(await call('devices.list'))
   await Promise.all([loadPeers(), loadSessions()])
 }
 
@@ -221,6 +233,11 @@ function onEvent ({ seq, event: e }) {
       if (e.key === state.selected) { if (state.loading) state.pending.push(...e.messages); else appendMessages(e.messages) }
       soon('sessions', loadSessions)
       break
+    case 'session.changed':
+      // Changed on a peer but not streamed in full (not the open one, or a race with opening it).
+      if (e.key === state.selected) soon('transcript', loadTranscript)
+      soon('sessions', loadSessions)
+      break
     case 'session.created': case 'lease.changed': case 'task.changed':
       soon('sessions', loadSessions)
       break
@@ -231,7 +248,10 @@ function onEvent ({ seq, event: e }) {
 }
 
 function connectEvents () {
+  if (state.ws) { const old = state.ws; state.ws = null; old.onclose = null; old.close() }
   const url = new URL(`/api/events?after=${state.lastSeq}`, location.href)
+  // The open transcript's session comes in full (messages); others only say that they changed.
+  if (state.selected) url.searchParams.set('sessions', state.selected)
   url.protocol = location.protocol === 'https:' ? 'wss:' : 'ws:'
   // Browsers cannot set Authorization on a WebSocket: the token rides as a subprotocol.
   const ws = new WebSocket(url, ['mesh.events', `bearer.${state.token}`])
@@ -241,6 +261,7 @@ function connectEvents () {
     $('#conn').className = 'ok'
     // Anything that changed while disconnected is in the reloaded lists (and replayed after lastSeq).
     loadAll().catch(failed)
+    loadTranscript().catch(failed)
   }
   ws.onmessage = (m) => { try { onEvent(JSON.parse(m.data)) } catch (err) { failed(err) } }
   ws.onclose = (ev) => {
