@@ -23,6 +23,13 @@ export const MAX_CONTENT_BYTES = 512 * 1024
  * before they touch the document; split them.
  */
 export const MAX_APPEND_BYTES = 960 * 1024
+/** How long a driver lease lasts unless renewed (the holder's appends renew it). */
+export const LEASE_TTL_MS = 10 * 60_000
+/**
+ * How far two devices' clocks may disagree: a lease counts as expired only this long after its
+ * expiry by the reader's clock, so a device whose clock runs ahead cannot take a live lease.
+ */
+export const LEASE_SKEW_MS = 2 * 60_000
 /** lastWriter.ts is exact to this many milliseconds. */
 export const LAST_WRITER_RESOLUTION_MS = 1000
 
@@ -176,6 +183,47 @@ export class SessionDoc {
   }
 
   /**
+   * Calls `fn` after each transaction that changed the lease, other meta fields or the task
+   * state, with whether it was local. Returns the unsubscribe.
+   */
+  onFields (fn: (changed: { lease: boolean, meta: boolean, task: boolean }, local: boolean) => void): () => void {
+    const onMeta = (ev: Y.YMapEvent<unknown>, tr: Y.Transaction): void => {
+      const lease = ev.keysChanged.has('lease')
+      const meta = [...ev.keysChanged].some(k => k !== 'lease' && k !== 'lastWriter')
+      if (lease || meta) fn({ lease, meta, task: false }, tr.local)
+    }
+    const onTask = (_evs: Array<Y.YEvent<any>>, tr: Y.Transaction): void => { fn({ lease: false, meta: false, task: true }, tr.local) }
+    this.meta.observe(onMeta)
+    this.task.observeDeep(onTask)
+    return () => { this.meta.unobserve(onMeta); this.task.unobserveDeep(onTask) }
+  }
+
+  /** The index of the message with this id, or -1. */
+  indexOf (id: string): number {
+    let i = 0
+    for (const c of this.transcript) {
+      for (const m of c) {
+        if (m.get('id') === id) return i
+        i++
+      }
+    }
+    return -1
+  }
+
+  /** Messages from index `start` (inclusive) to `end` (exclusive), in converged order. */
+  range (start: number, end = Number.POSITIVE_INFINITY): Message[] {
+    const out: Message[] = []
+    let i = 0
+    for (const c of this.transcript) {
+      if (i + c.length <= start) { i += c.length; continue }
+      if (i >= end) break
+      const items = c.toArray()
+      for (let j = 0; j < items.length; j++, i++) if (i >= start && i < end) out.push(toMessage(items[j] as Y.Map<unknown>))
+    }
+    return out
+  }
+
+  /**
    * Calls `fn` with the messages each transaction adds to the transcript (new chunks included),
    * and whether the transaction was local. Returns the unsubscribe.
    */
@@ -258,10 +306,12 @@ export class SessionDoc {
   takeLease (device: string, opts: { ttlMs?: number, force?: boolean, label?: string, now?: number } = {}): Lease {
     const now = opts.now ?? Date.now()
     const cur = this.getMeta().lease
-    if (cur !== undefined && cur.device !== device && cur.expiresAt > now && opts.force !== true) {
+    if (cur !== undefined && cur.device !== device && cur.expiresAt + LEASE_SKEW_MS > now && opts.force !== true) {
       throw new LeaseHeldError(`the driver lease is held by ${cur.label ?? cur.device} until ${new Date(cur.expiresAt).toISOString()}`, { lease: cur })
     }
-    const lease: Lease = { device, epoch: (cur?.epoch ?? 0) + 1, takenAt: now, expiresAt: now + (opts.ttlMs ?? 10 * 60_000) }
+    // Renewing one's own lease keeps its epoch: the epoch counts handoffs, not renewals.
+    const epoch = cur !== undefined && cur.device === device ? cur.epoch : (cur?.epoch ?? 0) + 1
+    const lease: Lease = { device, epoch, takenAt: cur !== undefined && cur.device === device ? cur.takenAt : now, expiresAt: now + (opts.ttlMs ?? LEASE_TTL_MS) }
     if (opts.label !== undefined) lease.label = opts.label
     this.doc.transact(() => {
       this.meta.set('lease', lease)

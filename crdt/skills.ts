@@ -61,5 +61,11 @@ export class SkillsDoc {
 
   get (name: string): Skill | undefined { return this.skills.get(name) }
 
+  remove (name: string): boolean {
+    if (!this.skills.has(name)) return false
+    this.skills.delete(name)
+    return true
+  }
+
   list (): Skill[] { return [...this.skills.values()].sort((a, b) => a.name.localeCompare(b.name)) }
 }

@@ -1,6 +1,8 @@
 /**
- * Every error mesh throws is a MeshError with a stable `code`. The CLI maps codes to exit codes
- * (src/cli/exit-codes.ts) and to `--json` errors; the wire never carries them to non-members.
+ * Every error mesh throws is a MeshError with a stable `code`, one class per kind so callers can
+ * narrow with `instanceof`. The CLI maps codes to exit codes (src/cli/exit-codes.ts) and to
+ * `--json` errors; the local API carries `{ code, message, details }` and rebuilds the same class
+ * on the client (`errorFromCode`); the wire to peers never carries them to non-members.
  */
 export type ErrorCode =
   | 'USAGE'
@@ -10,7 +12,7 @@ export type ErrorCode =
   | 'INVALID_ENTRY' | 'ENTRY_TOO_LARGE' | 'UNKNOWN_AUTHOR' | 'UNKNOWN_EPOCH' | 'DECRYPT_FAILED'
   | 'HOME_IN_USE' | 'HOME_NOT_INITIALIZED' | 'HOME_CORRUPT' | 'STORE_WRITE_FAILED' | 'STORE_CORRUPT'
   | 'INVALID_SESSION_KEY' | 'SESSION_NOT_FOUND' | 'SESSION_EXISTS' | 'NOT_FOUND' | 'INVALID_INPUT'
-  | 'LEASE_HELD' | 'CLOSED' | 'DAEMON_RUNNING'
+  | 'LEASE_HELD' | 'CLOSED' | 'DAEMON_RUNNING' | 'DAEMON_NOT_RUNNING' | 'ABORTED' | 'UNAUTHORIZED' | 'INTERNAL'
   | 'PROTOCOL_ERROR' | 'NOT_MEMBER'
 
 export class MeshError extends Error {
@@ -26,50 +28,200 @@ export class MeshError extends Error {
   }
 }
 
-function kind (code: ErrorCode, name: string): new (message: string, details?: Record<string, unknown>, options?: { cause?: unknown }) => MeshError {
-  const K = class extends MeshError {
-    constructor (message: string, details: Record<string, unknown> = {}, options?: { cause?: unknown }) {
-      super(code, message, details, options)
-      this.name = name
-    }
-  }
-  Object.defineProperty(K, 'name', { value: name })
-  return K
+export class UsageError extends MeshError {
+  static override name = 'UsageError'
+  constructor (message: string, details: Record<string, unknown> = {}, options?: { cause?: unknown }) { super('USAGE', message, details, options) }
+}
+export class WalletNotFoundError extends MeshError {
+  static override name = 'WalletNotFoundError'
+  constructor (message: string, details: Record<string, unknown> = {}, options?: { cause?: unknown }) { super('WALLET_NOT_FOUND', message, details, options) }
+}
+export class InvalidWalletError extends MeshError {
+  static override name = 'InvalidWalletError'
+  constructor (message: string, details: Record<string, unknown> = {}, options?: { cause?: unknown }) { super('INVALID_WALLET', message, details, options) }
+}
+export class NonDeterministicSignerError extends MeshError {
+  static override name = 'NonDeterministicSignerError'
+  constructor (message: string, details: Record<string, unknown> = {}, options?: { cause?: unknown }) { super('NON_DETERMINISTIC_SIGNER', message, details, options) }
+}
+export class WalletMismatchError extends MeshError {
+  static override name = 'WalletMismatchError'
+  constructor (message: string, details: Record<string, unknown> = {}, options?: { cause?: unknown }) { super('WALLET_MISMATCH', message, details, options) }
+}
+export class InvalidSignatureError extends MeshError {
+  static override name = 'InvalidSignatureError'
+  constructor (message: string, details: Record<string, unknown> = {}, options?: { cause?: unknown }) { super('INVALID_SIGNATURE', message, details, options) }
+}
+export class InvalidCertificateError extends MeshError {
+  static override name = 'InvalidCertificateError'
+  constructor (message: string, details: Record<string, unknown> = {}, options?: { cause?: unknown }) { super('INVALID_CERTIFICATE', message, details, options) }
+}
+export class WrongWalletError extends MeshError {
+  static override name = 'WrongWalletError'
+  constructor (message: string, details: Record<string, unknown> = {}, options?: { cause?: unknown }) { super('WRONG_WALLET', message, details, options) }
+}
+export class CertificateExpiredError extends MeshError {
+  static override name = 'CertificateExpiredError'
+  constructor (message: string, details: Record<string, unknown> = {}, options?: { cause?: unknown }) { super('CERTIFICATE_EXPIRED', message, details, options) }
+}
+export class PeerMismatchError extends MeshError {
+  static override name = 'PeerMismatchError'
+  constructor (message: string, details: Record<string, unknown> = {}, options?: { cause?: unknown }) { super('PEER_MISMATCH', message, details, options) }
+}
+export class MissingCapabilityError extends MeshError {
+  static override name = 'MissingCapabilityError'
+  constructor (message: string, details: Record<string, unknown> = {}, options?: { cause?: unknown }) { super('MISSING_CAPABILITY', message, details, options) }
+}
+export class ReadOnlyError extends MeshError {
+  static override name = 'ReadOnlyError'
+  constructor (message: string, details: Record<string, unknown> = {}, options?: { cause?: unknown }) { super('READ_ONLY', message, details, options) }
+}
+export class InvalidEntryError extends MeshError {
+  static override name = 'InvalidEntryError'
+  constructor (message: string, details: Record<string, unknown> = {}, options?: { cause?: unknown }) { super('INVALID_ENTRY', message, details, options) }
+}
+export class EntryTooLargeError extends MeshError {
+  static override name = 'EntryTooLargeError'
+  constructor (message: string, details: Record<string, unknown> = {}, options?: { cause?: unknown }) { super('ENTRY_TOO_LARGE', message, details, options) }
+}
+export class UnknownAuthorError extends MeshError {
+  static override name = 'UnknownAuthorError'
+  constructor (message: string, details: Record<string, unknown> = {}, options?: { cause?: unknown }) { super('UNKNOWN_AUTHOR', message, details, options) }
+}
+export class UnknownEpochError extends MeshError {
+  static override name = 'UnknownEpochError'
+  constructor (message: string, details: Record<string, unknown> = {}, options?: { cause?: unknown }) { super('UNKNOWN_EPOCH', message, details, options) }
+}
+export class DecryptError extends MeshError {
+  static override name = 'DecryptError'
+  constructor (message: string, details: Record<string, unknown> = {}, options?: { cause?: unknown }) { super('DECRYPT_FAILED', message, details, options) }
+}
+export class HomeInUseError extends MeshError {
+  static override name = 'HomeInUseError'
+  constructor (message: string, details: Record<string, unknown> = {}, options?: { cause?: unknown }) { super('HOME_IN_USE', message, details, options) }
+}
+export class HomeNotInitializedError extends MeshError {
+  static override name = 'HomeNotInitializedError'
+  constructor (message: string, details: Record<string, unknown> = {}, options?: { cause?: unknown }) { super('HOME_NOT_INITIALIZED', message, details, options) }
+}
+export class HomeCorruptError extends MeshError {
+  static override name = 'HomeCorruptError'
+  constructor (message: string, details: Record<string, unknown> = {}, options?: { cause?: unknown }) { super('HOME_CORRUPT', message, details, options) }
+}
+export class StoreWriteError extends MeshError {
+  static override name = 'StoreWriteError'
+  constructor (message: string, details: Record<string, unknown> = {}, options?: { cause?: unknown }) { super('STORE_WRITE_FAILED', message, details, options) }
+}
+export class StoreCorruptError extends MeshError {
+  static override name = 'StoreCorruptError'
+  constructor (message: string, details: Record<string, unknown> = {}, options?: { cause?: unknown }) { super('STORE_CORRUPT', message, details, options) }
+}
+export class InvalidSessionKeyError extends MeshError {
+  static override name = 'InvalidSessionKeyError'
+  constructor (message: string, details: Record<string, unknown> = {}, options?: { cause?: unknown }) { super('INVALID_SESSION_KEY', message, details, options) }
+}
+export class SessionNotFoundError extends MeshError {
+  static override name = 'SessionNotFoundError'
+  constructor (message: string, details: Record<string, unknown> = {}, options?: { cause?: unknown }) { super('SESSION_NOT_FOUND', message, details, options) }
+}
+export class SessionExistsError extends MeshError {
+  static override name = 'SessionExistsError'
+  constructor (message: string, details: Record<string, unknown> = {}, options?: { cause?: unknown }) { super('SESSION_EXISTS', message, details, options) }
+}
+export class NotFoundError extends MeshError {
+  static override name = 'NotFoundError'
+  constructor (message: string, details: Record<string, unknown> = {}, options?: { cause?: unknown }) { super('NOT_FOUND', message, details, options) }
+}
+export class InvalidInputError extends MeshError {
+  static override name = 'InvalidInputError'
+  constructor (message: string, details: Record<string, unknown> = {}, options?: { cause?: unknown }) { super('INVALID_INPUT', message, details, options) }
+}
+export class LeaseHeldError extends MeshError {
+  static override name = 'LeaseHeldError'
+  constructor (message: string, details: Record<string, unknown> = {}, options?: { cause?: unknown }) { super('LEASE_HELD', message, details, options) }
+}
+export class ClosedError extends MeshError {
+  static override name = 'ClosedError'
+  constructor (message: string, details: Record<string, unknown> = {}, options?: { cause?: unknown }) { super('CLOSED', message, details, options) }
+}
+export class DaemonRunningError extends MeshError {
+  static override name = 'DaemonRunningError'
+  constructor (message: string, details: Record<string, unknown> = {}, options?: { cause?: unknown }) { super('DAEMON_RUNNING', message, details, options) }
+}
+export class ProtocolError extends MeshError {
+  static override name = 'ProtocolError'
+  constructor (message: string, details: Record<string, unknown> = {}, options?: { cause?: unknown }) { super('PROTOCOL_ERROR', message, details, options) }
+}
+export class NotMemberError extends MeshError {
+  static override name = 'NotMemberError'
+  constructor (message: string, details: Record<string, unknown> = {}, options?: { cause?: unknown }) { super('NOT_MEMBER', message, details, options) }
 }
 
-export const UsageError = kind('USAGE', 'UsageError')
-export const WalletNotFoundError = kind('WALLET_NOT_FOUND', 'WalletNotFoundError')
-export const InvalidWalletError = kind('INVALID_WALLET', 'InvalidWalletError')
-export const NonDeterministicSignerError = kind('NON_DETERMINISTIC_SIGNER', 'NonDeterministicSignerError')
-export const WalletMismatchError = kind('WALLET_MISMATCH', 'WalletMismatchError')
-export const InvalidSignatureError = kind('INVALID_SIGNATURE', 'InvalidSignatureError')
-export const InvalidCertificateError = kind('INVALID_CERTIFICATE', 'InvalidCertificateError')
-export const WrongWalletError = kind('WRONG_WALLET', 'WrongWalletError')
-export const CertificateExpiredError = kind('CERTIFICATE_EXPIRED', 'CertificateExpiredError')
-export const PeerMismatchError = kind('PEER_MISMATCH', 'PeerMismatchError')
-export const MissingCapabilityError = kind('MISSING_CAPABILITY', 'MissingCapabilityError')
-export const ReadOnlyError = kind('READ_ONLY', 'ReadOnlyError')
-export const InvalidEntryError = kind('INVALID_ENTRY', 'InvalidEntryError')
-export const EntryTooLargeError = kind('ENTRY_TOO_LARGE', 'EntryTooLargeError')
-export const UnknownAuthorError = kind('UNKNOWN_AUTHOR', 'UnknownAuthorError')
-export const UnknownEpochError = kind('UNKNOWN_EPOCH', 'UnknownEpochError')
-export const DecryptError = kind('DECRYPT_FAILED', 'DecryptError')
-export const HomeInUseError = kind('HOME_IN_USE', 'HomeInUseError')
-export const HomeNotInitializedError = kind('HOME_NOT_INITIALIZED', 'HomeNotInitializedError')
-export const HomeCorruptError = kind('HOME_CORRUPT', 'HomeCorruptError')
-export const StoreWriteError = kind('STORE_WRITE_FAILED', 'StoreWriteError')
-export const StoreCorruptError = kind('STORE_CORRUPT', 'StoreCorruptError')
-export const InvalidSessionKeyError = kind('INVALID_SESSION_KEY', 'InvalidSessionKeyError')
-export const SessionNotFoundError = kind('SESSION_NOT_FOUND', 'SessionNotFoundError')
-export const SessionExistsError = kind('SESSION_EXISTS', 'SessionExistsError')
-export const NotFoundError = kind('NOT_FOUND', 'NotFoundError')
-export const InvalidInputError = kind('INVALID_INPUT', 'InvalidInputError')
-export const LeaseHeldError = kind('LEASE_HELD', 'LeaseHeldError')
-export const ClosedError = kind('CLOSED', 'ClosedError')
-export const DaemonRunningError = kind('DAEMON_RUNNING', 'DaemonRunningError')
-export const ProtocolError = kind('PROTOCOL_ERROR', 'ProtocolError')
-export const NotMemberError = kind('NOT_MEMBER', 'NotMemberError')
+export class DaemonNotRunningError extends MeshError {
+  static override name = 'DaemonNotRunningError'
+  constructor (message: string, details: Record<string, unknown> = {}, options?: { cause?: unknown }) { super('DAEMON_NOT_RUNNING', message, details, options) }
+}
+export class AbortedError extends MeshError {
+  static override name = 'AbortedError'
+  constructor (message: string, details: Record<string, unknown> = {}, options?: { cause?: unknown }) { super('ABORTED', message, details, options) }
+}
+export class UnauthorizedError extends MeshError {
+  static override name = 'UnauthorizedError'
+  constructor (message: string, details: Record<string, unknown> = {}, options?: { cause?: unknown }) { super('UNAUTHORIZED', message, details, options) }
+}
+export class InternalError extends MeshError {
+  static override name = 'InternalError'
+  constructor (message: string, details: Record<string, unknown> = {}, options?: { cause?: unknown }) { super('INTERNAL', message, details, options) }
+}
 
 export function isMeshError (err: unknown): err is MeshError {
   return err instanceof MeshError
+}
+
+type ErrorClass = new (message: string, details?: Record<string, unknown>, options?: { cause?: unknown }) => MeshError
+
+const BY_CODE: Partial<Record<ErrorCode, ErrorClass>> = {
+  USAGE: UsageError,
+  WALLET_NOT_FOUND: WalletNotFoundError,
+  INVALID_WALLET: InvalidWalletError,
+  NON_DETERMINISTIC_SIGNER: NonDeterministicSignerError,
+  WALLET_MISMATCH: WalletMismatchError,
+  INVALID_SIGNATURE: InvalidSignatureError,
+  INVALID_CERTIFICATE: InvalidCertificateError,
+  WRONG_WALLET: WrongWalletError,
+  CERTIFICATE_EXPIRED: CertificateExpiredError,
+  PEER_MISMATCH: PeerMismatchError,
+  MISSING_CAPABILITY: MissingCapabilityError,
+  READ_ONLY: ReadOnlyError,
+  INVALID_ENTRY: InvalidEntryError,
+  ENTRY_TOO_LARGE: EntryTooLargeError,
+  UNKNOWN_AUTHOR: UnknownAuthorError,
+  UNKNOWN_EPOCH: UnknownEpochError,
+  DECRYPT_FAILED: DecryptError,
+  HOME_IN_USE: HomeInUseError,
+  HOME_NOT_INITIALIZED: HomeNotInitializedError,
+  HOME_CORRUPT: HomeCorruptError,
+  STORE_WRITE_FAILED: StoreWriteError,
+  STORE_CORRUPT: StoreCorruptError,
+  INVALID_SESSION_KEY: InvalidSessionKeyError,
+  SESSION_NOT_FOUND: SessionNotFoundError,
+  SESSION_EXISTS: SessionExistsError,
+  NOT_FOUND: NotFoundError,
+  INVALID_INPUT: InvalidInputError,
+  LEASE_HELD: LeaseHeldError,
+  CLOSED: ClosedError,
+  DAEMON_RUNNING: DaemonRunningError,
+  PROTOCOL_ERROR: ProtocolError,
+  NOT_MEMBER: NotMemberError,
+  DAEMON_NOT_RUNNING: DaemonNotRunningError,
+  ABORTED: AbortedError,
+  UNAUTHORIZED: UnauthorizedError,
+  INTERNAL: InternalError
+}
+
+/** The error class of a code, for rebuilding an error that crossed a process boundary. */
+export function errorFromCode (code: string, message: string, details: Record<string, unknown> = {}): MeshError {
+  const K = BY_CODE[code as ErrorCode]
+  if (K !== undefined) return new K(message, details)
+  return new MeshError((code as ErrorCode), message, details)
 }

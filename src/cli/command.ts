@@ -6,6 +6,8 @@ export interface Command {
   name: string
   usage: string
   summary: string
+  /** Lines shown under "Examples" in `mesh <command> --help`. */
+  examples?: string[]
   options: NonNullable<ParseArgsConfig['options']>
   run: (g: Globals, args: string[], values: Record<string, unknown>) => Promise<number>
 }

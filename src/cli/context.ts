@@ -1,10 +1,15 @@
-/** What every command gets: parsed global flags, output helpers, and the way to open the vault. */
-import { AsyncLocalStorage } from 'node:async_hooks'
+/**
+ * What every command gets: parsed global flags, output helpers, and the API. A command talks to
+ * the running daemon of its home when one answers (a fast path that loads neither libp2p, Yjs
+ * nor the store); otherwise it opens the home in this process for the length of the command.
+ * The client does what only it can: it reads its own stdin and files and sends their content.
+ */
 import { resolve } from 'node:path'
-import { HomeNotInitializedError } from '../errors.js'
-import type { MeshNode } from '../node/mesh.js'
-import { isInitialized, defaultHome } from '../store/index.js'
-import { openVault, resolveWallet, type MeshVault } from '../sdk/index.js'
+import { homedir } from 'node:os'
+import { join } from 'node:path'
+import { HomeInUseError, HomeNotInitializedError } from '../errors.js'
+import type { MeshApi } from '../api/api.js'
+import { connectRpc } from '../api/rpc-client.js'
 
 export interface Globals { home: string, wallet?: string, json: boolean }
 
@@ -14,66 +19,93 @@ export interface Out {
   err: (s: string) => void
 }
 
-/**
- * What a command runs inside: in the daemon, each request gets its own output, the daemon's open
- * vault and node, and a signal that aborts when the client goes away.
- */
-export interface Ambient { out: Out, vault?: MeshVault, node?: MeshNode, signal?: AbortSignal }
-export const ambient = new AsyncLocalStorage<Ambient>()
-
-const processOut: Out = {
+export const stdout: Out = {
   line: (s = '') => { process.stdout.write(s + '\n') },
   json: (v) => { process.stdout.write(JSON.stringify(v, null, 2) + '\n') },
   err: (s) => { process.stderr.write(s + '\n') }
 }
 
-/** Output of the command running now: the process's, or the daemon client's. */
-export const stdout: Out = {
-  line: (s) => { currentOut().line(s) },
-  json: (v) => { currentOut().json(v) },
-  err: (s) => { currentOut().err(s) }
-}
-
-/** The output of the command running now, fixed: for callbacks that fire in another request's context. */
-export function currentOut (): Out { return ambient.getStore()?.out ?? processOut }
-
-/** Resolves when the command should stop waiting: the client left, or SIGINT/SIGTERM. */
-export function untilStopped (): Promise<void> {
-  const signal = ambient.getStore()?.signal
-  return new Promise<void>(resolve => {
-    if (signal !== undefined) {
-      if (signal.aborted) { resolve(); return }
-      signal.addEventListener('abort', () => { resolve() }, { once: true })
-      return
-    }
-    // Signal listeners alone do not keep Node's event loop alive: this timer does, until stop.
-    const keepAlive = setInterval(() => {}, 1 << 30)
-    const stop = (): void => { clearInterval(keepAlive); process.off('SIGINT', stop); process.off('SIGTERM', stop); resolve() }
-    process.on('SIGINT', stop)
-    process.on('SIGTERM', stop)
-  })
+/** The default home, computed here too so the daemon path never loads the store. */
+function defaultHome (): string {
+  if (process.env.MESH_HOME !== undefined && process.env.MESH_HOME !== '') return resolve(process.env.MESH_HOME)
+  return join(process.env.XDG_DATA_HOME ?? join(homedir(), '.local', 'share'), 'mesh')
 }
 
 export function globalsFrom (values: { home?: string, wallet?: string, json?: boolean }): Globals {
   return { home: resolve(values.home ?? defaultHome()), wallet: values.wallet, json: values.json === true }
 }
 
+export interface ApiSession {
+  api: MeshApi
+  mode: 'daemon' | 'in-process'
+  /** The in-process host, when this command opened the home itself. */
+  host?: import('../api/host.js').Host
+  close: () => Promise<void>
+}
+
+/** How long a command waits for another short command holding the home to finish. */
+const LOCK_WAIT_MS = 10_000
+
 /**
- * Opens the home. A home that does not exist yet is created when a wallet is available
- * (--wallet, $MESH_WALLET, or a default wallet file); otherwise the user is told how.
+ * The API for this home: the daemon's when one answers, else the home opened in this process.
+ * `own`: keep it open and serve it to other commands (a long command such as `mesh watch`).
  */
-export async function withVault<T> (g: Globals, fn: (v: MeshVault) => Promise<T>): Promise<T> {
-  const shared = ambient.getStore()?.vault
-  if (shared !== undefined) return await fn(shared)
+export async function apiFor (g: Globals, opts: { own?: boolean } = {}): Promise<ApiSession> {
+  const started = Date.now()
+  for (;;) {
+    const rpc = await connectRpc(g.home)
+    if (rpc !== undefined) return { api: rpc, mode: 'daemon', close: async () => { await rpc.close() } }
+    try {
+      return await openHere(g, opts.own === true)
+    } catch (err) {
+      // Another short command holds the home for a moment: wait for it (or for a daemon to answer).
+      if (!(err instanceof HomeInUseError) || Date.now() - started > LOCK_WAIT_MS) throw err
+      await new Promise(resolve => setTimeout(resolve, 100))
+    }
+  }
+}
+
+async function openHere (g: Globals, own: boolean): Promise<ApiSession> {
+  const { hostHome } = await import('../api/host.js')
+  const { isInitialized } = await import('../store/index.js')
+  const { resolveWallet } = await import('../api/wallet.js')
   let wallet
-  if (g.wallet !== undefined || !(await isInitialized(g.home))) wallet = await resolveWallet({ path: g.wallet })
-  if (wallet === undefined && !(await isInitialized(g.home))) {
+  const initialized = await isInitialized(g.home)
+  if (g.wallet !== undefined || !initialized) wallet = await resolveWallet({ path: g.wallet })
+  if (wallet === undefined && !initialized) {
     throw new HomeNotInitializedError(`home ${g.home} is not set up yet and no wallet was found: run \`mesh init\` (it generates a wallet if you have none) or pass --wallet PATH`, { home: g.home })
   }
-  const v = await openVault({ home: g.home, wallet })
+  if (wallet?.path !== undefined && !g.json) stdout.err(`(wallet: ${wallet.path})`)
+  const host = await hostHome({ home: g.home, wallet, serve: own, node: false })
+  return { api: host.api, mode: 'in-process', host, close: host.close }
+}
+
+/** Runs fn with the API, closing it after. */
+export async function withApi<T> (g: Globals, fn: (api: MeshApi, s: ApiSession) => Promise<T>, opts: { own?: boolean } = {}): Promise<T> {
+  const s = await apiFor(g, opts)
   try {
-    return await fn(v)
+    return await fn(s.api, s)
   } finally {
-    await v.close()
+    await s.close()
   }
+}
+
+/** Resolves on SIGINT/SIGTERM, or when `also` resolves. */
+export function untilStopped (also?: Promise<unknown>): Promise<void> {
+  return new Promise<void>(resolve => {
+    // Signal listeners alone do not keep Node's event loop alive: this timer does, until stop.
+    const keepAlive = setInterval(() => {}, 1 << 30)
+    const stop = (): void => { clearInterval(keepAlive); process.off('SIGINT', stop); process.off('SIGTERM', stop); resolve() }
+    process.on('SIGINT', stop)
+    process.on('SIGTERM', stop)
+    also?.then(stop, stop)
+  })
+}
+
+/** `2026-12-01 14:03:07 CET`: a time in this machine's zone, with the zone. */
+export function localTime (ts: number): string {
+  const d = new Date(ts)
+  const parts = new Intl.DateTimeFormat('en-CA', { year: 'numeric', month: '2-digit', day: '2-digit', hour: '2-digit', minute: '2-digit', second: '2-digit', hourCycle: 'h23', timeZoneName: 'short' }).formatToParts(d)
+  const p = (t: string): string => parts.find(x => x.type === t)?.value ?? ''
+  return `${p('year')}-${p('month')}-${p('day')} ${p('hour')}:${p('minute')}:${p('second')} ${p('timeZoneName')}`
 }

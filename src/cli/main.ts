@@ -1,6 +1,8 @@
 /**
- * The `mesh` command line. Global flags: --home DIR, --wallet PATH, --json, --help.
- * Exit codes: 0 ok, 1 failure, 2 bad usage or input (src/cli/exit-codes.ts).
+ * The `mesh` command line, a thin client of the API. Global flags: --home DIR, --wallet PATH,
+ * --json, --help. Exit codes: 0 ok, 1 failure, 2 bad usage or input (src/cli/exit-codes.ts).
+ * Only light modules are imported here: a command that talks to a running daemon loads neither
+ * libp2p, Yjs nor the store.
  */
 import '../polyfill.js'
 import { parseArgs } from 'node:util'
@@ -8,17 +10,18 @@ import { isMeshError, UsageError } from '../errors.js'
 import { exitCodeFor } from './exit-codes.js'
 import { globalsFrom, stdout as out } from './context.js'
 import type { Command } from './command.js'
-import { initCmd, statusCmd, walletCmd } from './commands/identity.js'
-import { resumeCmd, sessionCmd, sessionsCmd } from './commands/sessions.js'
+import { devicesCmd, initCmd, statusCmd, walletCmd } from './commands/identity.js'
+import { leaseCmd, resumeCmd, sessionCmd, sessionsCmd, taskCmd } from './commands/sessions.js'
 import { memoryCmd, skillsCmd } from './commands/data.js'
-import { joinCmd, setRunner } from './commands/join.js'
+import { joinCmd, stopCmd } from './commands/join.js'
 import { peersCmd, watchCmd } from './commands/watch.js'
-import { ambient } from './context.js'
-import { runInDaemon } from './control.js'
 
-export const COMMANDS: Command[] = [joinCmd, initCmd, walletCmd, statusCmd, peersCmd, sessionsCmd, sessionCmd, resumeCmd, watchCmd, memoryCmd, skillsCmd]
-/** Commands that never go through a running daemon. */
-const LOCAL_ONLY = new Set(['join', 'init', 'wallet'])
+export const VERSION = '0.1.0'
+
+export const COMMANDS: Command[] = [
+  joinCmd, stopCmd, initCmd, walletCmd, statusCmd, peersCmd, devicesCmd,
+  sessionsCmd, sessionCmd, resumeCmd, taskCmd, leaseCmd, watchCmd, memoryCmd, skillsCmd
+]
 
 const GLOBAL_OPTIONS = {
   home: { type: 'string' },
@@ -42,9 +45,22 @@ function help (): string {
     '  --home DIR      the home (default: $MESH_HOME, else $XDG_DATA_HOME/mesh or ~/.local/share/mesh)',
     '  --wallet PATH   a Solana keypair file (default: $MESH_WALLET, ~/.config/solana/id.json, ~/.config/mesh/wallet.json)',
     '  --json          machine-readable output (errors too, on stderr)',
-    '  -h, --help      help; `mesh <command> --help` for one command',
+    '  -h, --help      help; `mesh <command> --help` for one command, with examples',
+    '',
+    'Examples:',
+    '  mesh join                                   run this machine\'s node (the daemon)',
+    '  mesh session new fix-login --goal "users stay logged in"',
+    '  echo "found it" | mesh session append fix-login --role assistant --stdin',
+    '  mesh resume fix-login                       pick a session up (takes the driver lease)',
     '',
     'Exit codes: 0 ok, 1 failure, 2 bad usage or input.')
+  return lines.join('\n')
+}
+
+function commandHelp (cmd: Command): string {
+  const lines = [`Usage: ${cmd.usage}`, '', cmd.summary]
+  if (cmd.examples !== undefined && cmd.examples.length > 0) lines.push('', 'Examples:', ...cmd.examples.map(e => `  ${e}`))
+  lines.push('', 'Global options: --home DIR, --wallet PATH, --json (see `mesh --help`).')
   return lines.join('\n')
 }
 
@@ -54,7 +70,7 @@ export async function main (argv: string[]): Promise<number> {
     const name = argv.find(a => !a.startsWith('-'))
     const cmd = COMMANDS.find(c => c.name === name)
     if (name === undefined || argv[0] === 'help') {
-      if (argv.includes('--version')) { out.line('0.1.0'); return 0 }
+      if (argv.includes('--version')) { out.line(VERSION); return 0 }
       out.line(help())
       return name === undefined && !argv.includes('--help') && !argv.includes('-h') && argv.length > 0 ? 2 : 0
     }
@@ -69,17 +85,8 @@ export async function main (argv: string[]): Promise<number> {
     }
     const values = parsed.values as Record<string, unknown>
     json = values.json === true
-    if (values.help === true) {
-      out.line(`${cmd.usage}\n\n${cmd.summary}\n\nGlobal options: --home DIR, --wallet PATH, --json (see \`mesh --help\`).`)
-      return 0
-    }
-    const g = globalsFrom(values as any)
-    // While `mesh join` runs on this home, go through it: it holds the home and sees live data.
-    if (!LOCAL_ONLY.has(cmd.name) && ambient.getStore() === undefined) {
-      const code = await runInDaemon(g.home, argv, { stdout: (l) => { process.stdout.write(l + '\n') }, stderr: (l) => { process.stderr.write(l + '\n') } })
-      if (code !== undefined) return code
-    }
-    return await cmd.run(g, parsed.positionals, values)
+    if (values.help === true) { out.line(commandHelp(cmd)); return 0 }
+    return await cmd.run(globalsFrom(values as any), parsed.positionals, values)
   } catch (err) {
     const code = isMeshError(err) ? err.code : undefined
     const message = err instanceof Error ? err.message : String(err)
@@ -89,5 +96,3 @@ export async function main (argv: string[]): Promise<number> {
     return exitCodeFor(code)
   }
 }
-
-setRunner(main)

@@ -293,6 +293,9 @@ export class MeshNode extends EventEmitter<{ event: [NodeEvent] }> {
 
   isOnline (deviceId: string): boolean { return this.libp2p.services.membership.isProven(deviceId) }
 
+  /** How many peers are proven members right now. */
+  provenCount (): number { return this.libp2p.services.membership.provenPeers().length }
+
   async peers (options: { rtt?: boolean } = {}): Promise<PeerStatus[]> {
     const names = this.names = await this.vault.docNames()
     const out = new Map<string, PeerStatus>()

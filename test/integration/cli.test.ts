@@ -119,7 +119,7 @@ describe('mesh CLI', () => {
     const st = JSON.parse((await mesh('status', '--home', roHome, '--json')).stdout)
     expect(st.capabilities).toEqual(['read'])
     const r = await mesh('session', 'append', 'x', '--home', roHome, '--role', 'user', '--text', 'hi', '--json')
-    expect(r.code).toBe(1)
+    expect(r.code).toBe(2)
     expect(JSON.parse(r.stderr).error.code).toBe('READ_ONLY')
     expect(JSON.parse(r.stderr).error.message).toContain('read-only')
   })

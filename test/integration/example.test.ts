@@ -15,7 +15,7 @@ describe('examples', () => {
     const out = execFileSync(process.execPath, [join(ROOT, 'dist', 'examples', 'demo.js')], { encoding: 'utf8' })
     expect(out).toContain('desktop: proved laptop is a device of the same wallet')
     expect(out).toContain('desktop sees live: assistant: Set Max-Age to 30 days')
-    expect(out).toContain('lease:    desktop (epoch 2)')
+    expect(out).toContain("lease:    desktop (epoch 2, taken over from laptop)")
     expect(out).toContain('desktop: continued the session (4 messages)')
   })
 })

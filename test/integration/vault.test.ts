@@ -81,7 +81,7 @@ describe('vault', () => {
   it('hands the driver lease over explicitly', async () => {
     const a = await newVault(); cleanups.push(a.cleanup)
     const s = await a.vault.sessions.create('lease')
-    const l1 = await s.takeLease()
+    const { lease: l1 } = await s.takeLease()
     expect(l1.epoch).toBe(1)
     expect(s.meta().status).toBe('running')
     expect(await s.releaseLease()).toBe(true)

@@ -1,82 +1,111 @@
-/** mesh memory set|get|list, mesh skills add|list|show. */
-import { NotFoundError, UsageError } from '../../errors.js'
-import { stdout as out, withVault } from '../context.js'
+/** mesh memory set|get|list|search|delete, mesh skills add|list|show|remove. */
+import { readFile } from 'node:fs/promises'
+import { basename, dirname, extname, resolve } from 'node:path'
+import { InvalidInputError, UsageError } from '../../errors.js'
+import { stdout as out, withApi } from '../context.js'
 import type { Command } from '../command.js'
 
-const MEMORY_USAGE = 'mesh memory set KEY VALUE [--tag T]... | mesh memory get KEY | mesh memory list [--tag T]'
+const MEMORY_USAGE = 'mesh memory set KEY VALUE [--tag T]... | get KEY | list [--tag T] | search WORDS... | delete KEY'
 
 export const memoryCmd: Command = {
   name: 'memory',
   usage: MEMORY_USAGE,
   summary: 'the agent\'s memory: key/value entries with tags',
+  examples: ['mesh memory set editor vim --tag prefs', 'mesh memory get editor', 'mesh memory search vim', 'mesh memory delete editor'],
   options: { tag: { type: 'string', multiple: true } },
   async run (g, args, values) {
     const [sub, key, value] = args
     const tags = values.tag as string[] | undefined
-    return await withVault(g, async v => {
+    const needKey = (): string => { if (key === undefined || key === '') throw new UsageError(`missing KEY: ${MEMORY_USAGE}`); return key }
+    if (!['set', 'get', 'list', 'search', 'delete'].includes(sub ?? '')) throw new UsageError(`unknown memory command ${sub ?? '(none)'}: ${MEMORY_USAGE}`)
+    return await withApi(g, async api => {
       if (sub === 'set') {
-        if (key === undefined || value === undefined) throw new UsageError(`missing KEY or VALUE: ${MEMORY_USAGE}`)
-        const e = await v.memory.set(key, value, { tags })
+        if (value === undefined) throw new UsageError(`missing VALUE: ${MEMORY_USAGE}`)
+        const e = await api.call('memory.set', { key: needKey(), value, tags })
         if (g.json) out.json(e)
-        else out.line(`set ${key}`)
+        else out.line(`set ${e.key}`)
         return 0
       }
       if (sub === 'get') {
-        if (key === undefined) throw new UsageError(`missing KEY: ${MEMORY_USAGE}`)
-        const e = await v.memory.get(key)
-        if (e === undefined) throw new NotFoundError(`no memory entry ${key}`, { key })
+        const e = await api.call('memory.get', { key: needKey() })
         if (g.json) out.json(e)
         else out.line(e.value)
         return 0
       }
-      if (sub === 'list') {
-        const list = await v.memory.list({ tag: tags?.[0] })
-        if (g.json) { out.json(list); return 0 }
-        for (const e of list) out.line(`${e.key}\t${e.value.split('\n')[0]}${e.tags.length > 0 ? `\t[${e.tags.join(', ')}]` : ''}`)
-        return 0
+      if (sub === 'delete') {
+        const r = await api.call('memory.delete', { key: needKey() })
+        if (g.json) out.json(r)
+        else out.line(r.deleted ? `deleted ${key}` : `no memory entry ${key}`)
+        return r.deleted ? 0 : 2
       }
-      throw new UsageError(`unknown memory command ${sub ?? '(none)'}: ${MEMORY_USAGE}`)
+      const list = sub === 'search'
+        ? await api.call('memory.search', { query: args.slice(1).join(' ') || (() => { throw new UsageError(`missing WORDS: ${MEMORY_USAGE}`) })() })
+        : await api.call('memory.list', { tag: tags?.[0] })
+      if (g.json) { out.json(list); return 0 }
+      if (list.length === 0) out.line(sub === 'search' ? 'no match' : 'no memory entries yet')
+      for (const e of list) out.line(`${e.key}\t${e.value.split('\n')[0]}${e.tags.length > 0 ? `\t[${e.tags.join(', ')}]` : ''}`)
+      return 0
     })
   }
 }
 
-const SKILLS_USAGE = 'mesh skills add FILE | mesh skills list | mesh skills show NAME'
+const SKILLS_USAGE = 'mesh skills add FILE | list | show NAME | remove NAME'
 
 export const skillsCmd: Command = {
   name: 'skills',
   usage: SKILLS_USAGE,
-  summary: 'skills: Markdown files with name/version/description front matter',
+  summary: 'the agent\'s skills: SKILL.md files (Markdown with name/version/description front matter)',
+  examples: ['mesh skills add ./skills/review/SKILL.md', 'mesh skills list', 'mesh skills show review', 'mesh skills remove review'],
   options: {},
   async run (g, args) {
     const [sub, arg] = args
-    return await withVault(g, async v => {
-      if (sub === 'add') {
-        if (arg === undefined) throw new UsageError(`missing FILE: ${SKILLS_USAGE}`)
-        const s = await v.skills.addFile(arg)
+    if (!['add', 'list', 'show', 'remove'].includes(sub ?? '')) throw new UsageError(`unknown skills command ${sub ?? '(none)'}: ${SKILLS_USAGE}`)
+    if (sub !== 'list' && (arg === undefined || arg === '')) throw new UsageError(`missing ${sub === 'add' ? 'FILE' : 'NAME'}: ${SKILLS_USAGE}`)
+    // The file is read here, against this process's working directory; the daemon gets its text.
+    const file = sub === 'add' ? await readSkillFile(arg as string) : undefined
+    return await withApi(g, async api => {
+      if (file !== undefined) {
+        const s = await api.call('skills.add', file)
         if (g.json) out.json(s)
-        else out.line(`added skill ${s.name} ${s.version} (${s.hash.slice(0, 19)})`)
+        else out.line(`added skill ${s.name} ${s.version}`)
         return 0
       }
       if (sub === 'list') {
-        const list = await v.skills.list()
-        if (g.json) { out.json(list.map(({ body: _b, ...rest }) => rest)); return 0 }
+        const list = await api.call('skills.list', {})
+        if (g.json) { out.json(list); return 0 }
+        if (list.length === 0) out.line('no skills yet (add one with `mesh skills add FILE`)')
         for (const s of list) out.line(`${s.name}\t${s.version}\t${s.description}`)
         return 0
       }
-      if (sub === 'show') {
-        if (arg === undefined) throw new UsageError(`missing NAME: ${SKILLS_USAGE}`)
-        const s = await v.skills.show(arg)
-        if (g.json) { out.json(s); return 0 }
-        out.line(`name:        ${s.name}`)
-        out.line(`version:     ${s.version}`)
-        out.line(`description: ${s.description}`)
-        out.line(`source:      ${s.source}`)
-        out.line(`hash:        ${s.hash}`)
-        out.line('')
-        out.line(s.body)
-        return 0
+      if (sub === 'remove') {
+        const r = await api.call('skills.remove', { name: arg as string })
+        if (g.json) out.json(r)
+        else out.line(r.removed ? `removed skill ${arg}` : `no skill named ${arg}`)
+        return r.removed ? 0 : 2
       }
-      throw new UsageError(`unknown skills command ${sub ?? '(none)'}: ${SKILLS_USAGE}`)
+      const s = await api.call('skills.show', { name: arg as string })
+      if (g.json) { out.json(s); return 0 }
+      out.line(`name:        ${s.name}`)
+      out.line(`version:     ${s.version}`)
+      out.line(`description: ${s.description}`)
+      out.line(`source:      ${s.source}`)
+      out.line(`hash:        ${s.hash}`)
+      out.line('')
+      out.line(s.body)
+      return 0
     })
   }
+}
+
+async function readSkillFile (path: string): Promise<{ content: string, source: string, name: string }> {
+  const abs = resolve(path)
+  let content: string
+  try {
+    content = await readFile(abs, 'utf8')
+  } catch (err: any) {
+    throw new InvalidInputError(`cannot read skill file ${abs}: ${err?.code ?? err}`, { path: abs }, { cause: err })
+  }
+  // A SKILL.md is named by its folder (AgentSkills layout), any other file by its own name.
+  const name = basename(abs).toUpperCase() === 'SKILL.MD' ? basename(dirname(abs)) : basename(abs, extname(abs))
+  return { content, source: abs, name }
 }

@@ -1,21 +1,21 @@
-/** mesh wallet new|show, mesh init, mesh status. */
+/** mesh wallet new|show, mesh init, mesh status, mesh devices. */
 import { hostname } from 'node:os'
 import { resolve } from 'node:path'
-import { UsageError, WalletNotFoundError } from '../../errors.js'
-import { meshDefaultWalletPath, writeNewWallet } from '../../identity/index.js'
-import { enrol } from '../../node/enrol.js'
-import { acquireLock, ensureHomeDir } from '../../store/index.js'
-import { findWalletPath, resolveOrGenerateWallet, resolveWallet } from '../../sdk/index.js'
-import { stdout as out, withVault, type Globals } from '../context.js'
+import { DaemonRunningError, UsageError, WalletNotFoundError } from '../../errors.js'
+import { connectRpc } from '../../api/rpc-client.js'
+import { localTime, stdout as out, withApi, type Globals } from '../context.js'
 import type { Command } from '../command.js'
 
 export const walletCmd: Command = {
   name: 'wallet',
   usage: 'mesh wallet new [--out PATH] | mesh wallet show',
   summary: 'create a wallet (Solana keypair file, mode 0600) or show its address',
+  examples: ['mesh wallet new --out ~/wallet.json', 'mesh wallet show --wallet ~/wallet.json'],
   options: { out: { type: 'string' } },
   async run (g: Globals, args, values) {
     const sub = args[0]
+    const { meshDefaultWalletPath, writeNewWallet } = await import('../../identity/index.js')
+    const { findWalletPath, resolveWallet } = await import('../../api/wallet.js')
     if (sub === 'new') {
       const path = resolve((values.out as string | undefined) ?? g.wallet ?? meshDefaultWalletPath())
       const w = await writeNewWallet(path)
@@ -35,26 +35,70 @@ export const walletCmd: Command = {
   }
 }
 
-export const initCmd: Command = {
-  name: 'init',
-  usage: 'mesh init [--read-only] [--label NAME]',
-  summary: 'set up this machine\'s home: a device key and a wallet-signed certificate (generates a wallet if none is found)',
-  options: { 'read-only': { type: 'boolean' }, label: { type: 'string' } },
-  async run (g, _args, values) {
-    const { wallet, generated } = await resolveOrGenerateWallet({ path: g.wallet })
-    await ensureHomeDir(g.home)
+export interface EnrolChange { label?: { from: string, to: string }, readOnly?: { from: boolean, to: boolean } }
+
+/**
+ * Sets a home up, or brings an existing one to the label and role asked for. An existing home is
+ * re-certified only with the wallet that certified it (never a newly generated one); without it
+ * the user is told what would change and how. Returns what changed.
+ */
+export async function enrolHome (g: Globals, want: { label?: string, readOnly?: boolean }): Promise<{ id: import('../../node/enrol.js').HomeIdentity, walletPath?: string, walletGenerated: boolean, changed: EnrolChange, created: boolean }> {
+  const { enrol, loadIdentity } = await import('../../node/enrol.js')
+  const { acquireLock, ensureHomeDir, isInitialized } = await import('../../store/index.js')
+  const { resolveOrGenerateWallet, resolveWallet } = await import('../../api/wallet.js')
+  if (await isInitialized(g.home)) {
+    const id = await loadIdentity(g.home)
+    const changed: EnrolChange = {}
+    if (want.label !== undefined && want.label !== id.certificate.label) changed.label = { from: id.certificate.label, to: want.label }
+    const ro = !id.certificate.capabilities.includes('write')
+    if (want.readOnly !== undefined && want.readOnly !== ro) changed.readOnly = { from: ro, to: want.readOnly }
+    if (changed.label === undefined && changed.readOnly === undefined) return { id, walletGenerated: false, changed, created: false }
+    const what = [changed.label !== undefined ? `label ${changed.label.from} → ${changed.label.to}` : '', changed.readOnly !== undefined ? (changed.readOnly.to ? 'read+write → read-only' : 'read-only → read+write') : ''].filter(s => s !== '').join(', ')
+    const wallet = await resolveWallet({ path: g.wallet })
+    if (wallet === undefined) {
+      throw new UsageError(`home ${g.home} is already set up (${id.certificate.label}, ${ro ? 'read-only' : 'read+write'}); changing it (${what}) re-issues this device's certificate, which needs the wallet that certified it: run \`mesh init${changed.label !== undefined ? ` --label ${changed.label.to}` : ''}${changed.readOnly?.to === true ? ' --read-only' : ''} --wallet PATH\``, { home: g.home })
+    }
+    if (wallet.address !== id.wallet) throw new UsageError(`home ${g.home} belongs to wallet ${id.wallet}, but ${wallet.path ?? 'the wallet given'} is ${wallet.address}: pass the right one with --wallet PATH`)
+    if (await connectRpc(g.home) !== undefined) throw new DaemonRunningError(`mesh join is running for home ${g.home}: stop it first (\`mesh stop\`), then run this again`, { home: g.home })
     const lock = await acquireLock(g.home)
-    let id
     try {
-      id = await enrol(g.home, wallet, { readOnly: values['read-only'] === true, label: (values.label as string | undefined) ?? hostname() })
+      return { id: await enrol(g.home, wallet, { label: want.label ?? id.certificate.label, readOnly: want.readOnly ?? ro }), walletPath: wallet.path, walletGenerated: false, changed, created: false }
     } finally {
       await lock.release()
     }
-    const info = { home: g.home, wallet: id.wallet, walletPath: wallet.path, walletGenerated: generated, deviceId: id.device.deviceId, label: id.certificate.label, capabilities: id.certificate.capabilities }
+  }
+  const { wallet, generated } = await resolveOrGenerateWallet({ path: g.wallet })
+  await ensureHomeDir(g.home)
+  const lock = await acquireLock(g.home)
+  try {
+    const id = await enrol(g.home, wallet, { readOnly: want.readOnly === true, label: want.label ?? hostname() })
+    const { Lane } = await import('../../node/lane.js')
+    await Lane.create(g.home)
+    return { id, walletPath: wallet.path, walletGenerated: generated, changed: {}, created: true }
+  } finally {
+    await lock.release()
+  }
+}
+
+export const initCmd: Command = {
+  name: 'init',
+  usage: 'mesh init [--read-only] [--label NAME]',
+  summary: 'set up this machine\'s home: a device key and a wallet-signed certificate (generates a wallet if none is found); on a set-up home, changes its label or role with the same wallet',
+  examples: ['mesh init --label laptop', 'mesh init --read-only --label tablet --wallet ~/wallet.json'],
+  options: { 'read-only': { type: 'boolean' }, label: { type: 'string' } },
+  async run (g, _args, values) {
+    const r = await enrolHome(g, { label: values.label as string | undefined, readOnly: values['read-only'] === true ? true : undefined })
+    const id = r.id
+    const info = { home: g.home, wallet: id.wallet, walletPath: r.walletPath, walletGenerated: r.walletGenerated, deviceId: id.device.deviceId, label: id.certificate.label, capabilities: id.certificate.capabilities, created: r.created, changed: r.changed }
     if (g.json) { out.json(info); return 0 }
-    if (generated) explainGeneratedWallet(wallet.path as string)
+    if (r.walletGenerated) explainGeneratedWallet(r.walletPath as string)
+    if (!r.created) {
+      if (r.changed.label === undefined && r.changed.readOnly === undefined) out.line('already set up; nothing to change')
+      if (r.changed.label !== undefined) out.line(`label changed: ${r.changed.label.from} → ${r.changed.label.to}`)
+      if (r.changed.readOnly !== undefined) out.line(`now ${r.changed.readOnly.to ? 'read-only' : 'read+write'}`)
+    }
     out.line(`home:         ${g.home}`)
-    out.line(`wallet:       ${id.wallet}${wallet.path !== undefined ? ` (${wallet.path})` : ''}`)
+    out.line(`wallet:       ${id.wallet}${r.walletPath !== undefined ? ` (${r.walletPath})` : ''}`)
     out.line(`device:       ${id.device.deviceId}`)
     out.line(`label:        ${id.certificate.label}`)
     out.line(`capabilities: ${id.certificate.capabilities.join(', ')}`)
@@ -73,22 +117,41 @@ export function explainGeneratedWallet (path: string): void {
 export const statusCmd: Command = {
   name: 'status',
   usage: 'mesh status [--json]',
-  summary: 'wallet, device, capabilities, home and counts',
+  summary: 'wallet, device, capabilities, home, counts, and whether mesh join runs',
   options: {},
   async run (g) {
-    return await withVault(g, async v => {
-      const s = await v.status()
+    return await withApi(g, async api => {
+      const s = await api.call('node.status', {})
       if (g.json) { out.json(s); return 0 }
       out.line(`home:         ${s.home}`)
       out.line(`wallet:       ${s.wallet}`)
       out.line(`device:       ${s.deviceId}`)
       out.line(`label:        ${s.label}`)
       out.line(`capabilities: ${s.capabilities.join(', ')}`)
+      out.line(`daemon:       ${s.daemon.running ? `running (pid ${s.daemon.pid}), ${s.daemon.peers} peer${s.daemon.peers === 1 ? '' : 's'} connected${s.daemon.http !== undefined ? `, http ${s.daemon.http}` : ''}` : 'not running (start it with `mesh join`)'}`)
       out.line(`sessions:     ${s.sessions}`)
       out.line(`memory:       ${s.memory}`)
       out.line(`skills:       ${s.skills}`)
       out.line(`devices:      ${s.devices} known`)
       out.line(`store:        ${s.store.entries} entries, ${s.store.snapshots} snapshots, ${s.store.logBytes} log bytes`)
+      return 0
+    })
+  }
+}
+
+export const devicesCmd: Command = {
+  name: 'devices',
+  usage: 'mesh devices [--json]',
+  summary: 'every device of this wallet this node knows: label, capabilities, when certified, online now',
+  options: {},
+  async run (g) {
+    return await withApi(g, async api => {
+      const list = await api.call('devices.list', {})
+      if (g.json) { out.json(list); return 0 }
+      for (const d of list) {
+        const seen = d.self ? 'this device' : d.online ? 'online now' : d.lastSeen !== undefined ? `last seen ${localTime(d.lastSeen)}` : 'never seen'
+        out.line(`${d.label}\t${d.deviceId}\t[${d.capabilities.join(', ')}]\tcertified ${localTime(d.issuedAt)}${d.expiresAt !== undefined ? `, expires ${localTime(d.expiresAt)}` : ''}\t${seen}`)
+      }
       return 0
     })
   }

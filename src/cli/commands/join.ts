@@ -1,23 +1,21 @@
 /**
- * mesh join: run this machine's node in the foreground. Sets the home up on first use
- * (generating a wallet when none is found), prints who it is and where it listens, then one
- * line per peer found, proven, refused or lost and per document synced. SIGINT/SIGTERM stop it
- * with the store flushed.
+ * mesh join: run this machine's node in the foreground, the daemon that owns the home and serves
+ * the API to every other command. Sets the home up on first use (generating a wallet when none
+ * is found), prints who it is and where it listens, then one line per peer found, proven, refused
+ * or lost and per document synced. SIGINT/SIGTERM or `mesh stop` stop it with the store flushed.
+ * mesh stop: asks the running daemon to stop.
  */
-import { hostname } from 'node:os'
-import { DaemonRunningError } from '../../errors.js'
-import { MeshNode, type NodeEvent } from '../../node/mesh.js'
-import { parseDht } from '../../node/config.js'
-import { openVault, resolveOrGenerateWallet } from '../../sdk/index.js'
-import { isInitialized, readLockPid } from '../../store/index.js'
-import { currentOut, stdout as out, untilStopped, type Globals } from '../context.js'
-import { daemonRunning, serveControl, type Runner } from '../control.js'
+import { createServer } from 'node:net'
+import { DaemonNotRunningError, DaemonRunningError, UsageError } from '../../errors.js'
+import { connectRpc } from '../../api/rpc-client.js'
+import type { NodeEvent } from '../../node/mesh.js'
+import { stdout as out, untilStopped, type Globals } from '../context.js'
 import type { Command } from '../command.js'
-import { explainGeneratedWallet } from './identity.js'
+import { enrolHome, explainGeneratedWallet } from './identity.js'
 
 const short = (id: string): string => `${id.slice(0, 8)}…${id.slice(-6)}`
 
-export function formatEvent (e: NodeEvent): string {
+export function formatEvent (e: NodeEvent): string | undefined {
   switch (e.type) {
     case 'found': return `peer found    ${short(e.peerId)} via ${e.via}`
     case 'proven': return `peer proven   ${e.label} (${short(e.peerId)}) [${e.capabilities.join(', ')}] via ${e.via}`
@@ -25,17 +23,41 @@ export function formatEvent (e: NodeEvent): string {
     case 'lost': return `peer lost     ${e.label} (${short(e.peerId)})`
     case 'synced': return e.snapshot ? `synced        ${e.doc} from ${e.label}: snapshot` : `synced        ${e.doc} from ${e.label}: +${e.entries} entries`
     case 'entry-refused': return `refused       from ${e.label}: ${e.reason}`
+    default: return undefined
   }
 }
 
-let runner: Runner | undefined
-/** main() registers how the daemon runs forwarded commands. */
-export function setRunner (r: Runner): void { runner = r }
+/** Parses each multiaddr of a flag; exit 2 naming the flag for a malformed one. */
+async function multiaddrs (flag: string, values: unknown, needPeer = false): Promise<string[] | undefined> {
+  if (values === undefined) return undefined
+  const { multiaddr } = await import('@multiformats/multiaddr')
+  const list = values as string[]
+  for (const a of list) {
+    let ma
+    try { ma = multiaddr(a) } catch (err: any) { throw new UsageError(`${flag} ${a} is not a multiaddr (${err?.message ?? err}); e.g. /ip4/192.0.2.7/tcp/4001${needPeer ? '/p2p/12D3Koo…' : ''}`) }
+    if (needPeer && !ma.getComponents().some(c => c.name === 'p2p')) throw new UsageError(`${flag} ${a} names no peer: end it with /p2p/<peer id> (\`mesh join\` on that machine prints its address)`)
+  }
+  return list
+}
+
+/** Whether a TCP port is free to listen on (on every IPv4 interface, as mesh listens). */
+async function portFree (port: number): Promise<boolean> {
+  return await new Promise<boolean>(resolve => {
+    const s = createServer()
+    s.once('error', () => { resolve(false) })
+    s.listen({ port, host: '0.0.0.0', exclusive: true }, () => { s.close(() => { resolve(true) }) })
+  })
+}
 
 export const joinCmd: Command = {
   name: 'join',
   usage: 'mesh join [--read-only] [--label NAME] [--listen MULTIADDR]... [--announce MULTIADDR]... [--bootstrap MULTIADDR]... [--no-mdns] [--dht client|server|off]',
-  summary: 'run this machine\'s mesh node in the foreground (sets up the home, and a wallet if none is found)',
+  summary: 'run this machine\'s mesh node in the foreground (sets up the home, and a wallet if none is found); every other command goes through it while it runs',
+  examples: [
+    'mesh join',
+    'mesh join --label laptop --wallet ~/wallet-from-desktop.json',
+    'mesh join --bootstrap /ip4/192.0.2.7/tcp/4001/p2p/12D3KooW…'
+  ],
   options: {
     'read-only': { type: 'boolean' },
     label: { type: 'string' },
@@ -46,30 +68,45 @@ export const joinCmd: Command = {
     dht: { type: 'string' }
   },
   async run (g: Globals, _args, values) {
-    if (await daemonRunning(g.home)) {
-      throw new DaemonRunningError(`mesh join is already running for home ${g.home}${await pidNote(g.home)}`, { home: g.home })
+    const running = await connectRpc(g.home)
+    if (running !== undefined) {
+      const s = await running.call('node.status', {}).catch(() => undefined)
+      await running.close()
+      throw new DaemonRunningError(`mesh join is already running for home ${g.home}${s?.daemon.pid !== undefined ? ` (pid ${s.daemon.pid})` : ''}`, { home: g.home })
     }
+    const { parseDht, readConfig } = await import('../../node/config.js')
     const dht = values.dht !== undefined ? parseDht(values.dht) : undefined
-    let wallet
-    let generated = false
-    if (g.wallet !== undefined || !(await isInitialized(g.home))) {
-      ({ wallet, generated } = await resolveOrGenerateWallet({ path: g.wallet }))
+    const listenFlag = await multiaddrs('--listen', values.listen)
+    const announce = await multiaddrs('--announce', values.announce)
+    const bootstrap = await multiaddrs('--bootstrap', values.bootstrap, true)
+
+    const r = await enrolHome(g, { label: values.label as string | undefined, readOnly: values['read-only'] === true ? true : undefined })
+    if (r.walletGenerated && !g.json) explainGeneratedWallet(r.walletPath as string)
+    if (r.walletPath !== undefined && !r.walletGenerated && !g.json) out.line(`wallet file:  ${r.walletPath}`)
+    if (r.changed.label !== undefined && !g.json) out.line(`label changed: ${r.changed.label.from} → ${r.changed.label.to}`)
+    if (r.changed.readOnly !== undefined && !g.json) out.line(`now ${r.changed.readOnly.to ? 'read-only' : 'read+write'}`)
+
+    // The port this home used last, unless something else took it meanwhile.
+    let listen = listenFlag
+    const config = await readConfig(g.home)
+    if (listen === undefined && (config.listen ?? []).length === 0 && config.port !== undefined && !(await portFree(config.port))) {
+      listen = ['/ip4/0.0.0.0/tcp/0']
+      if (!g.json) out.line(`port ${config.port} (used last time) is busy: listening on a free port instead`)
     }
-    if (generated && !g.json) explainGeneratedWallet(wallet?.path as string)
-    const v = await openVault({ home: g.home, wallet, readOnly: values['read-only'] === true, label: (values.label as string | undefined) ?? hostname() })
-    let node: MeshNode | undefined
-    let control: { close: () => Promise<void> } | undefined
+
+    const { hostHome } = await import('../../api/host.js')
+    let stop!: () => void
+    const stopped = new Promise<void>(resolve => { stop = resolve })
+    const host = await hostHome({
+      home: g.home,
+      node: { listen, announce, bootstrap, mdns: values['no-mdns'] === true ? false : undefined, dht },
+      onStop: () => { stop() }
+    })
     try {
-      node = await MeshNode.start(v.vault, {
-        listen: values.listen as string[] | undefined,
-        announce: values.announce as string[] | undefined,
-        bootstrap: values.bootstrap as string[] | undefined,
-        mdns: values['no-mdns'] === true ? false : undefined,
-        dht
-      })
-      const info = v.info()
+      const node = host.node as NonNullable<typeof host.node>
+      const info = host.vault.info()
       const addrs = node.addresses()
-      if (g.json) out.line(JSON.stringify({ event: 'started', ...info, walletPath: wallet?.path, walletGenerated: generated, listen: addrs, mdns: node.config.mdns, dht: node.config.dht }))
+      if (g.json) out.line(JSON.stringify({ event: 'started', ...info, walletPath: r.walletPath, walletGenerated: r.walletGenerated, listen: addrs, mdns: node.config.mdns, dht: node.config.dht, pid: process.pid }))
       else {
         out.line(`wallet:       ${info.wallet}`)
         out.line(`device:       ${info.deviceId} (${info.label})`)
@@ -78,23 +115,45 @@ export const joinCmd: Command = {
         for (const a of addrs) out.line(`listening:    ${a}`)
         out.line(`discovery:    mdns ${node.config.mdns ? 'on' : 'off'}, dht ${node.config.dht}`)
       }
-      const mine = currentOut()
-      node.on('event', (e) => { mine.line(g.json ? JSON.stringify({ event: e.type, ...e }) : formatEvent(e)) })
-      if (runner === undefined) throw new Error('no command runner registered for the daemon')
-      control = await serveControl(g.home, v, node, runner)
-      if (!g.json) out.line('running; other mesh commands on this home now go through this node. Ctrl-C stops it')
-      await untilStopped()
+      node.on('event', (e) => {
+        if (g.json) { out.line(JSON.stringify({ ...e, event: e.type })); return }
+        const line = formatEvent(e)
+        if (line !== undefined) out.line(line)
+      })
+      for (const a of bootstrap ?? []) {
+        void node.dial(a).catch((err: any) => {
+          const reason = String(err?.message ?? err).split('\n')[0]
+          out.line(g.json ? JSON.stringify({ event: 'bootstrap-unreachable', addr: a, reason }) : `bootstrap     ${a} unreachable (${reason}); retrying in the background`)
+        })
+      }
+      if (!g.json) out.line('running; other mesh commands on this home now go through this node. Ctrl-C or `mesh stop` stops it')
+      await untilStopped(stopped)
     } finally {
-      await control?.close()
-      await node?.stop()
-      await v.close()
+      await host.close()
     }
     out.line(g.json ? JSON.stringify({ event: 'stopped' }) : 'stopped; store flushed')
     return 0
   }
 }
 
-async function pidNote (home: string): Promise<string> {
-  const pid = await readLockPid(home)
-  return pid !== undefined ? ` (pid ${pid})` : ''
+export const stopCmd: Command = {
+  name: 'stop',
+  usage: 'mesh stop [--json]',
+  summary: 'stop the running mesh join of this home (its store flushed)',
+  options: {},
+  async run (g) {
+    const rpc = await connectRpc(g.home)
+    if (rpc === undefined) throw new DaemonNotRunningError(`no mesh join runs for home ${g.home}`, { home: g.home })
+    try {
+      const s = await rpc.call('node.status', {})
+      const r = await rpc.call('node.stop', {})
+      if (!r.stopping) throw new DaemonNotRunningError(`the process serving home ${g.home} (pid ${s.daemon.pid}) is not a mesh join: stop it where it runs`, { home: g.home })
+      await rpc.closed()
+      if (g.json) out.json({ stopped: true, pid: s.daemon.pid })
+      else out.line(`stopped mesh join (pid ${s.daemon.pid})`)
+      return 0
+    } finally {
+      await rpc.close()
+    }
+  }
 }

@@ -1,9 +1,13 @@
-/** mesh sessions, mesh session new|append|show, mesh resume. */
-import { InvalidInputError, LeaseHeldError, ReadOnlyError, UsageError } from '../../errors.js'
-import { parseSessionKey, validateRole, type Message } from '../../../crdt/index.js'
-import type { ResumeInfo } from '../../sdk/index.js'
-import { ambient, stdout as out, withVault } from '../context.js'
+/** mesh sessions, mesh session new|append|show, mesh resume, mesh task, mesh lease. */
+import { InvalidInputError, UsageError } from '../../errors.js'
+import { parseSessionKey } from '../../../crdt/session-key.js'
+import type { Output } from '../../api/schema.js'
+import { localTime, stdout as out, withApi } from '../context.js'
 import type { Command } from '../command.js'
+
+type View = Output<'sessions.show'>
+type Message = View['messages'][number]
+type Lease = NonNullable<View['lease']>
 
 async function readStdin (): Promise<string> {
   const chunks: Buffer[] = []
@@ -11,148 +15,215 @@ async function readStdin (): Promise<string> {
   return Buffer.concat(chunks).toString('utf8')
 }
 
-function need (args: string[], i: number, what: string, usage: string): string {
+export function need (args: string[], i: number, what: string, usage: string): string {
   const v = args[i]
   if (v === undefined || v === '') throw new UsageError(`missing ${what}: ${usage}`)
   return v
 }
 
 export function formatMessage (m: Message): string {
-  const when = new Date(m.ts).toISOString().replace('T', ' ').slice(0, 19)
-  return `[${when}] ${m.role} (${m.device.slice(-6)}): ${m.content}`
+  const who = m.author ?? m.device.slice(-6)
+  return `[${localTime(m.ts)}] ${m.role} (${who}): ${m.content}`
+}
+
+export function formatLease (l: Lease | undefined): string {
+  if (l === undefined) return ''
+  const who = l.mine ? 'this device' : (l.label ?? l.device)
+  if (l.expired) return ` (lease of ${who} expired at ${localTime(l.expiresAt)})`
+  return ` (driven by ${who} until ${localTime(l.expiresAt)})`
+}
+
+export function parseCount (v: unknown, flag: string): number | undefined {
+  if (v === undefined) return undefined
+  const n = Number(v)
+  if (!Number.isInteger(n) || n < 0) throw new UsageError(`${flag} takes a whole number, got ${String(v)}`)
+  return n
 }
 
 export const sessionsCmd: Command = {
   name: 'sessions',
-  usage: 'mesh sessions [--json]',
-  summary: 'list sessions',
-  options: {},
-  async run (g) {
-    return await withVault(g, async v => {
-      const list = await v.sessions.list()
+  usage: 'mesh sessions [--details] [--json]',
+  summary: 'list sessions (--details: status, lease holder, last writer, message count)',
+  options: { details: { type: 'boolean' } },
+  async run (g, _args, values) {
+    return await withApi(g, async api => {
+      const list = await api.call('sessions.list', { details: values.details === true })
       if (g.json) { out.json(list); return 0 }
       if (list.length === 0) out.line('no sessions yet (create one with `mesh session new KEY`)')
-      for (const s of list) out.line(`${s.key}${s.title !== '' ? `  ${s.title}` : ''}`)
+      for (const s of list) {
+        const extra = s.status !== undefined ? `  [${s.status}${formatLease(s.lease)}]  ${s.messageCount ?? 0} messages` : ''
+        out.line(`${s.key}${s.title !== '' ? `  ${s.title}` : ''}${extra}`)
+      }
       return 0
     })
   }
 }
 
-const SESSION_USAGE = 'mesh session new KEY [--title T] [--goal G] | mesh session append KEY --role ROLE (--text T | --stdin) | mesh session show KEY [--json] [--tail N]'
+const SESSION_USAGE = [
+  'mesh session new KEY [--title T] [--goal G]',
+  'mesh session append KEY --role ROLE (--text T | --stdin) [--force]',
+  'mesh session show KEY [--tail N | --all] [--json]'
+].join('\n       ')
 
 export const sessionCmd: Command = {
   name: 'session',
   usage: SESSION_USAGE,
-  summary: 'create a session, append to its transcript, or show it',
-  options: { title: { type: 'string' }, goal: { type: 'string' }, role: { type: 'string' }, text: { type: 'string' }, stdin: { type: 'boolean' }, tail: { type: 'string' } },
+  summary: 'create a session, append to its transcript, or show it (the last 50 messages unless --all)',
+  examples: [
+    'mesh session new agent:main:fix-login --goal "users stay logged in after a refresh"',
+    'mesh session append fix-login --role assistant --text "cookie has no Max-Age"',
+    'git diff | mesh session append fix-login --role tool --stdin',
+    'mesh session show fix-login --tail 20'
+  ],
+  options: { title: { type: 'string' }, goal: { type: 'string' }, role: { type: 'string' }, text: { type: 'string' }, stdin: { type: 'boolean' }, tail: { type: 'string' }, all: { type: 'boolean' }, force: { type: 'boolean' } },
   async run (g, args, values) {
     const sub = args[0]
+    if (sub !== 'new' && sub !== 'append' && sub !== 'show') throw new UsageError(`unknown session command ${sub ?? '(none)'}: ${SESSION_USAGE}`)
     const key = parseSessionKey(need(args, 1, 'session KEY', SESSION_USAGE))
     if (sub === 'new') {
-      return await withVault(g, async v => {
-        const s = await v.sessions.create(key, { title: values.title as string | undefined, goal: values.goal as string | undefined })
-        const meta = s.meta()
-        await s.close()
-        if (g.json) out.json(meta)
+      return await withApi(g, async api => {
+        const s = await api.call('sessions.create', { key, title: values.title as string | undefined, goal: values.goal as string | undefined })
+        if (g.json) out.json(s)
         else out.line(`created session ${key}`)
         return 0
       })
     }
     if (sub === 'append') {
       if (values.role === undefined) throw new UsageError(`missing --role: ${SESSION_USAGE}`)
-      const role = validateRole(values.role as string)
       if ((values.text === undefined) === (values.stdin !== true)) throw new UsageError('give exactly one of --text T or --stdin')
-      return await withVault(g, async v => {
-        if (!v.vault.writable) throw new ReadOnlyError(`this device (${v.info().label}) is read-only: it cannot append. Its certificate grants only read`)
-        const content = values.stdin === true ? await readStdin() : values.text as string
-        if (content.length === 0) throw new InvalidInputError('refusing to append an empty message')
-        const s = await v.sessions.open(key)
-        try {
-          const [m] = await s.append({ role, content })
-          if (g.json) out.json(m)
-          else out.line(`appended ${m?.id} to ${key} (${s.messageCount()} messages)`)
-        } finally {
-          await s.close()
-        }
+      // This process's stdin, read here: the daemon never reads a terminal.
+      const content = values.stdin === true ? await readStdin() : values.text as string
+      if (content.length === 0) throw new InvalidInputError('refusing to append an empty message')
+      return await withApi(g, async api => {
+        const [m] = await api.call('sessions.append', { key, role: values.role as any, content, force: values.force === true })
+        if (g.json) out.json(m)
+        else out.line(`appended ${m?.id} to ${key}`)
         return 0
       })
     }
-    if (sub === 'show') {
-      const tail = parseTail(values.tail)
-      return await withVault(g, async v => {
-        const s = await v.sessions.open(key)
-        try {
-          const info = s.resumeInfo({ tail })
-          if (g.json) { out.json(info); return 0 }
-          printSession(info)
-        } finally {
-          await s.close()
-        }
-        return 0
-      })
-    }
-    throw new UsageError(`unknown session command ${sub ?? '(none)'}: ${SESSION_USAGE}`)
+    const tail = parseCount(values.tail, '--tail')
+    return await withApi(g, async api => {
+      const info = await api.call('sessions.show', { key, tail, all: values.all === true })
+      if (g.json) { out.json(info); return 0 }
+      printSession(info)
+      return 0
+    })
   }
 }
 
-function parseTail (v: unknown): number | undefined {
-  if (v === undefined) return undefined
-  const n = Number(v)
-  if (!Number.isInteger(n) || n < 0) throw new UsageError(`--tail takes a whole number, got ${String(v)}`)
-  return n
-}
-
-export function printSession (info: ResumeInfo): void {
+export function printSession (info: View): void {
   out.line(`session: ${info.key}${info.title !== '' ? ` — ${info.title}` : ''}`)
   if (info.goal !== '') out.line(`goal:    ${info.goal}`)
-  out.line(`status:  ${info.status}${info.lease !== undefined ? ` (driven by ${info.lease.label ?? info.lease.device} until ${new Date(info.lease.expiresAt).toISOString()})` : ''}`)
+  out.line(`status:  ${info.status}${formatLease(info.lease)}`)
+  if (info.lastWriter !== undefined) out.line(`last write: ${localTime(info.lastWriter.ts)} by ${info.lastWriter.label ?? info.lastWriter.device}`)
   const t = info.task
   if (t.plan !== '') out.line(`plan:    ${t.plan}`)
   if (t.cwd !== '') out.line(`cwd:     ${t.cwd}`)
-  for (const p of t.progress) out.line(`progress: ${p.text}`)
-  for (const td of t.todos) out.line(`todo:    [${td.done ? 'x' : ' '}] ${td.text}`)
+  for (const p of t.progress) out.line(`progress: ${p.text}  (${localTime(p.ts)})`)
+  for (const td of t.todos) out.line(`todo:    [${td.done ? 'x' : ' '}] ${td.text}  (${td.id})`)
   if (t.files.length > 0) out.line(`files:   ${t.files.join(', ')}`)
-  out.line(`messages: ${info.messageCount}${info.messages.length < info.messageCount ? ` (last ${info.messages.length} shown)` : ''}`)
+  for (const [k, v] of Object.entries(t.fields)) out.line(`${k}: ${String(v)}`)
+  out.line(`messages: ${info.messageCount}${info.messages.length < info.messageCount ? ` (last ${info.messages.length} shown; --all for every one)` : ''}`)
   for (const m of info.messages) out.line(formatMessage(m))
 }
 
 export const resumeCmd: Command = {
   name: 'resume',
-  usage: 'mesh resume KEY [--json] [--take] [--tail N]',
-  summary: 'everything an agent needs to continue a session (goal, task state, progress, transcript); takes the driver lease',
+  usage: 'mesh resume KEY [--take] [--tail N] [--json]',
+  summary: 'everything an agent needs to continue a session (goal, task state, progress, transcript); takes the driver lease (--take: from another device)',
+  examples: ['mesh resume fix-login', 'mesh resume fix-login --take --json'],
   options: { take: { type: 'boolean' }, tail: { type: 'string' } },
   async run (g, args, values) {
     const key = parseSessionKey(need(args, 0, 'session KEY', this.usage))
-    const tail = parseTail(values.tail)
-    return await withVault(g, async v => {
-      const s = await v.sessions.open(key)
-      try {
-        const before = s.resumeInfo({ tail: 0 })
-        const me = v.info().deviceId
-        let lease
-        let tookOver = false
-        if (v.vault.writable) {
-          try {
-            lease = await s.takeLease({ force: values.take === true })
-            tookOver = before.lease !== undefined && before.lease.device !== me && before.lease.expiresAt > Date.now()
-          } catch (err) {
-            if (!(err instanceof LeaseHeldError)) throw err
-            const l = before.lease
-            const ago = before.lastWriter !== undefined ? Math.round((Date.now() - before.lastWriter.ts) / 1000) : undefined
-            const node = ambient.getStore()?.node
-            const online = l === undefined ? 'unknown' : node === undefined ? 'online status unknown: mesh join is not running here' : node.isOnline(l.device) ? 'online now' : 'offline'
-            throw new LeaseHeldError(`session ${key} is being driven by ${l?.label ?? l?.device}${ago !== undefined ? `, last write ${ago}s ago` : ''}, ${online}. Run \`mesh resume ${key} --take\` to take over`, { lease: l, online })
-          }
-        }
-        const info = s.resumeInfo({ tail })
-        if (g.json) { out.json({ ...info, leaseTaken: lease !== undefined, tookOver, readOnly: !v.vault.writable }); return 0 }
-        if (!v.vault.writable) out.line('(read-only device: showing the session without taking the driver lease)')
-        else if (tookOver) out.line(`took the driver lease over from ${before.lease?.label ?? before.lease?.device}`)
-        printSession(info)
+    const tail = parseCount(values.tail, '--tail')
+    return await withApi(g, async api => {
+      const info = await api.call('sessions.resume', { key, take: values.take === true, tail })
+      if (g.json) { out.json(info); return 0 }
+      if (info.readOnly) out.line('(read-only device: showing the session without taking the driver lease)')
+      else if (info.tookOverFrom !== undefined) out.line(`took the driver lease over from ${info.tookOverFrom}`)
+      printSession(info)
+      return 0
+    })
+  }
+}
+
+const TASK_USAGE = 'mesh task KEY [--progress T] [--plan T] [--todo-add T]... [--todo-done ID]... [--cwd P] [--file P]... [--set k=v]... [--force]'
+
+export const taskCmd: Command = {
+  name: 'task',
+  usage: TASK_USAGE,
+  summary: 'update a session\'s task state: plan, progress notes, todos, working directory, files, free fields',
+  examples: [
+    'mesh task fix-login --plan "find where the cookie is set" --todo-add "write a test" --todo-add "fix Max-Age"',
+    'mesh task fix-login --progress "test reproduces it" --todo-done t1',
+    'mesh task fix-login --set branch=fix/cookie --set ticket='
+  ],
+  options: {
+    progress: { type: 'string' },
+    plan: { type: 'string' },
+    'todo-add': { type: 'string', multiple: true },
+    'todo-done': { type: 'string', multiple: true },
+    cwd: { type: 'string' },
+    file: { type: 'string', multiple: true },
+    set: { type: 'string', multiple: true },
+    force: { type: 'boolean' }
+  },
+  async run (g, args, values) {
+    const key = parseSessionKey(need(args, 0, 'session KEY', TASK_USAGE))
+    const fields: Record<string, string | null> = {}
+    for (const kv of (values.set as string[] | undefined) ?? []) {
+      const i = kv.indexOf('=')
+      if (i <= 0) throw new UsageError(`--set takes k=v (an empty v removes k), got ${kv}`)
+      const v = kv.slice(i + 1)
+      fields[kv.slice(0, i)] = v === '' ? null : v
+    }
+    const input = {
+      key,
+      plan: values.plan as string | undefined,
+      cwd: values.cwd as string | undefined,
+      progress: values.progress as string | undefined,
+      todoAdd: values['todo-add'] as string[] | undefined,
+      todoDone: values['todo-done'] as string[] | undefined,
+      files: values.file as string[] | undefined,
+      fields: Object.keys(fields).length > 0 ? fields : undefined,
+      force: values.force === true
+    }
+    if (Object.entries(input).every(([k, v]) => k === 'key' || k === 'force' || v === undefined)) throw new UsageError(`nothing to update: ${TASK_USAGE}`)
+    return await withApi(g, async api => {
+      const task = await api.call('sessions.task', input)
+      if (g.json) { out.json(task); return 0 }
+      out.line(`updated the task of ${key}`)
+      for (const td of task.todos) out.line(`todo: [${td.done ? 'x' : ' '}] ${td.text}  (${td.id})`)
+      return 0
+    })
+  }
+}
+
+const LEASE_USAGE = 'mesh lease take|renew|release KEY [--take]'
+
+export const leaseCmd: Command = {
+  name: 'lease',
+  usage: LEASE_USAGE,
+  summary: `the driver lease of a session: one device drives it at a time; the holder's appends renew it; it runs out 10 minutes after the last renewal`,
+  examples: ['mesh lease release fix-login', 'mesh lease take fix-login --take'],
+  options: { take: { type: 'boolean' } },
+  async run (g, args, values) {
+    const sub = args[0]
+    const key = parseSessionKey(need(args, 1, 'session KEY', LEASE_USAGE))
+    return await withApi(g, async api => {
+      if (sub === 'release') {
+        const r = await api.call('sessions.releaseLease', { key })
+        if (g.json) out.json(r)
+        else out.line(r.released ? `released the driver lease of ${key}` : `this device did not hold the driver lease of ${key}`)
         return 0
-      } finally {
-        await s.close()
       }
+      if (sub === 'take' || sub === 'renew') {
+        const r = sub === 'take' ? await api.call('sessions.takeLease', { key, take: values.take === true }) : await api.call('sessions.renewLease', { key })
+        if (g.json) { out.json(r); return 0 }
+        out.line(`this device drives ${key} until ${localTime(r.lease.expiresAt)}${'tookOverFrom' in r && r.tookOverFrom !== undefined ? ` (taken over from ${r.tookOverFrom})` : ''}`)
+        return 0
+      }
+      throw new UsageError(`unknown lease command ${sub ?? '(none)'}: ${LEASE_USAGE}`)
     })
   }
 }

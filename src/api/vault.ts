@@ -8,12 +8,12 @@ import {
   DOC_NAMES, MemoryDoc, parseSessionKey, SessionDoc, SessionsIndexDoc, SkillsDoc,
   type MemoryEntry, type SessionSummary, type Skill
 } from '../../crdt/index.js'
-import { ClosedError, InvalidInputError, NotFoundError, SessionExistsError, SessionNotFoundError } from '../errors.js'
-import { expandHome, type Capability, type Wallet } from '../identity/index.js'
+import { AbortedError, ClosedError, InvalidInputError, NotFoundError, SessionExistsError, SessionNotFoundError } from '../errors.js'
+import { expandHome, toHex, type Capability, type Wallet } from '../identity/index.js'
 import { Vault } from '../node/vault.js'
 import type { Replica } from '../node/replica.js'
 import { defaultHome } from '../store/index.js'
-import { Session } from './session.js'
+import { Session, type SessionContext } from './session.js'
 import { resolveWallet } from './wallet.js'
 
 export interface OpenVaultOptions {
@@ -61,6 +61,8 @@ export class MeshVault {
   readonly memory: MemoryApi
   readonly skills: SkillsApi
   readonly sessions: SessionsApi
+  /** Whether a device is online now; a running node sets it (see `setPresence`). */
+  online: (deviceId: string) => boolean = () => false
 
   constructor (vault: Vault) {
     this.vault = vault
@@ -70,6 +72,12 @@ export class MeshVault {
   }
 
   check (): void { if (this.vault.closed) throw new ClosedError('vault is closed') }
+
+  /** Tells the lease rules which devices are online (a lease held by an online device stays live whatever the clocks say). */
+  setPresence (online: (deviceId: string) => boolean): void { this.online = online }
+
+  /** What a session handle needs. */
+  sessionContext (): SessionContext { return { vault: this.vault, online: (id) => this.online(id) } }
 
   info (): VaultInfo {
     const id = this.vault.identity
@@ -121,7 +129,7 @@ class SessionsApi {
       await this.v.vault.release(r)
       throw err
     }
-    return new Session(this.v.vault, r, k)
+    return new Session(this.v.sessionContext(), r, k)
   }
 
   /** Opens an existing session; SessionNotFoundError when no device created it. */
@@ -129,7 +137,37 @@ class SessionsApi {
     const k = parseSessionKey(key)
     if (!(await this.exists(k))) throw new SessionNotFoundError(`no session ${k} (create it with \`mesh session new ${k}\`)`, { key: k })
     const r = await this.v.vault.acquire(DOC_NAMES.session(k))
-    return new Session(this.v.vault, r, k)
+    return new Session(this.v.sessionContext(), r, k)
+  }
+
+  /**
+   * Resolves once the session exists here, created on this device or arrived from a peer; with
+   * a signal, rejects with AbortedError when it aborts first.
+   */
+  async find (key: string, options: { signal?: AbortSignal } = {}): Promise<SessionSummary> {
+    const k = parseSessionKey(key)
+    const indexId = toHex(this.v.vault.docId(DOC_NAMES.sessionsIndex))
+    const lookup = async (): Promise<SessionSummary | undefined> => await this.v.withDoc(DOC_NAMES.sessionsIndex, r => new SessionsIndexDoc(r.doc).get(k))
+    const now = await lookup()
+    if (now !== undefined) return now
+    return await new Promise<SessionSummary>((resolve, reject) => {
+      let checking = false
+      const done = (): void => { this.v.vault.off('entry', onEntry); options.signal?.removeEventListener('abort', onAbort) }
+      const onAbort = (): void => { done(); reject(new AbortedError(`stopped waiting for session ${k}`, { key: k })) }
+      const check = (): void => {
+        if (checking) return
+        checking = true
+        lookup().then((s) => {
+          checking = false
+          if (s !== undefined) { done(); resolve(s) }
+        }, (err: unknown) => { done(); reject(err) })
+      }
+      const onEntry = (e: { doc: Uint8Array }): void => { if (toHex(e.doc) === indexId) check() }
+      if (options.signal?.aborted === true) { onAbort(); return }
+      options.signal?.addEventListener('abort', onAbort, { once: true })
+      this.v.vault.on('entry', onEntry)
+      check() // it may have arrived between the first look and the listener
+    })
   }
 
   async openOrCreate (key: string, opts: { title?: string, goal?: string } = {}): Promise<Session> {
@@ -154,6 +192,16 @@ class MemoryApi {
 
   async list (opts: { tag?: string } = {}): Promise<MemoryEntry[]> {
     return await this.v.withDoc(DOC_NAMES.memory, r => new MemoryDoc(r.doc).list(opts))
+  }
+
+  /** Entries whose key, value or tags contain every word of the query, case-insensitively. */
+  async search (query: string, opts: { limit?: number } = {}): Promise<MemoryEntry[]> {
+    const words = query.toLowerCase().split(/\s+/).filter(w => w !== '')
+    const hits = (await this.list()).filter(e => {
+      const text = `${e.key}\n${e.value}\n${e.tags.join(' ')}`.toLowerCase()
+      return words.every(w => text.includes(w))
+    })
+    return opts.limit !== undefined ? hits.slice(0, opts.limit) : hits
   }
 }
 
@@ -180,6 +228,10 @@ class SkillsApi {
 
   async list (): Promise<Skill[]> {
     return await this.v.withDoc(DOC_NAMES.skills, r => new SkillsDoc(r.doc).list())
+  }
+
+  async remove (name: string): Promise<boolean> {
+    return await this.v.withDoc(DOC_NAMES.skills, async r => await r.change(() => new SkillsDoc(r.doc).remove(name)))
   }
 
   async show (name: string): Promise<Skill> {

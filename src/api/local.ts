@@ -1,0 +1,320 @@
+/**
+ * The API in-process: every method over an open vault (and the node, when one runs), with input
+ * validated against the schema first. The daemon serves this over its socket and HTTP; without a
+ * daemon, the CLI and the SDK run the same object in their own process, so there is one code
+ * path.
+ */
+import { logger } from '@libp2p/logger'
+import { DOC_NAMES, parseSessionKey, SessionsIndexDoc, type SessionKey } from '../../crdt/index.js'
+import { InvalidInputError, isMeshError, NotFoundError, ReadOnlyError } from '../errors.js'
+import { toHex } from '../identity/index.js'
+import type { MeshNode, NodeEvent } from '../node/mesh.js'
+import { PeerBook } from '../node/peer-book.js'
+import { EventLog, type CallOptions, type EventRecord, type MeshApi, type SubscribeOptions } from './api.js'
+import { METHODS, type ApiEvent, type Input, type MethodName, type Output } from './schema.js'
+import { SessionCache } from './session-cache.js'
+import type { Session } from './session.js'
+import type { MeshVault } from './vault.js'
+
+const log = logger('mesh:api')
+
+export interface LocalApiOptions {
+  vault: MeshVault
+  node?: MeshNode
+  /** Called by `node.stop`; without it the method says no daemon runs. */
+  onStop?: () => void
+  /** What `node.status` reports about the daemon. */
+  daemon?: { pid: number, http?: () => string | undefined }
+}
+
+type Handler<M extends MethodName> = (input: ParsedInput<M>, signal: AbortSignal | undefined) => Promise<Output<M>>
+type ParsedInput<M extends MethodName> = import('zod').output<(typeof METHODS)[M]['input']>
+
+export class LocalApi implements MeshApi {
+  readonly vault: MeshVault
+  readonly node?: MeshNode
+  private readonly events = new EventLog()
+  private readonly cache: SessionCache
+  private readonly offs: Array<() => void> = []
+  private docNames = new Map<string, string>()
+  private knownSessions = new Set<string>()
+  private closed = false
+
+  constructor (private readonly opts: LocalApiOptions) {
+    this.vault = opts.vault
+    this.node = opts.node
+    this.cache = new SessionCache(this.vault, (e) => { this.events.push(e) })
+    if (opts.node !== undefined) {
+      const node = opts.node
+      this.vault.setPresence((id) => node.isOnline(id))
+      const onNode = (e: NodeEvent): void => { const a = fromNodeEvent(e); if (a !== undefined) this.events.push(a) }
+      node.on('event', onNode)
+      this.offs.push(() => { node.off('event', onNode) })
+    }
+    const onEntry = (e: { doc: Uint8Array, local: boolean }): void => { if (!e.local) this.onRemoteEntry(toHex(e.doc)) }
+    this.vault.vault.on('entry', onEntry)
+    this.offs.push(() => { this.vault.vault.off('entry', onEntry) })
+  }
+
+  /** Loads what the event mapping needs (document names, known sessions). */
+  async start (): Promise<this> {
+    this.docNames = await this.vault.vault.docNames()
+    this.knownSessions = new Set((await this.vault.sessions.list()).map(s => s.key))
+    return this
+  }
+
+  async call<M extends MethodName>(method: M, input: Input<M>, options: CallOptions = {}): Promise<Output<M>> {
+    const def = METHODS[method]
+    if (def === undefined) throw new InvalidInputError(`unknown method ${String(method)}`)
+    const parsed = def.input.safeParse(input ?? {})
+    if (!parsed.success) {
+      const issues = parsed.error.issues.map(i => `${i.path.length > 0 ? i.path.join('.') : 'input'}: ${i.message}`).join('; ')
+      throw new InvalidInputError(`${method}: ${issues}`, { method })
+    }
+    if ('writes' in def && def.writes === true && !this.vault.vault.writable) {
+      throw new ReadOnlyError(`this device (${this.vault.info().label}) is read-only: it cannot ${method.replace('.', ' ')}. Its certificate grants only read`)
+    }
+    options.signal?.throwIfAborted()
+    const h = this.handlers[method] as unknown as Handler<M>
+    return await h(parsed.data as any, options.signal)
+  }
+
+  subscribe (fn: (r: EventRecord) => void, options: SubscribeOptions = {}): () => void {
+    const pins = (options.sessions ?? []).map(k => this.cache.pin(parseSessionKey(k)))
+    const off = this.events.subscribe(fn, options.after)
+    return () => { off(); for (const unpin of pins) unpin() }
+  }
+
+  /** The newest event's cursor. */
+  get cursor (): number { return this.events.last }
+
+  async close (): Promise<void> {
+    if (this.closed) return
+    this.closed = true
+    for (const off of this.offs.splice(0)) off()
+    await this.cache.close()
+  }
+
+  /** An entry from a peer: sessions not held open get a light event; the index may name new sessions. */
+  private onRemoteEntry (hex: string): void {
+    const name = this.docNames.get(hex)
+    if (name === undefined) {
+      void this.vault.vault.docNames().then(n => { this.docNames = n; if (n.has(hex)) this.onRemoteEntry(hex) }, (err: unknown) => { log('doc names: %e', err) })
+      return
+    }
+    if (name === DOC_NAMES.memory) { this.events.push({ type: 'memory.changed', remote: true }); return }
+    if (name === DOC_NAMES.skills) { this.events.push({ type: 'skills.changed', remote: true }); return }
+    if (name === DOC_NAMES.sessionsIndex) { void this.refreshSessions(); return }
+    if (!this.cache.isOpen(name as SessionKey)) this.events.push({ type: 'session.changed', key: name, remote: true })
+  }
+
+  private async refreshSessions (): Promise<void> {
+    try {
+      const now = await this.vault.sessions.list()
+      for (const s of now) {
+        if (this.knownSessions.has(s.key)) continue
+        this.knownSessions.add(s.key)
+        this.events.push({ type: 'session.created', key: s.key, remote: true })
+      }
+      this.docNames = await this.vault.vault.docNames()
+    } catch (err) {
+      log('refreshing the sessions index failed: %e', err)
+    }
+  }
+
+  private async withSession<T>(key: string, fn: (s: Session) => Promise<T> | T): Promise<T> {
+    return await this.cache.use(parseSessionKey(key), fn)
+  }
+
+  private readonly handlers: { [M in MethodName]: Handler<M> } = {
+    'node.status': async () => {
+      const s = await this.vault.status()
+      const node = this.node
+      return {
+        ...s,
+        daemon: {
+          running: this.opts.daemon !== undefined,
+          pid: this.opts.daemon?.pid,
+          listen: node?.addresses() ?? [],
+          peers: node?.provenCount() ?? 0,
+          http: this.opts.daemon?.http?.()
+        }
+      }
+    },
+    'node.stop': async () => {
+      if (this.opts.onStop === undefined) return { stopping: false }
+      setImmediate(() => this.opts.onStop?.())
+      return { stopping: true }
+    },
+    'peers.list': async (input) => {
+      if (this.node !== undefined) {
+        const peers = await this.node.peers({ rtt: input.rtt })
+        return peers.map(p => ({ ...p, via: String(p.via), inSync: p.state === 'connected' && Object.values(p.behind).every(n => n === 0) }))
+      }
+      const book = new PeerBook(this.vault.info().home)
+      await book.load()
+      return book.list().map(p => ({ peerId: p.peerId, label: p.label, capabilities: p.capabilities, addrs: p.addrs, via: 'remembered', state: 'offline' as const, behind: {}, inSync: false }))
+    },
+    'devices.list': async () => {
+      const me = this.vault.info().deviceId
+      const book = new PeerBook(this.vault.info().home)
+      await book.load()
+      return this.vault.vault.certs.all().map(c => ({
+        deviceId: c.deviceId,
+        label: c.label,
+        capabilities: [...c.capabilities],
+        issuedAt: c.issuedAt,
+        expiresAt: c.expiresAt,
+        self: c.deviceId === me,
+        online: c.deviceId === me || (this.node?.isOnline(c.deviceId) ?? false),
+        lastSeen: c.deviceId === me ? Date.now() : book.get(c.deviceId)?.lastSeen
+      })).sort((a, b) => Number(b.self) - Number(a.self) || a.label.localeCompare(b.label))
+    },
+    'sessions.list': async (input) => {
+      const list = await this.vault.sessions.list()
+      if (input.details !== true) return list
+      const out = []
+      for (const s of list) {
+        try {
+          out.push(await this.withSession(s.key, (h) => {
+            const info = h.resumeInfo({ tail: 0 })
+            return { ...s, status: info.status, lease: info.lease, lastWriter: info.lastWriter, messageCount: info.messageCount }
+          }))
+        } catch (err) {
+          // A session listed in the index whose document has not arrived yet.
+          if (!isMeshError(err)) throw err
+          out.push(s)
+        }
+      }
+      return out
+    },
+    'sessions.create': async (input) => {
+      const key = parseSessionKey(input.key)
+      const s = await this.vault.sessions.create(key, { title: input.title, goal: input.goal })
+      const meta = s.meta()
+      await s.close()
+      this.knownSessions.add(key)
+      this.events.push({ type: 'session.created', key, remote: false })
+      return { key, title: meta.title, createdAt: meta.createdAt }
+    },
+    'sessions.show': async (input) => await this.withSession(input.key, (s) => {
+      if (input.after !== undefined) {
+        const info = s.resumeInfo({ tail: 0 })
+        const { messages, firstIndex } = s.messagesAfter(input.after)
+        return { ...info, messages: this.labelled(s, messages), firstIndex }
+      }
+      const tail = input.all === true ? undefined : (input.tail ?? 50)
+      const info = s.resumeInfo({ tail })
+      return { ...info, messages: this.labelled(s, info.messages), firstIndex: info.messageCount - info.messages.length }
+    }),
+    'sessions.wait': async (input, signal) => {
+      const key = parseSessionKey(input.key)
+      const found = await this.vault.sessions.find(key, { signal: anySignal(signal, input.timeoutMs) })
+      return found
+    },
+    'sessions.append': async (input) => {
+      const list = input.messages ?? []
+      if (input.role !== undefined || input.content !== undefined) {
+        if (input.role === undefined || input.content === undefined || input.content === '') throw new InvalidInputError('an append needs a role and a non-empty content (or messages)')
+        list.unshift({ role: input.role, content: input.content, toolCall: input.toolCall, toolResult: input.toolResult })
+      }
+      if (list.length === 0) throw new InvalidInputError('refusing to append an empty message')
+      return await this.withSession(input.key, async (s) => this.labelled(s, await s.append(list, { force: input.force })))
+    },
+    'sessions.task': async (input) => await this.withSession(input.key, async (s) => {
+      const existing = s.task().todos
+      const now = Date.now()
+      const todos: Array<{ id: string, text: string, done?: boolean }> = []
+      for (const [i, text] of (input.todoAdd ?? []).entries()) todos.push({ id: `t${(now + i).toString(36).slice(-4)}`, text })
+      for (const id of input.todoDone ?? []) {
+        const t = existing.find(x => x.id === id)
+        if (t === undefined) throw new NotFoundError(`session ${s.key} has no todo ${id} (see \`mesh session show ${s.key}\`)`, { id })
+        todos.push({ id, text: t.text, done: true })
+      }
+      await s.updateTask({ plan: input.plan, cwd: input.cwd, progress: input.progress, todos, filesTouched: input.files, fields: input.fields ?? undefined }, { force: input.force })
+      return s.task()
+    }),
+    'sessions.takeLease': async (input) => await this.withSession(input.key, async (s) => {
+      const r = await s.takeLease({ take: input.take })
+      return { lease: r.lease, tookOverFrom: r.tookOverFrom !== undefined ? (r.tookOverFrom.label ?? r.tookOverFrom.device) : undefined }
+    }),
+    'sessions.renewLease': async (input) => await this.withSession(input.key, async (s) => ({ lease: await s.renewLease() })),
+    'sessions.releaseLease': async (input) => await this.withSession(input.key, async (s) => ({ released: await s.releaseLease() })),
+    'sessions.resume': async (input) => await this.withSession(input.key, async (s) => {
+      let leaseTaken = false
+      let tookOverFrom: string | undefined
+      const readOnly = !this.vault.vault.writable
+      if (!readOnly) {
+        const r = await s.takeLease({ take: input.take })
+        leaseTaken = true
+        if (r.tookOverFrom !== undefined) tookOverFrom = r.tookOverFrom.label ?? r.tookOverFrom.device
+      }
+      const info = s.resumeInfo({ tail: input.tail ?? 50 })
+      return { ...info, messages: this.labelled(s, info.messages), firstIndex: info.messageCount - info.messages.length, leaseTaken, tookOverFrom, readOnly }
+    }),
+    'memory.get': async (input) => {
+      const e = await this.vault.memory.get(input.key)
+      if (e === undefined) throw new NotFoundError(`no memory entry ${input.key}`, { key: input.key })
+      return e
+    },
+    'memory.set': async (input) => {
+      const e = await this.vault.memory.set(input.key, input.value, { tags: input.tags })
+      this.events.push({ type: 'memory.changed', remote: false })
+      return e
+    },
+    'memory.delete': async (input) => {
+      const deleted = await this.vault.memory.delete(input.key)
+      if (deleted) this.events.push({ type: 'memory.changed', remote: false })
+      return { deleted }
+    },
+    'memory.list': async (input) => await this.vault.memory.list({ tag: input.tag }),
+    'memory.search': async (input) => await this.vault.memory.search(input.query, { limit: input.limit }),
+    'skills.add': async (input) => {
+      const { body: _b, ...skill } = await this.vault.skills.add(input.content, { source: input.source ?? '(api)', name: input.name ?? 'skill' })
+      this.events.push({ type: 'skills.changed', remote: false })
+      return skill
+    },
+    'skills.list': async () => (await this.vault.skills.list()).map(({ body: _b, ...rest }) => rest),
+    'skills.show': async (input) => await this.vault.skills.show(input.name),
+    'skills.remove': async (input) => {
+      const removed = await this.vault.skills.remove(input.name)
+      if (removed) this.events.push({ type: 'skills.changed', remote: false })
+      return { removed }
+    }
+  }
+
+  /** Messages with their author device's label. */
+  private labelled<T extends { device: string }>(s: Session, messages: T[]): Array<T & { author?: string }> {
+    const labels = new Map<string, string | undefined>()
+    return messages.map(m => {
+      if (!labels.has(m.device)) labels.set(m.device, s.labelOf(m.device))
+      const author = labels.get(m.device)
+      return author !== undefined ? { ...m, author } : m
+    })
+  }
+}
+
+/** The vault's document names that the events need: sessions from the index. */
+export async function createLocalApi (opts: LocalApiOptions): Promise<LocalApi> {
+  return await new LocalApi(opts).start()
+}
+
+function fromNodeEvent (e: NodeEvent): ApiEvent | undefined {
+  switch (e.type) {
+    case 'found': return { type: 'peer.found', peerId: e.peerId, via: e.via }
+    case 'proven': return { type: 'peer.proven', peerId: e.peerId, label: e.label, capabilities: [...e.capabilities], via: e.via }
+    case 'refused': return { type: 'peer.refused', peerId: e.peerId, reason: e.reason }
+    case 'lost': return { type: 'peer.lost', peerId: e.peerId, label: e.label }
+    case 'synced': return { type: 'doc.synced', peerId: e.peerId, label: e.label, doc: e.doc, entries: e.entries, snapshot: e.snapshot }
+    case 'entry-refused': return { type: 'entry.refused', peerId: e.peerId, label: e.label, reason: e.reason }
+    default: return undefined
+  }
+}
+
+/** A signal that aborts with the caller's or after `ms`. */
+function anySignal (signal: AbortSignal | undefined, ms: number | undefined): AbortSignal | undefined {
+  const list = [signal, ms !== undefined ? AbortSignal.timeout(ms) : undefined].filter((s): s is AbortSignal => s !== undefined)
+  if (list.length === 0) return undefined
+  return list.length === 1 ? list[0] : AbortSignal.any(list)
+}
+

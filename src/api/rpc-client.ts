@@ -1,0 +1,107 @@
+/**
+ * The client side of the unix-socket API (see rpc.ts for the wire). It imports neither the
+ * schema nor the data layer, so a CLI command that talks to a running daemon starts fast.
+ */
+import { createConnection, type Socket } from 'node:net'
+import { join } from 'node:path'
+import { AbortedError, DaemonNotRunningError, errorFromCode } from '../errors.js'
+import type { CallOptions, EventRecord, MeshApi, SubscribeOptions } from './api.js'
+import type { Input, MethodName, Output } from './schema.js'
+
+interface Pending { resolve: (v: any) => void, reject: (e: Error) => void }
+
+export class RpcClient implements MeshApi {
+  private next = 1
+  private readonly pending = new Map<number, Pending>()
+  private readonly subs = new Map<number, (r: EventRecord) => void>()
+  private buf = ''
+  private gone: Error | undefined
+
+  constructor (private readonly sock: Socket) {
+    sock.setEncoding('utf8')
+    sock.on('data', (d: string) => {
+      this.buf += d
+      let i
+      while ((i = this.buf.indexOf('\n')) >= 0) {
+        const line = this.buf.slice(0, i)
+        this.buf = this.buf.slice(i + 1)
+        if (line !== '') this.onLine(line)
+      }
+    })
+    const end = (): void => {
+      this.gone ??= new DaemonNotRunningError('the mesh daemon closed the connection (it stopped?)')
+      for (const p of this.pending.values()) p.reject(this.gone)
+      this.pending.clear()
+    }
+    sock.on('close', end)
+    sock.on('error', end)
+  }
+
+  private onLine (line: string): void {
+    let msg: any
+    try { msg = JSON.parse(line) } catch { return }
+    const id = msg.id
+    if (msg.event !== undefined) { this.subs.get(id)?.(msg.event as EventRecord); return }
+    if (msg.subscribed !== undefined) return
+    const p = this.pending.get(id)
+    if (p === undefined) return
+    this.pending.delete(id)
+    if (msg.error !== undefined) p.reject(errorFromCode(String(msg.error.code), String(msg.error.message), msg.error.details ?? {}))
+    else p.resolve(msg.result)
+  }
+
+  private send (v: unknown): void {
+    if (this.gone !== undefined) throw this.gone
+    this.sock.write(JSON.stringify(v) + '\n')
+  }
+
+  async call<M extends MethodName>(method: M, input: Input<M>, options: CallOptions = {}): Promise<Output<M>> {
+    options.signal?.throwIfAborted()
+    const id = this.next++
+    return await new Promise<Output<M>>((resolve, reject) => {
+      const onAbort = (): void => {
+        this.pending.delete(id)
+        try { this.send({ id, cancel: true }) } catch { /* the daemon is gone: nothing to cancel */ }
+        reject(new AbortedError(`${method} was cancelled`))
+      }
+      this.pending.set(id, {
+        resolve: (v) => { options.signal?.removeEventListener('abort', onAbort); resolve(v) },
+        reject: (e) => { options.signal?.removeEventListener('abort', onAbort); reject(e) }
+      })
+      options.signal?.addEventListener('abort', onAbort, { once: true })
+      try { this.send({ id, method, params: input }) } catch (err) { this.pending.delete(id); reject(err as Error) }
+    })
+  }
+
+  subscribe (fn: (r: EventRecord) => void, options: SubscribeOptions = {}): () => void {
+    const id = this.next++
+    this.subs.set(id, fn)
+    this.send({ id, subscribe: { after: options.after, sessions: options.sessions } })
+    return () => {
+      if (!this.subs.delete(id)) return
+      try { this.send({ id, unsubscribe: true }) } catch { /* already gone */ }
+    }
+  }
+
+  /** Resolves when the daemon goes away (it stopped, or the connection broke). */
+  closed (): Promise<void> {
+    if (this.sock.destroyed) return Promise.resolve()
+    return new Promise(resolve => { this.sock.once('close', () => { resolve() }) })
+  }
+
+  async close (): Promise<void> {
+    this.subs.clear()
+    if (this.sock.destroyed) return
+    await new Promise<void>(resolve => { this.sock.once('close', () => { resolve() }); this.sock.end() })
+  }
+}
+
+/** Connects to the daemon of a home; undefined when none answers (no socket, or a stale one). */
+export async function connectRpc (home: string): Promise<RpcClient | undefined> {
+  const sock = await new Promise<Socket | undefined>((resolve) => {
+    const s = createConnection(join(home, 'control.sock'))
+    s.once('connect', () => { resolve(s) })
+    s.once('error', () => { resolve(undefined) })
+  })
+  return sock === undefined ? undefined : new RpcClient(sock)
+}

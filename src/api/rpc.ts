@@ -1,0 +1,102 @@
+/**
+ * The API over the home's unix socket (`control.sock`, mode 0600 in a 0700 home: only the
+ * home's owner can connect). JSON lines, several calls at once on one connection:
+ *
+ *   client -> { id, method, params }          a call
+ *             { id, subscribe: { after?, sessions? } } | { id, unsubscribe: true }
+ *             { id, cancel: true }            aborts call `id` (its signal fires)
+ *   server -> { id, result } | { id, error: { code, message, details } }
+ *             { id, subscribed: cursor } then { id, event: { seq, event } } per event
+ *
+ * The server runs each call with the client's own arguments only: nothing it does depends on
+ * the client's argv, working directory or terminal (the client reads its stdin and files).
+ */
+import { chmod, unlink } from 'node:fs/promises'
+import { createServer, type Server, type Socket } from 'node:net'
+import { join } from 'node:path'
+import { logger } from '@libp2p/logger'
+import { InternalError, isMeshError } from '../errors.js'
+import type { MeshApi } from './api.js'
+import { isMethodName } from './schema.js'
+
+const log = logger('mesh:api:rpc')
+/** A request line longer than this ends the connection (a skill or message is far smaller). */
+export const MAX_LINE_BYTES = 8 * 1024 * 1024
+
+export const socketPath = (home: string): string => join(home, 'control.sock')
+
+export function errorToWire (err: unknown): { code: string, message: string, details: Record<string, unknown> } {
+  if (isMeshError(err)) return { code: err.code, message: err.message, details: err.details }
+  const e = new InternalError(err instanceof Error ? err.message : String(err))
+  log.error('internal error in an API call: %e', err)
+  return { code: e.code, message: e.message, details: {} }
+}
+
+export async function serveRpc (api: MeshApi, home: string): Promise<{ close: () => Promise<void> }> {
+  const path = socketPath(home)
+  // The caller holds the home lock, so a socket here was left by a process that died.
+  await unlink(path).catch(() => undefined)
+  const sockets = new Set<Socket>()
+  const server: Server = createServer((sock) => { sockets.add(sock); serveConnection(api, sock, () => sockets.delete(sock)) })
+  await new Promise<void>((resolve, reject) => { server.once('error', reject); server.listen(path, () => { server.off('error', reject); resolve() }) })
+  await chmod(path, 0o600)
+  return {
+    close: async () => {
+      for (const s of sockets) s.destroy()
+      await new Promise<void>(resolve => { server.close(() => { resolve() }) })
+      await unlink(path).catch(() => undefined) // server.close may have removed it
+    }
+  }
+}
+
+function serveConnection (api: MeshApi, sock: Socket, gone: () => void): void {
+  const calls = new Map<number, AbortController>()
+  const subs = new Map<number, () => void>()
+  const send = (v: unknown): void => { if (!sock.destroyed && sock.writable) sock.write(JSON.stringify(v) + '\n') }
+  let buf = ''
+  sock.setEncoding('utf8')
+  sock.on('data', (d: string) => {
+    buf += d
+    let i
+    while ((i = buf.indexOf('\n')) >= 0) {
+      const line = buf.slice(0, i)
+      buf = buf.slice(i + 1)
+      if (line.trim() !== '') handle(line)
+    }
+    if (buf.length > MAX_LINE_BYTES) { log('control client sent a line over %d bytes: closed', MAX_LINE_BYTES); sock.destroy() }
+  })
+  const handle = (line: string): void => {
+    let msg: any
+    try { msg = JSON.parse(line) } catch { send({ id: null, error: { code: 'INVALID_INPUT', message: 'a request line is not JSON', details: {} } }); return }
+    const id = msg?.id
+    if (typeof id !== 'number') { send({ id: null, error: { code: 'INVALID_INPUT', message: 'a request needs a numeric id', details: {} } }); return }
+    if (msg.cancel === true) { calls.get(id)?.abort(); return }
+    if (msg.unsubscribe === true) { subs.get(id)?.(); subs.delete(id); return }
+    if (msg.subscribe !== undefined) {
+      const o = msg.subscribe ?? {}
+      const after = typeof o.after === 'number' ? o.after : undefined
+      const sessions = Array.isArray(o.sessions) ? o.sessions.filter((s: unknown): s is string => typeof s === 'string') : undefined
+      try {
+        send({ id, subscribed: true })
+        subs.set(id, api.subscribe((r) => { send({ id, event: r }) }, { after, sessions }))
+      } catch (err) {
+        send({ id, error: errorToWire(err) })
+      }
+      return
+    }
+    const method = msg.method
+    if (typeof method !== 'string' || !isMethodName(method)) { send({ id, error: { code: 'INVALID_INPUT', message: `unknown method ${String(method)}`, details: {} } }); return }
+    const ac = new AbortController()
+    calls.set(id, ac)
+    api.call(method, msg.params ?? {}, { signal: ac.signal }).then(
+      (result) => { send({ id, result: result ?? null }) },
+      (err: unknown) => { send({ id, error: errorToWire(err) }) }
+    ).finally(() => calls.delete(id))
+  }
+  sock.on('error', (err) => { log('control client error: %e', err) })
+  sock.on('close', () => {
+    for (const ac of calls.values()) ac.abort()
+    for (const off of subs.values()) off()
+    gone()
+  })
+}

@@ -1,0 +1,376 @@
+/**
+ * The one schema of the local API: every method and event, typed once with zod. The unix-socket
+ * RPC, the HTTP routes and their OpenAPI document, the MCP tools and the TypeScript client are
+ * all derived from this table, so a method added here appears everywhere.
+ *
+ * Front-ends never import this at run time on a hot path (the CLI only needs method names);
+ * the daemon validates every input against it before anything runs.
+ */
+import { z } from 'zod'
+
+const key = z.string().min(1).max(200).describe('session key: agent:<agent-id>:<key>, or a bare <key> meaning agent:main:<key>')
+const role = z.enum(['user', 'assistant', 'system', 'tool']).describe('who wrote the message')
+
+export const ToolCallSchema = z.object({ id: z.string().optional(), name: z.string(), input: z.unknown().optional() })
+export const ToolResultSchema = z.object({ callId: z.string(), output: z.string(), isError: z.boolean().optional() })
+
+export const MessageSchema = z.object({
+  id: z.string(),
+  role,
+  content: z.string(),
+  ts: z.number().describe('milliseconds since the epoch'),
+  device: z.string().describe('device id of the author'),
+  author: z.string().optional().describe('label of the author device, when known'),
+  toolCall: ToolCallSchema.optional(),
+  toolResult: ToolResultSchema.optional()
+})
+
+export const LeaseSchema = z.object({
+  device: z.string(),
+  label: z.string().optional(),
+  epoch: z.number(),
+  takenAt: z.number(),
+  expiresAt: z.number(),
+  expired: z.boolean().describe('the lease has run out (allowing for clock skew): anyone may take it'),
+  mine: z.boolean().describe('this device holds it')
+})
+
+export const TaskSchema = z.object({
+  plan: z.string(),
+  cwd: z.string(),
+  progress: z.array(z.object({ text: z.string(), ts: z.number(), device: z.string() })),
+  todos: z.array(z.object({ id: z.string(), text: z.string(), done: z.boolean(), updatedAt: z.number() })),
+  files: z.array(z.string()),
+  fields: z.record(z.string(), z.unknown())
+})
+
+export const SessionSummarySchema = z.object({
+  key: z.string(),
+  title: z.string(),
+  createdAt: z.number(),
+  status: z.string().optional(),
+  lease: LeaseSchema.optional(),
+  lastWriter: z.object({ device: z.string(), label: z.string().optional(), ts: z.number() }).optional(),
+  messageCount: z.number().optional()
+})
+
+export const SessionViewSchema = z.object({
+  key: z.string(),
+  title: z.string(),
+  goal: z.string(),
+  status: z.string(),
+  task: TaskSchema,
+  lease: LeaseSchema.optional(),
+  lastWriter: z.object({ device: z.string(), label: z.string().optional(), ts: z.number() }).optional(),
+  messages: z.array(MessageSchema),
+  messageCount: z.number(),
+  firstIndex: z.number().describe('index in the transcript of the first message returned')
+})
+
+export const ResumeSchema = SessionViewSchema.extend({
+  leaseTaken: z.boolean(),
+  tookOverFrom: z.string().optional().describe('label of the device the lease was taken over from'),
+  readOnly: z.boolean()
+})
+
+export const MemoryEntrySchema = z.object({ key: z.string(), value: z.string(), tags: z.array(z.string()), updatedAt: z.number(), device: z.string() })
+
+export const SkillSchema = z.object({
+  name: z.string(),
+  version: z.string(),
+  description: z.string(),
+  body: z.string(),
+  source: z.string(),
+  hash: z.string(),
+  updatedAt: z.number(),
+  device: z.string()
+})
+export const SkillSummarySchema = SkillSchema.omit({ body: true })
+
+export const PeerSchema = z.object({
+  peerId: z.string(),
+  label: z.string(),
+  capabilities: z.array(z.string()),
+  addrs: z.array(z.string()),
+  via: z.string(),
+  state: z.enum(['connected', 'offline']),
+  rttMs: z.number().optional(),
+  behind: z.record(z.string(), z.number()).describe('per document, entries the peer lacks by its last report'),
+  inSync: z.boolean().describe('connected and lacking nothing; never true for an offline peer')
+})
+
+export const DeviceSchema = z.object({
+  deviceId: z.string(),
+  label: z.string(),
+  capabilities: z.array(z.string()),
+  issuedAt: z.number(),
+  expiresAt: z.number().optional(),
+  self: z.boolean(),
+  online: z.boolean(),
+  lastSeen: z.number().optional()
+})
+
+export const StatusSchema = z.object({
+  home: z.string(),
+  wallet: z.string(),
+  deviceId: z.string(),
+  label: z.string(),
+  capabilities: z.array(z.string()),
+  sessions: z.number(),
+  memory: z.number(),
+  skills: z.number(),
+  devices: z.number(),
+  store: z.object({ docs: z.number(), entries: z.number(), snapshots: z.number(), logBytes: z.number() }),
+  daemon: z.object({ running: z.boolean(), pid: z.number().optional(), listen: z.array(z.string()), peers: z.number(), http: z.string().optional() })
+})
+
+const NewMessageSchema = z.object({
+  role,
+  content: z.string().min(1).describe('the message text'),
+  id: z.string().optional(),
+  ts: z.number().optional(),
+  toolCall: ToolCallSchema.optional(),
+  toolResult: ToolResultSchema.optional()
+})
+
+export interface MethodDef {
+  /** One line an agent can act on; also the MCP tool's description and the OpenAPI summary. */
+  summary: string
+  input: z.ZodObject
+  output: z.ZodType
+  http: { verb: 'GET' | 'POST' | 'PUT' | 'DELETE', path: string }
+  /** The MCP tool name, when the method is offered to agents as a tool. */
+  mcp?: string
+  /** Changes data (refused on a read-only device before anything runs). */
+  writes?: boolean
+}
+
+const force = z.boolean().optional().describe('write even though another device holds the driver lease (an explicit takeover)')
+
+export const METHODS = {
+  'node.status': {
+    summary: 'This device (wallet, label, capabilities), counts of sessions, memory, skills and devices, and whether the daemon runs.',
+    input: z.object({}),
+    output: StatusSchema,
+    http: { verb: 'GET', path: '/api/status' },
+    mcp: 'status'
+  },
+  'node.stop': {
+    summary: 'Stops the daemon (mesh join) cleanly, its store flushed.',
+    input: z.object({}),
+    output: z.object({ stopping: z.boolean() }),
+    http: { verb: 'POST', path: '/api/stop' }
+  },
+  'peers.list': {
+    summary: 'Sibling devices: label, capabilities, addresses, connection state, round-trip time and how far behind each is per document.',
+    input: z.object({ rtt: z.boolean().optional().describe('measure round-trip time (default true)') }),
+    output: z.array(PeerSchema),
+    http: { verb: 'GET', path: '/api/peers' },
+    mcp: 'peers'
+  },
+  'devices.list': {
+    summary: 'Every device of this wallet this node knows: label, capabilities, when certified, whether it is online.',
+    input: z.object({}),
+    output: z.array(DeviceSchema),
+    http: { verb: 'GET', path: '/api/devices' }
+  },
+  'sessions.list': {
+    summary: 'Lists sessions (key, title, created); with details, also status, lease holder, last writer and message count.',
+    input: z.object({ details: z.boolean().optional().describe('open each session for its status, lease and counts (slower)') }),
+    output: z.array(SessionSummarySchema),
+    http: { verb: 'GET', path: '/api/sessions' },
+    mcp: 'sessions_list'
+  },
+  'sessions.create': {
+    summary: 'Creates a session with a title and goal.',
+    input: z.object({ key, title: z.string().optional(), goal: z.string().optional() }),
+    output: SessionSummarySchema,
+    http: { verb: 'POST', path: '/api/sessions' },
+    mcp: 'sessions_create',
+    writes: true
+  },
+  'sessions.show': {
+    summary: 'A session\'s goal, task state, lease and transcript: the last `tail` messages (default 50), or those after message id `after`, or `all`.',
+    input: z.object({
+      key,
+      tail: z.number().int().min(0).optional().describe('how many of the last messages (default 50)'),
+      after: z.string().optional().describe('only messages after this message id'),
+      all: z.boolean().optional().describe('the whole transcript')
+    }),
+    output: SessionViewSchema,
+    http: { verb: 'GET', path: '/api/sessions/{key}' },
+    mcp: 'sessions_show'
+  },
+  'sessions.wait': {
+    summary: 'Waits until a session exists on this device (created here or arrived from a peer).',
+    input: z.object({ key, timeoutMs: z.number().int().min(0).optional().describe('give up after this long (default: wait until cancelled)') }),
+    output: SessionSummarySchema,
+    http: { verb: 'GET', path: '/api/sessions/{key}/wait' }
+  },
+  'sessions.append': {
+    summary: 'Appends a message (or several) to a session\'s transcript; durable on this device when it returns. Refused with LEASE_HELD while another device drives the session, unless force.',
+    input: z.object({
+      key,
+      role: role.optional(),
+      content: z.string().optional().describe('the message text (with role)'),
+      toolCall: ToolCallSchema.optional(),
+      toolResult: ToolResultSchema.optional(),
+      messages: z.array(NewMessageSchema).optional().describe('several messages at once, instead of role and content'),
+      force
+    }),
+    output: z.array(MessageSchema),
+    http: { verb: 'POST', path: '/api/sessions/{key}/messages' },
+    mcp: 'sessions_append',
+    writes: true
+  },
+  'sessions.task': {
+    summary: 'Updates a session\'s task state: plan, working directory, a progress note, todos added or done, files touched, free fields.',
+    input: z.object({
+      key,
+      plan: z.string().optional(),
+      cwd: z.string().optional(),
+      progress: z.string().optional().describe('a progress note to add'),
+      todoAdd: z.array(z.string()).optional().describe('todo texts to add'),
+      todoDone: z.array(z.string()).optional().describe('ids of todos now done'),
+      files: z.array(z.string()).optional().describe('files touched'),
+      fields: z.record(z.string(), z.string().nullable()).optional().describe('free fields to set (null removes one)'),
+      force
+    }),
+    output: TaskSchema,
+    http: { verb: 'POST', path: '/api/sessions/{key}/task' },
+    mcp: 'sessions_task',
+    writes: true
+  },
+  'sessions.takeLease': {
+    summary: 'Takes the driver lease: this device drives the session. Refused with LEASE_HELD while another device holds a live lease, unless take (an explicit takeover).',
+    input: z.object({ key, take: z.boolean().optional().describe('take over from the device that holds it') }),
+    output: z.object({ lease: LeaseSchema, tookOverFrom: z.string().optional() }),
+    http: { verb: 'POST', path: '/api/sessions/{key}/lease' },
+    mcp: 'sessions_take_lease',
+    writes: true
+  },
+  'sessions.renewLease': {
+    summary: 'Renews this device\'s driver lease (appends renew it too).',
+    input: z.object({ key }),
+    output: z.object({ lease: LeaseSchema }),
+    http: { verb: 'PUT', path: '/api/sessions/{key}/lease' },
+    writes: true
+  },
+  'sessions.releaseLease': {
+    summary: 'Releases this device\'s driver lease so another device can pick the session up.',
+    input: z.object({ key }),
+    output: z.object({ released: z.boolean() }),
+    http: { verb: 'DELETE', path: '/api/sessions/{key}/lease' },
+    mcp: 'sessions_release_lease',
+    writes: true
+  },
+  'sessions.resume': {
+    summary: 'Everything needed to continue a session (goal, task state, progress, transcript) and takes the driver lease; take: take it over from another device.',
+    input: z.object({
+      key,
+      take: z.boolean().optional().describe('take the lease over from the device that holds it'),
+      tail: z.number().int().min(0).optional().describe('how many of the last messages (default 50)')
+    }),
+    output: ResumeSchema,
+    http: { verb: 'POST', path: '/api/sessions/{key}/resume' },
+    mcp: 'sessions_resume'
+  },
+  'memory.get': {
+    summary: 'Reads one memory entry by key.',
+    input: z.object({ key: z.string().min(1) }),
+    output: MemoryEntrySchema,
+    http: { verb: 'GET', path: '/api/memory/{key}' },
+    mcp: 'memory_get'
+  },
+  'memory.set': {
+    summary: 'Sets a memory entry (key, value, tags); replaces any earlier value.',
+    input: z.object({ key: z.string().min(1), value: z.string(), tags: z.array(z.string()).optional() }),
+    output: MemoryEntrySchema,
+    http: { verb: 'PUT', path: '/api/memory/{key}' },
+    mcp: 'memory_set',
+    writes: true
+  },
+  'memory.delete': {
+    summary: 'Deletes a memory entry.',
+    input: z.object({ key: z.string().min(1) }),
+    output: z.object({ deleted: z.boolean() }),
+    http: { verb: 'DELETE', path: '/api/memory/{key}' },
+    mcp: 'memory_delete',
+    writes: true
+  },
+  'memory.list': {
+    summary: 'Lists memory entries, optionally only those with a tag.',
+    input: z.object({ tag: z.string().optional() }),
+    output: z.array(MemoryEntrySchema),
+    http: { verb: 'GET', path: '/api/memory' },
+    mcp: 'memory_list'
+  },
+  'memory.search': {
+    summary: 'Finds memory entries whose key, value or tags contain every word of the query (case-insensitive).',
+    input: z.object({ query: z.string().min(1), limit: z.number().int().min(1).optional() }),
+    output: z.array(MemoryEntrySchema),
+    http: { verb: 'GET', path: '/api/search/memory' },
+    mcp: 'memory_search'
+  },
+  'skills.add': {
+    summary: 'Adds (or replaces) a skill from its SKILL.md text; the name comes from its front matter, else `name`.',
+    input: z.object({
+      content: z.string().min(1).describe('the skill file\'s text'),
+      name: z.string().optional().describe('the name when the front matter has none'),
+      source: z.string().optional().describe('where it came from (a path or URL), for the record')
+    }),
+    output: SkillSummarySchema,
+    http: { verb: 'POST', path: '/api/skills' },
+    mcp: 'skills_add',
+    writes: true
+  },
+  'skills.list': {
+    summary: 'Lists skills: name, version, description.',
+    input: z.object({}),
+    output: z.array(SkillSummarySchema),
+    http: { verb: 'GET', path: '/api/skills' },
+    mcp: 'skills_list'
+  },
+  'skills.show': {
+    summary: 'A skill with its full text.',
+    input: z.object({ name: z.string().min(1) }),
+    output: SkillSchema,
+    http: { verb: 'GET', path: '/api/skills/{name}' },
+    mcp: 'skills_show'
+  },
+  'skills.remove': {
+    summary: 'Removes a skill.',
+    input: z.object({ name: z.string().min(1) }),
+    output: z.object({ removed: z.boolean() }),
+    http: { verb: 'DELETE', path: '/api/skills/{name}' },
+    writes: true
+  }
+} as const satisfies Record<string, MethodDef>
+
+export type MethodName = keyof typeof METHODS
+export type Input<M extends MethodName> = z.input<(typeof METHODS)[M]['input']>
+export type Output<M extends MethodName> = z.output<(typeof METHODS)[M]['output']>
+
+export const METHOD_NAMES = Object.keys(METHODS) as MethodName[]
+
+export function isMethodName (name: string): name is MethodName {
+  return Object.prototype.hasOwnProperty.call(METHODS, name)
+}
+
+export const EventSchema = z.discriminatedUnion('type', [
+  z.object({ type: z.literal('message.appended'), key: z.string(), messages: z.array(MessageSchema), remote: z.boolean() }),
+  z.object({ type: z.literal('task.changed'), key: z.string(), remote: z.boolean() }),
+  z.object({ type: z.literal('lease.changed'), key: z.string(), lease: LeaseSchema.optional(), remote: z.boolean() }),
+  z.object({ type: z.literal('session.changed'), key: z.string(), remote: z.boolean() }),
+  z.object({ type: z.literal('session.created'), key: z.string(), remote: z.boolean() }),
+  z.object({ type: z.literal('memory.changed'), remote: z.boolean() }),
+  z.object({ type: z.literal('skills.changed'), remote: z.boolean() }),
+  z.object({ type: z.literal('peer.found'), peerId: z.string(), via: z.string() }),
+  z.object({ type: z.literal('peer.proven'), peerId: z.string(), label: z.string(), capabilities: z.array(z.string()), via: z.string() }),
+  z.object({ type: z.literal('peer.refused'), peerId: z.string(), reason: z.string() }),
+  z.object({ type: z.literal('peer.lost'), peerId: z.string(), label: z.string() }),
+  z.object({ type: z.literal('doc.synced'), peerId: z.string(), label: z.string(), doc: z.string(), entries: z.number(), snapshot: z.boolean() }),
+  z.object({ type: z.literal('entry.refused'), peerId: z.string(), label: z.string(), reason: z.string() })
+])
+export type ApiEvent = z.output<typeof EventSchema>
+export type ApiEventType = ApiEvent['type']

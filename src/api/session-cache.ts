@@ -1,0 +1,116 @@
+/**
+ * Open session handles kept by the API: a session used by a call stays open for a while after
+ * (the next `show` or `append` of a big session costs no reload), and a session someone
+ * subscribed to stays open while they do, so its new messages, lease and task changes become
+ * events. Each open handle turns its document's changes into API events.
+ */
+import { logger } from '@libp2p/logger'
+import type { SessionKey } from '../../crdt/index.js'
+import type { ApiEvent } from './schema.js'
+import type { LeaseView, Session } from './session.js'
+import type { MeshVault } from './vault.js'
+
+const log = logger('mesh:api:sessions')
+/** How long an unpinned session stays open after its last use. */
+const IDLE_MS = 60_000
+
+interface Entry {
+  session: Promise<Session>
+  users: number
+  pins: number
+  timer?: ReturnType<typeof setTimeout>
+  off?: () => void
+}
+
+export class SessionCache {
+  private readonly open = new Map<SessionKey, Entry>()
+  private closed = false
+
+  constructor (private readonly vault: MeshVault, private readonly emit: (e: ApiEvent) => void) {}
+
+  isOpen (key: SessionKey): boolean { return this.open.has(key) }
+
+  private acquire (key: SessionKey): Entry {
+    let e = this.open.get(key)
+    if (e === undefined) {
+      const entry: Entry = { session: this.vault.sessions.open(key), users: 0, pins: 0 }
+      e = entry
+      this.open.set(key, entry)
+      entry.session.then((s) => { entry.off = s.subscribe(ev => { this.onSessionEvent(key, ev) }) }, () => { if (this.open.get(key) === entry) this.open.delete(key) })
+    }
+    if (e.timer !== undefined) { clearTimeout(e.timer); e.timer = undefined }
+    return e
+  }
+
+  private onSessionEvent (key: SessionKey, ev: Parameters<Parameters<Session['subscribe']>[0]>[0]): void {
+    if (ev.type === 'messages') this.emit({ type: 'message.appended', key, messages: ev.messages, remote: ev.remote })
+    else if (ev.type === 'lease') this.emit({ type: 'lease.changed', key, lease: ev.lease as LeaseView | undefined, remote: ev.remote })
+    else if (ev.type === 'task') this.emit({ type: 'task.changed', key, remote: ev.remote })
+  }
+
+  private releaseLater (key: SessionKey, e: Entry): void {
+    if (e.users > 0 || e.pins > 0 || this.closed) return
+    e.timer = setTimeout(() => {
+      if (this.open.get(key) !== e || e.users > 0 || e.pins > 0) return
+      this.open.delete(key)
+      void this.shut(e)
+    }, IDLE_MS)
+    // An idle cache never keeps a process alive.
+    e.timer.unref()
+  }
+
+  private async shut (e: Entry): Promise<void> {
+    try {
+      const s = await e.session
+      e.off?.()
+      await s.close()
+    } catch (err) {
+      log('closing a cached session failed: %e', err)
+    }
+  }
+
+  /** Runs fn on the open session (opening it if needed). */
+  async use<T>(key: SessionKey, fn: (s: Session) => Promise<T> | T): Promise<T> {
+    let e = this.acquire(key)
+    e.users++
+    try {
+      let s = await e.session
+      if (s.failure !== undefined) {
+        // Its replica broke (a change could not be kept): what it shows is not what the disk
+        // holds. A fresh handle reloads from the store.
+        if (this.open.get(key) === e) this.open.delete(key)
+        e.users--
+        void this.shut(e)
+        e = this.acquire(key)
+        e.users++
+        s = await e.session
+      }
+      return await fn(s)
+    } finally {
+      e.users--
+      this.releaseLater(key, e)
+    }
+  }
+
+  /** Keeps a session open (and its events flowing) until the returned function is called. */
+  pin (key: SessionKey): () => void {
+    const e = this.acquire(key)
+    e.pins++
+    e.session.catch((err: unknown) => { log('pinned session %s did not open: %e', key, err) })
+    let done = false
+    return () => {
+      if (done) return
+      done = true
+      e.pins--
+      this.releaseLater(key, e)
+    }
+  }
+
+  async close (): Promise<void> {
+    this.closed = true
+    const all = [...this.open.values()]
+    this.open.clear()
+    for (const e of all) if (e.timer !== undefined) clearTimeout(e.timer)
+    await Promise.all(all.map(async e => { await this.shut(e) }))
+  }
+}

@@ -1,0 +1,242 @@
+/**
+ * A handle on one open session, and the rules of its driver lease: one device drives a session
+ * at a time; the holder's appends renew its lease; a lease runs out LEASE_TTL_MS after its last
+ * renewal (allowing LEASE_SKEW_MS of clock difference); while another device holds a live lease,
+ * this device's appends and task updates are refused with LEASE_HELD unless it takes over or
+ * passes `force`; a lease held by a device that is online now is live whatever the clocks say;
+ * read-only devices cannot take it. Use after `close()` throws ClosedError.
+ */
+import * as Y from 'yjs'
+import {
+  LEASE_SKEW_MS, LEASE_TTL_MS, SessionDoc, type Lease, type Message, type NewMessage, type SessionMeta, type TaskState, type TaskUpdate
+} from '../../crdt/index.js'
+import { ClosedError, LeaseHeldError, ReadOnlyError } from '../errors.js'
+import type { Replica } from '../node/replica.js'
+import type { Vault } from '../node/vault.js'
+import type { SessionKey } from '../../crdt/index.js'
+
+export { LEASE_SKEW_MS, LEASE_TTL_MS }
+/** An append renews its device's lease once the lease is this old (not on every append: each renewal is a meta write). */
+export const LEASE_RENEW_AFTER_MS = 60_000
+
+export interface LeaseView extends Lease { expired: boolean, mine: boolean }
+
+export interface ResumeInfo {
+  key: string
+  title: string
+  goal: string
+  status: string
+  task: TaskState
+  lease?: LeaseView
+  lastWriter?: { device: string, label?: string, ts: number }
+  messages: Message[]
+  messageCount: number
+}
+
+export type SessionEvent =
+  | { type: 'messages', messages: Message[], remote: boolean }
+  | { type: 'lease', lease?: LeaseView, remote: boolean }
+  | { type: 'task', remote: boolean }
+  | { type: 'changed', remote: boolean }
+
+/** What a session needs from the vault it was opened in. */
+export interface SessionContext {
+  vault: Vault
+  /** Whether a device is online now (a running node knows); false when unknown. */
+  online: (deviceId: string) => boolean
+}
+
+export interface WriteOptions {
+  /** Write although another device holds a live lease (an explicit override). */
+  force?: boolean
+}
+
+export class Session {
+  readonly key: SessionKey
+  private readonly s: SessionDoc
+  private closed = false
+  private readonly unsubs = new Set<() => void>()
+
+  constructor (private readonly ctx: SessionContext, private readonly replica: Replica, key: SessionKey) {
+    this.key = key
+    this.s = new SessionDoc(replica.doc)
+  }
+
+  private get vault (): Vault { return this.ctx.vault }
+  /** Why this handle stopped (a change could not be kept), if it did: open the session again. */
+  get failure (): Error | undefined { return this.replica.failure }
+  private get device (): string { return this.vault.identity.device.deviceId }
+  private check (): void {
+    if (this.closed) throw new ClosedError(`session ${this.key} is closed`)
+    // Its document holds a change the disk does not (reads would show what was refused): the
+    // handle throws why, until the session is opened again.
+    const failed = this.replica.failure
+    if (failed !== undefined) throw failed
+  }
+
+  private writable (what: string): void {
+    if (!this.vault.writable) throw new ReadOnlyError(`this device (${this.vault.identity.certificate.label}) is read-only: it cannot ${what}. Its certificate grants only read`)
+  }
+
+  /** The label of a device of this wallet, when known. */
+  labelOf (deviceId: string): string | undefined {
+    return this.vault.certs.all().find(c => c.deviceId === deviceId)?.label
+  }
+
+  /** The lease as seen from this device now: expired allows for clock skew and for the holder being online. */
+  lease (now = Date.now()): LeaseView | undefined {
+    this.check()
+    return this.view(this.s.getMeta().lease, now)
+  }
+
+  private view (l: Lease | undefined, now = Date.now()): LeaseView | undefined {
+    if (l === undefined) return undefined
+    const mine = l.device === this.device
+    const expired = now > l.expiresAt + LEASE_SKEW_MS && (mine || !this.ctx.online(l.device))
+    return { ...l, label: l.label ?? this.labelOf(l.device), expired, mine }
+  }
+
+  /** The live lease of another device, which blocks this device's writes; undefined when none. */
+  private blocking (): LeaseView | undefined {
+    const l = this.lease()
+    return l !== undefined && !l.mine && !l.expired ? l : undefined
+  }
+
+  private guard (what: string, opts: WriteOptions): void {
+    this.writable(what)
+    const l = opts.force === true ? undefined : this.blocking()
+    if (l !== undefined) {
+      const who = l.label ?? l.device
+      throw new LeaseHeldError(`session ${this.key} is driven by ${who} (lease until ${new Date(l.expiresAt).toISOString()}${this.ctx.online(l.device) ? ', online now' : ''}): take it over with \`mesh resume ${this.key} --take\`, or force the write`, { key: this.key, holder: who, device: l.device, expiresAt: l.expiresAt })
+    }
+  }
+
+  /** Inside a change: renews this device's lease when it holds one that is getting old. */
+  private renewIfHeld (now: number): void {
+    const l = this.s.getMeta().lease
+    if (l === undefined || l.device !== this.device) return
+    if (l.expiresAt - now > LEASE_TTL_MS - LEASE_RENEW_AFTER_MS) return
+    this.s.takeLease(this.device, { label: this.vault.identity.certificate.label, now, force: true })
+  }
+
+  meta (): SessionMeta { this.check(); return this.s.getMeta() }
+  task (): TaskState { this.check(); return this.s.getTask() }
+  messageCount (): number { this.check(); return this.s.messageCount() }
+  messages (opts: { tail?: number } = {}): Message[] { this.check(); return this.s.messages(opts.tail) }
+  /** Messages after the one with this id (all of them when the id is unknown). */
+  messagesAfter (id: string): { messages: Message[], firstIndex: number } {
+    this.check()
+    const i = this.s.indexOf(id)
+    const first = i < 0 ? 0 : i + 1
+    return { messages: this.s.range(first), firstIndex: first }
+  }
+
+  /** Appends messages; resolves once they are durable on this device's disk. */
+  async append (messages: NewMessage | NewMessage[], opts: WriteOptions = {}): Promise<Message[]> {
+    this.check()
+    this.guard('append', opts)
+    const list = Array.isArray(messages) ? messages : [messages]
+    return await this.replica.change(() => {
+      const out = this.s.appendMessages(list, this.device)
+      this.renewIfHeld(Date.now())
+      return out
+    })
+  }
+
+  async updateTask (update: TaskUpdate, opts: WriteOptions = {}): Promise<void> {
+    this.check()
+    this.guard('update the task', opts)
+    await this.replica.change(() => { this.s.updateTask(update, this.device); this.renewIfHeld(Date.now()) })
+  }
+
+  async setMeta (fields: Partial<Pick<SessionMeta, 'title' | 'goal' | 'status'>>): Promise<void> {
+    this.check()
+    this.writable('change the session')
+    await this.replica.change(() => { this.s.setMeta(fields, this.device) })
+  }
+
+  /**
+   * Takes (or renews) the driver lease. Refused with LEASE_HELD while another device holds a live
+   * lease, unless `take`; refused with READ_ONLY on a read-only device. Returns the lease and,
+   * on a takeover, the device it was taken from.
+   */
+  async takeLease (opts: { take?: boolean, ttlMs?: number } = {}): Promise<{ lease: LeaseView, tookOverFrom?: LeaseView }> {
+    this.check()
+    this.writable('take the driver lease')
+    const blocking = this.blocking()
+    if (blocking !== undefined && opts.take !== true) {
+      const who = blocking.label ?? blocking.device
+      throw new LeaseHeldError(`session ${this.key} is driven by ${who} (lease until ${new Date(blocking.expiresAt).toISOString()}${this.ctx.online(blocking.device) ? ', online now' : ', offline'}): run \`mesh resume ${this.key} --take\` to take over`, { key: this.key, holder: who, device: blocking.device, expiresAt: blocking.expiresAt, online: this.ctx.online(blocking.device) })
+    }
+    const label = this.vault.identity.certificate.label
+    const lease = await this.replica.change(() => this.s.takeLease(this.device, { label, ttlMs: opts.ttlMs, force: true }))
+    return { lease: this.view(lease) as LeaseView, tookOverFrom: blocking }
+  }
+
+  /** Renews this device's lease; LEASE_HELD when it does not hold it. */
+  async renewLease (): Promise<LeaseView> {
+    const l = this.lease()
+    if (l === undefined || !l.mine) throw new LeaseHeldError(`this device does not hold the lease of ${this.key}${l !== undefined ? ` (${l.label ?? l.device} does)` : ''}: take it with \`mesh resume ${this.key}\``, { key: this.key })
+    return (await this.takeLease()).lease
+  }
+
+  async releaseLease (): Promise<boolean> {
+    this.check()
+    this.writable('release the driver lease')
+    return await this.replica.change(() => this.s.releaseLease(this.device))
+  }
+
+  /** Everything an agent needs to continue. */
+  resumeInfo (opts: { tail?: number } = {}): ResumeInfo {
+    this.check()
+    const m = this.s.getMeta()
+    const writer = m.lastWriter !== undefined ? { ...m.lastWriter, label: this.labelOf(m.lastWriter.device) } : undefined
+    return {
+      key: m.key,
+      title: m.title,
+      goal: m.goal,
+      status: m.status,
+      task: this.s.getTask(),
+      lease: this.view(m.lease),
+      lastWriter: writer,
+      messages: this.s.messages(opts.tail),
+      messageCount: this.s.messageCount()
+    }
+  }
+
+  /** Calls `fn` for new messages (local or from peers), lease and task changes, and other changes. Returns an unsubscribe. */
+  subscribe (fn: (e: SessionEvent) => void): () => void {
+    this.check()
+    const offMessages = this.s.onMessages((messages, local) => { fn({ type: 'messages', messages, remote: !local }) })
+    const offFields = this.s.onFields((c, local) => {
+      if (c.lease) fn({ type: 'lease', lease: this.view(this.s.getMeta().lease), remote: !local })
+      if (c.task) fn({ type: 'task', remote: !local })
+    })
+    // afterTransaction, not 'update': an 'update' listener makes Yjs encode every transaction's
+    // update (a whole snapshot's worth on a load) only for this to ignore the bytes.
+    const onTransaction = (tr: Y.Transaction): void => { if (hasContent(tr)) fn({ type: 'changed', remote: !tr.local }) }
+    this.replica.doc.on('afterTransaction', onTransaction)
+    const off = (): void => {
+      offMessages()
+      offFields()
+      this.replica.doc.off('afterTransaction', onTransaction)
+      this.unsubs.delete(off)
+    }
+    this.unsubs.add(off)
+    return off
+  }
+
+  async close (): Promise<void> {
+    if (this.closed) return
+    this.closed = true
+    for (const off of [...this.unsubs]) off()
+    await this.vault.release(this.replica)
+  }
+}
+
+/** Whether a transaction added or deleted anything (what makes Yjs emit an update for it). */
+function hasContent (tr: Y.Transaction): boolean {
+  if (tr.deleteSet.clients.size > 0) return true
+  for (const [client, clock] of tr.afterState) if (tr.beforeState.get(client) !== clock) return true
+  return false
+}
