@@ -9,9 +9,11 @@ import { join } from 'node:path'
 import { rows } from './util.js'
 import { benchVault } from './vault.js'
 import { benchMesh } from './mesh.js'
+import { benchHttp } from './http.js'
 
 const quick = process.argv.includes('--quick')
-// --only=vault, --only=mesh, or one part: --only=mesh.handoff (handoff, throughput, resume, discovery, ten)
+// --only=vault, --only=mesh, --only=http, or one part: --only=mesh.handoff (handoff, throughput, resume, discovery, ten),
+// --only=http.rtt (API round trip over HTTP and the socket), --only=http.events (append on a peer → WebSocket)
 const only = process.argv.find(a => a.startsWith('--only='))?.slice(7)
 const [group, part] = (only ?? '').split('.')
 const dir = join(tmpdir(), `mesh-bench-${process.pid}`)
@@ -19,6 +21,7 @@ await mkdir(dir, { recursive: true })
 try {
   if (only === undefined || group === 'vault') await benchVault(join(dir, 'vault'), { quick })
   if (only === undefined || group === 'mesh') await benchMesh(join(dir, 'mesh'), { quick, part })
+  if (only === undefined || group === 'http') await benchHttp(join(dir, 'http'), { quick, part })
 } finally {
   await rm(dir, { recursive: true, force: true })
 }

@@ -26,7 +26,7 @@ export const dashboardCmd: Command = {
     if (opener !== undefined) {
       // Detached and unreferenced: the browser outlives this command, and its output is not ours.
       const child = spawn(opener, [url], { detached: true, stdio: 'ignore' })
-      child.on('error', () => {}) // the URL is printed below either way
+      child.on('error', (err: any) => { out.err(`could not start ${opener} (${err?.code ?? err?.message ?? err}): open the link yourself`) })
       child.unref()
     }
     if (g.json) { out.json({ url: info.url, loginUrl: url, port: info.port, opened: opener !== undefined }); return 0 }
