@@ -20,14 +20,11 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { Duplex } from 'node:stream'
 import { extname, join, resolve, sep } from 'node:path'
 import { fileURLToPath } from 'node:url'
-import { WebSocketServer, type WebSocket } from 'ws'
-import { z } from 'zod'
+import type { WebSocket } from 'ws'
 import { isMeshError, UsageError } from '../errors.js'
 import { atomicWrite } from '../store/files.js'
 import type { MeshApi, SubscribeOptions } from './api.js'
-import { errorToWire } from './rpc.js'
-import { openApiDocument } from './openapi.js'
-import { METHODS, type MethodDef, type MethodName } from './schema.js'
+import type { MethodDef, MethodName } from './schema.js'
 
 /** The documented default port (unassigned by IANA); a busy port falls back to a free one. */
 export const DEFAULT_HTTP_PORT = 7433
@@ -116,7 +113,9 @@ interface Route {
   props: Record<string, any>
 }
 
-function compile (name: MethodName, def: MethodDef): Route {
+type Zod = typeof import('zod').z
+
+function compile (z: Zod, name: MethodName, def: MethodDef): Route {
   const params: string[] = []
   const pattern = def.http.path.split('/').map(seg => {
     const m = /^\{(\w+)\}$/.exec(seg)
@@ -186,7 +185,7 @@ function send (res: ServerResponse, status: number, body: unknown, head = false)
   res.end(head ? undefined : text)
 }
 
-function sendError (res: ServerResponse, err: unknown): void {
+function sendError (res: ServerResponse, err: unknown, errorToWire: (err: unknown) => unknown): void {
   if (err instanceof HttpError) { send(res, err.status, { error: { code: err.code, message: err.message } }); return }
   const wire = errorToWire(err) // logs what is not a MeshError
   send(res, isMeshError(err) ? httpStatusFor(err.code) : 500, { error: wire })
@@ -263,6 +262,11 @@ async function serveStatic (webDir: string, pathname: string, req: IncomingMessa
 const LOOPBACK = new Set(['127.0.0.1', 'localhost', '::1', '[::1]'])
 
 export async function serveHttp (api: MeshApi, opts: HttpOptions): Promise<HttpServer> {
+  // Loaded here, not at the top: `mesh dashboard` reads api.json and api.token from this module
+  // and should not pay for zod, the schema and ws.
+  const [{ z }, { METHODS }, { openApiDocument }, { errorToWire }, { WebSocketServer }] = await Promise.all([
+    import('zod'), import('./schema.js'), import('./openapi.js'), import('./rpc.js'), import('ws')
+  ])
   const host = opts.host ?? '127.0.0.1'
   const token = opts.token ?? await apiToken(opts.home)
   const webDir = resolve(opts.webDir ?? defaultWebDir())
@@ -270,7 +274,7 @@ export async function serveHttp (api: MeshApi, opts: HttpOptions): Promise<HttpS
   const expected = digest(token)
   // Equal-length digests, compared in constant time: neither the token nor its length leaks.
   const tokenOk = (given: string | undefined): boolean => given !== undefined && given !== '' && timingSafeEqual(digest(given), expected)
-  const routes = (Object.entries(METHODS) as Array<[MethodName, MethodDef]>).map(([name, def]) => compile(name, def))
+  const routes = (Object.entries(METHODS) as Array<[MethodName, MethodDef]>).map(([name, def]) => compile(z, name, def))
   let openapi: string | undefined
   let port = 0
   const hostOk = (h: string | undefined): boolean => {
@@ -335,7 +339,7 @@ export async function serveHttp (api: MeshApi, opts: HttpOptions): Promise<HttpS
   const server: Server = createServer((req, res) => {
     handle(req, res).catch((err: unknown) => {
       if (res.headersSent) { res.destroy(err as Error); return }
-      sendError(res, err)
+      sendError(res, err, errorToWire)
     })
   })
 
