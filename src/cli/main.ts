@@ -15,12 +15,13 @@ import { leaseCmd, resumeCmd, sessionCmd, sessionsCmd, taskCmd } from './command
 import { memoryCmd, skillsCmd } from './commands/data.js'
 import { joinCmd, stopCmd } from './commands/join.js'
 import { peersCmd, watchCmd } from './commands/watch.js'
+import { mcpCmd } from './commands/mcp.js'
 
 export const VERSION = '0.1.0'
 
 export const COMMANDS: Command[] = [
   joinCmd, stopCmd, initCmd, walletCmd, statusCmd, peersCmd, devicesCmd,
-  sessionsCmd, sessionCmd, resumeCmd, taskCmd, leaseCmd, watchCmd, memoryCmd, skillsCmd
+  sessionsCmd, sessionCmd, resumeCmd, taskCmd, leaseCmd, watchCmd, memoryCmd, skillsCmd, mcpCmd
 ]
 
 const GLOBAL_OPTIONS = {
