@@ -50,6 +50,31 @@ async function eventually<T> (fn: () => Promise<T | undefined>, what: string, ms
 
 const textOf = (r: any): string => (r.content as Array<{ type: string, text?: string }>).map(c => c.text ?? '').join('\n')
 
+/** The SDK's own client spawning `mesh mcp --home HOME` over stdio, as an agent host does. */
+function agent (home: string): { client: Client, transport: StdioClientTransport, updated: string[], nextUpdate: () => Promise<void>, listChanged: () => number, stderr: () => string } {
+  const transport = new StdioClientTransport({ command: process.execPath, args: [BIN, 'mcp', '--home', home], env: env as Record<string, string>, stderr: 'pipe' })
+  let stderr = ''
+  transport.stderr?.on('data', (d: Buffer) => { stderr += d.toString() })
+  const client = new Client({ name: 'mesh-test', version: '0' })
+  const updated: string[] = []
+  let listChanged = 0
+  let seen = 0
+  let waiter: (() => void) | undefined
+  client.setNotificationHandler(ResourceUpdatedNotificationSchema, (n) => { updated.push(n.params.uri); waiter?.() })
+  client.setNotificationHandler(ResourceListChangedNotificationSchema, () => { listChanged++ })
+  /** The next notification not yet consumed (replication is asynchronous: bounded, not timed). */
+  const nextUpdate = async (): Promise<void> => {
+    if (updated.length <= seen) {
+      await new Promise<void>((resolve, reject) => {
+        const t = setTimeout(() => { reject(new Error(`no notifications/resources/updated within 20 s; stderr:\n${stderr}`)) }, 20_000)
+        waiter = () => { clearTimeout(t); waiter = undefined; resolve() }
+      })
+    }
+    seen++
+  }
+  return { client, transport, updated, nextUpdate, listChanged: () => listChanged, stderr: () => stderr }
+}
+
 beforeAll(async () => {
   t = await tempDir()
   env = cliEnv(t.dir)
@@ -102,28 +127,10 @@ describe('mesh mcp', () => {
     expect((await runCli(['session', 'new', KEY, '--home', homeB, '--title', 'MCP', '--goal', 'drive it from an agent'], { env })).code).toBe(0)
     expect((await runCli(['session', 'append', KEY, '--home', homeB, '--role', 'user', '--text', 'hello from beta'], { env })).code).toBe(0)
 
-    const transport = new StdioClientTransport({ command: process.execPath, args: [BIN, 'mcp', '--home', homeA], env: env as Record<string, string>, stderr: 'pipe' })
-    let stderr = ''
-    transport.stderr?.on('data', (d: Buffer) => { stderr += d.toString() })
-    const client = new Client({ name: 'mesh-test', version: '0' })
-    const updated: string[] = []
-    let listChanged = 0
-    let seen = 0
-    let waiter: (() => void) | undefined
-    client.setNotificationHandler(ResourceUpdatedNotificationSchema, (n) => { updated.push(n.params.uri); waiter?.() })
-    /** The next notification not yet consumed (replication is asynchronous: bounded, not timed). */
-    const nextUpdate = async (): Promise<void> => {
-      if (updated.length <= seen) {
-        await new Promise<void>((resolve, reject) => {
-          const t = setTimeout(() => { reject(new Error(`no notifications/resources/updated within 20 s; stderr:\n${stderr}`)) }, 20_000)
-          waiter = () => { clearTimeout(t); waiter = undefined; resolve() }
-        })
-      }
-      seen++
-    }
-    client.setNotificationHandler(ResourceListChangedNotificationSchema, () => { listChanged++ })
+    const { client, transport, updated, nextUpdate, listChanged, stderr } = agent(homeA)
     try {
       await client.connect(transport)
+      expect(stderr()).toMatch(/through its running `mesh join`/)
       expect(client.getServerCapabilities()?.resources?.subscribe).toBe(true)
 
       const { tools } = await client.listTools()
@@ -171,10 +178,10 @@ describe('mesh mcp', () => {
       await client.unsubscribeResource({ uri: URI })
 
       // A session created on B is announced as a change of the resource list.
-      const before = listChanged
+      const before = listChanged()
       expect((await runCli(['session', 'new', `${KEY}-2`, '--home', homeB], { env })).code).toBe(0)
       await eventually(async () => {
-        if (listChanged === before) return undefined
+        if (listChanged() === before) return undefined
         const { resources } = await client.listResources()
         return resources.some(r => r.uri === `${URI}-2`) ? true : undefined
       }, 'notifications/resources/list_changed and the new session listed')
@@ -183,6 +190,40 @@ describe('mesh mcp', () => {
       await stopDaemon(b)
       await stopDaemon(a)
     }
-    expect(stderr).not.toMatch(/Error:/)
+    expect(stderr()).not.toMatch(/Error:/)
+  })
+
+  it('without a daemon it opens the home per call, lets `mesh join` start beside it, and follows that daemon', async () => {
+    const home = join(t.dir, 'c')
+    expect((await runCli(['init', '--home', home, '--wallet', wallet, '--label', 'gamma'], { env })).code).toBe(0)
+    const { client, transport, updated, nextUpdate, stderr } = agent(home)
+    const key = 'agent:main:solo'
+    const uri = `mesh://session/${key}`
+    let daemon: Proc | undefined
+    try {
+      await client.connect(transport)
+      expect(stderr()).toMatch(/no `mesh join` runs for/)
+      const created = await client.callTool({ name: 'sessions_create', arguments: { key, goal: 'work alone, then with the daemon' } })
+      expect(created.isError, textOf(created)).not.toBe(true)
+      await client.subscribeResource({ uri })
+
+      // The MCP server does not hold the home: the daemon starts beside it.
+      daemon = startDaemon(home, 'gamma')
+      await daemon.waitFor(/^running/)
+      await eventually(async () => /`mesh join` runs now/.test(stderr()) ? true : undefined, 'the MCP server to find the daemon')
+      expect((await runCli(['session', 'append', key, '--home', home, '--role', 'user', '--text', 'through the daemon'], { env })).code).toBe(0)
+      await nextUpdate()
+      expect(new Set(updated)).toEqual(new Set([uri]))
+
+      // The daemon stops: calls open the home again.
+      await stopDaemon(daemon)
+      await eventually(async () => /`mesh join` stopped/.test(stderr()) ? true : undefined, 'the MCP server to notice the daemon stopped')
+      const shown = await client.callTool({ name: 'sessions_show', arguments: { key } })
+      expect(shown.isError, textOf(shown)).not.toBe(true)
+      expect((shown.structuredContent as any).messages.map((m: any) => m.content)).toEqual(['through the daemon'])
+    } finally {
+      await client.close()
+      if (daemon !== undefined) await stopDaemon(daemon)
+    }
   })
 })
