@@ -64,6 +64,16 @@ function sessionOf (e: ApiEvent): string | undefined {
   }
 }
 
+/**
+ * Hints for the agent host (which may ask before calling a tool that is not read-only), from the
+ * method's HTTP verb rather than `writes`: `sessions.resume` takes the lease yet is no `writes`
+ * method, because a read-only device may still resume (it just takes nothing).
+ */
+export function hints (def: MethodDef): { readOnlyHint: boolean, destructiveHint: boolean, idempotentHint: boolean, openWorldHint: boolean } {
+  const verb = def.http.verb
+  return { readOnlyHint: verb === 'GET', destructiveHint: verb === 'DELETE', idempotentHint: verb !== 'POST', openWorldHint: false }
+}
+
 /** JSON text for every client, and the object itself as structured content where MCP allows it (objects only). */
 export function toolResult (output: unknown): CallToolResult {
   const structured = output !== null && typeof output === 'object' && !Array.isArray(output)
@@ -119,7 +129,7 @@ export async function serveMcp (api: MeshApi, transport: Transport, options: Ser
     server.registerTool(def.mcp, {
       description: def.summary,
       inputSchema: def.input,
-      annotations: { readOnlyHint: def.writes !== true, openWorldHint: false }
+      annotations: hints(def)
     }, async (args: unknown, extra) => {
       try {
         return toolResult(await api.call(method, args as never, { signal: extra.signal }))

@@ -140,6 +140,10 @@ describe('mesh mcp', () => {
         expect(tool.inputSchema.type, tool.name).toBe('object')
         expect(tool.description, tool.name).toMatch(/\w/)
       }
+      // What an agent host may ask the user about: anything but a read (resume takes the lease).
+      const hint = (n: string): boolean | undefined => tools.find(x => x.name === n)?.annotations?.readOnlyHint
+      expect([hint('sessions_show'), hint('memory_search'), hint('status')]).toEqual([true, true, true])
+      expect([hint('sessions_resume'), hint('sessions_append'), hint('memory_delete')]).toEqual([false, false, false])
       const appendTool = tools.find(x => x.name === 'sessions_append')
       expect(Object.keys(appendTool?.inputSchema.properties ?? {})).toEqual(expect.arrayContaining(['key', 'content']))
 
