@@ -8,7 +8,7 @@ export type ErrorCode =
   | 'INVALID_SIGNATURE' | 'INVALID_CERTIFICATE' | 'WRONG_WALLET' | 'CERTIFICATE_EXPIRED' | 'PEER_MISMATCH'
   | 'MISSING_CAPABILITY' | 'READ_ONLY'
   | 'INVALID_ENTRY' | 'ENTRY_TOO_LARGE' | 'UNKNOWN_AUTHOR' | 'UNKNOWN_EPOCH' | 'DECRYPT_FAILED'
-  | 'HOME_IN_USE' | 'HOME_NOT_INITIALIZED' | 'HOME_CORRUPT' | 'STORE_WRITE_FAILED' | 'STORE_CORRUPT'
+  | 'HOME_IN_USE' | 'HOME_NOT_INITIALIZED' | 'HOME_CORRUPT' | 'HOME_UNSAFE' | 'STORE_WRITE_FAILED' | 'STORE_CORRUPT'
   | 'INVALID_SESSION_KEY' | 'SESSION_NOT_FOUND' | 'SESSION_EXISTS' | 'NOT_FOUND' | 'INVALID_INPUT'
   | 'LEASE_HELD' | 'CLOSED' | 'DAEMON_RUNNING'
   | 'PROTOCOL_ERROR' | 'NOT_MEMBER'
@@ -57,6 +57,8 @@ export const DecryptError = kind('DECRYPT_FAILED', 'DecryptError')
 export const HomeInUseError = kind('HOME_IN_USE', 'HomeInUseError')
 export const HomeNotInitializedError = kind('HOME_NOT_INITIALIZED', 'HomeNotInitializedError')
 export const HomeCorruptError = kind('HOME_CORRUPT', 'HomeCorruptError')
+/** A home another user could change under us: owned by someone else, writable by others, or holding a symlink. */
+export const HomeUnsafeError = kind('HOME_UNSAFE', 'HomeUnsafeError')
 export const StoreWriteError = kind('STORE_WRITE_FAILED', 'StoreWriteError')
 export const StoreCorruptError = kind('STORE_CORRUPT', 'StoreCorruptError')
 export const InvalidSessionKeyError = kind('INVALID_SESSION_KEY', 'InvalidSessionKeyError')

@@ -2,9 +2,8 @@
  * Peers proven once, remembered with their addresses in the home (peers.json, written whole),
  * so two machines that met on a LAN find each other again later without discovery.
  */
-import { readFile } from 'node:fs/promises'
 import { logger } from '@libp2p/logger'
-import { homePath, writeHomeFile } from '../store/index.js'
+import { readHomeText, writeHomeFile } from '../store/index.js'
 
 const log = logger('mesh:node:peers')
 
@@ -17,11 +16,13 @@ export class PeerBook {
   constructor (private readonly home: string) {}
 
   async load (): Promise<void> {
+    const text = await readHomeText(this.home, 'peers')
+    if (text === undefined) return
     try {
-      const list = JSON.parse(await readFile(homePath(this.home, 'peers'), 'utf8')) as RememberedPeer[]
+      const list = JSON.parse(text) as RememberedPeer[]
       for (const p of list) if (typeof p?.peerId === 'string' && Array.isArray(p.addrs)) this.peers.set(p.peerId, p)
     } catch (err: any) {
-      if (err?.code !== 'ENOENT') log.error('peers.json unreadable, starting with no remembered peers: %e', err)
+      log.error('peers.json unreadable, starting with no remembered peers: %e', err)
     }
   }
 

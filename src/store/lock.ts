@@ -15,7 +15,7 @@ import { constants } from 'node:fs'
 import { link, open, readdir, unlink } from 'node:fs/promises'
 import { join } from 'node:path'
 import { HomeInUseError } from '../errors.js'
-import { writeError } from './files.js'
+import { readNoFollow, writeError } from './files.js'
 
 export interface HomeLock { readonly path: string, release: () => Promise<void> }
 
@@ -37,16 +37,14 @@ const pidOf = (content: string): number => Number.parseInt(content.trim(), 10)
 const holderAlive = (content: string): boolean => { const pid = pidOf(content); return Number.isInteger(pid) && pid > 0 && alive(pid) }
 const sleep = async (ms: number): Promise<void> => { await new Promise(resolve => setTimeout(resolve, ms)) }
 
-/** The file's content, or undefined if there is none; never follows a symlink (ELOOP throws). */
-async function readNoFollow (path: string): Promise<string | undefined> {
-  let fh
+/** The file's content, or undefined if there is none; a symlink there is HOME_UNSAFE. */
+async function readLock (path: string): Promise<string | undefined> {
   try {
-    fh = await open(path, constants.O_RDONLY | constants.O_NOFOLLOW)
+    return (await readNoFollow(path)).toString('utf8')
   } catch (err: any) {
     if (err?.code === 'ENOENT') return undefined
     throw err
   }
-  try { return await fh.readFile('utf8') } finally { await fh.close() }
 }
 
 /** A new file holding `content` under a name nobody else uses (pid and a random nonce). */
@@ -77,7 +75,7 @@ async function claim (dir: string, path: string, content: string, depth = 0): Pr
       } catch (err: any) {
         if (err?.code !== 'EEXIST') throw err
       }
-      const seen = await readNoFollow(path)
+      const seen = await readLock(path)
       if (seen === undefined) continue // released meanwhile: try again
       if (holderAlive(seen)) return seen
       // Stale: whoever holds the marker for exactly this content may remove it.
@@ -88,7 +86,7 @@ async function claim (dir: string, path: string, content: string, depth = 0): Pr
         continue
       }
       try {
-        if (await readNoFollow(path) === seen) await unlink(path)
+        if (await readLock(path) === seen) await unlink(path)
       } finally {
         await unlink(marker)
       }
@@ -101,7 +99,7 @@ async function claim (dir: string, path: string, content: string, depth = 0): Pr
 
 export async function readLockPid (home: string): Promise<number | undefined> {
   try {
-    const content = await readNoFollow(join(home, LOCK))
+    const content = await readLock(join(home, LOCK))
     return content !== undefined && holderAlive(content) ? pidOf(content) : undefined
   } catch {
     return undefined // unreadable: reported by whoever opens the home
@@ -130,7 +128,7 @@ export async function acquireLock (home: string): Promise<HomeLock> {
       if (released) return
       released = true
       // Only our own lock: nobody else can replace it while we live, but check rather than trust.
-      if (await readNoFollow(path) === mine) await unlink(path)
+      if (await readLock(path) === mine) await unlink(path)
     }
   }
 }

@@ -69,7 +69,7 @@ export class RecordLog {
   static async open (path: string, onRecord: (payload: Uint8Array, ref: RecordRef) => void, onReset: () => void): Promise<{ log: RecordLog, recovered: Recovery[] }> {
     let fh: FileHandle
     try {
-      fh = await open(path, constants.O_CREAT | constants.O_RDWR | DSYNC, 0o600)
+      fh = await open(path, constants.O_CREAT | constants.O_RDWR | constants.O_NOFOLLOW | DSYNC, 0o600)
     } catch (err) {
       throw writeError(path, err)
     }
