@@ -92,9 +92,18 @@ export class MeshNode extends EventEmitter<{ event: [NodeEvent] }> {
       connectionEncrypters: [noise()],
       streamMuxers: [yamux()],
       peerDiscovery: config.mdns ? [mdns({ serviceTag: MDNS_SERVICE_TAG, interval: config.mdnsInterval })] : [],
-      // Siblings on one host redial often (restarts, tests): libp2p's default of 5 inbound
-      // connections per second per host would refuse them.
-      connectionManager: { inboundConnectionThreshold: 100, maxConnections: 200 },
+      connectionManager: {
+        // Idle sockets that never finish the handshake (a slowloris) hold a pending slot until
+        // the upgrade times out: libp2p's 10 slots and 10 s let twelve sockets keep every member
+        // out. One address may open 20 connections a second (siblings on one host redial after
+        // restarts; libp2p's 5 refused them), so it holds at most 20 x 3 s = 60 of the 256
+        // slots: filling them takes five addresses, each refused beyond its rate. A member's
+        // Noise + yamux upgrade takes a few round trips, far below 3 s.
+        maxIncomingPendingConnections: 256,
+        inboundUpgradeTimeout: 3000,
+        inboundConnectionThreshold: 20,
+        maxConnections: 200
+      },
       services: {
         identify: identify(),
         ping: ping(),
