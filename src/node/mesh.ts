@@ -162,6 +162,7 @@ export class MeshNode extends EventEmitter<{ event: [NodeEvent] }> {
 
   private wire (): void {
     const n = this.libp2p
+    this.book.follow(n)
     n.addEventListener('peer:discovery', (e) => {
       const id = e.detail.id.toString()
       if (id === n.peerId.toString() || n.getConnections(e.detail.id).length > 0) return
@@ -197,7 +198,7 @@ export class MeshNode extends EventEmitter<{ event: [NodeEvent] }> {
       log.error('certificate of proven peer %s not stored: %e', id, err)
     }
     this.emitEvent({ type: 'proven', peerId: id, label: peer.label, capabilities: peer.capabilities, via })
-    await this.book.remember({ peerId: id, label: peer.label, capabilities: [...peer.capabilities], addrs: this.libp2p.getConnections(connection.remotePeer).map((c: any) => c.remoteAddr.toString()).filter((a: string) => !a.includes('/p2p-circuit')), lastSeen: Date.now() })
+    await this.book.remember({ peerId: id, label: peer.label, capabilities: [...peer.capabilities], addrs: await this.book.addrsOf(this.libp2p, connection.remotePeer, connection), lastSeen: Date.now() })
     // One side opens the sync stream: the smaller PeerId, so two connections never race.
     if (this.libp2p.peerId.toString() < id) {
       await this.libp2p.services.sync.open(connection).catch((err: unknown) => { log('opening sync with %s failed: %e', id, err) })
