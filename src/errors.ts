@@ -14,6 +14,7 @@ export type ErrorCode =
   | 'INVALID_SESSION_KEY' | 'SESSION_NOT_FOUND' | 'SESSION_EXISTS' | 'NOT_FOUND' | 'INVALID_INPUT'
   | 'LEASE_HELD' | 'CLOSED' | 'DAEMON_RUNNING' | 'DAEMON_NOT_RUNNING' | 'ABORTED' | 'UNAUTHORIZED' | 'INTERNAL'
   | 'PROTOCOL_ERROR' | 'NOT_MEMBER'
+  | 'HOME_UNSAFE'
 
 export class MeshError extends Error {
   static override name = 'MeshError'
@@ -174,6 +175,12 @@ export class InternalError extends MeshError {
   constructor (message: string, details: Record<string, unknown> = {}, options?: { cause?: unknown }) { super('INTERNAL', message, details, options) }
 }
 
+/** A home another user could change under us: owned by someone else, writable by others, or holding a symlink. */
+export class HomeUnsafeError extends MeshError {
+  static override name = 'HomeUnsafeError'
+  constructor (message: string, details: Record<string, unknown> = {}, options?: { cause?: unknown }) { super('HOME_UNSAFE', message, details, options) }
+}
+
 export function isMeshError (err: unknown): err is MeshError {
   return err instanceof MeshError
 }
@@ -216,7 +223,8 @@ const BY_CODE: Partial<Record<ErrorCode, ErrorClass>> = {
   DAEMON_NOT_RUNNING: DaemonNotRunningError,
   ABORTED: AbortedError,
   UNAUTHORIZED: UnauthorizedError,
-  INTERNAL: InternalError
+  INTERNAL: InternalError,
+  HOME_UNSAFE: HomeUnsafeError
 }
 
 /** The error class of a code, for rebuilding an error that crossed a process boundary. */

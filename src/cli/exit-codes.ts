@@ -5,7 +5,9 @@ const BAD_INPUT: ReadonlySet<ErrorCode> = new Set<ErrorCode>([
   'USAGE', 'WALLET_NOT_FOUND', 'INVALID_WALLET', 'WALLET_MISMATCH', 'INVALID_SESSION_KEY', 'INVALID_INPUT',
   'SESSION_NOT_FOUND', 'SESSION_EXISTS', 'NOT_FOUND', 'NON_DETERMINISTIC_SIGNER', 'ENTRY_TOO_LARGE',
   // A read-only device asked to write: a request it can never carry out, like bad input.
-  'READ_ONLY'
+  'READ_ONLY',
+  // A home another user could change: the fix is the user's (chown/chmod), as with bad input.
+  'HOME_UNSAFE'
 ])
 
 export const EXIT = { ok: 0, failure: 1, usage: 2 } as const

@@ -27,7 +27,10 @@ export const LABEL = {
   docKey: 'mesh/doc-key/v1',
   rendezvous: 'mesh/rendezvous/v1',
   entryAad: 'mesh/entry-aad/v1',
-  snapshotAad: 'mesh/snapshot-aad/v1'
+  snapshotAad: 'mesh/snapshot-aad/v1',
+  /** The key certificate records in the store's log are sealed under (from the epoch-0 vault key). */
+  certRecordKey: 'mesh/cert-record-key/v1',
+  certRecordAad: 'mesh/cert-record-aad/v1'
 } as const
 
 /** Current format versions written into certificates and entries. */

@@ -30,8 +30,20 @@ export const LIMITS = {
   maxVectorItems: 4096,
   /** A snapshot's total ciphertext. */
   maxSnapshotBytes: 2 * 1024 * 1024 * 1024,
-  nonceBytes: 12
+  nonceBytes: 12,
+  /**
+   * Lanes and sequence numbers are used as JavaScript numbers (map keys, vectors): beyond 2^53
+   * two sequence numbers would compare equal, and a lane near 2^32 leaves no room for the next.
+   * Checked where bytes become an entry, on both sides.
+   */
+  maxLane: 2 ** 31 - 1,
+  maxSeq: 2n ** 53n - 1n
 } as const
+
+function checkPosition (lane: number, seq: bigint, what: string): void {
+  if (lane > LIMITS.maxLane) throw new InvalidEntryError(`${what} lane ${lane} is above the limit of ${LIMITS.maxLane}`)
+  if (seq > LIMITS.maxSeq) throw new InvalidEntryError(`${what} sequence number ${seq} is above the limit of ${LIMITS.maxSeq}`)
+}
 
 /**
  * Sequence numbers count per (document, author, lane). A device starts a new lane whenever it
@@ -78,6 +90,9 @@ export type EntryFields = Omit<EntryHeader, 'version' | 'lane' | 'covers' | 'sna
 Partial<Pick<EntryHeader, 'lane' | 'covers' | 'snapshotSize' | 'snapshotDigest' | 'chunkSize'>>
 
 export function signEntry (signer: Ed25519Signer, fields: EntryFields): Entry {
+  // Never sign what every receiver (and this store) would refuse.
+  checkPosition(fields.lane ?? 0, fields.seq, 'entry')
+  for (const c of fields.covers ?? []) checkPosition(c.lane ?? 0, c.seq, 'snapshot vector')
   const body = PbBody.encode({
     version: ENTRY_VERSION,
     kind: fields.kind,
@@ -129,8 +144,10 @@ function parseBody (body: Uint8Array): EntryHeader {
   if (b.author.byteLength !== 32) throw new InvalidEntryError('entry author is not a 32-byte key')
   if (b.nonce.byteLength !== LIMITS.nonceBytes) throw new InvalidEntryError('entry nonce is not 12 bytes')
   if (b.seq < 1n) throw new InvalidEntryError('entry sequence numbers start at 1')
+  checkPosition(b.lane, b.seq, 'entry')
   for (const c of b.covers) {
     if (c.author.byteLength !== 32) throw new InvalidEntryError('snapshot vector names an author that is not a 32-byte key')
+    checkPosition(c.lane, c.seq, 'snapshot vector')
   }
   if (b.kind === ENTRY_KIND.snapshot) {
     if (b.ciphertext.byteLength !== 0) throw new InvalidEntryError('a snapshot header carries no inline ciphertext')

@@ -3,9 +3,8 @@
  * IPv4 interface at the port this home used last (a random free one the first time), mDNS on,
  * the DHT as a server, no bootstrap peers: nothing dials a public address unless configured.
  */
-import { readFile } from 'node:fs/promises'
 import { InvalidInputError } from '../errors.js'
-import { homePath, writeHomeFile } from '../store/index.js'
+import { homePath, readHomeText, writeHomeFile } from '../store/index.js'
 
 export type DhtMode = 'client' | 'server' | 'off'
 
@@ -24,13 +23,8 @@ export interface NodeConfig {
 export const DEFAULTS: NodeConfig = { listen: [], announce: [], bootstrap: [], mdns: true, mdnsInterval: 1000, dht: 'server' }
 
 export async function readConfig (home: string): Promise<Partial<NodeConfig>> {
-  let text: string
-  try {
-    text = await readFile(homePath(home, 'config'), 'utf8')
-  } catch (err: any) {
-    if (err?.code === 'ENOENT') return {}
-    throw err
-  }
+  const text = await readHomeText(home, 'config')
+  if (text === undefined) return {}
   let c: any
   try { c = JSON.parse(text) } catch (err) { throw new InvalidInputError(`${homePath(home, 'config')} is not valid JSON`, {}, { cause: err }) }
   const strings = (v: unknown, what: string): string[] | undefined => {
@@ -50,7 +44,9 @@ export async function readConfig (home: string): Promise<Partial<NodeConfig>> {
 
 export async function savePort (home: string, port: number): Promise<void> {
   let c: any = {}
-  try { c = JSON.parse(await readFile(homePath(home, 'config'), 'utf8')) } catch { /* none yet */ }
+  const text = await readHomeText(home, 'config')
+  // An unreadable config.json was reported by readConfig at start; the port is then all it holds.
+  try { if (text !== undefined) c = JSON.parse(text) } catch { /* replaced by one holding the port */ }
   if (c.port === port) return
   c.port = port
   await writeHomeFile(home, 'config', JSON.stringify(c, null, 2) + '\n')

@@ -92,9 +92,18 @@ export class MeshNode extends EventEmitter<{ event: [NodeEvent] }> {
       connectionEncrypters: [noise()],
       streamMuxers: [yamux()],
       peerDiscovery: config.mdns ? [mdns({ serviceTag: MDNS_SERVICE_TAG, interval: config.mdnsInterval })] : [],
-      // Siblings on one host redial often (restarts, tests): libp2p's default of 5 inbound
-      // connections per second per host would refuse them.
-      connectionManager: { inboundConnectionThreshold: 100, maxConnections: 200 },
+      connectionManager: {
+        // Idle sockets that never finish the handshake (a slowloris) hold a pending slot until
+        // the upgrade times out: libp2p's 10 slots and 10 s let twelve sockets keep every member
+        // out. One address may open 20 connections a second (siblings on one host redial after
+        // restarts; libp2p's 5 refused them), so it holds at most 20 x 3 s = 60 of the 256
+        // slots: filling them takes five addresses, each refused beyond its rate. A member's
+        // Noise + yamux upgrade takes a few round trips, far below 3 s.
+        maxIncomingPendingConnections: 256,
+        inboundUpgradeTimeout: 3000,
+        inboundConnectionThreshold: 20,
+        maxConnections: 200
+      },
       services: {
         identify: identify(),
         ping: ping(),
@@ -153,6 +162,7 @@ export class MeshNode extends EventEmitter<{ event: [NodeEvent] }> {
 
   private wire (): void {
     const n = this.libp2p
+    this.book.follow(n)
     n.addEventListener('peer:discovery', (e) => {
       const id = e.detail.id.toString()
       if (id === n.peerId.toString() || n.getConnections(e.detail.id).length > 0) return
@@ -188,7 +198,7 @@ export class MeshNode extends EventEmitter<{ event: [NodeEvent] }> {
       log.error('certificate of proven peer %s not stored: %e', id, err)
     }
     this.emitEvent({ type: 'proven', peerId: id, label: peer.label, capabilities: peer.capabilities, via })
-    await this.book.remember({ peerId: id, label: peer.label, capabilities: [...peer.capabilities], addrs: this.libp2p.getConnections(connection.remotePeer).map((c: any) => c.remoteAddr.toString()).filter((a: string) => !a.includes('/p2p-circuit')), lastSeen: Date.now() })
+    await this.book.remember({ peerId: id, label: peer.label, capabilities: [...peer.capabilities], addrs: await this.book.addrsOf(this.libp2p, connection.remotePeer, connection), lastSeen: Date.now() })
     // One side opens the sync stream: the smaller PeerId, so two connections never race.
     if (this.libp2p.peerId.toString() < id) {
       await this.libp2p.services.sync.open(connection).catch((err: unknown) => { log('opening sync with %s failed: %e', id, err) })

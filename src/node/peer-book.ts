@@ -1,14 +1,38 @@
 /**
  * Peers proven once, remembered with their addresses in the home (peers.json, written whole),
  * so two machines that met on a LAN find each other again later without discovery.
+ *
+ * The addresses kept are ones the peer can be dialed at: those it listens on, as it reported them
+ * through identify, and the address we dialed it at. Never the remote address of a connection
+ * it opened to us: that carries the ephemeral source port of its socket, useless once closed.
  */
-import { readFile } from 'node:fs/promises'
 import { logger } from '@libp2p/logger'
-import { homePath, writeHomeFile } from '../store/index.js'
+import type { Connection, IdentifyResult, Libp2p, PeerId } from '@libp2p/interface'
+import type { Multiaddr } from '@multiformats/multiaddr'
+import { readHomeText, writeHomeFile } from '../store/index.js'
 
 const log = logger('mesh:node:peers')
 
 export interface RememberedPeer { peerId: string, label: string, capabilities: string[], addrs: string[], lastSeen: number }
+
+const LOOPBACK = /^\/ip(4\/127\.|6\/::1\/)/
+const UNSPECIFIED = /^\/ip(4\/0\.0\.0\.0|6\/::)\//
+
+/**
+ * The addresses worth redialing, from those a peer reported or we dialed: no relayed or
+ * unspecified ones, and no loopback address unless the peer is on this host (elsewhere 127.0.0.1
+ * is some other machine: ourselves).
+ */
+export function dialable (addrs: readonly Multiaddr[], remote: Multiaddr): string[] {
+  const local = LOOPBACK.test(remote.toString())
+  const out = new Set<string>()
+  for (const a of addrs) {
+    const s = a.toString()
+    if (s.includes('/p2p-circuit') || UNSPECIFIED.test(s) || (!local && LOOPBACK.test(s))) continue
+    out.add(s.replace(/\/p2p\/[^/]+$/, ''))
+  }
+  return [...out]
+}
 
 export class PeerBook {
   private peers = new Map<string, RememberedPeer>()
@@ -17,11 +41,13 @@ export class PeerBook {
   constructor (private readonly home: string) {}
 
   async load (): Promise<void> {
+    const text = await readHomeText(this.home, 'peers')
+    if (text === undefined) return
     try {
-      const list = JSON.parse(await readFile(homePath(this.home, 'peers'), 'utf8')) as RememberedPeer[]
+      const list = JSON.parse(text) as RememberedPeer[]
       for (const p of list) if (typeof p?.peerId === 'string' && Array.isArray(p.addrs)) this.peers.set(p.peerId, p)
     } catch (err: any) {
-      if (err?.code !== 'ENOENT') log.error('peers.json unreadable, starting with no remembered peers: %e', err)
+      log.error('peers.json unreadable, starting with no remembered peers: %e', err)
     }
   }
 
@@ -29,9 +55,38 @@ export class PeerBook {
   get (peerId: string): RememberedPeer | undefined { return this.peers.get(peerId) }
 
   async remember (p: RememberedPeer): Promise<void> {
-    this.peers.set(p.peerId, p)
+    // Nothing dialable known yet (identify still running): keep what was remembered before.
+    const before = this.peers.get(p.peerId)
+    this.peers.set(p.peerId, p.addrs.length === 0 && before !== undefined ? { ...p, addrs: before.addrs } : p)
+    await this.save()
+  }
+
+  private async save (): Promise<void> {
     const text = JSON.stringify(this.list(), null, 2)
     this.saving = this.saving.then(async () => { await writeHomeFile(this.home, 'peers', text) }).catch((err: unknown) => { log.error('cannot save peers.json: %e', err) })
     await this.saving
+  }
+
+  /** Where a proven peer can be dialed, from what the node knows now (see `dialable`). */
+  async addrsOf (node: Pick<Libp2p, 'peerStore'>, peer: PeerId, connection: Pick<Connection, 'direction' | 'remoteAddr'>): Promise<string[]> {
+    const known = await node.peerStore.get(peer).then(p => p.addresses.map(a => a.multiaddr), (err: any) => {
+      if (err?.name !== 'NotFoundError') log('peer store lookup of %p failed: %e', peer, err)
+      return []
+    })
+    const addrs = connection.direction === 'outbound' ? [connection.remoteAddr, ...known] : known.filter(a => !a.equals(connection.remoteAddr))
+    return dialable(addrs, connection.remoteAddr)
+  }
+
+  /** Keeps a remembered peer's addresses current with what it reports through identify. */
+  follow (node: Pick<Libp2p, 'addEventListener'>): void {
+    node.addEventListener('peer:identify', (e: CustomEvent<IdentifyResult>) => {
+      const id = e.detail.peerId.toString()
+      const p = this.peers.get(id)
+      if (p === undefined) return // not proven yet: its addresses are taken when it is
+      const addrs = dialable(e.detail.listenAddrs, e.detail.connection.remoteAddr)
+      if (addrs.length === 0 || addrs.join() === p.addrs.join()) return
+      this.peers.set(id, { ...p, addrs })
+      void this.save()
+    })
   }
 }

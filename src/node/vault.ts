@@ -9,7 +9,7 @@ import { logger } from '@libp2p/logger'
 import * as Y from 'yjs'
 import { DOC_NAMES, sealSnapshot, SnapshotOpener, SessionsIndexDoc, type SessionKey } from '../../crdt/index.js'
 import { ClosedError, HomeNotInitializedError, WalletMismatchError } from '../errors.js'
-import { checkEntrySignature, parseTrustedEntry, docIdFor, hasCapability, toHex, type DocId, type Entry, type Wallet } from '../identity/index.js'
+import { certificateRecordSealer, checkEntrySignature, parseTrustedEntry, docIdFor, hasCapability, toHex, type DocId, type Entry, type Wallet } from '../identity/index.js'
 import { acquireLock, ensureHomeDir, EntryStore, isInitialized, type HomeLock } from '../store/index.js'
 import { admitSnapshot, admitSnapshotHeader, admitUpdate, isFromAuthor } from './admit.js'
 import { CertRegistry } from './certs.js'
@@ -82,7 +82,7 @@ export class Vault extends EventEmitter<VaultEvents> {
           throw new WalletMismatchError(`home ${opts.home} belongs to wallet ${identity.wallet}, not ${opts.wallet.address}`, { home: opts.home })
         }
       }
-      const store = await EntryStore.open(join(opts.home, 'data'))
+      const store = await EntryStore.open(join(opts.home, 'data'), { certificates: certificateRecordSealer(identity.keys) })
       const v = new Vault(opts.home, identity, store, lock, opts)
       for (const r of store.recovered) log.error('store recovered: %s of %d bytes at %d (kept in %s)', r.kind, r.bytes, r.offset, r.quarantine)
       v.certs.add(identity.certificate.bytes)

@@ -1,13 +1,37 @@
-/** Whole files are written to a temp file, fsynced, renamed over the target, and the directory fsynced. */
+/**
+ * Whole files are written to a temp file, fsynced, renamed over the target, and the directory
+ * fsynced. Nothing here follows a symbolic link: a link planted in the home (by another user,
+ * before the home's ownership was checked, or by anything else) would make a root process
+ * write or read a file outside it. Temp files are created with O_EXCL under a random name, and
+ * rename(2) replaces a link at the target instead of following it.
+ */
+import { randomBytes } from 'node:crypto'
 import { constants } from 'node:fs'
 import { mkdir, open, rename, unlink, type FileHandle } from 'node:fs/promises'
 import { dirname } from 'node:path'
-import { StoreWriteError } from '../errors.js'
+import { HomeUnsafeError, StoreWriteError } from '../errors.js'
 
-let counter = 0
+/** The error for a symbolic link where mesh expects its own file (open with O_NOFOLLOW: ELOOP). */
+export function linkError (path: string, err?: unknown): Error {
+  return new HomeUnsafeError(`${path} is a symbolic link: mesh never follows links inside its home; if you did not put it there, remove it (\`rm ${path}\`) and check who else can write to this directory`, { path }, { cause: err })
+}
+
+/** A whole file, never through a symbolic link. ENOENT is thrown as is. */
+export async function readNoFollow (path: string): Promise<Buffer> {
+  let fh: FileHandle
+  try {
+    fh = await open(path, constants.O_RDONLY | constants.O_NOFOLLOW)
+  } catch (err: any) {
+    if (err?.code === 'ELOOP') throw linkError(path, err)
+    throw err
+  }
+  try { return await fh.readFile() } finally { await fh.close() }
+}
 
 export function writeError (what: string, err: any): Error {
+  if (err instanceof HomeUnsafeError) return err
   const code = err?.code as string | undefined
+  if (code === 'ELOOP') return linkError(what, err)
   const why = code === 'ENOSPC'
     ? 'the disk is full'
     : code === 'EACCES' || code === 'EPERM' || code === 'EROFS' ? 'the home is not writable' : (code ?? String(err?.message ?? err))
@@ -52,10 +76,18 @@ const HIGH_WATER = 8 * 1024 * 1024
  */
 export function stageFile (path: string, mode = 0o600): StagedFile {
   const dir = dirname(path)
-  const tmp = `${path}.${process.pid}.${++counter}.tmp`
+  // Random, so nobody can plant anything at the name beforehand; O_EXCL | O_NOFOLLOW in case.
+  const tmp = `${path}.${process.pid}.${randomBytes(6).toString('hex')}.tmp`
   const opened = (async () => {
     await mkdir(dir, { recursive: true, mode: 0o700 })
-    return await open(tmp, constants.O_CREAT | constants.O_TRUNC | constants.O_WRONLY, mode)
+    const fh = await open(tmp, constants.O_CREAT | constants.O_EXCL | constants.O_WRONLY | constants.O_NOFOLLOW, mode)
+    try {
+      await fh.chmod(mode) // the mode asked for, whatever the umask
+    } catch (err) {
+      await fh.close()
+      throw err
+    }
+    return fh
   })()
   let chain: Promise<unknown> = opened
   let unsynced = 0

@@ -2,12 +2,18 @@
  * The home: one directory per device holding its device key, certificate, vault keys (mode
  * 0600, never the wallet's secret key) and the data store. Default: $MESH_HOME, else
  * $XDG_DATA_HOME/mesh, else ~/.local/share/mesh.
+ *
+ * A home someone else can change is refused before anything in it is read or written: owned by
+ * another user, writable by group or others (the home, data/, data/snapshots/, and the home's
+ * parents inside the user's home directory), or holding a symbolic link where mesh keeps a file.
+ * Whoever can write there could swap the device key or plant a link that makes this process
+ * (maybe root) overwrite a file elsewhere.
  */
-import { chmod, mkdir, readFile, stat } from 'node:fs/promises'
+import { lstat, mkdir, readdir, stat } from 'node:fs/promises'
 import { homedir } from 'node:os'
-import { join, resolve } from 'node:path'
-import { HomeCorruptError, HomeNotInitializedError } from '../errors.js'
-import { atomicWrite, writeError } from './files.js'
+import { dirname, join, resolve, sep } from 'node:path'
+import { HomeCorruptError, HomeNotInitializedError, HomeUnsafeError } from '../errors.js'
+import { atomicWrite, linkError, readNoFollow, writeError } from './files.js'
 
 export function defaultHome (): string {
   if (process.env.MESH_HOME !== undefined && process.env.MESH_HOME !== '') return resolve(process.env.MESH_HOME)
@@ -29,12 +35,52 @@ export const homePath = (home: string, f: keyof typeof HOME_FILES): string => jo
 export async function ensureHomeDir (home: string): Promise<void> {
   try {
     await mkdir(home, { recursive: true, mode: 0o700 })
-    await mkdir(join(home, HOME_FILES.data), { recursive: true, mode: 0o700 })
   } catch (err: any) {
     // A recursive mkdir on a read-only mount reports ENOENT; a plain one tells the real cause.
     let cause = err
     if (err?.code === 'ENOENT') await mkdir(home, { mode: 0o700 }).catch((e: unknown) => { cause = e })
     throw writeError(home, cause)
+  }
+  // Before anything is created inside it.
+  await checkHome(home)
+  try {
+    await mkdir(join(home, HOME_FILES.data), { recursive: true, mode: 0o700 })
+  } catch (err) {
+    throw writeError(home, err)
+  }
+}
+
+/** Throws HomeUnsafeError naming the problem and the command that fixes it (see the module comment). */
+export async function checkHome (home: string): Promise<void> {
+  const uid = process.getuid?.()
+  if (uid === undefined) return // no POSIX owners (Windows): nothing to compare
+  const abs = resolve(home)
+  const dirs = [abs, join(abs, HOME_FILES.data), join(abs, HOME_FILES.data, 'snapshots')]
+  const user = resolve(homedir())
+  for (let p = dirname(abs); p.startsWith(user + sep); p = dirname(p)) dirs.push(p)
+  for (const d of dirs) {
+    let st
+    try {
+      // The home itself may be a link the user made (to another disk): judged by its target.
+      // Inside it, a link is refused.
+      st = d === abs || !d.startsWith(abs + sep) ? await stat(d) : await lstat(d)
+    } catch (err: any) {
+      if (err?.code === 'ENOENT') continue
+      throw err
+    }
+    if (st.isSymbolicLink()) throw linkError(d)
+    // A parent owned by root is as safe as one owned by the user: root can change anything anyway.
+    if (st.uid !== uid && !(st.uid === 0 && d !== abs && !d.startsWith(abs + sep))) {
+      throw new HomeUnsafeError(`${d} is owned by uid ${st.uid}, not by you (uid ${uid}): another user could change this mesh home. If it is yours, run \`chown -R ${uid} ${d}\`; otherwise use another home (--home or MESH_HOME)`, { home: abs, path: d, owner: st.uid, uid })
+    }
+    if ((st.mode & 0o022) !== 0) {
+      throw new HomeUnsafeError(`${d} is writable by ${(st.mode & 0o020) !== 0 ? 'its group' : 'others'} (mode ${(st.mode & 0o777).toString(8)}): another user could change this mesh home. Run \`chmod go-w ${d}\``, { home: abs, path: d, mode: st.mode & 0o777 })
+    }
+  }
+  for (const d of [abs, join(abs, HOME_FILES.data), join(abs, HOME_FILES.data, 'snapshots')]) {
+    let entries
+    try { entries = await readdir(d, { withFileTypes: true }) } catch (err: any) { if (err?.code === 'ENOENT') continue; throw err }
+    for (const e of entries) if (e.isSymbolicLink()) throw linkError(join(d, e.name))
   }
 }
 
@@ -49,14 +95,24 @@ export async function isInitialized (home: string): Promise<boolean> {
 
 export async function readHomeFile (home: string, f: keyof typeof HOME_FILES): Promise<Uint8Array> {
   try {
-    return new Uint8Array(await readFile(homePath(home, f)))
+    return new Uint8Array(await readNoFollow(homePath(home, f)))
   } catch (err: any) {
+    if (err instanceof HomeUnsafeError) throw err
     if (err?.code === 'ENOENT') throw new HomeNotInitializedError(`home ${home} has no ${HOME_FILES[f]}: run \`mesh init\` with your wallet`, { home })
     throw new HomeCorruptError(`cannot read ${homePath(home, f)}: ${err?.code ?? err}`, { home }, { cause: err })
   }
 }
 
+/** A home file's text, or undefined if it does not exist yet; never through a symbolic link. */
+export async function readHomeText (home: string, f: keyof typeof HOME_FILES): Promise<string | undefined> {
+  try {
+    return (await readNoFollow(homePath(home, f))).toString('utf8')
+  } catch (err: any) {
+    if (err?.code === 'ENOENT') return undefined
+    throw err
+  }
+}
+
 export async function writeHomeFile (home: string, f: keyof typeof HOME_FILES, data: Uint8Array | string): Promise<void> {
   await atomicWrite(homePath(home, f), data, 0o600)
-  await chmod(homePath(home, f), 0o600)
 }

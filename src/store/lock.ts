@@ -1,67 +1,142 @@
 /**
- * One process per home. The lock file holds the owner's pid; it is created with O_EXCL, and a
- * lock whose pid is no longer alive (a process killed with SIGKILL) is taken over.
+ * One process per home. Node has no flock, so the lock is a file whose content names its holder
+ * (`pid nonce`), put in place with link(2), which fails when the name exists: of any number of
+ * processes, one creates it. A lock whose pid is no longer alive (a process killed with SIGKILL)
+ * is taken over, and that is where a naive lock breaks: two racers both read the same stale
+ * lock, the first removes it and takes the home, and the second then removes the first one's
+ * fresh lock. Here the right to remove one stale lock is itself a lock named after that lock's
+ * content (`lock.stale-<hash>`), taken the same way: only its holder removes, and only after
+ * reading that the lock is still the one it saw, which nobody else can change meanwhile (its
+ * holder is dead, and nobody links over an existing name). A racer that died holding such a
+ * marker left a stale marker, taken over by the same rule one level up.
  */
+import { createHash, randomBytes } from 'node:crypto'
 import { constants } from 'node:fs'
-import { open, readFile, unlink } from 'node:fs/promises'
+import { link, open, readdir, unlink } from 'node:fs/promises'
 import { join } from 'node:path'
 import { HomeInUseError } from '../errors.js'
-import { writeError } from './files.js'
+import { readNoFollow, writeError } from './files.js'
 
 export interface HomeLock { readonly path: string, release: () => Promise<void> }
+
+const LOCK = 'lock'
+/** How often a racer retries while another live process is removing a stale lock. */
+const RETRIES = 400
+const TMP = /^lock\.(\d+)\.[0-9a-f]+\.tmp$/
 
 function alive (pid: number): boolean {
   try {
     process.kill(pid, 0)
     return true
   } catch (err: any) {
-    return err?.code === 'EPERM'
+    return err?.code === 'EPERM' // another user's process: alive
+  }
+}
+
+const pidOf = (content: string): number => Number.parseInt(content.trim(), 10)
+const holderAlive = (content: string): boolean => { const pid = pidOf(content); return Number.isInteger(pid) && pid > 0 && alive(pid) }
+const sleep = async (ms: number): Promise<void> => { await new Promise(resolve => setTimeout(resolve, ms)) }
+
+/** The file's content, or undefined if there is none; a symlink there is HOME_UNSAFE. */
+async function readLock (path: string): Promise<string | undefined> {
+  try {
+    return (await readNoFollow(path)).toString('utf8')
+  } catch (err: any) {
+    if (err?.code === 'ENOENT') return undefined
+    throw err
+  }
+}
+
+/** A new file holding `content` under a name nobody else uses (pid and a random nonce). */
+async function writeUnique (dir: string, content: string): Promise<string> {
+  const tmp = join(dir, `${LOCK}.${process.pid}.${randomBytes(8).toString('hex')}.tmp`)
+  const fh = await open(tmp, constants.O_CREAT | constants.O_EXCL | constants.O_WRONLY | constants.O_NOFOLLOW, 0o600)
+  try {
+    await fh.writeFile(content)
+    await fh.sync()
+  } finally {
+    await fh.close()
+  }
+  return tmp
+}
+
+/**
+ * Creates `path` holding `content` if nobody holds it: `undefined` when we now hold it, else
+ * the live holder's content. A stale holder's file is removed under a marker (see above).
+ */
+async function claim (dir: string, path: string, content: string, depth = 0): Promise<string | undefined> {
+  if (depth > 8) throw new HomeInUseError(`home ${dir} is in use (its lock has ${depth} levels of abandoned takeovers: remove ${dir}/lock* once no mesh process uses it)`, { home: dir })
+  const tmp = await writeUnique(dir, content)
+  try {
+    for (let attempt = 0; attempt < RETRIES; attempt++) {
+      try {
+        await link(tmp, path)
+        return undefined
+      } catch (err: any) {
+        if (err?.code !== 'EEXIST') throw err
+      }
+      const seen = await readLock(path)
+      if (seen === undefined) continue // released meanwhile: try again
+      if (holderAlive(seen)) return seen
+      // Stale: whoever holds the marker for exactly this content may remove it.
+      const marker = `${path}.stale-${createHash('sha256').update(seen).digest('hex').slice(0, 16)}`
+      const remover = await claim(dir, marker, content, depth + 1)
+      if (remover !== undefined) {
+        await sleep(2 + Math.random() * 10) // a live racer is removing it: look again soon
+        continue
+      }
+      try {
+        if (await readLock(path) === seen) await unlink(path)
+      } finally {
+        await unlink(marker)
+      }
+    }
+    throw new HomeInUseError(`home ${dir} is in use (its lock keeps changing)`, { home: dir })
+  } finally {
+    await unlink(tmp)
   }
 }
 
 export async function readLockPid (home: string): Promise<number | undefined> {
   try {
-    const pid = Number.parseInt((await readFile(join(home, 'lock'), 'utf8')).trim(), 10)
-    return Number.isInteger(pid) && pid > 0 && alive(pid) ? pid : undefined
+    const content = await readLock(join(home, LOCK))
+    return content !== undefined && holderAlive(content) ? pidOf(content) : undefined
   } catch {
-    return undefined
+    return undefined // unreadable: reported by whoever opens the home
   }
 }
 
 export async function acquireLock (home: string): Promise<HomeLock> {
-  const path = join(home, 'lock')
-  for (let attempt = 0; attempt < 3; attempt++) {
-    try {
-      const fh = await open(path, constants.O_CREAT | constants.O_EXCL | constants.O_WRONLY, 0o600)
-      try {
-        await fh.writeFile(String(process.pid))
-        await fh.sync()
-      } finally {
-        await fh.close()
-      }
-      let released = false
-      return {
-        path,
-        release: async () => {
-          if (released) return
-          released = true
-          await unlink(path).catch(() => undefined) // already gone is fine
-        }
-      }
-    } catch (err: any) {
-      if (err?.code !== 'EEXIST') throw writeError(path, err)
-    }
-    let pid: number | undefined
-    try {
-      pid = Number.parseInt((await readFile(path, 'utf8')).trim(), 10)
-    } catch {
-      continue // removed between our open and read: try again
-    }
-    if (Number.isInteger(pid) && pid > 0 && pid !== process.pid && alive(pid)) {
-      throw new HomeInUseError(`home ${home} is in use by pid ${pid}`, { home, pid })
-    }
-    if (pid === process.pid) throw new HomeInUseError(`home ${home} is in use by pid ${pid} (this process)`, { home, pid })
-    await unlink(path).catch(() => undefined) // stale lock of a dead process
+  const path = join(home, LOCK)
+  const mine = `${process.pid} ${randomBytes(8).toString('hex')}\n`
+  let holder: string | undefined
+  try {
+    holder = await claim(home, path, mine)
+  } catch (err: any) {
+    if (err instanceof HomeInUseError) throw err
+    throw writeError(path, err)
   }
-  throw new HomeInUseError(`home ${home} is in use (its lock keeps changing)`, { home })
+  if (holder !== undefined) {
+    const pid = pidOf(holder)
+    throw new HomeInUseError(`home ${home} is in use by pid ${pid}${pid === process.pid ? ' (this process)' : ''}`, { home, pid })
+  }
+  await removeAbandonedTemps(home)
+  let released = false
+  return {
+    path,
+    release: async () => {
+      if (released) return
+      released = true
+      // Only our own lock: nobody else can replace it while we live, but check rather than trust.
+      if (await readLock(path) === mine) await unlink(path)
+    }
+  }
+}
+
+/** Temp files of racers that died between writing and removing them (named after their pid). */
+async function removeAbandonedTemps (home: string): Promise<void> {
+  for (const name of await readdir(home)) {
+    const m = TMP.exec(name)
+    if (m !== null && !alive(Number(m[1]))) await unlink(join(home, name)).catch((err: any) => { if (err?.code !== 'ENOENT') throw err })
+  }
 }

@@ -69,7 +69,7 @@ export class RecordLog {
   static async open (path: string, onRecord: (payload: Uint8Array, ref: RecordRef) => void, onReset: () => void): Promise<{ log: RecordLog, recovered: Recovery[] }> {
     let fh: FileHandle
     try {
-      fh = await open(path, constants.O_CREAT | constants.O_RDWR | DSYNC, 0o600)
+      fh = await open(path, constants.O_CREAT | constants.O_RDWR | constants.O_NOFOLLOW | DSYNC, 0o600)
     } catch (err) {
       throw writeError(path, err)
     }
@@ -279,7 +279,7 @@ export class RecordLog {
       const records = select()
       if (records === undefined) return false
       const tmp = `${this.path}.compact.tmp`
-      const out = await open(tmp, constants.O_CREAT | constants.O_TRUNC | constants.O_WRONLY, 0o600)
+      const out = await open(tmp, constants.O_CREAT | constants.O_TRUNC | constants.O_WRONLY | constants.O_NOFOLLOW, 0o600)
       const moved: Array<[RecordRef, RecordRef]> = []
       let at = 0
       try {
@@ -301,7 +301,7 @@ export class RecordLog {
       await rename(tmp, this.path)
       await fsyncDir(dirname(this.path))
       await this.fh.close()
-      this.fh = await open(this.path, constants.O_RDWR | DSYNC)
+      this.fh = await open(this.path, constants.O_RDWR | constants.O_NOFOLLOW | DSYNC)
       this.size = (await stat(this.path)).size
       for (const [from, to] of moved) options.onMoved?.(from, to)
       return true

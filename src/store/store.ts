@@ -3,11 +3,14 @@
  * an in-memory index (document -> author lane -> seq -> record) rebuilt at open. It stores bytes that
  * the layer above verified; it can hold them without the vault key.
  *
- * Record payloads: u8 type | bytes, type 1 an entry (SignedEntry), type 2 a certificate.
+ * Record payloads: u8 type | bytes, type 1 an entry (SignedEntry), type 2 a certificate in
+ * plaintext (written by older versions, and by a store given no sealer), type 3 a certificate
+ * sealed by the sealer the store was opened with (see identity/record-seal.ts): certificates name
+ * the wallet and the device's label, which a copy of `data/` alone must not reveal.
  */
 import { join } from 'node:path'
 import { logger } from '@libp2p/logger'
-import { parseStreamKey, parseTrustedEntry, streamKey, toHex, type Entry, type VectorItem } from '../identity/index.js'
+import { parseStreamKey, parseTrustedEntry, streamKey, toHex, type Entry, type RecordSealer, type VectorItem } from '../identity/index.js'
 import { ClosedError } from '../errors.js'
 import { RecordLog, type RecordRef, type Recovery } from './log.js'
 import { loadSnapshots, readSnapshotData, readSnapshotPieces, removeSnapshot, stageSnapshotFile, type StagedSnapshot, type StoredSnapshot } from './snapshots.js'
@@ -15,6 +18,15 @@ import { loadSnapshots, readSnapshotData, readSnapshotPieces, removeSnapshot, st
 const log = logger('mesh:store')
 const T_ENTRY = 1
 const T_CERT = 2
+const T_CERT_SEALED = 3
+
+export interface EntryStoreOptions {
+  /**
+   * Seals certificate records (type 3) and opens them. Without one (a node without the vault
+   * key), certificates are written in plaintext and sealed ones are skipped.
+   */
+  certificates?: RecordSealer
+}
 
 /** An entry whose append has not completed yet: readers get its bytes from memory. */
 interface InFlight extends RecordRef { readonly offset: -1, readonly bytes: Uint8Array }
@@ -38,6 +50,9 @@ export class EntryStore {
   private readonly docs = new Map<string, DocIndex>()
   private readonly certs: Uint8Array[] = []
   private readonly certSeen = new Set<string>()
+  /** Where each certificate's record is, and whether it is sealed. */
+  private readonly certRefs = new Map<string, { ref: RecordRef, sealed: boolean }>()
+  private sealer: RecordSealer | undefined
   private log!: RecordLog
   private closed = false
   recovered: Recovery[] = []
@@ -45,8 +60,9 @@ export class EntryStore {
 
   private constructor (dir: string) { this.dir = dir }
 
-  static async open (dir: string): Promise<EntryStore> {
+  static async open (dir: string, options: EntryStoreOptions = {}): Promise<EntryStore> {
     const s = new EntryStore(dir)
+    s.sealer = options.certificates
     const { snapshots, damaged } = await loadSnapshots(join(dir, 'snapshots'))
     s.damagedSnapshots = damaged
     for (const snap of snapshots) s.docIndex(snap.header.doc).snapshots.push(snap)
@@ -54,9 +70,11 @@ export class EntryStore {
       for (const d of s.docs.values()) d.authors.clear()
       s.certs.length = 0
       s.certSeen.clear()
+      s.certRefs.clear()
     })
     s.log = l
     s.recovered = recovered
+    if (s.sealer !== undefined && [...s.certRefs.values()].some(c => !c.sealed)) await s.sealCertificates()
     return s
   }
 
@@ -70,9 +88,20 @@ export class EntryStore {
   private index (payload: Uint8Array, ref: RecordRef): void {
     const type = payload[0]
     const body = payload.subarray(1)
-    if (type === T_CERT) {
-      const id = toHex(body)
-      if (!this.certSeen.has(id)) { this.certSeen.add(id); this.certs.push(body) }
+    if (type === T_CERT || type === T_CERT_SEALED) {
+      let cert = body
+      if (type === T_CERT_SEALED) {
+        if (this.sealer === undefined) return // kept, unread: only the vault key opens it
+        try {
+          cert = this.sealer.open(body)
+        } catch (err) {
+          log.error('store: certificate record at %d does not open, ignored: %e', ref.offset, err)
+          return
+        }
+      }
+      const id = toHex(cert)
+      if (!this.certSeen.has(id)) { this.certSeen.add(id); this.certs.push(cert) }
+      if (this.certRefs.get(id)?.sealed !== true) this.certRefs.set(id, { ref, sealed: type === T_CERT_SEALED })
       return
     }
     if (type !== T_ENTRY) { log.error('store: record of unknown type %d at %d ignored', type, ref.offset); return }
@@ -146,17 +175,56 @@ export class EntryStore {
     const id = toHex(bytes)
     if (this.certSeen.has(id)) return false
     this.certSeen.add(id)
-    const payload = new Uint8Array(bytes.byteLength + 1)
-    payload[0] = T_CERT
-    payload.set(bytes, 1)
     try {
-      await this.log.append(payload)
+      await this.appendCertificate(id, bytes)
       this.certs.push(bytes)
       return true
     } catch (err) {
       this.certSeen.delete(id)
       throw err
     }
+  }
+
+  private async appendCertificate (id: string, bytes: Uint8Array): Promise<void> {
+    const body = this.sealer?.seal(bytes) ?? bytes
+    const payload = new Uint8Array(body.byteLength + 1)
+    payload[0] = this.sealer !== undefined ? T_CERT_SEALED : T_CERT
+    payload.set(body, 1)
+    const ref = await this.log.append(payload)
+    this.certRefs.set(id, { ref, sealed: this.sealer !== undefined })
+  }
+
+  /**
+   * A home written before certificates were sealed: each is appended again sealed, then the log
+   * is rewritten without the plaintext records (every entry kept), so `data/` stops naming the
+   * wallet. Sealed copies are durable before the plaintext ones go: a crash loses neither.
+   */
+  private async sealCertificates (): Promise<void> {
+    for (const [id, c] of [...this.certRefs]) {
+      if (c.sealed) continue
+      const cert = this.certs.find(b => toHex(b) === id)
+      if (cert !== undefined) await this.appendCertificate(id, cert)
+    }
+    const moves = new Map<number, (r: RecordRef) => void>()
+    await this.log.rewrite(() => {
+      const keep: RecordRef[] = []
+      for (const d of this.docs.values()) {
+        for (const a of d.authors.values()) {
+          for (const [seq, ref] of a.seqs) {
+            if (ref.offset < 0) continue
+            keep.push(ref)
+            moves.set(ref.offset, (r) => a.seqs.set(seq, r))
+          }
+        }
+      }
+      for (const [id, c] of this.certRefs) {
+        if (!c.sealed) continue
+        keep.push(c.ref)
+        moves.set(c.ref.offset, (r) => this.certRefs.set(id, { ref: r, sealed: true }))
+      }
+      return keep.sort((x, y) => x.offset - y.offset)
+    }, { onMoved: (from, to) => moves.get(from.offset)?.(to) })
+    log('store: %d certificate records sealed', this.certRefs.size)
   }
 
   certificates (): readonly Uint8Array[] { return this.certs }
@@ -313,6 +381,7 @@ export class EntryStore {
     if (!done) return undefined
     // Certificates were not carried over by the rewrite: append them again.
     this.certSeen.clear()
+    this.certRefs.clear()
     this.certs.length = 0
     for (const c of certs) await this.putCertificate(c)
     return { before, after: this.log.bytes }

@@ -1,9 +1,15 @@
-/** Nothing on disk is plaintext: marker strings written into every document never appear in the home. */
+/**
+ * Nothing on disk is plaintext: marker strings written into every document never appear in the
+ * home. And `data/` alone (a backup) names no wallet, label or hostname: the certificates the
+ * store keeps are sealed, also those of a home written before they were.
+ */
 import { readdir, readFile, stat, writeFile } from 'node:fs/promises'
+import { hostname } from 'node:os'
 import { join } from 'node:path'
 import { afterEach, describe, expect, it } from 'vitest'
-import { generateWallet } from '../../src/identity/index.js'
+import { generateDeviceKey, generateWallet, issueCertificate } from '../../src/identity/index.js'
 import { openVault } from '../../src/sdk/index.js'
+import { EntryStore } from '../../src/store/index.js'
 import { tempDir } from '../helpers/tmp.js'
 
 const cleanups: Array<() => Promise<void>> = []
@@ -55,5 +61,53 @@ describe('encryption at rest', () => {
     expect(s2.messages({ tail: 1 })[0]?.content).toBe(`${markers[3] as string} 44`)
     await s2.close()
     await again.close()
+  })
+
+  it('data/ alone names no wallet, label or hostname, and a home from before sealed certificates is sealed at open', async () => {
+    const t = await tempDir(); cleanups.push(t.cleanup)
+    const home = join(t.dir, 'home')
+    const wallet = generateWallet()
+    const label = 'MARKER-LABEL-3b9e'
+    const peerLabel = 'MARKER-PEER-LABEL-71c0'
+    const v = await openVault({ home, wallet, label })
+    const peer = issueCertificate(wallet, { deviceKey: (await generateDeviceKey()).publicKey, capabilities: ['read', 'write'], label: peerLabel })
+    await v.vault.addCertificate(peer.bytes)
+    const s = await v.sessions.create('s')
+    await s.append({ role: 'user', content: 'hello' })
+    await s.close()
+    await v.close()
+    // A home written by an older version: a certificate record in plaintext, with a default label.
+    const old = issueCertificate(wallet, { deviceKey: (await generateDeviceKey()).publicKey, capabilities: ['read'], label: hostname() })
+    const blind = await EntryStore.open(join(home, 'data'))
+    await blind.putCertificate(old.bytes)
+    await blind.close()
+    expect((await readFile(join(home, 'data', 'log'))).includes(Buffer.from(old.bytes))).toBe(true)
+
+    const again = await openVault({ home })
+    const own = again.vault.identity.certificate.bytes
+    const known = again.vault.store.certificates().map(c => Buffer.from(c).toString('hex'))
+    for (const c of [own, peer.bytes, old.bytes]) expect(known).toContain(Buffer.from(c).toString('hex'))
+    const msgs = await again.sessions.open('s')
+    expect(msgs.messages()[0]?.content).toBe('hello')
+    await msgs.close()
+    await again.close()
+
+    const secrets: Array<[string, Uint8Array]> = [
+      ['wallet address', Buffer.from(wallet.address)],
+      ['wallet public key', wallet.publicKey],
+      ['label', Buffer.from(label)],
+      ['peer label', Buffer.from(peerLabel)],
+      ['own certificate', own],
+      ['peer certificate', peer.bytes],
+      ['old certificate', old.bytes]
+    ]
+    // A short hostname (two letters here) turns up in any 100 KB by chance: checked when it cannot.
+    if (hostname().length >= 6) secrets.push(['hostname', Buffer.from(hostname())])
+    const files = await allFiles(join(home, 'data'))
+    expect(files.length).toBeGreaterThan(0)
+    for (const f of files) {
+      const data = await readFile(f)
+      for (const [what, bytes] of secrets) expect(data.includes(Buffer.from(bytes)), `${what} in ${f}`).toBe(false)
+    }
   })
 })

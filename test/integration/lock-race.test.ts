@@ -1,0 +1,85 @@
+/**
+ * The home lock under a race: 20 processes try at once to take over the stale lock of a dead
+ * process, round after round. Exactly one wins each round (winners hold until every racer has
+ * answered, so two winners would be two simultaneous holders), and every append a winner
+ * acknowledged under the lock is in the log at the end.
+ */
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process'
+import { writeFile } from 'node:fs/promises'
+import { join } from 'node:path'
+import { createInterface } from 'node:readline'
+import { afterEach, describe, expect, it } from 'vitest'
+import { RecordLog } from '../../src/store/index.js'
+import { ROOT } from '../helpers/cli.js'
+import { tempDir } from '../helpers/tmp.js'
+
+const cleanups: Array<() => Promise<void>> = []
+afterEach(async () => { for (const c of cleanups.splice(0).reverse()) await c() })
+
+const RACER = join(ROOT, 'dist', 'test', 'helpers', 'lock-racer.js')
+const RACERS = 20
+const ROUNDS = 25
+
+interface Racer { child: ChildProcess, next: () => Promise<string> }
+
+function racer (): Racer {
+  const child = spawn(process.execPath, [RACER], { stdio: ['pipe', 'pipe', 'inherit'] })
+  const lines: string[] = []
+  const waiting: Array<(l: string) => void> = []
+  createInterface({ input: child.stdout as NodeJS.ReadableStream }).on('line', (l) => {
+    const w = waiting.shift()
+    if (w !== undefined) w(l)
+    else lines.push(l)
+  })
+  const exited = new Promise<string>((resolve) => { child.once('exit', (c) => { resolve(`exited ${String(c)}`) }) })
+  return {
+    child,
+    next: async () => {
+      const l = lines.shift()
+      if (l !== undefined) return l
+      return await Promise.race([new Promise<string>(resolve => waiting.push(resolve)), exited])
+    }
+  }
+}
+
+/** The pid of a process that has exited: what a lock left by SIGKILL holds. */
+function deadPid (): number {
+  const r = spawnSync('true')
+  if (r.pid === undefined) throw new Error('cannot spawn true')
+  return r.pid
+}
+
+describe('home lock race', () => {
+  it(`${RACERS} processes taking over a stale lock: one wins, and no acknowledged append is lost`, async () => {
+    const t = await tempDir(); cleanups.push(t.cleanup)
+    const home = t.dir
+    const racers = Array.from({ length: RACERS }, racer)
+    cleanups.push(async () => {
+      for (const r of racers) {
+        if (r.child.exitCode !== null) continue
+        const gone = new Promise(resolve => r.child.once('exit', resolve))
+        r.child.kill('SIGKILL')
+        await gone
+      }
+    })
+    const acked: string[] = []
+    const winnersPerRound: number[] = []
+    for (let round = 0; round < ROUNDS; round++) {
+      // Old format (a bare pid) on even rounds, the current one on odd rounds.
+      await writeFile(join(home, 'lock'), round % 2 === 0 ? `${deadPid()}` : `${deadPid()} stale${round}\n`)
+      racers.forEach((r, i) => r.child.stdin?.write(`go ${home} r${round}-${i}\n`))
+      const answers = await Promise.all(racers.map(async r => await r.next()))
+      const won = answers.filter(a => a.startsWith('won '))
+      winnersPerRound.push(won.length)
+      for (const a of answers) expect(a, a).toMatch(/^(won \S+ (acked|failed .*)|lost HOME_IN_USE)$/)
+      for (const w of won.filter(a => a.endsWith(' acked'))) acked.push(w.split(' ')[1] as string)
+      racers.forEach(r => r.child.stdin?.write('release\n'))
+      for (const r of racers) expect(await r.next()).toBe('released')
+    }
+    expect(winnersPerRound).toEqual(Array.from({ length: ROUNDS }, () => 1))
+    const found = new Set<string>()
+    const { log } = await RecordLog.open(join(home, 'race.log'), (p) => { found.add(new TextDecoder().decode(p)) }, () => {})
+    await log.close()
+    expect(acked.filter(id => !found.has(id))).toEqual([])
+  })
+})
