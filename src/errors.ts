@@ -5,7 +5,7 @@
 export type ErrorCode =
   | 'USAGE'
   | 'WALLET_NOT_FOUND' | 'INVALID_WALLET' | 'NON_DETERMINISTIC_SIGNER' | 'WALLET_MISMATCH'
-  | 'INVALID_SIGNATURE' | 'INVALID_CERTIFICATE' | 'WRONG_WALLET' | 'CERTIFICATE_EXPIRED' | 'PEER_MISMATCH'
+  | 'INVALID_SIGNATURE' | 'INVALID_CERTIFICATE' | 'WRONG_WALLET' | 'CERTIFICATE_EXPIRED' | 'PEER_MISMATCH' | 'SUPERSEDED_CERTIFICATE'
   | 'MISSING_CAPABILITY' | 'READ_ONLY'
   | 'INVALID_ENTRY' | 'ENTRY_TOO_LARGE' | 'UNKNOWN_AUTHOR' | 'UNKNOWN_EPOCH' | 'DECRYPT_FAILED'
   | 'HOME_IN_USE' | 'HOME_NOT_INITIALIZED' | 'HOME_CORRUPT' | 'STORE_WRITE_FAILED' | 'STORE_CORRUPT'
@@ -47,6 +47,8 @@ export const InvalidCertificateError = kind('INVALID_CERTIFICATE', 'InvalidCerti
 export const WrongWalletError = kind('WRONG_WALLET', 'WrongWalletError')
 export const CertificateExpiredError = kind('CERTIFICATE_EXPIRED', 'CertificateExpiredError')
 export const PeerMismatchError = kind('PEER_MISMATCH', 'PeerMismatchError')
+/** A device shows a certificate older than the one it is known by (a writer certificate replayed after a downgrade). */
+export const SupersededCertificateError = kind('SUPERSEDED_CERTIFICATE', 'SupersededCertificateError')
 export const MissingCapabilityError = kind('MISSING_CAPABILITY', 'MissingCapabilityError')
 export const ReadOnlyError = kind('READ_ONLY', 'ReadOnlyError')
 export const InvalidEntryError = kind('INVALID_ENTRY', 'InvalidEntryError')
