@@ -65,7 +65,11 @@ export class CertRegistry {
     return { device: cert.deviceKey, changed: prev !== undefined }
   }
 
-  private addCutoff (c: Cutoff): Added {
+  /**
+   * Records a verified cutoff of a device (a re-enrolment's, from add(); a revocation's, later).
+   * A device's cutoffs merge by maximum.
+   */
+  addCutoff (c: Cutoff): Added {
     const id = toHex(c.device)
     let m = this.cutoffs.get(id)
     if (m === undefined) { m = new Map(); this.cutoffs.set(id, m) }
@@ -92,8 +96,17 @@ export class CertRegistry {
     return out
   }
 
-  /** Whether any cutoff is recorded: until then no stored entry can be refused at load. */
-  get restricting (): boolean { return this.vectors.size > 0 }
+  /**
+   * Whether a stored entry can be refused at load at all: only when a device with a recorded
+   * cutoff is governed by a certificate without `write`. Lets the vault skip judging what it serves.
+   */
+  get restricting (): boolean {
+    for (const id of this.vectors.keys()) {
+      const cert = this.byDevice.get(id)
+      if (cert !== undefined && !hasCapability(cert, 'write')) return true
+    }
+    return false
+  }
 
   /** The cutoff vector of a device, if any cutoff of it is recorded. */
   cutoffOf (deviceKey: Uint8Array): CutoffVector | undefined { return this.vectors.get(toHex(deviceKey)) }
@@ -122,12 +135,13 @@ export class CertRegistry {
   }
 
   private judge (author: Uint8Array, epoch: number, within: (v: CutoffVector) => boolean, j: Judging): Certificate {
-    const cert = this.byDevice.get(toHex(author))
-    if (cert === undefined) throw new UnknownAuthorError('entry author holds no certificate of this wallet', { author: toHex(author) })
+    const id = toHex(author)
+    const cert = this.byDevice.get(id)
+    if (cert === undefined) throw new UnknownAuthorError('entry author holds no certificate of this wallet', { author: id })
     if (this.keys !== undefined && !this.keys.epochs.has(epoch)) throw new UnknownEpochError(`entry of unknown key epoch ${epoch}`, { epoch })
-    const v = this.vectors.get(toHex(author))
+    const v = this.vectors.get(id)
     if (v !== undefined && within(v)) return cert
-    const pending = cert.cutoff !== undefined && this.cutoffs.get(toHex(author))?.has(toHex(cert.cutoff)) !== true
+    const pending = cert.cutoff !== undefined && this.cutoffs.get(id)?.has(toHex(cert.cutoff)) !== true
     if (j.at === 'load' && (v === undefined || pending)) return cert
     if (pending) throw new MissingCapabilityError(`certificate of ${cert.label} takes effect from a cutoff not received yet: its entries wait for it`, { deviceId: cert.deviceId })
     if (!hasCapability(cert, 'write')) throw new MissingCapabilityError(`device ${cert.label} (${cert.deviceId}) is read-only: its entries are refused`, { deviceId: cert.deviceId })
