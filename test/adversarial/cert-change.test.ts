@@ -11,11 +11,13 @@ import { join } from 'node:path'
 import { afterEach, describe, expect, it } from 'vitest'
 import { DOC_NAMES, sealUpdate, type SessionKey } from '../../crdt/index.js'
 import { enrol } from '../../src/node/enrol.js'
+import { MeshNode, type NodeEvent } from '../../src/node/mesh.js'
+import { Vault } from '../../src/node/vault.js'
 import { acquireLock } from '../../src/store/index.js'
 import { openVault } from '../../src/sdk/index.js'
 import { generateWallet, startNode, until, type TestNode } from '../helpers/nodes.js'
 import { tempDir } from '../helpers/tmp.js'
-import type { Wallet } from '../../src/identity/index.js'
+import { CLOCK_SKEW_MS, type Wallet } from '../../src/identity/index.js'
 
 const nodes: TestNode[] = []
 const cleanups: Array<() => Promise<void>> = []
@@ -202,5 +204,30 @@ describe('a certificate change keeps what was written before it', () => {
     await stop(a)
     const a2 = await node(wallet, ha, 'A')
     expect(await texts(a2)).toEqual(FORTY.slice(0, 10))
+  })
+
+  it('a peer with a clock 11 minutes slow refuses a certificate expired past the tolerance, and accepts one within it', async () => {
+    const wallet = generateWallet()
+    const MIN = 60_000
+    const started: Array<{ node: MeshNode, vault: Vault }> = []
+    cleanups.push(async () => { for (const x of started.reverse()) { await x.node.stop(); await x.vault.close() } })
+    const start = async (label: string, opts: { expiresAt?: number, clock?: () => number }): Promise<{ node: MeshNode, events: NodeEvent[] }> => {
+      const vault = await Vault.open({ home: await home(), wallet, enrol: { label, expiresAt: opts.expiresAt }, clock: opts.clock })
+      const n = await MeshNode.start(vault, { listen: ['/ip4/127.0.0.1/tcp/0'], mdns: false, dht: 'off' })
+      started.push({ node: n, vault })
+      const events: NodeEvent[] = []
+      n.on('event', e => events.push(e))
+      return { node: n, events }
+    }
+    // A's clock is 11 minutes behind. Its own certificate, issued by the wallet just now, tells
+    // it the time cannot be that early.
+    const a = await start('A', { clock: () => Date.now() - 11 * MIN })
+    const gone = await start('B', { expiresAt: Date.now() - CLOCK_SKEW_MS - MIN })
+    const late = await start('C', { expiresAt: Date.now() - 2 * MIN })
+    await gone.node.dial(a.node.addresses()[0] as string).catch(() => {})
+    await until(() => a.events.some(e => e.type === 'refused' && /expired/.test(e.reason)), 'A to refuse B\'s expired certificate')
+    expect(a.node.libp2p.services.membership.isProven(gone.node.libp2p.peerId)).toBe(false)
+    await late.node.dial(a.node.addresses()[0] as string)
+    await until(() => a.node.libp2p.services.membership.isProven(late.node.libp2p.peerId), 'A to accept C, expired within the tolerance')
   })
 })
