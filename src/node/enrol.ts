@@ -25,6 +25,8 @@ export interface HomeIdentity {
   readonly device: DeviceKey
   readonly certificate: Certificate
   readonly keys: VaultKeys
+  /** Set by a re-enrolment: what this device had written, kept valid whatever the new certificate allows. */
+  readonly cutoff?: Cutoff
 }
 
 export interface EnrolOptions { readOnly?: boolean, label?: string, expiresAt?: number }
@@ -75,7 +77,7 @@ export async function enrol (home: string, wallet: Wallet, opts: EnrolOptions = 
   await writeHomeFile(home, 'vaultKeys', encodeKeyFile(wallet.address, keys))
   // The certificate is written last: its presence marks the home as initialized.
   await writeHomeFile(home, 'certificate', certificate.bytes)
-  return { home, wallet: wallet.address, walletKey: wallet.publicKey, device, certificate, keys }
+  return { home, wallet: wallet.address, walletKey: wallet.publicKey, device, certificate, keys, cutoff }
 }
 
 /**

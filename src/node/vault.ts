@@ -40,7 +40,11 @@ export type AcceptResult = 'stored' | 'duplicate'
 export interface VaultEvents {
   entry: [EntryEvent]
   certificate: [Uint8Array]
+  /** A device's rights changed (a newer certificate, a cutoff); `reloaded`: open documents reloaded without its refused entries. */
+  rights: [RightsEvent]
 }
+
+export interface RightsEvent { deviceId: string, label: string, capabilities: readonly string[], reloaded: string[] }
 
 export class Vault extends EventEmitter<VaultEvents> {
   readonly home: string
@@ -310,8 +314,10 @@ export class Vault extends EventEmitter<VaultEvents> {
   async addCertificate (bytes: Uint8Array): Promise<void> {
     this.check()
     const { device, changed } = this.certs.add(bytes)
-    if (changed) this.rejudge(device)
+    const reloaded = changed ? this.rejudge(device) : []
     if (await this.store.putCertificate(bytes)) this.emit('certificate', bytes)
+    const cert = this.certs.get(device)
+    if (changed && cert !== undefined) this.emit('rights', { deviceId: cert.deviceId, label: cert.label, capabilities: cert.capabilities, reloaded })
   }
 
   // --- Rights that changed (issue 12 §1; issue 14's revocation takes the same path) ---
@@ -321,7 +327,8 @@ export class Vault extends EventEmitter<VaultEvents> {
    * entries of it the change now refuses (above its cutoff, without `write`) is reloaded from the
    * store, whose load refuses them. They stay on disk but are never loaded or served (servable).
    */
-  private rejudge (device: Uint8Array): void {
+  private rejudge (device: Uint8Array): string[] {
+    const reloaded: string[] = []
     for (const r of [...this.instances.values()]) {
       if (!r.loaded || !r.readable) continue
       for (const c of r.coverVector()) {
@@ -331,10 +338,12 @@ export class Vault extends EventEmitter<VaultEvents> {
         } catch (err: any) {
           log.error('%s holds entries of a device whose rights changed: reloaded without them (%s)', r.name, err?.message)
           r.discard(new MissingCapabilityError(`document ${r.name} was reloaded: ${err?.message}`, {}, { cause: err }))
+          reloaded.push(r.name)
           break
         }
       }
     }
+    return reloaded
   }
 
   /**

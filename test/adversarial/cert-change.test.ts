@@ -10,14 +10,14 @@ import { cp } from 'node:fs/promises'
 import { join } from 'node:path'
 import { afterEach, describe, expect, it } from 'vitest'
 import { DOC_NAMES, sealUpdate, type SessionKey } from '../../crdt/index.js'
-import { enrol } from '../../src/node/enrol.js'
+import { enrol, type HomeIdentity } from '../../src/node/enrol.js'
 import { MeshNode, type NodeEvent } from '../../src/node/mesh.js'
-import { Vault } from '../../src/node/vault.js'
+import { Vault, type RightsEvent } from '../../src/node/vault.js'
 import { acquireLock } from '../../src/store/index.js'
 import { openVault } from '../../src/sdk/index.js'
 import { generateWallet, startNode, until, type TestNode } from '../helpers/nodes.js'
 import { tempDir } from '../helpers/tmp.js'
-import { CLOCK_SKEW_MS, type Wallet } from '../../src/identity/index.js'
+import { CLOCK_SKEW_MS, toHex, type Wallet } from '../../src/identity/index.js'
 
 const nodes: TestNode[] = []
 const cleanups: Array<() => Promise<void>> = []
@@ -52,9 +52,9 @@ const texts = async (n: TestNode): Promise<string[]> => {
 }
 
 /** What `mesh init --read-only` does on an existing home: the wallet re-certifies the device, home locked. */
-async function reEnrol (h: string, wallet: Wallet, opts: { readOnly?: boolean, expiresAt?: number }): Promise<void> {
+async function reEnrol (h: string, wallet: Wallet, opts: { readOnly?: boolean, expiresAt?: number }): Promise<HomeIdentity> {
   const lock = await acquireLock(h)
-  try { await enrol(h, wallet, { label: 'B', ...opts }) } finally { await lock.release() }
+  try { return await enrol(h, wallet, { label: 'B', ...opts }) } finally { await lock.release() }
 }
 
 async function connect (from: TestNode, to: TestNode): Promise<void> {
@@ -83,8 +83,12 @@ describe('a certificate change keeps what was written before it', () => {
     const wallet = generateWallet()
     const { a, b, ha, hb } = await fortyFromB(wallet)
     const bKey = b.vault.vault.identity.device.publicKey
+    const sessionDoc = b.vault.vault.docId(DOC_NAMES.session(SESSION as SessionKey))
     await stop(b)
-    await reEnrol(hb, wallet, { readOnly: true })
+    const id = await reEnrol(hb, wallet, { readOnly: true })
+    // The cutoff holds what B wrote: the session's creation and its 40 messages, in lane 0.
+    expect(id.certificate.version).toBe(2)
+    expect(id.cutoff?.docs.get(toHex(sessionDoc))?.lanes).toEqual([{ lane: 0, seq: 41n }])
 
     // B itself, reopened read-only: its history is there, writing is not.
     const b2 = await node(wallet, hb, 'B')
@@ -144,11 +148,15 @@ describe('a certificate change keeps what was written before it', () => {
     expect(held.messageCount()).toBe(45)
 
     // N meets A and learns the downgrade: the late writes leave N's document, N's peers never get them.
+    const rights: RightsEvent[] = []
+    n.vault.vault.on('rights', e => rights.push(e))
     await connect(n, a)
     await until(() => n.vault.vault.certs.get(bKey)?.capabilities.includes('write') === false, 'N to learn B\'s newer certificate')
     // The handle N held open throws why its document was reloaded (the replica's discard path).
     await until(() => { try { held.messageCount(); return false } catch { return true } }, 'N to reload the document it held open')
     expect(() => held.messageCount()).toThrow(/reloaded/)
+    await until(() => rights.some(e => e.reloaded.length > 0), 'N to report the change of B\'s rights')
+    expect(rights.find(e => e.reloaded.length > 0)).toMatchObject({ label: 'B', capabilities: ['read'], reloaded: [DOC_NAMES.session(SESSION as SessionKey)] })
     await held.close().catch(() => {})
     await until(async () => (await texts(n)).length === 40, 'N to drop the 5 late writes')
     expect(await texts(n)).toEqual(FORTY)
