@@ -15,6 +15,7 @@ export type ErrorCode =
   | 'LEASE_HELD' | 'CLOSED' | 'DAEMON_RUNNING' | 'DAEMON_NOT_RUNNING' | 'ABORTED' | 'UNAUTHORIZED' | 'INTERNAL'
   | 'PROTOCOL_ERROR' | 'NOT_MEMBER'
   | 'HOME_UNSAFE'
+  | 'SUPERSEDED_CERTIFICATE'
 
 export class MeshError extends Error {
   static override name = 'MeshError'
@@ -181,6 +182,12 @@ export class HomeUnsafeError extends MeshError {
   constructor (message: string, details: Record<string, unknown> = {}, options?: { cause?: unknown }) { super('HOME_UNSAFE', message, details, options) }
 }
 
+/** A device shows a certificate older than the one it is known by (a writer certificate replayed after a downgrade). */
+export class SupersededCertificateError extends MeshError {
+  static override name = 'SupersededCertificateError'
+  constructor (message: string, details: Record<string, unknown> = {}, options?: { cause?: unknown }) { super('SUPERSEDED_CERTIFICATE', message, details, options) }
+}
+
 export function isMeshError (err: unknown): err is MeshError {
   return err instanceof MeshError
 }
@@ -224,7 +231,8 @@ const BY_CODE: Partial<Record<ErrorCode, ErrorClass>> = {
   ABORTED: AbortedError,
   UNAUTHORIZED: UnauthorizedError,
   INTERNAL: InternalError,
-  HOME_UNSAFE: HomeUnsafeError
+  HOME_UNSAFE: HomeUnsafeError,
+  SUPERSEDED_CERTIFICATE: SupersededCertificateError
 }
 
 /** The error class of a code, for rebuilding an error that crossed a process boundary. */

@@ -3,6 +3,10 @@
  * capabilities, a label, when it was issued and optionally when it expires. The signature covers
  * the encoded body under DOMAIN.deviceCertificate; verification checks the received bytes first
  * and decodes only what verified.
+ *
+ * A re-issued certificate (version 2) names, by digest, the wallet-signed cutoff it takes effect
+ * from (cutoff.ts): what the device had written when its rights changed, which stays valid
+ * whatever this certificate allows. Version 1 (no cutoff) is still written for a first enrolment.
  */
 import { peerIdFromPublicKey } from '@libp2p/peer-id'
 import { publicKeyFromRaw } from '@libp2p/crypto/keys'
@@ -10,7 +14,7 @@ import {
   CertificateExpiredError, InvalidCertificateError, InvalidSignatureError, PeerMismatchError, WrongWalletError
 } from '../errors.js'
 import { equals, toBase58 } from './bytes.js'
-import { CERTIFICATE_VERSION, DOMAIN } from './domains.js'
+import { CERTIFICATE_VERSION, CERTIFICATE_VERSION_CUTOFF, DOMAIN } from './domains.js'
 import { DeviceCertificate as PbCert, SignedCertificate as PbSigned } from './pb/certificate.js'
 import { signWithDomain, verifyWithDomain } from './signed.js'
 import type { Wallet, WalletAddress } from './wallet.js'
@@ -21,6 +25,12 @@ export type DeviceId = string & { readonly __brand: 'DeviceId' }
 const CAP_BITS: Record<Capability, number> = { read: 1, write: 2 }
 export const MAX_CERTIFICATE_BYTES = 1024
 const MAX_LABEL = 128
+/**
+ * How far apart two honest clocks may be: a certificate counts as expired for others only this
+ * long after its `expires_at` (its holder stops writing at `expires_at` by its own clock). The one
+ * place this tolerance is set; protocols/membership/SPEC.md and crdt/SPEC.md name it.
+ */
+export const CLOCK_SKEW_MS = 5 * 60 * 1000
 
 export interface Certificate {
   readonly version: number
@@ -32,6 +42,8 @@ export interface Certificate {
   readonly label: string
   readonly issuedAt: number
   readonly expiresAt?: number
+  /** Version 2: SHA-256 of the body of the SignedCutoff this certificate takes effect from. */
+  readonly cutoff?: Uint8Array
   /** The signed bytes, exactly as received: what travels and what is stored. */
   readonly bytes: Uint8Array
 }
@@ -59,20 +71,24 @@ export interface IssueOptions {
   label: string
   issuedAt?: number
   expiresAt?: number
+  /** The digest of the cutoff (cutoffDigest) this certificate takes effect from: makes it version 2. */
+  cutoff?: Uint8Array
 }
 
 export function issueCertificate (wallet: Pick<Wallet, 'publicKey' | 'sign'>, opts: IssueOptions): Certificate {
   if (opts.deviceKey.byteLength !== 32) throw new InvalidCertificateError('a device key has 32 bytes')
   const label = opts.label.slice(0, MAX_LABEL)
   const caps = opts.capabilities.includes('write') ? ['read', 'write'] as Capability[] : ['read'] as Capability[]
+  if (opts.cutoff !== undefined && opts.cutoff.byteLength !== 32) throw new InvalidCertificateError('a cutoff digest has 32 bytes')
   const body = PbCert.encode({
-    version: CERTIFICATE_VERSION,
+    version: opts.cutoff !== undefined ? CERTIFICATE_VERSION_CUTOFF : CERTIFICATE_VERSION,
     wallet: wallet.publicKey as Uint8Array<ArrayBuffer>,
     device: opts.deviceKey as Uint8Array<ArrayBuffer>,
     capabilities: capsToBits(caps),
     label,
     issuedAt: BigInt(opts.issuedAt ?? Date.now()),
-    expiresAt: opts.expiresAt !== undefined ? BigInt(opts.expiresAt) : undefined
+    expiresAt: opts.expiresAt !== undefined ? BigInt(opts.expiresAt) : undefined,
+    cutoff: (opts.cutoff ?? new Uint8Array(0)) as Uint8Array<ArrayBuffer>
   })
   const signature = signWithDomain(wallet, DOMAIN.deviceCertificate, body)
   const bytes = PbSigned.encode({ body, signature: signature as Uint8Array<ArrayBuffer> })
@@ -86,7 +102,8 @@ function decodeVerified (bytes: Uint8Array, body: Uint8Array, walletKey: Uint8Ar
   } catch (err) {
     throw new InvalidCertificateError('certificate body is not a valid encoding', {}, { cause: err })
   }
-  if (c.version !== CERTIFICATE_VERSION) throw new InvalidCertificateError(`unsupported certificate version ${c.version}`)
+  if (c.version !== CERTIFICATE_VERSION && c.version !== CERTIFICATE_VERSION_CUTOFF) throw new InvalidCertificateError(`unsupported certificate version ${c.version}`)
+  if (c.cutoff.byteLength !== (c.version === CERTIFICATE_VERSION_CUTOFF ? 32 : 0)) throw new InvalidCertificateError(`certificate version ${c.version} with a cutoff digest of ${c.cutoff.byteLength} bytes`)
   if (c.device.byteLength !== 32) throw new InvalidCertificateError('certificate device key is not 32 bytes')
   if (c.label.length > MAX_LABEL) throw new InvalidCertificateError('certificate label is too long')
   const caps = bitsToCaps(c.capabilities)
@@ -101,6 +118,7 @@ function decodeVerified (bytes: Uint8Array, body: Uint8Array, walletKey: Uint8Ar
     label: c.label,
     issuedAt: Number(c.issuedAt),
     expiresAt: c.expiresAt !== undefined ? Number(c.expiresAt) : undefined,
+    cutoff: c.version === CERTIFICATE_VERSION_CUTOFF ? c.cutoff : undefined,
     bytes
   }
 }
@@ -113,6 +131,12 @@ export interface VerifyOptions {
   deviceKey?: Uint8Array
   /** Time to check expiry against (ms); defaults to now. */
   now?: number
+  /**
+   * Whether to refuse an expired certificate (with CLOCK_SKEW_MS of tolerance). @default true.
+   * False where expiry is judged later, per use: a home's own certificate (an expired device
+   * still opens its home and reads) and a registry of certificates (history stays valid).
+   */
+  expiry?: boolean
 }
 
 /**
@@ -139,8 +163,8 @@ export function verifyCertificate (bytes: Uint8Array, opts: VerifyOptions): Cert
   }
   const cert = decodeVerified(bytes, signed.body, opts.wallet)
   const now = opts.now ?? Date.now()
-  if (cert.expiresAt !== undefined && cert.expiresAt <= now) {
-    throw new CertificateExpiredError(`certificate of device ${cert.label} expired at ${new Date(cert.expiresAt).toISOString()}`, { deviceId: cert.deviceId })
+  if (opts.expiry !== false && isExpired(cert, now)) {
+    throw new CertificateExpiredError(`certificate of device ${cert.label} expired at ${new Date(cert.expiresAt as number).toISOString()}`, { deviceId: cert.deviceId })
   }
   if (opts.deviceKey !== undefined && !equals(opts.deviceKey, cert.deviceKey)) {
     throw new PeerMismatchError('certificate was issued for another device key', { deviceId: cert.deviceId })
@@ -149,6 +173,14 @@ export function verifyCertificate (bytes: Uint8Array, opts: VerifyOptions): Cert
     throw new PeerMismatchError(`certificate is for ${cert.deviceId}, not ${opts.deviceId}`, { deviceId: cert.deviceId })
   }
   return cert
+}
+
+/**
+ * Whether a certificate has expired at `now` for anyone but its holder: `tolerance` (CLOCK_SKEW_MS
+ * unless given) after its `expires_at`. Its holder passes 0: it stops writing on time.
+ */
+export function isExpired (cert: Pick<Certificate, 'expiresAt'>, now: number, tolerance = CLOCK_SKEW_MS): boolean {
+  return cert.expiresAt !== undefined && cert.expiresAt + tolerance <= now
 }
 
 export const hasCapability = (cert: Certificate, cap: Capability): boolean => cert.capabilities.includes(cap)

@@ -8,7 +8,8 @@
 export const DOMAIN = {
   deviceCertificate: 'mesh/device-cert/v1',
   entry: 'mesh/entry/v1',
-  membership: 'mesh/membership/v1'
+  membership: 'mesh/membership/v1',
+  cutoff: 'mesh/cutoff/v1'
 } as const
 
 /**
@@ -35,4 +36,7 @@ export const LABEL = {
 
 /** Current format versions written into certificates and entries. */
 export const CERTIFICATE_VERSION = 1
+/** A certificate that names the cutoff it takes effect from (see cutoff.ts); written only then. */
+export const CERTIFICATE_VERSION_CUTOFF = 2
+export const CUTOFF_VERSION = 1
 export const ENTRY_VERSION = 1

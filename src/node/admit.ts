@@ -1,7 +1,8 @@
 /**
  * Admission of entries: the one path every entry takes, local or from a peer, before it is stored
  * or any Yjs code sees it. In order: size limits, the signature over the received bytes, the
- * author's certificate (same wallet, `write`, known epoch), then decryption.
+ * author's rights at the entry's position in its log (certs.ts: a known epoch; within a recorded
+ * cutoff, or `write` under the author's newest certificate), then decryption.
  *
  * One exception, for latency: an entry that arrives straight from its author, over the Noise
  * channel that authenticated that author's PeerId, is already authentic and intact; the author's
@@ -11,16 +12,16 @@
 import { openSnapshot, openUpdates } from '../../crdt/index.js'
 import { InvalidEntryError } from '../errors.js'
 import { checkEntrySignature, ENTRY_KIND, isUpdateKind, verifyEntry, type Entry, type VaultKeys } from '../identity/index.js'
-import type { CertRegistry } from './certs.js'
+import type { CertRegistry, Judging } from './certs.js'
 
 /**
- * Admits a parsed update entry: signature, certificate, decryption; returns its Yjs updates.
- * `signature: 'later'` only for an entry straight from its author (see above).
+ * Admits a parsed update entry: signature, the author's rights, decryption; returns its Yjs
+ * updates. `signature: 'later'` only for an entry straight from its author (see above).
  */
-export function admitUpdate (entry: Entry, certs: CertRegistry, keys: VaultKeys, signature: 'now' | 'later' = 'now'): Uint8Array[] {
+export function admitUpdate (entry: Entry, certs: CertRegistry, keys: VaultKeys, judging: Judging, signature: 'now' | 'later' = 'now'): Uint8Array[] {
   if (signature === 'now') checkEntrySignature(entry)
   if (!isUpdateKind(entry.kind)) throw new InvalidEntryError('expected an update entry')
-  certs.writer(entry.author, entry.epoch)
+  certs.judgeUpdate(entry, judging)
   return openUpdates(keys, entry)
 }
 
@@ -29,15 +30,15 @@ export function isFromAuthor (entry: Entry, from: string, certs: CertRegistry): 
   return isUpdateKind(entry.kind) && certs.get(entry.author)?.deviceId === from
 }
 
-export function admitSnapshot (headerBytes: Uint8Array, ciphertext: Uint8Array, certs: CertRegistry, keys: VaultKeys): { header: Entry, state: Uint8Array } {
-  const header = admitSnapshotHeader(headerBytes, certs)
+export function admitSnapshot (headerBytes: Uint8Array, ciphertext: Uint8Array, certs: CertRegistry, keys: VaultKeys, judging: Judging): { header: Entry, state: Uint8Array } {
+  const header = admitSnapshotHeader(headerBytes, certs, judging)
   return { header, state: openSnapshot(keys, header, ciphertext) }
 }
 
 /** A snapshot's signed header: signature and author's certificate. Its ciphertext is checked against it by openSnapshot. */
-export function admitSnapshotHeader (headerBytes: Uint8Array, certs: CertRegistry): Entry {
+export function admitSnapshotHeader (headerBytes: Uint8Array, certs: CertRegistry, judging: Judging): Entry {
   const header = verifyEntry(headerBytes)
   if (header.kind !== ENTRY_KIND.snapshot) throw new InvalidEntryError('expected a snapshot header')
-  certs.writer(header.author, header.epoch)
+  certs.judgeSnapshot(header, judging)
   return header
 }

@@ -2,14 +2,20 @@
  * Enrolment: with the wallet at hand, create (or re-certify) a home: the device key, the wallet's
  * certificate for it, and the vault keys derived from the wallet's seed signature. Afterwards the
  * home runs without the wallet.
+ *
+ * Re-certifying (a downgrade to read-only, a renewal, a new label) also records a cutoff: this
+ * device's own per-document, per-lane vector at that moment, signed by the wallet and named by
+ * the new certificate. What it wrote until then stays valid on every node whatever the new
+ * certificate allows (certs.ts).
  */
 import { hostname } from 'node:os'
+import { join } from 'node:path'
 import { HomeCorruptError, WalletMismatchError } from '../errors.js'
 import {
-  deriveVaultKeys, deviceKeyFromBytes, deviceKeyToBytes, fromBase58, generateDeviceKey, issueCertificate,
-  vaultSeedSignature, verifyCertificate, type Capability, type Certificate, type DeviceKey, type VaultKeys, type Wallet, type WalletAddress
+  deriveVaultKeys, deviceKeyFromBytes, deviceKeyToBytes, equals, fromBase58, generateDeviceKey, issueCertificate, issueCutoff, parseStreamKey,
+  vaultSeedSignature, verifyCertificate, type Capability, type Certificate, type Cutoff, type DeviceKey, type DocCutoff, type VaultKeys, type Wallet, type WalletAddress
 } from '../identity/index.js'
-import { ensureHomeDir, isInitialized, readHomeFile, writeHomeFile, homePath } from '../store/index.js'
+import { EntryStore, ensureHomeDir, isInitialized, readHomeFile, writeHomeFile, homePath } from '../store/index.js'
 import { decodeKeyFile, encodeKeyFile } from './keyfile.js'
 
 export interface HomeIdentity {
@@ -19,6 +25,8 @@ export interface HomeIdentity {
   readonly device: DeviceKey
   readonly certificate: Certificate
   readonly keys: VaultKeys
+  /** Set by a re-enrolment: what this device had written, kept valid whatever the new certificate allows. */
+  readonly cutoff?: Cutoff
 }
 
 export interface EnrolOptions { readOnly?: boolean, label?: string, expiresAt?: number }
@@ -30,7 +38,8 @@ export async function loadIdentity (home: string): Promise<HomeIdentity> {
   const walletKey = fromBase58(wallet)
   let certificate: Certificate
   try {
-    certificate = verifyCertificate(await readHomeFile(home, 'certificate'), { wallet: walletKey, deviceKey: device.publicKey })
+    // An expired certificate still opens its home, to read: the vault does not write with it.
+    certificate = verifyCertificate(await readHomeFile(home, 'certificate'), { wallet: walletKey, deviceKey: device.publicKey, expiry: false })
   } catch (err: any) {
     if (err?.code === 'HOME_NOT_INITIALIZED') throw err
     throw new HomeCorruptError(`the certificate in ${home} does not verify: ${err?.message}. Run \`mesh init\` with the wallet to re-issue it`, { home }, { cause: err })
@@ -42,12 +51,14 @@ export async function loadIdentity (home: string): Promise<HomeIdentity> {
 export async function enrol (home: string, wallet: Wallet, opts: EnrolOptions = {}): Promise<HomeIdentity> {
   await ensureHomeDir(home)
   let device: DeviceKey
+  let previous: Certificate | undefined
   if (await isInitialized(home)) {
     const existing = await loadIdentity(home)
     if (existing.wallet !== wallet.address) {
       throw new WalletMismatchError(`home ${home} belongs to wallet ${existing.wallet}, not ${wallet.address}`, { home, homeWallet: existing.wallet, wallet: wallet.address })
     }
     device = existing.device
+    previous = existing.certificate
   } else {
     try {
       device = deviceKeyFromBytes(await readHomeFile(home, 'deviceKey'))
@@ -58,9 +69,44 @@ export async function enrol (home: string, wallet: Wallet, opts: EnrolOptions = 
   }
   const keys = deriveVaultKeys(vaultSeedSignature(wallet))
   const caps: Capability[] = opts.readOnly === true ? ['read'] : ['read', 'write']
-  const certificate = issueCertificate(wallet, { deviceKey: device.publicKey, capabilities: caps, label: opts.label ?? hostname(), expiresAt: opts.expiresAt })
+  // Strictly later than the certificate it replaces: the newest issue governs on every node.
+  const issuedAt = Math.max(Date.now(), (previous?.issuedAt ?? 0) + 1)
+  let cutoff: Cutoff | undefined
+  if (previous !== undefined) cutoff = await recordCutoff(home, wallet, device.publicKey, issuedAt)
+  const certificate = issueCertificate(wallet, { deviceKey: device.publicKey, capabilities: caps, label: opts.label ?? hostname(), expiresAt: opts.expiresAt, issuedAt, cutoff: cutoff?.digest })
   await writeHomeFile(home, 'vaultKeys', encodeKeyFile(wallet.address, keys))
   // The certificate is written last: its presence marks the home as initialized.
   await writeHomeFile(home, 'certificate', certificate.bytes)
-  return { home, wallet: wallet.address, walletKey: wallet.publicKey, device, certificate, keys }
+  return { home, wallet: wallet.address, walletKey: wallet.publicKey, device, certificate, keys, cutoff }
+}
+
+/**
+ * Signs this device's own vector (per document and lane, the highest sequence number it holds of
+ * its own entries) as a cutoff and stores it in the home's log beside the certificates, so it is
+ * sent to every peer before any entry. Called with the home locked.
+ */
+async function recordCutoff (home: string, wallet: Wallet, me: Uint8Array, issuedAt: number): Promise<Cutoff> {
+  const store = await EntryStore.open(join(home, 'data'))
+  try {
+    const docs: DocCutoff[] = []
+    // Snapshot numbers are this device's clock when it made them (vault.ts): the issue time,
+    // taken on this same clock, bounds them all, unless the clock went back since.
+    let snapshotsThrough = BigInt(issuedAt)
+    for (const doc of store.docIds()) {
+      const lanes: Array<{ lane: number, seq: bigint }> = []
+      for (const key of store.vector(doc).keys()) {
+        const s = parseStreamKey(key)
+        if (!equals(s.author, me)) continue
+        const seq = store.maxSeq(doc, me, s.lane)
+        if (seq > 0) lanes.push({ lane: s.lane, seq: BigInt(seq) })
+      }
+      if (lanes.length > 0) docs.push({ doc, lanes })
+      for (const snap of store.snapshots(doc)) if (equals(snap.header.author, me) && snap.header.seq > snapshotsThrough) snapshotsThrough = snap.header.seq
+    }
+    const cutoff = issueCutoff(wallet, { device: me, issuedAt, docs, snapshotsThrough })
+    await store.putCertificate(cutoff.bytes)
+    return cutoff
+  } finally {
+    await store.close()
+  }
 }

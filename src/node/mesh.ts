@@ -20,7 +20,7 @@ import * as raw from 'multiformats/codecs/raw'
 import { sha256 } from 'multiformats/hashes/sha2'
 import { membership, type Membership, type ProvenPeer } from '../../protocols/membership/index.js'
 import { sync, type Sync } from '../../protocols/sync/index.js'
-import { rendezvousFor, toHex, utcDay, verifyCertificate } from '../identity/index.js'
+import { rendezvousFor, toHex, utcDay } from '../identity/index.js'
 import { DEFAULTS, readConfig, savePort, type NodeConfig } from './config.js'
 import { PeerBook } from './peer-book.js'
 import { vaultSource } from './source.js'
@@ -81,7 +81,6 @@ export class MeshNode extends EventEmitter<{ event: [NodeEvent] }> {
     const { membershipTimeoutMs: _t, ...nodeOptions } = options
     const config: NodeConfig = { ...DEFAULTS, ...fromFile, ...Object.fromEntries(Object.entries(nodeOptions).filter(([, v]) => v !== undefined)) }
     const listen = config.listen.length > 0 ? config.listen : [`/ip4/0.0.0.0/tcp/${config.port ?? 0}`]
-    const walletKey = vault.identity.walletKey
     const book = new PeerBook(vault.home)
     await book.load()
     let self: MeshNode | undefined
@@ -112,7 +111,8 @@ export class MeshNode extends EventEmitter<{ event: [NodeEvent] }> {
           timeoutMs: options.membershipTimeoutMs,
           sign: (m) => vault.identity.device.signer.sign(m),
           verifyPeer: (cert, peerId) => {
-            const c = verifyCertificate(cert, { wallet: walletKey, deviceId: peerId })
+            // Expiry with the registry's clock and tolerance; a superseded certificate is refused.
+            const c = vault.certs.verifyPeer(cert, peerId)
             return { deviceId: c.deviceId, deviceKey: c.deviceKey, label: c.label, capabilities: c.capabilities, certificate: c.bytes }
           }
         }),

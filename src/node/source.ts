@@ -6,7 +6,7 @@ import type { Vault } from './vault.js'
 export function vaultSource (vault: Vault): ReplicaSource {
   const store = vault.store
   return {
-    certificates: () => vault.certs.all().map(c => c.bytes),
+    certificates: () => vault.certs.records(),
     addCertificate: async (bytes) => { await vault.addCertificate(bytes) },
     vectors: (): DocVector[] => store.docIds().map(doc => ({
       doc,
@@ -26,7 +26,7 @@ export function vaultSource (vault: Vault): ReplicaSource {
           floor.set(k, Math.max(floor.get(k) ?? 0, Number(c.seq)))
         }
       }
-      return { snapshots, entries: store.uncovered(doc, floor) }
+      return { snapshots, entries: vault.servable(store.uncovered(doc, floor)) }
     },
     accept: async (entry, from) => {
       const { result, entry: e } = await vault.accept(entry, from)

@@ -8,8 +8,8 @@ import { join } from 'node:path'
 import { logger } from '@libp2p/logger'
 import * as Y from 'yjs'
 import { DOC_NAMES, sealSnapshot, SnapshotOpener, SessionsIndexDoc, type SessionKey } from '../../crdt/index.js'
-import { ClosedError, HomeNotInitializedError, WalletMismatchError } from '../errors.js'
-import { certificateRecordSealer, checkEntrySignature, parseTrustedEntry, docIdFor, hasCapability, toHex, type DocId, type Entry, type Wallet } from '../identity/index.js'
+import { ClosedError, HomeNotInitializedError, MissingCapabilityError, WalletMismatchError } from '../errors.js'
+import { certificateRecordSealer, checkEntrySignature, parseTrustedEntry, docIdFor, equals, hasCapability, isExpired, toHex, type DocId, type Entry, type Wallet } from '../identity/index.js'
 import { acquireLock, ensureHomeDir, EntryStore, isInitialized, type HomeLock } from '../store/index.js'
 import { admitSnapshot, admitSnapshotHeader, admitUpdate, isFromAuthor } from './admit.js'
 import { CertRegistry } from './certs.js'
@@ -31,6 +31,8 @@ export interface VaultOptions {
   snapshotEvery?: number
   /** On close, snapshot documents with at least this many uncovered entries. @default 32 */
   snapshotOnClose?: number
+  /** The clock certificate expiry is judged by (ms). @default Date.now */
+  clock?: () => number
 }
 
 export type AcceptResult = 'stored' | 'duplicate'
@@ -38,7 +40,11 @@ export type AcceptResult = 'stored' | 'duplicate'
 export interface VaultEvents {
   entry: [EntryEvent]
   certificate: [Uint8Array]
+  /** A device's rights changed (a newer certificate, a cutoff); `reloaded`: open documents reloaded without its refused entries. */
+  rights: [RightsEvent]
 }
+
+export interface RightsEvent { deviceId: string, label: string, capabilities: readonly string[], reloaded: string[] }
 
 export class Vault extends EventEmitter<VaultEvents> {
   readonly home: string
@@ -53,7 +59,7 @@ export class Vault extends EventEmitter<VaultEvents> {
   private readonly instances = new Map<string, Replica>()
   private readonly snapshotting = new Set<string>()
   private readonly background = new Set<Promise<unknown>>()
-  private readonly opts: Required<Pick<VaultOptions, 'snapshotEvery' | 'snapshotOnClose'>>
+  private readonly opts: Required<Pick<VaultOptions, 'snapshotEvery' | 'snapshotOnClose' | 'clock'>>
   private closing: Promise<void> | undefined
 
   private constructor (home: string, identity: HomeIdentity, store: EntryStore, lock: HomeLock, opts: VaultOptions) {
@@ -62,9 +68,10 @@ export class Vault extends EventEmitter<VaultEvents> {
     this.identity = identity
     this.store = store
     this.lock = lock
-    this.certs = new CertRegistry(identity.walletKey, identity.keys)
+    const clock = opts.clock ?? Date.now
+    this.certs = new CertRegistry(identity.walletKey, identity.keys, clock)
     this.lane = new Lane(home, () => store.maxLane(identity.device.publicKey))
-    this.opts = { snapshotEvery: opts.snapshotEvery ?? 1000, snapshotOnClose: opts.snapshotOnClose ?? 32 }
+    this.opts = { snapshotEvery: opts.snapshotEvery ?? 1000, snapshotOnClose: opts.snapshotOnClose ?? 32, clock }
   }
 
   static async open (opts: VaultOptions): Promise<Vault> {
@@ -97,7 +104,15 @@ export class Vault extends EventEmitter<VaultEvents> {
     }
   }
 
-  get writable (): boolean { return hasCapability(this.identity.certificate, 'write') }
+  /**
+   * Whether this device may write now: its newest certificate (a home restored from before a
+   * downgrade learns the newer one from its peers) has `write` and has not expired by its own
+   * clock (no tolerance: the holder stops on time).
+   */
+  get writable (): boolean {
+    const cert = this.certs.get(this.identity.device.publicKey) ?? this.identity.certificate
+    return hasCapability(cert, 'write') && !isExpired(cert, this.opts.clock(), 0)
+  }
   get closed (): boolean { return this.closing !== undefined }
 
   private check (): void { if (this.closing !== undefined) throw new ClosedError('vault is closed') }
@@ -153,7 +168,7 @@ export class Vault extends EventEmitter<VaultEvents> {
     for (const s of this.store.snapshots(r.id)) {
       try {
         const fresh = this.takeFresh(s.header.signature)
-        const { header, state } = fresh ?? admitSnapshot(s.header.bytes, await this.store.readSnapshot(s), this.certs, this.identity.keys)
+        const { header, state } = fresh ?? admitSnapshot(s.header.bytes, await this.store.readSnapshot(s), this.certs, this.identity.keys, { at: 'load' })
         r.applySnapshot(state, header.covers)
       } catch (err) {
         log.error('snapshot %s of %s refused at load: %e', s.path, r.name, err)
@@ -163,7 +178,7 @@ export class Vault extends EventEmitter<VaultEvents> {
     for await (const bytes of this.store.uncovered(r.id)) {
       try {
         const entry = parseTrustedEntry(bytes)
-        admitted.push({ entry, updates: admitUpdate(entry, this.certs, this.identity.keys) })
+        admitted.push({ entry, updates: admitUpdate(entry, this.certs, this.identity.keys, { at: 'load' }) })
       } catch (err) {
         log.error('stored entry of %s refused at load: %e', r.name, err)
       }
@@ -181,7 +196,7 @@ export class Vault extends EventEmitter<VaultEvents> {
     const entry = parseTrustedEntry(bytes)
     let stored = from === undefined ? undefined : this.acceptFromAuthor(entry, from)
     if (stored === undefined) {
-      const updates = admitUpdate(entry, this.certs, this.identity.keys)
+      const updates = admitUpdate(entry, this.certs, this.identity.keys, { at: 'receive', from })
       if (this.store.has(entry.doc, entry.author, entry.seq, entry.lane)) return { result: 'duplicate', entry }
       // putEntry indexes the entry before its first await, and the replica is looked up in the
       // same tick: a replica created later loads it from the index, one that exists gets it here.
@@ -205,7 +220,7 @@ export class Vault extends EventEmitter<VaultEvents> {
     const r = this.instances.get(toHex(entry.doc))
     if (r === undefined || !r.loaded || !r.readable) return undefined
     if (this.store.has(entry.doc, entry.author, entry.seq, entry.lane)) return undefined
-    const updates = admitUpdate(entry, this.certs, this.identity.keys, 'later')
+    const updates = admitUpdate(entry, this.certs, this.identity.keys, { at: 'receive', from }, 'later')
     r.applyRemote(updates, entry)
     try {
       checkEntrySignature(entry)
@@ -227,7 +242,7 @@ export class Vault extends EventEmitter<VaultEvents> {
    */
   receiveSnapshot (headerBytes: Uint8Array): { write: (piece: Uint8Array) => Promise<void> | undefined, end: () => Promise<Entry>, abort: () => Promise<void> } {
     this.check()
-    const header = admitSnapshotHeader(headerBytes, this.certs)
+    const header = admitSnapshotHeader(headerBytes, this.certs, { at: 'receive' })
     const opener = new SnapshotOpener(this.identity.keys, header)
     const file = this.store.stageSnapshot(header)
     let failed: unknown
@@ -292,11 +307,61 @@ export class Vault extends EventEmitter<VaultEvents> {
     return f.until > Date.now() ? f : undefined
   }
 
-  /** Adds a certificate (of this wallet) learned from a peer, persisting it. */
+  /**
+   * Adds a certificate or cutoff (of this wallet) learned from a peer, persisting it. A superseded
+   * certificate is refused (SUPERSEDED_CERTIFICATE) and not stored.
+   */
   async addCertificate (bytes: Uint8Array): Promise<void> {
     this.check()
-    this.certs.add(bytes)
+    const { device, changed } = this.certs.add(bytes)
+    const reloaded = changed ? this.rejudge(device) : []
     if (await this.store.putCertificate(bytes)) this.emit('certificate', bytes)
+    const cert = this.certs.get(device)
+    if (changed && cert !== undefined) this.emit('rights', { deviceId: cert.deviceId, label: cert.label, capabilities: cert.capabilities, reloaded })
+  }
+
+  // --- Rights that changed (issue 12 §1; issue 14's revocation takes the same path) ---
+
+  /**
+   * A device's rights changed (a newer certificate, a new cutoff): an open document that applied
+   * entries of it the change now refuses (above its cutoff, without `write`) is reloaded from the
+   * store, whose load refuses them. They stay on disk but are never loaded or served (servable).
+   */
+  private rejudge (device: Uint8Array): string[] {
+    const reloaded: string[] = []
+    for (const r of [...this.instances.values()]) {
+      if (!r.loaded || !r.readable) continue
+      for (const c of r.coverVector()) {
+        if (!equals(c.author, device)) continue
+        try {
+          this.certs.judgeUpdate({ author: device, doc: r.id, lane: c.lane ?? 0, seq: c.seq, epoch: this.identity.keys.currentEpoch }, { at: 'load' })
+        } catch (err: any) {
+          log.error('%s holds entries of a device whose rights changed: reloaded without them (%s)', r.name, err?.message)
+          r.discard(new MissingCapabilityError(`document ${r.name} was reloaded: ${err?.message}`, {}, { cause: err }))
+          reloaded.push(r.name)
+          break
+        }
+      }
+    }
+    return reloaded
+  }
+
+  /**
+   * Stored entries as they may be handed to a peer: one that a changed certificate refuses (the
+   * load rule) is held back, so nothing accepted before the change is forwarded after it.
+   */
+  async * servable (entries: AsyncIterable<Uint8Array>): AsyncGenerator<Uint8Array> {
+    for await (const bytes of entries) {
+      if (!this.certs.restricting) { yield bytes; continue }
+      try {
+        const e = parseTrustedEntry(bytes)
+        this.certs.judgeUpdate(e, { at: 'load' })
+      } catch (err) {
+        log('stored entry held back from a peer: %e', err)
+        continue
+      }
+      yield bytes
+    }
   }
 
   emitEntry (replica: Replica | undefined, entry: Entry, local: boolean, from?: string): void {

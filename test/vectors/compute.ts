@@ -7,7 +7,7 @@ import { generateKeyPairFromSeed } from '@libp2p/crypto/keys'
 import { peerIdFromPrivateKey } from '@libp2p/peer-id'
 import { sealUpdate, sealUpdates } from '../../crdt/index.js'
 import {
-  deriveVaultKeys, docIdFor, docKey, issueCertificate, rendezvousFor, signerFromSeed, toHex, utf8,
+  deriveVaultKeys, docIdFor, docKey, issueCertificate, issueCutoff, rendezvousFor, signerFromSeed, toHex, utf8,
   VAULT_SEED_MESSAGE, vaultSeedSignature, walletFromSeed
 } from '../../src/identity/index.js'
 
@@ -23,7 +23,10 @@ export const INPUTS = {
   update: 'hello, mesh',
   /** An entry of kind `updates`: these two updates, in lane 1, sequence 2. */
   updates: ['hello, ', 'mesh'],
-  updatesNonce: '0c0d0e0f1011121314151617'
+  updatesNonce: '0c0d0e0f1011121314151617',
+  /** The device re-enrolled read-only a millisecond later: its cutoff (40 in lane 0, 2 in lane 1) and version 2 certificate. */
+  reissuedAt: 1767225600001,
+  cutoffLanes: [[0, 40], [1, 2]] as Array<[number, number]>
 }
 
 export async function computeVectors (): Promise<Record<string, unknown>> {
@@ -36,6 +39,8 @@ export async function computeVectors (): Promise<Record<string, unknown>> {
   const doc = docIdFor(keys, INPUTS.docName)
   const signer = signerFromSeed(Buffer.from(INPUTS.deviceSeed, 'hex'), devicePublicKey)
   const entry = sealUpdate({ keys, signer }, doc, BigInt(INPUTS.seq), utf8(INPUTS.update), { nonce: Buffer.from(INPUTS.nonce, 'hex') })
+  const cutoff = issueCutoff(wallet, { device: devicePublicKey, issuedAt: INPUTS.reissuedAt, docs: [{ doc, lanes: INPUTS.cutoffLanes.map(([lane, seq]) => ({ lane, seq: BigInt(seq) })) }], snapshotsThrough: BigInt(INPUTS.reissuedAt) })
+  const certV2 = issueCertificate(wallet, { deviceKey: devicePublicKey, capabilities: ['read'], label: INPUTS.label, issuedAt: INPUTS.reissuedAt, cutoff: cutoff.digest })
   const updatesEntry = sealUpdates({ keys, signer }, doc, 2n, INPUTS.updates.map(utf8), { lane: 1, nonce: Buffer.from(INPUTS.updatesNonce, 'hex') })
   return {
     inputs: INPUTS,
@@ -54,7 +59,10 @@ export async function computeVectors (): Promise<Record<string, unknown>> {
     deviceId: peerIdFromPrivateKey(devKey).toString(),
     certificate: toHex(cert.bytes),
     entry: toHex(entry.bytes),
-    updatesEntry: toHex(updatesEntry.bytes)
+    updatesEntry: toHex(updatesEntry.bytes),
+    cutoff: toHex(cutoff.bytes),
+    cutoffDigest: toHex(cutoff.digest),
+    certificateV2: toHex(certV2.bytes)
   }
 }
 

@@ -3,7 +3,7 @@ import { readFileSync } from 'node:fs'
 import nacl from 'tweetnacl'
 import { describe, expect, it } from 'vitest'
 import { openUpdate, openUpdates } from '../../crdt/index.js'
-import { deriveVaultKeys, fromBase58, fromHex, fromUtf8, signingInput, DOMAIN, verify, verifyCertificate, verifyEntry } from '../../src/identity/index.js'
+import { deriveVaultKeys, fromBase58, fromHex, fromUtf8, signingInput, toHex, DOMAIN, verify, verifyCertificate, verifyCutoff, verifyEntry } from '../../src/identity/index.js'
 import { computeVectors } from './compute.js'
 
 const frozen = JSON.parse(readFileSync(new URL('./vectors.json', import.meta.url), 'utf8'))
@@ -23,6 +23,10 @@ describe('known-answer vectors', () => {
     const several = verifyEntry(fromHex(frozen.updatesEntry))
     expect([several.kind, several.lane, several.seq]).toEqual([3, 1, 2n])
     expect(openUpdates(keys, several).map(fromUtf8)).toEqual(frozen.inputs.updates)
+    const cutoff = verifyCutoff(fromHex(frozen.cutoff), { wallet: walletKey })
+    expect(toHex(cutoff.digest)).toBe(frozen.cutoffDigest)
+    const v2 = verifyCertificate(fromHex(frozen.certificateV2), { wallet: walletKey, deviceId: frozen.deviceId, now: frozen.inputs.reissuedAt })
+    expect([v2.version, v2.capabilities, toHex(v2.cutoff as Uint8Array)]).toEqual([2, ['read'], frozen.cutoffDigest])
   })
 
   it('tweetnacl and node:crypto agree on ed25519 signatures and verification', () => {

@@ -1,4 +1,4 @@
-import { decodeMessage, encodeMessage, message, streamMessage } from 'protons-runtime'
+import { decodeMessage, encodeMessage, MaxLengthError, message, streamMessage } from 'protons-runtime'
 import { alloc as uint8ArrayAlloc } from 'uint8arrays/alloc'
 import type { Codec, DecodeOptions } from 'protons-runtime'
 import type { Uint8ArrayList } from 'uint8arraylist'
@@ -11,6 +11,7 @@ export interface DeviceCertificate {
   label: string
   issuedAt: bigint
   expiresAt?: bigint
+  cutoff: Uint8Array<ArrayBuffer>
 }
 
 export namespace DeviceCertificate {
@@ -58,6 +59,11 @@ export namespace DeviceCertificate {
           w.uint64(obj.expiresAt)
         }
 
+        if ((obj.cutoff != null && obj.cutoff.byteLength > 0)) {
+          w.uint32(66)
+          w.bytes(obj.cutoff)
+        }
+
         if (opts.lengthDelimited !== false) {
           w.ldelim()
         }
@@ -68,7 +74,8 @@ export namespace DeviceCertificate {
           device: uint8ArrayAlloc(0),
           capabilities: 0,
           label: '',
-          issuedAt: 0n
+          issuedAt: 0n,
+          cutoff: uint8ArrayAlloc(0)
         }
 
         const end = length == null ? reader.len : reader.pos + length
@@ -103,6 +110,10 @@ export namespace DeviceCertificate {
             }
             case 7: {
               obj.expiresAt = reader.uint64()
+              break
+            }
+            case 8: {
+              obj.cutoff = reader.bytes()
               break
             }
             default: {
@@ -169,6 +180,13 @@ export namespace DeviceCertificate {
               }
               break
             }
+            case 8: {
+              yield {
+                field: `${prefix}.cutoff`,
+                value: reader.bytes()
+              }
+              break
+            }
             default: {
               reader.skipType(tag & 7)
               break
@@ -216,6 +234,11 @@ export namespace DeviceCertificate {
     value: bigint
   }
 
+  export interface DeviceCertificateCutoffFieldEvent {
+    field: '$.cutoff'
+    value: Uint8Array<ArrayBuffer>
+  }
+
   export function encode (obj: Partial<DeviceCertificate>): Uint8Array<ArrayBuffer> {
     return encodeMessage(obj, DeviceCertificate.codec())
   }
@@ -224,7 +247,7 @@ export namespace DeviceCertificate {
     return decodeMessage(buf, DeviceCertificate.codec(), opts)
   }
 
-  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<DeviceCertificate>): Generator<DeviceCertificateVersionFieldEvent | DeviceCertificateWalletFieldEvent | DeviceCertificateDeviceFieldEvent | DeviceCertificateCapabilitiesFieldEvent | DeviceCertificateLabelFieldEvent | DeviceCertificateIssuedAtFieldEvent | DeviceCertificateExpiresAtFieldEvent> {
+  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<DeviceCertificate>): Generator<DeviceCertificateVersionFieldEvent | DeviceCertificateWalletFieldEvent | DeviceCertificateDeviceFieldEvent | DeviceCertificateCapabilitiesFieldEvent | DeviceCertificateLabelFieldEvent | DeviceCertificateIssuedAtFieldEvent | DeviceCertificateExpiresAtFieldEvent | DeviceCertificateCutoffFieldEvent> {
     return streamMessage(buf, DeviceCertificate.codec(), opts)
   }
 }
@@ -338,5 +361,611 @@ export namespace SignedCertificate {
 
   export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<SignedCertificate>): Generator<SignedCertificateBodyFieldEvent | SignedCertificateSignatureFieldEvent> {
     return streamMessage(buf, SignedCertificate.codec(), opts)
+  }
+}
+
+export interface LaneSeq {
+  lane: number
+  seq: bigint
+}
+
+export namespace LaneSeq {
+  let _codec: Codec<LaneSeq>
+
+  export const codec = (): Codec<LaneSeq> => {
+    if (_codec == null) {
+      _codec = message<LaneSeq>((obj, w, opts = {}) => {
+        if (opts.lengthDelimited !== false) {
+          w.fork()
+        }
+
+        if ((obj.lane != null && obj.lane !== 0)) {
+          w.uint32(8)
+          w.uint32(obj.lane)
+        }
+
+        if ((obj.seq != null && obj.seq !== 0n)) {
+          w.uint32(16)
+          w.uint64(obj.seq)
+        }
+
+        if (opts.lengthDelimited !== false) {
+          w.ldelim()
+        }
+      }, (reader, length, opts = {}) => {
+        const obj: any = {
+          lane: 0,
+          seq: 0n
+        }
+
+        const end = length == null ? reader.len : reader.pos + length
+
+        while (reader.pos < end) {
+          const tag = reader.uint32()
+
+          switch (tag >>> 3) {
+            case 1: {
+              obj.lane = reader.uint32()
+              break
+            }
+            case 2: {
+              obj.seq = reader.uint64()
+              break
+            }
+            default: {
+              reader.skipType(tag & 7)
+              break
+            }
+          }
+        }
+
+        return obj
+      }, function * (reader, length, prefix, opts = {}) {
+        const end = length == null ? reader.len : reader.pos + length
+
+        while (reader.pos < end) {
+          const tag = reader.uint32()
+
+          switch (tag >>> 3) {
+            case 1: {
+              yield {
+                field: `${prefix}.lane`,
+                value: reader.uint32()
+              }
+              break
+            }
+            case 2: {
+              yield {
+                field: `${prefix}.seq`,
+                value: reader.uint64()
+              }
+              break
+            }
+            default: {
+              reader.skipType(tag & 7)
+              break
+            }
+          }
+        }
+      })
+    }
+
+    return _codec
+  }
+
+  export interface LaneSeqLaneFieldEvent {
+    field: '$.lane'
+    value: number
+  }
+
+  export interface LaneSeqSeqFieldEvent {
+    field: '$.seq'
+    value: bigint
+  }
+
+  export function encode (obj: Partial<LaneSeq>): Uint8Array<ArrayBuffer> {
+    return encodeMessage(obj, LaneSeq.codec())
+  }
+
+  export function decode (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<LaneSeq>): LaneSeq {
+    return decodeMessage(buf, LaneSeq.codec(), opts)
+  }
+
+  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<LaneSeq>): Generator<LaneSeqLaneFieldEvent | LaneSeqSeqFieldEvent> {
+    return streamMessage(buf, LaneSeq.codec(), opts)
+  }
+}
+
+export interface DocCutoff {
+  doc: Uint8Array<ArrayBuffer>
+  lanes: LaneSeq[]
+}
+
+export namespace DocCutoff {
+  let _codec: Codec<DocCutoff>
+
+  export const codec = (): Codec<DocCutoff> => {
+    if (_codec == null) {
+      _codec = message<DocCutoff>((obj, w, opts = {}) => {
+        if (opts.lengthDelimited !== false) {
+          w.fork()
+        }
+
+        if ((obj.doc != null && obj.doc.byteLength > 0)) {
+          w.uint32(10)
+          w.bytes(obj.doc)
+        }
+
+        if (obj.lanes != null && obj.lanes.length > 0) {
+          for (const value of obj.lanes) {
+            w.uint32(18)
+            LaneSeq.codec().encode(value, w)
+          }
+        }
+
+        if (opts.lengthDelimited !== false) {
+          w.ldelim()
+        }
+      }, (reader, length, opts = {}) => {
+        const obj: any = {
+          doc: uint8ArrayAlloc(0),
+          lanes: []
+        }
+
+        const end = length == null ? reader.len : reader.pos + length
+
+        while (reader.pos < end) {
+          const tag = reader.uint32()
+
+          switch (tag >>> 3) {
+            case 1: {
+              obj.doc = reader.bytes()
+              break
+            }
+            case 2: {
+              if (opts.limits?.lanes != null && obj.lanes.length === opts.limits.lanes) {
+                throw new MaxLengthError('Decode error - repeated field "lanes" had too many elements')
+              }
+
+              obj.lanes.push(LaneSeq.codec().decode(reader, reader.uint32(), {
+                limits: opts.limits?.lanes$
+              }))
+              break
+            }
+            default: {
+              reader.skipType(tag & 7)
+              break
+            }
+          }
+        }
+
+        return obj
+      }, function * (reader, length, prefix, opts = {}) {
+        const obj = {
+          lanes: 0
+        }
+
+        const end = length == null ? reader.len : reader.pos + length
+
+        while (reader.pos < end) {
+          const tag = reader.uint32()
+
+          switch (tag >>> 3) {
+            case 1: {
+              yield {
+                field: `${prefix}.doc`,
+                value: reader.bytes()
+              }
+              break
+            }
+            case 2: {
+              if (opts.limits?.lanes != null && obj.lanes === opts.limits.lanes) {
+                throw new MaxLengthError('Streaming decode error - repeated field "lanes" had too many elements')
+              }
+
+              for (const evt of LaneSeq.codec().stream(reader, reader.uint32(), `${prefix}.lanes[]`, {
+                limits: opts.limits?.lanes$
+              })) {
+                yield {
+                  ...evt,
+                  index: obj.lanes
+                }
+              }
+
+              obj.lanes++
+
+              break
+            }
+            default: {
+              reader.skipType(tag & 7)
+              break
+            }
+          }
+        }
+      })
+    }
+
+    return _codec
+  }
+
+  export interface DocCutoffDocFieldEvent {
+    field: '$.doc'
+    value: Uint8Array<ArrayBuffer>
+  }
+
+  export interface DocCutoffLanesLaneFieldEvent {
+    field: '$.lanes[].lane'
+    value: number
+    index: number
+  }
+
+  export interface DocCutoffLanesSeqFieldEvent {
+    field: '$.lanes[].seq'
+    value: bigint
+    index: number
+  }
+
+  export function encode (obj: Partial<DocCutoff>): Uint8Array<ArrayBuffer> {
+    return encodeMessage(obj, DocCutoff.codec())
+  }
+
+  export function decode (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<DocCutoff>): DocCutoff {
+    return decodeMessage(buf, DocCutoff.codec(), opts)
+  }
+
+  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<DocCutoff>): Generator<DocCutoffDocFieldEvent | DocCutoffLanesLaneFieldEvent | DocCutoffLanesSeqFieldEvent> {
+    return streamMessage(buf, DocCutoff.codec(), opts)
+  }
+}
+
+export interface Cutoff {
+  version: number
+  wallet: Uint8Array<ArrayBuffer>
+  device: Uint8Array<ArrayBuffer>
+  issuedAt: bigint
+  docs: DocCutoff[]
+  snapshotsThrough: bigint
+}
+
+export namespace Cutoff {
+  let _codec: Codec<Cutoff>
+
+  export const codec = (): Codec<Cutoff> => {
+    if (_codec == null) {
+      _codec = message<Cutoff>((obj, w, opts = {}) => {
+        if (opts.lengthDelimited !== false) {
+          w.fork()
+        }
+
+        if ((obj.version != null && obj.version !== 0)) {
+          w.uint32(8)
+          w.uint32(obj.version)
+        }
+
+        if ((obj.wallet != null && obj.wallet.byteLength > 0)) {
+          w.uint32(18)
+          w.bytes(obj.wallet)
+        }
+
+        if ((obj.device != null && obj.device.byteLength > 0)) {
+          w.uint32(26)
+          w.bytes(obj.device)
+        }
+
+        if ((obj.issuedAt != null && obj.issuedAt !== 0n)) {
+          w.uint32(32)
+          w.uint64(obj.issuedAt)
+        }
+
+        if (obj.docs != null && obj.docs.length > 0) {
+          for (const value of obj.docs) {
+            w.uint32(42)
+            DocCutoff.codec().encode(value, w)
+          }
+        }
+
+        if ((obj.snapshotsThrough != null && obj.snapshotsThrough !== 0n)) {
+          w.uint32(48)
+          w.uint64(obj.snapshotsThrough)
+        }
+
+        if (opts.lengthDelimited !== false) {
+          w.ldelim()
+        }
+      }, (reader, length, opts = {}) => {
+        const obj: any = {
+          version: 0,
+          wallet: uint8ArrayAlloc(0),
+          device: uint8ArrayAlloc(0),
+          issuedAt: 0n,
+          docs: [],
+          snapshotsThrough: 0n
+        }
+
+        const end = length == null ? reader.len : reader.pos + length
+
+        while (reader.pos < end) {
+          const tag = reader.uint32()
+
+          switch (tag >>> 3) {
+            case 1: {
+              obj.version = reader.uint32()
+              break
+            }
+            case 2: {
+              obj.wallet = reader.bytes()
+              break
+            }
+            case 3: {
+              obj.device = reader.bytes()
+              break
+            }
+            case 4: {
+              obj.issuedAt = reader.uint64()
+              break
+            }
+            case 5: {
+              if (opts.limits?.docs != null && obj.docs.length === opts.limits.docs) {
+                throw new MaxLengthError('Decode error - repeated field "docs" had too many elements')
+              }
+
+              obj.docs.push(DocCutoff.codec().decode(reader, reader.uint32(), {
+                limits: opts.limits?.docs$
+              }))
+              break
+            }
+            case 6: {
+              obj.snapshotsThrough = reader.uint64()
+              break
+            }
+            default: {
+              reader.skipType(tag & 7)
+              break
+            }
+          }
+        }
+
+        return obj
+      }, function * (reader, length, prefix, opts = {}) {
+        const obj = {
+          docs: 0
+        }
+
+        const end = length == null ? reader.len : reader.pos + length
+
+        while (reader.pos < end) {
+          const tag = reader.uint32()
+
+          switch (tag >>> 3) {
+            case 1: {
+              yield {
+                field: `${prefix}.version`,
+                value: reader.uint32()
+              }
+              break
+            }
+            case 2: {
+              yield {
+                field: `${prefix}.wallet`,
+                value: reader.bytes()
+              }
+              break
+            }
+            case 3: {
+              yield {
+                field: `${prefix}.device`,
+                value: reader.bytes()
+              }
+              break
+            }
+            case 4: {
+              yield {
+                field: `${prefix}.issuedAt`,
+                value: reader.uint64()
+              }
+              break
+            }
+            case 5: {
+              if (opts.limits?.docs != null && obj.docs === opts.limits.docs) {
+                throw new MaxLengthError('Streaming decode error - repeated field "docs" had too many elements')
+              }
+
+              for (const evt of DocCutoff.codec().stream(reader, reader.uint32(), `${prefix}.docs[]`, {
+                limits: opts.limits?.docs$
+              })) {
+                yield {
+                  ...evt,
+                  index: obj.docs
+                }
+              }
+
+              obj.docs++
+
+              break
+            }
+            case 6: {
+              yield {
+                field: `${prefix}.snapshotsThrough`,
+                value: reader.uint64()
+              }
+              break
+            }
+            default: {
+              reader.skipType(tag & 7)
+              break
+            }
+          }
+        }
+      })
+    }
+
+    return _codec
+  }
+
+  export interface CutoffVersionFieldEvent {
+    field: '$.version'
+    value: number
+  }
+
+  export interface CutoffWalletFieldEvent {
+    field: '$.wallet'
+    value: Uint8Array<ArrayBuffer>
+  }
+
+  export interface CutoffDeviceFieldEvent {
+    field: '$.device'
+    value: Uint8Array<ArrayBuffer>
+  }
+
+  export interface CutoffIssuedAtFieldEvent {
+    field: '$.issuedAt'
+    value: bigint
+  }
+
+  export interface CutoffDocsDocFieldEvent {
+    field: '$.docs[].doc'
+    value: Uint8Array<ArrayBuffer>
+    index: number
+  }
+
+  export interface CutoffDocsLanesLaneFieldEvent {
+    field: '$.docs[].lanes[].lane'
+    value: number
+    index: number
+  }
+
+  export interface CutoffDocsLanesSeqFieldEvent {
+    field: '$.docs[].lanes[].seq'
+    value: bigint
+    index: number
+  }
+
+  export interface CutoffSnapshotsThroughFieldEvent {
+    field: '$.snapshotsThrough'
+    value: bigint
+  }
+
+  export function encode (obj: Partial<Cutoff>): Uint8Array<ArrayBuffer> {
+    return encodeMessage(obj, Cutoff.codec())
+  }
+
+  export function decode (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<Cutoff>): Cutoff {
+    return decodeMessage(buf, Cutoff.codec(), opts)
+  }
+
+  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<Cutoff>): Generator<CutoffVersionFieldEvent | CutoffWalletFieldEvent | CutoffDeviceFieldEvent | CutoffIssuedAtFieldEvent | CutoffDocsDocFieldEvent | CutoffDocsLanesLaneFieldEvent | CutoffDocsLanesSeqFieldEvent | CutoffSnapshotsThroughFieldEvent> {
+    return streamMessage(buf, Cutoff.codec(), opts)
+  }
+}
+
+export interface SignedCutoff {
+  cutoff: Uint8Array<ArrayBuffer>
+  signature: Uint8Array<ArrayBuffer>
+}
+
+export namespace SignedCutoff {
+  let _codec: Codec<SignedCutoff>
+
+  export const codec = (): Codec<SignedCutoff> => {
+    if (_codec == null) {
+      _codec = message<SignedCutoff>((obj, w, opts = {}) => {
+        if (opts.lengthDelimited !== false) {
+          w.fork()
+        }
+
+        if ((obj.cutoff != null && obj.cutoff.byteLength > 0)) {
+          w.uint32(26)
+          w.bytes(obj.cutoff)
+        }
+
+        if ((obj.signature != null && obj.signature.byteLength > 0)) {
+          w.uint32(34)
+          w.bytes(obj.signature)
+        }
+
+        if (opts.lengthDelimited !== false) {
+          w.ldelim()
+        }
+      }, (reader, length, opts = {}) => {
+        const obj: any = {
+          cutoff: uint8ArrayAlloc(0),
+          signature: uint8ArrayAlloc(0)
+        }
+
+        const end = length == null ? reader.len : reader.pos + length
+
+        while (reader.pos < end) {
+          const tag = reader.uint32()
+
+          switch (tag >>> 3) {
+            case 3: {
+              obj.cutoff = reader.bytes()
+              break
+            }
+            case 4: {
+              obj.signature = reader.bytes()
+              break
+            }
+            default: {
+              reader.skipType(tag & 7)
+              break
+            }
+          }
+        }
+
+        return obj
+      }, function * (reader, length, prefix, opts = {}) {
+        const end = length == null ? reader.len : reader.pos + length
+
+        while (reader.pos < end) {
+          const tag = reader.uint32()
+
+          switch (tag >>> 3) {
+            case 3: {
+              yield {
+                field: `${prefix}.cutoff`,
+                value: reader.bytes()
+              }
+              break
+            }
+            case 4: {
+              yield {
+                field: `${prefix}.signature`,
+                value: reader.bytes()
+              }
+              break
+            }
+            default: {
+              reader.skipType(tag & 7)
+              break
+            }
+          }
+        }
+      })
+    }
+
+    return _codec
+  }
+
+  export interface SignedCutoffCutoffFieldEvent {
+    field: '$.cutoff'
+    value: Uint8Array<ArrayBuffer>
+  }
+
+  export interface SignedCutoffSignatureFieldEvent {
+    field: '$.signature'
+    value: Uint8Array<ArrayBuffer>
+  }
+
+  export function encode (obj: Partial<SignedCutoff>): Uint8Array<ArrayBuffer> {
+    return encodeMessage(obj, SignedCutoff.codec())
+  }
+
+  export function decode (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<SignedCutoff>): SignedCutoff {
+    return decodeMessage(buf, SignedCutoff.codec(), opts)
+  }
+
+  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<SignedCutoff>): Generator<SignedCutoffCutoffFieldEvent | SignedCutoffSignatureFieldEvent> {
+    return streamMessage(buf, SignedCutoff.codec(), opts)
   }
 }

@@ -1,0 +1,141 @@
+/**
+ * Cutoffs: per document and lane, what a device had written at the moment its rights changed,
+ * signed by the wallet. An entry of that device at or below its cutoff stays valid forever,
+ * whatever the certificate that follows allows (a downgrade to read-only, a renewal, later a
+ * revocation); entries above it are judged by the newer certificate. The wallet signs it because
+ * the wallet made the change: a re-enrolment runs on the device itself, which knows its own
+ * vector. Verifiable without the vault key, so a node that cannot read (a blind mirror) enforces
+ * it too.
+ *
+ * @example
+ * const c = issueCutoff(wallet, { device, issuedAt, docs: [{ doc, lanes: [{ lane: 0, seq: 40n }] }], snapshotsThrough: BigInt(issuedAt) })
+ * const cert = issueCertificate(wallet, { deviceKey: device, capabilities: ['read'], label, issuedAt, cutoff: cutoffDigest(c) })
+ */
+import { createHash } from 'node:crypto'
+import { InvalidCertificateError, InvalidSignatureError, WrongWalletError } from '../errors.js'
+import { equals, toBase58, toHex } from './bytes.js'
+import { deviceIdFromKey, type DeviceId } from './certificate.js'
+import { CUTOFF_VERSION, DOMAIN } from './domains.js'
+import { Cutoff as PbCutoff, SignedCutoff as PbSigned } from './pb/certificate.js'
+import { signWithDomain, verifyWithDomain } from './signed.js'
+import type { Wallet } from './wallet.js'
+
+/** A cutoff names at most this many documents; its bytes are bounded accordingly (~50 B each). */
+export const MAX_CUTOFF_DOCS = 4096
+export const MAX_CUTOFF_BYTES = 256 * 1024
+const MAX_LANES = 64
+
+export interface DocCutoff {
+  readonly doc: Uint8Array
+  readonly lanes: ReadonlyArray<{ lane: number, seq: bigint }>
+}
+
+export interface Cutoff {
+  readonly device: Uint8Array
+  readonly deviceId: DeviceId
+  readonly issuedAt: number
+  /** By document id hex. */
+  readonly docs: ReadonlyMap<string, DocCutoff>
+  /**
+   * The device's snapshots numbered at or below this stay valid, in any document. Snapshot numbers
+   * are its clock in ms when it made them, so the issue time bounds every earlier one, including
+   * those its own store dropped as dominated that other nodes still hold.
+   */
+  readonly snapshotsThrough: bigint
+  /** SHA-256 of the signed body: what a version 2 certificate names. */
+  readonly digest: Uint8Array
+  /** The signed bytes exactly as received. */
+  readonly bytes: Uint8Array
+}
+
+export interface CutoffFields { device: Uint8Array, issuedAt: number, docs: readonly DocCutoff[], snapshotsThrough: bigint }
+
+const digestOf = (body: Uint8Array): Uint8Array => new Uint8Array(createHash('sha256').update(body).digest())
+
+export function issueCutoff (wallet: Pick<Wallet, 'publicKey' | 'sign'>, f: CutoffFields): Cutoff {
+  if (f.docs.length > MAX_CUTOFF_DOCS) throw new InvalidCertificateError(`a cutoff names at most ${MAX_CUTOFF_DOCS} documents, not ${f.docs.length}`)
+  const body = PbCutoff.encode({
+    version: CUTOFF_VERSION,
+    wallet: wallet.publicKey as Uint8Array<ArrayBuffer>,
+    device: f.device as Uint8Array<ArrayBuffer>,
+    issuedAt: BigInt(f.issuedAt),
+    docs: f.docs.map(d => ({ doc: d.doc as Uint8Array<ArrayBuffer>, lanes: d.lanes.map(l => ({ lane: l.lane, seq: l.seq })) })),
+    snapshotsThrough: f.snapshotsThrough
+  })
+  const signature = signWithDomain(wallet, DOMAIN.cutoff, body)
+  const bytes = PbSigned.encode({ cutoff: body, signature: signature as Uint8Array<ArrayBuffer> })
+  return decodeVerified(bytes, body)
+}
+
+/** Whether signed-record bytes are a cutoff rather than a certificate (see certificate.proto). */
+export function isCutoffRecord (bytes: Uint8Array): boolean {
+  try {
+    return PbSigned.decode(bytes).cutoff.byteLength > 0
+  } catch {
+    // Not decodable as a cutoff: the certificate path reports what is wrong with it.
+    return false
+  }
+}
+
+/** Verifies signed cutoff bytes under the expected wallet, then decodes them. */
+export function verifyCutoff (bytes: Uint8Array, opts: { wallet: Uint8Array }): Cutoff {
+  if (bytes.byteLength > MAX_CUTOFF_BYTES) throw new InvalidCertificateError(`cutoff of ${bytes.byteLength} bytes exceeds ${MAX_CUTOFF_BYTES}`)
+  let signed: PbSigned
+  let claimed: Uint8Array
+  try {
+    signed = PbSigned.decode(bytes)
+    claimed = PbCutoff.decode(signed.cutoff, { limits: { docs: MAX_CUTOFF_DOCS } } as any).wallet
+  } catch (err) {
+    throw new InvalidCertificateError('cutoff is not a valid encoding', {}, { cause: err })
+  }
+  if (!equals(claimed, opts.wallet)) throw new WrongWalletError(`cutoff belongs to wallet ${toBase58(claimed)}, not ${toBase58(opts.wallet)}`)
+  if (!verifyWithDomain(opts.wallet, DOMAIN.cutoff, signed.cutoff, signed.signature)) throw new InvalidSignatureError('cutoff signature does not verify under the wallet')
+  return decodeVerified(bytes, signed.cutoff)
+}
+
+function decodeVerified (bytes: Uint8Array, body: Uint8Array): Cutoff {
+  let c: PbCutoff
+  try {
+    c = PbCutoff.decode(body, { limits: { docs: MAX_CUTOFF_DOCS } } as any)
+  } catch (err) {
+    throw new InvalidCertificateError('cutoff body is not a valid encoding', {}, { cause: err })
+  }
+  if (c.version !== CUTOFF_VERSION) throw new InvalidCertificateError(`unsupported cutoff version ${c.version}`)
+  if (c.device.byteLength !== 32) throw new InvalidCertificateError('cutoff device key is not 32 bytes')
+  const docs = new Map<string, DocCutoff>()
+  for (const d of c.docs) {
+    if (d.doc.byteLength !== 32 || d.lanes.length > MAX_LANES) throw new InvalidCertificateError('cutoff names a malformed document')
+    docs.set(toHex(d.doc), { doc: d.doc, lanes: d.lanes.map(l => ({ lane: l.lane, seq: l.seq })) })
+  }
+  return { device: c.device, deviceId: deviceIdFromKey(c.device), issuedAt: Number(c.issuedAt), docs, snapshotsThrough: c.snapshotsThrough, digest: digestOf(body), bytes }
+}
+
+/**
+ * The union of a device's cutoffs, by maximum per component: every cutoff was made by the wallet
+ * from what the device had written, so everything any of them kept stays kept (issue 14's
+ * revocations merge the same way).
+ */
+export class CutoffVector {
+  private readonly lanes = new Map<string, bigint>()
+  private snapshots = 0n
+
+  merge (c: Pick<Cutoff, 'docs' | 'snapshotsThrough'>): void {
+    for (const [doc, d] of c.docs) {
+      for (const l of d.lanes) {
+        const k = `${doc}.${l.lane}`
+        if ((this.lanes.get(k) ?? 0n) < l.seq) this.lanes.set(k, l.seq)
+      }
+    }
+    if (this.snapshots < c.snapshotsThrough) this.snapshots = c.snapshotsThrough
+  }
+
+  /** Whether an update entry at (doc, lane, seq) is at or below the cutoff. */
+  holds (doc: Uint8Array, lane: number, seq: bigint): boolean {
+    return seq <= (this.lanes.get(`${toHex(doc)}.${lane}`) ?? 0n)
+  }
+
+  /** Whether a snapshot numbered `seq` (of any document) is at or below the cutoff. */
+  holdsSnapshot (seq: bigint): boolean {
+    return seq <= this.snapshots
+  }
+}
