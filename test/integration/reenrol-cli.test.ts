@@ -29,7 +29,7 @@ describe('mesh init --read-only on a device that wrote', () => {
     expect(JSON.parse(show.stdout).messages.map((m: any) => m.content)).toEqual(['one', 'two', 'three'])
     expect(JSON.parse((await mesh('sessions', '--json')).stdout).map((s: any) => s.key)).toEqual(['agent:main:dnotes'])
     const r = await mesh('session', 'append', 'dnotes', '--role', 'user', '--text', 'four', '--json')
-    expect(r.code).toBe(1)
+    expect(r.code).toBe(2)
     expect(JSON.parse(r.stderr).error.code).toBe('READ_ONLY')
 
     // Writer again: what it writes from now on counts, and the three are still there.
