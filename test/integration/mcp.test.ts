@@ -202,7 +202,8 @@ describe('mesh mcp', () => {
     expect((await runCli(['init', '--home', home, '--wallet', wallet, '--label', 'gamma'], { env })).code).toBe(0)
     const { client, transport, updated, nextUpdate, stderr } = agent(home)
     const key = 'agent:main:solo'
-    const uri = `mesh://session/${key}`
+    // A bare key means agent main, in a URI too; notifications name the URI the client used.
+    const uri = 'mesh://session/solo'
     let daemon: Proc | undefined
     try {
       await client.connect(transport)
