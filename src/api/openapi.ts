@@ -1,0 +1,130 @@
+/**
+ * The OpenAPI 3.1 document of the HTTP API, generated from the one schema (METHODS, EventSchema): served
+ * at GET /api/openapi.json and committed as web/openapi.json (a test keeps the two equal;
+ * `node scripts/generate-openapi.js` rewrites the file after a build).
+ *
+ * @example
+ * const doc = openApiDocument()
+ * doc.paths['/api/status'].get.operationId // 'status'
+ */
+import { z } from 'zod'
+import { EventSchema, METHODS, type MethodDef } from './schema.js'
+
+type Json = Record<string, any>
+
+/** Schemas zod emits with `$defs` (recursive or registered types) move under components. */
+function hoist (schema: Json, components: Json): Json {
+  const { $schema: _drop, $defs, ...rest } = schema
+  const rewrite = (v: any): any => {
+    if (Array.isArray(v)) return v.map(rewrite)
+    if (v === null || typeof v !== 'object') return v
+    const out: Json = {}
+    for (const [k, x] of Object.entries(v)) out[k] = k === '$ref' && typeof x === 'string' ? x.replace(/^#\/\$defs\//, '#/components/schemas/') : rewrite(x)
+    return out
+  }
+  for (const [name, def] of Object.entries(($defs ?? {}) as Json)) components[name] = rewrite(def)
+  return rewrite(rest)
+}
+
+const ERROR = {
+  type: 'object',
+  description: 'Every failure: a stable code (see README "Exit codes"), a message for people, and details.',
+  properties: {
+    error: {
+      type: 'object',
+      properties: { code: { type: 'string' }, message: { type: 'string' }, details: { type: 'object' } },
+      required: ['code', 'message']
+    }
+  },
+  required: ['error']
+}
+
+const errorResponse = (description: string): Json => ({ description, content: { 'application/json': { schema: { $ref: '#/components/schemas/Error' } } } })
+
+function operation (name: string, def: MethodDef, schemas: Json): Json {
+  const input = hoist(z.toJSONSchema(def.input, { io: 'input', unrepresentable: 'any' }) as Json, schemas)
+  const output = hoist(z.toJSONSchema(def.output, { io: 'output', unrepresentable: 'any' }) as Json, schemas)
+  const props: Json = input.properties ?? {}
+  const required = new Set<string>(input.required ?? [])
+  const inPath = [...def.http.path.matchAll(/\{(\w+)\}/g)].map(m => m[1] as string)
+  const parameters: Json[] = inPath.map(p => ({ name: p, in: 'path', required: true, description: props[p]?.description, schema: props[p] ?? { type: 'string' } }))
+  const op: Json = {
+    operationId: name,
+    summary: def.summary,
+    tags: [name.split('.')[0]],
+    parameters
+  }
+  const rest = Object.keys(props).filter(k => !inPath.includes(k))
+  if (def.http.verb === 'GET' || def.http.verb === 'DELETE') {
+    for (const k of rest) parameters.push({ name: k, in: 'query', required: required.has(k), description: props[k]?.description, schema: props[k] })
+  } else {
+    const body: Json = { ...input, properties: Object.fromEntries(rest.map(k => [k, props[k]])) }
+    const req = [...required].filter(k => rest.includes(k))
+    if (req.length > 0) body.required = req
+    else delete body.required
+    op.requestBody = { required: req.length > 0, content: { 'application/json': { schema: body } } }
+  }
+  if (parameters.length === 0) delete op.parameters
+  op.responses = {
+    200: { description: 'the result', content: { 'application/json': { schema: output } } },
+    400: errorResponse('bad input (INVALID_INPUT and other usage codes)'),
+    401: errorResponse('no token or a wrong one'),
+    default: errorResponse('any other failure: 404 *_NOT_FOUND, 409 LEASE_HELD / SESSION_EXISTS, 403 READ_ONLY, 500')
+  }
+  if (def.writes === true) op['x-mesh-writes'] = true
+  if (def.mcp !== undefined) op['x-mesh-mcp-tool'] = def.mcp
+  return op
+}
+
+export function openApiDocument (): Json {
+  const schemas: Json = { Error: ERROR }
+  const paths: Json = {}
+  for (const [name, def] of Object.entries(METHODS) as Array<[string, MethodDef]>) {
+    const item: Json = paths[def.http.path] ?? (paths[def.http.path] = {})
+    item[def.http.verb.toLowerCase()] = operation(name, def, schemas)
+  }
+  schemas.Event = hoist(z.toJSONSchema(EventSchema, { io: 'output', unrepresentable: 'any' }) as Json, schemas)
+  schemas.EventRecord = {
+    type: 'object',
+    description: 'One frame of the event stream: seq is monotonic per daemon run; resume with ?after=<seq>.',
+    properties: { seq: { type: 'integer', minimum: 1 }, event: { $ref: '#/components/schemas/Event' } },
+    required: ['seq', 'event']
+  }
+  paths['/api/events'] = {
+    get: {
+      operationId: 'events',
+      summary: 'WebSocket (upgrade): one JSON EventRecord per message, replaying those after ?after= first. Token as ?token= or as the subprotocol "bearer.<token>" beside "mesh.events".',
+      tags: ['events'],
+      parameters: [
+        { name: 'after', in: 'query', required: false, description: 'the last seq this client saw; events after it are replayed, then live ones follow', schema: { type: 'integer', minimum: 0 } },
+        { name: 'sessions', in: 'query', required: false, description: 'session keys (comma-separated or repeated) whose messages, task and lease changes come in full; other sessions give session.changed', schema: { type: 'array', items: { type: 'string' } }, style: 'form', explode: false },
+        { name: 'token', in: 'query', required: false, description: 'the API token, for clients that cannot send Authorization on a WebSocket', schema: { type: 'string' } }
+      ],
+      responses: {
+        101: { description: 'switching to the WebSocket; each message is an EventRecord', content: { 'application/json': { schema: { $ref: '#/components/schemas/EventRecord' } } } },
+        401: { description: 'no token or a wrong one' }
+      }
+    }
+  }
+  paths['/api/openapi.json'] = {
+    get: { operationId: 'openapi', summary: 'this document', tags: ['meta'], responses: { 200: { description: 'OpenAPI 3.1', content: { 'application/json': {} } } } }
+  }
+  return {
+    openapi: '3.1.0',
+    info: {
+      title: 'mesh local API',
+      version: '1',
+      description: 'The local API of a running `mesh join`, on 127.0.0.1 (default port 7433). Every /api request needs the bearer token in the home\'s api.token; `mesh dashboard` prints a login URL carrying it.'
+    },
+    servers: [{ url: 'http://127.0.0.1:7433' }],
+    security: [{ bearer: [] }],
+    paths,
+    components: {
+      securitySchemes: { bearer: { type: 'http', scheme: 'bearer', description: 'the hex token in the home\'s api.token (0600)' } },
+      schemas
+    }
+  }
+}
+
+/** The document as committed in web/openapi.json (two-space JSON and a final newline). */
+export const openApiText = (): string => JSON.stringify(openApiDocument(), null, 2) + '\n'

@@ -1,0 +1,66 @@
+/**
+ * mesh dashboard: print the login URL of the dashboard served by the running `mesh join` (its
+ * token is in the URL's fragment, which the browser never sends to a server) and open it in a
+ * browser when this session has a display. Talks to the daemon over HTTP only: loads no libp2p.
+ */
+import { spawn } from 'node:child_process'
+import { accessSync, constants } from 'node:fs'
+import { delimiter, join } from 'node:path'
+import { DaemonNotRunningError, UnauthorizedError } from '../../errors.js'
+import { stdout as out, type Globals } from '../context.js'
+import type { Command } from '../command.js'
+
+export const dashboardCmd: Command = {
+  name: 'dashboard',
+  usage: 'mesh dashboard [--no-open] [--json]',
+  summary: 'print the web dashboard\'s login URL (served by mesh join on 127.0.0.1) and open it in a browser',
+  options: { 'no-open': { type: 'boolean' } },
+  async run (g: Globals, _args, values) {
+    const { readHttpInfo, readToken, loginUrl } = await import('../../api/http.js')
+    const info = await readHttpInfo(g.home)
+    const token = await readToken(g.home)
+    if (info === undefined || token === undefined) throw notServing(g.home, 'it records no HTTP address')
+    await check(info.url, token, g.home)
+    const url = loginUrl(info.url, token)
+    const opener = values['no-open'] === true ? undefined : browserOpener()
+    if (opener !== undefined) {
+      // Detached and unreferenced: the browser outlives this command, and its output is not ours.
+      const child = spawn(opener, [url], { detached: true, stdio: 'ignore' })
+      child.on('error', (err: any) => { out.err(`could not start ${opener} (${err?.code ?? err?.message ?? err}): open the link yourself`) })
+      child.unref()
+    }
+    if (g.json) { out.json({ url: info.url, loginUrl: url, port: info.port, opened: opener !== undefined }); return 0 }
+    out.line(url)
+    out.line(opener !== undefined
+      ? 'opened in your browser; the link carries this home\'s API token: keep it to yourself'
+      : 'open this link in a browser on this machine; it carries this home\'s API token: keep it to yourself')
+    return 0
+  }
+}
+
+function notServing (home: string, why: string): DaemonNotRunningError {
+  return new DaemonNotRunningError(`no mesh join is serving the dashboard for home ${home} (${why}): start \`mesh join\` (without --http off), then run \`mesh dashboard\` again`, { home })
+}
+
+/** The daemon answers at the recorded address with this token (api.json may outlive a killed daemon). */
+async function check (url: string, token: string, home: string): Promise<void> {
+  let res: Response
+  try {
+    res = await fetch(`${url}/api/status`, { headers: { authorization: `Bearer ${token}` }, signal: AbortSignal.timeout(5000) })
+  } catch (err: any) {
+    throw notServing(home, `nothing answers at ${url}: ${err?.cause?.code ?? err?.message ?? err}`)
+  }
+  await res.body?.cancel()
+  if (res.status === 401) throw new UnauthorizedError(`the daemon at ${url} refused the token in ${home}/api.token (another home's daemon on that port?)`, { home, url })
+}
+
+/** xdg-open (or macOS's open) when there is a display to open a browser on. */
+function browserOpener (): string | undefined {
+  if (process.platform === 'darwin') return 'open'
+  if ((process.env.DISPLAY ?? '') === '' && (process.env.WAYLAND_DISPLAY ?? '') === '') return undefined
+  for (const dir of (process.env.PATH ?? '').split(delimiter)) {
+    if (dir === '') continue
+    try { accessSync(join(dir, 'xdg-open'), constants.X_OK); return 'xdg-open' } catch { /* not in this directory */ }
+  }
+  return undefined
+}

@@ -1,0 +1,129 @@
+/**
+ * The web dashboard in a real headless browser (Debian's chromium, driven by playwright-core; it
+ * downloads no browser): two `mesh join` daemons of one wallet on loopback, the page of one
+ * opened with its login URL shows the other as a proven peer and both devices, and a message
+ * appended on the other node with the CLI appears in the open transcript without a reload.
+ * Without the token the page shows only the login hint. Screenshots are saved under the test's
+ * temp dir and test/browser/artifacts/ (ignored by git).
+ */
+import { existsSync } from 'node:fs'
+import { copyFile, mkdir } from 'node:fs/promises'
+import { join } from 'node:path'
+import { chromium, type Browser } from 'playwright-core'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { ROOT, runCli } from '../helpers/cli.js'
+import { startPair, type Pair } from '../helpers/daemons.js'
+import { tempDir } from '../helpers/tmp.js'
+
+const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium'
+const ARTIFACTS = join(ROOT, 'test', 'browser', 'artifacts')
+
+let t: { dir: string, cleanup: () => Promise<void> }
+let pair: Pair | undefined
+let browser: Browser | undefined
+beforeAll(async () => {
+  if (!existsSync(CHROMIUM)) throw new Error(`no chromium at ${CHROMIUM}: apt-get install -y chromium (.ci/run does)`)
+  t = await tempDir()
+  pair = await startPair(t.dir)
+  // Running as root (CI) needs --no-sandbox.
+  browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox'] })
+}, 90_000)
+afterAll(async () => {
+  await browser?.close()
+  await pair?.stop()
+  await t?.cleanup()
+})
+
+async function screenshot (page: import('playwright-core').Page, name: string): Promise<string> {
+  const path = join(t.dir, name)
+  await page.screenshot({ path, fullPage: true })
+  await mkdir(ARTIFACTS, { recursive: true })
+  await copyFile(path, join(ARTIFACTS, name))
+  return path
+}
+
+describe('the dashboard in headless chromium', () => {
+  it('without the token shows only the login hint', async () => {
+    const { a } = pair as Pair
+    const context = await (browser as Browser).newContext()
+    try {
+      const page = await context.newPage()
+      const requests: string[] = []
+      page.on('request', (r) => { requests.push(new URL(r.url()).pathname) })
+      await page.goto(`${a.url}/`)
+      await page.locator('#login').waitFor({ state: 'visible' })
+      expect(await page.locator('#app').isHidden()).toBe(true)
+      expect(await page.locator('#login').innerText()).toMatch(/mesh dashboard/)
+      const text = await page.locator('body').innerText()
+      expect(text).not.toContain('alpha')
+      expect(text).not.toContain(a.deviceId)
+      // It did not even ask the API.
+      expect(requests.filter(p => p.startsWith('/api'))).toEqual([])
+      // A wrong token: the API refuses it and the page falls back to the hint, showing nothing.
+      await page.goto(`${a.url}/#token=${'0'.repeat(64)}`)
+      await page.locator('#login-reason').filter({ hasText: /refused/ }).waitFor()
+      expect(await page.locator('#app').isHidden()).toBe(true)
+      expect(await page.locator('body').innerText()).not.toContain('alpha')
+      await screenshot(page, 'dashboard-login.png')
+    } finally {
+      await context.close()
+    }
+  })
+
+  it('with the login URL shows this device, the proven peer, both devices, and a live transcript', async () => {
+    const { a, b, env } = pair as Pair
+    const key = 'agent:main:browser'
+    expect((await runCli(['session', 'new', key, '--home', b.home, '--title', 'Dashboard check', '--goal', 'watch it live'], { env })).code).toBe(0)
+    expect((await runCli(['session', 'append', key, '--home', b.home, '--role', 'user', '--text', 'written on beta before the page opened'], { env })).code).toBe(0)
+    await a.proc.waitFor(/synced\s+agent:main:browser from beta/, 30_000)
+
+    const context = await (browser as Browser).newContext({ viewport: { width: 1100, height: 900 } })
+    try {
+      const page = await context.newPage()
+      const errors: string[] = []
+      page.on('pageerror', (e) => { errors.push(e.message) })
+      await page.goto(`${a.url}/#token=${a.token}`)
+      // The token left the address bar (and history) as soon as the page read it.
+      expect(page.url()).toBe(`${a.url}/`)
+      await page.locator('#app').waitFor({ state: 'visible' })
+      await page.locator('#conn').filter({ hasText: 'live' }).waitFor()
+      await expect.poll(async () => await page.locator('#device-info').innerText()).toContain(a.deviceId)
+      expect(await page.locator('#login').isHidden()).toBe(true)
+
+      // This node's view of its peer: beta, proven and connected, with a round-trip time.
+      const peer = page.locator(`#peers tbody tr[data-peer="${b.deviceId}"]`)
+      await peer.filter({ hasText: 'proven, connected' }).waitFor()
+      expect(await peer.innerText()).toMatch(/beta/)
+      await expect.poll(async () => await peer.locator('td').nth(3).innerText(), { timeout: 20_000 }).toMatch(/ms$/)
+      // Both devices of the wallet.
+      await expect.poll(async () => await page.locator('#devices tbody tr').count()).toBe(2)
+      expect(await page.locator(`#devices tbody tr[data-device="${a.deviceId}"]`).innerText()).toMatch(/alpha \(this device\)/)
+      expect(await page.locator(`#devices tbody tr[data-device="${b.deviceId}"]`).innerText()).toMatch(/beta/)
+
+      // The session written on beta, with its last writer.
+      const row = page.locator(`#sessions tbody tr[data-key="${key}"]`)
+      await row.waitFor()
+      expect(await row.innerText()).toMatch(/Dashboard check/)
+      expect(await row.locator('td').nth(4).innerText()).toMatch(/^beta, /)
+      await row.click()
+      await page.locator('#transcript li').filter({ hasText: 'written on beta before the page opened' }).waitFor()
+
+      // Live: appended on beta with the CLI, shown here without a reload.
+      await page.evaluate(() => { (globalThis as any).__sameDocument = true })
+      expect((await runCli(['session', 'append', key, '--home', b.home, '--role', 'assistant', '--text', 'live from beta, no reload'], { env })).code).toBe(0)
+      const live = page.locator('#transcript li').filter({ hasText: 'live from beta, no reload' })
+      await live.waitFor({ timeout: 30_000 })
+      expect(await live.locator('.who').innerText()).toMatch(/^assistant · beta · /)
+      expect(await page.evaluate(() => (globalThis as any).__sameDocument)).toBe(true)
+      expect(await page.locator('#transcript li').count()).toBe(2)
+      // The lease/last-writer columns follow (the sessions list reloads on the event).
+      await expect.poll(async () => await row.locator('td').nth(4).innerText()).toMatch(/^beta, /)
+
+      const shot = await screenshot(page, 'dashboard.png')
+      expect(existsSync(shot)).toBe(true)
+      expect(errors).toEqual([])
+    } finally {
+      await context.close()
+    }
+  })
+})

@@ -1,0 +1,307 @@
+/**
+ * The HTTP API of `mesh join`, driven as a client would: two daemons of one wallet on loopback
+ * (real child processes), every method through its REST route, the bearer token on every /api
+ * request, the event stream over a WebSocket resumed from a cursor, the listening address, the
+ * port fallback, `--http off`, `mesh dashboard`, and `node.stop` over HTTP.
+ */
+import { randomBytes } from 'node:crypto'
+import { readFile, stat } from 'node:fs/promises'
+import { request } from 'node:http'
+import { connect, createServer, type Server } from 'node:net'
+import { networkInterfaces } from 'node:os'
+import { join } from 'node:path'
+import WebSocket from 'ws'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { METHODS } from '../../src/api/schema.js'
+import { runCli } from '../helpers/cli.js'
+import { api as httpApi, startDaemon, startPair, type Daemon, type Pair } from '../helpers/daemons.js'
+import { tempDir } from '../helpers/tmp.js'
+
+let t: { dir: string, cleanup: () => Promise<void> }
+let pair: Pair
+const extra: Daemon[] = []
+beforeAll(async () => {
+  t = await tempDir()
+  pair = await startPair(t.dir)
+}, 90_000)
+afterAll(async () => {
+  for (const d of extra) await d.proc.stop('SIGKILL')
+  await pair?.stop()
+  await t?.cleanup()
+})
+
+/** Methods called through their REST route by this file; the last test checks all were. */
+const called = new Set<string>()
+async function call (d: Daemon, method: keyof typeof METHODS, input: Record<string, unknown> = {}, token?: string): Promise<{ status: number, body: any }> {
+  const def = METHODS[method]
+  const rest: Record<string, unknown> = { ...input }
+  const path = def.http.path.replace(/\{(\w+)\}/g, (_, name: string) => { const v = rest[name]; delete rest[name]; return encodeURIComponent(String(v)) })
+  const verb = def.http.verb
+  let url = path
+  let body: unknown
+  if (verb === 'GET' || verb === 'DELETE') {
+    const q = new URLSearchParams()
+    for (const [k, v] of Object.entries(rest)) q.set(k, Array.isArray(v) ? v.join(',') : String(v))
+    if ([...q.keys()].length > 0) url += `?${q.toString()}`
+  } else body = rest
+  const r = await httpApi(d, verb, url, body, token)
+  if (r.status === 200) called.add(method)
+  return r
+}
+const ok = async (d: Daemon, method: keyof typeof METHODS, input: Record<string, unknown> = {}): Promise<any> => {
+  const r = await call(d, method, input)
+  expect(r.status, `${method}: ${JSON.stringify(r.body)}`).toBe(200)
+  return r.body
+}
+
+/** A WebSocket on /api/events and the records it received. */
+function events (d: Daemon, query: string): { ws: WebSocket, got: Array<{ seq: number, event: any }>, until: (pred: (r: { seq: number, event: any }) => boolean) => Promise<{ seq: number, event: any }>, opened: Promise<void> } {
+  const ws = new WebSocket(`${d.url.replace(/^http/, 'ws')}/api/events?${query}`)
+  const got: Array<{ seq: number, event: any }> = []
+  const waiters: Array<{ pred: (r: any) => boolean, resolve: (r: any) => void }> = []
+  ws.on('message', (data) => {
+    const r = JSON.parse(String(data))
+    got.push(r)
+    for (const w of [...waiters]) if (w.pred(r)) { waiters.splice(waiters.indexOf(w), 1); w.resolve(r) }
+  })
+  const opened = new Promise<void>((resolve, reject) => { ws.once('open', () => { resolve() }); ws.once('error', reject) })
+  const until = async (pred: (r: any) => boolean): Promise<any> => got.find(pred) ?? await new Promise(resolve => { waiters.push({ pred, resolve }) })
+  return { ws, got, until, opened }
+}
+const closed = async (ws: WebSocket): Promise<void> => { if (ws.readyState === ws.CLOSED) return; await new Promise(resolve => { ws.once('close', resolve); ws.close() }) }
+async function wsStatus (url: string, protocols?: string[]): Promise<number | 'open'> {
+  return await new Promise((resolve, reject) => {
+    const ws = new WebSocket(url, protocols)
+    ws.once('open', () => { ws.close(); resolve('open') })
+    ws.once('unexpected-response', (_req, res) => { resolve(res.statusCode ?? 0); ws.terminate() })
+    ws.once('error', (err) => { if (!/Unexpected server response/.test(err.message)) reject(err) })
+  })
+}
+
+describe('mesh join serves the API over HTTP', () => {
+  it('keeps its token in the home (0600) and records the port it uses (0600)', async () => {
+    const { a } = pair
+    expect(a.token).toMatch(/^[0-9a-f]{64}$/)
+    expect((await stat(join(a.home, 'api.token'))).mode & 0o777).toBe(0o600)
+    expect((await stat(join(a.home, 'api.json'))).mode & 0o777).toBe(0o600)
+    const info = JSON.parse(await readFile(join(a.home, 'api.json'), 'utf8'))
+    expect(info).toMatchObject({ url: `http://127.0.0.1:${a.port}`, host: '127.0.0.1', port: a.port })
+    expect(a.proc.lines.some(l => l.startsWith('http:') && l.includes(a.url))).toBe(true)
+  })
+
+  it('answers every /api route and the event stream with 401 without the right token', async () => {
+    const { a, b } = pair
+    const wrong = randomBytes(32).toString('hex')
+    for (const [name, def] of Object.entries(METHODS)) {
+      const path = def.http.path.replace(/\{(\w+)\}/g, 'x')
+      const none = await fetch(a.url + path, { method: def.http.verb })
+      expect(none.status, `${name} without a token`).toBe(401)
+      expect(none.headers.get('www-authenticate')).toMatch(/^Bearer/)
+      expect(((await none.json()) as any).error.code).toBe('UNAUTHORIZED')
+      expect((await httpApi(a, def.http.verb, path, undefined, wrong)).status, `${name} with a wrong token`).toBe(401)
+      // The other daemon's token is a wrong token here.
+      expect((await httpApi(a, def.http.verb, path, undefined, b.token)).status, `${name} with another home's token`).toBe(401)
+    }
+    expect((await fetch(`${a.url}/api/openapi.json`)).status).toBe(401)
+    expect((await fetch(`${a.url}/api/status`, { headers: { authorization: `Basic ${a.token}` } })).status).toBe(401)
+    const ws = a.url.replace(/^http/, 'ws') + '/api/events'
+    expect(await wsStatus(ws)).toBe(401)
+    expect(await wsStatus(`${ws}?token=${wrong}`)).toBe(401)
+    expect(await wsStatus(ws, ['mesh.events', `bearer.${wrong}`])).toBe(401)
+    expect(await wsStatus(`${ws}?token=${a.token}`)).toBe('open')
+    expect(await wsStatus(ws, ['mesh.events', `bearer.${a.token}`])).toBe('open')
+    // The page itself needs no token and holds no data.
+    const page = await fetch(a.url + '/')
+    expect(page.status).toBe(200)
+    const html = await page.text()
+    expect(html).toMatch(/mesh dashboard/)
+    expect(html).not.toContain(a.deviceId)
+  })
+
+  it('listens on 127.0.0.1 only, and answers only to its loopback name', async () => {
+    const { a } = pair
+    const port = a.port.toString(16).toUpperCase().padStart(4, '0')
+    const listeners = (text: string): string[] => text.split('\n').slice(1).map(l => l.trim().split(/\s+/)).filter(f => f[3] === '0A' && f[1]?.endsWith(`:${port}`)).map(f => f[1] as string)
+    expect(listeners(await readFile('/proc/net/tcp', 'utf8'))).toEqual([`0100007F:${port}`])
+    expect(listeners(await readFile('/proc/net/tcp6', 'utf8').catch(() => ''))).toEqual([])
+    for (const addrs of Object.values(networkInterfaces())) {
+      for (const ni of addrs ?? []) {
+        if (ni.internal || ni.family !== 'IPv4') continue
+        const err = await new Promise<any>((resolve) => {
+          const s = connect({ host: ni.address, port: a.port })
+          s.once('connect', () => { s.destroy(); resolve(undefined) })
+          s.once('error', resolve)
+        })
+        expect(err?.code, `connecting to ${ni.address}:${a.port}`).toBe('ECONNREFUSED')
+      }
+    }
+    // A page whose DNS name was rebound to 127.0.0.1 sends its own name as Host.
+    const status = await new Promise<number>((resolve, reject) => {
+      const req = request({ host: '127.0.0.1', port: a.port, path: '/api/status', headers: { host: `evil.example:${a.port}`, authorization: `Bearer ${a.token}` } }, (res) => { res.resume(); resolve(res.statusCode ?? 0) })
+      req.once('error', reject)
+      req.end()
+    })
+    expect(status).toBe(421)
+  })
+
+  it('serves every method as its REST route, with typed errors', async () => {
+    const { a, b } = pair
+    const status = await ok(a, 'node.status')
+    expect(status).toMatchObject({ label: 'alpha', deviceId: a.deviceId, daemon: { running: true, http: a.url } })
+    const peers = await ok(a, 'peers.list')
+    expect(peers).toEqual([expect.objectContaining({ label: 'beta', peerId: b.deviceId, state: 'connected' })])
+    expect((await ok(a, 'devices.list')).map((d: any) => d.label).sort()).toEqual(['alpha', 'beta'])
+
+    const key = 'agent:main:http'
+    expect(await ok(a, 'sessions.create', { key, title: 'Over HTTP', goal: 'every route' })).toMatchObject({ key, title: 'Over HTTP' })
+    const again = await call(a, 'sessions.create', { key })
+    expect(again.status).toBe(409)
+    expect(again.body.error.code).toBe('SESSION_EXISTS')
+    expect((await ok(a, 'sessions.list', { details: true })).find((s: any) => s.key === key)).toMatchObject({ title: 'Over HTTP', messageCount: 0 })
+    const appended = await ok(a, 'sessions.append', { key, role: 'user', content: 'first over http' })
+    expect(appended).toEqual([expect.objectContaining({ role: 'user', content: 'first over http', device: a.deviceId })])
+    await ok(a, 'sessions.append', { key, messages: [{ role: 'assistant', content: 'second' }, { role: 'assistant', content: 'third' }] })
+    const shown = await ok(a, 'sessions.show', { key, tail: 2 })
+    expect(shown.messages.map((m: any) => m.content)).toEqual(['second', 'third'])
+    expect(shown.messageCount).toBe(3)
+    expect((await ok(a, 'sessions.show', { key: 'http', all: true })).messages).toHaveLength(3)
+    const bad = await call(a, 'sessions.show', { key, tail: 'many' })
+    expect(bad.status).toBe(400)
+    expect(bad.body.error.code).toBe('INVALID_INPUT')
+    expect(bad.body.error.message).toMatch(/tail/)
+    const noBody = await httpApi(a, 'POST', `/api/sessions/${encodeURIComponent(key)}/messages`, [1, 2])
+    expect(noBody.status).toBe(400)
+    const missing = await call(a, 'sessions.show', { key: 'agent:main:nowhere' })
+    expect(missing.status).toBe(404)
+    expect(missing.body.error.code).toBe('SESSION_NOT_FOUND')
+    expect((await httpApi(a, 'GET', '/api/nothing-here')).status).toBe(404)
+    expect((await httpApi(a, 'PATCH', '/api/sessions')).status).toBe(405)
+
+    const task = await ok(a, 'sessions.task', { key, plan: 'route by route', progress: 'halfway', todoAdd: ['check the lease'] })
+    expect(task).toMatchObject({ plan: 'route by route', todos: [expect.objectContaining({ text: 'check the lease', done: false })] })
+    const lease = await ok(a, 'sessions.takeLease', { key })
+    expect(lease.lease).toMatchObject({ device: a.deviceId, mine: true, expired: false })
+    expect((await ok(a, 'sessions.renewLease', { key })).lease.epoch).toBe(lease.lease.epoch)
+    expect(await ok(a, 'sessions.releaseLease', { key })).toEqual({ released: true })
+    const resumed = await ok(a, 'sessions.resume', { key, tail: 1 })
+    expect(resumed).toMatchObject({ leaseTaken: true, readOnly: false, goal: 'every route' })
+    expect(resumed.messages.map((m: any) => m.content)).toEqual(['third'])
+
+    // The lease across devices: B waits for the session, is refused while A drives, takes over.
+    expect(await ok(b, 'sessions.wait', { key, timeoutMs: 30_000 })).toMatchObject({ key })
+    const held = await call(b, 'sessions.takeLease', { key })
+    expect(held.status).toBe(409)
+    expect(held.body.error.code).toBe('LEASE_HELD')
+    expect((await ok(b, 'sessions.takeLease', { key, take: true })).tookOverFrom).toBe('alpha')
+    const refused = await call(a, 'sessions.append', { key, role: 'assistant', content: 'not mine any more' })
+    expect(refused.status).toBe(409)
+    expect(refused.body.error.code).toBe('LEASE_HELD')
+
+    const entry = await ok(a, 'memory.set', { key: 'editor/theme', value: 'dark', tags: ['prefs'] })
+    expect(entry).toMatchObject({ key: 'editor/theme', value: 'dark', tags: ['prefs'] })
+    expect(await ok(a, 'memory.get', { key: 'editor/theme' })).toMatchObject({ value: 'dark' })
+    expect((await ok(a, 'memory.list', { tag: 'prefs' })).map((e: any) => e.key)).toEqual(['editor/theme'])
+    expect((await ok(a, 'memory.search', { query: 'DARK', limit: 5 })).map((e: any) => e.key)).toEqual(['editor/theme'])
+    expect(await ok(a, 'memory.delete', { key: 'editor/theme' })).toEqual({ deleted: true })
+    expect((await call(a, 'memory.get', { key: 'editor/theme' })).status).toBe(404)
+
+    const skill = '---\nname: deploy\ndescription: Deploy safely\nversion: 1.2.0\n---\nRun the checks first.\n'
+    expect(await ok(a, 'skills.add', { content: skill, source: 'http test' })).toMatchObject({ name: 'deploy', version: '1.2.0' })
+    expect((await ok(a, 'skills.list')).map((s: any) => s.name)).toEqual(['deploy'])
+    expect((await ok(a, 'skills.show', { name: 'deploy' })).body).toMatch(/Run the checks first/)
+    expect(await ok(a, 'skills.remove', { name: 'deploy' })).toEqual({ removed: true })
+    expect((await call(a, 'skills.show', { name: 'deploy' })).status).toBe(404)
+  })
+
+  it('serves the OpenAPI document generated from the schema, the same as the committed one', async () => {
+    const served = await httpApi(pair.a, 'GET', '/api/openapi.json')
+    expect(served.status).toBe(200)
+    called.add('openapi')
+    expect(served.body).toEqual(JSON.parse(await readFile(new URL('../../web/openapi.json', import.meta.url), 'utf8')))
+  })
+
+  it('streams events over a WebSocket, and a client that reconnects from its cursor misses nothing', async () => {
+    const { a, b } = pair
+    const key = 'agent:main:ws'
+    await ok(a, 'sessions.create', { key, title: 'events' })
+    await ok(b, 'sessions.wait', { key, timeoutMs: 30_000 })
+    const q = `sessions=${encodeURIComponent(key)}&token=${a.token}`
+    // The reference: a client connected throughout.
+    const ref = events(a, q)
+    await ref.opened
+    const c1 = events(a, q)
+    await c1.opened
+    const says = (text: string) => (r: { event: any }): boolean => r.event.type === 'message.appended' && r.event.key === key && r.event.messages.some((m: any) => m.content === text)
+    await ok(b, 'sessions.append', { key, role: 'user', content: 'one' })
+    const first = await c1.until(says('one'))
+    expect(first.event.remote).toBe(true)
+    expect(first.event.messages[0]).toMatchObject({ device: b.deviceId, role: 'user' })
+    const cursor = c1.got[c1.got.length - 1]?.seq as number
+    await closed(c1.ws)
+    // While it is away: two appends on the peer, and one here.
+    await ok(b, 'sessions.append', { key, role: 'user', content: 'two' })
+    await ok(b, 'sessions.append', { key, role: 'user', content: 'three' })
+    await ref.until(says('three'))
+    await ok(a, 'sessions.append', { key, role: 'assistant', content: 'four', force: true })
+    await ref.until(says('four'))
+    const c2 = events(a, `${q}&after=${cursor}`)
+    await c2.opened
+    await c2.until(says('four'))
+    const expected = ref.got.filter(r => r.seq > cursor && r.seq <= (ref.got.find(says('four'))?.seq as number))
+    expect(c2.got.slice(0, expected.length)).toEqual(expected)
+    expect(expected.map(r => r.seq)).toEqual(expected.map((_, i) => cursor + 1 + i))
+    expect(expected.filter(r => r.event.type === 'message.appended').flatMap(r => r.event.messages.map((m: any) => m.content))).toEqual(['two', 'three', 'four'])
+    await closed(c2.ws)
+    await closed(ref.ws)
+    // A cursor that is not a number is refused before the upgrade.
+    expect(await wsStatus(`${a.url.replace(/^http/, 'ws')}/api/events?after=soon&token=${a.token}`)).toBe(400)
+  })
+
+  it('falls back to a free port when the asked one is busy, and serves nothing with --http off', async () => {
+    const busy: Server = createServer()
+    await new Promise<void>(resolve => { busy.listen(0, '127.0.0.1', () => { resolve() }) })
+    const taken = (busy.address() as { port: number }).port
+    try {
+      const c = await startDaemon(pair.env, { home: join(t.dir, 'c'), wallet: pair.wallet, label: 'gamma', http: String(taken) })
+      extra.push(c)
+      expect(c.port).not.toBe(taken)
+      expect(c.proc.lines.find(l => l.startsWith('http:'))).toMatch(new RegExp(`port ${taken} is busy, using ${c.port}`))
+      expect((await httpApi(c, 'GET', '/api/status')).status).toBe(200)
+      const d = await startDaemon(pair.env, { home: join(t.dir, 'd'), wallet: pair.wallet, label: 'delta', http: 'off' })
+      extra.push(d)
+      expect(d.proc.lines.find(l => l.startsWith('http:'))).toMatch(/off/)
+      await expect(stat(join(d.home, 'api.json'))).rejects.toThrow(/ENOENT/)
+      const malformed = await runCli(['join', '--home', join(t.dir, 'e'), '--wallet', pair.wallet, '--no-mdns', '--http', 'eighty'], { env: pair.env })
+      expect(malformed.code).toBe(2)
+      expect(malformed.stderr).toMatch(/--http/)
+    } finally {
+      busy.close()
+    }
+  })
+
+  it('mesh dashboard prints the login URL of the running daemon, and says when none runs', async () => {
+    const { a } = pair
+    const env = { ...pair.env }
+    delete env.DISPLAY
+    delete env.WAYLAND_DISPLAY
+    const r = await runCli(['dashboard', '--home', a.home, '--json'], { env })
+    expect(r.code, r.stderr).toBe(0)
+    expect(JSON.parse(r.stdout)).toEqual({ url: a.url, loginUrl: `${a.url}/#token=${a.token}`, port: a.port, opened: false })
+    const text = await runCli(['dashboard', '--home', a.home, '--no-open'], { env })
+    expect(text.stdout.split('\n')[0]).toBe(`${a.url}/#token=${a.token}`)
+    const none = await runCli(['dashboard', '--home', join(t.dir, 'no-daemon')], { env })
+    expect(none.code).toBe(1)
+    expect(none.stderr).toMatch(/mesh join/)
+  })
+
+  it('stops the daemon with node.stop over HTTP; every method was reached through its route', async () => {
+    const { b } = pair
+    const exited = new Promise(resolve => b.proc.child.once('exit', resolve))
+    const r = await call(b, 'node.stop')
+    expect(r.body).toEqual({ stopping: true })
+    expect(await exited).toBe(0)
+    expect(b.proc.lines.at(-1)).toMatch(/stopped/)
+    await expect(stat(join(b.home, 'api.json'))).rejects.toThrow(/ENOENT/)
+    expect([...called].filter(m => m !== 'openapi').sort()).toEqual(Object.keys(METHODS).sort())
+  })
+})

@@ -1,0 +1,24 @@
+/** The committed OpenAPI document (web/openapi.json) is the one the schema generates. */
+import { readFile } from 'node:fs/promises'
+import { describe, expect, it } from 'vitest'
+import { METHODS } from '../../src/api/schema.js'
+import { openApiDocument, openApiText } from '../../src/api/openapi.js'
+
+describe('openapi', () => {
+  it('web/openapi.json equals the document generated from the schema (else: npx tsc && node scripts/generate-openapi.js)', async () => {
+    const committed = await readFile(new URL('../../web/openapi.json', import.meta.url), 'utf8')
+    expect(committed).toBe(openApiText())
+  })
+
+  it('has one operation per method, at its route, with its path parameters', () => {
+    const doc = openApiDocument()
+    for (const [name, def] of Object.entries(METHODS)) {
+      const op = doc.paths[def.http.path]?.[def.http.verb.toLowerCase()]
+      expect(op?.operationId, name).toBe(name)
+      const inPath = [...def.http.path.matchAll(/\{(\w+)\}/g)].map(m => m[1])
+      expect(op.parameters?.filter((p: any) => p.in === 'path').map((p: any) => p.name) ?? [], name).toEqual(inPath)
+    }
+    expect(doc.paths['/api/events'].get.parameters.map((p: any) => p.name)).toEqual(['after', 'sessions', 'token'])
+    expect(doc.components.schemas.Event.oneOf ?? doc.components.schemas.Event.anyOf).toBeDefined()
+  })
+})
