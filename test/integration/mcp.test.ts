@@ -31,7 +31,7 @@ async function stopDaemon (p: Proc): Promise<void> {
 }
 
 function startDaemon (home: string, label: string, bootstrap?: string): Proc {
-  const args = [BIN, 'join', '--home', home, '--wallet', wallet, '--label', label, '--no-mdns', '--dht', 'off', '--listen', '/ip4/127.0.0.1/tcp/0', ...(bootstrap !== undefined ? ['--bootstrap', bootstrap] : [])]
+  const args = [BIN, 'join', '--home', home, '--wallet', wallet, '--label', label, '--no-mdns', '--dht', 'off', '--http', 'off', '--listen', '/ip4/127.0.0.1/tcp/0', ...(bootstrap !== undefined ? ['--bootstrap', bootstrap] : [])]
   const p = spawnIn(undefined, process.execPath, args, env)
   daemons.push(p)
   return p
