@@ -62,7 +62,7 @@ async function throughMcp (dir: string, wallet: Wallet, walletPath: string, coun
   const env = { ...process.env, HOME: dir }
   const b = await meshNode(join(dir, 'mb'), wallet, 'B')
   const homeA = join(dir, 'ma')
-  const daemon = spawn(process.execPath, [BIN, 'join', '--home', homeA, '--wallet', walletPath, '--label', 'A', '--no-mdns', '--dht', 'off', '--listen', '/ip4/127.0.0.1/tcp/0', '--bootstrap', b.node.addresses()[0] as string], { env, stdio: ['ignore', 'pipe', 'inherit'] })
+  const daemon = spawn(process.execPath, [BIN, 'join', '--home', homeA, '--wallet', walletPath, '--label', 'A', '--no-mdns', '--dht', 'off', '--http', 'off', '--listen', '/ip4/127.0.0.1/tcp/0', '--bootstrap', b.node.addresses()[0] as string], { env, stdio: ['ignore', 'pipe', 'inherit'] })
   let client: Client | undefined
   try {
     await new Promise<void>((resolve, reject) => {

@@ -31,7 +31,7 @@ async function stopDaemon (p: Proc): Promise<void> {
 }
 
 function startDaemon (home: string, label: string, bootstrap?: string): Proc {
-  const args = [BIN, 'join', '--home', home, '--wallet', wallet, '--label', label, '--no-mdns', '--dht', 'off', '--listen', '/ip4/127.0.0.1/tcp/0', ...(bootstrap !== undefined ? ['--bootstrap', bootstrap] : [])]
+  const args = [BIN, 'join', '--home', home, '--wallet', wallet, '--label', label, '--no-mdns', '--dht', 'off', '--http', 'off', '--listen', '/ip4/127.0.0.1/tcp/0', ...(bootstrap !== undefined ? ['--bootstrap', bootstrap] : [])]
   const p = spawnIn(undefined, process.execPath, args, env)
   daemons.push(p)
   return p
@@ -202,7 +202,8 @@ describe('mesh mcp', () => {
     expect((await runCli(['init', '--home', home, '--wallet', wallet, '--label', 'gamma'], { env })).code).toBe(0)
     const { client, transport, updated, nextUpdate, stderr } = agent(home)
     const key = 'agent:main:solo'
-    const uri = `mesh://session/${key}`
+    // A bare key means agent main, in a URI too; notifications name the URI the client used.
+    const uri = 'mesh://session/solo'
     let daemon: Proc | undefined
     try {
       await client.connect(transport)
