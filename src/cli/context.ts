@@ -47,16 +47,16 @@ export interface ApiSession {
 const LOCK_WAIT_MS = 10_000
 
 /**
- * The API for this home: the daemon's when one answers, else the home opened in this process.
- * `own`: keep it open and serve it to other commands (a long command such as `mesh watch`).
+ * The API for this home: the daemon's when one answers, else the home opened in this process for
+ * the length of one command (long-running front-ends use DaemonFollower and never hold it).
  */
-export async function apiFor (g: Globals, opts: { own?: boolean } = {}): Promise<ApiSession> {
+export async function apiFor (g: Globals): Promise<ApiSession> {
   const started = Date.now()
   for (;;) {
     const rpc = await connectRpc(g.home)
     if (rpc !== undefined) return { api: rpc, mode: 'daemon', close: async () => { await rpc.close() } }
     try {
-      return await openHere(g, opts.own === true)
+      return await openHere(g)
     } catch (err) {
       // Another short command holds the home for a moment: wait for it (or for a daemon to answer).
       if (!(err instanceof HomeInUseError) || Date.now() - started > LOCK_WAIT_MS) throw err
@@ -65,7 +65,7 @@ export async function apiFor (g: Globals, opts: { own?: boolean } = {}): Promise
   }
 }
 
-async function openHere (g: Globals, own: boolean): Promise<ApiSession> {
+async function openHere (g: Globals): Promise<ApiSession> {
   const { hostHome } = await import('../api/host.js')
   const { isInitialized } = await import('../store/index.js')
   const { resolveWallet } = await import('../api/wallet.js')
@@ -76,13 +76,13 @@ async function openHere (g: Globals, own: boolean): Promise<ApiSession> {
     throw new HomeNotInitializedError(`home ${g.home} is not set up yet and no wallet was found: run \`mesh init\` (it generates a wallet if you have none) or pass --wallet PATH`, { home: g.home })
   }
   if (wallet?.path !== undefined && !g.json) stdout.err(`(wallet: ${wallet.path})`)
-  const host = await hostHome({ home: g.home, wallet, serve: own, node: false })
+  const host = await hostHome({ home: g.home, wallet, serve: false, node: false })
   return { api: host.api, mode: 'in-process', host, close: host.close }
 }
 
 /** Runs fn with the API, closing it after. */
-export async function withApi<T> (g: Globals, fn: (api: MeshApi, s: ApiSession) => Promise<T>, opts: { own?: boolean } = {}): Promise<T> {
-  const s = await apiFor(g, opts)
+export async function withApi<T> (g: Globals, fn: (api: MeshApi, s: ApiSession) => Promise<T>): Promise<T> {
+  const s = await apiFor(g)
   try {
     return await fn(s.api, s)
   } finally {

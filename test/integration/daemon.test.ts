@@ -120,7 +120,8 @@ describe('commands through a running daemon', () => {
     const home = join(dir, 'solo')
     expect((await mesh(['init', '--home', home, '--wallet', wallet, '--label', 'solo'])).code).toBe(0)
     expect((await mesh(['session', 'new', 'w', '--home', home])).code).toBe(0)
-    // No daemon: watch owns the home and serves it; the append goes through it.
+    // No daemon: watch never holds the home. Another command appends on its own, and mesh join
+    // can start beside the watcher, which then follows the daemon.
     const w1 = spawnIn(undefined, process.execPath, [BIN, 'watch', 'w', '--home', home], env)
     cleanups.push(async () => { await w1.stop('SIGKILL') })
     await w1.waitFor(/no mesh join runs for this home/)
@@ -128,6 +129,14 @@ describe('commands through a running daemon', () => {
     expect(a1.code, a1.stderr).toBe(0)
     await w1.waitFor(/user \(solo\): while watched/)
     expect((await mesh(['status', '--home', home])).code).toBe(0)
+    const d1 = await startDaemon({ home, wallet, label: 'solo', env })
+    cleanups.push(async () => { await d1.stop('SIGKILL') })
+    await w1.waitFor(/mesh join runs now/)
+    expect((await mesh(['session', 'append', 'w', '--role', 'assistant', '--text', 'through the daemon', '--home', home])).code).toBe(0)
+    await w1.waitFor(/assistant \(solo\): through the daemon/)
+    expect((await mesh(['stop', '--home', home])).code).toBe(0)
+    expect(await d1.exited).toBe(0)
+    await w1.waitFor(/mesh join stopped/)
     expect(await w1.stop('SIGINT')).toBe(0)
 
     // With a daemon: two watchers and writes at once.
@@ -141,10 +150,10 @@ describe('commands through a running daemon', () => {
     for (const r of writes) expect(r.code, r.stderr).toBe(0)
     for (const i of [1, 2, 3]) await w2.waitFor(new RegExp(`user \\(busy\\): m${i}$`))
     for (const i of [1, 2, 3]) await w3.waitFor(new RegExp(`"content":"m${i}"`))
-    // The daemon stopping ends its watchers.
     expect((await mesh(['stop', '--home', d.home])).code).toBe(0)
-    expect(await w2.exited).toBe(0)
     expect(await d.exited).toBe(0)
+    expect(await w2.stop('SIGINT')).toBe(0)
+    expect(await w3.stop('SIGINT')).toBe(0)
   })
 
   it('enforces the driver lease between two daemons, with an explicit takeover', async () => {

@@ -1,50 +1,72 @@
 /** mesh watch KEY, mesh peers. */
 import { parseSessionKey } from '../../../crdt/session-key.js'
 import type { EventRecord } from '../../api/api.js'
-import type { RpcClient } from '../../api/rpc-client.js'
 import { apiFor, stdout as out, untilStopped } from '../context.js'
+import { DaemonFollower } from '../follow.js'
 import type { Command } from '../command.js'
 import { formatMessage, need, parseCount } from './sessions.js'
 
 export const watchCmd: Command = {
   name: 'watch',
   usage: 'mesh watch KEY [--tail N] [--json]',
-  summary: 'print a session\'s transcript, then each new message as it arrives from any device, until interrupted (read-only; other commands keep working)',
+  summary: 'print a session\'s transcript, then each new message as it arrives from any device, until interrupted (read-only; it never holds the home, so other commands and mesh join keep working)',
   examples: ['mesh watch fix-login', 'mesh watch fix-login --tail 5 --json'],
   options: { tail: { type: 'string' } },
   async run (g, args, values) {
     const key = parseSessionKey(need(args, 0, 'session KEY', this.usage))
     const tail = parseCount(values.tail, '--tail') ?? 50
-    // Without a daemon this process owns the home while it watches and serves it to the other
-    // commands, so they keep working.
-    const s = await apiFor(g, { own: true })
-    try {
-      const seen = new Set<string>()
-      let ready = false
-      const held: EventRecord[] = []
-      const print = (m: Parameters<typeof formatMessage>[0]): void => {
-        if (seen.has(m.id)) return
-        seen.add(m.id)
-        out.line(g.json ? JSON.stringify(m) : formatMessage(m))
-      }
-      const onEvent = (r: EventRecord): void => {
-        if (!ready) { held.push(r); return }
-        if (r.event.type === 'message.appended' && r.event.key === key) for (const m of r.event.messages) print(m)
-      }
-      // Subscribed before the transcript is read, so nothing written in between is missed.
-      const off = s.api.subscribe(onEvent, { sessions: [key] })
+    const note = (s: string): void => { if (!g.json) out.err(s) }
+    // Never holds the home: through the daemon while one runs (its events carry every device's
+    // appends), else a look at the transcript once a second, each opening the home briefly.
+    const api = new DaemonFollower(g, (daemon) => {
+      note(daemon ? '(mesh join runs now: appends from every device appear)' : '(mesh join stopped: only changes made on this machine will appear)')
+      if (!daemon) void poll()
+    })
+    const seen = new Set<string>()
+    let last: string | undefined
+    let ready = false
+    const held: EventRecord[] = []
+    const print = (m: Parameters<typeof formatMessage>[0]): void => {
+      if (seen.has(m.id)) return
+      seen.add(m.id)
+      last = m.id
+      out.line(g.json ? JSON.stringify(m) : formatMessage(m))
+    }
+    const onEvent = (r: EventRecord): void => {
+      if (!ready) { held.push(r); return }
+      if (r.event.type === 'message.appended' && r.event.key === key) for (const m of r.event.messages) print(m)
+    }
+    let polling = false
+    const poll = async (): Promise<void> => {
+      if (polling || api.following || !ready) return
+      polling = true
       try {
-        const info = await s.api.call('sessions.show', { key, tail })
+        const v = await api.call('sessions.show', last !== undefined ? { key, after: last } : { key, tail })
+        for (const m of v.messages) print(m)
+      } catch (err) {
+        note(`(could not read ${key}: ${err instanceof Error ? err.message : String(err)})`)
+      } finally {
+        polling = false
+      }
+    }
+    try {
+      const daemon = await api.start()
+      // Subscribed before the transcript is read, so nothing written in between is missed.
+      const off = api.subscribe(onEvent, { sessions: [key] })
+      const timer = setInterval(() => { void poll() }, 1000)
+      try {
+        const info = await api.call('sessions.show', { key, tail })
         for (const m of info.messages) print(m)
         ready = true
         for (const r of held.splice(0)) onEvent(r)
-        if (s.mode === 'in-process' && !g.json) out.err('(no mesh join runs for this home: only changes made on this machine will appear)')
-        await untilStopped(s.mode === 'daemon' ? (s.api as RpcClient).closed() : undefined)
+        if (!daemon) note('(no mesh join runs for this home: only changes made on this machine will appear)')
+        await untilStopped()
       } finally {
+        clearInterval(timer)
         off()
       }
     } finally {
-      await s.close()
+      await api.close()
     }
     return 0
   }

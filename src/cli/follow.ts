@@ -1,0 +1,119 @@
+/**
+ * Following a home from a long-running front-end (`mesh mcp`, `mesh watch`) without ever holding
+ * it: calls go to the running `mesh join` while one answers, else open the home for that one call
+ * (as a short command does), so `mesh join` can start or stop at any time beside it; events come
+ * from the daemon and are followed across its restarts.
+ */
+import { EventLog, type CallOptions, type EventRecord, type MeshApi, type SubscribeOptions } from '../api/api.js'
+import { connectRpc, type RpcClient } from '../api/rpc-client.js'
+import type { Input, MethodName, Output } from '../api/schema.js'
+import { withApi, type Globals } from './context.js'
+
+/** How often to look for a daemon while none runs (a connect attempt on a unix socket). */
+const DAEMON_POLL_MS = 1000
+
+/**
+ * The API as a long-running front-end needs it: the daemon's while one runs, the home opened
+ * per call otherwise; events re-numbered into one sequence of its own, because each daemon run
+ * numbers its events from 1 and a front-end may see several runs.
+ */
+export class DaemonFollower implements MeshApi {
+  private rpc: RpcClient | undefined
+  /** Whether a daemon answers now. */
+  get following (): boolean { return this.rpc !== undefined }
+  private connecting: Promise<RpcClient | undefined> | undefined
+  private upstreamOff: (() => void) | undefined
+  /** The cursor in the current daemon run's numbering. */
+  private upstreamLast: number | undefined
+  private readonly events = new EventLog()
+  /** Sessions the subscribers want in full, with how many subscribers want each. */
+  private readonly pins = new Map<string, number>()
+  private timer: ReturnType<typeof setInterval> | undefined
+  private closed = false
+
+  constructor (private readonly g: Globals, private readonly onChange: (daemon: boolean) => void = () => {}) {}
+
+  /** Looks for the daemon now and then every DAEMON_POLL_MS; says whether one runs. */
+  async start (): Promise<boolean> {
+    const rpc = await this.daemon()
+    this.timer = setInterval(() => { void this.daemon() }, DAEMON_POLL_MS)
+    this.timer.unref()
+    return rpc !== undefined
+  }
+
+  private async daemon (): Promise<RpcClient | undefined> {
+    if (this.rpc !== undefined || this.closed) return this.rpc
+    this.connecting ??= connectRpc(this.g.home).then(rpc => {
+      this.connecting = undefined
+      if (rpc !== undefined) this.attach(rpc)
+      return rpc
+    })
+    return await this.connecting
+  }
+
+  private attach (rpc: RpcClient): void {
+    if (this.closed) { void rpc.close(); return }
+    this.rpc = rpc
+    this.upstreamLast = undefined
+    this.upstreamOff = undefined
+    this.follow()
+    this.onChange(true)
+    void rpc.closed().then(() => {
+      if (this.rpc !== rpc) return
+      this.rpc = undefined
+      this.upstreamOff = undefined
+      if (!this.closed) this.onChange(false)
+    })
+  }
+
+  /** (Re)subscribes to the daemon for the pinned sessions, from the last event seen. */
+  private follow (): void {
+    const rpc = this.rpc
+    if (rpc === undefined) return
+    const previous = this.upstreamOff
+    this.upstreamOff = rpc.subscribe((r: EventRecord) => {
+      if (this.upstreamLast !== undefined && r.seq <= this.upstreamLast) return // replayed to the new subscription
+      this.upstreamLast = r.seq
+      this.events.push(r.event)
+    }, { after: this.upstreamLast, sessions: [...this.pins.keys()] })
+    previous?.()
+  }
+
+  async call<M extends MethodName>(method: M, input: Input<M>, options: CallOptions = {}): Promise<Output<M>> {
+    const rpc = await this.daemon()
+    if (rpc !== undefined) return await rpc.call(method, input, options)
+    return await withApi(this.g, async api => await api.call(method, input, options))
+  }
+
+  subscribe (fn: (r: EventRecord) => void, options: SubscribeOptions = {}): () => void {
+    const keys = options.sessions ?? []
+    let added = false
+    for (const k of keys) {
+      const n = this.pins.get(k) ?? 0
+      this.pins.set(k, n + 1)
+      if (n === 0) added = true
+    }
+    if (added) this.follow()
+    const off = this.events.subscribe(fn, options.after)
+    let done = false
+    return () => {
+      if (done) return
+      done = true
+      off()
+      let removed = false
+      for (const k of keys) {
+        const n = (this.pins.get(k) ?? 1) - 1
+        if (n > 0) this.pins.set(k, n)
+        else { this.pins.delete(k); removed = true }
+      }
+      if (removed) this.follow()
+    }
+  }
+
+  async close (): Promise<void> {
+    this.closed = true
+    clearInterval(this.timer)
+    this.upstreamOff?.()
+    await this.rpc?.close()
+  }
+}
