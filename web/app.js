@@ -9,7 +9,7 @@ const TRANSCRIPT_TAIL = 200
 const PEERS_REFRESH_MS = 5000
 
 const $ = (sel) => document.querySelector(sel)
-const state = { token: null, devices: new Map(), selected: null, seen: new Set(), pending: [], loading: false, lastSeq: 0, ws: null, timers: {} }
+const state = { token: null, devices: new Map(), selected: null, seen: new Set(), pending: [], loading: false, lastSeq: 0, run: null, ws: null, timers: {} }
 
 function el (tag, text, cls) {
   const e = document.createElement(tag)
@@ -226,7 +226,9 @@ function soon (name, fn) {
   state.timers[`soon:${name}`] = setTimeout(() => { delete state.timers[`soon:${name}`]; fn().catch(failed) }, 150)
 }
 
-function onEvent ({ seq, event: e }) {
+function onEvent ({ hello, seq, event: e }) {
+  // The stream's first message names the daemon's run; lists are reloaded on every open anyway.
+  if (hello) { state.run = hello.run; if (hello.reset) state.lastSeq = 0; return }
   if (typeof seq === 'number') state.lastSeq = seq
   switch (e.type) {
     case 'message.appended':
@@ -252,6 +254,7 @@ function connectEvents () {
   const url = new URL(`/api/events?after=${state.lastSeq}`, location.href)
   // The open transcript's session comes in full (messages); others only say that they changed.
   if (state.selected) url.searchParams.set('sessions', state.selected)
+  if (state.run) url.searchParams.set('run', state.run)
   url.protocol = location.protocol === 'https:' ? 'wss:' : 'ws:'
   // Browsers cannot set Authorization on a WebSocket: the token rides as a subprotocol.
   const ws = new WebSocket(url, ['mesh.events', `bearer.${state.token}`])

@@ -89,7 +89,7 @@ async function stream (d: Daemon, key: string): Promise<{ ws: WebSocket, next: (
   ws.on('message', (data) => {
     const t = now()
     const r = JSON.parse(String(data))
-    if (r.event.type !== 'message.appended' || r.event.key !== key) return
+    if (r.event?.type !== 'message.appended' || r.event.key !== key) return // the hello, or another event
     for (const m of r.event.messages) waiting.get(m.content)?.(t)
   })
   await new Promise<void>((resolve, reject) => { ws.once('open', () => { resolve() }); ws.once('error', reject) })
