@@ -470,8 +470,10 @@ async function listen (server: Server, port: number, host: string): Promise<numb
 
 // ---- `mesh join --http PORT|off` ----
 
-/** Reads `--http PORT|off` (default: DEFAULT_HTTP_PORT); exit 2 naming the flag when malformed. */
-export function parseHttpFlag (flag: string | undefined): { port: number } | 'off' {
+export type HttpFlag = { port: number } | 'off'
+
+/** Reads `--http PORT|off` (default: DEFAULT_HTTP_PORT); exit 2 naming the flag when malformed. Call it before starting anything. */
+export function parseHttpFlag (flag: string | undefined): HttpFlag {
   if (flag === undefined) return { port: DEFAULT_HTTP_PORT }
   if (flag === 'off') return 'off'
   const port = /^\d{1,5}$/.test(flag) ? Number(flag) : NaN
@@ -483,8 +485,8 @@ export function parseHttpFlag (flag: string | undefined): { port: number } | 'of
  * What `mesh join` runs: serve HTTP unless `--http off`. Returns the server (undefined when off)
  * and one line for join to print.
  */
-export async function startHttp (api: MeshApi, home: string, flag: string | undefined): Promise<{ server?: HttpServer, line: string }> {
-  const want = parseHttpFlag(flag)
+export async function startHttp (api: MeshApi, home: string, flag: string | HttpFlag | undefined): Promise<{ server?: HttpServer, line: string }> {
+  const want = typeof flag === 'object' || flag === 'off' ? flag : parseHttpFlag(flag)
   if (want === 'off') return { line: 'http:         off (--http off)' }
   const server = await serveHttp(api, { home, port: want.port })
   const note = server.fellBack ? ` (port ${want.port} is busy, using ${server.port})` : ''
