@@ -20,7 +20,7 @@
  */
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto'
 import { existsSync } from 'node:fs'
-import { readFile, rm, stat } from 'node:fs/promises'
+import { chmod, readFile, rm, stat } from 'node:fs/promises'
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http'
 import type { Duplex } from 'node:stream'
 import { extname, join, resolve, sep } from 'node:path'
@@ -79,7 +79,12 @@ export interface HttpInfo { url: string, host: string, port: number, pid: number
 /** The home's API token, created (32 random bytes, hex, mode 0600) when missing or malformed. */
 export async function apiToken (home: string): Promise<string> {
   const existing = await readToken(home)
-  if (existing !== undefined) return existing
+  if (existing !== undefined) {
+    // A token readable by others (copied, or restored from a backup) is made owner-only again.
+    const path = join(home, TOKEN_FILE)
+    if (((await stat(path)).mode & 0o077) !== 0) await chmod(path, 0o600)
+    return existing
+  }
   const token = randomBytes(32).toString('hex')
   await atomicWrite(join(home, TOKEN_FILE), token + '\n', 0o600)
   return token
@@ -434,7 +439,13 @@ export async function serveHttp (api: MeshApi, opts: HttpOptions): Promise<HttpS
   const shownHost = host.includes(':') ? `[${host}]` : host
   const url = `http://${shownHost}:${port}`
   const info: HttpInfo = { url, host, port, pid: process.pid }
-  await atomicWrite(join(opts.home, INFO_FILE), JSON.stringify(info) + '\n', 0o600)
+  try {
+    await atomicWrite(join(opts.home, INFO_FILE), JSON.stringify(info) + '\n', 0o600)
+  } catch (err) {
+    clearInterval(pinger)
+    await new Promise<void>((resolve) => { server.close(() => { resolve() }) })
+    throw err
+  }
 
   let closing: Promise<void> | undefined
   const close = async (): Promise<void> => {

@@ -1,7 +1,7 @@
 /**
  * The web dashboard in a real headless browser (Debian's chromium, driven by playwright-core; it
  * downloads no browser): two `mesh join` daemons of one wallet on loopback, the page of one
- * opened with its login URL shows the other as a proven peer and both devices, and a message
+ * opened with its login URL shows the other as a proven peer (and the other's page the first) and both devices, and a message
  * appended on the other node with the CLI appears in the open transcript without a reload.
  * Without the token the page shows only the login hint. Screenshots are saved under the test's
  * temp dir and test/browser/artifacts/ (ignored by git).
@@ -121,6 +121,14 @@ describe('the dashboard in headless chromium', () => {
 
       const shot = await screenshot(page, 'dashboard.png')
       expect(existsSync(shot)).toBe(true)
+
+      // The other node's dashboard, in a second tab: alpha is its proven peer.
+      const other = await context.newPage()
+      other.on('pageerror', (e) => { errors.push(e.message) })
+      await other.goto(`${b.url}/#token=${b.token}`)
+      await other.locator(`#peers tbody tr[data-peer="${a.deviceId}"]`).filter({ hasText: 'proven, connected' }).filter({ hasText: 'alpha' }).waitFor()
+      await expect.poll(async () => await other.locator('#device-info').innerText()).toContain(b.deviceId)
+      await screenshot(other, 'dashboard-other-node.png')
       expect(errors).toEqual([])
     } finally {
       await context.close()
