@@ -305,6 +305,13 @@ describe('mesh join serves the API over HTTP', () => {
     const none = await runCli(['dashboard', '--home', join(t.dir, 'no-daemon')], { env })
     expect(none.code).toBe(1)
     expect(none.stderr).toMatch(/mesh join/)
+    // A daemon killed outright leaves its api.json behind: nothing answers there, and it says so.
+    const c = extra[0] as Daemon
+    await c.proc.stop('SIGKILL')
+    const stale = await runCli(['dashboard', '--home', c.home, '--json'], { env })
+    expect(stale.code).toBe(1)
+    expect(JSON.parse(stale.stderr).error.code).toBe('DAEMON_NOT_RUNNING')
+    expect(stale.stderr).toContain(`nothing answers at ${c.url}`)
   })
 
   it('stops the daemon with node.stop over HTTP; every method was reached through its route', async () => {
