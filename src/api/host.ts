@@ -5,7 +5,7 @@
  * `mesh mcp` without a daemon, and the SDK's `openMesh` all own a home this way. `close()`
  * stops in order: the socket, the API, the node, then the vault (its store flushed).
  */
-import type { MeshNode, MeshNodeOptions } from '../node/mesh.js'
+import type { MeshNode, MeshNodeOptions, NodeEvent } from '../node/mesh.js'
 import type { Wallet } from '../identity/index.js'
 import { createLocalApi, type LocalApi } from './local.js'
 import { serveRpc } from './rpc.js'
@@ -23,6 +23,11 @@ export interface HostOptions {
   serve?: boolean
   /** Called when a client asks the daemon to stop (`mesh stop`). */
   onStop?: () => void
+  /**
+   * Called for every node event, from the node's start on (events of the start itself, such as a
+   * sibling proven meanwhile, are replayed to the listeners present when it returns).
+   */
+  onNodeEvent?: (e: NodeEvent) => void
   /** What `node.status` says about the HTTP API, when one is served. */
   http?: () => string | undefined
 }
@@ -49,6 +54,7 @@ export async function hostHome (opts: HostOptions): Promise<Host> {
     if (opts.node !== false && opts.node !== undefined) {
       const { MeshNode } = await import('../node/mesh.js')
       node = await MeshNode.start(vault.vault, opts.node)
+      if (opts.onNodeEvent !== undefined) node.on('event', opts.onNodeEvent)
     }
     api = await createLocalApi({ vault, node, onStop: opts.onStop, daemon: { pid: process.pid, http: opts.http } })
     if (opts.serve !== false) server = await serveRpc(api, vault.info().home)

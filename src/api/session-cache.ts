@@ -36,14 +36,17 @@ export class SessionCache {
       const entry: Entry = { session: this.vault.sessions.open(key), users: 0, pins: 0 }
       e = entry
       this.open.set(key, entry)
-      entry.session.then((s) => { entry.off = s.subscribe(ev => { this.onSessionEvent(key, ev) }) }, () => { if (this.open.get(key) === entry) this.open.delete(key) })
+      entry.session.then((s) => { entry.off = s.subscribe(ev => { this.onSessionEvent(key, s, ev) }) }, () => { if (this.open.get(key) === entry) this.open.delete(key) })
     }
     if (e.timer !== undefined) { clearTimeout(e.timer); e.timer = undefined }
     return e
   }
 
-  private onSessionEvent (key: SessionKey, ev: Parameters<Parameters<Session['subscribe']>[0]>[0]): void {
-    if (ev.type === 'messages') this.emit({ type: 'message.appended', key, messages: ev.messages, remote: ev.remote })
+  private onSessionEvent (key: SessionKey, s: Session, ev: Parameters<Parameters<Session['subscribe']>[0]>[0]): void {
+    if (ev.type === 'messages') {
+      const messages = ev.messages.map(m => { const author = s.labelOf(m.device); return author !== undefined ? { ...m, author } : m })
+      this.emit({ type: 'message.appended', key, messages, remote: ev.remote })
+    }
     else if (ev.type === 'lease') this.emit({ type: 'lease.changed', key, lease: ev.lease as LeaseView | undefined, remote: ev.remote })
     else if (ev.type === 'task') this.emit({ type: 'task.changed', key, remote: ev.remote })
   }

@@ -166,7 +166,10 @@ export class Session {
     const blocking = this.blocking()
     if (blocking !== undefined && opts.take !== true) {
       const who = blocking.label ?? blocking.device
-      throw new LeaseHeldError(`session ${this.key} is driven by ${who} (lease until ${new Date(blocking.expiresAt).toISOString()}${this.ctx.online(blocking.device) ? ', online now' : ', offline'}): run \`mesh resume ${this.key} --take\` to take over`, { key: this.key, holder: who, device: blocking.device, expiresAt: blocking.expiresAt, online: this.ctx.online(blocking.device) })
+      const w = this.s.getMeta().lastWriter
+      const ago = w !== undefined ? `, last write ${Math.max(0, Math.round((Date.now() - w.ts) / 1000))}s ago` : ''
+      const online = this.ctx.online(blocking.device)
+      throw new LeaseHeldError(`session ${this.key} is being driven by ${who}${ago}, ${online ? 'online now' : 'not seen online now'} (lease until ${new Date(blocking.expiresAt).toISOString()}). Run \`mesh resume ${this.key} --take\` to take over`, { key: this.key, holder: who, device: blocking.device, expiresAt: blocking.expiresAt, online })
     }
     const label = this.vault.identity.certificate.label
     const lease = await this.replica.change(() => this.s.takeLease(this.device, { label, ttlMs: opts.ttlMs, force: true }))

@@ -16,13 +16,14 @@ import { memoryCmd, skillsCmd } from './commands/data.js'
 import { joinCmd, stopCmd } from './commands/join.js'
 import { peersCmd, watchCmd } from './commands/watch.js'
 import { dashboardCmd } from './commands/dashboard.js'
+import { mcpCmd } from './commands/mcp.js'
 
 export const VERSION = '0.1.0'
 
 export const COMMANDS: Command[] = [
   joinCmd, stopCmd, initCmd, walletCmd, statusCmd, peersCmd, devicesCmd,
   sessionsCmd, sessionCmd, resumeCmd, taskCmd, leaseCmd, watchCmd, memoryCmd, skillsCmd,
-  dashboardCmd
+  dashboardCmd, mcpCmd
 ]
 
 const GLOBAL_OPTIONS = {

@@ -9,11 +9,14 @@ import { join } from 'node:path'
 import { rows } from './util.js'
 import { benchVault } from './vault.js'
 import { benchMesh } from './mesh.js'
+import { benchApi } from './api.js'
 import { benchHttp } from './http.js'
+import { benchMcp } from './mcp.js'
 
 const quick = process.argv.includes('--quick')
-// --only=vault, --only=mesh, --only=http, or one part: --only=mesh.handoff (handoff, throughput, resume, discovery, ten),
-// --only=http.rtt (API round trip over HTTP and the socket), --only=http.events (append on a peer → WebSocket)
+// --only=vault, --only=mesh, --only=api, --only=http, --only=mcp, or one part: --only=mesh.handoff
+// (handoff, throughput, resume, discovery, ten), --only=api.cli (cli, rpc), --only=http.rtt (API
+// round trip over HTTP and the socket), --only=http.events (append on a peer → WebSocket)
 const only = process.argv.find(a => a.startsWith('--only='))?.slice(7)
 const [group, part] = (only ?? '').split('.')
 const dir = join(tmpdir(), `mesh-bench-${process.pid}`)
@@ -21,7 +24,9 @@ await mkdir(dir, { recursive: true })
 try {
   if (only === undefined || group === 'vault') await benchVault(join(dir, 'vault'), { quick })
   if (only === undefined || group === 'mesh') await benchMesh(join(dir, 'mesh'), { quick, part })
+  if (only === undefined || group === 'api') await benchApi(join(dir, 'api'), { quick, part })
   if (only === undefined || group === 'http') await benchHttp(join(dir, 'http'), { quick, part })
+  if (only === undefined || group === 'mcp') await benchMcp(join(dir, 'mcp'), { quick })
 } finally {
   await rm(dir, { recursive: true, force: true })
 }

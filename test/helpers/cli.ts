@@ -17,9 +17,9 @@ export function cliEnv (userHome: string, extra: Record<string, string> = {}): N
   return { ...env, ...extra }
 }
 
-export function runCli (args: string[], opts: { env: NodeJS.ProcessEnv, input?: string, timeoutMs?: number }): Promise<RunResult> {
+export function runCli (args: string[], opts: { env: NodeJS.ProcessEnv, input?: string, timeoutMs?: number, cwd?: string }): Promise<RunResult> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [BIN, ...args], { env: opts.env, stdio: ['pipe', 'pipe', 'pipe'] })
+    const child = spawn(process.execPath, [BIN, ...args], { env: opts.env, stdio: ['pipe', 'pipe', 'pipe'], cwd: opts.cwd })
     let stdout = ''
     let stderr = ''
     child.stdout.on('data', (d: Buffer) => { stdout += d.toString() })

@@ -37,7 +37,7 @@ export async function startDaemon (env: NodeJS.ProcessEnv, opts: { home: string,
     await proc.waitFor(/^running/, 30_000)
     const listen = (await proc.waitFor(/^listening:\s+\/ip4\/127\.0\.0\.1/)).split(/\s+/)[1] as string
     const deviceId = (await proc.waitFor(/^device:/)).split(/\s+/)[1] as string
-    const base = { label: opts.label, home: opts.home, proc, addr: `${listen}/p2p/${deviceId}`, deviceId }
+    const base = { label: opts.label, home: opts.home, proc, addr: listen.includes("/p2p/") ? listen : `${listen}/p2p/${deviceId}`, deviceId }
     if (opts.http === 'off') return { ...base, url: '', port: 0, token: '' }
     const info = JSON.parse(await readFile(join(opts.home, 'api.json'), 'utf8')) as { url: string, port: number }
     const token = (await readFile(join(opts.home, 'api.token'), 'utf8')).trim()

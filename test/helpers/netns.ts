@@ -63,7 +63,7 @@ export function bridgedHosts (n: number): Netns {
 }
 
 /** A long-running process (e.g. `mesh join`) whose output lines are collected. */
-export interface Proc { child: ChildProcess, lines: string[], waitFor: (re: RegExp, ms?: number) => Promise<string>, stop: (signal?: NodeJS.Signals) => Promise<number | null> }
+export interface Proc { child: ChildProcess, lines: string[], waitFor: (re: RegExp, ms?: number) => Promise<string>, stop: (signal?: NodeJS.Signals) => Promise<number | null>, exited: Promise<number | null> }
 
 export function spawnIn (ns: string | undefined, cmd: string, args: string[], env: NodeJS.ProcessEnv): Proc {
   const child = ns === undefined ? spawn(cmd, args, { env, stdio: ['ignore', 'pipe', 'pipe'] }) : spawn('ip', ['netns', 'exec', ns, cmd, ...args], { env, stdio: ['ignore', 'pipe', 'pipe'] })
@@ -86,6 +86,7 @@ export function spawnIn (ns: string | undefined, cmd: string, args: string[], en
   return {
     child,
     lines,
+    exited,
     waitFor: async (re, ms = 20_000) => {
       const seen = lines.find(l => re.test(l))
       if (seen !== undefined) return seen

@@ -51,7 +51,7 @@ async function portFree (port: number): Promise<boolean> {
 
 export const joinCmd: Command = {
   name: 'join',
-  usage: 'mesh join [--read-only] [--label NAME] [--listen MULTIADDR]... [--announce MULTIADDR]... [--bootstrap MULTIADDR]... [--no-mdns] [--dht client|server|off]',
+  usage: 'mesh join [--read-only] [--label NAME] [--listen MULTIADDR]... [--announce MULTIADDR]... [--bootstrap MULTIADDR]... [--no-mdns] [--dht client|server|off] [--http PORT|off]',
   summary: 'run this machine\'s mesh node in the foreground (sets up the home, and a wallet if none is found); every other command goes through it while it runs',
   examples: [
     'mesh join',
@@ -65,7 +65,8 @@ export const joinCmd: Command = {
     announce: { type: 'string', multiple: true },
     bootstrap: { type: 'string', multiple: true },
     'no-mdns': { type: 'boolean' },
-    dht: { type: 'string' }
+    dht: { type: 'string' },
+    http: { type: 'string' }
   },
   async run (g: Globals, _args, values) {
     const running = await connectRpc(g.home)
@@ -75,7 +76,9 @@ export const joinCmd: Command = {
       throw new DaemonRunningError(`mesh join is already running for home ${g.home}${s?.daemon.pid !== undefined ? ` (pid ${s.daemon.pid})` : ''}`, { home: g.home })
     }
     const { parseDht, readConfig } = await import('../../node/config.js')
+    const { parseHttpFlag, startHttp } = await import('../../api/http.js')
     const dht = values.dht !== undefined ? parseDht(values.dht) : undefined
+    parseHttpFlag(values.http as string | undefined) // a bad --http is exit 2 before anything starts
     const listenFlag = await multiaddrs('--listen', values.listen)
     const announce = await multiaddrs('--announce', values.announce)
     const bootstrap = await multiaddrs('--bootstrap', values.bootstrap, true)
@@ -97,16 +100,31 @@ export const joinCmd: Command = {
     const { hostHome } = await import('../../api/host.js')
     let stop!: () => void
     const stopped = new Promise<void>(resolve => { stop = resolve })
+    let http: Awaited<ReturnType<typeof startHttp>> | undefined
+    let started = false
+    const early: NodeEvent[] = []
+    const print = (e: NodeEvent): void => {
+      if (g.json) { out.line(JSON.stringify({ ...e, event: e.type })); return }
+      const line = formatEvent(e)
+      if (line !== undefined) out.line(line)
+    }
     const host = await hostHome({
       home: g.home,
       node: { listen, announce, bootstrap, mdns: values['no-mdns'] === true ? false : undefined, dht },
-      onStop: () => { stop() }
+      onStop: () => { stop() },
+      http: () => http?.server?.url,
+      // Printed as they come: the lines of the start (a sibling proven meanwhile) follow the banner.
+      onNodeEvent: (e) => {
+        if (!started) { early.push(e); return }
+        print(e)
+      }
     })
     try {
+      http = await startHttp(host.api, g.home, values.http as string | undefined)
       const node = host.node as NonNullable<typeof host.node>
       const info = host.vault.info()
       const addrs = node.addresses()
-      if (g.json) out.line(JSON.stringify({ event: 'started', ...info, walletPath: r.walletPath, walletGenerated: r.walletGenerated, listen: addrs, mdns: node.config.mdns, dht: node.config.dht, pid: process.pid }))
+      if (g.json) out.line(JSON.stringify({ event: 'started', ...info, walletPath: r.walletPath, walletGenerated: r.walletGenerated, listen: addrs, mdns: node.config.mdns, dht: node.config.dht, http: http.server?.url ?? null, pid: process.pid }))
       else {
         out.line(`wallet:       ${info.wallet}`)
         out.line(`device:       ${info.deviceId} (${info.label})`)
@@ -114,22 +132,30 @@ export const joinCmd: Command = {
         out.line(`home:         ${info.home}`)
         for (const a of addrs) out.line(`listening:    ${a}`)
         out.line(`discovery:    mdns ${node.config.mdns ? 'on' : 'off'}, dht ${node.config.dht}`)
+        out.line(http.line)
       }
-      node.on('event', (e) => {
-        if (g.json) { out.line(JSON.stringify({ ...e, event: e.type })); return }
-        const line = formatEvent(e)
-        if (line !== undefined) out.line(line)
-      })
       for (const a of bootstrap ?? []) {
         void node.dial(a).catch((err: any) => {
           const reason = String(err?.message ?? err).split('\n')[0]
           out.line(g.json ? JSON.stringify({ event: 'bootstrap-unreachable', addr: a, reason }) : `bootstrap     ${a} unreachable (${reason}); retrying in the background`)
         })
       }
-      if (!g.json) out.line('running; other mesh commands on this home now go through this node. Ctrl-C or `mesh stop` stops it')
+      started = true
+      for (const e of early.splice(0)) print(e)
+      if (!g.json) out.line(`running (pid ${process.pid}); other mesh commands on this home now go through this node. Ctrl-C or \`mesh stop\` stops it`)
       await untilStopped(stopped)
     } finally {
-      await host.close()
+      // A second Ctrl-C while the store flushes is answered, not obeyed: nothing is cut short.
+      const patience = (): void => { out.err('stopping: flushing the store…') }
+      process.on('SIGINT', patience)
+      process.on('SIGTERM', patience)
+      try {
+        await http?.server?.close()
+        await host.close()
+      } finally {
+        process.off('SIGINT', patience)
+        process.off('SIGTERM', patience)
+      }
     }
     out.line(g.json ? JSON.stringify({ event: 'stopped' }) : 'stopped; store flushed')
     return 0

@@ -1,0 +1,223 @@
+/**
+ * The API as a Model Context Protocol server. Every method in METHODS with an `mcp` name is a
+ * tool whose input schema is the method's own zod schema and whose description is its summary, so
+ * a method added to the schema appears here with nothing else to write. Session transcripts are
+ * resources, `mesh://session/<key>`, listable and subscribable: a subscribed client gets
+ * `notifications/resources/updated` when a message is appended (here or on a peer, as far as the
+ * API behind it sees peers), or the session's task or lease changes.
+ *
+ * The transport is the caller's (stdio for `mesh mcp`); nothing here writes to stdout, which
+ * belongs to the protocol.
+ *
+ * @example
+ * const handle = await serveMcp(api, new StdioServerTransport())
+ * await handle.closed
+ */
+import { McpServer, ResourceTemplate } from '@modelcontextprotocol/sdk/server/mcp.js'
+import type { Transport } from '@modelcontextprotocol/sdk/shared/transport.js'
+import { ErrorCode as McpErrorCode, McpError, SubscribeRequestSchema, UnsubscribeRequestSchema, type CallToolResult, type ReadResourceResult } from '@modelcontextprotocol/sdk/types.js'
+import { parseSessionKey } from '../../crdt/index.js'
+import { isMeshError } from '../errors.js'
+import type { EventRecord, MeshApi } from './api.js'
+import { METHODS, type ApiEvent, type MethodDef, type MethodName, type Output } from './schema.js'
+
+export const SESSION_URI_PREFIX = 'mesh://session/'
+/** A resource read shows at most this many of the latest messages (the tools page further). */
+export const TRANSCRIPT_TAIL = 200
+
+export function sessionUri (key: string): string { return SESSION_URI_PREFIX + key }
+
+/** The canonical session key a `mesh://session/<key>` URI names (a bare key means agent `main`). */
+export function keyFromUri (uri: string): string {
+  if (!uri.startsWith(SESSION_URI_PREFIX)) throw new McpError(McpErrorCode.InvalidParams, `not a mesh session URI: ${uri} (expected ${SESSION_URI_PREFIX}<key>)`)
+  try {
+    return parseSessionKey(decodeURIComponent(uri.slice(SESSION_URI_PREFIX.length)))
+  } catch (err) {
+    throw new McpError(McpErrorCode.InvalidParams, err instanceof Error ? err.message : String(err))
+  }
+}
+
+export interface ServeMcpOptions {
+  /** Reported to the client in `initialize`. */
+  version?: string
+  /** Where diagnostics go (never stdout). Default: stderr. */
+  log?: (line: string) => void
+}
+
+export interface McpHandle {
+  readonly server: McpServer
+  /** Resolves when the transport closed (the client went away) or close() was called. */
+  readonly closed: Promise<void>
+  close: () => Promise<void>
+}
+
+/** Events that change what a session resource reads as. */
+function sessionOf (e: ApiEvent): string | undefined {
+  switch (e.type) {
+    case 'message.appended':
+    case 'task.changed':
+    case 'lease.changed':
+    case 'session.changed':
+      return e.key
+    default:
+      return undefined
+  }
+}
+
+/**
+ * Hints for the agent host (which may ask before calling a tool that is not read-only), from the
+ * method's HTTP verb rather than `writes`: `sessions.resume` takes the lease yet is no `writes`
+ * method, because a read-only device may still resume (it just takes nothing).
+ */
+export function hints (def: MethodDef): { readOnlyHint: boolean, destructiveHint: boolean, idempotentHint: boolean, openWorldHint: boolean } {
+  const verb = def.http.verb
+  return { readOnlyHint: verb === 'GET', destructiveHint: verb === 'DELETE', idempotentHint: verb !== 'POST', openWorldHint: false }
+}
+
+/** JSON text for every client, and the object itself as structured content where MCP allows it (objects only). */
+export function toolResult (output: unknown): CallToolResult {
+  const structured = output !== null && typeof output === 'object' && !Array.isArray(output)
+  return {
+    content: [{ type: 'text', text: output === undefined ? 'ok' : JSON.stringify(output, null, 2) }],
+    ...(structured ? { structuredContent: output as Record<string, unknown> } : {})
+  }
+}
+
+/** A failed call is a tool result with isError (the agent reads it), carrying the stable code. */
+export function toolError (err: unknown): CallToolResult {
+  const code = isMeshError(err) ? err.code : 'INTERNAL'
+  const message = err instanceof Error ? err.message : String(err)
+  const details = isMeshError(err) ? err.details : {}
+  return {
+    isError: true,
+    content: [{ type: 'text', text: `${code}: ${message}` }],
+    structuredContent: { error: { code, message, details } }
+  }
+}
+
+type Shown = Output<'sessions.show'>
+
+/** The transcript as an agent reads it: a header, then one block per message. */
+export function renderTranscript (s: Shown): string {
+  const lines = [`session: ${s.key}${s.title !== '' ? ` — ${s.title}` : ''}`]
+  if (s.goal !== '') lines.push(`goal: ${s.goal}`)
+  const l = s.lease
+  const driver = l === undefined ? '' : l.expired ? ` (lease of ${l.label ?? l.device} expired)` : ` (driven by ${l.label ?? l.device}${l.mine ? ', this device' : ''} until ${new Date(l.expiresAt).toISOString()})`
+  lines.push(`status: ${s.status}${driver}`)
+  const shown = s.messages.length < s.messageCount ? ` (messages ${s.firstIndex + 1}-${s.firstIndex + s.messages.length}; the sessions_show tool pages further)` : ''
+  lines.push(`messages: ${s.messageCount}${shown}`, '')
+  for (const m of s.messages) {
+    lines.push(`[${new Date(m.ts).toISOString()}] ${m.role} (${m.author ?? m.device.slice(-6)}) ${m.id}:`, m.content, '')
+  }
+  return lines.join('\n')
+}
+
+export async function serveMcp (api: MeshApi, transport: Transport, options: ServeMcpOptions = {}): Promise<McpHandle> {
+  const log = options.log ?? ((line: string) => { process.stderr.write(`mesh mcp: ${line}\n`) })
+  const server = new McpServer(
+    { name: 'mesh', version: options.version ?? '0.1.0' },
+    {
+      // Declared up front so the handlers exist before connect(); `subscribe` is ours to serve.
+      capabilities: { tools: { listChanged: false }, resources: { subscribe: true, listChanged: true } },
+      instructions: 'mesh replicates this agent\'s sessions, memory and skills between its owner\'s machines. ' +
+        'To continue a session started elsewhere, call sessions_resume; read a transcript as the resource mesh://session/<key> and subscribe to it to hear of new messages.'
+    }
+  )
+
+  for (const [method, def] of Object.entries(METHODS) as Array<[MethodName, MethodDef]>) {
+    if (def.mcp === undefined) continue
+    server.registerTool(def.mcp, {
+      description: def.summary,
+      inputSchema: def.input,
+      annotations: hints(def)
+    }, async (args: unknown, extra) => {
+      try {
+        return toolResult(await api.call(method, args as never, { signal: extra.signal }))
+      } catch (err) {
+        if (!isMeshError(err)) log(`${def.mcp ?? method} failed: ${err instanceof Error ? err.stack ?? err.message : String(err)}`)
+        return toolError(err)
+      }
+    })
+  }
+
+  server.registerResource('session', new ResourceTemplate(`${SESSION_URI_PREFIX}{key}`, {
+    list: async (extra) => {
+      const sessions = await api.call('sessions.list', {}, { signal: extra.signal })
+      return { resources: sessions.map(s => ({ uri: sessionUri(s.key), name: s.key, title: s.title !== '' ? s.title : s.key, mimeType: 'text/plain' })) }
+    }
+  }), {
+    description: 'A session\'s transcript (the latest messages) with its goal, status and driver; subscribe to hear of appends from any device',
+    mimeType: 'text/plain'
+  }, async (uri, _vars, extra): Promise<ReadResourceResult> => {
+    const key = keyFromUri(uri.href)
+    let shown: Shown
+    try {
+      shown = await api.call('sessions.show', { key, tail: TRANSCRIPT_TAIL }, { signal: extra.signal })
+    } catch (err) {
+      // Resource reads have no isError result: a missing session is the protocol's invalid params.
+      throw new McpError(McpErrorCode.InvalidParams, `${isMeshError(err) ? err.code + ': ' : ''}${err instanceof Error ? err.message : String(err)}`)
+    }
+    return {
+      contents: [
+        { uri: uri.href, mimeType: 'text/plain', text: renderTranscript(shown) },
+        { uri: uri.href, mimeType: 'application/json', text: JSON.stringify(shown) }
+      ]
+    }
+  })
+
+  // Subscriptions by canonical key, each with the URIs the client used (notifications name those).
+  const subscribed = new Map<string, Set<string>>()
+  const notify = (p: Promise<void>, what: string): void => {
+    p.catch((err: unknown) => { log(`could not send ${what}: ${err instanceof Error ? err.message : String(err)}`) })
+  }
+  let lastSeq: number | undefined
+  const onEvent = ({ seq, event }: EventRecord): void => {
+    // A resubscription replays from the last event seen: skip what was already handled.
+    if (lastSeq !== undefined && seq <= lastSeq) return
+    lastSeq = seq
+    if (!server.isConnected()) return
+    if (event.type === 'session.created') { server.sendResourceListChanged(); return }
+    const key = sessionOf(event)
+    if (key === undefined) return
+    for (const uri of subscribed.get(key) ?? []) notify(server.server.sendResourceUpdated({ uri }), `resources/updated for ${uri}`)
+  }
+  // The API sends a session's message, task and lease events only to subscribers that name it:
+  // each change of the set subscribes anew from the last event seen, then drops the old one.
+  let unsubscribe: (() => void) | undefined
+  let open = true
+  const follow = (): void => {
+    if (!open) return
+    const previous = unsubscribe
+    // A new function each time: the API keys its listeners by function.
+    unsubscribe = api.subscribe((r) => { onEvent(r) }, { after: lastSeq, sessions: [...subscribed.keys()] })
+    previous?.()
+  }
+
+  server.server.setRequestHandler(SubscribeRequestSchema, (req) => {
+    const key = keyFromUri(req.params.uri)
+    let uris = subscribed.get(key)
+    if (uris === undefined) subscribed.set(key, uris = new Set())
+    uris.add(req.params.uri)
+    if (uris.size === 1) follow()
+    return {}
+  })
+  server.server.setRequestHandler(UnsubscribeRequestSchema, (req) => {
+    const key = keyFromUri(req.params.uri)
+    const uris = subscribed.get(key)
+    uris?.delete(req.params.uri)
+    if (uris?.size === 0) { subscribed.delete(key); follow() }
+    return {}
+  })
+
+  let resolveClosed!: () => void
+  const closed = new Promise<void>(resolve => { resolveClosed = resolve })
+  server.server.onclose = () => { open = false; unsubscribe?.(); unsubscribe = undefined; resolveClosed() }
+  server.server.onerror = (err) => { log(`protocol error: ${err.message}`) }
+  await server.connect(transport)
+  follow()
+  return {
+    server,
+    closed,
+    close: async () => { await server.close() }
+  }
+}

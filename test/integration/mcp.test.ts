@@ -1,0 +1,233 @@
+/**
+ * `mesh mcp` driven as an agent drives it: the MCP SDK's own client spawns `mesh mcp --home A`
+ * over stdio while two `mesh join` daemons (homes A and B, one wallet) run on loopback. It lists
+ * the tools, resumes a session written on B, appends through a tool, subscribes to the session's
+ * resource and hears `notifications/resources/updated` when B appends with the CLI.
+ */
+import { spawn } from 'node:child_process'
+import { join } from 'node:path'
+import { Client } from '@modelcontextprotocol/sdk/client/index.js'
+import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js'
+import { ResourceListChangedNotificationSchema, ResourceUpdatedNotificationSchema } from '@modelcontextprotocol/sdk/types.js'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { BIN, cliEnv, runCli } from '../helpers/cli.js'
+import { spawnIn, type Proc } from '../helpers/netns.js'
+import { tempDir } from '../helpers/tmp.js'
+
+const KEY = 'agent:main:mcp'
+const URI = `mesh://session/${KEY}`
+/** What an agent needs, by tool name (the schema's `mcp` names). */
+const TOOLS = ['status', 'peers', 'sessions_list', 'sessions_show', 'sessions_resume', 'sessions_append', 'sessions_task', 'sessions_take_lease', 'sessions_release_lease', 'memory_get', 'memory_set', 'memory_search', 'memory_delete', 'skills_list', 'skills_show', 'skills_add']
+
+let t: Awaited<ReturnType<typeof tempDir>>
+let env: NodeJS.ProcessEnv
+let wallet: string
+const daemons: Proc[] = []
+
+/** SIGINT first (the daemon flushes its store), SIGKILL if it lingers. */
+async function stopDaemon (p: Proc): Promise<void> {
+  const killer = setTimeout(() => { p.child.kill('SIGKILL') }, 10_000)
+  try { await p.stop('SIGINT') } finally { clearTimeout(killer) }
+}
+
+function startDaemon (home: string, label: string, bootstrap?: string): Proc {
+  const args = [BIN, 'join', '--home', home, '--wallet', wallet, '--label', label, '--no-mdns', '--dht', 'off', '--listen', '/ip4/127.0.0.1/tcp/0', ...(bootstrap !== undefined ? ['--bootstrap', bootstrap] : [])]
+  const p = spawnIn(undefined, process.execPath, args, env)
+  daemons.push(p)
+  return p
+}
+
+/** Retries `fn` until it returns a value (replication is asynchronous; nothing here is timed). */
+async function eventually<T> (fn: () => Promise<T | undefined>, what: string, ms = 20_000): Promise<T> {
+  const end = Date.now() + ms
+  for (;;) {
+    const v = await fn()
+    if (v !== undefined) return v
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`)
+    await new Promise(resolve => setTimeout(resolve, 100))
+  }
+}
+
+const textOf = (r: any): string => (r.content as Array<{ type: string, text?: string }>).map(c => c.text ?? '').join('\n')
+
+/** The SDK's own client spawning `mesh mcp --home HOME` over stdio, as an agent host does. */
+function agent (home: string): { client: Client, transport: StdioClientTransport, updated: string[], nextUpdate: () => Promise<void>, listChanged: () => number, stderr: () => string } {
+  const transport = new StdioClientTransport({ command: process.execPath, args: [BIN, 'mcp', '--home', home], env: env as Record<string, string>, stderr: 'pipe' })
+  let stderr = ''
+  transport.stderr?.on('data', (d: Buffer) => { stderr += d.toString() })
+  const client = new Client({ name: 'mesh-test', version: '0' })
+  const updated: string[] = []
+  let listChanged = 0
+  let seen = 0
+  let waiter: (() => void) | undefined
+  client.setNotificationHandler(ResourceUpdatedNotificationSchema, (n) => { updated.push(n.params.uri); waiter?.() })
+  client.setNotificationHandler(ResourceListChangedNotificationSchema, () => { listChanged++ })
+  /** The next notification not yet consumed (replication is asynchronous: bounded, not timed). */
+  const nextUpdate = async (): Promise<void> => {
+    if (updated.length <= seen) {
+      await new Promise<void>((resolve, reject) => {
+        const t = setTimeout(() => { reject(new Error(`no notifications/resources/updated within 20 s; stderr:\n${stderr}`)) }, 20_000)
+        waiter = () => { clearTimeout(t); waiter = undefined; resolve() }
+      })
+    }
+    seen++
+  }
+  return { client, transport, updated, nextUpdate, listChanged: () => listChanged, stderr: () => stderr }
+}
+
+beforeAll(async () => {
+  t = await tempDir()
+  env = cliEnv(t.dir)
+  wallet = join(t.dir, 'wallet.json')
+  expect((await runCli(['wallet', 'new', '--out', wallet], { env })).code).toBe(0)
+})
+afterAll(async () => {
+  for (const d of daemons) await stopDaemon(d)
+  await t.cleanup()
+})
+
+describe('mesh mcp', () => {
+  it('stdout carries only the protocol, and closing stdin ends it with exit 0', async () => {
+    const home = join(t.dir, 'solo')
+    expect((await runCli(['init', '--home', home, '--wallet', wallet, '--label', 'solo'], { env })).code).toBe(0)
+    const child = spawn(process.execPath, [BIN, 'mcp', '--home', home], { env, stdio: ['pipe', 'pipe', 'pipe'] })
+    let stdout = ''
+    let stderr = ''
+    child.stdout.on('data', (d: Buffer) => { stdout += d.toString() })
+    child.stderr.on('data', (d: Buffer) => { stderr += d.toString() })
+    const exited = new Promise<number | null>(resolve => child.once('exit', resolve))
+    try {
+      child.stdin.write(JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'initialize', params: { protocolVersion: '2025-06-18', capabilities: {}, clientInfo: { name: 'raw', version: '0' } } }) + '\n')
+      await eventually(async () => stdout.includes('\n') ? true : undefined, 'the initialize response')
+      child.stdin.end()
+      expect(await exited).toBe(0)
+      const lines = stdout.trim().split('\n')
+      expect(lines).toHaveLength(1)
+      const res = JSON.parse(lines[0] as string)
+      expect(res.id).toBe(1)
+      expect(res.result.serverInfo.name).toBe('mesh')
+      expect(res.result.capabilities.resources.subscribe).toBe(true)
+      // No daemon for this home: it says so, on stderr.
+      expect(stderr).toMatch(/mesh join/)
+    } finally {
+      if (child.exitCode === null) child.kill('SIGKILL')
+    }
+  })
+
+  it('an agent on A resumes a session written on B, appends, and hears B\'s appends', async () => {
+    const homeA = join(t.dir, 'a')
+    const homeB = join(t.dir, 'b')
+    const a = startDaemon(homeA, 'alpha')
+    const addrA = (await a.waitFor(/^listening:\s+\S+/)).split(/\s+/)[1] as string
+    const b = startDaemon(homeB, 'beta', addrA)
+    await a.waitFor(/peer proven\s+beta/)
+    await b.waitFor(/peer proven\s+alpha/)
+
+    // Written on B, through B's daemon.
+    expect((await runCli(['session', 'new', KEY, '--home', homeB, '--title', 'MCP', '--goal', 'drive it from an agent'], { env })).code).toBe(0)
+    expect((await runCli(['session', 'append', KEY, '--home', homeB, '--role', 'user', '--text', 'hello from beta'], { env })).code).toBe(0)
+
+    const { client, transport, updated, nextUpdate, listChanged, stderr } = agent(homeA)
+    try {
+      await client.connect(transport)
+      expect(stderr()).toMatch(/through its running `mesh join`/)
+      expect(client.getServerCapabilities()?.resources?.subscribe).toBe(true)
+
+      const { tools } = await client.listTools()
+      const names = tools.map(x => x.name)
+      for (const n of TOOLS) expect(names, n).toContain(n)
+      for (const tool of tools) {
+        expect(tool.inputSchema.type, tool.name).toBe('object')
+        expect(tool.description, tool.name).toMatch(/\w/)
+      }
+      // What an agent host may ask the user about: anything but a read (resume takes the lease).
+      const hint = (n: string): boolean | undefined => tools.find(x => x.name === n)?.annotations?.readOnlyHint
+      expect([hint('sessions_show'), hint('memory_search'), hint('status')]).toEqual([true, true, true])
+      expect([hint('sessions_resume'), hint('sessions_append'), hint('memory_delete')]).toEqual([false, false, false])
+      const appendTool = tools.find(x => x.name === 'sessions_append')
+      expect(Object.keys(appendTool?.inputSchema.properties ?? {})).toEqual(expect.arrayContaining(['key', 'content']))
+
+      // The session B wrote arrives on A (replication is asynchronous: retried, not timed).
+      const resumed = await eventually(async () => {
+        const r = await client.callTool({ name: 'sessions_resume', arguments: { key: KEY } })
+        return r.isError !== true && textOf(r).includes('hello from beta') ? r : undefined
+      }, 'the session written on B to resume on A')
+      expect(textOf(resumed)).toContain('drive it from an agent')
+
+      const appended = await client.callTool({ name: 'sessions_append', arguments: { key: KEY, role: 'assistant', content: 'hello from the agent on alpha' } })
+      expect(appended.isError, textOf(appended)).not.toBe(true)
+
+      // A failure is a tool result the agent can read, with the stable code.
+      const missing = await client.callTool({ name: 'sessions_resume', arguments: { key: 'agent:main:nope' } })
+      expect(missing.isError).toBe(true)
+      expect((missing.structuredContent as any).error.code).toBe('SESSION_NOT_FOUND')
+
+      const { resources } = await client.listResources()
+      expect(resources.map(r => r.uri)).toContain(URI)
+
+      await client.subscribeResource({ uri: URI })
+      const readTranscript = async (): Promise<string> => (await client.readResource({ uri: URI })).contents.map(c => 'text' in c ? c.text : '').join('\n')
+      expect(await readTranscript()).toContain('hello from the agent on alpha')
+      expect((await runCli(['session', 'append', KEY, '--home', homeB, '--role', 'user', '--text', 'and again from beta', '--force'], { env })).code).toBe(0)
+      // Each notification says the resource changed; one of them is B's append arriving.
+      let transcript = ''
+      for (let i = 0; !transcript.includes('and again from beta'); i++) {
+        if (i === 10) throw new Error(`ten notifications and B's append not in the transcript:\n${transcript}`)
+        await nextUpdate()
+        expect(updated.at(-1)).toBe(URI)
+        transcript = await readTranscript()
+      }
+      expect(transcript).toContain('hello from beta')
+
+      await client.unsubscribeResource({ uri: URI })
+
+      // A session created on B is announced as a change of the resource list.
+      const before = listChanged()
+      expect((await runCli(['session', 'new', `${KEY}-2`, '--home', homeB], { env })).code).toBe(0)
+      await eventually(async () => {
+        if (listChanged() === before) return undefined
+        const { resources } = await client.listResources()
+        return resources.some(r => r.uri === `${URI}-2`) ? true : undefined
+      }, 'notifications/resources/list_changed and the new session listed')
+    } finally {
+      await client.close()
+      await stopDaemon(b)
+      await stopDaemon(a)
+    }
+    expect(stderr()).not.toMatch(/Error:/)
+  })
+
+  it('without a daemon it opens the home per call, lets `mesh join` start beside it, and follows that daemon', async () => {
+    const home = join(t.dir, 'c')
+    expect((await runCli(['init', '--home', home, '--wallet', wallet, '--label', 'gamma'], { env })).code).toBe(0)
+    const { client, transport, updated, nextUpdate, stderr } = agent(home)
+    const key = 'agent:main:solo'
+    const uri = `mesh://session/${key}`
+    let daemon: Proc | undefined
+    try {
+      await client.connect(transport)
+      expect(stderr()).toMatch(/no `mesh join` runs for/)
+      const created = await client.callTool({ name: 'sessions_create', arguments: { key, goal: 'work alone, then with the daemon' } })
+      expect(created.isError, textOf(created)).not.toBe(true)
+      await client.subscribeResource({ uri })
+
+      // The MCP server does not hold the home: the daemon starts beside it.
+      daemon = startDaemon(home, 'gamma')
+      await daemon.waitFor(/^running/)
+      await eventually(async () => /`mesh join` runs now/.test(stderr()) ? true : undefined, 'the MCP server to find the daemon')
+      expect((await runCli(['session', 'append', key, '--home', home, '--role', 'user', '--text', 'through the daemon'], { env })).code).toBe(0)
+      await nextUpdate()
+      expect(new Set(updated)).toEqual(new Set([uri]))
+
+      // The daemon stops: calls open the home again.
+      await stopDaemon(daemon)
+      await eventually(async () => /`mesh join` stopped/.test(stderr()) ? true : undefined, 'the MCP server to notice the daemon stopped')
+      const shown = await client.callTool({ name: 'sessions_show', arguments: { key } })
+      expect(shown.isError, textOf(shown)).not.toBe(true)
+      expect((shown.structuredContent as any).messages.map((m: any) => m.content)).toEqual(['through the daemon'])
+    } finally {
+      await client.close()
+      if (daemon !== undefined) await stopDaemon(daemon)
+    }
+  })
+})
