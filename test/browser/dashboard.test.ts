@@ -110,9 +110,12 @@ describe('the dashboard in headless chromium', () => {
 
       // Live: appended on beta with the CLI, shown here without a reload.
       await page.evaluate(() => { (globalThis as any).__sameDocument = true })
-      expect((await runCli(['session', 'append', key, '--home', b.home, '--role', 'assistant', '--text', 'live from beta, no reload'], { env })).code).toBe(0)
+      // Text from the mesh is shown as text, never parsed as HTML.
+      expect((await runCli(['session', 'append', key, '--home', b.home, '--role', 'assistant', '--text', 'live from beta, no reload <img src=x onerror="document.title=1"><b>not bold</b>'], { env })).code).toBe(0)
       const live = page.locator('#transcript li').filter({ hasText: 'live from beta, no reload' })
       await live.waitFor({ timeout: 30_000 })
+      expect(await live.locator('.text').innerText()).toBe('live from beta, no reload <img src=x onerror="document.title=1"><b>not bold</b>')
+      expect(await page.locator('#transcript img, #transcript b').count()).toBe(0)
       expect(await live.locator('.who').innerText()).toMatch(/^assistant · beta · /)
       expect(await page.evaluate(() => (globalThis as any).__sameDocument)).toBe(true)
       expect(await page.locator('#transcript li').count()).toBe(2)
@@ -130,6 +133,10 @@ describe('the dashboard in headless chromium', () => {
       await expect.poll(async () => await other.locator('#device-info').innerText()).toContain(b.deviceId)
       await screenshot(other, 'dashboard-other-node.png')
       expect(errors).toEqual([])
+
+      // beta goes away (SIGKILL): alpha's page shows it offline without a reload.
+      await b.proc.stop('SIGKILL')
+      await peer.filter({ hasText: 'offline' }).waitFor({ timeout: 30_000 })
     } finally {
       await context.close()
     }
