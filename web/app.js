@@ -220,10 +220,12 @@ async function loadAll () {
   await Promise.all([loadPeers(), loadSessions()])
 }
 
-// Several events in a burst cause one reload.
+// Several events in a burst cause one reload. The sessions list opens every session on the
+// daemon (details), so while an agent streams messages it is reloaded at most once a second.
+const SOON_MS = { sessions: 1000, peers: 300, transcript: 150 }
 function soon (name, fn) {
   if (state.timers[`soon:${name}`]) return
-  state.timers[`soon:${name}`] = setTimeout(() => { delete state.timers[`soon:${name}`]; fn().catch(failed) }, 150)
+  state.timers[`soon:${name}`] = setTimeout(() => { delete state.timers[`soon:${name}`]; fn().catch(failed) }, SOON_MS[name] ?? 300)
 }
 
 function onEvent ({ hello, seq, event: e }) {
