@@ -9,7 +9,7 @@ const TRANSCRIPT_TAIL = 200
 const PEERS_REFRESH_MS = 5000
 
 const $ = (sel) => document.querySelector(sel)
-const state = { token: null, devices: new Map(), selected: null, seen: new Set(), pending: [], loading: false, lastSeq: 0, ws: null, timers: {} }
+const state = { token: null, devices: new Map(), selected: null, seen: new Set(), pending: [], loading: false, lastSeq: 0, run: null, ws: null, timers: {} }
 
 function el (tag, text, cls) {
   const e = document.createElement(tag)
@@ -220,13 +220,17 @@ async function loadAll () {
   await Promise.all([loadPeers(), loadSessions()])
 }
 
-// Several events in a burst cause one reload.
+// Several events in a burst cause one reload. The sessions list opens every session on the
+// daemon (details), so while an agent streams messages it is reloaded at most once a second.
+const SOON_MS = { sessions: 1000, peers: 300, transcript: 150 }
 function soon (name, fn) {
   if (state.timers[`soon:${name}`]) return
-  state.timers[`soon:${name}`] = setTimeout(() => { delete state.timers[`soon:${name}`]; fn().catch(failed) }, 150)
+  state.timers[`soon:${name}`] = setTimeout(() => { delete state.timers[`soon:${name}`]; fn().catch(failed) }, SOON_MS[name] ?? 300)
 }
 
-function onEvent ({ seq, event: e }) {
+function onEvent ({ hello, seq, event: e }) {
+  // The stream's first message names the daemon's run; lists are reloaded on every open anyway.
+  if (hello) { state.run = hello.run; if (hello.reset) state.lastSeq = 0; return }
   if (typeof seq === 'number') state.lastSeq = seq
   switch (e.type) {
     case 'message.appended':
@@ -252,6 +256,7 @@ function connectEvents () {
   const url = new URL(`/api/events?after=${state.lastSeq}`, location.href)
   // The open transcript's session comes in full (messages); others only say that they changed.
   if (state.selected) url.searchParams.set('sessions', state.selected)
+  if (state.run) url.searchParams.set('run', state.run)
   url.protocol = location.protocol === 'https:' ? 'wss:' : 'ws:'
   // Browsers cannot set Authorization on a WebSocket: the token rides as a subprotocol.
   const ws = new WebSocket(url, ['mesh.events', `bearer.${state.token}`])

@@ -3,6 +3,11 @@
  * stream as a WebSocket at /api/events with resume from a cursor, the OpenAPI document, and the
  * dashboard's static files. Listens on 127.0.0.1 unless told otherwise.
  *
+ * The stream's first message is `{ hello: { run, reset } }`, then one `{ seq, event }` per event.
+ * A client that reconnects with `?after=<last seq>&run=<run>` gets every event it missed, unless
+ * `reset` says it cannot (the daemon restarted, or the bounded buffer dropped some): then it
+ * reloads what it shows.
+ *
  * Every /api request carries the home's bearer token (`api.token`, 32 random bytes in hex, 0600),
  * else 401. Static files need no token: they hold no data, only the page that asks for it. The
  * Host header must name the loopback address the server listens on, so a web page that rebinds
@@ -15,7 +20,7 @@
  */
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto'
 import { existsSync } from 'node:fs'
-import { readFile, rm, stat } from 'node:fs/promises'
+import { chmod, readFile, rm, stat } from 'node:fs/promises'
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http'
 import type { Duplex } from 'node:stream'
 import { extname, join, resolve, sep } from 'node:path'
@@ -23,7 +28,7 @@ import { fileURLToPath } from 'node:url'
 import type { WebSocket } from 'ws'
 import { isMeshError, UsageError } from '../errors.js'
 import { atomicWrite } from '../store/files.js'
-import type { MeshApi, SubscribeOptions } from './api.js'
+import type { EventRecord, MeshApi, SubscribeOptions } from './api.js'
 import type { MethodDef, MethodName } from './schema.js'
 
 /** The documented default port (unassigned by IANA); a busy port falls back to a free one. */
@@ -74,7 +79,12 @@ export interface HttpInfo { url: string, host: string, port: number, pid: number
 /** The home's API token, created (32 random bytes, hex, mode 0600) when missing or malformed. */
 export async function apiToken (home: string): Promise<string> {
   const existing = await readToken(home)
-  if (existing !== undefined) return existing
+  if (existing !== undefined) {
+    // A token readable by others (copied, or restored from a backup) is made owner-only again.
+    const path = join(home, TOKEN_FILE)
+    if (((await stat(path)).mode & 0o077) !== 0) await chmod(path, 0o600)
+    return existing
+  }
   const token = randomBytes(32).toString('hex')
   await atomicWrite(join(home, TOKEN_FILE), token + '\n', 0o600)
   return token
@@ -264,9 +274,12 @@ const LOOPBACK = new Set(['127.0.0.1', 'localhost', '::1', '[::1]'])
 export async function serveHttp (api: MeshApi, opts: HttpOptions): Promise<HttpServer> {
   // Loaded here, not at the top: `mesh dashboard` reads api.json and api.token from this module
   // and should not pay for zod, the schema and ws.
-  const [{ z }, { METHODS }, { openApiDocument }, { errorToWire }, { WebSocketServer }] = await Promise.all([
-    import('zod'), import('./schema.js'), import('./openapi.js'), import('./rpc.js'), import('ws')
+  const [{ z }, { METHODS }, { openApiDocument }, { errorToWire }, { WebSocketServer }, { logger }] = await Promise.all([
+    import('zod'), import('./schema.js'), import('./openapi.js'), import('./rpc.js'), import('ws'), import('@libp2p/logger')
   ])
+  const log = logger('mesh:api:http')
+  /** This run of the server (and so of the daemon's event numbering), sent in each stream's hello. */
+  const run = randomBytes(8).toString('hex')
   const host = opts.host ?? '127.0.0.1'
   const token = opts.token ?? await apiToken(opts.home)
   const webDir = resolve(opts.webDir ?? defaultWebDir())
@@ -338,7 +351,7 @@ export async function serveHttp (api: MeshApi, opts: HttpOptions): Promise<HttpS
 
   const server: Server = createServer((req, res) => {
     handle(req, res).catch((err: unknown) => {
-      if (res.headersSent) { res.destroy(err as Error); return }
+      if (res.headersSent) { log('an HTTP response failed half-way: %e', err); res.destroy(err as Error); return }
       sendError(res, err, errorToWire)
     })
   })
@@ -368,28 +381,41 @@ export async function serveHttp (api: MeshApi, opts: HttpOptions): Promise<HttpS
     if (after !== undefined && !(Number.isSafeInteger(after) && after >= 0)) { refuse(socket, '400 Bad Request'); return }
     // Sessions whose messages the client wants in full (the others give light events).
     const sessions = url.searchParams.getAll('sessions').flatMap(s => s.split(',')).filter(s => s !== '')
-    wss.handleUpgrade(req, socket, head, (ws) => { stream(ws, { after, sessions }) })
+    // A cursor from another run of the daemon (seq restarts at 1) means nothing here: replay all.
+    const clientRun = url.searchParams.get('run')
+    const otherRun = after !== undefined && clientRun !== null && clientRun !== run
+    wss.handleUpgrade(req, socket, head, (ws) => { stream(ws, { after: otherRun ? 0 : after, sessions }, otherRun) })
   })
 
-  const stream = (ws: WebSocket, options: SubscribeOptions): void => {
+  const stream = (ws: WebSocket, options: SubscribeOptions, otherRun: boolean): void => {
     alive.add(ws)
     ws.on('pong', () => { alive.add(ws) })
     let unsubscribe: (() => void) | undefined
     let closed = false
     ws.on('close', () => { closed = true; unsubscribe?.() })
-    ws.on('error', () => { ws.terminate() }) // 'close' follows and unsubscribes
+    ws.on('error', (err) => { log('event stream client error: %e', err); ws.terminate() }) // 'close' follows and unsubscribes
+    const deliver = (r: EventRecord): void => {
+      if (closed || ws.readyState !== ws.OPEN) return
+      // A reader this far behind reconnects with its cursor rather than growing our memory.
+      if (ws.bufferedAmount > MAX_BUFFERED) { closed = true; ws.close(WS_CLOSE_TOO_SLOW, 'too far behind: reconnect with ?after=<last seq>'); return }
+      ws.send(JSON.stringify(r))
+    }
+    // The replay after the cursor arrives during subscribe(): held back until the hello says
+    // whether it is complete.
+    let replay: EventRecord[] | undefined = []
     try {
-      unsubscribe = api.subscribe((r) => {
-        if (closed || ws.readyState !== ws.OPEN) return
-        // A reader this far behind reconnects with its cursor rather than growing our memory.
-        if (ws.bufferedAmount > MAX_BUFFERED) { closed = true; ws.close(WS_CLOSE_TOO_SLOW, 'too far behind: reconnect with ?after=<last seq>'); return }
-        ws.send(JSON.stringify(r))
-      }, options)
+      unsubscribe = api.subscribe((r) => { if (replay !== undefined) replay.push(r); else deliver(r) }, options)
     } catch (err: any) {
       // A bad session key in ?sessions=: said in the close frame (its reason holds 123 bytes).
       ws.close(WS_CLOSE_BAD_INPUT, `${err?.code ?? 'INTERNAL'}: ${err?.message ?? err}`.replace(/[^\x20-\x7e]/g, '?').slice(0, 120))
       return
     }
+    const held = replay
+    replay = undefined
+    // Events after the cursor that the bounded buffer no longer holds: the client must reload.
+    const gap = options.after !== undefined && held[0] !== undefined && held[0].seq > options.after + 1
+    ws.send(JSON.stringify({ hello: { run, reset: otherRun || gap } }))
+    for (const r of held) deliver(r)
     if (closed) unsubscribe()
   }
   const pinger = setInterval(() => {
@@ -413,7 +439,13 @@ export async function serveHttp (api: MeshApi, opts: HttpOptions): Promise<HttpS
   const shownHost = host.includes(':') ? `[${host}]` : host
   const url = `http://${shownHost}:${port}`
   const info: HttpInfo = { url, host, port, pid: process.pid }
-  await atomicWrite(join(opts.home, INFO_FILE), JSON.stringify(info) + '\n', 0o600)
+  try {
+    await atomicWrite(join(opts.home, INFO_FILE), JSON.stringify(info) + '\n', 0o600)
+  } catch (err) {
+    clearInterval(pinger)
+    await new Promise<void>((resolve) => { server.close(() => { resolve() }) })
+    throw err
+  }
 
   let closing: Promise<void> | undefined
   const close = async (): Promise<void> => {
@@ -449,8 +481,10 @@ async function listen (server: Server, port: number, host: string): Promise<numb
 
 // ---- `mesh join --http PORT|off` ----
 
-/** Reads `--http PORT|off` (default: DEFAULT_HTTP_PORT); exit 2 naming the flag when malformed. */
-export function parseHttpFlag (flag: string | undefined): { port: number } | 'off' {
+export type HttpFlag = { port: number } | 'off'
+
+/** Reads `--http PORT|off` (default: DEFAULT_HTTP_PORT); exit 2 naming the flag when malformed. Call it before starting anything. */
+export function parseHttpFlag (flag: string | undefined): HttpFlag {
   if (flag === undefined) return { port: DEFAULT_HTTP_PORT }
   if (flag === 'off') return 'off'
   const port = /^\d{1,5}$/.test(flag) ? Number(flag) : NaN
@@ -462,8 +496,8 @@ export function parseHttpFlag (flag: string | undefined): { port: number } | 'of
  * What `mesh join` runs: serve HTTP unless `--http off`. Returns the server (undefined when off)
  * and one line for join to print.
  */
-export async function startHttp (api: MeshApi, home: string, flag: string | undefined): Promise<{ server?: HttpServer, line: string }> {
-  const want = parseHttpFlag(flag)
+export async function startHttp (api: MeshApi, home: string, flag: string | HttpFlag | undefined): Promise<{ server?: HttpServer, line: string }> {
+  const want = typeof flag === 'object' || flag === 'off' ? flag : parseHttpFlag(flag)
   if (want === 'off') return { line: 'http:         off (--http off)' }
   const server = await serveHttp(api, { home, port: want.port })
   const note = server.fellBack ? ` (port ${want.port} is busy, using ${server.port})` : ''

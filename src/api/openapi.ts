@@ -84,6 +84,12 @@ export function openApiDocument (): Json {
     item[def.http.verb.toLowerCase()] = operation(name, def, schemas)
   }
   schemas.Event = hoist(z.toJSONSchema(EventSchema, { io: 'output', unrepresentable: 'any' }) as Json, schemas)
+  schemas.StreamHello = {
+    type: 'object',
+    description: 'The first message of the event stream.',
+    properties: { hello: { type: 'object', properties: { run: { type: 'string' }, reset: { type: 'boolean' } }, required: ['run', 'reset'] } },
+    required: ['hello']
+  }
   schemas.EventRecord = {
     type: 'object',
     description: 'One frame of the event stream: seq is monotonic per daemon run; resume with ?after=<seq>.',
@@ -93,11 +99,12 @@ export function openApiDocument (): Json {
   paths['/api/events'] = {
     get: {
       operationId: 'events',
-      summary: 'WebSocket (upgrade): one JSON EventRecord per message, replaying those after ?after= first. Token as ?token= or as the subprotocol "bearer.<token>" beside "mesh.events".',
+      summary: 'WebSocket (upgrade): first {"hello":{"run","reset"}}, then one JSON EventRecord per message, replaying those after ?after= first; reset true means events were missed (another run, or beyond the buffer): reload. Token as ?token= or as the subprotocol "bearer.<token>" beside "mesh.events".',
       tags: ['events'],
       parameters: [
         { name: 'after', in: 'query', required: false, description: 'the last seq this client saw; events after it are replayed, then live ones follow', schema: { type: 'integer', minimum: 0 } },
         { name: 'sessions', in: 'query', required: false, description: 'session keys (comma-separated or repeated) whose messages, task and lease changes come in full; other sessions give session.changed', schema: { type: 'array', items: { type: 'string' } }, style: 'form', explode: false },
+        { name: 'run', in: 'query', required: false, description: 'the run from the hello of the stream the cursor came from; a different run replays everything buffered, with reset', schema: { type: 'string' } },
         { name: 'token', in: 'query', required: false, description: 'the API token, for clients that cannot send Authorization on a WebSocket', schema: { type: 'string' } }
       ],
       responses: {

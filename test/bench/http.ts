@@ -1,12 +1,13 @@
 /**
  * The local API's HTTP transport, against two real `mesh join` daemons (child processes):
  * - rtt: one method's round trip (sessions.show, the last 20 of 100 1 KB messages) over HTTP
- *   (fetch, kept-alive connection) beside the same call over the home's unix socket, alternated
- *   call by call so both see the same machine.
+ *   (fetch, and node:http with a kept-alive agent) beside the same call over the home's unix
+ *   socket, alternated call by call so all see the same machine.
  * - events: an append on the peer (B, through its socket) until a WebSocket client of A has the
  *   message.appended event, beside the same append seen by a WebSocket client of B itself (no
  *   mesh hop): the ratio is what replication adds.
  */
+import { Agent, request } from 'node:http'
 import WebSocket from 'ws'
 import { connectRpc } from '../../src/api/rpc-client.js'
 import { startPair, type Daemon } from '../helpers/daemons.js'
@@ -35,19 +36,40 @@ export async function benchHttp (dir: string, opts: { quick: boolean, part?: str
         const body = await res.json() as { messages: unknown[] }
         if (res.status !== 200 || body.messages.length !== 20) throw new Error(`sessions.show over HTTP: ${res.status}`)
       }
+      // The same request through node:http with a kept-alive agent: what a lean client pays (fetch adds its own layers).
+      const agent = new Agent({ keepAlive: true, maxSockets: 1 })
+      const overNodeHttp = async (): Promise<void> => {
+        await new Promise<void>((resolve, reject) => {
+          const req = request(url, { agent, headers }, (res) => {
+            const chunks: Buffer[] = []
+            res.on('data', (c: Buffer) => chunks.push(c))
+            res.on('end', () => {
+              const body = JSON.parse(Buffer.concat(chunks).toString('utf8')) as { messages: unknown[] }
+              if (res.statusCode !== 200 || body.messages.length !== 20) reject(new Error(`sessions.show over node:http: ${res.statusCode ?? 0}`))
+              else resolve()
+            })
+            res.on('error', reject)
+          })
+          req.on('error', reject)
+          req.end()
+        })
+      }
       const overSocket = async (): Promise<void> => {
         const r = await rpcA.call('sessions.show', { key, tail: 20 })
         if (r.messages.length !== 20) throw new Error('sessions.show over the socket')
       }
-      for (let i = 0; i < 50; i++) { await overHttp(); await overSocket() }
+      for (let i = 0; i < 50; i++) { await overHttp(); await overNodeHttp(); await overSocket() }
       const n = opts.quick ? 200 : 1000
       const h: number[] = []
+      const nh: number[] = []
       const s: number[] = []
       for (let i = 0; i < n; i++) {
         let t = now(); await overHttp(); h.push(now() - t)
+        t = now(); await overNodeHttp(); nh.push(now() - t)
         t = now(); await overSocket(); s.push(now() - t)
       }
-      report({ name: `API round trip over HTTP, sessions.show tail 20 of 1 KB messages (${n} calls)`, value: stats(h), baseline: `the same call over the unix socket ${stats(s)}`, ratio: `p50 ${fmt(percentile(h, 50) / percentile(s, 50), 2)}×`, target: 'reported', ok: undefined })
+      agent.destroy()
+      report({ name: `API round trip over HTTP, sessions.show tail 20 of 1 KB messages (${n} calls each)`, value: `fetch ${stats(h)}; node:http keep-alive ${stats(nh)}`, baseline: `the same call over the unix socket ${stats(s)}`, ratio: `p50 fetch ${fmt(percentile(h, 50) / percentile(s, 50), 2)}×, node:http ${fmt(percentile(nh, 50) / percentile(s, 50), 2)}×`, target: 'reported', ok: undefined })
     }
 
     if (want('events')) {
@@ -89,7 +111,7 @@ async function stream (d: Daemon, key: string): Promise<{ ws: WebSocket, next: (
   ws.on('message', (data) => {
     const t = now()
     const r = JSON.parse(String(data))
-    if (r.event.type !== 'message.appended' || r.event.key !== key) return
+    if (r.event?.type !== 'message.appended' || r.event.key !== key) return // the hello, or another event
     for (const m of r.event.messages) waiting.get(m.content)?.(t)
   })
   await new Promise<void>((resolve, reject) => { ws.once('open', () => { resolve() }); ws.once('error', reject) })

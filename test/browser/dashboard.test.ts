@@ -1,7 +1,7 @@
 /**
  * The web dashboard in a real headless browser (Debian's chromium, driven by playwright-core; it
  * downloads no browser): two `mesh join` daemons of one wallet on loopback, the page of one
- * opened with its login URL shows the other as a proven peer and both devices, and a message
+ * opened with its login URL shows the other as a proven peer (and the other's page the first) and both devices, and a message
  * appended on the other node with the CLI appears in the open transcript without a reload.
  * Without the token the page shows only the login hint. Screenshots are saved under the test's
  * temp dir and test/browser/artifacts/ (ignored by git).
@@ -110,9 +110,12 @@ describe('the dashboard in headless chromium', () => {
 
       // Live: appended on beta with the CLI, shown here without a reload.
       await page.evaluate(() => { (globalThis as any).__sameDocument = true })
-      expect((await runCli(['session', 'append', key, '--home', b.home, '--role', 'assistant', '--text', 'live from beta, no reload'], { env })).code).toBe(0)
+      // Text from the mesh is shown as text, never parsed as HTML.
+      expect((await runCli(['session', 'append', key, '--home', b.home, '--role', 'assistant', '--text', 'live from beta, no reload <img src=x onerror="document.title=1"><b>not bold</b>'], { env })).code).toBe(0)
       const live = page.locator('#transcript li').filter({ hasText: 'live from beta, no reload' })
       await live.waitFor({ timeout: 30_000 })
+      expect(await live.locator('.text').innerText()).toBe('live from beta, no reload <img src=x onerror="document.title=1"><b>not bold</b>')
+      expect(await page.locator('#transcript img, #transcript b').count()).toBe(0)
       expect(await live.locator('.who').innerText()).toMatch(/^assistant · beta · /)
       expect(await page.evaluate(() => (globalThis as any).__sameDocument)).toBe(true)
       expect(await page.locator('#transcript li').count()).toBe(2)
@@ -121,7 +124,19 @@ describe('the dashboard in headless chromium', () => {
 
       const shot = await screenshot(page, 'dashboard.png')
       expect(existsSync(shot)).toBe(true)
+
+      // The other node's dashboard, in a second tab: alpha is its proven peer.
+      const other = await context.newPage()
+      other.on('pageerror', (e) => { errors.push(e.message) })
+      await other.goto(`${b.url}/#token=${b.token}`)
+      await other.locator(`#peers tbody tr[data-peer="${a.deviceId}"]`).filter({ hasText: 'proven, connected' }).filter({ hasText: 'alpha' }).waitFor()
+      await expect.poll(async () => await other.locator('#device-info').innerText()).toContain(b.deviceId)
+      await screenshot(other, 'dashboard-other-node.png')
       expect(errors).toEqual([])
+
+      // beta goes away (SIGKILL): alpha's page shows it offline without a reload.
+      await b.proc.stop('SIGKILL')
+      await peer.filter({ hasText: 'offline' }).waitFor({ timeout: 30_000 })
     } finally {
       await context.close()
     }

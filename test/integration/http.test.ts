@@ -55,18 +55,23 @@ const ok = async (d: Daemon, method: keyof typeof METHODS, input: Record<string,
 }
 
 /** A WebSocket on /api/events and the records it received. */
-function events (d: Daemon, query: string): { ws: WebSocket, got: Array<{ seq: number, event: any }>, until: (pred: (r: { seq: number, event: any }) => boolean) => Promise<{ seq: number, event: any }>, opened: Promise<void> } {
+function events (d: Daemon, query: string): { ws: WebSocket, hello: Promise<{ run: string, reset: boolean }>, got: Array<{ seq: number, event: any }>, until: (pred: (r: { seq: number, event: any }) => boolean) => Promise<{ seq: number, event: any }>, opened: Promise<void> } {
   const ws = new WebSocket(`${d.url.replace(/^http/, 'ws')}/api/events?${query}`)
   const got: Array<{ seq: number, event: any }> = []
   const waiters: Array<{ pred: (r: any) => boolean, resolve: (r: any) => void }> = []
+  let said: (h: any) => void
+  const hello = new Promise<any>(resolve => { said = resolve })
+  let first = true
   ws.on('message', (data) => {
     const r = JSON.parse(String(data))
+    // The first message is the hello, and only the first.
+    if (first) { first = false; expect(Object.keys(r)).toEqual(['hello']); said(r.hello); return }
     got.push(r)
     for (const w of [...waiters]) if (w.pred(r)) { waiters.splice(waiters.indexOf(w), 1); w.resolve(r) }
   })
   const opened = new Promise<void>((resolve, reject) => { ws.once('open', () => { resolve() }); ws.once('error', reject) })
   const until = async (pred: (r: any) => boolean): Promise<any> => got.find(pred) ?? await new Promise(resolve => { waiters.push({ pred, resolve }) })
-  return { ws, got, until, opened }
+  return { ws, hello, got, until, opened }
 }
 const closed = async (ws: WebSocket): Promise<void> => { if (ws.readyState === ws.CLOSED) return; await new Promise(resolve => { ws.once('close', resolve); ws.close() }) }
 async function wsStatus (url: string, protocols?: string[]): Promise<number | 'open'> {
@@ -244,14 +249,22 @@ describe('mesh join serves the API over HTTP', () => {
     await ref.until(says('three'))
     await ok(a, 'sessions.append', { key, role: 'assistant', content: 'four', force: true })
     await ref.until(says('four'))
-    const c2 = events(a, `${q}&after=${cursor}`)
+    const { run } = await c1.hello
+    const c2 = events(a, `${q}&after=${cursor}&run=${run}`)
     await c2.opened
+    expect(await c2.hello).toEqual({ run, reset: false })
     await c2.until(says('four'))
     const expected = ref.got.filter(r => r.seq > cursor && r.seq <= (ref.got.find(says('four'))?.seq as number))
     expect(c2.got.slice(0, expected.length)).toEqual(expected)
     expect(expected.map(r => r.seq)).toEqual(expected.map((_, i) => cursor + 1 + i))
     expect(expected.filter(r => r.event.type === 'message.appended').flatMap(r => r.event.messages.map((m: any) => m.content))).toEqual(['two', 'three', 'four'])
     await closed(c2.ws)
+    // A cursor from another run of the daemon: everything buffered is replayed, flagged reset.
+    const c3 = events(a, `${q}&after=${cursor}&run=0123456789abcdef`)
+    expect(await c3.hello).toEqual({ run, reset: true })
+    await c3.until(says('four'))
+    expect(c3.got[0]?.seq).toBe(1)
+    await closed(c3.ws)
     await closed(ref.ws)
     // A cursor that is not a number is refused before the upgrade.
     expect(await wsStatus(`${a.url.replace(/^http/, 'ws')}/api/events?after=soon&token=${a.token}`)).toBe(400)
@@ -292,6 +305,13 @@ describe('mesh join serves the API over HTTP', () => {
     const none = await runCli(['dashboard', '--home', join(t.dir, 'no-daemon')], { env })
     expect(none.code).toBe(1)
     expect(none.stderr).toMatch(/mesh join/)
+    // A daemon killed outright leaves its api.json behind: nothing answers there, and it says so.
+    const c = extra[0] as Daemon
+    await c.proc.stop('SIGKILL')
+    const stale = await runCli(['dashboard', '--home', c.home, '--json'], { env })
+    expect(stale.code).toBe(1)
+    expect(JSON.parse(stale.stderr).error.code).toBe('DAEMON_NOT_RUNNING')
+    expect(stale.stderr).toContain(`nothing answers at ${c.url}`)
   })
 
   it('stops the daemon with node.stop over HTTP; every method was reached through its route', async () => {

@@ -18,7 +18,7 @@ describe('openapi', () => {
       const inPath = [...def.http.path.matchAll(/\{(\w+)\}/g)].map(m => m[1])
       expect(op.parameters?.filter((p: any) => p.in === 'path').map((p: any) => p.name) ?? [], name).toEqual(inPath)
     }
-    expect(doc.paths['/api/events'].get.parameters.map((p: any) => p.name)).toEqual(['after', 'sessions', 'token'])
+    expect(doc.paths['/api/events'].get.parameters.map((p: any) => p.name)).toEqual(['after', 'sessions', 'run', 'token'])
     expect(doc.components.schemas.Event.oneOf ?? doc.components.schemas.Event.anyOf).toBeDefined()
   })
 })

@@ -14,6 +14,10 @@ export const dashboardCmd: Command = {
   name: 'dashboard',
   usage: 'mesh dashboard [--no-open] [--json]',
   summary: 'print the web dashboard\'s login URL (served by mesh join on 127.0.0.1) and open it in a browser',
+  examples: [
+    'mesh dashboard',
+    'mesh dashboard --no-open --json'
+  ],
   options: { 'no-open': { type: 'boolean' } },
   async run (g: Globals, _args, values) {
     const { readHttpInfo, readToken, loginUrl } = await import('../../api/http.js')
@@ -31,9 +35,12 @@ export const dashboardCmd: Command = {
     }
     if (g.json) { out.json({ url: info.url, loginUrl: url, port: info.port, opened: opener !== undefined }); return 0 }
     out.line(url)
-    out.line(opener !== undefined
-      ? 'opened in your browser; the link carries this home\'s API token: keep it to yourself'
-      : 'open this link in a browser on this machine; it carries this home\'s API token: keep it to yourself')
+    if (opener !== undefined) out.line('opened in your browser; the link carries this home\'s API token: keep it to yourself')
+    else {
+      out.line('open this link in a browser on this machine; it carries this home\'s API token: keep it to yourself')
+      // The server answers only to a loopback Host with its own port: forward the same port.
+      out.line(`from another machine: ssh -L ${info.port}:127.0.0.1:${info.port} <this host>, then open the link there`)
+    }
     return 0
   }
 }
