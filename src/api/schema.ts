@@ -205,7 +205,8 @@ export const METHODS = {
     summary: 'Waits until a session exists on this device (created here or arrived from a peer).',
     input: z.object({ key, timeoutMs: z.number().int().min(0).optional().describe('give up after this long (default: wait until cancelled)') }),
     output: SessionSummarySchema,
-    http: { verb: 'GET', path: '/api/sessions/{key}/wait' }
+    http: { verb: 'GET', path: '/api/sessions/{key}/wait' },
+    mcp: 'sessions_wait'
   },
   'sessions.append': {
     summary: 'Appends a message (or several) to a session\'s transcript; durable on this device when it returns. Refused with LEASE_HELD while another device drives the session, unless force.',
