@@ -240,18 +240,10 @@ export class LocalApi implements MeshApi {
     }),
     'sessions.renewLease': async (input) => await this.withSession(input.key, async (s) => ({ lease: await s.renewLease() })),
     'sessions.releaseLease': async (input) => await this.withSession(input.key, async (s) => ({ released: await s.releaseLease() })),
-    'sessions.resume': async (input) => await this.withSession(input.key, async (s) => {
-      let leaseTaken = false
-      let tookOverFrom: string | undefined
-      const readOnly = !this.vault.vault.writable
-      if (!readOnly) {
-        const r = await s.takeLease({ take: input.take })
-        leaseTaken = true
-        if (r.tookOverFrom !== undefined) tookOverFrom = r.tookOverFrom.label ?? r.tookOverFrom.device
-      }
-      const info = s.resumeInfo({ tail: input.tail ?? 50 })
-      return { ...info, messages: this.labelled(s, info.messages), firstIndex: info.messageCount - info.messages.length, leaseTaken, tookOverFrom, readOnly }
-    }),
+    'sessions.resume': async (input) => {
+      if (input.take === true && !this.vault.vault.writable) throw new ReadOnlyError(`this device (${this.vault.info().label}) is read-only: it can follow ${input.key} but not take its driver lease. Resume without --take to read it`)
+      return await this.resume(input)
+    },
     'memory.get': async (input) => {
       const e = await this.vault.memory.get(input.key)
       if (e === undefined) throw new NotFoundError(`no memory entry ${input.key}`, { key: input.key })
@@ -281,6 +273,21 @@ export class LocalApi implements MeshApi {
       if (removed) this.events.push({ type: 'skills.changed', remote: false })
       return { removed }
     }
+  }
+
+  private async resume (input: ParsedInput<'sessions.resume'>): Promise<Output<'sessions.resume'>> {
+    return await this.withSession(input.key, async (s) => {
+      let leaseTaken = false
+      let tookOverFrom: string | undefined
+      const readOnly = !this.vault.vault.writable
+      if (!readOnly) {
+        const r = await s.takeLease({ take: input.take })
+        leaseTaken = true
+        if (r.tookOverFrom !== undefined) tookOverFrom = r.tookOverFrom.label ?? r.tookOverFrom.device
+      }
+      const info = s.resumeInfo({ tail: input.tail ?? 50 })
+      return { ...info, messages: this.labelled(s, info.messages), firstIndex: info.messageCount - info.messages.length, leaseTaken, tookOverFrom, readOnly }
+    })
   }
 
   /** Messages with their author device's label. */

@@ -212,6 +212,9 @@ describe('commands through a running daemon', () => {
     expect(ro.code).toBe(2)
     expect(JSON.parse(ro.stderr).error.code).toBe('READ_ONLY')
     expect(JSON.parse(ro.stderr).error.message).toContain('read-only')
+    const roTake = await mesh(['resume', 'handoff', '--take', '--home', roHome, '--json'])
+    expect(roTake.code).toBe(2)
+    expect(JSON.parse(roTake.stderr).error.code).toBe('READ_ONLY')
   })
 })
 
