@@ -209,6 +209,16 @@ describe('a certificate change keeps what was written before it', () => {
     expect(sb.messages().map(m => m.content)).toEqual(FORTY.slice(0, 10))
     await expect(sb.append({ role: 'user', content: 'expired' })).rejects.toMatchObject({ code: 'READ_ONLY' })
     await sb.close()
+    await b2.close()
+
+    // Renewed with the wallet: it writes again, after what it wrote before.
+    await reEnrol(hb, wallet, { expiresAt: Date.now() + 3_600_000 })
+    const b3 = await openVault({ home: hb })
+    cleanups.push(async () => { await b3.close() })
+    const s3 = await b3.sessions.open(SESSION)
+    await s3.append({ role: 'user', content: 'renewed' })
+    expect(s3.messages().map(m => m.content)).toEqual([...FORTY.slice(0, 10), 'renewed'])
+    await s3.close()
 
     await stop(a)
     const a2 = await node(wallet, ha, 'A')
