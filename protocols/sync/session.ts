@@ -110,8 +110,20 @@ export class PeerSession {
   }
 
   private sendHello (): void {
-    const certs = this.source.certificates()
-    for (let i = 0; i < certs.length || i === 0; i += 64) this.enqueue({ ...EMPTY(), certificates: certs.slice(i, i + 64) as Array<Uint8Array<ArrayBuffer>> }, false)
+    // At most 64 records and batchBytes per frame: a cutoff record can be far larger than a
+    // certificate (crdt/SPEC.md, Cutoff), and a frame over the limit would end the session.
+    let batch: Uint8Array[] = []
+    let bytes = 0
+    for (const c of this.source.certificates()) {
+      if (batch.length > 0 && (batch.length >= 64 || bytes + c.byteLength > LIMITS.batchBytes)) {
+        this.enqueue({ ...EMPTY(), certificates: batch as Array<Uint8Array<ArrayBuffer>> }, false)
+        batch = []
+        bytes = 0
+      }
+      batch.push(c)
+      bytes += c.byteLength
+    }
+    this.enqueue({ ...EMPTY(), certificates: batch as Array<Uint8Array<ArrayBuffer>> }, false)
     this.sendVectors()
   }
 

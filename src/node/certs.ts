@@ -21,6 +21,9 @@ import {
  * is the PeerId of the authenticated channel it came over (expiry is checked when that is its
  * author: an entry relayed by a member was checked by the member that took it from its author).
  */
+/** How far the wallet-signed clock floor may move a node's time past its own clock (see now()). */
+export const FLOOR_AHEAD_MS = 24 * 60 * 60 * 1000
+
 export interface Judging { at: 'load' | 'receive', from?: string }
 
 export interface Added {
@@ -42,9 +45,14 @@ export class CertRegistry {
   /**
    * The time expiry is judged at: this machine's clock, but never earlier than the newest issue
    * time the wallet signed. A node whose clock is slow still learns that time has passed from
-   * the certificates the wallet issues (a renewal, a new device).
+   * the certificates the wallet issues (a renewal, a new device). The floor moves a node's time
+   * forward by at most FLOOR_AHEAD_MS: a wallet machine whose clock is far ahead must not expire
+   * every certificate at once.
    */
-  now (): number { return Math.max(this.clock(), this.newestIssue) }
+  now (): number {
+    const clock = this.clock()
+    return Math.max(clock, Math.min(this.newestIssue, clock + FLOOR_AHEAD_MS))
+  }
 
   /**
    * Verifies and adds a signed record, a certificate or a cutoff; throws the verification error,

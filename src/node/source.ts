@@ -20,6 +20,7 @@ export function vaultSource (vault: Vault): ReplicaSource {
       for (const s of store.snapshots(doc)) {
         // A snapshot goes when it holds something the peer lacks: the entries it covers may be gone.
         if (!s.header.covers.some(c => Number(c.seq) > (have.get(streamKey(c)) ?? 0))) continue
+        if (!vault.servableSnapshot(s.header)) continue
         snapshots.push({ header: s.header.bytes, covers: s.header.covers.map(c => ({ author: c.author, lane: c.lane ?? 0, seq: c.seq })), pieces: (pieceBytes) => store.snapshotPieces(s, pieceBytes) })
         for (const c of s.header.covers) {
           const k = streamKey(c)

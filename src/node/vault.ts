@@ -346,6 +346,18 @@ export class Vault extends EventEmitter<VaultEvents> {
     return reloaded
   }
 
+  /** Whether a stored snapshot may be offered to a peer: the rule of servable(), for snapshots. */
+  servableSnapshot (header: Entry): boolean {
+    if (!this.certs.restricting) return true
+    try {
+      this.certs.judgeSnapshot(header, { at: 'load' })
+      return true
+    } catch (err) {
+      log('stored snapshot held back from a peer: %e', err)
+      return false
+    }
+  }
+
   /**
    * Stored entries as they may be handed to a peer: one that a changed certificate refuses (the
    * load rule) is held back, so nothing accepted before the change is forwarded after it.

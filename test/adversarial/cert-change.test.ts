@@ -6,6 +6,7 @@
  * node that took its writes before learning drops them, keeps them from peers, and loses nothing
  * else; an expired device opens its own home and reads.
  */
+import { randomBytes } from 'node:crypto'
 import { cp } from 'node:fs/promises'
 import { join } from 'node:path'
 import { afterEach, describe, expect, it } from 'vitest'
@@ -17,7 +18,7 @@ import { acquireLock } from '../../src/store/index.js'
 import { openVault } from '../../src/sdk/index.js'
 import { generateWallet, startNode, until, type TestNode } from '../helpers/nodes.js'
 import { tempDir } from '../helpers/tmp.js'
-import { CLOCK_SKEW_MS, toHex, type Wallet } from '../../src/identity/index.js'
+import { CLOCK_SKEW_MS, issueCutoff, MAX_CUTOFF_DOCS, toHex, type Wallet } from '../../src/identity/index.js'
 
 const nodes: TestNode[] = []
 const cleanups: Array<() => Promise<void>> = []
@@ -208,6 +209,16 @@ describe('a certificate change keeps what was written before it', () => {
     expect(sb.messages().map(m => m.content)).toEqual(FORTY.slice(0, 10))
     await expect(sb.append({ role: 'user', content: 'expired' })).rejects.toMatchObject({ code: 'READ_ONLY' })
     await sb.close()
+    await b2.close()
+
+    // Renewed with the wallet: it writes again, after what it wrote before.
+    await reEnrol(hb, wallet, { expiresAt: Date.now() + 3_600_000 })
+    const b3 = await openVault({ home: hb })
+    cleanups.push(async () => { await b3.close() })
+    const s3 = await b3.sessions.open(SESSION)
+    await s3.append({ role: 'user', content: 'renewed' })
+    expect(s3.messages().map(m => m.content)).toEqual([...FORTY.slice(0, 10), 'renewed'])
+    await s3.close()
 
     await stop(a)
     const a2 = await node(wallet, ha, 'A')
@@ -237,5 +248,24 @@ describe('a certificate change keeps what was written before it', () => {
     expect(a.node.libp2p.services.membership.isProven(gone.node.libp2p.peerId)).toBe(false)
     await late.node.dial(a.node.addresses()[0] as string)
     await until(() => a.node.libp2p.services.membership.isProven(late.node.libp2p.peerId), 'A to accept C, expired within the tolerance')
+  })
+
+  it('large cutoffs travel in frames of bounded size: a hello holding 8 cutoffs of 4,096 documents each still syncs', async () => {
+    const wallet = generateWallet()
+    const a = await node(wallet, await home(), 'A')
+    const b = await node(wallet, await home(), 'B')
+    const device = b.vault.vault.identity.device.publicKey
+    for (let i = 0; i < 8; i++) {
+      const docs = Array.from({ length: MAX_CUTOFF_DOCS }, () => ({ doc: randomBytes(32), lanes: [{ lane: i, seq: 1000n }] }))
+      await a.vault.vault.addCertificate(issueCutoff(wallet, { device, issuedAt: Date.now(), docs, snapshotsThrough: 0n }).bytes)
+    }
+    const sizes = a.vault.vault.certs.records().map(r => r.byteLength)
+    expect(sizes.reduce((x, y) => x + y, 0)).toBeGreaterThan(1024 * 1024 + 64 * 1024)
+    const s = await a.vault.sessions.create(SESSION)
+    await s.append({ role: 'user', content: 'after the cutoffs' })
+    await s.close()
+    await connect(b, a)
+    await until(async () => (await texts(b)).length === 1, 'B to receive A\'s message')
+    expect(b.vault.vault.certs.records().length).toBe(a.vault.vault.certs.records().length)
   })
 })

@@ -10,7 +10,7 @@ import {
   vaultSeedSignature, verifyCertificate, verifyCutoff, DOMAIN, type Wallet
 } from '../../src/identity/index.js'
 import { DeviceCertificate, SignedCertificate, SignedCutoff } from '../../src/identity/pb/certificate.js'
-import { CertRegistry } from '../../src/node/certs.js'
+import { CertRegistry, FLOOR_AHEAD_MS } from '../../src/node/certs.js'
 
 const T = Date.UTC(2026, 5, 1)
 const MIN = 60_000
@@ -47,6 +47,9 @@ describe('expiry: one tolerance, a clock floor', () => {
     slow.add(other.cert)
     expect(slow.now()).toBe(T + 6 * MIN)
     expect(() => slow.verifyPeer(d.cert, d.id)).toThrow(expect.objectContaining({ code: 'CERTIFICATE_EXPIRED' }))
+    // A wallet machine whose clock is 10 days ahead moves nobody's time by more than a day.
+    slow.add((await device(wallet, ['read'], { issuedAt: T + 10 * 24 * 60 * MIN })).cert)
+    expect(slow.now()).toBe(T - 5 * MIN + FLOOR_AHEAD_MS)
   })
 
   it('an expired author: refused straight from itself, kept at load and when a member relays what it took in time', async () => {
