@@ -7,7 +7,7 @@
 import { logger } from '@libp2p/logger'
 import { DOC_NAMES, parseSessionKey, SessionsIndexDoc, type SessionKey } from '../../crdt/index.js'
 import { InvalidInputError, isMeshError, NotFoundError, ReadOnlyError } from '../errors.js'
-import { toHex } from '../identity/index.js'
+import { equals, isExpired, toHex } from '../identity/index.js'
 import type { MeshNode, NodeEvent } from '../node/mesh.js'
 import { PeerBook } from '../node/peer-book.js'
 import { EventLog, type CallOptions, type EventRecord, type MeshApi, type SubscribeOptions } from './api.js'
@@ -51,6 +51,11 @@ export class LocalApi implements MeshApi {
       node.on('event', onNode)
       this.offs.push(() => { node.off('event', onNode) })
     }
+    const onRights = (e: { deviceId: string, label: string, capabilities: readonly string[], reloaded: readonly string[] }): void => {
+      this.events.push({ type: 'device.rights', deviceId: e.deviceId, label: e.label, capabilities: [...e.capabilities], reloaded: [...e.reloaded] })
+    }
+    this.vault.vault.on('rights', onRights)
+    this.offs.push(() => { this.vault.vault.off('rights', onRights) })
     const onEntry = (e: { doc: Uint8Array, local: boolean }): void => { if (!e.local) this.onRemoteEntry(toHex(e.doc)) }
     this.vault.vault.on('entry', onEntry)
     this.offs.push(() => { this.vault.vault.off('entry', onEntry) })
@@ -130,8 +135,18 @@ export class LocalApi implements MeshApi {
     'node.status': async () => {
       const s = await this.vault.status()
       const node = this.node
+      const v = this.vault.vault
+      const mine = v.identity.certificate
+      const newest = v.certs.get(v.identity.device.publicKey)
       return {
         ...s,
+        certificate: {
+          version: mine.version,
+          writable: v.writable,
+          expiresAt: mine.expiresAt,
+          expired: isExpired(mine, Date.now(), 0),
+          superseded: newest !== undefined && !equals(newest.bytes, mine.bytes)
+        },
         daemon: {
           running: this.opts.daemon !== undefined,
           pid: this.opts.daemon?.pid,

@@ -121,6 +121,13 @@ export const StatusSchema = z.object({
   skills: z.number(),
   devices: z.number(),
   store: z.object({ docs: z.number(), entries: z.number(), snapshots: z.number(), logBytes: z.number() }),
+  certificate: z.object({
+    version: z.number(),
+    writable: z.boolean().describe('this device may write (its certificate grants write and has not expired)'),
+    expiresAt: z.number().optional(),
+    expired: z.boolean(),
+    superseded: z.boolean().describe('a newer certificate of this device is known: this home must be re-certified with `mesh init` and the wallet')
+  }),
   daemon: z.object({ running: z.boolean(), pid: z.number().optional(), listen: z.array(z.string()), peers: z.number(), http: z.string().optional() })
 })
 
@@ -371,7 +378,8 @@ export const EventSchema = z.discriminatedUnion('type', [
   z.object({ type: z.literal('peer.refused'), peerId: z.string(), reason: z.string() }),
   z.object({ type: z.literal('peer.lost'), peerId: z.string(), label: z.string() }),
   z.object({ type: z.literal('doc.synced'), peerId: z.string(), label: z.string(), doc: z.string(), entries: z.number(), snapshot: z.boolean() }),
-  z.object({ type: z.literal('entry.refused'), peerId: z.string(), label: z.string(), reason: z.string() })
+  z.object({ type: z.literal('entry.refused'), peerId: z.string(), label: z.string(), reason: z.string() }),
+  z.object({ type: z.literal('device.rights'), deviceId: z.string(), label: z.string(), capabilities: z.array(z.string()), reloaded: z.array(z.string()).describe('documents reloaded without entries the change now refuses') })
 ])
 export type ApiEvent = z.output<typeof EventSchema>
 export type ApiEventType = ApiEvent['type']

@@ -89,13 +89,15 @@ export const initCmd: Command = {
   async run (g, _args, values) {
     const r = await enrolHome(g, { label: values.label as string | undefined, readOnly: values['read-only'] === true ? true : undefined })
     const id = r.id
-    const info = { home: g.home, wallet: id.wallet, walletPath: r.walletPath, walletGenerated: r.walletGenerated, deviceId: id.device.deviceId, label: id.certificate.label, capabilities: id.certificate.capabilities, created: r.created, changed: r.changed }
+    const kept = id.cutoff !== undefined ? { documents: id.cutoff.docs.size, entries: [...id.cutoff.docs.values()].reduce((n, d) => n + d.lanes.reduce((m, l) => m + Number(l.seq), 0), 0) } : undefined
+    const info = { home: g.home, wallet: id.wallet, walletPath: r.walletPath, walletGenerated: r.walletGenerated, deviceId: id.device.deviceId, label: id.certificate.label, capabilities: id.certificate.capabilities, created: r.created, changed: r.changed, cutoff: kept }
     if (g.json) { out.json(info); return 0 }
     if (r.walletGenerated) explainGeneratedWallet(r.walletPath as string)
     if (!r.created) {
       if (r.changed.label === undefined && r.changed.readOnly === undefined) out.line('already set up; nothing to change')
       if (r.changed.label !== undefined) out.line(`label changed: ${r.changed.label.from} → ${r.changed.label.to}`)
       if (r.changed.readOnly !== undefined) out.line(`now ${r.changed.readOnly.to ? 'read-only' : 'read+write'}`)
+      if (kept !== undefined) out.line(`kept: the ${kept.entries} entries in ${kept.documents} documents this device wrote before stay valid on every node`)
     }
     out.line(`home:         ${g.home}`)
     out.line(`wallet:       ${id.wallet}${r.walletPath !== undefined ? ` (${r.walletPath})` : ''}`)
@@ -128,6 +130,9 @@ export const statusCmd: Command = {
       out.line(`device:       ${s.deviceId}`)
       out.line(`label:        ${s.label}`)
       out.line(`capabilities: ${s.capabilities.join(', ')}`)
+      if (s.certificate.superseded) out.line('certificate:  superseded by a newer one of this device: run `mesh init --wallet PATH` to re-certify this home')
+      else if (s.certificate.expired) out.line(`certificate:  expired ${localTime(s.certificate.expiresAt ?? 0)}: this device reads but cannot write; renew it with \`mesh init --wallet PATH\``)
+      else if (s.certificate.expiresAt !== undefined) out.line(`certificate:  expires ${localTime(s.certificate.expiresAt)}`)
       out.line(`daemon:       ${s.daemon.running ? `running (pid ${s.daemon.pid}), ${s.daemon.peers} peer${s.daemon.peers === 1 ? '' : 's'} connected${s.daemon.http !== undefined ? `, http ${s.daemon.http}` : ''}` : 'not running (start it with `mesh join`)'}`)
       out.line(`sessions:     ${s.sessions}`)
       out.line(`memory:       ${s.memory}`)
