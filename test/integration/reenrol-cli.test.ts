@@ -33,7 +33,7 @@ describe('mesh init --read-only on a device that wrote', () => {
     expect(JSON.parse(r.stderr).error.code).toBe('READ_ONLY')
 
     // Writer again: what it writes from now on counts, and the three are still there.
-    expect((await mesh('init', '--label', 'dnotes-laptop')).code).toBe(0)
+    expect((await mesh('init', '--read-write', '--label', 'dnotes-laptop')).code).toBe(0)
     expect((await mesh('session', 'append', 'dnotes', '--role', 'user', '--text', 'four')).code).toBe(0)
     expect(JSON.parse((await mesh('session', 'show', 'dnotes', '--json')).stdout).messages.map((m: any) => m.content)).toEqual(['one', 'two', 'three', 'four'])
   })

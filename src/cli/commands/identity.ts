@@ -56,7 +56,7 @@ export async function enrolHome (g: Globals, want: { label?: string, readOnly?: 
     const what = [changed.label !== undefined ? `label ${changed.label.from} → ${changed.label.to}` : '', changed.readOnly !== undefined ? (changed.readOnly.to ? 'read+write → read-only' : 'read-only → read+write') : ''].filter(s => s !== '').join(', ')
     const wallet = await resolveWallet({ path: g.wallet })
     if (wallet === undefined) {
-      throw new UsageError(`home ${g.home} is already set up (${id.certificate.label}, ${ro ? 'read-only' : 'read+write'}); changing it (${what}) re-issues this device's certificate, which needs the wallet that certified it: run \`mesh init${changed.label !== undefined ? ` --label ${changed.label.to}` : ''}${changed.readOnly?.to === true ? ' --read-only' : ''} --wallet PATH\``, { home: g.home })
+      throw new UsageError(`home ${g.home} is already set up (${id.certificate.label}, ${ro ? 'read-only' : 'read+write'}); changing it (${what}) re-issues this device's certificate, which needs the wallet that certified it: run \`mesh init${changed.label !== undefined ? ` --label ${changed.label.to}` : ''}${changed.readOnly !== undefined ? (changed.readOnly.to ? ' --read-only' : ' --read-write') : ''} --wallet PATH\``, { home: g.home })
     }
     if (wallet.address !== id.wallet) throw new UsageError(`home ${g.home} belongs to wallet ${id.wallet}, but ${wallet.path ?? 'the wallet given'} is ${wallet.address}: pass the right one with --wallet PATH`)
     if (await connectRpc(g.home) !== undefined) throw new DaemonRunningError(`mesh join is running for home ${g.home}: stop it first (\`mesh stop\`), then run this again`, { home: g.home })
@@ -82,12 +82,14 @@ export async function enrolHome (g: Globals, want: { label?: string, readOnly?: 
 
 export const initCmd: Command = {
   name: 'init',
-  usage: 'mesh init [--read-only] [--label NAME]',
-  summary: 'set up this machine\'s home: a device key and a wallet-signed certificate (generates a wallet if none is found); on a set-up home, changes its label or role with the same wallet',
-  examples: ['mesh init --label laptop', 'mesh init --read-only --label tablet --wallet ~/wallet.json'],
-  options: { 'read-only': { type: 'boolean' }, label: { type: 'string' } },
+  usage: 'mesh init [--read-only | --read-write] [--label NAME]',
+  summary: 'set up this machine\'s home: a device key and a wallet-signed certificate (generates a wallet if none is found); on a set-up home, changes its label or role (--read-only, --read-write) with the same wallet',
+  examples: ['mesh init --label laptop', 'mesh init --read-only --label tablet --wallet ~/wallet.json', 'mesh init --read-write --wallet ~/wallet.json'],
+  options: { 'read-only': { type: 'boolean' }, 'read-write': { type: 'boolean' }, label: { type: 'string' } },
   async run (g, _args, values) {
-    const r = await enrolHome(g, { label: values.label as string | undefined, readOnly: values['read-only'] === true ? true : undefined })
+    if (values['read-only'] === true && values['read-write'] === true) throw new UsageError('give at most one of --read-only and --read-write')
+    const readOnly = values['read-only'] === true ? true : values['read-write'] === true ? false : undefined
+    const r = await enrolHome(g, { label: values.label as string | undefined, readOnly })
     const id = r.id
     const kept = id.cutoff !== undefined ? { documents: id.cutoff.docs.size, entries: [...id.cutoff.docs.values()].reduce((n, d) => n + d.lanes.reduce((m, l) => m + Number(l.seq), 0), 0) } : undefined
     const info = { home: g.home, wallet: id.wallet, walletPath: r.walletPath, walletGenerated: r.walletGenerated, deviceId: id.device.deviceId, label: id.certificate.label, capabilities: id.certificate.capabilities, created: r.created, changed: r.changed, cutoff: kept }
