@@ -11,6 +11,7 @@ import { ProtocolError } from '../../src/errors.js'
 import { FrameReader, frame } from './frames.js'
 import { SyncMessage } from './pb/sync.js'
 import type { AuthorSeq, DocVector, EntryRef, ReplicaSource, SnapshotSink } from './source.js'
+import { Reconciler } from './reconciler.js'
 
 export const LIMITS = {
   /** Largest frame accepted: below libp2p's 4 MiB default. */
@@ -29,10 +30,20 @@ export const LIMITS = {
   /** Longest a frame may take from its first byte to its last. */
   frameDeadlineMs: 30_000,
   /** Frames handled at once: a frame's checks run when it is read, its disk writes overlap the next frames'. */
-  framesInFlight: 4
+  framesInFlight: 4,
+  /** Reconciliation ranges per frame. */
+  maxRanges: 1024
 } as const
 
-const EMPTY = (): SyncMessage => ({ certificates: [], vectors: [], vectorsDone: false, entries: [], snapshotHeader: new Uint8Array(0), snapshotChunk: new Uint8Array(0), wantVectors: false })
+const EMPTY = (): SyncMessage => ({ certificates: [], vectors: [], vectorsDone: false, entries: [], snapshotHeader: new Uint8Array(0), snapshotChunk: new Uint8Array(0), wantVectors: false, ranges: [], answer: false })
+
+export interface SessionOptions {
+  /**
+   * Open with set reconciliation (a digest, then ranges) instead of every document's vector.
+   * @default true
+   */
+  reconcile?: boolean
+}
 
 export interface SessionEvents {
   received: (doc: Uint8Array, stored: number, from: string) => void
@@ -57,9 +68,17 @@ export class PeerSession {
   private catchUp: Promise<void> = Promise.resolve()
   /** The snapshot being received; no sink when the data layer refused its header (its bytes are skipped). */
   private snapshot: { sink: SnapshotSink | undefined, size: number, got: number } | undefined
+  private readonly reconciler: Reconciler
 
-  constructor (private readonly stream: Stream, peer: string, private readonly source: ReplicaSource, private readonly log: Logger, private readonly events: SessionEvents) {
+  constructor (private readonly stream: Stream, peer: string, private readonly source: ReplicaSource, private readonly log: Logger, private readonly events: SessionEvents, private readonly options: SessionOptions = {}) {
     this.peer = peer
+    this.reconciler = new Reconciler({
+      index: () => this.source.index(),
+      vector: (doc) => this.source.vector(doc),
+      send: (f) => { this.enqueue({ ...EMPTY(), ranges: f.ranges, vectors: f.vectors, answer: f.answer } as SyncMessage, false) },
+      catchUp: (theirs, docs) => { this.scheduleCatchUp(theirs, docs) },
+      remember: (doc, items) => { this.remember(doc, items) }
+    })
   }
 
   /**
@@ -75,7 +94,7 @@ export class PeerSession {
         maxFrameBytes: LIMITS.maxFrameBytes,
         frameDeadlineMs: LIMITS.frameDeadlineMs,
         onFrame: (bytes) => {
-          const msg = SyncMessage.decode(bytes, { limits: { certificates: LIMITS.maxCertificates, vectors: LIMITS.docsPerFrame, entries: 4096 } } as any)
+          const msg = SyncMessage.decode(bytes, { limits: { certificates: LIMITS.maxCertificates, vectors: LIMITS.docsPerFrame, entries: 4096, ranges: LIMITS.maxRanges } } as any)
           // Up to framesInFlight frames are handled at once; past that the stream is paused.
           const p: Promise<void> = this.handle(msg).then(
             () => { pending.delete(p); if (pending.size < LIMITS.framesInFlight) reader.resume() },
@@ -112,7 +131,8 @@ export class PeerSession {
   private sendHello (): void {
     const certs = this.source.certificates()
     for (let i = 0; i < certs.length || i === 0; i += 64) this.enqueue({ ...EMPTY(), certificates: certs.slice(i, i + 64) as Array<Uint8Array<ArrayBuffer>> }, false)
-    this.sendVectors()
+    if (this.options.reconcile === false) this.sendVectors()
+    else this.reconciler.hello()
   }
 
   private sendVectors (): void {
@@ -134,16 +154,13 @@ export class PeerSession {
       const certs = await Promise.allSettled(msg.certificates.map(async c => { await this.source.addCertificate(c) }))
       for (const r of certs) if (r.status === 'rejected') this.events.refused(`certificate: ${r.reason?.message ?? r.reason}`, this.peer)
     }
-    if (msg.vectors.length > 0) this.incoming.push(...msg.vectors)
+    if (msg.ranges.length > 0) this.reconciler.onRanges(msg.ranges, msg.vectors)
+    else if (msg.answer) this.reconciler.onAnswer(msg.vectors)
+    else if (msg.vectors.length > 0) this.incoming.push(...msg.vectors)
     if (msg.vectorsDone) {
       const got = this.incoming
       this.incoming = []
-      // Beside the reader, not inside it: if both sides waited for backpressure while neither
-      // read, they would deadlock. Catch-ups run one after another.
-      this.catchUp = this.catchUp.then(async () => { await this.sendWhatTheyLack(got) }).catch((err: any) => {
-        this.log.error('sending to %s failed: %s', this.peer, err?.message ?? err)
-        this.stream.abort(err instanceof Error ? err : new Error(String(err)))
-      })
+      this.scheduleCatchUp(got)
     }
     if (msg.wantVectors) this.sendVectors()
     const stored = new Map<string, { doc: Uint8Array, n: number }>()
@@ -206,11 +223,23 @@ export class PeerSession {
     return { complete: s.sink, wait }
   }
 
-  private async sendWhatTheyLack (theirs: DocVector[]): Promise<void> {
+  /**
+   * Beside the reader, not inside it: if both sides waited for backpressure while neither read,
+   * they would deadlock. Catch-ups run one after another. `docs`: only these of ours (all when
+   * undefined).
+   */
+  private scheduleCatchUp (theirs: DocVector[], docs?: Uint8Array[]): void {
+    this.catchUp = this.catchUp.then(async () => { await this.sendWhatTheyLack(theirs, docs) }).catch((err: any) => {
+      this.log.error('sending to %s failed: %s', this.peer, err?.message ?? err)
+      this.stream.abort(err instanceof Error ? err : new Error(String(err)))
+    })
+  }
+
+  private async sendWhatTheyLack (theirs: DocVector[], docs?: Uint8Array[]): Promise<void> {
     const byDoc = new Map<string, AuthorSeq[]>()
     for (const v of theirs) byDoc.set(toHex(v.doc), v.items)
     for (const v of theirs) this.remember(v.doc, v.items)
-    for (const mine of this.source.vectors()) {
+    for (const mine of docs?.map(doc => ({ doc, items: this.source.vector(doc) })) ?? this.source.vectors()) {
       const key = toHex(mine.doc)
       const plan = this.source.plan(mine.doc, byDoc.get(key) ?? [])
       for (const snap of plan.snapshots) {
@@ -242,7 +271,12 @@ export class PeerSession {
   private remember (doc: Uint8Array, items: AuthorSeq[]): void {
     const k = toHex(doc)
     let m = this.theirs.get(k)
-    if (m === undefined) { m = new Map(); this.theirs.set(k, m) }
+    if (m === undefined) {
+      m = new Map()
+      this.theirs.set(k, m)
+      // In a range found equal, the peer held what we held (reconciler.ts).
+      if (this.reconciler.agrees(k)) for (const i of this.source.vector(doc)) m.set(streamKey(i), i.seq)
+    }
     for (const i of items) {
       const a = streamKey(i)
       if ((m.get(a) ?? 0n) < i.seq) m.set(a, i.seq)
@@ -351,6 +385,7 @@ export class PeerSession {
     for (const mine of this.source.vectors()) {
       const k = toHex(mine.doc)
       const t = this.theirs.get(k)
+      if (t === undefined && this.reconciler.agrees(k)) { out.set(k, 0); continue }
       let n = 0
       for (const i of mine.items) {
         const have = t?.get(streamKey(i)) ?? 0n

@@ -27,7 +27,9 @@ export const LABEL = {
   docKey: 'mesh/doc-key/v1',
   rendezvous: 'mesh/rendezvous/v1',
   entryAad: 'mesh/entry-aad/v1',
-  snapshotAad: 'mesh/snapshot-aad/v1'
+  snapshotAad: 'mesh/snapshot-aad/v1',
+  docFingerprint: 'mesh/doc-fingerprint/v1',
+  rangeFingerprint: 'mesh/range-fingerprint/v1'
 } as const
 
 /** Current format versions written into certificates and entries. */

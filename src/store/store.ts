@@ -7,7 +7,7 @@
  */
 import { join } from 'node:path'
 import { logger } from '@libp2p/logger'
-import { parseStreamKey, parseTrustedEntry, streamKey, toHex, type Entry, type VectorItem } from '../identity/index.js'
+import { FingerprintSum, docFingerprint, parseStreamKey, parseTrustedEntry, streamKey, toHex, type Entry, type VectorItem } from '../identity/index.js'
 import { ClosedError } from '../errors.js'
 import { RecordLog, type RecordRef, type Recovery } from './log.js'
 import { loadSnapshots, readSnapshotData, readSnapshotPieces, removeSnapshot, stageSnapshotFile, type StagedSnapshot, type StoredSnapshot } from './snapshots.js'
@@ -21,6 +21,10 @@ interface InFlight extends RecordRef { readonly offset: -1, readonly bytes: Uint
 interface AuthorIndex { seqs: Map<number, RecordRef | InFlight> }
 interface DocIndex {
   doc: Uint8Array
+  /** `toHex(doc)`, which sorts as the bytes do. */
+  id: string
+  /** The fingerprint of the document's vector counted in the vault's digest; undefined while it holds nothing. */
+  fp?: Uint8Array
   /** By `streamKey(author, lane)`. */
   authors: Map<string, AuthorIndex>
   snapshots: StoredSnapshot[]
@@ -31,6 +35,14 @@ interface DocIndex {
 /** Per author lane (`streamKey`), the highest contiguous sequence number held (through entries or a snapshot). */
 export type Vector = Map<string, number>
 
+/** Documents that hold something, by id, with their vector fingerprints (identity/fingerprint.ts). */
+export interface FingerprintIndex {
+  /** Ascending by id. Each item's `fp` is current as of the last `fingerprints()` call. */
+  readonly items: ReadonlyArray<{ readonly id: string, readonly doc: Uint8Array, readonly fp: Uint8Array }>
+  /** The whole vault's fingerprint (over every item). */
+  readonly digest: Uint8Array
+}
+
 export interface StoreStats { docs: number, entries: number, snapshots: number, certificates: number, logBytes: number }
 
 export class EntryStore {
@@ -40,6 +52,10 @@ export class EntryStore {
   private readonly certSeen = new Set<string>()
   private log!: RecordLog
   private closed = false
+  /** Documents whose vector changed since their fingerprint was last counted. */
+  private readonly dirty = new Set<DocIndex>()
+  private readonly total = new FingerprintSum()
+  private sorted: DocIndex[] | undefined
   recovered: Recovery[] = []
   damagedSnapshots: string[] = []
 
@@ -51,7 +67,7 @@ export class EntryStore {
     s.damagedSnapshots = damaged
     for (const snap of snapshots) s.docIndex(snap.header.doc).snapshots.push(snap)
     const { log: l, recovered } = await RecordLog.open(join(dir, 'log'), (payload, ref) => { s.index(payload, ref) }, () => {
-      for (const d of s.docs.values()) d.authors.clear()
+      for (const d of s.docs.values()) { d.authors.clear(); s.dirty.add(d) }
       s.certs.length = 0
       s.certSeen.clear()
     })
@@ -63,7 +79,7 @@ export class EntryStore {
   private docIndex (doc: Uint8Array): DocIndex {
     const id = toHex(doc)
     let d = this.docs.get(id)
-    if (d === undefined) { d = { doc, authors: new Map(), snapshots: [] }; this.docs.set(id, d) }
+    if (d === undefined) { d = { doc, id, authors: new Map(), snapshots: [] }; this.docs.set(id, d); this.dirty.add(d) }
     return d
   }
 
@@ -85,7 +101,9 @@ export class EntryStore {
     }
     const a = this.authorIndex(e.doc, streamKey(e))
     a.seqs.set(Number(e.seq), ref)
-    this.docIndex(e.doc).uncovered = undefined
+    const d = this.docIndex(e.doc)
+    d.uncovered = undefined
+    this.dirty.add(d)
   }
 
   private authorIndex (doc: Uint8Array, key: string): AuthorIndex {
@@ -126,6 +144,7 @@ export class EntryStore {
     const placeholder: InFlight = { offset: -1, length: entry.bytes.byteLength + 1, bytes: entry.bytes }
     a.seqs.set(seq, placeholder)
     const d = this.docIndex(entry.doc)
+    this.dirty.add(d)
     if (d.uncovered !== undefined && seq > this.snapshotCovers(d, key)) d.uncovered++
     const payload = new Uint8Array(entry.bytes.byteLength + 1)
     payload[0] = T_ENTRY
@@ -136,6 +155,7 @@ export class EntryStore {
     } catch (err) {
       if (a.seqs.get(seq) === placeholder) a.seqs.delete(seq)
       d.uncovered = undefined
+      this.dirty.add(d)
       throw err
     }
   }
@@ -188,9 +208,33 @@ export class EntryStore {
   }
 
   vector (doc: Uint8Array): Vector {
-    const v: Vector = new Map()
     const d = this.docs.get(toHex(doc))
-    if (d === undefined) return v
+    return d === undefined ? new Map() : this.vectorIn(d)
+  }
+
+  /**
+   * Every document that holds something, ascending, with its vector's fingerprint, and the
+   * vault's digest. Only documents changed since the last call are hashed again (their old
+   * fingerprint leaves the running sum, the new one joins it): a reconnect does not rehash the
+   * vault.
+   */
+  fingerprints (): FingerprintIndex {
+    for (const d of this.dirty) {
+      const old = d.fp
+      const items = [...this.vectorIn(d)].filter(([, n]) => n > 0).map(([k, n]) => ({ ...parseStreamKey(k), seq: n }))
+      const fp = items.length > 0 ? docFingerprint(d.doc, items) : undefined
+      if (old !== undefined) this.total.sub(old)
+      if (fp !== undefined) this.total.add(fp)
+      if ((old === undefined) !== (fp === undefined)) this.sorted = undefined
+      d.fp = fp
+    }
+    this.dirty.clear()
+    this.sorted ??= [...this.docs.values()].filter(d => d.fp !== undefined).sort((x, y) => x.id < y.id ? -1 : 1)
+    return { items: this.sorted as FingerprintIndex['items'], digest: this.total.fingerprint() }
+  }
+
+  private vectorIn (d: DocIndex): Vector {
+    const v: Vector = new Map()
     for (const s of d.snapshots) {
       for (const c of s.header.covers) {
         const id = streamKey(c)
@@ -273,6 +317,7 @@ export class EntryStore {
         }
         d.snapshots = kept
         d.uncovered = undefined
+        this.dirty.add(d)
         return stored
       },
       discard: staged.discard
