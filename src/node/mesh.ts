@@ -22,6 +22,7 @@ import { membership, type Membership, type ProvenPeer } from '../../protocols/me
 import { sync, type Sync } from '../../protocols/sync/index.js'
 import { rendezvousFor, toHex, utcDay, verifyCertificate } from '../identity/index.js'
 import { DEFAULTS, readConfig, savePort, type NodeConfig } from './config.js'
+import { Pace, type PaceMode } from './pace.js'
 import { PeerBook } from './peer-book.js'
 import { vaultSource } from './source.js'
 import type { Vault } from './vault.js'
@@ -29,6 +30,10 @@ import type { Vault } from './vault.js'
 const log = logger('mesh:node')
 export const MDNS_SERVICE_TAG = '_mesh-agent._udp.local'
 export const DHT_PROTOCOL = '/mesh/kad/1.0.0'
+/** setInterval's longest period: @libp2p/mdns's own query timer is never due, pace.ts drives the queries. */
+const NEVER_MS = 2_147_483_647
+/** The DHT rendezvous: every 15 s while looking, every 10 min once every known sibling is connected. */
+const RENDEZVOUS = { fastMs: 15_000, slowMs: 600_000 } as const
 
 export type Via = 'mdns' | 'dht' | 'remembered' | 'bootstrap' | 'inbound'
 
@@ -67,6 +72,9 @@ export class MeshNode extends EventEmitter<{ event: [NodeEvent] }> {
   private readonly redialing = new Set<string>()
   private names = new Map<string, string>()
   private stopped = false
+  private mdns: { mdns?: { query: (q: unknown) => void } } | undefined
+  private readonly paces: { mdns?: Pace, dht?: Pace } = {}
+  private addrs = ''
 
   private constructor (vault: Vault, node: MeshNode['libp2p'], config: NodeConfig, book: PeerBook) {
     super()
@@ -85,13 +93,15 @@ export class MeshNode extends EventEmitter<{ event: [NodeEvent] }> {
     const book = new PeerBook(vault.home)
     await book.load()
     let self: MeshNode | undefined
+    let discovery: MeshNode['mdns']
     const node = await createLibp2p({
       privateKey: vault.identity.device.privateKey,
       addresses: { listen, announce: config.announce },
       transports: [tcp()],
       connectionEncrypters: [noise()],
       streamMuxers: [yamux()],
-      peerDiscovery: config.mdns ? [mdns({ serviceTag: MDNS_SERVICE_TAG, interval: config.mdnsInterval })] : [],
+      // The service answers queries and queries once as it starts; the pace of later queries is ours.
+      peerDiscovery: config.mdns ? [(components: any) => { const d = mdns({ serviceTag: MDNS_SERVICE_TAG, interval: NEVER_MS })(components); discovery = d as any; return d }] : [],
       // Siblings on one host redial often (restarts, tests): libp2p's default of 5 inbound
       // connections per second per host would refuse them.
       connectionManager: { inboundConnectionThreshold: 100, maxConnections: 200 },
@@ -121,6 +131,7 @@ export class MeshNode extends EventEmitter<{ event: [NodeEvent] }> {
       }
     }) as MeshNode['libp2p']
     self = new MeshNode(vault, node, config, book)
+    self.mdns = discovery
     self.replayEarly()
     self.wire()
     await node.start()
@@ -173,6 +184,7 @@ export class MeshNode extends EventEmitter<{ event: [NodeEvent] }> {
       if (!this.labels.has(id)) return
       this.emitEvent({ type: 'lost', peerId: id, label: this.labelOf(id) })
       this.labels.delete(id)
+      for (const p of Object.values(this.paces)) p.wake('a sibling was lost')
       if (!this.stopped && this.book.get(id) !== undefined) this.redial(id, 'remembered')
     })
   }
@@ -227,19 +239,40 @@ export class MeshNode extends EventEmitter<{ event: [NodeEvent] }> {
         void this.libp2p.peerStore.merge(peerIdFromString(id), { multiaddrs: [ma] }).then(() => { this.redial(id, 'bootstrap') })
       }
     }
-    if (this.config.dht !== 'off') this.every(1000, 15_000, async () => { await this.rendezvous() })
+    const settled = (): boolean => this.allSiblingsConnected()
+    if (this.mdns !== undefined) {
+      this.paces.mdns = new Pace('mdns', () => { this.mdns?.mdns?.query({ questions: [{ name: MDNS_SERVICE_TAG, type: 'PTR' }] }) }, settled, { fastMs: this.config.mdnsInterval, slowMs: this.config.mdnsSlowInterval, burstMs: this.config.discoveryBurst })
+      this.paces.mdns.start()
+    }
+    if (this.config.dht !== 'off') {
+      let looking = false
+      this.paces.dht = new Pace('dht', () => {
+        if (looking) return // the last lookup is still under way
+        looking = true
+        void this.rendezvous().catch((err: unknown) => { log('rendezvous failed: %e', err) }).finally(() => { looking = false })
+      }, settled, { ...RENDEZVOUS, burstMs: Math.max(this.config.discoveryBurst, 2 * RENDEZVOUS.fastMs) })
+      this.paces.dht.start(1000)
+    }
+    // Our addresses changed (an interface came or went): a sibling may be reachable anew.
+    this.addrs = this.addresses().join(',')
+    this.libp2p.addEventListener('self:peer:update', () => {
+      const now = this.addresses().join(',')
+      if (now === this.addrs) return
+      this.addrs = now
+      for (const p of Object.values(this.paces)) p.wake('our addresses changed')
+    })
   }
 
-  private every (firstMs: number, periodMs: number, fn: () => Promise<void>): void {
-    const tick = (ms: number): void => {
-      const t = setTimeout(() => {
-        this.timers.delete(t)
-        if (this.stopped) return
-        void fn().catch((err: unknown) => { log('periodic task failed: %e', err) }).finally(() => { if (!this.stopped) tick(periodMs) })
-      }, ms)
-      this.timers.add(t)
-    }
-    tick(firstMs)
+  /** Every sibling this home has met is connected and proven (none known: not settled). */
+  private allSiblingsConnected (): boolean {
+    const known = this.book.list()
+    const m = this.libp2p.services.membership
+    return known.length > 0 && known.every(p => m.isProven(p.peerId))
+  }
+
+  /** How often each discovery mechanism is looking now (node/pace.ts). */
+  discoveryPace (): { mdns?: PaceMode, dht?: PaceMode } {
+    return { mdns: this.paces.mdns?.mode, dht: this.paces.dht?.mode }
   }
 
   /** Provides and looks up today's rendezvous key; every provider found is dialed. */
@@ -315,6 +348,7 @@ export class MeshNode extends EventEmitter<{ event: [NodeEvent] }> {
   async stop (): Promise<void> {
     if (this.stopped) return
     this.stopped = true
+    for (const p of Object.values(this.paces)) p.stop()
     for (const t of this.timers) clearTimeout(t)
     this.timers.clear()
     await this.libp2p.stop()
