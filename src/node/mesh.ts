@@ -105,6 +105,11 @@ export class MeshNode extends EventEmitter<{ event: [NodeEvent] }> {
       // Siblings on one host redial often (restarts, tests): libp2p's default of 5 inbound
       // connections per second per host would refuse them.
       connectionManager: { inboundConnectionThreshold: 100, maxConnections: 200 },
+      // libp2p pings every connection every 10 s on a new stream (a protocol negotiation and
+      // peer-store work each side): the largest share of an idle node's wake-ups. A minute still
+      // notices a vanished peer (a sleeping laptop) within about a minute, and yamux's keep-alive
+      // frame every 30 s keeps NAT mappings open in between.
+      connectionMonitor: { pingInterval: 60_000 },
       services: {
         identify: identify(),
         ping: ping(),

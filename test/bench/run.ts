@@ -9,9 +9,11 @@ import { join } from 'node:path'
 import { rows } from './util.js'
 import { benchVault } from './vault.js'
 import { benchMesh } from './mesh.js'
+import { benchScale } from './scale.js'
 
 const quick = process.argv.includes('--quick')
-// --only=vault, --only=mesh, or one part: --only=mesh.handoff (handoff, throughput, resume, discovery, ten)
+// --only=vault, --only=mesh, --only=scale, or one part: --only=mesh.handoff (handoff, throughput, resume,
+// discovery, ten), --only=scale.idle (reconnect, fresh, startup, idle, loop)
 const only = process.argv.find(a => a.startsWith('--only='))?.slice(7)
 const [group, part] = (only ?? '').split('.')
 const dir = join(tmpdir(), `mesh-bench-${process.pid}`)
@@ -19,6 +21,7 @@ await mkdir(dir, { recursive: true })
 try {
   if (only === undefined || group === 'vault') await benchVault(join(dir, 'vault'), { quick })
   if (only === undefined || group === 'mesh') await benchMesh(join(dir, 'mesh'), { quick, part })
+  if (only === undefined || group === 'scale') await benchScale(join(dir, 'scale'), { quick, part })
 } finally {
   await rm(dir, { recursive: true, force: true })
 }
