@@ -16,6 +16,8 @@ export interface ReconcilerHost {
   catchUp: (theirs: DocVector[], docs: Uint8Array[]) => void
   /** The peer holds exactly this vector of this document. */
   remember: (doc: Uint8Array, items: AuthorSeq[]) => void
+  /** The peer's digest equals ours. */
+  inSync?: () => void
 }
 
 export const RECONCILE_FRAME = {
@@ -52,7 +54,7 @@ export class Reconciler {
     for (const r of ranges) {
       if (r.listed) { this.onListing(index, r, vectors); continue }
       if (isDigest(r)) {
-        if (r.count === index.items.length && equals(r.fingerprint, index.digest)) { this.agree(r); continue }
+        if (r.count === index.items.length && equals(r.fingerprint, index.digest)) { this.agree(r); this.host.inSync?.(); continue }
         // Both hellos carry a digest: the side whose digest sorts first answers the other's, so
         // the work is done once. A side that sent none (reconciliation off) answers.
         if (this.sent !== undefined && !before(this.sent, r.fingerprint)) continue

@@ -48,6 +48,11 @@ export interface SessionOptions {
 export interface SessionEvents {
   received: (doc: Uint8Array, stored: number, from: string) => void
   refused: (reason: string, from: string) => void
+  /**
+   * The peer's hello is answered and it lacks nothing we hold: its digest equals ours, or (a full
+   * vector exchange) everything it lacked has been queued.
+   */
+  caughtUp?: (peer: string) => void
 }
 
 export class PeerSession {
@@ -69,6 +74,8 @@ export class PeerSession {
   /** The snapshot being received; no sink when the data layer refused its header (its bytes are skipped). */
   private snapshot: { sink: SnapshotSink | undefined, size: number, got: number } | undefined
   private readonly reconciler: Reconciler
+  /** Frame bytes written and read by this session (length prefixes included). */
+  private readonly counted = { sentBytes: 0, receivedBytes: 0 }
 
   constructor (private readonly stream: Stream, peer: string, private readonly source: ReplicaSource, private readonly log: Logger, private readonly events: SessionEvents, private readonly options: SessionOptions = {}) {
     this.peer = peer
@@ -77,7 +84,8 @@ export class PeerSession {
       vector: (doc) => this.source.vector(doc),
       send: (f) => { this.enqueue({ ...EMPTY(), ranges: f.ranges, vectors: f.vectors, answer: f.answer } as SyncMessage, false) },
       catchUp: (theirs, docs) => { this.scheduleCatchUp(theirs, docs) },
-      remember: (doc, items) => { this.remember(doc, items) }
+      remember: (doc, items) => { this.remember(doc, items) },
+      inSync: () => { this.events.caughtUp?.(this.peer) }
     })
   }
 
@@ -94,6 +102,7 @@ export class PeerSession {
         maxFrameBytes: LIMITS.maxFrameBytes,
         frameDeadlineMs: LIMITS.frameDeadlineMs,
         onFrame: (bytes) => {
+          this.counted.receivedBytes += bytes.byteLength + varintLength(bytes.byteLength)
           const msg = SyncMessage.decode(bytes, { limits: { certificates: LIMITS.maxCertificates, vectors: LIMITS.docsPerFrame, entries: 4096, ranges: LIMITS.maxRanges } } as any)
           // Up to framesInFlight frames are handled at once; past that the stream is paused.
           const p: Promise<void> = this.handle(msg).then(
@@ -160,7 +169,7 @@ export class PeerSession {
     if (msg.vectorsDone) {
       const got = this.incoming
       this.incoming = []
-      this.scheduleCatchUp(got)
+      this.scheduleCatchUp(got, undefined, () => { this.events.caughtUp?.(this.peer) })
     }
     if (msg.wantVectors) this.sendVectors()
     const stored = new Map<string, { doc: Uint8Array, n: number }>()
@@ -228,8 +237,8 @@ export class PeerSession {
    * they would deadlock. Catch-ups run one after another. `docs`: only these of ours (all when
    * undefined).
    */
-  private scheduleCatchUp (theirs: DocVector[], docs?: Uint8Array[]): void {
-    this.catchUp = this.catchUp.then(async () => { await this.sendWhatTheyLack(theirs, docs) }).catch((err: any) => {
+  private scheduleCatchUp (theirs: DocVector[], docs?: Uint8Array[], done?: () => void): void {
+    this.catchUp = this.catchUp.then(async () => { await this.sendWhatTheyLack(theirs, docs); done?.() }).catch((err: any) => {
       this.log.error('sending to %s failed: %s', this.peer, err?.message ?? err)
       this.stream.abort(err instanceof Error ? err : new Error(String(err)))
     })
@@ -348,7 +357,9 @@ export class PeerSession {
       if (this.queue.length === 0) this.takeLive() // what collected while the stream drained
       while (this.queue.length > 0 && !this.closed) {
         const next = this.queue.shift() as { msg: SyncMessage, bytes: number }
-        const more = this.stream.send(frame(SyncMessage.encode(next.msg)))
+        const bytes = frame(SyncMessage.encode(next.msg))
+        this.counted.sentBytes += bytes.byteLength
+        const more = this.stream.send(bytes)
         this.queued -= next.bytes
         for (const wake of this.idle.splice(0)) wake()
         if (this.queue.length === 0) this.takeLive()
@@ -379,6 +390,9 @@ export class PeerSession {
     }
   }
 
+  /** Bytes this session wrote and read so far. */
+  stats (): { sentBytes: number, receivedBytes: number } { return { ...this.counted } }
+
   /** How many entries the peer lacks per document, by its last reported vector. */
   behind (): Map<string, number> {
     const out = new Map<string, number>()
@@ -396,3 +410,5 @@ export class PeerSession {
     return out
   }
 }
+
+const varintLength = (n: number): number => n < 0x80 ? 1 : n < 0x4000 ? 2 : n < 0x200000 ? 3 : 4

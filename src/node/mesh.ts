@@ -59,9 +59,14 @@ export interface PeerStatus {
 export interface MeshNodeOptions extends Partial<NodeConfig> {
   /** How long a peer has to prove membership. @default 5000 */
   membershipTimeoutMs?: number
+  /**
+   * Reconnect by set reconciliation (protocols/sync/SPEC.md); false exchanges every document's
+   * vector instead, as before it (kept for the benchmark's baseline). @default true
+   */
+  reconcile?: boolean
 }
 
-export class MeshNode extends EventEmitter<{ event: [NodeEvent] }> {
+export class MeshNode extends EventEmitter<{ event: [NodeEvent], 'caught-up': [string] }> {
   readonly libp2p: Libp2p<{ membership: Membership, sync: Sync, ping: any, identify: any, dht?: any }>
   readonly config: NodeConfig
   private readonly vault: Vault
@@ -86,7 +91,7 @@ export class MeshNode extends EventEmitter<{ event: [NodeEvent] }> {
 
   static async start (vault: Vault, options: MeshNodeOptions = {}): Promise<MeshNode> {
     const fromFile = await readConfig(vault.home)
-    const { membershipTimeoutMs: _t, ...nodeOptions } = options
+    const { membershipTimeoutMs: _t, reconcile, ...nodeOptions } = options
     const config: NodeConfig = { ...DEFAULTS, ...fromFile, ...Object.fromEntries(Object.entries(nodeOptions).filter(([, v]) => v !== undefined)) }
     const listen = config.listen.length > 0 ? config.listen : [`/ip4/0.0.0.0/tcp/${config.port ?? 0}`]
     const walletKey = vault.identity.walletKey
@@ -128,7 +133,9 @@ export class MeshNode extends EventEmitter<{ event: [NodeEvent] }> {
           whenMember: async (id) => await (self?.libp2p.services.membership.whenProven(id) ?? Promise.resolve(false)),
           onEnded: (id, reason) => { self?.onSyncEnded(id, reason) },
           onReceived: (doc, n, from) => { self?.onReceived(doc, n, from) },
-          onRefused: (reason, from) => { self?.emitEvent({ type: 'entry-refused', peerId: from, label: self.labelOf(from), reason }) }
+          onRefused: (reason, from) => { self?.emitEvent({ type: 'entry-refused', peerId: from, label: self.labelOf(from), reason }) },
+          onCaughtUp: (from) => { self?.emit('caught-up', from) },
+          reconcile
         }),
         ...(config.dht !== 'off'
           ? { dht: kadDHT({ protocol: DHT_PROTOCOL, clientMode: config.dht === 'client', peerInfoMapper: passthroughMapper, allowQueryWithZeroPeers: true }) }
@@ -205,11 +212,13 @@ export class MeshNode extends EventEmitter<{ event: [NodeEvent] }> {
       log.error('certificate of proven peer %s not stored: %e', id, err)
     }
     this.emitEvent({ type: 'proven', peerId: id, label: peer.label, capabilities: peer.capabilities, via })
+    // One side opens the sync stream: the smaller PeerId, so two connections never race. It opens
+    // before the peer book's write (a file synced to disk), which a reconnect need not wait for.
+    const opened = this.libp2p.peerId.toString() < id
+      ? this.libp2p.services.sync.open(connection).catch((err: unknown) => { log('opening sync with %s failed: %e', id, err) })
+      : undefined
     await this.book.remember({ peerId: id, label: peer.label, capabilities: [...peer.capabilities], addrs: this.libp2p.getConnections(connection.remotePeer).map((c: any) => c.remoteAddr.toString()).filter((a: string) => !a.includes('/p2p-circuit')), lastSeen: Date.now() })
-    // One side opens the sync stream: the smaller PeerId, so two connections never race.
-    if (this.libp2p.peerId.toString() < id) {
-      await this.libp2p.services.sync.open(connection).catch((err: unknown) => { log('opening sync with %s failed: %e', id, err) })
-    }
+    await opened
   }
 
   /** A sync session failed while the peer may still be connected: the opening side reopens it. */

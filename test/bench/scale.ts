@@ -2,11 +2,16 @@
  * Issue 11 (sections 3 and 4): a vault of 10,000 documents and the footprint of a node that runs
  * all day. Parts (`--only=scale.PART`): reconnect, fresh, startup, idle, loop.
  */
-import { readFileSync } from 'node:fs'
-import { mkdir } from 'node:fs/promises'
+import { readdirSync, readFileSync, statSync } from 'node:fs'
+import { cp, mkdir, rm } from 'node:fs/promises'
+import { createConnection, createServer, type Socket } from 'node:net'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
-import { fmt, median, now, report } from './util.js'
+import { DOC_NAMES } from '../../crdt/index.js'
+import { loadWallet, toHex, type Wallet } from '../../src/identity/index.js'
+import { MeshNode } from '../../src/node/mesh.js'
+import { openVault, type MeshVault } from '../../src/sdk/index.js'
+import { fmt, median, now, report, text, windowed } from './util.js'
 
 const BIN = fileURLToPath(new URL('../../../bin/mesh.js', import.meta.url))
 const CHILD = (name: string): string => fileURLToPath(new URL(`./${name}.js`, import.meta.url))
@@ -78,6 +83,209 @@ async function idle (dir: string, walletPath: string, windowMs: number, settleMs
   }
 }
 
+interface N { vault: MeshVault, node: MeshNode }
+const addrOf = (n: N): string => n.node.addresses()[0] as string
+const digest = (v: MeshVault): string => toHex(v.vault.store.fingerprints().digest)
+
+async function until (cond: () => boolean | Promise<boolean>, ms = 300_000): Promise<void> {
+  const end = Date.now() + ms
+  while (!(await cond())) {
+    if (Date.now() > end) throw new Error('benchmark timed out')
+    await sleep(2)
+  }
+}
+
+function du (dir: string): number {
+  let n = 0
+  for (const e of readdirSync(dir)) { const p = join(dir, e); const st = statSync(p); n += st.isDirectory() ? du(p) : st.size }
+  return n
+}
+
+/**
+ * A home holding `n` small documents, as an agent's vault fills: short sessions (a title and two
+ * short messages each), with memory entries and skills beside them in their own documents.
+ */
+async function buildHome (home: string, wallet: Wallet, n: number): Promise<void> {
+  const v = await openVault({ home, wallet, label: 'A' })
+  // Held open for the whole build, so each create does not reopen it.
+  const index = await v.vault.acquire(DOC_NAMES.sessionsIndex)
+  try {
+    await windowed(n - 3, 16, async (i) => {
+      const s = await v.sessions.create(`agent:main:s${i}`, { title: `session ${i}` })
+      await s.append([{ role: 'user', content: text(80) }, { role: 'assistant', content: text(200) }])
+      await s.close()
+    })
+    for (let i = 0; i < Math.min(200, n); i++) await v.memory.set(`fact-${i}`, text(120))
+    for (let i = 0; i < Math.min(50, n); i++) await v.skills.add(`# skill ${i}\n\n${text(400)}`, { source: `skill-${i}.md` })
+  } finally {
+    await v.vault.release(index)
+    await v.close()
+  }
+}
+
+async function startNode (home: string, label: string): Promise<N> {
+  const vault = await openVault({ home, label })
+  return { vault, node: await nodeOn(vault) }
+}
+
+async function nodeOn (vault: MeshVault, reconcile = true): Promise<MeshNode> {
+  // No remembered peers: every connection in these figures is one the benchmark makes.
+  await rm(join(vault.vault.home, 'peers.json'), { force: true })
+  return await MeshNode.start(vault.vault, { listen: ['/ip4/127.0.0.1/tcp/0'], mdns: false, dht: 'off', reconcile })
+}
+
+/** A TCP relay on loopback that counts the bytes crossing it both ways (everything on the wire). */
+async function countingProxy (to: string): Promise<{ addr: string, bytes: () => number, reset: () => void, close: () => Promise<void> }> {
+  const m = /\/ip4\/([^/]+)\/tcp\/(\d+)\/p2p\/(\S+)/.exec(to)
+  if (m === null) throw new Error(`not a tcp multiaddr: ${to}`)
+  let bytes = 0
+  const sockets = new Set<Socket>()
+  const server = createServer((c) => {
+    const up = createConnection(Number(m[2]), m[1] as string)
+    c.setNoDelay(true); up.setNoDelay(true)
+    for (const s of [c, up]) { sockets.add(s); s.on('close', () => sockets.delete(s)); s.on('error', () => { c.destroy(); up.destroy() }) }
+    c.on('data', (d: Buffer) => { bytes += d.byteLength; up.write(d) })
+    up.on('data', (d: Buffer) => { bytes += d.byteLength; c.write(d) })
+    c.on('end', () => up.end()); up.on('end', () => c.end())
+  })
+  await new Promise<void>(resolve => server.listen(0, '127.0.0.1', resolve))
+  const port = (server.address() as any).port as number
+  return {
+    addr: `/ip4/127.0.0.1/tcp/${port}/p2p/${m[3] as string}`,
+    bytes: () => bytes,
+    reset: () => { bytes = 0 },
+    close: async () => { for (const s of sockets) s.destroy(); await new Promise(resolve => server.close(resolve)) }
+  }
+}
+
+/** Sends `bytes` over a plain TCP socket on loopback and times until the last byte arrives. */
+async function rawTransfer (bytes: number): Promise<number> {
+  const server = createServer()
+  await new Promise<void>(resolve => server.listen(0, '127.0.0.1', resolve))
+  const port = (server.address() as any).port as number
+  const got = new Promise<number>(resolve => {
+    server.on('connection', (s) => { let n = 0; s.on('data', (d) => { n += d.byteLength; if (n >= bytes) resolve(now()) }) })
+  })
+  const t0 = now()
+  const c = createConnection(port, '127.0.0.1')
+  const chunk = Buffer.alloc(1 << 20, 7)
+  for (let sent = 0; sent < bytes; sent += chunk.byteLength) c.write(sent + chunk.byteLength <= bytes ? chunk : chunk.subarray(0, bytes - sent))
+  const t1 = await got
+  c.destroy()
+  await new Promise(resolve => server.close(resolve))
+  return t1 - t0
+}
+
+/** Opens a home's vault and every document in it (decrypt, verify, apply), as a reader of all of it would. */
+async function openAll (home: string): Promise<{ ms: number, docs: number }> {
+  const t0 = now()
+  const v = await openVault({ home })
+  const names = await v.vault.docNames()
+  for (const name of names.values()) { const r = await v.vault.acquire(name); await v.vault.release(r) }
+  const ms = now() - t0
+  await v.close()
+  return { ms, docs: names.size }
+}
+
+/**
+ * A fresh node receives a vault of `n` small documents; then the two, in sync, reconnect (time and
+ * bytes, with and without reconciliation); then `mesh join` starts on that home and on a small one.
+ */
+async function vaultOf (dir: string, walletPath: string, n: number, opts: { quick: boolean, want: (p: string) => boolean }): Promise<void> {
+  const wallet = await loadWallet(walletPath)
+  const homeA = join(dir, 'va')
+  const homeB = join(dir, 'vb')
+  let t0 = now()
+  await buildHome(homeA, wallet, n)
+  console.log(`  built a home of ${n} documents in ${fmt((now() - t0) / 1000, 1)} s`)
+  const stored = du(join(homeA, 'data'))
+  // B: a fresh home of the same wallet.
+  await (await openVault({ home: homeB, wallet, label: 'B' })).close()
+
+  let a = await startNode(homeA, 'A')
+  let b = await startNode(homeB, 'B')
+  const docsA = a.vault.vault.store.stats().docs
+  if (opts.want('fresh')) {
+    t0 = now()
+    await b.node.dial(addrOf(a))
+    const target = digest(a.vault)
+    const entries = a.vault.vault.store.stats().entries + a.vault.vault.store.stats().snapshots
+    await until(() => { const st = b.vault.vault.store.stats(); return st.docs === docsA && st.entries + st.snapshots >= entries })
+    const ms = now() - t0
+    if (digest(b.vault) !== target) throw new Error('B does not hold what A holds')
+    const raw = await rawTransfer(stored)
+    // The baseline: the same bytes over plain TCP, then every document opened from a local store.
+    await b.node.stop(); await b.vault.close()
+    const opened = await openAll(homeB)
+    b = await startNode(homeB, 'B')
+    const base = raw + opened.ms
+    report({ name: `a fresh node receives ${docsA} small documents (sessions, memory, skills; ${fmt(stored / 1e6, 1)} MB stored)`, value: `${fmt(ms, 0)} ms`, baseline: `the same bytes over plain TCP ${fmt(raw, 0)} ms + opening all ${opened.docs} documents from a local store ${fmt(opened.ms, 0)} ms`, ratio: `${fmt(ms / base, 2)}×`, target: '≤ 2×', ok: ms / base <= 2 })
+  } else {
+    await b.node.dial(addrOf(a))
+    await until(() => b.vault.vault.store.stats().docs === docsA)
+  }
+
+  if (opts.want('reconnect')) {
+    const rounds = opts.quick ? 3 : 5
+    // Wall time, and the CPU time both nodes (one process) spent: on a shared machine the first
+    // also counts other processes' turns, the second only this work.
+    const measure = async (reconcile: boolean): Promise<{ ms: number, cpu: number, wire: number, sync: number }> => {
+      const ms: number[] = []; const cpu: number[] = []; const wire: number[] = []; const sync: number[] = []
+      for (let r = 0; r < rounds; r++) {
+        await b.node.stop(); await a.node.stop()
+        await sleep(200)
+        a = { vault: a.vault, node: await nodeOn(a.vault, reconcile) }
+        b = { vault: b.vault, node: await nodeOn(b.vault, reconcile) }
+        const proxy = await countingProxy(addrOf(a))
+        const aId = a.node.libp2p.peerId.toString()
+        const bId = b.node.libp2p.peerId.toString()
+        const caught = (n: N, peer: string): Promise<void> => new Promise(resolve => { const f = (p: string): void => { if (p === peer) { n.node.off('caught-up', f); resolve() } }; n.node.on('caught-up', f) })
+        const both = Promise.all([caught(a, bId), caught(b, aId)])
+        const t = now()
+        const c0 = process.cpuUsage()
+        await b.node.dial(proxy.addr)
+        await both
+        ms.push(now() - t)
+        const c1 = process.cpuUsage(c0)
+        cpu.push((c1.user + c1.system) / 1000)
+        await sleep(100) // anything else the connection exchanges at once (identify, pings) is counted too
+        wire.push(proxy.bytes())
+        const s = b.node.libp2p.services.sync.sessionWith(aId)?.stats()
+        sync.push((s?.sentBytes ?? 0) + (s?.receivedBytes ?? 0))
+        await b.node.stop(); await a.node.stop()
+        await proxy.close()
+        a = { vault: a.vault, node: await nodeOn(a.vault) }
+        b = { vault: b.vault, node: await nodeOn(b.vault) }
+      }
+      return { ms: median(ms), cpu: median(cpu), wire: median(wire), sync: median(sync) }
+    }
+    const full = await measure(false)
+    const rec = await measure(true)
+    report({ name: `reconnect of two nodes in sync holding ${docsA} documents: dial until both are caught up`, value: `${fmt(rec.ms, 1)} ms (CPU ${fmt(rec.cpu, 1)} ms)`, baseline: `every document's vector exchanged (before reconciliation) ${fmt(full.ms, 1)} ms (CPU ${fmt(full.cpu, 1)} ms)`, ratio: `${fmt(rec.ms / full.ms, 2)}×`, target: '< 50 ms', ok: rec.ms < 50 })
+    report({ name: `reconnect of two nodes in sync holding ${docsA} documents: bytes on the wire (TCP, both ways; the sync stream's share)`, value: `${fmt(rec.wire / 1024, 1)} KB (sync ${fmt(rec.sync / 1024, 2)} KB)`, baseline: `every document's vector exchanged ${fmt(full.wire / 1024, 1)} KB (sync ${fmt(full.sync / 1024, 1)} KB)`, ratio: `${fmt(rec.wire / full.wire, 3)}×`, target: '< 8 KB', ok: rec.wire < 8 * 1024 })
+  }
+  await b.node.stop(); await b.vault.close()
+  await a.node.stop(); await a.vault.close()
+
+  if (opts.want('startup')) {
+    const small = join(dir, 'small')
+    await buildHome(small, wallet, 10)
+    const join1 = async (home: string): Promise<number> => {
+      const { spawnIn } = await import('../helpers/netns.js')
+      const t = now()
+      const p = spawnIn(undefined, process.execPath, [BIN, 'join', '--home', home, '--no-mdns', '--dht', 'off', '--listen', '/ip4/127.0.0.1/tcp/0'], { ...process.env, HOME: dir })
+      await p.waitFor(/^running/, 120_000)
+      const ms = now() - t
+      await p.stop('SIGINT')
+      return ms
+    }
+    const big: number[] = []; const little: number[] = []
+    for (let r = 0; r < (opts.quick ? 2 : 4); r++) { little.push(await join1(small)); big.push(await join1(homeA)) }
+    const ratio = median(big) / median(little)
+    report({ name: `\`mesh join\` start-up, process start until running, with ${docsA} documents in the home`, value: `median ${fmt(median(big), 0)} ms (${big.map(x => fmt(x, 0)).join(', ')})`, baseline: `a home of 13 documents ${fmt(median(little), 0)} ms`, ratio: `${fmt(ratio, 2)}×`, target: '≤ 1.5×', ok: ratio <= 1.5 })
+  }
+}
+
 export async function benchScale (dir: string, opts: { quick: boolean, part?: string }): Promise<void> {
   const want = (name: string): boolean => opts.part === undefined || opts.part === name
   console.log('\n== scale and footprint (issue 11) ==')
@@ -85,6 +293,6 @@ export async function benchScale (dir: string, opts: { quick: boolean, part?: st
   const { writeNewWallet } = await import('../../src/identity/index.js')
   const walletPath = join(dir, 'wallet.json')
   await writeNewWallet(walletPath)
+  if (want('fresh') || want('reconnect') || want('startup')) await vaultOf(dir, walletPath, opts.quick ? 2000 : 10_000, { quick: opts.quick, want })
   if (want('idle')) await idle(dir, walletPath, opts.quick ? 15_000 : 60_000, opts.quick ? 15_000 : 30_000)
-  void median
 }
