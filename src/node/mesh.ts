@@ -237,8 +237,25 @@ export class MeshNode extends EventEmitter<{ event: [NodeEvent], 'caught-up': [s
     const hex = toHex(doc)
     const report = (): void => { this.emitEvent({ type: 'synced', peerId: from, label: this.labelOf(from), doc: this.names.get(hex) ?? hex.slice(0, 12), entries: n, snapshot: n === 0 }) }
     if (this.names.has(hex)) { report(); return }
-    void this.vault.docNames().then(names => { this.names = names; report() }, () => { report() })
+    // Documents not named yet wait for one refresh of the names, shared by all that arrive
+    // meanwhile: a fresh node receiving 10,000 documents would otherwise reread the sessions
+    // index once per document.
+    this.unnamed.push(report)
+    if (this.renaming) return
+    this.renaming = true
+    const refresh = (): void => {
+      const waiting = this.unnamed.splice(0)
+      void this.vault.docNames().then(names => { this.names = names }, (err: unknown) => { log('naming documents failed: %e', err) }).finally(() => {
+        for (const r of waiting) r()
+        if (this.unnamed.length > 0 && !this.stopped) refresh()
+        else this.renaming = false
+      })
+    }
+    refresh()
   }
+
+  private readonly unnamed: Array<() => void> = []
+  private renaming = false
 
   private afterStart (): void {
     for (const p of this.book.list()) {

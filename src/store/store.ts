@@ -258,18 +258,27 @@ export class EntryStore {
     for (const [id, a] of d.authors) {
       const floor = Math.max(this.snapshotCovers(d, id), after?.get(id) ?? 0)
       const seqs = [...a.seqs.keys()].filter(s => s > floor).sort((x, y) => x - y)
-      for (const s of seqs) {
-        const ref = a.seqs.get(s)
-        if (ref === undefined) continue
-        // An entry still being appended is read from memory: skipping it would let a replica
-        // load without it while a snapshot claims it.
-        if ('bytes' in ref) { yield ref.bytes; continue }
-        // Resolved at read time: a compaction may have moved it since the list was taken.
-        const payload = await this.log.read(() => {
+      // In groups of up to 512 KiB, each read together (log.readMany), so neither a thread-pool
+      // trip per entry nor a whole large document is held at once.
+      for (let i = 0; i < seqs.length;) {
+        let bytes = 0
+        let j = i
+        while (j < seqs.length && (j === i || bytes < 512 * 1024)) { bytes += a.seqs.get(seqs[j] as number)?.length ?? 0; j++ }
+        const group = seqs.slice(i, j)
+        i = j
+        // Resolved at read time: a compaction may have moved them since the list was taken.
+        const payloads = await this.log.readMany(() => group.map(s => {
           const cur = a.seqs.get(s)
           return cur !== undefined && !('bytes' in cur) ? cur : undefined
-        })
-        if (payload !== undefined) yield payload.subarray(1)
+        }))
+        for (let k = 0; k < group.length; k++) {
+          const ref = a.seqs.get(group[k] as number)
+          // An entry still being appended is read from memory: skipping it would let a replica
+          // load without it while a snapshot claims it.
+          if (ref !== undefined && 'bytes' in ref) { yield ref.bytes; continue }
+          const payload = payloads[k]
+          if (payload !== undefined) yield payload.subarray(1)
+        }
       }
     }
   }
