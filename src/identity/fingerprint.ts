@@ -7,7 +7,6 @@
  * Negentropy's additive fingerprints).
  */
 import { createHash } from 'node:crypto'
-import { toHex } from './bytes.js'
 import { LABEL } from './domains.js'
 
 export const FINGERPRINT_BYTES = 16
@@ -19,21 +18,30 @@ export interface VectorLane { author: Uint8Array, lane: number, seq: bigint | nu
  * lane: u8 len(author) || author || u32 lane || u64 seq)`, first 16 bytes; all integers big-endian.
  */
 export function docFingerprint (doc: Uint8Array, items: Iterable<VectorLane>): Uint8Array {
-  const lanes = [...items].filter(i => BigInt(i.seq) > 0n).map(i => ({ key: toHex(i.author), i }))
-  lanes.sort((x, y) => x.key < y.key ? -1 : x.key > y.key ? 1 : x.i.lane - y.i.lane)
-  const h = createHash('sha256').update(LABEL.docFingerprint)
-  const head = Buffer.alloc(2)
-  head.writeUInt16BE(doc.byteLength)
-  h.update(head).update(doc)
-  for (const { i } of lanes) {
-    const b = Buffer.alloc(1 + i.author.byteLength + 12)
-    b.writeUInt8(i.author.byteLength, 0)
-    b.set(i.author, 1)
-    b.writeUInt32BE(i.lane, 1 + i.author.byteLength)
-    b.writeBigUInt64BE(BigInt(i.seq), 5 + i.author.byteLength)
-    h.update(b)
+  const lanes: VectorLane[] = []
+  let size = 2 + doc.byteLength
+  for (const i of items) if (BigInt(i.seq) > 0n) { lanes.push(i); size += 13 + i.author.byteLength }
+  if (lanes.length > 1) lanes.sort(byAuthorThenLane)
+  // One buffer, one hash: this runs for every document of a vault when a store opens.
+  const b = Buffer.allocUnsafe(size)
+  b.writeUInt16BE(doc.byteLength, 0)
+  b.set(doc, 2)
+  let at = 2 + doc.byteLength
+  for (const i of lanes) {
+    b.writeUInt8(i.author.byteLength, at)
+    b.set(i.author, at + 1)
+    at += 1 + i.author.byteLength
+    b.writeUInt32BE(i.lane, at)
+    b.writeBigUInt64BE(BigInt(i.seq), at + 4)
+    at += 12
   }
-  return new Uint8Array(h.digest().subarray(0, FINGERPRINT_BYTES))
+  return new Uint8Array(createHash('sha256').update(LABEL.docFingerprint).update(b).digest().subarray(0, FINGERPRINT_BYTES))
+}
+
+function byAuthorThenLane (x: VectorLane, y: VectorLane): number {
+  const n = Math.min(x.author.byteLength, y.author.byteLength)
+  for (let k = 0; k < n; k++) if (x.author[k] !== y.author[k]) return (x.author[k] as number) - (y.author[k] as number)
+  return x.author.byteLength !== y.author.byteLength ? x.author.byteLength - y.author.byteLength : x.lane - y.lane
 }
 
 /** A running sum of document fingerprints, each read as a little-endian 128-bit integer. */

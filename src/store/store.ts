@@ -73,7 +73,21 @@ export class EntryStore {
     })
     s.log = l
     s.recovered = recovered
+    s.warm()
     return s
+  }
+
+  /**
+   * Fingerprints every document once after open, a slice per turn of the event loop, so the first
+   * connection finds the vault's digest ready and no single step hashes 10,000 documents at once.
+   */
+  private warm (): void {
+    const slice = (): void => {
+      if (this.closed || this.dirty.size === 0) return
+      this.refresh(256)
+      setImmediate(slice)
+    }
+    setImmediate(slice)
   }
 
   private docIndex (doc: Uint8Array): DocIndex {
@@ -219,7 +233,17 @@ export class EntryStore {
    * vault.
    */
   fingerprints (): FingerprintIndex {
+    this.refresh(Infinity)
+    this.sorted ??= [...this.docs.values()].filter(d => d.fp !== undefined).sort((x, y) => x.id < y.id ? -1 : 1)
+    return { items: this.sorted as FingerprintIndex['items'], digest: this.total.fingerprint() }
+  }
+
+  /** Rehashes up to `max` changed documents. */
+  private refresh (max: number): void {
+    let done = 0
     for (const d of this.dirty) {
+      if (done++ >= max) return
+      this.dirty.delete(d)
       const old = d.fp
       const items = [...this.vectorIn(d)].filter(([, n]) => n > 0).map(([k, n]) => ({ ...parseStreamKey(k), seq: n }))
       const fp = items.length > 0 ? docFingerprint(d.doc, items) : undefined
@@ -228,9 +252,6 @@ export class EntryStore {
       if ((old === undefined) !== (fp === undefined)) this.sorted = undefined
       d.fp = fp
     }
-    this.dirty.clear()
-    this.sorted ??= [...this.docs.values()].filter(d => d.fp !== undefined).sort((x, y) => x.id < y.id ? -1 : 1)
-    return { items: this.sorted as FingerprintIndex['items'], digest: this.total.fingerprint() }
   }
 
   private vectorIn (d: DocIndex): Vector {
