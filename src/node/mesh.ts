@@ -149,7 +149,10 @@ export class MeshNode extends EventEmitter<{ event: [NodeEvent], 'caught-up': [s
     await node.start()
     const port = node.getMultiaddrs().map(a => Number(a.getComponents().find(c => c.name === 'tcp')?.value ?? 0)).find(p => p > 0)
     if (config.listen.length === 0 && port !== undefined) await savePort(vault.home, port)
-    self.names = await vault.docNames()
+    // Names label events only: read in the background, not between a start and its first peer
+    // (the sessions index of a 10,000-session vault is a large document to open).
+    const named = self
+    void vault.docNames().then(names => { named.names = names }, (err: unknown) => { log('naming documents failed: %e', err) })
     self.afterStart()
     return self
   }

@@ -7,7 +7,7 @@
  */
 import { join } from 'node:path'
 import { logger } from '@libp2p/logger'
-import { FingerprintSum, docFingerprint, parseStreamKey, parseTrustedEntry, streamKey, toHex, type Entry, type VectorItem } from '../identity/index.js'
+import { FingerprintSum, docFingerprint, entryPlace, parseStreamKey, parseTrustedEntry, streamKey, toHex, type Entry, type VectorItem } from '../identity/index.js'
 import { ClosedError } from '../errors.js'
 import { RecordLog, type RecordRef, type Recovery } from './log.js'
 import { loadSnapshots, readSnapshotData, readSnapshotPieces, removeSnapshot, stageSnapshotFile, type StagedSnapshot, type StoredSnapshot } from './snapshots.js'
@@ -93,7 +93,7 @@ export class EntryStore {
   private docIndex (doc: Uint8Array): DocIndex {
     const id = toHex(doc)
     let d = this.docs.get(id)
-    if (d === undefined) { d = { doc, id, authors: new Map(), snapshots: [] }; this.docs.set(id, d); this.dirty.add(d) }
+    if (d === undefined) { d = { doc: doc.slice(), id, authors: new Map(), snapshots: [] }; this.docs.set(id, d); this.dirty.add(d) }
     return d
   }
 
@@ -106,9 +106,9 @@ export class EntryStore {
       return
     }
     if (type !== T_ENTRY) { log.error('store: record of unknown type %d at %d ignored', type, ref.offset); return }
-    let e: Entry
+    let e: { doc: Uint8Array, author: Uint8Array, lane: number, seq: bigint }
     try {
-      e = parseTrustedEntry(body)
+      e = entryPlace(body)
     } catch (err) {
       log.error('store: unreadable entry at %d ignored: %e', ref.offset, err)
       return
