@@ -248,6 +248,18 @@ export class PeerSession {
     const byDoc = new Map<string, AuthorSeq[]>()
     for (const v of theirs) byDoc.set(toHex(v.doc), v.items)
     for (const v of theirs) this.remember(v.doc, v.items)
+    // Entries of many documents share frames (up to batchBytes): a vault of 10,000 small
+    // documents would otherwise go as 10,000 frames, each its own group commit at the receiver.
+    let batch: Uint8Array[] = []
+    let bytes = 0
+    let sent: DocVector[] = []
+    const send = (): void => {
+      if (batch.length > 0) this.enqueue({ ...EMPTY(), entries: batch as Array<Uint8Array<ArrayBuffer>> }, false)
+      for (const v of sent) this.remember(v.doc, v.items) // what was queued counts as held by the peer
+      batch = []
+      bytes = 0
+      sent = []
+    }
     for (const mine of docs?.map(doc => ({ doc, items: this.source.vector(doc) })) ?? this.source.vectors()) {
       const key = toHex(mine.doc)
       const plan = this.source.plan(mine.doc, byDoc.get(key) ?? [])
@@ -260,21 +272,17 @@ export class PeerSession {
         }
         this.remember(mine.doc, snap.covers)
       }
-      let batch: Uint8Array[] = []
-      let bytes = 0
       for await (const e of plan.entries) {
         if (bytes + e.byteLength > LIMITS.batchBytes && batch.length > 0) {
-          this.enqueue({ ...EMPTY(), entries: batch as Array<Uint8Array<ArrayBuffer>> }, false)
-          batch = []
-          bytes = 0
+          send()
           await this.drained(LIMITS.maxQueuedBytes / 2)
         }
         batch.push(e)
         bytes += e.byteLength
       }
-      if (batch.length > 0) this.enqueue({ ...EMPTY(), entries: batch as Array<Uint8Array<ArrayBuffer>> }, false)
-      this.remember(mine.doc, mine.items)
+      sent.push(mine)
     }
+    send()
   }
 
   private remember (doc: Uint8Array, items: AuthorSeq[]): void {
