@@ -14,6 +14,7 @@ import { PeerSession, type SessionEvents } from './session.js'
 import type { ReplicaSource } from './source.js'
 
 export * from './source.js'
+export type { ReconcileIndex, ReconcileItem } from './reconcile.js'
 export { LIMITS as SYNC_LIMITS } from './session.js'
 export const SYNC_PROTOCOL = '/mesh/sync/1.0.0'
 
@@ -28,6 +29,14 @@ export interface SyncInit {
   onReceived?: SessionEvents['received']
   /** Called when something a peer sent was refused. */
   onRefused?: SessionEvents['refused']
+  /** Called when a peer's hello is answered and it lacks nothing we hold (SessionEvents.caughtUp). */
+  onCaughtUp?: (peerId: string) => void
+  /**
+   * Open sessions with set reconciliation (SPEC.md, Reconciliation); false sends every document's
+   * vector instead (the benchmark's baseline).
+   * @default true
+   */
+  reconcile?: boolean
 }
 
 export interface SyncComponents { registrar: ProtocolRegistrar, logger: ComponentLogger }
@@ -96,8 +105,9 @@ class SyncService implements Sync, Startable {
     this.sessions.get(peer)?.close()
     const s = new PeerSession(stream, peer, this.init.source, this.log, {
       received: (doc, n, from) => this.init.onReceived?.(doc, n, from),
-      refused: (reason, from) => { this.log('refused from %s: %s', from, reason); this.init.onRefused?.(reason, from) }
-    })
+      refused: (reason, from) => { this.log('refused from %s: %s', from, reason); this.init.onRefused?.(reason, from) },
+      caughtUp: (from) => this.init.onCaughtUp?.(from)
+    }, { reconcile: this.init.reconcile })
     this.sessions.set(peer, s)
     void s.run().then((reason) => {
       if (this.sessions.get(peer) !== s) return

@@ -11,6 +11,7 @@ import { ProtocolError } from '../../src/errors.js'
 import { FrameReader, frame } from './frames.js'
 import { SyncMessage } from './pb/sync.js'
 import type { AuthorSeq, DocVector, EntryRef, ReplicaSource, SnapshotSink } from './source.js'
+import { Reconciler } from './reconciler.js'
 
 export const LIMITS = {
   /** Largest frame accepted: below libp2p's 4 MiB default. */
@@ -29,14 +30,29 @@ export const LIMITS = {
   /** Longest a frame may take from its first byte to its last. */
   frameDeadlineMs: 30_000,
   /** Frames handled at once: a frame's checks run when it is read, its disk writes overlap the next frames'. */
-  framesInFlight: 4
+  framesInFlight: 4,
+  /** Reconciliation ranges per frame. */
+  maxRanges: 1024
 } as const
 
-const EMPTY = (): SyncMessage => ({ certificates: [], vectors: [], vectorsDone: false, entries: [], snapshotHeader: new Uint8Array(0), snapshotChunk: new Uint8Array(0), wantVectors: false })
+const EMPTY = (): SyncMessage => ({ certificates: [], vectors: [], vectorsDone: false, entries: [], snapshotHeader: new Uint8Array(0), snapshotChunk: new Uint8Array(0), wantVectors: false, ranges: [], answer: false })
+
+export interface SessionOptions {
+  /**
+   * Open with set reconciliation (a digest, then ranges) instead of every document's vector.
+   * @default true
+   */
+  reconcile?: boolean
+}
 
 export interface SessionEvents {
   received: (doc: Uint8Array, stored: number, from: string) => void
   refused: (reason: string, from: string) => void
+  /**
+   * The peer's hello is answered and it lacks nothing we hold: its digest equals ours, or (a full
+   * vector exchange) everything it lacked has been queued.
+   */
+  caughtUp?: (peer: string) => void
 }
 
 export class PeerSession {
@@ -57,9 +73,20 @@ export class PeerSession {
   private catchUp: Promise<void> = Promise.resolve()
   /** The snapshot being received; no sink when the data layer refused its header (its bytes are skipped). */
   private snapshot: { sink: SnapshotSink | undefined, size: number, got: number } | undefined
+  private readonly reconciler: Reconciler
+  /** Frame bytes written and read by this session (length prefixes included). */
+  private readonly counted = { sentBytes: 0, receivedBytes: 0 }
 
-  constructor (private readonly stream: Stream, peer: string, private readonly source: ReplicaSource, private readonly log: Logger, private readonly events: SessionEvents) {
+  constructor (private readonly stream: Stream, peer: string, private readonly source: ReplicaSource, private readonly log: Logger, private readonly events: SessionEvents, private readonly options: SessionOptions = {}) {
     this.peer = peer
+    this.reconciler = new Reconciler({
+      index: () => this.source.index(),
+      vector: (doc) => this.source.vector(doc),
+      send: (f) => { this.enqueue({ ...EMPTY(), ranges: f.ranges, vectors: f.vectors, answer: f.answer } as SyncMessage, false) },
+      catchUp: (theirs, docs) => { this.scheduleCatchUp(theirs, docs) },
+      remember: (doc, items) => { this.remember(doc, items) },
+      inSync: () => { this.events.caughtUp?.(this.peer) }
+    })
   }
 
   /**
@@ -75,7 +102,8 @@ export class PeerSession {
         maxFrameBytes: LIMITS.maxFrameBytes,
         frameDeadlineMs: LIMITS.frameDeadlineMs,
         onFrame: (bytes) => {
-          const msg = SyncMessage.decode(bytes, { limits: { certificates: LIMITS.maxCertificates, vectors: LIMITS.docsPerFrame, entries: 4096 } } as any)
+          this.counted.receivedBytes += bytes.byteLength + varintLength(bytes.byteLength)
+          const msg = SyncMessage.decode(bytes, { limits: { certificates: LIMITS.maxCertificates, vectors: LIMITS.docsPerFrame, entries: 4096, ranges: LIMITS.maxRanges } } as any)
           // Up to framesInFlight frames are handled at once; past that the stream is paused.
           const p: Promise<void> = this.handle(msg).then(
             () => { pending.delete(p); if (pending.size < LIMITS.framesInFlight) reader.resume() },
@@ -124,7 +152,8 @@ export class PeerSession {
       bytes += c.byteLength
     }
     this.enqueue({ ...EMPTY(), certificates: batch as Array<Uint8Array<ArrayBuffer>> }, false)
-    this.sendVectors()
+    if (this.options.reconcile === false) this.sendVectors()
+    else this.reconciler.hello()
   }
 
   private sendVectors (): void {
@@ -146,16 +175,13 @@ export class PeerSession {
       const certs = await Promise.allSettled(msg.certificates.map(async c => { await this.source.addCertificate(c) }))
       for (const r of certs) if (r.status === 'rejected') this.events.refused(`certificate: ${r.reason?.message ?? r.reason}`, this.peer)
     }
-    if (msg.vectors.length > 0) this.incoming.push(...msg.vectors)
+    if (msg.ranges.length > 0) this.reconciler.onRanges(msg.ranges, msg.vectors)
+    else if (msg.answer) this.reconciler.onAnswer(msg.vectors)
+    else if (msg.vectors.length > 0) this.incoming.push(...msg.vectors)
     if (msg.vectorsDone) {
       const got = this.incoming
       this.incoming = []
-      // Beside the reader, not inside it: if both sides waited for backpressure while neither
-      // read, they would deadlock. Catch-ups run one after another.
-      this.catchUp = this.catchUp.then(async () => { await this.sendWhatTheyLack(got) }).catch((err: any) => {
-        this.log.error('sending to %s failed: %s', this.peer, err?.message ?? err)
-        this.stream.abort(err instanceof Error ? err : new Error(String(err)))
-      })
+      this.scheduleCatchUp(got, undefined, () => { this.events.caughtUp?.(this.peer) })
     }
     if (msg.wantVectors) this.sendVectors()
     const stored = new Map<string, { doc: Uint8Array, n: number }>()
@@ -218,11 +244,35 @@ export class PeerSession {
     return { complete: s.sink, wait }
   }
 
-  private async sendWhatTheyLack (theirs: DocVector[]): Promise<void> {
+  /**
+   * Beside the reader, not inside it: if both sides waited for backpressure while neither read,
+   * they would deadlock. Catch-ups run one after another. `docs`: only these of ours (all when
+   * undefined).
+   */
+  private scheduleCatchUp (theirs: DocVector[], docs?: Uint8Array[], done?: () => void): void {
+    this.catchUp = this.catchUp.then(async () => { await this.sendWhatTheyLack(theirs, docs); done?.() }).catch((err: any) => {
+      this.log.error('sending to %s failed: %s', this.peer, err?.message ?? err)
+      this.stream.abort(err instanceof Error ? err : new Error(String(err)))
+    })
+  }
+
+  private async sendWhatTheyLack (theirs: DocVector[], docs?: Uint8Array[]): Promise<void> {
     const byDoc = new Map<string, AuthorSeq[]>()
     for (const v of theirs) byDoc.set(toHex(v.doc), v.items)
     for (const v of theirs) this.remember(v.doc, v.items)
-    for (const mine of this.source.vectors()) {
+    // Entries of many documents share frames (up to batchBytes): a vault of 10,000 small
+    // documents would otherwise go as 10,000 frames, each its own group commit at the receiver.
+    let batch: Uint8Array[] = []
+    let bytes = 0
+    let sent: DocVector[] = []
+    const send = (): void => {
+      if (batch.length > 0) this.enqueue({ ...EMPTY(), entries: batch as Array<Uint8Array<ArrayBuffer>> }, false)
+      for (const v of sent) this.remember(v.doc, v.items) // what was queued counts as held by the peer
+      batch = []
+      bytes = 0
+      sent = []
+    }
+    for (const mine of docs?.map(doc => ({ doc, items: this.source.vector(doc) })) ?? this.source.vectors()) {
       const key = toHex(mine.doc)
       const plan = this.source.plan(mine.doc, byDoc.get(key) ?? [])
       for (const snap of plan.snapshots) {
@@ -234,27 +284,28 @@ export class PeerSession {
         }
         this.remember(mine.doc, snap.covers)
       }
-      let batch: Uint8Array[] = []
-      let bytes = 0
       for await (const e of plan.entries) {
         if (bytes + e.byteLength > LIMITS.batchBytes && batch.length > 0) {
-          this.enqueue({ ...EMPTY(), entries: batch as Array<Uint8Array<ArrayBuffer>> }, false)
-          batch = []
-          bytes = 0
+          send()
           await this.drained(LIMITS.maxQueuedBytes / 2)
         }
         batch.push(e)
         bytes += e.byteLength
       }
-      if (batch.length > 0) this.enqueue({ ...EMPTY(), entries: batch as Array<Uint8Array<ArrayBuffer>> }, false)
-      this.remember(mine.doc, mine.items)
+      sent.push(mine)
     }
+    send()
   }
 
   private remember (doc: Uint8Array, items: AuthorSeq[]): void {
     const k = toHex(doc)
     let m = this.theirs.get(k)
-    if (m === undefined) { m = new Map(); this.theirs.set(k, m) }
+    if (m === undefined) {
+      m = new Map()
+      this.theirs.set(k, m)
+      // In a range found equal, the peer held what we held (reconciler.ts).
+      if (this.reconciler.agrees(k)) for (const i of this.source.vector(doc)) m.set(streamKey(i), i.seq)
+    }
     for (const i of items) {
       const a = streamKey(i)
       if ((m.get(a) ?? 0n) < i.seq) m.set(a, i.seq)
@@ -326,7 +377,9 @@ export class PeerSession {
       if (this.queue.length === 0) this.takeLive() // what collected while the stream drained
       while (this.queue.length > 0 && !this.closed) {
         const next = this.queue.shift() as { msg: SyncMessage, bytes: number }
-        const more = this.stream.send(frame(SyncMessage.encode(next.msg)))
+        const bytes = frame(SyncMessage.encode(next.msg))
+        this.counted.sentBytes += bytes.byteLength
+        const more = this.stream.send(bytes)
         this.queued -= next.bytes
         for (const wake of this.idle.splice(0)) wake()
         if (this.queue.length === 0) this.takeLive()
@@ -357,12 +410,16 @@ export class PeerSession {
     }
   }
 
+  /** Bytes this session wrote and read so far. */
+  stats (): { sentBytes: number, receivedBytes: number } { return { ...this.counted } }
+
   /** How many entries the peer lacks per document, by its last reported vector. */
   behind (): Map<string, number> {
     const out = new Map<string, number>()
     for (const mine of this.source.vectors()) {
       const k = toHex(mine.doc)
       const t = this.theirs.get(k)
+      if (t === undefined && this.reconciler.agrees(k)) { out.set(k, 0); continue }
       let n = 0
       for (const i of mine.items) {
         const have = t?.get(streamKey(i)) ?? 0n
@@ -373,3 +430,5 @@ export class PeerSession {
     return out
   }
 }
+
+const varintLength = (n: number): number => n < 0x80 ? 1 : n < 0x4000 ? 2 : n < 0x200000 ? 3 : 4

@@ -3,6 +3,8 @@
  * protocol sees sealed entries as opaque bytes; src/node/ implements this over the vault, and a
  * blind mirror could implement it over the store alone.
  */
+import type { ReconcileIndex } from './reconcile.js'
+
 /** One author lane's highest contiguous sequence number (lanes: crdt/SPEC.md). */
 export interface AuthorSeq { author: Uint8Array, lane: number, seq: bigint }
 export interface DocVector { doc: Uint8Array, items: AuthorSeq[] }
@@ -45,6 +47,14 @@ export interface ReplicaSource {
   certificates: () => Uint8Array[]
   addCertificate: (bytes: Uint8Array) => Promise<void>
   vectors: () => DocVector[]
+  /** One document's vector (lanes with seq > 0). */
+  vector: (doc: Uint8Array) => AuthorSeq[]
+  /**
+   * Every document that holds something, ascending by id, with the fingerprint of its vector, and
+   * the fingerprint of them all (reconcile.ts). Kept up to date as documents change: cheap to call
+   * per connection.
+   */
+  index: () => ReconcileIndex
   plan: (doc: Uint8Array, theirs: AuthorSeq[]) => SyncPlan
   accept: (entry: Uint8Array, from: string) => Promise<{ outcome: AcceptOutcome } & EntryRef>
   /** Starts taking a snapshot whose signed header arrived; throws to refuse it before its bytes do. */

@@ -31,7 +31,9 @@ export const LABEL = {
   snapshotAad: 'mesh/snapshot-aad/v1',
   /** The key certificate records in the store's log are sealed under (from the epoch-0 vault key). */
   certRecordKey: 'mesh/cert-record-key/v1',
-  certRecordAad: 'mesh/cert-record-aad/v1'
+  certRecordAad: 'mesh/cert-record-aad/v1',
+  docFingerprint: 'mesh/doc-fingerprint/v1',
+  rangeFingerprint: 'mesh/range-fingerprint/v1'
 } as const
 
 /** Current format versions written into certificates and entries. */

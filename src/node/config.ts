@@ -13,14 +13,18 @@ export interface NodeConfig {
   announce: string[]
   bootstrap: string[]
   mdns: boolean
-  /** mDNS query interval in ms. @default 1000 */
+  /** mDNS query interval in ms while looking for a sibling (node/pace.ts). @default 1000 */
   mdnsInterval: number
+  /** mDNS query interval in ms once every known sibling is connected. @default 60000 */
+  mdnsSlowInterval: number
+  /** How long discovery stays fast after start, a lost sibling or a network change, in ms. @default 30000 */
+  discoveryBurst: number
   dht: DhtMode
   /** The port this home listened on last. */
   port?: number
 }
 
-export const DEFAULTS: NodeConfig = { listen: [], announce: [], bootstrap: [], mdns: true, mdnsInterval: 1000, dht: 'server' }
+export const DEFAULTS: NodeConfig = { listen: [], announce: [], bootstrap: [], mdns: true, mdnsInterval: 1000, mdnsSlowInterval: 60_000, discoveryBurst: 30_000, dht: 'server' }
 
 export async function readConfig (home: string): Promise<Partial<NodeConfig>> {
   const text = await readHomeText(home, 'config')
@@ -37,6 +41,11 @@ export async function readConfig (home: string): Promise<Partial<NodeConfig>> {
   const announce = strings(c.announce, 'announce'); if (announce !== undefined) out.announce = announce
   const bootstrap = strings(c.bootstrap, 'bootstrap'); if (bootstrap !== undefined) out.bootstrap = bootstrap
   if (typeof c.mdns === 'boolean') out.mdns = c.mdns
+  for (const k of ['mdnsInterval', 'mdnsSlowInterval', 'discoveryBurst'] as const) {
+    if (c[k] === undefined) continue
+    if (!Number.isInteger(c[k]) || c[k] < 100) throw new InvalidInputError(`config.json: ${k} must be a whole number of milliseconds, at least 100`)
+    out[k] = c[k]
+  }
   if (c.dht !== undefined) out.dht = parseDht(c.dht)
   if (Number.isInteger(c.port)) out.port = c.port
   return out

@@ -22,6 +22,7 @@ import { membership, type Membership, type ProvenPeer } from '../../protocols/me
 import { sync, type Sync } from '../../protocols/sync/index.js'
 import { rendezvousFor, toHex, utcDay } from '../identity/index.js'
 import { DEFAULTS, readConfig, savePort, type NodeConfig } from './config.js'
+import { Pace, type PaceMode } from './pace.js'
 import { PeerBook } from './peer-book.js'
 import { vaultSource } from './source.js'
 import type { Vault } from './vault.js'
@@ -29,6 +30,10 @@ import type { Vault } from './vault.js'
 const log = logger('mesh:node')
 export const MDNS_SERVICE_TAG = '_mesh-agent._udp.local'
 export const DHT_PROTOCOL = '/mesh/kad/1.0.0'
+/** setInterval's longest period: @libp2p/mdns's own query timer is never due, pace.ts drives the queries. */
+const NEVER_MS = 2_147_483_647
+/** The DHT rendezvous: every 15 s while looking, every 10 min once every known sibling is connected. */
+const RENDEZVOUS = { fastMs: 15_000, slowMs: 600_000 } as const
 
 export type Via = 'mdns' | 'dht' | 'remembered' | 'bootstrap' | 'inbound'
 
@@ -54,9 +59,14 @@ export interface PeerStatus {
 export interface MeshNodeOptions extends Partial<NodeConfig> {
   /** How long a peer has to prove membership. @default 5000 */
   membershipTimeoutMs?: number
+  /**
+   * Reconnect by set reconciliation (protocols/sync/SPEC.md); false exchanges every document's
+   * vector instead, as before it (kept for the benchmark's baseline). @default true
+   */
+  reconcile?: boolean
 }
 
-export class MeshNode extends EventEmitter<{ event: [NodeEvent] }> {
+export class MeshNode extends EventEmitter<{ event: [NodeEvent], 'caught-up': [string] }> {
   readonly libp2p: Libp2p<{ membership: Membership, sync: Sync, ping: any, identify: any, dht?: any }>
   readonly config: NodeConfig
   private readonly vault: Vault
@@ -67,6 +77,9 @@ export class MeshNode extends EventEmitter<{ event: [NodeEvent] }> {
   private readonly redialing = new Set<string>()
   private names = new Map<string, string>()
   private stopped = false
+  private mdns: { mdns?: { query: (q: unknown) => void } } | undefined
+  private readonly paces: { mdns?: Pace, dht?: Pace } = {}
+  private addrs = ''
 
   private constructor (vault: Vault, node: MeshNode['libp2p'], config: NodeConfig, book: PeerBook) {
     super()
@@ -78,19 +91,21 @@ export class MeshNode extends EventEmitter<{ event: [NodeEvent] }> {
 
   static async start (vault: Vault, options: MeshNodeOptions = {}): Promise<MeshNode> {
     const fromFile = await readConfig(vault.home)
-    const { membershipTimeoutMs: _t, ...nodeOptions } = options
+    const { membershipTimeoutMs: _t, reconcile, ...nodeOptions } = options
     const config: NodeConfig = { ...DEFAULTS, ...fromFile, ...Object.fromEntries(Object.entries(nodeOptions).filter(([, v]) => v !== undefined)) }
     const listen = config.listen.length > 0 ? config.listen : [`/ip4/0.0.0.0/tcp/${config.port ?? 0}`]
     const book = new PeerBook(vault.home)
     await book.load()
     let self: MeshNode | undefined
+    let discovery: MeshNode['mdns']
     const node = await createLibp2p({
       privateKey: vault.identity.device.privateKey,
       addresses: { listen, announce: config.announce },
       transports: [tcp()],
       connectionEncrypters: [noise()],
       streamMuxers: [yamux()],
-      peerDiscovery: config.mdns ? [mdns({ serviceTag: MDNS_SERVICE_TAG, interval: config.mdnsInterval })] : [],
+      // The service answers queries and queries once as it starts; the pace of later queries is ours.
+      peerDiscovery: config.mdns ? [(components: any) => { const d = mdns({ serviceTag: MDNS_SERVICE_TAG, interval: NEVER_MS })(components); discovery = d as any; return d }] : [],
       connectionManager: {
         // Idle sockets that never finish the handshake (a slowloris) hold a pending slot until
         // the upgrade times out: libp2p's 10 slots and 10 s let twelve sockets keep every member
@@ -103,6 +118,11 @@ export class MeshNode extends EventEmitter<{ event: [NodeEvent] }> {
         inboundConnectionThreshold: 20,
         maxConnections: 200
       },
+      // libp2p pings every connection every 10 s on a new stream (a protocol negotiation and
+      // peer-store work each side): the largest share of an idle node's wake-ups. A minute still
+      // notices a vanished peer (a sleeping laptop) within about a minute, and yamux's keep-alive
+      // frame every 30 s keeps NAT mappings open in between.
+      connectionMonitor: { pingInterval: 60_000 },
       services: {
         identify: identify(),
         ping: ping(),
@@ -122,7 +142,9 @@ export class MeshNode extends EventEmitter<{ event: [NodeEvent] }> {
           whenMember: async (id) => await (self?.libp2p.services.membership.whenProven(id) ?? Promise.resolve(false)),
           onEnded: (id, reason) => { self?.onSyncEnded(id, reason) },
           onReceived: (doc, n, from) => { self?.onReceived(doc, n, from) },
-          onRefused: (reason, from) => { self?.emitEvent({ type: 'entry-refused', peerId: from, label: self.labelOf(from), reason }) }
+          onRefused: (reason, from) => { self?.emitEvent({ type: 'entry-refused', peerId: from, label: self.labelOf(from), reason }) },
+          onCaughtUp: (from) => { self?.emit('caught-up', from) },
+          reconcile
         }),
         ...(config.dht !== 'off'
           ? { dht: kadDHT({ protocol: DHT_PROTOCOL, clientMode: config.dht === 'client', peerInfoMapper: passthroughMapper, allowQueryWithZeroPeers: true }) }
@@ -130,12 +152,16 @@ export class MeshNode extends EventEmitter<{ event: [NodeEvent] }> {
       }
     }) as MeshNode['libp2p']
     self = new MeshNode(vault, node, config, book)
+    self.mdns = discovery
     self.replayEarly()
     self.wire()
     await node.start()
     const port = node.getMultiaddrs().map(a => Number(a.getComponents().find(c => c.name === 'tcp')?.value ?? 0)).find(p => p > 0)
     if (config.listen.length === 0 && port !== undefined) await savePort(vault.home, port)
-    self.names = await vault.docNames()
+    // Names label events only: read in the background, not between a start and its first peer
+    // (the sessions index of a 10,000-session vault is a large document to open).
+    const named = self
+    void vault.docNames().then(names => { named.names = names }, (err: unknown) => { log('naming documents failed: %e', err) })
     self.afterStart()
     return self
   }
@@ -183,6 +209,7 @@ export class MeshNode extends EventEmitter<{ event: [NodeEvent] }> {
       if (!this.labels.has(id)) return
       this.emitEvent({ type: 'lost', peerId: id, label: this.labelOf(id) })
       this.labels.delete(id)
+      for (const p of Object.values(this.paces)) p.wake('a sibling was lost')
       if (!this.stopped && this.book.get(id) !== undefined) this.redial(id, 'remembered')
     })
   }
@@ -198,11 +225,13 @@ export class MeshNode extends EventEmitter<{ event: [NodeEvent] }> {
       log.error('certificate of proven peer %s not stored: %e', id, err)
     }
     this.emitEvent({ type: 'proven', peerId: id, label: peer.label, capabilities: peer.capabilities, via })
+    // One side opens the sync stream: the smaller PeerId, so two connections never race. It opens
+    // before the peer book's write (a file synced to disk), which a reconnect need not wait for.
+    const opened = this.libp2p.peerId.toString() < id
+      ? this.libp2p.services.sync.open(connection).catch((err: unknown) => { log('opening sync with %s failed: %e', id, err) })
+      : undefined
     await this.book.remember({ peerId: id, label: peer.label, capabilities: [...peer.capabilities], addrs: await this.book.addrsOf(this.libp2p, connection.remotePeer, connection), lastSeen: Date.now() })
-    // One side opens the sync stream: the smaller PeerId, so two connections never race.
-    if (this.libp2p.peerId.toString() < id) {
-      await this.libp2p.services.sync.open(connection).catch((err: unknown) => { log('opening sync with %s failed: %e', id, err) })
-    }
+    await opened
   }
 
   /** A sync session failed while the peer may still be connected: the opening side reopens it. */
@@ -221,8 +250,25 @@ export class MeshNode extends EventEmitter<{ event: [NodeEvent] }> {
     const hex = toHex(doc)
     const report = (): void => { this.emitEvent({ type: 'synced', peerId: from, label: this.labelOf(from), doc: this.names.get(hex) ?? hex.slice(0, 12), entries: n, snapshot: n === 0 }) }
     if (this.names.has(hex)) { report(); return }
-    void this.vault.docNames().then(names => { this.names = names; report() }, () => { report() })
+    // Documents not named yet wait for one refresh of the names, shared by all that arrive
+    // meanwhile: a fresh node receiving 10,000 documents would otherwise reread the sessions
+    // index once per document.
+    this.unnamed.push(report)
+    if (this.renaming) return
+    this.renaming = true
+    const refresh = (): void => {
+      const waiting = this.unnamed.splice(0)
+      void this.vault.docNames().then(names => { this.names = names }, (err: unknown) => { log('naming documents failed: %e', err) }).finally(() => {
+        for (const r of waiting) r()
+        if (this.unnamed.length > 0 && !this.stopped) refresh()
+        else this.renaming = false
+      })
+    }
+    refresh()
   }
+
+  private readonly unnamed: Array<() => void> = []
+  private renaming = false
 
   private afterStart (): void {
     for (const p of this.book.list()) {
@@ -237,19 +283,40 @@ export class MeshNode extends EventEmitter<{ event: [NodeEvent] }> {
         void this.libp2p.peerStore.merge(peerIdFromString(id), { multiaddrs: [ma] }).then(() => { this.redial(id, 'bootstrap') })
       }
     }
-    if (this.config.dht !== 'off') this.every(1000, 15_000, async () => { await this.rendezvous() })
+    const settled = (): boolean => this.allSiblingsConnected()
+    if (this.mdns !== undefined) {
+      this.paces.mdns = new Pace('mdns', () => { this.mdns?.mdns?.query({ questions: [{ name: MDNS_SERVICE_TAG, type: 'PTR' }] }) }, settled, { fastMs: this.config.mdnsInterval, slowMs: this.config.mdnsSlowInterval, burstMs: this.config.discoveryBurst })
+      this.paces.mdns.start()
+    }
+    if (this.config.dht !== 'off') {
+      let looking = false
+      this.paces.dht = new Pace('dht', () => {
+        if (looking) return // the last lookup is still under way
+        looking = true
+        void this.rendezvous().catch((err: unknown) => { log('rendezvous failed: %e', err) }).finally(() => { looking = false })
+      }, settled, { ...RENDEZVOUS, burstMs: Math.max(this.config.discoveryBurst, 2 * RENDEZVOUS.fastMs) })
+      this.paces.dht.start(1000)
+    }
+    // Our addresses changed (an interface came or went): a sibling may be reachable anew.
+    this.addrs = this.addresses().join(',')
+    this.libp2p.addEventListener('self:peer:update', () => {
+      const now = this.addresses().join(',')
+      if (now === this.addrs) return
+      this.addrs = now
+      for (const p of Object.values(this.paces)) p.wake('our addresses changed')
+    })
   }
 
-  private every (firstMs: number, periodMs: number, fn: () => Promise<void>): void {
-    const tick = (ms: number): void => {
-      const t = setTimeout(() => {
-        this.timers.delete(t)
-        if (this.stopped) return
-        void fn().catch((err: unknown) => { log('periodic task failed: %e', err) }).finally(() => { if (!this.stopped) tick(periodMs) })
-      }, ms)
-      this.timers.add(t)
-    }
-    tick(firstMs)
+  /** Every sibling this home has met is connected and proven (none known: not settled). */
+  private allSiblingsConnected (): boolean {
+    const known = this.book.list()
+    const m = this.libp2p.services.membership
+    return known.length > 0 && known.every(p => m.isProven(p.peerId))
+  }
+
+  /** How often each discovery mechanism is looking now (node/pace.ts). */
+  discoveryPace (): { mdns?: PaceMode, dht?: PaceMode } {
+    return { mdns: this.paces.mdns?.mode, dht: this.paces.dht?.mode }
   }
 
   /** Provides and looks up today's rendezvous key; every provider found is dialed. */
@@ -328,6 +395,7 @@ export class MeshNode extends EventEmitter<{ event: [NodeEvent] }> {
   async stop (): Promise<void> {
     if (this.stopped) return
     this.stopped = true
+    for (const p of Object.values(this.paces)) p.stop()
     for (const t of this.timers) clearTimeout(t)
     this.timers.clear()
     await this.libp2p.stop()

@@ -5,13 +5,13 @@ import type { Vault } from './vault.js'
 
 export function vaultSource (vault: Vault): ReplicaSource {
   const store = vault.store
+  const vectorOf = (doc: Uint8Array): AuthorSeq[] => [...store.vector(doc)].filter(([, n]) => n > 0).map(([k, n]) => ({ ...parseStreamKey(k), seq: BigInt(n) }))
   return {
     certificates: () => vault.certs.records(),
     addCertificate: async (bytes) => { await vault.addCertificate(bytes) },
-    vectors: (): DocVector[] => store.docIds().map(doc => ({
-      doc,
-      items: [...store.vector(doc)].filter(([, n]) => n > 0).map(([k, n]) => ({ ...parseStreamKey(k), seq: BigInt(n) }))
-    })),
+    vectors: (): DocVector[] => store.docIds().map(doc => ({ doc, items: vectorOf(doc) })),
+    vector: vectorOf,
+    index: () => store.fingerprints(),
     plan: (doc, theirs): SyncPlan => {
       const have = new Map<string, number>()
       for (const i of theirs) have.set(streamKey(i), Number(i.seq))

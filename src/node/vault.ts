@@ -117,7 +117,13 @@ export class Vault extends EventEmitter<VaultEvents> {
 
   private check (): void { if (this.closing !== undefined) throw new ClosedError('vault is closed') }
 
-  docId (name: string): DocId { return docIdFor(this.identity.keys, name) }
+  /** Derived ids, kept: naming every document (docNames) would otherwise derive each again per call. */
+  private readonly ids = new Map<string, DocId>()
+  docId (name: string): DocId {
+    let id = this.ids.get(name)
+    if (id === undefined) { id = docIdFor(this.identity.keys, name); this.ids.set(name, id) }
+    return id
+  }
 
   /** Opens (or shares) the replica of a named document. Pair with `release()`. */
   async acquire (name: string): Promise<Replica> {

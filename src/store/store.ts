@@ -10,7 +10,7 @@
  */
 import { join } from 'node:path'
 import { logger } from '@libp2p/logger'
-import { parseStreamKey, parseTrustedEntry, streamKey, toHex, type Entry, type RecordSealer, type VectorItem } from '../identity/index.js'
+import { FingerprintSum, docFingerprint, entryPlace, parseStreamKey, parseTrustedEntry, streamKey, toHex, type Entry, type RecordSealer, type VectorItem } from '../identity/index.js'
 import { ClosedError } from '../errors.js'
 import { RecordLog, type RecordRef, type Recovery } from './log.js'
 import { loadSnapshots, readSnapshotData, readSnapshotPieces, removeSnapshot, stageSnapshotFile, type StagedSnapshot, type StoredSnapshot } from './snapshots.js'
@@ -33,6 +33,10 @@ interface InFlight extends RecordRef { readonly offset: -1, readonly bytes: Uint
 interface AuthorIndex { seqs: Map<number, RecordRef | InFlight> }
 interface DocIndex {
   doc: Uint8Array
+  /** `toHex(doc)`, which sorts as the bytes do. */
+  id: string
+  /** The fingerprint of the document's vector counted in the vault's digest; undefined while it holds nothing. */
+  fp?: Uint8Array
   /** By `streamKey(author, lane)`. */
   authors: Map<string, AuthorIndex>
   snapshots: StoredSnapshot[]
@@ -42,6 +46,14 @@ interface DocIndex {
 
 /** Per author lane (`streamKey`), the highest contiguous sequence number held (through entries or a snapshot). */
 export type Vector = Map<string, number>
+
+/** Documents that hold something, by id, with their vector fingerprints (identity/fingerprint.ts). */
+export interface FingerprintIndex {
+  /** Ascending by id. Each item's `fp` is current as of the last `fingerprints()` call. */
+  readonly items: ReadonlyArray<{ readonly id: string, readonly doc: Uint8Array, readonly fp: Uint8Array }>
+  /** The whole vault's fingerprint (over every item). */
+  readonly digest: Uint8Array
+}
 
 export interface StoreStats { docs: number, entries: number, snapshots: number, certificates: number, logBytes: number }
 
@@ -55,6 +67,10 @@ export class EntryStore {
   private sealer: RecordSealer | undefined
   private log!: RecordLog
   private closed = false
+  /** Documents whose vector changed since their fingerprint was last counted. */
+  private readonly dirty = new Set<DocIndex>()
+  private readonly total = new FingerprintSum()
+  private sorted: DocIndex[] | undefined
   recovered: Recovery[] = []
   damagedSnapshots: string[] = []
 
@@ -67,7 +83,7 @@ export class EntryStore {
     s.damagedSnapshots = damaged
     for (const snap of snapshots) s.docIndex(snap.header.doc).snapshots.push(snap)
     const { log: l, recovered } = await RecordLog.open(join(dir, 'log'), (payload, ref) => { s.index(payload, ref) }, () => {
-      for (const d of s.docs.values()) d.authors.clear()
+      for (const d of s.docs.values()) { d.authors.clear(); s.dirty.add(d) }
       s.certs.length = 0
       s.certSeen.clear()
       s.certRefs.clear()
@@ -75,13 +91,27 @@ export class EntryStore {
     s.log = l
     s.recovered = recovered
     if (s.sealer !== undefined && [...s.certRefs.values()].some(c => !c.sealed)) await s.sealCertificates()
+    s.warm()
     return s
+  }
+
+  /**
+   * Fingerprints every document once after open, a slice per turn of the event loop, so the first
+   * connection finds the vault's digest ready and no single step hashes 10,000 documents at once.
+   */
+  private warm (): void {
+    const slice = (): void => {
+      if (this.closed || this.dirty.size === 0) return
+      this.refresh(256)
+      setImmediate(slice)
+    }
+    setImmediate(slice)
   }
 
   private docIndex (doc: Uint8Array): DocIndex {
     const id = toHex(doc)
     let d = this.docs.get(id)
-    if (d === undefined) { d = { doc, authors: new Map(), snapshots: [] }; this.docs.set(id, d) }
+    if (d === undefined) { d = { doc: doc.slice(), id, authors: new Map(), snapshots: [] }; this.docs.set(id, d); this.dirty.add(d) }
     return d
   }
 
@@ -105,16 +135,18 @@ export class EntryStore {
       return
     }
     if (type !== T_ENTRY) { log.error('store: record of unknown type %d at %d ignored', type, ref.offset); return }
-    let e: Entry
+    let e: { doc: Uint8Array, author: Uint8Array, lane: number, seq: bigint }
     try {
-      e = parseTrustedEntry(body)
+      e = entryPlace(body)
     } catch (err) {
       log.error('store: unreadable entry at %d ignored: %e', ref.offset, err)
       return
     }
     const a = this.authorIndex(e.doc, streamKey(e))
     a.seqs.set(Number(e.seq), ref)
-    this.docIndex(e.doc).uncovered = undefined
+    const d = this.docIndex(e.doc)
+    d.uncovered = undefined
+    this.dirty.add(d)
   }
 
   private authorIndex (doc: Uint8Array, key: string): AuthorIndex {
@@ -155,6 +187,7 @@ export class EntryStore {
     const placeholder: InFlight = { offset: -1, length: entry.bytes.byteLength + 1, bytes: entry.bytes }
     a.seqs.set(seq, placeholder)
     const d = this.docIndex(entry.doc)
+    this.dirty.add(d)
     if (d.uncovered !== undefined && seq > this.snapshotCovers(d, key)) d.uncovered++
     const payload = new Uint8Array(entry.bytes.byteLength + 1)
     payload[0] = T_ENTRY
@@ -165,6 +198,7 @@ export class EntryStore {
     } catch (err) {
       if (a.seqs.get(seq) === placeholder) a.seqs.delete(seq)
       d.uncovered = undefined
+      this.dirty.add(d)
       throw err
     }
   }
@@ -256,9 +290,40 @@ export class EntryStore {
   }
 
   vector (doc: Uint8Array): Vector {
-    const v: Vector = new Map()
     const d = this.docs.get(toHex(doc))
-    if (d === undefined) return v
+    return d === undefined ? new Map() : this.vectorIn(d)
+  }
+
+  /**
+   * Every document that holds something, ascending, with its vector's fingerprint, and the
+   * vault's digest. Only documents changed since the last call are hashed again (their old
+   * fingerprint leaves the running sum, the new one joins it): a reconnect does not rehash the
+   * vault.
+   */
+  fingerprints (): FingerprintIndex {
+    this.refresh(Infinity)
+    this.sorted ??= [...this.docs.values()].filter(d => d.fp !== undefined).sort((x, y) => x.id < y.id ? -1 : 1)
+    return { items: this.sorted as FingerprintIndex['items'], digest: this.total.fingerprint() }
+  }
+
+  /** Rehashes up to `max` changed documents. */
+  private refresh (max: number): void {
+    let done = 0
+    for (const d of this.dirty) {
+      if (done++ >= max) return
+      this.dirty.delete(d)
+      const old = d.fp
+      const items = [...this.vectorIn(d)].filter(([, n]) => n > 0).map(([k, n]) => ({ ...parseStreamKey(k), seq: n }))
+      const fp = items.length > 0 ? docFingerprint(d.doc, items) : undefined
+      if (old !== undefined) this.total.sub(old)
+      if (fp !== undefined) this.total.add(fp)
+      if ((old === undefined) !== (fp === undefined)) this.sorted = undefined
+      d.fp = fp
+    }
+  }
+
+  private vectorIn (d: DocIndex): Vector {
+    const v: Vector = new Map()
     for (const s of d.snapshots) {
       for (const c of s.header.covers) {
         const id = streamKey(c)
@@ -282,18 +347,27 @@ export class EntryStore {
     for (const [id, a] of d.authors) {
       const floor = Math.max(this.snapshotCovers(d, id), after?.get(id) ?? 0)
       const seqs = [...a.seqs.keys()].filter(s => s > floor).sort((x, y) => x - y)
-      for (const s of seqs) {
-        const ref = a.seqs.get(s)
-        if (ref === undefined) continue
-        // An entry still being appended is read from memory: skipping it would let a replica
-        // load without it while a snapshot claims it.
-        if ('bytes' in ref) { yield ref.bytes; continue }
-        // Resolved at read time: a compaction may have moved it since the list was taken.
-        const payload = await this.log.read(() => {
+      // In groups of up to 512 KiB, each read together (log.readMany), so neither a thread-pool
+      // trip per entry nor a whole large document is held at once.
+      for (let i = 0; i < seqs.length;) {
+        let bytes = 0
+        let j = i
+        while (j < seqs.length && (j === i || bytes < 512 * 1024)) { bytes += a.seqs.get(seqs[j] as number)?.length ?? 0; j++ }
+        const group = seqs.slice(i, j)
+        i = j
+        // Resolved at read time: a compaction may have moved them since the list was taken.
+        const payloads = await this.log.readMany(() => group.map(s => {
           const cur = a.seqs.get(s)
           return cur !== undefined && !('bytes' in cur) ? cur : undefined
-        })
-        if (payload !== undefined) yield payload.subarray(1)
+        }))
+        for (let k = 0; k < group.length; k++) {
+          const ref = a.seqs.get(group[k] as number)
+          // An entry still being appended is read from memory: skipping it would let a replica
+          // load without it while a snapshot claims it.
+          if (ref !== undefined && 'bytes' in ref) { yield ref.bytes; continue }
+          const payload = payloads[k]
+          if (payload !== undefined) yield payload.subarray(1)
+        }
       }
     }
   }
@@ -341,6 +415,7 @@ export class EntryStore {
         }
         d.snapshots = kept
         d.uncovered = undefined
+        this.dirty.add(d)
         return stored
       },
       discard: staged.discard

@@ -9,6 +9,7 @@ import { describe, expect, it } from 'vitest'
 import { SYNC_LIMITS, type ReplicaSource } from '../../protocols/sync/index.js'
 import { PeerSession } from '../../protocols/sync/session.js'
 import { SyncMessage } from '../../protocols/sync/pb/sync.js'
+import { FingerprintSum } from '../../src/identity/index.js'
 
 /** A stream whose send() answers from a script and whose drain the test releases. */
 class WaitingStream extends EventTarget {
@@ -34,6 +35,8 @@ class WaitingStream extends EventTarget {
 const source: ReplicaSource = {
   certificates: () => [Uint8Array.of(1)],
   vectors: () => [],
+  vector: () => [],
+  index: () => ({ items: [], digest: new FingerprintSum().fingerprint() }),
   addCertificate: async () => {},
   plan: () => { throw new Error('not used') },
   accept: async () => { throw new Error('not used') },
@@ -58,10 +61,10 @@ describe('sync session writes under backpressure', () => {
     expect(stream.frames).toHaveLength(1)
     expect(stream.waiting).toBe(true)
     for (const n of [1, 2, 3]) { s.pushEntry(Uint8Array.of(n), ref); await tick() }
-    expect(stream.frames).toHaveLength(1) // the vectors frame and the entries wait with the session
+    expect(stream.frames).toHaveLength(1) // the digest frame and the entries wait with the session
     stream.release()
     await tick()
-    expect(stream.frames.map(f => f.vectorsDone)).toEqual([false, true, false])
+    expect(stream.frames.map(f => f.ranges.length)).toEqual([0, 1, 0])
     expect(stream.frames[2]?.entries).toEqual([Uint8Array.of(1), Uint8Array.of(2), Uint8Array.of(3)])
     s.close()
   })

@@ -286,6 +286,187 @@ export namespace DocVector {
   }
 }
 
+export interface Range {
+  lower: Uint8Array<ArrayBuffer>
+  upper: Uint8Array<ArrayBuffer>
+  fingerprint: Uint8Array<ArrayBuffer>
+  count: number
+  listed: boolean
+}
+
+export namespace Range {
+  let _codec: Codec<Range>
+
+  export const codec = (): Codec<Range> => {
+    if (_codec == null) {
+      _codec = message<Range>((obj, w, opts = {}) => {
+        if (opts.lengthDelimited !== false) {
+          w.fork()
+        }
+
+        if ((obj.lower != null && obj.lower.byteLength > 0)) {
+          w.uint32(10)
+          w.bytes(obj.lower)
+        }
+
+        if ((obj.upper != null && obj.upper.byteLength > 0)) {
+          w.uint32(18)
+          w.bytes(obj.upper)
+        }
+
+        if ((obj.fingerprint != null && obj.fingerprint.byteLength > 0)) {
+          w.uint32(26)
+          w.bytes(obj.fingerprint)
+        }
+
+        if ((obj.count != null && obj.count !== 0)) {
+          w.uint32(32)
+          w.uint32(obj.count)
+        }
+
+        if ((obj.listed != null && obj.listed !== false)) {
+          w.uint32(40)
+          w.bool(obj.listed)
+        }
+
+        if (opts.lengthDelimited !== false) {
+          w.ldelim()
+        }
+      }, (reader, length, opts = {}) => {
+        const obj: any = {
+          lower: uint8ArrayAlloc(0),
+          upper: uint8ArrayAlloc(0),
+          fingerprint: uint8ArrayAlloc(0),
+          count: 0,
+          listed: false
+        }
+
+        const end = length == null ? reader.len : reader.pos + length
+
+        while (reader.pos < end) {
+          const tag = reader.uint32()
+
+          switch (tag >>> 3) {
+            case 1: {
+              obj.lower = reader.bytes()
+              break
+            }
+            case 2: {
+              obj.upper = reader.bytes()
+              break
+            }
+            case 3: {
+              obj.fingerprint = reader.bytes()
+              break
+            }
+            case 4: {
+              obj.count = reader.uint32()
+              break
+            }
+            case 5: {
+              obj.listed = reader.bool()
+              break
+            }
+            default: {
+              reader.skipType(tag & 7)
+              break
+            }
+          }
+        }
+
+        return obj
+      }, function * (reader, length, prefix, opts = {}) {
+        const end = length == null ? reader.len : reader.pos + length
+
+        while (reader.pos < end) {
+          const tag = reader.uint32()
+
+          switch (tag >>> 3) {
+            case 1: {
+              yield {
+                field: `${prefix}.lower`,
+                value: reader.bytes()
+              }
+              break
+            }
+            case 2: {
+              yield {
+                field: `${prefix}.upper`,
+                value: reader.bytes()
+              }
+              break
+            }
+            case 3: {
+              yield {
+                field: `${prefix}.fingerprint`,
+                value: reader.bytes()
+              }
+              break
+            }
+            case 4: {
+              yield {
+                field: `${prefix}.count`,
+                value: reader.uint32()
+              }
+              break
+            }
+            case 5: {
+              yield {
+                field: `${prefix}.listed`,
+                value: reader.bool()
+              }
+              break
+            }
+            default: {
+              reader.skipType(tag & 7)
+              break
+            }
+          }
+        }
+      })
+    }
+
+    return _codec
+  }
+
+  export interface RangeLowerFieldEvent {
+    field: '$.lower'
+    value: Uint8Array<ArrayBuffer>
+  }
+
+  export interface RangeUpperFieldEvent {
+    field: '$.upper'
+    value: Uint8Array<ArrayBuffer>
+  }
+
+  export interface RangeFingerprintFieldEvent {
+    field: '$.fingerprint'
+    value: Uint8Array<ArrayBuffer>
+  }
+
+  export interface RangeCountFieldEvent {
+    field: '$.count'
+    value: number
+  }
+
+  export interface RangeListedFieldEvent {
+    field: '$.listed'
+    value: boolean
+  }
+
+  export function encode (obj: Partial<Range>): Uint8Array<ArrayBuffer> {
+    return encodeMessage(obj, Range.codec())
+  }
+
+  export function decode (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<Range>): Range {
+    return decodeMessage(buf, Range.codec(), opts)
+  }
+
+  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<Range>): Generator<RangeLowerFieldEvent | RangeUpperFieldEvent | RangeFingerprintFieldEvent | RangeCountFieldEvent | RangeListedFieldEvent> {
+    return streamMessage(buf, Range.codec(), opts)
+  }
+}
+
 export interface SyncMessage {
   certificates: Uint8Array<ArrayBuffer>[]
   vectors: DocVector[]
@@ -294,6 +475,8 @@ export interface SyncMessage {
   snapshotHeader: Uint8Array<ArrayBuffer>
   snapshotChunk: Uint8Array<ArrayBuffer>
   wantVectors: boolean
+  ranges: Range[]
+  answer: boolean
 }
 
 export namespace SyncMessage {
@@ -347,6 +530,18 @@ export namespace SyncMessage {
           w.bool(obj.wantVectors)
         }
 
+        if (obj.ranges != null && obj.ranges.length > 0) {
+          for (const value of obj.ranges) {
+            w.uint32(66)
+            Range.codec().encode(value, w)
+          }
+        }
+
+        if ((obj.answer != null && obj.answer !== false)) {
+          w.uint32(72)
+          w.bool(obj.answer)
+        }
+
         if (opts.lengthDelimited !== false) {
           w.ldelim()
         }
@@ -358,7 +553,9 @@ export namespace SyncMessage {
           entries: [],
           snapshotHeader: uint8ArrayAlloc(0),
           snapshotChunk: uint8ArrayAlloc(0),
-          wantVectors: false
+          wantVectors: false,
+          ranges: [],
+          answer: false
         }
 
         const end = length == null ? reader.len : reader.pos + length
@@ -409,6 +606,20 @@ export namespace SyncMessage {
               obj.wantVectors = reader.bool()
               break
             }
+            case 8: {
+              if (opts.limits?.ranges != null && obj.ranges.length === opts.limits.ranges) {
+                throw new MaxLengthError('Decode error - repeated field "ranges" had too many elements')
+              }
+
+              obj.ranges.push(Range.codec().decode(reader, reader.uint32(), {
+                limits: opts.limits?.ranges$
+              }))
+              break
+            }
+            case 9: {
+              obj.answer = reader.bool()
+              break
+            }
             default: {
               reader.skipType(tag & 7)
               break
@@ -421,7 +632,8 @@ export namespace SyncMessage {
         const obj = {
           certificates: 0,
           vectors: 0,
-          entries: 0
+          entries: 0,
+          ranges: 0
         }
 
         const end = length == null ? reader.len : reader.pos + length
@@ -506,6 +718,31 @@ export namespace SyncMessage {
               }
               break
             }
+            case 8: {
+              if (opts.limits?.ranges != null && obj.ranges === opts.limits.ranges) {
+                throw new MaxLengthError('Streaming decode error - repeated field "ranges" had too many elements')
+              }
+
+              for (const evt of Range.codec().stream(reader, reader.uint32(), `${prefix}.ranges[]`, {
+                limits: opts.limits?.ranges$
+              })) {
+                yield {
+                  ...evt,
+                  index: obj.ranges
+                }
+              }
+
+              obj.ranges++
+
+              break
+            }
+            case 9: {
+              yield {
+                field: `${prefix}.answer`,
+                value: reader.bool()
+              }
+              break
+            }
             default: {
               reader.skipType(tag & 7)
               break
@@ -574,6 +811,41 @@ export namespace SyncMessage {
     value: boolean
   }
 
+  export interface SyncMessageRangesLowerFieldEvent {
+    field: '$.ranges[].lower'
+    value: Uint8Array<ArrayBuffer>
+    index: number
+  }
+
+  export interface SyncMessageRangesUpperFieldEvent {
+    field: '$.ranges[].upper'
+    value: Uint8Array<ArrayBuffer>
+    index: number
+  }
+
+  export interface SyncMessageRangesFingerprintFieldEvent {
+    field: '$.ranges[].fingerprint'
+    value: Uint8Array<ArrayBuffer>
+    index: number
+  }
+
+  export interface SyncMessageRangesCountFieldEvent {
+    field: '$.ranges[].count'
+    value: number
+    index: number
+  }
+
+  export interface SyncMessageRangesListedFieldEvent {
+    field: '$.ranges[].listed'
+    value: boolean
+    index: number
+  }
+
+  export interface SyncMessageAnswerFieldEvent {
+    field: '$.answer'
+    value: boolean
+  }
+
   export function encode (obj: Partial<SyncMessage>): Uint8Array<ArrayBuffer> {
     return encodeMessage(obj, SyncMessage.codec())
   }
@@ -582,7 +854,7 @@ export namespace SyncMessage {
     return decodeMessage(buf, SyncMessage.codec(), opts)
   }
 
-  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<SyncMessage>): Generator<SyncMessageCertificatesFieldEvent | SyncMessageVectorsDocFieldEvent | SyncMessageVectorsItemsAuthorFieldEvent | SyncMessageVectorsItemsSeqFieldEvent | SyncMessageVectorsItemsLaneFieldEvent | SyncMessageVectorsDoneFieldEvent | SyncMessageEntriesFieldEvent | SyncMessageSnapshotHeaderFieldEvent | SyncMessageSnapshotChunkFieldEvent | SyncMessageWantVectorsFieldEvent> {
+  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<SyncMessage>): Generator<SyncMessageCertificatesFieldEvent | SyncMessageVectorsDocFieldEvent | SyncMessageVectorsItemsAuthorFieldEvent | SyncMessageVectorsItemsSeqFieldEvent | SyncMessageVectorsItemsLaneFieldEvent | SyncMessageVectorsDoneFieldEvent | SyncMessageEntriesFieldEvent | SyncMessageSnapshotHeaderFieldEvent | SyncMessageSnapshotChunkFieldEvent | SyncMessageWantVectorsFieldEvent | SyncMessageRangesLowerFieldEvent | SyncMessageRangesUpperFieldEvent | SyncMessageRangesFingerprintFieldEvent | SyncMessageRangesCountFieldEvent | SyncMessageRangesListedFieldEvent | SyncMessageAnswerFieldEvent> {
     return streamMessage(buf, SyncMessage.codec(), opts)
   }
 }

@@ -1,0 +1,102 @@
+/**
+ * One session's side of set reconciliation (SPEC.md, Reconciliation): sends the hello's digest,
+ * answers the peer's ranges and listings with what reconcile.ts computes, and remembers which
+ * ranges were found equal (so `behind()` need not hold a vector per document for a vault in sync).
+ */
+import { equals, toHex } from '../../src/identity/index.js'
+import { answerListing, digestRange, isDigest, locate, respond, within, type ReconcileIndex, type WireRange } from './reconcile.js'
+import type { AuthorSeq, DocVector } from './source.js'
+
+export interface ReconcilerHost {
+  index: () => ReconcileIndex
+  vector: (doc: Uint8Array) => AuthorSeq[]
+  /** Queues one frame: ranges (with the vectors of those listed), or an answer's vectors. */
+  send: (frame: { ranges: WireRange[], vectors: DocVector[], answer: boolean }) => void
+  /** Sends the peer what it lacks of these documents, by its vectors of them (absent: it holds none). */
+  catchUp: (theirs: DocVector[], docs: Uint8Array[]) => void
+  /** The peer holds exactly this vector of this document. */
+  remember: (doc: Uint8Array, items: AuthorSeq[]) => void
+  /** The peer's digest equals ours. */
+  inSync?: () => void
+}
+
+export const RECONCILE_FRAME = {
+  /** Ranges per frame (each under 60 bytes). */
+  ranges: 256,
+  /** Document vectors per frame (the sync LIMITS.docsPerFrame). */
+  vectors: 512
+} as const
+
+/** Bytewise order of two fingerprints. */
+function before (a: Uint8Array, b: Uint8Array): boolean {
+  for (let i = 0; i < Math.min(a.byteLength, b.byteLength); i++) if (a[i] !== b[i]) return (a[i] as number) < (b[i] as number)
+  return a.byteLength < b.byteLength
+}
+
+export class Reconciler {
+  private sent: Uint8Array | undefined
+  /** Ranges found equal, as hex bounds ('' for an open end). */
+  private readonly agreed: Array<{ lower: string, upper: string }> = []
+
+  constructor (private readonly host: ReconcilerHost) {}
+
+  /** The hello's digest frame. */
+  hello (): void {
+    const r = digestRange(this.host.index())
+    this.sent = r.fingerprint
+    this.host.send({ ranges: [r], vectors: [], answer: false })
+  }
+
+  /** A frame with ranges (and the vectors of its listings) from the peer. */
+  onRanges (ranges: readonly WireRange[], vectors: readonly DocVector[]): void {
+    const index = this.host.index()
+    const ask: WireRange[] = []
+    for (const r of ranges) {
+      if (r.listed) { this.onListing(index, r, vectors); continue }
+      if (isDigest(r)) {
+        if (r.count === index.items.length && equals(r.fingerprint, index.digest)) { this.agree(r); this.host.inSync?.(); continue }
+        // Both hellos carry a digest: the side whose digest sorts first answers the other's, so
+        // the work is done once. A side that sent none (reconciliation off) answers.
+        if (this.sent !== undefined && !before(this.sent, r.fingerprint)) continue
+      }
+      ask.push(r)
+    }
+    if (ask.length === 0) return
+    const res = respond(index, ask)
+    for (const r of res.matched) this.agree(r)
+    if (res.lacking.length > 0) this.host.catchUp([], res.lacking.map(i => i.doc))
+    let frame: { ranges: WireRange[], vectors: DocVector[], answer: boolean } = { ranges: [], vectors: [], answer: false }
+    for (const { range, items } of res.reply) {
+      const vs = (items ?? []).map(i => ({ doc: i.doc, items: this.host.vector(i.doc) }))
+      if (frame.ranges.length >= RECONCILE_FRAME.ranges || frame.vectors.length + vs.length > RECONCILE_FRAME.vectors) {
+        this.host.send(frame)
+        frame = { ranges: [], vectors: [], answer: false }
+      }
+      frame.ranges.push(range)
+      frame.vectors.push(...vs)
+    }
+    if (frame.ranges.length > 0) this.host.send(frame)
+  }
+
+  private onListing (index: ReconcileIndex, r: WireRange, vectors: readonly DocVector[]): void {
+    const theirs = vectors.filter(v => within(toHex(v.doc), r))
+    const a = answerListing(index, r, theirs)
+    for (const i of a.equal) this.host.remember(i.doc, this.host.vector(i.doc))
+    if (a.send.length > 0) this.host.catchUp(theirs, a.send.map(i => i.doc))
+    for (let k = 0; k < a.answer.length; k += RECONCILE_FRAME.vectors) {
+      this.host.send({ ranges: [], vectors: a.answer.slice(k, k + RECONCILE_FRAME.vectors).map(doc => ({ doc, items: this.host.vector(doc) })), answer: true })
+    }
+  }
+
+  /** The peer's vectors answering our listing: catch it up on those documents. */
+  onAnswer (vectors: readonly DocVector[]): void {
+    const { items } = this.host.index()
+    const docs = vectors.filter(v => { const id = toHex(v.doc); return items[locate(items, id)]?.id === id })
+    if (docs.length > 0) this.host.catchUp(docs, docs.map(v => v.doc))
+  }
+
+  /** Whether a range holding this document was found equal on both sides. */
+  agrees (id: string): boolean { return this.agreed.some(r => id >= r.lower && (r.upper === '' || id < r.upper)) }
+
+  private agree (r: WireRange): void { this.agreed.push({ lower: toHex(r.lower), upper: toHex(r.upper) }) }
+}

@@ -1,0 +1,358 @@
+/**
+ * Issue 11 (sections 3 and 4): a vault of 10,000 documents and the footprint of a node that runs
+ * all day. Parts (`--only=scale.PART`): reconnect, fresh, startup, idle, loop.
+ */
+import { readdirSync, readFileSync, statSync } from 'node:fs'
+import { cp, mkdir, rm } from 'node:fs/promises'
+import { createConnection, createServer, type Socket } from 'node:net'
+import { join } from 'node:path'
+import { fileURLToPath } from 'node:url'
+import { DOC_NAMES, SessionDoc } from '../../crdt/index.js'
+import { loadWallet, toHex, type Wallet } from '../../src/identity/index.js'
+import { MeshNode } from '../../src/node/mesh.js'
+import { openVault, type MeshVault } from '../../src/sdk/index.js'
+import { fmt, median, now, report, text, windowed } from './util.js'
+
+const BIN = fileURLToPath(new URL('../../../bin/mesh.js', import.meta.url))
+const CHILD = (name: string): string => fileURLToPath(new URL(`./${name}.js`, import.meta.url))
+const sleep = async (ms: number): Promise<void> => { await new Promise(resolve => setTimeout(resolve, ms)) }
+
+/** A process's CPU time (user + system) in ms and its resident memory in bytes, from /proc. */
+function usage (pid: number): { cpuMs: number, rss: number } {
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8')
+  const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ')
+  const ticks = Number(f[11]) + Number(f[12]) // utime, stime (fields 14, 15)
+  const rss = Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1] ?? 0) * 1024
+  return { cpuMs: ticks * 10, rss }
+}
+
+/** Prints `query`/`response` per mDNS datagram on 224.0.0.251:5353 (the QR bit of its header). */
+const MDNS_COUNTER = `
+const s = require('node:dgram').createSocket({ type: 'udp4', reuseAddr: true })
+s.on('message', (m) => { if (m.length >= 12) console.log(m[2] & 0x80 ? 'response' : 'query') })
+s.bind(5353, () => { s.addMembership('224.0.0.251'); console.log('counting') })
+`
+
+/**
+ * Three `mesh join` daemons (mDNS on, DHT server: the defaults) in a network namespace, each with
+ * the other two as peers; three bare libp2p nodes with the same transports beside them. Over the
+ * window, the first of each: CPU time (from /proc), RSS at the end; and the mDNS datagrams on the
+ * namespace's link.
+ */
+async function idle (dir: string, walletPath: string, windowMs: number, settleMs: number): Promise<void> {
+  if (process.getuid?.() !== 0) { console.log('  idle footprint: skipped (network namespaces need root)'); return }
+  const { loopbackNs, spawnIn } = await import('../helpers/netns.js')
+  const ns = loopbackNs()
+  const procs: Array<ReturnType<typeof spawnIn>> = []
+  const env = { ...process.env, HOME: dir }
+  try {
+    const counter = spawnIn(ns.names[0], process.execPath, ['-e', MDNS_COUNTER], env); procs.push(counter)
+    await counter.waitFor(/^counting/)
+    const daemons = [0, 1, 2].map(i => {
+      const p = spawnIn(ns.names[0], process.execPath, [BIN, 'join', '--home', join(dir, `idle${i}`), '--wallet', walletPath, '--label', `i${i}`, '--listen', '/ip4/127.0.0.1/tcp/0'], env)
+      procs.push(p)
+      return p
+    })
+    for (const d of daemons) await d.waitFor(/^running/, 60_000)
+    // Each daemon prints a line per sibling it proves: wait for two each.
+    const proven = (d: typeof daemons[number]): number => new Set(d.lines.filter(l => /peer proven/.test(l)).map(l => /peer proven\s+(\S+)/.exec(l)?.[1])).size
+    const deadline = Date.now() + 60_000
+    while (!daemons.every(d => proven(d) >= 2)) { if (Date.now() > deadline) throw new Error('daemons did not meet'); await sleep(100) }
+    const bare0 = spawnIn(ns.names[0], process.execPath, [CHILD('idle-child')], env); procs.push(bare0)
+    const addr = (await bare0.waitFor(/^ready /)).slice(6)
+    for (let i = 0; i < 2; i++) { const b = spawnIn(ns.names[0], process.execPath, [CHILD('idle-child'), addr], env); procs.push(b); await b.waitFor(/^ready /) }
+    await sleep(settleMs) // start-up work done (first queries, identify, the DHT's first lookups, JIT)
+    const pid = daemons[0]?.child.pid as number
+    const bpid = bare0.child.pid as number
+    const m0 = usage(pid); const b0 = usage(bpid)
+    const q0 = counter.lines.length
+    const t0 = now()
+    await sleep(windowMs)
+    const m1 = usage(pid); const b1 = usage(bpid)
+    const secs = (now() - t0) / 1000
+    const datagrams = counter.lines.slice(q0)
+    const meshCpu = (m1.cpuMs - m0.cpuMs) / (secs * 10) // percent of one core
+    const bareCpu = (b1.cpuMs - b0.cpuMs) / (secs * 10)
+    report({ name: `idle RSS of \`mesh join\` with two peers (mDNS on, DHT server), after ${fmt(secs, 0)} s`, value: `${fmt(m1.rss / 1e6, 1)} MB`, baseline: `a bare libp2p node (TCP, Noise, Yamux, identify, ping) with two peers ${fmt(b1.rss / 1e6, 1)} MB`, ratio: `${fmt(m1.rss / b1.rss, 2)}×`, target: '≤ 1.5×', ok: m1.rss / b1.rss <= 1.5 })
+    report({ name: `idle CPU of \`mesh join\` with two peers over ${fmt(secs, 0)} s`, value: `${fmt(meshCpu, 2)}% of a core`, baseline: `the bare libp2p node ${fmt(bareCpu, 2)}%`, ratio: bareCpu > 0 ? `${fmt(meshCpu / bareCpu, 1)}×` : '—', target: '≤ 0.3%', ok: meshCpu <= 0.3 })
+    const q = datagrams.filter(l => l === 'query').length
+    report({ name: `mDNS datagrams of 3 idle daemons over ${fmt(secs, 0)} s`, value: `${q} queries, ${datagrams.length - q} responses (${fmt(datagrams.length / secs * 60, 1)}/min)`, baseline: `a fixed 1 s interval: ${fmt(3 * secs, 0)} queries`, ratio: `${fmt(q / (3 * secs), 3)}×`, target: 'slow once every sibling is connected', ok: q <= 3 * Math.ceil(secs / 60) })
+  } finally {
+    for (const p of procs.reverse()) await p.stop('SIGINT')
+    ns.teardown()
+  }
+}
+
+interface N { vault: MeshVault, node: MeshNode }
+const addrOf = (n: N): string => n.node.addresses()[0] as string
+const digest = (v: MeshVault): string => toHex(v.vault.store.fingerprints().digest)
+
+async function until (cond: () => boolean | Promise<boolean>, ms = 300_000): Promise<void> {
+  const end = Date.now() + ms
+  while (!(await cond())) {
+    if (Date.now() > end) throw new Error('benchmark timed out')
+    await sleep(20)
+  }
+}
+
+function du (dir: string): number {
+  let n = 0
+  for (const e of readdirSync(dir)) { const p = join(dir, e); const st = statSync(p); n += st.isDirectory() ? du(p) : st.size }
+  return n
+}
+
+/**
+ * A home holding `n` small documents, as an agent's vault fills: short sessions (a title and two
+ * short messages each), with memory entries and skills beside them in their own documents.
+ */
+async function buildHome (home: string, wallet: Wallet, n: number): Promise<void> {
+  const v = await openVault({ home, wallet, label: 'A' })
+  // Held open for the whole build, so each create does not reopen it.
+  const index = await v.vault.acquire(DOC_NAMES.sessionsIndex)
+  try {
+    await windowed(n - 3, 16, async (i) => {
+      const s = await v.sessions.create(`agent:main:s${i}`, { title: `session ${i}` })
+      await s.append([{ role: 'user', content: text(80) }, { role: 'assistant', content: text(200) }])
+      await s.close()
+    })
+    for (let i = 0; i < Math.min(200, n); i++) await v.memory.set(`fact-${i}`, text(120))
+    for (let i = 0; i < Math.min(50, n); i++) await v.skills.add(`# skill ${i}\n\n${text(400)}`, { source: `skill-${i}.md` })
+  } finally {
+    await v.vault.release(index)
+    await v.close()
+  }
+}
+
+async function startNode (home: string, label: string): Promise<N> {
+  const vault = await openVault({ home, label })
+  return { vault, node: await nodeOn(vault) }
+}
+
+async function nodeOn (vault: MeshVault, reconcile = true): Promise<MeshNode> {
+  // No remembered peers: every connection in these figures is one the benchmark makes.
+  await rm(join(vault.vault.home, 'peers.json'), { force: true })
+  return await MeshNode.start(vault.vault, { listen: ['/ip4/127.0.0.1/tcp/0'], mdns: false, dht: 'off', reconcile })
+}
+
+/** A TCP relay on loopback that counts the bytes crossing it both ways (everything on the wire). */
+async function countingProxy (to: string): Promise<{ addr: string, bytes: () => number, reset: () => void, close: () => Promise<void> }> {
+  const m = /\/ip4\/([^/]+)\/tcp\/(\d+)\/p2p\/(\S+)/.exec(to)
+  if (m === null) throw new Error(`not a tcp multiaddr: ${to}`)
+  let bytes = 0
+  const sockets = new Set<Socket>()
+  const server = createServer((c) => {
+    const up = createConnection(Number(m[2]), m[1] as string)
+    c.setNoDelay(true); up.setNoDelay(true)
+    for (const s of [c, up]) { sockets.add(s); s.on('close', () => sockets.delete(s)); s.on('error', () => { c.destroy(); up.destroy() }) }
+    c.on('data', (d: Buffer) => { bytes += d.byteLength; up.write(d) })
+    up.on('data', (d: Buffer) => { bytes += d.byteLength; c.write(d) })
+    c.on('end', () => up.end()); up.on('end', () => c.end())
+  })
+  await new Promise<void>(resolve => server.listen(0, '127.0.0.1', resolve))
+  const port = (server.address() as any).port as number
+  return {
+    addr: `/ip4/127.0.0.1/tcp/${port}/p2p/${m[3] as string}`,
+    bytes: () => bytes,
+    reset: () => { bytes = 0 },
+    close: async () => { for (const s of sockets) s.destroy(); await new Promise(resolve => server.close(resolve)) }
+  }
+}
+
+/** Sends `bytes` over a plain TCP socket on loopback and times until the last byte arrives. */
+async function rawTransfer (bytes: number): Promise<number> {
+  const server = createServer()
+  await new Promise<void>(resolve => server.listen(0, '127.0.0.1', resolve))
+  const port = (server.address() as any).port as number
+  const got = new Promise<number>(resolve => {
+    server.on('connection', (s) => { let n = 0; s.on('data', (d) => { n += d.byteLength; if (n >= bytes) resolve(now()) }) })
+  })
+  const t0 = now()
+  const c = createConnection(port, '127.0.0.1')
+  const chunk = Buffer.alloc(1 << 20, 7)
+  for (let sent = 0; sent < bytes; sent += chunk.byteLength) c.write(sent + chunk.byteLength <= bytes ? chunk : chunk.subarray(0, bytes - sent))
+  const t1 = await got
+  c.destroy()
+  await new Promise(resolve => server.close(resolve))
+  return t1 - t0
+}
+
+/** Opens a home's vault and every document in it (decrypt, verify, apply), as a reader of all of it would. */
+async function openAll (home: string): Promise<{ ms: number, docs: number }> {
+  const t0 = now()
+  const v = await openVault({ home })
+  const names = await v.vault.docNames()
+  for (const name of names.values()) { const r = await v.vault.acquire(name); await v.vault.release(r) }
+  const ms = now() - t0
+  await v.close()
+  return { ms, docs: names.size }
+}
+
+/**
+ * A fresh node receives a vault of `n` small documents; then the two, in sync, reconnect (time and
+ * bytes, with and without reconciliation); then `mesh join` starts on that home and on a small one.
+ */
+async function vaultOf (dir: string, walletPath: string, n: number, opts: { quick: boolean, want: (p: string) => boolean }): Promise<void> {
+  const wallet = await loadWallet(walletPath)
+  const homeA = join(dir, 'va')
+  const homeB = join(dir, 'vb')
+  let t0 = now()
+  await buildHome(homeA, wallet, n)
+  console.log(`  built a home of ${n} documents in ${fmt((now() - t0) / 1000, 1)} s`)
+  const stored = du(join(homeA, 'data'))
+  // B: a fresh home of the same wallet.
+  await (await openVault({ home: homeB, wallet, label: 'B' })).close()
+
+  let a = await startNode(homeA, 'A')
+  let b = await startNode(homeB, 'B')
+  const docsA = a.vault.vault.store.stats().docs
+  if (opts.want('fresh')) {
+    t0 = now()
+    await b.node.dial(addrOf(a))
+    const target = digest(a.vault)
+    // The store's digest: only documents changed since the last look are hashed again.
+    await until(() => digest(b.vault) === target)
+    const ms = now() - t0
+    const raw = await rawTransfer(stored)
+    // The baseline: the same bytes over plain TCP, then every document opened from a local store.
+    await b.node.stop(); await b.vault.close()
+    const opened = await openAll(homeB)
+    b = await startNode(homeB, 'B')
+    const base = raw + opened.ms
+    report({ name: `a fresh node receives ${docsA} small documents (sessions, memory, skills; ${fmt(stored / 1e6, 1)} MB stored)`, value: `${fmt(ms, 0)} ms`, baseline: `the same bytes over plain TCP ${fmt(raw, 0)} ms + opening all ${opened.docs} documents from a local store ${fmt(opened.ms, 0)} ms`, ratio: `${fmt(ms / base, 2)}×`, target: '≤ 2×', ok: ms / base <= 2 })
+  } else {
+    await b.node.dial(addrOf(a))
+    await until(() => b.vault.vault.store.stats().docs === docsA)
+  }
+
+  if (opts.want('reconnect')) {
+    const rounds = opts.quick ? 3 : 5
+    // Wall time, and the CPU time both nodes (one process) spent: on a shared machine the first
+    // also counts other processes' turns, the second only this work.
+    const measure = async (reconcile: boolean): Promise<{ ms: number, cpu: number, wire: number, sync: number }> => {
+      const ms: number[] = []; const cpu: number[] = []; const wire: number[] = []; const sync: number[] = []
+      for (let r = 0; r < rounds; r++) {
+        await b.node.stop(); await a.node.stop()
+        await sleep(200)
+        a = { vault: a.vault, node: await nodeOn(a.vault, reconcile) }
+        b = { vault: b.vault, node: await nodeOn(b.vault, reconcile) }
+        const proxy = await countingProxy(addrOf(a))
+        const aId = a.node.libp2p.peerId.toString()
+        const bId = b.node.libp2p.peerId.toString()
+        const caught = (n: N, peer: string): Promise<void> => new Promise(resolve => { const f = (p: string): void => { if (p === peer) { n.node.off('caught-up', f); resolve() } }; n.node.on('caught-up', f) })
+        const both = Promise.all([caught(a, bId), caught(b, aId)])
+        const t = now()
+        const c0 = process.cpuUsage()
+        await b.node.dial(proxy.addr)
+        await both
+        ms.push(now() - t)
+        const c1 = process.cpuUsage(c0)
+        cpu.push((c1.user + c1.system) / 1000)
+        await sleep(100) // anything else the connection exchanges at once (identify, pings) is counted too
+        wire.push(proxy.bytes())
+        const s = b.node.libp2p.services.sync.sessionWith(aId)?.stats()
+        sync.push((s?.sentBytes ?? 0) + (s?.receivedBytes ?? 0))
+        await b.node.stop(); await a.node.stop()
+        await proxy.close()
+        a = { vault: a.vault, node: await nodeOn(a.vault) }
+        b = { vault: b.vault, node: await nodeOn(b.vault) }
+      }
+      return { ms: median(ms), cpu: median(cpu), wire: median(wire), sync: median(sync) }
+    }
+    const full = await measure(false)
+    const rec = await measure(true)
+    report({ name: `reconnect of two nodes in sync holding ${docsA} documents: dial until both are caught up`, value: `${fmt(rec.ms, 1)} ms (CPU ${fmt(rec.cpu, 1)} ms)`, baseline: `every document's vector exchanged (before reconciliation) ${fmt(full.ms, 1)} ms (CPU ${fmt(full.cpu, 1)} ms)`, ratio: `${fmt(rec.ms / full.ms, 2)}×`, target: '< 50 ms', ok: rec.ms < 50 })
+    report({ name: `reconnect of two nodes in sync holding ${docsA} documents: bytes on the wire (TCP, both ways; the sync stream's share)`, value: `${fmt(rec.wire / 1024, 1)} KB (sync ${fmt(rec.sync / 1024, 2)} KB)`, baseline: `every document's vector exchanged ${fmt(full.wire / 1024, 1)} KB (sync ${fmt(full.sync / 1024, 1)} KB)`, ratio: `${fmt(rec.wire / full.wire, 3)}×`, target: '< 8 KB', ok: rec.wire < 8 * 1024 })
+  }
+  await b.node.stop(); await b.vault.close()
+  await a.node.stop(); await a.vault.close()
+
+  if (opts.want('startup')) {
+    const small = join(dir, 'small')
+    await buildHome(small, wallet, 10)
+    const join1 = async (home: string): Promise<number> => {
+      const { spawnIn } = await import('../helpers/netns.js')
+      const t = now()
+      const p = spawnIn(undefined, process.execPath, [BIN, 'join', '--home', home, '--no-mdns', '--dht', 'off', '--listen', '/ip4/127.0.0.1/tcp/0'], { ...process.env, HOME: dir })
+      await p.waitFor(/^running/, 120_000)
+      const ms = now() - t
+      await p.stop('SIGINT')
+      return ms
+    }
+    const big: number[] = []; const little: number[] = []
+    for (let r = 0; r < (opts.quick ? 2 : 4); r++) { little.push(await join1(small)); big.push(await join1(homeA)) }
+    const ratio = median(big) / median(little)
+    report({ name: `\`mesh join\` start-up, process start until running, with ${docsA} documents in the home`, value: `median ${fmt(median(big), 0)} ms (${big.map(x => fmt(x, 0)).join(', ')})`, baseline: `a home of 13 documents ${fmt(median(little), 0)} ms`, ratio: `${fmt(ratio, 2)}×`, target: '≤ 1.5×', ok: ratio <= 1.5 })
+  }
+}
+
+/** The longest the event loop was held during `fn`, in ms (perf_hooks.monitorEventLoopDelay). */
+async function blocked<T> (fn: () => Promise<T>): Promise<{ maxMs: number, ms: number, value: T }> {
+  const { monitorEventLoopDelay } = await import('node:perf_hooks')
+  const h = monitorEventLoopDelay({ resolution: 1 })
+  const t = now()
+  h.enable()
+  try {
+    const value = await fn()
+    return { maxMs: h.max / 1e6, ms: now() - t, value }
+  } finally { h.disable() }
+}
+
+/**
+ * No step holds the event loop over 50 ms: opening a session of `n` messages, a snapshot of it,
+ * a fresh node's catch-up of `m` entries, and a reconnect of two nodes in sync.
+ */
+async function loop (dir: string, walletPath: string, n: number, m: number): Promise<void> {
+  const wallet = await loadWallet(walletPath)
+  const { execFileSync } = await import('node:child_process')
+  const home = join(dir, 'loop-big')
+  execFileSync(process.execPath, [fileURLToPath(new URL('../helpers/big-session.js', import.meta.url)), home, walletPath, String(n)], { stdio: 'inherit' })
+  // Held open from its first open to its snapshot (a close would snapshot it on its own).
+  const v = await openVault({ home, snapshotEvery: 1_000_000, snapshotOnClose: 1_000_000 })
+  const name = DOC_NAMES.session('agent:main:big' as any)
+  const open = await blocked(async () => { const r = await v.vault.acquire(name); return { r, c: new SessionDoc(r.doc).messageCount() } })
+  const snap = await blocked(async () => await v.vault.snapshotIfNeeded(open.value.r, 1))
+  if (!snap.value) throw new Error('no snapshot was taken')
+  await v.vault.release(open.value.r)
+  await v.close()
+  const reopen = await blocked(async () => { const v2 = await openVault({ home }); const s = await v2.sessions.open('agent:main:big'); const c = s.messageCount(); await s.close(); await v2.close(); return c })
+  const row = (what: string, b: { maxMs: number, ms: number }): void => { report({ name: `event loop: ${what}`, value: `longest block ${fmt(b.maxMs, 0)} ms`, baseline: `the step took ${fmt(b.ms, 0)} ms`, ratio: '—', target: '≤ 50 ms', ok: b.maxMs <= 50 }) }
+  row(`opening a session of ${open.value.c} messages (its entries, no snapshot)`, open)
+  row(`a snapshot of that session (${n} messages)`, snap)
+  row(`opening it again from its snapshot (${reopen.value} messages)`, reopen)
+
+  // Catch-up: A holds a session of m entries (one per append), B is fresh.
+  const ha = join(dir, 'loop-a'); const hb = join(dir, 'loop-b')
+  const va = await openVault({ home: ha, wallet, label: 'A', snapshotEvery: 1_000_000 })
+  const s = await va.sessions.create('agent:main:catchup')
+  for (let i = 0; i < m; i++) await s.append({ role: 'user', content: text(200) })
+  await s.close()
+  await (await openVault({ home: hb, wallet, label: 'B' })).close()
+  const a = { vault: va, node: await nodeOn(va) }
+  const vb = await openVault({ home: hb, snapshotEvery: 1_000_000 })
+  let b = { vault: vb, node: await nodeOn(vb) }
+  const target = digest(va)
+  const catchUp = await blocked(async () => { await b.node.dial(addrOf(a)); await until(() => digest(vb) === target) })
+  row(`a fresh node's catch-up of ${m} entries`, catchUp)
+  await b.node.stop()
+  b = { vault: vb, node: await nodeOn(vb) }
+  const aId = a.node.libp2p.peerId.toString()
+  const reconnect = await blocked(async () => {
+    const caught = new Promise<void>(resolve => { const f = (p: string): void => { if (p === aId) { b.node.off('caught-up', f); resolve() } }; b.node.on('caught-up', f) })
+    await b.node.dial(addrOf(a)); await caught
+  })
+  row('a reconnect of two nodes in sync', reconnect)
+  await b.node.stop(); await vb.close(); await a.node.stop(); await va.close()
+}
+
+export async function benchScale (dir: string, opts: { quick: boolean, part?: string }): Promise<void> {
+  // One part or several joined by '+' (--only=scale.reconnect+startup).
+  const want = (name: string): boolean => opts.part === undefined || opts.part.split('+').includes(name)
+  console.log('\n== scale and footprint (issue 11) ==')
+  await mkdir(dir, { recursive: true })
+  const { writeNewWallet } = await import('../../src/identity/index.js')
+  const walletPath = join(dir, 'wallet.json')
+  await writeNewWallet(walletPath)
+  if (want('fresh') || want('reconnect') || want('startup')) await vaultOf(dir, walletPath, opts.quick ? 2000 : 10_000, { quick: opts.quick, want })
+  if (want('loop')) await loop(dir, walletPath, opts.quick ? 20_000 : 100_000, opts.quick ? 2000 : 10_000)
+  if (want('idle')) await idle(dir, walletPath, opts.quick ? 15_000 : 60_000, opts.quick ? 15_000 : 30_000)
+}

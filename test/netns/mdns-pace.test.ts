@@ -1,0 +1,67 @@
+/**
+ * mDNS at rest: three `mesh join` daemons in a network namespace find each other by real mDNS,
+ * then stop querying every second once every known sibling is connected, and query fast again
+ * when one is lost. Datagrams are counted by a listener of our own on 5353 inside the namespace
+ * (the daemons' own socket shares the port with it).
+ */
+import { join } from 'node:path'
+import { afterAll, describe, expect, it } from 'vitest'
+import { BIN, cliEnv, runCli } from '../helpers/cli.js'
+import { loopbackNs, spawnIn, type Netns, type Proc } from '../helpers/netns.js'
+import { tempDir } from '../helpers/tmp.js'
+
+const cleanups: Array<() => Promise<void> | void> = []
+afterAll(async () => { for (const c of cleanups.reverse()) await c() })
+
+/** Prints `query` or `response` per mDNS datagram seen on 224.0.0.251:5353 (QR bit of the header). */
+const COUNTER = `
+const s = require('node:dgram').createSocket({ type: 'udp4', reuseAddr: true })
+s.on('message', (m) => { if (m.length >= 12) console.log(m[2] & 0x80 ? 'response' : 'query') })
+s.bind(5353, () => { s.addMembership('224.0.0.251'); console.log('counting') })
+`
+
+const sleep = async (ms: number): Promise<void> => { await new Promise(resolve => setTimeout(resolve, ms)) }
+
+describe('mDNS pace (namespace)', () => {
+  it('queries slowly once every known sibling is connected, fast again when one is lost', async () => {
+    const ns: Netns = loopbackNs(); cleanups.push(ns.teardown)
+    const t = await tempDir(); cleanups.push(t.cleanup)
+    const env = cliEnv(t.dir, { DEBUG: 'mesh:node:pace' })
+    const wallet = join(t.dir, 'wallet.json')
+    expect((await runCli(['wallet', 'new', '--out', wallet], { env })).code).toBe(0)
+    const procs: Proc[] = []
+    cleanups.push(async () => { for (const p of procs) await p.stop('SIGKILL') })
+    const counter = spawnIn(ns.names[0], process.execPath, ['-e', COUNTER], env); procs.push(counter)
+    await counter.waitFor(/^counting/)
+    const queries = (): number => counter.lines.filter(l => l === 'query').length
+    const start = (i: number): Proc => {
+      const p = spawnIn(ns.names[0], process.execPath, [BIN, 'join', '--home', join(t.dir, `h${i}`), '--wallet', wallet, '--label', `n${i}`, '--listen', '/ip4/127.0.0.1/tcp/0', '--dht', 'off'], env)
+      procs.push(p)
+      return p
+    }
+    const [a, b, c] = [start(0), start(1), start(2)]
+    for (const p of [a, b, c]) await p.waitFor(/^running/)
+    for (const p of [a, b, c]) {
+      await p.waitFor(/peer proven\s+n\d.* via mdns/, 30_000)
+      await p.waitFor(/mdns: slow/, 30_000)
+    }
+    // Three nodes at the old fixed 1 s interval send ~18 queries in 6 s; at rest, at most one each.
+    const before = queries()
+    await sleep(6000)
+    expect(queries() - before).toBeLessThanOrEqual(3)
+
+    // A sibling is lost: the other two look fast again.
+    const lostAt = a.lines.length
+    await c.stop('SIGKILL')
+    await a.waitFor(/fast again \(a sibling was lost\)/)
+    expect(a.lines.length).toBeGreaterThan(lostAt)
+    const during = queries()
+    await sleep(5000)
+    expect(queries() - during).toBeGreaterThanOrEqual(4)
+
+    // It comes back (a fresh start queries fast too), is proven again, and all settle back.
+    const c2 = start(2)
+    await c2.waitFor(/peer proven/, 30_000)
+    await c2.waitFor(/mdns: slow/, 30_000)
+  }, 120_000)
+})
