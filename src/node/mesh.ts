@@ -5,7 +5,6 @@
  */
 import { EventEmitter } from 'node:events'
 import { noise } from '@chainsafe/libp2p-noise'
-import { yamux } from '@chainsafe/libp2p-yamux'
 import { identify } from '@libp2p/identify'
 import { kadDHT, passthroughMapper } from '@libp2p/kad-dht'
 import { logger } from '@libp2p/logger'
@@ -23,6 +22,7 @@ import { sync, type Sync } from '../../protocols/sync/index.js'
 import { rendezvousFor, toHex, utcDay, verifyCertificate } from '../identity/index.js'
 import { DEFAULTS, readConfig, savePort, type NodeConfig } from './config.js'
 import { PeerBook } from './peer-book.js'
+import { meshMuxer } from './muxer.js'
 import { vaultSource } from './source.js'
 import type { Vault } from './vault.js'
 
@@ -90,7 +90,7 @@ export class MeshNode extends EventEmitter<{ event: [NodeEvent] }> {
       addresses: { listen, announce: config.announce },
       transports: [tcp()],
       connectionEncrypters: [noise()],
-      streamMuxers: [yamux()],
+      streamMuxers: [meshMuxer()],
       peerDiscovery: config.mdns ? [mdns({ serviceTag: MDNS_SERVICE_TAG, interval: config.mdnsInterval })] : [],
       // Siblings on one host redial often (restarts, tests): libp2p's default of 5 inbound
       // connections per second per host would refuse them.
