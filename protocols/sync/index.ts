@@ -10,10 +10,12 @@
 import type { ComponentLogger, Connection, Logger, Startable, Stream } from '@libp2p/interface'
 import type { ProtocolRegistrar } from '../membership/index.js'
 import { NotMemberError } from '../../src/errors.js'
-import { PeerSession, type SessionEvents } from './session.js'
+import { PeerSession, type SessionEvents, type SessionStats } from './session.js'
 import type { ReplicaSource } from './source.js'
 
 export * from './source.js'
+export type { Transfer, Direction } from './transfer.js'
+export type { SessionStats } from './session.js'
 export { LIMITS as SYNC_LIMITS } from './session.js'
 export const SYNC_PROTOCOL = '/mesh/sync/1.0.0'
 
@@ -28,6 +30,8 @@ export interface SyncInit {
   onReceived?: SessionEvents['received']
   /** Called when something a peer sent was refused. */
   onRefused?: SessionEvents['refused']
+  /** A transfer's progress: at most about once a second per transfer over a second long, and a final one. */
+  onProgress?: SessionEvents['progress']
 }
 
 export interface SyncComponents { registrar: ProtocolRegistrar, logger: ComponentLogger }
@@ -37,11 +41,14 @@ export interface Sync {
   open: (connection: Connection) => Promise<void>
   sessionWith: (peerId: string) => PeerSession | undefined
   peers: () => string[]
+  /** What every session since start moved, ended ones and those running. */
+  stats: () => SessionStats
 }
 
 class SyncService implements Sync, Startable {
   private readonly log: Logger
   private readonly sessions = new Map<string, PeerSession>()
+  private readonly ended: SessionStats = { bytesSent: 0, bytesReceived: 0, snapshotBytesSent: 0, snapshotsSent: 0, snapshotsResumed: 0 }
   private offs: Array<() => void> = []
   private started = false
 
@@ -96,10 +103,12 @@ class SyncService implements Sync, Startable {
     this.sessions.get(peer)?.close()
     const s = new PeerSession(stream, peer, this.init.source, this.log, {
       received: (doc, n, from) => this.init.onReceived?.(doc, n, from),
-      refused: (reason, from) => { this.log('refused from %s: %s', from, reason); this.init.onRefused?.(reason, from) }
+      refused: (reason, from) => { this.log('refused from %s: %s', from, reason); this.init.onRefused?.(reason, from) },
+      progress: (t) => { this.init.onProgress?.(t) }
     })
     this.sessions.set(peer, s)
     void s.run().then((reason) => {
+      for (const k of Object.keys(this.ended) as Array<keyof SessionStats>) this.ended[k] += s.stats[k]
       if (this.sessions.get(peer) !== s) return
       this.sessions.delete(peer)
       if (this.started && reason !== undefined) this.init.onEnded?.(peer, reason)
@@ -108,6 +117,12 @@ class SyncService implements Sync, Startable {
 
   sessionWith (peerId: string): PeerSession | undefined { return this.sessions.get(peerId) }
   peers (): string[] { return [...this.sessions.keys()] }
+
+  stats (): SessionStats {
+    const out = { ...this.ended }
+    for (const s of this.sessions.values()) for (const k of Object.keys(out) as Array<keyof SessionStats>) out[k] += s.stats[k]
+    return out
+  }
 }
 
 export function sync (init: SyncInit): (components: SyncComponents) => Sync {

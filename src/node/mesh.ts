@@ -18,10 +18,12 @@ import { CID } from 'multiformats/cid'
 import * as raw from 'multiformats/codecs/raw'
 import { sha256 } from 'multiformats/hashes/sha2'
 import { membership, type Membership, type ProvenPeer } from '../../protocols/membership/index.js'
-import { sync, type Sync } from '../../protocols/sync/index.js'
+import { sync, type SessionStats, type Sync, type Transfer } from '../../protocols/sync/index.js'
+import { DOC_NAMES, parseSessionKey } from '../../crdt/index.js'
 import { rendezvousFor, toHex, utcDay, verifyCertificate } from '../identity/index.js'
 import { DEFAULTS, readConfig, savePort, type NodeConfig } from './config.js'
 import { PeerBook } from './peer-book.js'
+import { progressEvent, transferStatus, type Arriving, type ProgressEvent, type TransferStatus } from './progress.js'
 import { meshMuxer } from './muxer.js'
 import { vaultSource } from './source.js'
 import type { Vault } from './vault.js'
@@ -40,6 +42,8 @@ export type NodeEvent =
   | { type: 'synced', peerId: string, label: string, doc: string, entries: number, snapshot: boolean }
   | { type: 'entry-refused', peerId: string, label: string, reason: string }
 
+export type { Arriving, ProgressEvent, TransferStatus } from './progress.js'
+
 export interface PeerStatus {
   peerId: string
   label: string
@@ -48,7 +52,19 @@ export interface PeerStatus {
   via: Via | 'unknown'
   state: 'connected' | 'offline'
   rttMs?: number
+  /** Entries the peer lacks, per document, by its last reported vector (connected peers only). */
   behind: Record<string, number>
+  /** Entries this node lacks that the peer holds, per document (connected peers only). */
+  lacking: Record<string, number>
+  /**
+   * Connected, nothing lacking either way and nothing in flight. Never true for an offline
+   * peer: what it holds now is not known.
+   */
+  inSync: boolean
+  /** What is in flight with this peer, per document and direction. */
+  transfers: TransferStatus[]
+  /** When it was last connected (ms since the epoch), if ever. */
+  lastSeen?: number
 }
 
 export interface MeshNodeOptions extends Partial<NodeConfig> {
@@ -56,7 +72,12 @@ export interface MeshNodeOptions extends Partial<NodeConfig> {
   membershipTimeoutMs?: number
 }
 
-export class MeshNode extends EventEmitter<{ event: [NodeEvent] }> {
+/**
+ * `event`: what happened with peers and documents. `progress`: a transfer's progress, at most
+ * about once a second per transfer that lasted over a second, and a final one (on a channel of
+ * its own so that a listener of `event` meets only the kinds it knows).
+ */
+export class MeshNode extends EventEmitter<{ event: [NodeEvent], progress: [ProgressEvent] }> {
   readonly libp2p: Libp2p<{ membership: Membership, sync: Sync, ping: any, identify: any, dht?: any }>
   readonly config: NodeConfig
   private readonly vault: Vault
@@ -113,7 +134,8 @@ export class MeshNode extends EventEmitter<{ event: [NodeEvent] }> {
           whenMember: async (id) => await (self?.libp2p.services.membership.whenProven(id) ?? Promise.resolve(false)),
           onEnded: (id, reason) => { self?.onSyncEnded(id, reason) },
           onReceived: (doc, n, from) => { self?.onReceived(doc, n, from) },
-          onRefused: (reason, from) => { self?.emitEvent({ type: 'entry-refused', peerId: from, label: self.labelOf(from), reason }) }
+          onRefused: (reason, from) => { self?.emitEvent({ type: 'entry-refused', peerId: from, label: self.labelOf(from), reason }) },
+          onProgress: (t) => { self?.onProgress(t) }
         }),
         ...(config.dht !== 'off'
           ? { dht: kadDHT({ protocol: DHT_PROTOCOL, clientMode: config.dht === 'client', peerInfoMapper: passthroughMapper, allowQueryWithZeroPeers: true }) }
@@ -214,6 +236,52 @@ export class MeshNode extends EventEmitter<{ event: [NodeEvent] }> {
     void this.vault.docNames().then(names => { this.names = names; report() }, () => { report() })
   }
 
+  private onProgress (t: Transfer): void {
+    const name = this.names.get(t.doc)
+    if (name === undefined) this.refreshNames()
+    this.emit('progress', progressEvent(transferStatus(t, this.labelOf(t.peer), name)))
+  }
+
+  private namesRefresh: Promise<void> | undefined
+  /** Learns the names of documents that arrived (a session named by the index that came first). */
+  private refreshNames (): void {
+    if (this.namesRefresh !== undefined || this.stopped) return
+    this.namesRefresh = this.vault.docNames().then(
+      (names) => { this.names = names },
+      (err: unknown) => { log('reading document names failed: %e', err) }
+    ).finally(() => { setTimeout(() => { this.namesRefresh = undefined }, 1000).unref?.() })
+  }
+
+  /** What is in flight with every connected peer, per document and direction. */
+  transfers (): TransferStatus[] {
+    const out: TransferStatus[] = []
+    for (const peer of this.libp2p.services.sync.peers()) {
+      for (const t of this.libp2p.services.sync.sessionWith(peer)?.transfers.list() ?? []) {
+        if (!this.names.has(t.doc)) this.refreshNames()
+        out.push(transferStatus(t, this.labelOf(peer), this.names.get(t.doc)))
+      }
+    }
+    return out
+  }
+
+  /**
+   * A session (by key, e.g. `agent:main:big` or `big`) or document (by name) still arriving from
+   * a peer: who from and how far, so a node can say so instead of "no such session". Undefined
+   * when nothing of it is in flight.
+   */
+  arriving (name: string): Arriving | undefined {
+    const ids = new Set<string>([toHex(this.vault.docId(name))])
+    try { ids.add(toHex(this.vault.docId(DOC_NAMES.session(parseSessionKey(name))))) } catch { /* not a session key: a document name only */ }
+    for (const t of this.transfers()) {
+      if (t.direction !== 'in' || !ids.has(t.docId)) continue
+      return { peerId: t.peerId, from: t.label, bytesDone: t.bytesDone, bytesTotal: t.bytesTotal, entriesDone: t.entriesDone, entriesTotal: t.entriesTotal, rateBps: t.rateBps, etaMs: t.etaMs }
+    }
+    return undefined
+  }
+
+  /** What the sync sessions moved since start: bytes each way, snapshots sent and resumed. */
+  syncStats (): SessionStats { return this.libp2p.services.sync.stats() }
+
   private afterStart (): void {
     for (const p of this.book.list()) {
       if (!this.via.has(p.peerId)) this.via.set(p.peerId, 'remembered')
@@ -297,13 +365,19 @@ export class MeshNode extends EventEmitter<{ event: [NodeEvent] }> {
     const names = this.names = await this.vault.docNames()
     const out = new Map<string, PeerStatus>()
     for (const p of this.book.list()) {
-      out.set(p.peerId, { peerId: p.peerId, label: p.label, capabilities: p.capabilities, addrs: p.addrs, via: this.via.get(p.peerId) ?? 'remembered', state: 'offline', behind: {} })
+      out.set(p.peerId, { peerId: p.peerId, label: p.label, capabilities: p.capabilities, addrs: p.addrs, via: this.via.get(p.peerId) ?? 'remembered', state: 'offline', behind: {}, lacking: {}, inSync: false, transfers: [], lastSeen: p.lastSeen })
     }
     for (const p of this.libp2p.services.membership.provenPeers()) {
       const conns = this.libp2p.getConnections(peerIdFromString(p.deviceId))
+      const session = this.libp2p.services.sync.sessionWith(p.deviceId)
       const behind: Record<string, number> = {}
-      for (const [hex, n] of this.libp2p.services.sync.sessionWith(p.deviceId)?.behind() ?? []) behind[names.get(hex) ?? hex.slice(0, 12)] = n
-      const st: PeerStatus = { peerId: p.deviceId, label: p.label, capabilities: [...p.capabilities], addrs: conns.map(c => c.remoteAddr.toString()), via: this.via.get(p.deviceId) ?? 'unknown', state: 'connected', behind }
+      const lacking: Record<string, number> = {}
+      for (const [hex, n] of session?.behind() ?? []) behind[names.get(hex) ?? hex.slice(0, 12)] = n
+      for (const [hex, n] of session?.lacking() ?? []) if (n > 0) lacking[names.get(hex) ?? hex.slice(0, 12)] = n
+      const transfers = (session?.transfers.list() ?? []).map(t => transferStatus(t, p.label, names.get(t.doc)))
+      // No session yet (the hello not done): not known to be in sync.
+      const inSync = session !== undefined && transfers.length === 0 && Object.values(behind).every(n => n === 0) && Object.keys(lacking).length === 0
+      const st: PeerStatus = { peerId: p.deviceId, label: p.label, capabilities: [...p.capabilities], addrs: conns.map(c => c.remoteAddr.toString()), via: this.via.get(p.deviceId) ?? 'unknown', state: 'connected', behind, lacking, inSync, transfers, lastSeen: Date.now() }
       if (options.rtt !== false) {
         try { st.rttMs = await this.libp2p.services.ping.ping(peerIdFromString(p.deviceId), { signal: AbortSignal.timeout(2000) }) } catch (err) { log('ping %s failed: %e', p.deviceId, err) }
       }
