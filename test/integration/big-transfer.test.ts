@@ -7,12 +7,12 @@
  * CI size: 6,000 x 1 KB messages (MESH_BIG_N overrides; the bench runs 30,000 and 100,000).
  * Restarts and resumes are read from the sender's sync log (DEBUG=mesh:sync).
  */
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process'
-import { readdir, readFile, stat } from 'node:fs/promises'
+import { spawn, type ChildProcess } from 'node:child_process'
 import { createServer } from 'node:net'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { BIN, cliEnv, ROOT, runCli } from '../helpers/cli.js'
+import { bigSnapshotHome, brokenSessions, snapshotStarts } from '../helpers/big-snapshot.js'
+import { BIN, cliEnv, runCli } from '../helpers/cli.js'
 import { cutProxy } from '../helpers/cut-proxy.js'
 import { spawnIn, type Proc } from '../helpers/netns.js'
 import { prng } from '../helpers/prng.js'
@@ -27,12 +27,6 @@ let env: NodeJS.ProcessEnv
 let wallet: string
 let homeA: string
 let size: number
-
-/** The sender's log lines of snapshot transfers of `size` bytes: from byte 0 (a start) or beyond (a resume). */
-function snapshotStarts (a: Proc): { fresh: number, resumed: number } {
-  const lines = a.lines.filter(l => new RegExp(`snapshot of \\w+ to \\w+: ${size} bytes, from byte \\d+`).test(l))
-  return { fresh: lines.filter(l => / from byte 0\b/.test(l)).length, resumed: lines.filter(l => / from byte [1-9]/.test(l)).length }
-}
 
 async function freePort (): Promise<number> {
   const s = createServer()
@@ -54,20 +48,7 @@ beforeAll(async () => {
   wallet = join(dir, 'wallet.json')
   expect((await runCli(['wallet', 'new', '--out', wallet], { env })).code).toBe(0)
   homeA = join(dir, 'a')
-  const w = spawnSync(process.execPath, [join(ROOT, 'dist', 'test', 'helpers', 'big-session.js'), homeA, wallet, String(N), 'snapshot'], { encoding: 'utf8' })
-  expect(w.status, w.stderr).toBe(0)
-  // The session's one snapshot: the largest .snap file; its ciphertext follows a 12-byte preamble
-  // and the signed header (store/snapshots.ts).
-  let biggest = ''
-  const snaps = join(homeA, 'data', 'snapshots')
-  for (const d of await readdir(snaps)) {
-    for (const f of await readdir(join(snaps, d))) {
-      const p = join(snaps, d, f)
-      if (f.endsWith('.snap') && (biggest === '' || (await stat(p)).size > (await stat(biggest)).size)) biggest = p
-    }
-  }
-  const file = await readFile(biggest)
-  size = file.byteLength - 12 - file.readUInt32BE(8)
+  size = await bigSnapshotHome(homeA, wallet, N)
   expect(size).toBeGreaterThan(N * 1000)
 }, 300_000)
 
@@ -85,9 +66,9 @@ describe('a big session reaches a fresh node in another process', () => {
       procs.push(b)
       await b.waitFor(/synced\s+agent:main:big from A: snapshot/, 240_000).catch((err: Error) => { throw new Error(`${err.message}\nA:\n${a.lines.slice(-40).join('\n')}`) })
       expect(await messageCount(homeB)).toBe(N)
-      expect(snapshotStarts(a)).toEqual({ fresh: 1, resumed: 0 })
+      expect(snapshotStarts(a.lines, size)).toEqual({ fresh: 1, resumed: 0 })
       // No session ended while it ran: the one transfer was never broken off.
-      expect([...a.lines, ...b.lines].filter(l => /sync with \w+ ended: (?!0)/.test(l) || /broke off/.test(l))).toEqual([])
+      expect(brokenSessions([...a.lines, ...b.lines])).toEqual([])
       hog.kill('SIGKILL')
       expect(await b.stop('SIGINT')).toBe(0)
       expect(await a.stop('SIGINT')).toBe(0)
@@ -133,7 +114,7 @@ describe('a big session reaches a fresh node in another process', () => {
       }
       await b.waitFor(/synced\s+agent:main:big from A: snapshot/, 240_000).catch((err: Error) => { throw new Error(`${err.message}\n${cutLog.join('\n')}\nA:\n${a.lines.slice(-40).join('\n')}`) })
       expect(await messageCount(homeB)).toBe(N)
-      const starts = snapshotStarts(a)
+      const starts = snapshotStarts(a.lines, size)
       expect(starts.fresh, `${cutLog.join('\n')}\n${a.lines.filter(l => /snapshot of/.test(l)).join('\n')}`).toBe(1)
       expect(starts.resumed).toBeGreaterThanOrEqual(4)
       // Everything A put on the wire to B, over every connection: the snapshot, what was in flight
