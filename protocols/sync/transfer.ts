@@ -63,6 +63,8 @@ export class Transfers {
     sn.total = Math.max(sn.announced, sn.begun)
     sn.done += offset
     r.t.resumedFrom += offset
+    // Bytes held before a resume arrived in no time: the rate starts from them.
+    if (offset > 0) r.samples = []
     this.update(r)
   }
 
@@ -135,7 +137,6 @@ export class Transfers {
     while (r.samples.length > 2 && (r.samples[0] as { at: number }).at < at - RATE_WINDOW_MS) r.samples.shift()
     const first = r.samples[0] as { at: number, bytes: number }
     const span = at - first.at
-    // Bytes held before a resume arrived in no time: the rate counts only what moved in this window.
     if (span > 0) t.rateBps = Math.round((t.bytesDone - first.bytes) * 1000 / span)
     t.etaMs = t.rateBps > 0 ? Math.round((t.bytesTotal - t.bytesDone) * 1000 / t.rateBps) : undefined
     const complete = (s === undefined || s.done >= s.total) && (e === undefined || e.done >= e.total)
