@@ -61,6 +61,8 @@ export interface SessionStats {
   /** Snapshots this side began sending from byte 0, and from an offset the peer held. */
   snapshotsSent: number
   snapshotsResumed: number
+  /** Entries sent by catch-ups (not live ones). */
+  catchUpEntriesSent: number
 }
 
 /** Names a snapshot held in part: its document, author and seq. */
@@ -94,7 +96,7 @@ export class PeerSession {
   private readonly held = new Map<string, number>()
   /** What is in flight, per document and direction. */
   readonly transfers: Transfers
-  readonly stats: SessionStats = { bytesSent: 0, bytesReceived: 0, snapshotBytesSent: 0, snapshotsSent: 0, snapshotsResumed: 0 }
+  readonly stats: SessionStats = { bytesSent: 0, bytesReceived: 0, snapshotBytesSent: 0, snapshotsSent: 0, snapshotsResumed: 0, catchUpEntriesSent: 0 }
 
   constructor (private readonly stream: Stream, peer: string, private readonly source: ReplicaSource, private readonly log: Logger, private readonly events: SessionEvents) {
     this.peer = peer
@@ -144,7 +146,7 @@ export class PeerSession {
       this.snapshot = undefined
       this.transfers.end()
       const st = this.stats
-      this.log('session with %s ended: %d bytes sent, %d received; snapshots sent %d, resumed %d, %d snapshot bytes sent', this.peer, st.bytesSent, st.bytesReceived, st.snapshotsSent, st.snapshotsResumed, st.snapshotBytesSent)
+      this.log('session with %s ended: %d bytes sent, %d received; snapshots sent %d, resumed %d, %d snapshot bytes sent; %d catch-up entries sent', this.peer, st.bytesSent, st.bytesReceived, st.snapshotsSent, st.snapshotsResumed, st.snapshotBytesSent, st.catchUpEntriesSent)
       for (const wake of this.idle.splice(0)) wake()
       for (const wake of this.credit.waiters.splice(0)) wake()
     }
@@ -335,6 +337,7 @@ export class PeerSession {
     if (snapshotBytes > 0 || entries > 0) {
       this.enqueue({ ...EMPTY(), catchup: { doc: docId as Uint8Array<ArrayBuffer>, entries: BigInt(entries), bytes: BigInt(bytes), snapshotBytes: BigInt(snapshotBytes) } }, false)
       this.transfers.plan('out', doc, snapshotBytes, entries, bytes)
+      this.log('catch-up of %s to %s: %d snapshot bytes, %d entries (%d bytes)', doc.slice(0, 12), this.peer, snapshotBytes, entries, bytes)
     }
     for (const snap of plan.snapshots) {
       const h = parseTrustedEntry(snap.header)
@@ -379,7 +382,10 @@ export class PeerSession {
       this.stats.snapshotBytesSent += t.snapshot
       this.transfers.snapshotBytes('out', t.doc, t.snapshot)
     }
-    if (t.entries !== undefined) this.transfers.entries('out', t.doc, t.entries, t.bytes ?? 0)
+    if (t.entries !== undefined) {
+      this.stats.catchUpEntriesSent += t.entries
+      this.transfers.entries('out', t.doc, t.entries, t.bytes ?? 0)
+    }
   }
 
   private remember (doc: Uint8Array, items: AuthorSeq[]): void {

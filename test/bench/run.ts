@@ -11,7 +11,8 @@ import { benchVault } from './vault.js'
 import { benchMesh } from './mesh.js'
 
 const quick = process.argv.includes('--quick')
-// --only=vault, --only=mesh, or one part: --only=mesh.handoff (handoff, throughput, resume, discovery, ten)
+// --only=vault, --only=mesh, or one part: --only=mesh.handoff (handoff, throughput, resume, discovery, ten;
+// opt-in only: bigsession, 30,000 and 100,000 × 1 KB to a fresh process, MESH_BIG_SIZES to choose)
 const only = process.argv.find(a => a.startsWith('--only='))?.slice(7)
 const [group, part] = (only ?? '').split('.')
 const dir = join(tmpdir(), `mesh-bench-${process.pid}`)

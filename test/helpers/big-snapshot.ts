@@ -5,11 +5,15 @@
 import { spawnSync } from 'node:child_process'
 import { readdir, readFile, stat } from 'node:fs/promises'
 import { join } from 'node:path'
+import { fileURLToPath } from 'node:url'
 import { ROOT } from './cli.js'
+
+// The writer runs compiled: beside this file when this is dist/ (the benchmark), else from dist/.
+const WRITER = import.meta.url.endsWith('.js') ? fileURLToPath(new URL('./big-session.js', import.meta.url)) : join(ROOT, 'dist', 'test', 'helpers', 'big-session.js')
 
 /** Writes `n` messages of ~1 KB into a new home; returns the snapshot's ciphertext size. */
 export async function bigSnapshotHome (home: string, wallet: string, n: number): Promise<number> {
-  const w = spawnSync(process.execPath, [join(ROOT, 'dist', 'test', 'helpers', 'big-session.js'), home, wallet, String(n), 'snapshot'], { encoding: 'utf8' })
+  const w = spawnSync(process.execPath, [WRITER, home, wallet, String(n), 'snapshot'], { encoding: 'utf8' })
   if (w.status !== 0) throw new Error(`writing the big session failed: ${w.stderr}`)
   // The largest .snap file; its ciphertext follows a 12-byte preamble and the signed header
   // (store/snapshots.ts).

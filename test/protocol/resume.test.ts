@@ -71,6 +71,34 @@ describe('a snapshot transfer that breaks off', () => {
     for (let i = 1; i < mine.length; i++) expect(mine[i]?.bytesDone).toBeGreaterThanOrEqual(mine[i - 1]?.bytesDone as number)
   })
 
+  it('a catch-up of entries cut at 90% continues from 90%', async () => {
+    const wallet = generateWallet()
+    const a = await node({ wallet, label: 'A' })
+    // Kept open: no snapshot is sealed, the session travels as its entries (120 of 50 messages).
+    const s = await a.vault.sessions.create('agent:main:entries')
+    for (let i = 0; i < N; i += 50) await s.append(Array.from({ length: 50 }, (_, j) => ({ role: 'user' as const, content: `e ${i + j} ${'z'.repeat(900)}` })))
+    const doc = toHex(a.vault.vault.docId(DOC_NAMES.session('agent:main:entries' as any)))
+    const total = a.vault.vault.store.uncoveredCount(a.vault.vault.docId(DOC_NAMES.session('agent:main:entries' as any)))
+    expect(total).toBe(N / 50 + 1) // and the one that created it
+    const b = await node({ wallet, label: 'B' })
+    await b.node.dial(a.node.addresses()[0] as string)
+    const incoming = (): { entriesDone: number, entriesTotal: number } | undefined => b.node.transfers().find(t => t.direction === 'in' && t.docId === doc)
+    await until(() => (incoming()?.entriesDone ?? 0) >= 0.9 * total, 'the catch-up to pass 90%', 60_000)
+    await b.node.libp2p.hangUp(a.node.libp2p.peerId)
+    const held = b.vault.vault.store.vector(b.vault.vault.docId(DOC_NAMES.session('agent:main:entries' as any)))
+    const stored = [...held.values()].reduce((n, x) => n + x, 0)
+    expect(stored).toBeGreaterThanOrEqual(0.85 * total)
+    await b.node.dial(a.node.addresses()[0] as string)
+    await until(async () => {
+      if (!(await b.vault.sessions.exists('entries'))) return false
+      const r = await b.vault.sessions.open('entries')
+      try { return r.messageCount() === N } finally { await r.close() }
+    }, 'B to hold every message', 60_000)
+    // The second catch-up sent what B lacked, not the whole session again.
+    expect(a.node.syncStats().catchUpEntriesSent).toBeLessThan(1.3 * total)
+    await s.close()
+  })
+
   it('reports a peer in sync only while connected with nothing lacking either way, and an offline one never', async () => {
     const wallet = generateWallet()
     const a = await node({ wallet, label: 'A' })
