@@ -195,7 +195,9 @@ export class PeerSession {
     if (s === undefined || s.got >= s.size) return
     if (s.got + LIMITS.snapshotWindowBytes - s.granted < LIMITS.snapshotGrantBytes) return
     s.granted = s.got + LIMITS.snapshotWindowBytes
-    this.enqueue({ ...EMPTY(), snapshotCredit: BigInt(s.granted) }, false)
+    // Ahead of whatever this side is sending the peer itself (its own catch-up may queue
+    // megabytes): the peer's snapshot waits on this frame.
+    this.enqueue({ ...EMPTY(), snapshotCredit: BigInt(s.granted) }, false, undefined, true)
   }
 
   /** Sending: waits until the peer granted the current snapshot up to `upTo` bytes. */
@@ -434,7 +436,7 @@ export class PeerSession {
   }
 
   /** Queues a frame and writes what it can; false when the session is closed or a live frame was dropped. */
-  private enqueue (msg: SyncMessage, live: boolean, track?: Track): boolean {
+  private enqueue (msg: SyncMessage, live: boolean, track?: Track, urgent = false): boolean {
     if (this.closed) return false
     const bytes = msg.entries.reduce((n, e) => n + e.byteLength, 0) + msg.snapshotChunk.byteLength + msg.snapshotHeader.byteLength + 64
     if (live && this.queued + bytes > LIMITS.maxQueuedBytes) {
@@ -442,7 +444,8 @@ export class PeerSession {
       this.dropped = true
       return false
     }
-    this.queue.push({ msg, bytes, live, track })
+    if (urgent) this.queue.unshift({ msg, bytes, live, track })
+    else this.queue.push({ msg, bytes, live, track })
     this.queued += bytes
     this.flush()
     return true

@@ -58,6 +58,8 @@ export async function benchBigSession (dir: string, walletPath: string, opts: { 
       const start = now()
       const b = spawnIn(undefined, process.execPath, [BIN, 'join', '--home', join(dir, `big-${n}-b`), '--wallet', walletPath, '--label', 'B', '--no-mdns', '--dht', 'off', '--listen', '/ip4/127.0.0.1/tcp/0', '--bootstrap', full], env)
       procs.push(b)
+      await b.waitFor(/peer proven\s+A/, 120_000)
+      const proven = now() - start
       await b.waitFor(/synced\s+agent:main:big from A: snapshot/, 900_000)
       const ms = now() - start
       const starts = snapshotStarts(a.lines, size)
@@ -65,7 +67,7 @@ export async function benchBigSession (dir: string, walletPath: string, opts: { 
       const raw = await rawTransfer(size)
       report({
         name: `big session to a fresh \`mesh join\` process: ${n.toLocaleString('en')} × 1 KB (a ${fmt(size / 1e6)} MB snapshot), from B's start to the snapshot stored`,
-        value: `${fmt(ms / 1000, 1)} s, ${starts.fresh} transfer(s) begun, ${starts.resumed} resumed, ${broken} session(s) broken off`,
+        value: `${fmt(ms / 1000, 1)} s (A proven after ${fmt(proven / 1000, 1)} s), ${starts.fresh} transfer(s) begun, ${starts.resumed} resumed, ${broken} session(s) broken off`,
         baseline: `the same bytes over one bare TCP socket into another process ${fmt(raw, 0)} ms`,
         ratio: `${fmt(ms / raw, 1)}×`,
         target: 'one transfer, no restart',
