@@ -26,6 +26,12 @@ export const LIMITS = {
    * a 7 MB snapshot must cost under 30%), large enough for a LAN (≈ window / round trip).
    */
   snapshotWindowBytes: 256 * 1024,
+  /**
+   * Once a snapshot's header arrived the receiver grants up to 1/32 of its size ahead (5 cuts
+   * then waste under 16% of it), between snapshotWindowBytes and this: a long transfer needs
+   * fewer round trips per byte.
+   */
+  maxSnapshotWindowBytes: 4 * 1024 * 1024,
   /** A receiver grants more once it took this much since its last grant. */
   snapshotGrantBytes: 64 * 1024,
   /** Documents per vectors frame. */
@@ -88,7 +94,7 @@ export class PeerSession {
   private liveScheduled = false
   private catchUp: Promise<void> = Promise.resolve()
   /** The snapshot being received; no sink when the data layer refused its header (its bytes are skipped). */
-  private snapshot: { sink: SnapshotSink | undefined, size: number, got: number, doc: string, granted: number } | undefined
+  private snapshot: { sink: SnapshotSink | undefined, size: number, got: number, doc: string, granted: number, window: number } | undefined
   /** The peer's snapshot window (0: it grants nothing, an older peer: no limit), and its grant for the snapshot being sent. */
   private peerWindow = 0
   private credit = { granted: Infinity, waiters: [] as Array<() => void> }
@@ -193,8 +199,8 @@ export class PeerSession {
   private grant (): void {
     const s = this.snapshot
     if (s === undefined || s.got >= s.size) return
-    if (s.got + LIMITS.snapshotWindowBytes - s.granted < LIMITS.snapshotGrantBytes) return
-    s.granted = s.got + LIMITS.snapshotWindowBytes
+    if (s.got + s.window - s.granted < LIMITS.snapshotGrantBytes) return
+    s.granted = s.got + s.window
     // Ahead of whatever this side is sending the peer itself (its own catch-up may queue
     // megabytes): the peer's snapshot waits on this frame.
     this.enqueue({ ...EMPTY(), snapshotCredit: BigInt(s.granted) }, false, undefined, true)
@@ -297,7 +303,8 @@ export class PeerSession {
         this.events.refused(`snapshot ${err?.code ?? ''}: ${err?.message ?? err}`, this.peer)
       }
       const doc = toHex(h.doc)
-      this.snapshot = { sink, size, got: offset, doc, granted: offset + LIMITS.snapshotWindowBytes }
+      const window = Math.min(LIMITS.maxSnapshotWindowBytes, Math.max(LIMITS.snapshotWindowBytes, Math.floor(size / 32)))
+      this.snapshot = { sink, size, got: offset, doc, granted: offset + LIMITS.snapshotWindowBytes, window }
       this.log('snapshot of %s from %s: %d bytes, from byte %d', doc.slice(0, 12), this.peer, size, offset)
       this.transfers.snapshotBegins('in', doc, size, offset)
     }
