@@ -21,8 +21,12 @@ const MAGIC = 'MSNP'
 const VERSION = 1
 /** A long staged write syncs as it goes: what a resume counts on has reached the disk. */
 const SYNC_EVERY = 2 * 1024 * 1024
-/** Bytes queued for the disk past which write() asks its caller to wait (until half that). */
-const HIGH_WATER = 8 * 1024 * 1024
+/**
+ * Bytes queued for the disk past which write() asks its caller to wait (until half that). Small:
+ * the receiver grants the sender more only once it is not waiting, so what a killed process
+ * loses of a transfer (queued, never written) stays within this and the grant window.
+ */
+const HIGH_WATER = 1024 * 1024
 
 /** A snapshot received in part: which one, and how many ciphertext bytes of it are held. */
 export interface PartialSnapshot {
