@@ -9,6 +9,7 @@ import { afterEach, describe, expect, it } from 'vitest'
 import { DOC_NAMES } from '../../crdt/index.js'
 import { toHex } from '../../src/identity/index.js'
 import type { ProgressEvent } from '../../src/node/mesh.js'
+import { vaultSource } from '../../src/node/source.js'
 import { generateWallet, startNode, until, type TestNode } from '../helpers/nodes.js'
 import { prng } from '../helpers/prng.js'
 
@@ -35,6 +36,11 @@ describe('a snapshot transfer that breaks off', () => {
     const size = Number(snaps[0]?.header.snapshotSize)
     expect(size).toBeGreaterThan(6_000_000)
     expect(a.vault.vault.store.uncoveredCount(doc)).toBe(0) // only the snapshot can bring it
+    // Catch-ups go in this order: the sessions index first (a receiver can name what arrives),
+    // memory and skills, then the sessions.
+    const order = vaultSource(a.vault.vault).vectors().map(v => toHex(v.doc))
+    expect(order[0]).toBe(toHex(a.vault.vault.docId(DOC_NAMES.sessionsIndex)))
+    expect(order.at(-1)).toBe(toHex(doc))
 
     const b = await node({ wallet, label: 'B' })
     const progress: ProgressEvent[] = []
