@@ -77,6 +77,33 @@ describe('a snapshot transfer that breaks off', () => {
     for (let i = 1; i < mine.length; i++) expect(mine[i]?.bytesDone).toBeGreaterThanOrEqual(mine[i - 1]?.bytesDone as number)
   })
 
+  it('resumes from another device holding the same snapshot when the first one left', async () => {
+    const wallet = generateWallet()
+    const a = await node({ wallet, label: 'A' })
+    await bigSession(a, 'agent:main:big')
+    const doc = a.vault.vault.docId(DOC_NAMES.session('agent:main:big' as any))
+    const size = Number(a.vault.vault.store.snapshots(doc)[0]?.header.snapshotSize)
+    const holds = async (n: TestNode): Promise<boolean> => {
+      if (!(await n.vault.sessions.exists('big'))) return false
+      const s = await n.vault.sessions.open('big')
+      try { return s.messageCount() === N } finally { await s.close() }
+    }
+    // C takes the whole snapshot from A first: the same signed snapshot, byte for byte.
+    const c = await node({ wallet, label: 'C' })
+    await c.node.dial(a.node.addresses()[0] as string)
+    await until(async () => await holds(c), 'C to hold the session', 60_000)
+    await c.node.libp2p.hangUp(a.node.libp2p.peerId)
+    const b = await node({ wallet, label: 'B' })
+    await b.node.dial(a.node.addresses()[0] as string)
+    await until(() => (b.node.transfers().find(t => t.direction === 'in' && t.docId === toHex(doc))?.bytesDone ?? 0) >= size / 2, 'half the snapshot from A', 60_000)
+    await a.stop() // A leaves mid-transfer
+    await until(() => b.vault.vault.store.partialSnapshots().length === 1 && b.node.transfers().length === 0, 'what arrived to be kept', 20_000)
+    await b.node.dial(c.node.addresses()[0] as string)
+    await until(async () => await holds(b), 'B to hold the session', 60_000)
+    expect(c.node.syncStats()).toMatchObject({ snapshotsSent: 0, snapshotsResumed: 1 })
+    expect(c.node.syncStats().snapshotBytesSent).toBeLessThan(size * 0.6)
+  })
+
   it('a catch-up of entries cut at 90% continues from 90%', async () => {
     const wallet = generateWallet()
     const a = await node({ wallet, label: 'A' })
