@@ -8,7 +8,7 @@
 import { join } from 'node:path'
 import { logger } from '@libp2p/logger'
 import { parseStreamKey, parseTrustedEntry, streamKey, toHex, type Entry, type VectorItem } from '../identity/index.js'
-import { ClosedError } from '../errors.js'
+import { ClosedError, StoreWriteError } from '../errors.js'
 import { RecordLog, type RecordRef, type Recovery } from './log.js'
 import { listPartials, partialPath, readPartial, readPartialPrefix, removePartial, writePartial, type PartialSnapshot } from './partial.js'
 import { loadSnapshots, readSnapshotData, readSnapshotPieces, removeSnapshot, stageSnapshotFile, type StagedSnapshot, type StoredSnapshot } from './snapshots.js'
@@ -45,6 +45,8 @@ export class EntryStore {
   damagedSnapshots: string[] = []
   /** Snapshots received in part, one per document (see partial.ts). */
   private readonly partials = new Map<string, PartialSnapshot>()
+  /** Documents whose partial file a transfer is writing now. */
+  private readonly receiving = new Set<string>()
 
   private constructor (dir: string) { this.dir = dir }
 
@@ -301,13 +303,16 @@ export class EntryStore {
     const d = this.docIndex(header.doc)
     const cover = vectorOf(header.covers)
     const kept: StoredSnapshot[] = [stored]
+    const gone: StoredSnapshot[] = []
     for (const s of d.snapshots) {
       if (s.path === stored.path) continue
-      if (dominates(cover, vectorOf(s.header.covers))) await removeSnapshot(s)
+      if (dominates(cover, vectorOf(s.header.covers))) gone.push(s)
       else kept.push(s)
     }
+    // The index first, in this tick: two transfers of one snapshot may commit at once.
     d.snapshots = kept
     d.uncovered = undefined
+    for (const s of gone) await removeSnapshot(s)
     const p = this.partials.get(toHex(header.doc))
     if (p !== undefined && dominates(cover, vectorOf(p.header.covers))) {
       this.partials.delete(toHex(header.doc))
@@ -336,6 +341,15 @@ export class EntryStore {
   receiveSnapshotFile (header: Entry, offset: number): StagedSnapshot & { keep: () => Promise<void> } {
     this.check()
     const k = toHex(header.doc)
+    if (this.receiving.has(k)) {
+      // Another transfer of this document is writing its partial file (two peers sending the
+      // same snapshot at once): this one gets a private temp file, and is not resumable.
+      if (offset > 0) throw new StoreWriteError(`a transfer of this snapshot is already being received; it cannot be resumed beside it`, { offset })
+      const staged = this.stageSnapshot(header)
+      return { ...staged, keep: staged.discard }
+    }
+    this.receiving.add(k)
+    const done = (): void => { this.receiving.delete(k) }
     const old = this.partials.get(k)
     if (old !== undefined && (offset === 0 || toHex(old.header.signature) !== toHex(header.signature))) {
       this.partials.delete(k)
@@ -346,14 +360,19 @@ export class EntryStore {
     const forget = (): void => { const p = this.partials.get(k); if (p !== undefined && toHex(p.header.signature) === sig) this.partials.delete(k) }
     return {
       write: w.write,
-      commit: async () => { forget(); return await this.adopt(await w.commit()) },
-      keep: async () => {
-        await w.keep()
-        // What the disk holds, not what was handed over: a write may have failed.
-        const p = await readPartial(partialPath(join(this.dir, 'snapshots'), header))
-        if (!this.closed) this.partials.set(k, p)
+      commit: async () => {
+        forget()
+        try { return await this.adopt(await w.commit()) } finally { done() }
       },
-      discard: async () => { forget(); await w.discard() }
+      keep: async () => {
+        try {
+          await w.keep()
+          // What the disk holds, not what was handed over: a write may have failed.
+          const p = await readPartial(partialPath(join(this.dir, 'snapshots'), header))
+          if (!this.closed) this.partials.set(k, p)
+        } finally { done() }
+      },
+      discard: async () => { forget(); try { await w.discard() } finally { done() } }
     }
   }
 

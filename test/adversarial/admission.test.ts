@@ -203,11 +203,24 @@ describe('admission of entries', () => {
     expect(kept).toHaveLength(1)
     expect(kept[0]).toMatch(/-2\.snap$/)
 
+    // The same snapshot from two peers at once: each transfer writes its own file (the second a
+    // private temp file, not resumable), both verify, and what is kept opens whole.
+    const twice = seal(3n, 450)
+    const one = v.receiveSnapshot(twice.header.bytes)
+    const two = v.receiveSnapshot(twice.header.bytes)
+    for (let at = 0; at < twice.ciphertext.byteLength; at += 50_000) {
+      const piece = twice.ciphertext.subarray(at, Math.min(twice.ciphertext.byteLength, at + 50_000))
+      await Promise.all([one.write(piece), two.write(piece)])
+    }
+    await Promise.all([one.end(), two.end()])
+    expect(v.store.snapshots(doc).map(x => x.header.seq)).toEqual([3n])
+    expect((await files()).filter(f => !f.endsWith('.tmp'))).toEqual([kept[0]?.replace(/-2\.snap$/, '-3.snap')])
+
     // What was kept opens after a restart of the vault.
     await a.vault.close()
     const again = await newVault({ wallet: a.wallet, home: a.home }); cleanups.unshift(again.cleanup)
     const r = await again.vault.vault.acquire('snapped')
-    expect(new SessionDoc(r.doc).messages()).toHaveLength(400)
+    expect(new SessionDoc(r.doc).messages()).toHaveLength(450)
     await again.vault.vault.release(r)
   })
 })
