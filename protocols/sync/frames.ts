@@ -40,6 +40,8 @@ export class FrameReader {
   private need: number | undefined
   private deadline: ReturnType<typeof setTimeout> | undefined
   private paused = false
+  /** Inside stream.resume(): it hands over what it buffered before it grants the sender more. */
+  private resuming = false
   private ended = false
   private remoteClosed = false
 
@@ -52,7 +54,8 @@ export class FrameReader {
   private readonly onMessage = (evt: { data: Uint8Array | Uint8ArrayList }): void => {
     if (this.ended) return
     this.buf.append(evt.data)
-    this.drain()
+    // Frames of what a resume hands over are cut once the resume has returned (see resume()).
+    if (!this.resuming) this.drain()
   }
 
   private readonly onClose = (evt: { error?: Error }): void => { this.end(evt.error) }
@@ -69,10 +72,25 @@ export class FrameReader {
     if (this.stream.readStatus === 'readable') this.stream.pause()
   }
 
+  /**
+   * Hands out frames again. The stream's own resume() dispatches what it buffered and then tells
+   * the muxer to grant the sender more: a pause() from inside that dispatch (the frames it holds
+   * filling the frames in flight again) would be undone by the grant that follows, leaving the
+   * stream paused while yamux keeps opening its window, and the unread bytes then grow past
+   * libp2p's read-buffer limit. So what it hands over is only buffered here, and cut into frames
+   * (which may pause the stream again, properly) once it has returned.
+   */
   resume (): void {
     if (!this.paused || this.ended) return
     this.paused = false
-    if (this.stream.readStatus === 'paused') this.stream.resume()
+    if (this.stream.readStatus === 'paused') {
+      this.resuming = true
+      try {
+        this.stream.resume()
+      } finally {
+        this.resuming = false
+      }
+    }
     this.drain()
   }
 

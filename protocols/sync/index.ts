@@ -10,11 +10,13 @@
 import type { ComponentLogger, Connection, Logger, Startable, Stream } from '@libp2p/interface'
 import type { ProtocolRegistrar } from '../membership/index.js'
 import { NotMemberError } from '../../src/errors.js'
-import { PeerSession, type SessionEvents } from './session.js'
+import { PeerSession, type SessionEvents, type SessionStats } from './session.js'
 import type { ReplicaSource } from './source.js'
 
 export * from './source.js'
 export type { ReconcileIndex, ReconcileItem } from './reconcile.js'
+export type { Transfer, Direction } from './transfer.js'
+export type { SessionStats } from './session.js'
 export { LIMITS as SYNC_LIMITS } from './session.js'
 export const SYNC_PROTOCOL = '/mesh/sync/1.0.0'
 
@@ -37,6 +39,8 @@ export interface SyncInit {
    * @default true
    */
   reconcile?: boolean
+  /** A transfer's progress: at most about once a second per transfer over a second long, and a final one. */
+  onProgress?: SessionEvents['progress']
 }
 
 export interface SyncComponents { registrar: ProtocolRegistrar, logger: ComponentLogger }
@@ -46,11 +50,14 @@ export interface Sync {
   open: (connection: Connection) => Promise<void>
   sessionWith: (peerId: string) => PeerSession | undefined
   peers: () => string[]
+  /** What every session since start moved, ended ones and those running. */
+  stats: () => SessionStats
 }
 
 class SyncService implements Sync, Startable {
   private readonly log: Logger
   private readonly sessions = new Map<string, PeerSession>()
+  private readonly ended: SessionStats = { bytesSent: 0, bytesReceived: 0, snapshotBytesSent: 0, snapshotsSent: 0, snapshotsResumed: 0, catchUpEntriesSent: 0 }
   private offs: Array<() => void> = []
   private started = false
 
@@ -106,10 +113,12 @@ class SyncService implements Sync, Startable {
     const s = new PeerSession(stream, peer, this.init.source, this.log, {
       received: (doc, n, from) => this.init.onReceived?.(doc, n, from),
       refused: (reason, from) => { this.log('refused from %s: %s', from, reason); this.init.onRefused?.(reason, from) },
-      caughtUp: (from) => this.init.onCaughtUp?.(from)
+      caughtUp: (from) => this.init.onCaughtUp?.(from),
+      progress: (t) => { this.init.onProgress?.(t) }
     }, { reconcile: this.init.reconcile })
     this.sessions.set(peer, s)
     void s.run().then((reason) => {
+      for (const k of Object.keys(this.ended) as Array<keyof SessionStats>) this.ended[k] += s.stats[k]
       if (this.sessions.get(peer) !== s) return
       this.sessions.delete(peer)
       if (this.started && reason !== undefined) this.init.onEnded?.(peer, reason)
@@ -118,6 +127,12 @@ class SyncService implements Sync, Startable {
 
   sessionWith (peerId: string): PeerSession | undefined { return this.sessions.get(peerId) }
   peers (): string[] { return [...this.sessions.keys()] }
+
+  stats (): SessionStats {
+    const out = { ...this.ended }
+    for (const s of this.sessions.values()) for (const k of Object.keys(out) as Array<keyof SessionStats>) out[k] += s.stats[k]
+    return out
+  }
 }
 
 export function sync (init: SyncInit): (components: SyncComponents) => Sync {

@@ -10,8 +10,9 @@ import { parseTrustedEntry, streamKey, toHex } from '../../src/identity/index.js
 import { ProtocolError } from '../../src/errors.js'
 import { FrameReader, frame } from './frames.js'
 import { SyncMessage } from './pb/sync.js'
-import type { AuthorSeq, DocVector, EntryRef, ReplicaSource, SnapshotSink } from './source.js'
+import type { AuthorSeq, DocVector, EntryRef, ReplicaSource, SnapshotSink, SyncPlan } from './source.js'
 import { Reconciler } from './reconciler.js'
+import { Transfers, type Transfer } from './transfer.js'
 
 export const LIMITS = {
   /** Largest frame accepted: below libp2p's 4 MiB default. */
@@ -19,7 +20,21 @@ export const LIMITS = {
   /** Entries per frame, by total bytes. */
   batchBytes: 512 * 1024,
   /** Snapshot ciphertext per frame. */
-  chunkBytes: 512 * 1024,
+  chunkBytes: 64 * 1024,
+  /**
+   * Snapshot bytes a sender may have sent ahead of what this receiver took (its grants): what a
+   * cut connection can waste, and what a resume sends again. Small against a snapshot (5 cuts of
+   * a 7 MB snapshot must cost under 30%), large enough for a LAN (≈ window / round trip).
+   */
+  snapshotWindowBytes: 256 * 1024,
+  /**
+   * Once a snapshot's header arrived the receiver grants up to 1/32 of its size ahead (5 cuts
+   * then waste under 16% of it), between snapshotWindowBytes and this: a long transfer needs
+   * fewer round trips per byte.
+   */
+  maxSnapshotWindowBytes: 4 * 1024 * 1024,
+  /** A receiver grants more once it took this much since its last grant. */
+  snapshotGrantBytes: 64 * 1024,
   /** Documents per vectors frame. */
   docsPerFrame: 512,
   /** Live bytes queued for one peer before live pushes are dropped. */
@@ -32,10 +47,12 @@ export const LIMITS = {
   /** Frames handled at once: a frame's checks run when it is read, its disk writes overlap the next frames'. */
   framesInFlight: 4,
   /** Reconciliation ranges per frame. */
-  maxRanges: 1024
+  maxRanges: 1024,
+  /** Snapshots held in part announced at the start of a session. */
+  maxHeldSnapshots: 512
 } as const
 
-const EMPTY = (): SyncMessage => ({ certificates: [], vectors: [], vectorsDone: false, entries: [], snapshotHeader: new Uint8Array(0), snapshotChunk: new Uint8Array(0), wantVectors: false, ranges: [], answer: false })
+const EMPTY = (): SyncMessage => ({ certificates: [], vectors: [], vectorsDone: false, entries: [], snapshotHeader: new Uint8Array(0), snapshotChunk: new Uint8Array(0), wantVectors: false, ranges: [], answer: false, partialSnapshots: [], snapshotOffset: 0n, snapshotWindow: 0n, snapshotCredit: 0n })
 
 export interface SessionOptions {
   /**
@@ -53,11 +70,32 @@ export interface SessionEvents {
    * vector exchange) everything it lacked has been queued.
    */
   caughtUp?: (peer: string) => void
+  /** A transfer's progress (see transfer.ts): at most about once a second, and a final one. */
+  progress?: (t: Transfer) => void
 }
+
+/** What a session moved, for tests and the benchmark: bytes on the stream and snapshot transfers. */
+export interface SessionStats {
+  bytesSent: number
+  bytesReceived: number
+  /** Snapshot ciphertext bytes sent. */
+  snapshotBytesSent: number
+  /** Snapshots this side began sending from byte 0, and from an offset the peer held. */
+  snapshotsSent: number
+  snapshotsResumed: number
+  /** Entries sent by catch-ups (not live ones). */
+  catchUpEntriesSent: number
+}
+
+/** Names a snapshot held in part: its document, author and seq. */
+const heldKey = (doc: Uint8Array, author: Uint8Array, seq: bigint): string => `${toHex(doc)}/${toHex(author)}/${seq}`
+
+/** Tracked by the sending side per queued frame, counted once the stream took it. */
+interface Track { doc: string, snapshot?: number, entries?: number, bytes?: number }
 
 export class PeerSession {
   readonly peer: string
-  private readonly queue: Array<{ msg: SyncMessage, bytes: number, live: boolean }> = []
+  private readonly queue: Array<{ msg: SyncMessage, bytes: number, live: boolean, track?: Track }> = []
   private queued = 0
   private writing = false
   private dropped = false
@@ -72,10 +110,16 @@ export class PeerSession {
   private liveScheduled = false
   private catchUp: Promise<void> = Promise.resolve()
   /** The snapshot being received; no sink when the data layer refused its header (its bytes are skipped). */
-  private snapshot: { sink: SnapshotSink | undefined, size: number, got: number } | undefined
+  private snapshot: { sink: SnapshotSink | undefined, size: number, got: number, doc: string, granted: number, window: number } | undefined
   private readonly reconciler: Reconciler
-  /** Frame bytes written and read by this session (length prefixes included). */
-  private readonly counted = { sentBytes: 0, receivedBytes: 0 }
+  /** The peer's snapshot window (0: it grants nothing, an older peer: no limit), and its grant for the snapshot being sent. */
+  private peerWindow = 0
+  private credit = { granted: Infinity, waiters: [] as Array<() => void> }
+  /** Snapshots the peer holds in part, by `doc/author/seq`: sending one resumes at that byte. */
+  private readonly held = new Map<string, number>()
+  /** What is in flight, per document and direction. */
+  readonly transfers: Transfers
+  readonly stats: SessionStats = { bytesSent: 0, bytesReceived: 0, snapshotBytesSent: 0, snapshotsSent: 0, snapshotsResumed: 0, catchUpEntriesSent: 0 }
 
   constructor (private readonly stream: Stream, peer: string, private readonly source: ReplicaSource, private readonly log: Logger, private readonly events: SessionEvents, private readonly options: SessionOptions = {}) {
     this.peer = peer
@@ -87,6 +131,7 @@ export class PeerSession {
       remember: (doc, items) => { this.remember(doc, items) },
       inSync: () => { this.events.caughtUp?.(this.peer) }
     })
+    this.transfers = new Transfers(peer, (t) => { events.progress?.(t) })
   }
 
   /**
@@ -102,8 +147,8 @@ export class PeerSession {
         maxFrameBytes: LIMITS.maxFrameBytes,
         frameDeadlineMs: LIMITS.frameDeadlineMs,
         onFrame: (bytes) => {
-          this.counted.receivedBytes += bytes.byteLength + varintLength(bytes.byteLength)
-          const msg = SyncMessage.decode(bytes, { limits: { certificates: LIMITS.maxCertificates, vectors: LIMITS.docsPerFrame, entries: 4096, ranges: LIMITS.maxRanges } } as any)
+          this.stats.bytesReceived += bytes.byteLength + varintLength(bytes.byteLength)
+          const msg = SyncMessage.decode(bytes, { limits: { certificates: LIMITS.maxCertificates, vectors: LIMITS.docsPerFrame, entries: 4096, ranges: LIMITS.maxRanges, partialSnapshots: LIMITS.maxHeldSnapshots } } as any)
           // Up to framesInFlight frames are handled at once; past that the stream is paused.
           const p: Promise<void> = this.handle(msg).then(
             () => { pending.delete(p); if (pending.size < LIMITS.framesInFlight) reader.resume() },
@@ -116,6 +161,7 @@ export class PeerSession {
       })
     })
     try {
+      await this.sendHeld()
       this.sendHello()
       const err = await ended
       if (this.closed) return undefined
@@ -125,9 +171,15 @@ export class PeerSession {
       return reason
     } finally {
       this.closed = true
+      // What arrived of a snapshot is kept: the next session resumes it (see sendHeld).
+      if (this.snapshot !== undefined) this.log('snapshot from %s broke off at %d of %d bytes; kept for a resume', this.peer, this.snapshot.got, this.snapshot.size)
       this.snapshot?.sink?.abort()
       this.snapshot = undefined
+      this.transfers.end()
+      const st = this.stats
+      this.log('session with %s ended: %d bytes sent, %d received; snapshots sent %d, resumed %d, %d snapshot bytes sent; %d catch-up entries sent', this.peer, st.bytesSent, st.bytesReceived, st.snapshotsSent, st.snapshotsResumed, st.snapshotBytesSent, st.catchUpEntriesSent)
       for (const wake of this.idle.splice(0)) wake()
+      for (const wake of this.credit.waiters.splice(0)) wake()
     }
   }
 
@@ -164,9 +216,55 @@ export class PeerSession {
     }
   }
 
+  /**
+   * First of all, before the hello: the snapshots this side holds in part, so that the peer's
+   * catch-up (which starts on our vectors_done) resumes them instead of starting from zero.
+   */
+  private async sendHeld (): Promise<void> {
+    let held: Awaited<ReturnType<NonNullable<ReplicaSource['heldSnapshots']>>> = []
+    try {
+      held = await (this.source.heldSnapshots?.() ?? [])
+    } catch (err: any) {
+      // Nothing is lost: the snapshots are then sent from their start.
+      this.log.error('listing snapshots held in part failed: %s', err?.message ?? err)
+    }
+    if (this.closed) return
+    const partialSnapshots = held.slice(0, LIMITS.maxHeldSnapshots).map(h => ({ doc: h.doc, author: h.author, seq: h.seq, offset: BigInt(h.offset) }))
+    this.enqueue({ ...EMPTY(), partialSnapshots: partialSnapshots as any, snapshotWindow: BigInt(LIMITS.snapshotWindowBytes) }, false)
+  }
+
+  /** Receiving: grants the sender more of the current snapshot once enough of it was taken. */
+  private grant (): void {
+    const s = this.snapshot
+    if (s === undefined || s.got >= s.size) return
+    if (s.got + s.window - s.granted < LIMITS.snapshotGrantBytes) return
+    s.granted = s.got + s.window
+    // Ahead of whatever this side is sending the peer itself (its own catch-up may queue
+    // megabytes): the peer's snapshot waits on this frame.
+    this.enqueue({ ...EMPTY(), snapshotCredit: BigInt(s.granted) }, false, undefined, true)
+  }
+
+  /** Sending: waits until the peer granted the current snapshot up to `upTo` bytes. */
+  private async granted (upTo: number): Promise<void> {
+    while (this.credit.granted < upTo && !this.closed) await new Promise<void>(resolve => this.credit.waiters.push(resolve))
+  }
+
+  /** Transfer bookkeeping of a frame, in read order (before the frame's first await). */
+  private noteTransfers (msg: SyncMessage): void {
+    for (const p of msg.partialSnapshots) this.held.set(heldKey(p.doc, p.author, p.seq), Number(p.offset))
+    if (msg.snapshotWindow > 0n) this.peerWindow = Number(msg.snapshotWindow)
+    if (msg.snapshotCredit > 0n) {
+      this.credit.granted = Math.max(this.credit.granted, Number(msg.snapshotCredit))
+      for (const wake of this.credit.waiters.splice(0)) wake()
+    }
+    const c = msg.catchup
+    if (c !== undefined) this.transfers.plan('in', toHex(c.doc), Number(c.snapshotBytes), Number(c.entries), Number(c.bytes))
+  }
+
   private async handle (msg: SyncMessage): Promise<void> {
     // Snapshot framing is checked and its bytes handed on before the first await, in read order.
     const { complete, wait } = this.assemble(msg)
+    this.noteTransfers(msg)
     // Every certificate is registered before this frame yields, so entries of later frames
     // (handled while this one's writes are pending) find their authors.
     // (No await when there are none: a live frame's entries are then admitted in the tick it
@@ -184,24 +282,32 @@ export class PeerSession {
       this.scheduleCatchUp(got, undefined, () => { this.events.caughtUp?.(this.peer) })
     }
     if (msg.wantVectors) this.sendVectors()
-    const stored = new Map<string, { doc: Uint8Array, n: number }>()
+    const stored = new Map<string, { doc: Uint8Array, n: number, held: number, bytes: number }>()
     // All entries of a frame are admitted together so their writes share one group commit.
     const results = await Promise.allSettled(msg.entries.map(async e => await this.source.accept(e, this.peer)))
-    for (const r of results) {
+    results.forEach((r, i) => {
       if (r.status === 'rejected') {
         const err = r.reason
         this.events.refused(`entry ${err?.code ?? ''}: ${err?.message ?? err}`, this.peer)
-        continue
+        return
       }
       const k = toHex(r.value.doc)
       this.remember(r.value.doc, [r.value.item]) // the peer holds what it sent
-      const s = stored.get(k) ?? { doc: r.value.doc, n: 0 }
+      const s = stored.get(k) ?? { doc: r.value.doc, n: 0, held: 0, bytes: 0 }
       if (r.value.outcome === 'stored') s.n++
+      // Held now, stored or already here: what a catch-up's progress counts.
+      s.held++
+      s.bytes += msg.entries[i]?.byteLength ?? 0
       stored.set(k, s)
+    })
+    for (const [k, s] of stored) {
+      this.transfers.entries('in', k, s.held, s.bytes)
+      if (s.n > 0) this.events.received(s.doc, s.n, this.peer)
     }
-    for (const s of stored.values()) if (s.n > 0) this.events.received(s.doc, s.n, this.peer)
-    // A snapshot's sink behind its disk holds this frame (past framesInFlight, the stream pauses).
+    // A snapshot's sink behind its disk holds this frame (past framesInFlight, the stream pauses),
+    // and the sender's next grant with it.
     if (wait !== undefined) await wait
+    this.grant()
     if (complete !== undefined) {
       try {
         const r = await complete.end()
@@ -223,13 +329,19 @@ export class PeerSession {
       const h = parseTrustedEntry(msg.snapshotHeader)
       const size = Number(h.snapshotSize)
       if (size > LIMITS.maxSnapshotBytes) throw new ProtocolError(`snapshot of ${size} bytes exceeds the limit`)
+      const offset = Number(msg.snapshotOffset)
+      if (offset > size) throw new ProtocolError(`snapshot resumed at ${offset}, past its ${size} bytes`)
       let sink: SnapshotSink | undefined
       try {
-        sink = this.source.receiveSnapshot(msg.snapshotHeader, this.peer)
+        sink = this.source.receiveSnapshot(msg.snapshotHeader, this.peer, offset)
       } catch (err: any) {
         this.events.refused(`snapshot ${err?.code ?? ''}: ${err?.message ?? err}`, this.peer)
       }
-      this.snapshot = { sink, size, got: 0 }
+      const doc = toHex(h.doc)
+      const window = Math.min(LIMITS.maxSnapshotWindowBytes, Math.max(LIMITS.snapshotWindowBytes, Math.floor(size / 32)))
+      this.snapshot = { sink, size, got: offset, doc, granted: offset + LIMITS.snapshotWindowBytes, window }
+      this.log('snapshot of %s from %s: %d bytes, from byte %d', doc.slice(0, 12), this.peer, size, offset)
+      this.transfers.snapshotBegins('in', doc, size, offset)
     }
     if (msg.snapshotChunk.byteLength > 0) {
       const s = this.snapshot
@@ -237,6 +349,7 @@ export class PeerSession {
       s.got += msg.snapshotChunk.byteLength
       if (s.got > s.size) throw new ProtocolError('snapshot longer than its header says')
       wait = s.sink?.write(msg.snapshotChunk)
+      this.transfers.snapshotBytes('in', s.doc, msg.snapshotChunk.byteLength)
     }
     const s = this.snapshot
     if (s === undefined || s.got !== s.size || (msg.snapshotHeader.byteLength === 0 && msg.snapshotChunk.byteLength === 0)) return { wait }
@@ -275,14 +388,13 @@ export class PeerSession {
     for (const mine of docs?.map(doc => ({ doc, items: this.source.vector(doc) })) ?? this.source.vectors()) {
       const key = toHex(mine.doc)
       const plan = this.source.plan(mine.doc, byDoc.get(key) ?? [])
-      for (const snap of plan.snapshots) {
-        this.enqueue({ ...EMPTY(), snapshotHeader: snap.header as Uint8Array<ArrayBuffer> }, false)
-        for await (const piece of snap.pieces(LIMITS.chunkBytes)) {
-          if (this.closed) break
-          this.enqueue({ ...EMPTY(), snapshotChunk: piece as Uint8Array<ArrayBuffer> }, false)
-          await this.drained(LIMITS.maxQueuedBytes / 2)
-        }
-        this.remember(mine.doc, snap.covers)
+      // A document with a snapshot or more than a frame of entries goes on its own, its totals
+      // announced first (the peer's progress); small documents share frames.
+      if (plan.snapshots.length > 0 || (plan.entryBytes ?? Infinity) > LIMITS.batchBytes) {
+        send()
+        await this.sendCatchUp(mine.doc, plan)
+        this.remember(mine.doc, mine.items)
+        continue
       }
       for await (const e of plan.entries) {
         if (bytes + e.byteLength > LIMITS.batchBytes && batch.length > 0) {
@@ -295,6 +407,69 @@ export class PeerSession {
       sent.push(mine)
     }
     send()
+  }
+
+  /**
+   * One document's catch-up: its totals announced first (the peer's progress), then its
+   * snapshots, each from the byte the peer already holds of it, then its entries in batches.
+   */
+  private async sendCatchUp (docId: Uint8Array, plan: SyncPlan): Promise<void> {
+    const doc = toHex(docId)
+    const snapshotBytes = plan.snapshots.reduce((n, s) => n + Number(parseTrustedEntry(s.header).snapshotSize), 0)
+    const entries = plan.entryCount ?? 0
+    const bytes = plan.entryBytes ?? 0
+    if (snapshotBytes > 0 || entries > 0) {
+      this.enqueue({ ...EMPTY(), catchup: { doc: docId as Uint8Array<ArrayBuffer>, entries: BigInt(entries), bytes: BigInt(bytes), snapshotBytes: BigInt(snapshotBytes) } }, false)
+      this.transfers.plan('out', doc, snapshotBytes, entries, bytes)
+      this.log('catch-up of %s to %s: %d snapshot bytes, %d entries (%d bytes)', doc.slice(0, 12), this.peer, snapshotBytes, entries, bytes)
+    }
+    for (const snap of plan.snapshots) {
+      const h = parseTrustedEntry(snap.header)
+      const size = Number(h.snapshotSize)
+      const held = this.held.get(heldKey(h.doc, h.author, h.seq)) ?? 0
+      const from = held > 0 && held <= size ? held : 0
+      // Ahead of the peer's grants by at most its window (none announced: no limit).
+      this.credit = { granted: this.peerWindow > 0 ? from + this.peerWindow : Infinity, waiters: [] }
+      this.enqueue({ ...EMPTY(), snapshotHeader: snap.header as Uint8Array<ArrayBuffer>, snapshotOffset: BigInt(from) }, false)
+      if (from > 0) this.stats.snapshotsResumed++
+      else this.stats.snapshotsSent++
+      this.log('snapshot of %s to %s: %d bytes, from byte %d', doc.slice(0, 12), this.peer, size, from)
+      this.transfers.snapshotBegins('out', doc, size, from)
+      let at = from
+      for await (const piece of snap.pieces(LIMITS.chunkBytes, from)) {
+        await this.granted(at + piece.byteLength)
+        if (this.closed) break
+        at += piece.byteLength
+        this.enqueue({ ...EMPTY(), snapshotChunk: piece as Uint8Array<ArrayBuffer> }, false, { doc, snapshot: piece.byteLength })
+        await this.drained(LIMITS.maxQueuedBytes / 2)
+      }
+      this.remember(docId, snap.covers)
+    }
+    let batch: Uint8Array[] = []
+    let batchBytes = 0
+    for await (const e of plan.entries) {
+      if (batchBytes + e.byteLength > LIMITS.batchBytes && batch.length > 0) {
+        this.enqueue({ ...EMPTY(), entries: batch as Array<Uint8Array<ArrayBuffer>> }, false, { doc, entries: batch.length, bytes: batchBytes })
+        batch = []
+        batchBytes = 0
+        await this.drained(LIMITS.maxQueuedBytes / 2)
+      }
+      batch.push(e)
+      batchBytes += e.byteLength
+    }
+    if (batch.length > 0) this.enqueue({ ...EMPTY(), entries: batch as Array<Uint8Array<ArrayBuffer>> }, false, { doc, entries: batch.length, bytes: batchBytes })
+  }
+
+  /** What the stream took of a tracked frame counts in the sending side's progress. */
+  private sent (t: Track): void {
+    if (t.snapshot !== undefined) {
+      this.stats.snapshotBytesSent += t.snapshot
+      this.transfers.snapshotBytes('out', t.doc, t.snapshot)
+    }
+    if (t.entries !== undefined) {
+      this.stats.catchUpEntriesSent += t.entries
+      this.transfers.entries('out', t.doc, t.entries, t.bytes ?? 0)
+    }
   }
 
   private remember (doc: Uint8Array, items: AuthorSeq[]): void {
@@ -348,7 +523,7 @@ export class PeerSession {
   }
 
   /** Queues a frame and writes what it can; false when the session is closed or a live frame was dropped. */
-  private enqueue (msg: SyncMessage, live: boolean): boolean {
+  private enqueue (msg: SyncMessage, live: boolean, track?: Track, urgent = false): boolean {
     if (this.closed) return false
     const bytes = msg.entries.reduce((n, e) => n + e.byteLength, 0) + msg.snapshotChunk.byteLength + msg.snapshotHeader.byteLength + 64
     if (live && this.queued + bytes > LIMITS.maxQueuedBytes) {
@@ -356,7 +531,8 @@ export class PeerSession {
       this.dropped = true
       return false
     }
-    this.queue.push({ msg, bytes, live })
+    if (urgent) this.queue.unshift({ msg, bytes, live, track })
+    else this.queue.push({ msg, bytes, live, track })
     this.queued += bytes
     this.flush()
     return true
@@ -376,11 +552,12 @@ export class PeerSession {
     try {
       if (this.queue.length === 0) this.takeLive() // what collected while the stream drained
       while (this.queue.length > 0 && !this.closed) {
-        const next = this.queue.shift() as { msg: SyncMessage, bytes: number }
-        const bytes = frame(SyncMessage.encode(next.msg))
-        this.counted.sentBytes += bytes.byteLength
-        const more = this.stream.send(bytes)
+        const next = this.queue.shift() as { msg: SyncMessage, bytes: number, track?: Track }
+        const f = frame(SyncMessage.encode(next.msg))
+        const more = this.stream.send(f)
         this.queued -= next.bytes
+        this.stats.bytesSent += f.byteLength
+        if (next.track !== undefined) this.sent(next.track)
         for (const wake of this.idle.splice(0)) wake()
         if (this.queue.length === 0) this.takeLive()
         if (this.queue.length === 0 && this.dropped) {
@@ -410,8 +587,21 @@ export class PeerSession {
     }
   }
 
-  /** Bytes this session wrote and read so far. */
-  stats (): { sentBytes: number, receivedBytes: number } { return { ...this.counted } }
+  /** How many entries this side lacks per document, by the peer's last reported vector. */
+  lacking (): Map<string, number> {
+    const mine = new Map<string, Map<string, bigint>>()
+    for (const v of this.source.vectors()) mine.set(toHex(v.doc), new Map(v.items.map(i => [streamKey(i), i.seq])))
+    const out = new Map<string, number>()
+    for (const [k, t] of this.theirs) {
+      let n = 0
+      for (const [a, seq] of t) {
+        const have = mine.get(k)?.get(a) ?? 0n
+        if (seq > have) n += Number(seq - have)
+      }
+      out.set(k, n)
+    }
+    return out
+  }
 
   /** How many entries the peer lacks per document, by its last reported vector. */
   behind (): Map<string, number> {

@@ -16,8 +16,8 @@ export interface SnapshotOffer {
   header: Uint8Array
   /** What it covers. */
   covers: AuthorSeq[]
-  /** Its ciphertext in pieces of at most `pieceBytes`, read as they are taken. */
-  pieces: (pieceBytes: number) => AsyncIterable<Uint8Array>
+  /** Its ciphertext in pieces of at most `pieceBytes`, read as they are taken, from byte `from` on. */
+  pieces: (pieceBytes: number, from?: number) => AsyncIterable<Uint8Array>
 }
 
 export interface SyncPlan {
@@ -25,7 +25,13 @@ export interface SyncPlan {
   snapshots: SnapshotOffer[]
   /** Entries the peer lacks, oldest first per author. */
   entries: AsyncIterable<Uint8Array>
+  /** How many entries, and their bytes, `entries` holds (announced to the peer for progress). */
+  entryCount?: number
+  entryBytes?: number
 }
+
+/** A snapshot held in part after a transfer broke off: named by its header's doc, author and seq. */
+export interface HeldSnapshot { doc: Uint8Array, author: Uint8Array, seq: bigint, offset: number }
 
 export type AcceptOutcome = 'stored' | 'duplicate'
 
@@ -39,7 +45,7 @@ export interface SnapshotSink {
   write: (piece: Uint8Array) => Promise<void> | undefined
   /** After the last piece: resolves once the snapshot is verified and stored, or throws why not. */
   end: () => Promise<{ doc: Uint8Array }>
-  /** The transfer broke off: nothing of it is kept. */
+  /** The transfer broke off: what arrived is kept for a resume (unless it proved bad). */
   abort: () => void
 }
 
@@ -57,8 +63,13 @@ export interface ReplicaSource {
   index: () => ReconcileIndex
   plan: (doc: Uint8Array, theirs: AuthorSeq[]) => SyncPlan
   accept: (entry: Uint8Array, from: string) => Promise<{ outcome: AcceptOutcome } & EntryRef>
-  /** Starts taking a snapshot whose signed header arrived; throws to refuse it before its bytes do. */
-  receiveSnapshot: (header: Uint8Array, from: string) => SnapshotSink
+  /**
+   * Starts taking a snapshot whose signed header arrived; throws to refuse it before its bytes do.
+   * `offset` > 0: the sender resumes one this side announced holding in part (heldSnapshots).
+   */
+  receiveSnapshot: (header: Uint8Array, from: string, offset?: number) => SnapshotSink
+  /** Snapshots held in part, announced at the start of a session so their senders resume them. */
+  heldSnapshots?: () => HeldSnapshot[] | Promise<HeldSnapshot[]>
   /** Calls back for every entry newly stored (local or from a peer), with the peer it came from. */
   onEntry: (cb: (entry: Uint8Array, ref: EntryRef, from: string | undefined) => void) => () => void
   onCertificate: (cb: (certificate: Uint8Array) => void) => () => void

@@ -5,7 +5,6 @@
  */
 import { EventEmitter } from 'node:events'
 import { noise } from '@chainsafe/libp2p-noise'
-import { yamux } from '@chainsafe/libp2p-yamux'
 import { identify } from '@libp2p/identify'
 import { kadDHT, passthroughMapper } from '@libp2p/kad-dht'
 import { logger } from '@libp2p/logger'
@@ -19,11 +18,14 @@ import { CID } from 'multiformats/cid'
 import * as raw from 'multiformats/codecs/raw'
 import { sha256 } from 'multiformats/hashes/sha2'
 import { membership, type Membership, type ProvenPeer } from '../../protocols/membership/index.js'
-import { sync, type Sync } from '../../protocols/sync/index.js'
+import { sync, type SessionStats, type Sync, type Transfer } from '../../protocols/sync/index.js'
+import { DOC_NAMES, parseSessionKey } from '../../crdt/index.js'
 import { rendezvousFor, toHex, utcDay } from '../identity/index.js'
 import { DEFAULTS, readConfig, savePort, type NodeConfig } from './config.js'
 import { Pace, type PaceMode } from './pace.js'
 import { PeerBook } from './peer-book.js'
+import { progressEvent, transferStatus, type Arriving, type ProgressEvent, type TransferStatus } from './progress.js'
+import { meshMuxer } from './muxer.js'
 import { vaultSource } from './source.js'
 import type { Vault } from './vault.js'
 
@@ -45,6 +47,8 @@ export type NodeEvent =
   | { type: 'synced', peerId: string, label: string, doc: string, entries: number, snapshot: boolean }
   | { type: 'entry-refused', peerId: string, label: string, reason: string }
 
+export type { Arriving, ProgressEvent, TransferStatus } from './progress.js'
+
 export interface PeerStatus {
   peerId: string
   label: string
@@ -53,7 +57,19 @@ export interface PeerStatus {
   via: Via | 'unknown'
   state: 'connected' | 'offline'
   rttMs?: number
+  /** Entries the peer lacks, per document, by its last reported vector (connected peers only). */
   behind: Record<string, number>
+  /** Entries this node lacks that the peer holds, per document (connected peers only). */
+  lacking: Record<string, number>
+  /**
+   * Connected, nothing lacking either way and nothing in flight. Never true for an offline
+   * peer: what it holds now is not known.
+   */
+  inSync: boolean
+  /** What is in flight with this peer, per document and direction. */
+  transfers: TransferStatus[]
+  /** When it was last connected (ms since the epoch), if ever. */
+  lastSeen?: number
 }
 
 export interface MeshNodeOptions extends Partial<NodeConfig> {
@@ -66,7 +82,13 @@ export interface MeshNodeOptions extends Partial<NodeConfig> {
   reconcile?: boolean
 }
 
-export class MeshNode extends EventEmitter<{ event: [NodeEvent], 'caught-up': [string] }> {
+/**
+ * `event`: what happened with peers and documents. `progress`: a transfer's progress, at most
+ * about once a second per transfer that lasted over a second, and a final one (on a channel of
+ * its own so that a listener of `event` meets only the kinds it knows). `caught-up`: a peer's
+ * hello was answered and it lacks nothing this node holds.
+ */
+export class MeshNode extends EventEmitter<{ event: [NodeEvent], 'caught-up': [string], progress: [ProgressEvent] }> {
   readonly libp2p: Libp2p<{ membership: Membership, sync: Sync, ping: any, identify: any, dht?: any }>
   readonly config: NodeConfig
   private readonly vault: Vault
@@ -103,7 +125,7 @@ export class MeshNode extends EventEmitter<{ event: [NodeEvent], 'caught-up': [s
       addresses: { listen, announce: config.announce },
       transports: [tcp()],
       connectionEncrypters: [noise()],
-      streamMuxers: [yamux()],
+      streamMuxers: [meshMuxer()],
       // The service answers queries and queries once as it starts; the pace of later queries is ours.
       peerDiscovery: config.mdns ? [(components: any) => { const d = mdns({ serviceTag: MDNS_SERVICE_TAG, interval: NEVER_MS })(components); discovery = d as any; return d }] : [],
       connectionManager: {
@@ -144,6 +166,7 @@ export class MeshNode extends EventEmitter<{ event: [NodeEvent], 'caught-up': [s
           onReceived: (doc, n, from) => { self?.onReceived(doc, n, from) },
           onRefused: (reason, from) => { self?.emitEvent({ type: 'entry-refused', peerId: from, label: self.labelOf(from), reason }) },
           onCaughtUp: (from) => { self?.emit('caught-up', from) },
+          onProgress: (t) => { self?.onProgress(t) },
           reconcile
         }),
         ...(config.dht !== 'off'
@@ -269,6 +292,51 @@ export class MeshNode extends EventEmitter<{ event: [NodeEvent], 'caught-up': [s
 
   private readonly unnamed: Array<() => void> = []
   private renaming = false
+  private onProgress (t: Transfer): void {
+    const name = this.names.get(t.doc)
+    if (name === undefined) this.refreshNames()
+    this.emit('progress', progressEvent(transferStatus(t, this.labelOf(t.peer), name)))
+  }
+
+  private namesRefresh: Promise<void> | undefined
+  /** Learns the names of documents that arrived (a session named by the index that came first). */
+  private refreshNames (): void {
+    if (this.namesRefresh !== undefined || this.stopped) return
+    this.namesRefresh = this.vault.docNames().then(
+      (names) => { this.names = names },
+      (err: unknown) => { log('reading document names failed: %e', err) }
+    ).finally(() => { setTimeout(() => { this.namesRefresh = undefined }, 1000).unref?.() })
+  }
+
+  /** What is in flight with every connected peer, per document and direction. */
+  transfers (): TransferStatus[] {
+    const out: TransferStatus[] = []
+    for (const peer of this.libp2p.services.sync.peers()) {
+      for (const t of this.libp2p.services.sync.sessionWith(peer)?.transfers.list() ?? []) {
+        if (!this.names.has(t.doc)) this.refreshNames()
+        out.push(transferStatus(t, this.labelOf(peer), this.names.get(t.doc)))
+      }
+    }
+    return out
+  }
+
+  /**
+   * A session (by key, e.g. `agent:main:big` or `big`) or document (by name) still arriving from
+   * a peer: who from and how far, so a node can say so instead of "no such session". Undefined
+   * when nothing of it is in flight.
+   */
+  arriving (name: string): Arriving | undefined {
+    const ids = new Set<string>([toHex(this.vault.docId(name))])
+    try { ids.add(toHex(this.vault.docId(DOC_NAMES.session(parseSessionKey(name))))) } catch { /* not a session key: a document name only */ }
+    for (const t of this.transfers()) {
+      if (t.direction !== 'in' || !ids.has(t.docId)) continue
+      return { peerId: t.peerId, from: t.label, bytesDone: t.bytesDone, bytesTotal: t.bytesTotal, entriesDone: t.entriesDone, entriesTotal: t.entriesTotal, rateBps: t.rateBps, etaMs: t.etaMs }
+    }
+    return undefined
+  }
+
+  /** What the sync sessions moved since start: bytes each way, snapshots sent and resumed. */
+  syncStats (): SessionStats { return this.libp2p.services.sync.stats() }
 
   private afterStart (): void {
     for (const p of this.book.list()) {
@@ -377,13 +445,19 @@ export class MeshNode extends EventEmitter<{ event: [NodeEvent], 'caught-up': [s
     const names = this.names = await this.vault.docNames()
     const out = new Map<string, PeerStatus>()
     for (const p of this.book.list()) {
-      out.set(p.peerId, { peerId: p.peerId, label: p.label, capabilities: p.capabilities, addrs: p.addrs, via: this.via.get(p.peerId) ?? 'remembered', state: 'offline', behind: {} })
+      out.set(p.peerId, { peerId: p.peerId, label: p.label, capabilities: p.capabilities, addrs: p.addrs, via: this.via.get(p.peerId) ?? 'remembered', state: 'offline', behind: {}, lacking: {}, inSync: false, transfers: [], lastSeen: p.lastSeen })
     }
     for (const p of this.libp2p.services.membership.provenPeers()) {
       const conns = this.libp2p.getConnections(peerIdFromString(p.deviceId))
+      const session = this.libp2p.services.sync.sessionWith(p.deviceId)
       const behind: Record<string, number> = {}
-      for (const [hex, n] of this.libp2p.services.sync.sessionWith(p.deviceId)?.behind() ?? []) behind[names.get(hex) ?? hex.slice(0, 12)] = n
-      const st: PeerStatus = { peerId: p.deviceId, label: p.label, capabilities: [...p.capabilities], addrs: conns.map(c => c.remoteAddr.toString()), via: this.via.get(p.deviceId) ?? 'unknown', state: 'connected', behind }
+      const lacking: Record<string, number> = {}
+      for (const [hex, n] of session?.behind() ?? []) behind[names.get(hex) ?? hex.slice(0, 12)] = n
+      for (const [hex, n] of session?.lacking() ?? []) if (n > 0) lacking[names.get(hex) ?? hex.slice(0, 12)] = n
+      const transfers = (session?.transfers.list() ?? []).map(t => transferStatus(t, p.label, names.get(t.doc)))
+      // No session yet (the hello not done): not known to be in sync.
+      const inSync = session !== undefined && transfers.length === 0 && Object.values(behind).every(n => n === 0) && Object.keys(lacking).length === 0
+      const st: PeerStatus = { peerId: p.deviceId, label: p.label, capabilities: [...p.capabilities], addrs: conns.map(c => c.remoteAddr.toString()), via: this.via.get(p.deviceId) ?? 'unknown', state: 'connected', behind, lacking, inSync, transfers, lastSeen: Date.now() }
       if (options.rtt !== false) {
         try { st.rttMs = await this.libp2p.services.ping.ping(peerIdFromString(p.deviceId), { signal: AbortSignal.timeout(2000) }) } catch (err) { log('ping %s failed: %e', p.deviceId, err) }
       }

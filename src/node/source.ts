@@ -1,15 +1,20 @@
 /** The sync protocol's ReplicaSource, implemented over the vault: the one path for received entries. */
 import type { AuthorSeq, DocVector, EntryRef, ReplicaSource, SnapshotOffer, SyncPlan } from '../../protocols/sync/index.js'
-import { parseStreamKey, streamKey, type Entry } from '../identity/index.js'
+import { DOC_NAMES } from '../../crdt/index.js'
+import { parseStreamKey, streamKey, toHex, type Entry } from '../identity/index.js'
 import type { Vault } from './vault.js'
 
 export function vaultSource (vault: Vault): ReplicaSource {
   const store = vault.store
   const vectorOf = (doc: Uint8Array): AuthorSeq[] => [...store.vector(doc)].filter(([, n]) => n > 0).map(([k, n]) => ({ ...parseStreamKey(k), seq: BigInt(n) }))
+  // The small fixed documents go first, the sessions index before all: a receiver can then name
+  // a session while it is still arriving, and a big session does not hold back memory and skills.
+  const first = [DOC_NAMES.sessionsIndex, DOC_NAMES.memory, DOC_NAMES.skills].map(n => toHex(vault.docId(n)))
+  const rank = (doc: Uint8Array): number => { const i = first.indexOf(toHex(doc)); return i < 0 ? first.length : i }
   return {
     certificates: () => vault.certs.records(),
     addCertificate: async (bytes) => { await vault.addCertificate(bytes) },
-    vectors: (): DocVector[] => store.docIds().map(doc => ({ doc, items: vectorOf(doc) })),
+    vectors: (): DocVector[] => [...store.docIds()].sort((a, b) => rank(a) - rank(b)).map(doc => ({ doc, items: vectorOf(doc) })),
     vector: vectorOf,
     index: () => store.fingerprints(),
     plan: (doc, theirs): SyncPlan => {
@@ -21,19 +26,21 @@ export function vaultSource (vault: Vault): ReplicaSource {
         // A snapshot goes when it holds something the peer lacks: the entries it covers may be gone.
         if (!s.header.covers.some(c => Number(c.seq) > (have.get(streamKey(c)) ?? 0))) continue
         if (!vault.servableSnapshot(s.header)) continue
-        snapshots.push({ header: s.header.bytes, covers: s.header.covers.map(c => ({ author: c.author, lane: c.lane ?? 0, seq: c.seq })), pieces: (pieceBytes) => store.snapshotPieces(s, pieceBytes) })
+        snapshots.push({ header: s.header.bytes, covers: s.header.covers.map(c => ({ author: c.author, lane: c.lane ?? 0, seq: c.seq })), pieces: (pieceBytes, from) => store.snapshotPieces(s, pieceBytes, from) })
         for (const c of s.header.covers) {
           const k = streamKey(c)
           floor.set(k, Math.max(floor.get(k) ?? 0, Number(c.seq)))
         }
       }
-      return { snapshots, entries: vault.servable(store.uncovered(doc, floor)) }
+      const totals = store.uncoveredTotals(doc, floor)
+      return { snapshots, entries: vault.servable(store.uncovered(doc, floor)), entryCount: totals.entries, entryBytes: totals.bytes }
     },
     accept: async (entry, from) => {
       const { result, entry: e } = await vault.accept(entry, from)
       return { outcome: result, ...refOf(e) }
     },
-    receiveSnapshot: (header) => vault.receiveSnapshot(header),
+    receiveSnapshot: (header, _from, offset) => vault.receiveSnapshot(header, offset),
+    heldSnapshots: async () => (await vault.heldSnapshots()).map(p => ({ doc: p.header.doc, author: p.header.author, seq: p.header.seq, offset: p.held })),
     onEntry: (cb) => {
       const f = (e: { entry: Entry, from?: string }): void => { cb(e.entry.bytes, refOf(e.entry), e.from) }
       vault.on('entry', f)

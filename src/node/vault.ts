@@ -8,7 +8,7 @@ import { join } from 'node:path'
 import { logger } from '@libp2p/logger'
 import * as Y from 'yjs'
 import { DOC_NAMES, sealSnapshot, SnapshotOpener, SessionsIndexDoc, type SessionKey } from '../../crdt/index.js'
-import { ClosedError, HomeNotInitializedError, MissingCapabilityError, WalletMismatchError } from '../errors.js'
+import { ClosedError, HomeNotInitializedError, MissingCapabilityError, NotFoundError, WalletMismatchError } from '../errors.js'
 import { certificateRecordSealer, checkEntrySignature, parseTrustedEntry, docIdFor, equals, hasCapability, isExpired, toHex, type DocId, type Entry, type Wallet } from '../identity/index.js'
 import { acquireLock, ensureHomeDir, EntryStore, isInitialized, type HomeLock } from '../store/index.js'
 import { admitSnapshot, admitSnapshotHeader, admitUpdate, isFromAuthor } from './admit.js'
@@ -244,28 +244,51 @@ export class Vault extends EventEmitter<VaultEvents> {
    * and written to a staged file while the rest is still on the wire. At the end the signed
    * digest decides: the file joins the store and the state is applied (or kept for the first
    * open), or everything is dropped. Throws, as `end()` does, the typed error of the first check
-   * that failed.
+   * that failed. From `offset` > 0 it resumes a transfer that broke off (see store/partial.ts);
+   * `abort()` keeps what arrived for that.
    */
-  receiveSnapshot (headerBytes: Uint8Array): { write: (piece: Uint8Array) => Promise<void> | undefined, end: () => Promise<Entry>, abort: () => Promise<void> } {
+  receiveSnapshot (headerBytes: Uint8Array, offset = 0): { write: (piece: Uint8Array) => Promise<void> | undefined, end: () => Promise<Entry>, abort: () => void } {
     this.check()
     const header = admitSnapshotHeader(headerBytes, this.certs, { at: 'receive' })
     const opener = new SnapshotOpener(this.identity.keys, header)
-    const file = this.store.stageSnapshot(header)
+    const partial = offset > 0 ? this.store.partialFor(header) : undefined
+    if (offset > 0 && (partial === undefined || partial.held < offset)) throw new NotFoundError(`no partial snapshot of ${offset} bytes is held to resume`, { offset })
+    const file = this.store.receiveSnapshotFile(header, offset)
     let failed: unknown
+    const feed = (piece: Uint8Array): void => {
+      if (failed !== undefined) return
+      try { opener.update(piece) } catch (err) { failed = err }
+    }
+    // A resume re-reads the bytes held first, in slices: the running digest and the decrypted
+    // state are recomputed from what is on disk (nothing of a transfer is trusted before the
+    // whole snapshot's signed digest matched). Pieces arriving meanwhile are fed after them.
+    let loading: Promise<void> | undefined
+    const chain = (next: () => void | Promise<void>): Promise<void> => {
+      const p: Promise<void> = (loading ?? Promise.resolve()).then(next).catch((err: unknown) => { failed ??= err })
+      loading = p
+      void p.then(() => { if (loading === p) loading = undefined })
+      return p
+    }
+    if (partial !== undefined) {
+      void chain(async () => {
+        for await (const piece of this.store.partialPrefix(partial, offset, 1024 * 1024)) {
+          feed(piece)
+          await new Promise(resolve => setImmediate(resolve)) // the event loop breathes between slices
+        }
+      })
+    }
     return {
       write: (piece) => {
         if (failed !== undefined) return undefined
-        try {
-          opener.update(piece)
-          return file.write(piece)
-        } catch (err) {
-          failed = err
-          return undefined
-        }
+        const disk = file.write(piece)
+        if (loading === undefined) { feed(piece); return disk }
+        const fed = chain(() => { feed(piece) })
+        return disk === undefined ? fed : Promise.all([fed, disk]).then(() => undefined)
       },
       end: async () => {
         let state: Uint8Array
         try {
+          while (loading !== undefined) await loading
           if (failed !== undefined) throw failed
           state = opener.final()
         } catch (err) {
@@ -278,8 +301,26 @@ export class Vault extends EventEmitter<VaultEvents> {
         else this.keepFresh(header, state)
         return header
       },
-      abort: async () => { await file.discard() }
+      // Broken off: what arrived is kept for a resume, unless it already proved bad. In the
+      // background (the session that broke off does not wait); close() waits for it.
+      abort: () => {
+        const p = failed !== undefined ? file.discard() : file.keep()
+        this.keeping.add(p)
+        this.track(p.finally(() => this.keeping.delete(p)))
+      }
     }
+  }
+
+  /** Snapshots whose transfer broke off, still being synced to disk for a resume. */
+  private readonly keeping = new Set<Promise<void>>()
+
+  /**
+   * Snapshots held in part, once those whose transfer just broke off are on disk: a session that
+   * starts right after a dropped one announces what the dropped one received.
+   */
+  async heldSnapshots (): Promise<ReturnType<EntryStore['partialSnapshots']>> {
+    await Promise.allSettled([...this.keeping])
+    return this.store.partialSnapshots()
   }
 
   /**

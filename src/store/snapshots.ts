@@ -82,14 +82,14 @@ export async function readSnapshotData (s: StoredSnapshot): Promise<Uint8Array> 
 
 /**
  * The snapshot's ciphertext in pieces of `pieceBytes`, read as they are taken (a peer is sent a
- * large snapshot without holding it in memory). One open file: a snapshot replaced while it is
- * read is still read whole.
+ * large snapshot without holding it in memory), from byte `from` on (a resumed transfer). One
+ * open file: a snapshot replaced while it is read is still read whole.
  */
-export async function * readSnapshotPieces (s: StoredSnapshot, pieceBytes: number): AsyncGenerator<Uint8Array> {
+export async function * readSnapshotPieces (s: StoredSnapshot, pieceBytes: number, from = 0): AsyncGenerator<Uint8Array> {
   const fh = await open(s.path, 'r')
   try {
     const n = Number(s.header.snapshotSize)
-    for (let at = 0; at < n; at += pieceBytes) {
+    for (let at = from; at < n; at += pieceBytes) {
       const b = Buffer.allocUnsafe(Math.min(pieceBytes, n - at))
       await readExactly(fh, b, s.dataOffset + at, s.path)
       yield new Uint8Array(b.buffer, b.byteOffset, b.byteLength)

@@ -11,8 +11,9 @@
 import { join } from 'node:path'
 import { logger } from '@libp2p/logger'
 import { FingerprintSum, docFingerprint, entryPlace, parseStreamKey, parseTrustedEntry, streamKey, toHex, type Entry, type RecordSealer, type VectorItem } from '../identity/index.js'
-import { ClosedError } from '../errors.js'
+import { ClosedError, StoreWriteError } from '../errors.js'
 import { RecordLog, type RecordRef, type Recovery } from './log.js'
+import { listPartials, partialPath, readPartial, readPartialPrefix, removePartial, writePartial, type PartialSnapshot } from './partial.js'
 import { loadSnapshots, readSnapshotData, readSnapshotPieces, removeSnapshot, stageSnapshotFile, type StagedSnapshot, type StoredSnapshot } from './snapshots.js'
 
 const log = logger('mesh:store')
@@ -73,6 +74,10 @@ export class EntryStore {
   private sorted: DocIndex[] | undefined
   recovered: Recovery[] = []
   damagedSnapshots: string[] = []
+  /** Snapshots received in part, one per document (see partial.ts). */
+  private readonly partials = new Map<string, PartialSnapshot>()
+  /** Documents whose partial file a transfer is writing now. */
+  private readonly receiving = new Set<string>()
 
   private constructor (dir: string) { this.dir = dir }
 
@@ -82,6 +87,14 @@ export class EntryStore {
     const { snapshots, damaged } = await loadSnapshots(join(dir, 'snapshots'))
     s.damagedSnapshots = damaged
     for (const snap of snapshots) s.docIndex(snap.header.doc).snapshots.push(snap)
+    for (const p of await listPartials(join(dir, 'snapshots'))) {
+      const k = toHex(p.header.doc)
+      const other = s.partials.get(k)
+      // One per document: the one furthest along is kept.
+      if (other !== undefined && other.held >= p.held) { await removePartial(p); continue }
+      if (other !== undefined) await removePartial(other)
+      s.partials.set(k, p)
+    }
     const { log: l, recovered } = await RecordLog.open(join(dir, 'log'), (payload, ref) => { s.index(payload, ref) }, () => {
       for (const d of s.docs.values()) { d.authors.clear(); s.dirty.add(d) }
       s.certs.length = 0
@@ -372,6 +385,24 @@ export class EntryStore {
     }
   }
 
+  /** How many entries `uncovered(doc, after)` yields, and their bytes, from the index alone. */
+  uncoveredTotals (doc: Uint8Array, after?: Vector): { entries: number, bytes: number } {
+    const d = this.docs.get(toHex(doc))
+    let entries = 0
+    let bytes = 0
+    if (d === undefined) return { entries, bytes }
+    for (const [id, a] of d.authors) {
+      const floor = Math.max(this.snapshotCovers(d, id), after?.get(id) ?? 0)
+      for (const [seq, ref] of a.seqs) {
+        if (seq <= floor) continue
+        entries++
+        // A record is the entry and its one type byte.
+        bytes += 'bytes' in ref ? ref.bytes.byteLength : ref.length - 1
+      }
+    }
+    return { entries, bytes }
+  }
+
   uncoveredCount (doc: Uint8Array): number {
     const d = this.docs.get(toHex(doc))
     if (d === undefined) return 0
@@ -402,29 +433,95 @@ export class EntryStore {
     const staged = stageSnapshotFile(join(this.dir, 'snapshots'), header)
     return {
       write: staged.write,
-      commit: async () => {
-        const stored = await staged.commit()
-        this.check()
-        const d = this.docIndex(header.doc)
-        const cover = vectorOf(header.covers)
-        const kept: StoredSnapshot[] = [stored]
-        for (const s of d.snapshots) {
-          if (s.path === stored.path) continue
-          if (dominates(cover, vectorOf(s.header.covers))) await removeSnapshot(s)
-          else kept.push(s)
-        }
-        d.snapshots = kept
-        d.uncovered = undefined
-        this.dirty.add(d)
-        return stored
-      },
+      commit: async () => await this.adopt(await staged.commit()),
       discard: staged.discard
+    }
+  }
+
+  /** A committed snapshot file joins the index; the snapshots (and partials) it dominates go. */
+  private async adopt (stored: StoredSnapshot): Promise<StoredSnapshot> {
+    this.check()
+    const header = stored.header
+    const d = this.docIndex(header.doc)
+    const cover = vectorOf(header.covers)
+    const kept: StoredSnapshot[] = [stored]
+    const gone: StoredSnapshot[] = []
+    for (const s of d.snapshots) {
+      if (s.path === stored.path) continue
+      if (dominates(cover, vectorOf(s.header.covers))) gone.push(s)
+      else kept.push(s)
+    }
+    // The index first, in this tick: two transfers of one snapshot may commit at once.
+    d.snapshots = kept
+    d.uncovered = undefined
+    this.dirty.add(d)
+    for (const s of gone) await removeSnapshot(s)
+    const p = this.partials.get(toHex(header.doc))
+    if (p !== undefined && dominates(cover, vectorOf(p.header.covers))) {
+      this.partials.delete(toHex(header.doc))
+      await removePartial(p)
+    }
+    return stored
+  }
+
+  /** Snapshots held in part (received until a transfer broke off), with how much of each. */
+  partialSnapshots (): readonly PartialSnapshot[] { return [...this.partials.values()] }
+
+  /** The partial snapshot held for this header, if any (same document, author and seq). */
+  partialFor (header: Entry): PartialSnapshot | undefined {
+    const p = this.partials.get(toHex(header.doc))
+    return p !== undefined && toHex(p.header.signature) === toHex(header.signature) ? p : undefined
+  }
+
+  /** The first `upTo` held bytes of a partial snapshot, in pieces. */
+  partialPrefix (p: PartialSnapshot, upTo: number, pieceBytes: number): AsyncGenerator<Uint8Array> { return readPartialPrefix(p, upTo, pieceBytes) }
+
+  /**
+   * Starts writing a snapshot received from a peer, from `offset` (0: from its start, replacing
+   * any partial snapshot of the same document). Like stageSnapshot, nothing is visible until
+   * `commit()`; `keep()` (the transfer broke off) leaves what was written for a resume.
+   */
+  receiveSnapshotFile (header: Entry, offset: number): StagedSnapshot & { keep: () => Promise<void> } {
+    this.check()
+    const k = toHex(header.doc)
+    if (this.receiving.has(k)) {
+      // Another transfer of this document is writing its partial file (two peers sending the
+      // same snapshot at once): this one gets a private temp file, and is not resumable.
+      if (offset > 0) throw new StoreWriteError(`a transfer of this snapshot is already being received; it cannot be resumed beside it`, { offset })
+      const staged = this.stageSnapshot(header)
+      return { ...staged, keep: staged.discard }
+    }
+    this.receiving.add(k)
+    const done = (): void => { this.receiving.delete(k) }
+    const old = this.partials.get(k)
+    if (old !== undefined && (offset === 0 || toHex(old.header.signature) !== toHex(header.signature))) {
+      this.partials.delete(k)
+      if (toHex(old.header.signature) !== toHex(header.signature)) void removePartial(old).catch((err: unknown) => { log.error('removing partial snapshot %s failed: %e', old.path, err) })
+    }
+    const w = writePartial(join(this.dir, 'snapshots'), header, offset)
+    const sig = toHex(header.signature)
+    const forget = (): void => { const p = this.partials.get(k); if (p !== undefined && toHex(p.header.signature) === sig) this.partials.delete(k) }
+    return {
+      write: w.write,
+      commit: async () => {
+        forget()
+        try { return await this.adopt(await w.commit()) } finally { done() }
+      },
+      keep: async () => {
+        try {
+          await w.keep()
+          // What the disk holds, not what was handed over: a write may have failed.
+          const p = await readPartial(partialPath(join(this.dir, 'snapshots'), header))
+          if (!this.closed) this.partials.set(k, p)
+        } finally { done() }
+      },
+      discard: async () => { forget(); try { await w.discard() } finally { done() } }
     }
   }
 
   readSnapshot (s: StoredSnapshot): Promise<Uint8Array> { return readSnapshotData(s) }
 
-  snapshotPieces (s: StoredSnapshot, pieceBytes: number): AsyncGenerator<Uint8Array> { return readSnapshotPieces(s, pieceBytes) }
+  snapshotPieces (s: StoredSnapshot, pieceBytes: number, from = 0): AsyncGenerator<Uint8Array> { return readSnapshotPieces(s, pieceBytes, from) }
 
   /** Rewrites the log without entries that snapshots cover, once they are over half of it. */
   async compact (options: { force?: boolean } = {}): Promise<{ before: number, after: number } | undefined> {

@@ -1,5 +1,5 @@
 /** Every way an entry can be bad, each refused with its own code before Yjs sees it. */
-import { readdir } from 'node:fs/promises'
+import { readdir, readFile, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { afterEach, describe, expect, it } from 'vitest'
 import * as Y from 'yjs'
@@ -7,6 +7,7 @@ import { DOC_NAMES, SessionDoc, sealSnapshot, sealUpdate } from '../../crdt/inde
 import { deviceIdFromKey, generateWallet, toHex } from '../../src/identity/index.js'
 import { SignedEntry, EntryBody } from '../../src/identity/pb/entry.js'
 import { foreignDevice, newVault } from '../helpers/vault.js'
+import { until } from '../helpers/nodes.js'
 
 const cleanups: Array<() => Promise<void>> = []
 afterEach(async () => { for (const c of cleanups.splice(0)) await c() })
@@ -120,7 +121,7 @@ describe('admission of entries', () => {
     await v.release(r)
   })
 
-  it('takes a snapshot as it arrives: a forged header before its bytes, a tampered or broken-off one leaves nothing', async () => {
+  it('takes a snapshot as it arrives: a forged header before its bytes, a tampered one leaves nothing, a broken-off one resumes', async () => {
     const a = await newVault(); cleanups.push(a.cleanup)
     const v = a.vault.vault
     const sib = await foreignDevice(a.wallet)
@@ -162,17 +163,64 @@ describe('admission of entries', () => {
     expect(await files()).toEqual(kept)
     expect(v.store.snapshots(doc)).toHaveLength(1)
 
-    // The transfer breaks off half-way: its staged file goes too.
+    // The transfer breaks off half-way: what arrived is kept (a `.part` file) for a resume, and
+    // nothing of it is visible: the store still holds the one snapshot it had.
+    const half = newer.ciphertext.byteLength >> 1
     const cut = v.receiveSnapshot(newer.header.bytes)
-    send(cut, newer.ciphertext, newer.ciphertext.byteLength >> 1)
-    await cut.abort()
+    send(cut, newer.ciphertext, half)
+    cut.abort()
+    await until(() => v.store.partialSnapshots().length === 1, 'the partial snapshot kept')
+    expect(v.store.partialSnapshots()[0]?.held).toBe(half)
+    expect((await files()).filter(f => f.endsWith('.snap'))).toEqual(kept)
+    expect(v.store.snapshots(doc)).toHaveLength(1)
+    // A resume from more than is held is refused before any byte.
+    expect(() => v.receiveSnapshot(newer.header.bytes, half + 1)).toThrow(expect.objectContaining({ code: 'NOT_FOUND' }))
+
+    // A byte of the held part flipped on disk: the resume re-reads and opens it, and refuses it.
+    const partPath = v.store.partialSnapshots()[0]?.path as string
+    const held = await readFile(partPath)
+    const flipped = Buffer.from(held); flipped[flipped.byteLength - 10] = (flipped[flipped.byteLength - 10] as number) ^ 1
+    await writeFile(partPath, flipped)
+    const badResume = v.receiveSnapshot(newer.header.bytes, half)
+    for (let at = half; at < newer.ciphertext.byteLength; at += 100_000) await badResume.write(newer.ciphertext.subarray(at, Math.min(newer.ciphertext.byteLength, at + 100_000)))
+    await expect(badResume.end()).rejects.toMatchObject({ code: 'DECRYPT_FAILED' })
+    expect(v.store.partialSnapshots()).toHaveLength(0)
     expect(await files()).toEqual(kept)
+
+    // Broken off again, then resumed from what is held: only the rest is sent, and it verifies.
+    const again1 = v.receiveSnapshot(newer.header.bytes)
+    send(again1, newer.ciphertext, half)
+    again1.abort()
+    await until(() => v.store.partialSnapshots().length === 1, 'the partial snapshot kept')
+    await writeFile(partPath, held) // as it was written
+    const resumed = v.receiveSnapshot(newer.header.bytes, half)
+    for (let at = half; at < newer.ciphertext.byteLength; at += 100_000) await resumed.write(newer.ciphertext.subarray(at, Math.min(newer.ciphertext.byteLength, at + 100_000)))
+    await resumed.end()
+    expect(v.store.partialSnapshots()).toHaveLength(0)
+    expect(v.store.snapshots(doc)).toHaveLength(1)
+    expect(v.store.snapshots(doc)[0]?.header.seq).toBe(2n)
+    kept.splice(0, kept.length, ...(await files()))
+    expect(kept).toHaveLength(1)
+    expect(kept[0]).toMatch(/-2\.snap$/)
+
+    // The same snapshot from two peers at once: each transfer writes its own file (the second a
+    // private temp file, not resumable), both verify, and what is kept opens whole.
+    const twice = seal(3n, 450)
+    const one = v.receiveSnapshot(twice.header.bytes)
+    const two = v.receiveSnapshot(twice.header.bytes)
+    for (let at = 0; at < twice.ciphertext.byteLength; at += 50_000) {
+      const piece = twice.ciphertext.subarray(at, Math.min(twice.ciphertext.byteLength, at + 50_000))
+      await Promise.all([one.write(piece), two.write(piece)])
+    }
+    await Promise.all([one.end(), two.end()])
+    expect(v.store.snapshots(doc).map(x => x.header.seq)).toEqual([3n])
+    expect((await files()).filter(f => !f.endsWith('.tmp'))).toEqual([kept[0]?.replace(/-2\.snap$/, '-3.snap')])
 
     // What was kept opens after a restart of the vault.
     await a.vault.close()
     const again = await newVault({ wallet: a.wallet, home: a.home }); cleanups.unshift(again.cleanup)
     const r = await again.vault.vault.acquire('snapped')
-    expect(new SessionDoc(r.doc).messages()).toHaveLength(300)
+    expect(new SessionDoc(r.doc).messages()).toHaveLength(450)
     await again.vault.vault.release(r)
   })
 })

@@ -249,8 +249,8 @@ async function vaultOf (dir: string, walletPath: string, n: number, opts: { quic
         cpu.push((c1.user + c1.system) / 1000)
         await sleep(100) // anything else the connection exchanges at once (identify, pings) is counted too
         wire.push(proxy.bytes())
-        const s = b.node.libp2p.services.sync.sessionWith(aId)?.stats()
-        sync.push((s?.sentBytes ?? 0) + (s?.receivedBytes ?? 0))
+        const s = b.node.libp2p.services.sync.sessionWith(aId)?.stats
+        sync.push((s?.bytesSent ?? 0) + (s?.bytesReceived ?? 0))
         await b.node.stop(); await a.node.stop()
         await proxy.close()
         a = { vault: a.vault, node: await nodeOn(a.vault) }

@@ -80,6 +80,31 @@ describe('sync frames', () => {
     expect(p.frames).toEqual([Uint8Array.of(1), Uint8Array.of(2)])
   })
 
+  it('never pauses the stream from inside its resume (the muxer would then grant window while paused)', async () => {
+    const [out, inc] = await streamPair({ delay: 0 })
+    let inResume = false
+    const pausedInsideResume: number[] = []
+    const resume = inc.resume.bind(inc)
+    const pause = inc.pause.bind(inc)
+    inc.resume = () => { inResume = true; try { resume() } finally { inResume = false } }
+    inc.pause = () => { if (inResume) pausedInsideResume.push(1); pause() }
+    const got: number[] = []
+    const reader: FrameReader = new FrameReader(inc, {
+      maxFrameBytes: 1024,
+      frameDeadlineMs: 10_000,
+      onFrame: (f) => { got.push(f[0] as number); reader.pause() }, // every frame fills the frames in flight
+      onEnd: () => {}
+    })
+    reader.pause()
+    out.send(Buffer.concat([1, 2, 3].map(n => frame(Uint8Array.of(n)))))
+    await settle()
+    expect(inc.readStatus).toBe('paused')
+    for (let i = 0; i < 3; i++) { reader.resume(); await settle() }
+    expect(got).toEqual([1, 2, 3])
+    expect(pausedInsideResume).toEqual([])
+    expect(inc.readStatus).toBe('paused') // paused again after the resume, outside it
+  })
+
   it('ends with an error when the peer closes inside a frame', async () => {
     const p = await pair()
     p.send(frame(new Uint8Array(40)).subarray(0, 10))

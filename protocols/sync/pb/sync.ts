@@ -467,6 +467,322 @@ export namespace Range {
   }
 }
 
+export interface PartialSnapshot {
+  doc: Uint8Array<ArrayBuffer>
+  author: Uint8Array<ArrayBuffer>
+  seq: bigint
+  offset: bigint
+}
+
+export namespace PartialSnapshot {
+  let _codec: Codec<PartialSnapshot>
+
+  export const codec = (): Codec<PartialSnapshot> => {
+    if (_codec == null) {
+      _codec = message<PartialSnapshot>((obj, w, opts = {}) => {
+        if (opts.lengthDelimited !== false) {
+          w.fork()
+        }
+
+        if ((obj.doc != null && obj.doc.byteLength > 0)) {
+          w.uint32(10)
+          w.bytes(obj.doc)
+        }
+
+        if ((obj.author != null && obj.author.byteLength > 0)) {
+          w.uint32(18)
+          w.bytes(obj.author)
+        }
+
+        if ((obj.seq != null && obj.seq !== 0n)) {
+          w.uint32(24)
+          w.uint64(obj.seq)
+        }
+
+        if ((obj.offset != null && obj.offset !== 0n)) {
+          w.uint32(32)
+          w.uint64(obj.offset)
+        }
+
+        if (opts.lengthDelimited !== false) {
+          w.ldelim()
+        }
+      }, (reader, length, opts = {}) => {
+        const obj: any = {
+          doc: uint8ArrayAlloc(0),
+          author: uint8ArrayAlloc(0),
+          seq: 0n,
+          offset: 0n
+        }
+
+        const end = length == null ? reader.len : reader.pos + length
+
+        while (reader.pos < end) {
+          const tag = reader.uint32()
+
+          switch (tag >>> 3) {
+            case 1: {
+              obj.doc = reader.bytes()
+              break
+            }
+            case 2: {
+              obj.author = reader.bytes()
+              break
+            }
+            case 3: {
+              obj.seq = reader.uint64()
+              break
+            }
+            case 4: {
+              obj.offset = reader.uint64()
+              break
+            }
+            default: {
+              reader.skipType(tag & 7)
+              break
+            }
+          }
+        }
+
+        return obj
+      }, function * (reader, length, prefix, opts = {}) {
+        const end = length == null ? reader.len : reader.pos + length
+
+        while (reader.pos < end) {
+          const tag = reader.uint32()
+
+          switch (tag >>> 3) {
+            case 1: {
+              yield {
+                field: `${prefix}.doc`,
+                value: reader.bytes()
+              }
+              break
+            }
+            case 2: {
+              yield {
+                field: `${prefix}.author`,
+                value: reader.bytes()
+              }
+              break
+            }
+            case 3: {
+              yield {
+                field: `${prefix}.seq`,
+                value: reader.uint64()
+              }
+              break
+            }
+            case 4: {
+              yield {
+                field: `${prefix}.offset`,
+                value: reader.uint64()
+              }
+              break
+            }
+            default: {
+              reader.skipType(tag & 7)
+              break
+            }
+          }
+        }
+      })
+    }
+
+    return _codec
+  }
+
+  export interface PartialSnapshotDocFieldEvent {
+    field: '$.doc'
+    value: Uint8Array<ArrayBuffer>
+  }
+
+  export interface PartialSnapshotAuthorFieldEvent {
+    field: '$.author'
+    value: Uint8Array<ArrayBuffer>
+  }
+
+  export interface PartialSnapshotSeqFieldEvent {
+    field: '$.seq'
+    value: bigint
+  }
+
+  export interface PartialSnapshotOffsetFieldEvent {
+    field: '$.offset'
+    value: bigint
+  }
+
+  export function encode (obj: Partial<PartialSnapshot>): Uint8Array<ArrayBuffer> {
+    return encodeMessage(obj, PartialSnapshot.codec())
+  }
+
+  export function decode (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<PartialSnapshot>): PartialSnapshot {
+    return decodeMessage(buf, PartialSnapshot.codec(), opts)
+  }
+
+  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<PartialSnapshot>): Generator<PartialSnapshotDocFieldEvent | PartialSnapshotAuthorFieldEvent | PartialSnapshotSeqFieldEvent | PartialSnapshotOffsetFieldEvent> {
+    return streamMessage(buf, PartialSnapshot.codec(), opts)
+  }
+}
+
+export interface CatchupPlan {
+  doc: Uint8Array<ArrayBuffer>
+  entries: bigint
+  bytes: bigint
+  snapshotBytes: bigint
+}
+
+export namespace CatchupPlan {
+  let _codec: Codec<CatchupPlan>
+
+  export const codec = (): Codec<CatchupPlan> => {
+    if (_codec == null) {
+      _codec = message<CatchupPlan>((obj, w, opts = {}) => {
+        if (opts.lengthDelimited !== false) {
+          w.fork()
+        }
+
+        if ((obj.doc != null && obj.doc.byteLength > 0)) {
+          w.uint32(10)
+          w.bytes(obj.doc)
+        }
+
+        if ((obj.entries != null && obj.entries !== 0n)) {
+          w.uint32(16)
+          w.uint64(obj.entries)
+        }
+
+        if ((obj.bytes != null && obj.bytes !== 0n)) {
+          w.uint32(24)
+          w.uint64(obj.bytes)
+        }
+
+        if ((obj.snapshotBytes != null && obj.snapshotBytes !== 0n)) {
+          w.uint32(32)
+          w.uint64(obj.snapshotBytes)
+        }
+
+        if (opts.lengthDelimited !== false) {
+          w.ldelim()
+        }
+      }, (reader, length, opts = {}) => {
+        const obj: any = {
+          doc: uint8ArrayAlloc(0),
+          entries: 0n,
+          bytes: 0n,
+          snapshotBytes: 0n
+        }
+
+        const end = length == null ? reader.len : reader.pos + length
+
+        while (reader.pos < end) {
+          const tag = reader.uint32()
+
+          switch (tag >>> 3) {
+            case 1: {
+              obj.doc = reader.bytes()
+              break
+            }
+            case 2: {
+              obj.entries = reader.uint64()
+              break
+            }
+            case 3: {
+              obj.bytes = reader.uint64()
+              break
+            }
+            case 4: {
+              obj.snapshotBytes = reader.uint64()
+              break
+            }
+            default: {
+              reader.skipType(tag & 7)
+              break
+            }
+          }
+        }
+
+        return obj
+      }, function * (reader, length, prefix, opts = {}) {
+        const end = length == null ? reader.len : reader.pos + length
+
+        while (reader.pos < end) {
+          const tag = reader.uint32()
+
+          switch (tag >>> 3) {
+            case 1: {
+              yield {
+                field: `${prefix}.doc`,
+                value: reader.bytes()
+              }
+              break
+            }
+            case 2: {
+              yield {
+                field: `${prefix}.entries`,
+                value: reader.uint64()
+              }
+              break
+            }
+            case 3: {
+              yield {
+                field: `${prefix}.bytes`,
+                value: reader.uint64()
+              }
+              break
+            }
+            case 4: {
+              yield {
+                field: `${prefix}.snapshotBytes`,
+                value: reader.uint64()
+              }
+              break
+            }
+            default: {
+              reader.skipType(tag & 7)
+              break
+            }
+          }
+        }
+      })
+    }
+
+    return _codec
+  }
+
+  export interface CatchupPlanDocFieldEvent {
+    field: '$.doc'
+    value: Uint8Array<ArrayBuffer>
+  }
+
+  export interface CatchupPlanEntriesFieldEvent {
+    field: '$.entries'
+    value: bigint
+  }
+
+  export interface CatchupPlanBytesFieldEvent {
+    field: '$.bytes'
+    value: bigint
+  }
+
+  export interface CatchupPlanSnapshotBytesFieldEvent {
+    field: '$.snapshotBytes'
+    value: bigint
+  }
+
+  export function encode (obj: Partial<CatchupPlan>): Uint8Array<ArrayBuffer> {
+    return encodeMessage(obj, CatchupPlan.codec())
+  }
+
+  export function decode (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<CatchupPlan>): CatchupPlan {
+    return decodeMessage(buf, CatchupPlan.codec(), opts)
+  }
+
+  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<CatchupPlan>): Generator<CatchupPlanDocFieldEvent | CatchupPlanEntriesFieldEvent | CatchupPlanBytesFieldEvent | CatchupPlanSnapshotBytesFieldEvent> {
+    return streamMessage(buf, CatchupPlan.codec(), opts)
+  }
+}
+
 export interface SyncMessage {
   certificates: Uint8Array<ArrayBuffer>[]
   vectors: DocVector[]
@@ -477,6 +793,11 @@ export interface SyncMessage {
   wantVectors: boolean
   ranges: Range[]
   answer: boolean
+  partialSnapshots: PartialSnapshot[]
+  snapshotOffset: bigint
+  catchup?: CatchupPlan
+  snapshotWindow: bigint
+  snapshotCredit: bigint
 }
 
 export namespace SyncMessage {
@@ -542,6 +863,33 @@ export namespace SyncMessage {
           w.bool(obj.answer)
         }
 
+        if (obj.partialSnapshots != null && obj.partialSnapshots.length > 0) {
+          for (const value of obj.partialSnapshots) {
+            w.uint32(162)
+            PartialSnapshot.codec().encode(value, w)
+          }
+        }
+
+        if ((obj.snapshotOffset != null && obj.snapshotOffset !== 0n)) {
+          w.uint32(168)
+          w.uint64(obj.snapshotOffset)
+        }
+
+        if (obj.catchup != null) {
+          w.uint32(178)
+          CatchupPlan.codec().encode(obj.catchup, w)
+        }
+
+        if ((obj.snapshotWindow != null && obj.snapshotWindow !== 0n)) {
+          w.uint32(184)
+          w.uint64(obj.snapshotWindow)
+        }
+
+        if ((obj.snapshotCredit != null && obj.snapshotCredit !== 0n)) {
+          w.uint32(192)
+          w.uint64(obj.snapshotCredit)
+        }
+
         if (opts.lengthDelimited !== false) {
           w.ldelim()
         }
@@ -555,7 +903,11 @@ export namespace SyncMessage {
           snapshotChunk: uint8ArrayAlloc(0),
           wantVectors: false,
           ranges: [],
-          answer: false
+          answer: false,
+          partialSnapshots: [],
+          snapshotOffset: 0n,
+          snapshotWindow: 0n,
+          snapshotCredit: 0n
         }
 
         const end = length == null ? reader.len : reader.pos + length
@@ -620,6 +972,34 @@ export namespace SyncMessage {
               obj.answer = reader.bool()
               break
             }
+            case 20: {
+              if (opts.limits?.partialSnapshots != null && obj.partialSnapshots.length === opts.limits.partialSnapshots) {
+                throw new MaxLengthError('Decode error - repeated field "partialSnapshots" had too many elements')
+              }
+
+              obj.partialSnapshots.push(PartialSnapshot.codec().decode(reader, reader.uint32(), {
+                limits: opts.limits?.partialSnapshots$
+              }))
+              break
+            }
+            case 21: {
+              obj.snapshotOffset = reader.uint64()
+              break
+            }
+            case 22: {
+              obj.catchup = CatchupPlan.codec().decode(reader, reader.uint32(), {
+                limits: opts.limits?.catchup
+              })
+              break
+            }
+            case 23: {
+              obj.snapshotWindow = reader.uint64()
+              break
+            }
+            case 24: {
+              obj.snapshotCredit = reader.uint64()
+              break
+            }
             default: {
               reader.skipType(tag & 7)
               break
@@ -633,7 +1013,8 @@ export namespace SyncMessage {
           certificates: 0,
           vectors: 0,
           entries: 0,
-          ranges: 0
+          ranges: 0,
+          partialSnapshots: 0
         }
 
         const end = length == null ? reader.len : reader.pos + length
@@ -743,6 +1124,52 @@ export namespace SyncMessage {
               }
               break
             }
+            case 20: {
+              if (opts.limits?.partialSnapshots != null && obj.partialSnapshots === opts.limits.partialSnapshots) {
+                throw new MaxLengthError('Streaming decode error - repeated field "partialSnapshots" had too many elements')
+              }
+
+              for (const evt of PartialSnapshot.codec().stream(reader, reader.uint32(), `${prefix}.partialSnapshots[]`, {
+                limits: opts.limits?.partialSnapshots$
+              })) {
+                yield {
+                  ...evt,
+                  index: obj.partialSnapshots
+                }
+              }
+
+              obj.partialSnapshots++
+
+              break
+            }
+            case 21: {
+              yield {
+                field: `${prefix}.snapshotOffset`,
+                value: reader.uint64()
+              }
+              break
+            }
+            case 22: {
+              yield * CatchupPlan.codec().stream(reader, reader.uint32(), `${prefix}.catchup`, {
+                limits: opts.limits?.catchup
+              })
+
+              break
+            }
+            case 23: {
+              yield {
+                field: `${prefix}.snapshotWindow`,
+                value: reader.uint64()
+              }
+              break
+            }
+            case 24: {
+              yield {
+                field: `${prefix}.snapshotCredit`,
+                value: reader.uint64()
+              }
+              break
+            }
             default: {
               reader.skipType(tag & 7)
               break
@@ -846,6 +1273,65 @@ export namespace SyncMessage {
     value: boolean
   }
 
+  export interface SyncMessagePartialSnapshotsDocFieldEvent {
+    field: '$.partialSnapshots[].doc'
+    value: Uint8Array<ArrayBuffer>
+    index: number
+  }
+
+  export interface SyncMessagePartialSnapshotsAuthorFieldEvent {
+    field: '$.partialSnapshots[].author'
+    value: Uint8Array<ArrayBuffer>
+    index: number
+  }
+
+  export interface SyncMessagePartialSnapshotsSeqFieldEvent {
+    field: '$.partialSnapshots[].seq'
+    value: bigint
+    index: number
+  }
+
+  export interface SyncMessagePartialSnapshotsOffsetFieldEvent {
+    field: '$.partialSnapshots[].offset'
+    value: bigint
+    index: number
+  }
+
+  export interface SyncMessageSnapshotOffsetFieldEvent {
+    field: '$.snapshotOffset'
+    value: bigint
+  }
+
+  export interface SyncMessageCatchupDocFieldEvent {
+    field: '$.catchup.doc'
+    value: Uint8Array<ArrayBuffer>
+  }
+
+  export interface SyncMessageCatchupEntriesFieldEvent {
+    field: '$.catchup.entries'
+    value: bigint
+  }
+
+  export interface SyncMessageCatchupBytesFieldEvent {
+    field: '$.catchup.bytes'
+    value: bigint
+  }
+
+  export interface SyncMessageCatchupSnapshotBytesFieldEvent {
+    field: '$.catchup.snapshotBytes'
+    value: bigint
+  }
+
+  export interface SyncMessageSnapshotWindowFieldEvent {
+    field: '$.snapshotWindow'
+    value: bigint
+  }
+
+  export interface SyncMessageSnapshotCreditFieldEvent {
+    field: '$.snapshotCredit'
+    value: bigint
+  }
+
   export function encode (obj: Partial<SyncMessage>): Uint8Array<ArrayBuffer> {
     return encodeMessage(obj, SyncMessage.codec())
   }
@@ -854,7 +1340,7 @@ export namespace SyncMessage {
     return decodeMessage(buf, SyncMessage.codec(), opts)
   }
 
-  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<SyncMessage>): Generator<SyncMessageCertificatesFieldEvent | SyncMessageVectorsDocFieldEvent | SyncMessageVectorsItemsAuthorFieldEvent | SyncMessageVectorsItemsSeqFieldEvent | SyncMessageVectorsItemsLaneFieldEvent | SyncMessageVectorsDoneFieldEvent | SyncMessageEntriesFieldEvent | SyncMessageSnapshotHeaderFieldEvent | SyncMessageSnapshotChunkFieldEvent | SyncMessageWantVectorsFieldEvent | SyncMessageRangesLowerFieldEvent | SyncMessageRangesUpperFieldEvent | SyncMessageRangesFingerprintFieldEvent | SyncMessageRangesCountFieldEvent | SyncMessageRangesListedFieldEvent | SyncMessageAnswerFieldEvent> {
+  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<SyncMessage>): Generator<SyncMessageCertificatesFieldEvent | SyncMessageVectorsDocFieldEvent | SyncMessageVectorsItemsAuthorFieldEvent | SyncMessageVectorsItemsSeqFieldEvent | SyncMessageVectorsItemsLaneFieldEvent | SyncMessageVectorsDoneFieldEvent | SyncMessageEntriesFieldEvent | SyncMessageSnapshotHeaderFieldEvent | SyncMessageSnapshotChunkFieldEvent | SyncMessageWantVectorsFieldEvent | SyncMessageRangesLowerFieldEvent | SyncMessageRangesUpperFieldEvent | SyncMessageRangesFingerprintFieldEvent | SyncMessageRangesCountFieldEvent | SyncMessageRangesListedFieldEvent | SyncMessageAnswerFieldEvent | SyncMessagePartialSnapshotsDocFieldEvent | SyncMessagePartialSnapshotsAuthorFieldEvent | SyncMessagePartialSnapshotsSeqFieldEvent | SyncMessagePartialSnapshotsOffsetFieldEvent | SyncMessageSnapshotOffsetFieldEvent | SyncMessageCatchupDocFieldEvent | SyncMessageCatchupEntriesFieldEvent | SyncMessageCatchupBytesFieldEvent | SyncMessageCatchupSnapshotBytesFieldEvent | SyncMessageSnapshotWindowFieldEvent | SyncMessageSnapshotCreditFieldEvent> {
     return streamMessage(buf, SyncMessage.codec(), opts)
   }
 }

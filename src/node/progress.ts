@@ -1,0 +1,59 @@
+/**
+ * Transfers as a person sees them: per peer and document, what is in flight (bytes and entries
+ * done of the totals the sender announced, rate, time left), with the peer's label and the
+ * document's name. The sync protocol counts (protocols/sync/transfer.ts); this names.
+ */
+import type { Transfer } from '../../protocols/sync/index.js'
+
+export interface TransferStatus {
+  peerId: string
+  label: string
+  /** The document's name (a session key, or the fixed documents' names); its id's first 12 hex digits when not known yet. */
+  doc: string
+  /** The document's id, hex. */
+  docId: string
+  /** 'in': arriving from the peer; 'out': being sent to it. */
+  direction: 'in' | 'out'
+  bytesDone: number
+  bytesTotal: number
+  entriesDone: number
+  entriesTotal: number
+  /** Snapshot bytes already held when the transfer resumed (not sent again). */
+  resumedFrom: number
+  rateBps: number
+  etaMs: number | undefined
+  startedAt: number
+  done: boolean
+  /** The session ended before it was done: the next session resumes it. */
+  ended: boolean
+}
+
+export type ProgressEvent = { type: 'progress' } & Omit<TransferStatus, 'docId' | 'startedAt'>
+
+/** A session still arriving, before it can be opened. */
+export interface Arriving { peerId: string, from: string, bytesDone: number, bytesTotal: number, entriesDone: number, entriesTotal: number, rateBps: number, etaMs: number | undefined }
+
+export function transferStatus (t: Transfer, label: string, name: string | undefined): TransferStatus {
+  return {
+    peerId: t.peer,
+    label,
+    doc: name ?? t.doc.slice(0, 12),
+    docId: t.doc,
+    direction: t.direction,
+    bytesDone: t.bytesDone,
+    bytesTotal: t.bytesTotal,
+    entriesDone: t.entriesDone,
+    entriesTotal: t.entriesTotal,
+    resumedFrom: t.resumedFrom,
+    rateBps: t.rateBps,
+    etaMs: t.etaMs,
+    startedAt: t.startedAt,
+    done: t.done,
+    ended: t.ended
+  }
+}
+
+export function progressEvent (s: TransferStatus): ProgressEvent {
+  const { docId: _d, startedAt: _s, ...rest } = s
+  return { type: 'progress', ...rest }
+}

@@ -1,0 +1,67 @@
+/**
+ * A TCP proxy in front of a node that counts the bytes it forwards each way and cuts every
+ * connection through it on demand (both sockets destroyed: each side sees its TCP connection
+ * reset, as when a link dies). What a transfer costs on the wire is read here, not from the nodes.
+ */
+import { createConnection, createServer, type Server, type Socket } from 'node:net'
+
+export interface CutProxy {
+  port: number
+  /** Bytes forwarded from the target to the clients (what the target sent), over every connection. */
+  readonly fromTarget: number
+  readonly toTarget: number
+  readonly connections: number
+  /** Destroys every connection open through the proxy; new ones are still accepted. */
+  cut: () => number
+  /** Resolves once `fromTarget` reached `bytes`. */
+  whenFromTarget: (bytes: number) => Promise<void>
+  close: () => Promise<void>
+}
+
+export async function cutProxy (targetHost: string, targetPort: number): Promise<CutProxy> {
+  const open = new Set<Socket>()
+  let fromTarget = 0
+  let toTarget = 0
+  let connections = 0
+  const waiters: Array<{ bytes: number, resolve: () => void }> = []
+  const server: Server = createServer((client) => {
+    connections++
+    const upstream = createConnection({ host: targetHost, port: targetPort })
+    client.setNoDelay(true)
+    upstream.setNoDelay(true)
+    open.add(client); open.add(upstream)
+    const drop = (): void => { client.destroy(); upstream.destroy(); open.delete(client); open.delete(upstream) }
+    client.on('data', (d: Buffer) => { toTarget += d.byteLength; if (!upstream.write(d)) client.pause() })
+    upstream.on('drain', () => client.resume())
+    upstream.on('data', (d: Buffer) => {
+      fromTarget += d.byteLength
+      for (const w of [...waiters]) if (fromTarget >= w.bytes) { waiters.splice(waiters.indexOf(w), 1); w.resolve() }
+      if (!client.write(d)) upstream.pause()
+    })
+    client.on('drain', () => upstream.resume())
+    client.on('error', drop); upstream.on('error', drop)
+    client.on('close', drop); upstream.on('close', drop)
+  })
+  await new Promise<void>(resolve => server.listen(0, '127.0.0.1', resolve))
+  const port = (server.address() as { port: number }).port
+  return {
+    port,
+    get fromTarget () { return fromTarget },
+    get toTarget () { return toTarget },
+    get connections () { return connections },
+    cut: () => {
+      const n = open.size
+      // resetAndDestroy sends an RST where the platform allows: the peer learns at once.
+      for (const s of [...open]) { (s as any).resetAndDestroy?.() ?? s.destroy(); open.delete(s) }
+      return n / 2
+    },
+    whenFromTarget: async (bytes) => {
+      if (fromTarget >= bytes) return
+      await new Promise<void>(resolve => waiters.push({ bytes, resolve }))
+    },
+    close: async () => {
+      for (const s of open) s.destroy()
+      await new Promise<void>(resolve => server.close(() => resolve()))
+    }
+  }
+}

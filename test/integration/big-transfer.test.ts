@@ -1,0 +1,130 @@
+/**
+ * A big session reaches a fresh `mesh join` node in another process as one snapshot transfer:
+ * (a) while a CPU hog runs beside the two daemons, in one transfer with no restart; (c) with the
+ * TCP connection cut at 5 random points of the transfer (one of them a SIGKILL of the receiver,
+ * restarted on its home), each time resumed from what had arrived, and the bytes the sender put
+ * on the wire in all (counted by a proxy between them) under 1.3x the snapshot's size.
+ * CI size: 6,000 x 1 KB messages (MESH_BIG_N overrides; the bench runs 30,000 and 100,000).
+ * Restarts and resumes are read from the sender's sync log (DEBUG=mesh:sync).
+ */
+import { spawn, type ChildProcess } from 'node:child_process'
+import { createServer } from 'node:net'
+import { join } from 'node:path'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { bigSnapshotHome, brokenSessions, snapshotStarts } from '../helpers/big-snapshot.js'
+import { BIN, cliEnv, runCli } from '../helpers/cli.js'
+import { cutProxy } from '../helpers/cut-proxy.js'
+import { spawnIn, type Proc } from '../helpers/netns.js'
+import { prng } from '../helpers/prng.js'
+import { tempDir } from '../helpers/tmp.js'
+
+const N = Number(process.env.MESH_BIG_N ?? 6000)
+const cleanups: Array<() => Promise<void> | void> = []
+afterAll(async () => { for (const c of cleanups.reverse()) await c() })
+
+let dir: string
+let env: NodeJS.ProcessEnv
+let wallet: string
+let homeA: string
+let size: number
+
+async function freePort (): Promise<number> {
+  const s = createServer()
+  await new Promise<void>(resolve => s.listen(0, '127.0.0.1', resolve))
+  const port = (s.address() as { port: number }).port
+  await new Promise<void>(resolve => s.close(() => resolve()))
+  return port
+}
+
+async function messageCount (home: string): Promise<number> {
+  const r = await runCli(['session', 'show', 'big', '--home', home, '--json', '--tail', '1'], { env, timeoutMs: 60_000 })
+  return r.code === 0 ? JSON.parse(r.stdout).messageCount : -1
+}
+
+beforeAll(async () => {
+  const t = await tempDir(); cleanups.push(t.cleanup)
+  dir = t.dir
+  env = cliEnv(dir, { DEBUG: 'mesh:sync,mesh:sync:*' })
+  wallet = join(dir, 'wallet.json')
+  expect((await runCli(['wallet', 'new', '--out', wallet], { env })).code).toBe(0)
+  homeA = join(dir, 'a')
+  size = await bigSnapshotHome(homeA, wallet, N)
+  expect(size).toBeGreaterThan(N * 1000)
+}, 300_000)
+
+describe('a big session reaches a fresh node in another process', () => {
+  it('while a CPU hog runs beside it, in one transfer with no restart', async () => {
+    const procs: Proc[] = []
+    const hog: ChildProcess = spawn(process.execPath, ['-e', 'for (;;) {}'], { stdio: 'ignore' })
+    try {
+      const a = spawnIn(undefined, process.execPath, [BIN, 'join', '--home', homeA, '--label', 'A', '--no-mdns', '--dht', 'off', '--listen', '/ip4/127.0.0.1/tcp/0'], env)
+      procs.push(a)
+      const addr = (await a.waitFor(/^listening:\s+\/ip4\/127\.0\.0\.1/, 60_000)).split(/\s+/)[1] as string
+      const full = `${addr}/p2p/${(await a.waitFor(/^device:/)).split(/\s+/)[1] as string}`
+      const homeB = join(dir, 'b-hog')
+      const b = spawnIn(undefined, process.execPath, [BIN, 'join', '--home', homeB, '--wallet', wallet, '--label', 'B', '--no-mdns', '--dht', 'off', '--listen', '/ip4/127.0.0.1/tcp/0', '--bootstrap', full], env)
+      procs.push(b)
+      await b.waitFor(/synced\s+agent:main:big from A: snapshot/, 240_000).catch((err: Error) => { throw new Error(`${err.message}\nA:\n${a.lines.slice(-40).join('\n')}`) })
+      expect(await messageCount(homeB)).toBe(N)
+      expect(snapshotStarts(a.lines, size)).toEqual({ fresh: 1, resumed: 0 })
+      // No session ended while it ran: the one transfer was never broken off.
+      expect(brokenSessions([...a.lines, ...b.lines])).toEqual([])
+      hog.kill('SIGKILL')
+      expect(await b.stop('SIGINT')).toBe(0)
+      expect(await a.stop('SIGINT')).toBe(0)
+    } finally {
+      hog.kill('SIGKILL')
+      for (const p of procs) await p.stop('SIGKILL')
+    }
+  }, 300_000)
+
+  it('with the connection cut at 5 random points, resumes each time and sends under 1.3x the snapshot', async () => {
+    const procs: Proc[] = []
+    try {
+      // A listens behind the proxy and announces only the proxy; B announces a port nobody
+      // listens on, so every connection between them goes through the proxy and is counted.
+      const portA = await freePort()
+      const proxy = await cutProxy('127.0.0.1', portA)
+      cleanups.push(proxy.close)
+      const a = spawnIn(undefined, process.execPath, [BIN, 'join', '--home', homeA, '--label', 'A', '--no-mdns', '--dht', 'off', '--listen', `/ip4/127.0.0.1/tcp/${portA}`, '--announce', `/ip4/127.0.0.1/tcp/${proxy.port}`], env)
+      procs.push(a)
+      const id = (await a.waitFor(/^device:/, 60_000)).split(/\s+/)[1] as string
+      await a.waitFor(/^running/, 60_000)
+      const homeB = join(dir, 'b-cut')
+      const startB = (): Proc => {
+        const p = spawnIn(undefined, process.execPath, [BIN, 'join', '--home', homeB, '--wallet', wallet, '--label', 'B', '--no-mdns', '--dht', 'off', '--listen', '/ip4/127.0.0.1/tcp/0', '--announce', '/ip4/127.0.0.1/tcp/9', '--bootstrap', `/ip4/127.0.0.1/tcp/${proxy.port}/p2p/${id}`], env)
+        procs.push(p)
+        return p
+      }
+      let b = startB()
+      const rand = prng(Number(process.env.MESH_CUT_SEED ?? 1201))
+      const points = Array.from({ length: 5 }, () => 0.1 + rand.next() * 0.8).sort((x, y) => x - y)
+      const cutLog: string[] = []
+      for (const [i, p] of points.entries()) {
+        await proxy.whenFromTarget(p * size)
+        if (i === 2) {
+          // The receiver dies (SIGKILL) and starts again on its home: what it wrote is on disk.
+          await b.stop('SIGKILL')
+          proxy.cut()
+          b = startB()
+          cutLog.push(`SIGKILL of B at ${proxy.fromTarget} bytes`)
+        } else {
+          cutLog.push(`cut ${proxy.cut()} connection(s) at ${proxy.fromTarget} bytes`)
+        }
+      }
+      await b.waitFor(/synced\s+agent:main:big from A: snapshot/, 240_000).catch((err: Error) => { throw new Error(`${err.message}\n${cutLog.join('\n')}\nA:\n${a.lines.slice(-40).join('\n')}`) })
+      expect(await messageCount(homeB)).toBe(N)
+      const starts = snapshotStarts(a.lines, size)
+      expect(starts.fresh, `${cutLog.join('\n')}\n${a.lines.filter(l => /snapshot of/.test(l)).join('\n')}`).toBe(1)
+      expect(starts.resumed).toBeGreaterThanOrEqual(4)
+      // Everything A put on the wire to B, over every connection: the snapshot, what was in flight
+      // at each cut, and the handshakes and hellos of 6 sessions.
+      expect(proxy.fromTarget / size).toBeLessThan(1.3)
+      console.log(`cut transfer: ${proxy.fromTarget} bytes from A for a snapshot of ${size} (${(proxy.fromTarget / size).toFixed(3)}x), ${proxy.connections} connections; ${cutLog.join('; ')}`)
+      expect(await b.stop('SIGINT')).toBe(0)
+      expect(await a.stop('SIGINT')).toBe(0)
+    } finally {
+      for (const p of procs) await p.stop('SIGKILL')
+    }
+  }, 300_000)
+})
