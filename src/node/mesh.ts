@@ -51,6 +51,15 @@ export interface PeerStatus {
   behind: Record<string, number>
 }
 
+export interface NodeStatus {
+  peerId: string
+  addresses: string[]
+  /** Writes are refused for lack of space; reads and serving peers go on. */
+  diskFull: boolean
+  /** Peers proven now. */
+  peers: number
+}
+
 export interface MeshNodeOptions extends Partial<NodeConfig> {
   /** How long a peer has to prove membership. @default 5000 */
   membershipTimeoutMs?: number
@@ -302,6 +311,11 @@ export class MeshNode extends EventEmitter<{ event: [NodeEvent] }> {
   addresses (): string[] { return this.libp2p.getMultiaddrs().map(a => a.toString()) }
 
   isOnline (deviceId: string): boolean { return this.libp2p.services.membership.isProven(deviceId) }
+
+  /** This node's own state, for `mesh status` and `mesh peers`. */
+  status (): NodeStatus {
+    return { peerId: this.libp2p.peerId.toString(), addresses: this.addresses(), diskFull: this.vault.diskFull, peers: this.libp2p.services.membership.provenPeers().length }
+  }
 
   async peers (options: { rtt?: boolean } = {}): Promise<PeerStatus[]> {
     const names = this.names = await this.vault.docNames()

@@ -38,6 +38,8 @@ export type AcceptResult = 'stored' | 'duplicate'
 export interface VaultEvents {
   entry: [EntryEvent]
   certificate: [Uint8Array]
+  /** The disk filled up (true: appends are refused, reads go on) or has room again (false). */
+  disk: [boolean]
 }
 
 export class Vault extends EventEmitter<VaultEvents> {
@@ -65,6 +67,7 @@ export class Vault extends EventEmitter<VaultEvents> {
     this.certs = new CertRegistry(identity.walletKey, identity.keys)
     this.lane = new Lane(home, () => store.maxLane(identity.device.publicKey))
     this.opts = { snapshotEvery: opts.snapshotEvery ?? 1000, snapshotOnClose: opts.snapshotOnClose ?? 32 }
+    store.disk.on('change', (full) => { this.emit('disk', full) })
   }
 
   static async open (opts: VaultOptions): Promise<Vault> {
@@ -98,6 +101,8 @@ export class Vault extends EventEmitter<VaultEvents> {
   }
 
   get writable (): boolean { return hasCapability(this.identity.certificate, 'write') }
+  /** The disk is full: appends fail with STORE_WRITE_FAILED until it has room again (reads go on). */
+  get diskFull (): boolean { return this.store.disk.full }
   get closed (): boolean { return this.closing !== undefined }
 
   private check (): void { if (this.closing !== undefined) throw new ClosedError('vault is closed') }

@@ -12,6 +12,7 @@ import { join } from 'node:path'
 import { logger } from '@libp2p/logger'
 import { parseStreamKey, parseTrustedEntry, streamKey, toHex, type Entry, type RecordSealer, type VectorItem } from '../identity/index.js'
 import { ClosedError } from '../errors.js'
+import { DiskState } from './disk.js'
 import { RecordLog, type RecordRef, type Recovery } from './log.js'
 import { loadSnapshots, readSnapshotData, readSnapshotPieces, removeSnapshot, stageSnapshotFile, type StagedSnapshot, type StoredSnapshot } from './snapshots.js'
 
@@ -57,8 +58,10 @@ export class EntryStore {
   private closed = false
   recovered: Recovery[] = []
   damagedSnapshots: string[] = []
+  /** Whether the disk is full (appends refused; reads go on), and its changes. */
+  readonly disk: DiskState
 
-  private constructor (dir: string) { this.dir = dir }
+  private constructor (dir: string) { this.dir = dir; this.disk = new DiskState(dir) }
 
   static async open (dir: string, options: EntryStoreOptions = {}): Promise<EntryStore> {
     const s = new EntryStore(dir)
@@ -73,6 +76,7 @@ export class EntryStore {
       s.certRefs.clear()
     })
     s.log = l
+    l.onWrite = (err) => { s.disk.report(err) }
     s.recovered = recovered
     if (s.sealer !== undefined && [...s.certRefs.values()].some(c => !c.sealed)) await s.sealCertificates()
     return s
@@ -402,6 +406,7 @@ export class EntryStore {
   async close (): Promise<void> {
     if (this.closed) return
     this.closed = true
+    this.disk.close()
     await this.log.close()
   }
 }
