@@ -105,11 +105,12 @@ export class MeshNode extends EventEmitter<{ event: [NodeEvent] }> {
         // Idle sockets that never finish the handshake (a slowloris) hold a pending slot until
         // the upgrade times out: libp2p's 10 slots and 10 s let twelve sockets keep every member
         // out. One address may open 20 connections a second (siblings on one host redial after
-        // restarts; libp2p's 5 refused them), so it holds at most 20 x 3 s = 60 of the 256
-        // slots: filling them takes five addresses, each refused beyond its rate. A member's
-        // Noise + yamux upgrade takes a few round trips, far below 3 s.
-        maxIncomingPendingConnections: 256,
-        inboundUpgradeTimeout: 3000,
+        // restarts; libp2p's 5 refused them), so it holds at most 20 x 5 s = 100 of the 512
+        // slots: filling them takes six addresses, each refused beyond its rate. A member's
+        // Noise + yamux upgrade takes a few round trips: 5 s leaves room for a slow link or a
+        // loaded machine (3 s cut handshakes here under a load average of 18).
+        maxIncomingPendingConnections: 512,
+        inboundUpgradeTimeout: 5000,
         inboundConnectionThreshold: 20,
         maxConnections: 200
       },
@@ -342,5 +343,6 @@ export class MeshNode extends EventEmitter<{ event: [NodeEvent] }> {
     for (const t of this.timers) clearTimeout(t)
     this.timers.clear()
     await this.libp2p.stop()
+    await this.book.flush()
   }
 }

@@ -9,9 +9,10 @@ import { join } from 'node:path'
 import { rows } from './util.js'
 import { benchVault } from './vault.js'
 import { benchMesh } from './mesh.js'
+import { benchFlood } from './flood.js'
 
 const quick = process.argv.includes('--quick')
-// --only=vault, --only=mesh, or one part: --only=mesh.handoff (handoff, throughput, resume, discovery, ten)
+// --only=vault, --only=mesh, --only=flood, or one part: --only=mesh.handoff (handoff, throughput, resume, discovery, ten)
 const only = process.argv.find(a => a.startsWith('--only='))?.slice(7)
 const [group, part] = (only ?? '').split('.')
 const dir = join(tmpdir(), `mesh-bench-${process.pid}`)
@@ -19,6 +20,7 @@ await mkdir(dir, { recursive: true })
 try {
   if (only === undefined || group === 'vault') await benchVault(join(dir, 'vault'), { quick })
   if (only === undefined || group === 'mesh') await benchMesh(join(dir, 'mesh'), { quick, part })
+  if (only === undefined || group === 'flood') await benchFlood(join(dir, 'flood'), { quick })
 } finally {
   await rm(dir, { recursive: true, force: true })
 }
