@@ -23,6 +23,7 @@ const LOCK = 'lock'
 /** How often a racer retries while another live process is removing a stale lock. */
 const RETRIES = 400
 const TMP = /^lock\.(\d+)\.[0-9a-f]+\.tmp$/
+const MARKER = /^lock(\.stale-[0-9a-f]{16})+$/
 
 function alive (pid: number): boolean {
   try {
@@ -133,10 +134,19 @@ export async function acquireLock (home: string): Promise<HomeLock> {
   }
 }
 
-/** Temp files of racers that died between writing and removing them (named after their pid). */
+/**
+ * Left by racers that died: temp files (named after their pid) and takeover markers whose holder
+ * is dead. Removing such a marker once we hold the lock is safe: the lock it was about is gone
+ * (ours is there), so whoever takes that marker next finds the lock changed and removes nothing.
+ */
 async function removeAbandonedTemps (home: string): Promise<void> {
+  const gone = (err: any): void => { if (err?.code !== 'ENOENT') throw err }
   for (const name of await readdir(home)) {
     const m = TMP.exec(name)
-    if (m !== null && !alive(Number(m[1]))) await unlink(join(home, name)).catch((err: any) => { if (err?.code !== 'ENOENT') throw err })
+    if (m !== null && !alive(Number(m[1]))) await unlink(join(home, name)).catch(gone)
+    if (MARKER.test(name)) {
+      const content = await readLock(join(home, name))
+      if (content !== undefined && !holderAlive(content)) await unlink(join(home, name)).catch(gone)
+    }
   }
 }

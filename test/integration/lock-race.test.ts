@@ -5,11 +5,11 @@
  * acknowledged under the lock is in the log at the end.
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process'
-import { writeFile } from 'node:fs/promises'
+import { readdir, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { createInterface } from 'node:readline'
 import { afterEach, describe, expect, it } from 'vitest'
-import { RecordLog } from '../../src/store/index.js'
+import { acquireLock, RecordLog } from '../../src/store/index.js'
 import { ROOT } from '../helpers/cli.js'
 import { tempDir } from '../helpers/tmp.js'
 
@@ -81,5 +81,18 @@ describe('home lock race', () => {
     const { log } = await RecordLog.open(join(home, 'race.log'), (p) => { found.add(new TextDecoder().decode(p)) }, () => {})
     await log.close()
     expect(acked.filter(id => !found.has(id))).toEqual([])
+  })
+
+  it('what racers that died mid-takeover left (a marker, a marker of a marker, a temp file) does not block, and is cleaned up', async () => {
+    const t = await tempDir(); cleanups.push(t.cleanup)
+    const dead = deadPid()
+    await writeFile(join(t.dir, 'lock'), `${dead} old\n`)
+    await writeFile(join(t.dir, 'lock.stale-0123456789abcdef'), `${deadPid()} racer\n`)
+    await writeFile(join(t.dir, 'lock.stale-0123456789abcdef.stale-fedcba9876543210'), `${deadPid()} racer2\n`)
+    await writeFile(join(t.dir, `lock.${dead}.00ff00ff00ff00ff.tmp`), `${dead} tmp\n`)
+    const held = await acquireLock(t.dir)
+    expect((await readdir(t.dir)).sort()).toEqual(['lock'])
+    await held.release()
+    expect(await readdir(t.dir)).toEqual([])
   })
 })
