@@ -5,7 +5,7 @@
  * acknowledged under the lock is in the log at the end.
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process'
-import { readdir, writeFile } from 'node:fs/promises'
+import { readFile, readdir, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { createInterface } from 'node:readline'
 import { afterEach, describe, expect, it } from 'vitest'
@@ -94,5 +94,21 @@ describe('home lock race', () => {
     expect((await readdir(t.dir)).sort()).toEqual(['lock'])
     await held.release()
     expect(await readdir(t.dir)).toEqual([])
+  })
+
+  it.runIf(process.platform === 'linux')('a lock whose pid now belongs to another process (a reboot, pid reuse) is stale; the same process holds it', async () => {
+    const t = await tempDir(); cleanups.push(t.cleanup)
+    const other = spawn('sleep', ['60'], { stdio: 'ignore' })
+    cleanups.push(async () => { const gone = new Promise(resolve => other.once('exit', resolve)); other.kill('SIGKILL'); await gone })
+    const pid = other.pid as number
+    const boot = (await readFile('/proc/sys/kernel/random/boot_id', 'utf8')).trim()
+    const stat = await readFile(`/proc/${pid}/stat`, 'utf8')
+    const start = stat.slice(stat.lastIndexOf(')') + 2).split(' ')[19] as string
+    await writeFile(join(t.dir, 'lock'), `${pid} n ${boot}/${start}\n`)
+    await expect(acquireLock(t.dir)).rejects.toMatchObject({ code: 'HOME_IN_USE', message: expect.stringContaining(`in use by pid ${pid}`) })
+    await writeFile(join(t.dir, 'lock'), `${pid} n 00000000-0000-0000-0000-000000000000/${start}\n`)
+    const held = await acquireLock(t.dir)
+    expect((await readFile(join(t.dir, 'lock'), 'utf8')).startsWith(`${process.pid} `)).toBe(true)
+    await held.release()
   })
 })
