@@ -56,6 +56,9 @@ export class LocalApi implements MeshApi {
     }
     this.vault.vault.on('rights', onRights)
     this.offs.push(() => { this.vault.vault.off('rights', onRights) })
+    const onDisk = (full: boolean): void => { this.events.push({ type: 'disk', full }) }
+    this.vault.vault.on('disk', onDisk)
+    this.offs.push(() => { this.vault.vault.off('disk', onDisk) })
     const onEntry = (e: { doc: Uint8Array, local: boolean }): void => { if (!e.local) this.onRemoteEntry(toHex(e.doc)) }
     this.vault.vault.on('entry', onEntry)
     this.offs.push(() => { this.vault.vault.off('entry', onEntry) })
@@ -140,6 +143,7 @@ export class LocalApi implements MeshApi {
       const newest = v.certs.get(v.identity.device.publicKey)
       return {
         ...s,
+        diskFull: v.diskFull,
         certificate: {
           version: mine.version,
           writable: v.writable,

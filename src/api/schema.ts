@@ -121,6 +121,7 @@ export const StatusSchema = z.object({
   skills: z.number(),
   devices: z.number(),
   store: z.object({ docs: z.number(), entries: z.number(), snapshots: z.number(), logBytes: z.number() }),
+  diskFull: z.boolean().describe('the disk is full: writes are refused until space is freed, reads go on'),
   certificate: z.object({
     version: z.number(),
     writable: z.boolean().describe('this device may write (its certificate grants write and has not expired)'),
@@ -379,6 +380,7 @@ export const EventSchema = z.discriminatedUnion('type', [
   z.object({ type: z.literal('peer.lost'), peerId: z.string(), label: z.string() }),
   z.object({ type: z.literal('doc.synced'), peerId: z.string(), label: z.string(), doc: z.string(), entries: z.number(), snapshot: z.boolean() }),
   z.object({ type: z.literal('entry.refused'), peerId: z.string(), label: z.string(), reason: z.string() }),
+  z.object({ type: z.literal('disk'), full: z.boolean().describe('true: the disk filled up and writes are refused; false: it has room again') }),
   z.object({ type: z.literal('device.rights'), deviceId: z.string(), label: z.string(), capabilities: z.array(z.string()), reloaded: z.array(z.string()).describe('documents reloaded without entries the change now refuses') })
 ])
 export type ApiEvent = z.output<typeof EventSchema>

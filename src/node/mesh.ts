@@ -72,6 +72,15 @@ export interface PeerStatus {
   lastSeen?: number
 }
 
+export interface NodeStatus {
+  peerId: string
+  addresses: string[]
+  /** Writes are refused for lack of space; reads and serving peers go on. */
+  diskFull: boolean
+  /** Peers proven now. */
+  peers: number
+}
+
 export interface MeshNodeOptions extends Partial<NodeConfig> {
   /** How long a peer has to prove membership. @default 5000 */
   membershipTimeoutMs?: number
@@ -132,11 +141,12 @@ export class MeshNode extends EventEmitter<{ event: [NodeEvent], 'caught-up': [s
         // Idle sockets that never finish the handshake (a slowloris) hold a pending slot until
         // the upgrade times out: libp2p's 10 slots and 10 s let twelve sockets keep every member
         // out. One address may open 20 connections a second (siblings on one host redial after
-        // restarts; libp2p's 5 refused them), so it holds at most 20 x 3 s = 60 of the 256
-        // slots: filling them takes five addresses, each refused beyond its rate. A member's
-        // Noise + yamux upgrade takes a few round trips, far below 3 s.
-        maxIncomingPendingConnections: 256,
-        inboundUpgradeTimeout: 3000,
+        // restarts; libp2p's 5 refused them), so it holds at most 20 x 5 s = 100 of the 512
+        // slots: filling them takes six addresses, each refused beyond its rate. A member's
+        // Noise + yamux upgrade takes a few round trips: 5 s leaves room for a slow link or a
+        // loaded machine (3 s cut handshakes here under a load average of 18).
+        maxIncomingPendingConnections: 512,
+        inboundUpgradeTimeout: 5000,
         inboundConnectionThreshold: 20,
         maxConnections: 200
       },
@@ -440,6 +450,10 @@ export class MeshNode extends EventEmitter<{ event: [NodeEvent], 'caught-up': [s
 
   /** How many peers are proven members right now. */
   provenCount (): number { return this.libp2p.services.membership.provenPeers().length }
+  /** This node's own state, for `mesh status` and `mesh peers`. */
+  status (): NodeStatus {
+    return { peerId: this.libp2p.peerId.toString(), addresses: this.addresses(), diskFull: this.vault.diskFull, peers: this.libp2p.services.membership.provenPeers().length }
+  }
 
   async peers (options: { rtt?: boolean } = {}): Promise<PeerStatus[]> {
     const names = this.names = await this.vault.docNames()
@@ -473,5 +487,6 @@ export class MeshNode extends EventEmitter<{ event: [NodeEvent], 'caught-up': [s
     for (const t of this.timers) clearTimeout(t)
     this.timers.clear()
     await this.libp2p.stop()
+    await this.book.flush()
   }
 }

@@ -42,6 +42,8 @@ export interface VaultEvents {
   certificate: [Uint8Array]
   /** A device's rights changed (a newer certificate, a cutoff); `reloaded`: open documents reloaded without its refused entries. */
   rights: [RightsEvent]
+  /** The disk filled up (true: appends are refused, reads go on) or has room again (false). */
+  disk: [boolean]
 }
 
 export interface RightsEvent { deviceId: string, label: string, capabilities: readonly string[], reloaded: string[] }
@@ -72,6 +74,7 @@ export class Vault extends EventEmitter<VaultEvents> {
     this.certs = new CertRegistry(identity.walletKey, identity.keys, clock)
     this.lane = new Lane(home, () => store.maxLane(identity.device.publicKey))
     this.opts = { snapshotEvery: opts.snapshotEvery ?? 1000, snapshotOnClose: opts.snapshotOnClose ?? 32, clock }
+    store.disk.on('change', (full) => { this.emit('disk', full) })
   }
 
   static async open (opts: VaultOptions): Promise<Vault> {
@@ -113,6 +116,8 @@ export class Vault extends EventEmitter<VaultEvents> {
     const cert = this.certs.get(this.identity.device.publicKey) ?? this.identity.certificate
     return hasCapability(cert, 'write') && !isExpired(cert, this.opts.clock(), 0)
   }
+  /** The disk is full: appends fail with STORE_WRITE_FAILED until it has room again (reads go on). */
+  get diskFull (): boolean { return this.store.disk.full }
   get closed (): boolean { return this.closing !== undefined }
 
   private check (): void { if (this.closing !== undefined) throw new ClosedError('vault is closed') }
