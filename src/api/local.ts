@@ -6,12 +6,13 @@
  */
 import { logger } from '@libp2p/logger'
 import { DOC_NAMES, parseSessionKey, SessionsIndexDoc, type SessionKey } from '../../crdt/index.js'
-import { InvalidInputError, isMeshError, NotFoundError, ReadOnlyError } from '../errors.js'
+import { InvalidInputError, isMeshError, NotFoundError, ReadOnlyError, SessionNotFoundError } from '../errors.js'
 import { equals, isExpired, toHex } from '../identity/index.js'
 import type { MeshNode, NodeEvent } from '../node/mesh.js'
+import type { ProgressEvent, TransferStatus } from '../node/progress.js'
 import { PeerBook } from '../node/peer-book.js'
 import { EventLog, type CallOptions, type EventRecord, type MeshApi, type SubscribeOptions } from './api.js'
-import { METHODS, type ApiEvent, type Input, type MethodName, type Output } from './schema.js'
+import { METHODS, type ApiEvent, type Input, type MethodName, type Output, type TransferSchema } from './schema.js'
 import { SessionCache } from './session-cache.js'
 import type { Session } from './session.js'
 import type { MeshVault } from './vault.js'
@@ -49,7 +50,9 @@ export class LocalApi implements MeshApi {
       this.vault.setPresence((id) => node.isOnline(id))
       const onNode = (e: NodeEvent): void => { const a = fromNodeEvent(e); if (a !== undefined) this.events.push(a) }
       node.on('event', onNode)
-      this.offs.push(() => { node.off('event', onNode) })
+      const onProgress = (t: ProgressEvent): void => { this.events.push({ ...transferView(t), type: 'transfer.progress' }) }
+      node.on('progress', onProgress)
+      this.offs.push(() => { node.off('event', onNode); node.off('progress', onProgress) })
     }
     const onRights = (e: { deviceId: string, label: string, capabilities: readonly string[], reloaded: readonly string[] }): void => {
       this.events.push({ type: 'device.rights', deviceId: e.deviceId, label: e.label, capabilities: [...e.capabilities], reloaded: [...e.reloaded] })
@@ -131,7 +134,15 @@ export class LocalApi implements MeshApi {
   }
 
   private async withSession<T>(key: string, fn: (s: Session) => Promise<T> | T): Promise<T> {
-    return await this.cache.use(parseSessionKey(key), fn)
+    try {
+      return await this.cache.use(parseSessionKey(key), fn)
+    } catch (err) {
+      // A session still arriving from a peer says so, instead of "no such session".
+      const a = err instanceof SessionNotFoundError ? this.node?.arriving(key) : undefined
+      if (a === undefined) throw err
+      const pct = a.bytesTotal > 0 ? Math.floor(a.bytesDone * 100 / a.bytesTotal) : 0
+      throw new SessionNotFoundError(`session ${parseSessionKey(key)} is arriving from ${a.from}: ${pct}% (${mb(a.bytesDone)} of ${mb(a.bytesTotal)})${a.etaMs !== undefined ? `, about ${Math.ceil(a.etaMs / 1000)} s left` : ''}`, { key, arriving: a })
+    }
   }
 
   private readonly handlers: { [M in MethodName]: Handler<M> } = {
@@ -168,11 +179,11 @@ export class LocalApi implements MeshApi {
     'peers.list': async (input) => {
       if (this.node !== undefined) {
         const peers = await this.node.peers({ rtt: input.rtt })
-        return peers.map(p => ({ ...p, via: String(p.via), inSync: p.state === 'connected' && Object.values(p.behind).every(n => n === 0) }))
+        return peers.map(p => ({ ...p, via: String(p.via), transfers: p.transfers.map(transferView) }))
       }
       const book = new PeerBook(this.vault.info().home)
       await book.load()
-      return book.list().map(p => ({ peerId: p.peerId, label: p.label, capabilities: p.capabilities, addrs: p.addrs, via: 'remembered', state: 'offline' as const, behind: {}, inSync: false }))
+      return book.list().map(p => ({ peerId: p.peerId, label: p.label, capabilities: p.capabilities, addrs: p.addrs, via: 'remembered', state: 'offline' as const, behind: {}, lacking: {}, inSync: false, transfers: [], lastSeen: p.lastSeen }))
     },
     'devices.list': async () => {
       const me = this.vault.info().deviceId
@@ -323,6 +334,13 @@ export class LocalApi implements MeshApi {
 /** The vault's document names that the events need: sessions from the index. */
 export async function createLocalApi (opts: LocalApiOptions): Promise<LocalApi> {
   return await new LocalApi(opts).start()
+}
+
+const mb = (n: number): string => `${(n / 1e6).toFixed(n < 1e7 ? 1 : 0)} MB`
+
+/** A transfer as the API shows it. */
+function transferView (t: Omit<TransferStatus, 'docId' | 'startedAt'>): import('zod').output<typeof TransferSchema> {
+  return { peerId: t.peerId, label: t.label, doc: t.doc, direction: t.direction, bytesDone: t.bytesDone, bytesTotal: t.bytesTotal, entriesDone: t.entriesDone, entriesTotal: t.entriesTotal, resumedFrom: t.resumedFrom, rateBps: t.rateBps, etaMs: t.etaMs, done: t.done }
 }
 
 function fromNodeEvent (e: NodeEvent): ApiEvent | undefined {

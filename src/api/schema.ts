@@ -87,6 +87,21 @@ export const SkillSchema = z.object({
 })
 export const SkillSummarySchema = SkillSchema.omit({ body: true })
 
+export const TransferSchema = z.object({
+  peerId: z.string(),
+  label: z.string(),
+  doc: z.string().describe('the document: a session key, or a fixed document\'s name'),
+  direction: z.enum(['in', 'out']).describe('in: arriving from the peer; out: being sent to it'),
+  bytesDone: z.number(),
+  bytesTotal: z.number(),
+  entriesDone: z.number(),
+  entriesTotal: z.number(),
+  resumedFrom: z.number().describe('snapshot bytes already held when the transfer resumed'),
+  rateBps: z.number(),
+  etaMs: z.number().optional(),
+  done: z.boolean()
+})
+
 export const PeerSchema = z.object({
   peerId: z.string(),
   label: z.string(),
@@ -96,7 +111,10 @@ export const PeerSchema = z.object({
   state: z.enum(['connected', 'offline']),
   rttMs: z.number().optional(),
   behind: z.record(z.string(), z.number()).describe('per document, entries the peer lacks by its last report'),
-  inSync: z.boolean().describe('connected and lacking nothing; never true for an offline peer')
+  lacking: z.record(z.string(), z.number()).describe('per document, entries this device lacks that the peer holds'),
+  inSync: z.boolean().describe('connected, nothing lacking either way and nothing in flight; never true for an offline peer'),
+  transfers: z.array(TransferSchema).describe('what is in flight with this peer, per document and direction'),
+  lastSeen: z.number().optional()
 })
 
 export const DeviceSchema = z.object({
@@ -380,6 +398,7 @@ export const EventSchema = z.discriminatedUnion('type', [
   z.object({ type: z.literal('peer.lost'), peerId: z.string(), label: z.string() }),
   z.object({ type: z.literal('doc.synced'), peerId: z.string(), label: z.string(), doc: z.string(), entries: z.number(), snapshot: z.boolean() }),
   z.object({ type: z.literal('entry.refused'), peerId: z.string(), label: z.string(), reason: z.string() }),
+  TransferSchema.extend({ type: z.literal('transfer.progress') }),
   z.object({ type: z.literal('disk'), full: z.boolean().describe('true: the disk filled up and writes are refused; false: it has room again') }),
   z.object({ type: z.literal('device.rights'), deviceId: z.string(), label: z.string(), capabilities: z.array(z.string()), reloaded: z.array(z.string()).describe('documents reloaded without entries the change now refuses') })
 ])
