@@ -83,7 +83,7 @@ export class LocalApi implements MeshApi {
       throw new InvalidInputError(`${method}: ${issues}`, { method })
     }
     if ('writes' in def && def.writes === true && !this.vault.vault.writable) {
-      throw new ReadOnlyError(`this device (${this.vault.info().label}) is read-only: it cannot ${method.replace('.', ' ')}. Its certificate grants only read`)
+      throw new ReadOnlyError(`this device (${this.vault.info().label}) is read-only: it cannot write (${method}). Its certificate grants only read`)
     }
     options.signal?.throwIfAborted()
     const h = this.handlers[method] as unknown as Handler<M>
