@@ -40,12 +40,24 @@ export interface AgentMeta {
   dir?: string
 }
 
+/** One RecordsDoc per Y.Doc: its id set is built once and kept current by one observer. */
+const byDoc = new WeakMap<Y.Doc, RecordsDoc>()
+
 export class RecordsDoc {
+  /** The RecordsDoc of this document (made once; a new one per call would rebuild the id set each time). */
+  static of (doc: Y.Doc): RecordsDoc {
+    let r = byDoc.get(doc)
+    if (r === undefined) { r = new RecordsDoc(doc); byDoc.set(doc, r) }
+    return r
+  }
+
   readonly doc: Y.Doc
   private readonly records: Y.Array<Y.Map<unknown>>
   private readonly meta: Y.Map<unknown>
   /** file\0id of every record, built lazily: appends skip ids already held. */
   private seen?: Set<string>
+  private stale = false
+  private observing = false
 
   constructor (doc: Y.Doc = new Y.Doc()) {
     this.doc = doc
@@ -54,18 +66,17 @@ export class RecordsDoc {
   }
 
   private ids (): Set<string> {
-    if (this.seen === undefined) {
+    if (this.seen === undefined || this.stale) {
       const s = new Set<string>()
       for (const m of this.records) s.add(keyOf(m))
       this.seen = s
-      // Records arriving from peers join the set too.
-      this.records.observe(ev => {
-        for (const item of ev.changes.added) {
-          for (const c of item.content.getContent()) {
-            if (c instanceof Y.Map) s.add(keyOf(c))
-          }
-        }
-      })
+      this.stale = false
+      if (!this.observing) {
+        this.observing = true
+        // Records from peers (or anything not appended here) make the set stale; it is rebuilt
+        // at the next append. Cheaper than reading each transaction's changes.
+        this.records.observe((_ev, tr) => { if (tr.origin !== this) this.stale = true })
+      }
     }
     return this.seen
   }
@@ -84,6 +95,7 @@ export class RecordsDoc {
     if (fresh.length === 0) return fresh
     this.doc.transact(() => {
       for (const r of fresh) {
+        ids.add(`${r.file}\0${r.id}\0${r.part ?? 0}`)
         const m = new Y.Map<unknown>()
         m.set('id', r.id)
         m.set('file', r.file)
@@ -93,7 +105,7 @@ export class RecordsDoc {
         if (r.parts !== undefined) { m.set('part', r.part ?? 0); m.set('parts', r.parts) }
         this.records.insert(this.records.length, [m])
       }
-    })
+    }, this)
     return fresh
   }
 

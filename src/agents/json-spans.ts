@@ -14,7 +14,7 @@ export interface StringSpan {
   isKey: boolean
 }
 
-export function stringSpans (text: string): StringSpan[] {
+export function stringSpans (text: string, want?: (path: ReadonlyArray<string | number>, isKey: boolean) => boolean): StringSpan[] {
   const out: StringSpan[] = []
   let i = 0
   const ws = (): void => { while (i < text.length && (text[i] === ' ' || text[i] === '\n' || text[i] === '\r' || text[i] === '\t')) i++ }
@@ -25,19 +25,26 @@ export function stringSpans (text: string): StringSpan[] {
     i++
     return { start, end: i, value: JSON.parse(text.slice(start, i)) as string }
   }
-  const value = (path: Array<string | number>): void => {
+  // One path stack, copied only for a span that is kept: most strings are not wanted.
+  const path: Array<string | number> = []
+  const keep = (s: { start: number, end: number, value: string }, isKey: boolean): void => {
+    if (want === undefined || want(path, isKey)) out.push({ ...s, path: [...path], isKey })
+  }
+  const value = (): void => {
     ws()
     const c = text[i]
-    if (c === '"') { const s = str(); out.push({ ...s, path, isKey: false }); return }
+    if (c === '"') { keep(str(), false); return }
     if (c === '{') {
       i++; ws()
       if (text[i] === '}') { i++; return }
       for (;;) {
         ws()
         const k = str()
-        out.push({ ...k, path: [...path, k.value], isKey: true })
+        path.push(k.value)
+        keep(k, true)
         ws(); i++ // ':'
-        value([...path, k.value])
+        value()
+        path.pop()
         ws()
         if (text[i] === ',') { i++; continue }
         i++; return // '}'
@@ -48,7 +55,9 @@ export function stringSpans (text: string): StringSpan[] {
       if (text[i] === ']') { i++; return }
       let n = 0
       for (;;) {
-        value([...path, n++])
+        path.push(n++)
+        value()
+        path.pop()
         ws()
         if (text[i] === ',') { i++; continue }
         i++; return // ']'
@@ -57,7 +66,7 @@ export function stringSpans (text: string): StringSpan[] {
     // number, true, false, null
     while (i < text.length && !',]} \n\r\t'.includes(text[i] as string)) i++
   }
-  value([])
+  value()
   return out
 }
 

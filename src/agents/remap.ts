@@ -19,7 +19,7 @@ export function remapLines (lines: readonly string[], match: FieldMatcher, map: 
     // A quick no: most lines never mention the root.
     if (!mentions(line, map.from) && !mentions(line, map.to)) return line
     let spans: StringSpan[]
-    try { JSON.parse(line); spans = stringSpans(line) } catch { return line }
+    try { JSON.parse(line); spans = stringSpans(line, match) } catch { return line }
     const edits: Array<{ span: StringSpan, from: string, to: string }> = []
     for (const s of spans) {
       if (!match(s.path, s.isKey)) continue

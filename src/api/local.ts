@@ -294,15 +294,17 @@ export class LocalApi implements MeshApi {
       let bytes = 0
       for (const r of records) bytes += Buffer.byteLength(r.text) + Buffer.byteLength(r.id) + r.file.length + r.kind.length
       if (bytes > MAX_APPEND_BYTES) throw new InvalidInputError(`these records carry ${bytes} bytes, more than ${MAX_APPEND_BYTES}: send them in several calls (one call is one entry, at most 1 MiB), a record over that size in parts`)
-      const { added, total } = await this.vault.withDoc(DOC_NAMES.session(key), async r => {
-        const d = new RecordsDoc(r.doc)
+      // Inside the cached session: its replica stays open between calls (withDoc alone would
+      // load the whole document from the store for every chunk of a long import).
+      const { added, total } = await this.withSession(key, async () => await this.vault.withDoc(DOC_NAMES.session(key), async r => {
+        const d = RecordsDoc.of(r.doc)
         // Idempotence: what is held already costs nothing, not even an entry.
         const meta = { agent: input.agent, sessionId: input.sessionId, cwd: input.cwd, gitRemote: input.gitRemote, name: input.name, dir: input.dir }
         const old = d.getMeta()
         const metaChanged = old === undefined || Object.entries(meta).some(([k, v]) => v !== undefined && (old as unknown as Record<string, unknown>)[k] !== v)
         const added = await r.change(() => { if (metaChanged) d.setMeta(meta); return d.append(records) })
         return { added, total: d.length }
-      })
+      }))
       // The view, for the records just added only (their messages carry the record id, maybe with #n).
       const ids = new Set(added.filter(a => a.file === '').map(a => a.id))
       const view = (input.messages ?? []).filter(m => m.id !== undefined && ids.has(m.id.replace(/#\d+$/, '')))
@@ -312,8 +314,8 @@ export class LocalApi implements MeshApi {
       }
       return { key, added: added.length, total, messages: appended }
     },
-    'agents.records': async (input) => await this.vault.withDoc(DOC_NAMES.session(parseSessionKey(input.key)), (r) => {
-      const d = new RecordsDoc(r.doc)
+    'agents.records': async (input) => await this.withSession(input.key, async () => await this.vault.withDoc(DOC_NAMES.session(parseSessionKey(input.key)), (r) => {
+      const d = RecordsDoc.of(r.doc)
       const meta = d.getMeta()
       if (meta === undefined) throw new NotFoundError(`session ${input.key} holds no agent records (import one with \`mesh agent import\`)`, { key: input.key })
       const start = input.start ?? 0
@@ -328,7 +330,7 @@ export class LocalApi implements MeshApi {
         i++
       }
       return { meta, records: out, total: d.length, next: i < d.length ? i : undefined }
-    })
+    }))
   }
 
   /** Messages with their author device's label. */

@@ -12,9 +12,10 @@ import { benchMesh } from './mesh.js'
 import { benchApi } from './api.js'
 import { benchHttp } from './http.js'
 import { benchMcp } from './mcp.js'
+import { benchAgents } from './agents.js'
 
 const quick = process.argv.includes('--quick')
-// --only=vault, --only=mesh, --only=api, --only=http, --only=mcp, or one part: --only=mesh.handoff
+// --only=vault, --only=mesh, --only=api, --only=http, --only=mcp, --only=agents, or one part: --only=mesh.handoff
 // (handoff, throughput, resume, discovery, ten), --only=api.cli (cli, rpc), --only=http.rtt (API
 // round trip over HTTP and the socket), --only=http.events (append on a peer → WebSocket)
 const only = process.argv.find(a => a.startsWith('--only='))?.slice(7)
@@ -27,6 +28,7 @@ try {
   if (only === undefined || group === 'api') await benchApi(join(dir, 'api'), { quick, part })
   if (only === undefined || group === 'http') await benchHttp(join(dir, 'http'), { quick, part })
   if (only === undefined || group === 'mcp') await benchMcp(join(dir, 'mcp'), { quick })
+  if (only === undefined || group === 'agents') await benchAgents(join(dir, 'agents'), { quick })
 } finally {
   await rm(dir, { recursive: true, force: true })
 }
