@@ -165,6 +165,31 @@ describe('mesh agent: Claude Code from one machine to another', () => {
   }, 60_000)
 })
 
+describe('mesh agent export --redact', () => {
+  it('replaces planted secrets in the exported file, says how many, and leaves the rest and the stored session untouched', async () => {
+    const u = await userHome('redact-user')
+    const f = join(u.home, 'secret.jsonl')
+    const secrets = ['sk-ant-api03-Zx9vQw8eRt7yUi6oPa5sDf4gHj3kLz2xCv1bNm0QwErTyUiOp-AbCdEf_GhIjAA', 'AKIAIOSFODNN7EXAMPLE', 'ghp_16C7e42F292c6912E7710c838347Ae178B4a']
+    const lines = [
+      { parentUuid: null, cwd: OLD_CWD, sessionId: 'redact', type: 'user', message: { role: 'user', content: `use ${secrets[0] as string} and ${secrets[1] as string}` }, uuid: 'r1', timestamp: '2026-11-20T09:00:00.000Z' },
+      { parentUuid: 'r1', cwd: OLD_CWD, sessionId: 'redact', type: 'user', message: { role: 'user', content: `GITHUB_TOKEN=${secrets[2] as string} PORT=8080` }, uuid: 'r2', timestamp: '2026-11-20T09:00:01.000Z' }
+    ].map(l => JSON.stringify(l))
+    await writeFile(f, lines.join('\n') + '\n')
+    expect((await runCli(['agent', 'import', 'claude', '--file', f, '--key', 'agent:claude:redact', '--home', a.home], { env: u.env })).code).toBe(0)
+    const out = join(u.home, 'shared.jsonl')
+    const r = await runCli(['agent', 'export', 'agent:claude:redact', '--redact', '--out', out, '--home', a.home, '--json'], { env: u.env })
+    expect(r.code, r.stderr).toBe(0)
+    expect(json(r).redacted).toBe(3)
+    const text = await readFile(out, 'utf8')
+    for (const s of secrets) expect(text).not.toContain(s)
+    expect(text).toContain('PORT=8080')
+    expect(text.split('\n').filter(Boolean).map(l => JSON.parse(l).uuid)).toEqual(['r1', 'r2'])
+    const plain = join(u.home, 'plain.jsonl')
+    expect((await runCli(['agent', 'export', 'agent:claude:redact', '--out', plain, '--home', a.home], { env: u.env })).code).toBe(0)
+    expect(await readFile(plain, 'utf8')).toBe(lines.join('\n') + '\n')
+  }, 60_000)
+})
+
 describe('mesh agent: Codex', () => {
   it('imports a rollout on A and resumes it on B under CODEX_HOME at its dated path, the cwd rewritten', async () => {
     const desk = await userHome('codex-desk')
