@@ -55,7 +55,13 @@ async function search (dir: string, want: string, depth: number): Promise<string
   if (r !== undefined && normalizeRemote(r) === want) return dir
   if (depth === 0) return undefined
   let names: string[]
-  try { names = (await readdir(dir, { withFileTypes: true })).filter(d => d.isDirectory() && !d.name.startsWith('.')).map(d => d.name).sort() } catch { return undefined }
+  try {
+    names = (await readdir(dir, { withFileTypes: true })).filter(d => d.isDirectory() && !d.name.startsWith('.')).map(d => d.name).sort()
+  } catch (err: any) {
+    // A root that does not exist on this machine, or a folder we may not list, holds no match.
+    if (err?.code === 'ENOENT' || err?.code === 'EACCES' || err?.code === 'ENOTDIR') return undefined
+    throw err
+  }
   for (const n of names) {
     const f = await search(join(dir, n), want, depth - 1)
     if (f !== undefined) return f

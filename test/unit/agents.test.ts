@@ -11,7 +11,7 @@ import * as Y from 'yjs'
 import { describe, expect, it } from 'vitest'
 import { RecordsDoc } from '../../crdt/index.js'
 import {
-  checkChain, claudePathFields, claudeRecords, claudeView, codexPathFields, codexRecords, codexView, fromParts, joinJsonl, projectDirName,
+  checkChain, currentBranch, claudePathFields, claudeRecords, claudeView, codexPathFields, codexRecords, codexView, fromParts, joinJsonl, projectDirName,
   redact, REDACTED, remapLines, sanitizePath, simpleHash, splitJsonl, toParts, PART_BYTES
 } from '../../src/agents/index.js'
 
@@ -83,6 +83,20 @@ describe('the chain check', () => {
     expect(checkChain([...lines, lines[1] as string]).map(p => p.kind)).toEqual(['duplicate-uuid'])
     const cyc = ['{"type":"user","uuid":"x","parentUuid":"y"}', '{"type":"user","uuid":"y","parentUuid":"x"}']
     expect(checkChain(cyc).map(p => p.kind)).toEqual(['cycle'])
+  })
+})
+
+describe('the current branch', () => {
+  it('runs from the leaf back to the root, across the compaction boundary, leaving out the rewound answer', () => {
+    const b = currentBranch(lines)
+    expect(b[0]).toBe('u-0001')
+    expect(b.at(-1)).toBe('a-0008')
+    expect(b).toContain('s-0001')
+    expect(b).toContain('c-0001')
+    expect(b).toContain('p-0001')
+    // a-0007 answered u-0005 before the user rewound and asked again (u-0006).
+    expect(b).not.toContain('a-0007')
+    expect(b).toContain('u-0006')
   })
 })
 

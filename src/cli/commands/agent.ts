@@ -75,7 +75,9 @@ async function importCmd (g: Parameters<Command['run']>[0], a: string | undefine
     const map = held?.cwd !== undefined && first.cwd !== undefined && held.cwd !== first.cwd ? { from: first.cwd, to: held.cwd } : undefined
     const b = map === undefined ? first : agent === 'claude' ? await readClaudeBundle(path, map) : await readCodexRollout(path, { map })
     const cwd = held?.cwd ?? b.cwd
-    const remote = held?.gitRemote ?? (first.cwd !== undefined ? await gitRemote(first.cwd).catch(() => undefined) : undefined)
+    // The remote only helps find the project elsewhere: a cwd that is gone or unreadable here
+    // (an import of a file from another machine) leaves it unknown rather than failing the import.
+    const remote = held?.gitRemote ?? (first.cwd !== undefined ? await gitRemote(first.cwd).catch((err: unknown) => { if (!g.json) out.err(`note: no git remote recorded (${(err as Error)?.message ?? String(err)})`); return undefined }) : undefined)
     const codex = 'name' in b ? b as { name: string, dir?: string } : undefined
     let added = 0
     let total = 0
