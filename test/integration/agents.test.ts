@@ -79,6 +79,9 @@ describe('mesh agent: Claude Code from one machine to another', () => {
     // Idempotent: the same file again adds nothing.
     const again = await runCli(['agent', 'import', 'claude', '--session', SID, '--home', a.home, '--json'], { env: desk.env })
     expect(json(again).added).toBe(0)
+    const all = await runCli(['agent', 'import', 'claude', '--all', '--home', a.home, '--json'], { env: desk.env })
+    expect(all.code, all.stderr).toBe(0)
+    expect(json(all)).toMatchObject([{ sessionId: SID, added: 0 }])
     const listed = await runCli(['agent', 'list', 'claude', '--home', a.home, '--json'], { env: desk.env })
     expect(json(listed).local).toMatchObject([{ sessionId: SID, imported: true }])
 

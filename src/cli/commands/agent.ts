@@ -17,7 +17,7 @@ import { InvalidInputError, isMeshError, UsageError } from '../../errors.js'
 import { stdout as out, withApi } from '../context.js'
 import type { Command } from '../command.js'
 
-const USAGE = 'mesh agent import claude|codex (--file PATH | --session ID) [--key KEY] | resume KEY [--cwd DIR] [--take] [--force] | export KEY --out FILE [--redact] [--cwd DIR] | list [claude|codex]'
+const USAGE = 'mesh agent import claude|codex (--file PATH | --session ID | --all) [--key KEY] | resume KEY [--cwd DIR] [--take] [--force] | export KEY --out FILE [--redact] [--cwd DIR] | list [claude|codex]'
 
 type Agent = 'claude' | 'codex'
 interface Meta { agent: string, sessionId: string, cwd?: string, gitRemote?: string, name?: string, dir?: string }
@@ -41,7 +41,8 @@ export const agentCmd: Command = {
     out: { type: 'string' },
     redact: { type: 'boolean' },
     take: { type: 'boolean' },
-    force: { type: 'boolean' }
+    force: { type: 'boolean' },
+    all: { type: 'boolean' }
   },
   async run (g, args, values) {
     const [sub, arg] = args
@@ -64,43 +65,60 @@ async function importCmd (g: Parameters<Command['run']>[0], a: string | undefine
   const agent = agentOf(a)
   const file = values.file as string | undefined
   const session = values.session as string | undefined
-  if ((file === undefined) === (session === undefined)) throw new UsageError(`give --file PATH or --session ID: ${USAGE}`)
-  const path = file !== undefined ? resolve(file) : agent === 'claude' ? await findClaudeSession(session as string) : (await findCodexSession(session as string)).path
-  return await withApi(g, async api => {
-    // A file resumed here from another machine names this machine's paths: read it with the
-    // mapping back to the recorded cwd, so what is stored is what was first imported.
-    const first = agent === 'claude' ? await readClaudeBundle(path) : await readCodexRollout(path)
-    const key = (values.key as string | undefined) ?? `agent:${agent}:${first.sessionId}`
-    const held = await recordedMeta(api, key)
-    const map = held?.cwd !== undefined && first.cwd !== undefined && held.cwd !== first.cwd ? { from: first.cwd, to: held.cwd } : undefined
-    const b = map === undefined ? first : agent === 'claude' ? await readClaudeBundle(path, map) : await readCodexRollout(path, { map })
-    const cwd = held?.cwd ?? b.cwd
-    // The remote only helps find the project elsewhere: a cwd that is gone or unreadable here
-    // (an import of a file from another machine) leaves it unknown rather than failing the import.
-    const remote = held?.gitRemote ?? (first.cwd !== undefined ? await gitRemote(first.cwd).catch((err: unknown) => { if (!g.json) out.err(`note: no git remote recorded (${(err as Error)?.message ?? String(err)})`); return undefined }) : undefined)
-    const codex = 'name' in b ? b as { name: string, dir?: string } : undefined
-    let added = 0
-    let total = 0
-    let messages = 0
-    const parts = batches(toParts(b.records))
-    for (const [i, batch] of parts.entries()) {
-      const ids = new Set(batch.filter(r => r.file === '').map(r => r.id))
-      const view = b.view.filter(m => ids.has(m.id.replace(/#\d+$/, '')))
-      const r = await api.call('agents.import', {
-        key, agent, sessionId: b.sessionId, cwd, gitRemote: remote, name: codex?.name, dir: codex?.dir,
-        records: batch, messages: view.map(m => ({ ...m })), force: values.force === true
-      })
-      added += r.added
-      total = r.total
-      messages += r.messages
-      if (!g.json && parts.length > 4 && process.stderr.isTTY) process.stderr.write(`\rimporting ${i + 1}/${parts.length}`)
-    }
-    if (!g.json && parts.length > 4 && process.stderr.isTTY) process.stderr.write('\n')
-    const result = { key, path, sessionId: b.sessionId, lines: b.lines, records: b.records.length, added, total, messages, cwd, gitRemote: remote, mappedFrom: map?.from }
-    if (g.json) out.json(result)
-    else out.line(`${key}: ${added} new record${added === 1 ? '' : 's'} of ${b.records.length} (${b.lines} lines in ${path})${map !== undefined ? `, paths mapped back from ${map.from} to ${map.to}` : ''}`)
+  const all = values.all === true
+  if ([file !== undefined, session !== undefined, all].filter(Boolean).length !== 1) throw new UsageError(`give one of --file PATH, --session ID or --all: ${USAGE}`)
+  if (all) {
+    if (values.key !== undefined) throw new UsageError('--key names one session: not with --all')
+    const paths = agent === 'claude' ? (await listClaudeSessions()).map(s => s.path) : (await listCodexSessions()).map(s => s.path)
+    const results = await withApi(g, async api => {
+      const list: ImportResult[] = []
+      for (const path of paths) list.push(await importOne(api, g, agent, path, values))
+      return list
+    })
+    if (g.json) out.json(results)
+    else out.line(`${results.length} ${agent} session${results.length === 1 ? '' : 's'}, ${results.reduce((n, r) => n + r.added, 0)} new records`)
     return 0
-  })
+  }
+  const path = file !== undefined ? resolve(file) : agent === 'claude' ? await findClaudeSession(session as string) : (await findCodexSession(session as string)).path
+  const result = await withApi(g, async api => await importOne(api, g, agent, path, values))
+  if (g.json) out.json(result)
+  else out.line(`${result.key}: ${result.added} new record${result.added === 1 ? '' : 's'} of ${result.records} (${result.lines} lines in ${path})${result.mappedFrom !== undefined ? `, paths mapped back from ${result.mappedFrom} to ${result.cwd ?? ''}` : ''}`)
+  return 0
+}
+
+interface ImportResult { key: string, path: string, sessionId: string, lines: number, records: number, added: number, total: number, messages: number, cwd?: string, gitRemote?: string, mappedFrom?: string }
+
+async function importOne (api: MeshApi, g: Parameters<Command['run']>[0], agent: Agent, path: string, values: Record<string, unknown>): Promise<ImportResult> {
+  // A file resumed here from another machine names this machine's paths: read it with the
+  // mapping back to the recorded cwd, so what is stored is what was first imported.
+  const first = agent === 'claude' ? await readClaudeBundle(path) : await readCodexRollout(path)
+  const key = (values.key as string | undefined) ?? `agent:${agent}:${first.sessionId}`
+  const held = await recordedMeta(api, key)
+  const map = held?.cwd !== undefined && first.cwd !== undefined && held.cwd !== first.cwd ? { from: first.cwd, to: held.cwd } : undefined
+  const b = map === undefined ? first : agent === 'claude' ? await readClaudeBundle(path, map) : await readCodexRollout(path, { map })
+  const cwd = held?.cwd ?? b.cwd
+  // The remote only helps find the project elsewhere: a cwd that is gone or unreadable here
+  // (an import of a file from another machine) leaves it unknown rather than failing the import.
+  const remote = held?.gitRemote ?? (first.cwd !== undefined ? await gitRemote(first.cwd).catch((err: unknown) => { if (!g.json) out.err(`note: no git remote recorded (${(err as Error)?.message ?? String(err)})`); return undefined }) : undefined)
+  const codex = 'name' in b ? b as { name: string, dir?: string } : undefined
+  let added = 0
+  let total = 0
+  let messages = 0
+  const parts = batches(toParts(b.records))
+  for (const [i, batch] of parts.entries()) {
+    const ids = new Set(batch.filter(r => r.file === '').map(r => r.id))
+    const view = b.view.filter(m => ids.has(m.id.replace(/#\d+$/, '')))
+    const r = await api.call('agents.import', {
+      key, agent, sessionId: b.sessionId, cwd, gitRemote: remote, name: codex?.name, dir: codex?.dir,
+      records: batch, messages: view.map(m => ({ ...m })), force: values.force === true
+    })
+    added += r.added
+    total = r.total
+    messages += r.messages
+    if (!g.json && parts.length > 4 && process.stderr.isTTY) process.stderr.write(`\rimporting ${i + 1}/${parts.length}`)
+  }
+  if (!g.json && parts.length > 4 && process.stderr.isTTY) process.stderr.write('\n')
+  return { key, path, sessionId: b.sessionId, lines: b.lines, records: b.records.length, added, total, messages, cwd, gitRemote: remote, mappedFrom: map?.from }
 }
 
 async function recordedMeta (api: MeshApi, key: string): Promise<Meta | undefined> {
