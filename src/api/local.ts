@@ -324,9 +324,10 @@ export class LocalApi implements MeshApi {
       let bytes = 0
       let i = start
       for (const rec of d.slice(start, limit)) {
-        if (out.length > 0 && bytes + rec.text.length > RECORDS_PAGE_BYTES) break
+        const n = Buffer.byteLength(rec.text)
+        if (out.length > 0 && bytes + n > RECORDS_PAGE_BYTES) break
         out.push(rec)
-        bytes += rec.text.length
+        bytes += n
         i++
       }
       return { meta, records: out, total: d.length, next: i < d.length ? i : undefined }
@@ -344,8 +345,11 @@ export class LocalApi implements MeshApi {
   }
 }
 
-/** About how much record text one agents.records page carries (the socket takes lines up to 8 MiB). */
-const RECORDS_PAGE_BYTES = 4 * 1024 * 1024
+/**
+ * About how many bytes of record text one agents.records page carries: the socket takes request
+ * lines up to 8 MiB, and JSON escaping of a line's quotes can double its size on the wire.
+ */
+const RECORDS_PAGE_BYTES = 2 * 1024 * 1024
 
 /** Splits messages into batches of at most about `max` bytes of content. */
 function byBytes<T extends { content: string }>(list: readonly T[], max: number): T[][] {

@@ -377,7 +377,7 @@ export const METHODS = {
     writes: true
   },
   'agents.records': {
-    summary: 'An imported agent session\'s native records from index `start` (at most `limit`, and at most about 4 MiB of text per call: page on with `next`), with where it was captured.',
+    summary: 'An imported agent session\'s native records from index `start` (at most `limit`, and at most about 2 MiB of text per call: page on with `next`), with where it was captured.',
     input: z.object({ key, start: z.number().int().min(0).optional(), limit: z.number().int().min(1).optional() }),
     output: z.object({
       meta: z.object({ agent: z.string(), sessionId: z.string(), cwd: z.string().optional(), gitRemote: z.string().optional(), name: z.string().optional(), dir: z.string().optional() }),

@@ -168,6 +168,26 @@ describe('mesh agent: Claude Code from one machine to another', () => {
   }, 60_000)
 })
 
+describe('a line bigger than one entry', () => {
+  it('travels in parts and comes back whole (a 1.5 MB tool result)', async () => {
+    const u = await userHome('big-user')
+    const f = join(u.home, 'big.jsonl')
+    const big = 'é"\\'.repeat(500_000)
+    const lines = [
+      JSON.stringify({ parentUuid: null, cwd: OLD_CWD, sessionId: 'big', type: 'user', message: { role: 'user', content: 'cat the log' }, uuid: 'b1', timestamp: '2026-11-20T09:00:00.000Z' }),
+      JSON.stringify({ parentUuid: 'b1', cwd: OLD_CWD, sessionId: 'big', type: 'user', message: { role: 'user', content: [{ type: 'tool_result', tool_use_id: 't', content: big }] }, uuid: 'b2', timestamp: '2026-11-20T09:00:01.000Z' })
+    ]
+    await writeFile(f, lines.join('\n') + '\n')
+    const imp = await runCli(['agent', 'import', 'claude', '--file', f, '--key', 'agent:claude:big', '--home', a.home, '--json'], { env: u.env })
+    expect(imp.code, imp.stderr).toBe(0)
+    expect(json(imp).records).toBe(2)
+    const out = join(u.home, 'big-out.jsonl')
+    const want = await readFile(f)
+    // Until every part has arrived, B's export leaves the incomplete line out (never half of it).
+    await poll('the big session on B', async () => (await runCli(['agent', 'export', 'agent:claude:big', '--out', out, '--home', b.home], { env: u.env })).code === 0 && (await readFile(out)).equals(want))
+  }, 90_000)
+})
+
 describe('mesh agent export --redact', () => {
   it('replaces planted secrets in the exported file, says how many, and leaves the rest and the stored session untouched', async () => {
     const u = await userHome('redact-user')
