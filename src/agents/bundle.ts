@@ -59,13 +59,23 @@ export async function listFiles (dir: string): Promise<string[]> {
   return out
 }
 
-/** Splits records whose text is over PART_BYTES into parts. */
+/**
+ * Splits records whose text is over PART_BYTES characters into parts, never between the two
+ * halves of a surrogate pair (a lone half would not survive UTF-8 on the way).
+ */
 export function toParts (records: readonly NativeRecord[]): NativeRecord[] {
   const out: NativeRecord[] = []
   for (const r of records) {
     if (r.text.length <= PART_BYTES) { out.push(r); continue }
-    const n = Math.ceil(r.text.length / PART_BYTES)
-    for (let i = 0; i < n; i++) out.push({ ...r, text: r.text.slice(i * PART_BYTES, (i + 1) * PART_BYTES), part: i, parts: n })
+    const pieces: string[] = []
+    for (let at = 0; at < r.text.length;) {
+      let end = Math.min(r.text.length, at + PART_BYTES)
+      const c = r.text.charCodeAt(end - 1)
+      if (end < r.text.length && c >= 0xd800 && c <= 0xdbff) end--
+      pieces.push(r.text.slice(at, end))
+      at = end
+    }
+    pieces.forEach((text, i) => out.push({ ...r, text, part: i, parts: pieces.length }))
   }
   return out
 }

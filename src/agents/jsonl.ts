@@ -3,6 +3,7 @@
  * without its newline is kept only if it parses as JSON: an agent writing it right now leaves a
  * torn line that the next import picks up whole.
  */
+import { InvalidInputError } from '../errors.js'
 
 export interface SplitResult {
   /** Each line's text, without its '\n'. */
@@ -15,6 +16,16 @@ export interface SplitResult {
 
 export function splitJsonl (buf: Buffer): SplitResult {
   const text = buf.toString('utf8')
+  // Lines are kept as text: bytes that are not UTF-8 would come back as U+FFFD. Refused, not
+  // silently changed (the agents write UTF-8; such a file is damaged or not theirs). A torn
+  // multi-byte character at the very end is an append in progress and is left for next time.
+  const valid = Buffer.byteLength(text) === buf.length && Buffer.from(text, 'utf8').equals(buf)
+  if (!valid) {
+    const lastNl = buf.lastIndexOf(0x0a)
+    const head = buf.subarray(0, lastNl + 1)
+    if (!Buffer.from(head.toString('utf8'), 'utf8').equals(head)) throw new InvalidInputError('the file is not valid UTF-8: its lines could not be kept byte for byte')
+    return splitJsonl(head)
+  }
   const lines: string[] = []
   let start = 0
   let taken = 0

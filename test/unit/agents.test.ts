@@ -26,6 +26,11 @@ describe('splitting JSONL', () => {
     expect(lines.length).toBe(24)
     expect(Buffer.from(joinJsonl(lines)).equals(CLAUDE)).toBe(true)
   })
+  it('refuses bytes that are not UTF-8 (they could not come back), but waits on a character torn at the end', () => {
+    expect(() => splitJsonl(Buffer.concat([Buffer.from('{"a":"'), Buffer.from([0xff]), Buffer.from('"}\n')]))).toThrow(/not valid UTF-8/)
+    const torn = Buffer.concat([CLAUDE, Buffer.from('{"a":"'), Buffer.from('é').subarray(0, 1)])
+    expect(splitJsonl(torn).taken).toBe(CLAUDE.length)
+  })
   it('keeps an unterminated last line only if it parses', () => {
     const torn = Buffer.concat([CLAUDE, Buffer.from('{"type":"user","uuid":"x"')])
     const a = splitJsonl(torn)
@@ -238,5 +243,12 @@ describe('records in the session document', () => {
     const d = new RecordsDoc(new Y.Doc())
     d.append(parts)
     expect(fromParts(d.slice())).toEqual([{ id: 'u-1', file: '', kind: 'user', text: 'a' }, big])
+  })
+  it('never cuts a surrogate pair between two parts', () => {
+    const text = 'x'.repeat(PART_BYTES - 1) + '😀'.repeat(10)
+    const parts = toParts([{ id: 'e', file: '', kind: 'user', text }])
+    expect(parts).toHaveLength(2)
+    for (const p of parts) expect(Buffer.from(p.text, 'utf8').toString('utf8')).toBe(p.text)
+    expect(fromParts(parts)[0]?.text).toBe(text)
   })
 })
