@@ -5,7 +5,7 @@
  * path.
  */
 import { logger } from '@libp2p/logger'
-import { DOC_NAMES, parseSessionKey, SessionsIndexDoc, type SessionKey } from '../../crdt/index.js'
+import { DOC_NAMES, MAX_APPEND_BYTES, parseSessionKey, RecordsDoc, SessionsIndexDoc, type NativeRecord, type SessionKey } from '../../crdt/index.js'
 import { InvalidInputError, isMeshError, NotFoundError, ReadOnlyError, SessionNotFoundError } from '../errors.js'
 import { equals, isExpired, toHex } from '../identity/index.js'
 import type { MeshNode, NodeEvent } from '../node/mesh.js'
@@ -302,7 +302,58 @@ export class LocalApi implements MeshApi {
       const removed = await this.vault.skills.remove(input.name)
       if (removed) this.events.push({ type: 'skills.changed', remote: false })
       return { removed }
-    }
+    },
+    // ---- agents (issue 13) ----
+    'agents.import': async (input) => {
+      const key = parseSessionKey(input.key ?? `agent:${input.agent}:${input.sessionId}`)
+      if (!(await this.vault.sessions.exists(key))) {
+        const s = await this.vault.sessions.create(key, { title: input.title ?? `${input.agent} ${input.sessionId}` })
+        await s.close()
+        this.knownSessions.add(key)
+        this.events.push({ type: 'session.created', key, remote: false })
+      }
+      const records: NativeRecord[] = input.records
+      let bytes = 0
+      for (const r of records) bytes += Buffer.byteLength(r.text) + Buffer.byteLength(r.id) + r.file.length + r.kind.length
+      if (bytes > MAX_APPEND_BYTES) throw new InvalidInputError(`these records carry ${bytes} bytes, more than ${MAX_APPEND_BYTES}: send them in several calls (one call is one entry, at most 1 MiB), a record over that size in parts`)
+      // Inside the cached session: its replica stays open between calls (withDoc alone would
+      // load the whole document from the store for every chunk of a long import).
+      const { added, total } = await this.withSession(key, async () => await this.vault.withDoc(DOC_NAMES.session(key), async r => {
+        const d = RecordsDoc.of(r.doc)
+        // Idempotence: what is held already costs nothing, not even an entry.
+        const meta = { agent: input.agent, sessionId: input.sessionId, cwd: input.cwd, gitRemote: input.gitRemote, name: input.name, dir: input.dir }
+        const old = d.getMeta()
+        const metaChanged = old === undefined || Object.entries(meta).some(([k, v]) => v !== undefined && (old as unknown as Record<string, unknown>)[k] !== v)
+        const added = await r.change(() => { if (metaChanged) d.setMeta(meta); return d.append(records) })
+        return { added, total: d.length }
+      }))
+      // The view, for the records just added only (their messages carry the record id, maybe with #n).
+      const ids = new Set(added.filter(a => a.file === '').map(a => a.id))
+      const view = (input.messages ?? []).filter(m => m.id !== undefined && ids.has(m.id.replace(/#\d+$/, '')))
+      let appended = 0
+      for (const batch of byBytes(view, MAX_APPEND_BYTES / 2)) {
+        appended += (await this.withSession(key, async (s) => await s.append(batch, { force: input.force }))).length
+      }
+      return { key, added: added.length, total, messages: appended }
+    },
+    'agents.records': async (input) => await this.withSession(input.key, async () => await this.vault.withDoc(DOC_NAMES.session(parseSessionKey(input.key)), (r) => {
+      const d = RecordsDoc.of(r.doc)
+      const meta = d.getMeta()
+      if (meta === undefined) throw new NotFoundError(`session ${input.key} holds no agent records (import one with \`mesh agent import\`)`, { key: input.key })
+      const start = input.start ?? 0
+      const limit = input.limit ?? 100_000
+      const out: NativeRecord[] = []
+      let bytes = 0
+      let i = start
+      for (const rec of d.slice(start, limit)) {
+        const n = Buffer.byteLength(rec.text)
+        if (out.length > 0 && bytes + n > RECORDS_PAGE_BYTES) break
+        out.push(rec)
+        bytes += n
+        i++
+      }
+      return { meta, records: out, total: d.length, next: i < d.length ? i : undefined }
+    }))
   }
 
   private async resume (input: ParsedInput<'sessions.resume'>): Promise<Output<'sessions.resume'>> {
@@ -329,6 +380,27 @@ export class LocalApi implements MeshApi {
       return author !== undefined ? { ...m, author } : m
     })
   }
+}
+
+/**
+ * About how many bytes of record text one agents.records page carries: the socket takes request
+ * lines up to 8 MiB, and JSON escaping of a line's quotes can double its size on the wire.
+ */
+const RECORDS_PAGE_BYTES = 2 * 1024 * 1024
+
+/** Splits messages into batches of at most about `max` bytes of content. */
+function byBytes<T extends { content: string }>(list: readonly T[], max: number): T[][] {
+  const out: T[][] = []
+  let cur: T[] = []
+  let n = 0
+  for (const m of list) {
+    const b = Buffer.byteLength(m.content) + 256
+    if (cur.length > 0 && n + b > max) { out.push(cur); cur = []; n = 0 }
+    cur.push(m)
+    n += b
+  }
+  if (cur.length > 0) out.push(cur)
+  return out
 }
 
 /** The vault's document names that the events need: sessions from the index. */

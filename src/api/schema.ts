@@ -159,6 +159,16 @@ const NewMessageSchema = z.object({
   toolResult: ToolResultSchema.optional()
 })
 
+export const NativeRecordSchema = z.object({
+  id: z.string().min(1).describe('the record\'s own id (Claude uuid), else type:session:content-hash; unique per file'),
+  file: z.string().describe('the file in the session bundle: \'\' the main transcript, else a path relative to it (subagents/agent-x.jsonl)'),
+  kind: z.string().describe('the record\'s type as the agent wrote it; \'file\' for a whole side file'),
+  text: z.string().describe('the exact text (a JSONL line without its newline), or base64 when enc is base64'),
+  enc: z.literal('base64').optional(),
+  part: z.number().int().min(0).optional().describe('index of this part, for a record held in parts'),
+  parts: z.number().int().min(1).optional()
+})
+
 export interface MethodDef {
   /** One line an agent can act on; also the MCP tool's description and the OpenAPI summary. */
   summary: string
@@ -371,6 +381,38 @@ export const METHODS = {
     output: z.object({ removed: z.boolean() }),
     http: { verb: 'DELETE', path: '/api/skills/{name}' },
     writes: true
+  },
+  // ---- agents (issue 13): native records of Claude Code / Codex sessions, stored verbatim ----
+  'agents.import': {
+    summary: 'Stores an agent\'s native records (each JSONL line\'s exact text, side files of its bundle) in the session agent:<agent>:<sessionId>, creating it; idempotent by record id, so re-importing a grown file adds only its new lines. `messages` is the normalized view of the records sent (shown by session show, watch and the MCP tools).',
+    input: z.object({
+      key: key.optional().describe('the mesh session key (default agent:<agent>:<sessionId>)'),
+      agent: z.enum(['claude', 'codex']),
+      sessionId: z.string().min(1).max(200),
+      title: z.string().optional(),
+      cwd: z.string().optional().describe('the session\'s working directory where it was captured'),
+      gitRemote: z.string().optional().describe('the git remote of that directory, to find the project on another machine'),
+      name: z.string().optional().describe('the main file\'s original name'),
+      dir: z.string().optional().describe('the main file\'s directory relative to the agent\'s home (Codex: sessions/YYYY/MM/DD)'),
+      records: z.array(NativeRecordSchema),
+      messages: z.array(NewMessageSchema).optional().describe('the view of these records, each keyed by its record id'),
+      force
+    }),
+    output: z.object({ key: z.string(), added: z.number(), total: z.number(), messages: z.number() }),
+    http: { verb: 'POST', path: '/api/agents/import' },
+    writes: true
+  },
+  'agents.records': {
+    summary: 'An imported agent session\'s native records from index `start` (at most `limit`, and at most about 2 MiB of text per call: page on with `next`), with where it was captured.',
+    input: z.object({ key, start: z.number().int().min(0).optional(), limit: z.number().int().min(1).optional() }),
+    output: z.object({
+      meta: z.object({ agent: z.string(), sessionId: z.string(), cwd: z.string().optional(), gitRemote: z.string().optional(), name: z.string().optional(), dir: z.string().optional() }),
+      records: z.array(NativeRecordSchema),
+      total: z.number(),
+      next: z.number().optional().describe('start of the next page, when there is one')
+    }),
+    http: { verb: 'GET', path: '/api/agents/records/{key}' },
+    mcp: 'agents_records'
   }
 } as const satisfies Record<string, MethodDef>
 
