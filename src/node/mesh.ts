@@ -285,11 +285,19 @@ export class MeshNode extends EventEmitter<{ event: [NodeEvent], 'caught-up': [s
     const hex = toHex(doc)
     const report = (): void => { this.emitEvent({ type: 'synced', peerId: from, label: this.labelOf(from), doc: this.names.get(hex) ?? hex.slice(0, 12), entries: n, snapshot: n === 0 }) }
     if (this.names.has(hex)) { report(); return }
-    // Documents not named yet wait for one refresh of the names, shared by all that arrive
-    // meanwhile: a fresh node receiving 10,000 documents would otherwise reread the sessions
-    // index once per document.
-    this.unnamed.push(report)
-    if (this.renaming) return
+    this.refreshNames(report)
+  }
+
+  private readonly unnamed: Array<() => void> = []
+  private renaming = false
+  /**
+   * Rereads the documents' names (a session is named by the index, which may have just arrived),
+   * once for everyone who asks meanwhile, then calls each `then`: a fresh node receiving 10,000
+   * documents would otherwise reread the sessions index once per document.
+   */
+  private refreshNames (then?: () => void): void {
+    if (then !== undefined) this.unnamed.push(then)
+    if (this.renaming || this.stopped) return
     this.renaming = true
     const refresh = (): void => {
       const waiting = this.unnamed.splice(0)
@@ -302,22 +310,10 @@ export class MeshNode extends EventEmitter<{ event: [NodeEvent], 'caught-up': [s
     refresh()
   }
 
-  private readonly unnamed: Array<() => void> = []
-  private renaming = false
   private onProgress (t: Transfer): void {
     const name = this.names.get(t.doc)
     if (name === undefined) this.refreshNames()
     this.emit('progress', progressEvent(transferStatus(t, this.labelOf(t.peer), name)))
-  }
-
-  private namesRefresh: Promise<void> | undefined
-  /** Learns the names of documents that arrived (a session named by the index that came first). */
-  private refreshNames (): void {
-    if (this.namesRefresh !== undefined || this.stopped) return
-    this.namesRefresh = this.vault.docNames().then(
-      (names) => { this.names = names },
-      (err: unknown) => { log('reading document names failed: %e', err) }
-    ).finally(() => { setTimeout(() => { this.namesRefresh = undefined }, 1000).unref?.() })
   }
 
   /** What is in flight with every connected peer, per document and direction. */
