@@ -6,6 +6,7 @@ import { DaemonFollower } from '../follow.js'
 import type { Command } from '../command.js'
 import { formatMessage, need, parseCount } from './sessions.js'
 import { formatProgress } from './join.js'
+import { SessionNotFoundError } from '../../errors.js'
 
 export const watchCmd: Command = {
   name: 'watch',
@@ -26,6 +27,8 @@ export const watchCmd: Command = {
     const seen = new Set<string>()
     let last: string | undefined
     let ready = false
+    // A session not on this device yet (still on its way from a peer) is waited for, not an error.
+    let found = true
     const held: EventRecord[] = []
     const print = (m: Parameters<typeof formatMessage>[0]): void => {
       if (seen.has(m.id)) return
@@ -39,12 +42,14 @@ export const watchCmd: Command = {
     }
     let polling = false
     const poll = async (): Promise<void> => {
-      if (polling || api.following || !ready) return
+      if (polling || (api.following && found) || !ready) return
       polling = true
       try {
         const v = await api.call('sessions.show', last !== undefined ? { key, after: last } : { key, tail })
+        if (!found) { found = true; note(`(${key} arrived)`) }
         for (const m of v.messages) print(m)
       } catch (err) {
+        if (!found && err instanceof SessionNotFoundError) return
         note(`(could not read ${key}: ${err instanceof Error ? err.message : String(err)})`)
       } finally {
         polling = false
@@ -56,8 +61,14 @@ export const watchCmd: Command = {
       const off = api.subscribe(onEvent, { sessions: [key] })
       const timer = setInterval(() => { void poll() }, 1000)
       try {
-        const info = await api.call('sessions.show', { key, tail })
-        for (const m of info.messages) print(m)
+        try {
+          const info = await api.call('sessions.show', { key, tail })
+          for (const m of info.messages) print(m)
+        } catch (err) {
+          if (!(err instanceof SessionNotFoundError)) throw err
+          found = false
+          note(`(no session ${key} on this device yet: waiting for it to arrive from a peer or be created here; Ctrl-C to stop)`)
+        }
         ready = true
         for (const r of held.splice(0)) onEvent(r)
         if (!daemon) note('(no mesh join runs for this home: only changes made on this machine will appear)')
