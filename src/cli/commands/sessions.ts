@@ -9,10 +9,14 @@ type View = Output<'sessions.show'>
 type Message = View['messages'][number]
 type Lease = NonNullable<View['lease']>
 
+/**
+ * This process's stdin as text, less the one line end that ends it (what `echo` and most tools
+ * add), as a shell's `$(...)` would drop it; every other byte, blank lines included, is kept.
+ */
 async function readStdin (): Promise<string> {
   const chunks: Buffer[] = []
   for await (const c of process.stdin) chunks.push(c as Buffer)
-  return Buffer.concat(chunks).toString('utf8')
+  return Buffer.concat(chunks).toString('utf8').replace(/\r?\n$/, '')
 }
 
 export function need (args: string[], i: number, what: string, usage: string): string {
