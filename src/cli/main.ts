@@ -68,6 +68,19 @@ function commandHelp (cmd: Command): string {
   return lines.join('\n')
 }
 
+/** node:util's parseArgs messages, said the way the rest of the CLI speaks. */
+function parseError (err: any, cmd: Command): string {
+  const message = String(err?.message ?? err)
+  const option = /Option '(-[^ ']+)/.exec(message)?.[1] ?? /option '(-[^ ']+)'/i.exec(message)?.[1]
+  if (err?.code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION' && option !== undefined) {
+    return `mesh ${cmd.name} has no option ${option} (a value that starts with "-" goes after "--", e.g. -- ${JSON.stringify(option)})`
+  }
+  if (err?.code === 'ERR_PARSE_ARGS_INVALID_OPTION_VALUE' && option !== undefined) {
+    return /does not take/.test(message) ? `${option} takes no value` : `${option} needs a value`
+  }
+  return message.replace(/\.$/, '')
+}
+
 export async function main (argv: string[]): Promise<number> {
   let json = argv.includes('--json')
   try {
@@ -85,7 +98,7 @@ export async function main (argv: string[]): Promise<number> {
     try {
       parsed = parseArgs({ args: rest, options: { ...GLOBAL_OPTIONS, ...cmd.options }, allowPositionals: true, strict: true })
     } catch (err: any) {
-      throw new UsageError(`${err?.message ?? err}. Usage: ${cmd.usage}`)
+      throw new UsageError(`${parseError(err, cmd)}. Usage: ${cmd.usage} (\`mesh ${cmd.name} --help\` for examples)`)
     }
     const values = parsed.values as Record<string, unknown>
     json = values.json === true
