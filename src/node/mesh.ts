@@ -20,7 +20,7 @@ import { sha256 } from 'multiformats/hashes/sha2'
 import { membership, type Membership, type ProvenPeer } from '../../protocols/membership/index.js'
 import { sync, type SessionStats, type Sync, type Transfer } from '../../protocols/sync/index.js'
 import { DOC_NAMES, parseSessionKey } from '../../crdt/index.js'
-import { rendezvousFor, toHex, utcDay } from '../identity/index.js'
+import { membershipKey, rendezvousFor, toHex, utcDay } from '../identity/index.js'
 import { DEFAULTS, readConfig, savePort, type NodeConfig } from './config.js'
 import { Pace, type PaceMode } from './pace.js'
 import { PeerBook } from './peer-book.js'
@@ -130,6 +130,7 @@ export class MeshNode extends EventEmitter<{ event: [NodeEvent], 'caught-up': [s
     const book = new PeerBook(vault.home)
     await book.load()
     let self: MeshNode | undefined
+    const keys = [membershipKey(vault.identity.keys)]
     let discovery: MeshNode['mdns']
     const node = await createLibp2p({
       privateKey: vault.identity.device.privateKey,
@@ -158,11 +159,15 @@ export class MeshNode extends EventEmitter<{ event: [NodeEvent], 'caught-up': [s
       // frame every 30 s keeps NAT mappings open in between.
       connectionMonitor: { pingInterval: 60_000 },
       services: {
-        identify: identify(),
+        // Identify tells a peer our protocols, listen addresses and agent version: it runs once a
+        // peer is proven (onProven), never on connection open, and the gate (protocols/membership)
+        // keeps its handler from answering anyone unproven.
+        identify: identify({ runOnConnectionOpen: false }),
         ping: ping(),
         membership: membership({
           certificate: vault.identity.certificate.bytes,
           timeoutMs: options.membershipTimeoutMs,
+          membershipKeys: () => keys,
           sign: (m) => vault.identity.device.signer.sign(m),
           verifyPeer: (cert, peerId) => {
             // Expiry with the registry's clock and tolerance; a superseded certificate is refused.
@@ -182,7 +187,9 @@ export class MeshNode extends EventEmitter<{ event: [NodeEvent], 'caught-up': [s
           reconcile: reconcile ?? false
         }),
         ...(config.dht !== 'off'
-          ? { dht: kadDHT({ protocol: DHT_PROTOCOL, clientMode: config.dht === 'client', peerInfoMapper: passthroughMapper, allowQueryWithZeroPeers: true }) }
+          // The DHT's peer filter: a peer enters the routing table, and is named in an answer, only
+          // while it is a proven member (kad-dht drops a peer its mapper leaves without addresses).
+          ? { dht: kadDHT({ protocol: DHT_PROTOCOL, clientMode: config.dht === 'client', peerInfoMapper: (p) => self?.isMemberPeer(p.id.toString()) === true ? passthroughMapper(p) : { ...p, multiaddrs: [] }, allowQueryWithZeroPeers: true }) }
           : {})
       }
     }) as MeshNode['libp2p']
@@ -249,8 +256,16 @@ export class MeshNode extends EventEmitter<{ event: [NodeEvent], 'caught-up': [s
     })
   }
 
+  /** This node or a peer proven now: the only peers the DHT knows or names. */
+  private isMemberPeer (peerId: string): boolean {
+    return peerId === this.libp2p.peerId.toString() || this.libp2p.services.membership.isProven(peerId)
+  }
+
   private async onProven ({ peer, connection }: { peer: ProvenPeer, connection: any }): Promise<void> {
     const id = peer.deviceId
+    // Now, and only now, each side learns the other's protocols (the DHT's routing table takes a
+    // peer from them) and listen addresses (the peer book).
+    void this.libp2p.services.identify.identify(connection).catch((err: unknown) => { log('identify %s failed: %e', id, err) })
     this.labels.set(id, peer.label)
     const via = this.via.get(id) ?? (connection.direction === 'inbound' ? 'inbound' : 'remembered')
     this.via.set(id, via)
