@@ -265,7 +265,7 @@ export class MeshNode extends EventEmitter<{ event: [NodeEvent], 'caught-up': [s
     const id = peer.deviceId
     // Now, and only now, each side learns the other's protocols (the DHT's routing table takes a
     // peer from them) and listen addresses (the peer book).
-    void this.libp2p.services.identify.identify(connection).catch((err: unknown) => { log('identify %s failed: %e', id, err) })
+    this.identifyProven(connection, id)
     this.labels.set(id, peer.label)
     const via = this.via.get(id) ?? (connection.direction === 'inbound' ? 'inbound' : 'remembered')
     this.via.set(id, via)
@@ -282,6 +282,20 @@ export class MeshNode extends EventEmitter<{ event: [NodeEvent], 'caught-up': [s
       : undefined
     await this.book.remember({ peerId: id, label: peer.label, capabilities: [...peer.capabilities], addrs: await this.book.addrsOf(this.libp2p, connection.remotePeer, connection), lastSeen: Date.now() })
     await opened
+  }
+
+  /**
+   * Identify with a proven peer, tried three times while the connection stays open: it runs once
+   * per proof, and a peer it never completes with stays out of the DHT's routing table (a loaded
+   * machine can miss identify's 5 s deadline).
+   */
+  private identifyProven (connection: any, id: string, attempt = 1): void {
+    void this.libp2p.services.identify.identify(connection).catch((err: unknown) => {
+      log('identify %s failed (attempt %d): %e', id, attempt, err)
+      if (attempt >= 3 || this.stopped || connection.status !== 'open') return
+      const t = setTimeout(() => { this.timers.delete(t); this.identifyProven(connection, id, attempt + 1) }, 1000 * attempt)
+      this.timers.add(t)
+    })
   }
 
   /** A sync session failed while the peer may still be connected: the opening side reopens it. */

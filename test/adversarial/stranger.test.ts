@@ -20,7 +20,7 @@ import * as raw from 'multiformats/codecs/raw'
 import { sha256 } from 'multiformats/hashes/sha2'
 import { randomBytes } from 'node:crypto'
 import { afterEach, describe, expect, it } from 'vitest'
-import { MEMBERSHIP_PROTOCOL } from '../../protocols/membership/index.js'
+import { MEMBERSHIP_PROTOCOL, PAIR_PROTOCOL } from '../../protocols/membership/index.js'
 import { MembershipMessage } from '../../protocols/membership/pb/membership.js'
 import { SYNC_PROTOCOL } from '../../protocols/sync/index.js'
 import { concat, rendezvousFor, utf8, utcDay } from '../../src/identity/index.js'
@@ -170,5 +170,37 @@ describe('a stranger learns nothing', () => {
     const known = await x.peerStore.get(a.node.libp2p.peerId)
     expect(known.protocols.filter((p: string) => p !== MEMBERSHIP_PROTOCOL)).toEqual([])
     expect([...known.metadata.keys()].filter(k => /agent|protocolversion/i.test(k))).toEqual([])
+  })
+
+  it('a device being paired (exempted by the member) gets /mesh/pair/1.0.0 and nothing else, until the exemption ends', async () => {
+    const a = await startNode({ label: 'desk-secret-label', dht: 'server', membershipTimeoutMs: 800 }); nodes.push(a)
+    const { x: n, received } = await stranger()
+    // The new device runs pairing only (protocols/pair): here, an echo.
+    await n.handle(PAIR_PROTOCOL, async (stream: Stream) => {
+      const lp = lpStream(stream)
+      await lp.write((await lp.read({ signal: AbortSignal.timeout(3000) })).subarray())
+      await stream.close()
+    })
+    const m = a.node.libp2p.services.membership
+    const release = m.exempt(n.peerId, 60_000)
+    const stream = await a.node.libp2p.dialProtocol(n.getMultiaddrs()[0], PAIR_PROTOCOL, { signal: AbortSignal.timeout(5000) })
+    const lp = lpStream(stream)
+    await lp.write(utf8('code?'))
+    expect(Buffer.from((await lp.read({ signal: AbortSignal.timeout(3000) })).subarray()).toString()).toBe('code?')
+    const conn = n.getConnections(a.node.libp2p.peerId)[0] as Connection
+    // Past the membership deadline the pairing connection is still up, and still gated.
+    await new Promise(resolve => setTimeout(resolve, 1600))
+    expect(conn.status).toBe('open')
+    expect(a.events.some(e => e.type === 'refused')).toBe(false)
+    const tries = await Promise.all([
+      probe(conn, '/ipfs/id/1.0.0', received),
+      probe(conn, DHT_PROTOCOL, received, dhtMessage(4, a.node.libp2p.peerId.toMultihash().bytes)),
+      probe(conn, PAIR_PROTOCOL, received) // the member does not serve pairing: the new device does
+    ])
+    expect(tries).toEqual(['refused', 'refused', 'refused'])
+    expect(received.length).toBe(0)
+    expect(m.isProven(n.peerId)).toBe(false)
+    release()
+    await until(() => n.getConnections().length === 0, 'the member to hang up once the exemption ends')
   })
 })
