@@ -18,7 +18,7 @@
  * those are not there, installing throws and the caller closes the connection: it fails closed.
  */
 import { lpStream } from '@libp2p/utils'
-import type { AbortOptions, Connection, Logger, Stream } from '@libp2p/interface'
+import { UnsupportedProtocolError, type AbortOptions, type Connection, type Logger, type Stream } from '@libp2p/interface'
 import { NotMemberError } from '../../src/errors.js'
 import { concat, utf8, varint } from '../../src/identity/index.js'
 
@@ -30,6 +30,8 @@ export interface GateInit {
   /** Protocols an unproven peer may negotiate and be opened: the membership handshake, pairing. */
   open: readonly string[]
   isProven: (peer: string) => boolean
+  /** An exempted peer (a device being paired) gets no verdict: what is not open fails at once. */
+  isExempt: (peer: string) => boolean
   /** Resolves true once the peer is proven, false once it is refused, gone or out of time. */
   verdict: (peer: string) => Promise<boolean>
   /** Every protocol this node handles (the registrar's list). */
@@ -68,6 +70,8 @@ export function gateConnection (conn: Connection, init: GateInit): void {
   conn.newStream = async (protocols: string | string[], options: AbortOptions & Record<string, any> = {}): Promise<Stream> => {
     const list = Array.isArray(protocols) ? protocols : [protocols]
     if (!init.isProven(peer) && !list.every(p => init.open.includes(p))) {
+      // libp2p's connection monitor takes this error as "no ping here" and keeps a pairing connection.
+      if (init.isExempt(peer)) throw new UnsupportedProtocolError(`${list.join(', ')}: not before membership`)
       if (!(await waitFor(init.verdict(peer), options))) throw new NotMemberError(`not opening ${list.join(', ')}: ${peer} is not a proven member`)
     }
     return await open(protocols, options)
@@ -95,6 +99,7 @@ async function negotiate (stream: Stream, peer: string, init: GateInit): Promise
       return proposal
     }
     if (!proven) {
+      if (init.isExempt(peer)) throw new NotMemberError(`${peer} is exempted for pairing only`)
       proven = await init.verdict(peer)
       if (!proven) throw new NotMemberError(`${peer} proposed ${proposal.slice(0, 64)} before proving membership`)
     }

@@ -176,7 +176,7 @@ class MembershipService extends EventTarget implements Membership, Startable {
     const peer = conn.remotePeer.toString()
     try {
       // connection:open is dispatched as the connection is made, before any stream can arrive.
-      gateConnection(conn, { open: this.open, isProven: (p) => this.isProven(p), verdict: async (p) => await this.whenProven(p), protocols: () => this.components.registrar.getProtocols(), log: this.log })
+      gateConnection(conn, { open: this.open, isProven: (p) => this.isProven(p), isExempt: (p) => this.exempted.has(p), verdict: async (p) => await this.whenProven(p), protocols: () => this.components.registrar.getProtocols(), log: this.log })
     } catch (err: any) {
       this.log.error('closing a connection that cannot be gated: %e', err)
       this.refuse(conn, err?.message ?? String(err))

@@ -199,6 +199,9 @@ describe('a stranger learns nothing', () => {
     ])
     expect(tries).toEqual(['refused', 'refused', 'refused'])
     expect(received.length).toBe(0)
+    // The member opens nothing but pairing to it either; libp2p's connection monitor reads this
+    // error as "no ping here" and keeps the connection, where any other would abort it.
+    await expect(a.node.libp2p.services.ping.ping(n.peerId, { signal: AbortSignal.timeout(3000) })).rejects.toMatchObject({ name: 'UnsupportedProtocolError' })
     expect(m.isProven(n.peerId)).toBe(false)
     release()
     await until(() => n.getConnections().length === 0, 'the member to hang up once the exemption ends')
