@@ -25,6 +25,8 @@ import { concat, utf8, varint } from '../../src/identity/index.js'
 const MULTISTREAM = '/multistream/1.0.0'
 /** multistream-select's longest protocol id, as @libp2p/multistream-select reads it. */
 const MAX_PROTOCOL_LENGTH = 1024
+/** How long a held stream's negotiation may take in all, the wait for the verdict included. */
+const NEGOTIATION_MS = 30_000
 
 export interface GateInit {
   /** Protocols an unproven peer may negotiate and be opened: the membership handshake, pairing. */
@@ -85,16 +87,17 @@ export function gateConnection (conn: Connection, init: GateInit): void {
  */
 async function negotiate (stream: Stream, peer: string, init: GateInit): Promise<string> {
   const lp = lpStream(stream, { maxDataLength: MAX_PROTOCOL_LENGTH, maxLengthLength: 2 })
+  const options = { signal: AbortSignal.timeout(NEGOTIATION_MS) }
   const line = (s: string): Uint8Array => utf8(`${s}\n`)
   let proven = false
   while (true) {
-    const buf = (await lp.read()).subarray()
+    const buf = (await lp.read(options)).subarray()
     if (buf.byteLength === 0 || buf[buf.byteLength - 1] !== 0x0a) throw new NotMemberError('malformed protocol proposal')
     const proposal = new TextDecoder().decode(buf).trimEnd()
-    if (proposal === MULTISTREAM) { await lp.write(line(MULTISTREAM)); continue }
+    if (proposal === MULTISTREAM) { await lp.write(line(MULTISTREAM), options); continue }
     const handled = init.protocols()
     if (init.open.includes(proposal) && handled.includes(proposal)) {
-      await lp.write(line(proposal))
+      await lp.write(line(proposal), options)
       lp.unwrap()
       return proposal
     }
@@ -104,7 +107,7 @@ async function negotiate (stream: Stream, peer: string, init: GateInit): Promise
       if (!proven) throw new NotMemberError(`${peer} proposed ${proposal.slice(0, 64)} before proving membership`)
     }
     if (handled.includes(proposal)) {
-      await lp.write(line(proposal))
+      await lp.write(line(proposal), options)
       lp.unwrap()
       return proposal
     }
@@ -113,10 +116,10 @@ async function negotiate (stream: Stream, peer: string, init: GateInit): Promise
       const parts: Uint8Array[] = []
       for (const p of handled) { const b = line(p); parts.push(varint(b.byteLength), b) }
       parts.push(utf8('\n'))
-      await lp.write(concat(parts))
+      await lp.write(concat(parts), options)
       continue
     }
-    await lp.write(line('na'))
+    await lp.write(line('na'), options)
   }
 }
 

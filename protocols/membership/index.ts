@@ -90,6 +90,11 @@ export interface Membership extends EventTarget {
    * the time is up or the returned function is called, its unproven connections are closed.
    */
   exempt: (peerId: PeerId | string, ms: number) => () => void
+  /**
+   * Takes a proven peer's proof back and closes its connections (a device revoked while connected);
+   * it is refused like a stranger from then on only if `excluded` names it.
+   */
+  expel: (peerId: PeerId | string, reason: string) => void
 }
 
 class MembershipService extends EventTarget implements Membership, Startable {
@@ -171,6 +176,14 @@ class MembershipService extends EventTarget implements Membership, Startable {
     return release
   }
 
+  expel (peerId: PeerId | string, reason: string): void {
+    const id = peerId.toString()
+    this.peers.delete(id)
+    for (const conn of this.components.connectionManager.getConnections()) {
+      if (conn.remotePeer.toString() === id) this.refuse(conn, reason)
+    }
+  }
+
   private readonly onOpen = (evt: CustomEvent<Connection>): void => {
     const conn = evt.detail
     const peer = conn.remotePeer.toString()
@@ -184,7 +197,7 @@ class MembershipService extends EventTarget implements Membership, Startable {
     }
     if (this.isProven(peer) || this.exempted.has(peer)) return
     // Whoever does not prove itself in time is disconnected, inbound or outbound.
-    const t = setTimeout(() => { this.pending.delete(conn.id); if (!this.isProven(conn.remotePeer)) this.refuse(conn, 'did not prove membership in time') }, this.timeoutMs)
+    const t = setTimeout(() => { this.pending.delete(conn.id); if (!this.isProven(peer) && !this.exempted.has(peer)) this.refuse(conn, 'did not prove membership in time') }, this.timeoutMs)
     this.pending.set(conn.id, t)
     if (conn.direction === 'outbound') void this.initiate(conn)
   }

@@ -108,6 +108,8 @@ export class MeshNode extends EventEmitter<{ event: [NodeEvent], 'caught-up': [s
   private readonly labels = new Map<string, string>()
   private readonly timers = new Set<ReturnType<typeof setTimeout>>()
   private readonly redialing = new Set<string>()
+  /** Devices refused at membership whatever they prove (exclude()), with the reason. */
+  private readonly excluded = new Map<string, string>()
   private names = new Map<string, string>()
   private stopped = false
   private mdns: { mdns?: { query: (q: unknown) => void } } | undefined
@@ -168,6 +170,7 @@ export class MeshNode extends EventEmitter<{ event: [NodeEvent], 'caught-up': [s
           certificate: vault.identity.certificate.bytes,
           timeoutMs: options.membershipTimeoutMs,
           membershipKeys: () => keys,
+          excluded: (peerId) => self?.excluded.get(peerId),
           sign: (m) => vault.identity.device.signer.sign(m),
           verifyPeer: (cert, peerId) => {
             // Expiry with the registry's clock and tolerance; a superseded certificate is refused.
@@ -252,7 +255,7 @@ export class MeshNode extends EventEmitter<{ event: [NodeEvent], 'caught-up': [s
       this.emitEvent({ type: 'lost', peerId: id, label: this.labelOf(id) })
       this.labels.delete(id)
       for (const p of Object.values(this.paces)) p.wake('a sibling was lost')
-      if (!this.stopped && this.book.get(id) !== undefined) this.redial(id, 'remembered')
+      if (!this.stopped && this.book.get(id) !== undefined && !this.excluded.has(id)) this.redial(id, 'remembered')
     })
   }
 
@@ -464,6 +467,15 @@ export class MeshNode extends EventEmitter<{ event: [NodeEvent], 'caught-up': [s
       })
     }
     attempt(1000)
+  }
+
+  /**
+   * Cuts a device off now and refuses it at membership from then on, before either side shows its
+   * certificate (a revoked device: it still knows the membership key). Not redialed.
+   */
+  exclude (deviceId: string, reason: string): void {
+    this.excluded.set(deviceId, reason)
+    this.libp2p.services.membership.expel(deviceId, reason)
   }
 
   /** Dials a multiaddr now (used by tests and `--bootstrap`). */

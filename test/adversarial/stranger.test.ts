@@ -206,4 +206,30 @@ describe('a stranger learns nothing', () => {
     release()
     await until(() => n.getConnections().length === 0, 'the member to hang up once the exemption ends')
   })
+
+  it('an excluded device (revoked) is cut off at once and, whoever dials, refused before the member shows its certificate', async () => {
+    const wallet = generateWallet()
+    const a = await startNode({ wallet, label: 'A' }); nodes.push(a)
+    const b = await startNode({ wallet, label: 'B' }); nodes.push(b)
+    const aId = a.node.libp2p.peerId
+    const bId = b.node.libp2p.peerId
+    await b.node.dial(a.node.addresses()[0] as string)
+    await until(() => a.node.isOnline(bId.toString()) && b.node.isOnline(aId.toString()), 'A and B proven')
+    a.node.exclude(bId.toString(), 'revoked')
+    expect(a.node.isOnline(bId.toString())).toBe(false)
+    await until(() => b.node.libp2p.getConnections(aId).length === 0, 'B cut off')
+    const refusals = (): string[] => a.events.filter(e => e.type === 'refused' && e.peerId === bId.toString()).map(e => (e as { reason: string }).reason)
+    const before = refusals().length
+    // B redials A (it remembers A); then A dials B: refused both ways at the certificate step.
+    await b.node.dial(a.node.addresses()[0] as string).catch(() => undefined)
+    await until(() => refusals().length > before, 'A to refuse B\'s redial')
+    await until(() => a.node.libp2p.getConnections(bId).length === 0, 'B\'s redial closed')
+    await a.node.dial(b.node.addresses()[0] as string).catch(() => undefined)
+    await until(() => refusals().length > before + 1, 'A to refuse to go on with B')
+    // The reason is the one given just before the certificate would be written (protocols/membership).
+    expect(refusals().slice(before).every(r => /not showing the certificate: revoked/.test(r))).toBe(true)
+    expect(a.node.isOnline(bId.toString())).toBe(false)
+    expect(b.node.isOnline(aId.toString())).toBe(false)
+  })
 })
+
