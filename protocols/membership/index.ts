@@ -1,23 +1,30 @@
 /**
- * The membership protocol, `/mesh/membership/1.0.0`: right after a connection opens, both sides
- * prove they hold a device certificate of the same wallet for the PeerId Noise authenticated,
- * by signing the other side's fresh challenge. Until a peer is proven no other mesh protocol
- * answers it; a peer that fails, or does not prove itself within the deadline, is disconnected
- * and learns nothing (its stream is aborted, no error frame). See SPEC.md.
+ * The membership protocol, `/mesh/membership/2.0.0`, and the gate around it. Right after a
+ * connection opens, both sides prove they know the vault's membership key (an HMAC over both
+ * PeerIds and fresh nonces) before either shows its certificate; then each presents its device
+ * certificate, bound to the other side's challenge. Until a peer is proven, the gate (gate.ts)
+ * lets no protocol but this handshake and pairing answer it or be opened to it; a peer that fails,
+ * or does not prove itself within the deadline, is disconnected and learns nothing (its stream is
+ * aborted, no error frame). See SPEC.md.
  *
  * @example
- * services: { membership: membership({ certificate, sign, verifyPeer }) }
+ * services: { membership: membership({ certificate, sign, verifyPeer, membershipKeys: () => [membershipKey(keys)] }) }
  */
 import { randomBytes } from 'node:crypto'
+import { setMaxListeners } from 'node:events'
 import { pbStream } from '@libp2p/utils'
 import type { ComponentLogger, Connection, Libp2pEvents, Logger, PeerId, Startable, Stream, StreamHandler, StreamHandlerOptions, TypedEventTarget } from '@libp2p/interface'
-import { concat, DOMAIN, signingInput, verifyWithDomain } from '../../src/identity/index.js'
+import { verify } from '../../src/identity/index.js'
 import { NotMemberError } from '../../src/errors.js'
+import { gateConnection } from './gate.js'
 import { MembershipMessage } from './pb/membership.js'
+import { certificateChallenge, matchTag, membershipTag, NONCE_BYTES } from './proof.js'
 
-export const MEMBERSHIP_PROTOCOL = '/mesh/membership/1.0.0'
-const NONCE = 32
+export const MEMBERSHIP_PROTOCOL = '/mesh/membership/2.0.0'
+/** Pairing (protocols/pair): a device being paired holds no vault key and cannot prove membership. */
+export const PAIR_PROTOCOL = '/mesh/pair/1.0.0'
 const MAX_MESSAGE = 4096
+const EMPTY = new Uint8Array(0)
 
 /** What a verified peer certificate yields; verifyPeer throws a typed error otherwise. */
 export interface ProvenPeer {
@@ -35,6 +42,19 @@ export interface MembershipInit {
   sign: (message: Uint8Array) => Uint8Array
   /** Verifies a peer's certificate for the PeerId Noise authenticated. */
   verifyPeer: (certificate: Uint8Array, peerId: string) => ProvenPeer
+  /**
+   * The membership keys this node accepts, the one it proves with first (identity/membership-key.ts).
+   * More than one once key epochs rotate: a device that has not heard of a rotation yet still
+   * proves with the previous key.
+   */
+  membershipKeys: () => readonly Uint8Array[]
+  /**
+   * Why a PeerId must not see this node's certificate even if it knows the key (a revoked device:
+   * it kept the key); undefined if none. Checked before the certificate is sent.
+   */
+  excluded?: (peerId: string) => string | undefined
+  /** Protocols an unproven peer may use. @default [MEMBERSHIP_PROTOCOL, PAIR_PROTOCOL] */
+  open?: readonly string[]
   /** @default 5000 */
   timeoutMs?: number
 }
@@ -43,6 +63,7 @@ export interface MembershipInit {
 export interface ProtocolRegistrar {
   handle: (protocol: string, handler: StreamHandler, options?: StreamHandlerOptions) => Promise<void>
   unhandle: (protocol: string) => Promise<void>
+  getProtocols: () => string[]
 }
 
 export interface MembershipComponents {
@@ -50,6 +71,7 @@ export interface MembershipComponents {
   registrar: ProtocolRegistrar
   events: TypedEventTarget<Libp2pEvents>
   logger: ComponentLogger
+  connectionManager: { getConnections: (peerId?: PeerId) => Connection[] }
 }
 
 /**
@@ -58,28 +80,39 @@ export interface MembershipComponents {
  */
 export interface Membership extends EventTarget {
   isProven: (peerId: PeerId | string) => boolean
-  /** Resolves true once the peer is proven, false after the membership deadline. */
+  /** Resolves true once the peer is proven, false once refused, or after the membership deadline. */
   whenProven: (peerId: PeerId | string) => Promise<boolean>
   proven: (peerId: PeerId | string) => ProvenPeer | undefined
   provenPeers: () => ProvenPeer[]
-}
-
-/** What a side signs to answer a challenge: the nonce, bound to both PeerIds. */
-function challenge (nonce: Uint8Array, signer: PeerId, verifier: PeerId): Uint8Array {
-  return concat([nonce, signer.toMultihash().bytes, verifier.toMultihash().bytes])
+  /**
+   * For `ms`, connections with this PeerId skip the handshake and its deadline (a device being
+   * paired, which holds no vault key); the gate still lets them use only the open protocols. When
+   * the time is up or the returned function is called, its unproven connections are closed.
+   */
+  exempt: (peerId: PeerId | string, ms: number) => () => void
+  /**
+   * Takes a proven peer's proof back and closes its connections (a device revoked while connected);
+   * it is refused like a stranger from then on only if `excluded` names it.
+   */
+  expel: (peerId: PeerId | string, reason: string) => void
 }
 
 class MembershipService extends EventTarget implements Membership, Startable {
   private readonly log: Logger
   private readonly timeoutMs: number
+  private readonly open: readonly string[]
   private readonly peers = new Map<string, ProvenPeer>()
   private readonly pending = new Map<string, ReturnType<typeof setTimeout>>()
+  private readonly exempted = new Map<string, () => void>()
   private started = false
 
   constructor (private readonly components: MembershipComponents, private readonly init: MembershipInit) {
     super()
     this.log = components.logger.forComponent('mesh:membership')
     this.timeoutMs = init.timeoutMs ?? 5000
+    this.open = init.open ?? [MEMBERSHIP_PROTOCOL, PAIR_PROTOCOL]
+    // Every stream held by the gate and every sync session waits on a verdict: one listener each.
+    setMaxListeners(Infinity, this)
   }
 
   readonly [Symbol.toStringTag] = 'mesh/membership'
@@ -100,6 +133,7 @@ class MembershipService extends EventTarget implements Membership, Startable {
     await this.components.registrar.unhandle(MEMBERSHIP_PROTOCOL)
     for (const t of this.pending.values()) clearTimeout(t)
     this.pending.clear()
+    for (const release of [...this.exempted.values()]) release()
     this.peers.clear()
   }
 
@@ -122,14 +156,48 @@ class MembershipService extends EventTarget implements Membership, Startable {
       this.addEventListener('peer:refused', onRefused)
     })
   }
+
   proven (peerId: PeerId | string): ProvenPeer | undefined { return this.peers.get(peerId.toString()) }
   provenPeers (): ProvenPeer[] { return [...this.peers.values()] }
 
+  exempt (peerId: PeerId | string, ms: number): () => void {
+    const id = peerId.toString()
+    this.exempted.get(id)?.()
+    const release = (): void => {
+      if (this.exempted.get(id) !== release) return
+      clearTimeout(t)
+      this.exempted.delete(id)
+      for (const conn of this.components.connectionManager.getConnections()) {
+        if (conn.remotePeer.toString() === id && !this.isProven(id)) this.refuse(conn, 'exemption from membership ended')
+      }
+    }
+    const t = setTimeout(release, ms)
+    this.exempted.set(id, release)
+    return release
+  }
+
+  expel (peerId: PeerId | string, reason: string): void {
+    const id = peerId.toString()
+    this.peers.delete(id)
+    for (const conn of this.components.connectionManager.getConnections()) {
+      if (conn.remotePeer.toString() === id) this.refuse(conn, reason)
+    }
+  }
+
   private readonly onOpen = (evt: CustomEvent<Connection>): void => {
     const conn = evt.detail
-    if (this.isProven(conn.remotePeer)) return
+    const peer = conn.remotePeer.toString()
+    try {
+      // connection:open is dispatched as the connection is made, before any stream can arrive.
+      gateConnection(conn, { open: this.open, isProven: (p) => this.isProven(p), isExempt: (p) => this.exempted.has(p), verdict: async (p) => await this.whenProven(p), protocols: () => this.components.registrar.getProtocols(), log: this.log })
+    } catch (err: any) {
+      this.log.error('closing a connection that cannot be gated: %e', err)
+      this.refuse(conn, err?.message ?? String(err))
+      return
+    }
+    if (this.isProven(peer) || this.exempted.has(peer)) return
     // Whoever does not prove itself in time is disconnected, inbound or outbound.
-    const t = setTimeout(() => { this.pending.delete(conn.id); if (!this.isProven(conn.remotePeer)) this.refuse(conn, 'did not prove membership in time') }, this.timeoutMs)
+    const t = setTimeout(() => { this.pending.delete(conn.id); if (!this.isProven(peer) && !this.exempted.has(peer)) this.refuse(conn, 'did not prove membership in time') }, this.timeoutMs)
     this.pending.set(conn.id, t)
     if (conn.direction === 'outbound') void this.initiate(conn)
   }
@@ -153,31 +221,44 @@ class MembershipService extends EventTarget implements Membership, Startable {
     if (first) this.dispatchEvent(new CustomEvent('peer:proven', { detail: { peer, connection: conn } }))
   }
 
+  private keys (): readonly Uint8Array[] {
+    const keys = this.init.membershipKeys()
+    if (keys.length === 0) throw new NotMemberError('this node holds no membership key')
+    return keys
+  }
+
+  /** A certificate and the signature over our challenge: the peer's proof, or a typed error. */
   private check (msg: MembershipMessage, conn: Connection, myNonce: Uint8Array): ProvenPeer {
     const peer = this.init.verifyPeer(msg.certificate, conn.remotePeer.toString())
-    if (!verifyWithDomain(peer.deviceKey, DOMAIN.membership, challenge(myNonce, conn.remotePeer, this.components.peerId), msg.signature)) {
+    if (!verify(peer.deviceKey, certificateChallenge(myNonce, conn.remotePeer, this.components.peerId), msg.signature)) {
       throw new NotMemberError('challenge signature does not verify')
     }
     return peer
   }
 
-  private answer (nonce: Uint8Array, conn: Connection): Uint8Array {
-    if (nonce.byteLength !== NONCE) throw new NotMemberError('challenge of the wrong size')
-    return this.init.sign(signingInput(DOMAIN.membership, challenge(nonce, this.components.peerId, conn.remotePeer)))
+  /** Our certificate, for a peer that proved the key and is not excluded. */
+  private present (nonce: Uint8Array, conn: Connection): MembershipMessage {
+    const why = this.init.excluded?.(conn.remotePeer.toString())
+    if (why !== undefined) throw new NotMemberError(`not showing the certificate: ${why}`)
+    return { nonce: EMPTY, tag: EMPTY, certificate: this.init.certificate as Uint8Array<ArrayBuffer>, signature: this.init.sign(certificateChallenge(nonce, this.components.peerId, conn.remotePeer)) as Uint8Array<ArrayBuffer> }
   }
 
   private async initiate (conn: Connection): Promise<void> {
     const signal = AbortSignal.timeout(this.timeoutMs)
+    const me = this.components.peerId
     let stream: Stream | undefined
     try {
       stream = await conn.newStream(MEMBERSHIP_PROTOCOL, { signal })
       const pb = pbStream(stream, { maxDataLength: MAX_MESSAGE }).pb(MembershipMessage)
-      const mine = new Uint8Array(randomBytes(NONCE))
-      await pb.write({ nonce: mine, certificate: new Uint8Array(0), signature: new Uint8Array(0) }, { signal })
-      const reply = await pb.read({ signal })
-      const peer = this.check(reply, conn, mine)
-      await pb.write({ nonce: new Uint8Array(0), certificate: this.init.certificate as Uint8Array<ArrayBuffer>, signature: this.answer(reply.nonce, conn) as Uint8Array<ArrayBuffer> }, { signal })
-      await pb.read({ signal }) // the responder's acceptance
+      const key = this.keys()[0] as Uint8Array
+      const nI = new Uint8Array(randomBytes(NONCE_BYTES))
+      await pb.write({ nonce: nI, tag: membershipTag(key, 'initiator', nI, EMPTY, me, conn.remotePeer) as Uint8Array<ArrayBuffer>, certificate: EMPTY, signature: EMPTY }, { signal })
+      const answer = await pb.read({ signal })
+      if (answer.nonce.byteLength !== NONCE_BYTES || matchTag([key], answer.tag, 'responder', nI, answer.nonce, conn.remotePeer, me) === undefined) {
+        throw new NotMemberError('the peer shows no knowledge of this vault\'s membership key (another wallet\'s vault, or none)')
+      }
+      await pb.write(this.present(answer.nonce, conn), { signal })
+      const peer = this.check(await pb.read({ signal }), conn, nI)
       await stream.close({ signal })
       this.accept(conn, peer)
     } catch (err: any) {
@@ -187,14 +268,18 @@ class MembershipService extends EventTarget implements Membership, Startable {
 
   private async respond (stream: Stream, conn: Connection): Promise<void> {
     const signal = AbortSignal.timeout(this.timeoutMs)
+    const me = this.components.peerId
     try {
       const pb = pbStream(stream, { maxDataLength: MAX_MESSAGE }).pb(MembershipMessage)
       const hello = await pb.read({ signal })
-      const mine = new Uint8Array(randomBytes(NONCE))
-      await pb.write({ nonce: mine, certificate: this.init.certificate as Uint8Array<ArrayBuffer>, signature: this.answer(hello.nonce, conn) as Uint8Array<ArrayBuffer> }, { signal })
-      const proof = await pb.read({ signal })
-      const peer = this.check(proof, conn, mine)
-      await pb.write({ nonce: new Uint8Array(0), certificate: new Uint8Array(0), signature: new Uint8Array(0) }, { signal })
+      // Nothing is written before the initiator's tag verifies: a stranger gets no byte back.
+      const key = hello.nonce.byteLength === NONCE_BYTES ? matchTag(this.keys(), hello.tag, 'initiator', hello.nonce, EMPTY, conn.remotePeer, me) : undefined
+      if (key === undefined) throw new NotMemberError('the peer shows no knowledge of this vault\'s membership key (another wallet\'s vault, or none)')
+      const nR = new Uint8Array(randomBytes(NONCE_BYTES))
+      await pb.write({ nonce: nR, tag: membershipTag(key, 'responder', hello.nonce, nR, me, conn.remotePeer) as Uint8Array<ArrayBuffer>, certificate: EMPTY, signature: EMPTY }, { signal })
+      // The initiator's certificate comes first: a device refused here (revoked, superseded) never sees ours.
+      const peer = this.check(await pb.read({ signal }), conn, nR)
+      await pb.write(this.present(hello.nonce, conn), { signal })
       await stream.close({ signal })
       this.accept(conn, peer)
     } catch (err: any) {
@@ -206,4 +291,3 @@ class MembershipService extends EventTarget implements Membership, Startable {
 export function membership (init: MembershipInit): (components: MembershipComponents) => Membership {
   return (components) => new MembershipService(components, init)
 }
-

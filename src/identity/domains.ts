@@ -9,6 +9,10 @@ export const DOMAIN = {
   deviceCertificate: 'mesh/device-cert/v1',
   entry: 'mesh/entry/v1',
   membership: 'mesh/membership/v1',
+  /** Device signatures in the gated handshake (protocols/membership, `/mesh/membership/2.0.0`). */
+  membershipV2: 'mesh/membership/v2',
+  /** The HMAC input of a membership tag: a peer proves it knows the vault before any certificate moves. */
+  membershipTag: 'mesh/membership-tag/v1',
   cutoff: 'mesh/cutoff/v1'
 } as const
 
@@ -27,6 +31,8 @@ export const LABEL = {
   docId: 'mesh/doc-id/v1',
   docKey: 'mesh/doc-key/v1',
   rendezvous: 'mesh/rendezvous/v1',
+  /** The membership key, from the rendezvous key: an access secret a keyless mirror can hold too. */
+  membershipKey: 'mesh/membership-key/v1',
   entryAad: 'mesh/entry-aad/v1',
   snapshotAad: 'mesh/snapshot-aad/v1',
   /** The key certificate records in the store's log are sealed under (from the epoch-0 vault key). */

@@ -20,7 +20,7 @@ import { sha256 } from 'multiformats/hashes/sha2'
 import { membership, type Membership, type ProvenPeer } from '../../protocols/membership/index.js'
 import { sync, type SessionStats, type Sync, type Transfer } from '../../protocols/sync/index.js'
 import { DOC_NAMES, parseSessionKey } from '../../crdt/index.js'
-import { rendezvousFor, toHex, utcDay } from '../identity/index.js'
+import { membershipKey, rendezvousFor, toHex, utcDay } from '../identity/index.js'
 import { DEFAULTS, readConfig, savePort, type NodeConfig } from './config.js'
 import { Pace, type PaceMode } from './pace.js'
 import { PeerBook } from './peer-book.js'
@@ -108,6 +108,8 @@ export class MeshNode extends EventEmitter<{ event: [NodeEvent], 'caught-up': [s
   private readonly labels = new Map<string, string>()
   private readonly timers = new Set<ReturnType<typeof setTimeout>>()
   private readonly redialing = new Set<string>()
+  /** Devices refused at membership whatever they prove (exclude()), with the reason. */
+  private readonly excluded = new Map<string, string>()
   private names = new Map<string, string>()
   private stopped = false
   private mdns: { mdns?: { query: (q: unknown) => void } } | undefined
@@ -130,6 +132,7 @@ export class MeshNode extends EventEmitter<{ event: [NodeEvent], 'caught-up': [s
     const book = new PeerBook(vault.home)
     await book.load()
     let self: MeshNode | undefined
+    const keys = [membershipKey(vault.identity.keys)]
     let discovery: MeshNode['mdns']
     const node = await createLibp2p({
       privateKey: vault.identity.device.privateKey,
@@ -158,11 +161,16 @@ export class MeshNode extends EventEmitter<{ event: [NodeEvent], 'caught-up': [s
       // frame every 30 s keeps NAT mappings open in between.
       connectionMonitor: { pingInterval: 60_000 },
       services: {
-        identify: identify(),
+        // Identify tells a peer our protocols, listen addresses and agent version: it runs once a
+        // peer is proven (onProven), never on connection open, and the gate (protocols/membership)
+        // keeps its handler from answering anyone unproven.
+        identify: identify({ runOnConnectionOpen: false }),
         ping: ping(),
         membership: membership({
           certificate: vault.identity.certificate.bytes,
           timeoutMs: options.membershipTimeoutMs,
+          membershipKeys: () => keys,
+          excluded: (peerId) => self?.excluded.get(peerId),
           sign: (m) => vault.identity.device.signer.sign(m),
           verifyPeer: (cert, peerId) => {
             // Expiry with the registry's clock and tolerance; a superseded certificate is refused.
@@ -182,7 +190,9 @@ export class MeshNode extends EventEmitter<{ event: [NodeEvent], 'caught-up': [s
           reconcile: reconcile ?? false
         }),
         ...(config.dht !== 'off'
-          ? { dht: kadDHT({ protocol: DHT_PROTOCOL, clientMode: config.dht === 'client', peerInfoMapper: passthroughMapper, allowQueryWithZeroPeers: true }) }
+          // The DHT's peer filter: a peer enters the routing table, and is named in an answer, only
+          // while it is a proven member (kad-dht drops a peer its mapper leaves without addresses).
+          ? { dht: kadDHT({ protocol: DHT_PROTOCOL, clientMode: config.dht === 'client', peerInfoMapper: (p) => self?.isMemberPeer(p.id.toString()) === true ? passthroughMapper(p) : { ...p, multiaddrs: [] }, allowQueryWithZeroPeers: true }) }
           : {})
       }
     }) as MeshNode['libp2p']
@@ -245,12 +255,20 @@ export class MeshNode extends EventEmitter<{ event: [NodeEvent], 'caught-up': [s
       this.emitEvent({ type: 'lost', peerId: id, label: this.labelOf(id) })
       this.labels.delete(id)
       for (const p of Object.values(this.paces)) p.wake('a sibling was lost')
-      if (!this.stopped && this.book.get(id) !== undefined) this.redial(id, 'remembered')
+      if (!this.stopped && this.book.get(id) !== undefined && !this.excluded.has(id)) this.redial(id, 'remembered')
     })
+  }
+
+  /** This node or a peer proven now: the only peers the DHT knows or names. */
+  private isMemberPeer (peerId: string): boolean {
+    return peerId === this.libp2p.peerId.toString() || this.libp2p.services.membership.isProven(peerId)
   }
 
   private async onProven ({ peer, connection }: { peer: ProvenPeer, connection: any }): Promise<void> {
     const id = peer.deviceId
+    // Now, and only now, each side learns the other's protocols (the DHT's routing table takes a
+    // peer from them) and listen addresses (the peer book).
+    this.identifyProven(connection, id)
     this.labels.set(id, peer.label)
     const via = this.via.get(id) ?? (connection.direction === 'inbound' ? 'inbound' : 'remembered')
     this.via.set(id, via)
@@ -267,6 +285,20 @@ export class MeshNode extends EventEmitter<{ event: [NodeEvent], 'caught-up': [s
       : undefined
     await this.book.remember({ peerId: id, label: peer.label, capabilities: [...peer.capabilities], addrs: await this.book.addrsOf(this.libp2p, connection.remotePeer, connection), lastSeen: Date.now() })
     await opened
+  }
+
+  /**
+   * Identify with a proven peer, tried three times while the connection stays open: it runs once
+   * per proof, and a peer it never completes with stays out of the DHT's routing table (a loaded
+   * machine can miss identify's 5 s deadline).
+   */
+  private identifyProven (connection: any, id: string, attempt = 1): void {
+    void this.libp2p.services.identify.identify(connection).catch((err: unknown) => {
+      log('identify %s failed (attempt %d): %e', id, attempt, err)
+      if (attempt >= 3 || this.stopped || connection.status !== 'open') return
+      const t = setTimeout(() => { this.timers.delete(t); this.identifyProven(connection, id, attempt + 1) }, 1000 * attempt)
+      this.timers.add(t)
+    })
   }
 
   /** A sync session failed while the peer may still be connected: the opening side reopens it. */
@@ -435,6 +467,15 @@ export class MeshNode extends EventEmitter<{ event: [NodeEvent], 'caught-up': [s
       })
     }
     attempt(1000)
+  }
+
+  /**
+   * Cuts a device off now and refuses it at membership from then on, before either side shows its
+   * certificate (a revoked device: it still knows the membership key). Not redialed.
+   */
+  exclude (deviceId: string, reason: string): void {
+    this.excluded.set(deviceId, reason)
+    this.libp2p.services.membership.expel(deviceId, reason)
   }
 
   /** Dials a multiaddr now (used by tests and `--bootstrap`). */

@@ -7,6 +7,7 @@ export interface MembershipMessage {
   nonce: Uint8Array<ArrayBuffer>
   certificate: Uint8Array<ArrayBuffer>
   signature: Uint8Array<ArrayBuffer>
+  tag: Uint8Array<ArrayBuffer>
 }
 
 export namespace MembershipMessage {
@@ -34,6 +35,11 @@ export namespace MembershipMessage {
           w.bytes(obj.signature)
         }
 
+        if ((obj.tag != null && obj.tag.byteLength > 0)) {
+          w.uint32(34)
+          w.bytes(obj.tag)
+        }
+
         if (opts.lengthDelimited !== false) {
           w.ldelim()
         }
@@ -41,7 +47,8 @@ export namespace MembershipMessage {
         const obj: any = {
           nonce: uint8ArrayAlloc(0),
           certificate: uint8ArrayAlloc(0),
-          signature: uint8ArrayAlloc(0)
+          signature: uint8ArrayAlloc(0),
+          tag: uint8ArrayAlloc(0)
         }
 
         const end = length == null ? reader.len : reader.pos + length
@@ -60,6 +67,10 @@ export namespace MembershipMessage {
             }
             case 3: {
               obj.signature = reader.bytes()
+              break
+            }
+            case 4: {
+              obj.tag = reader.bytes()
               break
             }
             default: {
@@ -98,6 +109,13 @@ export namespace MembershipMessage {
               }
               break
             }
+            case 4: {
+              yield {
+                field: `${prefix}.tag`,
+                value: reader.bytes()
+              }
+              break
+            }
             default: {
               reader.skipType(tag & 7)
               break
@@ -125,6 +143,11 @@ export namespace MembershipMessage {
     value: Uint8Array<ArrayBuffer>
   }
 
+  export interface MembershipMessageTagFieldEvent {
+    field: '$.tag'
+    value: Uint8Array<ArrayBuffer>
+  }
+
   export function encode (obj: Partial<MembershipMessage>): Uint8Array<ArrayBuffer> {
     return encodeMessage(obj, MembershipMessage.codec())
   }
@@ -133,7 +156,7 @@ export namespace MembershipMessage {
     return decodeMessage(buf, MembershipMessage.codec(), opts)
   }
 
-  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<MembershipMessage>): Generator<MembershipMessageNonceFieldEvent | MembershipMessageCertificateFieldEvent | MembershipMessageSignatureFieldEvent> {
+  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<MembershipMessage>): Generator<MembershipMessageNonceFieldEvent | MembershipMessageCertificateFieldEvent | MembershipMessageSignatureFieldEvent | MembershipMessageTagFieldEvent> {
     return streamMessage(buf, MembershipMessage.codec(), opts)
   }
 }
