@@ -40,7 +40,11 @@ export async function readOpenclawSession (path: string, opts: { env?: NodeJS.Pr
   const rel = dir.startsWith(home + '/') ? dir.slice(home.length + 1) : undefined
   const keyed = keyBySessionId(await readIndex(dir)).get(sessionId)
   if (keyed !== undefined) {
-    const text = JSON.stringify({ sessionKey: keyed.sessionKey, entry: keyed.entry })
+    // `sessionFile` points at this very transcript on this machine: not kept (a resume points it
+    // at the file it writes), so the entry reads the same wherever the transcript sits.
+    const { sessionFile, ...rest } = keyed.entry
+    const entry = typeof sessionFile === 'string' && basename(sessionFile) === name ? rest : keyed.entry
+    const text = JSON.stringify({ sessionKey: keyed.sessionKey, entry })
     records.push({ id: contentId('session_entry', sessionId, text), file: OPENCLAW_INDEX_FILE, kind: 'session_entry', text })
   }
   return { sessionId, cwd: meta.cwd, name, dir: rel !== undefined && /^agents\/[^/]+\/sessions$/.test(rel) ? rel : undefined, sessionKey: keyed?.sessionKey, records, view: openclawView(records.filter(r => r.file === '')), lines: lines.length }
@@ -91,7 +95,7 @@ export async function writeOpenclawSession (sessionId: string, records: readonly
   if (keyed !== undefined) {
     const current = await readIndex(folder)
     if (Object.keys(current).length === 0) {
-      const entry = { ...keyed.entry, sessionId, ...(typeof keyed.entry.sessionFile === 'string' ? { sessionFile: path } : {}) }
+      const entry = { ...keyed.entry, sessionId, sessionFile: path }
       await writeFileAtomic(join(folder, 'sessions.json'), JSON.stringify({ [keyed.sessionKey]: entry }, null, 2) + '\n')
       index = 'written'
     } else index = 'kept'
