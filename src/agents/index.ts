@@ -1,5 +1,6 @@
 /**
- * agents: the files of real coding agents (Claude Code, Codex) as native records and back.
+ * agents: the files of real coding agents (Claude Code, Codex, OpenClaw, Hermes) as native
+ * records and back, their skills folders and memory files synced with mesh's.
  * Parsing, ids, the chain check, the project slug, path remapping and redaction are pure; the
  * bundle modules read and write the agent's own files on the client's side. The store is never
  * touched here: records go to the daemon through the API (`agents.import`, `agents.records`).

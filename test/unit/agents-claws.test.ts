@@ -8,12 +8,12 @@
  */
 import { spawn } from 'node:child_process'
 import { readFileSync } from 'node:fs'
-import { mkdir, readFile, writeFile } from 'node:fs/promises'
+import { chmod, mkdir, readFile, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { describe, expect, it, onTestFinished } from 'vitest'
 import {
-  charCount, checkChain, formatEntries, hermesBundle, hermesExportFile, hermesExportLines, hermesLine, hermesRecords, joinJsonl, joinRow,
+  charCount, checkChain, formatEntries, hermesBundle, hermesExport, hermesExportFile, hermesExportLines, hermesLine, hermesRecords, joinJsonl, joinRow,
   openclawPathFields, openclawRecords, openclawView, parseEntries, plan3, readLocalSkills, remapLines, roundTrips, skillHash, splitJsonl,
   splitRow, translateSession, withFlock
 } from '../../src/agents/index.js'
@@ -107,6 +107,21 @@ describe('Hermes export rows', () => {
     expect(out.bytes.toString()).toContain('"/home/alice/src/app/scripts/deploy.sh') // message text untouched
     const back = hermesBundle(out.bytes.toString().trimEnd(), { from: '/srv/me/app', to: OLD })
     expect(hermesExportFile(back.records).bytes.toString()).toBe(`${rows[0]?.line as string}\n`)
+  })
+})
+
+describe('Hermes\'s own exporter', () => {
+  it('is run as `hermes sessions export - --format jsonl --session-id ID` and only its stdout is read', async () => {
+    const { dir, cleanup } = await tempDir()
+    onTestFinished(cleanup)
+    // A program in Hermes's place that records how it was called and prints an export.
+    const bin = join(dir, 'hermes')
+    await writeFile(bin, `#!/bin/sh\nprintf '%s\\n' "$@" > '${dir}/argv'\ncat '${join(FIX, 'hermes/export.jsonl')}'\n`)
+    await chmod(bin, 0o755)
+    const out = await hermesExport({ bin, sessionId: '20261120_080000_a1b2c3' })
+    expect(out.equals(HERMES)).toBe(true)
+    expect((await readFile(join(dir, 'argv'), 'utf8')).split('\n').filter(Boolean)).toEqual(['sessions', 'export', '-', '--format', 'jsonl', '--session-id', '20261120_080000_a1b2c3'])
+    await expect(hermesExport({ bin: join(dir, 'no-such-hermes') })).rejects.toThrow(/hermes sessions export FILE --format jsonl/)
   })
 })
 
