@@ -24,7 +24,8 @@ export interface Skill {
   files?: SkillFile[]
 }
 
-export interface SkillFile { path: string, text: string, enc?: 'base64' }
+/** `exec`: the file is executable (a script of the skill), so it is written back with x bits. */
+export interface SkillFile { path: string, text: string, enc?: 'base64', exec?: boolean }
 
 export const MAX_SKILL_BYTES = 512 * 1024
 const NAME = /^[A-Za-z0-9._-]{1,64}$/
@@ -69,7 +70,7 @@ export class SkillsDoc {
       updatedAt: Date.now(),
       device: opts.device,
       text,
-      ...(files.length > 0 ? { files: files.map(f => ({ path: f.path, text: f.text, ...(f.enc !== undefined ? { enc: f.enc } : {}) })) } : {})
+      ...(files.length > 0 ? { files: files.map(f => ({ path: f.path, text: f.text, ...(f.enc !== undefined ? { enc: f.enc } : {}), ...(f.exec === true ? { exec: true } : {}) })) } : {})
     }
     this.skills.set(skill.name, skill)
     return skill

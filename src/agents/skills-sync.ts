@@ -8,7 +8,7 @@
  * on both sides is reported as a conflict and left alone unless `prefer` says which side wins.
  * Symlinked skill folders are not followed (they belong to whatever they point at).
  */
-import { lstat, mkdir, readdir, rm } from 'node:fs/promises'
+import { chmod, lstat, mkdir, readdir, rm, stat } from 'node:fs/promises'
 import { homedir } from 'node:os'
 import { join } from 'node:path'
 import { parseSkill, type SkillFile } from '../../crdt/skills.js'
@@ -30,14 +30,16 @@ export function skillsDir (agent: SkillAgent, env: NodeJS.ProcessEnv = process.e
   return join(home, '.agents', 'skills')
 }
 
-export interface LocalSkill { name: string, rel: string, files: Map<string, Buffer>, hash: string }
+/** A skill's files by path; an executable file's path is listed in `exec`. */
+export interface SkillFiles { data: Map<string, Buffer>, exec: Set<string> }
+export interface LocalSkill { name: string, rel: string, files: SkillFiles, hash: string }
 
-/** A skill's hash over its files ('SKILL.md' included), path-sorted. */
-export function skillHash (files: ReadonlyMap<string, Buffer>): string {
+/** A skill's hash over its files ('SKILL.md' included) and their exec bits, path-sorted. */
+export function skillHash (files: SkillFiles): string {
   const parts: Buffer[] = []
-  for (const p of [...files.keys()].sort()) {
-    const b = files.get(p) as Buffer
-    parts.push(Buffer.from(`${p}\0${b.length}\0`), b)
+  for (const p of [...files.data.keys()].sort()) {
+    const b = files.data.get(p) as Buffer
+    parts.push(Buffer.from(`${p}\0${files.exec.has(p) ? 'x' : '-'}\0${b.length}\0`), b)
   }
   return sha256(Buffer.concat(parts))
 }
@@ -58,8 +60,12 @@ export async function readLocalSkills (dir: string, nested: boolean): Promise<{ 
       let md: Buffer | undefined
       try { md = await readFileNoFollow(join(dir, r, 'SKILL.md')) } catch (err: any) { if (err?.code !== 'ENOENT' && err?.code !== 'ELOOP') throw err }
       if (md !== undefined) {
-        const files = new Map<string, Buffer>([['SKILL.md', md]])
-        for (const f of await listFiles(join(dir, r))) if (f !== 'SKILL.md') files.set(f, await readFileNoFollow(join(dir, r, f)))
+        const files: SkillFiles = { data: new Map([['SKILL.md', md]]), exec: new Set() }
+        for (const f of await listFiles(join(dir, r))) {
+          if (f === 'SKILL.md') continue
+          files.data.set(f, await readFileNoFollow(join(dir, r, f)))
+          if (((await stat(join(dir, r, f))).mode & 0o111) !== 0) files.exec.add(f)
+        }
         skills.push({ name: parseSkill(md.toString('utf8'), n).name, rel: r, files, hash: skillHash(files) })
       } else if (nested && depth === 0) await visit(r, 1)
     }
@@ -68,19 +74,23 @@ export async function readLocalSkills (dir: string, nested: boolean): Promise<{ 
   return { skills, symlinks }
 }
 
-function toSkillFiles (files: ReadonlyMap<string, Buffer>): SkillFile[] {
+function toSkillFiles (files: SkillFiles): SkillFile[] {
   const out: SkillFile[] = []
-  for (const [path, b] of files) {
+  for (const [path, b] of files.data) {
     if (path === 'SKILL.md') continue
     const text = b.toString('utf8')
-    out.push(Buffer.from(text, 'utf8').equals(b) ? { path, text } : { path, text: b.toString('base64'), enc: 'base64' })
+    const x = files.exec.has(path) ? { exec: true } : {}
+    out.push(Buffer.from(text, 'utf8').equals(b) ? { path, text, ...x } : { path, text: b.toString('base64'), enc: 'base64', ...x })
   }
   return out
 }
 
-function fromSkill (s: { text?: string, body: string, files?: SkillFile[] }): Map<string, Buffer> {
-  const files = new Map<string, Buffer>([['SKILL.md', Buffer.from(s.text ?? s.body, 'utf8')]])
-  for (const f of s.files ?? []) files.set(f.path, f.enc === 'base64' ? Buffer.from(f.text, 'base64') : Buffer.from(f.text, 'utf8'))
+function fromSkill (s: { text?: string, body: string, files?: SkillFile[] }): SkillFiles {
+  const files: SkillFiles = { data: new Map([['SKILL.md', Buffer.from(s.text ?? s.body, 'utf8')]]), exec: new Set() }
+  for (const f of s.files ?? []) {
+    files.data.set(f.path, f.enc === 'base64' ? Buffer.from(f.text, 'base64') : Buffer.from(f.text, 'utf8'))
+    if (f.exec === true) files.exec.add(f.path)
+  }
   return files
 }
 
@@ -107,7 +117,7 @@ export async function syncSkills (api: MeshApi, agent: SkillAgent, opts: { home:
   const base = await loadBase(statePath, scope)
   const { skills: local, symlinks } = await readLocalSkills(dir, nested)
   const byName = new Map(local.map(s => [s.name, s]))
-  const mesh = new Map<string, Map<string, Buffer>>()
+  const mesh = new Map<string, SkillFiles>()
   for (const s of await api.call('skills.list', {})) mesh.set(s.name, fromSkill(await api.call('skills.show', { name: s.name })))
   const report: SkillsSyncReport = { agent, dir, pushed: [], pulled: [], same: [], conflicts: [], removedHere: [], removedInMesh: [], symlinksSkipped: symlinks }
   const linked = new Set(symlinks.map(r => r.split('/').pop() as string))
@@ -125,7 +135,7 @@ export async function syncSkills (api: MeshApi, agent: SkillAgent, opts: { home:
     if (action === 'delete-local') { report.removedInMesh.push(name); continue }
     if (action === 'push') {
       const files = (l as LocalSkill).files
-      await api.call('skills.add', { content: (files.get('SKILL.md') as Buffer).toString('utf8'), name, source: `${agent}:${join(dir, (l as LocalSkill).rel)}`, files: toSkillFiles(files) })
+      await api.call('skills.add', { content: (files.data.get('SKILL.md') as Buffer).toString('utf8'), name, source: `${agent}:${join(dir, (l as LocalSkill).rel)}`, files: toSkillFiles(files) })
       report.pushed.push(name)
       base.set(name, (l as LocalSkill).hash)
       continue
@@ -133,9 +143,12 @@ export async function syncSkills (api: MeshApi, agent: SkillAgent, opts: { home:
     // pull: the local folder is absent or unedited since the last sync, so replacing it loses nothing.
     const rel = l?.rel ?? (nested ? `mesh/${name}` : name)
     const folder = join(dir, ...rel.split('/'))
-    const want = m as Map<string, Buffer>
-    for (const [p, b] of want) await writeFileAtomic(join(folder, ...p.split('/')), b)
-    if (l !== undefined) for (const p of l.files.keys()) if (!want.has(p)) await rm(join(folder, ...p.split('/')))
+    const want = m as SkillFiles
+    for (const [p, b] of want.data) {
+      await writeFileAtomic(join(folder, ...p.split('/')), b)
+      if (want.exec.has(p)) await chmod(join(folder, ...p.split('/')), 0o700)
+    }
+    if (l !== undefined) for (const p of l.files.data.keys()) if (!want.data.has(p)) await rm(join(folder, ...p.split('/')))
     await mkdir(folder, { recursive: true })
     report.pulled.push(name)
     base.set(name, mh as string)

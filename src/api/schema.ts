@@ -85,7 +85,7 @@ export const SkillSchema = z.object({
   updatedAt: z.number(),
   device: z.string(),
   text: z.string().optional().describe('the SKILL.md exactly as added'),
-  files: z.array(z.object({ path: z.string(), text: z.string(), enc: z.literal('base64').optional() })).optional().describe('the other files of the skill\'s folder')
+  files: z.array(z.object({ path: z.string(), text: z.string(), enc: z.literal('base64').optional(), exec: z.boolean().optional() })).optional().describe('the other files of the skill\'s folder')
 })
 export const SkillSummarySchema = SkillSchema.omit({ body: true, text: true, files: true })
 
@@ -357,7 +357,7 @@ export const METHODS = {
       content: z.string().min(1).describe('the skill file\'s text'),
       name: z.string().optional().describe('the name when the front matter has none'),
       source: z.string().optional().describe('where it came from (a path or URL), for the record'),
-      files: z.array(z.object({ path: z.string().min(1), text: z.string(), enc: z.literal('base64').optional() })).optional().describe('the other files of its AgentSkills folder (references/, scripts/…), text or base64')
+      files: z.array(z.object({ path: z.string().min(1), text: z.string(), enc: z.literal('base64').optional(), exec: z.boolean().optional().describe('executable (a script)') })).optional().describe('the other files of its AgentSkills folder (references/, scripts/…), text or base64')
     }),
     output: SkillSummarySchema,
     http: { verb: 'POST', path: '/api/skills' },

@@ -8,7 +8,7 @@
  * silently, and Hermes's memory file is written only under its lock.
  */
 import { execFileSync, spawn } from 'node:child_process'
-import { cp, mkdir, readFile, rm, stat, utimes, writeFile } from 'node:fs/promises'
+import { chmod, cp, mkdir, readFile, rm, stat, utimes, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { afterAll, beforeAll, describe, expect, it, onTestFinished } from 'vitest'
@@ -189,6 +189,7 @@ describe('mesh agent skills sync', () => {
     const desk = await userHome('s-desk')
     const review = { 'SKILL.md': '---\nname: review\ndescription: Review a diff for bugs\n---\n\nRead references/checklist.md first.\n', 'references/checklist.md': '- null checks\n- error paths\n', 'scripts/lint.sh': '#!/bin/sh\nnpx eslint .\n' }
     await writeSkill(join(desk.home, '.claude', 'skills', 'review'), review)
+    await chmod(join(desk.home, '.claude', 'skills', 'review', 'scripts', 'lint.sh'), 0o755)
     const s1 = await desk.run(['agent', 'skills', 'sync', 'claude', '--json'], a)
     expect(s1.code, s1.stderr).toBe(0)
     expect(json(s1)).toMatchObject({ pushed: ['review'], pulled: [] })
@@ -200,6 +201,7 @@ describe('mesh agent skills sync', () => {
       return r.code === 0 && json(r).pulled.includes('review')
     })
     for (const [p, text] of Object.entries(review)) expect(await readFile(join(folder, p), 'utf8')).toBe(text)
+    expect((await stat(join(folder, 'scripts', 'lint.sh'))).mode & 0o100).toBe(0o100)
     // A skill made in Hermes is captured back, in its category.
     await writeSkill(join(laptop.home, '.hermes', 'skills', 'devops', 'deploy'), { 'SKILL.md': '---\nname: deploy\n---\nShip with scripts/deploy.sh\n' })
     expect(json(await laptop.run(['agent', 'skills', 'sync', 'hermes', '--json'], b))).toMatchObject({ pushed: ['deploy'], same: ['review'] })

@@ -200,6 +200,11 @@ describe('skill folders', () => {
     const h = nested.skills[0]?.hash
     await writeFile(join(dir, 'devops', 'deploy', 'scripts', 'go.sh'), '#!/bin/sh\necho went\n')
     expect((await readLocalSkills(dir, true)).skills[0]?.hash).not.toBe(h)
-    expect(skillHash(new Map([['SKILL.md', await readFile(join(dir, 'devops', 'deploy', 'SKILL.md'))]]))).not.toBe(h)
+    const h2 = (await readLocalSkills(dir, true)).skills[0]?.hash
+    await chmod(join(dir, 'devops', 'deploy', 'scripts', 'go.sh'), 0o755)
+    const found = (await readLocalSkills(dir, true)).skills[0]
+    expect(found?.files.exec).toEqual(new Set(['scripts/go.sh']))
+    expect(found?.hash).not.toBe(h2)
+    expect(skillHash({ data: new Map([['SKILL.md', await readFile(join(dir, 'devops', 'deploy', 'SKILL.md'))]]), exec: new Set() })).not.toBe(h)
   })
 })
