@@ -8,8 +8,8 @@
  * way, under the same lock, and leaves a drifted file alone.
  */
 import { spawn } from 'node:child_process'
-import { readFile } from 'node:fs/promises'
-import { join } from 'node:path'
+import { mkdir, readFile } from 'node:fs/promises'
+import { dirname, join } from 'node:path'
 import { InvalidInputError } from '../errors.js'
 import { writeFileAtomic } from './bundle.js'
 import { hermesHome } from './hermes/home.js'
@@ -54,9 +54,12 @@ export async function writeMemoryFile (path: string, entries: readonly string[])
 export async function withFlock<T> (lockPath: string, fn: () => Promise<T>, opts: { timeoutMs?: number } = {}): Promise<T> {
   const secs = Math.max(0, (opts.timeoutMs ?? 10_000) / 1000)
   const py = 'import fcntl,sys,time\nf=open(sys.argv[1],"a+")\nend=time.time()+float(sys.argv[2])\nwhile True:\n  try:\n    fcntl.flock(f,fcntl.LOCK_EX|fcntl.LOCK_NB);break\n  except OSError:\n    if time.time()>end: sys.exit(3)\n    time.sleep(0.05)\nsys.stdout.write("locked\\n");sys.stdout.flush()\nsys.stdin.read()\n'
-  const tries: Array<[string, string[]]> = [['python3', ['-c', py, lockPath, String(secs)]], ['flock', ['-x', '-w', String(secs), lockPath, 'sh', '-c', 'echo locked; cat >/dev/null']]]
-  for (const [bin, args] of tries) {
-    const held = await hold(bin, args)
+  // Exit codes that mean "still held when the time ran out": the script's 3, flock(1)'s 1.
+  const tries: Array<[string, string[], number]> = [['python3', ['-c', py, lockPath, String(secs)], 3], ['flock', ['-x', '-w', String(secs), lockPath, 'sh', '-c', 'echo locked; cat >/dev/null'], 1]]
+  // Hermes makes the folder before it locks; so does mesh (a first sync on a new machine).
+  await mkdir(dirname(lockPath), { recursive: true, mode: 0o700 })
+  for (const [bin, args, busyCode] of tries) {
+    const held = await hold(bin, args, busyCode)
     if (held === 'missing') continue
     if (held === 'timeout') throw new InvalidInputError(`${lockPath} is held by another process (Hermes writing its memory?) for more than ${secs} s: try again`, { path: lockPath })
     try {
@@ -68,7 +71,7 @@ export async function withFlock<T> (lockPath: string, fn: () => Promise<T>, opts
   throw new InvalidInputError('cannot take Hermes\'s memory lock: neither python3 nor flock(1) is installed')
 }
 
-async function hold (bin: string, args: string[]): Promise<'missing' | 'timeout' | { release: () => Promise<void> }> {
+async function hold (bin: string, args: string[], busyCode: number): Promise<'missing' | 'timeout' | { release: () => Promise<void> }> {
   return await new Promise((resolve, reject) => {
     const child = spawn(bin, args, { stdio: ['pipe', 'pipe', 'pipe'] })
     let out = ''
@@ -87,7 +90,7 @@ async function hold (bin: string, args: string[]): Promise<'missing' | 'timeout'
     child.on('close', (code) => {
       if (done) return
       done = true
-      if (code === 3 || code === 1) resolve('timeout')
+      if (code === busyCode) resolve('timeout')
       else reject(new Error(`${bin} exited ${String(code)} before taking the lock: ${err.trim()}`))
     })
   })

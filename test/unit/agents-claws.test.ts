@@ -171,6 +171,8 @@ describe('Hermes memory files', () => {
     holder.stdin.end()
     await new Promise<void>(resolve => holder.once('close', () => resolve()))
     expect(await withFlock(lock, async () => 'done', { timeoutMs: 5000 })).toBe('done')
+    // A first sync on a machine where Hermes never wrote memory: the folder is made, as Hermes does.
+    expect(await withFlock(join(dir, 'new', 'memories', 'USER.md.lock'), async () => 'made', { timeoutMs: 5000 })).toBe('made')
   })
 })
 
