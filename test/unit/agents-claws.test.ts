@@ -13,7 +13,7 @@ import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { describe, expect, it, onTestFinished } from 'vitest'
 import {
-  charCount, checkChain, formatEntries, hermesBundle, hermesExport, hermesExportFile, hermesExportLines, hermesLine, hermesRecords, joinJsonl, joinRow,
+  charCount, checkChain, entryFor, formatEntries, hermesBundle, hermesExport, hermesExportFile, hermesExportLines, hermesLine, hermesRecords, joinJsonl, joinRow,
   openclawPathFields, openclawRecords, openclawView, parseEntries, plan3, readLocalSkills, remapLines, roundTrips, skillHash, splitJsonl,
   splitRow, translateSession, withFlock
 } from '../../src/agents/index.js'
@@ -48,6 +48,12 @@ describe('OpenClaw transcripts', () => {
     expect(v.some(m => m.content.startsWith('[future_synthetic_entry]'))).toBe(true)
     expect(v.some(m => m.content === '[error] fetch failed')).toBe(true)
     expect(new Set(v.map(m => m.id)).size).toBe(v.length)
+  })
+  it('find their routing entry in sessions.json, a Telegram topic\'s by its thread', () => {
+    const index = { 'agent:main:main': { sessionId: 's1' }, 'agent:main:telegram:group:9': { sessionId: 's2' }, 'agent:main:telegram:group:9:topic:42': { sessionId: 's2' } }
+    expect(entryFor(index, 's1')?.sessionKey).toBe('agent:main:main')
+    expect(entryFor(index, 's2-topic-42')?.sessionKey).toBe('agent:main:telegram:group:9:topic:42')
+    expect(entryFor(index, 's2-topic-7')).toBeUndefined()
   })
   it('rewrite the header cwd and tool-call paths only, and the reverse gives back the bytes', () => {
     const to = '/Users/bob/work/app'

@@ -17,7 +17,7 @@ import { remapLines } from '../remap.js'
 import { busy } from '../running.js'
 import { shellQuote } from '../claude/bundle.js'
 import type { ViewMessage } from '../claude/view.js'
-import { keyBySessionId, openclawHome, readIndex } from './home.js'
+import { entryFor, openclawHome, readIndex } from './home.js'
 import { openclawMeta, openclawPathFields, openclawRecords, openclawView } from './records.js'
 
 export const OPENCLAW_INDEX_FILE = 'openclaw-index.jsonl'
@@ -38,7 +38,7 @@ export async function readOpenclawSession (path: string, opts: { env?: NodeJS.Pr
   const dir = dirname(path)
   const home = openclawHome(opts.env)
   const rel = dir.startsWith(home + '/') ? dir.slice(home.length + 1) : undefined
-  const keyed = keyBySessionId(await readIndex(dir)).get(sessionId)
+  const keyed = entryFor(await readIndex(dir), sessionId)
   if (keyed !== undefined) {
     // `sessionFile` points at this very transcript on this machine: not kept (a resume points it
     // at the file it writes), so the entry reads the same wherever the transcript sits.

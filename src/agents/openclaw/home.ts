@@ -42,7 +42,7 @@ export async function listOpenclawSessions (env: NodeJS.ProcessEnv = process.env
     const dir = join(root, agentId, 'sessions')
     let names: string[]
     try { names = await readdir(dir) } catch (err: any) { if (err?.code === 'ENOENT' || err?.code === 'ENOTDIR') continue; throw err }
-    const keys = keyBySessionId(await readIndex(dir))
+    const index = await readIndex(dir)
     for (const n of names) {
       const m = TRANSCRIPT.exec(n)
       if (m === null) continue
@@ -50,7 +50,7 @@ export async function listOpenclawSessions (env: NodeJS.ProcessEnv = process.env
       const st = await stat(path)
       if (!st.isFile()) continue
       const sessionId = m[1] as string
-      out.push({ agentId, sessionId, path, dir: `agents/${agentId}/sessions`, name: n, mtimeMs: st.mtimeMs, size: st.size, sessionKey: keys.get(sessionId)?.sessionKey })
+      out.push({ agentId, sessionId, path, dir: `agents/${agentId}/sessions`, name: n, mtimeMs: st.mtimeMs, size: st.size, sessionKey: entryFor(index, sessionId)?.sessionKey })
     }
   }
   return out.sort((a, b) => b.mtimeMs - a.mtimeMs)
@@ -73,11 +73,15 @@ export async function readIndex (dir: string): Promise<Record<string, Record<str
   return out
 }
 
-/** The index's entries by the session id they point at (an entry names its transcript by `sessionId`). */
-export function keyBySessionId (index: Record<string, Record<string, unknown>>): Map<string, { sessionKey: string, entry: Record<string, unknown> }> {
-  const out = new Map<string, { sessionKey: string, entry: Record<string, unknown> }>()
+/**
+ * The index entry of a transcript file's session id: the entry naming it by `sessionId`; for a
+ * Telegram topic's file (`<sessionId>-topic-<threadId>`) the entry of that session whose key
+ * ends in `:topic:<threadId>`.
+ */
+export function entryFor (index: Record<string, Record<string, unknown>>, fileSessionId: string): { sessionKey: string, entry: Record<string, unknown> } | undefined {
+  const topic = /^(.*)-topic-([^/]+)$/.exec(fileSessionId)
   for (const [sessionKey, entry] of Object.entries(index)) {
-    if (typeof entry.sessionId === 'string' && !out.has(entry.sessionId)) out.set(entry.sessionId, { sessionKey, entry })
+    if (topic === null ? entry.sessionId === fileSessionId : entry.sessionId === topic[1] && sessionKey.endsWith(`:topic:${topic[2] as string}`)) return { sessionKey, entry }
   }
-  return out
+  return undefined
 }
