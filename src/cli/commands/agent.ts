@@ -20,7 +20,7 @@ import { InvalidInputError, isMeshError, UsageError } from '../../errors.js'
 import { stdout as out, withApi } from '../context.js'
 import type { Command } from '../command.js'
 
-const USAGE = 'mesh agent import claude|codex|openclaw|hermes (--file PATH | --session ID | --all) [--key KEY] | resume KEY [--cwd DIR] [--out FILE] [--take] [--force] | export KEY --out FILE [--redact] [--cwd DIR] [--as claude|hermes] | list [AGENT] | skills sync claude|codex|hermes|openclaw [--prefer mesh|local] | memory sync claude|hermes [--cwd DIR] [--prefer mesh|local]'
+const USAGE = 'mesh agent import claude|codex|openclaw|hermes (--file PATH | --session ID | --all) [--key KEY] | resume KEY [--cwd DIR] [--out FILE] [--take] [--force] | export KEY --out FILE [--redact] [--cwd DIR] [--as claude|hermes] | list [AGENT] | skills sync claude|codex|hermes|openclaw [--prefer mesh|local] | memory sync claude|hermes [--cwd DIR] [--prefer mesh|local] [--lock-timeout MS]'
 
 type Agent = 'claude' | 'codex' | 'openclaw' | 'hermes'
 const AGENTS: Agent[] = ['claude', 'codex', 'openclaw', 'hermes']
