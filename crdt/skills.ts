@@ -1,6 +1,9 @@
 /**
  * The skills document: name -> manifest. A skill file is Markdown with an optional front matter
  * block (`---` lines holding `name:`, `version:`, `description:`), the format agent skills use.
+ * `text` keeps the SKILL.md exactly as given and `files` the other files of its AgentSkills
+ * folder (references/, scripts/…), so a skill projected into an agent's skills directory is
+ * byte for byte the one captured (skills written before these fields have only `body`).
  */
 import { createHash } from 'node:crypto'
 import * as Y from 'yjs'
@@ -15,7 +18,14 @@ export interface Skill {
   hash: string
   updatedAt: number
   device: string
+  /** The SKILL.md as given, byte for byte (its UTF-8 text). */
+  text?: string
+  /** The folder's other files, '/'-separated paths relative to it. */
+  files?: SkillFile[]
 }
+
+/** `exec`: the file is executable (a script of the skill), so it is written back with x bits. */
+export interface SkillFile { path: string, text: string, enc?: 'base64', exec?: boolean }
 
 export const MAX_SKILL_BYTES = 512 * 1024
 const NAME = /^[A-Za-z0-9._-]{1,64}$/
@@ -45,15 +55,22 @@ export class SkillsDoc {
     this.skills = doc.getMap('skills')
   }
 
-  add (text: string, opts: { source: string, fallbackName: string, device: string }): Skill {
-    if (Buffer.byteLength(text) > MAX_SKILL_BYTES) throw new InvalidInputError(`a skill file is at most ${MAX_SKILL_BYTES} bytes`)
+  add (text: string, opts: { source: string, fallbackName: string, device: string, files?: SkillFile[] }): Skill {
+    const files = opts.files ?? []
+    const size = Buffer.byteLength(text) + files.reduce((n, f) => n + Buffer.byteLength(f.text) + Buffer.byteLength(f.path), 0)
+    if (size > MAX_SKILL_BYTES) throw new InvalidInputError(`a skill (its SKILL.md and other files) is at most ${MAX_SKILL_BYTES} bytes`)
+    for (const f of files) {
+      if (f.path === '' || f.path.startsWith('/') || f.path.split('/').some(s => s === '' || s === '.' || s === '..') || f.path === 'SKILL.md') throw new InvalidInputError(`invalid skill file path ${JSON.stringify(f.path)}`)
+    }
     const parsed = parseSkill(text, opts.fallbackName)
     const skill: Skill = {
       ...parsed,
       source: opts.source,
       hash: 'sha256:' + createHash('sha256').update(text, 'utf8').digest('hex'),
       updatedAt: Date.now(),
-      device: opts.device
+      device: opts.device,
+      text,
+      ...(files.length > 0 ? { files: files.map(f => ({ path: f.path, text: f.text, ...(f.enc !== undefined ? { enc: f.enc } : {}), ...(f.exec === true ? { exec: true } : {}) })) } : {})
     }
     this.skills.set(skill.name, skill)
     return skill

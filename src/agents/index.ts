@@ -1,5 +1,6 @@
 /**
- * agents: the files of real coding agents (Claude Code, Codex) as native records and back.
+ * agents: the files of real coding agents (Claude Code, Codex, OpenClaw, Hermes) as native
+ * records and back, their skills folders and memory files synced with mesh's.
  * Parsing, ids, the chain check, the project slug, path remapping and redaction are pure; the
  * bundle modules read and write the agent's own files on the client's side. The store is never
  * touched here: records go to the daemon through the API (`agents.import`, `agents.records`).
@@ -28,3 +29,15 @@ export * from './codex/records.js'
 export * from './codex/home.js'
 export * from './codex/bundle.js'
 export * from './claude/branch.js'
+export * from './openclaw/home.js'
+export * from './openclaw/records.js'
+export * from './openclaw/bundle.js'
+export * from './hermes/row.js'
+export * from './hermes/home.js'
+export * from './hermes/records.js'
+export * from './hermes/bundle.js'
+export * from './translate.js'
+export * from './sync-state.js'
+export * from './skills-sync.js'
+export * from './memory-hermes.js'
+export * from './memory-sync.js'

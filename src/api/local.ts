@@ -292,11 +292,11 @@ export class LocalApi implements MeshApi {
     'memory.list': async (input) => await this.vault.memory.list({ tag: input.tag }),
     'memory.search': async (input) => await this.vault.memory.search(input.query, { limit: input.limit }),
     'skills.add': async (input) => {
-      const { body: _b, ...skill } = await this.vault.skills.add(input.content, { source: input.source ?? '(api)', name: input.name ?? 'skill' })
+      const { body: _b, text: _t, files: _f, ...skill } = await this.vault.skills.add(input.content, { source: input.source ?? '(api)', name: input.name ?? 'skill', files: input.files })
       this.events.push({ type: 'skills.changed', remote: false })
       return skill
     },
-    'skills.list': async () => (await this.vault.skills.list()).map(({ body: _b, ...rest }) => rest),
+    'skills.list': async () => (await this.vault.skills.list()).map(({ body: _b, text: _t, files: _f, ...rest }) => rest),
     'skills.show': async (input) => await this.vault.skills.show(input.name),
     'skills.remove': async (input) => {
       const removed = await this.vault.skills.remove(input.name)

@@ -83,9 +83,11 @@ export const SkillSchema = z.object({
   source: z.string(),
   hash: z.string(),
   updatedAt: z.number(),
-  device: z.string()
+  device: z.string(),
+  text: z.string().optional().describe('the SKILL.md exactly as added'),
+  files: z.array(z.object({ path: z.string(), text: z.string(), enc: z.literal('base64').optional(), exec: z.boolean().optional() })).optional().describe('the other files of the skill\'s folder')
 })
-export const SkillSummarySchema = SkillSchema.omit({ body: true })
+export const SkillSummarySchema = SkillSchema.omit({ body: true, text: true, files: true })
 
 export const TransferSchema = z.object({
   peerId: z.string(),
@@ -354,7 +356,8 @@ export const METHODS = {
     input: z.object({
       content: z.string().min(1).describe('the skill file\'s text'),
       name: z.string().optional().describe('the name when the front matter has none'),
-      source: z.string().optional().describe('where it came from (a path or URL), for the record')
+      source: z.string().optional().describe('where it came from (a path or URL), for the record'),
+      files: z.array(z.object({ path: z.string().min(1), text: z.string(), enc: z.literal('base64').optional(), exec: z.boolean().optional().describe('executable (a script)') })).optional().describe('the other files of its AgentSkills folder (references/, scripts/…), text or base64')
     }),
     output: SkillSummarySchema,
     http: { verb: 'POST', path: '/api/skills' },
@@ -387,7 +390,7 @@ export const METHODS = {
     summary: 'Stores an agent\'s native records (each JSONL line\'s exact text, side files of its bundle) in the session agent:<agent>:<sessionId>, creating it; idempotent by record id, so re-importing a grown file adds only its new lines. `messages` is the normalized view of the records sent (shown by session show, watch and the MCP tools).',
     input: z.object({
       key: key.optional().describe('the mesh session key (default agent:<agent>:<sessionId>)'),
-      agent: z.enum(['claude', 'codex']),
+      agent: z.enum(['claude', 'codex', 'openclaw', 'hermes']),
       sessionId: z.string().min(1).max(200),
       title: z.string().optional(),
       cwd: z.string().optional().describe('the session\'s working directory where it was captured'),

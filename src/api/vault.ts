@@ -6,7 +6,7 @@ import { readFile } from 'node:fs/promises'
 import { basename, extname, resolve } from 'node:path'
 import {
   DOC_NAMES, MemoryDoc, parseSessionKey, SessionDoc, SessionsIndexDoc, SkillsDoc,
-  type MemoryEntry, type SessionSummary, type Skill
+  type MemoryEntry, type SessionSummary, type Skill, type SkillFile
 } from '../../crdt/index.js'
 import { AbortedError, ClosedError, InvalidInputError, NotFoundError, SessionExistsError, SessionNotFoundError } from '../errors.js'
 import { expandHome, toHex, type Capability, type Wallet } from '../identity/index.js'
@@ -209,9 +209,9 @@ class SkillsApi {
   constructor (private readonly v: MeshVault) {}
 
   /** Adds (or replaces) a skill from Markdown text; `source` names where it came from. */
-  async add (text: string, opts: { source: string, name?: string }): Promise<Skill> {
+  async add (text: string, opts: { source: string, name?: string, files?: SkillFile[] }): Promise<Skill> {
     const fallbackName = opts.name ?? basename(opts.source, extname(opts.source))
-    return await this.v.withDoc(DOC_NAMES.skills, async r => await r.change(() => new SkillsDoc(r.doc).add(text, { source: opts.source, fallbackName, device: this.v.vault.identity.device.deviceId })))
+    return await this.v.withDoc(DOC_NAMES.skills, async r => await r.change(() => new SkillsDoc(r.doc).add(text, { source: opts.source, fallbackName, device: this.v.vault.identity.device.deviceId, files: opts.files })))
   }
 
   async addFile (path: string): Promise<Skill> {

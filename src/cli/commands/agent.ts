@@ -10,27 +10,37 @@ import type { NativeRecord } from '../../../crdt/records.js'
 import {
   batches, claudeExportFiles, codexExportFile, findClaudeSession, findCodexSession, findProject, gitRemote, listClaudeSessions,
   listCodexSessions, loadMounts, mountMapPath, projectName, readClaudeBundle, readCodexRollout, redact, remember, toParts,
-  writeClaudeBundle, writeCodexRollout, filesOf
+  writeClaudeBundle, writeCodexRollout, filesOf, findOpenclawSession, listOpenclawSessions, readOpenclawSession, openclawExportFile,
+  writeOpenclawSession, hermesExportFile, writeHermesExport, translateSession, TRANSLATE_TARGETS
 } from '../../agents/index.js'
+import { importHermes } from './agent-hermes.js'
+import { syncCmd } from './agent-sync.js'
 import type { MeshApi } from '../../api/api.js'
 import { InvalidInputError, isMeshError, UsageError } from '../../errors.js'
 import { stdout as out, withApi } from '../context.js'
 import type { Command } from '../command.js'
 
-const USAGE = 'mesh agent import claude|codex (--file PATH | --session ID | --all) [--key KEY] | resume KEY [--cwd DIR] [--take] [--force] | export KEY --out FILE [--redact] [--cwd DIR] | list [claude|codex]'
+const USAGE = 'mesh agent import claude|codex|openclaw|hermes (--file PATH | --session ID | --all) [--key KEY] | resume KEY [--cwd DIR] [--out FILE] [--take] [--force] | export KEY --out FILE [--redact] [--cwd DIR] [--as claude|hermes] | list [AGENT] | skills sync claude|codex|hermes|openclaw [--prefer mesh|local] | memory sync claude|hermes [--cwd DIR] [--prefer mesh|local] [--lock-timeout MS]'
 
-type Agent = 'claude' | 'codex'
+type Agent = 'claude' | 'codex' | 'openclaw' | 'hermes'
+const AGENTS: Agent[] = ['claude', 'codex', 'openclaw', 'hermes']
 interface Meta { agent: string, sessionId: string, cwd?: string, gitRemote?: string, name?: string, dir?: string }
 
 export const agentCmd: Command = {
   name: 'agent',
   usage: USAGE,
-  summary: 'Claude Code and Codex sessions through mesh: import them, resume them natively on another machine',
+  summary: 'Claude Code, Codex, OpenClaw and Hermes sessions through mesh: import them, resume them natively on another machine; sync skills and memory',
   examples: [
     'mesh agent import claude --session 1af7fc5e-8455-4414-9ccd-011d40f70b2a',
     'mesh agent resume agent:claude:1af7fc5e-8455-4414-9ccd-011d40f70b2a --cwd ~/src/app',
     'mesh agent import codex --file ~/.codex/sessions/2026/01/02/rollout-2026-01-02T03-04-05-<id>.jsonl',
     'mesh agent export agent:claude:<id> --redact --out shared.jsonl',
+    'mesh agent import openclaw --session 8555a0a4-0b79-459d-939c-e17cdbbf4fe2',
+    'mesh agent import hermes --file sessions.jsonl        # from `hermes sessions export sessions.jsonl --format jsonl`',
+    'mesh agent resume agent:hermes:20261121_093000_a1b2c3 --cwd ~/src/app',
+    'mesh agent export agent:openclaw:<id> --as hermes --out for-hermes.jsonl',
+    'mesh agent skills sync claude',
+    'mesh agent memory sync hermes',
     'mesh agent list'
   ],
   options: {
@@ -42,7 +52,10 @@ export const agentCmd: Command = {
     redact: { type: 'boolean' },
     take: { type: 'boolean' },
     force: { type: 'boolean' },
-    all: { type: 'boolean' }
+    all: { type: 'boolean' },
+    as: { type: 'string' },
+    prefer: { type: 'string' },
+    'lock-timeout': { type: 'string' }
   },
   async run (g, args, values) {
     const [sub, arg] = args
@@ -52,24 +65,26 @@ export const agentCmd: Command = {
       return sub === 'resume' ? await resumeCmd(g, arg, values) : await exportCmd(g, arg, values)
     }
     if (sub === 'list') return await listCmd(g, arg)
+    if (sub === 'skills' || sub === 'memory') return await syncCmd(g, sub, args.slice(1), values)
     throw new UsageError(`unknown agent command ${sub ?? '(none)'}: ${USAGE}`)
   }
 }
 
 function agentOf (a: string | undefined): Agent {
-  if (a === 'claude' || a === 'codex') return a
-  throw new UsageError(`which agent: claude or codex (got ${a ?? 'none'}). ${USAGE}`)
+  if (AGENTS.includes(a as Agent)) return a as Agent
+  throw new UsageError(`which agent: claude, codex, openclaw or hermes (got ${a ?? 'none'}). ${USAGE}`)
 }
 
 async function importCmd (g: Parameters<Command['run']>[0], a: string | undefined, values: Record<string, unknown>): Promise<number> {
   const agent = agentOf(a)
+  if (agent === 'hermes') return await importHermes(g, values)
   const file = values.file as string | undefined
   const session = values.session as string | undefined
   const all = values.all === true
   if ([file !== undefined, session !== undefined, all].filter(Boolean).length !== 1) throw new UsageError(`give one of --file PATH, --session ID or --all: ${USAGE}`)
   if (all) {
     if (values.key !== undefined) throw new UsageError('--key names one session: not with --all')
-    const paths = agent === 'claude' ? (await listClaudeSessions()).map(s => s.path) : (await listCodexSessions()).map(s => s.path)
+    const paths = agent === 'claude' ? (await listClaudeSessions()).map(s => s.path) : agent === 'codex' ? (await listCodexSessions()).map(s => s.path) : (await listOpenclawSessions()).map(s => s.path)
     const results = await withApi(g, async api => {
       const list: ImportResult[] = []
       for (const path of paths) list.push(await importOne(api, g, agent, path, values))
@@ -79,7 +94,7 @@ async function importCmd (g: Parameters<Command['run']>[0], a: string | undefine
     else out.line(`${results.length} ${agent} session${results.length === 1 ? '' : 's'}, ${results.reduce((n, r) => n + r.added, 0)} new records`)
     return 0
   }
-  const path = file !== undefined ? resolve(file) : agent === 'claude' ? await findClaudeSession(session as string) : (await findCodexSession(session as string)).path
+  const path = file !== undefined ? resolve(file) : agent === 'claude' ? await findClaudeSession(session as string) : agent === 'codex' ? (await findCodexSession(session as string)).path : (await findOpenclawSession(session as string)).path
   const result = await withApi(g, async api => await importOne(api, g, agent, path, values))
   if (g.json) out.json(result)
   else out.line(`${result.key}: ${result.added} new record${result.added === 1 ? '' : 's'} of ${result.records} (${result.lines} lines in ${path})${result.mappedFrom !== undefined ? `, paths mapped back from ${result.mappedFrom} to ${result.cwd ?? ''}` : ''}`)
@@ -91,16 +106,18 @@ interface ImportResult { key: string, path: string, sessionId: string, lines: nu
 async function importOne (api: MeshApi, g: Parameters<Command['run']>[0], agent: Agent, path: string, values: Record<string, unknown>): Promise<ImportResult> {
   // A file resumed here from another machine names this machine's paths: read it with the
   // mapping back to the recorded cwd, so what is stored is what was first imported.
-  const first = agent === 'claude' ? await readClaudeBundle(path) : await readCodexRollout(path)
+  const read = async (map?: { from: string, to: string }): Promise<Awaited<ReturnType<typeof readClaudeBundle>> & { name?: string, dir?: string, sessionKey?: string }> =>
+    agent === 'claude' ? await readClaudeBundle(path, map) : agent === 'codex' ? await readCodexRollout(path, { map }) : await readOpenclawSession(path, { map })
+  const first = await read()
   const key = (values.key as string | undefined) ?? `agent:${agent}:${first.sessionId}`
   const held = await recordedMeta(api, key)
   const map = held?.cwd !== undefined && first.cwd !== undefined && held.cwd !== first.cwd ? { from: first.cwd, to: held.cwd } : undefined
-  const b = map === undefined ? first : agent === 'claude' ? await readClaudeBundle(path, map) : await readCodexRollout(path, { map })
+  const b = map === undefined ? first : await read(map)
   const cwd = held?.cwd ?? b.cwd
   // The remote only helps find the project elsewhere: a cwd that is gone or unreadable here
   // (an import of a file from another machine) leaves it unknown rather than failing the import.
   const remote = held?.gitRemote ?? (first.cwd !== undefined ? await gitRemote(first.cwd).catch((err: unknown) => { if (!g.json) out.err(`note: no git remote recorded (${(err as Error)?.message ?? String(err)})`); return undefined }) : undefined)
-  const codex = 'name' in b ? b as { name: string, dir?: string } : undefined
+  const codex = b.name !== undefined ? b as { name: string, dir?: string } : undefined
   let added = 0
   let total = 0
   let messages = 0
@@ -109,7 +126,7 @@ async function importOne (api: MeshApi, g: Parameters<Command['run']>[0], agent:
     const ids = new Set(batch.filter(r => r.file === '').map(r => r.id))
     const view = b.view.filter(m => ids.has(m.id.replace(/#\d+$/, '')))
     const r = await api.call('agents.import', {
-      key, agent, sessionId: b.sessionId, cwd, gitRemote: remote, name: codex?.name, dir: codex?.dir,
+      key, agent, sessionId: b.sessionId, title: b.sessionKey, cwd, gitRemote: remote, name: codex?.name, dir: codex?.dir,
       records: batch, messages: view.map(m => ({ ...m })), force: values.force === true
     })
     added += r.added
@@ -121,7 +138,7 @@ async function importOne (api: MeshApi, g: Parameters<Command['run']>[0], agent:
   return { key, path, sessionId: b.sessionId, lines: b.lines, records: b.records.length, added, total, messages, cwd, gitRemote: remote, mappedFrom: map?.from }
 }
 
-async function recordedMeta (api: MeshApi, key: string): Promise<Meta | undefined> {
+export async function recordedMeta (api: MeshApi, key: string): Promise<Meta | undefined> {
   try {
     return (await api.call('agents.records', { key, limit: 1 })).meta
   } catch (err) {
@@ -130,7 +147,7 @@ async function recordedMeta (api: MeshApi, key: string): Promise<Meta | undefine
   }
 }
 
-async function fetchRecords (api: MeshApi, key: string): Promise<{ meta: Meta, records: NativeRecord[] }> {
+export async function fetchRecords (api: MeshApi, key: string): Promise<{ meta: Meta, records: NativeRecord[] }> {
   const records: NativeRecord[] = []
   let start: number | undefined = 0
   let meta: Meta | undefined
@@ -163,13 +180,18 @@ async function resumeCmd (g: Parameters<Command['run']>[0], key: string, values:
     // Resuming makes this machine the driver: another device's live lease is taken over only when asked.
     const lease = await api.call('sessions.takeLease', { key, take: values.take === true })
     const from = meta.cwd !== undefined && cwd !== undefined && meta.cwd !== cwd ? meta.cwd : undefined
-    const r = agent === 'claude'
+    const r: { path: string, rewritten: number, command: string, index?: string } = agent === 'claude'
       ? await writeClaudeBundle(meta.sessionId, records, { cwd: cwd as string, from, force: values.force === true })
-      : await writeCodexRollout(meta.sessionId, records, { cwd, from, name: meta.name, dir: meta.dir, force: values.force === true })
+      : agent === 'codex'
+        ? await writeCodexRollout(meta.sessionId, records, { cwd, from, name: meta.name, dir: meta.dir, force: values.force === true })
+        : agent === 'openclaw'
+          ? await writeOpenclawSession(meta.sessionId, records, { cwd, from, name: meta.name, dir: meta.dir, force: values.force === true })
+          : await writeHermesExport(meta.sessionId, records, { cwd, from, out: values.out !== undefined ? resolve(values.out as string) : undefined })
     const result = { key, agent, cwd, ...r, tookOverFrom: lease.tookOverFrom }
     if (g.json) { out.json(result); return 0 }
     out.line(`wrote ${r.path}${from !== undefined ? ` (${r.rewritten} path${r.rewritten === 1 ? '' : 's'} rewritten from ${from} to ${cwd as string})` : ''}`)
     if (lease.tookOverFrom !== undefined) out.line(`took the session over from ${lease.tookOverFrom}`)
+    if (r.index === 'kept') out.line('sessions.json exists here and was left as it is (the Gateway owns it)')
     out.line('continue it with:')
     out.line(`  ${r.command}`)
     return 0
@@ -184,7 +206,12 @@ async function exportCmd (g: Parameters<Command['run']>[0], key: string, values:
     const agent = agentOf(meta.agent)
     const cwd = values.cwd !== undefined ? resolve(values.cwd as string) : undefined
     const map = cwd !== undefined && meta.cwd !== undefined && cwd !== meta.cwd ? { from: meta.cwd, to: cwd } : undefined
-    let bytes = agent === 'claude' ? claudeExportFiles(records, map).files.get('') as Buffer : codexExportFile(records, map).bytes
+    const as = values.as as string | undefined
+    if (as !== undefined && !TRANSLATE_TARGETS.includes(as as never)) throw new UsageError(`--as claude or hermes (got ${as})`)
+    const translated = as !== undefined && as !== agent ? translateSession(meta, records, as as 'claude' | 'hermes', map) : undefined
+    let bytes = translated !== undefined
+      ? translated.bytes
+      : agent === 'claude' ? claudeExportFiles(records, map).files.get('') as Buffer : agent === 'codex' ? codexExportFile(records, map).bytes : agent === 'openclaw' ? openclawExportFile(records, map).bytes : hermesExportFile(records, map).bytes
     let replaced = 0
     let byRule: Record<string, number> = {}
     if (values.redact === true) {
@@ -195,17 +222,23 @@ async function exportCmd (g: Parameters<Command['run']>[0], key: string, values:
     }
     await writeFile(resolve(dest), bytes, { mode: 0o600 })
     const sideFiles = [...filesOf(records).keys()].filter(f => f !== '').length
-    if (g.json) { out.json({ key, out: resolve(dest), bytes: bytes.length, redacted: replaced, byRule, sideFilesLeftOut: sideFiles }); return 0 }
+    if (g.json) { out.json({ key, out: resolve(dest), bytes: bytes.length, redacted: replaced, byRule, sideFilesLeftOut: sideFiles, ...(translated !== undefined ? { translation: translated.label, dropped: translated.dropped } : {}) }); return 0 }
+    if (translated !== undefined) {
+      out.line(translated.label)
+      for (const d of translated.dropped) out.line(`  dropped: ${d}`)
+    }
     out.line(`wrote ${resolve(dest)} (${bytes.length} bytes)${values.redact === true ? `, ${replaced} secret${replaced === 1 ? '' : 's'} replaced` : ''}${sideFiles > 0 ? `; ${sideFiles} side file${sideFiles === 1 ? '' : 's'} not included (mesh agent resume writes them)` : ''}`)
     return 0
   })
 }
 
 async function listCmd (g: Parameters<Command['run']>[0], a: string | undefined): Promise<number> {
-  const agents: Agent[] = a === undefined ? ['claude', 'codex'] : [agentOf(a)]
+  const agents: Agent[] = a === undefined ? AGENTS : [agentOf(a)]
   const local: Array<{ agent: Agent, sessionId: string, path: string, modified: number, size: number }> = []
   if (agents.includes('claude')) for (const s of await listClaudeSessions()) local.push({ agent: 'claude', sessionId: s.sessionId, path: s.path, modified: s.mtimeMs, size: s.size })
   if (agents.includes('codex')) for (const s of await listCodexSessions()) local.push({ agent: 'codex', sessionId: s.sessionId, path: s.path, modified: s.mtimeMs, size: s.size })
+  // Hermes keeps its sessions in SQLite, which mesh does not read: they show once imported from its export.
+  if (agents.includes('openclaw')) for (const s of await listOpenclawSessions()) local.push({ agent: 'openclaw', sessionId: s.sessionId, path: s.path, modified: s.mtimeMs, size: s.size })
   return await withApi(g, async api => {
     const keys = new Set((await api.call('sessions.list', {})).map(s => s.key))
     const rows = local.map(s => { const key = `agent:${s.agent}:${s.sessionId}`; return { ...s, key, imported: keys.has(key) } })

@@ -1,0 +1,56 @@
+/**
+ * Hermes sessions read from its native export for import, and written back as a file of the
+ * same format for its importer (`hermes sessions import --from hermes FILE`, or the dashboard's
+ * import), never into `state.db`. One export line is one session.
+ */
+import { join } from 'node:path'
+import type { NativeRecord } from '../../../crdt/records.js'
+import { InvalidInputError } from '../../errors.js'
+import { writeFileAtomic } from '../bundle.js'
+import { splitJsonl } from '../jsonl.js'
+import { remapLines } from '../remap.js'
+import { shellQuote } from '../claude/bundle.js'
+import type { ViewMessage } from '../claude/view.js'
+import { hermesImportDir } from './home.js'
+import { hermesLine, hermesMeta, hermesPathFields, hermesRecords, hermesView } from './records.js'
+
+export interface HermesBundle { sessionId: string, cwd?: string, title?: string, records: NativeRecord[], view: ViewMessage[], lines: number }
+
+const SESSION_ID = /^[A-Za-z0-9._-]{1,200}$/
+
+/** The sessions of an export file, each line's text as written. */
+export function hermesExportLines (buf: Buffer): Array<{ sessionId: string, line: string }> {
+  const out: Array<{ sessionId: string, line: string }> = []
+  for (const line of splitJsonl(buf).lines) {
+    if (line.trim() === '') continue
+    const id = hermesMeta(line).id
+    if (id === undefined) throw new InvalidInputError('a line of the export has no session id: not a Hermes export (hermes sessions export … --format jsonl)?')
+    if (!SESSION_ID.test(id)) throw new InvalidInputError(`Hermes session id ${JSON.stringify(id)} has characters a mesh key cannot hold`)
+    out.push({ sessionId: id, line })
+  }
+  return out
+}
+
+/** One session's records; `map` rewrites a file exported to this machine's cwd back to the recorded one. */
+export function hermesBundle (line: string, map?: { from: string, to: string }): HermesBundle {
+  const text = map !== undefined ? (remapLines([line], hermesPathFields, map).lines[0] as string) : line
+  const meta = hermesMeta(text)
+  const sessionId = meta.id as string
+  const records = hermesRecords(text, sessionId)
+  return { sessionId, cwd: meta.cwd, title: meta.title, records: records.map(r => ({ ...r, file: '' })), view: hermesView(records), lines: 1 }
+}
+
+export function hermesExportFile (records: readonly NativeRecord[], map?: { from: string, to: string }): { bytes: Buffer, rewritten: number } {
+  const line = hermesLine(records)
+  const r = map !== undefined ? remapLines([line], hermesPathFields, map) : { lines: [line], rewritten: 0 }
+  return { bytes: Buffer.from(`${r.lines[0] as string}\n`), rewritten: r.rewritten }
+}
+
+export async function writeHermesExport (sessionId: string, records: readonly NativeRecord[], opts: { cwd?: string, from?: string, out?: string, env?: NodeJS.ProcessEnv }): Promise<{ path: string, rewritten: number, command: string }> {
+  const map = opts.from !== undefined && opts.cwd !== undefined ? { from: opts.from, to: opts.cwd } : undefined
+  const { bytes, rewritten } = hermesExportFile(records, map)
+  if (!SESSION_ID.test(sessionId)) throw new InvalidInputError(`not a Hermes session id: ${sessionId}`)
+  const path = opts.out ?? join(hermesImportDir(opts.env), `${sessionId}.jsonl`)
+  await writeFileAtomic(path, bytes)
+  return { path, rewritten, command: `hermes sessions import --from hermes ${shellQuote(path)} && ${opts.cwd !== undefined ? `cd ${shellQuote(opts.cwd)} && ` : ''}hermes --resume ${shellQuote(sessionId)}` }
+}

@@ -1,0 +1,97 @@
+/**
+ * Hermes's curated memory files (NousResearch/hermes-agent tools/memory_tool.py):
+ * `$HERMES_HOME/memories/MEMORY.md` and `USER.md`, entries joined by "\n§\n" (no trailing
+ * newline), each entry trimmed, empty ones dropped, duplicates kept once; the joined text is
+ * capped at 2,200 (MEMORY.md) and 1,375 (USER.md) characters by default. Hermes writes them
+ * holding an exclusive flock on `<file>.lock` and replaces them atomically, and refuses its own
+ * writes when a file does not round-trip through that parser ("drift"): mesh writes the same
+ * way, under the same lock, and leaves a drifted file alone.
+ */
+import { spawn } from 'node:child_process'
+import { mkdir, readFile } from 'node:fs/promises'
+import { dirname, join } from 'node:path'
+import { InvalidInputError } from '../errors.js'
+import { writeFileAtomic } from './bundle.js'
+import { hermesHome } from './hermes/home.js'
+
+export const ENTRY_DELIMITER = '\n§\n'
+export const HERMES_MEMORY_FILES = { MEMORY: 2200, USER: 1375 } as const
+export type HermesMemoryFile = keyof typeof HERMES_MEMORY_FILES
+
+export function hermesMemoryPath (file: HermesMemoryFile, env: NodeJS.ProcessEnv = process.env): string {
+  return join(hermesHome(env), 'memories', `${file}.md`)
+}
+
+export function parseEntries (text: string): string[] {
+  if (text.trim() === '') return []
+  const out: string[] = []
+  for (const e of text.split(ENTRY_DELIMITER).map(s => s.trim())) if (e !== '' && !out.includes(e)) out.push(e)
+  return out
+}
+
+export function formatEntries (entries: readonly string[]): string { return entries.join(ENTRY_DELIMITER) }
+
+/** Characters as Python counts them (code points) of the joined file. */
+export function charCount (entries: readonly string[]): number { return [...formatEntries(entries)].length }
+
+/** Whether the file is what Hermes itself would have written for its entries. */
+export function roundTrips (text: string): boolean { return formatEntries(parseEntries(text)) === text }
+
+export async function readMemoryFile (path: string): Promise<string> {
+  try { return await readFile(path, 'utf8') } catch (err: any) { if (err?.code === 'ENOENT') return ''; throw err }
+}
+
+/** Writes the entries atomically (temp, fsync, rename), as Hermes's own writer does. */
+export async function writeMemoryFile (path: string, entries: readonly string[]): Promise<void> {
+  await writeFileAtomic(path, formatEntries(entries))
+}
+
+/**
+ * Runs `fn` while holding an exclusive flock on `lockPath`, the lock Hermes takes. Node has no
+ * flock, so a helper process takes it and holds it until told to let go: python3 (which Hermes
+ * itself needs), else util-linux `flock`. Gives up after `timeoutMs` with a clear error.
+ */
+export async function withFlock<T> (lockPath: string, fn: () => Promise<T>, opts: { timeoutMs?: number } = {}): Promise<T> {
+  const secs = Math.max(0, (opts.timeoutMs ?? 10_000) / 1000)
+  const py = 'import fcntl,sys,time\nf=open(sys.argv[1],"a+")\nend=time.time()+float(sys.argv[2])\nwhile True:\n  try:\n    fcntl.flock(f,fcntl.LOCK_EX|fcntl.LOCK_NB);break\n  except OSError:\n    if time.time()>end: sys.exit(3)\n    time.sleep(0.05)\nsys.stdout.write("locked\\n");sys.stdout.flush()\nsys.stdin.read()\n'
+  // Exit codes that mean "still held when the time ran out": the script's 3, flock(1)'s 1.
+  const tries: Array<[string, string[], number]> = [['python3', ['-c', py, lockPath, String(secs)], 3], ['flock', ['-x', '-w', String(secs), lockPath, 'sh', '-c', 'echo locked; cat >/dev/null'], 1]]
+  // Hermes makes the folder before it locks; so does mesh (a first sync on a new machine).
+  await mkdir(dirname(lockPath), { recursive: true, mode: 0o700 })
+  for (const [bin, args, busyCode] of tries) {
+    const held = await hold(bin, args, busyCode)
+    if (held === 'missing') continue
+    if (held === 'timeout') throw new InvalidInputError(`${lockPath} is held by another process (Hermes writing its memory?) for more than ${secs} s: try again`, { path: lockPath })
+    try {
+      return await fn()
+    } finally {
+      await held.release()
+    }
+  }
+  throw new InvalidInputError('cannot take Hermes\'s memory lock: neither python3 nor flock(1) is installed')
+}
+
+async function hold (bin: string, args: string[], busyCode: number): Promise<'missing' | 'timeout' | { release: () => Promise<void> }> {
+  return await new Promise((resolve, reject) => {
+    const child = spawn(bin, args, { stdio: ['pipe', 'pipe', 'pipe'] })
+    let out = ''
+    let err = ''
+    let done = false
+    const closed = new Promise<void>(r => child.on('close', () => r()))
+    child.on('error', (e: NodeJS.ErrnoException) => { if (done) return; done = true; if (e.code === 'ENOENT') resolve('missing'); else reject(e) })
+    child.stderr.on('data', (d: Buffer) => { err += d.toString() })
+    child.stdout.on('data', (d: Buffer) => {
+      out += d.toString()
+      if (!done && out.includes('locked\n')) {
+        done = true
+        resolve({ release: async () => { child.stdin.end(); await closed } })
+      }
+    })
+    child.on('close', (code) => {
+      if (done) return
+      done = true
+      if (code === busyCode) resolve('timeout')
+      else reject(new Error(`${bin} exited ${String(code)} before taking the lock: ${err.trim()}`))
+    })
+  })
+}

@@ -1,0 +1,105 @@
+/**
+ * An OpenClaw session read for import and written for resume, through OpenClaw's own door: the
+ * file-era layout `agents/<agentId>/sessions/<sessionId>.jsonl` (+ the `sessions.json` index),
+ * which a file-era Gateway reads and `openclaw doctor --fix` imports into a database-era one.
+ * A live database is never written. Lines verbatim; the header `cwd` and tool-call paths are
+ * rewritten on path boundaries. The transcript's routing entry (its sessionKey and SessionEntry
+ * in sessions.json) travels as the side file `openclaw-index.jsonl` of mesh's own making, one
+ * line `{"sessionKey","entry"}` per version seen; the last one is current.
+ */
+import { basename, dirname, join } from 'node:path'
+import type { NativeRecord } from '../../../crdt/records.js'
+import { InvalidInputError } from '../../errors.js'
+import { filesOf, joinJsonl, readFileNoFollow, writeFileAtomic } from '../bundle.js'
+import { contentId, parseObject } from '../ids.js'
+import { splitJsonl } from '../jsonl.js'
+import { remapLines } from '../remap.js'
+import { busy } from '../running.js'
+import { shellQuote } from '../claude/bundle.js'
+import type { ViewMessage } from '../claude/view.js'
+import { entryFor, openclawHome, readIndex } from './home.js'
+import { openclawMeta, openclawPathFields, openclawRecords, openclawView } from './records.js'
+
+export const OPENCLAW_INDEX_FILE = 'openclaw-index.jsonl'
+
+export interface OpenclawBundle { sessionId: string, cwd?: string, name: string, dir?: string, sessionKey?: string, records: NativeRecord[], view: ViewMessage[], lines: number }
+
+export async function readOpenclawSession (path: string, opts: { env?: NodeJS.ProcessEnv, map?: { from: string, to: string } } = {}): Promise<OpenclawBundle> {
+  const buf = await readFileNoFollow(path)
+  const split = splitJsonl(buf).lines
+  const lines = opts.map !== undefined ? remapLines(split, openclawPathFields, opts.map).lines : split
+  const meta = openclawMeta(lines)
+  if (meta.version === undefined && meta.id === undefined) throw new InvalidInputError(`${path} has no session header line: not an OpenClaw (pi) transcript?`, { path })
+  if (meta.version !== undefined && meta.version > 4) throw new InvalidInputError(`${path} is pi session format v${meta.version}; mesh knows v1 to v4`, { path })
+  const name = basename(path)
+  const sessionId = name.replace(/\.jsonl$/, '')
+  const records: NativeRecord[] = openclawRecords(lines, sessionId).map(r => ({ ...r, file: '' }))
+  // The routing entry, when the transcript sits in a sessions folder whose index names it.
+  const dir = dirname(path)
+  const home = openclawHome(opts.env)
+  const rel = dir.startsWith(home + '/') ? dir.slice(home.length + 1) : undefined
+  const keyed = entryFor(await readIndex(dir), sessionId)
+  if (keyed !== undefined) {
+    // `sessionFile` points at this very transcript on this machine: not kept (a resume points it
+    // at the file it writes), so the entry reads the same wherever the transcript sits.
+    const { sessionFile, ...rest } = keyed.entry
+    const entry = typeof sessionFile === 'string' && basename(sessionFile) === name ? rest : keyed.entry
+    const text = JSON.stringify({ sessionKey: keyed.sessionKey, entry })
+    records.push({ id: contentId('session_entry', sessionId, text), file: OPENCLAW_INDEX_FILE, kind: 'session_entry', text })
+  }
+  return { sessionId, cwd: meta.cwd, name, dir: rel !== undefined && /^agents\/[^/]+\/sessions$/.test(rel) ? rel : undefined, sessionKey: keyed?.sessionKey, records, view: openclawView(records.filter(r => r.file === '')), lines: lines.length }
+}
+
+export function openclawExportFile (records: readonly NativeRecord[], map?: { from: string, to: string }): { bytes: Buffer, rewritten: number } {
+  const main = filesOf(records).get('')?.lines
+  if (main === undefined) throw new InvalidInputError('the session holds no OpenClaw transcript records')
+  const r = map !== undefined ? remapLines(main, openclawPathFields, map) : { lines: main, rewritten: 0 }
+  return { bytes: Buffer.from(joinJsonl(r.lines)), rewritten: r.rewritten }
+}
+
+/** The last routing entry captured with the session. */
+export function openclawIndexEntry (records: readonly NativeRecord[]): { sessionKey: string, entry: Record<string, unknown> } | undefined {
+  const lines = filesOf(records).get(OPENCLAW_INDEX_FILE)?.lines ?? []
+  for (let i = lines.length - 1; i >= 0; i--) {
+    const o = parseObject(lines[i] as string)
+    if (o !== undefined && typeof o.sessionKey === 'string' && typeof o.entry === 'object' && o.entry !== null) return { sessionKey: o.sessionKey, entry: o.entry as Record<string, unknown> }
+  }
+  return undefined
+}
+
+export interface OpenclawWriteResult { path: string, rewritten: number, index: 'written' | 'kept' | 'none', sessionKey?: string, command: string }
+
+export async function writeOpenclawSession (sessionId: string, records: readonly NativeRecord[], opts: { cwd?: string, from?: string, name?: string, dir?: string, env?: NodeJS.ProcessEnv, force?: boolean }): Promise<OpenclawWriteResult> {
+  const map = opts.from !== undefined && opts.cwd !== undefined ? { from: opts.from, to: opts.cwd } : undefined
+  const { bytes, rewritten } = openclawExportFile(records, map)
+  const dir = opts.dir !== undefined && /^agents\/[A-Za-z0-9._-]+\/sessions$/.test(opts.dir) ? opts.dir : 'agents/main/sessions'
+  const name = opts.name !== undefined && /^[A-Za-z0-9][A-Za-z0-9._-]{0,199}\.jsonl$/.test(opts.name) ? opts.name : `${sessionId}.jsonl`
+  const folder = join(openclawHome(opts.env), ...dir.split('/'))
+  const path = join(folder, name)
+  const b = await busy(path)
+  if (b !== undefined) throw new InvalidInputError(`refusing to write ${path}: OpenClaw may be running this session here (${b.why})`, { path })
+  try {
+    const cur = await readFileNoFollow(path)
+    const { taken } = splitJsonl(cur)
+    if (opts.force !== true && !(taken <= bytes.length && bytes.subarray(0, taken).equals(cur.subarray(0, taken)))) {
+      throw new InvalidInputError(`refusing to overwrite ${path}: it holds lines this session in mesh has not got (import it first with \`mesh agent import openclaw --file ${path}\`, or pass --force)`, { path })
+    }
+  } catch (err: any) {
+    if (err?.code !== 'ENOENT') throw err
+  }
+  await writeFileAtomic(path, bytes)
+  // sessions.json is the Gateway's (file era) or doctor's input (database era): written only
+  // when absent, so a live index is never edited behind the Gateway's back.
+  const keyed = openclawIndexEntry(records)
+  let index: OpenclawWriteResult['index'] = 'none'
+  if (keyed !== undefined) {
+    const current = await readIndex(folder)
+    if (Object.keys(current).length === 0) {
+      const entry = { ...keyed.entry, sessionId, sessionFile: path }
+      await writeFileAtomic(join(folder, 'sessions.json'), JSON.stringify({ [keyed.sessionKey]: entry }, null, 2) + '\n')
+      index = 'written'
+    } else index = 'kept'
+  }
+  const cont = keyed !== undefined ? `openclaw resume ${shellQuote(keyed.sessionKey)}` : `openclaw agent --session-id ${shellQuote(sessionId)} --message continue`
+  return { path, rewritten, index, sessionKey: keyed?.sessionKey, command: `openclaw doctor --fix && ${cont}` }
+}

@@ -1,0 +1,87 @@
+/**
+ * OpenClaw's files, the client's side (AGENT-FORMATS.md §2.1): `$OPENCLAW_STATE_DIR` or
+ * `~/.openclaw`; file-era transcripts at `agents/<agentId>/sessions/<sessionId>.jsonl` with the
+ * routing index `sessions.json` (sessionKey -> SessionEntry) beside them. These JSONL files are
+ * also what `openclaw doctor --fix` imports into a database-era install. Only that folder is
+ * opened: never `credentials/`, `secrets.json`, `openclaw.json` nor the SQLite databases (the
+ * Gateway is their only writer, and no SQLite reader ships with mesh on Node 20).
+ */
+import { readdir, stat } from 'node:fs/promises'
+import { homedir } from 'node:os'
+import { join } from 'node:path'
+import { NotFoundError } from '../../errors.js'
+import { parseObject } from '../ids.js'
+import { readFileNoFollow } from '../bundle.js'
+
+export function openclawHome (env: NodeJS.ProcessEnv = process.env): string {
+  return env.OPENCLAW_STATE_DIR ?? join(env.HOME ?? homedir(), '.openclaw')
+}
+
+export interface OpenclawSessionFile {
+  agentId: string
+  sessionId: string
+  path: string
+  /** `agents/<agentId>/sessions`, relative to the state dir. */
+  dir: string
+  name: string
+  mtimeMs: number
+  size: number
+  /** The routing key sessions.json gives this transcript, when it names one. */
+  sessionKey?: string
+}
+
+/** A live transcript's name: `<sessionId>.jsonl` or `<sessionId>-topic-<threadId>.jsonl`; archives (`.jsonl.reset.<ts>`) are not sessions. */
+const TRANSCRIPT = /^([A-Za-z0-9][A-Za-z0-9._-]{0,199})\.jsonl$/
+
+export async function listOpenclawSessions (env: NodeJS.ProcessEnv = process.env): Promise<OpenclawSessionFile[]> {
+  const root = join(openclawHome(env), 'agents')
+  let agents: string[]
+  try { agents = await readdir(root) } catch (err: any) { if (err?.code === 'ENOENT' || err?.code === 'ENOTDIR') return []; throw err }
+  const out: OpenclawSessionFile[] = []
+  for (const agentId of agents.sort()) {
+    const dir = join(root, agentId, 'sessions')
+    let names: string[]
+    try { names = await readdir(dir) } catch (err: any) { if (err?.code === 'ENOENT' || err?.code === 'ENOTDIR') continue; throw err }
+    const index = await readIndex(dir)
+    for (const n of names) {
+      const m = TRANSCRIPT.exec(n)
+      if (m === null) continue
+      const path = join(dir, n)
+      const st = await stat(path)
+      if (!st.isFile()) continue
+      const sessionId = m[1] as string
+      out.push({ agentId, sessionId, path, dir: `agents/${agentId}/sessions`, name: n, mtimeMs: st.mtimeMs, size: st.size, sessionKey: entryFor(index, sessionId)?.sessionKey })
+    }
+  }
+  return out.sort((a, b) => b.mtimeMs - a.mtimeMs)
+}
+
+export async function findOpenclawSession (sessionId: string, env: NodeJS.ProcessEnv = process.env): Promise<OpenclawSessionFile> {
+  const found = (await listOpenclawSessions(env)).find(s => s.sessionId === sessionId)
+  if (found === undefined) throw new NotFoundError(`no OpenClaw transcript ${sessionId}.jsonl under ${join(openclawHome(env), 'agents')}/*/sessions/ (a database-era install keeps its sessions in SQLite, which mesh does not read: import a JSONL transcript with --file)`, { sessionId })
+  return found
+}
+
+/** The routing index of a sessions folder (sessionKey -> SessionEntry), {} when there is none. */
+export async function readIndex (dir: string): Promise<Record<string, Record<string, unknown>>> {
+  let buf: Buffer
+  try { buf = await readFileNoFollow(join(dir, 'sessions.json')) } catch (err: any) { if (err?.code === 'ENOENT') return {}; throw err }
+  const o = parseObject(buf.toString('utf8'))
+  if (o === undefined) return {}
+  const out: Record<string, Record<string, unknown>> = {}
+  for (const [k, v] of Object.entries(o)) if (typeof v === 'object' && v !== null && !Array.isArray(v)) out[k] = v as Record<string, unknown>
+  return out
+}
+
+/**
+ * The index entry of a transcript file's session id: the entry naming it by `sessionId`; for a
+ * Telegram topic's file (`<sessionId>-topic-<threadId>`) the entry of that session whose key
+ * ends in `:topic:<threadId>`.
+ */
+export function entryFor (index: Record<string, Record<string, unknown>>, fileSessionId: string): { sessionKey: string, entry: Record<string, unknown> } | undefined {
+  const topic = /^(.*)-topic-([^/]+)$/.exec(fileSessionId)
+  for (const [sessionKey, entry] of Object.entries(index)) {
+    if (topic === null ? entry.sessionId === fileSessionId : entry.sessionId === topic[1] && sessionKey.endsWith(`:topic:${topic[2] as string}`)) return { sessionKey, entry }
+  }
+  return undefined
+}

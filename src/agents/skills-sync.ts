@@ -1,0 +1,158 @@
+/**
+ * `mesh agent skills sync AGENT`: mesh's skills projected into an agent's skills directory as
+ * AgentSkills folders (`<name>/SKILL.md` plus its other files), and skills made there captured
+ * back. Claude Code reads `~/.claude/skills` ($CLAUDE_CONFIG_DIR respected), Codex (and
+ * OpenClaw) `~/.agents/skills`, OpenClaw also `~/.openclaw/skills`, Hermes
+ * `~/.hermes/skills/<category>/<name>` (new ones go to the category `mesh`). Decided per skill
+ * against the base (sync-state.ts): a local edit is never overwritten silently; a skill changed
+ * on both sides is reported as a conflict and left alone unless `prefer` says which side wins.
+ * Symlinked skill folders are not followed (they belong to whatever they point at).
+ */
+import { chmod, lstat, mkdir, readdir, rm, stat } from 'node:fs/promises'
+import { homedir } from 'node:os'
+import { join } from 'node:path'
+import { parseSkill, type SkillFile } from '../../crdt/skills.js'
+import type { MeshApi } from '../api/api.js'
+import { listFiles, readFileNoFollow, writeFileAtomic } from './bundle.js'
+import { claudeConfigDir } from './claude/home.js'
+import { hermesHome } from './hermes/home.js'
+import { openclawHome } from './openclaw/home.js'
+import { loadBase, plan3, saveBase, sha256, syncStatePath } from './sync-state.js'
+
+export const SKILL_AGENTS = ['claude', 'codex', 'hermes', 'openclaw'] as const
+export type SkillAgent = typeof SKILL_AGENTS[number]
+
+export function skillsDir (agent: SkillAgent, env: NodeJS.ProcessEnv = process.env): string {
+  const home = env.HOME ?? homedir()
+  if (agent === 'claude') return join(claudeConfigDir(env), 'skills')
+  if (agent === 'hermes') return join(hermesHome(env), 'skills')
+  if (agent === 'openclaw') return join(openclawHome(env), 'skills')
+  return join(home, '.agents', 'skills')
+}
+
+/** A skill's files by path; an executable file's path is listed in `exec`. */
+export interface SkillFiles { data: Map<string, Buffer>, exec: Set<string> }
+export interface LocalSkill { name: string, rel: string, files: SkillFiles, hash: string }
+
+/** A skill's hash over its files ('SKILL.md' included) and their exec bits, path-sorted. */
+export function skillHash (files: SkillFiles): string {
+  const parts: Buffer[] = []
+  for (const p of [...files.data.keys()].sort()) {
+    const b = files.data.get(p) as Buffer
+    parts.push(Buffer.from(`${p}\0${files.exec.has(p) ? 'x' : '-'}\0${b.length}\0`), b)
+  }
+  return sha256(Buffer.concat(parts))
+}
+
+/** The skill folders under `dir` (Hermes: also one category level down); symlinks are listed apart. */
+export async function readLocalSkills (dir: string, nested: boolean): Promise<{ skills: LocalSkill[], symlinks: string[] }> {
+  const skills: LocalSkill[] = []
+  const symlinks: string[] = []
+  const visit = async (rel: string, depth: number): Promise<void> => {
+    let names: string[]
+    try { names = await readdir(join(dir, rel)) } catch (err: any) { if (err?.code === 'ENOENT' || err?.code === 'ENOTDIR') return; throw err }
+    for (const n of names.sort()) {
+      if (n.startsWith('.')) continue
+      const r = rel === '' ? n : `${rel}/${n}`
+      const st = await lstat(join(dir, r))
+      if (st.isSymbolicLink()) { symlinks.push(r); continue }
+      if (!st.isDirectory()) continue
+      let md: Buffer | undefined
+      try { md = await readFileNoFollow(join(dir, r, 'SKILL.md')) } catch (err: any) { if (err?.code !== 'ENOENT' && err?.code !== 'ELOOP') throw err }
+      if (md !== undefined) {
+        const files: SkillFiles = { data: new Map([['SKILL.md', md]]), exec: new Set() }
+        for (const f of await listFiles(join(dir, r))) {
+          if (f === 'SKILL.md') continue
+          files.data.set(f, await readFileNoFollow(join(dir, r, f)))
+          if (((await stat(join(dir, r, f))).mode & 0o111) !== 0) files.exec.add(f)
+        }
+        skills.push({ name: parseSkill(md.toString('utf8'), n).name, rel: r, files, hash: skillHash(files) })
+      } else if (nested && depth === 0) await visit(r, 1)
+    }
+  }
+  await visit('', 0)
+  return { skills, symlinks }
+}
+
+function toSkillFiles (files: SkillFiles): SkillFile[] {
+  const out: SkillFile[] = []
+  for (const [path, b] of files.data) {
+    if (path === 'SKILL.md') continue
+    const text = b.toString('utf8')
+    const x = files.exec.has(path) ? { exec: true } : {}
+    out.push(Buffer.from(text, 'utf8').equals(b) ? { path, text, ...x } : { path, text: b.toString('base64'), enc: 'base64', ...x })
+  }
+  return out
+}
+
+function fromSkill (s: { text?: string, body: string, files?: SkillFile[] }): SkillFiles {
+  const files: SkillFiles = { data: new Map([['SKILL.md', Buffer.from(s.text ?? s.body, 'utf8')]]), exec: new Set() }
+  for (const f of s.files ?? []) {
+    files.data.set(f.path, f.enc === 'base64' ? Buffer.from(f.text, 'base64') : Buffer.from(f.text, 'utf8'))
+    if (f.exec === true) files.exec.add(f.path)
+  }
+  return files
+}
+
+export interface SkillsSyncReport {
+  agent: SkillAgent
+  dir: string
+  pushed: string[]
+  pulled: string[]
+  same: string[]
+  conflicts: Array<{ name: string, path: string }>
+  /** Removed here since the last sync, still in mesh (remove it with `mesh skills remove`). */
+  removedHere: string[]
+  /** Removed from mesh since the last sync, still here. */
+  removedInMesh: string[]
+  symlinksSkipped: string[]
+}
+
+export async function syncSkills (api: MeshApi, agent: SkillAgent, opts: { home: string, env?: NodeJS.ProcessEnv, prefer?: 'mesh' | 'local' }): Promise<SkillsSyncReport> {
+  const env = opts.env ?? process.env
+  const dir = skillsDir(agent, env)
+  const nested = agent === 'hermes'
+  const statePath = syncStatePath(env)
+  const scope = `${opts.home}\0skills\0${dir}`
+  const base = await loadBase(statePath, scope)
+  const { skills: local, symlinks } = await readLocalSkills(dir, nested)
+  const byName = new Map(local.map(s => [s.name, s]))
+  const mesh = new Map<string, SkillFiles>()
+  for (const s of await api.call('skills.list', {})) mesh.set(s.name, fromSkill(await api.call('skills.show', { name: s.name })))
+  const report: SkillsSyncReport = { agent, dir, pushed: [], pulled: [], same: [], conflicts: [], removedHere: [], removedInMesh: [], symlinksSkipped: symlinks }
+  const linked = new Set(symlinks.map(r => r.split('/').pop() as string))
+  for (const name of [...new Set([...byName.keys(), ...mesh.keys(), ...base.keys()])].sort()) {
+    if (linked.has(name)) continue
+    const l = byName.get(name)
+    const m = mesh.get(name)
+    const mh = m !== undefined ? skillHash(m) : undefined
+    let action = plan3(base.get(name), l?.hash, mh)
+    if (action === 'conflict' && opts.prefer !== undefined) action = opts.prefer === 'mesh' ? 'pull' : 'push'
+    if (action === 'same') { report.same.push(name); base.set(name, l?.hash as string); continue }
+    if (action === 'gone') { base.delete(name); continue }
+    if (action === 'conflict') { report.conflicts.push({ name, path: join(dir, l?.rel ?? name) }); continue }
+    if (action === 'delete-mesh') { report.removedHere.push(name); continue }
+    if (action === 'delete-local') { report.removedInMesh.push(name); continue }
+    if (action === 'push') {
+      const files = (l as LocalSkill).files
+      await api.call('skills.add', { content: (files.data.get('SKILL.md') as Buffer).toString('utf8'), name, source: `${agent}:${join(dir, (l as LocalSkill).rel)}`, files: toSkillFiles(files) })
+      report.pushed.push(name)
+      base.set(name, (l as LocalSkill).hash)
+      continue
+    }
+    // pull: the local folder is absent or unedited since the last sync, so replacing it loses nothing.
+    const rel = l?.rel ?? (nested ? `mesh/${name}` : name)
+    const folder = join(dir, ...rel.split('/'))
+    const want = m as SkillFiles
+    for (const [p, b] of want.data) {
+      await writeFileAtomic(join(folder, ...p.split('/')), b)
+      if (want.exec.has(p)) await chmod(join(folder, ...p.split('/')), 0o700)
+    }
+    if (l !== undefined) for (const p of l.files.data.keys()) if (!want.data.has(p)) await rm(join(folder, ...p.split('/')))
+    await mkdir(folder, { recursive: true })
+    report.pulled.push(name)
+    base.set(name, mh as string)
+  }
+  await saveBase(statePath, scope, base)
+  return report
+}

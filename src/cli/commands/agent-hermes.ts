@@ -1,0 +1,59 @@
+/**
+ * mesh agent import hermes: sessions from Hermes's native export (a file it wrote, or what
+ * `hermes sessions export - --format jsonl` prints), one mesh session `agent:hermes:<id>` per
+ * exported row. Hermes's state.db is never opened.
+ */
+import { resolve } from 'node:path'
+import { batches, gitRemote, hermesBundle, hermesExport, hermesExportLines, readFileNoFollow, toParts } from '../../agents/index.js'
+import type { MeshApi } from '../../api/api.js'
+import { NotFoundError, UsageError } from '../../errors.js'
+import { stdout as out, withApi, type Globals } from '../context.js'
+import { recordedMeta } from './agent.js'
+
+export interface HermesImportResult { key: string, sessionId: string, records: number, added: number, total: number, messages: number, cwd?: string, mappedFrom?: string, source: string }
+
+export async function importHermes (g: Globals, values: Record<string, unknown>): Promise<number> {
+  const file = values.file as string | undefined
+  const session = values.session as string | undefined
+  if (values.all === true && session !== undefined) throw new UsageError('give --session ID or --all, not both')
+  if (file === undefined && session === undefined && values.all !== true) throw new UsageError('give --file EXPORT.jsonl (hermes sessions export … --format jsonl), --session ID or --all')
+  const source = file !== undefined ? resolve(file) : 'hermes sessions export -'
+  const buf = file !== undefined ? await readFileNoFollow(resolve(file)) : await hermesExport({ sessionId: session })
+  let rows = hermesExportLines(buf)
+  if (session !== undefined) {
+    rows = rows.filter(r => r.sessionId === session)
+    if (rows.length === 0) throw new NotFoundError(`no Hermes session ${session} in ${source}`, { sessionId: session })
+  }
+  if (values.key !== undefined && rows.length !== 1) throw new UsageError('--key names one session: the export holds several (pick one with --session)')
+  const results = await withApi(g, async api => {
+    const list: HermesImportResult[] = []
+    for (const row of rows) list.push(await importRow(api, g, row.line, values, source))
+    return list
+  })
+  if (g.json) { out.json(results.length === 1 && session !== undefined ? results[0] : results); return 0 }
+  for (const r of results) out.line(`${r.key}: ${r.added} new record${r.added === 1 ? '' : 's'} of ${r.records}${r.mappedFrom !== undefined ? `, paths mapped back from ${r.mappedFrom} to ${r.cwd ?? ''}` : ''}`)
+  return 0
+}
+
+async function importRow (api: MeshApi, g: Globals, line: string, values: Record<string, unknown>, source: string): Promise<HermesImportResult> {
+  const first = hermesBundle(line)
+  const key = (values.key as string | undefined) ?? `agent:hermes:${first.sessionId}`
+  const held = await recordedMeta(api, key)
+  // A row resumed here from another machine names this machine's cwd: mapped back, it is the stored one.
+  const map = held?.cwd !== undefined && first.cwd !== undefined && held.cwd !== first.cwd ? { from: first.cwd, to: held.cwd } : undefined
+  const b = map === undefined ? first : hermesBundle(line, map)
+  const cwd = held?.cwd ?? b.cwd
+  const remote = held?.gitRemote ?? (first.cwd !== undefined ? await gitRemote(first.cwd).catch((err: unknown) => { if (!g.json) out.err(`note: no git remote recorded (${(err as Error)?.message ?? String(err)})`); return undefined }) : undefined)
+  let added = 0
+  let total = 0
+  let messages = 0
+  for (const batch of batches(toParts(b.records))) {
+    const ids = new Set(batch.map(r => r.id))
+    const view = b.view.filter(m => ids.has(m.id.replace(/#\d+$/, '')))
+    const r = await api.call('agents.import', { key, agent: 'hermes', sessionId: b.sessionId, title: b.title, cwd, gitRemote: remote, records: batch, messages: view.map(m => ({ ...m })), force: values.force === true })
+    added += r.added
+    total = r.total
+    messages += r.messages
+  }
+  return { key, sessionId: b.sessionId, records: b.records.length, added, total, messages, cwd, mappedFrom: map?.from, source }
+}

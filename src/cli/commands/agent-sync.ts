@@ -1,0 +1,57 @@
+/**
+ * mesh agent skills sync AGENT, mesh agent memory sync AGENT: an agent's skills folders and
+ * memory files with mesh's skills and memory, both ways, conflicts reported rather than
+ * overwritten (src/agents/skills-sync.ts, memory-sync.ts).
+ */
+import { resolve } from 'node:path'
+import { SKILL_AGENTS, syncClaudeMemory, syncHermesMemory, syncSkills, type SkillAgent } from '../../agents/index.js'
+import { UsageError } from '../../errors.js'
+import { stdout as out, withApi, type Globals } from '../context.js'
+
+const list = (xs: readonly string[]): string => xs.length === 0 ? '-' : xs.join(', ')
+
+export async function syncCmd (g: Globals, what: 'skills' | 'memory', args: string[], values: Record<string, unknown>): Promise<number> {
+  const [verb, agent] = args
+  if (verb !== 'sync') throw new UsageError(`mesh agent ${what} sync AGENT`)
+  const prefer = values.prefer as string | undefined
+  if (prefer !== undefined && prefer !== 'mesh' && prefer !== 'local') throw new UsageError(`--prefer mesh or local (got ${prefer})`)
+  if (what === 'skills') {
+    if (!SKILL_AGENTS.includes(agent as SkillAgent)) throw new UsageError(`mesh agent skills sync ${SKILL_AGENTS.join('|')} (got ${agent ?? 'none'})`)
+    const r = await withApi(g, async api => await syncSkills(api, agent as SkillAgent, { home: g.home, prefer }))
+    if (g.json) out.json(r)
+    else {
+      out.line(`${r.dir}: captured ${list(r.pushed)}; written ${list(r.pulled)}; unchanged ${r.same.length}`)
+      for (const c of r.conflicts) out.line(`conflict: ${c.name} changed here (${c.path}) and in mesh since the last sync: left as it is (--prefer mesh|local to choose)`)
+      for (const n of r.removedHere) out.line(`${n}: removed here, still in mesh (mesh skills remove ${n} to drop it everywhere)`)
+      for (const n of r.removedInMesh) out.line(`${n}: removed from mesh, still here`)
+      for (const s of r.symlinksSkipped) out.line(`${s}: a symlink, not followed`)
+    }
+    return r.conflicts.length > 0 ? 1 : 0
+  }
+  if (agent === 'hermes') {
+    const timeout = values['lock-timeout'] !== undefined ? Number(values['lock-timeout']) : undefined
+    if (timeout !== undefined && !(timeout >= 0)) throw new UsageError('--lock-timeout MS: a number of milliseconds')
+    const r = await withApi(g, async api => await syncHermesMemory(api, { home: g.home, lockTimeoutMs: timeout }))
+    if (g.json) out.json(r)
+    else {
+      for (const f of r) {
+        if (f.drift === true) { out.line(`${f.file}: edited outside Hermes's memory tool (it does not round-trip as §-separated entries): left untouched, nothing synced. Fix it as Hermes asks, then sync again`); continue }
+        out.line(`${f.file}: ${f.entries} entries, ${f.chars}/${f.cap} chars; ${f.toMesh} to mesh, ${f.fromMesh} from mesh, ${f.removedFromMesh} removed from mesh, ${f.removedHere} removed here`)
+        for (const e of f.overCap) out.line(`  over the cap, kept in mesh only: ${e}`)
+      }
+    }
+    return r.some(f => f.drift === true) ? 1 : 0
+  }
+  if (agent === 'claude') {
+    const cwd = resolve((values.cwd as string | undefined) ?? process.cwd())
+    const r = await withApi(g, async api => await syncClaudeMemory(api, { home: g.home, cwd, prefer }))
+    if (g.json) out.json(r)
+    else {
+      out.line(`project ${r.project ?? '-'}: captured ${list(r.pushed)}; written ${list(r.pulled)}; unchanged ${r.same.length}; removed from mesh ${list(r.removedFromMesh)}; removed here ${list(r.removedHere)}`)
+      for (const c of r.conflicts) out.line(`conflict: ${c.key} changed here (${c.path}) and in mesh since the last sync: left as it is (--prefer mesh|local to choose)`)
+      for (const p of r.tooBig) out.line(`${p}: over 256 KiB, not captured`)
+    }
+    return r.conflicts.length > 0 ? 1 : 0
+  }
+  throw new UsageError(`mesh agent memory sync claude|hermes (got ${agent ?? 'none'})`)
+}
