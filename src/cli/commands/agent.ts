@@ -10,14 +10,15 @@ import type { NativeRecord } from '../../../crdt/records.js'
 import {
   batches, claudeExportFiles, codexExportFile, findClaudeSession, findCodexSession, findProject, gitRemote, listClaudeSessions,
   listCodexSessions, loadMounts, mountMapPath, projectName, readClaudeBundle, readCodexRollout, redact, remember, toParts,
-  writeClaudeBundle, writeCodexRollout, filesOf
+  writeClaudeBundle, writeCodexRollout, filesOf, parseSince
 } from '../../agents/index.js'
 import type { MeshApi } from '../../api/api.js'
 import { InvalidInputError, isMeshError, UsageError } from '../../errors.js'
 import { stdout as out, withApi } from '../context.js'
 import type { Command } from '../command.js'
+import { followCmd, hookCmd, hooksCmd } from './agent-live.js'
 
-const USAGE = 'mesh agent import claude|codex (--file PATH | --session ID | --all) [--key KEY] | resume KEY [--cwd DIR] [--take] [--force] | export KEY --out FILE [--redact] [--cwd DIR] | list [claude|codex]'
+const USAGE = 'mesh agent import claude|codex (--file PATH | --session ID | --all | --since DATE) [--key KEY] | resume KEY [--cwd DIR] [--take] [--force] | export KEY --out FILE [--redact] [--cwd DIR] | list [claude|codex] | follow claude|codex[,…] [--since DATE] | hooks install|uninstall claude | hook claude'
 
 type Agent = 'claude' | 'codex'
 interface Meta { agent: string, sessionId: string, cwd?: string, gitRemote?: string, name?: string, dir?: string }
@@ -31,7 +32,10 @@ export const agentCmd: Command = {
     'mesh agent resume agent:claude:1af7fc5e-8455-4414-9ccd-011d40f70b2a --cwd ~/src/app',
     'mesh agent import codex --file ~/.codex/sessions/2026/01/02/rollout-2026-01-02T03-04-05-<id>.jsonl',
     'mesh agent export agent:claude:<id> --redact --out shared.jsonl',
-    'mesh agent list'
+    'mesh agent list',
+    'mesh agent import claude --since 7d             every session written in the last week',
+    'mesh agent follow claude,codex                  capture sessions live as the agents write them',
+    'mesh agent hooks install claude                 register and flush sessions from Claude Code\'s hooks'
   ],
   options: {
     file: { type: 'string' },
@@ -42,7 +46,8 @@ export const agentCmd: Command = {
     redact: { type: 'boolean' },
     take: { type: 'boolean' },
     force: { type: 'boolean' },
-    all: { type: 'boolean' }
+    all: { type: 'boolean' },
+    since: { type: 'string' }
   },
   async run (g, args, values) {
     const [sub, arg] = args
@@ -52,6 +57,9 @@ export const agentCmd: Command = {
       return sub === 'resume' ? await resumeCmd(g, arg, values) : await exportCmd(g, arg, values)
     }
     if (sub === 'list') return await listCmd(g, arg)
+    if (sub === 'follow') return await followCmd(g, arg, values)
+    if (sub === 'hook') return await hookCmd(g, arg)
+    if (sub === 'hooks') return await hooksCmd(g, arg, args[2])
     throw new UsageError(`unknown agent command ${sub ?? '(none)'}: ${USAGE}`)
   }
 }
@@ -65,14 +73,24 @@ async function importCmd (g: Parameters<Command['run']>[0], a: string | undefine
   const agent = agentOf(a)
   const file = values.file as string | undefined
   const session = values.session as string | undefined
-  const all = values.all === true
-  if ([file !== undefined, session !== undefined, all].filter(Boolean).length !== 1) throw new UsageError(`give one of --file PATH, --session ID or --all: ${USAGE}`)
+  const since = values.since !== undefined ? parseSince(values.since as string) : undefined
+  const all = values.all === true || since !== undefined
+  if ([file !== undefined, session !== undefined, all].filter(Boolean).length !== 1) throw new UsageError(`give one of --file PATH, --session ID, --all or --since DATE: ${USAGE}`)
   if (all) {
-    if (values.key !== undefined) throw new UsageError('--key names one session: not with --all')
-    const paths = agent === 'claude' ? (await listClaudeSessions()).map(s => s.path) : (await listCodexSessions()).map(s => s.path)
+    if (values.key !== undefined) throw new UsageError('--key names one session: not with --all or --since')
+    const found = agent === 'claude' ? await listClaudeSessions() : await listCodexSessions()
+    const picked = found.filter(s => since === undefined || s.mtimeMs >= since)
+    const bytes = picked.reduce((n, s) => n + s.size, 0)
     const results = await withApi(g, async api => {
       const list: ImportResult[] = []
-      for (const path of paths) list.push(await importOne(api, g, agent, path, values))
+      let done = 0
+      for (const [i, s] of picked.entries()) {
+        // Progress on stderr (stdout stays the result): a line per session, rewritten on a terminal.
+        if (picked.length > 1) progress(`importing ${agent} session ${i + 1}/${picked.length} (${mb(done)} of ${mb(bytes)}) ${s.sessionId}`)
+        list.push(await importOne(api, g, agent, s.path, values))
+        done += s.size
+      }
+      if (picked.length > 1) progress(`imported ${picked.length} ${agent} sessions (${mb(bytes)})`, true)
       return list
     })
     if (g.json) out.json(results)
@@ -84,6 +102,13 @@ async function importCmd (g: Parameters<Command['run']>[0], a: string | undefine
   if (g.json) out.json(result)
   else out.line(`${result.key}: ${result.added} new record${result.added === 1 ? '' : 's'} of ${result.records} (${result.lines} lines in ${path})${result.mappedFrom !== undefined ? `, paths mapped back from ${result.mappedFrom} to ${result.cwd ?? ''}` : ''}`)
   return 0
+}
+
+const mb = (n: number): string => `${(n / 1e6).toFixed(1)} MB`
+
+function progress (line: string, last = false): void {
+  if (process.stderr.isTTY) process.stderr.write(`\r\x1b[2K${line}${last ? '\n' : ''}`)
+  else process.stderr.write(line + '\n')
 }
 
 interface ImportResult { key: string, path: string, sessionId: string, lines: number, records: number, added: number, total: number, messages: number, cwd?: string, gitRemote?: string, mappedFrom?: string }
@@ -115,9 +140,9 @@ async function importOne (api: MeshApi, g: Parameters<Command['run']>[0], agent:
     added += r.added
     total = r.total
     messages += r.messages
-    if (!g.json && parts.length > 4 && process.stderr.isTTY) process.stderr.write(`\rimporting ${i + 1}/${parts.length}`)
+    // A long import says how far it is (on a terminal each batch, else about every tenth).
+    if (parts.length > 4 && (process.stderr.isTTY || (i + 1) % Math.ceil(parts.length / 10) === 0 || i + 1 === parts.length)) progress(`importing ${b.sessionId}: ${Math.floor((i + 1) * 100 / parts.length)}% (${i + 1}/${parts.length} batches, ${added} new records)`, i + 1 === parts.length)
   }
-  if (!g.json && parts.length > 4 && process.stderr.isTTY) process.stderr.write('\n')
   return { key, path, sessionId: b.sessionId, lines: b.lines, records: b.records.length, added, total, messages, cwd, gitRemote: remote, mappedFrom: map?.from }
 }
 
