@@ -10,7 +10,8 @@ import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { afterEach, describe, expect, it } from 'vitest'
 import {
-  claudeCwd, claudeLineKey, claudePathFields, claudeRecords, claudeView, CursorStore, JsonlStream, joinJsonl, readTail, remapLines, splitJsonl
+  claudeCwd, claudeLineKey, claudePathFields, claudeRecords, claudeView, CursorStore, JsonlStream, joinJsonl, readTail, remapLines, splitJsonl,
+  withMeshHooks, withoutMeshHooks
 } from '../../src/agents/index.js'
 import type { NativeRecord } from '../../crdt/records.js'
 import { prng } from '../helpers/prng.js'
@@ -109,5 +110,21 @@ describe('tailing a JSONL file', () => {
     const want = claudeRecords(splitJsonl(Buffer.from(fixture)).lines, SID)
     expect(r?.records.map(x => x.text)).toEqual(want.map(x => x.text))
     expect(r?.meta.cwd).toBe('/home/alice/src/app')
+  })
+})
+
+describe('mesh hooks in Claude Code settings', () => {
+  it('a group shared with a user hook keeps the user hook; a changed command is updated in place, not added twice', () => {
+    const cmd = 'node /opt/mesh/bin/mesh.js agent hook claude --home /h'
+    const user = { hooks: { Stop: [{ hooks: [{ type: 'command', command: 'say hi' }, { type: 'command', command: 'mesh agent hook claude', timeout: 5 }] }] } }
+    const a = withMeshHooks(user, cmd)
+    expect(a.changed).toBe(true)
+    expect(a.settings.hooks?.Stop).toEqual([{ hooks: [{ type: 'command', command: 'say hi' }, { type: 'command', command: cmd, timeout: 30 }] }])
+    expect(withMeshHooks(a.settings, cmd).changed).toBe(false)
+    const b = withoutMeshHooks(a.settings)
+    expect(b.settings).toEqual({ hooks: { Stop: [{ hooks: [{ type: 'command', command: 'say hi' }] }] } })
+    expect(withoutMeshHooks({ model: 'x' })).toEqual({ settings: { model: 'x' }, changed: false })
+    expect(user.hooks.Stop[0]?.hooks).toHaveLength(2) // the input is never changed in place
+    expect(() => withMeshHooks({}, 'rm -rf /')).toThrow(/not a mesh hook command/)
   })
 })
