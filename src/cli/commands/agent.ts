@@ -6,14 +6,12 @@
  */
 import { writeFile } from 'node:fs/promises'
 import { resolve } from 'node:path'
-import type { NativeRecord } from '../../../crdt/records.js'
 import {
-  batches, claudeExportFiles, codexExportFile, findClaudeSession, findCodexSession, findProject, gitRemote, listClaudeSessions,
-  listCodexSessions, loadMounts, mountMapPath, projectName, readClaudeBundle, readCodexRollout, redact, remember, toParts,
-  writeClaudeBundle, writeCodexRollout, filesOf, parseSince
+  batches, claudeExportFiles, codexExportFile, findClaudeSession, findCodexSession, gitRemote, listClaudeSessions,
+  listCodexSessions, readClaudeBundle, readCodexRollout, redact, toParts, filesOf, parseSince, resumeAgentSession, fetchAgentRecords
 } from '../../agents/index.js'
 import type { MeshApi } from '../../api/api.js'
-import { InvalidInputError, isMeshError, UsageError } from '../../errors.js'
+import { isMeshError, UsageError } from '../../errors.js'
 import { stdout as out, withApi } from '../context.js'
 import type { Command } from '../command.js'
 import { followCmd, hookCmd, hooksCmd } from './agent-live.js'
@@ -155,46 +153,13 @@ async function recordedMeta (api: MeshApi, key: string): Promise<Meta | undefine
   }
 }
 
-async function fetchRecords (api: MeshApi, key: string): Promise<{ meta: Meta, records: NativeRecord[] }> {
-  const records: NativeRecord[] = []
-  let start: number | undefined = 0
-  let meta: Meta | undefined
-  while (start !== undefined) {
-    const page: { meta: Meta, records: NativeRecord[], next?: number } = await api.call('agents.records', { key, start })
-    meta = page.meta
-    records.push(...page.records)
-    start = page.next
-  }
-  return { meta: meta as Meta, records }
-}
-
-async function targetCwd (meta: Meta, given: string | undefined): Promise<string | undefined> {
-  const mounts = mountMapPath()
-  const name = projectName(meta)
-  if (given !== undefined) {
-    const cwd = resolve(given)
-    if (name !== undefined) await remember(mounts, name, cwd)
-    return cwd
-  }
-  return await findProject(await loadMounts(mounts), meta) ?? meta.cwd
-}
-
 async function resumeCmd (g: Parameters<Command['run']>[0], key: string, values: Record<string, unknown>): Promise<number> {
   return await withApi(g, async api => {
-    const { meta, records } = await fetchRecords(api, key)
-    const agent = agentOf(meta.agent)
-    const cwd = await targetCwd(meta, values.cwd as string | undefined)
-    if (agent === 'claude' && cwd === undefined) throw new InvalidInputError(`where does this project live here? Pass --cwd DIR (it is remembered for ${projectName(meta) ?? 'this project'})`)
-    // Resuming makes this machine the driver: another device's live lease is taken over only when asked.
-    const lease = await api.call('sessions.takeLease', { key, take: values.take === true })
-    const from = meta.cwd !== undefined && cwd !== undefined && meta.cwd !== cwd ? meta.cwd : undefined
-    const r = agent === 'claude'
-      ? await writeClaudeBundle(meta.sessionId, records, { cwd: cwd as string, from, force: values.force === true })
-      : await writeCodexRollout(meta.sessionId, records, { cwd, from, name: meta.name, dir: meta.dir, force: values.force === true })
-    const result = { key, agent, cwd, ...r, tookOverFrom: lease.tookOverFrom }
-    if (g.json) { out.json(result); return 0 }
-    out.line(`wrote ${r.path}${from !== undefined ? ` (${r.rewritten} path${r.rewritten === 1 ? '' : 's'} rewritten from ${from} to ${cwd as string})` : ''}`)
-    if (lease.tookOverFrom !== undefined) out.line(`took the session over from ${lease.tookOverFrom}`)
+    const r = await resumeAgentSession(api, key, { cwd: values.cwd as string | undefined, take: values.take === true, force: values.force === true })
+    if (g.json) { out.json(r); return 0 }
+    const from = r.rewritten > 0 || r.cwd !== undefined ? r.cwd : undefined
+    out.line(`wrote ${r.path}${r.rewritten > 0 ? ` (${r.rewritten} path${r.rewritten === 1 ? '' : 's'} rewritten to ${from ?? ''})` : ''}`)
+    if (r.tookOverFrom !== undefined) out.line(`took the session over from ${r.tookOverFrom}`)
     out.line('continue it with:')
     out.line(`  ${r.command}`)
     return 0
@@ -205,7 +170,7 @@ async function exportCmd (g: Parameters<Command['run']>[0], key: string, values:
   const dest = values.out as string | undefined
   if (dest === undefined) throw new UsageError(`missing --out FILE: ${USAGE}`)
   return await withApi(g, async api => {
-    const { meta, records } = await fetchRecords(api, key)
+    const { meta, records } = await fetchAgentRecords(api, key)
     const agent = agentOf(meta.agent)
     const cwd = values.cwd !== undefined ? resolve(values.cwd as string) : undefined
     const map = cwd !== undefined && meta.cwd !== undefined && cwd !== meta.cwd ? { from: meta.cwd, to: cwd } : undefined
