@@ -6,11 +6,15 @@
  * records again, which are stored once.
  */
 import { createHash } from 'node:crypto'
-import { readdir, rm } from 'node:fs/promises'
+import { constants } from 'node:fs'
+import { mkdir, open, readdir, rename, rm } from 'node:fs/promises'
 import { join } from 'node:path'
-import { readFileNoFollow, writeFileAtomic } from '../bundle.js'
+import { readFileNoFollow } from '../bundle.js'
+
+let seq = 0
 
 export class CursorStore {
+  private made = false
   constructor (readonly dir: string) {}
 
   private file (id: string): string { return join(this.dir, `${createHash('sha256').update(id).digest('hex').slice(0, 32)}.json`) }
@@ -28,8 +32,17 @@ export class CursorStore {
     }
   }
 
+  /**
+   * Written whole (temp file, rename) but not fsynced: the capture waits for this write, and a
+   * cursor lost with the machine's power only makes the next run read again what it had stored.
+   */
   async set (id: string, cursor: unknown): Promise<void> {
-    await writeFileAtomic(this.file(id), JSON.stringify({ id, cursor }) + '\n')
+    const path = this.file(id)
+    const tmp = `${path}.${process.pid}-${++seq}.tmp`
+    if (!this.made) { await mkdir(this.dir, { recursive: true, mode: 0o700 }); this.made = true }
+    const fh = await open(tmp, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW, 0o600)
+    try { await fh.writeFile(JSON.stringify({ id, cursor }) + '\n') } finally { await fh.close() }
+    await rename(tmp, path)
   }
 
   async delete (id: string): Promise<void> {
