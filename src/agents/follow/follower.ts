@@ -53,11 +53,18 @@ export class Follower {
 
   constructor (private readonly o: FollowerOptions) {}
 
-  /** One pass now (what exists already), then follows until stop(). */
-  async start (): Promise<void> {
-    await this.pass()
-    this.running = this.loop()
+  /**
+   * Follows until stop(): a first pass over what exists already, then on every wake. Returns at
+   * once (the first pass over months of sessions can take a while, and the caller's Ctrl-C must
+   * still find its own handler, e.g. `mesh join` flushing its store); `ready` resolves after it.
+   */
+  start (): void {
+    if (this.running !== undefined) return
+    this.running = this.pass().then(async () => { this.markReady(); await this.loop() })
   }
+
+  private markReady!: () => void
+  readonly ready = new Promise<void>(resolve => { this.markReady = resolve })
 
   async stop (): Promise<void> {
     this.stopped = true

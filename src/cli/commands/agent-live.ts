@@ -23,11 +23,11 @@ export function formatCapture (c: Captured): string {
   return `captured      ${c.key}: +${c.added} record${c.added === 1 ? '' : 's'}${c.messages > 0 ? ` (${c.messages} message${c.messages === 1 ? '' : 's'})` : ''}`
 }
 
-/** Starts following `list` (claude,codex) through `api`; resolves once the first pass is done. */
-export async function startFollowing (api: MeshApi, g: Globals, list: string, opts: { since?: string, print: (c: Captured) => void, log: (line: string) => void }): Promise<Follower> {
+/** Starts following `list` (claude,codex) through `api` (its first pass runs in the background). */
+export function startFollowing (api: MeshApi, g: Globals, list: string, opts: { since?: string, print: (c: Captured) => void, log: (line: string) => void }): Follower {
   const since = opts.since !== undefined ? parseSince(opts.since) : undefined
   const f = new Follower({ api, sources: followSources(list, process.env, since), cursors: cursorStore(g), log: opts.log, onCapture: opts.print })
-  await f.start()
+  f.start()
   return f
 }
 
@@ -37,13 +37,14 @@ export async function followCmd (g: Globals, list: string | undefined, values: R
   await api.start()
   let f: Follower | undefined
   try {
-    f = await startFollowing(api, g, list, {
+    f = startFollowing(api, g, list, {
       since: values.since as string | undefined,
       print: c => { g.json ? out.line(JSON.stringify({ event: 'captured', ...c })) : out.line(formatCapture(c)) },
       log: line => { out.err(line) }
     })
     if (!g.json) out.line(`following ${list} (pid ${process.pid}); Ctrl-C stops`)
     else out.line(JSON.stringify({ event: 'following', agents: list.split(','), pid: process.pid }))
+    void f.ready.then(() => { if (!g.json) out.line('caught up: what existed is in mesh; following new lines') })
     await untilStopped()
     return 0
   } finally {

@@ -175,7 +175,7 @@ export const joinCmd: Command = {
       if (followList !== undefined) {
         const { formatCapture, startFollowing } = await import('./agent-live.js')
         // Through the API like every front-end: the same calls `mesh agent follow` makes over the socket.
-        follower = await startFollowing(host.api, g, followList, {
+        follower = startFollowing(host.api, g, followList, {
           print: c => { out.line(g.json ? JSON.stringify({ ...c, event: 'captured' }) : formatCapture(c)) },
           log: line => { out.line(g.json ? JSON.stringify({ event: 'follow-note', line }) : `follow        ${line}`) }
         })
