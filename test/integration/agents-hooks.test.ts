@@ -6,9 +6,10 @@
  * (`sh -c`, the hook's JSON on stdin) against a real daemon, registers the session and takes its
  * lease at SessionStart, stores the transcript at Stop, releases the lease at SessionEnd, prints
  * nothing on stdout and never exits 2; uninstall gives back the user's settings as they were.
+ * And `mesh agent import claude --since`: only the sessions written since, with progress on stderr.
  */
 import { spawn } from 'node:child_process'
-import { chmod, cp, mkdir, readdir, readFile, stat, writeFile } from 'node:fs/promises'
+import { chmod, cp, mkdir, readdir, readFile, stat, utimes, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
@@ -146,5 +147,26 @@ describe('Claude Code hooks', () => {
     expect(r.stderr).toMatch(/not valid JSON/)
     expect(await readFile(join(cc, 'settings.json'), 'utf8')).toBe('{ "model": "opus", // a comment\n}')
     expect(await readdir(cc)).toEqual(['settings.json'])
+  }, 60_000)
+
+  it('mesh agent import --since takes only the sessions written since, saying how far it is on stderr', async () => {
+    const cc = join(dir, 'cc-since')
+    const project = join(cc, 'projects', '-home-alice-src-app')
+    await mkdir(project, { recursive: true })
+    const ids = ['11111111-1111-4111-8111-111111111111', '22222222-2222-4222-8222-222222222222', '33333333-3333-4333-8333-333333333333']
+    for (const [i, id] of ids.entries()) {
+      const p = join(project, `${id}.jsonl`)
+      await writeFile(p, JSON.stringify({ parentUuid: null, cwd: '/home/alice/src/app', sessionId: id, type: 'user', message: { role: 'user', content: `session ${i}` }, uuid: `u-${i}`, timestamp: '2026-11-20T09:00:00.000Z' }) + '\n')
+      // The first was last written ten days ago.
+      if (i === 0) { const old = new Date(Date.now() - 10 * 86_400_000); await utimes(p, old, old) }
+    }
+    const r = await runCli(['agent', 'import', 'claude', '--since', '7d', '--home', d.home, '--json'], { env: { ...env, CLAUDE_CONFIG_DIR: cc } })
+    expect(r.code, r.stderr).toBe(0)
+    expect(json(r).map((x: any) => x.sessionId).sort()).toEqual(ids.slice(1))
+    expect(r.stderr).toMatch(/importing claude session 1\/2/)
+    expect(r.stderr).toMatch(/imported 2 claude sessions/)
+    const bad = await runCli(['agent', 'import', 'claude', '--since', 'last tuesday', '--home', d.home], { env: { ...env, CLAUDE_CONFIG_DIR: cc } })
+    expect(bad.code).toBe(2)
+    expect(bad.stderr).toMatch(/not a date/)
   }, 60_000)
 })
