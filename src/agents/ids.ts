@@ -22,6 +22,19 @@ export function disambiguate (ids: readonly string[]): string[] {
   })
 }
 
+/**
+ * disambiguate() across reads: a follower keys a file's lines a few at a time, and numbers a
+ * repeated id exactly as a whole-file import would.
+ */
+export class IdCounter {
+  private readonly seen = new Map<string, number>()
+  next (id: string): string {
+    const n = (this.seen.get(id) ?? 0) + 1
+    this.seen.set(id, n)
+    return n === 1 ? id : `${id}~${n}`
+  }
+}
+
 /** A parsed line's object, or undefined when it is not a JSON object. */
 export function parseObject (line: string): Record<string, unknown> | undefined {
   try {

@@ -17,6 +17,7 @@ import { McpServer, ResourceTemplate } from '@modelcontextprotocol/sdk/server/mc
 import type { Transport } from '@modelcontextprotocol/sdk/shared/transport.js'
 import { ErrorCode as McpErrorCode, McpError, SubscribeRequestSchema, UnsubscribeRequestSchema, type CallToolResult, type ReadResourceResult } from '@modelcontextprotocol/sdk/types.js'
 import { parseSessionKey } from '../../crdt/index.js'
+import type { z } from 'zod'
 import { isMeshError } from '../errors.js'
 import type { EventRecord, MeshApi } from './api.js'
 import { METHODS, type ApiEvent, type MethodDef, type MethodName, type Output } from './schema.js'
@@ -37,9 +38,24 @@ export function keyFromUri (uri: string): string {
   }
 }
 
+/**
+ * A tool of the front-end beside the API's methods: one whose work belongs to the process the
+ * agent host started, as the user and in its environment (agents_resume writes the agent's own
+ * files under its CLAUDE_CONFIG_DIR or CODEX_HOME), having read what it needs through the API.
+ */
+export interface FrontEndTool {
+  name: string
+  description: string
+  input: z.ZodObject
+  readOnly?: boolean
+  run: (args: any, options: { signal?: AbortSignal }) => Promise<unknown>
+}
+
 export interface ServeMcpOptions {
   /** Reported to the client in `initialize`. */
   version?: string
+  /** Tools beside the API's methods. */
+  tools?: readonly FrontEndTool[]
   /** Where diagnostics go (never stdout). Default: stderr. */
   log?: (line: string) => void
 }
@@ -135,6 +151,21 @@ export async function serveMcp (api: MeshApi, transport: Transport, options: Ser
         return toolResult(await api.call(method, args as never, { signal: extra.signal }))
       } catch (err) {
         if (!isMeshError(err)) log(`${def.mcp ?? method} failed: ${err instanceof Error ? err.stack ?? err.message : String(err)}`)
+        return toolError(err)
+      }
+    })
+  }
+
+  for (const t of options.tools ?? []) {
+    server.registerTool(t.name, {
+      description: t.description,
+      inputSchema: t.input,
+      annotations: { readOnlyHint: t.readOnly === true, destructiveHint: false, idempotentHint: false, openWorldHint: false }
+    }, async (args: unknown, extra) => {
+      try {
+        return toolResult(await t.run(args, { signal: extra.signal }))
+      } catch (err) {
+        if (!isMeshError(err)) log(`${t.name} failed: ${err instanceof Error ? err.stack ?? err.message : String(err)}`)
         return toolError(err)
       }
     })

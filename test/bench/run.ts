@@ -16,9 +16,11 @@ import { benchScale } from './scale.js'
 import { benchFlood } from './flood.js'
 import { benchAgents } from './agents.js'
 import { benchClaws } from './claws.js'
+import { benchFollow } from './follow.js'
 
 const quick = process.argv.includes('--quick')
 // --only=vault, --only=mesh, --only=api, --only=http, --only=mcp, --only=scale, --only=flood, --only=agents, --only=claws,
+// --only=follow,
 // or one part:
 // --only=mesh.handoff (handoff, throughput, resume, discovery, ten), --only=api.cli (cli, rpc),
 // --only=http.rtt (API round trip over HTTP and the socket), --only=http.events (append on a peer
@@ -38,6 +40,7 @@ try {
   if (only === undefined || group === 'flood') await benchFlood(join(dir, 'flood'), { quick })
   if (only === undefined || group === 'agents') await benchAgents(join(dir, 'agents'), { quick })
   if (only === undefined || group === 'claws') await benchClaws({ quick })
+  if (only === undefined || group === 'follow') await benchFollow(join(dir, 'follow'), { quick })
 } finally {
   await rm(dir, { recursive: true, force: true })
 }

@@ -8,7 +8,7 @@ import type { Proc } from './netns.js'
 
 export interface Daemon extends Proc { home: string, addr: string }
 
-export async function startDaemon (opts: { home: string, wallet: string, label: string, env: NodeJS.ProcessEnv, bootstrap?: string }): Promise<Daemon> {
-  const d = await start(opts.env, { home: opts.home, wallet: opts.wallet, label: opts.label, bootstrap: opts.bootstrap })
+export async function startDaemon (opts: { home: string, wallet: string, label: string, env: NodeJS.ProcessEnv, bootstrap?: string, args?: string[] }): Promise<Daemon> {
+  const d = await start(opts.env, { home: opts.home, wallet: opts.wallet, label: opts.label, bootstrap: opts.bootstrap, args: opts.args })
   return { ...d.proc, home: d.home, addr: d.addr }
 }

@@ -29,9 +29,11 @@ export interface Daemon {
 export interface Pair { a: Daemon, b: Daemon, wallet: string, env: NodeJS.ProcessEnv, stop: () => Promise<void> }
 
 /** `http`: the --http flag (default 0: any free port); with 'off', url/port/token are empty. */
-export async function startDaemon (env: NodeJS.ProcessEnv, opts: { home: string, wallet: string, label: string, bootstrap?: string, http?: string }): Promise<Daemon> {
+/** `args`: more flags of `mesh join` (e.g. --follow claude). */
+export async function startDaemon (env: NodeJS.ProcessEnv, opts: { home: string, wallet: string, label: string, bootstrap?: string, http?: string, args?: string[] }): Promise<Daemon> {
   const args = [BIN_PATH, 'join', '--home', opts.home, '--wallet', opts.wallet, '--label', opts.label, '--no-mdns', '--dht', 'off', '--listen', '/ip4/127.0.0.1/tcp/0', '--http', opts.http ?? '0']
   if (opts.bootstrap !== undefined) args.push('--bootstrap', opts.bootstrap)
+  args.push(...(opts.args ?? []))
   const proc = spawnIn(undefined, process.execPath, args, env)
   try {
     await proc.waitFor(/^running/, 30_000)

@@ -8,14 +8,17 @@ import { contentId, disambiguate, parseObject } from '../ids.js'
 export interface LineRecord { id: string, kind: string, text: string }
 
 export function claudeRecords (lines: readonly string[], sessionId: string): LineRecord[] {
-  const base = lines.map(text => {
-    const o = parseObject(text)
-    const kind = o === undefined ? 'unparsed' : typeof o.type === 'string' ? o.type : 'untyped'
-    const id = o !== undefined && typeof o.uuid === 'string' ? o.uuid : contentId(kind, sessionId, text)
-    return { id, kind, text }
-  })
+  const base = lines.map(text => claudeLineKey(text, sessionId))
   const ids = disambiguate(base.map(r => r.id))
   return base.map((r, i) => ({ ...r, id: ids[i] as string }))
+}
+
+/** One line's id before numbering repeats (a follower numbers them across reads: ids.ts IdCounter). */
+export function claudeLineKey (text: string, sessionId: string): LineRecord {
+  const o = parseObject(text)
+  const kind = o === undefined ? 'unparsed' : typeof o.type === 'string' ? o.type : 'untyped'
+  const id = o !== undefined && typeof o.uuid === 'string' ? o.uuid : contentId(kind, sessionId, text)
+  return { id, kind, text }
 }
 
 /** The session's first recorded cwd, and its git branch, from the lines. */

@@ -9,13 +9,16 @@ import type { LineRecord } from '../claude/records.js'
 import type { ViewMessage } from '../claude/view.js'
 
 export function codexRecords (lines: readonly string[], sessionId: string): LineRecord[] {
-  const base = lines.map(text => {
-    const o = parseObject(text)
-    const kind = o === undefined ? 'unparsed' : typeof o.type === 'string' ? o.type : 'untyped'
-    return { id: contentId(kind, sessionId, text), kind, text }
-  })
+  const base = lines.map(text => codexLineKey(text, sessionId))
   const ids = disambiguate(base.map(r => r.id))
   return base.map((r, i) => ({ ...r, id: ids[i] as string }))
+}
+
+/** One line's id before numbering repeats. */
+export function codexLineKey (text: string, sessionId: string): LineRecord {
+  const o = parseObject(text)
+  const kind = o === undefined ? 'unparsed' : typeof o.type === 'string' ? o.type : 'untyped'
+  return { id: contentId(kind, sessionId, text), kind, text }
 }
 
 /** The session id and cwd from the session_meta line. */

@@ -1,37 +1,35 @@
 /**
- * mesh agent import|resume|export|list: real agents' sessions (Claude Code, Codex) through mesh.
- * This client reads and writes the agent's files (its own HOME, CLAUDE_CONFIG_DIR, CODEX_HOME,
- * cwd); the daemon only stores the records it is sent (agents.import) and hands them back
- * (agents.records).
+ * mesh agent import|resume|export|list|follow|hook(s)|skills|memory: real agents' sessions
+ * (Claude Code, Codex, OpenClaw, Hermes) through mesh. This client reads and writes the agent's
+ * files (its own HOME, CLAUDE_CONFIG_DIR, CODEX_HOME, OPENCLAW_STATE_DIR, HERMES_HOME, cwd); the
+ * daemon only stores the records it is sent (agents.import) and hands them back (agents.records).
+ * Resume is agents/resume.ts, shared with the MCP tool agents_resume.
  */
 import { writeFile } from 'node:fs/promises'
 import { resolve } from 'node:path'
-import type { NativeRecord } from '../../../crdt/records.js'
 import {
-  batches, claudeExportFiles, codexExportFile, findClaudeSession, findCodexSession, findProject, gitRemote, listClaudeSessions,
-  listCodexSessions, loadMounts, mountMapPath, projectName, readClaudeBundle, readCodexRollout, redact, remember, toParts,
-  writeClaudeBundle, writeCodexRollout, filesOf, findOpenclawSession, listOpenclawSessions, readOpenclawSession, openclawExportFile,
-  writeOpenclawSession, hermesExportFile, writeHermesExport, translateSession, TRANSLATE_TARGETS
+  batches, claudeExportFiles, codexExportFile, findClaudeSession, findCodexSession, gitRemote, listClaudeSessions,
+  listCodexSessions, readClaudeBundle, readCodexRollout, redact, toParts, filesOf, findOpenclawSession, listOpenclawSessions,
+  readOpenclawSession, openclawExportFile, hermesExportFile, translateSession, TRANSLATE_TARGETS, parseSince, resumeAgentSession,
+  fetchAgentRecords, AGENT_NAMES, isAgentName, type AgentMeta, type AgentName
 } from '../../agents/index.js'
 import { importHermes } from './agent-hermes.js'
+import { followCmd, hookCmd, hooksCmd } from './agent-live.js'
 import { syncCmd } from './agent-sync.js'
 import type { MeshApi } from '../../api/api.js'
-import { InvalidInputError, isMeshError, UsageError } from '../../errors.js'
+import { isMeshError, UsageError } from '../../errors.js'
 import { stdout as out, withApi } from '../context.js'
 import type { Command } from '../command.js'
 
-const USAGE = 'mesh agent import claude|codex|openclaw|hermes (--file PATH | --session ID | --all) [--key KEY] | resume KEY [--cwd DIR] [--out FILE] [--take] [--force] | export KEY --out FILE [--redact] [--cwd DIR] [--as claude|hermes] | list [AGENT] | skills sync claude|codex|hermes|openclaw [--prefer mesh|local] | memory sync claude|hermes [--cwd DIR] [--prefer mesh|local] [--lock-timeout MS]'
-
-type Agent = 'claude' | 'codex' | 'openclaw' | 'hermes'
-const AGENTS: Agent[] = ['claude', 'codex', 'openclaw', 'hermes']
-interface Meta { agent: string, sessionId: string, cwd?: string, gitRemote?: string, name?: string, dir?: string }
+const USAGE = 'mesh agent import claude|codex|openclaw|hermes (--file PATH | --session ID | --all | --since DATE) [--key KEY] | resume KEY [--cwd DIR] [--out FILE] [--take] [--force] | export KEY --out FILE [--redact] [--cwd DIR] [--as claude|hermes] | list [AGENT] | follow claude|codex[,…] [--since DATE] | hooks install|uninstall claude | hook claude | skills sync claude|codex|hermes|openclaw [--prefer mesh|local] | memory sync claude|hermes [--cwd DIR] [--prefer mesh|local] [--lock-timeout MS]'
 
 export const agentCmd: Command = {
   name: 'agent',
   usage: USAGE,
-  summary: 'Claude Code, Codex, OpenClaw and Hermes sessions through mesh: import them, resume them natively on another machine; sync skills and memory',
+  summary: 'Claude Code, Codex, OpenClaw and Hermes sessions through mesh: import them (or capture them live), resume them natively on another machine; sync skills and memory',
   examples: [
     'mesh agent import claude --session 1af7fc5e-8455-4414-9ccd-011d40f70b2a',
+    'mesh agent import claude --since 7d                   # every session written in the last week',
     'mesh agent resume agent:claude:1af7fc5e-8455-4414-9ccd-011d40f70b2a --cwd ~/src/app',
     'mesh agent import codex --file ~/.codex/sessions/2026/01/02/rollout-2026-01-02T03-04-05-<id>.jsonl',
     'mesh agent export agent:claude:<id> --redact --out shared.jsonl',
@@ -39,6 +37,8 @@ export const agentCmd: Command = {
     'mesh agent import hermes --file sessions.jsonl        # from `hermes sessions export sessions.jsonl --format jsonl`',
     'mesh agent resume agent:hermes:20261121_093000_a1b2c3 --cwd ~/src/app',
     'mesh agent export agent:openclaw:<id> --as hermes --out for-hermes.jsonl',
+    'mesh agent follow claude,codex                        # capture sessions live as the agents write them',
+    'mesh agent hooks install claude                       # register and flush sessions from Claude Code\'s hooks',
     'mesh agent skills sync claude',
     'mesh agent memory sync hermes',
     'mesh agent list'
@@ -55,7 +55,8 @@ export const agentCmd: Command = {
     all: { type: 'boolean' },
     as: { type: 'string' },
     prefer: { type: 'string' },
-    'lock-timeout': { type: 'string' }
+    'lock-timeout': { type: 'string' },
+    since: { type: 'string' }
   },
   async run (g, args, values) {
     const [sub, arg] = args
@@ -66,28 +67,45 @@ export const agentCmd: Command = {
     }
     if (sub === 'list') return await listCmd(g, arg)
     if (sub === 'skills' || sub === 'memory') return await syncCmd(g, sub, args.slice(1), values)
+    if (sub === 'follow') return await followCmd(g, arg, values)
+    if (sub === 'hook') return await hookCmd(g, arg)
+    if (sub === 'hooks') return await hooksCmd(g, arg, args[2])
     throw new UsageError(`unknown agent command ${sub ?? '(none)'}: ${USAGE}`)
   }
 }
 
-function agentOf (a: string | undefined): Agent {
-  if (AGENTS.includes(a as Agent)) return a as Agent
+function agentOf (a: string | undefined): AgentName {
+  if (isAgentName(a)) return a
   throw new UsageError(`which agent: claude, codex, openclaw or hermes (got ${a ?? 'none'}). ${USAGE}`)
 }
 
 async function importCmd (g: Parameters<Command['run']>[0], a: string | undefined, values: Record<string, unknown>): Promise<number> {
   const agent = agentOf(a)
-  if (agent === 'hermes') return await importHermes(g, values)
+  if (agent === 'hermes') {
+    // --since picks files by when the agent last wrote them; Hermes's sessions come as rows of its export.
+    if (values.since !== undefined) throw new UsageError('--since picks session files by their time: Hermes sessions come from its export (--file, --session ID or --all)')
+    return await importHermes(g, values)
+  }
   const file = values.file as string | undefined
   const session = values.session as string | undefined
-  const all = values.all === true
-  if ([file !== undefined, session !== undefined, all].filter(Boolean).length !== 1) throw new UsageError(`give one of --file PATH, --session ID or --all: ${USAGE}`)
+  const since = values.since !== undefined ? parseSince(values.since as string) : undefined
+  const all = values.all === true || since !== undefined
+  if ([file !== undefined, session !== undefined, all].filter(Boolean).length !== 1) throw new UsageError(`give one of --file PATH, --session ID, --all or --since DATE: ${USAGE}`)
   if (all) {
-    if (values.key !== undefined) throw new UsageError('--key names one session: not with --all')
-    const paths = agent === 'claude' ? (await listClaudeSessions()).map(s => s.path) : agent === 'codex' ? (await listCodexSessions()).map(s => s.path) : (await listOpenclawSessions()).map(s => s.path)
+    if (values.key !== undefined) throw new UsageError('--key names one session: not with --all or --since')
+    const found = agent === 'claude' ? await listClaudeSessions() : agent === 'codex' ? await listCodexSessions() : await listOpenclawSessions()
+    const picked = found.filter(s => since === undefined || s.mtimeMs >= since)
+    const bytes = picked.reduce((n, s) => n + s.size, 0)
     const results = await withApi(g, async api => {
       const list: ImportResult[] = []
-      for (const path of paths) list.push(await importOne(api, g, agent, path, values))
+      let done = 0
+      for (const [i, s] of picked.entries()) {
+        // Progress on stderr (stdout stays the result): a line per session, rewritten on a terminal.
+        if (picked.length > 1) progress(`importing ${agent} session ${i + 1}/${picked.length} (${mb(done)} of ${mb(bytes)}) ${s.sessionId}`)
+        list.push(await importOne(api, g, agent, s.path, values))
+        done += s.size
+      }
+      if (picked.length > 1) progress(`imported ${picked.length} ${agent} sessions (${mb(bytes)})`, true)
       return list
     })
     if (g.json) out.json(results)
@@ -101,9 +119,16 @@ async function importCmd (g: Parameters<Command['run']>[0], a: string | undefine
   return 0
 }
 
+const mb = (n: number): string => `${(n / 1e6).toFixed(1)} MB`
+
+function progress (line: string, last = false): void {
+  if (process.stderr.isTTY) process.stderr.write(`\r\x1b[2K${line}${last ? '\n' : ''}`)
+  else process.stderr.write(line + '\n')
+}
+
 interface ImportResult { key: string, path: string, sessionId: string, lines: number, records: number, added: number, total: number, messages: number, cwd?: string, gitRemote?: string, mappedFrom?: string }
 
-async function importOne (api: MeshApi, g: Parameters<Command['run']>[0], agent: Agent, path: string, values: Record<string, unknown>): Promise<ImportResult> {
+async function importOne (api: MeshApi, g: Parameters<Command['run']>[0], agent: AgentName, path: string, values: Record<string, unknown>): Promise<ImportResult> {
   // A file resumed here from another machine names this machine's paths: read it with the
   // mapping back to the recorded cwd, so what is stored is what was first imported.
   const read = async (map?: { from: string, to: string }): Promise<Awaited<ReturnType<typeof readClaudeBundle>> & { name?: string, dir?: string, sessionKey?: string }> =>
@@ -132,13 +157,13 @@ async function importOne (api: MeshApi, g: Parameters<Command['run']>[0], agent:
     added += r.added
     total = r.total
     messages += r.messages
-    if (!g.json && parts.length > 4 && process.stderr.isTTY) process.stderr.write(`\rimporting ${i + 1}/${parts.length}`)
+    // A long import says how far it is (on a terminal each batch, else about every tenth).
+    if (parts.length > 4 && (process.stderr.isTTY || (i + 1) % Math.ceil(parts.length / 10) === 0 || i + 1 === parts.length)) progress(`importing ${b.sessionId}: ${Math.floor((i + 1) * 100 / parts.length)}% (${i + 1}/${parts.length} batches, ${added} new records)`, i + 1 === parts.length)
   }
-  if (!g.json && parts.length > 4 && process.stderr.isTTY) process.stderr.write('\n')
   return { key, path, sessionId: b.sessionId, lines: b.lines, records: b.records.length, added, total, messages, cwd, gitRemote: remote, mappedFrom: map?.from }
 }
 
-export async function recordedMeta (api: MeshApi, key: string): Promise<Meta | undefined> {
+export async function recordedMeta (api: MeshApi, key: string): Promise<AgentMeta | undefined> {
   try {
     return (await api.call('agents.records', { key, limit: 1 })).meta
   } catch (err) {
@@ -147,50 +172,12 @@ export async function recordedMeta (api: MeshApi, key: string): Promise<Meta | u
   }
 }
 
-export async function fetchRecords (api: MeshApi, key: string): Promise<{ meta: Meta, records: NativeRecord[] }> {
-  const records: NativeRecord[] = []
-  let start: number | undefined = 0
-  let meta: Meta | undefined
-  while (start !== undefined) {
-    const page: { meta: Meta, records: NativeRecord[], next?: number } = await api.call('agents.records', { key, start })
-    meta = page.meta
-    records.push(...page.records)
-    start = page.next
-  }
-  return { meta: meta as Meta, records }
-}
-
-async function targetCwd (meta: Meta, given: string | undefined): Promise<string | undefined> {
-  const mounts = mountMapPath()
-  const name = projectName(meta)
-  if (given !== undefined) {
-    const cwd = resolve(given)
-    if (name !== undefined) await remember(mounts, name, cwd)
-    return cwd
-  }
-  return await findProject(await loadMounts(mounts), meta) ?? meta.cwd
-}
-
 async function resumeCmd (g: Parameters<Command['run']>[0], key: string, values: Record<string, unknown>): Promise<number> {
   return await withApi(g, async api => {
-    const { meta, records } = await fetchRecords(api, key)
-    const agent = agentOf(meta.agent)
-    const cwd = await targetCwd(meta, values.cwd as string | undefined)
-    if (agent === 'claude' && cwd === undefined) throw new InvalidInputError(`where does this project live here? Pass --cwd DIR (it is remembered for ${projectName(meta) ?? 'this project'})`)
-    // Resuming makes this machine the driver: another device's live lease is taken over only when asked.
-    const lease = await api.call('sessions.takeLease', { key, take: values.take === true })
-    const from = meta.cwd !== undefined && cwd !== undefined && meta.cwd !== cwd ? meta.cwd : undefined
-    const r: { path: string, rewritten: number, command: string, index?: string } = agent === 'claude'
-      ? await writeClaudeBundle(meta.sessionId, records, { cwd: cwd as string, from, force: values.force === true })
-      : agent === 'codex'
-        ? await writeCodexRollout(meta.sessionId, records, { cwd, from, name: meta.name, dir: meta.dir, force: values.force === true })
-        : agent === 'openclaw'
-          ? await writeOpenclawSession(meta.sessionId, records, { cwd, from, name: meta.name, dir: meta.dir, force: values.force === true })
-          : await writeHermesExport(meta.sessionId, records, { cwd, from, out: values.out !== undefined ? resolve(values.out as string) : undefined })
-    const result = { key, agent, cwd, ...r, tookOverFrom: lease.tookOverFrom }
-    if (g.json) { out.json(result); return 0 }
-    out.line(`wrote ${r.path}${from !== undefined ? ` (${r.rewritten} path${r.rewritten === 1 ? '' : 's'} rewritten from ${from} to ${cwd as string})` : ''}`)
-    if (lease.tookOverFrom !== undefined) out.line(`took the session over from ${lease.tookOverFrom}`)
+    const r = await resumeAgentSession(api, key, { cwd: values.cwd as string | undefined, take: values.take === true, force: values.force === true, out: values.out as string | undefined })
+    if (g.json) { out.json(r); return 0 }
+    out.line(`wrote ${r.path}${r.from !== undefined ? ` (${r.rewritten} path${r.rewritten === 1 ? '' : 's'} rewritten from ${r.from} to ${r.cwd as string})` : ''}`)
+    if (r.tookOverFrom !== undefined) out.line(`took the session over from ${r.tookOverFrom}`)
     if (r.index === 'kept') out.line('sessions.json exists here and was left as it is (the Gateway owns it)')
     out.line('continue it with:')
     out.line(`  ${r.command}`)
@@ -202,7 +189,7 @@ async function exportCmd (g: Parameters<Command['run']>[0], key: string, values:
   const dest = values.out as string | undefined
   if (dest === undefined) throw new UsageError(`missing --out FILE: ${USAGE}`)
   return await withApi(g, async api => {
-    const { meta, records } = await fetchRecords(api, key)
+    const { meta, records } = await fetchAgentRecords(api, key)
     const agent = agentOf(meta.agent)
     const cwd = values.cwd !== undefined ? resolve(values.cwd as string) : undefined
     const map = cwd !== undefined && meta.cwd !== undefined && cwd !== meta.cwd ? { from: meta.cwd, to: cwd } : undefined
@@ -233,8 +220,8 @@ async function exportCmd (g: Parameters<Command['run']>[0], key: string, values:
 }
 
 async function listCmd (g: Parameters<Command['run']>[0], a: string | undefined): Promise<number> {
-  const agents: Agent[] = a === undefined ? AGENTS : [agentOf(a)]
-  const local: Array<{ agent: Agent, sessionId: string, path: string, modified: number, size: number }> = []
+  const agents: readonly AgentName[] = a === undefined ? AGENT_NAMES : [agentOf(a)]
+  const local: Array<{ agent: AgentName, sessionId: string, path: string, modified: number, size: number }> = []
   if (agents.includes('claude')) for (const s of await listClaudeSessions()) local.push({ agent: 'claude', sessionId: s.sessionId, path: s.path, modified: s.mtimeMs, size: s.size })
   if (agents.includes('codex')) for (const s of await listCodexSessions()) local.push({ agent: 'codex', sessionId: s.sessionId, path: s.path, modified: s.mtimeMs, size: s.size })
   // Hermes keeps its sessions in SQLite, which mesh does not read: they show once imported from its export.

@@ -13,6 +13,7 @@ import type { ProgressEvent } from '../../node/progress.js'
 import { stdout as out, untilStopped, type Globals } from '../context.js'
 import type { Command } from '../command.js'
 import { enrolHome, explainGeneratedWallet } from './identity.js'
+import { followSources, type Follower } from '../../agents/index.js'
 
 const short = (id: string): string => `${id.slice(0, 8)}…${id.slice(-6)}`
 
@@ -71,12 +72,13 @@ async function portFree (port: number): Promise<boolean> {
 
 export const joinCmd: Command = {
   name: 'join',
-  usage: 'mesh join [--read-only] [--label NAME] [--listen MULTIADDR]... [--announce MULTIADDR]... [--bootstrap MULTIADDR]... [--no-mdns] [--dht client|server|off] [--http PORT|off]',
+  usage: 'mesh join [--read-only] [--label NAME] [--listen MULTIADDR]... [--announce MULTIADDR]... [--bootstrap MULTIADDR]... [--no-mdns] [--dht client|server|off] [--http PORT|off] [--follow claude,codex]',
   summary: 'run this machine\'s mesh node in the foreground (sets up the home, and a wallet if none is found); every other command goes through it while it runs',
   examples: [
     'mesh join',
     'mesh join --label laptop --wallet ~/wallet-from-desktop.json',
-    'mesh join --bootstrap /ip4/192.0.2.7/tcp/4001/p2p/12D3KooW…'
+    'mesh join --bootstrap /ip4/192.0.2.7/tcp/4001/p2p/12D3KooW…',
+    'mesh join --follow claude,codex      also capture Claude Code and Codex sessions live as they are written'
   ],
   options: {
     'read-only': { type: 'boolean' },
@@ -86,7 +88,8 @@ export const joinCmd: Command = {
     bootstrap: { type: 'string', multiple: true },
     'no-mdns': { type: 'boolean' },
     dht: { type: 'string' },
-    http: { type: 'string' }
+    http: { type: 'string' },
+    follow: { type: 'string' }
   },
   async run (g: Globals, _args, values) {
     const running = await connectRpc(g.home)
@@ -99,6 +102,8 @@ export const joinCmd: Command = {
     const { parseHttpFlag, startHttp } = await import('../../api/http.js')
     const dht = values.dht !== undefined ? parseDht(values.dht) : undefined
     parseHttpFlag(values.http as string | undefined) // a bad --http is exit 2 before anything starts
+    const followList = values.follow as string | undefined
+    if (followList !== undefined) followSources(followList) // an unknown agent is refused before anything starts
     const listenFlag = await multiaddrs('--listen', values.listen)
     const announce = await multiaddrs('--announce', values.announce)
     const bootstrap = await multiaddrs('--bootstrap', values.bootstrap, true)
@@ -121,6 +126,7 @@ export const joinCmd: Command = {
     let stop!: () => void
     const stopped = new Promise<void>(resolve => { stop = resolve })
     let http: Awaited<ReturnType<typeof startHttp>> | undefined
+    let follower: Follower | undefined
     let started = false
     const early: NodeEvent[] = []
     const print = (e: NodeEvent): void => {
@@ -166,6 +172,15 @@ export const joinCmd: Command = {
       }
       started = true
       for (const e of early.splice(0)) print(e)
+      if (followList !== undefined) {
+        const { formatCapture, startFollowing } = await import('./agent-live.js')
+        // Through the API like every front-end: the same calls `mesh agent follow` makes over the socket.
+        follower = startFollowing(host.api, g, followList, {
+          print: c => { out.line(g.json ? JSON.stringify({ ...c, event: 'captured' }) : formatCapture(c)) },
+          log: line => { out.line(g.json ? JSON.stringify({ event: 'follow-note', line }) : `follow        ${line}`) }
+        })
+        if (!g.json) out.line(`following     ${followList}`)
+      }
       if (!g.json) out.line(`running (pid ${process.pid}); other mesh commands on this home now go through this node. Ctrl-C or \`mesh stop\` stops it`)
       await untilStopped(stopped)
     } finally {
@@ -174,6 +189,7 @@ export const joinCmd: Command = {
       process.on('SIGINT', patience)
       process.on('SIGTERM', patience)
       try {
+        await follower?.stop()
         await http?.server?.close()
         await host.close()
       } finally {

@@ -1,0 +1,84 @@
+/**
+ * Claude Code as a follow source: every main transcript under `$CLAUDE_CONFIG_DIR/projects/*`
+ * (or `~/.claude`), with its side folder (`<sessionId>/subagents/*.jsonl` line by line, other
+ * side files whole). Only these files are opened, never credentials. A transcript deleted by
+ * Claude Code's cleanup simply stops being listed: what mesh holds of it stays.
+ */
+import { readdir, stat } from 'node:fs/promises'
+import { basename, dirname, join } from 'node:path'
+import { listFiles } from '../bundle.js'
+import { claudePathFields } from '../claude/fields.js'
+import { projectsDir, sideDir } from '../claude/home.js'
+import { claudeCwd, claudeLineKey } from '../claude/records.js'
+import { claudeView } from '../claude/view.js'
+import { FileStream } from './file-stream.js'
+import { JsonlStream } from './jsonl-stream.js'
+import type { Scan, Source, Stream } from './source.js'
+
+export class ClaudeSource implements Source {
+  readonly agent = 'claude'
+  private readonly streams = new Map<string, Stream>()
+
+  /** `since`: only sessions written at or after this time (ms). */
+  constructor (private readonly env: NodeJS.ProcessEnv = process.env, private readonly since?: number) {}
+
+  get root (): string { return projectsDir(this.env) }
+
+  async scan (): Promise<Scan> {
+    const root = this.root
+    const watch: string[] = [dirname(root), root]
+    const out: Stream[] = []
+    let projects: string[]
+    try { projects = await readdir(root) } catch (err: any) { if (err?.code === 'ENOENT') return { streams: [], watch }; throw err }
+    for (const p of projects.sort()) {
+      const dir = join(root, p)
+      let names: string[]
+      try { names = await readdir(dir) } catch (err: any) { if (err?.code === 'ENOTDIR' || err?.code === 'ENOENT') continue; throw err }
+      watch.push(dir)
+      for (const n of names.sort()) {
+        if (!n.endsWith('.jsonl') || n.startsWith('agent-')) continue
+        const path = join(dir, n)
+        let st
+        try { st = await stat(path) } catch (err: any) { if (err?.code === 'ENOENT') continue; throw err }
+        if (!st.isFile()) continue
+        if (this.since !== undefined && st.mtimeMs < this.since) continue
+        const side = await this.sessionStreams(path)
+        out.push(...side.streams)
+        watch.push(...side.watch)
+      }
+    }
+    return { streams: out, watch }
+  }
+
+  /** The streams of one transcript and its side folder (what a hook flushes). */
+  async sessionStreams (transcript: string): Promise<Scan> {
+    const sessionId = basename(transcript, '.jsonl')
+    const key = `agent:claude:${sessionId}`
+    const streams: Stream[] = [this.jsonl(transcript, sessionId, key, '')]
+    const side = sideDir(transcript)
+    const watch: string[] = []
+    for (const rel of await listFiles(side)) {
+      const path = join(side, ...rel.split('/'))
+      watch.push(dirname(path))
+      streams.push(rel.endsWith('.jsonl') ? this.jsonl(path, sessionId, key, rel) : this.whole(path, sessionId, key, rel))
+    }
+    return { streams, watch: [...new Set(watch)] }
+  }
+
+  private jsonl (path: string, sessionId: string, key: string, file: string): Stream {
+    const id = `claude:${path}`
+    let s = this.streams.get(id)
+    if (s === undefined) {
+      s = new JsonlStream({ id, agent: 'claude', sessionId, key, path, file, lineKey: claudeLineKey, view: claudeView, pathFields: claudePathFields, cwdOf: claudeCwd })
+      this.streams.set(id, s)
+    }
+    return s
+  }
+
+  private whole (path: string, sessionId: string, key: string, file: string): Stream {
+    const id = `claude:${path}`
+    let s = this.streams.get(id)
+    if (s === undefined) { s = new FileStream(id, 'claude', sessionId, key, path, file); this.streams.set(id, s) }
+    return s
+  }
+}

@@ -1,0 +1,249 @@
+/**
+ * The follower: reads what agents append to their sessions (the Sources) and stores it in the
+ * matching mesh sessions through the API (agents.import), as any front-end would. Woken by
+ * fs.watch on the directories the sources name, and by a poll every `pollMs` (a watch can miss
+ * a directory created meanwhile, and some filesystems send no events). One pass at a time.
+ *
+ * Order of a stream's step: read after the saved cursor, store the records (each call returns
+ * once they are durable on the daemon's disk), then save the cursor. Killed anywhere, the next
+ * run reads again from the last saved cursor: nothing is lost, and what is sent twice is stored
+ * once (records are keyed by id). A session written in the last LIVE_MS is live: this device
+ * takes its driver lease (never from another device that holds it; the capture goes on anyway,
+ * because the agent has written those lines here whatever mesh says).
+ */
+import { watch, type FSWatcher } from 'node:fs'
+import type { MeshApi } from '../../api/api.js'
+import { isMeshError } from '../../errors.js'
+import { batches, toParts } from '../bundle.js'
+import { gitRemote } from '../git.js'
+import type { CursorStore } from './cursors.js'
+import type { Held, Source, Stream, StreamRead } from './source.js'
+
+export const LIVE_MS = 5 * 60_000
+
+export interface Captured { key: string, stream: string, records: number, added: number, messages: number }
+
+export interface FollowerOptions {
+  api: MeshApi
+  sources: Source[]
+  cursors: CursorStore
+  /** Diagnostics (a stream that cannot be read, the API down); never stdout of a protocol. */
+  log: (line: string) => void
+  /** After records were stored. */
+  onCapture?: (c: Captured) => void
+  /** The poll's period (default 1000 ms); watch events wake the follower before it. */
+  pollMs?: number
+  /** Take the lease of live sessions (default true). */
+  lease?: boolean
+}
+
+export class Follower {
+  private readonly cursors = new Map<string, unknown>()
+  private readonly held = new Map<string, Held>()
+  private readonly remotes = new Map<string, string | undefined>()
+  private readonly leased = new Set<string>()
+  private readonly watchers = new Map<string, FSWatcher>()
+  private readonly reported = new Map<string, string>()
+  private dirty = false
+  private wake: (() => void) | undefined
+  private timer: ReturnType<typeof setTimeout> | undefined
+  private running: Promise<void> | undefined
+  private stopped = false
+  private passing: Promise<void> = Promise.resolve()
+
+  constructor (private readonly o: FollowerOptions) {}
+
+  /**
+   * Follows until stop(): a first pass over what exists already, then on every wake. Returns at
+   * once (the first pass over months of sessions can take a while, and the caller's Ctrl-C must
+   * still find its own handler, e.g. `mesh join` flushing its store); `ready` resolves after it.
+   */
+  start (): void {
+    if (this.running !== undefined) return
+    this.running = this.pass().then(async () => { this.markReady(); await this.loop() })
+  }
+
+  private markReady!: () => void
+  readonly ready = new Promise<void>(resolve => { this.markReady = resolve })
+
+  async stop (): Promise<void> {
+    this.stopped = true
+    clearTimeout(this.timer)
+    this.wake?.()
+    for (const w of this.watchers.values()) w.close()
+    this.watchers.clear()
+    await this.running
+    await this.passing
+  }
+
+  /** Wakes the follower for a pass as soon as the current one ends. */
+  kick (): void {
+    this.dirty = true
+    const w = this.wake
+    this.wake = undefined
+    w?.()
+  }
+
+  private async loop (): Promise<void> {
+    while (!this.stopped) {
+      if (!this.dirty) {
+        await new Promise<void>(resolve => {
+          this.wake = resolve
+          this.timer = setTimeout(resolve, this.o.pollMs ?? 1000)
+        })
+        clearTimeout(this.timer)
+      }
+      this.dirty = false
+      if (this.stopped) break
+      await this.pass()
+    }
+  }
+
+  /** Every source scanned, every stream read up to its end. Passes never overlap. */
+  async pass (): Promise<void> {
+    const p = this.passing.then(async () => {
+      const dirs = new Set<string>()
+      for (const s of this.o.sources) {
+        let scan
+        try { scan = await s.scan() } catch (err) { this.report(`scan:${s.agent}`, `cannot list ${s.agent} sessions: ${msg(err)}`); continue }
+        for (const d of scan.watch) dirs.add(d)
+        for (const st of scan.streams) {
+          if (this.stopped) return
+          await this.follow(st)
+        }
+      }
+      this.watch(dirs)
+    })
+    this.passing = p
+    await p
+  }
+
+  /** Reads these streams up to their end now (a hook's flush). */
+  async flush (streams: readonly Stream[]): Promise<Captured[]> {
+    const out: Captured[] = []
+    const p = this.passing.then(async () => { for (const s of streams) out.push(...await this.follow(s, true)) })
+    this.passing = p
+    await p
+    return out
+  }
+
+  /** One stream read to its end; errors are reported (once per message) and retried next pass. */
+  private async follow (s: Stream, rethrow = false): Promise<Captured[]> {
+    const out: Captured[] = []
+    try {
+      for (;;) {
+        let cursor = this.cursors.get(s.id)
+        if (cursor === undefined && !this.cursors.has(s.id)) { cursor = await this.o.cursors.get(s.id); this.cursors.set(s.id, cursor) }
+        const held = await this.heldOf(s.key)
+        const r = await s.read(cursor, held)
+        if (r === undefined) {
+          // Gone (the agent's cleanup deleted it): what mesh holds stays; a new file there starts afresh.
+          if (this.cursors.get(s.id) !== undefined) await this.o.cursors.delete(s.id)
+          this.cursors.delete(s.id)
+          break
+        }
+        if (r.records.length > 0) out.push(await this.store(s, r, held))
+        if (JSON.stringify(r.cursor) !== JSON.stringify(cursor)) {
+          await this.o.cursors.set(s.id, r.cursor)
+          this.cursors.set(s.id, r.cursor)
+        }
+        if (r.records.length === 0) break
+      }
+      this.reported.delete(s.id)
+    } catch (err) {
+      if (rethrow) throw err
+      this.report(s.id, `${s.key}: ${msg(err)} (retrying)`)
+    }
+    return out
+  }
+
+  private async store (s: Stream, r: StreamRead, held: Held | undefined): Promise<Captured> {
+    const cwd = r.meta.cwd
+    const remote = held?.gitRemote ?? await this.remoteOf(s.key, cwd)
+    let added = 0
+    let messages = 0
+    const parts = batches(toParts(r.records))
+    for (const batch of parts) {
+      const ids = new Set(batch.filter(x => x.file === '').map(x => x.id))
+      const view = r.messages.filter(m => ids.has(m.id.replace(/#\d+$/, '')))
+      const res = await this.o.api.call('agents.import', {
+        key: s.key, agent: s.agent, sessionId: s.sessionId, cwd, gitRemote: remote, name: r.meta.name, dir: r.meta.dir,
+        records: batch, messages: view.map(m => ({ ...m })),
+        // The agent wrote these lines on this machine: stored even while another device drives.
+        force: true
+      })
+      added += res.added
+      messages += res.messages
+    }
+    if (held === undefined) this.held.set(s.key, { cwd, gitRemote: remote })
+    if (this.o.lease !== false && !this.leased.has(s.key) && Date.now() - r.mtimeMs < LIVE_MS) await this.takeLease(s.key)
+    const c = { key: s.key, stream: s.id, records: r.records.length, added, messages }
+    if (added > 0) this.o.onCapture?.(c)
+    return c
+  }
+
+  /** Takes the session's lease (live here), unless another device holds a live one. */
+  async takeLease (key: string): Promise<boolean> {
+    try {
+      await this.o.api.call('sessions.takeLease', { key, take: false })
+      this.leased.add(key)
+      return true
+    } catch (err) {
+      if (isMeshError(err) && (err.code === 'LEASE_HELD' || err.code === 'READ_ONLY')) {
+        this.leased.add(key) // said once per run
+        if (err.code === 'LEASE_HELD') this.o.log(`${key} is driven by ${String(err.details.holder ?? 'another device')}: capturing what the agent writes here anyway`)
+        return false
+      }
+      if (isMeshError(err) && (err.code === 'NOT_FOUND' || err.code === 'SESSION_NOT_FOUND')) return false
+      throw err
+    }
+  }
+
+  private async heldOf (key: string): Promise<Held | undefined> {
+    const h = this.held.get(key)
+    if (h !== undefined) return h
+    try {
+      const m = (await this.o.api.call('agents.records', { key, limit: 1 })).meta
+      const held = { cwd: m.cwd, gitRemote: m.gitRemote }
+      this.held.set(key, held)
+      return held
+    } catch (err) {
+      if (isMeshError(err) && (err.code === 'NOT_FOUND' || err.code === 'SESSION_NOT_FOUND')) return undefined
+      throw err
+    }
+  }
+
+  private async remoteOf (key: string, cwd: string | undefined): Promise<string | undefined> {
+    if (this.remotes.has(key)) return this.remotes.get(key)
+    let r: string | undefined
+    // The remote only helps find the project on another machine: a cwd gone or unreadable here leaves it unknown.
+    try { r = cwd !== undefined ? await gitRemote(cwd) : undefined } catch (err) { this.o.log(`${key}: no git remote recorded (${msg(err)})`) }
+    this.remotes.set(key, r)
+    return r
+  }
+
+  private watch (dirs: Set<string>): void {
+    if (this.stopped) return
+    for (const [d, w] of this.watchers) if (!dirs.has(d)) { w.close(); this.watchers.delete(d) }
+    for (const d of dirs) {
+      if (this.watchers.has(d)) continue
+      try {
+        const w = watch(d, { persistent: false }, () => { this.kick() })
+        // A watched directory deleted (a session's side folder removed): the next scan decides again.
+        w.on('error', () => { w.close(); if (this.watchers.get(d) === w) this.watchers.delete(d) })
+        this.watchers.set(d, w)
+      } catch (err: any) {
+        // Not there yet (no Claude Code home so far): the poll looks again.
+        if (err?.code !== 'ENOENT' && err?.code !== 'ENOTDIR') this.report(`watch:${d}`, `cannot watch ${d}: ${msg(err)}`)
+      }
+    }
+  }
+
+  private report (what: string, line: string): void {
+    if (this.reported.get(what) === line) return
+    this.reported.set(what, line)
+    this.o.log(line)
+  }
+}
+
+function msg (err: unknown): string { return err instanceof Error ? err.message : String(err) }

@@ -1,0 +1,107 @@
+/**
+ * A JSONL file of an agent as a Stream: its new whole lines (tail.ts), keyed as a whole-file
+ * import keys them (the agent's id, or type, session and content hash; a repeated id numbered
+ * by occurrence from the start of the file), so following a file and importing it give the
+ * same records. The numbering is rebuilt from the file's bytes before the cursor when this
+ * process first reads it (after a restart, or when another process moved the cursor on).
+ *
+ * A file resumed here from another machine names this machine's paths: its lines are mapped
+ * back to the cwd the mesh session recorded before they are keyed, as `mesh agent import` does.
+ */
+import { stat } from 'node:fs/promises'
+import type { NativeRecord } from '../../../crdt/records.js'
+import { readFileNoFollow } from '../bundle.js'
+import { IdCounter } from '../ids.js'
+import { splitJsonl } from '../jsonl.js'
+import { remapLines, type FieldMatcher } from '../remap.js'
+import type { PathMap } from '../paths.js'
+import type { LineRecord } from '../claude/records.js'
+import type { ViewMessage } from '../claude/view.js'
+import type { AgentName } from '../names.js'
+import type { Held, Stream, StreamRead } from './source.js'
+import { readTail, type TailCursor } from './tail.js'
+
+export interface JsonlStreamOptions {
+  id: string
+  agent: AgentName
+  sessionId: string
+  key: string
+  path: string
+  /** The file's name inside the bundle ('' the main transcript). */
+  file: string
+  lineKey: (text: string, sessionId: string) => LineRecord
+  /** The view of main-file records. */
+  view: (records: readonly LineRecord[]) => ViewMessage[]
+  pathFields: FieldMatcher
+  /** The cwd the lines name (the first one found). */
+  cwdOf: (lines: readonly string[]) => string | undefined
+  meta?: { name?: string, dir?: string }
+}
+
+interface State { offset: number, counter: IdCounter, fileCwd?: string, heldCwd?: string, size?: number, mtimeMs?: number }
+
+export class JsonlStream implements Stream {
+  readonly id: string
+  readonly agent: AgentName
+  readonly sessionId: string
+  readonly key: string
+  readonly path: string
+  private state: State | undefined
+
+  constructor (private readonly o: JsonlStreamOptions) {
+    this.id = o.id
+    this.agent = o.agent
+    this.sessionId = o.sessionId
+    this.key = o.key
+    this.path = o.path
+  }
+
+  async read (cursor: unknown, held: Held | undefined): Promise<StreamRead | undefined> {
+    const c = isTailCursor(cursor) ? cursor : undefined
+    // Most files did not change since the last read: a stat says so without opening them.
+    const seen = this.state
+    if (seen?.size !== undefined && c !== undefined && seen.offset === c.offset && seen.heldCwd === held?.cwd) {
+      let st
+      try { st = await stat(this.path) } catch (err: any) { if (err?.code === 'ENOENT') { this.state = undefined; return undefined } throw err }
+      if (st.size === seen.size && st.mtimeMs === seen.mtimeMs) return { records: [], messages: [], meta: { cwd: held?.cwd ?? seen.fileCwd, ...this.o.meta }, cursor: c, mtimeMs: st.mtimeMs }
+    }
+    const r = await readTail(this.path, c)
+    if (r === undefined) { this.state = undefined; return undefined }
+    const from = r.reset || c === undefined ? 0 : c.offset
+    if (this.state === undefined || this.state.offset !== from || this.state.heldCwd !== held?.cwd) {
+      this.state = await this.prime(from, c?.skipNl === true && !r.reset, held)
+    }
+    const st = this.state
+    if (st.fileCwd === undefined) st.fileCwd = this.o.cwdOf(r.lines)
+    const map = mapBack(st.fileCwd, held)
+    const lines = map !== undefined ? remapLines(r.lines, this.o.pathFields, map).lines : r.lines
+    const keyed = lines.map(text => { const k = this.o.lineKey(text, this.sessionId); return { ...k, id: st.counter.next(k.id) } })
+    st.offset = r.cursor.offset
+    st.size = r.more ? undefined : r.size
+    st.mtimeMs = r.mtimeMs
+    const records: NativeRecord[] = keyed.map(k => ({ ...k, file: this.o.file }))
+    const messages = this.o.file === '' && keyed.length > 0 ? this.o.view(keyed) : []
+    return { records, messages, meta: { cwd: held?.cwd ?? st.fileCwd, ...this.o.meta }, cursor: r.cursor, mtimeMs: r.mtimeMs }
+  }
+
+  /** The numbering and cwd of the file's lines before `offset`. */
+  private async prime (offset: number, unterminated: boolean, held: Held | undefined): Promise<State> {
+    const st: State = { offset, counter: new IdCounter(), heldCwd: held?.cwd }
+    if (offset === 0) return st
+    const buf = (await readFileNoFollow(this.path)).subarray(0, offset)
+    const { lines } = splitJsonl(unterminated ? buf : buf.subarray(0, buf.lastIndexOf(0x0a) + 1))
+    st.fileCwd = this.o.cwdOf(lines)
+    const map = mapBack(st.fileCwd, held)
+    const keyed = map !== undefined ? remapLines(lines, this.o.pathFields, map).lines : lines
+    for (const text of keyed) st.counter.next(this.o.lineKey(text, this.sessionId).id)
+    return st
+  }
+}
+
+function mapBack (fileCwd: string | undefined, held: Held | undefined): PathMap | undefined {
+  return held?.cwd !== undefined && fileCwd !== undefined && held.cwd !== fileCwd ? { from: fileCwd, to: held.cwd } : undefined
+}
+
+function isTailCursor (c: unknown): c is TailCursor {
+  return typeof c === 'object' && c !== null && typeof (c as TailCursor).offset === 'number' && typeof (c as TailCursor).head === 'string' && typeof (c as TailCursor).tail === 'string'
+}

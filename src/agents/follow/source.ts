@@ -1,0 +1,52 @@
+/**
+ * The seam between the follower and an agent's storage: a Source lists Streams (one thing that
+ * grows: a JSONL file, later a session in OpenClaw's or Hermes's SQLite store read read-only),
+ * and a Stream reads what is new after an opaque, JSON cursor. The follower stores what a read
+ * returns through the API and only then saves the cursor, so a follower killed at any point
+ * reads again what it had not saved: records are keyed by id, and the daemon stores an id once.
+ *
+ * A new source implements `scan` (the streams there are now, the same object for the same id
+ * from one scan to the next, and directories whose changes should wake the follower early) and,
+ * per stream, `read`. Its records are NativeRecords (crdt/records.ts) with the agent's own ids;
+ * its messages the normalized view of those records.
+ */
+import type { NativeRecord } from '../../../crdt/records.js'
+import type { ViewMessage } from '../claude/view.js'
+import type { AgentName } from '../names.js'
+
+export interface AbortOptions { signal?: AbortSignal }
+
+/** What the mesh session holds already (agents.records meta): a stream reads its paths back to it. */
+export interface Held { cwd?: string, gitRemote?: string }
+
+export interface StreamRead {
+  records: NativeRecord[]
+  /** The view of those records (shown by session show, watch and the MCP tools). */
+  messages: ViewMessage[]
+  /** Where the session was captured, as far as this read tells. */
+  meta: { cwd?: string, name?: string, dir?: string }
+  /** Saved by the follower once the records are stored; handed back to the next read. */
+  cursor: unknown
+  /** When the agent last wrote the stream (ms since the epoch): a live session is recent. */
+  mtimeMs: number
+}
+
+export interface Stream {
+  /** Names the cursor: stable across runs (agent and path, or agent, database and session). */
+  readonly id: string
+  /** One of the agents agents.import accepts: what a stream reads is stored under it. */
+  readonly agent: AgentName
+  readonly sessionId: string
+  /** The mesh session, agent:<agent>:<sessionId>. */
+  readonly key: string
+  /** What is new after `cursor` (undefined: from the start); undefined when the stream is gone. */
+  read: (cursor: unknown, held: Held | undefined, options?: AbortOptions) => Promise<StreamRead | undefined>
+}
+
+export interface Scan { streams: Stream[], watch: string[] }
+
+export interface Source {
+  /** One of the agents agents.import accepts: what a stream reads is stored under it. */
+  readonly agent: AgentName
+  scan: (options?: AbortOptions) => Promise<Scan>
+}

@@ -1,0 +1,26 @@
+/**
+ * `agents_resume`, the MCP tool of `mesh agent resume`: an agent (Claude Code on the laptop, say)
+ * asks mesh to put a session captured on another machine where the agent looks for it, and gets
+ * back the one command that continues it. It runs in `mesh mcp`, the process the agent host
+ * started, so the files land under that user's CLAUDE_CONFIG_DIR / CODEX_HOME / OPENCLAW_STATE_DIR /
+ * HERMES_HOME.
+ */
+import { z } from 'zod'
+import type { MeshApi } from '../api/api.js'
+import type { FrontEndTool } from '../api/mcp.js'
+import { resumeAgentSession } from './resume.js'
+
+export function agentResumeTool (api: MeshApi, env: NodeJS.ProcessEnv = process.env): FrontEndTool {
+  return {
+    name: 'agents_resume',
+    description: 'Writes an agent session held in mesh (key agent:claude:<id>, agent:codex:<id>, agent:openclaw:<id> or agent:hermes:<id>) where that agent looks for it on this machine, paths rewritten to cwd — Claude Code: ~/.claude/projects/<slug(cwd)>/<id>.jsonl with its side files; Codex: ~/.codex/sessions/YYYY/MM/DD/; OpenClaw: ~/.openclaw/agents/<agent>/sessions/ (sessions.json only where none exists); Hermes: an export file for `hermes sessions import` (~/.hermes/mesh-imports/<id>.jsonl, or out) — takes the session\'s lease (take: from the device that drives it), and returns the command that continues it (e.g. `cd DIR && claude --resume <id>`). Refuses while the agent may be running that session here.',
+    input: z.object({
+      key: z.string().min(1).describe('the mesh session key, agent:<agent>:<sessionId>'),
+      cwd: z.string().optional().describe('the project\'s directory on this machine (remembered); default: found by the git remote, else the recorded cwd'),
+      take: z.boolean().optional().describe('take the lease over from the device that drives the session'),
+      force: z.boolean().optional().describe('replace a file here that holds lines mesh has not got'),
+      out: z.string().optional().describe('Hermes only: where to write the export file')
+    }),
+    run: async (args: { key: string, cwd?: string, take?: boolean, force?: boolean, out?: string }) => await resumeAgentSession(api, args.key, { cwd: args.cwd, take: args.take, force: args.force, out: args.out, env })
+  }
+}

@@ -1,0 +1,103 @@
+/**
+ * Resuming an agent session natively on this machine, the one implementation behind
+ * `mesh agent resume` and the MCP tool `agents_resume`, for every agent mesh stores: fetch the
+ * session's records through the API, find the project's directory here (given, remembered in the
+ * mount map, or found by its git remote under the map's roots), take the session's lease (from
+ * another device only when asked), write the files where the agent looks for them, and say the
+ * command that continues it. Claude Code and Codex get their transcript files, OpenClaw its
+ * transcript (and sessions.json only where none exists: the Gateway owns it), Hermes an export
+ * file its own `hermes sessions import` takes (mesh does not write its SQLite store).
+ * Runs on the client's side: the files are the user's, under their CLAUDE_CONFIG_DIR, CODEX_HOME,
+ * OPENCLAW_STATE_DIR or HERMES_HOME.
+ */
+import { resolve } from 'node:path'
+import type { NativeRecord } from '../../crdt/records.js'
+import type { MeshApi } from '../api/api.js'
+import { InvalidInputError } from '../errors.js'
+import { writeClaudeBundle } from './claude/bundle.js'
+import { writeCodexRollout } from './codex/bundle.js'
+import { writeHermesExport } from './hermes/bundle.js'
+import { findProject, loadMounts, mountMapPath, projectName, remember } from './mounts.js'
+import { isAgentName, type AgentName } from './names.js'
+import { writeOpenclawSession } from './openclaw/bundle.js'
+
+export interface AgentMeta { agent: string, sessionId: string, cwd?: string, gitRemote?: string, name?: string, dir?: string }
+
+export interface ResumeOptions {
+  /** The project's directory here; remembered for the project. */
+  cwd?: string
+  /** Take the lease over from another device that drives the session. */
+  take?: boolean
+  /** Replace a file here that holds lines mesh has not got. */
+  force?: boolean
+  /** Hermes: where to write the export file (default $HERMES_HOME/mesh-imports/<id>.jsonl). */
+  out?: string
+  env?: NodeJS.ProcessEnv
+}
+
+export interface ResumeResult {
+  key: string
+  agent: AgentName
+  cwd?: string
+  /** The cwd the session recorded, when paths were rewritten from it to `cwd`. */
+  from?: string
+  path: string
+  rewritten: number
+  /** The command that continues the session (`cd … && claude --resume <id>`). */
+  command: string
+  tookOverFrom?: string
+  files?: string[]
+  indexDropped?: boolean
+  /** OpenClaw: whether sessions.json was written, or kept because one exists here (the Gateway's). */
+  index?: 'written' | 'kept' | 'none'
+  /** OpenClaw: the routing key the session resumes under. */
+  sessionKey?: string
+}
+
+/** Every record of an agent session, page by page. */
+export async function fetchAgentRecords (api: MeshApi, key: string): Promise<{ meta: AgentMeta, records: NativeRecord[] }> {
+  const records: NativeRecord[] = []
+  let start: number | undefined = 0
+  let meta: AgentMeta | undefined
+  while (start !== undefined) {
+    const page: { meta: AgentMeta, records: NativeRecord[], next?: number } = await api.call('agents.records', { key, start })
+    meta = page.meta
+    records.push(...page.records)
+    start = page.next
+  }
+  return { meta: meta as AgentMeta, records }
+}
+
+/** Where the project lives here: given (and remembered), else found, else the recorded cwd. */
+export async function targetCwd (meta: AgentMeta, given: string | undefined, env: NodeJS.ProcessEnv = process.env): Promise<string | undefined> {
+  const mounts = mountMapPath(env)
+  const name = projectName(meta)
+  if (given !== undefined) {
+    const cwd = resolve(given)
+    if (name !== undefined) await remember(mounts, name, cwd)
+    return cwd
+  }
+  return await findProject(await loadMounts(mounts), meta) ?? meta.cwd
+}
+
+export async function resumeAgentSession (api: MeshApi, key: string, opts: ResumeOptions = {}): Promise<ResumeResult> {
+  const env = opts.env ?? process.env
+  const { meta, records } = await fetchAgentRecords(api, key)
+  const agent = meta.agent
+  if (!isAgentName(agent)) throw new InvalidInputError(`${key} is a ${agent} session: resume writes Claude Code, Codex, OpenClaw and Hermes sessions`)
+  const cwd = await targetCwd(meta, opts.cwd, env)
+  if (agent === 'claude' && cwd === undefined) throw new InvalidInputError(`where does this project live here? Pass cwd (--cwd DIR); it is remembered for ${projectName(meta) ?? 'this project'}`)
+  // Resuming makes this machine the driver: another device's live lease is taken over only when asked.
+  const lease = await api.call('sessions.takeLease', { key, take: opts.take === true })
+  const from = meta.cwd !== undefined && cwd !== undefined && meta.cwd !== cwd ? meta.cwd : undefined
+  const force = opts.force === true
+  const r: Omit<ResumeResult, 'key' | 'agent' | 'cwd' | 'from' | 'tookOverFrom'> = agent === 'claude'
+    ? await writeClaudeBundle(meta.sessionId, records, { cwd: cwd as string, from, force, env })
+    : agent === 'codex'
+      ? await writeCodexRollout(meta.sessionId, records, { cwd, from, name: meta.name, dir: meta.dir, force, env })
+      : agent === 'openclaw'
+        ? await writeOpenclawSession(meta.sessionId, records, { cwd, from, name: meta.name, dir: meta.dir, force, env })
+        // Hermes's store is SQLite, which mesh does not write: its own importer takes this file.
+        : await writeHermesExport(meta.sessionId, records, { cwd, from, out: opts.out !== undefined ? resolve(opts.out) : undefined, env })
+  return { key, agent, cwd, from, ...r, tookOverFrom: lease.tookOverFrom }
+}

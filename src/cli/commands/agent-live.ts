@@ -1,0 +1,109 @@
+/**
+ * Live capture from the command line: `mesh agent follow AGENT[,AGENT]` (also run by
+ * `mesh join --follow`), `mesh agent hook claude` (what Claude Code's hooks run: reads the hook's
+ * JSON on stdin, registers and flushes that session) and `mesh agent hooks install|uninstall
+ * claude` (those hooks in Claude Code's user settings). The follower is a client of the API
+ * like every front-end: in `mesh join` it calls the daemon's API in process, elsewhere over the
+ * daemon's socket (or the home opened per call while no daemon runs).
+ */
+import { existsSync, realpathSync } from 'node:fs'
+import { join } from 'node:path'
+import {
+  applyClaudeHooks, ClaudeSource, CursorStore, Follower, followSources, parseSince, shellQuote, type Captured
+} from '../../agents/index.js'
+import type { MeshApi } from '../../api/api.js'
+import { isMeshError, UsageError } from '../../errors.js'
+import { DaemonFollower } from '../follow.js'
+import { stdout as out, untilStopped, withApi, type Globals } from '../context.js'
+
+/** The follower's cursors live in the home they were stored in. */
+export function cursorStore (g: Globals): CursorStore { return new CursorStore(join(g.home, 'agent-follow')) }
+
+export function formatCapture (c: Captured): string {
+  return `captured      ${c.key}: +${c.added} record${c.added === 1 ? '' : 's'}${c.messages > 0 ? ` (${c.messages} message${c.messages === 1 ? '' : 's'})` : ''}`
+}
+
+/** Starts following `list` (claude,codex) through `api` (its first pass runs in the background). */
+export function startFollowing (api: MeshApi, g: Globals, list: string, opts: { since?: string, print: (c: Captured) => void, log: (line: string) => void }): Follower {
+  const since = opts.since !== undefined ? parseSince(opts.since) : undefined
+  const f = new Follower({ api, sources: followSources(list, process.env, since), cursors: cursorStore(g), log: opts.log, onCapture: opts.print })
+  f.start()
+  return f
+}
+
+export async function followCmd (g: Globals, list: string | undefined, values: Record<string, unknown>): Promise<number> {
+  if (list === undefined) throw new UsageError('mesh agent follow claude|codex[,…] [--since DATE]')
+  const api = new DaemonFollower(g, (daemon) => { out.err(daemon ? '`mesh join` runs: capturing through it' : '`mesh join` stopped: each capture opens the home until it runs again') })
+  await api.start()
+  let f: Follower | undefined
+  try {
+    f = startFollowing(api, g, list, {
+      since: values.since as string | undefined,
+      print: c => { g.json ? out.line(JSON.stringify({ event: 'captured', ...c })) : out.line(formatCapture(c)) },
+      log: line => { out.err(line) }
+    })
+    if (!g.json) out.line(`following ${list} (pid ${process.pid}); Ctrl-C stops`)
+    else out.line(JSON.stringify({ event: 'following', agents: list.split(','), pid: process.pid }))
+    void f.ready.then(() => { if (!g.json) out.line('caught up: what existed is in mesh; following new lines') })
+    await untilStopped()
+    return 0
+  } finally {
+    await f?.stop()
+    await api.close()
+  }
+}
+
+/**
+ * What Claude Code's hooks run. Never exit 2 (a Stop hook exiting 2 keeps Claude Code from
+ * stopping) and never print on stdout (SessionStart's stdout goes into the model's context):
+ * a failure is a line on stderr and exit 1, which Claude Code shows and goes on.
+ */
+export async function hookCmd (g: Globals, agent: string | undefined): Promise<number> {
+  try {
+    if (agent !== 'claude') throw new UsageError(`mesh agent hook claude (reads Claude Code's hook input on stdin); got ${agent ?? 'none'}`)
+    const input = JSON.parse(await readStdin()) as { session_id?: unknown, transcript_path?: unknown, cwd?: unknown, hook_event_name?: unknown }
+    const sid = typeof input.session_id === 'string' ? input.session_id : undefined
+    if (sid === undefined || !/^[A-Za-z0-9._-]+$/.test(sid)) throw new UsageError('the hook input names no session_id')
+    const transcript = typeof input.transcript_path === 'string' && input.transcript_path.endsWith('.jsonl') ? input.transcript_path : undefined
+    const event = String(input.hook_event_name ?? '')
+    const key = `agent:claude:${sid}`
+    await withApi(g, async api => {
+      const f = new Follower({ api, sources: [], cursors: cursorStore(g), log: line => { out.err(`mesh hook: ${line}`) } })
+      if (transcript !== undefined && existsSync(transcript)) await f.flush((await new ClaudeSource(process.env).sessionStreams(transcript)).streams)
+      if (event === 'SessionStart') {
+        // Claude Code creates the transcript at its first line: the session is registered now.
+        const cwd = typeof input.cwd === 'string' ? input.cwd : undefined
+        if (!(await hasSession(api, key))) await api.call('agents.import', { key, agent: 'claude', sessionId: sid, cwd, records: [], force: true })
+        await f.takeLease(key)
+      }
+      if (event === 'SessionEnd' && await hasSession(api, key)) await api.call('sessions.releaseLease', { key })
+    })
+    return 0
+  } catch (err) {
+    out.err(`mesh hook: ${isMeshError(err) ? `${err.code}: ` : ''}${err instanceof Error ? err.message : String(err)}`)
+    return 1
+  }
+}
+
+async function hasSession (api: MeshApi, key: string): Promise<boolean> {
+  return (await api.call('sessions.list', {})).some(s => s.key === key)
+}
+
+async function readStdin (): Promise<string> {
+  const chunks: Buffer[] = []
+  for await (const c of process.stdin) chunks.push(c as Buffer)
+  return Buffer.concat(chunks).toString('utf8')
+}
+
+export async function hooksCmd (g: Globals, sub: string | undefined, agent: string | undefined): Promise<number> {
+  if (sub !== 'install' && sub !== 'uninstall') throw new UsageError('mesh agent hooks install|uninstall claude')
+  if (agent !== 'claude') throw new UsageError(`hooks are installed for claude only (got ${agent ?? 'none'}): \`mesh agent follow codex\` captures Codex without them`)
+  // The command names this node binary, this mesh and this home: it runs whatever PATH Claude Code has.
+  const bin = realpathSync(process.argv[1] as string)
+  const command = `${shellQuote(process.execPath)} ${shellQuote(bin)} agent hook claude --home ${shellQuote(g.home)}`
+  const r = await applyClaudeHooks(sub === 'install' ? command : undefined)
+  if (g.json) { out.json({ ...r, command: sub === 'install' ? command : undefined }); return 0 }
+  if (!r.changed) out.line(sub === 'install' ? `mesh's hooks are in ${r.path} already` : `no mesh hooks in ${r.path}`)
+  else out.line(`${sub === 'install' ? 'added' : 'removed'} mesh's ${r.events.join(', ')} hooks ${sub === 'install' ? 'to' : 'from'} ${r.path}${r.backup !== undefined ? ` (the previous file is ${r.backup})` : ''}`)
+  return 0
+}
