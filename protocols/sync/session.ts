@@ -204,8 +204,10 @@ export class PeerSession {
       bytes += c.byteLength
     }
     this.enqueue({ ...EMPTY(), certificates: batch as Array<Uint8Array<ArrayBuffer>> }, false)
-    if (this.options.reconcile === false) this.sendVectors()
-    else this.reconciler.hello()
+    if (this.options.reconcile === false) {
+      this.sendVectors()
+      this.reconciler.open()
+    } else this.reconciler.hello()
   }
 
   private sendVectors (): void {
