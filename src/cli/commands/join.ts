@@ -13,6 +13,7 @@ import type { ProgressEvent } from '../../node/progress.js'
 import { stdout as out, untilStopped, type Globals } from '../context.js'
 import type { Command } from '../command.js'
 import { enrolHome, explainGeneratedWallet } from './identity.js'
+import { daemonHeap } from '../daemon-heap.js'
 
 const short = (id: string): string => `${id.slice(0, 8)}…${id.slice(-6)}`
 
@@ -89,6 +90,7 @@ export const joinCmd: Command = {
     http: { type: 'string' }
   },
   async run (g: Globals, _args, values) {
+    daemonHeap()
     const running = await connectRpc(g.home)
     if (running !== undefined) {
       const s = await running.call('node.status', {}).catch(() => undefined)
