@@ -315,16 +315,31 @@ async function vaultOf (dir: string, walletPath: string, n: number, opts: { quic
   }
 }
 
-/** The longest the event loop was held during `fn`, in ms (perf_hooks.monitorEventLoopDelay). */
-async function blocked<T> (fn: () => Promise<T>): Promise<{ maxMs: number, ms: number, value: T }> {
+/** The longest the event loop was held during `fn`, in ms, and its 99th percentile (perf_hooks.monitorEventLoopDelay). */
+async function blocked<T> (fn: () => Promise<T>): Promise<{ maxMs: number, p99Ms: number, ms: number, value: T }> {
   const { monitorEventLoopDelay } = await import('node:perf_hooks')
   const h = monitorEventLoopDelay({ resolution: 1 })
   const t = now()
   h.enable()
   try {
     const value = await fn()
-    return { maxMs: h.max / 1e6, ms: now() - t, value }
+    return { maxMs: h.max / 1e6, p99Ms: h.percentile(99) / 1e6, ms: now() - t, value }
   } finally { h.disable() }
+}
+
+/**
+ * The same measure over a loop that only runs a little work every 5 ms, for `ms`: on a loaded
+ * machine a process waits for a core too, and that delay counts in every step's figure.
+ */
+async function idleLoop (ms: number): Promise<{ maxMs: number, p99Ms: number }> {
+  const r = await blocked(async () => {
+    let x = 0
+    const i = setInterval(() => { for (let k = 0; k < 1e4; k++) x += k }, 5)
+    await sleep(ms)
+    clearInterval(i)
+    return x
+  })
+  return { maxMs: r.maxMs, p99Ms: r.p99Ms }
 }
 
 /**
@@ -345,7 +360,9 @@ async function loop (dir: string, walletPath: string, n: number, m: number): Pro
   await v.vault.release(open.value.r)
   await v.close()
   const reopen = await blocked(async () => { const v2 = await openVault({ home }); const s = await v2.sessions.open('agent:main:big'); const c = s.messageCount(); await s.close(); await v2.close(); return c })
-  const row = (what: string, b: { maxMs: number, ms: number }): void => { report({ name: `event loop: ${what}`, value: `longest block ${fmt(b.maxMs, 0)} ms`, baseline: `the step took ${fmt(b.ms, 0)} ms`, ratio: '—', target: '≤ 50 ms', ok: b.maxMs <= 50 }) }
+  // What this machine's load alone costs the loop, measured in this run beside the steps.
+  const quiet = await idleLoop(3000)
+  const row = (what: string, b: { maxMs: number, p99Ms: number, ms: number }): void => { report({ name: `event loop: ${what}`, value: `longest block ${fmt(b.maxMs, 0)} ms (p99 ${fmt(b.p99Ms, 0)} ms; the step took ${fmt(b.ms, 0)} ms)`, baseline: `an idle loop in this run: longest ${fmt(quiet.maxMs, 0)} ms (p99 ${fmt(quiet.p99Ms, 0)} ms)`, ratio: `${fmt(b.maxMs / quiet.maxMs, 1)}×`, target: '≤ 50 ms', ok: b.maxMs <= 50 }) }
   row(`opening a session of ${open.value.c} messages (its entries, no snapshot)`, open)
   row(`a snapshot of that session (${n} messages)`, snap)
   row(`opening it again from its snapshot (${reopen.value} messages)`, reopen)
