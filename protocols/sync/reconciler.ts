@@ -35,20 +35,41 @@ function before (a: Uint8Array, b: Uint8Array): boolean {
 
 export class Reconciler {
   private sent: Uint8Array | undefined
+  /**
+   * The peer's ranges that arrived before this side's hello, answered once it is sent. Answering
+   * them sooner would break two rules: the hello's frame `held` (the snapshots this side holds in
+   * part) must reach the peer before anything that starts its catch-up, or it sends them from
+   * byte 0; and a side that answers the peer's digest before sending its own looks, to itself,
+   * like one that sent none, so both sides answered, each caught the other up on the same
+   * documents, and a resumed snapshot's remainder went twice in one session.
+   */
+  private early: Array<() => void> | undefined = []
   /** Ranges found equal, as hex bounds ('' for an open end). */
   private readonly agreed: Array<{ lower: string, upper: string }> = []
 
   constructor (private readonly host: ReconcilerHost) {}
 
-  /** The hello's digest frame. */
+  /** The hello's digest frame; then what the peer sent meanwhile is answered. */
   hello (): void {
     const r = digestRange(this.host.index())
     this.sent = r.fingerprint
     this.host.send({ ranges: [r], vectors: [], answer: false })
+    this.open()
+  }
+
+  /**
+   * This side's hello is out (a full vector exchange, when it sent no digest): answers what the
+   * peer sent before it, and from now on as it arrives.
+   */
+  open (): void {
+    const early = this.early
+    this.early = undefined
+    for (const f of early ?? []) f()
   }
 
   /** A frame with ranges (and the vectors of its listings) from the peer. */
   onRanges (ranges: readonly WireRange[], vectors: readonly DocVector[]): void {
+    if (this.early !== undefined) { this.early.push(() => { this.onRanges(ranges, vectors) }); return }
     const index = this.host.index()
     const ask: WireRange[] = []
     for (const r of ranges) {
@@ -90,6 +111,7 @@ export class Reconciler {
 
   /** The peer's vectors answering our listing: catch it up on those documents. */
   onAnswer (vectors: readonly DocVector[]): void {
+    if (this.early !== undefined) { this.early.push(() => { this.onAnswer(vectors) }); return }
     const { items } = this.host.index()
     const docs = vectors.filter(v => { const id = toHex(v.doc); return items[locate(items, id)]?.id === id })
     if (docs.length > 0) this.host.catchUp(docs, docs.map(v => v.doc))

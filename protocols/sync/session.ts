@@ -12,6 +12,7 @@ import { FrameReader, frame } from './frames.js'
 import { SyncMessage } from './pb/sync.js'
 import type { AuthorSeq, DocVector, EntryRef, ReplicaSource, SnapshotSink, SyncPlan } from './source.js'
 import { Reconciler } from './reconciler.js'
+import { settleInSlices } from './slice.js'
 import { Transfers, type Transfer } from './transfer.js'
 
 export const LIMITS = {
@@ -204,8 +205,10 @@ export class PeerSession {
       bytes += c.byteLength
     }
     this.enqueue({ ...EMPTY(), certificates: batch as Array<Uint8Array<ArrayBuffer>> }, false)
-    if (this.options.reconcile === false) this.sendVectors()
-    else this.reconciler.hello()
+    if (this.options.reconcile === false) {
+      this.sendVectors()
+      this.reconciler.open()
+    } else this.reconciler.hello()
   }
 
   private sendVectors (): void {
@@ -284,7 +287,7 @@ export class PeerSession {
     if (msg.wantVectors) this.sendVectors()
     const stored = new Map<string, { doc: Uint8Array, n: number, held: number, bytes: number }>()
     // All entries of a frame are admitted together so their writes share one group commit.
-    const results = await Promise.allSettled(msg.entries.map(async e => await this.source.accept(e, this.peer)))
+    const results = await settleInSlices(msg.entries, async e => await this.source.accept(e, this.peer))
     results.forEach((r, i) => {
       if (r.status === 'rejected') {
         const err = r.reason

@@ -25,7 +25,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { Duplex } from 'node:stream'
 import { extname, join, resolve, sep } from 'node:path'
 import { fileURLToPath } from 'node:url'
-import type { WebSocket } from 'ws'
+import type { WebSocket, WebSocketServer } from 'ws'
 import { isMeshError, UsageError } from '../errors.js'
 import { atomicWrite } from '../store/files.js'
 import type { EventRecord, MeshApi, SubscribeOptions } from './api.js'
@@ -273,10 +273,24 @@ const LOOPBACK = new Set(['127.0.0.1', 'localhost', '::1', '[::1]'])
 
 export async function serveHttp (api: MeshApi, opts: HttpOptions): Promise<HttpServer> {
   // Loaded here, not at the top: `mesh dashboard` reads api.json and api.token from this module
-  // and should not pay for zod, the schema and ws.
-  const [{ z }, { METHODS }, { openApiDocument }, { errorToWire }, { WebSocketServer }, { logger }] = await Promise.all([
-    import('zod'), import('./schema.js'), import('./openapi.js'), import('./rpc.js'), import('ws'), import('@libp2p/logger')
-  ])
+  // and should not pay for them.
+  const [{ errorToWire }, { logger }] = await Promise.all([import('./rpc.js'), import('@libp2p/logger')])
+  // zod, the schemas, their routes, the OpenAPI document and ws: loaded by the first request, so
+  // a daemon that no client talks to does not hold them (a few MB of an idle node's memory).
+  let wss: WebSocketServer | undefined
+  let loading: Promise<{ z: Zod, routes: Route[], openApiDocument: () => unknown, wss: WebSocketServer }> | undefined
+  const load = async (): Promise<{ z: Zod, routes: Route[], openApiDocument: () => unknown, wss: WebSocketServer }> => await (loading ??= (async () => {
+    const [{ z }, { METHODS }, { openApiDocument }, { WebSocketServer }] = await Promise.all([
+      import('zod'), import('./schema.js'), import('./openapi.js'), import('ws')
+    ])
+    const routes = (Object.entries(METHODS) as Array<[MethodName, MethodDef]>).map(([name, def]) => compile(z, name, def))
+    wss = new WebSocketServer({
+      noServer: true,
+      maxPayload: 4096, // clients only listen
+      handleProtocols: (protocols) => protocols.has(WS_PROTOCOL) ? WS_PROTOCOL : false
+    })
+    return { z, routes, openApiDocument, wss }
+  })())
   const log = logger('mesh:api:http')
   /** This run of the server (and so of the daemon's event numbering), sent in each stream's hello. */
   const run = randomBytes(8).toString('hex')
@@ -287,7 +301,6 @@ export async function serveHttp (api: MeshApi, opts: HttpOptions): Promise<HttpS
   const expected = digest(token)
   // Equal-length digests, compared in constant time: neither the token nor its length leaks.
   const tokenOk = (given: string | undefined): boolean => given !== undefined && given !== '' && timingSafeEqual(digest(given), expected)
-  const routes = (Object.entries(METHODS) as Array<[MethodName, MethodDef]>).map(([name, def]) => compile(z, name, def))
   let openapi: string | undefined
   let port = 0
   const hostOk = (h: string | undefined): boolean => {
@@ -307,6 +320,7 @@ export async function serveHttp (api: MeshApi, opts: HttpOptions): Promise<HttpS
       res.setHeader('www-authenticate', 'Bearer realm="mesh"')
       throw new HttpError(401, 'UNAUTHORIZED', 'missing or wrong token: send Authorization: Bearer <the home\'s api.token> (`mesh dashboard` prints a login URL)')
     }
+    const { routes, openApiDocument, z } = await load()
     if (url.pathname === '/api/openapi.json' && (req.method === 'GET' || req.method === 'HEAD')) {
       openapi ??= JSON.stringify(openApiDocument())
       res.writeHead(200, { 'content-type': 'application/json; charset=utf-8', 'cache-control': 'no-store' })
@@ -320,7 +334,7 @@ export async function serveHttp (api: MeshApi, opts: HttpOptions): Promise<HttpS
       if (match === null) continue
       pathMatched = true
       if (r.def.http.verb !== verb) continue
-      await callRoute(r, match, url, req, res)
+      await callRoute(z, r, match, url, req, res)
       return
     }
     throw pathMatched
@@ -328,7 +342,7 @@ export async function serveHttp (api: MeshApi, opts: HttpOptions): Promise<HttpS
       : new HttpError(404, 'NOT_FOUND', `no API route ${req.method ?? ''} ${url.pathname}; see /api/openapi.json`)
   }
 
-  const callRoute = async (r: Route, match: RegExpExecArray, url: URL, req: IncomingMessage, res: ServerResponse): Promise<void> => {
+  const callRoute = async (z: Zod, r: Route, match: RegExpExecArray, url: URL, req: IncomingMessage, res: ServerResponse): Promise<void> => {
     const verb = r.def.http.verb
     const raw: Record<string, unknown> = verb === 'GET' || verb === 'DELETE' ? {} : await readBody(req) as Record<string, unknown>
     if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) throw new HttpError(400, 'INVALID_INPUT', 'the body must be a JSON object')
@@ -357,11 +371,6 @@ export async function serveHttp (api: MeshApi, opts: HttpOptions): Promise<HttpS
   })
 
   // ---- events over a WebSocket ----
-  const wss = new WebSocketServer({
-    noServer: true,
-    maxPayload: 4096, // clients only listen
-    handleProtocols: (protocols) => protocols.has(WS_PROTOCOL) ? WS_PROTOCOL : false
-  })
   const alive = new WeakSet<WebSocket>()
   const refuse = (socket: Duplex, status: string): void => {
     socket.end(`HTTP/1.1 ${status}\r\nContent-Length: 0\r\nConnection: close\r\n\r\n`)
@@ -384,15 +393,21 @@ export async function serveHttp (api: MeshApi, opts: HttpOptions): Promise<HttpS
     // A cursor from another run of the daemon (seq restarts at 1) means nothing here: replay all.
     const clientRun = url.searchParams.get('run')
     const otherRun = after !== undefined && clientRun !== null && clientRun !== run
-    wss.handleUpgrade(req, socket, head, (ws) => { stream(ws, { after: otherRun ? 0 : after, sessions }, otherRun) })
+    // Until ws takes the socket (it listens for errors itself then), an error on it is logged.
+    socket.on('error', (err) => { log('event stream socket error before the upgrade: %e', err) })
+    load().then(
+      ({ wss }) => { wss.handleUpgrade(req, socket, head, (ws) => { stream(ws, { after: otherRun ? 0 : after, sessions }, otherRun) }) },
+      (err: unknown) => { log('loading the event stream failed: %e', err); refuse(socket, '500 Internal Server Error') }
+    )
   })
 
   const stream = (ws: WebSocket, options: SubscribeOptions, otherRun: boolean): void => {
     alive.add(ws)
+    startPinger()
     ws.on('pong', () => { alive.add(ws) })
     let unsubscribe: (() => void) | undefined
     let closed = false
-    ws.on('close', () => { closed = true; unsubscribe?.() })
+    ws.on('close', () => { closed = true; unsubscribe?.(); if ((wss?.clients.size ?? 0) === 0) stopPinger() })
     ws.on('error', (err) => { log('event stream client error: %e', err); ws.terminate() }) // 'close' follows and unsubscribes
     const deliver = (r: EventRecord): void => {
       if (closed || ws.readyState !== ws.OPEN) return
@@ -418,21 +433,26 @@ export async function serveHttp (api: MeshApi, opts: HttpOptions): Promise<HttpS
     for (const r of held) deliver(r)
     if (closed) unsubscribe()
   }
-  const pinger = setInterval(() => {
-    for (const ws of wss.clients) {
-      if (!alive.has(ws)) { ws.terminate(); continue }
-      alive.delete(ws)
-      ws.ping()
-    }
-  }, PING_EVERY_MS)
-  pinger.unref()
+  // Pings run only while a client is connected: an idle daemon has no timer that wakes for nothing.
+  let pinger: ReturnType<typeof setInterval> | undefined
+  const stopPinger = (): void => { clearInterval(pinger); pinger = undefined }
+  const startPinger = (): void => {
+    pinger ??= setInterval(() => {
+      for (const ws of wss?.clients ?? []) {
+        if (!alive.has(ws)) { ws.terminate(); continue }
+        alive.delete(ws)
+        ws.ping()
+      }
+    }, PING_EVERY_MS)
+    pinger.unref()
+  }
 
   let fellBack = false
   const wanted = opts.port ?? DEFAULT_HTTP_PORT
   try {
     port = await listen(server, wanted, host)
   } catch (err: any) {
-    if (err?.code !== 'EADDRINUSE' || wanted === 0 || opts.fallback === false) { clearInterval(pinger); throw err }
+    if (err?.code !== 'EADDRINUSE' || wanted === 0 || opts.fallback === false) { stopPinger(); throw err }
     port = await listen(server, 0, host)
     fellBack = true
   }
@@ -442,7 +462,7 @@ export async function serveHttp (api: MeshApi, opts: HttpOptions): Promise<HttpS
   try {
     await atomicWrite(join(opts.home, INFO_FILE), JSON.stringify(info) + '\n', 0o600)
   } catch (err) {
-    clearInterval(pinger)
+    stopPinger()
     await new Promise<void>((resolve) => { server.close(() => { resolve() }) })
     throw err
   }
@@ -450,11 +470,11 @@ export async function serveHttp (api: MeshApi, opts: HttpOptions): Promise<HttpS
   let closing: Promise<void> | undefined
   const close = async (): Promise<void> => {
     closing ??= (async () => {
-      clearInterval(pinger)
-      for (const ws of wss.clients) ws.close(1001, 'mesh join is stopping')
+      stopPinger()
+      for (const ws of wss?.clients ?? []) ws.close(1001, 'mesh join is stopping')
       const done = new Promise<void>((resolve) => { server.close(() => { resolve() }) })
       server.closeAllConnections()
-      for (const ws of wss.clients) ws.terminate()
+      for (const ws of wss?.clients ?? []) ws.terminate()
       await done
       // Only our own record: another daemon may have written its own since.
       if ((await readHttpInfo(opts.home))?.pid === process.pid) await rm(join(opts.home, INFO_FILE), { force: true })

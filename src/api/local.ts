@@ -12,7 +12,7 @@ import type { MeshNode, NodeEvent } from '../node/mesh.js'
 import type { ProgressEvent, TransferStatus } from '../node/progress.js'
 import { PeerBook } from '../node/peer-book.js'
 import { EventLog, type CallOptions, type EventRecord, type MeshApi, type SubscribeOptions } from './api.js'
-import { METHODS, type ApiEvent, type Input, type MethodName, type Output, type TransferSchema } from './schema.js'
+import type { ApiEvent, Input, METHODS, MethodName, Output, TransferSchema } from './schema.js'
 import { SessionCache } from './session-cache.js'
 import type { Session } from './session.js'
 import type { MeshVault } from './vault.js'
@@ -29,6 +29,11 @@ export interface LocalApiOptions {
 }
 
 type Handler<M extends MethodName> = (input: ParsedInput<M>, signal: AbortSignal | undefined) => Promise<Output<M>>
+/**
+ * The methods' schemas (zod), loaded by the first call: a daemon that no client talks to does
+ * not hold them (a few MB of an idle node's memory).
+ */
+let schema: Promise<typeof import('./schema.js')> | undefined
 type ParsedInput<M extends MethodName> = import('zod').output<(typeof METHODS)[M]['input']>
 
 export class LocalApi implements MeshApi {
@@ -75,7 +80,8 @@ export class LocalApi implements MeshApi {
   }
 
   async call<M extends MethodName>(method: M, input: Input<M>, options: CallOptions = {}): Promise<Output<M>> {
-    const def = METHODS[method]
+    const { METHODS } = await (schema ??= import('./schema.js'))
+    const def = Object.prototype.hasOwnProperty.call(METHODS, method) ? METHODS[method] : undefined
     if (def === undefined) throw new InvalidInputError(`unknown method ${String(method)}`)
     const parsed = def.input.safeParse(input ?? {})
     if (!parsed.success) {

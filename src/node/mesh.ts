@@ -85,10 +85,9 @@ export interface MeshNodeOptions extends Partial<NodeConfig> {
   /** How long a peer has to prove membership. @default 5000 */
   membershipTimeoutMs?: number
   /**
-   * Reconnect by set reconciliation (protocols/sync/SPEC.md); false exchanges every document's
-   * vector instead. Off by default for now: together with resumable snapshot transfers it could
-   * ask for one document's catch-up twice in a session and send the rest of a snapshot twice
-   * (1.6× the snapshot over five cuts, against 1.1× without it). @default false
+   * Reconnect by set reconciliation (protocols/sync/SPEC.md): two nodes in sync exchange a digest
+   * each, however many documents they hold; false exchanges every document's vector instead.
+   * @default true
    */
   reconcile?: boolean
 }
@@ -187,7 +186,7 @@ export class MeshNode extends EventEmitter<{ event: [NodeEvent], 'caught-up': [s
           onRefused: (reason, from) => { self?.emitEvent({ type: 'entry-refused', peerId: from, label: self.labelOf(from), reason }) },
           onCaughtUp: (from) => { self?.emit('caught-up', from) },
           onProgress: (t) => { self?.onProgress(t) },
-          reconcile: reconcile ?? false
+          reconcile: reconcile ?? true
         }),
         ...(config.dht !== 'off'
           // The DHT's peer filter: a peer enters the routing table, and is named in an answer, only

@@ -16,6 +16,7 @@ import { CertRegistry } from './certs.js'
 import { enrol, loadIdentity, type EnrolOptions, type HomeIdentity } from './enrol.js'
 import { Lane } from './lane.js'
 import { Replica, type EntryEvent } from './replica.js'
+import { Slicer } from './slice.js'
 
 const log = logger('mesh:node:vault')
 /** How much received snapshot state is kept for a first open, and for how long (see keepFresh). */
@@ -185,7 +186,16 @@ export class Vault extends EventEmitter<VaultEvents> {
         log.error('snapshot %s of %s refused at load: %e', s.path, r.name, err)
       }
     }
-    const admitted: Array<{ entry: Entry, updates: Uint8Array[] }> = []
+    // Checked and applied in slices of about SLICE_MS, the loop given a turn between them: a
+    // document of 100,000 entries took seconds at once. Nobody sees the replica before its load
+    // ends, and an entry stored meanwhile is applied (again, harmlessly) once it has.
+    let admitted: Array<{ entry: Entry, updates: Uint8Array[] }> = []
+    const apply = (): void => {
+      const batch = admitted
+      admitted = []
+      r.remote(() => { for (const a of batch) r.applyRemote(a.updates, a.entry) })
+    }
+    const slicer = new Slicer()
     for await (const bytes of this.store.uncovered(r.id)) {
       try {
         const entry = parseTrustedEntry(bytes)
@@ -193,8 +203,12 @@ export class Vault extends EventEmitter<VaultEvents> {
       } catch (err) {
         log.error('stored entry of %s refused at load: %e', r.name, err)
       }
+      if (slicer.due()) {
+        apply()
+        await slicer.breathe()
+      }
     }
-    r.remote(() => { for (const a of admitted) r.applyRemote(a.updates, a.entry) })
+    apply()
   }
 
   /**

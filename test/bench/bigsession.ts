@@ -5,7 +5,8 @@
  * how many transfers it began (1 means no restart). Beside it, the floor: the same bytes through
  * one bare TCP socket into another process, measured in the same run.
  */
-import { spawn } from 'node:child_process'
+import { execFileSync, spawn } from 'node:child_process'
+import { readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { bigSnapshotHome, brokenSessions, snapshotStarts } from '../helpers/big-snapshot.js'
 import { fileURLToPath } from 'node:url'
@@ -14,6 +15,14 @@ import { spawnIn } from '../helpers/netns.js'
 import { fmt, now, report } from './util.js'
 
 const BIN = fileURLToPath(new URL('../../../bin/mesh.js', import.meta.url))
+const VAULT_CHILD = fileURLToPath(new URL('./vault-child.js', import.meta.url))
+
+/** A process's resident memory now and at its peak (VmHWM), from /proc. */
+function memoryOf (pid: number): { rss: number, peak: number } {
+  const status = readFileSync(`/proc/${pid}/status`, 'utf8')
+  const kb = (field: string): number => Number(new RegExp(`${field}:\\s+(\\d+)`).exec(status)?.[1] ?? 0) * 1024
+  return { rss: kb('VmRSS'), peak: kb('VmHWM') }
+}
 
 /** S bytes from this process into a child that reads them over one TCP socket: ms until it has all. */
 async function rawTransfer (bytes: number): Promise<number> {
@@ -60,8 +69,11 @@ export async function benchBigSession (dir: string, walletPath: string, opts: { 
       procs.push(b)
       await b.waitFor(/peer proven\s+A/, 120_000)
       const proven = now() - start
+      // The receiver's memory once started (its peak so far: start-up) and at its peak while receiving.
+      const before = memoryOf(b.child.pid as number)
       await b.waitFor(/synced\s+agent:main:big from A: snapshot/, 900_000)
       const ms = now() - start
+      const after = memoryOf(b.child.pid as number)
       const starts = snapshotStarts(a.lines, size)
       const broken = brokenSessions([...a.lines, ...b.lines]).length
       const raw = await rawTransfer(size)
@@ -72,6 +84,18 @@ export async function benchBigSession (dir: string, walletPath: string, opts: { 
         ratio: `${fmt(ms / raw, 1)}×`,
         target: 'one transfer, no restart',
         ok: starts.fresh === 1 && starts.resumed === 0 && broken === 0
+      })
+      await b.stop('SIGINT')
+      // The received document's heap, opened alone in a fresh process once the receiver stopped.
+      const doc = JSON.parse(execFileSync(process.execPath, ['--expose-gc', '--max-old-space-size=8192', VAULT_CHILD, 'memory', join(dir, `big-${n}-b`)], { encoding: 'utf8', env: { ...process.env, MESH_BENCH_KEY: 'agent:main:big' } })) as { bytes: number, messages: number }
+      const growth = after.peak - before.rss
+      report({
+        name: `memory while receiving that session (${doc.messages.toLocaleString('en')} messages): the receiver's peak resident memory over its resident memory before the transfer`,
+        value: `${fmt(growth / 1e6, 1)} MB (peak ${fmt(after.peak / 1e6, 1)} MB, before ${fmt(before.rss / 1e6, 1)} MB)`,
+        baseline: `the received document's heap, opened alone ${fmt(doc.bytes / 1e6, 1)} MB`,
+        ratio: `${fmt(growth / doc.bytes, 2)}×`,
+        target: '< 2×',
+        ok: growth / doc.bytes < 2
       })
     } finally {
       for (const p of procs) await p.stop('SIGKILL')

@@ -18,7 +18,12 @@ export interface CutProxy {
   close: () => Promise<void>
 }
 
-export async function cutProxy (targetHost: string, targetPort: number): Promise<CutProxy> {
+export interface CutProxyOptions {
+  /** Forward what the target sends at most this fast (bytes per second): a slow link. */
+  rateFromTarget?: number
+}
+
+export async function cutProxy (targetHost: string, targetPort: number, options: CutProxyOptions = {}): Promise<CutProxy> {
   const open = new Set<Socket>()
   let fromTarget = 0
   let toTarget = 0
@@ -33,12 +38,21 @@ export async function cutProxy (targetHost: string, targetPort: number): Promise
     const drop = (): void => { client.destroy(); upstream.destroy(); open.delete(client); open.delete(upstream) }
     client.on('data', (d: Buffer) => { toTarget += d.byteLength; if (!upstream.write(d)) client.pause() })
     upstream.on('drain', () => client.resume())
+    // Upstream reads wait for the client to drain and, on a slow link, for the rate's delay.
+    let draining = false
+    let delayed = false
+    const resume = (): void => { if (!draining && !delayed) upstream.resume() }
     upstream.on('data', (d: Buffer) => {
       fromTarget += d.byteLength
       for (const w of [...waiters]) if (fromTarget >= w.bytes) { waiters.splice(waiters.indexOf(w), 1); w.resolve() }
-      if (!client.write(d)) upstream.pause()
+      if (!client.write(d)) { draining = true; upstream.pause() }
+      if (options.rateFromTarget !== undefined) {
+        delayed = true
+        upstream.pause()
+        setTimeout(() => { delayed = false; resume() }, d.byteLength * 1000 / options.rateFromTarget)
+      }
     })
-    client.on('drain', () => upstream.resume())
+    client.on('drain', () => { draining = false; resume() })
     client.on('error', drop); upstream.on('error', drop)
     client.on('close', drop); upstream.on('close', drop)
   })

@@ -1,6 +1,7 @@
 /**
  * A big session reaches a fresh `mesh join` node in another process as one snapshot transfer:
- * (a) while a CPU hog runs beside the two daemons, in one transfer with no restart; (c) with the
+ * (a) while a CPU hog runs beside the two daemons, in one transfer with no restart; (b) over a
+ * link of 1 MB/s (a proxy), each daemon prints progress lines and a final one; (c) with the
  * TCP connection cut at 5 random points of the transfer (one of them a SIGKILL of the receiver,
  * restarted on its home), each time resumed from what had arrived, and the bytes the sender put
  * on the wire in all (counted by a proxy between them) under 1.3x the snapshot's size.
@@ -74,6 +75,42 @@ describe('a big session reaches a fresh node in another process', () => {
       expect(await a.stop('SIGINT')).toBe(0)
     } finally {
       hog.kill('SIGKILL')
+      for (const p of procs) await p.stop('SIGKILL')
+    }
+  }, 300_000)
+
+  it('over a slow link, both daemons print progress lines a person can follow (done of total, rate, time left), then the final line', async () => {
+    const procs: Proc[] = []
+    try {
+      // A behind a proxy that forwards what A sends at 1 MB/s: the transfer lasts several
+      // seconds, past the one after which progress is shown.
+      const portA = await freePort()
+      const proxy = await cutProxy('127.0.0.1', portA, { rateFromTarget: 1_000_000 })
+      cleanups.push(proxy.close)
+      const a = spawnIn(undefined, process.execPath, [BIN, 'join', '--home', homeA, '--label', 'A', '--no-mdns', '--dht', 'off', '--listen', `/ip4/127.0.0.1/tcp/${portA}`, '--announce', `/ip4/127.0.0.1/tcp/${proxy.port}`], env)
+      procs.push(a)
+      const id = (await a.waitFor(/^device:/, 60_000)).split(/\s+/)[1] as string
+      await a.waitFor(/^running/, 60_000)
+      const b = spawnIn(undefined, process.execPath, [BIN, 'join', '--home', join(dir, 'b-slow'), '--wallet', wallet, '--label', 'B', '--no-mdns', '--dht', 'off', '--listen', '/ip4/127.0.0.1/tcp/0', '--announce', '/ip4/127.0.0.1/tcp/9', '--bootstrap', `/ip4/127.0.0.1/tcp/${proxy.port}/p2p/${id}`], env)
+      procs.push(b)
+      await b.waitFor(/synced\s+agent:main:big from A: snapshot/, 240_000)
+      // The receiver names the document by its id until the sessions index arrives, then by its name.
+      const mb = String.raw`\d+(\.\d+)? MB`
+      const receiving = b.lines.filter(l => new RegExp(String.raw`^receiving\s+[\w:.-]+ from A: \d+% \(${mb} of ${mb}\), ${mb}/s(, \d+ s left)?$`).test(l))
+      const sending = a.lines.filter(l => new RegExp(String.raw`^sending\s+agent:main:big to B: \d+% \(${mb} of ${mb}\), ${mb}/s(, \d+ s left)?$`).test(l))
+      expect(receiving.length, b.lines.join('\n')).toBeGreaterThanOrEqual(1)
+      expect(sending.length, a.lines.join('\n')).toBeGreaterThanOrEqual(1)
+      // The time left is shown once there is a rate, and the percentages only grow.
+      expect(receiving.some(l => / s left$/.test(l))).toBe(true)
+      const pct = receiving.map(l => Number(/: (\d+)%/.exec(l)?.[1]))
+      expect(pct).toEqual([...pct].sort((x, y) => x - y))
+      const size = String.raw`${mb}`
+      // The final line of each side (it may follow the synced line).
+      await b.waitFor(new RegExp(String.raw`^received\s+[\w:.-]+ from A: ${size}$`), 30_000)
+      await a.waitFor(new RegExp(String.raw`^sent\s+agent:main:big to B: ${size}$`), 30_000)
+      expect(await b.stop('SIGINT')).toBe(0)
+      expect(await a.stop('SIGINT')).toBe(0)
+    } finally {
       for (const p of procs) await p.stop('SIGKILL')
     }
   }, 300_000)

@@ -14,6 +14,7 @@ import { stdout as out, untilStopped, type Globals } from '../context.js'
 import type { Command } from '../command.js'
 import { enrolHome, explainGeneratedWallet } from './identity.js'
 import { followSources, type Follower } from '../../agents/index.js'
+import { daemonHeap } from '../daemon-heap.js'
 
 const short = (id: string): string => `${id.slice(0, 8)}…${id.slice(-6)}`
 
@@ -92,6 +93,7 @@ export const joinCmd: Command = {
     follow: { type: 'string' }
   },
   async run (g: Globals, _args, values) {
+    daemonHeap()
     const running = await connectRpc(g.home)
     if (running !== undefined) {
       const s = await running.call('node.status', {}).catch(() => undefined)

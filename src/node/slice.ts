@@ -1,0 +1,21 @@
+/**
+ * Long work in slices: a caller checks `due()` between items and awaits `breathe()` when it
+ * says so, giving the event loop a turn (timers, sockets, pings) at least every `budgetMs`. A
+ * libp2p connection whose ping waits ~5 s is closed, and a daemon that holds its loop for
+ * seconds answers nobody meanwhile.
+ */
+export const SLICE_MS = 20
+
+export class Slicer {
+  private start = performance.now()
+  constructor (private readonly budgetMs: number = SLICE_MS) {}
+
+  /** This slice has used its budget. */
+  due (): boolean { return performance.now() - this.start >= this.budgetMs }
+
+  /** Yields to the event loop (a macrotask turn, not a microtask) and starts a new slice. */
+  async breathe (): Promise<void> {
+    await new Promise<void>(resolve => setImmediate(resolve))
+    this.start = performance.now()
+  }
+}

@@ -1,0 +1,43 @@
+/**
+ * settleInSlices (protocols/sync/slice.ts): a frame's admissions start in slices with the event
+ * loop given a turn between them, a small frame's all in the tick that read it, and a rejection
+ * is a settled result, never an unhandled one while the loop has its turn.
+ */
+import { describe, expect, it } from 'vitest'
+import { settleInSlices } from '../../protocols/sync/slice.js'
+
+/** Holds the thread for `ms`, as a signature check and a Yjs apply do. */
+const busy = (ms: number): void => { const end = performance.now() + ms; while (performance.now() < end) { /* work */ } }
+
+describe('settleInSlices', () => {
+  it('gives the event loop a turn during a long frame, and starts every call of a short one in one tick', async () => {
+    const order: string[] = []
+    setImmediate(() => order.push('loop'))
+    const long = settleInSlices(Array.from({ length: 20 }, (_, i) => i), async (i) => { busy(3); order.push(`call ${i}`); return i }, 10)
+    await long
+    // The loop's turn came after some calls and before the last.
+    const at = order.indexOf('loop')
+    expect(at).toBeGreaterThan(0)
+    expect(at).toBeLessThan(order.length - 1)
+
+    const calls: number[] = []
+    void settleInSlices([1, 2, 3], async (i) => { calls.push(i); return i })
+    expect(calls).toEqual([1, 2, 3]) // synchronously, before anything else runs
+  })
+
+  it('returns every result in order, rejections as settled results, with no unhandled rejection', async () => {
+    const unhandled: unknown[] = []
+    const onUnhandled = (r: unknown): void => { unhandled.push(r) }
+    process.on('unhandledRejection', onUnhandled)
+    try {
+      const r = await settleInSlices([0, 1, 2, 3, 4, 5], async (i) => { busy(4); if (i % 2 === 1) throw new Error(`bad ${i}`); return i }, 5)
+      expect(r.map(x => x.status)).toEqual(['fulfilled', 'rejected', 'fulfilled', 'rejected', 'fulfilled', 'rejected'])
+      expect(r[2]).toEqual({ status: 'fulfilled', value: 2 })
+      expect((r[3] as PromiseRejectedResult).reason.message).toBe('bad 3')
+      await new Promise(resolve => setImmediate(resolve))
+      expect(unhandled).toEqual([])
+    } finally {
+      process.off('unhandledRejection', onUnhandled)
+    }
+  })
+})
