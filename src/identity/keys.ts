@@ -1,7 +1,8 @@
 /**
  * The key hierarchy. The wallet signs VAULT_SEED_MESSAGE once; HKDF-SHA256 over that signature
- * gives the epoch-0 vault key, the key-wrapping key (later epochs are random keys wrapped under
- * it), the document-id key and the rendezvous key. The same wallet reproduces them anywhere.
+ * gives the epoch-0 vault key, the key-wrapping key (kept for old homes, never used: every device
+ * holds it, so a revoked device could open anything wrapped under it), the document-id key and the
+ * rendezvous key. Later epochs are random keys wrapped to each reader's own X25519 key (wrap.ts). The same wallet reproduces them anywhere.
  * Per-document AEAD keys are derived from the epoch's vault key and the document id, so that the
  * 96-bit random nonces of ChaCha20-Poly1305 are bounded per document rather than per vault.
  */
