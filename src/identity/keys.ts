@@ -72,3 +72,15 @@ export function rendezvousFor (keys: Pick<VaultKeys, 'rendezvous'>, day: string)
 export function utcDay (t = Date.now()): string {
   return new Date(t).toISOString().slice(0, 10)
 }
+
+/**
+ * Adds an epoch key learned from the registry (an unwrapped rotation) to a vault's keys, in place:
+ * the vault, its certificate view and every replica share this one object, so all of them see the
+ * new epoch at once. The current epoch (what new entries are sealed under) becomes the highest held.
+ */
+export function addEpochKey (keys: VaultKeys, epoch: number, key: Uint8Array): boolean {
+  if (keys.epochs.get(epoch) !== undefined) return false
+  ;(keys.epochs as Map<number, Uint8Array>).set(epoch, key)
+  if (epoch > keys.currentEpoch) (keys as { currentEpoch: number }).currentEpoch = epoch
+  return true
+}

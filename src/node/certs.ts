@@ -94,10 +94,17 @@ export class CertRegistry {
     if (prev !== undefined && !newer(cert, prev)) {
       throw new SupersededCertificateError(`certificate of ${cert.label} (${cert.deviceId}) issued ${new Date(cert.issuedAt).toISOString()} is superseded by one issued ${new Date(prev.issuedAt).toISOString()}`, { deviceId: cert.deviceId })
     }
+    const before = this.governing(id)
     this.byDevice.set(id, cert)
     this.newestIssue = Math.max(this.newestIssue, cert.issuedAt)
     this.evaluated = undefined
-    return { device: cert.deviceKey, changed: prev !== undefined }
+    return { device: cert.deviceKey, changed: this.changedFrom(id, before) }
+  }
+
+  /** Whether the certificate governing a device differs from `before` (a device newly known does not count). */
+  private changedFrom (id: string, before: Certificate | undefined): boolean {
+    const after = this.governing(id)
+    return before !== undefined && after !== undefined && !equals(before.bytes, after.bytes)
   }
 
   /** Adds a verified registry operation and re-evaluates; reports the devices it newly revoked. */
@@ -117,8 +124,9 @@ export class CertRegistry {
     const id = toHex(cert.deviceKey)
     const prev = this.chains.get(id)
     if (prev !== undefined && (equals(prev.bytes, cert.bytes) || !newer(cert, prev))) return { device: cert.deviceKey, changed: false }
+    const before = this.governing(id)
     this.chains.set(id, cert)
-    return { device: cert.deviceKey, changed: prev !== undefined }
+    return { device: cert.deviceKey, changed: this.changedFrom(id, before) }
   }
 
   /**
