@@ -1,4 +1,4 @@
-/** mesh wallet new|show, mesh init, mesh status, mesh devices. */
+/** mesh wallet new|show, mesh init, mesh status (mesh devices: devices.ts). */
 import { hostname } from 'node:os'
 import { resolve } from 'node:path'
 import { DaemonRunningError, UsageError, WalletNotFoundError } from '../../errors.js'
@@ -151,20 +151,3 @@ export const statusCmd: Command = {
   }
 }
 
-export const devicesCmd: Command = {
-  name: 'devices',
-  usage: 'mesh devices [--json]',
-  summary: 'every device of this wallet this node knows: label, capabilities, when certified, online now',
-  options: {},
-  async run (g) {
-    return await withApi(g, async api => {
-      const list = await api.call('devices.list', {})
-      if (g.json) { out.json(list); return 0 }
-      for (const d of list) {
-        const seen = d.self ? 'this device' : d.online ? 'online now' : d.lastSeen !== undefined ? `last seen ${localTime(d.lastSeen)}` : 'never seen'
-        out.line(`${d.label}\t${d.deviceId}\t[${d.capabilities.join(', ')}]\tcertified ${localTime(d.issuedAt)}${d.expiresAt !== undefined ? `, expires ${localTime(d.expiresAt)}` : ''}\t${seen}`)
-      }
-      return 0
-    })
-  }
-}
