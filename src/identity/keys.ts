@@ -64,9 +64,17 @@ export function docKey (keys: VaultKeys, epoch: number, doc: Uint8Array): Uint8A
   return k
 }
 
-/** The DHT rendezvous of a given UTC day: only members, who hold the vault seed, can compute it. */
-export function rendezvousFor (keys: Pick<VaultKeys, 'rendezvous'>, day: string): Uint8Array {
-  return new Uint8Array(createHmac('sha256', keys.rendezvous).update(day, 'utf8').digest())
+/**
+ * The DHT rendezvous of a given UTC day: only members can compute it. From the first rotation on
+ * it is derived from the current epoch's key (HKDF, "mesh/rendezvous/v2"), so a revoked device,
+ * which holds only earlier epochs, no longer finds the mesh through the DHT. (A member that was
+ * offline during a rotation finds the others through its peer book or mDNS, learns the epoch at
+ * its first sync, and then the DHT again.)
+ */
+export function rendezvousFor (keys: Pick<VaultKeys, 'rendezvous'> & Partial<Pick<VaultKeys, 'epochs' | 'currentEpoch'>>, day: string): Uint8Array {
+  const current = keys.currentEpoch !== undefined && keys.currentEpoch > 0 ? keys.epochs?.get(keys.currentEpoch) : undefined
+  const key = current !== undefined ? derive(current, LABEL.rendezvousEpoch) : keys.rendezvous
+  return new Uint8Array(createHmac('sha256', key).update(day, 'utf8').digest())
 }
 
 export function utcDay (t = Date.now()): string {
