@@ -82,3 +82,20 @@ describe('migration of homes made before the registry', () => {
     expect(await texts(l.vault)).toEqual(['from the old desktop'])
   })
 })
+
+describe('upgrading a home made before the registry', () => {
+  it('re-enrolled with the wallet, an old writer becomes the first admin (genesis, version 3) and keeps its device key', async () => {
+    const wallet = generateWallet()
+    const h = await home()
+    const old = await legacyHome(h, wallet, { label: 'old-desktop' })
+    const { acquireLock } = await import('../../src/store/index.js')
+    const { enrol } = await import('../../src/node/enrol.js')
+    const lock = await acquireLock(h)
+    const id = await enrol(h, wallet, { label: 'old-desktop' }).finally(async () => { await lock.release() })
+    expect([id.certificate.version, id.certificate.capabilities, id.device.deviceId]).toEqual([3, ['read', 'write', 'admin'], old.deviceId])
+    const v = await openVault({ home: h })
+    stops.push(async () => { await v.close() })
+    expect(v.vault.certs.state.recoveryKem).toBeDefined()
+    expect(v.vault.certs.state.devices.get(Buffer.from(old.deviceKey).toString('hex'))?.enrolOp).toBeDefined()
+  })
+})
