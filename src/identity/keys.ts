@@ -1,7 +1,8 @@
 /**
  * The key hierarchy. The wallet signs VAULT_SEED_MESSAGE once; HKDF-SHA256 over that signature
- * gives the epoch-0 vault key, the key-wrapping key (later epochs are random keys wrapped under
- * it), the document-id key and the rendezvous key. The same wallet reproduces them anywhere.
+ * gives the epoch-0 vault key, the key-wrapping key (kept for old homes, never used: every device
+ * holds it, so a revoked device could open anything wrapped under it), the document-id key and the
+ * rendezvous key. Later epochs are random keys wrapped to each reader's own X25519 key (wrap.ts). The same wallet reproduces them anywhere.
  * Per-document AEAD keys are derived from the epoch's vault key and the document id, so that the
  * 96-bit random nonces of ChaCha20-Poly1305 are bounded per document rather than per vault.
  */
@@ -63,11 +64,31 @@ export function docKey (keys: VaultKeys, epoch: number, doc: Uint8Array): Uint8A
   return k
 }
 
-/** The DHT rendezvous of a given UTC day: only members, who hold the vault seed, can compute it. */
-export function rendezvousFor (keys: Pick<VaultKeys, 'rendezvous'>, day: string): Uint8Array {
-  return new Uint8Array(createHmac('sha256', keys.rendezvous).update(day, 'utf8').digest())
+/**
+ * The DHT rendezvous of a given UTC day: only members can compute it. From the first rotation on
+ * it is derived from the current epoch's key (HKDF, "mesh/rendezvous/v2"), so a revoked device,
+ * which holds only earlier epochs, no longer finds the mesh through the DHT. (A member that was
+ * offline during a rotation finds the others through its peer book or mDNS, learns the epoch at
+ * its first sync, and then the DHT again.)
+ */
+export function rendezvousFor (keys: Pick<VaultKeys, 'rendezvous'> & Partial<Pick<VaultKeys, 'epochs' | 'currentEpoch'>>, day: string): Uint8Array {
+  const current = keys.currentEpoch !== undefined && keys.currentEpoch > 0 ? keys.epochs?.get(keys.currentEpoch) : undefined
+  const key = current !== undefined ? derive(current, LABEL.rendezvousEpoch) : keys.rendezvous
+  return new Uint8Array(createHmac('sha256', key).update(day, 'utf8').digest())
 }
 
 export function utcDay (t = Date.now()): string {
   return new Date(t).toISOString().slice(0, 10)
+}
+
+/**
+ * Adds an epoch key learned from the registry (an unwrapped rotation) to a vault's keys, in place:
+ * the vault, its certificate view and every replica share this one object, so all of them see the
+ * new epoch at once. The current epoch (what new entries are sealed under) becomes the highest held.
+ */
+export function addEpochKey (keys: VaultKeys, epoch: number, key: Uint8Array): boolean {
+  if (keys.epochs.get(epoch) !== undefined) return false
+  ;(keys.epochs as Map<number, Uint8Array>).set(epoch, key)
+  if (epoch > keys.currentEpoch) (keys as { currentEpoch: number }).currentEpoch = epoch
+  return true
 }

@@ -1,4 +1,4 @@
-/** mesh wallet new|show, mesh init, mesh status, mesh devices. */
+/** mesh wallet new|show, mesh init, mesh status (mesh devices: devices.ts). */
 import { hostname } from 'node:os'
 import { resolve } from 'node:path'
 import { DaemonRunningError, UsageError, WalletNotFoundError } from '../../errors.js'
@@ -52,7 +52,10 @@ export async function enrolHome (g: Globals, want: { label?: string, readOnly?: 
     if (want.label !== undefined && want.label !== id.certificate.label) changed.label = { from: id.certificate.label, to: want.label }
     const ro = !id.certificate.capabilities.includes('write')
     if (want.readOnly !== undefined && want.readOnly !== ro) changed.readOnly = { from: ro, to: want.readOnly }
-    if (changed.label === undefined && changed.readOnly === undefined) return { id, walletGenerated: false, changed, created: false }
+    // A home from before the registry (a version 1/2 writer certificate) given the wallet
+    // explicitly becomes an admin (issue 14): it can then enrol and revoke devices without it.
+    const upgrade = id.certificate.version < 3 && !ro && want.readOnly !== true && g.wallet !== undefined
+    if (changed.label === undefined && changed.readOnly === undefined && !upgrade) return { id, walletGenerated: false, changed, created: false }
     const what = [changed.label !== undefined ? `label ${changed.label.from} → ${changed.label.to}` : '', changed.readOnly !== undefined ? (changed.readOnly.to ? 'read+write → read-only' : 'read-only → read+write') : ''].filter(s => s !== '').join(', ')
     const wallet = await resolveWallet({ path: g.wallet })
     if (wallet === undefined) {
@@ -100,7 +103,7 @@ export const initCmd: Command = {
     if (g.json) { out.json(info); return 0 }
     if (r.walletGenerated) explainGeneratedWallet(r.walletPath as string)
     if (!r.created) {
-      if (r.changed.label === undefined && r.changed.readOnly === undefined) out.line('already set up; nothing to change')
+      if (r.changed.label === undefined && r.changed.readOnly === undefined) out.line(r.walletPath !== undefined ? 'now an admin: this device enrols and revokes devices without the wallet (keep the wallet off machines that do not need it)' : 'already set up; nothing to change')
       if (r.changed.label !== undefined) out.line(`label changed: ${r.changed.label.from} → ${r.changed.label.to}`)
       if (r.changed.readOnly !== undefined) out.line(`now ${r.changed.readOnly.to ? 'read-only' : 'read+write'}`)
       if (kept !== undefined) out.line(`kept: the ${kept.entries} entries in ${kept.documents} documents this device wrote before stay valid on every node`)
@@ -151,20 +154,3 @@ export const statusCmd: Command = {
   }
 }
 
-export const devicesCmd: Command = {
-  name: 'devices',
-  usage: 'mesh devices [--json]',
-  summary: 'every device of this wallet this node knows: label, capabilities, when certified, online now',
-  options: {},
-  async run (g) {
-    return await withApi(g, async api => {
-      const list = await api.call('devices.list', {})
-      if (g.json) { out.json(list); return 0 }
-      for (const d of list) {
-        const seen = d.self ? 'this device' : d.online ? 'online now' : d.lastSeen !== undefined ? `last seen ${localTime(d.lastSeen)}` : 'never seen'
-        out.line(`${d.label}\t${d.deviceId}\t[${d.capabilities.join(', ')}]\tcertified ${localTime(d.issuedAt)}${d.expiresAt !== undefined ? `, expires ${localTime(d.expiresAt)}` : ''}\t${seen}`)
-      }
-      return 0
-    })
-  }
-}

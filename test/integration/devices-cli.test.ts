@@ -1,0 +1,52 @@
+/**
+ * `mesh devices` and `mesh devices revoke` as a user types them, against two real daemons of one
+ * wallet on loopback: the list says who enrolled each device and whether it is online; revoking
+ * without --yes away from a terminal refuses (it cannot be undone); with --yes the other daemon is
+ * cut off at once, listed as revoked by this device, and its daemon says it was refused.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { runCli } from '../helpers/cli.js'
+import { startPair, type Pair } from '../helpers/daemons.js'
+import { tempDir } from '../helpers/tmp.js'
+
+let pair: Pair
+let cleanup: () => Promise<void>
+beforeAll(async () => {
+  const t = await tempDir()
+  cleanup = t.cleanup
+  pair = await startPair(t.dir)
+}, 120_000)
+afterAll(async () => {
+  await pair?.stop()
+  await cleanup?.()
+})
+
+const mesh = async (...args: string[]) => await runCli([...args, '--home', pair.a.home], { env: pair.env })
+
+describe('mesh devices', () => {
+  it('lists, refuses to revoke unconfirmed, revokes with --yes: the other daemon is cut off and listed as revoked', async () => {
+    const list = JSON.parse((await mesh('devices', '--json')).stdout)
+    expect(list.map((d: any) => [d.label, d.enrolledBy, d.online, d.capabilities]).sort()).toEqual([
+      ['alpha', 'wallet', true, ['read', 'write', 'admin']],
+      ['beta', 'wallet', true, ['read', 'write', 'admin']]
+    ])
+    const human = (await mesh('devices')).stdout
+    expect(human).toMatch(/beta\t\S+\t\[read, write, admin\]\tenrolled by wallet .*\tonline now/)
+
+    const unconfirmed = await mesh('devices', 'revoke', 'beta')
+    expect(unconfirmed.code).toBe(2)
+    expect(unconfirmed.stderr).toMatch(/--yes/)
+    expect((await mesh('devices', 'revoke', 'nobody', '--yes')).code).toBe(2)
+
+    const r = await mesh('devices', 'revoke', 'beta', '--reason', 'stolen', '--yes')
+    expect(r.code).toBe(0)
+    expect(r.stdout).toMatch(/revoked beta/)
+    expect(r.stdout).toMatch(/vault key rotated \(epoch \d+\)/)
+    // beta's daemon is hung up by alpha and refused when it redials.
+    await pair.b.proc.waitFor(/peer lost\s+alpha|lost\s+alpha/, 30_000)
+    const after = JSON.parse((await mesh('devices', '--json')).stdout)
+    expect(after.find((d: any) => d.label === 'beta')).toMatchObject({ online: false, revoked: { by: ['alpha'], reason: 'stolen' } })
+    const again = await mesh('devices', 'revoke', '--all-but-this', '--yes', '--json')
+    expect(JSON.parse(again.stdout)).toMatchObject({ revoked: [] })
+  })
+})
