@@ -16,6 +16,7 @@ export type ErrorCode =
   | 'PROTOCOL_ERROR' | 'NOT_MEMBER'
   | 'HOME_UNSAFE'
   | 'SUPERSEDED_CERTIFICATE'
+  | 'PAIRING_FAILED'
 
 export class MeshError extends Error {
   static override name = 'MeshError'
@@ -188,6 +189,12 @@ export class SupersededCertificateError extends MeshError {
   constructor (message: string, details: Record<string, unknown> = {}, options?: { cause?: unknown }) { super('SUPERSEDED_CERTIFICATE', message, details, options) }
 }
 
+/** Pairing by code did not complete; `details.reason` says why (wrong-code, expired, nameplate, busy, denied, not-found, timeout, invalid). */
+export class PairingFailedError extends MeshError {
+  static override name = 'PairingFailedError'
+  constructor (message: string, details: Record<string, unknown> = {}, options?: { cause?: unknown }) { super('PAIRING_FAILED', message, details, options) }
+}
+
 export function isMeshError (err: unknown): err is MeshError {
   return err instanceof MeshError
 }
@@ -232,7 +239,8 @@ const BY_CODE: Partial<Record<ErrorCode, ErrorClass>> = {
   UNAUTHORIZED: UnauthorizedError,
   INTERNAL: InternalError,
   HOME_UNSAFE: HomeUnsafeError,
-  SUPERSEDED_CERTIFICATE: SupersededCertificateError
+  SUPERSEDED_CERTIFICATE: SupersededCertificateError,
+  PAIRING_FAILED: PairingFailedError
 }
 
 /** The error class of a code, for rebuilding an error that crossed a process boundary. */

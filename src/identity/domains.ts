@@ -9,7 +9,9 @@ export const DOMAIN = {
   deviceCertificate: 'mesh/device-cert/v1',
   entry: 'mesh/entry/v1',
   membership: 'mesh/membership/v1',
-  cutoff: 'mesh/cutoff/v1'
+  cutoff: 'mesh/cutoff/v1',
+  /** A new device's proof, inside the pairing channel, that it holds the device key it asks a certificate for. */
+  pair: 'mesh/pair/v1'
 } as const
 
 /**
@@ -33,7 +35,14 @@ export const LABEL = {
   certRecordKey: 'mesh/cert-record-key/v1',
   certRecordAad: 'mesh/cert-record-aad/v1',
   docFingerprint: 'mesh/doc-fingerprint/v1',
-  rangeFingerprint: 'mesh/range-fingerprint/v1'
+  rangeFingerprint: 'mesh/range-fingerprint/v1',
+  /** Pairing (protocols/pair/SPEC.md): the CPace channel identifier's prefix, the session id and the two sealing keys. */
+  pairCi: 'mesh/pair/v1',
+  pairSid: 'mesh/pair/sid/v1',
+  pairKeyN: 'mesh/pair/key-n/v1',
+  pairKeyT: 'mesh/pair/key-t/v1',
+  pairRequestAad: 'mesh/pair/request/v1',
+  pairVerdictAad: 'mesh/pair/verdict/v1'
 } as const
 
 /** Current format versions written into certificates and entries. */
