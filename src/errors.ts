@@ -16,6 +16,7 @@ export type ErrorCode =
   | 'PROTOCOL_ERROR' | 'NOT_MEMBER'
   | 'HOME_UNSAFE'
   | 'SUPERSEDED_CERTIFICATE'
+  | 'REVOKED_AUTHOR' | 'NOT_ADMIN' | 'INVALID_REGISTRY_OP'
   | 'PAIRING_FAILED'
 
 export class MeshError extends Error {
@@ -189,6 +190,21 @@ export class SupersededCertificateError extends MeshError {
   constructor (message: string, details: Record<string, unknown> = {}, options?: { cause?: unknown }) { super('SUPERSEDED_CERTIFICATE', message, details, options) }
 }
 
+/** An entry, registry operation or peer of a device revoked by the registry, beyond the cutoff its revocation recorded. */
+export class RevokedAuthorError extends MeshError {
+  static override name = 'RevokedAuthorError'
+  constructor (message: string, details: Record<string, unknown> = {}, options?: { cause?: unknown }) { super('REVOKED_AUTHOR', message, details, options) }
+}
+/** Enrolling or revoking needs an admin certificate (or the wallet). */
+export class NotAdminError extends MeshError {
+  static override name = 'NotAdminError'
+  constructor (message: string, details: Record<string, unknown> = {}, options?: { cause?: unknown }) { super('NOT_ADMIN', message, details, options) }
+}
+/** A registry operation that does not verify or decode. */
+export class InvalidRegistryOpError extends MeshError {
+  static override name = 'InvalidRegistryOpError'
+  constructor (message: string, details: Record<string, unknown> = {}, options?: { cause?: unknown }) { super('INVALID_REGISTRY_OP', message, details, options) }
+}
 /** Pairing by code did not complete; `details.reason` says why (wrong-code, expired, nameplate, busy, denied, not-found, timeout, invalid). */
 export class PairingFailedError extends MeshError {
   static override name = 'PairingFailedError'
@@ -240,6 +256,9 @@ const BY_CODE: Partial<Record<ErrorCode, ErrorClass>> = {
   INTERNAL: InternalError,
   HOME_UNSAFE: HomeUnsafeError,
   SUPERSEDED_CERTIFICATE: SupersededCertificateError,
+  REVOKED_AUTHOR: RevokedAuthorError,
+  NOT_ADMIN: NotAdminError,
+  INVALID_REGISTRY_OP: InvalidRegistryOpError,
   PAIRING_FAILED: PairingFailedError
 }
 
