@@ -207,6 +207,8 @@ export async function respondPairing (stream: Stream, peers: Peers, init: Respon
 /** What T learns once keys are confirmed: N's request, its device key proven. */
 export interface PairingRun {
   request: Request
+  /** SHA-256 of what N's key signed (sid, CI, both shares): recorded in the certificate's `pairing` field. */
+  transcript: Uint8Array
   /** Sends the verdict (sealed) and closes the stream. */
   decide: (verdict: { approved: true, grant: Grant } | { approved: false, reason: string }, options?: AbortOptions) => Promise<void>
   abort: (err: Error) => void
@@ -246,6 +248,7 @@ export async function beginPairing (stream: Stream, peers: Peers, code: string, 
   checkRequest(request, keys.binding)
   return {
     request,
+    transcript: new Uint8Array(createHash('sha256').update(keys.binding).digest()),
     decide: async (v, opts = {}) => {
       const verdict = (v.approved ? { approved: true, reason: '', grant: Grant.encode(v.grant) } : { approved: false, reason: v.reason, grant: new Uint8Array(0) }) as Verdict
       const big = pbStream(stream, { maxDataLength: MAX_VERDICT }).pb(PairMessage)

@@ -7,17 +7,34 @@
  */
 import { hasCapability, type Capability, type Certificate } from '../identity/index.js'
 import type { Grant, Request } from '../../protocols/pair/index.js'
+import { enrolDevice } from './registry-ops.js'
 import type { Vault } from './vault.js'
 
 /** What the owner grants: the flags of `mesh devices approve`. */
 export type Role = 'read-only' | 'read-write' | 'admin'
 
 export function capabilitiesFor (role: Role): Capability[] {
-  return role === 'read-only' ? ['read'] : ['read', 'write']
+  if (role === 'read-only') return ['read']
+  return role === 'admin' ? ['read', 'write', 'admin'] : ['read', 'write']
 }
 
-/** Issues the new device's certificate for the request; the admin device's own signer and chain. */
-export type IssueFn = (request: Request, role: Role, label: string) => Promise<Certificate> | Certificate
+/**
+ * Certifies the requesting device from this admin device (a chain certificate; a paired admin
+ * may not create admins: path_len 0), publishes the enrolment to every peer, and returns the
+ * grant. Throws NotAdminError when this device is no admin.
+ */
+export async function approveRequest (vault: Vault, request: Request, o: { role: Role, transcript: Uint8Array, bootstrap: string[], label?: string }): Promise<{ grant: Grant, certificate: Certificate }> {
+  const { certificate, op } = enrolDevice(vault.identity, vault.certs, {
+    deviceKey: request.device,
+    kemKey: request.kem.byteLength === 32 ? request.kem : undefined,
+    capabilities: capabilitiesFor(o.role),
+    label: (o.label ?? request.label).slice(0, 128),
+    pathLen: 0,
+    pairing: o.transcript
+  })
+  await vault.publish(op)
+  return { grant: grantFor(vault, certificate, o.bootstrap), certificate }
+}
 
 export function grantFor (vault: Vault, certificate: Certificate, bootstrap: string[]): Grant {
   const id = vault.identity

@@ -9,7 +9,7 @@ import { join } from 'node:path'
 import { arch, hostname, platform, release } from 'node:os'
 import { HomeCorruptError, PairingFailedError } from '../errors.js'
 import {
-  certificateRecordSealer, deviceIdFromKey, deviceKeyToBytes, hasCapability, toBase58, verifyCertificate,
+  certificateRecordSealer, deviceIdFromKey, deviceKem, deviceKeyToBytes, hasCapability, toBase58, verifyAnyCertificate,
   type Certificate, type DeviceKey, type VaultKeys, type WalletAddress
 } from '../identity/index.js'
 import { EntryStore, ensureHomeDir, isInitialized, writeHomeFile } from '../store/index.js'
@@ -25,11 +25,11 @@ const key32 = (b: Uint8Array, what: string): Uint8Array => {
 }
 
 /** Checks a grant against this device's key, before anything is written. */
-export function checkGrant (grant: Grant, device: DeviceKey, verify: typeof verifyCertificate = verifyCertificate): { certificate: Certificate, keys: VaultKeys } {
+export function checkGrant (grant: Grant, device: DeviceKey): { certificate: Certificate, keys: VaultKeys } {
   const wallet = key32(grant.wallet, 'wallet key')
   let certificate: Certificate
   try {
-    certificate = verify(grant.certificate, { wallet, deviceKey: device.publicKey })
+    certificate = verifyAnyCertificate(grant.certificate, { wallet, deviceKey: device.publicKey })
   } catch (err: any) {
     throw new PairingFailedError(`the certificate granted does not verify for this device: ${err?.message}`, { reason: 'invalid' }, { cause: err })
   }
@@ -39,9 +39,9 @@ export function checkGrant (grant: Grant, device: DeviceKey, verify: typeof veri
   return { certificate, keys: { epochs, currentEpoch: grant.currentEpoch, docIdKey: key32(grant.docIdKey, 'document-id key'), rendezvous: key32(grant.rendezvous, 'rendezvous key') } }
 }
 
-export async function writePairedHome (home: string, device: DeviceKey, grant: Grant, verify?: typeof verifyCertificate): Promise<PairedHome> {
+export async function writePairedHome (home: string, device: DeviceKey, grant: Grant): Promise<PairedHome> {
   if (await isInitialized(home)) throw new PairingFailedError(`home ${home} is already set up: pair into a new home (--home DIR)`, { reason: 'invalid', home })
-  const { certificate, keys } = checkGrant(grant, device, verify)
+  const { certificate, keys } = checkGrant(grant, device)
   const wallet = toBase58(grant.wallet) as WalletAddress
   await ensureHomeDir(home)
   await writeHomeFile(home, 'deviceKey', deviceKeyToBytes(device))
@@ -63,6 +63,9 @@ export async function writePairedHome (home: string, device: DeviceKey, grant: G
   if (deviceIdFromKey(certificate.deviceKey) !== device.deviceId) throw new HomeCorruptError('certificate written for another device key', { home })
   return { wallet, certificate, approver: grant.approver, bootstrap: grant.bootstrap }
 }
+
+/** This device's X25519 key for epoch-key wraps, derived from its device key (identity/wrap.ts). */
+export const kemOf = (device: DeviceKey): Uint8Array => deviceKem(device.privateKey.raw.subarray(0, 32)).publicKey
 
 /** What this device claims about itself in its request (shown to the approver as claims). */
 export function claims (): { hostname: string, os: string, arch: string } {

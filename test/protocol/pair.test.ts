@@ -8,9 +8,9 @@ import { readFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { afterEach, describe, expect, it } from 'vitest'
 import { startCandidate, findCandidate, type Candidate } from '../../src/node/pair.js'
-import { grantFor } from '../../src/node/pair-grant.js'
-import { claims, writePairedHome } from '../../src/node/pair-home.js'
-import { generateDeviceKey, issueCertificate, toHex, type DeviceKey } from '../../src/identity/index.js'
+import { approveRequest } from '../../src/node/pair-grant.js'
+import { claims, kemOf, writePairedHome } from '../../src/node/pair-home.js'
+import { generateDeviceKey, toHex, type DeviceKey } from '../../src/identity/index.js'
 import { formatCode, type NewCodeReason, type ShownCode } from '../../src/identity/pair-code.js'
 import { openVault } from '../../src/sdk/index.js'
 import { newVault } from '../helpers/vault.js'
@@ -31,7 +31,7 @@ async function candidate (device: DeviceKey, o: { codes?: string[], clock?: () =
     codes: o.codes,
     clock: o.clock,
     onCode: (code, reason) => { shown.push({ code, reason }) },
-    request: () => ({ device: device.publicKey, kem: new Uint8Array(0), label: 'laptop', ...claims(), meshVersion: '0.1.0', capabilities: 3, clock: BigInt(Date.now()) }) as any,
+    request: () => ({ device: device.publicKey, kem: kemOf(device), label: 'laptop', ...claims(), meshVersion: '0.1.0', capabilities: 3, clock: BigInt(Date.now()) }) as any,
     sign: (m) => device.signer.sign(m),
     onGrant: o.onGrant ?? (async (g) => { grants.push(g) })
   })
@@ -59,11 +59,15 @@ describe('pairing by code on loopback', () => {
     expect(f.address).toMatch(/^\/ip4\/127\.0\.0\.1\/tcp\/\d+/)
     expect(f.run.request.label).toBe('laptop')
     expect(toHex(f.run.request.device)).toBe(toHex(device.publicKey))
-    // Interim issuer (until admin devices issue chain certificates): the wallet.
-    const cert = issueCertificate(a.wallet, { deviceKey: f.run.request.device, capabilities: ['read'], label: f.run.request.label })
-    await f.run.decide({ approved: true, grant: grantFor(a.vault.vault, cert, ['/ip4/127.0.0.1/tcp/1/p2p/' + a.vault.info().deviceId]) })
+    // The admin device issues a chain certificate (no wallet here) and publishes the enrolment.
+    const { grant } = await approveRequest(a.vault.vault, f.run.request, { role: 'read-only', transcript: f.run.transcript, bootstrap: ['/ip4/127.0.0.1/tcp/1/p2p/' + a.vault.info().deviceId] })
+    await f.run.decide({ approved: true, grant })
     await n.c.paired
     expect(written.certificate.capabilities).toEqual(['read'])
+    expect(written.certificate.version).toBe(3)
+    expect(toHex(written.certificate.kem)).toBe(toHex(kemOf(device)))
+    expect(toHex(written.certificate.pairing)).toBe(toHex(f.run.transcript))
+    expect(a.vault.vault.certs.get(device.publicKey)?.label).toBe('laptop')
     // The home opens with no wallet, holds the approver's read keys and no key-wrapping key.
     const keyFile = JSON.parse(await readFile(join(home, 'vault.keys'), 'utf8'))
     expect(keyFile.keyWrap).toBeUndefined()
