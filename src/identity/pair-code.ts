@@ -139,3 +139,10 @@ export class PairingCode {
     this.opts.onNew?.(this.shown, reason)
   }
 }
+
+/**
+ * The short fingerprint a device shows beside its code and the approver shows in its review:
+ * the last 8 characters of the PeerId it will have (about 47 bits), enough for a person to see
+ * that the device under review is the one in front of them.
+ */
+export const shortFingerprint = (deviceId: string): string => deviceId.slice(-8)

@@ -153,10 +153,18 @@ export const statusCmd: Command = {
 
 export const devicesCmd: Command = {
   name: 'devices',
-  usage: 'mesh devices [--json]',
-  summary: 'every device of this wallet this node knows: label, capabilities, when certified, online now',
-  options: {},
-  async run (g) {
+  usage: 'mesh devices [--json] | mesh devices approve CODE [--read-only|--admin] [--yes] [--listen MULTIADDR] [--dial MULTIADDR] [--no-mdns]',
+  summary: 'every device of this wallet this node knows: label, capabilities, when certified, online now; approve pairs a new one by its code',
+  options: {
+    'read-only': { type: 'boolean' },
+    admin: { type: 'boolean' },
+    yes: { type: 'boolean' },
+    listen: { type: 'string', multiple: true },
+    dial: { type: 'string', multiple: true },
+    'no-mdns': { type: 'boolean' }
+  },
+  async run (g, args, values) {
+    if (args[0] === 'approve') return await (await import('./pair.js')).devicesApprove(g, args, values)
     return await withApi(g, async api => {
       const list = await api.call('devices.list', {})
       if (g.json) { out.json(list); return 0 }
