@@ -11,6 +11,7 @@ import { equals, isExpired, toHex } from '../identity/index.js'
 import type { MeshNode, NodeEvent } from '../node/mesh.js'
 import type { ProgressEvent, TransferStatus } from '../node/progress.js'
 import { PeerBook } from '../node/peer-book.js'
+import { listDevices, revokeDevices } from './devices.js'
 import { EventLog, type CallOptions, type EventRecord, type MeshApi, type SubscribeOptions } from './api.js'
 import { METHODS, type ApiEvent, type Input, type MethodName, type Output, type TransferSchema } from './schema.js'
 import { SessionCache } from './session-cache.js'
@@ -191,21 +192,8 @@ export class LocalApi implements MeshApi {
       await book.load()
       return book.list().map(p => ({ peerId: p.peerId, label: p.label, capabilities: p.capabilities, addrs: p.addrs, via: 'remembered', state: 'offline' as const, behind: {}, lacking: {}, inSync: false, transfers: [], lastSeen: p.lastSeen }))
     },
-    'devices.list': async () => {
-      const me = this.vault.info().deviceId
-      const book = new PeerBook(this.vault.info().home)
-      await book.load()
-      return this.vault.vault.certs.all().map(c => ({
-        deviceId: c.deviceId,
-        label: c.label,
-        capabilities: [...c.capabilities],
-        issuedAt: c.issuedAt,
-        expiresAt: c.expiresAt,
-        self: c.deviceId === me,
-        online: c.deviceId === me || (this.node?.isOnline(c.deviceId) ?? false),
-        lastSeen: c.deviceId === me ? Date.now() : book.get(c.deviceId)?.lastSeen
-      })).sort((a, b) => Number(b.self) - Number(a.self) || a.label.localeCompare(b.label))
-    },
+    'devices.list': async () => await listDevices(this.vault.vault, this.node),
+    'devices.revoke': async (input) => await revokeDevices(this.vault.vault, input),
     'sessions.list': async (input) => {
       const list = await this.vault.sessions.list()
       if (input.details !== true) return list

@@ -125,7 +125,10 @@ export const DeviceSchema = z.object({
   expiresAt: z.number().optional(),
   self: z.boolean(),
   online: z.boolean(),
-  lastSeen: z.number().optional()
+  lastSeen: z.number().optional(),
+  enrolledBy: z.string().optional().describe('who certified it: "wallet", or the enrolling device\'s label'),
+  grantedAt: z.number().optional().describe('when it was certified (its certificate\'s issue time)'),
+  revoked: z.object({ at: z.number(), by: z.array(z.string()), reason: z.string() }).optional().describe('when and by whom it was revoked (labels, or "wallet")')
 })
 
 export const PairingReviewSchema = z.object({
@@ -426,6 +429,24 @@ export const METHODS = {
     }),
     http: { verb: 'GET', path: '/api/agents/records/{key}' },
     mcp: 'agents_records'
+  },
+  // --- issue 14: the registry (revocation) ---
+  'devices.revoke': {
+    summary: 'Revokes a device (by label or id), or every device but this one: every connected peer cuts it off at once and refuses it from then on; what it wrote before stays, everything later is refused; the vault key is rotated (now, or by the next device that can write).',
+    input: z.object({
+      device: z.string().optional().describe('the label or device id to revoke'),
+      allButThis: z.boolean().optional().describe('revoke every other device'),
+      reason: z.string().optional(),
+      walletPath: z.string().optional().describe('sign with the wallet (from any member, even a read-only one) instead of this admin device')
+    }),
+    output: z.object({
+      revoked: z.array(z.object({ deviceId: z.string(), label: z.string(), keptEntries: z.number() })),
+      epoch: z.number().optional().describe('the new key epoch, when this device rotated'),
+      owed: z.boolean().describe('a rotation is still owed: the next device that can write makes it before its next write'),
+      walletPath: z.string().optional().describe('the wallet file that signed, when one did')
+    }),
+    // Not `writes`: a read-only member may publish the wallet's revoke.
+    http: { verb: 'POST', path: '/api/devices/revoke' }
   },
   // --- Pairing by code (issue 14 §2): find the device showing a code, review, then decide ---
   'devices.approve': {

@@ -154,3 +154,28 @@ async function recordCutoff (home: string, wallet: Wallet, me: Uint8Array, issue
     await store.close()
   }
 }
+
+/**
+ * Creates the home of a device enrolled by an admin device, without the wallet (pairing by code):
+ * its device key, the certificate the admin issued (with its chain), the vault keys it is
+ * entitled to (the admin's epoch keys, the document-id and rendezvous keys; never a key-wrapping
+ * key, which nothing uses), and the registry's records, so that it knows the registry before it
+ * meets anyone. The certificate is written last: its presence marks the home as initialized.
+ */
+export async function writeEnrolledHome (home: string, e: { wallet: WalletAddress, device: DeviceKey, certificate: Uint8Array, keys: Pick<VaultKeys, 'epochs' | 'docIdKey' | 'rendezvous'>, records: readonly Uint8Array[] }): Promise<HomeIdentity> {
+  await ensureHomeDir(home)
+  const walletKey = fromBase58(e.wallet)
+  const certificate = verifyAnyCertificate(e.certificate, { wallet: walletKey, deviceKey: e.device.publicKey, expiry: false })
+  await writeHomeFile(home, 'deviceKey', deviceKeyToBytes(e.device))
+  const epochs = new Map(e.keys.epochs)
+  const keys: VaultKeys = { epochs, currentEpoch: Math.max(...epochs.keys()), keyWrap: new Uint8Array(32), docIdKey: e.keys.docIdKey, rendezvous: e.keys.rendezvous }
+  const store = await EntryStore.open(join(home, 'data'))
+  try {
+    for (const r of e.records) await store.putCertificate(r)
+  } finally {
+    await store.close()
+  }
+  await writeHomeFile(home, 'vaultKeys', encodeKeyFile(e.wallet, keys))
+  await writeHomeFile(home, 'certificate', certificate.bytes)
+  return { home, wallet: e.wallet, walletKey, device: e.device, certificate, keys }
+}

@@ -15,8 +15,8 @@ import { logger } from '@libp2p/logger'
 import { NotAdminError, ReadOnlyError } from '../errors.js'
 import {
   addEpochKey, deviceKem, epochCommitment, equals, issueChainCertificate, isChainCertificate, kemPublicOf, legacyKem, newEpochKey, nextEpochNumber,
-  openPrevious, parseStreamKey, RECOVERY_RECIPIENT, sealPrevious, signRegistryOp, unwrapEpochKey, wrapEpochKey, wrapsFor, checkCommitment,
-  type Capability, type ChainCertificate, type Ed25519Signer, type OpBody, type RegistryOp, type RevokeCutoff, type Wallet, type Wrap
+  openPrevious, parseStreamKey, toHex, RECOVERY_RECIPIENT, sealPrevious, signRegistryOp, unwrapEpochKey, wrapEpochKey, wrapsFor, checkCommitment,
+  type Capability, type ChainCertificate, type KemKeyPair, type Ed25519Signer, type OpBody, type RegistryOp, type RevokeCutoff, type Wallet, type Wrap
 } from '../identity/index.js'
 import type { EntryStore } from '../store/index.js'
 import type { CertRegistry } from './certs.js'
@@ -128,12 +128,17 @@ export function rotation (id: HomeIdentity, certs: CertRegistry): { op: Registry
  * one its version 3 certificate names, or its ed25519 key's Montgomery form for a version 1/2
  * one) and the earlier keys each rotation carries. Returns the epochs added.
  */
-export function unwrapMine (id: HomeIdentity, certs: CertRegistry): number[] {
+export function unwrapMine (id: HomeIdentity, certs: CertRegistry, recovery?: KemKeyPair): number[] {
   const seed = id.device.privateKey.raw.subarray(0, 32)
-  const pairs = [deviceKem(seed), legacyKem(seed)]
   const added: number[] = []
   const st = certs.state
-  for (const w of wrapsFor(st, id.device.publicKey)) {
+  const candidates = [
+    ...wrapsFor(st, id.device.publicKey).map(w => ({ ...w, pairs: [deviceKem(seed), legacyKem(seed)] })),
+    // With the wallet at hand (a home opened with it), the recovery wraps open too.
+    ...(recovery !== undefined ? wrapsFor(st, RECOVERY_RECIPIENT).map(w => ({ ...w, pairs: [recovery] })) : [])
+  ]
+  for (const w of candidates) {
+    const pairs = w.pairs
     if (id.keys.epochs.has(w.epoch)) continue
     const ctx = { wallet: id.walletKey, epoch: w.epoch }
     let key: Uint8Array | undefined
@@ -155,4 +160,29 @@ export function unwrapMine (id: HomeIdentity, certs: CertRegistry): number[] {
     }
   }
   return added
+}
+
+/**
+ * Grants healing missed wraps (Jazz's auto-healing): for every epoch this device holds, a wrap to
+ * each non-revoked reader that has none, e.g. a device enrolled, or met, after the rotation (a
+ * machine set up later with the wallet, a device paired in a partition). One operation per epoch.
+ */
+export function grants (id: HomeIdentity, certs: CertRegistry): RegistryOp[] {
+  const st = certs.state
+  const mine = certs.get(id.device.publicKey) ?? id.certificate
+  if (!mine.capabilities.includes('read') || certs.isRevoked(id.device.publicKey)) return []
+  const out: RegistryOp[] = []
+  for (const [epoch, rec] of st.epochs) {
+    const key = id.keys.epochs.get(epoch)
+    const commitment = rec.op.epoch?.commitment
+    if (key === undefined || commitment === undefined || !checkCommitment(key, epoch, commitment)) continue
+    const have = new Set(rec.wraps.map(w => toHex(w.wrap.recipient)))
+    const wraps: Wrap[] = []
+    for (const c of certs.all()) {
+      if (!c.capabilities.includes('read') || certs.isRevoked(c.deviceKey) || have.has(toHex(c.deviceKey))) continue
+      wraps.push(wrapEpochKey(key, { recipient: c.deviceKey, kem: kemPublicOf(c) }, { wallet: id.walletKey, epoch }))
+    }
+    if (wraps.length > 0) out.push(authorOp(certs, id.walletKey, id.device.signer, { grant: { epoch, commitment, wraps } }))
+  }
+  return out
 }

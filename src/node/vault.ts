@@ -9,13 +9,13 @@ import { logger } from '@libp2p/logger'
 import * as Y from 'yjs'
 import { DOC_NAMES, sealSnapshot, SnapshotOpener, SessionsIndexDoc, type SessionKey } from '../../crdt/index.js'
 import { ClosedError, HomeNotInitializedError, MissingCapabilityError, NotFoundError, WalletMismatchError } from '../errors.js'
-import { addEpochKey, certificateRecordSealer, checkEntrySignature, parseTrustedEntry, docIdFor, equals, hasCapability, isExpired, toHex, type DocId, type Entry, type RegistryOp, type Wallet } from '../identity/index.js'
+import { addEpochKey, recoveryKem, vaultSeedSignature, certificateRecordSealer, checkEntrySignature, parseTrustedEntry, docIdFor, equals, hasCapability, isExpired, toHex, type DocId, type Entry, type RegistryOp, type Wallet } from '../identity/index.js'
 import { acquireLock, ensureHomeDir, EntryStore, isInitialized, writeHomeFile, type HomeLock } from '../store/index.js'
 import { admitSnapshot, admitSnapshotHeader, admitUpdate, isFromAuthor } from './admit.js'
 import { CertRegistry } from './certs.js'
 import { enrol, loadIdentity, type EnrolOptions, type HomeIdentity } from './enrol.js'
 import { encodeKeyFile } from './keyfile.js'
-import { rotation, unwrapMine } from './registry-ops.js'
+import { enrolDevice, grants, revokeDevices, rotation, unwrapMine, type EnrolRequest } from './registry-ops.js'
 import { Lane } from './lane.js'
 import { Replica, type EntryEvent } from './replica.js'
 
@@ -105,6 +105,9 @@ export class Vault extends EventEmitter<VaultEvents> {
       }
       const store = await EntryStore.open(join(opts.home, 'data'), { certificates: certificateRecordSealer(identity.keys) })
       const v = new Vault(opts.home, identity, store, lock, opts)
+      // With the wallet at hand, every rotation's recovery wrap opens: a machine set up with the
+      // wallet after a rotation reads everything without any other device (kept in memory only).
+      if (opts.wallet !== undefined) v.recovery = recoveryKem(vaultSeedSignature(opts.wallet))
       for (const r of store.recovered) log.error('store recovered: %s of %d bytes at %d (kept in %s)', r.kind, r.bytes, r.offset, r.quarantine)
       v.certs.add(identity.certificate.bytes)
       await store.putCertificate(identity.certificate.bytes)
@@ -113,6 +116,7 @@ export class Vault extends EventEmitter<VaultEvents> {
       }
       v.takeEpochKeys()
       v.scheduleDischarge()
+      v.scheduleHeal()
       return v
     } catch (err) {
       await lock.release()
@@ -406,6 +410,33 @@ export class Vault extends EventEmitter<VaultEvents> {
     await this.store.putCertificate(op.bytes)
   }
 
+  /**
+   * Revokes devices (by their keys): the revoke is signed by this admin device, or by the wallet
+   * when given (any member may publish it), published at once, and the rotation it owes is made
+   * here in the same call when this device can write (otherwise the next device that can does).
+   * Returns the revoke and the new epoch, if this device rotated.
+   */
+  async revoke (devices: readonly Uint8Array[], opts: { reason?: string, wallet?: Wallet } = {}): Promise<{ op: RegistryOp, epoch?: number }> {
+    this.check()
+    const op = revokeDevices(this.identity, this.certs, this.store, devices, opts)
+    const stored = this.publish(op)
+    const epoch = this.beforeWrite()
+    await stored
+    return { op, epoch }
+  }
+
+  /**
+   * Enrols a device from this admin device (pairing, a mirror): its certificate (with the chain)
+   * and the enrolment published. Hand the new device `certificate.bytes`, `this.certs.records()`
+   * and the keys it is entitled to.
+   */
+  async enrolDevice (req: EnrolRequest): Promise<{ certificate: import('../identity/index.js').ChainCertificate, op: RegistryOp }> {
+    this.check()
+    const r = enrolDevice(this.identity, this.certs, req)
+    await this.publish(r.op)
+    return r
+  }
+
   private onRegistry (revoked: Uint8Array[], bytes: Uint8Array): void {
     this.takeEpochKeys()
     for (const device of revoked) {
@@ -417,13 +448,16 @@ export class Vault extends EventEmitter<VaultEvents> {
       if (cert !== undefined) this.emit('rights', { deviceId: cert.deviceId, label: cert.label, capabilities: [], reloaded })
     }
     this.scheduleDischarge()
+    this.scheduleHeal()
     const op = this.certs.registryOps().find(o => equals(o.bytes, bytes))
     if (op !== undefined) this.emit('registry', op)
   }
 
   /** Unwraps the epoch keys wrapped to this device that it lacks, and keeps them in vault.keys. */
+  private recovery: import('../identity/index.js').KemKeyPair | undefined
+
   private takeEpochKeys (): void {
-    const added = unwrapMine(this.identity, this.certs)
+    const added = unwrapMine(this.identity, this.certs, this.recovery)
     if (added.length > 0) {
       log('epoch keys %o unwrapped', added)
       this.saveKeys()
@@ -432,6 +466,18 @@ export class Vault extends EventEmitter<VaultEvents> {
 
   private saveKeys (): void {
     this.track(writeHomeFile(this.home, 'vaultKeys', encodeKeyFile(this.identity.wallet, this.identity.keys)))
+  }
+
+  private healTimer: NodeJS.Timeout | undefined
+  /** A reader without the wrap of an epoch this device holds: granted after a short random delay (one device usually does it). */
+  private scheduleHeal (): void {
+    if (this.closing !== undefined || this.healTimer !== undefined || this.certs.state.epochs.size === 0) return
+    this.healTimer = setTimeout(() => {
+      this.healTimer = undefined
+      if (this.closing !== undefined) return
+      for (const op of grants(this.identity, this.certs)) this.track(this.publish(op))
+    }, 200 + Math.random() * 1300)
+    this.healTimer.unref()
   }
 
   private dischargeTimer: NodeJS.Timeout | undefined
@@ -580,6 +626,7 @@ export class Vault extends EventEmitter<VaultEvents> {
   async close (): Promise<void> {
     if (this.closing !== undefined) return await this.closing
     if (this.dischargeTimer !== undefined) clearTimeout(this.dischargeTimer)
+    if (this.healTimer !== undefined) clearTimeout(this.healTimer)
     this.closing = (async () => {
       while (this.background.size > 0) await Promise.allSettled([...this.background])
       for (const p of [...this.replicas.values()]) {

@@ -16,9 +16,10 @@ import { benchScale } from './scale.js'
 import { benchFlood } from './flood.js'
 import { benchAgents } from './agents.js'
 import { benchPair } from './pair.js'
+import { benchRegistry } from './registry.js'
 
 const quick = process.argv.includes('--quick')
-// --only=vault, --only=mesh, --only=api, --only=http, --only=mcp, --only=scale, --only=flood, --only=agents, --only=pair,
+// --only=vault, --only=registry, --only=mesh, --only=api, --only=http, --only=mcp, --only=scale, --only=flood, --only=agents, --only=pair,
 // or one part:
 // --only=mesh.handoff (handoff, throughput, resume, discovery, ten), --only=api.cli (cli, rpc),
 // --only=http.rtt (API round trip over HTTP and the socket), --only=http.events (append on a peer
@@ -37,6 +38,7 @@ try {
   if (only === undefined || group === 'scale') await benchScale(join(dir, 'scale'), { quick, part })
   if (only === undefined || group === 'flood') await benchFlood(join(dir, 'flood'), { quick })
   if (only === undefined || group === 'agents') await benchAgents(join(dir, 'agents'), { quick })
+  if (only === undefined || group === 'registry') await benchRegistry(join(dir, 'registry'), { quick })
   if (only === undefined || group === 'pair') await benchPair(join(dir, 'pair'), { quick })
 } finally {
   await rm(dir, { recursive: true, force: true })

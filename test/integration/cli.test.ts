@@ -62,7 +62,7 @@ describe('mesh CLI', () => {
     const info = JSON.parse(init.stdout)
     expect(info.walletGenerated).toBe(true)
     expect(info.walletPath).toBe(join(dir, '.config', 'mesh', 'wallet.json'))
-    expect(info.capabilities).toEqual(['read', 'write'])
+    expect(info.capabilities).toEqual(['read', 'write', 'admin']) // the first machine set up with the wallet is the vault's admin
     expect((await stat(join(info.home, 'device.key'))).mode & 0o777).toBe(0o600)
     expect((await stat(join(info.home, 'vault.keys'))).mode & 0o777).toBe(0o600)
 
@@ -109,7 +109,7 @@ describe('mesh CLI', () => {
     expect((await mesh('skills', 'show', 'nope')).code).toBe(2)
 
     const status = JSON.parse((await mesh('status', '--json')).stdout)
-    expect(status).toMatchObject({ label: 'laptop', sessions: 1, memory: 1, skills: 1, capabilities: ['read', 'write'] })
+    expect(status).toMatchObject({ label: 'laptop', sessions: 1, memory: 1, skills: 1, capabilities: ['read', 'write', 'admin'] })
   })
 
   it('a read-only device says so before trying, and resume does not take the lease', async () => {

@@ -321,7 +321,11 @@ describe('mesh join serves the API over HTTP', () => {
   })
 
   it('stops the daemon with node.stop over HTTP; every method was reached through its route', async () => {
-    const { b } = pair
+    const { a, b } = pair
+    // Revoking beta from alpha over its route: beta is listed as revoked, by alpha.
+    expect((await call(a, 'devices.revoke', { device: 'nobody' })).status).toBe(404)
+    expect(await ok(a, 'devices.revoke', { device: 'beta', reason: 'http' })).toMatchObject({ revoked: [{ label: 'beta' }], owed: false })
+    expect((await ok(a, 'devices.list')).find((d: any) => d.label === 'beta')).toMatchObject({ online: false, revoked: { by: ['alpha'], reason: 'http' } })
     const exited = new Promise(resolve => b.proc.child.once('exit', resolve))
     const r = await call(b, 'node.stop')
     expect(r.body).toEqual({ stopping: true })

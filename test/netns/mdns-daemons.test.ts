@@ -68,7 +68,7 @@ describe('two daemons on one LAN (mDNS in a namespace)', () => {
 
     const peers = JSON.parse((await runCli(['peers', '--home', homeA, '--json'], { env })).stdout)
     expect(peers).toHaveLength(1)
-    expect(peers[0]).toMatchObject({ label: 'beta', state: 'connected', via: 'mdns', capabilities: ['read', 'write'] })
+    expect(peers[0]).toMatchObject({ label: 'beta', state: 'connected', via: 'mdns', capabilities: ['read', 'write', 'admin'] })
     expect(typeof peers[0].rttMs).toBe('number')
 
     await watch.stop('SIGINT')

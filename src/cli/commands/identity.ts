@@ -1,4 +1,4 @@
-/** mesh wallet new|show, mesh init, mesh status, mesh devices. */
+/** mesh wallet new|show, mesh init, mesh status (mesh devices: devices.ts). */
 import { hostname } from 'node:os'
 import { resolve } from 'node:path'
 import { DaemonRunningError, UsageError, WalletNotFoundError } from '../../errors.js'
@@ -151,28 +151,3 @@ export const statusCmd: Command = {
   }
 }
 
-export const devicesCmd: Command = {
-  name: 'devices',
-  usage: 'mesh devices [--json] | mesh devices approve CODE [--read-only|--admin] [--yes] [--listen MULTIADDR] [--dial MULTIADDR] [--no-mdns]',
-  summary: 'every device of this wallet this node knows: label, capabilities, when certified, online now; approve pairs a new one by its code',
-  options: {
-    'read-only': { type: 'boolean' },
-    admin: { type: 'boolean' },
-    yes: { type: 'boolean' },
-    listen: { type: 'string', multiple: true },
-    dial: { type: 'string', multiple: true },
-    'no-mdns': { type: 'boolean' }
-  },
-  async run (g, args, values) {
-    if (args[0] === 'approve') return await (await import('./pair.js')).devicesApprove(g, args, values)
-    return await withApi(g, async api => {
-      const list = await api.call('devices.list', {})
-      if (g.json) { out.json(list); return 0 }
-      for (const d of list) {
-        const seen = d.self ? 'this device' : d.online ? 'online now' : d.lastSeen !== undefined ? `last seen ${localTime(d.lastSeen)}` : 'never seen'
-        out.line(`${d.label}\t${d.deviceId}\t[${d.capabilities.join(', ')}]\tcertified ${localTime(d.issuedAt)}${d.expiresAt !== undefined ? `, expires ${localTime(d.expiresAt)}` : ''}\t${seen}`)
-      }
-      return 0
-    })
-  }
-}

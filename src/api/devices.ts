@@ -1,0 +1,71 @@
+/**
+ * The device list and revocation, as the API serves them: every device the registry and the
+ * certificates name, who enrolled it and when, whether it is online or revoked (when, by whom);
+ * and `revoke` by label or id, or every device but this one.
+ */
+import { InvalidInputError, NotFoundError, UsageError } from '../errors.js'
+import { equals, isChainCertificate, toHex, type Certificate } from '../identity/index.js'
+import type { MeshNode } from '../node/mesh.js'
+import { PeerBook } from '../node/peer-book.js'
+import type { Vault } from '../node/vault.js'
+import type { Output } from './schema.js'
+import { resolveWallet } from './wallet.js'
+
+export async function listDevices (vault: Vault, node: MeshNode | undefined): Promise<Output<'devices.list'>> {
+  const me = vault.identity.device.deviceId
+  const book = new PeerBook(vault.home)
+  await book.load()
+  const st = vault.certs.state
+  const labelOf = (key: Uint8Array): string => equals(key, vault.identity.walletKey) ? 'wallet' : (vault.certs.get(key)?.label ?? toHex(key).slice(0, 8))
+  return vault.certs.all().map((c: Certificate) => {
+    const rec = st.devices.get(toHex(c.deviceKey))
+    const revoked = rec?.revoked
+    const enrolledBy = rec !== undefined ? labelOf(rec.enrolledBy) : isChainCertificate(c) ? labelOf(c.issuerKey) : 'wallet'
+    return {
+      deviceId: c.deviceId,
+      label: c.label,
+      capabilities: [...c.capabilities],
+      issuedAt: c.issuedAt,
+      expiresAt: c.expiresAt,
+      self: c.deviceId === me,
+      online: revoked === undefined && (c.deviceId === me || (node?.isOnline(c.deviceId) ?? false)),
+      lastSeen: c.deviceId === me ? Date.now() : book.get(c.deviceId)?.lastSeen,
+      enrolledBy,
+      grantedAt: c.issuedAt,
+      revoked: revoked !== undefined ? { at: revoked.at, by: revoked.by.map(labelOf), reason: revoked.reason } : undefined
+    }
+  }).sort((a, b) => Number(b.self) - Number(a.self) || a.label.localeCompare(b.label))
+}
+
+/** Finds the devices a revoke names: one by exact label or device id, or every active one but this device. */
+export function targetsOf (vault: Vault, input: { device?: string, allButThis?: boolean }): Certificate[] {
+  if ((input.device === undefined) === (input.allButThis !== true)) throw new UsageError('name one device (its label or id), or pass --all-but-this')
+  const me = vault.identity.device.publicKey
+  const active = vault.certs.all().filter(c => !vault.certs.isRevoked(c.deviceKey))
+  if (input.allButThis === true) return active.filter(c => !equals(c.deviceKey, me))
+  const want = input.device as string
+  const byId = active.filter(c => c.deviceId === want)
+  const found = byId.length > 0 ? byId : active.filter(c => c.label === want)
+  if (found.length === 0) throw new NotFoundError(`no device of this vault is called ${want} (or it is already revoked): see \`mesh devices\``)
+  if (found.length > 1) throw new InvalidInputError(`${found.length} devices are called ${want}: name one by its id (${found.map(c => c.deviceId).join(', ')})`)
+  if (equals((found[0] as Certificate).deviceKey, me)) throw new InvalidInputError('this is the device you are on: revoke it from another device')
+  return found
+}
+
+export async function revokeDevices (vault: Vault, input: { device?: string, allButThis?: boolean, reason?: string, walletPath?: string }): Promise<Output<'devices.revoke'>> {
+  const targets = targetsOf(vault, input)
+  if (targets.length === 0) return { revoked: [], owed: vault.certs.state.owed.length > 0 }
+  const wallet = input.walletPath !== undefined ? await resolveWallet({ path: input.walletPath }) : undefined
+  if (input.walletPath !== undefined && wallet === undefined) throw new NotFoundError(`no wallet at ${input.walletPath}`)
+  const { op, epoch } = await vault.revoke(targets.map(c => c.deviceKey), { reason: input.reason, wallet })
+  const kept = (key: Uint8Array): number => {
+    const cut = op.revoke?.devices.find(d => equals(d.device, key))
+    return cut === undefined ? 0 : cut.docs.reduce((n, d) => n + d.lanes.reduce((m, l) => m + Number(l.seq), 0), 0)
+  }
+  return {
+    revoked: targets.map(c => ({ deviceId: c.deviceId, label: c.label, keptEntries: kept(c.deviceKey) })),
+    epoch,
+    owed: vault.certs.state.owed.length > 0,
+    walletPath: wallet?.path
+  }
+}

@@ -1,0 +1,79 @@
+/**
+ * mesh devices [--json]: every device of this vault (label, capabilities, who enrolled it and
+ * when, last seen, online now, revoked when and by whom); mesh devices revoke DEVICE|--all-but-this
+ * [--yes]: cut a device off everywhere at once and rotate the vault key.
+ */
+import { createInterface } from 'node:readline/promises'
+import { UsageError } from '../../errors.js'
+import { localTime, stdout as out, withApi, type Globals } from '../context.js'
+import type { Command } from '../command.js'
+
+async function confirm (question: string): Promise<boolean> {
+  if (process.stdin.isTTY !== true) throw new UsageError('revoking cannot be undone: pass --yes to confirm when not at a terminal')
+  const rl = createInterface({ input: process.stdin, output: process.stderr })
+  try {
+    return /^y(es)?$/i.test((await rl.question(`${question} [y/N] `)).trim())
+  } finally {
+    rl.close()
+  }
+}
+
+export const devicesCmd: Command = {
+  name: 'devices',
+  usage: 'mesh devices [--json] | mesh devices approve CODE [--read-only|--admin] [--yes] [--listen MULTIADDR] [--dial MULTIADDR] [--no-mdns] | mesh devices revoke DEVICE|--all-but-this [--reason TEXT] [--yes] [--wallet PATH]',
+  summary: 'every device of this vault: label, capabilities, who enrolled it and when, last seen, online now, revoked; `revoke` cuts one (or all but this one) off everywhere at once and rotates the vault key',
+  examples: ['mesh devices', 'mesh devices approve K7QM-2XDF              # the code `mesh pair` shows on the new machine', 'mesh devices revoke laptop --reason stolen', 'mesh devices revoke --all-but-this --yes', 'mesh devices revoke laptop --wallet ~/wallet.json   # from a device that is not an admin'],
+  options: {
+    'all-but-this': { type: 'boolean' },
+    yes: { type: 'boolean' },
+    reason: { type: 'string' },
+    // approve (pairing by code)
+    'read-only': { type: 'boolean' },
+    admin: { type: 'boolean' },
+    listen: { type: 'string', multiple: true },
+    dial: { type: 'string', multiple: true },
+    'no-mdns': { type: 'boolean' }
+  },
+  async run (g: Globals, args, values) {
+    const sub = args[0]
+    if (sub === undefined || sub === 'list') return await list(g)
+    if (sub === 'revoke') return await revoke(g, args[1], values)
+    if (sub === 'approve') return await (await import('./pair.js')).devicesApprove(g, args, values)
+    throw new UsageError(`unknown devices command ${sub}: ${this.usage}`)
+  }
+}
+
+async function list (g: Globals): Promise<number> {
+  return await withApi(g, async api => {
+    const list = await api.call('devices.list', {})
+    if (g.json) { out.json(list); return 0 }
+    for (const d of list) {
+      const seen = d.revoked !== undefined
+        ? `revoked ${localTime(d.revoked.at)} by ${d.revoked.by.join(', ')}${d.revoked.reason !== '' ? ` (${d.revoked.reason})` : ''}`
+        : d.self ? 'this device' : d.online ? 'online now' : d.lastSeen !== undefined ? `last seen ${localTime(d.lastSeen)}` : 'never seen'
+      out.line(`${d.label}\t${d.deviceId}\t[${d.capabilities.join(', ')}]\tenrolled by ${d.enrolledBy ?? 'wallet'} ${localTime(d.grantedAt ?? d.issuedAt)}${d.expiresAt !== undefined ? `, expires ${localTime(d.expiresAt)}` : ''}\t${seen}`)
+    }
+    return 0
+  })
+}
+
+async function revoke (g: Globals, device: string | undefined, values: Record<string, unknown>): Promise<number> {
+  const allButThis = values['all-but-this'] === true
+  if ((device === undefined) === !allButThis) throw new UsageError('name one device (its label or id), or pass --all-but-this')
+  return await withApi(g, async api => {
+    if (values.yes !== true) {
+      const list = await api.call('devices.list', {})
+      const names = allButThis ? list.filter(d => !d.self && d.revoked === undefined).map(d => d.label) : [device as string]
+      if (names.length === 0) { out.line('no other device to revoke'); return 0 }
+      const ok = await confirm(`Revoke ${names.join(', ')}? It is cut off everywhere at once and can never rejoin with its key; what it already holds stays with it.`)
+      if (!ok) { out.line('nothing revoked'); return 1 }
+    }
+    const r = await api.call('devices.revoke', { device, allButThis, reason: values.reason as string | undefined, walletPath: g.wallet })
+    if (g.json) { out.json(r); return 0 }
+    if (r.walletPath !== undefined) out.line(`signed with the wallet ${r.walletPath}`)
+    for (const d of r.revoked) out.line(`revoked ${d.label} (${d.deviceId}): kept the ${d.keptEntries} entries it wrote before; everything newer is refused by every device`)
+    if (r.epoch !== undefined) out.line(`vault key rotated (epoch ${r.epoch}): the revoked device can read nothing written from now on`)
+    else if (r.owed) out.line('vault key rotation owed: the next device that can write makes it before its next write')
+    return 0
+  })
+}
