@@ -120,4 +120,26 @@ describe('pairing by code on loopback', () => {
     expect(n.shown.at(-1)?.reason).toBe('abandoned')
     expect(n.grants).toEqual([])
   })
+
+  it('--via: the new device dials an approver that listens, and the run goes over that inbound connection', async () => {
+    const device = await generateDeviceKey()
+    let listening!: (a: string) => void
+    const at = new Promise<string>(resolve => { listening = resolve })
+    const finding = findCandidate({ code: 'K7QM2XDF', mdns: false, listen: ['/ip4/127.0.0.1/tcp/0'], onListening: (addrs) => { listening(addrs[0] as string) } })
+    const shown: Shown[] = []
+    const c = await startCandidate({
+      listen: ['/ip4/127.0.0.1/tcp/0'], mdns: false, via: [await at], codes: ['K7QM2XDF'],
+      onCode: (code, reason) => { shown.push({ code, reason }) },
+      request: () => ({ device: device.publicKey, kem: kemOf(device), label: 'far-laptop', ...claims(), meshVersion: '0.1.0', capabilities: 1, clock: BigInt(Date.now()) }) as any,
+      sign: (m) => device.signer.sign(m),
+      onGrant: async () => {}
+    })
+    cleanups.push(async () => { await c.stop() })
+    const f = await finding
+    cleanups.push(f.close)
+    expect(f.via).toBe('inbound')
+    expect(f.run.request.label).toBe('far-laptop')
+    expect(f.run.request.capabilities).toBe(1)
+    await f.run.decide({ approved: false, reason: 'test' })
+  })
 })

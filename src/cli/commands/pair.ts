@@ -11,7 +11,7 @@ import type { Command } from '../command.js'
 
 export const pairCmd: Command = {
   name: 'pair',
-  usage: 'mesh pair [--label NAME] [--via MULTIADDR]... [--listen MULTIADDR]... [--no-mdns]',
+  usage: 'mesh pair [--label NAME] [--read-only] [--via MULTIADDR]... [--listen MULTIADDR]... [--no-mdns]',
   summary: 'join this machine to your mesh without the wallet: shows a code to approve on a device already in it',
   examples: [
     'mesh pair --label laptop                     # then, on your desktop: mesh devices approve K7QM-2XDF',
