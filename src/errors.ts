@@ -17,6 +17,7 @@ export type ErrorCode =
   | 'HOME_UNSAFE'
   | 'SUPERSEDED_CERTIFICATE'
   | 'REVOKED_AUTHOR' | 'NOT_ADMIN' | 'INVALID_REGISTRY_OP'
+  | 'PAIRING_FAILED'
 
 export class MeshError extends Error {
   static override name = 'MeshError'
@@ -204,6 +205,11 @@ export class InvalidRegistryOpError extends MeshError {
   static override name = 'InvalidRegistryOpError'
   constructor (message: string, details: Record<string, unknown> = {}, options?: { cause?: unknown }) { super('INVALID_REGISTRY_OP', message, details, options) }
 }
+/** Pairing by code did not complete; `details.reason` says why (wrong-code, expired, nameplate, busy, denied, not-found, timeout, invalid). */
+export class PairingFailedError extends MeshError {
+  static override name = 'PairingFailedError'
+  constructor (message: string, details: Record<string, unknown> = {}, options?: { cause?: unknown }) { super('PAIRING_FAILED', message, details, options) }
+}
 
 export function isMeshError (err: unknown): err is MeshError {
   return err instanceof MeshError
@@ -252,7 +258,8 @@ const BY_CODE: Partial<Record<ErrorCode, ErrorClass>> = {
   SUPERSEDED_CERTIFICATE: SupersededCertificateError,
   REVOKED_AUTHOR: RevokedAuthorError,
   NOT_ADMIN: NotAdminError,
-  INVALID_REGISTRY_OP: InvalidRegistryOpError
+  INVALID_REGISTRY_OP: InvalidRegistryOpError,
+  PAIRING_FAILED: PairingFailedError
 }
 
 /** The error class of a code, for rebuilding an error that crossed a process boundary. */

@@ -15,6 +15,7 @@ import { listDevices, revokeDevices } from './devices.js'
 import { EventLog, type CallOptions, type EventRecord, type MeshApi, type SubscribeOptions } from './api.js'
 import type { ApiEvent, Input, METHODS, MethodName, Output, TransferSchema } from './schema.js'
 import { SessionCache } from './session-cache.js'
+import { Approvals } from './pairing.js'
 import type { Session } from './session.js'
 import type { MeshVault } from './vault.js'
 
@@ -46,6 +47,7 @@ export class LocalApi implements MeshApi {
   private docNames = new Map<string, string>()
   private knownSessions = new Set<string>()
   private closed = false
+  private approvals: Approvals | undefined
 
   constructor (private readonly opts: LocalApiOptions) {
     this.vault = opts.vault
@@ -109,6 +111,7 @@ export class LocalApi implements MeshApi {
   async close (): Promise<void> {
     if (this.closed) return
     this.closed = true
+    await this.approvals?.close()
     for (const off of this.offs.splice(0)) off()
     await this.cache.close()
   }
@@ -153,6 +156,9 @@ export class LocalApi implements MeshApi {
   }
 
   private readonly handlers: { [M in MethodName]: Handler<M> } = {
+    // Pairing by code (issue 14 §2): the run is held between the two calls (api/pairing.ts).
+    'devices.approve': async (input, signal) => await (this.approvals ??= new Approvals(this.vault.vault, this.node)).approve(input, signal),
+    'devices.decide': async (input, signal) => await (this.approvals ??= new Approvals(this.vault.vault, this.node)).decide(input, signal),
     'node.status': async () => {
       const s = await this.vault.status()
       const node = this.node

@@ -133,6 +133,19 @@ export const DeviceSchema = z.object({
   revoked: z.object({ at: z.number(), by: z.array(z.string()), reason: z.string() }).optional().describe('when and by whom it was revoked (labels, or "wallet")')
 })
 
+export const PairingReviewSchema = z.object({
+  pairing: z.string().describe('pass to devices.decide'),
+  label: z.string().describe('the label the device asks for'),
+  claims: z.object({ hostname: z.string(), os: z.string(), arch: z.string(), meshVersion: z.string() }).describe('what the device says about itself: claims, not proven'),
+  deviceId: z.string().describe('the PeerId the device will have in the mesh (it proved it holds the key)'),
+  fingerprint: z.string().describe('the short fingerprint the device shows next to its code'),
+  address: z.string().describe('where this device reached it'),
+  via: z.string().describe('how it was found: mdns, inbound (it dialed us) or dial'),
+  requested: z.array(z.string()).describe('capabilities it asks for'),
+  granting: z.array(z.string()).describe('capabilities it will get if approved'),
+  clockSkewMs: z.number().describe('its clock minus ours')
+})
+
 export const StatusSchema = z.object({
   home: z.string(),
   wallet: z.string(),
@@ -437,6 +450,26 @@ export const METHODS = {
     }),
     // Not `writes`: a read-only member may publish the wallet's revoke.
     http: { verb: 'POST', path: '/api/devices/revoke' }
+  },
+  // --- Pairing by code (issue 14 §2): find the device showing a code, review, then decide ---
+  'devices.approve': {
+    summary: 'Finds the new device showing this pairing code (mDNS on the LAN, or a device started with `mesh pair --via` one of `listen`), runs the PAKE, and returns what it asks for, to review; nothing is granted until devices.decide.',
+    input: z.object({
+      code: z.string().describe('the code the new device shows, XXXX-XXXX'),
+      role: z.enum(['read-only', 'read-write', 'admin']).optional().describe('what to grant (default read-write)'),
+      listen: z.array(z.string()).optional().describe('also listen here for a device started with `mesh pair --via` this address'),
+      dial: z.array(z.string()).optional().describe('also dial these addresses of the new device'),
+      mdns: z.boolean().optional().describe('look on the LAN by mDNS (default true)'),
+      timeoutMs: z.number().int().min(0).optional().describe('give up after this long (default 60000)')
+    }),
+    output: PairingReviewSchema,
+    http: { verb: 'POST', path: '/api/devices/approve' }
+  },
+  'devices.decide': {
+    summary: 'Grants (approve: true) or refuses the device found by devices.approve: on yes it gets a certificate from this admin device, the registry and the read keys, inside the PAKE channel.',
+    input: z.object({ pairing: z.string().describe('the id devices.approve returned'), approve: z.boolean() }),
+    output: z.object({ approved: z.boolean(), deviceId: z.string(), label: z.string(), capabilities: z.array(z.string()) }),
+    http: { verb: 'POST', path: '/api/devices/decide' }
   }
 } as const satisfies Record<string, MethodDef>
 

@@ -16,7 +16,9 @@ export const DOMAIN = {
   cutoff: 'mesh/cutoff/v1',
   /** Version 3 certificates (chains): signed by the wallet or by an admin device. */
   chainCertificate: 'mesh/device-cert/v3',
-  registryOp: 'mesh/registry-op/v1'
+  registryOp: 'mesh/registry-op/v1',
+  /** A new device's proof, inside the pairing channel, that it holds the device key it asks a certificate for. */
+  pair: 'mesh/pair/v1'
 } as const
 
 /**
@@ -54,7 +56,14 @@ export const LABEL = {
   /** AEAD info of Epoch.previous: the earlier epoch keys under the new one. */
   epochPrevious: 'mesh/epoch-previous/v1',
   /** The DHT rendezvous key of an epoch >= 1, derived from its key: a revoked device cannot find the mesh. */
-  rendezvousEpoch: 'mesh/rendezvous/v2'
+  rendezvousEpoch: 'mesh/rendezvous/v2',
+  /** Pairing (protocols/pair/SPEC.md): the CPace channel identifier's prefix, the session id and the two sealing keys. */
+  pairCi: 'mesh/pair/v1',
+  pairSid: 'mesh/pair/sid/v1',
+  pairKeyN: 'mesh/pair/key-n/v1',
+  pairKeyT: 'mesh/pair/key-t/v1',
+  pairRequestAad: 'mesh/pair/request/v1',
+  pairVerdictAad: 'mesh/pair/verdict/v1'
 } as const
 
 /** Current format versions written into certificates and entries. */

@@ -19,7 +19,11 @@ export interface VaultKeys {
   /** epoch -> 32-byte vault key */
   readonly epochs: ReadonlyMap<number, Uint8Array>
   readonly currentEpoch: number
-  readonly keyWrap: Uint8Array
+  /**
+   * Held only by a home enrolled with the wallet. A paired device never receives it: every device
+   * holding one key that wraps later epochs is what revocation must not rely on.
+   */
+  readonly keyWrap?: Uint8Array
   readonly docIdKey: Uint8Array
   readonly rendezvous: Uint8Array
 }

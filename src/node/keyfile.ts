@@ -7,7 +7,8 @@ interface KeyFileV1 {
   wallet: string
   currentEpoch: number
   epochs: Record<string, string>
-  keyWrap: string
+  /** Absent in a paired device's home (see VaultKeys.keyWrap). */
+  keyWrap?: string
   docIdKey: string
   rendezvous: string
 }
@@ -18,7 +19,7 @@ export function encodeKeyFile (wallet: WalletAddress, keys: VaultKeys): string {
     wallet,
     currentEpoch: keys.currentEpoch,
     epochs: Object.fromEntries([...keys.epochs].map(([e, k]) => [String(e), toB64(k)])),
-    keyWrap: toB64(keys.keyWrap),
+    ...(keys.keyWrap !== undefined ? { keyWrap: toB64(keys.keyWrap) } : {}),
     docIdKey: toB64(keys.docIdKey),
     rendezvous: toB64(keys.rendezvous)
   }
@@ -43,6 +44,6 @@ export function decodeKeyFile (text: string, path: string): { wallet: WalletAddr
   if (!epochs.has(f.currentEpoch)) throw new HomeCorruptError(`${path}: no key for the current epoch`, { path })
   return {
     wallet: f.wallet as WalletAddress,
-    keys: { epochs, currentEpoch: f.currentEpoch, keyWrap: key(f.keyWrap, 'key-wrap key'), docIdKey: key(f.docIdKey, 'doc-id key'), rendezvous: key(f.rendezvous, 'rendezvous key') }
+    keys: { epochs, currentEpoch: f.currentEpoch, ...(f.keyWrap !== undefined ? { keyWrap: key(f.keyWrap, 'key-wrap key') } : {}), docIdKey: key(f.docIdKey, 'doc-id key'), rendezvous: key(f.rendezvous, 'rendezvous key') }
   }
 }

@@ -18,10 +18,11 @@ import { benchAgents } from './agents.js'
 import { benchClaws } from './claws.js'
 import { benchFollow } from './follow.js'
 import { benchRegistry } from './registry.js'
+import { benchPair } from './pair.js'
 
 const quick = process.argv.includes('--quick')
 // --only=vault, --only=registry, --only=mesh, --only=api, --only=http, --only=mcp, --only=scale, --only=flood, --only=agents,
-// --only=claws, --only=follow,
+// --only=claws, --only=follow, --only=pair,
 // or one part:
 // --only=mesh.handoff (handoff, throughput, resume, discovery, ten), --only=api.cli (cli, rpc),
 // --only=http.rtt (API round trip over HTTP and the socket), --only=http.events (append on a peer
@@ -43,6 +44,7 @@ try {
   if (only === undefined || group === 'claws') await benchClaws({ quick })
   if (only === undefined || group === 'follow') await benchFollow(join(dir, 'follow'), { quick })
   if (only === undefined || group === 'registry') await benchRegistry(join(dir, 'registry'), { quick })
+  if (only === undefined || group === 'pair') await benchPair(join(dir, 'pair'), { quick })
 } finally {
   await rm(dir, { recursive: true, force: true })
 }

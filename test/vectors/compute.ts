@@ -49,7 +49,7 @@ export async function computeVectors (): Promise<Record<string, unknown>> {
     vaultSeedMessage: VAULT_SEED_MESSAGE,
     vaultSeedSignature: toHex(sig),
     vaultKeyEpoch0: toHex(keys.epochs.get(0) as Uint8Array),
-    keyWrapKey: toHex(keys.keyWrap),
+    keyWrapKey: toHex(keys.keyWrap as Uint8Array),
     docIdKey: toHex(keys.docIdKey),
     rendezvousKey: toHex(keys.rendezvous),
     rendezvousOfDay: toHex(rendezvousFor(keys, INPUTS.day)),

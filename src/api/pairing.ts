@@ -1,0 +1,84 @@
+/**
+ * The approver's side of pairing as two API calls, so that a person can review between them:
+ * `devices.approve` finds the device and runs the PAKE, then holds the run (for at most the time
+ * the new device waits) until `devices.decide` grants or refuses it. Nothing is issued before.
+ */
+import { randomBytes } from 'node:crypto'
+import { NotFoundError, PairingFailedError } from '../errors.js'
+import { deviceIdFromKey } from '../identity/index.js'
+import { shortFingerprint } from '../identity/pair-code.js'
+import { findCandidate, type Found } from '../node/pair.js'
+import { approveRequest, capabilitiesFor, type Role } from '../node/pair-grant.js'
+import type { MeshNode } from '../node/mesh.js'
+import type { Vault } from '../node/vault.js'
+import type { Input, Output } from './schema.js'
+
+/** Under the new device's 5 minutes: a run not decided by then is dropped here first. */
+const HOLD_MS = 4 * 60_000
+const CAP_NAMES = ['read', 'write', 'admin', 'mirror']
+
+interface Held { found: Found, role: Role, timer: ReturnType<typeof setTimeout> }
+
+export class Approvals {
+  private readonly held = new Map<string, Held>()
+
+  constructor (private readonly vault: Vault, private readonly node?: MeshNode) {}
+
+  async approve (input: Input<'devices.approve'>, signal?: AbortSignal): Promise<Output<'devices.approve'>> {
+    const role: Role = input.role ?? 'read-write'
+    const found = await findCandidate({ code: input.code, mdns: input.mdns, listen: input.listen, dial: input.dial, timeoutMs: input.timeoutMs, signal })
+    const id = randomBytes(8).toString('hex')
+    const timer = setTimeout(() => { void this.drop(id, 'not decided in time') }, HOLD_MS)
+    this.held.set(id, { found, role, timer })
+    const r = found.run.request
+    const deviceId = deviceIdFromKey(r.device)
+    return {
+      pairing: id,
+      label: r.label,
+      claims: { hostname: r.hostname, os: r.os, arch: r.arch, meshVersion: r.meshVersion },
+      deviceId,
+      fingerprint: shortFingerprint(deviceId),
+      address: found.address.replace(/\/p2p\/[^/]+$/, ''),
+      via: found.via,
+      requested: CAP_NAMES.filter((_, i) => (r.capabilities & (1 << i)) !== 0),
+      granting: capabilitiesFor(role),
+      clockSkewMs: Number(r.clock) - Date.now()
+    }
+  }
+
+  async decide (input: Input<'devices.decide'>, signal?: AbortSignal): Promise<Output<'devices.decide'>> {
+    const h = this.held.get(input.pairing)
+    if (h === undefined) throw new NotFoundError(`no pairing ${input.pairing} waits for a decision (it may have timed out: run \`mesh devices approve\` again)`, { pairing: input.pairing })
+    this.held.delete(input.pairing)
+    clearTimeout(h.timer)
+    const r = h.found.run.request
+    const deviceId = deviceIdFromKey(r.device)
+    try {
+      if (!input.approve) {
+        await h.found.run.decide({ approved: false, reason: 'the owner refused' }, { signal })
+        return { approved: false, deviceId, label: r.label, capabilities: [] }
+      }
+      const bootstrap = (this.node?.addresses() ?? []).filter(a => a.includes('/p2p/'))
+      const { grant, certificate } = await approveRequest(this.vault, r, { role: h.role, transcript: h.found.run.transcript, bootstrap })
+      await h.found.run.decide({ approved: true, grant }, { signal })
+      return { approved: true, deviceId, label: certificate.label, capabilities: [...certificate.capabilities] }
+    } catch (err) {
+      h.found.run.abort(err as Error)
+      throw err
+    } finally {
+      await h.found.close()
+    }
+  }
+
+  private async drop (id: string, why: string): Promise<void> {
+    const h = this.held.get(id)
+    if (h === undefined) return
+    this.held.delete(id)
+    h.found.run.abort(new PairingFailedError(why, { reason: 'timeout' }))
+    await h.found.close()
+  }
+
+  async close (): Promise<void> {
+    for (const id of [...this.held.keys()]) await this.drop(id, 'the approver stopped')
+  }
+}

@@ -1,0 +1,118 @@
+/**
+ * mesh pair (on the new machine) and mesh devices approve CODE (on a trusted admin device).
+ * `mesh pair` runs before there is a home or a daemon, like `mesh init`: it owns the pairing
+ * node and writes the home itself, and never looks for a wallet. `approve` goes through the API
+ * (the daemon's when one runs) in two calls, with the owner's review in between.
+ */
+import { createInterface } from 'node:readline'
+import { PairingFailedError, UsageError } from '../../errors.js'
+import { localTime, stdout as out, untilStopped, withApi, type Globals } from '../context.js'
+import type { Command } from '../command.js'
+
+export const pairCmd: Command = {
+  name: 'pair',
+  usage: 'mesh pair [--label NAME] [--read-only] [--via MULTIADDR]... [--listen MULTIADDR]... [--no-mdns]',
+  summary: 'join this machine to your mesh without the wallet: shows a code to approve on a device already in it',
+  examples: [
+    'mesh pair --label laptop                     # then, on your desktop: mesh devices approve K7QM-2XDF',
+    'mesh pair --via /ip4/203.0.113.7/tcp/4040    # across networks: the desktop runs approve --listen /ip4/0.0.0.0/tcp/4040'
+  ],
+  options: {
+    label: { type: 'string' },
+    via: { type: 'string', multiple: true },
+    listen: { type: 'string', multiple: true },
+    'no-mdns': { type: 'boolean' },
+    'read-only': { type: 'boolean' }
+  },
+  async run (g: Globals, _args, values) {
+    const { hostname } = await import('node:os')
+    const { isInitialized } = await import('../../store/index.js')
+    if (await isInitialized(g.home)) throw new UsageError(`home ${g.home} is already set up; to pair another home on this machine pass --home DIR`, { home: g.home })
+    const { generateDeviceKey } = await import('../../identity/index.js')
+    const { VERSION } = await import('../main.js')
+    const { shortFingerprint } = await import('../../identity/pair-code.js')
+    const { startCandidate } = await import('../../node/pair.js')
+    const { claims, kemOf, writePairedHome } = await import('../../node/pair-home.js')
+    const label = (values.label as string | undefined) ?? hostname()
+    const device = await generateDeviceKey()
+    const fp = shortFingerprint(device.deviceId)
+    const say = (o: Record<string, unknown>, text: string): void => { if (g.json) out.line(JSON.stringify(o)); else out.line(text) }
+    const expiry = (at: number): string => `expires ${localTime(at)}`
+    let written: Awaited<ReturnType<typeof writePairedHome>> | undefined
+    const candidate = await startCandidate({
+      listen: (values.listen as string[] | undefined) ?? ['/ip4/0.0.0.0/tcp/0'],
+      mdns: values['no-mdns'] !== true,
+      via: values.via as string[] | undefined,
+      onCode: (c, reason) => {
+        const why = { first: 'pairing code', 'wrong-code': 'someone tried a wrong code; new code', expired: 'the code expired; new code', abandoned: 'no grant came; new code', probed: 'someone probed for codes; new code' }[reason]
+        say({ event: 'code', code: c.display, expiresAt: c.expiresAt, reason, fingerprint: fp }, `${why}: ${c.display}   (${expiry(c.expiresAt)})   this device: ${fp}`)
+        if (reason === 'first') say({ event: 'hint' }, `on a device already in your mesh run: mesh devices approve ${c.display}`)
+      },
+      onEvent: (e) => {
+        if (e.type === 'denied') say({ event: 'denied', reason: e.reason }, `the approver refused (${e.reason})`)
+        if (e.type === 'confirmed') say({ event: 'confirmed' }, 'code confirmed: waiting for the owner to approve')
+      },
+      request: () => ({ device: device.publicKey, kem: kemOf(device), label, ...claims(), meshVersion: VERSION, capabilities: values['read-only'] === true ? 1 : 3, clock: BigInt(Date.now()) }) as any,
+      sign: (m) => device.signer.sign(m),
+      onGrant: async (grant) => { written = await writePairedHome(g.home, device, grant) }
+    })
+    say({ event: 'waiting', peerId: device.deviceId, addresses: candidate.addresses() }, `waiting (this device will be ${device.deviceId}; ${values['no-mdns'] === true ? '' : 'announced on the LAN by mDNS; '}listening on ${candidate.addresses().join(' ')})`)
+    try {
+      await untilStopped(candidate.paired)
+    } finally {
+      await candidate.stop()
+    }
+    if (written === undefined) { out.err('stopped before pairing: nothing was written'); return 1 }
+    const caps = written.certificate.capabilities.join(', ')
+    say({ event: 'paired', wallet: written.wallet, deviceId: device.deviceId, label: written.certificate.label, capabilities: written.certificate.capabilities, approver: written.approver, home: g.home },
+      `paired with vault ${written.wallet} as '${written.certificate.label}' [${caps}], approved by ${written.approver}; no wallet is needed on this machine. Start it: mesh join --home ${g.home}`)
+    return 0
+  }
+}
+
+/** `mesh devices approve CODE [--read-only|--admin] [--yes]`. */
+export async function devicesApprove (g: Globals, args: string[], values: Record<string, unknown>): Promise<number> {
+  const code = args[1]
+  if (code === undefined) throw new UsageError('mesh devices approve CODE [--read-only|--admin] [--yes]: the code the new device shows')
+  if (values['read-only'] === true && values.admin === true) throw new UsageError('--read-only and --admin exclude each other')
+  const role = values['read-only'] === true ? 'read-only' : values.admin === true ? 'admin' : 'read-write'
+  return await withApi(g, async api => {
+    if (!g.json) out.line(`looking for the device showing ${code}…`)
+    const r = await api.call('devices.approve', {
+      code,
+      role,
+      listen: values.listen as string[] | undefined,
+      dial: values.dial as string[] | undefined,
+      mdns: values['no-mdns'] !== true
+    })
+    if (!g.json) {
+      out.line('')
+      out.line(`  label:        ${r.label}`)
+      out.line(`  host:         ${r.claims.hostname} (claimed)`)
+      out.line(`  system:       ${r.claims.os} ${r.claims.arch}, mesh ${r.claims.meshVersion} (claimed)`)
+      out.line(`  fingerprint:  ${r.fingerprint}   (PeerId ${r.deviceId}; the device shows this fingerprint)`)
+      out.line(`  reached at:   ${r.address} (${r.via})`)
+      out.line(`  asks for:     ${r.requested.join(', ')}`)
+      out.line(`  will get:     ${r.granting.join(', ')}`)
+      if (Math.abs(r.clockSkewMs) > 120_000) out.line(`  its clock is ${Math.round(r.clockSkewMs / 1000)} s off ours`)
+      out.line('')
+    } else out.json({ review: r })
+    let yes = values.yes === true
+    if (!yes) yes = await ask(`Approve '${r.label}' (${r.fingerprint}) as ${role}? [y/N] `)
+    const d = await api.call('devices.decide', { pairing: r.pairing, approve: yes })
+    if (g.json) out.json(d)
+    else out.line(d.approved ? `approved: '${d.label}' (${d.deviceId}) [${d.capabilities.join(', ')}]` : 'refused: nothing was granted')
+    if (!d.approved) throw new PairingFailedError('refused by you', { reason: 'denied' })
+    return 0
+  })
+}
+
+async function ask (question: string): Promise<boolean> {
+  const rl = createInterface({ input: process.stdin, output: process.stdout })
+  try {
+    const answer = await new Promise<string>(resolve => { rl.question(question, resolve) })
+    return /^y(es)?$/i.test(answer.trim())
+  } finally {
+    rl.close()
+  }
+}

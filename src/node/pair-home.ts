@@ -1,0 +1,73 @@
+/**
+ * The new device's end of pairing: the grant it received inside the PAKE channel becomes a home
+ * that `mesh join` runs with, no wallet anywhere: the device key it made, the certificate (and
+ * its chain), the read keys it is entitled to, the records the approver knew, and the approver
+ * remembered as a peer to dial first. The certificate is written last: its presence marks the
+ * home as set up (as enrol.ts does).
+ */
+import { join } from 'node:path'
+import { arch, hostname, platform, release } from 'node:os'
+import { HomeCorruptError, PairingFailedError } from '../errors.js'
+import {
+  certificateRecordSealer, deviceIdFromKey, deviceKem, deviceKeyToBytes, hasCapability, toBase58, verifyAnyCertificate,
+  type Certificate, type DeviceKey, type VaultKeys, type WalletAddress
+} from '../identity/index.js'
+import { EntryStore, ensureHomeDir, isInitialized, writeHomeFile } from '../store/index.js'
+import type { Grant } from '../../protocols/pair/index.js'
+import { encodeKeyFile } from './keyfile.js'
+import { Lane } from './lane.js'
+
+export interface PairedHome { wallet: WalletAddress, certificate: Certificate, approver: string, bootstrap: string[] }
+
+const key32 = (b: Uint8Array, what: string): Uint8Array => {
+  if (b.byteLength !== 32) throw new PairingFailedError(`the grant's ${what} is not 32 bytes`, { reason: 'invalid' })
+  return b
+}
+
+/** Checks a grant against this device's key, before anything is written. */
+export function checkGrant (grant: Grant, device: DeviceKey): { certificate: Certificate, keys: VaultKeys } {
+  const wallet = key32(grant.wallet, 'wallet key')
+  let certificate: Certificate
+  try {
+    certificate = verifyAnyCertificate(grant.certificate, { wallet, deviceKey: device.publicKey })
+  } catch (err: any) {
+    throw new PairingFailedError(`the certificate granted does not verify for this device: ${err?.message}`, { reason: 'invalid' }, { cause: err })
+  }
+  const epochs = new Map<number, Uint8Array>()
+  for (const e of grant.epochs) epochs.set(e.epoch, key32(e.key, `epoch ${e.epoch} key`))
+  if (hasCapability(certificate, 'read') && !epochs.has(grant.currentEpoch)) throw new PairingFailedError(`the grant holds no key for its current epoch ${grant.currentEpoch}`, { reason: 'invalid' })
+  return { certificate, keys: { epochs, currentEpoch: grant.currentEpoch, docIdKey: key32(grant.docIdKey, 'document-id key'), rendezvous: key32(grant.rendezvous, 'rendezvous key') } }
+}
+
+export async function writePairedHome (home: string, device: DeviceKey, grant: Grant): Promise<PairedHome> {
+  if (await isInitialized(home)) throw new PairingFailedError(`home ${home} is already set up: pair into a new home (--home DIR)`, { reason: 'invalid', home })
+  const { certificate, keys } = checkGrant(grant, device)
+  const wallet = toBase58(grant.wallet) as WalletAddress
+  await ensureHomeDir(home)
+  await writeHomeFile(home, 'deviceKey', deviceKeyToBytes(device))
+  await writeHomeFile(home, 'vaultKeys', encodeKeyFile(wallet, keys))
+  const store = await EntryStore.open(join(home, 'data'), { certificates: certificateRecordSealer(keys) })
+  try {
+    // The vault verifies each again when it opens; what it cannot accept it logs and skips.
+    for (const r of grant.records) await store.putCertificate(r)
+  } finally {
+    await store.close()
+  }
+  await Lane.create(home)
+  const approver = grant.bootstrap.map(a => a.match(/\/p2p\/([^/]+)$/)?.[1]).find(id => id !== undefined)
+  if (approver !== undefined) {
+    const addrs = grant.bootstrap.filter(a => a.endsWith(`/p2p/${approver}`)).map(a => a.replace(/\/p2p\/[^/]+$/, ''))
+    await writeHomeFile(home, 'peers', JSON.stringify([{ peerId: approver, label: grant.approver, capabilities: [], addrs, lastSeen: 0 }], null, 2))
+  }
+  await writeHomeFile(home, 'certificate', certificate.bytes)
+  if (deviceIdFromKey(certificate.deviceKey) !== device.deviceId) throw new HomeCorruptError('certificate written for another device key', { home })
+  return { wallet, certificate, approver: grant.approver, bootstrap: grant.bootstrap }
+}
+
+/** This device's X25519 key for epoch-key wraps, derived from its device key (identity/wrap.ts). */
+export const kemOf = (device: DeviceKey): Uint8Array => deviceKem(device.privateKey.raw.subarray(0, 32)).publicKey
+
+/** What this device claims about itself in its request (shown to the approver as claims). */
+export function claims (): { hostname: string, os: string, arch: string } {
+  return { hostname: hostname(), os: `${platform()} ${release()}`, arch: arch() }
+}

@@ -1,0 +1,232 @@
+/**
+ * Pairing by code over libp2p (protocols/pair/SPEC.md): the two short-lived nodes that meet.
+ *
+ * The new device (`startCandidate`) runs a node of its own under a fresh, throw-away PeerId: TCP,
+ * Noise, yamux and the one handler `/mesh/pair/1.0.0`; no identify, ping, membership or DHT, so
+ * before keys are confirmed it tells whoever connects nothing but a random point. It announces
+ * itself by mDNS under `_mesh-pair._udp.local`, a tag of its own (the members' node dials every
+ * peer found under `_mesh-agent._udp.local` and would refuse it), and with `via` it also dials
+ * the given addresses, so an approver that listens there (`findCandidate({ listen })`) reaches
+ * it across networks. The device key it keeps is made here too, but travels only sealed.
+ *
+ * The approver (`findCandidate`) runs the same kind of node, also under a throw-away PeerId (a
+ * member's PeerId would tell a hostile "candidate" who is a member), finds candidates by mDNS
+ * or by their inbound connection, and runs the PAKE with each until one knows the code.
+ *
+ * @example
+ * const c = await startCandidate({ onCode: (code) => print(code.display), request: () => req, sign, onGrant })
+ * const found = await findCandidate({ code: 'K7QM-2XDF' })   // on the trusted device
+ * show(found.run.request, found.address); await found.run.decide({ approved: true, grant })
+ */
+import { noise } from '@chainsafe/libp2p-noise'
+import { generateKeyPair } from '@libp2p/crypto/keys'
+import { logger } from '@libp2p/logger'
+import { mdns } from '@libp2p/mdns'
+import { tcp } from '@libp2p/tcp'
+import { multiaddr } from '@multiformats/multiaddr'
+import { createLibp2p, type Libp2p } from 'libp2p'
+import type { AbortOptions, Connection, PeerId, PeerInfo } from '@libp2p/interface'
+import { beginPairing, PAIR_PROTOCOL, respondPairing, type Grant, type PairingRun, type Request, type ResponderEvent } from '../../protocols/pair/index.js'
+import { PairingFailedError } from '../errors.js'
+import { normalizeCode, PairingCode, type NewCodeReason, type ShownCode } from '../identity/pair-code.js'
+import { meshMuxer } from './muxer.js'
+
+const log = logger('mesh:node:pair')
+export const PAIR_MDNS_TAG = '_mesh-pair._udp.local'
+/** mDNS queries while looking: often, the approver's owner is waiting at the keyboard. */
+const QUERY_MS = 1000
+/** How often the new device redials its `via` addresses until an approver answers there. */
+const VIA_RETRY_MS = 2000
+/** The approver gives up on a code after this many devices refused its nameplate or were busy. */
+const MAX_CANDIDATES = 32
+
+interface PairNodeOptions { listen: string[], mdns: boolean, interval?: number }
+
+async function pairNode (o: PairNodeOptions): Promise<Libp2p> {
+  return await createLibp2p({
+    privateKey: await generateKeyPair('Ed25519'),
+    addresses: { listen: o.listen },
+    transports: [tcp()],
+    connectionEncrypters: [noise()],
+    streamMuxers: [meshMuxer()],
+    peerDiscovery: o.mdns ? [mdns({ serviceTag: PAIR_MDNS_TAG, interval: o.interval ?? QUERY_MS })] : [],
+    // No ping service runs on either side: nothing to monitor with.
+    connectionMonitor: { enabled: false },
+    connectionManager: { inboundConnectionThreshold: 20, maxIncomingPendingConnections: 64, inboundUpgradeTimeout: 5000 }
+  })
+}
+
+export interface CandidateOptions {
+  /** Listen addresses. @default ['/ip4/0.0.0.0/tcp/0'] */
+  listen?: string[]
+  /** Announce by mDNS. @default true */
+  mdns?: boolean
+  /** Addresses of an approver listening for this device (`mesh devices approve --listen`), dialed until one answers. */
+  via?: string[]
+  /** The code's clock (tests inject one). */
+  clock?: () => number
+  /** Tests only: the codes to show, in order. */
+  codes?: string[]
+  onCode: (code: ShownCode, reason: NewCodeReason) => void
+  onEvent?: (e: ResponderEvent) => void
+  request: () => Omit<Request, 'proof'>
+  sign: (message: Uint8Array) => Uint8Array
+  /** Verifies and stores the grant; throwing refuses it. */
+  onGrant: (grant: Grant, from: string) => Promise<void>
+}
+
+export interface Candidate {
+  readonly codes: PairingCode
+  readonly peerId: string
+  addresses: () => string[]
+  /** Resolves once a grant was taken. */
+  readonly paired: Promise<{ from: string }>
+  stop: () => Promise<void>
+}
+
+export async function startCandidate (o: CandidateOptions): Promise<Candidate> {
+  const codes = new PairingCode({ clock: o.clock, codes: o.codes, onNew: o.onCode })
+  const node = await pairNode({ listen: o.listen ?? ['/ip4/0.0.0.0/tcp/0'], mdns: o.mdns ?? true })
+  let resolvePaired!: (v: { from: string }) => void
+  const paired = new Promise<{ from: string }>(resolve => { resolvePaired = resolve })
+  let done = false
+  await node.handle(PAIR_PROTOCOL, (stream, conn) => {
+    if (done) { stream.abort(new PairingFailedError('paired already', { reason: 'done' })); return }
+    respondPairing(stream, { local: node.peerId, remote: conn.remotePeer }, {
+      codes,
+      request: o.request,
+      sign: o.sign,
+      onGrant: o.onGrant,
+      onEvent: o.onEvent
+    }).then(ok => {
+      if (ok) { done = true; resolvePaired({ from: conn.remotePeer.toString() }) }
+    }, (err: unknown) => {
+      log('pairing run with %p ended: %e', conn.remotePeer, err)
+      stream.abort(err as Error)
+    })
+  }, { maxInboundStreams: 2, maxOutboundStreams: 0 })
+  await node.start()
+  const timers = new Set<ReturnType<typeof setTimeout>>()
+  let stopped = false
+  const dialVia = (addr: string): void => {
+    if (stopped || done) return
+    node.dial(multiaddr(addr)).then(conn => {
+      log('reached %s: waiting for the approver', addr)
+      // Dial again once this connection ends without a grant (the approver may try again).
+      conn.addEventListener('close', () => { if (!stopped && !done) later(addr) }, { once: true })
+    }, (err: unknown) => {
+      log('cannot reach %s yet: %e', addr, err)
+      later(addr)
+    })
+  }
+  const later = (addr: string): void => {
+    const t = setTimeout(() => { timers.delete(t); dialVia(addr) }, VIA_RETRY_MS)
+    timers.add(t)
+  }
+  for (const a of o.via ?? []) dialVia(a)
+  return {
+    codes,
+    peerId: node.peerId.toString(),
+    addresses: () => node.getMultiaddrs().map(a => a.toString()),
+    paired,
+    stop: async () => {
+      stopped = true
+      for (const t of timers) clearTimeout(t)
+      timers.clear()
+      await node.stop()
+    }
+  }
+}
+
+export interface FindOptions extends AbortOptions {
+  code: string
+  /** Find candidates by mDNS. @default true */
+  mdns?: boolean
+  /** Also listen here for candidates started with `--via` pointing at this address. */
+  listen?: string[]
+  /** Dial these candidate addresses (with /p2p/) as well. */
+  dial?: string[]
+  /** Give up after this long. @default 60000 */
+  timeoutMs?: number
+  /** Called with the addresses the approver listens on, once it does. */
+  onListening?: (addrs: string[]) => void
+}
+
+export interface Found {
+  run: PairingRun
+  /** The throw-away PeerId of the new device's pairing node. */
+  peerId: string
+  /** Where it was reached: the connection's remote address. */
+  address: string
+  via: 'mdns' | 'inbound' | 'dial'
+  close: () => Promise<void>
+}
+
+/**
+ * Finds the device showing `code` and runs the PAKE with it. Devices whose nameplate differs
+ * are skipped at no cost to them; a device that knows another code with the same nameplate
+ * burns it (a wrong guess), and this ends the search with `wrong-code`: the owner reads the new
+ * code on the device. Throws PairingFailedError `not-found` after the timeout.
+ */
+export async function findCandidate (o: FindOptions): Promise<Found> {
+  const code = normalizeCode(o.code)
+  const node = await pairNode({ listen: o.listen ?? [], mdns: o.mdns ?? true })
+  const tried = new Set<string>()
+  let settled = false
+  let resolveFound!: (f: Found) => void
+  let rejectFound!: (e: Error) => void
+  const found = new Promise<Found>((resolve, reject) => { resolveFound = resolve; rejectFound = reject })
+  const close = async (): Promise<void> => { await node.stop() }
+  const attempt = async (conn: Connection, via: Found['via']): Promise<void> => {
+    const id = conn.remotePeer.toString()
+    if (settled || tried.has(id)) return
+    tried.add(id)
+    if (tried.size > MAX_CANDIDATES) { fail(new PairingFailedError(`no device showing ${code.slice(0, 4)}-${code.slice(4)} among ${MAX_CANDIDATES} answering`, { reason: 'not-found' })); return }
+    try {
+      const stream = await conn.newStream(PAIR_PROTOCOL, { signal: o.signal })
+      const run = await beginPairing(stream, { local: node.peerId, remote: conn.remotePeer }, code, { signal: o.signal })
+      if (settled) { run.abort(new PairingFailedError('another device answered first', { reason: 'busy' })); return }
+      settled = true
+      resolveFound({ run, peerId: id, address: conn.remoteAddr.toString(), via, close })
+    } catch (err: any) {
+      const reason = err?.details?.reason
+      // Not this device (another nameplate), or it is busy with someone else: keep looking.
+      if (reason === 'nameplate' || reason === 'done') { log('%p: %s', conn.remotePeer, reason); return }
+      if (reason === 'busy') { tried.delete(id); return }
+      fail(err?.code === 'PAIRING_FAILED' || err?.code === 'INVALID_INPUT' ? err : new PairingFailedError(`the device at ${conn.remoteAddr.toString()} ended the run: ${err?.message ?? err}`, { reason: 'refused' }, { cause: err }))
+    }
+  }
+  const fail = (err: Error): void => { if (settled) return; settled = true; rejectFound(err) }
+  node.addEventListener('peer:discovery', (evt: CustomEvent<PeerInfo>) => {
+    const p = evt.detail
+    if (settled || tried.has(p.id.toString())) return
+    node.dial(p.multiaddrs.length > 0 ? p.multiaddrs : p.id as PeerId, { signal: o.signal }).then(conn => attempt(conn, 'mdns'), (err: unknown) => { log('cannot dial %p: %e', p.id, err) })
+  })
+  node.addEventListener('connection:open', (evt: CustomEvent<Connection>) => {
+    if (evt.detail.direction === 'inbound') void attempt(evt.detail, 'inbound')
+  })
+  await node.start()
+  o.onListening?.(node.getMultiaddrs().map(a => a.toString()))
+  // With only addresses to dial, nothing else can come: once each was tried, the search is over.
+  const only = (o.mdns === false) && (o.listen ?? []).length === 0
+  const dials = (o.dial ?? []).map(async a => {
+    try {
+      await attempt(await node.dial(multiaddr(a), { signal: o.signal }), 'dial')
+    } catch (err) {
+      fail(new PairingFailedError(`cannot reach ${a}: ${(err as Error)?.message}`, { reason: 'not-found' }, { cause: err }))
+    }
+  })
+  if (only) void Promise.all(dials).then(() => { fail(new PairingFailedError(`no device at ${(o.dial ?? []).join(', ')} shows ${code.slice(0, 4)}-${code.slice(4)}`, { reason: 'not-found' })) })
+  const timer = setTimeout(() => { fail(new PairingFailedError(`no device showing ${code.slice(0, 4)}-${code.slice(4)} answered within ${Math.round((o.timeoutMs ?? 60_000) / 1000)} s (is \`mesh pair\` running on it, on this network or with --via this device?)`, { reason: 'not-found' })) }, o.timeoutMs ?? 60_000)
+  const onAbort = (): void => { fail(new PairingFailedError('pairing cancelled', { reason: 'aborted' })) }
+  o.signal?.addEventListener('abort', onAbort, { once: true })
+  try {
+    return await found
+  } catch (err) {
+    await close()
+    throw err
+  } finally {
+    clearTimeout(timer)
+    o.signal?.removeEventListener('abort', onAbort)
+  }
+}
