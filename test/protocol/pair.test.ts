@@ -100,7 +100,8 @@ describe('pairing by code on loopback', () => {
     const miss = async (): Promise<void> => { await expect(findCandidate({ code: 'ZZQM2XDF', mdns: false, dial: [n.addr] })).rejects.toMatchObject({ details: { reason: 'not-found' } }) }
     await miss()
     expect(n.shown.length).toBe(1)
-    for (let i = 0; i < 15; i++) await miss()
+    // Spaced out: a node lets one address open 20 connections a second, and each probe is a dial.
+    for (let i = 0; i < 15; i++) { await new Promise(resolve => setTimeout(resolve, 80)); await miss() }
     expect(n.shown.map(s => s.reason)).toEqual(['first', 'probed'])
   })
 
