@@ -19,6 +19,7 @@ import * as raw from 'multiformats/codecs/raw'
 import { sha256 } from 'multiformats/hashes/sha2'
 import { membership, type Membership, type ProvenPeer } from '../../protocols/membership/index.js'
 import { sync, type SessionStats, type Sync, type Transfer } from '../../protocols/sync/index.js'
+import { relayServer, relayTransport, type RelayServer, type RelayServerStats, type RelayTransport, type ReservationState } from '../../protocols/relay/index.js'
 import { DOC_NAMES, parseSessionKey } from '../../crdt/index.js'
 import { rendezvousFor, toHex, utcDay } from '../identity/index.js'
 import { DEFAULTS, readConfig, savePort, type NodeConfig } from './config.js'
@@ -79,6 +80,10 @@ export interface NodeStatus {
   diskFull: boolean
   /** Peers proven now. */
   peers: number
+  /** Serving as a circuit relay for members (`--relay`): who holds a slot, circuits open. */
+  relay?: RelayServerStats
+  /** Reservations this node holds on members' relays (`--relay-via`). */
+  relayVia?: ReservationState[]
 }
 
 export interface MeshNodeOptions extends Partial<NodeConfig> {
@@ -100,7 +105,7 @@ export interface MeshNodeOptions extends Partial<NodeConfig> {
  * hello was answered and it lacks nothing this node holds.
  */
 export class MeshNode extends EventEmitter<{ event: [NodeEvent], 'caught-up': [string], progress: [ProgressEvent] }> {
-  readonly libp2p: Libp2p<{ membership: Membership, sync: Sync, ping: any, identify: any, dht?: any }>
+  readonly libp2p: Libp2p<{ membership: Membership, sync: Sync, ping: any, identify: any, dht?: any, relay?: RelayServer }>
   readonly config: NodeConfig
   private readonly vault: Vault
   private readonly book: PeerBook
@@ -111,6 +116,7 @@ export class MeshNode extends EventEmitter<{ event: [NodeEvent], 'caught-up': [s
   private names = new Map<string, string>()
   private stopped = false
   private mdns: { mdns?: { query: (q: unknown) => void } } | undefined
+  private relayClient: RelayTransport | undefined
   private readonly paces: { mdns?: Pace, dht?: Pace } = {}
   private addrs = ''
 
@@ -126,15 +132,17 @@ export class MeshNode extends EventEmitter<{ event: [NodeEvent], 'caught-up': [s
     const fromFile = await readConfig(vault.home)
     const { membershipTimeoutMs: _t, reconcile, ...nodeOptions } = options
     const config: NodeConfig = { ...DEFAULTS, ...fromFile, ...Object.fromEntries(Object.entries(nodeOptions).filter(([, v]) => v !== undefined)) }
-    const listen = config.listen.length > 0 ? config.listen : [`/ip4/0.0.0.0/tcp/${config.port ?? 0}`]
+    // A reservation on each relay is a listen address of the relay transport's.
+    const listen = [...(config.listen.length > 0 ? config.listen : [`/ip4/0.0.0.0/tcp/${config.port ?? 0}`]), ...config.relayVia.map(a => `${a}/p2p-circuit`)]
     const book = new PeerBook(vault.home)
     await book.load()
     let self: MeshNode | undefined
     let discovery: MeshNode['mdns']
+    let relayClient: RelayTransport | undefined
     const node = await createLibp2p({
       privateKey: vault.identity.device.privateKey,
       addresses: { listen, announce: config.announce },
-      transports: [tcp()],
+      transports: [tcp(), (components: any) => { const t = relayTransport()(components); relayClient = t; return t }],
       connectionEncrypters: [noise()],
       streamMuxers: [meshMuxer()],
       // The service answers queries and queries once as it starts; the pace of later queries is ours.
@@ -181,6 +189,9 @@ export class MeshNode extends EventEmitter<{ event: [NodeEvent], 'caught-up': [s
           onProgress: (t) => { self?.onProgress(t) },
           reconcile: reconcile ?? false
         }),
+        // Reservations and circuits for proven members only; membership is proven on a stream of
+        // its own, so a member that reserves right after dialing is waited for.
+        ...(config.relay ? { relay: relayServer({ whenMember: async (id) => await (self?.libp2p.services.membership.whenProven(id) ?? Promise.resolve(false)) }) } : {}),
         ...(config.dht !== 'off'
           ? { dht: kadDHT({ protocol: DHT_PROTOCOL, clientMode: config.dht === 'client', peerInfoMapper: passthroughMapper, allowQueryWithZeroPeers: true }) }
           : {})
@@ -188,6 +199,7 @@ export class MeshNode extends EventEmitter<{ event: [NodeEvent], 'caught-up': [s
     }) as MeshNode['libp2p']
     self = new MeshNode(vault, node, config, book)
     self.mdns = discovery
+    self.relayClient = relayClient
     self.replayEarly()
     self.wire()
     await node.start()
@@ -353,7 +365,8 @@ export class MeshNode extends EventEmitter<{ event: [NodeEvent], 'caught-up': [s
     }
     for (const a of this.config.bootstrap) {
       const ma = multiaddr(a)
-      const id = ma.getComponents().find(c => c.name === 'p2p')?.value
+      // The last /p2p is the peer: in `<relay>/p2p-circuit/p2p/<peer>` the first names the relay.
+      const id = ma.getComponents().findLast(c => c.name === 'p2p')?.value
       if (id !== undefined) {
         if (!this.via.has(id)) this.via.set(id, 'bootstrap')
         void this.libp2p.peerStore.merge(peerIdFromString(id), { multiaddrs: [ma] }).then(() => { this.redial(id, 'bootstrap') })
@@ -450,7 +463,15 @@ export class MeshNode extends EventEmitter<{ event: [NodeEvent], 'caught-up': [s
   provenCount (): number { return this.libp2p.services.membership.provenPeers().length }
   /** This node's own state, for `mesh status` and `mesh peers`. */
   status (): NodeStatus {
-    return { peerId: this.libp2p.peerId.toString(), addresses: this.addresses(), diskFull: this.vault.diskFull, peers: this.libp2p.services.membership.provenPeers().length }
+    const relayVia = this.relayClient?.reservations() ?? []
+    return {
+      peerId: this.libp2p.peerId.toString(),
+      addresses: this.addresses(),
+      diskFull: this.vault.diskFull,
+      peers: this.libp2p.services.membership.provenPeers().length,
+      ...(this.libp2p.services.relay !== undefined ? { relay: this.libp2p.services.relay.stats() } : {}),
+      ...(relayVia.length > 0 ? { relayVia } : {})
+    }
   }
 
   async peers (options: { rtt?: boolean } = {}): Promise<PeerStatus[]> {

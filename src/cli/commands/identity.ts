@@ -140,6 +140,8 @@ export const statusCmd: Command = {
       else if (s.certificate.expired) out.line(`certificate:  expired ${localTime(s.certificate.expiresAt ?? 0)}: this device reads but cannot write; renew it with \`mesh init --wallet PATH\``)
       else if (s.certificate.expiresAt !== undefined) out.line(`certificate:  expires ${localTime(s.certificate.expiresAt)}`)
       out.line(`daemon:       ${s.daemon.running ? `running (pid ${s.daemon.pid}), ${s.daemon.peers} peer${s.daemon.peers === 1 ? '' : 's'} connected${s.daemon.http !== undefined ? `, http ${s.daemon.http}` : ''}` : 'not running (start it with `mesh join`)'}`)
+      if (s.daemon.relay !== undefined) out.line(`relay:        serving members: ${s.daemon.relay.reservations.length} reserved, ${s.daemon.relay.circuits} circuit${s.daemon.relay.circuits === 1 ? '' : 's'} open, ${s.daemon.relay.refused} stranger${s.daemon.relay.refused === 1 ? '' : 's'} refused`)
+      for (const v of s.daemon.relayVia ?? []) out.line(`relay via:    ${v.relay}: ${v.state === 'reserved' ? `reserved until ${localTime(v.expires ?? 0)}` : `trying${v.lastError !== undefined ? ` (${v.lastError})` : ''}`}`)
       if (s.diskFull) out.line('disk:         full — writes are refused until space is freed (reads go on)')
       out.line(`sessions:     ${s.sessions}`)
       out.line(`memory:       ${s.memory}`)

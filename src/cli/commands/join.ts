@@ -71,12 +71,14 @@ async function portFree (port: number): Promise<boolean> {
 
 export const joinCmd: Command = {
   name: 'join',
-  usage: 'mesh join [--read-only] [--label NAME] [--listen MULTIADDR]... [--announce MULTIADDR]... [--bootstrap MULTIADDR]... [--no-mdns] [--dht client|server|off] [--http PORT|off]',
+  usage: 'mesh join [--read-only] [--label NAME] [--listen MULTIADDR]... [--announce MULTIADDR]... [--bootstrap MULTIADDR]... [--no-mdns] [--dht client|server|off] [--relay] [--relay-via MULTIADDR]... [--http PORT|off]',
   summary: 'run this machine\'s mesh node in the foreground (sets up the home, and a wallet if none is found); every other command goes through it while it runs',
   examples: [
     'mesh join',
     'mesh join --label laptop --wallet ~/wallet-from-desktop.json',
-    'mesh join --bootstrap /ip4/192.0.2.7/tcp/4001/p2p/12D3KooW…'
+    'mesh join --bootstrap /ip4/192.0.2.7/tcp/4001/p2p/12D3KooW…',
+    'mesh join --relay   (on an always-on machine with a public address: relays members, only them)',
+    'mesh join --relay-via /ip4/192.0.2.7/tcp/4001/p2p/12D3KooW…   (behind a NAT: reachable through that member\'s relay)'
   ],
   options: {
     'read-only': { type: 'boolean' },
@@ -86,6 +88,8 @@ export const joinCmd: Command = {
     bootstrap: { type: 'string', multiple: true },
     'no-mdns': { type: 'boolean' },
     dht: { type: 'string' },
+    relay: { type: 'boolean' },
+    'relay-via': { type: 'string', multiple: true },
     http: { type: 'string' }
   },
   async run (g: Globals, _args, values) {
@@ -102,6 +106,8 @@ export const joinCmd: Command = {
     const listenFlag = await multiaddrs('--listen', values.listen)
     const announce = await multiaddrs('--announce', values.announce)
     const bootstrap = await multiaddrs('--bootstrap', values.bootstrap, true)
+    const relayVia = await multiaddrs('--relay-via', values['relay-via'], true)
+    if (relayVia?.some(a => a.includes('/p2p-circuit')) === true) throw new UsageError('--relay-via takes the relay\'s own address (…/p2p/<relay id>), not a relayed one')
 
     const r = await enrolHome(g, { label: values.label as string | undefined, readOnly: values['read-only'] === true ? true : undefined })
     if (r.walletGenerated && !g.json) explainGeneratedWallet(r.walletPath as string)
@@ -130,7 +136,7 @@ export const joinCmd: Command = {
     }
     const host = await hostHome({
       home: g.home,
-      node: { listen, announce, bootstrap, mdns: values['no-mdns'] === true ? false : undefined, dht },
+      node: { listen, announce, bootstrap, mdns: values['no-mdns'] === true ? false : undefined, dht, relay: values.relay === true ? true : undefined, relayVia },
       onStop: () => { stop() },
       http: () => http?.server?.url,
       // Printed as they come: the lines of the start (a sibling proven meanwhile) follow the banner.
@@ -144,7 +150,8 @@ export const joinCmd: Command = {
       const node = host.node as NonNullable<typeof host.node>
       const info = host.vault.info()
       const addrs = node.addresses()
-      if (g.json) out.line(JSON.stringify({ event: 'started', ...info, walletPath: r.walletPath, walletGenerated: r.walletGenerated, listen: addrs, mdns: node.config.mdns, dht: node.config.dht, http: http.server?.url ?? null, pid: process.pid }))
+      const roles = node.status()
+      if (g.json) out.line(JSON.stringify({ event: 'started', ...info, walletPath: r.walletPath, walletGenerated: r.walletGenerated, listen: addrs, mdns: node.config.mdns, dht: node.config.dht, relay: node.config.relay, relayVia: roles.relayVia ?? [], http: http.server?.url ?? null, pid: process.pid }))
       else {
         out.line(`wallet:       ${info.wallet}`)
         out.line(`device:       ${info.deviceId} (${info.label})`)
@@ -152,6 +159,8 @@ export const joinCmd: Command = {
         out.line(`home:         ${info.home}`)
         for (const a of addrs) out.line(`listening:    ${a}`)
         out.line(`discovery:    mdns ${node.config.mdns ? 'on' : 'off'}, dht ${node.config.dht}`)
+        if (node.config.relay) out.line('relay:        serving members only (circuit relay v2, no limits); strangers cannot reserve')
+        for (const v of roles.relayVia ?? []) out.line(`relay via:    ${v.relay} ${v.state === 'reserved' ? 'reserved' : `not reserved yet (${v.lastError ?? 'trying'}); retrying in the background`}`)
         out.line(http.line)
       }
       node.on('progress', (p) => {
