@@ -140,6 +140,9 @@ export class MeshNode extends EventEmitter<{ event: [NodeEvent], 'caught-up': [s
     let discovery: MeshNode['mdns']
     let relayClient: RelayTransport | undefined
     const node = await createLibp2p({
+      // Started below, once wired: a relay reservation dials during start, and the proof of
+      // that relay must reach our listeners.
+      start: false,
       privateKey: vault.identity.device.privateKey,
       addresses: { listen, announce: config.announce },
       transports: [tcp(), (components: any) => { const t = relayTransport()(components); relayClient = t; return t }],
