@@ -28,7 +28,11 @@ import { PeerBook } from './peer-book.js'
 import { progressEvent, transferStatus, type Arriving, type ProgressEvent, type TransferStatus } from './progress.js'
 import { meshMuxer } from './muxer.js'
 import { vaultSource } from './source.js'
+import type { MirrorVault } from './mirror.js'
 import type { Vault } from './vault.js'
+
+/** What a node serves: a member's vault, or a blind mirror's keyless one (node/mirror.ts). */
+export type NodeVault = Vault | MirrorVault
 
 const log = logger('mesh:node')
 export const MDNS_SERVICE_TAG = '_mesh-agent._udp.local'
@@ -80,6 +84,8 @@ export interface NodeStatus {
   diskFull: boolean
   /** Peers proven now. */
   peers: number
+  /** A blind mirror's node (node/mirror.ts): no vault key, stores and forwards only. */
+  mirror?: boolean
   /** Serving as a circuit relay for members (`--relay`): who holds a slot, circuits open. */
   relay?: RelayServerStats
   /** Reservations this node holds on members' relays (`--relay-via`). */
@@ -107,7 +113,7 @@ export interface MeshNodeOptions extends Partial<NodeConfig> {
 export class MeshNode extends EventEmitter<{ event: [NodeEvent], 'caught-up': [string], progress: [ProgressEvent] }> {
   readonly libp2p: Libp2p<{ membership: Membership, sync: Sync, ping: any, identify: any, dht?: any, relay?: RelayServer }>
   readonly config: NodeConfig
-  private readonly vault: Vault
+  private readonly vault: NodeVault
   private readonly book: PeerBook
   private readonly via = new Map<string, Via>()
   private readonly labels = new Map<string, string>()
@@ -120,7 +126,7 @@ export class MeshNode extends EventEmitter<{ event: [NodeEvent], 'caught-up': [s
   private readonly paces: { mdns?: Pace, dht?: Pace } = {}
   private addrs = ''
 
-  private constructor (vault: Vault, node: MeshNode['libp2p'], config: NodeConfig, book: PeerBook) {
+  private constructor (vault: NodeVault, node: MeshNode['libp2p'], config: NodeConfig, book: PeerBook) {
     super()
     this.vault = vault
     this.libp2p = node
@@ -128,7 +134,7 @@ export class MeshNode extends EventEmitter<{ event: [NodeEvent], 'caught-up': [s
     this.book = book
   }
 
-  static async start (vault: Vault, options: MeshNodeOptions = {}): Promise<MeshNode> {
+  static async start (vault: NodeVault, options: MeshNodeOptions = {}): Promise<MeshNode> {
     const fromFile = await readConfig(vault.home)
     const { membershipTimeoutMs: _t, reconcile, ...nodeOptions } = options
     const config: NodeConfig = { ...DEFAULTS, ...fromFile, ...Object.fromEntries(Object.entries(nodeOptions).filter(([, v]) => v !== undefined)) }
@@ -182,7 +188,7 @@ export class MeshNode extends EventEmitter<{ event: [NodeEvent], 'caught-up': [s
           }
         }),
         sync: sync({
-          source: vaultSource(vault),
+          source: 'mirror' in vault ? vault.source() : vaultSource(vault),
           isMember: (id) => self?.libp2p.services.membership.isProven(id) ?? false,
           whenMember: async (id) => await (self?.libp2p.services.membership.whenProven(id) ?? Promise.resolve(false)),
           onEnded: (id, reason) => { self?.onSyncEnded(id, reason) },
@@ -349,6 +355,7 @@ export class MeshNode extends EventEmitter<{ event: [NodeEvent], 'caught-up': [s
    * when nothing of it is in flight.
    */
   arriving (name: string): Arriving | undefined {
+    if ('mirror' in this.vault) return undefined // a mirror cannot name documents
     const ids = new Set<string>([toHex(this.vault.docId(name))])
     try { ids.add(toHex(this.vault.docId(DOC_NAMES.session(parseSessionKey(name))))) } catch { /* not a session key: a document name only */ }
     for (const t of this.transfers()) {
@@ -414,8 +421,10 @@ export class MeshNode extends EventEmitter<{ event: [NodeEvent], 'caught-up': [s
   /** Provides and looks up today's rendezvous key; every provider found is dialed. */
   private async rendezvous (): Promise<void> {
     const dht = this.libp2p.services.dht
-    if (dht === undefined || this.libp2p.getConnections().length === 0) return
-    const key = rendezvousFor(this.vault.identity.keys, utcDay())
+    // A mirror holds no rendezvous key: it serves the DHT members provide into, and looks up nothing.
+    const keys = this.vault.identity.keys
+    if (dht === undefined || keys === undefined || this.libp2p.getConnections().length === 0) return
+    const key = rendezvousFor(keys, utcDay())
     const cid = CID.createV1(raw.code, await sha256.digest(key))
     const signal = AbortSignal.timeout(10_000)
     if (this.config.dht === 'server') await this.libp2p.contentRouting.provide(cid, { signal }).catch((err: unknown) => { log('provide failed: %e', err) })
@@ -472,6 +481,7 @@ export class MeshNode extends EventEmitter<{ event: [NodeEvent], 'caught-up': [s
       addresses: this.addresses(),
       diskFull: this.vault.diskFull,
       peers: this.libp2p.services.membership.provenPeers().length,
+      ...('mirror' in this.vault ? { mirror: true } : {}),
       ...(this.libp2p.services.relay !== undefined ? { relay: this.libp2p.services.relay.stats() } : {}),
       ...(relayVia.length > 0 ? { relayVia } : {})
     }

@@ -71,12 +71,13 @@ async function portFree (port: number): Promise<boolean> {
 
 export const joinCmd: Command = {
   name: 'join',
-  usage: 'mesh join [--read-only] [--label NAME] [--listen MULTIADDR]... [--announce MULTIADDR]... [--bootstrap MULTIADDR]... [--no-mdns] [--dht client|server|off] [--relay] [--relay-via MULTIADDR]... [--http PORT|off]',
+  usage: 'mesh join [--read-only] [--label NAME] [--listen MULTIADDR]... [--announce MULTIADDR]... [--bootstrap MULTIADDR]... [--no-mdns] [--dht client|server|off] [--relay] [--relay-via MULTIADDR]... [--mirror] [--http PORT|off]',
   summary: 'run this machine\'s mesh node in the foreground (sets up the home, and a wallet if none is found); every other command goes through it while it runs',
   examples: [
     'mesh join',
     'mesh join --label laptop --wallet ~/wallet-from-desktop.json',
     'mesh join --bootstrap /ip4/192.0.2.7/tcp/4001/p2p/12D3KooW…',
+    'mesh join --mirror --relay --wallet wallet.json   (a home server or VPS: a blind mirror that holds no vault key, and a relay)',
     'mesh join --relay   (on an always-on machine with a public address: relays members, only them)',
     'mesh join --relay-via /ip4/192.0.2.7/tcp/4001/p2p/12D3KooW…   (behind a NAT: reachable through that member\'s relay)'
   ],
@@ -89,6 +90,7 @@ export const joinCmd: Command = {
     'no-mdns': { type: 'boolean' },
     dht: { type: 'string' },
     relay: { type: 'boolean' },
+    mirror: { type: 'boolean' },
     'relay-via': { type: 'string', multiple: true },
     http: { type: 'string' }
   },
@@ -108,6 +110,14 @@ export const joinCmd: Command = {
     const bootstrap = await multiaddrs('--bootstrap', values.bootstrap, true)
     const relayVia = await multiaddrs('--relay-via', values['relay-via'], true)
     if (relayVia?.some(a => a.includes('/p2p-circuit')) === true) throw new UsageError('--relay-via takes the relay\'s own address (…/p2p/<relay id>), not a relayed one')
+    const nodeOptions = { listen: listenFlag, announce, bootstrap, mdns: values['no-mdns'] === true ? false : undefined, dht, relay: values.relay === true ? true : undefined, relayVia }
+    // A mirror's home runs as a mirror whether or not --mirror is repeated: it has no vault key to run otherwise.
+    const { isMirrorHome } = await import('../../node/mirror.js')
+    if (values.mirror === true || await isMirrorHome(g.home)) {
+      if (values['read-only'] === true) throw new UsageError('--mirror and --read-only: a mirror reads nothing (it holds no vault key); drop --read-only')
+      const { runMirror } = await import('./mirror-join.js')
+      return await runMirror(g, { label: values.label as string | undefined, node: nodeOptions, format: formatEvent })
+    }
 
     const r = await enrolHome(g, { label: values.label as string | undefined, readOnly: values['read-only'] === true ? true : undefined })
     if (r.walletGenerated && !g.json) explainGeneratedWallet(r.walletPath as string)
