@@ -16,6 +16,7 @@ export type ErrorCode =
   | 'PROTOCOL_ERROR' | 'NOT_MEMBER'
   | 'HOME_UNSAFE'
   | 'SUPERSEDED_CERTIFICATE'
+  | 'REVOKED_AUTHOR' | 'NOT_ADMIN' | 'INVALID_REGISTRY_OP'
 
 export class MeshError extends Error {
   static override name = 'MeshError'
@@ -188,6 +189,22 @@ export class SupersededCertificateError extends MeshError {
   constructor (message: string, details: Record<string, unknown> = {}, options?: { cause?: unknown }) { super('SUPERSEDED_CERTIFICATE', message, details, options) }
 }
 
+/** An entry, registry operation or peer of a device revoked by the registry, beyond the cutoff its revocation recorded. */
+export class RevokedAuthorError extends MeshError {
+  static override name = 'RevokedAuthorError'
+  constructor (message: string, details: Record<string, unknown> = {}, options?: { cause?: unknown }) { super('REVOKED_AUTHOR', message, details, options) }
+}
+/** Enrolling or revoking needs an admin certificate (or the wallet). */
+export class NotAdminError extends MeshError {
+  static override name = 'NotAdminError'
+  constructor (message: string, details: Record<string, unknown> = {}, options?: { cause?: unknown }) { super('NOT_ADMIN', message, details, options) }
+}
+/** A registry operation that does not verify or decode. */
+export class InvalidRegistryOpError extends MeshError {
+  static override name = 'InvalidRegistryOpError'
+  constructor (message: string, details: Record<string, unknown> = {}, options?: { cause?: unknown }) { super('INVALID_REGISTRY_OP', message, details, options) }
+}
+
 export function isMeshError (err: unknown): err is MeshError {
   return err instanceof MeshError
 }
@@ -232,7 +249,10 @@ const BY_CODE: Partial<Record<ErrorCode, ErrorClass>> = {
   UNAUTHORIZED: UnauthorizedError,
   INTERNAL: InternalError,
   HOME_UNSAFE: HomeUnsafeError,
-  SUPERSEDED_CERTIFICATE: SupersededCertificateError
+  SUPERSEDED_CERTIFICATE: SupersededCertificateError,
+  REVOKED_AUTHOR: RevokedAuthorError,
+  NOT_ADMIN: NotAdminError,
+  INVALID_REGISTRY_OP: InvalidRegistryOpError
 }
 
 /** The error class of a code, for rebuilding an error that crossed a process boundary. */

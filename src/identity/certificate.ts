@@ -19,10 +19,11 @@ import { DeviceCertificate as PbCert, SignedCertificate as PbSigned } from './pb
 import { signWithDomain, verifyWithDomain } from './signed.js'
 import type { Wallet, WalletAddress } from './wallet.js'
 
-export type Capability = 'read' | 'write'
+/** `admin` (enrol and revoke devices) and `mirror` (store and forward ciphertext) exist only in version 3 certificates (chain.ts). */
+export type Capability = 'read' | 'write' | 'admin' | 'mirror'
 export type DeviceId = string & { readonly __brand: 'DeviceId' }
 
-const CAP_BITS: Record<Capability, number> = { read: 1, write: 2 }
+export const CAP_BITS: Record<Capability, number> = { read: 1, write: 2, admin: 4, mirror: 8 }
 export const MAX_CERTIFICATE_BYTES = 1024
 const MAX_LABEL = 128
 /**

@@ -9,7 +9,10 @@ export const DOMAIN = {
   deviceCertificate: 'mesh/device-cert/v1',
   entry: 'mesh/entry/v1',
   membership: 'mesh/membership/v1',
-  cutoff: 'mesh/cutoff/v1'
+  cutoff: 'mesh/cutoff/v1',
+  /** Version 3 certificates (chains): signed by the wallet or by an admin device. */
+  chainCertificate: 'mesh/device-cert/v3',
+  registryOp: 'mesh/registry-op/v1'
 } as const
 
 /**
@@ -33,12 +36,27 @@ export const LABEL = {
   certRecordKey: 'mesh/cert-record-key/v1',
   certRecordAad: 'mesh/cert-record-aad/v1',
   docFingerprint: 'mesh/doc-fingerprint/v1',
-  rangeFingerprint: 'mesh/range-fingerprint/v1'
+  rangeFingerprint: 'mesh/range-fingerprint/v1',
+  /** A device's X25519 key epoch keys are wrapped to, derived from its ed25519 seed. */
+  deviceKem: 'mesh/device-kem/v1',
+  /** The recovery key's X25519 secret, derived from the wallet's seed signature: only the wallet rebuilds it. */
+  recoveryKem: 'mesh/recovery-kem/v1',
+  /** HKDF info prefix of an epoch-key wrap (then wallet key || u32be(epoch)). */
+  epochWrap: 'mesh/epoch-wrap/v1',
+  /** HMAC label binding an epoch key to its number (Epoch.commitment). */
+  epochCommit: 'mesh/epoch-commit/v1',
+  /** AEAD info of Epoch.previous: the earlier epoch keys under the new one. */
+  epochPrevious: 'mesh/epoch-previous/v1',
+  /** The DHT rendezvous key of an epoch >= 1, derived from its key: a revoked device cannot find the mesh. */
+  rendezvousEpoch: 'mesh/rendezvous/v2'
 } as const
 
 /** Current format versions written into certificates and entries. */
 export const CERTIFICATE_VERSION = 1
 /** A certificate that names the cutoff it takes effect from (see cutoff.ts); written only then. */
 export const CERTIFICATE_VERSION_CUTOFF = 2
+/** A certificate in a chain (chain.ts): issued by the wallet or an admin device. */
+export const CERTIFICATE_VERSION_CHAIN = 3
 export const CUTOFF_VERSION = 1
+export const REGISTRY_OP_VERSION = 1
 export const ENTRY_VERSION = 1

@@ -1,7 +1,8 @@
 /**
  * The key hierarchy. The wallet signs VAULT_SEED_MESSAGE once; HKDF-SHA256 over that signature
- * gives the epoch-0 vault key, the key-wrapping key (later epochs are random keys wrapped under
- * it), the document-id key and the rendezvous key. The same wallet reproduces them anywhere.
+ * gives the epoch-0 vault key, the key-wrapping key (kept for old homes, never used: every device
+ * holds it, so a revoked device could open anything wrapped under it), the document-id key and the
+ * rendezvous key. Later epochs are random keys wrapped to each reader's own X25519 key (wrap.ts). The same wallet reproduces them anywhere.
  * Per-document AEAD keys are derived from the epoch's vault key and the document id, so that the
  * 96-bit random nonces of ChaCha20-Poly1305 are bounded per document rather than per vault.
  */
@@ -70,4 +71,16 @@ export function rendezvousFor (keys: Pick<VaultKeys, 'rendezvous'>, day: string)
 
 export function utcDay (t = Date.now()): string {
   return new Date(t).toISOString().slice(0, 10)
+}
+
+/**
+ * Adds an epoch key learned from the registry (an unwrapped rotation) to a vault's keys, in place:
+ * the vault, its certificate view and every replica share this one object, so all of them see the
+ * new epoch at once. The current epoch (what new entries are sealed under) becomes the highest held.
+ */
+export function addEpochKey (keys: VaultKeys, epoch: number, key: Uint8Array): boolean {
+  if (keys.epochs.get(epoch) !== undefined) return false
+  ;(keys.epochs as Map<number, Uint8Array>).set(epoch, key)
+  if (epoch > keys.currentEpoch) (keys as { currentEpoch: number }).currentEpoch = epoch
+  return true
 }

@@ -1,19 +1,28 @@
 /**
- * The certificates and cutoffs this vault knows, verified once and kept by device key, and the
- * one rule that judges an entry by what its author was allowed when it wrote it (crdt/SPEC.md,
- * Admission):
- * - each device is governed by its newest certificate; an older one is superseded, refused at
- *   membership and never stored again (SUPERSEDED_CERTIFICATE);
- * - a device's cutoffs (wallet-signed, see identity/cutoff.ts) say what it had written when its
- *   rights changed: an entry at or below them stays valid forever, one above is judged by the
- *   newest certificate (`write`, and expiry for what arrives straight from the device);
+ * The view of who belongs to this vault, verified once and kept: the registry (identity/
+ * registry.ts: enrolments by chain, revocations with cutoffs, epochs) over the certificates and
+ * cutoffs from before it, and the one rule that judges an entry by what its author was allowed when
+ * it wrote it (crdt/SPEC.md, Admission):
+ * - a device revoked by the registry: its entries up to the cutoff its revocations recorded stay
+ *   valid forever, every later one is refused with REVOKED_AUTHOR, and it is refused at membership;
+ * - otherwise each device is governed by its certificate in force: the registry's (an enrolment, or
+ *   a version 1/2 certificate, newest first; an older one is superseded, refused at membership and
+ *   never stored again: SUPERSEDED_CERTIFICATE), or a version 3 certificate shown directly whose
+ *   issuers are all members in good standing (its enrolment has not arrived yet);
+ * - a device's re-enrolment cutoffs (wallet-signed, identity/cutoff.ts) say what it had written when
+ *   its rights changed: an entry at or below them stays valid forever, one above is judged by the
+ *   certificate in force (`write`, and expiry for what arrives straight from the device);
  * - stored entries are re-judged at load only above a recorded cutoff: a certificate change with
  *   no cutoff, or an expiry, never takes back what this node admitted.
- * Issue 14's revocation adds cutoffs from revoke operations to the same per-device vector.
+ * Membership calls verifyPeer() (the one function that judges a peer's certificate of any version).
  */
-import { CertificateExpiredError, MissingCapabilityError, SupersededCertificateError, UnknownAuthorError, UnknownEpochError } from '../errors.js'
 import {
-  CutoffVector, equals, hasCapability, isCutoffRecord, isExpired, toHex, verifyCertificate, verifyCutoff, type Certificate, type Cutoff, type VaultKeys
+  CertificateExpiredError, MissingCapabilityError, NotAdminError, RevokedAuthorError, SupersededCertificateError, UnknownAuthorError, UnknownEpochError
+} from '../errors.js'
+import {
+  CutoffVector, equals, evaluateRegistry, hasCapability, isChainCertificate, isChainRecord, isCutoffRecord, isExpired, isRegistryRecord, toHex,
+  verifyAnyCertificate, verifyCertificate, verifyChainCertificate, verifyCutoff, verifyRegistryOp,
+  type Certificate, type ChainCertificate, type Cutoff, type RegistryOp, type RegistryState, type VaultKeys
 } from '../identity/index.js'
 
 /**
@@ -27,16 +36,25 @@ export const FLOOR_AHEAD_MS = 24 * 60 * 60 * 1000
 export interface Judging { at: 'load' | 'receive', from?: string }
 
 export interface Added {
-  /** The device key the record is about. */
+  /** The device key the record is about (a registry operation: its author). */
   device: Uint8Array
   /** Whether what this device's entries are judged by changed (a newer certificate, a new cutoff). */
   changed: boolean
+  /** A registry operation: devices it newly revoked (every peer disconnects them, stored entries are re-judged). */
+  revoked?: Uint8Array[]
+  /** A registry operation was added (epochs, debts and the device list may have changed). */
+  registry?: boolean
 }
 
 export class CertRegistry {
+  /** Version 1/2 certificates (wallet-signed, from before the registry), the newest per device. */
   private readonly byDevice = new Map<string, Certificate>()
+  /** Version 3 certificates shown directly (at membership, in a hello), the newest per device. */
+  private readonly chains = new Map<string, ChainCertificate>()
   private readonly cutoffs = new Map<string, Map<string, Cutoff>>()
   private readonly vectors = new Map<string, CutoffVector>()
+  private readonly ops = new Map<string, RegistryOp>()
+  private evaluated: RegistryState | undefined
   /** The newest issue time the wallet signed: the clock is never taken to be earlier (see now()). */
   private newestIssue = 0
 
@@ -54,13 +72,21 @@ export class CertRegistry {
     return Math.max(clock, Math.min(this.newestIssue, clock + FLOOR_AHEAD_MS))
   }
 
+  /** The registry evaluated over every operation and pre-registry certificate held (recomputed when either changes). */
+  get state (): RegistryState {
+    this.evaluated ??= evaluateRegistry(this.ops.values(), { wallet: this.walletKey, legacy: this.byDevice.values() })
+    return this.evaluated
+  }
+
   /**
-   * Verifies and adds a signed record, a certificate or a cutoff; throws the verification error,
-   * or SupersededCertificateError for a certificate older than the one this device is known by.
-   * Expired certificates are kept: expiry is judged per entry.
+   * Verifies and adds a signed record: a registry operation, a certificate of any version or a
+   * cutoff; throws the verification error, or SupersededCertificateError for a certificate older
+   * than the one this device is known by. Expired certificates are kept: expiry is judged per entry.
    */
   add (bytes: Uint8Array): Added {
+    if (isRegistryRecord(bytes)) return this.addOp(verifyRegistryOp(bytes, { wallet: this.walletKey }))
     if (isCutoffRecord(bytes)) return this.addCutoff(verifyCutoff(bytes, { wallet: this.walletKey }))
+    if (isChainRecord(bytes)) return this.addChain(verifyChainCertificate(bytes, { wallet: this.walletKey, expiry: false }))
     const cert = verifyCertificate(bytes, { wallet: this.walletKey, expiry: false })
     const id = toHex(cert.deviceKey)
     const prev = this.byDevice.get(id)
@@ -68,13 +94,43 @@ export class CertRegistry {
     if (prev !== undefined && !newer(cert, prev)) {
       throw new SupersededCertificateError(`certificate of ${cert.label} (${cert.deviceId}) issued ${new Date(cert.issuedAt).toISOString()} is superseded by one issued ${new Date(prev.issuedAt).toISOString()}`, { deviceId: cert.deviceId })
     }
+    const before = this.governing(id)
     this.byDevice.set(id, cert)
     this.newestIssue = Math.max(this.newestIssue, cert.issuedAt)
-    return { device: cert.deviceKey, changed: prev !== undefined }
+    this.evaluated = undefined
+    return { device: cert.deviceKey, changed: this.changedFrom(id, before) }
+  }
+
+  /** Whether the certificate governing a device differs from `before` (a device newly known does not count). */
+  private changedFrom (id: string, before: Certificate | undefined): boolean {
+    const after = this.governing(id)
+    return before !== undefined && after !== undefined && !equals(before.bytes, after.bytes)
+  }
+
+  /** Adds a verified registry operation and re-evaluates; reports the devices it newly revoked. */
+  addOp (op: RegistryOp): Added {
+    if (this.ops.has(op.id)) return { device: op.author, changed: false }
+    const before = this.evaluated ?? this.state
+    this.ops.set(op.id, op)
+    this.evaluated = undefined
+    const after = this.state
+    const revoked: Uint8Array[] = []
+    for (const [k, d] of after.devices) if (d.revoked !== undefined && before.devices.get(k)?.revoked === undefined) revoked.push(d.deviceKey)
+    if (op.enrol !== undefined) this.newestIssue = Math.max(this.newestIssue, Math.min(op.enrol.certificate.issuedAt, this.clock() + FLOOR_AHEAD_MS))
+    return { device: op.author, changed: revoked.length > 0, revoked, registry: true }
+  }
+
+  private addChain (cert: ChainCertificate): Added {
+    const id = toHex(cert.deviceKey)
+    const prev = this.chains.get(id)
+    if (prev !== undefined && (equals(prev.bytes, cert.bytes) || !newer(cert, prev))) return { device: cert.deviceKey, changed: false }
+    const before = this.governing(id)
+    this.chains.set(id, cert)
+    return { device: cert.deviceKey, changed: this.changedFrom(id, before) }
   }
 
   /**
-   * Records a verified cutoff of a device (a re-enrolment's, from add(); a revocation's, later).
+   * Records a verified cutoff of a device (a re-enrolment's, from add()).
    * A device's cutoffs merge by maximum.
    */
   addCutoff (c: Cutoff): Added {
@@ -91,43 +147,108 @@ export class CertRegistry {
     return { device: c.device, changed: true }
   }
 
-  get (deviceKey: Uint8Array): Certificate | undefined { return this.byDevice.get(toHex(deviceKey)) }
+  /** The certificate governing a device now (revoked devices included), if it has one. */
+  get (deviceKey: Uint8Array): Certificate | undefined { return this.governing(toHex(deviceKey)) }
 
-  /** The newest certificate of every device. */
-  all (): Certificate[] { return [...this.byDevice.values()] }
+  private governing (id: string): Certificate | undefined {
+    const rec = this.state.devices.get(id)
+    const shown = this.chains.get(id)
+    if (rec !== undefined) {
+      // A newer certificate shown before its enrolment arrived (a re-certification) governs once its issuers stand.
+      if (shown !== undefined && rec.revoked === undefined && shown.issuedAt > rec.certificate.issuedAt && this.issuersStand(shown)) return shown
+      return rec.certificate
+    }
+    if (shown !== undefined && this.issuersStand(shown)) return shown
+    return undefined
+  }
 
-  /** Every record to hand a peer, cutoffs first: a peer learns what stays valid before what changed. */
+  /**
+   * Whether a version 3 certificate shown without its enrolment is vouched for: every issuer along
+   * its chain is the wallet or an active admin of the registry. A revoked issuer's certificates
+   * count only through an enrolment within its revocation (the registry's rule).
+   */
+  private issuersStand (c: ChainCertificate): boolean {
+    if (this.state.devices.get(toHex(c.deviceKey))?.revoked !== undefined) return false
+    for (const a of c.ancestors) {
+      const rec = this.state.devices.get(toHex(a.deviceKey))
+      const shown = this.chains.get(toHex(a.deviceKey))
+      if (rec !== undefined && (rec.revoked !== undefined || !rec.active)) return false
+      if (rec === undefined && (shown === undefined || !equals(shown.bytes, a.bytes))) {
+        // An issuer this node knows nothing else of: the chain alone vouches for it, unless revoked.
+        if (this.state.cutoffs.has(toHex(a.deviceKey))) return false
+      }
+    }
+    return true
+  }
+
+  /** The certificate in force of every device this node knows of (revoked ones included). */
+  all (): Certificate[] {
+    const ids = new Set([...this.state.devices.keys(), ...this.chains.keys(), ...this.byDevice.keys()])
+    const out: Certificate[] = []
+    for (const id of ids) {
+      const c = this.governing(id)
+      if (c !== undefined) out.push(c)
+    }
+    return out
+  }
+
+  /** Whether the registry revoked a device. */
+  isRevoked (deviceKey: Uint8Array): boolean { return this.state.devices.get(toHex(deviceKey))?.revoked !== undefined || this.state.cutoffs.has(toHex(deviceKey)) }
+
+  /** Every registry operation held, in evaluation order (pending ones last). */
+  registryOps (): RegistryOp[] {
+    const applied = this.state.applied
+    const seen = new Set(applied.map(o => o.id))
+    return [...applied, ...[...this.ops.values()].filter(o => !seen.has(o.id))]
+  }
+
+  /**
+   * Every record to hand a peer: registry operations first (in causal order, so a peer learns
+   * revocations before anything else), then cutoffs (what stays valid), then certificates.
+   */
   records (): Uint8Array[] {
-    const out: Uint8Array[] = []
+    const out: Uint8Array[] = this.registryOps().map(o => o.bytes)
     for (const m of this.cutoffs.values()) for (const c of m.values()) out.push(c.bytes)
     for (const c of this.byDevice.values()) out.push(c.bytes)
+    for (const c of this.chains.values()) out.push(c.bytes)
     return out
   }
 
   /**
-   * Whether a stored entry can be refused at load at all: only when a device with a recorded
-   * cutoff is governed by a certificate without `write`. Lets the vault skip judging what it serves.
+   * Whether a stored entry can be refused at load at all: a revoked device, or a device with a
+   * recorded cutoff governed by a certificate without `write`. Lets the vault skip judging what it serves.
    */
   get restricting (): boolean {
+    if (this.state.cutoffs.size > 0) return true
     for (const id of this.vectors.keys()) {
-      const cert = this.byDevice.get(id)
+      const cert = this.governing(id)
       if (cert !== undefined && !hasCapability(cert, 'write')) return true
     }
     return false
   }
 
-  /** The cutoff vector of a device, if any cutoff of it is recorded. */
+  /** The re-enrolment cutoff vector of a device, if any cutoff of it is recorded. */
   cutoffOf (deviceKey: Uint8Array): CutoffVector | undefined { return this.vectors.get(toHex(deviceKey)) }
 
   /**
-   * Verifies the certificate a peer shows at membership: valid now (with CLOCK_SKEW_MS), for the
-   * PeerId Noise authenticated, and not superseded by a newer one of the same device.
+   * Verifies the certificate a peer shows at membership, of any version: valid now (with
+   * CLOCK_SKEW_MS), its chain up to the wallet, for the PeerId Noise authenticated, not revoked
+   * (REVOKED_AUTHOR), not superseded by the certificate in force, and vouched for (an enrolment in
+   * the registry, or issuers that all stand). The one function membership calls.
    */
   verifyPeer (bytes: Uint8Array, peerId: string): Certificate {
-    const cert = verifyCertificate(bytes, { wallet: this.walletKey, deviceId: peerId, now: this.now() })
-    const known = this.byDevice.get(toHex(cert.deviceKey))
+    const cert = verifyAnyCertificate(bytes, { wallet: this.walletKey, deviceId: peerId, now: this.now() })
+    const id = toHex(cert.deviceKey)
+    if (this.isRevoked(cert.deviceKey)) {
+      const by = this.state.devices.get(id)?.revoked
+      throw new RevokedAuthorError(`device ${cert.label} (${peerId}) was revoked${by !== undefined ? ` at ${new Date(by.at).toISOString()}` : ''}: refused`, { deviceId: cert.deviceId })
+    }
+    const known = this.governing(id)
     if (known !== undefined && !equals(known.bytes, cert.bytes) && !newer(cert, known)) {
       throw new SupersededCertificateError(`peer ${peerId} shows a certificate superseded by one issued ${new Date(known.issuedAt).toISOString()}`, { deviceId: cert.deviceId })
+    }
+    if (isChainCertificate(cert) && this.state.devices.get(id) === undefined && !this.issuersStand(cert)) {
+      throw new NotAdminError(`peer ${peerId} shows a certificate whose issuer is no longer a member`, { deviceId: cert.deviceId })
     }
     return cert
   }
@@ -144,9 +265,15 @@ export class CertRegistry {
 
   private judge (author: Uint8Array, epoch: number, within: (v: CutoffVector) => boolean, j: Judging): Certificate {
     const id = toHex(author)
-    const cert = this.byDevice.get(id)
+    const cert = this.governing(id)
     if (cert === undefined) throw new UnknownAuthorError('entry author holds no certificate of this wallet', { author: id })
-    if (this.keys !== undefined && !this.keys.epochs.has(epoch)) throw new UnknownEpochError(`entry of unknown key epoch ${epoch}`, { epoch })
+    if (this.keys !== undefined ? !this.keys.epochs.has(epoch) : (epoch !== 0 && !this.state.epochs.has(epoch))) throw new UnknownEpochError(`entry of unknown key epoch ${epoch}`, { epoch })
+    const revokedAt = this.state.cutoffs.get(id)
+    if (revokedAt !== undefined) {
+      // Revoked: what honest devices held when it was revoked stays; nothing after it ever counts.
+      if (within(revokedAt) || (this.vectors.get(id) !== undefined && within(this.vectors.get(id) as CutoffVector))) return cert
+      throw new RevokedAuthorError(`device ${cert.label} (${cert.deviceId}) was revoked: its entries beyond the revocation's cutoff are refused`, { deviceId: cert.deviceId })
+    }
     const v = this.vectors.get(id)
     if (v !== undefined && within(v)) return cert
     const pending = cert.cutoff !== undefined && this.cutoffs.get(id)?.has(toHex(cert.cutoff)) !== true

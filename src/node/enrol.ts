@@ -12,9 +12,11 @@ import { hostname } from 'node:os'
 import { join } from 'node:path'
 import { HomeCorruptError, WalletMismatchError } from '../errors.js'
 import {
-  deriveVaultKeys, deviceKeyFromBytes, deviceKeyToBytes, equals, fromBase58, generateDeviceKey, issueCertificate, issueCutoff, parseStreamKey,
-  vaultSeedSignature, verifyCertificate, type Capability, type Certificate, type Cutoff, type DeviceKey, type DocCutoff, type VaultKeys, type Wallet, type WalletAddress
+  deriveVaultKeys, deviceKem, deviceKeyFromBytes, deviceKeyToBytes, equals, fromBase58, generateDeviceKey, issueCertificate, issueChainCertificate, issueCutoff, parseStreamKey,
+  recoveryKem, vaultSeedSignature, verifyAnyCertificate, type Capability, type Certificate, type Cutoff, type DeviceKey, type DocCutoff, type VaultKeys, type Wallet, type WalletAddress
 } from '../identity/index.js'
+import { CertRegistry } from './certs.js'
+import { authorOp } from './registry-ops.js'
 import { EntryStore, ensureHomeDir, isInitialized, readHomeFile, writeHomeFile, homePath } from '../store/index.js'
 import { decodeKeyFile, encodeKeyFile } from './keyfile.js'
 
@@ -39,7 +41,7 @@ export async function loadIdentity (home: string): Promise<HomeIdentity> {
   let certificate: Certificate
   try {
     // An expired certificate still opens its home, to read: the vault does not write with it.
-    certificate = verifyCertificate(await readHomeFile(home, 'certificate'), { wallet: walletKey, deviceKey: device.publicKey, expiry: false })
+    certificate = verifyAnyCertificate(await readHomeFile(home, 'certificate'), { wallet: walletKey, deviceKey: device.publicKey, expiry: false })
   } catch (err: any) {
     if (err?.code === 'HOME_NOT_INITIALIZED') throw err
     throw new HomeCorruptError(`the certificate in ${home} does not verify: ${err?.message}. Run \`mesh init\` with the wallet to re-issue it`, { home }, { cause: err })
@@ -67,17 +69,59 @@ export async function enrol (home: string, wallet: Wallet, opts: EnrolOptions = 
       await writeHomeFile(home, 'deviceKey', deviceKeyToBytes(device))
     }
   }
-  const keys = deriveVaultKeys(vaultSeedSignature(wallet))
+  const seedSignature = vaultSeedSignature(wallet)
+  const keys = previous !== undefined ? (await loadIdentity(home)).keys : deriveVaultKeys(seedSignature)
   const caps: Capability[] = opts.readOnly === true ? ['read'] : ['read', 'write']
   // Strictly later than the certificate it replaces: the newest issue governs on every node.
   const issuedAt = Math.max(Date.now(), (previous?.issuedAt ?? 0) + 1)
   let cutoff: Cutoff | undefined
   if (previous !== undefined) cutoff = await recordCutoff(home, wallet, device.publicKey, issuedAt)
-  const certificate = issueCertificate(wallet, { deviceKey: device.publicKey, capabilities: caps, label: opts.label ?? hostname(), expiresAt: opts.expiresAt, issuedAt, cutoff: cutoff?.digest })
+  const label = opts.label ?? hostname()
+  // A downgrade to read-only keeps today's version 2 certificate, which names its cutoff. Anything
+  // else is a version 3 certificate from the wallet, recorded in the registry: a writer becomes an
+  // admin that enrols further devices without the wallet (issue 14), a first one writes the genesis.
+  const certificate = previous !== undefined && opts.readOnly === true
+    ? issueCertificate(wallet, { deviceKey: device.publicKey, capabilities: caps, label, expiresAt: opts.expiresAt, issuedAt, cutoff: cutoff?.digest })
+    : issueChainCertificate(wallet, undefined, {
+      deviceKey: device.publicKey,
+      kemKey: deviceKem(device.privateKey.raw.subarray(0, 32)).publicKey,
+      capabilities: opts.readOnly === true ? caps : ['read', 'write', 'admin'],
+      pathLen: opts.readOnly === true ? 0 : 1,
+      label,
+      expiresAt: opts.expiresAt,
+      issuedAt
+    })
+  if (certificate.version === 3) await recordEnrolment(home, wallet, seedSignature, certificate.bytes)
   await writeHomeFile(home, 'vaultKeys', encodeKeyFile(wallet.address, keys))
   // The certificate is written last: its presence marks the home as initialized.
   await writeHomeFile(home, 'certificate', certificate.bytes)
   return { home, wallet: wallet.address, walletKey: wallet.publicKey, device, certificate, keys, cutoff }
+}
+
+/**
+ * Writes the wallet's registry operations for a wallet-issued certificate into the home's log: the
+ * genesis (the recovery key) unless the log holds one, then the enrolment. Any genesis of a vault
+ * names the same recovery key, so one made on a machine that had not yet synced the registry is
+ * harmless. Called with the home locked.
+ */
+async function recordEnrolment (home: string, wallet: Wallet, seedSignature: Uint8Array, certificate: Uint8Array): Promise<void> {
+  const store = await EntryStore.open(join(home, 'data'))
+  try {
+    const certs = new CertRegistry(wallet.publicKey)
+    for (const c of store.certificates()) {
+      // Sealed records (which this store, opened without the key, cannot read) are skipped by it.
+      try { certs.add(c) } catch { /* judged again when the vault opens; enrolment does not depend on it */ }
+    }
+    if (certs.state.recoveryKem === undefined) {
+      const genesis = authorOp(certs, wallet.publicKey, wallet, { genesis: { recoveryKem: recoveryKem(seedSignature).publicKey } })
+      certs.add(genesis.bytes)
+      await store.putCertificate(genesis.bytes)
+    }
+    const op = authorOp(certs, wallet.publicKey, wallet, { enrol: { certificate } })
+    await store.putCertificate(op.bytes)
+  } finally {
+    await store.close()
+  }
 }
 
 /**

@@ -242,9 +242,21 @@ export class MeshNode extends EventEmitter<{ event: [NodeEvent], 'caught-up': [s
   }
   private labelOf (peerId: string): string { return this.labels.get(peerId) ?? this.book.get(peerId)?.label ?? peerId.slice(-6) }
 
+  /**
+   * A device the registry revoked is cut off at once: its connections are closed (membership,
+   * asked again, refuses it: REVOKED_AUTHOR), it is forgotten from the peer book and never redialed.
+   */
+  private readonly onRevoked = (e: { deviceId: string, label: string }): void => {
+    if (this.stopped || e.deviceId === this.libp2p.peerId.toString()) return
+    this.emitEvent({ type: 'refused', peerId: e.deviceId, reason: `revoked: ${e.label}` })
+    void this.book.forget(e.deviceId)
+    void this.libp2p.hangUp(peerIdFromString(e.deviceId)).catch((err: unknown) => { log('closing the revoked %s failed: %e', e.deviceId, err) })
+  }
+
   private wire (): void {
     const n = this.libp2p
     this.book.follow(n)
+    this.vault.on('revoked', this.onRevoked)
     n.addEventListener('peer:discovery', (e) => {
       const id = e.detail.id.toString()
       if (id === n.peerId.toString() || n.getConnections(e.detail.id).length > 0) return
@@ -266,7 +278,7 @@ export class MeshNode extends EventEmitter<{ event: [NodeEvent], 'caught-up': [s
       this.emitEvent({ type: 'lost', peerId: id, label: this.labelOf(id) })
       this.labels.delete(id)
       for (const p of Object.values(this.paces)) p.wake('a sibling was lost')
-      if (!this.stopped && this.book.get(id) !== undefined) this.redial(id, 'remembered')
+      if (!this.stopped && this.book.get(id) !== undefined && !this.isRevokedPeer(id)) this.redial(id, 'remembered')
     })
   }
 
@@ -300,6 +312,10 @@ export class MeshNode extends EventEmitter<{ event: [NodeEvent], 'caught-up': [s
       if (conn !== undefined && !this.stopped) void this.libp2p.services.sync.open(conn).catch((err: unknown) => { log('reopening sync with %s failed: %e', peerId, err) })
     }, 1000)
     this.timers.add(t)
+  }
+
+  private isRevokedPeer (peerId: string): boolean {
+    return this.vault.certs.all().some(c => c.deviceId === peerId && this.vault.certs.isRevoked(c.deviceKey))
   }
 
   private onReceived (doc: Uint8Array, n: number, from: string): void {
@@ -515,6 +531,7 @@ export class MeshNode extends EventEmitter<{ event: [NodeEvent], 'caught-up': [s
   async stop (): Promise<void> {
     if (this.stopped) return
     this.stopped = true
+    this.vault.off('revoked', this.onRevoked)
     for (const p of Object.values(this.paces)) p.stop()
     for (const t of this.timers) clearTimeout(t)
     this.timers.clear()

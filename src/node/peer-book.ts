@@ -64,6 +64,12 @@ export class PeerBook {
     await this.save()
   }
 
+  /** Forgets a peer (a revoked device): never redialed, not listed. */
+  async forget (peerId: string): Promise<void> {
+    if (!this.peers.delete(peerId)) return
+    await this.save()
+  }
+
   private async save (): Promise<void> {
     const text = JSON.stringify(this.list(), null, 2)
     this.saving = this.saving.then(async () => { await writeHomeFile(this.home, 'peers', text) }).catch((err: unknown) => { log.error('cannot save peers.json: %e', err) })

@@ -106,6 +106,8 @@ export class Replica {
   private seal (updates: Uint8Array[]): Promise<void> {
     let entry: Entry
     try {
+      // An owed rotation is discharged before this device's next write (crdt/SPEC.md §Registry).
+      this.vault.beforeWrite()
       entry = sealUpdates({ keys: this.vault.identity.keys, signer: this.vault.identity.device.signer }, this.id, BigInt(this.seq + 1), updates, { lane: this.lane })
       // Every reader (peers, and this device at its next load) refuses a larger entry: storing
       // it would acknowledge a change that is gone at the next open. The change is refused

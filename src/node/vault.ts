@@ -9,11 +9,13 @@ import { logger } from '@libp2p/logger'
 import * as Y from 'yjs'
 import { DOC_NAMES, sealSnapshot, SnapshotOpener, SessionsIndexDoc, type SessionKey } from '../../crdt/index.js'
 import { ClosedError, HomeNotInitializedError, MissingCapabilityError, NotFoundError, WalletMismatchError } from '../errors.js'
-import { certificateRecordSealer, checkEntrySignature, parseTrustedEntry, docIdFor, equals, hasCapability, isExpired, toHex, type DocId, type Entry, type Wallet } from '../identity/index.js'
-import { acquireLock, ensureHomeDir, EntryStore, isInitialized, type HomeLock } from '../store/index.js'
+import { addEpochKey, certificateRecordSealer, checkEntrySignature, parseTrustedEntry, docIdFor, equals, hasCapability, isExpired, toHex, type DocId, type Entry, type RegistryOp, type Wallet } from '../identity/index.js'
+import { acquireLock, ensureHomeDir, EntryStore, isInitialized, writeHomeFile, type HomeLock } from '../store/index.js'
 import { admitSnapshot, admitSnapshotHeader, admitUpdate, isFromAuthor } from './admit.js'
 import { CertRegistry } from './certs.js'
 import { enrol, loadIdentity, type EnrolOptions, type HomeIdentity } from './enrol.js'
+import { encodeKeyFile } from './keyfile.js'
+import { rotation, unwrapMine } from './registry-ops.js'
 import { Lane } from './lane.js'
 import { Replica, type EntryEvent } from './replica.js'
 
@@ -44,7 +46,16 @@ export interface VaultEvents {
   rights: [RightsEvent]
   /** The disk filled up (true: appends are refused, reads go on) or has room again (false). */
   disk: [boolean]
+  /** The registry revoked a device (every peer disconnects it at once). */
+  revoked: [RevokedEvent]
+  /** The registry changed (an operation was added): devices, epochs or debts may have. */
+  registry: [RegistryOp]
 }
+
+export interface RevokedEvent { deviceKey: Uint8Array, deviceId: string, label: string }
+
+/** How long a device that did not revoke waits before discharging an owed rotation, at random (de-duplication); it always does before its own next write. */
+export const DISCHARGE_DELAY_MS = { min: 2000, max: 10_000 }
 
 export interface RightsEvent { deviceId: string, label: string, capabilities: readonly string[], reloaded: string[] }
 
@@ -100,6 +111,8 @@ export class Vault extends EventEmitter<VaultEvents> {
       for (const c of store.certificates()) {
         try { v.certs.add(c) } catch (err) { log('stored certificate not accepted: %e', err) }
       }
+      v.takeEpochKeys()
+      v.scheduleDischarge()
       return v
     } catch (err) {
       await lock.release()
@@ -114,7 +127,7 @@ export class Vault extends EventEmitter<VaultEvents> {
    */
   get writable (): boolean {
     const cert = this.certs.get(this.identity.device.publicKey) ?? this.identity.certificate
-    return hasCapability(cert, 'write') && !isExpired(cert, this.opts.clock(), 0)
+    return hasCapability(cert, 'write') && !isExpired(cert, this.opts.clock(), 0) && !this.certs.isRevoked(this.identity.device.publicKey)
   }
   /** The disk is full: appends fail with STORE_WRITE_FAILED until it has room again (reads go on). */
   get diskFull (): boolean { return this.store.disk.full }
@@ -365,11 +378,89 @@ export class Vault extends EventEmitter<VaultEvents> {
    */
   async addCertificate (bytes: Uint8Array): Promise<void> {
     this.check()
-    const { device, changed } = this.certs.add(bytes)
+    const added = this.certs.add(bytes)
+    if (added.registry === true) {
+      this.onRegistry(added.revoked ?? [], bytes)
+      if (await this.store.putCertificate(bytes)) this.emit('certificate', bytes)
+      return
+    }
+    const { device, changed } = added
     const reloaded = changed ? this.rejudge(device) : []
     if (await this.store.putCertificate(bytes)) this.emit('certificate', bytes)
     const cert = this.certs.get(device)
     if (changed && cert !== undefined) this.emit('rights', { deviceId: cert.deviceId, label: cert.label, capabilities: cert.capabilities, reloaded })
+  }
+
+  // --- The registry (issue 14): operations this node makes, revocations, rotations ---
+
+  /**
+   * Publishes a registry operation this node made: judged and sent to every peer in this tick
+   * (before any entry sealed after it, so an epoch is known before entries under it arrive), then
+   * stored.
+   */
+  async publish (op: RegistryOp): Promise<void> {
+    this.check()
+    const added = this.certs.add(op.bytes)
+    this.onRegistry(added.revoked ?? [], op.bytes)
+    this.emit('certificate', op.bytes)
+    await this.store.putCertificate(op.bytes)
+  }
+
+  private onRegistry (revoked: Uint8Array[], bytes: Uint8Array): void {
+    this.takeEpochKeys()
+    for (const device of revoked) {
+      const cert = this.certs.get(device)
+      const reloaded = this.rejudge(device)
+      const e = { deviceKey: device, deviceId: cert?.deviceId ?? toHex(device), label: cert?.label ?? toHex(device).slice(0, 8) }
+      log('device %s (%s) revoked by the registry', e.label, e.deviceId)
+      this.emit('revoked', e)
+      if (cert !== undefined) this.emit('rights', { deviceId: cert.deviceId, label: cert.label, capabilities: [], reloaded })
+    }
+    this.scheduleDischarge()
+    const op = this.certs.registryOps().find(o => equals(o.bytes, bytes))
+    if (op !== undefined) this.emit('registry', op)
+  }
+
+  /** Unwraps the epoch keys wrapped to this device that it lacks, and keeps them in vault.keys. */
+  private takeEpochKeys (): void {
+    const added = unwrapMine(this.identity, this.certs)
+    if (added.length > 0) {
+      log('epoch keys %o unwrapped', added)
+      this.saveKeys()
+    }
+  }
+
+  private saveKeys (): void {
+    this.track(writeHomeFile(this.home, 'vaultKeys', encodeKeyFile(this.identity.wallet, this.identity.keys)))
+  }
+
+  private dischargeTimer: NodeJS.Timeout | undefined
+  /** An open debt: a device that can write discharges it after a random delay, unless another did first. */
+  private scheduleDischarge (): void {
+    if (this.closing !== undefined || this.dischargeTimer !== undefined || this.certs.state.owed.length === 0 || !this.writable) return
+    const ms = DISCHARGE_DELAY_MS.min + Math.random() * (DISCHARGE_DELAY_MS.max - DISCHARGE_DELAY_MS.min)
+    this.dischargeTimer = setTimeout(() => {
+      this.dischargeTimer = undefined
+      if (this.closing === undefined) this.beforeWrite()
+    }, ms)
+    this.dischargeTimer.unref()
+  }
+
+  /**
+   * Discharges an owed rotation before this device seals anything: a new epoch key, wrapped to
+   * every remaining reader and the recovery key, published, and used from this entry on. No
+   * honest device that knows of a revocation writes under a key the revoked device holds.
+   * Returns the new epoch, if it rotated.
+   */
+  beforeWrite (): number | undefined {
+    if (this.certs.state.owed.length === 0 || !this.writable) return undefined
+    const r = rotation(this.identity, this.certs)
+    if (r === undefined) return undefined
+    addEpochKey(this.identity.keys, r.epoch, r.key)
+    this.saveKeys()
+    log('rotated to epoch %d, discharging %d revocation(s)', r.epoch, r.op.epoch?.discharges.length)
+    this.track(this.publish(r.op))
+    return r.epoch
   }
 
   // --- Rights that changed (issue 12 §1; issue 14's revocation takes the same path) ---
@@ -458,6 +549,7 @@ export class Vault extends EventEmitter<VaultEvents> {
   /** Seals the replica's full state as a snapshot covering the store's vector, then compacts. */
   async snapshotIfNeeded (r: Replica, threshold: number): Promise<boolean> {
     if (!this.writable || !r.readable) return false
+    this.beforeWrite()
     const key = toHex(r.id)
     if (this.snapshotting.has(key)) return false
     if (this.store.uncoveredCount(r.id) < Math.max(1, threshold)) return false
@@ -487,6 +579,7 @@ export class Vault extends EventEmitter<VaultEvents> {
 
   async close (): Promise<void> {
     if (this.closing !== undefined) return await this.closing
+    if (this.dischargeTimer !== undefined) clearTimeout(this.dischargeTimer)
     this.closing = (async () => {
       while (this.background.size > 0) await Promise.allSettled([...this.background])
       for (const p of [...this.replicas.values()]) {

@@ -1,0 +1,536 @@
+/**
+ * The registry: who belongs to a vault, as a signed, hash-linked log of operations (genesis,
+ * enrol, revoke, epoch, grant). Each operation is signed by its author (the wallet, or a device)
+ * in domain mesh/registry-op/v1 and names, by SHA-256, the heads of the log its author had
+ * applied (`prev`). It is plaintext and verifiable without any vault key, so every device and a
+ * blind mirror enforce it alike. crdt/SPEC.md §Registry is the normative text.
+ *
+ * Evaluation is a pure function of the set of operations (evaluateRegistry): every node holding
+ * the same set computes the same devices, revocations, epochs and debts, whatever order they
+ * arrived in.
+ * - Order: causal (an operation after everything in its `prev`), concurrent ones by seniority:
+ *   the wallet first, then by the author's certificate depth, then by operation hash (Keyhive's
+ *   `(distance_to_root, digest)`): of two admins revoking each other concurrently, the senior wins.
+ * - A revoke is effective iff its author is the wallet, or an admin whose own standing holds at
+ *   that operation. A revoked device's operations count only if they are in the causal past of a
+ *   revoke of it, i.e. held by the honest revoker when it signed: a stolen device cannot backdate
+ *   an operation by naming old heads, whatever sequence number it claims.
+ * - The same holds for enrolments: a device enrolled by an admin is a member while that admin is,
+ *   and stays one after the admin's revocation only if its enrolment is within the revocation.
+ *   (No cascade: revoking a stolen admin keeps the devices it paired before it was stolen; those it
+ *   enrolled after are refused everywhere.)
+ * - A device's entries stay valid up to the cutoff its revocations recorded (per document and lane,
+ *   the highest sequence numbers honest devices held; merged by maximum across revocations).
+ * - A revoke of a reader owes a rotation: a new epoch key wrapped to every remaining reader and to
+ *   the recovery key. The debt is discharged by a valid Epoch operation that lists the revoke and
+ *   wraps to no revoked device; until then every capable device must rotate before it writes.
+ */
+import { createHash } from 'node:crypto'
+import { InvalidRegistryOpError, WrongWalletError } from '../errors.js'
+import { equals, toBase58, toHex } from './bytes.js'
+import { depthOf, isChainCertificate, verifyChainCertificate, type ChainCertificate } from './chain.js'
+import type { Capability, Certificate } from './certificate.js'
+import { CutoffVector, type DocCutoff } from './cutoff.js'
+import { DOMAIN, REGISTRY_OP_VERSION } from './domains.js'
+import type { Ed25519Signer } from './ed25519.js'
+import { RegistryOp as PbOp, SignedRegistryOp as PbSignedOp } from './pb/chain.js'
+import { signWithDomain, verifyWithDomain } from './signed.js'
+import { RECOVERY_RECIPIENT, type Wrap } from './wrap.js'
+
+export const MAX_REGISTRY_OP_BYTES = 256 * 1024
+const MAX_PREV = 64
+const MAX_WRAPS = 1024
+const MAX_CUTOFF_DOCS = 4096
+
+export type RegistryOpKind = 'genesis' | 'enrol' | 'revoke' | 'epoch' | 'grant'
+
+export interface RevokeCutoff {
+  readonly device: Uint8Array
+  readonly docs: readonly DocCutoff[]
+  readonly snapshotsThrough: bigint
+  /** Informational: the revoked device's highest registry operation its revoker held (the causal past decides). */
+  readonly registrySeq: bigint
+}
+
+export interface EpochBody {
+  readonly epoch: number
+  readonly discharges: readonly Uint8Array[]
+  readonly wraps: readonly Wrap[]
+  readonly previous: Uint8Array
+  readonly commitment: Uint8Array
+}
+
+export interface GrantBody { readonly epoch: number, readonly commitment: Uint8Array, readonly wraps: readonly Wrap[] }
+
+export interface OpBody {
+  genesis?: { recoveryKem: Uint8Array }
+  enrol?: { certificate: Uint8Array }
+  revoke?: { devices: readonly RevokeCutoff[], reason: string }
+  epoch?: EpochBody
+  grant?: GrantBody
+}
+
+export interface RegistryOp {
+  readonly kind: RegistryOpKind
+  readonly wallet: Uint8Array
+  readonly author: Uint8Array
+  readonly seq: bigint
+  readonly prev: readonly Uint8Array[]
+  /** The author's clock, ms: for display only, never for ordering. */
+  readonly at: number
+  readonly genesis?: { recoveryKem: Uint8Array }
+  /** The enrolled certificate, its chain verified (expiry is judged per use). */
+  readonly enrol?: { certificate: ChainCertificate }
+  readonly revoke?: { devices: readonly RevokeCutoff[], reason: string }
+  readonly epoch?: EpochBody
+  readonly grant?: GrantBody
+  /** SHA-256 of the signed bytes: what `prev` and `discharges` name. */
+  readonly hash: Uint8Array
+  readonly id: string
+  readonly bytes: Uint8Array
+}
+
+const sha256 = (b: Uint8Array): Uint8Array => new Uint8Array(createHash('sha256').update(b).digest())
+
+/** Whether signed-record bytes are a registry operation (fields 8-9). */
+export function isRegistryRecord (bytes: Uint8Array): boolean {
+  try {
+    return PbSignedOp.decode(bytes).op.byteLength > 0
+  } catch {
+    // Not decodable as an operation: another record kind.
+    return false
+  }
+}
+
+const b = (x: Uint8Array): Uint8Array<ArrayBuffer> => x as Uint8Array<ArrayBuffer>
+const pbWraps = (ws: readonly Wrap[]): any[] => ws.map(w => ({ recipient: b(w.recipient), enc: b(w.enc), ciphertext: b(w.ciphertext) }))
+
+/**
+ * Signs an operation. `author` is the wallet or a device signer; `seq` and `prev` come from the
+ * author's view of the registry (Registry.next()).
+ */
+export function signRegistryOp (author: Pick<Ed25519Signer, 'publicKey' | 'sign'>, f: { wallet: Uint8Array, seq: bigint, prev: readonly Uint8Array[], at?: number } & OpBody): RegistryOp {
+  const body = PbOp.encode({
+    version: REGISTRY_OP_VERSION,
+    wallet: b(f.wallet),
+    author: b(author.publicKey),
+    seq: f.seq,
+    prev: f.prev.map(b),
+    at: BigInt(f.at ?? Date.now()),
+    genesis: f.genesis !== undefined ? { recoveryKem: b(f.genesis.recoveryKem) } : undefined,
+    enrol: f.enrol !== undefined ? { certificate: b(f.enrol.certificate) } : undefined,
+    revoke: f.revoke !== undefined
+      ? {
+          reason: f.revoke.reason,
+          devices: f.revoke.devices.map(d => ({
+            device: b(d.device),
+            docs: d.docs.map(x => ({ doc: b(x.doc), lanes: x.lanes.map(l => ({ lane: l.lane, seq: l.seq })) })),
+            snapshotsThrough: d.snapshotsThrough,
+            registrySeq: d.registrySeq
+          }))
+        }
+      : undefined,
+    epoch: f.epoch !== undefined ? { epoch: f.epoch.epoch, discharges: f.epoch.discharges.map(b), wraps: pbWraps(f.epoch.wraps), previous: b(f.epoch.previous), commitment: b(f.epoch.commitment) } : undefined,
+    grant: f.grant !== undefined ? { epoch: f.grant.epoch, commitment: b(f.grant.commitment), wraps: pbWraps(f.grant.wraps) } : undefined
+  })
+  const signature = signWithDomain(author, DOMAIN.registryOp, body)
+  return verifyRegistryOp(PbSignedOp.encode({ op: body, signature: b(signature) }), { wallet: f.wallet })
+}
+
+const wrapsOf = (ws: Array<{ recipient: Uint8Array, enc: Uint8Array, ciphertext: Uint8Array }>): Wrap[] => {
+  if (ws.length > MAX_WRAPS) throw new InvalidRegistryOpError(`more than ${MAX_WRAPS} wraps`)
+  const seen = new Set<string>()
+  for (const w of ws) {
+    if (w.recipient.byteLength !== 32 || w.enc.byteLength !== 32 || w.ciphertext.byteLength !== 48) throw new InvalidRegistryOpError('a malformed wrap')
+    const k = toHex(w.recipient)
+    if (seen.has(k)) throw new InvalidRegistryOpError('two wraps to one recipient')
+    seen.add(k)
+  }
+  return ws.map(w => ({ recipient: w.recipient, enc: w.enc, ciphertext: w.ciphertext }))
+}
+
+/**
+ * Verifies signed operation bytes (the author's signature over the received body, the expected
+ * wallet, one well-formed operation; an enrolment's certificate chain), then decodes them.
+ * Whether the author had the authority is the registry's evaluation, not this function's.
+ */
+export function verifyRegistryOp (bytes: Uint8Array, opts: { wallet: Uint8Array }): RegistryOp {
+  if (bytes.byteLength > MAX_REGISTRY_OP_BYTES) throw new InvalidRegistryOpError(`registry operation of ${bytes.byteLength} bytes exceeds ${MAX_REGISTRY_OP_BYTES}`)
+  let signed: PbSignedOp
+  let o: PbOp
+  try {
+    signed = PbSignedOp.decode(bytes)
+    o = PbOp.decode(signed.op, { limits: { prev: MAX_PREV } } as any)
+  } catch (err) {
+    throw new InvalidRegistryOpError('registry operation is not a valid encoding', {}, { cause: err })
+  }
+  if (o.version !== REGISTRY_OP_VERSION) throw new InvalidRegistryOpError(`unsupported registry operation version ${o.version}`)
+  if (o.wallet.byteLength !== 32 || o.author.byteLength !== 32 || signed.signature.byteLength !== 64) throw new InvalidRegistryOpError('registry operation is missing a key or its signature')
+  if (!equals(o.wallet, opts.wallet)) throw new WrongWalletError(`registry operation belongs to wallet ${toBase58(o.wallet)}, not ${toBase58(opts.wallet)}`)
+  if (!verifyWithDomain(o.author, DOMAIN.registryOp, signed.op, signed.signature)) throw new InvalidRegistryOpError('registry operation signature does not verify under its author')
+  if (o.seq < 1n) throw new InvalidRegistryOpError('registry operation sequence numbers start at 1')
+  if (o.prev.some(p => p.byteLength !== 32)) throw new InvalidRegistryOpError('prev names operations by 32-byte digests')
+  const kinds = (['genesis', 'enrol', 'revoke', 'epoch', 'grant'] as const).filter(k => o[k] !== undefined)
+  if (kinds.length !== 1) throw new InvalidRegistryOpError(`a registry operation is exactly one operation, not ${kinds.length}`)
+  const kind = kinds[0] as RegistryOpKind
+  const hash = sha256(bytes)
+  const base = { kind, wallet: o.wallet, author: o.author, seq: o.seq, prev: o.prev, at: Number(o.at), hash, id: toHex(hash), bytes }
+  switch (kind) {
+    case 'genesis': {
+      if (!equals(o.author, opts.wallet)) throw new InvalidRegistryOpError('only the wallet writes the genesis')
+      if (o.genesis?.recoveryKem.byteLength !== 32) throw new InvalidRegistryOpError('a genesis names a 32-byte recovery key')
+      return { ...base, genesis: { recoveryKem: o.genesis.recoveryKem } }
+    }
+    case 'enrol': {
+      let certificate: ChainCertificate
+      try {
+        certificate = verifyChainCertificate(o.enrol?.certificate ?? new Uint8Array(0), { wallet: opts.wallet, expiry: false })
+      } catch (err: any) {
+        throw new InvalidRegistryOpError(`an enrolment's certificate does not verify: ${err?.message}`, { reason: err?.code }, { cause: err })
+      }
+      return { ...base, enrol: { certificate } }
+    }
+    case 'revoke': {
+      const r = o.revoke as NonNullable<PbOp['revoke']>
+      if (r.devices.length === 0) throw new InvalidRegistryOpError('a revoke names at least one device')
+      const devices = r.devices.map(d => {
+        if (d.device.byteLength !== 32 || d.docs.length > MAX_CUTOFF_DOCS) throw new InvalidRegistryOpError('a malformed revocation cutoff')
+        if (d.docs.some(x => x.doc.byteLength !== 32)) throw new InvalidRegistryOpError('a cutoff names documents by 32-byte ids')
+        return { device: d.device, docs: d.docs.map(x => ({ doc: x.doc, lanes: x.lanes.map(l => ({ lane: l.lane, seq: l.seq })) })), snapshotsThrough: d.snapshotsThrough, registrySeq: d.registrySeq }
+      })
+      return { ...base, revoke: { devices, reason: r.reason.slice(0, 256) } }
+    }
+    case 'epoch': {
+      const e = o.epoch as NonNullable<PbOp['epoch']>
+      if (e.epoch < 1) throw new InvalidRegistryOpError('epoch 0 is the wallet-derived key: a rotation makes epoch 1 or later')
+      if (e.commitment.byteLength !== 32 || e.discharges.some(d => d.byteLength !== 32)) throw new InvalidRegistryOpError('a malformed epoch operation')
+      return { ...base, epoch: { epoch: e.epoch, discharges: e.discharges, wraps: wrapsOf(e.wraps), previous: e.previous, commitment: e.commitment } }
+    }
+    case 'grant': {
+      const g = o.grant as NonNullable<PbOp['grant']>
+      if (g.commitment.byteLength !== 32) throw new InvalidRegistryOpError('a malformed grant')
+      return { ...base, grant: { epoch: g.epoch, commitment: g.commitment, wraps: wrapsOf(g.wraps) } }
+    }
+  }
+  throw new InvalidRegistryOpError(`unknown registry operation ${String(kind)}`)
+}
+
+/** A device as the registry sees it. */
+export interface DeviceRecord {
+  /** The certificate that governs it now. */
+  readonly certificate: Certificate
+  readonly deviceKey: Uint8Array
+  /** The key that signed its certificate (the wallet's, or an admin device's). */
+  readonly enrolledBy: Uint8Array
+  /** The enrolment operation, or undefined for a version 1/2 certificate from before the registry. */
+  readonly enrolOp?: string
+  /** Whether it is a member now: enrolled validly and not revoked. */
+  readonly active: boolean
+  readonly revoked?: {
+    /** Authors of the effective revokes, and when they signed them (their clocks). */
+    readonly by: readonly Uint8Array[]
+    readonly at: number
+    readonly ops: readonly string[]
+    readonly reason: string
+  }
+}
+
+export interface EpochRecord {
+  readonly epoch: number
+  readonly op: RegistryOp
+  /** Every valid Epoch and Grant operation's wraps of this epoch's key. */
+  readonly wraps: ReadonlyArray<{ op: RegistryOp, wrap: Wrap, commitment: Uint8Array }>
+}
+
+export interface RegistryState {
+  readonly recoveryKem?: Uint8Array
+  /** By device key hex. */
+  readonly devices: ReadonlyMap<string, DeviceRecord>
+  /** The valid epochs ≥ 1, by number (when two rotations drew the same number, the lowest hash). */
+  readonly epochs: ReadonlyMap<number, EpochRecord>
+  /** Effective revokes of readers that no valid rotation discharged yet. */
+  readonly owed: readonly RegistryOp[]
+  /** Operations no applied operation names in `prev`: what the next operation names. */
+  readonly heads: readonly Uint8Array[]
+  /** Operations not applied yet because an operation they name is missing. */
+  readonly pending: readonly string[]
+  /** Operations applied in the evaluation order, and those refused with the reason. */
+  readonly applied: readonly RegistryOp[]
+  readonly refused: ReadonlyMap<string, string>
+  /** Per device, the cutoff vector its effective revocations recorded (merged by maximum). */
+  readonly cutoffs: ReadonlyMap<string, CutoffVector>
+}
+
+interface Standing { cert: Certificate, enrolledBy: Uint8Array, enrol?: RegistryOp }
+
+/**
+ * Evaluates a set of verified operations for the wallet. `legacy`: the verified version 1/2
+ * certificates the vault holds from before the registry (each a wallet-enrolled, read/write device).
+ */
+export function evaluateRegistry (ops: Iterable<RegistryOp>, opts: { wallet: Uint8Array, legacy?: Iterable<Certificate> }): RegistryState {
+  const wallet = opts.wallet
+  const walletHex = toHex(wallet)
+  const byId = new Map<string, RegistryOp>()
+  for (const op of ops) if (equals(op.wallet, wallet)) byId.set(op.id, op)
+  const refused = new Map<string, string>()
+
+  // Causal availability: an operation applies only once everything it names has.
+  const ready = new Map<string, boolean>()
+  const isReady = (id: string, stack = new Set<string>()): boolean => {
+    const known = ready.get(id)
+    if (known !== undefined) return known
+    const op = byId.get(id)
+    if (op === undefined || stack.has(id)) return false
+    stack.add(id)
+    const ok = op.prev.every(p => isReady(toHex(p), stack))
+    stack.delete(id)
+    ready.set(id, ok)
+    return ok
+  }
+  const pending: string[] = []
+  for (const id of byId.keys()) if (!isReady(id)) pending.push(id)
+  const live = [...byId.values()].filter(op => ready.get(op.id) === true)
+
+  // Structural seniority of each author: the wallet, then the shallowest certificate it holds.
+  const depth = new Map<string, number>([[walletHex, -1]])
+  const legacy = new Map<string, Certificate>()
+  for (const c of opts.legacy ?? []) {
+    const k = toHex(c.deviceKey)
+    const prev = legacy.get(k)
+    if (prev === undefined || c.issuedAt > prev.issuedAt) legacy.set(k, c)
+    depth.set(k, 0)
+  }
+  for (const op of live) {
+    if (op.enrol === undefined) continue
+    const c = op.enrol.certificate
+    const k = toHex(c.deviceKey)
+    depth.set(k, Math.min(depth.get(k) ?? Infinity, c.depth))
+  }
+  const seniority = (op: RegistryOp): number => depth.get(toHex(op.author)) ?? Number.MAX_SAFE_INTEGER
+
+  // Total order: Kahn's algorithm over prev, the most senior ready operation first.
+  const children = new Map<string, string[]>()
+  const missing = new Map<string, number>()
+  for (const op of live) {
+    const ps = new Set(op.prev.map(toHex))
+    missing.set(op.id, ps.size)
+    for (const p of ps) {
+      const l = children.get(p) ?? []
+      l.push(op.id)
+      children.set(p, l)
+    }
+  }
+  const before = (a: RegistryOp, c: RegistryOp): boolean => {
+    const sa = seniority(a); const sc = seniority(c)
+    return sa !== sc ? sa < sc : a.id < c.id
+  }
+  const order: RegistryOp[] = []
+  const frontier = live.filter(op => missing.get(op.id) === 0)
+  while (frontier.length > 0) {
+    let best = 0
+    for (let i = 1; i < frontier.length; i++) if (before(frontier[i] as RegistryOp, frontier[best] as RegistryOp)) best = i
+    const op = frontier.splice(best, 1)[0] as RegistryOp
+    order.push(op)
+    for (const c of children.get(op.id) ?? []) {
+      const n = (missing.get(c) as number) - 1
+      missing.set(c, n)
+      if (n === 0) frontier.push(byId.get(c) as RegistryOp)
+    }
+  }
+
+  // Causal pasts, memoised: what an operation's author had applied when it signed.
+  const pasts = new Map<string, Set<string>>()
+  const pastOf = (op: RegistryOp): Set<string> => {
+    let s = pasts.get(op.id)
+    if (s !== undefined) return s
+    s = new Set()
+    for (const p of op.prev) {
+      const id = toHex(p)
+      s.add(id)
+      const parent = byId.get(id)
+      if (parent !== undefined) for (const x of pastOf(parent)) s.add(x)
+    }
+    pasts.set(op.id, s)
+    return s
+  }
+
+  // Revocations in order; each judged by the revocations already effective.
+  const revokes = new Map<string, RegistryOp[]>()
+  const enrolsOf = new Map<string, RegistryOp[]>()
+  for (const op of order) {
+    if (op.enrol === undefined) continue
+    const k = toHex(op.enrol.certificate.deviceKey)
+    enrolsOf.set(k, [...(enrolsOf.get(k) ?? []), op])
+  }
+
+  /** Whether `op` counts for a revoked author: held by one of its effective revokers when it revoked. */
+  const withinRevocation = (op: RegistryOp): boolean => {
+    const rs = revokes.get(toHex(op.author))
+    return rs === undefined || rs.some(r => pastOf(r).has(op.id))
+  }
+  const standingMemo = new Map<string, Standing | null>()
+  /** The certificate governing a device, from its valid enrolments (memo reset when revocations change). */
+  const standingOf = (deviceHex: string, guard = new Set<string>()): Standing | undefined => {
+    if (standingMemo.has(deviceHex)) return standingMemo.get(deviceHex) ?? undefined
+    if (guard.has(deviceHex)) return undefined
+    guard.add(deviceHex)
+    let s: Standing | undefined
+    const base = legacy.get(deviceHex)
+    if (base !== undefined) s = { cert: base, enrolledBy: wallet }
+    for (const op of enrolsOf.get(deviceHex) ?? []) {
+      const c = (op.enrol as { certificate: ChainCertificate }).certificate
+      // An enrolment is the issuer's act: the wallet, or the admin device that signed the certificate.
+      if (!equals(op.author, c.issuerKey)) continue
+      if (!authorized(op, 'enrol', guard)) continue
+      if (s === undefined || supersedes(c, s.cert)) s = { cert: c, enrolledBy: c.issuerKey, enrol: op }
+    }
+    guard.delete(deviceHex)
+    standingMemo.set(deviceHex, s ?? null)
+    return s
+  }
+  /** Whether `op`'s author may do `what` at `op`: the wallet, or a member whose standing covers it. */
+  const authorized = (op: RegistryOp, what: 'enrol' | 'revoke' | 'epoch' | 'grant', guard?: Set<string>): boolean => {
+    if (equals(op.author, wallet)) return true
+    const a = toHex(op.author)
+    const st = standingOf(a, guard)
+    if (st === undefined) return false
+    if (!withinRevocation(op)) return false
+    const caps = st.cert.capabilities
+    const need: Capability = what === 'enrol' || what === 'revoke' ? 'admin' : what === 'epoch' ? 'write' : 'read'
+    return caps.includes(need)
+  }
+
+  const cutoffs = new Map<string, CutoffVector>()
+  const revokeInfo = new Map<string, { by: Uint8Array[], at: number, ops: string[], reason: string }>()
+  for (const op of order) {
+    if (op.revoke === undefined) continue
+    if (!authorized(op, 'revoke')) { refused.set(op.id, 'the author may not revoke here'); continue }
+    for (const d of op.revoke.devices) {
+      const k = toHex(d.device)
+      if (k === walletHex) continue
+      revokes.set(k, [...(revokes.get(k) ?? []), op])
+      let v = cutoffs.get(k)
+      if (v === undefined) { v = new CutoffVector(); cutoffs.set(k, v) }
+      v.merge({ docs: new Map(d.docs.map(x => [toHex(x.doc), x])), snapshotsThrough: d.snapshotsThrough })
+      const info = revokeInfo.get(k) ?? { by: [], at: op.at, ops: [], reason: op.revoke.reason }
+      info.by.push(op.author)
+      info.ops.push(op.id)
+      info.at = Math.min(info.at, op.at)
+      revokeInfo.set(k, info)
+    }
+    // A new revocation changes who stands: recompute on demand.
+    standingMemo.clear()
+  }
+
+  // Everything else, judged by the final revocations.
+  const devices = new Map<string, DeviceRecord>()
+  const allDevices = new Set<string>([...legacy.keys(), ...enrolsOf.keys(), ...revokes.keys()])
+  for (const k of allDevices) {
+    const st = standingOf(k)
+    if (st === undefined) continue
+    const info = revokeInfo.get(k)
+    devices.set(k, {
+      certificate: st.cert,
+      deviceKey: st.cert.deviceKey,
+      enrolledBy: st.enrolledBy,
+      enrolOp: st.enrol?.id,
+      active: info === undefined,
+      revoked: info
+    })
+  }
+  for (const op of order) {
+    if (op.enrol !== undefined) {
+      const st = standingOf(toHex(op.enrol.certificate.deviceKey))
+      if (st?.enrol?.id !== op.id && !refused.has(op.id)) refused.set(op.id, 'enrolment not in force (unauthorized, superseded or beyond a revocation)')
+    }
+  }
+
+  let recoveryKem: Uint8Array | undefined
+  const epochs = new Map<number, EpochRecord>()
+  const revokedKeys = new Set(revokes.keys())
+  for (const op of order) {
+    if (op.genesis !== undefined) { recoveryKem ??= op.genesis.recoveryKem; continue }
+    if (op.epoch !== undefined) {
+      if (!authorized(op, 'epoch')) { refused.set(op.id, 'the author may not rotate'); continue }
+      const e = op.epoch.epoch
+      const cur = epochs.get(e)
+      if (cur === undefined || op.id < cur.op.id) epochs.set(e, { epoch: e, op, wraps: [] })
+    }
+  }
+  for (const op of order) {
+    const body = op.epoch ?? op.grant
+    if (body === undefined) continue
+    if (op.grant !== undefined && !authorized(op, 'grant')) { refused.set(op.id, 'the author may not grant'); continue }
+    const rec = epochs.get(body.epoch)
+    if (rec === undefined) { if (op.grant !== undefined) refused.set(op.id, `grant of unknown epoch ${body.epoch}`); continue }
+    if (!equals(rec.op.epoch?.commitment as Uint8Array, body.commitment)) {
+      if (op.grant !== undefined) refused.set(op.id, 'grant of another key than the epoch\'s')
+      continue
+    }
+    // Wraps to revoked devices are ignored: nothing is ever handed to them again.
+    const ws = rec.wraps as Array<{ op: RegistryOp, wrap: Wrap, commitment: Uint8Array }>
+    for (const w of body.wraps) if (!revokedKeys.has(toHex(w.recipient))) ws.push({ op, wrap: w, commitment: body.commitment })
+  }
+
+  // Debts: an effective revoke of a device that held a read key, until a rotation that lists it
+  // and hands its key to no revoked device.
+  const effectiveRevokes = new Map<string, RegistryOp>()
+  for (const rs of revokes.values()) for (const r of rs) effectiveRevokes.set(r.id, r)
+  const discharged = new Set<string>()
+  for (const op of order) {
+    if (op.epoch === undefined || refused.has(op.id)) continue
+    if (op.epoch.wraps.some(w => revokedKeys.has(toHex(w.recipient)))) continue
+    for (const d of op.epoch.discharges) discharged.add(toHex(d))
+  }
+  const owed: RegistryOp[] = []
+  for (const r of effectiveRevokes.values()) {
+    if (discharged.has(r.id)) continue
+    const readers = (r.revoke?.devices ?? []).some(d => {
+      const rec = devices.get(toHex(d.device))
+      return rec === undefined || rec.certificate.capabilities.includes('read')
+    })
+    if (readers) owed.push(r)
+  }
+  owed.sort((x, y) => x.id < y.id ? -1 : 1)
+
+  const named = new Set<string>()
+  for (const op of order) for (const p of op.prev) named.add(toHex(p))
+  const heads = order.filter(op => !named.has(op.id)).map(op => op.hash)
+
+  return { recoveryKem, devices, epochs, owed, heads, pending, applied: order, refused, cutoffs }
+}
+
+/**
+ * Re-certification of an enrolled device: a newer certificate governs only when its issuer is
+ * the wallet, the issuer of the certificate in force, or one of that certificate's ancestors, so a
+ * compromised admin cannot downgrade a device it did not enrol (revoke and re-enrol instead).
+ */
+function supersedes (c: ChainCertificate, cur: Certificate): boolean {
+  const allowed = equals(c.issuerKey, c.walletKey) ||
+    (isChainCertificate(cur) && (equals(c.issuerKey, cur.issuerKey) || cur.ancestors.some(a => equals(a.deviceKey, c.issuerKey))))
+  if (!allowed) return false
+  if (c.issuedAt !== cur.issuedAt) return c.issuedAt > cur.issuedAt
+  return toHex(c.bytes) > toHex(cur.bytes)
+}
+
+/** The epoch keys a device (or the recovery key, RECOVERY_RECIPIENT) can unwrap, by epoch: their wraps. */
+export function wrapsFor (state: RegistryState, recipient: Uint8Array): Array<{ epoch: number, wrap: Wrap, commitment: Uint8Array }> {
+  const out: Array<{ epoch: number, wrap: Wrap, commitment: Uint8Array }> = []
+  for (const rec of state.epochs.values()) {
+    for (const w of rec.wraps) if (equals(w.wrap.recipient, recipient)) out.push({ epoch: rec.epoch, wrap: w.wrap, commitment: w.commitment })
+  }
+  return out
+}
+
+/** The next epoch number: a generation above every known one, and a random low byte (concurrent rotations rarely collide). */
+export function nextEpochNumber (state: Pick<RegistryState, 'epochs'>, known: Iterable<number> = [], random: number = Math.floor(Math.random() * 256)): number {
+  let gen = 0
+  for (const e of state.epochs.keys()) gen = Math.max(gen, e >>> 8)
+  for (const e of known) gen = Math.max(gen, e >>> 8)
+  return ((gen + 1) << 8) | (random & 0xff)
+}
+
+export const isRecoveryRecipient = (r: Uint8Array): boolean => equals(r, RECOVERY_RECIPIENT)
+
+/** The seniority depth of a certificate's holder (exported for display and the membership gate). */
+export const certificateDepth = depthOf

@@ -1,0 +1,158 @@
+/**
+ * What a node writes into the registry (identity/registry.ts), and what it takes out of it:
+ * - enrolDevice: an admin device certifies another device (pairing by code, a mirror) and
+ *   publishes the enrolment, without the wallet;
+ * - revokeDevices: a revoke signed by this admin device (or by the wallet, published by any member),
+ *   with each revoked device's cutoff: per document and lane, the highest of its entries this node
+ *   holds, which stay valid everywhere; everything it writes later is refused;
+ * - rotation: a new epoch key wrapped to every remaining reader and to the recovery key, never to
+ *   a key all devices hold, discharging every owed revocation; a device that can write makes one
+ *   before its own next write whenever a debt is open (so no honest device seals under a key a
+ *   revoked device holds once it knows of the revocation);
+ * - unwrapping: the epoch keys wrapped to this device, added to its keys and kept in vault.keys.
+ */
+import { logger } from '@libp2p/logger'
+import { NotAdminError, ReadOnlyError } from '../errors.js'
+import {
+  addEpochKey, deviceKem, epochCommitment, equals, issueChainCertificate, isChainCertificate, kemPublicOf, legacyKem, newEpochKey, nextEpochNumber,
+  openPrevious, parseStreamKey, RECOVERY_RECIPIENT, sealPrevious, signRegistryOp, unwrapEpochKey, wrapEpochKey, wrapsFor, checkCommitment,
+  type Capability, type ChainCertificate, type Ed25519Signer, type OpBody, type RegistryOp, type RevokeCutoff, type Wallet, type Wrap
+} from '../identity/index.js'
+import type { EntryStore } from '../store/index.js'
+import type { CertRegistry } from './certs.js'
+import type { HomeIdentity } from './enrol.js'
+
+const log = logger('mesh:node:registry')
+
+/** Signs an operation as `author`, after everything this node holds (its heads), numbered after the author's own. */
+export function authorOp (certs: CertRegistry, wallet: Uint8Array, author: Pick<Ed25519Signer, 'publicKey' | 'sign'>, body: OpBody, at = Date.now()): RegistryOp {
+  let seq = 0n
+  for (const op of certs.registryOps()) if (equals(op.author, author.publicKey) && op.seq > seq) seq = op.seq
+  return signRegistryOp(author, { wallet, seq: seq + 1n, prev: certs.state.heads, at, ...body })
+}
+
+export interface EnrolRequest {
+  deviceKey: Uint8Array
+  /** The device's X25519 key (deviceKem of its seed); required unless it is a mirror. */
+  kemKey?: Uint8Array
+  capabilities: readonly Capability[]
+  label: string
+  expiresAt?: number
+  /** Admin levels allowed below an admin it creates (0 unless this device's certificate allows more). */
+  pathLen?: number
+  /** SHA-256 of the pairing transcript. */
+  pairing?: Uint8Array
+}
+
+/**
+ * Certifies a device from this admin device and signs its enrolment. Throws NotAdminError when
+ * this device is no admin (or holds a version 1/2 certificate: `mesh init` with the wallet makes
+ * it one). The caller publishes the operation (Vault.publish) and hands the certificate (with
+ * its chain) and the registry's records to the new device.
+ */
+export function enrolDevice (id: HomeIdentity, certs: CertRegistry, req: EnrolRequest): { certificate: ChainCertificate, op: RegistryOp } {
+  const mine = certs.get(id.device.publicKey) ?? id.certificate
+  if (!isChainCertificate(mine) || !mine.capabilities.includes('admin')) {
+    throw new NotAdminError(`this device (${mine.label}) is not an admin: it cannot enrol devices${isChainCertificate(mine) ? '' : ' (run `mesh init` here once with the wallet to make it one)'}`, { deviceId: mine.deviceId })
+  }
+  if (certs.isRevoked(id.device.publicKey)) throw new NotAdminError('this device was revoked: it cannot enrol devices')
+  const certificate = issueChainCertificate(id.device, mine, { ...req, kemKey: req.kemKey })
+  const op = authorOp(certs, id.walletKey, id.device.signer, { enrol: { certificate: certificate.bytes } })
+  return { certificate, op }
+}
+
+/** A revoked device's cutoff: per document and lane, the highest of its entries this node holds. */
+export function cutoffFor (store: EntryStore, certs: CertRegistry, device: Uint8Array): RevokeCutoff {
+  const docs: RevokeCutoff['docs'][number][] = []
+  let snapshotsThrough = 0n
+  for (const doc of store.docIds()) {
+    const lanes: Array<{ lane: number, seq: bigint }> = []
+    for (const key of store.vector(doc).keys()) {
+      const s = parseStreamKey(key)
+      if (!equals(s.author, device)) continue
+      const seq = store.maxSeq(doc, device, s.lane)
+      if (seq > 0) lanes.push({ lane: s.lane, seq: BigInt(seq) })
+    }
+    if (lanes.length > 0) docs.push({ doc, lanes })
+    for (const snap of store.snapshots(doc)) if (equals(snap.header.author, device) && snap.header.seq > snapshotsThrough) snapshotsThrough = snap.header.seq
+  }
+  let registrySeq = 0n
+  for (const op of certs.registryOps()) if (equals(op.author, device) && op.seq > registrySeq) registrySeq = op.seq
+  return { device, docs, snapshotsThrough, registrySeq }
+}
+
+/**
+ * Signs a revoke of `devices` by this device (an admin) or, given, by the wallet (any member may
+ * publish the wallet's revoke, even a read-only one).
+ */
+export function revokeDevices (id: HomeIdentity, certs: CertRegistry, store: EntryStore, devices: readonly Uint8Array[], opts: { reason?: string, wallet?: Wallet } = {}): RegistryOp {
+  let author: Pick<Ed25519Signer, 'publicKey' | 'sign'>
+  if (opts.wallet !== undefined) {
+    author = opts.wallet
+  } else {
+    const mine = certs.get(id.device.publicKey)
+    if (mine === undefined || !mine.capabilities.includes('admin') || certs.isRevoked(id.device.publicKey)) {
+      throw new NotAdminError(`this device (${mine?.label ?? id.certificate.label}) is not an admin: revoke from an admin device, or pass the wallet (--wallet PATH)`)
+    }
+    author = id.device.signer
+  }
+  return authorOp(certs, id.walletKey, author, { revoke: { devices: devices.map(d => cutoffFor(store, certs, d)), reason: opts.reason ?? '' } })
+}
+
+/**
+ * A rotation discharging every owed revocation, made by this device; undefined when nothing is
+ * owed. Throws ReadOnlyError when this device cannot rotate (no `write`, or revoked).
+ */
+export function rotation (id: HomeIdentity, certs: CertRegistry): { op: RegistryOp, epoch: number, key: Uint8Array } | undefined {
+  const st = certs.state
+  if (st.owed.length === 0) return undefined
+  const mine = certs.get(id.device.publicKey) ?? id.certificate
+  if (!mine.capabilities.includes('write') || certs.isRevoked(id.device.publicKey)) throw new ReadOnlyError(`this device (${mine.label}) cannot rotate the vault key: a device that can write does`)
+  const key = newEpochKey()
+  const epoch = nextEpochNumber(st, id.keys.epochs.keys())
+  const ctx = { wallet: id.walletKey, epoch }
+  const wraps: Wrap[] = []
+  for (const c of certs.all()) {
+    if (!c.capabilities.includes('read') || certs.isRevoked(c.deviceKey)) continue
+    wraps.push(wrapEpochKey(key, { recipient: c.deviceKey, kem: kemPublicOf(c) }, ctx))
+  }
+  if (st.recoveryKem !== undefined) wraps.push(wrapEpochKey(key, { recipient: RECOVERY_RECIPIENT, kem: st.recoveryKem }, ctx))
+  const op = authorOp(certs, id.walletKey, id.device.signer, {
+    epoch: { epoch, discharges: st.owed.map(o => o.hash), wraps, previous: sealPrevious(key, epoch, id.keys.epochs), commitment: epochCommitment(key, epoch) }
+  })
+  return { op, epoch, key }
+}
+
+/**
+ * Unwraps every epoch key wrapped to this device that it does not hold yet, with its KEM key (the
+ * one its version 3 certificate names, or its ed25519 key's Montgomery form for a version 1/2
+ * one) and the earlier keys each rotation carries. Returns the epochs added.
+ */
+export function unwrapMine (id: HomeIdentity, certs: CertRegistry): number[] {
+  const seed = id.device.privateKey.raw.subarray(0, 32)
+  const pairs = [deviceKem(seed), legacyKem(seed)]
+  const added: number[] = []
+  const st = certs.state
+  for (const w of wrapsFor(st, id.device.publicKey)) {
+    if (id.keys.epochs.has(w.epoch)) continue
+    const ctx = { wallet: id.walletKey, epoch: w.epoch }
+    let key: Uint8Array | undefined
+    for (const p of pairs) {
+      try { key = unwrapEpochKey(w.wrap, p, ctx); break } catch { /* the other KEM key of this device, or a wrap not for it */ }
+    }
+    if (key === undefined || !checkCommitment(key, w.epoch, w.commitment)) {
+      log.error('the wrap of epoch %d to this device does not open: ask an admin for a grant', w.epoch)
+      continue
+    }
+    if (addEpochKey(id.keys, w.epoch, key)) added.push(w.epoch)
+    const rec = st.epochs.get(w.epoch)
+    if (rec?.op.epoch !== undefined && rec.op.epoch.previous.byteLength > 0) {
+      try {
+        for (const [e, k] of openPrevious(key, w.epoch, rec.op.epoch.previous)) if (addEpochKey(id.keys, e, k)) added.push(e)
+      } catch (err) {
+        log.error('the earlier keys carried by epoch %d do not open: %e', w.epoch, err)
+      }
+    }
+  }
+  return added
+}
