@@ -19,22 +19,17 @@ import { hostname } from 'node:os'
 import { join } from 'node:path'
 import { logger } from '@libp2p/logger'
 import type { AuthorSeq, DocVector, EntryRef, ReplicaSource, SnapshotOffer, SyncPlan } from '../../protocols/sync/index.js'
-import { ClosedError, HomeCorruptError, HomeNotInitializedError, InvalidEntryError, InvalidInputError, NotFoundError, UnknownEpochError, WalletMismatchError } from '../errors.js'
+import { ClosedError, HomeCorruptError, HomeNotInitializedError, InvalidEntryError, InvalidInputError, NotFoundError, WalletMismatchError } from '../errors.js'
 import {
-  deviceKeyFromBytes, deviceKeyToBytes, ENTRY_KIND, equals, fromBase58, generateDeviceKey, isUpdateKind, issueCertificate, parseStreamKey,
-  streamKey, verifyCertificate, verifyEntry, type Certificate, type DeviceKey, type Entry, type Wallet, type WalletAddress
+  deviceKeyFromBytes, deviceKeyToBytes, ENTRY_KIND, equals, fromBase58, generateDeviceKey, isUpdateKind, issueChainCertificate, parseStreamKey,
+  streamKey, toHex, verifyAnyCertificate, verifyEntry, type Certificate, type DeviceKey, type Entry, type Wallet, type WalletAddress
 } from '../identity/index.js'
 import { acquireLock, ensureHomeDir, EntryStore, homePath, isInitialized, readHomeFile, readHomeText, writeHomeFile, type HomeLock } from '../store/index.js'
 import { CertRegistry } from './certs.js'
+import { authorOp } from './registry-ops.js'
 
 const log = logger('mesh:node:mirror')
 
-/**
- * Key epochs a mirror takes entries of. Epoch 0 is the wallet's; later epochs are announced by
- * registry Epoch ops (issue 14, not yet replicated here): until then an entry of any other
- * epoch is refused as unknown, as a member without that key refuses it.
- */
-const KNOWN_EPOCHS = new Set([0])
 
 export interface MirrorIdentity {
   readonly home: string
@@ -62,7 +57,7 @@ export async function loadMirrorIdentity (home: string): Promise<MirrorIdentity>
   const device = deviceKeyFromBytes(await readHomeFile(home, 'deviceKey'))
   let certificate: Certificate
   try {
-    certificate = verifyCertificate(await readHomeFile(home, 'certificate'), { wallet: walletKey, deviceKey: device.publicKey, expiry: false })
+    certificate = verifyAnyCertificate(await readHomeFile(home, 'certificate'), { wallet: walletKey, deviceKey: device.publicKey, expiry: false })
   } catch (err: any) {
     if (err?.code === 'HOME_NOT_INITIALIZED') throw err
     throw new HomeCorruptError(`the certificate in ${home} does not verify: ${err?.message}`, { home }, { cause: err })
@@ -71,9 +66,12 @@ export async function loadMirrorIdentity (home: string): Promise<MirrorIdentity>
 }
 
 /**
- * Creates a mirror's home with the wallet at hand: a device key and a read-only certificate, and
- * no vault keys (nothing is derived from the wallet's seed signature). A home that holds vault
- * keys already is refused: it cannot be made blind.
+ * Creates a mirror's home with the wallet at hand: a device key, a version 3 certificate with the
+ * capability `mirror` alone (no `read`, no KEM key: no epoch key is ever wrapped to it) and its
+ * enrolment in the registry, signed by the wallet, sent to every member at the first sync. No
+ * vault key: nothing is derived from the wallet's seed signature. A home that holds vault keys
+ * already is refused: it cannot be made blind. (An admin device can enrol a mirror without the
+ * wallet: node/registry-ops.ts enrolDevice with capabilities ['mirror'].)
  */
 export async function enrolMirror (home: string, wallet: Wallet, opts: { label?: string } = {}): Promise<MirrorIdentity> {
   await ensureHomeDir(home)
@@ -85,9 +83,14 @@ export async function enrolMirror (home: string, wallet: Wallet, opts: { label?:
   }
   const device = await generateDeviceKey()
   await writeHomeFile(home, 'deviceKey', deviceKeyToBytes(device))
-  // Capabilities: read, the narrowest a certificate of today's format holds; issue 14's chain
-  // certificates carry `mirror` instead. The vault keys are what a reader needs, and a mirror has none.
-  const certificate = issueCertificate(wallet, { deviceKey: device.publicKey, capabilities: ['read'], label: opts.label ?? `${hostname()}-mirror` })
+  const certificate = issueChainCertificate(wallet, undefined, { deviceKey: device.publicKey, capabilities: ['mirror'], label: opts.label ?? `${hostname()}-mirror` })
+  const store = await EntryStore.open(join(home, 'data'))
+  try {
+    const certs = new CertRegistry(wallet.publicKey)
+    await store.putCertificate(authorOp(certs, wallet.publicKey, wallet, { enrol: { certificate: certificate.bytes } }).bytes)
+  } finally {
+    await store.close()
+  }
   await writeHomeFile(home, 'mirror', JSON.stringify({ version: 1, wallet: wallet.address } satisfies MirrorFile) + '\n')
   // Written last: its presence marks the home as initialized.
   await writeHomeFile(home, 'certificate', certificate.bytes)
@@ -98,6 +101,8 @@ export interface MirrorEvents {
   entry: [{ entry: Entry, from?: string }]
   certificate: [Uint8Array]
   disk: [boolean]
+  /** The registry revoked a device: the node hangs up on it (as a member's vault does). */
+  revoked: [{ deviceKey: Uint8Array, deviceId: string, label: string }]
 }
 
 /** A keyless vault over the store: what `mesh join --mirror` serves. */
@@ -151,15 +156,22 @@ export class MirrorVault extends EventEmitter<MirrorEvents> {
   /** A mirror cannot name documents (names are derived with the vault key): none are named. */
   async docNames (): Promise<Map<string, string>> { return new Map() }
 
+  /** A certificate, cutoff or registry operation from a peer: verified, stored, forwarded. */
   async addCertificate (bytes: Uint8Array): Promise<void> {
     this.check()
-    this.certs.add(bytes)
+    const added = this.certs.add(bytes)
     if (await this.store.putCertificate(bytes)) this.emit('certificate', bytes)
+    for (const device of added.revoked ?? []) {
+      const cert = this.certs.get(device)
+      this.emit('revoked', { deviceKey: device, deviceId: cert?.deviceId ?? toHex(device), label: cert?.label ?? toHex(device).slice(0, 8) })
+    }
   }
 
-  /** Admission without the key: size, envelope, signature, the author's rights, a known epoch. */
+  /**
+   * Admission without the key: the author's rights at that position (certs.ts: revoked beyond its
+   * cutoff, read-only, superseded) and an epoch the registry announced (or 0).
+   */
   private admit (entry: Entry, from: string | undefined): void {
-    if (!KNOWN_EPOCHS.has(entry.epoch)) throw new UnknownEpochError(`entry of unknown key epoch ${entry.epoch}`, { epoch: entry.epoch })
     if (entry.kind === ENTRY_KIND.snapshot) this.certs.judgeSnapshot(entry, { at: 'receive', from })
     else this.certs.judgeUpdate(entry, { at: 'receive', from })
   }

@@ -85,6 +85,7 @@ describe('blind mirror', () => {
     const init = await runCli(['init', '--mirror', '--home', homes.m, '--wallet', wallet, '--label', 'mirror', '--json'], { env })
     expect(init.code).toBe(0)
     expect(JSON.parse(init.stdout).mirror).toBe(true)
+    expect(JSON.parse(init.stdout).capabilities).toEqual(['mirror'])
     expect((await runCli(['init', '--home', homes.b, '--wallet', wallet, '--label', 'beta'], { env })).code).toBe(0)
     const m = spawnIn(undefined, process.execPath, [BIN, 'join', '--mirror', '--home', homes.m, ...local], env); daemons.push(m)
     await m.waitFor(/^role:\s+blind mirror/)
@@ -93,7 +94,7 @@ describe('blind mirror', () => {
 
     const marker = `plaintext-marker-${randomBytes(8).toString('hex')}`
     const a = spawnIn(undefined, process.execPath, [BIN, 'join', '--home', homes.a, '--wallet', wallet, '--label', 'alpha', ...local, '--bootstrap', mAddr], env); daemons.push(a)
-    await a.waitFor(/peer proven\s+mirror /)
+    await a.waitFor(/peer proven\s+mirror .*\[mirror\]/)
     expect((await runCli(['session', 'new', 'agent:main:handoff', '--home', homes.a, '--title', 'left on the mirror'], { env })).code).toBe(0)
     const texts = ['first', `the secret is ${marker}`, 'last']
     for (const text of texts) expect((await runCli(['session', 'append', 'handoff', '--home', homes.a, '--role', 'user', '--text', text], { env })).code).toBe(0)
