@@ -22,7 +22,7 @@ import type { AuthorSeq, DocVector, EntryRef, ReplicaSource, SnapshotOffer, Sync
 import { ClosedError, HomeCorruptError, HomeNotInitializedError, InvalidEntryError, InvalidInputError, NotFoundError, WalletMismatchError } from '../errors.js'
 import {
   deviceKeyFromBytes, deviceKeyToBytes, ENTRY_KIND, equals, fromBase58, generateDeviceKey, isUpdateKind, issueChainCertificate, parseStreamKey,
-  streamKey, toHex, verifyAnyCertificate, verifyEntry, type Certificate, type DeviceKey, type Entry, type Wallet, type WalletAddress
+  parseTrustedEntry, streamKey, toHex, verifyAnyCertificate, verifyEntry, type Certificate, type DeviceKey, type Entry, type Wallet, type WalletAddress
 } from '../identity/index.js'
 import { acquireLock, ensureHomeDir, EntryStore, homePath, isInitialized, readHomeFile, readHomeText, writeHomeFile, type HomeLock } from '../store/index.js'
 import { CertRegistry } from './certs.js'
@@ -244,6 +244,34 @@ export class MirrorVault extends EventEmitter<MirrorEvents> {
     }
   }
 
+  /**
+   * Stored entries as they may be handed on: one the registry now refuses (its author revoked
+   * beyond its cutoff, made read-only) is held back, as a member's vault holds it back.
+   */
+  private async * servable (entries: AsyncIterable<Uint8Array>): AsyncGenerator<Uint8Array> {
+    for await (const bytes of entries) {
+      if (!this.certs.restricting) { yield bytes; continue }
+      try {
+        this.certs.judgeUpdate(parseTrustedEntry(bytes), { at: 'load' })
+      } catch (err) {
+        log('stored entry held back from a peer: %e', err)
+        continue
+      }
+      yield bytes
+    }
+  }
+
+  private servableSnapshot (header: Entry): boolean {
+    if (!this.certs.restricting) return true
+    try {
+      this.certs.judgeSnapshot(header, { at: 'load' })
+      return true
+    } catch (err) {
+      log('stored snapshot held back from a peer: %e', err)
+      return false
+    }
+  }
+
   /** The sync protocol's data layer over this mirror: the same plan as a member's, from ciphertext. */
   source (): ReplicaSource {
     const store = this.store
@@ -261,6 +289,7 @@ export class MirrorVault extends EventEmitter<MirrorEvents> {
         const floor = new Map(have)
         for (const s of store.snapshots(doc)) {
           if (!s.header.covers.some(c => Number(c.seq) > (have.get(streamKey(c)) ?? 0))) continue
+          if (!this.servableSnapshot(s.header)) continue
           snapshots.push({ header: s.header.bytes, covers: s.header.covers.map(c => ({ author: c.author, lane: c.lane ?? 0, seq: c.seq })), pieces: (pieceBytes, from) => store.snapshotPieces(s, pieceBytes, from) })
           for (const c of s.header.covers) {
             const k = streamKey(c)
@@ -268,7 +297,7 @@ export class MirrorVault extends EventEmitter<MirrorEvents> {
           }
         }
         const totals = store.uncoveredTotals(doc, floor)
-        return { snapshots, entries: store.uncovered(doc, floor), entryCount: totals.entries, entryBytes: totals.bytes }
+        return { snapshots, entries: this.servable(store.uncovered(doc, floor)), entryCount: totals.entries, entryBytes: totals.bytes }
       },
       accept: async (entry, from) => {
         const { result, entry: e } = await this.accept(entry, from)

@@ -8,10 +8,11 @@ import { join } from 'node:path'
 import { afterEach, describe, expect, it } from 'vitest'
 import * as Y from 'yjs'
 import { SessionDoc, sealSnapshot, sealUpdate } from '../../crdt/index.js'
-import { generateWallet } from '../../src/identity/index.js'
+import { deviceIdFromKey, generateWallet } from '../../src/identity/index.js'
 import { SignedEntry, EntryBody } from '../../src/identity/pb/entry.js'
 import { MeshNode } from '../../src/node/mesh.js'
 import { enrolMirror, MirrorVault } from '../../src/node/mirror.js'
+import { revokeDevices } from '../../src/node/registry-ops.js'
 import { openVault } from '../../src/sdk/index.js'
 import { until } from '../helpers/nodes.js'
 import { tempDir } from '../helpers/tmp.js'
@@ -110,6 +111,33 @@ describe('blind mirror admission (no key)', () => {
     // The snapshot claims to cover all six entries; the mirror cannot check that claim, so it keeps them.
     await m.store.flush()
     expect(m.store.stats().entries).toBe(6)
+  })
+
+  it('a revoked device: what it wrote up to its cutoff stays, anything later is refused and never handed on', async () => {
+    const a = await newVault(); cleanups.push(a.cleanup)
+    const v = a.vault.vault
+    const m = await mirrorOf(a.wallet)
+    const sib = await foreignDevice(a.wallet)
+    await v.addCertificate(sib.cert)
+    for (const r of v.certs.records()) await m.addCertificate(r)
+    const doc = v.docId('revoked')
+    const seal = (seq: bigint): Uint8Array => sealUpdate({ keys: v.identity.keys, signer: sib.key.signer }, doc, seq, updateFor(`s${seq}`)).bytes
+    await v.accept(seal(1n))
+    expect((await m.accept(seal(1n), 'peer')).result).toBe('stored')
+    // The mirror took seq 2 before it learned of the revocation (A never saw it: beyond the cutoff).
+    expect((await m.accept(seal(2n), 'peer')).result).toBe('stored')
+    const op = revokeDevices(v.identity, v.certs, v.store, [sib.key.publicKey], { reason: 'stolen' })
+    await v.publish(op)
+    const revoked: string[] = []
+    m.on('revoked', e => revoked.push(e.deviceId))
+    await m.addCertificate(op.bytes)
+    expect(revoked).toEqual([deviceIdFromKey(sib.key.publicKey)])
+    await expect(m.accept(seal(3n), 'peer')).rejects.toMatchObject({ code: 'REVOKED_AUTHOR' })
+    expect((await m.accept(seal(1n), 'peer')).result).toBe('duplicate')
+    // Handed to a peer that has nothing: seq 1 goes, seq 2 (beyond the cutoff) is held back.
+    const handed: bigint[] = []
+    for await (const bytes of m.source().plan(doc, []).entries) handed.push(EntryBody.decode(SignedEntry.decode(bytes).body).seq)
+    expect(handed).toEqual([1n])
   })
 })
 
