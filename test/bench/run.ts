@@ -15,9 +15,10 @@ import { benchMcp } from './mcp.js'
 import { benchScale } from './scale.js'
 import { benchFlood } from './flood.js'
 import { benchAgents } from './agents.js'
+import { benchMirrorRelay } from './mirror-relay.js'
 
 const quick = process.argv.includes('--quick')
-// --only=vault, --only=mesh, --only=api, --only=http, --only=mcp, --only=scale, --only=flood, --only=agents,
+// --only=vault, --only=mesh, --only=api, --only=http, --only=mcp, --only=scale, --only=flood, --only=agents, --only=mirror,
 // or one part:
 // --only=mesh.handoff (handoff, throughput, resume, discovery, ten), --only=api.cli (cli, rpc),
 // --only=http.rtt (API round trip over HTTP and the socket), --only=http.events (append on a peer
@@ -36,6 +37,7 @@ try {
   if (only === undefined || group === 'scale') await benchScale(join(dir, 'scale'), { quick, part })
   if (only === undefined || group === 'flood') await benchFlood(join(dir, 'flood'), { quick })
   if (only === undefined || group === 'agents') await benchAgents(join(dir, 'agents'), { quick })
+  if (only === undefined || group === 'mirror') await benchMirrorRelay(join(dir, 'mirror'), { quick })
 } finally {
   await rm(dir, { recursive: true, force: true })
 }
