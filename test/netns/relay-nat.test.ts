@@ -1,10 +1,12 @@
 /**
  * Two members behind different NATs (each in a private network behind a router namespace that
  * masquerades with nftables and lets nothing in) reach each other only through a third member's
- * relay on a public address: `mesh join --relay` there, `--relay-via` on each, the DHT on the
- * relay tells each where the other is, and a session written on one arrives at the other over
- * the relayed connection. A stranger (another wallet) behind a third NAT asks the same relay for
- * a reservation and is refused.
+ * relay on a public address: `mesh join --mirror --relay` there (a blind mirror that is also the
+ * relay), `--relay-via` on each, the DHT on the relay tells each where the other is, and a
+ * session written on one arrives at the other over the relayed connection. Then B stops, A writes
+ * more and is killed, and B, started again, gets it from the mirror: a handoff across two NATs
+ * between devices not online together. A stranger (another wallet) behind a third NAT asks the
+ * same relay for a reservation and is refused.
  */
 import { join } from 'node:path'
 import { afterAll, describe, expect, it } from 'vitest'
@@ -15,8 +17,8 @@ import { tempDir } from '../helpers/tmp.js'
 const cleanups: Array<() => Promise<void> | void> = []
 afterAll(async () => { for (const c of cleanups.reverse()) await c() })
 
-describe('two NATed members through their own relay', () => {
-  it('connect through the relay and replicate; a stranger cannot reserve', async () => {
+describe('two NATed members through their own mirror and relay', () => {
+  it('connect through the relay and replicate, hand off through the mirror; a stranger cannot reserve', async () => {
     const lab: NatLab = natHosts(3); cleanups.push(lab.teardown)
     const t = await tempDir(); cleanups.push(t.cleanup)
     const env = cliEnv(t.dir)
@@ -32,7 +34,9 @@ describe('two NATed members through their own relay', () => {
       return p
     }
     const homes = { m: join(t.dir, 'm'), a: join(t.dir, 'a'), b: join(t.dir, 'b'), s: join(t.dir, 's') }
-    const m = join_(lab.pub.ns, homes.m, ['--label', 'relay', '--relay', '--listen', '/ip4/0.0.0.0/tcp/4001'])
+    expect((await runCli(['init', '--mirror', '--home', homes.m, '--wallet', wallet, '--label', 'relay'], { env })).code).toBe(0)
+    const m = spawnIn(lab.pub.ns, process.execPath, [BIN, 'join', '--mirror', '--home', homes.m, '--no-mdns', '--http', 'off', '--relay', '--listen', '/ip4/0.0.0.0/tcp/4001'], env)
+    daemons.push(m)
     const mId = (await m.waitFor(/^device:\s+\S+/)).split(/\s+/)[1] as string
     await m.waitFor(/^relay:\s+serving members only/)
     await m.waitFor(/^running/)
@@ -80,6 +84,20 @@ describe('two NATed members through their own relay', () => {
     expect(after.reservations).toHaveLength(2)
     expect(after.reservations).not.toContain((await status(homes.s)).deviceId)
 
-    for (const d of daemons) expect(await d.stop('SIGINT')).toBe(0)
+    // Handoff across both NATs through the mirror: B goes, A writes and dies, B comes back.
+    expect(await b.stop('SIGINT')).toBe(0)
+    for (let i = 3; i < 5; i++) expect((await runCli(['session', 'append', 'nat', '--home', homes.a, '--role', 'user', '--text', `n${i}`], { env })).code).toBe(0)
+    const aEntries = (await status(homes.a)).store.entries
+    const until = Date.now() + 30_000
+    while ((await status(homes.m)).store.entries < aEntries && Date.now() < until) await new Promise(resolve => setTimeout(resolve, 200))
+    expect((await status(homes.m)).store.entries).toBe(aEntries)
+    await a.stop('SIGKILL')
+    const b2 = join_(nb.ns, homes.b, ['--label', 'beta', '--relay-via', via])
+    await b2.waitFor(/peer proven\s+relay /)
+    const end2 = Date.now() + 30_000
+    while ((await shown()).length < 5 && Date.now() < end2) await new Promise(resolve => setTimeout(resolve, 200))
+    expect(await shown()).toEqual(['n0', 'n1', 'n2', 'n3', 'n4'])
+
+    for (const d of [m, s, b2]) expect(await d.stop('SIGINT')).toBe(0)
   })
 })
