@@ -14,6 +14,8 @@ import { openVault, type MeshVault } from '../../src/sdk/index.js'
 import { fmt, now, report, text } from './util.js'
 
 const local = { listen: ['/ip4/127.0.0.1/tcp/0'], mdns: false, dht: 'off' as const }
+/** No snapshots: every run moves the same N entries, counted in the receiver's store. */
+const NO_SNAPSHOTS = { snapshotEvery: 1e9, snapshotOnClose: 1e9 }
 
 async function until (cond: () => boolean): Promise<void> {
   const end = Date.now() + 120_000
@@ -24,7 +26,7 @@ async function until (cond: () => boolean): Promise<void> {
 }
 
 async function writer (dir: string, wallet: ReturnType<typeof generateWallet>, n: number): Promise<MeshVault> {
-  const v = await openVault({ home: join(dir, 'a'), wallet, label: 'A' })
+  const v = await openVault({ home: join(dir, 'a'), wallet, label: 'A', ...NO_SNAPSHOTS })
   const s = await v.sessions.create('agent:main:bench', { goal: 'bench' })
   for (let i = 0; i < n; i++) await s.append({ role: 'user', content: text(1000) })
   await s.close()
@@ -33,7 +35,7 @@ async function writer (dir: string, wallet: ReturnType<typeof generateWallet>, n
 
 /** ms from B's dial until B's store holds `target` entries. */
 async function catchUp (dir: string, wallet: ReturnType<typeof generateWallet>, target: number, dial: (b: MeshNode) => Promise<void>): Promise<number> {
-  const bv = await openVault({ home: dir, wallet, label: 'B' })
+  const bv = await openVault({ home: dir, wallet, label: 'B', ...NO_SNAPSHOTS })
   const b = await MeshNode.start(bv.vault, local)
   try {
     const t0 = now()
@@ -75,7 +77,7 @@ export async function benchMirrorRelay (dir: string, opts: { quick: boolean }): 
   }
 
   // The relay: A holds a reservation on M (--relay-via); B dials A's circuit address.
-  const av2 = await openVault({ home: join(dir, 'a'), wallet, label: 'A' })
+  const av2 = await openVault({ home: join(dir, 'a'), wallet, label: 'A', ...NO_SNAPSHOTS })
   const m2v = await MirrorVault.open({ home: mHome })
   const m2 = await MeshNode.start(m2v, { ...local, relay: true })
   const a2 = await MeshNode.start(av2.vault, { ...local, relayVia: [m2.addresses()[0] as string] })

@@ -145,9 +145,12 @@ export const statusCmd: Command = {
       if (s.daemon.relay !== undefined) out.line(`relay:        serving members: ${s.daemon.relay.reservations.length} reserved, ${s.daemon.relay.circuits} circuit${s.daemon.relay.circuits === 1 ? '' : 's'} open, ${s.daemon.relay.refused} stranger${s.daemon.relay.refused === 1 ? '' : 's'} refused`)
       for (const v of s.daemon.relayVia ?? []) out.line(`relay via:    ${v.relay}: ${v.state === 'reserved' ? `reserved until ${localTime(v.expires ?? 0)}` : `trying${v.lastError !== undefined ? ` (${v.lastError})` : ''}`}`)
       if (s.diskFull) out.line('disk:         full — writes are refused until space is freed (reads go on)')
-      out.line(`sessions:     ${s.sessions}`)
-      out.line(`memory:       ${s.memory}`)
-      out.line(`skills:       ${s.skills}`)
+      if (s.daemon.mirror === true) out.line(`documents:    ${s.store.docs} (a mirror cannot name them or tell sessions from memory)`)
+      else {
+        out.line(`sessions:     ${s.sessions}`)
+        out.line(`memory:       ${s.memory}`)
+        out.line(`skills:       ${s.skills}`)
+      }
       out.line(`devices:      ${s.devices} known`)
       out.line(`store:        ${s.store.entries} entries, ${s.store.snapshots} snapshots, ${s.store.logBytes} log bytes`)
       return 0
