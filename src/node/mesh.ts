@@ -12,14 +12,14 @@ import { mdns } from '@libp2p/mdns'
 import { peerIdFromString } from '@libp2p/peer-id'
 import { ping } from '@libp2p/ping'
 import { tcp } from '@libp2p/tcp'
-import { multiaddr } from '@multiformats/multiaddr'
+import { multiaddr, type Multiaddr } from '@multiformats/multiaddr'
 import { createLibp2p, type Libp2p } from 'libp2p'
 import { CID } from 'multiformats/cid'
 import * as raw from 'multiformats/codecs/raw'
 import { sha256 } from 'multiformats/hashes/sha2'
 import { membership, type Membership, type ProvenPeer } from '../../protocols/membership/index.js'
 import { sync, type SessionStats, type Sync, type Transfer } from '../../protocols/sync/index.js'
-import { relayServer, relayTransport, type RelayServer, type RelayServerStats, type RelayTransport, type ReservationState } from '../../protocols/relay/index.js'
+import { circuitRelayServer, circuitRelayTransport, type CircuitRelayService } from '@libp2p/circuit-relay-v2'
 import { DOC_NAMES, parseSessionKey } from '../../crdt/index.js'
 import { rendezvousFor, toHex, utcDay } from '../identity/index.js'
 import { DEFAULTS, readConfig, savePort, type NodeConfig } from './config.js'
@@ -27,6 +27,7 @@ import { Pace, type PaceMode } from './pace.js'
 import { PeerBook } from './peer-book.js'
 import { progressEvent, transferStatus, type Arriving, type ProgressEvent, type TransferStatus } from './progress.js'
 import { meshMuxer } from './muxer.js'
+import { HOP_PROTOCOL, RELAY_SERVER_INIT, RelayVia, STOP_PROTOCOL, announceOnlyVia, hopForMembers, relayGater, relayServerStats, stopFromOurRelays, wrapHandler, type Members, type RelayCounts, type RelayServerStats, type ReservationState } from './relay.js'
 import { vaultSource } from './source.js'
 import type { MirrorVault } from './mirror.js'
 import type { Vault } from './vault.js'
@@ -111,7 +112,7 @@ export interface MeshNodeOptions extends Partial<NodeConfig> {
  * hello was answered and it lacks nothing this node holds.
  */
 export class MeshNode extends EventEmitter<{ event: [NodeEvent], 'caught-up': [string], progress: [ProgressEvent] }> {
-  readonly libp2p: Libp2p<{ membership: Membership, sync: Sync, ping: any, identify: any, dht?: any, relay?: RelayServer }>
+  readonly libp2p: Libp2p<{ membership: Membership, sync: Sync, ping: any, identify: any, dht?: any, relay?: CircuitRelayService }>
   readonly config: NodeConfig
   private readonly vault: NodeVault
   private readonly book: PeerBook
@@ -122,7 +123,8 @@ export class MeshNode extends EventEmitter<{ event: [NodeEvent], 'caught-up': [s
   private names = new Map<string, string>()
   private stopped = false
   private mdns: { mdns?: { query: (q: unknown) => void } } | undefined
-  private relayClient: RelayTransport | undefined
+  private relayVia: RelayVia | undefined
+  private relayCounts: RelayCounts = { refused: 0 }
   private readonly paces: { mdns?: Pace, dht?: Pace } = {}
   private addrs = ''
 
@@ -138,20 +140,29 @@ export class MeshNode extends EventEmitter<{ event: [NodeEvent], 'caught-up': [s
     const fromFile = await readConfig(vault.home)
     const { membershipTimeoutMs: _t, reconcile, ...nodeOptions } = options
     const config: NodeConfig = { ...DEFAULTS, ...fromFile, ...Object.fromEntries(Object.entries(nodeOptions).filter(([, v]) => v !== undefined)) }
-    // A reservation on each relay is a listen address of the relay transport's.
-    const listen = [...(config.listen.length > 0 ? config.listen : [`/ip4/0.0.0.0/tcp/${config.port ?? 0}`]), ...config.relayVia.map(a => `${a}/p2p-circuit`)]
+    // Reservations on --relay-via relays are taken after start (RelayVia): an unreachable relay
+    // must not keep the node from starting.
+    const listen = config.listen.length > 0 ? config.listen : [`/ip4/0.0.0.0/tcp/${config.port ?? 0}`]
     const book = new PeerBook(vault.home)
     await book.load()
     let self: MeshNode | undefined
     let discovery: MeshNode['mdns']
-    let relayClient: RelayTransport | undefined
+    let relayTransport: unknown
+    const relayCounts: RelayCounts = { refused: 0 }
+    const members: Members = {
+      isProven: (id) => self?.libp2p.services.membership.isProven(id) ?? false,
+      whenProven: async (id) => await (self?.libp2p.services.membership.whenProven(id) ?? Promise.resolve(false)),
+      isRevoked: (id) => self?.isRevokedPeer(id) ?? false
+    }
     const node = await createLibp2p({
       // Started below, once wired: a relay reservation dials during start, and the proof of
       // that relay must reach our listeners.
       start: false,
       privateKey: vault.identity.device.privateKey,
-      addresses: { listen, announce: config.announce },
-      transports: [tcp(), (components: any) => { const t = relayTransport()(components); relayClient = t; return t }],
+      addresses: { listen, announce: config.announce, announceFilter: announceOnlyVia(config.relayVia) },
+      transports: [tcp(), (components: any) => { const t = circuitRelayTransport({ reservationCompletionTimeout: 10_000 })(components); relayTransport = t; return t }],
+      // Who may reserve, be connected to and connect through a relay: members only (relay.ts).
+      connectionGater: relayGater(members, relayCounts),
       connectionEncrypters: [noise()],
       streamMuxers: [meshMuxer()],
       // The service answers queries and queries once as it starts; the pace of later queries is ours.
@@ -198,9 +209,8 @@ export class MeshNode extends EventEmitter<{ event: [NodeEvent], 'caught-up': [s
           onProgress: (t) => { self?.onProgress(t) },
           reconcile: reconcile ?? false
         }),
-        // Reservations and circuits for proven members only; membership is proven on a stream of
-        // its own, so a member that reserves right after dialing is waited for.
-        ...(config.relay ? { relay: relayServer({ whenMember: async (id) => await (self?.libp2p.services.membership.whenProven(id) ?? Promise.resolve(false)) }) } : {}),
+        // Reservations and circuits for proven members only (the gater and the hop middleware below).
+        ...(config.relay ? { relay: circuitRelayServer(RELAY_SERVER_INIT) } : {}),
         ...(config.dht !== 'off'
           ? { dht: kadDHT({ protocol: DHT_PROTOCOL, clientMode: config.dht === 'client', peerInfoMapper: passthroughMapper, allowQueryWithZeroPeers: true }) }
           : {})
@@ -208,10 +218,20 @@ export class MeshNode extends EventEmitter<{ event: [NodeEvent], 'caught-up': [s
     }) as MeshNode['libp2p']
     self = new MeshNode(vault, node, config, book)
     self.mdns = discovery
-    self.relayClient = relayClient
+    self.relayCounts = relayCounts
+    const components = (node as unknown as { components?: { transportManager?: { listen: (addrs: Multiaddr[]) => Promise<void> }, registrar?: Parameters<typeof wrapHandler>[0] } }).components
+    const transportManager = components?.transportManager
+    const registrar = components?.registrar
+    if (transportManager === undefined || registrar === undefined) throw new Error('libp2p: no transport manager or registrar to wire the relay with')
+    self.relayVia = new RelayVia(node, () => relayTransport, async (addr) => { await transportManager.listen([addr]) }, members.whenProven, config.relayVia, log)
     self.replayEarly()
     self.wire()
     await node.start()
+    // Membership is proven on a stream of its own, often still under way when a member reserves
+    // right after dialing: its hop stream waits for the verdict; a stranger's is aborted unanswered.
+    if (config.relay) await wrapHandler(registrar, node, HOP_PROTOCOL, hopForMembers(members, relayCounts, log))
+    await wrapHandler(registrar, node, STOP_PROTOCOL, stopFromOurRelays(() => relayTransport))
+    await self.relayVia.start()
     const port = node.getMultiaddrs().map(a => Number(a.getComponents().find(c => c.name === 'tcp')?.value ?? 0)).find(p => p > 0)
     if (config.listen.length === 0 && port !== undefined) await savePort(vault.home, port)
     // Names label events only: read in the background, not between a start and its first peer
@@ -491,14 +511,14 @@ export class MeshNode extends EventEmitter<{ event: [NodeEvent], 'caught-up': [s
   provenCount (): number { return this.libp2p.services.membership.provenPeers().length }
   /** This node's own state, for `mesh status` and `mesh peers`. */
   status (): NodeStatus {
-    const relayVia = this.relayClient?.reservations() ?? []
+    const relayVia = this.relayVia?.states() ?? []
     return {
       peerId: this.libp2p.peerId.toString(),
       addresses: this.addresses(),
       diskFull: this.vault.diskFull,
       peers: this.libp2p.services.membership.provenPeers().length,
       ...('mirror' in this.vault ? { mirror: true } : {}),
-      ...(this.libp2p.services.relay !== undefined ? { relay: this.libp2p.services.relay.stats() } : {}),
+      ...(this.libp2p.services.relay !== undefined ? { relay: relayServerStats(this.libp2p, this.libp2p.services.relay, this.relayCounts) } : {}),
       ...(relayVia.length > 0 ? { relayVia } : {})
     }
   }
@@ -531,6 +551,7 @@ export class MeshNode extends EventEmitter<{ event: [NodeEvent], 'caught-up': [s
   async stop (): Promise<void> {
     if (this.stopped) return
     this.stopped = true
+    this.relayVia?.stop()
     this.vault.off('revoked', this.onRevoked)
     for (const p of Object.values(this.paces)) p.stop()
     for (const t of this.timers) clearTimeout(t)

@@ -1,5 +1,5 @@
 /**
- * Circuit relay v2 for members (protocols/relay) between real nodes on loopback: a member holds a
+ * Circuit relay v2 for members (@libp2p/circuit-relay-v2 gated by src/node/relay.ts, protocols/relay/SPEC.md) between real nodes on loopback: a member holds a
  * reservation on another member's relay, a third member dials it through the relay and they
  * replicate over the relayed connection (Noise end to end, no limits); a stranger (another
  * wallet) can neither reserve nor be connected through it. NAT is exercised in test/netns/relay-nat.
@@ -7,12 +7,12 @@
 import { noise } from '@chainsafe/libp2p-noise'
 import { identify } from '@libp2p/identify'
 import { tcp } from '@libp2p/tcp'
-import { pbStream } from '@libp2p/utils'
+import { circuitRelayTransport } from '@libp2p/circuit-relay-v2'
+import { lpStream } from '@libp2p/utils'
 import { multiaddr } from '@multiformats/multiaddr'
 import { createLibp2p } from 'libp2p'
 import { afterEach, describe, expect, it } from 'vitest'
-import { HOP_PROTOCOL, relayTransport } from '../../protocols/relay/index.js'
-import { HopMessage } from '../../protocols/relay/pb/relay.js'
+import { HOP_PROTOCOL } from '../../src/node/relay.js'
 import { meshMuxer } from '../../src/node/muxer.js'
 import { generateWallet, startNode, until, type TestNode } from '../helpers/nodes.js'
 
@@ -64,7 +64,7 @@ describe('members-only circuit relay', () => {
     // A stranger: a libp2p node of its own key, carrying the relay transport, asking M for a slot.
     const stranger = await createLibp2p({
       addresses: { listen: ['/ip4/127.0.0.1/tcp/0'] },
-      transports: [tcp(), relayTransport()],
+      transports: [tcp(), circuitRelayTransport()],
       connectionEncrypters: [noise()],
       streamMuxers: [meshMuxer()],
       services: { identify: identify() }
@@ -72,8 +72,9 @@ describe('members-only circuit relay', () => {
     stops.push(async () => { await stranger.stop() })
     const conn = await stranger.dial(multiaddr(tcpAddr(m)))
     const stream = await conn.newStream(HOP_PROTOCOL)
-    const hop = pbStream(stream).pb(HopMessage)
-    await hop.write({ type: HopMessage.Type.RESERVE })
+    const hop = lpStream(stream)
+    // HopMessage{type: RESERVE}: field 1, varint 0 (circuit v2's protobuf, written out).
+    await hop.write(Uint8Array.of(0x08, 0x00))
     // No status frame, no reservation: the stream is aborted (or the connection dropped with it).
     const answer = await hop.read({ signal: AbortSignal.timeout(10_000) }).then(r => r, (err: Error) => err)
     expect(answer).toBeInstanceOf(Error)
