@@ -9,6 +9,7 @@ import { identify } from '@libp2p/identify'
 import { tcp } from '@libp2p/tcp'
 import { circuitRelayTransport } from '@libp2p/circuit-relay-v2'
 import { lpStream } from '@libp2p/utils'
+import { peerIdFromString } from '@libp2p/peer-id'
 import { multiaddr } from '@multiformats/multiaddr'
 import { createLibp2p } from 'libp2p'
 import { afterEach, describe, expect, it } from 'vitest'
@@ -56,6 +57,23 @@ describe('members-only circuit relay', () => {
     await sb.append({ role: 'assistant', content: 'back through the relay' })
     await until(() => s.messageCount() === 2, 'A to receive B\'s reply through M')
     await s.close(); await sb.close()
+  })
+
+  it('a reservation that drops with its connection to the relay is taken again, and circuits reach the member again', async () => {
+    const wallet = generateWallet()
+    const m = await node({ wallet, label: 'M', relay: true })
+    const a = await node({ wallet, label: 'A', relayVia: [tcpAddr(m)] })
+    await until(() => a.node.status().relayVia?.[0]?.state === 'reserved', 'A to hold a reservation on M')
+    const mPeer = peerIdFromString(m.node.status().peerId)
+    const before = new Set(a.node.libp2p.getConnections(mPeer).map(c => c.id))
+    await a.node.libp2p.hangUp(mPeer)
+    // The package forgets the reservation with its connection and retakes none it was configured
+    // with: mesh does, on a new connection.
+    await until(() => a.node.libp2p.getConnections(mPeer).some(c => !before.has(c.id)) && a.node.status().relayVia?.[0]?.state === 'reserved', 'A to reserve on M again')
+    // A takes stop streams only from a relay it holds a reservation on: a circuit proves it does.
+    const b = await node({ wallet, label: 'B' })
+    await b.node.dial(`${tcpAddr(m)}/p2p-circuit/p2p/${a.node.status().peerId}`)
+    await until(() => b.node.isOnline(a.node.status().peerId), 'B to prove A through M')
   })
 
   it('a stranger cannot reserve, and cannot be connected to through the relay', async () => {
