@@ -180,7 +180,9 @@ export class LocalApi implements MeshApi {
           pid: this.opts.daemon?.pid,
           listen: node?.addresses() ?? [],
           peers: node?.provenCount() ?? 0,
-          http: this.opts.daemon?.http?.()
+          http: this.opts.daemon?.http?.(),
+          relay: node?.status().relay,
+          relayVia: node?.status().relayVia
         }
       }
     },

@@ -165,7 +165,16 @@ export const StatusSchema = z.object({
     expired: z.boolean(),
     superseded: z.boolean().describe('a newer certificate of this device is known: this home must be re-certified with `mesh init` and the wallet')
   }),
-  daemon: z.object({ running: z.boolean(), pid: z.number().optional(), listen: z.array(z.string()), peers: z.number(), http: z.string().optional() })
+  daemon: z.object({
+    running: z.boolean(),
+    pid: z.number().optional(),
+    listen: z.array(z.string()),
+    peers: z.number(),
+    http: z.string().optional(),
+    mirror: z.boolean().optional().describe('this node is a blind mirror (mesh join --mirror): it stores and forwards sealed entries, holds no vault key, never writes'),
+    relay: z.object({ reservations: z.array(z.string()), circuits: z.number(), refused: z.number() }).optional().describe('serving as a circuit relay for members (mesh join --relay): who holds a slot, circuits open, strangers refused'),
+    relayVia: z.array(z.object({ relay: z.string(), state: z.enum(['reserved', 'trying']), expires: z.number().optional(), lastError: z.string().optional() })).optional().describe('reservations held on members\' relays (mesh join --relay-via)')
+  })
 })
 
 const NewMessageSchema = z.object({

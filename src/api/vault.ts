@@ -8,8 +8,9 @@ import {
   DOC_NAMES, MemoryDoc, parseSessionKey, SessionDoc, SessionsIndexDoc, SkillsDoc,
   type MemoryEntry, type SessionSummary, type Skill, type SkillFile
 } from '../../crdt/index.js'
-import { AbortedError, ClosedError, InvalidInputError, NotFoundError, SessionExistsError, SessionNotFoundError } from '../errors.js'
+import { AbortedError, ClosedError, InvalidInputError, MissingCapabilityError, NotFoundError, SessionExistsError, SessionNotFoundError } from '../errors.js'
 import { expandHome, toHex, type Capability, type Wallet } from '../identity/index.js'
+import { isMirrorHome } from '../node/mirror.js'
 import { Vault } from '../node/vault.js'
 import type { Replica } from '../node/replica.js'
 import { defaultHome } from '../store/index.js'
@@ -45,6 +46,8 @@ export interface VaultStatus extends VaultInfo {
 
 export async function openVault (opts: OpenVaultOptions = {}): Promise<MeshVault> {
   const home = resolve(expandHome(opts.home ?? defaultHome()))
+  // A blind mirror's home has no vault key to open: say what it is rather than "not set up".
+  if (await isMirrorHome(home)) throw new MissingCapabilityError(`home ${home} is a blind mirror: it holds no vault key, so nothing in it can be read or written here. Run \`mesh join --mirror\` on it, and read on a member device`, { home })
   const wallet = typeof opts.wallet === 'string' ? await resolveWallet({ path: opts.wallet }) : opts.wallet
   const vault = await Vault.open({
     home,

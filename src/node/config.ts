@@ -20,11 +20,15 @@ export interface NodeConfig {
   /** How long discovery stays fast after start, a lost sibling or a network change, in ms. @default 30000 */
   discoveryBurst: number
   dht: DhtMode
+  /** Serve as a circuit relay for members (`mesh join --relay`). @default false */
+  relay: boolean
+  /** Relays to hold a reservation on, `<addr>/p2p/<relay>` each (`--relay-via`). @default [] */
+  relayVia: string[]
   /** The port this home listened on last. */
   port?: number
 }
 
-export const DEFAULTS: NodeConfig = { listen: [], announce: [], bootstrap: [], mdns: true, mdnsInterval: 1000, mdnsSlowInterval: 60_000, discoveryBurst: 30_000, dht: 'server' }
+export const DEFAULTS: NodeConfig = { listen: [], announce: [], bootstrap: [], mdns: true, mdnsInterval: 1000, mdnsSlowInterval: 60_000, discoveryBurst: 30_000, dht: 'server', relay: false, relayVia: [] }
 
 export async function readConfig (home: string): Promise<Partial<NodeConfig>> {
   const text = await readHomeText(home, 'config')
@@ -41,6 +45,8 @@ export async function readConfig (home: string): Promise<Partial<NodeConfig>> {
   const announce = strings(c.announce, 'announce'); if (announce !== undefined) out.announce = announce
   const bootstrap = strings(c.bootstrap, 'bootstrap'); if (bootstrap !== undefined) out.bootstrap = bootstrap
   if (typeof c.mdns === 'boolean') out.mdns = c.mdns
+  if (typeof c.relay === 'boolean') out.relay = c.relay
+  const relayVia = strings(c.relayVia, 'relayVia'); if (relayVia !== undefined) out.relayVia = relayVia
   for (const k of ['mdnsInterval', 'mdnsSlowInterval', 'discoveryBurst'] as const) {
     if (c[k] === undefined) continue
     if (!Number.isInteger(c[k]) || c[k] < 100) throw new InvalidInputError(`config.json: ${k} must be a whole number of milliseconds, at least 100`)

@@ -12,13 +12,14 @@ import { mdns } from '@libp2p/mdns'
 import { peerIdFromString } from '@libp2p/peer-id'
 import { ping } from '@libp2p/ping'
 import { tcp } from '@libp2p/tcp'
-import { multiaddr } from '@multiformats/multiaddr'
+import { multiaddr, type Multiaddr } from '@multiformats/multiaddr'
 import { createLibp2p, type Libp2p } from 'libp2p'
 import { CID } from 'multiformats/cid'
 import * as raw from 'multiformats/codecs/raw'
 import { sha256 } from 'multiformats/hashes/sha2'
 import { membership, type Membership, type ProvenPeer } from '../../protocols/membership/index.js'
 import { sync, type SessionStats, type Sync, type Transfer } from '../../protocols/sync/index.js'
+import { circuitRelayServer, circuitRelayTransport, type CircuitRelayService } from '@libp2p/circuit-relay-v2'
 import { DOC_NAMES, parseSessionKey } from '../../crdt/index.js'
 import { membershipKey, rendezvousFor, toHex, utcDay } from '../identity/index.js'
 import { DEFAULTS, readConfig, savePort, type NodeConfig } from './config.js'
@@ -26,8 +27,13 @@ import { Pace, type PaceMode } from './pace.js'
 import { PeerBook } from './peer-book.js'
 import { progressEvent, transferStatus, type Arriving, type ProgressEvent, type TransferStatus } from './progress.js'
 import { meshMuxer } from './muxer.js'
+import { HOP_PROTOCOL, RELAY_SERVER_INIT, RelayVia, STOP_PROTOCOL, announceOnlyVia, hopForMembers, relayGater, relayServerStats, stopFromOurRelays, wrapHandler, type Members, type RelayCounts, type RelayServerStats, type ReservationState } from './relay.js'
 import { vaultSource } from './source.js'
+import type { MirrorVault } from './mirror.js'
 import type { Vault } from './vault.js'
+
+/** What a node serves: a member's vault, or a blind mirror's keyless one (node/mirror.ts). */
+export type NodeVault = Vault | MirrorVault
 
 const log = logger('mesh:node')
 export const MDNS_SERVICE_TAG = '_mesh-agent._udp.local'
@@ -79,6 +85,12 @@ export interface NodeStatus {
   diskFull: boolean
   /** Peers proven now. */
   peers: number
+  /** A blind mirror's node (node/mirror.ts): no vault key, stores and forwards only. */
+  mirror?: boolean
+  /** Serving as a circuit relay for members (`--relay`): who holds a slot, circuits open. */
+  relay?: RelayServerStats
+  /** Reservations this node holds on members' relays (`--relay-via`). */
+  relayVia?: ReservationState[]
 }
 
 export interface MeshNodeOptions extends Partial<NodeConfig> {
@@ -99,9 +111,9 @@ export interface MeshNodeOptions extends Partial<NodeConfig> {
  * hello was answered and it lacks nothing this node holds.
  */
 export class MeshNode extends EventEmitter<{ event: [NodeEvent], 'caught-up': [string], progress: [ProgressEvent] }> {
-  readonly libp2p: Libp2p<{ membership: Membership, sync: Sync, ping: any, identify: any, dht?: any }>
+  readonly libp2p: Libp2p<{ membership: Membership, sync: Sync, ping: any, identify: any, dht?: any, relay?: CircuitRelayService }>
   readonly config: NodeConfig
-  private readonly vault: Vault
+  private readonly vault: NodeVault
   private readonly book: PeerBook
   private readonly via = new Map<string, Via>()
   private readonly labels = new Map<string, string>()
@@ -112,10 +124,12 @@ export class MeshNode extends EventEmitter<{ event: [NodeEvent], 'caught-up': [s
   private names = new Map<string, string>()
   private stopped = false
   private mdns: { mdns?: { query: (q: unknown) => void } } | undefined
+  private relayVia: RelayVia | undefined
+  private relayCounts: RelayCounts = { refused: 0 }
   private readonly paces: { mdns?: Pace, dht?: Pace } = {}
   private addrs = ''
 
-  private constructor (vault: Vault, node: MeshNode['libp2p'], config: NodeConfig, book: PeerBook) {
+  private constructor (vault: NodeVault, node: MeshNode['libp2p'], config: NodeConfig, book: PeerBook) {
     super()
     this.vault = vault
     this.libp2p = node
@@ -123,20 +137,35 @@ export class MeshNode extends EventEmitter<{ event: [NodeEvent], 'caught-up': [s
     this.book = book
   }
 
-  static async start (vault: Vault, options: MeshNodeOptions = {}): Promise<MeshNode> {
+  static async start (vault: NodeVault, options: MeshNodeOptions = {}): Promise<MeshNode> {
     const fromFile = await readConfig(vault.home)
     const { membershipTimeoutMs: _t, reconcile, ...nodeOptions } = options
     const config: NodeConfig = { ...DEFAULTS, ...fromFile, ...Object.fromEntries(Object.entries(nodeOptions).filter(([, v]) => v !== undefined)) }
+    // Reservations on --relay-via relays are taken after start (RelayVia): an unreachable relay
+    // must not keep the node from starting.
     const listen = config.listen.length > 0 ? config.listen : [`/ip4/0.0.0.0/tcp/${config.port ?? 0}`]
     const book = new PeerBook(vault.home)
     await book.load()
     let self: MeshNode | undefined
-    const keys = [membershipKey(vault.identity.keys)]
+    // A member derives the membership key from its vault keys; a blind mirror holds only it.
+    const keys = [vault.identity.keys !== undefined ? membershipKey(vault.identity.keys) : vault.identity.membershipKey]
     let discovery: MeshNode['mdns']
+    let relayTransport: unknown
+    const relayCounts: RelayCounts = { refused: 0 }
+    const members: Members = {
+      isProven: (id) => self?.libp2p.services.membership.isProven(id) ?? false,
+      whenProven: async (id) => await (self?.libp2p.services.membership.whenProven(id) ?? Promise.resolve(false)),
+      isRevoked: (id) => self?.isRevokedPeer(id) ?? false
+    }
     const node = await createLibp2p({
+      // Started below, once wired: a relay reservation dials during start, and the proof of
+      // that relay must reach our listeners.
+      start: false,
       privateKey: vault.identity.device.privateKey,
-      addresses: { listen, announce: config.announce },
-      transports: [tcp()],
+      addresses: { listen, announce: config.announce, announceFilter: announceOnlyVia(config.relayVia) },
+      transports: [tcp(), (components: any) => { const t = circuitRelayTransport({ reservationCompletionTimeout: 10_000 })(components); relayTransport = t; return t }],
+      // Who may reserve, be connected to and connect through a relay: members only (relay.ts).
+      connectionGater: relayGater(members, relayCounts),
       connectionEncrypters: [noise()],
       streamMuxers: [meshMuxer()],
       // The service answers queries and queries once as it starts; the pace of later queries is ours.
@@ -179,7 +208,7 @@ export class MeshNode extends EventEmitter<{ event: [NodeEvent], 'caught-up': [s
           }
         }),
         sync: sync({
-          source: vaultSource(vault),
+          source: 'mirror' in vault ? vault.source() : vaultSource(vault),
           isMember: (id) => self?.libp2p.services.membership.isProven(id) ?? false,
           whenMember: async (id) => await (self?.libp2p.services.membership.whenProven(id) ?? Promise.resolve(false)),
           onEnded: (id, reason) => { self?.onSyncEnded(id, reason) },
@@ -189,6 +218,8 @@ export class MeshNode extends EventEmitter<{ event: [NodeEvent], 'caught-up': [s
           onProgress: (t) => { self?.onProgress(t) },
           reconcile: reconcile ?? true
         }),
+        // Reservations and circuits for proven members only (the gater and the hop middleware below).
+        ...(config.relay ? { relay: circuitRelayServer(RELAY_SERVER_INIT) } : {}),
         ...(config.dht !== 'off'
           // The DHT's peer filter: a peer enters the routing table, and is named in an answer, only
           // while it is a proven member (kad-dht drops a peer its mapper leaves without addresses).
@@ -198,9 +229,20 @@ export class MeshNode extends EventEmitter<{ event: [NodeEvent], 'caught-up': [s
     }) as MeshNode['libp2p']
     self = new MeshNode(vault, node, config, book)
     self.mdns = discovery
+    self.relayCounts = relayCounts
+    const components = (node as unknown as { components?: { transportManager?: { listen: (addrs: Multiaddr[]) => Promise<void> }, registrar?: Parameters<typeof wrapHandler>[0] } }).components
+    const transportManager = components?.transportManager
+    const registrar = components?.registrar
+    if (transportManager === undefined || registrar === undefined) throw new Error('libp2p: no transport manager or registrar to wire the relay with')
+    self.relayVia = new RelayVia(node, () => relayTransport, async (addr) => { await transportManager.listen([addr]) }, members.whenProven, config.relayVia, log)
     self.replayEarly()
     self.wire()
     await node.start()
+    // Membership is proven on a stream of its own, often still under way when a member reserves
+    // right after dialing: its hop stream waits for the verdict; a stranger's is aborted unanswered.
+    if (config.relay) await wrapHandler(registrar, node, HOP_PROTOCOL, hopForMembers(members, relayCounts, log))
+    await wrapHandler(registrar, node, STOP_PROTOCOL, stopFromOurRelays(() => relayTransport))
+    await self.relayVia.start()
     const port = node.getMultiaddrs().map(a => Number(a.getComponents().find(c => c.name === 'tcp')?.value ?? 0)).find(p => p > 0)
     if (config.listen.length === 0 && port !== undefined) await savePort(vault.home, port)
     // Names label events only: read in the background, not between a start and its first peer
@@ -384,6 +426,7 @@ export class MeshNode extends EventEmitter<{ event: [NodeEvent], 'caught-up': [s
    * when nothing of it is in flight.
    */
   arriving (name: string): Arriving | undefined {
+    if ('mirror' in this.vault) return undefined // a mirror cannot name documents
     const ids = new Set<string>([toHex(this.vault.docId(name))])
     try { ids.add(toHex(this.vault.docId(DOC_NAMES.session(parseSessionKey(name))))) } catch { /* not a session key: a document name only */ }
     for (const t of this.transfers()) {
@@ -403,7 +446,8 @@ export class MeshNode extends EventEmitter<{ event: [NodeEvent], 'caught-up': [s
     }
     for (const a of this.config.bootstrap) {
       const ma = multiaddr(a)
-      const id = ma.getComponents().find(c => c.name === 'p2p')?.value
+      // The last /p2p is the peer: in `<relay>/p2p-circuit/p2p/<peer>` the first names the relay.
+      const id = ma.getComponents().findLast(c => c.name === 'p2p')?.value
       if (id !== undefined) {
         if (!this.via.has(id)) this.via.set(id, 'bootstrap')
         void this.libp2p.peerStore.merge(peerIdFromString(id), { multiaddrs: [ma] }).then(() => { this.redial(id, 'bootstrap') })
@@ -448,8 +492,10 @@ export class MeshNode extends EventEmitter<{ event: [NodeEvent], 'caught-up': [s
   /** Provides and looks up today's rendezvous key; every provider found is dialed. */
   private async rendezvous (): Promise<void> {
     const dht = this.libp2p.services.dht
-    if (dht === undefined || this.libp2p.getConnections().length === 0) return
-    const key = rendezvousFor(this.vault.identity.keys, utcDay())
+    // A mirror holds no rendezvous key: it serves the DHT members provide into, and looks up nothing.
+    const keys = this.vault.identity.keys
+    if (dht === undefined || keys === undefined || this.libp2p.getConnections().length === 0) return
+    const key = rendezvousFor(keys, utcDay())
     const cid = CID.createV1(raw.code, await sha256.digest(key))
     const signal = AbortSignal.timeout(10_000)
     if (this.config.dht === 'server') await this.libp2p.contentRouting.provide(cid, { signal }).catch((err: unknown) => { log('provide failed: %e', err) })
@@ -509,7 +555,16 @@ export class MeshNode extends EventEmitter<{ event: [NodeEvent], 'caught-up': [s
   provenCount (): number { return this.libp2p.services.membership.provenPeers().length }
   /** This node's own state, for `mesh status` and `mesh peers`. */
   status (): NodeStatus {
-    return { peerId: this.libp2p.peerId.toString(), addresses: this.addresses(), diskFull: this.vault.diskFull, peers: this.libp2p.services.membership.provenPeers().length }
+    const relayVia = this.relayVia?.states() ?? []
+    return {
+      peerId: this.libp2p.peerId.toString(),
+      addresses: this.addresses(),
+      diskFull: this.vault.diskFull,
+      peers: this.libp2p.services.membership.provenPeers().length,
+      ...('mirror' in this.vault ? { mirror: true } : {}),
+      ...(this.libp2p.services.relay !== undefined ? { relay: relayServerStats(this.libp2p, this.libp2p.services.relay, this.relayCounts) } : {}),
+      ...(relayVia.length > 0 ? { relayVia } : {})
+    }
   }
 
   async peers (options: { rtt?: boolean } = {}): Promise<PeerStatus[]> {
@@ -540,6 +595,7 @@ export class MeshNode extends EventEmitter<{ event: [NodeEvent], 'caught-up': [s
   async stop (): Promise<void> {
     if (this.stopped) return
     this.stopped = true
+    this.relayVia?.stop()
     this.vault.off('revoked', this.onRevoked)
     for (const p of Object.values(this.paces)) p.stop()
     for (const t of this.timers) clearTimeout(t)

@@ -19,19 +19,22 @@ const LOOPBACK = /^\/ip(4\/127\.|6\/::1\/)/
 const UNSPECIFIED = /^\/ip(4\/0\.0\.0\.0|6\/::)\//
 
 /**
- * The addresses worth redialing, from those a peer reported or we dialed: no relayed or
+ * The addresses worth redialing, from those a peer reported or we dialed: relayed ones last, no
  * unspecified ones, and no loopback address unless the peer is on this host (elsewhere 127.0.0.1
  * is some other machine: ourselves).
  */
 export function dialable (addrs: readonly Multiaddr[], remote: Multiaddr): string[] {
   const local = LOOPBACK.test(remote.toString())
   const out = new Set<string>()
+  const relayed = new Set<string>()
   for (const a of addrs) {
     const s = a.toString()
-    if (s.includes('/p2p-circuit') || UNSPECIFIED.test(s) || (!local && LOOPBACK.test(s))) continue
-    out.add(s.replace(/\/p2p\/[^/]+$/, ''))
+    if (UNSPECIFIED.test(s) || (!local && LOOPBACK.test(s))) continue
+    // A relayed address (through a member's relay) is kept, after the direct ones: for a peer
+    // behind a NAT it is the only way back.
+    ;(s.includes('/p2p-circuit') ? relayed : out).add(s.replace(/\/p2p\/[^/]+$/, ''))
   }
-  return [...out]
+  return [...out, ...relayed]
 }
 
 export class PeerBook {

@@ -27,6 +27,8 @@ export const HOME_FILES = {
   vaultKeys: 'vault.keys',
   config: 'config.json',
   peers: 'peers.json',
+  /** A blind mirror's home (node/mirror.ts): its wallet; such a home never holds vault.keys. */
+  mirror: 'mirror.json',
   data: 'data'
 } as const
 

@@ -19,10 +19,11 @@ import { benchClaws } from './claws.js'
 import { benchFollow } from './follow.js'
 import { benchRegistry } from './registry.js'
 import { benchPair } from './pair.js'
+import { benchMirrorRelay } from './mirror-relay.js'
 
 const quick = process.argv.includes('--quick')
 // --only=vault, --only=registry, --only=mesh, --only=api, --only=http, --only=mcp, --only=scale, --only=flood, --only=agents,
-// --only=claws, --only=follow, --only=pair,
+// --only=claws, --only=follow, --only=pair, --only=mirror,
 // or one part:
 // --only=mesh.handoff (handoff, throughput, resume, discovery, ten), --only=api.cli (cli, rpc),
 // --only=http.rtt (API round trip over HTTP and the socket), --only=http.events (append on a peer
@@ -45,6 +46,7 @@ try {
   if (only === undefined || group === 'follow') await benchFollow(join(dir, 'follow'), { quick })
   if (only === undefined || group === 'registry') await benchRegistry(join(dir, 'registry'), { quick })
   if (only === undefined || group === 'pair') await benchPair(join(dir, 'pair'), { quick })
+  if (only === undefined || group === 'mirror') await benchMirrorRelay(join(dir, 'mirror'), { quick })
 } finally {
   await rm(dir, { recursive: true, force: true })
 }

@@ -102,3 +102,67 @@ export function spawnIn (ns: string | undefined, cmd: string, args: string[], en
     }
   }
 }
+
+export interface NatLab {
+  /** The public host (the relay), on the "internet" switch. */
+  pub: { ns: string, addr: string }
+  /** Hosts each behind a NAT router of its own (nftables masquerade), in private networks that cannot reach each other. */
+  natted: Array<{ ns: string, addr: string, router: string }>
+  teardown: () => void
+}
+
+/**
+ * A public host and `n` hosts behind NAT routers: a switch namespace with a bridge
+ * (203.0.113.0/24, TEST-NET-3), the public host at .100, router i at .(i+1) masquerading the
+ * private network 10.(60+i).0.0/24, where its host sits at .2. A private host reaches the public
+ * one through its router; nothing reaches a private host from outside. Needs root and nft.
+ */
+export function natHosts (n: number): NatLab {
+  requireRoot()
+  const tag = randomBytes(2).toString('hex')
+  const sw = `mesh-inet-${tag}`
+  const pub = `mesh-pub-${tag}`
+  const made: string[] = []
+  const teardown = (): void => { for (const m of made.reverse()) { try { ip('netns', 'del', m) } catch { /* already gone */ } } made.length = 0 }
+  const nsExec = (ns: string, ...args: string[]): void => { execFileSync('ip', ['netns', 'exec', ns, ...args], { stdio: ['ignore', 'ignore', 'pipe'] }) }
+  const natted: NatLab['natted'] = []
+  try {
+    ip('netns', 'add', sw); made.push(sw)
+    ip('-n', sw, 'link', 'add', 'br0', 'type', 'bridge')
+    ip('-n', sw, 'link', 'set', 'br0', 'up')
+    const plug = (ns: string, port: string, addr: string): void => {
+      ip('-n', ns, 'link', 'add', 'wan0', 'type', 'veth', 'peer', 'name', port, 'netns', sw)
+      ip('-n', sw, 'link', 'set', port, 'master', 'br0')
+      ip('-n', sw, 'link', 'set', port, 'up')
+      ip('-n', ns, 'addr', 'add', `${addr}/24`, 'dev', 'wan0')
+      ip('-n', ns, 'link', 'set', 'wan0', 'up')
+    }
+    ip('netns', 'add', pub); made.push(pub)
+    ip('-n', pub, 'link', 'set', 'lo', 'up')
+    plug(pub, 'ppub', '203.0.113.100')
+    for (let i = 0; i < n; i++) {
+      const router = `mesh-rt${i + 1}-${tag}`
+      const host = `mesh-nat${i + 1}-${tag}`
+      ip('netns', 'add', router); made.push(router)
+      ip('netns', 'add', host); made.push(host)
+      ip('-n', router, 'link', 'set', 'lo', 'up')
+      ip('-n', host, 'link', 'set', 'lo', 'up')
+      plug(router, `prt${i}`, `203.0.113.${i + 1}`)
+      ip('-n', router, 'link', 'add', 'lan0', 'type', 'veth', 'peer', 'name', 'eth0', 'netns', host)
+      ip('-n', router, 'addr', 'add', `10.${60 + i}.0.1/24`, 'dev', 'lan0')
+      ip('-n', router, 'link', 'set', 'lan0', 'up')
+      ip('-n', host, 'addr', 'add', `10.${60 + i}.0.2/24`, 'dev', 'eth0')
+      ip('-n', host, 'link', 'set', 'eth0', 'up')
+      ip('-n', host, 'route', 'add', 'default', 'via', `10.${60 + i}.0.1`)
+      nsExec(router, 'sysctl', '-qw', 'net.ipv4.ip_forward=1')
+      // A home router: outbound connections are masqueraded; nothing new comes in from the WAN.
+      const rules = [
+        'table ip nat {', '  chain post {', '    type nat hook postrouting priority srcnat;', '    oifname "wan0" masquerade', '  }', '}',
+        'table ip home {', '  chain guard {', '    type filter hook forward priority filter; policy drop;', '    ct state established,related accept', '    iifname "lan0" oifname "wan0" accept', '  }', '}'
+      ].join('\n') + '\n'
+      execFileSync('ip', ['netns', 'exec', router, 'nft', '-f', '-'], { input: rules, stdio: ['pipe', 'ignore', 'pipe'] })
+      natted.push({ ns: host, addr: `10.${60 + i}.0.2`, router })
+    }
+  } catch (err) { teardown(); throw err }
+  return { pub: { ns: pub, addr: '203.0.113.100' }, natted, teardown }
+}

@@ -89,11 +89,12 @@ export async function enrolHome (g: Globals, want: { label?: string, readOnly?: 
 
 export const initCmd: Command = {
   name: 'init',
-  usage: 'mesh init [--read-only | --read-write] [--label NAME]',
+  usage: 'mesh init [--read-only | --read-write | --mirror] [--label NAME]',
   summary: 'set up this machine\'s home: a device key and a wallet-signed certificate (generates a wallet if none is found); on a set-up home, changes its label or role (--read-only, --read-write) with the same wallet',
-  examples: ['mesh init --label laptop', 'mesh init --read-only --label tablet --wallet ~/wallet.json', 'mesh init --read-write --wallet ~/wallet.json'],
-  options: { 'read-only': { type: 'boolean' }, 'read-write': { type: 'boolean' }, label: { type: 'string' } },
+  examples: ['mesh init --label laptop', 'mesh init --read-only --label tablet --wallet ~/wallet.json', 'mesh init --read-write --wallet ~/wallet.json', 'mesh init --mirror --label vps --wallet ~/wallet.json   (a blind mirror: no vault key; then mesh join --mirror without the wallet)'],
+  options: { 'read-only': { type: 'boolean' }, 'read-write': { type: 'boolean' }, mirror: { type: 'boolean' }, label: { type: 'string' } },
   async run (g, _args, values) {
+    if (values.mirror === true) return await initMirror(g, values.label as string | undefined, values['read-only'] === true || values['read-write'] === true)
     if (values['read-only'] === true && values['read-write'] === true) throw new UsageError('give at most one of --read-only and --read-write')
     const readOnly = values['read-only'] === true ? true : values['read-write'] === true ? false : undefined
     const r = await enrolHome(g, { label: values.label as string | undefined, readOnly })
@@ -143,10 +144,16 @@ export const statusCmd: Command = {
       else if (s.certificate.expired) out.line(`certificate:  expired ${localTime(s.certificate.expiresAt ?? 0)}: this device reads but cannot write; renew it with \`mesh init --wallet PATH\``)
       else if (s.certificate.expiresAt !== undefined) out.line(`certificate:  expires ${localTime(s.certificate.expiresAt)}`)
       out.line(`daemon:       ${s.daemon.running ? `running (pid ${s.daemon.pid}), ${s.daemon.peers} peer${s.daemon.peers === 1 ? '' : 's'} connected${s.daemon.http !== undefined ? `, http ${s.daemon.http}` : ''}` : 'not running (start it with `mesh join`)'}`)
+      if (s.daemon.mirror === true) out.line('role:         blind mirror (holds no vault key: stores and forwards sealed entries, never writes)')
+      if (s.daemon.relay !== undefined) out.line(`relay:        serving members: ${s.daemon.relay.reservations.length} reserved, ${s.daemon.relay.circuits} circuit${s.daemon.relay.circuits === 1 ? '' : 's'} open, ${s.daemon.relay.refused} stranger${s.daemon.relay.refused === 1 ? '' : 's'} refused`)
+      for (const v of s.daemon.relayVia ?? []) out.line(`relay via:    ${v.relay}: ${v.state === 'reserved' ? `reserved until ${localTime(v.expires ?? 0)}` : `trying${v.lastError !== undefined ? ` (${v.lastError})` : ''}`}`)
       if (s.diskFull) out.line('disk:         full — writes are refused until space is freed (reads go on)')
-      out.line(`sessions:     ${s.sessions}`)
-      out.line(`memory:       ${s.memory}`)
-      out.line(`skills:       ${s.skills}`)
+      if (s.daemon.mirror === true) out.line(`documents:    ${s.store.docs} (a mirror cannot name them or tell sessions from memory)`)
+      else {
+        out.line(`sessions:     ${s.sessions}`)
+        out.line(`memory:       ${s.memory}`)
+        out.line(`skills:       ${s.skills}`)
+      }
       out.line(`devices:      ${s.devices} known`)
       out.line(`store:        ${s.store.entries} entries, ${s.store.snapshots} snapshots, ${s.store.logBytes} log bytes`)
       return 0
@@ -154,3 +161,24 @@ export const statusCmd: Command = {
   }
 }
 
+/** `mesh init --mirror`: a blind mirror's home, certified by the wallet, with no vault key. */
+async function initMirror (g: Globals, label: string | undefined, roleGiven: boolean): Promise<number> {
+  if (roleGiven) throw new UsageError('--mirror takes no --read-only/--read-write: a mirror reads and writes nothing (it holds no vault key)')
+  const { resolveWallet } = await import('../../api/wallet.js')
+  const { enrolMirror } = await import('../../node/mirror.js')
+  const { acquireLock, ensureHomeDir } = await import('../../store/index.js')
+  const wallet = await resolveWallet({ path: g.wallet })
+  if (wallet === undefined) throw new UsageError('a mirror is certified once by the wallet: pass --wallet PATH (the wallet is not needed afterwards)')
+  await ensureHomeDir(g.home)
+  const lock = await acquireLock(g.home)
+  let id
+  try { id = await enrolMirror(g.home, wallet, { label }) } finally { await lock.release() }
+  const info = { home: g.home, wallet: id.wallet, walletPath: wallet.path, deviceId: id.device.deviceId, label: id.certificate.label, capabilities: id.certificate.capabilities, mirror: true }
+  if (g.json) { out.json(info); return 0 }
+  out.line(`home:         ${g.home} (a blind mirror: no vault key)`)
+  out.line(`wallet:       ${id.wallet}${wallet.path !== undefined ? ` (${wallet.path})` : ''}`)
+  out.line(`device:       ${id.device.deviceId}`)
+  out.line(`label:        ${id.certificate.label}`)
+  out.line('next:         mesh join --mirror (no wallet needed from now on; keep the wallet off this machine)')
+  return 0
+}

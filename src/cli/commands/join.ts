@@ -73,13 +73,16 @@ async function portFree (port: number): Promise<boolean> {
 
 export const joinCmd: Command = {
   name: 'join',
-  usage: 'mesh join [--read-only] [--label NAME] [--listen MULTIADDR]... [--announce MULTIADDR]... [--bootstrap MULTIADDR]... [--no-mdns] [--dht client|server|off] [--http PORT|off] [--follow claude,codex]',
+  usage: 'mesh join [--read-only] [--label NAME] [--listen MULTIADDR]... [--announce MULTIADDR]... [--bootstrap MULTIADDR]... [--no-mdns] [--dht client|server|off] [--relay] [--relay-via MULTIADDR]... [--mirror] [--http PORT|off] [--follow claude,codex]',
   summary: 'run this machine\'s mesh node in the foreground (sets up the home, and a wallet if none is found); every other command goes through it while it runs',
   examples: [
     'mesh join',
     'mesh join --label laptop --wallet ~/wallet-from-desktop.json',
     'mesh join --bootstrap /ip4/192.0.2.7/tcp/4001/p2p/12D3KooW…',
-    'mesh join --follow claude,codex      also capture Claude Code and Codex sessions live as they are written'
+    'mesh join --follow claude,codex      also capture Claude Code and Codex sessions live as they are written',
+    'mesh join --mirror --relay --wallet wallet.json   (a home server or VPS: a blind mirror that holds no vault key, and a relay)',
+    'mesh join --relay   (on an always-on machine with a public address: relays members, only them)',
+    'mesh join --relay-via /ip4/192.0.2.7/tcp/4001/p2p/12D3KooW…   (behind a NAT: reachable through that member\'s relay)'
   ],
   options: {
     'read-only': { type: 'boolean' },
@@ -90,7 +93,10 @@ export const joinCmd: Command = {
     'no-mdns': { type: 'boolean' },
     dht: { type: 'string' },
     http: { type: 'string' },
-    follow: { type: 'string' }
+    follow: { type: 'string' },
+    relay: { type: 'boolean' },
+    mirror: { type: 'boolean' },
+    'relay-via': { type: 'string', multiple: true }
   },
   async run (g: Globals, _args, values) {
     daemonHeap()
@@ -109,6 +115,16 @@ export const joinCmd: Command = {
     const listenFlag = await multiaddrs('--listen', values.listen)
     const announce = await multiaddrs('--announce', values.announce)
     const bootstrap = await multiaddrs('--bootstrap', values.bootstrap, true)
+    const relayVia = await multiaddrs('--relay-via', values['relay-via'], true)
+    if (relayVia?.some(a => a.includes('/p2p-circuit')) === true) throw new UsageError('--relay-via takes the relay\'s own address (…/p2p/<relay id>), not a relayed one')
+    const nodeOptions = { listen: listenFlag, announce, bootstrap, mdns: values['no-mdns'] === true ? false : undefined, dht, relay: values.relay === true ? true : undefined, relayVia }
+    // A mirror's home runs as a mirror whether or not --mirror is repeated: it has no vault key to run otherwise.
+    const { isMirrorHome } = await import('../../node/mirror.js')
+    if (values.mirror === true || await isMirrorHome(g.home)) {
+      if (values['read-only'] === true) throw new UsageError('--mirror and --read-only: a mirror reads nothing (it holds no vault key); drop --read-only')
+      const { runMirror } = await import('./mirror-join.js')
+      return await runMirror(g, { label: values.label as string | undefined, node: nodeOptions, format: formatEvent })
+    }
 
     const r = await enrolHome(g, { label: values.label as string | undefined, readOnly: values['read-only'] === true ? true : undefined })
     if (r.walletGenerated && !g.json) explainGeneratedWallet(r.walletPath as string)
@@ -138,7 +154,7 @@ export const joinCmd: Command = {
     }
     const host = await hostHome({
       home: g.home,
-      node: { listen, announce, bootstrap, mdns: values['no-mdns'] === true ? false : undefined, dht },
+      node: { listen, announce, bootstrap, mdns: values['no-mdns'] === true ? false : undefined, dht, relay: values.relay === true ? true : undefined, relayVia },
       onStop: () => { stop() },
       http: () => http?.server?.url,
       // Printed as they come: the lines of the start (a sibling proven meanwhile) follow the banner.
@@ -152,7 +168,8 @@ export const joinCmd: Command = {
       const node = host.node as NonNullable<typeof host.node>
       const info = host.vault.info()
       const addrs = node.addresses()
-      if (g.json) out.line(JSON.stringify({ event: 'started', ...info, walletPath: r.walletPath, walletGenerated: r.walletGenerated, listen: addrs, mdns: node.config.mdns, dht: node.config.dht, http: http.server?.url ?? null, pid: process.pid }))
+      const roles = node.status()
+      if (g.json) out.line(JSON.stringify({ event: 'started', ...info, walletPath: r.walletPath, walletGenerated: r.walletGenerated, listen: addrs, mdns: node.config.mdns, dht: node.config.dht, relay: node.config.relay, relayVia: roles.relayVia ?? [], http: http.server?.url ?? null, pid: process.pid }))
       else {
         out.line(`wallet:       ${info.wallet}`)
         out.line(`device:       ${info.deviceId} (${info.label})`)
@@ -160,6 +177,8 @@ export const joinCmd: Command = {
         out.line(`home:         ${info.home}`)
         for (const a of addrs) out.line(`listening:    ${a}`)
         out.line(`discovery:    mdns ${node.config.mdns ? 'on' : 'off'}, dht ${node.config.dht}`)
+        if (node.config.relay) out.line('relay:        serving members only (circuit relay v2, no limits); strangers cannot reserve')
+        for (const v of roles.relayVia ?? []) out.line(`relay via:    ${v.relay} ${v.state === 'reserved' ? 'reserved' : `not reserved yet (${v.lastError ?? 'trying'}); retrying in the background`}`)
         out.line(http.line)
       }
       node.on('progress', (p) => {

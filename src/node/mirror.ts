@@ -1,0 +1,351 @@
+/**
+ * The blind mirror: a home with a device key and a certificate of the wallet but no vault keys,
+ * run by `mesh join --mirror` on an always-on machine. It stores and forwards what members write
+ * as the sealed bytes they wrote, so that two devices never online together hand off through it;
+ * it can open none of it. Everything it takes is checked without the key, in admission order:
+ * size, envelope, the signature over the received bytes, the author's certificate and rights at
+ * that position (certs.ts: cutoffs, superseded certificates, read-only devices), and for a
+ * snapshot its signed size and SHA-256 over the ciphertext. It never writes, never snapshots, and
+ * never compacts: a snapshot's `covers` is a claim it cannot check without the key, so it keeps
+ * every entry a snapshot claims to cover.
+ *
+ * @example
+ * const mirror = await MirrorVault.open({ home })
+ * const node = await MeshNode.start(mirror, { relay: true })
+ */
+import { createHash } from 'node:crypto'
+import { EventEmitter } from 'node:events'
+import { hostname } from 'node:os'
+import { join } from 'node:path'
+import { logger } from '@libp2p/logger'
+import type { AuthorSeq, DocVector, EntryRef, ReplicaSource, SnapshotOffer, SyncPlan } from '../../protocols/sync/index.js'
+import { ClosedError, HomeCorruptError, HomeNotInitializedError, InvalidEntryError, InvalidInputError, NotFoundError, WalletMismatchError } from '../errors.js'
+import {
+  deriveVaultKeys, deviceKeyFromBytes, deviceKeyToBytes, ENTRY_KIND, membershipKey, vaultSeedSignature, equals, fromBase58, generateDeviceKey, isUpdateKind, issueChainCertificate, parseStreamKey,
+  parseTrustedEntry, streamKey, toHex, verifyAnyCertificate, verifyEntry, type Certificate, type DeviceKey, type Entry, type Wallet, type WalletAddress
+} from '../identity/index.js'
+import { acquireLock, ensureHomeDir, EntryStore, homePath, isInitialized, readHomeFile, readHomeText, writeHomeFile, type HomeLock } from '../store/index.js'
+import { CertRegistry } from './certs.js'
+import { authorOp } from './registry-ops.js'
+
+const log = logger('mesh:node:mirror')
+
+
+export interface MirrorIdentity {
+  readonly home: string
+  readonly wallet: WalletAddress
+  readonly walletKey: Uint8Array
+  readonly device: DeviceKey
+  readonly certificate: Certificate
+  /** Never present: a mirror holds no vault key. */
+  readonly keys?: undefined
+  /**
+   * The vault's membership key (protocols/membership/SPEC.md): what the gate asks of every peer
+   * before any certificate moves. It is an HKDF of the rendezvous key and opens nothing (no
+   * document, no key, not the rendezvous itself); without it a mirror could not enter the mesh.
+   */
+  readonly membershipKey: Uint8Array
+}
+
+interface MirrorFile { version: 1, wallet: string, membershipKey?: string }
+
+/** Whether a home is a mirror's (it holds a mirror.json and no vault keys). */
+export async function isMirrorHome (home: string): Promise<boolean> {
+  return (await readHomeText(home, 'mirror')) !== undefined
+}
+
+export async function loadMirrorIdentity (home: string): Promise<MirrorIdentity> {
+  const text = await readHomeText(home, 'mirror')
+  if (text === undefined) throw new HomeNotInitializedError(`home ${home} is not a mirror's: run \`mesh init --mirror\` with the wallet`, { home })
+  let file: MirrorFile
+  try { file = JSON.parse(text) } catch (err) { throw new HomeCorruptError(`${homePath(home, 'mirror')} is not valid JSON`, { home }, { cause: err }) }
+  const walletKey = fromBase58(file.wallet)
+  const device = deviceKeyFromBytes(await readHomeFile(home, 'deviceKey'))
+  let certificate: Certificate
+  try {
+    certificate = verifyAnyCertificate(await readHomeFile(home, 'certificate'), { wallet: walletKey, deviceKey: device.publicKey, expiry: false })
+  } catch (err: any) {
+    if (err?.code === 'HOME_NOT_INITIALIZED') throw err
+    throw new HomeCorruptError(`the certificate in ${home} does not verify: ${err?.message}`, { home }, { cause: err })
+  }
+  if (typeof file.membershipKey !== 'string') throw new HomeCorruptError(`${homePath(home, 'mirror')} has no membership key: run \`mesh init --mirror\` again with the wallet`, { home })
+  const membership = Buffer.from(file.membershipKey, 'base64')
+  if (membership.byteLength !== 32) throw new HomeCorruptError(`${homePath(home, 'mirror')} holds a malformed membership key`, { home })
+  return { home, wallet: file.wallet as WalletAddress, walletKey, device, certificate, membershipKey: new Uint8Array(membership) }
+}
+
+/**
+ * Creates a mirror's home with the wallet at hand: a device key, a version 3 certificate with the
+ * capability `mirror` alone (no `read`, no KEM key: no epoch key is ever wrapped to it) and its
+ * enrolment in the registry, signed by the wallet, sent to every member at the first sync. No
+ * vault key: of what the wallet's seed signature derives, only the membership key is kept (an
+ * HKDF of the rendezvous key that opens nothing; the gate asks for it). A home that holds vault keys
+ * already is refused: it cannot be made blind. (An admin device can enrol a mirror without the
+ * wallet: node/registry-ops.ts enrolDevice with capabilities ['mirror'].)
+ */
+export async function enrolMirror (home: string, wallet: Wallet, opts: { label?: string } = {}): Promise<MirrorIdentity> {
+  await ensureHomeDir(home)
+  if (await isInitialized(home)) {
+    if (!(await isMirrorHome(home))) throw new InvalidInputError(`home ${home} holds vault keys: a mirror's home must never have had them; use a new --home for the mirror`, { home })
+    const file = JSON.parse(await readHomeText(home, 'mirror') ?? '{}') as MirrorFile
+    if (file.wallet !== wallet.address) throw new WalletMismatchError(`home ${home} belongs to wallet ${file.wallet}, not ${wallet.address}`, { home })
+    // A mirror made before the gate lacks the membership key: the wallet at hand adds it.
+    if (file.membershipKey === undefined) await writeMirrorFile(home, wallet)
+    return await loadMirrorIdentity(home)
+  }
+  const device = await generateDeviceKey()
+  await writeHomeFile(home, 'deviceKey', deviceKeyToBytes(device))
+  const certificate = issueChainCertificate(wallet, undefined, { deviceKey: device.publicKey, capabilities: ['mirror'], label: opts.label ?? `${hostname()}-mirror` })
+  const store = await EntryStore.open(join(home, 'data'))
+  try {
+    const certs = new CertRegistry(wallet.publicKey)
+    await store.putCertificate(authorOp(certs, wallet.publicKey, wallet, { enrol: { certificate: certificate.bytes } }).bytes)
+  } finally {
+    await store.close()
+  }
+  await writeMirrorFile(home, wallet)
+  // Written last: its presence marks the home as initialized.
+  await writeHomeFile(home, 'certificate', certificate.bytes)
+  return await loadMirrorIdentity(home)
+}
+
+/** mirror.json: the wallet's address and the membership key, derived here and then dropped. */
+async function writeMirrorFile (home: string, wallet: Wallet): Promise<void> {
+  const keys = deriveVaultKeys(vaultSeedSignature(wallet))
+  const file: MirrorFile = { version: 1, wallet: wallet.address, membershipKey: Buffer.from(membershipKey(keys)).toString('base64') }
+  await writeHomeFile(home, 'mirror', JSON.stringify(file) + '\n')
+}
+
+export interface MirrorEvents {
+  entry: [{ entry: Entry, from?: string }]
+  certificate: [Uint8Array]
+  disk: [boolean]
+  /** The registry revoked a device: the node hangs up on it (as a member's vault does). */
+  revoked: [{ deviceKey: Uint8Array, deviceId: string, label: string }]
+}
+
+/** A keyless vault over the store: what `mesh join --mirror` serves. */
+export class MirrorVault extends EventEmitter<MirrorEvents> {
+  readonly mirror = true
+  readonly home: string
+  readonly identity: MirrorIdentity
+  readonly store: EntryStore
+  readonly certs: CertRegistry
+  private readonly lock: HomeLock
+  private closing: Promise<void> | undefined
+  private readonly keeping = new Set<Promise<void>>()
+
+  private constructor (identity: MirrorIdentity, store: EntryStore, lock: HomeLock, clock: () => number) {
+    super()
+    this.home = identity.home
+    this.identity = identity
+    this.store = store
+    this.lock = lock
+    // No keys: the registry checks certificates and cutoffs only; epochs are checked in accept().
+    this.certs = new CertRegistry(identity.walletKey, undefined, clock)
+    store.disk.on('change', (full) => { this.emit('disk', full) })
+  }
+
+  static async open (opts: { home: string, clock?: () => number }): Promise<MirrorVault> {
+    await ensureHomeDir(opts.home)
+    const lock = await acquireLock(opts.home)
+    try {
+      const identity = await loadMirrorIdentity(opts.home)
+      // No sealer: certificates are stored as received (a mirror learns the registry anyway).
+      const store = await EntryStore.open(join(opts.home, 'data'))
+      const v = new MirrorVault(identity, store, lock, opts.clock ?? Date.now)
+      v.certs.add(identity.certificate.bytes)
+      await store.putCertificate(identity.certificate.bytes)
+      for (const c of store.certificates()) {
+        try { v.certs.add(c) } catch (err) { log('stored certificate not accepted: %e', err) }
+      }
+      return v
+    } catch (err) {
+      await lock.release()
+      throw err
+    }
+  }
+
+  get diskFull (): boolean { return this.store.disk.full }
+  /** A mirror never writes. */
+  get writable (): boolean { return false }
+
+  private check (): void { if (this.closing !== undefined) throw new ClosedError('mirror is closed') }
+
+  /** A mirror cannot name documents (names are derived with the vault key): none are named. */
+  async docNames (): Promise<Map<string, string>> { return new Map() }
+
+  /** A certificate, cutoff or registry operation from a peer: verified, stored, forwarded. */
+  async addCertificate (bytes: Uint8Array): Promise<void> {
+    this.check()
+    const added = this.certs.add(bytes)
+    if (await this.store.putCertificate(bytes)) this.emit('certificate', bytes)
+    for (const device of added.revoked ?? []) {
+      const cert = this.certs.get(device)
+      this.emit('revoked', { deviceKey: device, deviceId: cert?.deviceId ?? toHex(device), label: cert?.label ?? toHex(device).slice(0, 8) })
+    }
+  }
+
+  /**
+   * Admission without the key: the author's rights at that position (certs.ts: revoked beyond its
+   * cutoff, read-only, superseded) and an epoch the registry announced (or 0).
+   */
+  private admit (entry: Entry, from: string | undefined): void {
+    if (entry.kind === ENTRY_KIND.snapshot) this.certs.judgeSnapshot(entry, { at: 'receive', from })
+    else this.certs.judgeUpdate(entry, { at: 'receive', from })
+  }
+
+  async accept (bytes: Uint8Array, from?: string): Promise<{ result: 'stored' | 'duplicate', entry: Entry }> {
+    this.check()
+    const entry = verifyEntry(bytes)
+    if (!isUpdateKind(entry.kind)) throw new InvalidEntryError('expected an update entry')
+    this.admit(entry, from)
+    if (this.store.has(entry.doc, entry.author, entry.seq, entry.lane)) return { result: 'duplicate', entry }
+    await this.store.putEntry(entry)
+    this.emit('entry', { entry, from })
+    return { result: 'stored', entry }
+  }
+
+  /**
+   * Takes a snapshot as it arrives: header signature and author first, then the ciphertext is
+   * hashed as it is written to a staged file; at the end its size and SHA-256 must equal the
+   * signed header's, or it is dropped. Resumes from `offset` over a partial file held.
+   */
+  receiveSnapshot (headerBytes: Uint8Array, offset = 0): { write: (piece: Uint8Array) => Promise<void> | undefined, end: () => Promise<Entry>, abort: () => void } {
+    this.check()
+    const header = verifyEntry(headerBytes)
+    if (header.kind !== ENTRY_KIND.snapshot) throw new InvalidEntryError('expected a snapshot header')
+    this.admit(header, undefined)
+    const partial = offset > 0 ? this.store.partialFor(header) : undefined
+    if (offset > 0 && (partial === undefined || partial.held < offset)) throw new NotFoundError(`no partial snapshot of ${offset} bytes is held to resume`, { offset })
+    const file = this.store.receiveSnapshotFile(header, offset)
+    const hash = createHash('sha256')
+    let got = 0
+    let failed: unknown
+    const feed = (piece: Uint8Array): void => {
+      got += piece.byteLength
+      if (got > Number(header.snapshotSize)) failed ??= new InvalidEntryError('snapshot ciphertext is longer than its signed size')
+      else hash.update(piece)
+    }
+    // A resume hashes the bytes held first; pieces arriving meanwhile wait for it.
+    let prefix: Promise<void> | undefined
+    const queued: Uint8Array[] = []
+    if (partial !== undefined) {
+      prefix = (async () => {
+        for await (const piece of this.store.partialPrefix(partial, offset, 1024 * 1024)) feed(piece)
+        for (const q of queued.splice(0)) feed(q)
+      })().catch((err: unknown) => { failed ??= err }).finally(() => { prefix = undefined })
+    }
+    return {
+      write: (piece) => {
+        if (prefix !== undefined) queued.push(piece)
+        else feed(piece)
+        return file.write(piece)
+      },
+      end: async () => {
+        try {
+          while (prefix !== undefined) await prefix
+          if (failed !== undefined) throw failed
+          if (got !== Number(header.snapshotSize)) throw new InvalidEntryError('snapshot ciphertext has the wrong size')
+          if (!equals(new Uint8Array(hash.digest()), header.snapshotDigest)) throw new InvalidEntryError('snapshot ciphertext does not match its signed digest')
+        } catch (err) {
+          await file.discard()
+          throw err
+        }
+        await file.commit()
+        return header
+      },
+      abort: () => {
+        const p = failed !== undefined ? file.discard() : file.keep()
+        this.keeping.add(p)
+        void p.catch((err: unknown) => { log.error('keeping a partial snapshot failed: %e', err) }).finally(() => this.keeping.delete(p))
+      }
+    }
+  }
+
+  /**
+   * Stored entries as they may be handed on: one the registry now refuses (its author revoked
+   * beyond its cutoff, made read-only) is held back, as a member's vault holds it back.
+   */
+  private async * servable (entries: AsyncIterable<Uint8Array>): AsyncGenerator<Uint8Array> {
+    for await (const bytes of entries) {
+      if (!this.certs.restricting) { yield bytes; continue }
+      try {
+        this.certs.judgeUpdate(parseTrustedEntry(bytes), { at: 'load' })
+      } catch (err) {
+        log('stored entry held back from a peer: %e', err)
+        continue
+      }
+      yield bytes
+    }
+  }
+
+  private servableSnapshot (header: Entry): boolean {
+    if (!this.certs.restricting) return true
+    try {
+      this.certs.judgeSnapshot(header, { at: 'load' })
+      return true
+    } catch (err) {
+      log('stored snapshot held back from a peer: %e', err)
+      return false
+    }
+  }
+
+  /** The sync protocol's data layer over this mirror: the same plan as a member's, from ciphertext. */
+  source (): ReplicaSource {
+    const store = this.store
+    const vectorOf = (doc: Uint8Array): AuthorSeq[] => [...store.vector(doc)].filter(([, n]) => n > 0).map(([k, n]) => ({ ...parseStreamKey(k), seq: BigInt(n) }))
+    return {
+      certificates: () => this.certs.records(),
+      addCertificate: async (bytes) => { await this.addCertificate(bytes) },
+      vectors: (): DocVector[] => store.docIds().map(doc => ({ doc, items: vectorOf(doc) })),
+      vector: vectorOf,
+      index: () => store.fingerprints(),
+      plan: (doc, theirs): SyncPlan => {
+        const have = new Map<string, number>()
+        for (const i of theirs) have.set(streamKey(i), Number(i.seq))
+        const snapshots: SnapshotOffer[] = []
+        const floor = new Map(have)
+        for (const s of store.snapshots(doc)) {
+          if (!s.header.covers.some(c => Number(c.seq) > (have.get(streamKey(c)) ?? 0))) continue
+          if (!this.servableSnapshot(s.header)) continue
+          snapshots.push({ header: s.header.bytes, covers: s.header.covers.map(c => ({ author: c.author, lane: c.lane ?? 0, seq: c.seq })), pieces: (pieceBytes, from) => store.snapshotPieces(s, pieceBytes, from) })
+          for (const c of s.header.covers) {
+            const k = streamKey(c)
+            floor.set(k, Math.max(floor.get(k) ?? 0, Number(c.seq)))
+          }
+        }
+        const totals = store.uncoveredTotals(doc, floor)
+        return { snapshots, entries: this.servable(store.uncovered(doc, floor)), entryCount: totals.entries, entryBytes: totals.bytes }
+      },
+      accept: async (entry, from) => {
+        const { result, entry: e } = await this.accept(entry, from)
+        return { outcome: result, ...refOf(e) }
+      },
+      receiveSnapshot: (header, _from, offset) => this.receiveSnapshot(header, offset),
+      heldSnapshots: async () => {
+        await Promise.allSettled([...this.keeping])
+        return store.partialSnapshots().map(p => ({ doc: p.header.doc, author: p.header.author, seq: p.header.seq, offset: p.held }))
+      },
+      onEntry: (cb) => {
+        const f = (e: { entry: Entry, from?: string }): void => { cb(e.entry.bytes, refOf(e.entry), e.from) }
+        this.on('entry', f)
+        return () => { this.off('entry', f) }
+      },
+      onCertificate: (cb) => {
+        this.on('certificate', cb)
+        return () => { this.off('certificate', cb) }
+      }
+    }
+  }
+
+  async close (): Promise<void> {
+    this.closing ??= (async () => {
+      await Promise.allSettled([...this.keeping])
+      try { await this.store.close() } finally { await this.lock.release() }
+    })()
+    await this.closing
+  }
+}
+
+const refOf = (e: Entry): EntryRef => ({ doc: e.doc, item: { author: e.author, lane: e.lane, seq: e.seq } })

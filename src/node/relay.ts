@@ -1,0 +1,242 @@
+/**
+ * Circuit relay v2 for members only, on @libp2p/circuit-relay-v2 (protocols/relay/SPEC.md): the
+ * package runs the protocol; mesh decides who may use it. This module holds what mesh adds:
+ *
+ * - `relayGater`: the connectionGater hooks the package consults (a reservation, a circuit from
+ *   this relay, a circuit accepted through a relay), answered from the proven-member set and the
+ *   registry's revocations.
+ * - `hopForMembers`, `stopFromOurRelays`: wrappers of the package's handlers. A hop stream waits for its peer's
+ *   membership verdict and a stranger's is aborted before the package reads it (it learns nothing,
+ *   not even a status); a stop stream is taken only from a relay this node holds a reservation
+ *   on (the package would otherwise start listening on any relay that opens one).
+ * - `RelayVia`: keeps a reservation on each `--relay-via` relay through the transport's own
+ *   reservation store, retaking it when it drops (the package retakes none it was configured with).
+ *
+ * @example
+ * services: { relay: circuitRelayServer(RELAY_SERVER_INIT) }, connectionGater: relayGater(members, counts)
+ */
+import { RELAY_V2_HOP_CODEC, RELAY_V2_STOP_CODEC, type CircuitRelayServerInit, type CircuitRelayService } from '@libp2p/circuit-relay-v2'
+import { peerIdFromString } from '@libp2p/peer-id'
+import { multiaddr, type Multiaddr } from '@multiformats/multiaddr'
+import type { Connection, ConnectionGater, Libp2p, Logger, PeerId, Stream } from '@libp2p/interface'
+import { NotMemberError } from '../errors.js'
+
+export { RELAY_V2_HOP_CODEC as HOP_PROTOCOL, RELAY_V2_STOP_CODEC as STOP_PROTOCOL }
+
+/**
+ * No limits (relayed connections have neither a duration nor a byte cap, so they are not
+ * "limited" and mesh's protocols, registered without `runOnLimitedConnection`, run over them);
+ * a personal mesh has a handful of devices, 64 slots is plenty.
+ */
+export const RELAY_SERVER_INIT: CircuitRelayServerInit = { reservations: { applyDefaultLimit: false, maxReservations: 64 } }
+
+export interface Members {
+  isProven: (peerId: string) => boolean
+  /** Resolves true once the peer is proven, false once it is refused or out of time. */
+  whenProven: (peerId: string) => Promise<boolean>
+  isRevoked: (peerId: string) => boolean
+}
+
+/** Counted by the gate for `mesh status`. */
+export interface RelayCounts { refused: number }
+
+export interface RelayServerStats {
+  /** Members holding a reservation now (on a connection still open). */
+  reservations: string[]
+  /** Relayed connections open now. */
+  circuits: number
+  /** Reservation or connect requests refused because the asker is not a member. */
+  refused: number
+}
+
+/** Where a reservation stands, for `mesh status`. */
+export interface ReservationState { relay: string, state: 'reserved' | 'trying', expires?: number, lastError?: string }
+
+const member = (m: Members, id: string): boolean => m.isProven(id) && !m.isRevoked(id)
+
+/** The relay hooks of libp2p's connectionGater: members only, revoked devices never. */
+export function relayGater (m: Members, counts: RelayCounts): Pick<ConnectionGater, 'denyInboundRelayReservation' | 'denyOutboundRelayedConnection' | 'denyInboundRelayedConnection'> {
+  return {
+    // The hop middleware already waited for the verdict; this answers for the package itself.
+    denyInboundRelayReservation: async (peer: PeerId) => {
+      const deny = !member(m, peer.toString())
+      if (deny) counts.refused++
+      return deny
+    },
+    // CONNECT: both ends must be members now (a device revoked since it reserved is not connected to).
+    denyOutboundRelayedConnection: async (source: PeerId, destination: PeerId) => {
+      const deny = !member(m, source.toString()) || !member(m, destination.toString())
+      if (deny) counts.refused++
+      return deny
+    },
+    // Accepting a circuit: only through a proven relay, never from a revoked device (the relayed
+    // connection then proves membership itself, as any other).
+    denyInboundRelayedConnection: async (relay: PeerId, remote: PeerId) => !member(m, relay.toString()) || m.isRevoked(remote.toString())
+  }
+}
+
+type Handler = (stream: Stream, connection: Connection) => void | Promise<void>
+/**
+ * Wraps a protocol's handler. Not libp2p's registrar middleware (`libp2p.use`): libp2p 3.3.11
+ * pushes each stream's handler onto the registered middleware array itself, so from the second
+ * stream on the handler runs twice on one stream (the second read steals the relayed bytes).
+ */
+export type HandlerWrap = (handler: Handler) => Handler
+
+/** Hop streams run for proven members only; a stranger's is aborted unanswered. */
+export function hopForMembers (m: Members, counts: RelayCounts, log: Logger): HandlerWrap {
+  return (handler) => async (stream, connection) => {
+    const id = connection.remotePeer.toString()
+    if (await m.whenProven(id) && !m.isRevoked(id)) { await handler(stream, connection); return }
+    counts.refused++
+    log('refused hop from %s: not a member', id)
+    stream.abort(new NotMemberError('not a member'))
+  }
+}
+
+/** Re-registers a protocol's handler (registered by the package as the node started) wrapped. */
+export async function wrapHandler (registrar: { getHandler: (protocol: string) => { handler: Handler, options: Record<string, unknown> } }, node: Pick<Libp2p, 'handle'>, protocol: string, wrap: HandlerWrap): Promise<void> {
+  const { handler, options } = registrar.getHandler(protocol)
+  await node.handle(protocol, wrap(handler), { ...options, force: true })
+}
+
+/** The reservation store of the package's transport (not part of its typed API). */
+interface ReservationStore extends EventTarget {
+  hasReservation: (peer: PeerId) => boolean
+  getReservation: (peer: PeerId) => { expire: bigint } | undefined
+  addRelay: (peer: PeerId, type: 'configured') => Promise<unknown>
+}
+
+export function reservationStoreOf (transport: unknown): ReservationStore {
+  const store = (transport as { reservationStore?: ReservationStore } | undefined)?.reservationStore
+  // Fail loudly if the package's internals moved: --relay-via would silently never reserve.
+  if (store === undefined || typeof store.addRelay !== 'function') throw new Error('@libp2p/circuit-relay-v2: no reservation store on the transport')
+  return store
+}
+
+/** Stop streams only from a relay this node holds a reservation on; any other is aborted. */
+export function stopFromOurRelays (transport: () => unknown): HandlerWrap {
+  return (handler) => async (stream, connection) => {
+    if (reservationStoreOf(transport()).hasReservation(connection.remotePeer)) { await handler(stream, connection); return }
+    stream.abort(new NotMemberError('no reservation with this relay'))
+  }
+}
+
+/** What `mesh status` shows of the relay service. */
+export function relayServerStats (node: Pick<Libp2p, 'getConnections'>, service: CircuitRelayService, counts: RelayCounts): RelayServerStats {
+  const now = Date.now()
+  const reservations = [...service.reservations.entries()]
+    .filter(([peer, r]) => r.expiry.getTime() > now && node.getConnections(peer).some(c => c.status === 'open'))
+    .map(([peer]) => peer.toString())
+  // Each open circuit is one stop stream this relay opened to the target.
+  const circuits = node.getConnections().reduce((n, c) => n + c.streams.filter(s => s.protocol === RELAY_V2_STOP_CODEC && s.direction === 'outbound' && s.status === 'open').length, 0)
+  return { reservations, circuits, refused: counts.refused }
+}
+
+/**
+ * Keep only the circuit addresses through a `--relay-via` address as given: a reservation carries
+ * every address of the relay (loopback and private ones too), which other members mostly cannot reach.
+ */
+export function announceOnlyVia (relayVia: string[]): (addrs: Multiaddr[]) => Multiaddr[] {
+  const via = new Set(relayVia.map(a => multiaddr(a).toString()))
+  return (addrs) => addrs.filter(a => {
+    const s = a.toString()
+    const cut = s.indexOf('/p2p-circuit')
+    return cut < 0 || via.has(s.slice(0, cut))
+  })
+}
+
+const RETRY = { firstMs: 1000, maxMs: 30_000 } as const
+const ATTEMPT_MS = 10_000
+
+interface Via { addr: Multiaddr, peer: PeerId, lastError?: string, retryMs: number, timer?: ReturnType<typeof setTimeout>, listening: boolean, listenTried: boolean }
+
+/**
+ * A reservation on each `--relay-via` relay, held through the transport: the first through the
+ * transport manager (which makes the transport's listener announce `<relay addr>/p2p-circuit/p2p/<self>`),
+ * later ones through the reservation store, which that listener follows. The package renews a
+ * reservation before it expires; when one drops (the relay's connection closed, a renewal failed)
+ * it is retaken here, 1 s back-off doubling to 30 s.
+ */
+export class RelayVia {
+  private readonly vias: Via[]
+  private stopped = false
+
+  constructor (
+    private readonly node: Libp2p,
+    private readonly transport: () => unknown,
+    private readonly listen: (addr: Multiaddr, options: { signal: AbortSignal }) => Promise<void>,
+    private readonly whenProven: (peerId: string) => Promise<boolean>,
+    relayVia: string[],
+    private readonly log: Logger
+  ) {
+    this.vias = relayVia.map(a => {
+      const addr = multiaddr(a)
+      const id = addr.getComponents().findLast(c => c.name === 'p2p')?.value
+      if (id === undefined) throw new Error(`relay address ${a} names no relay peer`)
+      return { addr, peer: peerIdFromString(id), retryMs: RETRY.firstMs, listening: false, listenTried: false }
+    })
+  }
+
+  private readonly onRemoved = (evt: Event): void => {
+    const relay = (evt as CustomEvent<{ relay: PeerId }>).detail.relay
+    const v = this.vias.find(x => x.peer.equals(relay))
+    if (v !== undefined) this.schedule(v, RETRY.firstMs)
+  }
+
+  /** The first attempts are awaited, so a reachable relay's address is printed at start; an unreachable one is retried in the background. */
+  async start (): Promise<void> {
+    if (this.vias.length === 0) return
+    reservationStoreOf(this.transport()).addEventListener('relay:removed', this.onRemoved)
+    await Promise.all(this.vias.map(async v => { await this.attempt(v) }))
+  }
+
+  stop (): void {
+    this.stopped = true
+    for (const v of this.vias) clearTimeout(v.timer)
+    if (this.vias.length > 0) reservationStoreOf(this.transport()).removeEventListener('relay:removed', this.onRemoved)
+  }
+
+  states (): ReservationState[] {
+    const store = this.vias.length > 0 ? reservationStoreOf(this.transport()) : undefined
+    return this.vias.map(v => {
+      const r = store?.getReservation(v.peer)
+      return r !== undefined
+        ? { relay: v.addr.toString(), state: 'reserved', expires: Number(r.expire) * 1000 }
+        : { relay: v.addr.toString(), state: 'trying', ...(v.lastError !== undefined ? { lastError: v.lastError } : {}) }
+    })
+  }
+
+  private schedule (v: Via, ms: number): void {
+    if (this.stopped) return
+    clearTimeout(v.timer)
+    v.timer = setTimeout(() => { void this.attempt(v) }, ms)
+  }
+
+  private async attempt (v: Via): Promise<void> {
+    if (this.stopped) return
+    const store = reservationStoreOf(this.transport())
+    if (store.hasReservation(v.peer)) return
+    try {
+      const signal = AbortSignal.timeout(ATTEMPT_MS)
+      // Dialed first: an unreachable relay fails here, before the transport makes a listener for it.
+      await this.node.dial(v.addr, { signal })
+      if (v.listening) await store.addRelay(v.peer, 'configured')
+      else {
+        // A listen the relay refused leaves the transport's listener behind, unused: after one
+        // refusal, listen again only once the relay and this node are members to each other.
+        if (v.listenTried && !(await this.whenProven(v.peer.toString()))) throw new NotMemberError('the relay and this node are not members to each other')
+        v.listenTried = true
+        await this.listen(v.addr.encapsulate('/p2p-circuit'), { signal })
+        v.listening = true
+      }
+      v.lastError = undefined
+      v.retryMs = RETRY.firstMs
+    } catch (err: any) {
+      v.lastError = String(err?.message ?? err)
+      this.log('reservation on %s failed, next in %d ms: %e', v.addr.toString(), v.retryMs, err)
+      this.schedule(v, v.retryMs)
+      v.retryMs = Math.min(v.retryMs * 2, RETRY.maxMs)
+    }
+  }
+}

@@ -1,0 +1,183 @@
+/**
+ * The blind mirror's admission without the key (src/node/mirror.ts), each refusal with its code,
+ * and store-and-forward of snapshots between real nodes: a member's snapshot (and the entries it
+ * compacted away) reaches a device that only ever meets the mirror. The end-to-end handoff through
+ * the CLI, with the scan of the mirror's home and memory, is test/integration/mirror.test.ts.
+ */
+import { join } from 'node:path'
+import { afterEach, describe, expect, it } from 'vitest'
+import * as Y from 'yjs'
+import { SessionDoc, sealSnapshot, sealUpdate } from '../../crdt/index.js'
+import { deviceIdFromKey, generateWallet } from '../../src/identity/index.js'
+import { SignedEntry, EntryBody } from '../../src/identity/pb/entry.js'
+import { MeshNode } from '../../src/node/mesh.js'
+import { enrolMirror, MirrorVault } from '../../src/node/mirror.js'
+import { revokeDevices } from '../../src/node/registry-ops.js'
+import { openVault } from '../../src/sdk/index.js'
+import { until } from '../helpers/nodes.js'
+import { tempDir } from '../helpers/tmp.js'
+import { foreignDevice, newVault } from '../helpers/vault.js'
+
+const cleanups: Array<() => Promise<void>> = []
+afterEach(async () => { for (const c of cleanups.splice(0).reverse()) await c() })
+
+function updateFor (text: string): Uint8Array {
+  const s = new SessionDoc()
+  s.appendMessages([{ role: 'user', content: text }], 'dev')
+  return Y.encodeStateAsUpdate(s.doc)
+}
+
+async function mirrorOf (wallet: ReturnType<typeof generateWallet>): Promise<MirrorVault> {
+  const t = await tempDir()
+  const home = join(t.dir, 'mirror')
+  await enrolMirror(home, wallet, { label: 'mirror' })
+  const m = await MirrorVault.open({ home })
+  cleanups.push(async () => { await m.close(); await t.cleanup() })
+  return m
+}
+
+describe('blind mirror admission (no key)', () => {
+  it('stores a member\'s entry once; refuses read-only, unknown, forged, tampered, oversized and unknown-epoch ones', async () => {
+    const a = await newVault(); cleanups.push(a.cleanup)
+    const keys = a.vault.vault.identity.keys
+    const m = await mirrorOf(a.wallet)
+    const doc = a.vault.vault.docId('doc')
+    const sib = await foreignDevice(a.wallet)
+    const ro = await foreignDevice(a.wallet, ['read'])
+    const stranger = await foreignDevice(generateWallet())
+    await m.addCertificate(sib.cert)
+    await m.addCertificate(ro.cert)
+    const good = sealUpdate({ keys, signer: sib.key.signer }, doc, 1n, updateFor('ok'))
+
+    const cases: Array<[string, Uint8Array, string]> = []
+    cases.push(['read-only author', sealUpdate({ keys, signer: ro.key.signer }, doc, 1n, updateFor('ro')).bytes, 'MISSING_CAPABILITY'])
+    cases.push(['author of another wallet', sealUpdate({ keys, signer: stranger.key.signer }, doc, 1n, updateFor('s')).bytes, 'UNKNOWN_AUTHOR'])
+    const signed = SignedEntry.decode(good.bytes)
+    const flipSig = { ...signed, signature: new Uint8Array(signed.signature) }
+    flipSig.signature[0] = (flipSig.signature[0] as number) ^ 1
+    cases.push(['a flipped signature bit', SignedEntry.encode(flipSig), 'INVALID_SIGNATURE'])
+    const body = EntryBody.decode(signed.body)
+    const ct = new Uint8Array(body.ciphertext); ct[3] = (ct[3] as number) ^ 1
+    cases.push(['tampered ciphertext', SignedEntry.encode({ body: EntryBody.encode({ ...body, ciphertext: ct }), signature: signed.signature }), 'INVALID_SIGNATURE'])
+    cases.push(['oversized bytes', new Uint8Array(1024 * 1024 + 1), 'ENTRY_TOO_LARGE'])
+    cases.push(['garbage', new Uint8Array([8, 1, 2, 3]), 'INVALID_ENTRY'])
+    const epochKeys = { ...keys, currentEpoch: 5, epochs: new Map([[5, keys.epochs.get(0) as Uint8Array]]) }
+    cases.push(['an unknown key epoch', sealUpdate({ keys: epochKeys, signer: sib.key.signer }, doc, 3n, updateFor('e')).bytes, 'UNKNOWN_EPOCH'])
+    for (const [name, bytes, code] of cases) await expect(m.accept(bytes, 'peer'), name).rejects.toMatchObject({ code })
+    expect(m.store.stats().entries).toBe(0)
+
+    expect((await m.accept(good.bytes, 'peer')).result).toBe('stored')
+    expect((await m.accept(good.bytes, 'peer')).result).toBe('duplicate')
+    // What the mirror cannot check: the AEAD. An entry a certified writer sealed under some other
+    // key is signed and in rights, so it is stored; every reader refuses it (DECRYPT_FAILED).
+    const other = await newVault(); cleanups.push(other.cleanup)
+    const garbled = sealUpdate({ keys: other.vault.vault.identity.keys, signer: sib.key.signer }, doc, 2n, updateFor('x'))
+    expect((await m.accept(garbled.bytes, 'peer')).result).toBe('stored')
+    await a.vault.vault.addCertificate(sib.cert)
+    await expect(a.vault.vault.accept(garbled.bytes)).rejects.toMatchObject({ code: 'DECRYPT_FAILED' })
+  })
+
+  it('takes a snapshot only if its ciphertext matches the signed size and digest, and never compacts what it claims to cover', async () => {
+    const a = await newVault(); cleanups.push(a.cleanup)
+    const keys = a.vault.vault.identity.keys
+    const m = await mirrorOf(a.wallet)
+    const sib = await foreignDevice(a.wallet)
+    await m.addCertificate(sib.cert)
+    const doc = a.vault.vault.docId('snapped')
+    const src = new SessionDoc()
+    const updates: Uint8Array[] = []
+    src.doc.on('update', (u: Uint8Array) => updates.push(u))
+    for (let i = 0; i < 6; i++) src.appendMessages([{ role: 'user', content: `m${i} ${'x'.repeat(2000)}` }], 'sib')
+    for (const [i, u] of updates.entries()) await m.accept(sealUpdate({ keys, signer: sib.key.signer }, doc, BigInt(i + 1), u).bytes, 'peer')
+    const snap = sealSnapshot({ keys, signer: sib.key.signer }, doc, 1n, Y.encodeStateAsUpdate(src.doc), [{ author: sib.key.publicKey, seq: 6n }])
+    const send = (sink: { write: (p: Uint8Array) => unknown }, bytes: Uint8Array): void => { for (let at = 0; at < bytes.byteLength; at += 4096) sink.write(bytes.subarray(at, Math.min(bytes.byteLength, at + 4096))) }
+
+    const tampered = new Uint8Array(snap.ciphertext); tampered[10] = (tampered[10] as number) ^ 1
+    const bad = m.receiveSnapshot(snap.header.bytes)
+    send(bad, tampered)
+    await expect(bad.end()).rejects.toMatchObject({ code: 'INVALID_ENTRY' })
+    const short = m.receiveSnapshot(snap.header.bytes)
+    send(short, snap.ciphertext.subarray(0, snap.ciphertext.byteLength - 1))
+    await expect(short.end()).rejects.toMatchObject({ code: 'INVALID_ENTRY' })
+    const forged = SignedEntry.decode(snap.header.bytes)
+    forged.signature = new Uint8Array(forged.signature); forged.signature[1] = (forged.signature[1] as number) ^ 1
+    expect(() => m.receiveSnapshot(SignedEntry.encode(forged))).toThrow(expect.objectContaining({ code: 'INVALID_SIGNATURE' }))
+    expect(m.store.snapshots(doc)).toHaveLength(0)
+
+    const ok = m.receiveSnapshot(snap.header.bytes)
+    send(ok, snap.ciphertext)
+    await ok.end()
+    expect(m.store.snapshots(doc)).toHaveLength(1)
+    // The snapshot claims to cover all six entries; the mirror cannot check that claim, so it keeps them.
+    await m.store.flush()
+    expect(m.store.stats().entries).toBe(6)
+  })
+
+  it('a revoked device: what it wrote up to its cutoff stays, anything later is refused and never handed on', async () => {
+    const a = await newVault(); cleanups.push(a.cleanup)
+    const v = a.vault.vault
+    const m = await mirrorOf(a.wallet)
+    const sib = await foreignDevice(a.wallet)
+    await v.addCertificate(sib.cert)
+    for (const r of v.certs.records()) await m.addCertificate(r)
+    const doc = v.docId('revoked')
+    const seal = (seq: bigint): Uint8Array => sealUpdate({ keys: v.identity.keys, signer: sib.key.signer }, doc, seq, updateFor(`s${seq}`)).bytes
+    await v.accept(seal(1n))
+    expect((await m.accept(seal(1n), 'peer')).result).toBe('stored')
+    // The mirror took seq 2 before it learned of the revocation (A never saw it: beyond the cutoff).
+    expect((await m.accept(seal(2n), 'peer')).result).toBe('stored')
+    const op = revokeDevices(v.identity, v.certs, v.store, [sib.key.publicKey], { reason: 'stolen' })
+    await v.publish(op)
+    const revoked: string[] = []
+    m.on('revoked', e => revoked.push(e.deviceId))
+    await m.addCertificate(op.bytes)
+    expect(revoked).toEqual([deviceIdFromKey(sib.key.publicKey)])
+    await expect(m.accept(seal(3n), 'peer')).rejects.toMatchObject({ code: 'REVOKED_AUTHOR' })
+    expect((await m.accept(seal(1n), 'peer')).result).toBe('duplicate')
+    // Handed to a peer that has nothing: seq 1 goes, seq 2 (beyond the cutoff) is held back.
+    const handed: bigint[] = []
+    for await (const bytes of m.source().plan(doc, []).entries) handed.push(EntryBody.decode(SignedEntry.decode(bytes).body).seq)
+    expect(handed).toEqual([1n])
+  })
+})
+
+describe('blind mirror between real nodes', () => {
+  it('forwards a member\'s snapshot and entries to a device that only ever meets the mirror', async () => {
+    const wallet = generateWallet()
+    const ta = await tempDir()
+    const tb = await tempDir()
+    const av = await openVault({ home: join(ta.dir, 'a'), wallet, label: 'A', snapshotEvery: 5 })
+    const bv = await openVault({ home: join(tb.dir, 'b'), wallet, label: 'B' })
+    const m = await mirrorOf(wallet)
+    const mNode = await MeshNode.start(m, { listen: ['/ip4/127.0.0.1/tcp/0'], mdns: false, dht: 'off' })
+    cleanups.push(async () => { await mNode.stop() })
+    cleanups.push(async () => { await bv.close(); await tb.cleanup() })
+    const aNode = await MeshNode.start(av.vault, { listen: ['/ip4/127.0.0.1/tcp/0'], mdns: false, dht: 'off' })
+    let aStopped = false
+    cleanups.push(async () => { if (!aStopped) { await aNode.stop(); await av.close() } await ta.cleanup() })
+
+    const s = await av.sessions.create('agent:main:snapped', { goal: 'g' })
+    for (let i = 0; i < 12; i++) await s.append({ role: 'user', content: `m${i}` })
+    await s.close()
+    await until(() => av.vault.store.docIds().some(d => av.vault.store.snapshots(d).length > 0), 'A to seal a snapshot')
+    await aNode.dial(mNode.addresses()[0] as string)
+    const aDocs = av.vault.store.docIds()
+    const want = aDocs.map(d => av.vault.store.snapshots(d).length).reduce((x, y) => x + y, 0)
+    await until(() => aDocs.every(d => m.store.snapshots(d).length >= av.vault.store.snapshots(d).length) && aDocs.every(d => [...av.vault.store.vector(d)].every(([k, n]) => (m.store.vector(d).get(k) ?? 0) >= n || m.store.snapshots(d).some(sn => sn.header.covers.some(c => Number(c.seq) >= n)))), 'the mirror to hold A\'s snapshots and entries')
+    expect(want).toBeGreaterThan(0)
+    aStopped = true
+    await aNode.stop(); await av.close()
+
+    const bNode = await MeshNode.start(bv.vault, { listen: ['/ip4/127.0.0.1/tcp/0'], mdns: false, dht: 'off' })
+    cleanups.push(async () => { await bNode.stop() })
+    await bNode.dial(mNode.addresses()[0] as string)
+    const texts = async (): Promise<string[]> => {
+      if (!(await bv.sessions.exists('snapped'))) return []
+      const h = await bv.sessions.open('snapped')
+      try { return h.messages().map(x => x.content) } finally { await h.close() }
+    }
+    await until(async () => (await texts()).length === 12, 'B to read all twelve messages from the mirror alone')
+    expect(await texts()).toEqual(Array.from({ length: 12 }, (_, i) => `m${i}`))
+    expect(bv.vault.store.stats().snapshots).toBeGreaterThan(0)
+  })
+})
