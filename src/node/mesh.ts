@@ -303,6 +303,9 @@ export class MeshNode extends EventEmitter<{ event: [NodeEvent], 'caught-up': [s
     m.addEventListener('peer:proven', (e) => { void this.onProven((e as CustomEvent).detail) })
     m.addEventListener('peer:refused', (e) => {
       const d = (e as CustomEvent<{ peerId: string, reason: string }>).detail
+      // On a relay, a peer refused at membership is a stranger refused: the gate stops its hop
+      // requests before the relay sees them, so they are counted here.
+      if (n.services.relay !== undefined) this.relayCounts.refused++
       this.emitEvent({ type: 'refused', peerId: d.peerId, reason: d.reason })
     })
     n.addEventListener('peer:disconnect', (e) => {

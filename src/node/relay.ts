@@ -45,7 +45,7 @@ export interface RelayServerStats {
   reservations: string[]
   /** Relayed connections open now. */
   circuits: number
-  /** Reservation or connect requests refused because the asker is not a member. */
+  /** Peers refused at membership, and reservation or connect requests refused because the asker is not a member. */
   refused: number
 }
 
