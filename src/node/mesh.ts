@@ -178,9 +178,16 @@ export class MeshNode extends EventEmitter<{ event: [NodeEvent], 'caught-up': [s
     self.mdns = discovery
     self.replayEarly()
     self.wire()
-    await node.start()
-    const port = node.getMultiaddrs().map(a => Number(a.getComponents().find(c => c.name === 'tcp')?.value ?? 0)).find(p => p > 0)
-    if (config.listen.length === 0 && port !== undefined) await savePort(vault.home, port)
+    try {
+      await node.start()
+      const port = node.getMultiaddrs().map(a => Number(a.getComponents().find(c => c.name === 'tcp')?.value ?? 0)).find(p => p > 0)
+      if (config.listen.length === 0 && port !== undefined) await savePort(vault.home, port)
+    } catch (err) {
+      // A start that fails once libp2p listens must not leave it listening: the process would
+      // never exit, and a retry would find its own port taken.
+      await self.stop().catch((e: unknown) => { log.error('stopping libp2p after a failed start failed: %e', e) })
+      throw err
+    }
     // Names label events only: read in the background, not between a start and its first peer
     // (the sessions index of a 10,000-session vault is a large document to open).
     const named = self

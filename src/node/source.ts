@@ -24,16 +24,25 @@ export function vaultSource (vault: Vault): ReplicaSource {
       const floor = new Map(have)
       for (const s of store.snapshots(doc)) {
         // A snapshot goes when it holds something the peer lacks: the entries it covers may be gone.
+        // Its claim as this node counts it: a claim an entry showed false floors nothing.
+        const claims = store.claimsOf(s)
         if (!s.header.covers.some(c => Number(c.seq) > (have.get(streamKey(c)) ?? 0))) continue
         if (!vault.servableSnapshot(s.header)) continue
-        snapshots.push({ header: s.header.bytes, covers: s.header.covers.map(c => ({ author: c.author, lane: c.lane ?? 0, seq: c.seq })), pieces: (pieceBytes, from) => store.snapshotPieces(s, pieceBytes, from) })
-        for (const c of s.header.covers) {
+        snapshots.push({ header: s.header.bytes, covers: claims.map(c => ({ author: c.author, lane: c.lane ?? 0, seq: c.seq })), pieces: (pieceBytes, from) => store.snapshotPieces(s, pieceBytes, from) })
+        for (const c of claims) {
           const k = streamKey(c)
           floor.set(k, Math.max(floor.get(k) ?? 0, Number(c.seq)))
         }
       }
+      // Peers holding this device's lane in use beyond this home: it was restored or copied.
+      // Its own entries of that lane go to the peer, so a slot written twice shows as a fork.
+      const me = vault.identity.device.publicKey
+      const again: Array<{ key: string, upTo: number }> = []
+      for (const i of theirs) {
+        if (Buffer.from(i.author).equals(Buffer.from(me)) && vault.behindOwnLane(doc, i.lane, i.seq)) again.push({ key: streamKey(i), upTo: store.maxSeq(doc, me, i.lane) })
+      }
       const totals = store.uncoveredTotals(doc, floor)
-      return { snapshots, entries: vault.servable(store.uncovered(doc, floor)), entryCount: totals.entries, entryBytes: totals.bytes }
+      return { snapshots, entries: vault.servable(withExtras(store.uncovered(doc, floor), again.map(a => store.held(doc, a.key, a.upTo)), store.forks.ofDoc(doc))), entryCount: totals.entries, entryBytes: totals.bytes }
     },
     accept: async (entry, from) => {
       const { result, entry: e } = await vault.accept(entry, from)
@@ -54,3 +63,10 @@ export function vaultSource (vault: Vault): ReplicaSource {
 }
 
 const refOf = (e: Entry): EntryRef => ({ doc: e.doc, item: { author: e.author, lane: e.lane, seq: e.seq } })
+
+/** The planned entries, then this device's own lane re-sent, then every fork evidence of the document (few). */
+async function * withExtras (entries: AsyncIterable<Uint8Array>, again: Array<AsyncIterable<Uint8Array>>, forks: Uint8Array[]): AsyncGenerator<Uint8Array> {
+  yield * entries
+  for (const a of again) yield * a
+  yield * forks
+}
