@@ -108,7 +108,15 @@ export class PeerSession {
   private liveRefs: EntryRef[] = []
   private liveBytes = 0
   private liveScheduled = false
-  private catchUp: Promise<void> = Promise.resolve()
+  /**
+   * Catch-ups run one after another, and none before this side's hello is queued: the peer's
+   * frames (its digest, its ranges) can ask for one while `sendHeld` still awaits the data layer,
+   * and a snapshot or entry sent ahead of the certificates of its author is refused by a peer
+   * that has not met that author yet (grammar: held hello (reconcile | catchup)* live*).
+   */
+  private catchUp: Promise<void>
+  private helloSent = false
+  private helloQueued!: () => void
   /** The snapshot being received; no sink when the data layer refused its header (its bytes are skipped). */
   private snapshot: { sink: SnapshotSink | undefined, size: number, got: number, doc: string, granted: number, window: number } | undefined
   private readonly reconciler: Reconciler
@@ -123,6 +131,7 @@ export class PeerSession {
 
   constructor (private readonly stream: Stream, peer: string, private readonly source: ReplicaSource, private readonly log: Logger, private readonly events: SessionEvents, private readonly options: SessionOptions = {}) {
     this.peer = peer
+    this.catchUp = new Promise(resolve => { this.helloQueued = resolve })
     this.reconciler = new Reconciler({
       index: () => this.source.index(),
       vector: (doc) => this.source.vector(doc),
@@ -206,6 +215,9 @@ export class PeerSession {
     this.enqueue({ ...EMPTY(), certificates: batch as Array<Uint8Array<ArrayBuffer>> }, false)
     if (this.options.reconcile === false) this.sendVectors()
     else this.reconciler.hello()
+    this.helloSent = true
+    this.helloQueued()
+    this.takeLive() // live entries pushed before the hello waited for it
   }
 
   private sendVectors (): void {
@@ -506,7 +518,8 @@ export class PeerSession {
 
   /** Queues the live entries collected so far as one frame. */
   private takeLive (): void {
-    if (this.live.length === 0) return
+    // Before the hello, live entries wait with the rest (see catchUp).
+    if (this.live.length === 0 || !this.helloSent) return
     const entries = this.live
     const refs = this.liveRefs
     this.live = []

@@ -135,7 +135,11 @@ export class Lane {
   /** At close, once every write settled: the lane may be continued by the next open. */
   async close (): Promise<void> {
     if (this.current === undefined || this.stale) return
-    await saveLane(this.path, { lane: this.current, clean: true, incarnation: this.incarnation, home: await homeIdentity(this.home) }).catch((err: unknown) => {
+    // The home's identity is read inside the same guard as the write: a home that is gone or
+    // unreadable at close leaves the lane unclean, as a failed write does, rather than failing
+    // the close (the vault still has its store and lock to release).
+    const lane = this.current
+    await (async () => { await saveLane(this.path, { lane, clean: true, incarnation: this.incarnation, home: await homeIdentity(this.home) }) })().catch((err: unknown) => {
       log('lane not marked clean (the next open starts a fresh one): %e', err)
     })
   }
