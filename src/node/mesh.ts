@@ -480,5 +480,8 @@ export class MeshNode extends EventEmitter<{ event: [NodeEvent], 'caught-up': [s
     for (const t of this.timers) clearTimeout(t)
     this.timers.clear()
     await this.libp2p.stop()
+    // A peer proven just before the stop may still be writing peers.json into the home, which
+    // the caller closes (or removes) next.
+    await this.book.close()
   }
 }
