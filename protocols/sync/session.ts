@@ -108,15 +108,7 @@ export class PeerSession {
   private liveRefs: EntryRef[] = []
   private liveBytes = 0
   private liveScheduled = false
-  /**
-   * Catch-ups run one after another, and none before this side's hello is queued: the peer's
-   * frames (its digest, its ranges) can ask for one while `sendHeld` still awaits the data layer,
-   * and a snapshot or entry sent ahead of the certificates of its author is refused by a peer
-   * that has not met that author yet (grammar: held hello (reconcile | catchup)* live*).
-   */
-  private catchUp: Promise<void>
-  private helloSent = false
-  private helloQueued!: () => void
+  private catchUp: Promise<void> = Promise.resolve()
   /** The snapshot being received; no sink when the data layer refused its header (its bytes are skipped). */
   private snapshot: { sink: SnapshotSink | undefined, size: number, got: number, doc: string, granted: number, window: number } | undefined
   private readonly reconciler: Reconciler
@@ -133,7 +125,6 @@ export class PeerSession {
 
   constructor (private readonly stream: Stream, peer: string, private readonly source: ReplicaSource, private readonly log: Logger, private readonly events: SessionEvents, private readonly options: SessionOptions = {}) {
     this.peer = peer
-    this.catchUp = new Promise(resolve => { this.helloQueued = resolve })
     this.reconciler = new Reconciler({
       index: () => this.source.index(),
       vector: (doc) => this.source.vector(doc),
@@ -150,6 +141,11 @@ export class PeerSession {
    * (the stream is aborted), undefined when it was closed on purpose.
    */
   async run (): Promise<string | undefined> {
+    // The certificates go first, queued before any frame of the peer is read: a frame of it can
+    // start a catch-up (or a live entry can go) while `sendHeld` still waits on the data layer,
+    // and a snapshot or entry that arrives ahead of its author's certificate is refused by a
+    // peer that has not met that author, and counts as sent for the rest of the session.
+    this.sendCertificates()
     const ended = new Promise<Error | undefined>(resolve => {
       const pending = new Set<Promise<void>>()
       let done = false
@@ -173,7 +169,7 @@ export class PeerSession {
     })
     try {
       await this.sendHeld()
-      this.sendHello()
+      this.sendDigest()
       const err = await ended
       if (this.closed) return undefined
       const reason = err?.message ?? 'ended'
@@ -200,7 +196,7 @@ export class PeerSession {
     this.stream.abort(new ProtocolError('sync closed'))
   }
 
-  private sendHello (): void {
+  private sendCertificates (): void {
     // At most 64 records and batchBytes per frame: a cutoff record can be far larger than a
     // certificate (crdt/SPEC.md, Cutoff), and a frame over the limit would end the session.
     let batch: Uint8Array[] = []
@@ -215,11 +211,12 @@ export class PeerSession {
       bytes += c.byteLength
     }
     this.enqueue({ ...EMPTY(), certificates: batch as Array<Uint8Array<ArrayBuffer>> }, false)
+  }
+
+  /** The rest of the hello, after the held frame: the digest (or the full vectors). */
+  private sendDigest (): void {
     if (this.options.reconcile === false) this.sendVectors()
     else this.reconciler.hello()
-    this.helloSent = true
-    this.helloQueued()
-    this.takeLive() // live entries pushed before the hello waited for it
   }
 
   private sendVectors (): void {
@@ -526,8 +523,7 @@ export class PeerSession {
 
   /** Queues the live entries collected so far as one frame. */
   private takeLive (): void {
-    // Before the hello, live entries wait with the rest (see catchUp).
-    if (this.live.length === 0 || !this.helloSent) return
+    if (this.live.length === 0) return
     const entries = this.live
     const refs = this.liveRefs
     this.live = []
