@@ -117,8 +117,6 @@ export class PeerSession {
   private credit = { granted: Infinity, waiters: [] as Array<() => void> }
   /** Snapshots the peer holds in part, by `doc/author/seq`: sending one resumes at that byte. */
   private readonly held = new Map<string, number>()
-  /** Snapshots this session sent (or is sending), by `doc/author/seq` (see sendCatchUp). */
-  private readonly snapshotsSent = new Set<string>()
   /** What is in flight, per document and direction. */
   readonly transfers: Transfers
   readonly stats: SessionStats = { bytesSent: 0, bytesReceived: 0, snapshotBytesSent: 0, snapshotsSent: 0, snapshotsResumed: 0, catchUpEntriesSent: 0 }
@@ -424,13 +422,8 @@ export class PeerSession {
    * One document's catch-up: its totals announced first (the peer's progress), then its
    * snapshots, each from the byte the peer already holds of it, then its entries in batches.
    */
-  private async sendCatchUp (docId: Uint8Array, plan0: SyncPlan): Promise<void> {
+  private async sendCatchUp (docId: Uint8Array, plan: SyncPlan): Promise<void> {
     const doc = toHex(docId)
-    // A snapshot goes once per session: two catch-ups of one document (the reconciliation can
-    // ask twice, from vectors the peer sent before the first arrived) would otherwise send it
-    // again from the same byte, which the peer, still writing the first, refuses after its bytes
-    // crossed the wire. A later session sends it again if the peer still lacks it.
-    const plan = { ...plan0, snapshots: plan0.snapshots.filter(snap => { const h = parseTrustedEntry(snap.header); return !this.snapshotsSent.has(heldKey(h.doc, h.author, h.seq)) }) }
     const snapshotBytes = plan.snapshots.reduce((n, s) => n + Number(parseTrustedEntry(s.header).snapshotSize), 0)
     const entries = plan.entryCount ?? 0
     const bytes = plan.entryBytes ?? 0
@@ -441,7 +434,6 @@ export class PeerSession {
     }
     for (const snap of plan.snapshots) {
       const h = parseTrustedEntry(snap.header)
-      this.snapshotsSent.add(heldKey(h.doc, h.author, h.seq))
       const size = Number(h.snapshotSize)
       const held = this.held.get(heldKey(h.doc, h.author, h.seq)) ?? 0
       const from = held > 0 && held <= size ? held : 0
