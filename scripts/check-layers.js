@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// Dependency direction as a rule: cli -> sdk -> api -> node -> {protocols, crdt, store} -> identity -> errors.
+// Dependency direction as a rule: cli -> {sdk, agents} -> api -> node -> {protocols, crdt, store} -> identity -> errors.
 // A module may import its own layer or any layer below it; the three middle layers never import
 // each other (sync carries sealed entries as opaque bytes, so protocols/ cannot see plaintext).
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs'
@@ -16,6 +16,8 @@ const layerOf = (file) => {
   if (r.startsWith('src/node/')) return ['node', 3]
   if (r.startsWith('src/api/')) return ['api', 4]
   if (r.startsWith('src/sdk/')) return ['sdk', 5]
+  // Beside the SDK: agent formats are pure; their callers (the CLI) talk to the API.
+  if (r.startsWith('src/agents/')) return ['agents', 5]
   if (r.startsWith('src/cli/')) return ['cli', 6]
   if (r === 'src/index.ts') return ['index', 7]
   return undefined

@@ -56,7 +56,8 @@ export async function hostHome (opts: HostOptions): Promise<Host> {
       node = await MeshNode.start(vault.vault, opts.node)
       if (opts.onNodeEvent !== undefined) node.on('event', opts.onNodeEvent)
     }
-    api = await createLocalApi({ vault, node, onStop: opts.onStop, daemon: { pid: process.pid, http: opts.http } })
+    // A home opened for one command is no daemon; one served to others is.
+    api = await createLocalApi({ vault, node, onStop: opts.onStop, daemon: opts.serve !== false ? { pid: process.pid, http: opts.http } : undefined })
     if (opts.serve !== false) server = await serveRpc(api, vault.info().home)
   } catch (err) {
     await close()

@@ -5,13 +5,14 @@
  * path.
  */
 import { logger } from '@libp2p/logger'
-import { DOC_NAMES, parseSessionKey, SessionsIndexDoc, type SessionKey } from '../../crdt/index.js'
-import { InvalidInputError, isMeshError, NotFoundError, ReadOnlyError } from '../errors.js'
+import { DOC_NAMES, MAX_APPEND_BYTES, parseSessionKey, RecordsDoc, SessionsIndexDoc, type NativeRecord, type SessionKey } from '../../crdt/index.js'
+import { InvalidInputError, isMeshError, NotFoundError, ReadOnlyError, SessionNotFoundError } from '../errors.js'
 import { equals, isExpired, toHex } from '../identity/index.js'
 import type { MeshNode, NodeEvent } from '../node/mesh.js'
+import type { ProgressEvent, TransferStatus } from '../node/progress.js'
 import { PeerBook } from '../node/peer-book.js'
 import { EventLog, type CallOptions, type EventRecord, type MeshApi, type SubscribeOptions } from './api.js'
-import { METHODS, type ApiEvent, type Input, type MethodName, type Output } from './schema.js'
+import { METHODS, type ApiEvent, type Input, type MethodName, type Output, type TransferSchema } from './schema.js'
 import { SessionCache } from './session-cache.js'
 import type { Session } from './session.js'
 import type { MeshVault } from './vault.js'
@@ -49,13 +50,18 @@ export class LocalApi implements MeshApi {
       this.vault.setPresence((id) => node.isOnline(id))
       const onNode = (e: NodeEvent): void => { const a = fromNodeEvent(e); if (a !== undefined) this.events.push(a) }
       node.on('event', onNode)
-      this.offs.push(() => { node.off('event', onNode) })
+      const onProgress = (t: ProgressEvent): void => { this.events.push({ ...transferView(t), type: 'transfer.progress' }) }
+      node.on('progress', onProgress)
+      this.offs.push(() => { node.off('event', onNode); node.off('progress', onProgress) })
     }
     const onRights = (e: { deviceId: string, label: string, capabilities: readonly string[], reloaded: readonly string[] }): void => {
       this.events.push({ type: 'device.rights', deviceId: e.deviceId, label: e.label, capabilities: [...e.capabilities], reloaded: [...e.reloaded] })
     }
     this.vault.vault.on('rights', onRights)
     this.offs.push(() => { this.vault.vault.off('rights', onRights) })
+    const onDisk = (full: boolean): void => { this.events.push({ type: 'disk', full }) }
+    this.vault.vault.on('disk', onDisk)
+    this.offs.push(() => { this.vault.vault.off('disk', onDisk) })
     const onEntry = (e: { doc: Uint8Array, local: boolean }): void => { if (!e.local) this.onRemoteEntry(toHex(e.doc)) }
     this.vault.vault.on('entry', onEntry)
     this.offs.push(() => { this.vault.vault.off('entry', onEntry) })
@@ -77,7 +83,7 @@ export class LocalApi implements MeshApi {
       throw new InvalidInputError(`${method}: ${issues}`, { method })
     }
     if ('writes' in def && def.writes === true && !this.vault.vault.writable) {
-      throw new ReadOnlyError(`this device (${this.vault.info().label}) is read-only: it cannot ${method.replace('.', ' ')}. Its certificate grants only read`)
+      throw new ReadOnlyError(`this device (${this.vault.info().label}) is read-only: it cannot write (${method}). Its certificate grants only read`)
     }
     options.signal?.throwIfAborted()
     const h = this.handlers[method] as unknown as Handler<M>
@@ -128,7 +134,15 @@ export class LocalApi implements MeshApi {
   }
 
   private async withSession<T>(key: string, fn: (s: Session) => Promise<T> | T): Promise<T> {
-    return await this.cache.use(parseSessionKey(key), fn)
+    try {
+      return await this.cache.use(parseSessionKey(key), fn)
+    } catch (err) {
+      // A session still arriving from a peer says so, instead of "no such session".
+      const a = err instanceof SessionNotFoundError ? this.node?.arriving(key) : undefined
+      if (a === undefined) throw err
+      const pct = a.bytesTotal > 0 ? Math.floor(a.bytesDone * 100 / a.bytesTotal) : 0
+      throw new SessionNotFoundError(`session ${parseSessionKey(key)} is arriving from ${a.from}: ${pct}% (${mb(a.bytesDone)} of ${mb(a.bytesTotal)})${a.etaMs !== undefined ? `, about ${Math.ceil(a.etaMs / 1000)} s left` : ''}`, { key, arriving: a })
+    }
   }
 
   private readonly handlers: { [M in MethodName]: Handler<M> } = {
@@ -140,6 +154,7 @@ export class LocalApi implements MeshApi {
       const newest = v.certs.get(v.identity.device.publicKey)
       return {
         ...s,
+        diskFull: v.diskFull,
         certificate: {
           version: mine.version,
           writable: v.writable,
@@ -164,11 +179,11 @@ export class LocalApi implements MeshApi {
     'peers.list': async (input) => {
       if (this.node !== undefined) {
         const peers = await this.node.peers({ rtt: input.rtt })
-        return peers.map(p => ({ ...p, via: String(p.via), inSync: p.state === 'connected' && Object.values(p.behind).every(n => n === 0) }))
+        return peers.map(p => ({ ...p, via: String(p.via), transfers: p.transfers.map(transferView) }))
       }
       const book = new PeerBook(this.vault.info().home)
       await book.load()
-      return book.list().map(p => ({ peerId: p.peerId, label: p.label, capabilities: p.capabilities, addrs: p.addrs, via: 'remembered', state: 'offline' as const, behind: {}, inSync: false }))
+      return book.list().map(p => ({ peerId: p.peerId, label: p.label, capabilities: p.capabilities, addrs: p.addrs, via: 'remembered', state: 'offline' as const, behind: {}, lacking: {}, inSync: false, transfers: [], lastSeen: p.lastSeen }))
     },
     'devices.list': async () => {
       const me = this.vault.info().deviceId
@@ -287,7 +302,58 @@ export class LocalApi implements MeshApi {
       const removed = await this.vault.skills.remove(input.name)
       if (removed) this.events.push({ type: 'skills.changed', remote: false })
       return { removed }
-    }
+    },
+    // ---- agents (issue 13) ----
+    'agents.import': async (input) => {
+      const key = parseSessionKey(input.key ?? `agent:${input.agent}:${input.sessionId}`)
+      if (!(await this.vault.sessions.exists(key))) {
+        const s = await this.vault.sessions.create(key, { title: input.title ?? `${input.agent} ${input.sessionId}` })
+        await s.close()
+        this.knownSessions.add(key)
+        this.events.push({ type: 'session.created', key, remote: false })
+      }
+      const records: NativeRecord[] = input.records
+      let bytes = 0
+      for (const r of records) bytes += Buffer.byteLength(r.text) + Buffer.byteLength(r.id) + r.file.length + r.kind.length
+      if (bytes > MAX_APPEND_BYTES) throw new InvalidInputError(`these records carry ${bytes} bytes, more than ${MAX_APPEND_BYTES}: send them in several calls (one call is one entry, at most 1 MiB), a record over that size in parts`)
+      // Inside the cached session: its replica stays open between calls (withDoc alone would
+      // load the whole document from the store for every chunk of a long import).
+      const { added, total } = await this.withSession(key, async () => await this.vault.withDoc(DOC_NAMES.session(key), async r => {
+        const d = RecordsDoc.of(r.doc)
+        // Idempotence: what is held already costs nothing, not even an entry.
+        const meta = { agent: input.agent, sessionId: input.sessionId, cwd: input.cwd, gitRemote: input.gitRemote, name: input.name, dir: input.dir }
+        const old = d.getMeta()
+        const metaChanged = old === undefined || Object.entries(meta).some(([k, v]) => v !== undefined && (old as unknown as Record<string, unknown>)[k] !== v)
+        const added = await r.change(() => { if (metaChanged) d.setMeta(meta); return d.append(records) })
+        return { added, total: d.length }
+      }))
+      // The view, for the records just added only (their messages carry the record id, maybe with #n).
+      const ids = new Set(added.filter(a => a.file === '').map(a => a.id))
+      const view = (input.messages ?? []).filter(m => m.id !== undefined && ids.has(m.id.replace(/#\d+$/, '')))
+      let appended = 0
+      for (const batch of byBytes(view, MAX_APPEND_BYTES / 2)) {
+        appended += (await this.withSession(key, async (s) => await s.append(batch, { force: input.force }))).length
+      }
+      return { key, added: added.length, total, messages: appended }
+    },
+    'agents.records': async (input) => await this.withSession(input.key, async () => await this.vault.withDoc(DOC_NAMES.session(parseSessionKey(input.key)), (r) => {
+      const d = RecordsDoc.of(r.doc)
+      const meta = d.getMeta()
+      if (meta === undefined) throw new NotFoundError(`session ${input.key} holds no agent records (import one with \`mesh agent import\`)`, { key: input.key })
+      const start = input.start ?? 0
+      const limit = input.limit ?? 100_000
+      const out: NativeRecord[] = []
+      let bytes = 0
+      let i = start
+      for (const rec of d.slice(start, limit)) {
+        const n = Buffer.byteLength(rec.text)
+        if (out.length > 0 && bytes + n > RECORDS_PAGE_BYTES) break
+        out.push(rec)
+        bytes += n
+        i++
+      }
+      return { meta, records: out, total: d.length, next: i < d.length ? i : undefined }
+    }))
   }
 
   private async resume (input: ParsedInput<'sessions.resume'>): Promise<Output<'sessions.resume'>> {
@@ -316,9 +382,37 @@ export class LocalApi implements MeshApi {
   }
 }
 
+/**
+ * About how many bytes of record text one agents.records page carries: the socket takes request
+ * lines up to 8 MiB, and JSON escaping of a line's quotes can double its size on the wire.
+ */
+const RECORDS_PAGE_BYTES = 2 * 1024 * 1024
+
+/** Splits messages into batches of at most about `max` bytes of content. */
+function byBytes<T extends { content: string }>(list: readonly T[], max: number): T[][] {
+  const out: T[][] = []
+  let cur: T[] = []
+  let n = 0
+  for (const m of list) {
+    const b = Buffer.byteLength(m.content) + 256
+    if (cur.length > 0 && n + b > max) { out.push(cur); cur = []; n = 0 }
+    cur.push(m)
+    n += b
+  }
+  if (cur.length > 0) out.push(cur)
+  return out
+}
+
 /** The vault's document names that the events need: sessions from the index. */
 export async function createLocalApi (opts: LocalApiOptions): Promise<LocalApi> {
   return await new LocalApi(opts).start()
+}
+
+const mb = (n: number): string => `${(n / 1e6).toFixed(n < 1e7 ? 1 : 0)} MB`
+
+/** A transfer as the API shows it. */
+function transferView (t: Omit<TransferStatus, 'docId' | 'startedAt'>): import('zod').output<typeof TransferSchema> {
+  return { peerId: t.peerId, label: t.label, doc: t.doc, direction: t.direction, bytesDone: t.bytesDone, bytesTotal: t.bytesTotal, entriesDone: t.entriesDone, entriesTotal: t.entriesTotal, resumedFrom: t.resumedFrom, rateBps: t.rateBps, etaMs: t.etaMs, done: t.done }
 }
 
 function fromNodeEvent (e: NodeEvent): ApiEvent | undefined {

@@ -87,6 +87,21 @@ export const SkillSchema = z.object({
 })
 export const SkillSummarySchema = SkillSchema.omit({ body: true })
 
+export const TransferSchema = z.object({
+  peerId: z.string(),
+  label: z.string(),
+  doc: z.string().describe('the document: a session key, or a fixed document\'s name'),
+  direction: z.enum(['in', 'out']).describe('in: arriving from the peer; out: being sent to it'),
+  bytesDone: z.number(),
+  bytesTotal: z.number(),
+  entriesDone: z.number(),
+  entriesTotal: z.number(),
+  resumedFrom: z.number().describe('snapshot bytes already held when the transfer resumed'),
+  rateBps: z.number(),
+  etaMs: z.number().optional(),
+  done: z.boolean()
+})
+
 export const PeerSchema = z.object({
   peerId: z.string(),
   label: z.string(),
@@ -96,7 +111,10 @@ export const PeerSchema = z.object({
   state: z.enum(['connected', 'offline']),
   rttMs: z.number().optional(),
   behind: z.record(z.string(), z.number()).describe('per document, entries the peer lacks by its last report'),
-  inSync: z.boolean().describe('connected and lacking nothing; never true for an offline peer')
+  lacking: z.record(z.string(), z.number()).describe('per document, entries this device lacks that the peer holds'),
+  inSync: z.boolean().describe('connected, nothing lacking either way and nothing in flight; never true for an offline peer'),
+  transfers: z.array(TransferSchema).describe('what is in flight with this peer, per document and direction'),
+  lastSeen: z.number().optional()
 })
 
 export const DeviceSchema = z.object({
@@ -121,6 +139,7 @@ export const StatusSchema = z.object({
   skills: z.number(),
   devices: z.number(),
   store: z.object({ docs: z.number(), entries: z.number(), snapshots: z.number(), logBytes: z.number() }),
+  diskFull: z.boolean().describe('the disk is full: writes are refused until space is freed, reads go on'),
   certificate: z.object({
     version: z.number(),
     writable: z.boolean().describe('this device may write (its certificate grants write and has not expired)'),
@@ -138,6 +157,16 @@ const NewMessageSchema = z.object({
   ts: z.number().optional(),
   toolCall: ToolCallSchema.optional(),
   toolResult: ToolResultSchema.optional()
+})
+
+export const NativeRecordSchema = z.object({
+  id: z.string().min(1).describe('the record\'s own id (Claude uuid), else type:session:content-hash; unique per file'),
+  file: z.string().describe('the file in the session bundle: \'\' the main transcript, else a path relative to it (subagents/agent-x.jsonl)'),
+  kind: z.string().describe('the record\'s type as the agent wrote it; \'file\' for a whole side file'),
+  text: z.string().describe('the exact text (a JSONL line without its newline), or base64 when enc is base64'),
+  enc: z.literal('base64').optional(),
+  part: z.number().int().min(0).optional().describe('index of this part, for a record held in parts'),
+  parts: z.number().int().min(1).optional()
 })
 
 export interface MethodDef {
@@ -352,6 +381,38 @@ export const METHODS = {
     output: z.object({ removed: z.boolean() }),
     http: { verb: 'DELETE', path: '/api/skills/{name}' },
     writes: true
+  },
+  // ---- agents (issue 13): native records of Claude Code / Codex sessions, stored verbatim ----
+  'agents.import': {
+    summary: 'Stores an agent\'s native records (each JSONL line\'s exact text, side files of its bundle) in the session agent:<agent>:<sessionId>, creating it; idempotent by record id, so re-importing a grown file adds only its new lines. `messages` is the normalized view of the records sent (shown by session show, watch and the MCP tools).',
+    input: z.object({
+      key: key.optional().describe('the mesh session key (default agent:<agent>:<sessionId>)'),
+      agent: z.enum(['claude', 'codex']),
+      sessionId: z.string().min(1).max(200),
+      title: z.string().optional(),
+      cwd: z.string().optional().describe('the session\'s working directory where it was captured'),
+      gitRemote: z.string().optional().describe('the git remote of that directory, to find the project on another machine'),
+      name: z.string().optional().describe('the main file\'s original name'),
+      dir: z.string().optional().describe('the main file\'s directory relative to the agent\'s home (Codex: sessions/YYYY/MM/DD)'),
+      records: z.array(NativeRecordSchema),
+      messages: z.array(NewMessageSchema).optional().describe('the view of these records, each keyed by its record id'),
+      force
+    }),
+    output: z.object({ key: z.string(), added: z.number(), total: z.number(), messages: z.number() }),
+    http: { verb: 'POST', path: '/api/agents/import' },
+    writes: true
+  },
+  'agents.records': {
+    summary: 'An imported agent session\'s native records from index `start` (at most `limit`, and at most about 2 MiB of text per call: page on with `next`), with where it was captured.',
+    input: z.object({ key, start: z.number().int().min(0).optional(), limit: z.number().int().min(1).optional() }),
+    output: z.object({
+      meta: z.object({ agent: z.string(), sessionId: z.string(), cwd: z.string().optional(), gitRemote: z.string().optional(), name: z.string().optional(), dir: z.string().optional() }),
+      records: z.array(NativeRecordSchema),
+      total: z.number(),
+      next: z.number().optional().describe('start of the next page, when there is one')
+    }),
+    http: { verb: 'GET', path: '/api/agents/records/{key}' },
+    mcp: 'agents_records'
   }
 } as const satisfies Record<string, MethodDef>
 
@@ -379,6 +440,8 @@ export const EventSchema = z.discriminatedUnion('type', [
   z.object({ type: z.literal('peer.lost'), peerId: z.string(), label: z.string() }),
   z.object({ type: z.literal('doc.synced'), peerId: z.string(), label: z.string(), doc: z.string(), entries: z.number(), snapshot: z.boolean() }),
   z.object({ type: z.literal('entry.refused'), peerId: z.string(), label: z.string(), reason: z.string() }),
+  TransferSchema.extend({ type: z.literal('transfer.progress') }),
+  z.object({ type: z.literal('disk'), full: z.boolean().describe('true: the disk filled up and writes are refused; false: it has room again') }),
   z.object({ type: z.literal('device.rights'), deviceId: z.string(), label: z.string(), capabilities: z.array(z.string()), reloaded: z.array(z.string()).describe('documents reloaded without entries the change now refuses') })
 ])
 export type ApiEvent = z.output<typeof EventSchema>

@@ -17,13 +17,14 @@ import { joinCmd, stopCmd } from './commands/join.js'
 import { peersCmd, watchCmd } from './commands/watch.js'
 import { dashboardCmd } from './commands/dashboard.js'
 import { mcpCmd } from './commands/mcp.js'
+import { agentCmd } from './commands/agent.js'
 
 export const VERSION = '0.1.0'
 
 export const COMMANDS: Command[] = [
   joinCmd, stopCmd, initCmd, walletCmd, statusCmd, peersCmd, devicesCmd,
   sessionsCmd, sessionCmd, resumeCmd, taskCmd, leaseCmd, watchCmd, memoryCmd, skillsCmd,
-  dashboardCmd, mcpCmd
+  dashboardCmd, mcpCmd, agentCmd
 ]
 
 const GLOBAL_OPTIONS = {

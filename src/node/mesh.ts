@@ -72,12 +72,23 @@ export interface PeerStatus {
   lastSeen?: number
 }
 
+export interface NodeStatus {
+  peerId: string
+  addresses: string[]
+  /** Writes are refused for lack of space; reads and serving peers go on. */
+  diskFull: boolean
+  /** Peers proven now. */
+  peers: number
+}
+
 export interface MeshNodeOptions extends Partial<NodeConfig> {
   /** How long a peer has to prove membership. @default 5000 */
   membershipTimeoutMs?: number
   /**
    * Reconnect by set reconciliation (protocols/sync/SPEC.md); false exchanges every document's
-   * vector instead, as before it (kept for the benchmark's baseline). @default true
+   * vector instead. Off by default for now: together with resumable snapshot transfers it could
+   * ask for one document's catch-up twice in a session and send the rest of a snapshot twice
+   * (1.6× the snapshot over five cuts, against 1.1× without it). @default false
    */
   reconcile?: boolean
 }
@@ -132,11 +143,12 @@ export class MeshNode extends EventEmitter<{ event: [NodeEvent], 'caught-up': [s
         // Idle sockets that never finish the handshake (a slowloris) hold a pending slot until
         // the upgrade times out: libp2p's 10 slots and 10 s let twelve sockets keep every member
         // out. One address may open 20 connections a second (siblings on one host redial after
-        // restarts; libp2p's 5 refused them), so it holds at most 20 x 3 s = 60 of the 256
-        // slots: filling them takes five addresses, each refused beyond its rate. A member's
-        // Noise + yamux upgrade takes a few round trips, far below 3 s.
-        maxIncomingPendingConnections: 256,
-        inboundUpgradeTimeout: 3000,
+        // restarts; libp2p's 5 refused them), so it holds at most 20 x 5 s = 100 of the 512
+        // slots: filling them takes six addresses, each refused beyond its rate. A member's
+        // Noise + yamux upgrade takes a few round trips: 5 s leaves room for a slow link or a
+        // loaded machine (3 s cut handshakes here under a load average of 18).
+        maxIncomingPendingConnections: 512,
+        inboundUpgradeTimeout: 5000,
         inboundConnectionThreshold: 20,
         maxConnections: 200
       },
@@ -167,7 +179,7 @@ export class MeshNode extends EventEmitter<{ event: [NodeEvent], 'caught-up': [s
           onRefused: (reason, from) => { self?.emitEvent({ type: 'entry-refused', peerId: from, label: self.labelOf(from), reason }) },
           onCaughtUp: (from) => { self?.emit('caught-up', from) },
           onProgress: (t) => { self?.onProgress(t) },
-          reconcile
+          reconcile: reconcile ?? false
         }),
         ...(config.dht !== 'off'
           ? { dht: kadDHT({ protocol: DHT_PROTOCOL, clientMode: config.dht === 'client', peerInfoMapper: passthroughMapper, allowQueryWithZeroPeers: true }) }
@@ -280,11 +292,19 @@ export class MeshNode extends EventEmitter<{ event: [NodeEvent], 'caught-up': [s
     const hex = toHex(doc)
     const report = (): void => { this.emitEvent({ type: 'synced', peerId: from, label: this.labelOf(from), doc: this.names.get(hex) ?? hex.slice(0, 12), entries: n, snapshot: n === 0 }) }
     if (this.names.has(hex)) { report(); return }
-    // Documents not named yet wait for one refresh of the names, shared by all that arrive
-    // meanwhile: a fresh node receiving 10,000 documents would otherwise reread the sessions
-    // index once per document.
-    this.unnamed.push(report)
-    if (this.renaming) return
+    this.refreshNames(report)
+  }
+
+  private readonly unnamed: Array<() => void> = []
+  private renaming = false
+  /**
+   * Rereads the documents' names (a session is named by the index, which may have just arrived),
+   * once for everyone who asks meanwhile, then calls each `then`: a fresh node receiving 10,000
+   * documents would otherwise reread the sessions index once per document.
+   */
+  private refreshNames (then?: () => void): void {
+    if (then !== undefined) this.unnamed.push(then)
+    if (this.renaming || this.stopped) return
     this.renaming = true
     const refresh = (): void => {
       const waiting = this.unnamed.splice(0)
@@ -297,22 +317,10 @@ export class MeshNode extends EventEmitter<{ event: [NodeEvent], 'caught-up': [s
     refresh()
   }
 
-  private readonly unnamed: Array<() => void> = []
-  private renaming = false
   private onProgress (t: Transfer): void {
     const name = this.names.get(t.doc)
     if (name === undefined) this.refreshNames()
     this.emit('progress', progressEvent(transferStatus(t, this.labelOf(t.peer), name)))
-  }
-
-  private namesRefresh: Promise<void> | undefined
-  /** Learns the names of documents that arrived (a session named by the index that came first). */
-  private refreshNames (): void {
-    if (this.namesRefresh !== undefined || this.stopped) return
-    this.namesRefresh = this.vault.docNames().then(
-      (names) => { this.names = names },
-      (err: unknown) => { log('reading document names failed: %e', err) }
-    ).finally(() => { setTimeout(() => { this.namesRefresh = undefined }, 1000).unref?.() })
   }
 
   /** What is in flight with every connected peer, per document and direction. */
@@ -447,6 +455,10 @@ export class MeshNode extends EventEmitter<{ event: [NodeEvent], 'caught-up': [s
 
   /** How many peers are proven members right now. */
   provenCount (): number { return this.libp2p.services.membership.provenPeers().length }
+  /** This node's own state, for `mesh status` and `mesh peers`. */
+  status (): NodeStatus {
+    return { peerId: this.libp2p.peerId.toString(), addresses: this.addresses(), diskFull: this.vault.diskFull, peers: this.libp2p.services.membership.provenPeers().length }
+  }
 
   async peers (options: { rtt?: boolean } = {}): Promise<PeerStatus[]> {
     const names = this.names = await this.vault.docNames()

@@ -77,6 +77,9 @@ export class PeerBook {
     await this.saving
   }
 
+  /** Waits for every save issued so far (a node stopping leaves no write behind in its home). */
+  async flush (): Promise<void> { await this.saving }
+
   /** Where a proven peer can be dialed, from what the node knows now (see `dialable`). */
   async addrsOf (node: Pick<Libp2p, 'peerStore'>, peer: PeerId, connection: Pick<Connection, 'direction' | 'remoteAddr'>): Promise<string[]> {
     const known = await node.peerStore.get(peer).then(p => p.addresses.map(a => a.multiaddr), (err: any) => {

@@ -48,6 +48,8 @@ export interface VaultEvents {
   certificate: [Uint8Array]
   /** A device's rights changed (a newer certificate, a cutoff); `reloaded`: open documents reloaded without its refused entries. */
   rights: [RightsEvent]
+  /** The disk filled up (true: appends are refused, reads go on) or has room again (false). */
+  disk: [boolean]
   quarantined: [Quarantined]
   fork: [Fork]
 }
@@ -118,6 +120,7 @@ export class Vault extends EventEmitter<VaultEvents> {
     this.opts = { snapshotEvery: opts.snapshotEvery ?? 1000, snapshotOnClose: opts.snapshotOnClose ?? 32, clock }
     this.budgets = new Budgets(opts.limits)
     for (const n of [DOC_NAMES.sessionsIndex, DOC_NAMES.memory, DOC_NAMES.skills]) this.names.set(toHex(this.docId(n)), n)
+    store.disk.on('change', (full) => { this.emit('disk', full) })
   }
 
   static async open (opts: VaultOptions): Promise<Vault> {
@@ -160,6 +163,8 @@ export class Vault extends EventEmitter<VaultEvents> {
     const cert = this.certs.get(this.identity.device.publicKey) ?? this.identity.certificate
     return hasCapability(cert, 'write') && !isExpired(cert, this.opts.clock(), 0)
   }
+  /** The disk is full: appends fail with STORE_WRITE_FAILED until it has room again (reads go on). */
+  get diskFull (): boolean { return this.store.disk.full }
   get closed (): boolean { return this.closing !== undefined }
 
   private check (): void { if (this.closing !== undefined) throw new ClosedError('vault is closed') }

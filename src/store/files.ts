@@ -89,6 +89,51 @@ export function stageFile (path: string, mode = 0o600): StagedFile {
     }
     return fh
   })()
+  const q = writeQueue(opened)
+  return {
+    write: (data) => q.write(data, null),
+    commit: async () => {
+      const last = q.pending()
+      const fh = await q.settle()
+      try {
+        await last // a failed open or write throws here
+        await (fh as FileHandle).sync()
+        await (fh as FileHandle).close()
+        await rename(tmp, path)
+        await fsyncDir(dir)
+      } catch (err) {
+        await fh?.close().catch(() => undefined)
+        await unlink(tmp).catch(() => undefined) // best effort: the temp file may not exist
+        throw writeError(path, err)
+      }
+    },
+    discard: async () => {
+      const fh = await q.settle()
+      await fh?.close().catch(() => undefined)
+      await unlink(tmp).catch(() => undefined)
+    }
+  }
+}
+
+export interface WriteQueue {
+  /**
+   * Queues bytes for the file, at `position` (null: where the file's offset is); returns a
+   * promise when more than the high water mark waits for the disk (resolved at half of it), so
+   * a writer faster than the disk is held back. Throws once the queue was settled.
+   */
+  write: (data: Uint8Array, position: number | null) => Promise<void> | undefined
+  /** What was queued so far: rejects with the first failed open or write. */
+  pending: () => Promise<unknown>
+  /** Takes no more writes; resolves once everything queued settled, with the handle (undefined when it never opened). */
+  settle: () => Promise<FileHandle | undefined>
+}
+
+/**
+ * The writes of a file being received, one after another on the thread pool, with a datasync
+ * every SYNC_EVERY bytes so the one at its end has little left to do. Errors are reported by
+ * `pending()`; after one, writes no longer wait.
+ */
+export function writeQueue (opened: Promise<FileHandle>, highWater = HIGH_WATER): WriteQueue {
   let chain: Promise<unknown> = opened
   let unsynced = 0
   let queued = 0
@@ -103,45 +148,28 @@ export function stageFile (path: string, mode = 0o600): StagedFile {
         await step(await opened)
       } finally {
         queued -= bytes
-        if (queued <= HIGH_WATER / 2) wake()
+        if (queued <= highWater / 2) wake()
       }
     })
-    chain.catch(() => { failed = true; wake() }) // the error itself is reported by commit()
-  }
-  const settle = async (): Promise<FileHandle | undefined> => {
-    done = true
-    wake()
-    await chain.catch(() => undefined)
-    return await opened.catch(() => undefined)
+    chain.catch(() => { failed = true; wake() }) // the error itself is reported by pending()
   }
   return {
-    write: (data) => {
-      if (done) throw new Error('write after commit or discard')
-      queue(async fh => { for (let at = 0; at < data.byteLength;) at += (await fh.write(data, at, data.byteLength - at, null)).bytesWritten }, data.byteLength)
+    write: (data, position) => {
+      if (done) throw new Error('write after the file was committed, kept or discarded')
+      queue(async fh => {
+        for (let at = 0; at < data.byteLength;) at += (await fh.write(data, at, data.byteLength - at, position === null ? null : position + at)).bytesWritten
+      }, data.byteLength)
       unsynced += data.byteLength
       if (unsynced >= SYNC_EVERY) { unsynced = 0; queue(async fh => { await fh.datasync() }) }
-      if (failed || queued <= HIGH_WATER) return undefined
+      if (failed || queued <= highWater) return undefined
       return new Promise<void>(resolve => waiters.push(resolve))
     },
-    commit: async () => {
-      const last = chain
-      const fh = await settle()
-      try {
-        await last // a failed open or write throws here
-        await (fh as FileHandle).sync()
-        await (fh as FileHandle).close()
-        await rename(tmp, path)
-        await fsyncDir(dir)
-      } catch (err) {
-        await fh?.close().catch(() => undefined)
-        await unlink(tmp).catch(() => undefined) // best effort: the temp file may not exist
-        throw writeError(path, err)
-      }
-    },
-    discard: async () => {
-      const fh = await settle()
-      await fh?.close().catch(() => undefined)
-      await unlink(tmp).catch(() => undefined)
+    pending: () => chain,
+    settle: async () => {
+      done = true
+      wake()
+      await chain.catch(() => undefined)
+      return await opened.catch(() => undefined)
     }
   }
 }

@@ -77,10 +77,22 @@ export async function checkHome (home: string): Promise<void> {
       throw new HomeUnsafeError(`${d} is writable by ${(st.mode & 0o020) !== 0 ? 'its group' : 'others'} (mode ${(st.mode & 0o777).toString(8)}): another user could change this mesh home. Run \`chmod go-w ${d}\``, { home: abs, path: d, mode: st.mode & 0o777 })
     }
   }
-  for (const d of [abs, join(abs, HOME_FILES.data), join(abs, HOME_FILES.data, 'snapshots')]) {
+  // Every directory mesh reads files from: the home, data/, snapshots/ and its per-document
+  // directories (a link there would be followed by a plain open; a directory is judged like the home).
+  const scan = [abs, join(abs, HOME_FILES.data), join(abs, HOME_FILES.data, 'snapshots')]
+  for (let i = 0; i < scan.length; i++) {
+    const d = scan[i] as string
     let entries
     try { entries = await readdir(d, { withFileTypes: true }) } catch (err: any) { if (err?.code === 'ENOENT') continue; throw err }
-    for (const e of entries) if (e.isSymbolicLink()) throw linkError(join(d, e.name))
+    for (const e of entries) {
+      const p = join(d, e.name)
+      if (e.isSymbolicLink()) throw linkError(p)
+      if (i === 2 && e.isDirectory()) {
+        const st = await lstat(p)
+        if (st.uid !== uid || (st.mode & 0o022) !== 0) throw new HomeUnsafeError(`${p} is owned by uid ${st.uid} with mode ${(st.mode & 0o777).toString(8)}: another user could change this mesh home. Run \`chown -R ${uid} ${p} && chmod go-w ${p}\``, { home: abs, path: p })
+        scan.push(p)
+      }
+    }
   }
 }
 

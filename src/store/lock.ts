@@ -1,6 +1,6 @@
 /**
  * One process per home. Node has no flock, so the lock is a file whose content names its holder
- * (`pid nonce`), put in place with link(2), which fails when the name exists: of any number of
+ * (`pid nonce boot/start-time`), put in place with link(2), which fails when the name exists: of any number of
  * processes, one creates it. A lock whose pid is no longer alive (a process killed with SIGKILL)
  * is taken over, and that is where a naive lock breaks: two racers both read the same stale
  * lock, the first removes it and takes the home, and the second then removes the first one's
@@ -11,7 +11,7 @@
  * marker left a stale marker, taken over by the same rule one level up.
  */
 import { createHash, randomBytes } from 'node:crypto'
-import { constants } from 'node:fs'
+import { constants, readFileSync } from 'node:fs'
 import { link, open, readdir, unlink } from 'node:fs/promises'
 import { join } from 'node:path'
 import { HomeInUseError } from '../errors.js'
@@ -23,6 +23,7 @@ const LOCK = 'lock'
 /** How often a racer retries while another live process is removing a stale lock. */
 const RETRIES = 400
 const TMP = /^lock\.(\d+)\.[0-9a-f]+\.tmp$/
+const MARKER = /^lock(\.stale-[0-9a-f]{16})+$/
 
 function alive (pid: number): boolean {
   try {
@@ -33,8 +34,33 @@ function alive (pid: number): boolean {
   }
 }
 
+/**
+ * Which process this is, beyond its pid: the boot and the process's start time (Linux /proc).
+ * After a crash and a reboot, the pid in a lock is often some other process's: with these, that
+ * lock is known stale instead of keeping the home "in use" for good. Empty where /proc is not.
+ */
+function identity (pid: number): string {
+  try {
+    const boot = readFileSync('/proc/sys/kernel/random/boot_id', 'utf8').trim()
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8')
+    const start = stat.slice(stat.lastIndexOf(')') + 2).split(' ')[19] // field 22, starttime
+    return start === undefined ? '' : `${boot}/${start}`
+  } catch {
+    return '' // no /proc (another OS), or the process just exited: the pid check decides
+  }
+}
+
 const pidOf = (content: string): number => Number.parseInt(content.trim(), 10)
-const holderAlive = (content: string): boolean => { const pid = pidOf(content); return Number.isInteger(pid) && pid > 0 && alive(pid) }
+function holderAlive (content: string): boolean {
+  const pid = pidOf(content)
+  if (!(Number.isInteger(pid) && pid > 0)) return false
+  if (!alive(pid)) return false
+  // `pid nonce identity`: a live pid with another identity is a reused pid, so the lock is stale.
+  const recorded = content.trim().split(' ')[2]
+  if (recorded === undefined || recorded === '') return true
+  const now = identity(pid)
+  return now === '' || now === recorded
+}
 const sleep = async (ms: number): Promise<void> => { await new Promise(resolve => setTimeout(resolve, ms)) }
 
 /** The file's content, or undefined if there is none; a symlink there is HOME_UNSAFE. */
@@ -108,7 +134,7 @@ export async function readLockPid (home: string): Promise<number | undefined> {
 
 export async function acquireLock (home: string): Promise<HomeLock> {
   const path = join(home, LOCK)
-  const mine = `${process.pid} ${randomBytes(8).toString('hex')}\n`
+  const mine = `${process.pid} ${randomBytes(8).toString('hex')} ${identity(process.pid)}\n`
   let holder: string | undefined
   try {
     holder = await claim(home, path, mine)
@@ -133,10 +159,19 @@ export async function acquireLock (home: string): Promise<HomeLock> {
   }
 }
 
-/** Temp files of racers that died between writing and removing them (named after their pid). */
+/**
+ * Left by racers that died: temp files (named after their pid) and takeover markers whose holder
+ * is dead. Removing such a marker once we hold the lock is safe: the lock it was about is gone
+ * (ours is there), so whoever takes that marker next finds the lock changed and removes nothing.
+ */
 async function removeAbandonedTemps (home: string): Promise<void> {
+  const gone = (err: any): void => { if (err?.code !== 'ENOENT') throw err }
   for (const name of await readdir(home)) {
     const m = TMP.exec(name)
-    if (m !== null && !alive(Number(m[1]))) await unlink(join(home, name)).catch((err: any) => { if (err?.code !== 'ENOENT') throw err })
+    if (m !== null && !alive(Number(m[1]))) await unlink(join(home, name)).catch(gone)
+    if (MARKER.test(name)) {
+      const content = await readLock(join(home, name))
+      if (content !== undefined && !holderAlive(content)) await unlink(join(home, name)).catch(gone)
+    }
   }
 }

@@ -55,6 +55,8 @@ export class RecordLog {
   private rewriting: Promise<unknown> | undefined
   private readers = 0
   private readersIdle: Array<() => void> = []
+  /** Told the outcome of every batch written: undefined, or the error (a full disk, say). */
+  onWrite: ((err?: Error) => void) | undefined
 
   private constructor (path: string, fh: FileHandle, size: number) {
     this.path = path
@@ -221,11 +223,13 @@ export class RecordLog {
         }
         if (DSYNC === 0) await this.fh.datasync()
         this.size = start + total
+        this.onWrite?.()
         batch.forEach((p, i) => p.resolve(refs[i] as RecordRef))
       } catch (err) {
         // Cut off whatever part of the batch reached the file, so the next batch follows intact records.
         await this.fh.truncate(start).catch((e: unknown) => { log.error('cannot truncate %s after a failed write: %e', this.path, e) })
         const e = writeError(this.path, err)
+        this.onWrite?.(e)
         for (const p of batch) p.reject(e)
       }
     }

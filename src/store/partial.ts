@@ -13,14 +13,12 @@ import { mkdir, open, readdir, rename, unlink, type FileHandle } from 'node:fs/p
 import { join } from 'node:path'
 import { logger } from '@libp2p/logger'
 import { concat, parseTrustedEntry, toHex, u32be, utf8, type Entry } from '../identity/index.js'
-import { fsyncDir, writeError } from './files.js'
+import { fsyncDir, writeError, writeQueue } from './files.js'
 import { snapshotFileName, type StoredSnapshot } from './snapshots.js'
 
 const log = logger('mesh:store:partial')
 const MAGIC = 'MSNP'
 const VERSION = 1
-/** A long staged write syncs as it goes: what a resume counts on has reached the disk. */
-const SYNC_EVERY = 2 * 1024 * 1024
 /**
  * Bytes queued for the disk past which write() asks its caller to wait (until half that). Small:
  * the receiver grants the sender more only once it is not waiting, so what a killed process
@@ -67,50 +65,22 @@ export function writePartial (dir: string, header: Entry, offset: number): Parti
   let position = prefix.byteLength + offset
   const opened = (async () => {
     await mkdir(join(path, '..'), { recursive: true, mode: 0o700 })
-    const fh = await open(path, constants.O_CREAT | constants.O_WRONLY | (offset === 0 ? constants.O_TRUNC : 0), 0o600)
+    // Never through a link planted at the name (see home.ts).
+    const fh = await open(path, constants.O_CREAT | constants.O_WRONLY | constants.O_NOFOLLOW | (offset === 0 ? constants.O_TRUNC : 0), 0o600)
     if (offset === 0) await write(fh, prefix, 0)
     else await fh.truncate(position)
     return fh
   })()
-  let chain: Promise<unknown> = opened
-  let queued = 0
-  let unsynced = 0
-  let failed = false
-  let done = false
-  const waiters: Array<() => void> = []
-  const wake = (): void => { for (const w of waiters.splice(0)) w() }
-  const queue = (step: (fh: FileHandle) => Promise<unknown>, bytes = 0): void => {
-    queued += bytes
-    chain = chain.then(async () => {
-      try {
-        await step(await opened)
-      } finally {
-        queued -= bytes
-        if (queued <= HIGH_WATER / 2) wake()
-      }
-    })
-    chain.catch(() => { failed = true; wake() }) // reported by commit() or keep()
-  }
-  const settle = async (): Promise<FileHandle | undefined> => {
-    done = true
-    wake()
-    await chain.catch(() => undefined)
-    return await opened.catch(() => undefined)
-  }
+  const q = writeQueue(opened, HIGH_WATER)
   return {
     write: (data) => {
-      if (done) throw new Error('write after commit, keep or discard')
       const at = position
       position += data.byteLength
-      queue(async fh => { await write(fh, data, at) }, data.byteLength)
-      unsynced += data.byteLength
-      if (unsynced >= SYNC_EVERY) { unsynced = 0; queue(async fh => { await fh.datasync() }) }
-      if (failed || queued <= HIGH_WATER) return undefined
-      return new Promise<void>(resolve => waiters.push(resolve))
+      return q.write(data, at)
     },
     commit: async () => {
-      const last = chain
-      const fh = await settle()
+      const last = q.pending()
+      const fh = await q.settle()
       const target = path.replace(/\.part$/, '.snap')
       try {
         await last
@@ -126,7 +96,7 @@ export function writePartial (dir: string, header: Entry, offset: number): Parti
       return { header, path: target, dataOffset: prefix.byteLength }
     },
     keep: async () => {
-      const fh = await settle()
+      const fh = await q.settle()
       try {
         await fh?.datasync()
       } finally {
@@ -134,7 +104,7 @@ export function writePartial (dir: string, header: Entry, offset: number): Parti
       }
     },
     discard: async () => {
-      const fh = await settle()
+      const fh = await q.settle()
       await fh?.close().catch(() => undefined)
       await unlink(path).catch(() => undefined) // it may never have been created
     }

@@ -12,6 +12,7 @@ import { join } from 'node:path'
 import { logger } from '@libp2p/logger'
 import { FingerprintSum, docFingerprint, entryPlace, parseStreamKey, parseTrustedEntry, streamKey, toHex, type Entry, type RecordSealer, type VectorItem } from '../identity/index.js'
 import { ClosedError, StoreWriteError } from '../errors.js'
+import { DiskState } from './disk.js'
 import { RecordLog, type RecordRef, type Recovery } from './log.js'
 import { listPartials, partialPath, readPartial, readPartialPrefix, removePartial, writePartial, type PartialSnapshot } from './partial.js'
 import { Forks } from './forks.js'
@@ -95,8 +96,10 @@ export class EntryStore {
   private readonly partials = new Map<string, PartialSnapshot>()
   /** Documents whose partial file a transfer is writing now. */
   private readonly receiving = new Set<string>()
+  /** Whether the disk is full (appends refused; reads go on), and its changes. */
+  readonly disk: DiskState
 
-  private constructor (dir: string) { this.dir = dir }
+  private constructor (dir: string) { this.dir = dir; this.disk = new DiskState(dir) }
 
   static async open (dir: string, options: EntryStoreOptions = {}): Promise<EntryStore> {
     const s = new EntryStore(dir)
@@ -121,6 +124,7 @@ export class EntryStore {
       s.certRefs.clear()
     })
     s.log = l
+    l.onWrite = (err) => { s.disk.report(err) }
     s.recovered = recovered
     if (s.sealer !== undefined && [...s.certRefs.values()].some(c => !c.sealed)) await s.sealCertificates()
     s.warm()
@@ -696,6 +700,7 @@ export class EntryStore {
   async close (): Promise<void> {
     if (this.closed) return
     this.closed = true
+    this.disk.close()
     await this.log.close()
   }
 }

@@ -13,9 +13,12 @@ import { benchApi } from './api.js'
 import { benchHttp } from './http.js'
 import { benchMcp } from './mcp.js'
 import { benchScale } from './scale.js'
+import { benchFlood } from './flood.js'
+import { benchAgents } from './agents.js'
 
 const quick = process.argv.includes('--quick')
-// --only=vault, --only=mesh, --only=api, --only=http, --only=mcp, --only=scale, or one part:
+// --only=vault, --only=mesh, --only=api, --only=http, --only=mcp, --only=scale, --only=flood, --only=agents,
+// or one part:
 // --only=mesh.handoff (handoff, throughput, resume, discovery, ten), --only=api.cli (cli, rpc),
 // --only=http.rtt (API round trip over HTTP and the socket), --only=http.events (append on a peer
 // → WebSocket), --only=scale.idle (reconnect, fresh, startup, idle, loop); opt-in only:
@@ -31,6 +34,8 @@ try {
   if (only === undefined || group === 'http') await benchHttp(join(dir, 'http'), { quick, part })
   if (only === undefined || group === 'mcp') await benchMcp(join(dir, 'mcp'), { quick })
   if (only === undefined || group === 'scale') await benchScale(join(dir, 'scale'), { quick, part })
+  if (only === undefined || group === 'flood') await benchFlood(join(dir, 'flood'), { quick })
+  if (only === undefined || group === 'agents') await benchAgents(join(dir, 'agents'), { quick })
 } finally {
   await rm(dir, { recursive: true, force: true })
 }

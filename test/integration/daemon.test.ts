@@ -106,6 +106,10 @@ describe('commands through a running daemon', () => {
 
     const st = json(await mesh(['status', ...home, '--json']))
     expect(st.daemon).toMatchObject({ running: true, pid: d.child.pid })
+    // Re-certifying needs the daemon stopped: said at once, not hung on its socket.
+    const relabel = await mesh(['init', '--label', 'other', '--wallet', wallet, ...home, '--json'])
+    expect(relabel.code).toBe(1)
+    expect(JSON.parse(relabel.stderr).error.code).toBe('DAEMON_RUNNING')
     const stop = await mesh(['stop', ...home])
     expect(stop.code, stop.stderr).toBe(0)
     expect(await d.exited).toBe(0)
@@ -114,6 +118,7 @@ describe('commands through a running daemon', () => {
     expect(after.code).toBe(1)
     expect(JSON.parse(after.stderr).error.code).toBe('DAEMON_NOT_RUNNING')
     expect((await readdir(d.home)).includes('control.sock')).toBe(false)
+    expect(json(await mesh(['status', ...home, '--json'])).daemon.running).toBe(false)
   })
 
   it('mesh watch, with or without a daemon, never blocks other commands', async () => {

@@ -1,14 +1,20 @@
 /**
- * A full disk, for real: a 2 MiB tmpfs in a private mount namespace (`unshare -m`, root). Appends
+ * A full disk, for real: a small tmpfs in a private mount namespace (`unshare -m`, root). Appends
  * fail with a clear STORE_WRITE_FAILED naming the full disk, and every append acknowledged
- * before is still there after reopening. The mount vanishes with the namespace.
+ * before is still there after reopening. A running node reports the full disk, goes on serving
+ * reads (its own, and a peer's sync), and writes again once space returns, without a restart.
+ * The mount vanishes with the namespace.
  */
-import { spawnSync } from 'node:child_process'
+import { spawn, spawnSync } from 'node:child_process'
 import { mkdirSync } from 'node:fs'
 import { join } from 'node:path'
+import { createInterface } from 'node:readline'
 import { afterEach, describe, expect, it } from 'vitest'
 import { ROOT } from '../helpers/cli.js'
+import { startNode, until } from '../helpers/nodes.js'
 import { tempDir } from '../helpers/tmp.js'
+import { walletFromSeed } from '../../src/identity/index.js'
+import { randomBytes } from 'node:crypto'
 
 const cleanups: Array<() => Promise<void>> = []
 afterEach(async () => { for (const c of cleanups.splice(0)) await c() })
@@ -43,5 +49,53 @@ describe('full disk', () => {
     const out = JSON.parse(r.stdout.trim())
     expect(out.code).toBe('STORE_WRITE_FAILED')
     expect(out.message).toMatch(/not writable/)
+  })
+
+  it('a running node: reports the full disk, serves reads and a peer, and writes again once space returns', async () => {
+    if (process.getuid?.() !== 0) throw new Error('this test needs root (unshare -m, mount tmpfs); CI runs as root')
+    const t = await tempDir(); cleanups.push(t.cleanup)
+    const mnt = join(t.dir, 'mnt')
+    mkdirSync(mnt)
+    const seed = randomBytes(32)
+    const child = spawn('unshare', ['-m', '--propagation', 'private', 'sh', '-c', `mount -t tmpfs -o size=4m tmpfs "${mnt}" && exec "${process.execPath}" "${join(ROOT, 'dist', 'test', 'helpers', 'disk-full-node.js')}" "${mnt}" "${seed.toString('hex')}"`], { stdio: ['pipe', 'pipe', 'inherit'] })
+    cleanups.push(async () => { if (child.exitCode === null) { const gone = new Promise(resolve => child.once('exit', resolve)); child.kill('SIGKILL'); await gone } })
+    const lines = createInterface({ input: child.stdout })[Symbol.asyncIterator]()
+    const ask = async (cmd: string): Promise<any> => {
+      child.stdin.write(cmd + '\n')
+      const r = await lines.next()
+      if (r.done === true) throw new Error(`child exited during ${cmd}`)
+      const out = JSON.parse(r.value)
+      if (out.failed !== undefined) throw new Error(`${cmd}: ${out.code as string} ${out.message as string}`)
+      return out
+    }
+    const { addr } = await ask('start')
+
+    const full = await ask('fill')
+    expect(full.error.code).toBe('STORE_WRITE_FAILED')
+    expect(full.error.message).toMatch(/disk is full/)
+    expect(full.acked).toBeGreaterThan(20)
+    expect(full.diskFull).toBe(true)
+    expect(full.status).toBe(true)
+    // Reads go on: its own (a fresh handle reads the store), and a peer's first sync.
+    const read = await ask('read')
+    expect(read.count).toBe(full.acked)
+    expect(read.diskFull).toBe(true)
+    const b = await startNode({ wallet: walletFromSeed(seed), label: 'B' }); cleanups.push(b.stop)
+    await b.node.dial(addr)
+    const count = async (): Promise<number> => {
+      try { const s = await b.vault.sessions.open('full'); const n = s.messageCount(); await s.close(); return n } catch { return -1 }
+    }
+    await until(async () => await count() === full.acked, 'B to get every acknowledged message from the full node')
+
+    // Space returns: the node says so by itself, and writes again without a restart.
+    const freed = await ask('free')
+    expect(freed.diskFull).toBe(false)
+    expect(freed.status).toBe(false)
+    expect(freed.diskEvents).toEqual([true, false])
+    expect((await ask('write 5')).ok).toBe(true)
+    await until(async () => await count() === full.acked + 5, 'B to get what the node wrote after space returned')
+    const end = await ask('count')
+    expect(end.count).toBe(full.acked + 5)
+    expect(end.contents).toEqual([...Array.from({ length: full.acked }, (_, i) => `m${i}`), ...Array.from({ length: 5 }, (_, i) => `after${i}`)])
   })
 })

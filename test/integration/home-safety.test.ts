@@ -99,6 +99,23 @@ describe('a symbolic link planted in the home is never followed', () => {
     expect(await readFile(outside, 'utf8')).toBe(PRECIOUS)
   })
 
+  it('at a snapshot file', async () => {
+    const { home, outside } = await setup()
+    const v = await openVault({ home, wallet: generateWallet(), snapshotOnClose: 1 })
+    const s = await v.sessions.create('s')
+    await s.append({ role: 'user', content: 'hello' })
+    await s.close()
+    await v.close()
+    const snaps = join(home, 'data', 'snapshots')
+    const docDir = join(snaps, (await readdir(snaps))[0] as string)
+    const file = (await readdir(docDir))[0] as string
+    const { unlink } = await import('node:fs/promises')
+    await unlink(join(docDir, file))
+    await symlink(outside, join(docDir, file))
+    await expect(openVault({ home })).rejects.toMatchObject({ code: 'HOME_UNSAFE', message: expect.stringContaining(`${file} is a symbolic link`) })
+    expect(await readFile(outside, 'utf8')).toBe(PRECIOUS)
+  })
+
   it('at temp file names and at the target of a whole-file write', async () => {
     const { home, outside } = await setup()
     await mkdir(home, { mode: 0o700 })

@@ -216,6 +216,12 @@ describe('mesh join serves the API over HTTP', () => {
     expect((await ok(a, 'skills.show', { name: 'deploy' })).body).toMatch(/Run the checks first/)
     expect(await ok(a, 'skills.remove', { name: 'deploy' })).toEqual({ removed: true })
     expect((await call(a, 'skills.show', { name: 'deploy' })).status).toBe(404)
+
+    // An agent's native records through their routes (the CLI's `mesh agent import` sends the same).
+    const line = '{"type":"user","uuid":"u-1","sessionId":"s-http","message":{"role":"user","content":"hi"}}'
+    const imported = await ok(a, 'agents.import', { agent: 'claude', sessionId: 's-http', records: [{ id: 'u-1', file: '', kind: 'user', text: line }] })
+    expect(imported).toMatchObject({ key: 'agent:claude:s-http', added: 1, total: 1 })
+    expect((await ok(a, 'agents.records', { key: 'agent:claude:s-http' })).records.map((r: any) => r.text)).toEqual([line])
   })
 
   it('serves the OpenAPI document generated from the schema, the same as the committed one', async () => {

@@ -5,11 +5,11 @@
  * acknowledged under the lock is in the log at the end.
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process'
-import { writeFile } from 'node:fs/promises'
+import { readFile, readdir, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { createInterface } from 'node:readline'
 import { afterEach, describe, expect, it } from 'vitest'
-import { RecordLog } from '../../src/store/index.js'
+import { acquireLock, RecordLog } from '../../src/store/index.js'
 import { ROOT } from '../helpers/cli.js'
 import { tempDir } from '../helpers/tmp.js'
 
@@ -81,5 +81,34 @@ describe('home lock race', () => {
     const { log } = await RecordLog.open(join(home, 'race.log'), (p) => { found.add(new TextDecoder().decode(p)) }, () => {})
     await log.close()
     expect(acked.filter(id => !found.has(id))).toEqual([])
+  })
+
+  it('what racers that died mid-takeover left (a marker, a marker of a marker, a temp file) does not block, and is cleaned up', async () => {
+    const t = await tempDir(); cleanups.push(t.cleanup)
+    const dead = deadPid()
+    await writeFile(join(t.dir, 'lock'), `${dead} old\n`)
+    await writeFile(join(t.dir, 'lock.stale-0123456789abcdef'), `${deadPid()} racer\n`)
+    await writeFile(join(t.dir, 'lock.stale-0123456789abcdef.stale-fedcba9876543210'), `${deadPid()} racer2\n`)
+    await writeFile(join(t.dir, `lock.${dead}.00ff00ff00ff00ff.tmp`), `${dead} tmp\n`)
+    const held = await acquireLock(t.dir)
+    expect((await readdir(t.dir)).sort()).toEqual(['lock'])
+    await held.release()
+    expect(await readdir(t.dir)).toEqual([])
+  })
+
+  it.runIf(process.platform === 'linux')('a lock whose pid now belongs to another process (a reboot, pid reuse) is stale; the same process holds it', async () => {
+    const t = await tempDir(); cleanups.push(t.cleanup)
+    const other = spawn('sleep', ['60'], { stdio: 'ignore' })
+    cleanups.push(async () => { const gone = new Promise(resolve => other.once('exit', resolve)); other.kill('SIGKILL'); await gone })
+    const pid = other.pid as number
+    const boot = (await readFile('/proc/sys/kernel/random/boot_id', 'utf8')).trim()
+    const stat = await readFile(`/proc/${pid}/stat`, 'utf8')
+    const start = stat.slice(stat.lastIndexOf(')') + 2).split(' ')[19] as string
+    await writeFile(join(t.dir, 'lock'), `${pid} n ${boot}/${start}\n`)
+    await expect(acquireLock(t.dir)).rejects.toMatchObject({ code: 'HOME_IN_USE', message: expect.stringContaining(`in use by pid ${pid}`) })
+    await writeFile(join(t.dir, 'lock'), `${pid} n 00000000-0000-0000-0000-000000000000/${start}\n`)
+    const held = await acquireLock(t.dir)
+    expect((await readFile(join(t.dir, 'lock'), 'utf8')).startsWith(`${process.pid} `)).toBe(true)
+    await held.release()
   })
 })

@@ -43,7 +43,7 @@ describe('three hosts on a bridge', () => {
     }
     await watch.waitFor(/: m4$/)
     const ro = await runCli(['session', 'append', 'bridge', '--home', h3, '--role', 'user', '--text', 'nope', '--json'], { env })
-    expect(ro.code).toBe(1)
+    expect(ro.code).toBe(2)
     expect(JSON.parse(ro.stderr).error.code).toBe('READ_ONLY')
     const two = JSON.parse((await runCli(['session', 'show', 'bridge', '--home', homes[1] as string, '--json'], { env })).stdout)
     expect(two.messages.map((m: any) => m.content)).toEqual(['m0', 'm1', 'm2', 'm3', 'm4'])

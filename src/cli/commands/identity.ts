@@ -59,7 +59,11 @@ export async function enrolHome (g: Globals, want: { label?: string, readOnly?: 
       throw new UsageError(`home ${g.home} is already set up (${id.certificate.label}, ${ro ? 'read-only' : 'read+write'}); changing it (${what}) re-issues this device's certificate, which needs the wallet that certified it: run \`mesh init${changed.label !== undefined ? ` --label ${changed.label.to}` : ''}${changed.readOnly !== undefined ? (changed.readOnly.to ? ' --read-only' : ' --read-write') : ''} --wallet PATH\``, { home: g.home })
     }
     if (wallet.address !== id.wallet) throw new UsageError(`home ${g.home} belongs to wallet ${id.wallet}, but ${wallet.path ?? 'the wallet given'} is ${wallet.address}: pass the right one with --wallet PATH`)
-    if (await connectRpc(g.home) !== undefined) throw new DaemonRunningError(`mesh join is running for home ${g.home}: stop it first (\`mesh stop\`), then run this again`, { home: g.home })
+    const running = await connectRpc(g.home)
+    if (running !== undefined) {
+      await running.close()
+      throw new DaemonRunningError(`mesh join is running for home ${g.home}: stop it first (\`mesh stop\`), then run this again`, { home: g.home })
+    }
     const lock = await acquireLock(g.home)
     try {
       return { id: await enrol(g.home, wallet, { label: want.label ?? id.certificate.label, readOnly: want.readOnly ?? ro }), walletPath: wallet.path, walletGenerated: false, changed, created: false }
@@ -136,6 +140,7 @@ export const statusCmd: Command = {
       else if (s.certificate.expired) out.line(`certificate:  expired ${localTime(s.certificate.expiresAt ?? 0)}: this device reads but cannot write; renew it with \`mesh init --wallet PATH\``)
       else if (s.certificate.expiresAt !== undefined) out.line(`certificate:  expires ${localTime(s.certificate.expiresAt)}`)
       out.line(`daemon:       ${s.daemon.running ? `running (pid ${s.daemon.pid}), ${s.daemon.peers} peer${s.daemon.peers === 1 ? '' : 's'} connected${s.daemon.http !== undefined ? `, http ${s.daemon.http}` : ''}` : 'not running (start it with `mesh join`)'}`)
+      if (s.diskFull) out.line('disk:         full — writes are refused until space is freed (reads go on)')
       out.line(`sessions:     ${s.sessions}`)
       out.line(`memory:       ${s.memory}`)
       out.line(`skills:       ${s.skills}`)

@@ -9,11 +9,31 @@ import { createServer } from 'node:net'
 import { DaemonNotRunningError, DaemonRunningError, UsageError } from '../../errors.js'
 import { connectRpc } from '../../api/rpc-client.js'
 import type { NodeEvent } from '../../node/mesh.js'
+import type { ProgressEvent } from '../../node/progress.js'
 import { stdout as out, untilStopped, type Globals } from '../context.js'
 import type { Command } from '../command.js'
 import { enrolHome, explainGeneratedWallet } from './identity.js'
 
 const short = (id: string): string => `${id.slice(0, 8)}…${id.slice(-6)}`
+
+const mb = (n: number): string => `${(n / 1e6).toFixed(n < 1e7 ? 1 : 0)} MB`
+
+/** One transfer's progress as a line: bytes and entries done of total, rate and time left. */
+export function formatProgress (p: Omit<ProgressEvent, 'etaMs' | 'type' | 'ended'> & { etaMs?: number }): string {
+  const arrow = p.direction === 'in' ? `from ${p.label}` : `to ${p.label}`
+  const pct = p.bytesTotal > 0 ? Math.floor(p.bytesDone * 100 / p.bytesTotal) : 100
+  const entries = p.entriesTotal > 0 ? `, ${p.entriesDone} of ${p.entriesTotal} entries` : ''
+  if (p.done) return `${p.direction === 'in' ? 'received' : 'sent'}      ${p.doc} ${arrow}: ${mb(p.bytesTotal)}${entries}${p.resumedFrom > 0 ? ` (resumed from ${mb(p.resumedFrom)})` : ''}`
+  const eta = p.etaMs !== undefined ? `, ${Math.ceil(p.etaMs / 1000)} s left` : ''
+  return `${p.direction === 'in' ? 'receiving' : 'sending  '}     ${p.doc} ${arrow}: ${pct}% (${mb(p.bytesDone)} of ${mb(p.bytesTotal)}${entries}), ${mb(p.rateBps)}/s${eta}`
+}
+
+/** A live line on a terminal (rewritten in place), plain lines otherwise. */
+function progressLine (p: ProgressEvent): void {
+  const line = formatProgress(p)
+  if (process.stdout.isTTY === true) process.stdout.write(`\r\x1b[2K${line}${p.done ? '\n' : ''}`)
+  else out.line(line)
+}
 
 export function formatEvent (e: NodeEvent): string | undefined {
   switch (e.type) {
@@ -134,6 +154,10 @@ export const joinCmd: Command = {
         out.line(`discovery:    mdns ${node.config.mdns ? 'on' : 'off'}, dht ${node.config.dht}`)
         out.line(http.line)
       }
+      node.on('progress', (p) => {
+        if (g.json) { out.line(JSON.stringify({ ...p, event: 'progress' })); return }
+        progressLine(p)
+      })
       for (const a of bootstrap ?? []) {
         void node.dial(a).catch((err: any) => {
           const reason = String(err?.message ?? err).split('\n')[0]

@@ -5,6 +5,7 @@ import { apiFor, stdout as out, untilStopped } from '../context.js'
 import { DaemonFollower } from '../follow.js'
 import type { Command } from '../command.js'
 import { formatMessage, need, parseCount } from './sessions.js'
+import { formatProgress } from './join.js'
 
 export const watchCmd: Command = {
   name: 'watch',
@@ -86,8 +87,10 @@ export const peersCmd: Command = {
       if (s.mode === 'in-process' && peers.length > 0) out.line('(mesh join is not running here: remembered peers, all offline)')
       for (const p of peers) {
         const behind = Object.entries(p.behind).filter(([, n]) => n > 0).map(([d, n]) => `${d} −${n}`).join(', ')
-        const sync = p.state !== 'connected' ? 'offline' : p.inSync ? 'in sync' : `behind: ${behind}`
+        const lacking = Object.entries(p.lacking).filter(([, n]) => n > 0).map(([d, n]) => `${d} −${n}`).join(', ')
+        const sync = p.state !== 'connected' ? 'offline' : p.inSync ? 'in sync' : [behind !== '' ? `it lacks: ${behind}` : '', lacking !== '' ? `we lack: ${lacking}` : '', p.transfers.length > 0 ? 'transferring' : ''].filter(x => x !== '').join('; ') || 'catching up'
         out.line(`${p.label}\t${p.peerId}\t[${p.capabilities.join(', ')}]\t${p.state}\tvia ${p.via}${p.rttMs !== undefined ? `\trtt ${p.rttMs} ms` : ''}\t${sync}`)
+        for (const t of p.transfers) out.line(`\t${formatProgress(t)}`)
         for (const a of p.addrs) out.line(`\t${a}`)
       }
       return 0

@@ -1,0 +1,146 @@
+/**
+ * Native agent records inside a session document: the exact lines an agent wrote (a Claude Code
+ * or Codex JSONL line, a side file of the bundle), in the order they were captured, one Y.Map per
+ * record in a flat Y.Array appended with insert(length) (push walks the list; plain objects are
+ * merged by concatenation: ../shared/MACHINE-NOTES.md). Records are never merged or rewritten:
+ * they are the source of truth a same-agent export replays byte for byte.
+ *
+ * - `records` (Y.Array of Y.Map): {id, file, kind, text, enc?, part?, parts?}
+ *   `file` is the record's file inside the bundle ('' the main transcript, 'subagents/agent-x.jsonl',
+ *   'tool-results/…'); `id` is unique per file (the agent's own id where it has one);
+ *   `kind` the record's own type ('user', 'assistant', 'session_meta', …, 'file' for a whole side
+ *   file); `enc` is 'base64' when `text` holds bytes that are not UTF-8.
+ * - `agent` (Y.Map): agent, sessionId, cwd, gitRemote, name (the main file's original name).
+ *
+ * @example
+ * const r = new RecordsDoc(doc)
+ * r.append([{ id: 'u1', file: '', kind: 'user', text: '{"type":"user",…}' }])
+ */
+import * as Y from 'yjs'
+
+export interface NativeRecord {
+  id: string
+  file: string
+  kind: string
+  text: string
+  enc?: 'base64'
+  /** A record too big for one entry is held in parts 0..parts-1, in order. */
+  part?: number
+  parts?: number
+}
+
+export interface AgentMeta {
+  agent: string
+  sessionId: string
+  cwd?: string
+  gitRemote?: string
+  /** The main file's original name (Codex rollouts are named by time and id). */
+  name?: string
+  /** The main file's original directory relative to the agent's home (Codex: sessions/YYYY/MM/DD). */
+  dir?: string
+}
+
+/** One RecordsDoc per Y.Doc: its id set is built once and kept current by one observer. */
+const byDoc = new WeakMap<Y.Doc, RecordsDoc>()
+
+export class RecordsDoc {
+  /** The RecordsDoc of this document (made once; a new one per call would rebuild the id set each time). */
+  static of (doc: Y.Doc): RecordsDoc {
+    let r = byDoc.get(doc)
+    if (r === undefined) { r = new RecordsDoc(doc); byDoc.set(doc, r) }
+    return r
+  }
+
+  readonly doc: Y.Doc
+  private readonly records: Y.Array<Y.Map<unknown>>
+  private readonly meta: Y.Map<unknown>
+  /** file\0id of every record, built lazily: appends skip ids already held. */
+  private seen?: Set<string>
+  private stale = false
+  private observing = false
+
+  constructor (doc: Y.Doc = new Y.Doc()) {
+    this.doc = doc
+    this.records = doc.getArray('records')
+    this.meta = doc.getMap('agent')
+  }
+
+  private ids (): Set<string> {
+    if (this.seen === undefined || this.stale) {
+      const s = new Set<string>()
+      for (const m of this.records) s.add(keyOf(m))
+      this.seen = s
+      this.stale = false
+      if (!this.observing) {
+        this.observing = true
+        // Records from peers (or anything not appended here) make the set stale; it is rebuilt
+        // at the next append. Cheaper than reading each transaction's changes.
+        this.records.observe((_ev, tr) => { if (tr.origin !== this) this.stale = true })
+      }
+    }
+    return this.seen
+  }
+
+  /** Appends the records whose (file, id) is not held yet; returns those appended. */
+  append (list: readonly NativeRecord[]): NativeRecord[] {
+    const ids = this.ids()
+    const fresh: NativeRecord[] = []
+    const batch = new Set<string>()
+    for (const r of list) {
+      const k = `${r.file}\0${r.id}\0${r.part ?? 0}`
+      if (ids.has(k) || batch.has(k)) continue
+      batch.add(k)
+      fresh.push(r)
+    }
+    if (fresh.length === 0) return fresh
+    this.doc.transact(() => {
+      for (const r of fresh) {
+        ids.add(`${r.file}\0${r.id}\0${r.part ?? 0}`)
+        const m = new Y.Map<unknown>()
+        m.set('id', r.id)
+        m.set('file', r.file)
+        m.set('kind', r.kind)
+        m.set('text', r.text)
+        if (r.enc !== undefined) m.set('enc', r.enc)
+        if (r.parts !== undefined) { m.set('part', r.part ?? 0); m.set('parts', r.parts) }
+        this.records.insert(this.records.length, [m])
+      }
+    }, this)
+    return fresh
+  }
+
+  get length (): number { return this.records.length }
+
+  /** Records from index `start`, at most `limit` of them, in converged order. */
+  slice (start = 0, limit = Number.POSITIVE_INFINITY): NativeRecord[] {
+    const out: NativeRecord[] = []
+    const end = Math.min(this.records.length, start + limit)
+    for (let i = start; i < end; i++) out.push(toRecord(this.records.get(i)))
+    return out
+  }
+
+  setMeta (m: AgentMeta): void {
+    this.doc.transact(() => {
+      for (const [k, v] of Object.entries(m)) if (v !== undefined && this.meta.get(k) !== v) this.meta.set(k, v)
+    })
+  }
+
+  getMeta (): AgentMeta | undefined {
+    const agent = this.meta.get('agent')
+    if (typeof agent !== 'string') return undefined
+    const str = (k: string): string | undefined => { const v = this.meta.get(k); return typeof v === 'string' ? v : undefined }
+    return { agent, sessionId: str('sessionId') ?? '', cwd: str('cwd'), gitRemote: str('gitRemote'), name: str('name'), dir: str('dir') }
+  }
+}
+
+function toRecord (m: Y.Map<unknown>): NativeRecord {
+  const r: NativeRecord = { id: String(m.get('id')), file: String(m.get('file')), kind: String(m.get('kind')), text: String(m.get('text')) }
+  if (m.get('enc') === 'base64') r.enc = 'base64'
+  const parts = m.get('parts')
+  if (typeof parts === 'number') { r.parts = parts; r.part = Number(m.get('part') ?? 0) }
+  return r
+}
+
+function keyOf (m: Y.Map<unknown>): string {
+  return `${String(m.get('file'))}\0${String(m.get('id'))}\0${Number(m.get('part') ?? 0)}`
+}

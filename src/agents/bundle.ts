@@ -1,0 +1,147 @@
+/**
+ * A session bundle on disk, the client's side of an import or an export: the main JSONL file
+ * and the files of a side folder (Claude Code's `<sessionId>/subagents/…`, `tool-results/…`),
+ * turned into native records and back. Only the files named here are ever opened: never the
+ * agent's credentials, nor anything else of its home.
+ */
+import { createHash } from 'node:crypto'
+import { constants } from 'node:fs'
+import { lstat, mkdir, open, readdir, rename } from 'node:fs/promises'
+import { dirname, join, relative, sep } from 'node:path'
+import type { NativeRecord } from '../../crdt/records.js'
+import { joinJsonl, splitJsonl } from './jsonl.js'
+
+/** Records of at most this many bytes of text; a longer one travels in parts (one entry is at most 1 MiB). */
+export const PART_BYTES = 256 * 1024
+
+export type LineKeyer = (lines: readonly string[]) => Array<{ id: string, kind: string, text: string }>
+
+/** Reads a file without following a symlink at its last component. */
+export async function readFileNoFollow (path: string): Promise<Buffer> {
+  const fh = await open(path, constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK)
+  try {
+    const st = await fh.stat()
+    // A FIFO or a device is not a transcript: refuse it rather than block on it.
+    if (!st.isFile()) throw Object.assign(new Error(`${path} is not a regular file`), { code: 'ENOTFILE' })
+    return await fh.readFile()
+  } finally {
+    await fh.close()
+  }
+}
+
+/** The records of one JSONL file of the bundle. */
+export function jsonlRecords (buf: Buffer, file: string, key: LineKeyer): { records: NativeRecord[], lines: string[] } {
+  const { lines } = splitJsonl(buf)
+  return { records: key(lines).map(r => ({ ...r, file })), lines }
+}
+
+/** The records of a whole side file (not JSONL): one record, its id the content hash. */
+export function fileRecord (buf: Buffer, file: string): NativeRecord {
+  const text = buf.toString('utf8')
+  const utf8 = Buffer.from(text, 'utf8').equals(buf)
+  return { id: `file:${createHash('sha256').update(buf).digest('hex').slice(0, 24)}`, file, kind: 'file', text: utf8 ? text : buf.toString('base64'), ...(utf8 ? {} : { enc: 'base64' as const }) }
+}
+
+/** Every regular file under dir, relative to it ('/' separated), symlinks not followed. */
+export async function listFiles (dir: string): Promise<string[]> {
+  const out: string[] = []
+  const walk = async (d: string): Promise<void> => {
+    let names: string[]
+    try { names = await readdir(d) } catch (err: any) { if (err?.code === 'ENOENT') return; throw err }
+    for (const n of names.sort()) {
+      const p = join(d, n)
+      const st = await lstat(p)
+      if (st.isDirectory()) await walk(p)
+      else if (st.isFile()) out.push(relative(dir, p).split(sep).join('/'))
+    }
+  }
+  await walk(dir)
+  return out
+}
+
+/**
+ * Splits records whose text is over PART_BYTES characters into parts, never between the two
+ * halves of a surrogate pair (a lone half would not survive UTF-8 on the way).
+ */
+export function toParts (records: readonly NativeRecord[]): NativeRecord[] {
+  const out: NativeRecord[] = []
+  for (const r of records) {
+    if (r.text.length <= PART_BYTES) { out.push(r); continue }
+    const pieces: string[] = []
+    for (let at = 0; at < r.text.length;) {
+      let end = Math.min(r.text.length, at + PART_BYTES)
+      const c = r.text.charCodeAt(end - 1)
+      if (end < r.text.length && c >= 0xd800 && c <= 0xdbff) end--
+      pieces.push(r.text.slice(at, end))
+      at = end
+    }
+    pieces.forEach((text, i) => out.push({ ...r, text, part: i, parts: pieces.length }))
+  }
+  return out
+}
+
+/** Joins parts back (at the position of a record's first part); incomplete records are dropped. */
+export function fromParts (records: readonly NativeRecord[]): NativeRecord[] {
+  const groups = new Map<string, NativeRecord[]>()
+  const order: Array<NativeRecord | string> = []
+  for (const r of records) {
+    if (r.parts === undefined) { order.push(r); continue }
+    const k = `${r.file}\0${r.id}`
+    let g = groups.get(k)
+    if (g === undefined) { g = []; groups.set(k, g); order.push(k) }
+    g[r.part ?? 0] = r
+  }
+  const out: NativeRecord[] = []
+  for (const o of order) {
+    if (typeof o !== 'string') { out.push(o); continue }
+    const g = groups.get(o) as NativeRecord[]
+    const n = g.find(x => x !== undefined)?.parts ?? 0
+    if (g.length !== n || g.some(x => x === undefined)) continue
+    const { part: _p, parts: _n, ...first } = g[0] as NativeRecord
+    out.push({ ...first, text: g.map(x => x.text).join('') })
+  }
+  return out
+}
+
+/** Batches records under a byte budget per call. */
+export function batches (records: readonly NativeRecord[], max = 768 * 1024): NativeRecord[][] {
+  const out: NativeRecord[][] = []
+  let cur: NativeRecord[] = []
+  let n = 0
+  for (const r of records) {
+    const b = Buffer.byteLength(r.text) + r.id.length + r.file.length + r.kind.length + 64
+    if (cur.length > 0 && n + b > max) { out.push(cur); cur = []; n = 0 }
+    cur.push(r)
+    n += b
+  }
+  if (cur.length > 0) out.push(cur)
+  return out
+}
+
+/** Files of the bundle from records: JSONL files' lines in order; whole files by their last version. */
+export function filesOf (records: readonly NativeRecord[]): Map<string, { lines?: string[], bytes?: Buffer }> {
+  const files = new Map<string, { lines?: string[], bytes?: Buffer }>()
+  for (const r of fromParts(records)) {
+    let f = files.get(r.file)
+    if (f === undefined) { f = {}; files.set(r.file, f) }
+    if (r.kind === 'file') { f.bytes = r.enc === 'base64' ? Buffer.from(r.text, 'base64') : Buffer.from(r.text, 'utf8'); continue }
+    ;(f.lines ??= []).push(r.text)
+  }
+  return files
+}
+
+/** Writes a file atomically (temp, fsync, rename), mode 0600. */
+export async function writeFileAtomic (path: string, data: string | Buffer): Promise<void> {
+  await mkdir(dirname(path), { recursive: true, mode: 0o700 })
+  const tmp = `${path}.mesh-${process.pid}-${Date.now()}.tmp`
+  const fh = await open(tmp, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW, 0o600)
+  try {
+    await fh.writeFile(data)
+    await fh.sync()
+  } finally {
+    await fh.close()
+  }
+  await rename(tmp, path)
+}
+
+export { joinJsonl }

@@ -1,0 +1,108 @@
+/**
+ * A Claude Code session bundle read for import and written for resume. Import: the transcript's
+ * lines (uuid-keyed), its side folder's JSONL files line by line (sub-agents) and other files
+ * whole (meta.json, tool-results). Resume: the same files under the slug of the new cwd, paths
+ * rewritten from the recorded cwd, after the chain check.
+ */
+import { readdir } from 'node:fs/promises'
+import { basename, join } from 'node:path'
+import type { NativeRecord } from '../../../crdt/records.js'
+import { InvalidInputError } from '../../errors.js'
+import { fileRecord, filesOf, joinJsonl, jsonlRecords, listFiles, readFileNoFollow, writeFileAtomic } from '../bundle.js'
+import { splitJsonl } from '../jsonl.js'
+import { remapLines } from '../remap.js'
+import { busy } from '../running.js'
+import { checkChain } from './chain.js'
+import { claudePathFields } from './fields.js'
+import { dropSessionsIndex, projectsDir, sideDir } from './home.js'
+import { claudeCwd, claudeRecords } from './records.js'
+import { projectDirName } from './slug.js'
+import { claudeView, type ViewMessage } from './view.js'
+
+export interface ReadBundle { sessionId: string, cwd?: string, records: NativeRecord[], view: ViewMessage[], lines: number }
+
+/**
+ * Reads a transcript and its side folder. `map` rewrites paths before the lines are keyed: a
+ * file exported to this machine's cwd comes back with the recorded cwd, so its bytes (and the
+ * content-hash ids of its metadata lines) are the original ones.
+ */
+export async function readClaudeBundle (transcript: string, map?: { from: string, to: string }): Promise<ReadBundle> {
+  const sessionId = basename(transcript, '.jsonl')
+  const key = (l: readonly string[]): ReturnType<typeof claudeRecords> => claudeRecords(map !== undefined ? remapLines(l, claudePathFields, map).lines : l, sessionId)
+  const main = jsonlRecords(await readFileNoFollow(transcript), '', key)
+  const records = [...main.records]
+  const side = sideDir(transcript)
+  for (const rel of await listFiles(side)) {
+    const buf = await readFileNoFollow(join(side, rel))
+    if (rel.endsWith('.jsonl')) records.push(...jsonlRecords(buf, rel, key).records)
+    else records.push(fileRecord(buf, rel))
+  }
+  return { sessionId, cwd: claudeCwd(main.records.map(r => r.text)), records, view: claudeView(main.records), lines: main.lines.length }
+}
+
+export interface WriteResult { path: string, files: string[], rewritten: number, indexDropped: boolean, command: string }
+
+/** The files of a bundle with paths rewritten, checked; nothing written. */
+export function claudeExportFiles (records: readonly NativeRecord[], map?: { from: string, to: string }): { files: Map<string, Buffer>, rewritten: number } {
+  const files = new Map<string, Buffer>()
+  let rewritten = 0
+  for (const [file, f] of filesOf(records)) {
+    if (f.lines !== undefined) {
+      let lines = f.lines
+      if (map !== undefined) { const r = remapLines(lines, claudePathFields, map); lines = r.lines; rewritten += r.rewritten }
+      const problems = checkChain(lines)
+      if (problems.length > 0) {
+        throw new InvalidInputError(`refusing to write ${file === '' ? 'the transcript' : file}: Claude Code's resume would break on it (${problems.length} problem${problems.length === 1 ? '' : 's'}: ${problems.slice(0, 3).map(p => p.detail).join('; ')})`, { problems: problems.slice(0, 20) })
+      }
+      files.set(file, Buffer.from(joinJsonl(lines)))
+    } else if (f.bytes !== undefined) files.set(file, f.bytes)
+  }
+  if (!files.has('')) throw new InvalidInputError('the session holds no main transcript records')
+  return { files, rewritten }
+}
+
+/** Writes the bundle where Claude Code looks for it from `cwd`. */
+export async function writeClaudeBundle (sessionId: string, records: readonly NativeRecord[], opts: { cwd: string, from?: string, env?: NodeJS.ProcessEnv, force?: boolean }): Promise<WriteResult> {
+  if (!/^[A-Za-z0-9._-]+$/.test(sessionId) || sessionId.startsWith('.')) throw new InvalidInputError(`not a session id: ${sessionId}`)
+  const map = opts.from !== undefined ? { from: opts.from, to: opts.cwd } : undefined
+  const { files, rewritten } = claudeExportFiles(records, map)
+  const root = projectsDir(opts.env)
+  let existing: string[] = []
+  try { existing = await readdir(root) } catch (err: any) { if (err?.code !== 'ENOENT') throw err }
+  const projectDir = join(root, projectDirName(opts.cwd, existing))
+  const path = join(projectDir, `${sessionId}.jsonl`)
+  const b = await busy(path)
+  if (b !== undefined) throw new InvalidInputError(`refusing to write ${path}: Claude Code may be running this session here (${b.why}). Stop it, wait a few seconds, and run the resume again`, { path })
+  // What the agent wrote here that mesh has not got would be lost: only a prefix of the new file may be replaced.
+  const main = files.get('') as Buffer
+  try {
+    const cur = await readFileNoFollow(path)
+    if (opts.force !== true && !startsWithLines(main, cur)) {
+      throw new InvalidInputError(`refusing to overwrite ${path}: it holds lines this session in mesh has not got (import it first with \`mesh agent import claude --file ${path}\`, or pass --force to replace it)`, { path })
+    }
+  } catch (err: any) {
+    if (err?.code !== 'ENOENT') throw err
+  }
+  const side = sideDir(path)
+  const written: string[] = []
+  for (const [file, bytes] of files) {
+    if (file === '') continue
+    if (file.split('/').some(s => s === '..' || s === '' || s === '.')) throw new InvalidInputError(`refusing a side file outside the session folder: ${file}`)
+    const p = join(side, ...file.split('/'))
+    await writeFileAtomic(p, bytes)
+    written.push(p)
+  }
+  await writeFileAtomic(path, main)
+  written.unshift(path)
+  const indexDropped = await dropSessionsIndex(projectDir)
+  return { path, files: written, rewritten, indexDropped, command: `cd ${shellQuote(opts.cwd)} && claude --resume ${sessionId}` }
+}
+
+/** Whether `cur`'s complete lines are the first lines of `next`. */
+function startsWithLines (next: Buffer, cur: Buffer): boolean {
+  const { taken } = splitJsonl(cur)
+  return next.subarray(0, taken).equals(cur.subarray(0, taken)) && taken <= next.length
+}
+
+export function shellQuote (s: string): string { return /^[A-Za-z0-9_./-]+$/.test(s) ? s : `'${s.replace(/'/g, "'\\''")}'` }
+

@@ -1,0 +1,57 @@
+/**
+ * Claude Code's files, the client's side (AGENT-FORMATS.md §1.1): `$CLAUDE_CONFIG_DIR` or
+ * `~/.claude`, transcripts at `projects/<slug(cwd)>/<sessionId>.jsonl`, a session's side folder
+ * `projects/<slug>/<sessionId>/` (subagents/, tool-results/). Only these are opened: never
+ * `.credentials.json`, `~/.claude.json` or anything else of the config dir.
+ */
+import { readdir, rm, stat } from 'node:fs/promises'
+import { homedir } from 'node:os'
+import { basename, join } from 'node:path'
+import { NotFoundError } from '../../errors.js'
+
+export function claudeConfigDir (env: NodeJS.ProcessEnv = process.env): string {
+  return env.CLAUDE_CONFIG_DIR ?? join(env.HOME ?? homedir(), '.claude')
+}
+
+export function projectsDir (env: NodeJS.ProcessEnv = process.env): string { return join(claudeConfigDir(env), 'projects') }
+
+export interface ClaudeSessionFile { sessionId: string, path: string, project: string, mtimeMs: number, size: number }
+
+/** Every main transcript under projects/ (not sub-agent files). */
+export async function listClaudeSessions (env: NodeJS.ProcessEnv = process.env): Promise<ClaudeSessionFile[]> {
+  const root = projectsDir(env)
+  let projects: string[]
+  try { projects = await readdir(root) } catch (err: any) { if (err?.code === 'ENOENT') return []; throw err }
+  const out: ClaudeSessionFile[] = []
+  for (const p of projects.sort()) {
+    let names: string[]
+    try { names = await readdir(join(root, p)) } catch (err: any) { if (err?.code === 'ENOTDIR') continue; throw err }
+    for (const n of names) {
+      if (!n.endsWith('.jsonl') || n.startsWith('agent-')) continue
+      const path = join(root, p, n)
+      const st = await stat(path)
+      if (st.isFile()) out.push({ sessionId: basename(n, '.jsonl'), path, project: p, mtimeMs: st.mtimeMs, size: st.size })
+    }
+  }
+  return out.sort((a, b) => b.mtimeMs - a.mtimeMs)
+}
+
+export async function findClaudeSession (sessionId: string, env: NodeJS.ProcessEnv = process.env): Promise<string> {
+  const found = (await listClaudeSessions(env)).filter(s => s.sessionId === sessionId)
+  if (found.length === 0) throw new NotFoundError(`no Claude Code session ${sessionId} under ${projectsDir(env)}/*/`, { sessionId })
+  return (found[0] as ClaudeSessionFile).path
+}
+
+/** The side folder of a transcript: <dir>/<sessionId>/. */
+export function sideDir (transcript: string): string { return transcript.replace(/\.jsonl$/, '') }
+
+/**
+ * The picker's index of a project: removed, so Claude Code rebuilds it from the files (a stale
+ * index hides sessions: anthropics/claude-code#25685).
+ */
+export async function dropSessionsIndex (projectDir: string): Promise<boolean> {
+  const p = join(projectDir, 'sessions-index.json')
+  try { await stat(p) } catch (err: any) { if (err?.code === 'ENOENT') return false; throw err }
+  await rm(p)
+  return true
+}

@@ -1,0 +1,62 @@
+/**
+ * A Codex rollout read for import and written for resume: `sessions/YYYY/MM/DD/rollout-…-<id>.jsonl`
+ * under $CODEX_HOME, lines verbatim, `payload.cwd` rewritten on path boundaries.
+ */
+import { basename, dirname, join, relative, sep } from 'node:path'
+import type { NativeRecord } from '../../../crdt/records.js'
+import { InvalidInputError } from '../../errors.js'
+import { filesOf, joinJsonl, readFileNoFollow, writeFileAtomic } from '../bundle.js'
+import { splitJsonl } from '../jsonl.js'
+import { remapLines } from '../remap.js'
+import { busy } from '../running.js'
+import { shellQuote } from '../claude/bundle.js'
+import type { ViewMessage } from '../claude/view.js'
+import { codexHome } from './home.js'
+import { codexMeta, codexPathFields, codexRecords, codexView } from './records.js'
+
+export interface CodexBundle { sessionId: string, cwd?: string, name: string, dir?: string, records: NativeRecord[], view: ViewMessage[], lines: number }
+
+export async function readCodexRollout (path: string, opts: { env?: NodeJS.ProcessEnv, map?: { from: string, to: string } } = {}): Promise<CodexBundle> {
+  const env = opts.env ?? process.env
+  const buf = await readFileNoFollow(path)
+  const split = splitJsonl(buf).lines
+  const lines = opts.map !== undefined ? remapLines(split, codexPathFields, opts.map).lines : split
+  const meta = codexMeta(lines)
+  const fromName = /([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})\.jsonl$/i.exec(basename(path))?.[1]
+  const sessionId = meta.id ?? fromName
+  if (sessionId === undefined) throw new InvalidInputError(`${path} has no session_meta id and its name no session id: not a Codex rollout?`, { path })
+  const records = codexRecords(lines, sessionId).map(r => ({ ...r, file: '' }))
+  const rel = relative(codexHome(env), dirname(path)).split(sep).join('/')
+  return { sessionId, cwd: meta.cwd, name: basename(path), dir: rel.startsWith('..') ? undefined : rel, records, view: codexView(records), lines: lines.length }
+}
+
+export function codexExportFile (records: readonly NativeRecord[], map?: { from: string, to: string }): { bytes: Buffer, rewritten: number } {
+  const main = filesOf(records).get('')?.lines
+  if (main === undefined) throw new InvalidInputError('the session holds no rollout records')
+  const r = map !== undefined ? remapLines(main, codexPathFields, map) : { lines: main, rewritten: 0 }
+  return { bytes: Buffer.from(joinJsonl(r.lines)), rewritten: r.rewritten }
+}
+
+export async function writeCodexRollout (sessionId: string, records: readonly NativeRecord[], opts: { cwd?: string, from?: string, name?: string, dir?: string, env?: NodeJS.ProcessEnv, force?: boolean }): Promise<{ path: string, rewritten: number, command: string }> {
+  const map = opts.from !== undefined && opts.cwd !== undefined ? { from: opts.from, to: opts.cwd } : undefined
+  const { bytes, rewritten } = codexExportFile(records, map)
+  const first = splitJsonl(bytes).lines[0] ?? ''
+  const ts = /"timestamp":"(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2}):(\d{2})/.exec(first)
+  const dir = opts.dir !== undefined && /^sessions\/\d{4}\/\d{2}\/\d{2}$/.test(opts.dir) ? opts.dir : ts !== null ? `sessions/${ts[1] as string}/${ts[2] as string}/${ts[3] as string}` : undefined
+  if (dir === undefined) throw new InvalidInputError('cannot tell the rollout\'s date (no timestamp on its first line)')
+  const name = opts.name !== undefined && /^rollout-[A-Za-z0-9T:._-]+\.jsonl$/.test(opts.name) ? opts.name : `rollout-${ts !== null ? `${ts[1] as string}-${ts[2] as string}-${ts[3] as string}T${ts[4] as string}-${ts[5] as string}-${ts[6] as string}` : 'imported'}-${sessionId}.jsonl`
+  const path = join(codexHome(opts.env), ...dir.split('/'), name)
+  const b = await busy(path)
+  if (b !== undefined) throw new InvalidInputError(`refusing to write ${path}: Codex may be running this session here (${b.why})`, { path })
+  try {
+    const cur = await readFileNoFollow(path)
+    const { taken } = splitJsonl(cur)
+    if (opts.force !== true && !(taken <= bytes.length && bytes.subarray(0, taken).equals(cur.subarray(0, taken)))) {
+      throw new InvalidInputError(`refusing to overwrite ${path}: it holds lines this session in mesh has not got (import it first, or pass --force)`, { path })
+    }
+  } catch (err: any) {
+    if (err?.code !== 'ENOENT') throw err
+  }
+  await writeFileAtomic(path, bytes)
+  return { path, rewritten, command: `${opts.cwd !== undefined ? `cd ${shellQuote(opts.cwd)} && ` : ''}codex resume ${sessionId}` }
+}

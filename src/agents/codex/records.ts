@@ -1,0 +1,65 @@
+/**
+ * A Codex rollout as native records (AGENT-FORMATS.md §4): lines `{timestamp, type, payload}`
+ * with no ids of their own, keyed by type, session and content hash, numbered by occurrence.
+ * Paths that follow the project: `payload.cwd` of `session_meta` and `turn_context`. Pure.
+ */
+import { contentId, disambiguate, parseObject } from '../ids.js'
+import type { FieldMatcher } from '../remap.js'
+import type { LineRecord } from '../claude/records.js'
+import type { ViewMessage } from '../claude/view.js'
+
+export function codexRecords (lines: readonly string[], sessionId: string): LineRecord[] {
+  const base = lines.map(text => {
+    const o = parseObject(text)
+    const kind = o === undefined ? 'unparsed' : typeof o.type === 'string' ? o.type : 'untyped'
+    return { id: contentId(kind, sessionId, text), kind, text }
+  })
+  const ids = disambiguate(base.map(r => r.id))
+  return base.map((r, i) => ({ ...r, id: ids[i] as string }))
+}
+
+/** The session id and cwd from the session_meta line. */
+export function codexMeta (lines: readonly string[]): { id?: string, cwd?: string, timestamp?: string } {
+  for (const l of lines) {
+    const o = parseObject(l)
+    if (o?.type !== 'session_meta') continue
+    const p = o.payload as Record<string, unknown> | undefined
+    return { id: typeof p?.id === 'string' ? p.id : undefined, cwd: typeof p?.cwd === 'string' ? p.cwd : undefined, timestamp: typeof p?.timestamp === 'string' ? p.timestamp : undefined }
+  }
+  return {}
+}
+
+export const codexPathFields: FieldMatcher = (p, isKey) => !isKey && p.length === 2 && p[0] === 'payload' && p[1] === 'cwd'
+
+/** The view: messages and tool calls of response items; event messages repeat them and make none. */
+export function codexView (records: readonly LineRecord[]): ViewMessage[] {
+  const out: ViewMessage[] = []
+  for (const r of records) {
+    const o = parseObject(r.text)
+    const ts = typeof o?.timestamp === 'string' ? Date.parse(o.timestamp) : Number.NaN
+    const at = Number.isFinite(ts) ? { ts } : {}
+    const p = (o?.payload ?? {}) as Record<string, unknown>
+    if (r.kind === 'response_item') {
+      if (p.type === 'message' && (p.role === 'user' || p.role === 'assistant')) {
+        const text = Array.isArray(p.content) ? (p.content as Array<Record<string, unknown>>).map(c => typeof c.text === 'string' ? c.text : `[${String(c.type)}]`).join('\n') : ''
+        out.push({ id: r.id, role: p.role, content: text || '(empty)', ...at })
+      } else if (p.type === 'function_call' || p.type === 'custom_tool_call' || p.type === 'local_shell_call') {
+        let input: unknown = p.arguments ?? p.input ?? p.action
+        if (typeof input === 'string') { try { input = JSON.parse(input) } catch { /* kept as the text it is */ } }
+        out.push({ id: r.id, role: 'assistant', content: `[tool ${String(p.name ?? p.type)}]`, toolCall: { id: String(p.call_id ?? ''), name: String(p.name ?? p.type), input }, ...at })
+      } else if (p.type === 'function_call_output' || p.type === 'custom_tool_call_output') {
+        const output = typeof p.output === 'string' ? p.output : JSON.stringify(p.output ?? '')
+        out.push({ id: r.id, role: 'tool', content: output.slice(0, 16384) || '(empty)', toolResult: { callId: String(p.call_id ?? ''), output: output.slice(0, 16384) }, ...at })
+      } else if (p.type === 'reasoning') {
+        const s = Array.isArray(p.summary) ? (p.summary as Array<Record<string, unknown>>).map(x => String(x.text ?? '')).join('\n') : ''
+        out.push({ id: r.id, role: 'assistant', content: `[reasoning] ${s}`.trimEnd(), ...at })
+      } else out.push({ id: r.id, role: 'system', content: `[response_item:${String(p.type)}]`, ...at })
+      continue
+    }
+    if (r.kind === 'event_msg' || r.kind === 'turn_context') continue
+    if (r.kind === 'session_meta') { out.push({ id: r.id, role: 'system', content: `[session_meta] cwd ${String(p.cwd ?? '')}`, ...at }); continue }
+    if (r.kind === 'compacted') { out.push({ id: r.id, role: 'system', content: `[compacted] ${String(p.message ?? '')}`, ...at }); continue }
+    out.push({ id: r.id, role: 'system', content: `[${r.kind}] ${r.text.slice(0, 16384)}`, ...at })
+  }
+  return out
+}

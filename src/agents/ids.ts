@@ -1,0 +1,33 @@
+/**
+ * Record ids: the agent's own id where a line has one (Claude Code `uuid`), else a stable id
+ * from the line's type, its session and a hash of its text. An id seen again in the same file
+ * (an agent that logged one uuid twice, or two identical metadata lines) gets `~2`, `~3`… by
+ * order of appearance, so re-importing a file that only grew yields the same ids and adds only
+ * the new lines.
+ */
+import { createHash } from 'node:crypto'
+
+export function contentId (type: string, sessionId: string, text: string): string {
+  const h = createHash('sha256').update(text).digest('hex').slice(0, 20)
+  return `${type}:${sessionId}:${h}`
+}
+
+/** Numbers repeated ids by occurrence: ['a','b','a'] -> ['a','b','a~2']. */
+export function disambiguate (ids: readonly string[]): string[] {
+  const seen = new Map<string, number>()
+  return ids.map(id => {
+    const n = (seen.get(id) ?? 0) + 1
+    seen.set(id, n)
+    return n === 1 ? id : `${id}~${n}`
+  })
+}
+
+/** A parsed line's object, or undefined when it is not a JSON object. */
+export function parseObject (line: string): Record<string, unknown> | undefined {
+  try {
+    const v = JSON.parse(line) as unknown
+    return typeof v === 'object' && v !== null && !Array.isArray(v) ? v as Record<string, unknown> : undefined
+  } catch {
+    return undefined
+  }
+}

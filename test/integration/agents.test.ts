@@ -1,0 +1,245 @@
+/**
+ * Claude Code and Codex sessions through two real `mesh join` daemons on loopback: imported on
+ * A from a user's agent home (whose credential files are FIFOs: opening one would hang the
+ * import, so finishing proves they were never read), replicated to B, resumed on B into another
+ * CLAUDE_CONFIG_DIR and cwd: the file sits at the exact slug path with mode 0600, passes the
+ * chain check, differs from the original only in the rewritten paths, and importing it back
+ * restores the original bytes (nothing new is stored). A second resume while the file was just
+ * written is refused.
+ */
+import { execFileSync } from 'node:child_process'
+import { cp, mkdir, readFile, stat, utimes, writeFile } from 'node:fs/promises'
+import { join } from 'node:path'
+import { fileURLToPath } from 'node:url'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { checkChain, claudePathFields, remapLines, sanitizePath, splitJsonl, joinJsonl } from '../../src/agents/index.js'
+import { cliEnv, runCli, type RunResult } from '../helpers/cli.js'
+import { startDaemon, type Daemon } from '../helpers/daemon.js'
+import { tempDir } from '../helpers/tmp.js'
+
+const FIX = fileURLToPath(new URL('../fixtures/agents/', import.meta.url))
+const SID = '5b0c3a1e-7d2f-4c61-9e0a-2f4d8b6c1a90'
+const CID = '0193a7c2-5e4f-7a10-8b2c-3d4e5f6a7b8c'
+const ROLLOUT = `rollout-2026-11-21T10-00-00-${CID}.jsonl`
+const OLD_CWD = '/home/alice/src/app'
+
+let dir: string
+let env: NodeJS.ProcessEnv
+let wallet: string
+let a: Daemon
+let b: Daemon
+const cleanups: Array<() => Promise<unknown> | unknown> = []
+const json = (r: RunResult): any => JSON.parse(r.stdout)
+
+async function poll (what: string, fn: () => Promise<boolean>, ms = 60_000): Promise<void> {
+  const end = Date.now() + ms
+  while (Date.now() < end) {
+    if (await fn()) return
+    await new Promise(resolve => setTimeout(resolve, 300))
+  }
+  throw new Error(`timed out waiting for ${what}`)
+}
+
+beforeAll(async () => {
+  const t = await tempDir()
+  dir = t.dir
+  cleanups.push(t.cleanup)
+  env = cliEnv(dir)
+  wallet = join(dir, 'wallet.json')
+  expect((await runCli(['wallet', 'new', '--out', wallet], { env })).code).toBe(0)
+  a = await startDaemon({ home: join(dir, 'a'), wallet, label: 'desk', env })
+  cleanups.push(async () => { await a.stop('SIGKILL') })
+  b = await startDaemon({ home: join(dir, 'b'), wallet, label: 'laptop', env, bootstrap: a.addr })
+  cleanups.push(async () => { await b.stop('SIGKILL') })
+}, 90_000)
+afterAll(async () => { for (const c of cleanups.reverse()) await c() })
+
+/** A user's home on one machine: its agent files, and credential files that hang whoever opens them. */
+async function userHome (name: string): Promise<{ home: string, env: NodeJS.ProcessEnv }> {
+  const home = join(dir, name)
+  await mkdir(join(home, '.claude'), { recursive: true })
+  await mkdir(join(home, '.codex'), { recursive: true })
+  for (const f of ['.claude/.credentials.json', '.claude.json', '.codex/auth.json']) execFileSync('mkfifo', [join(home, f)])
+  return { home, env: { ...env, HOME: home, MESH_AGENT_MOUNTS: join(home, 'mounts.json') } }
+}
+
+describe('mesh agent: Claude Code from one machine to another', () => {
+  it('imports on A, replicates to B, resumes on B under another cwd, and imports back to the same bytes', async () => {
+    const desk = await userHome('desk-user')
+    const project = join(desk.home, '.claude', 'projects', sanitizePath(OLD_CWD))
+    await mkdir(project, { recursive: true })
+    await cp(join(FIX, 'claude', `${SID}.jsonl`), join(project, `${SID}.jsonl`))
+    await cp(join(FIX, 'claude', SID), join(project, SID), { recursive: true })
+    const original = await readFile(join(project, `${SID}.jsonl`))
+    const subOriginal = await readFile(join(project, SID, 'subagents', 'agent-a1b2c3.jsonl'))
+
+    const imp = await runCli(['agent', 'import', 'claude', '--session', SID, '--home', a.home, '--json'], { env: desk.env })
+    expect(imp.code, imp.stderr).toBe(0)
+    expect(json(imp)).toMatchObject({ key: `agent:claude:${SID}`, lines: 24, added: 29, cwd: OLD_CWD })
+    // Idempotent: the same file again adds nothing.
+    const again = await runCli(['agent', 'import', 'claude', '--session', SID, '--home', a.home, '--json'], { env: desk.env })
+    expect(json(again).added).toBe(0)
+    const all = await runCli(['agent', 'import', 'claude', '--all', '--home', a.home, '--json'], { env: desk.env })
+    expect(all.code, all.stderr).toBe(0)
+    expect(json(all)).toMatchObject([{ sessionId: SID, added: 0 }])
+    const listed = await runCli(['agent', 'list', 'claude', '--home', a.home, '--json'], { env: desk.env })
+    expect(json(listed).local).toMatchObject([{ sessionId: SID, imported: true }])
+
+    // B gets every record: its export without a mapping is the original file.
+    const laptop = await userHome('laptop-user')
+    const copy = join(laptop.home, 'copy.jsonl')
+    await poll('the session on B', async () => {
+      const r = await runCli(['agent', 'export', `agent:claude:${SID}`, '--out', copy, '--home', b.home], { env: laptop.env })
+      return r.code === 0 && (await readFile(copy)).equals(original)
+    })
+    const shown = await runCli(['session', 'show', `agent:claude:${SID}`, '--home', b.home, '--all'], { env: laptop.env })
+    expect(shown.stdout).toContain('The login cookie expires too early')
+    expect(shown.stdout).toContain('[future-synthetic-record]')
+
+    // Resume on B, another config dir and cwd; a stale picker index is removed.
+    const config = join(laptop.home, 'claude-config')
+    const cwd = join(laptop.home, 'work', 'app')
+    await mkdir(cwd, { recursive: true })
+    const slugDir = join(config, 'projects', sanitizePath(cwd))
+    await mkdir(slugDir, { recursive: true })
+    await writeFile(join(slugDir, 'sessions-index.json'), '{"version":1,"entries":[]}')
+    const benv = { ...laptop.env, CLAUDE_CONFIG_DIR: config }
+    const res = await runCli(['agent', 'resume', `agent:claude:${SID}`, '--cwd', cwd, '--home', b.home, '--json'], { env: benv })
+    expect(res.code, res.stderr).toBe(0)
+    const r = json(res)
+    const path = join(slugDir, `${SID}.jsonl`)
+    expect(r).toMatchObject({ path, indexDropped: true, command: `cd ${cwd} && claude --resume ${SID}` })
+    expect((await stat(path)).mode & 0o777).toBe(0o600)
+    await expect(stat(join(slugDir, 'sessions-index.json'))).rejects.toThrow()
+    const written = await readFile(path)
+    const lines = splitJsonl(written).lines
+    expect(checkChain(lines)).toEqual([])
+    // Only the paths changed: the new cwd put back gives the original bytes.
+    expect(written.equals(original)).toBe(false)
+    expect(written.toString().split(cwd).join(OLD_CWD)).toBe(original.toString())
+    expect(Buffer.from(joinJsonl(remapLines(lines, claudePathFields, { from: cwd, to: OLD_CWD }).lines)).equals(original)).toBe(true)
+    // Side files beside it: the sub-agent transcript (paths rewritten too), its meta, a tool result.
+    const sub = await readFile(join(slugDir, SID, 'subagents', 'agent-a1b2c3.jsonl'), 'utf8')
+    expect(sub.split(cwd).join(OLD_CWD)).toBe(subOriginal.toString())
+    expect(await readFile(join(slugDir, SID, 'subagents', 'agent-a1b2c3.meta.json'), 'utf8')).toBe(await readFile(join(FIX, 'claude', SID, 'subagents', 'agent-a1b2c3.meta.json'), 'utf8'))
+    expect(await readFile(join(slugDir, SID, 'tool-results', 'toolu_01Big.txt'), 'utf8')).toBe(await readFile(join(FIX, 'claude', SID, 'tool-results', 'toolu_01Big.txt'), 'utf8'))
+
+    // Just written: Claude Code could be writing it; a resume now is refused.
+    const busy = await runCli(['agent', 'resume', `agent:claude:${SID}`, '--home', b.home], { env: benv })
+    expect(busy.code).toBe(2)
+    expect(busy.stderr).toMatch(/may be running this session here/)
+    // The cwd was remembered for the project: a later resume needs no --cwd.
+    const old = new Date(Date.now() - 60_000)
+    await utimes(path, old, old)
+    const again2 = await runCli(['agent', 'resume', `agent:claude:${SID}`, '--home', b.home, '--json'], { env: benv })
+    expect(again2.code, again2.stderr).toBe(0)
+    expect(json(again2).path).toBe(path)
+
+    // Importing the resumed file back on B stores nothing new: it maps back to the original bytes.
+    const back = await runCli(['agent', 'import', 'claude', '--file', path, '--home', b.home, '--json'], { env: benv })
+    expect(back.code, back.stderr).toBe(0)
+    expect(json(back)).toMatchObject({ added: 0, mappedFrom: cwd })
+
+    // Claude Code goes on on B: its new line comes back to A, where a resume in the original cwd has it.
+    const next = JSON.stringify({ parentUuid: 'a-0008', isSidechain: false, userType: 'external', cwd, sessionId: SID, version: '2.1.97', gitBranch: 'main', type: 'user', message: { role: 'user', content: 'ship it' }, uuid: 'u-0100', timestamp: '2026-11-21T08:00:00.000Z' })
+    await writeFile(path, Buffer.concat([await readFile(path), Buffer.from(next + '\n')]))
+    const grown = await runCli(['agent', 'import', 'claude', '--file', path, '--home', b.home, '--json'], { env: benv })
+    expect(json(grown).added).toBe(1)
+    await utimes(join(project, `${SID}.jsonl`), old, old)
+    await poll('the new line on A', async () => {
+      const r = await runCli(['agent', 'resume', `agent:claude:${SID}`, '--take', '--home', a.home, '--json'], { env: desk.env })
+      return r.code === 0 && (await readFile(join(project, `${SID}.jsonl`), 'utf8')).endsWith(next.split(cwd).join(OLD_CWD) + '\n')
+    })
+    expect((await readFile(join(project, `${SID}.jsonl`))).subarray(0, original.length).equals(original)).toBe(true)
+  }, 180_000)
+
+  it('refuses to write a transcript whose chain would break Claude Code\'s resume', async () => {
+    const u = await userHome('broken-user')
+    const f = join(u.home, 'broken.jsonl')
+    const good = await readFile(join(FIX, 'claude', `${SID}.jsonl`), 'utf8')
+    // One line lost (a-0002): a-0003 now names a parent no line has.
+    await writeFile(f, good.split('\n').filter(l => !l.includes('"uuid":"a-0002"')).join('\n'))
+    const imp = await runCli(['agent', 'import', 'claude', '--file', f, '--key', 'agent:claude:broken', '--home', a.home], { env: u.env })
+    expect(imp.code, imp.stderr).toBe(0)
+    const res = await runCli(['agent', 'resume', 'agent:claude:broken', '--cwd', join(u.home, 'w'), '--home', a.home], { env: { ...u.env, CLAUDE_CONFIG_DIR: join(u.home, 'cc') } })
+    expect(res.code).toBe(2)
+    expect(res.stderr).toMatch(/Claude Code's resume would break on it .*names parent a-0002, which no line has/)
+    await expect(stat(join(u.home, 'cc', 'projects'))).rejects.toThrow()
+  }, 60_000)
+})
+
+describe('a line bigger than one entry', () => {
+  it('travels in parts and comes back whole (a 1.5 MB tool result)', async () => {
+    const u = await userHome('big-user')
+    const f = join(u.home, 'big.jsonl')
+    const big = 'é"\\'.repeat(500_000)
+    const lines = [
+      JSON.stringify({ parentUuid: null, cwd: OLD_CWD, sessionId: 'big', type: 'user', message: { role: 'user', content: 'cat the log' }, uuid: 'b1', timestamp: '2026-11-20T09:00:00.000Z' }),
+      JSON.stringify({ parentUuid: 'b1', cwd: OLD_CWD, sessionId: 'big', type: 'user', message: { role: 'user', content: [{ type: 'tool_result', tool_use_id: 't', content: big }] }, uuid: 'b2', timestamp: '2026-11-20T09:00:01.000Z' })
+    ]
+    await writeFile(f, lines.join('\n') + '\n')
+    const imp = await runCli(['agent', 'import', 'claude', '--file', f, '--key', 'agent:claude:big', '--home', a.home, '--json'], { env: u.env })
+    expect(imp.code, imp.stderr).toBe(0)
+    expect(json(imp).records).toBe(2)
+    const out = join(u.home, 'big-out.jsonl')
+    const want = await readFile(f)
+    // Until every part has arrived, B's export leaves the incomplete line out (never half of it).
+    await poll('the big session on B', async () => (await runCli(['agent', 'export', 'agent:claude:big', '--out', out, '--home', b.home], { env: u.env })).code === 0 && (await readFile(out)).equals(want))
+  }, 90_000)
+})
+
+describe('mesh agent export --redact', () => {
+  it('replaces planted secrets in the exported file, says how many, and leaves the rest and the stored session untouched', async () => {
+    const u = await userHome('redact-user')
+    const f = join(u.home, 'secret.jsonl')
+    const secrets = ['sk-ant-api03-Zx9vQw8eRt7yUi6oPa5sDf4gHj3kLz2xCv1bNm0QwErTyUiOp-AbCdEf_GhIjAA', 'AKIAIOSFODNN7EXAMPLE', 'ghp_16C7e42F292c6912E7710c838347Ae178B4a']
+    const lines = [
+      { parentUuid: null, cwd: OLD_CWD, sessionId: 'redact', type: 'user', message: { role: 'user', content: `use ${secrets[0] as string} and ${secrets[1] as string}` }, uuid: 'r1', timestamp: '2026-11-20T09:00:00.000Z' },
+      { parentUuid: 'r1', cwd: OLD_CWD, sessionId: 'redact', type: 'user', message: { role: 'user', content: `GITHUB_TOKEN=${secrets[2] as string} PORT=8080` }, uuid: 'r2', timestamp: '2026-11-20T09:00:01.000Z' }
+    ].map(l => JSON.stringify(l))
+    await writeFile(f, lines.join('\n') + '\n')
+    expect((await runCli(['agent', 'import', 'claude', '--file', f, '--key', 'agent:claude:redact', '--home', a.home], { env: u.env })).code).toBe(0)
+    const out = join(u.home, 'shared.jsonl')
+    const r = await runCli(['agent', 'export', 'agent:claude:redact', '--redact', '--out', out, '--home', a.home, '--json'], { env: u.env })
+    expect(r.code, r.stderr).toBe(0)
+    expect(json(r).redacted).toBe(3)
+    const text = await readFile(out, 'utf8')
+    for (const s of secrets) expect(text).not.toContain(s)
+    expect(text).toContain('PORT=8080')
+    expect(text.split('\n').filter(Boolean).map(l => JSON.parse(l).uuid)).toEqual(['r1', 'r2'])
+    const plain = join(u.home, 'plain.jsonl')
+    expect((await runCli(['agent', 'export', 'agent:claude:redact', '--out', plain, '--home', a.home], { env: u.env })).code).toBe(0)
+    expect(await readFile(plain, 'utf8')).toBe(lines.join('\n') + '\n')
+  }, 60_000)
+})
+
+describe('mesh agent: Codex', () => {
+  it('imports a rollout on A and resumes it on B under CODEX_HOME at its dated path, the cwd rewritten', async () => {
+    const desk = await userHome('codex-desk')
+    const codexA = join(desk.home, 'codex-home')
+    await cp(join(FIX, 'codex'), codexA, { recursive: true })
+    const original = await readFile(join(codexA, 'sessions/2026/11/21', ROLLOUT))
+    const aenv = { ...desk.env, CODEX_HOME: codexA }
+    const imp = await runCli(['agent', 'import', 'codex', '--session', CID, '--home', a.home, '--json'], { env: aenv })
+    expect(imp.code, imp.stderr).toBe(0)
+    expect(json(imp)).toMatchObject({ key: `agent:codex:${CID}`, lines: 11, added: 11 })
+
+    const laptop = await userHome('codex-laptop')
+    const codexB = join(laptop.home, 'codex-home')
+    const cwd = join(laptop.home, 'src', 'app')
+    await mkdir(cwd, { recursive: true })
+    const benv = { ...laptop.env, CODEX_HOME: codexB }
+    let res: RunResult | undefined
+    await poll('the rollout on B', async () => {
+      res = await runCli(['agent', 'resume', `agent:codex:${CID}`, '--cwd', cwd, '--home', b.home, '--json'], { env: benv })
+      return res.code === 0
+    })
+    const r = json(res as RunResult)
+    const path = join(codexB, 'sessions/2026/11/21', ROLLOUT)
+    expect(r).toMatchObject({ path, rewritten: 2, command: `cd ${cwd} && codex resume ${CID}` })
+    const written = await readFile(path, 'utf8')
+    expect(written.split(`"cwd":"${cwd}"`).join(`"cwd":"${OLD_CWD}"`)).toBe(original.toString())
+    const back = await runCli(['agent', 'import', 'codex', '--file', path, '--home', b.home, '--json'], { env: benv })
+    expect(json(back)).toMatchObject({ added: 0 })
+  }, 120_000)
+})
