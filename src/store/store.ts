@@ -479,18 +479,21 @@ export class EntryStore {
         while (j < seqs.length && (j === i || bytes < 512 * 1024)) { bytes += a.seqs.get(seqs[j] as number)?.length ?? 0; j++ }
         const group = seqs.slice(i, j)
         i = j
-        // Resolved at read time: a compaction may have moved them since the list was taken.
-        const payloads = await this.log.readMany(() => group.map(s => {
+        // Resolved at read time: a compaction may have moved them since the list was taken. An
+        // entry still being appended then is taken from memory at that same moment: its append
+        // may end while the others are read, and it would be neither in memory nor among what
+        // was read (a replica loading beside a received entry lost it until its next open).
+        const appending = new Map<number, Uint8Array>()
+        const payloads = await this.log.readMany(() => group.map((s, k) => {
           const cur = a.seqs.get(s)
+          if (cur !== undefined && 'bytes' in cur) appending.set(k, cur.bytes)
           return cur !== undefined && !('bytes' in cur) ? cur : undefined
         }))
         for (let k = 0; k < group.length; k++) {
-          const ref = a.seqs.get(group[k] as number)
-          // An entry still being appended is read from memory: skipping it would let a replica
-          // load without it while a snapshot claims it.
-          if (ref !== undefined && 'bytes' in ref) { yield ref.bytes; continue }
           const payload = payloads[k]
-          if (payload !== undefined) yield payload.subarray(1)
+          if (payload !== undefined) { yield payload.subarray(1); continue }
+          const bytes = appending.get(k)
+          if (bytes !== undefined) yield bytes
         }
       }
     }
