@@ -49,8 +49,22 @@ export const LIMITS = {
   /** Reconciliation ranges per frame. */
   maxRanges: 1024,
   /** Snapshots held in part announced at the start of a session. */
-  maxHeldSnapshots: 512
+  maxHeldSnapshots: 512,
+  /**
+   * After an entry or snapshot was refused for a reason that passes (see RETRY), this side sends
+   * its vectors again this long after (or when the error says), and the peer's catch-up resends
+   * what is still missing.
+   */
+  refetchMs: 5_000
 } as const
+
+/**
+ * Refusals that say nothing about the entry, only about this moment: a budget whose window moves,
+ * an author whose certificate comes later, a disk that fills and empties, a vault closing. The
+ * sender counts what it sent as held by this side for the rest of the session, so without asking
+ * again an honest entry refused this way would be missing until the next session.
+ */
+const RETRY = new Set(['RATE_LIMITED', 'UNKNOWN_AUTHOR', 'UNKNOWN_EPOCH', 'STORE_WRITE_FAILED'])
 
 const EMPTY = (): SyncMessage => ({ certificates: [], vectors: [], vectorsDone: false, entries: [], snapshotHeader: new Uint8Array(0), snapshotChunk: new Uint8Array(0), wantVectors: false, ranges: [], answer: false, partialSnapshots: [], snapshotOffset: 0n, snapshotWindow: 0n, snapshotCredit: 0n })
 
@@ -117,6 +131,8 @@ export class PeerSession {
   private credit = { granted: Infinity, waiters: [] as Array<() => void> }
   /** Snapshots the peer holds in part, by `doc/author/seq`: sending one resumes at that byte. */
   private readonly held = new Map<string, number>()
+  /** The pending re-ask after a passing refusal, and when it fires. */
+  private refetch: { timer: ReturnType<typeof setTimeout>, at: number } | undefined
   /** What is in flight, per document and direction. */
   readonly transfers: Transfers
   readonly stats: SessionStats = { bytesSent: 0, bytesReceived: 0, snapshotBytesSent: 0, snapshotsSent: 0, snapshotsResumed: 0, catchUpEntriesSent: 0 }
@@ -176,6 +192,7 @@ export class PeerSession {
       return reason
     } finally {
       this.closed = true
+      if (this.refetch !== undefined) clearTimeout(this.refetch.timer)
       // What arrived of a snapshot is kept: the next session resumes it (see sendHeld).
       if (this.snapshot !== undefined) this.log('snapshot from %s broke off at %d of %d bytes; kept for a resume', this.peer, this.snapshot.got, this.snapshot.size)
       this.snapshot?.sink?.abort()
@@ -298,6 +315,7 @@ export class PeerSession {
       if (r.status === 'rejected') {
         const err = r.reason
         this.events.refused(`entry ${err?.code ?? ''}: ${err?.message ?? err}`, this.peer)
+        this.refetchLater(err)
         return
       }
       const k = toHex(r.value.doc)
@@ -323,8 +341,29 @@ export class PeerSession {
         this.events.received(r.doc, 0, this.peer)
       } catch (err: any) {
         this.events.refused(`snapshot ${err?.code ?? ''}: ${err?.message ?? err}`, this.peer)
+        this.refetchLater(err)
       }
     }
+  }
+
+  /**
+   * After a refusal that passes (RETRY): this side's vectors go again once it may take what was
+   * refused, and the peer's catch-up resends what is still missing (one re-ask for many refusals).
+   */
+  private refetchLater (err: any): void {
+    if (this.closed || !RETRY.has(err?.code)) return
+    const after = Number(err?.details?.retryAfterMs ?? LIMITS.refetchMs)
+    const at = Date.now() + (Number.isFinite(after) ? Math.max(0, after) : LIMITS.refetchMs) + 10
+    if (this.refetch !== undefined && this.refetch.at >= at) return
+    if (this.refetch !== undefined) clearTimeout(this.refetch.timer)
+    const timer = setTimeout(() => {
+      this.refetch = undefined
+      if (this.closed) return
+      this.log('asking %s again for what it sent and was refused', this.peer)
+      this.sendVectors()
+    }, at - Date.now())
+    timer.unref?.()
+    this.refetch = { timer, at }
   }
 
   /**
@@ -345,6 +384,7 @@ export class PeerSession {
         sink = this.source.receiveSnapshot(msg.snapshotHeader, this.peer, offset)
       } catch (err: any) {
         this.events.refused(`snapshot ${err?.code ?? ''}: ${err?.message ?? err}`, this.peer)
+        this.refetchLater(err)
       }
       const doc = toHex(h.doc)
       const window = Math.min(LIMITS.maxSnapshotWindowBytes, Math.max(LIMITS.snapshotWindowBytes, Math.floor(size / 32)))

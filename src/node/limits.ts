@@ -2,8 +2,9 @@
  * Per-author budgets: how much one device may push into one document per minute, and how large
  * a snapshot may be for what it claims. A faulty or stolen member can otherwise fill every
  * peer's disk with valid, signed, encrypted garbage. Beyond a budget an entry is refused with a
- * typed error (RATE_LIMITED), logged by the sync session, which goes on; a refused entry is
- * missing data, so a later session fetches it again once the window has moved.
+ * typed error (RATE_LIMITED, with `retryAfterMs`: when the window moves), logged by the sync
+ * session, which goes on; a refused entry is missing data, and the session asks the peer for it
+ * again once the window has moved (protocols/sync/SPEC.md, Refused entries).
  */
 import { EntryTooLargeError, RateLimitedError } from '../errors.js'
 import { streamKey, toHex } from '../identity/index.js'
@@ -17,11 +18,12 @@ export interface Limits {
   snapshotSlackBytes: number
   /** ...plus this many times the bytes this node holds of the document. @default 4 */
   snapshotDocFactor: number
+  /** The window the entry and byte budgets count in (ms). @default 60000 */
+  windowMs: number
 }
 
-export const DEFAULT_LIMITS: Limits = { entriesPerMinute: 100_000, bytesPerMinute: 256 * 1024 * 1024, snapshotSlackBytes: 64 * 1024 * 1024, snapshotDocFactor: 4 }
+export const DEFAULT_LIMITS: Limits = { entriesPerMinute: 100_000, bytesPerMinute: 256 * 1024 * 1024, snapshotSlackBytes: 64 * 1024 * 1024, snapshotDocFactor: 4, windowMs: 60_000 }
 
-const WINDOW_MS = 60_000
 /** The largest entry (crdt/SPEC.md): what one claimed sequence number can add to a state at most. */
 const MAX_ENTRY_BYTES = 1024 * 1024
 
@@ -36,13 +38,14 @@ export class Budgets {
   take (doc: Uint8Array, author: Uint8Array, bytes: number, now = Date.now()): void {
     const k = `${toHex(doc)}|${toHex(author)}`
     let w = this.windows.get(k)
-    if (w === undefined || now - w.start >= WINDOW_MS) {
-      if (this.windows.size > 10_000) for (const [x, v] of this.windows) if (now - v.start >= WINDOW_MS) this.windows.delete(x)
+    const windowMs = this.limits.windowMs
+    if (w === undefined || now - w.start >= windowMs) {
+      if (this.windows.size > 10_000) for (const [x, v] of this.windows) if (now - v.start >= windowMs) this.windows.delete(x)
       w = { start: now, entries: 0, bytes: 0 }
       this.windows.set(k, w)
     }
     if (w.entries + 1 > this.limits.entriesPerMinute || w.bytes + bytes > this.limits.bytesPerMinute) {
-      throw new RateLimitedError(`author ${toHex(author).slice(0, 12)} is over its budget for this document (${this.limits.entriesPerMinute} entries, ${this.limits.bytesPerMinute} bytes a minute)`, { author: toHex(author) })
+      throw new RateLimitedError(`author ${toHex(author).slice(0, 12)} is over its budget for this document (${this.limits.entriesPerMinute} entries, ${this.limits.bytesPerMinute} bytes per ${windowMs / 1000} s)`, { author: toHex(author), retryAfterMs: Math.max(0, w.start + windowMs - now) })
     }
     w.entries++
     w.bytes += bytes

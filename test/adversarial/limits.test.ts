@@ -6,7 +6,8 @@
 import { afterEach, describe, expect, it } from 'vitest'
 import * as Y from 'yjs'
 import { DOC_NAMES, SessionDoc, type SessionKey } from '../../crdt/index.js'
-import { until, type TestNode } from '../helpers/nodes.js'
+import { parseStreamKey } from '../../src/identity/index.js'
+import { generateWallet, startNode, until, type TestNode } from '../helpers/nodes.js'
 import { rogueMember, updateOf } from '../helpers/rogue.js'
 
 const nodes: TestNode[] = []
@@ -39,6 +40,34 @@ describe('per-author limits', () => {
     await until(() => v.store.has(other, bKey, 1n, 3), 'A to take an entry of another document')
     expect((await r.a.vault.memory.list()).map(m => m.key)).toEqual(['k'])
   })
+
+  it('an honest burst past the budget is asked for again once the window moves, in the same session', async () => {
+    const wallet = generateWallet()
+    const a = await startNode({ wallet, label: 'A' }); nodes.push(a)
+    const b = await startNode({ wallet, label: 'B' }); nodes.push(b)
+    await b.node.dial(a.node.addresses()[0] as string)
+    const bId = b.node.libp2p.peerId
+    await until(() => a.node.libp2p.services.membership.isProven(bId) && b.node.libp2p.services.membership.isProven(a.node.libp2p.peerId), 'A and B to prove each other')
+    await until(() => a.node.libp2p.services.sync.sessionWith(bId.toString()) !== undefined, 'A to sync with B')
+    const session = a.node.libp2p.services.sync.sessionWith(bId.toString())
+    const v = a.vault.vault
+    v.budgets.limits = { ...v.budgets.limits, entriesPerMinute: 4, windowMs: 1500 }
+    const s = await b.vault.sessions.create(KEY)
+    for (let i = 0; i < 12; i++) await s.append({ role: 'user', content: `burst ${i}` })
+    await s.close()
+    const doc = v.docId(DOC_NAMES.session(KEY))
+    const bKey = b.vault.vault.identity.device.publicKey
+    const mine = [...b.vault.vault.store.vector(doc)].map(([k, seq]) => ({ ...parseStreamKey(k), seq })).filter(i => Buffer.from(i.author).equals(Buffer.from(bKey)))
+    expect(mine.reduce((n, i) => n + Number(i.seq), 0)).toBeGreaterThanOrEqual(13)
+    await until(() => a.events.some(e => e.type === 'entry-refused' && e.reason.includes('RATE_LIMITED')), 'A to refuse part of the burst')
+    // Nothing is lost: every entry of B comes, by A asking again once its window moved.
+    const holdsAll = (): boolean => mine.every(i => { for (let q = 1; q <= Number(i.seq); q++) if (!v.store.has(doc, bKey, BigInt(q), i.lane)) return false; return true })
+    await until(holdsAll, 'A to hold every entry of the burst', 60_000)
+    expect(a.node.libp2p.services.sync.sessionWith(bId.toString())).toBe(session)
+    const opened = await a.vault.sessions.open(KEY)
+    expect(opened.messageCount()).toBe(12)
+    await opened.close()
+  }, 90_000)
 
   it('a snapshot larger than what its claim can hold is refused from its header', async () => {
     const r = await rogueMember(nodes)
