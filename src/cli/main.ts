@@ -18,13 +18,14 @@ import { peersCmd, watchCmd } from './commands/watch.js'
 import { dashboardCmd } from './commands/dashboard.js'
 import { mcpCmd } from './commands/mcp.js'
 import { agentCmd } from './commands/agent.js'
+import { doctorCmd } from './commands/doctor.js'
 
 export const VERSION = '0.1.0'
 
 export const COMMANDS: Command[] = [
   joinCmd, stopCmd, initCmd, walletCmd, statusCmd, peersCmd, devicesCmd,
   sessionsCmd, sessionCmd, resumeCmd, taskCmd, leaseCmd, watchCmd, memoryCmd, skillsCmd,
-  dashboardCmd, mcpCmd, agentCmd
+  dashboardCmd, mcpCmd, agentCmd, doctorCmd
 ]
 
 const GLOBAL_OPTIONS = {

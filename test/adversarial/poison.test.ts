@@ -13,10 +13,15 @@ import { openVault } from '../../src/sdk/index.js'
 import { generateWallet, startNode, until, type TestNode } from '../helpers/nodes.js'
 import { poisonUpdate, rogueMember, updateOf } from '../helpers/rogue.js'
 import { tempDir } from '../helpers/tmp.js'
+import { cliEnv, runCli } from '../helpers/cli.js'
 import { join } from 'node:path'
 
 const nodes: TestNode[] = []
-afterEach(async () => { for (const n of nodes.splice(0)) await n.stop() })
+const cleanups: Array<() => Promise<void>> = []
+afterEach(async () => {
+  for (const n of nodes.splice(0)) await n.stop()
+  for (const c of cleanups.splice(0)) await c()
+})
 
 const KEY = 'agent:main:poisoned' as SessionKey
 
@@ -62,8 +67,26 @@ describe('a bad entry is quarantined, never fatal', () => {
     const a2 = await restart(r.a, wallet)
     expect(a2.vault.vault.quarantined().map(x => x.id)).toEqual([q?.id])
     expect((await a2.vault.sessions.list()).map(x => x.key)).toEqual([KEY])
-    await a2.vault.vault.dropQuarantined(q!.id)
-    expect(a2.vault.vault.quarantined()).toEqual([])
+
+    // mesh doctor lists it with its author and document, and drops it only once confirmed.
+    await a2.stop()
+    const t = await tempDir(); cleanups.push(t.cleanup)
+    const env = cliEnv(t.dir)
+    const listed = await runCli(['doctor', '--home', a2.home, '--json'], { env })
+    expect(listed.code, listed.stderr).toBe(0)
+    expect(JSON.parse(listed.stdout)).toMatchObject({ quarantined: [{ id: q?.id, kind: 'entry', docName: DOC_NAMES.sessionsIndex, authorLabel: 'B', lane: 77, seq: 1 }], forks: [] })
+    const human = await runCli(['doctor', '--home', a2.home], { env })
+    expect(human.stdout).toContain(`${q?.id as string}  entry    ${DOC_NAMES.sessionsIndex}  by B (`)
+    const declined = await runCli(['doctor', '--home', a2.home, '--drop', q!.id], { env, input: 'n\n' })
+    expect(declined.code).toBe(1)
+    expect(declined.stderr).toMatch(/delete this entry for good\? \[y\/N\][\s\S]*not dropped/)
+    const confirmed = await runCli(['doctor', '--home', a2.home, '--drop', q!.id], { env, input: 'y\n' })
+    expect(confirmed.code, confirmed.stderr).toBe(0)
+    expect(confirmed.stdout).toMatch(new RegExp(`dropped ${q?.id as string} \\(entry of ${DOC_NAMES.sessionsIndex} by B`))
+    expect(JSON.parse((await runCli(['doctor', '--home', a2.home, '--json'], { env })).stdout)).toEqual({ quarantined: [], forks: [] })
+    const unknown = await runCli(['doctor', '--home', a2.home, '--drop', q!.id, '--yes', '--json'], { env })
+    expect(unknown.code).toBe(2)
+    expect(JSON.parse(unknown.stderr).error.code).toBe('NOT_FOUND')
   })
 
   it('valid Yjs of the wrong shape (a numeric lease, a transcript item that is no chunk, a message that is no map) is quarantined and the session reads', async () => {
