@@ -160,6 +160,33 @@ describe('a bad entry is quarantined, never fatal', () => {
       await t.cleanup()
     }
   })
+  it('mesh join whose start fails exits non-zero by itself, says why, and leaves the home and the port free', async () => {
+    const t = await tempDir(); cleanups.push(t.cleanup)
+    const env = cliEnv(t.dir)
+    const wallet = join(t.dir, 'wallet.json')
+    expect((await runCli(['wallet', 'new', '--out', wallet], { env })).code).toBe(0)
+    const home = join(t.dir, 'home')
+    const port = await freePort()
+    const taken = createServer()
+    await new Promise<void>((resolve, reject) => { taken.once('error', reject); taken.listen(0, '127.0.0.1', resolve) })
+    const busy = (taken.address() as { port: number }).port
+    try {
+      // runCli resolves only once the process exited: a start that left libp2p listening never would.
+      const r = await runCli(['join', '--home', home, '--wallet', wallet, '--no-mdns', '--dht', 'off', '--http', 'off', '--listen', `/ip4/127.0.0.1/tcp/${port}`, '--listen', `/ip4/127.0.0.1/tcp/${busy}`], { env, timeoutMs: 60_000 })
+      expect(r.code).not.toBe(0)
+      expect(r.stderr).toContain(`/ip4/127.0.0.1/tcp/${busy}`)
+      expect(r.stdout).not.toMatch(/^running/m)
+    } finally {
+      await new Promise<void>(resolve => taken.close(() => { resolve() }))
+    }
+    // Nothing holds the port it did bind, and the home opens again (its lock was released).
+    const srv = createServer()
+    await new Promise<void>((resolve, reject) => { srv.once('error', reject); srv.listen(port, '127.0.0.1', resolve) })
+    await new Promise<void>(resolve => srv.close(() => { resolve() }))
+    const status = await runCli(['status', '--home', home, '--json'], { env })
+    expect(status.code, status.stderr).toBe(0)
+    expect(JSON.parse(status.stdout).daemon.running).toBe(false)
+  })
 })
 
 async function freePort (): Promise<number> {
