@@ -5,8 +5,11 @@
  */
 import type { ReconcileIndex } from './reconcile.js'
 
-/** One author lane's highest contiguous sequence number (lanes: crdt/SPEC.md). */
-export interface AuthorSeq { author: Uint8Array, lane: number, seq: bigint }
+/**
+ * One author lane's highest contiguous sequence number (lanes: crdt/SPEC.md). In vectors, `tip`:
+ * the content tip of the entry at seq (SPEC.md, Content tips), when the data layer holds it.
+ */
+export interface AuthorSeq { author: Uint8Array, lane: number, seq: bigint, tip?: Uint8Array }
 export interface DocVector { doc: Uint8Array, items: AuthorSeq[] }
 /** Where an entry sits: its document and its (author, lane, seq), as the data layer parsed them. */
 export interface EntryRef { doc: Uint8Array, item: AuthorSeq }

@@ -6,7 +6,12 @@ import type { Vault } from './vault.js'
 
 export function vaultSource (vault: Vault): ReplicaSource {
   const store = vault.store
-  const vectorOf = (doc: Uint8Array): AuthorSeq[] => [...store.vector(doc)].filter(([, n]) => n > 0).map(([k, n]) => ({ ...parseStreamKey(k), seq: BigInt(n) }))
+  // Each lane with the content tip of its entry at seq (when held): a peer whose vector is equal
+  // but whose tips differ holds other entries at the same positions (SPEC.md, Content tips).
+  const vectorOf = (doc: Uint8Array): AuthorSeq[] => [...store.vector(doc)].filter(([, n]) => n > 0).map(([k, n]) => {
+    const tip = store.tip(doc, k, n)
+    return tip === undefined ? { ...parseStreamKey(k), seq: BigInt(n) } : { ...parseStreamKey(k), seq: BigInt(n), tip }
+  })
   // The small fixed documents go first, the sessions index before all: a receiver can then name
   // a session while it is still arriving, and a big session does not hold back memory and skills.
   const first = [DOC_NAMES.sessionsIndex, DOC_NAMES.memory, DOC_NAMES.skills].map(n => toHex(vault.docId(n)))
@@ -39,7 +44,16 @@ export function vaultSource (vault: Vault): ReplicaSource {
       const me = vault.identity.device.publicKey
       const again: Array<{ key: string, upTo: number }> = []
       for (const i of theirs) {
-        if (Buffer.from(i.author).equals(Buffer.from(me)) && vault.behindOwnLane(doc, i.lane, i.seq)) again.push({ key: streamKey(i), upTo: store.maxSeq(doc, me, i.lane) })
+        const key = streamKey(i)
+        const own = Buffer.from(i.author).equals(Buffer.from(me))
+        if (own && vault.behindOwnLane(doc, i.lane, i.seq)) { again.push({ key, upTo: store.maxSeq(doc, me, i.lane) }); continue }
+        // The same position holds other content at the peer: this side's entries of the lane up
+        // to there go, so the peer finds each slot written twice as a fork (and sends back its own).
+        if (i.tip === undefined) continue
+        const tip = store.tip(doc, key, Number(i.seq))
+        if (tip === undefined || Buffer.from(tip).equals(Buffer.from(i.tip))) continue
+        vault.divergedLane(doc, i.author, i.lane, i.seq)
+        again.push({ key, upTo: Number(i.seq) })
       }
       const totals = store.uncoveredTotals(doc, floor)
       return { snapshots, entries: vault.servable(withExtras(store.uncovered(doc, floor), again.map(a => store.held(doc, a.key, a.upTo)), store.forks.ofDoc(doc))), entryCount: totals.entries, entryBytes: totals.bytes }

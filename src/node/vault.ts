@@ -485,6 +485,7 @@ export class Vault extends EventEmitter<VaultEvents> {
     }
     const rec = await this.store.forks.add(entry, held.signature)
     if (rec === undefined) return false
+    this.store.forked(entry.doc)
     const open = this.replicas.get(toHex(entry.doc))
     if (open !== undefined) await this.applyChecked(await open, updates, entry)
     const f = this.describeFork(rec)
@@ -505,15 +506,20 @@ export class Vault extends EventEmitter<VaultEvents> {
   }
 
   /**
-   * What `mesh peers` compares before it may say "in sync" with a peer: per author lane the
-   * contiguous seq and the fingerprint of the entry there, and the ids of every fork seen, with
-   * a SHA-256 digest over them. Equal digests mean the same entries at the tips and the same
-   * forks; equal vectors alone do not. (Carrying the digest in the sync hello is the wire part.)
+   * What two nodes compare to know they hold the same content of a document: per author lane the
+   * contiguous seq and the content tip there (store.tip: the least signature prefix of the entries
+   * held at that slot, forks included), and every slot known to be forked, with a SHA-256 digest
+   * over them. Equal digests mean the same entries at the tips and the same forks; equal vectors
+   * alone do not. On the wire the same tips go in vectors and fingerprints (protocols/sync/SPEC.md,
+   * Content tips).
    */
   contentSummary (doc: Uint8Array): { digest: string, lanes: Array<{ key: string, seq: number, tip?: string }>, forks: string[] } {
-    const lanes = this.store.tips(doc)
+    const lanes = this.store.tips(doc).map(l => {
+      const tip = this.store.tip(doc, l.key, l.seq)
+      return tip === undefined ? { key: l.key, seq: l.seq } : { key: l.key, seq: l.seq, tip: toHex(tip) }
+    })
     const hex = toHex(doc)
-    const forks = this.store.forks.list().filter(f => f.doc === hex).map(f => f.id).sort()
+    const forks = [...new Set(this.store.forks.list().filter(f => f.doc === hex).map(f => `${streamKey({ author: fromHex(f.author), lane: f.lane })}/${f.seq}`))].sort()
     const digest = createHash('sha256').update(JSON.stringify({ lanes, forks })).digest('hex')
     return { digest, lanes, forks }
   }
@@ -538,6 +544,20 @@ export class Vault extends EventEmitter<VaultEvents> {
     log.error('a peer holds lane %d of this device up to %d, this home only to %d: it was restored or copied; new writes go to a fresh lane', lane, seq, mine)
     this.lane.abandon()
     return true
+  }
+
+  /**
+   * A peer holds other content at a position of this lane (its content tip differs at the same
+   * seq): a fork, found before any entry of it arrived twice. When the lane is this device's own
+   * lane in use, this home was restored or copied and wrote again where its original had: its
+   * next writes go to a fresh lane (see behindOwnLane).
+   */
+  divergedLane (doc: Uint8Array, author: Uint8Array, lane: number, seq: bigint): void {
+    log.error('a peer holds other content than this node at %s lane %d up to seq %d (author %s): exchanging that lane to find the fork', this.names.get(toHex(doc)) ?? toHex(doc).slice(0, 12), lane, seq, toHex(author).slice(0, 12))
+    if (!Buffer.from(author).equals(Buffer.from(this.identity.device.publicKey)) || lane !== this.lane.active || this.restoredLanes.has(lane)) return
+    this.restoredLanes.add(lane)
+    log.error('this home wrote lane %d where a peer holds other entries of it: it was restored or copied; new writes go to a fresh lane', lane)
+    this.lane.abandon()
   }
 
   /** Lanes of this device found behind what peers hold: every peer showing more of one is sent this home's entries of it. */

@@ -50,6 +50,9 @@ export class Forks {
     return f
   }
 
+  /** How many fork evidences are kept (0 almost always: callers skip their scans). */
+  count (): number { return this.records.size }
+
   has (bytes: Uint8Array): boolean { return this.records.size > 0 && this.records.has(quarantineId(bytes)) }
 
   /** Keeps a second entry of a slot; false when it was kept already. Durable before it resolves. */

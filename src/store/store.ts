@@ -436,13 +436,46 @@ export class EntryStore {
       if (done++ >= max) return
       this.dirty.delete(d)
       const old = d.fp
-      const items = [...this.vectorIn(d)].filter(([, n]) => n > 0).map(([k, n]) => ({ ...parseStreamKey(k), seq: n }))
+      const items = [...this.vectorIn(d)].filter(([, n]) => n > 0).map(([k, n]) => ({ ...parseStreamKey(k), seq: n, tip: this.tipIn(d, k, n) }))
       const fp = items.length > 0 ? docFingerprint(d.doc, items) : undefined
       if (old !== undefined) this.total.sub(old)
       if (fp !== undefined) this.total.add(fp)
       if ((old === undefined) !== (fp === undefined)) this.sorted = undefined
       d.fp = fp
     }
+  }
+
+  /**
+   * The content tip of the entry at (doc, author lane, seq): the least of the first 12 bytes of
+   * the signatures of the entry held there and of every fork evidence at that slot. Two stores
+   * that hold the same entries there (forks included) have the same tip; a slot written twice
+   * differently shows different tips until each holds both. Undefined when no entry is held there
+   * (only a snapshot covers it, or it is quarantined). protocols/sync/SPEC.md, Content tips.
+   */
+  tip (doc: Uint8Array, key: string, seq: number): Uint8Array | undefined {
+    const d = this.docs.get(toHex(doc))
+    return d === undefined ? undefined : this.tipIn(d, key, seq)
+  }
+
+  private tipIn (d: DocIndex, key: string, seq: number): Uint8Array | undefined {
+    const held = d.authors.get(key)?.sigs.get(seq)
+    if (held === undefined) return undefined
+    let tip: Buffer = Buffer.from(held, 'base64')
+    if (this.forks.count() > 0) {
+      for (const f of this.forks.ofDoc(d.doc)) {
+        const place = entryPlace(f)
+        if (place.seq !== BigInt(seq) || streamKey(place) !== key) continue
+        const fp = Buffer.from(place.signature.subarray(0, 12))
+        if (Buffer.compare(fp, tip) < 0) tip = fp
+      }
+    }
+    return new Uint8Array(tip)
+  }
+
+  /** A fork evidence of this document was kept: its fingerprint takes the slot's new tip. */
+  forked (doc: Uint8Array): void {
+    const d = this.docs.get(toHex(doc))
+    if (d !== undefined) this.dirty.add(d)
   }
 
   private vectorIn (d: DocIndex): Vector {

@@ -69,6 +69,53 @@ describe('no silent fork', () => {
     expect(r.a.vault.vault.contentSummary(doc).forks).toHaveLength(1)
   })
 
+  it('a home restored in place that writes as many entries as it lost: the content tips differ, the fork is found and nothing is lost', async () => {
+    const wallet = generateWallet()
+    const t = await tempDir(); cleanups.push(t.cleanup)
+    const home = join(t.dir, 'a')
+    const bak = join(t.dir, 'bak')
+    const b = await startNode({ wallet, label: 'B' }); nodes.push(b)
+    let a = await startNode({ wallet, home, label: 'A', bootstrap: [] })
+    await a.node.dial(b.node.addresses()[0] as string)
+    const s = await a.vault.sessions.create(KEY)
+    for (const m of ['one', 'two', 'three']) await s.append({ role: 'user', content: m })
+    await s.close()
+    await until(async () => (await texts(b)).length === 3, 'B to get the first three')
+    await a.node.stop(); await a.vault.close()
+    execFileSync('cp', ['-a', home, bak])
+    a = await startNode({ wallet, home, label: 'A' })
+    const s2 = await a.vault.sessions.open(KEY)
+    for (const m of ['four', 'five', 'six']) await s2.append({ role: 'user', content: m })
+    await s2.close()
+    await until(async () => (await texts(b)).length === 6, 'B to get six')
+    await a.node.stop(); await a.vault.close()
+    execFileSync('sh', ['-c', 'rm -rf "$1"/* && cp -a "$2"/. "$1"/', 'sh', home, bak])
+    // Exactly as many writes as the backup lost: A's vector of the session equals B's.
+    const offline = await openVault({ home, wallet, label: 'A' })
+    const s3 = await offline.sessions.open(KEY)
+    for (const m of ['offline-1', 'offline-2', 'offline-3']) await s3.append({ role: 'user', content: m })
+    await s3.close()
+    const doc = offline.vault.docId(DOC_NAMES.session(KEY))
+    const vectorA = [...offline.vault.store.vector(doc)]
+    await offline.close()
+    expect(vectorA).toEqual([...b.vault.vault.store.vector(doc)])
+    a = await startNode({ wallet, home, label: 'A' })
+    nodes.unshift(a)
+    await a.node.dial(b.node.addresses()[0] as string).catch(() => undefined)
+    const all = ['five', 'four', 'offline-1', 'offline-2', 'offline-3', 'one', 'six', 'three', 'two']
+    await until(async () => (await texts(a)).length === 9 && (await texts(b)).length === 9, 'A and B to hold all nine', 30_000)
+    expect(await texts(a)).toEqual(all)
+    expect(await texts(b)).toEqual(all)
+    // Reported as forks on both sides, three slots written twice; then the content agrees.
+    await until(() => a.vault.vault.forks().length === 3 && b.vault.vault.forks().length === 3, 'A and B to report the three forks')
+    await until(() => a.vault.vault.contentSummary(doc).digest === b.vault.vault.contentSummary(doc).digest, 'A and B to agree on content')
+    // A writes on a fresh lane from now on: B takes it.
+    const s4 = await a.vault.sessions.open(KEY)
+    await s4.append({ role: 'user', content: 'after' })
+    await s4.close()
+    await until(async () => (await texts(b)).includes('after'), 'B to get the write after')
+  })
+
   for (const how of ['in place', 'as a new directory'] as const) {
     it(`a home restored from a backup ${how} and written offline loses nothing`, async () => {
       const wallet = generateWallet()
