@@ -76,6 +76,10 @@ class SyncService implements Sync, Startable {
     this.offs.push(this.init.source.onCertificate((cert) => {
       for (const s of this.sessions.values()) s.pushCertificate(cert)
     }))
+    const offDisk = this.init.source.onDisk?.((full) => {
+      for (const s of this.sessions.values()) s.pushDisk(full)
+    })
+    if (offDisk !== undefined) this.offs.push(offDisk)
     this.started = true
   }
 

@@ -66,7 +66,10 @@ export const LIMITS = {
  */
 const RETRY = new Set(['RATE_LIMITED', 'UNKNOWN_AUTHOR', 'UNKNOWN_EPOCH', 'STORE_WRITE_FAILED'])
 
-const EMPTY = (): SyncMessage => ({ certificates: [], vectors: [], vectorsDone: false, entries: [], snapshotHeader: new Uint8Array(0), snapshotChunk: new Uint8Array(0), wantVectors: false, ranges: [], answer: false, partialSnapshots: [], snapshotOffset: 0n, snapshotWindow: 0n, snapshotCredit: 0n })
+const EMPTY = (): SyncMessage => ({ certificates: [], vectors: [], vectorsDone: false, entries: [], snapshotHeader: new Uint8Array(0), snapshotChunk: new Uint8Array(0), wantVectors: false, ranges: [], answer: false, partialSnapshots: [], snapshotOffset: 0n, snapshotWindow: 0n, snapshotCredit: 0n, disk: 0 })
+
+/** The `disk` field: 0 says nothing (an older peer, or no change). */
+const DISK = { full: 1, room: 2 } as const
 
 export interface SessionOptions {
   /**
@@ -256,7 +259,10 @@ export class PeerSession {
     }
     if (this.closed) return
     const partialSnapshots = held.slice(0, LIMITS.maxHeldSnapshots).map(h => ({ doc: h.doc, author: h.author, seq: h.seq, offset: BigInt(h.offset) }))
-    this.enqueue({ ...EMPTY(), partialSnapshots: partialSnapshots as any, snapshotWindow: BigInt(LIMITS.snapshotWindowBytes) }, false)
+    // A full disk is said once here and on every change: the peer must not show this node in sync
+    // while it refuses what it is sent.
+    const disk = this.source.diskFull?.() === true ? DISK.full : 0
+    this.enqueue({ ...EMPTY(), partialSnapshots: partialSnapshots as any, snapshotWindow: BigInt(LIMITS.snapshotWindowBytes), disk }, false)
   }
 
   /** Receiving: grants the sender more of the current snapshot once enough of it was taken. */
@@ -277,6 +283,11 @@ export class PeerSession {
 
   /** Transfer bookkeeping of a frame, in read order (before the frame's first await). */
   private noteTransfers (msg: SyncMessage): void {
+    if (msg.disk === DISK.full) this.peerDiskFull = true
+    else if (msg.disk === DISK.room) {
+      // It refused entries while full (STORE_WRITE_FAILED) and asked again itself; nothing more here.
+      this.peerDiskFull = false
+    }
     for (const p of msg.partialSnapshots) this.held.set(heldKey(p.doc, p.author, p.seq), Number(p.offset))
     if (msg.snapshotWindow > 0n) this.peerWindow = Number(msg.snapshotWindow)
     if (msg.snapshotCredit > 0n) {
@@ -566,6 +577,14 @@ export class PeerSession {
       for (const r of refs) this.remember(r.doc, [r.item])
     }
   }
+
+  /** This node's disk filled up or has room again: the peer is told (SPEC.md, Disk). */
+  pushDisk (full: boolean): void {
+    this.enqueue({ ...EMPTY(), disk: full ? DISK.full : DISK.room }, false, undefined, true)
+  }
+
+  /** The peer said its disk is full (it refuses writes): it is not in sync, whatever the vectors say. */
+  peerDiskFull = false
 
   pushCertificate (cert: Uint8Array): void {
     this.enqueue({ ...EMPTY(), certificates: [cert as Uint8Array<ArrayBuffer>] }, false)

@@ -76,4 +76,8 @@ export interface ReplicaSource {
   /** Calls back for every entry newly stored (local or from a peer), with the peer it came from. */
   onEntry: (cb: (entry: Uint8Array, ref: EntryRef, from: string | undefined) => void) => () => void
   onCertificate: (cb: (certificate: Uint8Array) => void) => () => void
+  /** Whether this node's disk is full (it refuses writes until there is room): told to peers. */
+  diskFull?: () => boolean
+  /** Calls back when the disk fills up (true) or has room again (false). */
+  onDisk?: (cb: (full: boolean) => void) => () => void
 }

@@ -190,7 +190,7 @@ export class LocalApi implements MeshApi {
       }
       const book = new PeerBook(this.vault.info().home)
       await book.load()
-      return book.list().map(p => ({ peerId: p.peerId, label: p.label, capabilities: p.capabilities, addrs: p.addrs, via: 'remembered', state: 'offline' as const, behind: {}, lacking: {}, inSync: false, transfers: [], lastSeen: p.lastSeen }))
+      return book.list().map(p => ({ peerId: p.peerId, label: p.label, capabilities: p.capabilities, addrs: p.addrs, via: 'remembered', state: 'offline' as const, behind: {}, lacking: {}, inSync: false, diskFull: false, transfers: [], lastSeen: p.lastSeen }))
     },
     'devices.list': async () => {
       const me = this.vault.info().deviceId

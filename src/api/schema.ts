@@ -112,7 +112,8 @@ export const PeerSchema = z.object({
   rttMs: z.number().optional(),
   behind: z.record(z.string(), z.number()).describe('per document, entries the peer lacks by its last report'),
   lacking: z.record(z.string(), z.number()).describe('per document, entries this device lacks that the peer holds'),
-  inSync: z.boolean().describe('connected, nothing lacking either way and nothing in flight; never true for an offline peer'),
+  inSync: z.boolean().describe('connected, nothing lacking either way and nothing in flight; never true for an offline peer, nor one whose disk is full'),
+  diskFull: z.boolean().describe('the peer said its disk is full: it refuses writes until it has room'),
   transfers: z.array(TransferSchema).describe('what is in flight with this peer, per document and direction'),
   lastSeen: z.number().optional()
 })

@@ -66,6 +66,8 @@ export interface PeerStatus {
    * peer: what it holds now is not known.
    */
   inSync: boolean
+  /** The peer said its disk is full: it refuses writes, so it is never in sync meanwhile. */
+  diskFull: boolean
   /** What is in flight with this peer, per document and direction. */
   transfers: TransferStatus[]
   /** When it was last connected (ms since the epoch), if ever. */
@@ -464,7 +466,7 @@ export class MeshNode extends EventEmitter<{ event: [NodeEvent], 'caught-up': [s
     const names = this.names = await this.vault.docNames()
     const out = new Map<string, PeerStatus>()
     for (const p of this.book.list()) {
-      out.set(p.peerId, { peerId: p.peerId, label: p.label, capabilities: p.capabilities, addrs: p.addrs, via: this.via.get(p.peerId) ?? 'remembered', state: 'offline', behind: {}, lacking: {}, inSync: false, transfers: [], lastSeen: p.lastSeen })
+      out.set(p.peerId, { peerId: p.peerId, label: p.label, capabilities: p.capabilities, addrs: p.addrs, via: this.via.get(p.peerId) ?? 'remembered', state: 'offline', behind: {}, lacking: {}, inSync: false, diskFull: false, transfers: [], lastSeen: p.lastSeen })
     }
     for (const p of this.libp2p.services.membership.provenPeers()) {
       const conns = this.libp2p.getConnections(peerIdFromString(p.deviceId))
@@ -475,8 +477,9 @@ export class MeshNode extends EventEmitter<{ event: [NodeEvent], 'caught-up': [s
       for (const [hex, n] of session?.lacking() ?? []) if (n > 0) lacking[names.get(hex) ?? hex.slice(0, 12)] = n
       const transfers = (session?.transfers.list() ?? []).map(t => transferStatus(t, p.label, names.get(t.doc)))
       // No session yet (the hello not done): not known to be in sync.
-      const inSync = session !== undefined && transfers.length === 0 && Object.values(behind).every(n => n === 0) && Object.keys(lacking).length === 0
-      const st: PeerStatus = { peerId: p.deviceId, label: p.label, capabilities: [...p.capabilities], addrs: conns.map(c => c.remoteAddr.toString()), via: this.via.get(p.deviceId) ?? 'unknown', state: 'connected', behind, lacking, inSync, transfers, lastSeen: Date.now() }
+      const diskFull = session?.peerDiskFull === true
+      const inSync = session !== undefined && !diskFull && transfers.length === 0 && Object.values(behind).every(n => n === 0) && Object.keys(lacking).length === 0
+      const st: PeerStatus = { peerId: p.deviceId, label: p.label, capabilities: [...p.capabilities], addrs: conns.map(c => c.remoteAddr.toString()), via: this.via.get(p.deviceId) ?? 'unknown', state: 'connected', behind, lacking, inSync, diskFull, transfers, lastSeen: Date.now() }
       if (options.rtt !== false) {
         try { st.rttMs = await this.libp2p.services.ping.ping(peerIdFromString(p.deviceId), { signal: AbortSignal.timeout(2000) }) } catch (err) { log('ping %s failed: %e', p.deviceId, err) }
       }

@@ -69,6 +69,11 @@ export function vaultSource (vault: Vault): ReplicaSource {
       vault.on('entry', f)
       return () => { vault.off('entry', f) }
     },
+    diskFull: () => vault.diskFull,
+    onDisk: (cb) => {
+      vault.on('disk', cb)
+      return () => { vault.off('disk', cb) }
+    },
     onCertificate: (cb) => {
       vault.on('certificate', cb)
       return () => { vault.off('certificate', cb) }

@@ -826,6 +826,7 @@ export interface SyncMessage {
   catchup?: CatchupPlan
   snapshotWindow: bigint
   snapshotCredit: bigint
+  disk: number
 }
 
 export namespace SyncMessage {
@@ -918,6 +919,11 @@ export namespace SyncMessage {
           w.uint64(obj.snapshotCredit)
         }
 
+        if ((obj.disk != null && obj.disk !== 0)) {
+          w.uint32(200)
+          w.uint32(obj.disk)
+        }
+
         if (opts.lengthDelimited !== false) {
           w.ldelim()
         }
@@ -935,7 +941,8 @@ export namespace SyncMessage {
           partialSnapshots: [],
           snapshotOffset: 0n,
           snapshotWindow: 0n,
-          snapshotCredit: 0n
+          snapshotCredit: 0n,
+          disk: 0
         }
 
         const end = length == null ? reader.len : reader.pos + length
@@ -1026,6 +1033,10 @@ export namespace SyncMessage {
             }
             case 24: {
               obj.snapshotCredit = reader.uint64()
+              break
+            }
+            case 25: {
+              obj.disk = reader.uint32()
               break
             }
             default: {
@@ -1198,6 +1209,13 @@ export namespace SyncMessage {
               }
               break
             }
+            case 25: {
+              yield {
+                field: `${prefix}.disk`,
+                value: reader.uint32()
+              }
+              break
+            }
             default: {
               reader.skipType(tag & 7)
               break
@@ -1366,6 +1384,11 @@ export namespace SyncMessage {
     value: bigint
   }
 
+  export interface SyncMessageDiskFieldEvent {
+    field: '$.disk'
+    value: number
+  }
+
   export function encode (obj: Partial<SyncMessage>): Uint8Array<ArrayBuffer> {
     return encodeMessage(obj, SyncMessage.codec())
   }
@@ -1374,7 +1397,7 @@ export namespace SyncMessage {
     return decodeMessage(buf, SyncMessage.codec(), opts)
   }
 
-  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<SyncMessage>): Generator<SyncMessageCertificatesFieldEvent | SyncMessageVectorsDocFieldEvent | SyncMessageVectorsItemsAuthorFieldEvent | SyncMessageVectorsItemsSeqFieldEvent | SyncMessageVectorsItemsLaneFieldEvent | SyncMessageVectorsItemsTipFieldEvent | SyncMessageVectorsDoneFieldEvent | SyncMessageEntriesFieldEvent | SyncMessageSnapshotHeaderFieldEvent | SyncMessageSnapshotChunkFieldEvent | SyncMessageWantVectorsFieldEvent | SyncMessageRangesLowerFieldEvent | SyncMessageRangesUpperFieldEvent | SyncMessageRangesFingerprintFieldEvent | SyncMessageRangesCountFieldEvent | SyncMessageRangesListedFieldEvent | SyncMessageAnswerFieldEvent | SyncMessagePartialSnapshotsDocFieldEvent | SyncMessagePartialSnapshotsAuthorFieldEvent | SyncMessagePartialSnapshotsSeqFieldEvent | SyncMessagePartialSnapshotsOffsetFieldEvent | SyncMessageSnapshotOffsetFieldEvent | SyncMessageCatchupDocFieldEvent | SyncMessageCatchupEntriesFieldEvent | SyncMessageCatchupBytesFieldEvent | SyncMessageCatchupSnapshotBytesFieldEvent | SyncMessageSnapshotWindowFieldEvent | SyncMessageSnapshotCreditFieldEvent> {
+  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<SyncMessage>): Generator<SyncMessageCertificatesFieldEvent | SyncMessageVectorsDocFieldEvent | SyncMessageVectorsItemsAuthorFieldEvent | SyncMessageVectorsItemsSeqFieldEvent | SyncMessageVectorsItemsLaneFieldEvent | SyncMessageVectorsItemsTipFieldEvent | SyncMessageVectorsDoneFieldEvent | SyncMessageEntriesFieldEvent | SyncMessageSnapshotHeaderFieldEvent | SyncMessageSnapshotChunkFieldEvent | SyncMessageWantVectorsFieldEvent | SyncMessageRangesLowerFieldEvent | SyncMessageRangesUpperFieldEvent | SyncMessageRangesFingerprintFieldEvent | SyncMessageRangesCountFieldEvent | SyncMessageRangesListedFieldEvent | SyncMessageAnswerFieldEvent | SyncMessagePartialSnapshotsDocFieldEvent | SyncMessagePartialSnapshotsAuthorFieldEvent | SyncMessagePartialSnapshotsSeqFieldEvent | SyncMessagePartialSnapshotsOffsetFieldEvent | SyncMessageSnapshotOffsetFieldEvent | SyncMessageCatchupDocFieldEvent | SyncMessageCatchupEntriesFieldEvent | SyncMessageCatchupBytesFieldEvent | SyncMessageCatchupSnapshotBytesFieldEvent | SyncMessageSnapshotWindowFieldEvent | SyncMessageSnapshotCreditFieldEvent | SyncMessageDiskFieldEvent> {
     return streamMessage(buf, SyncMessage.codec(), opts)
   }
 }
