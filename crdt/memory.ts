@@ -1,6 +1,7 @@
 /** The memory document: one Y.Map of key -> entry; concurrent sets of one key resolve last-writer-wins as Yjs orders them. */
 import * as Y from 'yjs'
 import { InvalidInputError } from '../src/errors.js'
+import { fits, SHAPES } from './validate.js'
 
 export interface MemoryEntry { key: string, value: string, tags: string[], updatedAt: number, device: string }
 
@@ -23,7 +24,11 @@ export class MemoryDoc {
     return e
   }
 
-  get (key: string): MemoryEntry | undefined { return this.entries.get(key) }
+  /** An entry of the wrong shape (a faulty member's write) reads as absent. */
+  get (key: string): MemoryEntry | undefined {
+    const e: unknown = this.entries.get(key)
+    return fits(SHAPES.memory, e) ? e as MemoryEntry : undefined
+  }
 
   delete (key: string): boolean {
     if (!this.entries.has(key)) return false
@@ -32,7 +37,8 @@ export class MemoryDoc {
   }
 
   list (opts: { tag?: string } = {}): MemoryEntry[] {
-    return [...this.entries.values()]
+    return ([...this.entries.values()] as unknown[])
+      .filter((e): e is MemoryEntry => fits(SHAPES.memory, e))
       .filter(e => opts.tag === undefined || e.tags.includes(opts.tag))
       .sort((a, b) => a.key.localeCompare(b.key))
   }

@@ -11,6 +11,7 @@
 import * as Y from 'yjs'
 import { InvalidInputError, LeaseHeldError } from '../src/errors.js'
 import { randomUUID } from 'node:crypto'
+import { fits, messageProblem, SHAPES } from './validate.js'
 
 export const CHUNK_SIZE = 512
 export const ROLES = ['user', 'assistant', 'system', 'tool'] as const
@@ -110,16 +111,22 @@ export class SessionDoc {
     })
   }
 
+  /** Fields of the wrong type (a member's bad write that got past quarantine) read as absent. */
   getMeta (): SessionMeta {
     const m = this.meta
+    const s = (k: string): string | undefined => { const v = m.get(k); return typeof v === 'string' ? v : undefined }
+    const createdAt = m.get('createdAt')
+    const status = s('status')
+    const lastWriter = m.get('lastWriter')
+    const lease = m.get('lease')
     return {
-      key: (m.get('key') as string | undefined) ?? '',
-      title: (m.get('title') as string | undefined) ?? '',
-      goal: (m.get('goal') as string | undefined) ?? '',
-      status: (m.get('status') as Status | undefined) ?? 'idle',
-      createdAt: (m.get('createdAt') as number | undefined) ?? 0,
-      lastWriter: m.get('lastWriter') as Writer | undefined,
-      lease: m.get('lease') as Lease | undefined
+      key: s('key') ?? '',
+      title: s('title') ?? '',
+      goal: s('goal') ?? '',
+      status: status === 'running' || status === 'ended' ? status : 'idle',
+      createdAt: typeof createdAt === 'number' ? createdAt : 0,
+      lastWriter: fits(SHAPES.writer, lastWriter) ? lastWriter as Writer : undefined,
+      lease: fits(SHAPES.lease, lease) ? lease as Lease : undefined
     }
   }
 
@@ -139,7 +146,7 @@ export class SessionDoc {
    */
   private touch (device: string): void {
     const now = Date.now()
-    const cur = this.meta.get('lastWriter') as Writer | undefined
+    const cur = this.getMeta().lastWriter
     if (cur !== undefined && cur.device === device && now - cur.ts < LAST_WRITER_RESOLUTION_MS && now >= cur.ts) return
     this.meta.set('lastWriter', { device, ts: now })
   }
@@ -162,7 +169,8 @@ export class SessionDoc {
     }
     this.doc.transact(() => {
       for (const msg of out) {
-        let chunk = this.transcript.length > 0 ? this.transcript.get(this.transcript.length - 1) : undefined
+        const last: unknown = this.transcript.length > 0 ? this.transcript.get(this.transcript.length - 1) : undefined
+        let chunk = last instanceof Y.Array ? last as Y.Array<Y.Map<unknown>> : undefined
         if (chunk === undefined || chunk.length >= CHUNK_SIZE) {
           chunk = new Y.Array<Y.Map<unknown>>()
           this.transcript.insert(this.transcript.length, [chunk])
@@ -176,9 +184,10 @@ export class SessionDoc {
     return out
   }
 
+  /** Counts chunk lengths (cheap on a large session): an item that is no message is counted but never shown. */
   messageCount (): number {
     let n = 0
-    for (const c of this.transcript) n += c.length
+    for (const c of this.transcript.toArray() as unknown[]) if (c instanceof Y.Array) n += c.length
     return n
   }
 
@@ -243,13 +252,13 @@ export class SessionDoc {
 
   /** The transcript in its converged order; `tail` keeps only the last N. */
   messages (tail?: number): Message[] {
-    const chunks = this.transcript.toArray()
+    const chunks = (this.transcript.toArray() as unknown[]).filter((c): c is Y.Array<unknown> => c instanceof Y.Array)
     const out: Message[] = []
     let skip = tail !== undefined ? Math.max(0, this.messageCount() - tail) : 0
     for (const c of chunks) {
       if (skip >= c.length) { skip -= c.length; continue }
       const items = c.toArray()
-      for (let i = skip; i < items.length; i++) out.push(toMessage(items[i] as Y.Map<unknown>))
+      for (let i = skip; i < items.length; i++) if (messageProblem(items[i]) === undefined) out.push(toMessage(items[i] as Y.Map<unknown>))
       skip = 0
     }
     return out
@@ -257,24 +266,30 @@ export class SessionDoc {
 
   getTask (): TaskState {
     const t = this.task
-    const progress = t.get('progress') as Y.Array<ProgressNote> | undefined
-    const todos = t.get('todos') as Y.Map<Todo> | undefined
-    const files = t.get('files') as Y.Map<number> | undefined
-    const fields = t.get('fields') as Y.Map<unknown> | undefined
+    const y = <T>(k: string, kind: new () => T): T | undefined => { const v = t.get(k); return v instanceof kind ? v : undefined }
+    const progress = y('progress', Y.Array<unknown>)
+    const todos = y('todos', Y.Map<unknown>)
+    const files = y('files', Y.Map<unknown>)
+    const fields = y('fields', Y.Map<unknown>)
+    const plan = t.get('plan')
+    const cwd = t.get('cwd')
     return {
-      plan: (t.get('plan') as string | undefined) ?? '',
-      cwd: (t.get('cwd') as string | undefined) ?? '',
-      progress: progress?.toArray() ?? [],
-      todos: todos !== undefined ? [...todos.values()].sort((a, b) => a.id.localeCompare(b.id)) : [],
+      plan: typeof plan === 'string' ? plan : '',
+      cwd: typeof cwd === 'string' ? cwd : '',
+      progress: (progress?.toArray() ?? []).filter(p => fits(SHAPES.progress, p)) as ProgressNote[],
+      todos: ([...(todos?.values() ?? [])].filter(x => fits(SHAPES.todo, x)) as Todo[]).sort((a, b) => a.id.localeCompare(b.id)),
       files: files !== undefined ? [...files.keys()].sort() : [],
       fields: fields?.toJSON() ?? {}
     }
   }
 
   private sub<T extends Y.AbstractType<any>>(name: string, make: () => T): T {
-    let v = this.task.get(name) as T | undefined
-    if (v === undefined) { v = make(); this.task.set(name, v) }
-    return v
+    const cur = this.task.get(name)
+    const made = make()
+    // A value of the wrong kind (written by a faulty member) is replaced rather than written into.
+    if (cur instanceof Y.AbstractType && cur.constructor === made.constructor) return cur as T
+    this.task.set(name, made)
+    return made
   }
 
   updateTask (update: TaskUpdate, device: string): void {
@@ -345,7 +360,7 @@ export interface TaskUpdate {
 /** A message added to the transcript, or each message of a chunk added with it. */
 function collectAdded (c: unknown, out: Message[]): void {
   if (c instanceof Y.Map) {
-    out.push(c.toJSON() as Message)
+    if (messageProblem(c) === undefined) out.push(toMessage(c))
   } else if (c instanceof Y.Array) {
     for (const m of c.toArray()) collectAdded(m, out)
   }

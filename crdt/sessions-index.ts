@@ -1,5 +1,6 @@
 /** The sessions index: session key -> summary, so listing sessions reads one small document. */
 import * as Y from 'yjs'
+import { fits, SHAPES } from './validate.js'
 
 export interface SessionSummary { key: string, title: string, createdAt: number }
 
@@ -13,7 +14,14 @@ export class SessionsIndexDoc {
   }
 
   put (s: SessionSummary): void { this.sessions.set(s.key, s) }
-  has (key: string): boolean { return this.sessions.has(key) }
-  get (key: string): SessionSummary | undefined { return this.sessions.get(key) }
-  list (): SessionSummary[] { return [...this.sessions.values()].sort((a, b) => a.createdAt - b.createdAt || a.key.localeCompare(b.key)) }
+  /** Summaries of the wrong shape (a faulty member's write) read as absent. */
+  has (key: string): boolean { return this.get(key) !== undefined }
+  get (key: string): SessionSummary | undefined {
+    const s: unknown = this.sessions.get(key)
+    return fits(SHAPES.summary, s) ? s as SessionSummary : undefined
+  }
+
+  list (): SessionSummary[] {
+    return ([...this.sessions.values()] as unknown[]).filter((s): s is SessionSummary => fits(SHAPES.summary, s)).sort((a, b) => a.createdAt - b.createdAt || a.key.localeCompare(b.key))
+  }
 }

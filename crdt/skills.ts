@@ -8,6 +8,7 @@
 import { createHash } from 'node:crypto'
 import * as Y from 'yjs'
 import { InvalidInputError } from '../src/errors.js'
+import { fits, SHAPES } from './validate.js'
 
 export interface Skill {
   name: string
@@ -76,7 +77,11 @@ export class SkillsDoc {
     return skill
   }
 
-  get (name: string): Skill | undefined { return this.skills.get(name) }
+  /** A skill of the wrong shape (a faulty member's write) reads as absent. */
+  get (name: string): Skill | undefined {
+    const s: unknown = this.skills.get(name)
+    return fits(SHAPES.skill, s) ? s as Skill : undefined
+  }
 
   remove (name: string): boolean {
     if (!this.skills.has(name)) return false
@@ -84,5 +89,5 @@ export class SkillsDoc {
     return true
   }
 
-  list (): Skill[] { return [...this.skills.values()].sort((a, b) => a.name.localeCompare(b.name)) }
+  list (): Skill[] { return ([...this.skills.values()] as unknown[]).filter((s): s is Skill => fits(SHAPES.skill, s)).sort((a, b) => a.name.localeCompare(b.name)) }
 }

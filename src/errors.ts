@@ -18,6 +18,9 @@ export type ErrorCode =
   | 'SUPERSEDED_CERTIFICATE'
   | 'REVOKED_AUTHOR' | 'NOT_ADMIN' | 'INVALID_REGISTRY_OP'
   | 'PAIRING_FAILED'
+  | 'QUARANTINED'
+  | 'SNAPSHOT_UNPROVEN'
+  | 'RATE_LIMITED'
 
 export class MeshError extends Error {
   static override name = 'MeshError'
@@ -211,6 +214,24 @@ export class PairingFailedError extends MeshError {
   constructor (message: string, details: Record<string, unknown> = {}, options?: { cause?: unknown }) { super('PAIRING_FAILED', message, details, options) }
 }
 
+/** An entry that passed every check above Yjs but does not apply or breaks its document's shape: kept aside, never applied. */
+export class QuarantinedError extends MeshError {
+  static override name = 'QuarantinedError'
+  constructor (message: string, details: Record<string, unknown> = {}, options?: { cause?: unknown }) { super('QUARANTINED', message, details, options) }
+}
+
+/** A snapshot whose state does not hold what it claims to cover. */
+export class SnapshotUnprovenError extends MeshError {
+  static override name = 'SnapshotUnprovenError'
+  constructor (message: string, details: Record<string, unknown> = {}, options?: { cause?: unknown }) { super('SNAPSHOT_UNPROVEN', message, details, options) }
+}
+
+/** An author pushed more into a document than its per-minute budget allows. */
+export class RateLimitedError extends MeshError {
+  static override name = 'RateLimitedError'
+  constructor (message: string, details: Record<string, unknown> = {}, options?: { cause?: unknown }) { super('RATE_LIMITED', message, details, options) }
+}
+
 export function isMeshError (err: unknown): err is MeshError {
   return err instanceof MeshError
 }
@@ -259,7 +280,10 @@ const BY_CODE: Partial<Record<ErrorCode, ErrorClass>> = {
   REVOKED_AUTHOR: RevokedAuthorError,
   NOT_ADMIN: NotAdminError,
   INVALID_REGISTRY_OP: InvalidRegistryOpError,
-  PAIRING_FAILED: PairingFailedError
+  PAIRING_FAILED: PairingFailedError,
+  QUARANTINED: QuarantinedError,
+  SNAPSHOT_UNPROVEN: SnapshotUnprovenError,
+  RATE_LIMITED: RateLimitedError
 }
 
 /** The error class of a code, for rebuilding an error that crossed a process boundary. */

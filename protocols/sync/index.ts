@@ -9,7 +9,7 @@
  */
 import type { ComponentLogger, Connection, Logger, Startable, Stream } from '@libp2p/interface'
 import type { ProtocolRegistrar } from '../membership/index.js'
-import { NotMemberError } from '../../src/errors.js'
+import { NotMemberError, ProtocolError } from '../../src/errors.js'
 import { PeerSession, type SessionEvents, type SessionStats } from './session.js'
 import type { ReplicaSource } from './source.js'
 
@@ -76,6 +76,10 @@ class SyncService implements Sync, Startable {
     this.offs.push(this.init.source.onCertificate((cert) => {
       for (const s of this.sessions.values()) s.pushCertificate(cert)
     }))
+    const offDisk = this.init.source.onDisk?.((full) => {
+      for (const s of this.sessions.values()) s.pushDisk(full)
+    })
+    if (offDisk !== undefined) this.offs.push(offDisk)
     this.started = true
   }
 
@@ -91,6 +95,12 @@ class SyncService implements Sync, Startable {
   private onInbound (stream: Stream, connection: Connection): void {
     const peer = connection.remotePeer.toString()
     void this.init.whenMember(peer).then((ok) => {
+      // Stopped meanwhile (the handler is unregistered only after the sessions close): a stream
+      // the peer opened on its side's end of the old session must not start a new one here.
+      if (!this.started) {
+        stream.abort(new ProtocolError('sync stopped'))
+        return
+      }
       if (!ok) {
         // A peer that is not a member learns nothing: no error frame.
         this.log('sync stream from unproven peer %s aborted', peer)
@@ -105,6 +115,7 @@ class SyncService implements Sync, Startable {
     const peer = connection.remotePeer.toString()
     if (!this.started || !this.init.isMember(peer) || this.sessions.has(peer)) return
     const stream = await connection.newStream(SYNC_PROTOCOL, { signal: AbortSignal.timeout(10_000) })
+    if (!this.started) { stream.abort(new ProtocolError('sync stopped')); return }
     this.run(stream, peer)
   }
 

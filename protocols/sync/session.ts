@@ -50,10 +50,27 @@ export const LIMITS = {
   /** Reconciliation ranges per frame. */
   maxRanges: 1024,
   /** Snapshots held in part announced at the start of a session. */
-  maxHeldSnapshots: 512
+  maxHeldSnapshots: 512,
+  /**
+   * After an entry or snapshot was refused for a reason that passes (see RETRY), this side sends
+   * its vectors again this long after (or when the error says), and the peer's catch-up resends
+   * what is still missing.
+   */
+  refetchMs: 5_000
 } as const
 
-const EMPTY = (): SyncMessage => ({ certificates: [], vectors: [], vectorsDone: false, entries: [], snapshotHeader: new Uint8Array(0), snapshotChunk: new Uint8Array(0), wantVectors: false, ranges: [], answer: false, partialSnapshots: [], snapshotOffset: 0n, snapshotWindow: 0n, snapshotCredit: 0n })
+/**
+ * Refusals that say nothing about the entry, only about this moment: a budget whose window moves,
+ * an author whose certificate comes later, a disk that fills and empties, a vault closing. The
+ * sender counts what it sent as held by this side for the rest of the session, so without asking
+ * again an honest entry refused this way would be missing until the next session.
+ */
+const RETRY = new Set(['RATE_LIMITED', 'UNKNOWN_AUTHOR', 'UNKNOWN_EPOCH', 'STORE_WRITE_FAILED'])
+
+const EMPTY = (): SyncMessage => ({ certificates: [], vectors: [], vectorsDone: false, entries: [], snapshotHeader: new Uint8Array(0), snapshotChunk: new Uint8Array(0), wantVectors: false, ranges: [], answer: false, partialSnapshots: [], snapshotOffset: 0n, snapshotWindow: 0n, snapshotCredit: 0n, disk: 0 })
+
+/** The `disk` field: 0 says nothing (an older peer, or no change). */
+const DISK = { full: 1, room: 2 } as const
 
 export interface SessionOptions {
   /**
@@ -118,6 +135,8 @@ export class PeerSession {
   private credit = { granted: Infinity, waiters: [] as Array<() => void> }
   /** Snapshots the peer holds in part, by `doc/author/seq`: sending one resumes at that byte. */
   private readonly held = new Map<string, number>()
+  /** The pending re-ask after a passing refusal, and when it fires. */
+  private refetch: { timer: ReturnType<typeof setTimeout>, at: number } | undefined
   /** What is in flight, per document and direction. */
   readonly transfers: Transfers
   readonly stats: SessionStats = { bytesSent: 0, bytesReceived: 0, snapshotBytesSent: 0, snapshotsSent: 0, snapshotsResumed: 0, catchUpEntriesSent: 0 }
@@ -140,6 +159,11 @@ export class PeerSession {
    * (the stream is aborted), undefined when it was closed on purpose.
    */
   async run (): Promise<string | undefined> {
+    // The certificates go first, queued before any frame of the peer is read: a frame of it can
+    // start a catch-up (or a live entry can go) while `sendHeld` still waits on the data layer,
+    // and a snapshot or entry that arrives ahead of its author's certificate is refused by a
+    // peer that has not met that author, and counts as sent for the rest of the session.
+    this.sendCertificates()
     const ended = new Promise<Error | undefined>(resolve => {
       const pending = new Set<Promise<void>>()
       let done = false
@@ -163,7 +187,7 @@ export class PeerSession {
     })
     try {
       await this.sendHeld()
-      this.sendHello()
+      this.sendDigest()
       const err = await ended
       if (this.closed) return undefined
       const reason = err?.message ?? 'ended'
@@ -172,6 +196,7 @@ export class PeerSession {
       return reason
     } finally {
       this.closed = true
+      if (this.refetch !== undefined) clearTimeout(this.refetch.timer)
       // What arrived of a snapshot is kept: the next session resumes it (see sendHeld).
       if (this.snapshot !== undefined) this.log('snapshot from %s broke off at %d of %d bytes; kept for a resume', this.peer, this.snapshot.got, this.snapshot.size)
       this.snapshot?.sink?.abort()
@@ -190,7 +215,7 @@ export class PeerSession {
     this.stream.abort(new ProtocolError('sync closed'))
   }
 
-  private sendHello (): void {
+  private sendCertificates (): void {
     // At most 64 records and batchBytes per frame: a cutoff record can be far larger than a
     // certificate (crdt/SPEC.md, Cutoff), and a frame over the limit would end the session.
     let batch: Uint8Array[] = []
@@ -205,6 +230,10 @@ export class PeerSession {
       bytes += c.byteLength
     }
     this.enqueue({ ...EMPTY(), certificates: batch as Array<Uint8Array<ArrayBuffer>> }, false)
+  }
+
+  /** The rest of the hello, after the held frame: the digest (or the full vectors). */
+  private sendDigest (): void {
     if (this.options.reconcile === false) {
       this.sendVectors()
       this.reconciler.open()
@@ -233,7 +262,10 @@ export class PeerSession {
     }
     if (this.closed) return
     const partialSnapshots = held.slice(0, LIMITS.maxHeldSnapshots).map(h => ({ doc: h.doc, author: h.author, seq: h.seq, offset: BigInt(h.offset) }))
-    this.enqueue({ ...EMPTY(), partialSnapshots: partialSnapshots as any, snapshotWindow: BigInt(LIMITS.snapshotWindowBytes) }, false)
+    // A full disk is said once here and on every change: the peer must not show this node in sync
+    // while it refuses what it is sent.
+    const disk = this.source.diskFull?.() === true ? DISK.full : 0
+    this.enqueue({ ...EMPTY(), partialSnapshots: partialSnapshots as any, snapshotWindow: BigInt(LIMITS.snapshotWindowBytes), disk }, false)
   }
 
   /** Receiving: grants the sender more of the current snapshot once enough of it was taken. */
@@ -254,6 +286,11 @@ export class PeerSession {
 
   /** Transfer bookkeeping of a frame, in read order (before the frame's first await). */
   private noteTransfers (msg: SyncMessage): void {
+    if (msg.disk === DISK.full) this.peerDiskFull = true
+    else if (msg.disk === DISK.room) {
+      // It refused entries while full (STORE_WRITE_FAILED) and asked again itself; nothing more here.
+      this.peerDiskFull = false
+    }
     for (const p of msg.partialSnapshots) this.held.set(heldKey(p.doc, p.author, p.seq), Number(p.offset))
     if (msg.snapshotWindow > 0n) this.peerWindow = Number(msg.snapshotWindow)
     if (msg.snapshotCredit > 0n) {
@@ -292,6 +329,7 @@ export class PeerSession {
       if (r.status === 'rejected') {
         const err = r.reason
         this.events.refused(`entry ${err?.code ?? ''}: ${err?.message ?? err}`, this.peer)
+        this.refetchLater(err)
         return
       }
       const k = toHex(r.value.doc)
@@ -317,8 +355,29 @@ export class PeerSession {
         this.events.received(r.doc, 0, this.peer)
       } catch (err: any) {
         this.events.refused(`snapshot ${err?.code ?? ''}: ${err?.message ?? err}`, this.peer)
+        this.refetchLater(err)
       }
     }
+  }
+
+  /**
+   * After a refusal that passes (RETRY): this side's vectors go again once it may take what was
+   * refused, and the peer's catch-up resends what is still missing (one re-ask for many refusals).
+   */
+  private refetchLater (err: any): void {
+    if (this.closed || !RETRY.has(err?.code)) return
+    const after = Number(err?.details?.retryAfterMs ?? LIMITS.refetchMs)
+    const at = Date.now() + (Number.isFinite(after) ? Math.max(0, after) : LIMITS.refetchMs) + 10
+    if (this.refetch !== undefined && this.refetch.at >= at) return
+    if (this.refetch !== undefined) clearTimeout(this.refetch.timer)
+    const timer = setTimeout(() => {
+      this.refetch = undefined
+      if (this.closed) return
+      this.log('asking %s again for what it sent and was refused', this.peer)
+      this.sendVectors()
+    }, at - Date.now())
+    timer.unref?.()
+    this.refetch = { timer, at }
   }
 
   /**
@@ -339,6 +398,7 @@ export class PeerSession {
         sink = this.source.receiveSnapshot(msg.snapshotHeader, this.peer, offset)
       } catch (err: any) {
         this.events.refused(`snapshot ${err?.code ?? ''}: ${err?.message ?? err}`, this.peer)
+        this.refetchLater(err)
       }
       const doc = toHex(h.doc)
       const window = Math.min(LIMITS.maxSnapshotWindowBytes, Math.max(LIMITS.snapshotWindowBytes, Math.floor(size / 32)))
@@ -520,6 +580,14 @@ export class PeerSession {
       for (const r of refs) this.remember(r.doc, [r.item])
     }
   }
+
+  /** This node's disk filled up or has room again: the peer is told (SPEC.md, Disk). */
+  pushDisk (full: boolean): void {
+    this.enqueue({ ...EMPTY(), disk: full ? DISK.full : DISK.room }, false, undefined, true)
+  }
+
+  /** The peer said its disk is full (it refuses writes): it is not in sync, whatever the vectors say. */
+  peerDiskFull = false
 
   pushCertificate (cert: Uint8Array): void {
     this.enqueue({ ...EMPTY(), certificates: [cert as Uint8Array<ArrayBuffer>] }, false)

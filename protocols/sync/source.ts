@@ -5,8 +5,11 @@
  */
 import type { ReconcileIndex } from './reconcile.js'
 
-/** One author lane's highest contiguous sequence number (lanes: crdt/SPEC.md). */
-export interface AuthorSeq { author: Uint8Array, lane: number, seq: bigint }
+/**
+ * One author lane's highest contiguous sequence number (lanes: crdt/SPEC.md). In vectors, `tip`:
+ * the content tip of the entry at seq (SPEC.md, Content tips), when the data layer holds it.
+ */
+export interface AuthorSeq { author: Uint8Array, lane: number, seq: bigint, tip?: Uint8Array }
 export interface DocVector { doc: Uint8Array, items: AuthorSeq[] }
 /** Where an entry sits: its document and its (author, lane, seq), as the data layer parsed them. */
 export interface EntryRef { doc: Uint8Array, item: AuthorSeq }
@@ -73,4 +76,8 @@ export interface ReplicaSource {
   /** Calls back for every entry newly stored (local or from a peer), with the peer it came from. */
   onEntry: (cb: (entry: Uint8Array, ref: EntryRef, from: string | undefined) => void) => () => void
   onCertificate: (cb: (certificate: Uint8Array) => void) => () => void
+  /** Whether this node's disk is full (it refuses writes until there is room): told to peers. */
+  diskFull?: () => boolean
+  /** Calls back when the disk fills up (true) or has room again (false). */
+  onDisk?: (cb: (full: boolean) => void) => () => void
 }

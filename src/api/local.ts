@@ -9,6 +9,7 @@ import { DOC_NAMES, MAX_APPEND_BYTES, parseSessionKey, RecordsDoc, SessionsIndex
 import { InvalidInputError, isMeshError, NotFoundError, ReadOnlyError, SessionNotFoundError } from '../errors.js'
 import { equals, isExpired, toHex } from '../identity/index.js'
 import type { MeshNode, NodeEvent } from '../node/mesh.js'
+import type { Fork, Quarantined } from '../node/vault.js'
 import type { ProgressEvent, TransferStatus } from '../node/progress.js'
 import { PeerBook } from '../node/peer-book.js'
 import { listDevices, revokeDevices } from './devices.js'
@@ -70,6 +71,12 @@ export class LocalApi implements MeshApi {
     const onDisk = (full: boolean): void => { this.events.push({ type: 'disk', full }) }
     this.vault.vault.on('disk', onDisk)
     this.offs.push(() => { this.vault.vault.off('disk', onDisk) })
+    const onQuarantined = (q: Quarantined): void => { this.events.push({ type: 'quarantined', ...q }) }
+    this.vault.vault.on('quarantined', onQuarantined)
+    this.offs.push(() => { this.vault.vault.off('quarantined', onQuarantined) })
+    const onFork = (f: Fork): void => { this.events.push({ type: 'fork', ...f }) }
+    this.vault.vault.on('fork', onFork)
+    this.offs.push(() => { this.vault.vault.off('fork', onFork) })
     const onEntry = (e: { doc: Uint8Array, local: boolean }): void => { if (!e.local) this.onRemoteEntry(toHex(e.doc)) }
     this.vault.vault.on('entry', onEntry)
     this.offs.push(() => { this.vault.vault.off('entry', onEntry) })
@@ -198,7 +205,7 @@ export class LocalApi implements MeshApi {
       }
       const book = new PeerBook(this.vault.info().home)
       await book.load()
-      return book.list().map(p => ({ peerId: p.peerId, label: p.label, capabilities: p.capabilities, addrs: p.addrs, via: 'remembered', state: 'offline' as const, behind: {}, lacking: {}, inSync: false, transfers: [], lastSeen: p.lastSeen }))
+      return book.list().map(p => ({ peerId: p.peerId, label: p.label, capabilities: p.capabilities, addrs: p.addrs, via: 'remembered', state: 'offline' as const, behind: {}, lacking: {}, inSync: false, diskFull: false, transfers: [], lastSeen: p.lastSeen }))
     },
     'devices.list': async () => await listDevices(this.vault.vault, this.node),
     'devices.revoke': async (input) => await revokeDevices(this.vault.vault, input),
@@ -355,7 +362,15 @@ export class LocalApi implements MeshApi {
         i++
       }
       return { meta, records: out, total: d.length, next: i < d.length ? i : undefined }
-    }))
+    })),
+    // ---- doctor (issue 12) ----
+    'doctor.report': async () => ({ quarantined: this.vault.vault.quarantined(), forks: this.vault.vault.forks() }),
+    'doctor.drop': async (input) => {
+      const q = this.vault.vault.quarantined().find(x => x.id === input.id)
+      if (q === undefined) throw new NotFoundError(`nothing in quarantine has the id ${input.id} (\`mesh doctor\` lists them)`, { id: input.id })
+      await this.vault.vault.dropQuarantined(input.id)
+      return { dropped: q }
+    }
   }
 
   private async resume (input: ParsedInput<'sessions.resume'>): Promise<Output<'sessions.resume'>> {

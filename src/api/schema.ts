@@ -114,7 +114,8 @@ export const PeerSchema = z.object({
   rttMs: z.number().optional(),
   behind: z.record(z.string(), z.number()).describe('per document, entries the peer lacks by its last report'),
   lacking: z.record(z.string(), z.number()).describe('per document, entries this device lacks that the peer holds'),
-  inSync: z.boolean().describe('connected, nothing lacking either way and nothing in flight; never true for an offline peer'),
+  inSync: z.boolean().describe('connected, nothing lacking either way and nothing in flight; never true for an offline peer, nor one whose disk is full'),
+  diskFull: z.boolean().describe('the peer said its disk is full: it refuses writes until it has room'),
   transfers: z.array(TransferSchema).describe('what is in flight with this peer, per document and direction'),
   lastSeen: z.number().optional()
 })
@@ -175,6 +176,31 @@ export const StatusSchema = z.object({
     relay: z.object({ reservations: z.array(z.string()), circuits: z.number(), refused: z.number() }).optional().describe('serving as a circuit relay for members (mesh join --relay): who holds a slot, circuits open, strangers refused'),
     relayVia: z.array(z.object({ relay: z.string(), state: z.enum(['reserved', 'trying']), expires: z.number().optional(), lastError: z.string().optional() })).optional().describe('reservations held on members\' relays (mesh join --relay-via)')
   })
+})
+
+export const QuarantinedSchema = z.object({
+  id: z.string().describe('what `doctor.drop` takes'),
+  kind: z.enum(['entry', 'snapshot', 'claim']).describe('entry, snapshot: set aside, never applied or sent; claim: a snapshot kept whose coverage an entry showed false (it covers nothing)'),
+  doc: z.string().describe('hex document id'),
+  docName: z.string().optional(),
+  author: z.string().describe('hex device key of its author'),
+  authorLabel: z.string().optional(),
+  lane: z.number(),
+  seq: z.number(),
+  reason: z.string(),
+  at: z.number()
+})
+
+export const ForkSchema = z.object({
+  id: z.string(),
+  doc: z.string().describe('hex document id'),
+  docName: z.string().optional(),
+  author: z.string().describe('hex device key of the author who wrote two different entries at one position'),
+  authorLabel: z.string().optional(),
+  lane: z.number(),
+  seq: z.number(),
+  held: z.string().describe('signature prefix of the entry held at that position when the second came'),
+  at: z.number()
 })
 
 const NewMessageSchema = z.object({
@@ -479,6 +505,20 @@ export const METHODS = {
     input: z.object({ pairing: z.string().describe('the id devices.approve returned'), approve: z.boolean() }),
     output: z.object({ approved: z.boolean(), deviceId: z.string(), label: z.string(), capabilities: z.array(z.string()) }),
     http: { verb: 'POST', path: '/api/devices/decide' }
+  },
+  // ---- doctor (issue 12): entries set aside as bad, and forks found ----
+  'doctor.report': {
+    summary: 'What this node set aside: quarantined entries and snapshots (never applied or sent) and forks (two different entries of one author at one position, both kept), each with its author and document.',
+    input: z.object({}),
+    output: z.object({ quarantined: z.array(QuarantinedSchema), forks: z.array(ForkSchema) }),
+    http: { verb: 'GET', path: '/api/doctor' },
+    mcp: 'doctor'
+  },
+  'doctor.drop': {
+    summary: 'Deletes one quarantined entry or snapshot (its evidence); its position stays excluded, so it is not taken again from the log or a peer.',
+    input: z.object({ id: z.string().min(1).describe('the id doctor.report lists') }),
+    output: z.object({ dropped: QuarantinedSchema }),
+    http: { verb: 'DELETE', path: '/api/doctor/{id}' }
   }
 } as const satisfies Record<string, MethodDef>
 
@@ -508,7 +548,9 @@ export const EventSchema = z.discriminatedUnion('type', [
   z.object({ type: z.literal('entry.refused'), peerId: z.string(), label: z.string(), reason: z.string() }),
   TransferSchema.extend({ type: z.literal('transfer.progress') }),
   z.object({ type: z.literal('disk'), full: z.boolean().describe('true: the disk filled up and writes are refused; false: it has room again') }),
-  z.object({ type: z.literal('device.rights'), deviceId: z.string(), label: z.string(), capabilities: z.array(z.string()), reloaded: z.array(z.string()).describe('documents reloaded without entries the change now refuses') })
+  z.object({ type: z.literal('device.rights'), deviceId: z.string(), label: z.string(), capabilities: z.array(z.string()), reloaded: z.array(z.string()).describe('documents reloaded without entries the change now refuses') }),
+  QuarantinedSchema.extend({ type: z.literal('quarantined') }),
+  ForkSchema.extend({ type: z.literal('fork') })
 ])
 export type ApiEvent = z.output<typeof EventSchema>
 export type ApiEventType = ApiEvent['type']

@@ -155,15 +155,21 @@ class SessionsApi {
     if (now !== undefined) return now
     return await new Promise<SessionSummary>((resolve, reject) => {
       let checking = false
-      const done = (): void => { this.v.vault.off('entry', onEntry); options.signal?.removeEventListener('abort', onAbort) }
+      // An index entry that arrives while a lookup runs may have come after that lookup read the
+      // index (its release can take long): it is looked at again once the lookup ends.
+      let again = false
+      let finished = false
+      const done = (): void => { finished = true; this.v.vault.off('entry', onEntry); options.signal?.removeEventListener('abort', onAbort) }
       const onAbort = (): void => { done(); reject(new AbortedError(`stopped waiting for session ${k}`, { key: k })) }
       const check = (): void => {
-        if (checking) return
+        if (checking) { again = true; return }
         checking = true
+        again = false
         lookup().then((s) => {
           checking = false
-          if (s !== undefined) { done(); resolve(s) }
-        }, (err: unknown) => { done(); reject(err) })
+          if (finished) return
+          if (s !== undefined) { done(); resolve(s) } else if (again) check()
+        }, (err: unknown) => { checking = false; done(); reject(err) })
       }
       const onEntry = (e: { doc: Uint8Array }): void => { if (toHex(e.doc) === indexId) check() }
       if (options.signal?.aborted === true) { onAbort(); return }

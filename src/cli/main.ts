@@ -20,13 +20,14 @@ import { dashboardCmd } from './commands/dashboard.js'
 import { mcpCmd } from './commands/mcp.js'
 import { agentCmd } from './commands/agent.js'
 import { pairCmd } from './commands/pair.js'
+import { doctorCmd } from './commands/doctor.js'
 
 export const VERSION = '0.1.0'
 
 export const COMMANDS: Command[] = [
   joinCmd, stopCmd, initCmd, walletCmd, statusCmd, peersCmd, devicesCmd,
   sessionsCmd, sessionCmd, resumeCmd, taskCmd, leaseCmd, watchCmd, memoryCmd, skillsCmd,
-  dashboardCmd, mcpCmd, agentCmd, pairCmd
+  dashboardCmd, mcpCmd, agentCmd, pairCmd, doctorCmd
 ]
 
 const GLOBAL_OPTIONS = {

@@ -213,9 +213,10 @@ export function parseTrustedEntry (bytes: Uint8Array): Entry {
  * decode of each was most of a 10,000-document vault's start-up. Only for bytes this node verified
  * before storing them; malformed bytes throw InvalidEntryError.
  */
-export function entryPlace (bytes: Uint8Array): { doc: Uint8Array, author: Uint8Array, lane: number, seq: bigint } {
+export function entryPlace (bytes: Uint8Array): { doc: Uint8Array, author: Uint8Array, lane: number, seq: bigint, signature: Uint8Array } {
   const body = field(bytes, 0, bytes.byteLength, 1)
   if (body === undefined) throw new InvalidEntryError('entry has no body')
+  const sig = field(bytes, 0, bytes.byteLength, 2)
   let doc: Uint8Array | undefined
   let author: Uint8Array | undefined
   let lane = 0
@@ -242,7 +243,7 @@ export function entryPlace (bytes: Uint8Array): { doc: Uint8Array, author: Uint8
     else throw new InvalidEntryError(`entry field of wire type ${wire}`)
   }
   if (doc === undefined || author === undefined) throw new InvalidEntryError('entry without doc or author')
-  return { doc, author, lane, seq: BigInt(seq) }
+  return { doc, author, lane, seq: BigInt(seq), signature: sig === undefined ? new Uint8Array(0) : bytes.subarray(sig[0], sig[1]) }
 }
 
 /** [start, end) of the first length-delimited field `want` in bytes[from, to). */

@@ -11,16 +11,18 @@ import { LABEL } from './domains.js'
 
 export const FINGERPRINT_BYTES = 16
 
-export interface VectorLane { author: Uint8Array, lane: number, seq: bigint | number }
+export interface VectorLane { author: Uint8Array, lane: number, seq: bigint | number, tip?: Uint8Array }
 
 /**
  * `SHA-256(label || u16 len(doc) || doc || for each lane with seq > 0, ordered by author bytes then
- * lane: u8 len(author) || author || u32 lane || u64 seq)`, first 16 bytes; all integers big-endian.
+ * lane: u8 len(author) || author || u32 lane || u64 seq [|| u8 len(tip) || tip])`, first 16 bytes;
+ * all integers big-endian. The tip (the content tip of the entry at seq, protocols/sync/SPEC.md)
+ * is there when the lane has one: equal vectors whose entries differ then differ.
  */
 export function docFingerprint (doc: Uint8Array, items: Iterable<VectorLane>): Uint8Array {
   const lanes: VectorLane[] = []
   let size = 2 + doc.byteLength
-  for (const i of items) if (BigInt(i.seq) > 0n) { lanes.push(i); size += 13 + i.author.byteLength }
+  for (const i of items) if (BigInt(i.seq) > 0n) { lanes.push(i); size += 13 + i.author.byteLength + (i.tip !== undefined ? 1 + i.tip.byteLength : 0) }
   if (lanes.length > 1) lanes.sort(byAuthorThenLane)
   // One buffer, one hash: this runs for every document of a vault when a store opens.
   const b = Buffer.allocUnsafe(size)
@@ -34,6 +36,11 @@ export function docFingerprint (doc: Uint8Array, items: Iterable<VectorLane>): U
     b.writeUInt32BE(i.lane, at)
     b.writeBigUInt64BE(BigInt(i.seq), at + 4)
     at += 12
+    if (i.tip !== undefined) {
+      b.writeUInt8(i.tip.byteLength, at)
+      b.set(i.tip, at + 1)
+      at += 1 + i.tip.byteLength
+    }
   }
   return new Uint8Array(createHash('sha256').update(LABEL.docFingerprint).update(b).digest().subarray(0, FINGERPRINT_BYTES))
 }

@@ -6,10 +6,21 @@
  * lane is used again only after a clean close; otherwise the next open starts a fresh one, and
  * peers hand the old lane's lost tail back through ordinary sync.
  *
- * `lane.json` in the home: { "lane": N, "clean": bool }, written durably (temp + fsync + rename)
- * before the first entry of an open and at close.
+ * `lane.json` in the home: { "lane": N, "clean": bool, "incarnation": id, "home": "dev:ino" },
+ * written durably (temp + fsync + rename) before the first entry of an open and at close.
+ *
+ * A home restored from a backup, or copied, holds a lane file that says "clean" while the
+ * original went on writing that lane: continuing it would reuse sequence numbers peers already
+ * hold. `home` records the home directory's device and inode: a copy or a restore made as a new
+ * directory has other ones, and then the lane is never continued; the fresh lane is picked at
+ * random above the highest known (the original may have opened lanes after the backup, which
+ * this store has not seen). A restore into the same directory (a VM or filesystem rollback)
+ * keeps the inode: that case is caught when a peer shows this device's lane beyond what its
+ * store holds (`behind()`), and the lane is abandoned then. `incarnation` is a random id of
+ * each lane opening, for the logs and fork reports.
  */
-import { readFile } from 'node:fs/promises'
+import { randomBytes, randomInt } from 'node:crypto'
+import { readFile, stat } from 'node:fs/promises'
 import { join } from 'node:path'
 import { logger } from '@libp2p/logger'
 import { atomicWrite } from '../store/index.js'
@@ -17,7 +28,7 @@ import { atomicWrite } from '../store/index.js'
 const log = logger('mesh:node:lane')
 const LANE_FILE = 'lane.json'
 
-interface LaneState { lane: number, clean: boolean }
+interface LaneState { lane: number, clean: boolean, incarnation?: string, home?: string }
 
 /** The last state, or undefined when there is none or it is unreadable (a fresh lane follows). */
 async function readLane (path: string): Promise<LaneState | undefined> {
@@ -35,27 +46,54 @@ async function readLane (path: string): Promise<LaneState | undefined> {
     log.error('%s is not JSON (%e): a fresh lane is started', path, err)
     return undefined
   }
-  if (Number.isSafeInteger(v?.lane) && v.lane >= 0 && typeof v.clean === 'boolean') return { lane: v.lane, clean: v.clean }
+  if (Number.isSafeInteger(v?.lane) && v.lane >= 0 && typeof v.clean === 'boolean') {
+    return { lane: v.lane, clean: v.clean, incarnation: typeof v.incarnation === 'string' ? v.incarnation : undefined, home: typeof v.home === 'string' ? v.home : undefined }
+  }
   log.error('%s does not hold {lane, clean}: a fresh lane is started', path)
   return undefined
 }
 
 const saveLane = async (path: string, state: LaneState): Promise<void> => { await atomicWrite(path, JSON.stringify(state)) }
 
+/** The home directory's identity on this machine: a copy or a restore as a new directory differs. */
+const homeIdentity = async (home: string): Promise<string> => { const s = await stat(home, { bigint: true }); return `${s.dev}:${s.ino}` }
+/** How far above the highest known lane a copied home's fresh lane may land. */
+const COPY_SPREAD = 1 << 16
+
 export class Lane {
   private current: number | undefined
   private stale = true
   private pending: Promise<number> | undefined
   private readonly path: string
+  /** Raised each time the lane is abandoned: a replica holding an older lane takes the new one. */
+  generation = 0
+  /** The random id of this lane opening (see the module comment). */
+  incarnation: string | undefined
 
   /** @param floor the highest lane of this device the store holds (a lost lane file is never fatal) */
-  constructor (home: string, private readonly floor: () => number) {
+  constructor (private readonly home: string, private readonly floor: () => number) {
     this.path = join(home, LANE_FILE)
   }
 
   /** Records that a new home starts on lane 0, cleanly. */
   static async create (home: string): Promise<void> {
-    await saveLane(join(home, LANE_FILE), { lane: 0, clean: true })
+    await saveLane(join(home, LANE_FILE), { lane: 0, clean: true, home: await homeIdentity(home) })
+  }
+
+  /** The lane file as this open found it (see active). */
+  private found: LaneState | undefined
+
+  /** Reads the lane file once at open, so `active` knows the lane the next write would continue. */
+  async peek (): Promise<void> { this.found = await readLane(this.path) }
+
+  /**
+   * The lane in use, or the one the next write would continue (a clean one): entries of it that
+   * peers hold beyond this store mean this home was restored or copied.
+   */
+  get active (): number | undefined {
+    if (!this.stale) return this.current
+    if (this.current === undefined && this.found?.clean === true) return this.found.lane
+    return undefined
   }
 
   /** The lane new entries go into, opening one (durably) when needed. */
@@ -68,20 +106,40 @@ export class Lane {
   private async open (): Promise<number> {
     const prev = this.current === undefined ? await readLane(this.path) : { lane: this.current, clean: false }
     const floor = this.floor()
-    const lane = prev?.clean === true && prev.lane >= floor ? prev.lane : Math.max(prev?.lane ?? 0, floor) + 1
-    await saveLane(this.path, { lane, clean: false })
+    const home = await homeIdentity(this.home)
+    // An old file without `home` is trusted once (it is rewritten with it below).
+    const copied = prev?.home !== undefined && prev.home !== home
+    let lane: number
+    if (copied) {
+      lane = Math.max(prev?.lane ?? 0, floor) + 1 + randomInt(COPY_SPREAD)
+      log.error('this home was copied or restored (its directory is not the one its lane file was written in): continuing on fresh lane %d, not %d', lane, prev?.lane)
+    } else {
+      lane = prev?.clean === true && prev.lane >= floor ? prev.lane : Math.max(prev?.lane ?? 0, floor) + 1
+    }
+    const incarnation = randomBytes(8).toString('hex')
+    await saveLane(this.path, { lane, clean: false, incarnation, home })
     this.current = lane
+    this.incarnation = incarnation
     this.stale = false
     return lane
   }
 
-  /** A local entry may have left without reaching the disk: never write into this lane again. */
-  abandon (): void { this.stale = true }
+  /** A local entry may have left without reaching the disk, or peers hold more of this lane than this home: never write into it again. */
+  abandon (): void {
+    // Not opened yet: the clean lane the file names is the one refused (open() then starts past it).
+    if (this.current === undefined && this.found?.clean === true) this.current = this.found.lane
+    this.generation++
+    this.stale = true
+  }
 
   /** At close, once every write settled: the lane may be continued by the next open. */
   async close (): Promise<void> {
     if (this.current === undefined || this.stale) return
-    await saveLane(this.path, { lane: this.current, clean: true }).catch((err: unknown) => {
+    // The home's identity is read inside the same guard as the write: a home that is gone or
+    // unreadable at close leaves the lane unclean, as a failed write does, rather than failing
+    // the close (the vault still has its store and lock to release).
+    const lane = this.current
+    await (async () => { await saveLane(this.path, { lane, clean: true, incarnation: this.incarnation, home: await homeIdentity(this.home) }) })().catch((err: unknown) => {
       log('lane not marked clean (the next open starts a fresh one): %e', err)
     })
   }

@@ -72,6 +72,8 @@ export interface PeerStatus {
    * peer: what it holds now is not known.
    */
   inSync: boolean
+  /** The peer said its disk is full: it refuses writes, so it is never in sync meanwhile. */
+  diskFull: boolean
   /** What is in flight with this peer, per document and direction. */
   transfers: TransferStatus[]
   /** When it was last connected (ms since the epoch), if ever. */
@@ -237,14 +239,21 @@ export class MeshNode extends EventEmitter<{ event: [NodeEvent], 'caught-up': [s
     self.relayVia = new RelayVia(node, () => relayTransport, async (addr) => { await transportManager.listen([addr]) }, members.whenProven, config.relayVia, log)
     self.replayEarly()
     self.wire()
-    await node.start()
-    // Membership is proven on a stream of its own, often still under way when a member reserves
-    // right after dialing: its hop stream waits for the verdict; a stranger's is aborted unanswered.
-    if (config.relay) await wrapHandler(registrar, node, HOP_PROTOCOL, hopForMembers(members, relayCounts, log))
-    await wrapHandler(registrar, node, STOP_PROTOCOL, stopFromOurRelays(() => relayTransport))
-    await self.relayVia.start()
-    const port = node.getMultiaddrs().map(a => Number(a.getComponents().find(c => c.name === 'tcp')?.value ?? 0)).find(p => p > 0)
-    if (config.listen.length === 0 && port !== undefined) await savePort(vault.home, port)
+    try {
+      await node.start()
+      // Membership is proven on a stream of its own, often still under way when a member reserves
+      // right after dialing: its hop stream waits for the verdict; a stranger's is aborted unanswered.
+      if (config.relay) await wrapHandler(registrar, node, HOP_PROTOCOL, hopForMembers(members, relayCounts, log))
+      await wrapHandler(registrar, node, STOP_PROTOCOL, stopFromOurRelays(() => relayTransport))
+      await self.relayVia.start()
+      const port = node.getMultiaddrs().map(a => Number(a.getComponents().find(c => c.name === 'tcp')?.value ?? 0)).find(p => p > 0)
+      if (config.listen.length === 0 && port !== undefined) await savePort(vault.home, port)
+    } catch (err) {
+      // A start that fails once libp2p listens must not leave it listening: the process would
+      // never exit, and a retry would find its own port taken.
+      await self.stop().catch((e: unknown) => { log.error('stopping libp2p after a failed start failed: %e', e) })
+      throw err
+    }
     // Names label events only: read in the background, not between a start and its first peer
     // (the sessions index of a 10,000-session vault is a large document to open).
     const named = self
@@ -574,7 +583,7 @@ export class MeshNode extends EventEmitter<{ event: [NodeEvent], 'caught-up': [s
     const names = this.names = await this.vault.docNames()
     const out = new Map<string, PeerStatus>()
     for (const p of this.book.list()) {
-      out.set(p.peerId, { peerId: p.peerId, label: p.label, capabilities: p.capabilities, addrs: p.addrs, via: this.via.get(p.peerId) ?? 'remembered', state: 'offline', behind: {}, lacking: {}, inSync: false, transfers: [], lastSeen: p.lastSeen })
+      out.set(p.peerId, { peerId: p.peerId, label: p.label, capabilities: p.capabilities, addrs: p.addrs, via: this.via.get(p.peerId) ?? 'remembered', state: 'offline', behind: {}, lacking: {}, inSync: false, diskFull: false, transfers: [], lastSeen: p.lastSeen })
     }
     for (const p of this.libp2p.services.membership.provenPeers()) {
       const conns = this.libp2p.getConnections(peerIdFromString(p.deviceId))
@@ -585,8 +594,9 @@ export class MeshNode extends EventEmitter<{ event: [NodeEvent], 'caught-up': [s
       for (const [hex, n] of session?.lacking() ?? []) if (n > 0) lacking[names.get(hex) ?? hex.slice(0, 12)] = n
       const transfers = (session?.transfers.list() ?? []).map(t => transferStatus(t, p.label, names.get(t.doc)))
       // No session yet (the hello not done): not known to be in sync.
-      const inSync = session !== undefined && transfers.length === 0 && Object.values(behind).every(n => n === 0) && Object.keys(lacking).length === 0
-      const st: PeerStatus = { peerId: p.deviceId, label: p.label, capabilities: [...p.capabilities], addrs: conns.map(c => c.remoteAddr.toString()), via: this.via.get(p.deviceId) ?? 'unknown', state: 'connected', behind, lacking, inSync, transfers, lastSeen: Date.now() }
+      const diskFull = session?.peerDiskFull === true
+      const inSync = session !== undefined && !diskFull && transfers.length === 0 && Object.values(behind).every(n => n === 0) && Object.keys(lacking).length === 0
+      const st: PeerStatus = { peerId: p.deviceId, label: p.label, capabilities: [...p.capabilities], addrs: conns.map(c => c.remoteAddr.toString()), via: this.via.get(p.deviceId) ?? 'unknown', state: 'connected', behind, lacking, inSync, diskFull, transfers, lastSeen: Date.now() }
       if (options.rtt !== false) {
         try { st.rttMs = await this.libp2p.services.ping.ping(peerIdFromString(p.deviceId), { signal: AbortSignal.timeout(2000) }) } catch (err) { log('ping %s failed: %e', p.deviceId, err) }
       }
@@ -604,6 +614,8 @@ export class MeshNode extends EventEmitter<{ event: [NodeEvent], 'caught-up': [s
     for (const t of this.timers) clearTimeout(t)
     this.timers.clear()
     await this.libp2p.stop()
-    await this.book.flush()
+    // A peer proven just before the stop may still be writing peers.json into the home, which
+    // the caller closes (or removes) next.
+    await this.book.close()
   }
 }

@@ -40,6 +40,7 @@ export function dialable (addrs: readonly Multiaddr[], remote: Multiaddr): strin
 export class PeerBook {
   private peers = new Map<string, RememberedPeer>()
   private saving: Promise<void> = Promise.resolve()
+  private closed = false
 
   constructor (private readonly home: string) {}
 
@@ -71,8 +72,17 @@ export class PeerBook {
   }
 
   private async save (): Promise<void> {
+    // After close the home may be another process's (the lock is released) or gone: a peer
+    // proven while the node stopped is not remembered, as it would not be had it come later.
+    if (this.closed) { log('peers.json not saved: the node stopped'); return }
     const text = JSON.stringify(this.list(), null, 2)
     this.saving = this.saving.then(async () => { await writeHomeFile(this.home, 'peers', text) }).catch((err: unknown) => { log.error('cannot save peers.json: %e', err) })
+    await this.saving
+  }
+
+  /** Stops writing peers.json, once the writes under way are on disk (the node's stop awaits it). */
+  async close (): Promise<void> {
+    this.closed = true
     await this.saving
   }
 

@@ -8,7 +8,7 @@
  */
 import { logger } from '@libp2p/logger'
 import * as Y from 'yjs'
-import { sealUpdates } from '../../crdt/index.js'
+import { checkChanges, docKind, sealUpdates, type DocKind, type Problem } from '../../crdt/index.js'
 import { ClosedError, EntryTooLargeError, ReadOnlyError } from '../errors.js'
 import { LIMITS as ENTRY_LIMITS, parseStreamKey, streamKey, type DocId, type Entry, type VectorItem } from '../identity/index.js'
 import type { Vault } from './vault.js'
@@ -21,10 +21,12 @@ const BATCH = { maxBytes: 256 * 1024, maxUpdates: 1024 } as const
 export class Replica {
   readonly id: DocId
   readonly name: string
-  readonly doc = new Y.Doc()
+  readonly kind: DocKind
+  private ydoc = new Y.Doc()
   private seq = 0
   /** Taken at the first change (a read-only use never writes the lane file). */
   private lane: number | undefined
+  private laneGeneration = 0
   private readonly writes = new Set<Promise<void>>()
   /** Local updates made while earlier ones wait for the disk, sealed together when the turn ends. */
   private batch: { updates: Uint8Array[], bytes: number, done: Promise<void>, resolve: () => void } | undefined
@@ -36,6 +38,8 @@ export class Replica {
   private closed = false
   /** Exactly the entries this doc holds, per author: a snapshot may claim these and no more. */
   private readonly applied = new Map<string, { contiguous: number, above: Set<number> }>()
+  /** Signatures (hex) of the snapshots this doc applied: a snapshot of it holds them, and may replace them. */
+  readonly snapshotsIn = new Set<string>()
   refs = 0
   /** Set once load() applied what the store held: from then on it is current with the store. */
   loaded = false
@@ -43,7 +47,23 @@ export class Replica {
   constructor (private readonly vault: Vault, id: DocId, name: string) {
     this.id = id
     this.name = name
-    this.doc.on('update', this.onUpdate)
+    this.kind = docKind(name)
+    this.ydoc.on('update', this.onUpdate)
+  }
+
+  get doc (): Y.Doc { return this.ydoc }
+
+  /**
+   * Starts the document over, empty: only while it loads (nobody holds it yet), after a stored
+   * entry or snapshot proved bad and was quarantined (applying Yjs is not transactional).
+   */
+  reset (): void {
+    this.ydoc.off('update', this.onUpdate)
+    this.ydoc.destroy()
+    this.ydoc = new Y.Doc()
+    this.ydoc.on('update', this.onUpdate)
+    this.applied.clear()
+    this.snapshotsIn.clear()
   }
 
   /** Applies the stored snapshots and entries; called once by the vault before first use. */
@@ -132,6 +152,13 @@ export class Replica {
 
   /** Breaks the replica. `sent`: an entry of it may have reached peers but not the disk. */
   private fail (err: Error, sent = true): void {
+    // A write that failed after a discard still counts as one: the lane goes, and change() reports it.
+    if (this.broken !== undefined && sent && this.discarded) {
+      this.discarded = false
+      this.broken = err
+      this.vault.lane.abandon()
+      return
+    }
     if (this.broken === undefined) {
       this.broken = err
       // The entry may have reached peers already: its (lane, seq) must never be written again.
@@ -145,7 +172,13 @@ export class Replica {
    * Breaks the replica because it applied an entry that then proved unstorable (a bad signature
    * from an authenticated author): its memory holds what the store does not, so it is reloaded.
    */
-  discard (err: Error): void { this.fail(err, false) }
+  discard (err: Error): void {
+    if (this.broken === undefined) this.discarded = true
+    this.fail(err, false)
+  }
+
+  /** Broken by discard() (what was applied), not by a failed write: changes already made are durable. */
+  private discarded = false
 
   private check (): void {
     if (this.closed) throw new ClosedError(`document ${this.name} is closed`)
@@ -161,11 +194,14 @@ export class Replica {
   async change<T>(fn: () => T): Promise<T> {
     this.check()
     if (!this.vault.writable) throw new ReadOnlyError(`this device (${this.vault.identity.certificate.label}) is read-only: it cannot write`)
-    if (this.lane === undefined) {
+    // A lane abandoned since (peers showed this home behind its own lane) is left for a fresh one.
+    if (this.lane === undefined || this.laneGeneration !== this.vault.lane.generation) {
+      const generation = this.vault.lane.generation
       const lane = await this.vault.lane.get()
       this.check()
-      if (this.lane === undefined) {
+      if (this.lane === undefined || this.laneGeneration !== generation) {
         this.lane = lane
+        this.laneGeneration = generation
         this.seq = this.vault.store.maxSeq(this.id, this.vault.identity.device.publicKey, lane)
       }
     }
@@ -178,8 +214,10 @@ export class Replica {
       this.collecting = undefined
     }
     await Promise.all(mine)
-    this.check()
-    this.vault.maybeSnapshot(this)
+    if (this.closed) throw new ClosedError(`document ${this.name} is closed`)
+    // Discarded meanwhile (a received entry broke the document): this change is durable all the same.
+    if (this.broken !== undefined && !this.discarded) throw this.broken
+    if (this.broken === undefined) this.vault.maybeSnapshot(this)
     return result
   }
 
@@ -188,18 +226,56 @@ export class Replica {
     while (this.writes.size > 0) await Promise.allSettled([...this.writes])
   }
 
-  /** Applies a verified entry's updates (from a peer or the store) and records which entry it was. */
-  applyRemote (updates: readonly Uint8Array[], entry?: Pick<Entry, 'author' | 'lane' | 'seq'>): void {
-    if (!this.readable) return
-    this.remote(() => { for (const u of updates) Y.applyUpdate(this.doc, u, REMOTE) })
-    if (entry !== undefined) this.markApplied(entry)
+  /**
+   * Applies a verified entry's updates (from a peer or the store) and records which entry it
+   * was. Returns why the result breaks the document's shape (the entry is then not recorded,
+   * and the document must be reloaded without it); throws what Yjs throws.
+   */
+  applyRemote (updates: readonly Uint8Array[], entry?: Pick<Entry, 'author' | 'lane' | 'seq'>, checked = false): Problem | undefined {
+    if (!this.readable) return undefined
+    let p: Problem | undefined
+    // Checked item by item before (checkAgainstDoc, every item placed) and nothing waiting in
+    // Yjs: the transaction integrates exactly that, so its changes need no second look.
+    const again = !checked || this.doc.store.pendingStructs !== null
+    this.remote((tr) => {
+      for (const u of updates) Y.applyUpdate(this.doc, u, REMOTE)
+      if (again) p = checkChanges(this.kind, tr)
+    })
+    if (p === undefined && entry !== undefined) this.markApplied(entry)
+    return p
+  }
+
+  /**
+   * Applies what the store holds (snapshot states, then entries) in one transaction, and checks
+   * the result's shape once. Records nothing when the shape is broken or Yjs throws.
+   */
+  applyStored (states: ReadonlyArray<{ state: Uint8Array, covers: readonly VectorItem[] }>, entries: ReadonlyArray<{ updates: readonly Uint8Array[], entry: Pick<Entry, 'author' | 'lane' | 'seq'> }>): Problem | undefined {
+    let p: Problem | undefined
+    try {
+      this.remote((tr) => {
+        for (const s of states) Y.applyUpdate(this.doc, s.state, REMOTE)
+        for (const e of entries) for (const u of e.updates) Y.applyUpdate(this.doc, u, REMOTE)
+        p = checkChanges(this.kind, tr)
+      })
+    } catch (err: any) {
+      return { reason: `does not apply: ${String(err?.message ?? err)}` }
+    }
+    if (p !== undefined) return p
+    for (const s of states) for (const c of s.covers) this.markApplied(c, true)
+    for (const e of entries) this.markApplied(e.entry)
+    return undefined
   }
 
   /** Applies a verified snapshot state and records the vector it covers. */
-  applySnapshot (state: Uint8Array, covers: readonly VectorItem[]): void {
-    if (!this.readable) return
-    this.remote(() => { Y.applyUpdate(this.doc, state, REMOTE) })
-    for (const c of covers) this.markApplied(c, true)
+  applySnapshot (state: Uint8Array, covers: readonly VectorItem[]): Problem | undefined {
+    if (!this.readable) return undefined
+    let p: Problem | undefined
+    this.remote((tr) => {
+      Y.applyUpdate(this.doc, state, REMOTE)
+      p = checkChanges(this.kind, tr)
+    })
+    if (p === undefined) for (const c of covers) this.markApplied(c, true)
+    return p
   }
 
   /**
@@ -207,7 +283,7 @@ export class Replica {
    * Yjs encodes a transaction's update only when someone listens, and ours ignores remote ones.
    * Re-encoding a 12 MB snapshot at load for nothing cost a cold open ~70 ms plus its garbage.
    */
-  remote (fn: () => void): void {
+  remote (fn: (tr: Y.Transaction) => void): void {
     if (this.remoteDepth++ === 0) this.doc.off('update', this.onUpdate)
     try {
       Y.transact(this.doc, fn, REMOTE)

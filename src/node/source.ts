@@ -6,7 +6,12 @@ import type { Vault } from './vault.js'
 
 export function vaultSource (vault: Vault): ReplicaSource {
   const store = vault.store
-  const vectorOf = (doc: Uint8Array): AuthorSeq[] => [...store.vector(doc)].filter(([, n]) => n > 0).map(([k, n]) => ({ ...parseStreamKey(k), seq: BigInt(n) }))
+  // Each lane with the content tip of its entry at seq (when held): a peer whose vector is equal
+  // but whose tips differ holds other entries at the same positions (SPEC.md, Content tips).
+  const vectorOf = (doc: Uint8Array): AuthorSeq[] => [...store.vector(doc)].filter(([, n]) => n > 0).map(([k, n]) => {
+    const tip = store.tip(doc, k, n)
+    return tip === undefined ? { ...parseStreamKey(k), seq: BigInt(n) } : { ...parseStreamKey(k), seq: BigInt(n), tip }
+  })
   // The small fixed documents go first, the sessions index before all: a receiver can then name
   // a session while it is still arriving, and a big session does not hold back memory and skills.
   const first = [DOC_NAMES.sessionsIndex, DOC_NAMES.memory, DOC_NAMES.skills].map(n => toHex(vault.docId(n)))
@@ -24,16 +29,34 @@ export function vaultSource (vault: Vault): ReplicaSource {
       const floor = new Map(have)
       for (const s of store.snapshots(doc)) {
         // A snapshot goes when it holds something the peer lacks: the entries it covers may be gone.
+        // Its claim as this node counts it: a claim an entry showed false floors nothing.
+        const claims = store.claimsOf(s)
         if (!s.header.covers.some(c => Number(c.seq) > (have.get(streamKey(c)) ?? 0))) continue
         if (!vault.servableSnapshot(s.header)) continue
-        snapshots.push({ header: s.header.bytes, covers: s.header.covers.map(c => ({ author: c.author, lane: c.lane ?? 0, seq: c.seq })), pieces: (pieceBytes, from) => store.snapshotPieces(s, pieceBytes, from) })
-        for (const c of s.header.covers) {
+        snapshots.push({ header: s.header.bytes, covers: claims.map(c => ({ author: c.author, lane: c.lane ?? 0, seq: c.seq })), pieces: (pieceBytes, from) => store.snapshotPieces(s, pieceBytes, from) })
+        for (const c of claims) {
           const k = streamKey(c)
           floor.set(k, Math.max(floor.get(k) ?? 0, Number(c.seq)))
         }
       }
+      // Peers holding this device's lane in use beyond this home: it was restored or copied.
+      // Its own entries of that lane go to the peer, so a slot written twice shows as a fork.
+      const me = vault.identity.device.publicKey
+      const again: Array<{ key: string, upTo: number }> = []
+      for (const i of theirs) {
+        const key = streamKey(i)
+        const own = Buffer.from(i.author).equals(Buffer.from(me))
+        if (own && vault.behindOwnLane(doc, i.lane, i.seq)) { again.push({ key, upTo: store.maxSeq(doc, me, i.lane) }); continue }
+        // The same position holds other content at the peer: this side's entries of the lane up
+        // to there go, so the peer finds each slot written twice as a fork (and sends back its own).
+        if (i.tip === undefined) continue
+        const tip = store.tip(doc, key, Number(i.seq))
+        if (tip === undefined || Buffer.from(tip).equals(Buffer.from(i.tip))) continue
+        vault.divergedLane(doc, i.author, i.lane, i.seq)
+        again.push({ key, upTo: Number(i.seq) })
+      }
       const totals = store.uncoveredTotals(doc, floor)
-      return { snapshots, entries: vault.servable(store.uncovered(doc, floor)), entryCount: totals.entries, entryBytes: totals.bytes }
+      return { snapshots, entries: vault.servable(withExtras(store.uncovered(doc, floor), again.map(a => store.held(doc, a.key, a.upTo)), store.forks.ofDoc(doc))), entryCount: totals.entries, entryBytes: totals.bytes }
     },
     accept: async (entry, from) => {
       const { result, entry: e } = await vault.accept(entry, from)
@@ -46,6 +69,11 @@ export function vaultSource (vault: Vault): ReplicaSource {
       vault.on('entry', f)
       return () => { vault.off('entry', f) }
     },
+    diskFull: () => vault.diskFull,
+    onDisk: (cb) => {
+      vault.on('disk', cb)
+      return () => { vault.off('disk', cb) }
+    },
     onCertificate: (cb) => {
       vault.on('certificate', cb)
       return () => { vault.off('certificate', cb) }
@@ -54,3 +82,10 @@ export function vaultSource (vault: Vault): ReplicaSource {
 }
 
 const refOf = (e: Entry): EntryRef => ({ doc: e.doc, item: { author: e.author, lane: e.lane, seq: e.seq } })
+
+/** The planned entries, then this device's own lane re-sent, then every fork evidence of the document (few). */
+async function * withExtras (entries: AsyncIterable<Uint8Array>, again: Array<AsyncIterable<Uint8Array>>, forks: Uint8Array[]): AsyncGenerator<Uint8Array> {
+  yield * entries
+  for (const a of again) yield * a
+  yield * forks
+}

@@ -3,26 +3,30 @@
  * registry and the open replicas, and it is the single admission path for entries, local or
  * received. It works without the wallet once the home is enrolled.
  */
+import { createHash } from 'node:crypto'
 import { EventEmitter } from 'node:events'
 import { join } from 'node:path'
 import { logger } from '@libp2p/logger'
 import * as Y from 'yjs'
-import { DOC_NAMES, sealSnapshot, SnapshotOpener, SessionsIndexDoc, type SessionKey } from '../../crdt/index.js'
-import { ClosedError, HomeNotInitializedError, MissingCapabilityError, NotFoundError, WalletMismatchError } from '../errors.js'
-import { addEpochKey, recoveryKem, vaultSeedSignature, certificateRecordSealer, checkEntrySignature, parseTrustedEntry, docIdFor, equals, hasCapability, isExpired, toHex, type DocId, type Entry, type RegistryOp, type Wallet } from '../identity/index.js'
-import { acquireLock, ensureHomeDir, EntryStore, isInitialized, writeHomeFile, type HomeLock } from '../store/index.js'
+import { checkAgainstDoc, checkDoc, checkUpdate, docKind, holdingOf, holds, DOC_NAMES, sealSnapshot, SnapshotOpener, SessionsIndexDoc, updateWrites, type DocKind, type Holding, type Problem, type SessionKey } from '../../crdt/index.js'
+import { ClosedError, HomeNotInitializedError, MissingCapabilityError, NotFoundError, QuarantinedError, SnapshotUnprovenError, WalletMismatchError } from '../errors.js'
+import { addEpochKey, recoveryKem, vaultSeedSignature, certificateRecordSealer, checkEntrySignature, parseTrustedEntry, docIdFor, equals, fromHex, hasCapability, isExpired, streamKey, toHex, type DocId, type Entry, type RegistryOp, type Wallet } from '../identity/index.js'
+import { acquireLock, ensureHomeDir, EntryStore, isInitialized, writeHomeFile, type HomeLock, type StoredSnapshot } from '../store/index.js'
 import { admitSnapshot, admitSnapshotHeader, admitUpdate, isFromAuthor } from './admit.js'
 import { CertRegistry } from './certs.js'
 import { enrol, loadIdentity, type EnrolOptions, type HomeIdentity } from './enrol.js'
 import { encodeKeyFile } from './keyfile.js'
 import { enrolDevice, grants, revokeDevices, rotation, unwrapMine, type EnrolRequest } from './registry-ops.js'
 import { Lane } from './lane.js'
+import { Budgets, type Limits } from './limits.js'
 import { Replica, type EntryEvent } from './replica.js'
 import { Slicer } from './slice.js'
 
 const log = logger('mesh:node:vault')
 /** How much received snapshot state is kept for a first open, and for how long (see keepFresh). */
 const FRESH = { maxBytes: 64 * 1024 * 1024, ms: 30_000 } as const
+/** A snapshot is a whole document: its structs may be many and long-merged, within these. */
+const SNAPSHOT_BOUNDS = { maxClockSpan: 1 << 30, maxStructs: 1 << 24 } as const
 
 export interface VaultOptions {
   home: string
@@ -36,6 +40,8 @@ export interface VaultOptions {
   snapshotOnClose?: number
   /** The clock certificate expiry is judged by (ms). @default Date.now */
   clock?: () => number
+  /** Per-author budgets for received entries and snapshots (see limits.ts). */
+  limits?: Partial<Limits>
 }
 
 export type AcceptResult = 'stored' | 'duplicate'
@@ -51,6 +57,40 @@ export interface VaultEvents {
   revoked: [RevokedEvent]
   /** The registry changed (an operation was added): devices, epochs or debts may have. */
   registry: [RegistryOp]
+  quarantined: [Quarantined]
+  fork: [Fork]
+}
+
+/** Two different entries of one author at one (document, lane, seq): both kept and applied, reported. */
+export interface Fork {
+  /** Id of the second entry's evidence (data/forks/<id>.json). */
+  id: string
+  doc: string
+  docName?: string
+  author: string
+  authorLabel?: string
+  lane: number
+  seq: number
+  /** Signature prefix (hex) of the entry held at the slot when the second arrived. */
+  held: string
+  at: number
+}
+
+/** An entry or snapshot kept aside as bad (see src/store/quarantine.ts), as `mesh doctor` lists it. */
+export interface Quarantined {
+  id: string
+  /** entry, snapshot: set aside; claim: a snapshot kept whose coverage an entry showed false */
+  kind: 'entry' | 'snapshot' | 'claim'
+  /** Hex document id, and its name when this vault can name it. */
+  doc: string
+  docName?: string
+  /** Hex author key, and the label of its certificate. */
+  author: string
+  authorLabel?: string
+  lane: number
+  seq: number
+  reason: string
+  at: number
 }
 
 export interface RevokedEvent { deviceKey: Uint8Array, deviceId: string, label: string }
@@ -72,8 +112,12 @@ export class Vault extends EventEmitter<VaultEvents> {
   /** The current instance per document, set synchronously, so release and acquire cannot interleave. */
   private readonly instances = new Map<string, Replica>()
   private readonly snapshotting = new Set<string>()
+  /** Document names by hex id, as far as this vault has seen them (the fixed ones, opened ones, indexed sessions). */
+  private readonly names = new Map<string, string>()
   private readonly background = new Set<Promise<unknown>>()
   private readonly opts: Required<Pick<VaultOptions, 'snapshotEvery' | 'snapshotOnClose' | 'clock'>>
+  /** What one author may push into one document (`budgets.limits` may be changed at any time). */
+  readonly budgets: Budgets
   private closing: Promise<void> | undefined
 
   private constructor (home: string, identity: HomeIdentity, store: EntryStore, lock: HomeLock, opts: VaultOptions) {
@@ -86,6 +130,8 @@ export class Vault extends EventEmitter<VaultEvents> {
     this.certs = new CertRegistry(identity.walletKey, identity.keys, clock)
     this.lane = new Lane(home, () => store.maxLane(identity.device.publicKey))
     this.opts = { snapshotEvery: opts.snapshotEvery ?? 1000, snapshotOnClose: opts.snapshotOnClose ?? 32, clock }
+    this.budgets = new Budgets(opts.limits)
+    for (const n of [DOC_NAMES.sessionsIndex, DOC_NAMES.memory, DOC_NAMES.skills]) this.names.set(toHex(this.docId(n)), n)
     store.disk.on('change', (full) => { this.emit('disk', full) })
   }
 
@@ -109,6 +155,7 @@ export class Vault extends EventEmitter<VaultEvents> {
       // With the wallet at hand, every rotation's recovery wrap opens: a machine set up with the
       // wallet after a rotation reads everything without any other device (kept in memory only).
       if (opts.wallet !== undefined) v.recovery = recoveryKem(vaultSeedSignature(opts.wallet))
+      await v.lane.peek()
       for (const r of store.recovered) log.error('store recovered: %s of %d bytes at %d (kept in %s)', r.kind, r.bytes, r.offset, r.quarantine)
       v.certs.add(identity.certificate.bytes)
       await store.putCertificate(identity.certificate.bytes)
@@ -153,6 +200,7 @@ export class Vault extends EventEmitter<VaultEvents> {
     this.check()
     const id = this.docId(name)
     const key = toHex(id)
+    this.names.set(key, name)
     let p = this.replicas.get(key)
     let inst = this.instances.get(key)
     if (p === undefined || inst === undefined) {
@@ -192,40 +240,180 @@ export class Vault extends EventEmitter<VaultEvents> {
     }
   }
 
-  /** Called by a replica at load: snapshots first, then the entries they do not cover. */
+  /**
+   * Called by a replica at load: snapshots first, then the entries they do not cover, in one
+   * transaction. When that throws or breaks the document's shape, the entry (or snapshot) that
+   * wrote the bad item is quarantined and the document is loaded again without it.
+   */
   async loadInto (r: Replica): Promise<void> {
+    const states: Array<{ s: StoredSnapshot, state: Uint8Array, covers: Entry['covers'] }> = []
     for (const s of this.store.snapshots(r.id)) {
       try {
         const fresh = this.takeFresh(s.header.signature)
         const { header, state } = fresh ?? admitSnapshot(s.header.bytes, await this.store.readSnapshot(s), this.certs, this.identity.keys, { at: 'load' })
-        r.applySnapshot(state, header.covers)
+        states.push({ s, state, covers: header.covers })
       } catch (err) {
         log.error('snapshot %s of %s refused at load: %e', s.path, r.name, err)
       }
     }
-    // Checked and applied in slices of about SLICE_MS, the loop given a turn between them: a
-    // document of 100,000 entries took seconds at once. Nobody sees the replica before its load
-    // ends, and an entry stored meanwhile is applied (again, harmlessly) once it has.
-    let admitted: Array<{ entry: Entry, updates: Uint8Array[] }> = []
-    const apply = (): void => {
-      const batch = admitted
-      admitted = []
-      r.remote(() => { for (const a of batch) r.applyRemote(a.updates, a.entry) })
-    }
+    // Read and checked in slices of about SLICE_MS, the loop given a turn between them; applied
+    // together, so that an entry (or snapshot) that breaks the document can be found and set aside.
+    const admitted: Array<{ entry: Entry, updates: Uint8Array[] }> = []
     const slicer = new Slicer()
     for await (const bytes of this.store.uncovered(r.id)) {
       try {
         const entry = parseTrustedEntry(bytes)
-        admitted.push({ entry, updates: admitUpdate(entry, this.certs, this.identity.keys, { at: 'load' }) })
+        const updates = admitUpdate(entry, this.certs, this.identity.keys, { at: 'load' })
+        const bad = staticProblem(r.kind, updates)
+        if (bad !== undefined) await this.quarantineEntry(entry, bad)
+        else admitted.push({ entry, updates })
       } catch (err) {
         log.error('stored entry of %s refused at load: %e', r.name, err)
       }
-      if (slicer.due()) {
-        apply()
-        await slicer.breathe()
+      if (slicer.due()) await slicer.breathe()
+    }
+    for (const bytes of this.store.forks.ofDoc(r.id)) {
+      try {
+        const entry = parseTrustedEntry(bytes)
+        const updates = admitUpdate(entry, this.certs, this.identity.keys, { at: 'load' })
+        if (staticProblem(r.kind, updates) === undefined) admitted.push({ entry, updates })
+      } catch (err) {
+        log.error('fork evidence of %s refused at load: %e', r.name, err)
       }
     }
-    apply()
+    // A quarantined slot is settled: what covers this document may cover it (it holds nothing of it).
+    for (const q of this.store.quarantine.slotsOf(r.id)) r.markApplied(q)
+    for (;;) {
+      const p = r.applyStored(states, admitted)
+      if (p === undefined) {
+        for (const st of states) r.snapshotsIn.add(toHex(st.s.header.signature))
+        return
+      }
+      const culprit = findCulprit(p, states, admitted)
+      if (culprit === undefined) {
+        // Nothing wrote the bad item (it cannot be found): open what applies, one by one.
+        log.error('%s: %s, and no entry or snapshot could be blamed: loading them one by one', r.name, p.reason)
+        r.reset()
+        await this.loadOneByOne(r, states, admitted)
+        return
+      }
+      if ('entry' in culprit) {
+        await this.quarantineEntry(culprit.entry, p.reason)
+        admitted.splice(admitted.indexOf(culprit), 1)
+      } else {
+        await this.quarantineSnapshot(culprit.s, p.reason)
+        states.splice(states.indexOf(culprit), 1)
+      }
+      r.reset()
+      for (const q of this.store.quarantine.slotsOf(r.id)) r.markApplied(q)
+    }
+  }
+
+  /**
+   * The last resort of a load: each snapshot and entry in a transaction of its own. The first
+   * that throws or breaks the shape is quarantined and the load starts over without it (a throw
+   * inside Yjs can leave the document inconsistent). A throw while structs of an earlier entry
+   * wait in Yjs for what they reference is blamed on that earlier entry: they integrate in the
+   * later one's transaction, which did nothing wrong.
+   */
+  private async loadOneByOne (r: Replica, states: Array<{ s: StoredSnapshot, state: Uint8Array, covers: Entry['covers'] }>, admitted: Array<{ entry: Entry, updates: Uint8Array[] }>): Promise<void> {
+    for (let attempt = 0; attempt <= states.length + admitted.length; attempt++) {
+      r.reset()
+      for (const q of this.store.quarantine.slotsOf(r.id)) r.markApplied(q)
+      let failed = false
+      for (const st of states) {
+        const p = r.applyStored([st], [])
+        if (p === undefined) { r.snapshotsIn.add(toHex(st.s.header.signature)); continue }
+        await this.quarantineSnapshot(st.s, p.reason)
+        states.splice(states.indexOf(st), 1)
+        failed = true
+        break
+      }
+      if (failed) continue
+      let waiting: { entry: Entry, updates: Uint8Array[] } | undefined
+      for (const a of [...admitted]) {
+        const bad = againstDoc(r, a.updates).problem
+        if (bad !== undefined) {
+          await this.quarantineEntry(a.entry, bad)
+          admitted.splice(admitted.indexOf(a), 1)
+          continue
+        }
+        const pendingBefore = r.doc.store.pendingStructs !== null
+        const p = r.applyStored([], [a])
+        if (p === undefined) {
+          if (!pendingBefore && r.doc.store.pendingStructs !== null) waiting = a
+          continue
+        }
+        const culprit = p.at === undefined && pendingBefore && waiting !== undefined ? waiting : a
+        await this.quarantineEntry(culprit.entry, p.reason)
+        admitted.splice(admitted.indexOf(culprit), 1)
+        failed = true
+        break
+      }
+      if (!failed) return
+    }
+  }
+
+  /** Puts an entry in quarantine (durably) and reports it. */
+  private async quarantineEntry (entry: Entry, reason: string): Promise<void> {
+    const rec = await this.store.quarantine.addEntry(entry, reason)
+    log.error('entry %s of %s (author %s, lane %d, seq %d) quarantined: %s', rec.id, this.names.get(rec.doc) ?? rec.doc.slice(0, 12), rec.author.slice(0, 12), rec.lane, rec.seq, reason)
+    this.emit('quarantined', this.describe(rec))
+  }
+
+  private async quarantineSnapshot (s: StoredSnapshot, reason: string): Promise<void> {
+    const rec = await this.store.setAsideSnapshot(s, reason)
+    log.error('snapshot %s of %s quarantined: %s', rec.id, this.names.get(rec.doc) ?? rec.doc.slice(0, 12), reason)
+    this.emit('quarantined', this.describe(rec))
+  }
+
+  private describe (r: Omit<Quarantined, 'docName' | 'authorLabel'>): Quarantined {
+    const q: Quarantined = { id: r.id, kind: r.kind, doc: r.doc, author: r.author, lane: r.lane, seq: r.seq, reason: r.reason, at: r.at }
+    const docName = this.names.get(r.doc)
+    if (docName !== undefined) q.docName = docName
+    const label = this.certs.get(fromHex(r.author))?.label
+    if (label !== undefined) q.authorLabel = label
+    return q
+  }
+
+  /** What is in quarantine (`mesh doctor`), oldest first. */
+  quarantined (): Quarantined[] { return this.store.quarantine.list().map(r => this.describe(r)) }
+
+  /** Deletes one quarantined entry's or snapshot's evidence (`mesh doctor --drop ID`); its slot stays excluded. */
+  async dropQuarantined (id: string): Promise<void> {
+    this.check()
+    await this.store.quarantine.drop(id)
+  }
+
+  /** The kind of a document by its id, when this vault can name it. */
+  private kindOf (doc: Uint8Array): DocKind {
+    const name = this.names.get(toHex(doc))
+    return name === undefined ? 'other' : docKind(name)
+  }
+
+  /**
+   * Applies an entry to an open replica. When it throws or breaks the shape, the replica is
+   * broken (its memory holds part of it; the next open reloads from the store) and, when this
+   * entry wrote the bad item, it is quarantined: the returned promise rejects with
+   * QuarantinedError once that is durable. Another entry's item (one Yjs held back until this
+   * one arrived) is found by the reload instead.
+   */
+  private applyChecked (r: Replica, updates: Uint8Array[], entry: Entry, checked?: { problem?: string, complete: boolean }): Promise<void> | undefined {
+    // Checked against the open document first: most bad entries never touch it.
+    const pre = checked ?? (r.readable ? againstDoc(r, updates) : { complete: false })
+    const before = pre.problem
+    if (before !== undefined) return this.quarantineEntry(entry, before).then(() => { throw new QuarantinedError(`entry quarantined: ${before}`, { reason: before }) })
+    let p: Problem | undefined
+    try {
+      p = r.applyRemote(updates, entry, pre.complete)
+    } catch (err: any) {
+      p = { reason: `the update does not apply: ${String(err?.message ?? err)}` }
+    }
+    if (p === undefined) return undefined
+    const problem = p
+    r.discard(new QuarantinedError(`${r.name} was reloaded: a received entry broke it (${problem.reason})`))
+    if (problem.at !== undefined && !updates.some(u => updateWrites(u, problem.at as { client: number, clock: number }))) return undefined
+    return this.quarantineEntry(entry, problem.reason).then(() => { throw new QuarantinedError(`entry quarantined: ${problem.reason}`, { reason: problem.reason }) })
   }
 
   /**
@@ -239,12 +427,31 @@ export class Vault extends EventEmitter<VaultEvents> {
     let stored = from === undefined ? undefined : this.acceptFromAuthor(entry, from)
     if (stored === undefined) {
       const updates = admitUpdate(entry, this.certs, this.identity.keys, { at: 'receive', from })
-      if (this.store.has(entry.doc, entry.author, entry.seq, entry.lane)) return { result: 'duplicate', entry }
+      if (this.store.has(entry.doc, entry.author, entry.seq, entry.lane)) {
+        return { result: (await this.checkFork(entry, updates, from)) ? 'stored' : 'duplicate', entry }
+      }
+      if (await this.claimedAndHeld(entry, updates)) return { result: 'duplicate', entry }
+      this.budgets.take(entry.doc, entry.author, entry.bytes.byteLength)
+      this.noticeOwnLane(entry)
+      // Bytes Yjs cannot decode, or a wrong shape visible without the document: never stored.
+      // (An open document checks each update against itself instead, before it is applied.)
+      const loaded = this.instances.get(toHex(entry.doc))
+      const pre = loaded?.loaded === true && loaded.readable ? againstDoc(loaded, updates) : undefined
+      const bad = pre !== undefined ? pre.problem : staticProblem(this.kindOf(entry.doc), updates)
+      if (bad !== undefined) {
+        await this.quarantineEntry(entry, bad)
+        throw new QuarantinedError(`entry quarantined: ${bad}`, { reason: bad })
+      }
       // putEntry indexes the entry before its first await, and the replica is looked up in the
       // same tick: a replica created later loads it from the index, one that exists gets it here.
       stored = this.store.putEntry(entry)
       const open = this.replicas.get(toHex(entry.doc))
-      if (open !== undefined) (await open).applyRemote(updates, entry)
+      if (open !== undefined) {
+        const r = await open
+        // The check above holds if nothing ran in between (the replica is the one checked, in this tick).
+        const q = this.applyChecked(r, updates, entry, r === loaded ? pre : undefined)
+        if (q !== undefined) stored = Promise.all([stored, q]).then(() => undefined)
+      }
     }
     await stored
     this.emitEntry(undefined, entry, false, from)
@@ -254,24 +461,214 @@ export class Vault extends EventEmitter<VaultEvents> {
   /**
    * Straight from its author to a loaded replica: applied first (readers see it at once), then
    * the signature is checked and the entry stored, all in this tick. Undefined when that does
-   * not apply (another author, a duplicate, no loaded replica): the caller takes the usual path.
-   * Returns the store's write.
+   * not apply (another author, a duplicate, no loaded replica, an update that does not decode):
+   * the caller takes the usual path. Returns the store's write.
    */
   private acceptFromAuthor (entry: Entry, from: string): Promise<void> | undefined {
     if (!isFromAuthor(entry, from, this.certs)) return undefined
     const r = this.instances.get(toHex(entry.doc))
     if (r === undefined || !r.loaded || !r.readable) return undefined
     if (this.store.has(entry.doc, entry.author, entry.seq, entry.lane)) return undefined
+    if (this.store.claimants(entry.doc, entry.author, entry.seq, entry.lane).length > 0) return undefined
     const updates = admitUpdate(entry, this.certs, this.identity.keys, { at: 'receive', from }, 'later')
-    r.applyRemote(updates, entry)
+    const pre = againstDoc(r, updates)
+    if (pre.problem !== undefined) return undefined
+    try { this.budgets.take(entry.doc, entry.author, entry.bytes.byteLength) } catch { return undefined } // the usual path refuses it, counting it once
+    let applied: Promise<void> | undefined
     try {
+      applied = this.applyChecked(r, updates, entry, pre)
       checkEntrySignature(entry)
     } catch (err: any) {
       log.error('entry from %s applied to %s, then its signature failed: the document is reloaded from the store', from, r.name)
       r.discard(err)
       throw err
     }
-    return this.store.putEntry(entry)
+    const stored = this.store.putEntry(entry)
+    return applied === undefined ? stored : Promise.all([stored, applied]).then(() => undefined)
+  }
+
+  /**
+   * A second entry at a held slot: compared by signature, then by signed body. A different one is
+   * a fork: kept as evidence, applied beside the held one (nothing either side wrote is lost),
+   * reported, and sent to every peer together with the held one (which goes back to the peer
+   * the second came from), so every node holds both and reports it. True when it was new.
+   */
+  private async checkFork (entry: Entry, updates: Uint8Array[], from?: string): Promise<boolean> {
+    if (!this.store.differs(entry.doc, entry.author, entry.seq, entry.lane, entry.signature)) return false
+    if (this.store.forks.has(entry.bytes)) return false
+    const heldBytes = await this.store.read(entry.doc, entry.author, entry.seq, entry.lane)
+    if (heldBytes === undefined) return false
+    const held = parseTrustedEntry(heldBytes)
+    if (Buffer.from(held.body).equals(Buffer.from(entry.body))) return false // same content, signed twice
+    const bad = staticProblem(this.kindOf(entry.doc), updates)
+    if (bad !== undefined) {
+      await this.quarantineEntry(entry, bad)
+      throw new QuarantinedError(`entry quarantined: ${bad}`, { reason: bad })
+    }
+    const rec = await this.store.forks.add(entry, held.signature)
+    if (rec === undefined) return false
+    this.store.forked(entry.doc)
+    const open = this.replicas.get(toHex(entry.doc))
+    if (open !== undefined) await this.applyChecked(await open, updates, entry)
+    const f = this.describeFork(rec)
+    log.error('fork: two different entries of %s at %s lane %d seq %d (both kept and applied)', f.authorLabel ?? f.author.slice(0, 12), f.docName ?? f.doc.slice(0, 12), f.lane, f.seq)
+    this.emit('fork', f)
+    this.emitEntry(undefined, entry, false, from)
+    this.emitEntry(undefined, held, false)
+    return true
+  }
+
+  private describeFork (r: Omit<Fork, 'docName' | 'authorLabel'>): Fork {
+    const f: Fork = { id: r.id, doc: r.doc, author: r.author, lane: r.lane, seq: r.seq, held: r.held, at: r.at }
+    const docName = this.names.get(r.doc)
+    if (docName !== undefined) f.docName = docName
+    const label = this.certs.get(fromHex(r.author))?.label
+    if (label !== undefined) f.authorLabel = label
+    return f
+  }
+
+  /**
+   * What two nodes compare to know they hold the same content of a document: per author lane the
+   * contiguous seq and the content tip there (store.tip: the least signature prefix of the entries
+   * held at that slot, forks included), and every slot known to be forked, with a SHA-256 digest
+   * over them. Equal digests mean the same entries at the tips and the same forks; equal vectors
+   * alone do not. On the wire the same tips go in vectors and fingerprints (protocols/sync/SPEC.md,
+   * Content tips).
+   */
+  contentSummary (doc: Uint8Array): { digest: string, lanes: Array<{ key: string, seq: number, tip?: string }>, forks: string[] } {
+    const lanes = this.store.tips(doc).map(l => {
+      const tip = this.store.tip(doc, l.key, l.seq)
+      return tip === undefined ? { key: l.key, seq: l.seq } : { key: l.key, seq: l.seq, tip: toHex(tip) }
+    })
+    const hex = toHex(doc)
+    const forks = [...new Set(this.store.forks.list().filter(f => f.doc === hex).map(f => `${streamKey({ author: fromHex(f.author), lane: f.lane })}/${f.seq}`))].sort()
+    const digest = createHash('sha256').update(JSON.stringify({ lanes, forks })).digest('hex')
+    return { digest, lanes, forks }
+  }
+
+  /** Every fork seen (`mesh doctor`, `mesh peers`), oldest first. */
+  forks (): Fork[] { return this.store.forks.list().map(r => this.describeFork(r)) }
+
+  /**
+   * Whether a peer holds more of this device's lane in use than this home does: the home was
+   * restored or copied (or its lane file is stale). The lane is abandoned (the next write opens
+   * a fresh one) and true returned; the caller sends the peer this device's own entries of that
+   * lane, so any slot written twice is found as a fork on both sides.
+   */
+  behindOwnLane (doc: Uint8Array, lane: number, seq: bigint): boolean {
+    const me = this.identity.device.publicKey
+    // Once found, every peer holding the lane gets this home's entries of it (duplicates are cheap; a missed fork is not).
+    if (this.restoredLanes.has(lane)) return seq > 0n
+    if (lane !== this.lane.active) return false
+    const mine = this.store.maxSeq(doc, me, lane)
+    if (seq <= BigInt(mine)) return false
+    this.restoredLanes.add(lane)
+    log.error('a peer holds lane %d of this device up to %d, this home only to %d: it was restored or copied; new writes go to a fresh lane', lane, seq, mine)
+    this.lane.abandon()
+    return true
+  }
+
+  /**
+   * A peer holds other content at a position of this lane (its content tip differs at the same
+   * seq): a fork, found before any entry of it arrived twice. When the lane is this device's own
+   * lane in use, this home was restored or copied and wrote again where its original had: its
+   * next writes go to a fresh lane (see behindOwnLane).
+   */
+  divergedLane (doc: Uint8Array, author: Uint8Array, lane: number, seq: bigint): void {
+    log.error('a peer holds other content than this node at %s lane %d up to seq %d (author %s): exchanging that lane to find the fork', this.names.get(toHex(doc)) ?? toHex(doc).slice(0, 12), lane, seq, toHex(author).slice(0, 12))
+    if (!Buffer.from(author).equals(Buffer.from(this.identity.device.publicKey)) || lane !== this.lane.active || this.restoredLanes.has(lane)) return
+    this.restoredLanes.add(lane)
+    log.error('this home wrote lane %d where a peer holds other entries of it: it was restored or copied; new writes go to a fresh lane', lane)
+    this.lane.abandon()
+  }
+
+  /** Lanes of this device found behind what peers hold: every peer showing more of one is sent this home's entries of it. */
+  private readonly restoredLanes = new Set<number>()
+
+  /** An entry of this device's own lane in use that this home does not hold: see behindOwnLane. */
+  private noticeOwnLane (entry: Entry): void {
+    if (Buffer.from(entry.author).equals(Buffer.from(this.identity.device.publicKey))) this.behindOwnLane(entry.doc, entry.lane, entry.seq)
+  }
+
+  /**
+   * An entry the store does not hold, in a slot a stored snapshot claims: a duplicate only if
+   * that snapshot's state holds it. Otherwise the claim was false: it is recorded as such (the
+   * snapshot's state stays, its coverage counts for nothing) and the entry is taken.
+   */
+  private async claimedAndHeld (entry: Entry, updates: Uint8Array[]): Promise<boolean> {
+    const claimed = this.store.claimants(entry.doc, entry.author, entry.seq, entry.lane)
+    if (claimed.length === 0) return false
+    for (const s of claimed) {
+      const h = await this.holdingOfStored(s).catch((err: unknown) => { log.error('snapshot %s unreadable: %e', s.path, err); return undefined })
+      if (h !== undefined && updates.every(u => holds(h, u))) return true
+    }
+    for (const s of claimed) {
+      const rec = await this.store.disprove(s, `claims seq ${entry.seq} of ${streamKey(entry).slice(0, 12)} without holding it`)
+      log.error('snapshot %s claims an entry its state does not hold: its coverage no longer counts', s.path)
+      this.emit('quarantined', this.describe(rec))
+    }
+    return false
+  }
+
+  /** What stored snapshots' states hold, decrypted once and kept for a few (a false claim is rare). */
+  private readonly holdings = new Map<string, Holding>()
+  private async holdingOfStored (s: StoredSnapshot): Promise<Holding> {
+    const k = toHex(s.header.signature)
+    let h = this.holdings.get(k)
+    if (h !== undefined) return h
+    const { state } = admitSnapshot(s.header.bytes, await this.store.readSnapshot(s), this.certs, this.identity.keys, { at: 'load' })
+    h = holdingOf(state)
+    if (this.holdings.size >= 8) this.holdings.delete(this.holdings.keys().next().value as string)
+    this.holdings.set(k, h)
+    return h
+  }
+
+  /**
+   * Checks a received snapshot's state before it is kept: it decodes within bounds, fits its
+   * document's shape, and holds every entry this node holds that its `covers` claims (decrypted
+   * here: the node has the key). Returns the stored snapshots it may replace: those it
+   * dominates whose states it holds too. Throws QuarantinedError or SnapshotUnprovenError.
+   */
+  private async verifySnapshot (header: Entry, state: Uint8Array): Promise<(s: StoredSnapshot) => boolean> {
+    const kind = this.kindOf(header.doc)
+    const bad = checkUpdate(kind, state, SNAPSHOT_BOUNDS)
+    if (bad !== undefined) throw new QuarantinedError(`snapshot refused: ${bad}`, { reason: bad })
+    if (kind !== 'other') {
+      const scratch = new Y.Doc()
+      try {
+        Y.applyUpdate(scratch, state)
+        const p = checkDoc(kind, scratch)
+        if (p !== undefined) throw new QuarantinedError(`snapshot refused: ${p.reason}`, { reason: p.reason })
+      } catch (err: any) {
+        if (err instanceof QuarantinedError) throw err
+        throw new QuarantinedError(`snapshot refused: its state does not apply: ${String(err?.message ?? err)}`)
+      } finally {
+        scratch.destroy()
+      }
+    }
+    const h = holdingOf(state)
+    const me = this.identity.device.publicKey
+    for (const c of header.covers) {
+      // A claim over this device's own lane beyond this home: restored or copied (see behindOwnLane).
+      if (Buffer.from(c.author).equals(Buffer.from(me))) this.behindOwnLane(header.doc, c.lane ?? 0, c.seq)
+      const key = streamKey(c)
+      for await (const bytes of this.store.held(header.doc, key, Number(c.seq))) {
+        const e = parseTrustedEntry(bytes)
+        let ok: boolean
+        try { ok = admitUpdate(e, this.certs, this.identity.keys, { at: 'load' }).every(u => holds(h, u)) } catch { continue } // an entry this node cannot open proves nothing either way
+        if (!ok) throw new SnapshotUnprovenError(`snapshot of ${key.slice(0, 12)} claims seq ${c.seq} of lane ${key.slice(0, 12)}… but its state lacks entry ${e.seq} held here`, { seq: Number(e.seq) })
+      }
+    }
+    const replaceable = new Set<string>()
+    for (const s of this.store.snapshots(header.doc)) {
+      try {
+        const { state: old } = admitSnapshot(s.header.bytes, await this.store.readSnapshot(s), this.certs, this.identity.keys, { at: 'load' })
+        if (holds(h, old)) replaceable.add(s.path)
+      } catch (err) {
+        log('stored snapshot %s not compared: %e', s.path, err)
+      }
+    }
+    return (s) => replaceable.has(s.path)
   }
 
   /**
@@ -286,6 +683,8 @@ export class Vault extends EventEmitter<VaultEvents> {
   receiveSnapshot (headerBytes: Uint8Array, offset = 0): { write: (piece: Uint8Array) => Promise<void> | undefined, end: () => Promise<Entry>, abort: () => void } {
     this.check()
     const header = admitSnapshotHeader(headerBytes, this.certs, { at: 'receive' })
+    // Refused from its header, before its bytes come: larger than what it claims can hold.
+    this.budgets.checkSnapshot(Number(header.snapshotSize), header.covers, this.store.vector(header.doc), this.store.docBytes(header.doc))
     const opener = new SnapshotOpener(this.identity.keys, header)
     const partial = offset > 0 ? this.store.partialFor(header) : undefined
     if (offset > 0 && (partial === undefined || partial.held < offset)) throw new NotFoundError(`no partial snapshot of ${offset} bytes is held to resume`, { offset })
@@ -323,18 +722,26 @@ export class Vault extends EventEmitter<VaultEvents> {
       },
       end: async () => {
         let state: Uint8Array
+        let replaces: (s: StoredSnapshot) => boolean
         try {
           while (loading !== undefined) await loading
           if (failed !== undefined) throw failed
           state = opener.final()
+          replaces = await this.verifySnapshot(header, state)
         } catch (err) {
           await file.discard()
           throw err
         }
-        await file.commit()
+        await file.commit({ replaces })
         const open = this.replicas.get(toHex(header.doc))
-        if (open !== undefined) (await open).applySnapshot(state, header.covers)
-        else this.keepFresh(header, state)
+        if (open !== undefined) {
+          const r = await open
+          // Checked against the shapes before it was kept (see verify); a document it still
+          // breaks together with what is open is reloaded, and the load finds the culprit.
+          const p = r.applySnapshot(state, header.covers)
+          if (p === undefined) r.snapshotsIn.add(toHex(header.signature))
+          else r.discard(new QuarantinedError(`${r.name} was reloaded: a received snapshot broke it (${p.reason})`))
+        } else this.keepFresh(header, state)
         return header
       },
       // Broken off: what arrived is kept for a resume, unless it already proved bad. In the
@@ -589,7 +996,11 @@ export class Vault extends EventEmitter<VaultEvents> {
     for (const n of [DOC_NAMES.sessionsIndex, DOC_NAMES.memory, DOC_NAMES.skills]) names.set(toHex(this.docId(n)), n)
     const r = await this.acquire(DOC_NAMES.sessionsIndex)
     try {
-      for (const s of new SessionsIndexDoc(r.doc).list()) names.set(toHex(this.docId(DOC_NAMES.session(s.key as SessionKey))), s.key)
+      for (const s of new SessionsIndexDoc(r.doc).list()) {
+        const hex = toHex(this.docId(DOC_NAMES.session(s.key as SessionKey)))
+        names.set(hex, s.key)
+        this.names.set(hex, DOC_NAMES.session(s.key as SessionKey))
+      }
     } finally {
       await this.release(r)
     }
@@ -623,7 +1034,9 @@ export class Vault extends EventEmitter<VaultEvents> {
       let seq = Date.now()
       for (const s of this.store.snapshots(r.id)) if (toHex(s.header.author) === toHex(me)) seq = Math.max(seq, Number(s.header.seq) + 1)
       const sealed = sealSnapshot({ keys: this.identity.keys, signer: this.identity.device.signer }, r.id, BigInt(seq), state, covers)
-      await this.store.putSnapshot(sealed.header, sealed.ciphertext)
+      // It replaces only snapshots this document applied: its state holds those, by construction.
+      await this.store.putSnapshot(sealed.header, sealed.ciphertext, { replaces: s => r.snapshotsIn.has(toHex(s.header.signature)) })
+      r.snapshotsIn.add(toHex(sealed.header.signature))
       await this.store.compact()
       return true
     } finally {
@@ -661,4 +1074,33 @@ export class Vault extends EventEmitter<VaultEvents> {
     })()
     return await this.closing
   }
+}
+
+/** What checkUpdate finds in any of an entry's updates. */
+function staticProblem (kind: DocKind, updates: readonly Uint8Array[]): string | undefined {
+  for (const u of updates) {
+    const p = checkUpdate(kind, u)
+    if (p !== undefined) return p
+  }
+  return undefined
+}
+
+/** The stored entry or snapshot that wrote the item a problem points at. */
+function findCulprit<S extends { state: Uint8Array }, E extends { updates: Uint8Array[] }> (p: Problem, states: S[], entries: E[]): S | E | undefined {
+  const at = p.at
+  if (at === undefined) return undefined
+  return entries.find(e => e.updates.some(u => updateWrites(u, at))) ?? states.find(s => updateWrites(s.state, at))
+}
+
+/** What checkAgainst finds in any of an entry's updates, against the replica's document as it is. */
+function againstDoc (r: Replica, updates: readonly Uint8Array[]): { problem?: string, complete: boolean } {
+  let complete = true
+  for (const u of updates) {
+    const p = checkAgainstDoc(r.kind, r.doc, u)
+    if (p.problem !== undefined) return p
+    complete &&= p.complete
+  }
+  // Several updates of one entry build on each other (the second's items sit in the first's):
+  // checked against the document alone, only the first is exact.
+  return { complete: complete && updates.length === 1 }
 }

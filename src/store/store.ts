@@ -15,6 +15,8 @@ import { ClosedError, StoreWriteError } from '../errors.js'
 import { DiskState } from './disk.js'
 import { RecordLog, type RecordRef, type Recovery } from './log.js'
 import { listPartials, partialPath, readPartial, readPartialPrefix, removePartial, writePartial, type PartialSnapshot } from './partial.js'
+import { Forks } from './forks.js'
+import { Quarantine, type QuarantineRecord } from './quarantine.js'
 import { loadSnapshots, readSnapshotData, readSnapshotPieces, removeSnapshot, stageSnapshotFile, type StagedSnapshot, type StoredSnapshot } from './snapshots.js'
 
 const log = logger('mesh:store')
@@ -32,7 +34,13 @@ export interface EntryStoreOptions {
 
 /** An entry whose append has not completed yet: readers get its bytes from memory. */
 interface InFlight extends RecordRef { readonly offset: -1, readonly bytes: Uint8Array }
-interface AuthorIndex { seqs: Map<number, RecordRef | InFlight> }
+interface AuthorIndex {
+  seqs: Map<number, RecordRef | InFlight>
+  /** Per seq, a prefix of the held entry's signature: a different entry at the slot is a fork (kept after compaction too). */
+  sigs: Map<number, string>
+}
+/** What tells two entries of one slot apart cheaply: their signatures (over different bodies) differ. */
+const fingerprint = (signature: Uint8Array): string => Buffer.from(signature.subarray(0, 12)).toString('base64')
 interface DocIndex {
   doc: Uint8Array
   /** `toHex(doc)`, which sorts as the bytes do. */
@@ -44,6 +52,11 @@ interface DocIndex {
   snapshots: StoredSnapshot[]
   /** Cached count of entries no snapshot covers; undefined when it must be recounted. */
   uncovered?: number
+}
+
+export interface SnapshotReplace {
+  /** Whether a stored snapshot may go once the new one is in (checked to be held by it). @default none */
+  replaces?: (s: StoredSnapshot) => boolean
 }
 
 /** Per author lane (`streamKey`), the highest contiguous sequence number held (through entries or a snapshot). */
@@ -68,6 +81,10 @@ export class EntryStore {
   private readonly certRefs = new Map<string, { ref: RecordRef, sealed: boolean }>()
   private sealer: RecordSealer | undefined
   private log!: RecordLog
+  /** Entries and snapshots set aside as bad (see quarantine.ts): their slots count as held, never as content. */
+  quarantine!: Quarantine
+  /** Second entries found at held slots (see forks.ts). */
+  forks!: Forks
   private closed = false
   /** Documents whose vector changed since their fingerprint was last counted. */
   private readonly dirty = new Set<DocIndex>()
@@ -87,6 +104,8 @@ export class EntryStore {
   static async open (dir: string, options: EntryStoreOptions = {}): Promise<EntryStore> {
     const s = new EntryStore(dir)
     s.sealer = options.certificates
+    s.quarantine = await Quarantine.open(join(dir, 'quarantine'))
+    s.forks = await Forks.open(join(dir, 'forks'))
     const { snapshots, damaged } = await loadSnapshots(join(dir, 'snapshots'))
     s.damagedSnapshots = damaged
     for (const snap of snapshots) s.docIndex(snap.header.doc).snapshots.push(snap)
@@ -152,7 +171,7 @@ export class EntryStore {
       return
     }
     if (type !== T_ENTRY) { log.error('store: record of unknown type %d at %d ignored', type, ref.offset); return }
-    let e: { doc: Uint8Array, author: Uint8Array, lane: number, seq: bigint }
+    let e: { doc: Uint8Array, author: Uint8Array, lane: number, seq: bigint, signature: Uint8Array }
     try {
       e = entryPlace(body)
     } catch (err) {
@@ -161,6 +180,7 @@ export class EntryStore {
     }
     const a = this.authorIndex(e.doc, streamKey(e))
     a.seqs.set(Number(e.seq), ref)
+    a.sigs.set(Number(e.seq), fingerprint(e.signature))
     const d = this.docIndex(e.doc)
     d.uncovered = undefined
     this.dirty.add(d)
@@ -169,7 +189,7 @@ export class EntryStore {
   private authorIndex (doc: Uint8Array, key: string): AuthorIndex {
     const d = this.docIndex(doc)
     let a = d.authors.get(key)
-    if (a === undefined) { a = { seqs: new Map() }; d.authors.set(key, a) }
+    if (a === undefined) { a = { seqs: new Map(), sigs: new Map() }; d.authors.set(key, a) }
     return a
   }
 
@@ -180,13 +200,98 @@ export class EntryStore {
     const key = streamKey({ author, lane })
     const a = d?.authors.get(key)
     if (a?.seqs.has(Number(seq)) === true) return true
-    return d !== undefined && this.snapshotCovers(d, key) >= Number(seq)
+    // A snapshot's claim is not enough: whether the entry is in its state is the vault's check (claimants).
+    return this.quarantine.holds(doc, key, Number(seq))
+  }
+
+  /**
+   * Per author lane: the contiguous seq held and the fingerprint of the entry there (when this
+   * node still knows it). Two nodes whose vectors are equal can still hold different entries at
+   * a slot (an undetected fork): comparing these, not the vectors, says whether they agree.
+   */
+  tips (doc: Uint8Array): Array<{ key: string, seq: number, tip?: string }> {
+    const d = this.docs.get(toHex(doc))
+    if (d === undefined) return []
+    const out: Array<{ key: string, seq: number, tip?: string }> = []
+    for (const [key, seq] of this.vector(doc)) {
+      if (seq === 0) continue
+      const tip = d.authors.get(key)?.sigs.get(seq)
+      out.push(tip === undefined ? { key, seq } : { key, seq, tip })
+    }
+    return out.sort((x, y) => x.key < y.key ? -1 : x.key > y.key ? 1 : 0)
+  }
+
+  /** Bytes this store holds of a document: its entries, and its largest snapshot. */
+  docBytes (doc: Uint8Array): number {
+    const d = this.docs.get(toHex(doc))
+    if (d === undefined) return 0
+    let n = 0
+    for (const a of d.authors.values()) for (const r of a.seqs.values()) n += r.length
+    let snap = 0
+    for (const s of d.snapshots) snap = Math.max(snap, Number(s.header.snapshotSize))
+    return n + snap
+  }
+
+  /** Whether the entry held at this slot (if any is known) differs from one with this signature. */
+  differs (doc: Uint8Array, author: Uint8Array, seq: bigint, lane: number, signature: Uint8Array): boolean {
+    const fp = this.docs.get(toHex(doc))?.authors.get(streamKey({ author, lane }))?.sigs.get(Number(seq))
+    return fp !== undefined && fp !== fingerprint(signature)
+  }
+
+  /** The bytes of the entry held at a slot, if the log still holds it. */
+  async read (doc: Uint8Array, author: Uint8Array, seq: bigint, lane = 0): Promise<Uint8Array | undefined> {
+    const key = streamKey({ author, lane })
+    for await (const b of this.held(doc, key, Number(seq))) {
+      const e = parseTrustedEntry(b)
+      if (e.seq === seq) return b
+    }
+    return undefined
+  }
+
+  /**
+   * Snapshots whose claim covers this slot (and was not shown false): the entry there is held
+   * only if it is in their state, which the caller checks with the key before calling it a
+   * duplicate (crdt/SPEC.md, Snapshot claims).
+   */
+  claimants (doc: Uint8Array, author: Uint8Array, seq: bigint, lane = 0): StoredSnapshot[] {
+    const d = this.docs.get(toHex(doc))
+    if (d === undefined) return []
+    const key = streamKey({ author, lane })
+    return d.snapshots.filter(s => this.claimsOf(s).some(c => streamKey(c) === key && c.seq >= seq))
+  }
+
+  /** What a snapshot's claim counts for here: its covers, or nothing once an entry showed it false. */
+  claimsOf (s: StoredSnapshot): readonly VectorItem[] { return this.quarantine.disproves(s.header.bytes) ? [] : s.header.covers }
+
+  /** Records that a snapshot does not hold an entry it claims: its state stays (nothing is lost), its claim counts for nothing. */
+  async disprove (s: StoredSnapshot, reason: string): Promise<QuarantineRecord> {
+    const d = this.docIndex(s.header.doc)
+    d.uncovered = undefined
+    return await this.quarantine.addClaim(s.header, reason)
+  }
+
+  /** The entries held of one author lane up to a seq (not quarantined), oldest first. */
+  async * held (doc: Uint8Array, key: string, max: number): AsyncGenerator<Uint8Array> {
+    const d = this.docs.get(toHex(doc))
+    const a = d?.authors.get(key)
+    if (d === undefined || a === undefined) return
+    const seqs = [...a.seqs.keys()].filter(s => s <= max && !this.quarantine.holds(d.doc, key, s)).sort((x, y) => x - y)
+    for (const s of seqs) {
+      const ref = a.seqs.get(s)
+      if (ref === undefined) continue
+      if ('bytes' in ref) { yield ref.bytes; continue }
+      const payload = await this.log.read(() => {
+        const cur = a.seqs.get(s)
+        return cur !== undefined && !('bytes' in cur) ? cur : undefined
+      })
+      if (payload !== undefined) yield payload.subarray(1)
+    }
   }
 
   private snapshotCovers (d: DocIndex, key: string): number {
     let max = 0
     for (const s of d.snapshots) {
-      for (const c of s.header.covers) if (streamKey(c) === key && Number(c.seq) > max) max = Number(c.seq)
+      for (const c of this.claimsOf(s)) if (streamKey(c) === key && Number(c.seq) > max) max = Number(c.seq)
     }
     return max
   }
@@ -203,6 +308,7 @@ export class EntryStore {
     if (a.seqs.has(seq)) return
     const placeholder: InFlight = { offset: -1, length: entry.bytes.byteLength + 1, bytes: entry.bytes }
     a.seqs.set(seq, placeholder)
+    a.sigs.set(seq, fingerprint(entry.signature))
     const d = this.docIndex(entry.doc)
     this.dirty.add(d)
     if (d.uncovered !== undefined && seq > this.snapshotCovers(d, key)) d.uncovered++
@@ -213,7 +319,7 @@ export class EntryStore {
       const ref = await this.log.append(payload)
       if (a.seqs.get(seq) === placeholder) a.seqs.set(seq, ref)
     } catch (err) {
-      if (a.seqs.get(seq) === placeholder) a.seqs.delete(seq)
+      if (a.seqs.get(seq) === placeholder) { a.seqs.delete(seq); a.sigs.delete(seq) }
       d.uncovered = undefined
       this.dirty.add(d)
       throw err
@@ -330,7 +436,7 @@ export class EntryStore {
       if (done++ >= max) return
       this.dirty.delete(d)
       const old = d.fp
-      const items = [...this.vectorIn(d)].filter(([, n]) => n > 0).map(([k, n]) => ({ ...parseStreamKey(k), seq: n }))
+      const items = [...this.vectorIn(d)].filter(([, n]) => n > 0).map(([k, n]) => ({ ...parseStreamKey(k), seq: n, tip: this.tipIn(d, k, n) }))
       const fp = items.length > 0 ? docFingerprint(d.doc, items) : undefined
       if (old !== undefined) this.total.sub(old)
       if (fp !== undefined) this.total.add(fp)
@@ -339,17 +445,51 @@ export class EntryStore {
     }
   }
 
+  /**
+   * The content tip of the entry at (doc, author lane, seq): the least of the first 12 bytes of
+   * the signatures of the entry held there and of every fork evidence at that slot. Two stores
+   * that hold the same entries there (forks included) have the same tip; a slot written twice
+   * differently shows different tips until each holds both. Undefined when no entry is held there
+   * (only a snapshot covers it, or it is quarantined). protocols/sync/SPEC.md, Content tips.
+   */
+  tip (doc: Uint8Array, key: string, seq: number): Uint8Array | undefined {
+    const d = this.docs.get(toHex(doc))
+    return d === undefined ? undefined : this.tipIn(d, key, seq)
+  }
+
+  private tipIn (d: DocIndex, key: string, seq: number): Uint8Array | undefined {
+    const held = d.authors.get(key)?.sigs.get(seq)
+    if (held === undefined) return undefined
+    let tip: Buffer = Buffer.from(held, 'base64')
+    if (this.forks.count() > 0) {
+      for (const f of this.forks.ofDoc(d.doc)) {
+        const place = entryPlace(f)
+        if (place.seq !== BigInt(seq) || streamKey(place) !== key) continue
+        const fp = Buffer.from(place.signature.subarray(0, 12))
+        if (Buffer.compare(fp, tip) < 0) tip = fp
+      }
+    }
+    return new Uint8Array(tip)
+  }
+
+  /** A fork evidence of this document was kept: its fingerprint takes the slot's new tip. */
+  forked (doc: Uint8Array): void {
+    const d = this.docs.get(toHex(doc))
+    if (d !== undefined) this.dirty.add(d)
+  }
+
   private vectorIn (d: DocIndex): Vector {
     const v: Vector = new Map()
     for (const s of d.snapshots) {
-      for (const c of s.header.covers) {
+      for (const c of this.claimsOf(s)) {
         const id = streamKey(c)
         v.set(id, Math.max(v.get(id) ?? 0, Number(c.seq)))
       }
     }
     for (const [id, a] of d.authors) {
       let n = v.get(id) ?? 0
-      while (a.seqs.has(n + 1)) n++
+      const q = new Set(this.quarantine.seqs(d.doc, id))
+      while (a.seqs.has(n + 1) || q.has(n + 1)) n++
       v.set(id, n)
     }
     return v
@@ -363,7 +503,7 @@ export class EntryStore {
     if (d === undefined) return
     for (const [id, a] of d.authors) {
       const floor = Math.max(this.snapshotCovers(d, id), after?.get(id) ?? 0)
-      const seqs = [...a.seqs.keys()].filter(s => s > floor).sort((x, y) => x - y)
+      const seqs = [...a.seqs.keys()].filter(s => s > floor && !this.quarantine.holds(d.doc, id, s)).sort((x, y) => x - y)
       // In groups of up to 512 KiB, each read together (log.readMany), so neither a thread-pool
       // trip per entry nor a whole large document is held at once.
       for (let i = 0; i < seqs.length;) {
@@ -372,18 +512,21 @@ export class EntryStore {
         while (j < seqs.length && (j === i || bytes < 512 * 1024)) { bytes += a.seqs.get(seqs[j] as number)?.length ?? 0; j++ }
         const group = seqs.slice(i, j)
         i = j
-        // Resolved at read time: a compaction may have moved them since the list was taken.
-        const payloads = await this.log.readMany(() => group.map(s => {
+        // Resolved at read time: a compaction may have moved them since the list was taken. An
+        // entry still being appended then is taken from memory at that same moment: its append
+        // may end while the others are read, and it would be neither in memory nor among what
+        // was read (a replica loading beside a received entry lost it until its next open).
+        const appending = new Map<number, Uint8Array>()
+        const payloads = await this.log.readMany(() => group.map((s, k) => {
           const cur = a.seqs.get(s)
+          if (cur !== undefined && 'bytes' in cur) appending.set(k, cur.bytes)
           return cur !== undefined && !('bytes' in cur) ? cur : undefined
         }))
         for (let k = 0; k < group.length; k++) {
-          const ref = a.seqs.get(group[k] as number)
-          // An entry still being appended is read from memory: skipping it would let a replica
-          // load without it while a snapshot claims it.
-          if (ref !== undefined && 'bytes' in ref) { yield ref.bytes; continue }
           const payload = payloads[k]
-          if (payload !== undefined) yield payload.subarray(1)
+          if (payload !== undefined) { yield payload.subarray(1); continue }
+          const bytes = appending.get(k)
+          if (bytes !== undefined) yield bytes
         }
       }
     }
@@ -420,9 +563,9 @@ export class EntryStore {
     return n
   }
 
-  /** Stores a verified snapshot and drops the snapshots it dominates. */
-  async putSnapshot (header: Entry, ciphertext: Uint8Array): Promise<StoredSnapshot> {
-    const staged = this.stageSnapshot(header)
+  /** Stores a verified snapshot, dropping those it dominates that `replaces` allows (see stageSnapshot). */
+  async putSnapshot (header: Entry, ciphertext: Uint8Array, opts: SnapshotReplace = {}): Promise<StoredSnapshot> {
+    const staged = this.stageSnapshot(header, opts)
     staged.write(ciphertext)
     return await staged.commit()
   }
@@ -431,19 +574,25 @@ export class EntryStore {
    * Starts writing a snapshot's file, to be fed its ciphertext as it arrives (a snapshot from a
    * peer is written while it is received and verified). Nothing is visible, to readers, peers or
    * the next open (which removes a stray temp file), until `commit()`; `discard()` removes it.
+   * A stored snapshot whose covers the new one dominates is removed only when `replaces` says
+   * so: a claim alone never deletes anything (the caller checks, with the key, that the new
+   * state holds the old one; a node without the key keeps both).
    */
-  stageSnapshot (header: Entry): StagedSnapshot {
+  stageSnapshot (header: Entry, opts: SnapshotReplace = {}): StagedSnapshot & { commit: (late?: SnapshotReplace) => Promise<StoredSnapshot> } {
     this.check()
     const staged = stageSnapshotFile(join(this.dir, 'snapshots'), header)
     return {
       write: staged.write,
-      commit: async () => await this.adopt(await staged.commit()),
+      commit: async (late?: SnapshotReplace) => await this.adopt(await staged.commit(), late ?? opts),
       discard: staged.discard
     }
   }
 
-  /** A committed snapshot file joins the index; the snapshots (and partials) it dominates go. */
-  private async adopt (stored: StoredSnapshot): Promise<StoredSnapshot> {
+  /**
+   * A committed snapshot file joins the index; the snapshots it dominates go only when
+   * `replaces` allows (a claim alone deletes nothing), and a partial transfer it dominates goes.
+   */
+  private async adopt (stored: StoredSnapshot, opts: SnapshotReplace = {}): Promise<StoredSnapshot> {
     this.check()
     const header = stored.header
     const d = this.docIndex(header.doc)
@@ -452,7 +601,7 @@ export class EntryStore {
     const gone: StoredSnapshot[] = []
     for (const s of d.snapshots) {
       if (s.path === stored.path) continue
-      if (dominates(cover, vectorOf(s.header.covers))) gone.push(s)
+      if (opts.replaces?.(s) === true && dominates(cover, vectorOf(s.header.covers))) gone.push(s)
       else kept.push(s)
     }
     // The index first, in this tick: two transfers of one snapshot may commit at once.
@@ -485,7 +634,7 @@ export class EntryStore {
    * any partial snapshot of the same document). Like stageSnapshot, nothing is visible until
    * `commit()`; `keep()` (the transfer broke off) leaves what was written for a resume.
    */
-  receiveSnapshotFile (header: Entry, offset: number): StagedSnapshot & { keep: () => Promise<void> } {
+  receiveSnapshotFile (header: Entry, offset: number): StagedSnapshot & { commit: (opts?: SnapshotReplace) => Promise<StoredSnapshot>, keep: () => Promise<void> } {
     this.check()
     const k = toHex(header.doc)
     if (this.receiving.has(k)) {
@@ -507,9 +656,9 @@ export class EntryStore {
     const forget = (): void => { const p = this.partials.get(k); if (p !== undefined && toHex(p.header.signature) === sig) this.partials.delete(k) }
     return {
       write: w.write,
-      commit: async () => {
+      commit: async (opts?: SnapshotReplace) => {
         forget()
-        try { return await this.adopt(await w.commit()) } finally { done() }
+        try { return await this.adopt(await w.commit(), opts) } finally { done() }
       },
       keep: async () => {
         try {
@@ -521,6 +670,15 @@ export class EntryStore {
       },
       discard: async () => { forget(); try { await w.discard() } finally { done() } }
     }
+  }
+
+  /** Moves a stored snapshot into quarantine: it is no longer offered, loaded or counted as covering anything. */
+  async setAsideSnapshot (s: StoredSnapshot, reason: string): Promise<QuarantineRecord> {
+    this.check()
+    const d = this.docIndex(s.header.doc)
+    d.snapshots = d.snapshots.filter(x => x.path !== s.path)
+    d.uncovered = undefined
+    return await this.quarantine.addSnapshot(s, reason)
   }
 
   readSnapshot (s: StoredSnapshot): Promise<Uint8Array> { return readSnapshotData(s) }

@@ -129,10 +129,15 @@ describe('admission of entries', () => {
     const doc = v.docId('snapped')
     const dir = join(a.home, 'data', 'snapshots', toHex(doc))
     const files = async (): Promise<string[]> => (await readdir(dir).catch(() => [] as string[])).sort()
+    // One document grown in place, as its author's would be: each newer snapshot's state holds
+    // the older ones', which is what lets it replace them (a snapshot replaces a stored one only
+    // when its state is verified to hold it; a claim in `covers` alone deletes nothing). Sizes
+    // asked for only grow.
+    const grown = new SessionDoc()
+    let written = 0
     const stateOf = (n: number): Uint8Array => {
-      const s = new SessionDoc()
-      for (let i = 0; i < n; i++) s.appendMessages([{ role: 'user', content: `m${i} ${'x'.repeat(900)}` }], 'sib')
-      return Y.encodeStateAsUpdate(s.doc)
+      for (; written < n; written++) grown.appendMessages([{ role: 'user', content: `m${written} ${'x'.repeat(900)}` }], 'sib')
+      return Y.encodeStateAsUpdate(grown.doc)
     }
     const seal = (seq: bigint, n: number, signer = sib.key.signer): ReturnType<typeof sealSnapshot> =>
       sealSnapshot({ keys: v.identity.keys, signer }, doc, seq, stateOf(n), [{ author: sib.key.publicKey, seq: BigInt(n) }])

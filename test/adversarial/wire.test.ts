@@ -129,9 +129,11 @@ describe('bad peers on the wire', () => {
     // 3. Then an entry on the same stream: it is taken.
     const small = new SessionDoc()
     small.appendMessages([{ role: 'user', content: 'after the snapshots' }], 'b')
-    const entry = sealUpdate({ keys, signer: me }, doc, 1n, Y.encodeStateAsUpdate(small.doc))
+    // (On a lane of its own: the good snapshot sent below claims lane 0 and, holding the key, A
+    // would refuse it if it held a lane-0 entry its state lacks.)
+    const entry = sealUpdate({ keys, signer: me }, doc, 1n, Y.encodeStateAsUpdate(small.doc), { lane: 1 })
     put({ entries: [entry.bytes] })
-    await until(() => a.vault.vault.store.has(doc, me.publicKey, 1n), 'A to store the entry sent after the bad snapshots')
+    await until(() => a.vault.vault.store.has(doc, me.publicKey, 1n, 1), 'A to store the entry sent after the bad snapshots')
     const refused = (code: string): boolean => a.events.some(e => e.type === 'entry-refused' && e.reason.includes(code))
     await until(() => refused('UNKNOWN_AUTHOR') && refused('DECRYPT_FAILED'), 'A to log both refusals')
     expect(st.status).toBe('open')

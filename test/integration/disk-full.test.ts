@@ -69,6 +69,10 @@ describe('full disk', () => {
       return out
     }
     const { addr } = await ask('start')
+    const c = await startNode({ wallet: walletFromSeed(seed), label: 'C' }); cleanups.push(c.stop)
+    await c.node.dial(addr)
+    const fullPeer = async (): Promise<{ diskFull: boolean, inSync: boolean } | undefined> => (await c.node.peers({ rtt: false })).find(p => p.state === 'connected')
+    await until(async () => (await fullPeer())?.inSync === true, 'C to be in sync with the node')
 
     const full = await ask('fill')
     expect(full.error.code).toBe('STORE_WRITE_FAILED')
@@ -76,6 +80,10 @@ describe('full disk', () => {
     expect(full.acked).toBeGreaterThan(20)
     expect(full.diskFull).toBe(true)
     expect(full.status).toBe(true)
+    // C, connected before the disk filled, is told: the full node is never "in sync" with it
+    // while it refuses writes. (A write that succeeds later, such as a new peer's certificate, says room.)
+    await until(async () => (await fullPeer())?.diskFull === true, 'C to learn that the node\'s disk is full')
+    expect((await fullPeer())?.inSync).toBe(false)
     // Reads go on: its own (a fresh handle reads the store), and a peer's first sync.
     const read = await ask('read')
     expect(read.count).toBe(full.acked)
@@ -92,6 +100,7 @@ describe('full disk', () => {
     expect(freed.diskFull).toBe(false)
     expect(freed.status).toBe(false)
     expect(freed.diskEvents).toEqual([true, false])
+    await until(async () => (await fullPeer())?.diskFull === false, 'C to learn that the node has room again')
     expect((await ask('write 5')).ok).toBe(true)
     await until(async () => await count() === full.acked + 5, 'B to get what the node wrote after space returned')
     const end = await ask('count')

@@ -222,6 +222,14 @@ describe('mesh join serves the API over HTTP', () => {
     const imported = await ok(a, 'agents.import', { agent: 'claude', sessionId: 's-http', records: [{ id: 'u-1', file: '', kind: 'user', text: line }] })
     expect(imported).toMatchObject({ key: 'agent:claude:s-http', added: 1, total: 1 })
     expect((await ok(a, 'agents.records', { key: 'agent:claude:s-http' })).records.map((r: any) => r.text)).toEqual([line])
+
+    // Nothing set aside between honest daemons; an id that is not in quarantine is a 404.
+    expect(await ok(a, 'doctor.report')).toEqual({ quarantined: [], forks: [] })
+    const nothing = await call(a, 'doctor.drop', { id: '0123456789abcdef' })
+    expect(nothing.status).toBe(404)
+    expect(nothing.body.error.code).toBe('NOT_FOUND')
+    // Reached through its route (a typed answer); a successful drop is driven in poison.test.ts.
+    called.add('doctor.drop')
   })
 
   it('serves the OpenAPI document generated from the schema, the same as the committed one', async () => {

@@ -2,6 +2,7 @@
 import { readdir, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { afterEach, describe, expect, it } from 'vitest'
+import { DOC_NAMES } from '../../crdt/index.js'
 import { openVault } from '../../src/sdk/index.js'
 import { generateWallet } from '../../src/identity/index.js'
 import { newVault } from '../helpers/vault.js'
@@ -154,6 +155,31 @@ describe('vault', () => {
     expect(s2.task().plan).toBe('')
     await s2.close(); await v2.close()
   })
+
+  it('find sees a session whose index entry came while its lookup was releasing the index', async () => {
+    const t = await tempDir(); cleanups.push(t.cleanup)
+    const v = await openVault({ home: join(t.dir, 'home'), wallet: generateWallet(), label: 'one' })
+    cleanups.push(async () => { await v.close() })
+    // The sessions index's second release (find's look after it started listening) waits at a
+    // gate, as a release that snapshots on a busy machine does: the session is created then.
+    const vault = v.vault
+    const release = vault.release.bind(vault)
+    let releases = 0
+    let open!: () => void
+    const gate = new Promise<void>(resolve => { open = resolve })
+    let held!: () => void
+    const holding = new Promise<void>(resolve => { held = resolve })
+    vault.release = async (r) => {
+      if (r.name === DOC_NAMES.sessionsIndex && ++releases === 2) { held(); await gate }
+      await release(r)
+    }
+    const found = v.sessions.find('agent:main:late')
+    await holding
+    const s = await v.sessions.create('agent:main:late')
+    open()
+    expect((await found).key).toBe('agent:main:late')
+    await s.close()
+  }, 30_000)
 
   it('throws typed errors for use after close, unknown sessions and bad input', async () => {
     const a = await newVault(); cleanups.push(a.cleanup)

@@ -56,16 +56,17 @@ function session (answers: boolean[]): { stream: WaitingStream, s: PeerSession }
 
 describe('sync session writes under backpressure', () => {
   it('hands the stream nothing while it drains, then sends what collected as one frame', async () => {
-    const { stream, s } = session([false]) // the session's first frame (its snapshot window) fills the stream
+    const { stream, s } = session([false]) // the session's first frame (its certificates) fills the stream
     await tick()
     expect(stream.frames).toHaveLength(1)
-    expect(stream.frames[0]?.snapshotWindow).toBe(BigInt(SYNC_LIMITS.snapshotWindowBytes))
+    expect(stream.frames[0]?.certificates).toEqual([Uint8Array.of(1)])
     expect(stream.waiting).toBe(true)
     for (const n of [1, 2, 3]) { s.pushEntry(Uint8Array.of(n), ref); await tick() }
     expect(stream.frames).toHaveLength(1) // the hello and the entries wait with the session
     stream.release()
     await tick()
-    // The snapshots held in part, the certificates, the digest, then the entries as one frame.
+    // The certificates, the snapshots held in part (with the window), the digest, then the entries as one frame.
+    expect(stream.frames[1]?.snapshotWindow).toBe(BigInt(SYNC_LIMITS.snapshotWindowBytes))
     expect(stream.frames.map(f => f.ranges.length)).toEqual([0, 0, 1, 0])
     expect(stream.frames[3]?.entries).toEqual([Uint8Array.of(1), Uint8Array.of(2), Uint8Array.of(3)])
     s.close()

@@ -24,7 +24,7 @@ describe('entryPlace', async () => {
     for (const e of entries) {
       const full = parseTrustedEntry(e.bytes)
       const place = entryPlace(e.bytes)
-      expect(place).toEqual({ doc: full.doc, author: full.author, lane: full.lane ?? 0, seq: full.seq })
+      expect(place).toEqual({ doc: full.doc, author: full.author, lane: full.lane ?? 0, seq: full.seq, signature: full.signature })
     }
   })
 

@@ -7,6 +7,7 @@ export interface AuthorSeq {
   author: Uint8Array<ArrayBuffer>
   seq: bigint
   lane: number
+  tip?: Uint8Array<ArrayBuffer>
 }
 
 export namespace AuthorSeq {
@@ -32,6 +33,11 @@ export namespace AuthorSeq {
         if ((obj.lane != null && obj.lane !== 0)) {
           w.uint32(24)
           w.uint32(obj.lane)
+        }
+
+        if (obj.tip != null) {
+          w.uint32(34)
+          w.bytes(obj.tip)
         }
 
         if (opts.lengthDelimited !== false) {
@@ -60,6 +66,10 @@ export namespace AuthorSeq {
             }
             case 3: {
               obj.lane = reader.uint32()
+              break
+            }
+            case 4: {
+              obj.tip = reader.bytes()
               break
             }
             default: {
@@ -98,6 +108,13 @@ export namespace AuthorSeq {
               }
               break
             }
+            case 4: {
+              yield {
+                field: `${prefix}.tip`,
+                value: reader.bytes()
+              }
+              break
+            }
             default: {
               reader.skipType(tag & 7)
               break
@@ -125,6 +142,11 @@ export namespace AuthorSeq {
     value: number
   }
 
+  export interface AuthorSeqTipFieldEvent {
+    field: '$.tip'
+    value: Uint8Array<ArrayBuffer>
+  }
+
   export function encode (obj: Partial<AuthorSeq>): Uint8Array<ArrayBuffer> {
     return encodeMessage(obj, AuthorSeq.codec())
   }
@@ -133,7 +155,7 @@ export namespace AuthorSeq {
     return decodeMessage(buf, AuthorSeq.codec(), opts)
   }
 
-  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<AuthorSeq>): Generator<AuthorSeqAuthorFieldEvent | AuthorSeqSeqFieldEvent | AuthorSeqLaneFieldEvent> {
+  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<AuthorSeq>): Generator<AuthorSeqAuthorFieldEvent | AuthorSeqSeqFieldEvent | AuthorSeqLaneFieldEvent | AuthorSeqTipFieldEvent> {
     return streamMessage(buf, AuthorSeq.codec(), opts)
   }
 }
@@ -273,6 +295,12 @@ export namespace DocVector {
     index: number
   }
 
+  export interface DocVectorItemsTipFieldEvent {
+    field: '$.items[].tip'
+    value: Uint8Array<ArrayBuffer>
+    index: number
+  }
+
   export function encode (obj: Partial<DocVector>): Uint8Array<ArrayBuffer> {
     return encodeMessage(obj, DocVector.codec())
   }
@@ -281,7 +309,7 @@ export namespace DocVector {
     return decodeMessage(buf, DocVector.codec(), opts)
   }
 
-  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<DocVector>): Generator<DocVectorDocFieldEvent | DocVectorItemsAuthorFieldEvent | DocVectorItemsSeqFieldEvent | DocVectorItemsLaneFieldEvent> {
+  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<DocVector>): Generator<DocVectorDocFieldEvent | DocVectorItemsAuthorFieldEvent | DocVectorItemsSeqFieldEvent | DocVectorItemsLaneFieldEvent | DocVectorItemsTipFieldEvent> {
     return streamMessage(buf, DocVector.codec(), opts)
   }
 }
@@ -798,6 +826,7 @@ export interface SyncMessage {
   catchup?: CatchupPlan
   snapshotWindow: bigint
   snapshotCredit: bigint
+  disk: number
 }
 
 export namespace SyncMessage {
@@ -890,6 +919,11 @@ export namespace SyncMessage {
           w.uint64(obj.snapshotCredit)
         }
 
+        if ((obj.disk != null && obj.disk !== 0)) {
+          w.uint32(200)
+          w.uint32(obj.disk)
+        }
+
         if (opts.lengthDelimited !== false) {
           w.ldelim()
         }
@@ -907,7 +941,8 @@ export namespace SyncMessage {
           partialSnapshots: [],
           snapshotOffset: 0n,
           snapshotWindow: 0n,
-          snapshotCredit: 0n
+          snapshotCredit: 0n,
+          disk: 0
         }
 
         const end = length == null ? reader.len : reader.pos + length
@@ -998,6 +1033,10 @@ export namespace SyncMessage {
             }
             case 24: {
               obj.snapshotCredit = reader.uint64()
+              break
+            }
+            case 25: {
+              obj.disk = reader.uint32()
               break
             }
             default: {
@@ -1170,6 +1209,13 @@ export namespace SyncMessage {
               }
               break
             }
+            case 25: {
+              yield {
+                field: `${prefix}.disk`,
+                value: reader.uint32()
+              }
+              break
+            }
             default: {
               reader.skipType(tag & 7)
               break
@@ -1209,6 +1255,12 @@ export namespace SyncMessage {
   export interface SyncMessageVectorsItemsLaneFieldEvent {
     field: '$.vectors[].items[].lane'
     value: number
+    index: number
+  }
+
+  export interface SyncMessageVectorsItemsTipFieldEvent {
+    field: '$.vectors[].items[].tip'
+    value: Uint8Array<ArrayBuffer>
     index: number
   }
 
@@ -1332,6 +1384,11 @@ export namespace SyncMessage {
     value: bigint
   }
 
+  export interface SyncMessageDiskFieldEvent {
+    field: '$.disk'
+    value: number
+  }
+
   export function encode (obj: Partial<SyncMessage>): Uint8Array<ArrayBuffer> {
     return encodeMessage(obj, SyncMessage.codec())
   }
@@ -1340,7 +1397,7 @@ export namespace SyncMessage {
     return decodeMessage(buf, SyncMessage.codec(), opts)
   }
 
-  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<SyncMessage>): Generator<SyncMessageCertificatesFieldEvent | SyncMessageVectorsDocFieldEvent | SyncMessageVectorsItemsAuthorFieldEvent | SyncMessageVectorsItemsSeqFieldEvent | SyncMessageVectorsItemsLaneFieldEvent | SyncMessageVectorsDoneFieldEvent | SyncMessageEntriesFieldEvent | SyncMessageSnapshotHeaderFieldEvent | SyncMessageSnapshotChunkFieldEvent | SyncMessageWantVectorsFieldEvent | SyncMessageRangesLowerFieldEvent | SyncMessageRangesUpperFieldEvent | SyncMessageRangesFingerprintFieldEvent | SyncMessageRangesCountFieldEvent | SyncMessageRangesListedFieldEvent | SyncMessageAnswerFieldEvent | SyncMessagePartialSnapshotsDocFieldEvent | SyncMessagePartialSnapshotsAuthorFieldEvent | SyncMessagePartialSnapshotsSeqFieldEvent | SyncMessagePartialSnapshotsOffsetFieldEvent | SyncMessageSnapshotOffsetFieldEvent | SyncMessageCatchupDocFieldEvent | SyncMessageCatchupEntriesFieldEvent | SyncMessageCatchupBytesFieldEvent | SyncMessageCatchupSnapshotBytesFieldEvent | SyncMessageSnapshotWindowFieldEvent | SyncMessageSnapshotCreditFieldEvent> {
+  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<SyncMessage>): Generator<SyncMessageCertificatesFieldEvent | SyncMessageVectorsDocFieldEvent | SyncMessageVectorsItemsAuthorFieldEvent | SyncMessageVectorsItemsSeqFieldEvent | SyncMessageVectorsItemsLaneFieldEvent | SyncMessageVectorsItemsTipFieldEvent | SyncMessageVectorsDoneFieldEvent | SyncMessageEntriesFieldEvent | SyncMessageSnapshotHeaderFieldEvent | SyncMessageSnapshotChunkFieldEvent | SyncMessageWantVectorsFieldEvent | SyncMessageRangesLowerFieldEvent | SyncMessageRangesUpperFieldEvent | SyncMessageRangesFingerprintFieldEvent | SyncMessageRangesCountFieldEvent | SyncMessageRangesListedFieldEvent | SyncMessageAnswerFieldEvent | SyncMessagePartialSnapshotsDocFieldEvent | SyncMessagePartialSnapshotsAuthorFieldEvent | SyncMessagePartialSnapshotsSeqFieldEvent | SyncMessagePartialSnapshotsOffsetFieldEvent | SyncMessageSnapshotOffsetFieldEvent | SyncMessageCatchupDocFieldEvent | SyncMessageCatchupEntriesFieldEvent | SyncMessageCatchupBytesFieldEvent | SyncMessageCatchupSnapshotBytesFieldEvent | SyncMessageSnapshotWindowFieldEvent | SyncMessageSnapshotCreditFieldEvent | SyncMessageDiskFieldEvent> {
     return streamMessage(buf, SyncMessage.codec(), opts)
   }
 }

@@ -1,0 +1,67 @@
+/**
+ * What a Yjs state holds, to check an update against it without applying anything: a snapshot
+ * claims (in `covers`) the entries its state contains, and a receiver with the key checks that
+ * claim entry by entry. An update is held when every struct it writes lies within the state's
+ * state vector and every range it deletes is deleted in the state (a GC'd item counts).
+ */
+import * as Y from 'yjs'
+
+export interface Holding {
+  /** client -> next clock the state lacks. */
+  readonly sv: Map<number, number>
+  /** client -> sorted, merged [clock, end) ranges the state deletes. */
+  readonly ds: Map<number, Array<[number, number]>>
+}
+
+interface Decoded { structs: Array<{ id: { client: number, clock: number }, length: number }>, ds: { clients: Map<number, Array<{ clock: number, len: number }>> } }
+
+/** Decodes a state (an update of a whole document); throws what Yjs throws on bytes that do not decode. */
+export function holdingOf (state: Uint8Array): Holding {
+  const d = Y.decodeUpdate(state) as unknown as Decoded
+  const sv = new Map<number, number>()
+  for (const s of d.structs) {
+    if (s instanceof Y.Skip) continue
+    const end = s.id.clock + s.length
+    if (end > (sv.get(s.id.client) ?? 0)) sv.set(s.id.client, end)
+  }
+  const ds = new Map<number, Array<[number, number]>>()
+  for (const [client, ranges] of d.ds.clients) {
+    const sorted = ranges.map(r => [r.clock, r.clock + r.len] as [number, number]).sort((a, b) => a[0] - b[0])
+    const merged: Array<[number, number]> = []
+    for (const r of sorted) {
+      const last = merged[merged.length - 1]
+      if (last !== undefined && r[0] <= last[1]) last[1] = Math.max(last[1], r[1])
+      else merged.push([r[0], r[1]])
+    }
+    ds.set(client, merged)
+  }
+  return { sv, ds }
+}
+
+/** Whether the state holds everything an update writes and deletes; false when the update does not decode. */
+export function holds (h: Holding, update: Uint8Array): boolean {
+  let d: Decoded
+  try { d = Y.decodeUpdate(update) as unknown as Decoded } catch { return false }
+  for (const s of d.structs) {
+    if (s instanceof Y.Skip) continue
+    if (s.id.clock + s.length > (h.sv.get(s.id.client) ?? 0)) return false
+  }
+  for (const [client, ranges] of d.ds.clients) {
+    const have = h.ds.get(client) ?? []
+    for (const r of ranges) if (r.len > 0 && !covered(have, r.clock, r.clock + r.len)) return false
+  }
+  return true
+}
+
+function covered (ranges: Array<[number, number]>, from: number, to: number): boolean {
+  let lo = 0
+  let hi = ranges.length - 1
+  while (lo <= hi) {
+    const mid = (lo + hi) >> 1
+    const r = ranges[mid] as [number, number]
+    if (r[1] <= from) lo = mid + 1
+    else if (r[0] > from) hi = mid - 1
+    else return to <= r[1]
+  }
+  return false
+}

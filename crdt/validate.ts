@@ -1,0 +1,355 @@
+/**
+ * The shapes of mesh's documents, checked where Yjs data becomes typed data. A member's entry
+ * can hold any Yjs a writer's key signs: bytes Yjs cannot decode (which throw deep inside it),
+ * or valid Yjs of the wrong shape (a lease that is a number, a transcript item that is not a
+ * chunk). `checkUpdate` decodes an update without applying it (nothing changes when it throws)
+ * and checks what it writes under a root; `checkChanges` checks, inside the transaction that
+ * applied remote updates, every value they added or changed; `checkDoc` checks a whole document.
+ * Each returns why the data is bad, or undefined. The readers (session.ts, memory.ts, skills.ts,
+ * sessions-index.ts) use the same shapes and skip what does not fit, so they never throw.
+ */
+import * as Y from 'yjs'
+import { DOC_NAMES } from './names.js'
+
+export type DocKind = 'session' | 'memory' | 'skills' | 'sessions-index' | 'other'
+
+export function docKind (name: string): DocKind {
+  if (name === DOC_NAMES.sessionsIndex) return 'sessions-index'
+  if (name === DOC_NAMES.memory) return 'memory'
+  if (name === DOC_NAMES.skills) return 'skills'
+  if (name.startsWith(DOC_NAMES.session('' as never))) return 'session'
+  return 'other'
+}
+
+/**
+ * Bounds on one update, checked on its decoded structs before it is applied. An entry is at
+ * most 1 MiB, but a struct's length or a deleted range is a varint: a crafted update can claim
+ * billions of clock ticks in a few bytes, which Yjs then walks (yjs issue #687).
+ */
+export const UPDATE_BOUNDS = { maxClockSpan: 1 << 24, maxStructs: 1 << 20 } as const
+
+/** A value's problem, or undefined when it fits. */
+type Shape = (v: unknown) => string | undefined
+
+const str: Shape = v => typeof v === 'string' ? undefined : 'not a string'
+const num: Shape = v => typeof v === 'number' && Number.isFinite(v) ? undefined : 'not a number'
+const bool: Shape = v => typeof v === 'boolean' ? undefined : 'not a boolean'
+const any: Shape = () => undefined
+const oneOf = (...xs: string[]): Shape => v => typeof v === 'string' && xs.includes(v) ? undefined : `not one of ${xs.join(', ')}`
+const isPlain = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v) && !(v instanceof Uint8Array) && !(v instanceof Y.AbstractType) && !(v instanceof Y.Doc)
+/** A plain JSON object with these fields (those named in `optional` may be absent). */
+const obj = (fields: Record<string, Shape>, optional: string[] = []): Shape => v => {
+  if (!isPlain(v)) return 'not an object'
+  for (const [k, f] of Object.entries(fields)) {
+    if (v[k] === undefined && optional.includes(k)) continue
+    const p = f(v[k])
+    if (p !== undefined) return `${k}: ${p}`
+  }
+  return undefined
+}
+const strings: Shape = v => Array.isArray(v) && v.every(x => typeof x === 'string') ? undefined : 'not a list of strings'
+
+/** Y types in the schema: the node kind decides how a changed type is walked. */
+interface YArrayShape { y: 'array', item: Node }
+interface YMapShape { y: 'map', key: (k: string) => Node | undefined }
+type Node = Shape | YArrayShape | YMapShape
+const yarray = (item: Node): YArrayShape => ({ y: 'array', item })
+/** A Y.Map whose keys each have a shape (unknown keys are left alone: readers never read them). */
+const ymapOf = (fields: Record<string, Node>): YMapShape => ({ y: 'map', key: k => fields[k] })
+/** A Y.Map of any keys, every value of one shape. */
+const ymapAll = (value: Node): YMapShape => ({ y: 'map', key: () => value })
+
+export const SHAPES = {
+  lease: obj({ device: str, epoch: num, expiresAt: num, takenAt: num, label: str }, ['label']),
+  writer: obj({ device: str, ts: num }),
+  message: { id: str, role: oneOf('user', 'assistant', 'system', 'tool'), content: str, ts: num, device: str, toolCall: obj({ name: str }), toolResult: obj({ callId: str, output: str }) } as Record<string, Shape>,
+  progress: obj({ text: str, ts: num, device: str }),
+  todo: obj({ id: str, text: str, done: bool, updatedAt: num }),
+  memory: obj({ key: str, value: str, tags: strings, updatedAt: num, device: str }),
+  skill: obj({ name: str, version: str, description: str, body: str, source: str, hash: str, updatedAt: num, device: str }),
+  summary: obj({ key: str, title: str, createdAt: num })
+} as const
+
+const MESSAGE = ymapOf(SHAPES.message)
+const ROOTS: Record<DocKind, Record<string, YArrayShape | YMapShape>> = {
+  session: {
+    meta: ymapOf({ key: str, title: str, goal: str, status: oneOf('running', 'idle', 'ended'), createdAt: num, lastWriter: SHAPES.writer, lease: SHAPES.lease }),
+    transcript: yarray(yarray(MESSAGE)),
+    task: ymapOf({ plan: str, cwd: str, progress: yarray(SHAPES.progress), todos: ymapAll(SHAPES.todo), files: ymapAll(num), fields: ymapAll(any) })
+  },
+  memory: { entries: ymapAll(SHAPES.memory) },
+  skills: { skills: ymapAll(SHAPES.skill) },
+  'sessions-index': { sessions: ymapAll(SHAPES.summary) },
+  other: {}
+}
+
+/** Whether a plain value fits a shape (the readers' guard). */
+export function fits (shape: Shape, v: unknown): boolean { return shape(v) === undefined }
+
+/** Why data does not fit, and the Yjs id of the item that holds it (to find the entry that wrote it). */
+export interface Problem { reason: string, at?: { client: number, clock: number } }
+
+/** A message map's fields, or undefined when it does not fit. */
+export function messageProblem (m: unknown): string | undefined {
+  if (m instanceof Y.Map) for (const k of ['id', 'role', 'content', 'ts', 'device']) if (!m.has(k)) return `message: no ${k}`
+  return check(MESSAGE, m, 'message')?.reason
+}
+
+const problem = (reason: string, item: Y.Item | undefined): Problem => item === undefined ? { reason } : { reason, at: { client: item.id.client, clock: item.id.clock } }
+
+function check (n: Node, v: unknown, path: string, item?: Y.Item): Problem | undefined {
+  if (typeof n === 'function') {
+    const p = n(v)
+    return p === undefined ? undefined : problem(`${path}: ${p}`, item)
+  }
+  if (n.y === 'array') {
+    if (!(v instanceof Y.Array)) return problem(`${path}: not a Y.Array`, item)
+    return checkItems(n.item, items(v), path)
+  }
+  if (!(v instanceof Y.Map)) return problem(`${path}: not a Y.Map`, item)
+  return checkKeys(n, v, [...mapKeys(v)], path)
+}
+
+/** The whole document (after a load). Root types Yjs holds as placeholders are read through. */
+export function checkDoc (kind: DocKind, doc: Y.Doc): Problem | undefined {
+  for (const [name, n] of Object.entries(ROOTS[kind])) {
+    const t = doc.share.get(name)
+    if (t === undefined) continue
+    const p = n.y === 'array' ? checkItems(n.item, items(t), name) : checkKeys(n, t, [...mapKeys(t)], name)
+    if (p !== undefined) return p
+  }
+  return undefined
+}
+
+/**
+ * What a transaction of remote updates added or changed, before it ends: for every type it
+ * changed (`tr.changed`; types created in it are reached through their parent), the items it
+ * inserted into an array and the keys it set in a map, each checked deeply.
+ */
+export function checkChanges (kind: DocKind, tr: Y.Transaction): Problem | undefined {
+  const roots = ROOTS[kind]
+  if (Object.keys(roots).length === 0) return undefined
+  for (const [type, keys] of tr.changed) {
+    const at = locate(roots, tr.doc, type)
+    if (at === undefined) continue
+    const [n, path] = at
+    let p: Problem | undefined
+    if (n === any) continue
+    if (typeof n === 'function') p = problem(`${path}: not a plain value`, type._item ?? undefined)
+    else if (n.y === 'array') p = checkItems(n.item, items(type, tr.beforeState), path)
+    else p = checkKeys(n, type, [...keys].filter((k): k is string => k !== null), path)
+    if (p !== undefined) return p
+  }
+  return undefined
+}
+
+function checkItems (n: Node, list: Iterable<[unknown, Y.Item]>, path: string): Problem | undefined {
+  for (const [x, item] of list) {
+    const p = check(n, x, `${path}[]`, item)
+    if (p !== undefined) return p
+  }
+  return undefined
+}
+
+function checkKeys (n: YMapShape, t: Y.AbstractType<any>, keys: string[], path: string): Problem | undefined {
+  for (const k of keys) {
+    const s = n.key(k)
+    if (s === undefined) continue
+    const item = t._map.get(k)
+    if (item === undefined || item.deleted) continue
+    const c = item.content.getContent()
+    const p = check(s, c[c.length - 1], `${path}.${k}`, item)
+    if (p !== undefined) return p
+  }
+  return undefined
+}
+
+/** The schema node of a type and its path, walking up to its root; undefined outside the schema. */
+function locate (roots: Record<string, YArrayShape | YMapShape>, doc: Y.Doc, type: Y.AbstractType<any>): [Node, string] | undefined {
+  const item = type._item
+  if (item === null) {
+    for (const [name, t] of doc.share) if (t === type) return roots[name] === undefined ? undefined : [roots[name] as Node, name]
+    return undefined
+  }
+  const parent = item.parent
+  if (!(parent instanceof Y.AbstractType)) return undefined
+  const up = locate(roots, doc, parent)
+  if (up === undefined) return undefined
+  const [pn, path] = up
+  if (typeof pn === 'function') return [pn, path]
+  if (pn.y === 'array') return [pn.item, `${path}[]`]
+  const sub = item.parentSub
+  if (sub === null) return undefined // an array-style item in a map: no reader sees it
+  const s = pn.key(sub)
+  return s === undefined ? undefined : [s, `${path}.${sub}`]
+}
+
+/** A type's live array values with their items (placeholders included), or only those inserted since `before`. */
+function * items (t: Y.AbstractType<any>, before?: Map<number, number>): Generator<[unknown, Y.Item]> {
+  for (let n = t._start; n !== null; n = n.right) {
+    if (n.deleted || !n.countable) continue
+    if (before !== undefined && n.id.clock < (before.get(n.id.client) ?? 0)) continue
+    for (const x of n.content.getContent()) yield [x, n]
+  }
+}
+
+function * mapKeys (t: Y.AbstractType<any>): Generator<string> {
+  for (const [k, item] of t._map) if (!item.deleted) yield k
+}
+
+/** Whether an update writes the struct with this id (the culprit of a Problem). */
+export function updateWrites (update: Uint8Array, at: { client: number, clock: number }): boolean {
+  let structs: Array<{ id: { client: number, clock: number }, length: number }>
+  try { structs = Y.decodeUpdate(update).structs } catch { return false }
+  return structs.some(s => s.id.client === at.client && s.id.clock <= at.clock && at.clock < s.id.clock + s.length)
+}
+
+/**
+ * Decodes an update without applying it and checks it: it must decode whole, stay within
+ * UPDATE_BOUNDS, and what it writes straight under a root of this kind of document must fit
+ * (a lease that is a number is caught here, before the entry is stored or forwarded; deeper
+ * items need the document and are checked by checkChanges). Returns the problem or undefined.
+ */
+export function checkUpdate (kind: DocKind, update: Uint8Array, bounds: { maxClockSpan: number, maxStructs: number } = UPDATE_BOUNDS): string | undefined {
+  let decoded: { structs: Array<Y.Item | Y.GC | Y.Skip>, ds: { clients: Map<number, Array<{ clock: number, len: number }>> } }
+  try {
+    decoded = Y.decodeUpdate(update) as any
+  } catch (err: any) {
+    return `the update does not decode: ${String(err?.message ?? err)}`
+  }
+  const out = bounded(decoded, bounds)
+  if (out !== undefined) return out
+  const roots = ROOTS[kind]
+  for (const s of decoded.structs) {
+    if (!(s instanceof Y.Item) || typeof s.parent !== 'string') continue
+    const n = roots[s.parent]
+    if (n === undefined) continue
+    const values = s.content.getContent()
+    let p: string | undefined
+    if (n.y === 'array') {
+      // Types written under a root are new: they are empty here, their content follows as items of their own.
+      if (s.parentSub === null) for (const v of values) { p = checkShallow(n.item, v, `${s.parent}[]`); if (p !== undefined) break }
+    } else if (s.parentSub !== null) {
+      const f = n.key(s.parentSub)
+      if (f !== undefined && values.length > 0) p = checkShallow(f, values[values.length - 1], `${s.parent}.${s.parentSub}`)
+    }
+    if (p !== undefined) return p
+  }
+  return undefined
+}
+
+function bounded (decoded: { structs: Array<{ length: number }>, ds: { clients: Map<number, Array<{ len: number }>> } }, bounds: { maxClockSpan: number, maxStructs: number }): string | undefined {
+  if (decoded.structs.length > bounds.maxStructs) return `the update holds ${decoded.structs.length} structs`
+  for (const s of decoded.structs) {
+    if (!(s.length >= 0 && s.length <= bounds.maxClockSpan)) return `a struct of the update spans ${s.length} clock ticks`
+  }
+  for (const ranges of decoded.ds.clients.values()) {
+    for (const r of ranges) if (!(r.len >= 0 && r.len <= bounds.maxClockSpan)) return `the update deletes a range of ${r.len}`
+  }
+  return undefined
+}
+
+/** A value's own kind against a node, without its content (a new type has none yet). */
+function checkShallow (n: Node, v: unknown, path: string): string | undefined {
+  if (typeof n === 'function') return v instanceof Y.AbstractType ? `${path}: not a plain value` : check(n, v, path)?.reason
+  if (n.y === 'array') return v instanceof Y.Array ? undefined : `${path}: not a Y.Array`
+  return v instanceof Y.Map ? undefined : `${path}: not a Y.Map`
+}
+
+/** Where a new item would go: its parent type's schema node, and the key it sets (null in an array). */
+type Place = { node: Node | undefined, sub: string | null } | 'unknown' | string
+
+/**
+ * Checks an update against the document it is about to be applied to, before anything changes:
+ * every item's parent (named, or taken from its neighbour, in the document or in the update)
+ * must be a type, and what it writes must fit the schema there (types by kind; their content
+ * follows as items of their own, checked the same way). Items whose neighbours are missing
+ * (Yjs would hold them back) are left to checkChanges when they integrate. Applying is not
+ * transactional, so this is what keeps a bad entry from touching an open document at all.
+ */
+export function checkAgainst (kind: DocKind, doc: Y.Doc, update: Uint8Array): string | undefined {
+  return checkAgainstDoc(kind, doc, update).problem
+}
+
+/**
+ * As checkAgainst, and whether every item was placed: when all were (and nothing waited in Yjs
+ * before), applying the update integrates exactly what was checked, and checkChanges may be skipped.
+ */
+export function checkAgainstDoc (kind: DocKind, doc: Y.Doc, update: Uint8Array): { problem?: string, complete: boolean } {
+  const roots = ROOTS[kind]
+  let decoded: { structs: Array<Y.Item | Y.GC | Y.Skip>, ds: { clients: Map<number, Array<{ clock: number, len: number }>> } }
+  try { decoded = Y.decodeUpdate(update) as any } catch (err: any) { return { problem: `the update does not decode: ${String(err?.message ?? err)}`, complete: false } }
+  const out = bounded(decoded, UPDATE_BOUNDS)
+  if (out !== undefined) return { problem: out, complete: false }
+  const structs = decoded.structs
+  let complete = true
+  const mine = new Map<number, Y.Item[]>()
+  for (const s of structs) if (s instanceof Y.Item) { const l = mine.get(s.id.client) ?? []; l.push(s); mine.set(s.id.client, l) }
+  const inUpdate = (id: { client: number, clock: number }): Y.Item | undefined => mine.get(id.client)?.find(i => i.id.clock <= id.clock && id.clock < i.id.clock + i.length)
+  const inDoc = (id: { client: number, clock: number }): Y.Item | Y.GC | undefined => {
+    const have = doc.store.clients.get(id.client)
+    const last = have?.[have.length - 1]
+    if (last === undefined || id.clock >= last.id.clock + last.length) return undefined
+    try { return Y.getItem(doc.store, Y.createID(id.client, id.clock)) as Y.Item | Y.GC } catch { return undefined }
+  }
+  const placeOfType = (item: Y.Item, depth: number): Place => {
+    // The node of the type an existing or new ContentType item holds.
+    if (!(item.content instanceof Y.ContentType)) return 'its parent is not a type'
+    if (item.parent instanceof Y.AbstractType) {
+      const at = locate(roots, doc, item.content.type)
+      return { node: at?.[0], sub: null }
+    }
+    const up = placeOf(item, depth + 1)
+    if (typeof up === 'string') return up
+    return { node: childNode(up.node, up.sub), sub: null }
+  }
+  const placeOf = (item: Y.Item, depth: number): Place => {
+    if (depth > 64) return 'unknown'
+    if (typeof item.parent === 'string') return { node: roots[item.parent], sub: item.parentSub }
+    if (item.parent instanceof Y.AbstractType) { // an item of the document
+      const at = locate(roots, doc, item.parent)
+      return { node: at?.[0], sub: item.parentSub }
+    }
+    if (item.parent !== null) {
+      const pid = item.parent as unknown as { client: number, clock: number }
+      const p = inUpdate(pid) ?? inDoc(pid)
+      if (p === undefined) return 'unknown'
+      // Deleted (a GC, or an item whose content was dropped): Yjs discards what goes into it.
+      if (p instanceof Y.GC || p.deleted || p.content instanceof Y.ContentDeleted) return 'unknown'
+      const t = placeOfType(p, depth)
+      return typeof t === 'string' ? t : { node: t.node, sub: item.parentSub }
+    }
+    const nid = item.origin ?? item.rightOrigin
+    if (nid === null) return 'unknown'
+    const n = inUpdate(nid) ?? inDoc(nid)
+    if (n === undefined || n instanceof Y.GC) return 'unknown'
+    if (n.parent === null && n.content instanceof Y.ContentDeleted && !(typeof n.parent === 'string')) return 'unknown'
+    return placeOf(n, depth + 1)
+  }
+  for (const s of structs) {
+    if (!(s instanceof Y.Item)) continue
+    const at = placeOf(s, 0)
+    if (at === 'unknown') { complete = false; continue }
+    if (typeof at === 'string') return { problem: at, complete }
+    if (at.node === undefined) continue
+    const values = s.content.getContent()
+    if (values.length === 0) continue
+    const n = childNode(at.node, at.sub)
+    if (n === undefined) continue
+    if (at.sub === null && typeof at.node !== 'function' && at.node.y === 'array') {
+      for (const v of values) { const p = checkShallow(n, v, 'item'); if (p !== undefined) return { problem: p, complete } }
+    } else {
+      const p = checkShallow(n, values[values.length - 1], at.sub ?? 'item')
+      if (p !== undefined) return { problem: p, complete }
+    }
+  }
+  return { complete }
+}
+
+/** The node of a child of `n` at key `sub` (null: an array element). */
+function childNode (n: Node | undefined, sub: string | null): Node | undefined {
+  if (n === undefined || n === any) return undefined // free-form: whatever it holds is not read as typed data
+  if (typeof n === 'function') return () => 'not a plain value'
+  if (n.y === 'array') return sub === null ? n.item : undefined
+  return sub === null ? undefined : n.key(sub)
+}

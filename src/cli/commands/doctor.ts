@@ -1,0 +1,80 @@
+/**
+ * mesh doctor [--drop ID [--yes]]: what this node set aside. Quarantined entries and snapshots
+ * (a member's update that did not apply or broke its document's shape: kept as evidence, never
+ * applied or sent) and forks (two different entries of one author at one position: both kept and
+ * applied), each with its author and document. `--drop ID` deletes one quarantined item's
+ * evidence after a confirmation read from stdin (`--yes` skips it); its position stays excluded.
+ */
+import { createInterface } from 'node:readline'
+import { UsageError } from '../../errors.js'
+import { localTime, stdout as out, withApi } from '../context.js'
+import type { Command } from '../command.js'
+import type { Output } from '../../api/schema.js'
+
+const USAGE = 'mesh doctor [--drop ID [--yes]] [--json]'
+
+type Report = Output<'doctor.report'>
+type Item = Report['quarantined'][number]
+
+const who = (label: string | undefined, key: string): string => `${label ?? 'unknown device'} (${key.slice(0, 12)})`
+const what = (name: string | undefined, doc: string): string => name ?? `document ${doc.slice(0, 12)}`
+
+function describe (q: Item): string {
+  return `${q.id}  ${q.kind.padEnd(8)} ${what(q.docName, q.doc)}  by ${who(q.authorLabel, q.author)}  lane ${q.lane} seq ${q.seq}  ${localTime(q.at)}\n    ${q.reason}`
+}
+
+/** One line from stdin (undefined when it ends first). */
+async function ask (question: string): Promise<string | undefined> {
+  process.stderr.write(question)
+  const rl = createInterface({ input: process.stdin, terminal: false })
+  try {
+    for await (const line of rl) return line
+    return undefined
+  } finally {
+    rl.close()
+  }
+}
+
+export const doctorCmd: Command = {
+  name: 'doctor',
+  usage: USAGE,
+  summary: 'what this node set aside: quarantined entries and snapshots, and forks, with author and document',
+  examples: ['mesh doctor', 'mesh doctor --json', 'mesh doctor --drop 3d3f828cef59bdca', 'mesh doctor --drop 3d3f828cef59bdca --yes'],
+  options: { drop: { type: 'string' }, yes: { type: 'boolean' } },
+  async run (g, args, values) {
+    if (args.length > 0) throw new UsageError(`unexpected ${args.join(' ')}: ${USAGE}`)
+    const drop = values.drop as string | undefined
+    const yes = values.yes === true
+    if (yes && drop === undefined) throw new UsageError(`--yes goes with --drop ID: ${USAGE}`)
+    // A script reading JSON cannot answer a question on the same terminal.
+    if (drop !== undefined && g.json && !yes) throw new UsageError('--drop with --json needs --yes (no question is asked in JSON mode)')
+    return await withApi(g, async api => {
+      const report = await api.call('doctor.report', {})
+      if (drop === undefined) {
+        if (g.json) { out.json(report); return 0 }
+        if (report.quarantined.length === 0 && report.forks.length === 0) { out.line('nothing quarantined, no forks'); return 0 }
+        if (report.quarantined.length > 0) out.line(`quarantined (${report.quarantined.length}): kept on disk, never applied or sent; \`mesh doctor --drop ID\` deletes one`)
+        for (const q of report.quarantined) out.line(`  ${describe(q)}`)
+        if (report.forks.length > 0) out.line(`forks (${report.forks.length}): two different entries of one device at one position, both kept and applied`)
+        for (const f of report.forks) out.line(`  ${f.id}  ${what(f.docName, f.doc)}  by ${who(f.authorLabel, f.author)}  lane ${f.lane} seq ${f.seq}  ${localTime(f.at)}  (held: ${f.held.slice(0, 12)})`)
+        return 0
+      }
+      const item = report.quarantined.find(q => q.id === drop)
+      if (!yes) {
+        // Unknown ids go to the daemon, which answers NOT_FOUND: nothing to confirm.
+        if (item !== undefined) {
+          out.err(`  ${describe(item)}`)
+          const answer = await ask(`delete this ${item.kind} for good? [y/N] `)
+          if (answer === undefined || !/^y(es)?$/i.test(answer.trim())) {
+            out.err('not dropped')
+            return 1
+          }
+        }
+      }
+      const r = await api.call('doctor.drop', { id: drop })
+      if (g.json) out.json(r)
+      else out.line(`dropped ${r.dropped.id} (${r.dropped.kind} of ${what(r.dropped.docName, r.dropped.doc)} by ${who(r.dropped.authorLabel, r.dropped.author)})`)
+      return 0
+    })
+  }
+}

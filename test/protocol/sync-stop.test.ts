@@ -1,0 +1,40 @@
+/**
+ * A stopped sync service starts nothing: a stream the peer opened just before the stop (its
+ * membership check still pending) is aborted, instead of becoming a session of a service that
+ * no longer runs (which the peer then saw as live: "A to end B's own session" never came).
+ */
+import { afterEach, describe, expect, it } from 'vitest'
+import { SYNC_PROTOCOL } from '../../protocols/sync/index.js'
+import { generateWallet, startNode, until, type TestNode } from '../helpers/nodes.js'
+
+const nodes: TestNode[] = []
+afterEach(async () => { for (const n of nodes.splice(0)) await n.stop() })
+
+describe('sync stop', () => {
+  it('a stream whose membership check ends after the stop is aborted, and no session starts', async () => {
+    const wallet = generateWallet()
+    const a = await startNode({ wallet, label: 'A' }); nodes.push(a)
+    const b = await startNode({ wallet, label: 'B' }); nodes.push(b)
+    await b.node.dial(a.node.addresses()[0] as string)
+    const aId = a.node.libp2p.peerId
+    const bId = b.node.libp2p.peerId
+    await until(() => a.node.libp2p.services.membership.isProven(bId) && b.node.libp2p.services.membership.isProven(aId), 'A and B to prove each other')
+    const sync = b.node.libp2p.services.sync as unknown as { init: { whenMember: (p: string) => Promise<boolean> }, stop: () => Promise<void> }
+    // B's membership check of the next inbound stream waits at a gate (a proof still under way).
+    const whenMember = sync.init.whenMember
+    let open!: () => void
+    const gate = new Promise<void>(resolve => { open = resolve })
+    let asked!: () => void
+    const checking = new Promise<void>(resolve => { asked = resolve })
+    sync.init.whenMember = async (p) => { asked(); await gate; return await whenMember(p) }
+    const st = await a.node.libp2p.getConnections(bId)[0]!.newStream(SYNC_PROTOCOL)
+    await checking
+    await sync.stop()
+    open()
+    // The stream ends (aborted by B) and B holds no session with A.
+    const ended = await (async () => { try { for await (const _ of st) { /* whatever B sent before it aborted */ } return 'closed' } catch (err: any) { return err.name as string } })()
+    expect(ended).toBe('StreamResetError')
+    expect(b.node.libp2p.services.sync.sessionWith(aId.toString())).toBeUndefined()
+    expect(b.node.libp2p.services.sync.peers()).toEqual([])
+  })
+})
