@@ -121,8 +121,9 @@ export const initCmd: Command = {
 export function explainGeneratedWallet (path: string): void {
   out.line(`No wallet was given or found, so mesh generated one: ${path}`)
   out.line('It is yours: it proves which machines are yours and derives the key your data is encrypted with.')
-  out.line('Back it up. To use the same mesh on another machine, copy this file there and run:')
-  out.line(`  mesh join --wallet ${path}`)
+  out.line('Back it up, and keep it off machines that do not need it: this device is now an admin and enrols your other machines without it.')
+  out.line('To add another machine, run there:  mesh pair --label NAME')
+  out.line('and approve the code it shows, here:  mesh devices approve CODE')
   out.line('')
 }
 

@@ -77,7 +77,7 @@ export const joinCmd: Command = {
   summary: 'run this machine\'s mesh node in the foreground (sets up the home, and a wallet if none is found); every other command goes through it while it runs',
   examples: [
     'mesh join',
-    'mesh join --label laptop --wallet ~/wallet-from-desktop.json',
+    'mesh join --label laptop                       (after mesh pair: no wallet on this machine)',
     'mesh join --bootstrap /ip4/192.0.2.7/tcp/4001/p2p/12D3KooW…',
     'mesh join --follow claude,codex      also capture Claude Code and Codex sessions live as they are written',
     'mesh join --mirror --relay --wallet wallet.json   (a home server or VPS: a blind mirror that holds no vault key, and a relay)',
