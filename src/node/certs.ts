@@ -263,6 +263,21 @@ export class CertRegistry {
     return this.judge(h.author, h.epoch, (v) => v.holdsSnapshot(h.seq), j)
   }
 
+  /**
+   * Whether a stored snapshot may be offered to a peer: true unless a restriction this registry
+   * knows (a downgrade, an expiry, a revocation) now refuses it. `why` hears the refusal.
+   */
+  servesSnapshot (h: { author: Uint8Array, doc: Uint8Array, seq: bigint, epoch: number }, why: (err: unknown) => void): boolean {
+    if (!this.restricting) return true
+    try {
+      this.judgeSnapshot(h, { at: 'load' })
+      return true
+    } catch (err) {
+      why(err)
+      return false
+    }
+  }
+
   private judge (author: Uint8Array, epoch: number, within: (v: CutoffVector) => boolean, j: Judging): Certificate {
     const id = toHex(author)
     const cert = this.governing(id)

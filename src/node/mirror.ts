@@ -281,15 +281,9 @@ export class MirrorVault extends EventEmitter<MirrorEvents> {
   }
 
   private servableSnapshot (header: Entry): boolean {
-    if (!this.certs.restricting) return true
-    try {
-      this.certs.judgeSnapshot(header, { at: 'load' })
-      return true
-    } catch (err) {
-      log('stored snapshot held back from a peer: %e', err)
-      return false
-    }
+    return this.certs.servesSnapshot(header, (err) => { log('stored snapshot held back from a peer: %e', err) })
   }
+
 
   /** The sync protocol's data layer over this mirror: the same plan as a member's, from ciphertext. */
   source (): ReplicaSource {

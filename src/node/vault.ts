@@ -958,15 +958,9 @@ export class Vault extends EventEmitter<VaultEvents> {
 
   /** Whether a stored snapshot may be offered to a peer: the rule of servable(), for snapshots. */
   servableSnapshot (header: Entry): boolean {
-    if (!this.certs.restricting) return true
-    try {
-      this.certs.judgeSnapshot(header, { at: 'load' })
-      return true
-    } catch (err) {
-      log('stored snapshot held back from a peer: %e', err)
-      return false
-    }
+    return this.certs.servesSnapshot(header, (err) => { log('stored snapshot held back from a peer: %e', err) })
   }
+
 
   /**
    * Stored entries as they may be handed to a peer: one that a changed certificate refuses (the
