@@ -121,6 +121,8 @@ export class PeerSession {
   private idle: Array<() => void> = []
   /** The peer's vectors as last reported, advanced by what we send it. */
   readonly theirs = new Map<string, Map<string, bigint>>()
+  /** The content tips the peer reported, per document and lane: `seq` and the tip there (hex). */
+  private readonly theirTips = new Map<string, Map<string, { seq: bigint, tip: string }>>()
   private incoming: DocVector[] = []
   private live: Uint8Array[] = []
   private liveRefs: EntryRef[] = []
@@ -436,6 +438,7 @@ export class PeerSession {
     const byDoc = new Map<string, AuthorSeq[]>()
     for (const v of theirs) byDoc.set(toHex(v.doc), v.items)
     for (const v of theirs) this.remember(v.doc, v.items)
+    for (const v of theirs) this.rememberTips(v.doc, v.items)
     // Entries of many documents share frames (up to batchBytes): a vault of 10,000 small
     // documents would otherwise go as 10,000 frames, each its own group commit at the receiver.
     let batch: Uint8Array[] = []
@@ -656,6 +659,32 @@ export class PeerSession {
       this.log('sync write to %s failed: %s', this.peer, err?.message ?? err)
       this.close()
     }
+  }
+
+  /** Only tips the peer itself reported: what this side sent does not tell what the peer holds at a position it already had. */
+  private rememberTips (doc: Uint8Array, items: AuthorSeq[]): void {
+    const k = toHex(doc)
+    let m = this.theirTips.get(k)
+    for (const i of items) {
+      if (i.tip === undefined) continue
+      if (m === undefined) { m = new Map(); this.theirTips.set(k, m) }
+      m.set(streamKey(i), { seq: i.seq, tip: toHex(i.tip) })
+    }
+  }
+
+  /**
+   * Documents where both sides hold the same position of a lane with different content (a fork,
+   * or a home restored from a backup): equal counts, different bytes, so never "in sync".
+   */
+  diverged (): string[] {
+    const out: string[] = []
+    for (const mine of this.source.vectors()) {
+      const k = toHex(mine.doc)
+      const t = this.theirTips.get(k)
+      if (t === undefined) continue
+      if (mine.items.some(i => { const o = t.get(streamKey(i)); return i.tip !== undefined && o !== undefined && o.seq === i.seq && o.tip !== toHex(i.tip) })) out.push(k)
+    }
+    return out
   }
 
   /** How many entries this side lacks per document, by the peer's last reported vector. */

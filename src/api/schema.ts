@@ -116,6 +116,7 @@ export const PeerSchema = z.object({
   lacking: z.record(z.string(), z.number()).describe('per document, entries this device lacks that the peer holds'),
   inSync: z.boolean().describe('connected, nothing lacking either way and nothing in flight; never true for an offline peer, nor one whose disk is full'),
   diskFull: z.boolean().describe('the peer said its disk is full: it refuses writes until it has room'),
+  diverged: z.array(z.string()).optional().describe('documents where this node and the peer hold different content at the same positions (a fork, or a restored home): never in sync; `mesh doctor` says where'),
   transfers: z.array(TransferSchema).describe('what is in flight with this peer, per document and direction'),
   lastSeen: z.number().optional()
 })

@@ -72,6 +72,8 @@ export interface PeerStatus {
    * peer: what it holds now is not known.
    */
   inSync: boolean
+  /** Documents where this node and the peer hold different content at the same positions (forks). */
+  diverged?: string[]
   /** The peer said its disk is full: it refuses writes, so it is never in sync meanwhile. */
   diskFull: boolean
   /** What is in flight with this peer, per document and direction. */
@@ -595,8 +597,10 @@ export class MeshNode extends EventEmitter<{ event: [NodeEvent], 'caught-up': [s
       const transfers = (session?.transfers.list() ?? []).map(t => transferStatus(t, p.label, names.get(t.doc)))
       // No session yet (the hello not done): not known to be in sync.
       const diskFull = session?.peerDiskFull === true
-      const inSync = session !== undefined && !diskFull && transfers.length === 0 && Object.values(behind).every(n => n === 0) && Object.keys(lacking).length === 0
-      const st: PeerStatus = { peerId: p.deviceId, label: p.label, capabilities: [...p.capabilities], addrs: conns.map(c => c.remoteAddr.toString()), via: this.via.get(p.deviceId) ?? 'unknown', state: 'connected', behind, lacking, inSync, diskFull, transfers, lastSeen: Date.now() }
+      // Equal counts are not enough: the content tips the peer reported must agree too.
+      const diverged = (session?.diverged() ?? []).map(hex => names.get(hex) ?? hex.slice(0, 12))
+      const inSync = session !== undefined && !diskFull && transfers.length === 0 && diverged.length === 0 && Object.values(behind).every(n => n === 0) && Object.keys(lacking).length === 0
+      const st: PeerStatus = { peerId: p.deviceId, label: p.label, capabilities: [...p.capabilities], addrs: conns.map(c => c.remoteAddr.toString()), via: this.via.get(p.deviceId) ?? 'unknown', state: 'connected', behind, lacking, inSync, diskFull, transfers, lastSeen: Date.now(), ...(diverged.length > 0 ? { diverged } : {}) }
       if (options.rtt !== false) {
         try { st.rttMs = await this.libp2p.services.ping.ping(peerIdFromString(p.deviceId), { signal: AbortSignal.timeout(2000) }) } catch (err) { log('ping %s failed: %e', p.deviceId, err) }
       }

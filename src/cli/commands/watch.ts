@@ -99,7 +99,7 @@ export const peersCmd: Command = {
       for (const p of peers) {
         const behind = Object.entries(p.behind).filter(([, n]) => n > 0).map(([d, n]) => `${d} −${n}`).join(', ')
         const lacking = Object.entries(p.lacking).filter(([, n]) => n > 0).map(([d, n]) => `${d} −${n}`).join(', ')
-        const sync = p.state !== 'connected' ? 'offline' : p.inSync ? 'in sync' : [p.diskFull ? 'its disk is full (it takes no writes)' : '', behind !== '' ? `it lacks: ${behind}` : '', lacking !== '' ? `we lack: ${lacking}` : '', p.transfers.length > 0 ? 'transferring' : ''].filter(x => x !== '').join('; ') || 'catching up'
+        const sync = p.state !== 'connected' ? 'offline' : p.inSync ? 'in sync' : [p.diskFull ? 'its disk is full (it takes no writes)' : '', (p.diverged?.length ?? 0) > 0 ? `content differs: ${p.diverged?.join(', ')} (see mesh doctor)` : '', behind !== '' ? `it lacks: ${behind}` : '', lacking !== '' ? `we lack: ${lacking}` : '', p.transfers.length > 0 ? 'transferring' : ''].filter(x => x !== '').join('; ') || 'catching up'
         out.line(`${p.label}\t${p.peerId}\t[${p.capabilities.join(', ')}]\t${p.state}\tvia ${p.via}${p.rttMs !== undefined ? `\trtt ${p.rttMs} ms` : ''}\t${sync}`)
         for (const t of p.transfers) out.line(`\t${formatProgress(t)}`)
         for (const a of p.addrs) out.line(`\t${a}`)
