@@ -230,6 +230,16 @@ describe('mesh join serves the API over HTTP', () => {
     expect(nothing.body.error.code).toBe('NOT_FOUND')
     // Reached through its route (a typed answer); a successful drop is driven in poison.test.ts.
     called.add('doctor.drop')
+
+    // Pairing's routes (a full pairing is driven in test/protocol/pair.test.ts and test/netns/pair.test.ts):
+    // no device shows this code, and no run waits for a decision.
+    const none = await call(a, 'devices.approve', { code: 'K7QM-2XDF', mdns: false, timeoutMs: 300 })
+    expect(none.body.error.code, JSON.stringify(none.body)).toBe('PAIRING_FAILED')
+    called.add('devices.approve')
+    const undecided = await call(a, 'devices.decide', { pairing: 'nope', approve: false })
+    expect(undecided.status).toBe(404)
+    expect(undecided.body.error.code).toBe('NOT_FOUND')
+    called.add('devices.decide')
   })
 
   it('serves the OpenAPI document generated from the schema, the same as the committed one', async () => {
