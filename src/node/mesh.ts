@@ -21,7 +21,7 @@ import { membership, type Membership, type ProvenPeer } from '../../protocols/me
 import { sync, type SessionStats, type Sync, type Transfer } from '../../protocols/sync/index.js'
 import { circuitRelayServer, circuitRelayTransport, type CircuitRelayService } from '@libp2p/circuit-relay-v2'
 import { DOC_NAMES, parseSessionKey } from '../../crdt/index.js'
-import { membershipKey, rendezvousFor, toHex, utcDay } from '../identity/index.js'
+import { docIdFor, membershipKey, rendezvousFor, toHex, utcDay } from '../identity/index.js'
 import { DEFAULTS, readConfig, savePort, type NodeConfig } from './config.js'
 import { Pace, type PaceMode } from './pace.js'
 import { PeerBook } from './peer-book.js'
@@ -390,8 +390,26 @@ export class MeshNode extends EventEmitter<{ event: [NodeEvent], 'caught-up': [s
   private onReceived (doc: Uint8Array, n: number, from: string): void {
     const hex = toHex(doc)
     const report = (): void => { this.emitEvent({ type: 'synced', peerId: from, label: this.labelOf(from), doc: this.names.get(hex) ?? hex.slice(0, 12), entries: n, snapshot: n === 0 }) }
+    if (this.isIndex(hex) && this.awaitingIndex.length > 0) {
+      // The index arrived: what waited for a name is named now (or never will be by this index).
+      const waiting = this.awaitingIndex.splice(0)
+      this.refreshNames(() => { for (const r of waiting) r() })
+    }
     if (this.names.has(hex)) { report(); return }
-    this.refreshNames(report)
+    // A session's name is in the sessions index, which often arrives just after the session: one
+    // still unnamed after a reread waits (a few seconds at most) for the index's next arrival.
+    this.refreshNames(() => {
+      if (this.names.has(hex) || this.stopped) { report(); return }
+      this.awaitingIndex.push(report)
+      const t = setTimeout(() => { this.timers.delete(t); const i = this.awaitingIndex.indexOf(report); if (i >= 0) { this.awaitingIndex.splice(i, 1); this.refreshNames(report) } }, 5000)
+      this.timers.add(t)
+    })
+  }
+
+  /** Reports of documents received before the sessions index named them. */
+  private readonly awaitingIndex: Array<() => void> = []
+  private isIndex (hex: string): boolean {
+    try { return this.vault.identity.keys !== undefined && toHex(docIdFor(this.vault.identity.keys, DOC_NAMES.sessionsIndex)) === hex } catch { return false }
   }
 
   private readonly unnamed: Array<() => void> = []
