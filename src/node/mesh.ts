@@ -304,6 +304,7 @@ export class MeshNode extends EventEmitter<{ event: [NodeEvent], 'caught-up': [s
     n.addEventListener('peer:discovery', (e) => {
       const id = e.detail.id.toString()
       if (id === n.peerId.toString() || n.getConnections(e.detail.id).length > 0) return
+      if (this.coolingDown(id)) return
       // Bootstrap and remembered peers are tagged before the peer store announces them.
       const via: Via = this.via.get(id) ?? (this.config.mdns ? 'mdns' : 'dht')
       this.via.set(id, via)
@@ -311,9 +312,10 @@ export class MeshNode extends EventEmitter<{ event: [NodeEvent], 'caught-up': [s
       void n.dial(e.detail.id, { signal: AbortSignal.timeout(10_000) }).catch((err: unknown) => { log('dial %s after discovery failed: %e', id, err) })
     })
     const m = n.services.membership
-    m.addEventListener('peer:proven', (e) => { void this.onProven((e as CustomEvent).detail) })
+    m.addEventListener('peer:proven', (e) => { this.refusedAt.delete((e as CustomEvent<{ peer: { deviceId: string } }>).detail.peer.deviceId); void this.onProven((e as CustomEvent).detail) })
     m.addEventListener('peer:refused', (e) => {
       const d = (e as CustomEvent<{ peerId: string, reason: string }>).detail
+      this.noteRefused(d.peerId)
       // On a relay, a peer refused at membership is a stranger refused: the gate stops its hop
       // requests before the relay sees them, so they are counted here.
       if (n.services.relay !== undefined) this.relayCounts.refused++
@@ -325,7 +327,7 @@ export class MeshNode extends EventEmitter<{ event: [NodeEvent], 'caught-up': [s
       this.emitEvent({ type: 'lost', peerId: id, label: this.labelOf(id) })
       this.labels.delete(id)
       for (const p of Object.values(this.paces)) p.wake('a sibling was lost')
-      if (!this.stopped && this.book.get(id) !== undefined && !this.excluded.has(id) && !this.isRevokedPeer(id)) this.redial(id, 'remembered')
+      if (!this.stopped && this.book.get(id) !== undefined && !this.excluded.has(id) && !this.isRevokedPeer(id) && !this.coolingDown(id)) this.redial(id, 'remembered')
     })
   }
 
@@ -541,6 +543,22 @@ export class MeshNode extends EventEmitter<{ event: [NodeEvent], 'caught-up': [s
     }
   }
 
+  /**
+   * A peer refused at membership (either way: it failed our proof, or it refused ours, e.g. this
+   * device was revoked) is not dialed again for a while, doubling from 1 s to 2 min: connecting
+   * works, so the redial's own back-off would never grow and both sides would loop and log.
+   */
+  private readonly refusedAt = new Map<string, { until: number, delay: number }>()
+  private noteRefused (peerId: string): void {
+    const delay = Math.min((this.refusedAt.get(peerId)?.delay ?? 500) * 2, 2 * 60_000)
+    this.refusedAt.set(peerId, { until: Date.now() + delay, delay })
+  }
+
+  private coolingDown (peerId: string): boolean {
+    const r = this.refusedAt.get(peerId)
+    return r !== undefined && Date.now() < r.until
+  }
+
   /** Dials a peer with back-off (1 s doubling to 60 s) until connected or stopped. */
   private redial (peerId: string, via: Via): void {
     if (this.redialing.has(peerId) || peerId === this.libp2p.peerId.toString()) return
@@ -549,6 +567,12 @@ export class MeshNode extends EventEmitter<{ event: [NodeEvent], 'caught-up': [s
     const attempt = (delay: number): void => {
       if (this.stopped) { this.redialing.delete(peerId); return }
       if (this.libp2p.getConnections(id).length > 0) { this.redialing.delete(peerId); return }
+      const cooling = this.refusedAt.get(peerId)
+      if (cooling !== undefined && Date.now() < cooling.until) {
+        const t = setTimeout(() => { this.timers.delete(t); attempt(delay) }, cooling.until - Date.now())
+        this.timers.add(t)
+        return
+      }
       const remembered = this.book.get(peerId)
       const addrs = (remembered?.addrs ?? []).map(a => multiaddr(a))
       const go = async (): Promise<void> => {
