@@ -109,3 +109,19 @@ export function localTime (ts: number): string {
   const p = (t: string): string => parts.find(x => x.type === t)?.value ?? ''
   return `${p('year')}-${p('month')}-${p('day')} ${p('hour')}:${p('minute')}:${p('second')} ${p('timeZoneName')}`
 }
+
+/**
+ * Asks a yes/no question on stderr and reads one line of this process's stdin: yes only for
+ * "y" or "yes"; closed or empty input is no, so a script without a terminal never hangs here.
+ */
+export async function askYesNo (question: string): Promise<boolean> {
+  const { createInterface } = await import('node:readline')
+  process.stderr.write(`${question} [y/N] `)
+  const rl = createInterface({ input: process.stdin, terminal: false })
+  try {
+    for await (const line of rl) return /^y(es)?$/i.test(line.trim())
+    return false
+  } finally {
+    rl.close()
+  }
+}

@@ -3,19 +3,13 @@
  * when, last seen, online now, revoked when and by whom); mesh devices revoke DEVICE|--all-but-this
  * [--yes]: cut a device off everywhere at once and rotate the vault key.
  */
-import { createInterface } from 'node:readline/promises'
 import { UsageError } from '../../errors.js'
-import { localTime, stdout as out, withApi, type Globals } from '../context.js'
+import { askYesNo, localTime, stdout as out, withApi, type Globals } from '../context.js'
 import type { Command } from '../command.js'
 
 async function confirm (question: string): Promise<boolean> {
   if (process.stdin.isTTY !== true) throw new UsageError('revoking cannot be undone: pass --yes to confirm when not at a terminal')
-  const rl = createInterface({ input: process.stdin, output: process.stderr })
-  try {
-    return /^y(es)?$/i.test((await rl.question(`${question} [y/N] `)).trim())
-  } finally {
-    rl.close()
-  }
+  return await askYesNo(question)
 }
 
 export const devicesCmd: Command = {

@@ -5,9 +5,8 @@
  * applied), each with its author and document. `--drop ID` deletes one quarantined item's
  * evidence after a confirmation read from stdin (`--yes` skips it); its position stays excluded.
  */
-import { createInterface } from 'node:readline'
 import { UsageError } from '../../errors.js'
-import { localTime, stdout as out, withApi } from '../context.js'
+import { askYesNo, localTime, stdout as out, withApi } from '../context.js'
 import type { Command } from '../command.js'
 import type { Output } from '../../api/schema.js'
 
@@ -24,17 +23,6 @@ function describe (q: Item): string {
 }
 
 /** One line from stdin (undefined when it ends first). */
-async function ask (question: string): Promise<string | undefined> {
-  process.stderr.write(question)
-  const rl = createInterface({ input: process.stdin, terminal: false })
-  try {
-    for await (const line of rl) return line
-    return undefined
-  } finally {
-    rl.close()
-  }
-}
-
 export const doctorCmd: Command = {
   name: 'doctor',
   usage: USAGE,
@@ -64,8 +52,7 @@ export const doctorCmd: Command = {
         // Unknown ids go to the daemon, which answers NOT_FOUND: nothing to confirm.
         if (item !== undefined) {
           out.err(`  ${describe(item)}`)
-          const answer = await ask(`delete this ${item.kind} for good? [y/N] `)
-          if (answer === undefined || !/^y(es)?$/i.test(answer.trim())) {
+          if (!(await askYesNo(`delete this ${item.kind} for good?`))) {
             out.err('not dropped')
             return 1
           }

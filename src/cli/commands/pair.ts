@@ -4,9 +4,8 @@
  * node and writes the home itself, and never looks for a wallet. `approve` goes through the API
  * (the daemon's when one runs) in two calls, with the owner's review in between.
  */
-import { createInterface } from 'node:readline'
 import { PairingFailedError, UsageError } from '../../errors.js'
-import { localTime, stdout as out, untilStopped, withApi, type Globals } from '../context.js'
+import { askYesNo, localTime, stdout as out, untilStopped, withApi, type Globals } from '../context.js'
 import type { Command } from '../command.js'
 
 export const pairCmd: Command = {
@@ -98,7 +97,7 @@ export async function devicesApprove (g: Globals, args: string[], values: Record
       out.line('')
     } else out.json({ review: r })
     let yes = values.yes === true
-    if (!yes) yes = await ask(`Approve '${r.label}' (${r.fingerprint}) as ${role}? [y/N] `)
+    if (!yes) yes = await askYesNo(`Approve '${r.label}' (${r.fingerprint}) as ${role}?`)
     const d = await api.call('devices.decide', { pairing: r.pairing, approve: yes })
     if (g.json) out.json(d)
     else out.line(d.approved ? `approved: '${d.label}' (${d.deviceId}) [${d.capabilities.join(', ')}]` : 'refused: nothing was granted')
@@ -107,12 +106,4 @@ export async function devicesApprove (g: Globals, args: string[], values: Record
   })
 }
 
-async function ask (question: string): Promise<boolean> {
-  const rl = createInterface({ input: process.stdin, output: process.stdout })
-  try {
-    const answer = await new Promise<string>(resolve => { rl.question(question, resolve) })
-    return /^y(es)?$/i.test(answer.trim())
-  } finally {
-    rl.close()
-  }
-}
+
