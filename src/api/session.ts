@@ -92,8 +92,14 @@ export class Session {
   private view (l: Lease | undefined, now = Date.now()): LeaseView | undefined {
     if (l === undefined) return undefined
     const mine = l.device === this.device
-    const expired = now > l.expiresAt + LEASE_SKEW_MS && (mine || !this.ctx.online(l.device))
+    // A revoked device drives nothing: its lease ends with the revocation, whatever its time.
+    const expired = this.revoked(l.device) || (now > l.expiresAt + LEASE_SKEW_MS && (mine || !this.ctx.online(l.device)))
     return { ...l, label: l.label ?? this.labelOf(l.device), expired, mine }
+  }
+
+  private revoked (deviceId: string): boolean {
+    const certs = this.ctx.vault.certs
+    return certs.all().some(c => c.deviceId === deviceId && certs.isRevoked(c.deviceKey))
   }
 
   /** The live lease of another device, which blocks this device's writes; undefined when none. */

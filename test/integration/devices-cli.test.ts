@@ -38,6 +38,18 @@ describe('mesh devices', () => {
     expect(unconfirmed.stderr).toMatch(/--yes/)
     expect((await mesh('devices', 'revoke', 'nobody', '--yes')).code).toBe(2)
 
+    // beta drives a session: alpha's plain append is refused while beta holds the lease.
+    const meshB = async (...args: string[]) => await runCli([...args, '--home', pair.b.home], { env: pair.env })
+    expect((await meshB('session', 'new', 'drive')).code).toBe(0)
+    expect((await meshB('resume', 'drive')).code).toBe(0)
+    for (let i = 0; i < 100; i++) {
+      const shown = await mesh('session', 'show', 'drive', '--json')
+      if (shown.code === 0 && JSON.parse(shown.stdout).lease?.label === 'beta') break
+      await new Promise(resolve => setTimeout(resolve, 300))
+    }
+    const held = await mesh('session', 'append', 'drive', '--role', 'user', '--text', 'mine now?', '--json')
+    expect(JSON.parse(held.stderr).error.code).toBe('LEASE_HELD')
+
     const r = await mesh('devices', 'revoke', 'beta', '--reason', 'stolen', '--yes')
     expect(r.code).toBe(0)
     expect(r.stdout).toMatch(/revoked beta/)
@@ -46,6 +58,9 @@ describe('mesh devices', () => {
     await pair.b.proc.waitFor(/peer lost\s+alpha|lost\s+alpha/, 30_000)
     const after = JSON.parse((await mesh('devices', '--json')).stdout)
     expect(after.find((d: any) => d.label === 'beta')).toMatchObject({ online: false, revoked: { by: ['alpha'], reason: 'stolen' } })
+    // A revoked device drives nothing: its lease ended with the revocation.
+    const freed = await mesh('session', 'append', 'drive', '--role', 'user', '--text', 'mine now', '--json')
+    expect(freed.code, freed.stderr).toBe(0)
     const again = await mesh('devices', 'revoke', '--all-but-this', '--yes', '--json')
     expect(JSON.parse(again.stdout)).toMatchObject({ revoked: [] })
   })
