@@ -93,13 +93,8 @@ export class Session {
     if (l === undefined) return undefined
     const mine = l.device === this.device
     // A revoked device drives nothing: its lease ends with the revocation, whatever its time.
-    const expired = this.revoked(l.device) || (now > l.expiresAt + LEASE_SKEW_MS && (mine || !this.ctx.online(l.device)))
+    const expired = this.ctx.vault.certs.isRevokedDevice(l.device) || (now > l.expiresAt + LEASE_SKEW_MS && (mine || !this.ctx.online(l.device)))
     return { ...l, label: l.label ?? this.labelOf(l.device), expired, mine }
-  }
-
-  private revoked (deviceId: string): boolean {
-    const certs = this.ctx.vault.certs
-    return certs.all().some(c => c.deviceId === deviceId && certs.isRevoked(c.deviceKey))
   }
 
   /** The live lease of another device, which blocks this device's writes; undefined when none. */

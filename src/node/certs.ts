@@ -195,6 +195,9 @@ export class CertRegistry {
   /** Whether the registry revoked a device. */
   isRevoked (deviceKey: Uint8Array): boolean { return this.state.devices.get(toHex(deviceKey))?.revoked !== undefined || this.state.cutoffs.has(toHex(deviceKey)) }
 
+  /** The same by device id (a PeerId): a peer to refuse, a lease holder that drives nothing. */
+  isRevokedDevice (deviceId: string): boolean { return this.all().some(c => c.deviceId === deviceId && this.isRevoked(c.deviceKey)) }
+
   /** Every registry operation held, in evaluation order (pending ones last). */
   registryOps (): RegistryOp[] {
     const applied = this.state.applied

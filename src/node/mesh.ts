@@ -386,7 +386,7 @@ export class MeshNode extends EventEmitter<{ event: [NodeEvent], 'caught-up': [s
   }
 
   private isRevokedPeer (peerId: string): boolean {
-    return this.vault.certs.all().some(c => c.deviceId === peerId && this.vault.certs.isRevoked(c.deviceKey))
+    return this.vault.certs.isRevokedDevice(peerId)
   }
 
   private onReceived (doc: Uint8Array, n: number, from: string): void {
