@@ -410,8 +410,11 @@ export class MeshNode extends EventEmitter<{ event: [NodeEvent], 'caught-up': [s
 
   /** Reports of documents received before the sessions index named them. */
   private readonly awaitingIndex: Array<() => void> = []
+  /** The sessions index's document id (hex), derived once: every received document is compared with it. */
+  private indexHex: string | undefined | null = null
   private isIndex (hex: string): boolean {
-    try { return this.vault.identity.keys !== undefined && toHex(docIdFor(this.vault.identity.keys, DOC_NAMES.sessionsIndex)) === hex } catch { return false }
+    if (this.indexHex === null) this.indexHex = this.vault.identity.keys !== undefined ? toHex(docIdFor(this.vault.identity.keys, DOC_NAMES.sessionsIndex)) : undefined
+    return this.indexHex === hex
   }
 
   private readonly unnamed: Array<() => void> = []
