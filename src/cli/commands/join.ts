@@ -100,12 +100,6 @@ export const joinCmd: Command = {
   },
   async run (g: Globals, _args, values) {
     daemonHeap()
-    const running = await connectRpc(g.home)
-    if (running !== undefined) {
-      const s = await running.call('node.status', {}).catch(() => undefined)
-      await running.close()
-      throw new DaemonRunningError(`mesh join is already running for home ${g.home}${s?.daemon.pid !== undefined ? ` (pid ${s.daemon.pid})` : ''}`, { home: g.home })
-    }
     const { parseDht, readConfig } = await import('../../node/config.js')
     const { parseHttpFlag, startHttp } = await import('../../api/http.js')
     const dht = values.dht !== undefined ? parseDht(values.dht) : undefined
@@ -117,6 +111,13 @@ export const joinCmd: Command = {
     const bootstrap = await multiaddrs('--bootstrap', values.bootstrap, true)
     const relayVia = await multiaddrs('--relay-via', values['relay-via'], true)
     if (relayVia?.some(a => a.includes('/p2p-circuit')) === true) throw new UsageError('--relay-via takes the relay\'s own address (…/p2p/<relay id>), not a relayed one')
+    // Flags are checked first: a mistyped flag is a usage error (exit 2) whether or not a daemon runs.
+    const running = await connectRpc(g.home)
+    if (running !== undefined) {
+      const s = await running.call('node.status', {}).catch(() => undefined)
+      await running.close()
+      throw new DaemonRunningError(`mesh join is already running for home ${g.home}${s?.daemon.pid !== undefined ? ` (pid ${s.daemon.pid})` : ''}`, { home: g.home })
+    }
     const nodeOptions = { listen: listenFlag, announce, bootstrap, mdns: values['no-mdns'] === true ? false : undefined, dht, relay: values.relay === true ? true : undefined, relayVia }
     // A mirror's home runs as a mirror whether or not --mirror is repeated: it has no vault key to run otherwise.
     const { isMirrorHome } = await import('../../node/mirror.js')
