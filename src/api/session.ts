@@ -108,7 +108,7 @@ export class Session {
     const l = opts.force === true ? undefined : this.blocking()
     if (l !== undefined) {
       const who = l.label ?? l.device
-      throw new LeaseHeldError(`session ${this.key} is driven by ${who} (lease until ${new Date(l.expiresAt).toISOString()}${this.ctx.online(l.device) ? ', online now' : ''}): take it over with \`mesh resume ${this.key} --take\`, or write anyway with --force (force: true in the API)`, { key: this.key, holder: who, device: l.device, expiresAt: l.expiresAt })
+      throw new LeaseHeldError(`session ${this.key} is driven by ${who} (${leaseEnds(l.expiresAt)}${this.ctx.online(l.device) ? ', online now' : ''}): take it over with \`mesh resume ${this.key} --take\`, or write anyway with --force (force: true in the API)`, { key: this.key, holder: who, device: l.device, expiresAt: l.expiresAt })
     }
   }
 
@@ -170,7 +170,7 @@ export class Session {
       const w = this.s.getMeta().lastWriter
       const ago = w !== undefined ? `, last write ${Math.max(0, Math.round((Date.now() - w.ts) / 1000))}s ago` : ''
       const online = this.ctx.online(blocking.device)
-      throw new LeaseHeldError(`session ${this.key} is being driven by ${who}${ago}, ${online ? 'online now' : 'not seen online now'} (lease until ${new Date(blocking.expiresAt).toISOString()}). Run \`mesh resume ${this.key} --take\` to take over`, { key: this.key, holder: who, device: blocking.device, expiresAt: blocking.expiresAt, online })
+      throw new LeaseHeldError(`session ${this.key} is being driven by ${who}${ago}, ${online ? 'online now' : 'not seen online now'} (${leaseEnds(blocking.expiresAt)}). Run \`mesh resume ${this.key} --take\` to take over`, { key: this.key, holder: who, device: blocking.device, expiresAt: blocking.expiresAt, online })
     }
     const label = this.vault.identity.certificate.label
     const lease = await this.replica.change(() => this.s.takeLease(this.device, { label, ttlMs: opts.ttlMs, force: true }))
@@ -243,4 +243,11 @@ function hasContent (tr: Y.Transaction): boolean {
   if (tr.deleteSet.clients.size > 0) return true
   for (const [client, clock] of tr.afterState) if (tr.beforeState.get(client) !== clock) return true
   return false
+}
+
+/** "lease ends in 4 min, at 09:12 UTC": a person reads a duration; the exact time stays in the error's fields. */
+function leaseEnds (expiresAt: number, now = Date.now()): string {
+  const s = Math.max(0, Math.round((expiresAt - now) / 1000))
+  const left = s < 90 ? `${s} s` : s < 5400 ? `${Math.round(s / 60)} min` : `${Math.round(s / 3600)} h`
+  return `lease ends in ${left}, at ${new Date(expiresAt).toISOString().slice(11, 16)} UTC`
 }

@@ -58,7 +58,7 @@ describe('two daemons on one LAN (mDNS in a namespace)', () => {
     await watch.waitFor(/last words of alpha/)
     const held = await runCli(['resume', 'lan', '--home', homeB], { env })
     expect(held.code).toBe(1)
-    expect(held.stderr).toMatch(/being driven by alpha, last write \d+s ago, online now \(lease until [^)]*\)\. Run `mesh resume agent:main:lan --take`/)
+    expect(held.stderr).toMatch(/being driven by alpha, last write \d+s ago, online now \(lease ends in [^)]*\)\. Run `mesh resume agent:main:lan --take`/)
     const taken = await runCli(['resume', 'lan', '--home', homeB, '--take', '--json'], { env })
     expect(taken.code).toBe(0)
     const info = JSON.parse(taken.stdout)
