@@ -34,7 +34,7 @@ export interface SqliteFileOptions {
   betweenReads?: () => Promise<void>
 }
 
-export interface AbortOptions { signal?: AbortSignal }
+interface AbortOptions { signal?: AbortSignal }
 
 type Image = Query & { close: () => void }
 

@@ -1,10 +1,15 @@
 /**
- * mesh agent import hermes: sessions from Hermes's native export (a file it wrote, or what
- * `hermes sessions export - --format jsonl` prints), one mesh session `agent:hermes:<id>` per
- * exported row. Hermes's state.db is never opened.
+ * mesh agent import hermes: sessions from Hermes's native export (a file it wrote with
+ * --file), else from `$HERMES_HOME/state.db` read read-only (each session put together as the
+ * export line Hermes would write), else from what `hermes sessions export - --format jsonl`
+ * prints; one mesh session `agent:hermes:<id>` per session row.
  */
+import { stat } from 'node:fs/promises'
 import { resolve } from 'node:path'
-import { batches, gitRemote, hermesBundle, hermesExport, hermesExportLines, readFileNoFollow, toParts } from '../../agents/index.js'
+import {
+  batches, gitRemote, hermesBundle, hermesDbLine, hermesDbPath, hermesDbSessions, hermesExport, hermesExportLines, parseSince,
+  readFileNoFollow, SqliteFile, toParts
+} from '../../agents/index.js'
 import type { MeshApi } from '../../api/api.js'
 import { NotFoundError, UsageError } from '../../errors.js'
 import { stdout as out, withApi, type Globals } from '../context.js'
@@ -16,10 +21,14 @@ export async function importHermes (g: Globals, values: Record<string, unknown>)
   const file = values.file as string | undefined
   const session = values.session as string | undefined
   if (values.all === true && session !== undefined) throw new UsageError('give --session ID or --all, not both')
-  if (file === undefined && session === undefined && values.all !== true) throw new UsageError('give --file EXPORT.jsonl (hermes sessions export … --format jsonl), --session ID or --all')
-  const source = file !== undefined ? resolve(file) : 'hermes sessions export -'
-  const buf = file !== undefined ? await readFileNoFollow(resolve(file)) : await hermesExport({ sessionId: session })
-  let rows = hermesExportLines(buf)
+  const since = values.since !== undefined ? parseSince(values.since as string) : undefined
+  if (file === undefined && session === undefined && values.all !== true && since === undefined) throw new UsageError('give --file EXPORT.jsonl (hermes sessions export … --format jsonl), --session ID, --all or --since DATE')
+  const fromDb = file === undefined && await isFile(hermesDbPath())
+  if (since !== undefined && !fromDb) throw new UsageError(`--since picks sessions of Hermes's state.db by their last activity, and there is none at ${hermesDbPath()}`)
+  const source = file !== undefined ? resolve(file) : fromDb ? hermesDbPath() : 'hermes sessions export -'
+  let rows = file !== undefined
+    ? hermesExportLines(await readFileNoFollow(resolve(file)))
+    : fromDb ? await dbRows(session, since) : hermesExportLines(await hermesExport({ sessionId: session }))
   if (session !== undefined) {
     rows = rows.filter(r => r.sessionId === session)
     if (rows.length === 0) throw new NotFoundError(`no Hermes session ${session} in ${source}`, { sessionId: session })
@@ -56,4 +65,32 @@ async function importRow (api: MeshApi, g: Globals, line: string, values: Record
     messages += r.messages
   }
   return { key, sessionId: b.sessionId, records: b.records.length, added, total, messages, cwd, mappedFrom: map?.from, source }
+}
+
+async function isFile (path: string): Promise<boolean> {
+  try { return (await stat(path)).isFile() } catch (err: any) { if (err?.code === 'ENOENT') return false; throw err }
+}
+
+/** Sessions of state.db (one, or those active since `since`) as export lines, read in one consistent read. */
+async function dbRows (session: string | undefined, since: number | undefined): Promise<Array<{ sessionId: string, line: string }>> {
+  const f = new SqliteFile(hermesDbPath())
+  try {
+    return await f.read(q => hermesDbSessions(q)
+      .filter(s => (session === undefined || s.sessionId === session) && (since === undefined || s.mtimeMs >= since))
+      .map(s => ({ sessionId: s.sessionId, line: hermesDbLine(q, s.sessionId) as string }))) ?? []
+  } finally {
+    f.close()
+  }
+}
+
+/** The sessions of this machine's state.db, for `mesh agent list`. */
+export async function listHermesHere (): Promise<Array<{ agent: 'hermes', sessionId: string, path: string, modified: number, size: number }>> {
+  const path = hermesDbPath()
+  if (!await isFile(path)) return []
+  const f = new SqliteFile(path)
+  try {
+    return (await f.read(q => hermesDbSessions(q)) ?? []).map(s => ({ agent: 'hermes' as const, sessionId: s.sessionId, path: `${path}#${s.sessionId}`, modified: s.mtimeMs, size: s.messages }))
+  } finally {
+    f.close()
+  }
 }
