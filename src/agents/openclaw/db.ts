@@ -133,12 +133,22 @@ export function dbIndexRecord (s: OpenclawDbSession): NativeRecord | undefined {
   return { id: contentId('session_entry', s.sessionId, text), file: OPENCLAW_INDEX_FILE, kind: 'session_entry', text }
 }
 
-/** Every database-era session of the state dir. */
-export async function listOpenclawDbSessions (env: NodeJS.ProcessEnv = process.env): Promise<OpenclawDbSession[]> {
+/**
+ * Every database-era session of the state dir. A database that cannot be read is handed to
+ * `onProblem` (and the others listed), or, without it, thrown.
+ */
+export async function listOpenclawDbSessions (env: NodeJS.ProcessEnv = process.env, onProblem?: (err: Error) => void): Promise<OpenclawDbSession[]> {
   const out: OpenclawDbSession[] = []
   for (const { agentId, path } of await openclawDbPaths(env)) {
     const f = new SqliteFile(path, { env })
-    try { out.push(...(await f.read(q => dbSessions(q, path, agentId)) ?? [])) } finally { f.close() }
+    try {
+      out.push(...(await f.read(q => dbSessions(q, path, agentId)) ?? []))
+    } catch (err) {
+      if (onProblem === undefined || !(err instanceof Error)) throw err
+      onProblem(err)
+    } finally {
+      f.close()
+    }
   }
   return out.sort((a, b) => b.mtimeMs - a.mtimeMs)
 }

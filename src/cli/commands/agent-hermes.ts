@@ -11,7 +11,7 @@ import {
   readFileNoFollow, SqliteFile, toParts
 } from '../../agents/index.js'
 import type { MeshApi } from '../../api/api.js'
-import { NotFoundError, UsageError } from '../../errors.js'
+import { isMeshError, NotFoundError, UsageError } from '../../errors.js'
 import { stdout as out, withApi, type Globals } from '../context.js'
 import { recordedMeta } from './agent.js'
 
@@ -90,6 +90,11 @@ export async function listHermesHere (): Promise<Array<{ agent: 'hermes', sessio
   const f = new SqliteFile(path)
   try {
     return (await f.read(q => hermesDbSessions(q)) ?? []).map(s => ({ agent: 'hermes' as const, sessionId: s.sessionId, path: `${path}#${s.sessionId}`, modified: s.mtimeMs, size: s.messages }))
+  } catch (err) {
+    // A list shows what it can: the other agents' sessions still.
+    if (!isMeshError(err)) throw err
+    out.err(`skipped: ${err.message}`)
+    return []
   } finally {
     f.close()
   }

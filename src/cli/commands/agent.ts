@@ -94,7 +94,7 @@ async function importCmd (g: Parameters<Command['run']>[0], a: string | undefine
     if (values.key !== undefined) throw new UsageError('--key names one session: not with --all or --since')
     const found: Array<{ sessionId: string, path: string, mtimeMs: number, size: number, db?: OpenclawDbSession }> = agent === 'claude'
       ? await listClaudeSessions()
-      : agent === 'codex' ? await listCodexSessions() : [...await listOpenclawSessions(), ...(await listOpenclawDbSessions()).map(d => ({ ...d, path: d.db, db: d }))]
+      : agent === 'codex' ? await listCodexSessions() : [...await listOpenclawSessions(), ...(await listOpenclawDbSessions(process.env, skipDb)).map(d => ({ ...d, path: d.db, db: d }))]
     const picked = found.filter(s => since === undefined || s.mtimeMs >= since)
     const bytes = picked.reduce((n, s) => n + s.size, 0)
     const results = await withApi(g, async api => {
@@ -113,13 +113,16 @@ async function importCmd (g: Parameters<Command['run']>[0], a: string | undefine
     else out.line(`${results.length} ${agent} session${results.length === 1 ? '' : 's'}, ${results.reduce((n, r) => n + r.added, 0)} new records`)
     return 0
   }
-  const db = agent === 'openclaw' && file === undefined ? (await listOpenclawDbSessions()).find(d => d.sessionId === session) : undefined
+  const db = agent === 'openclaw' && file === undefined ? (await listOpenclawDbSessions(process.env, skipDb)).find(d => d.sessionId === session) : undefined
   const path = file !== undefined ? resolve(file) : db !== undefined ? db.db : agent === 'claude' ? await findClaudeSession(session as string) : agent === 'codex' ? (await findCodexSession(session as string)).path : (await findOpenclawSession(session as string)).path
   const result = await withApi(g, async api => await importOne(api, g, agent, path, values, db))
   if (g.json) out.json(result)
   else out.line(`${result.key}: ${result.added} new record${result.added === 1 ? '' : 's'} of ${result.records} (${result.lines} lines in ${path})${result.mappedFrom !== undefined ? `, paths mapped back from ${result.mappedFrom} to ${result.cwd ?? ''}` : ''}`)
   return 0
 }
+
+/** A database that cannot be read is said on stderr; the others go on. */
+const skipDb = (err: Error): void => { out.err(`skipped: ${err.message}`) }
 
 const mb = (n: number): string => `${(n / 1e6).toFixed(1)} MB`
 
@@ -229,7 +232,7 @@ async function listCmd (g: Parameters<Command['run']>[0], a: string | undefined)
   if (agents.includes('codex')) for (const s of await listCodexSessions()) local.push({ agent: 'codex', sessionId: s.sessionId, path: s.path, modified: s.mtimeMs, size: s.size })
   if (agents.includes('openclaw')) {
     for (const s of await listOpenclawSessions()) local.push({ agent: 'openclaw', sessionId: s.sessionId, path: s.path, modified: s.mtimeMs, size: s.size })
-    for (const s of await listOpenclawDbSessions()) local.push({ agent: 'openclaw', sessionId: s.sessionId, path: `${s.db}#${s.sessionId}`, modified: s.mtimeMs, size: s.size })
+    for (const s of await listOpenclawDbSessions(process.env, skipDb)) local.push({ agent: 'openclaw', sessionId: s.sessionId, path: `${s.db}#${s.sessionId}`, modified: s.mtimeMs, size: s.size })
   }
   if (agents.includes('hermes')) local.push(...await listHermesHere())
   return await withApi(g, async api => {
