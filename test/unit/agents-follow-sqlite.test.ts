@@ -5,12 +5,13 @@
  * each once; Hermes's rows rewritten in place come back as new versions of the same row, its
  * per-turn counters make no record; both sessions list for `--since`.
  */
-import { mkdir } from 'node:fs/promises'
+import { mkdir, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
+import * as zlib from 'node:zlib'
 import { describe, expect, it, onTestFinished } from 'vitest'
 import type { NativeRecord } from '../../crdt/records.js'
-import { hermesBundle, hermesDbLine, HermesSource, listOpenclawDbSessions, OpenclawSource, readOpenclawDbSession, SqliteFile, type Stream } from '../../src/agents/index.js'
-import { hermesMessages, hermesSession, HERMES_SCHEMA, openclawEvent, openclawInsert, openclawWindow, OPENCLAW_SCHEMA } from '../helpers/agent-stores.js'
+import { hermesBundle, hermesDbLine, hermesMemoryCaps, HermesSource, listOpenclawDbSessions, OpenclawSource, readOpenclawDbSession, SqliteFile, type Stream } from '../../src/agents/index.js'
+import { hermesMessages, hermesSession, HERMES_SCHEMA, lit, openclawEvent, openclawInsert, openclawWindow, OPENCLAW_SCHEMA } from '../helpers/agent-stores.js'
 import { sqlite3 } from '../helpers/sqlite3.js'
 import { tempDir } from '../helpers/tmp.js'
 
@@ -121,5 +122,49 @@ describe('HermesSource', () => {
     const { hermesLine } = await import('../../src/agents/index.js')
     expect(hermesLine(all)).toBe(line)
     expect(hermesBundle(line).records.every(r => new Set(all.map(x => x.id)).has(r.id))).toBe(true)
+  })
+})
+
+/** A transcript event compressed by the zstd CLI (a frame with its checksum). */
+const ZSTD_EVENT = '{"type":"custom","customType":"note","data":{"n":1},"id":"c0ffee01","parentId":"10000002","timestamp":"2026-11-30T10:00:03.000Z"}'
+const ZSTD_HEX = '28b52ffd0458250300b246151980476d1d35243a69e7fedba81a5176c8622373fee986cc19018d05ff07e2f8e3af3871ee0e001d19bd52eea229599bd12fb04a07b96cbeab22c80da38fc4d61c5a9941e7e661b3aea20a735276211846eb2aac99040038c105a1e41c22b3b204269e0e40'
+
+describe('OpenClaw rows stored zstd-compressed (event_zstd)', () => {
+  it('are decoded where Node has zstd; elsewhere the session is read up to them and the rest is said, never skipped', async () => {
+    const state = await home()
+    const env = { ...process.env, OPENCLAW_STATE_DIR: state, MESH_SQLITE: 'sqljs' }
+    const dbDir = join(state, 'agents', 'main', 'agent')
+    await mkdir(dbDir, { recursive: true })
+    const w = await sqlite3(join(dbDir, 'openclaw-agent.sqlite'))
+    onTestFinished(w.kill)
+    await w.exec(`${OPENCLAW_SCHEMA}; ALTER TABLE transcript_events ADD COLUMN event_zstd BLOB; ${openclawInsert(OSID, 0, 3, CWD)}`)
+    await w.exec(`INSERT INTO transcript_events (session_id, seq, event_json, created_at, event_zstd) VALUES (${lit(OSID)}, 3, '', 0, X'${ZSTD_HEX}'), (${lit(OSID)}, 4, ${lit(openclawEvent(OSID, 4, CWD))}, 0, NULL)`)
+    const stream = (await new OpenclawSource(env).scan()).streams[0] as Stream
+    const decoder = (zlib as unknown as { zstdDecompressSync?: unknown }).zstdDecompressSync
+    if (decoder !== undefined) {
+      const all = await drain(stream, undefined)
+      expect(all.records.filter(r => r.file === '').map(r => r.text)[3]).toBe(ZSTD_EVENT)
+      return
+    }
+    const r = await stream.read(undefined, undefined)
+    expect(r?.records.map(x => x.text)).toEqual([0, 1, 2].map(n => openclawEvent(OSID, n, CWD)))
+    const err = await stream.read(r?.cursor, undefined).catch((e: unknown) => e)
+    expect(String(err)).toMatch(/2 events of session .* from seq 3 on are stored zstd-compressed \(event_zstd\) and Node 20\.\S+ has no zstd decoder \(Node 22\.15\+ has one\): captured up to seq 2/)
+    const imp = await readOpenclawDbSession((await listOpenclawDbSessions(env))[0] as never, { env }).catch((e: unknown) => e)
+    expect(String(imp)).toMatch(/2 of its events from seq 3 are stored zstd-compressed/)
+  })
+})
+
+describe('hermesMemoryCaps', () => {
+  it('takes memory_char_limit and user_char_limit from config.yaml, block or flow style, else the defaults', async () => {
+    const hh = await home()
+    const env = { ...process.env, HERMES_HOME: hh }
+    expect(await hermesMemoryCaps(env)).toEqual({ MEMORY: 2200, USER: 1375 })
+    await writeFile(join(hh, 'config.yaml'), 'model:\n  memory_char_limit: 9\nmemory:\n  provider: x\n  nested:\n    user_char_limit: 5\n  memory_char_limit: 4000 # more room\n  user_char_limit: "900"\nother: 1\n')
+    expect(await hermesMemoryCaps(env)).toEqual({ MEMORY: 4000, USER: 900 })
+    await writeFile(join(hh, 'config.yaml'), 'memory: {memory_enabled: true, user_char_limit: 700}\n')
+    expect(await hermesMemoryCaps(env)).toEqual({ MEMORY: 2200, USER: 700 })
+    await writeFile(join(hh, 'config.yaml'), 'memory:\n  memory_char_limit: lots\n  user_char_limit: 0\n')
+    expect(await hermesMemoryCaps(env)).toEqual({ MEMORY: 2200, USER: 1375 })
   })
 })

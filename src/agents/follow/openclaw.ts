@@ -73,7 +73,7 @@ export class OpenclawSource implements Source {
 /** Where a database session was read up to: its last stored `seq`, and whether its routing entry went too. */
 interface DbCursor { seq: number, index: boolean }
 
-interface State { seq: number, counter: IdCounter, stamp?: string, fileCwd?: string, heldCwd?: string }
+interface State { seq: number, counter: IdCounter, stamp?: string, fileCwd?: string, heldCwd?: string, blocked?: Error }
 
 /** One database-era session: its events after the cursor's `seq`, keyed as an import keys them. */
 export class OpenclawDbStream implements Stream {
@@ -95,6 +95,7 @@ export class OpenclawDbStream implements Stream {
     if (stamp === undefined) { this.state = undefined; return undefined }
     const st0 = this.state
     if (st0 !== undefined && st0.stamp === stamp && st0.seq === after && st0.heldCwd === held?.cwd) {
+      if (st0.blocked !== undefined) throw st0.blocked
       return { records: [], messages: [], meta: { cwd: held?.cwd ?? st0.fileCwd, ...meta }, cursor: c, mtimeMs: this.session.mtimeMs }
     }
     const r = await this.file.read(q => {
@@ -123,11 +124,11 @@ export class OpenclawDbStream implements Stream {
     const last = events.at(-1)
     st.seq = last?.seq ?? after
     st.stamp = stamp
+    const b = r.next.blocked
+    st.blocked = b === undefined ? undefined : new InvalidInputError(`${this.session.db}: ${b.rows} event${b.rows === 1 ? '' : 's'} of session ${this.sessionId} from seq ${b.seq} on are ${b.why}: captured up to seq ${String(st.seq)}, the rest waits`, { path: this.session.db })
     this.state = st
-    if (records.length === 0 && r.next.blocked !== undefined) {
-      const b = r.next.blocked
-      throw new InvalidInputError(`${this.session.db}: ${b.rows} event${b.rows === 1 ? '' : 's'} of session ${this.sessionId} from seq ${b.seq} on are ${b.why}: captured up to seq ${String(c?.seq ?? 'none')}, the rest waits`, { path: this.session.db })
-    }
+    // What came before the row that cannot be read is stored first; the next read says why it stops there.
+    if (records.length === 0 && st.blocked !== undefined) throw st.blocked
     const next: DbCursor | undefined = last === undefined ? c : { seq: last.seq, index: c?.index === true || index !== undefined }
     return { records, messages: openclawView(keyed), meta: { cwd: held?.cwd ?? st.fileCwd, ...meta }, cursor: next, mtimeMs: last?.at ?? this.session.mtimeMs }
   }

@@ -53,7 +53,7 @@ export async function openImage (bytes: Uint8Array, what: string): Promise<Query
 }
 
 interface NodeSqliteStatement { all: (...p: SqlValue[]) => Row[] }
-interface NodeSqliteDatabase { prepare: (sql: string) => NodeSqliteStatement, close: () => void }
+interface NodeSqliteDatabase { prepare: (sql: string) => NodeSqliteStatement, exec: (sql: string) => void, close: () => void }
 type NodeSqlite = { DatabaseSync: new (path: string, o: { readOnly: boolean }) => NodeSqliteDatabase } | null
 let nodeSqlite: Promise<NodeSqlite> | undefined
 
@@ -68,16 +68,23 @@ export async function builtinSqlite (env: NodeJS.ProcessEnv = process.env): Prom
   return await nodeSqlite
 }
 
-/** The file opened read-only by node:sqlite for the time of `fn`, then closed. */
+/**
+ * The file opened read-only by node:sqlite for the time of `fn`, then closed. One read
+ * transaction around `fn`, so its queries see one state; it holds a WAL read mark for those
+ * milliseconds only (a long one would keep the agent's checkpoints from restarting the WAL).
+ */
 export function withBuiltin<T> (mod: NonNullable<NodeSqlite>, path: string, fn: (q: Query) => T): T {
   let db: NodeSqliteDatabase
   try { db = new mod.DatabaseSync(path, { readOnly: true }) } catch (err) { throw corrupt(path, err) }
   try {
-    return fn({
+    db.exec('BEGIN')
+    const out = fn({
       all: (sql, params = []) => {
         try { return db.prepare(sql).all(...params) } catch (err) { throw corrupt(path, err) }
       }
     })
+    db.exec('COMMIT')
+    return out
   } finally {
     db.close()
   }
