@@ -1,7 +1,8 @@
 /**
  * The SQLite stores of OpenClaw (database era) and Hermes, shaped as AGENT-FORMATS.md §2.1 and
  * §3.2 describe them, written by the real `sqlite3` shell (helpers/sqlite3.ts): the schema, and
- * rows of our own making (pi v3 transcript events; Hermes session and message rows). Also an
+ * rows of our own making (pi v3 transcript events; Hermes session and message rows, indexed by
+ * FTS5 tables as Hermes's are: sql.js has no FTS5, and reading must not need it). Also an
  * auth table with a planted secret, which a reader must never carry anywhere.
  */
 export const OPENCLAW_SCHEMA = `
@@ -26,6 +27,12 @@ CREATE TABLE messages (id INTEGER PRIMARY KEY AUTOINCREMENT, session_id TEXT NOT
   content TEXT, tool_call_id TEXT, tool_calls TEXT, tool_name TEXT, timestamp REAL NOT NULL, token_count INTEGER,
   finish_reason TEXT, reasoning TEXT, active INTEGER NOT NULL DEFAULT 1, compacted INTEGER NOT NULL DEFAULT 0);
 CREATE TABLE gateway_routing (scope TEXT, session_key TEXT, entry_json TEXT);
+CREATE VIRTUAL TABLE messages_fts USING fts5(content, content=messages, content_rowid=id);
+CREATE VIRTUAL TABLE messages_fts_trigram USING fts5(content, content=messages, content_rowid=id, tokenize='trigram');
+CREATE TRIGGER messages_fts_insert AFTER INSERT ON messages BEGIN
+  INSERT INTO messages_fts(rowid, content) VALUES (new.id, substr(new.content, 1, 8192));
+  INSERT INTO messages_fts_trigram(rowid, content) VALUES (new.id, substr(new.content, 1, 8192));
+END;
 `
 
 export const PLANTED_SECRET = 'sk-ant-api03-PLANTEDsecretNEVERtoLEAVE0123456789abcdefghij'

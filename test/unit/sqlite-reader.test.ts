@@ -88,6 +88,32 @@ describe('SqliteFile', () => {
     step.close()
   })
 
+  it('while the WAL keeps its generation, reads only the WAL again; a restarted WAL makes it read the file', async () => {
+    const { path } = await setup()
+    const w = await sqlite3(path)
+    onTestFinished(w.kill)
+    await w.exec('CREATE TABLE t (id INTEGER PRIMARY KEY, body TEXT)')
+    const f = new SqliteFile(path, { env })
+    for (let i = 1; i <= 10; i++) {
+      await w.exec(`INSERT INTO t (body) VALUES ('row ${i}')`)
+      expect(await count(f)).toBe(i)
+    }
+    expect(f.fullReads).toBe(1)
+    // A checkpoint copies pages into the file, the WAL keeps its generation: still the WAL alone.
+    await w.exec('PRAGMA wal_checkpoint(PASSIVE)')
+    expect(await count(f)).toBe(10)
+    expect(f.fullReads).toBe(1)
+    // All of it was copied: the next write starts the WAL over (new salts), and the file is read again.
+    await w.exec("INSERT INTO t (body) VALUES ('row 11')")
+    expect(await count(f)).toBe(11)
+    expect(f.fullReads).toBe(2)
+    await w.exec("PRAGMA wal_checkpoint(TRUNCATE); INSERT INTO t (body) VALUES ('row 12'); DELETE FROM t WHERE id = 3")
+    expect(await f.read(q => q.all('SELECT id FROM t ORDER BY id').map(r => r.id))).toEqual([1, 2, 4, 5, 6, 7, 8, 9, 10, 11, 12])
+    expect(f.fullReads).toBe(3)
+    expect(await check(f)).toBe('ok')
+    f.close()
+  })
+
   for (const mode of ['TRUNCATE', 'RESTART'] as const) {
     it(`reads again when a ${mode} checkpoint and new writes land between its read of the file and of the WAL`, async () => {
       const { path } = await setup()

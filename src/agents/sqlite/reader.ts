@@ -12,6 +12,9 @@
  *   and the read is retried when it moved: the pages a checkpoint copied into the file are then
  *   all in the WAL read after it, whose newest committed versions win. A rollback-journal database
  *   (no WAL) is retried while its size or time changed during the read or a `-journal` exists.
+ *   While the WAL keeps its generation, its frames are only appended, and the pages a checkpoint
+ *   copies into the file are among them: a change then re-reads the WAL alone and lays it over
+ *   the image held, without reading the database file again.
  *
  * Polling is cheap: `stamp()` is two stats, and the image is rebuilt only when it changed.
  *
@@ -40,6 +43,10 @@ type Image = Query & { close: () => void }
 
 export class SqliteFile {
   private image: { stamp: string, q: Image } | undefined
+  /** The last image's bytes and the WAL generation they were made in. */
+  private base: { gen: string, bytes: Uint8Array } | undefined
+  /** Reads of the whole database file (the others read only its WAL). */
+  fullReads = 0
   /** How many reads had to start again because the files moved under them (for tests and diagnostics). */
   retries = 0
   /** Which engine the last read used. */
@@ -58,7 +65,7 @@ export class SqliteFile {
   async read<T> (fn: (q: Query) => T, options: AbortOptions = {}): Promise<T | undefined> {
     const builtin = await builtinSqlite(this.o.env)
     if (builtin !== null && await statOf(`${this.path}-shm`) !== undefined && await statOf(`${this.path}-wal`) !== undefined) {
-      this.drop()
+      this.close()
       this.engine = 'node:sqlite'
       return withBuiltin(builtin, this.path, fn)
     }
@@ -66,7 +73,7 @@ export class SqliteFile {
     for (let i = 0; i < attempts; i++) {
       options.signal?.throwIfAborted()
       const stamp = await this.stamp()
-      if (stamp === undefined) { this.drop(); return undefined }
+      if (stamp === undefined) { this.close(); return undefined }
       if (this.image?.stamp === stamp) return fn(this.image.q)
       const bytes = await this.snapshot(stamp)
       if (bytes === undefined) {
@@ -74,7 +81,7 @@ export class SqliteFile {
         await new Promise(resolve => setTimeout(resolve, Math.min(5 * (i + 1), 100)))
         continue
       }
-      if (bytes === 'gone') { this.drop(); return undefined }
+      if (bytes === 'gone') { this.close(); return undefined }
       const q = await openImage(bytes, this.path)
       this.drop()
       // Keyed by the stamp taken before reading: a change during the read is read next time.
@@ -89,6 +96,15 @@ export class SqliteFile {
   private async snapshot (stamp: string): Promise<Uint8Array | undefined | 'gone'> {
     const wal = `${this.path}-wal`
     const before = walGeneration(walHeader(await readHead(wal)))
+    if (this.base !== undefined && before !== '-' && this.base.gen === before) {
+      let log: Buffer
+      try { log = await readFileNoFollow(wal) } catch (err: any) { if (err?.code !== 'ENOENT') throw err; return undefined }
+      if (walGeneration(walHeader(log)) !== before || walGeneration(walHeader(await readHead(wal))) !== before) return undefined
+      this.base.bytes = overlay(this.base.bytes, log, { inPlace: true }).image
+      return this.base.bytes
+    }
+    this.base = undefined
+    this.fullReads++
     let db: Buffer
     try { db = await readFileNoFollow(this.path) } catch (err: any) { if (err?.code === 'ENOENT') return 'gone'; throw err }
     await this.o.betweenReads?.()
@@ -101,7 +117,9 @@ export class SqliteFile {
       if (await statOf(`${this.path}-journal`) !== undefined) return undefined
       if ((await this.stamp())?.split('|')[0] !== stamp.split('|')[0]) return undefined
     }
-    return overlay(db, log).image
+    const image = overlay(db, log, { inPlace: true }).image
+    this.base = header === undefined ? undefined : { gen: before, bytes: image }
+    return image
   }
 
   private drop (): void {
@@ -110,7 +128,7 @@ export class SqliteFile {
   }
 
   /** Frees the in-memory image. */
-  close (): void { this.drop() }
+  close (): void { this.drop(); this.base = undefined }
 }
 
 async function statOf (path: string): Promise<string | undefined> {

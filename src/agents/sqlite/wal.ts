@@ -86,16 +86,22 @@ export function committedFrames (wal: Uint8Array): Committed | undefined {
  * The database as of the WAL's last commit: the file's pages with the WAL's newest committed
  * version of each laid over them, cut or grown to the committed size, its header marked as a
  * rollback-journal database (bytes 18-19 = 1) so an engine opening the bytes looks for no WAL.
+ * `inPlace`: `db` is the caller's to change (written into, or cut by a view) unless it must grow.
  */
-export function overlay (db: Uint8Array, wal: Uint8Array): { image: Uint8Array, committed?: Committed } {
+export function overlay (db: Uint8Array, wal: Uint8Array, opts: { inPlace?: boolean } = {}): { image: Uint8Array, committed?: Committed } {
   const committed = committedFrames(wal)
   let image: Uint8Array
   if (committed === undefined) {
-    image = new Uint8Array(db)
+    image = opts.inPlace === true ? db : new Uint8Array(db)
   } else {
     const ps = committed.header.pageSize
-    image = new Uint8Array(committed.dbPages * ps)
-    image.set(db.subarray(0, Math.min(db.length, image.length)))
+    const size = committed.dbPages * ps
+    if (opts.inPlace === true && size <= db.length) {
+      image = db.subarray(0, size)
+    } else {
+      image = new Uint8Array(size)
+      image.set(db.subarray(0, Math.min(db.length, size)))
+    }
     for (const [pgno, off] of committed.pages) {
       if (pgno > committed.dbPages) continue // a page beyond a later commit's size was truncated away
       image.set(wal.subarray(off, off + ps), (pgno - 1) * ps)
