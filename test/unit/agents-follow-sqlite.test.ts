@@ -95,9 +95,17 @@ describe('HermesSource', () => {
     await w.exec(HERMES_SCHEMA)
     await w.exec(`${hermesSession(HSID, CWD, 'live session')}; ${hermesMessages(HSID, 0, 6)}`)
 
+    // A named profile keeps a store of its own: followed too.
+    await mkdir(join(hh, 'profiles', 'work'), { recursive: true })
+    const pw = await sqlite3(join(hh, 'profiles', 'work', 'state.db'))
+    onTestFinished(pw.kill)
+    await pw.exec(`${HERMES_SCHEMA}; ${hermesSession('20261130_110000_0b0e00', '/home/alice/work', 'work profile')}; ${hermesMessages('20261130_110000_0b0e00', 0, 2)}`)
+
     const src = new HermesSource(env)
-    const stream = (await src.scan()).streams[0] as Stream
-    expect(stream.key).toBe(`agent:hermes:${HSID}`)
+    const scanned = await src.scan()
+    expect(scanned.problems).toEqual([])
+    expect(scanned.streams.map(s => s.key)).toEqual([`agent:hermes:${HSID}`, 'agent:hermes:20261130_110000_0b0e00'])
+    const stream = scanned.streams[0] as Stream
     const a = await drain(stream, undefined)
     expect(a.records.map(r => r.kind)).toEqual(['session', ...Array(6).fill('message')])
 

@@ -1,5 +1,6 @@
 /**
- * Hermes as a follow source: every session of `$HERMES_HOME/state.db`, read read-only
+ * Hermes as a follow source: every session of `$HERMES_HOME/state.db` and of each named
+ * profile's (`profiles/<name>/state.db`), read read-only
  * (sqlite/reader.ts), polled by a stat of the database and its WAL. Each session is one export
  * line (hermes/db.ts) cut into records as an import cuts it (hermes/records.ts): a read stores
  * the message rows it has not stored yet, new ones and rows Hermes rewrote in place.
@@ -12,10 +13,10 @@
  * changed (its counters change with every turn and Hermes's importer recomputes them).
  */
 import { createHash } from 'node:crypto'
-import { dirname } from 'node:path'
+import { dirname, join } from 'node:path'
 import type { NativeRecord } from '../../../crdt/records.js'
 import { hermesBundle } from '../hermes/bundle.js'
-import { hermesDbLine, hermesDbPath, hermesDbSessions, stableHeadHash, type HermesDbSession } from '../hermes/db.js'
+import { HERMES_SESSION_ID, hermesDbLine, hermesDbPaths, hermesDbSessions, stableHeadHash, type HermesDbSession } from '../hermes/db.js'
 import { hermesHome } from '../hermes/home.js'
 import { hermesMeta } from '../hermes/records.js'
 import { SqliteFile } from '../sqlite/reader.js'
@@ -24,35 +25,40 @@ import type { Held, Scan, Source, Stream, StreamRead } from './source.js'
 export class HermesSource implements Source {
   readonly agent = 'hermes'
   private readonly streams = new Map<string, HermesDbStream>()
-  private file: SqliteFile | undefined
-  private stamp: string | undefined
-  private sessions: HermesDbSession[] = []
+  private readonly dbs = new Map<string, { file: SqliteFile, stamp?: string, sessions: HermesDbSession[] }>()
 
   constructor (private readonly env: NodeJS.ProcessEnv = process.env, private readonly since?: number) {}
 
   async scan (): Promise<Scan> {
-    const path = hermesDbPath(this.env)
-    const watch = [dirname(hermesHome(this.env)), hermesHome(this.env)]
-    this.file ??= new SqliteFile(path, { env: this.env })
-    try {
-      const stamp = await this.file.stamp()
-      if (stamp !== this.stamp) {
-        this.sessions = await this.file.read(q => hermesDbSessions(q)) ?? []
-        this.stamp = stamp
-      }
-    } catch (err) {
-      return { streams: [], watch, problems: [`${path}: ${err instanceof Error ? err.message : String(err)}`] }
-    }
+    const home = hermesHome(this.env)
+    const watch = new Set([dirname(home), home, join(home, 'profiles')])
     const streams: Stream[] = []
-    for (const s of this.sessions) {
-      if (this.since !== undefined && s.mtimeMs < this.since) continue
-      const id = `hermes:${path}#${s.sessionId}`
-      let st = this.streams.get(id)
-      if (st === undefined) { st = new HermesDbStream(id, this.file, s); this.streams.set(id, st) }
-      st.session = s
-      streams.push(st)
+    const problems: string[] = []
+    for (const path of await hermesDbPaths(this.env)) {
+      watch.add(dirname(path))
+      let db = this.dbs.get(path)
+      if (db === undefined) { db = { file: new SqliteFile(path, { env: this.env }), sessions: [] }; this.dbs.set(path, db) }
+      try {
+        const stamp = await db.file.stamp()
+        if (stamp !== db.stamp) {
+          db.sessions = await db.file.read(q => hermesDbSessions(q)) ?? []
+          db.stamp = stamp
+        }
+      } catch (err) {
+        problems.push(`${path}: ${err instanceof Error ? err.message : String(err)}`)
+        continue
+      }
+      for (const s of db.sessions) {
+        if (this.since !== undefined && s.mtimeMs < this.since) continue
+        if (!HERMES_SESSION_ID.test(s.sessionId)) { problems.push(`${path}: session id ${JSON.stringify(s.sessionId)} has characters a mesh key cannot hold: not followed`); continue }
+        const id = `hermes:${path}#${s.sessionId}`
+        let st = this.streams.get(id)
+        if (st === undefined) { st = new HermesDbStream(id, db.file, s); this.streams.set(id, st) }
+        st.session = s
+        streams.push(st)
+      }
     }
-    return { streams, watch }
+    return { streams, watch: [...watch], problems }
   }
 }
 

@@ -13,6 +13,7 @@
  * `messages` are queried (and `schema_version`); never another table.
  */
 import { createHash } from 'node:crypto'
+import { readdir } from 'node:fs/promises'
 import { join } from 'node:path'
 import { InvalidInputError } from '../../errors.js'
 import type { Query, Row, SqlValue } from '../sqlite/engine.js'
@@ -22,6 +23,20 @@ import { hermesHome } from './home.js'
 export const HERMES_SCHEMA_VERSION = 30
 
 export function hermesDbPath (env: NodeJS.ProcessEnv = process.env): string { return join(hermesHome(env), 'state.db') }
+
+/**
+ * The home's `state.db` and each named profile's (`profiles/<name>/state.db`, a store of its
+ * own), whether they exist yet or not: the caller reads what is there.
+ */
+export async function hermesDbPaths (env: NodeJS.ProcessEnv = process.env): Promise<string[]> {
+  const root = join(hermesHome(env), 'profiles')
+  let names: string[]
+  try { names = await readdir(root) } catch (err: any) { if (err?.code === 'ENOENT' || err?.code === 'ENOTDIR') names = []; else throw err }
+  return [hermesDbPath(env), ...names.sort().map(n => join(root, n, 'state.db'))]
+}
+
+/** Session ids a mesh key can hold (Hermes's are `YYYYMMDD_HHMMSS_<hex>`). */
+export const HERMES_SESSION_ID = /^[A-Za-z0-9._-]{1,200}$/
 
 export interface HermesDbSession {
   sessionId: string

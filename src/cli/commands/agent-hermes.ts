@@ -7,7 +7,7 @@
 import { stat } from 'node:fs/promises'
 import { resolve } from 'node:path'
 import {
-  batches, gitRemote, hermesBundle, hermesDbLine, hermesDbPath, hermesDbSessions, hermesExport, hermesExportLines, parseSince,
+  batches, gitRemote, hermesBundle, hermesDbLine, hermesDbPath, hermesDbPaths, hermesDbSessions, hermesExport, hermesExportLines, parseSince,
   readFileNoFollow, SqliteFile, toParts
 } from '../../agents/index.js'
 import type { MeshApi } from '../../api/api.js'
@@ -23,7 +23,7 @@ export async function importHermes (g: Globals, values: Record<string, unknown>)
   if (values.all === true && session !== undefined) throw new UsageError('give --session ID or --all, not both')
   const since = values.since !== undefined ? parseSince(values.since as string) : undefined
   if (file === undefined && session === undefined && values.all !== true && since === undefined) throw new UsageError('give --file EXPORT.jsonl (hermes sessions export … --format jsonl), --session ID, --all or --since DATE')
-  const fromDb = file === undefined && await isFile(hermesDbPath())
+  const fromDb = file === undefined && (await Promise.all((await hermesDbPaths()).map(isFile))).some(Boolean)
   if (since !== undefined && !fromDb) throw new UsageError(`--since picks sessions of Hermes's state.db by their last activity, and there is none at ${hermesDbPath()}`)
   const source = file !== undefined ? resolve(file) : fromDb ? hermesDbPath() : 'hermes sessions export -'
   let rows = file !== undefined
@@ -71,31 +71,38 @@ async function isFile (path: string): Promise<boolean> {
   try { return (await stat(path)).isFile() } catch (err: any) { if (err?.code === 'ENOENT') return false; throw err }
 }
 
-/** Sessions of state.db (one, or those active since `since`) as export lines, read in one consistent read. */
+/** Sessions of state.db and the profiles' (one, or those active since `since`) as export lines, each store in one consistent read. */
 async function dbRows (session: string | undefined, since: number | undefined): Promise<Array<{ sessionId: string, line: string }>> {
-  const f = new SqliteFile(hermesDbPath())
-  try {
-    return await f.read(q => hermesDbSessions(q)
-      .filter(s => (session === undefined || s.sessionId === session) && (since === undefined || s.mtimeMs >= since))
-      .map(s => ({ sessionId: s.sessionId, line: hermesDbLine(q, s.sessionId) as string }))) ?? []
-  } finally {
-    f.close()
+  const out: Array<{ sessionId: string, line: string }> = []
+  for (const path of await hermesDbPaths()) {
+    if (!await isFile(path)) continue
+    const f = new SqliteFile(path)
+    try {
+      out.push(...await f.read(q => hermesDbSessions(q)
+        .filter(s => (session === undefined || s.sessionId === session) && (since === undefined || s.mtimeMs >= since))
+        .map(s => ({ sessionId: s.sessionId, line: hermesDbLine(q, s.sessionId) as string }))) ?? [])
+    } finally {
+      f.close()
+    }
   }
+  return out
 }
 
-/** The sessions of this machine's state.db, for `mesh agent list`. */
+/** The sessions of this machine's state.db and profiles, for `mesh agent list`. */
 export async function listHermesHere (): Promise<Array<{ agent: 'hermes', sessionId: string, path: string, modified: number, size: number }>> {
-  const path = hermesDbPath()
-  if (!await isFile(path)) return []
-  const f = new SqliteFile(path)
-  try {
-    return (await f.read(q => hermesDbSessions(q)) ?? []).map(s => ({ agent: 'hermes' as const, sessionId: s.sessionId, path: `${path}#${s.sessionId}`, modified: s.mtimeMs, size: s.messages }))
-  } catch (err) {
-    // A list shows what it can: the other agents' sessions still.
-    if (!isMeshError(err)) throw err
-    out.err(`skipped: ${err.message}`)
-    return []
-  } finally {
-    f.close()
+  const list: Array<{ agent: 'hermes', sessionId: string, path: string, modified: number, size: number }> = []
+  for (const path of await hermesDbPaths()) {
+    if (!await isFile(path)) continue
+    const f = new SqliteFile(path)
+    try {
+      for (const s of await f.read(q => hermesDbSessions(q)) ?? []) list.push({ agent: 'hermes', sessionId: s.sessionId, path: `${path}#${s.sessionId}`, modified: s.mtimeMs, size: s.messages })
+    } catch (err) {
+      // A list shows what it can: the other stores' and agents' sessions still.
+      if (!isMeshError(err)) throw err
+      out.err(`skipped: ${err.message}`)
+    } finally {
+      f.close()
+    }
   }
+  return list
 }
