@@ -2,7 +2,8 @@
  * Hermes's curated memory files (NousResearch/hermes-agent tools/memory_tool.py):
  * `$HERMES_HOME/memories/MEMORY.md` and `USER.md`, entries joined by "\n§\n" (no trailing
  * newline), each entry trimmed, empty ones dropped, duplicates kept once; the joined text is
- * capped at 2,200 (MEMORY.md) and 1,375 (USER.md) characters by default. Hermes writes them
+ * capped at 2,200 (MEMORY.md) and 1,375 (USER.md) characters by default, or what the user set in
+ * `config.yaml` (`memory: {memory_char_limit, user_char_limit}`). Hermes writes them
  * holding an exclusive flock on `<file>.lock` and replaces them atomically, and refuses its own
  * writes when a file does not round-trip through that parser ("drift"): mesh writes the same
  * way, under the same lock, and leaves a drifted file alone.
@@ -17,6 +18,61 @@ import { hermesHome } from './hermes/home.js'
 export const ENTRY_DELIMITER = '\n§\n'
 export const HERMES_MEMORY_FILES = { MEMORY: 2200, USER: 1375 } as const
 export type HermesMemoryFile = keyof typeof HERMES_MEMORY_FILES
+
+const CAP_KEYS: Record<HermesMemoryFile, string> = { MEMORY: 'memory_char_limit', USER: 'user_char_limit' }
+
+/**
+ * The caps Hermes applies: `memory.memory_char_limit` and `memory.user_char_limit` of
+ * `$HERMES_HOME/config.yaml` where set to a positive integer, else the defaults. Only those two
+ * scalars are taken from the file (it may hold provider keys too: nothing else is kept).
+ */
+export async function hermesMemoryCaps (env: NodeJS.ProcessEnv = process.env): Promise<Record<HermesMemoryFile, number>> {
+  const caps = { ...HERMES_MEMORY_FILES } as Record<HermesMemoryFile, number>
+  let text: string
+  try { text = await readFile(join(hermesHome(env), 'config.yaml'), 'utf8') } catch (err: any) { if (err?.code === 'ENOENT') return caps; throw err }
+  const memory = yamlSection(text, 'memory')
+  for (const file of Object.keys(caps) as HermesMemoryFile[]) {
+    const v = memory[CAP_KEYS[file]]
+    if (v !== undefined && /^\d+$/.test(v) && Number(v) > 0) caps[file] = Number(v)
+  }
+  return caps
+}
+
+/**
+ * The scalar members of one top-level mapping of a YAML file, block style (`memory:` then
+ * indented `key: value` lines) or flow style (`memory: {key: value, …}`). Enough for two
+ * integers; not a YAML parser.
+ */
+export function yamlSection (text: string, name: string): Record<string, string> {
+  const out: Record<string, string> = {}
+  const lines = text.split(/\r?\n/)
+  const scalar = (v: string): string => v.replace(/\s+#.*$/, '').trim().replace(/^(['"])(.*)\1$/, '$2')
+  for (let i = 0; i < lines.length; i++) {
+    const m = new RegExp(`^${name}:\\s*(.*)$`).exec(lines[i] as string)
+    if (m === null) continue
+    const rest = (m[1] as string).replace(/^#.*$/, '').trim()
+    if (rest.startsWith('{')) {
+      for (const part of rest.replace(/^\{|\}\s*(#.*)?$/g, '').split(',')) {
+        const kv = /^\s*([A-Za-z0-9_]+)\s*:\s*(.*)$/.exec(part)
+        if (kv !== null) out[kv[1] as string] = scalar(kv[2] as string)
+      }
+      return out
+    }
+    let indent: number | undefined
+    for (let j = i + 1; j < lines.length; j++) {
+      const l = lines[j] as string
+      if (l.trim() === '' || /^\s*#/.test(l)) continue
+      const ind = l.length - l.trimStart().length
+      if (ind === 0) break
+      indent ??= ind
+      if (ind !== indent) continue // deeper levels: not a scalar of this mapping
+      const kv = /^\s*([A-Za-z0-9_]+)\s*:\s*(.*)$/.exec(l)
+      if (kv !== null && kv[2] !== '') out[kv[1] as string] = scalar(kv[2] as string)
+    }
+    return out
+  }
+  return out
+}
 
 export function hermesMemoryPath (file: HermesMemoryFile, env: NodeJS.ProcessEnv = process.env): string {
   return join(hermesHome(env), 'memories', `${file}.md`)

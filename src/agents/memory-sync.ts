@@ -5,7 +5,7 @@
  *   `hermes/<FILE>/<first 16 hex of sha256(entry)>` (tags `hermes`, `hermes:<FILE>`). Entries
  *   added on either side since the last sync are added to the other, entries removed on one side
  *   are removed from the other; the file is rewritten under Hermes's lock, atomically, only up to
- *   its character cap (entries that do not fit stay in mesh and are reported), and never when it
+ *   its character cap (the user's from config.yaml, else Hermes's default) (entries that do not fit stay in mesh and are reported), and never when it
  *   has drifted from Hermes's own format.
  * - Claude Code: `CLAUDE.md` of the config dir is `claude/user/CLAUDE.md`; each file of the
  *   project's auto-memory folder (`projects/<slug(cwd)>/memory/`) is
@@ -21,7 +21,7 @@ import { claudeConfigDir, projectsDir } from './claude/home.js'
 import { projectDirName } from './claude/slug.js'
 import { gitRemote } from './git.js'
 import { projectName } from './mounts.js'
-import { charCount, HERMES_MEMORY_FILES, hermesMemoryPath, parseEntries, readMemoryFile, roundTrips, withFlock, writeMemoryFile, type HermesMemoryFile } from './memory-hermes.js'
+import { charCount, HERMES_MEMORY_FILES, hermesMemoryCaps, hermesMemoryPath, parseEntries, readMemoryFile, roundTrips, withFlock, writeMemoryFile, type HermesMemoryFile } from './memory-hermes.js'
 import { loadBase, plan3, saveBase, sha256, syncStatePath } from './sync-state.js'
 
 /** A mesh memory value is at most this many bytes (crdt/memory.ts). */
@@ -47,9 +47,11 @@ export async function syncHermesMemory (api: MeshApi, opts: { home: string, env?
   const env = opts.env ?? process.env
   const statePath = syncStatePath(env)
   const out: HermesMemoryReport[] = []
+  // The user's own caps (config.yaml): a file mesh writes past them, Hermes would cut or refuse.
+  const caps = await hermesMemoryCaps(env)
   for (const file of Object.keys(HERMES_MEMORY_FILES) as HermesMemoryFile[]) {
     const path = hermesMemoryPath(file, env)
-    const cap = HERMES_MEMORY_FILES[file]
+    const cap = caps[file]
     out.push(await withFlock(`${path}.lock`, async () => await syncOne(api, file, path, cap, statePath, `${opts.home}\0hermes-memory\0${path}`), { timeoutMs: opts.lockTimeoutMs }))
   }
   return out

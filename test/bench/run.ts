@@ -17,6 +17,7 @@ import { benchFlood } from './flood.js'
 import { benchAgents } from './agents.js'
 import { benchClaws } from './claws.js'
 import { benchFollow } from './follow.js'
+import { benchFollowSqlite, benchSqliteImage } from './follow-sqlite.js'
 import { benchRegistry } from './registry.js'
 import { benchPair } from './pair.js'
 import { benchMirrorRelay } from './mirror-relay.js'
@@ -44,6 +45,8 @@ try {
   if (only === undefined || group === 'agents') await benchAgents(join(dir, 'agents'), { quick })
   if (only === undefined || group === 'claws') await benchClaws({ quick })
   if (only === undefined || group === 'follow') await benchFollow(join(dir, 'follow'), { quick })
+  if (only === undefined || group === 'follow') await benchFollowSqlite(join(dir, 'follow-sqlite'), { quick })
+  if (only === undefined || group === 'follow') await benchSqliteImage(join(dir, 'sqlite-image'), { quick })
   if (only === undefined || group === 'registry') await benchRegistry(join(dir, 'registry'), { quick })
   if (only === undefined || group === 'pair') await benchPair(join(dir, 'pair'), { quick })
   if (only === undefined || group === 'mirror') await benchMirrorRelay(join(dir, 'mirror'), { quick })

@@ -107,6 +107,7 @@ export class Follower {
         let scan
         try { scan = await s.scan() } catch (err) { this.report(`scan:${s.agent}`, `cannot list ${s.agent} sessions: ${msg(err)}`); continue }
         for (const d of scan.watch) dirs.add(d)
+        for (const p of scan.problems ?? []) this.report(`scan:${s.agent}:${p}`, `cannot read ${s.agent} sessions: ${p}`)
         for (const st of scan.streams) {
           if (this.stopped) return
           await this.follow(st)

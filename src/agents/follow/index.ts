@@ -1,6 +1,6 @@
 /**
  * Following agents live: Sources list Streams (Claude Code transcripts and side files, Codex
- * rollouts), the Follower stores what they append in mesh sessions through the API, cursors
+ * rollouts, OpenClaw transcripts in files or its SQLite store, Hermes's state.db), the Follower stores what they append in mesh sessions through the API, cursors
  * make a restart pick up exactly where the last stored record ended.
  *
  * @example
@@ -14,5 +14,7 @@ export * from './jsonl-stream.js'
 export * from './file-stream.js'
 export * from './claude.js'
 export * from './codex.js'
+export * from './openclaw.js'
+export * from './hermes.js'
 export * from './follower.js'
 export * from './sources.js'

@@ -43,7 +43,12 @@ export interface Stream {
   read: (cursor: unknown, held: Held | undefined, options?: AbortOptions) => Promise<StreamRead | undefined>
 }
 
-export interface Scan { streams: Stream[], watch: string[] }
+export interface Scan {
+  streams: Stream[]
+  watch: string[]
+  /** What could not be listed (a database that is no SQLite file): said once by the follower, tried again next pass. */
+  problems?: string[]
+}
 
 export interface Source {
   /** One of the agents agents.import accepts: what a stream reads is stored under it. */

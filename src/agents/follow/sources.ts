@@ -5,11 +5,15 @@
 import { InvalidInputError } from '../../errors.js'
 import { ClaudeSource } from './claude.js'
 import { CodexSource } from './codex.js'
+import { HermesSource } from './hermes.js'
+import { OpenclawSource } from './openclaw.js'
 import type { Source } from './source.js'
 
 const MAKERS: Record<string, (env: NodeJS.ProcessEnv, since?: number) => Source> = {
   claude: (env, since) => new ClaudeSource(env, since),
-  codex: (env, since) => new CodexSource(env, since)
+  codex: (env, since) => new CodexSource(env, since),
+  openclaw: (env, since) => new OpenclawSource(env, since),
+  hermes: (env, since) => new HermesSource(env, since)
 }
 
 export const FOLLOWABLE = Object.keys(MAKERS)

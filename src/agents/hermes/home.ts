@@ -1,9 +1,9 @@
 /**
  * Hermes's files, the client's side (AGENT-FORMATS.md §3.1): `$HERMES_HOME` or `~/.hermes`.
- * Sessions live in `state.db` (SQLite, written by the gateway alone); mesh ships no SQLite reader
- * on Node 20 and never opens it: sessions come in through Hermes's own export
- * (`hermes sessions export - --format jsonl`, or a file it wrote) and go back as a file of the
- * same format for its importer. Never opened: `.env`, `auth.json`, `state.db*`.
+ * Sessions live in `state.db` (SQLite, written by the gateway alone), read read-only by db.ts,
+ * or come in through Hermes's own export (`hermes sessions export - --format jsonl`, or a file
+ * it wrote); they go back as a file of that format for its importer, never into the database.
+ * Never opened: `.env`, `auth.json`.
  */
 import { spawn } from 'node:child_process'
 import { homedir } from 'node:os'

@@ -3,8 +3,8 @@
  * `~/.openclaw`; file-era transcripts at `agents/<agentId>/sessions/<sessionId>.jsonl` with the
  * routing index `sessions.json` (sessionKey -> SessionEntry) beside them. These JSONL files are
  * also what `openclaw doctor --fix` imports into a database-era install. Only that folder is
- * opened: never `credentials/`, `secrets.json`, `openclaw.json` nor the SQLite databases (the
- * Gateway is their only writer, and no SQLite reader ships with mesh on Node 20).
+ * opened here (database-era sessions are db.ts's, read-only): never `credentials/`,
+ * `secrets.json`, `openclaw.json`, nor the control plane's `state/openclaw.sqlite`.
  */
 import { readdir, stat } from 'node:fs/promises'
 import { homedir } from 'node:os'
@@ -58,7 +58,7 @@ export async function listOpenclawSessions (env: NodeJS.ProcessEnv = process.env
 
 export async function findOpenclawSession (sessionId: string, env: NodeJS.ProcessEnv = process.env): Promise<OpenclawSessionFile> {
   const found = (await listOpenclawSessions(env)).find(s => s.sessionId === sessionId)
-  if (found === undefined) throw new NotFoundError(`no OpenClaw transcript ${sessionId}.jsonl under ${join(openclawHome(env), 'agents')}/*/sessions/ (a database-era install keeps its sessions in SQLite, which mesh does not read: import a JSONL transcript with --file)`, { sessionId })
+  if (found === undefined) throw new NotFoundError(`no OpenClaw transcript ${sessionId}.jsonl under ${join(openclawHome(env), 'agents')}/*/sessions/ nor in any agents/*/agent/openclaw-agent.sqlite`, { sessionId })
   return found
 }
 

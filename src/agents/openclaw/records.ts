@@ -11,14 +11,17 @@ import type { LineRecord } from '../claude/records.js'
 import type { ViewMessage } from '../claude/view.js'
 
 export function openclawRecords (lines: readonly string[], sessionId: string): LineRecord[] {
-  const base = lines.map(text => {
-    const o = parseObject(text)
-    const kind = o === undefined ? 'unparsed' : typeof o.type === 'string' ? o.type : 'untyped'
-    const id = o !== undefined && typeof o.id === 'string' && o.id !== '' ? o.id : contentId(kind, sessionId, text)
-    return { id, kind, text }
-  })
+  const base = lines.map(text => openclawLineKey(text, sessionId))
   const ids = disambiguate(base.map(r => r.id))
   return base.map((r, i) => ({ ...r, id: ids[i] as string }))
+}
+
+/** One line's own id and type (repeats are numbered by the caller, by occurrence). */
+export function openclawLineKey (text: string, sessionId: string): LineRecord {
+  const o = parseObject(text)
+  const kind = o === undefined ? 'unparsed' : typeof o.type === 'string' ? o.type : 'untyped'
+  const id = o !== undefined && typeof o.id === 'string' && o.id !== '' ? o.id : contentId(kind, sessionId, text)
+  return { id, kind, text }
 }
 
 /** The header's session id, cwd and format version. */

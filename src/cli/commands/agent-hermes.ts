@@ -1,12 +1,17 @@
 /**
- * mesh agent import hermes: sessions from Hermes's native export (a file it wrote, or what
- * `hermes sessions export - --format jsonl` prints), one mesh session `agent:hermes:<id>` per
- * exported row. Hermes's state.db is never opened.
+ * mesh agent import hermes: sessions from Hermes's native export (a file it wrote with
+ * --file), else from `$HERMES_HOME/state.db` read read-only (each session put together as the
+ * export line Hermes would write), else from what `hermes sessions export - --format jsonl`
+ * prints; one mesh session `agent:hermes:<id>` per session row.
  */
+import { stat } from 'node:fs/promises'
 import { resolve } from 'node:path'
-import { batches, gitRemote, hermesBundle, hermesExport, hermesExportLines, readFileNoFollow, toParts } from '../../agents/index.js'
+import {
+  batches, gitRemote, hermesBundle, hermesDbLine, hermesDbPath, hermesDbPaths, hermesDbSessions, hermesExport, hermesExportLines, parseSince,
+  readFileNoFollow, SqliteFile, toParts
+} from '../../agents/index.js'
 import type { MeshApi } from '../../api/api.js'
-import { NotFoundError, UsageError } from '../../errors.js'
+import { isMeshError, NotFoundError, UsageError } from '../../errors.js'
 import { stdout as out, withApi, type Globals } from '../context.js'
 import { recordedMeta } from './agent.js'
 
@@ -16,10 +21,14 @@ export async function importHermes (g: Globals, values: Record<string, unknown>)
   const file = values.file as string | undefined
   const session = values.session as string | undefined
   if (values.all === true && session !== undefined) throw new UsageError('give --session ID or --all, not both')
-  if (file === undefined && session === undefined && values.all !== true) throw new UsageError('give --file EXPORT.jsonl (hermes sessions export … --format jsonl), --session ID or --all')
-  const source = file !== undefined ? resolve(file) : 'hermes sessions export -'
-  const buf = file !== undefined ? await readFileNoFollow(resolve(file)) : await hermesExport({ sessionId: session })
-  let rows = hermesExportLines(buf)
+  const since = values.since !== undefined ? parseSince(values.since as string) : undefined
+  if (file === undefined && session === undefined && values.all !== true && since === undefined) throw new UsageError('give --file EXPORT.jsonl (hermes sessions export … --format jsonl), --session ID, --all or --since DATE')
+  const fromDb = file === undefined && (await Promise.all((await hermesDbPaths()).map(isFile))).some(Boolean)
+  if (since !== undefined && !fromDb) throw new UsageError(`--since picks sessions of Hermes's state.db by their last activity, and there is none at ${hermesDbPath()}`)
+  const source = file !== undefined ? resolve(file) : fromDb ? hermesDbPath() : 'hermes sessions export -'
+  let rows = file !== undefined
+    ? hermesExportLines(await readFileNoFollow(resolve(file)))
+    : fromDb ? await dbRows(session, since) : hermesExportLines(await hermesExport({ sessionId: session }))
   if (session !== undefined) {
     rows = rows.filter(r => r.sessionId === session)
     if (rows.length === 0) throw new NotFoundError(`no Hermes session ${session} in ${source}`, { sessionId: session })
@@ -56,4 +65,44 @@ async function importRow (api: MeshApi, g: Globals, line: string, values: Record
     messages += r.messages
   }
   return { key, sessionId: b.sessionId, records: b.records.length, added, total, messages, cwd, mappedFrom: map?.from, source }
+}
+
+async function isFile (path: string): Promise<boolean> {
+  try { return (await stat(path)).isFile() } catch (err: any) { if (err?.code === 'ENOENT') return false; throw err }
+}
+
+/** Sessions of state.db and the profiles' (one, or those active since `since`) as export lines, each store in one consistent read. */
+async function dbRows (session: string | undefined, since: number | undefined): Promise<Array<{ sessionId: string, line: string }>> {
+  const out: Array<{ sessionId: string, line: string }> = []
+  for (const path of await hermesDbPaths()) {
+    if (!await isFile(path)) continue
+    const f = new SqliteFile(path)
+    try {
+      out.push(...await f.read(q => hermesDbSessions(q)
+        .filter(s => (session === undefined || s.sessionId === session) && (since === undefined || s.mtimeMs >= since))
+        .map(s => ({ sessionId: s.sessionId, line: hermesDbLine(q, s.sessionId) as string }))) ?? [])
+    } finally {
+      f.close()
+    }
+  }
+  return out
+}
+
+/** The sessions of this machine's state.db and profiles, for `mesh agent list`. */
+export async function listHermesHere (): Promise<Array<{ agent: 'hermes', sessionId: string, path: string, modified: number, size: number }>> {
+  const list: Array<{ agent: 'hermes', sessionId: string, path: string, modified: number, size: number }> = []
+  for (const path of await hermesDbPaths()) {
+    if (!await isFile(path)) continue
+    const f = new SqliteFile(path)
+    try {
+      for (const s of await f.read(q => hermesDbSessions(q)) ?? []) list.push({ agent: 'hermes', sessionId: s.sessionId, path: `${path}#${s.sessionId}`, modified: s.mtimeMs, size: s.messages })
+    } catch (err) {
+      // A list shows what it can: the other stores' and agents' sessions still.
+      if (!isMeshError(err)) throw err
+      out.err(`skipped: ${err.message}`)
+    } finally {
+      f.close()
+    }
+  }
+  return list
 }

@@ -32,7 +32,7 @@ export function startFollowing (api: MeshApi, g: Globals, list: string, opts: { 
 }
 
 export async function followCmd (g: Globals, list: string | undefined, values: Record<string, unknown>): Promise<number> {
-  if (list === undefined) throw new UsageError('mesh agent follow claude|codex[,…] [--since DATE]')
+  if (list === undefined) throw new UsageError('mesh agent follow claude|codex|openclaw|hermes[,…] [--since DATE]')
   const api = new DaemonFollower(g, (daemon) => { out.err(daemon ? '`mesh join` runs: capturing through it' : '`mesh join` stopped: each capture opens the home until it runs again') })
   await api.start()
   let f: Follower | undefined

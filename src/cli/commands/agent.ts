@@ -11,9 +11,10 @@ import {
   batches, claudeExportFiles, codexExportFile, findClaudeSession, findCodexSession, gitRemote, listClaudeSessions,
   listCodexSessions, readClaudeBundle, readCodexRollout, redact, toParts, filesOf, findOpenclawSession, listOpenclawSessions,
   readOpenclawSession, openclawExportFile, hermesExportFile, translateSession, TRANSLATE_TARGETS, parseSince, resumeAgentSession,
-  fetchAgentRecords, AGENT_NAMES, isAgentName, type AgentMeta, type AgentName
+  fetchAgentRecords, AGENT_NAMES, isAgentName, listOpenclawDbSessions, readOpenclawDbSession, type AgentMeta, type AgentName,
+  type OpenclawDbSession
 } from '../../agents/index.js'
-import { importHermes } from './agent-hermes.js'
+import { importHermes, listHermesHere } from './agent-hermes.js'
 import { followCmd, hookCmd, hooksCmd } from './agent-live.js'
 import { syncCmd } from './agent-sync.js'
 import type { MeshApi } from '../../api/api.js'
@@ -21,7 +22,7 @@ import { isMeshError, UsageError } from '../../errors.js'
 import { stdout as out, withApi } from '../context.js'
 import type { Command } from '../command.js'
 
-const USAGE = 'mesh agent import claude|codex|openclaw|hermes (--file PATH | --session ID | --all | --since DATE) [--key KEY] | resume KEY [--cwd DIR] [--out FILE] [--take] [--force] | export KEY --out FILE [--redact] [--cwd DIR] [--as claude|hermes] | list [AGENT] | follow claude|codex[,…] [--since DATE] | hooks install|uninstall claude | hook claude | skills sync claude|codex|hermes|openclaw [--prefer mesh|local] | memory sync claude|hermes [--cwd DIR] [--prefer mesh|local] [--lock-timeout MS]'
+const USAGE = 'mesh agent import claude|codex|openclaw|hermes (--file PATH | --session ID | --all | --since DATE) [--key KEY] | resume KEY [--cwd DIR] [--out FILE] [--take] [--force] | export KEY --out FILE [--redact] [--cwd DIR] [--as claude|hermes] | list [AGENT] | follow claude|codex|openclaw|hermes[,…] [--since DATE] | hooks install|uninstall claude | hook claude | skills sync claude|codex|hermes|openclaw [--prefer mesh|local] | memory sync claude|hermes [--cwd DIR] [--prefer mesh|local] [--lock-timeout MS]'
 
 export const agentCmd: Command = {
   name: 'agent',
@@ -35,9 +36,11 @@ export const agentCmd: Command = {
     'mesh agent export agent:claude:<id> --redact --out shared.jsonl',
     'mesh agent import openclaw --session 8555a0a4-0b79-459d-939c-e17cdbbf4fe2',
     'mesh agent import hermes --file sessions.jsonl        # from `hermes sessions export sessions.jsonl --format jsonl`',
+    'mesh agent import hermes --since 2d                   # from ~/.hermes/state.db, read-only',
     'mesh agent resume agent:hermes:20261121_093000_a1b2c3 --cwd ~/src/app',
     'mesh agent export agent:openclaw:<id> --as hermes --out for-hermes.jsonl',
     'mesh agent follow claude,codex                        # capture sessions live as the agents write them',
+    'mesh agent follow openclaw,hermes                     # their SQLite stores, read-only, as the gateways write them',
     'mesh agent hooks install claude                       # register and flush sessions from Claude Code\'s hooks',
     'mesh agent skills sync claude',
     'mesh agent memory sync hermes',
@@ -81,11 +84,7 @@ function agentOf (a: string | undefined): AgentName {
 
 async function importCmd (g: Parameters<Command['run']>[0], a: string | undefined, values: Record<string, unknown>): Promise<number> {
   const agent = agentOf(a)
-  if (agent === 'hermes') {
-    // --since picks files by when the agent last wrote them; Hermes's sessions come as rows of its export.
-    if (values.since !== undefined) throw new UsageError('--since picks session files by their time: Hermes sessions come from its export (--file, --session ID or --all)')
-    return await importHermes(g, values)
-  }
+  if (agent === 'hermes') return await importHermes(g, values)
   const file = values.file as string | undefined
   const session = values.session as string | undefined
   const since = values.since !== undefined ? parseSince(values.since as string) : undefined
@@ -93,7 +92,9 @@ async function importCmd (g: Parameters<Command['run']>[0], a: string | undefine
   if ([file !== undefined, session !== undefined, all].filter(Boolean).length !== 1) throw new UsageError(`give one of --file PATH, --session ID, --all or --since DATE: ${USAGE}`)
   if (all) {
     if (values.key !== undefined) throw new UsageError('--key names one session: not with --all or --since')
-    const found = agent === 'claude' ? await listClaudeSessions() : agent === 'codex' ? await listCodexSessions() : await listOpenclawSessions()
+    const found: Array<{ sessionId: string, path: string, mtimeMs: number, size: number, db?: OpenclawDbSession }> = agent === 'claude'
+      ? await listClaudeSessions()
+      : agent === 'codex' ? await listCodexSessions() : [...await listOpenclawSessions(), ...(await listOpenclawDbSessions(process.env, skipDb)).map(d => ({ ...d, path: d.db, db: d }))]
     const picked = found.filter(s => since === undefined || s.mtimeMs >= since)
     const bytes = picked.reduce((n, s) => n + s.size, 0)
     const results = await withApi(g, async api => {
@@ -102,7 +103,7 @@ async function importCmd (g: Parameters<Command['run']>[0], a: string | undefine
       for (const [i, s] of picked.entries()) {
         // Progress on stderr (stdout stays the result): a line per session, rewritten on a terminal.
         if (picked.length > 1) progress(`importing ${agent} session ${i + 1}/${picked.length} (${mb(done)} of ${mb(bytes)}) ${s.sessionId}`)
-        list.push(await importOne(api, g, agent, s.path, values))
+        list.push(await importOne(api, g, agent, s.path, values, s.db))
         done += s.size
       }
       if (picked.length > 1) progress(`imported ${picked.length} ${agent} sessions (${mb(bytes)})`, true)
@@ -112,12 +113,16 @@ async function importCmd (g: Parameters<Command['run']>[0], a: string | undefine
     else out.line(`${results.length} ${agent} session${results.length === 1 ? '' : 's'}, ${results.reduce((n, r) => n + r.added, 0)} new records`)
     return 0
   }
-  const path = file !== undefined ? resolve(file) : agent === 'claude' ? await findClaudeSession(session as string) : agent === 'codex' ? (await findCodexSession(session as string)).path : (await findOpenclawSession(session as string)).path
-  const result = await withApi(g, async api => await importOne(api, g, agent, path, values))
+  const db = agent === 'openclaw' && file === undefined ? (await listOpenclawDbSessions(process.env, skipDb)).find(d => d.sessionId === session) : undefined
+  const path = file !== undefined ? resolve(file) : db !== undefined ? db.db : agent === 'claude' ? await findClaudeSession(session as string) : agent === 'codex' ? (await findCodexSession(session as string)).path : (await findOpenclawSession(session as string)).path
+  const result = await withApi(g, async api => await importOne(api, g, agent, path, values, db))
   if (g.json) out.json(result)
   else out.line(`${result.key}: ${result.added} new record${result.added === 1 ? '' : 's'} of ${result.records} (${result.lines} lines in ${path})${result.mappedFrom !== undefined ? `, paths mapped back from ${result.mappedFrom} to ${result.cwd ?? ''}` : ''}`)
   return 0
 }
+
+/** A database that cannot be read is said on stderr; the others go on. */
+const skipDb = (err: Error): void => { out.err(`skipped: ${err.message}`) }
 
 const mb = (n: number): string => `${(n / 1e6).toFixed(1)} MB`
 
@@ -128,11 +133,12 @@ function progress (line: string, last = false): void {
 
 interface ImportResult { key: string, path: string, sessionId: string, lines: number, records: number, added: number, total: number, messages: number, cwd?: string, gitRemote?: string, mappedFrom?: string }
 
-async function importOne (api: MeshApi, g: Parameters<Command['run']>[0], agent: AgentName, path: string, values: Record<string, unknown>): Promise<ImportResult> {
+/** One session: a file, or (`db`) an OpenClaw session of its database era. */
+async function importOne (api: MeshApi, g: Parameters<Command['run']>[0], agent: AgentName, path: string, values: Record<string, unknown>, db?: OpenclawDbSession): Promise<ImportResult> {
   // A file resumed here from another machine names this machine's paths: read it with the
   // mapping back to the recorded cwd, so what is stored is what was first imported.
   const read = async (map?: { from: string, to: string }): Promise<Awaited<ReturnType<typeof readClaudeBundle>> & { name?: string, dir?: string, sessionKey?: string }> =>
-    agent === 'claude' ? await readClaudeBundle(path, map) : agent === 'codex' ? await readCodexRollout(path, { map }) : await readOpenclawSession(path, { map })
+    agent === 'claude' ? await readClaudeBundle(path, map) : agent === 'codex' ? await readCodexRollout(path, { map }) : db !== undefined ? await readOpenclawDbSession(db, { map }) : await readOpenclawSession(path, { map })
   const first = await read()
   const key = (values.key as string | undefined) ?? `agent:${agent}:${first.sessionId}`
   const held = await recordedMeta(api, key)
@@ -224,8 +230,11 @@ async function listCmd (g: Parameters<Command['run']>[0], a: string | undefined)
   const local: Array<{ agent: AgentName, sessionId: string, path: string, modified: number, size: number }> = []
   if (agents.includes('claude')) for (const s of await listClaudeSessions()) local.push({ agent: 'claude', sessionId: s.sessionId, path: s.path, modified: s.mtimeMs, size: s.size })
   if (agents.includes('codex')) for (const s of await listCodexSessions()) local.push({ agent: 'codex', sessionId: s.sessionId, path: s.path, modified: s.mtimeMs, size: s.size })
-  // Hermes keeps its sessions in SQLite, which mesh does not read: they show once imported from its export.
-  if (agents.includes('openclaw')) for (const s of await listOpenclawSessions()) local.push({ agent: 'openclaw', sessionId: s.sessionId, path: s.path, modified: s.mtimeMs, size: s.size })
+  if (agents.includes('openclaw')) {
+    for (const s of await listOpenclawSessions()) local.push({ agent: 'openclaw', sessionId: s.sessionId, path: s.path, modified: s.mtimeMs, size: s.size })
+    for (const s of await listOpenclawDbSessions(process.env, skipDb)) local.push({ agent: 'openclaw', sessionId: s.sessionId, path: `${s.db}#${s.sessionId}`, modified: s.mtimeMs, size: s.size })
+  }
+  if (agents.includes('hermes')) local.push(...await listHermesHere())
   return await withApi(g, async api => {
     const keys = new Set((await api.call('sessions.list', {})).map(s => s.key))
     const rows = local.map(s => { const key = `agent:${s.agent}:${s.sessionId}`; return { ...s, key, imported: keys.has(key) } })

@@ -73,13 +73,14 @@ async function portFree (port: number): Promise<boolean> {
 
 export const joinCmd: Command = {
   name: 'join',
-  usage: 'mesh join [--read-only] [--label NAME] [--listen MULTIADDR]... [--announce MULTIADDR]... [--bootstrap MULTIADDR]... [--no-mdns] [--dht client|server|off] [--relay] [--relay-via MULTIADDR]... [--mirror] [--http PORT|off] [--follow claude,codex]',
+  usage: 'mesh join [--read-only] [--label NAME] [--listen MULTIADDR]... [--announce MULTIADDR]... [--bootstrap MULTIADDR]... [--no-mdns] [--dht client|server|off] [--relay] [--relay-via MULTIADDR]... [--mirror] [--http PORT|off] [--follow claude,codex,openclaw,hermes]',
   summary: 'run this machine\'s mesh node in the foreground (sets up the home, and a wallet if none is found); every other command goes through it while it runs',
   examples: [
     'mesh join',
     'mesh join --label laptop                       (after mesh pair: no wallet on this machine)',
     'mesh join --bootstrap /ip4/192.0.2.7/tcp/4001/p2p/12D3KooW…',
     'mesh join --follow claude,codex      also capture Claude Code and Codex sessions live as they are written',
+    'mesh join --follow openclaw,hermes   and OpenClaw and Hermes sessions from their SQLite stores, read-only',
     'mesh join --mirror --relay --wallet wallet.json   (a home server or VPS: a blind mirror that holds no vault key, and a relay)',
     'mesh join --relay   (on an always-on machine with a public address: relays members, only them)',
     'mesh join --relay-via /ip4/192.0.2.7/tcp/4001/p2p/12D3KooW…   (behind a NAT: reachable through that member\'s relay)'
