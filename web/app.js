@@ -305,6 +305,10 @@ async function findDevice () {
   const dial = $('#pair-dial').value.trim()
   $('#pair-error').textContent = ''
   $('#pair-review').hidden = true
+  if (!$('#pair-mdns').checked && !listen && !dial) {
+    $('#pair-error').textContent = 'With the local network search off, give an address to listen on (for `mesh pair --via`) or the new machine\'s address to dial.'
+    return
+  }
   const ac = new AbortController()
   pair.abort = ac
   pairBusy(true)

@@ -7,9 +7,12 @@
  *   wrong one burns, the machine shows a fresh code); with the fresh code the review shows the
  *   label, host and system marked as claims, the fingerprint `mesh pair` printed, its PeerId and
  *   the address it was reached at; Approve pairs it (`mesh pair` exits 0) and the other daemon's
- *   page lists the new device without a reload (the devices.changed event);
+ *   page lists the new device without a reload (the devices.changed event); the new read-only
+ *   device's own page offers neither revoke nor pairing, and says why;
+ * - cancelling a search ends it on the daemon too (the port it listened on is released);
  * - revoking through the page: a dialog that names the device and wants its label typed again;
- *   then the other daemon is cut off and the row shows it revoked, by whom and why.
+ *   then the other daemon is cut off and the row shows it revoked, by whom and why (on the
+ *   laptop's page too, from the registry).
  *
  * Pairing goes the `--via`/`--listen` way on loopback (the new machine dials the address the page
  * asks the daemon to listen on), not mDNS: chromium, the daemons and `mesh pair` would all have to
@@ -17,7 +20,7 @@
  * which calls the same two API methods.
  */
 import { existsSync } from 'node:fs'
-import { copyFile, mkdir } from 'node:fs/promises'
+import { copyFile, mkdir, readFile } from 'node:fs/promises'
 import { createServer } from 'node:net'
 import { join } from 'node:path'
 import { chromium, type Browser, type Page } from 'playwright-core'
@@ -67,6 +70,15 @@ async function freePort (): Promise<number> {
   })
 }
 
+/** Whether nothing listens on this loopback port now. */
+async function portFree (port: number): Promise<boolean> {
+  return await new Promise((resolve, reject) => {
+    const s = createServer()
+    s.once('error', (err: any) => { if (err?.code === 'EADDRINUSE') resolve(false); else reject(err) })
+    s.listen(port, '127.0.0.1', () => { s.close(() => { resolve(true) }) })
+  })
+}
+
 /** A page of a daemon's dashboard, signed in, with page errors and console errors collected. */
 async function open (url: string, token: string, errors: string[]): Promise<Page> {
   const context = await (browser as Browser).newContext({ viewport: { width: 1280, height: 1000 } })
@@ -85,6 +97,7 @@ describe('the Devices panel in headless chromium', () => {
   const errors: string[] = []
   let pageA: Page
   let pageB: Page
+  let pageC: Page
 
   it('lists both devices: label, capabilities, enrolled by, granted, last seen, online now, revoked; this device marked', async () => {
     const { a, b } = pair as Pair
@@ -107,6 +120,27 @@ describe('the Devices panel in headless chromium', () => {
     pageB = await open(b.url, b.token, errors)
     await expect.poll(async () => await pageB.locator('#devices tbody tr').count()).toBe(2)
     await screenshot(pageA, 'devices.png')
+  })
+
+  it('cancelling a search stops it on the daemon too (the port it listened on is free again)', async () => {
+    const port = await freePort()
+    await pageA.locator('#pair-code').fill('K7QM-2XDF')
+    await pageA.locator('#pair-more summary').click()
+    await pageA.locator('#pair-mdns').uncheck()
+    await pageA.locator('#pair-find').click()
+    // Nowhere to look: said before anything is asked of the daemon.
+    await pageA.locator('#pair-error').filter({ hasText: /give an address to listen on/ }).waitFor()
+    await pageA.locator('#pair-listen').fill(`/ip4/127.0.0.1/tcp/${port}`)
+    await pageA.locator('#pair-find').click()
+    await pageA.locator('#pair-status').filter({ hasText: 'Looking for the machine showing K7QM-2XDF…' }).waitFor()
+    // The daemon listens there for the new machine until the search ends.
+    await expect.poll(async () => await portFree(port)).toBe(false)
+    await pageA.locator('#pair-cancel').click()
+    await pageA.locator('#pair-status').filter({ hasText: 'Cancelled: nothing was granted.' }).waitFor()
+    expect(await pageA.locator('#pair-find').isEnabled()).toBe(true)
+    await expect.poll(async () => await portFree(port), { timeout: 20_000 }).toBe(true)
+    await pageA.locator('#pair-listen').fill('')
+    await pageA.locator('#pair-mdns').check()
   })
 
   it('pairs a machine running `mesh pair --via`: errors in words, the review, Approve; the other page lists it live', async () => {
@@ -175,6 +209,21 @@ describe('the Devices panel in headless chromium', () => {
     await pageB.locator(`#devices tbody tr[data-device="${peerId}"]`).waitFor({ timeout: 30_000 })
     expect(await cell(pageB, peerId, 2)).toBe('alpha')
     expect(await pageB.evaluate(() => (globalThis as any).__sameDocument)).toBe(true)
+
+    // The read-only laptop joins (no wallet): its own page lists every device, offers no revoke
+    // and no pairing, and says why; alpha's page shows it online.
+    const ln = spawnIn(undefined, process.execPath, [BIN, 'join', '--home', homeC, '--no-mdns', '--dht', 'off', '--listen', '/ip4/127.0.0.1/tcp/0', '--http', '0', '--bootstrap', (pair as Pair).a.addr], env)
+    procs.push(ln)
+    await ln.waitFor(/peer proven\s+alpha/, 30_000)
+    await expect.poll(async () => await row(pageA, peerId).getAttribute('data-state'), { timeout: 30_000 }).toBe('online')
+    const info = JSON.parse(await readFile(join(homeC, 'api.json'), 'utf8')) as { url: string }
+    pageC = await open(info.url, (await readFile(join(homeC, 'api.token'), 'utf8')).trim(), errors)
+    await expect.poll(async () => await pageC.locator('#devices tbody tr').count()).toBe(3)
+    expect(await cell(pageC, peerId, 0)).toMatch(/^laptop \(this device\)\n/)
+    expect(await pageC.locator('#devices button').count()).toBe(0)
+    expect(await pageC.locator('#devices-note').innerText()).toMatch(/not an admin/)
+    expect(await pageC.locator('#pair-not-admin').isVisible()).toBe(true)
+    expect(await pageC.locator('#pair-form').isHidden()).toBe(true)
     expect(errors).toEqual([])
   })
 
@@ -212,6 +261,9 @@ describe('the Devices panel in headless chromium', () => {
     expect(await cell(pageA, b.deviceId, 5)).toBe('no')
     expect(await cell(pageA, b.deviceId, 4)).not.toBe('now')
     expect(await row(pageA, b.deviceId).locator('button').count()).toBe(0)
+    // The laptop's page hears of the revoke from the registry, with no reload.
+    await expect.poll(async () => await pageC.locator(`#devices tbody tr[data-device="${b.deviceId}"]`).getAttribute('data-state'), { timeout: 30_000 }).toBe('revoked')
+    expect(await cell(pageC, b.deviceId, 6)).toMatch(/ by alpha \(stolen\)$/)
     // No longer a connected peer of alpha (offline, or not listed).
     await expect.poll(async () => await pageA.locator(`#peers tbody tr[data-peer="${b.deviceId}"][data-state="connected"]`).count(), { timeout: 30_000 }).toBe(0)
     await screenshot(pageA, 'devices-revoked.png')
