@@ -353,7 +353,21 @@ async function decide (approve) {
   }
 }
 
+// A page closed or reloaded during the review would leave the new machine waiting minutes for a
+// decision nobody can make any more (the review lives only in this page): it is refused instead,
+// so the machine shows a fresh code at once. keepalive lets the request outlive the page.
+function refuseOnLeave () {
+  const r = pair.review
+  if (!r || !state.token) return
+  pair.review = null
+  const [verb, path] = ROUTES['devices.decide']
+  fetch(path, { method: verb, keepalive: true, headers: { authorization: `Bearer ${state.token}`, 'content-type': 'application/json' }, body: JSON.stringify({ pairing: r.pairing, approve: false }) }).catch(() => {
+    // The page is going away: nobody is left to tell, and the daemon drops the run in time anyway.
+  })
+}
+
 function wireDevices () {
+  window.addEventListener('pagehide', refuseOnLeave)
   $('#revoke-confirm').addEventListener('input', () => { $('#revoke-go').disabled = !revoking || $('#revoke-confirm').value !== revoking.label })
   $('#revoke-confirm').addEventListener('keydown', (e) => { if (e.key === 'Enter') doRevoke() })
   $('#revoke-go').addEventListener('click', () => { doRevoke() })

@@ -6,7 +6,8 @@
  * - pairing through the page: a malformed code and a wrong code are explained in words (the
  *   wrong one burns, the machine shows a fresh code); with the fresh code the review shows the
  *   label, host and system marked as claims, the fingerprint `mesh pair` printed, its PeerId and
- *   the address it was reached at; Approve pairs it (`mesh pair` exits 0) and the other daemon's
+ *   the address it was reached at (a page reloaded during the review refuses the run, so the
+ *   machine shows a fresh code at once); Approve pairs it (`mesh pair` exits 0) and the other daemon's
  *   page lists the new device without a reload (the devices.changed event); the new read-only
  *   device's own page offers neither revoke nor pairing, and says why;
  * - cancelling a search ends it on the daemon too (the port it listened on is released);
@@ -178,8 +179,16 @@ describe('the Devices panel in headless chromium', () => {
     const fresh = (await n.waitFor(/^someone tried a wrong code; new code: /)).match(/new code: (\S+)/)?.[1] as string
     expect(fresh).not.toBe(code)
 
-    // The fresh code: the review shows what asks to join, before anything is granted.
+    // The page reloaded during a review: the run is refused at once, the machine shows a fresh code.
     await find(fresh, 'read-only')
+    await pageA.locator('#pair-review').waitFor({ state: 'visible', timeout: 60_000 })
+    await pageA.reload()
+    await pageA.locator('#conn').filter({ hasText: 'live' }).waitFor()
+    await n.waitFor(/^the approver refused/, 30_000)
+    const third = (await n.waitFor(/^no grant came; new code: /, 30_000)).match(/new code: (\S+)/)?.[1] as string
+
+    // That code: the review shows what asks to join, before anything is granted.
+    await find(third, 'read-only')
     await pageA.locator('#pair-review').waitFor({ state: 'visible', timeout: 60_000 })
     const fact = async (k: string): Promise<string> => await pageA.locator(`#pair-facts dd[data-fact="${k}"]`).innerText()
     expect(await fact('label')).toBe('laptop')
