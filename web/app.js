@@ -177,7 +177,8 @@ function renderPeers (peers) {
   $('#peers-empty').hidden = peers.length > 0
 }
 
-const isAdmin = () => (state.status?.capabilities ?? []).includes('admin')
+// Only an admin device that is not itself revoked can pair or revoke (the API says so too).
+const isAdmin = () => (state.status?.capabilities ?? []).includes('admin') && !state.deviceList.find(d => d.self)?.revoked
 
 function renderDevices (devices) {
   state.deviceList = devices
@@ -465,7 +466,7 @@ async function loadAll () {
 
 // Several events in a burst cause one reload. The sessions list opens every session on the
 // daemon (details), so while an agent streams messages it is reloaded at most once a second.
-const SOON_MS = { sessions: 1000, peers: 300, transcript: 150, devices: 200 }
+const SOON_MS = { sessions: 1000, peers: 300, transcript: 150, devices: 200, status: 200 }
 function soon (name, fn) {
   if (state.timers[`soon:${name}`]) return
   state.timers[`soon:${name}`] = setTimeout(() => { delete state.timers[`soon:${name}`]; fn().catch(failed) }, SOON_MS[name] ?? 300)
@@ -496,8 +497,9 @@ function onEvent ({ hello, seq, event: e }) {
       soon('peers', loadPeers)
       break
     case 'devices.changed': case 'device.rights':
-      // Enrolled, revoked or re-certified, here or on a peer.
-      soon('devices', loadDevices)
+      // Enrolled, revoked or re-certified, here or on a peer; this device's own rights come with its status.
+      if (e.type === 'device.rights' && e.deviceId === state.status?.deviceId) soon('status', async () => { state.status = await call('node.status'); renderDevice(state.status); await loadDevices() })
+      else soon('devices', loadDevices)
       break
   }
 }
