@@ -120,7 +120,10 @@ const PAIRING_REASONS = {
   busy: 'Another approval is already talking to that machine: try again in a moment.',
   aborted: 'Cancelled: nothing was granted.',
   denied: 'Refused: nothing was granted.',
-  invalid: 'The new machine sent something that does not check out, so the pairing stopped.'
+  invalid: 'The new machine sent something that does not check out, so the pairing stopped.',
+  nameplate: 'No machine showing this code answered: check the code.',
+  version: 'The new machine runs a version of mesh that pairs differently: update mesh on one side.',
+  done: 'That machine is paired already.'
 }
 function explain (err) {
   if (!(err instanceof ApiError)) return String(err?.message ?? err)
