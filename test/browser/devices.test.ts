@@ -86,6 +86,9 @@ async function open (url: string, token: string, errors: string[]): Promise<Page
   const page = await context.newPage()
   page.on('pageerror', (e) => { errors.push(e.message) })
   page.on('console', (m) => { if (m.type() === 'error' && !/status of 4\d\d|status of 5\d\d/.test(m.text())) errors.push(m.text()) })
+  // Nothing is loaded from anywhere but the daemon (no CDN, no font, no script elsewhere).
+  const origin = new URL(url)
+  page.on('request', (r) => { const u = new URL(r.url()); if (u.host !== origin.host && u.protocol !== 'data:') errors.push(`request to ${r.url()}`) })
   await page.goto(`${url}/#token=${token}`)
   await page.locator('#conn').filter({ hasText: 'live' }).waitFor()
   return page
