@@ -1,5 +1,6 @@
-// The mesh dashboard: a read-only view over the daemon's local HTTP API and its event stream.
-// No framework and no build step. Everything shown comes from /api with the bearer token; the
+// The mesh dashboard: a view over the daemon's local HTTP API and its event stream, which also
+// revokes devices and approves new ones (each behind a confirmation a person gives: the review
+// of a pairing, the device's label typed again for a revoke). No framework and no build step. Everything shown comes from /api with the bearer token; the
 // token arrives once in the login URL's fragment (never sent to a server, never in history) and is
 // kept in sessionStorage for this tab only. Data from the mesh is inserted as text, never as HTML.
 'use strict'
@@ -9,7 +10,7 @@ const TRANSCRIPT_TAIL = 200
 const PEERS_REFRESH_MS = 5000
 
 const $ = (sel) => document.querySelector(sel)
-const state = { token: null, devices: new Map(), selected: null, seen: new Set(), pending: [], loading: false, lastSeq: 0, run: null, ws: null, timers: {} }
+const state = { token: null, devices: new Map(), deviceList: [], status: null, selected: null, seen: new Set(), pending: [], loading: false, lastSeq: 0, run: null, ws: null, timers: {} }
 
 function el (tag, text, cls) {
   const e = document.createElement(tag)
@@ -55,13 +56,24 @@ function showLogin (reason) {
   for (const t of Object.values(state.timers)) clearInterval(t)
   $('#app').hidden = true
   // Clear whatever was rendered so nothing stays in the page after a refused token.
-  for (const tb of document.querySelectorAll('#app tbody, #transcript, #device-info')) tb.replaceChildren()
+  for (const tb of document.querySelectorAll('#app tbody, #transcript, #device-info, #pair-facts')) tb.replaceChildren()
+  closeRevoke()
+  pairReset()
   $('#login-reason').textContent = reason ?? ''
   $('#login').hidden = false
   $('#conn').textContent = ''
 }
 
 class Unauthorized extends Error {}
+/** An error the API answered with: its stable code and details (PAIRING_FAILED has details.reason). */
+class ApiError extends Error {
+  constructor (method, error, status) {
+    super(`${method}: ${error?.code ?? status} ${error?.message ?? ''}`)
+    this.code = error?.code ?? `HTTP_${status}`
+    this.apiMessage = error?.message ?? ''
+    this.details = error?.details ?? {}
+  }
+}
 
 // ---- the API ----
 // One entry per method the dashboard reads: the HTTP route the daemon derives from the schema.
@@ -69,22 +81,66 @@ const ROUTES = {
   'node.status': ['GET', '/api/status'],
   'peers.list': ['GET', '/api/peers'],
   'devices.list': ['GET', '/api/devices'],
+  'devices.revoke': ['POST', '/api/devices/revoke'],
+  'devices.approve': ['POST', '/api/devices/approve'],
+  'devices.decide': ['POST', '/api/devices/decide'],
   'sessions.list': ['GET', '/api/sessions'],
   'sessions.show': ['GET', '/api/sessions/{key}']
 }
 
-async function call (method, input = {}) {
+async function call (method, input = {}, signal) {
   const [verb, template] = ROUTES[method]
   const rest = { ...input }
   const path = template.replace(/\{(\w+)\}/g, (_, name) => { const v = rest[name]; delete rest[name]; return encodeURIComponent(v) })
-  const qs = new URLSearchParams()
-  for (const [k, v] of Object.entries(rest)) if (v !== undefined) qs.set(k, String(v))
-  const q = qs.toString()
-  const res = await fetch(path + (q ? `?${q}` : ''), { method: verb, headers: { authorization: `Bearer ${state.token}` }, cache: 'no-store' })
+  const headers = { authorization: `Bearer ${state.token}` }
+  let url = path
+  let body
+  if (verb === 'GET' || verb === 'DELETE') {
+    const qs = new URLSearchParams()
+    for (const [k, v] of Object.entries(rest)) if (v !== undefined) qs.set(k, String(v))
+    const q = qs.toString()
+    if (q) url += `?${q}`
+  } else {
+    headers['content-type'] = 'application/json'
+    body = JSON.stringify(rest)
+  }
+  const res = await fetch(url, { method: verb, headers, body, cache: 'no-store', signal })
   if (res.status === 401) throw new Unauthorized('the daemon refused this token')
-  const body = await res.json()
-  if (!res.ok) throw new Error(`${method}: ${body?.error?.code ?? res.status} ${body?.error?.message ?? ''}`)
-  return body
+  const out = await res.json()
+  if (!res.ok) throw new ApiError(method, out?.error, res.status)
+  return out
+}
+
+// What an error code means for the person at the page, in words; the code itself follows.
+const PAIRING_REASONS = {
+  'wrong-code': 'The code did not match. It is used up now: the new machine shows a fresh code, enter that one.',
+  'not-found': 'No machine showing this code answered. Check the code, and that `mesh pair` still runs on the new machine, on this network (or started with --via this device).',
+  expired: 'The code expired (a code lasts 10 minutes): the new machine shows a fresh one.',
+  timeout: 'The pairing waited too long for a decision and was dropped: start again with the code the new machine shows.',
+  busy: 'Another approval is already talking to that machine: try again in a moment.',
+  aborted: 'Cancelled: nothing was granted.',
+  denied: 'Refused: nothing was granted.',
+  invalid: 'The new machine sent something that does not check out, so the pairing stopped.',
+  nameplate: 'No machine showing this code answered: check the code.',
+  version: 'The new machine runs a version of mesh that pairs differently: update mesh on one side.',
+  done: 'That machine is paired already.'
+}
+function explain (err) {
+  if (!(err instanceof ApiError)) return String(err?.message ?? err)
+  const words = (() => {
+    switch (err.code) {
+      case 'PAIRING_FAILED': return PAIRING_REASONS[err.details?.reason] ?? `Pairing failed: ${err.apiMessage}`
+      case 'NOT_ADMIN': return 'This device is not an admin: only an admin device can approve or revoke devices.'
+      case 'MISSING_CAPABILITY': case 'READ_ONLY': return `This device may not do that: ${err.apiMessage}`
+      case 'NOT_FOUND': return `Not found: ${err.apiMessage}`
+      case 'INVALID_INPUT': case 'USAGE': return err.apiMessage
+      case 'ABORTED': return 'Cancelled.'
+      case 'REVOKED_AUTHOR': return 'This device was revoked: it can no longer change the mesh.'
+      default: return err.apiMessage || 'The daemon could not do it.'
+    }
+  })()
+  const reason = err.details?.reason ? `, ${err.details.reason}` : ''
+  return `${words} (${err.code}${reason})`
 }
 
 // ---- rendering ----
@@ -124,18 +180,207 @@ function renderPeers (peers) {
   $('#peers-empty').hidden = peers.length > 0
 }
 
+// Only an admin device that is not itself revoked can pair or revoke (the API says so too).
+const isAdmin = () => (state.status?.capabilities ?? []).includes('admin') && !state.deviceList.find(d => d.self)?.revoked
+
 function renderDevices (devices) {
+  state.deviceList = devices
   state.devices.clear()
   const tb = $('#devices tbody')
   tb.replaceChildren()
   for (const d of devices) {
     state.devices.set(d.deviceId, d.label)
-    const name = d.self ? `${d.label} (this device)` : d.label
-    const seen = d.self ? el('span', 'online', 'ok') : d.online ? el('span', 'online', 'ok') : el('span', d.lastSeen ? `offline, seen ${when(d.lastSeen)}` : 'offline', 'muted')
-    const tr = row([name, seen, (d.capabilities ?? []).join(', '), el('span', short(d.deviceId), 'mono')])
+    const name = el('div')
+    name.append(el('span', d.self ? `${d.label} (this device)` : d.label, d.self ? 'self' : ''), el('br'), el('span', short(d.deviceId), 'mono muted'))
+    name.title = d.deviceId
+    const granted = d.grantedAt ?? d.issuedAt
+    const grantedText = `${new Date(granted).toLocaleString([], { timeZoneName: 'short' })}${d.expiresAt ? `, expires ${new Date(d.expiresAt).toLocaleString()}` : ''}`
+    // The peer book forgets a revoked device: no date then is not "never".
+    const seen = d.self || (d.online && !d.revoked) ? 'now' : d.lastSeen ? when(d.lastSeen) : d.revoked ? '—' : 'never'
+    const online = d.revoked ? el('span', 'no', 'muted') : d.online ? el('span', d.self ? 'yes (this device)' : 'yes', 'ok') : el('span', 'no', 'muted')
+    const revoked = d.revoked
+      ? el('span', `${new Date(d.revoked.at).toLocaleString([], { timeZoneName: 'short' })} by ${d.revoked.by.join(', ')}${d.revoked.reason ? ` (${d.revoked.reason})` : ''}`, 'bad')
+      : el('span', '—', 'muted')
+    let action = ''
+    if (!d.self && !d.revoked && isAdmin()) {
+      action = el('button', 'Revoke…', 'revoke')
+      action.addEventListener('click', () => { openRevoke(d) })
+    }
+    const tr = row([name, (d.capabilities ?? []).join(', '), d.enrolledBy ?? 'wallet', grantedText, seen, online, revoked, action])
     tr.dataset.device = d.deviceId
+    tr.dataset.state = d.revoked ? 'revoked' : d.online ? 'online' : 'offline'
     tb.append(tr)
   }
+  const note = $('#devices-note')
+  note.hidden = isAdmin()
+  note.textContent = isAdmin() ? '' : 'This device is not an admin: revoke from an admin device, or with `mesh devices revoke DEVICE --wallet PATH` on any device.'
+  $('#pair-not-admin').hidden = isAdmin()
+  $('#pair-form').hidden = !isAdmin()
+}
+
+// ---- revoking a device ----
+
+let revoking = null
+function openRevoke (d) {
+  revoking = d
+  $('#revoke-title').textContent = `Revoke ${d.label}?`
+  $('#revoke-what').textContent = `${d.label} (${d.deviceId}) is cut off by every device at once and can never rejoin with its key. What it already holds stays with it; the vault key is rotated so it reads nothing written from now on. This cannot be undone: to use that machine again, pair it anew.`
+  $('#revoke-name').textContent = d.label
+  $('#revoke-confirm').value = ''
+  $('#revoke-reason').value = ''
+  $('#revoke-error').textContent = ''
+  $('#revoke-go').textContent = `Revoke ${d.label}`
+  $('#revoke-go').disabled = true
+  $('#revoke-dialog').showModal()
+  $('#revoke-confirm').focus()
+}
+function closeRevoke () {
+  revoking = null
+  const dlg = $('#revoke-dialog')
+  if (dlg.open) dlg.close()
+}
+async function doRevoke () {
+  const d = revoking
+  if (!d || $('#revoke-confirm').value !== d.label) return
+  $('#revoke-go').disabled = true
+  $('#revoke-error').textContent = ''
+  try {
+    // By id: the label typed is the person's confirmation, the id is what is revoked.
+    const reason = $('#revoke-reason').value.trim()
+    const r = await call('devices.revoke', { device: d.deviceId, reason: reason || undefined })
+    closeRevoke()
+    const said = r.revoked.map(x => `Revoked ${x.label}: every connected device cut it off; the ${x.keptEntries} entries it wrote before stay.`)
+    if (r.epoch !== undefined) said.push(`The vault key was rotated (epoch ${r.epoch}).`)
+    else if (r.owed) said.push('The vault key rotation is owed: the next device that can write makes it.')
+    $('#devices-result').textContent = said.join(' ')
+    $('#devices-result').className = 'ok'
+    await loadDevices()
+  } catch (err) {
+    if (err instanceof Unauthorized) { failed(err); return }
+    $('#revoke-error').textContent = explain(err)
+    $('#revoke-go').disabled = $('#revoke-confirm').value !== d.label
+  }
+}
+
+// ---- pairing a device: find by code, review, then approve or deny ----
+
+const pair = { abort: null, review: null }
+function pairStatus (text, cls) { $('#pair-status').textContent = text; $('#pair-status').className = cls ?? '' }
+function pairBusy (busy) {
+  for (const e of document.querySelectorAll('#pair-form input, #pair-find')) e.disabled = busy
+  $('#pair-cancel').hidden = !busy
+}
+function pairReset () {
+  pair.abort?.abort()
+  pair.abort = null
+  pair.review = null
+  pairBusy(false)
+  $('#pair-review').hidden = true
+  $('#pair-facts').replaceChildren()
+}
+const VIA = { mdns: 'found on the local network (mDNS)', inbound: 'it dialed this device (mesh pair --via)', dial: 'dialed by this device' }
+
+function renderReview (r) {
+  const dl = $('#pair-facts')
+  dl.replaceChildren()
+  const add = (k, v, cls, claim) => {
+    const dd = el('dd', v, cls)
+    if (claim) dd.append(' ', el('span', 'claimed', 'claim'))
+    dd.dataset.fact = k
+    dl.append(el('dt', k), dd)
+  }
+  add('label', r.label)
+  add('host', r.claims.hostname, '', true)
+  add('system', `${r.claims.os} ${r.claims.arch}, mesh ${r.claims.meshVersion}`, '', true)
+  add('fingerprint', r.fingerprint, 'mono fingerprint')
+  add('PeerId', r.deviceId, 'mono')
+  add('reached at', `${r.address} (${VIA[r.via] ?? r.via})`, 'mono')
+  add('asks for', r.requested.join(', '))
+  add('will get', r.granting.join(', '))
+  if (Math.abs(r.clockSkewMs) > 120_000) add('clock', `${Math.round(r.clockSkewMs / 1000)} s off this device's clock`, 'warn')
+  $('#pair-review').hidden = false
+}
+
+async function findDevice () {
+  if (pair.abort) return
+  const code = $('#pair-code').value.trim()
+  const role = document.querySelector('#pair-role input[name=role]:checked')?.value ?? 'read-write'
+  const listen = $('#pair-listen').value.trim()
+  const dial = $('#pair-dial').value.trim()
+  $('#pair-error').textContent = ''
+  $('#pair-review').hidden = true
+  if (!$('#pair-mdns').checked && !listen && !dial) {
+    $('#pair-error').textContent = 'With the local network search off, give an address to listen on (for `mesh pair --via`) or the new machine\'s address to dial.'
+    return
+  }
+  const ac = new AbortController()
+  pair.abort = ac
+  pairBusy(true)
+  pairStatus(`Looking for the machine showing ${code}…`, 'muted')
+  try {
+    const r = await call('devices.approve', { code, role, listen: listen ? [listen] : undefined, dial: dial ? [dial] : undefined, mdns: $('#pair-mdns').checked }, ac.signal)
+    if (pair.abort !== ac) return
+    pair.abort = null
+    pair.review = r
+    $('#pair-cancel').hidden = true
+    pairStatus(`Found '${r.label}'. Compare its fingerprint with the one on its screen.`, '')
+    renderReview(r)
+  } catch (err) {
+    if (pair.abort !== ac && ac.signal.aborted) return
+    pair.abort = null
+    pairBusy(false)
+    if (err instanceof Unauthorized) { failed(err); return }
+    pairStatus('')
+    $('#pair-error').textContent = ac.signal.aborted ? 'Cancelled: nothing was granted.' : explain(err)
+  }
+}
+
+async function decide (approve) {
+  const r = pair.review
+  if (!r) return
+  pair.review = null
+  for (const b of document.querySelectorAll('#pair-review button')) b.disabled = true
+  pairStatus(approve ? `Approving '${r.label}'…` : `Refusing '${r.label}'…`, 'muted')
+  try {
+    const d = await call('devices.decide', { pairing: r.pairing, approve })
+    pairStatus(d.approved ? `Approved: '${d.label}' (${d.deviceId}), granted ${d.capabilities.join(', ')}. Start it with mesh join on that machine.` : 'Refused: nothing was granted; the new machine shows a fresh code.', d.approved ? 'ok' : '')
+    if (d.approved) $('#pair-code').value = ''
+    loadDevices().catch(failed)
+  } catch (err) {
+    if (err instanceof Unauthorized) { failed(err); return }
+    pairStatus('')
+    $('#pair-error').textContent = explain(err)
+  } finally {
+    for (const b of document.querySelectorAll('#pair-review button')) b.disabled = false
+    $('#pair-review').hidden = true
+    pairBusy(false)
+  }
+}
+
+// A page closed or reloaded during the review would leave the new machine waiting minutes for a
+// decision nobody can make any more (the review lives only in this page): it is refused instead,
+// so the machine shows a fresh code at once. keepalive lets the request outlive the page.
+function refuseOnLeave () {
+  const r = pair.review
+  if (!r || !state.token) return
+  pair.review = null
+  const [verb, path] = ROUTES['devices.decide']
+  fetch(path, { method: verb, keepalive: true, headers: { authorization: `Bearer ${state.token}`, 'content-type': 'application/json' }, body: JSON.stringify({ pairing: r.pairing, approve: false }) }).catch(() => {
+    // The page is going away: nobody is left to tell, and the daemon drops the run in time anyway.
+  })
+}
+
+function wireDevices () {
+  window.addEventListener('pagehide', refuseOnLeave)
+  $('#revoke-confirm').addEventListener('input', () => { $('#revoke-go').disabled = !revoking || $('#revoke-confirm').value !== revoking.label })
+  $('#revoke-confirm').addEventListener('keydown', (e) => { if (e.key === 'Enter') doRevoke() })
+  $('#revoke-go').addEventListener('click', () => { doRevoke() })
+  $('#revoke-cancel').addEventListener('click', closeRevoke)
+  $('#revoke-dialog').addEventListener('close', () => { revoking = null })
+  $('#pair-form').addEventListener('submit', (e) => { e.preventDefault(); findDevice() })
+  $('#pair-cancel').addEventListener('click', () => { pair.abort?.abort(); pair.abort = null; pairBusy(false); pairStatus('Cancelled: nothing was granted.', 'muted') })
+  $('#pair-approve').addEventListener('click', () => { decide(true) })
+  $('#pair-deny').addEventListener('click', () => { decide(false) })
 }
 
 function leaseText (lease) {
@@ -212,17 +457,19 @@ function failed (err) {
 }
 
 async function loadPeers () { renderPeers(await call('peers.list')) }
+async function loadDevices () { renderDevices(await call('devices.list')) }
 async function loadSessions () { renderSessions(await call('sessions.list', { details: true })) }
 async function loadAll () {
   const status = await call('node.status')
+  state.status = status
   renderDevice(status)
-  renderDevices(await call('devices.list'))
+  await loadDevices()
   await Promise.all([loadPeers(), loadSessions()])
 }
 
 // Several events in a burst cause one reload. The sessions list opens every session on the
 // daemon (details), so while an agent streams messages it is reloaded at most once a second.
-const SOON_MS = { sessions: 1000, peers: 300, transcript: 150 }
+const SOON_MS = { sessions: 1000, peers: 300, transcript: 150, devices: 200, status: 200 }
 function soon (name, fn) {
   if (state.timers[`soon:${name}`]) return
   state.timers[`soon:${name}`] = setTimeout(() => { delete state.timers[`soon:${name}`]; fn().catch(failed) }, SOON_MS[name] ?? 300)
@@ -245,8 +492,17 @@ function onEvent ({ hello, seq, event: e }) {
     case 'session.created': case 'lease.changed': case 'task.changed':
       soon('sessions', loadSessions)
       break
-    case 'peer.proven': case 'peer.lost': case 'doc.synced':
+    case 'peer.proven': case 'peer.lost': case 'peer.refused':
       soon('peers', loadPeers)
+      soon('devices', loadDevices) // online now, last seen
+      break
+    case 'doc.synced':
+      soon('peers', loadPeers)
+      break
+    case 'devices.changed': case 'device.rights':
+      // Enrolled, revoked or re-certified, here or on a peer; this device's own rights come with its status.
+      if (e.type === 'device.rights' && e.deviceId === state.status?.deviceId) soon('status', async () => { state.status = await call('node.status'); renderDevice(state.status); await loadDevices() })
+      else soon('devices', loadDevices)
       break
   }
 }
@@ -290,8 +546,10 @@ async function start () {
   $('#login').hidden = true
   $('#app').hidden = false
   connectEvents()
-  state.timers.peers = setInterval(() => { loadPeers().catch(failed) }, PEERS_REFRESH_MS)
+  // The peers list is polled for round-trip times; 'last seen … ago' is redrawn with it.
+  state.timers.peers = setInterval(() => { loadPeers().catch(failed); if (!$('#revoke-dialog').open) renderDevices(state.deviceList) }, PEERS_REFRESH_MS)
 }
 
+wireDevices()
 window.addEventListener('hashchange', () => { if (/token=/.test(location.hash)) location.reload() })
 start()

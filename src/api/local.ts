@@ -7,7 +7,7 @@
 import { logger } from '@libp2p/logger'
 import { DOC_NAMES, MAX_APPEND_BYTES, parseSessionKey, RecordsDoc, SessionsIndexDoc, type NativeRecord, type SessionKey } from '../../crdt/index.js'
 import { InvalidInputError, isMeshError, NotFoundError, ReadOnlyError, SessionNotFoundError } from '../errors.js'
-import { equals, isExpired, toHex } from '../identity/index.js'
+import { equals, isExpired, toHex, type RegistryOp } from '../identity/index.js'
 import type { MeshNode, NodeEvent } from '../node/mesh.js'
 import type { Fork, Quarantined } from '../node/vault.js'
 import type { ProgressEvent, TransferStatus } from '../node/progress.js'
@@ -77,6 +77,14 @@ export class LocalApi implements MeshApi {
     const onFork = (f: Fork): void => { this.events.push({ type: 'fork', ...f }) }
     this.vault.vault.on('fork', onFork)
     this.offs.push(() => { this.vault.vault.off('fork', onFork) })
+    // The device list changed: a registry operation (its kind), or a device's certificate learned
+    // from a peer. A registry operation is also announced as a certificate just after: said once.
+    let lastOp: Uint8Array | undefined
+    const onRegistry = (op: RegistryOp): void => { lastOp = op.bytes; this.events.push({ type: 'devices.changed', op: op.kind }) }
+    const onCertificate = (bytes: Uint8Array): void => { if (lastOp === undefined || !equals(lastOp, bytes)) this.events.push({ type: 'devices.changed', op: 'certificate' }) }
+    this.vault.vault.on('registry', onRegistry)
+    this.vault.vault.on('certificate', onCertificate)
+    this.offs.push(() => { this.vault.vault.off('registry', onRegistry); this.vault.vault.off('certificate', onCertificate) })
     const onEntry = (e: { doc: Uint8Array, local: boolean }): void => { if (!e.local) this.onRemoteEntry(toHex(e.doc)) }
     this.vault.vault.on('entry', onEntry)
     this.offs.push(() => { this.vault.vault.off('entry', onEntry) })

@@ -6,6 +6,9 @@
  * `notifications/resources/updated` when a message is appended (here or on a peer, as far as the
  * API behind it sees peers), or the session's task or lease changes.
  *
+ * Beside them, the device tools of mcp-devices.ts: `devices_revoke`, guarded (see there why it
+ * exists and why approving a pairing is no tool).
+ *
  * The transport is the caller's (stdio for `mesh mcp`); nothing here writes to stdout, which
  * belongs to the protocol.
  *
@@ -20,6 +23,7 @@ import { parseSessionKey } from '../../crdt/index.js'
 import type { z } from 'zod'
 import { isMeshError } from '../errors.js'
 import type { EventRecord, MeshApi } from './api.js'
+import { deviceTools } from './mcp-devices.js'
 import { METHODS, type ApiEvent, type MethodDef, type MethodName, type Output } from './schema.js'
 
 export const SESSION_URI_PREFIX = 'mesh://session/'
@@ -48,7 +52,11 @@ export interface FrontEndTool {
   description: string
   input: z.ZodObject
   readOnly?: boolean
+  /** It may destroy something that cannot be restored (a host should ask its user first). */
+  destructive?: boolean
   run: (args: any, options: { signal?: AbortSignal }) => Promise<unknown>
+  /** The result in words, instead of its JSON (which stays the structured content). */
+  text?: (output: unknown) => string
 }
 
 export interface ServeMcpOptions {
@@ -91,10 +99,10 @@ export function hints (def: MethodDef): { readOnlyHint: boolean, destructiveHint
 }
 
 /** JSON text for every client, and the object itself as structured content where MCP allows it (objects only). */
-export function toolResult (output: unknown): CallToolResult {
+export function toolResult (output: unknown, text?: string): CallToolResult {
   const structured = output !== null && typeof output === 'object' && !Array.isArray(output)
   return {
-    content: [{ type: 'text', text: output === undefined ? 'ok' : JSON.stringify(output, null, 2) }],
+    content: [{ type: 'text', text: text ?? (output === undefined ? 'ok' : JSON.stringify(output, null, 2)) }],
     ...(structured ? { structuredContent: output as Record<string, unknown> } : {})
   }
 }
@@ -136,7 +144,8 @@ export async function serveMcp (api: MeshApi, transport: Transport, options: Ser
       // Declared up front so the handlers exist before connect(); `subscribe` is ours to serve.
       capabilities: { tools: { listChanged: false }, resources: { subscribe: true, listChanged: true } },
       instructions: 'mesh replicates this agent\'s sessions, memory and skills between its owner\'s machines. ' +
-        'To continue a session started elsewhere, call sessions_resume; read a transcript as the resource mesh://session/<key> and subscribe to it to hear of new messages.'
+        'To continue a session started elsewhere, call sessions_resume; read a transcript as the resource mesh://session/<key> and subscribe to it to hear of new messages. ' +
+        'The devices tool lists the owner\'s machines; devices_revoke cuts off a lost or stolen one and cannot be undone (ask the user first). Pairing a new machine is the user\'s own decision, in the dashboard or with `mesh devices approve`.'
     }
   )
 
@@ -156,14 +165,15 @@ export async function serveMcp (api: MeshApi, transport: Transport, options: Ser
     })
   }
 
-  for (const t of options.tools ?? []) {
+  for (const t of [...deviceTools(api), ...(options.tools ?? [])]) {
     server.registerTool(t.name, {
       description: t.description,
       inputSchema: t.input,
-      annotations: { readOnlyHint: t.readOnly === true, destructiveHint: false, idempotentHint: false, openWorldHint: false }
+      annotations: { readOnlyHint: t.readOnly === true, destructiveHint: t.destructive === true, idempotentHint: false, openWorldHint: false }
     }, async (args: unknown, extra) => {
       try {
-        return toolResult(await t.run(args, { signal: extra.signal }))
+        const out = await t.run(args, { signal: extra.signal })
+        return toolResult(out, t.text?.(out))
       } catch (err) {
         if (!isMeshError(err)) log(`${t.name} failed: ${err instanceof Error ? err.stack ?? err.message : String(err)}`)
         return toolError(err)

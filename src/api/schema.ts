@@ -259,10 +259,11 @@ export const METHODS = {
     mcp: 'peers'
   },
   'devices.list': {
-    summary: 'Every device of this wallet this node knows: label, capabilities, when certified, whether it is online.',
+    summary: 'Every device of this wallet this node knows: label, capabilities, who enrolled it and when, last seen, whether it is online, and whether it was revoked (when, by whom).',
     input: z.object({}),
     output: z.array(DeviceSchema),
-    http: { verb: 'GET', path: '/api/devices' }
+    http: { verb: 'GET', path: '/api/devices' },
+    mcp: 'devices'
   },
   'sessions.list': {
     summary: 'Lists sessions (key, title, created); with details, also status, lease holder, last writer and message count.',
@@ -551,7 +552,9 @@ export const EventSchema = z.discriminatedUnion('type', [
   z.object({ type: z.literal('disk'), full: z.boolean().describe('true: the disk filled up and writes are refused; false: it has room again') }),
   z.object({ type: z.literal('device.rights'), deviceId: z.string(), label: z.string(), capabilities: z.array(z.string()), reloaded: z.array(z.string()).describe('documents reloaded without entries the change now refuses') }),
   QuarantinedSchema.extend({ type: z.literal('quarantined') }),
-  ForkSchema.extend({ type: z.literal('fork') })
+  ForkSchema.extend({ type: z.literal('fork') }),
+  // issue 14: the device list changed (a device enrolled or revoked, here or on a peer; a certificate learned)
+  z.object({ type: z.literal('devices.changed'), op: z.enum(['genesis', 'enrol', 'revoke', 'epoch', 'grant', 'certificate']).describe('the registry operation that changed it, or certificate: a device\'s certificate learned from a peer') })
 ])
 export type ApiEvent = z.output<typeof EventSchema>
 export type ApiEventType = ApiEvent['type']
