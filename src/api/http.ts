@@ -172,8 +172,8 @@ const BAD_INPUT = new Set<string>(['USAGE', 'INVALID_INPUT', 'INVALID_SESSION_KE
 export function httpStatusFor (code: string | undefined): number {
   if (code === undefined) return 500
   if (code.endsWith('NOT_FOUND') && code !== 'DAEMON_NOT_RUNNING') return 404
-  if (code === 'LEASE_HELD' || code === 'SESSION_EXISTS') return 409
-  if (code === 'READ_ONLY' || code === 'MISSING_CAPABILITY') return 403
+  if (code === 'LEASE_HELD' || code === 'SESSION_EXISTS' || code === 'PAIRING_FAILED') return 409
+  if (code === 'READ_ONLY' || code === 'MISSING_CAPABILITY' || code === 'NOT_ADMIN' || code === 'DEVICE_REVOKED') return 403
   if (code === 'UNAUTHORIZED') return 401
   if (code === 'ABORTED') return 499
   if (BAD_INPUT.has(code)) return 400
