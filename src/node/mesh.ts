@@ -32,6 +32,7 @@ import { meshMuxer } from './muxer.js'
 import { PairingRendezvous, pairingCandidates, type RelayedCandidate } from './pair-relay.js'
 import { HOP_PROTOCOL, RELAY_SERVER_INIT, limitPairingReservations, RelayVia, STOP_PROTOCOL, announceOnlyVia, hopForMembers, relayGater, relayServerStats, stopFromOurRelays, wrapHandler, type Members, type RelayCounts, type RelayServerStats, type ReservationState } from './relay.js'
 import { vaultSource } from './source.js'
+import type { PeerVectors } from './registry-ops.js'
 import type { MirrorVault } from './mirror.js'
 import type { Vault } from './vault.js'
 
@@ -634,6 +635,17 @@ export class MeshNode extends EventEmitter<{ event: [NodeEvent], 'caught-up': [s
    */
   async pairingCandidates (nameplate: string, dialer: PeerId, options: AbortOptions = {}): Promise<RelayedCandidate[]> {
     return await pairingCandidates(this.libp2p, (id) => this.libp2p.services.membership.isProven(id) && !this.isRevokedPeer(id), nameplate, dialer, options)
+  }
+
+  /**
+   * What each connected member (not revoked, not in `except`) reported holding, from its sync
+   * session: a revoke's cutoff takes it into account (registry-ops.ts cutoffFor).
+   */
+  peerVectors (except: readonly string[] = []): PeerVectors[] {
+    const sync = this.libp2p.services.sync
+    return sync.peers()
+      .filter(p => !except.includes(p) && !this.isRevokedPeer(p) && this.libp2p.services.membership.isProven(p))
+      .flatMap(p => { const s = sync.sessionWith(p); return s === undefined ? [] : [s.theirs] })
   }
 
   /** Dials a multiaddr now (used by tests and `--bootstrap`). */
