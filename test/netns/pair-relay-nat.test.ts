@@ -73,5 +73,5 @@ describe('pairing across two NATs through the own relay', () => {
     await ln.waitFor(/peer proven\s+desktop/, 60_000)
     await ln.waitFor(/synced\s+agent:main:far/, 60_000)
     for (const d of [ln, a, m]) expect(await d.stop('SIGINT')).toBe(0)
-  })
+  }, 300_000)
 })
