@@ -253,6 +253,8 @@ export class MeshNode extends EventEmitter<{ event: [NodeEvent], 'caught-up': [s
     self.mdns = discovery
     self.relayCounts = relayCounts
     self.pairRendezvous = rendezvous
+    // A slot ends with its candidate's last connection: a paired or departed device holds none of the 8.
+    if (rendezvous !== undefined) node.addEventListener('peer:disconnect', (e) => { rendezvous.gone(e.detail.toString()) })
     const components = (node as unknown as { components?: { transportManager?: { listen: (addrs: Multiaddr[]) => Promise<void> }, registrar?: Parameters<typeof wrapHandler>[0] } }).components
     const transportManager = components?.transportManager
     const registrar = components?.registrar

@@ -23,7 +23,7 @@ import { PairingFailedError } from '../errors.js'
 
 const log = logger('mesh:node:pair-relay')
 
-/** A pairing slot lasts as long as a code: nothing of it is left after 10 minutes. */
+/** A pairing slot lasts as long as a code (nothing of it is left after 10 minutes), or until the candidate disconnects. */
 export const PAIRING_SLOT_MS = 10 * 60_000
 /**
  * Bytes a pairing circuit may carry, both ways together: the PAKE, the request and the verdict
@@ -118,6 +118,15 @@ export class PairingRendezvous implements RendezvousPolicy, PairingParties {
   }
 
   slotEnd (peerId: string): number | undefined { return this.slots.get(peerId)?.expires }
+
+  /**
+   * A peer's last connection to the relay closed: a candidate's slot ends (it paired, gave up, or
+   * will register again when it redials), and so does a dialer's leave to connect.
+   */
+  gone (peerId: string): void {
+    this.end(peerId)
+    this.endDialer(peerId)
+  }
 
   /** Candidates waiting now (for `mesh status`). */
   pending (): number { return this.slots.size }

@@ -65,6 +65,9 @@ describe('pairing through a member\'s relay', () => {
     await f.run.decide({ approved: true, grant })
     await c.paired
     expect(written.certificate.label).toBe('laptop')
+    // Paired and gone: its slot and reservation end with its connection, not 10 minutes later.
+    await c.stop()
+    await until(() => ![...relay.reservations.keys()].some(p => p.toString() === c.peerId), 'the slot to end with the device\'s connection')
   })
 
   it('a stranger reserves only a pairing slot once registered, asks nothing, and reaches neither a member nor a candidate', async () => {
