@@ -34,8 +34,11 @@ function signalOf (options: AbortOptions): AbortSignal {
 export interface RendezvousPolicy {
   /** Registers `peer` as a candidate under `nameplate`; returns when the slot ends, or throws PairingFailedError (reason `full`, `member`). */
   register: (peer: PeerId, nameplate: string, remoteAddr: string) => number
-  /** For a proven member only: the candidates under `nameplate`, which `dialer` may then connect to; throws PairingFailedError (reason `not-member`). */
-  lookup: (asker: PeerId, nameplate: string, dialer: PeerId) => PeerId[]
+  /**
+   * For a proven member only: the candidates under `nameplate`, which `dialer` may then connect
+   * to, each with the address its registration came from; throws PairingFailedError (reason `not-member`).
+   */
+  lookup: (asker: PeerId, nameplate: string, dialer: PeerId) => Array<{ peer: PeerId, seen: string }>
 }
 
 /** The relay's side of one stream. */
@@ -52,7 +55,7 @@ export async function serveRendezvous (stream: Stream, remote: PeerId, remoteAdd
       if (!NAMEPLATE.test(req.lookup.nameplate)) throw new PairingFailedError('not a nameplate', { reason: 'invalid' })
       const dialer = peerIdFromMultihash(Digest.decode(req.lookup.dialer))
       const peers = policy.lookup(remote, req.lookup.nameplate, dialer).slice(0, MAX_ANSWER)
-      answer = msg({ candidates: { peers: peers.map(p => p.toMultihash().bytes as Uint8Array<ArrayBuffer>) } })
+      answer = msg({ candidates: { peers: peers.map(p => p.peer.toMultihash().bytes as Uint8Array<ArrayBuffer>), seen: peers.map(p => p.seen) } })
     } else {
       throw new PairingFailedError('neither register nor lookup', { reason: 'invalid' })
     }
@@ -81,9 +84,12 @@ export async function registerCandidate (stream: Stream, nameplate: string, opti
   return { expires: Number(a.registered.expires) }
 }
 
-/** A member's side: the candidates waiting under `nameplate`, which `dialer` may then connect to through the relay. */
-export async function lookupCandidates (stream: Stream, nameplate: string, dialer: PeerId, options: AbortOptions = {}): Promise<PeerId[]> {
+/**
+ * A member's side: the candidates waiting under `nameplate`, which `dialer` may then connect to
+ * through the relay, each with the address the relay saw it register from (for the owner's review).
+ */
+export async function lookupCandidates (stream: Stream, nameplate: string, dialer: PeerId, options: AbortOptions = {}): Promise<Array<{ peer: PeerId, seen: string }>> {
   const a = await ask(stream, msg({ lookup: { nameplate, dialer: dialer.toMultihash().bytes as Uint8Array<ArrayBuffer> } }), options)
   if (a.candidates === undefined) throw new PairingFailedError('the relay did not answer the lookup', { reason: 'invalid' })
-  return a.candidates.peers.slice(0, MAX_ANSWER).map(b => peerIdFromMultihash(Digest.decode(b)))
+  return a.candidates.peers.slice(0, MAX_ANSWER).map((b, i) => ({ peer: peerIdFromMultihash(Digest.decode(b)), seen: (a.candidates?.seen[i] ?? '').slice(0, 256) }))
 }

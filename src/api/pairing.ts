@@ -44,6 +44,7 @@ export class Approvals {
       fingerprint: shortFingerprint(deviceId),
       address: found.address.replace(/\/p2p\/[^/]+$/, ''),
       via: found.via,
+      ...(found.seen !== undefined ? { seenFrom: found.seen.replace(/\/p2p\/[^/]+$/, '') } : {}),
       requested: CAP_NAMES.filter((_, i) => (r.capabilities & (1 << i)) !== 0),
       granting: capabilitiesFor(role),
       clockSkewMs: Number(r.clock) - Date.now()

@@ -143,6 +143,7 @@ export const PairingReviewSchema = z.object({
   fingerprint: z.string().describe('the short fingerprint the device shows next to its code'),
   address: z.string().describe('where this device reached it'),
   via: z.string().describe('how it was found: mdns, inbound (it dialed us), dial, or relay (through a member\'s relay)'),
+  seenFrom: z.string().optional().describe('through a relay: the address the relay saw the device come from (its network\'s public address)'),
   requested: z.array(z.string()).describe('capabilities it asks for'),
   granting: z.array(z.string()).describe('capabilities it will get if approved'),
   clockSkewMs: z.number().describe('its clock minus ours')

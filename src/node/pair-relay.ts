@@ -36,7 +36,7 @@ export const MAX_PER_ADDRESS = 2
 /** Approvers' dialers a relay remembers at once. */
 const MAX_DIALERS = 16
 
-interface Slot { peer: PeerId, nameplate: string, address: string, expires: number, release: () => void, timer: ReturnType<typeof setTimeout> }
+interface Slot { peer: PeerId, nameplate: string, address: string, seen: string, expires: number, release: () => void, timer: ReturnType<typeof setTimeout> }
 interface Dialer { targets: Set<string>, expires: number, release: () => void, timer: ReturnType<typeof setTimeout> }
 
 export interface RendezvousDeps {
@@ -86,12 +86,12 @@ export class PairingRendezvous implements RendezvousPolicy, PairingParties {
     const release = this.deps.exempt(peer, PAIRING_SLOT_MS)
     const timer = setTimeout(() => { this.end(id) }, PAIRING_SLOT_MS)
     timer.unref?.()
-    this.slots.set(id, { peer, nameplate, address, expires, release, timer })
+    this.slots.set(id, { peer, nameplate, address, seen: remoteAddr, expires, release, timer })
     log('pairing candidate %s under %s until %d', id, nameplate, expires)
     return expires
   }
 
-  lookup (asker: PeerId, nameplate: string, dialer: PeerId): PeerId[] {
+  lookup (asker: PeerId, nameplate: string, dialer: PeerId): Array<{ peer: PeerId, seen: string }> {
     if (!this.deps.isMember(asker.toString())) throw new PairingFailedError('only a member asks for pairing candidates', { reason: 'not-member' })
     const now = this.clock()
     const found = [...this.slots.values()].filter(s => s.nameplate === nameplate && s.expires > now)
@@ -107,7 +107,7 @@ export class PairingRendezvous implements RendezvousPolicy, PairingParties {
     const timer = setTimeout(() => { this.endDialer(id) }, expires - now)
     timer.unref?.()
     this.dialers.set(id, { targets: new Set([...(had?.targets ?? []), ...found.map(s => s.peer.toString())]), expires, release, timer })
-    return found.map(s => s.peer)
+    return found.map(s => ({ peer: s.peer, seen: s.seen }))
   }
 
   isCandidate (peerId: string): boolean { return (this.slots.get(peerId)?.expires ?? 0) > this.clock() }
@@ -160,8 +160,11 @@ function hostOf (addr: string): string {
   return m?.[2] ?? addr
 }
 
-/** A candidate the approver may dial through a relay: its circuit addresses, one per way of reaching the relay. */
-export interface RelayedCandidate { peer: string, addrs: string[] }
+/**
+ * A candidate the approver may dial through a relay: its circuit addresses, one per way of
+ * reaching the relay, and the address the relay saw it register from.
+ */
+export interface RelayedCandidate { peer: string, addrs: string[], seen: string }
 
 /**
  * Asks every proven relay this node is connected to (directly: never through another circuit)
@@ -183,8 +186,8 @@ export async function pairingCandidates (node: Pick<Libp2p, 'getConnections' | '
       : known.addresses.map(a => a.multiaddr.toString()).filter(a => !a.includes('/p2p-circuit'))
     try {
       const peers = await lookupCandidates(await conn.newStream(PAIR_RENDEZVOUS_PROTOCOL, options), nameplate, dialer, options)
-      for (const p of peers) {
-        out.push({ peer: p.toString(), addrs: bases.map(b => `${b.replace(/\/p2p\/[^/]+$/, '')}/p2p/${relay}/p2p-circuit/p2p/${p.toString()}`) })
+      for (const { peer, seen } of peers) {
+        out.push({ peer: peer.toString(), seen, addrs: bases.map(b => `${b.replace(/\/p2p\/[^/]+$/, '')}/p2p/${relay}/p2p-circuit/p2p/${peer.toString()}`) })
       }
     } catch (err) {
       log('asking relay %s for pairing candidates failed: %e', relay, err)

@@ -217,6 +217,8 @@ export interface Found {
   /** Where it was reached: the connection's remote address. */
   address: string
   via: 'mdns' | 'inbound' | 'dial' | 'relay'
+  /** Through a relay: the address the relay saw the device register from (its network's public address). */
+  seen?: string
   close: () => Promise<void>
 }
 
@@ -237,6 +239,7 @@ export async function findCandidate (o: FindOptions): Promise<Found> {
   let rejectFound!: (e: Error) => void
   const found = new Promise<Found>((resolve, reject) => { resolveFound = resolve; rejectFound = reject })
   const close = async (): Promise<void> => { await node.stop() }
+  const seenAt = new Map<string, string>()
   const attempt = async (conn: Connection, via: Found['via']): Promise<void> => {
     const id = conn.remotePeer.toString()
     if (settled || tried.has(id) || relayPeers.has(id)) return
@@ -247,7 +250,8 @@ export async function findCandidate (o: FindOptions): Promise<Found> {
       const run = await beginPairing(stream, { local: node.peerId, remote: conn.remotePeer }, code, { signal: o.signal })
       if (settled) { run.abort(new PairingFailedError('another device answered first', { reason: 'busy' })); return }
       settled = true
-      resolveFound({ run, peerId: id, address: conn.remoteAddr.toString(), via, close })
+      const seen = seenAt.get(id)
+      resolveFound({ run, peerId: id, address: conn.remoteAddr.toString(), via, ...(seen !== undefined && seen !== '' ? { seen } : {}), close })
     } catch (err: any) {
       const reason = err?.details?.reason
       // Not this device (another nameplate), or it is busy with someone else: keep looking.
@@ -276,6 +280,7 @@ export async function findCandidate (o: FindOptions): Promise<Found> {
       for (const c of found) {
         if (settled || tried.has(c.peer) || asking.has(c.peer)) continue
         asking.add(c.peer)
+        seenAt.set(c.peer, c.seen)
         for (const a of c.addrs) relayPeers.add(a.split('/p2p-circuit')[0]?.split('/p2p/')[1] ?? '')
         node.dial(c.addrs.map(a => multiaddr(a)), { signal: o.signal }).then(conn => attempt(conn, 'relay'), (err: unknown) => { log('cannot reach %s through its relay: %e', c.peer, err) }).finally(() => { asking.delete(c.peer) })
       }

@@ -64,6 +64,8 @@ describe('pairing across two NATs through the own relay', () => {
     const approve = await runCli(['devices', 'approve', code, '--home', homes.a, '--yes', '--no-mdns'], { env })
     expect(approve.code).toBe(0)
     expect(approve.stdout).toMatch(new RegExp(`reached at:\\s+/ip4/203\\.0\\.113\\.100/tcp/4001/p2p/${mId}/p2p-circuit \\(relay\\)`))
+    // The owner also sees where the device came from: its router's public address, as the relay saw it.
+    expect(approve.stdout).toMatch(/comes from:\s+\/ip4\/203\.0\.113\.2\/tcp\/\d+ \(as the relay saw it\)/)
     expect(approve.stdout).toMatch(/approved: 'laptop'/)
     expect(await n.exited).toBe(0)
     expect(n.lines.join('\n')).toMatch(/paired with vault \S+ as 'laptop' \[read, write\], approved by desktop/)

@@ -60,6 +60,8 @@ describe('pairing through a member\'s relay', () => {
     cleanups.push(f.close)
     expect(f.via).toBe('relay')
     expect(f.address).toContain(`/p2p/${m.node.status().peerId}/p2p-circuit`)
+    // Where the relay saw the device come from: shown to the owner beside the relayed address.
+    expect(f.seen).toMatch(/^\/ip4\/127\.0\.0\.1\/tcp\/\d+/)
     expect(f.run.request.label).toBe('laptop')
     const { grant } = await approveRequest(a.vault.vault, f.run.request, { role: 'read-write', transcript: f.run.transcript, bootstrap: [] })
     await f.run.decide({ approved: true, grant })

@@ -176,6 +176,12 @@ export namespace RendezvousMessage {
     value: Uint8Array<ArrayBuffer>
   }
 
+  export interface RendezvousMessageCandidatesSeenFieldEvent {
+    field: '$.candidates.seen[]'
+    index: number
+    value: string
+  }
+
   export interface RendezvousMessageRefusedReasonFieldEvent {
     field: '$.refused.reason'
     value: string
@@ -189,7 +195,7 @@ export namespace RendezvousMessage {
     return decodeMessage(buf, RendezvousMessage.codec(), opts)
   }
 
-  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<RendezvousMessage>): Generator<RendezvousMessageRegisterNameplateFieldEvent | RendezvousMessageRegisteredExpiresFieldEvent | RendezvousMessageLookupNameplateFieldEvent | RendezvousMessageLookupDialerFieldEvent | RendezvousMessageCandidatesPeersFieldEvent | RendezvousMessageRefusedReasonFieldEvent> {
+  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<RendezvousMessage>): Generator<RendezvousMessageRegisterNameplateFieldEvent | RendezvousMessageRegisteredExpiresFieldEvent | RendezvousMessageLookupNameplateFieldEvent | RendezvousMessageLookupDialerFieldEvent | RendezvousMessageCandidatesPeersFieldEvent | RendezvousMessageCandidatesSeenFieldEvent | RendezvousMessageRefusedReasonFieldEvent> {
     return streamMessage(buf, RendezvousMessage.codec(), opts)
   }
 }
@@ -486,6 +492,7 @@ export namespace Lookup {
 
 export interface Candidates {
   peers: Uint8Array<ArrayBuffer>[]
+  seen: string[]
 }
 
 export namespace Candidates {
@@ -505,12 +512,20 @@ export namespace Candidates {
           }
         }
 
+        if (obj.seen != null && obj.seen.length > 0) {
+          for (const value of obj.seen) {
+            w.uint32(18)
+            w.string(value)
+          }
+        }
+
         if (opts.lengthDelimited !== false) {
           w.ldelim()
         }
       }, (reader, length, opts = {}) => {
         const obj: any = {
-          peers: []
+          peers: [],
+          seen: []
         }
 
         const end = length == null ? reader.len : reader.pos + length
@@ -527,6 +542,14 @@ export namespace Candidates {
               obj.peers.push(reader.bytes())
               break
             }
+            case 2: {
+              if (opts.limits?.seen != null && obj.seen.length === opts.limits.seen) {
+                throw new MaxLengthError('Decode error - repeated field "seen" had too many elements')
+              }
+
+              obj.seen.push(reader.string())
+              break
+            }
             default: {
               reader.skipType(tag & 7)
               break
@@ -537,7 +560,8 @@ export namespace Candidates {
         return obj
       }, function * (reader, length, prefix, opts = {}) {
         const obj = {
-          peers: 0
+          peers: 0,
+          seen: 0
         }
 
         const end = length == null ? reader.len : reader.pos + length
@@ -561,6 +585,21 @@ export namespace Candidates {
 
               break
             }
+            case 2: {
+              if (opts.limits?.seen != null && obj.seen === opts.limits.seen) {
+                throw new MaxLengthError('Streaming decode error - repeated field "seen" had too many elements')
+              }
+
+              yield {
+                field: `${prefix}.seen[]`,
+                index: obj.seen,
+                value: reader.string()
+              }
+
+              obj.seen++
+
+              break
+            }
             default: {
               reader.skipType(tag & 7)
               break
@@ -579,6 +618,12 @@ export namespace Candidates {
     value: Uint8Array<ArrayBuffer>
   }
 
+  export interface CandidatesSeenFieldEvent {
+    field: '$.seen[]'
+    index: number
+    value: string
+  }
+
   export function encode (obj: Partial<Candidates>): Uint8Array<ArrayBuffer> {
     return encodeMessage(obj, Candidates.codec())
   }
@@ -587,7 +632,7 @@ export namespace Candidates {
     return decodeMessage(buf, Candidates.codec(), opts)
   }
 
-  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<Candidates>): Generator<CandidatesPeersFieldEvent> {
+  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<Candidates>): Generator<CandidatesPeersFieldEvent | CandidatesSeenFieldEvent> {
     return streamMessage(buf, Candidates.codec(), opts)
   }
 }

@@ -96,6 +96,7 @@ export async function devicesApprove (g: Globals, args: string[], values: Record
       out.line(`  system:       ${r.claims.os} ${r.claims.arch}, mesh ${r.claims.meshVersion} (claimed)`)
       out.line(`  fingerprint:  ${r.fingerprint}   (PeerId ${r.deviceId}; the device shows this fingerprint)`)
       out.line(`  reached at:   ${r.address} (${r.via})`)
+      if (r.seenFrom !== undefined) out.line(`  comes from:   ${r.seenFrom} (as the relay saw it)`)
       out.line(`  asks for:     ${r.requested.join(', ')}`)
       out.line(`  will get:     ${r.granting.join(', ')}`)
       if (Math.abs(r.clockSkewMs) > 120_000) out.line(`  its clock is ${Math.round(r.clockSkewMs / 1000)} s off ours`)
