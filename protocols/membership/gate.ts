@@ -31,6 +31,8 @@ const NEGOTIATION_MS = 30_000
 export interface GateInit {
   /** Protocols an unproven peer may negotiate and be opened: the membership handshake, pairing. */
   open: readonly string[]
+  /** Protocols an exempted peer may use besides the open ones (a relay's hop and stop for a device being paired). */
+  exemptOpen?: readonly string[]
   isProven: (peer: string) => boolean
   /** An exempted peer (a device being paired) gets no verdict: what is not open fails at once. */
   isExempt: (peer: string) => boolean
@@ -71,7 +73,7 @@ export function gateConnection (conn: Connection, init: GateInit): void {
   const open = conn.newStream
   conn.newStream = async (protocols: string | string[], options: AbortOptions & Record<string, any> = {}): Promise<Stream> => {
     const list = Array.isArray(protocols) ? protocols : [protocols]
-    if (!init.isProven(peer) && !list.every(p => init.open.includes(p))) {
+    if (!init.isProven(peer) && !list.every(p => isOpen(init, peer, p))) {
       // libp2p's connection monitor takes this error as "no ping here" and keeps a pairing connection.
       if (init.isExempt(peer)) throw new UnsupportedProtocolError(`${list.join(', ')}: not before membership`)
       if (!(await waitFor(init.verdict(peer), options))) throw new NotMemberError(`not opening ${list.join(', ')}: ${peer} is not a proven member`)
@@ -96,7 +98,7 @@ async function negotiate (stream: Stream, peer: string, init: GateInit): Promise
     const proposal = new TextDecoder().decode(buf).trimEnd()
     if (proposal === MULTISTREAM) { await lp.write(line(MULTISTREAM), options); continue }
     const handled = init.protocols()
-    if (init.open.includes(proposal) && handled.includes(proposal)) {
+    if (isOpen(init, peer, proposal) && handled.includes(proposal)) {
       await lp.write(line(proposal), options)
       lp.unwrap()
       return proposal
@@ -121,6 +123,10 @@ async function negotiate (stream: Stream, peer: string, init: GateInit): Promise
     }
     await lp.write(line('na'), options)
   }
+}
+
+function isOpen (init: GateInit, peer: string, protocol: string): boolean {
+  return init.open.includes(protocol) || (init.exemptOpen?.includes(protocol) === true && init.isExempt(peer))
 }
 
 async function waitFor (p: Promise<boolean>, options: AbortOptions): Promise<boolean> {

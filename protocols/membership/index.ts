@@ -55,6 +55,11 @@ export interface MembershipInit {
   excluded?: (peerId: string) => string | undefined
   /** Protocols an unproven peer may use. @default [MEMBERSHIP_PROTOCOL, PAIR_PROTOCOL] */
   open?: readonly string[]
+  /**
+   * Protocols an exempted peer (a device being paired through this node's relay) may use besides
+   * the open ones, either way: the relay's hop and stop. @default []
+   */
+  exemptOpen?: readonly string[]
   /** @default 5000 */
   timeoutMs?: number
 }
@@ -101,6 +106,7 @@ class MembershipService extends EventTarget implements Membership, Startable {
   private readonly log: Logger
   private readonly timeoutMs: number
   private readonly open: readonly string[]
+  private readonly exemptOpen: readonly string[]
   private readonly peers = new Map<string, ProvenPeer>()
   private readonly pending = new Map<string, ReturnType<typeof setTimeout>>()
   private readonly exempted = new Map<string, () => void>()
@@ -111,6 +117,7 @@ class MembershipService extends EventTarget implements Membership, Startable {
     this.log = components.logger.forComponent('mesh:membership')
     this.timeoutMs = init.timeoutMs ?? 5000
     this.open = init.open ?? [MEMBERSHIP_PROTOCOL, PAIR_PROTOCOL]
+    this.exemptOpen = init.exemptOpen ?? []
     // Every stream held by the gate and every sync session waits on a verdict: one listener each.
     setMaxListeners(Infinity, this)
   }
@@ -162,7 +169,8 @@ class MembershipService extends EventTarget implements Membership, Startable {
 
   exempt (peerId: PeerId | string, ms: number): () => void {
     const id = peerId.toString()
-    this.exempted.get(id)?.()
+    // A new exemption replaces the last one without closing anything (a device being paired
+    // registers again with each new code); the last one's timer then finds itself replaced.
     const release = (): void => {
       if (this.exempted.get(id) !== release) return
       clearTimeout(t)
@@ -189,7 +197,7 @@ class MembershipService extends EventTarget implements Membership, Startable {
     const peer = conn.remotePeer.toString()
     try {
       // connection:open is dispatched as the connection is made, before any stream can arrive.
-      gateConnection(conn, { open: this.open, isProven: (p) => this.isProven(p), isExempt: (p) => this.exempted.has(p), verdict: async (p) => await this.whenProven(p), protocols: () => this.components.registrar.getProtocols(), log: this.log })
+      gateConnection(conn, { open: this.open, exemptOpen: this.exemptOpen, isProven: (p) => this.isProven(p), isExempt: (p) => this.exempted.has(p), verdict: async (p) => await this.whenProven(p), protocols: () => this.components.registrar.getProtocols(), log: this.log })
     } catch (err: any) {
       this.log.error('closing a connection that cannot be gated: %e', err)
       this.refuse(conn, err?.message ?? String(err))

@@ -52,12 +52,14 @@ export function targetsOf (vault: Vault, input: { device?: string, allButThis?: 
   return found
 }
 
-export async function revokeDevices (vault: Vault, input: { device?: string, allButThis?: boolean, reason?: string, walletPath?: string }): Promise<Output<'devices.revoke'>> {
+export async function revokeDevices (vault: Vault, input: { device?: string, allButThis?: boolean, reason?: string, walletPath?: string }, node?: Pick<MeshNode, 'peerVectors'>): Promise<Output<'devices.revoke'>> {
   const targets = targetsOf(vault, input)
   if (targets.length === 0) return { revoked: [], owed: vault.certs.state.owed.length > 0 }
   const wallet = input.walletPath !== undefined ? await resolveWallet({ path: input.walletPath }) : undefined
   if (input.walletPath !== undefined && wallet === undefined) throw new NotFoundError(`no wallet at ${input.walletPath}`)
-  const { op, epoch } = await vault.revoke(targets.map(c => c.deviceKey), { reason: input.reason, wallet })
+  // What connected peers hold of the revoked devices' entries counts too, never their own report.
+  const heldElsewhere = node?.peerVectors(targets.map(c => c.deviceId))
+  const { op, epoch } = await vault.revoke(targets.map(c => c.deviceKey), { reason: input.reason, wallet, ...(heldElsewhere !== undefined ? { heldElsewhere } : {}) })
   const kept = (key: Uint8Array): number => {
     const cut = op.revoke?.devices.find(d => equals(d.device, key))
     return cut === undefined ? 0 : cut.docs.reduce((n, d) => n + d.lanes.reduce((m, l) => m + Number(l.seq), 0), 0)

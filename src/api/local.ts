@@ -216,7 +216,7 @@ export class LocalApi implements MeshApi {
       return book.list().map(p => ({ peerId: p.peerId, label: p.label, capabilities: p.capabilities, addrs: p.addrs, via: 'remembered', state: 'offline' as const, behind: {}, lacking: {}, inSync: false, diskFull: false, transfers: [], lastSeen: p.lastSeen }))
     },
     'devices.list': async () => await listDevices(this.vault.vault, this.node),
-    'devices.revoke': async (input) => await revokeDevices(this.vault.vault, input),
+    'devices.revoke': async (input) => await revokeDevices(this.vault.vault, input, this.node),
     'sessions.list': async (input) => {
       const list = await this.vault.sessions.list()
       if (input.details !== true) return list

@@ -4,6 +4,7 @@
  * the new device waits) until `devices.decide` grants or refuses it. Nothing is issued before.
  */
 import { randomBytes } from 'node:crypto'
+import type { AbortOptions, PeerId } from '@libp2p/interface'
 import { NotFoundError, PairingFailedError } from '../errors.js'
 import { deviceIdFromKey } from '../identity/index.js'
 import { shortFingerprint } from '../identity/pair-code.js'
@@ -26,7 +27,10 @@ export class Approvals {
 
   async approve (input: Input<'devices.approve'>, signal?: AbortSignal): Promise<Output<'devices.approve'>> {
     const role: Role = input.role ?? 'read-write'
-    const found = await findCandidate({ code: input.code, mdns: input.mdns, listen: input.listen, dial: input.dial, timeoutMs: input.timeoutMs, signal })
+    // Across networks: the relays this node is connected to know the devices registered there.
+    const node = this.node
+    const relays = node !== undefined && input.relays !== false ? async (nameplate: string, dialer: PeerId, options: AbortOptions) => await node.pairingCandidates(nameplate, dialer, options) : undefined
+    const found = await findCandidate({ code: input.code, mdns: input.mdns, listen: input.listen, dial: input.dial, timeoutMs: input.timeoutMs, signal, ...(relays !== undefined ? { relays } : {}) })
     const id = randomBytes(8).toString('hex')
     const timer = setTimeout(() => { void this.drop(id, 'not decided in time') }, HOLD_MS)
     this.held.set(id, { found, role, timer })
@@ -40,6 +44,7 @@ export class Approvals {
       fingerprint: shortFingerprint(deviceId),
       address: found.address.replace(/\/p2p\/[^/]+$/, ''),
       via: found.via,
+      ...(found.seen !== undefined ? { seenFrom: found.seen.replace(/\/p2p\/[^/]+$/, '') } : {}),
       requested: CAP_NAMES.filter((_, i) => (r.capabilities & (1 << i)) !== 0),
       granting: capabilitiesFor(role),
       clockSkewMs: Number(r.clock) - Date.now()

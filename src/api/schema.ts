@@ -142,7 +142,8 @@ export const PairingReviewSchema = z.object({
   deviceId: z.string().describe('the PeerId the device will have in the mesh (it proved it holds the key)'),
   fingerprint: z.string().describe('the short fingerprint the device shows next to its code'),
   address: z.string().describe('where this device reached it'),
-  via: z.string().describe('how it was found: mdns, inbound (it dialed us) or dial'),
+  via: z.string().describe('how it was found: mdns, inbound (it dialed us), dial, or relay (through a member\'s relay)'),
+  seenFrom: z.string().optional().describe('through a relay: the address the relay saw the device come from (its network\'s public address)'),
   requested: z.array(z.string()).describe('capabilities it asks for'),
   granting: z.array(z.string()).describe('capabilities it will get if approved'),
   clockSkewMs: z.number().describe('its clock minus ours')
@@ -497,6 +498,7 @@ export const METHODS = {
       listen: z.array(z.string()).optional().describe('also listen here for a device started with `mesh pair --via` this address'),
       dial: z.array(z.string()).optional().describe('also dial these addresses of the new device'),
       mdns: z.boolean().optional().describe('look on the LAN by mDNS (default true)'),
+      relays: z.boolean().optional().describe('also ask the members\' relays this node is connected to for a device started with `mesh pair --via` one of them (default true)'),
       timeoutMs: z.number().int().min(0).optional().describe('give up after this long (default 60000)')
     }),
     output: PairingReviewSchema,

@@ -72,8 +72,9 @@ export function docKey (keys: VaultKeys, epoch: number, doc: Uint8Array): Uint8A
  * The DHT rendezvous of a given UTC day: only members can compute it. From the first rotation on
  * it is derived from the current epoch's key (HKDF, "mesh/rendezvous/v2"), so a revoked device,
  * which holds only earlier epochs, no longer finds the mesh through the DHT. (A member that was
- * offline during a rotation finds the others through its peer book or mDNS, learns the epoch at
- * its first sync, and then the DHT again.)
+ * offline during a rotation reaches a first member through its peer book, mDNS, a bootstrap
+ * address or its relay, learns the epoch at that first sync, and then the DHT again: the DHT is
+ * members-only, so nobody finds the mesh through it from nothing; protocols/membership/SPEC.md.)
  */
 export function rendezvousFor (keys: Pick<VaultKeys, 'rendezvous'> & Partial<Pick<VaultKeys, 'epochs' | 'currentEpoch'>>, day: string): Uint8Array {
   const current = keys.currentEpoch !== undefined && keys.currentEpoch > 0 ? keys.epochs?.get(keys.currentEpoch) : undefined

@@ -14,10 +14,12 @@ import { ping } from '@libp2p/ping'
 import { tcp } from '@libp2p/tcp'
 import { multiaddr, type Multiaddr } from '@multiformats/multiaddr'
 import { createLibp2p, type Libp2p } from 'libp2p'
+import type { AbortOptions, PeerId } from '@libp2p/interface'
 import { CID } from 'multiformats/cid'
 import * as raw from 'multiformats/codecs/raw'
 import { sha256 } from 'multiformats/hashes/sha2'
-import { membership, type Membership, type ProvenPeer } from '../../protocols/membership/index.js'
+import { membership, MEMBERSHIP_PROTOCOL, PAIR_PROTOCOL, type Membership, type ProvenPeer } from '../../protocols/membership/index.js'
+import { PAIR_RENDEZVOUS_PROTOCOL, serveRendezvous } from '../../protocols/pair/rendezvous.js'
 import { sync, type SessionStats, type Sync, type Transfer } from '../../protocols/sync/index.js'
 import { circuitRelayServer, circuitRelayTransport, type CircuitRelayService } from '@libp2p/circuit-relay-v2'
 import { DOC_NAMES, parseSessionKey } from '../../crdt/index.js'
@@ -27,8 +29,10 @@ import { Pace, type PaceMode } from './pace.js'
 import { PeerBook } from './peer-book.js'
 import { progressEvent, transferStatus, type Arriving, type ProgressEvent, type TransferStatus } from './progress.js'
 import { meshMuxer } from './muxer.js'
-import { HOP_PROTOCOL, RELAY_SERVER_INIT, RelayVia, STOP_PROTOCOL, announceOnlyVia, hopForMembers, relayGater, relayServerStats, stopFromOurRelays, wrapHandler, type Members, type RelayCounts, type RelayServerStats, type ReservationState } from './relay.js'
+import { PairingRendezvous, pairingCandidates, type RelayedCandidate } from './pair-relay.js'
+import { HOP_PROTOCOL, RELAY_SERVER_INIT, limitPairingReservations, RelayVia, STOP_PROTOCOL, announceOnlyVia, hopForMembers, relayGater, relayServerStats, stopFromOurRelays, wrapHandler, type Members, type RelayCounts, type RelayServerStats, type ReservationState } from './relay.js'
 import { vaultSource } from './source.js'
+import type { PeerVectors } from './registry-ops.js'
 import type { MirrorVault } from './mirror.js'
 import type { Vault } from './vault.js'
 
@@ -130,6 +134,7 @@ export class MeshNode extends EventEmitter<{ event: [NodeEvent], 'caught-up': [s
   private mdns: { mdns?: { query: (q: unknown) => void } } | undefined
   private relayVia: RelayVia | undefined
   private relayCounts: RelayCounts = { refused: 0 }
+  private pairRendezvous: PairingRendezvous | undefined
   private readonly paces: { mdns?: Pace, dht?: Pace } = {}
   private addrs = ''
 
@@ -156,10 +161,20 @@ export class MeshNode extends EventEmitter<{ event: [NodeEvent], 'caught-up': [s
     let discovery: MeshNode['mdns']
     let relayTransport: unknown
     const relayCounts: RelayCounts = { refused: 0 }
+    // On a relay, devices being paired across networks meet their approver here (node/pair-relay.ts).
+    let dropReservation: (peer: PeerId) => void = () => {}
+    const rendezvous = config.relay
+      ? new PairingRendezvous({
+        exempt: (peer, ms) => self?.libp2p.services.membership.exempt(peer, ms) ?? (() => {}),
+        isMember: (id) => (self?.libp2p.services.membership.isProven(id) ?? false) && self?.isRevokedPeer(id) !== true,
+        dropReservation: (peer) => { dropReservation(peer) }
+      })
+      : undefined
     const members: Members = {
       isProven: (id) => self?.libp2p.services.membership.isProven(id) ?? false,
       whenProven: async (id) => await (self?.libp2p.services.membership.whenProven(id) ?? Promise.resolve(false)),
-      isRevoked: (id) => self?.isRevokedPeer(id) ?? false
+      isRevoked: (id) => self?.isRevokedPeer(id) ?? false,
+      ...(rendezvous !== undefined ? { pairing: rendezvous } : {})
     }
     const node = await createLibp2p({
       // Started below, once wired: a relay reservation dials during start, and the proof of
@@ -201,6 +216,9 @@ export class MeshNode extends EventEmitter<{ event: [NodeEvent], 'caught-up': [s
         membership: membership({
           certificate: vault.identity.certificate.bytes,
           timeoutMs: options.membershipTimeoutMs,
+          // A relay also answers the pairing rendezvous to strangers, and lets a registered
+          // candidate (exempted for its slot) use the hop and stop protocols, nothing more.
+          ...(config.relay ? { open: [MEMBERSHIP_PROTOCOL, PAIR_PROTOCOL, PAIR_RENDEZVOUS_PROTOCOL], exemptOpen: [HOP_PROTOCOL, STOP_PROTOCOL] } : {}),
           membershipKeys: () => keys,
           // Excluded now, or revoked in the registry (a revocation learned before this start).
           excluded: (peerId) => self?.excluded.get(peerId) ?? (self?.isRevokedPeer(peerId) === true ? 'revoked' : undefined),
@@ -234,6 +252,9 @@ export class MeshNode extends EventEmitter<{ event: [NodeEvent], 'caught-up': [s
     self = new MeshNode(vault, node, config, book)
     self.mdns = discovery
     self.relayCounts = relayCounts
+    self.pairRendezvous = rendezvous
+    // A slot ends with its candidate's last connection: a paired or departed device holds none of the 8.
+    if (rendezvous !== undefined) node.addEventListener('peer:disconnect', (e) => { rendezvous.gone(e.detail.toString()) })
     const components = (node as unknown as { components?: { transportManager?: { listen: (addrs: Multiaddr[]) => Promise<void> }, registrar?: Parameters<typeof wrapHandler>[0] } }).components
     const transportManager = components?.transportManager
     const registrar = components?.registrar
@@ -246,6 +267,15 @@ export class MeshNode extends EventEmitter<{ event: [NodeEvent], 'caught-up': [s
       // Membership is proven on a stream of its own, often still under way when a member reserves
       // right after dialing: its hop stream waits for the verdict; a stranger's is aborted unanswered.
       if (config.relay) await wrapHandler(registrar, node, HOP_PROTOCOL, hopForMembers(members, relayCounts, log))
+      if (rendezvous !== undefined && node.services.relay !== undefined) {
+        dropReservation = limitPairingReservations(node.services.relay, rendezvous).drop
+        await node.handle(PAIR_RENDEZVOUS_PROTOCOL, (stream, conn) => {
+          serveRendezvous(stream, conn.remotePeer, conn.remoteAddr.toString(), rendezvous).catch((err: unknown) => {
+            log('pairing rendezvous with %p failed: %e', conn.remotePeer, err)
+            stream.abort(err as Error)
+          })
+        }, { maxInboundStreams: 4, maxOutboundStreams: 0 })
+      }
       await wrapHandler(registrar, node, STOP_PROTOCOL, stopFromOurRelays(() => relayTransport))
       await self.relayVia.start()
       const port = node.getMultiaddrs().map(a => Number(a.getComponents().find(c => c.name === 'tcp')?.value ?? 0)).find(p => p > 0)
@@ -601,6 +631,25 @@ export class MeshNode extends EventEmitter<{ event: [NodeEvent], 'caught-up': [s
     this.libp2p.services.membership.expel(deviceId, reason)
   }
 
+  /**
+   * Asks the relays this node holds proven connections to for devices being paired under
+   * `nameplate`; `dialer` (the approver's throw-away pairing node) may then reach them by circuit.
+   */
+  async pairingCandidates (nameplate: string, dialer: PeerId, options: AbortOptions = {}): Promise<RelayedCandidate[]> {
+    return await pairingCandidates(this.libp2p, (id) => this.libp2p.services.membership.isProven(id) && !this.isRevokedPeer(id), nameplate, dialer, options)
+  }
+
+  /**
+   * What each connected member (not revoked, not in `except`) reported holding, from its sync
+   * session: a revoke's cutoff takes it into account (registry-ops.ts cutoffFor).
+   */
+  peerVectors (except: readonly string[] = []): PeerVectors[] {
+    const sync = this.libp2p.services.sync
+    return sync.peers()
+      .filter(p => !except.includes(p) && !this.isRevokedPeer(p) && this.libp2p.services.membership.isProven(p))
+      .flatMap(p => { const s = sync.sessionWith(p); return s === undefined ? [] : [s.theirs] })
+  }
+
   /** Dials a multiaddr now (used by tests and `--bootstrap`). */
   async dial (addr: string): Promise<void> {
     await this.libp2p.dial(multiaddr(addr), { signal: AbortSignal.timeout(10_000) })
@@ -658,6 +707,7 @@ export class MeshNode extends EventEmitter<{ event: [NodeEvent], 'caught-up': [s
     if (this.stopped) return
     this.stopped = true
     this.relayVia?.stop()
+    this.pairRendezvous?.stop()
     this.vault.off('revoked', this.onRevoked)
     for (const p of Object.values(this.paces)) p.stop()
     for (const t of this.timers) clearTimeout(t)

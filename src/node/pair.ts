@@ -19,17 +19,21 @@
  * show(found.run.request, found.address); await found.run.decide({ approved: true, grant })
  */
 import { noise } from '@chainsafe/libp2p-noise'
+import { circuitRelayTransport } from '@libp2p/circuit-relay-v2'
 import { generateKeyPair } from '@libp2p/crypto/keys'
 import { logger } from '@libp2p/logger'
 import { mdns } from '@libp2p/mdns'
 import { tcp } from '@libp2p/tcp'
 import { multiaddr } from '@multiformats/multiaddr'
 import { createLibp2p, type Libp2p } from 'libp2p'
-import type { AbortOptions, Connection, PeerId, PeerInfo } from '@libp2p/interface'
+import { serviceCapabilities, type AbortOptions, type Connection, type PeerId, type PeerInfo } from '@libp2p/interface'
+import { registerCandidate, PAIR_RENDEZVOUS_PROTOCOL } from '../../protocols/pair/rendezvous.js'
 import { beginPairing, PAIR_PROTOCOL, respondPairing, type Grant, type PairingRun, type Request, type ResponderEvent } from '../../protocols/pair/index.js'
 import { PairingFailedError } from '../errors.js'
 import { normalizeCode, PairingCode, type NewCodeReason, type ShownCode } from '../identity/pair-code.js'
 import { meshMuxer } from './muxer.js'
+import type { RelayedCandidate } from './pair-relay.js'
+import { reservationStoreOf } from './relay.js'
 
 const log = logger('mesh:node:pair')
 export const PAIR_MDNS_TAG = '_mesh-pair._udp.local'
@@ -40,20 +44,32 @@ const VIA_RETRY_MS = 2000
 /** The approver gives up on a code after this many devices refused its nameplate or were busy. */
 const MAX_CANDIDATES = 32
 
-interface PairNodeOptions { listen: string[], mdns: boolean, interval?: number }
+interface PairNodeOptions { listen: string[], mdns: boolean, interval?: number, relay?: boolean }
 
-async function pairNode (o: PairNodeOptions): Promise<Libp2p> {
-  return await createLibp2p({
+interface PairNode { node: Libp2p, transport: () => unknown }
+
+async function pairNode (o: PairNodeOptions): Promise<PairNode> {
+  let relayTransport: unknown
+  const node = await createLibp2p({
     privateKey: await generateKeyPair('Ed25519'),
     addresses: { listen: o.listen },
-    transports: [tcp()],
+    // Circuits through a member's relay (node/pair-relay.ts): the new device holds a pairing slot
+    // there, the approver dials it through it. No relay discovery, so no identify either.
+    transports: o.relay === true
+      ? [tcp(), (components: any) => { const t = circuitRelayTransport({ reservationCompletionTimeout: 10_000 })(components); relayTransport = t; return t }]
+      : [tcp()],
     connectionEncrypters: [noise()],
     streamMuxers: [meshMuxer()],
     peerDiscovery: o.mdns ? [mdns({ serviceTag: PAIR_MDNS_TAG, interval: o.interval ?? QUERY_MS })] : [],
     // No ping service runs on either side: nothing to monitor with.
     connectionMonitor: { enabled: false },
+    // The relay transport declares identify a dependency for its relay discovery, which a pairing
+    // node never runs (it reserves on the one relay it was given); identify itself would tell
+    // whoever asks this node's addresses and agent, so a stand-in only claims the capability.
+    ...(o.relay === true ? { services: { noIdentify: () => ({ [serviceCapabilities]: ['@libp2p/identify'] }) } } : {}),
     connectionManager: { inboundConnectionThreshold: 20, maxIncomingPendingConnections: 64, inboundUpgradeTimeout: 5000 }
   })
+  return { node, transport: () => relayTransport }
 }
 
 export interface CandidateOptions {
@@ -61,8 +77,14 @@ export interface CandidateOptions {
   listen?: string[]
   /** Announce by mDNS. @default true */
   mdns?: boolean
-  /** Addresses of an approver listening for this device (`mesh devices approve --listen`), dialed until one answers. */
+  /**
+   * Addresses dialed until one answers: a member's relay (this device then registers there under
+   * its code's nameplate and holds a pairing slot, so an approver on another network reaches it by
+   * circuit), or an approver listening for it (`mesh devices approve --listen`).
+   */
   via?: string[]
+  /** Told when a relay took or refused this device's registration. */
+  onRelay?: (e: { relay: string, registered: boolean, nameplate?: string, expires?: number, error?: string }) => void
   /** The code's clock (tests inject one). */
   clock?: () => number
   /** Tests only: the codes to show, in order. */
@@ -85,8 +107,12 @@ export interface Candidate {
 }
 
 export async function startCandidate (o: CandidateOptions): Promise<Candidate> {
-  const codes = new PairingCode({ clock: o.clock, codes: o.codes, onNew: o.onCode })
-  const node = await pairNode({ listen: o.listen ?? ['/ip4/0.0.0.0/tcp/0'], mdns: o.mdns ?? true })
+  // Relays this device registered with: each new code registers again under its nameplate.
+  const relays = new Map<string, Connection>()
+  let reRegister: (nameplate: string) => void = () => {}
+  const codes = new PairingCode({ clock: o.clock, codes: o.codes, onNew: (code, reason) => { o.onCode(code, reason); reRegister(code.nameplate) } })
+  const useRelay = (o.via ?? []).length > 0
+  const { node, transport } = await pairNode({ listen: o.listen ?? ['/ip4/0.0.0.0/tcp/0'], mdns: o.mdns ?? true, relay: useRelay })
   let resolvePaired!: (v: { from: string }) => void
   const paired = new Promise<{ from: string }>(resolve => { resolvePaired = resolve })
   let done = false
@@ -104,14 +130,41 @@ export async function startCandidate (o: CandidateOptions): Promise<Candidate> {
       log('pairing run with %p ended: %e', conn.remotePeer, err)
       stream.abort(err as Error)
     })
-  }, { maxInboundStreams: 2, maxOutboundStreams: 0 })
+  // A circuit through a relay is limited (bytes, time): pairing is made to fit in one.
+  }, { maxInboundStreams: 2, maxOutboundStreams: 0, runOnLimitedConnection: true })
   await node.start()
+  const register = async (conn: Connection, nameplate: string): Promise<void> => {
+    const relay = conn.remotePeer.toString()
+    try {
+      const { expires } = await registerCandidate(await conn.newStream(PAIR_RENDEZVOUS_PROTOCOL, { signal: AbortSignal.timeout(10_000) }), nameplate)
+      relays.set(relay, conn)
+      // The slot's reservation: the relay reaches this device through it when an approver dials.
+      await reservationStoreOf(transport()).addRelay(conn.remotePeer, 'configured')
+      o.onRelay?.({ relay, registered: true, nameplate, expires })
+    } catch (err: any) {
+      o.onRelay?.({ relay, registered: false, nameplate, error: String(err?.message ?? err) })
+      throw err
+    }
+  }
+  reRegister = (nameplate) => {
+    for (const [id, conn] of relays) {
+      if (conn.status !== 'open') { relays.delete(id); continue }
+      register(conn, nameplate).catch((err: unknown) => { log('registering again with %s failed: %e', id, err) })
+    }
+  }
   const timers = new Set<ReturnType<typeof setTimeout>>()
   let stopped = false
   const dialVia = (addr: string): void => {
     if (stopped || done) return
-    node.dial(multiaddr(addr)).then(conn => {
+    node.dial(multiaddr(addr)).then(async conn => {
       log('reached %s: waiting for the approver', addr)
+      // A relay answers the rendezvous; an approver listening for us does not, and opens the pairing stream itself.
+      if (!done) {
+        await register(conn, codes.current().nameplate).catch((err: any) => {
+          if (err?.name === 'UnsupportedProtocolError') { log('%s is no relay: waiting for the approver to open the run', addr); return }
+          log('registering with %s failed: %e', addr, err)
+        })
+      }
       // Dial again once this connection ends without a grant (the approver may try again).
       conn.addEventListener('close', () => { if (!stopped && !done) later(addr) }, { once: true })
     }, (err: unknown) => {
@@ -140,6 +193,11 @@ export async function startCandidate (o: CandidateOptions): Promise<Candidate> {
 
 export interface FindOptions extends AbortOptions {
   code: string
+  /**
+   * Asks members' relays for devices registered under the code's nameplate (MeshNode.pairingCandidates);
+   * `dialer` is this search's throw-away PeerId, the only one the relay then lets reach them.
+   */
+  relays?: (nameplate: string, dialer: PeerId, options: AbortOptions) => Promise<RelayedCandidate[]>
   /** Find candidates by mDNS. @default true */
   mdns?: boolean
   /** Also listen here for candidates started with `--via` pointing at this address. */
@@ -158,7 +216,9 @@ export interface Found {
   peerId: string
   /** Where it was reached: the connection's remote address. */
   address: string
-  via: 'mdns' | 'inbound' | 'dial'
+  via: 'mdns' | 'inbound' | 'dial' | 'relay'
+  /** Through a relay: the address the relay saw the device register from (its network's public address). */
+  seen?: string
   close: () => Promise<void>
 }
 
@@ -170,24 +230,28 @@ export interface Found {
  */
 export async function findCandidate (o: FindOptions): Promise<Found> {
   const code = normalizeCode(o.code)
-  const node = await pairNode({ listen: o.listen ?? [], mdns: o.mdns ?? true })
+  const { node } = await pairNode({ listen: o.listen ?? [], mdns: o.mdns ?? true, relay: o.relays !== undefined })
   const tried = new Set<string>()
+  // Relays dialed for a circuit enter the peer store, which announces them as discovered: never candidates.
+  const relayPeers = new Set<string>()
   let settled = false
   let resolveFound!: (f: Found) => void
   let rejectFound!: (e: Error) => void
   const found = new Promise<Found>((resolve, reject) => { resolveFound = resolve; rejectFound = reject })
   const close = async (): Promise<void> => { await node.stop() }
+  const seenAt = new Map<string, string>()
   const attempt = async (conn: Connection, via: Found['via']): Promise<void> => {
     const id = conn.remotePeer.toString()
-    if (settled || tried.has(id)) return
+    if (settled || tried.has(id) || relayPeers.has(id)) return
     tried.add(id)
     if (tried.size > MAX_CANDIDATES) { fail(new PairingFailedError(`no device showing ${code.slice(0, 4)}-${code.slice(4)} among ${MAX_CANDIDATES} answering`, { reason: 'not-found' })); return }
     try {
-      const stream = await conn.newStream(PAIR_PROTOCOL, { signal: o.signal })
+      const stream = await conn.newStream(PAIR_PROTOCOL, { signal: o.signal, runOnLimitedConnection: true })
       const run = await beginPairing(stream, { local: node.peerId, remote: conn.remotePeer }, code, { signal: o.signal })
       if (settled) { run.abort(new PairingFailedError('another device answered first', { reason: 'busy' })); return }
       settled = true
-      resolveFound({ run, peerId: id, address: conn.remoteAddr.toString(), via, close })
+      const seen = seenAt.get(id)
+      resolveFound({ run, peerId: id, address: conn.remoteAddr.toString(), via, ...(seen !== undefined && seen !== '' ? { seen } : {}), close })
     } catch (err: any) {
       const reason = err?.details?.reason
       // Not this device (another nameplate), or it is busy with someone else: keep looking.
@@ -199,7 +263,7 @@ export async function findCandidate (o: FindOptions): Promise<Found> {
   const fail = (err: Error): void => { if (settled) return; settled = true; rejectFound(err) }
   node.addEventListener('peer:discovery', (evt: CustomEvent<PeerInfo>) => {
     const p = evt.detail
-    if (settled || tried.has(p.id.toString())) return
+    if (o.mdns === false || settled || tried.has(p.id.toString()) || relayPeers.has(p.id.toString())) return
     node.dial(p.multiaddrs.length > 0 ? p.multiaddrs : p.id as PeerId, { signal: o.signal }).then(conn => attempt(conn, 'mdns'), (err: unknown) => { log('cannot dial %p: %e', p.id, err) })
   })
   node.addEventListener('connection:open', (evt: CustomEvent<Connection>) => {
@@ -207,8 +271,28 @@ export async function findCandidate (o: FindOptions): Promise<Found> {
   })
   await node.start()
   o.onListening?.(node.getMultiaddrs().map(a => a.toString()))
+  // Through relays: asked again every few seconds (the device may register after the search began).
+  const relayTimers = new Set<ReturnType<typeof setTimeout>>()
+  const asking = new Set<string>()
+  const askRelays = (): void => {
+    if (settled || o.relays === undefined) return
+    o.relays(code.slice(0, 2), node.peerId, { signal: o.signal }).then(found => {
+      for (const c of found) {
+        if (settled || tried.has(c.peer) || asking.has(c.peer)) continue
+        asking.add(c.peer)
+        seenAt.set(c.peer, c.seen)
+        for (const a of c.addrs) relayPeers.add(a.split('/p2p-circuit')[0]?.split('/p2p/')[1] ?? '')
+        node.dial(c.addrs.map(a => multiaddr(a)), { signal: o.signal }).then(conn => attempt(conn, 'relay'), (err: unknown) => { log('cannot reach %s through its relay: %e', c.peer, err) }).finally(() => { asking.delete(c.peer) })
+      }
+    }, (err: unknown) => { log('asking relays failed: %e', err) }).finally(() => {
+      if (settled) return
+      const t = setTimeout(() => { relayTimers.delete(t); askRelays() }, VIA_RETRY_MS)
+      relayTimers.add(t)
+    })
+  }
+  askRelays()
   // With only addresses to dial, nothing else can come: once each was tried, the search is over.
-  const only = (o.mdns === false) && (o.listen ?? []).length === 0
+  const only = (o.mdns === false) && (o.listen ?? []).length === 0 && o.relays === undefined
   const dials = (o.dial ?? []).map(async a => {
     try {
       await attempt(await node.dial(multiaddr(a), { signal: o.signal }), 'dial')
@@ -227,6 +311,7 @@ export async function findCandidate (o: FindOptions): Promise<Found> {
     throw err
   } finally {
     clearTimeout(timer)
+    for (const t of relayTimers) clearTimeout(t)
     o.signal?.removeEventListener('abort', onAbort)
   }
 }

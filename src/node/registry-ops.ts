@@ -15,7 +15,7 @@ import { logger } from '@libp2p/logger'
 import { NotAdminError, ReadOnlyError } from '../errors.js'
 import {
   addEpochKey, deviceKem, epochCommitment, equals, issueChainCertificate, isChainCertificate, kemPublicOf, legacyKem, newEpochKey, nextEpochNumber,
-  openPrevious, parseStreamKey, toHex, RECOVERY_RECIPIENT, sealPrevious, signRegistryOp, unwrapEpochKey, wrapEpochKey, wrapsFor, checkCommitment,
+  fromHex, openPrevious, parseStreamKey, toHex, RECOVERY_RECIPIENT, sealPrevious, signRegistryOp, unwrapEpochKey, wrapEpochKey, wrapsFor, checkCommitment,
   type Capability, type ChainCertificate, type KemKeyPair, type Ed25519Signer, type OpBody, type RegistryOp, type RevokeCutoff, type Wallet, type Wrap
 } from '../identity/index.js'
 import type { EntryStore } from '../store/index.js'
@@ -61,21 +61,44 @@ export function enrolDevice (id: HomeIdentity, certs: CertRegistry, req: EnrolRe
   return { certificate, op }
 }
 
-/** A revoked device's cutoff: per document and lane, the highest of its entries this node holds. */
-export function cutoffFor (store: EntryStore, certs: CertRegistry, device: Uint8Array): RevokeCutoff {
-  const docs: RevokeCutoff['docs'][number][] = []
+/**
+ * What connected peers reported holding, per document (hex) and stream (`streamKey`): the sync
+ * sessions' view of each peer's vectors (protocols/sync).
+ */
+export type PeerVectors = ReadonlyMap<string, ReadonlyMap<string, bigint>>
+
+/**
+ * A revoked device's cutoff: per document and lane, the highest of its entries this node holds or
+ * a connected, unrevoked peer reported holding (`heldElsewhere`, never the revoked device's own
+ * report). An entry it wrote before the revocation that reached only another peer stays valid, and
+ * comes to this node with the next sync; one written later, by a thief, is still refused.
+ */
+export function cutoffFor (store: EntryStore, certs: CertRegistry, device: Uint8Array, heldElsewhere: readonly PeerVectors[] = []): RevokeCutoff {
+  const best = new Map<string, Map<number, bigint>>()
+  const note = (docHex: string, lane: number, seq: bigint): void => {
+    if (seq <= 0n) return
+    let lanes = best.get(docHex)
+    if (lanes === undefined) { lanes = new Map(); best.set(docHex, lanes) }
+    if ((lanes.get(lane) ?? 0n) < seq) lanes.set(lane, seq)
+  }
   let snapshotsThrough = 0n
   for (const doc of store.docIds()) {
-    const lanes: Array<{ lane: number, seq: bigint }> = []
     for (const key of store.vector(doc).keys()) {
       const s = parseStreamKey(key)
       if (!equals(s.author, device)) continue
-      const seq = store.maxSeq(doc, device, s.lane)
-      if (seq > 0) lanes.push({ lane: s.lane, seq: BigInt(seq) })
+      note(toHex(doc), s.lane, BigInt(store.maxSeq(doc, device, s.lane)))
     }
-    if (lanes.length > 0) docs.push({ doc, lanes })
     for (const snap of store.snapshots(doc)) if (equals(snap.header.author, device) && snap.header.seq > snapshotsThrough) snapshotsThrough = snap.header.seq
   }
+  for (const vectors of heldElsewhere) {
+    for (const [docHex, streams] of vectors) {
+      for (const [key, seq] of streams) {
+        const s = parseStreamKey(key)
+        if (equals(s.author, device)) note(docHex, s.lane, seq)
+      }
+    }
+  }
+  const docs: RevokeCutoff['docs'][number][] = [...best].map(([hex, lanes]) => ({ doc: fromHex(hex), lanes: [...lanes].map(([lane, seq]) => ({ lane, seq })) }))
   let registrySeq = 0n
   for (const op of certs.registryOps()) if (equals(op.author, device) && op.seq > registrySeq) registrySeq = op.seq
   return { device, docs, snapshotsThrough, registrySeq }
@@ -85,7 +108,7 @@ export function cutoffFor (store: EntryStore, certs: CertRegistry, device: Uint8
  * Signs a revoke of `devices` by this device (an admin) or, given, by the wallet (any member may
  * publish the wallet's revoke, even a read-only one).
  */
-export function revokeDevices (id: HomeIdentity, certs: CertRegistry, store: EntryStore, devices: readonly Uint8Array[], opts: { reason?: string, wallet?: Wallet } = {}): RegistryOp {
+export function revokeDevices (id: HomeIdentity, certs: CertRegistry, store: EntryStore, devices: readonly Uint8Array[], opts: { reason?: string, wallet?: Wallet, heldElsewhere?: readonly PeerVectors[] } = {}): RegistryOp {
   let author: Pick<Ed25519Signer, 'publicKey' | 'sign'>
   if (opts.wallet !== undefined) {
     author = opts.wallet
@@ -96,7 +119,7 @@ export function revokeDevices (id: HomeIdentity, certs: CertRegistry, store: Ent
     }
     author = id.device.signer
   }
-  return authorOp(certs, id.walletKey, author, { revoke: { devices: devices.map(d => cutoffFor(store, certs, d)), reason: opts.reason ?? '' } })
+  return authorOp(certs, id.walletKey, author, { revoke: { devices: devices.map(d => cutoffFor(store, certs, d, opts.heldElsewhere)), reason: opts.reason ?? '' } })
 }
 
 /**

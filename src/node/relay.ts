@@ -20,6 +20,7 @@ import { peerIdFromString } from '@libp2p/peer-id'
 import { multiaddr, type Multiaddr } from '@multiformats/multiaddr'
 import type { Connection, ConnectionGater, Libp2p, Logger, PeerId, Stream } from '@libp2p/interface'
 import { NotMemberError } from '../errors.js'
+import { PAIRING_DATA_LIMIT, type PairingParties } from './pair-relay.js'
 
 export { RELAY_V2_HOP_CODEC as HOP_PROTOCOL, RELAY_V2_STOP_CODEC as STOP_PROTOCOL }
 
@@ -35,6 +36,8 @@ export interface Members {
   /** Resolves true once the peer is proven, false once it is refused or out of time. */
   whenProven: (peerId: string) => Promise<boolean>
   isRevoked: (peerId: string) => boolean
+  /** Devices being paired and approvers' dialers (node/pair-relay.ts), on a relay that serves pairing. */
+  pairing?: PairingParties
 }
 
 /** Counted by the gate for `mesh status`. */
@@ -54,18 +57,21 @@ export interface ReservationState { relay: string, state: 'reserved' | 'trying',
 
 const member = (m: Members, id: string): boolean => m.isProven(id) && !m.isRevoked(id)
 
-/** The relay hooks of libp2p's connectionGater: members only, revoked devices never. */
+/** The relay hooks of libp2p's connectionGater: members only, revoked devices never; pairing candidates a limited slot and only their approver's dialer. */
 export function relayGater (m: Members, counts: RelayCounts): Pick<ConnectionGater, 'denyInboundRelayReservation' | 'denyOutboundRelayedConnection' | 'denyInboundRelayedConnection'> {
   return {
     // The hop middleware already waited for the verdict; this answers for the package itself.
     denyInboundRelayReservation: async (peer: PeerId) => {
-      const deny = !member(m, peer.toString())
+      const deny = !member(m, peer.toString()) && m.pairing?.isCandidate(peer.toString()) !== true
       if (deny) counts.refused++
       return deny
     },
-    // CONNECT: both ends must be members now (a device revoked since it reserved is not connected to).
+    // CONNECT: both ends must be members now (a device revoked since it reserved is not connected
+    // to), or the source is the dialer a member named for this pairing candidate.
     denyOutboundRelayedConnection: async (source: PeerId, destination: PeerId) => {
-      const deny = !member(m, source.toString()) || !member(m, destination.toString())
+      const src = source.toString()
+      const dst = destination.toString()
+      const deny = !(member(m, src) && member(m, dst)) && m.pairing?.mayConnect(src, dst) !== true
       if (deny) counts.refused++
       return deny
     },
@@ -83,10 +89,14 @@ type Handler = (stream: Stream, connection: Connection) => void | Promise<void>
  */
 export type HandlerWrap = (handler: Handler) => Handler
 
-/** Hop streams run for proven members only; a stranger's is aborted unanswered. */
+/**
+ * Hop streams run for proven members and pairing parties (whose requests the gater then limits to
+ * their slot and their one circuit); a stranger's is aborted unanswered.
+ */
 export function hopForMembers (m: Members, counts: RelayCounts, log: Logger): HandlerWrap {
   return (handler) => async (stream, connection) => {
     const id = connection.remotePeer.toString()
+    if (m.pairing?.isParty(id) === true && !m.isProven(id)) { await handler(stream, connection); return }
     if (await m.whenProven(id) && !m.isRevoked(id)) { await handler(stream, connection); return }
     counts.refused++
     log('refused hop from %s: not a member', id)
@@ -98,6 +108,43 @@ export function hopForMembers (m: Members, counts: RelayCounts, log: Logger): Ha
 export async function wrapHandler (registrar: { getHandler: (protocol: string) => { handler: Handler, options: Record<string, unknown> } }, node: Pick<Libp2p, 'handle'>, protocol: string, wrap: HandlerWrap): Promise<void> {
   const { handler, options } = registrar.getHandler(protocol)
   await node.handle(protocol, wrap(handler), { ...options, force: true })
+}
+
+/** The part of the package's server reservation store mesh touches (not part of its typed API). */
+interface ServerReservations {
+  reserve: (peer: PeerId, addr: Multiaddr, limit?: unknown) => { status: string, expire?: number }
+  get: (peer: PeerId) => { expiry: Date, limit?: { data?: bigint, duration?: number }, signal: { reset: (ms: number) => void } } | undefined
+  removeReservation: (peer: PeerId) => void
+}
+
+function serverReservations (service: CircuitRelayService): ServerReservations {
+  const store = (service as unknown as { reservationStore?: ServerReservations }).reservationStore
+  // Fail loudly if the package's internals moved: a pairing slot would be unlimited.
+  if (store === undefined || typeof store.reserve !== 'function' || typeof store.get !== 'function') throw new Error('@libp2p/circuit-relay-v2: no reservation store on the server')
+  return store
+}
+
+/**
+ * A pairing candidate's reservation ends with its slot and its circuits carry at most
+ * PAIRING_DATA_LIMIT bytes: the server has no per-peer limits (`applyDefaultLimit: false` is for
+ * members), so its store's reserve is wrapped to set them on the reservation it makes.
+ */
+export function limitPairingReservations (service: CircuitRelayService, pairing: PairingParties): { drop: (peer: PeerId) => void } {
+  const store = serverReservations(service)
+  const reserve = store.reserve.bind(store)
+  store.reserve = (peer, addr, limit) => {
+    const result = reserve(peer, addr, limit)
+    const end = pairing.slotEnd(peer.toString())
+    const r = store.get(peer)
+    if (end === undefined || r === undefined || result.status !== 'OK') return result
+    const left = Math.max(0, end - Date.now())
+    // The package reads a duration in ms here (utils.ts createLimitedRelay); the slot's end also aborts circuits.
+    r.limit = { data: PAIRING_DATA_LIMIT, duration: left }
+    r.expiry = new Date(end)
+    r.signal.reset(left)
+    return { status: result.status, expire: Math.round(end / 1000) }
+  }
+  return { drop: (peer) => { store.removeReservation(peer) } }
 }
 
 /** The reservation store of the package's transport (not part of its typed API). */

@@ -16,7 +16,7 @@ import { admitSnapshot, admitSnapshotHeader, admitUpdate, isFromAuthor } from '.
 import { CertRegistry } from './certs.js'
 import { enrol, loadIdentity, type EnrolOptions, type HomeIdentity } from './enrol.js'
 import { encodeKeyFile } from './keyfile.js'
-import { enrolDevice, grants, revokeDevices, rotation, unwrapMine, type EnrolRequest } from './registry-ops.js'
+import { enrolDevice, grants, revokeDevices, rotation, unwrapMine, type EnrolRequest, type PeerVectors } from './registry-ops.js'
 import { Lane } from './lane.js'
 import { Budgets, type Limits } from './limits.js'
 import { Replica, type EntryEvent } from './replica.js'
@@ -835,9 +835,10 @@ export class Vault extends EventEmitter<VaultEvents> {
    * Revokes devices (by their keys): the revoke is signed by this admin device, or by the wallet
    * when given (any member may publish it), published at once, and the rotation it owes is made
    * here in the same call when this device can write (otherwise the next device that can does).
-   * Returns the revoke and the new epoch, if this device rotated.
+   * Returns the revoke and the new epoch, if this device rotated. `heldElsewhere`: what connected
+   * peers reported holding (MeshNode.peerVectors), so the cutoff keeps what only they hold.
    */
-  async revoke (devices: readonly Uint8Array[], opts: { reason?: string, wallet?: Wallet } = {}): Promise<{ op: RegistryOp, epoch?: number }> {
+  async revoke (devices: readonly Uint8Array[], opts: { reason?: string, wallet?: Wallet, heldElsewhere?: readonly PeerVectors[] } = {}): Promise<{ op: RegistryOp, epoch?: number }> {
     this.check()
     const op = revokeDevices(this.identity, this.certs, this.store, devices, opts)
     const stored = this.publish(op)

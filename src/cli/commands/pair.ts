@@ -14,7 +14,8 @@ export const pairCmd: Command = {
   summary: 'join this machine to your mesh without the wallet: shows a code to approve on a device already in it',
   examples: [
     'mesh pair --label laptop                     # then, on your desktop: mesh devices approve K7QM-2XDF',
-    'mesh pair --via /ip4/203.0.113.7/tcp/4040    # across networks: the desktop runs approve --listen /ip4/0.0.0.0/tcp/4040'
+    'mesh pair --via /ip4/203.0.113.7/tcp/4001/p2p/12D3KooW…   # across networks, through your relay (mesh join --relay there)',
+    'mesh pair --via /ip4/203.0.113.7/tcp/4040    # or straight to the desktop, which runs approve --listen /ip4/0.0.0.0/tcp/4040'
   ],
   options: {
     label: { type: 'string' },
@@ -46,6 +47,10 @@ export const pairCmd: Command = {
         const why = { first: 'pairing code', 'wrong-code': 'someone tried a wrong code; new code', expired: 'the code expired; new code', abandoned: 'no grant came; new code', probed: 'someone probed for codes; new code' }[reason]
         say({ event: 'code', code: c.display, expiresAt: c.expiresAt, reason, fingerprint: fp }, `${why}: ${c.display}   (${expiry(c.expiresAt)})   this device: ${fp}`)
         if (reason === 'first') say({ event: 'hint' }, `on a device already in your mesh run: mesh devices approve ${c.display}`)
+      },
+      onRelay: (e) => {
+        if (e.registered) say({ event: 'relay', relay: e.relay, registered: true, expiresAt: e.expires }, `waiting at relay ${e.relay} (a pairing slot until ${localTime(e.expires ?? 0)}): approve from any device connected to it`)
+        else say({ event: 'relay', relay: e.relay, registered: false, error: e.error }, `relay ${e.relay} took no pairing slot: ${e.error ?? 'refused'}`)
       },
       onEvent: (e) => {
         if (e.type === 'denied') say({ event: 'denied', reason: e.reason }, `the approver refused (${e.reason})`)
@@ -91,6 +96,7 @@ export async function devicesApprove (g: Globals, args: string[], values: Record
       out.line(`  system:       ${r.claims.os} ${r.claims.arch}, mesh ${r.claims.meshVersion} (claimed)`)
       out.line(`  fingerprint:  ${r.fingerprint}   (PeerId ${r.deviceId}; the device shows this fingerprint)`)
       out.line(`  reached at:   ${r.address} (${r.via})`)
+      if (r.seenFrom !== undefined) out.line(`  comes from:   ${r.seenFrom} (as the relay saw it)`)
       out.line(`  asks for:     ${r.requested.join(', ')}`)
       out.line(`  will get:     ${r.granting.join(', ')}`)
       if (Math.abs(r.clockSkewMs) > 120_000) out.line(`  its clock is ${Math.round(r.clockSkewMs / 1000)} s off ours`)

@@ -1,0 +1,107 @@
+/**
+ * Pairing through a member's relay (src/node/pair-relay.ts, protocols/pair/SPEC.md "Across
+ * networks") between real nodes on loopback: the new device registers at the relay under its
+ * nameplate and holds a pairing-only slot; an admin connected to the relay asks for it there and
+ * its throw-away pairing node dials it by circuit; the PAKE and the grant run over that limited
+ * circuit. A stranger gets no reservation without registering, no answer to the member-only
+ * lookup, and once registered reaches neither a member nor another candidate. The same across
+ * NATs with the CLI: test/netns/pair-relay-nat.test.ts.
+ */
+import { join } from 'node:path'
+import { afterEach, describe, expect, it } from 'vitest'
+import { findCandidate, startCandidate } from '../../src/node/pair.js'
+import { approveRequest } from '../../src/node/pair-grant.js'
+import { claims, kemOf, writePairedHome } from '../../src/node/pair-home.js'
+import { PAIRING_DATA_LIMIT } from '../../src/node/pair-relay.js'
+import { generateDeviceKey } from '../../src/identity/index.js'
+import { generateWallet, startNode, until, type TestNode } from '../helpers/nodes.js'
+import { strangerAtRelay } from '../helpers/pair-relay-stranger.js'
+import { tempDir } from '../helpers/tmp.js'
+
+const cleanups: Array<() => Promise<void>> = []
+afterEach(async () => { for (const c of cleanups.reverse()) await c(); cleanups.length = 0 })
+async function node (opts: Parameters<typeof startNode>[0] = {}): Promise<TestNode> { const n = await startNode(opts); cleanups.push(n.stop); return n }
+const tcpAddr = (n: TestNode): string => n.node.addresses().find(a => a.includes('/tcp/') && !a.includes('/p2p-circuit')) as string
+
+describe('pairing through a member\'s relay', () => {
+  it('a new device waits at the relay; an admin connected to it finds it by nameplate and pairs it over a limited circuit', async () => {
+    const wallet = generateWallet()
+    const m = await node({ wallet, label: 'relay', relay: true })
+    const a = await node({ wallet, label: 'desktop', relayVia: [tcpAddr(m)] })
+    await until(() => a.node.isOnline(m.node.status().peerId), 'the desktop to prove the relay')
+
+    const device = await generateDeviceKey()
+    const t = await tempDir(); cleanups.push(t.cleanup)
+    let written: any
+    const registered: any[] = []
+    const c = await startCandidate({
+      listen: [],
+      mdns: false,
+      via: [tcpAddr(m)],
+      codes: ['K7QM2XDF'],
+      onCode: () => {},
+      onRelay: (e) => { registered.push(e) },
+      request: () => ({ device: device.publicKey, kem: kemOf(device), label: 'laptop', ...claims(), meshVersion: '0.1.0', capabilities: 3, clock: BigInt(Date.now()) }) as any,
+      sign: (msg) => device.signer.sign(msg),
+      onGrant: async (g) => { written = await writePairedHome(join(t.dir, 'laptop'), device, g) }
+    })
+    cleanups.push(c.stop)
+    await until(() => registered.some(e => e.registered === true), 'the device to register at the relay')
+    expect(registered[0]).toMatchObject({ registered: true, nameplate: 'K7' })
+    // Listening on nothing: the relay is the only way to it.
+    expect(c.addresses()).toEqual([])
+    const relay = m.node.libp2p.services.relay!
+    await until(() => [...relay.reservations.keys()].some(p => p.toString() === c.peerId), 'the slot\'s reservation')
+    const slot = [...relay.reservations.entries()].find(([p]) => p.toString() === c.peerId)?.[1]
+    expect(slot?.limit?.data).toBe(PAIRING_DATA_LIMIT)
+    expect(slot!.expiry.getTime() - Date.now()).toBeLessThanOrEqual(10 * 60_000)
+
+    const f = await findCandidate({ code: 'K7QM-2XDF', mdns: false, timeoutMs: 20_000, relays: async (np, dialer, o) => await a.node.pairingCandidates(np, dialer, o) })
+    cleanups.push(f.close)
+    expect(f.via).toBe('relay')
+    expect(f.address).toContain(`/p2p/${m.node.status().peerId}/p2p-circuit`)
+    // Where the relay saw the device come from: shown to the owner beside the relayed address.
+    expect(f.seen).toMatch(/^\/ip4\/127\.0\.0\.1\/tcp\/\d+/)
+    expect(f.run.request.label).toBe('laptop')
+    const { grant } = await approveRequest(a.vault.vault, f.run.request, { role: 'read-write', transcript: f.run.transcript, bootstrap: [] })
+    await f.run.decide({ approved: true, grant })
+    await c.paired
+    expect(written.certificate.label).toBe('laptop')
+    // Paired and gone: its slot and reservation end with its connection, not 10 minutes later.
+    await c.stop()
+    await until(() => ![...relay.reservations.keys()].some(p => p.toString() === c.peerId), 'the slot to end with the device\'s connection')
+  })
+
+  it('a stranger reserves only a pairing slot once registered, asks nothing, and reaches neither a member nor a candidate', async () => {
+    const wallet = generateWallet()
+    const m = await node({ wallet, label: 'relay', relay: true })
+    const a = await node({ wallet, label: 'desktop', relayVia: [tcpAddr(m)] })
+    await until(() => a.node.status().relayVia?.[0]?.state === 'reserved', 'the desktop to hold a reservation')
+    const device = await generateDeviceKey()
+    const registered: any[] = []
+    const c = await startCandidate({
+      listen: [],
+      mdns: false,
+      via: [tcpAddr(m)],
+      onCode: () => {},
+      onRelay: (e) => { registered.push(e) },
+      request: () => ({ device: device.publicKey, kem: kemOf(device), label: 'laptop', ...claims(), meshVersion: '0.1.0', capabilities: 3, clock: BigInt(Date.now()) }) as any,
+      sign: (msg) => device.signer.sign(msg),
+      onGrant: async () => {}
+    })
+    cleanups.push(c.stop)
+    await until(() => registered.some(e => e.registered === true), 'the device to register at the relay')
+    const member = a.node.status().peerId
+    const r = await strangerAtRelay(`${tcpAddr(m)}`, registered[0].nameplate, [member, c.peerId])
+    expect(r.reserveUnregistered).toMatch(/^refused/)
+    expect(r.lookup).toMatch(/^refused/)
+    expect(r.registered).toMatch(/^ok/)
+    expect(r.reservation).toBe('ok')
+    // Whole seconds, rounded: a 2-hour member reservation would say 7200.
+    expect(r.expiresInS).toBeLessThanOrEqual(601)
+    expect(r.reach[member]).toMatch(/^refused/)
+    expect(r.reach[c.peerId]).toMatch(/^refused/)
+    // The relay's members-only reservations are untouched: the desktop's, and slots for the two candidates.
+    expect(m.node.status().relay?.reservations).toContain(member)
+  })
+})
