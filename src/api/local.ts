@@ -98,9 +98,7 @@ export class LocalApi implements MeshApi {
       const issues = parsed.error.issues.map(i => `${i.path.length > 0 ? i.path.join('.') : 'input'}: ${i.message}`).join('; ')
       throw new InvalidInputError(`${method}: ${issues}`, { method })
     }
-    if ('writes' in def && def.writes === true && !this.vault.vault.writable) {
-      throw new ReadOnlyError(`this device (${this.vault.info().label}) is read-only: it cannot write (${method}). Its certificate grants only read`)
-    }
+    if ('writes' in def && def.writes === true) this.vault.vault.assertWritable(`write (${method})`)
     options.signal?.throwIfAborted()
     const h = this.handlers[method] as unknown as Handler<M>
     return await h(parsed.data as any, options.signal)
@@ -172,9 +170,13 @@ export class LocalApi implements MeshApi {
       const v = this.vault.vault
       const mine = v.identity.certificate
       const newest = v.certs.get(v.identity.device.publicKey)
+      const revoked = v.certs.revocationOf(v.identity.device.publicKey)
+      const owed = v.certs.state.owed
       return {
         ...s,
         diskFull: v.diskFull,
+        ...(revoked !== undefined ? { revoked } : {}),
+        ...(owed.length > 0 ? { rotationOwed: { since: Math.min(...owed.map(o => o.at)), revokes: owed.length, here: v.writable } } : {}),
         certificate: {
           version: mine.version,
           writable: v.writable,
@@ -280,6 +282,7 @@ export class LocalApi implements MeshApi {
     'sessions.renewLease': async (input) => await this.withSession(input.key, async (s) => ({ lease: await s.renewLease() })),
     'sessions.releaseLease': async (input) => await this.withSession(input.key, async (s) => ({ released: await s.releaseLease() })),
     'sessions.resume': async (input) => {
+      if (input.take === true && this.vault.vault.certs.isRevoked(this.vault.vault.identity.device.publicKey)) this.vault.vault.assertWritable(`take the driver lease of ${input.key}`)
       if (input.take === true && !this.vault.vault.writable) throw new ReadOnlyError(`this device (${this.vault.info().label}) is read-only: it can follow ${input.key} but not take its driver lease. Resume without --take to read it`)
       return await this.resume(input)
     },

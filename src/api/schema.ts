@@ -160,6 +160,8 @@ export const StatusSchema = z.object({
   devices: z.number(),
   store: z.object({ docs: z.number(), entries: z.number(), snapshots: z.number(), logBytes: z.number() }),
   diskFull: z.boolean().describe('the disk is full: writes are refused until space is freed, reads go on'),
+  revoked: z.object({ at: z.number(), by: z.array(z.string()), reason: z.string() }).optional().describe('this device was revoked: when, by whom (labels, or "wallet") and why; it keeps what it holds, and every write is refused (DEVICE_REVOKED)'),
+  rotationOwed: z.object({ since: z.number(), revokes: z.number(), here: z.boolean().describe('this device can write: it makes the rotation within seconds, and before its own next write') }).optional().describe('a revocation whose key rotation no device has made yet: the next device that can write makes it'),
   certificate: z.object({
     version: z.number(),
     writable: z.boolean().describe('this device may write (its certificate grants write and has not expired)'),

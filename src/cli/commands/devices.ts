@@ -41,6 +41,8 @@ async function list (g: Globals): Promise<number> {
   return await withApi(g, async api => {
     const list = await api.call('devices.list', {})
     if (g.json) { out.json(list); return 0 }
+    const me = list.find(d => d.self && d.revoked !== undefined)
+    if (me?.revoked !== undefined) out.line(`this device was revoked by ${me.revoked.by.join(', ')} at ${localTime(me.revoked.at)}${me.revoked.reason !== '' ? ` (${me.revoked.reason})` : ''}: the list is what it knew then`)
     for (const d of list) {
       const seen = d.revoked !== undefined
         ? `revoked ${localTime(d.revoked.at)} by ${d.revoked.by.join(', ')}${d.revoked.reason !== '' ? ` (${d.revoked.reason})` : ''}`
