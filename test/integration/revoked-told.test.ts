@@ -40,11 +40,11 @@ async function stop (n: TestNode): Promise<void> {
 }
 
 /** What pairing does on the new machine once approved: a home from the admin's enrolment, no wallet. */
-async function enrolledBy (admin: TestNode, label: string): Promise<string> {
+async function enrolledBy (admin: TestNode, label: string, caps: Array<'read' | 'write'> = ['read', 'write']): Promise<string> {
   const h = await home()
   const device = await generateDeviceKey()
   const v = admin.vault.vault
-  const { certificate } = await v.enrolDevice({ deviceKey: device.publicKey, kemKey: deviceKem(device.privateKey.raw.subarray(0, 32)).publicKey, capabilities: ['read', 'write'], label })
+  const { certificate } = await v.enrolDevice({ deviceKey: device.publicKey, kemKey: deviceKem(device.privateKey.raw.subarray(0, 32)).publicKey, capabilities: caps, label })
   await writeEnrolledHome(h, { wallet: v.identity.wallet, device, certificate: certificate.bytes, keys: v.identity.keys, records: v.certs.records() })
   return h
 }
@@ -155,6 +155,27 @@ describe('a revoked device is told', () => {
     expect(b.node.revoked).toBe(undefined)
     expect(b.vault.vault.writable).toBe(true)
     await write(b, 'still writing')
+  }, 60_000)
+
+  it('node.status shows an owed rotation on a device that cannot make it: since when, how many revokes, not here', async () => {
+    const wallet = generateWallet()
+    const a = await node(wallet, await home(), 'desktop')
+    const w = await node(wallet, await enrolledBy(a, 'watcher', ['read']), 'watcher')
+    const b = await node(wallet, await enrolledBy(a, 'laptop'), 'laptop')
+    await connect(w, a)
+    await connect(b, a)
+    await stop(a) // the only writer besides the laptop is away: the wallet signs, the read-only watcher publishes
+    await stop(b)
+    const { createLocalApi } = await import('../../src/api/local.js')
+    const api = await createLocalApi({ vault: w.vault, node: w.node })
+    try {
+      expect(await api.call('node.status', {})).not.toHaveProperty('rotationOwed')
+      const { op } = await w.vault.vault.revoke([keyOf(b)], { wallet, reason: 'stolen' })
+      const s = await api.call('node.status', {})
+      expect(s.rotationOwed).toEqual({ since: op.at, revokes: 1, here: false })
+    } finally {
+      await api.close()
+    }
   }, 60_000)
 })
 
