@@ -31,7 +31,7 @@ export interface LocalApiOptions {
   daemon?: { pid: number, http?: () => string | undefined }
 }
 
-type Handler<M extends MethodName> = (input: ParsedInput<M>, signal: AbortSignal | undefined) => Promise<Output<M>>
+type Handler<M extends MethodName> = (input: ParsedInput<M>, signal: AbortSignal | undefined, client?: AbortSignal) => Promise<Output<M>>
 /**
  * The methods' schemas (zod), loaded by the first call: a daemon that no client talks to does
  * not hold them (a few MB of an idle node's memory).
@@ -101,7 +101,7 @@ export class LocalApi implements MeshApi {
     if ('writes' in def && def.writes === true) this.vault.vault.assertWritable(`write (${method})`)
     options.signal?.throwIfAborted()
     const h = this.handlers[method] as unknown as Handler<M>
-    return await h(parsed.data as any, options.signal)
+    return await h(parsed.data as any, options.signal, options.client)
   }
 
   subscribe (fn: (r: EventRecord) => void, options: SubscribeOptions = {}): () => void {
@@ -162,7 +162,7 @@ export class LocalApi implements MeshApi {
 
   private readonly handlers: { [M in MethodName]: Handler<M> } = {
     // Pairing by code (issue 14 §2): the run is held between the two calls (api/pairing.ts).
-    'devices.approve': async (input, signal) => await (this.approvals ??= new Approvals(this.vault.vault, this.node)).approve(input, signal),
+    'devices.approve': async (input, signal, client) => await (this.approvals ??= new Approvals(this.vault.vault, this.node)).approve(input, signal, client),
     'devices.decide': async (input, signal) => await (this.approvals ??= new Approvals(this.vault.vault, this.node)).decide(input, signal),
     'node.status': async () => {
       const s = await this.vault.status()
