@@ -271,7 +271,7 @@ class MembershipService extends EventTarget implements Membership, Startable {
     const peer = conn.remotePeer.toString()
     const records = this.init.revocation?.(peer)
     if (records === undefined || records.length === 0) return false
-    await pb.write({ nonce: EMPTY, tag: EMPTY, certificate: EMPTY, signature: EMPTY, revocation: records.slice(0, MAX_REVOCATION_RECORDS) as Array<Uint8Array<ArrayBuffer>> }, { signal })
+    await pb.write({ nonce: EMPTY, tag: EMPTY, certificate: EMPTY, signature: EMPTY, revocation: within(records) as Array<Uint8Array<ArrayBuffer>> }, { signal })
     // Closed gracefully, so the records reach it before the connection closes.
     await stream.close({ signal }).catch((err: unknown) => { this.log('closing the revocation stream to %s: %e', peer, err) })
     this.refuse(conn, 'revoked: told it so')
@@ -342,6 +342,23 @@ class MembershipService extends EventTarget implements Membership, Startable {
       this.refuse(conn, err?.message ?? String(err), stream)
     }
   }
+}
+
+/**
+ * The newest records that fit the revocation message's limits: the revoke operations come last in
+ * causal order and must be among them (older ancestors the receiver most likely holds already).
+ */
+function within (records: readonly Uint8Array[]): Uint8Array[] {
+  const out: Uint8Array[] = []
+  let bytes = 0
+  for (let i = records.length - 1; i >= 0 && out.length < MAX_REVOCATION_RECORDS; i--) {
+    const r = records[i] as Uint8Array
+    // Each item costs its bytes, a tag byte and a length of at most 4 bytes.
+    if (bytes + r.byteLength + 5 > MAX_REVOCATION_MESSAGE) break
+    bytes += r.byteLength + 5
+    out.unshift(r)
+  }
+  return out
 }
 
 export function membership (init: MembershipInit): (components: MembershipComponents) => Membership {
