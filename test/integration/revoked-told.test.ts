@@ -4,7 +4,8 @@
  * its certificate, the member sends the signed revocation (the revoke and its causal past). The
  * revoked node verifies it, records it in its registry (it survives a restart), refuses its own
  * writes with DEVICE_REVOKED naming who revoked it and when, reports it once, and dials no one
- * again. Checked with the laptop online during the revocation and offline during it.
+ * again. Checked with the laptop online during the revocation and offline during it, and told by
+ * the blind mirror when the revoker is away.
  */
 import { join } from 'node:path'
 import { afterEach, describe, expect, it } from 'vitest'
@@ -133,6 +134,31 @@ describe('a revoked device is told', () => {
     expect(b.events.find(e => e.type === 'revoked')).not.toHaveProperty('from')
     await new Promise(resolve => setTimeout(resolve, 3000))
     expect(refusalsOf(a, b)).toBe(before)
+  }, 60_000)
+
+  it('told by the blind mirror when the revoker is away: the mirror holds the signed revocation and sends it at its gate', async () => {
+    const wallet = generateWallet()
+    const a = await node(wallet, await home(), 'desktop')
+    const hb = await enrolledBy(a, 'laptop')
+    const { enrolMirror, MirrorVault } = await import('../../src/node/mirror.js')
+    const { MeshNode } = await import('../../src/node/mesh.js')
+    const mh = await home()
+    await enrolMirror(mh, wallet, { label: 'mirror' })
+    const mirror = await MirrorVault.open({ home: mh })
+    const m = await MeshNode.start(mirror, { listen: ['/ip4/127.0.0.1/tcp/0'], mdns: false, dht: 'off' })
+    cleanups.push(async () => { await m.stop(); await mirror.close() })
+    await a.node.dial(m.addresses()[0] as string)
+    await until(() => a.node.libp2p.services.membership.isProven(m.libp2p.peerId), 'A and the mirror to prove each other')
+    // The laptop is away while A revokes it; the mirror learns it, then A leaves too.
+    const laptop = await laptopKey(a, 'laptop')
+    await a.vault.vault.revoke([laptop], { reason: 'stolen' })
+    await until(() => mirror.certs.isRevoked(laptop), 'the mirror to learn the revocation')
+    await stop(a)
+    const b = await node(wallet, hb, 'laptop')
+    await b.node.dial(m.addresses()[0] as string).catch(() => {})
+    await until(() => b.node.revoked !== undefined, 'the laptop to be told by the mirror')
+    await expectToldBy(b, 'desktop', 'stolen')
+    expect(b.events.find(e => e.type === 'revoked')).toMatchObject({ from: m.libp2p.peerId.toString() })
   }, 60_000)
 
   it('records that do not revoke this device change nothing: a member cannot make a device believe it was revoked', async () => {
