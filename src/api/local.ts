@@ -443,6 +443,7 @@ function fromNodeEvent (e: NodeEvent): ApiEvent | undefined {
     case 'lost': return { type: 'peer.lost', peerId: e.peerId, label: e.label }
     case 'synced': return { type: 'doc.synced', peerId: e.peerId, label: e.label, doc: e.doc, entries: e.entries, snapshot: e.snapshot }
     case 'entry-refused': return { type: 'entry.refused', peerId: e.peerId, label: e.label, reason: e.reason }
+    case 'revoked': return { type: 'device.revoked', by: e.by, at: e.at, reason: e.reason, ...(e.from !== undefined ? { from: e.from } : {}) }
     default: return undefined
   }
 }

@@ -553,7 +553,8 @@ export const EventSchema = z.discriminatedUnion('type', [
   z.object({ type: z.literal('disk'), full: z.boolean().describe('true: the disk filled up and writes are refused; false: it has room again') }),
   z.object({ type: z.literal('device.rights'), deviceId: z.string(), label: z.string(), capabilities: z.array(z.string()), reloaded: z.array(z.string()).describe('documents reloaded without entries the change now refuses') }),
   QuarantinedSchema.extend({ type: z.literal('quarantined') }),
-  ForkSchema.extend({ type: z.literal('fork') })
+  ForkSchema.extend({ type: z.literal('fork') }),
+  z.object({ type: z.literal('device.revoked'), by: z.array(z.string()), at: z.number(), reason: z.string(), from: z.string().optional().describe('the peer that showed it') }).describe('this device was revoked: it writes nothing and dials no one from now on')
 ])
 export type ApiEvent = z.output<typeof EventSchema>
 export type ApiEventType = ApiEvent['type']

@@ -86,6 +86,12 @@ describe('a revoked device is told', () => {
     await connect(b, a)
     await write(b, 'before')
     expect(b.vault.vault.writable).toBe(true)
+    // What a front-end (dashboard, MCP) hears: one device.revoked event.
+    const { createLocalApi } = await import('../../src/api/local.js')
+    const api = await createLocalApi({ vault: b.vault, node: b.node })
+    cleanups.unshift(async () => { await api.close() })
+    const heard: unknown[] = []
+    api.subscribe((r) => { if (r.event.type === 'device.revoked') heard.push(r.event) })
 
     await a.vault.vault.revoke([keyOf(b)], { reason: 'stolen' })
     // Hung up at once; the laptop redials its remembered sibling and is told at the gate (or got the
@@ -93,6 +99,7 @@ describe('a revoked device is told', () => {
     await until(() => b.node.revoked !== undefined, 'the laptop to learn it was revoked')
     await expectToldBy(b, 'desktop', 'stolen')
     expect(b.events.find(e => e.type === 'revoked')).toMatchObject({ type: 'revoked', by: ['desktop'], reason: 'stolen' })
+    expect(heard).toEqual([expect.objectContaining({ type: 'device.revoked', by: ['desktop'], reason: 'stolen' })])
 
     // It dials no one from now on: the desktop sees no new attempt from it while it would have
     // redialed several times (1 s back-off, doubling) had it not stopped.
