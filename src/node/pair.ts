@@ -44,7 +44,7 @@ const MAX_CANDIDATES = 32
  * with no device showing the code, the approver says so and why instead of waiting out the timeout,
  * when nothing else can come: only other codes answered (a mistyped code), or it looks by mDNS alone.
  */
-export const SEARCH_MS = 8000
+export const SEARCH_MS = 10_000
 
 interface PairNodeOptions { listen: string[], mdns: boolean, interval?: number }
 
