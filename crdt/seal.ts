@@ -9,7 +9,7 @@
 import { createCipheriv, createDecipheriv, createHash, randomBytes } from 'node:crypto'
 import { DecryptError, InvalidEntryError } from '../src/errors.js'
 import {
-  concat, docKey, ENTRY_KIND, equals, LABEL, signEntry, u32be, u64be, utf8,
+  concat, docKey, docKeys, ENTRY_KIND, equals, LABEL, signEntry, u32be, u64be, utf8,
   type Ed25519Signer, type Entry, type VaultKeys, type VectorItem
 } from '../src/identity/index.js'
 
@@ -109,8 +109,13 @@ export function openUpdates (keys: VaultKeys, entry: Entry): Uint8Array[] {
 }
 
 function openPlaintext (keys: VaultKeys, entry: Entry): Uint8Array {
-  const key = docKey(keys, entry.epoch, entry.doc)
-  return open(key, entry.nonce, entryAad(entry.doc, entry.author, entry.lane, entry.seq, entry.epoch, entry.kind), entry.ciphertext)
+  const aad = entryAad(entry.doc, entry.author, entry.lane, entry.seq, entry.epoch, entry.kind)
+  const candidates = docKeys(keys, entry.epoch, entry.doc)
+  // Almost always one key; two rotations that drew the same epoch number leave two.
+  for (let i = 0; i < candidates.length - 1; i++) {
+    try { return open(candidates[i] as Uint8Array, entry.nonce, aad, entry.ciphertext) } catch { /* sealed under another key of this epoch number */ }
+  }
+  return open(candidates[candidates.length - 1] as Uint8Array, entry.nonce, aad, entry.ciphertext)
 }
 
 function chunkNonce (base: Uint8Array, index: number): Uint8Array {
@@ -175,7 +180,8 @@ export function openSnapshot (keys: VaultKeys, header: Entry, ciphertext: Uint8A
  * the state out. Nothing it returns or keeps is trusted before that.
  */
 export class SnapshotOpener {
-  private readonly key: Uint8Array
+  private key: Uint8Array
+  private readonly candidates: Uint8Array[]
   private readonly hash = createHash('sha256')
   private readonly size: number
   private readonly stride: number
@@ -191,7 +197,8 @@ export class SnapshotOpener {
   /** `header` as parsed (parseEntry bounds its chunk size to 1 KiB – 1 MiB and its size). */
   constructor (keys: VaultKeys, private readonly header: Entry) {
     if (header.kind !== ENTRY_KIND.snapshot) throw new InvalidEntryError('not a snapshot header')
-    this.key = docKey(keys, header.epoch, header.doc)
+    this.candidates = docKeys(keys, header.epoch, header.doc)
+    this.key = this.candidates[0] as Uint8Array
     this.size = Number(header.snapshotSize)
     this.stride = header.chunkSize + TAG
     this.count = Math.max(1, Math.ceil(this.size / this.stride))
@@ -220,7 +227,16 @@ export class SnapshotOpener {
     this.partialBytes = 0
     const h = this.header
     const i = this.index++
-    const pt = open(this.key, chunkNonce(h.nonce, i), chunkAad(h.doc, h.author, h.seq, h.epoch, i, i === this.count - 1), ct)
+    const aad = chunkAad(h.doc, h.author, h.seq, h.epoch, i, i === this.count - 1)
+    let pt: Uint8Array | undefined
+    // The first chunk picks the key among an epoch number's keys (one, unless two rotations drew it).
+    if (i === 0) {
+      for (const k of this.candidates.slice(0, -1)) {
+        try { pt = open(k, chunkNonce(h.nonce, i), aad, ct); this.key = k; break } catch { /* another key of this epoch number */ }
+      }
+      if (pt === undefined) this.key = this.candidates[this.candidates.length - 1] as Uint8Array
+    }
+    pt ??= open(this.key, chunkNonce(h.nonce, i), aad, ct)
     this.out.set(pt, this.o)
     this.o += pt.byteLength
   }

@@ -21,6 +21,7 @@ export type ErrorCode =
   | 'QUARANTINED'
   | 'SNAPSHOT_UNPROVEN'
   | 'RATE_LIMITED'
+  | 'DEVICE_REVOKED'
 
 export class MeshError extends Error {
   static override name = 'MeshError'
@@ -232,6 +233,12 @@ export class RateLimitedError extends MeshError {
   constructor (message: string, details: Record<string, unknown> = {}, options?: { cause?: unknown }) { super('RATE_LIMITED', message, details, options) }
 }
 
+/** This device was revoked by the registry: it reads what it holds, and writes nothing any peer would take. */
+export class DeviceRevokedError extends MeshError {
+  static override name = 'DeviceRevokedError'
+  constructor (message: string, details: Record<string, unknown> = {}, options?: { cause?: unknown }) { super('DEVICE_REVOKED', message, details, options) }
+}
+
 export function isMeshError (err: unknown): err is MeshError {
   return err instanceof MeshError
 }
@@ -283,7 +290,8 @@ const BY_CODE: Partial<Record<ErrorCode, ErrorClass>> = {
   PAIRING_FAILED: PairingFailedError,
   QUARANTINED: QuarantinedError,
   SNAPSHOT_UNPROVEN: SnapshotUnprovenError,
-  RATE_LIMITED: RateLimitedError
+  RATE_LIMITED: RateLimitedError,
+  DEVICE_REVOKED: DeviceRevokedError
 }
 
 /** The error class of a code, for rebuilding an error that crossed a process boundary. */

@@ -12,10 +12,10 @@
  */
 import { randomBytes } from 'node:crypto'
 import { setMaxListeners } from 'node:events'
-import { pbStream } from '@libp2p/utils'
+import { pbStream, type ProtobufMessageStream } from '@libp2p/utils'
 import type { ComponentLogger, Connection, Libp2pEvents, Logger, PeerId, Startable, Stream, StreamHandler, StreamHandlerOptions, TypedEventTarget } from '@libp2p/interface'
 import { verify } from '../../src/identity/index.js'
-import { NotMemberError } from '../../src/errors.js'
+import { DeviceRevokedError, NotMemberError } from '../../src/errors.js'
 import { gateConnection } from './gate.js'
 import { MembershipMessage } from './pb/membership.js'
 import { certificateChallenge, matchTag, membershipTag, NONCE_BYTES } from './proof.js'
@@ -24,7 +24,15 @@ export const MEMBERSHIP_PROTOCOL = '/mesh/membership/2.0.0'
 /** Pairing (protocols/pair): a device being paired holds no vault key and cannot prove membership. */
 export const PAIR_PROTOCOL = '/mesh/pair/1.0.0'
 const MAX_MESSAGE = 4096
+/**
+ * The certificate step may instead carry a revocation (signed registry operations): read only
+ * after the other side proved the key, so a stranger cannot make a node buffer this much.
+ */
+export const MAX_REVOCATION_MESSAGE = 4 * 1024 * 1024
+/** At most this many operations in a revocation. */
+export const MAX_REVOCATION_RECORDS = 1024
 const EMPTY = new Uint8Array(0)
+type Pb = ProtobufMessageStream<MembershipMessage, Stream>
 
 /** What a verified peer certificate yields; verifyPeer throws a typed error otherwise. */
 export interface ProvenPeer {
@@ -53,6 +61,18 @@ export interface MembershipInit {
    * it kept the key); undefined if none. Checked before the certificate is sent.
    */
   excluded?: (peerId: string) => string | undefined
+  /**
+   * The signed records that show this PeerId's device was revoked (its revoke operations and their
+   * causal past), or undefined if it is not. A peer that proves the key but is revoked is sent them
+   * instead of this node's certificate, so that it learns it was revoked (it can verify them without
+   * any vault key, and they tell it nothing it could not know), then refused.
+   */
+  revocation?: (peerId: string) => readonly Uint8Array[] | undefined
+  /**
+   * A peer sent records instead of its certificate: this device's revocation, to verify and record
+   * (the connection is refused whatever they hold).
+   */
+  onRevocation?: (records: Uint8Array[], from: string) => Promise<void>
   /** Protocols an unproven peer may use. @default [MEMBERSHIP_PROTOCOL, PAIR_PROTOCOL] */
   open?: readonly string[]
   /**
@@ -248,7 +268,40 @@ class MembershipService extends EventTarget implements Membership, Startable {
   private present (nonce: Uint8Array, conn: Connection): MembershipMessage {
     const why = this.init.excluded?.(conn.remotePeer.toString())
     if (why !== undefined) throw new NotMemberError(`not showing the certificate: ${why}`)
-    return { nonce: EMPTY, tag: EMPTY, certificate: this.init.certificate as Uint8Array<ArrayBuffer>, signature: this.init.sign(certificateChallenge(nonce, this.components.peerId, conn.remotePeer)) as Uint8Array<ArrayBuffer> }
+    return { nonce: EMPTY, tag: EMPTY, certificate: this.init.certificate as Uint8Array<ArrayBuffer>, signature: this.init.sign(certificateChallenge(nonce, this.components.peerId, conn.remotePeer)) as Uint8Array<ArrayBuffer>, revocation: [] }
+  }
+
+  /**
+   * A peer that proved the key but whose device was revoked is sent the revocation instead of our
+   * certificate, then refused. True if it was.
+   */
+  private async tell (pb: Pb, stream: Stream, conn: Connection, signal: AbortSignal): Promise<boolean> {
+    const peer = conn.remotePeer.toString()
+    const records = this.init.revocation?.(peer)
+    if (records === undefined || records.length === 0) return false
+    await pb.write({ nonce: EMPTY, tag: EMPTY, certificate: EMPTY, signature: EMPTY, revocation: within(records) as Array<Uint8Array<ArrayBuffer>> }, { signal })
+    // Closed gracefully, so the records reach it before the connection closes.
+    await stream.close({ signal }).catch((err: unknown) => { this.log('closing the revocation stream to %s: %e', peer, err) })
+    this.refuse(conn, 'revoked: told it so')
+    return true
+  }
+
+  /**
+   * The other side's certificate step, which may be a revocation instead (after both proved the
+   * key: a larger message is read only then). A revocation is handed to onRevocation, and the
+   * connection is refused.
+   */
+  private async readCertificate (pb: Pb, conn: Connection, signal: AbortSignal): Promise<{ msg: MembershipMessage, pb: Pb }> {
+    // The narrow reader is unwrapped (its buffered bytes handed back) and the stream read wider from here on.
+    const wide = pbStream(pb.unwrap().unwrap(), { maxDataLength: MAX_REVOCATION_MESSAGE }).pb(MembershipMessage)
+    const msg = await wide.read({ signal, limits: { revocation: MAX_REVOCATION_RECORDS } })
+    if (msg.revocation.length === 0) {
+      if (msg.certificate.byteLength + msg.signature.byteLength > MAX_MESSAGE) throw new NotMemberError('oversized certificate message')
+      return { msg, pb: wide }
+    }
+    const from = conn.remotePeer.toString()
+    if (this.init.onRevocation !== undefined) await this.init.onRevocation(msg.revocation, from)
+    throw new DeviceRevokedError(`${from} says this device was revoked`)
   }
 
   private async initiate (conn: Connection): Promise<void> {
@@ -260,13 +313,14 @@ class MembershipService extends EventTarget implements Membership, Startable {
       const pb = pbStream(stream, { maxDataLength: MAX_MESSAGE }).pb(MembershipMessage)
       const key = this.keys()[0] as Uint8Array
       const nI = new Uint8Array(randomBytes(NONCE_BYTES))
-      await pb.write({ nonce: nI, tag: membershipTag(key, 'initiator', nI, EMPTY, me, conn.remotePeer) as Uint8Array<ArrayBuffer>, certificate: EMPTY, signature: EMPTY }, { signal })
+      await pb.write({ nonce: nI, tag: membershipTag(key, 'initiator', nI, EMPTY, me, conn.remotePeer) as Uint8Array<ArrayBuffer>, certificate: EMPTY, signature: EMPTY, revocation: [] }, { signal })
       const answer = await pb.read({ signal })
       if (answer.nonce.byteLength !== NONCE_BYTES || matchTag([key], answer.tag, 'responder', nI, answer.nonce, conn.remotePeer, me) === undefined) {
         throw new NotMemberError('the peer shows no knowledge of this vault\'s membership key (another wallet\'s vault, or none)')
       }
+      if (await this.tell(pb, stream, conn, signal)) return
       await pb.write(this.present(answer.nonce, conn), { signal })
-      const peer = this.check(await pb.read({ signal }), conn, nI)
+      const peer = this.check((await this.readCertificate(pb, conn, signal)).msg, conn, nI)
       await stream.close({ signal })
       this.accept(conn, peer)
     } catch (err: any) {
@@ -284,16 +338,35 @@ class MembershipService extends EventTarget implements Membership, Startable {
       const key = hello.nonce.byteLength === NONCE_BYTES ? matchTag(this.keys(), hello.tag, 'initiator', hello.nonce, EMPTY, conn.remotePeer, me) : undefined
       if (key === undefined) throw new NotMemberError('the peer shows no knowledge of this vault\'s membership key (another wallet\'s vault, or none)')
       const nR = new Uint8Array(randomBytes(NONCE_BYTES))
-      await pb.write({ nonce: nR, tag: membershipTag(key, 'responder', hello.nonce, nR, me, conn.remotePeer) as Uint8Array<ArrayBuffer>, certificate: EMPTY, signature: EMPTY }, { signal })
+      await pb.write({ nonce: nR, tag: membershipTag(key, 'responder', hello.nonce, nR, me, conn.remotePeer) as Uint8Array<ArrayBuffer>, certificate: EMPTY, signature: EMPTY, revocation: [] }, { signal })
       // The initiator's certificate comes first: a device refused here (revoked, superseded) never sees ours.
-      const peer = this.check(await pb.read({ signal }), conn, nR)
-      await pb.write(this.present(hello.nonce, conn), { signal })
+      const got = await this.readCertificate(pb, conn, signal)
+      if (await this.tell(got.pb, stream, conn, signal)) return
+      const peer = this.check(got.msg, conn, nR)
+      await got.pb.write(this.present(hello.nonce, conn), { signal })
       await stream.close({ signal })
       this.accept(conn, peer)
     } catch (err: any) {
       this.refuse(conn, err?.message ?? String(err), stream)
     }
   }
+}
+
+/**
+ * The newest records that fit the revocation message's limits: the revoke operations come last in
+ * causal order and must be among them (older ancestors the receiver most likely holds already).
+ */
+function within (records: readonly Uint8Array[]): Uint8Array[] {
+  const out: Uint8Array[] = []
+  let bytes = 0
+  for (let i = records.length - 1; i >= 0 && out.length < MAX_REVOCATION_RECORDS; i--) {
+    const r = records[i] as Uint8Array
+    // Each item costs its bytes, a tag byte and a length of at most 4 bytes.
+    if (bytes + r.byteLength + 5 > MAX_REVOCATION_MESSAGE) break
+    bytes += r.byteLength + 5
+    out.unshift(r)
+  }
+  return out
 }
 
 export function membership (init: MembershipInit): (components: MembershipComponents) => Membership {

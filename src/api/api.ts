@@ -8,7 +8,14 @@
  */
 import type { ApiEvent, Input, MethodName, Output } from './schema.js'
 
-export interface CallOptions { signal?: AbortSignal }
+export interface CallOptions {
+  signal?: AbortSignal
+  /**
+   * Aborts once the caller is gone (its control connection closed: a Ctrl-C, a killed client).
+   * What a call holds for its caller past the call (a pairing waiting for its decision) is dropped then.
+   */
+  client?: AbortSignal
+}
 
 export interface EventRecord { seq: number, event: ApiEvent }
 

@@ -31,7 +31,7 @@ export interface LocalApiOptions {
   daemon?: { pid: number, http?: () => string | undefined }
 }
 
-type Handler<M extends MethodName> = (input: ParsedInput<M>, signal: AbortSignal | undefined) => Promise<Output<M>>
+type Handler<M extends MethodName> = (input: ParsedInput<M>, signal: AbortSignal | undefined, client?: AbortSignal) => Promise<Output<M>>
 /**
  * The methods' schemas (zod), loaded by the first call: a daemon that no client talks to does
  * not hold them (a few MB of an idle node's memory).
@@ -106,12 +106,10 @@ export class LocalApi implements MeshApi {
       const issues = parsed.error.issues.map(i => `${i.path.length > 0 ? i.path.join('.') : 'input'}: ${i.message}`).join('; ')
       throw new InvalidInputError(`${method}: ${issues}`, { method })
     }
-    if ('writes' in def && def.writes === true && !this.vault.vault.writable) {
-      throw new ReadOnlyError(`this device (${this.vault.info().label}) is read-only: it cannot write (${method}). Its certificate grants only read`)
-    }
+    if ('writes' in def && def.writes === true) this.vault.vault.assertWritable(`write (${method})`)
     options.signal?.throwIfAborted()
     const h = this.handlers[method] as unknown as Handler<M>
-    return await h(parsed.data as any, options.signal)
+    return await h(parsed.data as any, options.signal, options.client)
   }
 
   subscribe (fn: (r: EventRecord) => void, options: SubscribeOptions = {}): () => void {
@@ -172,7 +170,7 @@ export class LocalApi implements MeshApi {
 
   private readonly handlers: { [M in MethodName]: Handler<M> } = {
     // Pairing by code (issue 14 §2): the run is held between the two calls (api/pairing.ts).
-    'devices.approve': async (input, signal) => await (this.approvals ??= new Approvals(this.vault.vault, this.node)).approve(input, signal),
+    'devices.approve': async (input, signal, client) => await (this.approvals ??= new Approvals(this.vault.vault, this.node)).approve(input, signal, client),
     'devices.decide': async (input, signal) => await (this.approvals ??= new Approvals(this.vault.vault, this.node)).decide(input, signal),
     'node.status': async () => {
       const s = await this.vault.status()
@@ -180,9 +178,13 @@ export class LocalApi implements MeshApi {
       const v = this.vault.vault
       const mine = v.identity.certificate
       const newest = v.certs.get(v.identity.device.publicKey)
+      const revoked = v.certs.revocationOf(v.identity.device.publicKey)
+      const owed = v.certs.state.owed
       return {
         ...s,
         diskFull: v.diskFull,
+        ...(revoked !== undefined ? { revoked } : {}),
+        ...(owed.length > 0 ? { rotationOwed: { since: Math.min(...owed.map(o => o.at)), revokes: owed.length, here: v.writable } } : {}),
         certificate: {
           version: mine.version,
           writable: v.writable,
@@ -288,6 +290,7 @@ export class LocalApi implements MeshApi {
     'sessions.renewLease': async (input) => await this.withSession(input.key, async (s) => ({ lease: await s.renewLease() })),
     'sessions.releaseLease': async (input) => await this.withSession(input.key, async (s) => ({ released: await s.releaseLease() })),
     'sessions.resume': async (input) => {
+      if (input.take === true && this.vault.vault.certs.isRevoked(this.vault.vault.identity.device.publicKey)) this.vault.vault.assertWritable(`take the driver lease of ${input.key}`)
       if (input.take === true && !this.vault.vault.writable) throw new ReadOnlyError(`this device (${this.vault.info().label}) is read-only: it can follow ${input.key} but not take its driver lease. Resume without --take to read it`)
       return await this.resume(input)
     },
@@ -448,6 +451,7 @@ function fromNodeEvent (e: NodeEvent): ApiEvent | undefined {
     case 'lost': return { type: 'peer.lost', peerId: e.peerId, label: e.label }
     case 'synced': return { type: 'doc.synced', peerId: e.peerId, label: e.label, doc: e.doc, entries: e.entries, snapshot: e.snapshot }
     case 'entry-refused': return { type: 'entry.refused', peerId: e.peerId, label: e.label, reason: e.reason }
+    case 'revoked': return { type: 'device.revoked', by: e.by, at: e.at, reason: e.reason, ...(e.from !== undefined ? { from: e.from } : {}) }
     default: return undefined
   }
 }

@@ -18,14 +18,18 @@ import type { Input, Output } from './schema.js'
 const HOLD_MS = 4 * 60_000
 const CAP_NAMES = ['read', 'write', 'admin', 'mirror']
 
-interface Held { found: Found, role: Role, timer: ReturnType<typeof setTimeout> }
+interface Held { found: Found, role: Role, timer: ReturnType<typeof setTimeout>, off: () => void }
 
 export class Approvals {
   private readonly held = new Map<string, Held>()
 
   constructor (private readonly vault: Vault, private readonly node?: MeshNode) {}
 
-  async approve (input: Input<'devices.approve'>, signal?: AbortSignal): Promise<Output<'devices.approve'>> {
+  /**
+   * `client`: aborts when the caller is gone (a Ctrl-C at the question). The run is then ended at
+   * once, so the new device burns its code and shows a fresh one instead of waiting minutes.
+   */
+  async approve (input: Input<'devices.approve'>, signal?: AbortSignal, client?: AbortSignal): Promise<Output<'devices.approve'>> {
     const role: Role = input.role ?? 'read-write'
     // Across networks: the relays this node is connected to know the devices registered there.
     const node = this.node
@@ -33,7 +37,10 @@ export class Approvals {
     const found = await findCandidate({ code: input.code, mdns: input.mdns, listen: input.listen, dial: input.dial, timeoutMs: input.timeoutMs, signal, ...(relays !== undefined ? { relays } : {}) })
     const id = randomBytes(8).toString('hex')
     const timer = setTimeout(() => { void this.drop(id, 'not decided in time') }, HOLD_MS)
-    this.held.set(id, { found, role, timer })
+    const gone = (): void => { void this.drop(id, 'the approver went away before deciding') }
+    client?.addEventListener('abort', gone, { once: true })
+    this.held.set(id, { found, role, timer, off: () => { client?.removeEventListener('abort', gone) } })
+    if (client?.aborted === true) gone()
     const r = found.run.request
     const deviceId = deviceIdFromKey(r.device)
     return {
@@ -56,6 +63,7 @@ export class Approvals {
     if (h === undefined) throw new NotFoundError(`no pairing ${input.pairing} waits for a decision (it may have timed out: run \`mesh devices approve\` again)`, { pairing: input.pairing })
     this.held.delete(input.pairing)
     clearTimeout(h.timer)
+    h.off()
     const r = h.found.run.request
     const deviceId = deviceIdFromKey(r.device)
     try {
@@ -79,6 +87,8 @@ export class Approvals {
     const h = this.held.get(id)
     if (h === undefined) return
     this.held.delete(id)
+    clearTimeout(h.timer)
+    h.off()
     h.found.run.abort(new PairingFailedError(why, { reason: 'timeout' }))
     await h.found.close()
   }

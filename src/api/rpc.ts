@@ -51,6 +51,8 @@ export async function serveRpc (api: MeshApi, home: string): Promise<{ close: ()
 
 function serveConnection (api: MeshApi, sock: Socket, gone: () => void): void {
   const calls = new Map<number, AbortController>()
+  // Aborted when this client goes: what a call held for it past the call is dropped.
+  const client = new AbortController()
   const subs = new Map<number, () => void>()
   const send = (v: unknown): void => { if (!sock.destroyed && sock.writable) sock.write(JSON.stringify(v) + '\n') }
   let buf = ''
@@ -89,7 +91,7 @@ function serveConnection (api: MeshApi, sock: Socket, gone: () => void): void {
     if (typeof method !== 'string') { send({ id, error: { code: 'INVALID_INPUT', message: `unknown method ${String(method)}`, details: {} } }); return }
     const ac = new AbortController()
     calls.set(id, ac)
-    api.call(method as MethodName, msg.params ?? {}, { signal: ac.signal }).then(
+    api.call(method as MethodName, msg.params ?? {}, { signal: ac.signal, client: client.signal }).then(
       (result) => { send({ id, result: result ?? null }) },
       (err: unknown) => { send({ id, error: errorToWire(err) }) }
     ).finally(() => calls.delete(id))
@@ -97,6 +99,7 @@ function serveConnection (api: MeshApi, sock: Socket, gone: () => void): void {
   sock.on('error', (err) => { log('control client error: %e', err) })
   sock.on('close', () => {
     for (const ac of calls.values()) ac.abort()
+    client.abort()
     for (const off of subs.values()) off()
     gone()
   })

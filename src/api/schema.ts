@@ -161,6 +161,8 @@ export const StatusSchema = z.object({
   devices: z.number(),
   store: z.object({ docs: z.number(), entries: z.number(), snapshots: z.number(), logBytes: z.number() }),
   diskFull: z.boolean().describe('the disk is full: writes are refused until space is freed, reads go on'),
+  revoked: z.object({ at: z.number(), by: z.array(z.string()), reason: z.string() }).optional().describe('this device was revoked: when, by whom (labels, or "wallet") and why; it keeps what it holds, and every write is refused (DEVICE_REVOKED)'),
+  rotationOwed: z.object({ since: z.number(), revokes: z.number(), here: z.boolean().describe('this device can write: it makes the rotation within seconds, and before its own next write') }).optional().describe('a revocation whose key rotation no device has made yet: the next device that can write makes it'),
   certificate: z.object({
     version: z.number(),
     writable: z.boolean().describe('this device may write (its certificate grants write and has not expired)'),
@@ -494,7 +496,7 @@ export const METHODS = {
     summary: 'Finds the new device showing this pairing code (mDNS on the LAN, or a device started with `mesh pair --via` one of `listen`), runs the PAKE, and returns what it asks for, to review; nothing is granted until devices.decide.',
     input: z.object({
       code: z.string().describe('the code the new device shows, XXXX-XXXX'),
-      role: z.enum(['read-only', 'read-write', 'admin']).optional().describe('what to grant (default read-write)'),
+      role: z.enum(['read-only', 'read-write', 'admin', 'mirror']).optional().describe('what to grant (default read-write); mirror: a blind mirror, given the membership key and no other key'),
       listen: z.array(z.string()).optional().describe('also listen here for a device started with `mesh pair --via` this address'),
       dial: z.array(z.string()).optional().describe('also dial these addresses of the new device'),
       mdns: z.boolean().optional().describe('look on the LAN by mDNS (default true)'),
@@ -556,7 +558,8 @@ export const EventSchema = z.discriminatedUnion('type', [
   QuarantinedSchema.extend({ type: z.literal('quarantined') }),
   ForkSchema.extend({ type: z.literal('fork') }),
   // issue 14: the device list changed (a device enrolled or revoked, here or on a peer; a certificate learned)
-  z.object({ type: z.literal('devices.changed'), op: z.enum(['genesis', 'enrol', 'revoke', 'epoch', 'grant', 'certificate']).describe('the registry operation that changed it, or certificate: a device\'s certificate learned from a peer') })
+  z.object({ type: z.literal('devices.changed'), op: z.enum(['genesis', 'enrol', 'revoke', 'epoch', 'grant', 'certificate']).describe('the registry operation that changed it, or certificate: a device\'s certificate learned from a peer') }),
+  z.object({ type: z.literal('device.revoked'), by: z.array(z.string()), at: z.number(), reason: z.string(), from: z.string().optional().describe('the peer that showed it') }).describe('this device was revoked: it writes nothing and dials no one from now on')
 ])
 export type ApiEvent = z.output<typeof EventSchema>
 export type ApiEventType = ApiEvent['type']

@@ -10,7 +10,7 @@ import * as Y from 'yjs'
 import {
   LEASE_SKEW_MS, LEASE_TTL_MS, SessionDoc, type Lease, type Message, type NewMessage, type SessionMeta, type TaskState, type TaskUpdate
 } from '../../crdt/index.js'
-import { ClosedError, LeaseHeldError, ReadOnlyError } from '../errors.js'
+import { ClosedError, LeaseHeldError } from '../errors.js'
 import type { Replica } from '../node/replica.js'
 import type { Vault } from '../node/vault.js'
 import type { SessionKey } from '../../crdt/index.js'
@@ -75,7 +75,7 @@ export class Session {
   }
 
   private writable (what: string): void {
-    if (!this.vault.writable) throw new ReadOnlyError(`this device (${this.vault.identity.certificate.label}) is read-only: it cannot ${what}. Its certificate grants only read`)
+    this.vault.assertWritable(what)
   }
 
   /** The label of a device of this wallet, when known. */

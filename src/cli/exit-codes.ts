@@ -6,6 +6,8 @@ const BAD_INPUT: ReadonlySet<ErrorCode> = new Set<ErrorCode>([
   'SESSION_NOT_FOUND', 'SESSION_EXISTS', 'NOT_FOUND', 'NON_DETERMINISTIC_SIGNER', 'ENTRY_TOO_LARGE',
   // A read-only device asked to write: a request it can never carry out, like bad input.
   'READ_ONLY',
+  // A revoked device asked to write: the same, for good.
+  'DEVICE_REVOKED',
   // A home another user could change: the fix is the user's (chown/chmod), as with bad input.
   'HOME_UNSAFE'
 ])

@@ -26,6 +26,12 @@ export interface VaultKeys {
   readonly keyWrap?: Uint8Array
   readonly docIdKey: Uint8Array
   readonly rendezvous: Uint8Array
+  /**
+   * Keys of rotations that drew an epoch number another rotation drew too (two devices rotating
+   * concurrently) and lost the tie-break (crdt/SPEC.md, Registry): `epochs` holds the winner's,
+   * which every writer uses from then on; entries already sealed under these stay readable.
+   */
+  readonly alternates?: ReadonlyMap<number, readonly Uint8Array[]>
 }
 
 const derive = (ikm: Uint8Array, info: string | Uint8Array, length = 32): Uint8Array =>
@@ -56,7 +62,22 @@ const docKeyCache = new WeakMap<Uint8Array, Map<string, Uint8Array>>()
 
 /** The AEAD key of one document in one epoch. */
 export function docKey (keys: VaultKeys, epoch: number, doc: Uint8Array): Uint8Array {
-  const vk = epochKey(keys, epoch)
+  return docKeyOf(epochKey(keys, epoch), doc)
+}
+
+/**
+ * Every AEAD key an entry of this epoch may be sealed under, the canonical one first: more than
+ * one only after two rotations drew the same number (`alternates`). Opening tries each; AEAD
+ * fails fast on the wrong one.
+ */
+export function docKeys (keys: VaultKeys, epoch: number, doc: Uint8Array): Uint8Array[] {
+  const alt = keys.alternates?.get(epoch) ?? []
+  const primary = keys.epochs.get(epoch)
+  if (primary === undefined && alt.length === 0) throw new UnknownEpochError(`no vault key for epoch ${epoch}`, { epoch })
+  return [...(primary !== undefined ? [primary] : []), ...alt].map(k => docKeyOf(k, doc))
+}
+
+function docKeyOf (vk: Uint8Array, doc: Uint8Array): Uint8Array {
   let m = docKeyCache.get(vk)
   if (m === undefined) { m = new Map(); docKeyCache.set(vk, m) }
   const id = Buffer.from(doc).toString('hex')
@@ -91,6 +112,33 @@ export function utcDay (t = Date.now()): string {
  * the vault, its certificate view and every replica share this one object, so all of them see the
  * new epoch at once. The current epoch (what new entries are sealed under) becomes the highest held.
  */
+/**
+ * A second key for an epoch number (a rotation that drew the same number): kept as an alternate,
+ * or, when it is the canonical one (`canonical`), made the epoch's key with the one held so far
+ * kept as an alternate. Returns whether anything changed.
+ */
+export function addCollidedKey (keys: VaultKeys, epoch: number, key: Uint8Array, canonical: boolean): boolean {
+  const held = keys.epochs.get(epoch)
+  const alts = new Map(keys.alternates ?? [])
+  const list = [...(alts.get(epoch) ?? [])]
+  if (held === undefined) return addEpochKey(keys, epoch, key)
+  if (equalBytes(held, key) || list.some(k => equalBytes(k, key))) {
+    if (!canonical || equalBytes(held, key)) return false
+    list.splice(list.findIndex(k => equalBytes(k, key)), 1)
+  }
+  if (canonical) {
+    list.push(held)
+    ;(keys.epochs as Map<number, Uint8Array>).set(epoch, key)
+  } else {
+    list.push(key)
+  }
+  alts.set(epoch, list)
+  ;(keys as { alternates?: ReadonlyMap<number, readonly Uint8Array[]> }).alternates = alts
+  return true
+}
+
+const equalBytes = (a: Uint8Array, b: Uint8Array): boolean => a.byteLength === b.byteLength && a.every((x, i) => x === b[i])
+
 export function addEpochKey (keys: VaultKeys, epoch: number, key: Uint8Array): boolean {
   if (keys.epochs.get(epoch) !== undefined) return false
   ;(keys.epochs as Map<number, Uint8Array>).set(epoch, key)

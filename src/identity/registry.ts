@@ -246,8 +246,14 @@ export interface RegistryState {
   readonly recoveryKem?: Uint8Array
   /** By device key hex. */
   readonly devices: ReadonlyMap<string, DeviceRecord>
-  /** The valid epochs ≥ 1, by number (when two rotations drew the same number, the lowest hash). */
+  /** The valid epochs ≥ 1, by number (when two rotations drew the same number, the lowest hash: the canonical one). */
   readonly epochs: ReadonlyMap<number, EpochRecord>
+  /**
+   * Valid rotations that drew a number another rotation drew too (concurrently, by another device)
+   * and lost the tie-break: their keys stay valid for what was sealed under them, each with its own
+   * wraps and grants, told apart by commitment. Writers use the canonical key once they know both.
+   */
+  readonly collided: ReadonlyMap<number, readonly EpochRecord[]>
   /** Effective revokes of readers that no valid rotation discharged yet. */
   readonly owed: readonly RegistryOp[]
   /** Operations no applied operation names in `prev`: what the next operation names. */
@@ -447,6 +453,7 @@ export function evaluateRegistry (ops: Iterable<RegistryOp>, opts: { wallet: Uin
 
   let recoveryKem: Uint8Array | undefined
   const epochs = new Map<number, EpochRecord>()
+  const collided = new Map<number, EpochRecord[]>()
   const revokedKeys = new Set(revokes.keys())
   for (const op of order) {
     if (op.genesis !== undefined) { recoveryKem ??= op.genesis.recoveryKem; continue }
@@ -454,16 +461,22 @@ export function evaluateRegistry (ops: Iterable<RegistryOp>, opts: { wallet: Uin
       if (!authorized(op, 'epoch')) { refused.set(op.id, 'the author may not rotate'); continue }
       const e = op.epoch.epoch
       const cur = epochs.get(e)
-      if (cur === undefined || op.id < cur.op.id) epochs.set(e, { epoch: e, op, wraps: [] })
+      const rec: EpochRecord = { epoch: e, op, wraps: [] }
+      if (cur === undefined) { epochs.set(e, rec); continue }
+      const losers = collided.get(e) ?? []
+      if (op.id < cur.op.id) { losers.push(cur); epochs.set(e, rec) } else losers.push(rec)
+      collided.set(e, losers)
     }
   }
   for (const op of order) {
     const body = op.epoch ?? op.grant
     if (body === undefined) continue
     if (op.grant !== undefined && !authorized(op, 'grant')) { refused.set(op.id, 'the author may not grant'); continue }
-    const rec = epochs.get(body.epoch)
-    if (rec === undefined) { if (op.grant !== undefined) refused.set(op.id, `grant of unknown epoch ${body.epoch}`); continue }
-    if (!equals(rec.op.epoch?.commitment as Uint8Array, body.commitment)) {
+    const canonical = epochs.get(body.epoch)
+    if (canonical === undefined) { if (op.grant !== undefined) refused.set(op.id, `grant of unknown epoch ${body.epoch}`); continue }
+    // A number two rotations drew: the wraps go to the rotation whose key they commit to.
+    const rec = [canonical, ...(collided.get(body.epoch) ?? [])].find(r => equals(r.op.epoch?.commitment as Uint8Array, body.commitment))
+    if (rec === undefined) {
       if (op.grant !== undefined) refused.set(op.id, 'grant of another key than the epoch\'s')
       continue
     }
@@ -497,7 +510,8 @@ export function evaluateRegistry (ops: Iterable<RegistryOp>, opts: { wallet: Uin
   for (const op of order) for (const p of op.prev) named.add(toHex(p))
   const heads = order.filter(op => !named.has(op.id)).map(op => op.hash)
 
-  return { recoveryKem, devices, epochs, owed, heads, pending, applied: order, refused, cutoffs }
+  for (const list of collided.values()) list.sort((x, y) => x.op.id < y.op.id ? -1 : 1)
+  return { recoveryKem, devices, epochs, collided, owed, heads, pending, applied: order, refused, cutoffs }
 }
 
 /**
@@ -513,12 +527,17 @@ function supersedes (c: ChainCertificate, cur: Certificate): boolean {
   return toHex(c.bytes) > toHex(cur.bytes)
 }
 
-/** The epoch keys a device (or the recovery key, RECOVERY_RECIPIENT) can unwrap, by epoch: their wraps. */
-export function wrapsFor (state: RegistryState, recipient: Uint8Array): Array<{ epoch: number, wrap: Wrap, commitment: Uint8Array }> {
-  const out: Array<{ epoch: number, wrap: Wrap, commitment: Uint8Array }> = []
-  for (const rec of state.epochs.values()) {
-    for (const w of rec.wraps) if (equals(w.wrap.recipient, recipient)) out.push({ epoch: rec.epoch, wrap: w.wrap, commitment: w.commitment })
+/**
+ * The epoch keys a device (or the recovery key, RECOVERY_RECIPIENT) can unwrap, by epoch: their
+ * wraps, the canonical rotation's of each number first; `canonical` false for a collided one's.
+ */
+export function wrapsFor (state: RegistryState, recipient: Uint8Array): Array<{ epoch: number, wrap: Wrap, commitment: Uint8Array, canonical: boolean, record: EpochRecord }> {
+  const out: Array<{ epoch: number, wrap: Wrap, commitment: Uint8Array, canonical: boolean, record: EpochRecord }> = []
+  const add = (rec: EpochRecord, canonical: boolean): void => {
+    for (const w of rec.wraps) if (equals(w.wrap.recipient, recipient)) out.push({ epoch: rec.epoch, wrap: w.wrap, commitment: w.commitment, canonical, record: rec })
   }
+  for (const rec of state.epochs.values()) add(rec, true)
+  for (const list of state.collided.values()) for (const rec of list) add(rec, false)
   return out
 }
 

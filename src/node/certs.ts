@@ -198,6 +198,38 @@ export class CertRegistry {
   /** The same by device id (a PeerId): a peer to refuse, a lease holder that drives nothing. */
   isRevokedDevice (deviceId: string): boolean { return this.all().some(c => c.deviceId === deviceId && this.isRevoked(c.deviceKey)) }
 
+  /**
+   * How a device was revoked, for display: when (the earliest effective revoke, by its author's
+   * clock), by whom (labels, or "wallet") and why; undefined if it was not.
+   */
+  revocationOf (deviceKey: Uint8Array): { at: number, by: string[], reason: string } | undefined {
+    const r = this.state.devices.get(toHex(deviceKey))?.revoked
+    if (r === undefined) return undefined
+    const labelOf = (k: Uint8Array): string => equals(k, this.walletKey) ? 'wallet' : (this.get(k)?.label ?? toHex(k).slice(0, 8))
+    return { at: r.at, by: [...new Set(r.by.map(labelOf))], reason: r.reason }
+  }
+
+  /**
+   * The signed operations that show a device (by id) was revoked: its effective revokes and
+   * everything in their causal past, in causal order, so that a registry holding nothing newer
+   * applies them. This is what the registry was when it was revoked, which it was entitled to see;
+   * nothing enrolled or rotated since is in it. Undefined when the device is not revoked.
+   */
+  revocationRecords (deviceId: string): Uint8Array[] | undefined {
+    const cert = this.all().find(c => c.deviceId === deviceId)
+    const r = cert !== undefined ? this.state.devices.get(toHex(cert.deviceKey))?.revoked : undefined
+    if (r === undefined) return undefined
+    const want = new Set<string>()
+    const stack = [...r.ops]
+    while (stack.length > 0) {
+      const id = stack.pop() as string
+      if (want.has(id)) continue
+      want.add(id)
+      for (const p of this.ops.get(id)?.prev ?? []) stack.push(toHex(p))
+    }
+    return this.state.applied.filter(o => want.has(o.id)).map(o => o.bytes)
+  }
+
   /** Every registry operation held, in evaluation order (pending ones last). */
   registryOps (): RegistryOp[] {
     const applied = this.state.applied

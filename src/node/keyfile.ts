@@ -11,6 +11,8 @@ interface KeyFileV1 {
   keyWrap?: string
   docIdKey: string
   rendezvous: string
+  /** Keys of rotations that lost an epoch number's tie-break (VaultKeys.alternates), when any. */
+  alternates?: Record<string, string[]>
 }
 
 export function encodeKeyFile (wallet: WalletAddress, keys: VaultKeys): string {
@@ -21,7 +23,8 @@ export function encodeKeyFile (wallet: WalletAddress, keys: VaultKeys): string {
     epochs: Object.fromEntries([...keys.epochs].map(([e, k]) => [String(e), toB64(k)])),
     ...(keys.keyWrap !== undefined ? { keyWrap: toB64(keys.keyWrap) } : {}),
     docIdKey: toB64(keys.docIdKey),
-    rendezvous: toB64(keys.rendezvous)
+    rendezvous: toB64(keys.rendezvous),
+    ...(keys.alternates !== undefined && keys.alternates.size > 0 ? { alternates: Object.fromEntries([...keys.alternates].map(([e, ks]) => [String(e), ks.map(toB64)])) } : {})
   }
   return JSON.stringify(f, null, 2) + '\n'
 }
@@ -42,8 +45,10 @@ export function decodeKeyFile (text: string, path: string): { wallet: WalletAddr
   const epochs = new Map<number, Uint8Array>()
   for (const [e, k] of Object.entries(f.epochs ?? {})) epochs.set(Number(e), key(k, `epoch ${e} key`))
   if (!epochs.has(f.currentEpoch)) throw new HomeCorruptError(`${path}: no key for the current epoch`, { path })
+  const alternates = new Map<number, Uint8Array[]>()
+  for (const [e, ks] of Object.entries(f.alternates ?? {})) alternates.set(Number(e), (Array.isArray(ks) ? ks : []).map((k, i) => key(k, `epoch ${e} alternate key ${i}`)))
   return {
     wallet: f.wallet as WalletAddress,
-    keys: { epochs, currentEpoch: f.currentEpoch, ...(f.keyWrap !== undefined ? { keyWrap: key(f.keyWrap, 'key-wrap key') } : {}), docIdKey: key(f.docIdKey, 'doc-id key'), rendezvous: key(f.rendezvous, 'rendezvous key') }
+    keys: { epochs, currentEpoch: f.currentEpoch, ...(f.keyWrap !== undefined ? { keyWrap: key(f.keyWrap, 'key-wrap key') } : {}), docIdKey: key(f.docIdKey, 'doc-id key'), rendezvous: key(f.rendezvous, 'rendezvous key'), ...(alternates.size > 0 ? { alternates } : {}) }
   }
 }

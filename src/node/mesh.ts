@@ -56,6 +56,8 @@ export type NodeEvent =
   | { type: 'lost', peerId: string, label: string }
   | { type: 'synced', peerId: string, label: string, doc: string, entries: number, snapshot: boolean }
   | { type: 'entry-refused', peerId: string, label: string, reason: string }
+  /** This device was revoked (learned from a peer, or known at start): it dials no one from now on. */
+  | { type: 'revoked', by: string[], at: number, reason: string, from?: string }
 
 export type { Arriving, ProgressEvent, TransferStatus } from './progress.js'
 
@@ -222,6 +224,9 @@ export class MeshNode extends EventEmitter<{ event: [NodeEvent], 'caught-up': [s
           membershipKeys: () => keys,
           // Excluded now, or revoked in the registry (a revocation learned before this start).
           excluded: (peerId) => self?.excluded.get(peerId) ?? (self?.isRevokedPeer(peerId) === true ? 'revoked' : undefined),
+          // A revoked device that proves the key is told so (the revocation, signed), then refused.
+          revocation: (peerId) => vault.certs.revocationRecords(peerId),
+          onRevocation: async (records, from) => { await self?.told(records, from) },
           sign: (m) => vault.identity.device.signer.sign(m),
           verifyPeer: (cert, peerId) => {
             // Expiry with the registry's clock and tolerance; a superseded certificate is refused.
@@ -319,12 +324,51 @@ export class MeshNode extends EventEmitter<{ event: [NodeEvent], 'caught-up': [s
    * asked again, refuses it: REVOKED_AUTHOR), it is forgotten from the peer book and never redialed.
    */
   private readonly onRevoked = (e: { deviceId: string, label: string }): void => {
-    if (this.stopped || e.deviceId === this.libp2p.peerId.toString()) return
+    if (this.stopped) return
+    if (e.deviceId === this.libp2p.peerId.toString()) { this.revokedSelf(); return }
     this.emitEvent({ type: 'refused', peerId: e.deviceId, reason: `revoked: ${e.label}` })
     void this.book.forget(e.deviceId)
     // The gate refuses it from now on before either side shows a certificate, and expels it now.
     this.exclude(e.deviceId, `revoked: ${e.label}`)
     void this.libp2p.hangUp(peerIdFromString(e.deviceId)).catch((err: unknown) => { log('closing the revoked %s failed: %e', e.deviceId, err) })
+  }
+
+  /**
+   * A peer sent this device's revocation instead of its certificate: each record is verified and
+   * stored like any registry operation (the signatures and the authority of their authors; nothing
+   * is taken on the peer's word). If they do revoke this device, the vault says so ('revoked').
+   */
+  private async told (records: Uint8Array[], from: string): Promise<void> {
+    if (this.stopped) return
+    this.teller = from
+    try {
+      for (const r of records) {
+        try {
+          await this.vault.addCertificate(r)
+        } catch (err) {
+          log('a revocation record from %s not accepted: %e', from, err)
+        }
+      }
+    } finally {
+      this.teller = undefined
+    }
+    if (this.revoked === undefined) log.error('%s refused this device as revoked, but what it sent does not revoke it', from)
+  }
+
+  /** How this device was revoked, once known (it dials no one from then on). */
+  revoked: { by: string[], at: number, reason: string } | undefined
+  /** The peer whose revocation records are being added (named in the 'revoked' event). */
+  private teller: string | undefined
+
+  /** This device is revoked: said once, discovery and redials stop; peers still reaching it are served. */
+  private revokedSelf (from?: string): void {
+    if (this.revoked !== undefined) return
+    const r = this.vault.certs.revocationOf(this.vault.identity.device.publicKey)
+    if (r === undefined) return
+    this.revoked = r
+    for (const p of Object.values(this.paces)) p.stop()
+    const teller = from ?? this.teller
+    this.emitEvent({ type: 'revoked', ...r, ...(teller !== undefined ? { from: teller } : {}) })
   }
 
   private wire (): void {
@@ -334,7 +378,7 @@ export class MeshNode extends EventEmitter<{ event: [NodeEvent], 'caught-up': [s
     n.addEventListener('peer:discovery', (e) => {
       const id = e.detail.id.toString()
       if (id === n.peerId.toString() || n.getConnections(e.detail.id).length > 0) return
-      if (this.coolingDown(id)) return
+      if (this.coolingDown(id) || this.revoked !== undefined) return
       // Bootstrap and remembered peers are tagged before the peer store announces them.
       const via: Via = this.via.get(id) ?? (this.config.mdns ? 'mdns' : 'dht')
       this.via.set(id, via)
@@ -507,6 +551,9 @@ export class MeshNode extends EventEmitter<{ event: [NodeEvent], 'caught-up': [s
   syncStats (): SessionStats { return this.libp2p.services.sync.stats() }
 
   private afterStart (): void {
+    // Revoked before this start (recorded in the registry): said once, and nothing is dialed.
+    this.revokedSelf()
+    if (this.revoked !== undefined) return
     for (const p of this.book.list()) {
       if (!this.via.has(p.peerId)) this.via.set(p.peerId, 'remembered')
       this.redial(p.peerId, 'remembered')
@@ -594,11 +641,11 @@ export class MeshNode extends EventEmitter<{ event: [NodeEvent], 'caught-up': [s
 
   /** Dials a peer with back-off (1 s doubling to 60 s) until connected or stopped. */
   private redial (peerId: string, via: Via): void {
-    if (this.redialing.has(peerId) || peerId === this.libp2p.peerId.toString()) return
+    if (this.redialing.has(peerId) || peerId === this.libp2p.peerId.toString() || this.revoked !== undefined) return
     this.redialing.add(peerId)
     const id = peerIdFromString(peerId)
     const attempt = (delay: number): void => {
-      if (this.stopped) { this.redialing.delete(peerId); return }
+      if (this.stopped || this.revoked !== undefined) { this.redialing.delete(peerId); return }
       if (this.libp2p.getConnections(id).length > 0) { this.redialing.delete(peerId); return }
       const cooling = this.refusedAt.get(peerId)
       if (cooling !== undefined && Date.now() < cooling.until) {

@@ -111,8 +111,12 @@ export async function enrolMirror (home: string, wallet: Wallet, opts: { label?:
 
 /** mirror.json: the wallet's address and the membership key, derived here and then dropped. */
 async function writeMirrorFile (home: string, wallet: Wallet): Promise<void> {
-  const keys = deriveVaultKeys(vaultSeedSignature(wallet))
-  const file: MirrorFile = { version: 1, wallet: wallet.address, membershipKey: Buffer.from(membershipKey(keys)).toString('base64') }
+  await writeMirrorKeyFile(home, wallet.address, membershipKey(deriveVaultKeys(vaultSeedSignature(wallet))))
+}
+
+/** mirror.json from a membership key at hand (a mirror enrolled by pairing receives it in its grant). */
+export async function writeMirrorKeyFile (home: string, wallet: WalletAddress, key: Uint8Array): Promise<void> {
+  const file: MirrorFile = { version: 1, wallet, membershipKey: Buffer.from(key).toString('base64') }
   await writeHomeFile(home, 'mirror', JSON.stringify(file) + '\n')
 }
 

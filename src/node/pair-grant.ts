@@ -5,16 +5,18 @@
  * key), never the key-wrapping key; the records are every certificate and cutoff this vault
  * knows, so the new device judges entries from its first sync like every other member.
  */
-import { hasCapability, type Capability, type Certificate } from '../identity/index.js'
+import { hasCapability, membershipKey, type Capability, type Certificate } from '../identity/index.js'
 import type { Grant, Request } from '../../protocols/pair/index.js'
 import { enrolDevice } from './registry-ops.js'
 import type { Vault } from './vault.js'
 
 /** What the owner grants: the flags of `mesh devices approve`. */
-export type Role = 'read-only' | 'read-write' | 'admin'
+export type Role = 'read-only' | 'read-write' | 'admin' | 'mirror'
 
 export function capabilitiesFor (role: Role): Capability[] {
   if (role === 'read-only') return ['read']
+  // A blind mirror: stores and forwards sealed entries, holds no key that opens anything.
+  if (role === 'mirror') return ['mirror']
   return role === 'admin' ? ['read', 'write', 'admin'] : ['read', 'write']
 }
 
@@ -26,7 +28,8 @@ export function capabilitiesFor (role: Role): Capability[] {
 export async function approveRequest (vault: Vault, request: Request, o: { role: Role, transcript: Uint8Array, bootstrap: string[], label?: string }): Promise<{ grant: Grant, certificate: Certificate }> {
   const { certificate, op } = enrolDevice(vault.identity, vault.certs, {
     deviceKey: request.device,
-    kemKey: request.kem.byteLength === 32 ? request.kem : undefined,
+    // A mirror is wrapped no epoch key: its certificate names no KEM key.
+    kemKey: o.role !== 'mirror' && request.kem.byteLength === 32 ? request.kem : undefined,
     capabilities: capabilitiesFor(o.role),
     label: (o.label ?? request.label).slice(0, 128),
     pathLen: 0,
@@ -50,6 +53,9 @@ export function grantFor (vault: Vault, certificate: Certificate, bootstrap: str
     docIdKey: (reads ? keys.docIdKey : new Uint8Array(0)) as Uint8Array<ArrayBuffer>,
     rendezvous: (reads ? keys.rendezvous : new Uint8Array(0)) as Uint8Array<ArrayBuffer>,
     bootstrap,
-    approver: id.certificate.label
+    approver: id.certificate.label,
+    // A mirror gets only what the membership gate asks of it: the membership key (an HKDF of the
+    // rendezvous key that opens nothing), never a vault key, read key or the rendezvous key.
+    membershipKey: (!reads && hasCapability(certificate, 'mirror') ? membershipKey(keys) : new Uint8Array(0)) as Uint8Array<ArrayBuffer>
   }
 }

@@ -15,6 +15,7 @@ import {
 import { EntryStore, ensureHomeDir, isInitialized, writeHomeFile } from '../store/index.js'
 import type { Grant } from '../../protocols/pair/index.js'
 import { encodeKeyFile } from './keyfile.js'
+import { writeMirrorKeyFile } from './mirror.js'
 import { Lane } from './lane.js'
 
 export interface PairedHome { wallet: WalletAddress, certificate: Certificate, approver: string, bootstrap: string[] }
@@ -25,7 +26,7 @@ const key32 = (b: Uint8Array, what: string): Uint8Array => {
 }
 
 /** Checks a grant against this device's key, before anything is written. */
-export function checkGrant (grant: Grant, device: DeviceKey): { certificate: Certificate, keys: VaultKeys } {
+export function checkGrant (grant: Grant, device: DeviceKey): { certificate: Certificate, keys: VaultKeys, membershipKey?: undefined } | { certificate: Certificate, keys: undefined, membershipKey: Uint8Array } {
   const wallet = key32(grant.wallet, 'wallet key')
   let certificate: Certificate
   try {
@@ -33,6 +34,7 @@ export function checkGrant (grant: Grant, device: DeviceKey): { certificate: Cer
   } catch (err: any) {
     throw new PairingFailedError(`the certificate granted does not verify for this device: ${err?.message}`, { reason: 'invalid' }, { cause: err })
   }
+  if (isMirror(certificate)) return { certificate, keys: undefined, membershipKey: key32(grant.membershipKey, 'membership key') }
   const epochs = new Map<number, Uint8Array>()
   for (const e of grant.epochs) epochs.set(e.epoch, key32(e.key, `epoch ${e.epoch} key`))
   if (hasCapability(certificate, 'read') && !epochs.has(grant.currentEpoch)) throw new PairingFailedError(`the grant holds no key for its current epoch ${grant.currentEpoch}`, { reason: 'invalid' })
@@ -41,19 +43,23 @@ export function checkGrant (grant: Grant, device: DeviceKey): { certificate: Cer
 
 export async function writePairedHome (home: string, device: DeviceKey, grant: Grant): Promise<PairedHome> {
   if (await isInitialized(home)) throw new PairingFailedError(`home ${home} is already set up: pair into a new home (--home DIR)`, { reason: 'invalid', home })
-  const { certificate, keys } = checkGrant(grant, device)
+  const checked = checkGrant(grant, device)
+  const { certificate, keys } = checked
   const wallet = toBase58(grant.wallet) as WalletAddress
   await ensureHomeDir(home)
   await writeHomeFile(home, 'deviceKey', deviceKeyToBytes(device))
-  await writeHomeFile(home, 'vaultKeys', encodeKeyFile(wallet, keys))
-  const store = await EntryStore.open(join(home, 'data'), { certificates: certificateRecordSealer(keys) })
+  // A blind mirror's home (mesh join --mirror): the membership key alone, no vault.keys, whatever
+  // else the grant might hold.
+  if (keys === undefined) await writeMirrorKeyFile(home, wallet, checked.membershipKey as Uint8Array)
+  else await writeHomeFile(home, 'vaultKeys', encodeKeyFile(wallet, keys))
+  const store = await EntryStore.open(join(home, 'data'), keys !== undefined ? { certificates: certificateRecordSealer(keys) } : {})
   try {
     // The vault verifies each again when it opens; what it cannot accept it logs and skips.
     for (const r of grant.records) await store.putCertificate(r)
   } finally {
     await store.close()
   }
-  await Lane.create(home)
+  if (keys !== undefined) await Lane.create(home)
   const approver = grant.bootstrap.map(a => a.match(/\/p2p\/([^/]+)$/)?.[1]).find(id => id !== undefined)
   if (approver !== undefined) {
     const addrs = grant.bootstrap.filter(a => a.endsWith(`/p2p/${approver}`)).map(a => a.replace(/\/p2p\/[^/]+$/, ''))
@@ -63,6 +69,9 @@ export async function writePairedHome (home: string, device: DeviceKey, grant: G
   if (deviceIdFromKey(certificate.deviceKey) !== device.deviceId) throw new HomeCorruptError('certificate written for another device key', { home })
   return { wallet, certificate, approver: grant.approver, bootstrap: grant.bootstrap }
 }
+
+/** A certificate of a blind mirror: `mirror` and no `read`. */
+const isMirror = (c: Certificate): boolean => hasCapability(c, 'mirror') && !hasCapability(c, 'read')
 
 /** This device's X25519 key for epoch-key wraps, derived from its device key (identity/wrap.ts). */
 export const kemOf = (device: DeviceKey): Uint8Array => deviceKem(device.privateKey.raw.subarray(0, 32)).publicKey

@@ -43,6 +43,12 @@ const QUERY_MS = 1000
 const VIA_RETRY_MS = 2000
 /** The approver gives up on a code after this many devices refused its nameplate or were busy. */
 const MAX_CANDIDATES = 32
+/**
+ * The short search: a device pairing on the LAN answers mDNS within a few queries. After this long
+ * with no device showing the code, the approver says so and why instead of waiting out the timeout,
+ * when nothing else can come: only other codes answered (a mistyped code), or it looks by mDNS alone.
+ */
+export const SEARCH_MS = 10_000
 
 interface PairNodeOptions { listen: string[], mdns: boolean, interval?: number, relay?: boolean }
 
@@ -208,6 +214,10 @@ export interface FindOptions extends AbortOptions {
   timeoutMs?: number
   /** Called with the addresses the approver listens on, once it does. */
   onListening?: (addrs: string[]) => void
+  /** The short search (SEARCH_MS) before saying no device shows the code. @default SEARCH_MS */
+  searchMs?: number
+  /** The clock the short search is measured by (tests inject one). @default Date.now */
+  clock?: () => number
 }
 
 export interface Found {
@@ -255,12 +265,27 @@ export async function findCandidate (o: FindOptions): Promise<Found> {
     } catch (err: any) {
       const reason = err?.details?.reason
       // Not this device (another nameplate), or it is busy with someone else: keep looking.
-      if (reason === 'nameplate' || reason === 'done') { log('%p: %s', conn.remotePeer, reason); return }
+      if (reason === 'nameplate' || reason === 'done') { log('%p: %s', conn.remotePeer, reason); others++; return }
       if (reason === 'busy') { tried.delete(id); return }
       fail(err?.code === 'PAIRING_FAILED' || err?.code === 'INVALID_INPUT' ? err : new PairingFailedError(`the device at ${conn.remoteAddr.toString()} ended the run: ${err?.message ?? err}`, { reason: 'refused' }, { cause: err }))
     }
   }
   const fail = (err: Error): void => { if (settled) return; settled = true; rejectFound(err) }
+  // Devices that answered but show another code (or are paired already): a mistyped code's sign.
+  let others = 0
+  const clock = o.clock ?? Date.now
+  const began = clock()
+  const display = `${code.slice(0, 4)}-${code.slice(4)}`
+  const searchMs = o.searchMs ?? SEARCH_MS
+  const mdnsOnly = (o.mdns ?? true) && (o.listen ?? []).length === 0 && (o.dial ?? []).length === 0
+  const search = setInterval(() => {
+    if (settled || clock() - began < searchMs) return
+    if (others > 0) {
+      fail(new PairingFailedError(`no device here shows ${display}: ${others} device${others === 1 ? '' : 's'} pairing here show${others === 1 ? 's' : ''} another code. Check the code against the device's screen (its first two characters, ${display.slice(0, 2)}, pick the device); if the device is on another network, run \`mesh pair --via ADDR\` there and approve with --listen ADDR`, { reason: 'not-found', others }))
+    } else if (mdnsOnly) {
+      fail(new PairingFailedError(`no device on this network shows ${display} (looked for ${Math.round(searchMs / 1000)} s by mDNS). Is \`mesh pair\` still running on it, with this code on its screen? Is it on this network (not a guest Wi-Fi or VPN), with mDNS (UDP 5353) allowed? Across networks, run \`mesh pair --via ADDR\` there and approve with --listen ADDR`, { reason: 'not-found', others }))
+    }
+  }, QUERY_MS)
   node.addEventListener('peer:discovery', (evt: CustomEvent<PeerInfo>) => {
     const p = evt.detail
     if (o.mdns === false || settled || tried.has(p.id.toString()) || relayPeers.has(p.id.toString())) return
@@ -312,6 +337,7 @@ export async function findCandidate (o: FindOptions): Promise<Found> {
   } finally {
     clearTimeout(timer)
     for (const t of relayTimers) clearTimeout(t)
+    clearInterval(search)
     o.signal?.removeEventListener('abort', onAbort)
   }
 }

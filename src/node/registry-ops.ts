@@ -14,7 +14,7 @@
 import { logger } from '@libp2p/logger'
 import { NotAdminError, ReadOnlyError } from '../errors.js'
 import {
-  addEpochKey, deviceKem, epochCommitment, equals, issueChainCertificate, isChainCertificate, kemPublicOf, legacyKem, newEpochKey, nextEpochNumber,
+  addCollidedKey, addEpochKey, deviceKem, epochCommitment, equals, issueChainCertificate, isChainCertificate, kemPublicOf, legacyKem, newEpochKey, nextEpochNumber,
   fromHex, openPrevious, parseStreamKey, toHex, RECOVERY_RECIPIENT, sealPrevious, signRegistryOp, unwrapEpochKey, wrapEpochKey, wrapsFor, checkCommitment,
   type Capability, type ChainCertificate, type KemKeyPair, type Ed25519Signer, type OpBody, type RegistryOp, type RevokeCutoff, type Wallet, type Wrap
 } from '../identity/index.js'
@@ -126,13 +126,14 @@ export function revokeDevices (id: HomeIdentity, certs: CertRegistry, store: Ent
  * A rotation discharging every owed revocation, made by this device; undefined when nothing is
  * owed. Throws ReadOnlyError when this device cannot rotate (no `write`, or revoked).
  */
-export function rotation (id: HomeIdentity, certs: CertRegistry): { op: RegistryOp, epoch: number, key: Uint8Array } | undefined {
+export function rotation (id: HomeIdentity, certs: CertRegistry, random?: number): { op: RegistryOp, epoch: number, key: Uint8Array } | undefined {
   const st = certs.state
   if (st.owed.length === 0) return undefined
   const mine = certs.get(id.device.publicKey) ?? id.certificate
   if (!mine.capabilities.includes('write') || certs.isRevoked(id.device.publicKey)) throw new ReadOnlyError(`this device (${mine.label}) cannot rotate the vault key: a device that can write does`)
   const key = newEpochKey()
-  const epoch = nextEpochNumber(st, id.keys.epochs.keys())
+  // `random`: tests force two rotations onto one number.
+  const epoch = nextEpochNumber(st, id.keys.epochs.keys(), random)
   const ctx = { wallet: id.walletKey, epoch }
   const wraps: Wrap[] = []
   for (const c of certs.all()) {
@@ -162,7 +163,10 @@ export function unwrapMine (id: HomeIdentity, certs: CertRegistry, recovery?: Ke
   ]
   for (const w of candidates) {
     const pairs = w.pairs
-    if (id.keys.epochs.has(w.epoch)) continue
+    // This very key held already (as the epoch's, or as a collided rotation's): nothing to do.
+    const held = id.keys.epochs.get(w.epoch)
+    if (held !== undefined && checkCommitment(held, w.epoch, w.commitment)) continue
+    if ((id.keys.alternates?.get(w.epoch) ?? []).some(k => checkCommitment(k, w.epoch, w.commitment))) continue
     const ctx = { wallet: id.walletKey, epoch: w.epoch }
     let key: Uint8Array | undefined
     for (const p of pairs) {
@@ -172,8 +176,9 @@ export function unwrapMine (id: HomeIdentity, certs: CertRegistry, recovery?: Ke
       log.error('the wrap of epoch %d to this device does not open: ask an admin for a grant', w.epoch)
       continue
     }
-    if (addEpochKey(id.keys, w.epoch, key)) added.push(w.epoch)
-    const rec = st.epochs.get(w.epoch)
+    // Two rotations drew this number: the canonical one's key becomes the epoch's, the other stays to open what was sealed under it.
+    if (held === undefined ? addEpochKey(id.keys, w.epoch, key) : addCollidedKey(id.keys, w.epoch, key, w.canonical)) added.push(w.epoch)
+    const rec = w.record
     if (rec?.op.epoch !== undefined && rec.op.epoch.previous.byteLength > 0) {
       try {
         for (const [e, k] of openPrevious(key, w.epoch, rec.op.epoch.previous)) if (addEpochKey(id.keys, e, k)) added.push(e)
@@ -195,10 +200,14 @@ export function grants (id: HomeIdentity, certs: CertRegistry): RegistryOp[] {
   const mine = certs.get(id.device.publicKey) ?? id.certificate
   if (!mine.capabilities.includes('read') || certs.isRevoked(id.device.publicKey)) return []
   const out: RegistryOp[] = []
-  for (const [epoch, rec] of st.epochs) {
-    const key = id.keys.epochs.get(epoch)
+  const records = [...st.epochs.values(), ...[...st.collided.values()].flat()]
+  for (const rec of records) {
+    const epoch = rec.epoch
     const commitment = rec.op.epoch?.commitment
-    if (key === undefined || commitment === undefined || !checkCommitment(key, epoch, commitment)) continue
+    if (commitment === undefined) continue
+    // The key this rotation committed to, if held (the epoch's, or a collided rotation's).
+    const key = [id.keys.epochs.get(epoch), ...(id.keys.alternates?.get(epoch) ?? [])].find(k => k !== undefined && checkCommitment(k, epoch, commitment))
+    if (key === undefined) continue
     const have = new Set(rec.wraps.map(w => toHex(w.wrap.recipient)))
     const wraps: Wrap[] = []
     for (const c of certs.all()) {

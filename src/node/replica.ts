@@ -9,7 +9,7 @@
 import { logger } from '@libp2p/logger'
 import * as Y from 'yjs'
 import { checkChanges, docKind, sealUpdates, type DocKind, type Problem } from '../../crdt/index.js'
-import { ClosedError, EntryTooLargeError, ReadOnlyError } from '../errors.js'
+import { ClosedError, EntryTooLargeError } from '../errors.js'
 import { LIMITS as ENTRY_LIMITS, parseStreamKey, streamKey, type DocId, type Entry, type VectorItem } from '../identity/index.js'
 import type { Vault } from './vault.js'
 
@@ -193,7 +193,7 @@ export class Replica {
   /** Runs `fn` (which changes the doc) and resolves once every resulting entry is durable. */
   async change<T>(fn: () => T): Promise<T> {
     this.check()
-    if (!this.vault.writable) throw new ReadOnlyError(`this device (${this.vault.identity.certificate.label}) is read-only: it cannot write`)
+    this.vault.assertWritable()
     // A lane abandoned since (peers showed this home behind its own lane) is left for a fresh one.
     if (this.lane === undefined || this.laneGeneration !== this.vault.lane.generation) {
       const generation = this.vault.lane.generation

@@ -9,7 +9,7 @@ import { join } from 'node:path'
 import { logger } from '@libp2p/logger'
 import * as Y from 'yjs'
 import { checkAgainstDoc, checkDoc, checkUpdate, docKind, holdingOf, holds, DOC_NAMES, sealSnapshot, SnapshotOpener, SessionsIndexDoc, updateWrites, type DocKind, type Holding, type Problem, type SessionKey } from '../../crdt/index.js'
-import { ClosedError, HomeNotInitializedError, MissingCapabilityError, NotFoundError, QuarantinedError, SnapshotUnprovenError, WalletMismatchError } from '../errors.js'
+import { ClosedError, DeviceRevokedError, HomeNotInitializedError, MissingCapabilityError, ReadOnlyError, NotFoundError, QuarantinedError, SnapshotUnprovenError, WalletMismatchError } from '../errors.js'
 import { addEpochKey, recoveryKem, vaultSeedSignature, certificateRecordSealer, checkEntrySignature, parseTrustedEntry, docIdFor, equals, fromHex, hasCapability, isExpired, streamKey, toHex, type DocId, type Entry, type RegistryOp, type Wallet } from '../identity/index.js'
 import { acquireLock, ensureHomeDir, EntryStore, isInitialized, writeHomeFile, type HomeLock, type StoredSnapshot } from '../store/index.js'
 import { admitSnapshot, admitSnapshotHeader, admitUpdate, isFromAuthor } from './admit.js'
@@ -181,6 +181,20 @@ export class Vault extends EventEmitter<VaultEvents> {
     const cert = this.certs.get(this.identity.device.publicKey) ?? this.identity.certificate
     return hasCapability(cert, 'write') && !isExpired(cert, this.opts.clock(), 0) && !this.certs.isRevoked(this.identity.device.publicKey)
   }
+  /**
+   * Throws why this device may not write, if it may not: DEVICE_REVOKED (with who revoked it and
+   * when), or READ_ONLY. `what`: what was asked, for the message.
+   */
+  assertWritable (what = 'write'): void {
+    if (this.writable) return
+    const label = this.identity.certificate.label
+    const r = this.certs.revocationOf(this.identity.device.publicKey)
+    if (r !== undefined) {
+      throw new DeviceRevokedError(`this device (${label}) was revoked by ${r.by.join(', ')} at ${new Date(r.at).toISOString()}${r.reason !== '' ? ` (${r.reason})` : ''}: it cannot ${what}. It keeps what it holds; every other device refuses anything it writes from now on`, { revokedAt: r.at, revokedBy: r.by, reason: r.reason })
+    }
+    throw new ReadOnlyError(`this device (${label}) is read-only: it cannot ${what}. Its certificate grants only read`)
+  }
+
   /** The disk is full: appends fail with STORE_WRITE_FAILED until it has room again (reads go on). */
   get diskFull (): boolean { return this.store.disk.full }
   get closed (): boolean { return this.closing !== undefined }

@@ -2,7 +2,9 @@
  * `mesh devices` and `mesh devices revoke` as a user types them, against two real daemons of one
  * wallet on loopback: the list says who enrolled each device and whether it is online; revoking
  * without --yes away from a terminal refuses (it cannot be undone); with --yes the other daemon is
- * cut off at once, listed as revoked by this device, and its daemon says it was refused.
+ * cut off at once, listed as revoked by this device, and its daemon says it was refused; the
+ * revoked daemon is told: it says so once, mesh status and mesh devices there name who revoked it
+ * and when, and its writes exit 2 with DEVICE_REVOKED.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { runCli } from '../helpers/cli.js'
@@ -63,5 +65,18 @@ describe('mesh devices', () => {
     expect(freed.code, freed.stderr).toBe(0)
     const again = await mesh('devices', 'revoke', '--all-but-this', '--yes', '--json')
     expect(JSON.parse(again.stdout)).toMatchObject({ revoked: [] })
+
+    // beta is told (the revoke pushed live, or sent at the gate when it redials): its daemon says so
+    // once, its status and device list say who revoked it and when, and its writes are refused.
+    await pair.b.proc.waitFor(/^REVOKED\s+this device was revoked by alpha .*\(stolen\)/, 30_000)
+    const status = await meshB('status')
+    expect(status.stdout).toMatch(/revoked:\s+this device was revoked by alpha .*\(stolen\)/)
+    expect(status.stdout).toMatch(/capabilities: none \(revoked\)/)
+    expect(JSON.parse((await meshB('status', '--json')).stdout)).toMatchObject({ revoked: { by: ['alpha'], reason: 'stolen' }, certificate: { writable: false } })
+    expect((await meshB('devices')).stdout).toMatch(/^this device was revoked by alpha/)
+    const refused = await meshB('session', 'append', 'drive', '--role', 'user', '--text', 'still mine?', '--json')
+    expect(refused.code).toBe(2)
+    expect(JSON.parse(refused.stderr).error).toMatchObject({ code: 'DEVICE_REVOKED', message: expect.stringMatching(/revoked by alpha at .*\(stolen\)/) })
+    expect(pair.b.proc.lines.filter(l => l.startsWith('REVOKED')).length).toBe(1)
   })
 })

@@ -1,4 +1,4 @@
-import { decodeMessage, encodeMessage, message, streamMessage } from 'protons-runtime'
+import { decodeMessage, encodeMessage, MaxLengthError, message, streamMessage } from 'protons-runtime'
 import { alloc as uint8ArrayAlloc } from 'uint8arrays/alloc'
 import type { Codec, DecodeOptions } from 'protons-runtime'
 import type { Uint8ArrayList } from 'uint8arraylist'
@@ -8,6 +8,7 @@ export interface MembershipMessage {
   certificate: Uint8Array<ArrayBuffer>
   signature: Uint8Array<ArrayBuffer>
   tag: Uint8Array<ArrayBuffer>
+  revocation: Uint8Array<ArrayBuffer>[]
 }
 
 export namespace MembershipMessage {
@@ -40,6 +41,13 @@ export namespace MembershipMessage {
           w.bytes(obj.tag)
         }
 
+        if (obj.revocation != null && obj.revocation.length > 0) {
+          for (const value of obj.revocation) {
+            w.uint32(42)
+            w.bytes(value)
+          }
+        }
+
         if (opts.lengthDelimited !== false) {
           w.ldelim()
         }
@@ -48,7 +56,8 @@ export namespace MembershipMessage {
           nonce: uint8ArrayAlloc(0),
           certificate: uint8ArrayAlloc(0),
           signature: uint8ArrayAlloc(0),
-          tag: uint8ArrayAlloc(0)
+          tag: uint8ArrayAlloc(0),
+          revocation: []
         }
 
         const end = length == null ? reader.len : reader.pos + length
@@ -73,6 +82,14 @@ export namespace MembershipMessage {
               obj.tag = reader.bytes()
               break
             }
+            case 5: {
+              if (opts.limits?.revocation != null && obj.revocation.length === opts.limits.revocation) {
+                throw new MaxLengthError('Decode error - repeated field "revocation" had too many elements')
+              }
+
+              obj.revocation.push(reader.bytes())
+              break
+            }
             default: {
               reader.skipType(tag & 7)
               break
@@ -82,6 +99,10 @@ export namespace MembershipMessage {
 
         return obj
       }, function * (reader, length, prefix, opts = {}) {
+        const obj = {
+          revocation: 0
+        }
+
         const end = length == null ? reader.len : reader.pos + length
 
         while (reader.pos < end) {
@@ -116,6 +137,21 @@ export namespace MembershipMessage {
               }
               break
             }
+            case 5: {
+              if (opts.limits?.revocation != null && obj.revocation === opts.limits.revocation) {
+                throw new MaxLengthError('Streaming decode error - repeated field "revocation" had too many elements')
+              }
+
+              yield {
+                field: `${prefix}.revocation[]`,
+                index: obj.revocation,
+                value: reader.bytes()
+              }
+
+              obj.revocation++
+
+              break
+            }
             default: {
               reader.skipType(tag & 7)
               break
@@ -148,6 +184,12 @@ export namespace MembershipMessage {
     value: Uint8Array<ArrayBuffer>
   }
 
+  export interface MembershipMessageRevocationFieldEvent {
+    field: '$.revocation[]'
+    index: number
+    value: Uint8Array<ArrayBuffer>
+  }
+
   export function encode (obj: Partial<MembershipMessage>): Uint8Array<ArrayBuffer> {
     return encodeMessage(obj, MembershipMessage.codec())
   }
@@ -156,7 +198,7 @@ export namespace MembershipMessage {
     return decodeMessage(buf, MembershipMessage.codec(), opts)
   }
 
-  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<MembershipMessage>): Generator<MembershipMessageNonceFieldEvent | MembershipMessageCertificateFieldEvent | MembershipMessageSignatureFieldEvent | MembershipMessageTagFieldEvent> {
+  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<MembershipMessage>): Generator<MembershipMessageNonceFieldEvent | MembershipMessageCertificateFieldEvent | MembershipMessageSignatureFieldEvent | MembershipMessageTagFieldEvent | MembershipMessageRevocationFieldEvent> {
     return streamMessage(buf, MembershipMessage.codec(), opts)
   }
 }

@@ -1465,6 +1465,7 @@ export interface Grant {
   rendezvous: Uint8Array<ArrayBuffer>
   bootstrap: string[]
   approver: string
+  membershipKey: Uint8Array<ArrayBuffer>
 }
 
 export namespace Grant {
@@ -1528,6 +1529,11 @@ export namespace Grant {
           w.string(obj.approver)
         }
 
+        if ((obj.membershipKey != null && obj.membershipKey.byteLength > 0)) {
+          w.uint32(82)
+          w.bytes(obj.membershipKey)
+        }
+
         if (opts.lengthDelimited !== false) {
           w.ldelim()
         }
@@ -1541,7 +1547,8 @@ export namespace Grant {
           docIdKey: uint8ArrayAlloc(0),
           rendezvous: uint8ArrayAlloc(0),
           bootstrap: [],
-          approver: ''
+          approver: '',
+          membershipKey: uint8ArrayAlloc(0)
         }
 
         const end = length == null ? reader.len : reader.pos + length
@@ -1598,6 +1605,10 @@ export namespace Grant {
             }
             case 9: {
               obj.approver = reader.string()
+              break
+            }
+            case 10: {
+              obj.membershipKey = reader.bytes()
               break
             }
             default: {
@@ -1711,6 +1722,13 @@ export namespace Grant {
               }
               break
             }
+            case 10: {
+              yield {
+                field: `${prefix}.membershipKey`,
+                value: reader.bytes()
+              }
+              break
+            }
             default: {
               reader.skipType(tag & 7)
               break
@@ -1777,6 +1795,11 @@ export namespace Grant {
     value: string
   }
 
+  export interface GrantMembershipKeyFieldEvent {
+    field: '$.membershipKey'
+    value: Uint8Array<ArrayBuffer>
+  }
+
   export function encode (obj: Partial<Grant>): Uint8Array<ArrayBuffer> {
     return encodeMessage(obj, Grant.codec())
   }
@@ -1785,7 +1808,7 @@ export namespace Grant {
     return decodeMessage(buf, Grant.codec(), opts)
   }
 
-  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<Grant>): Generator<GrantWalletFieldEvent | GrantCertificateFieldEvent | GrantRecordsFieldEvent | GrantCurrentEpochFieldEvent | GrantEpochsEpochFieldEvent | GrantEpochsKeyFieldEvent | GrantDocIdKeyFieldEvent | GrantRendezvousFieldEvent | GrantBootstrapFieldEvent | GrantApproverFieldEvent> {
+  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<Grant>): Generator<GrantWalletFieldEvent | GrantCertificateFieldEvent | GrantRecordsFieldEvent | GrantCurrentEpochFieldEvent | GrantEpochsEpochFieldEvent | GrantEpochsKeyFieldEvent | GrantDocIdKeyFieldEvent | GrantRendezvousFieldEvent | GrantBootstrapFieldEvent | GrantApproverFieldEvent | GrantMembershipKeyFieldEvent> {
     return streamMessage(buf, Grant.codec(), opts)
   }
 }

@@ -14,7 +14,7 @@ async function confirm (question: string): Promise<boolean> {
 
 export const devicesCmd: Command = {
   name: 'devices',
-  usage: 'mesh devices [--json] | mesh devices approve CODE [--read-only|--admin] [--yes] [--listen MULTIADDR] [--dial MULTIADDR] [--no-mdns] | mesh devices revoke DEVICE|--all-but-this [--reason TEXT] [--yes] [--wallet PATH]',
+  usage: 'mesh devices [--json] | mesh devices approve CODE [--read-only|--admin|--mirror] [--yes] [--listen MULTIADDR] [--dial MULTIADDR] [--no-mdns] | mesh devices revoke DEVICE|--all-but-this [--reason TEXT] [--yes] [--wallet PATH]',
   summary: 'every device of this vault: label, capabilities, who enrolled it and when, last seen, online now, revoked; `revoke` cuts one (or all but this one) off everywhere at once and rotates the vault key',
   examples: ['mesh devices', 'mesh devices approve K7QM-2XDF              # the code `mesh pair` shows on the new machine', 'mesh devices revoke laptop --reason stolen', 'mesh devices revoke --all-but-this --yes', 'mesh devices revoke laptop --wallet ~/wallet.json   # from a device that is not an admin'],
   options: {
@@ -24,6 +24,7 @@ export const devicesCmd: Command = {
     // approve (pairing by code)
     'read-only': { type: 'boolean' },
     admin: { type: 'boolean' },
+    mirror: { type: 'boolean' },
     listen: { type: 'string', multiple: true },
     dial: { type: 'string', multiple: true },
     'no-mdns': { type: 'boolean' }
@@ -41,6 +42,8 @@ async function list (g: Globals): Promise<number> {
   return await withApi(g, async api => {
     const list = await api.call('devices.list', {})
     if (g.json) { out.json(list); return 0 }
+    const me = list.find(d => d.self && d.revoked !== undefined)
+    if (me?.revoked !== undefined) out.line(`this device was revoked by ${me.revoked.by.join(', ')} at ${localTime(me.revoked.at)}${me.revoked.reason !== '' ? ` (${me.revoked.reason})` : ''}: the list is what it knew then`)
     for (const d of list) {
       const seen = d.revoked !== undefined
         ? `revoked ${localTime(d.revoked.at)} by ${d.revoked.by.join(', ')}${d.revoked.reason !== '' ? ` (${d.revoked.reason})` : ''}`

@@ -45,6 +45,7 @@ export function formatEvent (e: NodeEvent): string | undefined {
     case 'lost': return `peer lost     ${e.label} (${short(e.peerId)})`
     case 'synced': return e.snapshot ? `synced        ${e.doc} from ${e.label}: snapshot` : `synced        ${e.doc} from ${e.label}: +${e.entries} entries`
     case 'entry-refused': return `refused       from ${e.label}: ${e.reason}`
+    case 'revoked': return `REVOKED       this device was revoked by ${e.by.join(', ')} at ${new Date(e.at).toLocaleString()}${e.reason !== '' ? ` (${e.reason})` : ''}${e.from !== undefined ? `, as ${short(e.from)} showed` : ''}: it keeps what it holds, can write nothing, and dials no sibling from now on`
     default: return undefined
   }
 }

@@ -10,7 +10,7 @@ import type { Command } from '../command.js'
 
 export const pairCmd: Command = {
   name: 'pair',
-  usage: 'mesh pair [--label NAME] [--read-only] [--via MULTIADDR]... [--listen MULTIADDR]... [--no-mdns]',
+  usage: 'mesh pair [--label NAME] [--read-only|--mirror] [--via MULTIADDR]... [--listen MULTIADDR]... [--no-mdns]',
   summary: 'join this machine to your mesh without the wallet: shows a code to approve on a device already in it',
   examples: [
     'mesh pair --label laptop                     # then, on your desktop: mesh devices approve K7QM-2XDF',
@@ -22,7 +22,8 @@ export const pairCmd: Command = {
     via: { type: 'string', multiple: true },
     listen: { type: 'string', multiple: true },
     'no-mdns': { type: 'boolean' },
-    'read-only': { type: 'boolean' }
+    'read-only': { type: 'boolean' },
+    mirror: { type: 'boolean' }
   },
   async run (g: Globals, _args, values) {
     const { hostname } = await import('node:os')
@@ -56,7 +57,8 @@ export const pairCmd: Command = {
         if (e.type === 'denied') say({ event: 'denied', reason: e.reason }, `the approver refused (${e.reason})`)
         if (e.type === 'confirmed') say({ event: 'confirmed' }, 'code confirmed: waiting for the owner to approve')
       },
-      request: () => ({ device: device.publicKey, kem: kemOf(device), label, ...claims(), meshVersion: VERSION, capabilities: values['read-only'] === true ? 1 : 3, clock: BigInt(Date.now()) }) as any,
+      // A mirror asks for bit 3 (mirror) and names no KEM key: no epoch key is ever wrapped to it.
+      request: () => ({ device: device.publicKey, kem: values.mirror === true ? new Uint8Array(0) : kemOf(device), label, ...claims(), meshVersion: VERSION, capabilities: values.mirror === true ? 8 : values['read-only'] === true ? 1 : 3, clock: BigInt(Date.now()) }) as any,
       sign: (m) => device.signer.sign(m),
       onGrant: async (grant) => { written = await writePairedHome(g.home, device, grant) }
     })
@@ -69,7 +71,7 @@ export const pairCmd: Command = {
     if (written === undefined) { out.err('stopped before pairing: nothing was written'); return 1 }
     const caps = written.certificate.capabilities.join(', ')
     say({ event: 'paired', wallet: written.wallet, deviceId: device.deviceId, label: written.certificate.label, capabilities: written.certificate.capabilities, approver: written.approver, home: g.home },
-      `paired with vault ${written.wallet} as '${written.certificate.label}' [${caps}], approved by ${written.approver}; no wallet is needed on this machine. Start it: mesh join --home ${g.home}`)
+      `paired with vault ${written.wallet} as '${written.certificate.label}' [${caps}], approved by ${written.approver}; no wallet is needed on this machine. Start it: mesh join${written.certificate.capabilities.includes('mirror') ? ' --mirror' : ''} --home ${g.home}${written.certificate.capabilities.includes('mirror') ? ' (a blind mirror: it holds the membership key and no vault key)' : ''}`)
     return 0
   }
 }
@@ -78,8 +80,8 @@ export const pairCmd: Command = {
 export async function devicesApprove (g: Globals, args: string[], values: Record<string, unknown>): Promise<number> {
   const code = args[1]
   if (code === undefined) throw new UsageError('mesh devices approve CODE [--read-only|--admin] [--yes]: the code the new device shows')
-  if (values['read-only'] === true && values.admin === true) throw new UsageError('--read-only and --admin exclude each other')
-  const role = values['read-only'] === true ? 'read-only' : values.admin === true ? 'admin' : 'read-write'
+  if ([values['read-only'], values.admin, values.mirror].filter(v => v === true).length > 1) throw new UsageError('--read-only, --admin and --mirror exclude each other')
+  const role = values['read-only'] === true ? 'read-only' : values.admin === true ? 'admin' : values.mirror === true ? 'mirror' : 'read-write'
   return await withApi(g, async api => {
     if (!g.json) out.line(`looking for the device showing ${code}…`)
     const r = await api.call('devices.approve', {
