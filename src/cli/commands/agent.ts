@@ -21,7 +21,7 @@ import { isMeshError, UsageError } from '../../errors.js'
 import { stdout as out, withApi } from '../context.js'
 import type { Command } from '../command.js'
 
-const USAGE = 'mesh agent import claude|codex|openclaw|hermes (--file PATH | --session ID | --all | --since DATE) [--key KEY] | resume KEY [--cwd DIR] [--out FILE] [--take] [--force] | export KEY --out FILE [--redact] [--cwd DIR] [--as claude|hermes] | list [AGENT] | follow claude|codex[,…] [--since DATE] | hooks install|uninstall claude | hook claude | skills sync claude|codex|hermes|openclaw [--prefer mesh|local] | memory sync claude|hermes [--cwd DIR] [--prefer mesh|local] [--lock-timeout MS]'
+const USAGE = 'mesh agent import claude|codex|openclaw|hermes (--file PATH | --session ID | --all | --since DATE) [--key KEY] | resume KEY [--cwd DIR] [--out FILE] [--take] [--force] | export KEY --out FILE [--redact] [--cwd DIR] [--as claude|hermes] | list [AGENT] | follow claude|codex[,…] [--since DATE] | hooks install|uninstall claude | hook claude | skills sync claude|codex|hermes|openclaw [--prefer mesh|local] | memory sync claude|openclaw|hermes [--cwd DIR] [--workspace DIR] [--prefer mesh|local] [--lock-timeout MS]'
 
 export const agentCmd: Command = {
   name: 'agent',
@@ -41,6 +41,8 @@ export const agentCmd: Command = {
     'mesh agent hooks install claude                       # register and flush sessions from Claude Code\'s hooks',
     'mesh agent skills sync claude',
     'mesh agent memory sync hermes',
+    'mesh agent memory sync claude --cwd ~/src/app          # CLAUDE.md, CLAUDE.local.md and the project memory folder',
+    'mesh agent memory sync openclaw                       # the workspace MEMORY.md and memory/*.md',
     'mesh agent list'
   ],
   options: {
@@ -56,6 +58,7 @@ export const agentCmd: Command = {
     as: { type: 'string' },
     prefer: { type: 'string' },
     'lock-timeout': { type: 'string' },
+    workspace: { type: 'string' },
     since: { type: 'string' }
   },
   async run (g, args, values) {
