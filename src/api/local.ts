@@ -312,6 +312,7 @@ export class LocalApi implements MeshApi {
       if (removed) this.events.push({ type: 'skills.changed', remote: false })
       return { removed }
     },
+    'skills.removed': async () => await this.vault.skills.tombstones(),
     // ---- agents (issue 13) ----
     'agents.import': async (input) => {
       const key = parseSessionKey(input.key ?? `agent:${input.agent}:${input.sessionId}`)

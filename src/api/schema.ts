@@ -87,6 +87,7 @@ export const SkillSchema = z.object({
   text: z.string().optional().describe('the SKILL.md exactly as added'),
   files: z.array(z.object({ path: z.string(), text: z.string(), enc: z.literal('base64').optional(), exec: z.boolean().optional() })).optional().describe('the other files of the skill\'s folder')
 })
+export const SkillTombstoneSchema = z.object({ name: z.string(), hash: z.string().describe('sha256: of its SKILL.md'), folder: z.string().describe('sha256 hex over its folder\'s files (crdt/SPEC.md)'), removedAt: z.number(), device: z.string() })
 export const SkillSummarySchema = SkillSchema.omit({ body: true, text: true, files: true })
 
 export const TransferSchema = z.object({
@@ -520,6 +521,14 @@ export const METHODS = {
     input: z.object({ id: z.string().min(1).describe('the id doctor.report lists') }),
     output: z.object({ dropped: QuarantinedSchema }),
     http: { verb: 'DELETE', path: '/api/doctor/{id}' }
+  },
+  // ---- issue 13 (memory, skill removals, follow status) ----
+  'skills.removed': {
+    summary: 'Tombstones of removed skills: the name, the hash of the folder it was (so a device whose copy is that folder deletes it instead of capturing it back), who removed it and when. A skill added again has none.',
+    input: z.object({}),
+    output: z.array(SkillTombstoneSchema),
+    http: { verb: 'GET', path: '/api/skills-removed' },
+    mcp: 'skills_removed'
   }
 } as const satisfies Record<string, MethodDef>
 

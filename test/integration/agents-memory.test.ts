@@ -204,3 +204,70 @@ describe('mesh agent memory sync openclaw', () => {
     expect(await readFile(join(dws, 'MEMORY.md'), 'utf8')).toBe('# Memory\n- Alice deploys on Fridays\n- and never on holidays\n')
   }, 240_000)
 })
+
+async function writeSkill (folder: string, files: Record<string, string>): Promise<void> {
+  for (const [p, text] of Object.entries(files)) {
+    await mkdir(join(folder, p, '..'), { recursive: true })
+    await writeFile(join(folder, p), text)
+  }
+}
+
+describe('mesh agent skills sync: removals', () => {
+  it('a skill deleted on one machine or by `mesh skills rm` is deleted on the others, unless edited there since (kept and reported); its tombstone stops a stale copy from coming back', async () => {
+    const desk = await userHome('sr-desk')
+    const laptop = await userHome('sr-laptop')
+    const skill = (name: string, extra = ''): Record<string, string> => ({ 'SKILL.md': `---\nname: ${name}\ndescription: ${name} things\n---\n\nDo ${name}.${extra}\n`, 'references/notes.md': `- about ${name}\n` })
+    for (const n of ['review', 'deploy', 'notes']) await writeSkill(join(desk.home, '.claude', 'skills', n), skill(n))
+    expect(json(await desk.run(['agent', 'skills', 'sync', 'claude', '--json'], a)).pushed).toEqual(['deploy', 'notes', 'review'])
+    const lskills = join(laptop.home, '.agents', 'skills')
+    await poll('the skills on the laptop', async () => {
+      const r = await laptop.run(['agent', 'skills', 'sync', 'codex', '--json'], b)
+      return r.code === 0 && json(r).pulled.length + json(r).same.length === 3
+    })
+    expect(await readFile(join(lskills, 'review', 'references', 'notes.md'), 'utf8')).toBe('- about review\n')
+
+    // Deleted on the desk (its folder removed) and removed with `mesh skills rm`.
+    await rm(join(desk.home, '.claude', 'skills', 'review'), { recursive: true })
+    const d = await desk.run(['agent', 'skills', 'sync', 'claude', '--json'], a)
+    expect(json(d)).toMatchObject({ removedFromMesh: ['review'], deletedHere: [], keptEdited: [] })
+    const rmd = await runCli(['skills', 'rm', 'deploy', '--home', a.home], { env })
+    expect(rmd.code, rmd.stderr).toBe(0)
+    expect(JSON.parse((await runCli(['skills', 'list', '--home', a.home, '--json'], { env })).stdout).map((s: any) => s.name)).toEqual(['notes'])
+    // The desk's deploy folder was unedited: the next sync deletes it.
+    expect(json(await desk.run(['agent', 'skills', 'sync', 'claude', '--json'], a)).deletedHere).toEqual(['deploy'])
+    await expect(stat(join(desk.home, '.claude', 'skills', 'deploy'))).rejects.toThrow()
+
+    // The laptop edited deploy meanwhile: review goes, deploy stays and is reported (exit 1), not captured back.
+    const edited = skill('deploy', '\nOn the laptop: staging first.')
+    await writeSkill(join(lskills, 'deploy'), edited)
+    let r: RunResult | undefined
+    await poll('both removals on the laptop', async () => {
+      r = await laptop.run(['agent', 'skills', 'sync', 'codex', '--json'], b)
+      return json(r).keptEdited.length === 1
+    })
+    expect(r?.code).toBe(1)
+    expect(json(r as RunResult)).toMatchObject({ deletedHere: ['review'], keptEdited: [{ name: 'deploy', path: join(lskills, 'deploy') }], pushed: [] })
+    await expect(stat(join(lskills, 'review'))).rejects.toThrow()
+    expect(await readFile(join(lskills, 'deploy', 'SKILL.md'), 'utf8')).toBe(edited['SKILL.md'])
+    const again = await laptop.run(['agent', 'skills', 'sync', 'codex'], b)
+    expect(again.code).toBe(1)
+    expect(again.stdout).toMatch(/deploy: removed from mesh but edited here since/)
+
+    // A machine that never synced, holding a stale copy of the removed review: deleted, not captured back.
+    const other = await userHome('sr-other')
+    await writeSkill(join(other.home, '.claude', 'skills', 'review'), skill('review'))
+    await writeSkill(join(other.home, '.claude', 'skills', 'deploy'), skill('deploy', '\nsomething else'))
+    const o = json(await other.run(['agent', 'skills', 'sync', 'claude', '--json'], b))
+    expect(o).toMatchObject({ deletedHere: ['review'], keptEdited: [{ name: 'deploy' }], pushed: [], pulled: ['notes'] })
+    await expect(stat(join(other.home, '.claude', 'skills', 'review'))).rejects.toThrow()
+
+    // The laptop keeps its deploy: it is added again everywhere, its tombstone gone.
+    expect(json(await laptop.run(['agent', 'skills', 'sync', 'codex', '--prefer', 'local', '--json'], b)).pushed).toEqual(['deploy'])
+    await poll('deploy back on the desk', async () => {
+      const s = await desk.run(['agent', 'skills', 'sync', 'claude', '--json'], a)
+      return s.code === 0 && json(s).pulled.includes('deploy')
+    })
+    expect(await readFile(join(desk.home, '.claude', 'skills', 'deploy', 'SKILL.md'), 'utf8')).toBe(edited['SKILL.md'])
+    expect(JSON.parse((await runCli(['skills', 'list', '--home', a.home, '--json'], { env })).stdout).map((s: any) => s.name)).toEqual(['deploy', 'notes'])
+  }, 240_000)
+})

@@ -216,6 +216,7 @@ describe('mesh join serves the API over HTTP', () => {
     expect((await ok(a, 'skills.show', { name: 'deploy' })).body).toMatch(/Run the checks first/)
     expect(await ok(a, 'skills.remove', { name: 'deploy' })).toEqual({ removed: true })
     expect((await call(a, 'skills.show', { name: 'deploy' })).status).toBe(404)
+    expect(await ok(a, 'skills.removed')).toMatchObject([{ name: 'deploy', hash: expect.stringMatching(/^sha256:/), folder: expect.stringMatching(/^[0-9a-f]{64}$/) }])
 
     // An agent's native records through their routes (the CLI's `mesh agent import` sends the same).
     const line = '{"type":"user","uuid":"u-1","sessionId":"s-http","message":{"role":"user","content":"hi"}}'

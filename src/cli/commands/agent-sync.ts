@@ -22,11 +22,12 @@ export async function syncCmd (g: Globals, what: 'skills' | 'memory', args: stri
     else {
       out.line(`${r.dir}: captured ${list(r.pushed)}; written ${list(r.pulled)}; unchanged ${r.same.length}`)
       for (const c of r.conflicts) out.line(`conflict: ${c.name} changed here (${c.path}) and in mesh since the last sync: left as it is (--prefer mesh|local to choose)`)
-      for (const n of r.removedHere) out.line(`${n}: removed here, still in mesh (mesh skills remove ${n} to drop it everywhere)`)
-      for (const n of r.removedInMesh) out.line(`${n}: removed from mesh, still here`)
+      for (const n of r.removedFromMesh) out.line(`${n}: removed here, so removed from mesh (and from your other machines as they sync)`)
+      for (const n of r.deletedHere) out.line(`${n}: removed from mesh, so deleted here`)
+      for (const k of r.keptEdited) out.line(`${k.name}: removed from mesh but edited here since (${k.path}): kept, not captured back (--prefer local to add it again, --prefer mesh to delete it)`)
       for (const s of r.symlinksSkipped) out.line(`${s}: a symlink, not followed`)
     }
-    return r.conflicts.length > 0 ? 1 : 0
+    return r.conflicts.length > 0 || r.keptEdited.length > 0 ? 1 : 0
   }
   if (agent === 'hermes') {
     const timeout = values['lock-timeout'] !== undefined ? Number(values['lock-timeout']) : undefined
