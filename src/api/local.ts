@@ -19,6 +19,7 @@ import { SessionCache } from './session-cache.js'
 import { Approvals } from './pairing.js'
 import type { Session } from './session.js'
 import { appendRecords, fitsOneEntry, viewOf, type CaptureMeta } from './agents-import.js'
+import { FollowTable } from './follow-table.js'
 import type { MeshVault } from './vault.js'
 
 const log = logger('mesh:api')
@@ -150,6 +151,8 @@ export class LocalApi implements MeshApi {
       log('refreshing the sessions index failed: %e', err)
     }
   }
+
+  private readonly follows = new FollowTable()
 
   /** agents.import as one change, when records and view fit in one entry and no lease blocks it. */
   private async importGrouped (key: SessionKey, meta: CaptureMeta, records: NativeRecord[], messages: NewMessage[], bytes: number, force: boolean | undefined): Promise<{ added: number, total: number, messages: number } | undefined> {
@@ -333,6 +336,19 @@ export class LocalApi implements MeshApi {
       return { removed }
     },
     'skills.removed': async () => await this.vault.skills.tombstones(),
+    'agents.followBeat': async (input) => { this.follows.beat(input); return { ok: true } },
+    'agents.status': async (input) => {
+      const live = this.follows.byKey()
+      const wanted = input.keys !== undefined ? new Set(input.keys) : undefined
+      const sessions = []
+      for (const s of await this.vault.sessions.list()) {
+        if (!s.key.startsWith('agent:') || (wanted !== undefined && !wanted.has(s.key))) continue
+        const f = live.get(s.key)
+        const info = await this.withSession(s.key, (h) => h.resumeInfo({ tail: 0 }))
+        sessions.push({ key: s.key, following: f !== undefined, sync: f !== undefined ? 'live' as const : 'stored' as const, follower: f !== undefined ? { id: f.follower.id, pid: f.follower.pid } : undefined, stream: f?.stream, capturedAt: f?.capturedAt, offset: f?.offset, lease: info.lease, lastWriter: info.lastWriter, messageCount: info.messageCount })
+      }
+      return { followers: this.follows.followers(), sessions }
+    },
     // ---- agents (issue 13) ----
     'agents.import': async (input) => {
       const key = parseSessionKey(input.key ?? `agent:${input.agent}:${input.sessionId}`)

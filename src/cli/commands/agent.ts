@@ -16,6 +16,7 @@ import {
 import { importHermes } from './agent-hermes.js'
 import { followCmd, hookCmd, hooksCmd } from './agent-live.js'
 import { syncCmd } from './agent-sync.js'
+import { showAgentList } from './agent-list.js'
 import type { MeshApi } from '../../api/api.js'
 import { isMeshError, UsageError } from '../../errors.js'
 import { stdout as out, withApi } from '../context.js'
@@ -229,17 +230,6 @@ async function listCmd (g: Parameters<Command['run']>[0], a: string | undefined)
   if (agents.includes('codex')) for (const s of await listCodexSessions()) local.push({ agent: 'codex', sessionId: s.sessionId, path: s.path, modified: s.mtimeMs, size: s.size })
   // Hermes keeps its sessions in SQLite, which mesh does not read: they show once imported from its export.
   if (agents.includes('openclaw')) for (const s of await listOpenclawSessions()) local.push({ agent: 'openclaw', sessionId: s.sessionId, path: s.path, modified: s.mtimeMs, size: s.size })
-  return await withApi(g, async api => {
-    const keys = new Set((await api.call('sessions.list', {})).map(s => s.key))
-    const rows = local.map(s => { const key = `agent:${s.agent}:${s.sessionId}`; return { ...s, key, imported: keys.has(key) } })
-    // Sessions in mesh from another machine, not on this one yet.
-    const here = new Set(rows.map(r => r.key))
-    const remote = [...keys].filter(k => agents.some(ag => k.startsWith(`agent:${ag}:`)) && !here.has(k))
-    if (g.json) { out.json({ local: rows, elsewhere: remote }); return 0 }
-    if (rows.length === 0 && remote.length === 0) out.line('no agent sessions on this machine or in mesh')
-    for (const r of rows) out.line(`${r.agent}\t${r.sessionId}\t${new Date(r.modified).toISOString()}\t${r.imported ? `in mesh as ${r.key}` : 'not imported'}\t${r.path}`)
-    for (const k of remote) out.line(`${k.split(':')[1] as string}\t${k.split(':').slice(2).join(':')}\t-\tin mesh, not on this machine (mesh agent resume ${k})`)
-    return 0
-  })
+  return await withApi(g, async api => await showAgentList(api, g, agents, local))
 }
 
