@@ -15,10 +15,12 @@ export class FollowReporter {
   private last = ''
   private lastAt = 0
 
-  constructor (private readonly api: MeshApi, private readonly agents: string[]) {}
+  /** `daemon`: whether a daemon answers (no report while the home is opened per call: no one would keep it). */
+  constructor (private readonly api: MeshApi, private readonly agents: string[], private readonly daemon: () => boolean = () => true) {}
 
   /** After a pass: reports when what is followed changed, or BEAT_MS passed since the last report. */
   async afterPass (f: Follower): Promise<void> {
+    if (!this.daemon()) { this.last = ''; return }
     const streams = f.streams()
     const sig = JSON.stringify(streams)
     if (sig === this.last && Date.now() - this.lastAt < BEAT_MS) return
@@ -29,6 +31,7 @@ export class FollowReporter {
 
   /** The follower stopped: it follows nothing from now on. */
   async stopped (f: Follower): Promise<void> {
+    if (!this.daemon()) return
     await this.api.call('agents.followBeat', { id: this.id, pid: process.pid, agents: this.agents, startedAt: f.startedAt, stopped: true, streams: [] })
   }
 }

@@ -27,7 +27,7 @@ export function formatCapture (c: Captured): string {
 export function startFollowing (api: MeshApi, g: Globals, list: string, opts: { since?: string, print: (c: Captured) => void, log: (line: string) => void }): Follower {
   const since = opts.since !== undefined ? parseSince(opts.since) : undefined
   const sources = followSources(list, process.env, since)
-  const reporter = new FollowReporter(api, sources.map(s => s.agent))
+  const reporter = new FollowReporter(api, sources.map(s => s.agent), () => !(api instanceof DaemonFollower) || api.following)
   const f = new Follower({ api, sources, cursors: cursorStore(g), log: opts.log, onCapture: opts.print, afterPass: async f => { await reporter.afterPass(f) }, onStop: async f => { await reporter.stopped(f) } })
   f.start()
   return f
