@@ -4,6 +4,10 @@
  * `text` keeps the SKILL.md exactly as given and `files` the other files of its AgentSkills
  * folder (references/, scripts/…), so a skill projected into an agent's skills directory is
  * byte for byte the one captured (skills written before these fields have only `body`).
+ * `removed` (name -> tombstone) remembers what a removed skill was (its folder's hash), so a
+ * machine whose copy is that very folder deletes it rather than capturing it back; adding the
+ * name again clears it, and a skill present in `skills` wins over its tombstone (a removal
+ * concurrent with an edit keeps the edit).
  */
 import { createHash } from 'node:crypto'
 import * as Y from 'yjs'
@@ -28,6 +32,32 @@ export interface Skill {
 /** `exec`: the file is executable (a script of the skill), so it is written back with x bits. */
 export interface SkillFile { path: string, text: string, enc?: 'base64', exec?: boolean }
 
+/** What a removed skill was: `folder` is folderHash() of its files when it was removed. */
+export interface SkillTombstone { name: string, hash: string, folder: string, removedAt: number, device: string }
+
+/** A skill's files by '/'-path ('SKILL.md' included), bytes as on disk; executable ones in `exec`. */
+export interface SkillFolder { data: Map<string, Buffer>, exec: Set<string> }
+
+/** The folder a skill projects to: its SKILL.md (text, else body) and its other files. */
+export function skillFolder (s: Pick<Skill, 'body' | 'text' | 'files'>): SkillFolder {
+  const out: SkillFolder = { data: new Map([['SKILL.md', Buffer.from(s.text ?? s.body, 'utf8')]]), exec: new Set() }
+  for (const f of s.files ?? []) {
+    out.data.set(f.path, f.enc === 'base64' ? Buffer.from(f.text, 'base64') : Buffer.from(f.text, 'utf8'))
+    if (f.exec === true) out.exec.add(f.path)
+  }
+  return out
+}
+
+/** sha256 hex over each file, path-sorted: `path NUL (x|-) NUL length NUL bytes`. */
+export function folderHash (f: SkillFolder): string {
+  const h = createHash('sha256')
+  for (const p of [...f.data.keys()].sort()) {
+    const b = f.data.get(p) as Buffer
+    h.update(`${p}\0${f.exec.has(p) ? 'x' : '-'}\0${b.length}\0`).update(b)
+  }
+  return h.digest('hex')
+}
+
 export const MAX_SKILL_BYTES = 512 * 1024
 const NAME = /^[A-Za-z0-9._-]{1,64}$/
 
@@ -50,10 +80,12 @@ export function parseSkill (text: string, fallbackName: string): Pick<Skill, 'na
 export class SkillsDoc {
   readonly doc: Y.Doc
   private readonly skills: Y.Map<Skill>
+  private readonly removed: Y.Map<SkillTombstone>
 
   constructor (doc: Y.Doc = new Y.Doc()) {
     this.doc = doc
     this.skills = doc.getMap('skills')
+    this.removed = doc.getMap('removed')
   }
 
   add (text: string, opts: { source: string, fallbackName: string, device: string, files?: SkillFile[] }): Skill {
@@ -73,7 +105,10 @@ export class SkillsDoc {
       text,
       ...(files.length > 0 ? { files: files.map(f => ({ path: f.path, text: f.text, ...(f.enc !== undefined ? { enc: f.enc } : {}), ...(f.exec === true ? { exec: true } : {}) })) } : {})
     }
-    this.skills.set(skill.name, skill)
+    this.doc.transact(() => {
+      this.skills.set(skill.name, skill)
+      if (this.removed.has(skill.name)) this.removed.delete(skill.name)
+    })
     return skill
   }
 
@@ -83,10 +118,20 @@ export class SkillsDoc {
     return fits(SHAPES.skill, s) ? s as Skill : undefined
   }
 
-  remove (name: string): boolean {
+  /** Removes the skill and leaves its tombstone (the folder it was, who removed it, when). */
+  remove (name: string, opts: { device?: string, now?: number } = {}): boolean {
     if (!this.skills.has(name)) return false
-    this.skills.delete(name)
+    const s = this.get(name)
+    this.doc.transact(() => {
+      this.skills.delete(name)
+      if (s !== undefined) this.removed.set(name, { name, hash: s.hash, folder: folderHash(skillFolder(s)), removedAt: opts.now ?? Date.now(), device: opts.device ?? '' })
+    })
     return true
+  }
+
+  /** Tombstones of skills that are not (again) present, name-sorted; malformed ones read as absent. */
+  tombstones (): SkillTombstone[] {
+    return ([...this.removed.values()] as unknown[]).filter((t): t is SkillTombstone => fits(SHAPES.skillTombstone, t) && !this.skills.has((t as SkillTombstone).name)).sort((a, b) => a.name.localeCompare(b.name))
   }
 
   list (): Skill[] { return ([...this.skills.values()] as unknown[]).filter((s): s is Skill => fits(SHAPES.skill, s)).sort((a, b) => a.name.localeCompare(b.name)) }

@@ -67,6 +67,7 @@ export const SHAPES = {
   todo: obj({ id: str, text: str, done: bool, updatedAt: num }),
   memory: obj({ key: str, value: str, tags: strings, updatedAt: num, device: str }),
   skill: obj({ name: str, version: str, description: str, body: str, source: str, hash: str, updatedAt: num, device: str }),
+  skillTombstone: obj({ name: str, hash: str, folder: str, removedAt: num, device: str }),
   summary: obj({ key: str, title: str, createdAt: num })
 } as const
 
@@ -78,7 +79,7 @@ const ROOTS: Record<DocKind, Record<string, YArrayShape | YMapShape>> = {
     task: ymapOf({ plan: str, cwd: str, progress: yarray(SHAPES.progress), todos: ymapAll(SHAPES.todo), files: ymapAll(num), fields: ymapAll(any) })
   },
   memory: { entries: ymapAll(SHAPES.memory) },
-  skills: { skills: ymapAll(SHAPES.skill) },
+  skills: { skills: ymapAll(SHAPES.skill), removed: ymapAll(SHAPES.skillTombstone) },
   'sessions-index': { sessions: ymapAll(SHAPES.summary) },
   other: {}
 }

@@ -12,7 +12,7 @@ import { spawn } from 'node:child_process'
 import { mkdir, readFile } from 'node:fs/promises'
 import { dirname, join } from 'node:path'
 import { InvalidInputError } from '../errors.js'
-import { writeFileAtomic } from './bundle.js'
+import { replaceFile } from './replace-file.js'
 import { hermesHome } from './hermes/home.js'
 
 export const ENTRY_DELIMITER = '\n§\n'
@@ -97,9 +97,9 @@ export async function readMemoryFile (path: string): Promise<string> {
   try { return await readFile(path, 'utf8') } catch (err: any) { if (err?.code === 'ENOENT') return ''; throw err }
 }
 
-/** Writes the entries atomically (temp, fsync, rename), as Hermes's own writer does. */
+/** Writes the entries atomically (temp, fsync, rename), as Hermes's own writer does, keeping the file's mode. */
 export async function writeMemoryFile (path: string, entries: readonly string[]): Promise<void> {
-  await writeFileAtomic(path, formatEntries(entries))
+  await replaceFile(path, formatEntries(entries), { mode: 0o600 })
 }
 
 /**

@@ -7,25 +7,11 @@
  *   are removed from the other; the file is rewritten under Hermes's lock, atomically, only up to
  *   its character cap (the user's from config.yaml, else Hermes's default) (entries that do not fit stay in mesh and are reported), and never when it
  *   has drifted from Hermes's own format.
- * - Claude Code: `CLAUDE.md` of the config dir is `claude/user/CLAUDE.md`; each file of the
- *   project's auto-memory folder (`projects/<slug(cwd)>/memory/`) is
- *   `claude/project/<project>/memory/<file>`, the project named by its git remote (else its cwd)
- *   so it meets the same project on another machine. Whole files, decided against the base
- *   (sync-state.ts): a file edited on both sides is a conflict, left alone and reported.
+ * - Claude Code and OpenClaw: whole files (memory-claude.ts, memory-openclaw.ts).
  */
-import { readdir, rm } from 'node:fs/promises'
-import { join } from 'node:path'
 import type { MeshApi } from '../api/api.js'
-import { listFiles, readFileNoFollow, writeFileAtomic } from './bundle.js'
-import { claudeConfigDir, projectsDir } from './claude/home.js'
-import { projectDirName } from './claude/slug.js'
-import { gitRemote } from './git.js'
-import { projectName } from './mounts.js'
 import { charCount, HERMES_MEMORY_FILES, hermesMemoryCaps, hermesMemoryPath, parseEntries, readMemoryFile, roundTrips, withFlock, writeMemoryFile, type HermesMemoryFile } from './memory-hermes.js'
-import { loadBase, plan3, saveBase, sha256, syncStatePath } from './sync-state.js'
-
-/** A mesh memory value is at most this many bytes (crdt/memory.ts). */
-const MAX_VALUE = 256 * 1024
+import { loadBase, saveBase, sha256, syncStatePath } from './sync-state.js'
 
 export interface HermesMemoryReport {
   file: string
@@ -92,79 +78,4 @@ async function syncOne (api: MeshApi, file: HermesMemoryFile, path: string, cap:
   const newBase = new Map(next.map(e => [entryKey(file, e), sha256(e)]))
   await saveBase(statePath, scope, newBase)
   return { ...report, entries: next.length, chars: charCount(next) }
-}
-
-export interface ClaudeMemoryReport {
-  project?: string
-  pushed: string[]
-  pulled: string[]
-  same: string[]
-  removedFromMesh: string[]
-  removedHere: string[]
-  conflicts: Array<{ key: string, path: string }>
-  tooBig: string[]
-}
-
-export async function syncClaudeMemory (api: MeshApi, opts: { home: string, cwd?: string, env?: NodeJS.ProcessEnv, prefer?: 'mesh' | 'local' }): Promise<ClaudeMemoryReport> {
-  const env = opts.env ?? process.env
-  const statePath = syncStatePath(env)
-  // key -> local path
-  const places = new Map<string, string>([['claude/user/CLAUDE.md', join(claudeConfigDir(env), 'CLAUDE.md')]])
-  let project: string | undefined
-  let memDir: string | undefined
-  if (opts.cwd !== undefined) {
-    const remote = await gitRemote(opts.cwd)
-    project = projectName({ gitRemote: remote, cwd: opts.cwd }) as string
-    let existing: string[] = []
-    try { existing = await readdir(projectsDir(env)) } catch (err: any) { if (err?.code !== 'ENOENT') throw err }
-    memDir = join(projectsDir(env), projectDirName(opts.cwd, existing), 'memory')
-    for (const f of await listFiles(memDir)) places.set(`claude/project/${project}/memory/${f}`, join(memDir, ...f.split('/')))
-  }
-  const scope = `${opts.home}\0claude-memory\0${claudeConfigDir(env)}\0${project ?? ''}`
-  const base = await loadBase(statePath, scope)
-  const mesh = new Map<string, string>()
-  const prefix = project !== undefined ? `claude/project/${project}/memory/` : undefined
-  for (const e of await api.call('memory.list', { tag: 'claude' })) {
-    if (e.key === 'claude/user/CLAUDE.md' || (prefix !== undefined && e.key.startsWith(prefix))) mesh.set(e.key, e.value)
-  }
-  for (const k of mesh.keys()) {
-    if (places.has(k) || prefix === undefined || !k.startsWith(prefix)) continue
-    const rel = k.slice(prefix.length)
-    if (rel.split('/').some(s => s === '' || s === '.' || s === '..')) continue
-    places.set(k, join(memDir as string, ...rel.split('/')))
-  }
-  const report: ClaudeMemoryReport = { project, pushed: [], pulled: [], same: [], removedFromMesh: [], removedHere: [], conflicts: [], tooBig: [] }
-  for (const [key, path] of [...places].sort(([a], [b]) => a.localeCompare(b))) {
-    let local: Buffer | undefined
-    try { local = await readFileNoFollow(path) } catch (err: any) { if (err?.code !== 'ENOENT') throw err }
-    const text = local?.toString('utf8')
-    const lh = text !== undefined ? sha256(text) : undefined
-    const m = mesh.get(key)
-    const mh = m !== undefined ? sha256(m) : undefined
-    let action = plan3(base.get(key), lh, mh)
-    if (action === 'conflict' && opts.prefer !== undefined) action = opts.prefer === 'mesh' ? 'pull' : 'push'
-    if (action === 'same') { report.same.push(key); base.set(key, lh as string); continue }
-    if (action === 'gone') { base.delete(key); continue }
-    if (action === 'conflict') { report.conflicts.push({ key, path }); continue }
-    if (action === 'push') {
-      if (Buffer.byteLength(text as string) > MAX_VALUE) { report.tooBig.push(path); continue }
-      await api.call('memory.set', { key, value: text as string, tags: ['claude', ...(project !== undefined && key.startsWith('claude/project/') ? [`claude:project:${project}`] : ['claude:user'])] })
-      report.pushed.push(key)
-      base.set(key, lh as string)
-    } else if (action === 'pull') {
-      await writeFileAtomic(path, m as string)
-      report.pulled.push(key)
-      base.set(key, mh as string)
-    } else if (action === 'delete-mesh') {
-      await api.call('memory.delete', { key })
-      report.removedFromMesh.push(key)
-      base.delete(key)
-    } else {
-      await rm(path)
-      report.removedHere.push(key)
-      base.delete(key)
-    }
-  }
-  await saveBase(statePath, scope, base)
-  return report
 }

@@ -6,14 +6,20 @@
  * `~/.hermes/skills/<category>/<name>` (new ones go to the category `mesh`). Decided per skill
  * against the base (sync-state.ts): a local edit is never overwritten silently; a skill changed
  * on both sides is reported as a conflict and left alone unless `prefer` says which side wins.
- * Symlinked skill folders are not followed (they belong to whatever they point at).
+ * Removals travel too: a skill folder deleted here that was unchanged in mesh is removed from
+ * mesh (leaving a tombstone, crdt/skills.ts); a skill removed from mesh is deleted here when the
+ * folder is still what this machine last synced, or is exactly the folder the tombstone names;
+ * a folder edited here since is kept, not captured back, and reported (`keptEdited`) until the
+ * user picks a side with `prefer`. Symlinked skill folders are not followed (they belong to
+ * whatever they point at).
  */
 import { chmod, lstat, mkdir, readdir, rm, stat } from 'node:fs/promises'
 import { homedir } from 'node:os'
 import { join } from 'node:path'
-import { parseSkill, type SkillFile } from '../../crdt/skills.js'
+import { folderHash, parseSkill, skillFolder, type SkillFile, type SkillFolder, type SkillTombstone } from '../../crdt/skills.js'
 import type { MeshApi } from '../api/api.js'
-import { listFiles, readFileNoFollow, writeFileAtomic } from './bundle.js'
+import { listFiles, readFileNoFollow } from './bundle.js'
+import { replaceFile } from './replace-file.js'
 import { claudeConfigDir } from './claude/home.js'
 import { hermesHome } from './hermes/home.js'
 import { openclawHome } from './openclaw/home.js'
@@ -31,18 +37,11 @@ export function skillsDir (agent: SkillAgent, env: NodeJS.ProcessEnv = process.e
 }
 
 /** A skill's files by path; an executable file's path is listed in `exec`. */
-export interface SkillFiles { data: Map<string, Buffer>, exec: Set<string> }
+export type SkillFiles = SkillFolder
 export interface LocalSkill { name: string, rel: string, files: SkillFiles, hash: string }
 
-/** A skill's hash over its files ('SKILL.md' included) and their exec bits, path-sorted. */
-export function skillHash (files: SkillFiles): string {
-  const parts: Buffer[] = []
-  for (const p of [...files.data.keys()].sort()) {
-    const b = files.data.get(p) as Buffer
-    parts.push(Buffer.from(`${p}\0${files.exec.has(p) ? 'x' : '-'}\0${b.length}\0`), b)
-  }
-  return sha256(Buffer.concat(parts))
-}
+/** A skill's hash over its files ('SKILL.md' included) and their exec bits, path-sorted (crdt folderHash). */
+export const skillHash = (files: SkillFiles): string => folderHash(files)
 
 /** The skill folders under `dir` (Hermes: also one category level down); symlinks are listed apart. */
 export async function readLocalSkills (dir: string, nested: boolean): Promise<{ skills: LocalSkill[], symlinks: string[] }> {
@@ -85,14 +84,7 @@ function toSkillFiles (files: SkillFiles): SkillFile[] {
   return out
 }
 
-function fromSkill (s: { text?: string, body: string, files?: SkillFile[] }): SkillFiles {
-  const files: SkillFiles = { data: new Map([['SKILL.md', Buffer.from(s.text ?? s.body, 'utf8')]]), exec: new Set() }
-  for (const f of s.files ?? []) {
-    files.data.set(f.path, f.enc === 'base64' ? Buffer.from(f.text, 'base64') : Buffer.from(f.text, 'utf8'))
-    if (f.exec === true) files.exec.add(f.path)
-  }
-  return files
-}
+const fromSkill = skillFolder
 
 export interface SkillsSyncReport {
   agent: SkillAgent
@@ -101,10 +93,12 @@ export interface SkillsSyncReport {
   pulled: string[]
   same: string[]
   conflicts: Array<{ name: string, path: string }>
-  /** Removed here since the last sync, still in mesh (remove it with `mesh skills remove`). */
-  removedHere: string[]
-  /** Removed from mesh since the last sync, still here. */
-  removedInMesh: string[]
+  /** Removed here since the last sync (and unchanged in mesh): removed from mesh, for every machine. */
+  removedFromMesh: string[]
+  /** Removed from mesh (by another machine or `mesh skills remove`): deleted here. */
+  deletedHere: string[]
+  /** Removed from mesh but edited here since the last sync: kept, not captured back (`prefer` decides). */
+  keptEdited: Array<{ name: string, path: string }>
   symlinksSkipped: string[]
 }
 
@@ -119,20 +113,40 @@ export async function syncSkills (api: MeshApi, agent: SkillAgent, opts: { home:
   const byName = new Map(local.map(s => [s.name, s]))
   const mesh = new Map<string, SkillFiles>()
   for (const s of await api.call('skills.list', {})) mesh.set(s.name, fromSkill(await api.call('skills.show', { name: s.name })))
-  const report: SkillsSyncReport = { agent, dir, pushed: [], pulled: [], same: [], conflicts: [], removedHere: [], removedInMesh: [], symlinksSkipped: symlinks }
+  const tombs = new Map<string, SkillTombstone>((await api.call('skills.removed', {})).map(t => [t.name, t]))
+  const report: SkillsSyncReport = { agent, dir, pushed: [], pulled: [], same: [], conflicts: [], removedFromMesh: [], deletedHere: [], keptEdited: [], symlinksSkipped: symlinks }
   const linked = new Set(symlinks.map(r => r.split('/').pop() as string))
   for (const name of [...new Set([...byName.keys(), ...mesh.keys(), ...base.keys()])].sort()) {
     if (linked.has(name)) continue
     const l = byName.get(name)
     const m = mesh.get(name)
     const mh = m !== undefined ? skillHash(m) : undefined
-    let action = plan3(base.get(name), l?.hash, mh)
+    let action: ReturnType<typeof plan3> | 'kept' = plan3(base.get(name), l?.hash, mh)
     if (action === 'conflict' && opts.prefer !== undefined) action = opts.prefer === 'mesh' ? 'pull' : 'push'
     if (action === 'same') { report.same.push(name); base.set(name, l?.hash as string); continue }
     if (action === 'gone') { base.delete(name); continue }
+    const tomb = tombs.get(name)
+    // Absent from mesh with a tombstone: removed there, not new here. Only the folder that was removed goes.
+    if (m === undefined && l !== undefined && tomb !== undefined && action === 'push') {
+      action = l.hash === tomb.folder || opts.prefer === 'mesh' ? 'delete-local' : opts.prefer === 'local' ? 'push' : 'kept'
+    }
+    if (action === 'kept') { report.keptEdited.push({ name, path: join(dir, (l as LocalSkill).rel) }); continue }
     if (action === 'conflict') { report.conflicts.push({ name, path: join(dir, l?.rel ?? name) }); continue }
-    if (action === 'delete-mesh') { report.removedHere.push(name); continue }
-    if (action === 'delete-local') { report.removedInMesh.push(name); continue }
+    if (action === 'delete-mesh') {
+      await api.call('skills.remove', { name })
+      report.removedFromMesh.push(name)
+      base.delete(name)
+      continue
+    }
+    if (action === 'delete-local') {
+      const l2 = l as LocalSkill
+      // Edited between the read and now: the edit stays; the next sync decides again.
+      if (await folderChanged(join(dir, ...l2.rel.split('/')), l2.hash)) { report.keptEdited.push({ name, path: join(dir, l2.rel) }); continue }
+      await rm(join(dir, ...l2.rel.split('/')), { recursive: true })
+      report.deletedHere.push(name)
+      base.delete(name)
+      continue
+    }
     if (action === 'push') {
       const files = (l as LocalSkill).files
       await api.call('skills.add', { content: (files.data.get('SKILL.md') as Buffer).toString('utf8'), name, source: `${agent}:${join(dir, (l as LocalSkill).rel)}`, files: toSkillFiles(files) })
@@ -145,8 +159,12 @@ export async function syncSkills (api: MeshApi, agent: SkillAgent, opts: { home:
     const folder = join(dir, ...rel.split('/'))
     const want = m as SkillFiles
     for (const [p, b] of want.data) {
-      await writeFileAtomic(join(folder, ...p.split('/')), b)
-      if (want.exec.has(p)) await chmod(join(folder, ...p.split('/')), 0o700)
+      const path = join(folder, ...p.split('/'))
+      await replaceFile(path, b, { mode: want.exec.has(p) ? 0o755 : 0o644 })
+      // The file keeps its mode but for the x bits, which are part of the skill.
+      const mode = (await stat(path)).mode & 0o7777
+      const x = want.exec.has(p) ? mode | ((mode & 0o444) >> 2) : mode & ~0o111
+      if (x !== mode) await chmod(path, x)
     }
     if (l !== undefined) for (const p of l.files.data.keys()) if (!want.data.has(p)) await rm(join(folder, ...p.split('/')))
     await mkdir(folder, { recursive: true })
@@ -155,4 +173,14 @@ export async function syncSkills (api: MeshApi, agent: SkillAgent, opts: { home:
   }
   await saveBase(statePath, scope, base)
   return report
+}
+
+/** Whether a skill folder no longer hashes to what sync read. */
+async function folderChanged (folder: string, hash: string): Promise<boolean> {
+  const files: SkillFiles = { data: new Map(), exec: new Set() }
+  for (const f of await listFiles(folder)) {
+    files.data.set(f, await readFileNoFollow(join(folder, f)))
+    if (((await stat(join(folder, f))).mode & 0o111) !== 0) files.exec.add(f)
+  }
+  return skillHash(files) !== hash
 }

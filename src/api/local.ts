@@ -5,8 +5,8 @@
  * path.
  */
 import { logger } from '@libp2p/logger'
-import { DOC_NAMES, MAX_APPEND_BYTES, parseSessionKey, RecordsDoc, SessionsIndexDoc, type NativeRecord, type SessionKey } from '../../crdt/index.js'
-import { InvalidInputError, isMeshError, NotFoundError, ReadOnlyError, SessionNotFoundError } from '../errors.js'
+import { DOC_NAMES, MAX_APPEND_BYTES, parseSessionKey, RecordsDoc, SessionsIndexDoc, type NativeRecord, type NewMessage, type SessionKey } from '../../crdt/index.js'
+import { InvalidInputError, isMeshError, LeaseHeldError, NotFoundError, ReadOnlyError, SessionNotFoundError } from '../errors.js'
 import { equals, isExpired, toHex, type RegistryOp } from '../identity/index.js'
 import type { MeshNode, NodeEvent } from '../node/mesh.js'
 import type { Fork, Quarantined } from '../node/vault.js'
@@ -18,6 +18,8 @@ import type { ApiEvent, Input, METHODS, MethodName, Output, TransferSchema } fro
 import { SessionCache } from './session-cache.js'
 import { Approvals } from './pairing.js'
 import type { Session } from './session.js'
+import { appendRecords, fitsOneEntry, viewOf, type CaptureMeta } from './agents-import.js'
+import { FollowTable } from './follow-table.js'
 import type { MeshVault } from './vault.js'
 
 const log = logger('mesh:api')
@@ -153,6 +155,27 @@ export class LocalApi implements MeshApi {
       this.docNames = await this.vault.vault.docNames()
     } catch (err) {
       log('refreshing the sessions index failed: %e', err)
+    }
+  }
+
+  private readonly follows = new FollowTable()
+
+  /** agents.import as one change, when records and view fit in one entry and no lease blocks it. */
+  private async importGrouped (key: SessionKey, meta: CaptureMeta, records: NativeRecord[], messages: NewMessage[], bytes: number, force: boolean | undefined): Promise<{ added: number, total: number, messages: number } | undefined> {
+    if (!fitsOneEntry(bytes, messages)) return undefined
+    try {
+      return await this.withSession(key, async (s) => {
+        const r = await s.appendAlong({ force }, (doc) => {
+          const d = RecordsDoc.of(doc)
+          const added = appendRecords(d, meta, records)
+          return { value: { added: added.length, total: d.length }, messages: viewOf(added, messages) }
+        })
+        return { ...r.value, messages: r.messages.length }
+      })
+    } catch (err) {
+      // Another device drives the session: the records are stored alone, then the append says so.
+      if (err instanceof LeaseHeldError) return undefined
+      throw err
     }
   }
 
@@ -323,6 +346,20 @@ export class LocalApi implements MeshApi {
       if (removed) this.events.push({ type: 'skills.changed', remote: false })
       return { removed }
     },
+    'skills.removed': async () => await this.vault.skills.tombstones(),
+    'agents.followBeat': async (input) => { this.follows.beat(input); return { ok: true } },
+    'agents.status': async (input) => {
+      const live = this.follows.byKey()
+      const wanted = input.keys !== undefined ? new Set(input.keys) : undefined
+      const sessions = []
+      for (const s of await this.vault.sessions.list()) {
+        if (!s.key.startsWith('agent:') || (wanted !== undefined && !wanted.has(s.key))) continue
+        const f = live.get(s.key)
+        const info = await this.withSession(s.key, (h) => h.resumeInfo({ tail: 0 }))
+        sessions.push({ key: s.key, following: f !== undefined, sync: f !== undefined ? 'live' as const : 'stored' as const, follower: f !== undefined ? { id: f.follower.id, pid: f.follower.pid } : undefined, stream: f?.stream, capturedAt: f?.capturedAt, offset: f?.offset, lease: info.lease, lastWriter: info.lastWriter, messageCount: info.messageCount })
+      }
+      return { followers: this.follows.followers(), sessions }
+    },
     // ---- agents (issue 13) ----
     'agents.import': async (input) => {
       const key = parseSessionKey(input.key ?? `agent:${input.agent}:${input.sessionId}`)
@@ -336,20 +373,22 @@ export class LocalApi implements MeshApi {
       let bytes = 0
       for (const r of records) bytes += Buffer.byteLength(r.text) + Buffer.byteLength(r.id) + r.file.length + r.kind.length
       if (bytes > MAX_APPEND_BYTES) throw new InvalidInputError(`these records carry ${bytes} bytes, more than ${MAX_APPEND_BYTES}: send them in several calls (one call is one entry, at most 1 MiB), a record over that size in parts`)
+      const meta = { agent: input.agent, sessionId: input.sessionId, cwd: input.cwd, gitRemote: input.gitRemote, name: input.name, dir: input.dir }
+      // The records and their view in one change (one entry, one durable write) when they fit
+      // in one: a live capture's line reaches peers after one fsync, not two in a row, and a
+      // crash keeps both or neither (records stored without their view would stay so, since
+      // a re-import adds only records it does not hold).
+      const grouped = await this.importGrouped(key, meta, records, input.messages ?? [], bytes, input.force)
+      if (grouped !== undefined) return { key, ...grouped }
       // Inside the cached session: its replica stays open between calls (withDoc alone would
       // load the whole document from the store for every chunk of a long import).
       const { added, total } = await this.withSession(key, async () => await this.vault.withDoc(DOC_NAMES.session(key), async r => {
         const d = RecordsDoc.of(r.doc)
-        // Idempotence: what is held already costs nothing, not even an entry.
-        const meta = { agent: input.agent, sessionId: input.sessionId, cwd: input.cwd, gitRemote: input.gitRemote, name: input.name, dir: input.dir }
-        const old = d.getMeta()
-        const metaChanged = old === undefined || Object.entries(meta).some(([k, v]) => v !== undefined && (old as unknown as Record<string, unknown>)[k] !== v)
-        const added = await r.change(() => { if (metaChanged) d.setMeta(meta); return d.append(records) })
+        const added = await r.change(() => appendRecords(d, meta, records))
         return { added, total: d.length }
       }))
       // The view, for the records just added only (their messages carry the record id, maybe with #n).
-      const ids = new Set(added.filter(a => a.file === '').map(a => a.id))
-      const view = (input.messages ?? []).filter(m => m.id !== undefined && ids.has(m.id.replace(/#\d+$/, '')))
+      const view = viewOf(added, input.messages ?? [])
       let appended = 0
       for (const batch of byBytes(view, MAX_APPEND_BYTES / 2)) {
         appended += (await this.withSession(key, async (s) => await s.append(batch, { force: input.force }))).length

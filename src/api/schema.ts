@@ -87,6 +87,7 @@ export const SkillSchema = z.object({
   text: z.string().optional().describe('the SKILL.md exactly as added'),
   files: z.array(z.object({ path: z.string(), text: z.string(), enc: z.literal('base64').optional(), exec: z.boolean().optional() })).optional().describe('the other files of the skill\'s folder')
 })
+export const SkillTombstoneSchema = z.object({ name: z.string(), hash: z.string().describe('sha256: of its SKILL.md'), folder: z.string().describe('sha256 hex over its folder\'s files (crdt/SPEC.md)'), removedAt: z.number(), device: z.string() })
 export const SkillSummarySchema = SkillSchema.omit({ body: true, text: true, files: true })
 
 export const TransferSchema = z.object({
@@ -525,6 +526,48 @@ export const METHODS = {
     input: z.object({ id: z.string().min(1).describe('the id doctor.report lists') }),
     output: z.object({ dropped: QuarantinedSchema }),
     http: { verb: 'DELETE', path: '/api/doctor/{id}' }
+  },
+  // ---- issue 13 (memory, skill removals, follow status) ----
+  'skills.removed': {
+    summary: 'Tombstones of removed skills: the name, the hash of the folder it was (so a device whose copy is that folder deletes it instead of capturing it back), who removed it and when. A skill added again has none.',
+    input: z.object({}),
+    output: z.array(SkillTombstoneSchema),
+    http: { verb: 'GET', path: '/api/skills-removed' },
+    mcp: 'skills_removed'
+  },
+  'agents.followBeat': {
+    summary: 'A follower (mesh join --follow, mesh agent follow) tells the daemon what it follows, after every pass: kept in memory; a follower silent for 15 s, or `stopped`, follows nothing.',
+    input: z.object({
+      id: z.string().min(1).max(200),
+      pid: z.number().int(),
+      agents: z.array(z.string()),
+      startedAt: z.number(),
+      stopped: z.boolean().optional(),
+      streams: z.array(z.object({ key: z.string(), stream: z.string(), agent: z.string(), capturedAt: z.number().optional().describe('when it last stored records of this stream'), offset: z.number().optional().describe('bytes of the file read and stored') })).max(100_000)
+    }),
+    output: z.object({ ok: z.boolean() }),
+    http: { verb: 'POST', path: '/api/agents/follow-beat' }
+  },
+  'agents.status': {
+    summary: 'Each agent session in mesh (agent:*) as this device sees it: whether a follower here captures it live, when it last captured a record and up to which byte, the lease holder, the last writer, and the sync state (live: followed here; stored: in mesh, not followed here); with the live followers.',
+    input: z.object({ keys: z.array(z.string()).optional().describe('only these sessions') }),
+    output: z.object({
+      followers: z.array(z.object({ id: z.string(), pid: z.number(), agents: z.array(z.string()), startedAt: z.number(), lastBeatAt: z.number(), streams: z.number() })),
+      sessions: z.array(z.object({
+        key: z.string(),
+        following: z.boolean(),
+        sync: z.enum(['live', 'stored']),
+        follower: z.object({ id: z.string(), pid: z.number() }).optional(),
+        stream: z.string().optional(),
+        capturedAt: z.number().optional().describe('when this device\'s follower last stored a record of it'),
+        offset: z.number().optional(),
+        lease: LeaseSchema.optional(),
+        lastWriter: z.object({ device: z.string(), label: z.string().optional(), ts: z.number() }).optional(),
+        messageCount: z.number().optional()
+      }))
+    }),
+    http: { verb: 'GET', path: '/api/agents/status' },
+    mcp: 'agents_status'
   }
 } as const satisfies Record<string, MethodDef>
 

@@ -144,6 +144,26 @@ export class Session {
     })
   }
 
+  /**
+   * Appends messages and runs `along` (another change to this document, e.g. the native records
+   * the messages are the view of) in the same Yjs transaction: one entry, one durable write, so
+   * peers get both at once and a crash keeps both or neither. LEASE_HELD before anything is
+   * written, as append.
+   */
+  async appendAlong<T>(opts: WriteOptions, along: (doc: Y.Doc) => { value: T, messages: NewMessage[] }): Promise<{ messages: Message[], value: T }> {
+    this.check()
+    this.guard('append', opts)
+    return await this.replica.change(() => {
+      let out!: { messages: Message[], value: T }
+      this.replica.doc.transact(() => {
+        const a = along(this.replica.doc)
+        out = { value: a.value, messages: a.messages.length > 0 ? this.s.appendMessages(a.messages, this.device) : [] }
+        this.renewIfHeld(Date.now())
+      })
+      return out
+    })
+  }
+
   async updateTask (update: TaskUpdate, opts: WriteOptions = {}): Promise<void> {
     this.check()
     this.guard('update the task', opts)

@@ -6,7 +6,7 @@ import { readFile } from 'node:fs/promises'
 import { basename, extname, resolve } from 'node:path'
 import {
   DOC_NAMES, MemoryDoc, parseSessionKey, SessionDoc, SessionsIndexDoc, SkillsDoc,
-  type MemoryEntry, type SessionSummary, type Skill, type SkillFile
+  type MemoryEntry, type SessionSummary, type Skill, type SkillFile, type SkillTombstone
 } from '../../crdt/index.js'
 import { AbortedError, ClosedError, InvalidInputError, MissingCapabilityError, NotFoundError, SessionExistsError, SessionNotFoundError } from '../errors.js'
 import { expandHome, toHex, type Capability, type Wallet } from '../identity/index.js'
@@ -240,7 +240,11 @@ class SkillsApi {
   }
 
   async remove (name: string): Promise<boolean> {
-    return await this.v.withDoc(DOC_NAMES.skills, async r => await r.change(() => new SkillsDoc(r.doc).remove(name)))
+    return await this.v.withDoc(DOC_NAMES.skills, async r => await r.change(() => new SkillsDoc(r.doc).remove(name, { device: this.v.vault.identity.device.deviceId })))
+  }
+
+  async tombstones (): Promise<SkillTombstone[]> {
+    return await this.v.withDoc(DOC_NAMES.skills, r => new SkillsDoc(r.doc).tombstones())
   }
 
   async show (name: string): Promise<Skill> {

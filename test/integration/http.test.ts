@@ -216,12 +216,18 @@ describe('mesh join serves the API over HTTP', () => {
     expect((await ok(a, 'skills.show', { name: 'deploy' })).body).toMatch(/Run the checks first/)
     expect(await ok(a, 'skills.remove', { name: 'deploy' })).toEqual({ removed: true })
     expect((await call(a, 'skills.show', { name: 'deploy' })).status).toBe(404)
+    expect(await ok(a, 'skills.removed')).toMatchObject([{ name: 'deploy', hash: expect.stringMatching(/^sha256:/), folder: expect.stringMatching(/^[0-9a-f]{64}$/) }])
 
     // An agent's native records through their routes (the CLI's `mesh agent import` sends the same).
     const line = '{"type":"user","uuid":"u-1","sessionId":"s-http","message":{"role":"user","content":"hi"}}'
     const imported = await ok(a, 'agents.import', { agent: 'claude', sessionId: 's-http', records: [{ id: 'u-1', file: '', kind: 'user', text: line }] })
     expect(imported).toMatchObject({ key: 'agent:claude:s-http', added: 1, total: 1 })
     expect((await ok(a, 'agents.records', { key: 'agent:claude:s-http' })).records.map((r: any) => r.text)).toEqual([line])
+    // A follower's report, and the status it feeds.
+    expect(await ok(a, 'agents.followBeat', { id: 'http-test', pid: 4242, agents: ['claude'], startedAt: 1, streams: [{ key: 'agent:claude:s-http', stream: 'claude:s-http', agent: 'claude', capturedAt: 5, offset: 90 }] })).toEqual({ ok: true })
+    const st = await ok(a, 'agents.status')
+    expect(st.followers).toMatchObject([{ id: 'http-test', pid: 4242, streams: 1 }])
+    expect(st.sessions.find((x: any) => x.key === 'agent:claude:s-http')).toMatchObject({ following: true, sync: 'live', capturedAt: 5, offset: 90, follower: { pid: 4242 } })
 
     // Nothing set aside between honest daemons; an id that is not in quarantine is a 404.
     expect(await ok(a, 'doctor.report')).toEqual({ quarantined: [], forks: [] })

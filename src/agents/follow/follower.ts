@@ -35,7 +35,14 @@ export interface FollowerOptions {
   pollMs?: number
   /** Take the lease of live sessions (default true). */
   lease?: boolean
+  /** After every pass (e.g. telling the daemon what is followed: follow/status.ts). */
+  afterPass?: (f: Follower) => Promise<void>
+  /** Once stopped (e.g. telling the daemon it follows nothing any more). */
+  onStop?: (f: Follower) => Promise<void>
 }
+
+/** What this follower follows: each stream's session, when it last stored records and up to where. */
+export interface FollowedStream { key: string, stream: string, agent: string, capturedAt?: number, offset?: number }
 
 export class Follower {
   private readonly cursors = new Map<string, unknown>()
@@ -50,6 +57,8 @@ export class Follower {
   private running: Promise<void> | undefined
   private stopped = false
   private passing: Promise<void> = Promise.resolve()
+  private readonly followed = new Map<string, FollowedStream>()
+  readonly startedAt = Date.now()
 
   constructor (private readonly o: FollowerOptions) {}
 
@@ -74,7 +83,13 @@ export class Follower {
     this.watchers.clear()
     await this.running
     await this.passing
+    try { await this.o.onStop?.(this) } catch (err) { this.o.log(`cannot report that following stopped: ${msg(err)}`) }
   }
+
+  /** The streams followed so far (found by a scan, not gone since). */
+  streams (): FollowedStream[] { return [...this.followed.values()].map(f => ({ ...f })) }
+
+  get stopping (): boolean { return this.stopped }
 
   /** Wakes the follower for a pass as soon as the current one ends. */
   kick (): void {
@@ -96,6 +111,8 @@ export class Follower {
       this.dirty = false
       if (this.stopped) break
       await this.pass()
+      // A report that fails (the daemon restarting) is said once and tried again after the next pass.
+      try { await this.o.afterPass?.(this) } catch (err) { this.report('afterPass', `cannot report what is followed: ${msg(err)}`) }
     }
   }
 
@@ -110,6 +127,7 @@ export class Follower {
         for (const p of scan.problems ?? []) this.report(`scan:${s.agent}:${p}`, `cannot read ${s.agent} sessions: ${p}`)
         for (const st of scan.streams) {
           if (this.stopped) return
+          if (!this.followed.has(st.id)) this.followed.set(st.id, { key: st.key, stream: st.id, agent: st.agent })
           await this.follow(st)
         }
       }
@@ -141,12 +159,19 @@ export class Follower {
           // Gone (the agent's cleanup deleted it): what mesh holds stays; a new file there starts afresh.
           if (this.cursors.get(s.id) !== undefined) await this.o.cursors.delete(s.id)
           this.cursors.delete(s.id)
+          this.followed.delete(s.id)
           break
         }
         if (r.records.length > 0) out.push(await this.store(s, r, held))
         if (JSON.stringify(r.cursor) !== JSON.stringify(cursor)) {
           await this.o.cursors.set(s.id, r.cursor)
           this.cursors.set(s.id, r.cursor)
+        }
+        const f = this.followed.get(s.id)
+        if (f !== undefined) {
+          const off = (r.cursor as { offset?: unknown } | undefined)?.offset
+          if (typeof off === 'number') f.offset = off
+          if (r.records.length > 0) f.capturedAt = Date.now()
         }
         if (r.records.length === 0) break
       }

@@ -9,7 +9,7 @@
 import { existsSync, realpathSync } from 'node:fs'
 import { join } from 'node:path'
 import {
-  applyClaudeHooks, ClaudeSource, CursorStore, Follower, followSources, parseSince, shellQuote, type Captured
+  applyClaudeHooks, ClaudeSource, CursorStore, Follower, FollowReporter, followSources, parseSince, shellQuote, type Captured
 } from '../../agents/index.js'
 import type { MeshApi } from '../../api/api.js'
 import { isMeshError, UsageError } from '../../errors.js'
@@ -26,7 +26,9 @@ export function formatCapture (c: Captured): string {
 /** Starts following `list` (claude,codex) through `api` (its first pass runs in the background). */
 export function startFollowing (api: MeshApi, g: Globals, list: string, opts: { since?: string, print: (c: Captured) => void, log: (line: string) => void }): Follower {
   const since = opts.since !== undefined ? parseSince(opts.since) : undefined
-  const f = new Follower({ api, sources: followSources(list, process.env, since), cursors: cursorStore(g), log: opts.log, onCapture: opts.print })
+  const sources = followSources(list, process.env, since)
+  const reporter = new FollowReporter(api, sources.map(s => s.agent), () => !(api instanceof DaemonFollower) || api.following)
+  const f = new Follower({ api, sources, cursors: cursorStore(g), log: opts.log, onCapture: opts.print, afterPass: async f => { await reporter.afterPass(f) }, onStop: async f => { await reporter.stopped(f) } })
   f.start()
   return f
 }

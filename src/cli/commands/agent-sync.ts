@@ -1,10 +1,10 @@
 /**
- * mesh agent skills sync AGENT, mesh agent memory sync AGENT: an agent's skills folders and
+ * mesh agent skills sync AGENT, mesh agent memory sync claude|openclaw|hermes: an agent's skills folders and
  * memory files with mesh's skills and memory, both ways, conflicts reported rather than
  * overwritten (src/agents/skills-sync.ts, memory-sync.ts).
  */
 import { resolve } from 'node:path'
-import { SKILL_AGENTS, syncClaudeMemory, syncHermesMemory, syncSkills, type SkillAgent } from '../../agents/index.js'
+import { SKILL_AGENTS, syncClaudeMemory, syncHermesMemory, syncOpenclawMemory, syncSkills, type FilesReport, type SkillAgent } from '../../agents/index.js'
 import { UsageError } from '../../errors.js'
 import { stdout as out, withApi, type Globals } from '../context.js'
 
@@ -22,11 +22,12 @@ export async function syncCmd (g: Globals, what: 'skills' | 'memory', args: stri
     else {
       out.line(`${r.dir}: captured ${list(r.pushed)}; written ${list(r.pulled)}; unchanged ${r.same.length}`)
       for (const c of r.conflicts) out.line(`conflict: ${c.name} changed here (${c.path}) and in mesh since the last sync: left as it is (--prefer mesh|local to choose)`)
-      for (const n of r.removedHere) out.line(`${n}: removed here, still in mesh (mesh skills remove ${n} to drop it everywhere)`)
-      for (const n of r.removedInMesh) out.line(`${n}: removed from mesh, still here`)
+      for (const n of r.removedFromMesh) out.line(`${n}: removed here, so removed from mesh (and from your other machines as they sync)`)
+      for (const n of r.deletedHere) out.line(`${n}: removed from mesh, so deleted here`)
+      for (const k of r.keptEdited) out.line(`${k.name}: removed from mesh but edited here since (${k.path}): kept, not captured back (--prefer local to add it again, --prefer mesh to delete it)`)
       for (const s of r.symlinksSkipped) out.line(`${s}: a symlink, not followed`)
     }
-    return r.conflicts.length > 0 ? 1 : 0
+    return r.conflicts.length > 0 || r.keptEdited.length > 0 ? 1 : 0
   }
   if (agent === 'hermes') {
     const timeout = values['lock-timeout'] !== undefined ? Number(values['lock-timeout']) : undefined
@@ -42,16 +43,18 @@ export async function syncCmd (g: Globals, what: 'skills' | 'memory', args: stri
     }
     return r.some(f => f.drift === true) ? 1 : 0
   }
-  if (agent === 'claude') {
-    const cwd = resolve((values.cwd as string | undefined) ?? process.cwd())
-    const r = await withApi(g, async api => await syncClaudeMemory(api, { home: g.home, cwd, prefer }))
+  if (agent === 'claude' || agent === 'openclaw') {
+    const r: FilesReport & { project?: string, workspace?: string } = agent === 'claude'
+      ? await withApi(g, async api => await syncClaudeMemory(api, { home: g.home, cwd: resolve((values.cwd as string | undefined) ?? process.cwd()), prefer }))
+      : await withApi(g, async api => await syncOpenclawMemory(api, { home: g.home, workspace: values.workspace as string | undefined, prefer }))
     if (g.json) out.json(r)
     else {
-      out.line(`project ${r.project ?? '-'}: captured ${list(r.pushed)}; written ${list(r.pulled)}; unchanged ${r.same.length}; removed from mesh ${list(r.removedFromMesh)}; removed here ${list(r.removedHere)}`)
+      out.line(`${agent === 'claude' ? `project ${r.project ?? '-'}` : `workspace ${r.workspace ?? '-'}`}: captured ${list(r.pushed)}; written ${list(r.pulled)}; unchanged ${r.same.length}; removed from mesh ${list(r.removedFromMesh)}; removed here ${list(r.removedHere)}`)
       for (const c of r.conflicts) out.line(`conflict: ${c.key} changed here (${c.path}) and in mesh since the last sync: left as it is (--prefer mesh|local to choose)`)
       for (const p of r.tooBig) out.line(`${p}: over 256 KiB, not captured`)
+      for (const s of r.skipped) out.line(`${s.path}: not synced: ${s.why}`)
     }
     return r.conflicts.length > 0 ? 1 : 0
   }
-  throw new UsageError(`mesh agent memory sync claude|hermes (got ${agent ?? 'none'})`)
+  throw new UsageError(`mesh agent memory sync claude|openclaw|hermes (got ${agent ?? 'none'})`)
 }

@@ -17,12 +17,13 @@ import {
 import { importHermes, listHermesHere } from './agent-hermes.js'
 import { followCmd, hookCmd, hooksCmd } from './agent-live.js'
 import { syncCmd } from './agent-sync.js'
+import { showAgentList } from './agent-list.js'
 import type { MeshApi } from '../../api/api.js'
 import { isMeshError, UsageError } from '../../errors.js'
 import { stdout as out, withApi } from '../context.js'
 import type { Command } from '../command.js'
 
-const USAGE = 'mesh agent import claude|codex|openclaw|hermes (--file PATH | --session ID | --all | --since DATE) [--key KEY] | resume KEY [--cwd DIR] [--out FILE] [--take] [--force] | export KEY --out FILE [--redact] [--cwd DIR] [--as claude|hermes] | list [AGENT] | follow claude|codex|openclaw|hermes[,…] [--since DATE] | hooks install|uninstall claude | hook claude | skills sync claude|codex|hermes|openclaw [--prefer mesh|local] | memory sync claude|hermes [--cwd DIR] [--prefer mesh|local] [--lock-timeout MS]'
+const USAGE = 'mesh agent import claude|codex|openclaw|hermes (--file PATH | --session ID | --all | --since DATE) [--key KEY] | resume KEY [--cwd DIR] [--out FILE] [--take] [--force] | export KEY --out FILE [--redact] [--cwd DIR] [--as claude|hermes] | list [AGENT] | follow claude|codex|openclaw|hermes[,…] [--since DATE] | hooks install|uninstall claude | hook claude | skills sync claude|codex|hermes|openclaw [--prefer mesh|local] | memory sync claude|openclaw|hermes [--cwd DIR] [--workspace DIR] [--prefer mesh|local] [--lock-timeout MS]'
 
 export const agentCmd: Command = {
   name: 'agent',
@@ -44,6 +45,8 @@ export const agentCmd: Command = {
     'mesh agent hooks install claude                       # register and flush sessions from Claude Code\'s hooks',
     'mesh agent skills sync claude',
     'mesh agent memory sync hermes',
+    'mesh agent memory sync claude --cwd ~/src/app          # CLAUDE.md, CLAUDE.local.md and the project memory folder',
+    'mesh agent memory sync openclaw                       # the workspace MEMORY.md and memory/*.md',
     'mesh agent list'
   ],
   options: {
@@ -59,6 +62,7 @@ export const agentCmd: Command = {
     as: { type: 'string' },
     prefer: { type: 'string' },
     'lock-timeout': { type: 'string' },
+    workspace: { type: 'string' },
     since: { type: 'string' }
   },
   async run (g, args, values) {
@@ -235,17 +239,6 @@ async function listCmd (g: Parameters<Command['run']>[0], a: string | undefined)
     for (const s of await listOpenclawDbSessions(process.env, skipDb)) local.push({ agent: 'openclaw', sessionId: s.sessionId, path: `${s.db}#${s.sessionId}`, modified: s.mtimeMs, size: s.size })
   }
   if (agents.includes('hermes')) local.push(...await listHermesHere())
-  return await withApi(g, async api => {
-    const keys = new Set((await api.call('sessions.list', {})).map(s => s.key))
-    const rows = local.map(s => { const key = `agent:${s.agent}:${s.sessionId}`; return { ...s, key, imported: keys.has(key) } })
-    // Sessions in mesh from another machine, not on this one yet.
-    const here = new Set(rows.map(r => r.key))
-    const remote = [...keys].filter(k => agents.some(ag => k.startsWith(`agent:${ag}:`)) && !here.has(k))
-    if (g.json) { out.json({ local: rows, elsewhere: remote }); return 0 }
-    if (rows.length === 0 && remote.length === 0) out.line('no agent sessions on this machine or in mesh')
-    for (const r of rows) out.line(`${r.agent}\t${r.sessionId}\t${new Date(r.modified).toISOString()}\t${r.imported ? `in mesh as ${r.key}` : 'not imported'}\t${r.path}`)
-    for (const k of remote) out.line(`${k.split(':')[1] as string}\t${k.split(':').slice(2).join(':')}\t-\tin mesh, not on this machine (mesh agent resume ${k})`)
-    return 0
-  })
+  return await withApi(g, async api => await showAgentList(api, g, agents, local))
 }
 

@@ -49,7 +49,7 @@ export const memoryCmd: Command = {
   }
 }
 
-const SKILLS_USAGE = 'mesh skills add FILE | list | show NAME | remove NAME'
+const SKILLS_USAGE = 'mesh skills add FILE | list | show NAME | remove|rm NAME'
 
 export const skillsCmd: Command = {
   name: 'skills',
@@ -58,7 +58,8 @@ export const skillsCmd: Command = {
   examples: ['mesh skills add ./skills/review/SKILL.md', 'mesh skills list', 'mesh skills show review', 'mesh skills remove review'],
   options: {},
   async run (g, args) {
-    const [sub, arg] = args
+    const [verb, arg] = args
+    const sub = verb === 'rm' ? 'remove' : verb
     if (!['add', 'list', 'show', 'remove'].includes(sub ?? '')) throw new UsageError(`unknown skills command ${sub ?? '(none)'}: ${SKILLS_USAGE}`)
     if (sub !== 'list' && (arg === undefined || arg === '')) throw new UsageError(`missing ${sub === 'add' ? 'FILE' : 'NAME'}: ${SKILLS_USAGE}`)
     // The file is read here, against this process's working directory; the daemon gets its text.
@@ -80,7 +81,7 @@ export const skillsCmd: Command = {
       if (sub === 'remove') {
         const r = await api.call('skills.remove', { name: arg as string })
         if (g.json) out.json(r)
-        else out.line(r.removed ? `removed skill ${arg}` : `no skill named ${arg}`)
+        else out.line(r.removed ? `removed skill ${arg} (your machines delete their unedited copies as they sync: mesh agent skills sync AGENT)` : `no skill named ${arg}`)
         return r.removed ? 0 : 2
       }
       const s = await api.call('skills.show', { name: arg as string })

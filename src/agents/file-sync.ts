@@ -1,0 +1,105 @@
+/**
+ * Whole files two ways with mesh memory entries, decided per key against the base
+ * (sync-state.ts): pushed when only this side changed, written here when only mesh changed,
+ * removed from the side that kept an unchanged copy when the other removed it, and reported as a
+ * conflict (both sides left as they are) when both changed, unless `prefer` picks a side. Every
+ * write is atomic and keeps the file's mode, and happens only if the file still holds what was
+ * read (replace-file.ts); a symlink is reported, never followed or replaced.
+ */
+import type { MeshApi } from '../api/api.js'
+import { ChangedUnderfootError, removeFileIf, replaceFile } from './replace-file.js'
+import { readFileNoFollow } from './bundle.js'
+import { plan3, sha256 } from './sync-state.js'
+
+/** A mesh memory value is at most this many bytes (crdt/memory.ts). */
+export const MAX_VALUE = 256 * 1024
+
+export interface Place {
+  path: string
+  tags: string[]
+  /** The mode of a file created here (an existing file keeps its own). */
+  mode?: number
+  /** Why this file is not synced here (e.g. git tracks a personal file): reported, never touched. */
+  skip?: string
+  /** Runs before the file is first created here (e.g. keeping it out of commits). */
+  beforeCreate?: () => Promise<void>
+}
+
+export interface FilesReport {
+  pushed: string[]
+  pulled: string[]
+  same: string[]
+  removedFromMesh: string[]
+  removedHere: string[]
+  conflicts: Array<{ key: string, path: string }>
+  tooBig: string[]
+  skipped: Array<{ key: string, path: string, why: string }>
+}
+
+export const emptyReport = (): FilesReport => ({ pushed: [], pulled: [], same: [], removedFromMesh: [], removedHere: [], conflicts: [], tooBig: [], skipped: [] })
+
+async function readLocal (path: string): Promise<{ text?: string, symlink?: true }> {
+  try { return { text: (await readFileNoFollow(path)).toString('utf8') } } catch (err: any) {
+    if (err?.code === 'ENOENT') return {}
+    if (err?.code === 'ELOOP') return { symlink: true }
+    throw err
+  }
+}
+
+/**
+ * Syncs each place with the mesh value of its key; `base` is updated in place. A base entry is
+ * the pair (key, path): two clones of one repository on this machine each have their own, and
+ * syncing from a subfolder or the top of a repository shares one.
+ */
+export async function syncFiles (api: MeshApi, places: ReadonlyMap<string, Place>, mesh: ReadonlyMap<string, string>, base: Map<string, string>, opts: { prefer?: 'mesh' | 'local' } = {}, report: FilesReport = emptyReport()): Promise<FilesReport> {
+  for (const [key, place] of [...places].sort(([a], [b]) => a.localeCompare(b))) {
+    const { path } = place
+    if (place.skip !== undefined) { report.skipped.push({ key, path, why: place.skip }); continue }
+    const local = await readLocal(path)
+    if (local.symlink === true) { report.skipped.push({ key, path, why: 'a symlink, not followed' }); continue }
+    const lh = local.text !== undefined ? sha256(local.text) : undefined
+    const m = mesh.get(key)
+    const mh = m !== undefined ? sha256(m) : undefined
+    const bk = `${key}\0${path}`
+    let action = plan3(base.get(bk), lh, mh)
+    if (action === 'conflict' && opts.prefer !== undefined) action = opts.prefer === 'mesh' ? 'pull' : 'push'
+    try {
+      if (action === 'same') { report.same.push(key); base.set(bk, lh as string) } else if (action === 'gone') base.delete(bk)
+      else if (action === 'conflict') report.conflicts.push({ key, path })
+      else if (action === 'push') {
+        if (Buffer.byteLength(local.text as string) > MAX_VALUE) { report.tooBig.push(path); continue }
+        await api.call('memory.set', { key, value: local.text as string, tags: place.tags })
+        report.pushed.push(key)
+        base.set(bk, lh as string)
+      } else if (action === 'pull') {
+        if (lh === undefined) await place.beforeCreate?.()
+        await replaceFile(path, m as string, { mode: place.mode, expect: lh, checkExpect: true })
+        report.pulled.push(key)
+        base.set(bk, mh as string)
+      } else if (action === 'delete-mesh') {
+        await api.call('memory.delete', { key })
+        report.removedFromMesh.push(key)
+        base.delete(bk)
+      } else {
+        await removeFileIf(path, lh as string)
+        report.removedHere.push(key)
+        base.delete(bk)
+      }
+    } catch (err) {
+      // Edited by the user while we synced: their edit stays, the next sync decides again.
+      if (!(err instanceof ChangedUnderfootError)) throw err
+      report.conflicts.push({ key, path })
+    }
+  }
+  return report
+}
+
+/** The mesh entries under any of `prefixes` (or equal to one of `keys`) carrying `tag`. */
+export async function meshEntries (api: MeshApi, tag: string, match: (key: string) => boolean): Promise<Map<string, string>> {
+  const out = new Map<string, string>()
+  for (const e of await api.call('memory.list', { tag })) if (match(e.key)) out.set(e.key, e.value)
+  return out
+}
+
+/** A relative '/'-path mesh may write under a folder: no empty, '.' or '..' segments. */
+export function safeRel (rel: string): boolean { return rel !== '' && !rel.split('/').some(s => s === '' || s === '.' || s === '..') }
