@@ -102,15 +102,18 @@ export class LaneRetirer {
       const lane = dot < 0 ? 0 : Number(key.slice(dot + 1))
       return lane < (tops.get(dot < 0 ? key : key.slice(0, dot)) ?? 0)
     }
-    const reports = new Map(this.reports)
+    // Only documents with a closed lane not yet retired can change anything: the others cost a
+    // look at their index keys, not a vector (a full exchange reports every document).
+    const open = (doc: Uint8Array, k: string): boolean => {
+      const bounds = store.retired.of(k)
+      return store.laneKeys(doc).some(key => closed(key) && laneOf(key) >= (bounds.get(authorOf(key)) ?? 0))
+    }
+    const reports = new Map([...this.reports].filter(([k]) => open(fromHex(k), k)))
     this.reports.clear()
     if (this.whole.size > 0) {
-      // Only documents with a closed lane not yet retired can change anything.
       for (const doc of store.docIds()) {
         const k = toHex(doc)
-        const bounds = store.retired.of(k)
-        const open = store.laneKeys(doc).some(key => closed(key) && laneOf(key) >= (bounds.get(authorOf(key)) ?? 0))
-        if (!open) continue
+        if (!open(doc, k)) continue
         let m = reports.get(k)
         if (m === undefined) { m = new Map(); reports.set(k, m) }
         for (const p of this.whole) m.set(p, 'same')
@@ -119,7 +122,7 @@ export class LaneRetirer {
     }
     if (reports.size === 0) return
     const holders = this.init.holders()
-    log('judging %d documents against %d holders', reports.size, holders.length)
+    log.trace('judging %d documents against %d holders', reports.size, holders.length)
     for (const [k, peers] of reports) {
       const doc = fromHex(k)
       const mine = this.init.vector(doc)
