@@ -4,7 +4,7 @@
  * ranges were found equal (so `behind()` need not hold a vector per document for a vault in sync).
  */
 import { equals, toHex } from '../../src/identity/index.js'
-import { answerListing, digestRange, isDigest, locate, respond, within, type ReconcileIndex, type WireRange } from './reconcile.js'
+import { answerListing, digestRange, isDigest, locate, respond, span, within, type ReconcileIndex, type WireRange } from './reconcile.js'
 import type { AuthorSeq, DocVector } from './source.js'
 
 export interface ReconcilerHost {
@@ -18,6 +18,8 @@ export interface ReconcilerHost {
   remember: (doc: Uint8Array, items: AuthorSeq[]) => void
   /** The peer's digest equals ours. */
   inSync?: () => void
+  /** A range other than the whole vault was found equal: the peer holds exactly these documents as we do. */
+  agreed?: (docs: Uint8Array[]) => void
 }
 
 export const RECONCILE_FRAME = {
@@ -67,13 +69,17 @@ export class Reconciler {
     for (const f of early ?? []) f()
   }
 
-  /** A frame with ranges (and the vectors of its listings) from the peer. */
-  onRanges (ranges: readonly WireRange[], vectors: readonly DocVector[]): void {
-    if (this.early !== undefined) { this.early.push(() => { this.onRanges(ranges, vectors) }); return }
+  /**
+   * A frame with ranges (and the vectors of its listings) from the peer. `unresolved`: listed
+   * documents whose vectors were held back (retired lanes unlike ours, asked for lane by lane):
+   * neither caught up nor answered here.
+   */
+  onRanges (ranges: readonly WireRange[], vectors: readonly DocVector[], unresolved?: ReadonlySet<string>): void {
+    if (this.early !== undefined) { this.early.push(() => { this.onRanges(ranges, vectors, unresolved) }); return }
     const index = this.host.index()
     const ask: WireRange[] = []
     for (const r of ranges) {
-      if (r.listed) { this.onListing(index, r, vectors); continue }
+      if (r.listed) { this.onListing(index, r, vectors, unresolved); continue }
       if (isDigest(r)) {
         if (r.count === index.items.length && equals(r.fingerprint, index.digest)) { this.agree(r); this.host.inSync?.(); continue }
         // Both hellos carry a digest: the side whose digest sorts first answers the other's, so
@@ -84,7 +90,7 @@ export class Reconciler {
     }
     if (ask.length === 0) return
     const res = respond(index, ask)
-    for (const r of res.matched) this.agree(r)
+    for (const r of res.matched) { this.agree(r); this.agreedDocs(index, r) }
     if (res.lacking.length > 0) this.host.catchUp([], res.lacking.map(i => i.doc))
     let frame: { ranges: WireRange[], vectors: DocVector[], answer: boolean } = { ranges: [], vectors: [], answer: false }
     for (const { range, items } of res.reply) {
@@ -99,9 +105,13 @@ export class Reconciler {
     if (frame.ranges.length > 0) this.host.send(frame)
   }
 
-  private onListing (index: ReconcileIndex, r: WireRange, vectors: readonly DocVector[]): void {
+  private onListing (index: ReconcileIndex, r: WireRange, vectors: readonly DocVector[], unresolved?: ReadonlySet<string>): void {
     const theirs = vectors.filter(v => within(toHex(v.doc), r))
     const a = answerListing(index, r, theirs)
+    if (unresolved !== undefined && unresolved.size > 0) {
+      a.send = a.send.filter(i => !unresolved.has(i.id))
+      a.answer = a.answer.filter(doc => !unresolved.has(toHex(doc)))
+    }
     for (const i of a.equal) this.host.remember(i.doc, this.host.vector(i.doc))
     if (a.send.length > 0) this.host.catchUp(theirs, a.send.map(i => i.doc))
     for (let k = 0; k < a.answer.length; k += RECONCILE_FRAME.vectors) {
@@ -119,6 +129,12 @@ export class Reconciler {
 
   /** Whether a range holding this document was found equal on both sides. */
   agrees (id: string): boolean { return this.agreed.some(r => id >= r.lower && (r.upper === '' || id < r.upper)) }
+
+  private agreedDocs (index: ReconcileIndex, r: WireRange): void {
+    if (this.host.agreed === undefined) return
+    const [from, to] = span(index.items, r)
+    if (to > from) this.host.agreed(index.items.slice(from, to).map(i => i.doc))
+  }
 
   private agree (r: WireRange): void { this.agreed.push({ lower: toHex(r.lower), upper: toHex(r.upper) }) }
 }

@@ -6,12 +6,13 @@
  * dropped and is asked for its vectors again once the queue drains, which resends what it lacks.
  */
 import type { Logger, Stream } from '@libp2p/interface'
-import { parseTrustedEntry, streamKey, toHex } from '../../src/identity/index.js'
+import { fromHex, parseTrustedEntry, streamKey, toHex } from '../../src/identity/index.js'
 import { ProtocolError } from '../../src/errors.js'
 import { FrameReader, frame } from './frames.js'
 import { SyncMessage } from './pb/sync.js'
 import type { AuthorSeq, DocVector, EntryRef, ReplicaSource, SnapshotSink, SyncPlan } from './source.js'
 import { Reconciler } from './reconciler.js'
+import { expandVector, foldVector } from './lanes.js'
 import { settleInSlices } from './slice.js'
 import { Transfers, type Transfer } from './transfer.js'
 
@@ -56,7 +57,9 @@ export const LIMITS = {
    * its vectors again this long after (or when the error says), and the peer's catch-up resends
    * what is still missing.
    */
-  refetchMs: 5_000
+  refetchMs: 5_000,
+  /** After entries from the peer, this long without more before this side tells it its digest (`holds`). */
+  holdsQuietMs: 1_000
 } as const
 
 /**
@@ -67,7 +70,10 @@ export const LIMITS = {
  */
 const RETRY = new Set(['RATE_LIMITED', 'UNKNOWN_AUTHOR', 'UNKNOWN_EPOCH', 'STORE_WRITE_FAILED'])
 
-const EMPTY = (): SyncMessage => ({ certificates: [], vectors: [], vectorsDone: false, entries: [], snapshotHeader: new Uint8Array(0), snapshotChunk: new Uint8Array(0), wantVectors: false, ranges: [], answer: false, partialSnapshots: [], snapshotOffset: 0n, snapshotWindow: 0n, snapshotCredit: 0n, disk: 0 })
+const EMPTY = (): SyncMessage => ({ certificates: [], vectors: [], vectorsDone: false, entries: [], snapshotHeader: new Uint8Array(0), snapshotChunk: new Uint8Array(0), wantVectors: false, ranges: [], answer: false, partialSnapshots: [], snapshotOffset: 0n, snapshotWindow: 0n, snapshotCredit: 0n, disk: 0, lanes: 0, unfold: [], holds: new Uint8Array(0) })
+
+/** The `lanes` field of the held frame: this side reads and sends retired lanes (SPEC.md, Retired lanes). */
+const LANES_VERSION = 1
 
 /** The `disk` field: 0 says nothing (an older peer, or no change). */
 const DISK = { full: 1, room: 2 } as const
@@ -124,6 +130,8 @@ export class PeerSession {
   /** The content tips the peer reported, per document and lane: `seq` and the tip there (hex). */
   private readonly theirTips = new Map<string, Map<string, { seq: bigint, tip: string }>>()
   private incoming: DocVector[] = []
+  /** Documents of the vector exchange in progress whose retired lanes did not match ours. */
+  private incomingSkip = new Set<string>()
   private live: Uint8Array[] = []
   private liveRefs: EntryRef[] = []
   private liveBytes = 0
@@ -148,10 +156,11 @@ export class PeerSession {
     this.reconciler = new Reconciler({
       index: () => this.source.index(),
       vector: (doc) => this.source.vector(doc),
-      send: (f) => { this.enqueue({ ...EMPTY(), ranges: f.ranges, vectors: f.vectors, answer: f.answer } as SyncMessage, false) },
+      send: (f) => { this.enqueue({ ...EMPTY(), ranges: f.ranges, vectors: this.wire(f.vectors), answer: f.answer } as SyncMessage, false) },
       catchUp: (theirs, docs) => { this.scheduleCatchUp(theirs, docs) },
       remember: (doc, items) => { this.remember(doc, items) },
-      inSync: () => { this.events.caughtUp?.(this.peer) }
+      inSync: () => { this.source.heldBy?.(this.peer); this.events.caughtUp?.(this.peer) },
+      agreed: (docs) => { for (const doc of docs) this.source.heldBy?.(this.peer, doc) }
     })
     this.transfers = new Transfers(peer, (t) => { events.progress?.(t) })
   }
@@ -199,6 +208,7 @@ export class PeerSession {
     } finally {
       this.closed = true
       if (this.refetch !== undefined) clearTimeout(this.refetch.timer)
+      if (this.holdsTimer !== undefined) clearTimeout(this.holdsTimer)
       // What arrived of a snapshot is kept: the next session resumes it (see sendHeld).
       if (this.snapshot !== undefined) this.log('snapshot from %s broke off at %d of %d bytes; kept for a resume', this.peer, this.snapshot.got, this.snapshot.size)
       this.snapshot?.sink?.abort()
@@ -246,7 +256,95 @@ export class PeerSession {
     const vs = this.source.vectors()
     for (let i = 0; i < vs.length || i === 0; i += LIMITS.docsPerFrame) {
       const part = vs.slice(i, i + LIMITS.docsPerFrame)
-      this.enqueue({ ...EMPTY(), vectors: part as any, vectorsDone: i + LIMITS.docsPerFrame >= vs.length }, false)
+      this.enqueue({ ...EMPTY(), vectors: this.wire(part) as any, vectorsDone: i + LIMITS.docsPerFrame >= vs.length }, false)
+    }
+  }
+
+  /** Whether the peer reads retired lanes (its held frame said so): only then are vectors folded. */
+  private peerLanes = false
+  /** The `holds` frame due once what the peer sent has settled, and the digest this side last told it. */
+  private holdsTimer: ReturnType<typeof setTimeout> | undefined
+  private toldDigest: string | undefined
+  /** The whole-vault digest (hex) this side last told the peer it holds (`holds`), if any. */
+  get told (): string | undefined { return this.toldDigest }
+
+  /**
+   * After entries or a snapshot from the peer, once none came for a while: tells the peer this
+   * side's whole-vault digest (`holds`). A peer whose digest is the same learns that this side
+   * holds everything it holds, tails of closed lanes included, without a reconnect; that is what
+   * lets it retire lanes while the connection stays up (SPEC.md, Retired lanes).
+   */
+  private holdsLater (): void {
+    if (!this.peerLanes || this.source.heldBy === undefined || this.closed) return
+    if (this.holdsTimer !== undefined) clearTimeout(this.holdsTimer)
+    this.holdsTimer = setTimeout(() => { this.holdsTimer = undefined; this.sendHolds() }, LIMITS.holdsQuietMs)
+    this.holdsTimer.unref?.()
+  }
+
+  private sendHolds (): void {
+    if (this.closed) return
+    const digest = this.source.index().digest
+    const hex = toHex(digest)
+    if (hex === this.toldDigest) return
+    this.toldDigest = hex
+    this.log.trace('telling %s this side holds digest %s', this.peer, hex.slice(0, 8))
+    this.enqueue({ ...EMPTY(), holds: digest as Uint8Array<ArrayBuffer> }, false)
+  }
+
+  /** The peer's `holds`: equal to our digest, it holds exactly our state; told once in return. */
+  private onHolds (digest: Uint8Array): void {
+    const mine = this.source.index().digest
+    this.log.trace('%s holds digest %s, ours is %s', this.peer, toHex(digest).slice(0, 8), toHex(mine).slice(0, 8))
+    if (toHex(mine) !== toHex(digest)) return
+    this.source.heldBy?.(this.peer)
+    if (this.peerLanes) this.sendHolds()
+  }
+
+  /** Vectors as they go on the wire: retired lanes folded for a peer that reads them. */
+  private wire (vs: DocVector[]): DocVector[] {
+    const retired = this.source.retired
+    if (!this.peerLanes || retired === undefined) return vs
+    return vs.map(v => {
+      const bounds = retired(v.doc)
+      if (bounds.length === 0) return v
+      return { doc: v.doc, ...foldVector(v.items, bounds) }
+    })
+  }
+
+  /**
+   * The peer's vectors with their retired lanes expanded into ours (lanes.ts). A document whose
+   * retired lanes this side holds otherwise is left out (`unresolved`): its vector is asked for
+   * lane by lane (`unfold`), and ours goes to the peer the same way, so each side plans its
+   * catch-up on whole vectors, never on a guess.
+   */
+  private expand (vs: readonly DocVector[]): { vectors: DocVector[], unresolved: Set<string> } {
+    const vectors: DocVector[] = []
+    const unresolved = new Set<string>()
+    for (const v of vs) {
+      if ((v.retired ?? []).length === 0) {
+        this.source.heldBy?.(this.peer, v.doc, v.items)
+        vectors.push({ doc: v.doc, items: v.items })
+        continue
+      }
+      const e = expandVector(v, this.source.vector(v.doc))
+      if (e === undefined) { unresolved.add(toHex(v.doc)); continue }
+      if (e.matched.length > 0) this.source.adoptRetired?.(v.doc, e.matched)
+      this.source.heldBy?.(this.peer, v.doc, e.items)
+      vectors.push({ doc: v.doc, items: e.items })
+    }
+    if (unresolved.size > 0) {
+      const docs = [...unresolved].map(fromHex)
+      this.log('%d vectors from %s hold retired lanes unlike ours: asking for them lane by lane', docs.length, this.peer)
+      this.enqueue({ ...EMPTY(), unfold: docs as Array<Uint8Array<ArrayBuffer>> }, false)
+      this.sendUnfolded(docs)
+    }
+    return { vectors, unresolved }
+  }
+
+  /** Our vectors of these documents, lane by lane, as an `answer` (the peer catches us up on them). */
+  private sendUnfolded (docs: Uint8Array[]): void {
+    for (let k = 0; k < docs.length; k += LIMITS.docsPerFrame) {
+      this.enqueue({ ...EMPTY(), vectors: docs.slice(k, k + LIMITS.docsPerFrame).map(doc => ({ doc, items: this.source.vector(doc), retired: [] })) as any, answer: true }, false)
     }
   }
 
@@ -267,7 +365,7 @@ export class PeerSession {
     // A full disk is said once here and on every change: the peer must not show this node in sync
     // while it refuses what it is sent.
     const disk = this.source.diskFull?.() === true ? DISK.full : 0
-    this.enqueue({ ...EMPTY(), partialSnapshots: partialSnapshots as any, snapshotWindow: BigInt(LIMITS.snapshotWindowBytes), disk }, false)
+    this.enqueue({ ...EMPTY(), partialSnapshots: partialSnapshots as any, snapshotWindow: BigInt(LIMITS.snapshotWindowBytes), disk, lanes: LANES_VERSION }, false)
   }
 
   /** Receiving: grants the sender more of the current snapshot once enough of it was taken. */
@@ -295,6 +393,7 @@ export class PeerSession {
     }
     for (const p of msg.partialSnapshots) this.held.set(heldKey(p.doc, p.author, p.seq), Number(p.offset))
     if (msg.snapshotWindow > 0n) this.peerWindow = Number(msg.snapshotWindow)
+    if (msg.lanes >= LANES_VERSION) this.peerLanes = true
     if (msg.snapshotCredit > 0n) {
       this.credit.granted = Math.max(this.credit.granted, Number(msg.snapshotCredit))
       for (const wake of this.credit.waiters.splice(0)) wake()
@@ -315,14 +414,21 @@ export class PeerSession {
       const certs = await Promise.allSettled(msg.certificates.map(async c => { await this.source.addCertificate(c) }))
       for (const r of certs) if (r.status === 'rejected') this.events.refused(`certificate: ${r.reason?.message ?? r.reason}`, this.peer)
     }
-    if (msg.ranges.length > 0) this.reconciler.onRanges(msg.ranges, msg.vectors)
-    else if (msg.answer) this.reconciler.onAnswer(msg.vectors)
-    else if (msg.vectors.length > 0) this.incoming.push(...msg.vectors)
+    const { vectors, unresolved } = msg.vectors.length > 0 ? this.expand(msg.vectors) : { vectors: [], unresolved: new Set<string>() }
+    if (msg.ranges.length > 0) this.reconciler.onRanges(msg.ranges, vectors, unresolved)
+    else if (msg.answer) this.reconciler.onAnswer(vectors)
+    else if (msg.vectors.length > 0) { this.incoming.push(...vectors); for (const d of unresolved) this.incomingSkip.add(d) }
     if (msg.vectorsDone) {
       const got = this.incoming
+      const skip = this.incomingSkip
       this.incoming = []
-      this.scheduleCatchUp(got, undefined, () => { this.events.caughtUp?.(this.peer) })
+      this.incomingSkip = new Set()
+      // Documents asked for lane by lane are caught up on their answer, not as if the peer held none.
+      const docs = skip.size === 0 ? undefined : this.source.index().items.filter(i => !skip.has(i.id)).map(i => i.doc)
+      this.scheduleCatchUp(got, docs, () => { this.events.caughtUp?.(this.peer) })
     }
+    if (msg.unfold.length > 0) this.sendUnfolded(msg.unfold)
+    if (msg.holds.byteLength > 0) this.onHolds(msg.holds)
     if (msg.wantVectors) this.sendVectors()
     const stored = new Map<string, { doc: Uint8Array, n: number, held: number, bytes: number }>()
     // All entries of a frame are admitted together so their writes share one group commit.
@@ -347,6 +453,7 @@ export class PeerSession {
       this.transfers.entries('in', k, s.held, s.bytes)
       if (s.n > 0) this.events.received(s.doc, s.n, this.peer)
     }
+    if (stored.size > 0) this.holdsLater()
     // A snapshot's sink behind its disk holds this frame (past framesInFlight, the stream pauses),
     // and the sender's next grant with it.
     if (wait !== undefined) await wait
@@ -355,6 +462,7 @@ export class PeerSession {
       try {
         const r = await complete.end()
         this.events.received(r.doc, 0, this.peer)
+        this.holdsLater()
       } catch (err: any) {
         this.events.refused(`snapshot ${err?.code ?? ''}: ${err?.message ?? err}`, this.peer)
         this.refetchLater(err)

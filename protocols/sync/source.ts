@@ -4,13 +4,16 @@
  * blind mirror could implement it over the store alone.
  */
 import type { ReconcileIndex } from './reconcile.js'
+import type { RetiredLanes } from './lanes.js'
 
 /**
  * One author lane's highest contiguous sequence number (lanes: crdt/SPEC.md). In vectors, `tip`:
  * the content tip of the entry at seq (SPEC.md, Content tips), when the data layer holds it.
  */
 export interface AuthorSeq { author: Uint8Array, lane: number, seq: bigint, tip?: Uint8Array }
-export interface DocVector { doc: Uint8Array, items: AuthorSeq[] }
+export interface DocVector { doc: Uint8Array, items: AuthorSeq[], retired?: RetiredLanes[] }
+/** An author's lanes numbered below `below` are retired (SPEC.md, Retired lanes). */
+export interface RetiredBound { author: Uint8Array, below: number }
 /** Where an entry sits: its document and its (author, lane, seq), as the data layer parsed them. */
 export interface EntryRef { doc: Uint8Array, item: AuthorSeq }
 
@@ -76,6 +79,17 @@ export interface ReplicaSource {
   /** Calls back for every entry newly stored (local or from a peer), with the peer it came from. */
   onEntry: (cb: (entry: Uint8Array, ref: EntryRef, from: string | undefined) => void) => () => void
   onCertificate: (cb: (certificate: Uint8Array) => void) => () => void
+  /** The retired lanes of a document, sent folded to peers that read them (SPEC.md, Retired lanes). */
+  retired?: (doc: Uint8Array) => RetiredBound[]
+  /**
+   * What a peer holds, as it reported it: its vector of `doc` (whole, retired lanes expanded), or,
+   * with `items` absent, exactly this node's vector of `doc` (a range found equal); with `doc`
+   * absent, exactly this node's whole state (its hello's digest equals ours). The data layer
+   * retires a closed lane once every peer was seen holding its tail.
+   */
+  heldBy?: (peer: string, doc?: Uint8Array, items?: AuthorSeq[]) => void
+  /** A peer retired these lanes of `doc` and holds exactly what this node holds of them: they may be retired here too. */
+  adoptRetired?: (doc: Uint8Array, bounds: RetiredBound[]) => void
   /** Whether this node's disk is full (it refuses writes until there is room): told to peers. */
   diskFull?: () => boolean
   /** Calls back when the disk fills up (true) or has room again (false). */

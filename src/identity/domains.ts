@@ -45,6 +45,8 @@ export const LABEL = {
   certRecordAad: 'mesh/cert-record-aad/v1',
   docFingerprint: 'mesh/doc-fingerprint/v1',
   rangeFingerprint: 'mesh/range-fingerprint/v1',
+  /** An author's retired lanes, folded into one vector item (protocols/sync/SPEC.md, Retired lanes). */
+  retiredLanes: 'mesh/retired-lanes/v1',
   /** A device's X25519 key epoch keys are wrapped to, derived from its ed25519 seed. */
   deviceKem: 'mesh/device-kem/v1',
   /** The recovery key's X25519 secret, derived from the wallet's seed signature: only the wallet rebuilds it. */

@@ -27,6 +27,7 @@ import {
 import { acquireLock, ensureHomeDir, EntryStore, homePath, isInitialized, readHomeFile, readHomeText, writeHomeFile, type HomeLock } from '../store/index.js'
 import { CertRegistry } from './certs.js'
 import { authorOp } from './registry-ops.js'
+import { LaneRetirer, holdersOf } from './retire.js'
 
 const log = logger('mesh:node:mirror')
 
@@ -292,8 +293,16 @@ export class MirrorVault extends EventEmitter<MirrorEvents> {
   /** The sync protocol's data layer over this mirror: the same plan as a member's, from ciphertext. */
   source (): ReplicaSource {
     const store = this.store
-    const vectorOf = (doc: Uint8Array): AuthorSeq[] => [...store.vector(doc)].filter(([, n]) => n > 0).map(([k, n]) => ({ ...parseStreamKey(k), seq: BigInt(n) }))
+    // With content tips, as a member's: retired lanes are folded over them (protocols/sync/SPEC.md).
+    const vectorOf = (doc: Uint8Array): AuthorSeq[] => [...store.vector(doc)].filter(([, n]) => n > 0).map(([k, n]) => {
+      const tip = store.tip(doc, k, n)
+      return tip === undefined ? { ...parseStreamKey(k), seq: BigInt(n) } : { ...parseStreamKey(k), seq: BigInt(n), tip }
+    })
+    const lanes = new LaneRetirer({ store, holders: () => holdersOf(this.certs, this.identity.certificate.deviceId), vector: vectorOf })
     return {
+      retired: (doc) => lanes.retired(doc),
+      heldBy: (peer, doc, items) => { lanes.heldBy(peer, doc, items) },
+      adoptRetired: (doc, bounds) => { lanes.adopt(doc, bounds) },
       certificates: () => this.certs.records(),
       addCertificate: async (bytes) => { await this.addCertificate(bytes) },
       vectors: (): DocVector[] => store.docIds().map(doc => ({ doc, items: vectorOf(doc) })),

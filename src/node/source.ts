@@ -3,6 +3,7 @@ import type { AuthorSeq, DocVector, EntryRef, ReplicaSource, SnapshotOffer, Sync
 import { DOC_NAMES } from '../../crdt/index.js'
 import { parseStreamKey, streamKey, toHex, type Entry } from '../identity/index.js'
 import type { Vault } from './vault.js'
+import { LaneRetirer, holdersOf } from './retire.js'
 
 export function vaultSource (vault: Vault): ReplicaSource {
   const store = vault.store
@@ -16,7 +17,12 @@ export function vaultSource (vault: Vault): ReplicaSource {
   // a session while it is still arriving, and a big session does not hold back memory and skills.
   const first = [DOC_NAMES.sessionsIndex, DOC_NAMES.memory, DOC_NAMES.skills].map(n => toHex(vault.docId(n)))
   const rank = (doc: Uint8Array): number => { const i = first.indexOf(toHex(doc)); return i < 0 ? first.length : i }
+  const self = vault.identity.certificate.deviceId
+  const lanes = new LaneRetirer({ store, holders: () => holdersOf(vault.certs, self), vector: vectorOf })
   return {
+    retired: (doc) => lanes.retired(doc),
+    heldBy: (peer, doc, items) => { lanes.heldBy(peer, doc, items) },
+    adoptRetired: (doc, bounds) => { lanes.adopt(doc, bounds) },
     certificates: () => vault.certs.records(),
     addCertificate: async (bytes) => { await vault.addCertificate(bytes) },
     vectors: (): DocVector[] => [...store.docIds()].sort((a, b) => rank(a) - rank(b)).map(doc => ({ doc, items: vectorOf(doc) })),

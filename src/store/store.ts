@@ -16,6 +16,7 @@ import { DiskState } from './disk.js'
 import { RecordLog, type RecordRef, type Recovery } from './log.js'
 import { listPartials, partialPath, readPartial, readPartialPrefix, removePartial, writePartial, type PartialSnapshot } from './partial.js'
 import { Forks } from './forks.js'
+import { RetiredLanes } from './retired.js'
 import { Quarantine, type QuarantineRecord } from './quarantine.js'
 import { loadSnapshots, readSnapshotData, readSnapshotPieces, removeSnapshot, stageSnapshotFile, type StagedSnapshot, type StoredSnapshot } from './snapshots.js'
 
@@ -85,6 +86,8 @@ export class EntryStore {
   quarantine!: Quarantine
   /** Second entries found at held slots (see forks.ts). */
   forks!: Forks
+  /** Lanes retired per document and author (see retired.ts). */
+  retired!: RetiredLanes
   private closed = false
   /** Documents whose vector changed since their fingerprint was last counted. */
   private readonly dirty = new Set<DocIndex>()
@@ -106,6 +109,7 @@ export class EntryStore {
     s.sealer = options.certificates
     s.quarantine = await Quarantine.open(join(dir, 'quarantine'))
     s.forks = await Forks.open(join(dir, 'forks'))
+    s.retired = await RetiredLanes.open(join(dir, 'retired.json'))
     const { snapshots, damaged } = await loadSnapshots(join(dir, 'snapshots'))
     s.damagedSnapshots = damaged
     for (const snap of snapshots) s.docIndex(snap.header.doc).snapshots.push(snap)
@@ -411,6 +415,26 @@ export class EntryStore {
     }
     return max
   }
+
+  /**
+   * Per author (hex), the highest lane it holds of it in any document (entries or snapshot
+   * covers): a lane below it is closed (its device writes on a newer one). One pass over the index.
+   */
+  laneTops (): Map<string, number> {
+    const out = new Map<string, number>()
+    const raise = (author: string, lane: number): void => { if ((out.get(author) ?? -1) < lane) out.set(author, lane) }
+    for (const d of this.docs.values()) {
+      for (const k of d.authors.keys()) {
+        const dot = k.indexOf('.')
+        raise(dot < 0 ? k : k.slice(0, dot), dot < 0 ? 0 : Number(k.slice(dot + 1)))
+      }
+      for (const s of d.snapshots) for (const c of s.header.covers) raise(toHex(c.author), c.lane ?? 0)
+    }
+    return out
+  }
+
+  /** The author lanes (`streamKey`) a document's index holds entries of, from the index alone (cheap). */
+  laneKeys (doc: Uint8Array): string[] { return [...(this.docs.get(toHex(doc))?.authors.keys() ?? [])] }
 
   vector (doc: Uint8Array): Vector {
     const d = this.docs.get(toHex(doc))

@@ -21,10 +21,11 @@ import { benchFollowSqlite, benchSqliteImage } from './follow-sqlite.js'
 import { benchRegistry } from './registry.js'
 import { benchPair } from './pair.js'
 import { benchMirrorRelay } from './mirror-relay.js'
+import { benchLanes } from './lanes.js'
 
 const quick = process.argv.includes('--quick')
 // --only=vault, --only=registry, --only=mesh, --only=api, --only=http, --only=mcp, --only=scale, --only=flood, --only=agents,
-// --only=claws, --only=follow, --only=pair, --only=mirror,
+// --only=claws, --only=follow, --only=pair, --only=mirror, --only=lanes (retired lanes: reconnect bytes with 50 old lanes),
 // or one part:
 // --only=mesh.handoff (handoff, throughput, resume, discovery, ten), --only=api.cli (cli, rpc),
 // --only=http.rtt (API round trip over HTTP and the socket), --only=http.events (append on a peer
@@ -50,6 +51,7 @@ try {
   if (only === undefined || group === 'registry') await benchRegistry(join(dir, 'registry'), { quick })
   if (only === undefined || group === 'pair') await benchPair(join(dir, 'pair'), { quick })
   if (only === undefined || group === 'mirror') await benchMirrorRelay(join(dir, 'mirror'), { quick })
+  if (only === undefined || group === 'lanes') await benchLanes(join(dir, 'lanes'), { quick })
 } finally {
   await rm(dir, { recursive: true, force: true })
 }

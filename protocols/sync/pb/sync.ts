@@ -160,9 +160,168 @@ export namespace AuthorSeq {
   }
 }
 
+export interface RetiredLanes {
+  author: Uint8Array<ArrayBuffer>
+  below: number
+  count: number
+  digest: Uint8Array<ArrayBuffer>
+}
+
+export namespace RetiredLanes {
+  let _codec: Codec<RetiredLanes>
+
+  export const codec = (): Codec<RetiredLanes> => {
+    if (_codec == null) {
+      _codec = message<RetiredLanes>((obj, w, opts = {}) => {
+        if (opts.lengthDelimited !== false) {
+          w.fork()
+        }
+
+        if ((obj.author != null && obj.author.byteLength > 0)) {
+          w.uint32(10)
+          w.bytes(obj.author)
+        }
+
+        if ((obj.below != null && obj.below !== 0)) {
+          w.uint32(16)
+          w.uint32(obj.below)
+        }
+
+        if ((obj.count != null && obj.count !== 0)) {
+          w.uint32(24)
+          w.uint32(obj.count)
+        }
+
+        if ((obj.digest != null && obj.digest.byteLength > 0)) {
+          w.uint32(34)
+          w.bytes(obj.digest)
+        }
+
+        if (opts.lengthDelimited !== false) {
+          w.ldelim()
+        }
+      }, (reader, length, opts = {}) => {
+        const obj: any = {
+          author: uint8ArrayAlloc(0),
+          below: 0,
+          count: 0,
+          digest: uint8ArrayAlloc(0)
+        }
+
+        const end = length == null ? reader.len : reader.pos + length
+
+        while (reader.pos < end) {
+          const tag = reader.uint32()
+
+          switch (tag >>> 3) {
+            case 1: {
+              obj.author = reader.bytes()
+              break
+            }
+            case 2: {
+              obj.below = reader.uint32()
+              break
+            }
+            case 3: {
+              obj.count = reader.uint32()
+              break
+            }
+            case 4: {
+              obj.digest = reader.bytes()
+              break
+            }
+            default: {
+              reader.skipType(tag & 7)
+              break
+            }
+          }
+        }
+
+        return obj
+      }, function * (reader, length, prefix, opts = {}) {
+        const end = length == null ? reader.len : reader.pos + length
+
+        while (reader.pos < end) {
+          const tag = reader.uint32()
+
+          switch (tag >>> 3) {
+            case 1: {
+              yield {
+                field: `${prefix}.author`,
+                value: reader.bytes()
+              }
+              break
+            }
+            case 2: {
+              yield {
+                field: `${prefix}.below`,
+                value: reader.uint32()
+              }
+              break
+            }
+            case 3: {
+              yield {
+                field: `${prefix}.count`,
+                value: reader.uint32()
+              }
+              break
+            }
+            case 4: {
+              yield {
+                field: `${prefix}.digest`,
+                value: reader.bytes()
+              }
+              break
+            }
+            default: {
+              reader.skipType(tag & 7)
+              break
+            }
+          }
+        }
+      })
+    }
+
+    return _codec
+  }
+
+  export interface RetiredLanesAuthorFieldEvent {
+    field: '$.author'
+    value: Uint8Array<ArrayBuffer>
+  }
+
+  export interface RetiredLanesBelowFieldEvent {
+    field: '$.below'
+    value: number
+  }
+
+  export interface RetiredLanesCountFieldEvent {
+    field: '$.count'
+    value: number
+  }
+
+  export interface RetiredLanesDigestFieldEvent {
+    field: '$.digest'
+    value: Uint8Array<ArrayBuffer>
+  }
+
+  export function encode (obj: Partial<RetiredLanes>): Uint8Array<ArrayBuffer> {
+    return encodeMessage(obj, RetiredLanes.codec())
+  }
+
+  export function decode (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<RetiredLanes>): RetiredLanes {
+    return decodeMessage(buf, RetiredLanes.codec(), opts)
+  }
+
+  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<RetiredLanes>): Generator<RetiredLanesAuthorFieldEvent | RetiredLanesBelowFieldEvent | RetiredLanesCountFieldEvent | RetiredLanesDigestFieldEvent> {
+    return streamMessage(buf, RetiredLanes.codec(), opts)
+  }
+}
+
 export interface DocVector {
   doc: Uint8Array<ArrayBuffer>
   items: AuthorSeq[]
+  retired: RetiredLanes[]
 }
 
 export namespace DocVector {
@@ -187,13 +346,21 @@ export namespace DocVector {
           }
         }
 
+        if (obj.retired != null && obj.retired.length > 0) {
+          for (const value of obj.retired) {
+            w.uint32(26)
+            RetiredLanes.codec().encode(value, w)
+          }
+        }
+
         if (opts.lengthDelimited !== false) {
           w.ldelim()
         }
       }, (reader, length, opts = {}) => {
         const obj: any = {
           doc: uint8ArrayAlloc(0),
-          items: []
+          items: [],
+          retired: []
         }
 
         const end = length == null ? reader.len : reader.pos + length
@@ -216,6 +383,16 @@ export namespace DocVector {
               }))
               break
             }
+            case 3: {
+              if (opts.limits?.retired != null && obj.retired.length === opts.limits.retired) {
+                throw new MaxLengthError('Decode error - repeated field "retired" had too many elements')
+              }
+
+              obj.retired.push(RetiredLanes.codec().decode(reader, reader.uint32(), {
+                limits: opts.limits?.retired$
+              }))
+              break
+            }
             default: {
               reader.skipType(tag & 7)
               break
@@ -226,7 +403,8 @@ export namespace DocVector {
         return obj
       }, function * (reader, length, prefix, opts = {}) {
         const obj = {
-          items: 0
+          items: 0,
+          retired: 0
         }
 
         const end = length == null ? reader.len : reader.pos + length
@@ -257,6 +435,24 @@ export namespace DocVector {
               }
 
               obj.items++
+
+              break
+            }
+            case 3: {
+              if (opts.limits?.retired != null && obj.retired === opts.limits.retired) {
+                throw new MaxLengthError('Streaming decode error - repeated field "retired" had too many elements')
+              }
+
+              for (const evt of RetiredLanes.codec().stream(reader, reader.uint32(), `${prefix}.retired[]`, {
+                limits: opts.limits?.retired$
+              })) {
+                yield {
+                  ...evt,
+                  index: obj.retired
+                }
+              }
+
+              obj.retired++
 
               break
             }
@@ -301,6 +497,30 @@ export namespace DocVector {
     index: number
   }
 
+  export interface DocVectorRetiredAuthorFieldEvent {
+    field: '$.retired[].author'
+    value: Uint8Array<ArrayBuffer>
+    index: number
+  }
+
+  export interface DocVectorRetiredBelowFieldEvent {
+    field: '$.retired[].below'
+    value: number
+    index: number
+  }
+
+  export interface DocVectorRetiredCountFieldEvent {
+    field: '$.retired[].count'
+    value: number
+    index: number
+  }
+
+  export interface DocVectorRetiredDigestFieldEvent {
+    field: '$.retired[].digest'
+    value: Uint8Array<ArrayBuffer>
+    index: number
+  }
+
   export function encode (obj: Partial<DocVector>): Uint8Array<ArrayBuffer> {
     return encodeMessage(obj, DocVector.codec())
   }
@@ -309,7 +529,7 @@ export namespace DocVector {
     return decodeMessage(buf, DocVector.codec(), opts)
   }
 
-  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<DocVector>): Generator<DocVectorDocFieldEvent | DocVectorItemsAuthorFieldEvent | DocVectorItemsSeqFieldEvent | DocVectorItemsLaneFieldEvent | DocVectorItemsTipFieldEvent> {
+  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<DocVector>): Generator<DocVectorDocFieldEvent | DocVectorItemsAuthorFieldEvent | DocVectorItemsSeqFieldEvent | DocVectorItemsLaneFieldEvent | DocVectorItemsTipFieldEvent | DocVectorRetiredAuthorFieldEvent | DocVectorRetiredBelowFieldEvent | DocVectorRetiredCountFieldEvent | DocVectorRetiredDigestFieldEvent> {
     return streamMessage(buf, DocVector.codec(), opts)
   }
 }
@@ -827,6 +1047,9 @@ export interface SyncMessage {
   snapshotWindow: bigint
   snapshotCredit: bigint
   disk: number
+  lanes: number
+  unfold: Uint8Array<ArrayBuffer>[]
+  holds: Uint8Array<ArrayBuffer>
 }
 
 export namespace SyncMessage {
@@ -924,6 +1147,23 @@ export namespace SyncMessage {
           w.uint32(obj.disk)
         }
 
+        if ((obj.lanes != null && obj.lanes !== 0)) {
+          w.uint32(208)
+          w.uint32(obj.lanes)
+        }
+
+        if (obj.unfold != null && obj.unfold.length > 0) {
+          for (const value of obj.unfold) {
+            w.uint32(218)
+            w.bytes(value)
+          }
+        }
+
+        if ((obj.holds != null && obj.holds.byteLength > 0)) {
+          w.uint32(226)
+          w.bytes(obj.holds)
+        }
+
         if (opts.lengthDelimited !== false) {
           w.ldelim()
         }
@@ -942,7 +1182,10 @@ export namespace SyncMessage {
           snapshotOffset: 0n,
           snapshotWindow: 0n,
           snapshotCredit: 0n,
-          disk: 0
+          disk: 0,
+          lanes: 0,
+          unfold: [],
+          holds: uint8ArrayAlloc(0)
         }
 
         const end = length == null ? reader.len : reader.pos + length
@@ -1039,6 +1282,22 @@ export namespace SyncMessage {
               obj.disk = reader.uint32()
               break
             }
+            case 26: {
+              obj.lanes = reader.uint32()
+              break
+            }
+            case 27: {
+              if (opts.limits?.unfold != null && obj.unfold.length === opts.limits.unfold) {
+                throw new MaxLengthError('Decode error - repeated field "unfold" had too many elements')
+              }
+
+              obj.unfold.push(reader.bytes())
+              break
+            }
+            case 28: {
+              obj.holds = reader.bytes()
+              break
+            }
             default: {
               reader.skipType(tag & 7)
               break
@@ -1053,7 +1312,8 @@ export namespace SyncMessage {
           vectors: 0,
           entries: 0,
           ranges: 0,
-          partialSnapshots: 0
+          partialSnapshots: 0,
+          unfold: 0
         }
 
         const end = length == null ? reader.len : reader.pos + length
@@ -1216,6 +1476,35 @@ export namespace SyncMessage {
               }
               break
             }
+            case 26: {
+              yield {
+                field: `${prefix}.lanes`,
+                value: reader.uint32()
+              }
+              break
+            }
+            case 27: {
+              if (opts.limits?.unfold != null && obj.unfold === opts.limits.unfold) {
+                throw new MaxLengthError('Streaming decode error - repeated field "unfold" had too many elements')
+              }
+
+              yield {
+                field: `${prefix}.unfold[]`,
+                index: obj.unfold,
+                value: reader.bytes()
+              }
+
+              obj.unfold++
+
+              break
+            }
+            case 28: {
+              yield {
+                field: `${prefix}.holds`,
+                value: reader.bytes()
+              }
+              break
+            }
             default: {
               reader.skipType(tag & 7)
               break
@@ -1260,6 +1549,30 @@ export namespace SyncMessage {
 
   export interface SyncMessageVectorsItemsTipFieldEvent {
     field: '$.vectors[].items[].tip'
+    value: Uint8Array<ArrayBuffer>
+    index: number
+  }
+
+  export interface SyncMessageVectorsRetiredAuthorFieldEvent {
+    field: '$.vectors[].retired[].author'
+    value: Uint8Array<ArrayBuffer>
+    index: number
+  }
+
+  export interface SyncMessageVectorsRetiredBelowFieldEvent {
+    field: '$.vectors[].retired[].below'
+    value: number
+    index: number
+  }
+
+  export interface SyncMessageVectorsRetiredCountFieldEvent {
+    field: '$.vectors[].retired[].count'
+    value: number
+    index: number
+  }
+
+  export interface SyncMessageVectorsRetiredDigestFieldEvent {
+    field: '$.vectors[].retired[].digest'
     value: Uint8Array<ArrayBuffer>
     index: number
   }
@@ -1389,6 +1702,22 @@ export namespace SyncMessage {
     value: number
   }
 
+  export interface SyncMessageLanesFieldEvent {
+    field: '$.lanes'
+    value: number
+  }
+
+  export interface SyncMessageUnfoldFieldEvent {
+    field: '$.unfold[]'
+    index: number
+    value: Uint8Array<ArrayBuffer>
+  }
+
+  export interface SyncMessageHoldsFieldEvent {
+    field: '$.holds'
+    value: Uint8Array<ArrayBuffer>
+  }
+
   export function encode (obj: Partial<SyncMessage>): Uint8Array<ArrayBuffer> {
     return encodeMessage(obj, SyncMessage.codec())
   }
@@ -1397,7 +1726,7 @@ export namespace SyncMessage {
     return decodeMessage(buf, SyncMessage.codec(), opts)
   }
 
-  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<SyncMessage>): Generator<SyncMessageCertificatesFieldEvent | SyncMessageVectorsDocFieldEvent | SyncMessageVectorsItemsAuthorFieldEvent | SyncMessageVectorsItemsSeqFieldEvent | SyncMessageVectorsItemsLaneFieldEvent | SyncMessageVectorsItemsTipFieldEvent | SyncMessageVectorsDoneFieldEvent | SyncMessageEntriesFieldEvent | SyncMessageSnapshotHeaderFieldEvent | SyncMessageSnapshotChunkFieldEvent | SyncMessageWantVectorsFieldEvent | SyncMessageRangesLowerFieldEvent | SyncMessageRangesUpperFieldEvent | SyncMessageRangesFingerprintFieldEvent | SyncMessageRangesCountFieldEvent | SyncMessageRangesListedFieldEvent | SyncMessageAnswerFieldEvent | SyncMessagePartialSnapshotsDocFieldEvent | SyncMessagePartialSnapshotsAuthorFieldEvent | SyncMessagePartialSnapshotsSeqFieldEvent | SyncMessagePartialSnapshotsOffsetFieldEvent | SyncMessageSnapshotOffsetFieldEvent | SyncMessageCatchupDocFieldEvent | SyncMessageCatchupEntriesFieldEvent | SyncMessageCatchupBytesFieldEvent | SyncMessageCatchupSnapshotBytesFieldEvent | SyncMessageSnapshotWindowFieldEvent | SyncMessageSnapshotCreditFieldEvent | SyncMessageDiskFieldEvent> {
+  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<SyncMessage>): Generator<SyncMessageCertificatesFieldEvent | SyncMessageVectorsDocFieldEvent | SyncMessageVectorsItemsAuthorFieldEvent | SyncMessageVectorsItemsSeqFieldEvent | SyncMessageVectorsItemsLaneFieldEvent | SyncMessageVectorsItemsTipFieldEvent | SyncMessageVectorsRetiredAuthorFieldEvent | SyncMessageVectorsRetiredBelowFieldEvent | SyncMessageVectorsRetiredCountFieldEvent | SyncMessageVectorsRetiredDigestFieldEvent | SyncMessageVectorsDoneFieldEvent | SyncMessageEntriesFieldEvent | SyncMessageSnapshotHeaderFieldEvent | SyncMessageSnapshotChunkFieldEvent | SyncMessageWantVectorsFieldEvent | SyncMessageRangesLowerFieldEvent | SyncMessageRangesUpperFieldEvent | SyncMessageRangesFingerprintFieldEvent | SyncMessageRangesCountFieldEvent | SyncMessageRangesListedFieldEvent | SyncMessageAnswerFieldEvent | SyncMessagePartialSnapshotsDocFieldEvent | SyncMessagePartialSnapshotsAuthorFieldEvent | SyncMessagePartialSnapshotsSeqFieldEvent | SyncMessagePartialSnapshotsOffsetFieldEvent | SyncMessageSnapshotOffsetFieldEvent | SyncMessageCatchupDocFieldEvent | SyncMessageCatchupEntriesFieldEvent | SyncMessageCatchupBytesFieldEvent | SyncMessageCatchupSnapshotBytesFieldEvent | SyncMessageSnapshotWindowFieldEvent | SyncMessageSnapshotCreditFieldEvent | SyncMessageDiskFieldEvent | SyncMessageLanesFieldEvent | SyncMessageUnfoldFieldEvent | SyncMessageHoldsFieldEvent> {
     return streamMessage(buf, SyncMessage.codec(), opts)
   }
 }
