@@ -6,7 +6,6 @@
 import { EventEmitter } from 'node:events'
 import { noise } from '@chainsafe/libp2p-noise'
 import { identify } from '@libp2p/identify'
-import { kadDHT, passthroughMapper } from '@libp2p/kad-dht'
 import { logger } from '@libp2p/logger'
 import { mdns } from '@libp2p/mdns'
 import { peerIdFromString } from '@libp2p/peer-id'
@@ -23,6 +22,7 @@ import { circuitRelayServer, circuitRelayTransport, type CircuitRelayService } f
 import { DOC_NAMES, parseSessionKey } from '../../crdt/index.js'
 import { docIdFor, membershipKey, rendezvousFor, toHex, utcDay } from '../identity/index.js'
 import { DEFAULTS, readConfig, savePort, type NodeConfig } from './config.js'
+import { meshDht } from './dht.js'
 import { Pace, type PaceMode } from './pace.js'
 import { PeerBook } from './peer-book.js'
 import { progressEvent, transferStatus, type Arriving, type ProgressEvent, type TransferStatus } from './progress.js'
@@ -189,8 +189,9 @@ export class MeshNode extends EventEmitter<{ event: [NodeEvent], 'caught-up': [s
       },
       // libp2p pings every connection every 10 s on a new stream (a protocol negotiation and
       // peer-store work each side): the largest share of an idle node's wake-ups. A minute still
-      // notices a vanished peer (a sleeping laptop) within about a minute, and yamux's keep-alive
-      // frame every 30 s keeps NAT mappings open in between.
+      // notices a vanished peer (a sleeping laptop) within about a minute, and is traffic often
+      // enough to keep a NAT's TCP mapping (RFC 5382: at least 2 h 4 min; home routers a few
+      // minutes) open: yamux's own keep-alive is off (muxer.ts).
       connectionMonitor: { pingInterval: 60_000 },
       services: {
         // Identify tells a peer our protocols, listen addresses and agent version: it runs once a
@@ -226,8 +227,8 @@ export class MeshNode extends EventEmitter<{ event: [NodeEvent], 'caught-up': [s
         ...(config.relay ? { relay: circuitRelayServer(RELAY_SERVER_INIT) } : {}),
         ...(config.dht !== 'off'
           // The DHT's peer filter: a peer enters the routing table, and is named in an answer, only
-          // while it is a proven member (kad-dht drops a peer its mapper leaves without addresses).
-          ? { dht: kadDHT({ protocol: DHT_PROTOCOL, clientMode: config.dht === 'client', peerInfoMapper: (p) => self?.isMemberPeer(p.id.toString()) === true ? passthroughMapper(p) : { ...p, multiaddrs: [] }, allowQueryWithZeroPeers: true }) }
+          // while it is a proven member. Its timers are paced for an idle node (dht.ts).
+          ? { dht: meshDht({ protocol: DHT_PROTOCOL, clientMode: config.dht === 'client', isMember: (id) => self?.isMemberPeer(id) === true }) }
           : {})
       }
     }) as MeshNode['libp2p']
