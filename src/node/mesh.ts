@@ -135,6 +135,8 @@ export class MeshNode extends EventEmitter<{ event: [NodeEvent], 'caught-up': [s
 
   private constructor (vault: NodeVault, node: MeshNode['libp2p'], config: NodeConfig, book: PeerBook) {
     super()
+    // afterHello listens once per peer being proven (a relay proves many at once).
+    this.setMaxListeners(Infinity)
     this.vault = vault
     this.libp2p = node
     this.config = config
@@ -257,10 +259,9 @@ export class MeshNode extends EventEmitter<{ event: [NodeEvent], 'caught-up': [s
       await self.stop().catch((e: unknown) => { log.error('stopping libp2p after a failed start failed: %e', e) })
       throw err
     }
-    // Names label events only: read in the background, not between a start and its first peer
-    // (the sessions index of a 10,000-session vault is a large document to open).
-    const named = self
-    void vault.docNames().then(names => { named.names = names }, (err: unknown) => { log('naming documents failed: %e', err) })
+    // Names label events only: read when an event first needs one (refreshNames), not at start,
+    // where opening the sessions index of a 10,000-session vault held the event loop for a tenth
+    // of a second while the first peers connected, and was read for nothing when no document came.
     self.afterStart()
     return self
   }
@@ -339,9 +340,16 @@ export class MeshNode extends EventEmitter<{ event: [NodeEvent], 'caught-up': [s
 
   private async onProven ({ peer, connection }: { peer: ProvenPeer, connection: any }): Promise<void> {
     const id = peer.deviceId
+    // One side opens the sync stream: the smaller PeerId, so two connections never race. It opens
+    // first of all, before the certificate's and the peer book's writes (files synced to disk),
+    // which a reconnect need not wait for: the session sends every certificate first anyway.
+    const opened = this.libp2p.peerId.toString() < id
+      ? this.libp2p.services.sync.open(connection).catch((err: unknown) => { log('opening sync with %s failed: %e', id, err) })
+      : undefined
     // Now, and only now, each side learns the other's protocols (the DHT's routing table takes a
-    // peer from them) and listen addresses (the peer book).
-    this.identifyProven(connection, id)
+    // peer from them) and listen addresses (the peer book); after the sync hellos, whose CPU its
+    // signed peer record would take on both sides (a reconnect waits for those, not for identify).
+    this.afterHello(id, () => { this.identifyProven(connection, id) })
     this.labels.set(id, peer.label)
     const via = this.via.get(id) ?? (connection.direction === 'inbound' ? 'inbound' : 'remembered')
     this.via.set(id, via)
@@ -351,13 +359,24 @@ export class MeshNode extends EventEmitter<{ event: [NodeEvent], 'caught-up': [s
       log.error('certificate of proven peer %s not stored: %e', id, err)
     }
     this.emitEvent({ type: 'proven', peerId: id, label: peer.label, capabilities: peer.capabilities, via })
-    // One side opens the sync stream: the smaller PeerId, so two connections never race. It opens
-    // before the peer book's write (a file synced to disk), which a reconnect need not wait for.
-    const opened = this.libp2p.peerId.toString() < id
-      ? this.libp2p.services.sync.open(connection).catch((err: unknown) => { log('opening sync with %s failed: %e', id, err) })
-      : undefined
     await this.book.remember({ peerId: id, label: peer.label, capabilities: [...peer.capabilities], addrs: await this.book.addrsOf(this.libp2p, connection.remotePeer, connection), lastSeen: Date.now() })
     await opened
+  }
+
+  /** Runs `then` once the peer's sync hello has been answered here (caught-up), or after 2 s. */
+  private afterHello (peerId: string, then: () => void): void {
+    let done = false
+    const run = (): void => {
+      if (done) return
+      done = true
+      clearTimeout(t); this.timers.delete(t)
+      this.off('caught-up', onCaught)
+      if (!this.stopped) then()
+    }
+    const onCaught = (p: string): void => { if (p === peerId) run() }
+    const t = setTimeout(run, 2000)
+    this.timers.add(t)
+    this.on('caught-up', onCaught)
   }
 
   /**
