@@ -92,10 +92,17 @@ export class LocalApi implements MeshApi {
     this.offs.push(() => { this.vault.vault.off('entry', onEntry) })
   }
 
-  /** Loads what the event mapping needs (document names, known sessions). */
+  /**
+   * Loads what the event mapping needs (document names, known sessions) in the background: both
+   * read the sessions index, a large document in a vault of 10,000 sessions, which held `mesh
+   * join` back from running. Only the sessions refresh needs them first (it waits for `loaded`).
+   */
+  private loaded: Promise<void> = Promise.resolve()
   async start (): Promise<this> {
-    this.docNames = await this.vault.vault.docNames()
-    this.knownSessions = new Set((await this.vault.sessions.list()).map(s => s.key))
+    this.loaded = (async () => {
+      this.docNames = await this.vault.vault.docNames()
+      this.knownSessions = new Set((await this.vault.sessions.list()).map(s => s.key))
+    })().catch((err: unknown) => { log('loading document names failed: %e', err) })
     return this
   }
 
@@ -146,6 +153,7 @@ export class LocalApi implements MeshApi {
 
   private async refreshSessions (): Promise<void> {
     try {
+      await this.loaded // sessions known at start are not new
       const now = await this.vault.sessions.list()
       for (const s of now) {
         if (this.knownSessions.has(s.key)) continue

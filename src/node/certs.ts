@@ -54,6 +54,8 @@ export class CertRegistry {
   private readonly cutoffs = new Map<string, Map<string, Cutoff>>()
   private readonly vectors = new Map<string, CutoffVector>()
   private readonly ops = new Map<string, RegistryOp>()
+  /** Records added before, by their bytes (hex): the device each is about, and for a plain certificate its device (hex). */
+  private readonly known = new Map<string, { device: Uint8Array, cert: string | undefined }>()
   private evaluated: RegistryState | undefined
   /** The newest issue time the wallet signed: the clock is never taken to be earlier (see now()). */
   private newestIssue = 0
@@ -84,6 +86,20 @@ export class CertRegistry {
    * than the one this device is known by. Expired certificates are kept: expiry is judged per entry.
    */
   add (bytes: Uint8Array): Added {
+    // Every sync session opens by sending every record it holds: on a reconnect all of them are
+    // known here, and verifying each again (an ed25519 signature, more for a chain) was the largest
+    // share of a reconnect's CPU. Known bytes answer as a repeat always did (unchanged); a plain
+    // certificate no longer the newest of its device goes the full way (it is refused as superseded).
+    const key = toHex(bytes)
+    const hit = this.known.get(key)
+    if (hit !== undefined && (hit.cert === undefined || equals(this.byDevice.get(hit.cert)?.bytes ?? new Uint8Array(0), bytes))) return { device: hit.device, changed: false }
+    const added = this.verifyAndAdd(bytes)
+    const plain = !isRegistryRecord(bytes) && !isCutoffRecord(bytes) && !isChainRecord(bytes)
+    this.known.set(key, { device: added.device, cert: plain ? toHex(added.device) : undefined })
+    return added
+  }
+
+  private verifyAndAdd (bytes: Uint8Array): Added {
     if (isRegistryRecord(bytes)) return this.addOp(verifyRegistryOp(bytes, { wallet: this.walletKey }))
     if (isCutoffRecord(bytes)) return this.addCutoff(verifyCutoff(bytes, { wallet: this.walletKey }))
     if (isChainRecord(bytes)) return this.addChain(verifyChainCertificate(bytes, { wallet: this.walletKey, expiry: false }))

@@ -6,7 +6,6 @@
 import { EventEmitter } from 'node:events'
 import { noise } from '@chainsafe/libp2p-noise'
 import { identify } from '@libp2p/identify'
-import { kadDHT, passthroughMapper } from '@libp2p/kad-dht'
 import { logger } from '@libp2p/logger'
 import { mdns } from '@libp2p/mdns'
 import { peerIdFromString } from '@libp2p/peer-id'
@@ -25,6 +24,7 @@ import { circuitRelayServer, circuitRelayTransport, type CircuitRelayService } f
 import { DOC_NAMES, parseSessionKey } from '../../crdt/index.js'
 import { docIdFor, membershipKey, rendezvousFor, toHex, utcDay } from '../identity/index.js'
 import { DEFAULTS, readConfig, savePort, type NodeConfig } from './config.js'
+import { meshDht } from './dht.js'
 import { Pace, type PaceMode } from './pace.js'
 import { PeerBook } from './peer-book.js'
 import { progressEvent, transferStatus, type Arriving, type ProgressEvent, type TransferStatus } from './progress.js'
@@ -142,6 +142,8 @@ export class MeshNode extends EventEmitter<{ event: [NodeEvent], 'caught-up': [s
 
   private constructor (vault: NodeVault, node: MeshNode['libp2p'], config: NodeConfig, book: PeerBook) {
     super()
+    // afterHello listens once per peer being proven (a relay proves many at once).
+    this.setMaxListeners(Infinity)
     this.vault = vault
     this.libp2p = node
     this.config = config
@@ -206,8 +208,9 @@ export class MeshNode extends EventEmitter<{ event: [NodeEvent], 'caught-up': [s
       },
       // libp2p pings every connection every 10 s on a new stream (a protocol negotiation and
       // peer-store work each side): the largest share of an idle node's wake-ups. A minute still
-      // notices a vanished peer (a sleeping laptop) within about a minute, and yamux's keep-alive
-      // frame every 30 s keeps NAT mappings open in between.
+      // notices a vanished peer (a sleeping laptop) within about a minute, and is traffic often
+      // enough to keep a NAT's TCP mapping (RFC 5382: at least 2 h 4 min; home routers a few
+      // minutes) open: yamux's own keep-alive is off (muxer.ts).
       connectionMonitor: { pingInterval: 60_000 },
       services: {
         // Identify tells a peer our protocols, listen addresses and agent version: it runs once a
@@ -249,8 +252,8 @@ export class MeshNode extends EventEmitter<{ event: [NodeEvent], 'caught-up': [s
         ...(config.relay ? { relay: circuitRelayServer(RELAY_SERVER_INIT) } : {}),
         ...(config.dht !== 'off'
           // The DHT's peer filter: a peer enters the routing table, and is named in an answer, only
-          // while it is a proven member (kad-dht drops a peer its mapper leaves without addresses).
-          ? { dht: kadDHT({ protocol: DHT_PROTOCOL, clientMode: config.dht === 'client', peerInfoMapper: (p) => self?.isMemberPeer(p.id.toString()) === true ? passthroughMapper(p) : { ...p, multiaddrs: [] }, allowQueryWithZeroPeers: true }) }
+          // while it is a proven member. Its timers are paced for an idle node (dht.ts).
+          ? { dht: meshDht({ protocol: DHT_PROTOCOL, clientMode: config.dht === 'client', isMember: (id) => self?.isMemberPeer(id) === true }) }
           : {})
       }
     }) as MeshNode['libp2p']
@@ -291,10 +294,9 @@ export class MeshNode extends EventEmitter<{ event: [NodeEvent], 'caught-up': [s
       await self.stop().catch((e: unknown) => { log.error('stopping libp2p after a failed start failed: %e', e) })
       throw err
     }
-    // Names label events only: read in the background, not between a start and its first peer
-    // (the sessions index of a 10,000-session vault is a large document to open).
-    const named = self
-    void vault.docNames().then(names => { named.names = names }, (err: unknown) => { log('naming documents failed: %e', err) })
+    // Names label events only: read when an event first needs one (refreshNames), not at start,
+    // where opening the sessions index of a 10,000-session vault held the event loop for a tenth
+    // of a second while the first peers connected, and was read for nothing when no document came.
     self.afterStart()
     return self
   }
@@ -412,9 +414,16 @@ export class MeshNode extends EventEmitter<{ event: [NodeEvent], 'caught-up': [s
 
   private async onProven ({ peer, connection }: { peer: ProvenPeer, connection: any }): Promise<void> {
     const id = peer.deviceId
+    // One side opens the sync stream: the smaller PeerId, so two connections never race. It opens
+    // first of all, before the certificate's and the peer book's writes (files synced to disk),
+    // which a reconnect need not wait for: the session sends every certificate first anyway.
+    const opened = this.libp2p.peerId.toString() < id
+      ? this.libp2p.services.sync.open(connection).catch((err: unknown) => { log('opening sync with %s failed: %e', id, err) })
+      : undefined
     // Now, and only now, each side learns the other's protocols (the DHT's routing table takes a
-    // peer from them) and listen addresses (the peer book).
-    this.identifyProven(connection, id)
+    // peer from them) and listen addresses (the peer book); after the sync hellos, whose CPU its
+    // signed peer record would take on both sides (a reconnect waits for those, not for identify).
+    this.afterHello(id, () => { this.identifyProven(connection, id) })
     this.labels.set(id, peer.label)
     const via = this.via.get(id) ?? (connection.direction === 'inbound' ? 'inbound' : 'remembered')
     this.via.set(id, via)
@@ -424,13 +433,24 @@ export class MeshNode extends EventEmitter<{ event: [NodeEvent], 'caught-up': [s
       log.error('certificate of proven peer %s not stored: %e', id, err)
     }
     this.emitEvent({ type: 'proven', peerId: id, label: peer.label, capabilities: peer.capabilities, via })
-    // One side opens the sync stream: the smaller PeerId, so two connections never race. It opens
-    // before the peer book's write (a file synced to disk), which a reconnect need not wait for.
-    const opened = this.libp2p.peerId.toString() < id
-      ? this.libp2p.services.sync.open(connection).catch((err: unknown) => { log('opening sync with %s failed: %e', id, err) })
-      : undefined
     await this.book.remember({ peerId: id, label: peer.label, capabilities: [...peer.capabilities], addrs: await this.book.addrsOf(this.libp2p, connection.remotePeer, connection), lastSeen: Date.now() })
     await opened
+  }
+
+  /** Runs `then` once the peer's sync hello has been answered here (caught-up), or after 2 s. */
+  private afterHello (peerId: string, then: () => void): void {
+    let done = false
+    const run = (): void => {
+      if (done) return
+      done = true
+      clearTimeout(t); this.timers.delete(t)
+      this.off('caught-up', onCaught)
+      if (!this.stopped) then()
+    }
+    const onCaught = (p: string): void => { if (p === peerId) run() }
+    const t = setTimeout(run, 2000)
+    this.timers.add(t)
+    this.on('caught-up', onCaught)
   }
 
   /**

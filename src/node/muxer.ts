@@ -16,6 +16,11 @@ export const MUXER_LIMITS = {
   maxReadBufferLength: 8 * 1024 * 1024
 } as const
 
+/**
+ * yamux's keep-alive (a ping frame every 30 s per connection, which aborts nothing when it goes
+ * unanswered) is off: libp2p's connection monitor pings every connection each minute and closes
+ * one whose ping fails (mesh.ts), so the frame only woke both ends twice as often for nothing.
+ */
 export function meshMuxer (): ReturnType<typeof yamux> {
-  return yamux({ streamOptions: { maxStreamWindowSize: MUXER_LIMITS.maxStreamWindowSize, maxReadBufferLength: MUXER_LIMITS.maxReadBufferLength } })
+  return yamux({ enableKeepAlive: false, streamOptions: { maxStreamWindowSize: MUXER_LIMITS.maxStreamWindowSize, maxReadBufferLength: MUXER_LIMITS.maxReadBufferLength } })
 }

@@ -242,14 +242,21 @@ export class EntryStore {
     return fp !== undefined && fp !== fingerprint(signature)
   }
 
-  /** The bytes of the entry held at a slot, if the log still holds it. */
+  /** The bytes of the entry held at a slot (not quarantined), if the log still holds it: one read, not the lane's. */
   async read (doc: Uint8Array, author: Uint8Array, seq: bigint, lane = 0): Promise<Uint8Array | undefined> {
     const key = streamKey({ author, lane })
-    for await (const b of this.held(doc, key, Number(seq))) {
-      const e = parseTrustedEntry(b)
-      if (e.seq === seq) return b
-    }
-    return undefined
+    const d = this.docs.get(toHex(doc))
+    const a = d?.authors.get(key)
+    const s = Number(seq)
+    if (d === undefined || a === undefined || this.quarantine.holds(d.doc, key, s)) return undefined
+    const ref = a.seqs.get(s)
+    if (ref === undefined) return undefined
+    if ('bytes' in ref) return ref.bytes
+    const payload = await this.log.read(() => {
+      const cur = a.seqs.get(s)
+      return cur !== undefined && !('bytes' in cur) ? cur : undefined
+    })
+    return payload?.subarray(1)
   }
 
   /**
@@ -723,7 +730,10 @@ export class EntryStore {
         for (const [id, a] of d.authors) {
           const floor = this.snapshotCovers(d, id)
           for (const [seq, ref] of a.seqs) {
-            if (seq <= floor) { covered += ref.length; drop.push(() => a.seqs.delete(seq)); continue }
+            // The signature goes with the entry: a tip is known only where an entry is held (as
+            // after a restart, which reads the rewritten log), or the digest would disagree with a
+            // peer's that holds the same snapshot (protocols/sync/SPEC.md, Content tips).
+            if (seq <= floor) { covered += ref.length; drop.push(() => { a.seqs.delete(seq); a.sigs.delete(seq); this.dirty.add(d) }); continue }
             if (ref.offset < 0) continue // held back by the rewrite: appended to the new file after it
             keep.push(ref)
             moves.set(ref.offset, (r) => a.seqs.set(seq, r))

@@ -5,6 +5,7 @@
  */
 import { join } from 'node:path'
 import { afterEach, describe, expect, it } from 'vitest'
+import { DOC_NAMES } from '../../crdt/index.js'
 import { toHex } from '../../src/identity/index.js'
 import { openVault } from '../../src/sdk/index.js'
 import { generateWallet, startNode, until, type TestNode } from '../helpers/nodes.js'
@@ -67,5 +68,46 @@ describe('reconciliation between real nodes', () => {
     const seen = (await a.node.peers({ rtt: false })).find(p => p.label === 'B')
     expect(Object.keys(seen?.behind ?? {}).length).toBe(a.vault.vault.store.stats().docs)
     expect(Object.values(seen?.behind ?? {}).every(n => n === 0)).toBe(true)
+  })
+
+  // Compacted: the snapshot's covered entries left A's log (over half of it), the tip with them.
+  // Not compacted: A still holds the entry at the tip, and sends it with the snapshot.
+  it.each([['compacted', 0], ['still holding its entries', 5]])('a node that took a document as a snapshot agrees with its source on the digest (source %s), and their next reconnect ends at the hello', async (_what, others) => {
+    const wallet = generateWallet()
+    const ta = await tempDir(); const tb = await tempDir()
+    cleanups.push(ta.cleanup, tb.cleanup)
+    const start = async (home: string, label: string): Promise<TestNode> => {
+      const n = await startNode({ wallet, home, label })
+      cleanups.push(n.stop)
+      return n
+    }
+    const a = await start(join(ta.dir, 'home'), 'A')
+    // 40 appends, then a close: the vault snapshots the session (over 32 uncovered entries), and
+    // the snapshot covers A's lane up to its last entry, the lane's tip.
+    for (let k = 0; k < (others as number); k++) {
+      // 26 entries each (its creation, 25 messages): under the snapshot threshold on close, so they stay in the log.
+      const o = await a.vault.sessions.create(`other${k}`)
+      for (let i = 0; i < 25; i++) await o.append({ role: 'user', content: `o${i}` })
+      await o.close()
+    }
+    const s = await a.vault.sessions.create('snapped')
+    for (let i = 0; i < 40; i++) await s.append({ role: 'user', content: `m${i}` })
+    await s.close()
+    const doc = a.vault.vault.docId(DOC_NAMES.session('agent:main:snapped' as any))
+    expect(a.vault.vault.store.snapshots(doc).length).toBeGreaterThan(0)
+    expect(a.vault.vault.store.tips(doc).every(t => (t.tip !== undefined) === (others as number) > 0)).toBe(true)
+    let b = await start(join(tb.dir, 'home'), 'B')
+    await b.node.dial(a.node.addresses()[0] as string)
+    // B holds the session by its snapshot; the tip's entry came with it, so the digests agree.
+    await until(() => digest(a) === digest(b), 'B to agree with A on the digest', 30_000)
+    expect(b.vault.vault.store.tips(doc)).toEqual(a.vault.vault.store.tips(doc))
+    expect(await texts(b, 'snapped')).toHaveLength(40)
+
+    await b.stop()
+    b = await start(join(tb.dir, 'home'), 'B')
+    const aId = a.node.libp2p.peerId.toString()
+    let caught = false
+    b.node.on('caught-up', (p) => { if (p === aId) caught = true })
+    await until(() => caught, 'B, redialing A, to be caught up by the digests of the hello', 30_000)
   })
 })
