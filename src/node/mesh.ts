@@ -40,6 +40,8 @@ import type { Vault } from './vault.js'
 export type NodeVault = Vault | MirrorVault
 
 const log = logger('mesh:node')
+/** How long the higher of two siblings found by mDNS waits for the lower one's dial before its own. */
+const DIAL_YIELD_MS = 3000
 export const MDNS_SERVICE_TAG = '_mesh-agent._udp.local'
 export const DHT_PROTOCOL = '/mesh/kad/1.0.0'
 /** setInterval's longest period: @libp2p/mdns's own query timer is never due, pace.ts drives the queries. */
@@ -385,7 +387,16 @@ export class MeshNode extends EventEmitter<{ event: [NodeEvent], 'caught-up': [s
       const via: Via = this.via.get(id) ?? (this.config.mdns ? 'mdns' : 'dht')
       this.via.set(id, via)
       this.emitEvent({ type: 'found', peerId: id, via })
-      void n.dial(e.detail.id, { signal: AbortSignal.timeout(10_000) }).catch((err: unknown) => { log('dial %s after discovery failed: %e', id, err) })
+      const dial = (): void => {
+        if (this.stopped || n.getConnections(e.detail.id).length > 0) return
+        void n.dial(e.detail.id, { signal: AbortSignal.timeout(10_000) }).catch((err: unknown) => { log('dial %s after discovery failed: %e', id, err) })
+      }
+      // Siblings on a LAN find each other by mDNS at the same moment: if both dial, they keep two
+      // connections for good (twice the pings, timers and peer-store work of an idle node). The
+      // lower PeerId dials at once; the higher one only if no connection came within DIAL_YIELD_MS.
+      if (via !== 'mdns' || id > n.peerId.toString()) { dial(); return }
+      const t = setTimeout(() => { this.timers.delete(t); dial() }, DIAL_YIELD_MS)
+      this.timers.add(t)
     })
     const m = n.services.membership
     m.addEventListener('peer:proven', (e) => { this.refusedAt.delete((e as CustomEvent<{ peer: { deviceId: string } }>).detail.peer.deviceId); void this.onProven((e as CustomEvent).detail) })

@@ -49,6 +49,13 @@ describe('mDNS pace (namespace)', () => {
     const before = queries()
     await sleep(6000)
     expect(queries() - before).toBeLessThanOrEqual(3)
+    // Siblings that found each other at once hold one connection each, not one per dialing side.
+    for (let i = 0; i < 3; i++) {
+      const r = await runCli(['peers', '--json', '--home', join(t.dir, `h${i}`)], { env })
+      expect(r.code).toBe(0)
+      const peers = (JSON.parse(r.stdout) as Array<{ label: string, state: string, addrs: string[] }>).filter(p => p.state === 'connected')
+      expect(peers.map(p => `${p.label}:${p.addrs.length}`).sort()).toEqual([0, 1, 2].filter(j => j !== i).map(j => `n${j}:1`))
+    }
 
     // A sibling is lost: the other two look fast again.
     const lostAt = a.lines.length
