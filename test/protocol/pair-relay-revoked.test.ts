@@ -74,6 +74,8 @@ describe('a revoked device at a member\'s relay', () => {
     await v.revoke([bKey.publicKey], { reason: 'stolen' })
     await until(() => m.vault.vault.certs.isRevoked(bKey.publicKey), 'the relay to learn the revocation')
     await until(() => b.node.libp2p.getConnections().length === 0, 'the relay and the desktop to cut the laptop off')
+    // The relay cut it off because it is revoked (not merely lost), and keeps refusing it at membership.
+    expect(m.events.some(e => e.type === 'refused' && e.peerId === b.node.status().peerId && /revoked/.test(e.reason))).toBe(true)
 
     // Its own node: no proven relay to ask any more.
     expect(await b.node.pairingCandidates('K7', await dialer())).toEqual([])
