@@ -25,7 +25,7 @@ import { benchLanes } from './lanes.js'
 
 const quick = process.argv.includes('--quick')
 // --only=vault, --only=registry, --only=mesh, --only=api, --only=http, --only=mcp, --only=scale, --only=flood, --only=agents,
-// --only=claws, --only=follow, --only=pair, --only=mirror, --only=lanes (retired lanes: reconnect bytes with 50 old lanes),
+// --only=claws, --only=follow, --only=pair (direct and through the own relay), --only=mirror, --only=lanes (retired lanes: reconnect bytes with 50 old lanes),
 // or one part:
 // --only=mesh.handoff (handoff, throughput, resume, discovery, ten), --only=api.cli (cli, rpc),
 // --only=http.rtt (API round trip over HTTP and the socket), --only=http.events (append on a peer
