@@ -20,10 +20,11 @@ import { benchFollow } from './follow.js'
 import { benchRegistry } from './registry.js'
 import { benchPair } from './pair.js'
 import { benchMirrorRelay } from './mirror-relay.js'
+import { benchLoop } from './loop.js'
 
 const quick = process.argv.includes('--quick')
 // --only=vault, --only=registry, --only=mesh, --only=api, --only=http, --only=mcp, --only=scale, --only=flood, --only=agents,
-// --only=claws, --only=follow, --only=pair, --only=mirror,
+// --only=claws, --only=follow, --only=pair, --only=mirror, --only=loop (MESH_LOOP_MESSAGES, MESH_LOOP_ENTRIES),
 // or one part:
 // --only=mesh.handoff (handoff, throughput, resume, discovery, ten), --only=api.cli (cli, rpc),
 // --only=http.rtt (API round trip over HTTP and the socket), --only=http.events (append on a peer
@@ -47,6 +48,7 @@ try {
   if (only === undefined || group === 'registry') await benchRegistry(join(dir, 'registry'), { quick })
   if (only === undefined || group === 'pair') await benchPair(join(dir, 'pair'), { quick })
   if (only === undefined || group === 'mirror') await benchMirrorRelay(join(dir, 'mirror'), { quick })
+  if (only === undefined || group === 'loop') await benchLoop(join(dir, 'loop'), { quick })
 } finally {
   await rm(dir, { recursive: true, force: true })
 }
