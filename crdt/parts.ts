@@ -21,8 +21,8 @@ import { InvalidEntryError } from '../src/errors.js'
  * knows only format 1 refuses such a state as undecodable instead of misreading it.
  */
 export const PARTS_MAGIC: Uint8Array = new Uint8Array(8).fill(0xff)
-/** About how many bytes of structs one part holds (applies in ~5 ms here; a struct is never cut for it). */
-export const PART_BYTES = 256 * 1024
+/** About how many bytes of structs one part holds (applies in ~1-2 ms here, ~10-30 ms on a loaded machine; a struct is never cut for it). */
+export const PART_BYTES = 64 * 1024
 
 /** Whether a snapshot plaintext is in parts (format 2) rather than one Yjs update (format 1). */
 export function isParts (plain: Uint8Array): boolean {

@@ -10,8 +10,8 @@ import { admitSnapshotHeader } from './admit.js'
 import type { CertRegistry, Judging } from './certs.js'
 import { Slicer } from './slice.js'
 
-/** Bytes fed to the opener between two looks at the clock (~2 ms of work here). */
-const PIECE = 1024 * 1024
+/** Bytes fed to the opener between two looks at the clock (~1 ms of work here, ~10 ms loaded). */
+const PIECE = 256 * 1024
 
 /** Decrypts a snapshot's ciphertext against its (already admitted) header, yielding to the loop between pieces. */
 export async function openSnapshotSliced (keys: VaultKeys, header: Entry, ciphertext: Uint8Array, slicer = new Slicer()): Promise<Uint8Array> {

@@ -64,7 +64,7 @@ describe('a large session reopened', () => {
     expect(stored.length).toBe(1)
     const { state } = await openStoredSnapshot(v1.vault.store, v1.vault.certs, v1.vault.identity.keys, stored[0] as any, { at: 'load' })
     expect(isParts(state)).toBe(true)
-    expect(stateParts(state).length).toBeGreaterThan(8) // ~3 MB of messages in parts of ~256 KiB
+    expect(stateParts(state).length).toBeGreaterThan(8) // ~3 MB of messages in parts of ~64 KiB
     await v1.close()
 
     // From the snapshot: its entries were compacted away.
