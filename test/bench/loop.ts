@@ -24,7 +24,10 @@ import { fmt, now, report, text } from './util.js'
 const WRITER = fileURLToPath(new URL('../helpers/big-session.js', import.meta.url))
 const BIG = 'agent:main:big'
 
-interface Blocked<T> { maxMs: number, p99Ms: number, ms: number, value: T }
+interface Figures { maxMs: number, p99Ms: number, ms: number }
+interface Blocked<T> extends Figures { value: T }
+interface Row { what: string, ours: Figures, yjs: Figures, yjsWhat: string }
+const figures = (b: Figures): Figures => ({ maxMs: b.maxMs, p99Ms: b.p99Ms, ms: b.ms })
 
 /** The loop's longest delay and its p99 while `fn` runs, and how long it took. */
 async function blocked<T> (fn: () => Promise<T> | T): Promise<Blocked<T>> {
@@ -76,38 +79,30 @@ async function updatesOf (v: MeshVault, doc: Uint8Array): Promise<Uint8Array[]> 
   return out
 }
 
-export async function benchLoop (dir: string, opts: { quick: boolean }): Promise<void> {
-  const n = Number(process.env.MESH_LOOP_MESSAGES ?? (opts.quick ? 20_000 : 100_000))
-  const m = Number(process.env.MESH_LOOP_ENTRIES ?? (opts.quick ? 2000 : 10_000))
-  console.log(`\n== the event loop: ${n} messages, a catch-up of ${m} entries (issue 11 §4) ==`)
-  const walletPath = join(dir, 'wallet.json')
-  await writeNewWallet(walletPath)
-  const wallet = await loadWallet(walletPath)
-  const home = join(dir, 'big')
-  execFileSync(process.execPath, [WRITER, home, walletPath, String(n)], { stdio: 'inherit' })
-  const name = DOC_NAMES.session(BIG as any)
-  const quiet = await idleLoop(2000)
-  const rows: Array<{ what: string, ours: Blocked<unknown>, yjs: Blocked<unknown>, yjsWhat: string }> = []
-
-  // 1. Open from entries; 2. a snapshot of it (held open from one to the other: a close would snapshot on its own).
+/** Steps 1 and 2: the session opened from its entries, then snapshotted (held open from one to the other). */
+async function openAndSnapshot (home: string, name: string, rows: Row[]): Promise<{ before: string, oneUpdate: Uint8Array }> {
+  // A close would snapshot on its own.
   const v = await openVault({ home, snapshotEvery: 1_000_000, snapshotOnClose: 1_000_000 })
   const open = await blocked(async () => { const r = await v.vault.acquire(name); return { r, c: new SessionDoc(r.doc).messageCount() } })
   const r = open.value.r
   const updates = await updatesOf(v, r.id)
-  const plainOpen = await blocked(() => { const d = new Y.Doc(); for (const u of updates) Y.applyUpdate(d, u); return d })
-  updates.length = 0
-  rows.push({ what: `opening a session of ${open.value.c} messages from its ${v.vault.store.uncoveredCount(r.id)} entries`, ours: open, yjs: plainOpen, yjsWhat: 'the same updates applied to a Y.Doc' })
-  plainOpen.value.destroy()
+  const what = `opening a session of ${open.value.c} messages from its ${v.vault.store.uncoveredCount(r.id)} entries`
   const snap = await blocked(async () => await v.vault.snapshotIfNeeded(r, 1))
   if (!snap.value) throw new Error('no snapshot was taken')
   const plainSnap = await blocked(() => Y.encodeStateAsUpdate(r.doc))
-  rows.push({ what: 'a snapshot of it (encoded, sealed, written)', ours: snap, yjs: plainSnap, yjsWhat: 'Y.encodeStateAsUpdate of the same doc' })
+  rows.push({ what: 'a snapshot of it (encoded, sealed, written)', ours: figures(snap), yjs: figures(plainSnap), yjsWhat: 'Y.encodeStateAsUpdate of the same doc' })
   const before = transcriptDigest(r.doc)
   await v.vault.release(r)
   await v.close()
+  // Plain Yjs opening the same entries, once ours is closed (not two such documents at once).
+  const plainOpen = figures(await blocked(() => { const d = new Y.Doc(); for (const u of updates) Y.applyUpdate(d, u); d.destroy() }))
+  rows.splice(rows.length - 1, 0, { what, ours: figures(open), yjs: plainOpen, yjsWhat: 'the same updates applied to a Y.Doc' })
   // The same state as plain Yjs stores it: one update.
-  const oneUpdate = plainSnap.value
+  return { before, oneUpdate: plainSnap.value }
+}
 
+/** Step 3: the session opened again from its snapshot. */
+async function reopenStep (home: string, name: string, before: string, oneUpdate: Uint8Array, rows: Row[]): Promise<void> {
   // 3. Open again from the snapshot (the vault, the session, its message count).
   const reopen = await blocked(async () => {
     const v2 = await openVault({ home })
@@ -120,9 +115,28 @@ export async function benchLoop (dir: string, opts: { quick: boolean }): Promise
   if (transcriptDigest(r2.doc) !== before) throw new Error('the session opened from its snapshot differs from the one snapshotted')
   await v2.vault.release(r2)
   await v2.close()
-  const plainReopen = await blocked(() => { const d = new Y.Doc(); Y.applyUpdate(d, oneUpdate); return d })
-  plainReopen.value.destroy()
-  rows.push({ what: `opening it again from that snapshot (${reopen.value.c} messages, ${fmt(oneUpdate.byteLength / 1e6, 0)} MB of state)`, ours: reopen, yjs: plainReopen, yjsWhat: 'Y.applyUpdate of the state as one update' })
+  const plainReopen = await blocked(() => { const d = new Y.Doc(); Y.applyUpdate(d, oneUpdate); d.destroy() })
+  rows.push({ what: `opening it again from that snapshot (${reopen.value.c} messages, ${fmt(oneUpdate.byteLength / 1e6, 0)} MB of state)`, ours: figures(reopen), yjs: figures(plainReopen), yjsWhat: 'Y.applyUpdate of the state as one update' })
+}
+
+export async function benchLoop (dir: string, opts: { quick: boolean }): Promise<void> {
+  const n = Number(process.env.MESH_LOOP_MESSAGES ?? (opts.quick ? 20_000 : 100_000))
+  const m = Number(process.env.MESH_LOOP_ENTRIES ?? (opts.quick ? 2000 : 10_000))
+  console.log(`\n== the event loop: ${n} messages, a catch-up of ${m} entries (issue 11 §4) ==`)
+  const walletPath = join(dir, 'wallet.json')
+  await writeNewWallet(walletPath)
+  const wallet = await loadWallet(walletPath)
+  const home = join(dir, 'big')
+  execFileSync(process.execPath, [WRITER, home, walletPath, String(n)], { stdio: 'inherit' })
+  const name = DOC_NAMES.session(BIG as any)
+  const quiet = await idleLoop(2000)
+  // Figures only: a row holding a step's value (a replica, a plain-Yjs document of 300 MB) would
+  // keep it alive, and its collection would land in a later step's figure.
+  const rows: Row[] = []
+
+  // Each in a function of its own: what a step holds is garbage once it returns.
+  const { before, oneUpdate } = await openAndSnapshot(home, name, rows)
+  await reopenStep(home, name, before, oneUpdate, rows)
 
   // 4. A fresh node's catch-up of m entries (one per append) from A; 5. a reconnect once in sync.
   const ha = join(dir, 'a'); const hb = join(dir, 'b')
@@ -141,7 +155,7 @@ export async function benchLoop (dir: string, opts: { quick: boolean }): Promise
   const catchUp = await blocked(async () => { await b.dial(a.node.addresses()[0] as string); await until(() => holding(vb, docs) === target) })
   const catchUpdates = await updatesOf(va, catchDoc)
   const plainCatch = await blocked(() => { const d = new Y.Doc(); for (const u of catchUpdates) Y.applyUpdate(d, u); return d })
-  rows.push({ what: `a fresh node's catch-up of ${m} entries`, ours: catchUp, yjs: plainCatch, yjsWhat: 'the same updates applied to a Y.Doc' })
+  rows.push({ what: `a fresh node's catch-up of ${m} entries`, ours: figures(catchUp), yjs: figures(plainCatch), yjsWhat: 'the same updates applied to a Y.Doc' })
   await b.stop()
   b = await nodeOn(vb)
   const aId = a.node.libp2p.peerId.toString()
@@ -153,7 +167,7 @@ export async function benchLoop (dir: string, opts: { quick: boolean }): Promise
   const other = new Y.Doc()
   Y.applyUpdate(other, Y.encodeStateAsUpdate(plainCatch.value))
   const plainSync = await blocked(() => { Y.applyUpdate(other, Y.encodeStateAsUpdate(plainCatch.value, Y.encodeStateVector(other))); Y.applyUpdate(plainCatch.value, Y.encodeStateAsUpdate(other, Y.encodeStateVector(plainCatch.value))) })
-  rows.push({ what: 'a reconnect of two nodes in sync', ours: reconnect, yjs: plainSync, yjsWhat: 'a Yjs sync (state vectors and diffs both ways) of the same doc in sync' })
+  rows.push({ what: 'a reconnect of two nodes in sync', ours: figures(reconnect), yjs: figures(plainSync), yjsWhat: 'a Yjs sync (state vectors and diffs both ways) of the same doc in sync' })
   await b.stop(); await vb.close(); await a.node.stop(); await va.close()
 
   for (const row of rows) {
