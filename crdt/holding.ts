@@ -5,6 +5,7 @@
  * state vector and every range it deletes is deleted in the state (a GC'd item counts).
  */
 import * as Y from 'yjs'
+import { stateParts } from './parts.js'
 
 export interface Holding {
   /** client -> next clock the state lacks. */
@@ -15,31 +16,57 @@ export interface Holding {
 
 interface Decoded { structs: Array<{ id: { client: number, clock: number }, length: number }>, ds: { clients: Map<number, Array<{ clock: number, len: number }>> } }
 
-/** Decodes a state (an update of a whole document); throws what Yjs throws on bytes that do not decode. */
-export function holdingOf (state: Uint8Array): Holding {
-  const d = Y.decodeUpdate(state) as unknown as Decoded
-  const sv = new Map<number, number>()
-  for (const s of d.structs) {
-    if (s instanceof Y.Skip) continue
-    const end = s.id.clock + s.length
-    if (end > (sv.get(s.id.client) ?? 0)) sv.set(s.id.client, end)
-  }
-  const ds = new Map<number, Array<[number, number]>>()
-  for (const [client, ranges] of d.ds.clients) {
-    const sorted = ranges.map(r => [r.clock, r.clock + r.len] as [number, number]).sort((a, b) => a[0] - b[0])
-    const merged: Array<[number, number]> = []
-    for (const r of sorted) {
-      const last = merged[merged.length - 1]
-      if (last !== undefined && r[0] <= last[1]) last[1] = Math.max(last[1], r[1])
-      else merged.push([r[0], r[1]])
-    }
-    ds.set(client, merged)
-  }
-  return { sv, ds }
+/** Decodes a state (an update of a whole document, or its parts: see parts.ts); throws what Yjs throws on bytes that do not decode. */
+export function holdingOf (state: Uint8Array | readonly Uint8Array[]): Holding {
+  const b = new HoldingBuilder()
+  for (const part of state instanceof Uint8Array ? stateParts(state) : state) b.add(part)
+  return b.done()
 }
 
-/** Whether the state holds everything an update writes and deletes; false when the update does not decode. */
+/** holdingOf one part at a time (a caller may yield between parts of a large state). */
+export class HoldingBuilder {
+  private readonly sv = new Map<number, number>()
+  private readonly deleted = new Map<number, Array<{ clock: number, len: number }>>()
+
+  add (part: Uint8Array): void {
+    const d = Y.decodeUpdate(part) as unknown as Decoded
+    for (const s of d.structs) {
+      if (s instanceof Y.Skip) continue
+      const end = s.id.clock + s.length
+      if (end > (this.sv.get(s.id.client) ?? 0)) this.sv.set(s.id.client, end)
+    }
+    for (const [client, ranges] of d.ds.clients) {
+      let l = this.deleted.get(client)
+      if (l === undefined) { l = []; this.deleted.set(client, l) }
+      for (const r of ranges) l.push(r)
+    }
+  }
+
+  done (): Holding {
+    const ds = new Map<number, Array<[number, number]>>()
+    for (const [client, ranges] of this.deleted) {
+      const sorted = ranges.map(r => [r.clock, r.clock + r.len] as [number, number]).sort((a, b) => a[0] - b[0])
+      const merged: Array<[number, number]> = []
+      for (const r of sorted) {
+        const last = merged[merged.length - 1]
+        if (last !== undefined && r[0] <= last[1]) last[1] = Math.max(last[1], r[1])
+        else merged.push([r[0], r[1]])
+      }
+      ds.set(client, merged)
+    }
+    return { sv: this.sv, ds }
+  }
+}
+
+/** Whether the state holds everything an update (or a state in parts) writes and deletes; false when it does not decode. */
 export function holds (h: Holding, update: Uint8Array): boolean {
+  let parts: Uint8Array[]
+  try { parts = stateParts(update) } catch { return false }
+  return parts.every(p => holdsOne(h, p))
+}
+
+/** holds() for one Yjs update. */
+export function holdsOne (h: Holding, update: Uint8Array): boolean {
   let d: Decoded
   try { d = Y.decodeUpdate(update) as unknown as Decoded } catch { return false }
   for (const s of d.structs) {

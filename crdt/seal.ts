@@ -137,33 +137,74 @@ export interface SealedSnapshot {
 }
 
 export function sealSnapshot (ctx: SealContext, doc: Uint8Array, seq: bigint, state: Uint8Array, covers: readonly VectorItem[]): SealedSnapshot {
-  const epoch = ctx.keys.currentEpoch
-  const key = docKey(ctx.keys, epoch, doc)
-  const base = new Uint8Array(randomBytes(12))
-  const count = Math.max(1, Math.ceil(state.byteLength / SNAPSHOT_CHUNK))
-  const parts: Uint8Array[] = []
-  const hash = createHash('sha256')
-  for (let i = 0; i < count; i++) {
-    const pt = state.subarray(i * SNAPSHOT_CHUNK, Math.min(state.byteLength, (i + 1) * SNAPSHOT_CHUNK))
-    const ct = seal(key, chunkNonce(base, i), chunkAad(doc, ctx.signer.publicKey, seq, epoch, i, i === count - 1), pt)
-    hash.update(ct)
-    parts.push(ct)
+  const sealer = new SnapshotSealer(ctx, doc, seq)
+  sealer.update(state)
+  const { header, chunks } = sealer.final(covers)
+  return { header, ciphertext: concat(chunks) }
+}
+
+/**
+ * Seals a snapshot's plaintext as it is produced, in pieces of any size (a large state is
+ * encoded and sealed in slices, the event loop given turns in between): every full chunk is
+ * sealed once a byte beyond it arrived (the last chunk's AAD says it is last); `final()` seals
+ * the rest and signs the header over the digest of all chunks. The same bytes as sealSnapshot.
+ */
+export class SnapshotSealer {
+  private readonly key: Uint8Array
+  private readonly epoch: number
+  private readonly base = new Uint8Array(randomBytes(12))
+  private readonly hash = createHash('sha256')
+  private readonly chunks: Uint8Array[] = []
+  private pending: Uint8Array[] = []
+  private pendingBytes = 0
+  private index = 0
+  private bytes = 0
+
+  constructor (private readonly ctx: SealContext, private readonly doc: Uint8Array, private readonly seq: bigint) {
+    this.epoch = ctx.keys.currentEpoch
+    this.key = docKey(ctx.keys, this.epoch, doc)
   }
-  const ciphertext = concat(parts)
-  const header = signEntry(ctx.signer, {
-    kind: ENTRY_KIND.snapshot,
-    doc,
-    author: ctx.signer.publicKey,
-    seq,
-    epoch,
-    nonce: base,
-    ciphertext: new Uint8Array(0),
-    covers,
-    snapshotSize: BigInt(ciphertext.byteLength),
-    snapshotDigest: new Uint8Array(hash.digest()),
-    chunkSize: SNAPSHOT_CHUNK
-  })
-  return { header, ciphertext }
+
+  /** Ciphertext bytes sealed so far. */
+  get sealedBytes (): number { return this.bytes }
+
+  update (plain: Uint8Array): void {
+    this.pending.push(plain)
+    this.pendingBytes += plain.byteLength
+    while (this.pendingBytes > SNAPSHOT_CHUNK) this.sealChunk(false)
+  }
+
+  final (covers: readonly VectorItem[]): { header: Entry, chunks: Uint8Array[] } {
+    this.sealChunk(true)
+    const header = signEntry(this.ctx.signer, {
+      kind: ENTRY_KIND.snapshot,
+      doc: this.doc,
+      author: this.ctx.signer.publicKey,
+      seq: this.seq,
+      epoch: this.epoch,
+      nonce: this.base,
+      ciphertext: new Uint8Array(0),
+      covers,
+      snapshotSize: BigInt(this.bytes),
+      snapshotDigest: new Uint8Array(this.hash.digest()),
+      chunkSize: SNAPSHOT_CHUNK
+    })
+    return { header, chunks: this.chunks }
+  }
+
+  /** Seals the next chunk (the first SNAPSHOT_CHUNK bytes pending, or all of them when last). */
+  private sealChunk (last: boolean): void {
+    const all = this.pending.length === 1 ? this.pending[0] as Uint8Array : concat(this.pending)
+    const n = last ? all.byteLength : SNAPSHOT_CHUNK
+    const pt = all.subarray(0, n)
+    const i = this.index++
+    const ct = seal(this.key, chunkNonce(this.base, i), chunkAad(this.doc, this.ctx.signer.publicKey, this.seq, this.epoch, i, last), pt)
+    this.hash.update(ct)
+    this.chunks.push(ct)
+    this.bytes += ct.byteLength
+    this.pending = n < all.byteLength ? [all.subarray(n)] : []
+    this.pendingBytes = all.byteLength - n
+  }
 }
 
 /** Checks the ciphertext against the signed header's size and digest, and decrypts every chunk. */

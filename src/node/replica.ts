@@ -11,6 +11,7 @@ import * as Y from 'yjs'
 import { checkChanges, docKind, sealUpdates, type DocKind, type Problem } from '../../crdt/index.js'
 import { ClosedError, EntryTooLargeError } from '../errors.js'
 import { LIMITS as ENTRY_LIMITS, parseStreamKey, streamKey, type DocId, type Entry, type VectorItem } from '../identity/index.js'
+import { Slicer } from './slice.js'
 import type { Vault } from './vault.js'
 
 const log = logger('mesh:node:replica')
@@ -246,36 +247,24 @@ export class Replica {
   }
 
   /**
-   * Applies what the store holds (snapshot states, then entries) in one transaction, and checks
-   * the result's shape once. Records nothing when the shape is broken or Yjs throws.
+   * Applies a verified snapshot state's parts (crdt/parts.ts), a transaction each with the event
+   * loop given turns between them, and records the vector it covers. Returns why a part broke
+   * the document's shape (the rest is not applied).
    */
-  applyStored (states: ReadonlyArray<{ state: Uint8Array, covers: readonly VectorItem[] }>, entries: ReadonlyArray<{ updates: readonly Uint8Array[], entry: Pick<Entry, 'author' | 'lane' | 'seq'> }>): Problem | undefined {
-    let p: Problem | undefined
-    try {
+  async applySnapshot (parts: readonly Uint8Array[], covers: readonly VectorItem[]): Promise<Problem | undefined> {
+    const slicer = new Slicer()
+    for (const part of parts) {
+      if (!this.readable) return undefined
+      let p: Problem | undefined
       this.remote((tr) => {
-        for (const s of states) Y.applyUpdate(this.doc, s.state, REMOTE)
-        for (const e of entries) for (const u of e.updates) Y.applyUpdate(this.doc, u, REMOTE)
+        Y.applyUpdate(this.doc, part, REMOTE)
         p = checkChanges(this.kind, tr)
       })
-    } catch (err: any) {
-      return { reason: `does not apply: ${String(err?.message ?? err)}` }
+      if (p !== undefined) return p
+      if (slicer.due()) await slicer.breathe()
     }
-    if (p !== undefined) return p
-    for (const s of states) for (const c of s.covers) this.markApplied(c, true)
-    for (const e of entries) this.markApplied(e.entry)
+    if (this.readable) for (const c of covers) this.markApplied(c, true)
     return undefined
-  }
-
-  /** Applies a verified snapshot state and records the vector it covers. */
-  applySnapshot (state: Uint8Array, covers: readonly VectorItem[]): Problem | undefined {
-    if (!this.readable) return undefined
-    let p: Problem | undefined
-    this.remote((tr) => {
-      Y.applyUpdate(this.doc, state, REMOTE)
-      p = checkChanges(this.kind, tr)
-    })
-    if (p === undefined) for (const c of covers) this.markApplied(c, true)
-    return p
   }
 
   /**

@@ -7,12 +7,11 @@ import { createHash } from 'node:crypto'
 import { EventEmitter } from 'node:events'
 import { join } from 'node:path'
 import { logger } from '@libp2p/logger'
-import * as Y from 'yjs'
-import { checkAgainstDoc, checkDoc, checkUpdate, docKind, holdingOf, holds, DOC_NAMES, sealSnapshot, SnapshotOpener, SessionsIndexDoc, updateWrites, type DocKind, type Holding, type Problem, type SessionKey } from '../../crdt/index.js'
-import { ClosedError, DeviceRevokedError, HomeNotInitializedError, MissingCapabilityError, ReadOnlyError, NotFoundError, QuarantinedError, SnapshotUnprovenError, WalletMismatchError } from '../errors.js'
+import { docKind, DOC_NAMES, holds, SessionsIndexDoc, updateWrites, type DocKind, type Problem, type SessionKey } from '../../crdt/index.js'
+import { ClosedError, DeviceRevokedError, HomeNotInitializedError, MissingCapabilityError, ReadOnlyError, QuarantinedError, WalletMismatchError } from '../errors.js'
 import { addEpochKey, recoveryKem, vaultSeedSignature, certificateRecordSealer, checkEntrySignature, parseTrustedEntry, docIdFor, equals, fromHex, hasCapability, isExpired, streamKey, toHex, type DocId, type Entry, type RegistryOp, type Wallet } from '../identity/index.js'
 import { acquireLock, ensureHomeDir, EntryStore, isInitialized, writeHomeFile, type HomeLock, type StoredSnapshot } from '../store/index.js'
-import { admitSnapshot, admitSnapshotHeader, admitUpdate, isFromAuthor } from './admit.js'
+import { admitUpdate, isFromAuthor } from './admit.js'
 import { CertRegistry } from './certs.js'
 import { enrol, loadIdentity, type EnrolOptions, type HomeIdentity } from './enrol.js'
 import { encodeKeyFile } from './keyfile.js'
@@ -20,13 +19,15 @@ import { enrolDevice, grants, revokeDevices, rotation, unwrapMine, type EnrolReq
 import { Lane } from './lane.js'
 import { Budgets, type Limits } from './limits.js'
 import { Replica, type EntryEvent } from './replica.js'
-import { Slicer } from './slice.js'
+import { FreshStates } from './fresh.js'
+import { loadDocument, type LoadHost } from './load.js'
+import { againstDoc, staticProblem } from './load-checks.js'
+import { SnapshotChecks } from './snapshot-verify.js'
+import { storeSnapshotOf } from './snapshot-take.js'
+import { SetAside, type Fork, type Quarantined } from './quarantine.js'
+import { receiveSnapshot, type ReceiveHost, type SnapshotReception } from './snapshot-receive.js'
 
 const log = logger('mesh:node:vault')
-/** How much received snapshot state is kept for a first open, and for how long (see keepFresh). */
-const FRESH = { maxBytes: 64 * 1024 * 1024, ms: 30_000 } as const
-/** A snapshot is a whole document: its structs may be many and long-merged, within these. */
-const SNAPSHOT_BOUNDS = { maxClockSpan: 1 << 30, maxStructs: 1 << 24 } as const
 
 export interface VaultOptions {
   home: string
@@ -61,37 +62,7 @@ export interface VaultEvents {
   fork: [Fork]
 }
 
-/** Two different entries of one author at one (document, lane, seq): both kept and applied, reported. */
-export interface Fork {
-  /** Id of the second entry's evidence (data/forks/<id>.json). */
-  id: string
-  doc: string
-  docName?: string
-  author: string
-  authorLabel?: string
-  lane: number
-  seq: number
-  /** Signature prefix (hex) of the entry held at the slot when the second arrived. */
-  held: string
-  at: number
-}
-
-/** An entry or snapshot kept aside as bad (see src/store/quarantine.ts), as `mesh doctor` lists it. */
-export interface Quarantined {
-  id: string
-  /** entry, snapshot: set aside; claim: a snapshot kept whose coverage an entry showed false */
-  kind: 'entry' | 'snapshot' | 'claim'
-  /** Hex document id, and its name when this vault can name it. */
-  doc: string
-  docName?: string
-  /** Hex author key, and the label of its certificate. */
-  author: string
-  authorLabel?: string
-  lane: number
-  seq: number
-  reason: string
-  at: number
-}
+export type { Fork, Quarantined } from './quarantine.js'
 
 export interface RevokedEvent { deviceKey: Uint8Array, deviceId: string, label: string }
 
@@ -133,7 +104,28 @@ export class Vault extends EventEmitter<VaultEvents> {
     this.budgets = new Budgets(opts.limits)
     for (const n of [DOC_NAMES.sessionsIndex, DOC_NAMES.memory, DOC_NAMES.skills]) this.names.set(toHex(this.docId(n)), n)
     store.disk.on('change', (full) => { this.emit('disk', full) })
+    this.setAside = new SetAside(store, this.certs, this.names)
+    this.loader = { store, certs: this.certs, keys: identity.keys, takeFresh: (sig) => this.fresh.take(sig), quarantineEntry: async (e, why) => { await this.quarantineEntry(e, why) }, quarantineSnapshot: async (st, why) => { await this.quarantineSnapshot(st, why) } }
+    this.receiver = {
+      store,
+      certs: this.certs,
+      keys: identity.keys,
+      budgets: this.budgets,
+      verify: async (header, state) => await this.snapshotChecks.verify(header, state),
+      openReplica: (doc) => this.replicas.get(toHex(doc)),
+      keepFresh: (header, state) => { this.fresh.keep(header, state) },
+      keepInBackground: (p) => {
+        this.keeping.add(p)
+        this.track(p.finally(() => this.keeping.delete(p)))
+      }
+    }
+    this.snapshotChecks = new SnapshotChecks({ store, certs: this.certs, keys: identity.keys, device: identity.device.publicKey, kindOf: (doc) => this.kindOf(doc), behindOwnLane: (doc, lane, seq) => this.behindOwnLane(doc, lane, seq) })
   }
+
+  private readonly loader: LoadHost
+  private readonly snapshotChecks: SnapshotChecks
+  /** Snapshot states just received for documents nobody has open (see fresh.ts). */
+  private readonly fresh = new FreshStates()
 
   static async open (opts: VaultOptions): Promise<Vault> {
     await ensureHomeDir(opts.home)
@@ -254,144 +246,18 @@ export class Vault extends EventEmitter<VaultEvents> {
     }
   }
 
-  /**
-   * Called by a replica at load: snapshots first, then the entries they do not cover, in one
-   * transaction. When that throws or breaks the document's shape, the entry (or snapshot) that
-   * wrote the bad item is quarantined and the document is loaded again without it.
-   */
+  /** Called by a replica at load (see load.ts). */
   async loadInto (r: Replica): Promise<void> {
-    const states: Array<{ s: StoredSnapshot, state: Uint8Array, covers: Entry['covers'] }> = []
-    for (const s of this.store.snapshots(r.id)) {
-      try {
-        const fresh = this.takeFresh(s.header.signature)
-        const { header, state } = fresh ?? admitSnapshot(s.header.bytes, await this.store.readSnapshot(s), this.certs, this.identity.keys, { at: 'load' })
-        states.push({ s, state, covers: header.covers })
-      } catch (err) {
-        log.error('snapshot %s of %s refused at load: %e', s.path, r.name, err)
-      }
-    }
-    // Read and checked in slices of about SLICE_MS, the loop given a turn between them; applied
-    // together, so that an entry (or snapshot) that breaks the document can be found and set aside.
-    const admitted: Array<{ entry: Entry, updates: Uint8Array[] }> = []
-    const slicer = new Slicer()
-    for await (const bytes of this.store.uncovered(r.id)) {
-      try {
-        const entry = parseTrustedEntry(bytes)
-        const updates = admitUpdate(entry, this.certs, this.identity.keys, { at: 'load' })
-        const bad = staticProblem(r.kind, updates)
-        if (bad !== undefined) await this.quarantineEntry(entry, bad)
-        else admitted.push({ entry, updates })
-      } catch (err) {
-        log.error('stored entry of %s refused at load: %e', r.name, err)
-      }
-      if (slicer.due()) await slicer.breathe()
-    }
-    for (const bytes of this.store.forks.ofDoc(r.id)) {
-      try {
-        const entry = parseTrustedEntry(bytes)
-        const updates = admitUpdate(entry, this.certs, this.identity.keys, { at: 'load' })
-        if (staticProblem(r.kind, updates) === undefined) admitted.push({ entry, updates })
-      } catch (err) {
-        log.error('fork evidence of %s refused at load: %e', r.name, err)
-      }
-    }
-    // A quarantined slot is settled: what covers this document may cover it (it holds nothing of it).
-    for (const q of this.store.quarantine.slotsOf(r.id)) r.markApplied(q)
-    for (;;) {
-      const p = r.applyStored(states, admitted)
-      if (p === undefined) {
-        for (const st of states) r.snapshotsIn.add(toHex(st.s.header.signature))
-        return
-      }
-      const culprit = findCulprit(p, states, admitted)
-      if (culprit === undefined) {
-        // Nothing wrote the bad item (it cannot be found): open what applies, one by one.
-        log.error('%s: %s, and no entry or snapshot could be blamed: loading them one by one', r.name, p.reason)
-        r.reset()
-        await this.loadOneByOne(r, states, admitted)
-        return
-      }
-      if ('entry' in culprit) {
-        await this.quarantineEntry(culprit.entry, p.reason)
-        admitted.splice(admitted.indexOf(culprit), 1)
-      } else {
-        await this.quarantineSnapshot(culprit.s, p.reason)
-        states.splice(states.indexOf(culprit), 1)
-      }
-      r.reset()
-      for (const q of this.store.quarantine.slotsOf(r.id)) r.markApplied(q)
-    }
+    await loadDocument(this.loader, r)
   }
 
-  /**
-   * The last resort of a load: each snapshot and entry in a transaction of its own. The first
-   * that throws or breaks the shape is quarantined and the load starts over without it (a throw
-   * inside Yjs can leave the document inconsistent). A throw while structs of an earlier entry
-   * wait in Yjs for what they reference is blamed on that earlier entry: they integrate in the
-   * later one's transaction, which did nothing wrong.
-   */
-  private async loadOneByOne (r: Replica, states: Array<{ s: StoredSnapshot, state: Uint8Array, covers: Entry['covers'] }>, admitted: Array<{ entry: Entry, updates: Uint8Array[] }>): Promise<void> {
-    for (let attempt = 0; attempt <= states.length + admitted.length; attempt++) {
-      r.reset()
-      for (const q of this.store.quarantine.slotsOf(r.id)) r.markApplied(q)
-      let failed = false
-      for (const st of states) {
-        const p = r.applyStored([st], [])
-        if (p === undefined) { r.snapshotsIn.add(toHex(st.s.header.signature)); continue }
-        await this.quarantineSnapshot(st.s, p.reason)
-        states.splice(states.indexOf(st), 1)
-        failed = true
-        break
-      }
-      if (failed) continue
-      let waiting: { entry: Entry, updates: Uint8Array[] } | undefined
-      for (const a of [...admitted]) {
-        const bad = againstDoc(r, a.updates).problem
-        if (bad !== undefined) {
-          await this.quarantineEntry(a.entry, bad)
-          admitted.splice(admitted.indexOf(a), 1)
-          continue
-        }
-        const pendingBefore = r.doc.store.pendingStructs !== null
-        const p = r.applyStored([], [a])
-        if (p === undefined) {
-          if (!pendingBefore && r.doc.store.pendingStructs !== null) waiting = a
-          continue
-        }
-        const culprit = p.at === undefined && pendingBefore && waiting !== undefined ? waiting : a
-        await this.quarantineEntry(culprit.entry, p.reason)
-        admitted.splice(admitted.indexOf(culprit), 1)
-        failed = true
-        break
-      }
-      if (!failed) return
-    }
-  }
-
-  /** Puts an entry in quarantine (durably) and reports it. */
-  private async quarantineEntry (entry: Entry, reason: string): Promise<void> {
-    const rec = await this.store.quarantine.addEntry(entry, reason)
-    log.error('entry %s of %s (author %s, lane %d, seq %d) quarantined: %s', rec.id, this.names.get(rec.doc) ?? rec.doc.slice(0, 12), rec.author.slice(0, 12), rec.lane, rec.seq, reason)
-    this.emit('quarantined', this.describe(rec))
-  }
-
-  private async quarantineSnapshot (s: StoredSnapshot, reason: string): Promise<void> {
-    const rec = await this.store.setAsideSnapshot(s, reason)
-    log.error('snapshot %s of %s quarantined: %s', rec.id, this.names.get(rec.doc) ?? rec.doc.slice(0, 12), reason)
-    this.emit('quarantined', this.describe(rec))
-  }
-
-  private describe (r: Omit<Quarantined, 'docName' | 'authorLabel'>): Quarantined {
-    const q: Quarantined = { id: r.id, kind: r.kind, doc: r.doc, author: r.author, lane: r.lane, seq: r.seq, reason: r.reason, at: r.at }
-    const docName = this.names.get(r.doc)
-    if (docName !== undefined) q.docName = docName
-    const label = this.certs.get(fromHex(r.author))?.label
-    if (label !== undefined) q.authorLabel = label
-    return q
-  }
+  private async quarantineEntry (entry: Entry, reason: string): Promise<void> { this.emit('quarantined', await this.setAside.entry(entry, reason)) }
+  private async quarantineSnapshot (s: StoredSnapshot, reason: string): Promise<void> { this.emit('quarantined', await this.setAside.snapshot(s, reason)) }
+  /** Sets bad entries and snapshots aside, and names what it set aside (see quarantine.ts). */
+  private readonly setAside: SetAside
 
   /** What is in quarantine (`mesh doctor`), oldest first. */
-  quarantined (): Quarantined[] { return this.store.quarantine.list().map(r => this.describe(r)) }
+  quarantined (): Quarantined[] { return this.store.quarantine.list().map(r => this.setAside.describe(r)) }
 
   /** Deletes one quarantined entry's or snapshot's evidence (`mesh doctor --drop ID`); its slot stays excluded. */
   async dropQuarantined (id: string): Promise<void> {
@@ -524,21 +390,12 @@ export class Vault extends EventEmitter<VaultEvents> {
     this.store.forked(entry.doc)
     const open = this.replicas.get(toHex(entry.doc))
     if (open !== undefined) await this.applyChecked(await open, updates, entry)
-    const f = this.describeFork(rec)
+    const f = this.setAside.describeFork(rec)
     log.error('fork: two different entries of %s at %s lane %d seq %d (both kept and applied)', f.authorLabel ?? f.author.slice(0, 12), f.docName ?? f.doc.slice(0, 12), f.lane, f.seq)
     this.emit('fork', f)
     this.emitEntry(undefined, entry, false, from)
     this.emitEntry(undefined, held, false)
     return true
-  }
-
-  private describeFork (r: Omit<Fork, 'docName' | 'authorLabel'>): Fork {
-    const f: Fork = { id: r.id, doc: r.doc, author: r.author, lane: r.lane, seq: r.seq, held: r.held, at: r.at }
-    const docName = this.names.get(r.doc)
-    if (docName !== undefined) f.docName = docName
-    const label = this.certs.get(fromHex(r.author))?.label
-    if (label !== undefined) f.authorLabel = label
-    return f
   }
 
   /**
@@ -561,7 +418,7 @@ export class Vault extends EventEmitter<VaultEvents> {
   }
 
   /** Every fork seen (`mesh doctor`, `mesh peers`), oldest first. */
-  forks (): Fork[] { return this.store.forks.list().map(r => this.describeFork(r)) }
+  forks (): Fork[] { return this.store.forks.list().map(r => this.setAside.describeFork(r)) }
 
   /**
    * Whether a peer holds more of this device's lane in use than this home does: the home was
@@ -613,160 +470,27 @@ export class Vault extends EventEmitter<VaultEvents> {
     const claimed = this.store.claimants(entry.doc, entry.author, entry.seq, entry.lane)
     if (claimed.length === 0) return false
     for (const s of claimed) {
-      const h = await this.holdingOfStored(s).catch((err: unknown) => { log.error('snapshot %s unreadable: %e', s.path, err); return undefined })
+      const h = await this.snapshotChecks.holdingOfStored(s).catch((err: unknown) => { log.error('snapshot %s unreadable: %e', s.path, err); return undefined })
       if (h !== undefined && updates.every(u => holds(h, u))) return true
     }
     for (const s of claimed) {
       const rec = await this.store.disprove(s, `claims seq ${entry.seq} of ${streamKey(entry).slice(0, 12)} without holding it`)
       log.error('snapshot %s claims an entry its state does not hold: its coverage no longer counts', s.path)
-      this.emit('quarantined', this.describe(rec))
+      this.emit('quarantined', this.setAside.describe(rec))
     }
     return false
   }
 
-  /** What stored snapshots' states hold, decrypted once and kept for a few (a false claim is rare). */
-  private readonly holdings = new Map<string, Holding>()
-  private async holdingOfStored (s: StoredSnapshot): Promise<Holding> {
-    const k = toHex(s.header.signature)
-    let h = this.holdings.get(k)
-    if (h !== undefined) return h
-    const { state } = admitSnapshot(s.header.bytes, await this.store.readSnapshot(s), this.certs, this.identity.keys, { at: 'load' })
-    h = holdingOf(state)
-    if (this.holdings.size >= 8) this.holdings.delete(this.holdings.keys().next().value as string)
-    this.holdings.set(k, h)
-    return h
-  }
-
   /**
-   * Checks a received snapshot's state before it is kept: it decodes within bounds, fits its
-   * document's shape, and holds every entry this node holds that its `covers` claims (decrypted
-   * here: the node has the key). Returns the stored snapshots it may replace: those it
-   * dominates whose states it holds too. Throws QuarantinedError or SnapshotUnprovenError.
+   * Takes a snapshot from a peer as it arrives (see snapshot-receive.ts). From `offset` > 0 it
+   * resumes a transfer that broke off; `abort()` keeps what arrived for that.
    */
-  private async verifySnapshot (header: Entry, state: Uint8Array): Promise<(s: StoredSnapshot) => boolean> {
-    const kind = this.kindOf(header.doc)
-    const bad = checkUpdate(kind, state, SNAPSHOT_BOUNDS)
-    if (bad !== undefined) throw new QuarantinedError(`snapshot refused: ${bad}`, { reason: bad })
-    if (kind !== 'other') {
-      const scratch = new Y.Doc()
-      try {
-        Y.applyUpdate(scratch, state)
-        const p = checkDoc(kind, scratch)
-        if (p !== undefined) throw new QuarantinedError(`snapshot refused: ${p.reason}`, { reason: p.reason })
-      } catch (err: any) {
-        if (err instanceof QuarantinedError) throw err
-        throw new QuarantinedError(`snapshot refused: its state does not apply: ${String(err?.message ?? err)}`)
-      } finally {
-        scratch.destroy()
-      }
-    }
-    const h = holdingOf(state)
-    const me = this.identity.device.publicKey
-    for (const c of header.covers) {
-      // A claim over this device's own lane beyond this home: restored or copied (see behindOwnLane).
-      if (Buffer.from(c.author).equals(Buffer.from(me))) this.behindOwnLane(header.doc, c.lane ?? 0, c.seq)
-      const key = streamKey(c)
-      for await (const bytes of this.store.held(header.doc, key, Number(c.seq))) {
-        const e = parseTrustedEntry(bytes)
-        let ok: boolean
-        try { ok = admitUpdate(e, this.certs, this.identity.keys, { at: 'load' }).every(u => holds(h, u)) } catch { continue } // an entry this node cannot open proves nothing either way
-        if (!ok) throw new SnapshotUnprovenError(`snapshot of ${key.slice(0, 12)} claims seq ${c.seq} of lane ${key.slice(0, 12)}… but its state lacks entry ${e.seq} held here`, { seq: Number(e.seq) })
-      }
-    }
-    const replaceable = new Set<string>()
-    for (const s of this.store.snapshots(header.doc)) {
-      try {
-        const { state: old } = admitSnapshot(s.header.bytes, await this.store.readSnapshot(s), this.certs, this.identity.keys, { at: 'load' })
-        if (holds(h, old)) replaceable.add(s.path)
-      } catch (err) {
-        log('stored snapshot %s not compared: %e', s.path, err)
-      }
-    }
-    return (s) => replaceable.has(s.path)
-  }
-
-  /**
-   * Takes a snapshot from a peer as it arrives: the signed header and its author's certificate
-   * are checked first (a refused one costs no transfer), then each piece is decrypted, hashed
-   * and written to a staged file while the rest is still on the wire. At the end the signed
-   * digest decides: the file joins the store and the state is applied (or kept for the first
-   * open), or everything is dropped. Throws, as `end()` does, the typed error of the first check
-   * that failed. From `offset` > 0 it resumes a transfer that broke off (see store/partial.ts);
-   * `abort()` keeps what arrived for that.
-   */
-  receiveSnapshot (headerBytes: Uint8Array, offset = 0): { write: (piece: Uint8Array) => Promise<void> | undefined, end: () => Promise<Entry>, abort: () => void } {
+  receiveSnapshot (headerBytes: Uint8Array, offset = 0): SnapshotReception {
     this.check()
-    const header = admitSnapshotHeader(headerBytes, this.certs, { at: 'receive' })
-    // Refused from its header, before its bytes come: larger than what it claims can hold.
-    this.budgets.checkSnapshot(Number(header.snapshotSize), header.covers, this.store.vector(header.doc), this.store.docBytes(header.doc))
-    const opener = new SnapshotOpener(this.identity.keys, header)
-    const partial = offset > 0 ? this.store.partialFor(header) : undefined
-    if (offset > 0 && (partial === undefined || partial.held < offset)) throw new NotFoundError(`no partial snapshot of ${offset} bytes is held to resume`, { offset })
-    const file = this.store.receiveSnapshotFile(header, offset)
-    let failed: unknown
-    const feed = (piece: Uint8Array): void => {
-      if (failed !== undefined) return
-      try { opener.update(piece) } catch (err) { failed = err }
-    }
-    // A resume re-reads the bytes held first, in slices: the running digest and the decrypted
-    // state are recomputed from what is on disk (nothing of a transfer is trusted before the
-    // whole snapshot's signed digest matched). Pieces arriving meanwhile are fed after them.
-    let loading: Promise<void> | undefined
-    const chain = (next: () => void | Promise<void>): Promise<void> => {
-      const p: Promise<void> = (loading ?? Promise.resolve()).then(next).catch((err: unknown) => { failed ??= err })
-      loading = p
-      void p.then(() => { if (loading === p) loading = undefined })
-      return p
-    }
-    if (partial !== undefined) {
-      void chain(async () => {
-        for await (const piece of this.store.partialPrefix(partial, offset, 1024 * 1024)) {
-          feed(piece)
-          await new Promise(resolve => setImmediate(resolve)) // the event loop breathes between slices
-        }
-      })
-    }
-    return {
-      write: (piece) => {
-        if (failed !== undefined) return undefined
-        const disk = file.write(piece)
-        if (loading === undefined) { feed(piece); return disk }
-        const fed = chain(() => { feed(piece) })
-        return disk === undefined ? fed : Promise.all([fed, disk]).then(() => undefined)
-      },
-      end: async () => {
-        let state: Uint8Array
-        let replaces: (s: StoredSnapshot) => boolean
-        try {
-          while (loading !== undefined) await loading
-          if (failed !== undefined) throw failed
-          state = opener.final()
-          replaces = await this.verifySnapshot(header, state)
-        } catch (err) {
-          await file.discard()
-          throw err
-        }
-        await file.commit({ replaces })
-        const open = this.replicas.get(toHex(header.doc))
-        if (open !== undefined) {
-          const r = await open
-          // Checked against the shapes before it was kept (see verify); a document it still
-          // breaks together with what is open is reloaded, and the load finds the culprit.
-          const p = r.applySnapshot(state, header.covers)
-          if (p === undefined) r.snapshotsIn.add(toHex(header.signature))
-          else r.discard(new QuarantinedError(`${r.name} was reloaded: a received snapshot broke it (${p.reason})`))
-        } else this.keepFresh(header, state)
-        return header
-      },
-      // Broken off: what arrived is kept for a resume, unless it already proved bad. In the
-      // background (the session that broke off does not wait); close() waits for it.
-      abort: () => {
-        const p = failed !== undefined ? file.discard() : file.keep()
-        this.keeping.add(p)
-        this.track(p.finally(() => this.keeping.delete(p)))
-      }
-    }
+    return receiveSnapshot(this.receiver, headerBytes, offset)
   }
+
+  private readonly receiver: ReceiveHost
 
   /** Snapshots whose transfer broke off, still being synced to disk for a resume. */
   private readonly keeping = new Set<Promise<void>>()
@@ -778,37 +502,6 @@ export class Vault extends EventEmitter<VaultEvents> {
   async heldSnapshots (): Promise<ReturnType<EntryStore['partialSnapshots']>> {
     await Promise.allSettled([...this.keeping])
     return this.store.partialSnapshots()
-  }
-
-  /**
-   * The verified, decrypted state of snapshots just received for documents nobody has open,
-   * kept briefly: such a document is usually opened next (`mesh resume`, a watcher waiting for
-   * it), and its load then applies this instead of reading, verifying and decrypting the same
-   * snapshot again. Bounded in bytes and age; used at most once.
-   */
-  private readonly fresh = new Map<string, { header: Entry, state: Uint8Array, until: number }>()
-
-  private keepFresh (header: Entry, state: Uint8Array): void {
-    const now = Date.now()
-    for (const [k, f] of this.fresh) if (f.until <= now) this.fresh.delete(k)
-    if (state.byteLength > FRESH.maxBytes) return
-    let bytes = state.byteLength
-    for (const f of this.fresh.values()) bytes += f.state.byteLength
-    // The oldest go first (a Map keeps insertion order).
-    for (const [k, f] of this.fresh) {
-      if (bytes <= FRESH.maxBytes) break
-      this.fresh.delete(k)
-      bytes -= f.state.byteLength
-    }
-    this.fresh.set(toHex(header.signature), { header, state, until: now + FRESH.ms })
-  }
-
-  private takeFresh (signature: Uint8Array): { header: Entry, state: Uint8Array } | undefined {
-    const k = toHex(signature)
-    const f = this.fresh.get(k)
-    if (f === undefined) return undefined
-    this.fresh.delete(k)
-    return f.until > Date.now() ? f : undefined
   }
 
   /**
@@ -1036,16 +729,11 @@ export class Vault extends EventEmitter<VaultEvents> {
     this.snapshotting.add(key)
     try {
       await r.settle()
-      // What the doc holds, not what the store holds: the two differ while entries are in flight.
-      const covers = r.coverVector()
-      const state = Y.encodeStateAsUpdate(r.doc)
       const me = this.identity.device.publicKey
       let seq = Date.now()
       for (const s of this.store.snapshots(r.id)) if (toHex(s.header.author) === toHex(me)) seq = Math.max(seq, Number(s.header.seq) + 1)
-      const sealed = sealSnapshot({ keys: this.identity.keys, signer: this.identity.device.signer }, r.id, BigInt(seq), state, covers)
-      // It replaces only snapshots this document applied: its state holds those, by construction.
-      await this.store.putSnapshot(sealed.header, sealed.ciphertext, { replaces: s => r.snapshotsIn.has(toHex(s.header.signature)) })
-      r.snapshotsIn.add(toHex(sealed.header.signature))
+      // Encoded and sealed in slices (snapshot-take.ts); undefined when the replica stopped meanwhile.
+      if (await storeSnapshotOf(this.store, { keys: this.identity.keys, signer: this.identity.device.signer }, r, BigInt(seq)) === undefined) return false
       await this.store.compact()
       return true
     } finally {
@@ -1083,33 +771,4 @@ export class Vault extends EventEmitter<VaultEvents> {
     })()
     return await this.closing
   }
-}
-
-/** What checkUpdate finds in any of an entry's updates. */
-function staticProblem (kind: DocKind, updates: readonly Uint8Array[]): string | undefined {
-  for (const u of updates) {
-    const p = checkUpdate(kind, u)
-    if (p !== undefined) return p
-  }
-  return undefined
-}
-
-/** The stored entry or snapshot that wrote the item a problem points at. */
-function findCulprit<S extends { state: Uint8Array }, E extends { updates: Uint8Array[] }> (p: Problem, states: S[], entries: E[]): S | E | undefined {
-  const at = p.at
-  if (at === undefined) return undefined
-  return entries.find(e => e.updates.some(u => updateWrites(u, at))) ?? states.find(s => updateWrites(s.state, at))
-}
-
-/** What checkAgainst finds in any of an entry's updates, against the replica's document as it is. */
-function againstDoc (r: Replica, updates: readonly Uint8Array[]): { problem?: string, complete: boolean } {
-  let complete = true
-  for (const u of updates) {
-    const p = checkAgainstDoc(r.kind, r.doc, u)
-    if (p.problem !== undefined) return p
-    complete &&= p.complete
-  }
-  // Several updates of one entry build on each other (the second's items sit in the first's):
-  // checked against the document alone, only the first is exact.
-  return { complete: complete && updates.length === 1 }
 }

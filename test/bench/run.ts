@@ -22,10 +22,12 @@ import { benchRegistry } from './registry.js'
 import { benchPair } from './pair.js'
 import { benchMirrorRelay } from './mirror-relay.js'
 import { benchLanes } from './lanes.js'
+import { benchLoop } from './loop.js'
 
 const quick = process.argv.includes('--quick')
 // --only=vault, --only=registry, --only=mesh, --only=api, --only=http, --only=mcp, --only=scale, --only=flood, --only=agents,
 // --only=claws, --only=follow, --only=pair (direct and through the own relay), --only=mirror, --only=lanes (retired lanes: reconnect bytes with 50 old lanes),
+// --only=loop (MESH_LOOP_MESSAGES, MESH_LOOP_ENTRIES),
 // or one part:
 // --only=mesh.handoff (handoff, throughput, resume, discovery, ten), --only=api.cli (cli, rpc),
 // --only=http.rtt (API round trip over HTTP and the socket), --only=http.events (append on a peer
@@ -52,6 +54,7 @@ try {
   if (only === undefined || group === 'pair') await benchPair(join(dir, 'pair'), { quick })
   if (only === undefined || group === 'mirror') await benchMirrorRelay(join(dir, 'mirror'), { quick })
   if (only === undefined || group === 'lanes') await benchLanes(join(dir, 'lanes'), { quick })
+  if (only === undefined || group === 'loop') await benchLoop(join(dir, 'loop'), { quick })
 } finally {
   await rm(dir, { recursive: true, force: true })
 }

@@ -1,0 +1,130 @@
+/**
+ * Checks on snapshot states, with the key: a received snapshot's state decodes within bounds,
+ * fits its document's shapes and holds every entry its `covers` claims that this node holds
+ * (crdt/SPEC.md, Snapshot claims); and what a stored snapshot's state holds, to judge an entry
+ * in a slot it claims. Large states are taken part by part, the event loop given turns between.
+ */
+import { logger } from '@libp2p/logger'
+import * as Y from 'yjs'
+import { checkChanges, checkUpdate, HoldingBuilder, holdsOne, stateParts, type DocKind, type Holding } from '../../crdt/index.js'
+import { QuarantinedError, SnapshotUnprovenError } from '../errors.js'
+import { parseTrustedEntry, streamKey, toHex, type Entry, type VaultKeys } from '../identity/index.js'
+import type { EntryStore, StoredSnapshot } from '../store/index.js'
+import { admitUpdate } from './admit.js'
+import type { CertRegistry } from './certs.js'
+import { Slicer } from './slice.js'
+import { openStoredSnapshot } from './snapshot-open.js'
+
+const log = logger('mesh:node:snapshot')
+/** A snapshot is a whole document: its structs may be many and long-merged, within these. */
+const SNAPSHOT_BOUNDS = { maxClockSpan: 1 << 30, maxStructs: 1 << 24 } as const
+
+export interface VerifyHost {
+  readonly store: EntryStore
+  readonly certs: CertRegistry
+  readonly keys: VaultKeys
+  readonly device: Uint8Array
+  kindOf: (doc: Uint8Array) => DocKind
+  /** A claim over this device's own lane beyond this home: restored or copied (see Vault.behindOwnLane). */
+  behindOwnLane: (doc: Uint8Array, lane: number, seq: bigint) => boolean
+}
+
+export class SnapshotChecks {
+  /** What stored snapshots' states hold, decrypted once and kept for a few (a false claim is rare). */
+  private readonly holdings = new Map<string, Holding>()
+
+  constructor (private readonly host: VerifyHost) {}
+
+  /** What a state (format 1 or 2) holds, part by part. */
+  async holdingOf (parts: readonly Uint8Array[], slicer = new Slicer()): Promise<Holding> {
+    const b = new HoldingBuilder()
+    for (const p of parts) {
+      b.add(p)
+      if (slicer.due()) await slicer.breathe()
+    }
+    return b.done()
+  }
+
+  async holdingOfStored (s: StoredSnapshot): Promise<Holding> {
+    const k = toHex(s.header.signature)
+    let h = this.holdings.get(k)
+    if (h !== undefined) return h
+    const { state } = await openStoredSnapshot(this.host.store, this.host.certs, this.host.keys, s, { at: 'load' })
+    h = await this.holdingOf(stateParts(state))
+    if (this.holdings.size >= 8) this.holdings.delete(this.holdings.keys().next().value as string)
+    this.holdings.set(k, h)
+    return h
+  }
+
+  /**
+   * Checks a received snapshot's state before it is kept. Returns the stored snapshots it may
+   * replace: those it dominates whose states it holds too. Throws QuarantinedError or
+   * SnapshotUnprovenError.
+   */
+  async verify (header: Entry, state: Uint8Array): Promise<(s: StoredSnapshot) => boolean> {
+    const host = this.host
+    const slicer = new Slicer()
+    const kind = host.kindOf(header.doc)
+    let parts: Uint8Array[]
+    try { parts = stateParts(state) } catch (err: any) { throw new QuarantinedError(`snapshot refused: ${String(err?.message ?? err)}`) }
+    for (const p of parts) {
+      const bad = checkUpdate(kind, p, SNAPSHOT_BOUNDS)
+      if (bad !== undefined) throw new QuarantinedError(`snapshot refused: ${bad}`, { reason: bad })
+      if (slicer.due()) await slicer.breathe()
+    }
+    if (kind !== 'other') await this.fits(kind, parts, slicer)
+    const h = await this.holdingOf(parts, slicer)
+    for (const c of header.covers) {
+      if (Buffer.from(c.author).equals(Buffer.from(host.device))) host.behindOwnLane(header.doc, c.lane ?? 0, c.seq)
+      const key = streamKey(c)
+      for await (const bytes of host.store.held(header.doc, key, Number(c.seq))) {
+        const e = parseTrustedEntry(bytes)
+        let ok: boolean
+        try { ok = admitUpdate(e, host.certs, host.keys, { at: 'load' }).every(u => holdsOne(h, u)) } catch { continue } // an entry this node cannot open proves nothing either way
+        if (!ok) throw new SnapshotUnprovenError(`snapshot of ${key.slice(0, 12)} claims seq ${c.seq} of lane ${key.slice(0, 12)}… but its state lacks entry ${e.seq} held here`, { seq: Number(e.seq) })
+        if (slicer.due()) await slicer.breathe()
+      }
+    }
+    const replaceable = new Set<string>()
+    for (const s of host.store.snapshots(header.doc)) {
+      try {
+        const { state: old } = await openStoredSnapshot(host.store, host.certs, host.keys, s, { at: 'load' }, slicer)
+        let all = true
+        for (const p of stateParts(old)) {
+          if (!holdsOne(h, p)) { all = false; break }
+          if (slicer.due()) await slicer.breathe()
+        }
+        if (all) replaceable.add(s.path)
+      } catch (err) {
+        log('stored snapshot %s not compared: %e', s.path, err)
+      }
+    }
+    return (s) => replaceable.has(s.path)
+  }
+
+  /**
+   * The state applies to an empty document and what it writes fits the shapes: each part in a
+   * transaction of its own, its changes checked as a load checks them (from an empty document
+   * every value is a change, so this is the whole document's check).
+   */
+  private async fits (kind: DocKind, parts: readonly Uint8Array[], slicer: Slicer): Promise<void> {
+    const scratch = new Y.Doc()
+    try {
+      for (const part of parts) {
+        let p: ReturnType<typeof checkChanges>
+        Y.transact(scratch, (tr) => {
+          Y.applyUpdate(scratch, part)
+          p = checkChanges(kind, tr)
+        })
+        const problem = p
+        if (problem !== undefined) throw new QuarantinedError(`snapshot refused: ${problem.reason}`, { reason: problem.reason })
+        if (slicer.due()) await slicer.breathe()
+      }
+    } catch (err: any) {
+      if (err instanceof QuarantinedError) throw err
+      throw new QuarantinedError(`snapshot refused: its state does not apply: ${String(err?.message ?? err)}`)
+    } finally {
+      scratch.destroy()
+    }
+  }
+}

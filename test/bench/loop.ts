@@ -1,0 +1,184 @@
+/**
+ * `--only=loop` (issue 11 §4): no step holds the event loop over 50 ms. For each step, the
+ * longest block and the 99th percentile of the loop's delay (perf_hooks.monitorEventLoopDelay,
+ * resolution 10 ms) and the step's total time, beside plain Yjs doing the same operation on the
+ * same bytes in one call, in the same process and run, and beside an idle loop (what the
+ * machine's load alone costs). Steps: opening a session of N messages from its entries, a
+ * snapshot of it, opening it again from that snapshot, a fresh node's catch-up of M entries,
+ * and a reconnect of two nodes in sync.
+ */
+import { execFileSync } from 'node:child_process'
+import { createHash } from 'node:crypto'
+import { rm } from 'node:fs/promises'
+import { monitorEventLoopDelay } from 'node:perf_hooks'
+import { join } from 'node:path'
+import { fileURLToPath } from 'node:url'
+import * as Y from 'yjs'
+import { DOC_NAMES, SessionDoc } from '../../crdt/index.js'
+import { loadWallet, parseTrustedEntry, writeNewWallet } from '../../src/identity/index.js'
+import { admitUpdate } from '../../src/node/admit.js'
+import { MeshNode } from '../../src/node/mesh.js'
+import { openVault, type MeshVault } from '../../src/sdk/index.js'
+import { fmt, now, report, text } from './util.js'
+
+const WRITER = fileURLToPath(new URL('../helpers/big-session.js', import.meta.url))
+const BIG = 'agent:main:big'
+
+interface Figures { maxMs: number, p99Ms: number, ms: number }
+interface Blocked<T> extends Figures { value: T }
+interface Row { what: string, ours: Figures, yjs: Figures, yjsWhat: string }
+const figures = (b: Figures): Figures => ({ maxMs: b.maxMs, p99Ms: b.p99Ms, ms: b.ms })
+
+/** The loop's longest delay and its p99 while `fn` runs, and how long it took. */
+async function blocked<T> (fn: () => Promise<T> | T): Promise<Blocked<T>> {
+  // Each step starts from a collected heap (the bench runs with --expose-gc): the garbage of the
+  // step before (a plain-Yjs document of 300 MB) is not collected during this one.
+  ;(globalThis as { gc?: () => void }).gc?.()
+  const h = monitorEventLoopDelay({ resolution: 10 })
+  h.enable()
+  // Its timer records the delay between two of its ticks: a block before its first tick would go
+  // unseen, so the step starts after a few.
+  await new Promise(resolve => setTimeout(resolve, 35))
+  const t = now()
+  try {
+    const value = await fn()
+    const ms = now() - t
+    // One more turn: a step that blocked until its end is seen by the timer only after it.
+    await new Promise(resolve => setTimeout(resolve, 15))
+    return { maxMs: h.max / 1e6, p99Ms: h.percentile(99) / 1e6, ms, value }
+  } finally { h.disable() }
+}
+
+async function idleLoop (ms: number): Promise<Blocked<number>> {
+  return await blocked(async () => { await new Promise(resolve => setTimeout(resolve, ms)); return 0 })
+}
+
+/** A digest of a session's transcript as a reader sees it (the content, not the Yjs encoding). */
+const transcriptDigest = (doc: Y.Doc): string => createHash('sha256').update(JSON.stringify(doc.getArray('transcript').toJSON())).digest('hex')
+
+const until = async (cond: () => boolean, ms = 600_000): Promise<void> => {
+  const end = Date.now() + ms
+  while (!cond()) {
+    if (Date.now() > end) throw new Error('benchmark timed out')
+    await new Promise(resolve => setTimeout(resolve, 20))
+  }
+}
+
+async function nodeOn (vault: MeshVault): Promise<MeshNode> {
+  // No remembered peers: every connection in these figures is one the benchmark makes.
+  await rm(join(vault.vault.home, 'peers.json'), { force: true })
+  return await MeshNode.start(vault.vault, { listen: ['/ip4/127.0.0.1/tcp/0'], mdns: false, dht: 'off' })
+}
+/** What a node holds of some documents (per author lane, the contiguous seq): equal once a catch-up is done. */
+const holding = (v: MeshVault, docs: readonly Uint8Array[]): string => JSON.stringify(docs.map(d => [...v.vault.store.vector(d)].sort()))
+
+/** The decrypted Yjs updates of a document's stored entries, as plain Yjs would be handed them. */
+async function updatesOf (v: MeshVault, doc: Uint8Array): Promise<Uint8Array[]> {
+  const out: Uint8Array[] = []
+  for await (const bytes of v.vault.store.uncovered(doc)) out.push(...admitUpdate(parseTrustedEntry(bytes), v.vault.certs, v.vault.identity.keys, { at: 'load' }))
+  return out
+}
+
+/** Steps 1 and 2: the session opened from its entries, then snapshotted (held open from one to the other). */
+async function openAndSnapshot (home: string, name: string, rows: Row[]): Promise<{ before: string, oneUpdate: Uint8Array }> {
+  // A close would snapshot on its own.
+  const v = await openVault({ home, snapshotEvery: 1_000_000, snapshotOnClose: 1_000_000 })
+  const open = await blocked(async () => { const r = await v.vault.acquire(name); return { r, c: new SessionDoc(r.doc).messageCount() } })
+  const r = open.value.r
+  const updates = await updatesOf(v, r.id)
+  const what = `opening a session of ${open.value.c} messages from its ${v.vault.store.uncoveredCount(r.id)} entries`
+  const snap = await blocked(async () => await v.vault.snapshotIfNeeded(r, 1))
+  if (!snap.value) throw new Error('no snapshot was taken')
+  const plainSnap = await blocked(() => Y.encodeStateAsUpdate(r.doc))
+  rows.push({ what: 'a snapshot of it (encoded, sealed, written)', ours: figures(snap), yjs: figures(plainSnap), yjsWhat: 'Y.encodeStateAsUpdate of the same doc' })
+  const before = transcriptDigest(r.doc)
+  await v.vault.release(r)
+  await v.close()
+  // Plain Yjs opening the same entries, once ours is closed (not two such documents at once).
+  const plainOpen = figures(await blocked(() => { const d = new Y.Doc(); for (const u of updates) Y.applyUpdate(d, u); d.destroy() }))
+  rows.splice(rows.length - 1, 0, { what, ours: figures(open), yjs: plainOpen, yjsWhat: 'the same updates applied to a Y.Doc' })
+  // The same state as plain Yjs stores it: one update.
+  return { before, oneUpdate: plainSnap.value }
+}
+
+/** Step 3: the session opened again from its snapshot. */
+async function reopenStep (home: string, name: string, before: string, oneUpdate: Uint8Array, rows: Row[]): Promise<void> {
+  // 3. Open again from the snapshot (the vault, the session, its message count).
+  const reopen = await blocked(async () => {
+    const v2 = await openVault({ home })
+    const r2 = await v2.vault.acquire(name)
+    const c = new SessionDoc(r2.doc).messageCount()
+    return { c, v2, r2 }
+  })
+  // Checked after the step (not part of it): the same transcript as before the snapshot.
+  const { v2, r2 } = reopen.value
+  if (transcriptDigest(r2.doc) !== before) throw new Error('the session opened from its snapshot differs from the one snapshotted')
+  await v2.vault.release(r2)
+  await v2.close()
+  const plainReopen = await blocked(() => { const d = new Y.Doc(); Y.applyUpdate(d, oneUpdate); d.destroy() })
+  rows.push({ what: `opening it again from that snapshot (${reopen.value.c} messages, ${fmt(oneUpdate.byteLength / 1e6, 0)} MB of state)`, ours: figures(reopen), yjs: figures(plainReopen), yjsWhat: 'Y.applyUpdate of the state as one update' })
+}
+
+export async function benchLoop (dir: string, opts: { quick: boolean }): Promise<void> {
+  const n = Number(process.env.MESH_LOOP_MESSAGES ?? (opts.quick ? 20_000 : 100_000))
+  const m = Number(process.env.MESH_LOOP_ENTRIES ?? (opts.quick ? 2000 : 10_000))
+  console.log(`\n== the event loop: ${n} messages, a catch-up of ${m} entries (issue 11 §4) ==`)
+  const walletPath = join(dir, 'wallet.json')
+  await writeNewWallet(walletPath)
+  const wallet = await loadWallet(walletPath)
+  const home = join(dir, 'big')
+  execFileSync(process.execPath, [WRITER, home, walletPath, String(n)], { stdio: 'inherit' })
+  const name = DOC_NAMES.session(BIG as any)
+  const quiet = await idleLoop(2000)
+  // Figures only: a row holding a step's value (a replica, a plain-Yjs document of 300 MB) would
+  // keep it alive, and its collection would land in a later step's figure.
+  const rows: Row[] = []
+
+  // Each in a function of its own: what a step holds is garbage once it returns.
+  const { before, oneUpdate } = await openAndSnapshot(home, name, rows)
+  await reopenStep(home, name, before, oneUpdate, rows)
+
+  // 4. A fresh node's catch-up of m entries (one per append) from A; 5. a reconnect once in sync.
+  const ha = join(dir, 'a'); const hb = join(dir, 'b')
+  // Entries, not a snapshot, are what this step sends: A snapshots neither as it writes nor on close.
+  const va = await openVault({ home: ha, wallet, label: 'A', snapshotEvery: 1_000_000, snapshotOnClose: 1_000_000 })
+  const s = await va.sessions.create('agent:main:catchup')
+  for (let i = 0; i < m; i++) await s.append({ role: 'user', content: text(200) })
+  await s.close()
+  await (await openVault({ home: hb, wallet, label: 'B' })).close()
+  const a = { vault: va, node: await nodeOn(va) }
+  const vb = await openVault({ home: hb, snapshotEvery: 1_000_000 })
+  let b = await nodeOn(vb)
+  const catchDoc = va.vault.docId(DOC_NAMES.session('agent:main:catchup' as any))
+  const docs = [catchDoc, va.vault.docId(DOC_NAMES.sessionsIndex)]
+  const target = holding(va, docs)
+  const catchUp = await blocked(async () => { await b.dial(a.node.addresses()[0] as string); await until(() => holding(vb, docs) === target) })
+  const catchUpdates = await updatesOf(va, catchDoc)
+  const plainCatch = await blocked(() => { const d = new Y.Doc(); for (const u of catchUpdates) Y.applyUpdate(d, u); return d })
+  rows.push({ what: `a fresh node's catch-up of ${m} entries`, ours: figures(catchUp), yjs: figures(plainCatch), yjsWhat: 'the same updates applied to a Y.Doc' })
+  await b.stop()
+  b = await nodeOn(vb)
+  const aId = a.node.libp2p.peerId.toString()
+  const reconnect = await blocked(async () => {
+    const caught = new Promise<void>(resolve => { const f = (p: string): void => { if (p === aId) { b.off('caught-up', f); resolve() } }; b.on('caught-up', f) })
+    await b.dial(a.node.addresses()[0] as string)
+    await caught
+  })
+  const other = new Y.Doc()
+  Y.applyUpdate(other, Y.encodeStateAsUpdate(plainCatch.value))
+  const plainSync = await blocked(() => { Y.applyUpdate(other, Y.encodeStateAsUpdate(plainCatch.value, Y.encodeStateVector(other))); Y.applyUpdate(plainCatch.value, Y.encodeStateAsUpdate(other, Y.encodeStateVector(plainCatch.value))) })
+  rows.push({ what: 'a reconnect of two nodes in sync', ours: figures(reconnect), yjs: figures(plainSync), yjsWhat: 'a Yjs sync (state vectors and diffs both ways) of the same doc in sync' })
+  await b.stop(); await vb.close(); await a.node.stop(); await va.close()
+
+  for (const row of rows) {
+    const o = row.ours; const y = row.yjs
+    report({
+      name: `event loop: ${row.what}`,
+      value: `longest block ${fmt(o.maxMs, 0)} ms, p99 ${fmt(o.p99Ms, 0)} ms; the step took ${fmt(o.ms, 0)} ms`,
+      baseline: `plain Yjs (${row.yjsWhat}): longest block ${fmt(y.maxMs, 0)} ms, took ${fmt(y.ms, 0)} ms; an idle loop in this run: longest ${fmt(quiet.maxMs, 0)} ms, p99 ${fmt(quiet.p99Ms, 0)} ms`,
+      ratio: `block ${fmt(o.maxMs / Math.max(1, y.maxMs), 2)}× plain Yjs's, time ${fmt(o.ms / Math.max(1, y.ms), 1)}×`,
+      target: '≤ 50 ms',
+      ok: o.maxMs <= 50
+    })
+  }
+}
