@@ -15,7 +15,7 @@ import { createHash } from 'node:crypto'
 import { InvalidCertificateError, InvalidSignatureError, WrongWalletError } from '../errors.js'
 import { equals, toBase58, toHex } from './bytes.js'
 import { deviceIdFromKey, type DeviceId } from './certificate.js'
-import { CUTOFF_VERSION, DOMAIN } from './domains.js'
+import { CUTOFF_VERSION, CUTOFF_VERSION_RUNS, DOMAIN } from './domains.js'
 import { Cutoff as PbCutoff, SignedCutoff as PbSigned } from './pb/certificate.js'
 import { signWithDomain, verifyWithDomain } from './signed.js'
 import type { Wallet } from './wallet.js'
@@ -23,7 +23,10 @@ import type { Wallet } from './wallet.js'
 /** A cutoff names at most this many documents; its bytes are bounded accordingly (~50 B each). */
 export const MAX_CUTOFF_DOCS = 4096
 export const MAX_CUTOFF_BYTES = 256 * 1024
+/** Lanes of one document a version 1 cutoff lists (one LaneSeq each); version 2 lists more as a run. */
 const MAX_LANES = 64
+/** Lanes of one document in a version 2 cutoff, run and list each (the record's byte bound holds too). */
+export const MAX_CUTOFF_LANES = 65536
 
 export interface DocCutoff {
   readonly doc: Uint8Array
@@ -54,14 +57,17 @@ const digestOf = (body: Uint8Array): Uint8Array => new Uint8Array(createHash('sh
 
 export function issueCutoff (wallet: Pick<Wallet, 'publicKey' | 'sign'>, f: CutoffFields): Cutoff {
   if (f.docs.length > MAX_CUTOFF_DOCS) throw new InvalidCertificateError(`a cutoff names at most ${MAX_CUTOFF_DOCS} documents, not ${f.docs.length}`)
+  // Version 1 (byte for byte what homes hold) unless a document has more lanes than it may list.
+  const runs = f.docs.some(d => d.lanes.length > MAX_LANES)
   const body = PbCutoff.encode({
-    version: CUTOFF_VERSION,
+    version: runs ? CUTOFF_VERSION_RUNS : CUTOFF_VERSION,
     wallet: wallet.publicKey as Uint8Array<ArrayBuffer>,
     device: f.device as Uint8Array<ArrayBuffer>,
     issuedAt: BigInt(f.issuedAt),
-    docs: f.docs.map(d => ({ doc: d.doc as Uint8Array<ArrayBuffer>, lanes: d.lanes.map(l => ({ lane: l.lane, seq: l.seq })) })),
+    docs: f.docs.map(d => runs ? encodeRun(d) : { doc: d.doc as Uint8Array<ArrayBuffer>, lanes: d.lanes.map(l => ({ lane: l.lane, seq: l.seq })), firstLane: 0, seqs: [] }),
     snapshotsThrough: f.snapshotsThrough
   })
+  if (body.byteLength > MAX_CUTOFF_BYTES - 128) throw new InvalidCertificateError(`a cutoff of ${body.byteLength} bytes exceeds ${MAX_CUTOFF_BYTES}`)
   const signature = signWithDomain(wallet, DOMAIN.cutoff, body)
   const bytes = PbSigned.encode({ cutoff: body, signature: signature as Uint8Array<ArrayBuffer> })
   return decodeVerified(bytes, body)
@@ -100,14 +106,47 @@ function decodeVerified (bytes: Uint8Array, body: Uint8Array): Cutoff {
   } catch (err) {
     throw new InvalidCertificateError('cutoff body is not a valid encoding', {}, { cause: err })
   }
-  if (c.version !== CUTOFF_VERSION) throw new InvalidCertificateError(`unsupported cutoff version ${c.version}`)
+  if (c.version !== CUTOFF_VERSION && c.version !== CUTOFF_VERSION_RUNS) throw new InvalidCertificateError(`unsupported cutoff version ${c.version}`)
   if (c.device.byteLength !== 32) throw new InvalidCertificateError('cutoff device key is not 32 bytes')
   const docs = new Map<string, DocCutoff>()
   for (const d of c.docs) {
-    if (d.doc.byteLength !== 32 || d.lanes.length > MAX_LANES) throw new InvalidCertificateError('cutoff names a malformed document')
-    docs.set(toHex(d.doc), { doc: d.doc, lanes: d.lanes.map(l => ({ lane: l.lane, seq: l.seq })) })
+    if (d.doc.byteLength !== 32) throw new InvalidCertificateError('cutoff names a malformed document')
+    if (c.version === CUTOFF_VERSION) {
+      // Version 1 has no run: a reader of it never looks at fields 3 and 4.
+      if (d.lanes.length > MAX_LANES || d.firstLane !== 0 || d.seqs.length > 0) throw new InvalidCertificateError('cutoff names a malformed document')
+      docs.set(toHex(d.doc), { doc: d.doc, lanes: d.lanes.map(l => ({ lane: l.lane, seq: l.seq })) })
+      continue
+    }
+    if (d.lanes.length > MAX_CUTOFF_LANES || d.seqs.length > MAX_CUTOFF_LANES || d.firstLane + d.seqs.length > 0xffffffff + 1) throw new InvalidCertificateError('cutoff names a malformed document')
+    docs.set(toHex(d.doc), { doc: d.doc, lanes: decodeRun(d) })
   }
   return { device: c.device, deviceId: deviceIdFromKey(c.device), issuedAt: Number(c.issuedAt), docs, snapshotsThrough: c.snapshotsThrough, digest: digestOf(body), bytes }
+}
+
+/**
+ * A document's lanes as version 2 writes them: a run from its lowest lane to its highest when
+ * they are dense (lanes open one per crash, in order), at most twice as many slots as lanes;
+ * otherwise the list (lanes picked at random above the highest, after a restore, are sparse).
+ */
+function encodeRun (d: DocCutoff): PbCutoff['docs'][number] {
+  const doc = d.doc as Uint8Array<ArrayBuffer>
+  const sorted = [...d.lanes].sort((x, y) => x.lane - y.lane)
+  if (sorted.length === 0) return { doc, lanes: [], firstLane: 0, seqs: [] }
+  const first = sorted[0]?.lane as number
+  const span = (sorted[sorted.length - 1]?.lane as number) - first + 1
+  if (span > 2 * sorted.length || span > MAX_CUTOFF_LANES) return { doc, lanes: sorted.map(l => ({ lane: l.lane, seq: l.seq })), firstLane: 0, seqs: [] }
+  const seqs = new Array<bigint>(span).fill(0n)
+  for (const l of sorted) if (seqs[l.lane - first] as bigint < l.seq) seqs[l.lane - first] = l.seq
+  return { doc, lanes: [], firstLane: first, seqs }
+}
+
+/** Run and list of a version 2 document, as one list (a lane in both: the higher seq; 0: none). */
+function decodeRun (d: PbCutoff['docs'][number]): Array<{ lane: number, seq: bigint }> {
+  const by = new Map<number, bigint>()
+  const note = (lane: number, seq: bigint): void => { if (seq > 0n && (by.get(lane) ?? 0n) < seq) by.set(lane, seq) }
+  d.seqs.forEach((seq, i) => { note(d.firstLane + i, seq) })
+  for (const l of d.lanes) note(l.lane, l.seq)
+  return [...by].map(([lane, seq]) => ({ lane, seq }))
 }
 
 /**

@@ -75,5 +75,7 @@ export const CERTIFICATE_VERSION_CUTOFF = 2
 /** A certificate in a chain (chain.ts): issued by the wallet or an admin device. */
 export const CERTIFICATE_VERSION_CHAIN = 3
 export const CUTOFF_VERSION = 1
+/** A cutoff whose documents may list lanes as a run (cutoff.ts): written only when one has over 64 lanes. */
+export const CUTOFF_VERSION_RUNS = 2
 export const REGISTRY_OP_VERSION = 1
 export const ENTRY_VERSION = 1

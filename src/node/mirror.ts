@@ -28,6 +28,7 @@ import { acquireLock, ensureHomeDir, EntryStore, homePath, isInitialized, readHo
 import { CertRegistry } from './certs.js'
 import { authorOp } from './registry-ops.js'
 import { LaneRetirer, holdersOf } from './retire.js'
+import { tipEntries, tipsFor } from './tips.js'
 
 const log = logger('mesh:node:mirror')
 
@@ -323,7 +324,10 @@ export class MirrorVault extends EventEmitter<MirrorEvents> {
           }
         }
         const totals = store.uncoveredTotals(doc, floor)
-        return { snapshots, entries: this.servable(store.uncovered(doc, floor)), entryCount: totals.entries, entryBytes: totals.bytes }
+        // The entries at lane tips the peer would hold none of, as a member's plan sends them
+        // (tips.ts): else a member that took a snapshot here never agrees with the mirror's digest.
+        const tips = tipsFor(store, doc, theirs, snapshots)
+        return { snapshots, entries: this.servable(concat(store.uncovered(doc, floor), tipEntries(store, doc, tips))), entryCount: totals.entries + tips.length, entryBytes: totals.bytes }
       },
       accept: async (entry, from) => {
         const { result, entry: e } = await this.accept(entry, from)
@@ -353,6 +357,10 @@ export class MirrorVault extends EventEmitter<MirrorEvents> {
     })()
     await this.closing
   }
+}
+
+async function * concat (...parts: Array<AsyncIterable<Uint8Array>>): AsyncGenerator<Uint8Array> {
+  for (const p of parts) yield * p
 }
 
 const refOf = (e: Entry): EntryRef => ({ doc: e.doc, item: { author: e.author, lane: e.lane, seq: e.seq } })

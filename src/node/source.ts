@@ -4,6 +4,7 @@ import { DOC_NAMES } from '../../crdt/index.js'
 import { parseStreamKey, streamKey, toHex, type Entry } from '../identity/index.js'
 import type { Vault } from './vault.js'
 import { LaneRetirer, holdersOf } from './retire.js'
+import { isUncoveredTip, tipEntries, tipsFor } from './tips.js'
 
 export function vaultSource (vault: Vault): ReplicaSource {
   const store = vault.store
@@ -19,26 +20,6 @@ export function vaultSource (vault: Vault): ReplicaSource {
   const rank = (doc: Uint8Array): number => { const i = first.indexOf(toHex(doc)); return i < 0 ? first.length : i }
   const self = vault.identity.certificate.deviceId
   const lanes = new LaneRetirer({ store, holders: () => holdersOf(vault.certs, self), vector: vectorOf })
-  /**
-   * The entries at lane tips a peer holds no entry of (SPEC.md, Content tips): where a snapshot
-   * being sent ends a lane, and where the peer's vector reached this node's seq without a tip
-   * (it took a snapshot earlier). Without them two nodes in sync disagree on the digest for good,
-   * and every reconnect narrows ranges down to those documents instead of ending at the hello.
-   */
-  const tipsFor = (doc: Uint8Array, theirs: AuthorSeq[], snapshots: SnapshotOffer[]): Array<{ author: Uint8Array, lane: number, seq: bigint }> => {
-    const ours = store.vector(doc)
-    const out = new Map<string, { author: Uint8Array, lane: number, seq: bigint }>()
-    const want = (c: { author: Uint8Array, lane?: number, seq: bigint }): void => {
-      const key = streamKey(c)
-      if (ours.get(key) === Number(c.seq) && store.tip(doc, key, Number(c.seq)) !== undefined) out.set(key, { author: c.author, lane: c.lane ?? 0, seq: c.seq })
-    }
-    const have = new Map(theirs.map(i => [streamKey(i), i]))
-    for (const s of snapshots) for (const c of s.covers) if (Number(have.get(streamKey(c))?.seq ?? 0n) < Number(c.seq)) want(c)
-    for (const i of theirs) if (i.tip === undefined) want(i)
-    return [...out.values()]
-  }
-  /** A verified entry at its lane's tip here, which no entry of this node holds (a snapshot covers it). */
-  const isUncoveredTip = (e: Entry): boolean => !store.has(e.doc, e.author, e.seq, e.lane) && store.vector(e.doc).get(streamKey(e)) === Number(e.seq)
   return {
     retired: (doc) => lanes.retired(doc),
     heldBy: (peer, doc, items) => { lanes.heldBy(peer, doc, items) },
@@ -82,14 +63,14 @@ export function vaultSource (vault: Vault): ReplicaSource {
         again.push({ key, upTo: Number(i.seq) })
       }
       const totals = store.uncoveredTotals(doc, floor)
-      const tips = tipsFor(doc, theirs, snapshots)
-      return { snapshots, entries: vault.servable(withExtras(store.uncovered(doc, floor), again.map(a => store.held(doc, a.key, a.upTo)), store.forks.ofDoc(doc), tips, store, doc)), entryCount: totals.entries + tips.length, entryBytes: totals.bytes }
+      const tips = tipsFor(store, doc, theirs, snapshots)
+      return { snapshots, entries: vault.servable(withExtras(store.uncovered(doc, floor), again.map(a => store.held(doc, a.key, a.upTo)), store.forks.ofDoc(doc), tipEntries(store, doc, tips))), entryCount: totals.entries + tips.length, entryBytes: totals.bytes }
     },
     accept: async (entry, from) => {
       const { result, entry: e } = await vault.accept(entry, from)
       // A lane's tip that a snapshot here covers is kept although its update is in the snapshot's
       // state (the vault calls it a duplicate): the digest holds its signature (SPEC.md, Content tips).
-      if (result === 'duplicate' && isUncoveredTip(e)) await store.putEntry(e)
+      if (result === 'duplicate' && isUncoveredTip(store, e)) await store.putEntry(e)
       return { outcome: result, ...refOf(e) }
     },
     receiveSnapshot: (header, _from, offset) => vault.receiveSnapshot(header, offset),
@@ -114,13 +95,9 @@ export function vaultSource (vault: Vault): ReplicaSource {
 const refOf = (e: Entry): EntryRef => ({ doc: e.doc, item: { author: e.author, lane: e.lane, seq: e.seq } })
 
 /** The planned entries, then this device's own lane re-sent, then every fork evidence of the document (few), then lane tips. */
-async function * withExtras (entries: AsyncIterable<Uint8Array>, again: Array<AsyncIterable<Uint8Array>>, forks: Uint8Array[], tips: Array<{ author: Uint8Array, lane: number, seq: bigint }> = [], store?: Vault['store'], doc?: Uint8Array): AsyncGenerator<Uint8Array> {
+async function * withExtras (entries: AsyncIterable<Uint8Array>, again: Array<AsyncIterable<Uint8Array>>, forks: Uint8Array[], tips: AsyncIterable<Uint8Array>): AsyncGenerator<Uint8Array> {
   yield * entries
   for (const a of again) yield * a
   yield * forks
-  if (store === undefined || doc === undefined) return
-  for (const t of tips) {
-    const b = await store.read(doc, t.author, t.seq, t.lane)
-    if (b !== undefined) yield b
-  }
+  yield * tips
 }

@@ -7,7 +7,7 @@
 import { join } from 'node:path'
 import { afterEach, describe, expect, it } from 'vitest'
 import * as Y from 'yjs'
-import { SessionDoc, sealSnapshot, sealUpdate } from '../../crdt/index.js'
+import { DOC_NAMES, SessionDoc, sealSnapshot, sealUpdate } from '../../crdt/index.js'
 import { deviceIdFromKey, generateWallet } from '../../src/identity/index.js'
 import { SignedEntry, EntryBody } from '../../src/identity/pb/entry.js'
 import { MeshNode } from '../../src/node/mesh.js'
@@ -179,5 +179,69 @@ describe('blind mirror between real nodes', () => {
     await until(async () => (await texts()).length === 12, 'B to read all twelve messages from the mirror alone')
     expect(await texts()).toEqual(Array.from({ length: 12 }, (_, i) => `m${i}`))
     expect(bv.vault.store.stats().snapshots).toBeGreaterThan(0)
+  })
+})
+
+describe('blind mirror and content tips', () => {
+  // A snapshot moved member -> mirror, then mirror -> a fresh member: each pair agrees on the
+  // digest (the entry at a lane's tip goes with a snapshot that ends there, both ways), so the
+  // next reconnect of each pair ends at the hello (caught-up) instead of narrowing ranges for good.
+  // Compacted: the snapshot's covered entries left A's log, the tip with them. Not compacted: A
+  // still holds the entry at the tip.
+  it.each([['compacted', 0], ['still holding its entries', 5]])('a member and the mirror agree on the digest after a snapshot moved between them, both ways, and their reconnect is caught up (member %s)', async (_what, others) => {
+    const wallet = generateWallet()
+    const ta = await tempDir()
+    const tb = await tempDir()
+    const av = await openVault({ home: join(ta.dir, 'a'), wallet, label: 'A' })
+    const bv = await openVault({ home: join(tb.dir, 'b'), wallet, label: 'B' })
+    const m = await mirrorOf(wallet)
+    const listen = { listen: ['/ip4/127.0.0.1/tcp/0'], mdns: false, dht: 'off' as const }
+    const mNode = await MeshNode.start(m, listen)
+    cleanups.push(async () => { await mNode.stop() })
+    cleanups.push(async () => { await bv.close(); await tb.cleanup() })
+    cleanups.push(async () => { await av.close(); await ta.cleanup() })
+    const mId = mNode.libp2p.peerId.toString()
+    const digest = (s: { fingerprints: () => { digest: Uint8Array } }): string => Buffer.from(s.fingerprints().digest).toString('hex')
+    const tipsOf = (s: typeof m.store, docs: Uint8Array[]): unknown => docs.map(d => s.tips(d))
+    /** A node on the vault dials the mirror; resolves once it is caught up, and stops it. */
+    const reconnect = async (v: typeof av.vault): Promise<void> => {
+      const n = await MeshNode.start(v, listen)
+      try {
+        let caught = false
+        n.on('caught-up', (p) => { if (p === mId) caught = true })
+        await n.dial(mNode.addresses()[0] as string)
+        await until(() => caught, 'the reconnect to the mirror to be caught up at the hello', 30_000)
+      } finally { await n.stop() }
+    }
+
+    for (let k = 0; k < (others as number); k++) {
+      // 26 entries each: under the snapshot threshold on close, so they stay in the log.
+      const o = await av.sessions.create(`other${k}`)
+      for (let i = 0; i < 25; i++) await o.append({ role: 'user', content: `o${i}` })
+      await o.close()
+    }
+    // 40 appends, then a close: the vault snapshots the session, up to its lane's tip.
+    const s = await av.sessions.create('snapped')
+    for (let i = 0; i < 40; i++) await s.append({ role: 'user', content: `m${i}` })
+    await s.close()
+    const doc = av.vault.docId(DOC_NAMES.session('agent:main:snapped' as any))
+    expect(av.vault.store.snapshots(doc).length).toBeGreaterThan(0)
+    expect(av.vault.store.tips(doc).every(t => (t.tip !== undefined) === (others as number) > 0)).toBe(true)
+    // Member -> mirror: the mirror takes A's snapshot (and the entry at its end).
+    const aNode = await MeshNode.start(av.vault, listen)
+    await aNode.dial(mNode.addresses()[0] as string)
+    await until(() => digest(m.store) === digest(av.vault.store), 'the mirror to agree with A on the digest', 30_000)
+    await aNode.stop()
+    expect(tipsOf(m.store, av.vault.store.docIds())).toEqual(tipsOf(av.vault.store, av.vault.store.docIds()))
+    await reconnect(av.vault)
+
+    // Mirror -> member: B, fresh, takes the snapshot from the mirror alone.
+    const bNode = await MeshNode.start(bv.vault, listen)
+    await bNode.dial(mNode.addresses()[0] as string)
+    await until(() => digest(m.store) === digest(bv.vault.store), 'B to agree with the mirror on the digest', 30_000)
+    await bNode.stop()
+    expect(bv.vault.store.snapshots(doc).length).toBeGreaterThan(0)
+    expect(tipsOf(bv.vault.store, m.store.docIds())).toEqual(tipsOf(m.store, m.store.docIds()))
+    await reconnect(bv.vault)
   })
 })

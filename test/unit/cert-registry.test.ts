@@ -7,9 +7,9 @@
 import { describe, expect, it } from 'vitest'
 import {
   CLOCK_SKEW_MS, deriveVaultKeys, deviceIdFromKey, generateDeviceKey, generateWallet, isCutoffRecord, issueCertificate, issueCutoff, signWithDomain,
-  vaultSeedSignature, verifyCertificate, verifyCutoff, DOMAIN, type Wallet
+  toHex, vaultSeedSignature, verifyCertificate, verifyCutoff, DOMAIN, type Wallet
 } from '../../src/identity/index.js'
-import { DeviceCertificate, SignedCertificate, SignedCutoff } from '../../src/identity/pb/certificate.js'
+import { Cutoff, DeviceCertificate, SignedCertificate, SignedCutoff } from '../../src/identity/pb/certificate.js'
 import { CertRegistry, FLOOR_AHEAD_MS } from '../../src/node/certs.js'
 
 const T = Date.UTC(2026, 5, 1)
@@ -92,6 +92,41 @@ describe('cutoffs: each position judged by the rights it was written under', () 
     }
     // Cutoffs travel first: a peer learns what stays valid before what changed.
     expect(reg.records()[0]).toEqual(cutoff.bytes)
+  })
+
+  // A device opens a lane after every crash: one that crashed 100 times and wrote to one document
+  // after each holds 100 lanes there. Version 1 listed at most 64; version 2 carries them as a run.
+  it('a re-enrolment cutoff of a device with 100 lanes in one document (and sparse ones in another) keeps each lane up to its seq, refuses beyond, and stays small', async () => {
+    const wallet = generateWallet()
+    const keys = deriveVaultKeys(vaultSeedSignature(wallet))
+    const k = await generateDeviceKey()
+    const writer = issueCertificate(wallet, { deviceKey: k.publicKey, capabilities: ['read', 'write'], label: 'b', issuedAt: T })
+    const other = new Uint8Array(32).fill(9)
+    const lanes = Array.from({ length: 100 }, (_, i) => ({ lane: i, seq: BigInt(1 + (i % 5)) })).filter(l => l.lane !== 50)
+    const sparse = [{ lane: 3, seq: 9n }, { lane: 900_000, seq: 2n }]
+    const cutoff = issueCutoff(wallet, { device: k.publicKey, issuedAt: T + 1, docs: [{ doc, lanes }, { doc: other, lanes: sparse }], snapshotsThrough: BigInt(T + 1) })
+    expect(SignedCutoff.decode(cutoff.bytes).cutoff.byteLength).toBeLessThan(400)
+    const read = verifyCutoff(cutoff.bytes, { wallet: wallet.publicKey })
+    expect([...(read.docs.get(toHex(doc))?.lanes ?? [])].sort((x, y) => x.lane - y.lane)).toEqual(lanes)
+    expect(read.docs.get(toHex(other))?.lanes).toEqual(sparse)
+    const ro = issueCertificate(wallet, { deviceKey: k.publicKey, capabilities: ['read'], label: 'b', issuedAt: T + 1, cutoff: cutoff.digest })
+    const reg = new CertRegistry(wallet.publicKey, keys, () => T + MIN)
+    reg.add(writer.bytes); reg.add(cutoff.bytes); reg.add(ro.bytes)
+    for (const j of [{ at: 'load' as const }, { at: 'receive' as const }]) {
+      for (const l of lanes) {
+        expect(reg.judgeUpdate(at(k.publicKey, l.seq, l.lane), j).deviceId).toBe(writer.deviceId)
+        expect(() => reg.judgeUpdate(at(k.publicKey, l.seq + 1n, l.lane), j)).toThrow(expect.objectContaining({ code: 'MISSING_CAPABILITY' }))
+      }
+      // The run's hole (no lane 50 written) and lanes past it keep nothing.
+      expect(() => reg.judgeUpdate(at(k.publicKey, 1n, 50), j)).toThrow(expect.objectContaining({ code: 'MISSING_CAPABILITY' }))
+      expect(() => reg.judgeUpdate(at(k.publicKey, 1n, 100), j)).toThrow(expect.objectContaining({ code: 'MISSING_CAPABILITY' }))
+      expect(reg.judgeUpdate({ ...at(k.publicKey, 2n, 900_000), doc: other }, j).deviceId).toBe(writer.deviceId)
+      expect(() => reg.judgeUpdate({ ...at(k.publicKey, 3n, 900_000), doc: other }, j)).toThrow(expect.objectContaining({ code: 'MISSING_CAPABILITY' }))
+    }
+    // Up to 64 lanes a document: version 1, as before (a node that predates runs reads it).
+    const small = issueCutoff(wallet, { device: k.publicKey, issuedAt: T + 2, docs: [{ doc, lanes: lanes.slice(0, 64) }], snapshotsThrough: BigInt(T + 2) })
+    expect(Cutoff.decode(SignedCutoff.decode(small.bytes).cutoff).version).toBe(1)
+    expect(Cutoff.decode(SignedCutoff.decode(cutoff.bytes).cutoff).version).toBe(2)
   })
 
   it('a superseded certificate is refused when added and at membership, whatever order they arrive in', async () => {

@@ -479,6 +479,8 @@ export namespace LaneSeq {
 export interface DocCutoff {
   doc: Uint8Array<ArrayBuffer>
   lanes: LaneSeq[]
+  firstLane: number
+  seqs: bigint[]
 }
 
 export namespace DocCutoff {
@@ -503,13 +505,27 @@ export namespace DocCutoff {
           }
         }
 
+        if ((obj.firstLane != null && obj.firstLane !== 0)) {
+          w.uint32(24)
+          w.uint32(obj.firstLane)
+        }
+
+        if (obj.seqs != null && obj.seqs.length > 0) {
+          for (const value of obj.seqs) {
+            w.uint32(32)
+            w.uint64(value)
+          }
+        }
+
         if (opts.lengthDelimited !== false) {
           w.ldelim()
         }
       }, (reader, length, opts = {}) => {
         const obj: any = {
           doc: uint8ArrayAlloc(0),
-          lanes: []
+          lanes: [],
+          firstLane: 0,
+          seqs: []
         }
 
         const end = length == null ? reader.len : reader.pos + length
@@ -532,6 +548,18 @@ export namespace DocCutoff {
               }))
               break
             }
+            case 3: {
+              obj.firstLane = reader.uint32()
+              break
+            }
+            case 4: {
+              if (opts.limits?.seqs != null && obj.seqs.length === opts.limits.seqs) {
+                throw new MaxLengthError('Decode error - repeated field "seqs" had too many elements')
+              }
+
+              obj.seqs.push(reader.uint64())
+              break
+            }
             default: {
               reader.skipType(tag & 7)
               break
@@ -542,7 +570,8 @@ export namespace DocCutoff {
         return obj
       }, function * (reader, length, prefix, opts = {}) {
         const obj = {
-          lanes: 0
+          lanes: 0,
+          seqs: 0
         }
 
         const end = length == null ? reader.len : reader.pos + length
@@ -576,6 +605,28 @@ export namespace DocCutoff {
 
               break
             }
+            case 3: {
+              yield {
+                field: `${prefix}.firstLane`,
+                value: reader.uint32()
+              }
+              break
+            }
+            case 4: {
+              if (opts.limits?.seqs != null && obj.seqs === opts.limits.seqs) {
+                throw new MaxLengthError('Streaming decode error - repeated field "seqs" had too many elements')
+              }
+
+              yield {
+                field: `${prefix}.seqs[]`,
+                index: obj.seqs,
+                value: reader.uint64()
+              }
+
+              obj.seqs++
+
+              break
+            }
             default: {
               reader.skipType(tag & 7)
               break
@@ -605,6 +656,17 @@ export namespace DocCutoff {
     index: number
   }
 
+  export interface DocCutoffFirstLaneFieldEvent {
+    field: '$.firstLane'
+    value: number
+  }
+
+  export interface DocCutoffSeqsFieldEvent {
+    field: '$.seqs[]'
+    index: number
+    value: bigint
+  }
+
   export function encode (obj: Partial<DocCutoff>): Uint8Array<ArrayBuffer> {
     return encodeMessage(obj, DocCutoff.codec())
   }
@@ -613,7 +675,7 @@ export namespace DocCutoff {
     return decodeMessage(buf, DocCutoff.codec(), opts)
   }
 
-  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<DocCutoff>): Generator<DocCutoffDocFieldEvent | DocCutoffLanesLaneFieldEvent | DocCutoffLanesSeqFieldEvent> {
+  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<DocCutoff>): Generator<DocCutoffDocFieldEvent | DocCutoffLanesLaneFieldEvent | DocCutoffLanesSeqFieldEvent | DocCutoffFirstLaneFieldEvent | DocCutoffSeqsFieldEvent> {
     return streamMessage(buf, DocCutoff.codec(), opts)
   }
 }
@@ -840,6 +902,18 @@ export namespace Cutoff {
     index: number
   }
 
+  export interface CutoffDocsFirstLaneFieldEvent {
+    field: '$.docs[].firstLane'
+    value: number
+    index: number
+  }
+
+  export interface CutoffDocsSeqsFieldEvent {
+    field: '$.docs[].seqs[]'
+    index: number
+    value: bigint
+  }
+
   export interface CutoffSnapshotsThroughFieldEvent {
     field: '$.snapshotsThrough'
     value: bigint
@@ -853,7 +927,7 @@ export namespace Cutoff {
     return decodeMessage(buf, Cutoff.codec(), opts)
   }
 
-  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<Cutoff>): Generator<CutoffVersionFieldEvent | CutoffWalletFieldEvent | CutoffDeviceFieldEvent | CutoffIssuedAtFieldEvent | CutoffDocsDocFieldEvent | CutoffDocsLanesLaneFieldEvent | CutoffDocsLanesSeqFieldEvent | CutoffSnapshotsThroughFieldEvent> {
+  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<Cutoff>): Generator<CutoffVersionFieldEvent | CutoffWalletFieldEvent | CutoffDeviceFieldEvent | CutoffIssuedAtFieldEvent | CutoffDocsDocFieldEvent | CutoffDocsLanesLaneFieldEvent | CutoffDocsLanesSeqFieldEvent | CutoffDocsFirstLaneFieldEvent | CutoffDocsSeqsFieldEvent | CutoffSnapshotsThroughFieldEvent> {
     return streamMessage(buf, Cutoff.codec(), opts)
   }
 }
