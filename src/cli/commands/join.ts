@@ -230,6 +230,10 @@ export const stopCmd: Command = {
   name: 'stop',
   usage: 'mesh stop [--json]',
   summary: 'stop the running mesh join of this home (its store flushed)',
+  examples: [
+    'mesh stop',
+    'mesh stop --home ~/other-mesh                # the mesh join of another home'
+  ],
   options: {},
   async run (g) {
     const rpc = await connectRpc(g.home)

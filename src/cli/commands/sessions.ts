@@ -48,6 +48,10 @@ export const sessionsCmd: Command = {
   name: 'sessions',
   usage: 'mesh sessions [--details] [--json]',
   summary: 'list sessions (--details: status, lease holder, last writer, message count)',
+  examples: [
+    'mesh sessions',
+    'mesh sessions --details'
+  ],
   options: { details: { type: 'boolean' } },
   async run (g, _args, values) {
     return await withApi(g, async api => {
