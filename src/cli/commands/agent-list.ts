@@ -12,7 +12,7 @@
 import type { MeshApi } from '../../api/api.js'
 import type { Output } from '../../api/schema.js'
 import type { AgentName } from '../../agents/index.js'
-import { stdout as out, type Globals } from '../context.js'
+import { localTime, stdout as out, type Globals } from '../context.js'
 
 export interface LocalSession { agent: AgentName, sessionId: string, path: string, modified: number, size: number }
 type Status = Output<'agents.status'>['sessions'][number]
@@ -27,7 +27,7 @@ function syncOf (st: Status | undefined, size: number | undefined): SyncState {
 
 interface Extra { following: boolean, capturedAt?: number, captured?: number, lease?: { holder: string, device: string, mine: boolean, expired: boolean, expiresAt: number }, lastWriter?: Status['lastWriter'], sync: SyncState }
 
-const when = (t: number | undefined): string => t === undefined ? '-' : new Date(t).toISOString()
+const when = (t: number | undefined): string => t === undefined ? '-' : localTime(t)
 
 export async function showAgentList (api: MeshApi, g: Globals, agents: readonly AgentName[], local: readonly LocalSession[]): Promise<number> {
   const status = await api.call('agents.status', {})

@@ -35,7 +35,8 @@ export const memoryCmd: Command = {
       if (sub === 'delete') {
         const r = await api.call('memory.delete', { key: needKey() })
         if (g.json) out.json(r)
-        else out.line(r.deleted ? `deleted ${key}` : `no memory entry ${key}`)
+        else if (r.deleted) out.line(`deleted ${key}`)
+        else out.err(`mesh: no memory entry ${key}`)
         return r.deleted ? 0 : 2
       }
       const list = sub === 'search'
@@ -81,7 +82,8 @@ export const skillsCmd: Command = {
       if (sub === 'remove') {
         const r = await api.call('skills.remove', { name: arg as string })
         if (g.json) out.json(r)
-        else out.line(r.removed ? `removed skill ${arg} (your machines delete their unedited copies as they sync: mesh agent skills sync AGENT)` : `no skill named ${arg}`)
+        else if (r.removed) out.line(`removed skill ${arg} (your machines delete their unedited copies as they sync: mesh agent skills sync AGENT)`)
+        else out.err(`mesh: no skill named ${arg}`)
         return r.removed ? 0 : 2
       }
       const s = await api.call('skills.show', { name: arg as string })

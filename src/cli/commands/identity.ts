@@ -131,6 +131,10 @@ export const statusCmd: Command = {
   name: 'status',
   usage: 'mesh status [--json]',
   summary: 'wallet, device, capabilities, home, counts, and whether mesh join runs',
+  examples: [
+    'mesh status',
+    'mesh status --json --home ~/other-mesh       # another home, for scripts'
+  ],
   options: {},
   async run (g) {
     return await withApi(g, async api => {

@@ -10,7 +10,7 @@ import { DaemonNotRunningError, DaemonRunningError, UsageError } from '../../err
 import { connectRpc } from '../../api/rpc-client.js'
 import type { NodeEvent } from '../../node/mesh.js'
 import type { ProgressEvent } from '../../node/progress.js'
-import { stdout as out, untilStopped, type Globals } from '../context.js'
+import { localTime, stdout as out, untilStopped, type Globals } from '../context.js'
 import type { Command } from '../command.js'
 import { enrolHome, explainGeneratedWallet } from './identity.js'
 import { followSources, type Follower } from '../../agents/index.js'
@@ -45,7 +45,7 @@ export function formatEvent (e: NodeEvent): string | undefined {
     case 'lost': return `peer lost     ${e.label} (${short(e.peerId)})`
     case 'synced': return e.snapshot ? `synced        ${e.doc} from ${e.label}: snapshot` : `synced        ${e.doc} from ${e.label}: +${e.entries} entries`
     case 'entry-refused': return `refused       from ${e.label}: ${e.reason}`
-    case 'revoked': return `REVOKED       this device was revoked by ${e.by.join(', ')} at ${new Date(e.at).toLocaleString()}${e.reason !== '' ? ` (${e.reason})` : ''}${e.from !== undefined ? `, as ${short(e.from)} showed` : ''}: it keeps what it holds, can write nothing, and dials no sibling from now on`
+    case 'revoked': return `REVOKED       this device was revoked by ${e.by.join(', ')} at ${localTime(e.at)}${e.reason !== '' ? ` (${e.reason})` : ''}${e.from !== undefined ? `, as ${short(e.from)} showed` : ''}: it keeps what it holds, can write nothing, and dials no sibling from now on`
     default: return undefined
   }
 }
@@ -176,7 +176,9 @@ export const joinCmd: Command = {
       else {
         out.line(`wallet:       ${info.wallet}`)
         out.line(`device:       ${info.deviceId} (${info.label})`)
-        out.line(`capabilities: ${info.capabilities.join(', ')}`)
+        // As `mesh status` says it: a revoked device's certificate still lists what it once had.
+        const revoked = host.vault.vault.certs.revocationOf(host.vault.vault.identity.device.publicKey) !== undefined
+        out.line(`capabilities: ${revoked ? 'none (revoked)' : info.capabilities.join(', ')}`)
         out.line(`home:         ${info.home}`)
         for (const a of addrs) out.line(`listening:    ${a}`)
         out.line(`discovery:    mdns ${node.config.mdns ? 'on' : 'off'}, dht ${node.config.dht}`)
@@ -230,6 +232,10 @@ export const stopCmd: Command = {
   name: 'stop',
   usage: 'mesh stop [--json]',
   summary: 'stop the running mesh join of this home (its store flushed)',
+  examples: [
+    'mesh stop',
+    'mesh stop --home ~/other-mesh                # the mesh join of another home'
+  ],
   options: {},
   async run (g) {
     const rpc = await connectRpc(g.home)

@@ -48,6 +48,10 @@ export const sessionsCmd: Command = {
   name: 'sessions',
   usage: 'mesh sessions [--details] [--json]',
   summary: 'list sessions (--details: status, lease holder, last writer, message count)',
+  examples: [
+    'mesh sessions',
+    'mesh sessions --details'
+  ],
   options: { details: { type: 'boolean' } },
   async run (g, _args, values) {
     return await withApi(g, async api => {
@@ -55,7 +59,8 @@ export const sessionsCmd: Command = {
       if (g.json) { out.json(list); return 0 }
       if (list.length === 0) out.line('no sessions yet (create one with `mesh session new KEY`)')
       for (const s of list) {
-        const extra = s.status !== undefined ? `  [${s.status}${formatLease(s.lease)}]  ${s.messageCount ?? 0} message${s.messageCount === 1 ? '' : 's'}` : ''
+        const wrote = s.lastWriter !== undefined ? `, last write ${localTime(s.lastWriter.ts)} by ${s.lastWriter.label ?? s.lastWriter.device}` : ''
+        const extra = s.status !== undefined ? `  [${s.status}${formatLease(s.lease)}]  ${s.messageCount ?? 0} message${s.messageCount === 1 ? '' : 's'}${wrote}` : ''
         out.line(`${s.key}${s.title !== '' ? `  ${s.title}` : ''}${extra}`)
       }
       return 0

@@ -88,6 +88,10 @@ export const peersCmd: Command = {
   name: 'peers',
   usage: 'mesh peers [--json]',
   summary: 'sibling devices: label, capabilities, addresses, how found, connection state, round-trip time, how far behind',
+  examples: [
+    'mesh peers',
+    'mesh peers --json'
+  ],
   options: {},
   async run (g) {
     const s = await apiFor(g)
