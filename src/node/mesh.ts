@@ -13,7 +13,7 @@ import { ping } from '@libp2p/ping'
 import { tcp } from '@libp2p/tcp'
 import { multiaddr, type Multiaddr } from '@multiformats/multiaddr'
 import { createLibp2p, type Libp2p } from 'libp2p'
-import type { AbortOptions, PeerId } from '@libp2p/interface'
+import { KEEP_ALIVE, type AbortOptions, type PeerId } from '@libp2p/interface'
 import { CID } from 'multiformats/cid'
 import * as raw from 'multiformats/codecs/raw'
 import { sha256 } from 'multiformats/hashes/sha2'
@@ -663,6 +663,25 @@ export class MeshNode extends EventEmitter<{ event: [NodeEvent], 'caught-up': [s
   private noteRefused (peerId: string): void {
     const delay = Math.min((this.refusedAt.get(peerId)?.delay ?? 500) * 2, 2 * 60_000)
     this.refusedAt.set(peerId, { until: Date.now() + delay, delay })
+    void this.dropKeepAlive(peerId)
+  }
+
+  /**
+   * A refused peer loses its keep-alive tags. kad-dht tags the closest peers of its table
+   * keep-alive (and refreshes the tags only every 10 min, dht.ts); libp2p redials a keep-alive
+   * peer at once whenever it disconnects, and a dial that the membership gate then refuses counts
+   * as a success, so a revoked sibling was redialed in a loop (dozens of times a second).
+   */
+  private async dropKeepAlive (peerId: string): Promise<void> {
+    try {
+      const id = peerIdFromString(peerId)
+      const peer = await this.libp2p.peerStore.get(id)
+      const tags: Record<string, undefined> = {}
+      for (const k of peer.tags.keys()) if (k.startsWith(KEEP_ALIVE)) tags[k] = undefined
+      if (Object.keys(tags).length > 0) await this.libp2p.peerStore.merge(id, { tags })
+    } catch (err) {
+      if ((err as { name?: string }).name !== 'NotFoundError') log('cannot drop the keep-alive tags of %s: %e', peerId, err)
+    }
   }
 
   private coolingDown (peerId: string): boolean {

@@ -8,6 +8,7 @@
  * in a partition converge, and entries under both new epochs are readable by both.
  */
 import { join } from 'node:path'
+import { KEEP_ALIVE } from '@libp2p/interface'
 import { afterEach, describe, expect, it } from 'vitest'
 import { DOC_NAMES, openUpdates, sealUpdate, type SessionKey } from '../../crdt/index.js'
 import {
@@ -231,6 +232,24 @@ describe('revocation', () => {
     await write(a, ['a-healed'])
     await until(() => c.vault.vault.certs.state.owed.length === 0 && a.vault.vault.certs.state.owed.length === 0, 'the debt both partitions left to be discharged')
     await until(async () => (await texts(c)).includes('a-healed'), 'C to read the healed epoch')
+  })
+
+  it('a revoked sibling the DHT tagged keep-alive is not redialed in a loop by the revoker', async () => {
+    const wallet = generateWallet()
+    const a = await node(wallet, await home(), 'desktop')
+    const b = await node(wallet, await enrolledBy(a, 'laptop'), 'laptop')
+    await connect(b, a)
+    // What kad-dht's closest-peers tagger does to the peers nearest in its table (refreshed only
+    // every 10 minutes): libp2p then redials the peer at once whenever it disconnects.
+    await a.node.libp2p.peerStore.merge(b.node.libp2p.peerId, { tags: { [`${KEEP_ALIVE}-kad-dht`]: { value: 50 } } })
+    await a.vault.vault.revoke([keyOf(b)], { reason: 'stolen' })
+    await until(() => a.events.some(e => e.type === 'refused' && e.peerId === idOf(b)), 'A to refuse the laptop once')
+    await new Promise(resolve => setTimeout(resolve, 4000))
+    // A dial the gate refuses still counts as a connection made: without dropping the tag, A
+    // redialed the laptop dozens of times a second.
+    expect(a.events.filter(e => e.type === 'refused' && e.peerId === idOf(b)).length).toBeLessThanOrEqual(3)
+    const tags = (await a.node.libp2p.peerStore.get(b.node.libp2p.peerId)).tags
+    expect([...tags.keys()].some(k => k.startsWith(KEEP_ALIVE))).toBe(false)
   })
 })
 

@@ -86,6 +86,9 @@ describe('revocation across NATs, through the own mirror and relay', () => {
     expect(await entries(homes.m)).toBe(aEntries)
 
     // Stale, on the laptop's network without the relay: the tablet takes the laptop's late entries.
+    // Its peer book is dropped too: through it the laptop would reach the mirror, be told of its
+    // revocation and refuse its own writes (revoked-told.test.ts); a thief's modified code would not.
+    await rm(join(homes.l, 'peers.json'))
     const l2 = join_(nl.ns, homes.l, ['--dht', 'off', '--listen', '/ip4/0.0.0.0/tcp/4100'])
     const lId = (await l2.waitFor(/^device:\s+\S+/)).split(/\s+/)[1] as string
     await l2.waitFor(/^running/)
