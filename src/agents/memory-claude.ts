@@ -58,6 +58,9 @@ export async function syncClaudeMemory (api: MeshApi, opts: { home: string, cwd?
           else place.beforeCreate = async () => { await excludeLocally(repo, rel) }
         }
       }
+      // Run from the home directory, the "project's" .claude/CLAUDE.md is the user's own file:
+      // it is synced once, as the user's, not a second time as a project's.
+      if (resolve(place.path) === resolve(join(claudeConfigDir(env), 'CLAUDE.md'))) continue
       places.set(`claude/project/${rootProject}/${rel}`, place)
     }
     let existing: string[] = []

@@ -135,6 +135,8 @@ export class MeshNode extends EventEmitter<{ event: [NodeEvent], 'caught-up': [s
   private readonly excluded = new Map<string, string>()
   private names = new Map<string, string>()
   private stopped = false
+  /** Whether the DHT pace was woken for the first member proven in this run (onProven). */
+  private dhtWoken = false
   private mdns: { mdns?: { query: (q: unknown) => void } } | undefined
   private relayVia: RelayVia | undefined
   private relayCounts: RelayCounts = { refused: 0 }
@@ -434,7 +436,14 @@ export class MeshNode extends EventEmitter<{ event: [NodeEvent], 'caught-up': [s
     // Now, and only now, each side learns the other's protocols (the DHT's routing table takes a
     // peer from them) and listen addresses (the peer book); after the sync hellos, whose CPU its
     // signed peer record would take on both sides (a reconnect waits for those, not for identify).
-    this.afterHello(id, () => { this.identifyProven(connection, id) })
+    this.afterHello(id, () => {
+      this.identifyProven(connection, id)
+      // The first member proven in this run is the first the DHT can route through (its table
+      // takes peers from identify): look for the rendezvous now, and fast for a while. Without
+      // this, a node whose only known peer is its relay settles at once, its first look having
+      // found no connection, and a member that missed a rotation looked again only 10 min later.
+      if (!this.dhtWoken) { this.dhtWoken = true; this.paces.dht?.wake('a first member is proven') }
+    })
     this.labels.set(id, peer.label)
     const via = this.via.get(id) ?? (connection.direction === 'inbound' ? 'inbound' : 'remembered')
     this.via.set(id, via)

@@ -156,6 +156,17 @@ describe('mesh agent memory sync claude', () => {
     expect(await readFile(join(lcwd, 'CLAUDE.local.md'), 'utf8')).toBe('the laptop\'s committed copy\n')
     expect(await readFile(join(dcwd, 'AGENTS.md'), 'utf8')).toBe('Shared agent notes.\n')
   }, 120_000)
+
+  it('run from the home directory, the user\'s CLAUDE.md is synced once, as the user\'s, not again as a project file', async () => {
+    const u = await userHome('ct-home')
+    await mkdir(join(u.home, '.claude'), { recursive: true })
+    await writeFile(join(u.home, '.claude', 'CLAUDE.md'), 'Always answer in English.\n')
+    const r = await u.run(['agent', 'memory', 'sync', 'claude', '--cwd', u.home, '--json'], a)
+    expect(r.code, r.stderr).toBe(0)
+    const keys = [...json(r).pushed, ...json(r).skipped.map((s: any) => s.key)]
+    expect(keys).toContain('claude/user/CLAUDE.md')
+    expect(keys.filter((k: string) => k.endsWith('.claude/CLAUDE.md'))).toEqual([])
+  }, 120_000)
 })
 
 describe('mesh agent memory sync openclaw', () => {
