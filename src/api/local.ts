@@ -215,7 +215,9 @@ export class LocalApi implements MeshApi {
         ...s,
         diskFull: v.diskFull,
         ...(revoked !== undefined ? { revoked } : {}),
-        ...(owed.length > 0 ? { rotationOwed: { since: Math.min(...owed.map(o => o.at)), revokes: owed.length, here: v.writable } } : {}),
+        // A revoked device is sent the registry only up to its revocation, so the rotation that
+        // followed looks owed to it: it is none of its business, and it could not make it anyway.
+        ...(owed.length > 0 && revoked === undefined ? { rotationOwed: { since: Math.min(...owed.map(o => o.at)), revokes: owed.length, here: v.writable } } : {}),
         certificate: {
           version: mine.version,
           writable: v.writable,

@@ -108,6 +108,11 @@ describe('a revoked device is told', () => {
     await new Promise(resolve => setTimeout(resolve, 4000))
     expect(refusalsOf(a, b)).toBe(seen)
     expect(b.node.libp2p.getConnections().length).toBe(0)
+    // Its status says it was revoked, and no rotation owed: the desktop rotated, after the revoke
+    // the laptop was sent (a newcomer's revoked laptop read 'rotation: owed').
+    const s = await api.call('node.status', {})
+    expect(s.revoked).toMatchObject({ by: ['desktop'], reason: 'stolen' })
+    expect(s).not.toHaveProperty('rotationOwed')
   }, 60_000)
 
   it('offline during the revocation: told at the gate when it comes back; recorded, so a restart still knows and dials no one', async () => {
