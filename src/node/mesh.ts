@@ -434,10 +434,12 @@ export class MeshNode extends EventEmitter<{ event: [NodeEvent], 'caught-up': [s
       ? this.libp2p.services.sync.open(connection).catch((err: unknown) => { log('opening sync with %s failed: %e', id, err) })
       : undefined
     // Now, and only now, each side learns the other's protocols (the DHT's routing table takes a
-    // peer from them) and listen addresses (the peer book); after the sync hellos, whose CPU its
-    // signed peer record would take on both sides (a reconnect waits for those, not for identify).
+    // peer from them) and listen addresses (the peer book). It ran after the sync hellos for a
+    // while (its signed peer record takes CPU a reconnect could use), but then a member that had
+    // missed a rotation and knew only its relay never found the others by the DHT rendezvous
+    // (test/netns/revocation-nat.test.ts): identify runs at proof, right after the sync stream opens.
+    this.identifyProven(connection, id)
     this.afterHello(id, () => {
-      this.identifyProven(connection, id)
       // The first member proven in this run is the first the DHT can route through (its table
       // takes peers from identify): look for the rendezvous now, and fast for a while. Without
       // this, a node whose only known peer is its relay settles at once, its first look having
