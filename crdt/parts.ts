@@ -14,6 +14,7 @@
  */
 import * as Y from 'yjs'
 import { InvalidEntryError } from '../src/errors.js'
+import { concat } from '../src/identity/index.js'
 
 /**
  * Opens a snapshot plaintext made of parts. Eight 0xFF bytes are a varint past 2^53, which no
@@ -213,12 +214,7 @@ function encodePart (written: Map<number, { enc: Y.UpdateEncoderV1, start: numbe
     for (const [from, to] of ranges) { varUint(head, from); varUint(head, to - from) }
   }
   flush()
-  let n = 0
-  for (const c of chunks) n += c.byteLength
-  const out = new Uint8Array(n)
-  let at = 0
-  for (const c of chunks) { out.set(c, at); at += c.byteLength }
-  return out
+  return concat(chunks)
 }
 
 function varUint (out: number[], n: number): void {
