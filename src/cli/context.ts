@@ -31,6 +31,11 @@ function defaultHome (): string {
   return join(process.env.XDG_DATA_HOME ?? join(homedir(), '.local', 'share'), 'mesh')
 }
 
+/** ` --home DIR` for a command to print, or nothing when DIR is the default home. */
+export function homeArg (g: Globals): string {
+  return g.home === resolve(defaultHome()) ? '' : ` --home ${g.home}`
+}
+
 export function globalsFrom (values: { home?: string, wallet?: string, json?: boolean }): Globals {
   return { home: resolve(values.home ?? defaultHome()), wallet: values.wallet, json: values.json === true }
 }

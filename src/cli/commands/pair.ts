@@ -5,7 +5,7 @@
  * (the daemon's when one runs) in two calls, with the owner's review in between.
  */
 import { PairingFailedError, UsageError } from '../../errors.js'
-import { askYesNo, localTime, stdout as out, untilStopped, withApi, type Globals } from '../context.js'
+import { askYesNo, homeArg, localTime, stdout as out, untilStopped, withApi, type Globals } from '../context.js'
 import type { Command } from '../command.js'
 
 export const pairCmd: Command = {
@@ -71,7 +71,7 @@ export const pairCmd: Command = {
     if (written === undefined) { out.err('stopped before pairing: nothing was written'); return 1 }
     const caps = written.certificate.capabilities.join(', ')
     say({ event: 'paired', wallet: written.wallet, deviceId: device.deviceId, label: written.certificate.label, capabilities: written.certificate.capabilities, approver: written.approver, home: g.home },
-      `paired with vault ${written.wallet} as '${written.certificate.label}' [${caps}], approved by ${written.approver}; no wallet is needed on this machine. Start it: mesh join${written.certificate.capabilities.includes('mirror') ? ' --mirror' : ''} --home ${g.home}${written.certificate.capabilities.includes('mirror') ? ' (a blind mirror: it holds the membership key and no vault key)' : ''}`)
+      `paired with vault ${written.wallet} as '${written.certificate.label}' [${caps}], approved by ${written.approver}; no wallet is needed on this machine. Start it: mesh join${written.certificate.capabilities.includes('mirror') ? ' --mirror' : ''}${homeArg(g)}${written.certificate.capabilities.includes('mirror') ? ' (a blind mirror: it holds the membership key and no vault key)' : ''}`)
     return 0
   }
 }
