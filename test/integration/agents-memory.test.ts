@@ -161,9 +161,11 @@ describe('mesh agent memory sync claude', () => {
     const u = await userHome('ct-home')
     await mkdir(join(u.home, '.claude'), { recursive: true })
     await writeFile(join(u.home, '.claude', 'CLAUDE.md'), 'Always answer in English.\n')
-    const r = await u.run(['agent', 'memory', 'sync', 'claude', '--cwd', u.home, '--json'], a)
+    // --prefer local: an earlier test of this file left another user CLAUDE.md in mesh (a conflict otherwise).
+    const r = await u.run(['agent', 'memory', 'sync', 'claude', '--cwd', u.home, '--prefer', 'local', '--json'], a)
     expect(r.code, r.stderr).toBe(0)
-    const keys = [...json(r).pushed, ...json(r).skipped.map((s: any) => s.key)]
+    // Every key the report names, whatever became of it (an earlier test may have put a user file in mesh).
+    const keys = Object.values(json(r)).filter(Array.isArray).flat().map((x: any) => typeof x === 'string' ? x : x.key)
     expect(keys).toContain('claude/user/CLAUDE.md')
     expect(keys.filter((k: string) => k.endsWith('.claude/CLAUDE.md'))).toEqual([])
   }, 120_000)
