@@ -10,7 +10,7 @@ import { InvalidInputError, isMeshError, LeaseHeldError, NotFoundError, ReadOnly
 import { equals, isExpired, toHex, type RegistryOp } from '../identity/index.js'
 import type { MeshNode, NodeEvent } from '../node/mesh.js'
 import type { Fork, Quarantined } from '../node/vault.js'
-import type { ProgressEvent, TransferStatus } from '../node/progress.js'
+import { megabytes as mb, type ProgressEvent, type TransferStatus } from '../node/progress.js'
 import { PeerBook } from '../node/peer-book.js'
 import { listDevices, revokeDevices } from './devices.js'
 import { EventLog, type CallOptions, type EventRecord, type MeshApi, type SubscribeOptions } from './api.js'
@@ -485,7 +485,6 @@ export async function createLocalApi (opts: LocalApiOptions): Promise<LocalApi> 
   return await new LocalApi(opts).start()
 }
 
-const mb = (n: number): string => `${(n / 1e6).toFixed(n < 1e7 ? 1 : 0)} MB`
 
 /** A transfer as the API shows it. */
 function transferView (t: Omit<TransferStatus, 'docId' | 'startedAt'>): import('zod').output<typeof TransferSchema> {

@@ -57,3 +57,8 @@ export function progressEvent (s: TransferStatus): ProgressEvent {
   const { docId: _d, startedAt: _s, ...rest } = s
   return { type: 'progress', ...rest }
 }
+
+/** Bytes as a person reads them in a progress line: `3.4 MB`, `36 MB` (whole MB from 10 MB up). */
+export function megabytes (n: number): string {
+  return `${(n / 1e6).toFixed(n < 1e7 ? 1 : 0)} MB`
+}

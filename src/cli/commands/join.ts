@@ -9,7 +9,7 @@ import { createServer } from 'node:net'
 import { DaemonNotRunningError, DaemonRunningError, UsageError } from '../../errors.js'
 import { connectRpc } from '../../api/rpc-client.js'
 import type { NodeEvent } from '../../node/mesh.js'
-import type { ProgressEvent } from '../../node/progress.js'
+import { megabytes as mb, type ProgressEvent } from '../../node/progress.js'
 import { localTime, stdout as out, untilStopped, type Globals } from '../context.js'
 import type { Command } from '../command.js'
 import { enrolHome, explainGeneratedWallet } from './identity.js'
@@ -18,7 +18,6 @@ import { daemonHeap } from '../daemon-heap.js'
 
 const short = (id: string): string => `${id.slice(0, 8)}…${id.slice(-6)}`
 
-const mb = (n: number): string => `${(n / 1e6).toFixed(n < 1e7 ? 1 : 0)} MB`
 
 /** One transfer's progress as a line: bytes and entries done of total, rate and time left. */
 export function formatProgress (p: Omit<ProgressEvent, 'etaMs' | 'type' | 'ended'> & { etaMs?: number }): string {
