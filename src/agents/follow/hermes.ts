@@ -19,15 +19,18 @@ import { hermesBundle } from '../hermes/bundle.js'
 import { HERMES_SESSION_ID, hermesDbLine, hermesDbPaths, hermesDbSessions, stableHeadHash, type HermesDbSession } from '../hermes/db.js'
 import { hermesHome } from '../hermes/home.js'
 import { hermesMeta } from '../hermes/records.js'
-import { SqliteFile } from '../sqlite/reader.js'
+import type { SqliteFile } from '../sqlite/reader.js'
+import { DbSessions } from './db-sessions.js'
 import type { Held, Scan, Source, Stream, StreamRead } from './source.js'
 
 export class HermesSource implements Source {
   readonly agent = 'hermes'
   private readonly streams = new Map<string, HermesDbStream>()
-  private readonly dbs = new Map<string, { file: SqliteFile, stamp?: string, sessions: HermesDbSession[] }>()
+  private readonly dbs: DbSessions<HermesDbSession>
 
-  constructor (private readonly env: NodeJS.ProcessEnv = process.env, private readonly since?: number) {}
+  constructor (private readonly env: NodeJS.ProcessEnv = process.env, private readonly since?: number) {
+    this.dbs = new DbSessions(env)
+  }
 
   async scan (): Promise<Scan> {
     const home = hermesHome(this.env)
@@ -36,14 +39,9 @@ export class HermesSource implements Source {
     const problems: string[] = []
     for (const path of await hermesDbPaths(this.env)) {
       watch.add(dirname(path))
-      let db = this.dbs.get(path)
-      if (db === undefined) { db = { file: new SqliteFile(path, { env: this.env }), sessions: [] }; this.dbs.set(path, db) }
+      let db
       try {
-        const stamp = await db.file.stamp()
-        if (stamp !== db.stamp) {
-          db.sessions = await db.file.read(q => hermesDbSessions(q)) ?? []
-          db.stamp = stamp
-        }
+        db = await this.dbs.of(path, q => hermesDbSessions(q))
       } catch (err) {
         problems.push(`${path}: ${err instanceof Error ? err.message : String(err)}`)
         continue

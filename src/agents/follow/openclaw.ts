@@ -14,18 +14,19 @@ import { remapLines } from '../remap.js'
 import { listOpenclawSessions, openclawHome } from '../openclaw/home.js'
 import { dbEvents, dbIndexRecord, dbSessions, openclawDbPaths, type OpenclawDbSession } from '../openclaw/db.js'
 import { openclawLineKey, openclawMeta, openclawPathFields, openclawView } from '../openclaw/records.js'
-import { SqliteFile } from '../sqlite/reader.js'
+import type { SqliteFile } from '../sqlite/reader.js'
 import { JsonlStream } from './jsonl-stream.js'
+import { DbSessions } from './db-sessions.js'
 import type { Held, Scan, Source, Stream, StreamRead } from './source.js'
-
-interface Db { file: SqliteFile, stamp?: string, sessions: OpenclawDbSession[] }
 
 export class OpenclawSource implements Source {
   readonly agent = 'openclaw'
   private readonly streams = new Map<string, Stream>()
-  private readonly dbs = new Map<string, Db>()
+  private readonly dbs: DbSessions<OpenclawDbSession>
 
-  constructor (private readonly env: NodeJS.ProcessEnv = process.env, private readonly since?: number) {}
+  constructor (private readonly env: NodeJS.ProcessEnv = process.env, private readonly since?: number) {
+    this.dbs = new DbSessions(env)
+  }
 
   async scan (): Promise<Scan> {
     const home = openclawHome(this.env)
@@ -45,14 +46,9 @@ export class OpenclawSource implements Source {
     }
     for (const { agentId, path } of await openclawDbPaths(this.env)) {
       watch.add(dirname(path))
-      let db = this.dbs.get(path)
-      if (db === undefined) { db = { file: new SqliteFile(path, { env: this.env }), sessions: [] }; this.dbs.set(path, db) }
+      let db
       try {
-        const stamp = await db.file.stamp()
-        if (stamp !== db.stamp) {
-          db.sessions = await db.file.read(q => dbSessions(q, path, agentId)) ?? []
-          db.stamp = stamp
-        }
+        db = await this.dbs.of(path, q => dbSessions(q, path, agentId))
       } catch (err) {
         problems.push(`${path}: ${err instanceof Error ? err.message : String(err)}`)
         continue
