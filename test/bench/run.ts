@@ -31,7 +31,7 @@ const quick = process.argv.includes('--quick')
 // or one part:
 // --only=mesh.handoff (handoff, throughput, resume, discovery, ten), --only=api.cli (cli, rpc),
 // --only=http.rtt (API round trip over HTTP and the socket), --only=http.events (append on a peer
-// → WebSocket), --only=scale.idle (reconnect, fresh, startup, idle, loop); opt-in only:
+// → WebSocket), --only=scale.idle (reconnect, fresh, startup, idle); opt-in only:
 // --only=mesh.bigsession (30,000 and 100,000 × 1 KB to a fresh process, MESH_BIG_SIZES to choose)
 const only = process.argv.find(a => a.startsWith('--only='))?.slice(7)
 const [group, part] = (only ?? '').split('.')

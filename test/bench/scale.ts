@@ -1,13 +1,13 @@
 /**
  * Issue 11 (sections 3 and 4): a vault of 10,000 documents and the footprint of a node that runs
- * all day. Parts (`--only=scale.PART`): reconnect, fresh, startup, idle, loop.
+ * all day. Parts (`--only=scale.PART`): reconnect, fresh, startup, idle (the event loop: --only=loop, loop.ts).
  */
 import { readdirSync, readFileSync, statSync } from 'node:fs'
-import { cp, mkdir, rm } from 'node:fs/promises'
+import { mkdir, rm } from 'node:fs/promises'
 import { createConnection, createServer, type Socket } from 'node:net'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
-import { DOC_NAMES, SessionDoc } from '../../crdt/index.js'
+import { DOC_NAMES } from '../../crdt/index.js'
 import { loadWallet, toHex, type Wallet } from '../../src/identity/index.js'
 import { MeshNode } from '../../src/node/mesh.js'
 import { openVault, type MeshVault } from '../../src/sdk/index.js'
@@ -393,82 +393,6 @@ async function vaultOf (dir: string, walletPath: string, n: number, opts: { quic
   }
 }
 
-/** The longest the event loop was held during `fn`, in ms, and its 99th percentile (perf_hooks.monitorEventLoopDelay). */
-async function blocked<T> (fn: () => Promise<T>): Promise<{ maxMs: number, p99Ms: number, ms: number, value: T }> {
-  const { monitorEventLoopDelay } = await import('node:perf_hooks')
-  const h = monitorEventLoopDelay({ resolution: 1 })
-  const t = now()
-  h.enable()
-  try {
-    const value = await fn()
-    return { maxMs: h.max / 1e6, p99Ms: h.percentile(99) / 1e6, ms: now() - t, value }
-  } finally { h.disable() }
-}
-
-/**
- * The same measure over a loop that only runs a little work every 5 ms, for `ms`: on a loaded
- * machine a process waits for a core too, and that delay counts in every step's figure.
- */
-async function idleLoop (ms: number): Promise<{ maxMs: number, p99Ms: number }> {
-  const r = await blocked(async () => {
-    let x = 0
-    const i = setInterval(() => { for (let k = 0; k < 1e4; k++) x += k }, 5)
-    await sleep(ms)
-    clearInterval(i)
-    return x
-  })
-  return { maxMs: r.maxMs, p99Ms: r.p99Ms }
-}
-
-/**
- * No step holds the event loop over 50 ms: opening a session of `n` messages, a snapshot of it,
- * a fresh node's catch-up of `m` entries, and a reconnect of two nodes in sync.
- */
-async function loop (dir: string, walletPath: string, n: number, m: number): Promise<void> {
-  const wallet = await loadWallet(walletPath)
-  const { execFileSync } = await import('node:child_process')
-  const home = join(dir, 'loop-big')
-  execFileSync(process.execPath, [fileURLToPath(new URL('../helpers/big-session.js', import.meta.url)), home, walletPath, String(n)], { stdio: 'inherit' })
-  // Held open from its first open to its snapshot (a close would snapshot it on its own).
-  const v = await openVault({ home, snapshotEvery: 1_000_000, snapshotOnClose: 1_000_000 })
-  const name = DOC_NAMES.session('agent:main:big' as any)
-  const open = await blocked(async () => { const r = await v.vault.acquire(name); return { r, c: new SessionDoc(r.doc).messageCount() } })
-  const snap = await blocked(async () => await v.vault.snapshotIfNeeded(open.value.r, 1))
-  if (!snap.value) throw new Error('no snapshot was taken')
-  await v.vault.release(open.value.r)
-  await v.close()
-  const reopen = await blocked(async () => { const v2 = await openVault({ home }); const s = await v2.sessions.open('agent:main:big'); const c = s.messageCount(); await s.close(); await v2.close(); return c })
-  // What this machine's load alone costs the loop, measured in this run beside the steps.
-  const quiet = await idleLoop(3000)
-  const row = (what: string, b: { maxMs: number, p99Ms: number, ms: number }): void => { report({ name: `event loop: ${what}`, value: `longest block ${fmt(b.maxMs, 0)} ms (p99 ${fmt(b.p99Ms, 0)} ms; the step took ${fmt(b.ms, 0)} ms)`, baseline: `an idle loop in this run: longest ${fmt(quiet.maxMs, 0)} ms (p99 ${fmt(quiet.p99Ms, 0)} ms)`, ratio: `${fmt(b.maxMs / quiet.maxMs, 1)}×`, target: '≤ 50 ms', ok: b.maxMs <= 50 }) }
-  row(`opening a session of ${open.value.c} messages (its entries, no snapshot)`, open)
-  row(`a snapshot of that session (${n} messages)`, snap)
-  row(`opening it again from its snapshot (${reopen.value} messages)`, reopen)
-
-  // Catch-up: A holds a session of m entries (one per append), B is fresh.
-  const ha = join(dir, 'loop-a'); const hb = join(dir, 'loop-b')
-  const va = await openVault({ home: ha, wallet, label: 'A', snapshotEvery: 1_000_000 })
-  const s = await va.sessions.create('agent:main:catchup')
-  for (let i = 0; i < m; i++) await s.append({ role: 'user', content: text(200) })
-  await s.close()
-  await (await openVault({ home: hb, wallet, label: 'B' })).close()
-  const a = { vault: va, node: await nodeOn(va) }
-  const vb = await openVault({ home: hb, snapshotEvery: 1_000_000 })
-  let b = { vault: vb, node: await nodeOn(vb) }
-  const target = digest(va)
-  const catchUp = await blocked(async () => { await b.node.dial(addrOf(a)); await until(() => digest(vb) === target) })
-  row(`a fresh node's catch-up of ${m} entries`, catchUp)
-  await b.node.stop()
-  b = { vault: vb, node: await nodeOn(vb) }
-  const aId = a.node.libp2p.peerId.toString()
-  const reconnect = await blocked(async () => {
-    const caught = new Promise<void>(resolve => { const f = (p: string): void => { if (p === aId) { b.node.off('caught-up', f); resolve() } }; b.node.on('caught-up', f) })
-    await b.node.dial(addrOf(a)); await caught
-  })
-  row('a reconnect of two nodes in sync', reconnect)
-  await b.node.stop(); await vb.close(); await a.node.stop(); await va.close()
-}
-
 export async function benchScale (dir: string, opts: { quick: boolean, part?: string }): Promise<void> {
   // One part or several joined by '+' (--only=scale.reconnect+startup).
   const want = (name: string): boolean => opts.part === undefined || opts.part.split('+').includes(name)
@@ -478,6 +402,5 @@ export async function benchScale (dir: string, opts: { quick: boolean, part?: st
   const walletPath = join(dir, 'wallet.json')
   await writeNewWallet(walletPath)
   if (want('fresh') || want('reconnect') || want('startup')) await vaultOf(dir, walletPath, opts.quick ? 2000 : 10_000, { quick: opts.quick, want })
-  if (want('loop')) await loop(dir, walletPath, opts.quick ? 20_000 : 100_000, opts.quick ? 2000 : 10_000)
   if (want('idle')) await idle(dir, walletPath, opts.quick ? 15_000 : 60_000, opts.quick ? 15_000 : 30_000)
 }
