@@ -114,6 +114,33 @@ describe('mesh mcp', () => {
     }
   })
 
+  it('a client that sends a tools/call and closes stdin at once: it ends quietly with exit 0, the call\'s result dropped', async () => {
+    const home = join(t.dir, 'hangup')
+    expect((await runCli(['init', '--home', home, '--wallet', wallet, '--label', 'hangup'], { env })).code).toBe(0)
+    const child = spawn(process.execPath, [BIN, 'mcp', '--home', home], { env, stdio: ['pipe', 'pipe', 'pipe'] })
+    let stdout = ''
+    let stderr = ''
+    child.stdout.on('data', (d: Buffer) => { stdout += d.toString() })
+    child.stderr.on('data', (d: Buffer) => { stderr += d.toString() })
+    const exited = new Promise<number | null>(resolve => child.once('exit', resolve))
+    const send = (m: unknown): void => { child.stdin.write(JSON.stringify(m) + '\n') }
+    try {
+      send({ jsonrpc: '2.0', id: 1, method: 'initialize', params: { protocolVersion: '2025-06-18', capabilities: {}, clientInfo: { name: 'raw', version: '0' } } })
+      await eventually(async () => stdout.includes('\n') ? true : undefined, 'the initialize response')
+      send({ jsonrpc: '2.0', method: 'notifications/initialized' })
+      // No daemon: the call opens the home in the server's process, so it is still running when stdin ends.
+      send({ jsonrpc: '2.0', id: 2, method: 'tools/call', params: { name: 'status', arguments: {} } })
+      child.stdin.end()
+      expect(await exited, stderr).toBe(0)
+      expect(stdout.trim().split('\n').map(l => JSON.parse(l).id)).toEqual([1])
+      expect(stderr).not.toMatch(/failed|Error|\n\s+at /)
+      // Nothing of it holds the home: a command opens it at once.
+      expect((await runCli(['status', '--home', home], { env })).code).toBe(0)
+    } finally {
+      if (child.exitCode === null) child.kill('SIGKILL')
+    }
+  })
+
   it('an agent on A resumes a session written on B, appends, and hears B\'s appends', async () => {
     const homeA = join(t.dir, 'a')
     const homeB = join(t.dir, 'b')
