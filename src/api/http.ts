@@ -26,7 +26,7 @@ import type { Duplex } from 'node:stream'
 import { extname, join, resolve, sep } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import type { WebSocket, WebSocketServer } from 'ws'
-import { isMeshError, UsageError } from '../errors.js'
+import { isBadInputReason, isMeshError, UsageError } from '../errors.js'
 import { atomicWrite } from '../store/files.js'
 import type { EventRecord, MeshApi, SubscribeOptions } from './api.js'
 import type { MethodDef, MethodName } from './schema.js'
@@ -169,8 +169,10 @@ function coerce (schema: any, values: string[]): unknown {
  * above this one, hence the copy) are 400, except those HTTP has a closer status for.
  */
 const BAD_INPUT = new Set<string>(['USAGE', 'INVALID_INPUT', 'INVALID_SESSION_KEY', 'INVALID_WALLET', 'WALLET_MISMATCH', 'NON_DETERMINISTIC_SIGNER', 'ENTRY_TOO_LARGE'])
-export function httpStatusFor (code: string | undefined): number {
+export function httpStatusFor (code: string | undefined, details?: Record<string, unknown>): number {
   if (code === undefined) return 500
+  // Before the code's own status: a wrong pairing code is a 400, where PAIRING_FAILED is a 409.
+  if (isBadInputReason(code, details)) return 400
   if (code.endsWith('NOT_FOUND') && code !== 'DAEMON_NOT_RUNNING') return 404
   if (code === 'LEASE_HELD' || code === 'SESSION_EXISTS' || code === 'PAIRING_FAILED') return 409
   if (code === 'READ_ONLY' || code === 'MISSING_CAPABILITY' || code === 'NOT_ADMIN' || code === 'DEVICE_REVOKED') return 403
@@ -198,7 +200,7 @@ function send (res: ServerResponse, status: number, body: unknown, head = false)
 function sendError (res: ServerResponse, err: unknown, errorToWire: (err: unknown) => unknown): void {
   if (err instanceof HttpError) { send(res, err.status, { error: { code: err.code, message: err.message } }); return }
   const wire = errorToWire(err) // logs what is not a MeshError
-  send(res, isMeshError(err) ? httpStatusFor(err.code) : 500, { error: wire })
+  send(res, isMeshError(err) ? httpStatusFor(err.code, err.details) : 500, { error: wire })
 }
 
 async function readBody (req: IncomingMessage): Promise<unknown> {
