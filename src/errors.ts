@@ -239,6 +239,21 @@ export class DeviceRevokedError extends MeshError {
   constructor (message: string, details: Record<string, unknown> = {}, options?: { cause?: unknown }) { super('DEVICE_REVOKED', message, details, options) }
 }
 
+/**
+ * Reasons that make an error of these codes the user's input rather than a failure: a pairing
+ * code typed wrong (the device's keys did not confirm) is a typo, like a bad argument, where a
+ * device that could not be found or refused is not. The CLI exits 2 for them, HTTP says 400.
+ */
+export const BAD_INPUT_REASONS: Readonly<Partial<Record<ErrorCode, readonly string[]>>> = {
+  PAIRING_FAILED: ['wrong-code']
+}
+
+/** Whether `details.reason` makes an error of this code bad input (see BAD_INPUT_REASONS). */
+export function isBadInputReason (code: string, details: Record<string, unknown> | undefined): boolean {
+  const reason = details?.reason
+  return typeof reason === 'string' && (BAD_INPUT_REASONS[code as ErrorCode]?.includes(reason) ?? false)
+}
+
 export function isMeshError (err: unknown): err is MeshError {
   return err instanceof MeshError
 }

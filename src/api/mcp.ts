@@ -72,6 +72,7 @@ export interface McpHandle {
   readonly server: McpServer
   /** Resolves when the transport closed (the client went away) or close() was called. */
   readonly closed: Promise<void>
+  /** Closes the transport, aborting the tool calls in flight, and resolves once they have ended. */
   close: () => Promise<void>
 }
 
@@ -149,20 +150,32 @@ export async function serveMcp (api: MeshApi, transport: Transport, options: Ser
     }
   )
 
+  // Tool calls and resource reads in flight: close() waits for them, so nothing of a call runs after it resolves.
+  const inFlight = new Set<Promise<unknown>>()
+  const running = async <T>(fn: () => Promise<T>): Promise<T> => {
+    const p = fn()
+    inFlight.add(p)
+    try { return await p } finally { inFlight.delete(p) }
+  }
+  const failed = (tool: string, err: unknown, signal: AbortSignal): CallToolResult => {
+    // Aborted: the client cancelled the call or hung up, and the SDK drops this result unsent.
+    if (!isMeshError(err) && !signal.aborted) log(`${tool} failed: ${err instanceof Error ? err.stack ?? err.message : String(err)}`)
+    return toolError(err)
+  }
+
   for (const [method, def] of Object.entries(METHODS) as Array<[MethodName, MethodDef]>) {
     if (def.mcp === undefined) continue
     server.registerTool(def.mcp, {
       description: def.summary,
       inputSchema: def.input,
       annotations: hints(def)
-    }, async (args: unknown, extra) => {
+    }, async (args: unknown, extra) => await running(async () => {
       try {
         return toolResult(await api.call(method, args as never, { signal: extra.signal }))
       } catch (err) {
-        if (!isMeshError(err)) log(`${def.mcp ?? method} failed: ${err instanceof Error ? err.stack ?? err.message : String(err)}`)
-        return toolError(err)
+        return failed(def.mcp ?? method, err, extra.signal)
       }
-    })
+    }))
   }
 
   for (const t of [...deviceTools(api), ...(options.tools ?? [])]) {
@@ -170,26 +183,25 @@ export async function serveMcp (api: MeshApi, transport: Transport, options: Ser
       description: t.description,
       inputSchema: t.input,
       annotations: { readOnlyHint: t.readOnly === true, destructiveHint: t.destructive === true, idempotentHint: false, openWorldHint: false }
-    }, async (args: unknown, extra) => {
+    }, async (args: unknown, extra) => await running(async () => {
       try {
         const out = await t.run(args, { signal: extra.signal })
         return toolResult(out, t.text?.(out))
       } catch (err) {
-        if (!isMeshError(err)) log(`${t.name} failed: ${err instanceof Error ? err.stack ?? err.message : String(err)}`)
-        return toolError(err)
+        return failed(t.name, err, extra.signal)
       }
-    })
+    }))
   }
 
   server.registerResource('session', new ResourceTemplate(`${SESSION_URI_PREFIX}{key}`, {
-    list: async (extra) => {
+    list: async (extra) => await running(async () => {
       const sessions = await api.call('sessions.list', {}, { signal: extra.signal })
       return { resources: sessions.map(s => ({ uri: sessionUri(s.key), name: s.key, title: s.title !== '' ? s.title : s.key, mimeType: 'text/plain' })) }
-    }
+    })
   }), {
     description: 'A session\'s transcript (the latest messages) with its goal, status and driver; subscribe to hear of appends from any device',
     mimeType: 'text/plain'
-  }, async (uri, _vars, extra): Promise<ReadResourceResult> => {
+  }, async (uri, _vars, extra): Promise<ReadResourceResult> => await running(async () => {
     const key = keyFromUri(uri.href)
     let shown: Shown
     try {
@@ -204,7 +216,7 @@ export async function serveMcp (api: MeshApi, transport: Transport, options: Ser
         { uri: uri.href, mimeType: 'application/json', text: JSON.stringify(shown) }
       ]
     }
-  })
+  }))
 
   // Subscriptions by canonical key, each with the URIs the client used (notifications name those).
   const subscribed = new Map<string, Set<string>>()
@@ -259,6 +271,7 @@ export async function serveMcp (api: MeshApi, transport: Transport, options: Ser
   return {
     server,
     closed,
-    close: async () => { await server.close() }
+    // Closing the transport aborts the calls in flight (their results are dropped); wait for them.
+    close: async () => { await server.close(); await Promise.allSettled(inFlight) }
   }
 }

@@ -67,7 +67,7 @@ function operation (name: string, def: MethodDef, schemas: Json): Json {
   if (parameters.length === 0) delete op.parameters
   op.responses = {
     200: { description: 'the result', content: { 'application/json': { schema: output } } },
-    400: errorResponse('bad input (INVALID_INPUT and other usage codes)'),
+    400: errorResponse('bad input (INVALID_INPUT and other usage codes; PAIRING_FAILED with reason wrong-code, a code typed wrong)'),
     401: errorResponse('no token or a wrong one'),
     default: errorResponse('any other failure: 404 *_NOT_FOUND, 409 LEASE_HELD / SESSION_EXISTS, 403 READ_ONLY, 500')
   }

@@ -1,5 +1,5 @@
 /** The one table mapping error codes to exit codes: 0 ok, 1 failure, 2 bad usage or input. */
-import type { ErrorCode } from '../errors.js'
+import { isBadInputReason, type ErrorCode } from '../errors.js'
 
 const BAD_INPUT: ReadonlySet<ErrorCode> = new Set<ErrorCode>([
   'USAGE', 'WALLET_NOT_FOUND', 'INVALID_WALLET', 'WALLET_MISMATCH', 'INVALID_SESSION_KEY', 'INVALID_INPUT',
@@ -14,7 +14,8 @@ const BAD_INPUT: ReadonlySet<ErrorCode> = new Set<ErrorCode>([
 
 export const EXIT = { ok: 0, failure: 1, usage: 2 } as const
 
-export function exitCodeFor (code: ErrorCode | undefined): number {
+/** `details`: the error's, for the codes that are bad input only for some reasons (a wrong pairing code). */
+export function exitCodeFor (code: ErrorCode | undefined, details?: Record<string, unknown>): number {
   if (code === undefined) return EXIT.failure
-  return BAD_INPUT.has(code) ? EXIT.usage : EXIT.failure
+  return BAD_INPUT.has(code) || isBadInputReason(code, details) ? EXIT.usage : EXIT.failure
 }

@@ -82,6 +82,8 @@ export class DaemonFollower implements MeshApi {
   async call<M extends MethodName>(method: M, input: Input<M>, options: CallOptions = {}): Promise<Output<M>> {
     const rpc = await this.daemon()
     if (rpc !== undefined) return await rpc.call(method, input, options)
+    // A call its caller gave up on (an MCP client that hung up) does not open the home.
+    options.signal?.throwIfAborted()
     return await withApi(this.g, async api => await api.call(method, input, options))
   }
 

@@ -113,6 +113,6 @@ export async function main (argv: string[]): Promise<number> {
     if (json) out.err(JSON.stringify({ error: { code: code ?? 'INTERNAL', message } }))
     else out.err(`mesh: ${message}`)
     if (!isMeshError(err) && process.env.MESH_DEBUG !== undefined) out.err(String((err as Error)?.stack))
-    return exitCodeFor(code)
+    return exitCodeFor(code, isMeshError(err) ? err.details : undefined)
   }
 }

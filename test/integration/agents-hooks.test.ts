@@ -9,7 +9,7 @@
  * And `mesh agent import claude --since`: only the sessions written since, with progress on stderr.
  */
 import { spawn } from 'node:child_process'
-import { chmod, cp, mkdir, readdir, readFile, stat, utimes, writeFile } from 'node:fs/promises'
+import { appendFile, chmod, cp, mkdir, readdir, readFile, stat, utimes, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
@@ -157,14 +157,16 @@ describe('Claude Code hooks', () => {
     for (const [i, id] of ids.entries()) {
       const p = join(project, `${id}.jsonl`)
       await writeFile(p, JSON.stringify({ parentUuid: null, cwd: '/home/alice/src/app', sessionId: id, type: 'user', message: { role: 'user', content: `session ${i}` }, uuid: `u-${i}`, timestamp: '2026-11-20T09:00:00.000Z' }) + '\n')
+      // The last one is over 10 MB: progress counts whole MB from there, as every progress line does.
+      if (i === 2) for (let k = 0; k < 10; k++) await appendFile(p, JSON.stringify({ parentUuid: `u-${i}`, cwd: '/home/alice/src/app', sessionId: id, type: 'user', message: { role: 'user', content: 'x'.repeat(1_050_000) }, uuid: `u-${i}-${k}`, timestamp: '2026-11-20T09:00:01.000Z' }) + '\n')
       // The first was last written ten days ago.
       if (i === 0) { const old = new Date(Date.now() - 10 * 86_400_000); await utimes(p, old, old) }
     }
     const r = await runCli(['agent', 'import', 'claude', '--since', '7d', '--home', d.home, '--json'], { env: { ...env, CLAUDE_CONFIG_DIR: cc } })
     expect(r.code, r.stderr).toBe(0)
     expect(json(r).map((x: any) => x.sessionId).sort()).toEqual(ids.slice(1))
-    expect(r.stderr).toMatch(/importing claude session 1\/2/)
-    expect(r.stderr).toMatch(/imported 2 claude sessions/)
+    expect(r.stderr).toMatch(/importing claude session 1\/2 \(0\.0 MB of \d\d MB\)/)
+    expect(r.stderr).toMatch(/imported 2 claude sessions \(\d\d MB\)/)
     const bad = await runCli(['agent', 'import', 'claude', '--since', 'last tuesday', '--home', d.home], { env: { ...env, CLAUDE_CONFIG_DIR: cc } })
     expect(bad.code).toBe(2)
     expect(bad.stderr).toMatch(/not a date/)

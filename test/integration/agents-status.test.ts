@@ -85,6 +85,7 @@ describe('mesh agent list', () => {
     expect(row).toMatchObject({ imported: true, following: true, captured: size, lease: { holder: 'desk', mine: true, expired: false }, lastWriter: { label: 'desk' } })
     expect(typeof row.capturedAt).toBe('number')
     const s = await runCli(['agent', 'list', 'claude', '--home', a.home], { env: { ...env, CLAUDE_CONFIG_DIR: deskClaude() } })
+    expect(s.stdout.split('\n')[0]).toBe('AGENT\tSESSION\tMODIFIED\tIN MESH\tSYNC\tPATH')
     expect(s.stdout).toMatch(new RegExp(`${SID}.*in mesh as ${key}\\tlive \\(pid \\d+, last capture 20\\d\\d-.*\\), lease: this device`))
 
     // Half a line written (Claude Code mid-append): the follower stores up to the last whole line.
@@ -100,6 +101,7 @@ describe('mesh agent list', () => {
     const remote = await poll('the session on B', async () => (await list(b, laptopClaude())).sessions.find((x: any) => x.key === key))
     expect(remote).toMatchObject({ following: false, sync: 'remote-only', lease: { holder: 'desk', mine: false } })
     const shown = await runCli(['agent', 'list', 'claude', '--home', b.home], { env: { ...env, CLAUDE_CONFIG_DIR: laptopClaude() } })
+    expect(shown.stdout.split('\n')[0]).toBe('AGENT\tSESSION\tMODIFIED\tIN MESH\tSYNC\tPATH')
     expect(shown.stdout).toMatch(new RegExp(`${SID}\\t-\\tin mesh, not on this machine .*remote-only, lease: desk, last written by desk`))
   }, 180_000)
 

@@ -86,29 +86,56 @@ afterAll(async () => {
   await t.cleanup()
 })
 
+/**
+ * `mesh mcp --home HOME` on a fresh home driven by hand over its stdio (no SDK client, so the test
+ * controls when stdin ends), initialized: what it wrote, and its exit.
+ */
+async function rawServer (label: string): Promise<{ home: string, child: ReturnType<typeof spawn>, send: (m: unknown) => void, stdout: () => string, stderr: () => string, exited: Promise<number | null> }> {
+  const home = join(t.dir, label)
+  expect((await runCli(['init', '--home', home, '--wallet', wallet, '--label', label], { env })).code).toBe(0)
+  const child = spawn(process.execPath, [BIN, 'mcp', '--home', home], { env, stdio: ['pipe', 'pipe', 'pipe'] })
+  let stdout = ''
+  let stderr = ''
+  child.stdout.on('data', (d: Buffer) => { stdout += d.toString() })
+  child.stderr.on('data', (d: Buffer) => { stderr += d.toString() })
+  const exited = new Promise<number | null>(resolve => child.once('exit', resolve))
+  const send = (m: unknown): void => { child.stdin.write(JSON.stringify(m) + '\n') }
+  send({ jsonrpc: '2.0', id: 1, method: 'initialize', params: { protocolVersion: '2025-06-18', capabilities: {}, clientInfo: { name: 'raw', version: '0' } } })
+  await eventually(async () => stdout.includes('\n') ? true : undefined, 'the initialize response')
+  return { home, child, send, stdout: () => stdout, stderr: () => stderr, exited }
+}
+
 describe('mesh mcp', () => {
   it('stdout carries only the protocol, and closing stdin ends it with exit 0', async () => {
-    const home = join(t.dir, 'solo')
-    expect((await runCli(['init', '--home', home, '--wallet', wallet, '--label', 'solo'], { env })).code).toBe(0)
-    const child = spawn(process.execPath, [BIN, 'mcp', '--home', home], { env, stdio: ['pipe', 'pipe', 'pipe'] })
-    let stdout = ''
-    let stderr = ''
-    child.stdout.on('data', (d: Buffer) => { stdout += d.toString() })
-    child.stderr.on('data', (d: Buffer) => { stderr += d.toString() })
-    const exited = new Promise<number | null>(resolve => child.once('exit', resolve))
+    const { child, stdout, stderr, exited } = await rawServer('solo')
     try {
-      child.stdin.write(JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'initialize', params: { protocolVersion: '2025-06-18', capabilities: {}, clientInfo: { name: 'raw', version: '0' } } }) + '\n')
-      await eventually(async () => stdout.includes('\n') ? true : undefined, 'the initialize response')
-      child.stdin.end()
+      child.stdin?.end()
       expect(await exited).toBe(0)
-      const lines = stdout.trim().split('\n')
+      const lines = stdout().trim().split('\n')
       expect(lines).toHaveLength(1)
       const res = JSON.parse(lines[0] as string)
       expect(res.id).toBe(1)
       expect(res.result.serverInfo.name).toBe('mesh')
       expect(res.result.capabilities.resources.subscribe).toBe(true)
       // No daemon for this home: it says so, on stderr.
-      expect(stderr).toMatch(/mesh join/)
+      expect(stderr()).toMatch(/mesh join/)
+    } finally {
+      if (child.exitCode === null) child.kill('SIGKILL')
+    }
+  })
+
+  it('a client that sends a tools/call and closes stdin at once: it ends quietly with exit 0, the call\'s result dropped', async () => {
+    const { home, child, send, stdout, stderr, exited } = await rawServer('hangup')
+    try {
+      send({ jsonrpc: '2.0', method: 'notifications/initialized' })
+      // No daemon: the call opens the home in the server's process, so it is still running when stdin ends.
+      send({ jsonrpc: '2.0', id: 2, method: 'tools/call', params: { name: 'status', arguments: {} } })
+      child.stdin?.end()
+      expect(await exited, stderr()).toBe(0)
+      expect(stdout().trim().split('\n').map(l => JSON.parse(l).id)).toEqual([1])
+      expect(stderr()).not.toMatch(/failed|Error|\n\s+at /)
+      // Nothing of it holds the home: a command opens it at once.
+      expect((await runCli(['status', '--home', home], { env })).code).toBe(0)
     } finally {
       if (child.exitCode === null) child.kill('SIGKILL')
     }

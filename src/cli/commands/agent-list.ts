@@ -27,6 +27,9 @@ function syncOf (st: Status | undefined, size: number | undefined): SyncState {
 
 interface Extra { following: boolean, capturedAt?: number, captured?: number, lease?: { holder: string, device: string, mine: boolean, expired: boolean, expiresAt: number }, lastWriter?: Status['lastWriter'], sync: SyncState }
 
+/** The human table's columns, tab-separated as its rows are (and as `mesh devices` and `mesh peers` print theirs). */
+const AGENT_LIST_HEADER = ['AGENT', 'SESSION', 'MODIFIED', 'IN MESH', 'SYNC', 'PATH'].join('\t')
+
 const when = (t: number | undefined): string => t === undefined ? '-' : localTime(t)
 
 export async function showAgentList (api: MeshApi, g: Globals, agents: readonly AgentName[], local: readonly LocalSession[]): Promise<number> {
@@ -53,6 +56,7 @@ export async function showAgentList (api: MeshApi, g: Globals, agents: readonly 
     return 0
   }
   if (rows.length === 0 && remote.length === 0) out.line('no agent sessions on this machine or in mesh')
+  else out.line(AGENT_LIST_HEADER)
   for (const r of rows) {
     const st = byKey.get(r.key)
     const lease = st?.lease === undefined || st.lease.expired ? 'no lease' : st.lease.mine ? 'lease: this device' : `lease: ${st.lease.label ?? st.lease.device}`

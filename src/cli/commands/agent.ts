@@ -20,6 +20,7 @@ import { syncCmd } from './agent-sync.js'
 import { showAgentList } from './agent-list.js'
 import type { MeshApi } from '../../api/api.js'
 import { isMeshError, LeaseHeldError, UsageError } from '../../errors.js'
+import { megabytes as mb } from '../../node/progress.js'
 import { stdout as out, withApi } from '../context.js'
 import type { Command } from '../command.js'
 
@@ -127,8 +128,6 @@ async function importCmd (g: Parameters<Command['run']>[0], a: string | undefine
 
 /** A database that cannot be read is said on stderr; the others go on. */
 const skipDb = (err: Error): void => { out.err(`skipped: ${err.message}`) }
-
-const mb = (n: number): string => `${(n / 1e6).toFixed(1)} MB`
 
 function progress (line: string, last = false): void {
   if (process.stderr.isTTY) process.stderr.write(`\r\x1b[2K${line}${last ? '\n' : ''}`)

@@ -20,7 +20,7 @@ export const dashboardCmd: Command = {
   ],
   options: { 'no-open': { type: 'boolean' } },
   async run (g: Globals, _args, values) {
-    const { readHttpInfo, readToken, loginUrl } = await import('../../api/http.js')
+    const { readHttpInfo, readToken, loginUrl } = await import('../../api/http-info.js')
     const info = await readHttpInfo(g.home)
     const token = await readToken(g.home)
     if (info === undefined || token === undefined) throw notServing(g.home, 'it records no HTTP address')

@@ -1,0 +1,128 @@
+/**
+ * The event stream over a WebSocket at /api/events. Its first message is `{ hello: { run, reset } }`,
+ * then one `{ seq, event }` per event. A client that reconnects with `?after=<last seq>&run=<run>`
+ * gets every event it missed, unless `reset` says it cannot (the daemon restarted, or the bounded
+ * buffer dropped some): then it reloads what it shows. A client too far behind is closed with
+ * WS_CLOSE_TOO_SLOW, and clients that stop answering pings are dropped.
+ */
+import type { IncomingMessage, Server } from 'node:http'
+import type { Duplex } from 'node:stream'
+import type { Logger } from '@libp2p/logger'
+import type { WebSocket, WebSocketServer } from 'ws'
+import type { EventRecord, MeshApi, SubscribeOptions } from './api.js'
+
+/** The subprotocol a browser asks for; it sends its token as a second one, `bearer.<token>`. */
+export const WS_PROTOCOL = 'mesh.events'
+/** Close code sent when a client's unread events exceed MAX_BUFFERED: reconnect with ?after=. */
+export const WS_CLOSE_TOO_SLOW = 4008
+/** Close code for a subscription the API refused (the reason says why). */
+export const WS_CLOSE_BAD_INPUT = 4400
+const MAX_BUFFERED = 8 * 1024 * 1024
+const PING_EVERY_MS = 30_000
+
+export interface EventStreamInit {
+  api: MeshApi
+  /** This run of the server (and so of the daemon's event numbering), sent in each stream's hello. */
+  run: string
+  /** Whether a Host (or an Origin's host) names the address the server listens on. */
+  hostOk: (host: string | undefined) => boolean
+  /** Whether a token is the home's. */
+  tokenOk: (token: string | undefined) => boolean
+  /** The WebSocket server (made, with ws loaded, by the first request that needs it). */
+  wss: () => Promise<WebSocketServer>
+  log: Logger
+}
+
+export interface EventStreams {
+  /** The clients connected now. */
+  clients: () => Iterable<WebSocket>
+  /** Stops pinging (the server is closing, or never listened). */
+  stop: () => void
+}
+
+/** Serves the event stream on the HTTP server's upgrade requests. */
+export function serveEvents (server: Server, init: EventStreamInit): EventStreams {
+  const { api, run, hostOk, tokenOk, log } = init
+  let wss: WebSocketServer | undefined
+  const alive = new WeakSet<WebSocket>()
+  const refuse = (socket: Duplex, status: string): void => {
+    socket.end(`HTTP/1.1 ${status}\r\nContent-Length: 0\r\nConnection: close\r\n\r\n`)
+  }
+  server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
+    const url = new URL(req.url ?? '/', 'http://localhost')
+    if (url.pathname !== '/api/events') { refuse(socket, '404 Not Found'); return }
+    if (!hostOk(req.headers.host)) { refuse(socket, '421 Misdirected Request'); return }
+    // A browser names the page's origin: only our own page may open the stream.
+    const origin = req.headers.origin
+    if (origin !== undefined && !hostOk(hostOf(origin))) { refuse(socket, '403 Forbidden'); return }
+    const offered = String(req.headers['sec-websocket-protocol'] ?? '').split(',').map(s => s.trim())
+    const given = url.searchParams.get('token') ?? offered.find(p => p.startsWith('bearer.'))?.slice('bearer.'.length)
+    if (!tokenOk(given ?? undefined)) { refuse(socket, '401 Unauthorized'); return }
+    const afterText = url.searchParams.get('after')
+    const after = afterText === null ? undefined : Number(afterText)
+    if (after !== undefined && !(Number.isSafeInteger(after) && after >= 0)) { refuse(socket, '400 Bad Request'); return }
+    // Sessions whose messages the client wants in full (the others give light events).
+    const sessions = url.searchParams.getAll('sessions').flatMap(s => s.split(',')).filter(s => s !== '')
+    // A cursor from another run of the daemon (seq restarts at 1) means nothing here: replay all.
+    const clientRun = url.searchParams.get('run')
+    const otherRun = after !== undefined && clientRun !== null && clientRun !== run
+    // Until ws takes the socket (it listens for errors itself then), an error on it is logged.
+    socket.on('error', (err) => { log('event stream socket error before the upgrade: %e', err) })
+    init.wss().then(
+      (w) => { wss = w; w.handleUpgrade(req, socket, head, (ws) => { stream(ws, { after: otherRun ? 0 : after, sessions }, otherRun) }) },
+      (err: unknown) => { log('loading the event stream failed: %e', err); refuse(socket, '500 Internal Server Error') }
+    )
+  })
+
+  const stream = (ws: WebSocket, options: SubscribeOptions, otherRun: boolean): void => {
+    alive.add(ws)
+    startPinger()
+    ws.on('pong', () => { alive.add(ws) })
+    let unsubscribe: (() => void) | undefined
+    let closed = false
+    ws.on('close', () => { closed = true; unsubscribe?.(); if ((wss?.clients.size ?? 0) === 0) stopPinger() })
+    ws.on('error', (err) => { log('event stream client error: %e', err); ws.terminate() }) // 'close' follows and unsubscribes
+    const deliver = (r: EventRecord): void => {
+      if (closed || ws.readyState !== ws.OPEN) return
+      // A reader this far behind reconnects with its cursor rather than growing our memory.
+      if (ws.bufferedAmount > MAX_BUFFERED) { closed = true; ws.close(WS_CLOSE_TOO_SLOW, 'too far behind: reconnect with ?after=<last seq>'); return }
+      ws.send(JSON.stringify(r))
+    }
+    // The replay after the cursor arrives during subscribe(): held back until the hello says
+    // whether it is complete.
+    let replay: EventRecord[] | undefined = []
+    try {
+      unsubscribe = api.subscribe((r) => { if (replay !== undefined) replay.push(r); else deliver(r) }, options)
+    } catch (err: any) {
+      // A bad session key in ?sessions=: said in the close frame (its reason holds 123 bytes).
+      ws.close(WS_CLOSE_BAD_INPUT, `${err?.code ?? 'INTERNAL'}: ${err?.message ?? err}`.replace(/[^\x20-\x7e]/g, '?').slice(0, 120))
+      return
+    }
+    const held = replay
+    replay = undefined
+    // Events after the cursor that the bounded buffer no longer holds: the client must reload.
+    const gap = options.after !== undefined && held[0] !== undefined && held[0].seq > options.after + 1
+    ws.send(JSON.stringify({ hello: { run, reset: otherRun || gap } }))
+    for (const r of held) deliver(r)
+    if (closed) unsubscribe()
+  }
+  // Pings run only while a client is connected: an idle daemon has no timer that wakes for nothing.
+  let pinger: ReturnType<typeof setInterval> | undefined
+  const stopPinger = (): void => { clearInterval(pinger); pinger = undefined }
+  const startPinger = (): void => {
+    pinger ??= setInterval(() => {
+      for (const ws of wss?.clients ?? []) {
+        if (!alive.has(ws)) { ws.terminate(); continue }
+        alive.delete(ws)
+        ws.ping()
+      }
+    }, PING_EVERY_MS)
+    pinger.unref()
+  }
+
+  return { clients: () => wss?.clients ?? [], stop: stopPinger }
+}
+
+function hostOf (origin: string): string | undefined {
+  try { return new URL(origin).host } catch { return undefined }
+}

@@ -1,0 +1,56 @@
+/**
+ * Where a client finds the home's HTTP server and how it proves itself: the bearer token
+ * (`api.token`, 32 random bytes in hex, mode 0600) and `api.json` (the URL and port in use, the
+ * daemon's pid). `mesh dashboard` reads them from here without loading the server.
+ *
+ * @example
+ * const info = await readHttpInfo(home)
+ * const token = await readToken(home)
+ * if (info !== undefined && token !== undefined) console.log(loginUrl(info.url, token))
+ */
+import { randomBytes } from 'node:crypto'
+import { chmod, readFile, stat } from 'node:fs/promises'
+import { join } from 'node:path'
+import { atomicWrite } from '../store/files.js'
+
+export const TOKEN_FILE = 'api.token'
+export const INFO_FILE = 'api.json'
+
+/** What api.json records for clients (`mesh dashboard`, scripts) to find the server. */
+export interface HttpInfo { url: string, host: string, port: number, pid: number }
+
+/** The home's API token, created (32 random bytes, hex, mode 0600) when missing or malformed. */
+export async function apiToken (home: string): Promise<string> {
+  const existing = await readToken(home)
+  if (existing !== undefined) {
+    // A token readable by others (copied, or restored from a backup) is made owner-only again.
+    const path = join(home, TOKEN_FILE)
+    if (((await stat(path)).mode & 0o077) !== 0) await chmod(path, 0o600)
+    return existing
+  }
+  const token = randomBytes(32).toString('hex')
+  await atomicWrite(join(home, TOKEN_FILE), token + '\n', 0o600)
+  return token
+}
+
+export async function readToken (home: string): Promise<string | undefined> {
+  try {
+    const t = (await readFile(join(home, TOKEN_FILE), 'utf8')).trim()
+    return /^[0-9a-f]{64}$/.test(t) ? t : undefined
+  } catch (err: any) {
+    if (err?.code === 'ENOENT') return undefined
+    throw err
+  }
+}
+
+export async function readHttpInfo (home: string): Promise<HttpInfo | undefined> {
+  try {
+    const info = JSON.parse(await readFile(join(home, INFO_FILE), 'utf8')) as HttpInfo
+    return typeof info?.url === 'string' && typeof info.port === 'number' ? info : undefined
+  } catch (err: any) {
+    if (err?.code === 'ENOENT' || err instanceof SyntaxError) return undefined
+    throw err
+  }
+}
+
+export const loginUrl = (url: string, token: string): string => `${url}/#token=${token}`

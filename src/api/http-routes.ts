@@ -1,0 +1,142 @@
+/**
+ * The API's REST routes, one per method, derived from METHODS[*].http: matching a path, reading
+ * a method's input from the path, query and JSON body (each string read as the schema expects,
+ * zod then judging it), and the HTTP status of an error, by its stable code.
+ */
+import type { IncomingMessage, ServerResponse } from 'node:http'
+import { isBadInputReason, isMeshError } from '../errors.js'
+import type { MeshApi } from './api.js'
+import type { MethodDef, MethodName } from './schema.js'
+
+const MAX_BODY = 16 * 1024 * 1024
+
+export interface Route {
+  name: MethodName
+  def: MethodDef
+  re: RegExp
+  params: string[]
+  /** The input's JSON Schema properties: how to read each query/path string. */
+  props: Record<string, any>
+}
+
+export type Zod = typeof import('zod').z
+
+export function compile (z: Zod, name: MethodName, def: MethodDef): Route {
+  const params: string[] = []
+  const pattern = def.http.path.split('/').map(seg => {
+    const m = /^\{(\w+)\}$/.exec(seg)
+    if (m === null) return seg.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')
+    params.push(m[1] as string)
+    return '([^/]+)'
+  }).join('/')
+  const schema = z.toJSONSchema(def.input, { io: 'input', unrepresentable: 'any' }) as { properties?: Record<string, any> }
+  return { name, def, re: new RegExp(`^${pattern}$`), params, props: schema.properties ?? {} }
+}
+
+const typeOf = (s: any): string | undefined => {
+  if (s === undefined || s === null) return undefined
+  if (typeof s.type === 'string') return s.type
+  for (const alt of [...(s.anyOf ?? []), ...(s.oneOf ?? [])]) {
+    const t = typeOf(alt)
+    if (t !== undefined && t !== 'null') return t
+  }
+  return undefined
+}
+
+/** A query or path string read as what the schema expects; zod then says whether it fits. */
+function coerce (schema: any, values: string[]): unknown {
+  const type = typeOf(schema)
+  if (type === 'array') return values.flatMap(v => v.split(',')).map(v => coerce(schema.items, [v]))
+  const v = values[values.length - 1] as string
+  switch (type) {
+    case 'integer':
+    case 'number': {
+      const n = Number(v)
+      return v.trim() !== '' && Number.isFinite(n) ? n : v
+    }
+    case 'boolean': return v === 'true' || v === '' || v === '1' ? true : v === 'false' || v === '0' ? false : v
+    case 'object': try { return JSON.parse(v) } catch { return v }
+    default: return v
+  }
+}
+
+/**
+ * HTTP status for an error code: the codes the CLI exits 2 for (src/cli/exit-codes.ts, a layer
+ * above this one, hence the copy) are 400, except those HTTP has a closer status for.
+ */
+const BAD_INPUT = new Set<string>(['USAGE', 'INVALID_INPUT', 'INVALID_SESSION_KEY', 'INVALID_WALLET', 'WALLET_MISMATCH', 'NON_DETERMINISTIC_SIGNER', 'ENTRY_TOO_LARGE'])
+export function httpStatusFor (code: string | undefined, details?: Record<string, unknown>): number {
+  if (code === undefined) return 500
+  // Before the code's own status: a wrong pairing code is a 400, where PAIRING_FAILED is a 409.
+  if (isBadInputReason(code, details)) return 400
+  if (code.endsWith('NOT_FOUND') && code !== 'DAEMON_NOT_RUNNING') return 404
+  if (code === 'LEASE_HELD' || code === 'SESSION_EXISTS' || code === 'PAIRING_FAILED') return 409
+  if (code === 'READ_ONLY' || code === 'MISSING_CAPABILITY' || code === 'NOT_ADMIN' || code === 'DEVICE_REVOKED') return 403
+  if (code === 'UNAUTHORIZED') return 401
+  if (code === 'ABORTED') return 499
+  if (BAD_INPUT.has(code)) return 400
+  return 500
+}
+
+/** A refusal of the HTTP layer itself (before a method runs), with its status and code. */
+export class HttpError extends Error {
+  constructor (readonly status: number, readonly code: string, message: string) { super(message) }
+}
+
+export function send (res: ServerResponse, status: number, body: unknown, head = false): void {
+  const text = JSON.stringify(body === undefined ? null : body)
+  res.writeHead(status, {
+    'content-type': 'application/json; charset=utf-8',
+    'content-length': Buffer.byteLength(text),
+    'cache-control': 'no-store',
+    'x-content-type-options': 'nosniff'
+  })
+  res.end(head ? undefined : text)
+}
+
+export function sendError (res: ServerResponse, err: unknown, errorToWire: (err: unknown) => unknown): void {
+  if (err instanceof HttpError) { send(res, err.status, { error: { code: err.code, message: err.message } }); return }
+  const wire = errorToWire(err) // logs what is not a MeshError
+  send(res, isMeshError(err) ? httpStatusFor(err.code, err.details) : 500, { error: wire })
+}
+
+async function readBody (req: IncomingMessage): Promise<unknown> {
+  const type = req.headers['content-type'] ?? ''
+  const chunks: Buffer[] = []
+  let size = 0
+  for await (const chunk of req as AsyncIterable<Buffer>) {
+    size += chunk.length
+    if (size > MAX_BODY) throw new HttpError(413, 'INVALID_INPUT', `request body over ${MAX_BODY} bytes`)
+    chunks.push(chunk)
+  }
+  if (size === 0) return {}
+  // JSON only: a form post from another origin cannot reach a method (it has no token either).
+  if (!/^application\/json\b/i.test(type)) throw new HttpError(415, 'INVALID_INPUT', 'send the body as application/json')
+  try {
+    return JSON.parse(Buffer.concat(chunks).toString('utf8'))
+  } catch (err: any) {
+    throw new HttpError(400, 'INVALID_INPUT', `the body is not JSON: ${err?.message ?? err}`)
+  }
+}
+
+/** Calls a route's method with the input read from its path, query and body, and sends the result. */
+export async function callRoute (api: MeshApi, z: Zod, r: Route, match: RegExpExecArray, url: URL, req: IncomingMessage, res: ServerResponse): Promise<void> {
+  const verb = r.def.http.verb
+  const raw: Record<string, unknown> = verb === 'GET' || verb === 'DELETE' ? {} : await readBody(req) as Record<string, unknown>
+  if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) throw new HttpError(400, 'INVALID_INPUT', 'the body must be a JSON object')
+  if (verb === 'GET' || verb === 'DELETE') {
+    for (const k of new Set(url.searchParams.keys())) raw[k] = coerce(r.props[k], url.searchParams.getAll(k))
+  }
+  r.params.forEach((name, i) => {
+    let v: string
+    try { v = decodeURIComponent(match[i + 1] as string) } catch { throw new HttpError(400, 'INVALID_INPUT', `bad {${name}} in the path`) }
+    raw[name] = coerce(r.props[name], [v])
+  })
+  const parsed = r.def.input.safeParse(raw)
+  if (!parsed.success) throw new HttpError(400, 'INVALID_INPUT', `${r.name}: ${z.prettifyError(parsed.error)}`)
+  // A client that goes away cancels its call.
+  const ac = new AbortController()
+  res.on('close', () => { if (!res.writableFinished) ac.abort() })
+  const out = await api.call(r.name, parsed.data as any, { signal: ac.signal })
+  send(res, 200, out, req.method === 'HEAD')
+}

@@ -1,0 +1,55 @@
+/**
+ * The dashboard's static files (web/), served without a token: they hold no data, only the page
+ * that asks for it, under a content security policy that lets it talk to this server alone.
+ */
+import { existsSync } from 'node:fs'
+import { readFile, stat } from 'node:fs/promises'
+import type { IncomingMessage, ServerResponse } from 'node:http'
+import { extname, join, resolve, sep } from 'node:path'
+import { fileURLToPath } from 'node:url'
+import { HttpError } from './http-routes.js'
+
+const TYPES: Record<string, string> = {
+  '.html': 'text/html; charset=utf-8',
+  '.js': 'text/javascript; charset=utf-8',
+  '.css': 'text/css; charset=utf-8',
+  '.json': 'application/json; charset=utf-8',
+  '.svg': 'image/svg+xml',
+  '.png': 'image/png',
+  '.ico': 'image/x-icon'
+}
+const PAGE_HEADERS = {
+  // The page talks to this server only (the WebSocket too: 'self' covers ws: on the same host).
+  'content-security-policy': "default-src 'self'; img-src 'self' data:; frame-ancestors 'none'; base-uri 'none'; form-action 'none'",
+  'x-content-type-options': 'nosniff',
+  'referrer-policy': 'no-referrer',
+  'cache-control': 'no-cache'
+}
+
+/** The package's web/ directory, from src/api/ (tests) or dist/src/api/ (the built CLI). */
+export function defaultWebDir (): string {
+  for (const up of ['../../web', '../../../web']) {
+    const dir = fileURLToPath(new URL(up, import.meta.url))
+    if (existsSync(join(dir, 'index.html'))) return dir
+  }
+  return fileURLToPath(new URL('../../web', import.meta.url))
+}
+
+export async function serveStatic (webDir: string, pathname: string, req: IncomingMessage, res: ServerResponse): Promise<void> {
+  if (req.method !== 'GET' && req.method !== 'HEAD') throw new HttpError(405, 'INVALID_INPUT', `${req.method ?? ''} is not allowed here`)
+  let rel: string
+  try { rel = decodeURIComponent(pathname === '/' ? '/index.html' : pathname) } catch { throw new HttpError(400, 'INVALID_INPUT', 'bad path') }
+  const file = resolve(webDir, '.' + rel)
+  const type = TYPES[extname(file)]
+  if (!file.startsWith(webDir + sep) || type === undefined) throw new HttpError(404, 'NOT_FOUND', `no ${pathname}`)
+  let body: Buffer
+  try {
+    if (!(await stat(file)).isFile()) throw new HttpError(404, 'NOT_FOUND', `no ${pathname}`)
+    body = await readFile(file)
+  } catch (err: any) {
+    if (err?.code === 'ENOENT' || err?.code === 'ENOTDIR') throw new HttpError(404, 'NOT_FOUND', `no ${pathname}`)
+    throw err
+  }
+  res.writeHead(200, { 'content-type': type, 'content-length': body.length, ...PAGE_HEADERS })
+  res.end(req.method === 'HEAD' ? undefined : body)
+}

@@ -1,0 +1,107 @@
+/**
+ * Certificate records in the entry store's log: type 2 a certificate in plaintext (written by
+ * older versions, and by a store given no sealer), type 3 one sealed by the store's sealer (see
+ * identity/record-seal.ts): certificates name the wallet and the device's label, which a copy of
+ * `data/` alone must not reveal. Each certificate is held once, in the order first seen.
+ */
+import { logger } from '@libp2p/logger'
+import { toHex, type RecordSealer } from '../identity/index.js'
+import type { RecordLog, RecordRef } from './log.js'
+
+const log = logger('mesh:store')
+export const T_CERT = 2
+export const T_CERT_SEALED = 3
+
+/** Where a record a log rewrite keeps goes: called with its new place. */
+export type Moves = Map<number, (r: RecordRef) => void>
+
+export class CertificateRecords {
+  private readonly certs: Uint8Array[] = []
+  private readonly seen = new Set<string>()
+  /** Where each certificate's record is, and whether it is sealed. */
+  private readonly refs = new Map<string, { ref: RecordRef, sealed: boolean }>()
+  /** Set once the log is open (records are read while it opens). */
+  log!: RecordLog
+
+  /** Without a sealer (a node without the vault key), certificates are written in plaintext and sealed ones are skipped. */
+  constructor (private readonly sealer: RecordSealer | undefined) {}
+
+  /** A certificate record read from the log (type T_CERT or T_CERT_SEALED). */
+  read (type: number, body: Uint8Array, ref: RecordRef): void {
+    let cert = body
+    if (type === T_CERT_SEALED) {
+      if (this.sealer === undefined) return // kept, unread: only the vault key opens it
+      try {
+        cert = this.sealer.open(body)
+      } catch (err) {
+        log.error('store: certificate record at %d does not open, ignored: %e', ref.offset, err)
+        return
+      }
+    }
+    const id = toHex(cert)
+    if (!this.seen.has(id)) { this.seen.add(id); this.certs.push(cert) }
+    if (this.refs.get(id)?.sealed !== true) this.refs.set(id, { ref, sealed: type === T_CERT_SEALED })
+  }
+
+  /** The log is read again from its start (it recovered a torn record). */
+  reset (): void {
+    this.certs.length = 0
+    this.seen.clear()
+    this.refs.clear()
+  }
+
+  all (): readonly Uint8Array[] { return this.certs }
+
+  /** Stores certificate bytes once; resolves true when they were new. */
+  async put (bytes: Uint8Array): Promise<boolean> {
+    const id = toHex(bytes)
+    if (this.seen.has(id)) return false
+    this.seen.add(id)
+    try {
+      await this.append(id, bytes)
+      this.certs.push(bytes)
+      return true
+    } catch (err) {
+      this.seen.delete(id)
+      throw err
+    }
+  }
+
+  private async append (id: string, bytes: Uint8Array): Promise<void> {
+    const body = this.sealer?.seal(bytes) ?? bytes
+    const payload = new Uint8Array(body.byteLength + 1)
+    payload[0] = this.sealer !== undefined ? T_CERT_SEALED : T_CERT
+    payload.set(body, 1)
+    const ref = await this.log.append(payload)
+    this.refs.set(id, { ref, sealed: this.sealer !== undefined })
+  }
+
+  /** Whether a certificate is held in plaintext though this store seals them. */
+  unsealed (): boolean { return this.sealer !== undefined && [...this.refs.values()].some(c => !c.sealed) }
+
+  /**
+   * A home written before certificates were sealed: each is appended again sealed, then the log
+   * is rewritten without the plaintext records (every entry kept: `entries` adds them), so
+   * `data/` stops naming the wallet. Sealed copies are durable before the plaintext ones go: a
+   * crash loses neither.
+   */
+  async seal (entries: (keep: RecordRef[], moves: Moves) => void): Promise<void> {
+    for (const [id, c] of [...this.refs]) {
+      if (c.sealed) continue
+      const cert = this.certs.find(b => toHex(b) === id)
+      if (cert !== undefined) await this.append(id, cert)
+    }
+    const moves: Moves = new Map()
+    await this.log.rewrite(() => {
+      const keep: RecordRef[] = []
+      entries(keep, moves)
+      for (const [id, c] of this.refs) {
+        if (!c.sealed) continue
+        keep.push(c.ref)
+        moves.set(c.ref.offset, (r) => this.refs.set(id, { ref: r, sealed: true }))
+      }
+      return keep.sort((x, y) => x.offset - y.offset)
+    }, { onMoved: (from, to) => moves.get(from.offset)?.(to) })
+    log('store: %d certificate records sealed', this.refs.size)
+  }
+}

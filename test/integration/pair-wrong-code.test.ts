@@ -1,0 +1,64 @@
+/**
+ * A pairing code typed wrong is the user's input, not a failed run: `mesh devices approve` exits
+ * 2 for it (as for a bad argument) and the HTTP API answers 400, both still with the stable code
+ * PAIRING_FAILED and reason wrong-code. Real processes on loopback: an admin's `mesh join`, and a
+ * fresh home running `mesh pair --no-mdns` whose address the approver dials. A device nobody can
+ * reach stays a failure: exit 1, HTTP 409.
+ */
+import { join } from 'node:path'
+import { afterAll, describe, expect, it } from 'vitest'
+import { BIN, cliEnv, runCli } from '../helpers/cli.js'
+import { api, startDaemon } from '../helpers/daemons.js'
+import { spawnIn, type Proc } from '../helpers/netns.js'
+import { tempDir } from '../helpers/tmp.js'
+
+const cleanups: Array<() => Promise<unknown> | void> = []
+afterAll(async () => { for (const c of cleanups.reverse()) await c() })
+
+/** The code with the same nameplate (its first two characters, which pick the device) and the rest changed. */
+function mistyped (code: string): string {
+  return code.slice(0, 2) + (code.slice(2, 4) === 'ZZ' ? 'YY' : 'ZZ') + code.slice(4)
+}
+
+describe('a wrong pairing code', () => {
+  it('is bad input: mesh devices approve exits 2 and HTTP answers 400, with PAIRING_FAILED wrong-code; a device gone stays exit 1 / 409', async () => {
+    const t = await tempDir(); cleanups.push(t.cleanup)
+    const env = cliEnv(t.dir)
+    const wallet = join(t.dir, 'wallet.json')
+    expect((await runCli(['wallet', 'new', '--out', wallet], { env })).code).toBe(0)
+    const a = await startDaemon(env, { home: join(t.dir, 'a'), wallet, label: 'alpha' })
+    cleanups.push(async () => await a.proc.stop('SIGKILL'))
+    const n: Proc = spawnIn(undefined, process.execPath, [BIN, 'pair', '--home', join(t.dir, 'n'), '--label', 'laptop', '--no-mdns', '--listen', '/ip4/127.0.0.1/tcp/0'], env)
+    cleanups.push(async () => await n.stop('SIGKILL'))
+    const code = (await n.waitFor(/^pairing code: /)).match(/pairing code: (\S+)/)?.[1] as string
+    const addr = (await n.waitFor(/^waiting/)).match(/\/ip4\/127\.0\.0\.1\/tcp\/\d+\/p2p\/\S+/)?.[0].replace(/\)$/, '') as string
+    expect(addr).toBeDefined()
+
+    // Each wrong guess burns the device's code: the next one is read from its next `new code:` line.
+    let burned = 0
+    const next = async (): Promise<string> => {
+      burned++
+      while (n.lines.filter(l => /new code: /.test(l)).length < burned) await new Promise(resolve => setTimeout(resolve, 50))
+      return n.lines.filter(l => /new code: /.test(l))[burned - 1]?.match(/new code: (\S+)/)?.[1] as string
+    }
+
+    const cli = await runCli(['devices', 'approve', mistyped(code), '--yes', '--no-mdns', '--dial', addr, '--home', a.home], { env, timeoutMs: 60_000 })
+    expect(cli.code, cli.stderr).toBe(2)
+    expect(cli.stderr).toMatch(/did not match/)
+    const json = await runCli(['devices', 'approve', mistyped(await next()), '--yes', '--no-mdns', '--dial', addr, '--home', a.home, '--json'], { env, timeoutMs: 60_000 })
+    expect(json.code, json.stderr).toBe(2)
+    expect(JSON.parse(json.stderr.trim().split('\n').pop() as string).error.code).toBe('PAIRING_FAILED')
+
+    const viaHttp = await api(a, 'POST', '/api/devices/approve', { code: mistyped(await next()), dial: [addr], mdns: false, relays: false })
+    expect(viaHttp.status, JSON.stringify(viaHttp.body)).toBe(400)
+    expect(viaHttp.body.error).toMatchObject({ code: 'PAIRING_FAILED', details: { reason: 'wrong-code' } })
+
+    // The device gone: a failure of the run, not of what was typed.
+    await n.stop('SIGKILL')
+    const gone = await runCli(['devices', 'approve', code, '--yes', '--no-mdns', '--dial', addr, '--home', a.home], { env, timeoutMs: 60_000 })
+    expect(gone.code, gone.stderr).toBe(1)
+    const goneHttp = await api(a, 'POST', '/api/devices/approve', { code: mistyped(code), dial: [addr], mdns: false, relays: false })
+    expect(goneHttp.status, JSON.stringify(goneHttp.body)).toBe(409)
+    expect(goneHttp.body.error.details.reason).toBe('not-found')
+  })
+})
