@@ -37,6 +37,9 @@ import {
 /** How far the wallet-signed clock floor may move a node's time past its own clock (see now()). */
 export const FLOOR_AHEAD_MS = 24 * 60 * 60 * 1000
 
+/** Cutoff parts a revoked device is told with its revocation, at most (membership's message holds 4 MiB). */
+const TOLD_PARTS_BYTES = 2 * 1024 * 1024
+
 export interface Judging { at: 'load' | 'receive', from?: string }
 
 export interface Added {
@@ -301,8 +304,18 @@ export class CertRegistry {
       want.add(id)
       for (const p of this.ops.get(id)?.prev ?? []) stack.push(toHex(p))
     }
-    // Then the parts its cutoff names, after the revokes that name them (a receiver refuses a part before its head).
-    const parts = (this.state.cutoffParts.get(toHex(cert?.deviceKey as Uint8Array)) ?? []).flatMap(d => this.parts.get(toHex(d))?.bytes ?? [])
+    // Then the parts its cutoff names, after the revokes that name them (a receiver refuses a part
+    // before its head), as many as fit TOLD_PARTS_BYTES: the message keeps its newest records up to
+    // 4 MiB, and the revokes must not be the ones left out (a part missing there only makes the
+    // revoked device's own entries wait on itself).
+    const parts: Uint8Array[] = []
+    let bytes = 0
+    for (const d of this.state.cutoffParts.get(toHex(cert?.deviceKey as Uint8Array)) ?? []) {
+      const p = this.parts.get(toHex(d))
+      if (p === undefined || bytes + p.bytes.byteLength > TOLD_PARTS_BYTES) continue
+      parts.push(p.bytes)
+      bytes += p.bytes.byteLength
+    }
     return [...this.state.applied.filter(o => want.has(o.id)).map(o => o.bytes), ...parts]
   }
 
