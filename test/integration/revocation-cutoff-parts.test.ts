@@ -4,7 +4,8 @@
  * own path, its cutoff goes out as the revoke and two parts: its entries up to the cutoff stay in
  * every document, a later one in any of them (the first part's, the last part's) is refused, a
  * member that joins later learns the revoke with every part from the desktop and takes the same
- * entries, and the revoked laptop is told the revoke with every part. Re-enrolled with the wallet
+ * entries, a vault missing a part admits nothing beyond the parts it holds (what the missing part
+ * keeps waits for it), and the revoked laptop is told the revoke with every part. Re-enrolled with the wallet
  * (read-only), the same device's cutoff is a version 3 head and its parts, which a peer learns
  * before it judges the device's entries.
  */
@@ -90,6 +91,22 @@ describe('revoking a device that wrote to 5,000 documents', () => {
     for (const e of later) await expect(a.vault.vault.accept(e)).rejects.toMatchObject({ code: 'REVOKED_AUTHOR' })
     // Up to the cutoff, in a first-part and a last-part document: held, a duplicate when shown again.
     for (const e of [written[0] as Uint8Array, written[written.length - 1] as Uint8Array]) expect((await a.vault.vault.accept(e)).result).toBe('duplicate')
+
+    // A vault that holds the revoke but not yet its parts: nothing of the laptop beyond the held
+    // parts is admitted; what they keep waits (MISSING_CAPABILITY) until they arrive, then it is taken.
+    const e = await openVault({ home: await home(), wallet, label: 'partial' })
+    try {
+      for (const r of a.vault.vault.certs.records()) if (!op.cutoffParts.some(p => toHex(p) === toHex(r))) await e.vault.addCertificate(r)
+      expect(e.vault.certs.isRevoked(b.device.publicKey)).toBe(true)
+      const [p0, p1] = op.cutoffParts as [Uint8Array, Uint8Array]
+      await expect(e.vault.addCertificate(p1)).resolves.toBeUndefined()
+      await expect(e.vault.accept(written[0] as Uint8Array)).rejects.toMatchObject({ code: 'MISSING_CAPABILITY' })
+      await expect(e.vault.accept(later[3] as Uint8Array)).rejects.toMatchObject({ code: 'MISSING_CAPABILITY' })
+      expect((await e.vault.accept(written[written.length - 1] as Uint8Array)).result).toBe('stored')
+      await e.vault.addCertificate(p0)
+      expect((await e.vault.accept(written[0] as Uint8Array)).result).toBe('stored')
+      for (const x of later) await expect(e.vault.accept(x)).rejects.toMatchObject({ code: 'REVOKED_AUTHOR' })
+    } finally { await e.close() }
 
     // A member that joins afterwards learns the revoke and both parts from the desktop, and takes every document.
     const c = await node(wallet, await home(), 'server')
