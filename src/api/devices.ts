@@ -4,7 +4,7 @@
  * and `revoke` by label or id, or every device but this one.
  */
 import { InvalidInputError, NotFoundError, UsageError } from '../errors.js'
-import { equals, isChainCertificate, toHex, type Certificate } from '../identity/index.js'
+import { decodeCutoffPart, equals, isChainCertificate, toHex, type Certificate } from '../identity/index.js'
 import type { MeshNode } from '../node/mesh.js'
 import { PeerBook } from '../node/peer-book.js'
 import type { Vault } from '../node/vault.js'
@@ -62,7 +62,9 @@ export async function revokeDevices (vault: Vault, input: { device?: string, all
   const { op, epoch } = await vault.revoke(targets.map(c => c.deviceKey), { reason: input.reason, wallet, ...(heldElsewhere !== undefined ? { heldElsewhere } : {}) })
   const kept = (key: Uint8Array): number => {
     const cut = op.revoke?.devices.find(d => equals(d.device, key))
-    return cut === undefined ? 0 : cut.docs.reduce((n, d) => n + d.lanes.reduce((m, l) => m + Number(l.seq), 0), 0)
+    // A cutoff too large for the operation is in the parts it names (crdt/SPEC.md §Cutoff parts).
+    const docs = [...(cut?.docs ?? []), ...op.cutoffParts.map(decodeCutoffPart).filter(p => equals(p.device, key)).flatMap(p => [...p.docs.values()])]
+    return docs.reduce((n, d) => n + d.lanes.reduce((m, l) => m + Number(l.seq), 0), 0)
   }
   return {
     revoked: targets.map(c => ({ deviceId: c.deviceId, label: c.label, keptEntries: kept(c.deviceKey) })),

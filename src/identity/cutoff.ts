@@ -15,23 +15,15 @@ import { createHash } from 'node:crypto'
 import { InvalidCertificateError, InvalidSignatureError, WrongWalletError } from '../errors.js'
 import { equals, toBase58, toHex } from './bytes.js'
 import { deviceIdFromKey, type DeviceId } from './certificate.js'
-import { CUTOFF_VERSION, CUTOFF_VERSION_RUNS, DOMAIN } from './domains.js'
+import { MAX_CUTOFF_BYTES, MAX_CUTOFF_DOCS, MAX_CUTOFF_PARTS, makeCutoffPart, splitCutoffDocs, type CutoffPart } from './cutoff-part.js'
+import { decodeRun, encodeRun, type DocCutoff } from './cutoff-runs.js'
+import { CUTOFF_VERSION, CUTOFF_VERSION_PARTS, CUTOFF_VERSION_RUNS, DOMAIN } from './domains.js'
 import { Cutoff as PbCutoff, SignedCutoff as PbSigned } from './pb/certificate.js'
 import { signWithDomain, verifyWithDomain } from './signed.js'
 import type { Wallet } from './wallet.js'
 
-/** A cutoff names at most this many documents; its bytes are bounded accordingly (~50 B each). */
-export const MAX_CUTOFF_DOCS = 4096
-export const MAX_CUTOFF_BYTES = 256 * 1024
 /** Lanes of one document a version 1 cutoff lists (one LaneSeq each); version 2 lists more as a run. */
 const MAX_LANES = 64
-/** Lanes of one document in a version 2 cutoff, run and list each (the record's byte bound holds too). */
-export const MAX_CUTOFF_LANES = 65536
-
-export interface DocCutoff {
-  readonly doc: Uint8Array
-  readonly lanes: ReadonlyArray<{ lane: number, seq: bigint }>
-}
 
 export interface Cutoff {
   readonly device: Uint8Array
@@ -45,6 +37,10 @@ export interface Cutoff {
    * those its own store dropped as dominated that other nodes still hold.
    */
   readonly snapshotsThrough: bigint
+  /** Version 3: SHA-256 of each part (cutoff-part.ts) holding more of its documents; the cutoff is whole once all are held. */
+  readonly parts: readonly Uint8Array[]
+  /** Set by issueCutoff when it split the documents: the part records to store and send after this one. */
+  readonly partRecords?: readonly CutoffPart[]
   /** SHA-256 of the signed body: what a version 2 certificate names. */
   readonly digest: Uint8Array
   /** The signed bytes exactly as received. */
@@ -56,16 +52,27 @@ export interface CutoffFields { device: Uint8Array, issuedAt: number, docs: read
 const digestOf = (body: Uint8Array): Uint8Array => new Uint8Array(createHash('sha256').update(body).digest())
 
 export function issueCutoff (wallet: Pick<Wallet, 'publicKey' | 'sign'>, f: CutoffFields): Cutoff {
-  if (f.docs.length > MAX_CUTOFF_DOCS) throw new InvalidCertificateError(`a cutoff names at most ${MAX_CUTOFF_DOCS} documents, not ${f.docs.length}`)
+  // One record when everything fits (versions 1 and 2, byte for byte what homes hold); otherwise a
+  // version 3 head that names its parts, every document in a part.
+  const chunks = splitCutoffDocs(f.docs, MAX_CUTOFF_BYTES - 512)
+  if (chunks.length === 1) return sign(wallet, f, f.docs, [])
+  if (chunks.length > MAX_CUTOFF_PARTS) throw new InvalidCertificateError(`a cutoff names at most ${MAX_CUTOFF_PARTS * MAX_CUTOFF_DOCS} documents in ${MAX_CUTOFF_PARTS} parts`)
+  const parts = chunks.map(c => makeCutoffPart(f.device, c))
+  return { ...sign(wallet, f, [], parts.map(p => p.digest)), partRecords: parts }
+}
+
+function sign (wallet: Pick<Wallet, 'publicKey' | 'sign'>, f: CutoffFields, docs: readonly DocCutoff[], parts: readonly Uint8Array[]): Cutoff {
+  if (docs.length > MAX_CUTOFF_DOCS) throw new InvalidCertificateError(`a cutoff names at most ${MAX_CUTOFF_DOCS} documents, not ${docs.length}`)
   // Version 1 (byte for byte what homes hold) unless a document has more lanes than it may list.
-  const runs = f.docs.some(d => d.lanes.length > MAX_LANES)
+  const runs = parts.length > 0 || docs.some(d => d.lanes.length > MAX_LANES)
   const body = PbCutoff.encode({
-    version: runs ? CUTOFF_VERSION_RUNS : CUTOFF_VERSION,
+    version: parts.length > 0 ? CUTOFF_VERSION_PARTS : runs ? CUTOFF_VERSION_RUNS : CUTOFF_VERSION,
     wallet: wallet.publicKey as Uint8Array<ArrayBuffer>,
     device: f.device as Uint8Array<ArrayBuffer>,
     issuedAt: BigInt(f.issuedAt),
-    docs: f.docs.map(d => runs ? encodeRun(d) : { doc: d.doc as Uint8Array<ArrayBuffer>, lanes: d.lanes.map(l => ({ lane: l.lane, seq: l.seq })), firstLane: 0, seqs: [] }),
-    snapshotsThrough: f.snapshotsThrough
+    docs: docs.map(d => runs ? encodeRun(d) : { doc: d.doc as Uint8Array<ArrayBuffer>, lanes: d.lanes.map(l => ({ lane: l.lane, seq: l.seq })), firstLane: 0, seqs: [] }),
+    snapshotsThrough: f.snapshotsThrough,
+    parts: parts as Array<Uint8Array<ArrayBuffer>>
   })
   if (body.byteLength > MAX_CUTOFF_BYTES - 128) throw new InvalidCertificateError(`a cutoff of ${body.byteLength} bytes exceeds ${MAX_CUTOFF_BYTES}`)
   const signature = signWithDomain(wallet, DOMAIN.cutoff, body)
@@ -90,7 +97,7 @@ export function verifyCutoff (bytes: Uint8Array, opts: { wallet: Uint8Array }): 
   let claimed: Uint8Array
   try {
     signed = PbSigned.decode(bytes)
-    claimed = PbCutoff.decode(signed.cutoff, { limits: { docs: MAX_CUTOFF_DOCS } } as any).wallet
+    claimed = PbCutoff.decode(signed.cutoff, { limits: { docs: MAX_CUTOFF_DOCS, parts: MAX_CUTOFF_PARTS } } as any).wallet
   } catch (err) {
     throw new InvalidCertificateError('cutoff is not a valid encoding', {}, { cause: err })
   }
@@ -102,11 +109,14 @@ export function verifyCutoff (bytes: Uint8Array, opts: { wallet: Uint8Array }): 
 function decodeVerified (bytes: Uint8Array, body: Uint8Array): Cutoff {
   let c: PbCutoff
   try {
-    c = PbCutoff.decode(body, { limits: { docs: MAX_CUTOFF_DOCS } } as any)
+    c = PbCutoff.decode(body, { limits: { docs: MAX_CUTOFF_DOCS, parts: MAX_CUTOFF_PARTS } } as any)
   } catch (err) {
     throw new InvalidCertificateError('cutoff body is not a valid encoding', {}, { cause: err })
   }
-  if (c.version !== CUTOFF_VERSION && c.version !== CUTOFF_VERSION_RUNS) throw new InvalidCertificateError(`unsupported cutoff version ${c.version}`)
+  if (c.version !== CUTOFF_VERSION && c.version !== CUTOFF_VERSION_RUNS && c.version !== CUTOFF_VERSION_PARTS) throw new InvalidCertificateError(`unsupported cutoff version ${c.version}`)
+  // Parts exist only in version 3, which names at least one (a reader before it refuses the version,
+  // rather than judge the documents of parts it cannot see as not kept).
+  if ((c.version === CUTOFF_VERSION_PARTS) !== (c.parts.length > 0) || c.parts.some(p => p.byteLength !== 32)) throw new InvalidCertificateError('cutoff names its parts malformed')
   if (c.device.byteLength !== 32) throw new InvalidCertificateError('cutoff device key is not 32 bytes')
   const docs = new Map<string, DocCutoff>()
   for (const d of c.docs) {
@@ -117,36 +127,9 @@ function decodeVerified (bytes: Uint8Array, body: Uint8Array): Cutoff {
       docs.set(toHex(d.doc), { doc: d.doc, lanes: d.lanes.map(l => ({ lane: l.lane, seq: l.seq })) })
       continue
     }
-    if (d.lanes.length > MAX_CUTOFF_LANES || d.seqs.length > MAX_CUTOFF_LANES || d.firstLane + d.seqs.length > 0xffffffff + 1) throw new InvalidCertificateError('cutoff names a malformed document')
     docs.set(toHex(d.doc), { doc: d.doc, lanes: decodeRun(d) })
   }
-  return { device: c.device, deviceId: deviceIdFromKey(c.device), issuedAt: Number(c.issuedAt), docs, snapshotsThrough: c.snapshotsThrough, digest: digestOf(body), bytes }
-}
-
-/**
- * A document's lanes as version 2 writes them: a run from its lowest lane to its highest when
- * they are dense (lanes open one per crash, in order), at most twice as many slots as lanes;
- * otherwise the list (lanes picked at random above the highest, after a restore, are sparse).
- */
-function encodeRun (d: DocCutoff): PbCutoff['docs'][number] {
-  const doc = d.doc as Uint8Array<ArrayBuffer>
-  const sorted = [...d.lanes].sort((x, y) => x.lane - y.lane)
-  if (sorted.length === 0) return { doc, lanes: [], firstLane: 0, seqs: [] }
-  const first = sorted[0]?.lane as number
-  const span = (sorted[sorted.length - 1]?.lane as number) - first + 1
-  if (span > 2 * sorted.length || span > MAX_CUTOFF_LANES) return { doc, lanes: sorted.map(l => ({ lane: l.lane, seq: l.seq })), firstLane: 0, seqs: [] }
-  const seqs = new Array<bigint>(span).fill(0n)
-  for (const l of sorted) if (seqs[l.lane - first] as bigint < l.seq) seqs[l.lane - first] = l.seq
-  return { doc, lanes: [], firstLane: first, seqs }
-}
-
-/** Run and list of a version 2 document, as one list (a lane in both: the higher seq; 0: none). */
-function decodeRun (d: PbCutoff['docs'][number]): Array<{ lane: number, seq: bigint }> {
-  const by = new Map<number, bigint>()
-  const note = (lane: number, seq: bigint): void => { if (seq > 0n && (by.get(lane) ?? 0n) < seq) by.set(lane, seq) }
-  d.seqs.forEach((seq, i) => { note(d.firstLane + i, seq) })
-  for (const l of d.lanes) note(l.lane, l.seq)
-  return [...by].map(([lane, seq]) => ({ lane, seq }))
+  return { device: c.device, deviceId: deviceIdFromKey(c.device), issuedAt: Number(c.issuedAt), docs, snapshotsThrough: c.snapshotsThrough, parts: c.parts, digest: digestOf(body), bytes }
 }
 
 /**
@@ -166,6 +149,14 @@ export class CutoffVector {
       }
     }
     if (this.snapshots < c.snapshotsThrough) this.snapshots = c.snapshotsThrough
+  }
+
+  /** Another vector holding the same, to merge more into without changing this one. */
+  clone (): CutoffVector {
+    const c = new CutoffVector()
+    for (const [k, v] of this.lanes) c.lanes.set(k, v)
+    c.snapshots = this.snapshots
+    return c
   }
 
   /** Whether an update entry at (doc, lane, seq) is at or below the cutoff. */

@@ -77,5 +77,9 @@ export const CERTIFICATE_VERSION_CHAIN = 3
 export const CUTOFF_VERSION = 1
 /** A cutoff whose documents may list lanes as a run (cutoff.ts): written only when one has over 64 lanes. */
 export const CUTOFF_VERSION_RUNS = 2
+/** A cutoff that names parts (cutoff-part.ts): written only when a device wrote to more documents than one record holds. */
+export const CUTOFF_VERSION_PARTS = 3
+/** The version of a CutoffPart body. */
+export const CUTOFF_PART_VERSION = 1
 export const REGISTRY_OP_VERSION = 1
 export const ENTRY_VERSION = 1

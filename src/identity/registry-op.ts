@@ -12,7 +12,8 @@ import { createHash } from 'node:crypto'
 import { InvalidRegistryOpError, WrongWalletError } from '../errors.js'
 import { equals, toBase58, toHex } from './bytes.js'
 import { verifyChainCertificate, type ChainCertificate } from './chain.js'
-import type { DocCutoff } from './cutoff.js'
+import { MAX_CUTOFF_DOCS, MAX_CUTOFF_PARTS } from './cutoff-part.js'
+import type { DocCutoff } from './cutoff-runs.js'
 import { DOMAIN, REGISTRY_OP_VERSION } from './domains.js'
 import type { Ed25519Signer } from './ed25519.js'
 import { RegistryOp as PbOp, SignedRegistryOp as PbSignedOp } from './pb/chain.js'
@@ -22,7 +23,6 @@ import type { Wrap } from './wrap.js'
 export const MAX_REGISTRY_OP_BYTES = 256 * 1024
 const MAX_PREV = 64
 const MAX_WRAPS = 1024
-const MAX_CUTOFF_DOCS = 4096
 
 export type RegistryOpKind = 'genesis' | 'enrol' | 'revoke' | 'epoch' | 'grant'
 
@@ -30,6 +30,12 @@ export interface RevokeCutoff {
   readonly device: Uint8Array
   readonly docs: readonly DocCutoff[]
   readonly snapshotsThrough: bigint
+  /**
+   * SHA-256 of each cutoff part (cutoff-part.ts) holding more of its documents, when they do not
+   * fit in this operation; empty (or absent when signing) otherwise. The revocation is effective at once; the documents of a
+   * part not held yet are judged as not kept until it is (certs.ts).
+   */
+  readonly parts?: readonly Uint8Array[]
   /** Informational: the revoked device's highest registry operation its revoker held (the causal past decides). */
   readonly registrySeq: bigint
 }
@@ -108,7 +114,8 @@ export function signRegistryOp (author: Pick<Ed25519Signer, 'publicKey' | 'sign'
             device: b(d.device),
             docs: d.docs.map(x => ({ doc: b(x.doc), lanes: x.lanes.map(l => ({ lane: l.lane, seq: l.seq })) })),
             snapshotsThrough: d.snapshotsThrough,
-            registrySeq: d.registrySeq
+            registrySeq: d.registrySeq,
+            parts: (d.parts ?? []).map(b)
           }))
         }
       : undefined,
@@ -142,7 +149,7 @@ export function verifyRegistryOp (bytes: Uint8Array, opts: { wallet: Uint8Array 
   let o: PbOp
   try {
     signed = PbSignedOp.decode(bytes)
-    o = PbOp.decode(signed.op, { limits: { prev: MAX_PREV } } as any)
+    o = PbOp.decode(signed.op, { limits: { prev: MAX_PREV, revoke: { devices$: { docs: MAX_CUTOFF_DOCS, parts: MAX_CUTOFF_PARTS } } } } as any)
   } catch (err) {
     throw new InvalidRegistryOpError('registry operation is not a valid encoding', {}, { cause: err })
   }
@@ -178,7 +185,8 @@ export function verifyRegistryOp (bytes: Uint8Array, opts: { wallet: Uint8Array 
       const devices = r.devices.map(d => {
         if (d.device.byteLength !== 32 || d.docs.length > MAX_CUTOFF_DOCS) throw new InvalidRegistryOpError('a malformed revocation cutoff')
         if (d.docs.some(x => x.doc.byteLength !== 32)) throw new InvalidRegistryOpError('a cutoff names documents by 32-byte ids')
-        return { device: d.device, docs: d.docs.map(x => ({ doc: x.doc, lanes: x.lanes.map(l => ({ lane: l.lane, seq: l.seq })) })), snapshotsThrough: d.snapshotsThrough, registrySeq: d.registrySeq }
+        if (d.parts.length > MAX_CUTOFF_PARTS || d.parts.some(p => p.byteLength !== 32)) throw new InvalidRegistryOpError(`a cutoff names at most ${MAX_CUTOFF_PARTS} parts by 32-byte digests`)
+        return { device: d.device, docs: d.docs.map(x => ({ doc: x.doc, lanes: x.lanes.map(l => ({ lane: l.lane, seq: l.seq })) })), snapshotsThrough: d.snapshotsThrough, registrySeq: d.registrySeq, parts: d.parts }
       })
       return { ...base, revoke: { devices, reason: r.reason.slice(0, 256) } }
     }

@@ -82,6 +82,11 @@ export interface RegistryState {
   readonly refused: ReadonlyMap<string, string>
   /** Per device, the cutoff vector its effective revocations recorded (merged by maximum). */
   readonly cutoffs: ReadonlyMap<string, CutoffVector>
+  /**
+   * Per device, the digests of the cutoff parts its effective revocations name (cutoff-part.ts):
+   * the rest of `cutoffs`, held apart; until every one is held its cutoff is incomplete (certs.ts).
+   */
+  readonly cutoffParts: ReadonlyMap<string, readonly Uint8Array[]>
 }
 
 interface Standing { cert: Certificate, enrolledBy: Uint8Array, enrol?: RegistryOp }
@@ -224,6 +229,7 @@ export function evaluateRegistry (ops: Iterable<RegistryOp>, opts: { wallet: Uin
   }
 
   const cutoffs = new Map<string, CutoffVector>()
+  const cutoffParts = new Map<string, Uint8Array[]>()
   const revokeInfo = new Map<string, { by: Uint8Array[], at: number, ops: string[], reason: string }>()
   for (const op of order) {
     if (op.revoke === undefined) continue
@@ -235,6 +241,7 @@ export function evaluateRegistry (ops: Iterable<RegistryOp>, opts: { wallet: Uin
       let v = cutoffs.get(k)
       if (v === undefined) { v = new CutoffVector(); cutoffs.set(k, v) }
       v.merge({ docs: new Map(d.docs.map(x => [toHex(x.doc), x])), snapshotsThrough: d.snapshotsThrough })
+      if (d.parts !== undefined && d.parts.length > 0) cutoffParts.set(k, [...(cutoffParts.get(k) ?? []), ...d.parts])
       const info = revokeInfo.get(k) ?? { by: [], at: op.at, ops: [], reason: op.revoke.reason }
       info.by.push(op.author)
       info.ops.push(op.id)
@@ -328,7 +335,7 @@ export function evaluateRegistry (ops: Iterable<RegistryOp>, opts: { wallet: Uin
   const heads = order.filter(op => !named.has(op.id)).map(op => op.hash)
 
   for (const list of collided.values()) list.sort((x, y) => x.op.id < y.op.id ? -1 : 1)
-  return { recoveryKem, devices, epochs, collided, owed, heads, pending, applied: order, refused, cutoffs }
+  return { recoveryKem, devices, epochs, collided, owed, heads, pending, applied: order, refused, cutoffs, cutoffParts }
 }
 
 /**

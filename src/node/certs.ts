@@ -13,16 +13,20 @@
  *   its rights changed: an entry at or below them stays valid forever, one above is judged by the
  *   certificate in force (`write`, and expiry for what arrives straight from the device);
  * - stored entries are re-judged at load only above a recorded cutoff: a certificate change with
- *   no cutoff, or an expiry, never takes back what this node admitted.
+ *   no cutoff, or an expiry, never takes back what this node admitted;
+ * - a cutoff too large for one record comes in parts its signed head names by digest (identity/
+ *   cutoff-part.ts): a part nobody here names is refused, and until every part a revocation names
+ *   is held, an entry of the revoked device that no held part keeps waits (MISSING_CAPABILITY, at
+ *   load too): a missing part never lets in what it might not name.
  * Membership calls verifyPeer() (the one function that judges a peer's certificate of any version).
  */
 import {
-  CertificateExpiredError, MissingCapabilityError, NotAdminError, RevokedAuthorError, SupersededCertificateError, UnknownAuthorError, UnknownEpochError
+  CertificateExpiredError, InvalidCertificateError, MissingCapabilityError, NotAdminError, RevokedAuthorError, SupersededCertificateError, UnknownAuthorError, UnknownEpochError
 } from '../errors.js'
 import {
-  CutoffVector, equals, evaluateRegistry, hasCapability, isChainCertificate, isChainRecord, isCutoffRecord, isExpired, isRegistryRecord, toHex,
+  CutoffVector, decodeCutoffPart, equals, evaluateRegistry, hasCapability, isChainCertificate, isChainRecord, isCutoffPartRecord, isCutoffRecord, isExpired, isRegistryRecord, toHex,
   verifyAnyCertificate, verifyCertificate, verifyChainCertificate, verifyCutoff, verifyRegistryOp,
-  type Certificate, type ChainCertificate, type Cutoff, type RegistryOp, type RegistryState, type VaultKeys
+  type Certificate, type ChainCertificate, type Cutoff, type CutoffPart, type RegistryOp, type RegistryState, type VaultKeys
 } from '../identity/index.js'
 
 /**
@@ -32,6 +36,9 @@ import {
  */
 /** How far the wallet-signed clock floor may move a node's time past its own clock (see now()). */
 export const FLOOR_AHEAD_MS = 24 * 60 * 60 * 1000
+
+/** Cutoff parts a revoked device is told with its revocation, at most (membership's message holds 4 MiB). */
+const TOLD_PARTS_BYTES = 2 * 1024 * 1024
 
 export interface Judging { at: 'load' | 'receive', from?: string }
 
@@ -53,6 +60,10 @@ export class CertRegistry {
   private readonly chains = new Map<string, ChainCertificate>()
   private readonly cutoffs = new Map<string, Map<string, Cutoff>>()
   private readonly vectors = new Map<string, CutoffVector>()
+  /** Cutoff parts held, by digest hex: each named by a re-enrolment cutoff or a revocation held here. */
+  private readonly parts = new Map<string, CutoffPart>()
+  /** Revoked devices' cutoffs with their held parts merged, for the registry state they were made from. */
+  private revokedMemo: { state: RegistryState, by: Map<string, { vector: CutoffVector, missing: number }> } | undefined
   private readonly ops = new Map<string, RegistryOp>()
   /** Records added before, by their bytes (hex): the device each is about, and for a plain certificate its device (hex). */
   private readonly known = new Map<string, { device: Uint8Array, cert: string | undefined }>()
@@ -94,7 +105,7 @@ export class CertRegistry {
     const hit = this.known.get(key)
     if (hit !== undefined && (hit.cert === undefined || equals(this.byDevice.get(hit.cert)?.bytes ?? new Uint8Array(0), bytes))) return { device: hit.device, changed: false }
     const added = this.verifyAndAdd(bytes)
-    const plain = !isRegistryRecord(bytes) && !isCutoffRecord(bytes) && !isChainRecord(bytes)
+    const plain = !isRegistryRecord(bytes) && !isCutoffRecord(bytes) && !isChainRecord(bytes) && !isCutoffPartRecord(bytes)
     this.known.set(key, { device: added.device, cert: plain ? toHex(added.device) : undefined })
     return added
   }
@@ -102,6 +113,7 @@ export class CertRegistry {
   private verifyAndAdd (bytes: Uint8Array): Added {
     if (isRegistryRecord(bytes)) return this.addOp(verifyRegistryOp(bytes, { wallet: this.walletKey }))
     if (isCutoffRecord(bytes)) return this.addCutoff(verifyCutoff(bytes, { wallet: this.walletKey }))
+    if (isCutoffPartRecord(bytes)) return this.addPart(decodeCutoffPart(bytes))
     if (isChainRecord(bytes)) return this.addChain(verifyChainCertificate(bytes, { wallet: this.walletKey, expiry: false }))
     const cert = verifyCertificate(bytes, { wallet: this.walletKey, expiry: false })
     const id = toHex(cert.deviceKey)
@@ -161,6 +173,55 @@ export class CertRegistry {
     v.merge(c)
     this.newestIssue = Math.max(this.newestIssue, c.issuedAt)
     return { device: c.device, changed: true }
+  }
+
+  /**
+   * Records a cutoff part (crdt/SPEC.md §Cutoff parts). It counts only because a signed head held
+   * here names its digest: one nobody names (forged, or ahead of its head) is refused, and comes
+   * again after its head (records() and every hello send heads first).
+   */
+  addPart (p: CutoffPart): Added {
+    const key = toHex(p.digest)
+    if (this.parts.has(key)) return { device: p.device, changed: false }
+    const id = toHex(p.device)
+    const byRevoke = this.state.cutoffParts.get(id)?.some(d => equals(d, p.digest)) === true
+    const byCutoff = [...(this.cutoffs.get(id)?.values() ?? [])].some(c => c.parts.some(d => equals(d, p.digest)))
+    if (!byRevoke && !byCutoff) throw new InvalidCertificateError(`cutoff part ${key.slice(0, 16)} of device ${id.slice(0, 16)} is named by no cutoff or revocation held here`)
+    this.parts.set(key, p)
+    this.revokedMemo = undefined
+    if (byCutoff) {
+      let v = this.vectors.get(id)
+      if (v === undefined) { v = new CutoffVector(); this.vectors.set(id, v) }
+      v.merge({ docs: p.docs, snapshotsThrough: 0n })
+    }
+    return { device: p.device, changed: true }
+  }
+
+  /**
+   * A revoked device's cutoff: its revocations' inline documents and every held part they name,
+   * and how many named parts are not held yet. Undefined when the device is not revoked.
+   */
+  private revokedCutoff (id: string): { vector: CutoffVector, missing: number } | undefined {
+    const st = this.state
+    if (this.revokedMemo?.state !== st) this.revokedMemo = { state: st, by: new Map() }
+    const hit = this.revokedMemo.by.get(id)
+    if (hit !== undefined) return hit
+    const base = st.cutoffs.get(id)
+    if (base === undefined) return undefined
+    const named = st.cutoffParts.get(id) ?? []
+    let vector = base
+    let missing = 0
+    if (named.length > 0) {
+      vector = base.clone()
+      for (const d of named) {
+        const p = this.parts.get(toHex(d))
+        if (p === undefined) missing++
+        else vector.merge({ docs: p.docs, snapshotsThrough: 0n })
+      }
+    }
+    const out = { vector, missing }
+    this.revokedMemo.by.set(id, out)
+    return out
   }
 
   /** The certificate governing a device now (revoked devices included), if it has one. */
@@ -243,7 +304,19 @@ export class CertRegistry {
       want.add(id)
       for (const p of this.ops.get(id)?.prev ?? []) stack.push(toHex(p))
     }
-    return this.state.applied.filter(o => want.has(o.id)).map(o => o.bytes)
+    // Then the parts its cutoff names, after the revokes that name them (a receiver refuses a part
+    // before its head), as many as fit TOLD_PARTS_BYTES: the message keeps its newest records up to
+    // 4 MiB, and the revokes must not be the ones left out (a part missing there only makes the
+    // revoked device's own entries wait on itself).
+    const parts: Uint8Array[] = []
+    let bytes = 0
+    for (const d of this.state.cutoffParts.get(toHex(cert?.deviceKey as Uint8Array)) ?? []) {
+      const p = this.parts.get(toHex(d))
+      if (p === undefined || bytes + p.bytes.byteLength > TOLD_PARTS_BYTES) continue
+      parts.push(p.bytes)
+      bytes += p.bytes.byteLength
+    }
+    return [...this.state.applied.filter(o => want.has(o.id)).map(o => o.bytes), ...parts]
   }
 
   /** Every registry operation held, in evaluation order (pending ones last). */
@@ -255,11 +328,13 @@ export class CertRegistry {
 
   /**
    * Every record to hand a peer: registry operations first (in causal order, so a peer learns
-   * revocations before anything else), then cutoffs (what stays valid), then certificates.
+   * revocations before anything else), then cutoffs (what stays valid), then the cutoff parts
+   * (after the heads that name them), then certificates.
    */
   records (): Uint8Array[] {
     const out: Uint8Array[] = this.registryOps().map(o => o.bytes)
     for (const m of this.cutoffs.values()) for (const c of m.values()) out.push(c.bytes)
+    for (const p of this.parts.values()) out.push(p.bytes)
     for (const c of this.byDevice.values()) out.push(c.bytes)
     for (const c of this.chains.values()) out.push(c.bytes)
     return out
@@ -334,15 +409,19 @@ export class CertRegistry {
     const cert = this.governing(id)
     if (cert === undefined) throw new UnknownAuthorError('entry author holds no certificate of this wallet', { author: id })
     if (this.keys !== undefined ? !this.keys.epochs.has(epoch) : (epoch !== 0 && !this.state.epochs.has(epoch))) throw new UnknownEpochError(`entry of unknown key epoch ${epoch}`, { epoch })
-    const revokedAt = this.state.cutoffs.get(id)
+    const revokedAt = this.revokedCutoff(id)
     if (revokedAt !== undefined) {
       // Revoked: what honest devices held when it was revoked stays; nothing after it ever counts.
-      if (within(revokedAt) || (this.vectors.get(id) !== undefined && within(this.vectors.get(id) as CutoffVector))) return cert
+      if (within(revokedAt.vector) || (this.vectors.get(id) !== undefined && within(this.vectors.get(id) as CutoffVector))) return cert
+      // A part not held yet may keep it: it waits, here and at load (a missing part never lets it in).
+      if (revokedAt.missing > 0) throw new MissingCapabilityError(`device ${cert.label} (${cert.deviceId}) was revoked and ${revokedAt.missing} part(s) of its revocation's cutoff are not received yet: its entries wait for them`, { deviceId: cert.deviceId })
       throw new RevokedAuthorError(`device ${cert.label} (${cert.deviceId}) was revoked: its entries beyond the revocation's cutoff are refused`, { deviceId: cert.deviceId })
     }
     const v = this.vectors.get(id)
     if (v !== undefined && within(v)) return cert
-    const pending = cert.cutoff !== undefined && this.cutoffs.get(id)?.has(toHex(cert.cutoff)) !== true
+    // The cutoff the certificate names, and every part that cutoff names, must be held.
+    const head = cert.cutoff !== undefined ? this.cutoffs.get(id)?.get(toHex(cert.cutoff)) : undefined
+    const pending = cert.cutoff !== undefined && (head === undefined || head.parts.some(d => !this.parts.has(toHex(d))))
     if (j.at === 'load' && (v === undefined || pending)) return cert
     if (pending) throw new MissingCapabilityError(`certificate of ${cert.label} takes effect from a cutoff not received yet: its entries wait for it`, { deviceId: cert.deviceId })
     if (!hasCapability(cert, 'write')) throw new MissingCapabilityError(`device ${cert.label} (${cert.deviceId}) is read-only: its entries are refused`, { deviceId: cert.deviceId })

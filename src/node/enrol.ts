@@ -149,6 +149,8 @@ async function recordCutoff (home: string, wallet: Wallet, me: Uint8Array, issue
     }
     const cutoff = issueCutoff(wallet, { device: me, issuedAt, docs, snapshotsThrough })
     await store.putCertificate(cutoff.bytes)
+    // Its parts after it (a reader refuses a part before the cutoff that names it).
+    for (const p of cutoff.partRecords ?? []) await store.putCertificate(p.bytes)
     return cutoff
   } finally {
     await store.close()

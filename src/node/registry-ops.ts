@@ -12,11 +12,11 @@
  * - unwrapping: the epoch keys wrapped to this device, added to its keys and kept in vault.keys.
  */
 import { logger } from '@libp2p/logger'
-import { NotAdminError, ReadOnlyError } from '../errors.js'
+import { InvalidRegistryOpError, NotAdminError, ReadOnlyError } from '../errors.js'
 import {
   addCollidedKey, addEpochKey, deviceKem, epochCommitment, equals, issueChainCertificate, isChainCertificate, kemPublicOf, legacyKem, newEpochKey, nextEpochNumber,
-  fromHex, openPrevious, parseStreamKey, toHex, RECOVERY_RECIPIENT, sealPrevious, signRegistryOp, unwrapEpochKey, wrapEpochKey, wrapsFor, checkCommitment,
-  type Capability, type ChainCertificate, type KemKeyPair, type Ed25519Signer, type OpBody, type RegistryOp, type RevokeCutoff, type Wallet, type Wrap
+  fromHex, makeCutoffPart, openPrevious, splitCutoffDocs, MAX_CUTOFF_PARTS, parseStreamKey, toHex, RECOVERY_RECIPIENT, sealPrevious, signRegistryOp, unwrapEpochKey, wrapEpochKey, wrapsFor, checkCommitment,
+  type Capability, type ChainCertificate, type CutoffPart, type KemKeyPair, type Ed25519Signer, type OpBody, type RegistryOp, type RevokeCutoff, type Wallet, type Wrap
 } from '../identity/index.js'
 import type { EntryStore } from '../store/index.js'
 import type { CertRegistry } from './certs.js'
@@ -106,9 +106,11 @@ export function cutoffFor (store: EntryStore, certs: CertRegistry, device: Uint8
 
 /**
  * Signs a revoke of `devices` by this device (an admin) or, given, by the wallet (any member may
- * publish the wallet's revoke, even a read-only one).
+ * publish the wallet's revoke, even a read-only one). `cutoffParts`: the part records a revoked
+ * device's cutoff took when it did not fit the operation (crdt/SPEC.md §Cutoff parts), to publish
+ * right after it.
  */
-export function revokeDevices (id: HomeIdentity, certs: CertRegistry, store: EntryStore, devices: readonly Uint8Array[], opts: { reason?: string, wallet?: Wallet, heldElsewhere?: readonly PeerVectors[] } = {}): RegistryOp {
+export function revokeDevices (id: HomeIdentity, certs: CertRegistry, store: EntryStore, devices: readonly Uint8Array[], opts: { reason?: string, wallet?: Wallet, heldElsewhere?: readonly PeerVectors[] } = {}): RegistryOp & { cutoffParts: readonly Uint8Array[] } {
   let author: Pick<Ed25519Signer, 'publicKey' | 'sign'>
   if (opts.wallet !== undefined) {
     author = opts.wallet
@@ -119,8 +121,25 @@ export function revokeDevices (id: HomeIdentity, certs: CertRegistry, store: Ent
     }
     author = id.device.signer
   }
-  return authorOp(certs, id.walletKey, author, { revoke: { devices: devices.map(d => cutoffFor(store, certs, d, opts.heldElsewhere)), reason: opts.reason ?? '' } })
+  const parts: CutoffPart[] = []
+  const cutoffs = devices.map(d => {
+    const c = cutoffFor(store, certs, d, opts.heldElsewhere)
+    // Inline while one device's documents fit an operation shared with the others (what every
+    // revoke was before parts); otherwise every document goes into parts the revoke names.
+    const inline = splitCutoffDocs(c.docs, Math.floor(INLINE_BUDGET / devices.length), { list: true })
+    if (inline.length === 1) return c
+    const chunks = splitCutoffDocs(c.docs)
+    if (chunks.length > MAX_CUTOFF_PARTS) throw new InvalidRegistryOpError(`a revoked device's cutoff spans more than ${MAX_CUTOFF_PARTS} parts`)
+    const mine = chunks.map(chunk => makeCutoffPart(d, chunk))
+    parts.push(...mine)
+    return { ...c, docs: [], parts: mine.map(p => p.digest) }
+  })
+  const op = authorOp(certs, id.walletKey, author, { revoke: { devices: cutoffs, reason: opts.reason ?? '' } })
+  return { ...op, cutoffParts: parts.map(p => p.bytes) }
 }
+
+/** What one operation's inline cutoffs may take together, leaving room for its keys, prev and reason. */
+const INLINE_BUDGET = 192 * 1024
 
 /**
  * A rotation discharging every owed revocation, made by this device; undefined when nothing is

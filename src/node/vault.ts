@@ -530,12 +530,15 @@ export class Vault extends EventEmitter<VaultEvents> {
    * (before any entry sealed after it, so an epoch is known before entries under it arrive), then
    * stored.
    */
-  async publish (op: RegistryOp): Promise<void> {
+  async publish (op: RegistryOp & { cutoffParts?: readonly Uint8Array[] }): Promise<void> {
     this.check()
     const added = this.certs.add(op.bytes)
     this.onRegistry(added.revoked ?? [], op.bytes)
     this.emit('certificate', op.bytes)
+    // A revoke's cutoff parts (crdt/SPEC.md §Cutoff parts) right after it: a peer refuses a part before its head.
+    for (const p of op.cutoffParts ?? []) { this.certs.add(p); this.emit('certificate', p) }
     await this.store.putCertificate(op.bytes)
+    for (const p of op.cutoffParts ?? []) await this.store.putCertificate(p)
   }
 
   /**
@@ -545,7 +548,7 @@ export class Vault extends EventEmitter<VaultEvents> {
    * Returns the revoke and the new epoch, if this device rotated. `heldElsewhere`: what connected
    * peers reported holding (MeshNode.peerVectors), so the cutoff keeps what only they hold.
    */
-  async revoke (devices: readonly Uint8Array[], opts: { reason?: string, wallet?: Wallet, heldElsewhere?: readonly PeerVectors[] } = {}): Promise<{ op: RegistryOp, epoch?: number }> {
+  async revoke (devices: readonly Uint8Array[], opts: { reason?: string, wallet?: Wallet, heldElsewhere?: readonly PeerVectors[] } = {}): Promise<{ op: RegistryOp & { cutoffParts: readonly Uint8Array[] }, epoch?: number }> {
     this.check()
     const op = revokeDevices(this.identity, this.certs, this.store, devices, opts)
     const stored = this.publish(op)

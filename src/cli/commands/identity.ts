@@ -99,7 +99,8 @@ export const initCmd: Command = {
     const readOnly = values['read-only'] === true ? true : values['read-write'] === true ? false : undefined
     const r = await enrolHome(g, { label: values.label as string | undefined, readOnly })
     const id = r.id
-    const kept = id.cutoff !== undefined ? { documents: id.cutoff.docs.size, entries: [...id.cutoff.docs.values()].reduce((n, d) => n + d.lanes.reduce((m, l) => m + Number(l.seq), 0), 0) } : undefined
+    const keptDocs = id.cutoff !== undefined ? [...id.cutoff.docs.values(), ...(id.cutoff.partRecords ?? []).flatMap(p => [...p.docs.values()])] : []
+    const kept = id.cutoff !== undefined ? { documents: keptDocs.length, entries: keptDocs.reduce((n, d) => n + d.lanes.reduce((m, l) => m + Number(l.seq), 0), 0) } : undefined
     const info = { home: g.home, wallet: id.wallet, walletPath: r.walletPath, walletGenerated: r.walletGenerated, deviceId: id.device.deviceId, label: id.certificate.label, capabilities: id.certificate.capabilities, created: r.created, changed: r.changed, cutoff: kept }
     if (g.json) { out.json(info); return 0 }
     if (r.walletGenerated) explainGeneratedWallet(r.walletPath as string)

@@ -687,6 +687,7 @@ export interface Cutoff {
   issuedAt: bigint
   docs: DocCutoff[]
   snapshotsThrough: bigint
+  parts: Uint8Array<ArrayBuffer>[]
 }
 
 export namespace Cutoff {
@@ -731,6 +732,13 @@ export namespace Cutoff {
           w.uint64(obj.snapshotsThrough)
         }
 
+        if (obj.parts != null && obj.parts.length > 0) {
+          for (const value of obj.parts) {
+            w.uint32(58)
+            w.bytes(value)
+          }
+        }
+
         if (opts.lengthDelimited !== false) {
           w.ldelim()
         }
@@ -741,7 +749,8 @@ export namespace Cutoff {
           device: uint8ArrayAlloc(0),
           issuedAt: 0n,
           docs: [],
-          snapshotsThrough: 0n
+          snapshotsThrough: 0n,
+          parts: []
         }
 
         const end = length == null ? reader.len : reader.pos + length
@@ -780,6 +789,14 @@ export namespace Cutoff {
               obj.snapshotsThrough = reader.uint64()
               break
             }
+            case 7: {
+              if (opts.limits?.parts != null && obj.parts.length === opts.limits.parts) {
+                throw new MaxLengthError('Decode error - repeated field "parts" had too many elements')
+              }
+
+              obj.parts.push(reader.bytes())
+              break
+            }
             default: {
               reader.skipType(tag & 7)
               break
@@ -790,7 +807,8 @@ export namespace Cutoff {
         return obj
       }, function * (reader, length, prefix, opts = {}) {
         const obj = {
-          docs: 0
+          docs: 0,
+          parts: 0
         }
 
         const end = length == null ? reader.len : reader.pos + length
@@ -850,6 +868,21 @@ export namespace Cutoff {
                 field: `${prefix}.snapshotsThrough`,
                 value: reader.uint64()
               }
+              break
+            }
+            case 7: {
+              if (opts.limits?.parts != null && obj.parts === opts.limits.parts) {
+                throw new MaxLengthError('Streaming decode error - repeated field "parts" had too many elements')
+              }
+
+              yield {
+                field: `${prefix}.parts[]`,
+                index: obj.parts,
+                value: reader.bytes()
+              }
+
+              obj.parts++
+
               break
             }
             default: {
@@ -919,6 +952,12 @@ export namespace Cutoff {
     value: bigint
   }
 
+  export interface CutoffPartsFieldEvent {
+    field: '$.parts[]'
+    index: number
+    value: Uint8Array<ArrayBuffer>
+  }
+
   export function encode (obj: Partial<Cutoff>): Uint8Array<ArrayBuffer> {
     return encodeMessage(obj, Cutoff.codec())
   }
@@ -927,7 +966,7 @@ export namespace Cutoff {
     return decodeMessage(buf, Cutoff.codec(), opts)
   }
 
-  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<Cutoff>): Generator<CutoffVersionFieldEvent | CutoffWalletFieldEvent | CutoffDeviceFieldEvent | CutoffIssuedAtFieldEvent | CutoffDocsDocFieldEvent | CutoffDocsLanesLaneFieldEvent | CutoffDocsLanesSeqFieldEvent | CutoffDocsFirstLaneFieldEvent | CutoffDocsSeqsFieldEvent | CutoffSnapshotsThroughFieldEvent> {
+  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<Cutoff>): Generator<CutoffVersionFieldEvent | CutoffWalletFieldEvent | CutoffDeviceFieldEvent | CutoffIssuedAtFieldEvent | CutoffDocsDocFieldEvent | CutoffDocsLanesLaneFieldEvent | CutoffDocsLanesSeqFieldEvent | CutoffDocsFirstLaneFieldEvent | CutoffDocsSeqsFieldEvent | CutoffSnapshotsThroughFieldEvent | CutoffPartsFieldEvent> {
     return streamMessage(buf, Cutoff.codec(), opts)
   }
 }
@@ -1041,5 +1080,277 @@ export namespace SignedCutoff {
 
   export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<SignedCutoff>): Generator<SignedCutoffCutoffFieldEvent | SignedCutoffSignatureFieldEvent> {
     return streamMessage(buf, SignedCutoff.codec(), opts)
+  }
+}
+
+export interface CutoffPart {
+  version: number
+  device: Uint8Array<ArrayBuffer>
+  docs: DocCutoff[]
+}
+
+export namespace CutoffPart {
+  let _codec: Codec<CutoffPart>
+
+  export const codec = (): Codec<CutoffPart> => {
+    if (_codec == null) {
+      _codec = message<CutoffPart>((obj, w, opts = {}) => {
+        if (opts.lengthDelimited !== false) {
+          w.fork()
+        }
+
+        if ((obj.version != null && obj.version !== 0)) {
+          w.uint32(8)
+          w.uint32(obj.version)
+        }
+
+        if ((obj.device != null && obj.device.byteLength > 0)) {
+          w.uint32(18)
+          w.bytes(obj.device)
+        }
+
+        if (obj.docs != null && obj.docs.length > 0) {
+          for (const value of obj.docs) {
+            w.uint32(26)
+            DocCutoff.codec().encode(value, w)
+          }
+        }
+
+        if (opts.lengthDelimited !== false) {
+          w.ldelim()
+        }
+      }, (reader, length, opts = {}) => {
+        const obj: any = {
+          version: 0,
+          device: uint8ArrayAlloc(0),
+          docs: []
+        }
+
+        const end = length == null ? reader.len : reader.pos + length
+
+        while (reader.pos < end) {
+          const tag = reader.uint32()
+
+          switch (tag >>> 3) {
+            case 1: {
+              obj.version = reader.uint32()
+              break
+            }
+            case 2: {
+              obj.device = reader.bytes()
+              break
+            }
+            case 3: {
+              if (opts.limits?.docs != null && obj.docs.length === opts.limits.docs) {
+                throw new MaxLengthError('Decode error - repeated field "docs" had too many elements')
+              }
+
+              obj.docs.push(DocCutoff.codec().decode(reader, reader.uint32(), {
+                limits: opts.limits?.docs$
+              }))
+              break
+            }
+            default: {
+              reader.skipType(tag & 7)
+              break
+            }
+          }
+        }
+
+        return obj
+      }, function * (reader, length, prefix, opts = {}) {
+        const obj = {
+          docs: 0
+        }
+
+        const end = length == null ? reader.len : reader.pos + length
+
+        while (reader.pos < end) {
+          const tag = reader.uint32()
+
+          switch (tag >>> 3) {
+            case 1: {
+              yield {
+                field: `${prefix}.version`,
+                value: reader.uint32()
+              }
+              break
+            }
+            case 2: {
+              yield {
+                field: `${prefix}.device`,
+                value: reader.bytes()
+              }
+              break
+            }
+            case 3: {
+              if (opts.limits?.docs != null && obj.docs === opts.limits.docs) {
+                throw new MaxLengthError('Streaming decode error - repeated field "docs" had too many elements')
+              }
+
+              for (const evt of DocCutoff.codec().stream(reader, reader.uint32(), `${prefix}.docs[]`, {
+                limits: opts.limits?.docs$
+              })) {
+                yield {
+                  ...evt,
+                  index: obj.docs
+                }
+              }
+
+              obj.docs++
+
+              break
+            }
+            default: {
+              reader.skipType(tag & 7)
+              break
+            }
+          }
+        }
+      })
+    }
+
+    return _codec
+  }
+
+  export interface CutoffPartVersionFieldEvent {
+    field: '$.version'
+    value: number
+  }
+
+  export interface CutoffPartDeviceFieldEvent {
+    field: '$.device'
+    value: Uint8Array<ArrayBuffer>
+  }
+
+  export interface CutoffPartDocsDocFieldEvent {
+    field: '$.docs[].doc'
+    value: Uint8Array<ArrayBuffer>
+    index: number
+  }
+
+  export interface CutoffPartDocsLanesLaneFieldEvent {
+    field: '$.docs[].lanes[].lane'
+    value: number
+    index: number
+  }
+
+  export interface CutoffPartDocsLanesSeqFieldEvent {
+    field: '$.docs[].lanes[].seq'
+    value: bigint
+    index: number
+  }
+
+  export interface CutoffPartDocsFirstLaneFieldEvent {
+    field: '$.docs[].firstLane'
+    value: number
+    index: number
+  }
+
+  export interface CutoffPartDocsSeqsFieldEvent {
+    field: '$.docs[].seqs[]'
+    index: number
+    value: bigint
+  }
+
+  export function encode (obj: Partial<CutoffPart>): Uint8Array<ArrayBuffer> {
+    return encodeMessage(obj, CutoffPart.codec())
+  }
+
+  export function decode (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<CutoffPart>): CutoffPart {
+    return decodeMessage(buf, CutoffPart.codec(), opts)
+  }
+
+  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<CutoffPart>): Generator<CutoffPartVersionFieldEvent | CutoffPartDeviceFieldEvent | CutoffPartDocsDocFieldEvent | CutoffPartDocsLanesLaneFieldEvent | CutoffPartDocsLanesSeqFieldEvent | CutoffPartDocsFirstLaneFieldEvent | CutoffPartDocsSeqsFieldEvent> {
+    return streamMessage(buf, CutoffPart.codec(), opts)
+  }
+}
+
+export interface CutoffPartRecord {
+  part: Uint8Array<ArrayBuffer>
+}
+
+export namespace CutoffPartRecord {
+  let _codec: Codec<CutoffPartRecord>
+
+  export const codec = (): Codec<CutoffPartRecord> => {
+    if (_codec == null) {
+      _codec = message<CutoffPartRecord>((obj, w, opts = {}) => {
+        if (opts.lengthDelimited !== false) {
+          w.fork()
+        }
+
+        if ((obj.part != null && obj.part.byteLength > 0)) {
+          w.uint32(82)
+          w.bytes(obj.part)
+        }
+
+        if (opts.lengthDelimited !== false) {
+          w.ldelim()
+        }
+      }, (reader, length, opts = {}) => {
+        const obj: any = {
+          part: uint8ArrayAlloc(0)
+        }
+
+        const end = length == null ? reader.len : reader.pos + length
+
+        while (reader.pos < end) {
+          const tag = reader.uint32()
+
+          switch (tag >>> 3) {
+            case 10: {
+              obj.part = reader.bytes()
+              break
+            }
+            default: {
+              reader.skipType(tag & 7)
+              break
+            }
+          }
+        }
+
+        return obj
+      }, function * (reader, length, prefix, opts = {}) {
+        const end = length == null ? reader.len : reader.pos + length
+
+        while (reader.pos < end) {
+          const tag = reader.uint32()
+
+          switch (tag >>> 3) {
+            case 10: {
+              yield {
+                field: `${prefix}.part`,
+                value: reader.bytes()
+              }
+              break
+            }
+            default: {
+              reader.skipType(tag & 7)
+              break
+            }
+          }
+        }
+      })
+    }
+
+    return _codec
+  }
+
+  export interface CutoffPartRecordPartFieldEvent {
+    field: '$.part'
+    value: Uint8Array<ArrayBuffer>
+  }
+
+  export function encode (obj: Partial<CutoffPartRecord>): Uint8Array<ArrayBuffer> {
+    return encodeMessage(obj, CutoffPartRecord.codec())
+  }
+
+  export function decode (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<CutoffPartRecord>): CutoffPartRecord {
+    return decodeMessage(buf, CutoffPartRecord.codec(), opts)
+  }
+
+  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<CutoffPartRecord>): Generator<CutoffPartRecordPartFieldEvent> {
+    return streamMessage(buf, CutoffPartRecord.codec(), opts)
   }
 }

@@ -757,6 +757,7 @@ export interface Cutoff {
   docs: DocVector[]
   snapshotsThrough: bigint
   registrySeq: bigint
+  parts: Uint8Array<ArrayBuffer>[]
 }
 
 export namespace Cutoff {
@@ -791,6 +792,13 @@ export namespace Cutoff {
           w.uint64(obj.registrySeq)
         }
 
+        if (obj.parts != null && obj.parts.length > 0) {
+          for (const value of obj.parts) {
+            w.uint32(42)
+            w.bytes(value)
+          }
+        }
+
         if (opts.lengthDelimited !== false) {
           w.ldelim()
         }
@@ -799,7 +807,8 @@ export namespace Cutoff {
           device: uint8ArrayAlloc(0),
           docs: [],
           snapshotsThrough: 0n,
-          registrySeq: 0n
+          registrySeq: 0n,
+          parts: []
         }
 
         const end = length == null ? reader.len : reader.pos + length
@@ -830,6 +839,14 @@ export namespace Cutoff {
               obj.registrySeq = reader.uint64()
               break
             }
+            case 5: {
+              if (opts.limits?.parts != null && obj.parts.length === opts.limits.parts) {
+                throw new MaxLengthError('Decode error - repeated field "parts" had too many elements')
+              }
+
+              obj.parts.push(reader.bytes())
+              break
+            }
             default: {
               reader.skipType(tag & 7)
               break
@@ -840,7 +857,8 @@ export namespace Cutoff {
         return obj
       }, function * (reader, length, prefix, opts = {}) {
         const obj = {
-          docs: 0
+          docs: 0,
+          parts: 0
         }
 
         const end = length == null ? reader.len : reader.pos + length
@@ -888,6 +906,21 @@ export namespace Cutoff {
               }
               break
             }
+            case 5: {
+              if (opts.limits?.parts != null && obj.parts === opts.limits.parts) {
+                throw new MaxLengthError('Streaming decode error - repeated field "parts" had too many elements')
+              }
+
+              yield {
+                field: `${prefix}.parts[]`,
+                index: obj.parts,
+                value: reader.bytes()
+              }
+
+              obj.parts++
+
+              break
+            }
             default: {
               reader.skipType(tag & 7)
               break
@@ -933,6 +966,12 @@ export namespace Cutoff {
     value: bigint
   }
 
+  export interface CutoffPartsFieldEvent {
+    field: '$.parts[]'
+    index: number
+    value: Uint8Array<ArrayBuffer>
+  }
+
   export function encode (obj: Partial<Cutoff>): Uint8Array<ArrayBuffer> {
     return encodeMessage(obj, Cutoff.codec())
   }
@@ -941,7 +980,7 @@ export namespace Cutoff {
     return decodeMessage(buf, Cutoff.codec(), opts)
   }
 
-  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<Cutoff>): Generator<CutoffDeviceFieldEvent | CutoffDocsDocFieldEvent | CutoffDocsLanesLaneFieldEvent | CutoffDocsLanesSeqFieldEvent | CutoffSnapshotsThroughFieldEvent | CutoffRegistrySeqFieldEvent> {
+  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<Cutoff>): Generator<CutoffDeviceFieldEvent | CutoffDocsDocFieldEvent | CutoffDocsLanesLaneFieldEvent | CutoffDocsLanesSeqFieldEvent | CutoffSnapshotsThroughFieldEvent | CutoffRegistrySeqFieldEvent | CutoffPartsFieldEvent> {
     return streamMessage(buf, Cutoff.codec(), opts)
   }
 }
@@ -1407,6 +1446,12 @@ export namespace Revoke {
     index: number
   }
 
+  export interface RevokeDevicesPartsFieldEvent {
+    field: '$.devices[].parts[]'
+    index: number
+    value: Uint8Array<ArrayBuffer>
+  }
+
   export interface RevokeReasonFieldEvent {
     field: '$.reason'
     value: string
@@ -1420,7 +1465,7 @@ export namespace Revoke {
     return decodeMessage(buf, Revoke.codec(), opts)
   }
 
-  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<Revoke>): Generator<RevokeDevicesDeviceFieldEvent | RevokeDevicesDocsDocFieldEvent | RevokeDevicesDocsLanesLaneFieldEvent | RevokeDevicesDocsLanesSeqFieldEvent | RevokeDevicesSnapshotsThroughFieldEvent | RevokeDevicesRegistrySeqFieldEvent | RevokeReasonFieldEvent> {
+  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<Revoke>): Generator<RevokeDevicesDeviceFieldEvent | RevokeDevicesDocsDocFieldEvent | RevokeDevicesDocsLanesLaneFieldEvent | RevokeDevicesDocsLanesSeqFieldEvent | RevokeDevicesSnapshotsThroughFieldEvent | RevokeDevicesRegistrySeqFieldEvent | RevokeDevicesPartsFieldEvent | RevokeReasonFieldEvent> {
     return streamMessage(buf, Revoke.codec(), opts)
   }
 }
@@ -2180,6 +2225,12 @@ export namespace RegistryOp {
     index: number
   }
 
+  export interface RegistryOpRevokeDevicesPartsFieldEvent {
+    field: '$.revoke.devices[].parts[]'
+    index: number
+    value: Uint8Array<ArrayBuffer>
+  }
+
   export interface RegistryOpRevokeReasonFieldEvent {
     field: '$.revoke.reason'
     value: string
@@ -2260,7 +2311,7 @@ export namespace RegistryOp {
     return decodeMessage(buf, RegistryOp.codec(), opts)
   }
 
-  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<RegistryOp>): Generator<RegistryOpVersionFieldEvent | RegistryOpWalletFieldEvent | RegistryOpAuthorFieldEvent | RegistryOpSeqFieldEvent | RegistryOpPrevFieldEvent | RegistryOpAtFieldEvent | RegistryOpGenesisRecoveryKemFieldEvent | RegistryOpEnrolCertificateFieldEvent | RegistryOpRevokeDevicesDeviceFieldEvent | RegistryOpRevokeDevicesDocsDocFieldEvent | RegistryOpRevokeDevicesDocsLanesLaneFieldEvent | RegistryOpRevokeDevicesDocsLanesSeqFieldEvent | RegistryOpRevokeDevicesSnapshotsThroughFieldEvent | RegistryOpRevokeDevicesRegistrySeqFieldEvent | RegistryOpRevokeReasonFieldEvent | RegistryOpEpochEpochFieldEvent | RegistryOpEpochDischargesFieldEvent | RegistryOpEpochWrapsRecipientFieldEvent | RegistryOpEpochWrapsEncFieldEvent | RegistryOpEpochWrapsCiphertextFieldEvent | RegistryOpEpochPreviousFieldEvent | RegistryOpEpochCommitmentFieldEvent | RegistryOpGrantEpochFieldEvent | RegistryOpGrantCommitmentFieldEvent | RegistryOpGrantWrapsRecipientFieldEvent | RegistryOpGrantWrapsEncFieldEvent | RegistryOpGrantWrapsCiphertextFieldEvent> {
+  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<RegistryOp>): Generator<RegistryOpVersionFieldEvent | RegistryOpWalletFieldEvent | RegistryOpAuthorFieldEvent | RegistryOpSeqFieldEvent | RegistryOpPrevFieldEvent | RegistryOpAtFieldEvent | RegistryOpGenesisRecoveryKemFieldEvent | RegistryOpEnrolCertificateFieldEvent | RegistryOpRevokeDevicesDeviceFieldEvent | RegistryOpRevokeDevicesDocsDocFieldEvent | RegistryOpRevokeDevicesDocsLanesLaneFieldEvent | RegistryOpRevokeDevicesDocsLanesSeqFieldEvent | RegistryOpRevokeDevicesSnapshotsThroughFieldEvent | RegistryOpRevokeDevicesRegistrySeqFieldEvent | RegistryOpRevokeDevicesPartsFieldEvent | RegistryOpRevokeReasonFieldEvent | RegistryOpEpochEpochFieldEvent | RegistryOpEpochDischargesFieldEvent | RegistryOpEpochWrapsRecipientFieldEvent | RegistryOpEpochWrapsEncFieldEvent | RegistryOpEpochWrapsCiphertextFieldEvent | RegistryOpEpochPreviousFieldEvent | RegistryOpEpochCommitmentFieldEvent | RegistryOpGrantEpochFieldEvent | RegistryOpGrantCommitmentFieldEvent | RegistryOpGrantWrapsRecipientFieldEvent | RegistryOpGrantWrapsEncFieldEvent | RegistryOpGrantWrapsCiphertextFieldEvent> {
     return streamMessage(buf, RegistryOp.codec(), opts)
   }
 }
