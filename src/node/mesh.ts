@@ -4,7 +4,6 @@
  * membership before sync runs with it. Proven peers are remembered and redialed with back-off.
  */
 import { EventEmitter } from 'node:events'
-import { noise } from '@chainsafe/libp2p-noise'
 import { identify } from '@libp2p/identify'
 import { logger } from '@libp2p/logger'
 import { mdns } from '@libp2p/mdns'
@@ -29,6 +28,7 @@ import { Pace, type PaceMode } from './pace.js'
 import { PeerBook } from './peer-book.js'
 import { progressEvent, transferStatus, type Arriving, type ProgressEvent, type TransferStatus } from './progress.js'
 import { meshMuxer } from './muxer.js'
+import { meshNoise } from './noise.js'
 import { PairingRendezvous, pairingCandidates, type RelayedCandidate } from './pair-relay.js'
 import { HOP_PROTOCOL, RELAY_SERVER_INIT, limitPairingReservations, RelayVia, STOP_PROTOCOL, announceOnlyVia, hopForMembers, relayGater, relayServerStats, stopFromOurRelays, wrapHandler, type Members, type RelayCounts, type RelayServerStats, type ReservationState } from './relay.js'
 import { vaultSource } from './source.js'
@@ -193,7 +193,7 @@ export class MeshNode extends EventEmitter<{ event: [NodeEvent], 'caught-up': [s
       transports: [tcp(), (components: any) => { const t = circuitRelayTransport({ reservationCompletionTimeout: 10_000 })(components); relayTransport = t; return t }],
       // Who may reserve, be connected to and connect through a relay: members only (relay.ts).
       connectionGater: relayGater(members, relayCounts),
-      connectionEncrypters: [noise()],
+      connectionEncrypters: [meshNoise()],
       streamMuxers: [meshMuxer()],
       // The service answers queries and queries once as it starts; the pace of later queries is ours.
       peerDiscovery: config.mdns ? [(components: any) => { const d = mdns({ serviceTag: MDNS_SERVICE_TAG, interval: NEVER_MS })(components); discovery = d as any; return d }] : [],

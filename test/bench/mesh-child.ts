@@ -26,7 +26,6 @@ import '../../src/polyfill.js'
 import * as Y from 'yjs'
 import { createLibp2p } from 'libp2p'
 import { tcp } from '@libp2p/tcp'
-import { noise } from '@chainsafe/libp2p-noise'
 import { yamux } from '@chainsafe/libp2p-yamux'
 import { identify } from '@libp2p/identify'
 import { ping } from '@libp2p/ping'
@@ -36,6 +35,7 @@ import { FrameReader, frame } from '../../protocols/sync/frames.js'
 import { LIMITS } from '../../protocols/sync/session.js'
 import { loadWallet } from '../../src/identity/index.js'
 import { MeshNode } from '../../src/node/mesh.js'
+import { meshNoise } from '../../src/node/noise.js'
 import { openVault } from '../../src/sdk/index.js'
 import { relayClient, relayServer } from './relay.js'
 import { untilSessionHolds } from './resume.js'
@@ -119,7 +119,7 @@ if (role === 'mesh-reader' || role === 'mesh-writer') {
   // The floor of the fixed stack: the same Yjs updates over one long-lived libp2p stream (TCP,
   // Noise, Yamux, as MeshNode configures them), framed as mesh frames are, with none of mesh's
   // own work (no sealing, signatures, membership, store or disk).
-  const node = await createLibp2p({ addresses: { listen: ['/ip4/127.0.0.1/tcp/0'] }, transports: [tcp()], connectionEncrypters: [noise()], streamMuxers: [yamux()], services: { identify: identify(), ping: ping() } })
+  const node = await createLibp2p({ addresses: { listen: ['/ip4/127.0.0.1/tcp/0'] }, transports: [tcp()], connectionEncrypters: [meshNoise()], streamMuxers: [yamux()], services: { identify: identify(), ping: ping() } })
   const doc = new Y.Doc()
   const s = new SessionDoc(doc)
   if (role === 'floor-reader') {
