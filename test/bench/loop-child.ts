@@ -11,6 +11,8 @@ await import('../../src/polyfill.js')
 const { measureLoop } = await import('./loop.js')
 const [dir, quick] = process.argv.slice(2) as [string, string]
 const rows = await measureLoop(dir, { quick: quick === 'true' })
-await new Promise<void>((resolve, reject) => process.send?.(rows, (err: Error | null) => err === null ? resolve() : reject(err)))
+// Run on its own (to trace it: node --trace-gc dist/test/bench/loop-child.js DIR false), it prints them.
+if (process.send === undefined) console.log(JSON.stringify(rows, null, 2))
+else await new Promise<void>((resolve, reject) => process.send?.(rows, (err: Error | null) => err === null ? resolve() : reject(err)))
 // libp2p leaves timers behind after stop() (see run.ts): exit once the rows are sent.
 process.exit(0)
