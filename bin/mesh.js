@@ -1,11 +1,6 @@
 #!/usr/bin/env node
 // The `mesh` command. The TypeScript sources are compiled to dist/ by `npm install` (prepare).
-import { daemonHeapFor } from '../dist/src/cli/daemon-heap.js'
-
-// The daemon's young generation is sized before the CLI's modules load (their loading alone
-// grows it): see daemon-heap.ts. Hence main is imported only now.
-daemonHeapFor(process.argv.slice(2))
-const { main } = await import('../dist/src/cli/main.js')
+import { main } from '../dist/src/cli/main.js'
 
 // `mesh session show KEY | head` closes the pipe before the output ends: the reader has what it
 // wanted, so the rest is dropped rather than crashing with EPIPE (a daemon keeps running, flushed).

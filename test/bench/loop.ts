@@ -8,9 +8,9 @@
  * and a reconnect of two nodes in sync.
  *
  * The steps run in a child process (loop-child.ts) with the V8 heap `mesh join` runs under
- * (src/cli/daemon-heap.ts), set before anything is loaded as bin/mesh.js does: the figures are the
- * daemon's as deployed, and this process's young generation, grown by the benchmarks before this
- * one, would not be (a scavenge of 16 MB semi-spaces is 30–100 ms of the figures here alone).
+ * (src/cli/daemon-heap.ts: 4 MB semi-spaces): the figures are the daemon's as deployed. This
+ * process's young generation, grown by the benchmarks before this one to 16 MB semi-spaces, is
+ * not (a scavenge there copies up to 16 MB of surviving Yjs structs).
  */
 import { execFileSync, fork } from 'node:child_process'
 import { createHash } from 'node:crypto'
