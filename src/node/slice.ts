@@ -10,8 +10,8 @@ export class Slicer {
   private start = performance.now()
   constructor (private readonly budgetMs: number = SLICE_MS) {}
 
-  /** This slice has used its budget. */
-  due (): boolean { return performance.now() - this.start >= this.budgetMs }
+  /** This slice has used its budget, or will have once `ahead` more milliseconds of work it owes are done. */
+  due (ahead = 0): boolean { return performance.now() - this.start + ahead >= this.budgetMs }
 
   /** Yields to the event loop (a macrotask turn, not a microtask) and starts a new slice. */
   async breathe (): Promise<void> {

@@ -17,8 +17,10 @@ const PIECE = 256 * 1024
 export async function openSnapshotSliced (keys: VaultKeys, header: Entry, ciphertext: Uint8Array, slicer = new Slicer()): Promise<Uint8Array> {
   const opener = new SnapshotOpener(keys, header)
   for (let at = 0; at < ciphertext.byteLength; at += PIECE) {
+    const t = performance.now()
     opener.update(ciphertext.subarray(at, Math.min(ciphertext.byteLength, at + PIECE)))
-    if (slicer.due()) await slicer.breathe()
+    // The slice ends before the next piece would take it past its budget, at this piece's cost.
+    if (slicer.due(performance.now() - t)) await slicer.breathe()
   }
   return opener.final()
 }

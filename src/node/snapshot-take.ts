@@ -21,10 +21,14 @@ export async function sealReplica (ctx: SealContext, r: Replica, seq: bigint, sl
   const parts = new StatePartsEncoder(doc)
   const sealer = new SnapshotSealer(ctx, r.id, seq)
   sealer.update(PARTS_MAGIC)
-  for (let p = parts.next(); p !== undefined; p = parts.next()) {
+  // A part takes 1-20 ms to encode and seal (more on a loaded machine): the slice ends before the
+  // next one would take it past its budget, at the cost the last one took.
+  let last = 0
+  for (let t = performance.now(), p = parts.next(); p !== undefined; t = performance.now(), p = parts.next()) {
     sealer.update(partHeader(p))
     sealer.update(p)
-    if (slicer.due()) {
+    last = performance.now() - t
+    if (slicer.due(last)) {
       await slicer.breathe()
       if (!r.readable || r.doc !== doc) return undefined
     }

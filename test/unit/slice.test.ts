@@ -41,3 +41,17 @@ describe('settleInSlices', () => {
     }
   })
 })
+
+describe('Slicer', () => {
+  it('is due once the work it owes would end past its budget (a transaction\'s end, before it starts it)', async () => {
+    const { Slicer } = await import('../../src/node/slice.js')
+    const s = new Slicer(1000)
+    expect(s.due()).toBe(false)
+    expect(s.due(500)).toBe(false)
+    expect(s.due(1000)).toBe(true) // the applies stop here: what they owe fills the slice
+    busy(5)
+    expect(s.due(996)).toBe(true)
+    await s.breathe()
+    expect(s.due(900)).toBe(false) // a new slice
+  })
+})
