@@ -1,22 +1,39 @@
 /**
- * The daemon's V8 heap, tuned for a process that idles all day. V8 grows the young generation
- * (two semi-spaces) from 1 MB up to 16 MB each while allocation is brisk, as it is while a node
- * starts, and shrinks it only at a later collection that sees allocation slow: an idle node runs
- * almost none, so those pages stay resident (about 20 MB of a `mesh join` that idles at 120 MB).
- * The growth factor is read at each growth, so it can be set once the process runs, where a
- * command line flag could not be (the daemon is started as `mesh join`, not `node --flag`; and V8
- * raises a growth factor under 2 given on the command line to 2).
+ * The daemon's V8 heap, tuned for a process that idles all day and now and then opens, snapshots
+ * or receives a big session. V8 grows the young generation (two semi-spaces) from 1 MB up to
+ * 16 MB each while allocation is brisk, and gives it back only when its memory reducer runs after
+ * a quiet spell; an idle daemon whose young generation grew at start kept ~20 MB more resident.
+ * So the growth factor is 1 (no growth) while the daemon idles, and V8's own 2 while long work
+ * runs in slices (src/node/slice.ts tells at each slice), back to 1 once no slice has run for
+ * IDLE_AFTER_MS; V8 then shrinks the young generation at its next quiet collection.
  *
- * It is set once the CLI's modules are loaded, and their loading has grown the semi-spaces to
- * 4 MB: that is the size `mesh join` keeps. Set before anything loads (1 MB semi-spaces) it was
- * much slower where it matters: a scavenge every 1 MB allocated, each 2-5 ms with a 400 MB heap,
- * and opening a 100,000-message session from its entries took 15 s against 4.5 s under V8's
- * default heap (plain Yjs applying the same updates 12-24 s against 2 s) on this 2-core machine
- * at load 9-10, with no shorter blocks of the event loop (`npm run bench -- --only=loop`, which
- * runs its steps under this heap; MESH_LOOP_HEAP there to compare).
+ * Why not 1 throughout: the CLI's loading leaves 4 MB semi-spaces, and under them opening a
+ * 100,000-message session from its entries took 15-30 s against 5-13 s under V8's default heap
+ * (plain Yjs applying the same updates 13-17 s against 3.6-4.9 s), at load 6-12 on the 2-core
+ * machine, with longer event-loop blocks, not shorter (`npm run bench -- --only=loop`;
+ * MESH_LOOP_HEAP there compares). The growth factor is read at each growth, so it can be changed
+ * while the process runs, where a command-line flag could not be (the daemon is `mesh join`, not
+ * `node --flag`; and V8 raises a growth factor under 2 given on the command line to 2).
  */
 import { setFlagsFromString } from 'node:v8'
+import { onSlice } from '../node/slice.js'
+
+const IDLE_AFTER_MS = 5_000
 
 export function daemonHeap (): void {
   setFlagsFromString('--semi-space-growth-factor=1')
+  let lastSlice = 0
+  let timer: NodeJS.Timeout | undefined
+  const settle = (): void => {
+    const quiet = performance.now() - lastSlice
+    if (quiet < IDLE_AFTER_MS) { timer = setTimeout(settle, IDLE_AFTER_MS - quiet).unref(); return }
+    timer = undefined
+    setFlagsFromString('--semi-space-growth-factor=1')
+  }
+  onSlice(() => {
+    lastSlice = performance.now()
+    if (timer !== undefined) return
+    setFlagsFromString('--semi-space-growth-factor=2')
+    timer = setTimeout(settle, IDLE_AFTER_MS).unref()
+  })
 }

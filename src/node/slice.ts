@@ -6,6 +6,14 @@
  */
 export const SLICE_MS = 20
 
+let sliceHook: (() => void) | undefined
+/**
+ * Told at every slice boundary of long work, process-wide: the daemon lets V8 grow its young
+ * generation while such work runs and keeps it small while idle (src/cli/daemon-heap.ts). An
+ * embedding application's heap is left alone: nothing is told unless a hook is set.
+ */
+export function onSlice (hook: (() => void) | undefined): void { sliceHook = hook }
+
 export class Slicer {
   private start = performance.now()
   constructor (private readonly budgetMs: number = SLICE_MS) {}
@@ -15,6 +23,7 @@ export class Slicer {
 
   /** Yields to the event loop (a macrotask turn, not a microtask) and starts a new slice. */
   async breathe (): Promise<void> {
+    sliceHook?.()
     await new Promise<void>(resolve => setImmediate(resolve))
     this.start = performance.now()
   }
