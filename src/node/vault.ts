@@ -299,11 +299,13 @@ export class Vault extends EventEmitter<VaultEvents> {
   /**
    * The admission path for an update entry from anywhere: verify, store (durably), apply to the
    * open replica. Throws the typed error of the first failed check; stores nothing then.
-   * `from` is the PeerId of the authenticated channel it came over, if any.
+   * `from` is the PeerId of the authenticated channel it came over, if any. An `Entry` instead of
+   * bytes: one parsed from received bytes (its signature may have been checked ahead, off-thread,
+   * by verifyEntrySignatures; admitUpdate checks it otherwise).
    */
-  async accept (bytes: Uint8Array, from?: string): Promise<{ result: AcceptResult, entry: Entry }> {
+  async accept (bytes: Uint8Array | Entry, from?: string): Promise<{ result: AcceptResult, entry: Entry }> {
     this.check()
-    const entry = parseTrustedEntry(bytes)
+    const entry = bytes instanceof Uint8Array ? parseTrustedEntry(bytes) : bytes
     let stored = from === undefined ? undefined : this.acceptFromAuthor(entry, from)
     if (stored === undefined) {
       const updates = admitUpdate(entry, this.certs, this.identity.keys, { at: 'receive', from })
