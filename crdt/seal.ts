@@ -32,8 +32,26 @@ export interface SealContext {
   readonly signer: Ed25519Signer
 }
 
+const ENTRY_AAD_LABEL = utf8(LABEL.entryAad)
+
+/**
+ * `label ‖ doc ‖ author ‖ u32be(lane) ‖ u64be(seq) ‖ u32be(epoch) ‖ u8(kind)`, written into one
+ * buffer: it is built for every entry sealed or opened (10,000 in a catch-up), and the pieces'
+ * own buffers and views were a measurable part of that.
+ */
 function entryAad (doc: Uint8Array, author: Uint8Array, lane: number, seq: bigint, epoch: number, kind: number): Uint8Array {
-  return concat([utf8(LABEL.entryAad), doc, author, u32be(lane), u64be(seq), u32be(epoch), Uint8Array.of(kind)])
+  const l = ENTRY_AAD_LABEL.byteLength
+  const out = new Uint8Array(l + doc.byteLength + author.byteLength + 17)
+  out.set(ENTRY_AAD_LABEL, 0)
+  out.set(doc, l)
+  out.set(author, l + doc.byteLength)
+  const at = l + doc.byteLength + author.byteLength
+  const view = new DataView(out.buffer)
+  view.setUint32(at, lane >>> 0, false)
+  view.setBigUint64(at + 4, seq, false)
+  view.setUint32(at + 12, epoch >>> 0, false)
+  out[at + 16] = kind
+  return out
 }
 
 function seal (key: Uint8Array, nonce: Uint8Array, aad: Uint8Array, plaintext: Uint8Array): Uint8Array {

@@ -58,6 +58,8 @@ export const LIMITS = {
    * what is still missing.
    */
   refetchMs: 5_000,
+  /** A frame with at least this many entries has their signatures checked ahead, off-thread (verifyAhead). */
+  verifyAheadEntries: 64,
   /** After entries from the peer, this long without more before this side tells it its digest (`holds`). */
   holdsQuietMs: 1_000
 } as const
@@ -430,6 +432,16 @@ export class PeerSession {
     if (msg.unfold.length > 0) this.sendUnfolded(msg.unfold)
     if (msg.holds.byteLength > 0) this.onHolds(msg.holds)
     if (msg.wantVectors) this.sendVectors()
+    // A catch-up's frame: its signatures are checked on another thread first, while the event
+    // loop admits the frames before it (SPEC.md, Receiving). A live frame is admitted at once.
+    if (msg.entries.length >= LIMITS.verifyAheadEntries && this.source.verifyAhead !== undefined) {
+      try {
+        await this.source.verifyAhead(msg.entries)
+      } catch (err: any) {
+        // Nothing was taken as checked: each entry's admission checks its signature itself.
+        this.log('checking signatures ahead failed, checked one by one: %s', err?.message ?? err)
+      }
+    }
     const stored = new Map<string, { doc: Uint8Array, n: number, held: number, bytes: number }>()
     // All entries of a frame are admitted together so their writes share one group commit.
     const results = await settleInSlices(msg.entries, async e => await this.source.accept(e, this.peer))

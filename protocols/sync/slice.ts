@@ -1,18 +1,56 @@
 /**
- * Admitting a frame's entries without holding the event loop: each admission's synchronous part
+ * Admitting frames' entries without holding the event loop: each admission's synchronous part
  * (signature, decryption, the Yjs apply) runs as it is called, so a frame of 500 entries called
  * at once held the loop for 100 ms and more. Calls start in slices of about `budgetMs`, the loop
  * given a turn between them; a small frame (a live one) still starts all of its calls in the
  * tick that read it.
+ *
+ * The budget is one per turn of the event loop, shared by every frame of every session: the loop
+ * is one. A budget per frame let four frames in flight (cut from one read of the stream, or woken
+ * in one pass over the loop's immediates) each run their own 20 ms slice back to back, a recurring
+ * ~85 ms block during a catch-up. A turn ends when the loop reaches its timers again (a 0 ms
+ * timer, armed only while sliced work runs): that is when a timer, a ping or a socket's reader
+ * gets its go, and when the waiting slices resume, oldest first.
  */
+
+/** Sliced work in the current turn: when it began; undefined once the loop had its turn. */
+let turnStart: number | undefined
+let turnEnd: ReturnType<typeof setTimeout> | undefined
+const waiting: Array<() => void> = []
+
+function endTurn (): void {
+  turnEnd = undefined
+  turnStart = undefined
+  // Resumed in order; each checks the shared budget again before its next call.
+  for (const wake of waiting.splice(0)) wake()
+}
+
+function armTurnEnd (): void {
+  turnEnd ??= setTimeout(endTurn, 0)
+}
+
+/** Whether sliced work has used this turn's budget (the first call starts the turn's clock). */
+export function turnSpent (budgetMs: number): boolean {
+  const now = performance.now()
+  if (turnStart === undefined) {
+    turnStart = now
+    armTurnEnd()
+  }
+  return now - turnStart >= budgetMs
+}
+
+/** Resolves once the loop has had its turn (its timers ran), with a fresh budget. */
+export async function nextTurn (): Promise<void> {
+  await new Promise<void>(resolve => {
+    waiting.push(resolve)
+    armTurnEnd()
+  })
+}
+
 export async function settleInSlices<T, R> (items: readonly T[], fn: (item: T) => Promise<R>, budgetMs = 20): Promise<Array<PromiseSettledResult<R>>> {
   const started: Array<Promise<PromiseSettledResult<R>>> = []
-  let sliceStart = performance.now()
   for (const item of items) {
-    if (performance.now() - sliceStart >= budgetMs) {
-      await new Promise<void>(resolve => setImmediate(resolve))
-      sliceStart = performance.now()
-    }
+    while (turnSpent(budgetMs)) await nextTurn()
     // Settled at once: a rejection must not wait unhandled across the turns given away.
     started.push(fn(item).then(value => ({ status: 'fulfilled', value }), (reason: unknown) => ({ status: 'rejected', reason })))
   }

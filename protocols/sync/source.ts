@@ -70,6 +70,12 @@ export interface ReplicaSource {
   plan: (doc: Uint8Array, theirs: AuthorSeq[]) => SyncPlan
   accept: (entry: Uint8Array, from: string) => Promise<{ outcome: AcceptOutcome } & EntryRef>
   /**
+   * Called with a frame of many entries before they are accepted one by one: the data layer may
+   * check what needs no order (their signatures) ahead, off the event loop. A hint only: accept()
+   * still refuses whatever does not pass, and a failure here is logged, never a refusal.
+   */
+  verifyAhead?: (entries: Uint8Array[]) => Promise<void>
+  /**
    * Starts taking a snapshot whose signed header arrived; throws to refuse it before its bytes do.
    * `offset` > 0: the sender resumes one this side announced holding in part (heldSnapshots).
    */

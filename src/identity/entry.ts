@@ -9,7 +9,8 @@ import { fromHex, toHex } from './bytes.js'
 import { DOMAIN, ENTRY_VERSION } from './domains.js'
 import type { Ed25519Signer } from './ed25519.js'
 import { EntryBody as PbBody, SignedEntry as PbSigned } from './pb/entry.js'
-import { signWithDomain, verifyWithDomain } from './signed.js'
+import { signingInput, signWithDomain, verifyWithDomain } from './signed.js'
+import { verifyMany } from './verify-pool.js'
 
 /**
  * `update`: one Yjs update. `updates`: several local updates of one author sealed together (a
@@ -194,8 +195,15 @@ export function verifyEntry (bytes: Uint8Array): Entry {
   return entry
 }
 
+/**
+ * Entries whose signature verifyEntrySignatures checked (on a worker thread): by object, so only
+ * the very entry that was checked passes, parsed from bytes that nothing in mesh writes into.
+ */
+const verified = new WeakSet<Entry>()
+
 /** Throws InvalidSignatureError unless the entry's signature verifies under its author key. */
 export function checkEntrySignature (entry: Entry): void {
+  if (verified.has(entry)) return
   if (!verifyWithDomain(entry.author, DOMAIN.entry, entry.body, entry.signature)) {
     throw new InvalidSignatureError('entry signature does not verify under its author key', { author: toHex(entry.author) })
   }
@@ -276,4 +284,17 @@ function varint (bytes: Uint8Array, at: number): [number, number] {
     mul *= 128
   }
   throw new InvalidEntryError('varint longer than 10 bytes')
+}
+
+/**
+ * Checks many entries' signatures at once on a worker thread (verify-pool.ts), ahead of their
+ * admission: true for each that verified, and checkEntrySignature then passes that entry object
+ * without checking it again. False says only that it did not verify there: the admission's own
+ * check decides (and names the error). Rejects when the worker failed.
+ */
+export async function verifyEntrySignatures (entries: readonly Entry[]): Promise<boolean[]> {
+  // signingInput(domain, body) is the domain's prefix followed by the body.
+  const ok = await verifyMany(signingInput(DOMAIN.entry, new Uint8Array(0)), entries.map(e => ({ publicKey: e.author, message: e.body, signature: e.signature })))
+  entries.forEach((e, i) => { if (ok[i] === true) verified.add(e) })
+  return ok
 }

@@ -1,7 +1,7 @@
 /** The sync protocol's ReplicaSource, implemented over the vault: the one path for received entries. */
 import type { AuthorSeq, DocVector, EntryRef, ReplicaSource, SnapshotOffer, SyncPlan } from '../../protocols/sync/index.js'
 import { DOC_NAMES } from '../../crdt/index.js'
-import { parseStreamKey, streamKey, toHex, type Entry } from '../identity/index.js'
+import { parseStreamKey, parseTrustedEntry, streamKey, toHex, verifyEntrySignatures, type Entry } from '../identity/index.js'
 import type { Vault } from './vault.js'
 import { LaneRetirer, holdersOf } from './retire.js'
 import { isUncoveredTip, tipEntries, tipsFor } from './tips.js'
@@ -19,6 +19,9 @@ export function vaultSource (vault: Vault): ReplicaSource {
   const first = [DOC_NAMES.sessionsIndex, DOC_NAMES.memory, DOC_NAMES.skills].map(n => toHex(vault.docId(n)))
   const rank = (doc: Uint8Array): number => { const i = first.indexOf(toHex(doc)); return i < 0 ? first.length : i }
   const self = vault.identity.certificate.deviceId
+  // Entries of a frame parsed (and their signatures checked, off-thread) ahead of their admission,
+  // by their received bytes: accept() takes the same object, so a check passed is the one it needs.
+  const ahead = new WeakMap<Uint8Array, Entry>()
   const lanes = new LaneRetirer({ store, holders: () => holdersOf(vault.certs, self), vector: vectorOf })
   return {
     retired: (doc) => lanes.retired(doc),
@@ -66,8 +69,19 @@ export function vaultSource (vault: Vault): ReplicaSource {
       const tips = tipsFor(store, doc, theirs, snapshots)
       return { snapshots, entries: vault.servable(withExtras(store.uncovered(doc, floor), again.map(a => store.held(doc, a.key, a.upTo)), store.forks.ofDoc(doc), tipEntries(store, doc, tips))), entryCount: totals.entries + tips.length, entryBytes: totals.bytes }
     },
-    accept: async (entry, from) => {
-      const { result, entry: e } = await vault.accept(entry, from)
+    verifyAhead: async (entries) => {
+      const parsed: Entry[] = []
+      for (const bytes of entries) {
+        // Bytes that do not parse are left to accept(), which refuses them with its error.
+        try { parsed.push(parseTrustedEntry(bytes)) } catch { continue }
+      }
+      await verifyEntrySignatures(parsed)
+      for (const e of parsed) ahead.set(e.bytes, e)
+    },
+    accept: async (bytes, from) => {
+      const parsed = ahead.get(bytes)
+      ahead.delete(bytes)
+      const { result, entry: e } = await vault.accept(parsed ?? bytes, from)
       // A lane's tip that a snapshot here covers is kept although its update is in the snapshot's
       // state (the vault calls it a duplicate): the digest holds its signature (SPEC.md, Content tips).
       if (result === 'duplicate' && isUncoveredTip(store, e)) await store.putEntry(e)

@@ -299,18 +299,23 @@ export class Vault extends EventEmitter<VaultEvents> {
   /**
    * The admission path for an update entry from anywhere: verify, store (durably), apply to the
    * open replica. Throws the typed error of the first failed check; stores nothing then.
-   * `from` is the PeerId of the authenticated channel it came over, if any.
+   * `from` is the PeerId of the authenticated channel it came over, if any. An `Entry` instead of
+   * bytes: one parsed from received bytes (its signature may have been checked ahead, off-thread,
+   * by verifyEntrySignatures; admitUpdate checks it otherwise).
    */
-  async accept (bytes: Uint8Array, from?: string): Promise<{ result: AcceptResult, entry: Entry }> {
+  async accept (bytes: Uint8Array | Entry, from?: string): Promise<{ result: AcceptResult, entry: Entry }> {
     this.check()
-    const entry = parseTrustedEntry(bytes)
+    const entry = bytes instanceof Uint8Array ? parseTrustedEntry(bytes) : bytes
     let stored = from === undefined ? undefined : this.acceptFromAuthor(entry, from)
     if (stored === undefined) {
       const updates = admitUpdate(entry, this.certs, this.identity.keys, { at: 'receive', from })
       if (this.store.has(entry.doc, entry.author, entry.seq, entry.lane)) {
         return { result: (await this.checkFork(entry, updates, from)) ? 'stored' : 'duplicate', entry }
       }
-      if (await this.claimedAndHeld(entry, updates)) return { result: 'duplicate', entry }
+      // Awaited only when a snapshot claims the slot: an await here would move the rest of the
+      // admission (the shape check, the store's write) out of the caller's slice (sync/slice.ts).
+      const claimed = this.store.claimants(entry.doc, entry.author, entry.seq, entry.lane)
+      if (claimed.length > 0 && await this.claimedAndHeld(entry, updates, claimed)) return { result: 'duplicate', entry }
       this.budgets.take(entry.doc, entry.author, entry.bytes.byteLength)
       this.noticeOwnLane(entry)
       // Bytes Yjs cannot decode, or a wrong shape visible without the document: never stored.
@@ -327,7 +332,9 @@ export class Vault extends EventEmitter<VaultEvents> {
       stored = this.store.putEntry(entry)
       const open = this.replicas.get(toHex(entry.doc))
       if (open !== undefined) {
-        const r = await open
+        // A loaded replica is applied to in this call (its promise resolves to it), not after an
+        // await: the apply is part of the caller's slice, and the check above surely still holds.
+        const r = loaded?.loaded === true ? loaded : await open
         // The check above holds if nothing ran in between (the replica is the one checked, in this tick).
         const q = this.applyChecked(r, updates, entry, r === loaded ? pre : undefined)
         if (q !== undefined) stored = Promise.all([stored, q]).then(() => undefined)
@@ -466,9 +473,7 @@ export class Vault extends EventEmitter<VaultEvents> {
    * that snapshot's state holds it. Otherwise the claim was false: it is recorded as such (the
    * snapshot's state stays, its coverage counts for nothing) and the entry is taken.
    */
-  private async claimedAndHeld (entry: Entry, updates: Uint8Array[]): Promise<boolean> {
-    const claimed = this.store.claimants(entry.doc, entry.author, entry.seq, entry.lane)
-    if (claimed.length === 0) return false
+  private async claimedAndHeld (entry: Entry, updates: Uint8Array[], claimed: StoredSnapshot[]): Promise<boolean> {
     for (const s of claimed) {
       const h = await this.snapshotChecks.holdingOfStored(s).catch((err: unknown) => { log.error('snapshot %s unreadable: %e', s.path, err); return undefined })
       if (h !== undefined && updates.every(u => holds(h, u))) return true

@@ -14,6 +14,7 @@
  */
 import { execFileSync, fork } from 'node:child_process'
 import { createHash } from 'node:crypto'
+import { readFileSync } from 'node:fs'
 import { rm } from 'node:fs/promises'
 import { monitorEventLoopDelay } from 'node:perf_hooks'
 import { join } from 'node:path'
@@ -52,6 +53,22 @@ async function blocked<T> (fn: () => Promise<T> | T): Promise<Blocked<T>> {
     await new Promise(resolve => setTimeout(resolve, 15))
     return { maxMs: h.max / 1e6, p99Ms: h.percentile(99) / 1e6, ms, value }
   } finally { h.disable() }
+}
+
+/**
+ * CPU time of this process's main thread (the event loop's), in ms, where Linux tells it
+ * (/proc/self/task/<pid>/stat, clock ticks of 10 ms): unlike wall time it does not count what
+ * the machine's other work takes, and unlike process.cpuUsage() not other threads (GC helpers,
+ * the signature worker).
+ */
+function mainThreadCpuMs (): number | undefined {
+  try {
+    const f = readFileSync(`/proc/self/task/${process.pid}/stat`, 'utf8')
+    const rest = f.slice(f.lastIndexOf(')') + 2).split(' ')
+    return (Number(rest[11]) + Number(rest[12])) * 10
+  } catch {
+    return undefined
+  }
 }
 
 async function idleLoop (ms: number): Promise<Blocked<number>> {
@@ -167,10 +184,15 @@ export async function measureLoop (dir: string, opts: { quick: boolean }): Promi
   const catchDoc = va.vault.docId(DOC_NAMES.session('agent:main:catchup' as any))
   const docs = [catchDoc, va.vault.docId(DOC_NAMES.sessionsIndex)]
   const target = holding(va, docs)
+  const main0 = mainThreadCpuMs()
+  const cpu0 = process.cpuUsage()
   const catchUp = await blocked(async () => { await b.dial(a.node.addresses()[0] as string); await until(() => holding(vb, docs) === target) })
+  const main1 = mainThreadCpuMs()
+  const cpu1 = process.cpuUsage(cpu0)
+  const catchCpu = `main thread CPU ${main0 === undefined || main1 === undefined ? '?' : fmt(main1 - main0, 0)} ms, process ${fmt((cpu1.user + cpu1.system) / 1000, 0)} ms`
   const catchUpdates = await updatesOf(va, catchDoc)
   const plainCatch = await blocked(() => { const d = new Y.Doc(); for (const u of catchUpdates) Y.applyUpdate(d, u); return d })
-  rows.push({ what: `a fresh node's catch-up of ${m} entries`, ours: figures(catchUp), yjs: figures(plainCatch), yjsWhat: 'the same updates applied to a Y.Doc' })
+  rows.push({ what: `a fresh node's catch-up of ${m} entries (${catchCpu}, both nodes)`, ours: figures(catchUp), yjs: figures(plainCatch), yjsWhat: 'the same updates applied to a Y.Doc' })
   await b.stop()
   b = await nodeOn(vb)
   const aId = a.node.libp2p.peerId.toString()

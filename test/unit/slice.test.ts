@@ -1,7 +1,8 @@
 /**
  * settleInSlices (protocols/sync/slice.ts): a frame's admissions start in slices with the event
- * loop given a turn between them, a small frame's all in the tick that read it, and a rejection
- * is a settled result, never an unhandled one while the loop has its turn.
+ * loop given a turn between them, a small frame's all in the tick that read it, frames handled at
+ * once share one budget per turn, and a rejection is a settled result, never an unhandled one
+ * while the loop has its turn.
  */
 import { describe, expect, it } from 'vitest'
 import { settleInSlices } from '../../protocols/sync/slice.js'
@@ -23,6 +24,32 @@ describe('settleInSlices', () => {
     const calls: number[] = []
     void settleInSlices([1, 2, 3], async (i) => { calls.push(i); return i })
     expect(calls).toEqual([1, 2, 3]) // synchronously, before anything else runs
+  })
+
+  it('shares one budget per turn among frames handled at once, so their slices do not add up', async () => {
+    // Four frames cut from one read of the stream, as a catch-up's frames in flight are: with a
+    // budget each, their slices ran back to back before any timer (4 × 20 ms blocks).
+    const order: string[] = []
+    let ticking = true
+    const tick = (): void => { order.push('timer'); if (ticking) setTimeout(tick, 0) }
+    setTimeout(tick, 0)
+    const frames = [0, 1, 2, 3].map(f => settleInSlices(Array.from({ length: 12 }, (_, i) => i), async (i) => { busy(3); order.push(`f${f}.${i}`); return i }, 10))
+    await Promise.all(frames)
+    ticking = false
+    // Between two turns of the timers, at most one budget's worth of calls of all frames together
+    // (10 ms of 3 ms calls: the fourth call is the one that crosses it).
+    let run = 0
+    let longest = 0
+    for (const o of order) {
+      if (o === 'timer') { run = 0; continue }
+      run++
+      longest = Math.max(longest, run)
+    }
+    expect(order.filter(o => o !== 'timer')).toHaveLength(48)
+    expect(longest).toBeLessThanOrEqual(4)
+    // Frames keep their order: each frame's calls start in order, and the first frame's first.
+    expect(order.find(o => o !== 'timer')).toBe('f0.0')
+    for (let f = 0; f < 4; f++) expect(order.filter(o => o.startsWith(`f${f}.`))).toEqual(Array.from({ length: 12 }, (_, i) => `f${f}.${i}`))
   })
 
   it('returns every result in order, rejections as settled results, with no unhandled rejection', async () => {
