@@ -59,6 +59,7 @@ class VerifyWorker {
   private readonly worker: Worker
   private readonly pending = new Map<number, { resolve: (r: boolean[]) => void, reject: (e: Error) => void, n: number }>()
   private next = 0
+  private idle: NodeJS.Timeout | undefined
   failed: Error | undefined
 
   constructor () {
@@ -68,7 +69,7 @@ class VerifyWorker {
       const p = this.pending.get(id)
       if (p === undefined) return
       this.pending.delete(id)
-      if (this.pending.size === 0) this.worker.unref()
+      if (this.pending.size === 0) this.rest()
       p.resolve(Array.from(out, b => b === 1))
     })
     const fail = (err: Error): void => {
@@ -81,6 +82,20 @@ class VerifyWorker {
   }
 
   get load (): number { return this.pending.size }
+
+  /**
+   * Owes nothing: kept alive only by the process, and ended after IDLE_MS without work. A
+   * worker's own V8 heap is several MB of resident memory an idle daemon has no use for.
+   */
+  private rest (): void {
+    this.worker.unref()
+    this.idle = setTimeout(() => {
+      const i = workers.indexOf(this)
+      if (i >= 0) workers.splice(i, 1)
+      this.failed ??= new Error('signature worker ended when idle')
+      void this.worker.terminate()
+    }, IDLE_MS).unref()
+  }
 
   async verify (prefix: Uint8Array, items: readonly SignedItem[]): Promise<boolean[]> {
     if (this.failed !== undefined) throw this.failed
@@ -103,6 +118,7 @@ class VerifyWorker {
       at += 96 + p + it.message.byteLength
     }
     const id = this.next++
+    clearTimeout(this.idle)
     return await new Promise<boolean[]>((resolve, reject) => {
       this.pending.set(id, { resolve, reject, n: items.length })
       // Kept alive only while it owes an answer: an idle node holds no thread awake.
@@ -114,6 +130,8 @@ class VerifyWorker {
 
 /** Workers: the cores but the one the event loop runs on (at least one, at most 4). */
 const SIZE = Math.max(1, Math.min(4, availableParallelism() - 1))
+/** A worker owing no answer this long is ended (a catch-up's frames come far closer together). */
+const IDLE_MS = 10_000
 const workers: VerifyWorker[] = []
 
 /**
@@ -135,3 +153,6 @@ export async function verifyMany (prefix: Uint8Array, items: readonly SignedItem
   let k = 0
   return ok.map(o => o && got[k++] === true)
 }
+
+/** Workers alive now (each ends after IDLE_MS without work). */
+export function verifyWorkers (): number { return workers.length }

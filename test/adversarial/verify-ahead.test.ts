@@ -11,6 +11,7 @@ import { checkEntrySignature, parseTrustedEntry, streamKey, verifyEntrySignature
 import { SignedEntry, EntryBody } from '../../src/identity/pb/entry.js'
 import { foreignDevice, newVault } from '../helpers/vault.js'
 import { until, type TestNode } from '../helpers/nodes.js'
+import { verifyWorkers } from '../../src/identity/verify-pool.js'
 import { rogueMember } from '../helpers/rogue.js'
 
 const cleanups: Array<() => Promise<void>> = []
@@ -63,6 +64,19 @@ describe('signatures checked ahead, off the event loop', () => {
     const copy = { ...(entries[0] as any), body: EntryBody.encode({ ...EntryBody.decode((entries[0] as any).body), seq: 9n }) }
     expect(() => { checkEntrySignature(copy) }).toThrow(expect.objectContaining({ code: 'INVALID_SIGNATURE' }))
   })
+
+  it('a worker owing nothing is ended after 10 s, and a later check starts another', async () => {
+    const a = await newVault(); cleanups.push(a.cleanup)
+    const v = a.vault.vault
+    const dev = await foreignDevice(a.wallet)
+    const doc = v.docId(DOC_NAMES.session('idle' as SessionKey))
+    const good = sessionUpdates(2).map((u, i) => parseTrustedEntry(sealUpdate({ keys: v.identity.keys, signer: dev.key.signer }, doc, BigInt(i + 1), u).bytes))
+    expect(await verifyEntrySignatures(good.slice(0, 1))).toEqual([true])
+    expect(verifyWorkers()).toBeGreaterThan(0)
+    // An idle daemon keeps no thread (and its V8 heap) resident.
+    await until(() => verifyWorkers() === 0, 'the idle worker to end', 20_000)
+    expect(await verifyEntrySignatures(good.slice(1))).toEqual([true])
+  }, 30_000)
 
   it('a catch-up frame with a forged and a tampered entry: both refused and never stored, the 98 beside them stored', async () => {
     const r = await rogueMember(nodes)
