@@ -138,7 +138,7 @@ export class MeshNode extends EventEmitter<{ event: [NodeEvent], 'caught-up': [s
   private stopped = false
   /** Whether the DHT pace was woken for the first member proven in this run (onProven). */
   private dhtWoken = false
-  private mdns: { mdns?: { query: (q: unknown) => void } } | undefined
+  private mdns: { mdns?: { query: (q: unknown) => void, on: (event: 'networkInterface', fn: () => void) => unknown } } | undefined
   private relayVia: RelayVia | undefined
   private relayCounts: RelayCounts = { refused: 0 }
   private pairRendezvous: PairingRendezvous | undefined
@@ -621,6 +621,10 @@ export class MeshNode extends EventEmitter<{ event: [NodeEvent], 'caught-up': [s
     if (this.mdns !== undefined) {
       this.paces.mdns = new Pace('mdns', () => { this.mdns?.mdns?.query({ questions: [{ name: MDNS_SERVICE_TAG, type: 'PTR' }] }) }, settled, { fastMs: this.config.mdnsInterval, slowMs: this.config.mdnsSlowInterval, burstMs: this.config.discoveryBurst })
       this.paces.mdns.start()
+      // multicast-dns looks at the interfaces every 5 s (@libp2p/mdns passes no option to stop it)
+      // and joins the group on each new one: that look is the network-change signal, seen within
+      // 5 s, where a settled pace would see it at its next query, up to a minute later.
+      this.mdns.mdns?.on('networkInterface', () => { for (const p of Object.values(this.paces)) p.wake('a network interface appeared') })
     }
     if (this.config.dht !== 'off') {
       let looking = false
