@@ -19,6 +19,8 @@ export interface NodeConfig {
   mdnsSlowInterval: number
   /** How long discovery stays fast after start, a lost sibling or a network change, in ms. @default 30000 */
   discoveryBurst: number
+  /** How often a connection is pinged (from one end, node/liveness.ts), in ms. @default 60000 */
+  pingInterval: number
   dht: DhtMode
   /** Serve as a circuit relay for members (`mesh join --relay`). @default false */
   relay: boolean
@@ -28,7 +30,7 @@ export interface NodeConfig {
   port?: number
 }
 
-export const DEFAULTS: NodeConfig = { listen: [], announce: [], bootstrap: [], mdns: true, mdnsInterval: 1000, mdnsSlowInterval: 60_000, discoveryBurst: 30_000, dht: 'server', relay: false, relayVia: [] }
+export const DEFAULTS: NodeConfig = { listen: [], announce: [], bootstrap: [], mdns: true, mdnsInterval: 1000, mdnsSlowInterval: 60_000, discoveryBurst: 30_000, pingInterval: 60_000, dht: 'server', relay: false, relayVia: [] }
 
 export async function readConfig (home: string): Promise<Partial<NodeConfig>> {
   const text = await readHomeText(home, 'config')
@@ -47,7 +49,7 @@ export async function readConfig (home: string): Promise<Partial<NodeConfig>> {
   if (typeof c.mdns === 'boolean') out.mdns = c.mdns
   if (typeof c.relay === 'boolean') out.relay = c.relay
   const relayVia = strings(c.relayVia, 'relayVia'); if (relayVia !== undefined) out.relayVia = relayVia
-  for (const k of ['mdnsInterval', 'mdnsSlowInterval', 'discoveryBurst'] as const) {
+  for (const k of ['mdnsInterval', 'mdnsSlowInterval', 'discoveryBurst', 'pingInterval'] as const) {
     if (c[k] === undefined) continue
     if (!Number.isInteger(c[k]) || c[k] < 100) throw new InvalidInputError(`config.json: ${k} must be a whole number of milliseconds, at least 100`)
     out[k] = c[k]

@@ -23,6 +23,7 @@ import { circuitRelayServer, circuitRelayTransport, type CircuitRelayService } f
 import { DOC_NAMES, parseSessionKey } from '../../crdt/index.js'
 import { docIdFor, membershipKey, rendezvousFor, toHex, utcDay } from '../identity/index.js'
 import { DEFAULTS, readConfig, savePort, type NodeConfig } from './config.js'
+import { LIVENESS_DEFAULTS, Liveness, silenceMs } from './liveness.js'
 import { meshDht } from './dht.js'
 import { Pace, type PaceMode } from './pace.js'
 import { PeerBook } from './peer-book.js'
@@ -137,11 +138,12 @@ export class MeshNode extends EventEmitter<{ event: [NodeEvent], 'caught-up': [s
   private stopped = false
   /** Whether the DHT pace was woken for the first member proven in this run (onProven). */
   private dhtWoken = false
-  private mdns: { mdns?: { query: (q: unknown) => void } } | undefined
+  private mdns: { mdns?: { query: (q: unknown) => void, on: (event: 'networkInterface', fn: () => void) => unknown } } | undefined
   private relayVia: RelayVia | undefined
   private relayCounts: RelayCounts = { refused: 0 }
   private pairRendezvous: PairingRendezvous | undefined
   private readonly paces: { mdns?: Pace, dht?: Pace } = {}
+  private liveness: Liveness | undefined
   private addrs = ''
 
   private constructor (vault: NodeVault, node: MeshNode['libp2p'], config: NodeConfig, book: PeerBook) {
@@ -190,7 +192,9 @@ export class MeshNode extends EventEmitter<{ event: [NodeEvent], 'caught-up': [s
       start: false,
       privateKey: vault.identity.device.privateKey,
       addresses: { listen, announce: config.announce, announceFilter: announceOnlyVia(config.relayVia) },
-      transports: [tcp(), (components: any) => { const t = circuitRelayTransport({ reservationCompletionTimeout: 10_000 })(components); relayTransport = t; return t }],
+      // A socket silent for two ping intervals is closed: how the end that does not ping learns
+      // that its peer vanished (liveness.ts); libp2p's own default is 2 minutes.
+      transports: [tcp({ inboundSocketInactivityTimeout: silenceMs(config.pingInterval), outboundSocketInactivityTimeout: silenceMs(config.pingInterval) }), (components: any) => { const t = circuitRelayTransport({ reservationCompletionTimeout: 10_000 })(components); relayTransport = t; return t }],
       // Who may reserve, be connected to and connect through a relay: members only (relay.ts).
       connectionGater: relayGater(members, relayCounts),
       connectionEncrypters: [meshNoise()],
@@ -210,12 +214,12 @@ export class MeshNode extends EventEmitter<{ event: [NodeEvent], 'caught-up': [s
         inboundConnectionThreshold: 20,
         maxConnections: 200
       },
-      // libp2p pings every connection every 10 s on a new stream (a protocol negotiation and
-      // peer-store work each side): the largest share of an idle node's wake-ups. A minute still
-      // notices a vanished peer (a sleeping laptop) within about a minute, and is traffic often
+      // libp2p's monitor pings every connection from both ends (every 10 s by default): liveness.ts
+      // pings from one end only, once a minute. A minute still notices a vanished peer (a sleeping
+      // laptop) within about a minute on the pinging end and two on the other, and is traffic often
       // enough to keep a NAT's TCP mapping (RFC 5382: at least 2 h 4 min; home routers a few
       // minutes) open: yamux's own keep-alive is off (muxer.ts).
-      connectionMonitor: { pingInterval: 60_000 },
+      connectionMonitor: { enabled: false },
       services: {
         // Identify tells a peer our protocols, listen addresses and agent version: it runs once a
         // peer is proven (onProven), never on connection open, and the gate (protocols/membership)
@@ -381,6 +385,10 @@ export class MeshNode extends EventEmitter<{ event: [NodeEvent], 'caught-up': [s
     const n = this.libp2p
     this.book.follow(n)
     this.vault.on('revoked', this.onRevoked)
+    // An answer may take a while on a loaded machine (20 s), but never longer than an interval.
+    const live = new Liveness(n, { intervalMs: this.config.pingInterval, timeoutMs: Math.min(LIVENESS_DEFAULTS.timeoutMs, this.config.pingInterval) })
+    this.liveness = live
+    n.addEventListener('connection:open', () => { live.arm() })
     n.addEventListener('peer:discovery', (e) => {
       const id = e.detail.id.toString()
       if (id === n.peerId.toString() || n.getConnections(e.detail.id).length > 0) return
@@ -613,6 +621,10 @@ export class MeshNode extends EventEmitter<{ event: [NodeEvent], 'caught-up': [s
     if (this.mdns !== undefined) {
       this.paces.mdns = new Pace('mdns', () => { this.mdns?.mdns?.query({ questions: [{ name: MDNS_SERVICE_TAG, type: 'PTR' }] }) }, settled, { fastMs: this.config.mdnsInterval, slowMs: this.config.mdnsSlowInterval, burstMs: this.config.discoveryBurst })
       this.paces.mdns.start()
+      // multicast-dns looks at the interfaces every 5 s (@libp2p/mdns passes no option to stop it)
+      // and joins the group on each new one: that look is the network-change signal, seen within
+      // 5 s, where a settled pace would see it at its next query, up to a minute later.
+      this.mdns.mdns?.on('networkInterface', () => { for (const p of Object.values(this.paces)) p.wake('a network interface appeared') })
     }
     if (this.config.dht !== 'off') {
       let looking = false
@@ -818,6 +830,7 @@ export class MeshNode extends EventEmitter<{ event: [NodeEvent], 'caught-up': [s
     this.pairRendezvous?.stop()
     this.vault.off('revoked', this.onRevoked)
     for (const p of Object.values(this.paces)) p.stop()
+    this.liveness?.stop()
     for (const t of this.timers) clearTimeout(t)
     this.timers.clear()
     await this.libp2p.stop()

@@ -18,8 +18,8 @@ export const MUXER_LIMITS = {
 
 /**
  * yamux's keep-alive (a ping frame every 30 s per connection, which aborts nothing when it goes
- * unanswered) is off: libp2p's connection monitor pings every connection each minute and closes
- * one whose ping fails (mesh.ts), so the frame only woke both ends twice as often for nothing.
+ * unanswered) is off: one end of every connection pings it each minute and closes it when the ping
+ * fails (liveness.ts), so the frame only woke both ends twice as often for nothing.
  */
 export function meshMuxer (): ReturnType<typeof yamux> {
   return yamux({ enableKeepAlive: false, streamOptions: { maxStreamWindowSize: MUXER_LIMITS.maxStreamWindowSize, maxReadBufferLength: MUXER_LIMITS.maxReadBufferLength } })

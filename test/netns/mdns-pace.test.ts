@@ -1,9 +1,10 @@
 /**
  * mDNS at rest: three `mesh join` daemons in a network namespace find each other by real mDNS,
  * then stop querying every second once every known sibling is connected, and query fast again
- * when one is lost. Datagrams are counted by a listener of our own on 5353 inside the namespace
- * (the daemons' own socket shares the port with it).
+ * when one is lost or a network interface appears. Datagrams are counted by a listener of our
+ * own on 5353 inside the namespace (the daemons' own socket shares the port with it).
  */
+import { execFileSync } from 'node:child_process'
 import { join } from 'node:path'
 import { afterAll, describe, expect, it } from 'vitest'
 import { BIN, cliEnv, runCli } from '../helpers/cli.js'
@@ -70,5 +71,18 @@ describe('mDNS pace (namespace)', () => {
     const c2 = start(2)
     await c2.waitFor(/peer proven/, 30_000)
     await c2.waitFor(/mdns: slow/, 30_000)
-  }, 120_000)
+
+    // A network appears (an interface with an address of its own): multicast-dns joins the group
+    // on it, and that wakes the settled pace, without waiting for its next slow query.
+    const changedAt = a.lines.length
+    const ip = (...args: string[]): void => { execFileSync('ip', ['-n', ns.names[0] as string, ...args]) }
+    // (A veth pair: this kernel has no dummy interfaces.)
+    ip('link', 'add', 'mdnsnew0', 'type', 'veth', 'peer', 'name', 'mdnsnew1')
+    ip('link', 'set', 'mdnsnew0', 'multicast', 'on')
+    ip('addr', 'add', '10.77.0.1/24', 'dev', 'mdnsnew0')
+    ip('link', 'set', 'mdnsnew1', 'up')
+    ip('link', 'set', 'mdnsnew0', 'up')
+    await a.waitFor(/fast again \(a network interface appeared\)/, 30_000)
+    expect(a.lines.slice(changedAt).some(l => /fast again \(a network interface appeared\)/.test(l))).toBe(true)
+  }, 150_000)
 })
