@@ -112,6 +112,26 @@ describe('mesh CLI', () => {
     expect(status).toMatchObject({ label: 'laptop', sessions: 1, memory: 1, skills: 1, capabilities: ['read', 'write', 'admin'] })
   })
 
+  it('a mistyped --home is refused, not set up as a new device with the wallet found by default', async () => {
+    // A user of its own, whose wallet sits where mesh looks for one by default.
+    const user = join(dir, 'user-with-wallet')
+    const userEnv = cliEnv(user)
+    const wallet = join(user, '.config', 'mesh', 'wallet.json')
+    expect((await runCli(['wallet', 'new', '--out', wallet], { env: userEnv })).code).toBe(0)
+    const typo = join(user, 'mesh-typo')
+    for (const args of [['status'], ['devices'], ['session', 'show', 'cli']]) {
+      const r = await runCli([...args, '--home', typo, '--json'], { env: userEnv })
+      expect(r.code, args.join(' ')).toBe(1)
+      expect(JSON.parse(r.stderr).error.code).toBe('HOME_NOT_INITIALIZED')
+    }
+    const human = await runCli(['status', '--home', typo], { env: userEnv })
+    expect(human.stderr).toContain(`mesh init --home ${typo}`)
+    await expect(stat(join(typo, 'device.key'))).rejects.toThrow()
+    // A wallet the user names still sets a home up in one command, as before.
+    const named = await runCli(['status', '--home', typo, '--wallet', wallet, '--json'], { env: userEnv })
+    expect(named.code).toBe(0)
+  })
+
   it('a read-only device says so before trying, and resume does not take the lease', async () => {
     const roHome = join(dir, 'ro-home')
     const wallet = join(dir, '.config', 'mesh', 'wallet.json')
