@@ -132,6 +132,16 @@ describe('mesh CLI', () => {
     expect(named.code).toBe(0)
   })
 
+  it('agent import --file of a missing file is NOT_FOUND (exit 2) naming the flag, not an internal ENOENT', async () => {
+    for (const agent of ['claude', 'codex', 'openclaw', 'hermes']) {
+      const r = await mesh('agent', 'import', agent, '--file', join(dir, 'no-such.jsonl'), '--json')
+      expect(r.code, agent).toBe(2)
+      const { error } = JSON.parse(r.stderr)
+      expect(error.code, agent).toBe('NOT_FOUND')
+      expect(error.message, agent).toContain('--file')
+    }
+  })
+
   it('a read-only device says so before trying, and resume does not take the lease', async () => {
     const roHome = join(dir, 'ro-home')
     const wallet = join(dir, '.config', 'mesh', 'wallet.json')
