@@ -142,6 +142,13 @@ describe('mesh CLI', () => {
     }
   })
 
+  it('devices approve refuses a malformed code before it looks for a device', async () => {
+    const r = await mesh('devices', 'approve', 'bad-code')
+    expect(r.code).toBe(2)
+    expect(r.stdout).not.toContain('looking for')
+    expect(r.stderr).toContain('a pairing code is 8 symbols')
+  })
+
   it('a read-only device says so before trying, and resume does not take the lease', async () => {
     const roHome = join(dir, 'ro-home')
     const wallet = join(dir, '.config', 'mesh', 'wallet.json')
