@@ -72,6 +72,7 @@ describe('mesh CLI', () => {
     expect((await meshIn('second\nline', 'session', 'append', 'cli', '--role', 'assistant', '--stdin')).code).toBe(0)
     const badRole = await mesh('session', 'append', 'cli', '--role', 'robot', '--text', 'x')
     expect(badRole.code).toBe(2)
+    expect(badRole.stderr).toContain('--role is one of user, assistant, system, tool; got "robot"')
     expect((await mesh('session', 'append', 'cli', '--role', 'user')).code).toBe(2)
     const badKey = await mesh('session', 'show', 'agent:main')
     expect(badKey.code).toBe(2)
