@@ -109,6 +109,7 @@ describe('mesh CLI', () => {
     expect((await mesh('skills', 'show', 'deploy')).stdout).toContain('Run the checks first.')
     expect((await mesh('skills', 'show', 'nope')).code).toBe(2)
 
+    expect((await mesh('peers')).stdout).toContain('no peers known (mesh join is not running here')
     const status = JSON.parse((await mesh('status', '--json')).stdout)
     expect(status).toMatchObject({ label: 'laptop', sessions: 1, memory: 1, skills: 1, capabilities: ['read', 'write', 'admin'] })
   })
