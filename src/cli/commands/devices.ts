@@ -76,7 +76,7 @@ async function revoke (g: Globals, device: string | undefined, values: Record<st
     const r = await api.call('devices.revoke', { device, allButThis, reason: values.reason as string | undefined, walletPath: g.wallet })
     if (g.json) { out.json(r); return 0 }
     if (r.walletPath !== undefined) out.line(`signed with the wallet ${r.walletPath}`)
-    for (const d of r.revoked) out.line(`revoked ${d.label} (${d.deviceId}): kept the ${d.keptEntries} entries it wrote before; everything newer is refused by every device`)
+    for (const d of r.revoked) out.line(`revoked ${d.label} (${d.deviceId}): kept the ${d.keptEntries} ${d.keptEntries === 1 ? 'entry' : 'entries'} it wrote before; everything newer is refused by every device`)
     if (r.epoch !== undefined) out.line(`vault key rotated (epoch ${r.epoch}): the revoked device can read nothing written from now on`)
     else if (r.owed) out.line('vault key rotation owed: the next device that can write makes it before its next write')
     return 0
