@@ -151,6 +151,18 @@ describe('mesh CLI', () => {
     expect(r.stderr).toContain('a pairing code is 8 symbols')
   })
 
+  it('pair on a home that is set up says to pick a directory that is not, even when --home was given', async () => {
+    const user = join(dir, 'user-pairing')
+    const userEnv = cliEnv(user)
+    const wallet = join(user, 'wallet.json')
+    expect((await runCli(['wallet', 'new', '--out', wallet], { env: userEnv })).code).toBe(0)
+    const home = join(user, 'home')
+    expect((await runCli(['init', '--home', home, '--wallet', wallet], { env: userEnv })).code).toBe(0)
+    const r = await runCli(['pair', '--label', 'again', '--home', home], { env: userEnv })
+    expect(r.code).toBe(2)
+    expect(r.stderr).toContain('pass --home with a directory that is not set up')
+  })
+
   it('a read-only device says so before trying, and resume does not take the lease', async () => {
     const roHome = join(dir, 'ro-home')
     const wallet = join(dir, '.config', 'mesh', 'wallet.json')

@@ -28,7 +28,7 @@ export const pairCmd: Command = {
   async run (g: Globals, _args, values) {
     const { hostname } = await import('node:os')
     const { isInitialized } = await import('../../store/index.js')
-    if (await isInitialized(g.home)) throw new UsageError(`home ${g.home} is already set up; to pair another home on this machine pass --home DIR`, { home: g.home })
+    if (await isInitialized(g.home)) throw new UsageError(`home ${g.home} is already set up (it is a device of a vault already: \`mesh status${homeArg(g)}\` says which); to pair another home on this machine, pass --home with a directory that is not set up`, { home: g.home })
     const { generateDeviceKey } = await import('../../identity/index.js')
     const { VERSION } = await import('../main.js')
     const { shortFingerprint } = await import('../../identity/pair-code.js')
