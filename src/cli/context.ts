@@ -76,6 +76,12 @@ async function openHere (g: Globals): Promise<ApiSession> {
   const { resolveWallet } = await import('../api/wallet.js')
   let wallet
   const initialized = await isInitialized(g.home)
+  // Only a wallet the user named sets a home up here. One merely found at a default path would
+  // make a mistyped --home (or $MESH_HOME) a new admin device of the vault, from `mesh status`.
+  const named = g.wallet !== undefined || (process.env.MESH_WALLET !== undefined && process.env.MESH_WALLET !== '')
+  if (!initialized && !named) {
+    throw new HomeNotInitializedError(`home ${g.home} is not set up: check --home and $MESH_HOME, or set this machine up with \`mesh init${homeArg(g)}\` or \`mesh join${homeArg(g)}\` (they use your wallet, or generate one if you have none); --wallet PATH sets it up with that wallet`, { home: g.home })
+  }
   if (g.wallet !== undefined || !initialized) wallet = await resolveWallet({ path: g.wallet })
   if (wallet === undefined && !initialized) {
     throw new HomeNotInitializedError(`home ${g.home} is not set up yet and no wallet was found: run \`mesh init\` (it generates a wallet if you have none) or pass --wallet PATH`, { home: g.home })

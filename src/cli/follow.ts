@@ -30,12 +30,15 @@ export class DaemonFollower implements MeshApi {
   private readonly pins = new Map<string, number>()
   private timer: ReturnType<typeof setInterval> | undefined
   private closed = false
+  /** Set once start() has said whether a daemon runs: onChange reports changes after that only. */
+  private started = false
 
   constructor (private readonly g: Globals, private readonly onChange: (daemon: boolean) => void = () => {}) {}
 
   /** Looks for the daemon now and then every DAEMON_POLL_MS; says whether one runs. */
   async start (): Promise<boolean> {
     const rpc = await this.daemon()
+    this.started = true
     this.timer = setInterval(() => { void this.daemon() }, DAEMON_POLL_MS)
     this.timer.unref()
     return rpc !== undefined
@@ -57,7 +60,8 @@ export class DaemonFollower implements MeshApi {
     this.upstreamLast = undefined
     this.upstreamOff = undefined
     this.follow()
-    this.onChange(true)
+    // The daemon found by start() is said by its caller; "runs now" is for one that started later.
+    if (this.started) this.onChange(true)
     void rpc.closed().then(() => {
       if (this.rpc !== rpc) return
       this.rpc = undefined

@@ -72,6 +72,7 @@ describe('mesh CLI', () => {
     expect((await meshIn('second\nline', 'session', 'append', 'cli', '--role', 'assistant', '--stdin')).code).toBe(0)
     const badRole = await mesh('session', 'append', 'cli', '--role', 'robot', '--text', 'x')
     expect(badRole.code).toBe(2)
+    expect(badRole.stderr).toContain('--role is one of user, assistant, system, tool; got "robot"')
     expect((await mesh('session', 'append', 'cli', '--role', 'user')).code).toBe(2)
     const badKey = await mesh('session', 'show', 'agent:main')
     expect(badKey.code).toBe(2)
@@ -108,8 +109,58 @@ describe('mesh CLI', () => {
     expect((await mesh('skills', 'show', 'deploy')).stdout).toContain('Run the checks first.')
     expect((await mesh('skills', 'show', 'nope')).code).toBe(2)
 
+    expect((await mesh('peers')).stdout).toContain('no peers known (mesh join is not running here')
     const status = JSON.parse((await mesh('status', '--json')).stdout)
     expect(status).toMatchObject({ label: 'laptop', sessions: 1, memory: 1, skills: 1, capabilities: ['read', 'write', 'admin'] })
+  })
+
+  it('a mistyped --home is refused, not set up as a new device with the wallet found by default', async () => {
+    // A user of its own, whose wallet sits where mesh looks for one by default.
+    const user = join(dir, 'user-with-wallet')
+    const userEnv = cliEnv(user)
+    const wallet = join(user, '.config', 'mesh', 'wallet.json')
+    expect((await runCli(['wallet', 'new', '--out', wallet], { env: userEnv })).code).toBe(0)
+    const typo = join(user, 'mesh-typo')
+    for (const args of [['status'], ['devices'], ['session', 'show', 'cli']]) {
+      const r = await runCli([...args, '--home', typo, '--json'], { env: userEnv })
+      expect(r.code, args.join(' ')).toBe(1)
+      expect(JSON.parse(r.stderr).error.code).toBe('HOME_NOT_INITIALIZED')
+    }
+    const human = await runCli(['status', '--home', typo], { env: userEnv })
+    expect(human.stderr).toContain(`mesh init --home ${typo}`)
+    await expect(stat(join(typo, 'device.key'))).rejects.toThrow()
+    // A wallet the user names still sets a home up in one command, as before.
+    const named = await runCli(['status', '--home', typo, '--wallet', wallet, '--json'], { env: userEnv })
+    expect(named.code).toBe(0)
+  })
+
+  it('agent import --file of a missing file is NOT_FOUND (exit 2) naming the flag, not an internal ENOENT', async () => {
+    for (const agent of ['claude', 'codex', 'openclaw', 'hermes']) {
+      const r = await mesh('agent', 'import', agent, '--file', join(dir, 'no-such.jsonl'), '--json')
+      expect(r.code, agent).toBe(2)
+      const { error } = JSON.parse(r.stderr)
+      expect(error.code, agent).toBe('NOT_FOUND')
+      expect(error.message, agent).toContain('--file')
+    }
+  })
+
+  it('devices approve refuses a malformed code before it looks for a device', async () => {
+    const r = await mesh('devices', 'approve', 'bad-code')
+    expect(r.code).toBe(2)
+    expect(r.stdout).not.toContain('looking for')
+    expect(r.stderr).toContain('a pairing code is 8 symbols')
+  })
+
+  it('pair on a home that is set up says to pick a directory that is not, even when --home was given', async () => {
+    const user = join(dir, 'user-pairing')
+    const userEnv = cliEnv(user)
+    const wallet = join(user, 'wallet.json')
+    expect((await runCli(['wallet', 'new', '--out', wallet], { env: userEnv })).code).toBe(0)
+    const home = join(user, 'home')
+    expect((await runCli(['init', '--home', home, '--wallet', wallet], { env: userEnv })).code).toBe(0)
+    const r = await runCli(['pair', '--label', 'again', '--home', home], { env: userEnv })
+    expect(r.code).toBe(2)
+    expect(r.stderr).toContain('pass --home with a directory that is not set up')
   })
 
   it('a read-only device says so before trying, and resume does not take the lease', async () => {

@@ -39,6 +39,13 @@ describe('mesh devices', () => {
     expect(unconfirmed.code).toBe(2)
     expect(unconfirmed.stderr).toMatch(/--yes/)
     expect((await mesh('devices', 'revoke', 'nobody', '--yes')).code).toBe(2)
+    // A name that picks no revocable device says why at once, not "pass --yes" to a typo.
+    const typo = await mesh('devices', 'revoke', 'nobody', '--json')
+    expect(typo.code).toBe(2)
+    expect(JSON.parse(typo.stderr).error.code).toBe('NOT_FOUND')
+    const self = await mesh('devices', 'revoke', 'alpha')
+    expect(self.code).toBe(2)
+    expect(self.stderr).toContain('the device you are on')
 
     // beta drives a session: alpha's plain append is refused while beta holds the lease.
     const meshB = async (...args: string[]) => await runCli([...args, '--home', pair.b.home], { env: pair.env })

@@ -158,6 +158,8 @@ describe('mesh mcp', () => {
     try {
       await client.connect(transport)
       expect(stderr()).toMatch(/through its running `mesh join`/)
+      // Said once: not also as a daemon that "runs now", as if it had just started.
+      expect(stderr()).not.toMatch(/runs now/)
       expect(client.getServerCapabilities()?.resources?.subscribe).toBe(true)
 
       const { tools } = await client.listTools()

@@ -13,7 +13,7 @@ import {
 import type { MeshApi } from '../../api/api.js'
 import { isMeshError, NotFoundError, UsageError } from '../../errors.js'
 import { stdout as out, withApi, type Globals } from '../context.js'
-import { recordedMeta } from './agent.js'
+import { fileToImport, recordedMeta } from './agent.js'
 
 export interface HermesImportResult { key: string, sessionId: string, records: number, added: number, total: number, messages: number, cwd?: string, mappedFrom?: string, source: string }
 
@@ -25,9 +25,9 @@ export async function importHermes (g: Globals, values: Record<string, unknown>)
   if (file === undefined && session === undefined && values.all !== true && since === undefined) throw new UsageError('give --file EXPORT.jsonl (hermes sessions export … --format jsonl), --session ID, --all or --since DATE')
   const fromDb = file === undefined && (await Promise.all((await hermesDbPaths()).map(isFile))).some(Boolean)
   if (since !== undefined && !fromDb) throw new UsageError(`--since picks sessions of Hermes's state.db by their last activity, and there is none at ${hermesDbPath()}`)
-  const source = file !== undefined ? resolve(file) : fromDb ? hermesDbPath() : 'hermes sessions export -'
+  const source = file !== undefined ? await fileToImport(file) : fromDb ? hermesDbPath() : 'hermes sessions export -'
   let rows = file !== undefined
-    ? hermesExportLines(await readFileNoFollow(resolve(file)))
+    ? hermesExportLines(await readFileNoFollow(source))
     : fromDb ? await dbRows(session, since) : hermesExportLines(await hermesExport({ sessionId: session }))
   if (session !== undefined) {
     rows = rows.filter(r => r.sessionId === session)

@@ -5,7 +5,7 @@
  * daemon only stores the records it is sent (agents.import) and hands them back (agents.records).
  * Resume is agents/resume.ts, shared with the MCP tool agents_resume.
  */
-import { writeFile } from 'node:fs/promises'
+import { stat, writeFile } from 'node:fs/promises'
 import { resolve } from 'node:path'
 import {
   batches, claudeExportFiles, codexExportFile, findClaudeSession, findCodexSession, gitRemote, listClaudeSessions,
@@ -19,7 +19,7 @@ import { followCmd, hookCmd, hooksCmd } from './agent-live.js'
 import { syncCmd } from './agent-sync.js'
 import { showAgentList } from './agent-list.js'
 import type { MeshApi } from '../../api/api.js'
-import { isMeshError, LeaseHeldError, UsageError } from '../../errors.js'
+import { isMeshError, LeaseHeldError, NotFoundError, UsageError } from '../../errors.js'
 import { megabytes as mb } from '../../node/progress.js'
 import { stdout as out, withApi } from '../context.js'
 import type { Command } from '../command.js'
@@ -119,11 +119,26 @@ async function importCmd (g: Parameters<Command['run']>[0], a: string | undefine
     return 0
   }
   const db = agent === 'openclaw' && file === undefined ? (await listOpenclawDbSessions(process.env, skipDb)).find(d => d.sessionId === session) : undefined
-  const path = file !== undefined ? resolve(file) : db !== undefined ? db.db : agent === 'claude' ? await findClaudeSession(session as string) : agent === 'codex' ? (await findCodexSession(session as string)).path : (await findOpenclawSession(session as string)).path
+  const path = file !== undefined ? await fileToImport(file) : db !== undefined ? db.db : agent === 'claude' ? await findClaudeSession(session as string) : agent === 'codex' ? (await findCodexSession(session as string)).path : (await findOpenclawSession(session as string)).path
   const result = await withApi(g, async api => await importOne(api, g, agent, path, values, db))
   if (g.json) out.json(result)
   else out.line(`${result.key}: ${result.added} new record${result.added === 1 ? '' : 's'} of ${result.records} (${result.lines} lines in ${path})${result.mappedFrom !== undefined ? `, paths mapped back from ${result.mappedFrom} to ${result.cwd ?? ''}` : ''}`)
   return 0
+}
+
+/**
+ * `--file PATH` resolved, and said plainly when it is not there (NOT_FOUND, exit 2): the read
+ * further down would otherwise fail as an internal error with Node's bare ENOENT.
+ */
+export async function fileToImport (file: string): Promise<string> {
+  const path = resolve(file)
+  try {
+    await stat(path)
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') throw new NotFoundError(`--file ${file}: no such file (${path})`, { path })
+    throw err
+  }
+  return path
 }
 
 /** A database that cannot be read is said on stderr; the others go on. */

@@ -60,15 +60,23 @@ async function revoke (g: Globals, device: string | undefined, values: Record<st
   return await withApi(g, async api => {
     if (values.yes !== true) {
       const list = await api.call('devices.list', {})
-      const names = allButThis ? list.filter(d => !d.self && d.revoked === undefined).map(d => d.label) : [device as string]
+      const active = list.filter(d => d.revoked === undefined)
+      const byId = active.filter(d => d.deviceId === device)
+      const named = byId.length > 0 ? byId : active.filter(d => d.label === device)
+      const names = allButThis ? active.filter(d => !d.self).map(d => d.label) : [device as string]
       if (names.length === 0) { out.line('no other device to revoke'); return 0 }
-      const ok = await confirm(`Revoke ${names.join(', ')}? It is cut off everywhere at once and can never rejoin with its key; what it already holds stays with it.`)
-      if (!ok) { out.line('nothing revoked'); return 1 }
+      // A name that picks no revocable device is refused by the call below, which then revokes
+      // nothing, with why: asking first would only say "pass --yes" to a typo.
+      const askable = allButThis || (named.length === 1 && named[0]?.self !== true)
+      if (askable) {
+        const ok = await confirm(`Revoke ${names.join(', ')}? It is cut off everywhere at once and can never rejoin with its key; what it already holds stays with it.`)
+        if (!ok) { out.line('nothing revoked'); return 1 }
+      }
     }
     const r = await api.call('devices.revoke', { device, allButThis, reason: values.reason as string | undefined, walletPath: g.wallet })
     if (g.json) { out.json(r); return 0 }
     if (r.walletPath !== undefined) out.line(`signed with the wallet ${r.walletPath}`)
-    for (const d of r.revoked) out.line(`revoked ${d.label} (${d.deviceId}): kept the ${d.keptEntries} entries it wrote before; everything newer is refused by every device`)
+    for (const d of r.revoked) out.line(`revoked ${d.label} (${d.deviceId}): kept the ${d.keptEntries} ${d.keptEntries === 1 ? 'entry' : 'entries'} it wrote before; everything newer is refused by every device`)
     if (r.epoch !== undefined) out.line(`vault key rotated (epoch ${r.epoch}): the revoked device can read nothing written from now on`)
     else if (r.owed) out.line('vault key rotation owed: the next device that can write makes it before its next write')
     return 0

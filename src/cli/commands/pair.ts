@@ -28,7 +28,7 @@ export const pairCmd: Command = {
   async run (g: Globals, _args, values) {
     const { hostname } = await import('node:os')
     const { isInitialized } = await import('../../store/index.js')
-    if (await isInitialized(g.home)) throw new UsageError(`home ${g.home} is already set up; to pair another home on this machine pass --home DIR`, { home: g.home })
+    if (await isInitialized(g.home)) throw new UsageError(`home ${g.home} is already set up (it is a device of a vault already: \`mesh status${homeArg(g)}\` says which); to pair another home on this machine, pass --home with a directory that is not set up`, { home: g.home })
     const { generateDeviceKey } = await import('../../identity/index.js')
     const { VERSION } = await import('../main.js')
     const { shortFingerprint } = await import('../../identity/pair-code.js')
@@ -82,6 +82,9 @@ export async function devicesApprove (g: Globals, args: string[], values: Record
   if (code === undefined) throw new UsageError('mesh devices approve CODE [--read-only|--admin] [--yes]: the code the new device shows')
   if ([values['read-only'], values.admin, values.mirror].filter(v => v === true).length > 1) throw new UsageError('--read-only, --admin and --mirror exclude each other')
   const role = values['read-only'] === true ? 'read-only' : values.admin === true ? 'admin' : values.mirror === true ? 'mirror' : 'read-write'
+  // A malformed code is said before "looking for the device showing …", not after it.
+  const { normalizeCode } = await import('../../identity/pair-code.js')
+  normalizeCode(code)
   return await withApi(g, async api => {
     if (!g.json) out.line(`looking for the device showing ${code}…`)
     const r = await api.call('devices.approve', {

@@ -68,6 +68,8 @@ export const sessionsCmd: Command = {
   }
 }
 
+const ROLES = ['user', 'assistant', 'system', 'tool']
+
 const SESSION_USAGE = [
   'mesh session new KEY [--title T] [--goal G]',
   'mesh session append KEY --role ROLE (--text T | --stdin) [--force]',
@@ -99,6 +101,8 @@ export const sessionCmd: Command = {
     }
     if (sub === 'append') {
       if (values.role === undefined) throw new UsageError(`missing --role: ${SESSION_USAGE}`)
+      // Said here in the flag's words: the API's own check reads "sessions.append: role: Invalid option".
+      if (!ROLES.includes(values.role as string)) throw new UsageError(`--role is one of ${ROLES.join(', ')}; got ${JSON.stringify(values.role)}`)
       if ((values.text === undefined) === (values.stdin !== true)) throw new UsageError('give exactly one of --text T or --stdin')
       // This process's stdin, read here: the daemon never reads a terminal.
       const content = values.stdin === true ? await readStdin() : values.text as string

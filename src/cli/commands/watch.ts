@@ -98,7 +98,8 @@ export const peersCmd: Command = {
     try {
       const peers = await s.api.call('peers.list', {})
       if (g.json) { out.json(peers); return 0 }
-      if (peers.length === 0) out.line('no peers yet')
+      // Without a daemon nothing looks for peers: "no peers yet" alone read as if one had looked.
+      if (peers.length === 0) out.line(s.mode === 'in-process' ? 'no peers known (mesh join is not running here: it finds and connects them)' : 'no peers yet')
       if (s.mode === 'in-process' && peers.length > 0) out.line('(mesh join is not running here: remembered peers, all offline)')
       for (const p of peers) {
         const behind = Object.entries(p.behind).filter(([, n]) => n > 0).map(([d, n]) => `${d} −${n}`).join(', ')
