@@ -8,12 +8,14 @@
  * key comes from `session_windows.session_key`. Only these two tables are queried: never the
  * auth or control-plane tables, nor `state/openclaw.sqlite`.
  *
- * Rows stored compressed (`event_zstd`) are decoded with Node's zstd (22.15+); without it, a
- * session is read up to its first compressed row and the rest is reported, never skipped.
+ * Rows stored compressed (`event_zstd`) are decoded with Node's zstd (22.15+), else with fzstd;
+ * a session is read up to a row whose frame does not decode and the rest is reported, never
+ * skipped.
  */
 import { readdir } from 'node:fs/promises'
 import { join } from 'node:path'
 import * as zlib from 'node:zlib'
+import { decompress as fzstdDecompress } from 'fzstd'
 import type { NativeRecord } from '../../../crdt/records.js'
 import { InvalidInputError } from '../../errors.js'
 import { contentId } from '../ids.js'
@@ -26,7 +28,9 @@ import { openclawMeta, openclawPathFields, openclawRecords, openclawView } from 
 
 export const OPENCLAW_DB = 'openclaw-agent.sqlite'
 
-const zstdDecompress = (zlib as unknown as { zstdDecompressSync?: (b: Uint8Array) => Buffer }).zstdDecompressSync
+const nodeZstd = (zlib as unknown as { zstdDecompressSync?: (b: Uint8Array) => Buffer }).zstdDecompressSync
+/** Node's zstd where it has one (22.15+), else fzstd (pure JavaScript): both decode a frame whole. */
+const zstdDecompress = (b: Uint8Array): Uint8Array => nodeZstd !== undefined ? nodeZstd(b) : fzstdDecompress(b)
 
 export interface OpenclawDbSession {
   agentId: string
@@ -120,8 +124,12 @@ function eventText (r: Row): string | { why: string } {
   if (typeof r.event_json === 'string' && r.event_json !== '') return r.event_json
   const z = r.event_zstd
   if (z instanceof Uint8Array) {
-    if (zstdDecompress === undefined) return { why: `stored zstd-compressed (event_zstd) and Node ${process.versions.node} has no zstd decoder (Node 22.15+ has one)` }
-    return zstdDecompress(z).toString('utf8')
+    try {
+      return new TextDecoder('utf-8', { fatal: true }).decode(zstdDecompress(z))
+    } catch (err) {
+      // A damaged frame is said and the session read up to it, like any row that cannot be read.
+      return { why: `stored zstd-compressed (event_zstd) in a frame that does not decode (${(err as Error).message})` }
+    }
   }
   return { why: 'the row holds no event (event_json empty, no event_zstd)' }
 }
