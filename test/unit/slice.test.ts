@@ -36,8 +36,10 @@ describe('settleInSlices', () => {
     const frames = [0, 1, 2, 3].map(f => settleInSlices(Array.from({ length: 12 }, (_, i) => i), async (i) => { busy(3); order.push(`f${f}.${i}`); return i }, 10))
     await Promise.all(frames)
     ticking = false
-    // Between two turns of the timers, at most one budget's worth of calls of all frames together
-    // (10 ms of 3 ms calls: the fourth call is the one that crosses it).
+    // Between two turns of the timers, one budget's worth of calls of all frames together (10 ms
+    // of 3 ms calls: the fourth call is the one that crosses it); two budgets at most, when this
+    // test's tick and the budget's own 0 ms timer expire in the same timers phase in that order
+    // (seen once under load). With a budget per frame it was 12 and more.
     let run = 0
     let longest = 0
     for (const o of order) {
@@ -46,7 +48,7 @@ describe('settleInSlices', () => {
       longest = Math.max(longest, run)
     }
     expect(order.filter(o => o !== 'timer')).toHaveLength(48)
-    expect(longest).toBeLessThanOrEqual(4)
+    expect(longest).toBeLessThanOrEqual(8)
     // Frames keep their order: each frame's calls start in order, and the first frame's first.
     expect(order.find(o => o !== 'timer')).toBe('f0.0')
     for (let f = 0; f < 4; f++) expect(order.filter(o => o.startsWith(`f${f}.`))).toEqual(Array.from({ length: 12 }, (_, i) => `f${f}.${i}`))
