@@ -14,7 +14,8 @@
  */
 import * as Y from 'yjs'
 import { InvalidEntryError } from '../src/errors.js'
-import { concat } from '../src/identity/index.js'
+import { concat, u32be } from '../src/identity/index.js'
+import { splitFrames } from './frames.js'
 
 /**
  * Opens a snapshot plaintext made of parts. Eight 0xFF bytes are a varint past 2^53, which no
@@ -35,36 +36,14 @@ export function isParts (plain: Uint8Array): boolean {
 /** The Yjs updates a snapshot plaintext holds, in the order they apply: format 1 is one. Throws InvalidEntryError on broken framing. */
 export function stateParts (plain: Uint8Array): Uint8Array[] {
   if (!isParts(plain)) return [plain]
-  const dv = new DataView(plain.buffer, plain.byteOffset, plain.byteLength)
-  const out: Uint8Array[] = []
-  for (let at = PARTS_MAGIC.byteLength; at < plain.byteLength;) {
-    if (at + 4 > plain.byteLength) throw new InvalidEntryError('snapshot state ends inside a part length')
-    const n = dv.getUint32(at)
-    at += 4
-    if (n === 0 || at + n > plain.byteLength) throw new InvalidEntryError('snapshot state names an empty part or one past its end')
-    out.push(plain.subarray(at, at + n))
-    at += n
-  }
+  const out = splitFrames(plain, PARTS_MAGIC.byteLength, { cut: 'snapshot state ends inside a part length', bad: 'snapshot state names an empty part or one past its end' })
   if (out.length === 0) throw new InvalidEntryError('snapshot state in parts holds no part')
   return out
 }
 
-/** The length prefix of a part in the framing (`u32be(len) ‖ part`). */
-export function partHeader (part: Uint8Array): Uint8Array {
-  const h = new Uint8Array(4)
-  new DataView(h.buffer).setUint32(0, part.byteLength)
-  return h
-}
-
 /** Joins parts into a snapshot plaintext (tests and small documents; the vault streams them). */
 export function frameParts (parts: readonly Uint8Array[]): Uint8Array {
-  let n = PARTS_MAGIC.byteLength
-  for (const p of parts) n += 4 + p.byteLength
-  const out = new Uint8Array(n)
-  out.set(PARTS_MAGIC, 0)
-  let at = PARTS_MAGIC.byteLength
-  for (const p of parts) { out.set(partHeader(p), at); out.set(p, at + 4); at += 4 + p.byteLength }
-  return out
+  return concat([PARTS_MAGIC, ...parts.flatMap(p => [u32be(p.byteLength), p])])
 }
 
 type Struct = Y.Item | Y.GC

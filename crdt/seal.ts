@@ -8,6 +8,7 @@
  */
 import { createCipheriv, createDecipheriv, createHash, randomBytes } from 'node:crypto'
 import { DecryptError, InvalidEntryError } from '../src/errors.js'
+import { splitFrames } from './frames.js'
 import {
   concat, docKey, docKeys, ENTRY_KIND, equals, LABEL, signEntry, u32be, u64be, utf8,
   type Ed25519Signer, type Entry, type VaultKeys, type VectorItem
@@ -111,17 +112,7 @@ export function openUpdate (keys: VaultKeys, entry: Entry): Uint8Array {
 export function openUpdates (keys: VaultKeys, entry: Entry): Uint8Array[] {
   if (entry.kind === ENTRY_KIND.update) return [openPlaintext(keys, entry)]
   if (entry.kind !== ENTRY_KIND.updates) throw new InvalidEntryError('not an update entry')
-  const plain = openPlaintext(keys, entry)
-  const dv = new DataView(plain.buffer, plain.byteOffset, plain.byteLength)
-  const out: Uint8Array[] = []
-  for (let at = 0; at < plain.byteLength;) {
-    if (at + 4 > plain.byteLength) throw new InvalidEntryError('updates entry ends inside a length')
-    const n = dv.getUint32(at)
-    at += 4
-    if (n === 0 || at + n > plain.byteLength) throw new InvalidEntryError('updates entry names an empty update or one past its end')
-    out.push(plain.subarray(at, at + n))
-    at += n
-  }
+  const out = splitFrames(openPlaintext(keys, entry), 0, { cut: 'updates entry ends inside a length', bad: 'updates entry names an empty update or one past its end' })
   if (out.length < 2 || out.length > MAX_UPDATES_PER_ENTRY) throw new InvalidEntryError(`an updates entry carries 2 to ${MAX_UPDATES_PER_ENTRY} updates, not ${out.length}`)
   return out
 }

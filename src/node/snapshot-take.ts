@@ -4,8 +4,8 @@
  * sealed chunks written to a staged file. In one step (encodeStateAsUpdate, then sealing) a
  * 100,000-message session held the loop for about a second.
  */
-import { PARTS_MAGIC, partHeader, SnapshotSealer, StatePartsEncoder, type SealContext } from '../../crdt/index.js'
-import { toHex, type Entry } from '../identity/index.js'
+import { PARTS_MAGIC, SnapshotSealer, StatePartsEncoder, type SealContext } from '../../crdt/index.js'
+import { toHex, u32be, type Entry } from '../identity/index.js'
 import type { EntryStore, StoredSnapshot } from '../store/index.js'
 import type { Replica } from './replica.js'
 import { Slicer } from './slice.js'
@@ -25,7 +25,7 @@ export async function sealReplica (ctx: SealContext, r: Replica, seq: bigint, sl
   // next one would take it past its budget, at the cost the last one took.
   let last = 0
   for (let t = performance.now(), p = parts.next(); p !== undefined; t = performance.now(), p = parts.next()) {
-    sealer.update(partHeader(p))
+    sealer.update(u32be(p.byteLength))
     sealer.update(p)
     last = performance.now() - t
     if (slicer.due(last)) {
