@@ -69,17 +69,6 @@ async function readHeader (path: string): Promise<StoredSnapshot> {
   }
 }
 
-export async function readSnapshotData (s: StoredSnapshot): Promise<Uint8Array> {
-  const fh = await open(s.path, 'r')
-  try {
-    const b = Buffer.allocUnsafe(Number(s.header.snapshotSize))
-    await readExactly(fh, b, s.dataOffset, s.path)
-    return new Uint8Array(b.buffer, b.byteOffset, b.byteLength)
-  } finally {
-    await fh.close()
-  }
-}
-
 /**
  * The snapshot's ciphertext in pieces of `pieceBytes`, read as they are taken (a peer is sent a
  * large snapshot without holding it in memory), from byte `from` on (a resumed transfer). One

@@ -20,7 +20,7 @@ import { PartialSnapshots, type ReceivedSnapshot, type SnapshotReplace } from '.
 import { Forks } from './forks.js'
 import { RetiredLanes } from './retired.js'
 import { Quarantine, type QuarantineRecord } from './quarantine.js'
-import { loadSnapshots, readSnapshotData, readSnapshotPieces, removeSnapshot, stageSnapshotFile, type StagedSnapshot, type StoredSnapshot } from './snapshots.js'
+import { loadSnapshots, readSnapshotPieces, removeSnapshot, stageSnapshotFile, type StagedSnapshot, type StoredSnapshot } from './snapshots.js'
 import { dominates, vectorOf, type Vector } from './vector.js'
 
 const log = logger('mesh:store')
@@ -336,8 +336,6 @@ export class EntryStore {
     d.uncovered = undefined
     return await this.quarantine.addSnapshot(s, reason)
   }
-
-  readSnapshot (s: StoredSnapshot): Promise<Uint8Array> { return readSnapshotData(s) }
 
   snapshotPieces (s: StoredSnapshot, pieceBytes: number, from = 0): AsyncGenerator<Uint8Array> { return readSnapshotPieces(s, pieceBytes, from) }
 
