@@ -31,6 +31,7 @@ export const OPENCLAW_DB = 'openclaw-agent.sqlite'
 const nodeZstd = (zlib as unknown as { zstdDecompressSync?: (b: Uint8Array) => Buffer }).zstdDecompressSync
 /** Node's zstd where it has one (22.15+), else fzstd (pure JavaScript): both decode a frame whole. */
 const zstdDecompress = (b: Uint8Array): Uint8Array => nodeZstd !== undefined ? nodeZstd(b) : fzstdDecompress(b)
+const utf8Strict = new TextDecoder('utf-8', { fatal: true })
 
 export interface OpenclawDbSession {
   agentId: string
@@ -125,7 +126,7 @@ function eventText (r: Row): string | { why: string } {
   const z = r.event_zstd
   if (z instanceof Uint8Array) {
     try {
-      return new TextDecoder('utf-8', { fatal: true }).decode(zstdDecompress(z))
+      return utf8Strict.decode(zstdDecompress(z))
     } catch (err) {
       // A damaged frame is said and the session read up to it, like any row that cannot be read.
       return { why: `stored zstd-compressed (event_zstd) in a frame that does not decode (${(err as Error).message})` }
