@@ -30,13 +30,6 @@ export async function startNode (opts: { wallet?: Wallet, home?: string, readOnl
   }
 }
 
-export async function until (cond: () => boolean | Promise<boolean>, what: string, ms = 20_000): Promise<void> {
-  const end = Date.now() + ms
-  while (Date.now() < end) {
-    if (await cond()) return
-    await new Promise(resolve => setTimeout(resolve, 25))
-  }
-  throw new Error(`timed out waiting for ${what}`)
-}
+export { until } from './wait.js'
 
 export { generateWallet }

@@ -16,6 +16,7 @@ import { checkChain, formatEntries, sanitizePath, splitJsonl } from '../../src/a
 import { cliEnv, runCli, type RunResult } from '../helpers/cli.js'
 import { startDaemon, type Daemon } from '../helpers/daemon.js'
 import { tempDir } from '../helpers/tmp.js'
+import { poll } from '../helpers/wait.js'
 import { growRow } from '../helpers/hermes-row.js'
 
 const FIX = fileURLToPath(new URL('../fixtures/agents/', import.meta.url))
@@ -31,15 +32,6 @@ let a: Daemon
 let b: Daemon
 const cleanups: Array<() => Promise<unknown> | unknown> = []
 const json = (r: RunResult): any => JSON.parse(r.stdout)
-
-async function poll (what: string, fn: () => Promise<boolean>, ms = 60_000): Promise<void> {
-  const end = Date.now() + ms
-  while (Date.now() < end) {
-    if (await fn()) return
-    await new Promise(resolve => setTimeout(resolve, 300))
-  }
-  throw new Error(`timed out waiting for ${what}`)
-}
 
 beforeAll(async () => {
   const t = await tempDir()

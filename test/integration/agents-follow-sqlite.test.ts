@@ -20,6 +20,7 @@ import { cliEnv, runCli, type RunResult } from '../helpers/cli.js'
 import { startDaemon, type Daemon } from '../helpers/daemon.js'
 import { sqlite3, type Sqlite3 } from '../helpers/sqlite3.js'
 import { tempDir } from '../helpers/tmp.js'
+import { poll } from '../helpers/wait.js'
 
 const OSID = '6c3e8f21-4d5b-4a9c-8e72-1b2c3d4e5f60'
 const HSID = '20261130_100000_5eed01'
@@ -36,15 +37,6 @@ let oc: Sqlite3
 let hm: Sqlite3
 const cleanups: Array<() => Promise<unknown> | unknown> = []
 const json = (r: RunResult): any => JSON.parse(r.stdout)
-
-async function poll (what: string, fn: () => Promise<boolean>, ms = 60_000): Promise<void> {
-  const end = Date.now() + ms
-  while (Date.now() < end) {
-    if (await fn()) return
-    await new Promise(resolve => setTimeout(resolve, 250))
-  }
-  throw new Error(`timed out waiting for ${what}`)
-}
 
 async function aPrints (re: RegExp, from: number, ms = 30_000): Promise<void> {
   await poll(String(re), async () => a.lines.slice(from).some(l => re.test(l)), ms)

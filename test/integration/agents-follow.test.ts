@@ -17,6 +17,7 @@ import { BIN, ROOT, cliEnv, runCli } from '../helpers/cli.js'
 import { startDaemon, type Daemon } from '../helpers/daemon.js'
 import { spawnIn, type Proc } from '../helpers/netns.js'
 import { tempDir } from '../helpers/tmp.js'
+import { poll } from '../helpers/wait.js'
 
 const WRITER = join(ROOT, 'dist', 'test', 'helpers', 'claude-writer.js')
 const SID = '7e1d2c3b-4a59-4c8d-9e0f-112233445566'
@@ -30,15 +31,6 @@ let cc: string
 let a: Daemon
 let b: Daemon
 const cleanups: Array<() => Promise<unknown> | unknown> = []
-
-async function poll (what: string, fn: () => Promise<boolean>, ms = 60_000): Promise<void> {
-  const end = Date.now() + ms
-  while (Date.now() < end) {
-    if (await fn()) return
-    await new Promise(resolve => setTimeout(resolve, 250))
-  }
-  throw new Error(`timed out waiting for ${what}`)
-}
 
 /** A writer child and a way to send it a command and wait for its answer. */
 function writer (path: string, sid: string, seed: number): { child: ChildProcessWithoutNullStreams, send: (cmd: string, answer: RegExp) => Promise<string> } {

@@ -1,0 +1,15 @@
+/** Waiting for a condition in tests: polled until true, or an error naming what never came. */
+
+export async function until (cond: () => boolean | Promise<boolean>, what: string, ms = 20_000, everyMs = 25): Promise<void> {
+  const end = Date.now() + ms
+  while (Date.now() < end) {
+    if (await cond()) return
+    await new Promise(resolve => setTimeout(resolve, everyMs))
+  }
+  throw new Error(`timed out waiting for ${what}`)
+}
+
+/** `until` for conditions that run a CLI command or read a daemon's files: up to a minute, a look every 300 ms. */
+export async function poll (what: string, fn: () => Promise<boolean>, ms = 60_000, everyMs = 300): Promise<void> {
+  await until(fn, what, ms, everyMs)
+}
