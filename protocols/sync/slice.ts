@@ -17,6 +17,14 @@
 let turnStart: number | undefined
 let turnEnd: ReturnType<typeof setTimeout> | undefined
 const waiting: Array<() => void> = []
+let turnHook: (() => void) | undefined
+
+/**
+ * Told each time sliced admissions give the loop its turn: long work runs. The node passes its
+ * own slice hook (src/node/slice.ts onSlice), so a catch-up lets the daemon's young generation
+ * grow as an open or a snapshot does (src/cli/daemon-heap.ts); unset, nothing is told.
+ */
+export function onTurn (hook: (() => void) | undefined): void { turnHook = hook }
 
 function endTurn (): void {
   turnEnd = undefined
@@ -41,6 +49,7 @@ export function turnSpent (budgetMs: number): boolean {
 
 /** Resolves once the loop has had its turn (its timers ran), with a fresh budget. */
 export async function nextTurn (): Promise<void> {
+  turnHook?.()
   await new Promise<void>(resolve => {
     waiting.push(resolve)
     armTurnEnd()

@@ -4,15 +4,21 @@
  * libp2p connection whose ping waits ~5 s is closed, and a daemon that holds its loop for
  * seconds answers nobody meanwhile.
  */
+import { onTurn } from '../../protocols/sync/slice.js'
+
 export const SLICE_MS = 20
 
 let sliceHook: (() => void) | undefined
 /**
  * Told at every slice boundary of long work, process-wide: the daemon lets V8 grow its young
  * generation while such work runs and keeps it small while idle (src/cli/daemon-heap.ts). An
- * embedding application's heap is left alone: nothing is told unless a hook is set.
+ * embedding application's heap is left alone: nothing is told unless a hook is set. The sync
+ * protocol's sliced admissions (a catch-up) tell the same hook at each turn they give away.
  */
-export function onSlice (hook: (() => void) | undefined): void { sliceHook = hook }
+export function onSlice (hook: (() => void) | undefined): void {
+  sliceHook = hook
+  onTurn(hook)
+}
 
 export class Slicer {
   private start = performance.now()

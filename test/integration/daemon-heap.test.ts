@@ -19,6 +19,7 @@ const CHILD = `
 import { getHeapSpaceStatistics } from 'node:v8'
 import { daemonHeap } from '${url('cli/daemon-heap.js')}'
 import { Slicer } from '${url('node/slice.js')}'
+import { settleInSlices } from '${pathToFileURL(join(ROOT, 'dist', 'protocols', 'sync', 'slice.js')).href}'
 const young = () => getHeapSpaceStatistics().find(s => s.space_name === 'new_space').space_size
 const kept = []
 const burst = () => { for (let i = 0; i < 400_000; i++) kept.push({ i, a: [i] }) }
@@ -27,12 +28,17 @@ const start = young()
 for (let k = 0; k < 3; k++) burst()
 const plain = young()
 const slicer = new Slicer()
-for (let k = 0; k < 6; k++) { burst(); await slicer.breathe() }
+if (process.argv[2] === 'admissions') {
+  // The sync protocol's sliced admissions (a catch-up): a frame's entries admitted in turns.
+  await settleInSlices(Array.from({ length: 6 * 400 }, (_, i) => i), async () => { for (let i = 0; i < 1000; i++) kept.push({ i, a: [i] }); })
+} else {
+  for (let k = 0; k < 6; k++) { burst(); await slicer.breathe() }
+}
 console.log(JSON.stringify({ start, plain, sliced: young() }))
 `
 
-async function youngGeneration (mode: 'daemon' | 'default'): Promise<{ start: number, plain: number, sliced: number }> {
-  const r = await run(process.execPath, ['--input-type=module', '-e', CHILD, mode], { cwd: ROOT })
+async function youngGeneration (mode: 'daemon' | 'default', work: 'slicer' | 'admissions' = 'slicer'): Promise<{ start: number, plain: number, sliced: number }> {
+  const r = await run(process.execPath, ['--input-type=module', '-e', CHILD, mode, work], { cwd: ROOT })
   return JSON.parse(r.stdout)
 }
 
@@ -45,6 +51,12 @@ describe('the daemon heap', () => {
     expect(d.plain).toBeLessThanOrEqual(2 * d.start)
     expect(v8.plain).toBeGreaterThan(4 * v8.start)
     // Long work: V8's own growth.
+    expect(d.sliced).toBeGreaterThan(4 * d.plain)
+  })
+
+  it('lets it grow while the sync protocol admits a catch-up in slices', async () => {
+    const d = await youngGeneration('daemon', 'admissions')
+    expect(d.plain).toBeLessThanOrEqual(2 * d.start)
     expect(d.sliced).toBeGreaterThan(4 * d.plain)
   })
 })
