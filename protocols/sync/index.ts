@@ -17,7 +17,7 @@ export * from './source.js'
 export type { ReconcileIndex, ReconcileItem } from './reconcile.js'
 export type { Transfer, Direction } from './transfer.js'
 export type { SessionStats } from './session.js'
-export { LIMITS as SYNC_LIMITS } from './session.js'
+export { LIMITS as SYNC_LIMITS } from './limits.js'
 export { onTurn } from './slice.js'
 export const SYNC_PROTOCOL = '/mesh/sync/1.0.0'
 

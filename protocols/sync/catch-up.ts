@@ -1,0 +1,179 @@
+/**
+ * Sending the peer what it lacks, by its vectors: per document its totals announced first (the
+ * peer's progress), then its snapshots, each from the byte the peer already holds of it and no
+ * further ahead than the peer granted, then its entries in batches; small documents share frames.
+ */
+import type { Logger } from '@libp2p/interface'
+import { parseTrustedEntry, toHex } from '../../src/identity/index.js'
+import { LIMITS } from './limits.js'
+import { EMPTY } from './messages.js'
+import type { Outbox, Track } from './outbox.js'
+import type { SyncMessage } from './pb/sync.js'
+import type { PeerView } from './peer-view.js'
+import type { AuthorSeq, DocVector, ReplicaSource, SyncPlan } from './source.js'
+import type { Transfers } from './transfer.js'
+
+export interface CatchUpHost {
+  peer: string
+  log: Logger
+  source: ReplicaSource
+  closed: () => boolean
+  /** A catch-up failed: the session ends with this error. */
+  abort: (err: Error) => void
+  outbox: Outbox
+  view: PeerView
+  transfers: Transfers
+  stats: { snapshotBytesSent: number, snapshotsSent: number, snapshotsResumed: number, catchUpEntriesSent: number }
+}
+
+/** Names a snapshot held in part: its document, author and seq. */
+const heldKey = (doc: Uint8Array, author: Uint8Array, seq: bigint): string => `${toHex(doc)}/${toHex(author)}/${seq}`
+
+export class CatchUp {
+  private chain: Promise<void> = Promise.resolve()
+  /** The peer's snapshot window (0: it grants nothing, an older peer: no limit), and its grant for the snapshot being sent. */
+  private peerWindow = 0
+  private credit = { granted: Infinity, waiters: [] as Array<() => void> }
+  /** Snapshots the peer holds in part, by `doc/author/seq`: sending one resumes at that byte. */
+  private readonly held = new Map<string, number>()
+
+  constructor (private readonly host: CatchUpHost) {}
+
+  /** What a frame of the peer says about this side's sending: snapshots it holds in part, its window, its grants. */
+  note (msg: SyncMessage): void {
+    for (const p of msg.partialSnapshots) this.held.set(heldKey(p.doc, p.author, p.seq), Number(p.offset))
+    if (msg.snapshotWindow > 0n) this.peerWindow = Number(msg.snapshotWindow)
+    if (msg.snapshotCredit > 0n) {
+      this.credit.granted = Math.max(this.credit.granted, Number(msg.snapshotCredit))
+      for (const wake of this.credit.waiters.splice(0)) wake()
+    }
+  }
+
+  /** The session ended: a snapshot waiting for the peer's grant goes on (and sees it closed). */
+  wake (): void {
+    for (const wake of this.credit.waiters.splice(0)) wake()
+  }
+
+  /**
+   * Beside the reader, not inside it: if both sides waited for backpressure while neither read,
+   * they would deadlock. Catch-ups run one after another. `docs`: only these of ours (all when
+   * undefined).
+   */
+  schedule (theirs: DocVector[], docs?: Uint8Array[], done?: () => void): void {
+    this.chain = this.chain.then(async () => { await this.sendWhatTheyLack(theirs, docs); done?.() }).catch((err: any) => {
+      this.host.log.error('sending to %s failed: %s', this.host.peer, err?.message ?? err)
+      this.host.abort(err instanceof Error ? err : new Error(String(err)))
+    })
+  }
+
+  private async sendWhatTheyLack (theirs: DocVector[], docs?: Uint8Array[]): Promise<void> {
+    const { source, outbox, view } = this.host
+    const byDoc = new Map<string, AuthorSeq[]>()
+    for (const v of theirs) byDoc.set(toHex(v.doc), v.items)
+    for (const v of theirs) view.remember(v.doc, v.items)
+    for (const v of theirs) view.rememberTips(v.doc, v.items)
+    // Entries of many documents share frames (up to batchBytes): a vault of 10,000 small
+    // documents would otherwise go as 10,000 frames, each its own group commit at the receiver.
+    let batch: Uint8Array[] = []
+    let bytes = 0
+    let sent: DocVector[] = []
+    const send = (): void => {
+      if (batch.length > 0) outbox.enqueue({ ...EMPTY(), entries: batch as Array<Uint8Array<ArrayBuffer>> }, false)
+      for (const v of sent) view.remember(v.doc, v.items) // what was queued counts as held by the peer
+      batch = []
+      bytes = 0
+      sent = []
+    }
+    for (const mine of docs?.map(doc => ({ doc, items: source.vector(doc) })) ?? source.vectors()) {
+      const key = toHex(mine.doc)
+      const plan = source.plan(mine.doc, byDoc.get(key) ?? [])
+      // A document with a snapshot or more than a frame of entries goes on its own, its totals
+      // announced first (the peer's progress); small documents share frames.
+      if (plan.snapshots.length > 0 || (plan.entryBytes ?? Infinity) > LIMITS.batchBytes) {
+        send()
+        await this.sendDoc(mine.doc, plan)
+        view.remember(mine.doc, mine.items)
+        continue
+      }
+      for await (const e of plan.entries) {
+        if (bytes + e.byteLength > LIMITS.batchBytes && batch.length > 0) {
+          send()
+          await outbox.drained(LIMITS.maxQueuedBytes / 2)
+        }
+        batch.push(e)
+        bytes += e.byteLength
+      }
+      sent.push(mine)
+    }
+    send()
+  }
+
+  /**
+   * One document's catch-up: its totals announced first (the peer's progress), then its
+   * snapshots, each from the byte the peer already holds of it, then its entries in batches.
+   */
+  private async sendDoc (docId: Uint8Array, plan: SyncPlan): Promise<void> {
+    const { outbox, transfers, stats, log, peer } = this.host
+    const doc = toHex(docId)
+    const snapshotBytes = plan.snapshots.reduce((n, s) => n + Number(parseTrustedEntry(s.header).snapshotSize), 0)
+    const entries = plan.entryCount ?? 0
+    const bytes = plan.entryBytes ?? 0
+    if (snapshotBytes > 0 || entries > 0) {
+      outbox.enqueue({ ...EMPTY(), catchup: { doc: docId as Uint8Array<ArrayBuffer>, entries: BigInt(entries), bytes: BigInt(bytes), snapshotBytes: BigInt(snapshotBytes) } }, false)
+      transfers.plan('out', doc, snapshotBytes, entries, bytes)
+      log('catch-up of %s to %s: %d snapshot bytes, %d entries (%d bytes)', doc.slice(0, 12), peer, snapshotBytes, entries, bytes)
+    }
+    for (const snap of plan.snapshots) {
+      const h = parseTrustedEntry(snap.header)
+      const size = Number(h.snapshotSize)
+      const held = this.held.get(heldKey(h.doc, h.author, h.seq)) ?? 0
+      const from = held > 0 && held <= size ? held : 0
+      // Ahead of the peer's grants by at most its window (none announced: no limit).
+      this.credit = { granted: this.peerWindow > 0 ? from + this.peerWindow : Infinity, waiters: [] }
+      outbox.enqueue({ ...EMPTY(), snapshotHeader: snap.header as Uint8Array<ArrayBuffer>, snapshotOffset: BigInt(from) }, false)
+      if (from > 0) stats.snapshotsResumed++
+      else stats.snapshotsSent++
+      log('snapshot of %s to %s: %d bytes, from byte %d', doc.slice(0, 12), peer, size, from)
+      transfers.snapshotBegins('out', doc, size, from)
+      let at = from
+      for await (const piece of snap.pieces(LIMITS.chunkBytes, from)) {
+        await this.granted(at + piece.byteLength)
+        if (this.host.closed()) break
+        at += piece.byteLength
+        outbox.enqueue({ ...EMPTY(), snapshotChunk: piece as Uint8Array<ArrayBuffer> }, false, { doc, snapshot: piece.byteLength })
+        await outbox.drained(LIMITS.maxQueuedBytes / 2)
+      }
+      this.host.view.remember(docId, snap.covers)
+    }
+    let batch: Uint8Array[] = []
+    let batchBytes = 0
+    for await (const e of plan.entries) {
+      if (batchBytes + e.byteLength > LIMITS.batchBytes && batch.length > 0) {
+        outbox.enqueue({ ...EMPTY(), entries: batch as Array<Uint8Array<ArrayBuffer>> }, false, { doc, entries: batch.length, bytes: batchBytes })
+        batch = []
+        batchBytes = 0
+        await outbox.drained(LIMITS.maxQueuedBytes / 2)
+      }
+      batch.push(e)
+      batchBytes += e.byteLength
+    }
+    if (batch.length > 0) outbox.enqueue({ ...EMPTY(), entries: batch as Array<Uint8Array<ArrayBuffer>> }, false, { doc, entries: batch.length, bytes: batchBytes })
+  }
+
+  /** Waits until the peer granted the current snapshot up to `upTo` bytes. */
+  private async granted (upTo: number): Promise<void> {
+    while (this.credit.granted < upTo && !this.host.closed()) await new Promise<void>(resolve => this.credit.waiters.push(resolve))
+  }
+
+  /** What the stream took of a tracked frame counts in the sending side's progress. */
+  sent (t: Track): void {
+    if (t.snapshot !== undefined) {
+      this.host.stats.snapshotBytesSent += t.snapshot
+      this.host.transfers.snapshotBytes('out', t.doc, t.snapshot)
+    }
+    if (t.entries !== undefined) {
+      this.host.stats.catchUpEntriesSent += t.entries
+      this.host.transfers.entries('out', t.doc, t.entries, t.bytes ?? 0)
+    }
+  }
+}

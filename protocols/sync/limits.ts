@@ -1,0 +1,48 @@
+/** The sync session's bounds: frame sizes, snapshot windows, queues and timers. */
+export const LIMITS = {
+  /** Largest frame accepted: below libp2p's 4 MiB default. */
+  maxFrameBytes: 1024 * 1024 + 64 * 1024,
+  /** Entries per frame, by total bytes. */
+  batchBytes: 512 * 1024,
+  /** Snapshot ciphertext per frame. */
+  chunkBytes: 64 * 1024,
+  /**
+   * Snapshot bytes a sender may have sent ahead of what this receiver took (its grants): what a
+   * cut connection can waste, and what a resume sends again. Small against a snapshot (5 cuts of
+   * a 7 MB snapshot must cost under 30%), large enough for a LAN (≈ window / round trip).
+   */
+  snapshotWindowBytes: 256 * 1024,
+  /**
+   * Once a snapshot's header arrived the receiver grants up to 1/32 of its size ahead (5 cuts
+   * then waste under 16% of it), between snapshotWindowBytes and this: a long transfer needs
+   * fewer round trips per byte.
+   */
+  maxSnapshotWindowBytes: 4 * 1024 * 1024,
+  /** A receiver grants more once it took this much since its last grant. */
+  snapshotGrantBytes: 64 * 1024,
+  /** Documents per vectors frame. */
+  docsPerFrame: 512,
+  /** Live bytes queued for one peer before live pushes are dropped. */
+  maxQueuedBytes: 16 * 1024 * 1024,
+  /** Largest snapshot accepted from a peer. */
+  maxSnapshotBytes: 1024 * 1024 * 1024,
+  maxCertificates: 1024,
+  /** Longest a frame may take from its first byte to its last. */
+  frameDeadlineMs: 30_000,
+  /** Frames handled at once: a frame's checks run when it is read, its disk writes overlap the next frames'. */
+  framesInFlight: 4,
+  /** Reconciliation ranges per frame. */
+  maxRanges: 1024,
+  /** Snapshots held in part announced at the start of a session. */
+  maxHeldSnapshots: 512,
+  /**
+   * After an entry or snapshot was refused for a reason that passes (see RETRY), this side sends
+   * its vectors again this long after (or when the error says), and the peer's catch-up resends
+   * what is still missing.
+   */
+  refetchMs: 5_000,
+  /** A frame with at least this many entries has their signatures checked ahead, off-thread (verifyAhead). */
+  verifyAheadEntries: 64,
+  /** After entries from the peer, this long without more before this side tells it its digest (`holds`). */
+  holdsQuietMs: 1_000
+} as const

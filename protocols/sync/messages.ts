@@ -1,0 +1,30 @@
+/**
+ * The session's frames as SyncMessages (pb/sync.proto): an empty one to fill in, the values of
+ * its small fields, and the codec with the session's limits on repeated fields.
+ */
+import { frame } from './frames.js'
+import { LIMITS } from './limits.js'
+import { SyncMessage } from './pb/sync.js'
+
+export const EMPTY = (): SyncMessage => ({ certificates: [], vectors: [], vectorsDone: false, entries: [], snapshotHeader: new Uint8Array(0), snapshotChunk: new Uint8Array(0), wantVectors: false, ranges: [], answer: false, partialSnapshots: [], snapshotOffset: 0n, snapshotWindow: 0n, snapshotCredit: 0n, disk: 0, lanes: 0, unfold: [], holds: new Uint8Array(0) })
+
+/** The `lanes` field of the held frame: this side reads and sends retired lanes (SPEC.md, Retired lanes). */
+export const LANES_VERSION = 1
+
+/** The `disk` field: 0 says nothing (an older peer, or no change). */
+export const DISK = { full: 1, room: 2 } as const
+
+/** A received frame's body, its repeated fields bounded. */
+export function decodeMessage (bytes: Uint8Array): SyncMessage {
+  return SyncMessage.decode(bytes, { limits: { certificates: LIMITS.maxCertificates, vectors: LIMITS.docsPerFrame, entries: 4096, ranges: LIMITS.maxRanges, partialSnapshots: LIMITS.maxHeldSnapshots } } as any)
+}
+
+/** A message as it goes on the stream: length-prefixed. */
+export function encodeFrame (msg: SyncMessage): Uint8Array {
+  return frame(SyncMessage.encode(msg))
+}
+
+/** Bytes a received frame took on the stream: its body and its length prefix. */
+export const wireLength = (body: Uint8Array): number => body.byteLength + varintLength(body.byteLength)
+
+const varintLength = (n: number): number => n < 0x80 ? 1 : n < 0x4000 ? 2 : n < 0x200000 ? 3 : 4

@@ -1,0 +1,143 @@
+/**
+ * A session's write side: frames go through a bounded queue, each written with one `stream.send`;
+ * live entries of one tick share a frame. A peer too slow to keep up has live entries dropped and
+ * is asked for its vectors again once the queue drains, which resends what it lacks.
+ */
+import type { Logger, Stream } from '@libp2p/interface'
+import { LIMITS } from './limits.js'
+import { EMPTY, encodeFrame } from './messages.js'
+import type { SyncMessage } from './pb/sync.js'
+import type { EntryRef } from './source.js'
+
+/** Tracked by the sending side per queued frame, counted once the stream took it. */
+export interface Track { doc: string, snapshot?: number, entries?: number, bytes?: number }
+
+export interface OutboxHost {
+  peer: string
+  log: Logger
+  /** The session is closed: nothing more is queued or written. */
+  closed: () => boolean
+  /** Ends the session (a write failed). */
+  close: () => void
+  stats: { bytesSent: number }
+  /** The stream took a tracked frame. */
+  sent: (t: Track) => void
+  /** Live entries were queued: they count as held by the peer. */
+  queuedLive: (refs: EntryRef[]) => void
+}
+
+export class Outbox {
+  private readonly queue: Array<{ msg: SyncMessage, bytes: number, live: boolean, track?: Track }> = []
+  private queued = 0
+  private writing = false
+  private dropped = false
+  private idle: Array<() => void> = []
+  private live: Uint8Array[] = []
+  private liveRefs: EntryRef[] = []
+  private liveBytes = 0
+  private liveScheduled = false
+
+  constructor (private readonly stream: Stream, private readonly host: OutboxHost) {}
+
+  /**
+   * A live entry (local, or stored from a peer): pushed unless the peer is the one it came from.
+   * The first of a tick leaves at once, in that tick; the others of the same tick share one frame
+   * once it ends, and while the stream waits to drain the next frame collects what arrives.
+   */
+  pushEntry (entry: Uint8Array, ref: EntryRef): void {
+    if (this.host.closed()) return
+    this.live.push(entry)
+    this.liveRefs.push(ref)
+    this.liveBytes += entry.byteLength
+    if (this.liveBytes >= LIMITS.batchBytes) { this.takeLive(); return }
+    if (this.writing || this.liveScheduled) return
+    this.takeLive()
+    this.liveScheduled = true
+    queueMicrotask(() => { this.liveScheduled = false; if (!this.writing) this.takeLive() })
+  }
+
+  /** Queues the live entries collected so far as one frame. */
+  private takeLive (): void {
+    if (this.live.length === 0) return
+    const entries = this.live
+    const refs = this.liveRefs
+    this.live = []
+    this.liveRefs = []
+    this.liveBytes = 0
+    // After the send: what was queued counts as held by the peer (for `mesh peers`).
+    if (this.enqueue({ ...EMPTY(), entries: entries as Array<Uint8Array<ArrayBuffer>> }, true)) {
+      this.host.queuedLive(refs)
+    }
+  }
+
+  /** Queues a frame and writes what it can; false when the session is closed or a live frame was dropped. */
+  enqueue (msg: SyncMessage, live: boolean, track?: Track, urgent = false): boolean {
+    if (this.host.closed()) return false
+    const bytes = msg.entries.reduce((n, e) => n + e.byteLength, 0) + msg.snapshotChunk.byteLength + msg.snapshotHeader.byteLength + 64
+    if (live && this.queued + bytes > LIMITS.maxQueuedBytes) {
+      // Too far behind: drop, and ask for its vectors once the queue drains.
+      this.dropped = true
+      return false
+    }
+    if (urgent) this.queue.unshift({ msg, bytes, live, track })
+    else this.queue.push({ msg, bytes, live, track })
+    this.queued += bytes
+    this.flush()
+    return true
+  }
+
+  /** Resolves once no more than `below` bytes wait in the queue (or the session closed). */
+  async drained (below: number): Promise<void> {
+    while (this.queued > below && !this.host.closed()) await new Promise<void>(resolve => this.idle.push(resolve))
+  }
+
+  /** The session ended: whoever waits for the queue to drain goes on (and sees it closed). */
+  wake (): void {
+    for (const wake of this.idle.splice(0)) wake()
+  }
+
+  /**
+   * Writes queued frames, each with one `stream.send` in this tick; when the stream asks to
+   * wait, the rest goes once it drains.
+   */
+  private flush (): void {
+    if (this.writing) return
+    this.writing = true
+    try {
+      if (this.queue.length === 0) this.takeLive() // what collected while the stream drained
+      while (this.queue.length > 0 && !this.host.closed()) {
+        const next = this.queue.shift() as { msg: SyncMessage, bytes: number, track?: Track }
+        const f = encodeFrame(next.msg)
+        const more = this.stream.send(f)
+        this.queued -= next.bytes
+        this.host.stats.bytesSent += f.byteLength
+        if (next.track !== undefined) this.host.sent(next.track)
+        this.wake()
+        if (this.queue.length === 0) this.takeLive()
+        if (this.queue.length === 0 && this.dropped) {
+          this.dropped = false
+          this.queue.push({ msg: { ...EMPTY(), wantVectors: true }, bytes: 64, live: false })
+          this.queued += 64
+        }
+        if (!more) {
+          // The stream holds a frame it could not pass on yet: nothing more goes to it until it
+          // drains, so what waits is counted in `queued` (and live entries are dropped past its
+          // bound) instead of piling up unbounded in the stream's own buffer.
+          this.stream.onDrain().then(() => { this.writing = false; this.flush() }, (err: unknown) => { this.writeFailed(err) })
+          return
+        }
+      }
+      this.writing = false
+    } catch (err: unknown) {
+      this.writeFailed(err)
+    }
+  }
+
+  private writeFailed (err: any): void {
+    this.writing = false
+    if (!this.host.closed()) {
+      this.host.log('sync write to %s failed: %s', this.host.peer, err?.message ?? err)
+      this.host.close()
+    }
+  }
+}

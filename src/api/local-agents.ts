@@ -1,0 +1,120 @@
+/**
+ * The agents area of the in-process API (issue 13): importing an agent's native records into its
+ * session (agents-import.ts), reading them back a page at a time, and the followers' beats.
+ */
+import { DOC_NAMES, MAX_APPEND_BYTES, parseSessionKey, RecordsDoc, type NativeRecord, type NewMessage, type SessionKey } from '../../crdt/index.js'
+import { InvalidInputError, LeaseHeldError, NotFoundError } from '../errors.js'
+import { appendRecords, fitsOneEntry, viewOf, type CaptureMeta } from './agents-import.js'
+import { FollowTable } from './follow-table.js'
+import type { Handlers, LocalContext } from './local-context.js'
+
+export function agentHandlers (ctx: LocalContext): Handlers<'agents.followBeat' | 'agents.status' | 'agents.import' | 'agents.records'> {
+  const follows = new FollowTable()
+  return {
+    'agents.import': async (input) => {
+      const key = parseSessionKey(input.key ?? `agent:${input.agent}:${input.sessionId}`)
+      if (!(await ctx.vault.sessions.exists(key))) {
+        const s = await ctx.vault.sessions.create(key, { title: input.title ?? `${input.agent} ${input.sessionId}` })
+        await s.close()
+        ctx.created(key)
+        ctx.push({ type: 'session.created', key, remote: false })
+      }
+      const records: NativeRecord[] = input.records
+      let bytes = 0
+      for (const r of records) bytes += Buffer.byteLength(r.text) + Buffer.byteLength(r.id) + r.file.length + r.kind.length
+      if (bytes > MAX_APPEND_BYTES) throw new InvalidInputError(`these records carry ${bytes} bytes, more than ${MAX_APPEND_BYTES}: send them in several calls (one call is one entry, at most 1 MiB), a record over that size in parts`)
+      const meta = { agent: input.agent, sessionId: input.sessionId, cwd: input.cwd, gitRemote: input.gitRemote, name: input.name, dir: input.dir }
+      // The records and their view in one change (one entry, one durable write) when they fit
+      // in one: a live capture's line reaches peers after one fsync, not two in a row, and a
+      // crash keeps both or neither (records stored without their view would stay so, since
+      // a re-import adds only records it does not hold).
+      const grouped = await importGrouped(ctx, key, meta, records, input.messages ?? [], bytes, input.force)
+      if (grouped !== undefined) return { key, ...grouped }
+      // Inside the cached session: its replica stays open between calls (withDoc alone would
+      // load the whole document from the store for every chunk of a long import).
+      const { added, total } = await ctx.withSession(key, async () => await ctx.vault.withDoc(DOC_NAMES.session(key), async r => {
+        const d = RecordsDoc.of(r.doc)
+        const added = await r.change(() => appendRecords(d, meta, records))
+        return { added, total: d.length }
+      }))
+      // The view, for the records just added only (their messages carry the record id, maybe with #n).
+      const view = viewOf(added, input.messages ?? [])
+      let appended = 0
+      for (const batch of byBytes(view, MAX_APPEND_BYTES / 2)) {
+        appended += (await ctx.withSession(key, async (s) => await s.append(batch, { force: input.force }))).length
+      }
+      return { key, added: added.length, total, messages: appended }
+    },
+    'agents.records': async (input) => await ctx.withSession(input.key, async () => await ctx.vault.withDoc(DOC_NAMES.session(parseSessionKey(input.key)), (r) => {
+      const d = RecordsDoc.of(r.doc)
+      const meta = d.getMeta()
+      if (meta === undefined) throw new NotFoundError(`session ${input.key} holds no agent records (import one with \`mesh agent import\`)`, { key: input.key })
+      const start = input.start ?? 0
+      const limit = input.limit ?? 100_000
+      const out: NativeRecord[] = []
+      let bytes = 0
+      let i = start
+      for (const rec of d.slice(start, limit)) {
+        const n = Buffer.byteLength(rec.text)
+        if (out.length > 0 && bytes + n > RECORDS_PAGE_BYTES) break
+        out.push(rec)
+        bytes += n
+        i++
+      }
+      return { meta, records: out, total: d.length, next: i < d.length ? i : undefined }
+    })),
+    'agents.followBeat': async (input) => { follows.beat(input); return { ok: true } },
+    'agents.status': async (input) => {
+      const live = follows.byKey()
+      const wanted = input.keys !== undefined ? new Set(input.keys) : undefined
+      const sessions = []
+      for (const s of await ctx.vault.sessions.list()) {
+        if (!s.key.startsWith('agent:') || (wanted !== undefined && !wanted.has(s.key))) continue
+        const f = live.get(s.key)
+        const info = await ctx.withSession(s.key, (h) => h.resumeInfo({ tail: 0 }))
+        sessions.push({ key: s.key, following: f !== undefined, sync: f !== undefined ? 'live' as const : 'stored' as const, follower: f !== undefined ? { id: f.follower.id, pid: f.follower.pid } : undefined, stream: f?.stream, capturedAt: f?.capturedAt, offset: f?.offset, lease: info.lease, lastWriter: info.lastWriter, messageCount: info.messageCount })
+      }
+      return { followers: follows.followers(), sessions }
+    }
+  }
+}
+
+/** agents.import as one change, when records and view fit in one entry and no lease blocks it. */
+async function importGrouped (ctx: LocalContext, key: SessionKey, meta: CaptureMeta, records: NativeRecord[], messages: NewMessage[], bytes: number, force: boolean | undefined): Promise<{ added: number, total: number, messages: number } | undefined> {
+  if (!fitsOneEntry(bytes, messages)) return undefined
+  try {
+    return await ctx.withSession(key, async (s) => {
+      const r = await s.appendAlong({ force }, (doc) => {
+        const d = RecordsDoc.of(doc)
+        const added = appendRecords(d, meta, records)
+        return { value: { added: added.length, total: d.length }, messages: viewOf(added, messages) }
+      })
+      return { ...r.value, messages: r.messages.length }
+    })
+  } catch (err) {
+    // Another device drives the session: the records are stored alone, then the append says so.
+    if (err instanceof LeaseHeldError) return undefined
+    throw err
+  }
+}
+
+/**
+ * About how many bytes of record text one agents.records page carries: the socket takes request
+ * lines up to 8 MiB, and JSON escaping of a line's quotes can double its size on the wire.
+ */
+const RECORDS_PAGE_BYTES = 2 * 1024 * 1024
+
+/** Splits messages into batches of at most about `max` bytes of content. */
+function byBytes<T extends { content: string }>(list: readonly T[], max: number): T[][] {
+  const out: T[][] = []
+  let cur: T[] = []
+  let n = 0
+  for (const m of list) {
+    const b = Buffer.byteLength(m.content) + 256
+    if (cur.length > 0 && n + b > max) { out.push(cur); cur = []; n = 0 }
+    cur.push(m)
+    n += b
+  }
+  if (cur.length > 0) out.push(cur)
+  return out
+}

@@ -1,0 +1,15 @@
+/** The doctor area of the in-process API (issue 12): what this node set aside, and dropping it. */
+import { NotFoundError } from '../errors.js'
+import type { Handlers, LocalContext } from './local-context.js'
+
+export function doctorHandlers (ctx: LocalContext): Handlers<'doctor.report' | 'doctor.drop'> {
+  return {
+    'doctor.report': async () => ({ quarantined: ctx.vault.vault.quarantined(), forks: ctx.vault.vault.forks() }),
+    'doctor.drop': async (input) => {
+      const q = ctx.vault.vault.quarantined().find(x => x.id === input.id)
+      if (q === undefined) throw new NotFoundError(`nothing in quarantine has the id ${input.id} (\`mesh doctor\` lists them)`, { id: input.id })
+      await ctx.vault.vault.dropQuarantined(input.id)
+      return { dropped: q }
+    }
+  }
+}

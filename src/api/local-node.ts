@@ -1,0 +1,57 @@
+/** The node area of the in-process API: this device's status, stopping the daemon, and the peers. */
+import { equals, isExpired } from '../identity/index.js'
+import { PeerBook } from '../node/peer-book.js'
+import type { Handlers, LocalContext } from './local-context.js'
+import { transferView } from './local-events.js'
+
+export function nodeHandlers (ctx: LocalContext): Handlers<'node.status' | 'node.stop' | 'peers.list'> {
+  return {
+    'node.status': async () => {
+      const s = await ctx.vault.status()
+      const node = ctx.node
+      const v = ctx.vault.vault
+      const mine = v.identity.certificate
+      const newest = v.certs.get(v.identity.device.publicKey)
+      const revoked = v.certs.revocationOf(v.identity.device.publicKey)
+      const owed = v.certs.state.owed
+      return {
+        ...s,
+        diskFull: v.diskFull,
+        ...(revoked !== undefined ? { revoked } : {}),
+        // A revoked device is sent the registry only up to its revocation, so the rotation that
+        // followed looks owed to it: it is none of its business, and it could not make it anyway.
+        ...(owed.length > 0 && revoked === undefined ? { rotationOwed: { since: Math.min(...owed.map(o => o.at)), revokes: owed.length, here: v.writable } } : {}),
+        certificate: {
+          version: mine.version,
+          writable: v.writable,
+          expiresAt: mine.expiresAt,
+          expired: isExpired(mine, Date.now(), 0),
+          superseded: newest !== undefined && !equals(newest.bytes, mine.bytes)
+        },
+        daemon: {
+          running: ctx.options.daemon !== undefined,
+          pid: ctx.options.daemon?.pid,
+          listen: node?.addresses() ?? [],
+          peers: node?.provenCount() ?? 0,
+          http: ctx.options.daemon?.http?.(),
+          relay: node?.status().relay,
+          relayVia: node?.status().relayVia
+        }
+      }
+    },
+    'node.stop': async () => {
+      if (ctx.options.onStop === undefined) return { stopping: false }
+      setImmediate(() => ctx.options.onStop?.())
+      return { stopping: true }
+    },
+    'peers.list': async (input) => {
+      if (ctx.node !== undefined) {
+        const peers = await ctx.node.peers({ rtt: input.rtt })
+        return peers.map(p => ({ ...p, via: String(p.via), transfers: p.transfers.map(transferView) }))
+      }
+      const book = new PeerBook(ctx.vault.info().home)
+      await book.load()
+      return book.list().map(p => ({ peerId: p.peerId, label: p.label, capabilities: p.capabilities, addrs: p.addrs, via: 'remembered', state: 'offline' as const, behind: {}, lacking: {}, inSync: false, diskFull: false, transfers: [], lastSeen: p.lastSeen }))
+    }
+  }
+}

@@ -1,0 +1,120 @@
+/** The sessions area of the in-process API: listing, creating, reading and writing sessions, and their driver lease. */
+import { parseSessionKey } from '../../crdt/index.js'
+import { InvalidInputError, isMeshError, NotFoundError, ReadOnlyError } from '../errors.js'
+import type { Handlers, LocalContext, ParsedInput } from './local-context.js'
+import type { Output } from './schema.js'
+import type { Session } from './session.js'
+
+type SessionMethods = 'sessions.list' | 'sessions.create' | 'sessions.show' | 'sessions.wait' | 'sessions.append' | 'sessions.task' | 'sessions.takeLease' | 'sessions.renewLease' | 'sessions.releaseLease' | 'sessions.resume'
+
+export function sessionHandlers (ctx: LocalContext): Handlers<SessionMethods> {
+  return {
+    'sessions.list': async (input) => {
+      const list = await ctx.vault.sessions.list()
+      if (input.details !== true) return list
+      const out = []
+      for (const s of list) {
+        try {
+          out.push(await ctx.withSession(s.key, (h) => {
+            const info = h.resumeInfo({ tail: 0 })
+            return { ...s, status: info.status, lease: info.lease, lastWriter: info.lastWriter, messageCount: info.messageCount }
+          }))
+        } catch (err) {
+          // A session listed in the index whose document has not arrived yet.
+          if (!isMeshError(err)) throw err
+          out.push(s)
+        }
+      }
+      return out
+    },
+    'sessions.create': async (input) => {
+      const key = parseSessionKey(input.key)
+      const s = await ctx.vault.sessions.create(key, { title: input.title, goal: input.goal })
+      const meta = s.meta()
+      await s.close()
+      ctx.created(key)
+      ctx.push({ type: 'session.created', key, remote: false })
+      return { key, title: meta.title, createdAt: meta.createdAt }
+    },
+    'sessions.show': async (input) => await ctx.withSession(input.key, (s) => {
+      if (input.after !== undefined) {
+        const info = s.resumeInfo({ tail: 0 })
+        const { messages, firstIndex } = s.messagesAfter(input.after)
+        return { ...info, messages: labelled(s, messages), firstIndex }
+      }
+      const tail = input.all === true ? undefined : (input.tail ?? 50)
+      const info = s.resumeInfo({ tail })
+      return { ...info, messages: labelled(s, info.messages), firstIndex: info.messageCount - info.messages.length }
+    }),
+    'sessions.wait': async (input, signal) => {
+      const key = parseSessionKey(input.key)
+      const found = await ctx.vault.sessions.find(key, { signal: anySignal(signal, input.timeoutMs) })
+      return found
+    },
+    'sessions.append': async (input) => {
+      const list = input.messages ?? []
+      if (input.role !== undefined || input.content !== undefined) {
+        if (input.role === undefined || input.content === undefined || input.content === '') throw new InvalidInputError('an append needs a role and a non-empty content (or messages)')
+        list.unshift({ role: input.role, content: input.content, toolCall: input.toolCall, toolResult: input.toolResult })
+      }
+      if (list.length === 0) throw new InvalidInputError('refusing to append an empty message')
+      return await ctx.withSession(input.key, async (s) => labelled(s, await s.append(list, { force: input.force })))
+    },
+    'sessions.task': async (input) => await ctx.withSession(input.key, async (s) => {
+      const existing = s.task().todos
+      const now = Date.now()
+      const todos: Array<{ id: string, text: string, done?: boolean }> = []
+      for (const [i, text] of (input.todoAdd ?? []).entries()) todos.push({ id: `t${(now + i).toString(36).slice(-4)}`, text })
+      for (const id of input.todoDone ?? []) {
+        const t = existing.find(x => x.id === id)
+        if (t === undefined) throw new NotFoundError(`session ${s.key} has no todo ${id} (see \`mesh session show ${s.key}\`)`, { id })
+        todos.push({ id, text: t.text, done: true })
+      }
+      await s.updateTask({ plan: input.plan, cwd: input.cwd, progress: input.progress, todos, filesTouched: input.files, fields: input.fields ?? undefined }, { force: input.force })
+      return s.task()
+    }),
+    'sessions.takeLease': async (input) => await ctx.withSession(input.key, async (s) => {
+      const r = await s.takeLease({ take: input.take })
+      return { lease: r.lease, tookOverFrom: r.tookOverFrom !== undefined ? (r.tookOverFrom.label ?? r.tookOverFrom.device) : undefined }
+    }),
+    'sessions.renewLease': async (input) => await ctx.withSession(input.key, async (s) => ({ lease: await s.renewLease() })),
+    'sessions.releaseLease': async (input) => await ctx.withSession(input.key, async (s) => ({ released: await s.releaseLease() })),
+    'sessions.resume': async (input) => {
+      if (input.take === true && ctx.vault.vault.certs.isRevoked(ctx.vault.vault.identity.device.publicKey)) ctx.vault.vault.assertWritable(`take the driver lease of ${input.key}`)
+      if (input.take === true && !ctx.vault.vault.writable) throw new ReadOnlyError(`this device (${ctx.vault.info().label}) is read-only: it can follow ${input.key} but not take its driver lease. Resume without --take to read it`)
+      return await resume(ctx, input)
+    }
+  }
+}
+
+async function resume (ctx: LocalContext, input: ParsedInput<'sessions.resume'>): Promise<Output<'sessions.resume'>> {
+  return await ctx.withSession(input.key, async (s) => {
+    let leaseTaken = false
+    let tookOverFrom: string | undefined
+    const readOnly = !ctx.vault.vault.writable
+    if (!readOnly) {
+      const r = await s.takeLease({ take: input.take })
+      leaseTaken = true
+      if (r.tookOverFrom !== undefined) tookOverFrom = r.tookOverFrom.label ?? r.tookOverFrom.device
+    }
+    const info = s.resumeInfo({ tail: input.tail ?? 50 })
+    return { ...info, messages: labelled(s, info.messages), firstIndex: info.messageCount - info.messages.length, leaseTaken, tookOverFrom, readOnly }
+  })
+}
+
+/** Messages with their author device's label. */
+function labelled<T extends { device: string }>(s: Session, messages: T[]): Array<T & { author?: string }> {
+  const labels = new Map<string, string | undefined>()
+  return messages.map(m => {
+    if (!labels.has(m.device)) labels.set(m.device, s.labelOf(m.device))
+    const author = labels.get(m.device)
+    return author !== undefined ? { ...m, author } : m
+  })
+}
+
+/** A signal that aborts with the caller's or after `ms`. */
+function anySignal (signal: AbortSignal | undefined, ms: number | undefined): AbortSignal | undefined {
+  const list = [signal, ms !== undefined ? AbortSignal.timeout(ms) : undefined].filter((s): s is AbortSignal => s !== undefined)
+  if (list.length === 0) return undefined
+  return list.length === 1 ? list[0] : AbortSignal.any(list)
+}

@@ -1,0 +1,89 @@
+/**
+ * The agents area of the API schema (issue 13): native records of an agent's sessions stored
+ * verbatim, read back a page at a time, and the followers that capture them live.
+ */
+import { z } from 'zod'
+import type { MethodDef } from './schema.js'
+import { force, key, LeaseSchema, NewMessageSchema } from './schema-sessions.js'
+
+export const NativeRecordSchema = z.object({
+  id: z.string().min(1).describe('the record\'s own id (Claude uuid), else type:session:content-hash; unique per file'),
+  file: z.string().describe('the file in the session bundle: \'\' the main transcript, else a path relative to it (subagents/agent-x.jsonl)'),
+  kind: z.string().describe('the record\'s type as the agent wrote it; \'file\' for a whole side file'),
+  text: z.string().describe('the exact text (a JSONL line without its newline), or base64 when enc is base64'),
+  enc: z.literal('base64').optional(),
+  part: z.number().int().min(0).optional().describe('index of this part, for a record held in parts'),
+  parts: z.number().int().min(1).optional()
+})
+
+export const AGENT_IMPORT_METHODS = {
+  'agents.import': {
+    summary: 'Stores an agent\'s native records (each JSONL line\'s exact text, side files of its bundle) in the session agent:<agent>:<sessionId>, creating it; idempotent by record id, so re-importing a grown file adds only its new lines. `messages` is the normalized view of the records sent (shown by session show, watch and the MCP tools).',
+    input: z.object({
+      key: key.optional().describe('the mesh session key (default agent:<agent>:<sessionId>)'),
+      agent: z.enum(['claude', 'codex', 'openclaw', 'hermes']),
+      sessionId: z.string().min(1).max(200),
+      title: z.string().optional(),
+      cwd: z.string().optional().describe('the session\'s working directory where it was captured'),
+      gitRemote: z.string().optional().describe('the git remote of that directory, to find the project on another machine'),
+      name: z.string().optional().describe('the main file\'s original name'),
+      dir: z.string().optional().describe('the main file\'s directory relative to the agent\'s home (Codex: sessions/YYYY/MM/DD)'),
+      records: z.array(NativeRecordSchema),
+      messages: z.array(NewMessageSchema).optional().describe('the view of these records, each keyed by its record id'),
+      force
+    }),
+    output: z.object({ key: z.string(), added: z.number(), total: z.number(), messages: z.number() }),
+    http: { verb: 'POST', path: '/api/agents/import' },
+    writes: true
+  },
+  'agents.records': {
+    summary: 'An imported agent session\'s native records from index `start` (at most `limit`, and at most about 2 MiB of text per call: page on with `next`), with where it was captured.',
+    input: z.object({ key, start: z.number().int().min(0).optional(), limit: z.number().int().min(1).optional() }),
+    output: z.object({
+      meta: z.object({ agent: z.string(), sessionId: z.string(), cwd: z.string().optional(), gitRemote: z.string().optional(), name: z.string().optional(), dir: z.string().optional() }),
+      records: z.array(NativeRecordSchema),
+      total: z.number(),
+      next: z.number().optional().describe('start of the next page, when there is one')
+    }),
+    http: { verb: 'GET', path: '/api/agents/records/{key}' },
+    mcp: 'agents_records'
+  }
+} as const satisfies Record<string, MethodDef>
+
+/** Followers and what they capture, last in METHODS (see there). */
+export const AGENT_FOLLOW_METHODS = {
+  'agents.followBeat': {
+    summary: 'A follower (mesh join --follow, mesh agent follow) tells the daemon what it follows, after every pass: kept in memory; a follower silent for 15 s, or `stopped`, follows nothing.',
+    input: z.object({
+      id: z.string().min(1).max(200),
+      pid: z.number().int(),
+      agents: z.array(z.string()),
+      startedAt: z.number(),
+      stopped: z.boolean().optional(),
+      streams: z.array(z.object({ key: z.string(), stream: z.string(), agent: z.string(), capturedAt: z.number().optional().describe('when it last stored records of this stream'), offset: z.number().optional().describe('bytes of the file read and stored') })).max(100_000)
+    }),
+    output: z.object({ ok: z.boolean() }),
+    http: { verb: 'POST', path: '/api/agents/follow-beat' }
+  },
+  'agents.status': {
+    summary: 'Each agent session in mesh (agent:*) as this device sees it: whether a follower here captures it live, when it last captured a record and up to which byte, the lease holder, the last writer, and the sync state (live: followed here; stored: in mesh, not followed here); with the live followers.',
+    input: z.object({ keys: z.array(z.string()).optional().describe('only these sessions') }),
+    output: z.object({
+      followers: z.array(z.object({ id: z.string(), pid: z.number(), agents: z.array(z.string()), startedAt: z.number(), lastBeatAt: z.number(), streams: z.number() })),
+      sessions: z.array(z.object({
+        key: z.string(),
+        following: z.boolean(),
+        sync: z.enum(['live', 'stored']),
+        follower: z.object({ id: z.string(), pid: z.number() }).optional(),
+        stream: z.string().optional(),
+        capturedAt: z.number().optional().describe('when this device\'s follower last stored a record of it'),
+        offset: z.number().optional(),
+        lease: LeaseSchema.optional(),
+        lastWriter: z.object({ device: z.string(), label: z.string().optional(), ts: z.number() }).optional(),
+        messageCount: z.number().optional()
+      }))
+    }),
+    http: { verb: 'GET', path: '/api/agents/status' },
+    mcp: 'agents_status'
+  }
+} as const satisfies Record<string, MethodDef>

@@ -1,0 +1,44 @@
+/** The doctor area of the API schema (issue 12): entries set aside as bad, forks found, and dropping one. */
+import { z } from 'zod'
+import type { MethodDef } from './schema.js'
+
+export const QuarantinedSchema = z.object({
+  id: z.string().describe('what `doctor.drop` takes'),
+  kind: z.enum(['entry', 'snapshot', 'claim']).describe('entry, snapshot: set aside, never applied or sent; claim: a snapshot kept whose coverage an entry showed false (it covers nothing)'),
+  doc: z.string().describe('hex document id'),
+  docName: z.string().optional(),
+  author: z.string().describe('hex device key of its author'),
+  authorLabel: z.string().optional(),
+  lane: z.number(),
+  seq: z.number(),
+  reason: z.string(),
+  at: z.number()
+})
+
+export const ForkSchema = z.object({
+  id: z.string(),
+  doc: z.string().describe('hex document id'),
+  docName: z.string().optional(),
+  author: z.string().describe('hex device key of the author who wrote two different entries at one position'),
+  authorLabel: z.string().optional(),
+  lane: z.number(),
+  seq: z.number(),
+  held: z.string().describe('signature prefix of the entry held at that position when the second came'),
+  at: z.number()
+})
+
+export const DOCTOR_METHODS = {
+  'doctor.report': {
+    summary: 'What this node set aside: quarantined entries and snapshots (never applied or sent) and forks (two different entries of one author at one position, both kept), each with its author and document.',
+    input: z.object({}),
+    output: z.object({ quarantined: z.array(QuarantinedSchema), forks: z.array(ForkSchema) }),
+    http: { verb: 'GET', path: '/api/doctor' },
+    mcp: 'doctor'
+  },
+  'doctor.drop': {
+    summary: 'Deletes one quarantined entry or snapshot (its evidence); its position stays excluded, so it is not taken again from the log or a peer.',
+    input: z.object({ id: z.string().min(1).describe('the id doctor.report lists') }),
+    output: z.object({ dropped: QuarantinedSchema }),
+    http: { verb: 'DELETE', path: '/api/doctor/{id}' }
+  }
+} as const satisfies Record<string, MethodDef>

@@ -1,0 +1,45 @@
+/** The memory area of the API schema: a memory entry and the memory.* methods. */
+import { z } from 'zod'
+import type { MethodDef } from './schema.js'
+
+export const MemoryEntrySchema = z.object({ key: z.string(), value: z.string(), tags: z.array(z.string()), updatedAt: z.number(), device: z.string() })
+
+export const MEMORY_METHODS = {
+  'memory.get': {
+    summary: 'Reads one memory entry by key.',
+    input: z.object({ key: z.string().min(1) }),
+    output: MemoryEntrySchema,
+    http: { verb: 'GET', path: '/api/memory/{key}' },
+    mcp: 'memory_get'
+  },
+  'memory.set': {
+    summary: 'Sets a memory entry (key, value, tags); replaces any earlier value.',
+    input: z.object({ key: z.string().min(1), value: z.string(), tags: z.array(z.string()).optional() }),
+    output: MemoryEntrySchema,
+    http: { verb: 'PUT', path: '/api/memory/{key}' },
+    mcp: 'memory_set',
+    writes: true
+  },
+  'memory.delete': {
+    summary: 'Deletes a memory entry.',
+    input: z.object({ key: z.string().min(1) }),
+    output: z.object({ deleted: z.boolean() }),
+    http: { verb: 'DELETE', path: '/api/memory/{key}' },
+    mcp: 'memory_delete',
+    writes: true
+  },
+  'memory.list': {
+    summary: 'Lists memory entries, optionally only those with a tag.',
+    input: z.object({ tag: z.string().optional() }),
+    output: z.array(MemoryEntrySchema),
+    http: { verb: 'GET', path: '/api/memory' },
+    mcp: 'memory_list'
+  },
+  'memory.search': {
+    summary: 'Finds memory entries whose key, value or tags contain every word of the query (case-insensitive).',
+    input: z.object({ query: z.string().min(1), limit: z.number().int().min(1).optional() }),
+    output: z.array(MemoryEntrySchema),
+    http: { verb: 'GET', path: '/api/search/memory' },
+    mcp: 'memory_search'
+  }
+} as const satisfies Record<string, MethodDef>

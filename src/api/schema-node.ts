@@ -1,0 +1,94 @@
+/**
+ * The node area of the API schema: this device's status, the daemon's stop, and the sibling
+ * devices it syncs with (connection, how far behind, transfers in flight).
+ */
+import { z } from 'zod'
+import type { MethodDef } from './schema.js'
+
+export const TransferSchema = z.object({
+  peerId: z.string(),
+  label: z.string(),
+  doc: z.string().describe('the document: a session key, or a fixed document\'s name'),
+  direction: z.enum(['in', 'out']).describe('in: arriving from the peer; out: being sent to it'),
+  bytesDone: z.number(),
+  bytesTotal: z.number(),
+  entriesDone: z.number(),
+  entriesTotal: z.number(),
+  resumedFrom: z.number().describe('snapshot bytes already held when the transfer resumed'),
+  rateBps: z.number(),
+  etaMs: z.number().optional(),
+  done: z.boolean()
+})
+
+export const PeerSchema = z.object({
+  peerId: z.string(),
+  label: z.string(),
+  capabilities: z.array(z.string()),
+  addrs: z.array(z.string()),
+  via: z.string(),
+  state: z.enum(['connected', 'offline']),
+  rttMs: z.number().optional(),
+  behind: z.record(z.string(), z.number()).describe('per document, entries the peer lacks by its last report'),
+  lacking: z.record(z.string(), z.number()).describe('per document, entries this device lacks that the peer holds'),
+  inSync: z.boolean().describe('connected, nothing lacking either way and nothing in flight; never true for an offline peer, nor one whose disk is full'),
+  diskFull: z.boolean().describe('the peer said its disk is full: it refuses writes until it has room'),
+  diverged: z.array(z.string()).optional().describe('documents where this node and the peer hold different content at the same positions (a fork, or a restored home): never in sync; `mesh doctor` says where'),
+  transfers: z.array(TransferSchema).describe('what is in flight with this peer, per document and direction'),
+  lastSeen: z.number().optional()
+})
+
+export const StatusSchema = z.object({
+  home: z.string(),
+  wallet: z.string(),
+  deviceId: z.string(),
+  label: z.string(),
+  capabilities: z.array(z.string()),
+  sessions: z.number(),
+  memory: z.number(),
+  skills: z.number(),
+  devices: z.number(),
+  store: z.object({ docs: z.number(), entries: z.number(), snapshots: z.number(), logBytes: z.number() }),
+  diskFull: z.boolean().describe('the disk is full: writes are refused until space is freed, reads go on'),
+  revoked: z.object({ at: z.number(), by: z.array(z.string()), reason: z.string() }).optional().describe('this device was revoked: when, by whom (labels, or "wallet") and why; it keeps what it holds, and every write is refused (DEVICE_REVOKED)'),
+  rotationOwed: z.object({ since: z.number(), revokes: z.number(), here: z.boolean().describe('this device can write: it makes the rotation within seconds, and before its own next write') }).optional().describe('a revocation whose key rotation no device has made yet: the next device that can write makes it'),
+  certificate: z.object({
+    version: z.number(),
+    writable: z.boolean().describe('this device may write (its certificate grants write and has not expired)'),
+    expiresAt: z.number().optional(),
+    expired: z.boolean(),
+    superseded: z.boolean().describe('a newer certificate of this device is known: this home must be re-certified with `mesh init` and the wallet')
+  }),
+  daemon: z.object({
+    running: z.boolean(),
+    pid: z.number().optional(),
+    listen: z.array(z.string()),
+    peers: z.number(),
+    http: z.string().optional(),
+    mirror: z.boolean().optional().describe('this node is a blind mirror (mesh join --mirror): it stores and forwards sealed entries, holds no vault key, never writes'),
+    relay: z.object({ reservations: z.array(z.string()), circuits: z.number(), refused: z.number() }).optional().describe('serving as a circuit relay for members (mesh join --relay): who holds a slot, circuits open, strangers refused'),
+    relayVia: z.array(z.object({ relay: z.string(), state: z.enum(['reserved', 'trying']), expires: z.number().optional(), lastError: z.string().optional() })).optional().describe('reservations held on members\' relays (mesh join --relay-via)')
+  })
+})
+
+export const NODE_METHODS = {
+  'node.status': {
+    summary: 'This device (wallet, label, capabilities), counts of sessions, memory, skills and devices, and whether the daemon runs.',
+    input: z.object({}),
+    output: StatusSchema,
+    http: { verb: 'GET', path: '/api/status' },
+    mcp: 'status'
+  },
+  'node.stop': {
+    summary: 'Stops the daemon (mesh join) cleanly, its store flushed.',
+    input: z.object({}),
+    output: z.object({ stopping: z.boolean() }),
+    http: { verb: 'POST', path: '/api/stop' }
+  },
+  'peers.list': {
+    summary: 'Sibling devices: label, capabilities, addresses, connection state, round-trip time and how far behind each is per document.',
+    input: z.object({ rtt: z.boolean().optional().describe('measure round-trip time (default true)') }),
+    output: z.array(PeerSchema),
+    http: { verb: 'GET', path: '/api/peers' },
+    mcp: 'peers'
+  }
+} as const satisfies Record<string, MethodDef>

@@ -1,0 +1,187 @@
+/**
+ * The sessions area of the API schema: a session's messages, task, driver lease and views, and the
+ * sessions.* methods. `key`, `role`, `force` and a new message are shared with the agents area.
+ */
+import { z } from 'zod'
+import type { MethodDef } from './schema.js'
+
+export const key = z.string().min(1).max(200).describe('session key: agent:<agent-id>:<key>, or a bare <key> meaning agent:main:<key>')
+export const role = z.enum(['user', 'assistant', 'system', 'tool']).describe('who wrote the message')
+
+export const ToolCallSchema = z.object({ id: z.string().optional(), name: z.string(), input: z.unknown().optional() })
+export const ToolResultSchema = z.object({ callId: z.string(), output: z.string(), isError: z.boolean().optional() })
+
+export const MessageSchema = z.object({
+  id: z.string(),
+  role,
+  content: z.string(),
+  ts: z.number().describe('milliseconds since the epoch'),
+  device: z.string().describe('device id of the author'),
+  author: z.string().optional().describe('label of the author device, when known'),
+  toolCall: ToolCallSchema.optional(),
+  toolResult: ToolResultSchema.optional()
+})
+
+export const LeaseSchema = z.object({
+  device: z.string(),
+  label: z.string().optional(),
+  epoch: z.number(),
+  takenAt: z.number(),
+  expiresAt: z.number(),
+  expired: z.boolean().describe('the lease has run out (allowing for clock skew): anyone may take it'),
+  mine: z.boolean().describe('this device holds it')
+})
+
+export const TaskSchema = z.object({
+  plan: z.string(),
+  cwd: z.string(),
+  progress: z.array(z.object({ text: z.string(), ts: z.number(), device: z.string() })),
+  todos: z.array(z.object({ id: z.string(), text: z.string(), done: z.boolean(), updatedAt: z.number() })),
+  files: z.array(z.string()),
+  fields: z.record(z.string(), z.unknown())
+})
+
+export const SessionSummarySchema = z.object({
+  key: z.string(),
+  title: z.string(),
+  createdAt: z.number(),
+  status: z.string().optional(),
+  lease: LeaseSchema.optional(),
+  lastWriter: z.object({ device: z.string(), label: z.string().optional(), ts: z.number() }).optional(),
+  messageCount: z.number().optional()
+})
+
+export const SessionViewSchema = z.object({
+  key: z.string(),
+  title: z.string(),
+  goal: z.string(),
+  status: z.string(),
+  task: TaskSchema,
+  lease: LeaseSchema.optional(),
+  lastWriter: z.object({ device: z.string(), label: z.string().optional(), ts: z.number() }).optional(),
+  messages: z.array(MessageSchema),
+  messageCount: z.number(),
+  firstIndex: z.number().describe('index in the transcript of the first message returned')
+})
+
+export const ResumeSchema = SessionViewSchema.extend({
+  leaseTaken: z.boolean(),
+  tookOverFrom: z.string().optional().describe('label of the device the lease was taken over from'),
+  readOnly: z.boolean()
+})
+
+export const NewMessageSchema = z.object({
+  role,
+  content: z.string().min(1).describe('the message text'),
+  id: z.string().optional(),
+  ts: z.number().optional(),
+  toolCall: ToolCallSchema.optional(),
+  toolResult: ToolResultSchema.optional()
+})
+
+export const force = z.boolean().optional().describe('write even though another device holds the driver lease (an explicit takeover)')
+
+export const SESSION_METHODS = {
+  'sessions.list': {
+    summary: 'Lists sessions (key, title, created); with details, also status, lease holder, last writer and message count.',
+    input: z.object({ details: z.boolean().optional().describe('open each session for its status, lease and counts (slower)') }),
+    output: z.array(SessionSummarySchema),
+    http: { verb: 'GET', path: '/api/sessions' },
+    mcp: 'sessions_list'
+  },
+  'sessions.create': {
+    summary: 'Creates a session with a title and goal.',
+    input: z.object({ key, title: z.string().optional(), goal: z.string().optional() }),
+    output: SessionSummarySchema,
+    http: { verb: 'POST', path: '/api/sessions' },
+    mcp: 'sessions_create',
+    writes: true
+  },
+  'sessions.show': {
+    summary: 'A session\'s goal, task state, lease and transcript: the last `tail` messages (default 50), or those after message id `after`, or `all`.',
+    input: z.object({
+      key,
+      tail: z.number().int().min(0).optional().describe('how many of the last messages (default 50)'),
+      after: z.string().optional().describe('only messages after this message id'),
+      all: z.boolean().optional().describe('the whole transcript')
+    }),
+    output: SessionViewSchema,
+    http: { verb: 'GET', path: '/api/sessions/{key}' },
+    mcp: 'sessions_show'
+  },
+  'sessions.wait': {
+    summary: 'Waits until a session exists on this device (created here or arrived from a peer).',
+    input: z.object({ key, timeoutMs: z.number().int().min(0).optional().describe('give up after this long (default: wait until cancelled)') }),
+    output: SessionSummarySchema,
+    http: { verb: 'GET', path: '/api/sessions/{key}/wait' },
+    mcp: 'sessions_wait'
+  },
+  'sessions.append': {
+    summary: 'Appends a message (or several) to a session\'s transcript; durable on this device when it returns. Refused with LEASE_HELD while another device drives the session, unless force.',
+    input: z.object({
+      key,
+      role: role.optional(),
+      content: z.string().optional().describe('the message text (with role)'),
+      toolCall: ToolCallSchema.optional(),
+      toolResult: ToolResultSchema.optional(),
+      messages: z.array(NewMessageSchema).optional().describe('several messages at once, instead of role and content'),
+      force
+    }),
+    output: z.array(MessageSchema),
+    http: { verb: 'POST', path: '/api/sessions/{key}/messages' },
+    mcp: 'sessions_append',
+    writes: true
+  },
+  'sessions.task': {
+    summary: 'Updates a session\'s task state: plan, working directory, a progress note, todos added or done, files touched, free fields.',
+    input: z.object({
+      key,
+      plan: z.string().optional(),
+      cwd: z.string().optional(),
+      progress: z.string().optional().describe('a progress note to add'),
+      todoAdd: z.array(z.string()).optional().describe('todo texts to add'),
+      todoDone: z.array(z.string()).optional().describe('ids of todos now done'),
+      files: z.array(z.string()).optional().describe('files touched'),
+      fields: z.record(z.string(), z.string().nullable()).optional().describe('free fields to set (null removes one)'),
+      force
+    }),
+    output: TaskSchema,
+    http: { verb: 'POST', path: '/api/sessions/{key}/task' },
+    mcp: 'sessions_task',
+    writes: true
+  },
+  'sessions.takeLease': {
+    summary: 'Takes the driver lease: this device drives the session. Refused with LEASE_HELD while another device holds a live lease, unless take (an explicit takeover).',
+    input: z.object({ key, take: z.boolean().optional().describe('take over from the device that holds it') }),
+    output: z.object({ lease: LeaseSchema, tookOverFrom: z.string().optional() }),
+    http: { verb: 'POST', path: '/api/sessions/{key}/lease' },
+    mcp: 'sessions_take_lease',
+    writes: true
+  },
+  'sessions.renewLease': {
+    summary: 'Renews this device\'s driver lease (appends renew it too).',
+    input: z.object({ key }),
+    output: z.object({ lease: LeaseSchema }),
+    http: { verb: 'PUT', path: '/api/sessions/{key}/lease' },
+    writes: true
+  },
+  'sessions.releaseLease': {
+    summary: 'Releases this device\'s driver lease so another device can pick the session up.',
+    input: z.object({ key }),
+    output: z.object({ released: z.boolean() }),
+    http: { verb: 'DELETE', path: '/api/sessions/{key}/lease' },
+    mcp: 'sessions_release_lease',
+    writes: true
+  },
+  'sessions.resume': {
+    summary: 'Everything needed to continue a session (goal, task state, progress, transcript) and takes the driver lease; take: take it over from another device.',
+    input: z.object({
+      key,
+      take: z.boolean().optional().describe('take the lease over from the device that holds it'),
+      tail: z.number().int().min(0).optional().describe('how many of the last messages (default 50)')
+    }),
+    output: ResumeSchema,
+    http: { verb: 'POST', path: '/api/sessions/{key}/resume' },
+    mcp: 'sessions_resume'
+  }
+} as const satisfies Record<string, MethodDef>

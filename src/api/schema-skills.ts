@@ -1,0 +1,66 @@
+/** The skills area of the API schema: a skill, its summary and tombstone, and the skills.* methods. */
+import { z } from 'zod'
+import type { MethodDef } from './schema.js'
+
+export const SkillSchema = z.object({
+  name: z.string(),
+  version: z.string(),
+  description: z.string(),
+  body: z.string(),
+  source: z.string(),
+  hash: z.string(),
+  updatedAt: z.number(),
+  device: z.string(),
+  text: z.string().optional().describe('the SKILL.md exactly as added'),
+  files: z.array(z.object({ path: z.string(), text: z.string(), enc: z.literal('base64').optional(), exec: z.boolean().optional() })).optional().describe('the other files of the skill\'s folder')
+})
+export const SkillTombstoneSchema = z.object({ name: z.string(), hash: z.string().describe('sha256: of its SKILL.md'), folder: z.string().describe('sha256 hex over its folder\'s files (crdt/SPEC.md)'), removedAt: z.number(), device: z.string() })
+export const SkillSummarySchema = SkillSchema.omit({ body: true, text: true, files: true })
+
+export const SKILL_METHODS = {
+  'skills.add': {
+    summary: 'Adds (or replaces) a skill from its SKILL.md text; the name comes from its front matter, else `name`.',
+    input: z.object({
+      content: z.string().min(1).describe('the skill file\'s text'),
+      name: z.string().optional().describe('the name when the front matter has none'),
+      source: z.string().optional().describe('where it came from (a path or URL), for the record'),
+      files: z.array(z.object({ path: z.string().min(1), text: z.string(), enc: z.literal('base64').optional(), exec: z.boolean().optional().describe('executable (a script)') })).optional().describe('the other files of its AgentSkills folder (references/, scripts/…), text or base64')
+    }),
+    output: SkillSummarySchema,
+    http: { verb: 'POST', path: '/api/skills' },
+    mcp: 'skills_add',
+    writes: true
+  },
+  'skills.list': {
+    summary: 'Lists skills: name, version, description.',
+    input: z.object({}),
+    output: z.array(SkillSummarySchema),
+    http: { verb: 'GET', path: '/api/skills' },
+    mcp: 'skills_list'
+  },
+  'skills.show': {
+    summary: 'A skill with its full text.',
+    input: z.object({ name: z.string().min(1) }),
+    output: SkillSchema,
+    http: { verb: 'GET', path: '/api/skills/{name}' },
+    mcp: 'skills_show'
+  },
+  'skills.remove': {
+    summary: 'Removes a skill.',
+    input: z.object({ name: z.string().min(1) }),
+    output: z.object({ removed: z.boolean() }),
+    http: { verb: 'DELETE', path: '/api/skills/{name}' },
+    writes: true
+  }
+} as const satisfies Record<string, MethodDef>
+
+/** Tombstones of removed skills (issue 13), after the other groups in METHODS (see there). */
+export const SKILL_REMOVAL_METHODS = {
+  'skills.removed': {
+    summary: 'Tombstones of removed skills: the name, the hash of the folder it was (so a device whose copy is that folder deletes it instead of capturing it back), who removed it and when. A skill added again has none.',
+    input: z.object({}),
+    output: z.array(SkillTombstoneSchema),
+    http: { verb: 'GET', path: '/api/skills-removed' },
+    mcp: 'skills_removed'
+  }
+} as const satisfies Record<string, MethodDef>
