@@ -4,118 +4,36 @@
  * membership before sync runs with it. Proven peers are remembered and redialed with back-off.
  */
 import { EventEmitter } from 'node:events'
-import { identify } from '@libp2p/identify'
 import { logger } from '@libp2p/logger'
-import { mdns } from '@libp2p/mdns'
 import { peerIdFromString } from '@libp2p/peer-id'
-import { ping } from '@libp2p/ping'
-import { tcp } from '@libp2p/tcp'
-import { multiaddr, type Multiaddr } from '@multiformats/multiaddr'
-import { createLibp2p, type Libp2p } from 'libp2p'
+import { multiaddr } from '@multiformats/multiaddr'
 import { KEEP_ALIVE, type AbortOptions, type PeerId } from '@libp2p/interface'
 import { CID } from 'multiformats/cid'
 import * as raw from 'multiformats/codecs/raw'
 import { sha256 } from 'multiformats/hashes/sha2'
-import { membership, MEMBERSHIP_PROTOCOL, PAIR_PROTOCOL, type Membership, type ProvenPeer } from '../../protocols/membership/index.js'
-import { PAIR_RENDEZVOUS_PROTOCOL, serveRendezvous } from '../../protocols/pair/rendezvous.js'
-import { sync, type SessionStats, type Sync, type Transfer } from '../../protocols/sync/index.js'
-import { circuitRelayServer, circuitRelayTransport, type CircuitRelayService } from '@libp2p/circuit-relay-v2'
+import type { ProvenPeer } from '../../protocols/membership/index.js'
+import type { SessionStats, Transfer } from '../../protocols/sync/index.js'
 import { DOC_NAMES, parseSessionKey } from '../../crdt/index.js'
-import { docIdFor, membershipKey, rendezvousFor, toHex, utcDay } from '../identity/index.js'
-import { DEFAULTS, readConfig, savePort, type NodeConfig } from './config.js'
-import { LIVENESS_DEFAULTS, Liveness, silenceMs } from './liveness.js'
-import { meshDht } from './dht.js'
+import { docIdFor, rendezvousFor, toHex, utcDay } from '../identity/index.js'
+import { DEFAULTS, readConfig, type NodeConfig } from './config.js'
+import { LIVENESS_DEFAULTS, Liveness } from './liveness.js'
+import { buildLibp2p, type BuiltNode } from './mesh-libp2p.js'
+import { MDNS_SERVICE_TAG, type MdnsHandle, type MeshLibp2p, type MeshNodeOptions, type NodeEvent, type NodeStatus, type NodeVault, type PeerStatus, type Via } from './mesh-types.js'
 import { Pace, type PaceMode } from './pace.js'
 import { PeerBook } from './peer-book.js'
 import { progressEvent, transferStatus, type Arriving, type ProgressEvent, type TransferStatus } from './progress.js'
-import { meshMuxer } from './muxer.js'
-import { meshNoise } from './noise.js'
-import { PairingRendezvous, pairingCandidates, type RelayedCandidate } from './pair-relay.js'
-import { HOP_PROTOCOL, RELAY_SERVER_INIT, limitPairingReservations, RelayVia, STOP_PROTOCOL, announceOnlyVia, hopForMembers, relayGater, relayServerStats, stopFromOurRelays, wrapHandler, type Members, type RelayCounts, type RelayServerStats, type ReservationState } from './relay.js'
-import { vaultSource } from './source.js'
+import { pairingCandidates, type PairingRendezvous, type RelayedCandidate } from './pair-relay.js'
+import { relayServerStats, type RelayCounts, type RelayVia } from './relay.js'
 import type { PeerVectors } from './registry-ops.js'
-import type { MirrorVault } from './mirror.js'
-import type { Vault } from './vault.js'
 
-/** What a node serves: a member's vault, or a blind mirror's keyless one (node/mirror.ts). */
-export type NodeVault = Vault | MirrorVault
+export { DHT_PROTOCOL, MDNS_SERVICE_TAG, type MeshNodeOptions, type NodeEvent, type NodeStatus, type NodeVault, type PeerStatus, type Via } from './mesh-types.js'
+export type { Arriving, ProgressEvent, TransferStatus } from './progress.js'
 
 const log = logger('mesh:node')
 /** How long the higher of two siblings found by mDNS waits for the lower one's dial before its own. */
 const DIAL_YIELD_MS = 3000
-export const MDNS_SERVICE_TAG = '_mesh-agent._udp.local'
-export const DHT_PROTOCOL = '/mesh/kad/1.0.0'
-/** setInterval's longest period: @libp2p/mdns's own query timer is never due, pace.ts drives the queries. */
-const NEVER_MS = 2_147_483_647
 /** The DHT rendezvous: every 15 s while looking, every 10 min once every known sibling is connected. */
 const RENDEZVOUS = { fastMs: 15_000, slowMs: 600_000 } as const
-
-export type Via = 'mdns' | 'dht' | 'remembered' | 'bootstrap' | 'inbound'
-
-export type NodeEvent =
-  | { type: 'found', peerId: string, via: Via }
-  | { type: 'proven', peerId: string, label: string, capabilities: readonly string[], via: Via }
-  | { type: 'refused', peerId: string, reason: string }
-  | { type: 'lost', peerId: string, label: string }
-  | { type: 'synced', peerId: string, label: string, doc: string, entries: number, snapshot: boolean }
-  | { type: 'entry-refused', peerId: string, label: string, reason: string }
-  /** This device was revoked (learned from a peer, or known at start): it dials no one from now on. */
-  | { type: 'revoked', by: string[], at: number, reason: string, from?: string }
-
-export type { Arriving, ProgressEvent, TransferStatus } from './progress.js'
-
-export interface PeerStatus {
-  peerId: string
-  label: string
-  capabilities: string[]
-  addrs: string[]
-  via: Via | 'unknown'
-  state: 'connected' | 'offline'
-  rttMs?: number
-  /** Entries the peer lacks, per document, by its last reported vector (connected peers only). */
-  behind: Record<string, number>
-  /** Entries this node lacks that the peer holds, per document (connected peers only). */
-  lacking: Record<string, number>
-  /**
-   * Connected, nothing lacking either way and nothing in flight. Never true for an offline
-   * peer: what it holds now is not known.
-   */
-  inSync: boolean
-  /** Documents where this node and the peer hold different content at the same positions (forks). */
-  diverged?: string[]
-  /** The peer said its disk is full: it refuses writes, so it is never in sync meanwhile. */
-  diskFull: boolean
-  /** What is in flight with this peer, per document and direction. */
-  transfers: TransferStatus[]
-  /** When it was last connected (ms since the epoch), if ever. */
-  lastSeen?: number
-}
-
-export interface NodeStatus {
-  peerId: string
-  addresses: string[]
-  /** Writes are refused for lack of space; reads and serving peers go on. */
-  diskFull: boolean
-  /** Peers proven now. */
-  peers: number
-  /** A blind mirror's node (node/mirror.ts): no vault key, stores and forwards only. */
-  mirror?: boolean
-  /** Serving as a circuit relay for members (`--relay`): who holds a slot, circuits open. */
-  relay?: RelayServerStats
-  /** Reservations this node holds on members' relays (`--relay-via`). */
-  relayVia?: ReservationState[]
-}
-
-export interface MeshNodeOptions extends Partial<NodeConfig> {
-  /** How long a peer has to prove membership. @default 5000 */
-  membershipTimeoutMs?: number
-  /**
-   * Reconnect by set reconciliation (protocols/sync/SPEC.md): two nodes in sync exchange a digest
-   * each, however many documents they hold; false exchanges every document's vector instead.
-   * @default true
-   */
-  reconcile?: boolean
-}
 
 /**
  * `event`: what happened with peers and documents. `progress`: a transfer's progress, at most
@@ -124,7 +42,7 @@ export interface MeshNodeOptions extends Partial<NodeConfig> {
  * hello was answered and it lacks nothing this node holds.
  */
 export class MeshNode extends EventEmitter<{ event: [NodeEvent], 'caught-up': [string], progress: [ProgressEvent] }> {
-  readonly libp2p: Libp2p<{ membership: Membership, sync: Sync, ping: any, identify: any, dht?: any, relay?: CircuitRelayService }>
+  readonly libp2p: MeshLibp2p
   readonly config: NodeConfig
   private readonly vault: NodeVault
   private readonly book: PeerBook
@@ -138,164 +56,51 @@ export class MeshNode extends EventEmitter<{ event: [NodeEvent], 'caught-up': [s
   private stopped = false
   /** Whether the DHT pace was woken for the first member proven in this run (onProven). */
   private dhtWoken = false
-  private mdns: { mdns?: { query: (q: unknown) => void, on: (event: 'networkInterface', fn: () => void) => unknown } } | undefined
-  private relayVia: RelayVia | undefined
-  private relayCounts: RelayCounts = { refused: 0 }
-  private pairRendezvous: PairingRendezvous | undefined
+  private readonly mdns: MdnsHandle | undefined
+  private readonly relayVia: RelayVia
+  private readonly relayCounts: RelayCounts
+  private readonly pairRendezvous: PairingRendezvous | undefined
   private readonly paces: { mdns?: Pace, dht?: Pace } = {}
   private liveness: Liveness | undefined
   private addrs = ''
 
-  private constructor (vault: NodeVault, node: MeshNode['libp2p'], config: NodeConfig, book: PeerBook) {
+  private constructor (vault: NodeVault, built: BuiltNode, config: NodeConfig, book: PeerBook) {
     super()
     // afterHello listens once per peer being proven (a relay proves many at once).
     this.setMaxListeners(Infinity)
     this.vault = vault
-    this.libp2p = node
+    this.libp2p = built.libp2p
     this.config = config
     this.book = book
+    this.mdns = built.mdns
+    this.relayVia = built.relayVia
+    this.relayCounts = built.relayCounts
+    this.pairRendezvous = built.rendezvous
   }
 
   static async start (vault: NodeVault, options: MeshNodeOptions = {}): Promise<MeshNode> {
     const fromFile = await readConfig(vault.home)
-    const { membershipTimeoutMs: _t, reconcile, ...nodeOptions } = options
+    const { membershipTimeoutMs, reconcile, ...nodeOptions } = options
     const config: NodeConfig = { ...DEFAULTS, ...fromFile, ...Object.fromEntries(Object.entries(nodeOptions).filter(([, v]) => v !== undefined)) }
-    // Reservations on --relay-via relays are taken after start (RelayVia): an unreachable relay
-    // must not keep the node from starting.
-    const listen = config.listen.length > 0 ? config.listen : [`/ip4/0.0.0.0/tcp/${config.port ?? 0}`]
     const book = new PeerBook(vault.home)
     await book.load()
-    let self: MeshNode | undefined
-    // A member derives the membership key from its vault keys; a blind mirror holds only it.
-    const keys = [vault.identity.keys !== undefined ? membershipKey(vault.identity.keys) : vault.identity.membershipKey]
-    let discovery: MeshNode['mdns']
-    let relayTransport: unknown
-    const relayCounts: RelayCounts = { refused: 0 }
-    // On a relay, devices being paired across networks meet their approver here (node/pair-relay.ts).
-    let dropReservation: (peer: PeerId) => void = () => {}
-    const rendezvous = config.relay
-      ? new PairingRendezvous({
-        exempt: (peer, ms) => self?.libp2p.services.membership.exempt(peer, ms) ?? (() => {}),
-        isMember: (id) => (self?.libp2p.services.membership.isProven(id) ?? false) && self?.isRevokedPeer(id) !== true,
-        dropReservation: (peer) => { dropReservation(peer) }
-      })
-      : undefined
-    const members: Members = {
-      isProven: (id) => self?.libp2p.services.membership.isProven(id) ?? false,
-      whenProven: async (id) => await (self?.libp2p.services.membership.whenProven(id) ?? Promise.resolve(false)),
-      isRevoked: (id) => self?.isRevokedPeer(id) ?? false,
-      ...(rendezvous !== undefined ? { pairing: rendezvous } : {})
-    }
-    const node = await createLibp2p({
-      // Started below, once wired: a relay reservation dials during start, and the proof of
-      // that relay must reach our listeners.
-      start: false,
-      privateKey: vault.identity.device.privateKey,
-      addresses: { listen, announce: config.announce, announceFilter: announceOnlyVia(config.relayVia) },
-      // A socket silent for two ping intervals is closed: how the end that does not ping learns
-      // that its peer vanished (liveness.ts); libp2p's own default is 2 minutes.
-      transports: [tcp({ inboundSocketInactivityTimeout: silenceMs(config.pingInterval), outboundSocketInactivityTimeout: silenceMs(config.pingInterval) }), (components: any) => { const t = circuitRelayTransport({ reservationCompletionTimeout: 10_000 })(components); relayTransport = t; return t }],
-      // Who may reserve, be connected to and connect through a relay: members only (relay.ts).
-      connectionGater: relayGater(members, relayCounts),
-      connectionEncrypters: [meshNoise()],
-      streamMuxers: [meshMuxer()],
-      // The service answers queries and queries once as it starts; the pace of later queries is ours.
-      peerDiscovery: config.mdns ? [(components: any) => { const d = mdns({ serviceTag: MDNS_SERVICE_TAG, interval: NEVER_MS })(components); discovery = d as any; return d }] : [],
-      connectionManager: {
-        // Idle sockets that never finish the handshake (a slowloris) hold a pending slot until
-        // the upgrade times out: libp2p's 10 slots and 10 s let twelve sockets keep every member
-        // out. One address may open 20 connections a second (siblings on one host redial after
-        // restarts; libp2p's 5 refused them), so it holds at most 20 x 5 s = 100 of the 512
-        // slots: filling them takes six addresses, each refused beyond its rate. A member's
-        // Noise + yamux upgrade takes a few round trips: 5 s leaves room for a slow link or a
-        // loaded machine (3 s cut handshakes here under a load average of 18).
-        maxIncomingPendingConnections: 512,
-        inboundUpgradeTimeout: 5000,
-        inboundConnectionThreshold: 20,
-        maxConnections: 200
-      },
-      // libp2p's monitor pings every connection from both ends (every 10 s by default): liveness.ts
-      // pings from one end only, once a minute. A minute still notices a vanished peer (a sleeping
-      // laptop) within about a minute on the pinging end and two on the other, and is traffic often
-      // enough to keep a NAT's TCP mapping (RFC 5382: at least 2 h 4 min; home routers a few
-      // minutes) open: yamux's own keep-alive is off (muxer.ts).
-      connectionMonitor: { enabled: false },
-      services: {
-        // Identify tells a peer our protocols, listen addresses and agent version: it runs once a
-        // peer is proven (onProven), never on connection open, and the gate (protocols/membership)
-        // keeps its handler from answering anyone unproven.
-        identify: identify({ runOnConnectionOpen: false }),
-        ping: ping(),
-        membership: membership({
-          certificate: vault.identity.certificate.bytes,
-          timeoutMs: options.membershipTimeoutMs,
-          // A relay also answers the pairing rendezvous to strangers, and lets a registered
-          // candidate (exempted for its slot) use the hop and stop protocols, nothing more.
-          ...(config.relay ? { open: [MEMBERSHIP_PROTOCOL, PAIR_PROTOCOL, PAIR_RENDEZVOUS_PROTOCOL], exemptOpen: [HOP_PROTOCOL, STOP_PROTOCOL] } : {}),
-          membershipKeys: () => keys,
-          // Excluded now, or revoked in the registry (a revocation learned before this start).
-          excluded: (peerId) => self?.excluded.get(peerId) ?? (self?.isRevokedPeer(peerId) === true ? 'revoked' : undefined),
-          // A revoked device that proves the key is told so (the revocation, signed), then refused.
-          revocation: (peerId) => vault.certs.revocationRecords(peerId),
-          onRevocation: async (records, from) => { await self?.told(records, from) },
-          sign: (m) => vault.identity.device.signer.sign(m),
-          verifyPeer: (cert, peerId) => {
-            // Expiry with the registry's clock and tolerance; a superseded certificate is refused.
-            const c = vault.certs.verifyPeer(cert, peerId)
-            return { deviceId: c.deviceId, deviceKey: c.deviceKey, label: c.label, capabilities: c.capabilities, certificate: c.bytes }
-          }
-        }),
-        sync: sync({
-          source: 'mirror' in vault ? vault.source() : vaultSource(vault),
-          isMember: (id) => self?.libp2p.services.membership.isProven(id) ?? false,
-          whenMember: async (id) => await (self?.libp2p.services.membership.whenProven(id) ?? Promise.resolve(false)),
-          onEnded: (id, reason) => { self?.onSyncEnded(id, reason) },
-          onReceived: (doc, n, from) => { self?.onReceived(doc, n, from) },
-          onRefused: (reason, from) => { self?.emitEvent({ type: 'entry-refused', peerId: from, label: self.labelOf(from), reason }) },
-          onCaughtUp: (from) => { self?.emit('caught-up', from) },
-          onProgress: (t) => { self?.onProgress(t) },
-          reconcile: reconcile ?? true
-        }),
-        // Reservations and circuits for proven members only (the gater and the hop middleware below).
-        ...(config.relay ? { relay: circuitRelayServer(RELAY_SERVER_INIT) } : {}),
-        ...(config.dht !== 'off'
-          // The DHT's peer filter: a peer enters the routing table, and is named in an answer, only
-          // while it is a proven member. Its timers are paced for an idle node (dht.ts).
-          ? { dht: meshDht({ protocol: DHT_PROTOCOL, clientMode: config.dht === 'client', isMember: (id) => self?.isMemberPeer(id) === true }) }
-          : {})
-      }
-    }) as MeshNode['libp2p']
-    self = new MeshNode(vault, node, config, book)
-    self.mdns = discovery
-    self.relayCounts = relayCounts
-    self.pairRendezvous = rendezvous
-    // A slot ends with its candidate's last connection: a paired or departed device holds none of the 8.
-    if (rendezvous !== undefined) node.addEventListener('peer:disconnect', (e) => { rendezvous.gone(e.detail.toString()) })
-    const components = (node as unknown as { components?: { transportManager?: { listen: (addrs: Multiaddr[]) => Promise<void> }, registrar?: Parameters<typeof wrapHandler>[0] } }).components
-    const transportManager = components?.transportManager
-    const registrar = components?.registrar
-    if (transportManager === undefined || registrar === undefined) throw new Error('libp2p: no transport manager or registrar to wire the relay with')
-    self.relayVia = new RelayVia(node, () => relayTransport, async (addr) => { await transportManager.listen([addr]) }, members.whenProven, config.relayVia, log)
+    const built = await buildLibp2p(vault, config, { membershipTimeoutMs, reconcile })
+    const self = new MeshNode(vault, built, config, book)
+    built.bind({
+      isRevokedPeer: (id) => self.isRevokedPeer(id),
+      isMemberPeer: (id) => self.isMemberPeer(id),
+      excluded: (peerId) => self.excluded.get(peerId) ?? (self.isRevokedPeer(peerId) ? 'revoked' : undefined),
+      told: async (records, from) => { await self.told(records, from) },
+      onSyncEnded: (id, reason) => { self.onSyncEnded(id, reason) },
+      onReceived: (doc, n, from) => { self.onReceived(doc, n, from) },
+      onEntryRefused: (reason, from) => { self.emitEvent({ type: 'entry-refused', peerId: from, label: self.labelOf(from), reason }) },
+      onCaughtUp: (from) => { self.emit('caught-up', from) },
+      onProgress: (t) => { self.onProgress(t) }
+    })
     self.replayEarly()
     self.wire()
     try {
-      await node.start()
-      // Membership is proven on a stream of its own, often still under way when a member reserves
-      // right after dialing: its hop stream waits for the verdict; a stranger's is aborted unanswered.
-      if (config.relay) await wrapHandler(registrar, node, HOP_PROTOCOL, hopForMembers(members, relayCounts, log))
-      if (rendezvous !== undefined && node.services.relay !== undefined) {
-        dropReservation = limitPairingReservations(node.services.relay, rendezvous).drop
-        await node.handle(PAIR_RENDEZVOUS_PROTOCOL, (stream, conn) => {
-          serveRendezvous(stream, conn.remotePeer, conn.remoteAddr.toString(), rendezvous).catch((err: unknown) => {
-            log('pairing rendezvous with %p failed: %e', conn.remotePeer, err)
-            stream.abort(err as Error)
-          })
-        }, { maxInboundStreams: 4, maxOutboundStreams: 0 })
-      }
-      await wrapHandler(registrar, node, STOP_PROTOCOL, stopFromOurRelays(() => relayTransport))
-      await self.relayVia.start()
-      const port = node.getMultiaddrs().map(a => Number(a.getComponents().find(c => c.name === 'tcp')?.value ?? 0)).find(p => p > 0)
-      if (config.listen.length === 0 && port !== undefined) await savePort(vault.home, port)
+      await built.start()
     } catch (err) {
       // A start that fails once libp2p listens must not leave it listening: the process would
       // never exit, and a retry would find its own port taken.
@@ -783,7 +588,7 @@ export class MeshNode extends EventEmitter<{ event: [NodeEvent], 'caught-up': [s
   provenCount (): number { return this.libp2p.services.membership.provenPeers().length }
   /** This node's own state, for `mesh status` and `mesh peers`. */
   status (): NodeStatus {
-    const relayVia = this.relayVia?.states() ?? []
+    const relayVia = this.relayVia.states()
     return {
       peerId: this.libp2p.peerId.toString(),
       addresses: this.addresses(),
@@ -826,7 +631,7 @@ export class MeshNode extends EventEmitter<{ event: [NodeEvent], 'caught-up': [s
   async stop (): Promise<void> {
     if (this.stopped) return
     this.stopped = true
-    this.relayVia?.stop()
+    this.relayVia.stop()
     this.pairRendezvous?.stop()
     this.vault.off('revoked', this.onRevoked)
     for (const p of Object.values(this.paces)) p.stop()
