@@ -12,19 +12,21 @@ import { CID } from 'multiformats/cid'
 import * as raw from 'multiformats/codecs/raw'
 import { sha256 } from 'multiformats/hashes/sha2'
 import type { ProvenPeer } from '../../protocols/membership/index.js'
-import type { SessionStats, Transfer } from '../../protocols/sync/index.js'
-import { DOC_NAMES, parseSessionKey } from '../../crdt/index.js'
-import { docIdFor, rendezvousFor, toHex, utcDay } from '../identity/index.js'
+import type { SessionStats } from '../../protocols/sync/index.js'
+import { rendezvousFor, toHex, utcDay } from '../identity/index.js'
 import { DEFAULTS, readConfig, type NodeConfig } from './config.js'
+import { DocNames } from './doc-names.js'
 import { LIVENESS_DEFAULTS, Liveness } from './liveness.js'
 import { buildLibp2p, type BuiltNode } from './mesh-libp2p.js'
+import { StatusReport } from './mesh-status.js'
 import { MDNS_SERVICE_TAG, type MdnsHandle, type MeshLibp2p, type MeshNodeOptions, type NodeEvent, type NodeStatus, type NodeVault, type PeerStatus, type Via } from './mesh-types.js'
 import { Pace, type PaceMode } from './pace.js'
 import { PeerBook } from './peer-book.js'
-import { progressEvent, transferStatus, type Arriving, type ProgressEvent, type TransferStatus } from './progress.js'
+import type { Arriving, ProgressEvent, TransferStatus } from './progress.js'
 import { pairingCandidates, type PairingRendezvous, type RelayedCandidate } from './pair-relay.js'
-import { relayServerStats, type RelayCounts, type RelayVia } from './relay.js'
+import type { RelayCounts, RelayVia } from './relay.js'
 import type { PeerVectors } from './registry-ops.js'
+import { Timers } from './timers.js'
 
 export { DHT_PROTOCOL, MDNS_SERVICE_TAG, type MeshNodeOptions, type NodeEvent, type NodeStatus, type NodeVault, type PeerStatus, type Via } from './mesh-types.js'
 export type { Arriving, ProgressEvent, TransferStatus } from './progress.js'
@@ -48,11 +50,10 @@ export class MeshNode extends EventEmitter<{ event: [NodeEvent], 'caught-up': [s
   private readonly book: PeerBook
   private readonly via = new Map<string, Via>()
   private readonly labels = new Map<string, string>()
-  private readonly timers = new Set<ReturnType<typeof setTimeout>>()
+  private readonly timers = new Timers()
   private readonly redialing = new Set<string>()
   /** Devices refused at membership whatever they prove (exclude()), with the reason. */
   private readonly excluded = new Map<string, string>()
-  private names = new Map<string, string>()
   private stopped = false
   /** Whether the DHT pace was woken for the first member proven in this run (onProven). */
   private dhtWoken = false
@@ -63,6 +64,8 @@ export class MeshNode extends EventEmitter<{ event: [NodeEvent], 'caught-up': [s
   private readonly paces: { mdns?: Pace, dht?: Pace } = {}
   private liveness: Liveness | undefined
   private addrs = ''
+  private readonly names: DocNames
+  private readonly report: StatusReport
 
   private constructor (vault: NodeVault, built: BuiltNode, config: NodeConfig, book: PeerBook) {
     super()
@@ -76,6 +79,8 @@ export class MeshNode extends EventEmitter<{ event: [NodeEvent], 'caught-up': [s
     this.relayVia = built.relayVia
     this.relayCounts = built.relayCounts
     this.pairRendezvous = built.rendezvous
+    this.names = new DocNames(vault, this.timers, () => this.stopped)
+    this.report = new StatusReport({ libp2p: this.libp2p, vault, book, via: this.via, names: this.names, labelOf: (id) => this.labelOf(id), relayVia: this.relayVia, relayCounts: this.relayCounts })
   }
 
   static async start (vault: NodeVault, options: MeshNodeOptions = {}): Promise<MeshNode> {
@@ -95,7 +100,7 @@ export class MeshNode extends EventEmitter<{ event: [NodeEvent], 'caught-up': [s
       onReceived: (doc, n, from) => { self.onReceived(doc, n, from) },
       onEntryRefused: (reason, from) => { self.emitEvent({ type: 'entry-refused', peerId: from, label: self.labelOf(from), reason }) },
       onCaughtUp: (from) => { self.emit('caught-up', from) },
-      onProgress: (t) => { self.onProgress(t) }
+      onProgress: (t) => { self.emit('progress', self.report.progress(t)) }
     })
     self.replayEarly()
     self.wire()
@@ -107,9 +112,7 @@ export class MeshNode extends EventEmitter<{ event: [NodeEvent], 'caught-up': [s
       await self.stop().catch((e: unknown) => { log.error('stopping libp2p after a failed start failed: %e', e) })
       throw err
     }
-    // Names label events only: read when an event first needs one (refreshNames), not at start,
-    // where opening the sessions index of a 10,000-session vault held the event loop for a tenth
-    // of a second while the first peers connected, and was read for nothing when no document came.
+    // Names label events only: read when an event first needs one (doc-names.ts), not at start.
     self.afterStart()
     return self
   }
@@ -210,8 +213,7 @@ export class MeshNode extends EventEmitter<{ event: [NodeEvent], 'caught-up': [s
       // connections for good (twice the pings, timers and peer-store work of an idle node). The
       // lower PeerId dials at once; the higher one only if no connection came within DIAL_YIELD_MS.
       if (via !== 'mdns' || id > n.peerId.toString()) { dial(); return }
-      const t = setTimeout(() => { this.timers.delete(t); dial() }, DIAL_YIELD_MS)
-      this.timers.add(t)
+      this.timers.after(DIAL_YIELD_MS, dial)
     })
     const m = n.services.membership
     m.addEventListener('peer:proven', (e) => { this.refusedAt.delete((e as CustomEvent<{ peer: { deviceId: string } }>).detail.peer.deviceId); void this.onProven((e as CustomEvent).detail) })
@@ -278,13 +280,12 @@ export class MeshNode extends EventEmitter<{ event: [NodeEvent], 'caught-up': [s
     const run = (): void => {
       if (done) return
       done = true
-      clearTimeout(t); this.timers.delete(t)
+      this.timers.cancel(t)
       this.off('caught-up', onCaught)
       if (!this.stopped) then()
     }
     const onCaught = (p: string): void => { if (p === peerId) run() }
-    const t = setTimeout(run, 2000)
-    this.timers.add(t)
+    const t = this.timers.after(2000, run)
     this.on('caught-up', onCaught)
   }
 
@@ -297,8 +298,7 @@ export class MeshNode extends EventEmitter<{ event: [NodeEvent], 'caught-up': [s
     void this.libp2p.services.identify.identify(connection).catch((err: unknown) => {
       log('identify %s failed (attempt %d): %e', id, attempt, err)
       if (attempt >= 3 || this.stopped || connection.status !== 'open') return
-      const t = setTimeout(() => { this.timers.delete(t); this.identifyProven(connection, id, attempt + 1) }, 1000 * attempt)
-      this.timers.add(t)
+      this.timers.after(1000 * attempt, () => { this.identifyProven(connection, id, attempt + 1) })
     })
   }
 
@@ -306,101 +306,31 @@ export class MeshNode extends EventEmitter<{ event: [NodeEvent], 'caught-up': [s
   private onSyncEnded (peerId: string, reason: string): void {
     log.error('sync with %s ended (%s); reopening if still connected', peerId, reason)
     if (this.stopped || this.libp2p.peerId.toString() >= peerId) return
-    const t = setTimeout(() => {
-      this.timers.delete(t)
+    this.timers.after(1000, () => {
       const conn = this.libp2p.getConnections(peerIdFromString(peerId)).find(c => c.status === 'open')
       if (conn !== undefined && !this.stopped) void this.libp2p.services.sync.open(conn).catch((err: unknown) => { log('reopening sync with %s failed: %e', peerId, err) })
-    }, 1000)
-    this.timers.add(t)
+    })
   }
 
   private isRevokedPeer (peerId: string): boolean {
     return this.vault.certs.isRevokedDevice(peerId)
   }
 
+  /** Entries of a document arrived: reported once the document is named (doc-names.ts). */
   private onReceived (doc: Uint8Array, n: number, from: string): void {
     const hex = toHex(doc)
-    const report = (): void => { this.emitEvent({ type: 'synced', peerId: from, label: this.labelOf(from), doc: this.names.get(hex) ?? hex.slice(0, 12), entries: n, snapshot: n === 0 }) }
-    if (this.isIndex(hex) && this.awaitingIndex.length > 0) {
-      // The index arrived: what waited for a name is named now (or never will be by this index).
-      const waiting = this.awaitingIndex.splice(0)
-      this.refreshNames(() => { for (const r of waiting) r() })
-    }
-    if (this.names.has(hex)) { report(); return }
-    // A session's name is in the sessions index, which often arrives just after the session: one
-    // still unnamed after a reread waits (a few seconds at most) for the index's next arrival.
-    this.refreshNames(() => {
-      if (this.names.has(hex) || this.stopped) { report(); return }
-      this.awaitingIndex.push(report)
-      const t = setTimeout(() => { this.timers.delete(t); const i = this.awaitingIndex.indexOf(report); if (i >= 0) { this.awaitingIndex.splice(i, 1); this.refreshNames(report) } }, 5000)
-      this.timers.add(t)
-    })
-  }
-
-  /** Reports of documents received before the sessions index named them. */
-  private readonly awaitingIndex: Array<() => void> = []
-  /** The sessions index's document id (hex), derived once: every received document is compared with it. */
-  private indexHex: string | undefined | null = null
-  private isIndex (hex: string): boolean {
-    if (this.indexHex === null) this.indexHex = this.vault.identity.keys !== undefined ? toHex(docIdFor(this.vault.identity.keys, DOC_NAMES.sessionsIndex)) : undefined
-    return this.indexHex === hex
-  }
-
-  private readonly unnamed: Array<() => void> = []
-  private renaming = false
-  /**
-   * Rereads the documents' names (a session is named by the index, which may have just arrived),
-   * once for everyone who asks meanwhile, then calls each `then`: a fresh node receiving 10,000
-   * documents would otherwise reread the sessions index once per document.
-   */
-  private refreshNames (then?: () => void): void {
-    if (then !== undefined) this.unnamed.push(then)
-    if (this.renaming || this.stopped) return
-    this.renaming = true
-    const refresh = (): void => {
-      const waiting = this.unnamed.splice(0)
-      void this.vault.docNames().then(names => { this.names = names }, (err: unknown) => { log('naming documents failed: %e', err) }).finally(() => {
-        for (const r of waiting) r()
-        if (this.unnamed.length > 0 && !this.stopped) refresh()
-        else this.renaming = false
-      })
-    }
-    refresh()
-  }
-
-  private onProgress (t: Transfer): void {
-    const name = this.names.get(t.doc)
-    if (name === undefined) this.refreshNames()
-    this.emit('progress', progressEvent(transferStatus(t, this.labelOf(t.peer), name)))
+    this.names.whenNamed(hex, () => { this.emitEvent({ type: 'synced', peerId: from, label: this.labelOf(from), doc: this.names.get(hex) ?? hex.slice(0, 12), entries: n, snapshot: n === 0 }) })
   }
 
   /** What is in flight with every connected peer, per document and direction. */
-  transfers (): TransferStatus[] {
-    const out: TransferStatus[] = []
-    for (const peer of this.libp2p.services.sync.peers()) {
-      for (const t of this.libp2p.services.sync.sessionWith(peer)?.transfers.list() ?? []) {
-        if (!this.names.has(t.doc)) this.refreshNames()
-        out.push(transferStatus(t, this.labelOf(peer), this.names.get(t.doc)))
-      }
-    }
-    return out
-  }
+  transfers (): TransferStatus[] { return this.report.transfers() }
 
   /**
    * A session (by key, e.g. `agent:main:big` or `big`) or document (by name) still arriving from
    * a peer: who from and how far, so a node can say so instead of "no such session". Undefined
    * when nothing of it is in flight.
    */
-  arriving (name: string): Arriving | undefined {
-    if ('mirror' in this.vault) return undefined // a mirror cannot name documents
-    const ids = new Set<string>([toHex(this.vault.docId(name))])
-    try { ids.add(toHex(this.vault.docId(DOC_NAMES.session(parseSessionKey(name))))) } catch { /* not a session key: a document name only */ }
-    for (const t of this.transfers()) {
-      if (t.direction !== 'in' || !ids.has(t.docId)) continue
-      return { peerId: t.peerId, from: t.label, bytesDone: t.bytesDone, bytesTotal: t.bytesTotal, entriesDone: t.entriesDone, entriesTotal: t.entriesTotal, rateBps: t.rateBps, etaMs: t.etaMs }
-    }
-    return undefined
-  }
+  arriving (name: string): Arriving | undefined { return this.report.arriving(name) }
 
   /** What the sync sessions moved since start: bytes each way, snapshots sent and resumed. */
   syncStats (): SessionStats { return this.libp2p.services.sync.stats() }
@@ -527,8 +457,7 @@ export class MeshNode extends EventEmitter<{ event: [NodeEvent], 'caught-up': [s
       if (this.libp2p.getConnections(id).length > 0) { this.redialing.delete(peerId); return }
       const cooling = this.refusedAt.get(peerId)
       if (cooling !== undefined && Date.now() < cooling.until) {
-        const t = setTimeout(() => { this.timers.delete(t); attempt(delay) }, cooling.until - Date.now())
-        this.timers.add(t)
+        this.timers.after(cooling.until - Date.now(), () => { attempt(delay) })
         return
       }
       const remembered = this.book.get(peerId)
@@ -540,8 +469,7 @@ export class MeshNode extends EventEmitter<{ event: [NodeEvent], 'caught-up': [s
       }
       void go().then(() => { this.redialing.delete(peerId) }, (err: unknown) => {
         log('redial %s failed, next in %d ms: %e', peerId, delay, err)
-        const t = setTimeout(() => { this.timers.delete(t); attempt(Math.min(delay * 2, 60_000)) }, delay)
-        this.timers.add(t)
+        this.timers.after(delay, () => { attempt(Math.min(delay * 2, 60_000)) })
       })
     }
     attempt(1000)
@@ -587,46 +515,9 @@ export class MeshNode extends EventEmitter<{ event: [NodeEvent], 'caught-up': [s
   /** How many peers are proven members right now. */
   provenCount (): number { return this.libp2p.services.membership.provenPeers().length }
   /** This node's own state, for `mesh status` and `mesh peers`. */
-  status (): NodeStatus {
-    const relayVia = this.relayVia.states()
-    return {
-      peerId: this.libp2p.peerId.toString(),
-      addresses: this.addresses(),
-      diskFull: this.vault.diskFull,
-      peers: this.libp2p.services.membership.provenPeers().length,
-      ...('mirror' in this.vault ? { mirror: true } : {}),
-      ...(this.libp2p.services.relay !== undefined ? { relay: relayServerStats(this.libp2p, this.libp2p.services.relay, this.relayCounts) } : {}),
-      ...(relayVia.length > 0 ? { relayVia } : {})
-    }
-  }
+  status (): NodeStatus { return this.report.status() }
 
-  async peers (options: { rtt?: boolean } = {}): Promise<PeerStatus[]> {
-    const names = this.names = await this.vault.docNames()
-    const out = new Map<string, PeerStatus>()
-    for (const p of this.book.list()) {
-      out.set(p.peerId, { peerId: p.peerId, label: p.label, capabilities: p.capabilities, addrs: p.addrs, via: this.via.get(p.peerId) ?? 'remembered', state: 'offline', behind: {}, lacking: {}, inSync: false, diskFull: false, transfers: [], lastSeen: p.lastSeen })
-    }
-    for (const p of this.libp2p.services.membership.provenPeers()) {
-      const conns = this.libp2p.getConnections(peerIdFromString(p.deviceId))
-      const session = this.libp2p.services.sync.sessionWith(p.deviceId)
-      const behind: Record<string, number> = {}
-      const lacking: Record<string, number> = {}
-      for (const [hex, n] of session?.behind() ?? []) behind[names.get(hex) ?? hex.slice(0, 12)] = n
-      for (const [hex, n] of session?.lacking() ?? []) if (n > 0) lacking[names.get(hex) ?? hex.slice(0, 12)] = n
-      const transfers = (session?.transfers.list() ?? []).map(t => transferStatus(t, p.label, names.get(t.doc)))
-      // No session yet (the hello not done): not known to be in sync.
-      const diskFull = session?.peerDiskFull === true
-      // Equal counts are not enough: the content tips the peer reported must agree too.
-      const diverged = (session?.diverged() ?? []).map(hex => names.get(hex) ?? hex.slice(0, 12))
-      const inSync = session !== undefined && !diskFull && transfers.length === 0 && diverged.length === 0 && Object.values(behind).every(n => n === 0) && Object.keys(lacking).length === 0
-      const st: PeerStatus = { peerId: p.deviceId, label: p.label, capabilities: [...p.capabilities], addrs: conns.map(c => c.remoteAddr.toString()), via: this.via.get(p.deviceId) ?? 'unknown', state: 'connected', behind, lacking, inSync, diskFull, transfers, lastSeen: Date.now(), ...(diverged.length > 0 ? { diverged } : {}) }
-      if (options.rtt !== false) {
-        try { st.rttMs = await this.libp2p.services.ping.ping(peerIdFromString(p.deviceId), { signal: AbortSignal.timeout(2000) }) } catch (err) { log('ping %s failed: %e', p.deviceId, err) }
-      }
-      out.set(p.deviceId, st)
-    }
-    return [...out.values()]
-  }
+  async peers (options: { rtt?: boolean } = {}): Promise<PeerStatus[]> { return await this.report.peers(options) }
 
   async stop (): Promise<void> {
     if (this.stopped) return
@@ -636,7 +527,6 @@ export class MeshNode extends EventEmitter<{ event: [NodeEvent], 'caught-up': [s
     this.vault.off('revoked', this.onRevoked)
     for (const p of Object.values(this.paces)) p.stop()
     this.liveness?.stop()
-    for (const t of this.timers) clearTimeout(t)
     this.timers.clear()
     await this.libp2p.stop()
     // A peer proven just before the stop may still be writing peers.json into the home, which
