@@ -2,30 +2,37 @@
  * The mesh node: one libp2p node per home, whose key is the home's device key. Peers found by
  * mDNS, the DHT rendezvous, bootstrap addresses or the peer book are dialed; each must prove
  * membership before sync runs with it. Proven peers are remembered and redialed with back-off.
+ *
+ * MeshNode owns the node's lifecycle (start, then stop of everything it started, in order), its
+ * events, and what happens on a connection (discovered, proven, refused, lost, its sync session).
+ * Its collaborators each own one job: mesh-libp2p.ts the libp2p node's config and start,
+ * redial.ts the redials and refusals' back-off, discovery.ts the discovery paces and the DHT
+ * rendezvous, revocation.ts revocations, doc-names.ts the documents' names, mesh-status.ts
+ * status and peers, timers.ts the timers stop() clears.
  */
 import { EventEmitter } from 'node:events'
 import { logger } from '@libp2p/logger'
 import { peerIdFromString } from '@libp2p/peer-id'
 import { multiaddr } from '@multiformats/multiaddr'
-import { KEEP_ALIVE, type AbortOptions, type PeerId } from '@libp2p/interface'
-import { CID } from 'multiformats/cid'
-import * as raw from 'multiformats/codecs/raw'
-import { sha256 } from 'multiformats/hashes/sha2'
+import type { AbortOptions, PeerId } from '@libp2p/interface'
 import type { ProvenPeer } from '../../protocols/membership/index.js'
 import type { SessionStats } from '../../protocols/sync/index.js'
-import { rendezvousFor, toHex, utcDay } from '../identity/index.js'
+import { toHex } from '../identity/index.js'
 import { DEFAULTS, readConfig, type NodeConfig } from './config.js'
+import { Discovery } from './discovery.js'
 import { DocNames } from './doc-names.js'
 import { LIVENESS_DEFAULTS, Liveness } from './liveness.js'
 import { buildLibp2p, type BuiltNode } from './mesh-libp2p.js'
 import { StatusReport } from './mesh-status.js'
-import { MDNS_SERVICE_TAG, type MdnsHandle, type MeshLibp2p, type MeshNodeOptions, type NodeEvent, type NodeStatus, type NodeVault, type PeerStatus, type Via } from './mesh-types.js'
-import { Pace, type PaceMode } from './pace.js'
+import type { MeshLibp2p, MeshNodeOptions, NodeEvent, NodeStatus, NodeVault, PeerStatus, Via } from './mesh-types.js'
+import type { PaceMode } from './pace.js'
+import { pairingCandidates, type PairingRendezvous, type RelayedCandidate } from './pair-relay.js'
 import { PeerBook } from './peer-book.js'
 import type { Arriving, ProgressEvent, TransferStatus } from './progress.js'
-import { pairingCandidates, type PairingRendezvous, type RelayedCandidate } from './pair-relay.js'
+import { Redial } from './redial.js'
 import type { RelayCounts, RelayVia } from './relay.js'
 import type { PeerVectors } from './registry-ops.js'
+import { Revocation } from './revocation.js'
 import { Timers } from './timers.js'
 
 export { DHT_PROTOCOL, MDNS_SERVICE_TAG, type MeshNodeOptions, type NodeEvent, type NodeStatus, type NodeVault, type PeerStatus, type Via } from './mesh-types.js'
@@ -34,8 +41,6 @@ export type { Arriving, ProgressEvent, TransferStatus } from './progress.js'
 const log = logger('mesh:node')
 /** How long the higher of two siblings found by mDNS waits for the lower one's dial before its own. */
 const DIAL_YIELD_MS = 3000
-/** The DHT rendezvous: every 15 s while looking, every 10 min once every known sibling is connected. */
-const RENDEZVOUS = { fastMs: 15_000, slowMs: 600_000 } as const
 
 /**
  * `event`: what happened with peers and documents. `progress`: a transfer's progress, at most
@@ -51,21 +56,18 @@ export class MeshNode extends EventEmitter<{ event: [NodeEvent], 'caught-up': [s
   private readonly via = new Map<string, Via>()
   private readonly labels = new Map<string, string>()
   private readonly timers = new Timers()
-  private readonly redialing = new Set<string>()
   /** Devices refused at membership whatever they prove (exclude()), with the reason. */
   private readonly excluded = new Map<string, string>()
   private stopped = false
-  /** Whether the DHT pace was woken for the first member proven in this run (onProven). */
-  private dhtWoken = false
-  private readonly mdns: MdnsHandle | undefined
   private readonly relayVia: RelayVia
   private readonly relayCounts: RelayCounts
   private readonly pairRendezvous: PairingRendezvous | undefined
-  private readonly paces: { mdns?: Pace, dht?: Pace } = {}
   private liveness: Liveness | undefined
-  private addrs = ''
   private readonly names: DocNames
   private readonly report: StatusReport
+  private readonly redials: Redial
+  private readonly discovery: Discovery
+  private readonly revocation: Revocation
 
   private constructor (vault: NodeVault, built: BuiltNode, config: NodeConfig, book: PeerBook) {
     super()
@@ -75,12 +77,16 @@ export class MeshNode extends EventEmitter<{ event: [NodeEvent], 'caught-up': [s
     this.libp2p = built.libp2p
     this.config = config
     this.book = book
-    this.mdns = built.mdns
     this.relayVia = built.relayVia
     this.relayCounts = built.relayCounts
     this.pairRendezvous = built.rendezvous
-    this.names = new DocNames(vault, this.timers, () => this.stopped)
+    const stopped = (): boolean => this.stopped
+    const emit = (e: NodeEvent): void => { this.emitEvent(e) }
+    this.names = new DocNames(vault, this.timers, stopped)
     this.report = new StatusReport({ libp2p: this.libp2p, vault, book, via: this.via, names: this.names, labelOf: (id) => this.labelOf(id), relayVia: this.relayVia, relayCounts: this.relayCounts })
+    this.redials = new Redial({ libp2p: this.libp2p, book, via: this.via, timers: this.timers, stopped, revoked: () => this.revoked !== undefined })
+    this.discovery = new Discovery({ libp2p: this.libp2p, vault, book, config, mdns: built.mdns, via: this.via, emit, addresses: () => this.addresses() })
+    this.revocation = new Revocation({ vault, libp2p: this.libp2p, book, stopped, emit, exclude: (id, reason) => { this.exclude(id, reason) }, quiet: () => { this.discovery.stop() } })
   }
 
   static async start (vault: NodeVault, options: MeshNodeOptions = {}): Promise<MeshNode> {
@@ -137,62 +143,18 @@ export class MeshNode extends EventEmitter<{ event: [NodeEvent], 'caught-up': [s
   }
   private labelOf (peerId: string): string { return this.labels.get(peerId) ?? this.book.get(peerId)?.label ?? peerId.slice(-6) }
 
-  /**
-   * A device the registry revoked is cut off at once: its connections are closed (membership,
-   * asked again, refuses it: REVOKED_AUTHOR), it is forgotten from the peer book and never redialed.
-   */
-  private readonly onRevoked = (e: { deviceId: string, label: string }): void => {
-    if (this.stopped) return
-    if (e.deviceId === this.libp2p.peerId.toString()) { this.revokedSelf(); return }
-    this.emitEvent({ type: 'refused', peerId: e.deviceId, reason: `revoked: ${e.label}` })
-    void this.book.forget(e.deviceId)
-    // The gate refuses it from now on before either side shows a certificate, and expels it now.
-    this.exclude(e.deviceId, `revoked: ${e.label}`)
-    void this.libp2p.hangUp(peerIdFromString(e.deviceId)).catch((err: unknown) => { log('closing the revoked %s failed: %e', e.deviceId, err) })
-  }
+  /** How this device was revoked, once known (it dials no one from then on; revocation.ts). */
+  get revoked (): { by: string[], at: number, reason: string } | undefined { return this.revocation.revoked }
 
-  /**
-   * A peer sent this device's revocation instead of its certificate: each record is verified and
-   * stored like any registry operation (the signatures and the authority of their authors; nothing
-   * is taken on the peer's word). If they do revoke this device, the vault says so ('revoked').
-   */
+  /** A peer sent this device's revocation instead of its certificate (revocation.ts). */
   private async told (records: Uint8Array[], from: string): Promise<void> {
-    if (this.stopped) return
-    this.teller = from
-    try {
-      for (const r of records) {
-        try {
-          await this.vault.addCertificate(r)
-        } catch (err) {
-          log('a revocation record from %s not accepted: %e', from, err)
-        }
-      }
-    } finally {
-      this.teller = undefined
-    }
-    if (this.revoked === undefined) log.error('%s refused this device as revoked, but what it sent does not revoke it', from)
-  }
-
-  /** How this device was revoked, once known (it dials no one from then on). */
-  revoked: { by: string[], at: number, reason: string } | undefined
-  /** The peer whose revocation records are being added (named in the 'revoked' event). */
-  private teller: string | undefined
-
-  /** This device is revoked: said once, discovery and redials stop; peers still reaching it are served. */
-  private revokedSelf (from?: string): void {
-    if (this.revoked !== undefined) return
-    const r = this.vault.certs.revocationOf(this.vault.identity.device.publicKey)
-    if (r === undefined) return
-    this.revoked = r
-    for (const p of Object.values(this.paces)) p.stop()
-    const teller = from ?? this.teller
-    this.emitEvent({ type: 'revoked', ...r, ...(teller !== undefined ? { from: teller } : {}) })
+    await this.revocation.told(records, from)
   }
 
   private wire (): void {
     const n = this.libp2p
     this.book.follow(n)
-    this.vault.on('revoked', this.onRevoked)
+    this.vault.on('revoked', this.revocation.onRevoked)
     // An answer may take a while on a loaded machine (20 s), but never longer than an interval.
     const live = new Liveness(n, { intervalMs: this.config.pingInterval, timeoutMs: Math.min(LIVENESS_DEFAULTS.timeoutMs, this.config.pingInterval) })
     this.liveness = live
@@ -200,7 +162,7 @@ export class MeshNode extends EventEmitter<{ event: [NodeEvent], 'caught-up': [s
     n.addEventListener('peer:discovery', (e) => {
       const id = e.detail.id.toString()
       if (id === n.peerId.toString() || n.getConnections(e.detail.id).length > 0) return
-      if (this.coolingDown(id) || this.revoked !== undefined) return
+      if (this.redials.coolingDown(id) || this.revoked !== undefined) return
       // Bootstrap and remembered peers are tagged before the peer store announces them.
       const via: Via = this.via.get(id) ?? (this.config.mdns ? 'mdns' : 'dht')
       this.via.set(id, via)
@@ -216,10 +178,10 @@ export class MeshNode extends EventEmitter<{ event: [NodeEvent], 'caught-up': [s
       this.timers.after(DIAL_YIELD_MS, dial)
     })
     const m = n.services.membership
-    m.addEventListener('peer:proven', (e) => { this.refusedAt.delete((e as CustomEvent<{ peer: { deviceId: string } }>).detail.peer.deviceId); void this.onProven((e as CustomEvent).detail) })
+    m.addEventListener('peer:proven', (e) => { this.redials.proven((e as CustomEvent<{ peer: { deviceId: string } }>).detail.peer.deviceId); void this.onProven((e as CustomEvent).detail) })
     m.addEventListener('peer:refused', (e) => {
       const d = (e as CustomEvent<{ peerId: string, reason: string }>).detail
-      this.noteRefused(d.peerId)
+      this.redials.refused(d.peerId)
       // On a relay, a peer refused at membership is a stranger refused: the gate stops its hop
       // requests before the relay sees them, so they are counted here.
       if (n.services.relay !== undefined) this.relayCounts.refused++
@@ -230,8 +192,8 @@ export class MeshNode extends EventEmitter<{ event: [NodeEvent], 'caught-up': [s
       if (!this.labels.has(id)) return
       this.emitEvent({ type: 'lost', peerId: id, label: this.labelOf(id) })
       this.labels.delete(id)
-      for (const p of Object.values(this.paces)) p.wake('a sibling was lost')
-      if (!this.stopped && this.book.get(id) !== undefined && !this.excluded.has(id) && !this.isRevokedPeer(id) && !this.coolingDown(id)) this.redial(id, 'remembered')
+      this.discovery.wake('a sibling was lost')
+      if (!this.stopped && this.book.get(id) !== undefined && !this.excluded.has(id) && !this.isRevokedPeer(id) && !this.redials.coolingDown(id)) this.redials.redial(id, 'remembered')
     })
   }
 
@@ -254,13 +216,8 @@ export class MeshNode extends EventEmitter<{ event: [NodeEvent], 'caught-up': [s
     // missed a rotation and knew only its relay never found the others by the DHT rendezvous
     // (test/netns/revocation-nat.test.ts): identify runs at proof, right after the sync stream opens.
     this.identifyProven(connection, id)
-    this.afterHello(id, () => {
-      // The first member proven in this run is the first the DHT can route through (its table
-      // takes peers from identify): look for the rendezvous now, and fast for a while. Without
-      // this, a node whose only known peer is its relay settles at once, its first look having
-      // found no connection, and a member that missed a rotation looked again only 10 min later.
-      if (!this.dhtWoken) { this.dhtWoken = true; this.paces.dht?.wake('a first member is proven') }
-    })
+    // The first member proven in this run wakes the DHT rendezvous (discovery.ts firstProven).
+    this.afterHello(id, () => { this.discovery.firstProven() })
     this.labels.set(id, peer.label)
     const via = this.via.get(id) ?? (connection.direction === 'inbound' ? 'inbound' : 'remembered')
     this.via.set(id, via)
@@ -337,143 +294,14 @@ export class MeshNode extends EventEmitter<{ event: [NodeEvent], 'caught-up': [s
 
   private afterStart (): void {
     // Revoked before this start (recorded in the registry): said once, and nothing is dialed.
-    this.revokedSelf()
+    this.revocation.revokedSelf()
     if (this.revoked !== undefined) return
-    for (const p of this.book.list()) {
-      if (!this.via.has(p.peerId)) this.via.set(p.peerId, 'remembered')
-      this.redial(p.peerId, 'remembered')
-    }
-    for (const a of this.config.bootstrap) {
-      const ma = multiaddr(a)
-      // The last /p2p is the peer: in `<relay>/p2p-circuit/p2p/<peer>` the first names the relay.
-      const id = ma.getComponents().findLast(c => c.name === 'p2p')?.value
-      if (id !== undefined) {
-        if (!this.via.has(id)) this.via.set(id, 'bootstrap')
-        void this.libp2p.peerStore.merge(peerIdFromString(id), { multiaddrs: [ma] }).then(() => { this.redial(id, 'bootstrap') })
-      }
-    }
-    const settled = (): boolean => this.allSiblingsConnected()
-    if (this.mdns !== undefined) {
-      this.paces.mdns = new Pace('mdns', () => { this.mdns?.mdns?.query({ questions: [{ name: MDNS_SERVICE_TAG, type: 'PTR' }] }) }, settled, { fastMs: this.config.mdnsInterval, slowMs: this.config.mdnsSlowInterval, burstMs: this.config.discoveryBurst })
-      this.paces.mdns.start()
-      // multicast-dns looks at the interfaces every 5 s (@libp2p/mdns passes no option to stop it)
-      // and joins the group on each new one: that look is the network-change signal, seen within
-      // 5 s, where a settled pace would see it at its next query, up to a minute later.
-      this.mdns.mdns?.on('networkInterface', () => { for (const p of Object.values(this.paces)) p.wake('a network interface appeared') })
-    }
-    if (this.config.dht !== 'off') {
-      let looking = false
-      this.paces.dht = new Pace('dht', () => {
-        if (looking) return // the last lookup is still under way
-        looking = true
-        void this.rendezvous().catch((err: unknown) => { log('rendezvous failed: %e', err) }).finally(() => { looking = false })
-      }, settled, { ...RENDEZVOUS, burstMs: Math.max(this.config.discoveryBurst, 2 * RENDEZVOUS.fastMs) })
-      this.paces.dht.start(1000)
-    }
-    // Our addresses changed (an interface came or went): a sibling may be reachable anew.
-    this.addrs = this.addresses().join(',')
-    this.libp2p.addEventListener('self:peer:update', () => {
-      const now = this.addresses().join(',')
-      if (now === this.addrs) return
-      this.addrs = now
-      for (const p of Object.values(this.paces)) p.wake('our addresses changed')
-    })
-  }
-
-  /** Every sibling this home has met is connected and proven (none known: not settled). */
-  private allSiblingsConnected (): boolean {
-    const known = this.book.list()
-    const m = this.libp2p.services.membership
-    return known.length > 0 && known.every(p => m.isProven(p.peerId))
+    this.redials.dialKnown(this.config.bootstrap)
+    this.discovery.start()
   }
 
   /** How often each discovery mechanism is looking now (node/pace.ts). */
-  discoveryPace (): { mdns?: PaceMode, dht?: PaceMode } {
-    return { mdns: this.paces.mdns?.mode, dht: this.paces.dht?.mode }
-  }
-
-  /** Provides and looks up today's rendezvous key; every provider found is dialed. */
-  private async rendezvous (): Promise<void> {
-    const dht = this.libp2p.services.dht
-    // A mirror holds no rendezvous key: it serves the DHT members provide into, and looks up nothing.
-    const keys = this.vault.identity.keys
-    if (dht === undefined || keys === undefined || this.libp2p.getConnections().length === 0) return
-    const key = rendezvousFor(keys, utcDay())
-    const cid = CID.createV1(raw.code, await sha256.digest(key))
-    const signal = AbortSignal.timeout(10_000)
-    if (this.config.dht === 'server') await this.libp2p.contentRouting.provide(cid, { signal }).catch((err: unknown) => { log('provide failed: %e', err) })
-    for await (const p of this.libp2p.contentRouting.findProviders(cid, { signal: AbortSignal.timeout(10_000) })) {
-      const id = p.id.toString()
-      if (id === this.libp2p.peerId.toString() || this.libp2p.getConnections(p.id).length > 0) continue
-      if (!this.via.has(id)) this.via.set(id, 'dht')
-      this.emitEvent({ type: 'found', peerId: id, via: 'dht' })
-      if (p.multiaddrs.length > 0) await this.libp2p.peerStore.merge(p.id, { multiaddrs: p.multiaddrs })
-      await this.libp2p.dial(p.id, { signal: AbortSignal.timeout(10_000) }).catch((err: unknown) => { log('dial %s found by DHT failed: %e', id, err) })
-    }
-  }
-
-  /**
-   * A peer refused at membership (either way: it failed our proof, or it refused ours, e.g. this
-   * device was revoked) is not dialed again for a while, doubling from 1 s to 2 min: connecting
-   * works, so the redial's own back-off would never grow and both sides would loop and log.
-   */
-  private readonly refusedAt = new Map<string, { until: number, delay: number }>()
-  private noteRefused (peerId: string): void {
-    const delay = Math.min((this.refusedAt.get(peerId)?.delay ?? 500) * 2, 2 * 60_000)
-    this.refusedAt.set(peerId, { until: Date.now() + delay, delay })
-    void this.dropKeepAlive(peerId)
-  }
-
-  /**
-   * A refused peer loses its keep-alive tags. kad-dht tags the closest peers of its table
-   * keep-alive (and refreshes the tags only every 10 min, dht.ts); libp2p redials a keep-alive
-   * peer at once whenever it disconnects, and a dial that the membership gate then refuses counts
-   * as a success, so a revoked sibling was redialed in a loop (dozens of times a second).
-   */
-  private async dropKeepAlive (peerId: string): Promise<void> {
-    try {
-      const id = peerIdFromString(peerId)
-      const peer = await this.libp2p.peerStore.get(id)
-      const tags: Record<string, undefined> = {}
-      for (const k of peer.tags.keys()) if (k.startsWith(KEEP_ALIVE)) tags[k] = undefined
-      if (Object.keys(tags).length > 0) await this.libp2p.peerStore.merge(id, { tags })
-    } catch (err) {
-      if ((err as { name?: string }).name !== 'NotFoundError') log('cannot drop the keep-alive tags of %s: %e', peerId, err)
-    }
-  }
-
-  private coolingDown (peerId: string): boolean {
-    const r = this.refusedAt.get(peerId)
-    return r !== undefined && Date.now() < r.until
-  }
-
-  /** Dials a peer with back-off (1 s doubling to 60 s) until connected or stopped. */
-  private redial (peerId: string, via: Via): void {
-    if (this.redialing.has(peerId) || peerId === this.libp2p.peerId.toString() || this.revoked !== undefined) return
-    this.redialing.add(peerId)
-    const id = peerIdFromString(peerId)
-    const attempt = (delay: number): void => {
-      if (this.stopped || this.revoked !== undefined) { this.redialing.delete(peerId); return }
-      if (this.libp2p.getConnections(id).length > 0) { this.redialing.delete(peerId); return }
-      const cooling = this.refusedAt.get(peerId)
-      if (cooling !== undefined && Date.now() < cooling.until) {
-        this.timers.after(cooling.until - Date.now(), () => { attempt(delay) })
-        return
-      }
-      const remembered = this.book.get(peerId)
-      const addrs = (remembered?.addrs ?? []).map(a => multiaddr(a))
-      const go = async (): Promise<void> => {
-        if (addrs.length > 0) await this.libp2p.peerStore.merge(id, { multiaddrs: addrs })
-        if (!this.via.has(peerId)) this.via.set(peerId, via)
-        await this.libp2p.dial(id, { signal: AbortSignal.timeout(10_000) })
-      }
-      void go().then(() => { this.redialing.delete(peerId) }, (err: unknown) => {
-        log('redial %s failed, next in %d ms: %e', peerId, delay, err)
-        this.timers.after(delay, () => { attempt(Math.min(delay * 2, 60_000)) })
-      })
-    }
-    attempt(1000)
-  }
+  discoveryPace (): { mdns?: PaceMode, dht?: PaceMode } { return this.discovery.mode() }
 
   /**
    * Cuts a device off now and refuses it at membership from then on, before either side shows its
@@ -524,8 +352,8 @@ export class MeshNode extends EventEmitter<{ event: [NodeEvent], 'caught-up': [s
     this.stopped = true
     this.relayVia.stop()
     this.pairRendezvous?.stop()
-    this.vault.off('revoked', this.onRevoked)
-    for (const p of Object.values(this.paces)) p.stop()
+    this.vault.off('revoked', this.revocation.onRevoked)
+    this.discovery.stop()
     this.liveness?.stop()
     this.timers.clear()
     await this.libp2p.stop()
