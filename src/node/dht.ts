@@ -1,6 +1,7 @@
 /**
- * The Kad-DHT a mesh node runs for the rendezvous (mesh.ts): its own protocol prefix, private
- * addresses kept, members only in the routing table, and paced for a node that idles all day.
+ * The Kad-DHT a mesh node runs for the rendezvous (built in mesh-libp2p.ts, looked up in
+ * discovery.ts): its own protocol prefix, private addresses kept, members only in the routing
+ * table, and paced for a node that idles all day.
  *
  * kad-dht's timers, as it comes (16.x), and what mesh makes of them:
  * - the closest-peers tagger, every 5 s: tags the table's closest peers keep-alive so that the

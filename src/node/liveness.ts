@@ -6,7 +6,7 @@
  * both ends alive, so only the end whose PeerId string is smaller pings (the end that also opens
  * the sync stream), and closes the connection when an answer does not come within `timeoutMs`.
  * The other end learns of a vanished peer from the silence: the TCP transport closes a socket that
- * carried nothing in either direction for `silenceMs` (mesh.ts sets it to two intervals), which a
+ * carried nothing in either direction for `silenceMs` (mesh-libp2p.ts sets it to two intervals), which a
  * live peer's ping never lets happen. A peer that exits or is killed is seen at once either way:
  * its kernel closes the socket.
  *

@@ -2,120 +2,45 @@
  * The mesh node: one libp2p node per home, whose key is the home's device key. Peers found by
  * mDNS, the DHT rendezvous, bootstrap addresses or the peer book are dialed; each must prove
  * membership before sync runs with it. Proven peers are remembered and redialed with back-off.
+ *
+ * MeshNode owns the node's lifecycle (start, then stop of everything it started, in order), its
+ * events, and what happens on a connection (discovered, proven, refused, lost, its sync session).
+ * Its collaborators each own one job: mesh-libp2p.ts the libp2p node's config and start,
+ * redial.ts the redials and refusals' back-off, discovery.ts the discovery paces and the DHT
+ * rendezvous, revocation.ts revocations, doc-names.ts the documents' names, mesh-status.ts
+ * status and peers, timers.ts the timers stop() clears.
  */
 import { EventEmitter } from 'node:events'
-import { identify } from '@libp2p/identify'
 import { logger } from '@libp2p/logger'
-import { mdns } from '@libp2p/mdns'
 import { peerIdFromString } from '@libp2p/peer-id'
-import { ping } from '@libp2p/ping'
-import { tcp } from '@libp2p/tcp'
-import { multiaddr, type Multiaddr } from '@multiformats/multiaddr'
-import { createLibp2p, type Libp2p } from 'libp2p'
-import { KEEP_ALIVE, type AbortOptions, type PeerId } from '@libp2p/interface'
-import { CID } from 'multiformats/cid'
-import * as raw from 'multiformats/codecs/raw'
-import { sha256 } from 'multiformats/hashes/sha2'
-import { membership, MEMBERSHIP_PROTOCOL, PAIR_PROTOCOL, type Membership, type ProvenPeer } from '../../protocols/membership/index.js'
-import { PAIR_RENDEZVOUS_PROTOCOL, serveRendezvous } from '../../protocols/pair/rendezvous.js'
-import { sync, type SessionStats, type Sync, type Transfer } from '../../protocols/sync/index.js'
-import { circuitRelayServer, circuitRelayTransport, type CircuitRelayService } from '@libp2p/circuit-relay-v2'
-import { DOC_NAMES, parseSessionKey } from '../../crdt/index.js'
-import { docIdFor, membershipKey, rendezvousFor, toHex, utcDay } from '../identity/index.js'
-import { DEFAULTS, readConfig, savePort, type NodeConfig } from './config.js'
-import { LIVENESS_DEFAULTS, Liveness, silenceMs } from './liveness.js'
-import { meshDht } from './dht.js'
-import { Pace, type PaceMode } from './pace.js'
+import { multiaddr } from '@multiformats/multiaddr'
+import type { AbortOptions, PeerId } from '@libp2p/interface'
+import type { ProvenPeer } from '../../protocols/membership/index.js'
+import type { SessionStats } from '../../protocols/sync/index.js'
+import { toHex } from '../identity/index.js'
+import { DEFAULTS, readConfig, type NodeConfig } from './config.js'
+import { Discovery } from './discovery.js'
+import { DocNames } from './doc-names.js'
+import { LIVENESS_DEFAULTS, Liveness } from './liveness.js'
+import { buildLibp2p, type BuiltNode } from './mesh-libp2p.js'
+import { StatusReport } from './mesh-status.js'
+import type { MeshLibp2p, MeshNodeOptions, NodeEvent, NodeStatus, NodeVault, PeerStatus, Via } from './mesh-types.js'
+import type { PaceMode } from './pace.js'
+import { pairingCandidates, type PairingRendezvous, type RelayedCandidate } from './pair-relay.js'
 import { PeerBook } from './peer-book.js'
-import { progressEvent, transferStatus, type Arriving, type ProgressEvent, type TransferStatus } from './progress.js'
-import { meshMuxer } from './muxer.js'
-import { meshNoise } from './noise.js'
-import { PairingRendezvous, pairingCandidates, type RelayedCandidate } from './pair-relay.js'
-import { HOP_PROTOCOL, RELAY_SERVER_INIT, limitPairingReservations, RelayVia, STOP_PROTOCOL, announceOnlyVia, hopForMembers, relayGater, relayServerStats, stopFromOurRelays, wrapHandler, type Members, type RelayCounts, type RelayServerStats, type ReservationState } from './relay.js'
-import { vaultSource } from './source.js'
+import type { Arriving, ProgressEvent, TransferStatus } from './progress.js'
+import { Redial } from './redial.js'
+import type { RelayCounts, RelayVia } from './relay.js'
 import type { PeerVectors } from './registry-ops.js'
-import type { MirrorVault } from './mirror.js'
-import type { Vault } from './vault.js'
+import { Revocation } from './revocation.js'
+import { Timers } from './timers.js'
 
-/** What a node serves: a member's vault, or a blind mirror's keyless one (node/mirror.ts). */
-export type NodeVault = Vault | MirrorVault
+export { DHT_PROTOCOL, MDNS_SERVICE_TAG, type MeshNodeOptions, type NodeEvent, type NodeStatus, type NodeVault, type PeerStatus, type Via } from './mesh-types.js'
+export type { Arriving, ProgressEvent, TransferStatus } from './progress.js'
 
 const log = logger('mesh:node')
 /** How long the higher of two siblings found by mDNS waits for the lower one's dial before its own. */
 const DIAL_YIELD_MS = 3000
-export const MDNS_SERVICE_TAG = '_mesh-agent._udp.local'
-export const DHT_PROTOCOL = '/mesh/kad/1.0.0'
-/** setInterval's longest period: @libp2p/mdns's own query timer is never due, pace.ts drives the queries. */
-const NEVER_MS = 2_147_483_647
-/** The DHT rendezvous: every 15 s while looking, every 10 min once every known sibling is connected. */
-const RENDEZVOUS = { fastMs: 15_000, slowMs: 600_000 } as const
-
-export type Via = 'mdns' | 'dht' | 'remembered' | 'bootstrap' | 'inbound'
-
-export type NodeEvent =
-  | { type: 'found', peerId: string, via: Via }
-  | { type: 'proven', peerId: string, label: string, capabilities: readonly string[], via: Via }
-  | { type: 'refused', peerId: string, reason: string }
-  | { type: 'lost', peerId: string, label: string }
-  | { type: 'synced', peerId: string, label: string, doc: string, entries: number, snapshot: boolean }
-  | { type: 'entry-refused', peerId: string, label: string, reason: string }
-  /** This device was revoked (learned from a peer, or known at start): it dials no one from now on. */
-  | { type: 'revoked', by: string[], at: number, reason: string, from?: string }
-
-export type { Arriving, ProgressEvent, TransferStatus } from './progress.js'
-
-export interface PeerStatus {
-  peerId: string
-  label: string
-  capabilities: string[]
-  addrs: string[]
-  via: Via | 'unknown'
-  state: 'connected' | 'offline'
-  rttMs?: number
-  /** Entries the peer lacks, per document, by its last reported vector (connected peers only). */
-  behind: Record<string, number>
-  /** Entries this node lacks that the peer holds, per document (connected peers only). */
-  lacking: Record<string, number>
-  /**
-   * Connected, nothing lacking either way and nothing in flight. Never true for an offline
-   * peer: what it holds now is not known.
-   */
-  inSync: boolean
-  /** Documents where this node and the peer hold different content at the same positions (forks). */
-  diverged?: string[]
-  /** The peer said its disk is full: it refuses writes, so it is never in sync meanwhile. */
-  diskFull: boolean
-  /** What is in flight with this peer, per document and direction. */
-  transfers: TransferStatus[]
-  /** When it was last connected (ms since the epoch), if ever. */
-  lastSeen?: number
-}
-
-export interface NodeStatus {
-  peerId: string
-  addresses: string[]
-  /** Writes are refused for lack of space; reads and serving peers go on. */
-  diskFull: boolean
-  /** Peers proven now. */
-  peers: number
-  /** A blind mirror's node (node/mirror.ts): no vault key, stores and forwards only. */
-  mirror?: boolean
-  /** Serving as a circuit relay for members (`--relay`): who holds a slot, circuits open. */
-  relay?: RelayServerStats
-  /** Reservations this node holds on members' relays (`--relay-via`). */
-  relayVia?: ReservationState[]
-}
-
-export interface MeshNodeOptions extends Partial<NodeConfig> {
-  /** How long a peer has to prove membership. @default 5000 */
-  membershipTimeoutMs?: number
-  /**
-   * Reconnect by set reconciliation (protocols/sync/SPEC.md): two nodes in sync exchange a digest
-   * each, however many documents they hold; false exchanges every document's vector instead.
-   * @default true
-   */
-  reconcile?: boolean
-}
 
 /**
  * `event`: what happened with peers and documents. `progress`: a transfer's progress, at most
@@ -124,187 +49,76 @@ export interface MeshNodeOptions extends Partial<NodeConfig> {
  * hello was answered and it lacks nothing this node holds.
  */
 export class MeshNode extends EventEmitter<{ event: [NodeEvent], 'caught-up': [string], progress: [ProgressEvent] }> {
-  readonly libp2p: Libp2p<{ membership: Membership, sync: Sync, ping: any, identify: any, dht?: any, relay?: CircuitRelayService }>
+  readonly libp2p: MeshLibp2p
   readonly config: NodeConfig
   private readonly vault: NodeVault
   private readonly book: PeerBook
   private readonly via = new Map<string, Via>()
   private readonly labels = new Map<string, string>()
-  private readonly timers = new Set<ReturnType<typeof setTimeout>>()
-  private readonly redialing = new Set<string>()
+  private readonly timers = new Timers()
   /** Devices refused at membership whatever they prove (exclude()), with the reason. */
   private readonly excluded = new Map<string, string>()
-  private names = new Map<string, string>()
   private stopped = false
-  /** Whether the DHT pace was woken for the first member proven in this run (onProven). */
-  private dhtWoken = false
-  private mdns: { mdns?: { query: (q: unknown) => void, on: (event: 'networkInterface', fn: () => void) => unknown } } | undefined
-  private relayVia: RelayVia | undefined
-  private relayCounts: RelayCounts = { refused: 0 }
-  private pairRendezvous: PairingRendezvous | undefined
-  private readonly paces: { mdns?: Pace, dht?: Pace } = {}
+  private readonly relayVia: RelayVia
+  private readonly relayCounts: RelayCounts
+  private readonly pairRendezvous: PairingRendezvous | undefined
   private liveness: Liveness | undefined
-  private addrs = ''
+  private readonly names: DocNames
+  private readonly report: StatusReport
+  private readonly redials: Redial
+  private readonly discovery: Discovery
+  private readonly revocation: Revocation
 
-  private constructor (vault: NodeVault, node: MeshNode['libp2p'], config: NodeConfig, book: PeerBook) {
+  private constructor (vault: NodeVault, built: BuiltNode, config: NodeConfig, book: PeerBook) {
     super()
     // afterHello listens once per peer being proven (a relay proves many at once).
     this.setMaxListeners(Infinity)
     this.vault = vault
-    this.libp2p = node
+    this.libp2p = built.libp2p
     this.config = config
     this.book = book
+    this.relayVia = built.relayVia
+    this.relayCounts = built.relayCounts
+    this.pairRendezvous = built.rendezvous
+    const stopped = (): boolean => this.stopped
+    const emit = (e: NodeEvent): void => { this.emitEvent(e) }
+    this.names = new DocNames(vault, this.timers, stopped)
+    this.report = new StatusReport({ libp2p: this.libp2p, vault, book, via: this.via, names: this.names, labelOf: (id) => this.labelOf(id), relayVia: this.relayVia, relayCounts: this.relayCounts })
+    this.redials = new Redial({ libp2p: this.libp2p, book, via: this.via, timers: this.timers, stopped, revoked: () => this.revoked !== undefined })
+    this.discovery = new Discovery({ libp2p: this.libp2p, vault, book, config, mdns: built.mdns, via: this.via, emit, addresses: () => this.addresses() })
+    this.revocation = new Revocation({ vault, libp2p: this.libp2p, book, stopped, emit, exclude: (id, reason) => { this.exclude(id, reason) }, quiet: () => { this.discovery.stop() } })
   }
 
   static async start (vault: NodeVault, options: MeshNodeOptions = {}): Promise<MeshNode> {
     const fromFile = await readConfig(vault.home)
-    const { membershipTimeoutMs: _t, reconcile, ...nodeOptions } = options
+    const { membershipTimeoutMs, reconcile, ...nodeOptions } = options
     const config: NodeConfig = { ...DEFAULTS, ...fromFile, ...Object.fromEntries(Object.entries(nodeOptions).filter(([, v]) => v !== undefined)) }
-    // Reservations on --relay-via relays are taken after start (RelayVia): an unreachable relay
-    // must not keep the node from starting.
-    const listen = config.listen.length > 0 ? config.listen : [`/ip4/0.0.0.0/tcp/${config.port ?? 0}`]
     const book = new PeerBook(vault.home)
     await book.load()
-    let self: MeshNode | undefined
-    // A member derives the membership key from its vault keys; a blind mirror holds only it.
-    const keys = [vault.identity.keys !== undefined ? membershipKey(vault.identity.keys) : vault.identity.membershipKey]
-    let discovery: MeshNode['mdns']
-    let relayTransport: unknown
-    const relayCounts: RelayCounts = { refused: 0 }
-    // On a relay, devices being paired across networks meet their approver here (node/pair-relay.ts).
-    let dropReservation: (peer: PeerId) => void = () => {}
-    const rendezvous = config.relay
-      ? new PairingRendezvous({
-        exempt: (peer, ms) => self?.libp2p.services.membership.exempt(peer, ms) ?? (() => {}),
-        isMember: (id) => (self?.libp2p.services.membership.isProven(id) ?? false) && self?.isRevokedPeer(id) !== true,
-        dropReservation: (peer) => { dropReservation(peer) }
-      })
-      : undefined
-    const members: Members = {
-      isProven: (id) => self?.libp2p.services.membership.isProven(id) ?? false,
-      whenProven: async (id) => await (self?.libp2p.services.membership.whenProven(id) ?? Promise.resolve(false)),
-      isRevoked: (id) => self?.isRevokedPeer(id) ?? false,
-      ...(rendezvous !== undefined ? { pairing: rendezvous } : {})
-    }
-    const node = await createLibp2p({
-      // Started below, once wired: a relay reservation dials during start, and the proof of
-      // that relay must reach our listeners.
-      start: false,
-      privateKey: vault.identity.device.privateKey,
-      addresses: { listen, announce: config.announce, announceFilter: announceOnlyVia(config.relayVia) },
-      // A socket silent for two ping intervals is closed: how the end that does not ping learns
-      // that its peer vanished (liveness.ts); libp2p's own default is 2 minutes.
-      transports: [tcp({ inboundSocketInactivityTimeout: silenceMs(config.pingInterval), outboundSocketInactivityTimeout: silenceMs(config.pingInterval) }), (components: any) => { const t = circuitRelayTransport({ reservationCompletionTimeout: 10_000 })(components); relayTransport = t; return t }],
-      // Who may reserve, be connected to and connect through a relay: members only (relay.ts).
-      connectionGater: relayGater(members, relayCounts),
-      connectionEncrypters: [meshNoise()],
-      streamMuxers: [meshMuxer()],
-      // The service answers queries and queries once as it starts; the pace of later queries is ours.
-      peerDiscovery: config.mdns ? [(components: any) => { const d = mdns({ serviceTag: MDNS_SERVICE_TAG, interval: NEVER_MS })(components); discovery = d as any; return d }] : [],
-      connectionManager: {
-        // Idle sockets that never finish the handshake (a slowloris) hold a pending slot until
-        // the upgrade times out: libp2p's 10 slots and 10 s let twelve sockets keep every member
-        // out. One address may open 20 connections a second (siblings on one host redial after
-        // restarts; libp2p's 5 refused them), so it holds at most 20 x 5 s = 100 of the 512
-        // slots: filling them takes six addresses, each refused beyond its rate. A member's
-        // Noise + yamux upgrade takes a few round trips: 5 s leaves room for a slow link or a
-        // loaded machine (3 s cut handshakes here under a load average of 18).
-        maxIncomingPendingConnections: 512,
-        inboundUpgradeTimeout: 5000,
-        inboundConnectionThreshold: 20,
-        maxConnections: 200
-      },
-      // libp2p's monitor pings every connection from both ends (every 10 s by default): liveness.ts
-      // pings from one end only, once a minute. A minute still notices a vanished peer (a sleeping
-      // laptop) within about a minute on the pinging end and two on the other, and is traffic often
-      // enough to keep a NAT's TCP mapping (RFC 5382: at least 2 h 4 min; home routers a few
-      // minutes) open: yamux's own keep-alive is off (muxer.ts).
-      connectionMonitor: { enabled: false },
-      services: {
-        // Identify tells a peer our protocols, listen addresses and agent version: it runs once a
-        // peer is proven (onProven), never on connection open, and the gate (protocols/membership)
-        // keeps its handler from answering anyone unproven.
-        identify: identify({ runOnConnectionOpen: false }),
-        ping: ping(),
-        membership: membership({
-          certificate: vault.identity.certificate.bytes,
-          timeoutMs: options.membershipTimeoutMs,
-          // A relay also answers the pairing rendezvous to strangers, and lets a registered
-          // candidate (exempted for its slot) use the hop and stop protocols, nothing more.
-          ...(config.relay ? { open: [MEMBERSHIP_PROTOCOL, PAIR_PROTOCOL, PAIR_RENDEZVOUS_PROTOCOL], exemptOpen: [HOP_PROTOCOL, STOP_PROTOCOL] } : {}),
-          membershipKeys: () => keys,
-          // Excluded now, or revoked in the registry (a revocation learned before this start).
-          excluded: (peerId) => self?.excluded.get(peerId) ?? (self?.isRevokedPeer(peerId) === true ? 'revoked' : undefined),
-          // A revoked device that proves the key is told so (the revocation, signed), then refused.
-          revocation: (peerId) => vault.certs.revocationRecords(peerId),
-          onRevocation: async (records, from) => { await self?.told(records, from) },
-          sign: (m) => vault.identity.device.signer.sign(m),
-          verifyPeer: (cert, peerId) => {
-            // Expiry with the registry's clock and tolerance; a superseded certificate is refused.
-            const c = vault.certs.verifyPeer(cert, peerId)
-            return { deviceId: c.deviceId, deviceKey: c.deviceKey, label: c.label, capabilities: c.capabilities, certificate: c.bytes }
-          }
-        }),
-        sync: sync({
-          source: 'mirror' in vault ? vault.source() : vaultSource(vault),
-          isMember: (id) => self?.libp2p.services.membership.isProven(id) ?? false,
-          whenMember: async (id) => await (self?.libp2p.services.membership.whenProven(id) ?? Promise.resolve(false)),
-          onEnded: (id, reason) => { self?.onSyncEnded(id, reason) },
-          onReceived: (doc, n, from) => { self?.onReceived(doc, n, from) },
-          onRefused: (reason, from) => { self?.emitEvent({ type: 'entry-refused', peerId: from, label: self.labelOf(from), reason }) },
-          onCaughtUp: (from) => { self?.emit('caught-up', from) },
-          onProgress: (t) => { self?.onProgress(t) },
-          reconcile: reconcile ?? true
-        }),
-        // Reservations and circuits for proven members only (the gater and the hop middleware below).
-        ...(config.relay ? { relay: circuitRelayServer(RELAY_SERVER_INIT) } : {}),
-        ...(config.dht !== 'off'
-          // The DHT's peer filter: a peer enters the routing table, and is named in an answer, only
-          // while it is a proven member. Its timers are paced for an idle node (dht.ts).
-          ? { dht: meshDht({ protocol: DHT_PROTOCOL, clientMode: config.dht === 'client', isMember: (id) => self?.isMemberPeer(id) === true }) }
-          : {})
-      }
-    }) as MeshNode['libp2p']
-    self = new MeshNode(vault, node, config, book)
-    self.mdns = discovery
-    self.relayCounts = relayCounts
-    self.pairRendezvous = rendezvous
-    // A slot ends with its candidate's last connection: a paired or departed device holds none of the 8.
-    if (rendezvous !== undefined) node.addEventListener('peer:disconnect', (e) => { rendezvous.gone(e.detail.toString()) })
-    const components = (node as unknown as { components?: { transportManager?: { listen: (addrs: Multiaddr[]) => Promise<void> }, registrar?: Parameters<typeof wrapHandler>[0] } }).components
-    const transportManager = components?.transportManager
-    const registrar = components?.registrar
-    if (transportManager === undefined || registrar === undefined) throw new Error('libp2p: no transport manager or registrar to wire the relay with')
-    self.relayVia = new RelayVia(node, () => relayTransport, async (addr) => { await transportManager.listen([addr]) }, members.whenProven, config.relayVia, log)
+    const built = await buildLibp2p(vault, config, { membershipTimeoutMs, reconcile })
+    const self = new MeshNode(vault, built, config, book)
+    built.bind({
+      isRevokedPeer: (id) => self.isRevokedPeer(id),
+      isMemberPeer: (id) => self.isMemberPeer(id),
+      excluded: (peerId) => self.excluded.get(peerId) ?? (self.isRevokedPeer(peerId) ? 'revoked' : undefined),
+      told: async (records, from) => { await self.told(records, from) },
+      onSyncEnded: (id, reason) => { self.onSyncEnded(id, reason) },
+      onReceived: (doc, n, from) => { self.onReceived(doc, n, from) },
+      onEntryRefused: (reason, from) => { self.emitEvent({ type: 'entry-refused', peerId: from, label: self.labelOf(from), reason }) },
+      onCaughtUp: (from) => { self.emit('caught-up', from) },
+      onProgress: (t) => { self.emit('progress', self.report.progress(t)) }
+    })
     self.replayEarly()
     self.wire()
     try {
-      await node.start()
-      // Membership is proven on a stream of its own, often still under way when a member reserves
-      // right after dialing: its hop stream waits for the verdict; a stranger's is aborted unanswered.
-      if (config.relay) await wrapHandler(registrar, node, HOP_PROTOCOL, hopForMembers(members, relayCounts, log))
-      if (rendezvous !== undefined && node.services.relay !== undefined) {
-        dropReservation = limitPairingReservations(node.services.relay, rendezvous).drop
-        await node.handle(PAIR_RENDEZVOUS_PROTOCOL, (stream, conn) => {
-          serveRendezvous(stream, conn.remotePeer, conn.remoteAddr.toString(), rendezvous).catch((err: unknown) => {
-            log('pairing rendezvous with %p failed: %e', conn.remotePeer, err)
-            stream.abort(err as Error)
-          })
-        }, { maxInboundStreams: 4, maxOutboundStreams: 0 })
-      }
-      await wrapHandler(registrar, node, STOP_PROTOCOL, stopFromOurRelays(() => relayTransport))
-      await self.relayVia.start()
-      const port = node.getMultiaddrs().map(a => Number(a.getComponents().find(c => c.name === 'tcp')?.value ?? 0)).find(p => p > 0)
-      if (config.listen.length === 0 && port !== undefined) await savePort(vault.home, port)
+      await built.start()
     } catch (err) {
       // A start that fails once libp2p listens must not leave it listening: the process would
       // never exit, and a retry would find its own port taken.
       await self.stop().catch((e: unknown) => { log.error('stopping libp2p after a failed start failed: %e', e) })
       throw err
     }
-    // Names label events only: read when an event first needs one (refreshNames), not at start,
-    // where opening the sessions index of a 10,000-session vault held the event loop for a tenth
-    // of a second while the first peers connected, and was read for nothing when no document came.
+    // Names label events only: read when an event first needs one (doc-names.ts), not at start.
     self.afterStart()
     return self
   }
@@ -329,62 +143,18 @@ export class MeshNode extends EventEmitter<{ event: [NodeEvent], 'caught-up': [s
   }
   private labelOf (peerId: string): string { return this.labels.get(peerId) ?? this.book.get(peerId)?.label ?? peerId.slice(-6) }
 
-  /**
-   * A device the registry revoked is cut off at once: its connections are closed (membership,
-   * asked again, refuses it: REVOKED_AUTHOR), it is forgotten from the peer book and never redialed.
-   */
-  private readonly onRevoked = (e: { deviceId: string, label: string }): void => {
-    if (this.stopped) return
-    if (e.deviceId === this.libp2p.peerId.toString()) { this.revokedSelf(); return }
-    this.emitEvent({ type: 'refused', peerId: e.deviceId, reason: `revoked: ${e.label}` })
-    void this.book.forget(e.deviceId)
-    // The gate refuses it from now on before either side shows a certificate, and expels it now.
-    this.exclude(e.deviceId, `revoked: ${e.label}`)
-    void this.libp2p.hangUp(peerIdFromString(e.deviceId)).catch((err: unknown) => { log('closing the revoked %s failed: %e', e.deviceId, err) })
-  }
+  /** How this device was revoked, once known (it dials no one from then on; revocation.ts). */
+  get revoked (): { by: string[], at: number, reason: string } | undefined { return this.revocation.revoked }
 
-  /**
-   * A peer sent this device's revocation instead of its certificate: each record is verified and
-   * stored like any registry operation (the signatures and the authority of their authors; nothing
-   * is taken on the peer's word). If they do revoke this device, the vault says so ('revoked').
-   */
+  /** A peer sent this device's revocation instead of its certificate (revocation.ts). */
   private async told (records: Uint8Array[], from: string): Promise<void> {
-    if (this.stopped) return
-    this.teller = from
-    try {
-      for (const r of records) {
-        try {
-          await this.vault.addCertificate(r)
-        } catch (err) {
-          log('a revocation record from %s not accepted: %e', from, err)
-        }
-      }
-    } finally {
-      this.teller = undefined
-    }
-    if (this.revoked === undefined) log.error('%s refused this device as revoked, but what it sent does not revoke it', from)
-  }
-
-  /** How this device was revoked, once known (it dials no one from then on). */
-  revoked: { by: string[], at: number, reason: string } | undefined
-  /** The peer whose revocation records are being added (named in the 'revoked' event). */
-  private teller: string | undefined
-
-  /** This device is revoked: said once, discovery and redials stop; peers still reaching it are served. */
-  private revokedSelf (from?: string): void {
-    if (this.revoked !== undefined) return
-    const r = this.vault.certs.revocationOf(this.vault.identity.device.publicKey)
-    if (r === undefined) return
-    this.revoked = r
-    for (const p of Object.values(this.paces)) p.stop()
-    const teller = from ?? this.teller
-    this.emitEvent({ type: 'revoked', ...r, ...(teller !== undefined ? { from: teller } : {}) })
+    await this.revocation.told(records, from)
   }
 
   private wire (): void {
     const n = this.libp2p
     this.book.follow(n)
-    this.vault.on('revoked', this.onRevoked)
+    this.vault.on('revoked', this.revocation.onRevoked)
     // An answer may take a while on a loaded machine (20 s), but never longer than an interval.
     const live = new Liveness(n, { intervalMs: this.config.pingInterval, timeoutMs: Math.min(LIVENESS_DEFAULTS.timeoutMs, this.config.pingInterval) })
     this.liveness = live
@@ -392,7 +162,7 @@ export class MeshNode extends EventEmitter<{ event: [NodeEvent], 'caught-up': [s
     n.addEventListener('peer:discovery', (e) => {
       const id = e.detail.id.toString()
       if (id === n.peerId.toString() || n.getConnections(e.detail.id).length > 0) return
-      if (this.coolingDown(id) || this.revoked !== undefined) return
+      if (this.redials.coolingDown(id) || this.revoked !== undefined) return
       // Bootstrap and remembered peers are tagged before the peer store announces them.
       const via: Via = this.via.get(id) ?? (this.config.mdns ? 'mdns' : 'dht')
       this.via.set(id, via)
@@ -405,14 +175,13 @@ export class MeshNode extends EventEmitter<{ event: [NodeEvent], 'caught-up': [s
       // connections for good (twice the pings, timers and peer-store work of an idle node). The
       // lower PeerId dials at once; the higher one only if no connection came within DIAL_YIELD_MS.
       if (via !== 'mdns' || id > n.peerId.toString()) { dial(); return }
-      const t = setTimeout(() => { this.timers.delete(t); dial() }, DIAL_YIELD_MS)
-      this.timers.add(t)
+      this.timers.after(DIAL_YIELD_MS, dial)
     })
     const m = n.services.membership
-    m.addEventListener('peer:proven', (e) => { this.refusedAt.delete((e as CustomEvent<{ peer: { deviceId: string } }>).detail.peer.deviceId); void this.onProven((e as CustomEvent).detail) })
+    m.addEventListener('peer:proven', (e) => { this.redials.proven((e as CustomEvent<{ peer: { deviceId: string } }>).detail.peer.deviceId); void this.onProven((e as CustomEvent).detail) })
     m.addEventListener('peer:refused', (e) => {
       const d = (e as CustomEvent<{ peerId: string, reason: string }>).detail
-      this.noteRefused(d.peerId)
+      this.redials.refused(d.peerId)
       // On a relay, a peer refused at membership is a stranger refused: the gate stops its hop
       // requests before the relay sees them, so they are counted here.
       if (n.services.relay !== undefined) this.relayCounts.refused++
@@ -423,8 +192,8 @@ export class MeshNode extends EventEmitter<{ event: [NodeEvent], 'caught-up': [s
       if (!this.labels.has(id)) return
       this.emitEvent({ type: 'lost', peerId: id, label: this.labelOf(id) })
       this.labels.delete(id)
-      for (const p of Object.values(this.paces)) p.wake('a sibling was lost')
-      if (!this.stopped && this.book.get(id) !== undefined && !this.excluded.has(id) && !this.isRevokedPeer(id) && !this.coolingDown(id)) this.redial(id, 'remembered')
+      this.discovery.wake('a sibling was lost')
+      if (!this.stopped && this.book.get(id) !== undefined && !this.excluded.has(id) && !this.isRevokedPeer(id) && !this.redials.coolingDown(id)) this.redials.redial(id, 'remembered')
     })
   }
 
@@ -447,13 +216,8 @@ export class MeshNode extends EventEmitter<{ event: [NodeEvent], 'caught-up': [s
     // missed a rotation and knew only its relay never found the others by the DHT rendezvous
     // (test/netns/revocation-nat.test.ts): identify runs at proof, right after the sync stream opens.
     this.identifyProven(connection, id)
-    this.afterHello(id, () => {
-      // The first member proven in this run is the first the DHT can route through (its table
-      // takes peers from identify): look for the rendezvous now, and fast for a while. Without
-      // this, a node whose only known peer is its relay settles at once, its first look having
-      // found no connection, and a member that missed a rotation looked again only 10 min later.
-      if (!this.dhtWoken) { this.dhtWoken = true; this.paces.dht?.wake('a first member is proven') }
-    })
+    // The first member proven in this run wakes the DHT rendezvous (discovery.ts firstProven).
+    this.afterHello(id, () => { this.discovery.firstProven() })
     this.labels.set(id, peer.label)
     const via = this.via.get(id) ?? (connection.direction === 'inbound' ? 'inbound' : 'remembered')
     this.via.set(id, via)
@@ -473,13 +237,12 @@ export class MeshNode extends EventEmitter<{ event: [NodeEvent], 'caught-up': [s
     const run = (): void => {
       if (done) return
       done = true
-      clearTimeout(t); this.timers.delete(t)
+      this.timers.cancel(t)
       this.off('caught-up', onCaught)
       if (!this.stopped) then()
     }
     const onCaught = (p: string): void => { if (p === peerId) run() }
-    const t = setTimeout(run, 2000)
-    this.timers.add(t)
+    const t = this.timers.after(2000, run)
     this.on('caught-up', onCaught)
   }
 
@@ -492,8 +255,7 @@ export class MeshNode extends EventEmitter<{ event: [NodeEvent], 'caught-up': [s
     void this.libp2p.services.identify.identify(connection).catch((err: unknown) => {
       log('identify %s failed (attempt %d): %e', id, attempt, err)
       if (attempt >= 3 || this.stopped || connection.status !== 'open') return
-      const t = setTimeout(() => { this.timers.delete(t); this.identifyProven(connection, id, attempt + 1) }, 1000 * attempt)
-      this.timers.add(t)
+      this.timers.after(1000 * attempt, () => { this.identifyProven(connection, id, attempt + 1) })
     })
   }
 
@@ -501,246 +263,45 @@ export class MeshNode extends EventEmitter<{ event: [NodeEvent], 'caught-up': [s
   private onSyncEnded (peerId: string, reason: string): void {
     log.error('sync with %s ended (%s); reopening if still connected', peerId, reason)
     if (this.stopped || this.libp2p.peerId.toString() >= peerId) return
-    const t = setTimeout(() => {
-      this.timers.delete(t)
+    this.timers.after(1000, () => {
       const conn = this.libp2p.getConnections(peerIdFromString(peerId)).find(c => c.status === 'open')
       if (conn !== undefined && !this.stopped) void this.libp2p.services.sync.open(conn).catch((err: unknown) => { log('reopening sync with %s failed: %e', peerId, err) })
-    }, 1000)
-    this.timers.add(t)
+    })
   }
 
   private isRevokedPeer (peerId: string): boolean {
     return this.vault.certs.isRevokedDevice(peerId)
   }
 
+  /** Entries of a document arrived: reported once the document is named (doc-names.ts). */
   private onReceived (doc: Uint8Array, n: number, from: string): void {
     const hex = toHex(doc)
-    const report = (): void => { this.emitEvent({ type: 'synced', peerId: from, label: this.labelOf(from), doc: this.names.get(hex) ?? hex.slice(0, 12), entries: n, snapshot: n === 0 }) }
-    if (this.isIndex(hex) && this.awaitingIndex.length > 0) {
-      // The index arrived: what waited for a name is named now (or never will be by this index).
-      const waiting = this.awaitingIndex.splice(0)
-      this.refreshNames(() => { for (const r of waiting) r() })
-    }
-    if (this.names.has(hex)) { report(); return }
-    // A session's name is in the sessions index, which often arrives just after the session: one
-    // still unnamed after a reread waits (a few seconds at most) for the index's next arrival.
-    this.refreshNames(() => {
-      if (this.names.has(hex) || this.stopped) { report(); return }
-      this.awaitingIndex.push(report)
-      const t = setTimeout(() => { this.timers.delete(t); const i = this.awaitingIndex.indexOf(report); if (i >= 0) { this.awaitingIndex.splice(i, 1); this.refreshNames(report) } }, 5000)
-      this.timers.add(t)
-    })
-  }
-
-  /** Reports of documents received before the sessions index named them. */
-  private readonly awaitingIndex: Array<() => void> = []
-  /** The sessions index's document id (hex), derived once: every received document is compared with it. */
-  private indexHex: string | undefined | null = null
-  private isIndex (hex: string): boolean {
-    if (this.indexHex === null) this.indexHex = this.vault.identity.keys !== undefined ? toHex(docIdFor(this.vault.identity.keys, DOC_NAMES.sessionsIndex)) : undefined
-    return this.indexHex === hex
-  }
-
-  private readonly unnamed: Array<() => void> = []
-  private renaming = false
-  /**
-   * Rereads the documents' names (a session is named by the index, which may have just arrived),
-   * once for everyone who asks meanwhile, then calls each `then`: a fresh node receiving 10,000
-   * documents would otherwise reread the sessions index once per document.
-   */
-  private refreshNames (then?: () => void): void {
-    if (then !== undefined) this.unnamed.push(then)
-    if (this.renaming || this.stopped) return
-    this.renaming = true
-    const refresh = (): void => {
-      const waiting = this.unnamed.splice(0)
-      void this.vault.docNames().then(names => { this.names = names }, (err: unknown) => { log('naming documents failed: %e', err) }).finally(() => {
-        for (const r of waiting) r()
-        if (this.unnamed.length > 0 && !this.stopped) refresh()
-        else this.renaming = false
-      })
-    }
-    refresh()
-  }
-
-  private onProgress (t: Transfer): void {
-    const name = this.names.get(t.doc)
-    if (name === undefined) this.refreshNames()
-    this.emit('progress', progressEvent(transferStatus(t, this.labelOf(t.peer), name)))
+    this.names.whenNamed(hex, () => { this.emitEvent({ type: 'synced', peerId: from, label: this.labelOf(from), doc: this.names.get(hex) ?? hex.slice(0, 12), entries: n, snapshot: n === 0 }) })
   }
 
   /** What is in flight with every connected peer, per document and direction. */
-  transfers (): TransferStatus[] {
-    const out: TransferStatus[] = []
-    for (const peer of this.libp2p.services.sync.peers()) {
-      for (const t of this.libp2p.services.sync.sessionWith(peer)?.transfers.list() ?? []) {
-        if (!this.names.has(t.doc)) this.refreshNames()
-        out.push(transferStatus(t, this.labelOf(peer), this.names.get(t.doc)))
-      }
-    }
-    return out
-  }
+  transfers (): TransferStatus[] { return this.report.transfers() }
 
   /**
    * A session (by key, e.g. `agent:main:big` or `big`) or document (by name) still arriving from
    * a peer: who from and how far, so a node can say so instead of "no such session". Undefined
    * when nothing of it is in flight.
    */
-  arriving (name: string): Arriving | undefined {
-    if ('mirror' in this.vault) return undefined // a mirror cannot name documents
-    const ids = new Set<string>([toHex(this.vault.docId(name))])
-    try { ids.add(toHex(this.vault.docId(DOC_NAMES.session(parseSessionKey(name))))) } catch { /* not a session key: a document name only */ }
-    for (const t of this.transfers()) {
-      if (t.direction !== 'in' || !ids.has(t.docId)) continue
-      return { peerId: t.peerId, from: t.label, bytesDone: t.bytesDone, bytesTotal: t.bytesTotal, entriesDone: t.entriesDone, entriesTotal: t.entriesTotal, rateBps: t.rateBps, etaMs: t.etaMs }
-    }
-    return undefined
-  }
+  arriving (name: string): Arriving | undefined { return this.report.arriving(name) }
 
   /** What the sync sessions moved since start: bytes each way, snapshots sent and resumed. */
   syncStats (): SessionStats { return this.libp2p.services.sync.stats() }
 
   private afterStart (): void {
     // Revoked before this start (recorded in the registry): said once, and nothing is dialed.
-    this.revokedSelf()
+    this.revocation.revokedSelf()
     if (this.revoked !== undefined) return
-    for (const p of this.book.list()) {
-      if (!this.via.has(p.peerId)) this.via.set(p.peerId, 'remembered')
-      this.redial(p.peerId, 'remembered')
-    }
-    for (const a of this.config.bootstrap) {
-      const ma = multiaddr(a)
-      // The last /p2p is the peer: in `<relay>/p2p-circuit/p2p/<peer>` the first names the relay.
-      const id = ma.getComponents().findLast(c => c.name === 'p2p')?.value
-      if (id !== undefined) {
-        if (!this.via.has(id)) this.via.set(id, 'bootstrap')
-        void this.libp2p.peerStore.merge(peerIdFromString(id), { multiaddrs: [ma] }).then(() => { this.redial(id, 'bootstrap') })
-      }
-    }
-    const settled = (): boolean => this.allSiblingsConnected()
-    if (this.mdns !== undefined) {
-      this.paces.mdns = new Pace('mdns', () => { this.mdns?.mdns?.query({ questions: [{ name: MDNS_SERVICE_TAG, type: 'PTR' }] }) }, settled, { fastMs: this.config.mdnsInterval, slowMs: this.config.mdnsSlowInterval, burstMs: this.config.discoveryBurst })
-      this.paces.mdns.start()
-      // multicast-dns looks at the interfaces every 5 s (@libp2p/mdns passes no option to stop it)
-      // and joins the group on each new one: that look is the network-change signal, seen within
-      // 5 s, where a settled pace would see it at its next query, up to a minute later.
-      this.mdns.mdns?.on('networkInterface', () => { for (const p of Object.values(this.paces)) p.wake('a network interface appeared') })
-    }
-    if (this.config.dht !== 'off') {
-      let looking = false
-      this.paces.dht = new Pace('dht', () => {
-        if (looking) return // the last lookup is still under way
-        looking = true
-        void this.rendezvous().catch((err: unknown) => { log('rendezvous failed: %e', err) }).finally(() => { looking = false })
-      }, settled, { ...RENDEZVOUS, burstMs: Math.max(this.config.discoveryBurst, 2 * RENDEZVOUS.fastMs) })
-      this.paces.dht.start(1000)
-    }
-    // Our addresses changed (an interface came or went): a sibling may be reachable anew.
-    this.addrs = this.addresses().join(',')
-    this.libp2p.addEventListener('self:peer:update', () => {
-      const now = this.addresses().join(',')
-      if (now === this.addrs) return
-      this.addrs = now
-      for (const p of Object.values(this.paces)) p.wake('our addresses changed')
-    })
-  }
-
-  /** Every sibling this home has met is connected and proven (none known: not settled). */
-  private allSiblingsConnected (): boolean {
-    const known = this.book.list()
-    const m = this.libp2p.services.membership
-    return known.length > 0 && known.every(p => m.isProven(p.peerId))
+    this.redials.dialKnown(this.config.bootstrap)
+    this.discovery.start()
   }
 
   /** How often each discovery mechanism is looking now (node/pace.ts). */
-  discoveryPace (): { mdns?: PaceMode, dht?: PaceMode } {
-    return { mdns: this.paces.mdns?.mode, dht: this.paces.dht?.mode }
-  }
-
-  /** Provides and looks up today's rendezvous key; every provider found is dialed. */
-  private async rendezvous (): Promise<void> {
-    const dht = this.libp2p.services.dht
-    // A mirror holds no rendezvous key: it serves the DHT members provide into, and looks up nothing.
-    const keys = this.vault.identity.keys
-    if (dht === undefined || keys === undefined || this.libp2p.getConnections().length === 0) return
-    const key = rendezvousFor(keys, utcDay())
-    const cid = CID.createV1(raw.code, await sha256.digest(key))
-    const signal = AbortSignal.timeout(10_000)
-    if (this.config.dht === 'server') await this.libp2p.contentRouting.provide(cid, { signal }).catch((err: unknown) => { log('provide failed: %e', err) })
-    for await (const p of this.libp2p.contentRouting.findProviders(cid, { signal: AbortSignal.timeout(10_000) })) {
-      const id = p.id.toString()
-      if (id === this.libp2p.peerId.toString() || this.libp2p.getConnections(p.id).length > 0) continue
-      if (!this.via.has(id)) this.via.set(id, 'dht')
-      this.emitEvent({ type: 'found', peerId: id, via: 'dht' })
-      if (p.multiaddrs.length > 0) await this.libp2p.peerStore.merge(p.id, { multiaddrs: p.multiaddrs })
-      await this.libp2p.dial(p.id, { signal: AbortSignal.timeout(10_000) }).catch((err: unknown) => { log('dial %s found by DHT failed: %e', id, err) })
-    }
-  }
-
-  /**
-   * A peer refused at membership (either way: it failed our proof, or it refused ours, e.g. this
-   * device was revoked) is not dialed again for a while, doubling from 1 s to 2 min: connecting
-   * works, so the redial's own back-off would never grow and both sides would loop and log.
-   */
-  private readonly refusedAt = new Map<string, { until: number, delay: number }>()
-  private noteRefused (peerId: string): void {
-    const delay = Math.min((this.refusedAt.get(peerId)?.delay ?? 500) * 2, 2 * 60_000)
-    this.refusedAt.set(peerId, { until: Date.now() + delay, delay })
-    void this.dropKeepAlive(peerId)
-  }
-
-  /**
-   * A refused peer loses its keep-alive tags. kad-dht tags the closest peers of its table
-   * keep-alive (and refreshes the tags only every 10 min, dht.ts); libp2p redials a keep-alive
-   * peer at once whenever it disconnects, and a dial that the membership gate then refuses counts
-   * as a success, so a revoked sibling was redialed in a loop (dozens of times a second).
-   */
-  private async dropKeepAlive (peerId: string): Promise<void> {
-    try {
-      const id = peerIdFromString(peerId)
-      const peer = await this.libp2p.peerStore.get(id)
-      const tags: Record<string, undefined> = {}
-      for (const k of peer.tags.keys()) if (k.startsWith(KEEP_ALIVE)) tags[k] = undefined
-      if (Object.keys(tags).length > 0) await this.libp2p.peerStore.merge(id, { tags })
-    } catch (err) {
-      if ((err as { name?: string }).name !== 'NotFoundError') log('cannot drop the keep-alive tags of %s: %e', peerId, err)
-    }
-  }
-
-  private coolingDown (peerId: string): boolean {
-    const r = this.refusedAt.get(peerId)
-    return r !== undefined && Date.now() < r.until
-  }
-
-  /** Dials a peer with back-off (1 s doubling to 60 s) until connected or stopped. */
-  private redial (peerId: string, via: Via): void {
-    if (this.redialing.has(peerId) || peerId === this.libp2p.peerId.toString() || this.revoked !== undefined) return
-    this.redialing.add(peerId)
-    const id = peerIdFromString(peerId)
-    const attempt = (delay: number): void => {
-      if (this.stopped || this.revoked !== undefined) { this.redialing.delete(peerId); return }
-      if (this.libp2p.getConnections(id).length > 0) { this.redialing.delete(peerId); return }
-      const cooling = this.refusedAt.get(peerId)
-      if (cooling !== undefined && Date.now() < cooling.until) {
-        const t = setTimeout(() => { this.timers.delete(t); attempt(delay) }, cooling.until - Date.now())
-        this.timers.add(t)
-        return
-      }
-      const remembered = this.book.get(peerId)
-      const addrs = (remembered?.addrs ?? []).map(a => multiaddr(a))
-      const go = async (): Promise<void> => {
-        if (addrs.length > 0) await this.libp2p.peerStore.merge(id, { multiaddrs: addrs })
-        if (!this.via.has(peerId)) this.via.set(peerId, via)
-        await this.libp2p.dial(id, { signal: AbortSignal.timeout(10_000) })
-      }
-      void go().then(() => { this.redialing.delete(peerId) }, (err: unknown) => {
-        log('redial %s failed, next in %d ms: %e', peerId, delay, err)
-        const t = setTimeout(() => { this.timers.delete(t); attempt(Math.min(delay * 2, 60_000)) }, delay)
-        this.timers.add(t)
-      })
-    }
-    attempt(1000)
-  }
+  discoveryPace (): { mdns?: PaceMode, dht?: PaceMode } { return this.discovery.mode() }
 
   /**
    * Cuts a device off now and refuses it at membership from then on, before either side shows its
@@ -782,56 +343,18 @@ export class MeshNode extends EventEmitter<{ event: [NodeEvent], 'caught-up': [s
   /** How many peers are proven members right now. */
   provenCount (): number { return this.libp2p.services.membership.provenPeers().length }
   /** This node's own state, for `mesh status` and `mesh peers`. */
-  status (): NodeStatus {
-    const relayVia = this.relayVia?.states() ?? []
-    return {
-      peerId: this.libp2p.peerId.toString(),
-      addresses: this.addresses(),
-      diskFull: this.vault.diskFull,
-      peers: this.libp2p.services.membership.provenPeers().length,
-      ...('mirror' in this.vault ? { mirror: true } : {}),
-      ...(this.libp2p.services.relay !== undefined ? { relay: relayServerStats(this.libp2p, this.libp2p.services.relay, this.relayCounts) } : {}),
-      ...(relayVia.length > 0 ? { relayVia } : {})
-    }
-  }
+  status (): NodeStatus { return this.report.status() }
 
-  async peers (options: { rtt?: boolean } = {}): Promise<PeerStatus[]> {
-    const names = this.names = await this.vault.docNames()
-    const out = new Map<string, PeerStatus>()
-    for (const p of this.book.list()) {
-      out.set(p.peerId, { peerId: p.peerId, label: p.label, capabilities: p.capabilities, addrs: p.addrs, via: this.via.get(p.peerId) ?? 'remembered', state: 'offline', behind: {}, lacking: {}, inSync: false, diskFull: false, transfers: [], lastSeen: p.lastSeen })
-    }
-    for (const p of this.libp2p.services.membership.provenPeers()) {
-      const conns = this.libp2p.getConnections(peerIdFromString(p.deviceId))
-      const session = this.libp2p.services.sync.sessionWith(p.deviceId)
-      const behind: Record<string, number> = {}
-      const lacking: Record<string, number> = {}
-      for (const [hex, n] of session?.behind() ?? []) behind[names.get(hex) ?? hex.slice(0, 12)] = n
-      for (const [hex, n] of session?.lacking() ?? []) if (n > 0) lacking[names.get(hex) ?? hex.slice(0, 12)] = n
-      const transfers = (session?.transfers.list() ?? []).map(t => transferStatus(t, p.label, names.get(t.doc)))
-      // No session yet (the hello not done): not known to be in sync.
-      const diskFull = session?.peerDiskFull === true
-      // Equal counts are not enough: the content tips the peer reported must agree too.
-      const diverged = (session?.diverged() ?? []).map(hex => names.get(hex) ?? hex.slice(0, 12))
-      const inSync = session !== undefined && !diskFull && transfers.length === 0 && diverged.length === 0 && Object.values(behind).every(n => n === 0) && Object.keys(lacking).length === 0
-      const st: PeerStatus = { peerId: p.deviceId, label: p.label, capabilities: [...p.capabilities], addrs: conns.map(c => c.remoteAddr.toString()), via: this.via.get(p.deviceId) ?? 'unknown', state: 'connected', behind, lacking, inSync, diskFull, transfers, lastSeen: Date.now(), ...(diverged.length > 0 ? { diverged } : {}) }
-      if (options.rtt !== false) {
-        try { st.rttMs = await this.libp2p.services.ping.ping(peerIdFromString(p.deviceId), { signal: AbortSignal.timeout(2000) }) } catch (err) { log('ping %s failed: %e', p.deviceId, err) }
-      }
-      out.set(p.deviceId, st)
-    }
-    return [...out.values()]
-  }
+  async peers (options: { rtt?: boolean } = {}): Promise<PeerStatus[]> { return await this.report.peers(options) }
 
   async stop (): Promise<void> {
     if (this.stopped) return
     this.stopped = true
-    this.relayVia?.stop()
+    this.relayVia.stop()
     this.pairRendezvous?.stop()
-    this.vault.off('revoked', this.onRevoked)
-    for (const p of Object.values(this.paces)) p.stop()
+    this.vault.off('revoked', this.revocation.onRevoked)
+    this.discovery.stop()
     this.liveness?.stop()
-    for (const t of this.timers) clearTimeout(t)
     this.timers.clear()
     await this.libp2p.stop()
     // A peer proven just before the stop may still be writing peers.json into the home, which

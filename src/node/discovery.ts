@@ -1,0 +1,124 @@
+/**
+ * How the node looks for its siblings once started: owns the mDNS and DHT paces (pace.ts), what
+ * wakes them (a network interface appearing, our addresses changing, a sibling lost, the first
+ * member proven in this run) and the DHT rendezvous lookup. Started by MeshNode after libp2p;
+ * stopped by MeshNode.stop(), and when this device learns it was revoked.
+ */
+import { logger } from '@libp2p/logger'
+import { CID } from 'multiformats/cid'
+import * as raw from 'multiformats/codecs/raw'
+import { sha256 } from 'multiformats/hashes/sha2'
+import { rendezvousFor, utcDay } from '../identity/index.js'
+import type { NodeConfig } from './config.js'
+import { MDNS_SERVICE_TAG, type MdnsHandle, type MeshLibp2p, type NodeEvent, type NodeVault, type Via } from './mesh-types.js'
+import { Pace, type PaceMode } from './pace.js'
+import type { PeerBook } from './peer-book.js'
+
+const log = logger('mesh:node')
+/** The DHT rendezvous: every 15 s while looking, every 10 min once every known sibling is connected. */
+const RENDEZVOUS = { fastMs: 15_000, slowMs: 600_000 } as const
+
+export interface DiscoveryInit {
+  libp2p: MeshLibp2p
+  vault: NodeVault
+  book: PeerBook
+  config: NodeConfig
+  /** Undefined with mDNS off. */
+  mdns: MdnsHandle | undefined
+  /** How each peer was found (the node's map: a peer first found by the rendezvous is marked so). */
+  via: Map<string, Via>
+  emit: (e: NodeEvent) => void
+  addresses: () => string[]
+}
+
+export class Discovery {
+  private readonly paces: { mdns?: Pace, dht?: Pace } = {}
+  /** Whether the DHT pace was woken for the first member proven in this run (firstProven). */
+  private dhtWoken = false
+  private addrs = ''
+
+  constructor (private readonly init: DiscoveryInit) {}
+
+  start (): void {
+    const { config, libp2p } = this.init
+    const mdnsHandle = this.init.mdns
+    const settled = (): boolean => this.allSiblingsConnected()
+    if (mdnsHandle !== undefined) {
+      this.paces.mdns = new Pace('mdns', () => { mdnsHandle.mdns?.query({ questions: [{ name: MDNS_SERVICE_TAG, type: 'PTR' }] }) }, settled, { fastMs: config.mdnsInterval, slowMs: config.mdnsSlowInterval, burstMs: config.discoveryBurst })
+      this.paces.mdns.start()
+      // multicast-dns looks at the interfaces every 5 s (@libp2p/mdns passes no option to stop it)
+      // and joins the group on each new one: that look is the network-change signal, seen within
+      // 5 s, where a settled pace would see it at its next query, up to a minute later.
+      mdnsHandle.mdns?.on('networkInterface', () => { this.wake('a network interface appeared') })
+    }
+    if (config.dht !== 'off') {
+      let looking = false
+      this.paces.dht = new Pace('dht', () => {
+        if (looking) return // the last lookup is still under way
+        looking = true
+        void this.rendezvous().catch((err: unknown) => { log('rendezvous failed: %e', err) }).finally(() => { looking = false })
+      }, settled, { ...RENDEZVOUS, burstMs: Math.max(config.discoveryBurst, 2 * RENDEZVOUS.fastMs) })
+      this.paces.dht.start(1000)
+    }
+    // Our addresses changed (an interface came or went): a sibling may be reachable anew.
+    this.addrs = this.init.addresses().join(',')
+    libp2p.addEventListener('self:peer:update', () => {
+      const now = this.init.addresses().join(',')
+      if (now === this.addrs) return
+      this.addrs = now
+      this.wake('our addresses changed')
+    })
+  }
+
+  /** Something changed that may have left a sibling unconnected: every pace looks fast again. */
+  wake (why: string): void {
+    for (const p of Object.values(this.paces)) p.wake(why)
+  }
+
+  /**
+   * The first member proven in this run is the first the DHT can route through (its table takes
+   * peers from identify): look for the rendezvous now, and fast for a while. Without this, a node
+   * whose only known peer is its relay settles at once, its first look having found no
+   * connection, and a member that missed a rotation looked again only 10 min later.
+   */
+  firstProven (): void {
+    if (!this.dhtWoken) { this.dhtWoken = true; this.paces.dht?.wake('a first member is proven') }
+  }
+
+  /** How often each discovery mechanism is looking now (node/pace.ts). */
+  mode (): { mdns?: PaceMode, dht?: PaceMode } {
+    return { mdns: this.paces.mdns?.mode, dht: this.paces.dht?.mode }
+  }
+
+  stop (): void {
+    for (const p of Object.values(this.paces)) p.stop()
+  }
+
+  /** Every sibling this home has met is connected and proven (none known: not settled). */
+  private allSiblingsConnected (): boolean {
+    const known = this.init.book.list()
+    const m = this.init.libp2p.services.membership
+    return known.length > 0 && known.every(p => m.isProven(p.peerId))
+  }
+
+  /** Provides and looks up today's rendezvous key; every provider found is dialed. */
+  private async rendezvous (): Promise<void> {
+    const { libp2p, config, via } = this.init
+    const dht = libp2p.services.dht
+    // A mirror holds no rendezvous key: it serves the DHT members provide into, and looks up nothing.
+    const keys = this.init.vault.identity.keys
+    if (dht === undefined || keys === undefined || libp2p.getConnections().length === 0) return
+    const key = rendezvousFor(keys, utcDay())
+    const cid = CID.createV1(raw.code, await sha256.digest(key))
+    const signal = AbortSignal.timeout(10_000)
+    if (config.dht === 'server') await libp2p.contentRouting.provide(cid, { signal }).catch((err: unknown) => { log('provide failed: %e', err) })
+    for await (const p of libp2p.contentRouting.findProviders(cid, { signal: AbortSignal.timeout(10_000) })) {
+      const id = p.id.toString()
+      if (id === libp2p.peerId.toString() || libp2p.getConnections(p.id).length > 0) continue
+      if (!via.has(id)) via.set(id, 'dht')
+      this.init.emit({ type: 'found', peerId: id, via: 'dht' })
+      if (p.multiaddrs.length > 0) await libp2p.peerStore.merge(p.id, { multiaddrs: p.multiaddrs })
+      await libp2p.dial(p.id, { signal: AbortSignal.timeout(10_000) }).catch((err: unknown) => { log('dial %s found by DHT failed: %e', id, err) })
+    }
+  }
+}

@@ -1,0 +1,115 @@
+/**
+ * What the node reports of itself and its peers: `mesh status` (status), `mesh peers` (peers),
+ * what is in flight (transfers, progress) and a session still arriving (arriving). Reads only:
+ * the libp2p services, the peer book and the node's maps; MeshNode owns one and answers through it.
+ */
+import { logger } from '@libp2p/logger'
+import { peerIdFromString } from '@libp2p/peer-id'
+import { DOC_NAMES, parseSessionKey } from '../../crdt/index.js'
+import type { Transfer } from '../../protocols/sync/index.js'
+import { toHex } from '../identity/index.js'
+import type { DocNames } from './doc-names.js'
+import type { MeshLibp2p, NodeStatus, NodeVault, PeerStatus, Via } from './mesh-types.js'
+import type { PeerBook } from './peer-book.js'
+import { progressEvent, transferStatus, type Arriving, type ProgressEvent, type TransferStatus } from './progress.js'
+import { relayServerStats, type RelayCounts, type RelayVia } from './relay.js'
+
+const log = logger('mesh:node')
+
+export interface StatusSources {
+  libp2p: MeshLibp2p
+  vault: NodeVault
+  book: PeerBook
+  /** How each peer was found (the node's map, read at each call). */
+  via: ReadonlyMap<string, Via>
+  names: DocNames
+  labelOf: (peerId: string) => string
+  relayVia: RelayVia
+  relayCounts: RelayCounts
+}
+
+export class StatusReport {
+  constructor (private readonly s: StatusSources) {}
+
+  /** This node's own state, for `mesh status` and `mesh peers`. */
+  status (): NodeStatus {
+    const { libp2p, vault } = this.s
+    const relayVia = this.s.relayVia.states()
+    return {
+      peerId: libp2p.peerId.toString(),
+      addresses: libp2p.getMultiaddrs().map(a => a.toString()),
+      diskFull: vault.diskFull,
+      peers: libp2p.services.membership.provenPeers().length,
+      ...('mirror' in vault ? { mirror: true } : {}),
+      ...(libp2p.services.relay !== undefined ? { relay: relayServerStats(libp2p, libp2p.services.relay, this.s.relayCounts) } : {}),
+      ...(relayVia.length > 0 ? { relayVia } : {})
+    }
+  }
+
+  async peers (options: { rtt?: boolean } = {}): Promise<PeerStatus[]> {
+    const { libp2p, book, via } = this.s
+    const names = await this.s.vault.docNames()
+    this.s.names.set(names)
+    const out = new Map<string, PeerStatus>()
+    for (const p of book.list()) {
+      out.set(p.peerId, { peerId: p.peerId, label: p.label, capabilities: p.capabilities, addrs: p.addrs, via: via.get(p.peerId) ?? 'remembered', state: 'offline', behind: {}, lacking: {}, inSync: false, diskFull: false, transfers: [], lastSeen: p.lastSeen })
+    }
+    for (const p of libp2p.services.membership.provenPeers()) {
+      const conns = libp2p.getConnections(peerIdFromString(p.deviceId))
+      const session = libp2p.services.sync.sessionWith(p.deviceId)
+      const behind: Record<string, number> = {}
+      const lacking: Record<string, number> = {}
+      for (const [hex, n] of session?.behind() ?? []) behind[names.get(hex) ?? hex.slice(0, 12)] = n
+      for (const [hex, n] of session?.lacking() ?? []) if (n > 0) lacking[names.get(hex) ?? hex.slice(0, 12)] = n
+      const transfers = (session?.transfers.list() ?? []).map(t => transferStatus(t, p.label, names.get(t.doc)))
+      // No session yet (the hello not done): not known to be in sync.
+      const diskFull = session?.peerDiskFull === true
+      // Equal counts are not enough: the content tips the peer reported must agree too.
+      const diverged = (session?.diverged() ?? []).map(hex => names.get(hex) ?? hex.slice(0, 12))
+      const inSync = session !== undefined && !diskFull && transfers.length === 0 && diverged.length === 0 && Object.values(behind).every(n => n === 0) && Object.keys(lacking).length === 0
+      const st: PeerStatus = { peerId: p.deviceId, label: p.label, capabilities: [...p.capabilities], addrs: conns.map(c => c.remoteAddr.toString()), via: via.get(p.deviceId) ?? 'unknown', state: 'connected', behind, lacking, inSync, diskFull, transfers, lastSeen: Date.now(), ...(diverged.length > 0 ? { diverged } : {}) }
+      if (options.rtt !== false) {
+        try { st.rttMs = await libp2p.services.ping.ping(peerIdFromString(p.deviceId), { signal: AbortSignal.timeout(2000) }) } catch (err) { log('ping %s failed: %e', p.deviceId, err) }
+      }
+      out.set(p.deviceId, st)
+    }
+    return [...out.values()]
+  }
+
+  /** A transfer's progress as the node emits it, named if its name is known (and reread if not). */
+  progress (t: Transfer): ProgressEvent {
+    const name = this.s.names.get(t.doc)
+    if (name === undefined) this.s.names.refresh()
+    return progressEvent(transferStatus(t, this.s.labelOf(t.peer), name))
+  }
+
+  /** What is in flight with every connected peer, per document and direction. */
+  transfers (): TransferStatus[] {
+    const { libp2p, names } = this.s
+    const out: TransferStatus[] = []
+    for (const peer of libp2p.services.sync.peers()) {
+      for (const t of libp2p.services.sync.sessionWith(peer)?.transfers.list() ?? []) {
+        if (!names.has(t.doc)) names.refresh()
+        out.push(transferStatus(t, this.s.labelOf(peer), names.get(t.doc)))
+      }
+    }
+    return out
+  }
+
+  /**
+   * A session (by key, e.g. `agent:main:big` or `big`) or document (by name) still arriving from
+   * a peer: who from and how far, so a node can say so instead of "no such session". Undefined
+   * when nothing of it is in flight.
+   */
+  arriving (name: string): Arriving | undefined {
+    const vault = this.s.vault
+    if ('mirror' in vault) return undefined // a mirror cannot name documents
+    const ids = new Set<string>([toHex(vault.docId(name))])
+    try { ids.add(toHex(vault.docId(DOC_NAMES.session(parseSessionKey(name))))) } catch { /* not a session key: a document name only */ }
+    for (const t of this.transfers()) {
+      if (t.direction !== 'in' || !ids.has(t.docId)) continue
+      return { peerId: t.peerId, from: t.label, bytesDone: t.bytesDone, bytesTotal: t.bytesTotal, entriesDone: t.entriesDone, entriesTotal: t.entriesTotal, rateBps: t.rateBps, etaMs: t.etaMs }
+    }
+    return undefined
+  }
+}

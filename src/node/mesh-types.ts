@@ -1,0 +1,92 @@
+/**
+ * What the mesh node (mesh.ts) shows the layers above: its events, its own and its peers' status,
+ * its options, its libp2p node's services and the names its protocols use on the wire. Apart from
+ * the class so that the modules the node is made of share them without importing it; mesh.ts
+ * re-exports what it exported before.
+ */
+import type { CircuitRelayService } from '@libp2p/circuit-relay-v2'
+import type { Libp2p } from 'libp2p'
+import type { Membership } from '../../protocols/membership/index.js'
+import type { Sync } from '../../protocols/sync/index.js'
+import type { NodeConfig } from './config.js'
+import type { MirrorVault } from './mirror.js'
+import type { TransferStatus } from './progress.js'
+import type { RelayServerStats, ReservationState } from './relay.js'
+import type { Vault } from './vault.js'
+
+/** What a node serves: a member's vault, or a blind mirror's keyless one (node/mirror.ts). */
+export type NodeVault = Vault | MirrorVault
+
+export const MDNS_SERVICE_TAG = '_mesh-agent._udp.local'
+export const DHT_PROTOCOL = '/mesh/kad/1.0.0'
+
+export type Via = 'mdns' | 'dht' | 'remembered' | 'bootstrap' | 'inbound'
+
+export type NodeEvent =
+  | { type: 'found', peerId: string, via: Via }
+  | { type: 'proven', peerId: string, label: string, capabilities: readonly string[], via: Via }
+  | { type: 'refused', peerId: string, reason: string }
+  | { type: 'lost', peerId: string, label: string }
+  | { type: 'synced', peerId: string, label: string, doc: string, entries: number, snapshot: boolean }
+  | { type: 'entry-refused', peerId: string, label: string, reason: string }
+  /** This device was revoked (learned from a peer, or known at start): it dials no one from now on. */
+  | { type: 'revoked', by: string[], at: number, reason: string, from?: string }
+
+export interface PeerStatus {
+  peerId: string
+  label: string
+  capabilities: string[]
+  addrs: string[]
+  via: Via | 'unknown'
+  state: 'connected' | 'offline'
+  rttMs?: number
+  /** Entries the peer lacks, per document, by its last reported vector (connected peers only). */
+  behind: Record<string, number>
+  /** Entries this node lacks that the peer holds, per document (connected peers only). */
+  lacking: Record<string, number>
+  /**
+   * Connected, nothing lacking either way and nothing in flight. Never true for an offline
+   * peer: what it holds now is not known.
+   */
+  inSync: boolean
+  /** Documents where this node and the peer hold different content at the same positions (forks). */
+  diverged?: string[]
+  /** The peer said its disk is full: it refuses writes, so it is never in sync meanwhile. */
+  diskFull: boolean
+  /** What is in flight with this peer, per document and direction. */
+  transfers: TransferStatus[]
+  /** When it was last connected (ms since the epoch), if ever. */
+  lastSeen?: number
+}
+
+export interface NodeStatus {
+  peerId: string
+  addresses: string[]
+  /** Writes are refused for lack of space; reads and serving peers go on. */
+  diskFull: boolean
+  /** Peers proven now. */
+  peers: number
+  /** A blind mirror's node (node/mirror.ts): no vault key, stores and forwards only. */
+  mirror?: boolean
+  /** Serving as a circuit relay for members (`--relay`): who holds a slot, circuits open. */
+  relay?: RelayServerStats
+  /** Reservations this node holds on members' relays (`--relay-via`). */
+  relayVia?: ReservationState[]
+}
+
+export interface MeshNodeOptions extends Partial<NodeConfig> {
+  /** How long a peer has to prove membership. @default 5000 */
+  membershipTimeoutMs?: number
+  /**
+   * Reconnect by set reconciliation (protocols/sync/SPEC.md): two nodes in sync exchange a digest
+   * each, however many documents they hold; false exchanges every document's vector instead.
+   * @default true
+   */
+  reconcile?: boolean
+}
+
+/** The libp2p node a mesh node runs, with the services it adds (mesh-libp2p.ts). */
+export type MeshLibp2p = Libp2p<{ membership: Membership, sync: Sync, ping: any, identify: any, dht?: any, relay?: CircuitRelayService }>
+
+/** The part of @libp2p/mdns's service the node uses: a query now, and the interface watch. */
+export type MdnsHandle = { mdns?: { query: (q: unknown) => void, on: (event: 'networkInterface', fn: () => void) => unknown } }

@@ -1,0 +1,119 @@
+/**
+ * Who the node dials again, and when: remembered and bootstrap peers are redialed with back-off
+ * until connected, and a peer refused at membership cools down before any dial. Owns the redials
+ * under way and the refusals' back-off; its delays run on the node's timers, so MeshNode.stop()
+ * ends them, and none starts once the node stopped or this device was revoked.
+ */
+import { KEEP_ALIVE } from '@libp2p/interface'
+import { logger } from '@libp2p/logger'
+import { peerIdFromString } from '@libp2p/peer-id'
+import { multiaddr } from '@multiformats/multiaddr'
+import type { MeshLibp2p, Via } from './mesh-types.js'
+import type { PeerBook } from './peer-book.js'
+import type { Timers } from './timers.js'
+
+const log = logger('mesh:node')
+
+export interface RedialInit {
+  libp2p: MeshLibp2p
+  book: PeerBook
+  /** How each peer was found (the node's map: a redialed peer not yet in it is marked with its `via`). */
+  via: Map<string, Via>
+  timers: Timers
+  stopped: () => boolean
+  revoked: () => boolean
+}
+
+export class Redial {
+  private readonly redialing = new Set<string>()
+  /**
+   * A peer refused at membership (either way: it failed our proof, or it refused ours, e.g. this
+   * device was revoked) is not dialed again for a while, doubling from 1 s to 2 min: connecting
+   * works, so the redial's own back-off would never grow and both sides would loop and log.
+   */
+  private readonly refusedAt = new Map<string, { until: number, delay: number }>()
+
+  constructor (private readonly init: RedialInit) {}
+
+  /** Every remembered peer and every bootstrap address, at start. */
+  dialKnown (bootstrap: readonly string[]): void {
+    const { libp2p, book, via } = this.init
+    for (const p of book.list()) {
+      if (!via.has(p.peerId)) via.set(p.peerId, 'remembered')
+      this.redial(p.peerId, 'remembered')
+    }
+    for (const a of bootstrap) {
+      const ma = multiaddr(a)
+      // The last /p2p is the peer: in `<relay>/p2p-circuit/p2p/<peer>` the first names the relay.
+      const id = ma.getComponents().findLast(c => c.name === 'p2p')?.value
+      if (id !== undefined) {
+        if (!via.has(id)) via.set(id, 'bootstrap')
+        void libp2p.peerStore.merge(peerIdFromString(id), { multiaddrs: [ma] }).then(() => { this.redial(id, 'bootstrap') })
+      }
+    }
+  }
+
+  /** A peer refused at membership: it cools down, and loses its keep-alive tags. */
+  refused (peerId: string): void {
+    const delay = Math.min((this.refusedAt.get(peerId)?.delay ?? 500) * 2, 2 * 60_000)
+    this.refusedAt.set(peerId, { until: Date.now() + delay, delay })
+    void this.dropKeepAlive(peerId)
+  }
+
+  /** A peer proven: its refusals are forgotten. */
+  proven (peerId: string): void {
+    this.refusedAt.delete(peerId)
+  }
+
+  coolingDown (peerId: string): boolean {
+    const r = this.refusedAt.get(peerId)
+    return r !== undefined && Date.now() < r.until
+  }
+
+  /**
+   * A refused peer loses its keep-alive tags. kad-dht tags the closest peers of its table
+   * keep-alive (and refreshes the tags only every 10 min, dht.ts); libp2p redials a keep-alive
+   * peer at once whenever it disconnects, and a dial that the membership gate then refuses counts
+   * as a success, so a revoked sibling was redialed in a loop (dozens of times a second).
+   */
+  private async dropKeepAlive (peerId: string): Promise<void> {
+    try {
+      const id = peerIdFromString(peerId)
+      const peer = await this.init.libp2p.peerStore.get(id)
+      const tags: Record<string, undefined> = {}
+      for (const k of peer.tags.keys()) if (k.startsWith(KEEP_ALIVE)) tags[k] = undefined
+      if (Object.keys(tags).length > 0) await this.init.libp2p.peerStore.merge(id, { tags })
+    } catch (err) {
+      if ((err as { name?: string }).name !== 'NotFoundError') log('cannot drop the keep-alive tags of %s: %e', peerId, err)
+    }
+  }
+
+  /** Dials a peer with back-off (1 s doubling to 60 s) until connected or stopped. */
+  redial (peerId: string, via: Via): void {
+    const { libp2p, book, timers } = this.init
+    if (this.redialing.has(peerId) || peerId === libp2p.peerId.toString() || this.init.revoked()) return
+    this.redialing.add(peerId)
+    const id = peerIdFromString(peerId)
+    const attempt = (delay: number): void => {
+      if (this.init.stopped() || this.init.revoked()) { this.redialing.delete(peerId); return }
+      if (libp2p.getConnections(id).length > 0) { this.redialing.delete(peerId); return }
+      const cooling = this.refusedAt.get(peerId)
+      if (cooling !== undefined && Date.now() < cooling.until) {
+        timers.after(cooling.until - Date.now(), () => { attempt(delay) })
+        return
+      }
+      const remembered = book.get(peerId)
+      const addrs = (remembered?.addrs ?? []).map(a => multiaddr(a))
+      const go = async (): Promise<void> => {
+        if (addrs.length > 0) await libp2p.peerStore.merge(id, { multiaddrs: addrs })
+        if (!this.init.via.has(peerId)) this.init.via.set(peerId, via)
+        await libp2p.dial(id, { signal: AbortSignal.timeout(10_000) })
+      }
+      void go().then(() => { this.redialing.delete(peerId) }, (err: unknown) => {
+        log('redial %s failed, next in %d ms: %e', peerId, delay, err)
+        timers.after(delay, () => { attempt(Math.min(delay * 2, 60_000)) })
+      })
+    }
+    attempt(1000)
+  }
+}
