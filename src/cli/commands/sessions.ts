@@ -40,7 +40,7 @@ export function formatLease (l: Lease | undefined): string {
 export function parseCount (v: unknown, flag: string): number | undefined {
   if (v === undefined) return undefined
   const n = Number(v)
-  if (!Number.isInteger(n) || n < 0) throw new UsageError(`${flag} takes a whole number, got ${String(v)}`)
+  if (!Number.isInteger(n) || n < 0) throw new UsageError(`${flag} takes a count of messages (0 or more), not ${String(v)}`)
   return n
 }
 

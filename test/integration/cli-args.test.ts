@@ -1,0 +1,51 @@
+/**
+ * Values that start with "-" on the `mesh` command line, as a user types them: `--tail -3` is a
+ * negative count (refused as one, exit 2), not a missing value; `--text -5` is the text "-5";
+ * `--text -x` says how to write such a value; --json errors carry the code and details.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { cliEnv, runCli } from '../helpers/cli.js'
+import { tempDir } from '../helpers/tmp.js'
+
+let dir: string
+let cleanup: () => Promise<void>
+let env: NodeJS.ProcessEnv
+const mesh = (...args: string[]): ReturnType<typeof runCli> => runCli(args, { env })
+
+beforeAll(async () => {
+  ({ dir, cleanup } = await tempDir())
+  env = cliEnv(dir)
+  const init = await mesh('init', '--label', 'laptop')
+  if (init.code !== 0) throw new Error(`mesh init failed: ${init.stderr}`)
+  const made = await mesh('session', 'new', 'dash')
+  if (made.code !== 0) throw new Error(`mesh session new failed: ${made.stderr}`)
+}, 60_000)
+afterAll(async () => { await cleanup() })
+
+describe('values that start with "-"', () => {
+  it('reads a negative --tail as a count and refuses it (exit 2), however it is written', async () => {
+    for (const args of [['session', 'show', 'dash', '--tail', '-3'], ['session', 'show', 'dash', '--tail=-3'], ['resume', 'dash', '--tail', '-3']]) {
+      const r = await mesh(...args)
+      expect(r.code, args.join(' ')).toBe(2)
+      expect(r.stderr, args.join(' ')).toBe('mesh: --tail takes a count of messages (0 or more), not -3\n')
+    }
+    const j = await mesh('session', 'show', 'dash', '--tail', '-1', '--json')
+    expect(j.code).toBe(2)
+    expect(JSON.parse(j.stderr)).toEqual({ error: { code: 'USAGE', message: '--tail takes a count of messages (0 or more), not -1', details: {} } })
+    // Counts still work, 0 included (the session's header and no messages).
+    expect((await mesh('session', 'show', 'dash', '--tail', '0')).code).toBe(0)
+  })
+
+  it('takes a negative number as the value of a text option', async () => {
+    expect((await mesh('session', 'append', 'dash', '--role', 'user', '--text', '-5')).code).toBe(0)
+    const shown = JSON.parse((await mesh('session', 'show', 'dash', '--json')).stdout)
+    expect(shown.messages.map((m: any) => m.content)).toEqual(['-5'])
+  })
+
+  it('says how to write another value that starts with "-"', async () => {
+    const r = await mesh('session', 'append', 'dash', '--role', 'user', '--text', '-x')
+    expect(r.code).toBe(2)
+    expect(r.stderr).toContain('--text needs a value (one that starts with "-" is written --text=-VALUE)')
+    expect((await mesh('session', 'append', 'dash', '--role', 'user', '--text=-x')).code).toBe(0)
+  })
+})
