@@ -1,8 +1,11 @@
 /**
- * Values that start with "-" on the `mesh` command line, as a user types them: `--tail -3` is a
- * negative count (refused as one, exit 2), not a missing value; `--text -5` is the text "-5";
- * `--text -x` says how to write such a value; --json errors carry the code and details.
+ * What a newcomer types that the rest of the CLI tests do not: values that start with "-"
+ * (`--tail -3` is a negative count, refused as one with exit 2, not a missing value; `--text -5`
+ * is the text "-5"; `--text -x` says how to write such a value), --json errors with their code
+ * and details, and `mesh skills add` given a folder or a path that is not there.
  */
+import { mkdir, writeFile } from 'node:fs/promises'
+import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { cliEnv, runCli } from '../helpers/cli.js'
 import { tempDir } from '../helpers/tmp.js'
@@ -47,5 +50,24 @@ describe('values that start with "-"', () => {
     expect(r.code).toBe(2)
     expect(r.stderr).toContain('--text needs a value (one that starts with "-" is written --text=-VALUE)')
     expect((await mesh('session', 'append', 'dash', '--role', 'user', '--text=-x')).code).toBe(0)
+  })
+})
+
+describe('mesh skills add FILE|FOLDER', () => {
+  it('reads the SKILL.md of a folder, and names a path that is not there (NOT_FOUND, exit 2)', async () => {
+    const folder = join(dir, 'skills', 'review')
+    await mkdir(folder, { recursive: true })
+    await writeFile(join(folder, 'SKILL.md'), '---\nname: review\ndescription: review a change\n---\nRead the diff first.\n')
+    const added = await mesh('skills', 'add', folder)
+    expect(added.code, added.stderr).toBe(0)
+    expect(added.stdout).toContain('added skill review')
+    const missing = await mesh('skills', 'add', join(dir, 'skills', 'nope', 'SKILL.md'), '--json')
+    expect(missing.code).toBe(2)
+    expect(JSON.parse(missing.stderr).error).toMatchObject({ code: 'NOT_FOUND', message: `no such file: ${join(dir, 'skills', 'nope', 'SKILL.md')} (give a SKILL.md, or the folder that holds one)` })
+    // A folder without a SKILL.md names the file it looked for.
+    await mkdir(join(dir, 'skills', 'empty'))
+    const empty = await mesh('skills', 'add', join(dir, 'skills', 'empty'))
+    expect(empty.code).toBe(2)
+    expect(empty.stderr).toContain(`no such file: ${join(dir, 'skills', 'empty', 'SKILL.md')}`)
   })
 })
