@@ -92,6 +92,13 @@ export async function main (argv: string[]): Promise<number> {
   try {
     const name = argv.find(a => !a.startsWith('-'))
     const cmd = COMMANDS.find(c => c.name === name)
+    // `mesh help session` is `mesh session --help`.
+    if (argv[0] === 'help' && argv[1] !== undefined && !argv[1].startsWith('-')) {
+      const asked = COMMANDS.find(c => c.name === argv[1])
+      if (asked === undefined) throw new UsageError(`unknown command "${argv[1]}". Run \`mesh --help\` for the list`)
+      out.line(commandHelp(asked))
+      return 0
+    }
     if (name === undefined || argv[0] === 'help') {
       if (argv.includes('--version')) { out.line(VERSION); return 0 }
       out.line(help())

@@ -2,7 +2,8 @@
  * What a newcomer types that the rest of the CLI tests do not: values that start with "-"
  * (`--tail -3` is a negative count, refused as one with exit 2, not a missing value; `--text -5`
  * is the text "-5"; `--text -x` says how to write such a value), --json errors with their code
- * and details, and `mesh skills add` given a folder or a path that is not there.
+ * and details, `mesh skills add` given a folder or a path that is not there, `mesh help CMD`, and
+ * `--tail` with `--all`.
  */
 import { mkdir, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
@@ -69,5 +70,23 @@ describe('mesh skills add FILE|FOLDER', () => {
     const empty = await mesh('skills', 'add', join(dir, 'skills', 'empty'))
     expect(empty.code).toBe(2)
     expect(empty.stderr).toContain(`no such file: ${join(dir, 'skills', 'empty', 'SKILL.md')}`)
+  })
+})
+
+describe('help and flags that cannot go together', () => {
+  it('mesh help CMD is mesh CMD --help; an unknown one is exit 2', async () => {
+    const asked = await mesh('help', 'session')
+    expect(asked.code).toBe(0)
+    expect(asked.stdout).toBe((await mesh('session', '--help')).stdout)
+    expect(asked.stdout).toMatch(/^Usage: mesh session new KEY/)
+    const unknown = await mesh('help', 'frob')
+    expect(unknown.code).toBe(2)
+    expect(unknown.stderr).toContain('unknown command "frob"')
+  })
+
+  it('refuses --tail with --all (exit 2) rather than picking one', async () => {
+    const r = await mesh('session', 'show', 'dash', '--all', '--tail', '3')
+    expect(r.code).toBe(2)
+    expect(r.stderr).toBe('mesh: give --tail N or --all, not both\n')
   })
 })

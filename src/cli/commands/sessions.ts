@@ -115,6 +115,7 @@ export const sessionCmd: Command = {
       })
     }
     const tail = parseCount(values.tail, '--tail')
+    if (tail !== undefined && values.all === true) throw new UsageError('give --tail N or --all, not both')
     return await withApi(g, async api => {
       const info = await api.call('sessions.show', { key, tail, all: values.all === true })
       if (g.json) { out.json(info); return 0 }
