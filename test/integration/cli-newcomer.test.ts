@@ -84,6 +84,14 @@ describe('help and flags that cannot go together', () => {
     expect(unknown.stderr).toContain('unknown command "frob"')
   })
 
+  it('mesh lease KEY says the command is missing, not the key', async () => {
+    const r = await mesh('lease', 'dash')
+    expect(r.code).toBe(2)
+    expect(r.stderr).toMatch(/^mesh: unknown lease command dash: mesh lease take\|renew\|release KEY/)
+    expect((await mesh('lease', 'take', 'dash')).code).toBe(0)
+    expect((await mesh('lease', 'release', 'dash')).stdout).toBe('released the driver lease of agent:main:dash\n')
+  })
+
   it('refuses --tail with --all (exit 2) rather than picking one', async () => {
     const r = await mesh('session', 'show', 'dash', '--all', '--tail', '3')
     expect(r.code).toBe(2)
