@@ -26,6 +26,7 @@ import type { MeshApi } from './api.js'
 import { serveEvents, WS_PROTOCOL } from './http-events.js'
 import { apiToken, INFO_FILE, loginUrl, readHttpInfo, type HttpInfo } from './http-info.js'
 import { callRoute, compile, HttpError, sendError, type Route, type Zod } from './http-routes.js'
+import { guardDeadlines, NODE_CHECK_OFF, type Deadlines } from './http-deadlines.js'
 import { defaultWebDir, serveStatic } from './http-static.js'
 import type { MethodDef, MethodName } from './schema.js'
 
@@ -44,6 +45,8 @@ export interface HttpOptions {
   webDir?: string
   /** When the port is busy, listen on a free one instead of failing. @default true */
   fallback?: boolean
+  /** How long a client may take to send a request (http-deadlines.ts). @default DEFAULT_DEADLINES */
+  deadlines?: Deadlines
 }
 
 export interface HttpServer {
@@ -131,13 +134,15 @@ export async function serveHttp (api: MeshApi, opts: HttpOptions): Promise<HttpS
       : new HttpError(404, 'NOT_FOUND', `no API route ${req.method ?? ''} ${url.pathname}; see /api/openapi.json`)
   }
 
-  const server: Server = createServer((req, res) => {
+  // Node's connections check would wake every 30 s for ever: each socket keeps its own deadline.
+  const server: Server = createServer(NODE_CHECK_OFF, (req, res) => {
     handle(req, res).catch((err: unknown) => {
       if (res.headersSent) { log('an HTTP response failed half-way: %e', err); res.destroy(err as Error); return }
       sendError(res, err, errorToWire)
     })
   })
 
+  guardDeadlines(server, opts.deadlines)
   const events = serveEvents(server, { api, run, hostOk, tokenOk, wss: async () => (await load()).wss, log })
 
   let fellBack = false

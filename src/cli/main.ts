@@ -10,6 +10,7 @@ import { isMeshError, UsageError } from '../errors.js'
 import { exitCodeFor } from './exit-codes.js'
 import { globalsFrom, stdout as out } from './context.js'
 import type { Command } from './command.js'
+import { joinNegativeValues } from './dash-values.js'
 import { initCmd, statusCmd, walletCmd } from './commands/identity.js'
 import { devicesCmd } from './commands/devices.js'
 import { leaseCmd, resumeCmd, sessionCmd, sessionsCmd, taskCmd } from './commands/sessions.js'
@@ -79,7 +80,9 @@ function parseError (err: any, cmd: Command): string {
     return `mesh ${cmd.name} has no option ${option} (a value that starts with "-" goes after "--", e.g. -- ${JSON.stringify(option)})`
   }
   if (err?.code === 'ERR_PARSE_ARGS_INVALID_OPTION_VALUE' && option !== undefined) {
-    return /does not take/.test(message) ? `${option} takes no value` : `${option} needs a value`
+    if (/does not take/.test(message)) return `${option} takes no value`
+    // `--text -x`: a value that starts with "-" is attached with "=" (a negative number is taken as it is).
+    return /ambiguous/.test(message) ? `${option} needs a value (one that starts with "-" is written ${option}=-VALUE)` : `${option} needs a value`
   }
   return message.replace(/\.$/, '')
 }
@@ -89,17 +92,25 @@ export async function main (argv: string[]): Promise<number> {
   try {
     const name = argv.find(a => !a.startsWith('-'))
     const cmd = COMMANDS.find(c => c.name === name)
+    // `mesh help session` is `mesh session --help`.
+    if (argv[0] === 'help' && argv[1] !== undefined && !argv[1].startsWith('-')) {
+      const asked = COMMANDS.find(c => c.name === argv[1])
+      if (asked === undefined) throw new UsageError(`unknown command "${argv[1]}". Run \`mesh --help\` for the list`)
+      out.line(commandHelp(asked))
+      return 0
+    }
     if (name === undefined || argv[0] === 'help') {
       if (argv.includes('--version')) { out.line(VERSION); return 0 }
       out.line(help())
       return name === undefined && !argv.includes('--help') && !argv.includes('-h') && argv.length > 0 ? 2 : 0
     }
     if (cmd === undefined) throw new UsageError(`unknown command "${name}". Run \`mesh --help\` for the list`)
+    const options = { ...GLOBAL_OPTIONS, ...cmd.options }
     const rest = [...argv]
     rest.splice(rest.indexOf(name), 1)
     let parsed
     try {
-      parsed = parseArgs({ args: rest, options: { ...GLOBAL_OPTIONS, ...cmd.options }, allowPositionals: true, strict: true })
+      parsed = parseArgs({ args: joinNegativeValues(rest, options), options, allowPositionals: true, strict: true })
     } catch (err: any) {
       throw new UsageError(`${parseError(err, cmd)}. Usage: ${cmd.usage} (\`mesh ${cmd.name} --help\` for examples)`)
     }
@@ -110,7 +121,8 @@ export async function main (argv: string[]): Promise<number> {
   } catch (err) {
     const code = isMeshError(err) ? err.code : undefined
     const message = err instanceof Error ? err.message : String(err)
-    if (json) out.err(JSON.stringify({ error: { code: code ?? 'INTERNAL', message } }))
+    // The same shape as the API's errors over HTTP and the socket: what a script reads (LEASE_HELD's holder, expiresAt, online).
+    if (json) out.err(JSON.stringify({ error: { code: code ?? 'INTERNAL', message, details: isMeshError(err) ? err.details : {} } }))
     else out.err(`mesh: ${message}`)
     if (!isMeshError(err) && process.env.MESH_DEBUG !== undefined) out.err(String((err as Error)?.stack))
     return exitCodeFor(code, isMeshError(err) ? err.details : undefined)

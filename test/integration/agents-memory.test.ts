@@ -9,9 +9,9 @@ import { execFileSync } from 'node:child_process'
 import { chmod, mkdir, readFile, rm, stat, symlink, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { cliEnv, runCli, type RunResult } from '../helpers/cli.js'
-import { startDaemon, type Daemon } from '../helpers/daemon.js'
-import { tempDir } from '../helpers/tmp.js'
+import { runCli, type RunResult } from '../helpers/cli.js'
+import type { Daemon } from '../helpers/daemon.js'
+import { startDeskLaptop } from '../helpers/desk-laptop.js'
 import { poll } from '../helpers/wait.js'
 
 const CREDENTIALS = ['.claude/.credentials.json', '.claude.json', '.openclaw/credentials/oauth.json', '.openclaw/secrets.json', '.openclaw/openclaw.json']
@@ -24,16 +24,9 @@ const cleanups: Array<() => Promise<unknown> | unknown> = []
 const json = (r: RunResult): any => JSON.parse(r.stdout)
 
 beforeAll(async () => {
-  const t = await tempDir()
-  dir = t.dir
-  cleanups.push(t.cleanup)
-  env = cliEnv(dir)
-  const wallet = join(dir, 'wallet.json')
-  expect((await runCli(['wallet', 'new', '--out', wallet], { env })).code).toBe(0)
-  a = await startDaemon({ home: join(dir, 'a'), wallet, label: 'desk', env })
-  cleanups.push(async () => { await a.stop('SIGKILL') })
-  b = await startDaemon({ home: join(dir, 'b'), wallet, label: 'laptop', env, bootstrap: a.addr })
-  cleanups.push(async () => { await b.stop('SIGKILL') })
+  const pair = await startDeskLaptop()
+  cleanups.push(pair.stop)
+  ;({ dir, env, a, b } = pair)
 }, 90_000)
 afterAll(async () => { for (const c of cleanups.reverse()) await c() })
 

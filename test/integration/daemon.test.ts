@@ -202,6 +202,10 @@ describe('commands through a running daemon', () => {
     const resumeHeld = await mesh(['resume', 'handoff', ...B])
     expect(resumeHeld.code).toBe(1)
     expect(resumeHeld.stderr).toMatch(/being driven by alpha, last write \d+s ago, online now .*--take/)
+    // --json says the same with the holder as fields, for a script to decide whether to --take.
+    const resumeHeldJson = await mesh(['resume', 'handoff', ...B, '--json'])
+    expect(resumeHeldJson.code).toBe(1)
+    expect(JSON.parse(resumeHeldJson.stderr).error).toMatchObject({ code: 'LEASE_HELD', details: { key: 'agent:main:handoff', holder: 'alpha', online: true, expiresAt: expect.any(Number) } })
 
     // An explicit override writes without taking the lease; a takeover takes it.
     expect((await mesh(['session', 'append', 'handoff', '--role', 'user', '--text', 'forced', '--force', ...B])).code).toBe(0)

@@ -1,7 +1,7 @@
 /** mesh memory set|get|list|search|delete, mesh skills add|list|show|remove. */
-import { readFile } from 'node:fs/promises'
-import { basename, dirname, extname, resolve } from 'node:path'
-import { InvalidInputError, UsageError } from '../../errors.js'
+import { readFile, stat } from 'node:fs/promises'
+import { basename, dirname, extname, join, resolve } from 'node:path'
+import { InvalidInputError, NotFoundError, UsageError } from '../../errors.js'
 import { stdout as out, withApi } from '../context.js'
 import type { Command } from '../command.js'
 
@@ -50,13 +50,13 @@ export const memoryCmd: Command = {
   }
 }
 
-const SKILLS_USAGE = 'mesh skills add FILE | list | show NAME | remove|rm NAME'
+const SKILLS_USAGE = 'mesh skills add FILE|FOLDER | list | show NAME | remove|rm NAME'
 
 export const skillsCmd: Command = {
   name: 'skills',
   usage: SKILLS_USAGE,
   summary: 'the agent\'s skills: SKILL.md files (Markdown with name/version/description front matter)',
-  examples: ['mesh skills add ./skills/review/SKILL.md', 'mesh skills list', 'mesh skills show review', 'mesh skills remove review'],
+  examples: ['mesh skills add ./skills/review/SKILL.md', 'mesh skills add ./skills/review          # the folder that holds its SKILL.md', 'mesh skills list', 'mesh skills show review', 'mesh skills remove review'],
   options: {},
   async run (g, args) {
     const [verb, arg] = args
@@ -101,11 +101,14 @@ export const skillsCmd: Command = {
 }
 
 async function readSkillFile (path: string): Promise<{ content: string, source: string, name: string }> {
-  const abs = resolve(path)
+  let abs = resolve(path)
   let content: string
   try {
+    // A skill is a folder in the AgentSkills layout: the folder itself names its SKILL.md.
+    if ((await stat(abs)).isDirectory()) abs = join(abs, 'SKILL.md')
     content = await readFile(abs, 'utf8')
   } catch (err: any) {
+    if (err?.code === 'ENOENT') throw new NotFoundError(`no such file: ${abs} (give a SKILL.md, or the folder that holds one)`, { path: abs }, { cause: err })
     throw new InvalidInputError(`cannot read skill file ${abs}: ${err?.code ?? err}`, { path: abs }, { cause: err })
   }
   // A SKILL.md is named by its folder (AgentSkills layout), any other file by its own name.

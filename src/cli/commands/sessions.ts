@@ -40,7 +40,7 @@ export function formatLease (l: Lease | undefined): string {
 export function parseCount (v: unknown, flag: string): number | undefined {
   if (v === undefined) return undefined
   const n = Number(v)
-  if (!Number.isInteger(n) || n < 0) throw new UsageError(`${flag} takes a whole number, got ${String(v)}`)
+  if (!Number.isInteger(n) || n < 0) throw new UsageError(`${flag} takes a count of messages (0 or more), not ${String(v)}`)
   return n
 }
 
@@ -115,6 +115,7 @@ export const sessionCmd: Command = {
       })
     }
     const tail = parseCount(values.tail, '--tail')
+    if (tail !== undefined && values.all === true) throw new UsageError('give --tail N or --all, not both')
     return await withApi(g, async api => {
       const info = await api.call('sessions.show', { key, tail, all: values.all === true })
       if (g.json) { out.json(info); return 0 }
@@ -222,6 +223,8 @@ export const leaseCmd: Command = {
   options: { take: { type: 'boolean' } },
   async run (g, args, values) {
     const sub = args[0]
+    // Before the key: `mesh lease fix-login` lacks the command, not the key.
+    if (sub !== 'take' && sub !== 'renew' && sub !== 'release') throw new UsageError(`unknown lease command ${sub ?? '(none)'}: ${LEASE_USAGE}`)
     const key = parseSessionKey(need(args, 1, 'session KEY', LEASE_USAGE))
     return await withApi(g, async api => {
       if (sub === 'release') {
@@ -230,13 +233,10 @@ export const leaseCmd: Command = {
         else out.line(r.released ? `released the driver lease of ${key}` : `this device did not hold the driver lease of ${key}`)
         return 0
       }
-      if (sub === 'take' || sub === 'renew') {
-        const r = sub === 'take' ? await api.call('sessions.takeLease', { key, take: values.take === true }) : await api.call('sessions.renewLease', { key })
-        if (g.json) { out.json(r); return 0 }
-        out.line(`this device drives ${key} until ${localTime(r.lease.expiresAt)}${'tookOverFrom' in r && r.tookOverFrom !== undefined ? ` (taken over from ${r.tookOverFrom})` : ''}`)
-        return 0
-      }
-      throw new UsageError(`unknown lease command ${sub ?? '(none)'}: ${LEASE_USAGE}`)
+      const r = sub === 'take' ? await api.call('sessions.takeLease', { key, take: values.take === true }) : await api.call('sessions.renewLease', { key })
+      if (g.json) { out.json(r); return 0 }
+      out.line(`this device drives ${key} until ${localTime(r.lease.expiresAt)}${'tookOverFrom' in r && r.tookOverFrom !== undefined ? ` (taken over from ${r.tookOverFrom})` : ''}`)
+      return 0
     })
   }
 }

@@ -1,0 +1,100 @@
+/**
+ * What a newcomer types that the rest of the CLI tests do not: values that start with "-"
+ * (`--tail -3` is a negative count, refused as one with exit 2, not a missing value; `--text -5`
+ * is the text "-5"; `--text -x` says how to write such a value), --json errors with their code
+ * and details, `mesh skills add` given a folder or a path that is not there, `mesh help CMD`, and
+ * `--tail` with `--all`.
+ */
+import { mkdir, writeFile } from 'node:fs/promises'
+import { join } from 'node:path'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { cliEnv, runCli } from '../helpers/cli.js'
+import { tempDir } from '../helpers/tmp.js'
+
+let dir: string
+let cleanup: () => Promise<void>
+let env: NodeJS.ProcessEnv
+const mesh = (...args: string[]): ReturnType<typeof runCli> => runCli(args, { env })
+
+beforeAll(async () => {
+  ({ dir, cleanup } = await tempDir())
+  env = cliEnv(dir)
+  const init = await mesh('init', '--label', 'laptop')
+  if (init.code !== 0) throw new Error(`mesh init failed: ${init.stderr}`)
+  const made = await mesh('session', 'new', 'dash')
+  if (made.code !== 0) throw new Error(`mesh session new failed: ${made.stderr}`)
+}, 60_000)
+afterAll(async () => { await cleanup() })
+
+describe('values that start with "-"', () => {
+  it('reads a negative --tail as a count and refuses it (exit 2), however it is written', async () => {
+    for (const args of [['session', 'show', 'dash', '--tail', '-3'], ['session', 'show', 'dash', '--tail=-3'], ['resume', 'dash', '--tail', '-3']]) {
+      const r = await mesh(...args)
+      expect(r.code, args.join(' ')).toBe(2)
+      expect(r.stderr, args.join(' ')).toBe('mesh: --tail takes a count of messages (0 or more), not -3\n')
+    }
+    const j = await mesh('session', 'show', 'dash', '--tail', '-1', '--json')
+    expect(j.code).toBe(2)
+    expect(JSON.parse(j.stderr)).toEqual({ error: { code: 'USAGE', message: '--tail takes a count of messages (0 or more), not -1', details: {} } })
+    // Counts still work, 0 included (the session's header and no messages).
+    expect((await mesh('session', 'show', 'dash', '--tail', '0')).code).toBe(0)
+  })
+
+  it('takes a negative number as the value of a text option', async () => {
+    expect((await mesh('session', 'append', 'dash', '--role', 'user', '--text', '-5')).code).toBe(0)
+    const shown = JSON.parse((await mesh('session', 'show', 'dash', '--json')).stdout)
+    expect(shown.messages.map((m: any) => m.content)).toEqual(['-5'])
+  })
+
+  it('says how to write another value that starts with "-"', async () => {
+    const r = await mesh('session', 'append', 'dash', '--role', 'user', '--text', '-x')
+    expect(r.code).toBe(2)
+    expect(r.stderr).toContain('--text needs a value (one that starts with "-" is written --text=-VALUE)')
+    expect((await mesh('session', 'append', 'dash', '--role', 'user', '--text=-x')).code).toBe(0)
+  })
+})
+
+describe('mesh skills add FILE|FOLDER', () => {
+  it('reads the SKILL.md of a folder, and names a path that is not there (NOT_FOUND, exit 2)', async () => {
+    const folder = join(dir, 'skills', 'review')
+    await mkdir(folder, { recursive: true })
+    await writeFile(join(folder, 'SKILL.md'), '---\nname: review\ndescription: review a change\n---\nRead the diff first.\n')
+    const added = await mesh('skills', 'add', folder)
+    expect(added.code, added.stderr).toBe(0)
+    expect(added.stdout).toContain('added skill review')
+    const missing = await mesh('skills', 'add', join(dir, 'skills', 'nope', 'SKILL.md'), '--json')
+    expect(missing.code).toBe(2)
+    expect(JSON.parse(missing.stderr).error).toMatchObject({ code: 'NOT_FOUND', message: `no such file: ${join(dir, 'skills', 'nope', 'SKILL.md')} (give a SKILL.md, or the folder that holds one)` })
+    // A folder without a SKILL.md names the file it looked for.
+    await mkdir(join(dir, 'skills', 'empty'))
+    const empty = await mesh('skills', 'add', join(dir, 'skills', 'empty'))
+    expect(empty.code).toBe(2)
+    expect(empty.stderr).toContain(`no such file: ${join(dir, 'skills', 'empty', 'SKILL.md')}`)
+  })
+})
+
+describe('help and flags that cannot go together', () => {
+  it('mesh help CMD is mesh CMD --help; an unknown one is exit 2', async () => {
+    const asked = await mesh('help', 'session')
+    expect(asked.code).toBe(0)
+    expect(asked.stdout).toBe((await mesh('session', '--help')).stdout)
+    expect(asked.stdout).toMatch(/^Usage: mesh session new KEY/)
+    const unknown = await mesh('help', 'frob')
+    expect(unknown.code).toBe(2)
+    expect(unknown.stderr).toContain('unknown command "frob"')
+  })
+
+  it('mesh lease KEY says the command is missing, not the key', async () => {
+    const r = await mesh('lease', 'dash')
+    expect(r.code).toBe(2)
+    expect(r.stderr).toMatch(/^mesh: unknown lease command dash: mesh lease take\|renew\|release KEY/)
+    expect((await mesh('lease', 'take', 'dash')).code).toBe(0)
+    expect((await mesh('lease', 'release', 'dash')).stdout).toBe('released the driver lease of agent:main:dash\n')
+  })
+
+  it('refuses --tail with --all (exit 2) rather than picking one', async () => {
+    const r = await mesh('session', 'show', 'dash', '--all', '--tail', '3')
+    expect(r.code).toBe(2)
+    expect(r.stderr).toBe('mesh: give --tail N or --all, not both\n')
+  })
+})
