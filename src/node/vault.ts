@@ -2,6 +2,11 @@
  * The vault: one home opened by one process. It holds the identity, the store, the certificate
  * registry and the open replicas, and it is the single admission path for entries, local or
  * received. It works without the wallet once the home is enrolled.
+ *
+ * Vault owns the home's lifecycle (open, then close of everything it started, in order), its
+ * events and its public API. Its collaborators each own one job: vault-replicas.ts the open
+ * replicas and their reference counts, vault-snapshots.ts sealing, receiving and holding
+ * snapshots; vault-types.ts holds its options and events.
  */
 import { createHash } from 'node:crypto'
 import { EventEmitter } from 'node:events'
@@ -13,63 +18,24 @@ import { addEpochKey, recoveryKem, vaultSeedSignature, certificateRecordSealer, 
 import { acquireLock, ensureHomeDir, EntryStore, isInitialized, writeHomeFile, type HomeLock, type StoredSnapshot } from '../store/index.js'
 import { admitUpdate, isFromAuthor } from './admit.js'
 import { CertRegistry } from './certs.js'
-import { enrol, loadIdentity, type EnrolOptions, type HomeIdentity } from './enrol.js'
+import { enrol, loadIdentity, type HomeIdentity } from './enrol.js'
 import { encodeKeyFile } from './keyfile.js'
 import { enrolDevice, grants, revokeDevices, rotation, unwrapMine, type EnrolRequest, type PeerVectors } from './registry-ops.js'
 import { Lane } from './lane.js'
-import { Budgets, type Limits } from './limits.js'
-import { Replica, type EntryEvent } from './replica.js'
-import { FreshStates } from './fresh.js'
-import { loadDocument, type LoadHost } from './load.js'
+import { Budgets } from './limits.js'
+import type { Replica } from './replica.js'
+import type { LoadHost } from './load.js'
 import { againstDoc, staticProblem } from './load-checks.js'
-import { SnapshotChecks } from './snapshot-verify.js'
-import { storeSnapshotOf } from './snapshot-take.js'
 import { SetAside, type Fork, type Quarantined } from './quarantine.js'
-import { receiveSnapshot, type ReceiveHost, type SnapshotReception } from './snapshot-receive.js'
+import type { SnapshotReception } from './snapshot-receive.js'
+import { OpenReplicas } from './vault-replicas.js'
+import { Snapshots } from './vault-snapshots.js'
+import { DISCHARGE_DELAY_MS, type AcceptResult, type RevokedEvent, type RightsEvent, type VaultEvents, type VaultOptions } from './vault-types.js'
 
 const log = logger('mesh:node:vault')
 
-export interface VaultOptions {
-  home: string
-  /** Needed only to create the home (or re-issue its certificate). */
-  wallet?: Wallet
-  /** Enrol options used when the home is created with the wallet. */
-  enrol?: EnrolOptions
-  /** Seal a snapshot once a document has this many entries no snapshot covers. @default 1000 */
-  snapshotEvery?: number
-  /** On close, snapshot documents with at least this many uncovered entries. @default 32 */
-  snapshotOnClose?: number
-  /** The clock certificate expiry is judged by (ms). @default Date.now */
-  clock?: () => number
-  /** Per-author budgets for received entries and snapshots (see limits.ts). */
-  limits?: Partial<Limits>
-}
-
-export type AcceptResult = 'stored' | 'duplicate'
-
-export interface VaultEvents {
-  entry: [EntryEvent]
-  certificate: [Uint8Array]
-  /** A device's rights changed (a newer certificate, a cutoff); `reloaded`: open documents reloaded without its refused entries. */
-  rights: [RightsEvent]
-  /** The disk filled up (true: appends are refused, reads go on) or has room again (false). */
-  disk: [boolean]
-  /** The registry revoked a device (every peer disconnects it at once). */
-  revoked: [RevokedEvent]
-  /** The registry changed (an operation was added): devices, epochs or debts may have. */
-  registry: [RegistryOp]
-  quarantined: [Quarantined]
-  fork: [Fork]
-}
-
+export { DISCHARGE_DELAY_MS, type AcceptResult, type RevokedEvent, type RightsEvent, type VaultEvents, type VaultOptions } from './vault-types.js'
 export type { Fork, Quarantined } from './quarantine.js'
-
-export interface RevokedEvent { deviceKey: Uint8Array, deviceId: string, label: string }
-
-/** How long a device that did not revoke waits before discharging an owed rotation, at random (de-duplication); it always does before its own next write. */
-export const DISCHARGE_DELAY_MS = { min: 2000, max: 10_000 }
-
-export interface RightsEvent { deviceId: string, label: string, capabilities: readonly string[], reloaded: string[] }
 
 export class Vault extends EventEmitter<VaultEvents> {
   readonly home: string
@@ -79,10 +45,10 @@ export class Vault extends EventEmitter<VaultEvents> {
   /** The write lane local entries go into (see lane.ts). */
   readonly lane: Lane
   private readonly lock: HomeLock
-  private readonly replicas = new Map<string, Promise<Replica>>()
-  /** The current instance per document, set synchronously, so release and acquire cannot interleave. */
-  private readonly instances = new Map<string, Replica>()
-  private readonly snapshotting = new Set<string>()
+  /** The open replicas (vault-replicas.ts). */
+  private readonly replicas: OpenReplicas
+  /** Sealing, receiving and holding snapshots (vault-snapshots.ts). */
+  private readonly snapshots: Snapshots
   /** Document names by hex id, as far as this vault has seen them (the fixed ones, opened ones, indexed sessions). */
   private readonly names = new Map<string, string>()
   private readonly background = new Set<Promise<unknown>>()
@@ -105,27 +71,23 @@ export class Vault extends EventEmitter<VaultEvents> {
     for (const n of [DOC_NAMES.sessionsIndex, DOC_NAMES.memory, DOC_NAMES.skills]) this.names.set(toHex(this.docId(n)), n)
     store.disk.on('change', (full) => { this.emit('disk', full) })
     this.setAside = new SetAside(store, this.certs, this.names)
-    this.loader = { store, certs: this.certs, keys: identity.keys, takeFresh: (sig) => this.fresh.take(sig), quarantineEntry: async (e, why) => { await this.quarantineEntry(e, why) }, quarantineSnapshot: async (st, why) => { await this.quarantineSnapshot(st, why) } }
-    this.receiver = {
+    const loader: LoadHost = { store, certs: this.certs, keys: identity.keys, takeFresh: (sig) => this.snapshots.takeFresh(sig), quarantineEntry: async (e, why) => { await this.quarantineEntry(e, why) }, quarantineSnapshot: async (st, why) => { await this.quarantineSnapshot(st, why) } }
+    this.replicas = new OpenReplicas({ vault: this, docId: (name) => this.docId(name), names: this.names, check: () => { this.check() }, loader, snapshotOnClose: (r) => this.snapshots.snapshotOnClose(r) })
+    this.snapshots = new Snapshots({
       store,
       certs: this.certs,
-      keys: identity.keys,
+      identity,
       budgets: this.budgets,
-      verify: async (header, state) => await this.snapshotChecks.verify(header, state),
-      openReplica: (doc) => this.replicas.get(toHex(doc)),
-      keepFresh: (header, state) => { this.fresh.keep(header, state) },
-      keepInBackground: (p) => {
-        this.keeping.add(p)
-        this.track(p.finally(() => this.keeping.delete(p)))
-      }
-    }
-    this.snapshotChecks = new SnapshotChecks({ store, certs: this.certs, keys: identity.keys, device: identity.device.publicKey, kindOf: (doc) => this.kindOf(doc), behindOwnLane: (doc, lane, seq) => this.behindOwnLane(doc, lane, seq) })
+      every: this.opts.snapshotEvery,
+      onClose: this.opts.snapshotOnClose,
+      writable: () => this.writable,
+      beforeWrite: () => { this.beforeWrite() },
+      kindOf: (doc) => this.kindOf(doc),
+      behindOwnLane: (doc, lane, seq) => this.behindOwnLane(doc, lane, seq),
+      openReplica: (doc) => this.replicas.opening(doc),
+      track: (p) => { this.track(p) }
+    })
   }
-
-  private readonly loader: LoadHost
-  private readonly snapshotChecks: SnapshotChecks
-  /** Snapshot states just received for documents nobody has open (see fresh.ts). */
-  private readonly fresh = new FreshStates()
 
   static async open (opts: VaultOptions): Promise<Vault> {
     await ensureHomeDir(opts.home)
@@ -202,54 +164,15 @@ export class Vault extends EventEmitter<VaultEvents> {
   }
 
   /** Opens (or shares) the replica of a named document. Pair with `release()`. */
-  async acquire (name: string): Promise<Replica> {
-    this.check()
-    const id = this.docId(name)
-    const key = toHex(id)
-    this.names.set(key, name)
-    let p = this.replicas.get(key)
-    let inst = this.instances.get(key)
-    if (p === undefined || inst === undefined) {
-      const r = new Replica(this, id, name)
-      inst = r
-      p = r.load().then(() => r)
-      this.replicas.set(key, p)
-      this.instances.set(key, r)
-      p.catch(() => { if (this.instances.get(key) === r) { this.replicas.delete(key); this.instances.delete(key) } })
-    }
-    // Counted before the first await, so a concurrent release sees this user.
-    inst.refs++
-    try {
-      return await p
-    } catch (err) {
-      inst.refs--
-      throw err
-    }
-  }
+  acquire (name: string): Promise<Replica> { return this.replicas.acquire(name) }
 
-  async release (r: Replica): Promise<void> {
-    r.refs--
-    if (r.refs > 0) return
-    await r.settle()
-    await this.snapshotOnClose(r)
-    if (r.refs > 0) return // acquired again meanwhile
-    this.evict(r)
-    await r.close()
-  }
+  release (r: Replica): Promise<void> { return this.replicas.release(r) }
 
   /** Takes a replica out of the cache (synchronously) so the next open reloads from disk. */
-  evict (r: Replica): void {
-    const key = toHex(r.id)
-    if (this.instances.get(key) === r) {
-      this.instances.delete(key)
-      this.replicas.delete(key)
-    }
-  }
+  evict (r: Replica): void { this.replicas.evict(r) }
 
   /** Called by a replica at load (see load.ts). */
-  async loadInto (r: Replica): Promise<void> {
-    await loadDocument(this.loader, r)
-  }
+  loadInto (r: Replica): Promise<void> { return this.replicas.loadInto(r) }
 
   private async quarantineEntry (entry: Entry, reason: string): Promise<void> { this.emit('quarantined', await this.setAside.entry(entry, reason)) }
   private async quarantineSnapshot (s: StoredSnapshot, reason: string): Promise<void> { this.emit('quarantined', await this.setAside.snapshot(s, reason)) }
@@ -320,7 +243,7 @@ export class Vault extends EventEmitter<VaultEvents> {
       this.noticeOwnLane(entry)
       // Bytes Yjs cannot decode, or a wrong shape visible without the document: never stored.
       // (An open document checks each update against itself instead, before it is applied.)
-      const loaded = this.instances.get(toHex(entry.doc))
+      const loaded = this.replicas.instance(entry.doc)
       const pre = loaded?.loaded === true && loaded.readable ? againstDoc(loaded, updates) : undefined
       const bad = pre !== undefined ? pre.problem : staticProblem(this.kindOf(entry.doc), updates)
       if (bad !== undefined) {
@@ -330,7 +253,7 @@ export class Vault extends EventEmitter<VaultEvents> {
       // putEntry indexes the entry before its first await, and the replica is looked up in the
       // same tick: a replica created later loads it from the index, one that exists gets it here.
       stored = this.store.putEntry(entry)
-      const open = this.replicas.get(toHex(entry.doc))
+      const open = this.replicas.opening(entry.doc)
       if (open !== undefined) {
         // A loaded replica is applied to in this call (its promise resolves to it), not after an
         // await: the apply is part of the caller's slice, and the check above surely still holds.
@@ -353,7 +276,7 @@ export class Vault extends EventEmitter<VaultEvents> {
    */
   private acceptFromAuthor (entry: Entry, from: string): Promise<void> | undefined {
     if (!isFromAuthor(entry, from, this.certs)) return undefined
-    const r = this.instances.get(toHex(entry.doc))
+    const r = this.replicas.instance(entry.doc)
     if (r === undefined || !r.loaded || !r.readable) return undefined
     if (this.store.has(entry.doc, entry.author, entry.seq, entry.lane)) return undefined
     if (this.store.claimants(entry.doc, entry.author, entry.seq, entry.lane).length > 0) return undefined
@@ -395,7 +318,7 @@ export class Vault extends EventEmitter<VaultEvents> {
     const rec = await this.store.forks.add(entry, held.signature)
     if (rec === undefined) return false
     this.store.forked(entry.doc)
-    const open = this.replicas.get(toHex(entry.doc))
+    const open = this.replicas.opening(entry.doc)
     if (open !== undefined) await this.applyChecked(await open, updates, entry)
     const f = this.setAside.describeFork(rec)
     log.error('fork: two different entries of %s at %s lane %d seq %d (both kept and applied)', f.authorLabel ?? f.author.slice(0, 12), f.docName ?? f.doc.slice(0, 12), f.lane, f.seq)
@@ -475,7 +398,7 @@ export class Vault extends EventEmitter<VaultEvents> {
    */
   private async claimedAndHeld (entry: Entry, updates: Uint8Array[], claimed: StoredSnapshot[]): Promise<boolean> {
     for (const s of claimed) {
-      const h = await this.snapshotChecks.holdingOfStored(s).catch((err: unknown) => { log.error('snapshot %s unreadable: %e', s.path, err); return undefined })
+      const h = await this.snapshots.checks.holdingOfStored(s).catch((err: unknown) => { log.error('snapshot %s unreadable: %e', s.path, err); return undefined })
       if (h !== undefined && updates.every(u => holds(h, u))) return true
     }
     for (const s of claimed) {
@@ -492,22 +415,14 @@ export class Vault extends EventEmitter<VaultEvents> {
    */
   receiveSnapshot (headerBytes: Uint8Array, offset = 0): SnapshotReception {
     this.check()
-    return receiveSnapshot(this.receiver, headerBytes, offset)
+    return this.snapshots.receive(headerBytes, offset)
   }
-
-  private readonly receiver: ReceiveHost
-
-  /** Snapshots whose transfer broke off, still being synced to disk for a resume. */
-  private readonly keeping = new Set<Promise<void>>()
 
   /**
    * Snapshots held in part, once those whose transfer just broke off are on disk: a session that
    * starts right after a dropped one announces what the dropped one received.
    */
-  async heldSnapshots (): Promise<ReturnType<EntryStore['partialSnapshots']>> {
-    await Promise.allSettled([...this.keeping])
-    return this.store.partialSnapshots()
-  }
+  heldSnapshots (): Promise<ReturnType<EntryStore['partialSnapshots']>> { return this.snapshots.held() }
 
   /**
    * Adds a certificate or cutoff (of this wallet) learned from a peer, persisting it. A superseded
@@ -655,7 +570,7 @@ export class Vault extends EventEmitter<VaultEvents> {
    */
   private rejudge (device: Uint8Array): string[] {
     const reloaded: string[] = []
-    for (const r of [...this.instances.values()]) {
+    for (const r of this.replicas.all()) {
       if (!r.loaded || !r.readable) continue
       for (const c of r.coverVector()) {
         if (!equals(c.author, device)) continue
@@ -717,10 +632,8 @@ export class Vault extends EventEmitter<VaultEvents> {
     return names
   }
 
-  maybeSnapshot (r: Replica): void {
-    if (this.store.uncoveredCount(r.id) < this.opts.snapshotEvery) return
-    this.track(this.snapshotIfNeeded(r, this.opts.snapshotEvery))
-  }
+  /** Seals a snapshot of the replica in the background once `snapshotEvery` entries are uncovered. */
+  maybeSnapshot (r: Replica): void { this.snapshots.maybeSnapshot(r) }
 
   private track (p: Promise<unknown>): void {
     const t = p.catch((err: unknown) => { log.error('background work failed: %e', err) }).finally(() => this.background.delete(t))
@@ -728,32 +641,7 @@ export class Vault extends EventEmitter<VaultEvents> {
   }
 
   /** Seals the replica's full state as a snapshot covering the store's vector, then compacts. */
-  async snapshotIfNeeded (r: Replica, threshold: number): Promise<boolean> {
-    if (!this.writable || !r.readable) return false
-    this.beforeWrite()
-    const key = toHex(r.id)
-    if (this.snapshotting.has(key)) return false
-    if (this.store.uncoveredCount(r.id) < Math.max(1, threshold)) return false
-    this.snapshotting.add(key)
-    try {
-      await r.settle()
-      const me = this.identity.device.publicKey
-      let seq = Date.now()
-      for (const s of this.store.snapshots(r.id)) if (toHex(s.header.author) === toHex(me)) seq = Math.max(seq, Number(s.header.seq) + 1)
-      // Encoded and sealed in slices (snapshot-take.ts); undefined when the replica stopped meanwhile.
-      if (await storeSnapshotOf(this.store, { keys: this.identity.keys, signer: this.identity.device.signer }, r, BigInt(seq)) === undefined) return false
-      await this.store.compact()
-      return true
-    } finally {
-      this.snapshotting.delete(key)
-    }
-  }
-
-  /** A snapshot is an optimisation: failing to write one (a full disk) loses nothing, so it is logged. */
-  private async snapshotOnClose (r: Replica): Promise<void> {
-    if (!r.readable) return
-    await this.snapshotIfNeeded(r, this.opts.snapshotOnClose).catch((err: unknown) => { log.error('snapshot of %s on close failed: %e', r.name, err) })
-  }
+  snapshotIfNeeded (r: Replica, threshold: number): Promise<boolean> { return this.snapshots.snapshotIfNeeded(r, threshold) }
 
   async close (): Promise<void> {
     if (this.closing !== undefined) return await this.closing
@@ -761,18 +649,8 @@ export class Vault extends EventEmitter<VaultEvents> {
     if (this.healTimer !== undefined) clearTimeout(this.healTimer)
     this.closing = (async () => {
       while (this.background.size > 0) await Promise.allSettled([...this.background])
-      for (const p of [...this.replicas.values()]) {
-        try {
-          const r = await p
-          await r.settle()
-          await this.snapshotOnClose(r)
-          await r.close()
-        } catch (err) {
-          log.error('closing a replica failed: %e', err)
-        }
-      }
-      this.replicas.clear()
-      this.fresh.clear()
+      await this.replicas.closeAll()
+      this.snapshots.fresh.clear()
       await this.store.close()
       await this.lane.close()
       await this.lock.release()
