@@ -4,7 +4,8 @@
  * received. It works without the wallet once the home is enrolled.
  *
  * Vault owns the home's lifecycle (open, then close of everything it started, in order), its
- * events and its public API. Its collaborators each own one job: vault-replicas.ts the open
+ * events and its public API. Its collaborators each own one job: vault-admission.ts accepting an
+ * entry, vault-lanes.ts this device's lanes found restored or copied, vault-replicas.ts the open
  * replicas and their reference counts, vault-snapshots.ts sealing, receiving and holding
  * snapshots; vault-types.ts holds its options and events.
  */
@@ -12,11 +13,10 @@ import { createHash } from 'node:crypto'
 import { EventEmitter } from 'node:events'
 import { join } from 'node:path'
 import { logger } from '@libp2p/logger'
-import { docKind, DOC_NAMES, holds, SessionsIndexDoc, updateWrites, type DocKind, type Problem, type SessionKey } from '../../crdt/index.js'
-import { ClosedError, DeviceRevokedError, HomeNotInitializedError, MissingCapabilityError, ReadOnlyError, QuarantinedError, WalletMismatchError } from '../errors.js'
-import { addEpochKey, recoveryKem, vaultSeedSignature, certificateRecordSealer, checkEntrySignature, parseTrustedEntry, docIdFor, equals, fromHex, hasCapability, isExpired, streamKey, toHex, type DocId, type Entry, type RegistryOp, type Wallet } from '../identity/index.js'
+import { docKind, DOC_NAMES, SessionsIndexDoc, type DocKind, type SessionKey } from '../../crdt/index.js'
+import { ClosedError, DeviceRevokedError, HomeNotInitializedError, MissingCapabilityError, ReadOnlyError, WalletMismatchError } from '../errors.js'
+import { addEpochKey, recoveryKem, vaultSeedSignature, certificateRecordSealer, parseTrustedEntry, docIdFor, equals, fromHex, hasCapability, isExpired, streamKey, toHex, type DocId, type Entry, type RegistryOp, type Wallet } from '../identity/index.js'
 import { acquireLock, ensureHomeDir, EntryStore, isInitialized, writeHomeFile, type HomeLock, type StoredSnapshot } from '../store/index.js'
-import { admitUpdate, isFromAuthor } from './admit.js'
 import { CertRegistry } from './certs.js'
 import { enrol, loadIdentity, type HomeIdentity } from './enrol.js'
 import { encodeKeyFile } from './keyfile.js'
@@ -25,12 +25,13 @@ import { Lane } from './lane.js'
 import { Budgets } from './limits.js'
 import type { Replica } from './replica.js'
 import type { LoadHost } from './load.js'
-import { againstDoc, staticProblem } from './load-checks.js'
 import { SetAside, type Fork, type Quarantined } from './quarantine.js'
 import type { SnapshotReception } from './snapshot-receive.js'
+import { Admission } from './vault-admission.js'
+import { OwnLanes } from './vault-lanes.js'
 import { OpenReplicas } from './vault-replicas.js'
 import { Snapshots } from './vault-snapshots.js'
-import { DISCHARGE_DELAY_MS, type AcceptResult, type RevokedEvent, type RightsEvent, type VaultEvents, type VaultOptions } from './vault-types.js'
+import { DISCHARGE_DELAY_MS, type AcceptResult, type VaultEvents, type VaultOptions } from './vault-types.js'
 
 const log = logger('mesh:node:vault')
 
@@ -49,6 +50,10 @@ export class Vault extends EventEmitter<VaultEvents> {
   private readonly replicas: OpenReplicas
   /** Sealing, receiving and holding snapshots (vault-snapshots.ts). */
   private readonly snapshots: Snapshots
+  /** The admission path for entries (vault-admission.ts). */
+  private readonly admission: Admission
+  /** This device's lanes found restored or copied (vault-lanes.ts). */
+  private readonly ownLanes: OwnLanes
   /** Document names by hex id, as far as this vault has seen them (the fixed ones, opened ones, indexed sessions). */
   private readonly names = new Map<string, string>()
   private readonly background = new Set<Promise<unknown>>()
@@ -86,6 +91,22 @@ export class Vault extends EventEmitter<VaultEvents> {
       behindOwnLane: (doc, lane, seq) => this.behindOwnLane(doc, lane, seq),
       openReplica: (doc) => this.replicas.opening(doc),
       track: (p) => { this.track(p) }
+    })
+    this.ownLanes = new OwnLanes({ store, lane: this.lane, device: identity.device.publicKey, names: this.names })
+    this.admission = new Admission({
+      store,
+      certs: this.certs,
+      keys: identity.keys,
+      budgets: this.budgets,
+      replicas: this.replicas,
+      check: () => { this.check() },
+      events: this,
+      setAside: this.setAside,
+      kindOf: (doc) => this.kindOf(doc),
+      quarantineEntry: (e, why) => this.quarantineEntry(e, why),
+      holdingOfStored: (s) => this.snapshots.checks.holdingOfStored(s),
+      noticeOwnLane: (e) => { this.ownLanes.notice(e) },
+      emitEntry: (replica, entry, local, from) => { this.emitEntry(replica, entry, local, from) }
     })
   }
 
@@ -195,138 +216,13 @@ export class Vault extends EventEmitter<VaultEvents> {
   }
 
   /**
-   * Applies an entry to an open replica. When it throws or breaks the shape, the replica is
-   * broken (its memory holds part of it; the next open reloads from the store) and, when this
-   * entry wrote the bad item, it is quarantined: the returned promise rejects with
-   * QuarantinedError once that is durable. Another entry's item (one Yjs held back until this
-   * one arrived) is found by the reload instead.
-   */
-  private applyChecked (r: Replica, updates: Uint8Array[], entry: Entry, checked?: { problem?: string, complete: boolean }): Promise<void> | undefined {
-    // Checked against the open document first: most bad entries never touch it.
-    const pre = checked ?? (r.readable ? againstDoc(r, updates) : { complete: false })
-    const before = pre.problem
-    if (before !== undefined) return this.quarantineEntry(entry, before).then(() => { throw new QuarantinedError(`entry quarantined: ${before}`, { reason: before }) })
-    let p: Problem | undefined
-    try {
-      p = r.applyRemote(updates, entry, pre.complete)
-    } catch (err: any) {
-      p = { reason: `the update does not apply: ${String(err?.message ?? err)}` }
-    }
-    if (p === undefined) return undefined
-    const problem = p
-    r.discard(new QuarantinedError(`${r.name} was reloaded: a received entry broke it (${problem.reason})`))
-    if (problem.at !== undefined && !updates.some(u => updateWrites(u, problem.at as { client: number, clock: number }))) return undefined
-    return this.quarantineEntry(entry, problem.reason).then(() => { throw new QuarantinedError(`entry quarantined: ${problem.reason}`, { reason: problem.reason }) })
-  }
-
-  /**
    * The admission path for an update entry from anywhere: verify, store (durably), apply to the
-   * open replica. Throws the typed error of the first failed check; stores nothing then.
-   * `from` is the PeerId of the authenticated channel it came over, if any. An `Entry` instead of
-   * bytes: one parsed from received bytes (its signature may have been checked ahead, off-thread,
-   * by verifyEntrySignatures; admitUpdate checks it otherwise).
+   * open replica (see vault-admission.ts). Throws the typed error of the first failed check;
+   * stores nothing then. `from` is the PeerId of the authenticated channel it came over, if any.
+   * An `Entry` instead of bytes: one parsed from received bytes (its signature may have been
+   * checked ahead, off-thread, by verifyEntrySignatures; admitUpdate checks it otherwise).
    */
-  async accept (bytes: Uint8Array | Entry, from?: string): Promise<{ result: AcceptResult, entry: Entry }> {
-    this.check()
-    const entry = bytes instanceof Uint8Array ? parseTrustedEntry(bytes) : bytes
-    let stored = from === undefined ? undefined : this.acceptFromAuthor(entry, from)
-    if (stored === undefined) {
-      const updates = admitUpdate(entry, this.certs, this.identity.keys, { at: 'receive', from })
-      if (this.store.has(entry.doc, entry.author, entry.seq, entry.lane)) {
-        return { result: (await this.checkFork(entry, updates, from)) ? 'stored' : 'duplicate', entry }
-      }
-      // Awaited only when a snapshot claims the slot: an await here would move the rest of the
-      // admission (the shape check, the store's write) out of the caller's slice (sync/slice.ts).
-      const claimed = this.store.claimants(entry.doc, entry.author, entry.seq, entry.lane)
-      if (claimed.length > 0 && await this.claimedAndHeld(entry, updates, claimed)) return { result: 'duplicate', entry }
-      this.budgets.take(entry.doc, entry.author, entry.bytes.byteLength)
-      this.noticeOwnLane(entry)
-      // Bytes Yjs cannot decode, or a wrong shape visible without the document: never stored.
-      // (An open document checks each update against itself instead, before it is applied.)
-      const loaded = this.replicas.instance(entry.doc)
-      const pre = loaded?.loaded === true && loaded.readable ? againstDoc(loaded, updates) : undefined
-      const bad = pre !== undefined ? pre.problem : staticProblem(this.kindOf(entry.doc), updates)
-      if (bad !== undefined) {
-        await this.quarantineEntry(entry, bad)
-        throw new QuarantinedError(`entry quarantined: ${bad}`, { reason: bad })
-      }
-      // putEntry indexes the entry before its first await, and the replica is looked up in the
-      // same tick: a replica created later loads it from the index, one that exists gets it here.
-      stored = this.store.putEntry(entry)
-      const open = this.replicas.opening(entry.doc)
-      if (open !== undefined) {
-        // A loaded replica is applied to in this call (its promise resolves to it), not after an
-        // await: the apply is part of the caller's slice, and the check above surely still holds.
-        const r = loaded?.loaded === true ? loaded : await open
-        // The check above holds if nothing ran in between (the replica is the one checked, in this tick).
-        const q = this.applyChecked(r, updates, entry, r === loaded ? pre : undefined)
-        if (q !== undefined) stored = Promise.all([stored, q]).then(() => undefined)
-      }
-    }
-    await stored
-    this.emitEntry(undefined, entry, false, from)
-    return { result: 'stored', entry }
-  }
-
-  /**
-   * Straight from its author to a loaded replica: applied first (readers see it at once), then
-   * the signature is checked and the entry stored, all in this tick. Undefined when that does
-   * not apply (another author, a duplicate, no loaded replica, an update that does not decode):
-   * the caller takes the usual path. Returns the store's write.
-   */
-  private acceptFromAuthor (entry: Entry, from: string): Promise<void> | undefined {
-    if (!isFromAuthor(entry, from, this.certs)) return undefined
-    const r = this.replicas.instance(entry.doc)
-    if (r === undefined || !r.loaded || !r.readable) return undefined
-    if (this.store.has(entry.doc, entry.author, entry.seq, entry.lane)) return undefined
-    if (this.store.claimants(entry.doc, entry.author, entry.seq, entry.lane).length > 0) return undefined
-    const updates = admitUpdate(entry, this.certs, this.identity.keys, { at: 'receive', from }, 'later')
-    const pre = againstDoc(r, updates)
-    if (pre.problem !== undefined) return undefined
-    try { this.budgets.take(entry.doc, entry.author, entry.bytes.byteLength) } catch { return undefined } // the usual path refuses it, counting it once
-    let applied: Promise<void> | undefined
-    try {
-      applied = this.applyChecked(r, updates, entry, pre)
-      checkEntrySignature(entry)
-    } catch (err: any) {
-      log.error('entry from %s applied to %s, then its signature failed: the document is reloaded from the store', from, r.name)
-      r.discard(err)
-      throw err
-    }
-    const stored = this.store.putEntry(entry)
-    return applied === undefined ? stored : Promise.all([stored, applied]).then(() => undefined)
-  }
-
-  /**
-   * A second entry at a held slot: compared by signature, then by signed body. A different one is
-   * a fork: kept as evidence, applied beside the held one (nothing either side wrote is lost),
-   * reported, and sent to every peer together with the held one (which goes back to the peer
-   * the second came from), so every node holds both and reports it. True when it was new.
-   */
-  private async checkFork (entry: Entry, updates: Uint8Array[], from?: string): Promise<boolean> {
-    if (!this.store.differs(entry.doc, entry.author, entry.seq, entry.lane, entry.signature)) return false
-    if (this.store.forks.has(entry.bytes)) return false
-    const heldBytes = await this.store.read(entry.doc, entry.author, entry.seq, entry.lane)
-    if (heldBytes === undefined) return false
-    const held = parseTrustedEntry(heldBytes)
-    if (Buffer.from(held.body).equals(Buffer.from(entry.body))) return false // same content, signed twice
-    const bad = staticProblem(this.kindOf(entry.doc), updates)
-    if (bad !== undefined) {
-      await this.quarantineEntry(entry, bad)
-      throw new QuarantinedError(`entry quarantined: ${bad}`, { reason: bad })
-    }
-    const rec = await this.store.forks.add(entry, held.signature)
-    if (rec === undefined) return false
-    this.store.forked(entry.doc)
-    const open = this.replicas.opening(entry.doc)
-    if (open !== undefined) await this.applyChecked(await open, updates, entry)
-    const f = this.setAside.describeFork(rec)
-    log.error('fork: two different entries of %s at %s lane %d seq %d (both kept and applied)', f.authorLabel ?? f.author.slice(0, 12), f.docName ?? f.doc.slice(0, 12), f.lane, f.seq)
-    this.emit('fork', f)
-    this.emitEntry(undefined, entry, false, from)
-    this.emitEntry(undefined, held, false)
-    return true
-  }
+  accept (bytes: Uint8Array | Entry, from?: string): Promise<{ result: AcceptResult, entry: Entry }> { return this.admission.accept(bytes, from) }
 
   /**
    * What two nodes compare to know they hold the same content of a document: per author lane the
@@ -352,62 +248,13 @@ export class Vault extends EventEmitter<VaultEvents> {
 
   /**
    * Whether a peer holds more of this device's lane in use than this home does: the home was
-   * restored or copied (or its lane file is stale). The lane is abandoned (the next write opens
-   * a fresh one) and true returned; the caller sends the peer this device's own entries of that
-   * lane, so any slot written twice is found as a fork on both sides.
+   * restored or copied. The lane is abandoned and true returned; the caller sends the peer this
+   * device's own entries of that lane (see vault-lanes.ts).
    */
-  behindOwnLane (doc: Uint8Array, lane: number, seq: bigint): boolean {
-    const me = this.identity.device.publicKey
-    // Once found, every peer holding the lane gets this home's entries of it (duplicates are cheap; a missed fork is not).
-    if (this.restoredLanes.has(lane)) return seq > 0n
-    if (lane !== this.lane.active) return false
-    const mine = this.store.maxSeq(doc, me, lane)
-    if (seq <= BigInt(mine)) return false
-    this.restoredLanes.add(lane)
-    log.error('a peer holds lane %d of this device up to %d, this home only to %d: it was restored or copied; new writes go to a fresh lane', lane, seq, mine)
-    this.lane.abandon()
-    return true
-  }
+  behindOwnLane (doc: Uint8Array, lane: number, seq: bigint): boolean { return this.ownLanes.behind(doc, lane, seq) }
 
-  /**
-   * A peer holds other content at a position of this lane (its content tip differs at the same
-   * seq): a fork, found before any entry of it arrived twice. When the lane is this device's own
-   * lane in use, this home was restored or copied and wrote again where its original had: its
-   * next writes go to a fresh lane (see behindOwnLane).
-   */
-  divergedLane (doc: Uint8Array, author: Uint8Array, lane: number, seq: bigint): void {
-    log.error('a peer holds other content than this node at %s lane %d up to seq %d (author %s): exchanging that lane to find the fork', this.names.get(toHex(doc)) ?? toHex(doc).slice(0, 12), lane, seq, toHex(author).slice(0, 12))
-    if (!Buffer.from(author).equals(Buffer.from(this.identity.device.publicKey)) || lane !== this.lane.active || this.restoredLanes.has(lane)) return
-    this.restoredLanes.add(lane)
-    log.error('this home wrote lane %d where a peer holds other entries of it: it was restored or copied; new writes go to a fresh lane', lane)
-    this.lane.abandon()
-  }
-
-  /** Lanes of this device found behind what peers hold: every peer showing more of one is sent this home's entries of it. */
-  private readonly restoredLanes = new Set<number>()
-
-  /** An entry of this device's own lane in use that this home does not hold: see behindOwnLane. */
-  private noticeOwnLane (entry: Entry): void {
-    if (Buffer.from(entry.author).equals(Buffer.from(this.identity.device.publicKey))) this.behindOwnLane(entry.doc, entry.lane, entry.seq)
-  }
-
-  /**
-   * An entry the store does not hold, in a slot a stored snapshot claims: a duplicate only if
-   * that snapshot's state holds it. Otherwise the claim was false: it is recorded as such (the
-   * snapshot's state stays, its coverage counts for nothing) and the entry is taken.
-   */
-  private async claimedAndHeld (entry: Entry, updates: Uint8Array[], claimed: StoredSnapshot[]): Promise<boolean> {
-    for (const s of claimed) {
-      const h = await this.snapshots.checks.holdingOfStored(s).catch((err: unknown) => { log.error('snapshot %s unreadable: %e', s.path, err); return undefined })
-      if (h !== undefined && updates.every(u => holds(h, u))) return true
-    }
-    for (const s of claimed) {
-      const rec = await this.store.disprove(s, `claims seq ${entry.seq} of ${streamKey(entry).slice(0, 12)} without holding it`)
-      log.error('snapshot %s claims an entry its state does not hold: its coverage no longer counts', s.path)
-      this.emit('quarantined', this.setAside.describe(rec))
-    }
-    return false
-  }
+  /** A peer holds other content at a position of this lane: a fork, found before any entry of it arrived twice (see vault-lanes.ts). */
+  divergedLane (doc: Uint8Array, author: Uint8Array, lane: number, seq: bigint): void { this.ownLanes.diverged(doc, author, lane, seq) }
 
   /**
    * Takes a snapshot from a peer as it arrives (see snapshot-receive.ts). From `offset` > 0 it
