@@ -4,23 +4,25 @@
  * received. It works without the wallet once the home is enrolled.
  *
  * Vault owns the home's lifecycle (open, then close of everything it started, in order), its
- * events and its public API. Its collaborators each own one job: vault-admission.ts accepting an
- * entry, vault-lanes.ts this device's lanes found restored or copied, vault-replicas.ts the open
- * replicas and their reference counts, vault-snapshots.ts sealing, receiving and holding
- * snapshots; vault-types.ts holds its options and events.
+ * events and its public API; quarantine (quarantine.ts) and the documents' names stay here, since
+ * every collaborator reports through them. Its collaborators each own one job: vault-admission.ts
+ * accepting an entry, vault-lanes.ts this device's lanes found restored or copied,
+ * vault-registry.ts certificates, the registry and the rights that follow from them (with the two
+ * timers close() clears first), vault-replicas.ts the open replicas and their reference counts,
+ * vault-snapshots.ts sealing, receiving and holding snapshots; vault-types.ts holds its options
+ * and events.
  */
 import { createHash } from 'node:crypto'
 import { EventEmitter } from 'node:events'
 import { join } from 'node:path'
 import { logger } from '@libp2p/logger'
 import { docKind, DOC_NAMES, SessionsIndexDoc, type DocKind, type SessionKey } from '../../crdt/index.js'
-import { ClosedError, DeviceRevokedError, HomeNotInitializedError, MissingCapabilityError, ReadOnlyError, WalletMismatchError } from '../errors.js'
-import { addEpochKey, recoveryKem, vaultSeedSignature, certificateRecordSealer, parseTrustedEntry, docIdFor, equals, fromHex, hasCapability, isExpired, streamKey, toHex, type DocId, type Entry, type RegistryOp, type Wallet } from '../identity/index.js'
-import { acquireLock, ensureHomeDir, EntryStore, isInitialized, writeHomeFile, type HomeLock, type StoredSnapshot } from '../store/index.js'
+import { ClosedError, DeviceRevokedError, HomeNotInitializedError, ReadOnlyError, WalletMismatchError } from '../errors.js'
+import { recoveryKem, vaultSeedSignature, certificateRecordSealer, docIdFor, fromHex, hasCapability, isExpired, streamKey, toHex, type ChainCertificate, type DocId, type Entry, type RegistryOp, type Wallet } from '../identity/index.js'
+import { acquireLock, ensureHomeDir, EntryStore, isInitialized, type HomeLock, type StoredSnapshot } from '../store/index.js'
 import { CertRegistry } from './certs.js'
 import { enrol, loadIdentity, type HomeIdentity } from './enrol.js'
-import { encodeKeyFile } from './keyfile.js'
-import { enrolDevice, grants, revokeDevices, rotation, unwrapMine, type EnrolRequest, type PeerVectors } from './registry-ops.js'
+import type { EnrolRequest, PeerVectors } from './registry-ops.js'
 import { Lane } from './lane.js'
 import { Budgets } from './limits.js'
 import type { Replica } from './replica.js'
@@ -29,9 +31,10 @@ import { SetAside, type Fork, type Quarantined } from './quarantine.js'
 import type { SnapshotReception } from './snapshot-receive.js'
 import { Admission } from './vault-admission.js'
 import { OwnLanes } from './vault-lanes.js'
+import { Membership } from './vault-registry.js'
 import { OpenReplicas } from './vault-replicas.js'
 import { Snapshots } from './vault-snapshots.js'
-import { DISCHARGE_DELAY_MS, type AcceptResult, type VaultEvents, type VaultOptions } from './vault-types.js'
+import type { AcceptResult, VaultEvents, VaultOptions } from './vault-types.js'
 
 const log = logger('mesh:node:vault')
 
@@ -54,6 +57,8 @@ export class Vault extends EventEmitter<VaultEvents> {
   private readonly admission: Admission
   /** This device's lanes found restored or copied (vault-lanes.ts). */
   private readonly ownLanes: OwnLanes
+  /** Certificates, the registry and what follows from them (vault-registry.ts). */
+  private readonly membership: Membership
   /** Document names by hex id, as far as this vault has seen them (the fixed ones, opened ones, indexed sessions). */
   private readonly names = new Map<string, string>()
   private readonly background = new Set<Promise<unknown>>()
@@ -90,6 +95,18 @@ export class Vault extends EventEmitter<VaultEvents> {
       kindOf: (doc) => this.kindOf(doc),
       behindOwnLane: (doc, lane, seq) => this.behindOwnLane(doc, lane, seq),
       openReplica: (doc) => this.replicas.opening(doc),
+      track: (p) => { this.track(p) }
+    })
+    this.membership = new Membership({
+      home,
+      identity,
+      certs: this.certs,
+      store,
+      replicas: this.replicas,
+      events: this,
+      check: () => { this.check() },
+      closed: () => this.closing !== undefined,
+      writable: () => this.writable,
       track: (p) => { this.track(p) }
     })
     this.ownLanes = new OwnLanes({ store, lane: this.lane, device: identity.device.publicKey, names: this.names })
@@ -129,7 +146,7 @@ export class Vault extends EventEmitter<VaultEvents> {
       const v = new Vault(opts.home, identity, store, lock, opts)
       // With the wallet at hand, every rotation's recovery wrap opens: a machine set up with the
       // wallet after a rotation reads everything without any other device (kept in memory only).
-      if (opts.wallet !== undefined) v.recovery = recoveryKem(vaultSeedSignature(opts.wallet))
+      if (opts.wallet !== undefined) v.membership.recovery = recoveryKem(vaultSeedSignature(opts.wallet))
       await v.lane.peek()
       for (const r of store.recovered) log.error('store recovered: %s of %d bytes at %d (kept in %s)', r.kind, r.bytes, r.offset, r.quarantine)
       v.certs.add(identity.certificate.bytes)
@@ -137,9 +154,9 @@ export class Vault extends EventEmitter<VaultEvents> {
       for (const c of store.certificates()) {
         try { v.certs.add(c) } catch (err) { log('stored certificate not accepted: %e', err) }
       }
-      v.takeEpochKeys()
-      v.scheduleDischarge()
-      v.scheduleHeal()
+      v.membership.takeEpochKeys()
+      v.membership.scheduleDischarge()
+      v.membership.scheduleHeal()
       return v
     } catch (err) {
       await lock.release()
@@ -275,38 +292,16 @@ export class Vault extends EventEmitter<VaultEvents> {
    * Adds a certificate or cutoff (of this wallet) learned from a peer, persisting it. A superseded
    * certificate is refused (SUPERSEDED_CERTIFICATE) and not stored.
    */
-  async addCertificate (bytes: Uint8Array): Promise<void> {
-    this.check()
-    const added = this.certs.add(bytes)
-    if (added.registry === true) {
-      this.onRegistry(added.revoked ?? [], bytes)
-      if (await this.store.putCertificate(bytes)) this.emit('certificate', bytes)
-      return
-    }
-    const { device, changed } = added
-    const reloaded = changed ? this.rejudge(device) : []
-    if (await this.store.putCertificate(bytes)) this.emit('certificate', bytes)
-    const cert = this.certs.get(device)
-    if (changed && cert !== undefined) this.emit('rights', { deviceId: cert.deviceId, label: cert.label, capabilities: cert.capabilities, reloaded })
-  }
+  addCertificate (bytes: Uint8Array): Promise<void> { return this.membership.addCertificate(bytes) }
 
-  // --- The registry (issue 14): operations this node makes, revocations, rotations ---
+  // --- The registry (issue 14): operations this node makes, revocations, rotations (vault-registry.ts) ---
 
   /**
    * Publishes a registry operation this node made: judged and sent to every peer in this tick
    * (before any entry sealed after it, so an epoch is known before entries under it arrive), then
    * stored.
    */
-  async publish (op: RegistryOp & { cutoffParts?: readonly Uint8Array[] }): Promise<void> {
-    this.check()
-    const added = this.certs.add(op.bytes)
-    this.onRegistry(added.revoked ?? [], op.bytes)
-    this.emit('certificate', op.bytes)
-    // A revoke's cutoff parts (crdt/SPEC.md §Cutoff parts) right after it: a peer refuses a part before its head.
-    for (const p of op.cutoffParts ?? []) { this.certs.add(p); this.emit('certificate', p) }
-    await this.store.putCertificate(op.bytes)
-    for (const p of op.cutoffParts ?? []) await this.store.putCertificate(p)
-  }
+  publish (op: RegistryOp & { cutoffParts?: readonly Uint8Array[] }): Promise<void> { return this.membership.publish(op) }
 
   /**
    * Revokes devices (by their keys): the revoke is signed by this admin device, or by the wallet
@@ -315,13 +310,8 @@ export class Vault extends EventEmitter<VaultEvents> {
    * Returns the revoke and the new epoch, if this device rotated. `heldElsewhere`: what connected
    * peers reported holding (MeshNode.peerVectors), so the cutoff keeps what only they hold.
    */
-  async revoke (devices: readonly Uint8Array[], opts: { reason?: string, wallet?: Wallet, heldElsewhere?: readonly PeerVectors[] } = {}): Promise<{ op: RegistryOp & { cutoffParts: readonly Uint8Array[] }, epoch?: number }> {
-    this.check()
-    const op = revokeDevices(this.identity, this.certs, this.store, devices, opts)
-    const stored = this.publish(op)
-    const epoch = this.beforeWrite()
-    await stored
-    return { op, epoch }
+  revoke (devices: readonly Uint8Array[], opts: { reason?: string, wallet?: Wallet, heldElsewhere?: readonly PeerVectors[] } = {}): Promise<{ op: RegistryOp & { cutoffParts: readonly Uint8Array[] }, epoch?: number }> {
+    return this.membership.revoke(devices, opts)
   }
 
   /**
@@ -329,67 +319,7 @@ export class Vault extends EventEmitter<VaultEvents> {
    * and the enrolment published. Hand the new device `certificate.bytes`, `this.certs.records()`
    * and the keys it is entitled to.
    */
-  async enrolDevice (req: EnrolRequest): Promise<{ certificate: import('../identity/index.js').ChainCertificate, op: RegistryOp }> {
-    this.check()
-    const r = enrolDevice(this.identity, this.certs, req)
-    await this.publish(r.op)
-    return r
-  }
-
-  private onRegistry (revoked: Uint8Array[], bytes: Uint8Array): void {
-    this.takeEpochKeys()
-    for (const device of revoked) {
-      const cert = this.certs.get(device)
-      const reloaded = this.rejudge(device)
-      const e = { deviceKey: device, deviceId: cert?.deviceId ?? toHex(device), label: cert?.label ?? toHex(device).slice(0, 8) }
-      log('device %s (%s) revoked by the registry', e.label, e.deviceId)
-      this.emit('revoked', e)
-      if (cert !== undefined) this.emit('rights', { deviceId: cert.deviceId, label: cert.label, capabilities: [], reloaded })
-    }
-    this.scheduleDischarge()
-    this.scheduleHeal()
-    const op = this.certs.registryOps().find(o => equals(o.bytes, bytes))
-    if (op !== undefined) this.emit('registry', op)
-  }
-
-  /** Unwraps the epoch keys wrapped to this device that it lacks, and keeps them in vault.keys. */
-  private recovery: import('../identity/index.js').KemKeyPair | undefined
-
-  private takeEpochKeys (): void {
-    const added = unwrapMine(this.identity, this.certs, this.recovery)
-    if (added.length > 0) {
-      log('epoch keys %o unwrapped', added)
-      this.saveKeys()
-    }
-  }
-
-  private saveKeys (): void {
-    this.track(writeHomeFile(this.home, 'vaultKeys', encodeKeyFile(this.identity.wallet, this.identity.keys)))
-  }
-
-  private healTimer: NodeJS.Timeout | undefined
-  /** A reader without the wrap of an epoch this device holds: granted after a short random delay (one device usually does it). */
-  private scheduleHeal (): void {
-    if (this.closing !== undefined || this.healTimer !== undefined || this.certs.state.epochs.size === 0) return
-    this.healTimer = setTimeout(() => {
-      this.healTimer = undefined
-      if (this.closing !== undefined) return
-      for (const op of grants(this.identity, this.certs)) this.track(this.publish(op))
-    }, 200 + Math.random() * 1300)
-    this.healTimer.unref()
-  }
-
-  private dischargeTimer: NodeJS.Timeout | undefined
-  /** An open debt: a device that can write discharges it after a random delay, unless another did first. */
-  private scheduleDischarge (): void {
-    if (this.closing !== undefined || this.dischargeTimer !== undefined || this.certs.state.owed.length === 0 || !this.writable) return
-    const ms = DISCHARGE_DELAY_MS.min + Math.random() * (DISCHARGE_DELAY_MS.max - DISCHARGE_DELAY_MS.min)
-    this.dischargeTimer = setTimeout(() => {
-      this.dischargeTimer = undefined
-      if (this.closing === undefined) this.beforeWrite()
-    }, ms)
-    this.dischargeTimer.unref()
-  }
+  enrolDevice (req: EnrolRequest): Promise<{ certificate: ChainCertificate, op: RegistryOp }> { return this.membership.enrolDevice(req) }
 
   /**
    * Discharges an owed rotation before this device seals anything: a new epoch key, wrapped to
@@ -397,66 +327,16 @@ export class Vault extends EventEmitter<VaultEvents> {
    * honest device that knows of a revocation writes under a key the revoked device holds.
    * Returns the new epoch, if it rotated.
    */
-  beforeWrite (): number | undefined {
-    if (this.certs.state.owed.length === 0 || !this.writable) return undefined
-    const r = rotation(this.identity, this.certs)
-    if (r === undefined) return undefined
-    addEpochKey(this.identity.keys, r.epoch, r.key)
-    this.saveKeys()
-    log('rotated to epoch %d, discharging %d revocation(s)', r.epoch, r.op.epoch?.discharges.length)
-    this.track(this.publish(r.op))
-    return r.epoch
-  }
-
-  // --- Rights that changed (issue 12 §1; issue 14's revocation takes the same path) ---
-
-  /**
-   * A device's rights changed (a newer certificate, a new cutoff): an open document that applied
-   * entries of it the change now refuses (above its cutoff, without `write`) is reloaded from the
-   * store, whose load refuses them. They stay on disk but are never loaded or served (servable).
-   */
-  private rejudge (device: Uint8Array): string[] {
-    const reloaded: string[] = []
-    for (const r of this.replicas.all()) {
-      if (!r.loaded || !r.readable) continue
-      for (const c of r.coverVector()) {
-        if (!equals(c.author, device)) continue
-        try {
-          this.certs.judgeUpdate({ author: device, doc: r.id, lane: c.lane ?? 0, seq: c.seq, epoch: this.identity.keys.currentEpoch }, { at: 'load' })
-        } catch (err: any) {
-          log.error('%s holds entries of a device whose rights changed: reloaded without them (%s)', r.name, err?.message)
-          r.discard(new MissingCapabilityError(`document ${r.name} was reloaded: ${err?.message}`, {}, { cause: err }))
-          reloaded.push(r.name)
-          break
-        }
-      }
-    }
-    return reloaded
-  }
+  beforeWrite (): number | undefined { return this.membership.beforeWrite() }
 
   /** Whether a stored snapshot may be offered to a peer: the rule of servable(), for snapshots. */
-  servableSnapshot (header: Entry): boolean {
-    return this.certs.servesSnapshot(header, (err) => { log('stored snapshot held back from a peer: %e', err) })
-  }
-
+  servableSnapshot (header: Entry): boolean { return this.membership.servableSnapshot(header) }
 
   /**
    * Stored entries as they may be handed to a peer: one that a changed certificate refuses (the
    * load rule) is held back, so nothing accepted before the change is forwarded after it.
    */
-  async * servable (entries: AsyncIterable<Uint8Array>): AsyncGenerator<Uint8Array> {
-    for await (const bytes of entries) {
-      if (!this.certs.restricting) { yield bytes; continue }
-      try {
-        const e = parseTrustedEntry(bytes)
-        this.certs.judgeUpdate(e, { at: 'load' })
-      } catch (err) {
-        log('stored entry held back from a peer: %e', err)
-        continue
-      }
-      yield bytes
-    }
-  }
+  servable (entries: AsyncIterable<Uint8Array>): AsyncGenerator<Uint8Array> { return this.membership.servable(entries) }
 
   emitEntry (replica: Replica | undefined, entry: Entry, local: boolean, from?: string): void {
     this.emit('entry', { replica, doc: entry.doc as DocId, entry, local, from })
@@ -492,8 +372,7 @@ export class Vault extends EventEmitter<VaultEvents> {
 
   async close (): Promise<void> {
     if (this.closing !== undefined) return await this.closing
-    if (this.dischargeTimer !== undefined) clearTimeout(this.dischargeTimer)
-    if (this.healTimer !== undefined) clearTimeout(this.healTimer)
+    this.membership.stop()
     this.closing = (async () => {
       while (this.background.size > 0) await Promise.allSettled([...this.background])
       await this.replicas.closeAll()
