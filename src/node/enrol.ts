@@ -133,7 +133,7 @@ async function recordCutoff (home: string, wallet: Wallet, me: Uint8Array, issue
   const store = await EntryStore.open(join(home, 'data'))
   try {
     const docs: DocCutoff[] = []
-    // Snapshot numbers are this device's clock when it made them (vault.ts): the issue time,
+    // Snapshot numbers are this device's clock when it made them (vault-snapshots.ts): the issue time,
     // taken on this same clock, bounds them all, unless the clock went back since.
     let snapshotsThrough = BigInt(issuedAt)
     for (const doc of store.docIds()) {
