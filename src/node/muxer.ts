@@ -31,7 +31,7 @@ export function meshMuxer (): ReturnType<typeof yamux> {
       const muxer = create(maConn)
       const m = muxer as unknown as { _newStream?: (...args: unknown[]) => YamuxStream }
       const newStream = m._newStream
-      if (typeof newStream === 'function') m._newStream = (...args) => halfWindowUpdates(newStream.apply(muxer, args))
+      if (typeof newStream === 'function') m._newStream = (...args) => fewerWindowUpdates(newStream.apply(muxer, args))
       return muxer
     }
     return factory
@@ -39,24 +39,31 @@ export function meshMuxer (): ReturnType<typeof yamux> {
 }
 
 /**
- * A receive window is granted back once half of it is used, not after every data frame.
- * js-yamux answers each data frame with a window update (go-yamux and rust-yamux wait for half
- * the window): for a live entry that is a Noise message and a socket write on the receiver and
- * a wake-up, read and decryption on the sender, ~0.4 ms of CPU per entry on this VM between the
- * two, against ~1 ms for the whole handoff, on two cores that the handoff's own steps share.
- * The sender always keeps at least half a window, so it is never held back by this; a paused
- * stream still grants nothing (muxer flow control as before), and a frame with flags to send
- * (SYN, ACK) goes as before. If a release renames what is wrapped here, streams are left as
- * yamux made them (test/protocol/muxer.test.ts counts the updates, and fails).
+ * What a stream reads before it grants that much window back to the sender. js-yamux grants after
+ * every data frame: for a live entry that is a Noise message and a socket write on the receiver,
+ * and a wake-up, read and decryption on the sender (~0.2 ms of CPU on each side per entry in a
+ * profile of the handoff bench on this VM), after B is told but on the two cores the next entry
+ * also needs. go- and rust-yamux grant once half the window is used; this node's window never
+ * grows (yamux grows it by the RTT its keep-alive measures, and the keep-alive is off), so a
+ * grant waits only for 16 KiB: one for about twelve live entries, and the sender keeps at least
+ * 240 KiB of its 256 KiB in flight, as good as before for a bulk transfer.
  */
-function halfWindowUpdates (stream: YamuxStream): YamuxStream {
+export const GRANT_AFTER = 16 * 1024
+
+/**
+ * Window updates only once GRANT_AFTER bytes were read (or the window is smaller than twice
+ * that). A paused stream still grants nothing (muxer flow control as before), and a frame with
+ * flags to send (SYN, ACK) goes as before. If a release renames what is wrapped here, streams are
+ * left as yamux made them (test/protocol/muxer.test.ts counts the updates, and fails).
+ */
+function fewerWindowUpdates (stream: YamuxStream): YamuxStream {
   // Private in yamux's types: the window this side grants, and how much of it is still unused.
   const s = stream as unknown as { sendWindowUpdate?: () => void, recvWindow: number, recvWindowCapacity: number }
   const update = s.sendWindowUpdate
   if (typeof update !== 'function') return stream
   s.sendWindowUpdate = () => {
     const settled = stream.state === StreamState.Established || stream.state === StreamState.SYNSent
-    if (settled && s.recvWindow - s.recvWindowCapacity < s.recvWindow / 2) return
+    if (settled && s.recvWindow - s.recvWindowCapacity < Math.min(GRANT_AFTER, s.recvWindow / 2)) return
     update.call(stream)
   }
   return stream

@@ -1,8 +1,8 @@
 /**
- * meshMuxer (src/node/muxer.ts): a receiver grants its window back once half of it is used, not
+ * meshMuxer (src/node/muxer.ts): a receiver grants its window back once 16 KiB of it is used, not
  * after every data frame. Counted on real nodes over TCP: the frames a receiver writes back while
- * it reads 100 small messages (each one live entry's size): one with meshMuxer, as the first half
- * of its 256 KiB window is used, one per message with stock yamux; and a bulk transfer many windows long still arrives whole with both ends on
+ * it reads 100 small messages (each one live entry's size): 8 with meshMuxer (one per twelve),
+ * one per message with stock yamux; and a bulk transfer many windows long still arrives whole with both ends on
  * meshMuxer, and between meshMuxer and stock yamux in both directions.
  */
 import * as net from 'node:net'
@@ -12,7 +12,7 @@ import { identify } from '@libp2p/identify'
 import { tcp } from '@libp2p/tcp'
 import { createLibp2p, type Libp2p } from 'libp2p'
 import { afterEach, describe, expect, it } from 'vitest'
-import { meshMuxer } from '../../src/node/muxer.js'
+import { GRANT_AFTER, meshMuxer } from '../../src/node/muxer.js'
 import { meshNoise } from '../../src/node/noise.js'
 
 const PROTOCOL = '/mesh-test/muxer/1.0.0'
@@ -52,8 +52,8 @@ async function writesFrom (port: number, run: () => Promise<void>): Promise<numb
 }
 
 describe('meshMuxer', () => {
-  it('grants the window back once for 100 small messages (140 KB, past half of 256 KiB), where stock yamux answers each one', async () => {
-    for (const [muxer, expected] of [[meshMuxer, 1], [() => yamux(), 100]] as const) {
+  it('grants the window back 8 times for 100 small messages (140 KB, a grant per 16 KiB), where stock yamux answers each one', async () => {
+    for (const [muxer, expected] of [[meshMuxer, Math.floor(100 / Math.ceil(GRANT_AFTER / 1400))], [() => yamux(), 100]] as const) {
       const p = await pair(await node(muxer()), await node(muxer()))
       // The first send opens the stream (SYN, then ACK back): counted after it.
       p.send(randomBytes(10))
