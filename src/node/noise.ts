@@ -1,20 +1,23 @@
 /**
  * The connection encrypter every mesh node uses: libp2p's Noise with its default crypto, except
- * that a transport message is sealed into one buffer. For a plaintext of 1,200 bytes or more the
- * default seals a message that arrives in parts (yamux's 12-byte header, then the data) part by
- * part and hands TCP a list of the length, each part's ciphertext and the tag, which it writes
- * with one `socket.write` each: four syscalls for every live entry (an entry of a 1 KB message
- * is ~1.4 KB; the same bare Yjs update, under 1,200 bytes, went in two), spread over ~0.2 ms of
- * the handoff on this VM, the reader often woken for the first part alone. Sealed whole, every
- * message is two writes. The cipher, key, nonce and bytes on the wire are the same
- * (ChaCha20-Poly1305 of node:crypto, as before), so a peer with the stock encrypter reads it
- * unchanged.
+ * that each transport message goes to the socket as one write.
+ *
+ * Noise frames a transport message as a 2-byte big-endian length and the sealed bytes. The stock
+ * encrypter hands TCP the length and the sealed bytes as separate pieces (for a plaintext of
+ * 1,200 bytes or more, every live entry, also each part of a message held in parts, and the tag),
+ * and TCP writes each piece with its own `socket.write`: four writes for a live entry, two for a
+ * small message, the 2-byte length leaving as a segment of its own (Nagle is off). Here a message
+ * is sealed whole (`meshNoiseCrypto`, the same ChaCha20-Poly1305 of node:crypto the default uses
+ * at that size) and its length and sealed bytes are joined into one buffer: one write and one
+ * segment per message. Key, nonce and bytes on the wire are unchanged, so a peer with the stock
+ * encrypter reads it as before.
  *
  * @example
  * createLibp2p({ connectionEncrypters: [meshNoise()], ... })
  */
 import { noise } from '@chainsafe/libp2p-noise'
 import { defaultCrypto, nodeCrypto } from '@chainsafe/libp2p-noise/crypto'
+import { Uint8ArrayList } from 'uint8arraylist'
 
 /** Below this the default seals with its WebAssembly ChaCha20-Poly1305, already one buffer. */
 const WHOLE_FROM = 1200
@@ -34,6 +37,46 @@ export const meshNoiseCrypto: typeof defaultCrypto = {
   }
 }
 
+/**
+ * The Noise messages one `encrypt` made (each a 2-byte length and that many sealed bytes, in as
+ * many pieces as it appended), one buffer per message. Only the wire format is read, so a
+ * change of how the encrypter splits its output changes nothing here.
+ */
+export function joinMessages (sealed: Uint8ArrayList): Uint8ArrayList {
+  const out = new Uint8ArrayList()
+  for (let at = 0; at < sealed.byteLength;) {
+    const end = at + 2 + ((sealed.get(at) << 8) | sealed.get(at + 1))
+    // A copy of at most 64 KiB when the message spans pieces; a view when it does not.
+    out.append(sealed.subarray(at, end))
+    at = end
+  }
+  return out
+}
+
+/** The encrypted connection noise returns: its `encrypt` makes what `sendData` hands the socket. */
+interface Encrypting { encrypt?: (chunk: Uint8Array | Uint8ArrayList) => Uint8ArrayList }
+
+/**
+ * Each message of a secured connection joined into one buffer. noise exports no hook for its
+ * output, so the connection's `encrypt` is wrapped; if a release renames it, the connection is
+ * left as noise made it (the same bytes in more writes), and test/protocol/noise.test.ts, which
+ * counts the writes, fails.
+ */
+function oneWritePerMessage<T extends { connection: unknown }> (secured: T): T {
+  const c = secured.connection as Encrypting
+  const encrypt = c.encrypt
+  if (typeof encrypt === 'function') c.encrypt = (chunk) => joinMessages(encrypt.call(c, chunk))
+  return secured
+}
+
 export function meshNoise (): ReturnType<typeof noise> {
-  return noise({ crypto: meshNoiseCrypto })
+  const make = noise({ crypto: meshNoiseCrypto })
+  return (components) => {
+    const n = make(components)
+    const outbound = n.secureOutbound.bind(n)
+    const inbound = n.secureInbound.bind(n)
+    n.secureOutbound = async (connection, options) => oneWritePerMessage(await outbound(connection, options))
+    n.secureInbound = async (connection, options) => oneWritePerMessage(await inbound(connection, options))
+    return n
+  }
 }

@@ -19,6 +19,7 @@
  *   mesh-resume  home wallet addr key n -> {ready}; on {go}: opens a new home, joins A and waits
  *                                         until session `key` holds n messages; then {ms} and the
  *                                         times it had started, proven A and synced the session
+ * Every role answers {cpu} with {cpuUs}: the CPU time it has used so far (user and system, µs).
  * The writer waits for the parent's {next} (sent once B reported the message) before the next
  * append, so each append meets an idle system, as one message of a conversation does.
  */
@@ -26,7 +27,6 @@ import '../../src/polyfill.js'
 import * as Y from 'yjs'
 import { createLibp2p } from 'libp2p'
 import { tcp } from '@libp2p/tcp'
-import { yamux } from '@chainsafe/libp2p-yamux'
 import { identify } from '@libp2p/identify'
 import { ping } from '@libp2p/ping'
 import { multiaddr } from '@multiformats/multiaddr'
@@ -35,6 +35,7 @@ import { FrameReader, frame } from '../../protocols/sync/frames.js'
 import { LIMITS } from '../../protocols/sync/session.js'
 import { loadWallet } from '../../src/identity/index.js'
 import { MeshNode } from '../../src/node/mesh.js'
+import { meshMuxer } from '../../src/node/muxer.js'
 import { meshNoise } from '../../src/node/noise.js'
 import { openVault } from '../../src/sdk/index.js'
 import { relayClient, relayServer } from './relay.js'
@@ -49,6 +50,8 @@ const nextMessage = async (pred: (m: any) => boolean): Promise<any> => await new
   const f = (m: any): void => { if (pred(m)) { process.off('message', f); resolve(m) } }
   process.on('message', f)
 })
+// The CPU this process has used, on request: the parent reads it before and after the timed messages.
+process.on('message', (m: any) => { if (m.cpu === true) { const c = process.cpuUsage(); send({ cpuUs: c.user + c.system }) } })
 const until = async (cond: () => Promise<boolean> | boolean): Promise<void> => {
   while (!(await cond())) await new Promise(resolve => setTimeout(resolve, 5))
 }
@@ -64,8 +67,10 @@ async function write (n: number, append: (i: number) => Promise<unknown>): Promi
     await append(i)
     await next
   }
-  // Reported at the end: no IPC work of ours competes with B while a message is under way.
-  send({ sent })
+  // Reported at the end: no IPC work of ours competes with B while a message is under way. With
+  // the CPU used so far, as {cpu} would answer: the writer may exit before the parent could ask.
+  const c = process.cpuUsage()
+  send({ sent, cpuUs: c.user + c.system })
 }
 
 async function stopped (): Promise<void> { await nextMessage(m => m.stop === true) }
@@ -117,9 +122,9 @@ if (role === 'mesh-reader' || role === 'mesh-writer') {
   await vault.close()
 } else if (role === 'floor-reader' || role === 'floor-writer') {
   // The floor of the fixed stack: the same Yjs updates over one long-lived libp2p stream (TCP,
-  // Noise, Yamux, as MeshNode configures them), framed as mesh frames are, with none of mesh's
-  // own work (no sealing, signatures, membership, store or disk).
-  const node = await createLibp2p({ addresses: { listen: ['/ip4/127.0.0.1/tcp/0'] }, transports: [tcp()], connectionEncrypters: [meshNoise()], streamMuxers: [yamux()], services: { identify: identify(), ping: ping() } })
+  // Noise, Yamux, as MeshNode configures them: meshNoise and meshMuxer), framed as mesh frames
+  // are, with none of mesh's own work (no sealing, signatures, membership, store or disk).
+  const node = await createLibp2p({ addresses: { listen: ['/ip4/127.0.0.1/tcp/0'] }, transports: [tcp()], connectionEncrypters: [meshNoise()], streamMuxers: [meshMuxer()], services: { identify: identify(), ping: ping() } })
   const doc = new Y.Doc()
   const s = new SessionDoc(doc)
   if (role === 'floor-reader') {

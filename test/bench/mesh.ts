@@ -55,7 +55,7 @@ async function relayLatency (count: number, payload: string): Promise<number[]> 
  * relay server and its two clients for the baseline): returns B's arrival minus A's append for
  * each message, on the monotonic clock the processes share.
  */
-async function handoffAcross (kind: 'mesh' | 'floor' | 'relay', dir: string, walletPath: string, count: number, round = 0): Promise<number[]> {
+async function handoffAcross (kind: 'mesh' | 'floor' | 'relay', dir: string, walletPath: string, count: number, round = 0): Promise<{ lat: number[], cpuUs: number }> {
   const { fork } = await import('node:child_process')
   const child = fileURLToPath(new URL('./mesh-child.js', import.meta.url))
   const kids: Array<ReturnType<typeof fork>> = []
@@ -91,19 +91,29 @@ async function handoffAcross (kind: 'mesh' | 'floor' | 'relay', dir: string, wal
       writer = await start(['relay-writer', String(server.ready), String(warm + count)])
     }
     const got = new Map<number, number>()
+    let writerCpu = 0
     const all = new Promise<number[]>(resolve => {
-      writer.p.on('message', (m: any) => { if (m.sent !== undefined) resolve(m.sent) })
+      writer.p.on('message', (m: any) => { if (m.sent !== undefined) { writerCpu = m.cpuUs; resolve(m.sent) } })
       reader.p.on('message', (m: any) => {
         if (m.got === undefined) return
         got.set(m.got, m.t)
         writer.p.send({ next: m.got })
       })
     })
+    // The CPU of every process of the setup (the relay's server too), over all its messages; the
+    // writer's at the end comes with its {sent}.
+    const cpu = async (of: typeof kids): Promise<number> => (await Promise.all(of.map(async k => await new Promise<number>(resolve => {
+      const f = (m: any): void => { if (m.cpuUs !== undefined) { k.off('message', f); resolve(m.cpuUs) } }
+      k.on('message', f)
+      k.send({ cpu: true })
+    })))).reduce((a, b) => a + b, 0)
+    const cpu0 = await cpu(kids)
     writer.p.send({ go: true })
     const sent = await all
+    const cpuUs = (await cpu(kids.filter(k => k !== writer.p)) + writerCpu - cpu0) / (warm + count)
     const lat: number[] = []
     for (let i = warm; i < warm + count; i++) lat.push((got.get(i) as number) - (sent[i] as number))
-    return lat
+    return { lat, cpuUs }
   } finally {
     for (const p of kids) { if (p.connected) p.send({ stop: true }) }
     await Promise.all(kids.map(async p => await new Promise(resolve => { if (p.exitCode !== null) resolve(null); else { p.once('exit', resolve); setTimeout(() => p.kill(), 10_000).unref() } })))
@@ -219,12 +229,14 @@ export async function benchMesh (dir: string, opts: { quick: boolean, part?: str
     // differences timed here); each figure is the median of its rounds' p50s and p99s, and the
     // ratios the median of the rounds' ratios.
     const rounds: Array<{ mesh: number[], relay: number[], floor: number[] }> = []
+    const cpus: Array<{ mesh: number, relay: number, floor: number }> = []
     for (let r = 0; r < (opts.quick ? 1 : 3); r++) {
       const mesh = await handoffAcross('mesh', dir, walletPath, count, r)
       const relayR = await handoffAcross('relay', dir, walletPath, count, r)
       const floor = await handoffAcross('floor', dir, walletPath, count, r)
-      rounds.push({ mesh, relay: relayR, floor })
-      console.log(`  round ${r + 1}: mesh p50 ${fmt(percentile(mesh, 50), 2)} ms, relay ${fmt(percentile(relayR, 50), 2)} ms, floor ${fmt(percentile(floor, 50), 2)} ms`)
+      rounds.push({ mesh: mesh.lat, relay: relayR.lat, floor: floor.lat })
+      cpus.push({ mesh: mesh.cpuUs, relay: relayR.cpuUs, floor: floor.cpuUs })
+      console.log(`  round ${r + 1}: mesh p50 ${fmt(percentile(mesh.lat, 50), 2)} ms, relay ${fmt(percentile(relayR.lat, 50), 2)} ms, floor ${fmt(percentile(floor.lat, 50), 2)} ms; CPU per message mesh ${fmt(mesh.cpuUs, 0)} µs, relay ${fmt(relayR.cpuUs, 0)} µs, floor ${fmt(floor.cpuUs, 0)} µs`)
     }
     const mid = (f: (r: typeof rounds[number]) => number): number => median(rounds.map(f))
     const line = (k: 'mesh' | 'relay' | 'floor'): string => `p50 ${fmt(mid(r => percentile(r[k], 50)), 2)} ms, p99 ${fmt(mid(r => percentile(r[k], 99)), 2)} ms`
@@ -236,6 +248,11 @@ export async function benchMesh (dir: string, opts: { quick: boolean, part?: str
     // What the fixed stack costs before mesh does anything: the same updates over one bare
     // libp2p stream between the same two processes. Mesh cannot be faster than this row.
     report({ name: 'handoff floor: the same Yjs updates over one bare libp2p stream (TCP, Noise, Yamux; no sealing, signatures, store or disk), each in its own process', value: line('floor'), baseline: `the relay above, ${line('relay')}`, ratio: `p50 ${fmt(ratio('floor', 'relay'), 2)}×${each('floor', 'relay')}; mesh ${fmt(ratio('mesh', 'floor'), 2)}× the floor`, target: 'reported', ok: undefined })
+    // What each setup's processes spend per message, whenever it runs: work after B is told (the
+    // store, the signature check, acknowledgements) is off the latency above, but on a machine of
+    // two cores it is not free. The harness's own IPC is in every setup's figure.
+    const cpuOf = (k: 'mesh' | 'relay' | 'floor'): number => median(cpus.map(c => c[k]))
+    report({ name: 'CPU per handoff, every process of the setup (A and B; the relay: its server and two clients), harness IPC included', value: `mesh ${fmt(cpuOf('mesh'), 0)} µs`, baseline: `relay ${fmt(cpuOf('relay'), 0)} µs, floor ${fmt(cpuOf('floor'), 0)} µs`, ratio: `${fmt(cpuOf('mesh') / cpuOf('relay'), 2)}× the relay`, target: 'reported', ok: undefined })
     // The same in one process: no process boundary between A and B, so this isolates the work
     // each side does (a relay hop costs nothing here that the mesh does not also pay).
     const one = (xs: number[]): string => `p50 ${fmt(percentile(xs, 50), 2)} ms, p99 ${fmt(percentile(xs, 99), 2)} ms`

@@ -1,8 +1,9 @@
 /**
- * meshNoise (src/node/noise.ts): a transport message of 1,200 bytes or more (a live entry of a
- * 1 KB message) goes to the socket as two writes, its length and its sealed bytes, where the stock
- * encrypter makes four; and a node with it talks to a node with the stock encrypter, both ways,
- * for messages on either side of that size and across Noise's 64 KiB message bound.
+ * meshNoise (src/node/noise.ts): each Noise transport message goes to the socket as one write, its
+ * length and sealed bytes together (a live entry of a 1 KB message: one, where the stock encrypter
+ * makes four; a small message: one, where it makes two); and a node with it talks to a node with
+ * the stock encrypter, both ways, for messages on either side of 1,200 bytes and across Noise's
+ * 64 KiB message bound.
  */
 import * as net from 'node:net'
 import { afterEach, describe, expect, it } from 'vitest'
@@ -13,7 +14,8 @@ import { defaultCrypto } from '@chainsafe/libp2p-noise/crypto'
 import { identify } from '@libp2p/identify'
 import { randomBytes } from 'node:crypto'
 import { meshMuxer } from '../../src/node/muxer.js'
-import { meshNoise, meshNoiseCrypto } from '../../src/node/noise.js'
+import { Uint8ArrayList } from 'uint8arraylist'
+import { joinMessages, meshNoise, meshNoiseCrypto } from '../../src/node/noise.js'
 
 const PROTOCOL = '/mesh-test/noise/1.0.0'
 const nodes: Libp2p[] = []
@@ -51,16 +53,32 @@ async function until (cond: () => boolean): Promise<void> {
 }
 
 describe('meshNoise', () => {
-  it('writes a 1.4 KB message in two socket writes where the stock encrypter makes four', async () => {
+  it('writes each Noise message in one socket write: a 1.4 KB message in one where the stock encrypter makes four', async () => {
     const mesh = await pair(await node(meshNoise()), await node(meshNoise()))
     const stock = await pair(await node(noise()), await node(noise()))
-    const bytes = randomBytes(1400)
     // The first send of a stream also opens it (yamux's SYN): measured after one.
-    mesh.send(bytes); stock.send(bytes)
-    await until(() => mesh.received() === 1400 && stock.received() === 1400)
-    expect(writesOf(() => { mesh.send(bytes) })).toBe(2)
-    expect(writesOf(() => { stock.send(bytes) })).toBe(4)
-    await until(() => mesh.received() === 2800 && stock.received() === 2800)
+    mesh.send(randomBytes(10)); stock.send(randomBytes(10))
+    await until(() => mesh.received() === 10 && stock.received() === 10)
+    let total = 10
+    // A plaintext of 65,519 bytes fills one Noise message: 200 KB (and yamux's 12-byte header) is
+    // four, which the stock encrypter writes as at least a length and sealed bytes each.
+    for (const [size, mine, theirs] of [[1400, 1, 4], [100, 1, 2], [200_000, 4, undefined]] as const) {
+      const bytes = randomBytes(size)
+      expect(writesOf(() => { mesh.send(bytes) }), `${size} bytes`).toBe(mine)
+      const stockWrites = writesOf(() => { stock.send(bytes) })
+      if (theirs !== undefined) expect(stockWrites, `${size} bytes`).toBe(theirs)
+      else expect(stockWrites, `${size} bytes`).toBeGreaterThanOrEqual(2 * mine)
+      total += size
+      await until(() => mesh.received() === total && stock.received() === total)
+    }
+  })
+
+  it('joins each message of what noise sealed into one buffer, however its pieces fall', () => {
+    const m1 = Uint8Array.from([0, 3, 1, 2, 3])
+    const m2 = Uint8Array.from([1, 0, ...new Array(256).fill(7)])
+    const pieces = new Uint8ArrayList(m1.subarray(0, 2), m1.subarray(2), m2.subarray(0, 1), m2.subarray(1, 100), m2.subarray(100))
+    const joined = joinMessages(pieces)
+    expect([...joined].map(b => Buffer.from(b))).toEqual([Buffer.from(m1), Buffer.from(m2)])
   })
 
   it('talks to the stock encrypter both ways, below and above 1,200 bytes and past 64 KiB', async () => {
