@@ -3,12 +3,15 @@
  * after every data frame. Counted on real nodes over TCP: the frames a receiver writes back while
  * it reads 100 small messages (each one live entry's size): 8 with meshMuxer (one per twelve),
  * one per message with stock yamux; and a bulk transfer many windows long still arrives whole with both ends on
- * meshMuxer, and between meshMuxer and stock yamux in both directions.
+ * meshMuxer, and between meshMuxer and stock yamux in both directions; over a link with a round
+ * trip of ~40 ms the receiver's window grows past its first 256 KiB (yamux grows it by the
+ * round-trip time its first ping measures; with the keep-alive off and no ping it never grew).
  */
 import * as net from 'node:net'
 import { randomBytes } from 'node:crypto'
 import { yamux } from '@chainsafe/libp2p-yamux'
 import { identify } from '@libp2p/identify'
+import { multiaddr } from '@multiformats/multiaddr'
 import { tcp } from '@libp2p/tcp'
 import { createLibp2p, type Libp2p } from 'libp2p'
 import { afterEach, describe, expect, it } from 'vitest'
@@ -23,6 +26,23 @@ async function node (muxer: ReturnType<typeof yamux>): Promise<Libp2p> {
   const n = await createLibp2p({ addresses: { listen: ['/ip4/127.0.0.1/tcp/0'] }, transports: [tcp()], connectionEncrypters: [meshNoise()], streamMuxers: [muxer], services: { identify: identify() } })
   nodes.push(n)
   return n
+}
+
+/** A TCP proxy to `port` that holds every chunk `ms` before passing it on, each way: a link with latency. */
+async function delayProxy (port: number, ms: number): Promise<{ port: number, close: () => void }> {
+  const sockets = new Set<net.Socket>()
+  const server = net.createServer((client) => {
+    const target = net.connect(port, '127.0.0.1')
+    for (const s of [client, target]) { sockets.add(s); s.on('error', () => {}); s.on('close', () => { sockets.delete(s) }) }
+    const relay = (from: net.Socket, to: net.Socket): void => {
+      from.on('data', (d) => { setTimeout(() => { if (!to.destroyed) to.write(d) }, ms) })
+      from.on('end', () => { setTimeout(() => { to.end() }, ms) })
+    }
+    relay(client, target)
+    relay(target, client)
+  })
+  await new Promise<void>(resolve => server.listen(0, '127.0.0.1', resolve))
+  return { port: (server.address() as net.AddressInfo).port, close: () => { for (const s of sockets) s.destroy(); server.close() } }
 }
 
 async function until (cond: () => boolean): Promise<void> {
@@ -83,5 +103,27 @@ describe('meshMuxer', () => {
       await until(() => p.received() === total)
       await Promise.all(nodes.splice(0).map(async n => { await n.stop() }))
     }
+  })
+
+  it('grows the receive window past its first 256 KiB on a link with a round trip of ~40 ms', async () => {
+    const a = await node(meshMuxer())
+    const b = await node(meshMuxer())
+    let got = 0
+    let window = 0
+    await b.handle(PROTOCOL, (stream: any) => {
+      stream.addEventListener('message', (e: any) => { got += e.data.byteLength; window = Math.max(window, Number(stream.recvWindow ?? 0)) })
+    })
+    const port = Number(b.getMultiaddrs()[0]?.toString().split('/')[4])
+    const proxy = await delayProxy(port, 20)
+    try {
+      const stream = await a.dialProtocol(multiaddr(`/ip4/127.0.0.1/tcp/${proxy.port}/p2p/${b.peerId.toString()}`), PROTOCOL)
+      const total = 6 * 1024 * 1024
+      const chunk = randomBytes(64 * 1024)
+      for (let sent = 0; sent < total; sent += chunk.byteLength) {
+        if (!stream.send(chunk)) await until(() => got >= sent - 2 * 1024 * 1024)
+      }
+      await until(() => got === total)
+      expect(window).toBeGreaterThan(256 * 1024)
+    } finally { proxy.close() }
   })
 })
