@@ -183,6 +183,10 @@ export class SnapshotSealer {
     while (this.pendingBytes > SNAPSHOT_CHUNK) this.sealChunk(false)
   }
 
+  /** The chunks sealed since the last call, handed over (a caller that writes them as they come holds none). */
+  take (): Uint8Array[] { return this.chunks.splice(0) }
+
+  /** The last chunk sealed and the signed header; `chunks` are those not yet taken. */
   final (covers: readonly VectorItem[]): { header: Entry, chunks: Uint8Array[] } {
     this.sealChunk(true)
     const header = signEntry(this.ctx.signer, {

@@ -13,8 +13,10 @@ import { Slicer } from './slice.js'
 /**
  * The replica's state as it is now, with the vector it covers, sealed (format 2: parts).
  * Undefined when the replica stopped or was reloaded meanwhile (nothing is written then).
+ * `sink`, when given, is handed the sealed chunks as they come (and waited for when it asks);
+ * the chunks returned are then only the last ones.
  */
-export async function sealReplica (ctx: SealContext, r: Replica, seq: bigint, slicer = new Slicer()): Promise<{ header: Entry, chunks: Uint8Array[] } | undefined> {
+export async function sealReplica (ctx: SealContext, r: Replica, seq: bigint, slicer = new Slicer(), sink?: (chunk: Uint8Array) => Promise<void> | undefined): Promise<{ header: Entry, chunks: Uint8Array[] } | undefined> {
   // What the doc holds, not what the store holds: the two differ while entries are in flight.
   const covers = r.coverVector()
   const doc = r.doc
@@ -28,6 +30,7 @@ export async function sealReplica (ctx: SealContext, r: Replica, seq: bigint, sl
     sealer.update(u32be(p.byteLength))
     sealer.update(p)
     last = performance.now() - t
+    if (sink !== undefined) for (const c of sealer.take()) await sink(c)
     if (slicer.due(last)) {
       await slicer.breathe()
       if (!r.readable || r.doc !== doc) return undefined
@@ -41,16 +44,27 @@ export async function sealReplica (ctx: SealContext, r: Replica, seq: bigint, sl
  * its state holds those, by construction. Undefined when the replica stopped meanwhile.
  */
 export async function storeSnapshotOf (store: EntryStore, ctx: SealContext, r: Replica, seq: bigint): Promise<StoredSnapshot | undefined> {
-  const sealed = await sealReplica(ctx, r, seq)
-  if (sealed === undefined) return undefined
-  const staged = store.stageSnapshot(sealed.header, { replaces: s => r.snapshotsIn.has(toHex(s.header.signature)) })
+  // The chunks wait on disk, not in memory, until the header that comes first in the file is
+  // signed (see snapshotScratch), then are copied into the snapshot's file a piece at a time.
+  const scratch = store.snapshotScratch(r.id)
   try {
-    for (const c of sealed.chunks) await staged.write(c)
-  } catch (err) {
-    await staged.discard()
-    throw err
+    const sealed = await sealReplica(ctx, r, seq, undefined, c => scratch.write(c))
+    if (sealed === undefined) return undefined
+    for (const c of sealed.chunks) await scratch.write(c)
+    const staged = store.stageSnapshot(sealed.header, { replaces: s => r.snapshotsIn.has(toHex(s.header.signature)) })
+    try {
+      for await (const piece of scratch.pieces(COPY_PIECE)) await staged.write(piece)
+    } catch (err) {
+      await staged.discard()
+      throw err
+    }
+    const stored = await staged.commit()
+    r.snapshotsIn.add(toHex(sealed.header.signature))
+    return stored
+  } finally {
+    await scratch.discard()
   }
-  const stored = await staged.commit()
-  r.snapshotsIn.add(toHex(sealed.header.signature))
-  return stored
 }
+
+/** Bytes copied from the scratch file at a time. */
+const COPY_PIECE = 4 * 1024 * 1024

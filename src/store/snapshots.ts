@@ -5,12 +5,14 @@
  * while it arrives and is verified. The store keeps per document only snapshots no other
  * snapshot dominates.
  */
+import { randomBytes } from 'node:crypto'
+import { constants } from 'node:fs'
 import { mkdir, open, readdir, unlink, type FileHandle } from 'node:fs/promises'
 import { join } from 'node:path'
 import { logger } from '@libp2p/logger'
 import { StoreCorruptError } from '../errors.js'
 import { concat, parseTrustedEntry, toHex, u32be, utf8, type Entry } from '../identity/index.js'
-import { fsyncDir, stageFile } from './files.js'
+import { fsyncDir, stageFile, writeError } from './files.js'
 
 const log = logger('mesh:store:snapshots')
 const MAGIC = 'MSNP'
@@ -47,6 +49,66 @@ export function stageSnapshotFile (dir: string, header: Entry): StagedSnapshot {
       return { header, path, dataOffset: prefix.byteLength }
     },
     discard: staged.discard
+  }
+}
+
+/**
+ * A snapshot's ciphertext held on disk while it is taken, until its header is known: the header
+ * comes first in the snapshot's file and signs the digest of every chunk. Held in memory, a
+ * 100,000-message session's 111 MB of chunks made V8 count that much new external memory, and
+ * the full collection it started ended in an atomic pause of ~200 ms (`--trace-gc`). A `.tmp`
+ * name in the document's directory: the next open removes it if the process dies first.
+ */
+export interface SnapshotScratch {
+  /** Appends; a promise when more than 8 MiB wait for the disk (the caller waits for it). */
+  write: (ciphertext: Uint8Array) => Promise<void> | undefined
+  /** Everything written, in pieces of `pieceBytes`, once the writes are done. */
+  pieces: (pieceBytes: number) => AsyncGenerator<Uint8Array>
+  /** Closes and removes the file. */
+  discard: () => Promise<void>
+}
+
+const SCRATCH_HIGH_WATER = 8 * 1024 * 1024
+
+export function snapshotScratch (dir: string, doc: Uint8Array): SnapshotScratch {
+  const path = join(dir, toHex(doc), `scratch.${process.pid}.${randomBytes(6).toString('hex')}.tmp`)
+  const opened = (async () => {
+    await mkdir(join(dir, toHex(doc)), { recursive: true, mode: 0o700 })
+    return await open(path, constants.O_CREAT | constants.O_EXCL | constants.O_RDWR | constants.O_NOFOLLOW, 0o600)
+  })()
+  // Writes run one after another; the first failure is kept and thrown by the next call.
+  let chain: Promise<unknown> = opened
+  let failed: unknown
+  let queued = 0
+  let size = 0
+  const check = (): void => { if (failed !== undefined) throw writeError(path, failed) }
+  return {
+    write: (ciphertext) => {
+      check()
+      queued += ciphertext.byteLength
+      size += ciphertext.byteLength
+      chain = chain.then(async () => {
+        const fh = await opened
+        for (let at = 0; at < ciphertext.byteLength;) at += (await fh.write(ciphertext, at, ciphertext.byteLength - at)).bytesWritten
+      }).catch((err: unknown) => { failed ??= err }).finally(() => { queued -= ciphertext.byteLength })
+      return queued > SCRATCH_HIGH_WATER ? chain.then(() => undefined) : undefined
+    },
+    pieces: async function * (pieceBytes) {
+      await chain
+      check()
+      const fh = await opened
+      for (let at = 0; at < size; at += pieceBytes) {
+        const b = Buffer.allocUnsafe(Math.min(pieceBytes, size - at))
+        await readExactly(fh, b, at, path)
+        yield new Uint8Array(b.buffer, b.byteOffset, b.byteLength)
+      }
+    },
+    discard: async () => {
+      await chain.catch(() => undefined)
+      const fh = await opened.catch(() => undefined)
+      await fh?.close().catch(() => undefined)
+      await unlink(path).catch(() => undefined)
+    }
   }
 }
 

@@ -20,7 +20,7 @@ import { PartialSnapshots, type ReceivedSnapshot, type SnapshotReplace } from '.
 import { Forks } from './forks.js'
 import { RetiredLanes } from './retired.js'
 import { Quarantine, type QuarantineRecord } from './quarantine.js'
-import { loadSnapshots, readSnapshotPieces, removeSnapshot, stageSnapshotFile, type StagedSnapshot, type StoredSnapshot } from './snapshots.js'
+import { loadSnapshots, readSnapshotPieces, removeSnapshot, snapshotScratch, stageSnapshotFile, type SnapshotScratch, type StagedSnapshot, type StoredSnapshot } from './snapshots.js'
 import { dominates, vectorOf, type Vector } from './vector.js'
 
 const log = logger('mesh:store')
@@ -260,6 +260,12 @@ export class EntryStore {
     const staged = this.stageSnapshot(header, opts)
     staged.write(ciphertext)
     return await staged.commit()
+  }
+
+  /** A scratch file for a snapshot of `doc` being taken, its chunks held there until its header is signed (see snapshots.ts). */
+  snapshotScratch (doc: Uint8Array): SnapshotScratch {
+    this.check()
+    return snapshotScratch(join(this.dir, 'snapshots'), doc)
   }
 
   /**
