@@ -130,10 +130,10 @@ export interface WriteQueue {
 
 /**
  * The writes of a file being received, one after another on the thread pool, with a datasync
- * every SYNC_EVERY bytes so the one at its end has little left to do. Errors are reported by
- * `pending()`; after one, writes no longer wait.
+ * every `syncEvery` bytes so the one at its end has little left to do (Infinity: a scratch file
+ * that is never kept). Errors are reported by `pending()`; after one, writes no longer wait.
  */
-export function writeQueue (opened: Promise<FileHandle>, highWater = HIGH_WATER): WriteQueue {
+export function writeQueue (opened: Promise<FileHandle>, highWater = HIGH_WATER, syncEvery = SYNC_EVERY): WriteQueue {
   let chain: Promise<unknown> = opened
   let unsynced = 0
   let queued = 0
@@ -160,7 +160,7 @@ export function writeQueue (opened: Promise<FileHandle>, highWater = HIGH_WATER)
         for (let at = 0; at < data.byteLength;) at += (await fh.write(data, at, data.byteLength - at, position === null ? null : position + at)).bytesWritten
       }, data.byteLength)
       unsynced += data.byteLength
-      if (unsynced >= SYNC_EVERY) { unsynced = 0; queue(async fh => { await fh.datasync() }) }
+      if (unsynced >= syncEvery) { unsynced = 0; queue(async fh => { await fh.datasync() }) }
       if (failed || queued <= highWater) return undefined
       return new Promise<void>(resolve => waiters.push(resolve))
     },

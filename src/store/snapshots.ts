@@ -12,7 +12,7 @@ import { join } from 'node:path'
 import { logger } from '@libp2p/logger'
 import { StoreCorruptError } from '../errors.js'
 import { concat, parseTrustedEntry, toHex, u32be, utf8, type Entry } from '../identity/index.js'
-import { fsyncDir, stageFile, writeError } from './files.js'
+import { fsyncDir, stageFile, writeError, writeQueue } from './files.js'
 
 const log = logger('mesh:store:snapshots')
 const MAGIC = 'MSNP'
@@ -60,7 +60,7 @@ export function stageSnapshotFile (dir: string, header: Entry): StagedSnapshot {
  * name in the document's directory: the next open removes it if the process dies first.
  */
 export interface SnapshotScratch {
-  /** Appends; a promise when more than 8 MiB wait for the disk (the caller waits for it). */
+  /** Appends; a promise when more than 8 MiB wait for the disk (the caller waits for it). A failed write is reported by `pieces()`. */
   write: (ciphertext: Uint8Array) => Promise<void> | undefined
   /** Everything written, in pieces of `pieceBytes`, once the writes are done. */
   pieces: (pieceBytes: number) => AsyncGenerator<Uint8Array>
@@ -68,46 +68,30 @@ export interface SnapshotScratch {
   discard: () => Promise<void>
 }
 
-const SCRATCH_HIGH_WATER = 8 * 1024 * 1024
-
 export function snapshotScratch (dir: string, doc: Uint8Array): SnapshotScratch {
   const path = join(dir, toHex(doc), `scratch.${process.pid}.${randomBytes(6).toString('hex')}.tmp`)
   const opened = (async () => {
     await mkdir(join(dir, toHex(doc)), { recursive: true, mode: 0o700 })
     return await open(path, constants.O_CREAT | constants.O_EXCL | constants.O_RDWR | constants.O_NOFOLLOW, 0o600)
   })()
-  // Writes run one after another; the first failure is kept and thrown by the next call.
-  let chain: Promise<unknown> = opened
-  let failed: unknown
-  let queued = 0
+  // A failed open is reported by pieces(); sealing runs a while before the first write.
+  opened.catch(() => undefined)
+  // Never kept, so never synced.
+  const q = writeQueue(opened, undefined, Infinity)
   let size = 0
-  const check = (): void => { if (failed !== undefined) throw writeError(path, failed) }
   return {
     write: (ciphertext) => {
-      check()
-      queued += ciphertext.byteLength
       size += ciphertext.byteLength
-      chain = chain.then(async () => {
-        const fh = await opened
-        for (let at = 0; at < ciphertext.byteLength;) at += (await fh.write(ciphertext, at, ciphertext.byteLength - at)).bytesWritten
-      }).catch((err: unknown) => { failed ??= err }).finally(() => { queued -= ciphertext.byteLength })
-      return queued > SCRATCH_HIGH_WATER ? chain.then(() => undefined) : undefined
+      return q.write(ciphertext, null)
     },
     pieces: async function * (pieceBytes) {
-      await chain
-      check()
-      const fh = await opened
-      for (let at = 0; at < size; at += pieceBytes) {
-        const b = Buffer.allocUnsafe(Math.min(pieceBytes, size - at))
-        await readExactly(fh, b, at, path)
-        yield new Uint8Array(b.buffer, b.byteOffset, b.byteLength)
-      }
+      try { await q.pending() } catch (err) { throw writeError(path, err) }
+      yield * readPieces(await opened, 0, size, pieceBytes, path)
     },
     discard: async () => {
-      await chain.catch(() => undefined)
-      const fh = await opened.catch(() => undefined)
-      await fh?.close().catch(() => undefined)
-      await unlink(path).catch(() => undefined)
+      const fh = await q.settle()
+      await fh?.close().catch(() => undefined) // being removed: a failed close loses nothing
+      await unlink(path).catch(() => undefined) // best effort: the next open removes a .tmp left
     }
   }
 }
@@ -139,14 +123,18 @@ async function readHeader (path: string): Promise<StoredSnapshot> {
 export async function * readSnapshotPieces (s: StoredSnapshot, pieceBytes: number, from = 0): AsyncGenerator<Uint8Array> {
   const fh = await open(s.path, 'r')
   try {
-    const n = Number(s.header.snapshotSize)
-    for (let at = from; at < n; at += pieceBytes) {
-      const b = Buffer.allocUnsafe(Math.min(pieceBytes, n - at))
-      await readExactly(fh, b, s.dataOffset + at, s.path)
-      yield new Uint8Array(b.buffer, b.byteOffset, b.byteLength)
-    }
+    yield * readPieces(fh, s.dataOffset, Number(s.header.snapshotSize), pieceBytes, s.path, from)
   } finally {
     await fh.close()
+  }
+}
+
+/** The `size` bytes of an open file that begin at `start`, from byte `from` of them on, in pieces of `pieceBytes`. */
+async function * readPieces (fh: FileHandle, start: number, size: number, pieceBytes: number, path: string, from = 0): AsyncGenerator<Uint8Array> {
+  for (let at = from; at < size; at += pieceBytes) {
+    const b = Buffer.allocUnsafe(Math.min(pieceBytes, size - at))
+    await readExactly(fh, b, start + at, path)
+    yield new Uint8Array(b.buffer, b.byteOffset, b.byteLength)
   }
 }
 

@@ -3,9 +3,10 @@
  * first in its file is signed (src/store/snapshots.ts snapshotScratch, src/node/snapshot-take.ts):
  * the sealer hands each chunk over as it is sealed, what it hands over opens to the document's
  * state, the scratch file is gone once the snapshot is stored, and one left by a process that
- * died mid-snapshot is removed by the next open of the home.
+ * died mid-snapshot is removed by the next open of the home. A scratch that cannot be made
+ * reports it when read, as StoreWriteError, not as an unhandled rejection while sealing runs.
  */
-import { readdir } from 'node:fs/promises'
+import { readdir, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { afterEach, describe, expect, it } from 'vitest'
 import * as Y from 'yjs'
@@ -13,6 +14,8 @@ import { DOC_NAMES, openSnapshot, SessionDoc, stateParts, type SessionKey } from
 import { concat } from '../../src/identity/index.js'
 import { sealReplica } from '../../src/node/snapshot-take.js'
 import { openVault } from '../../src/sdk/index.js'
+import { snapshotScratch } from '../../src/store/index.js'
+import { tempDir } from '../helpers/tmp.js'
 import { newVault } from '../helpers/vault.js'
 
 const cleanups: Array<() => Promise<void>> = []
@@ -77,5 +80,25 @@ describe('a snapshot being taken', () => {
     const r2 = await again.vault.acquire(NAME)
     expect(new SessionDoc(r2.doc).messageCount()).toBe(500)
     await again.vault.release(r2)
+  })
+
+  it('that cannot be made is reported when read, as a store write error, and nothing is left unhandled', async () => {
+    const t = await tempDir(); cleanups.push(t.cleanup)
+    // Its directory's parent is a file: the open fails while the (here: simulated) sealing runs.
+    const file = join(t.dir, 'not-a-dir')
+    await writeFile(file, 'x')
+    const unhandled: unknown[] = []
+    const onUnhandled = (e: unknown): void => { unhandled.push(e) }
+    process.on('unhandledRejection', onUnhandled)
+    try {
+      const scratch = snapshotScratch(file, new Uint8Array(32))
+      await new Promise(resolve => setTimeout(resolve, 50))
+      await scratch.write(new Uint8Array(10))
+      await expect((async () => { for await (const _ of scratch.pieces(1024)) { /* nothing arrives */ } })()).rejects.toMatchObject({ code: 'STORE_WRITE_FAILED' })
+      await scratch.discard()
+      expect(unhandled).toEqual([])
+    } finally {
+      process.off('unhandledRejection', onUnhandled)
+    }
   })
 })
