@@ -36,9 +36,10 @@ export function meshMuxer (): ReturnType<typeof yamux> {
       const newStream = m._newStream
       if (typeof newStream === 'function') m._newStream = (...args) => fewerWindowUpdates(newStream.apply(muxer, args))
       // The round-trip time, measured once as yamux's keep-alive would first (after this tick, once
-      // the connection is wired); a connection closed first leaves it unmeasured, harmlessly.
+      // the connection is wired). Its only failure is a connection closed before the pong, which
+      // leaves nothing to measure: ignored (yamux's own keep-alive only logs it).
       const ping = m.ping
-      if (typeof ping === 'function') queueMicrotask(() => { ping.call(muxer).catch(() => {}) })
+      if (typeof ping === 'function') queueMicrotask(() => { ping.call(muxer).catch(() => undefined) })
       return muxer
     }
     return factory
