@@ -134,6 +134,9 @@ export interface WriteQueue {
  * that is never kept). Errors are reported by `pending()`; after one, writes no longer wait.
  */
 export function writeQueue (opened: Promise<FileHandle>, highWater = HIGH_WATER, syncEvery = SYNC_EVERY): WriteQueue {
+  // A failed open is reported by pending() and settle(), like a failed write; it must not go
+  // unhandled until then (a snapshot being received or sealed writes its first bytes later).
+  opened.catch(() => undefined)
   let chain: Promise<unknown> = opened
   let unsynced = 0
   let queued = 0

@@ -74,8 +74,6 @@ export function snapshotScratch (dir: string, doc: Uint8Array): SnapshotScratch 
     await mkdir(join(dir, toHex(doc)), { recursive: true, mode: 0o700 })
     return await open(path, constants.O_CREAT | constants.O_EXCL | constants.O_RDWR | constants.O_NOFOLLOW, 0o600)
   })()
-  // A failed open is reported by pieces(); sealing runs a while before the first write.
-  opened.catch(() => undefined)
   // Never kept, so never synced.
   const q = writeQueue(opened, undefined, Infinity)
   let size = 0

@@ -48,4 +48,22 @@ describe('staged files', () => {
     await expect(f.commit()).rejects.toMatchObject({ code: 'STORE_WRITE_FAILED' })
     expect(await readdir(t.dir)).toEqual(['not-a-dir'])
   })
+
+  it('whose open fails before its first write reports it at commit, leaving nothing unhandled meanwhile', async () => {
+    const t = await tempDir(); cleanups.push(t.cleanup)
+    await writeFile(join(t.dir, 'not-a-dir'), 'x')
+    const unhandled: unknown[] = []
+    const onUnhandled = (e: unknown): void => { unhandled.push(e) }
+    process.on('unhandledRejection', onUnhandled)
+    try {
+      // A received snapshot's file: its first bytes come a round trip later.
+      const f = stageFile(join(t.dir, 'not-a-dir', 'sub', 'file'))
+      await new Promise(resolve => setTimeout(resolve, 50))
+      f.write(randomBytes(10))
+      await expect(f.commit()).rejects.toMatchObject({ code: 'STORE_WRITE_FAILED' })
+      expect(unhandled).toEqual([])
+    } finally {
+      process.off('unhandledRejection', onUnhandled)
+    }
+  })
 })
