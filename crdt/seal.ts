@@ -10,8 +10,8 @@ import { createCipheriv, createDecipheriv, createHash, randomBytes } from 'node:
 import { DecryptError, InvalidEntryError } from '../src/errors.js'
 import { splitFrames } from './frames.js'
 import {
-  concat, docKey, docKeys, ENTRY_KIND, equals, LABEL, signEntry, u32be, u64be, utf8,
-  type Ed25519Signer, type Entry, type VaultKeys, type VectorItem
+  concat, docKey, docKeys, ENTRY_KIND, equals, LABEL, prepareEntry, signEntry, signPrepared, u32be, u64be, utf8,
+  type Ed25519Signer, type Entry, type UnsignedEntry, type VaultKeys, type VectorItem
 } from '../src/identity/index.js'
 
 const TAG = 16
@@ -91,6 +91,14 @@ export const MAX_UPDATES_PER_ENTRY = 4096
  * prefixed with its u32be length, in the order they were made).
  */
 export function sealUpdates (ctx: SealContext, doc: Uint8Array, seq: bigint, updates: readonly Uint8Array[], opts: { lane?: number, nonce?: Uint8Array } = {}): Entry {
+  return signPrepared(ctx.signer, sealUpdatesUnsigned({ keys: ctx.keys, author: ctx.signer.publicKey }, doc, seq, updates, opts))
+}
+
+/**
+ * As sealUpdates, without the signature: the encrypted entry's body, which its author may send
+ * ahead on its own authenticated channel while it signs (`signPrepared` makes the entry).
+ */
+export function sealUpdatesUnsigned (ctx: { keys: VaultKeys, author: Uint8Array }, doc: Uint8Array, seq: bigint, updates: readonly Uint8Array[], opts: { lane?: number, nonce?: Uint8Array } = {}): UnsignedEntry {
   if (updates.length === 0 || updates.length > MAX_UPDATES_PER_ENTRY) throw new InvalidEntryError(`an entry carries 1 to ${MAX_UPDATES_PER_ENTRY} updates, not ${updates.length}`)
   const kind = updates.length === 1 ? ENTRY_KIND.update : ENTRY_KIND.updates
   const plaintext = updates.length === 1 ? updates[0] as Uint8Array : concat(updates.flatMap(u => [u32be(u.byteLength), u]))
@@ -98,8 +106,8 @@ export function sealUpdates (ctx: SealContext, doc: Uint8Array, seq: bigint, upd
   const key = docKey(ctx.keys, epoch, doc)
   const lane = opts.lane ?? 0
   const nonce = opts.nonce ?? freshNonce()
-  const ciphertext = seal(key, nonce, entryAad(doc, ctx.signer.publicKey, lane, seq, epoch, kind), plaintext)
-  return signEntry(ctx.signer, { kind, doc, author: ctx.signer.publicKey, lane, seq, epoch, nonce, ciphertext })
+  const ciphertext = seal(key, nonce, entryAad(doc, ctx.author, lane, seq, epoch, kind), plaintext)
+  return prepareEntry({ kind, doc, author: ctx.author, lane, seq, epoch, nonce, ciphertext })
 }
 
 /** Decrypts a verified entry of kind `update`. Call only after the signature and certificate checks. */

@@ -58,7 +58,7 @@ export interface Sync {
 class SyncService implements Sync, Startable {
   private readonly log: Logger
   private readonly sessions = new Map<string, PeerSession>()
-  private readonly ended: SessionStats = { bytesSent: 0, bytesReceived: 0, snapshotBytesSent: 0, snapshotsSent: 0, snapshotsResumed: 0, catchUpEntriesSent: 0 }
+  private readonly ended: SessionStats = { bytesSent: 0, bytesReceived: 0, snapshotBytesSent: 0, snapshotsSent: 0, snapshotsResumed: 0, catchUpEntriesSent: 0, earlySent: 0, earlyReceived: 0, earlyApplied: 0 }
   private offs: Array<() => void> = []
   private started = false
 
@@ -74,6 +74,10 @@ class SyncService implements Sync, Startable {
     this.offs.push(this.init.source.onEntry((entry, ref, from) => {
       for (const [peer, s] of this.sessions) if (peer !== from) s.pushEntry(entry, ref)
     }))
+    const offEarly = this.init.source.onEarly?.((body, ref) => {
+      for (const s of this.sessions.values()) s.pushEarly(body, ref)
+    })
+    if (offEarly !== undefined) this.offs.push(offEarly)
     this.offs.push(this.init.source.onCertificate((cert) => {
       for (const s of this.sessions.values()) s.pushCertificate(cert)
     }))

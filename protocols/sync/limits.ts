@@ -44,5 +44,9 @@ export const LIMITS = {
   /** A frame with at least this many entries has their signatures checked ahead, off-thread (verifyAhead). */
   verifyAheadEntries: 64,
   /** After entries from the peer, this long without more before this side tells it its digest (`holds`). */
-  holdsQuietMs: 1_000
+  holdsQuietMs: 1_000,
+  /** An entry whose body goes ahead of its signature is at most this large (a live message, not a bulk write). */
+  earlyMaxBytes: 64 * 1024,
+  /** Early bodies of one peer awaiting their signatures: past this the peer breaks the protocol. */
+  maxEarly: 64
 } as const

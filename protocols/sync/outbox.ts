@@ -56,6 +56,9 @@ export class Outbox {
     queueMicrotask(() => { this.liveScheduled = false; if (!this.writing) this.takeLive() })
   }
 
+  /** Nothing queued, collected or being written: a frame enqueued now goes to the stream at once. */
+  quiet (): boolean { return !this.writing && this.queue.length === 0 && this.live.length === 0 && !this.host.closed() }
+
   /** Queues the live entries collected so far as one frame. */
   private takeLive (): void {
     if (this.live.length === 0) return
@@ -73,7 +76,7 @@ export class Outbox {
   /** Queues a frame and writes what it can; false when the session is closed or a live frame was dropped. */
   enqueue (msg: SyncMessage, live: boolean, track?: Track, urgent = false): boolean {
     if (this.host.closed()) return false
-    const bytes = msg.entries.reduce((n, e) => n + e.byteLength, 0) + msg.snapshotChunk.byteLength + msg.snapshotHeader.byteLength + 64
+    const bytes = msg.entries.reduce((n, e) => n + e.byteLength, 0) + msg.earlyEntries.reduce((n, e) => n + e.byteLength, 0) + msg.snapshotChunk.byteLength + msg.snapshotHeader.byteLength + 64
     if (live && this.queued + bytes > LIMITS.maxQueuedBytes) {
       // Too far behind: drop, and ask for its vectors once the queue drains.
       this.dropped = true

@@ -14,6 +14,7 @@ import type { Logger, Stream } from '@libp2p/interface'
 import { toHex } from '../../src/identity/index.js'
 import { ProtocolError } from '../../src/errors.js'
 import { CatchUp } from './catch-up.js'
+import { EarlyEntries } from './early.js'
 import { FrameReader } from './frames.js'
 import { LIMITS } from './limits.js'
 import { DISK, EMPTY, LANES_VERSION, decodeMessage, wireLength } from './messages.js'
@@ -67,6 +68,10 @@ export interface SessionStats {
   snapshotsResumed: number
   /** Entries sent by catch-ups (not live ones). */
   catchUpEntriesSent: number
+  /** Early entries (early.ts): bodies sent ahead of their signatures, received, and received and applied on arrival. */
+  earlySent: number
+  earlyReceived: number
+  earlyApplied: number
 }
 
 export class PeerSession {
@@ -77,11 +82,12 @@ export class PeerSession {
   private readonly catchUp: CatchUp
   private readonly vectors: VectorExchange
   private readonly snapshotIn: SnapshotReceiver
+  private readonly early: EarlyEntries
   /** The pending re-ask after a passing refusal, and when it fires. */
   private refetch: { timer: ReturnType<typeof setTimeout>, at: number } | undefined
   /** What is in flight, per document and direction. */
   readonly transfers: Transfers
-  readonly stats: SessionStats = { bytesSent: 0, bytesReceived: 0, snapshotBytesSent: 0, snapshotsSent: 0, snapshotsResumed: 0, catchUpEntriesSent: 0 }
+  readonly stats: SessionStats = { bytesSent: 0, bytesReceived: 0, snapshotBytesSent: 0, snapshotsSent: 0, snapshotsResumed: 0, catchUpEntriesSent: 0, earlySent: 0, earlyReceived: 0, earlyApplied: 0 }
   /** The peer said its disk is full (it refuses writes): it is not in sync, whatever the vectors say. */
   peerDiskFull = false
 
@@ -103,6 +109,7 @@ export class PeerSession {
     this.catchUp = new CatchUp({ ...parts, stats: this.stats, abort: (err) => { this.stream.abort(err) } })
     this.vectors = new VectorExchange({ ...parts, catchUp: this.catchUp, caughtUp: () => { this.events.caughtUp?.(this.peer) } })
     this.snapshotIn = new SnapshotReceiver({ ...parts, refused: (err) => { this.refusedSnapshot(err) } })
+    this.early = new EarlyEntries(peer, source, this.outbox, this.stats)
   }
 
   /** The peer's vectors as last reported, advanced by what we send it. */
@@ -158,7 +165,7 @@ export class PeerSession {
       this.snapshotIn.end()
       this.transfers.end()
       const st = this.stats
-      this.log('session with %s ended: %d bytes sent, %d received; snapshots sent %d, resumed %d, %d snapshot bytes sent; %d catch-up entries sent', this.peer, st.bytesSent, st.bytesReceived, st.snapshotsSent, st.snapshotsResumed, st.snapshotBytesSent, st.catchUpEntriesSent)
+      this.log('session with %s ended: %d bytes sent, %d received; snapshots sent %d, resumed %d, %d snapshot bytes sent; %d catch-up entries sent; early entries sent %d, received %d (%d applied on arrival, %d left unsigned)', this.peer, st.bytesSent, st.bytesReceived, st.snapshotsSent, st.snapshotsResumed, st.snapshotBytesSent, st.catchUpEntriesSent, st.earlySent, st.earlyReceived, st.earlyApplied, this.early.unsigned)
       this.outbox.wake()
       this.catchUp.wake()
     }
@@ -204,7 +211,7 @@ export class PeerSession {
     // A full disk is said once here and on every change: the peer must not show this node in sync
     // while it refuses what it is sent.
     const disk = this.source.diskFull?.() === true ? DISK.full : 0
-    this.outbox.enqueue({ ...EMPTY(), partialSnapshots: partialSnapshots as any, snapshotWindow: BigInt(LIMITS.snapshotWindowBytes), disk, lanes: LANES_VERSION }, false)
+    this.outbox.enqueue({ ...EMPTY(), partialSnapshots: partialSnapshots as any, snapshotWindow: BigInt(LIMITS.snapshotWindowBytes), disk, lanes: LANES_VERSION, early: EarlyEntries.held(this.source) }, false)
   }
 
   /** Transfer bookkeeping of a frame, in read order (before the frame's first await). */
@@ -216,6 +223,7 @@ export class PeerSession {
     }
     this.catchUp.note(msg)
     this.vectors.noteLanes(msg)
+    this.early.note(msg)
     const c = msg.catchup
     if (c !== undefined) this.transfers.plan('in', toHex(c.doc), Number(c.snapshotBytes), Number(c.entries), Number(c.bytes))
   }
@@ -233,6 +241,8 @@ export class PeerSession {
       for (const r of certs) if (r.status === 'rejected') this.events.refused(`certificate: ${r.reason?.message ?? r.reason}`, this.peer)
     }
     this.vectors.onFrame(msg)
+    // Early bodies are applied now, in read order; signatures complete them (early.ts).
+    const signed = this.early.receive(msg)
     // A catch-up's frame: its signatures are checked on another thread first, while the event
     // loop admits the frames before it (SPEC.md, Receiving). A live frame is admitted at once.
     if (msg.entries.length >= LIMITS.verifyAheadEntries && this.source.verifyAhead !== undefined) {
@@ -245,7 +255,9 @@ export class PeerSession {
     }
     const stored = new Map<string, { doc: Uint8Array, n: number, held: number, bytes: number }>()
     // All entries of a frame are admitted together so their writes share one group commit.
-    const results = await settleInSlices(msg.entries, async e => await this.source.accept(e, this.peer))
+    const admitted = await settleInSlices(msg.entries, async e => await this.source.accept(e, this.peer))
+    const results = [...await Promise.allSettled(signed.map(async s => await s.done)), ...admitted]
+    const sizes = [...signed.map(s => s.bytes), ...msg.entries.map(e => e.byteLength)]
     results.forEach((r, i) => {
       if (r.status === 'rejected') {
         const err = r.reason
@@ -259,7 +271,7 @@ export class PeerSession {
       if (r.value.outcome === 'stored') s.n++
       // Held now, stored or already here: what a catch-up's progress counts.
       s.held++
-      s.bytes += msg.entries[i]?.byteLength ?? 0
+      s.bytes += sizes[i] ?? 0
       stored.set(k, s)
     })
     for (const [k, s] of stored) {
@@ -307,8 +319,25 @@ export class PeerSession {
     this.refetch = { timer, at }
   }
 
-  /** A live entry (local, or stored from a peer), for a peer it did not come from (outbox.ts). */
-  pushEntry (entry: Uint8Array, ref: EntryRef): void { this.outbox.pushEntry(entry, ref) }
+  /**
+   * A live entry (local, or stored from a peer), for a peer it did not come from (outbox.ts); its
+   * signature alone when its body went ahead (early.ts).
+   */
+  pushEntry (entry: Uint8Array, ref: EntryRef): void {
+    let signature: Uint8Array | undefined
+    try {
+      signature = this.early.signatureOf(entry, ref)
+    } catch (err: any) {
+      this.log.error('sync with %s: %s', this.peer, err?.message ?? err)
+      this.close()
+      return
+    }
+    if (signature === undefined) { this.outbox.pushEntry(entry, ref); return }
+    if (this.outbox.enqueue({ ...EMPTY(), signatures: [signature as Uint8Array<ArrayBuffer>] }, false)) this.view.remember(ref.doc, [ref.item])
+  }
+
+  /** One of this node's own new entries before its signature: sent ahead when that makes it early (early.ts). */
+  pushEarly (body: Uint8Array, ref: EntryRef): void { this.early.pushBody(body, ref) }
 
   /** This node's disk filled up or has room again: the peer is told (SPEC.md, Disk). */
   pushDisk (full: boolean): void {

@@ -55,6 +55,13 @@ export interface SnapshotSink {
   abort: () => void
 }
 
+/** A body received ahead of its signature (ReplicaSource.acceptEarly). */
+export interface EarlyEntry {
+  /** Whether it was applied to an open document on arrival. */
+  readonly applied: boolean
+  sign: (signature: Uint8Array) => Promise<{ outcome: AcceptOutcome } & EntryRef>
+}
+
 export interface ReplicaSource {
   certificates: () => Uint8Array[]
   addCertificate: (bytes: Uint8Array) => Promise<void>
@@ -85,6 +92,21 @@ export interface ReplicaSource {
   /** Calls back for every entry newly stored (local or from a peer), with the peer it came from. */
   onEntry: (cb: (entry: Uint8Array, ref: EntryRef, from: string | undefined) => void) => () => void
   onCertificate: (cb: (certificate: Uint8Array) => void) => () => void
+  /**
+   * Calls back with each of this node's own new entries before it is signed: its body (EntryBody
+   * bytes), which goes ahead to peers that take early entries (SPEC.md, Early entries). The
+   * signed entry follows through onEntry in the same tick.
+   */
+  onEarly?: (cb: (body: Uint8Array, ref: EntryRef) => void) => () => void
+  /**
+   * Takes a body its author sent ahead of the signature on its own channel: applied at once when
+   * the document is open here and it passes every check but the signature. Never throws: what is
+   * wrong with it is reported when its signature arrives (`sign`), which checks that signature,
+   * stores and forwards the entry, or runs the whole admission when the body was not applied.
+   * When the session ends first, a body that was applied stays applied (its author's channel
+   * proved who wrote it) and is not stored: the entry arrives signed with the next catch-up.
+   */
+  acceptEarly?: (body: Uint8Array, from: string) => EarlyEntry
   /** The retired lanes of a document, sent folded to peers that read them (SPEC.md, Retired lanes). */
   retired?: (doc: Uint8Array) => RetiredBound[]
   /**

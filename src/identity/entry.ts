@@ -90,7 +90,16 @@ export interface Entry extends EntryHeader {
 export type EntryFields = Omit<EntryHeader, 'version' | 'lane' | 'covers' | 'snapshotSize' | 'snapshotDigest' | 'chunkSize'> &
 Partial<Pick<EntryHeader, 'lane' | 'covers' | 'snapshotSize' | 'snapshotDigest' | 'chunkSize'>>
 
-export function signEntry (signer: Ed25519Signer, fields: EntryFields): Entry {
+/**
+ * An entry's header and encoded body before its signature: what an author may send ahead on its
+ * own authenticated channel (protocols/sync/SPEC.md, Early entries) while it signs.
+ */
+export interface UnsignedEntry extends EntryHeader {
+  readonly body: Uint8Array
+}
+
+/** Encodes an entry's body, unsigned; `signPrepared` signs it. */
+export function prepareEntry (fields: EntryFields): UnsignedEntry {
   // Never sign what every receiver (and this store) would refuse.
   checkPosition(fields.lane ?? 0, fields.seq, 'entry')
   for (const c of fields.covers ?? []) checkPosition(c.lane ?? 0, c.seq, 'snapshot vector')
@@ -109,8 +118,6 @@ export function signEntry (signer: Ed25519Signer, fields: EntryFields): Entry {
     chunkSize: fields.chunkSize ?? 0,
     lane: fields.lane ?? 0
   })
-  const signature = signWithDomain(signer, DOMAIN.entry, body)
-  const bytes = PbSigned.encode({ body, signature: signature as Uint8Array<ArrayBuffer> })
   // The header from the fields themselves: decoding the body just encoded would only cost time.
   return {
     version: ENTRY_VERSION,
@@ -126,10 +133,41 @@ export function signEntry (signer: Ed25519Signer, fields: EntryFields): Entry {
     snapshotSize: fields.snapshotSize ?? 0n,
     snapshotDigest: fields.snapshotDigest ?? new Uint8Array(0),
     chunkSize: fields.chunkSize ?? 0,
-    bytes,
-    signature,
     body
   }
+}
+
+/** The size of the signed entry a body of `bodyBytes` makes (SignedEntry: the body, then a 64-byte signature). */
+export function signedEntrySize (bodyBytes: number): number {
+  let varint = 1
+  for (let n = bodyBytes; n >= 0x80; n = Math.floor(n / 128)) varint++
+  return 1 + varint + bodyBytes + 2 + 64
+}
+
+/** Signs a prepared body: the entry as stored and sent. */
+export function signPrepared (signer: Ed25519Signer, unsigned: UnsignedEntry): Entry {
+  return withSignature(unsigned, signWithDomain(signer, DOMAIN.entry, unsigned.body))
+}
+
+export function signEntry (signer: Ed25519Signer, fields: EntryFields): Entry {
+  return signPrepared(signer, prepareEntry(fields))
+}
+
+/**
+ * The entry a received body and the signature that followed it make. The signature is not
+ * checked here (checkEntrySignature is, by the admission): this only joins the two.
+ */
+export function withSignature (unsigned: UnsignedEntry, signature: Uint8Array): Entry {
+  if (signature.byteLength !== 64) throw new InvalidEntryError('signature is not 64 bytes')
+  const bytes = PbSigned.encode({ body: unsigned.body as Uint8Array<ArrayBuffer>, signature: signature as Uint8Array<ArrayBuffer> })
+  if (bytes.byteLength > LIMITS.maxEntryBytes) throw new EntryTooLargeError(`entry of ${bytes.byteLength} bytes exceeds the limit of ${LIMITS.maxEntryBytes}`)
+  return { ...unsigned, bytes, signature }
+}
+
+/** Parses a body received ahead of its signature (size first, then the same checks as any entry's). */
+export function parseUnsignedEntry (body: Uint8Array): UnsignedEntry {
+  if (body.byteLength > LIMITS.maxEntryBytes) throw new EntryTooLargeError(`entry body of ${body.byteLength} bytes exceeds the limit of ${LIMITS.maxEntryBytes}`)
+  return { ...parseBody(body), body }
 }
 
 function parseBody (body: Uint8Array): EntryHeader {

@@ -35,6 +35,13 @@ export class Budgets {
   constructor (limits: Partial<Limits> = {}) { this.limits = { ...DEFAULT_LIMITS, ...limits } }
 
   /** Counts one received entry against its author's budget for its document; throws RateLimitedError beyond it. */
+  /** Whether take() would pass now, taking nothing (an early entry's apply: its signature's admission takes). */
+  allows (doc: Uint8Array, author: Uint8Array, bytes: number, now = Date.now()): boolean {
+    const w = this.windows.get(`${toHex(doc)}|${toHex(author)}`)
+    if (w === undefined || now - w.start >= this.limits.windowMs) return true
+    return w.entries + 1 <= this.limits.entriesPerMinute && w.bytes + bytes <= this.limits.bytesPerMinute
+  }
+
   take (doc: Uint8Array, author: Uint8Array, bytes: number, now = Date.now()): void {
     const k = `${toHex(doc)}|${toHex(author)}`
     let w = this.windows.get(k)

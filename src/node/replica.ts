@@ -8,9 +8,9 @@
  */
 import { logger } from '@libp2p/logger'
 import * as Y from 'yjs'
-import { checkChanges, docKind, sealUpdates, type DocKind, type Problem } from '../../crdt/index.js'
+import { checkChanges, docKind, sealUpdatesUnsigned, type DocKind, type Problem } from '../../crdt/index.js'
 import { ClosedError, EntryTooLargeError } from '../errors.js'
-import { LIMITS as ENTRY_LIMITS, parseStreamKey, streamKey, type DocId, type Entry, type VectorItem } from '../identity/index.js'
+import { LIMITS as ENTRY_LIMITS, parseStreamKey, signedEntrySize, signPrepared, streamKey, type DocId, type Entry, type VectorItem } from '../identity/index.js'
 import { Slicer } from './slice.js'
 import type { Vault } from './vault.js'
 
@@ -126,18 +126,26 @@ export class Replica {
    */
   private seal (updates: Uint8Array[]): Promise<void> {
     let entry: Entry
+    let early = false
     try {
       // An owed rotation is discharged before this device's next write (crdt/SPEC.md §Registry).
       this.vault.beforeWrite()
-      entry = sealUpdates({ keys: this.vault.identity.keys, signer: this.vault.identity.device.signer }, this.id, BigInt(this.seq + 1), updates, { lane: this.lane })
+      const { identity } = this.vault
+      const unsigned = sealUpdatesUnsigned({ keys: identity.keys, author: identity.device.signer.publicKey }, this.id, BigInt(this.seq + 1), updates, { lane: this.lane })
       // Every reader (peers, and this device at its next load) refuses a larger entry: storing
       // it would acknowledge a change that is gone at the next open. The change is refused
       // instead, and the document reloads from the store without it.
-      if (entry.bytes.byteLength > ENTRY_LIMITS.maxEntryBytes) {
-        throw new EntryTooLargeError(`a change of ${entry.bytes.byteLength} bytes exceeds the largest entry (${ENTRY_LIMITS.maxEntryBytes} bytes): make it in smaller parts`)
+      const size = signedEntrySize(unsigned.body.byteLength)
+      if (size > ENTRY_LIMITS.maxEntryBytes) {
+        throw new EntryTooLargeError(`a change of ${size} bytes exceeds the largest entry (${ENTRY_LIMITS.maxEntryBytes} bytes): make it in smaller parts`)
       }
+      // Its body goes ahead to peers that take it, while it is signed (protocols/sync/SPEC.md,
+      // Early entries): from here on it may have reached a peer.
+      early = true
+      this.vault.emitEarly(unsigned)
+      entry = signPrepared(identity.device.signer, unsigned)
     } catch (err: any) {
-      this.fail(err, false)
+      this.fail(err, early)
       return Promise.resolve()
     }
     this.seq++

@@ -3,6 +3,7 @@ import type { AuthorSeq, DocVector, EntryRef, ReplicaSource, SnapshotOffer, Sync
 import { DOC_NAMES } from '../../crdt/index.js'
 import { parseStreamKey, parseTrustedEntry, streamKey, toHex, verifyEntrySignatures, type Entry } from '../identity/index.js'
 import type { Vault } from './vault.js'
+import type { EarlyEvent } from './vault-types.js'
 import { LaneRetirer, holdersOf } from './retire.js'
 import { isUncoveredTip, tipEntries, tipsFor } from './tips.js'
 
@@ -89,6 +90,22 @@ export function vaultSource (vault: Vault): ReplicaSource {
     },
     receiveSnapshot: (header, _from, offset) => vault.receiveSnapshot(header, offset),
     heldSnapshots: async () => (await vault.heldSnapshots()).map(p => ({ doc: p.header.doc, author: p.header.author, seq: p.header.seq, offset: p.held })),
+    acceptEarly: (body, from) => {
+      const early = vault.acceptEarly(body, from)
+      return {
+        applied: early.applied,
+        sign: async (signature) => {
+          const { result, entry: e } = await early.sign(signature)
+          if (result === 'duplicate' && isUncoveredTip(store, e)) await store.putEntry(e)
+          return { outcome: result, ...refOf(e) }
+        }
+      }
+    },
+    onEarly: (cb) => {
+      const f = (e: EarlyEvent): void => { cb(e.entry.body, refOf(e.entry)) }
+      vault.on('early', f)
+      return () => { vault.off('early', f) }
+    },
     onEntry: (cb) => {
       const f = (e: { entry: Entry, from?: string }): void => { cb(e.entry.bytes, refOf(e.entry), e.from) }
       vault.on('entry', f)
@@ -106,7 +123,7 @@ export function vaultSource (vault: Vault): ReplicaSource {
   }
 }
 
-const refOf = (e: Entry): EntryRef => ({ doc: e.doc, item: { author: e.author, lane: e.lane, seq: e.seq } })
+const refOf = (e: Pick<Entry, 'doc' | 'author' | 'lane' | 'seq'>): EntryRef => ({ doc: e.doc, item: { author: e.author, lane: e.lane, seq: e.seq } })
 
 /** The planned entries, then this device's own lane re-sent, then every fork evidence of the document (few), then lane tips. */
 async function * withExtras (entries: AsyncIterable<Uint8Array>, again: Array<AsyncIterable<Uint8Array>>, forks: Uint8Array[], tips: AsyncIterable<Uint8Array>): AsyncGenerator<Uint8Array> {

@@ -10,8 +10,8 @@
 import type { EventEmitter } from 'node:events'
 import { logger } from '@libp2p/logger'
 import { holds, updateWrites, type DocKind, type Holding, type Problem } from '../../crdt/index.js'
-import { QuarantinedError } from '../errors.js'
-import { checkEntrySignature, parseTrustedEntry, streamKey, type Entry, type VaultKeys } from '../identity/index.js'
+import { InvalidEntryError, QuarantinedError } from '../errors.js'
+import { checkEntrySignature, parseTrustedEntry, parseUnsignedEntry, signedEntrySize, streamKey, withSignature, type Entry, type UnsignedEntry, type VaultKeys } from '../identity/index.js'
 import type { EntryStore, StoredSnapshot } from '../store/index.js'
 import { admitUpdate, isFromAuthor } from './admit.js'
 import type { CertRegistry } from './certs.js'
@@ -95,6 +95,91 @@ export class Admission {
     await stored
     this.init.emitEntry(undefined, entry, false, from)
     return { result: 'stored', entry }
+  }
+
+  /**
+   * A body its author sent ahead of the signature, on its own channel (protocols/sync/SPEC.md,
+   * Early entries): applied now when an entry straight from its author would be (a loaded
+   * replica, a new slot, every check but the signature passes). Its signature goes through
+   * accept(), which checks it, stores and forwards the entry (applying it again changes nothing
+   * in Yjs), or refuses it and reloads the document. Nothing is thrown here: what is wrong with
+   * the body is the signature's refusal.
+   */
+  early (body: Uint8Array, from: string): { applied: boolean, sign: (signature: Uint8Array) => Promise<{ result: AcceptResult, entry: Entry }> } {
+    let unsigned: UnsignedEntry
+    try {
+      unsigned = parseUnsignedEntry(body)
+    } catch (err) {
+      return { applied: false, sign: async () => { throw err } }
+    }
+    // Until its signature arrives it is no entry: nothing signed, stored or forwarded is made of it.
+    const provisional: Entry = { ...unsigned, bytes: body, signature: new Uint8Array(0) }
+    if (!isFromAuthor(provisional, from, this.init.certs)) {
+      // Only its author's channel vouches for a body without its signature.
+      const err = new InvalidEntryError('an entry was sent ahead of its signature by a peer that is not its author')
+      return { applied: false, sign: async () => { throw err } }
+    }
+    const r = this.applyEarly(provisional, from)
+    return { applied: r !== undefined, sign: async (signature) => await this.completeEarly(withSignature(unsigned, signature), from, r) }
+  }
+
+  /**
+   * The signature of a body: checked, and the entry stored and forwarded. A body applied on
+   * arrival is not decrypted and applied again when nothing changed in between (the same replica
+   * open, the slot still free): its signature and the author's rights are checked now. Anything
+   * else takes the whole admission.
+   */
+  private async completeEarly (entry: Entry, from: string, r: Replica | undefined): Promise<{ result: AcceptResult, entry: Entry }> {
+    const { store, certs, budgets } = this.init
+    const same = r !== undefined && this.init.replicas.instance(entry.doc) === r && r.readable &&
+      !store.has(entry.doc, entry.author, entry.seq, entry.lane) && store.claimants(entry.doc, entry.author, entry.seq, entry.lane).length === 0
+    if (!same) return await this.accept(entry, from)
+    this.init.check()
+    try {
+      checkEntrySignature(entry)
+      // The author's rights may have changed since the body arrived (a revocation in between).
+      certs.judgeUpdate(entry, { at: 'receive', from })
+    } catch (err: any) {
+      log.error('entry from %s applied to %s ahead of its signature, then refused (%s): the document is reloaded from the store', from, r.name, err?.code ?? err?.message)
+      r.discard(err)
+      throw err
+    }
+    // Over budget now (other entries took it meanwhile): refused like any entry, and asked for
+    // again later (protocols/sync RETRY); the applied body stays applied until then.
+    budgets.take(entry.doc, entry.author, entry.bytes.byteLength)
+    r.markApplied(entry)
+    await store.putEntry(entry)
+    this.init.emitEntry(undefined, entry, false, from)
+    return { result: 'stored', entry }
+  }
+
+  /** Applies a body from its author on arrival when it may be; returns the replica it was applied to. */
+  private applyEarly (entry: Entry, from: string): Replica | undefined {
+    const { store, certs, budgets } = this.init
+    try { this.init.check() } catch { return undefined }
+    const r = this.init.replicas.instance(entry.doc)
+    if (r === undefined || !r.loaded || !r.readable) return undefined
+    if (store.has(entry.doc, entry.author, entry.seq, entry.lane)) return undefined
+    if (store.claimants(entry.doc, entry.author, entry.seq, entry.lane).length > 0) return undefined
+    // Over its budget it waits for the signature, whose admission refuses it (and asks again later).
+    if (!budgets.allows(entry.doc, entry.author, signedEntrySize(entry.body.byteLength))) return undefined
+    let updates: Uint8Array[]
+    try { updates = admitUpdate(entry, certs, this.init.keys, { at: 'receive', from }, 'later') } catch { return undefined }
+    const pre = againstDoc(r, updates)
+    if (pre.problem !== undefined) return undefined
+    let problem: Problem | undefined
+    try {
+      // Not marked applied (no entry): what a snapshot covers stays what the store holds.
+      problem = r.applyRemote(updates, undefined, pre.complete)
+    } catch (err: any) {
+      problem = { reason: `the update does not apply: ${String(err?.message ?? err)}` }
+    }
+    if (problem !== undefined) {
+      // Its memory holds part of it: reloaded; the signature's admission quarantines the entry.
+      r.discard(new QuarantinedError(`${r.name} was reloaded: an entry sent ahead of its signature broke it (${problem.reason})`))
+      return undefined
+    }
+    return r
   }
 
   /**

@@ -3,7 +3,7 @@
  * (vault-replicas.ts, vault-snapshots.ts, vault-admission.ts, vault-registry.ts) can name them
  * without importing the vault. vault.ts re-exports every one of them.
  */
-import type { RegistryOp, Wallet } from '../identity/index.js'
+import type { RegistryOp, UnsignedEntry, Wallet } from '../identity/index.js'
 import type { EnrolOptions } from './enrol.js'
 import type { Limits } from './limits.js'
 import type { Fork, Quarantined } from './quarantine.js'
@@ -27,8 +27,13 @@ export interface VaultOptions {
 
 export type AcceptResult = 'stored' | 'duplicate'
 
+/** An entry's body before its signature: what may go ahead to peers (protocols/sync/SPEC.md, Early entries). */
+export interface EarlyEvent { entry: UnsignedEntry }
+
 export interface VaultEvents {
   entry: [EntryEvent]
+  /** One of this device's own new entries before its signature (the signed entry follows as `entry` in the same tick). */
+  early: [EarlyEvent]
   certificate: [Uint8Array]
   /** A device's rights changed (a newer certificate, a cutoff); `reloaded`: open documents reloaded without its refused entries. */
   rights: [RightsEvent]

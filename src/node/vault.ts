@@ -18,7 +18,7 @@ import { join } from 'node:path'
 import { logger } from '@libp2p/logger'
 import { docKind, DOC_NAMES, SessionsIndexDoc, type DocKind, type SessionKey } from '../../crdt/index.js'
 import { ClosedError, DeviceRevokedError, HomeNotInitializedError, ReadOnlyError, WalletMismatchError } from '../errors.js'
-import { recoveryKem, vaultSeedSignature, certificateRecordSealer, docIdFor, fromHex, hasCapability, isExpired, streamKey, toHex, type ChainCertificate, type DocId, type Entry, type RegistryOp, type Wallet } from '../identity/index.js'
+import { recoveryKem, vaultSeedSignature, certificateRecordSealer, docIdFor, fromHex, hasCapability, isExpired, streamKey, toHex, type ChainCertificate, type DocId, type Entry, type RegistryOp, type UnsignedEntry, type Wallet } from '../identity/index.js'
 import { acquireLock, ensureHomeDir, EntryStore, isInitialized, type HomeLock, type StoredSnapshot } from '../store/index.js'
 import { CertRegistry } from './certs.js'
 import { enrol, loadIdentity, type HomeIdentity } from './enrol.js'
@@ -241,6 +241,9 @@ export class Vault extends EventEmitter<VaultEvents> {
    */
   accept (bytes: Uint8Array | Entry, from?: string): Promise<{ result: AcceptResult, entry: Entry }> { return this.admission.accept(bytes, from) }
 
+  /** A body its author sent ahead of its signature (vault-admission.ts `early`). */
+  acceptEarly (body: Uint8Array, from: string): ReturnType<Admission['early']> { return this.admission.early(body, from) }
+
   /**
    * What two nodes compare to know they hold the same content of a document: per author lane the
    * contiguous seq and the content tip there (store.tip: the least signature prefix of the entries
@@ -337,6 +340,11 @@ export class Vault extends EventEmitter<VaultEvents> {
    * load rule) is held back, so nothing accepted before the change is forwarded after it.
    */
   servable (entries: AsyncIterable<Uint8Array>): AsyncGenerator<Uint8Array> { return this.membership.servable(entries) }
+
+  /** One of this device's own new entries, before its signature: peers that take it get it ahead. */
+  emitEarly (entry: UnsignedEntry): void {
+    if (this.listenerCount('early') > 0) this.emit('early', { entry })
+  }
 
   emitEntry (replica: Replica | undefined, entry: Entry, local: boolean, from?: string): void {
     this.emit('entry', { replica, doc: entry.doc as DocId, entry, local, from })

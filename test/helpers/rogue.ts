@@ -4,11 +4,11 @@
  * device key signs and the vault key seals reaches A exactly as written, frame by frame.
  */
 import * as Y from 'yjs'
-import { sealSnapshot, sealUpdate } from '../../crdt/index.js'
+import { sealSnapshot, sealUpdate, sealUpdatesUnsigned } from '../../crdt/index.js'
 import { SYNC_PROTOCOL, SYNC_LIMITS } from '../../protocols/sync/index.js'
 import { frame } from '../../protocols/sync/frames.js'
 import { SyncMessage } from '../../protocols/sync/pb/sync.js'
-import type { VectorItem, Wallet } from '../../src/identity/index.js'
+import { signPrepared, type VectorItem, type Wallet } from '../../src/identity/index.js'
 import { generateWallet, startNode, until, type TestNode } from './nodes.js'
 
 export interface Rogue {
@@ -17,13 +17,17 @@ export interface Rogue {
   /** B's device key signs, the vault key seals: a valid member's entry of any content. */
   entry: (doc: Uint8Array, seq: bigint, update: Uint8Array, lane?: number) => Uint8Array
   snapshot: (doc: Uint8Array, seq: bigint, state: Uint8Array, covers: VectorItem[]) => { header: Uint8Array, ciphertext: Uint8Array }
+  /** B's entry as its body (sent ahead of its signature) and the signature that follows it. */
+  early: (doc: Uint8Array, seq: bigint, update: Uint8Array, lane?: number) => { body: Uint8Array, signature: Uint8Array }
   sendEntries: (entries: Uint8Array[]) => void
+  /** Any frame, as written (fields of SyncMessage). */
+  send: (m: Record<string, unknown>) => void
   sendSnapshot: (header: Uint8Array, ciphertext: Uint8Array) => void
   /** Ends the hand-made stream (B's own sync stays stopped). */
   close: () => void
 }
 
-const EMPTY: Record<string, unknown> = { certificates: [], vectors: [], vectorsDone: false, entries: [], snapshotHeader: new Uint8Array(0), snapshotChunk: new Uint8Array(0), wantVectors: false }
+const EMPTY: Record<string, unknown> = { certificates: [], vectors: [], vectorsDone: false, entries: [], snapshotHeader: new Uint8Array(0), snapshotChunk: new Uint8Array(0), wantVectors: false, earlyEntries: [], signatures: [] }
 
 /** Starts A and B; `prepare` runs while B still syncs normally (B's honest writes reach A). */
 export async function rogueMember (nodes: TestNode[], opts: { wallet?: Wallet, prepare?: (a: TestNode, b: TestNode) => Promise<void> } = {}): Promise<Rogue> {
@@ -49,7 +53,12 @@ export async function rogueMember (nodes: TestNode[], opts: { wallet?: Wallet, p
       const s = sealSnapshot({ keys, signer }, doc, seq, state, covers)
       return { header: s.header.bytes, ciphertext: s.ciphertext }
     },
+    early: (doc, seq, update, lane) => {
+      const unsigned = sealUpdatesUnsigned({ keys, author: signer.publicKey }, doc, seq, [update], { lane })
+      return { body: unsigned.body, signature: signPrepared(signer, unsigned).signature }
+    },
     sendEntries: (entries) => { put({ entries }) },
+    send: put,
     sendSnapshot: (header, ct) => {
       put({ snapshotHeader: header })
       for (let at = 0; at < ct.byteLength; at += SYNC_LIMITS.chunkBytes) put({ snapshotChunk: ct.subarray(at, at + SYNC_LIMITS.chunkBytes) })

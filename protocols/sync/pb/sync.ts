@@ -1050,6 +1050,9 @@ export interface SyncMessage {
   lanes: number
   unfold: Uint8Array<ArrayBuffer>[]
   holds: Uint8Array<ArrayBuffer>
+  early: number
+  earlyEntries: Uint8Array<ArrayBuffer>[]
+  signatures: Uint8Array<ArrayBuffer>[]
 }
 
 export namespace SyncMessage {
@@ -1164,6 +1167,25 @@ export namespace SyncMessage {
           w.bytes(obj.holds)
         }
 
+        if ((obj.early != null && obj.early !== 0)) {
+          w.uint32(232)
+          w.uint32(obj.early)
+        }
+
+        if (obj.earlyEntries != null && obj.earlyEntries.length > 0) {
+          for (const value of obj.earlyEntries) {
+            w.uint32(242)
+            w.bytes(value)
+          }
+        }
+
+        if (obj.signatures != null && obj.signatures.length > 0) {
+          for (const value of obj.signatures) {
+            w.uint32(250)
+            w.bytes(value)
+          }
+        }
+
         if (opts.lengthDelimited !== false) {
           w.ldelim()
         }
@@ -1185,7 +1207,10 @@ export namespace SyncMessage {
           disk: 0,
           lanes: 0,
           unfold: [],
-          holds: uint8ArrayAlloc(0)
+          holds: uint8ArrayAlloc(0),
+          early: 0,
+          earlyEntries: [],
+          signatures: []
         }
 
         const end = length == null ? reader.len : reader.pos + length
@@ -1298,6 +1323,26 @@ export namespace SyncMessage {
               obj.holds = reader.bytes()
               break
             }
+            case 29: {
+              obj.early = reader.uint32()
+              break
+            }
+            case 30: {
+              if (opts.limits?.earlyEntries != null && obj.earlyEntries.length === opts.limits.earlyEntries) {
+                throw new MaxLengthError('Decode error - repeated field "earlyEntries" had too many elements')
+              }
+
+              obj.earlyEntries.push(reader.bytes())
+              break
+            }
+            case 31: {
+              if (opts.limits?.signatures != null && obj.signatures.length === opts.limits.signatures) {
+                throw new MaxLengthError('Decode error - repeated field "signatures" had too many elements')
+              }
+
+              obj.signatures.push(reader.bytes())
+              break
+            }
             default: {
               reader.skipType(tag & 7)
               break
@@ -1313,7 +1358,9 @@ export namespace SyncMessage {
           entries: 0,
           ranges: 0,
           partialSnapshots: 0,
-          unfold: 0
+          unfold: 0,
+          earlyEntries: 0,
+          signatures: 0
         }
 
         const end = length == null ? reader.len : reader.pos + length
@@ -1503,6 +1550,43 @@ export namespace SyncMessage {
                 field: `${prefix}.holds`,
                 value: reader.bytes()
               }
+              break
+            }
+            case 29: {
+              yield {
+                field: `${prefix}.early`,
+                value: reader.uint32()
+              }
+              break
+            }
+            case 30: {
+              if (opts.limits?.earlyEntries != null && obj.earlyEntries === opts.limits.earlyEntries) {
+                throw new MaxLengthError('Streaming decode error - repeated field "earlyEntries" had too many elements')
+              }
+
+              yield {
+                field: `${prefix}.earlyEntries[]`,
+                index: obj.earlyEntries,
+                value: reader.bytes()
+              }
+
+              obj.earlyEntries++
+
+              break
+            }
+            case 31: {
+              if (opts.limits?.signatures != null && obj.signatures === opts.limits.signatures) {
+                throw new MaxLengthError('Streaming decode error - repeated field "signatures" had too many elements')
+              }
+
+              yield {
+                field: `${prefix}.signatures[]`,
+                index: obj.signatures,
+                value: reader.bytes()
+              }
+
+              obj.signatures++
+
               break
             }
             default: {
@@ -1718,6 +1802,23 @@ export namespace SyncMessage {
     value: Uint8Array<ArrayBuffer>
   }
 
+  export interface SyncMessageEarlyFieldEvent {
+    field: '$.early'
+    value: number
+  }
+
+  export interface SyncMessageEarlyEntriesFieldEvent {
+    field: '$.earlyEntries[]'
+    index: number
+    value: Uint8Array<ArrayBuffer>
+  }
+
+  export interface SyncMessageSignaturesFieldEvent {
+    field: '$.signatures[]'
+    index: number
+    value: Uint8Array<ArrayBuffer>
+  }
+
   export function encode (obj: Partial<SyncMessage>): Uint8Array<ArrayBuffer> {
     return encodeMessage(obj, SyncMessage.codec())
   }
@@ -1726,7 +1827,7 @@ export namespace SyncMessage {
     return decodeMessage(buf, SyncMessage.codec(), opts)
   }
 
-  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<SyncMessage>): Generator<SyncMessageCertificatesFieldEvent | SyncMessageVectorsDocFieldEvent | SyncMessageVectorsItemsAuthorFieldEvent | SyncMessageVectorsItemsSeqFieldEvent | SyncMessageVectorsItemsLaneFieldEvent | SyncMessageVectorsItemsTipFieldEvent | SyncMessageVectorsRetiredAuthorFieldEvent | SyncMessageVectorsRetiredBelowFieldEvent | SyncMessageVectorsRetiredCountFieldEvent | SyncMessageVectorsRetiredDigestFieldEvent | SyncMessageVectorsDoneFieldEvent | SyncMessageEntriesFieldEvent | SyncMessageSnapshotHeaderFieldEvent | SyncMessageSnapshotChunkFieldEvent | SyncMessageWantVectorsFieldEvent | SyncMessageRangesLowerFieldEvent | SyncMessageRangesUpperFieldEvent | SyncMessageRangesFingerprintFieldEvent | SyncMessageRangesCountFieldEvent | SyncMessageRangesListedFieldEvent | SyncMessageAnswerFieldEvent | SyncMessagePartialSnapshotsDocFieldEvent | SyncMessagePartialSnapshotsAuthorFieldEvent | SyncMessagePartialSnapshotsSeqFieldEvent | SyncMessagePartialSnapshotsOffsetFieldEvent | SyncMessageSnapshotOffsetFieldEvent | SyncMessageCatchupDocFieldEvent | SyncMessageCatchupEntriesFieldEvent | SyncMessageCatchupBytesFieldEvent | SyncMessageCatchupSnapshotBytesFieldEvent | SyncMessageSnapshotWindowFieldEvent | SyncMessageSnapshotCreditFieldEvent | SyncMessageDiskFieldEvent | SyncMessageLanesFieldEvent | SyncMessageUnfoldFieldEvent | SyncMessageHoldsFieldEvent> {
+  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<SyncMessage>): Generator<SyncMessageCertificatesFieldEvent | SyncMessageVectorsDocFieldEvent | SyncMessageVectorsItemsAuthorFieldEvent | SyncMessageVectorsItemsSeqFieldEvent | SyncMessageVectorsItemsLaneFieldEvent | SyncMessageVectorsItemsTipFieldEvent | SyncMessageVectorsRetiredAuthorFieldEvent | SyncMessageVectorsRetiredBelowFieldEvent | SyncMessageVectorsRetiredCountFieldEvent | SyncMessageVectorsRetiredDigestFieldEvent | SyncMessageVectorsDoneFieldEvent | SyncMessageEntriesFieldEvent | SyncMessageSnapshotHeaderFieldEvent | SyncMessageSnapshotChunkFieldEvent | SyncMessageWantVectorsFieldEvent | SyncMessageRangesLowerFieldEvent | SyncMessageRangesUpperFieldEvent | SyncMessageRangesFingerprintFieldEvent | SyncMessageRangesCountFieldEvent | SyncMessageRangesListedFieldEvent | SyncMessageAnswerFieldEvent | SyncMessagePartialSnapshotsDocFieldEvent | SyncMessagePartialSnapshotsAuthorFieldEvent | SyncMessagePartialSnapshotsSeqFieldEvent | SyncMessagePartialSnapshotsOffsetFieldEvent | SyncMessageSnapshotOffsetFieldEvent | SyncMessageCatchupDocFieldEvent | SyncMessageCatchupEntriesFieldEvent | SyncMessageCatchupBytesFieldEvent | SyncMessageCatchupSnapshotBytesFieldEvent | SyncMessageSnapshotWindowFieldEvent | SyncMessageSnapshotCreditFieldEvent | SyncMessageDiskFieldEvent | SyncMessageLanesFieldEvent | SyncMessageUnfoldFieldEvent | SyncMessageHoldsFieldEvent | SyncMessageEarlyFieldEvent | SyncMessageEarlyEntriesFieldEvent | SyncMessageSignaturesFieldEvent> {
     return streamMessage(buf, SyncMessage.codec(), opts)
   }
 }

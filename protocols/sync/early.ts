@@ -1,0 +1,92 @@
+/**
+ * Early entries (SPEC.md, Early entries): an author's own live entry goes to a peer on the
+ * author's authenticated channel before its signature, and the signature follows in the same
+ * tick, so the peer applies the change while the author signs. The peer stores and forwards the
+ * entry only once the signature arrived and checked.
+ *
+ * Sending: a body goes ahead only to a peer that said it takes early entries, only when nothing
+ * waits in the write queue (behind other frames it would not be early), and only for an entry of
+ * live size; the signature then replaces the whole entry when the signed entry is pushed.
+ * Receiving: each body is handed to the data layer at once (applied there when it can be), and
+ * each signature completes the oldest body still unsigned.
+ */
+import { entryPlace, toHex } from '../../src/identity/index.js'
+import { ProtocolError } from '../../src/errors.js'
+import { LIMITS } from './limits.js'
+import { EARLY_VERSION, EMPTY } from './messages.js'
+import type { Outbox } from './outbox.js'
+import type { SyncMessage } from './pb/sync.js'
+import type { AcceptOutcome, EarlyEntry, EntryRef, ReplicaSource } from './source.js'
+
+const keyOf = (ref: EntryRef): string => `${toHex(ref.doc)}/${toHex(ref.item.author)}.${ref.item.lane ?? 0}/${ref.item.seq}`
+
+export class EarlyEntries {
+  /** The peer said (its held frame) that it takes early entries. */
+  private peerTakes = false
+  /** Bodies sent ahead whose signatures are owed to the peer, oldest first. */
+  private readonly owed: string[] = []
+  /** Bodies received ahead, awaiting their signatures, oldest first. */
+  private readonly waiting: Array<{ e: EarlyEntry, bytes: number }> = []
+  constructor (private readonly peer: string, private readonly source: ReplicaSource, private readonly outbox: Outbox, private readonly stats: { earlySent: number, earlyReceived: number, earlyApplied: number }) {}
+
+  /** What this side says of itself in its held frame. */
+  static held (source: ReplicaSource): number { return source.acceptEarly !== undefined ? EARLY_VERSION : 0 }
+
+  /** Reads the peer's held frame (in read order). */
+  note (msg: SyncMessage): void {
+    if (msg.early >= EARLY_VERSION) this.peerTakes = true
+  }
+
+  /** One of this node's own new entries, unsigned: sent ahead when that makes it early. */
+  pushBody (body: Uint8Array, ref: EntryRef): void {
+    if (!this.peerTakes || body.byteLength > LIMITS.earlyMaxBytes || !this.outbox.quiet() || this.owed.length >= LIMITS.maxEarly) return
+    // Not a live frame: a signature owed must never be dropped, so neither is its body.
+    if (this.outbox.enqueue({ ...EMPTY(), earlyEntries: [body as Uint8Array<ArrayBuffer>] }, false)) {
+      this.owed.push(keyOf(ref))
+      this.stats.earlySent++
+    }
+  }
+
+  /**
+   * A stored entry about to go to the peer: its signature alone when its body went ahead
+   * (undefined otherwise: the entry goes whole). Throws when an older body's signature never
+   * followed: the peer would pair this signature with that body.
+   */
+  signatureOf (entry: Uint8Array, ref: EntryRef): Uint8Array | undefined {
+    if (this.owed.length === 0) return undefined
+    const k = keyOf(ref)
+    if (this.owed[0] !== k) {
+      if (!this.owed.includes(k)) return undefined
+      throw new ProtocolError(`an entry sent ahead to ${this.peer} was never signed`)
+    }
+    this.owed.shift()
+    return entryPlace(entry).signature
+  }
+
+  /**
+   * A frame's early bodies and signatures, bodies first: each body goes to the data layer now;
+   * each signature completes the oldest body still unsigned. Returns the completions, in order.
+   * Throws ProtocolError for a signature with no body waiting, or too many bodies waiting.
+   */
+  receive (msg: SyncMessage): Array<{ done: Promise<{ outcome: AcceptOutcome } & EntryRef>, bytes: number }> {
+    if (msg.earlyEntries.length === 0 && msg.signatures.length === 0) return []
+    const accept = this.source.acceptEarly
+    if (accept === undefined) throw new ProtocolError('early entries were sent to a node that did not ask for them')
+    if (this.waiting.length + msg.earlyEntries.length > LIMITS.maxEarly) throw new ProtocolError(`more than ${LIMITS.maxEarly} early entries await their signatures`)
+    // Checked before any body is taken or signature used: a frame that breaks the protocol changes nothing.
+    if (msg.signatures.length > this.waiting.length + msg.earlyEntries.length) throw new ProtocolError('a signature arrived with no early entry waiting for it')
+    for (const body of msg.earlyEntries) {
+      const e = accept(body, this.peer)
+      this.stats.earlyReceived++
+      if (e.applied) this.stats.earlyApplied++
+      this.waiting.push({ e, bytes: body.byteLength })
+    }
+    return msg.signatures.map(sig => {
+      const { e, bytes } = this.waiting.shift() as { e: EarlyEntry, bytes: number }
+      return { done: e.sign(sig), bytes: bytes + sig.byteLength }
+    })
+  }
+
+  /** Bodies received whose signatures never came (the session ended): left as acceptEarly says. */
+  get unsigned (): number { return this.waiting.length }
+}

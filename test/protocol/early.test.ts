@@ -1,0 +1,165 @@
+/**
+ * Early entries (protocols/sync/SPEC.md): an author's live entry goes to its peers on its own
+ * authenticated channel before its signature, the signature right after. Real nodes on loopback
+ * sockets; the hostile cases from a member that writes frames by hand (test/helpers/rogue.ts).
+ */
+import { afterEach, describe, expect, it } from 'vitest'
+import * as Y from 'yjs'
+import { DOC_NAMES, SessionDoc, type SessionKey } from '../../crdt/index.js'
+import { parseUnsignedEntry, verifyEntry, withSignature } from '../../src/identity/index.js'
+import { generateWallet, startNode, until, type TestNode } from '../helpers/nodes.js'
+import { rogueMember, updateOf, type Rogue } from '../helpers/rogue.js'
+
+const nodes: TestNode[] = []
+afterEach(async () => { for (const n of nodes.splice(0)) await n.stop() })
+
+const KEY = 'agent:main:early' as SessionKey
+const statsOf = (n: TestNode): ReturnType<TestNode['node']['libp2p']['services']['sync']['stats']> => n.node.libp2p.services.sync.stats()
+const texts = async (n: TestNode): Promise<string[]> => {
+  if (!(await n.vault.sessions.exists(KEY))) return []
+  const s = await n.vault.sessions.open(KEY)
+  try { return s.messages().map(m => m.content) } finally { await s.close() }
+}
+
+/** A rogue member B beside A, with a session A holds open and B's state of it to write on. */
+async function withOpenSession (): Promise<{ r: Rogue, doc: Uint8Array, say: (text: string) => Uint8Array, open: Awaited<ReturnType<TestNode['vault']['sessions']['open']>> }> {
+  let base: Uint8Array | undefined
+  const r = await rogueMember(nodes, {
+    prepare: async (a, b) => {
+      const s = await a.vault.sessions.create(KEY)
+      await s.append({ role: 'user', content: 'start' })
+      await s.close()
+      await until(async () => (await texts(b)).length === 1, 'B to get the session')
+      const rb = await b.vault.vault.acquire(DOC_NAMES.session(KEY))
+      base = Y.encodeStateAsUpdate(rb.doc)
+      await b.vault.vault.release(rb)
+    }
+  })
+  const doc = r.a.vault.vault.docId(DOC_NAMES.session(KEY))
+  const say = (text: string): Uint8Array => {
+    const d = new Y.Doc(); Y.applyUpdate(d, base as Uint8Array)
+    return updateOf(x => { new SessionDoc(x).appendMessages([{ role: 'assistant', content: text }], 'b') }, d)
+  }
+  const open = await r.a.vault.sessions.open(KEY)
+  return { r, doc, say, open }
+}
+
+describe('early entries: the body ahead of its signature', () => {
+  it('an author\'s live messages reach an open peer ahead of their signatures; the peer stores them signed and forwards them', async () => {
+    const wallet = generateWallet()
+    const a = await startNode({ wallet, label: 'A' }); nodes.push(a)
+    const b = await startNode({ wallet, label: 'B' }); nodes.push(b)
+    const c = await startNode({ wallet, label: 'C' }); nodes.push(c)
+    await b.node.dial(a.node.addresses()[0] as string)
+    await c.node.dial(b.node.addresses()[0] as string) // C hears A only through B
+    const aId = a.node.libp2p.peerId.toString()
+    const storedByB: Uint8Array[] = []
+    b.vault.vault.on('entry', e => { if (e.from === aId) storedByB.push(e.entry.bytes) })
+    const s = await a.vault.sessions.create(KEY)
+    await until(async () => await b.vault.sessions.exists(KEY), 'B to learn of the session')
+    const sb = await b.vault.sessions.open(KEY)
+    const seen: string[] = []
+    sb.subscribe(e => { if (e.type === 'messages') seen.push(...e.messages.map(m => m.content)) })
+    const want = Array.from({ length: 20 }, (_, i) => `live ${i}`)
+    for (const content of want) {
+      await s.append({ role: 'user', content })
+      await until(() => seen.includes(content), `B to see "${content}"`)
+    }
+    // Each went ahead of its signature and was applied on arrival (B holds the session open).
+    expect(statsOf(a).earlySent).toBeGreaterThanOrEqual(want.length)
+    expect(statsOf(b).earlyReceived).toBe(statsOf(a).earlySent)
+    expect(statsOf(b).earlyApplied).toBeGreaterThanOrEqual(want.length)
+    // B stored each entry whole, with the author's signature, and forwarded it to C (not early:
+    // only an author sends its entries ahead).
+    const doc = b.vault.vault.docId(DOC_NAMES.session(KEY))
+    const author = a.vault.vault.identity.device.publicKey
+    const mine = (): Array<ReturnType<typeof verifyEntry>> => storedByB.map(bytes => verifyEntry(bytes)).filter(e => Buffer.from(e.doc).equals(doc))
+    await until(() => mine().length >= want.length, 'B to store every entry')
+    for (const e of mine()) {
+      expect(Buffer.from(e.author).equals(Buffer.from(author))).toBe(true)
+      expect(b.vault.vault.store.has(doc, author, e.seq, e.lane)).toBe(true)
+    }
+    await until(async () => want.every(w => seen.includes(w)) && (await texts(c)).length === want.length, 'C to get every message through B')
+    expect(await texts(c)).toEqual(want)
+    expect(statsOf(c).earlyReceived).toBe(0)
+    await s.close(); await sb.close()
+  })
+
+  it('a body whose signature then fails: applied, then the document reloads without it; nothing is stored or forwarded', async () => {
+    const { r, doc, say, open } = await withOpenSession()
+    const author = r.b.vault.vault.identity.device.publicKey
+    const { body, signature } = r.early(doc, 1n, say('forged'), 7)
+    const before = statsOf(r.a).earlyApplied
+    r.send({ earlyEntries: [body] })
+    await until(() => statsOf(r.a).earlyApplied === before + 1, 'A to apply the body on arrival')
+    const bad = Uint8Array.from(signature); bad[0] = (bad[0] as number) ^ 1
+    r.send({ signatures: [bad] })
+    await until(() => r.a.events.some(e => e.type === 'entry-refused' && /INVALID_SIGNATURE/.test(e.reason)), 'A to refuse the signature')
+    expect(r.a.vault.vault.store.has(doc, author, 1n, 7)).toBe(false)
+    // The handle held what the store does not: it must be reopened, and the reopened one lacks it.
+    expect(() => open.messages()).toThrow()
+    expect(await texts(r.a)).toEqual(['start'])
+    r.close()
+  })
+
+  it('a body that names another author is not applied, and its signature is refused', async () => {
+    const { r, doc, say, open } = await withOpenSession()
+    const { body, signature } = r.early(doc, 1n, say('in A\'s name'), 3)
+    // B rewrites the body's author to A's key: only A's own channel could vouch for that body.
+    const a = r.a.vault.vault.identity.device.publicKey
+    const b = r.b.vault.vault.identity.device.publicKey
+    const forged = Buffer.from(body)
+    const at = forged.indexOf(Buffer.from(b))
+    expect(at).toBeGreaterThan(0)
+    forged.set(a, at)
+    r.send({ earlyEntries: [new Uint8Array(forged)] })
+    r.send({ signatures: [signature] })
+    await until(() => r.a.events.some(e => e.type === 'entry-refused' && /not its author/.test(e.reason)), 'A to refuse it')
+    expect(statsOf(r.a).earlyApplied).toBe(0)
+    expect(open.messages().map(m => m.content)).toEqual(['start'])
+    expect(r.a.vault.vault.store.has(doc, a, 1n, 3)).toBe(false)
+    await open.close()
+    r.close()
+  })
+
+  it('a signature with no body waiting, or too many bodies unsigned, ends the session', async () => {
+    const { r, open } = await withOpenSession()
+    const bId = r.b.node.libp2p.peerId.toString()
+    const sync = r.a.node.libp2p.services.sync
+    await until(() => sync.sessionWith(bId) !== undefined, 'A to hold B\'s hand-made session')
+    r.send({ signatures: [new Uint8Array(64)] })
+    await until(() => sync.sessionWith(bId) === undefined, 'A to end the session')
+    expect(open.messages().map(m => m.content)).toEqual(['start'])
+    await open.close()
+
+    const { r: r2, doc: doc2, say: say2 } = await withOpenSession()
+    const bId2 = r2.b.node.libp2p.peerId.toString()
+    const sync2 = r2.a.node.libp2p.services.sync
+    await until(() => sync2.sessionWith(bId2) !== undefined, 'A to hold B\'s hand-made session')
+    const bodies = Array.from({ length: 65 }, (_, i) => r2.early(doc2, BigInt(i + 1), say2(`m${i}`), 5).body)
+    r2.send({ earlyEntries: bodies.slice(0, 60) })
+    r2.send({ earlyEntries: bodies.slice(60) })
+    await until(() => sync2.sessionWith(bId2) === undefined, 'A to end the session past 64 unsigned bodies')
+    expect(statsOf(r2.a).earlyReceived).toBe(60)
+    r.close(); r2.close()
+  })
+
+  it('a session that ends between a body and its signature: the change stays shown, unstored, and is stored when the entry comes signed', async () => {
+    const { r, doc, say, open } = await withOpenSession()
+    const author = r.b.vault.vault.identity.device.publicKey
+    const update = say('cut before its signature')
+    const { body, signature } = r.early(doc, 1n, update, 11)
+    r.send({ earlyEntries: [body] })
+    await until(() => open.messages().length === 2, 'A to show the change on arrival')
+    r.close()
+    const bId = r.b.node.libp2p.peerId.toString()
+    await until(() => r.a.node.libp2p.services.sync.sessionWith(bId) === undefined, 'A to see the session end')
+    expect(open.messages().map(m => m.content)).toContain('cut before its signature')
+    expect(r.a.vault.vault.store.has(doc, author, 1n, 11)).toBe(false)
+    // The same entry, signed, arrives later (as a catch-up would send it): stored, shown once.
+    await r.a.vault.vault.accept(withSignature(parseUnsignedEntry(body), signature).bytes, bId)
+    expect(r.a.vault.vault.store.has(doc, author, 1n, 11)).toBe(true)
+    expect(open.messages().map(m => m.content).filter(t => t === 'cut before its signature')).toHaveLength(1)
+    await open.close()
+  })
+})
