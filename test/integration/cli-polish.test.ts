@@ -1,0 +1,65 @@
+/**
+ * More of what a newcomer meets, through real `mesh` processes beside two real daemons of one
+ * wallet (alpha and beta, on loopback): one message for an unknown command however it is asked,
+ * and a --json error is the API's own wire error.
+ */
+import { Client } from '@modelcontextprotocol/sdk/client/index.js'
+import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { BIN, runCli, type RunResult } from '../helpers/cli.js'
+import { api as httpApi, startPair, type Pair } from '../helpers/daemons.js'
+import { spawnIn } from '../helpers/netns.js'
+import { tempDir } from '../helpers/tmp.js'
+import { poll } from '../helpers/wait.js'
+
+let t: { dir: string, cleanup: () => Promise<void> }
+let pair: Pair
+const cleanups: Array<() => Promise<unknown>> = []
+const mesh = async (...args: string[]): Promise<RunResult> => await runCli(args, { env: pair.env })
+const A = (): string[] => ['--home', pair.a.home]
+const B = (): string[] => ['--home', pair.b.home]
+/** The --json error a command printed, after checking its exit code. */
+const errorOf = (r: RunResult, code: number): any => {
+  expect(r.code, r.stderr).toBe(code)
+  expect(r.stdout).toBe('')
+  return JSON.parse(r.stderr).error
+}
+/** A message with its figures (seconds ago, minutes left, a clock time) left out: two calls a moment apart say the same. */
+const figureless = (e: { message: string }): unknown => ({ ...e, message: e.message.replace(/\d+/g, 'N') })
+
+beforeAll(async () => {
+  t = await tempDir()
+  pair = await startPair(t.dir)
+}, 90_000)
+afterAll(async () => {
+  for (const c of cleanups.reverse()) await c()
+  await pair?.stop()
+  await t?.cleanup()
+})
+
+/** Creates KEY on alpha and waits until beta holds it too. */
+async function sessionOnBoth (key: string): Promise<void> {
+  expect((await mesh('session', 'new', key, ...A())).code).toBe(0)
+  await poll(`${key} on beta`, async () => (await mesh('session', 'show', key, '--tail', '0', ...B())).code === 0)
+}
+
+/** Waits until DEVICE's view of KEY passes `ok`. */
+async function seen (home: () => string[], key: string, what: string, ok: (v: any) => boolean): Promise<void> {
+  await poll(what, async () => {
+    const r = await mesh('session', 'show', key, '--json', ...home())
+    return r.code === 0 && ok(JSON.parse(r.stdout))
+  })
+}
+
+describe('an unknown command', () => {
+  it('is said one way, whether run or asked about (exit 2), and its --json error is the wire shape', async () => {
+    const run = await mesh('frob')
+    const asked = await mesh('help', 'frob')
+    expect(run.code).toBe(2)
+    expect(asked.code).toBe(2)
+    expect(run.stderr).toBe('mesh: unknown command "frob". Run `mesh --help` for the list\n')
+    expect(asked.stderr).toBe(run.stderr)
+    expect(JSON.parse((await mesh('frob', '--json')).stderr)).toEqual({ error: { code: 'USAGE', message: 'unknown command "frob". Run `mesh --help` for the list', details: {} } })
+  })
+})
+
