@@ -1,7 +1,8 @@
 /**
  * More of what a newcomer meets, through real `mesh` processes beside two real daemons of one
- * wallet (alpha and beta, on loopback): one message for an unknown command however it is asked,
- * and a --json error is the API's own wire error.
+ * wallet (alpha and beta, on loopback): a command group without its command says so and lists
+ * them; one message for an unknown command however it is asked, and a --json error is the API's
+ * own wire error.
  */
 import { Client } from '@modelcontextprotocol/sdk/client/index.js'
 import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js'
@@ -50,6 +51,29 @@ async function seen (home: () => string[], key: string, what: string, ok: (v: an
     return r.code === 0 && ok(JSON.parse(r.stdout))
   })
 }
+
+describe('a command group without its command', () => {
+  it('says the command is missing and lists them (exit 2), where a wrong one is still unknown', async () => {
+    const groups: Array<[string, string]> = [
+      ['session', 'new, append or show'],
+      ['lease', 'take, renew or release'],
+      ['memory', 'set, get, list, search or delete'],
+      ['skills', 'add, list, show or remove'],
+      ['wallet', 'new or show'],
+      ['agent', 'import, resume, export, list, follow, hooks, hook, skills or memory']
+    ]
+    for (const [group, listed] of groups) {
+      const r = await mesh(group)
+      expect(r.code, group).toBe(2)
+      expect(r.stderr, group).toMatch(new RegExp(`^mesh: missing ${group} command \\(${listed}\\): mesh ${group} `))
+      expect(r.stderr, group).not.toContain('(none)')
+    }
+    expect(errorOf(await mesh('memory', '--json'), 2)).toMatchObject({ code: 'USAGE', message: expect.stringMatching(/^missing memory command \(set, get/), details: {} })
+    const wrong = await mesh('memory', 'frob')
+    expect(wrong.code).toBe(2)
+    expect(wrong.stderr).toMatch(/^mesh: unknown memory command frob: mesh memory set KEY VALUE/)
+  })
+})
 
 describe('an unknown command', () => {
   it('is said one way, whether run or asked about (exit 2), and its --json error is the wire shape', async () => {
