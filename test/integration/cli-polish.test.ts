@@ -1,8 +1,9 @@
 /**
  * More of what a newcomer meets, through real `mesh` processes beside two real daemons of one
- * wallet (alpha and beta, on loopback): a command group without its command says so and lists
- * them; one message for an unknown command however it is asked, and a --json error is the API's
- * own wire error.
+ * wallet (alpha and beta, on loopback): `mesh watch --json` says on its stream that it waits for
+ * a session and when it arrived; a command group without its command says so and lists them;
+ * one message for an unknown command however it is asked, and a --json error is the API's own
+ * wire error.
  */
 import { Client } from '@modelcontextprotocol/sdk/client/index.js'
 import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js'
@@ -51,6 +52,28 @@ async function seen (home: () => string[], key: string, what: string, ok: (v: an
     return r.code === 0 && ok(JSON.parse(r.stdout))
   })
 }
+
+describe('mesh watch --json', () => {
+  it('says on its stream that it waits for a session not here yet, then that it arrived, before its messages', async () => {
+    const w = spawnIn(undefined, process.execPath, [BIN, 'watch', 'later', '--json', ...B()], pair.env)
+    cleanups.push(async () => await w.stop('SIGKILL'))
+    let stdout = ''
+    let stderr = ''
+    w.child.stdout?.on('data', (d: Buffer) => { stdout += d.toString() })
+    w.child.stderr?.on('data', (d: Buffer) => { stderr += d.toString() })
+    await w.waitFor(/"event":"waiting"/)
+    // Made on the other device: it arrives from a peer.
+    expect((await mesh('session', 'new', 'later', ...A())).code).toBe(0)
+    expect((await mesh('session', 'append', 'later', '--role', 'user', '--text', 'first words', ...A())).code).toBe(0)
+    await w.waitFor(/"content":"first words"/)
+    expect(await w.stop('SIGINT')).toBe(0)
+    const lines = stdout.trim().split('\n').map(l => JSON.parse(l))
+    expect(lines.slice(0, 2)).toEqual([{ event: 'waiting', key: 'agent:main:later' }, { event: 'arrived', key: 'agent:main:later' }])
+    expect(lines.slice(2).map(m => m.content)).toEqual(['first words'])
+    // Everything a script reads is on the stream: no prose on stderr in JSON mode.
+    expect(stderr).toBe('')
+  })
+})
 
 describe('a command group without its command', () => {
   it('says the command is missing and lists them (exit 2), where a wrong one is still unknown', async () => {
