@@ -2,8 +2,9 @@
  * More of what a newcomer meets, through real `mesh` processes beside two real daemons of one
  * wallet (alpha and beta, on loopback): `mesh watch --json` says on its stream that it waits for
  * a session and when it arrived; a command group without its command says so and lists them;
- * one message for an unknown command however it is asked, and a --json error is the API's own
- * wire error.
+ * one message for an unknown command however it is asked; `mesh lease renew` without a lease to
+ * renew is LEASE_NOT_HELD, and with another device's lease LEASE_HELD naming it; and a --json
+ * error is the API's own wire error, the same body HTTP gives.
  */
 import { Client } from '@modelcontextprotocol/sdk/client/index.js'
 import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js'
@@ -107,6 +108,29 @@ describe('an unknown command', () => {
     expect(run.stderr).toBe('mesh: unknown command "frob". Run `mesh --help` for the list\n')
     expect(asked.stderr).toBe(run.stderr)
     expect(JSON.parse((await mesh('frob', '--json')).stderr)).toEqual({ error: { code: 'USAGE', message: 'unknown command "frob". Run `mesh --help` for the list', details: {} } })
+  })
+})
+
+describe('mesh lease renew', () => {
+  it('is LEASE_NOT_HELD when no device holds the lease, LEASE_HELD naming the holder when another does; HTTP says the same', async () => {
+    await sessionOnBoth('relay')
+    const path = `/api/sessions/${encodeURIComponent('agent:main:relay')}/lease`
+    const none = errorOf(await mesh('lease', 'renew', 'relay', '--json', ...B()), 1)
+    expect(none).toEqual({ code: 'LEASE_NOT_HELD', message: 'no device holds the driver lease of agent:main:relay, so there is none to renew: take it with `mesh lease take agent:main:relay` or `mesh resume agent:main:relay`', details: { key: 'agent:main:relay' } })
+    const overHttp = await httpApi(pair.b, 'PUT', path)
+    expect(overHttp.status).toBe(409)
+    expect(overHttp.body).toEqual({ error: none })
+
+    expect((await mesh('lease', 'take', 'relay', ...A())).code).toBe(0)
+    await seen(B, 'relay', 'alpha\'s lease on beta', v => v.lease?.label === 'alpha')
+    const held = errorOf(await mesh('lease', 'renew', 'relay', '--json', ...B()), 1)
+    expect(held).toMatchObject({ code: 'LEASE_HELD', details: { key: 'agent:main:relay', holder: 'alpha', device: pair.a.deviceId, online: true, expiresAt: expect.any(Number) } })
+    expect(held.message).toMatch(/^this device does not hold the driver lease of agent:main:relay: alpha does \(lease ends in .*, online now\); take it over with `mesh resume agent:main:relay --take`$/)
+    const heldOverHttp = await httpApi(pair.b, 'PUT', path)
+    expect(heldOverHttp.status).toBe(409)
+    expect(figureless(heldOverHttp.body.error)).toEqual(figureless(held))
+    // The holder renews it.
+    expect((await mesh('lease', 'renew', 'relay', ...A())).code).toBe(0)
   })
 })
 
