@@ -187,8 +187,10 @@ export class Session {
     const blocking = this.blocking()
     if (blocking !== undefined && opts.take !== true) {
       const who = blocking.label ?? blocking.device
+      // A write of the session, not of its lease; whose, when not the holder's (written before it took the lease, or with --force).
       const w = this.s.getMeta().lastWriter
-      const ago = w !== undefined ? `, last write ${Math.max(0, Math.round((Date.now() - w.ts) / 1000))}s ago` : ''
+      const by = w === undefined || w.device === blocking.device ? '' : ` by ${w.device === this.device ? 'this device' : this.labelOf(w.device) ?? w.device}`
+      const ago = w !== undefined ? `, last write ${Math.max(0, Math.round((Date.now() - w.ts) / 1000))}s ago${by}` : ''
       const online = this.ctx.online(blocking.device)
       throw new LeaseHeldError(`session ${this.key} is being driven by ${who}${ago}, ${online ? 'online now' : 'not seen online now'} (${leaseEnds(blocking.expiresAt)}). Run \`mesh resume ${this.key} --take\` to take over`, { key: this.key, holder: who, device: blocking.device, expiresAt: blocking.expiresAt, online })
     }

@@ -3,8 +3,9 @@
  * wallet (alpha and beta, on loopback): `mesh watch --json` says on its stream that it waits for
  * a session and when it arrived; a command group without its command says so and lists them;
  * one message for an unknown command however it is asked; `mesh lease renew` without a lease to
- * renew is LEASE_NOT_HELD, and with another device's lease LEASE_HELD naming it; and a --json
- * error is the API's own wire error, the same body HTTP gives.
+ * renew is LEASE_NOT_HELD, and with another device's lease LEASE_HELD naming it; "last write" in
+ * LEASE_HELD counts writes of the session, not taking its lease; and a --json error is the API's
+ * own wire error, the same body HTTP and MCP give.
  */
 import { Client } from '@modelcontextprotocol/sdk/client/index.js'
 import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js'
@@ -134,3 +135,35 @@ describe('mesh lease renew', () => {
   })
 })
 
+describe('LEASE_HELD when taking a lease', () => {
+  it('counts a write of the session as the last write, not taking the lease; CLI, HTTP and MCP give one error', async () => {
+    await sessionOnBoth('handoff')
+    // Beta writes while no device drives it; then alpha takes the lease and writes nothing.
+    expect((await mesh('session', 'append', 'handoff', '--role', 'user', '--text', 'beta wrote', ...B())).code).toBe(0)
+    await seen(A, 'handoff', 'beta\'s message on alpha', v => v.messages.some((m: any) => m.content === 'beta wrote'))
+    expect((await mesh('lease', 'take', 'handoff', ...A())).code).toBe(0)
+    await seen(B, 'handoff', 'alpha\'s lease on beta', v => v.lease?.label === 'alpha')
+
+    // Taking the lease was not a write: the last writer is still beta, on both devices.
+    for (const home of [A, B]) {
+      const v = JSON.parse((await mesh('session', 'show', 'handoff', '--json', ...home())).stdout)
+      expect(v.lastWriter).toMatchObject({ device: pair.b.deviceId, label: 'beta' })
+    }
+    const refused = errorOf(await mesh('resume', 'handoff', '--json', ...B()), 1)
+    expect(refused).toMatchObject({ code: 'LEASE_HELD', details: { key: 'agent:main:handoff', holder: 'alpha', device: pair.a.deviceId, online: true, expiresAt: expect.any(Number) } })
+    expect(refused.message).toMatch(/^session agent:main:handoff is being driven by alpha, last write \d+s ago by this device, online now \(lease ends in /)
+
+    // The same refusal over HTTP and MCP: one wire shape.
+    const overHttp = await httpApi(pair.b, 'POST', `/api/sessions/${encodeURIComponent('agent:main:handoff')}/lease`, {})
+    expect(overHttp.status).toBe(409)
+    expect(figureless(overHttp.body.error)).toEqual(figureless(refused))
+    const transport = new StdioClientTransport({ command: process.execPath, args: [BIN, 'mcp', ...B()], env: pair.env as Record<string, string>, stderr: 'pipe' })
+    const client = new Client({ name: 'mesh-test', version: '0' })
+    await client.connect(transport)
+    cleanups.push(async () => await client.close())
+    const tool = await client.callTool({ name: 'sessions_take_lease', arguments: { key: 'handoff' } })
+    expect(tool.isError).toBe(true)
+    expect(figureless((tool.structuredContent as any).error)).toEqual(figureless(refused))
+    await client.close()
+  })
+})
