@@ -141,8 +141,10 @@ export class SessionDoc {
   }
 
   /**
-   * Records the last writer. Coalesced to once a second per device: rewriting it on every append
-   * would add an item and a tombstone per message to a 100k-message session.
+   * Records the last writer of the session itself (its fields, transcript and task; not the
+   * lease, so "last write" tells whether a holder is at work). Coalesced to once a second per
+   * device: rewriting it on every append would add an item and a tombstone per message to a
+   * 100k-message session.
    */
   private touch (device: string): void {
     const now = Date.now()
@@ -328,10 +330,10 @@ export class SessionDoc {
     const epoch = cur !== undefined && cur.device === device ? cur.epoch : (cur?.epoch ?? 0) + 1
     const lease: Lease = { device, epoch, takenAt: cur !== undefined && cur.device === device ? cur.takenAt : now, expiresAt: now + (opts.ttlMs ?? LEASE_TTL_MS) }
     if (opts.label !== undefined) lease.label = opts.label
+    // Not a write of the session (lastWriter): a lease taken or renewed says who drives, not that they wrote.
     this.doc.transact(() => {
       this.meta.set('lease', lease)
       this.meta.set('status', 'running')
-      this.touch(device)
     })
     return lease
   }
@@ -342,7 +344,6 @@ export class SessionDoc {
     this.doc.transact(() => {
       this.meta.delete('lease')
       this.meta.set('status', 'idle')
-      this.touch(device)
     })
     return true
   }

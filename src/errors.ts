@@ -22,6 +22,7 @@ export type ErrorCode =
   | 'SNAPSHOT_UNPROVEN'
   | 'RATE_LIMITED'
   | 'DEVICE_REVOKED'
+  | 'LEASE_NOT_HELD'
 
 export class MeshError extends Error {
   static override name = 'MeshError'
@@ -239,6 +240,12 @@ export class DeviceRevokedError extends MeshError {
   constructor (message: string, details: Record<string, unknown> = {}, options?: { cause?: unknown }) { super('DEVICE_REVOKED', message, details, options) }
 }
 
+/** This device was asked to renew a driver lease no device holds (none taken, or it ran out): it has to take it. */
+export class LeaseNotHeldError extends MeshError {
+  static override name = 'LeaseNotHeldError'
+  constructor (message: string, details: Record<string, unknown> = {}, options?: { cause?: unknown }) { super('LEASE_NOT_HELD', message, details, options) }
+}
+
 /**
  * Reasons that make an error of these codes the user's input rather than a failure: a pairing
  * code typed wrong (the device's keys did not confirm) is a typo, like a bad argument, where a
@@ -306,7 +313,8 @@ const BY_CODE: Partial<Record<ErrorCode, ErrorClass>> = {
   QUARANTINED: QuarantinedError,
   SNAPSHOT_UNPROVEN: SnapshotUnprovenError,
   RATE_LIMITED: RateLimitedError,
-  DEVICE_REVOKED: DeviceRevokedError
+  DEVICE_REVOKED: DeviceRevokedError,
+  LEASE_NOT_HELD: LeaseNotHeldError
 }
 
 /** The error class of a code, for rebuilding an error that crossed a process boundary. */

@@ -4,9 +4,10 @@
  * zod then judging it), and the HTTP status of an error, by its stable code.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http'
-import { isBadInputReason, isMeshError } from '../errors.js'
+import { isBadInputReason, isMeshError, MeshError, type ErrorCode } from '../errors.js'
 import type { MeshApi } from './api.js'
 import type { MethodDef, MethodName } from './schema.js'
+import { errorToWire } from './wire-error.js'
 
 const MAX_BODY = 16 * 1024 * 1024
 
@@ -70,7 +71,7 @@ export function httpStatusFor (code: string | undefined, details?: Record<string
   // Before the code's own status: a wrong pairing code is a 400, where PAIRING_FAILED is a 409.
   if (isBadInputReason(code, details)) return 400
   if (code.endsWith('NOT_FOUND') && code !== 'DAEMON_NOT_RUNNING') return 404
-  if (code === 'LEASE_HELD' || code === 'SESSION_EXISTS' || code === 'PAIRING_FAILED') return 409
+  if (code === 'LEASE_HELD' || code === 'LEASE_NOT_HELD' || code === 'SESSION_EXISTS' || code === 'PAIRING_FAILED') return 409
   if (code === 'READ_ONLY' || code === 'MISSING_CAPABILITY' || code === 'NOT_ADMIN' || code === 'DEVICE_REVOKED') return 403
   if (code === 'UNAUTHORIZED') return 401
   if (code === 'ABORTED') return 499
@@ -78,9 +79,10 @@ export function httpStatusFor (code: string | undefined, details?: Record<string
   return 500
 }
 
-/** A refusal of the HTTP layer itself (before a method runs), with its status and code. */
-export class HttpError extends Error {
-  constructor (readonly status: number, readonly code: string, message: string) { super(message) }
+/** A refusal of the HTTP layer itself (before a method runs), with its status and code: a MeshError, so its body has the one wire shape. */
+export class HttpError extends MeshError {
+  static override name = 'HttpError'
+  constructor (readonly status: number, code: ErrorCode, message: string) { super(code, message) }
 }
 
 export function send (res: ServerResponse, status: number, body: unknown, head = false): void {
@@ -94,10 +96,9 @@ export function send (res: ServerResponse, status: number, body: unknown, head =
   res.end(head ? undefined : text)
 }
 
-export function sendError (res: ServerResponse, err: unknown, errorToWire: (err: unknown) => unknown): void {
-  if (err instanceof HttpError) { send(res, err.status, { error: { code: err.code, message: err.message } }); return }
-  const wire = errorToWire(err) // logs what is not a MeshError
-  send(res, isMeshError(err) ? httpStatusFor(err.code, err.details) : 500, { error: wire })
+export function sendError (res: ServerResponse, err: unknown): void {
+  const status = err instanceof HttpError ? err.status : isMeshError(err) ? httpStatusFor(err.code, err.details) : 500
+  send(res, status, { error: errorToWire(err) })
 }
 
 async function readBody (req: IncomingMessage): Promise<unknown> {

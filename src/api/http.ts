@@ -20,7 +20,7 @@ import { rm } from 'node:fs/promises'
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http'
 import { join, resolve } from 'node:path'
 import type { WebSocketServer } from 'ws'
-import { UsageError } from '../errors.js'
+import { isMeshError, UsageError } from '../errors.js'
 import { atomicWrite } from '../store/files.js'
 import type { MeshApi } from './api.js'
 import { serveEvents, WS_PROTOCOL } from './http-events.js'
@@ -67,7 +67,7 @@ const LOOPBACK = new Set(['127.0.0.1', 'localhost', '::1', '[::1]'])
 export async function serveHttp (api: MeshApi, opts: HttpOptions): Promise<HttpServer> {
   // Loaded here, not at the top: `mesh join` imports this module to read --http before it starts
   // anything, and should not pay for them then.
-  const [{ errorToWire }, { logger }] = await Promise.all([import('./rpc.js'), import('@libp2p/logger')])
+  const { logger } = await import('@libp2p/logger')
   // zod, the schemas, their routes, the OpenAPI document and ws: loaded by the first request, so
   // a daemon that no client talks to does not hold them (a few MB of an idle node's memory).
   let loading: Promise<{ z: Zod, routes: Route[], openApiDocument: () => unknown, wss: WebSocketServer }> | undefined
@@ -138,7 +138,8 @@ export async function serveHttp (api: MeshApi, opts: HttpOptions): Promise<HttpS
   const server: Server = createServer(NODE_CHECK_OFF, (req, res) => {
     handle(req, res).catch((err: unknown) => {
       if (res.headersSent) { log('an HTTP response failed half-way: %e', err); res.destroy(err as Error); return }
-      sendError(res, err, errorToWire)
+      if (!isMeshError(err)) log.error('internal error in an HTTP request: %e', err)
+      sendError(res, err)
     })
   })
 

@@ -25,6 +25,7 @@ import { isMeshError } from '../errors.js'
 import type { EventRecord, MeshApi } from './api.js'
 import { deviceTools } from './mcp-devices.js'
 import { METHODS, type ApiEvent, type MethodDef, type MethodName, type Output } from './schema.js'
+import { errorToWire } from './wire-error.js'
 
 export const SESSION_URI_PREFIX = 'mesh://session/'
 /** A resource read shows at most this many of the latest messages (the tools page further). */
@@ -110,13 +111,11 @@ export function toolResult (output: unknown, text?: string): CallToolResult {
 
 /** A failed call is a tool result with isError (the agent reads it), carrying the stable code. */
 export function toolError (err: unknown): CallToolResult {
-  const code = isMeshError(err) ? err.code : 'INTERNAL'
-  const message = err instanceof Error ? err.message : String(err)
-  const details = isMeshError(err) ? err.details : {}
+  const error = errorToWire(err)
   return {
     isError: true,
-    content: [{ type: 'text', text: `${code}: ${message}` }],
-    structuredContent: { error: { code, message, details } }
+    content: [{ type: 'text', text: `${error.code}: ${error.message}` }],
+    structuredContent: { error }
   }
 }
 

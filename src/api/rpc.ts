@@ -15,9 +15,10 @@ import { chmod, unlink } from 'node:fs/promises'
 import { createServer, type Server, type Socket } from 'node:net'
 import { join } from 'node:path'
 import { logger } from '@libp2p/logger'
-import { InternalError, isMeshError } from '../errors.js'
+import { InvalidInputError, isMeshError } from '../errors.js'
 import type { MeshApi } from './api.js'
 import type { MethodName } from './schema.js'
+import { errorToWire, type WireError } from './wire-error.js'
 
 const log = logger('mesh:api:rpc')
 /** A request line longer than this ends the connection (a skill or message is far smaller). */
@@ -25,11 +26,10 @@ export const MAX_LINE_BYTES = 8 * 1024 * 1024
 
 export const socketPath = (home: string): string => join(home, 'control.sock')
 
-export function errorToWire (err: unknown): { code: string, message: string, details: Record<string, unknown> } {
-  if (isMeshError(err)) return { code: err.code, message: err.message, details: err.details }
-  const e = new InternalError(err instanceof Error ? err.message : String(err))
-  log.error('internal error in an API call: %e', err)
-  return { code: e.code, message: e.message, details: {} }
+/** A failed call's error for the wire; one that is not a MeshError is a bug here, so it is logged. */
+function failure (err: unknown): WireError {
+  if (!isMeshError(err)) log.error('internal error in an API call: %e', err)
+  return errorToWire(err)
 }
 
 export async function serveRpc (api: MeshApi, home: string): Promise<{ close: () => Promise<void> }> {
@@ -69,9 +69,9 @@ function serveConnection (api: MeshApi, sock: Socket, gone: () => void): void {
   })
   const handle = (line: string): void => {
     let msg: any
-    try { msg = JSON.parse(line) } catch { send({ id: null, error: { code: 'INVALID_INPUT', message: 'a request line is not JSON', details: {} } }); return }
+    try { msg = JSON.parse(line) } catch { send({ id: null, error: errorToWire(new InvalidInputError('a request line is not JSON')) }); return }
     const id = msg?.id
-    if (typeof id !== 'number') { send({ id: null, error: { code: 'INVALID_INPUT', message: 'a request needs a numeric id', details: {} } }); return }
+    if (typeof id !== 'number') { send({ id: null, error: errorToWire(new InvalidInputError('a request needs a numeric id')) }); return }
     if (msg.cancel === true) { calls.get(id)?.abort(); return }
     if (msg.unsubscribe === true) { subs.get(id)?.(); subs.delete(id); return }
     if (msg.subscribe !== undefined) {
@@ -82,18 +82,18 @@ function serveConnection (api: MeshApi, sock: Socket, gone: () => void): void {
         send({ id, subscribed: true })
         subs.set(id, api.subscribe((r) => { send({ id, event: r }) }, { after, sessions }))
       } catch (err) {
-        send({ id, error: errorToWire(err) })
+        send({ id, error: failure(err) })
       }
       return
     }
     const method = msg.method
     // The API itself refuses a method it does not have (loading the schemas only when called).
-    if (typeof method !== 'string') { send({ id, error: { code: 'INVALID_INPUT', message: `unknown method ${String(method)}`, details: {} } }); return }
+    if (typeof method !== 'string') { send({ id, error: errorToWire(new InvalidInputError(`unknown method ${String(method)}`)) }); return }
     const ac = new AbortController()
     calls.set(id, ac)
     api.call(method as MethodName, msg.params ?? {}, { signal: ac.signal, client: client.signal }).then(
       (result) => { send({ id, result: result ?? null }) },
-      (err: unknown) => { send({ id, error: errorToWire(err) }) }
+      (err: unknown) => { send({ id, error: failure(err) }) }
     ).finally(() => calls.delete(id))
   }
   sock.on('error', (err) => { log('control client error: %e', err) })

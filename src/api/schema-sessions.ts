@@ -159,7 +159,7 @@ export const SESSION_METHODS = {
     writes: true
   },
   'sessions.renewLease': {
-    summary: 'Renews this device\'s driver lease (appends renew it too).',
+    summary: 'Renews this device\'s driver lease (appends renew it too). Refused with LEASE_HELD while another device holds a live lease, and LEASE_NOT_HELD when no device does (none taken, or it ran out): take it instead.',
     input: z.object({ key }),
     output: z.object({ lease: LeaseSchema }),
     http: { verb: 'PUT', path: '/api/sessions/{key}/lease' },

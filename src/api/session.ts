@@ -10,7 +10,7 @@ import * as Y from 'yjs'
 import {
   LEASE_SKEW_MS, LEASE_TTL_MS, SessionDoc, type Lease, type Message, type NewMessage, type SessionMeta, type TaskState, type TaskUpdate
 } from '../../crdt/index.js'
-import { ClosedError, LeaseHeldError } from '../errors.js'
+import { ClosedError, LeaseHeldError, LeaseNotHeldError } from '../errors.js'
 import type { Replica } from '../node/replica.js'
 import type { Vault } from '../node/vault.js'
 import type { SessionKey } from '../../crdt/index.js'
@@ -187,8 +187,10 @@ export class Session {
     const blocking = this.blocking()
     if (blocking !== undefined && opts.take !== true) {
       const who = blocking.label ?? blocking.device
+      // A write of the session, not of its lease; whose, when not the holder's (written before it took the lease, or with --force).
       const w = this.s.getMeta().lastWriter
-      const ago = w !== undefined ? `, last write ${Math.max(0, Math.round((Date.now() - w.ts) / 1000))}s ago` : ''
+      const by = w === undefined || w.device === blocking.device ? '' : ` by ${w.device === this.device ? 'this device' : this.labelOf(w.device) ?? w.device}`
+      const ago = w !== undefined ? `, last write ${Math.max(0, Math.round((Date.now() - w.ts) / 1000))}s ago${by}` : ''
       const online = this.ctx.online(blocking.device)
       throw new LeaseHeldError(`session ${this.key} is being driven by ${who}${ago}, ${online ? 'online now' : 'not seen online now'} (${leaseEnds(blocking.expiresAt)}). Run \`mesh resume ${this.key} --take\` to take over`, { key: this.key, holder: who, device: blocking.device, expiresAt: blocking.expiresAt, online })
     }
@@ -197,10 +199,22 @@ export class Session {
     return { lease: this.view(lease) as LeaseView, tookOverFrom: blocking }
   }
 
-  /** Renews this device's lease; LEASE_HELD when it does not hold it. */
+  /**
+   * Renews this device's lease. When it does not hold it: LEASE_HELD (with the holder) while
+   * another device holds a live one, else LEASE_NOT_HELD (none taken, or it ran out): there is
+   * nothing to renew, and taking it is a different request (it may take it from under no one).
+   */
   async renewLease (): Promise<LeaseView> {
     const l = this.lease()
-    if (l === undefined || !l.mine) throw new LeaseHeldError(`this device does not hold the lease of ${this.key}${l !== undefined ? ` (${l.label ?? l.device} does)` : ''}: take it with \`mesh resume ${this.key}\``, { key: this.key })
+    if (l !== undefined && !l.mine && !l.expired) {
+      const who = l.label ?? l.device
+      const online = this.ctx.online(l.device)
+      throw new LeaseHeldError(`this device does not hold the driver lease of ${this.key}: ${who} does (${leaseEnds(l.expiresAt)}${online ? ', online now' : ''}); take it over with \`mesh resume ${this.key} --take\``, { key: this.key, holder: who, device: l.device, expiresAt: l.expiresAt, online })
+    }
+    if (l === undefined || !l.mine) {
+      const ran = l !== undefined ? ` (the lease of ${l.label ?? l.device} ran out)` : ''
+      throw new LeaseNotHeldError(`no device holds the driver lease of ${this.key}${ran}, so there is none to renew: take it with \`mesh lease take ${this.key}\` or \`mesh resume ${this.key}\``, { key: this.key })
+    }
     return (await this.takeLease()).lease
   }
 

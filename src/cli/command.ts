@@ -1,6 +1,7 @@
 /** The shape of a CLI command. */
 import type { ParseArgsConfig } from 'node:util'
 import type { Globals } from './context.js'
+import { UsageError } from '../errors.js'
 
 export interface Command {
   name: string
@@ -10,4 +11,18 @@ export interface Command {
   examples?: string[]
   options: NonNullable<ParseArgsConfig['options']>
   run: (g: Globals, args: string[], values: Record<string, unknown>) => Promise<number>
+}
+
+/**
+ * The subcommand of a command group (`mesh memory get`), else a UsageError (exit 2) that says
+ * whether it is missing or unknown, with the group's subcommands and usage: `mesh memory` alone
+ * lacks a command, and `mesh lease KEY` names a command that is not one (not a missing KEY).
+ */
+export function subcommandOf<T extends string> (group: string, sub: string | undefined, names: readonly T[], usage: string): T {
+  if (sub !== undefined && (names as readonly string[]).includes(sub)) return sub as T
+  if (sub === undefined || sub === '') {
+    const listed = names.length > 1 ? `${names.slice(0, -1).join(', ')} or ${names.at(-1) as string}` : names.join('')
+    throw new UsageError(`missing ${group} command (${listed}): ${usage}`)
+  }
+  throw new UsageError(`unknown ${group} command ${sub}: ${usage}`)
 }

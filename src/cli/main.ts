@@ -6,7 +6,8 @@
  */
 import '../polyfill.js'
 import { parseArgs } from 'node:util'
-import { isMeshError, UsageError } from '../errors.js'
+import { isMeshError, UsageError, type ErrorCode } from '../errors.js'
+import { errorToWire } from '../api/wire-error.js'
 import { exitCodeFor } from './exit-codes.js'
 import { globalsFrom, stdout as out } from './context.js'
 import type { Command } from './command.js'
@@ -87,24 +88,26 @@ function parseError (err: any, cmd: Command): string {
   return message.replace(/\.$/, '')
 }
 
+/** The command of this name; one message for every way a name that is not a command is given. */
+function commandNamed (name: string): Command {
+  const cmd = COMMANDS.find(c => c.name === name)
+  if (cmd === undefined) throw new UsageError(`unknown command "${name}". Run \`mesh --help\` for the list`)
+  return cmd
+}
+
 export async function main (argv: string[]): Promise<number> {
   let json = argv.includes('--json')
   try {
-    const name = argv.find(a => !a.startsWith('-'))
-    const cmd = COMMANDS.find(c => c.name === name)
     // `mesh help session` is `mesh session --help`.
-    if (argv[0] === 'help' && argv[1] !== undefined && !argv[1].startsWith('-')) {
-      const asked = COMMANDS.find(c => c.name === argv[1])
-      if (asked === undefined) throw new UsageError(`unknown command "${argv[1]}". Run \`mesh --help\` for the list`)
-      out.line(commandHelp(asked))
-      return 0
-    }
-    if (name === undefined || argv[0] === 'help') {
+    const helpFor = argv[0] === 'help' && argv[1] !== undefined && !argv[1].startsWith('-') ? argv[1] : undefined
+    const name = helpFor ?? argv.find(a => !a.startsWith('-'))
+    if (name === undefined || (argv[0] === 'help' && helpFor === undefined)) {
       if (argv.includes('--version')) { out.line(VERSION); return 0 }
       out.line(help())
       return name === undefined && !argv.includes('--help') && !argv.includes('-h') && argv.length > 0 ? 2 : 0
     }
-    if (cmd === undefined) throw new UsageError(`unknown command "${name}". Run \`mesh --help\` for the list`)
+    const cmd = commandNamed(name)
+    if (helpFor !== undefined) { out.line(commandHelp(cmd)); return 0 }
     const options = { ...GLOBAL_OPTIONS, ...cmd.options }
     const rest = [...argv]
     rest.splice(rest.indexOf(name), 1)
@@ -119,12 +122,11 @@ export async function main (argv: string[]): Promise<number> {
     if (values.help === true) { out.line(commandHelp(cmd)); return 0 }
     return await cmd.run(globalsFrom(values as any), parsed.positionals, values)
   } catch (err) {
-    const code = isMeshError(err) ? err.code : undefined
-    const message = err instanceof Error ? err.message : String(err)
-    // The same shape as the API's errors over HTTP and the socket: what a script reads (LEASE_HELD's holder, expiresAt, online).
-    if (json) out.err(JSON.stringify({ error: { code: code ?? 'INTERNAL', message, details: isMeshError(err) ? err.details : {} } }))
-    else out.err(`mesh: ${message}`)
+    // The API's own wire shape (the socket, HTTP and MCP send the same): what a script reads (LEASE_HELD's holder, expiresAt, online).
+    const error = errorToWire(err)
+    if (json) out.err(JSON.stringify({ error }))
+    else out.err(`mesh: ${error.message}`)
     if (!isMeshError(err) && process.env.MESH_DEBUG !== undefined) out.err(String((err as Error)?.stack))
-    return exitCodeFor(code, isMeshError(err) ? err.details : undefined)
+    return exitCodeFor(error.code as ErrorCode, error.details)
   }
 }

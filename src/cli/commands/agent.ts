@@ -22,7 +22,7 @@ import type { MeshApi } from '../../api/api.js'
 import { isMeshError, LeaseHeldError, NotFoundError, UsageError } from '../../errors.js'
 import { megabytes as mb } from '../../node/progress.js'
 import { stdout as out, withApi } from '../context.js'
-import type { Command } from '../command.js'
+import { subcommandOf, type Command } from '../command.js'
 
 const USAGE = 'mesh agent import claude|codex|openclaw|hermes (--file PATH | --session ID | --all | --since DATE) [--key KEY] | resume KEY [--cwd DIR] [--out FILE] [--take] [--force] | export KEY --out FILE [--redact] [--cwd DIR] [--as claude|hermes] | list [AGENT] | follow claude|codex|openclaw|hermes[,…] [--since DATE] | hooks install|uninstall claude | hook claude | skills sync claude|codex|hermes|openclaw [--prefer mesh|local] | memory sync claude|openclaw|hermes [--cwd DIR] [--workspace DIR] [--prefer mesh|local] [--lock-timeout MS]'
 
@@ -67,7 +67,8 @@ export const agentCmd: Command = {
     since: { type: 'string' }
   },
   async run (g, args, values) {
-    const [sub, arg] = args
+    const [, arg] = args
+    const sub = subcommandOf('agent', args[0], ['import', 'resume', 'export', 'list', 'follow', 'hooks', 'hook', 'skills', 'memory'], USAGE)
     if (sub === 'import') return await importCmd(g, arg, values)
     if (sub === 'resume' || sub === 'export') {
       if (arg === undefined) throw new UsageError(`missing KEY: ${USAGE}`)
@@ -77,8 +78,7 @@ export const agentCmd: Command = {
     if (sub === 'skills' || sub === 'memory') return await syncCmd(g, sub, args.slice(1), values)
     if (sub === 'follow') return await followCmd(g, arg, values)
     if (sub === 'hook') return await hookCmd(g, arg)
-    if (sub === 'hooks') return await hooksCmd(g, arg, args[2])
-    throw new UsageError(`unknown agent command ${sub ?? '(none)'}: ${USAGE}`)
+    return await hooksCmd(g, arg, args[2])
   }
 }
 

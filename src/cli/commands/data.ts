@@ -3,7 +3,7 @@ import { readFile, stat } from 'node:fs/promises'
 import { basename, dirname, extname, join, resolve } from 'node:path'
 import { InvalidInputError, NotFoundError, UsageError } from '../../errors.js'
 import { stdout as out, withApi } from '../context.js'
-import type { Command } from '../command.js'
+import { subcommandOf, type Command } from '../command.js'
 
 const MEMORY_USAGE = 'mesh memory set KEY VALUE [--tag T]... | get KEY | list [--tag T] | search WORDS... | delete KEY'
 
@@ -14,10 +14,10 @@ export const memoryCmd: Command = {
   examples: ['mesh memory set editor vim --tag prefs', 'mesh memory get editor', 'mesh memory search vim', 'mesh memory delete editor'],
   options: { tag: { type: 'string', multiple: true } },
   async run (g, args, values) {
-    const [sub, key, value] = args
+    const [, key, value] = args
     const tags = values.tag as string[] | undefined
     const needKey = (): string => { if (key === undefined || key === '') throw new UsageError(`missing KEY: ${MEMORY_USAGE}`); return key }
-    if (!['set', 'get', 'list', 'search', 'delete'].includes(sub ?? '')) throw new UsageError(`unknown memory command ${sub ?? '(none)'}: ${MEMORY_USAGE}`)
+    const sub = subcommandOf('memory', args[0], ['set', 'get', 'list', 'search', 'delete'], MEMORY_USAGE)
     return await withApi(g, async api => {
       if (sub === 'set') {
         if (value === undefined) throw new UsageError(`missing VALUE: ${MEMORY_USAGE}`)
@@ -60,8 +60,7 @@ export const skillsCmd: Command = {
   options: {},
   async run (g, args) {
     const [verb, arg] = args
-    const sub = verb === 'rm' ? 'remove' : verb
-    if (!['add', 'list', 'show', 'remove'].includes(sub ?? '')) throw new UsageError(`unknown skills command ${sub ?? '(none)'}: ${SKILLS_USAGE}`)
+    const sub = subcommandOf('skills', verb === 'rm' ? 'remove' : verb, ['add', 'list', 'show', 'remove'], SKILLS_USAGE)
     if (sub !== 'list' && (arg === undefined || arg === '')) throw new UsageError(`missing ${sub === 'add' ? 'FILE' : 'NAME'}: ${SKILLS_USAGE}`)
     // The file is read here, against this process's working directory; the daemon gets its text.
     const file = sub === 'add' ? await readSkillFile(arg as string) : undefined

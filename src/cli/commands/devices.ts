@@ -5,7 +5,7 @@
  */
 import { UsageError } from '../../errors.js'
 import { askYesNo, localTime, stdout as out, withApi, type Globals } from '../context.js'
-import type { Command } from '../command.js'
+import { subcommandOf, type Command } from '../command.js'
 
 async function confirm (question: string): Promise<boolean> {
   if (process.stdin.isTTY !== true) throw new UsageError('revoking cannot be undone: pass --yes to confirm when not at a terminal')
@@ -30,11 +30,11 @@ export const devicesCmd: Command = {
     'no-mdns': { type: 'boolean' }
   },
   async run (g: Globals, args, values) {
-    const sub = args[0]
-    if (sub === undefined || sub === 'list') return await list(g)
+    // Alone, `mesh devices` lists them.
+    const sub = args[0] === undefined ? 'list' : subcommandOf('devices', args[0], ['list', 'revoke', 'approve'], this.usage)
+    if (sub === 'list') return await list(g)
     if (sub === 'revoke') return await revoke(g, args[1], values)
-    if (sub === 'approve') return await (await import('./pair.js')).devicesApprove(g, args, values)
-    throw new UsageError(`unknown devices command ${sub}: ${this.usage}`)
+    return await (await import('./pair.js')).devicesApprove(g, args, values)
   }
 }
 

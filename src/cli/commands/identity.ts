@@ -4,7 +4,7 @@ import { resolve } from 'node:path'
 import { DaemonRunningError, UsageError, WalletNotFoundError } from '../../errors.js'
 import { connectRpc } from '../../api/rpc-client.js'
 import { localTime, stdout as out, withApi, type Globals } from '../context.js'
-import type { Command } from '../command.js'
+import { subcommandOf, type Command } from '../command.js'
 
 export const walletCmd: Command = {
   name: 'wallet',
@@ -13,7 +13,7 @@ export const walletCmd: Command = {
   examples: ['mesh wallet new --out ~/wallet.json', 'mesh wallet show --wallet ~/wallet.json'],
   options: { out: { type: 'string' } },
   async run (g: Globals, args, values) {
-    const sub = args[0]
+    const sub = subcommandOf('wallet', args[0], ['new', 'show'], this.usage)
     const { meshDefaultWalletPath, writeNewWallet } = await import('../../identity/index.js')
     const { findWalletPath, resolveWallet } = await import('../../api/wallet.js')
     if (sub === 'new') {
@@ -23,15 +23,12 @@ export const walletCmd: Command = {
       else { out.line(`address: ${w.address}`); out.line(`wallet:  ${path} (mode 0600; keep it safe: it certifies your devices and unlocks your vault)`) }
       return 0
     }
-    if (sub === 'show') {
-      const path = await findWalletPath({ path: g.wallet })
-      if (path === undefined) throw new WalletNotFoundError('no wallet found: pass --wallet PATH, set MESH_WALLET, or create one with `mesh wallet new`')
-      const w = await resolveWallet({ path })
-      if (g.json) out.json({ address: w?.address, path: resolve(path) })
-      else out.line(w?.address)
-      return 0
-    }
-    throw new UsageError(`unknown wallet command ${sub ?? '(none)'}: ${this.usage}`)
+    const path = await findWalletPath({ path: g.wallet })
+    if (path === undefined) throw new WalletNotFoundError('no wallet found: pass --wallet PATH, set MESH_WALLET, or create one with `mesh wallet new`')
+    const w = await resolveWallet({ path })
+    if (g.json) out.json({ address: w?.address, path: resolve(path) })
+    else out.line(w?.address)
+    return 0
   }
 }
 

@@ -3,7 +3,7 @@ import { InvalidInputError, UsageError } from '../../errors.js'
 import { parseSessionKey } from '../../../crdt/session-key.js'
 import type { Output } from '../../api/schema.js'
 import { localTime, stdout as out, withApi } from '../context.js'
-import type { Command } from '../command.js'
+import { subcommandOf, type Command } from '../command.js'
 
 type View = Output<'sessions.show'>
 type Message = View['messages'][number]
@@ -88,8 +88,7 @@ export const sessionCmd: Command = {
   ],
   options: { title: { type: 'string' }, goal: { type: 'string' }, role: { type: 'string' }, text: { type: 'string' }, stdin: { type: 'boolean' }, tail: { type: 'string' }, all: { type: 'boolean' }, force: { type: 'boolean' } },
   async run (g, args, values) {
-    const sub = args[0]
-    if (sub !== 'new' && sub !== 'append' && sub !== 'show') throw new UsageError(`unknown session command ${sub ?? '(none)'}: ${SESSION_USAGE}`)
+    const sub = subcommandOf('session', args[0], ['new', 'append', 'show'], SESSION_USAGE)
     const key = parseSessionKey(need(args, 1, 'session KEY', SESSION_USAGE))
     if (sub === 'new') {
       return await withApi(g, async api => {
@@ -222,9 +221,8 @@ export const leaseCmd: Command = {
   examples: ['mesh lease release fix-login', 'mesh lease take fix-login --take'],
   options: { take: { type: 'boolean' } },
   async run (g, args, values) {
-    const sub = args[0]
     // Before the key: `mesh lease fix-login` lacks the command, not the key.
-    if (sub !== 'take' && sub !== 'renew' && sub !== 'release') throw new UsageError(`unknown lease command ${sub ?? '(none)'}: ${LEASE_USAGE}`)
+    const sub = subcommandOf('lease', args[0], ['take', 'renew', 'release'], LEASE_USAGE)
     const key = parseSessionKey(need(args, 1, 'session KEY', LEASE_USAGE))
     return await withApi(g, async api => {
       if (sub === 'release') {

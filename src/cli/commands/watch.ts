@@ -11,13 +11,16 @@ import { SessionNotFoundError } from '../../errors.js'
 export const watchCmd: Command = {
   name: 'watch',
   usage: 'mesh watch KEY [--tail N] [--json]',
-  summary: 'print a session\'s transcript, then each new message as it arrives from any device, until interrupted (read-only; it never holds the home, so other commands and mesh join keep working)',
+  summary: 'print a session\'s transcript, then each new message as it arrives from any device, until interrupted (read-only; it never holds the home, so other commands and mesh join keep working); --json: a JSON line per message, and {"event":"waiting"} then {"event":"arrived"} for a session not on this device yet',
   examples: ['mesh watch fix-login', 'mesh watch fix-login --tail 5 --json'],
   options: { tail: { type: 'string' } },
   async run (g, args, values) {
     const key = parseSessionKey(need(args, 0, 'session KEY', this.usage))
     const tail = parseCount(values.tail, '--tail') ?? 50
     const note = (s: string): void => { if (!g.json) out.err(s) }
+    // What a script must know to read the stream, as a line of it: `{"event": ...}` beside the
+    // messages (which have no `event` field), the way mesh join --json says what happens.
+    const event = (e: Record<string, unknown>, s: string): void => { if (g.json) out.line(JSON.stringify(e)); else out.err(s) }
     // Never holds the home: through the daemon while one runs (its events carry every device's
     // appends), else a look at the transcript once a second, each opening the home briefly.
     const api = new DaemonFollower(g, (daemon) => {
@@ -30,8 +33,11 @@ export const watchCmd: Command = {
     // A session not on this device yet (still on its way from a peer) is waited for, not an error.
     let found = true
     const held: EventRecord[] = []
+    const arrived = (): void => { found = true; event({ event: 'arrived', key }, `(${key} arrived)`) }
     const print = (m: Parameters<typeof formatMessage>[0]): void => {
       if (seen.has(m.id)) return
+      // A message through the daemon's events can come before the poll sees the session.
+      if (!found) arrived()
       seen.add(m.id)
       last = m.id
       out.line(g.json ? JSON.stringify(m) : formatMessage(m))
@@ -46,7 +52,7 @@ export const watchCmd: Command = {
       polling = true
       try {
         const v = await api.call('sessions.show', last !== undefined ? { key, after: last } : { key, tail })
-        if (!found) { found = true; note(`(${key} arrived)`) }
+        if (!found) arrived()
         for (const m of v.messages) print(m)
       } catch (err) {
         if (!found && err instanceof SessionNotFoundError) return
@@ -67,7 +73,7 @@ export const watchCmd: Command = {
         } catch (err) {
           if (!(err instanceof SessionNotFoundError)) throw err
           found = false
-          note(`(no session ${key} on this device yet: waiting for it to arrive from a peer or be created here; Ctrl-C to stop)`)
+          event({ event: 'waiting', key }, `(no session ${key} on this device yet: waiting for it to arrive from a peer or be created here; Ctrl-C to stop)`)
         }
         ready = true
         for (const r of held.splice(0)) onEvent(r)

@@ -1,0 +1,169 @@
+/**
+ * More of what a newcomer meets, through real `mesh` processes beside two real daemons of one
+ * wallet (alpha and beta, on loopback): `mesh watch --json` says on its stream that it waits for
+ * a session and when it arrived; a command group without its command says so and lists them;
+ * one message for an unknown command however it is asked; `mesh lease renew` without a lease to
+ * renew is LEASE_NOT_HELD, and with another device's lease LEASE_HELD naming it; "last write" in
+ * LEASE_HELD counts writes of the session, not taking its lease; and a --json error is the API's
+ * own wire error, the same body HTTP and MCP give.
+ */
+import { Client } from '@modelcontextprotocol/sdk/client/index.js'
+import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { BIN, runCli, type RunResult } from '../helpers/cli.js'
+import { api as httpApi, startPair, type Pair } from '../helpers/daemons.js'
+import { spawnIn } from '../helpers/netns.js'
+import { tempDir } from '../helpers/tmp.js'
+import { poll } from '../helpers/wait.js'
+
+let t: { dir: string, cleanup: () => Promise<void> }
+let pair: Pair
+const cleanups: Array<() => Promise<unknown>> = []
+const mesh = async (...args: string[]): Promise<RunResult> => await runCli(args, { env: pair.env })
+const A = (): string[] => ['--home', pair.a.home]
+const B = (): string[] => ['--home', pair.b.home]
+/** The --json error a command printed, after checking its exit code. */
+const errorOf = (r: RunResult, code: number): any => {
+  expect(r.code, r.stderr).toBe(code)
+  expect(r.stdout).toBe('')
+  return JSON.parse(r.stderr).error
+}
+/** A message with its figures (seconds ago, minutes left, a clock time) left out: two calls a moment apart say the same. */
+const figureless = (e: { message: string }): unknown => ({ ...e, message: e.message.replace(/\d+/g, 'N') })
+
+beforeAll(async () => {
+  t = await tempDir()
+  pair = await startPair(t.dir)
+}, 90_000)
+afterAll(async () => {
+  for (const c of cleanups.reverse()) await c()
+  await pair?.stop()
+  await t?.cleanup()
+})
+
+/** Creates KEY on alpha and waits until beta holds it too. */
+async function sessionOnBoth (key: string): Promise<void> {
+  expect((await mesh('session', 'new', key, ...A())).code).toBe(0)
+  await poll(`${key} on beta`, async () => (await mesh('session', 'show', key, '--tail', '0', ...B())).code === 0)
+}
+
+/** Waits until DEVICE's view of KEY passes `ok`. */
+async function seen (home: () => string[], key: string, what: string, ok: (v: any) => boolean): Promise<void> {
+  await poll(what, async () => {
+    const r = await mesh('session', 'show', key, '--json', ...home())
+    return r.code === 0 && ok(JSON.parse(r.stdout))
+  })
+}
+
+describe('mesh watch --json', () => {
+  it('says on its stream that it waits for a session not here yet, then that it arrived, before its messages', async () => {
+    const w = spawnIn(undefined, process.execPath, [BIN, 'watch', 'later', '--json', ...B()], pair.env)
+    cleanups.push(async () => await w.stop('SIGKILL'))
+    let stdout = ''
+    let stderr = ''
+    w.child.stdout?.on('data', (d: Buffer) => { stdout += d.toString() })
+    w.child.stderr?.on('data', (d: Buffer) => { stderr += d.toString() })
+    await w.waitFor(/"event":"waiting"/)
+    // Made on the other device: it arrives from a peer.
+    expect((await mesh('session', 'new', 'later', ...A())).code).toBe(0)
+    expect((await mesh('session', 'append', 'later', '--role', 'user', '--text', 'first words', ...A())).code).toBe(0)
+    await w.waitFor(/"content":"first words"/)
+    expect(await w.stop('SIGINT')).toBe(0)
+    const lines = stdout.trim().split('\n').map(l => JSON.parse(l))
+    expect(lines.slice(0, 2)).toEqual([{ event: 'waiting', key: 'agent:main:later' }, { event: 'arrived', key: 'agent:main:later' }])
+    expect(lines.slice(2).map(m => m.content)).toEqual(['first words'])
+    // Everything a script reads is on the stream: no prose on stderr in JSON mode.
+    expect(stderr).toBe('')
+  })
+})
+
+describe('a command group without its command', () => {
+  it('says the command is missing and lists them (exit 2), where a wrong one is still unknown', async () => {
+    const groups: Array<[string, string]> = [
+      ['session', 'new, append or show'],
+      ['lease', 'take, renew or release'],
+      ['memory', 'set, get, list, search or delete'],
+      ['skills', 'add, list, show or remove'],
+      ['wallet', 'new or show'],
+      ['agent', 'import, resume, export, list, follow, hooks, hook, skills or memory']
+    ]
+    for (const [group, listed] of groups) {
+      const r = await mesh(group)
+      expect(r.code, group).toBe(2)
+      expect(r.stderr, group).toMatch(new RegExp(`^mesh: missing ${group} command \\(${listed}\\): mesh ${group} `))
+      expect(r.stderr, group).not.toContain('(none)')
+    }
+    expect(errorOf(await mesh('memory', '--json'), 2)).toMatchObject({ code: 'USAGE', message: expect.stringMatching(/^missing memory command \(set, get/), details: {} })
+    const wrong = await mesh('memory', 'frob')
+    expect(wrong.code).toBe(2)
+    expect(wrong.stderr).toMatch(/^mesh: unknown memory command frob: mesh memory set KEY VALUE/)
+  })
+})
+
+describe('an unknown command', () => {
+  it('is said one way, whether run or asked about (exit 2), and its --json error is the wire shape', async () => {
+    const run = await mesh('frob')
+    const asked = await mesh('help', 'frob')
+    expect(run.code).toBe(2)
+    expect(asked.code).toBe(2)
+    expect(run.stderr).toBe('mesh: unknown command "frob". Run `mesh --help` for the list\n')
+    expect(asked.stderr).toBe(run.stderr)
+    expect(JSON.parse((await mesh('frob', '--json')).stderr)).toEqual({ error: { code: 'USAGE', message: 'unknown command "frob". Run `mesh --help` for the list', details: {} } })
+  })
+})
+
+describe('mesh lease renew', () => {
+  it('is LEASE_NOT_HELD when no device holds the lease, LEASE_HELD naming the holder when another does; HTTP says the same', async () => {
+    await sessionOnBoth('relay')
+    const path = `/api/sessions/${encodeURIComponent('agent:main:relay')}/lease`
+    const none = errorOf(await mesh('lease', 'renew', 'relay', '--json', ...B()), 1)
+    expect(none).toEqual({ code: 'LEASE_NOT_HELD', message: 'no device holds the driver lease of agent:main:relay, so there is none to renew: take it with `mesh lease take agent:main:relay` or `mesh resume agent:main:relay`', details: { key: 'agent:main:relay' } })
+    const overHttp = await httpApi(pair.b, 'PUT', path)
+    expect(overHttp.status).toBe(409)
+    expect(overHttp.body).toEqual({ error: none })
+
+    expect((await mesh('lease', 'take', 'relay', ...A())).code).toBe(0)
+    await seen(B, 'relay', 'alpha\'s lease on beta', v => v.lease?.label === 'alpha')
+    const held = errorOf(await mesh('lease', 'renew', 'relay', '--json', ...B()), 1)
+    expect(held).toMatchObject({ code: 'LEASE_HELD', details: { key: 'agent:main:relay', holder: 'alpha', device: pair.a.deviceId, online: true, expiresAt: expect.any(Number) } })
+    expect(held.message).toMatch(/^this device does not hold the driver lease of agent:main:relay: alpha does \(lease ends in .*, online now\); take it over with `mesh resume agent:main:relay --take`$/)
+    const heldOverHttp = await httpApi(pair.b, 'PUT', path)
+    expect(heldOverHttp.status).toBe(409)
+    expect(figureless(heldOverHttp.body.error)).toEqual(figureless(held))
+    // The holder renews it.
+    expect((await mesh('lease', 'renew', 'relay', ...A())).code).toBe(0)
+  })
+})
+
+describe('LEASE_HELD when taking a lease', () => {
+  it('counts a write of the session as the last write, not taking the lease; CLI, HTTP and MCP give one error', async () => {
+    await sessionOnBoth('handoff')
+    // Beta writes while no device drives it; then alpha takes the lease and writes nothing.
+    expect((await mesh('session', 'append', 'handoff', '--role', 'user', '--text', 'beta wrote', ...B())).code).toBe(0)
+    await seen(A, 'handoff', 'beta\'s message on alpha', v => v.messages.some((m: any) => m.content === 'beta wrote'))
+    expect((await mesh('lease', 'take', 'handoff', ...A())).code).toBe(0)
+    await seen(B, 'handoff', 'alpha\'s lease on beta', v => v.lease?.label === 'alpha')
+
+    // Taking the lease was not a write: the last writer is still beta, on both devices.
+    for (const home of [A, B]) {
+      const v = JSON.parse((await mesh('session', 'show', 'handoff', '--json', ...home())).stdout)
+      expect(v.lastWriter).toMatchObject({ device: pair.b.deviceId, label: 'beta' })
+    }
+    const refused = errorOf(await mesh('resume', 'handoff', '--json', ...B()), 1)
+    expect(refused).toMatchObject({ code: 'LEASE_HELD', details: { key: 'agent:main:handoff', holder: 'alpha', device: pair.a.deviceId, online: true, expiresAt: expect.any(Number) } })
+    expect(refused.message).toMatch(/^session agent:main:handoff is being driven by alpha, last write \d+s ago by this device, online now \(lease ends in /)
+
+    // The same refusal over HTTP and MCP: one wire shape.
+    const overHttp = await httpApi(pair.b, 'POST', `/api/sessions/${encodeURIComponent('agent:main:handoff')}/lease`, {})
+    expect(overHttp.status).toBe(409)
+    expect(figureless(overHttp.body.error)).toEqual(figureless(refused))
+    const transport = new StdioClientTransport({ command: process.execPath, args: [BIN, 'mcp', ...B()], env: pair.env as Record<string, string>, stderr: 'pipe' })
+    const client = new Client({ name: 'mesh-test', version: '0' })
+    await client.connect(transport)
+    cleanups.push(async () => await client.close())
+    const tool = await client.callTool({ name: 'sessions_take_lease', arguments: { key: 'handoff' } })
+    expect(tool.isError).toBe(true)
+    expect(figureless((tool.structuredContent as any).error)).toEqual(figureless(refused))
+    await client.close()
+  })
+})
