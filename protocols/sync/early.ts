@@ -27,10 +27,11 @@ export class EarlyEntries {
   private readonly owed: string[] = []
   /** Bodies received ahead, awaiting their signatures, oldest first. */
   private readonly waiting: Array<{ e: EarlyEntry, bytes: number }> = []
-  constructor (private readonly peer: string, private readonly source: ReplicaSource, private readonly outbox: Outbox, private readonly stats: { earlySent: number, earlyReceived: number, earlyApplied: number }) {}
+  /** `accept`: the data layer's acceptEarly, undefined when this side takes no early entries. */
+  constructor (private readonly peer: string, private readonly accept: ReplicaSource['acceptEarly'], private readonly outbox: Outbox, private readonly stats: { earlySent: number, earlyReceived: number, earlyApplied: number }) {}
 
   /** What this side says of itself in its held frame. */
-  static held (source: ReplicaSource): number { return source.acceptEarly !== undefined ? EARLY_VERSION : 0 }
+  get held (): number { return this.accept !== undefined ? EARLY_VERSION : 0 }
 
   /** Reads the peer's held frame (in read order). */
   note (msg: SyncMessage): void {
@@ -70,7 +71,7 @@ export class EarlyEntries {
    */
   receive (msg: SyncMessage): Array<{ done: Promise<{ outcome: AcceptOutcome } & EntryRef>, bytes: number }> {
     if (msg.earlyEntries.length === 0 && msg.signatures.length === 0) return []
-    const accept = this.source.acceptEarly
+    const accept = this.accept
     if (accept === undefined) throw new ProtocolError('early entries were sent to a node that did not ask for them')
     if (this.waiting.length + msg.earlyEntries.length > LIMITS.maxEarly) throw new ProtocolError(`more than ${LIMITS.maxEarly} early entries await their signatures`)
     // Checked before any body is taken or signature used: a frame that breaks the protocol changes nothing.

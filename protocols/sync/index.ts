@@ -40,6 +40,12 @@ export interface SyncInit {
    * @default true
    */
   reconcile?: boolean
+  /**
+   * Send this node's own live entries ahead of their signatures to peers that take them, and
+   * take theirs (SPEC.md, Early entries); false: every entry whole, none taken.
+   * @default true
+   */
+  early?: boolean
   /** A transfer's progress: at most about once a second per transfer over a second long, and a final one. */
   onProgress?: SessionEvents['progress']
 }
@@ -74,7 +80,7 @@ class SyncService implements Sync, Startable {
     this.offs.push(this.init.source.onEntry((entry, ref, from) => {
       for (const [peer, s] of this.sessions) if (peer !== from) s.pushEntry(entry, ref)
     }))
-    const offEarly = this.init.source.onEarly?.((body, ref) => {
+    const offEarly = this.init.early === false ? undefined : this.init.source.onEarly?.((body, ref) => {
       for (const s of this.sessions.values()) s.pushEarly(body, ref)
     })
     if (offEarly !== undefined) this.offs.push(offEarly)
@@ -131,7 +137,7 @@ class SyncService implements Sync, Startable {
       refused: (reason, from) => { this.log('refused from %s: %s', from, reason); this.init.onRefused?.(reason, from) },
       caughtUp: (from) => this.init.onCaughtUp?.(from),
       progress: (t) => { this.init.onProgress?.(t) }
-    }, { reconcile: this.init.reconcile })
+    }, { reconcile: this.init.reconcile, early: this.init.early })
     this.sessions.set(peer, s)
     void s.run().then((reason) => {
       for (const k of Object.keys(this.ended) as Array<keyof SessionStats>) this.ended[k] += s.stats[k]

@@ -43,6 +43,11 @@ export interface SessionOptions {
    * @default true
    */
   reconcile?: boolean
+  /**
+   * Take early entries (and say so in the held frame): SPEC.md, Early entries.
+   * @default true
+   */
+  early?: boolean
 }
 
 export interface SessionEvents {
@@ -109,7 +114,7 @@ export class PeerSession {
     this.catchUp = new CatchUp({ ...parts, stats: this.stats, abort: (err) => { this.stream.abort(err) } })
     this.vectors = new VectorExchange({ ...parts, catchUp: this.catchUp, caughtUp: () => { this.events.caughtUp?.(this.peer) } })
     this.snapshotIn = new SnapshotReceiver({ ...parts, refused: (err) => { this.refusedSnapshot(err) } })
-    this.early = new EarlyEntries(peer, source, this.outbox, this.stats)
+    this.early = new EarlyEntries(peer, options.early === false ? undefined : source.acceptEarly, this.outbox, this.stats)
   }
 
   /** The peer's vectors as last reported, advanced by what we send it. */
@@ -211,7 +216,7 @@ export class PeerSession {
     // A full disk is said once here and on every change: the peer must not show this node in sync
     // while it refuses what it is sent.
     const disk = this.source.diskFull?.() === true ? DISK.full : 0
-    this.outbox.enqueue({ ...EMPTY(), partialSnapshots: partialSnapshots as any, snapshotWindow: BigInt(LIMITS.snapshotWindowBytes), disk, lanes: LANES_VERSION, early: EarlyEntries.held(this.source) }, false)
+    this.outbox.enqueue({ ...EMPTY(), partialSnapshots: partialSnapshots as any, snapshotWindow: BigInt(LIMITS.snapshotWindowBytes), disk, lanes: LANES_VERSION, early: this.early.held }, false)
   }
 
   /** Transfer bookkeeping of a frame, in read order (before the frame's first await). */

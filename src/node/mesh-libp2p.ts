@@ -70,7 +70,7 @@ export interface BuiltNode {
 }
 
 /** Builds the node's libp2p node, not started. */
-export async function buildLibp2p (vault: NodeVault, config: NodeConfig, options: Pick<MeshNodeOptions, 'membershipTimeoutMs' | 'reconcile'>): Promise<BuiltNode> {
+export async function buildLibp2p (vault: NodeVault, config: NodeConfig, options: Pick<MeshNodeOptions, 'membershipTimeoutMs' | 'reconcile' | 'early'>): Promise<BuiltNode> {
   // Reservations on --relay-via relays are taken after start (RelayVia): an unreachable relay
   // must not keep the node from starting.
   const listen = config.listen.length > 0 ? config.listen : [`/ip4/0.0.0.0/tcp/${config.port ?? 0}`]
@@ -164,7 +164,8 @@ export async function buildLibp2p (vault: NodeVault, config: NodeConfig, options
           onRefused: (reason, from) => { hooks?.onEntryRefused(reason, from) },
           onCaughtUp: (from) => { hooks?.onCaughtUp(from) },
           onProgress: (t) => { hooks?.onProgress(t) },
-          reconcile: options.reconcile ?? true
+          reconcile: options.reconcile ?? true,
+          early: options.early ?? true
         }),
         // Reservations and circuits for proven members only (the gater and the hop middleware below).
         ...(config.relay ? { relay: circuitRelayServer(RELAY_SERVER_INIT) } : {}),

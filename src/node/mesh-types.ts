@@ -83,6 +83,13 @@ export interface MeshNodeOptions extends Partial<NodeConfig> {
    * @default true
    */
   reconcile?: boolean
+  /**
+   * Early entries (protocols/sync/SPEC.md): this node's own live entries go to peers ahead of
+   * their signatures, and it takes theirs; false sends every entry whole and says it takes none
+   * (the benchmark's baseline of what they buy).
+   * @default true
+   */
+  early?: boolean
 }
 
 /** The libp2p node a mesh node runs, with the services it adds (mesh-libp2p.ts). */

@@ -91,11 +91,11 @@ export class MeshNode extends EventEmitter<{ event: [NodeEvent], 'caught-up': [s
 
   static async start (vault: NodeVault, options: MeshNodeOptions = {}): Promise<MeshNode> {
     const fromFile = await readConfig(vault.home)
-    const { membershipTimeoutMs, reconcile, ...nodeOptions } = options
+    const { membershipTimeoutMs, reconcile, early, ...nodeOptions } = options
     const config: NodeConfig = { ...DEFAULTS, ...fromFile, ...Object.fromEntries(Object.entries(nodeOptions).filter(([, v]) => v !== undefined)) }
     const book = new PeerBook(vault.home)
     await book.load()
-    const built = await buildLibp2p(vault, config, { membershipTimeoutMs, reconcile })
+    const built = await buildLibp2p(vault, config, { membershipTimeoutMs, reconcile, early })
     const self = new MeshNode(vault, built, config, book)
     built.bind({
       isRevokedPeer: (id) => self.isRevokedPeer(id),

@@ -79,7 +79,8 @@ if (role === 'mesh-reader' || role === 'mesh-writer') {
   const [home, walletPath, addr, nArg] = args as [string, string, string?, string?]
   const wallet = await loadWallet(walletPath)
   const vault = await openVault({ home, wallet, label: role === 'mesh-writer' ? 'A' : 'B', snapshotEvery: 1_000_000 })
-  const node = await MeshNode.start(vault.vault, { listen: ['/ip4/127.0.0.1/tcp/0'], mdns: false, dht: 'off', bootstrap: addr !== undefined ? [addr] : [] })
+  // MESH_BENCH_EARLY=0: early entries off (the baseline of what they buy).
+  const node = await MeshNode.start(vault.vault, { listen: ['/ip4/127.0.0.1/tcp/0'], mdns: false, dht: 'off', bootstrap: addr !== undefined ? [addr] : [], early: process.env.MESH_BENCH_EARLY !== '0' })
   if (role === 'mesh-reader') {
     send({ ready: node.addresses()[0] })
     await until(async () => await vault.sessions.exists(KEY))

@@ -55,12 +55,14 @@ async function relayLatency (count: number, payload: string): Promise<number[]> 
  * relay server and its two clients for the baseline): returns B's arrival minus A's append for
  * each message, on the monotonic clock the processes share.
  */
-async function handoffAcross (kind: 'mesh' | 'floor' | 'relay', dir: string, walletPath: string, count: number, round = 0): Promise<{ lat: number[], cpuUs: number }> {
+async function handoffAcross (kind: 'mesh' | 'whole' | 'floor' | 'relay', dir: string, walletPath: string, count: number, round = 0): Promise<{ lat: number[], cpuUs: number }> {
   const { fork } = await import('node:child_process')
   const child = fileURLToPath(new URL('./mesh-child.js', import.meta.url))
   const kids: Array<ReturnType<typeof fork>> = []
+  // `whole`: the mesh with early entries off on both sides (every entry sent signed, whole).
+  const env = kind === 'whole' ? { ...process.env, MESH_BENCH_EARLY: '0' } : process.env
   const start = async (args: string[]): Promise<{ p: ReturnType<typeof fork>, ready: unknown }> => {
-    const p = fork(child, args, { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] })
+    const p = fork(child, args, { stdio: ['ignore', 'inherit', 'inherit', 'ipc'], env })
     kids.push(p)
     const ready = await new Promise((resolve, reject) => {
       p.on('message', (m: any) => { if (m.ready !== undefined) resolve(m.ready) })
@@ -75,7 +77,7 @@ async function handoffAcross (kind: 'mesh' | 'floor' | 'relay', dir: string, wal
     type Kid = Awaited<ReturnType<typeof start>>
     let reader: Kid
     let writer: Kid
-    if (kind === 'mesh') {
+    if (kind === 'mesh' || kind === 'whole') {
       reader = await start(['mesh-reader', join(dir, `xb${round}`), walletPath])
       const listened = listening(reader)
       writer = await start(['mesh-writer', join(dir, `xa${round}`), walletPath, String(reader.ready), String(warm + count)])
@@ -228,31 +230,35 @@ export async function benchMesh (dir: string, opts: { quick: boolean, part?: str
     // three share the machine's state of the moment (a VM's run-to-run spread is wider than the
     // differences timed here); each figure is the median of its rounds' p50s and p99s, and the
     // ratios the median of the rounds' ratios.
-    const rounds: Array<{ mesh: number[], relay: number[], floor: number[] }> = []
-    const cpus: Array<{ mesh: number, relay: number, floor: number }> = []
+    const rounds: Array<{ mesh: number[], whole: number[], relay: number[], floor: number[] }> = []
+    const cpus: Array<{ mesh: number, whole: number, relay: number, floor: number }> = []
     for (let r = 0; r < (opts.quick ? 1 : 3); r++) {
       const mesh = await handoffAcross('mesh', dir, walletPath, count, r)
       const relayR = await handoffAcross('relay', dir, walletPath, count, r)
       const floor = await handoffAcross('floor', dir, walletPath, count, r)
-      rounds.push({ mesh: mesh.lat, relay: relayR.lat, floor: floor.lat })
-      cpus.push({ mesh: mesh.cpuUs, relay: relayR.cpuUs, floor: floor.cpuUs })
-      console.log(`  round ${r + 1}: mesh p50 ${fmt(percentile(mesh.lat, 50), 2)} ms, relay ${fmt(percentile(relayR.lat, 50), 2)} ms, floor ${fmt(percentile(floor.lat, 50), 2)} ms; CPU per message mesh ${fmt(mesh.cpuUs, 0)} µs, relay ${fmt(relayR.cpuUs, 0)} µs, floor ${fmt(floor.cpuUs, 0)} µs`)
+      const whole = await handoffAcross('whole', dir, walletPath, count, r + 100)
+      rounds.push({ mesh: mesh.lat, whole: whole.lat, relay: relayR.lat, floor: floor.lat })
+      cpus.push({ mesh: mesh.cpuUs, whole: whole.cpuUs, relay: relayR.cpuUs, floor: floor.cpuUs })
+      console.log(`  round ${r + 1}: mesh p50 ${fmt(percentile(mesh.lat, 50), 2)} ms (without early entries ${fmt(percentile(whole.lat, 50), 2)} ms), relay ${fmt(percentile(relayR.lat, 50), 2)} ms, floor ${fmt(percentile(floor.lat, 50), 2)} ms; CPU per message mesh ${fmt(mesh.cpuUs, 0)} µs (${fmt(whole.cpuUs, 0)} µs), relay ${fmt(relayR.cpuUs, 0)} µs, floor ${fmt(floor.cpuUs, 0)} µs`)
     }
     const mid = (f: (r: typeof rounds[number]) => number): number => median(rounds.map(f))
-    const line = (k: 'mesh' | 'relay' | 'floor'): string => `p50 ${fmt(mid(r => percentile(r[k], 50)), 2)} ms, p99 ${fmt(mid(r => percentile(r[k], 99)), 2)} ms`
-    const inRound = (r: typeof rounds[number], a: 'mesh' | 'floor', b: 'relay' | 'floor'): number => percentile(r[a], 50) / percentile(r[b], 50)
-    const ratio = (a: 'mesh' | 'floor', b: 'relay' | 'floor'): number => mid(r => inRound(r, a, b))
-    const each = (a: 'mesh' | 'floor', b: 'relay' | 'floor'): string => rounds.length > 1 ? ` (rounds ${rounds.map(r => fmt(inRound(r, a, b), 2)).join(', ')})` : ''
+    const line = (k: 'mesh' | 'whole' | 'relay' | 'floor'): string => `p50 ${fmt(mid(r => percentile(r[k], 50)), 2)} ms, p99 ${fmt(mid(r => percentile(r[k], 99)), 2)} ms`
+    const inRound = (r: typeof rounds[number], a: 'mesh' | 'floor', b: 'relay' | 'floor' | 'whole'): number => percentile(r[a], 50) / percentile(r[b], 50)
+    const ratio = (a: 'mesh' | 'floor', b: 'relay' | 'floor' | 'whole'): number => mid(r => inRound(r, a, b))
+    const each = (a: 'mesh' | 'floor', b: 'relay' | 'floor' | 'whole'): string => rounds.length > 1 ? ` (rounds ${rounds.map(r => fmt(inRound(r, a, b), 2)).join(', ')})` : ''
     const meshToRelay = ratio('mesh', 'relay')
     report({ name: `handoff latency, append on A readable on B, each in its own process (${count} × 1 KB, median of ${rounds.length} rounds)`, value: line('mesh'), baseline: `y-websocket relay, server and clients in their own processes, ${line('relay')}`, ratio: `p50 ${fmt(meshToRelay, 2)}×${each('mesh', 'relay')}`, target: 'p50 ≤ 1.0×', ok: meshToRelay <= 1.0 })
+    // What early entries buy (protocols/sync/SPEC.md): the same mesh with them off on both sides,
+    // every entry signed before it leaves, run in the same rounds.
+    report({ name: 'handoff with early entries (the body ahead of its signature), against the same mesh sending every entry signed, each in its own process', value: line('mesh'), baseline: `early entries off, ${line('whole')}`, ratio: `p50 ${fmt(ratio('mesh', 'whole'), 2)}×${each('mesh', 'whole')}`, target: 'reported', ok: undefined })
     // What the fixed stack costs before mesh does anything: the same updates over one bare
     // libp2p stream between the same two processes. Mesh cannot be faster than this row.
     report({ name: 'handoff floor: the same Yjs updates over one bare libp2p stream (TCP, Noise, Yamux; no sealing, signatures, store or disk), each in its own process', value: line('floor'), baseline: `the relay above, ${line('relay')}`, ratio: `p50 ${fmt(ratio('floor', 'relay'), 2)}×${each('floor', 'relay')}; mesh ${fmt(ratio('mesh', 'floor'), 2)}× the floor`, target: 'reported', ok: undefined })
     // What each setup's processes spend per message, whenever it runs: work after B is told (the
     // store, the signature check, acknowledgements) is off the latency above, but on a machine of
     // two cores it is not free. The harness's own IPC is in every setup's figure.
-    const cpuOf = (k: 'mesh' | 'relay' | 'floor'): number => median(cpus.map(c => c[k]))
-    report({ name: 'CPU per handoff, every process of the setup (A and B; the relay: its server and two clients), harness IPC included', value: `mesh ${fmt(cpuOf('mesh'), 0)} µs`, baseline: `relay ${fmt(cpuOf('relay'), 0)} µs, floor ${fmt(cpuOf('floor'), 0)} µs`, ratio: `${fmt(cpuOf('mesh') / cpuOf('relay'), 2)}× the relay`, target: 'reported', ok: undefined })
+    const cpuOf = (k: 'mesh' | 'whole' | 'relay' | 'floor'): number => median(cpus.map(c => c[k]))
+    report({ name: 'CPU per handoff, every process of the setup (A and B; the relay: its server and two clients), harness IPC included', value: `mesh ${fmt(cpuOf('mesh'), 0)} µs (early entries off: ${fmt(cpuOf('whole'), 0)} µs)`, baseline: `relay ${fmt(cpuOf('relay'), 0)} µs, floor ${fmt(cpuOf('floor'), 0)} µs`, ratio: `${fmt(cpuOf('mesh') / cpuOf('relay'), 2)}× the relay`, target: 'reported', ok: undefined })
     // The same in one process: no process boundary between A and B, so this isolates the work
     // each side does (a relay hop costs nothing here that the mesh does not also pay).
     const one = (xs: number[]): string => `p50 ${fmt(percentile(xs, 50), 2)} ms, p99 ${fmt(percentile(xs, 99), 2)} ms`
