@@ -23,8 +23,12 @@ const keyOf = (ref: EntryRef): string => `${toHex(ref.doc)}/${toHex(ref.item.aut
 export class EarlyEntries {
   /** The peer said (its held frame) that it takes early entries. */
   private peerTakes = false
-  /** Bodies sent ahead whose signatures are owed to the peer, oldest first. */
-  private readonly owed: string[] = []
+  /**
+   * The body sent ahead whose signature is owed to the peer. At most one: its signature follows in
+   * the same tick, and if it never does (its signing failed) no other body goes ahead on this
+   * session, so the peer can never pair a signature with the wrong body.
+   */
+  private owed: string | undefined
   /** Bodies received ahead, awaiting their signatures, oldest first. */
   private readonly waiting: Array<{ e: EarlyEntry, bytes: number }> = []
   /** `accept`: the data layer's acceptEarly, undefined when this side takes no early entries. */
@@ -40,27 +44,21 @@ export class EarlyEntries {
 
   /** One of this node's own new entries, unsigned: sent ahead when that makes it early. */
   pushBody (body: Uint8Array, ref: EntryRef): void {
-    if (!this.peerTakes || body.byteLength > LIMITS.earlyMaxBytes || !this.outbox.quiet() || this.owed.length >= LIMITS.maxEarly) return
+    if (!this.peerTakes || body.byteLength > LIMITS.earlyMaxBytes || !this.outbox.quiet() || this.owed !== undefined) return
     // Not a live frame: a signature owed must never be dropped, so neither is its body.
     if (this.outbox.enqueue({ ...EMPTY(), earlyEntries: [body as Uint8Array<ArrayBuffer>] }, false)) {
-      this.owed.push(keyOf(ref))
+      this.owed = keyOf(ref)
       this.stats.earlySent++
     }
   }
 
   /**
    * A stored entry about to go to the peer: its signature alone when its body went ahead
-   * (undefined otherwise: the entry goes whole). Throws when an older body's signature never
-   * followed: the peer would pair this signature with that body.
+   * (undefined otherwise: the entry goes whole).
    */
   signatureOf (entry: Uint8Array, ref: EntryRef): Uint8Array | undefined {
-    if (this.owed.length === 0) return undefined
-    const k = keyOf(ref)
-    if (this.owed[0] !== k) {
-      if (!this.owed.includes(k)) return undefined
-      throw new ProtocolError(`an entry sent ahead to ${this.peer} was never signed`)
-    }
-    this.owed.shift()
+    if (this.owed === undefined || this.owed !== keyOf(ref)) return undefined
+    this.owed = undefined
     return entryPlace(entry).signature
   }
 

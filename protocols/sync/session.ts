@@ -329,14 +329,7 @@ export class PeerSession {
    * signature alone when its body went ahead (early.ts).
    */
   pushEntry (entry: Uint8Array, ref: EntryRef): void {
-    let signature: Uint8Array | undefined
-    try {
-      signature = this.early.signatureOf(entry, ref)
-    } catch (err: any) {
-      this.log.error('sync with %s: %s', this.peer, err?.message ?? err)
-      this.close()
-      return
-    }
+    const signature = this.early.signatureOf(entry, ref)
     if (signature === undefined) { this.outbox.pushEntry(entry, ref); return }
     if (this.outbox.enqueue({ ...EMPTY(), signatures: [signature as Uint8Array<ArrayBuffer>] }, false)) this.view.remember(ref.doc, [ref.item])
   }
