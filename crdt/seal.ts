@@ -232,6 +232,13 @@ export function openSnapshot (keys: VaultKeys, header: Entry, ciphertext: Uint8A
  * decrypted (and so authenticated under the vault key) once its last byte is in, and the digest
  * grows with every piece. `final()` checks the size and the signed digest and only then hands
  * the state out. Nothing it returns or keeps is trusted before that.
+ *
+ * With `handOver`, it keeps no state: each chunk's plaintext is handed over by `take()` as it is
+ * decrypted, and `final()` only checks. A 100,000-message session's state is 111 MB, and held in
+ * one allocation it was new external memory to V8 at once, answered with a full collection whose
+ * pause held the event loop ~90 ms as a reopen began. Its caller must have checked the whole
+ * ciphertext against the signed digest before using what it takes (snapshot-open.ts reads a
+ * stored snapshot twice for that), and discard it if `final()` throws.
  */
 export class SnapshotOpener {
   private key: Uint8Array
@@ -241,6 +248,8 @@ export class SnapshotOpener {
   private readonly stride: number
   private readonly count: number
   private readonly out: Uint8Array
+  /** Decrypted chunks not taken yet (handOver only). */
+  private plain: Uint8Array[] = []
   /** Bytes of the chunk being assembled (a piece may end inside a chunk). */
   private partial: Uint8Array[] = []
   private partialBytes = 0
@@ -249,7 +258,7 @@ export class SnapshotOpener {
   private o = 0
 
   /** `header` as parsed (parseEntry bounds its chunk size to 1 KiB – 1 MiB and its size). */
-  constructor (keys: VaultKeys, private readonly header: Entry) {
+  constructor (keys: VaultKeys, private readonly header: Entry, private readonly opts: { handOver?: boolean } = {}) {
     if (header.kind !== ENTRY_KIND.snapshot) throw new InvalidEntryError('not a snapshot header')
     this.candidates = docKeys(keys, header.epoch, header.doc)
     this.key = this.candidates[0] as Uint8Array
@@ -257,8 +266,11 @@ export class SnapshotOpener {
     this.stride = header.chunkSize + TAG
     this.count = Math.max(1, Math.ceil(this.size / this.stride))
     if (this.size < this.count * TAG) throw new DecryptError('snapshot ciphertext is shorter than its chunk tags')
-    this.out = new Uint8Array(this.size - this.count * TAG)
+    this.out = new Uint8Array(opts.handOver === true ? 0 : this.size - this.count * TAG)
   }
+
+  /** With handOver: the plaintext of the chunks decrypted since the last call, in order (each its own allocation). */
+  take (): Uint8Array[] { return this.plain.splice(0) }
 
   update (piece: Uint8Array): void {
     if (this.got + piece.byteLength > this.size) throw new DecryptError('snapshot ciphertext is longer than its signed size')
@@ -291,11 +303,12 @@ export class SnapshotOpener {
       if (pt === undefined) this.key = this.candidates[this.candidates.length - 1] as Uint8Array
     }
     pt ??= open(this.key, chunkNonce(h.nonce, i), aad, ct)
+    if (this.opts.handOver === true) { this.plain.push(pt); return }
     this.out.set(pt, this.o)
     this.o += pt.byteLength
   }
 
-  /** The decrypted state, once every byte arrived and the digest matches the signed one. */
+  /** The decrypted state (empty with handOver), once every byte arrived and the digest matches the signed one. */
   final (): Uint8Array {
     if (this.got !== this.size) throw new DecryptError('snapshot ciphertext has the wrong size')
     if (!equals(new Uint8Array(this.hash.digest()), this.header.snapshotDigest)) throw new DecryptError('snapshot ciphertext does not match its signed digest')
