@@ -250,9 +250,12 @@ export class SnapshotOpener {
   private readonly out: Uint8Array
   /** Decrypted chunks not taken yet (handOver only). */
   private plain: Uint8Array[] = []
-  /** Bytes of the chunk being assembled (a piece may end inside a chunk). */
-  private partial: Uint8Array[] = []
-  private partialBytes = 0
+  /**
+   * A chunk cut by a piece's end, assembled here (allocated once, a chunk long): nothing of a
+   * piece is kept after update() returns, so a caller may read the next piece into its buffer.
+   */
+  private asm: Uint8Array | undefined
+  private asmBytes = 0
   private got = 0
   private index = 0
   private o = 0
@@ -278,19 +281,21 @@ export class SnapshotOpener {
     this.hash.update(piece)
     let at = 0
     while (at < piece.byteLength) {
-      const want = Math.min(this.stride, this.size - this.index * this.stride) - this.partialBytes
-      const take = Math.min(want, piece.byteLength - at)
-      this.partial.push(piece.subarray(at, at + take))
-      this.partialBytes += take
+      const len = Math.min(this.stride, this.size - this.index * this.stride)
+      const take = Math.min(len - this.asmBytes, piece.byteLength - at)
+      if (this.asmBytes === 0 && take === len) {
+        this.openChunk(piece.subarray(at, at + take))
+      } else {
+        this.asm ??= new Uint8Array(this.stride)
+        this.asm.set(piece.subarray(at, at + take), this.asmBytes)
+        this.asmBytes += take
+        if (this.asmBytes === len) { this.asmBytes = 0; this.openChunk(this.asm.subarray(0, len)) }
+      }
       at += take
-      if (take === want) this.openChunk()
     }
   }
 
-  private openChunk (): void {
-    const ct = this.partial.length === 1 ? this.partial[0] as Uint8Array : concat(this.partial)
-    this.partial = []
-    this.partialBytes = 0
+  private openChunk (ct: Uint8Array): void {
     const h = this.header
     const i = this.index++
     const aad = chunkAad(h.doc, h.author, h.seq, h.epoch, i, i === this.count - 1)

@@ -36,7 +36,7 @@ async function feed (opener: SnapshotOpener, bytes: Uint8Array, slicer: Slicer):
 export async function openStoredSnapshot (store: EntryStore, certs: CertRegistry, keys: VaultKeys, s: StoredSnapshot, judging: Judging, slicer = new Slicer()): Promise<{ header: Entry, state: Uint8Array }> {
   const header = admitSnapshotHeader(s.header.bytes, certs, judging)
   const opener = new SnapshotOpener(keys, header)
-  for await (const piece of store.snapshotPieces(s, READ)) await feed(opener, piece, slicer)
+  for await (const piece of store.snapshotPieces(s, READ, 0, { reuse: true })) await feed(opener, piece, slicer)
   return { header, state: opener.final() }
 }
 
@@ -50,7 +50,7 @@ export async function checkStoredSnapshot (store: EntryStore, certs: CertRegistr
   const header = admitSnapshotHeader(s.header.bytes, certs, judging)
   const hash = createHash('sha256')
   let got = 0
-  for await (const piece of store.snapshotPieces(s, READ)) {
+  for await (const piece of store.snapshotPieces(s, READ, 0, { reuse: true })) {
     for (let at = 0; at < piece.byteLength; at += PIECE) {
       const t = performance.now()
       hash.update(piece.subarray(at, Math.min(piece.byteLength, at + PIECE)))
@@ -74,7 +74,8 @@ export async function checkStoredSnapshot (store: EntryStore, certs: CertRegistr
 export async function * storedParts (store: EntryStore, keys: VaultKeys, header: Entry, s: StoredSnapshot, slicer = new Slicer()): AsyncGenerator<Uint8Array[]> {
   const opener = new SnapshotOpener(keys, header, { handOver: true })
   const reader = new PartsReader()
-  for await (const piece of store.snapshotPieces(s, READ)) {
+  // One read buffer: the opener keeps nothing of a piece (it copies a chunk the piece cuts).
+  for await (const piece of store.snapshotPieces(s, READ, 0, { reuse: true })) {
     for (let at = 0; at < piece.byteLength; at += PIECE) {
       const t = performance.now()
       opener.update(piece.subarray(at, Math.min(piece.byteLength, at + PIECE)))

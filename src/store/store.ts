@@ -343,7 +343,7 @@ export class EntryStore {
     return await this.quarantine.addSnapshot(s, reason)
   }
 
-  snapshotPieces (s: StoredSnapshot, pieceBytes: number, from = 0): AsyncGenerator<Uint8Array> { return readSnapshotPieces(s, pieceBytes, from) }
+  snapshotPieces (s: StoredSnapshot, pieceBytes: number, from = 0, opts: { reuse?: boolean } = {}): AsyncGenerator<Uint8Array> { return readSnapshotPieces(s, pieceBytes, from, opts) }
 
   /** Rewrites the log without entries that snapshots cover, once they are over half of it. */
   async compact (options: { force?: boolean } = {}): Promise<{ before: number, after: number } | undefined> {
