@@ -14,7 +14,7 @@ import { logger } from '@libp2p/logger'
 import * as Y from 'yjs'
 import { checkChanges, stateParts, updateWrites, type Problem } from '../../crdt/index.js'
 import { parseTrustedEntry, toHex, type Entry, type VaultKeys } from '../identity/index.js'
-import type { EntryStore, StoredSnapshot } from '../store/index.js'
+import type { EntryStore, OpenSnapshotFile, StoredSnapshot } from '../store/index.js'
 import { admitUpdate } from './admit.js'
 import type { CertRegistry } from './certs.js'
 import { againstDoc, staticProblem } from './load-checks.js'
@@ -37,18 +37,28 @@ export interface LoadHost {
 
 /**
  * A snapshot to load, its file checked against its signed header. Its state's parts are held
- * only when they came in memory (a fresh state); a stored state's are read and decrypted again
- * each time they are applied or searched (storedParts), a part at a time: held whole, a
+ * only when they came in memory (a fresh state); a stored state's are read from its file (held
+ * open for the load: a snapshot replaced meanwhile is still read whole) and decrypted again each
+ * time they are applied or searched (storedParts), a part at a time: held whole, a
  * 100,000-message session's 111 MB was one allocation that V8 answered with a full collection
  * whose pause held the loop ~90 ms, and held as parts it would stay held through the whole load.
  */
-export interface LoadedSnapshot { s: StoredSnapshot, header: Entry, covers: Entry['covers'], held?: Uint8Array[] }
+export type LoadedSnapshot = { s: StoredSnapshot, header: Entry, covers: Entry['covers'] } & ({ held: Uint8Array[] } | { file: OpenSnapshotFile })
 export interface LoadedEntry { entry: Entry, updates: Uint8Array[] }
 
 /** Loads what the store holds of `r`'s document into it (nobody holds `r` yet). */
 export async function loadDocument (host: LoadHost, r: Replica): Promise<void> {
   const slicer = new Slicer()
   const states = await readSnapshots(host, r, slicer)
+  const files = states.flatMap(st => 'file' in st ? [st.file] : [])
+  try {
+    await loadStates(host, r, states, slicer)
+  } finally {
+    for (const f of files) await f.close().catch((err: unknown) => { log.error('closing a snapshot file of %s: %e', r.name, err) })
+  }
+}
+
+async function loadStates (host: LoadHost, r: Replica, states: LoadedSnapshot[], slicer: Slicer): Promise<void> {
   const admitted = await readEntries(host, r, slicer)
   settleQuarantined(host, r)
   for (;;) {
@@ -99,8 +109,14 @@ async function readSnapshots (host: LoadHost, r: Replica, slicer: Slicer): Promi
       const fresh = host.takeFresh(s.header.signature)
       if (fresh !== undefined) states.push({ s, header: fresh.header, covers: fresh.header.covers, held: stateParts(fresh.state) })
       else {
-        const header = await checkStoredSnapshot(host.store, host.certs, s, { at: 'load' }, slicer)
-        states.push({ s, header, covers: header.covers })
+        const file = await host.store.openSnapshotFile(s)
+        try {
+          const header = await checkStoredSnapshot(file, host.certs, s, { at: 'load' }, slicer)
+          states.push({ s, header, covers: header.covers, file })
+        } catch (err) {
+          await file.close()
+          throw err
+        }
       }
     } catch (err) {
       log.error('snapshot %s of %s refused at load: %e', s.path, r.name, err)
@@ -142,8 +158,8 @@ interface Unit { updates: readonly Uint8Array[], applied?: () => void }
 
 /** A snapshot's parts, in batches: held, or read and decrypted from its file as they are applied. */
 async function * partsOf (host: LoadHost, st: LoadedSnapshot, slicer: Slicer): AsyncGenerator<Uint8Array[]> {
-  if (st.held !== undefined) yield st.held
-  else yield * storedParts(host.store, host.keys, st.header, st.s, slicer)
+  if ('held' in st) yield st.held
+  else yield * storedParts(st.file, host.keys, st.header, slicer)
 }
 
 /** The snapshot or stored entry (fork evidence included) that wrote the item a problem points at; a stored snapshot's parts are read again for it. */

@@ -8,7 +8,7 @@ import { createHash } from 'node:crypto'
 import { PartsReader, SnapshotOpener } from '../../crdt/index.js'
 import { DecryptError } from '../errors.js'
 import { equals, type Entry, type VaultKeys } from '../identity/index.js'
-import type { EntryStore, StoredSnapshot } from '../store/index.js'
+import type { EntryStore, OpenSnapshotFile, StoredSnapshot } from '../store/index.js'
 import { admitSnapshotHeader } from './admit.js'
 import type { CertRegistry, Judging } from './certs.js'
 import { Slicer } from './slice.js'
@@ -43,14 +43,14 @@ export async function openStoredSnapshot (store: EntryStore, certs: CertRegistry
 /**
  * The header's signature and author, and the file's ciphertext against the header's size and
  * signed digest, read in pieces and hashed in slices, with nothing decrypted or kept: what
- * openStoredSnapshot checks before it hands the state out, for a load that then decrypts it a
- * part at a time (storedParts).
+ * openStoredSnapshot checks before it hands the state out, for a load that then decrypts the
+ * same open file a part at a time (storedParts).
  */
-export async function checkStoredSnapshot (store: EntryStore, certs: CertRegistry, s: StoredSnapshot, judging: Judging, slicer = new Slicer()): Promise<Entry> {
+export async function checkStoredSnapshot (file: OpenSnapshotFile, certs: CertRegistry, s: StoredSnapshot, judging: Judging, slicer = new Slicer()): Promise<Entry> {
   const header = admitSnapshotHeader(s.header.bytes, certs, judging)
   const hash = createHash('sha256')
   let got = 0
-  for await (const piece of store.snapshotPieces(s, READ, 0, { reuse: true })) {
+  for await (const piece of file.pieces(READ, { reuse: true })) {
     for (let at = 0; at < piece.byteLength; at += PIECE) {
       const t = performance.now()
       hash.update(piece.subarray(at, Math.min(piece.byteLength, at + PIECE)))
@@ -64,18 +64,18 @@ export async function checkStoredSnapshot (store: EntryStore, certs: CertRegistr
 }
 
 /**
- * The state's parts of a stored snapshot whose header `checkStoredSnapshot` admitted and whose
- * file it checked, read and decrypted again a piece at a time and handed out as they are
- * decrypted, a batch per piece (none holds the whole state: see SnapshotOpener's handOver). Each
- * chunk is authenticated under the vault key before its parts are handed out; the digest is
- * checked again at the end, and a throw then (the file changed since it was checked) leaves the
- * caller to undo what it applied. Throws DecryptError, InvalidEntryError (framing), store errors.
+ * The state's parts of a stored snapshot whose header and file `checkStoredSnapshot` checked,
+ * read and decrypted again a piece at a time and handed out as they are decrypted, a batch per
+ * piece (none holds the whole state: see SnapshotOpener's handOver). Each chunk is
+ * authenticated under the vault key before its parts are handed out; the digest is checked
+ * again at the end, and a throw then leaves the caller to undo what it applied. Throws
+ * DecryptError, InvalidEntryError (framing), store errors.
  */
-export async function * storedParts (store: EntryStore, keys: VaultKeys, header: Entry, s: StoredSnapshot, slicer = new Slicer()): AsyncGenerator<Uint8Array[]> {
+export async function * storedParts (file: OpenSnapshotFile, keys: VaultKeys, header: Entry, slicer = new Slicer()): AsyncGenerator<Uint8Array[]> {
   const opener = new SnapshotOpener(keys, header, { handOver: true })
   const reader = new PartsReader()
   // One read buffer: the opener keeps nothing of a piece (it copies a chunk the piece cuts).
-  for await (const piece of store.snapshotPieces(s, READ, 0, { reuse: true })) {
+  for await (const piece of file.pieces(READ, { reuse: true })) {
     for (let at = 0; at < piece.byteLength; at += PIECE) {
       const t = performance.now()
       opener.update(piece.subarray(at, Math.min(piece.byteLength, at + PIECE)))

@@ -131,6 +131,27 @@ export async function * readSnapshotPieces (s: StoredSnapshot, pieceBytes: numbe
   }
 }
 
+/** A stored snapshot's file held open, its ciphertext read as often as wanted. */
+export interface OpenSnapshotFile {
+  /** The ciphertext from its start, as readSnapshotPieces reads it. */
+  pieces: (pieceBytes: number, opts?: { reuse?: boolean }) => AsyncGenerator<Uint8Array>
+  close: () => Promise<void>
+}
+
+/**
+ * Opens a stored snapshot's file for several reads (a load checks it, then decrypts it, and
+ * again after setting something aside): every read is of the same file, whole, even when the
+ * snapshot is replaced and its path removed meanwhile. Close it.
+ */
+export async function openSnapshotFile (s: StoredSnapshot): Promise<OpenSnapshotFile> {
+  const fh = await open(s.path, 'r')
+  const size = Number(s.header.snapshotSize)
+  return {
+    pieces: (pieceBytes, opts = {}) => readPieces(fh, s.dataOffset, size, pieceBytes, s.path, 0, opts.reuse === true),
+    close: async () => { await fh.close() }
+  }
+}
+
 /** The `size` bytes of an open file that begin at `start`, from byte `from` of them on, in pieces of `pieceBytes` (with `reuse`, all in one buffer). */
 async function * readPieces (fh: FileHandle, start: number, size: number, pieceBytes: number, path: string, from = 0, reuse = false): AsyncGenerator<Uint8Array> {
   const one = reuse ? Buffer.allocUnsafe(Math.min(pieceBytes, Math.max(0, size - from))) : undefined

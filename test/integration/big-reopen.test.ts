@@ -4,6 +4,7 @@
  * (state vector, delete set, content). From a snapshot in parts (format 2, many parts), from
  * entries alone, and from a snapshot in one update (format 1, as older versions wrote them).
  */
+import { unlink } from 'node:fs/promises'
 import { afterEach, describe, expect, it } from 'vitest'
 import * as Y from 'yjs'
 import { DOC_NAMES, frameParts, isParts, sealSnapshot, sealUpdate, stateParts, StatePartsEncoder, type SessionKey } from '../../crdt/index.js'
@@ -67,9 +68,11 @@ describe('a large session reopened', () => {
     expect(stateParts(state).length).toBeGreaterThan(8) // ~3 MB of messages in parts of ~64 KiB
     // What a load applies: the same parts, handed out as they are decrypted, none in an
     // allocation near the state's size (held whole, a 111 MB state made V8 pause ~90 ms).
-    const header = await checkStoredSnapshot(v1.vault.store, v1.vault.certs, stored[0] as any, { at: 'load' })
+    const file = await v1.vault.store.openSnapshotFile(stored[0] as any)
+    const header = await checkStoredSnapshot(file, v1.vault.certs, stored[0] as any, { at: 'load' })
     const streamed: Uint8Array[] = []
-    for await (const batch of storedParts(v1.vault.store, v1.vault.identity.keys, header, stored[0] as any)) streamed.push(...batch)
+    for await (const batch of storedParts(file, v1.vault.identity.keys, header)) streamed.push(...batch)
+    await file.close()
     expect(streamed).toEqual(stateParts(state))
     expect(state.byteLength).toBeGreaterThan(2_000_000)
     for (const p of streamed) expect(p.buffer.byteLength).toBeLessThanOrEqual(256 * 1024)
@@ -169,6 +172,28 @@ describe('a large session reopened', () => {
     const s = await v.sessions.open(KEY)
     expect(s.messageCount()).toBe(1000)
     await s.close()
+    await v.close()
+  })
+
+  it('reads a stored snapshot whole when its file is removed while the load reads it (a snapshot replaced meanwhile)', async () => {
+    const t = await newVault({ snapshotEvery: 1_000_000, snapshotOnClose: 1_000_000 }); cleanups.push(t.cleanup)
+    await write(t.vault, 600)
+    const r = await t.vault.vault.acquire(NAME)
+    expect(await t.vault.vault.snapshotIfNeeded(r, 1)).toBe(true)
+    await t.vault.vault.release(r)
+    const before = await view(t.vault)
+    await t.vault.close()
+    const v = await openVault({ home: t.home })
+    expect(v.vault.store.uncoveredCount(r.id)).toBe(0)
+    // The load reads the file twice (checked, then decrypted as applied): its path is removed
+    // as soon as the load has opened it, as a replacing snapshot removes it.
+    const store = v.vault.store
+    const open = store.openSnapshotFile.bind(store)
+    let opened = 0
+    store.openSnapshotFile = async (sn) => { const f = await open(sn); opened++; await unlink(sn.path); return f }
+    same(before, await view(v))
+    expect(opened).toBe(1)
+    expect(v.vault.quarantined()).toEqual([])
     await v.close()
   })
 })
