@@ -33,12 +33,84 @@ export function isParts (plain: Uint8Array): boolean {
   return true
 }
 
+const PART_ERRORS = { cut: 'snapshot state ends inside a part length', bad: 'snapshot state names an empty part or one past its end' }
+
 /** The Yjs updates a snapshot plaintext holds, in the order they apply: format 1 is one. Throws InvalidEntryError on broken framing. */
 export function stateParts (plain: Uint8Array): Uint8Array[] {
   if (!isParts(plain)) return [plain]
-  const out = splitFrames(plain, PARTS_MAGIC.byteLength, { cut: 'snapshot state ends inside a part length', bad: 'snapshot state names an empty part or one past its end' })
+  const out = splitFrames(plain, PARTS_MAGIC.byteLength, PART_ERRORS)
   if (out.length === 0) throw new InvalidEntryError('snapshot state in parts holds no part')
   return out
+}
+
+/**
+ * stateParts for a plaintext that arrives in pieces (a stored snapshot decrypted a chunk at a
+ * time, load.ts): each part is handed out once its last byte is in, as a view into the piece it
+ * lies in or, when it spans pieces, a copy of its own. Nothing holds the whole plaintext, except
+ * a format-1 state, which is one update and so one part: it is joined at `end()`.
+ */
+export class PartsReader {
+  /** Bytes received and not handed out yet: the start of a part (or of the magic) cut by a piece's end. */
+  private rest: Uint8Array[] = []
+  private restBytes = 0
+  /** Whether the state is in parts; undefined until its first eight bytes are in. */
+  private framed: boolean | undefined
+  private parts = 0
+
+  /** The parts complete with `piece`, in order. Throws InvalidEntryError on broken framing. */
+  push (piece: Uint8Array): Uint8Array[] {
+    this.rest.push(piece)
+    this.restBytes += piece.byteLength
+    if (this.framed === undefined) {
+      if (this.restBytes < PARTS_MAGIC.byteLength) return []
+      const head = this.join()
+      this.framed = isParts(head)
+      if (this.framed) this.keep(head.subarray(PARTS_MAGIC.byteLength))
+    }
+    if (!this.framed) return []
+    const out: Uint8Array[] = []
+    for (;;) {
+      if (this.restBytes < 4) break
+      const head = this.rest[0] as Uint8Array
+      const lenBytes = head.byteLength >= 4 ? head : this.join()
+      const n = new DataView(lenBytes.buffer, lenBytes.byteOffset, 4).getUint32(0)
+      if (n === 0) throw new InvalidEntryError(PART_ERRORS.bad)
+      if (this.restBytes < 4 + n) break
+      const first = this.rest[0] as Uint8Array
+      // Within one piece: a view into it. Across pieces: those pieces joined, the part a view into that.
+      const bytes = first.byteLength >= 4 + n ? first : this.join()
+      out.push(bytes.subarray(4, 4 + n))
+      this.keep(bytes.subarray(4 + n))
+    }
+    this.parts += out.length
+    return out
+  }
+
+  /** The last part (a format-1 state: the whole). Throws InvalidEntryError when the state ends inside a part or holds none. */
+  end (): Uint8Array[] {
+    if (this.framed !== true) {
+      if (this.restBytes === 0 && this.framed === undefined) return [new Uint8Array(0)]
+      return [this.join()]
+    }
+    if (this.restBytes > 0) throw new InvalidEntryError(this.restBytes < 4 ? PART_ERRORS.cut : PART_ERRORS.bad)
+    if (this.parts === 0) throw new InvalidEntryError('snapshot state in parts holds no part')
+    return []
+  }
+
+  /** The bytes held, as one array (the pieces joined when there are several). */
+  private join (): Uint8Array {
+    const all = this.rest.length === 1 ? this.rest[0] as Uint8Array : concat(this.rest)
+    this.rest = [all]
+    return all
+  }
+
+  /** Replaces the first held piece by what is left of it. */
+  private keep (left: Uint8Array): void {
+    const had = (this.rest[0] as Uint8Array).byteLength
+    this.rest.shift()
+    if (left.byteLength > 0) this.rest.unshift(left)
+    this.restBytes -= had - left.byteLength
+  }
 }
 
 /** Joins parts into a snapshot plaintext (tests and small documents; the vault streams them). */

@@ -240,6 +240,13 @@ export function openSnapshot (keys: VaultKeys, header: Entry, ciphertext: Uint8A
  * decrypted (and so authenticated under the vault key) once its last byte is in, and the digest
  * grows with every piece. `final()` checks the size and the signed digest and only then hands
  * the state out. Nothing it returns or keeps is trusted before that.
+ *
+ * With `handOver`, it keeps no state: each chunk's plaintext is handed over by `take()` as it is
+ * decrypted, and `final()` only checks. A 100,000-message session's state is 111 MB, and held in
+ * one allocation it was new external memory to V8 at once, answered with a full collection whose
+ * pause held the event loop ~90 ms as a reopen began. Its caller must have checked the whole
+ * ciphertext against the signed digest before using what it takes (snapshot-open.ts reads a
+ * stored snapshot twice for that), and discard it if `final()` throws.
  */
 export class SnapshotOpener {
   private key: Uint8Array
@@ -249,15 +256,20 @@ export class SnapshotOpener {
   private readonly stride: number
   private readonly count: number
   private readonly out: Uint8Array
-  /** Bytes of the chunk being assembled (a piece may end inside a chunk). */
-  private partial: Uint8Array[] = []
-  private partialBytes = 0
+  /** Decrypted chunks not taken yet (handOver only). */
+  private plain: Uint8Array[] = []
+  /**
+   * A chunk cut by a piece's end, assembled here (allocated once, a chunk long): nothing of a
+   * piece is kept after update() returns, so a caller may read the next piece into its buffer.
+   */
+  private asm: Uint8Array | undefined
+  private asmBytes = 0
   private got = 0
   private index = 0
   private o = 0
 
   /** `header` as parsed (parseEntry bounds its chunk size to 1 KiB – 1 MiB and its size). */
-  constructor (keys: VaultKeys, private readonly header: Entry) {
+  constructor (keys: VaultKeys, private readonly header: Entry, private readonly opts: { handOver?: boolean } = {}) {
     if (header.kind !== ENTRY_KIND.snapshot) throw new InvalidEntryError('not a snapshot header')
     this.candidates = docKeys(keys, header.epoch, header.doc)
     this.key = this.candidates[0] as Uint8Array
@@ -265,8 +277,11 @@ export class SnapshotOpener {
     this.stride = header.chunkSize + TAG
     this.count = Math.max(1, Math.ceil(this.size / this.stride))
     if (this.size < this.count * TAG) throw new DecryptError('snapshot ciphertext is shorter than its chunk tags')
-    this.out = new Uint8Array(this.size - this.count * TAG)
+    this.out = new Uint8Array(opts.handOver === true ? 0 : this.size - this.count * TAG)
   }
+
+  /** With handOver: the plaintext of the chunks decrypted since the last call, in order (each its own allocation). */
+  take (): Uint8Array[] { return this.plain.splice(0) }
 
   update (piece: Uint8Array): void {
     if (this.got + piece.byteLength > this.size) throw new DecryptError('snapshot ciphertext is longer than its signed size')
@@ -274,19 +289,21 @@ export class SnapshotOpener {
     this.hash.update(piece)
     let at = 0
     while (at < piece.byteLength) {
-      const want = Math.min(this.stride, this.size - this.index * this.stride) - this.partialBytes
-      const take = Math.min(want, piece.byteLength - at)
-      this.partial.push(piece.subarray(at, at + take))
-      this.partialBytes += take
+      const len = Math.min(this.stride, this.size - this.index * this.stride)
+      const take = Math.min(len - this.asmBytes, piece.byteLength - at)
+      if (this.asmBytes === 0 && take === len) {
+        this.openChunk(piece.subarray(at, at + take))
+      } else {
+        this.asm ??= new Uint8Array(this.stride)
+        this.asm.set(piece.subarray(at, at + take), this.asmBytes)
+        this.asmBytes += take
+        if (this.asmBytes === len) { this.asmBytes = 0; this.openChunk(this.asm.subarray(0, len)) }
+      }
       at += take
-      if (take === want) this.openChunk()
     }
   }
 
-  private openChunk (): void {
-    const ct = this.partial.length === 1 ? this.partial[0] as Uint8Array : concat(this.partial)
-    this.partial = []
-    this.partialBytes = 0
+  private openChunk (ct: Uint8Array): void {
     const h = this.header
     const i = this.index++
     const aad = chunkAad(h.doc, h.author, h.seq, h.epoch, i, i === this.count - 1)
@@ -299,11 +316,12 @@ export class SnapshotOpener {
       if (pt === undefined) this.key = this.candidates[this.candidates.length - 1] as Uint8Array
     }
     pt ??= open(this.key, chunkNonce(h.nonce, i), aad, ct)
+    if (this.opts.handOver === true) { this.plain.push(pt); return }
     this.out.set(pt, this.o)
     this.o += pt.byteLength
   }
 
-  /** The decrypted state, once every byte arrived and the digest matches the signed one. */
+  /** The decrypted state (empty with handOver), once every byte arrived and the digest matches the signed one. */
   final (): Uint8Array {
     if (this.got !== this.size) throw new DecryptError('snapshot ciphertext has the wrong size')
     if (!equals(new Uint8Array(this.hash.digest()), this.header.snapshotDigest)) throw new DecryptError('snapshot ciphertext does not match its signed digest')

@@ -1,9 +1,8 @@
 /**
  * The checks a load and the admission path share: what an entry's updates show without the
- * document (checkUpdate), against the open document (checkAgainstDoc), and which stored entry or
- * snapshot wrote the item a broken document points at.
+ * document (checkUpdate) and against the open document (checkAgainstDoc).
  */
-import { checkAgainstDoc, checkUpdate, updateWrites, type DocKind, type Problem } from '../../crdt/index.js'
+import { checkAgainstDoc, checkUpdate, type DocKind } from '../../crdt/index.js'
 import type { Replica } from './replica.js'
 
 /** What checkUpdate finds in any of an entry's updates. */
@@ -13,13 +12,6 @@ export function staticProblem (kind: DocKind, updates: readonly Uint8Array[]): s
     if (p !== undefined) return p
   }
   return undefined
-}
-
-/** The stored entry or snapshot (by its state's parts) that wrote the item a problem points at. */
-export function findCulprit<S extends { parts: readonly Uint8Array[] }, E extends { updates: readonly Uint8Array[] }> (p: Problem, states: readonly S[], entries: readonly E[]): S | E | undefined {
-  const at = p.at
-  if (at === undefined) return undefined
-  return entries.find(e => e.updates.some(u => updateWrites(u, at))) ?? states.find(s => s.parts.some(u => updateWrites(u, at)))
 }
 
 /** What checkAgainst finds in any of an entry's updates, against the replica's document as it is. */

@@ -1,6 +1,8 @@
 /**
  * Loading a document from the store: its snapshots, then the entries they do not cover (and
- * fork evidence), each read, admitted and decrypted, then applied; all of it in slices of about
+ * fork evidence), each read, admitted and decrypted, then applied (a stored snapshot's file is
+ * checked first, then decrypted again a part at a time as its parts are applied, so no state is
+ * ever held whole: see LoadedSnapshot); all of it in slices of about
  * SLICE_MS with the event loop given a turn between them (a 100,000-message session held it for
  * seconds in one step). A slice applies whole units (a snapshot part, an entry) in one Yjs
  * transaction and checks what it changed against the document's shapes. When a slice throws or
@@ -10,15 +12,15 @@
  */
 import { logger } from '@libp2p/logger'
 import * as Y from 'yjs'
-import { checkChanges, stateParts, type Problem } from '../../crdt/index.js'
+import { checkChanges, stateParts, updateWrites, type Problem } from '../../crdt/index.js'
 import { parseTrustedEntry, toHex, type Entry, type VaultKeys } from '../identity/index.js'
-import type { EntryStore, StoredSnapshot } from '../store/index.js'
+import type { EntryStore, OpenSnapshotFile, StoredSnapshot } from '../store/index.js'
 import { admitUpdate } from './admit.js'
 import type { CertRegistry } from './certs.js'
-import { againstDoc, findCulprit, staticProblem } from './load-checks.js'
+import { againstDoc, staticProblem } from './load-checks.js'
 import { REMOTE, type Replica } from './replica.js'
 import { Slicer } from './slice.js'
-import { openStoredSnapshot } from './snapshot-open.js'
+import { checkStoredSnapshot, storedParts } from './snapshot-open.js'
 
 const log = logger('mesh:node:load')
 
@@ -33,22 +35,49 @@ export interface LoadHost {
   quarantineSnapshot: (s: StoredSnapshot, reason: string) => Promise<void>
 }
 
-export interface LoadedSnapshot { s: StoredSnapshot, parts: Uint8Array[], covers: Entry['covers'] }
+/**
+ * A snapshot to load, its file checked against its signed header. Its state's parts are held
+ * only when they came in memory (a fresh state); a stored state's are read from its file (held
+ * open for the load: a snapshot replaced meanwhile is still read whole) and decrypted again each
+ * time they are applied or searched (storedParts), a part at a time: held whole, a
+ * 100,000-message session's 111 MB was one allocation that V8 answered with a full collection
+ * whose pause held the loop ~90 ms, and held as parts it would stay held through the whole load.
+ */
+export type LoadedSnapshot = { s: StoredSnapshot, header: Entry, covers: Entry['covers'] } & ({ held: Uint8Array[] } | { file: OpenSnapshotFile })
 export interface LoadedEntry { entry: Entry, updates: Uint8Array[] }
 
 /** Loads what the store holds of `r`'s document into it (nobody holds `r` yet). */
 export async function loadDocument (host: LoadHost, r: Replica): Promise<void> {
   const slicer = new Slicer()
   const states = await readSnapshots(host, r, slicer)
+  const files = states.flatMap(st => 'file' in st ? [st.file] : [])
+  try {
+    await loadStates(host, r, states, slicer)
+  } finally {
+    for (const f of files) await f.close().catch((err: unknown) => { log.error('closing a snapshot file of %s: %e', r.name, err) })
+  }
+}
+
+async function loadStates (host: LoadHost, r: Replica, states: LoadedSnapshot[], slicer: Slicer): Promise<void> {
   const admitted = await readEntries(host, r, slicer)
   settleQuarantined(host, r)
   for (;;) {
-    const p = await applySliced(r, states, admitted, slicer)
-    if (p === undefined) {
+    const out = await applySliced(host, r, states, admitted, slicer)
+    if (out === undefined) {
       for (const st of states) r.snapshotsIn.add(toHex(st.s.header.signature))
       return
     }
-    const culprit = findCulprit(p, states, admitted)
+    if ('refused' in out) {
+      // Its file no longer reads, decrypts or matches its digest as it did when checked: refused
+      // as readSnapshots refuses one, and the load starts over without what it applied.
+      log.error('snapshot %s of %s refused at load: %e', out.refused.s.path, r.name, out.err)
+      states.splice(states.indexOf(out.refused), 1)
+      r.reset()
+      settleQuarantined(host, r)
+      continue
+    }
+    const p = out
+    const culprit = await findCulprit(host, r, p, states, admitted, slicer)
     if (culprit === undefined) {
       // Nothing wrote the bad item (it cannot be found): open what applies, one by one.
       log.error('%s: %s, and no entry or snapshot could be blamed: loading them one by one', r.name, p.reason)
@@ -77,8 +106,18 @@ async function readSnapshots (host: LoadHost, r: Replica, slicer: Slicer): Promi
   const states: LoadedSnapshot[] = []
   for (const s of host.store.snapshots(r.id)) {
     try {
-      const { header, state } = host.takeFresh(s.header.signature) ?? await openStoredSnapshot(host.store, host.certs, host.keys, s, { at: 'load' }, slicer)
-      states.push({ s, parts: stateParts(state), covers: header.covers })
+      const fresh = host.takeFresh(s.header.signature)
+      if (fresh !== undefined) states.push({ s, header: fresh.header, covers: fresh.header.covers, held: stateParts(fresh.state) })
+      else {
+        const file = await host.store.openSnapshotFile(s)
+        try {
+          const header = await checkStoredSnapshot(file, host.certs, s, { at: 'load' }, slicer)
+          states.push({ s, header, covers: header.covers, file })
+        } catch (err) {
+          await file.close()
+          throw err
+        }
+      }
     } catch (err) {
       log.error('snapshot %s of %s refused at load: %e', s.path, r.name, err)
     }
@@ -117,53 +156,88 @@ async function readEntries (host: LoadHost, r: Replica, slicer: Slicer): Promise
 /** One step of a load: updates applied together, and what is recorded once they applied. */
 interface Unit { updates: readonly Uint8Array[], applied?: () => void }
 
-function unitsOf (r: Replica, states: readonly LoadedSnapshot[], admitted: readonly LoadedEntry[]): Unit[] {
-  const units: Unit[] = []
+/** A snapshot's parts, in batches: held, or read and decrypted from its file as they are applied. */
+async function * partsOf (host: LoadHost, st: LoadedSnapshot, slicer: Slicer): AsyncGenerator<Uint8Array[]> {
+  if ('held' in st) yield st.held
+  else yield * storedParts(st.file, host.keys, st.header, slicer)
+}
+
+/** The snapshot or stored entry (fork evidence included) that wrote the item a problem points at; a stored snapshot's parts are read again for it. */
+async function findCulprit (host: LoadHost, r: Replica, p: Problem, states: readonly LoadedSnapshot[], admitted: readonly LoadedEntry[], slicer: Slicer): Promise<LoadedSnapshot | LoadedEntry | undefined> {
+  const at = p.at
+  if (at === undefined) return undefined
+  const entry = admitted.find(e => e.updates.some(u => updateWrites(u, at)))
+  if (entry !== undefined) return entry
   for (const st of states) {
-    st.parts.forEach((part, i) => {
-      units.push(i < st.parts.length - 1 ? { updates: [part] } : { updates: [part], applied: () => { for (const c of st.covers) r.markApplied(c, true) } })
-    })
+    try {
+      for await (const parts of partsOf(host, st, slicer)) if (parts.some(u => updateWrites(u, at))) return st
+    } catch (err) {
+      // It applied moments ago: one that no longer reads is blamed on nothing here, and refused when applied again.
+      log.error('snapshot %s of %s could not be read again to find what broke it: %e', st.s.path, r.name, err)
+    }
   }
-  for (const a of admitted) units.push({ updates: a.updates, applied: () => r.markApplied(a.entry) })
-  return units
+  return undefined
 }
 
 /**
- * Applies units in order, as many per transaction as fit in a slice, each transaction's changes
- * checked. Returns the first problem (the document is then partly applied: reset it).
+ * Applies what a load holds in order, each snapshot's parts as they are decrypted, then the
+ * entries; as many units per transaction as fit in a slice, each transaction's changes checked.
+ * Returns the first problem, or the snapshot whose file failed when read again (the document is
+ * then partly applied: reset it).
  */
-async function applySliced (r: Replica, states: readonly LoadedSnapshot[], admitted: readonly LoadedEntry[], slicer: Slicer): Promise<Problem | undefined> {
-  const units = unitsOf(r, states, admitted)
+async function applySliced (host: LoadHost, r: Replica, states: readonly LoadedSnapshot[], admitted: readonly LoadedEntry[], slicer: Slicer): Promise<Problem | { refused: LoadedSnapshot, err: unknown } | undefined> {
+  const run = new SlicedApply(r, slicer)
+  for (const st of states) {
+    try {
+      for await (const parts of partsOf(host, st, slicer)) {
+        const p = await run.apply(parts.map(part => ({ updates: [part] })))
+        if (p !== undefined) return p
+      }
+    } catch (err) {
+      return { refused: st, err }
+    }
+    for (const c of st.covers) r.markApplied(c, true)
+  }
+  return await run.apply(admitted.map(a => ({ updates: a.updates, applied: () => r.markApplied(a.entry) })))
+}
+
+class SlicedApply {
   // The end of a transaction (checkChanges over what it applied, then Yjs's cleanup) takes time
   // in proportion to what was applied, 0.3–1× the applies here: a slice that applied for its
   // whole budget held the loop half as long again. The applies stop early enough that their end
   // fits in the slice too, at the ratio the previous transaction's end took.
-  let endRatio = 1
-  let i = 0
-  while (i < units.length) {
-    const from = i
-    let p: Problem | undefined
-    let start = 0
-    let applied = 0
-    try {
-      r.remote((tr) => {
-        start = performance.now()
-        do {
-          for (const u of (units[i] as Unit).updates) Y.applyUpdate(r.doc, u, REMOTE)
-          i++
-        } while (i < units.length && !slicer.due((performance.now() - start) * endRatio))
-        applied = performance.now()
-        p = checkChanges(r.kind, tr)
-      })
-    } catch (err: any) {
-      return { reason: `does not apply: ${String(err?.message ?? err)}` }
+  private endRatio = 1
+  constructor (private readonly r: Replica, private readonly slicer: Slicer) {}
+
+  /** Applies units in order, in transactions that fit the slice; the first problem. */
+  async apply (units: readonly Unit[]): Promise<Problem | undefined> {
+    const { r, slicer } = this
+    let i = 0
+    while (i < units.length) {
+      const from = i
+      let p: Problem | undefined
+      let start = 0
+      let applied = 0
+      try {
+        r.remote((tr) => {
+          start = performance.now()
+          do {
+            for (const u of (units[i] as Unit).updates) Y.applyUpdate(r.doc, u, REMOTE)
+            i++
+          } while (i < units.length && !slicer.due((performance.now() - start) * this.endRatio))
+          applied = performance.now()
+          p = checkChanges(r.kind, tr)
+        })
+      } catch (err: any) {
+        return { reason: `does not apply: ${String(err?.message ?? err)}` }
+      }
+      if (p !== undefined) return p
+      this.endRatio = Math.min(2, Math.max(0.1, (performance.now() - applied) / Math.max(1, applied - start)))
+      for (let k = from; k < i; k++) units[k]?.applied?.()
+      if (slicer.due()) await slicer.breathe()
     }
-    if (p !== undefined) return p
-    endRatio = Math.min(2, Math.max(0.1, (performance.now() - applied) / Math.max(1, applied - start)))
-    for (let k = from; k < i; k++) units[k]?.applied?.()
-    if (slicer.due()) await slicer.breathe()
+    return undefined
   }
-  return undefined
 }
 
 /** Applies units in one transaction; the problem, or undefined once they applied (and were recorded). */
@@ -195,12 +269,26 @@ async function loadOneByOne (host: LoadHost, r: Replica, states: LoadedSnapshot[
     let failed = false
     for (const st of states) {
       let p: Problem | undefined
-      for (const unit of unitsOf(r, [st], [])) {
-        p = applyOne(r, unit)
-        if (p !== undefined) break
-        if (slicer.due()) await slicer.breathe()
+      try {
+        for await (const parts of partsOf(host, st, slicer)) {
+          for (const part of parts) {
+            p = applyOne(r, { updates: [part] })
+            if (p !== undefined) break
+            if (slicer.due()) await slicer.breathe()
+          }
+          if (p !== undefined) break
+        }
+      } catch (err) {
+        log.error('snapshot %s of %s refused at load: %e', st.s.path, r.name, err)
+        states.splice(states.indexOf(st), 1)
+        failed = true
+        break
       }
-      if (p === undefined) { r.snapshotsIn.add(toHex(st.s.header.signature)); continue }
+      if (p === undefined) {
+        for (const c of st.covers) r.markApplied(c, true)
+        r.snapshotsIn.add(toHex(st.s.header.signature))
+        continue
+      }
       await host.quarantineSnapshot(st.s, p.reason)
       states.splice(states.indexOf(st), 1)
       failed = true

@@ -116,21 +116,48 @@ async function readHeader (path: string): Promise<StoredSnapshot> {
 /**
  * The snapshot's ciphertext in pieces of `pieceBytes`, read as they are taken (a peer is sent a
  * large snapshot without holding it in memory), from byte `from` on (a resumed transfer). One
- * open file: a snapshot replaced while it is read is still read whole.
+ * open file: a snapshot replaced while it is read is still read whole. With `reuse`, every piece
+ * is read into one buffer, the next overwriting the last: for a reader done with each piece
+ * before it takes the next (a load hashing or decrypting it), to which a new buffer per piece
+ * was 111 MB of new external memory per pass over a large snapshot, and V8 answered with full
+ * collections.
  */
-export async function * readSnapshotPieces (s: StoredSnapshot, pieceBytes: number, from = 0): AsyncGenerator<Uint8Array> {
+export async function * readSnapshotPieces (s: StoredSnapshot, pieceBytes: number, from = 0, opts: { reuse?: boolean } = {}): AsyncGenerator<Uint8Array> {
   const fh = await open(s.path, 'r')
   try {
-    yield * readPieces(fh, s.dataOffset, Number(s.header.snapshotSize), pieceBytes, s.path, from)
+    yield * readPieces(fh, s.dataOffset, Number(s.header.snapshotSize), pieceBytes, s.path, from, opts.reuse === true)
   } finally {
     await fh.close()
   }
 }
 
-/** The `size` bytes of an open file that begin at `start`, from byte `from` of them on, in pieces of `pieceBytes`. */
-async function * readPieces (fh: FileHandle, start: number, size: number, pieceBytes: number, path: string, from = 0): AsyncGenerator<Uint8Array> {
+/** A stored snapshot's file held open, its ciphertext read as often as wanted. */
+export interface OpenSnapshotFile {
+  /** The ciphertext from its start, as readSnapshotPieces reads it. */
+  pieces: (pieceBytes: number, opts?: { reuse?: boolean }) => AsyncGenerator<Uint8Array>
+  close: () => Promise<void>
+}
+
+/**
+ * Opens a stored snapshot's file for several reads (a load checks it, then decrypts it, and
+ * again after setting something aside): every read is of the same file, whole, even when the
+ * snapshot is replaced and its path removed meanwhile. Close it.
+ */
+export async function openSnapshotFile (s: StoredSnapshot): Promise<OpenSnapshotFile> {
+  const fh = await open(s.path, 'r')
+  const size = Number(s.header.snapshotSize)
+  return {
+    pieces: (pieceBytes, opts = {}) => readPieces(fh, s.dataOffset, size, pieceBytes, s.path, 0, opts.reuse === true),
+    close: async () => { await fh.close() }
+  }
+}
+
+/** The `size` bytes of an open file that begin at `start`, from byte `from` of them on, in pieces of `pieceBytes` (with `reuse`, all in one buffer). */
+async function * readPieces (fh: FileHandle, start: number, size: number, pieceBytes: number, path: string, from = 0, reuse = false): AsyncGenerator<Uint8Array> {
+  const one = reuse ? Buffer.allocUnsafe(Math.min(pieceBytes, Math.max(0, size - from))) : undefined
   for (let at = from; at < size; at += pieceBytes) {
-    const b = Buffer.allocUnsafe(Math.min(pieceBytes, size - at))
+    const n = Math.min(pieceBytes, size - at)
+    const b = one === undefined ? Buffer.allocUnsafe(n) : one.subarray(0, n)
     await readExactly(fh, b, start + at, path)
     yield new Uint8Array(b.buffer, b.byteOffset, b.byteLength)
   }

@@ -20,7 +20,7 @@ import { PartialSnapshots, type ReceivedSnapshot, type SnapshotReplace } from '.
 import { Forks } from './forks.js'
 import { RetiredLanes } from './retired.js'
 import { Quarantine, type QuarantineRecord } from './quarantine.js'
-import { loadSnapshots, readSnapshotPieces, removeSnapshot, snapshotScratch, stageSnapshotFile, type SnapshotScratch, type StagedSnapshot, type StoredSnapshot } from './snapshots.js'
+import { loadSnapshots, openSnapshotFile, readSnapshotPieces, removeSnapshot, snapshotScratch, stageSnapshotFile, type OpenSnapshotFile, type SnapshotScratch, type StagedSnapshot, type StoredSnapshot } from './snapshots.js'
 import { dominates, vectorOf, type Vector } from './vector.js'
 
 const log = logger('mesh:store')
@@ -343,7 +343,13 @@ export class EntryStore {
     return await this.quarantine.addSnapshot(s, reason)
   }
 
-  snapshotPieces (s: StoredSnapshot, pieceBytes: number, from = 0): AsyncGenerator<Uint8Array> { return readSnapshotPieces(s, pieceBytes, from) }
+  snapshotPieces (s: StoredSnapshot, pieceBytes: number, from = 0, opts: { reuse?: boolean } = {}): AsyncGenerator<Uint8Array> { return readSnapshotPieces(s, pieceBytes, from, opts) }
+
+  /** A stored snapshot's file held open for several reads (see snapshots.ts openSnapshotFile). */
+  async openSnapshotFile (s: StoredSnapshot): Promise<OpenSnapshotFile> {
+    this.check()
+    return await openSnapshotFile(s)
+  }
 
   /** Rewrites the log without entries that snapshots cover, once they are over half of it. */
   async compact (options: { force?: boolean } = {}): Promise<{ before: number, after: number } | undefined> {

@@ -4,10 +4,11 @@
  * (state vector, delete set, content). From a snapshot in parts (format 2, many parts), from
  * entries alone, and from a snapshot in one update (format 1, as older versions wrote them).
  */
+import { unlink } from 'node:fs/promises'
 import { afterEach, describe, expect, it } from 'vitest'
 import * as Y from 'yjs'
-import { DOC_NAMES, isParts, sealSnapshot, sealUpdate, stateParts, type SessionKey } from '../../crdt/index.js'
-import { openStoredSnapshot } from '../../src/node/snapshot-open.js'
+import { DOC_NAMES, frameParts, isParts, sealSnapshot, sealUpdate, stateParts, StatePartsEncoder, type SessionKey } from '../../crdt/index.js'
+import { checkStoredSnapshot, openStoredSnapshot, storedParts } from '../../src/node/snapshot-open.js'
 import { openVault, type MeshVault } from '../../src/sdk/index.js'
 import { newVault } from '../helpers/vault.js'
 
@@ -65,6 +66,16 @@ describe('a large session reopened', () => {
     const { state } = await openStoredSnapshot(v1.vault.store, v1.vault.certs, v1.vault.identity.keys, stored[0] as any, { at: 'load' })
     expect(isParts(state)).toBe(true)
     expect(stateParts(state).length).toBeGreaterThan(8) // ~3 MB of messages in parts of ~64 KiB
+    // What a load applies: the same parts, handed out as they are decrypted, none in an
+    // allocation near the state's size (held whole, a 111 MB state made V8 pause ~90 ms).
+    const file = await v1.vault.store.openSnapshotFile(stored[0] as any)
+    const header = await checkStoredSnapshot(file, v1.vault.certs, stored[0] as any, { at: 'load' })
+    const streamed: Uint8Array[] = []
+    for await (const batch of storedParts(file, v1.vault.identity.keys, header)) streamed.push(...batch)
+    await file.close()
+    expect(streamed).toEqual(stateParts(state))
+    expect(state.byteLength).toBeGreaterThan(2_000_000)
+    for (const p of streamed) expect(p.buffer.byteLength).toBeLessThanOrEqual(256 * 1024)
     await v1.close()
 
     // From the snapshot: its entries were compacted away.
@@ -125,6 +136,64 @@ describe('a large session reopened', () => {
     const s = await v.sessions.open(KEY)
     expect(s.messageCount()).toBe(1000)
     await s.close()
+    await v.close()
+  })
+
+  it('sets aside a stored snapshot that breaks the document and loads again from the other, read again from its file', async () => {
+    const t = await newVault({ snapshotEvery: 1_000_000, snapshotOnClose: 1_000_000 }); cleanups.push(t.cleanup)
+    await write(t.vault, 1000)
+    const vault = t.vault.vault
+    const r = await vault.acquire(NAME)
+    expect(await vault.snapshotIfNeeded(r, 1)).toBe(true)
+    // A second snapshot, in many parts, whose state is the whole document plus an item of the
+    // wrong shape (a string where a transcript chunk holds messages), covering nothing.
+    const copy = new Y.Doc()
+    Y.applyUpdate(copy, Y.encodeStateAsUpdate(r.doc))
+    ;(copy.getArray('transcript').get(0) as Y.Array<unknown>).insert(3, ['not a message'])
+    const enc = new StatePartsEncoder(copy, 16 * 1024)
+    const parts: Uint8Array[] = []
+    for (let p = enc.next(); p !== undefined; p = enc.next()) parts.push(p)
+    expect(parts.length).toBeGreaterThan(8)
+    const sealed = sealSnapshot({ keys: vault.identity.keys, signer: vault.identity.device.signer }, r.id, BigInt(Date.now() + 60_000), frameParts(parts), [])
+    await vault.store.putSnapshot(sealed.header, sealed.ciphertext, { replaces: () => false })
+    expect([...vault.store.snapshots(r.id)].length).toBe(2)
+    await vault.release(r)
+    // A fresh load: both snapshots applied as they are decrypted, the bad one found by the item
+    // it wrote (the good one's parts read again from its file to rule it out), set aside, and
+    // the load started over from the good one alone, read from its file a third time.
+    const loaded = await view(t.vault)
+    expect(vault.quarantined().length).toBe(1)
+    expect([...vault.store.snapshots(r.id)].length).toBe(1)
+    await t.vault.close()
+    const v = await openVault({ home: t.home })
+    const again = await view(v)
+    same(loaded, again)
+    expect(JSON.stringify(again.json)).not.toContain('not a message')
+    const s = await v.sessions.open(KEY)
+    expect(s.messageCount()).toBe(1000)
+    await s.close()
+    await v.close()
+  })
+
+  it('reads a stored snapshot whole when its file is removed while the load reads it (a snapshot replaced meanwhile)', async () => {
+    const t = await newVault({ snapshotEvery: 1_000_000, snapshotOnClose: 1_000_000 }); cleanups.push(t.cleanup)
+    await write(t.vault, 600)
+    const r = await t.vault.vault.acquire(NAME)
+    expect(await t.vault.vault.snapshotIfNeeded(r, 1)).toBe(true)
+    await t.vault.vault.release(r)
+    const before = await view(t.vault)
+    await t.vault.close()
+    const v = await openVault({ home: t.home })
+    expect(v.vault.store.uncoveredCount(r.id)).toBe(0)
+    // The load reads the file twice (checked, then decrypted as applied): its path is removed
+    // as soon as the load has opened it, as a replacing snapshot removes it.
+    const store = v.vault.store
+    const open = store.openSnapshotFile.bind(store)
+    let opened = 0
+    store.openSnapshotFile = async (sn) => { const f = await open(sn); opened++; await unlink(sn.path); return f }
+    same(before, await view(v))
+    expect(opened).toBe(1)
+    expect(v.vault.quarantined()).toEqual([])
     await v.close()
   })
 })

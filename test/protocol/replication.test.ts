@@ -94,12 +94,12 @@ describe('snapshots over the wire', () => {
     expect(a.vault.vault.store.snapshots(a.vault.vault.docId('mesh/doc/session/v1/agent:main:snap')).length).toBe(1)
     const b = await node({ wallet, label: 'B' })
     // The first open after the snapshot arrived applies the state verified on arrival; later
-    // opens read it from disk again.
+    // opens read it from disk again (a load opens its file, see node/load.ts).
     const store = b.vault.vault.store
-    const read = store.snapshotPieces.bind(store)
+    const read = store.openSnapshotFile.bind(store)
     const doc = Buffer.from(b.vault.vault.docId('mesh/doc/session/v1/agent:main:snap')).toString('hex')
     let reads = 0
-    store.snapshotPieces = (sn, pieceBytes, from) => { if (Buffer.from(sn.header.doc).toString('hex') === doc) reads++; return read(sn, pieceBytes, from) }
+    store.openSnapshotFile = async (sn) => { if (Buffer.from(sn.header.doc).toString('hex') === doc) reads++; return await read(sn) }
     await b.node.dial(a.node.addresses()[0] as string)
     await until(() => b.events.some(e => e.type === 'synced' && e.snapshot && e.doc === 'agent:main:snap'), 'B to receive the snapshot')
     expect(await texts(b, 'snap')).toHaveLength(80)

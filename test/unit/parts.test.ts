@@ -6,7 +6,7 @@
  */
 import { describe, expect, it } from 'vitest'
 import * as Y from 'yjs'
-import { frameParts, isParts, stateParts, StatePartsEncoder, PARTS_MAGIC } from '../../crdt/parts.js'
+import { frameParts, isParts, PartsReader, stateParts, StatePartsEncoder, PARTS_MAGIC } from '../../crdt/parts.js'
 import { SessionDoc } from '../../crdt/session.js'
 import { prng } from '../helpers/prng.js'
 
@@ -122,5 +122,43 @@ describe('a state in parts', () => {
     expect(() => stateParts(Uint8Array.from([...PARTS_MAGIC, 0, 0, 0, 9, 1]))).toThrow(/past its end/)
     expect(() => stateParts(PARTS_MAGIC)).toThrow(/no part/)
     expect(stateParts(frameParts(allParts(new Y.Doc()))).length).toBe(1)
+  })
+
+  it('hands parts out as a state arrives in pieces of any size, each in an allocation no larger than a part and a piece', () => {
+    const s = new SessionDoc()
+    s.init({ key: 'agent:main:p' }, 'dev')
+    for (let i = 0; i < 500; i += 50) s.appendMessages(Array.from({ length: 50 }, (_, j) => ({ role: 'user' as const, content: `m ${i + j} ${'x'.repeat(300)}` })), 'dev')
+    const parts = allParts(s.doc, 4096)
+    expect(parts.length).toBeGreaterThan(20)
+    const framed = frameParts(parts)
+    const read = (bytes: Uint8Array, sizes: number[]): Uint8Array[] => {
+      const r = new PartsReader()
+      const out: Uint8Array[] = []
+      for (let at = 0, k = 0; at < bytes.byteLength; k++) {
+        const n = sizes[k % sizes.length] as number
+        // A copy: each piece its own allocation, as the chunks a snapshot opener hands over are.
+        out.push(...r.push(bytes.slice(at, at + n)))
+        at += n
+      }
+      return [...out, ...r.end()]
+    }
+    const biggest = Math.max(...parts.map(p => p.byteLength))
+    for (const sizes of [[1], [3, 5, 7], [4096], [4096 + 3, 2], [65_536], [framed.byteLength]]) {
+      const got = read(framed, sizes)
+      expect(got, String(sizes)).toEqual(parts)
+      const piece = Math.max(...sizes)
+      if (piece < framed.byteLength) for (const p of got) expect(p.buffer.byteLength).toBeLessThanOrEqual(biggest + 4 + piece)
+    }
+    same(s.doc, rebuild(read(framed, [65_536])))
+    // A state in one update (format 1) is one part, joined at the end; an empty one is one empty update.
+    const one = Y.encodeStateAsUpdate(s.doc)
+    expect(read(one, [1000])).toEqual([one])
+    expect(read(Uint8Array.of(0, 0), [1])).toEqual([Uint8Array.of(0, 0)])
+    expect(new PartsReader().end()).toEqual([new Uint8Array(0)])
+    // Broken framing, as stateParts refuses it: a length cut short, a part past the end, an empty part, no part.
+    expect(() => read(framed.subarray(0, framed.byteLength - 1), [100])).toThrow(/past its end/)
+    expect(() => read(Uint8Array.from([...PARTS_MAGIC, 0, 0]), [3])).toThrow(/inside a part length/)
+    expect(() => read(Uint8Array.from([...PARTS_MAGIC, 0, 0, 0, 0, 1]), [3])).toThrow(/empty part/)
+    expect(() => read(PARTS_MAGIC, [5])).toThrow(/no part/)
   })
 })

@@ -57,6 +57,19 @@ describe('sealing', async () => {
     for (const sizes of [[1, 4093], [7, 65_552, 3], [65_552], [100_000, 1], [s.ciphertext.byteLength]]) {
       expect(Buffer.from(feed(s.ciphertext, sizes)).equals(state), String(sizes)).toBe(true)
     }
+    // Nothing of a piece is kept once update() returns: every piece read into one buffer, as a
+    // load reads a stored snapshot, opens the same (a chunk cut by a piece's end is copied).
+    for (const n of [1000, 65_552 + 7, 100_000]) {
+      const o = new SnapshotOpener(keys, header)
+      const one = new Uint8Array(n)
+      for (let at = 0; at < s.ciphertext.byteLength; at += n) {
+        const piece = s.ciphertext.subarray(at, at + n)
+        one.set(piece)
+        o.update(one.subarray(0, piece.byteLength))
+        one.fill(0)
+      }
+      expect(Buffer.from(o.final()).equals(state), String(n)).toBe(true)
+    }
     // A flipped bit fails its chunk as it arrives; a missing tail or a byte too many fails too.
     const bad = new Uint8Array(s.ciphertext); bad[bad.byteLength - 5] = (bad[bad.byteLength - 5] as number) ^ 1
     expect(() => feed(bad, [65_552])).toThrow(expect.objectContaining({ code: 'DECRYPT_FAILED' }))
@@ -71,6 +84,35 @@ describe('sealing', async () => {
     swapped.set(s.ciphertext.subarray(65_552, 2 * 65_552), 0)
     swapped.set(s.ciphertext.subarray(0, 65_552), 65_552)
     expect(() => feed(swapped, [1000])).toThrow(expect.objectContaining({ code: 'DECRYPT_FAILED' }))
+  })
+
+  it('with handOver, hands each chunk\'s plaintext over as it is decrypted and keeps none, and still checks the digest at the end', () => {
+    const d = new Y.Doc()
+    d.getText('t').insert(0, Array.from({ length: 60_000 }, (_, i) => String(i % 9973)).join(','))
+    const state = Y.encodeStateAsUpdate(d)
+    const s = sealSnapshot(ctx, doc, 3n, state, [])
+    const header = verifyEntry(s.header.bytes)
+    const o = new SnapshotOpener(keys, header, { handOver: true })
+    const taken: Uint8Array[] = []
+    // A chunk (64 KiB + its 16-byte tag) is handed over once its last byte is in, not before.
+    o.update(s.ciphertext.subarray(0, 65_551))
+    expect(o.take()).toEqual([])
+    o.update(s.ciphertext.subarray(65_551, 65_552))
+    const first = o.take()
+    expect(first.map(p => p.byteLength)).toEqual([65_536])
+    taken.push(...first)
+    o.update(s.ciphertext.subarray(65_552))
+    taken.push(...o.take())
+    expect(o.final().byteLength).toBe(0)
+    expect(Buffer.from(concat(taken)).equals(state)).toBe(true)
+    // Each its own allocation of a chunk, none the whole state.
+    for (const p of taken) expect(p.buffer.byteLength).toBeLessThanOrEqual(65_536)
+    // A header whose digest the ciphertext does not match: the chunks decrypt, final() refuses.
+    const other = sealSnapshot(ctx, doc, 3n, Uint8Array.of(1, 2, 3), [])
+    const forged = new SnapshotOpener(keys, { ...header, snapshotDigest: verifyEntry(other.header.bytes).snapshotDigest }, { handOver: true })
+    forged.update(s.ciphertext)
+    expect(forged.take().length).toBeGreaterThan(3)
+    expect(() => forged.final()).toThrow(expect.objectContaining({ code: 'DECRYPT_FAILED' }))
   })
 
   it('seals several updates as one entry of kind updates, opened in order; one stays kind update', () => {
