@@ -7,7 +7,7 @@
  *
  * The budget is one per turn of the event loop, shared by every frame of every session: the loop
  * is one. A budget per frame let four frames in flight (cut from one read of the stream, or woken
- * in one pass over the loop's immediates) each run their own 20 ms slice back to back, a recurring
+ * in one pass over the loop's immediates) each run their own slice back to back, a recurring
  * ~85 ms block during a catch-up. A turn ends when the loop reaches its timers again (a 0 ms
  * timer, armed only while sliced work runs): that is when a timer, a ping or a socket's reader
  * gets its go, and when the waiting slices resume, oldest first.
@@ -56,7 +56,7 @@ export async function nextTurn (): Promise<void> {
   })
 }
 
-export async function settleInSlices<T, R> (items: readonly T[], fn: (item: T) => Promise<R>, budgetMs = 20): Promise<Array<PromiseSettledResult<R>>> {
+export async function settleInSlices<T, R> (items: readonly T[], fn: (item: T) => Promise<R>, budgetMs = 10): Promise<Array<PromiseSettledResult<R>>> {
   const started: Array<Promise<PromiseSettledResult<R>>> = []
   for (const item of items) {
     while (turnSpent(budgetMs)) await nextTurn()
