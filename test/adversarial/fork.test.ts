@@ -7,11 +7,10 @@
 import { execFileSync } from 'node:child_process'
 import { join } from 'node:path'
 import { afterEach, describe, expect, it } from 'vitest'
-import * as Y from 'yjs'
-import { DOC_NAMES, SessionDoc, type SessionKey } from '../../crdt/index.js'
+import { DOC_NAMES, type SessionKey } from '../../crdt/index.js'
 import { openVault } from '../../src/sdk/index.js'
 import { generateWallet, startNode, until, type TestNode } from '../helpers/nodes.js'
-import { rogueMember, updateOf } from '../helpers/rogue.js'
+import { rogueMember, sharedSession } from '../helpers/rogue.js'
 import { tempDir } from '../helpers/tmp.js'
 
 const nodes: TestNode[] = []
@@ -32,27 +31,13 @@ async function texts (n: TestNode): Promise<string[]> {
 describe('no silent fork', () => {
   it('two different entries at one slot are both kept, applied and reported, on every node that sees them', async () => {
     const wallet = generateWallet()
-    let base: Uint8Array | undefined
-    const r = await rogueMember(nodes, {
-      wallet,
-      prepare: async (a, b) => {
-        const s = await a.vault.sessions.create(KEY)
-        await s.append({ role: 'user', content: 'start' })
-        await s.close()
-        await until(async () => (await texts(b)).length === 1, 'B to get the session')
-        const rb = await b.vault.vault.acquire(DOC_NAMES.session(KEY))
-        base = Y.encodeStateAsUpdate(rb.doc)
-        await b.vault.vault.release(rb)
-      }
-    })
+    let shared: ((text: string) => Uint8Array) | undefined
+    const r = await rogueMember(nodes, { wallet, prepare: async (a, b) => { shared = await sharedSession(a, b, KEY, 'start') } })
     const c = await startNode({ wallet, label: 'C' }); nodes.push(c)
     await c.node.dial(r.a.node.addresses()[0] as string)
     await until(async () => (await texts(c)).length === 1, 'C to catch up from A')
     const doc = r.a.vault.vault.docId(DOC_NAMES.session(KEY))
-    const say = (text: string): Uint8Array => {
-      const d = new Y.Doc(); Y.applyUpdate(d, base as Uint8Array)
-      return updateOf(x => { new SessionDoc(x).appendMessages([{ role: 'assistant', content: text }], 'b') }, d)
-    }
+    const say = shared as (text: string) => Uint8Array
     const forks: unknown[] = []
     r.a.vault.vault.on('fork', f => forks.push(f))
     r.sendEntries([r.entry(doc, 1n, say('left'), 9)])

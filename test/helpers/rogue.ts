@@ -4,7 +4,7 @@
  * device key signs and the vault key seals reaches A exactly as written, frame by frame.
  */
 import * as Y from 'yjs'
-import { sealSnapshot, sealUpdate, sealUpdatesUnsigned } from '../../crdt/index.js'
+import { DOC_NAMES, SessionDoc, sealSnapshot, sealUpdate, sealUpdatesUnsigned, type SessionKey } from '../../crdt/index.js'
 import { SYNC_PROTOCOL, SYNC_LIMITS } from '../../protocols/sync/index.js'
 import { frame } from '../../protocols/sync/frames.js'
 import { SyncMessage } from '../../protocols/sync/pb/sync.js'
@@ -64,6 +64,28 @@ export async function rogueMember (nodes: TestNode[], opts: { wallet?: Wallet, p
       for (let at = 0; at < ct.byteLength; at += SYNC_LIMITS.chunkBytes) put({ snapshotChunk: ct.subarray(at, at + SYNC_LIMITS.chunkBytes) })
     },
     close: () => { st.abort(new Error('done')) }
+  }
+}
+
+/**
+ * A session A creates with one message, once B holds it: `say(text)` is an update of B's appending
+ * `text` to B's state of it then, for B's hand-made entries to carry.
+ */
+export async function sharedSession (a: TestNode, b: TestNode, key: SessionKey, first: string): Promise<(text: string) => Uint8Array> {
+  const s = await a.vault.sessions.create(key)
+  await s.append({ role: 'user', content: first })
+  await s.close()
+  await until(async () => {
+    if (!(await b.vault.sessions.exists(key))) return false
+    const h = await b.vault.sessions.open(key)
+    try { return h.messageCount() === 1 } finally { await h.close() }
+  }, 'B to get the session')
+  const rb = await b.vault.vault.acquire(DOC_NAMES.session(key))
+  const base = Y.encodeStateAsUpdate(rb.doc)
+  await b.vault.vault.release(rb)
+  return (text) => {
+    const d = new Y.Doc(); Y.applyUpdate(d, base)
+    return updateOf(x => { new SessionDoc(x).appendMessages([{ role: 'assistant', content: text }], 'b') }, d)
   }
 }
 

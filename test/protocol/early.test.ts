@@ -4,11 +4,10 @@
  * sockets; the hostile cases from a member that writes frames by hand (test/helpers/rogue.ts).
  */
 import { afterEach, describe, expect, it } from 'vitest'
-import * as Y from 'yjs'
-import { DOC_NAMES, SessionDoc, type SessionKey } from '../../crdt/index.js'
+import { DOC_NAMES, type SessionKey } from '../../crdt/index.js'
 import { parseUnsignedEntry, verifyEntry, withSignature } from '../../src/identity/index.js'
 import { generateWallet, startNode, until, type TestNode } from '../helpers/nodes.js'
-import { rogueMember, updateOf, type Rogue } from '../helpers/rogue.js'
+import { rogueMember, sharedSession, type Rogue } from '../helpers/rogue.js'
 
 const nodes: TestNode[] = []
 afterEach(async () => { for (const n of nodes.splice(0)) await n.stop() })
@@ -23,25 +22,11 @@ const texts = async (n: TestNode): Promise<string[]> => {
 
 /** A rogue member B beside A, with a session A holds open and B's state of it to write on. */
 async function withOpenSession (): Promise<{ r: Rogue, doc: Uint8Array, say: (text: string) => Uint8Array, open: Awaited<ReturnType<TestNode['vault']['sessions']['open']>> }> {
-  let base: Uint8Array | undefined
-  const r = await rogueMember(nodes, {
-    prepare: async (a, b) => {
-      const s = await a.vault.sessions.create(KEY)
-      await s.append({ role: 'user', content: 'start' })
-      await s.close()
-      await until(async () => (await texts(b)).length === 1, 'B to get the session')
-      const rb = await b.vault.vault.acquire(DOC_NAMES.session(KEY))
-      base = Y.encodeStateAsUpdate(rb.doc)
-      await b.vault.vault.release(rb)
-    }
-  })
+  let say: ((text: string) => Uint8Array) | undefined
+  const r = await rogueMember(nodes, { prepare: async (a, b) => { say = await sharedSession(a, b, KEY, 'start') } })
   const doc = r.a.vault.vault.docId(DOC_NAMES.session(KEY))
-  const say = (text: string): Uint8Array => {
-    const d = new Y.Doc(); Y.applyUpdate(d, base as Uint8Array)
-    return updateOf(x => { new SessionDoc(x).appendMessages([{ role: 'assistant', content: text }], 'b') }, d)
-  }
   const open = await r.a.vault.sessions.open(KEY)
-  return { r, doc, say, open }
+  return { r, doc, say: say as (text: string) => Uint8Array, open }
 }
 
 describe('early entries: the body ahead of its signature', () => {
