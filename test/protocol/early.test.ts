@@ -70,6 +70,28 @@ describe('early entries: the body ahead of its signature', () => {
     await s.close(); await sb.close()
   })
 
+  it('a node that takes no early entries (an older one, or early off) is sent every entry whole, and sends its own whole', async () => {
+    const wallet = generateWallet()
+    const a = await startNode({ wallet, label: 'A' }); nodes.push(a)
+    const b = await startNode({ wallet, label: 'B', early: false }); nodes.push(b)
+    await b.node.dial(a.node.addresses()[0] as string)
+    const s = await a.vault.sessions.create(KEY)
+    await until(async () => await b.vault.sessions.exists(KEY), 'B to learn of the session')
+    const sb = await b.vault.sessions.open(KEY)
+    for (let i = 0; i < 5; i++) {
+      await s.append({ role: 'user', content: `from A ${i}` })
+      await until(() => sb.messageCount() === 2 * i + 1, `B to get A's message ${i}`)
+      await sb.append({ role: 'assistant', content: `from B ${i}` })
+      await until(() => s.messageCount() === 2 * i + 2, `A to get B's message ${i}`)
+    }
+    expect(statsOf(a).earlySent).toBe(0)
+    expect(statsOf(b).earlyReceived).toBe(0)
+    expect(statsOf(b).earlySent).toBe(0)
+    expect(statsOf(a).earlyReceived).toBe(0)
+    expect(sb.messages().map(m => m.content)).toEqual(s.messages().map(m => m.content))
+    await s.close(); await sb.close()
+  })
+
   it('a body whose signature then fails: applied, then the document reloads without it; nothing is stored or forwarded', async () => {
     const { r, doc, say, open } = await withOpenSession()
     const author = r.b.vault.vault.identity.device.publicKey
