@@ -23,6 +23,7 @@ export type ErrorCode =
   | 'RATE_LIMITED'
   | 'DEVICE_REVOKED'
   | 'LEASE_NOT_HELD'
+  | 'DOCUMENT_RELOADED'
 
 export class MeshError extends Error {
   static override name = 'MeshError'
@@ -222,6 +223,15 @@ export class QuarantinedError extends MeshError {
   constructor (message: string, details: Record<string, unknown> = {}, options?: { cause?: unknown }) { super('QUARANTINED', message, details, options) }
 }
 
+/**
+ * A document was reloaded from the store because what it showed is not what the store holds (a
+ * change shown ahead of its signature that never got it): handles on it must be reopened.
+ */
+export class DocumentReloadedError extends MeshError {
+  static override name = 'DocumentReloadedError'
+  constructor (message: string, details: Record<string, unknown> = {}, options?: { cause?: unknown }) { super('DOCUMENT_RELOADED', message, details, options) }
+}
+
 /** A snapshot whose state does not hold what it claims to cover. */
 export class SnapshotUnprovenError extends MeshError {
   static override name = 'SnapshotUnprovenError'
@@ -314,7 +324,8 @@ const BY_CODE: Partial<Record<ErrorCode, ErrorClass>> = {
   SNAPSHOT_UNPROVEN: SnapshotUnprovenError,
   RATE_LIMITED: RateLimitedError,
   DEVICE_REVOKED: DeviceRevokedError,
-  LEASE_NOT_HELD: LeaseNotHeldError
+  LEASE_NOT_HELD: LeaseNotHeldError,
+  DOCUMENT_RELOADED: DocumentReloadedError
 }
 
 /** The error class of a code, for rebuilding an error that crossed a process boundary. */

@@ -86,6 +86,11 @@ export class EarlyEntries {
     })
   }
 
-  /** Bodies received whose signatures never came (the session ended): left as acceptEarly says. */
+  /** Bodies received whose signatures never came (the session ended). */
   get unsigned (): number { return this.waiting.length }
+
+  /** The session ended: bodies still unsigned never will be; what was applied of them is undone. */
+  end (): void {
+    for (const { e } of this.waiting.splice(0)) e.abandon()
+  }
 }

@@ -171,6 +171,7 @@ export class PeerSession {
       this.transfers.end()
       const st = this.stats
       this.log('session with %s ended: %d bytes sent, %d received; snapshots sent %d, resumed %d, %d snapshot bytes sent; %d catch-up entries sent; early entries sent %d, received %d (%d applied on arrival, %d left unsigned)', this.peer, st.bytesSent, st.bytesReceived, st.snapshotsSent, st.snapshotsResumed, st.snapshotBytesSent, st.catchUpEntriesSent, st.earlySent, st.earlyReceived, st.earlyApplied, this.early.unsigned)
+      this.early.end()
       this.outbox.wake()
       this.catchUp.wake()
     }

@@ -60,6 +60,8 @@ export interface EarlyEntry {
   /** Whether it was applied to an open document on arrival. */
   readonly applied: boolean
   sign: (signature: Uint8Array) => Promise<{ outcome: AcceptOutcome } & EntryRef>
+  /** Its signature will not come (the session ended first): what was applied of it is undone. */
+  abandon: () => void
 }
 
 export interface ReplicaSource {
@@ -103,8 +105,8 @@ export interface ReplicaSource {
    * the document is open here and it passes every check but the signature. Never throws: what is
    * wrong with it is reported when its signature arrives (`sign`), which checks that signature,
    * stores and forwards the entry, or runs the whole admission when the body was not applied.
-   * When the session ends first, a body that was applied stays applied (its author's channel
-   * proved who wrote it) and is not stored: the entry arrives signed with the next catch-up.
+   * When the session ends first, `abandon` undoes a body that was applied (its author may have
+   * died before signing and storing it: no store would ever hold it).
    */
   acceptEarly?: (body: Uint8Array, from: string) => EarlyEntry
   /** The retired lanes of a document, sent folded to peers that read them (SPEC.md, Retired lanes). */

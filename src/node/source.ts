@@ -94,6 +94,7 @@ export function vaultSource (vault: Vault): ReplicaSource {
       const early = vault.acceptEarly(body, from)
       return {
         applied: early.applied,
+        abandon: () => { early.abandon() },
         sign: async (signature) => {
           const { result, entry: e } = await early.sign(signature)
           if (result === 'duplicate' && isUncoveredTip(store, e)) await store.putEntry(e)

@@ -10,7 +10,7 @@
 import type { EventEmitter } from 'node:events'
 import { logger } from '@libp2p/logger'
 import { holds, updateWrites, type DocKind, type Holding, type Problem } from '../../crdt/index.js'
-import { InvalidEntryError, QuarantinedError } from '../errors.js'
+import { DocumentReloadedError, InvalidEntryError, QuarantinedError } from '../errors.js'
 import { checkEntrySignature, parseTrustedEntry, parseUnsignedEntry, signedEntrySize, streamKey, withSignature, type Entry, type UnsignedEntry, type VaultKeys } from '../identity/index.js'
 import type { EntryStore, StoredSnapshot } from '../store/index.js'
 import { admitUpdate, isFromAuthor } from './admit.js'
@@ -105,22 +105,33 @@ export class Admission {
    * in Yjs), or refuses it and reloads the document. Nothing is thrown here: what is wrong with
    * the body is the signature's refusal.
    */
-  early (body: Uint8Array, from: string): { applied: boolean, sign: (signature: Uint8Array) => Promise<{ result: AcceptResult, entry: Entry }> } {
+  early (body: Uint8Array, from: string): { applied: boolean, sign: (signature: Uint8Array) => Promise<{ result: AcceptResult, entry: Entry }>, abandon: () => void } {
     let unsigned: UnsignedEntry
     try {
       unsigned = parseUnsignedEntry(body)
     } catch (err) {
-      return { applied: false, sign: async () => { throw err } }
+      return { applied: false, sign: async () => { throw err }, abandon: () => {} }
     }
     // Until its signature arrives it is no entry: nothing signed, stored or forwarded is made of it.
     const provisional: Entry = { ...unsigned, bytes: body, signature: new Uint8Array(0) }
     if (!isFromAuthor(provisional, from, this.init.certs)) {
       // Only its author's channel vouches for a body without its signature.
       const err = new InvalidEntryError('an entry was sent ahead of its signature by a peer that is not its author')
-      return { applied: false, sign: async () => { throw err } }
+      return { applied: false, sign: async () => { throw err }, abandon: () => {} }
     }
     const r = this.applyEarly(provisional, from)
-    return { applied: r !== undefined, sign: async (signature) => await this.completeEarly(withSignature(unsigned, signature), from, r) }
+    return {
+      applied: r !== undefined,
+      sign: async (signature) => await this.completeEarly(withSignature(unsigned, signature), from, r),
+      // Its author may have died before signing (and so before storing) it: no store will ever
+      // hold it, and its author may write the same content again on a new lane. What the replica
+      // shows must be what the store holds: it is reloaded without it.
+      abandon: () => {
+        if (r === undefined || this.init.replicas.instance(unsigned.doc) !== r || !r.readable) return
+        log('an entry from %s applied to %s ahead of its signature never got it: the document is reloaded from the store', from, r.name)
+        r.discard(new DocumentReloadedError(`${r.name} was reloaded: a change shown ahead of its signature never got it (its author's session ended)`))
+      }
+    }
   }
 
   /**
