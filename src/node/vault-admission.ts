@@ -106,19 +106,18 @@ export class Admission {
    * the body is the signature's refusal.
    */
   early (body: Uint8Array, from: string): { applied: boolean, sign: (signature: Uint8Array) => Promise<{ result: AcceptResult, entry: Entry }>, abandon: () => void } {
+    // Not applied; its signature is refused with why.
+    const refused = (err: unknown): ReturnType<Admission['early']> => ({ applied: false, sign: async () => { throw err }, abandon: () => {} })
     let unsigned: UnsignedEntry
     try {
       unsigned = parseUnsignedEntry(body)
     } catch (err) {
-      return { applied: false, sign: async () => { throw err }, abandon: () => {} }
+      return refused(err)
     }
     // Until its signature arrives it is no entry: nothing signed, stored or forwarded is made of it.
     const provisional: Entry = { ...unsigned, bytes: body, signature: new Uint8Array(0) }
-    if (!isFromAuthor(provisional, from, this.init.certs)) {
-      // Only its author's channel vouches for a body without its signature.
-      const err = new InvalidEntryError('an entry was sent ahead of its signature by a peer that is not its author')
-      return { applied: false, sign: async () => { throw err }, abandon: () => {} }
-    }
+    // Only its author's channel vouches for a body without its signature.
+    if (!isFromAuthor(provisional, from, this.init.certs)) return refused(new InvalidEntryError('an entry was sent ahead of its signature by a peer that is not its author'))
     const r = this.applyEarly(provisional, from)
     return {
       applied: r !== undefined,
@@ -142,9 +141,7 @@ export class Admission {
    */
   private async completeEarly (entry: Entry, from: string, r: Replica | undefined): Promise<{ result: AcceptResult, entry: Entry }> {
     const { store, certs, budgets } = this.init
-    const same = r !== undefined && this.init.replicas.instance(entry.doc) === r && r.readable &&
-      !store.has(entry.doc, entry.author, entry.seq, entry.lane) && store.claimants(entry.doc, entry.author, entry.seq, entry.lane).length === 0
-    if (!same) return await this.accept(entry, from)
+    if (r === undefined || this.replicaForNewSlot(entry) !== r) return await this.accept(entry, from)
     this.init.check()
     try {
       checkEntrySignature(entry)
@@ -166,30 +163,36 @@ export class Admission {
 
   /** Applies a body from its author on arrival when it may be; returns the replica it was applied to. */
   private applyEarly (entry: Entry, from: string): Replica | undefined {
-    const { store, certs, budgets } = this.init
+    const { certs, budgets } = this.init
     try { this.init.check() } catch { return undefined }
-    const r = this.init.replicas.instance(entry.doc)
-    if (r === undefined || !r.loaded || !r.readable) return undefined
-    if (store.has(entry.doc, entry.author, entry.seq, entry.lane)) return undefined
-    if (store.claimants(entry.doc, entry.author, entry.seq, entry.lane).length > 0) return undefined
+    const r = this.replicaForNewSlot(entry)
+    if (r === undefined) return undefined
     // Over its budget it waits for the signature, whose admission refuses it (and asks again later).
     if (!budgets.allows(entry.doc, entry.author, signedEntrySize(entry.body.byteLength))) return undefined
     let updates: Uint8Array[]
     try { updates = admitUpdate(entry, certs, this.init.keys, { at: 'receive', from }, 'later') } catch { return undefined }
     const pre = againstDoc(r, updates)
     if (pre.problem !== undefined) return undefined
-    let problem: Problem | undefined
-    try {
-      // Not marked applied (no entry): what a snapshot covers stays what the store holds.
-      problem = r.applyRemote(updates, undefined, pre.complete)
-    } catch (err: any) {
-      problem = { reason: `the update does not apply: ${String(err?.message ?? err)}` }
-    }
+    // Not marked applied (no entry): what a snapshot covers stays what the store holds.
+    const problem = applyRemote(r, updates, undefined, pre.complete)
     if (problem !== undefined) {
       // Its memory holds part of it: reloaded; the signature's admission quarantines the entry.
       r.discard(new QuarantinedError(`${r.name} was reloaded: an entry sent ahead of its signature broke it (${problem.reason})`))
       return undefined
     }
+    return r
+  }
+
+  /**
+   * The loaded, readable replica of an entry's document when the entry's slot is new here (not
+   * held, no snapshot claiming it): where an entry from its author may be applied before its
+   * signature is checked.
+   */
+  private replicaForNewSlot (e: Pick<Entry, 'doc' | 'author' | 'seq' | 'lane'>): Replica | undefined {
+    const { store } = this.init
+    const r = this.init.replicas.instance(e.doc)
+    if (r === undefined || !r.loaded || !r.readable) return undefined
+    if (store.has(e.doc, e.author, e.seq, e.lane) || store.claimants(e.doc, e.author, e.seq, e.lane).length > 0) return undefined
     return r
   }
 
@@ -202,10 +205,8 @@ export class Admission {
   private acceptFromAuthor (entry: Entry, from: string): Promise<void> | undefined {
     const { store, certs } = this.init
     if (!isFromAuthor(entry, from, certs)) return undefined
-    const r = this.init.replicas.instance(entry.doc)
-    if (r === undefined || !r.loaded || !r.readable) return undefined
-    if (store.has(entry.doc, entry.author, entry.seq, entry.lane)) return undefined
-    if (store.claimants(entry.doc, entry.author, entry.seq, entry.lane).length > 0) return undefined
+    const r = this.replicaForNewSlot(entry)
+    if (r === undefined) return undefined
     const updates = admitUpdate(entry, certs, this.init.keys, { at: 'receive', from }, 'later')
     const pre = againstDoc(r, updates)
     if (pre.problem !== undefined) return undefined
@@ -235,14 +236,8 @@ export class Admission {
     const pre = checked ?? (r.readable ? againstDoc(r, updates) : { complete: false })
     const before = pre.problem
     if (before !== undefined) return this.init.quarantineEntry(entry, before).then(() => { throw new QuarantinedError(`entry quarantined: ${before}`, { reason: before }) })
-    let p: Problem | undefined
-    try {
-      p = r.applyRemote(updates, entry, pre.complete)
-    } catch (err: any) {
-      p = { reason: `the update does not apply: ${String(err?.message ?? err)}` }
-    }
-    if (p === undefined) return undefined
-    const problem = p
+    const problem = applyRemote(r, updates, entry, pre.complete)
+    if (problem === undefined) return undefined
     r.discard(new QuarantinedError(`${r.name} was reloaded: a received entry broke it (${problem.reason})`))
     if (problem.at !== undefined && !updates.some(u => updateWrites(u, problem.at as { client: number, clock: number }))) return undefined
     return this.init.quarantineEntry(entry, problem.reason).then(() => { throw new QuarantinedError(`entry quarantined: ${problem.reason}`, { reason: problem.reason }) })
@@ -296,5 +291,14 @@ export class Admission {
       this.init.events.emit('quarantined', this.init.setAside.describe(rec))
     }
     return false
+  }
+}
+
+/** Applies updates to an open replica: the problem it found, or why they did not apply. */
+function applyRemote (r: Replica, updates: Uint8Array[], entry: Entry | undefined, checked: boolean): Problem | undefined {
+  try {
+    return r.applyRemote(updates, entry, checked)
+  } catch (err: any) {
+    return { reason: `the update does not apply: ${String(err?.message ?? err)}` }
   }
 }
