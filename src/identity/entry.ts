@@ -5,7 +5,7 @@
  * the vault key: a node without the key can parse headers, check signatures, store and forward.
  */
 import { EntryTooLargeError, InvalidEntryError, InvalidSignatureError } from '../errors.js'
-import { fromHex, toHex } from './bytes.js'
+import { fromHex, toHex, varint as encodeVarint } from './bytes.js'
 import { DOMAIN, ENTRY_VERSION } from './domains.js'
 import type { Ed25519Signer } from './ed25519.js'
 import { EntryBody as PbBody, SignedEntry as PbSigned } from './pb/entry.js'
@@ -139,9 +139,7 @@ export function prepareEntry (fields: EntryFields): UnsignedEntry {
 
 /** The size of the signed entry a body of `bodyBytes` makes (SignedEntry: the body, then a 64-byte signature). */
 export function signedEntrySize (bodyBytes: number): number {
-  let varint = 1
-  for (let n = bodyBytes; n >= 0x80; n = Math.floor(n / 128)) varint++
-  return 1 + varint + bodyBytes + 2 + 64
+  return 1 + encodeVarint(bodyBytes).byteLength + bodyBytes + 2 + 64
 }
 
 /** Signs a prepared body: the entry as stored and sent. */
@@ -160,7 +158,7 @@ export function signEntry (signer: Ed25519Signer, fields: EntryFields): Entry {
 export function withSignature (unsigned: UnsignedEntry, signature: Uint8Array): Entry {
   if (signature.byteLength !== 64) throw new InvalidEntryError('signature is not 64 bytes')
   const bytes = PbSigned.encode({ body: unsigned.body as Uint8Array<ArrayBuffer>, signature: signature as Uint8Array<ArrayBuffer> })
-  if (bytes.byteLength > LIMITS.maxEntryBytes) throw new EntryTooLargeError(`entry of ${bytes.byteLength} bytes exceeds the limit of ${LIMITS.maxEntryBytes}`)
+  checkEntrySize(bytes)
   return { ...unsigned, bytes, signature }
 }
 
@@ -211,8 +209,13 @@ function parseBody (body: Uint8Array): EntryHeader {
   }
 }
 
-function split (bytes: Uint8Array): PbSigned {
+/** The size limit every entry is held to, whole, before anything else looks at it. */
+function checkEntrySize (bytes: Uint8Array): void {
   if (bytes.byteLength > LIMITS.maxEntryBytes) throw new EntryTooLargeError(`entry of ${bytes.byteLength} bytes exceeds the limit of ${LIMITS.maxEntryBytes}`)
+}
+
+function split (bytes: Uint8Array): PbSigned {
+  checkEntrySize(bytes)
   try {
     const s = PbSigned.decode(bytes)
     if (s.signature.byteLength !== 64) throw new Error('signature is not 64 bytes')
