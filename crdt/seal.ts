@@ -323,8 +323,13 @@ export class SnapshotOpener {
 
   /** The decrypted state (empty with handOver), once every byte arrived and the digest matches the signed one. */
   final (): Uint8Array {
-    if (this.got !== this.size) throw new DecryptError('snapshot ciphertext has the wrong size')
-    if (!equals(new Uint8Array(this.hash.digest()), this.header.snapshotDigest)) throw new DecryptError('snapshot ciphertext does not match its signed digest')
+    checkSnapshotCiphertext(this.header, this.got, new Uint8Array(this.hash.digest()))
     return this.out
   }
+}
+
+/** A snapshot's whole ciphertext, by its size and SHA-256, against what its signed header says; throws DecryptError. */
+export function checkSnapshotCiphertext (header: Entry, size: number, digest: Uint8Array): void {
+  if (BigInt(size) !== header.snapshotSize) throw new DecryptError('snapshot ciphertext has the wrong size')
+  if (!equals(digest, header.snapshotDigest)) throw new DecryptError('snapshot ciphertext does not match its signed digest')
 }

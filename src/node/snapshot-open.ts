@@ -5,9 +5,8 @@
  * parts handed out as they are decrypted (checkStoredSnapshot, then storedParts), for a load.
  */
 import { createHash } from 'node:crypto'
-import { PartsReader, SnapshotOpener } from '../../crdt/index.js'
-import { DecryptError } from '../errors.js'
-import { equals, type Entry, type VaultKeys } from '../identity/index.js'
+import { checkSnapshotCiphertext, PartsReader, SnapshotOpener } from '../../crdt/index.js'
+import type { Entry, VaultKeys } from '../identity/index.js'
 import type { EntryStore, OpenSnapshotFile, StoredSnapshot } from '../store/index.js'
 import { admitSnapshotHeader } from './admit.js'
 import type { CertRegistry, Judging } from './certs.js'
@@ -22,11 +21,11 @@ const PIECE = 256 * 1024
  */
 const READ = 4 * 1024 * 1024
 
-/** Feeds `bytes` to the opener in pieces, yielding to the loop between them when the slice is due. */
-async function feed (opener: SnapshotOpener, bytes: Uint8Array, slicer: Slicer): Promise<void> {
+/** Hands `bytes` to `work` in pieces, yielding to the loop between them when the slice is due. */
+async function inSlices (bytes: Uint8Array, slicer: Slicer, work: (piece: Uint8Array) => void): Promise<void> {
   for (let at = 0; at < bytes.byteLength; at += PIECE) {
     const t = performance.now()
-    opener.update(bytes.subarray(at, Math.min(bytes.byteLength, at + PIECE)))
+    work(bytes.subarray(at, Math.min(bytes.byteLength, at + PIECE)))
     // The slice ends before the next piece would take it past its budget, at this piece's cost.
     if (slicer.due(performance.now() - t)) await slicer.breathe()
   }
@@ -36,7 +35,7 @@ async function feed (opener: SnapshotOpener, bytes: Uint8Array, slicer: Slicer):
 export async function openStoredSnapshot (store: EntryStore, certs: CertRegistry, keys: VaultKeys, s: StoredSnapshot, judging: Judging, slicer = new Slicer()): Promise<{ header: Entry, state: Uint8Array }> {
   const header = admitSnapshotHeader(s.header.bytes, certs, judging)
   const opener = new SnapshotOpener(keys, header)
-  for await (const piece of store.snapshotPieces(s, READ, 0, { reuse: true })) await feed(opener, piece, slicer)
+  for await (const piece of store.snapshotPieces(s, READ, 0, { reuse: true })) await inSlices(piece, slicer, p => { opener.update(p) })
   return { header, state: opener.final() }
 }
 
@@ -51,15 +50,10 @@ export async function checkStoredSnapshot (file: OpenSnapshotFile, certs: CertRe
   const hash = createHash('sha256')
   let got = 0
   for await (const piece of file.pieces(READ, { reuse: true })) {
-    for (let at = 0; at < piece.byteLength; at += PIECE) {
-      const t = performance.now()
-      hash.update(piece.subarray(at, Math.min(piece.byteLength, at + PIECE)))
-      if (slicer.due(performance.now() - t)) await slicer.breathe()
-    }
+    await inSlices(piece, slicer, p => { hash.update(p) })
     got += piece.byteLength
   }
-  if (BigInt(got) !== header.snapshotSize) throw new DecryptError('snapshot ciphertext has the wrong size')
-  if (!equals(new Uint8Array(hash.digest()), header.snapshotDigest)) throw new DecryptError('snapshot ciphertext does not match its signed digest')
+  checkSnapshotCiphertext(header, got, new Uint8Array(hash.digest()))
   return header
 }
 
