@@ -6,10 +6,8 @@
  */
 import { noise } from '@chainsafe/libp2p-noise'
 import { yamux } from '@chainsafe/libp2p-yamux'
-import { identify } from '@libp2p/identify'
-import { tcp } from '@libp2p/tcp'
 import { multiaddr } from '@multiformats/multiaddr'
-import { createLibp2p } from 'libp2p'
+import type { Libp2p } from 'libp2p'
 import { afterEach, describe, expect, it } from 'vitest'
 import { readdir } from 'node:fs/promises'
 import { join } from 'node:path'
@@ -20,6 +18,7 @@ import { frame } from '../../protocols/sync/frames.js'
 import { SyncMessage } from '../../protocols/sync/pb/sync.js'
 import { generateDeviceKey, toHex } from '../../src/identity/index.js'
 import { generateWallet, startNode, until, type TestNode } from '../helpers/nodes.js'
+import { bareNode } from '../helpers/bare-node.js'
 
 const nodes: TestNode[] = []
 const stops: Array<() => Promise<void>> = []
@@ -28,8 +27,8 @@ afterEach(async () => {
   for (const n of nodes.splice(0)) await n.stop()
 })
 
-async function stranger (): Promise<Awaited<ReturnType<typeof createLibp2p>>> {
-  const n = await createLibp2p({ addresses: { listen: ['/ip4/127.0.0.1/tcp/0'] }, transports: [tcp()], connectionEncrypters: [noise()], streamMuxers: [yamux()], services: { identify: identify() } })
+async function stranger (): Promise<Libp2p> {
+  const n = await bareNode({ encrypter: noise(), muxer: yamux() })
   stops.push(async () => { await n.stop() })
   return n
 }

@@ -8,14 +8,13 @@
  */
 import { noise } from '@chainsafe/libp2p-noise'
 import { yamux } from '@chainsafe/libp2p-yamux'
-import { identify } from '@libp2p/identify'
-import { tcp } from '@libp2p/tcp'
 import type { Stream } from '@libp2p/interface'
-import { createLibp2p, type Libp2p } from 'libp2p'
+import type { Libp2p } from 'libp2p'
 import { afterEach, describe, expect, it } from 'vitest'
 import { FrameReader, frame } from '../../protocols/sync/frames.js'
 import { MUXER_LIMITS, meshMuxer } from '../../src/node/muxer.js'
 import { prng } from '../helpers/prng.js'
+import { bareNode } from '../helpers/bare-node.js'
 
 const PROTOCOL = '/mesh-test/flow/1'
 const FRAME = 1024 * 1024
@@ -23,7 +22,7 @@ const nodes: Libp2p[] = []
 afterEach(async () => { for (const n of nodes.splice(0)) await n.stop() })
 
 async function node (muxer: ReturnType<typeof yamux>): Promise<Libp2p> {
-  const n = await createLibp2p({ addresses: { listen: ['/ip4/127.0.0.1/tcp/0'] }, transports: [tcp()], connectionEncrypters: [noise()], streamMuxers: [muxer], services: { identify: identify() } })
+  const n = await bareNode({ encrypter: noise(), muxer })
   nodes.push(n)
   return n
 }

@@ -10,20 +10,19 @@
 import * as net from 'node:net'
 import { randomBytes } from 'node:crypto'
 import { yamux } from '@chainsafe/libp2p-yamux'
-import { identify } from '@libp2p/identify'
 import { multiaddr } from '@multiformats/multiaddr'
-import { tcp } from '@libp2p/tcp'
-import { createLibp2p, type Libp2p } from 'libp2p'
+import type { Libp2p } from 'libp2p'
 import { afterEach, describe, expect, it } from 'vitest'
 import { GRANT_AFTER, meshMuxer } from '../../src/node/muxer.js'
 import { meshNoise } from '../../src/node/noise.js'
+import { bareNode } from '../helpers/bare-node.js'
 
 const PROTOCOL = '/mesh-test/muxer/1.0.0'
 const nodes: Libp2p[] = []
 afterEach(async () => { for (const n of nodes.splice(0)) await n.stop() })
 
 async function node (muxer: ReturnType<typeof yamux>): Promise<Libp2p> {
-  const n = await createLibp2p({ addresses: { listen: ['/ip4/127.0.0.1/tcp/0'] }, transports: [tcp()], connectionEncrypters: [meshNoise()], streamMuxers: [muxer], services: { identify: identify() } })
+  const n = await bareNode({ encrypter: meshNoise(), muxer })
   nodes.push(n)
   return n
 }

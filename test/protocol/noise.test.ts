@@ -7,22 +7,21 @@
  */
 import * as net from 'node:net'
 import { afterEach, describe, expect, it } from 'vitest'
-import { createLibp2p, type Libp2p } from 'libp2p'
-import { tcp } from '@libp2p/tcp'
+import type { Libp2p } from 'libp2p'
 import { noise } from '@chainsafe/libp2p-noise'
 import { defaultCrypto } from '@chainsafe/libp2p-noise/crypto'
-import { identify } from '@libp2p/identify'
 import { randomBytes } from 'node:crypto'
 import { meshMuxer } from '../../src/node/muxer.js'
 import { Uint8ArrayList } from 'uint8arraylist'
 import { joinMessages, meshNoise, meshNoiseCrypto } from '../../src/node/noise.js'
+import { bareNode } from '../helpers/bare-node.js'
 
 const PROTOCOL = '/mesh-test/noise/1.0.0'
 const nodes: Libp2p[] = []
 afterEach(async () => { for (const n of nodes.splice(0)) await n.stop() })
 
 async function node (encrypter: ReturnType<typeof noise>): Promise<Libp2p> {
-  const n = await createLibp2p({ addresses: { listen: ['/ip4/127.0.0.1/tcp/0'] }, transports: [tcp()], connectionEncrypters: [encrypter], streamMuxers: [meshMuxer()], services: { identify: identify() } })
+  const n = await bareNode({ encrypter, muxer: meshMuxer() })
   nodes.push(n)
   return n
 }
