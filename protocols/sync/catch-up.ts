@@ -10,6 +10,7 @@ import { EMPTY } from './messages.js'
 import type { Outbox, Track } from './outbox.js'
 import type { SyncMessage } from './pb/sync.js'
 import type { PeerView } from './peer-view.js'
+import { turnIfSpent } from './slice.js'
 import type { AuthorSeq, DocVector, ReplicaSource, SyncPlan } from './source.js'
 import type { Transfers } from './transfer.js'
 
@@ -97,6 +98,8 @@ export class CatchUp {
       }
       for await (const e of plan.entries) {
         if (bytes + e.byteLength > LIMITS.batchBytes && batch.length > 0) {
+          // A frame's encoding is a unit of work: it waits for the turn's budget like an admission.
+          await turnIfSpent()
           send()
           await outbox.drained(LIMITS.maxQueuedBytes / 2)
         }
@@ -149,6 +152,7 @@ export class CatchUp {
     let batchBytes = 0
     for await (const e of plan.entries) {
       if (batchBytes + e.byteLength > LIMITS.batchBytes && batch.length > 0) {
+        await turnIfSpent()
         outbox.enqueue({ ...EMPTY(), entries: batch as Array<Uint8Array<ArrayBuffer>> }, false, { doc, entries: batch.length, bytes: batchBytes })
         batch = []
         batchBytes = 0
@@ -157,7 +161,10 @@ export class CatchUp {
       batch.push(e)
       batchBytes += e.byteLength
     }
-    if (batch.length > 0) outbox.enqueue({ ...EMPTY(), entries: batch as Array<Uint8Array<ArrayBuffer>> }, false, { doc, entries: batch.length, bytes: batchBytes })
+    if (batch.length > 0) {
+      await turnIfSpent()
+      outbox.enqueue({ ...EMPTY(), entries: batch as Array<Uint8Array<ArrayBuffer>> }, false, { doc, entries: batch.length, bytes: batchBytes })
+    }
   }
 
   /** Waits until the peer granted the current snapshot up to `upTo` bytes. */

@@ -43,6 +43,8 @@ export const LIMITS = {
   refetchMs: 5_000,
   /** A frame with at least this many entries has their signatures checked ahead, off-thread (verifyAhead). */
   verifyAheadEntries: 64,
+  /** Parsed and sent to the signature worker this many at a time (a few ms each), the loop given its turn between when its budget is spent. */
+  verifyAheadChunk: 256,
   /** After entries from the peer, this long without more before this side tells it its digest (`holds`). */
   holdsQuietMs: 1_000,
   /** An entry whose body goes ahead of its signature is at most this large (a live message, not a bulk write). */

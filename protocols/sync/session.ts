@@ -21,7 +21,7 @@ import { DISK, EMPTY, LANES_VERSION, decodeMessage, wireLength } from './message
 import { Outbox } from './outbox.js'
 import { PeerView } from './peer-view.js'
 import type { SyncMessage } from './pb/sync.js'
-import { settleInSlices } from './slice.js'
+import { chunksInSlices, nextTurn, settleInSlices, turnOver } from './slice.js'
 import { SnapshotReceiver } from './snapshot-receiver.js'
 import type { EntryRef, ReplicaSource } from './source.js'
 import { Transfers, type Transfer } from './transfer.js'
@@ -137,19 +137,37 @@ export class PeerSession {
       const pending = new Set<Promise<void>>()
       let done = false
       const finish = (err?: Error): void => { if (!done) { done = true; reader.stop(); resolve(err) } }
+      const take = (bytes: Uint8Array): void => {
+        this.stats.bytesReceived += wireLength(bytes)
+        const msg = decodeMessage(bytes)
+        // Up to framesInFlight frames are handled at once; past that the stream is paused.
+        const p: Promise<void> = this.handle(msg).then(
+          () => { pending.delete(p); if (pending.size < LIMITS.framesInFlight && held.length === 0) reader.resume() },
+          (err: unknown) => { finish(err instanceof Error ? err : new ProtocolError(String(err))) }
+        )
+        pending.add(p)
+        if (pending.size >= LIMITS.framesInFlight) reader.pause()
+      }
+      // Frames read once sliced work has spent this turn's budget (a catch-up's admissions) wait,
+      // in read order, for the loop's next turn: decoding a catch-up's frame of 1,700 entries,
+      // its reading and the parse that follows otherwise ran in the same turn as the slice, one
+      // block of 50-140 ms. The stream is paused meanwhile (its flow control holds the sender).
+      const held: Uint8Array[] = []
+      const takeHeld = (): void => {
+        while (held.length > 0 && !done) {
+          if (turnOver()) { void nextTurn().then(takeHeld); return }
+          take(held.shift() as Uint8Array)
+        }
+        if (!done && pending.size < LIMITS.framesInFlight) reader.resume()
+      }
       const reader: FrameReader = new FrameReader(this.stream, {
         maxFrameBytes: LIMITS.maxFrameBytes,
         frameDeadlineMs: LIMITS.frameDeadlineMs,
         onFrame: (bytes) => {
-          this.stats.bytesReceived += wireLength(bytes)
-          const msg = decodeMessage(bytes)
-          // Up to framesInFlight frames are handled at once; past that the stream is paused.
-          const p: Promise<void> = this.handle(msg).then(
-            () => { pending.delete(p); if (pending.size < LIMITS.framesInFlight) reader.resume() },
-            (err: unknown) => { finish(err instanceof Error ? err : new ProtocolError(String(err))) }
-          )
-          pending.add(p)
-          if (pending.size >= LIMITS.framesInFlight) reader.pause()
+          if (held.length === 0 && !turnOver()) { take(bytes); return }
+          held.push(bytes)
+          reader.pause()
+          if (held.length === 1) void nextTurn().then(takeHeld)
         },
         onEnd: (err) => { finish(err ?? new ProtocolError('the peer closed the sync stream')) }
       })
@@ -253,7 +271,10 @@ export class PeerSession {
     // loop admits the frames before it (SPEC.md, Receiving). A live frame is admitted at once.
     if (msg.entries.length >= LIMITS.verifyAheadEntries && this.source.verifyAhead !== undefined) {
       try {
-        await this.source.verifyAhead(msg.entries)
+        // Parsed and handed to the worker a chunk at a time, within the turn's budget: a frame
+        // of 1,700 entries parsed at once held the loop for 20-40 ms beside the admissions.
+        const verifyAhead = this.source.verifyAhead
+        await chunksInSlices(msg.entries, LIMITS.verifyAheadChunk, async chunk => { await verifyAhead(chunk) })
       } catch (err: any) {
         // Nothing was taken as checked: each entry's admission checks its signature itself.
         this.log('checking signatures ahead failed, checked one by one: %s', err?.message ?? err)

@@ -4,14 +4,10 @@
  * libp2p connection whose ping waits ~5 s is closed, and a daemon that holds its loop for
  * seconds answers nobody meanwhile.
  */
-import { onTurn } from '../../protocols/sync/slice.js'
+import { onTurn, SLICE_MS } from '../../protocols/sync/slice.js'
 
-/**
- * 10 ms: a turn's block is the slice plus whatever collection lands in it. Against 20 ms, in two
- * paired runs of `--only=loop` (load 2.2-2.6), the p99 block of every sliced step fell by 10-17 ms
- * (open 40-42 against 57-59 ms, snapshot 21-23 against 32-34) for 2-5% more time per step.
- */
-export const SLICE_MS = 10
+/** The slice's budget: the sync protocol's, one for the whole process (protocols/sync/slice.ts says why 10 ms). */
+export { SLICE_MS }
 
 let sliceHook: (() => void) | undefined
 /**

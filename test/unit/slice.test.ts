@@ -2,10 +2,11 @@
  * settleInSlices (protocols/sync/slice.ts): a frame's admissions start in slices with the event
  * loop given a turn between them, a small frame's all in the tick that read it, frames handled at
  * once share one budget per turn, and a rejection is a settled result, never an unhandled one
- * while the loop has its turn.
+ * while the loop has its turn; chunksInSlices hands out chunks the same way (a catch-up's
+ * signatures parsed and sent to the worker a chunk at a time).
  */
 import { describe, expect, it } from 'vitest'
-import { settleInSlices } from '../../protocols/sync/slice.js'
+import { chunksInSlices, settleInSlices } from '../../protocols/sync/slice.js'
 
 /** Holds the thread for `ms`, as a signature check and a Yjs apply do. */
 const busy = (ms: number): void => { const end = performance.now() + ms; while (performance.now() < end) { /* work */ } }
@@ -65,6 +66,59 @@ describe('settleInSlices', () => {
       expect(r.map(x => x.status)).toEqual(['fulfilled', 'rejected', 'fulfilled', 'rejected', 'fulfilled', 'rejected'])
       expect(r[2]).toEqual({ status: 'fulfilled', value: 2 })
       expect((r[3] as PromiseRejectedResult).reason.message).toBe('bad 3')
+      await new Promise(resolve => setImmediate(resolve))
+      expect(unhandled).toEqual([])
+    } finally {
+      process.off('unhandledRejection', onUnhandled)
+    }
+  })
+})
+
+describe('chunksInSlices', () => {
+  it('calls on chunks in order, the loop given its turn once the budget is spent, and waits for every call', async () => {
+    const order: string[] = []
+    let ticking = true
+    const tick = (): void => { order.push('timer'); if (ticking) setTimeout(tick, 0) }
+    setTimeout(tick, 0)
+    await new Promise(resolve => setTimeout(resolve, 0))
+    let finished = 0
+    // A frame's 1,000 entries parsed 100 at a time (3 ms each), each chunk's check finishing later.
+    await chunksInSlices(Array.from({ length: 1000 }, (_, i) => i), 100, async (chunk) => {
+      busy(3)
+      order.push(`chunk ${chunk[0] as number}-${chunk.at(-1) as number}`)
+      await new Promise(resolve => setTimeout(resolve, 5))
+      finished++
+    }, 10)
+    ticking = false
+    expect(finished).toBe(10) // resolved once every chunk's call did
+    const chunks = order.filter(o => o !== 'timer')
+    expect(chunks).toEqual(Array.from({ length: 10 }, (_, k) => `chunk ${k * 100}-${k * 100 + 99}`))
+    // Between two turns of the timers, one budget's worth of chunks (the fourth crosses it), two
+    // at most when this test's tick and the budget's timer expire in one timers phase.
+    let run = 0
+    let longest = 0
+    for (const o of order) {
+      if (o === 'timer') { run = 0; continue }
+      longest = Math.max(longest, ++run)
+    }
+    expect(longest).toBeLessThanOrEqual(8)
+    expect(order.slice(order.indexOf(chunks[0] as string), order.indexOf(chunks[9] as string)).includes('timer')).toBe(true)
+  })
+
+  it('rejects with the first call\'s error once all have settled, with no unhandled rejection', async () => {
+    const unhandled: unknown[] = []
+    const onUnhandled = (r: unknown): void => { unhandled.push(r) }
+    process.on('unhandledRejection', onUnhandled)
+    try {
+      const done: number[] = []
+      const p = chunksInSlices([1, 2, 3, 4, 5, 6], 2, async (chunk) => {
+        busy(4)
+        if (chunk[0] === 3) throw new Error('bad chunk')
+        await new Promise(resolve => setTimeout(resolve, 10))
+        done.push(chunk[0] as number)
+      }, 5)
+      await expect(p).rejects.toThrow('bad chunk')
+      expect(done.sort()).toEqual([1, 5]) // the other chunks' calls ran to their end first
       await new Promise(resolve => setImmediate(resolve))
       expect(unhandled).toEqual([])
     } finally {
