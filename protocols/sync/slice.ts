@@ -14,9 +14,10 @@
  */
 
 /**
- * 10 ms: a turn's block is the slice plus whatever collection lands in it. Against 20 ms, in two
- * paired runs of `--only=loop` (load 2.2-2.6), the p99 block of every sliced step fell by 10-17 ms
- * (open 40-42 against 57-59 ms, snapshot 21-23 against 32-34) for 2-5% more time per step.
+ * 10 ms of sliced admissions per turn: a turn's block is that plus what comes with a catch-up's
+ * frames (their reading, decoding and parsing, held to the same budget below) and whatever
+ * collection lands in it. At 20 ms the node's own slices (src/node/slice.ts, now 5 ms) blocked
+ * 10-17 ms longer at p99 for 2-5% less time per step.
  */
 export const SLICE_MS = 10
 
