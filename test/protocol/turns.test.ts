@@ -14,9 +14,8 @@ import { EMPTY, encodeFrame } from '../../protocols/sync/messages.js'
 import { SyncMessage } from '../../protocols/sync/pb/sync.js'
 import { turnSpent } from '../../protocols/sync/slice.js'
 import { FingerprintSum } from '../../src/identity/index.js'
+import { busy, longestRun, noteTimerTurns } from '../helpers/turns.js'
 
-/** Holds the thread for `ms`, as sealing a frame or admitting entries does. */
-const busy = (ms: number): void => { const end = performance.now() + ms; while (performance.now() < end) { /* work */ } }
 const timerTurn = async (): Promise<void> => { await new Promise(resolve => setTimeout(resolve, 0)) }
 
 /** A stream that records what is sent (each send holding the thread `sendMs`), and hands the session what the test dispatches. */
@@ -93,9 +92,7 @@ describe('a catch-up in turns', () => {
     // Each send holds the thread 4 ms (a 512 KB frame sealed for the wire under load).
     const stream = new TestStream(4, order)
     const outbox = new Outbox(stream as any, { peer: 'peer', log: logger('test:sync'), closed: () => false, close: () => {}, stats: { bytesSent: 0 }, sent: () => {}, queuedLive: () => {} })
-    let ticking = true
-    const tick = (): void => { order.push('timer'); if (ticking) setTimeout(tick, 0) }
-    setTimeout(tick, 0)
+    const stop = noteTimerTurns(order)
     await timerTurn()
     // The peer's window is shut: the first frame fills the stream and the rest queue up (as a
     // catch-up's do while its peer reads), until the window opens.
@@ -104,18 +101,12 @@ describe('a catch-up in turns', () => {
     expect(stream.sent).toHaveLength(1)
     stream.release()
     for (let i = 0; i < 100 && stream.sent.length < 16; i++) await timerTurn()
-    ticking = false
+    stop()
     expect(stream.sent.map(m => m.entries[0]?.[0])).toEqual(Array.from({ length: 16 }, (_, i) => i + 1))
     // Between two turns of the timers, one budget's worth of sends (the first, which starts the
     // turn's clock, then 4 ms sends until 10 ms are spent: 4), two budgets when this test's tick and
     // the budget's own timer expire in one timers phase in that order. Whole, it was 16.
-    let run = 0
-    let longest = 0
-    for (const o of order) {
-      if (o === 'timer') { run = 0; continue }
-      longest = Math.max(longest, ++run)
-    }
-    expect(longest).toBeLessThanOrEqual(8)
+    expect(longestRun(order)).toBeLessThanOrEqual(8)
     expect(order.slice(order.indexOf('frame 2'), order.indexOf('frame 16')).filter(o => o === 'timer').length).toBeGreaterThanOrEqual(2)
   })
 })

@@ -7,9 +7,8 @@
  */
 import { describe, expect, it } from 'vitest'
 import { chunksInSlices, settleInSlices } from '../../protocols/sync/slice.js'
+import { busy, longestRun, noteTimerTurns } from '../helpers/turns.js'
 
-/** Holds the thread for `ms`, as a signature check and a Yjs apply do. */
-const busy = (ms: number): void => { const end = performance.now() + ms; while (performance.now() < end) { /* work */ } }
 
 describe('settleInSlices', () => {
   it('gives the event loop a turn during a long frame, and starts every call of a short one in one tick', async () => {
@@ -33,25 +32,16 @@ describe('settleInSlices', () => {
     // Four frames cut from one read of the stream, as a catch-up's frames in flight are: with a
     // budget each, their slices ran back to back before any timer (4 × 20 ms blocks).
     const order: string[] = []
-    let ticking = true
-    const tick = (): void => { order.push('timer'); if (ticking) setTimeout(tick, 0) }
-    setTimeout(tick, 0)
+    const stop = noteTimerTurns(order)
     const frames = [0, 1, 2, 3].map(f => settleInSlices(Array.from({ length: 12 }, (_, i) => i), async (i) => { busy(3); order.push(`f${f}.${i}`); return i }, 10))
     await Promise.all(frames)
-    ticking = false
+    stop()
     // Between two turns of the timers, one budget's worth of calls of all frames together (10 ms
     // of 3 ms calls: the fourth call is the one that crosses it); two budgets at most, when this
     // test's tick and the budget's own 0 ms timer expire in the same timers phase in that order
     // (seen once under load). With a budget per frame it was 12 and more.
-    let run = 0
-    let longest = 0
-    for (const o of order) {
-      if (o === 'timer') { run = 0; continue }
-      run++
-      longest = Math.max(longest, run)
-    }
     expect(order.filter(o => o !== 'timer')).toHaveLength(48)
-    expect(longest).toBeLessThanOrEqual(8)
+    expect(longestRun(order)).toBeLessThanOrEqual(8)
     // Frames keep their order: each frame's calls start in order, and the first frame's first.
     expect(order.find(o => o !== 'timer')).toBe('f0.0')
     for (let f = 0; f < 4; f++) expect(order.filter(o => o.startsWith(`f${f}.`))).toEqual(Array.from({ length: 12 }, (_, i) => `f${f}.${i}`))
@@ -77,9 +67,7 @@ describe('settleInSlices', () => {
 describe('chunksInSlices', () => {
   it('calls on chunks in order, the loop given its turn once the budget is spent, and waits for every call', async () => {
     const order: string[] = []
-    let ticking = true
-    const tick = (): void => { order.push('timer'); if (ticking) setTimeout(tick, 0) }
-    setTimeout(tick, 0)
+    const stop = noteTimerTurns(order)
     await new Promise(resolve => setTimeout(resolve, 0))
     let finished = 0
     // A frame's 1,000 entries parsed 100 at a time (3 ms each), each chunk's check finishing later.
@@ -89,19 +77,13 @@ describe('chunksInSlices', () => {
       await new Promise(resolve => setTimeout(resolve, 5))
       finished++
     }, 10)
-    ticking = false
+    stop()
     expect(finished).toBe(10) // resolved once every chunk's call did
     const chunks = order.filter(o => o !== 'timer')
     expect(chunks).toEqual(Array.from({ length: 10 }, (_, k) => `chunk ${k * 100}-${k * 100 + 99}`))
     // Between two turns of the timers, one budget's worth of chunks (the fourth crosses it), two
     // at most when this test's tick and the budget's timer expire in one timers phase.
-    let run = 0
-    let longest = 0
-    for (const o of order) {
-      if (o === 'timer') { run = 0; continue }
-      longest = Math.max(longest, ++run)
-    }
-    expect(longest).toBeLessThanOrEqual(8)
+    expect(longestRun(order)).toBeLessThanOrEqual(8)
     expect(order.slice(order.indexOf(chunks[0] as string), order.indexOf(chunks[9] as string)).includes('timer')).toBe(true)
   })
 
