@@ -45,6 +45,8 @@ export const LIMITS = {
   verifyAheadEntries: 64,
   /** Parsed and sent to the signature worker this many at a time (a few ms each), the loop given its turn between when its budget is spent. */
   verifyAheadChunk: 256,
+  /** A frame this large (a catch-up's, not a live entry's) counts as sliced work from its decoding on: it starts the turn's budget. */
+  slicedFrameBytes: 64 * 1024,
   /** After entries from the peer, this long without more before this side tells it its digest (`holds`). */
   holdsQuietMs: 1_000,
   /** An entry whose body goes ahead of its signature is at most this large (a live message, not a bulk write). */

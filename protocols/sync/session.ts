@@ -21,7 +21,7 @@ import { DISK, EMPTY, LANES_VERSION, decodeMessage, wireLength } from './message
 import { Outbox } from './outbox.js'
 import { PeerView } from './peer-view.js'
 import type { SyncMessage } from './pb/sync.js'
-import { chunksInSlices, nextTurn, settleInSlices, turnOver } from './slice.js'
+import { chunksInSlices, nextTurn, settleInSlices, turnOver, turnSpent } from './slice.js'
 import { SnapshotReceiver } from './snapshot-receiver.js'
 import type { EntryRef, ReplicaSource } from './source.js'
 import { Transfers, type Transfer } from './transfer.js'
@@ -153,9 +153,12 @@ export class PeerSession {
       // its reading and the parse that follows otherwise ran in the same turn as the slice, one
       // block of 50-140 ms. The stream is paused meanwhile (its flow control holds the sender).
       const held: Uint8Array[] = []
+      // A frame as big as a catch-up's is sliced work itself: its decoding starts the turn's clock
+      // (a catch-up's first frames, read together, were decoded before any admission had started it).
+      const spent = (bytes: Uint8Array): boolean => bytes.byteLength >= LIMITS.slicedFrameBytes ? turnSpent() : turnOver()
       const takeHeld = (): void => {
         while (held.length > 0 && !done) {
-          if (turnOver()) { void nextTurn().then(takeHeld); return }
+          if (spent(held[0] as Uint8Array)) { void nextTurn().then(takeHeld); return }
           take(held.shift() as Uint8Array)
         }
         if (!done && pending.size < LIMITS.framesInFlight) reader.resume()
@@ -164,7 +167,7 @@ export class PeerSession {
         maxFrameBytes: LIMITS.maxFrameBytes,
         frameDeadlineMs: LIMITS.frameDeadlineMs,
         onFrame: (bytes) => {
-          if (held.length === 0 && !turnOver()) { take(bytes); return }
+          if (held.length === 0 && !spent(bytes)) { take(bytes); return }
           held.push(bytes)
           reader.pause()
           if (held.length === 1) void nextTurn().then(takeHeld)

@@ -7,7 +7,7 @@
  */
 import { logger } from '@libp2p/logger'
 import { describe, expect, it } from 'vitest'
-import { type ReplicaSource } from '../../protocols/sync/index.js'
+import { SYNC_LIMITS, type ReplicaSource } from '../../protocols/sync/index.js'
 import { PeerSession } from '../../protocols/sync/session.js'
 import { Outbox } from '../../protocols/sync/outbox.js'
 import { EMPTY, encodeFrame } from '../../protocols/sync/messages.js'
@@ -84,6 +84,17 @@ describe('a catch-up in turns', () => {
     await timerTurn()
     expect(accepted).toEqual([1, 2, 3, 4]) // in read order, once the loop had its turn
     expect(stream.readStatus).toBe('readable')
+
+    // A frame as big as a catch-up's starts the turn's clock as it is read, admissions or not: what
+    // the loop does after it in the same turn counts, and the next frame waits.
+    await timerTurn()
+    stream.deliver(encodeFrame({ ...EMPTY(), certificates: [new Uint8Array(SYNC_LIMITS.slicedFrameBytes)] }))
+    busy(12)
+    stream.deliver(encodeFrame({ ...EMPTY(), entries: [entry(5)] }))
+    expect(accepted).toEqual([1, 2, 3, 4])
+    await timerTurn()
+    await timerTurn()
+    expect(accepted).toEqual([1, 2, 3, 4, 5])
     s.close()
   })
 
