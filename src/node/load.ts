@@ -70,7 +70,7 @@ async function loadStates (host: LoadHost, r: Replica, states: LoadedSnapshot[],
     if ('refused' in out) {
       // Its file no longer reads, decrypts or matches its digest as it did when checked: refused
       // as readSnapshots refuses one, and the load starts over without what it applied.
-      log.error('snapshot %s of %s refused at load: %e', out.refused.s.path, r.name, out.err)
+      log.error('snapshot %s of %s refused at load (it no longer reads as checked; loading again without it): %e', out.refused.s.path, r.name, out.err)
       states.splice(states.indexOf(out.refused), 1)
       r.reset()
       settleQuarantined(host, r)
@@ -119,7 +119,7 @@ async function readSnapshots (host: LoadHost, r: Replica, slicer: Slicer): Promi
         }
       }
     } catch (err) {
-      log.error('snapshot %s of %s refused at load: %e', s.path, r.name, err)
+      log.error('snapshot %s of %s refused at load (its file, signature or author did not check): %e', s.path, r.name, err)
     }
     if (slicer.due()) await slicer.breathe()
   }
@@ -279,7 +279,7 @@ async function loadOneByOne (host: LoadHost, r: Replica, states: LoadedSnapshot[
           if (p !== undefined) break
         }
       } catch (err) {
-        log.error('snapshot %s of %s refused at load: %e', st.s.path, r.name, err)
+        log.error('snapshot %s of %s refused at load (it no longer reads as checked, in the one-by-one pass; loading again without it): %e', st.s.path, r.name, err)
         states.splice(states.indexOf(st), 1)
         failed = true
         break
