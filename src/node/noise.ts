@@ -11,7 +11,8 @@
  * at that size) and its length and sealed bytes are joined into one buffer: one write and one
  * segment per message. Key, nonce and bytes on the wire are unchanged, so a peer with the stock
  * encrypter reads it as before. A connection seals at most SEAL_PER_TURN at a time, the event
- * loop given a turn between (sealInTurns).
+ * loop given a turn between (sealInTurns), and stops reading once sliced work has spent the
+ * loop's turn (readInTurns).
  *
  * @example
  * createLibp2p({ connectionEncrypters: [meshNoise()], ... })
@@ -19,6 +20,7 @@
 import { noise } from '@chainsafe/libp2p-noise'
 import { defaultCrypto, nodeCrypto } from '@chainsafe/libp2p-noise/crypto'
 import { Uint8ArrayList } from 'uint8arraylist'
+import { nextTurn, turnOver } from '../../protocols/sync/slice.js'
 
 /** Below this the default seals with its WebAssembly ChaCha20-Poly1305, already one buffer. */
 const WHOLE_FROM = 1200
@@ -59,6 +61,16 @@ interface Encrypting {
   encrypt?: (chunk: Uint8Array | Uint8ArrayList) => Uint8ArrayList
   sendData?: (data: Uint8Array | Uint8ArrayList) => { sentBytes: number, canSendMore: boolean }
   dispatchEvent?: (event: Event) => boolean
+  /** The connection under it (TCP): what it reads, noise decrypts as it comes. */
+  stream?: Readable
+}
+
+/** The part of a libp2p connection readInTurns uses. */
+interface Readable {
+  readStatus: string
+  pause: () => void
+  resume: () => void
+  addEventListener: (type: 'message', listener: () => void) => void
 }
 
 /**
@@ -98,7 +110,31 @@ function oneWritePerMessage<T extends { connection: unknown }> (secured: T): T {
   const encrypt = c.encrypt
   if (typeof encrypt === 'function') c.encrypt = (chunk) => joinMessages(encrypt.call(c, chunk))
   sealInTurns(c)
+  readInTurns(c)
   return secured
+}
+
+/**
+ * The socket under an encrypted connection stops reading once sliced work has spent this turn of
+ * the event loop (protocols/sync/slice.ts), until the loop has had its turn: each read is
+ * decrypted as it comes, and a catch-up's receiver decrypted 1-2 MB read in one poll of the loop
+ * beside the turn's slice. What was read before the pause waits in the connection's buffer (a
+ * read or two: the socket stops at once). Nothing else pauses a connection's socket: it is
+ * resumed once the loop had its turn.
+ */
+export function readInTurns (c: Encrypting): void {
+  const under = c.stream
+  if (under === undefined || typeof under.pause !== 'function' || typeof under.addEventListener !== 'function') return
+  let paused = false
+  under.addEventListener('message', () => {
+    if (paused || under.readStatus !== 'readable' || !turnOver()) return
+    paused = true
+    under.pause()
+    void nextTurn().then(() => {
+      paused = false
+      if (under.readStatus === 'paused') under.resume()
+    })
+  })
 }
 
 export function meshNoise (): ReturnType<typeof noise> {

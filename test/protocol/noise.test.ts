@@ -4,7 +4,8 @@
  * makes four; a small message: one, where it makes two); and a node with it talks to a node with
  * the stock encrypter, both ways, for messages on either side of 1,200 bytes and across Noise's
  * 64 KiB message bound; a connection seals at most SEAL_PER_TURN at a time, the event loop given
- * a turn between, and what it sends arrives whole and in order.
+ * a turn between, and what it sends arrives whole and in order; its socket stops reading once
+ * sliced work has spent the loop's turn, until the loop has had it.
  */
 import * as net from 'node:net'
 import { afterEach, describe, expect, it } from 'vitest'
@@ -14,7 +15,9 @@ import { defaultCrypto } from '@chainsafe/libp2p-noise/crypto'
 import { createHash, randomBytes } from 'node:crypto'
 import { meshMuxer } from '../../src/node/muxer.js'
 import { Uint8ArrayList } from 'uint8arraylist'
-import { joinMessages, meshNoise, meshNoiseCrypto, SEAL_PER_TURN, sealInTurns } from '../../src/node/noise.js'
+import { joinMessages, meshNoise, meshNoiseCrypto, readInTurns, SEAL_PER_TURN, sealInTurns } from '../../src/node/noise.js'
+import { turnSpent } from '../../protocols/sync/slice.js'
+import { busy } from '../helpers/turns.js'
 import { bareNode } from '../helpers/bare-node.js'
 
 const PROTOCOL = '/mesh-test/noise/1.0.0'
@@ -117,6 +120,28 @@ describe('meshNoise', () => {
     expect(c.sendData(new Uint8Array(SEAL_PER_TURN + 1))).toEqual({ sentBytes: SEAL_PER_TURN, canSendMore: false })
     await new Promise(resolve => setTimeout(resolve, 5))
     expect(events).toEqual(['drain'])
+  })
+
+  it('stops the socket reading once sliced work has spent the turn, and reads again once the loop had its turn', async () => {
+    const calls: string[] = []
+    const under = Object.assign(new EventTarget(), {
+      readStatus: 'readable',
+      pause () { calls.push('pause'); this.readStatus = 'paused' },
+      resume () { calls.push('resume'); this.readStatus = 'readable' }
+    })
+    readInTurns({ stream: under })
+    await new Promise(resolve => setTimeout(resolve, 0))
+    under.dispatchEvent(new Event('message'))
+    expect(calls).toEqual([]) // no sliced work this turn: read on
+    turnSpent() // an admission starts the turn's clock
+    busy(12)
+    under.dispatchEvent(new Event('message'))
+    under.dispatchEvent(new Event('message')) // what the socket had read already: no second pause
+    expect(calls).toEqual(['pause'])
+    await new Promise(resolve => setTimeout(resolve, 0))
+    await new Promise(resolve => setTimeout(resolve, 0))
+    expect(calls).toEqual(['pause', 'resume'])
+    expect(under.readStatus).toBe('readable')
   })
 
   it('delivers a transfer of many times SEAL_PER_TURN whole and in order between two nodes', async () => {
