@@ -150,21 +150,22 @@ export class CatchUp {
     }
     let batch: Uint8Array[] = []
     let batchBytes = 0
+    // A frame's encoding is a unit of work: it waits for the turn's budget like an admission.
+    const sendBatch = async (): Promise<void> => {
+      await turnIfSpent()
+      outbox.enqueue({ ...EMPTY(), entries: batch as Array<Uint8Array<ArrayBuffer>> }, false, { doc, entries: batch.length, bytes: batchBytes })
+      batch = []
+      batchBytes = 0
+    }
     for await (const e of plan.entries) {
       if (batchBytes + e.byteLength > LIMITS.batchBytes && batch.length > 0) {
-        await turnIfSpent()
-        outbox.enqueue({ ...EMPTY(), entries: batch as Array<Uint8Array<ArrayBuffer>> }, false, { doc, entries: batch.length, bytes: batchBytes })
-        batch = []
-        batchBytes = 0
+        await sendBatch()
         await outbox.drained(LIMITS.maxQueuedBytes / 2)
       }
       batch.push(e)
       batchBytes += e.byteLength
     }
-    if (batch.length > 0) {
-      await turnIfSpent()
-      outbox.enqueue({ ...EMPTY(), entries: batch as Array<Uint8Array<ArrayBuffer>> }, false, { doc, entries: batch.length, bytes: batchBytes })
-    }
+    if (batch.length > 0) await sendBatch()
   }
 
   /** Waits until the peer granted the current snapshot up to `upTo` bytes. */

@@ -92,6 +92,8 @@ export async function chunksInSlices<T> (items: readonly T[], size: number, fn: 
 export async function settleInSlices<T, R> (items: readonly T[], fn: (item: T) => Promise<R>, budgetMs = SLICE_MS): Promise<Array<PromiseSettledResult<R>>> {
   const started: Array<Promise<PromiseSettledResult<R>>> = []
   for (const item of items) {
+    // Not `await turnIfSpent()`: an await even when the budget allows would put a microtask
+    // before every call, and a live frame's calls start in the tick that read it.
     while (turnSpent(budgetMs)) await nextTurn()
     // Settled at once: a rejection must not wait unhandled across the turns given away.
     started.push(fn(item).then(value => ({ status: 'fulfilled', value }), (reason: unknown) => ({ status: 'rejected', reason })))
