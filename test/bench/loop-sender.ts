@@ -8,22 +8,18 @@
  * answers {loop: {maxMs, p99Ms}} (since the last {measure}; the monitor ticks every 1 ms, as in loop.ts); on {stop} stops and exits.
  */
 import { monitorEventLoopDelay } from 'node:perf_hooks'
-import { rm } from 'node:fs/promises'
-import { join } from 'node:path'
 import { daemonHeap } from '../../src/cli/daemon-heap.js'
 
 await import('../../src/cli/main.js')
 daemonHeap()
 await import('../../src/polyfill.js')
 const { openVault } = await import('../../src/sdk/index.js')
-const { MeshNode } = await import('../../src/node/mesh.js')
+const { nodeOn } = await import('./loop.js')
 
 const [home] = process.argv.slice(2) as [string]
-// No remembered peers: every connection in these figures is one the benchmark makes.
-await rm(join(home, 'peers.json'), { force: true })
 // Entries, not a snapshot, are what the catch-up sends: no snapshot as it runs or on close.
 const vault = await openVault({ home, snapshotEvery: 1_000_000, snapshotOnClose: 1_000_000 })
-const node = await MeshNode.start(vault.vault, { listen: ['/ip4/127.0.0.1/tcp/0'], mdns: false, dht: 'off' })
+const node = await nodeOn(vault)
 let h = monitorEventLoopDelay({ resolution: 1 })
 
 process.on('message', (m: { measure?: true, report?: true, stop?: true }) => {

@@ -96,7 +96,8 @@ const until = async (cond: () => boolean, ms = 600_000): Promise<void> => {
   }
 }
 
-async function nodeOn (vault: MeshVault): Promise<MeshNode> {
+/** A node on loopback for the benchmark's own dials (no mDNS, no DHT, no remembered peers); the sending node's process uses it too. */
+export async function nodeOn (vault: MeshVault): Promise<MeshNode> {
   // No remembered peers: every connection in these figures is one the benchmark makes.
   await rm(join(vault.vault.home, 'peers.json'), { force: true })
   return await MeshNode.start(vault.vault, { listen: ['/ip4/127.0.0.1/tcp/0'], mdns: false, dht: 'off' })
