@@ -5,10 +5,10 @@
  *
  * argv: home (a vault already holding what it sends; the wallet is not needed to serve it).
  * Over IPC: sends {ready: {addr, peerId}}; on {measure} starts watching its loop; on {report}
- * answers {loop: {maxMs, p99Ms}} (since the last {measure}; the monitor ticks every 1 ms, as in loop.ts); on {stop} stops and exits.
+ * answers {loop: LoopFigures} (since the last {measure}; watched as loop.ts watches its own, loop-watch.ts); on {stop} stops and exits.
  */
-import { monitorEventLoopDelay } from 'node:perf_hooks'
 import { daemonHeap } from '../../src/cli/daemon-heap.js'
+import { watchLoop } from './loop-watch.js'
 
 await import('../../src/cli/main.js')
 daemonHeap()
@@ -20,17 +20,17 @@ const [home] = process.argv.slice(2) as [string]
 // Entries, not a snapshot, are what the catch-up sends: no snapshot as it runs or on close.
 const vault = await openVault({ home, snapshotEvery: 1_000_000, snapshotOnClose: 1_000_000 })
 const node = await nodeOn(vault)
-let h = monitorEventLoopDelay({ resolution: 1 })
+let w: ReturnType<typeof watchLoop> | undefined
 
 process.on('message', (m: { measure?: true, report?: true, stop?: true }) => {
   if (m.measure === true) {
-    h.disable()
-    h = monitorEventLoopDelay({ resolution: 1 })
-    h.enable()
+    w?.stop()
+    w = watchLoop()
   } else if (m.report === true) {
-    process.send?.({ loop: { maxMs: h.max / 1e6, p99Ms: h.percentile(99) / 1e6 } })
+    process.send?.({ loop: w?.stop() })
+    w = undefined
   } else if (m.stop === true) {
-    h.disable()
+    w?.stop()
     void (async () => {
       await node.stop()
       await vault.close()

@@ -1,7 +1,8 @@
 /**
  * `--only=loop` (issue 11 §4): no step holds the event loop over 50 ms. For each step, the
  * longest block and the 99th percentile of the loop's delay (perf_hooks.monitorEventLoopDelay,
- * resolution 1 ms) and the step's total time, beside plain Yjs doing the same operation on the
+ * resolution 1 ms), how much of the longest the loop's thread ran and how much it waited for a core
+ * (loop-watch.ts), and the step's total time, beside plain Yjs doing the same operation on the
  * same bytes in one call, in the same process and run, and beside an idle loop (what the
  * machine's load alone costs). Steps: opening a session of N messages from its entries, a
  * snapshot of it, opening it again from that snapshot, a fresh node's catch-up of M entries,
@@ -18,7 +19,6 @@ import { execFileSync, fork } from 'node:child_process'
 import { createHash } from 'node:crypto'
 import { readFileSync } from 'node:fs'
 import { rm } from 'node:fs/promises'
-import { monitorEventLoopDelay } from 'node:perf_hooks'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import * as Y from 'yjs'
@@ -27,31 +27,27 @@ import { loadWallet, parseTrustedEntry, writeNewWallet } from '../../src/identit
 import { admitUpdate } from '../../src/node/admit.js'
 import { MeshNode } from '../../src/node/mesh.js'
 import { openVault, type MeshVault } from '../../src/sdk/index.js'
+import { gapParts, watchLoop, type LoopFigures } from './loop-watch.js'
 import { fmt, now, report, text, type Row as Reported } from './util.js'
 
 const WRITER = fileURLToPath(new URL('../helpers/big-session.js', import.meta.url))
 const BIG = 'agent:main:big'
 
-/** The event-loop monitor's tick (the sending node's process, loop-sender.ts, ticks the same). */
-const LOOP_RESOLUTION_MS = 1
-
-interface Figures { maxMs: number, p99Ms: number, ms: number }
+interface Figures extends LoopFigures { ms: number }
 interface Blocked<T> extends Figures { value: T }
 /** A step's figures; `sender`: the sending node's own loop, in its process (catch-up, reconnect). */
-interface Row { what: string, ours: Figures, sender?: Loop, yjs: Figures, yjsWhat: string }
-interface Loop { maxMs: number, p99Ms: number }
-const figures = (b: Figures): Figures => ({ maxMs: b.maxMs, p99Ms: b.p99Ms, ms: b.ms })
+interface Row { what: string, ours: Figures, sender?: LoopFigures, yjs: Figures, yjsWhat: string }
+const figures = (b: Figures): Figures => ({ maxMs: b.maxMs, p99Ms: b.p99Ms, ms: b.ms, gap: b.gap, mostRunMs: b.mostRunMs })
 
 /** The loop's longest delay and its p99 while `fn` runs, and how long it took. */
 async function blocked<T> (fn: () => Promise<T> | T): Promise<Blocked<T>> {
   // Each step starts from a collected heap (the bench runs with --expose-gc): the garbage of the
   // step before (a plain-Yjs document of 300 MB) is not collected during this one.
   ;(globalThis as { gc?: () => void }).gc?.()
-  // Its histogram records the interval between two of its timer's ticks: a block that begins
-  // just after a tick reads as the block plus up to the resolution. At 10 ms an idle loop read
-  // 11-13 ms and every block up to 10 ms long; at 1 ms, what it reads is the block.
-  const h = monitorEventLoopDelay({ resolution: LOOP_RESOLUTION_MS })
-  h.enable()
+  // The monitor's histogram records the interval between two of its timer's ticks: a block that
+  // begins just after a tick reads as the block plus up to the resolution. At 10 ms an idle loop
+  // read 11-13 ms and every block up to 10 ms long; at 1 ms, what it reads is the block.
+  const w = watchLoop()
   // Its timer records the delay between two of its ticks: a block before its first tick would go
   // unseen, so the step starts after a few.
   await new Promise(resolve => setTimeout(resolve, 35))
@@ -61,8 +57,8 @@ async function blocked<T> (fn: () => Promise<T> | T): Promise<Blocked<T>> {
     const ms = now() - t
     // One more turn: a step that blocked until its end is seen by the timer only after it.
     await new Promise(resolve => setTimeout(resolve, 15))
-    return { maxMs: h.max / 1e6, p99Ms: h.percentile(99) / 1e6, ms, value }
-  } finally { h.disable() }
+    return { ...w.stop(), ms, value }
+  } finally { w.stop() }
 }
 
 /**
@@ -153,7 +149,7 @@ async function reopenStep (home: string, name: string, before: string, oneUpdate
 }
 
 /** The sending node in a process of its own (loop-sender.ts), serving the vault at `home`. */
-async function startSender (home: string): Promise<{ addr: string, peerId: string, measure: () => void, report: () => Promise<Loop>, stop: () => Promise<void> }> {
+async function startSender (home: string): Promise<{ addr: string, peerId: string, measure: () => void, report: () => Promise<LoopFigures>, stop: () => Promise<void> }> {
   const child = fork(fileURLToPath(new URL('./loop-sender.js', import.meta.url)), [home], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] })
   const exited = new Promise<number | null>(resolve => child.once('exit', resolve))
   const next = async <T>(key: string): Promise<T> => await new Promise<T>((resolve, reject) => {
@@ -165,7 +161,7 @@ async function startSender (home: string): Promise<{ addr: string, peerId: strin
   return {
     ...ready,
     measure: () => { child.send({ measure: true }) },
-    report: async () => { const r = next<Loop>('loop'); child.send({ report: true }); return await r },
+    report: async () => { const r = next<LoopFigures>('loop'); child.send({ report: true }); return await r },
     stop: async () => {
       if (child.exitCode === null && child.signalCode === null) child.send({ stop: true })
       const timer = setTimeout(() => { child.kill('SIGKILL') }, 10_000)
@@ -252,13 +248,14 @@ export async function measureLoop (dir: string, opts: { quick: boolean }): Promi
     await sender.stop()
   }
 
+  const parts = (f: LoopFigures): string => { const p = gapParts(f); return p === '' ? '' : `; ${p}` }
   return rows.map(row => {
     const o = row.ours; const y = row.yjs; const a = row.sender
     return {
       name: `event loop: ${row.what}`,
       value: a === undefined
-        ? `longest block ${fmt(o.maxMs, 0)} ms, p99 ${fmt(o.p99Ms, 0)} ms; the step took ${fmt(o.ms, 0)} ms`
-        : `the receiver's longest block ${fmt(o.maxMs, 0)} ms (p99 ${fmt(o.p99Ms, 0)}), the sender's ${fmt(a.maxMs, 0)} ms (p99 ${fmt(a.p99Ms, 0)}); the step took ${fmt(o.ms, 0)} ms`,
+        ? `longest block ${fmt(o.maxMs, 0)} ms, p99 ${fmt(o.p99Ms, 0)} ms${parts(o)}; the step took ${fmt(o.ms, 0)} ms`
+        : `the receiver's longest block ${fmt(o.maxMs, 0)} ms (p99 ${fmt(o.p99Ms, 0)}${parts(o)}), the sender's ${fmt(a.maxMs, 0)} ms (p99 ${fmt(a.p99Ms, 0)}${parts(a)}); the step took ${fmt(o.ms, 0)} ms`,
       baseline: `plain Yjs (${row.yjsWhat}): longest block ${fmt(y.maxMs, 0)} ms, took ${fmt(y.ms, 0)} ms; an idle loop in this run: longest ${fmt(quiet.maxMs, 0)} ms, p99 ${fmt(quiet.p99Ms, 0)} ms`,
       ratio: `block ${fmt(o.maxMs / Math.max(1, y.maxMs), 2)}× plain Yjs's, time ${fmt(o.ms / Math.max(1, y.ms), 1)}×`,
       target: '≤ 50 ms',

@@ -1,0 +1,47 @@
+import { existsSync } from 'node:fs'
+import { describe, expect, it } from 'vitest'
+import { gapParts, watchLoop } from '../bench/loop-watch.js'
+
+const onLinux = existsSync(`/proc/self/task/${process.pid}/schedstat`)
+const tick = async (): Promise<void> => { await new Promise(resolve => setTimeout(resolve, 20)) }
+
+describe('the benchmark\'s loop watch (test/bench/loop-watch.ts)', () => {
+  it('sees a busy block and counts it as the thread\'s running or waiting for a core', async () => {
+    const w = watchLoop()
+    await tick()
+    const end = performance.now() + 80
+    while (performance.now() < end) { /* the loop held */ }
+    await tick()
+    const f = w.stop()
+    expect(f.maxMs).toBeGreaterThanOrEqual(75)
+    expect(f.gap.ms).toBeGreaterThanOrEqual(75)
+    if (!onLinux) return
+    // Busy all along: on a core or ready for one, never asleep.
+    const busy = (f.gap.runMs ?? 0) + (f.gap.waitMs ?? 0)
+    expect(busy).toBeGreaterThanOrEqual(f.gap.ms * 0.8)
+    expect(busy).toBeLessThanOrEqual(f.gap.ms + 2)
+    expect(f.mostRunMs).toBeGreaterThanOrEqual(f.gap.runMs ?? Infinity)
+    expect(gapParts(f)).toMatch(/^the longest gap \d+ ms: ran \d+, waited \d+ for a core, slept \d+; most run in one gap \d+ ms$/)
+  })
+
+  it('tells a block the thread slept through from one it ran', async () => {
+    const w = watchLoop()
+    await tick()
+    // Asleep, not runnable: neither running nor waiting for a core.
+    Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 80)
+    await tick()
+    const f = w.stop()
+    expect(f.gap.ms).toBeGreaterThanOrEqual(75)
+    if (!onLinux) return
+    expect((f.gap.runMs ?? Infinity) + (f.gap.waitMs ?? Infinity)).toBeLessThan(f.gap.ms / 2)
+    expect(f.mostRunMs).toBeLessThan(f.gap.ms / 2)
+  })
+
+  it('stops once: its timer no longer runs and a second stop returns the same figures', async () => {
+    const w = watchLoop()
+    await tick()
+    const a = w.stop()
+    await tick()
+    expect(w.stop()).toBe(a)
+  })
+})
