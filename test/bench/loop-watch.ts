@@ -53,6 +53,16 @@ function schedReader (): { read: () => Sched | undefined, close: () => void } {
   }
 }
 
+/**
+ * CPU time of this process's main thread (the event loop's) so far, in ms, where Linux tells it:
+ * unlike wall time it does not count what the machine's other work takes, and unlike
+ * process.cpuUsage() not other threads (GC helpers, the signature worker).
+ */
+export function loopThreadCpuMs (): number | undefined {
+  const sched = schedReader()
+  try { return sched.read()?.runMs } finally { sched.close() }
+}
+
 /** Starts watching the loop; `stop()` ends it and returns what it saw. */
 export function watchLoop (): { stop: () => LoopFigures } {
   const h = monitorEventLoopDelay({ resolution: LOOP_RESOLUTION_MS })

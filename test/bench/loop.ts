@@ -17,7 +17,6 @@
  */
 import { execFileSync, fork } from 'node:child_process'
 import { createHash } from 'node:crypto'
-import { readFileSync } from 'node:fs'
 import { rm } from 'node:fs/promises'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
@@ -27,7 +26,7 @@ import { loadWallet, parseTrustedEntry, writeNewWallet } from '../../src/identit
 import { admitUpdate } from '../../src/node/admit.js'
 import { MeshNode } from '../../src/node/mesh.js'
 import { openVault, type MeshVault } from '../../src/sdk/index.js'
-import { gapParts, watchLoop, type LoopFigures } from './loop-watch.js'
+import { gapParts, loopThreadCpuMs, watchLoop, type LoopFigures } from './loop-watch.js'
 import { fmt, now, report, text, type Row as Reported } from './util.js'
 
 const WRITER = fileURLToPath(new URL('../helpers/big-session.js', import.meta.url))
@@ -37,7 +36,8 @@ interface Figures extends LoopFigures { ms: number }
 interface Blocked<T> extends Figures { value: T }
 /** A step's figures; `sender`: the sending node's own loop, in its process (catch-up, reconnect). */
 interface Row { what: string, ours: Figures, sender?: LoopFigures, yjs: Figures, yjsWhat: string }
-const figures = (b: Figures): Figures => ({ maxMs: b.maxMs, p99Ms: b.p99Ms, ms: b.ms, gap: b.gap, mostRunMs: b.mostRunMs })
+/** A step's figures without its value (a row must not keep a replica or a 300 MB document alive). */
+const figures = <T>({ value: _value, ...f }: Blocked<T>): Figures => f
 
 /** The loop's longest delay and its p99 while `fn` runs, and how long it took. */
 async function blocked<T> (fn: () => Promise<T> | T): Promise<Blocked<T>> {
@@ -59,22 +59,6 @@ async function blocked<T> (fn: () => Promise<T> | T): Promise<Blocked<T>> {
     await new Promise(resolve => setTimeout(resolve, 15))
     return { ...w.stop(), ms, value }
   } finally { w.stop() }
-}
-
-/**
- * CPU time of this process's main thread (the event loop's), in ms, where Linux tells it
- * (/proc/self/task/<pid>/stat, clock ticks of 10 ms): unlike wall time it does not count what
- * the machine's other work takes, and unlike process.cpuUsage() not other threads (GC helpers,
- * the signature worker).
- */
-function mainThreadCpuMs (): number | undefined {
-  try {
-    const f = readFileSync(`/proc/self/task/${process.pid}/stat`, 'utf8')
-    const rest = f.slice(f.lastIndexOf(')') + 2).split(' ')
-    return (Number(rest[11]) + Number(rest[12])) * 10
-  } catch {
-    return undefined
-  }
 }
 
 async function idleLoop (ms: number): Promise<Blocked<number>> {
@@ -220,12 +204,12 @@ export async function measureLoop (dir: string, opts: { quick: boolean }): Promi
   try {
     const vb = await openVault({ home: hb, snapshotEvery: 1_000_000 })
     let b = await nodeOn(vb)
-    const main0 = mainThreadCpuMs()
+    const main0 = loopThreadCpuMs()
     const cpu0 = process.cpuUsage()
     sender.measure()
     const catchUp = await blocked(async () => { await b.dial(sender.addr); await until(() => holding(vb, docs) === target) })
     const catchSender = await sender.report()
-    const main1 = mainThreadCpuMs()
+    const main1 = loopThreadCpuMs()
     const cpu1 = process.cpuUsage(cpu0)
     const catchCpu = `the receiver's main thread CPU ${main0 === undefined || main1 === undefined ? '?' : fmt(main1 - main0, 0)} ms, its process ${fmt((cpu1.user + cpu1.system) / 1000, 0)} ms`
     const plainCatch = await blocked(() => { const d = new Y.Doc(); for (const u of catchUpdates) Y.applyUpdate(d, u); return d })
