@@ -22,7 +22,7 @@
  * await step()
  * const { maxMs, p99Ms, gap, mostRunMs } = w.stop() // gap: { ms, runMs, waitMs } (runMs, waitMs, mostRunMs where Linux tells)
  */
-import { closeSync, openSync, readSync } from 'node:fs'
+import { closeSync, openSync, readdirSync, readFileSync, readSync } from 'node:fs'
 import { monitorEventLoopDelay } from 'node:perf_hooks'
 
 /** The loop's tick, in ms: the monitor's resolution and the gap timer's interval. */
@@ -61,6 +61,48 @@ function schedReader (): { read: () => Sched | undefined, close: () => void } {
 export function loopThreadCpuMs (): number | undefined {
   const sched = schedReader()
   try { return sched.read()?.runMs } finally { sched.close() }
+}
+
+/** CPU time so far of each of this process's threads but the loop's, in ms, by thread id; undefined where /proc does not say. */
+function otherThreadsRunMs (): Map<string, number> | undefined {
+  let tids: string[]
+  try { tids = readdirSync('/proc/self/task') } catch { return undefined }
+  const out = new Map<string, number>()
+  for (const tid of tids) {
+    if (tid === String(process.pid)) continue
+    // A thread may end between the listing and the read.
+    try { out.set(tid, Number(readFileSync(`/proc/self/task/${tid}/schedstat`, 'latin1').split(' ')[0]) / 1e6) } catch {}
+  }
+  return out
+}
+
+/**
+ * Waits until this process's other threads are idle: none of them ran more than `idleMs` in a
+ * `windowMs` window (at most `maxMs`). For a step to start from a collected heap, a gc() is not
+ * enough: V8 sweeps the freed pages and unmaps them on its helper threads after the collection
+ * returns. After the reopen step's plain-Yjs document (a heap of ~900 MB, nearly all garbage),
+ * that took 0.3-0.4 s of helper CPU, which the catch-up's first 0.4 s shared the two cores with
+ * (its receiver blocked 84-173 ms in four runs, 58-73 ms in five once it waited for this).
+ * Returns how long it waited and what the others ran meanwhile; undefined where /proc does not
+ * say (not Linux), without waiting.
+ */
+export async function otherThreadsIdle (opts: { windowMs?: number, idleMs?: number, maxMs?: number } = {}): Promise<{ waitedMs: number, ranMs: number } | undefined> {
+  const { windowMs = 50, idleMs = 2, maxMs = 5000 } = opts
+  let last = otherThreadsRunMs()
+  if (last === undefined) return undefined
+  const start = performance.now()
+  let ranMs = 0
+  while (performance.now() - start < maxMs) {
+    await new Promise(resolve => setTimeout(resolve, windowMs))
+    const now = otherThreadsRunMs() ?? new Map<string, number>()
+    let ran = 0
+    // Per thread: one that ended or began in the window counts for what it ran while seen.
+    for (const [tid, ms] of now) ran += ms - (last.get(tid) ?? ms)
+    last = now
+    ranMs += ran
+    if (ran < idleMs) break
+  }
+  return { waitedMs: performance.now() - start, ranMs }
 }
 
 /** Starts watching the loop; `stop()` ends it and returns what it saw. */

@@ -26,7 +26,7 @@ import { loadWallet, parseTrustedEntry, writeNewWallet } from '../../src/identit
 import { admitUpdate } from '../../src/node/admit.js'
 import { MeshNode } from '../../src/node/mesh.js'
 import { openVault, type MeshVault } from '../../src/sdk/index.js'
-import { gapParts, loopThreadCpuMs, watchLoop, type LoopFigures } from './loop-watch.js'
+import { gapParts, loopThreadCpuMs, otherThreadsIdle, watchLoop, type LoopFigures } from './loop-watch.js'
 import { fmt, now, report, text, type Row as Reported } from './util.js'
 
 const WRITER = fileURLToPath(new URL('../helpers/big-session.js', import.meta.url))
@@ -42,8 +42,10 @@ const figures = <T>({ value: _value, ...f }: Blocked<T>): Figures => f
 /** The loop's longest delay and its p99 while `fn` runs, and how long it took. */
 async function blocked<T> (fn: () => Promise<T> | T): Promise<Blocked<T>> {
   // Each step starts from a collected heap (the bench runs with --expose-gc): the garbage of the
-  // step before (a plain-Yjs document of 300 MB) is not collected during this one.
+  // step before (a plain-Yjs document of 300 MB) is not collected during this one, its sweeping
+  // and unmapping on V8's helper threads included (otherThreadsIdle).
   ;(globalThis as { gc?: () => void }).gc?.()
+  await otherThreadsIdle()
   // The monitor's histogram records the interval between two of its timer's ticks: a block that
   // begins just after a tick reads as the block plus up to the resolution. At 10 ms an idle loop
   // read 11-13 ms and every block up to 10 ms long; at 1 ms, what it reads is the block.

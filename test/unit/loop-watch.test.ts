@@ -1,7 +1,8 @@
 import { existsSync } from 'node:fs'
+import { Worker } from 'node:worker_threads'
 import { describe, expect, it } from 'vitest'
 import { busy } from '../helpers/turns.js'
-import { gapParts, watchLoop } from '../bench/loop-watch.js'
+import { gapParts, otherThreadsIdle, watchLoop } from '../bench/loop-watch.js'
 
 const onLinux = existsSync(`/proc/self/task/${process.pid}/schedstat`)
 const tick = async (): Promise<void> => { await new Promise(resolve => setTimeout(resolve, 20)) }
@@ -35,6 +36,21 @@ describe('the benchmark\'s loop watch (test/bench/loop-watch.ts)', () => {
     if (!onLinux) return
     expect((f.gap.runMs ?? Infinity) + (f.gap.waitMs ?? Infinity)).toBeLessThan(f.gap.ms / 2)
     expect(f.mostRunMs).toBeLessThan(f.gap.ms / 2)
+  })
+
+  it('waits while another thread of the process works, and not once it is idle', async () => {
+    if (!onLinux) { expect(await otherThreadsIdle()).toBeUndefined(); return }
+    // A thread busy for 400 ms of wall time (a collector's helper sweeping, in the benchmark).
+    const worker = new Worker('const end = Date.now() + 400; while (Date.now() < end);', { eval: true })
+    const exited = new Promise(resolve => worker.once('exit', resolve))
+    await new Promise(resolve => worker.once('online', resolve))
+    const busyFor = await otherThreadsIdle()
+    await exited
+    expect(busyFor?.waitedMs).toBeGreaterThanOrEqual(250)
+    expect(busyFor?.ranMs).toBeGreaterThanOrEqual(100)
+    const idle = await otherThreadsIdle()
+    expect(idle?.waitedMs).toBeLessThan(busyFor?.waitedMs ?? 0)
+    expect(idle?.ranMs).toBeLessThan(busyFor?.ranMs ?? 0)
   })
 
   it('stops once: its timer no longer runs and a second stop returns the same figures', async () => {
