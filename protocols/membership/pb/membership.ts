@@ -1,5 +1,4 @@
 import { decodeMessage, encodeMessage, MaxLengthError, message, streamMessage } from 'protons-runtime'
-import { alloc as uint8ArrayAlloc } from 'uint8arrays/alloc'
 import type { Codec, DecodeOptions } from 'protons-runtime'
 import type { Uint8ArrayList } from 'uint8arraylist'
 
@@ -53,10 +52,10 @@ export namespace MembershipMessage {
         }
       }, (reader, length, opts = {}) => {
         const obj: any = {
-          nonce: uint8ArrayAlloc(0),
-          certificate: uint8ArrayAlloc(0),
-          signature: uint8ArrayAlloc(0),
-          tag: uint8ArrayAlloc(0),
+          nonce: new Uint8Array(0),
+          certificate: new Uint8Array(0),
+          signature: new Uint8Array(0),
+          tag: new Uint8Array(0),
           revocation: []
         }
 

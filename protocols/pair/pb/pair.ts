@@ -1,5 +1,4 @@
 import { decodeMessage, encodeMessage, enumeration, MaxLengthError, message, streamMessage } from 'protons-runtime'
-import { alloc as uint8ArrayAlloc } from 'uint8arrays/alloc'
 import type { Codec, DecodeOptions } from 'protons-runtime'
 import type { Uint8ArrayList } from 'uint8arraylist'
 
@@ -275,7 +274,7 @@ export namespace Hello {
         const obj: any = {
           version: 0,
           nameplate: '',
-          nonce: uint8ArrayAlloc(0)
+          nonce: new Uint8Array(0)
         }
 
         const end = length == null ? reader.len : reader.pos + length
@@ -402,8 +401,8 @@ export namespace ShareA {
         }
       }, (reader, length, opts = {}) => {
         const obj: any = {
-          nonce: uint8ArrayAlloc(0),
-          y: uint8ArrayAlloc(0)
+          nonce: new Uint8Array(0),
+          y: new Uint8Array(0)
         }
 
         const end = length == null ? reader.len : reader.pos + length
@@ -514,8 +513,8 @@ export namespace ShareB {
         }
       }, (reader, length, opts = {}) => {
         const obj: any = {
-          y: uint8ArrayAlloc(0),
-          tag: uint8ArrayAlloc(0)
+          y: new Uint8Array(0),
+          tag: new Uint8Array(0)
         }
 
         const end = length == null ? reader.len : reader.pos + length
@@ -626,8 +625,8 @@ export namespace Confirm {
         }
       }, (reader, length, opts = {}) => {
         const obj: any = {
-          tag: uint8ArrayAlloc(0),
-          sealed: uint8ArrayAlloc(0)
+          tag: new Uint8Array(0),
+          sealed: new Uint8Array(0)
         }
 
         const end = length == null ? reader.len : reader.pos + length
@@ -732,7 +731,7 @@ export namespace Decision {
         }
       }, (reader, length, opts = {}) => {
         const obj: any = {
-          sealed: uint8ArrayAlloc(0)
+          sealed: new Uint8Array(0)
         }
 
         const end = length == null ? reader.len : reader.pos + length
@@ -990,9 +989,9 @@ export namespace Request {
         }
       }, (reader, length, opts = {}) => {
         const obj: any = {
-          device: uint8ArrayAlloc(0),
-          proof: uint8ArrayAlloc(0),
-          kem: uint8ArrayAlloc(0),
+          device: new Uint8Array(0),
+          proof: new Uint8Array(0),
+          kem: new Uint8Array(0),
           label: '',
           hostname: '',
           os: '',
@@ -1246,7 +1245,7 @@ export namespace Verdict {
         const obj: any = {
           approved: false,
           reason: '',
-          grant: uint8ArrayAlloc(0)
+          grant: new Uint8Array(0)
         }
 
         const end = length == null ? reader.len : reader.pos + length
@@ -1374,7 +1373,7 @@ export namespace EpochKey {
       }, (reader, length, opts = {}) => {
         const obj: any = {
           epoch: 0,
-          key: uint8ArrayAlloc(0)
+          key: new Uint8Array(0)
         }
 
         const end = length == null ? reader.len : reader.pos + length
@@ -1539,16 +1538,16 @@ export namespace Grant {
         }
       }, (reader, length, opts = {}) => {
         const obj: any = {
-          wallet: uint8ArrayAlloc(0),
-          certificate: uint8ArrayAlloc(0),
+          wallet: new Uint8Array(0),
+          certificate: new Uint8Array(0),
           records: [],
           currentEpoch: 0,
           epochs: [],
-          docIdKey: uint8ArrayAlloc(0),
-          rendezvous: uint8ArrayAlloc(0),
+          docIdKey: new Uint8Array(0),
+          rendezvous: new Uint8Array(0),
           bootstrap: [],
           approver: '',
-          membershipKey: uint8ArrayAlloc(0)
+          membershipKey: new Uint8Array(0)
         }
 
         const end = length == null ? reader.len : reader.pos + length

@@ -1,5 +1,4 @@
 import { decodeMessage, encodeMessage, MaxLengthError, message, streamMessage } from 'protons-runtime'
-import { alloc as uint8ArrayAlloc } from 'uint8arrays/alloc'
 import type { Codec, DecodeOptions } from 'protons-runtime'
 import type { Uint8ArrayList } from 'uint8arraylist'
 
@@ -409,7 +408,7 @@ export namespace Lookup {
       }, (reader, length, opts = {}) => {
         const obj: any = {
           nameplate: '',
-          dialer: uint8ArrayAlloc(0)
+          dialer: new Uint8Array(0)
         }
 
         const end = length == null ? reader.len : reader.pos + length

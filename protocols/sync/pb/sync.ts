@@ -1,5 +1,4 @@
 import { decodeMessage, encodeMessage, MaxLengthError, message, streamMessage } from 'protons-runtime'
-import { alloc as uint8ArrayAlloc } from 'uint8arrays/alloc'
 import type { Codec, DecodeOptions } from 'protons-runtime'
 import type { Uint8ArrayList } from 'uint8arraylist'
 
@@ -45,7 +44,7 @@ export namespace AuthorSeq {
         }
       }, (reader, length, opts = {}) => {
         const obj: any = {
-          author: uint8ArrayAlloc(0),
+          author: new Uint8Array(0),
           seq: 0n,
           lane: 0
         }
@@ -202,10 +201,10 @@ export namespace RetiredLanes {
         }
       }, (reader, length, opts = {}) => {
         const obj: any = {
-          author: uint8ArrayAlloc(0),
+          author: new Uint8Array(0),
           below: 0,
           count: 0,
-          digest: uint8ArrayAlloc(0)
+          digest: new Uint8Array(0)
         }
 
         const end = length == null ? reader.len : reader.pos + length
@@ -358,7 +357,7 @@ export namespace DocVector {
         }
       }, (reader, length, opts = {}) => {
         const obj: any = {
-          doc: uint8ArrayAlloc(0),
+          doc: new Uint8Array(0),
           items: [],
           retired: []
         }
@@ -582,9 +581,9 @@ export namespace Range {
         }
       }, (reader, length, opts = {}) => {
         const obj: any = {
-          lower: uint8ArrayAlloc(0),
-          upper: uint8ArrayAlloc(0),
-          fingerprint: uint8ArrayAlloc(0),
+          lower: new Uint8Array(0),
+          upper: new Uint8Array(0),
+          fingerprint: new Uint8Array(0),
           count: 0,
           listed: false
         }
@@ -757,8 +756,8 @@ export namespace PartialSnapshot {
         }
       }, (reader, length, opts = {}) => {
         const obj: any = {
-          doc: uint8ArrayAlloc(0),
-          author: uint8ArrayAlloc(0),
+          doc: new Uint8Array(0),
+          author: new Uint8Array(0),
           seq: 0n,
           offset: 0n
         }
@@ -915,7 +914,7 @@ export namespace CatchupPlan {
         }
       }, (reader, length, opts = {}) => {
         const obj: any = {
-          doc: uint8ArrayAlloc(0),
+          doc: new Uint8Array(0),
           entries: 0n,
           bytes: 0n,
           snapshotBytes: 0n
@@ -1195,8 +1194,8 @@ export namespace SyncMessage {
           vectors: [],
           vectorsDone: false,
           entries: [],
-          snapshotHeader: uint8ArrayAlloc(0),
-          snapshotChunk: uint8ArrayAlloc(0),
+          snapshotHeader: new Uint8Array(0),
+          snapshotChunk: new Uint8Array(0),
           wantVectors: false,
           ranges: [],
           answer: false,
@@ -1207,7 +1206,7 @@ export namespace SyncMessage {
           disk: 0,
           lanes: 0,
           unfold: [],
-          holds: uint8ArrayAlloc(0),
+          holds: new Uint8Array(0),
           early: 0,
           earlyEntries: [],
           signatures: []

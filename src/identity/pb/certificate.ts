@@ -1,5 +1,4 @@
 import { decodeMessage, encodeMessage, MaxLengthError, message, streamMessage } from 'protons-runtime'
-import { alloc as uint8ArrayAlloc } from 'uint8arrays/alloc'
 import type { Codec, DecodeOptions } from 'protons-runtime'
 import type { Uint8ArrayList } from 'uint8arraylist'
 
@@ -70,12 +69,12 @@ export namespace DeviceCertificate {
       }, (reader, length, opts = {}) => {
         const obj: any = {
           version: 0,
-          wallet: uint8ArrayAlloc(0),
-          device: uint8ArrayAlloc(0),
+          wallet: new Uint8Array(0),
+          device: new Uint8Array(0),
           capabilities: 0,
           label: '',
           issuedAt: 0n,
-          cutoff: uint8ArrayAlloc(0)
+          cutoff: new Uint8Array(0)
         }
 
         const end = length == null ? reader.len : reader.pos + length
@@ -282,8 +281,8 @@ export namespace SignedCertificate {
         }
       }, (reader, length, opts = {}) => {
         const obj: any = {
-          body: uint8ArrayAlloc(0),
-          signature: uint8ArrayAlloc(0)
+          body: new Uint8Array(0),
+          signature: new Uint8Array(0)
         }
 
         const end = length == null ? reader.len : reader.pos + length
@@ -522,7 +521,7 @@ export namespace DocCutoff {
         }
       }, (reader, length, opts = {}) => {
         const obj: any = {
-          doc: uint8ArrayAlloc(0),
+          doc: new Uint8Array(0),
           lanes: [],
           firstLane: 0,
           seqs: []
@@ -745,8 +744,8 @@ export namespace Cutoff {
       }, (reader, length, opts = {}) => {
         const obj: any = {
           version: 0,
-          wallet: uint8ArrayAlloc(0),
-          device: uint8ArrayAlloc(0),
+          wallet: new Uint8Array(0),
+          device: new Uint8Array(0),
           issuedAt: 0n,
           docs: [],
           snapshotsThrough: 0n,
@@ -1001,8 +1000,8 @@ export namespace SignedCutoff {
         }
       }, (reader, length, opts = {}) => {
         const obj: any = {
-          cutoff: uint8ArrayAlloc(0),
-          signature: uint8ArrayAlloc(0)
+          cutoff: new Uint8Array(0),
+          signature: new Uint8Array(0)
         }
 
         const end = length == null ? reader.len : reader.pos + length
@@ -1122,7 +1121,7 @@ export namespace CutoffPart {
       }, (reader, length, opts = {}) => {
         const obj: any = {
           version: 0,
-          device: uint8ArrayAlloc(0),
+          device: new Uint8Array(0),
           docs: []
         }
 
@@ -1290,7 +1289,7 @@ export namespace CutoffPartRecord {
         }
       }, (reader, length, opts = {}) => {
         const obj: any = {
-          part: uint8ArrayAlloc(0)
+          part: new Uint8Array(0)
         }
 
         const end = length == null ? reader.len : reader.pos + length

@@ -1,5 +1,4 @@
 import { decodeMessage, encodeMessage, MaxLengthError, message, streamMessage } from 'protons-runtime'
-import { alloc as uint8ArrayAlloc } from 'uint8arrays/alloc'
 import type { Codec, DecodeOptions } from 'protons-runtime'
 import type { Uint8ArrayList } from 'uint8arraylist'
 
@@ -94,16 +93,16 @@ export namespace ChainCertificate {
       }, (reader, length, opts = {}) => {
         const obj: any = {
           version: 0,
-          wallet: uint8ArrayAlloc(0),
-          device: uint8ArrayAlloc(0),
+          wallet: new Uint8Array(0),
+          device: new Uint8Array(0),
           capabilities: 0,
           label: '',
           issuedAt: 0n,
-          issuer: uint8ArrayAlloc(0),
-          parent: uint8ArrayAlloc(0),
+          issuer: new Uint8Array(0),
+          parent: new Uint8Array(0),
           pathLen: 0,
-          kem: uint8ArrayAlloc(0),
-          pairing: uint8ArrayAlloc(0)
+          kem: new Uint8Array(0),
+          pairing: new Uint8Array(0)
         }
 
         const end = length == null ? reader.len : reader.pos + length
@@ -382,8 +381,8 @@ export namespace SignedChainCertificate {
         }
       }, (reader, length, opts = {}) => {
         const obj: any = {
-          body: uint8ArrayAlloc(0),
-          signature: uint8ArrayAlloc(0),
+          body: new Uint8Array(0),
+          signature: new Uint8Array(0),
           chain: []
         }
 
@@ -642,7 +641,7 @@ export namespace DocVector {
         }
       }, (reader, length, opts = {}) => {
         const obj: any = {
-          doc: uint8ArrayAlloc(0),
+          doc: new Uint8Array(0),
           lanes: []
         }
 
@@ -804,7 +803,7 @@ export namespace Cutoff {
         }
       }, (reader, length, opts = {}) => {
         const obj: any = {
-          device: uint8ArrayAlloc(0),
+          device: new Uint8Array(0),
           docs: [],
           snapshotsThrough: 0n,
           registrySeq: 0n,
@@ -1021,9 +1020,9 @@ export namespace Wrap {
         }
       }, (reader, length, opts = {}) => {
         const obj: any = {
-          recipient: uint8ArrayAlloc(0),
-          enc: uint8ArrayAlloc(0),
-          ciphertext: uint8ArrayAlloc(0)
+          recipient: new Uint8Array(0),
+          enc: new Uint8Array(0),
+          ciphertext: new Uint8Array(0)
         }
 
         const end = length == null ? reader.len : reader.pos + length
@@ -1144,7 +1143,7 @@ export namespace Genesis {
         }
       }, (reader, length, opts = {}) => {
         const obj: any = {
-          recoveryKem: uint8ArrayAlloc(0)
+          recoveryKem: new Uint8Array(0)
         }
 
         const end = length == null ? reader.len : reader.pos + length
@@ -1233,7 +1232,7 @@ export namespace Enrol {
         }
       }, (reader, length, opts = {}) => {
         const obj: any = {
-          certificate: uint8ArrayAlloc(0)
+          certificate: new Uint8Array(0)
         }
 
         const end = length == null ? reader.len : reader.pos + length
@@ -1525,8 +1524,8 @@ export namespace Epoch {
           epoch: 0,
           discharges: [],
           wraps: [],
-          previous: uint8ArrayAlloc(0),
-          commitment: uint8ArrayAlloc(0)
+          previous: new Uint8Array(0),
+          commitment: new Uint8Array(0)
         }
 
         const end = length == null ? reader.len : reader.pos + length
@@ -1742,7 +1741,7 @@ export namespace Grant {
       }, (reader, length, opts = {}) => {
         const obj: any = {
           epoch: 0,
-          commitment: uint8ArrayAlloc(0),
+          commitment: new Uint8Array(0),
           wraps: []
         }
 
@@ -1961,8 +1960,8 @@ export namespace RegistryOp {
       }, (reader, length, opts = {}) => {
         const obj: any = {
           version: 0,
-          wallet: uint8ArrayAlloc(0),
-          author: uint8ArrayAlloc(0),
+          wallet: new Uint8Array(0),
+          author: new Uint8Array(0),
           seq: 0n,
           prev: [],
           at: 0n
@@ -2346,8 +2345,8 @@ export namespace SignedRegistryOp {
         }
       }, (reader, length, opts = {}) => {
         const obj: any = {
-          op: uint8ArrayAlloc(0),
-          signature: uint8ArrayAlloc(0)
+          op: new Uint8Array(0),
+          signature: new Uint8Array(0)
         }
 
         const end = length == null ? reader.len : reader.pos + length

@@ -1,5 +1,4 @@
 import { decodeMessage, encodeMessage, MaxLengthError, message, streamMessage } from 'protons-runtime'
-import { alloc as uint8ArrayAlloc } from 'uint8arrays/alloc'
 import type { Codec, DecodeOptions } from 'protons-runtime'
 import type { Uint8ArrayList } from 'uint8arraylist'
 
@@ -39,7 +38,7 @@ export namespace VectorItem {
         }
       }, (reader, length, opts = {}) => {
         const obj: any = {
-          author: uint8ArrayAlloc(0),
+          author: new Uint8Array(0),
           seq: 0n,
           lane: 0
         }
@@ -238,15 +237,15 @@ export namespace EntryBody {
         const obj: any = {
           version: 0,
           kind: 0,
-          doc: uint8ArrayAlloc(0),
-          author: uint8ArrayAlloc(0),
+          doc: new Uint8Array(0),
+          author: new Uint8Array(0),
           seq: 0n,
           epoch: 0,
-          nonce: uint8ArrayAlloc(0),
-          ciphertext: uint8ArrayAlloc(0),
+          nonce: new Uint8Array(0),
+          ciphertext: new Uint8Array(0),
           covers: [],
           snapshotSize: 0n,
-          snapshotDigest: uint8ArrayAlloc(0),
+          snapshotDigest: new Uint8Array(0),
           chunkSize: 0,
           lane: 0
         }
@@ -569,8 +568,8 @@ export namespace SignedEntry {
         }
       }, (reader, length, opts = {}) => {
         const obj: any = {
-          body: uint8ArrayAlloc(0),
-          signature: uint8ArrayAlloc(0)
+          body: new Uint8Array(0),
+          signature: new Uint8Array(0)
         }
 
         const end = length == null ? reader.len : reader.pos + length
