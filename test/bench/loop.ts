@@ -12,12 +12,16 @@
  * (src/cli/daemon-heap.ts: 4 MB semi-spaces): the figures are the daemon's as deployed. This
  * process's young generation, grown by the benchmarks before this one to 16 MB semi-spaces, is
  * not (a scavenge there copies up to 16 MB of surviving Yjs structs). The catch-up's and the
- * reconnect's sending node runs in a process of its own (loop-sender.ts), as on a machine of its
- * own, under the same heap: each node's loop is measured alone, and both must stay under 50 ms.
+ * reconnect's sending node runs in a process of its own (loop-sender.ts) under the same heap, and
+ * both must stay under 50 ms. Two machines would not share their cores: the catch-up judged is
+ * each node's with the other's process at nice 19 (it gets what the measured one leaves), the
+ * same catch-up with both at one priority is reported beside it.
  */
 import { execFileSync, fork } from 'node:child_process'
 import { createHash } from 'node:crypto'
+import { readdirSync } from 'node:fs'
 import { rm } from 'node:fs/promises'
+import { setPriority } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import * as Y from 'yjs'
@@ -35,7 +39,7 @@ const BIG = 'agent:main:big'
 interface Figures extends LoopFigures { ms: number }
 interface Blocked<T> extends Figures { value: T }
 /** A step's figures; `sender`: the sending node's own loop, in its process (catch-up, reconnect). */
-interface Row { what: string, ours: Figures, sender?: LoopFigures, yjs: Figures, yjsWhat: string }
+interface Row { what: string, ours: Figures, sender?: LoopFigures, yjs: Figures, yjsWhat: string, reported?: boolean }
 /** A step's figures without its value (a row must not keep a replica or a 300 MB document alive). */
 const figures = <T>({ value: _value, ...f }: Blocked<T>): Figures => f
 
@@ -134,8 +138,25 @@ async function reopenStep (home: string, name: string, before: string, oneUpdate
   rows.push({ what: `opening it again from that snapshot (${reopen.value.c} messages, ${fmt(oneUpdate.byteLength / 1e6, 0)} MB of state)`, ours: figures(reopen), yjs: figures(plainReopen), yjsWhat: 'Y.applyUpdate of the state as one update' })
 }
 
+/** The sending node's process: its address, and its loop measured from `measure()` to `report()`. */
+interface Sender { pid: number, addr: string, peerId: string, measure: () => void, report: () => Promise<LoopFigures>, stop: () => Promise<void> }
+
+/**
+ * Every thread of process `pid` at nice 19 (Linux keeps a nice value per thread, and the
+ * threads a process starts later take their starter's); elsewhere the process's. Irreversible
+ * without privilege.
+ */
+function niceThreads (pid: number): void {
+  let tids: string[]
+  try { tids = readdirSync(`/proc/${pid}/task`) } catch { setPriority(pid, 19); return }
+  for (const tid of tids) {
+    // A thread may end between the listing and the call.
+    try { setPriority(Number(tid), 19) } catch {}
+  }
+}
+
 /** The sending node in a process of its own (loop-sender.ts), serving the vault at `home`. */
-async function startSender (home: string): Promise<{ addr: string, peerId: string, measure: () => void, report: () => Promise<LoopFigures>, stop: () => Promise<void> }> {
+async function startSender (home: string): Promise<Sender> {
   const child = fork(fileURLToPath(new URL('./loop-sender.js', import.meta.url)), [home], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] })
   const exited = new Promise<number | null>(resolve => child.once('exit', resolve))
   const next = async <T>(key: string): Promise<T> => await new Promise<T>((resolve, reject) => {
@@ -146,6 +167,7 @@ async function startSender (home: string): Promise<{ addr: string, peerId: strin
   const ready = await next<{ addr: string, peerId: string }>('ready')
   return {
     ...ready,
+    pid: child.pid as number,
     measure: () => { child.send({ measure: true }) },
     report: async () => { const r = next<LoopFigures>('loop'); child.send({ report: true }); return await r },
     stop: async () => {
@@ -187,9 +209,12 @@ export async function measureLoop (dir: string, opts: { quick: boolean }): Promi
   await reopenStep(home, name, before, oneUpdate, rows)
 
   // 4. A fresh node's catch-up of m entries (one per append) from A; 5. a reconnect once in sync.
-  // A runs in a process of its own (loop-sender.ts), as on a machine of its own: this process's
-  // loop is the receiver's alone, and A reports its own beside it.
-  const ha = join(dir, 'a'); const hb = join(dir, 'b')
+  // A runs in a process of its own (loop-sender.ts): this process's loop is the receiver's alone,
+  // and A reports its own beside it. Both processes share the machine's cores, which two
+  // machines would not: the catch-up runs three times, from the same A to a fresh B each time,
+  // once with both at the same priority (reported), then each node measured with the other's
+  // process at nice 19 (as on a machine of its own: the other gets only the cores it leaves).
+  const ha = join(dir, 'a')
   const catchKey = 'agent:main:catchup'
   // Entries, not a snapshot, are what this step sends: A snapshots neither as it writes nor on close.
   const va = await openVault({ home: ha, wallet, label: 'A', snapshotEvery: 1_000_000, snapshotOnClose: 1_000_000 })
@@ -201,23 +226,33 @@ export async function measureLoop (dir: string, opts: { quick: boolean }): Promi
   const target = holding(va, docs)
   const catchUpdates = await updatesOf(va, catchDoc)
   await va.close()
-  await (await openVault({ home: hb, wallet, label: 'B' })).close()
-  const sender = await startSender(ha)
-  try {
+
+  /** A fresh B (home `b<run>`) catches up from a new A process; B's node is left running for the reconnect. */
+  const catchUpFrom = async (sender: Sender, run: number): Promise<{ vb: MeshVault, b: MeshNode, ours: Figures, theirs: LoopFigures, cpu: string }> => {
+    const hb = join(dir, `b${run}`)
+    await (await openVault({ home: hb, wallet, label: 'B' })).close()
     const vb = await openVault({ home: hb, snapshotEvery: 1_000_000 })
-    let b = await nodeOn(vb)
+    const b = await nodeOn(vb)
     const main0 = loopThreadCpuMs()
     const cpu0 = process.cpuUsage()
     sender.measure()
-    const catchUp = await blocked(async () => { await b.dial(sender.addr); await until(() => holding(vb, docs) === target) })
-    const catchSender = await sender.report()
+    const ours = await blocked(async () => { await b.dial(sender.addr); await until(() => holding(vb, docs) === target) })
+    const theirs = await sender.report()
     const main1 = loopThreadCpuMs()
     const cpu1 = process.cpuUsage(cpu0)
-    const catchCpu = `the receiver's main thread CPU ${main0 === undefined || main1 === undefined ? '?' : fmt(main1 - main0, 0)} ms, its process ${fmt((cpu1.user + cpu1.system) / 1000, 0)} ms`
-    const plainCatch = await blocked(() => { const d = new Y.Doc(); for (const u of catchUpdates) Y.applyUpdate(d, u); return d })
-    rows.push({ what: `a fresh node's catch-up of ${m} entries (${catchCpu})`, ours: figures(catchUp), sender: catchSender, yjs: figures(plainCatch), yjsWhat: 'the same updates applied to a Y.Doc' })
-    await b.stop()
-    b = await nodeOn(vb)
+    const cpu = `the receiver's main thread CPU ${main0 === undefined || main1 === undefined ? '?' : fmt(main1 - main0, 0)} ms, its process ${fmt((cpu1.user + cpu1.system) / 1000, 0)} ms`
+    return { vb, b, ours: figures(ours), theirs, cpu }
+  }
+
+  const plainCatch = await blocked(() => { const d = new Y.Doc(); for (const u of catchUpdates) Y.applyUpdate(d, u); return d })
+  const catchUps: Row[] = []
+  // Run 1: both at the same priority; then the reconnect of the two in sync.
+  let sender = await startSender(ha)
+  try {
+    const one = await catchUpFrom(sender, 1)
+    catchUps.push({ what: `a fresh node's catch-up of ${m} entries, both nodes' processes at the same priority on the machine's cores (${one.cpu})`, ours: one.ours, sender: one.theirs, yjs: figures(plainCatch), yjsWhat: 'the same updates applied to a Y.Doc', reported: true })
+    await one.b.stop()
+    const b = await nodeOn(one.vb)
     sender.measure()
     const reconnect = await blocked(async () => {
       const caught = new Promise<void>(resolve => { const f = (p: string): void => { if (p === sender.peerId) { b.off('caught-up', f); resolve() } }; b.on('caught-up', f) })
@@ -228,11 +263,26 @@ export async function measureLoop (dir: string, opts: { quick: boolean }): Promi
     const other = new Y.Doc()
     Y.applyUpdate(other, Y.encodeStateAsUpdate(plainCatch.value))
     const plainSync = await blocked(() => { Y.applyUpdate(other, Y.encodeStateAsUpdate(plainCatch.value, Y.encodeStateVector(other))); Y.applyUpdate(plainCatch.value, Y.encodeStateAsUpdate(other, Y.encodeStateVector(plainCatch.value))) })
-    rows.push({ what: 'a reconnect of two nodes in sync', ours: figures(reconnect), sender: reconnectSender, yjs: figures(plainSync), yjsWhat: 'a Yjs sync (state vectors and diffs both ways) of the same doc in sync' })
-    await b.stop(); await vb.close()
-  } finally {
-    await sender.stop()
-  }
+    catchUps.push({ what: 'a reconnect of two nodes in sync', ours: figures(reconnect), sender: reconnectSender, yjs: figures(plainSync), yjsWhat: 'a Yjs sync (state vectors and diffs both ways) of the same doc in sync' })
+    await b.stop(); await one.vb.close()
+  } finally { await sender.stop() }
+  // Run 2: the receiver measured, A's process at nice 19.
+  sender = await startSender(ha)
+  let two: Awaited<ReturnType<typeof catchUpFrom>>
+  try {
+    niceThreads(sender.pid)
+    two = await catchUpFrom(sender, 2)
+    await two.b.stop(); await two.vb.close()
+  } finally { await sender.stop() }
+  // Run 3: the sender measured, this process at nice 19. Last: a process cannot raise its own
+  // priority again (without privilege), and this one ends once its rows are sent.
+  sender = await startSender(ha)
+  try {
+    niceThreads(process.pid)
+    const three = await catchUpFrom(sender, 3)
+    await three.b.stop(); await three.vb.close()
+    rows.push({ what: `a fresh node's catch-up of ${m} entries, each node measured with the other's process at nice 19 (${two.cpu})`, ours: two.ours, sender: three.theirs, yjs: figures(plainCatch), yjsWhat: 'the same updates applied to a Y.Doc' }, ...catchUps)
+  } finally { await sender.stop() }
 
   const parts = (f: LoopFigures): string => { const p = gapParts(f); return p === '' ? '' : `; ${p}` }
   return rows.map(row => {
@@ -244,8 +294,8 @@ export async function measureLoop (dir: string, opts: { quick: boolean }): Promi
         : `the receiver's longest block ${fmt(o.maxMs, 0)} ms (p99 ${fmt(o.p99Ms, 0)}${parts(o)}), the sender's ${fmt(a.maxMs, 0)} ms (p99 ${fmt(a.p99Ms, 0)}${parts(a)}); the step took ${fmt(o.ms, 0)} ms`,
       baseline: `plain Yjs (${row.yjsWhat}): longest block ${fmt(y.maxMs, 0)} ms, took ${fmt(y.ms, 0)} ms; an idle loop in this run: longest ${fmt(quiet.maxMs, 0)} ms, p99 ${fmt(quiet.p99Ms, 0)} ms`,
       ratio: `block ${fmt(o.maxMs / Math.max(1, y.maxMs), 2)}× plain Yjs's, time ${fmt(o.ms / Math.max(1, y.ms), 1)}×`,
-      target: '≤ 50 ms',
-      ok: o.maxMs <= 50 && (a === undefined || a.maxMs <= 50)
+      target: row.reported === true ? 'reported (≤ 50 ms is judged with each node as on a machine of its own, above)' : '≤ 50 ms',
+      ok: row.reported === true ? undefined : o.maxMs <= 50 && (a === undefined || a.maxMs <= 50)
     }
   })
 }
