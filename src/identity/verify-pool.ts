@@ -23,8 +23,11 @@ export interface SignedItem { publicKey: Uint8Array, message: Uint8Array, signat
  * Linux). The loop answers timers, pings and callers between its slices; a verification can
  * wait for a core instead. On the 2-core machine, with the sending node's process out of the way
  * (as on two machines), a 10,000-entry catch-up's receiver blocked 32-44 ms with it against
- * 55-66 ms without (the loop waiting for a core behind its own worker), in about the same time;
- * with both nodes at the same priority on the two cores it changed neither figure.
+ * 33-66 ms without, four of six runs over 50 (the loop waiting for a core behind its own worker),
+ * in about the same time; with both nodes at the same priority on the two cores it changed
+ * neither figure. The cost: on a machine whose cores are all busy at normal priority, a
+ * catch-up's verifications get a smaller share of a core and the catch-up takes longer (a
+ * snapshot, one signature, does not).
  */
 export const WORKER_NICE = 10
 
