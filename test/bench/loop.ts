@@ -227,7 +227,7 @@ export async function measureLoop (dir: string, opts: { quick: boolean }): Promi
   const catchUpdates = await updatesOf(va, catchDoc)
   await va.close()
 
-  /** A fresh B (home `b<run>`) catches up from a new A process; B's node is left running for the reconnect. */
+  /** A fresh B (home `b<run>`) catches up from `sender`; B is left open and its node running (run 1 goes on to the reconnect). */
   const catchUpFrom = async (sender: Sender, run: number): Promise<{ vb: MeshVault, b: MeshNode, ours: Figures, theirs: LoopFigures, cpu: string }> => {
     const hb = join(dir, `b${run}`)
     await (await openVault({ home: hb, wallet, label: 'B' })).close()
