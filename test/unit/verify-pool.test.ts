@@ -49,6 +49,8 @@ describe('the signature worker', () => {
     if (!existsSync('/proc/thread-self')) return
     const nice = niceByThread()
     const loop = nice.get(String(process.pid)) ?? 0
+    // Run at nice 19 already (`nice -n 19 npm test`): there is no lower priority to take.
+    if (loop >= 19) return
     // The worker is alive (it ends only after 10 s without work): one thread at the lowered priority.
     const want = Math.min(19, loop + WORKER_NICE)
     expect([...nice.values()].filter(n => n === want).length).toBeGreaterThanOrEqual(1)
