@@ -44,7 +44,10 @@ try {
   const { getPriority, setPriority } = require('node:os')
   const tid = Number(require('node:fs').readlinkSync('/proc/thread-self').split('/').pop())
   if (Number.isInteger(tid) && tid > 0) setPriority(tid, Math.min(19, getPriority(tid) + ${WORKER_NICE}))
-} catch {}
+} catch {
+  // No /proc/thread-self (not Linux) or no right to change it: the worker checks signatures at
+  // its starter's priority, as every worker did before; nothing it answers depends on this.
+}
 const { createPublicKey, verify } = require('node:crypto')
 const keys = new Map()
 const keyOf = (buf, at) => {

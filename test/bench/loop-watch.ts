@@ -34,6 +34,14 @@ export interface LoopFigures { maxMs: number, p99Ms: number, gap: Gap, mostRunMs
 
 interface Sched { runMs: number, waitMs: number }
 
+/** A thread's schedstat line (ns on a core, ns ready but waiting for one, ...) in ms; undefined if it does not parse. */
+function parseSchedstat (line: string): Sched | undefined {
+  const [run, wait] = line.split(' ')
+  const runMs = Number(run) / 1e6
+  const waitMs = Number(wait) / 1e6
+  return Number.isFinite(runMs) && Number.isFinite(waitMs) ? { runMs, waitMs } : undefined
+}
+
 /** This thread's total time on a core and ready but waiting for one, in ms; undefined where /proc does not say. */
 function schedReader (): { read: () => Sched | undefined, close: () => void } {
   let fd: number | undefined
@@ -44,10 +52,7 @@ function schedReader (): { read: () => Sched | undefined, close: () => void } {
       if (fd === undefined) return undefined
       // Read from offset 0 each time: the kernel writes the line afresh.
       const n = readSync(fd, buf, 0, buf.byteLength, 0)
-      const [run, wait] = buf.toString('latin1', 0, n).split(' ')
-      const runMs = Number(run) / 1e6
-      const waitMs = Number(wait) / 1e6
-      return Number.isFinite(runMs) && Number.isFinite(waitMs) ? { runMs, waitMs } : undefined
+      return parseSchedstat(buf.toString('latin1', 0, n))
     },
     close: () => { if (fd !== undefined) closeSync(fd); fd = undefined }
   }
@@ -70,8 +75,10 @@ function otherThreadsRunMs (): Map<string, number> | undefined {
   const out = new Map<string, number>()
   for (const tid of tids) {
     if (tid === String(process.pid)) continue
-    // A thread may end between the listing and the read.
-    try { out.set(tid, Number(readFileSync(`/proc/self/task/${tid}/schedstat`, 'latin1').split(' ')[0]) / 1e6) } catch {}
+    // A thread may end between the listing and the read: it has nothing left to run then.
+    let sched: Sched | undefined
+    try { sched = parseSchedstat(readFileSync(`/proc/self/task/${tid}/schedstat`, 'latin1')) } catch {}
+    if (sched !== undefined) out.set(tid, sched.runMs)
   }
   return out
 }

@@ -3,12 +3,9 @@
  * thread runs below the event loop's priority (WORKER_NICE), so a catch-up's verifications wait
  * for a core before the loop does.
  */
-import { generateKeyPairSync } from 'node:crypto'
 import { existsSync, readdirSync, readFileSync } from 'node:fs'
 import { describe, expect, it } from 'vitest'
-import { signerFromSeed } from '../../src/identity/ed25519.js'
-import { DOMAIN } from '../../src/identity/domains.js'
-import { signingInput } from '../../src/identity/signed.js'
+import { DOMAIN, generateDeviceKey, signingInput, signWithDomain } from '../../src/identity/index.js'
 import { verifyMany, WORKER_NICE } from '../../src/identity/verify-pool.js'
 
 /** Each thread's nice value (field 19 of /proc/self/task/<tid>/stat), by thread id. */
@@ -25,19 +22,12 @@ function niceByThread (): Map<string, number> {
   return out
 }
 
-function signer (): ReturnType<typeof signerFromSeed> {
-  const { privateKey, publicKey } = generateKeyPairSync('ed25519')
-  const d = Buffer.from(privateKey.export({ format: 'jwk' }).d as string, 'base64url')
-  const x = Buffer.from(publicKey.export({ format: 'jwk' }).x as string, 'base64url')
-  return signerFromSeed(new Uint8Array(d), new Uint8Array(x))
-}
-
 describe('the signature worker', () => {
   it('answers per signature, and runs below the event loop\'s priority on Linux', async () => {
-    const s = signer()
+    const s = (await generateDeviceKey()).signer
     const prefix = signingInput(DOMAIN.entry, new Uint8Array(0))
     const message = new TextEncoder().encode('an entry body')
-    const signature = s.sign(new Uint8Array([...prefix, ...message]))
+    const signature = signWithDomain(s, DOMAIN.entry, message)
     const forged = new Uint8Array(signature)
     forged[0] = (forged[0] as number) ^ 1
     expect(await verifyMany(prefix, [
