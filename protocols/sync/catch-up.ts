@@ -10,7 +10,7 @@ import { EMPTY } from './messages.js'
 import type { Outbox, Track } from './outbox.js'
 import type { SyncMessage } from './pb/sync.js'
 import type { PeerView } from './peer-view.js'
-import { turnIfSpent } from './slice.js'
+import { nextTurn, turnSpent, unitTurn } from './slice.js'
 import type { AuthorSeq, DocVector, ReplicaSource, SyncPlan } from './source.js'
 import type { Transfers } from './transfer.js'
 
@@ -85,7 +85,12 @@ export class CatchUp {
       bytes = 0
       sent = []
     }
+    // A catch-up starts on a turn of its own (the frame that asked for it was handled in this
+    // one), and each document's plan, which walks its store index, counts against the turn's
+    // budget like a frame's encoding.
+    await unitTurn()
     for (const mine of docs?.map(doc => ({ doc, items: source.vector(doc) })) ?? source.vectors()) {
+      while (turnSpent()) await nextTurn()
       const key = toHex(mine.doc)
       const plan = source.plan(mine.doc, byDoc.get(key) ?? [])
       // A document with a snapshot or more than a frame of entries goes on its own, its totals
@@ -99,7 +104,7 @@ export class CatchUp {
       for await (const e of plan.entries) {
         if (bytes + e.byteLength > LIMITS.batchBytes && batch.length > 0) {
           // A frame's encoding is a unit of work: it waits for the turn's budget like an admission.
-          await turnIfSpent()
+          await unitTurn()
           send()
           await outbox.drained(LIMITS.maxQueuedBytes / 2)
         }
@@ -152,7 +157,7 @@ export class CatchUp {
     let batchBytes = 0
     // A frame's encoding is a unit of work: it waits for the turn's budget like an admission.
     const sendBatch = async (): Promise<void> => {
-      await turnIfSpent()
+      await unitTurn()
       outbox.enqueue({ ...EMPTY(), entries: batch as Array<Uint8Array<ArrayBuffer>> }, false, { doc, entries: batch.length, bytes: batchBytes })
       batch = []
       batchBytes = 0

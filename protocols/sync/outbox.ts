@@ -102,10 +102,14 @@ export class Outbox {
 
   /**
    * Writes queued frames, each with one `stream.send` in this tick; when the stream asks to
-   * wait, the rest goes once it drains. Past the first frame, once sliced work has spent this
-   * turn's budget the rest waits for the loop's next turn: each send encodes its frame and, as
-   * far as the peer's window reaches, seals it for the wire at once, and a catch-up's queue
-   * written whole when a 4 MB window opened held the loop for 40-70 ms.
+   * wait, the rest goes once it drains. Once sliced work has spent this turn's budget the rest
+   * waits for the loop's next turn: each send encodes its frame and, as far as the peer's window
+   * reaches, seals it for the wire at once, and a catch-up's queue written whole when a 4 MB
+   * window opened held the loop for 40-70 ms. A large frame (a catch-up's) is sliced work from
+   * its first: the stream's drain often resolves in a microtask of the same turn, and a flush
+   * it resumed wrote its first frame unchecked, so a catch-up's sender chained six or seven
+   * 512 KB frames into one turn of 35-40 ms (`--only=loop`, traced). A live frame still leaves
+   * in the tick it was queued.
    */
   private flush (): void {
     if (this.writing) return
@@ -114,7 +118,7 @@ export class Outbox {
       if (this.queue.length === 0) this.takeLive() // what collected while the stream drained
       let wrote = false
       while (this.queue.length > 0 && !this.host.closed()) {
-        if (wrote && turnSpent()) {
+        if ((wrote || (this.queue[0]?.bytes ?? 0) >= LIMITS.slicedFrameBytes) && turnSpent()) {
           void nextTurn().then(() => { this.writing = false; this.flush() })
           return
         }

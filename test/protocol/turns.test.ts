@@ -120,4 +120,31 @@ describe('a catch-up in turns', () => {
     expect(longestRun(order)).toBeLessThanOrEqual(8)
     expect(order.slice(order.indexOf('frame 2'), order.indexOf('frame 16')).filter(o => o === 'timer').length).toBeGreaterThanOrEqual(2)
   })
+
+  it('counts a large frame from the first of a flush, when the stream drains within the same turn', async () => {
+    // A libp2p stream that asks to wait after each large frame and drains in a microtask (its
+    // queue passed on synchronously): each flush the drain resumed wrote its first frame
+    // unchecked, and a catch-up's sender chained its whole queue into one turn (35-40 ms traced).
+    class DrainingStream extends TestStream {
+      override send (bytes: Uint8Array): boolean { super.send(bytes); return false }
+      override async onDrain (): Promise<void> {}
+    }
+    const order: string[] = []
+    const stream = new DrainingStream(4, order)
+    const outbox = new Outbox(stream as any, { peer: 'peer', log: logger('test:sync'), closed: () => false, close: () => {}, stats: { bytesSent: 0 }, sent: () => {}, queuedLive: () => {} })
+    await timerTurn()
+    const stop = noteTimerTurns(order)
+    // Catch-up frames: entries of a large frame's size (the first byte names the frame).
+    const big = (n: number): Uint8Array<ArrayBuffer> => { const e = new Uint8Array(SYNC_LIMITS.slicedFrameBytes); e[0] = n; return e }
+    for (let i = 1; i <= 12; i++) outbox.enqueue({ ...EMPTY(), entries: [big(i)] }, false)
+    for (let i = 0; i < 100 && stream.sent.length < 12; i++) await timerTurn()
+    stop()
+    expect(stream.sent.map(m => m.entries[0]?.[0])).toEqual(Array.from({ length: 12 }, (_, i) => i + 1))
+    // A budget's worth of 4 ms frames per turn (two budgets when this test's tick and the budget's
+    // timer expire in one timers phase); chained, all twelve went at once.
+    expect(longestRun(order)).toBeLessThanOrEqual(8)
+    // A live frame still leaves in the tick it is queued.
+    outbox.enqueue({ ...EMPTY(), entries: [entry(99)] }, true)
+    expect(stream.sent.at(-1)?.entries[0]?.[0]).toBe(99)
+  })
 })

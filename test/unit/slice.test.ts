@@ -6,7 +6,7 @@
  * signatures parsed and sent to the worker a chunk at a time).
  */
 import { describe, expect, it } from 'vitest'
-import { chunksInSlices, settleInSlices } from '../../protocols/sync/slice.js'
+import { chunksInSlices, settleInSlices, turnSpent, unitTurn } from '../../protocols/sync/slice.js'
 import { busy, longestRun, noteTimerTurns } from '../helpers/turns.js'
 
 
@@ -106,6 +106,33 @@ describe('chunksInSlices', () => {
     } finally {
       process.off('unhandledRejection', onUnhandled)
     }
+  })
+})
+
+describe('unitTurn', () => {
+  it('starts a unit on a fresh turn unless sliced work runs in this one with budget left', async () => {
+    await new Promise(resolve => setTimeout(resolve, 0))
+    const order: string[] = []
+    const stop = noteTimerTurns(order)
+    // Work no sliced call counted (a frame's handling, a plan): the unit waits for the loop's turn.
+    busy(30)
+    order.push('before')
+    await unitTurn()
+    order.push('unit 1')
+    expect(order.indexOf('timer')).toBeGreaterThan(order.indexOf('before'))
+    expect(order.indexOf('timer')).toBeLessThan(order.indexOf('unit 1'))
+    // The unit started the turn's clock: the next, with budget left, goes on in the same turn.
+    busy(2)
+    await unitTurn()
+    order.push('unit 2')
+    expect(order.slice(order.indexOf('unit 1'))).toEqual(['unit 1', 'unit 2'])
+    // Once the budget is spent the next waits again.
+    busy(12)
+    expect(turnSpent()).toBe(true)
+    await unitTurn()
+    order.push('unit 3')
+    stop()
+    expect(order.slice(order.indexOf('unit 2'), order.indexOf('unit 3'))).toContain('timer')
   })
 })
 
