@@ -22,16 +22,34 @@ export interface FrameReaderInit {
 
 /** Encodes `body` as one frame. */
 export function frame (body: Uint8Array): Uint8Array {
-  let n = body.byteLength
+  const out = new Uint8Array(prefixLength(body.byteLength) + body.byteLength)
+  out.set(body, writePrefix(out, body.byteLength))
+  return out
+}
+
+/**
+ * A frame as its length prefix and `body` side by side, the body not copied: for a large frame
+ * (memory first touched costs ~15 µs a page on the 2-core machine, ~2 ms for a catch-up's
+ * 512 KB frame). The stream takes the two as one message.
+ */
+export function framePieces (body: Uint8Array): Uint8ArrayList {
+  const prefix = new Uint8Array(prefixLength(body.byteLength))
+  writePrefix(prefix, body.byteLength)
+  return new Uint8ArrayList(prefix, body)
+}
+
+function prefixLength (n: number): number {
   let len = 1
   while (n >= 0x80) { n >>>= 7; len++ }
-  const out = new Uint8Array(len + body.byteLength)
-  n = body.byteLength
+  return len
+}
+
+/** Writes the varint of `n` at the start of `out`; returns its length. */
+function writePrefix (out: Uint8Array, n: number): number {
   let i = 0
   while (n >= 0x80) { out[i++] = (n & 0x7f) | 0x80; n >>>= 7 }
   out[i++] = n
-  out.set(body, i)
-  return out
+  return i
 }
 
 export class FrameReader {

@@ -2,7 +2,8 @@
  * The session's frames as SyncMessages (pb/sync.proto): an empty one to fill in, the values of
  * its small fields, and the codec with the session's limits on repeated fields.
  */
-import { frame } from './frames.js'
+import type { Uint8ArrayList } from 'uint8arraylist'
+import { frame, framePieces } from './frames.js'
 import { LIMITS } from './limits.js'
 import { SyncMessage } from './pb/sync.js'
 
@@ -22,9 +23,10 @@ export function decodeMessage (bytes: Uint8Array): SyncMessage {
   return SyncMessage.decode(bytes, { limits: { certificates: LIMITS.maxCertificates, vectors: LIMITS.docsPerFrame, entries: 4096, ranges: LIMITS.maxRanges, partialSnapshots: LIMITS.maxHeldSnapshots, earlyEntries: LIMITS.maxEarly, signatures: LIMITS.maxEarly } } as any)
 }
 
-/** A message as it goes on the stream: length-prefixed. */
-export function encodeFrame (msg: SyncMessage): Uint8Array {
-  return frame(SyncMessage.encode(msg))
+/** A message as it goes on the stream: length-prefixed; a large one (a catch-up's) as its prefix and body, uncopied. */
+export function encodeFrame (msg: SyncMessage): Uint8Array | Uint8ArrayList {
+  const body = SyncMessage.encode(msg)
+  return body.byteLength >= LIMITS.slicedFrameBytes ? framePieces(body) : frame(body)
 }
 
 /** Bytes a received frame took on the stream: its body and its length prefix. */

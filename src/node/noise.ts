@@ -17,6 +17,7 @@
  * @example
  * createLibp2p({ connectionEncrypters: [meshNoise()], ... })
  */
+import { createCipheriv } from 'node:crypto'
 import { noise } from '@chainsafe/libp2p-noise'
 import { defaultCrypto, nodeCrypto } from '@chainsafe/libp2p-noise/crypto'
 import { Uint8ArrayList } from 'uint8arraylist'
@@ -25,33 +26,83 @@ import { nextTurn, turnOver } from '../../protocols/sync/slice.js'
 /** Below this the default seals with its WebAssembly ChaCha20-Poly1305, already one buffer. */
 const WHOLE_FROM = 1200
 
-/** The bytes of a message that may be held in parts (noise's own Uint8ArrayList), as one. */
-const whole = (b: Uint8Array | { subarray: () => Uint8Array }): Uint8Array => b instanceof Uint8Array ? b : b.subarray()
+/** Bytes left free in front of a message sealed here: Noise's 2-byte length goes there. */
+const LENGTH_ROOM = 2
+const TAG_BYTES = 16
+
+/** Messages sealed by sealWithRoom: the LENGTH_ROOM bytes in front of each view are free. */
+const roomy = new WeakSet<Uint8Array>()
+
+/**
+ * ChaCha20-Poly1305 of node:crypto (what the default uses at this size), each piece of a message
+ * held in parts sealed as it lies, into one buffer with LENGTH_ROOM free bytes in front of the
+ * view returned, where joinMessages writes the message's length. Memory first touched costs
+ * ~15 µs a page on the 2-core machine: the stock path made four fresh copies of each 64 KiB
+ * message of a catch-up (the plaintext joined, the sealed bytes, those with their tag, and the
+ * length with them), this one two (what update() returns, and this buffer).
+ */
+function sealWithRoom (plaintext: Parameters<typeof defaultCrypto.chaCha20Poly1305Encrypt>[0], nonce: Uint8Array, ad: Uint8Array, k: Uint8Array): Uint8Array {
+  const c = createCipheriv('chacha20-poly1305', k, nonce, { authTagLength: TAG_BYTES })
+  c.setAAD(ad, { plaintextLength: plaintext.byteLength })
+  const out = Buffer.allocUnsafe(LENGTH_ROOM + plaintext.byteLength + TAG_BYTES)
+  let at = LENGTH_ROOM
+  for (const piece of plaintext instanceof Uint8Array ? [plaintext] : plaintext) {
+    const sealed = c.update(piece)
+    out.set(sealed, at)
+    at += sealed.byteLength
+  }
+  const rest = c.final() // empty for a stream cipher; set all the same
+  out.set(rest, at)
+  at += rest.byteLength
+  out.set(c.getAuthTag(), at)
+  const view = out.subarray(LENGTH_ROOM, at + TAG_BYTES)
+  roomy.add(view)
+  return view
+}
 
 export const meshNoiseCrypto: typeof defaultCrypto = {
   ...defaultCrypto,
   chaCha20Poly1305Encrypt (plaintext, nonce, ad, k) {
     if (plaintext.byteLength < WHOLE_FROM) return defaultCrypto.chaCha20Poly1305Encrypt(plaintext, nonce, ad, k)
-    return nodeCrypto.chaCha20Poly1305Encrypt(whole(plaintext), nonce, ad, k)
+    return sealWithRoom(plaintext, nonce, ad, k)
   },
+  // As the default: node:crypto opens a message held in parts piece by piece, no copy of it made.
   chaCha20Poly1305Decrypt (ciphertext, nonce, ad, k, dst) {
     if (ciphertext.byteLength < WHOLE_FROM) return defaultCrypto.chaCha20Poly1305Decrypt(ciphertext, nonce, ad, k, dst)
-    return nodeCrypto.chaCha20Poly1305Decrypt(whole(ciphertext), nonce, ad, k, dst)
+    return nodeCrypto.chaCha20Poly1305Decrypt(ciphertext, nonce, ad, k, dst)
   }
 }
 
 /**
  * The Noise messages one `encrypt` made (each a 2-byte length and that many sealed bytes, in as
- * many pieces as it appended), one buffer per message. Only the wire format is read, so a
- * change of how the encrypter splits its output changes nothing here.
+ * many pieces as it appended), one buffer per message. A message sealed here (sealWithRoom) gets
+ * its length written into the room in front of it and goes as it is; any other is copied whole.
+ * Only the wire format is read, so a change of how the encrypter splits its output changes
+ * nothing here but what is copied.
  */
 export function joinMessages (sealed: Uint8ArrayList): Uint8ArrayList {
   const out = new Uint8ArrayList()
-  for (let at = 0; at < sealed.byteLength;) {
-    const end = at + 2 + ((sealed.get(at) << 8) | sealed.get(at + 1))
-    // A copy of at most 64 KiB when the message spans pieces; a view when it does not.
-    out.append(sealed.subarray(at, end))
-    at = end
+  const pieces = [...sealed]
+  let at = 0
+  for (let i = 0; at < sealed.byteLength;) {
+    const len = (sealed.get(at) << 8) | sealed.get(at + 1)
+    const head = pieces[i]
+    const body = pieces[i + 1]
+    if (head?.byteLength === LENGTH_ROOM && body !== undefined && body.byteLength === len && roomy.has(body)) {
+      roomy.delete(body)
+      const msg = new Uint8Array(body.buffer, body.byteOffset - LENGTH_ROOM, LENGTH_ROOM + len)
+      msg[0] = head[0] as number
+      msg[1] = head[1] as number
+      out.append(msg)
+      i += 2
+      at += LENGTH_ROOM + len
+      continue
+    }
+    // A copy of at most 64 KiB when the message spans pieces; a view when it does not. The
+    // pieces are not followed past here: the rest goes this way too.
+    out.append(sealed.subarray(at, at + LENGTH_ROOM + len))
+    at += LENGTH_ROOM + len
+    i = pieces.length
   }
   return out
 }

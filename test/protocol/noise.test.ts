@@ -84,6 +84,27 @@ describe('meshNoise', () => {
     expect([...joined].map(b => Buffer.from(b))).toEqual([Buffer.from(m1), Buffer.from(m2)])
   })
 
+  it('joins a message it sealed with its length in place, no copy made, beside messages it did not', () => {
+    // Memory first touched costs ~15 µs a page on the 2-core machine: a catch-up's 64 KiB
+    // messages were copied to put their length in front.
+    const k = randomBytes(32)
+    const nonce = randomBytes(12)
+    const len = (n: number): Uint8Array => Uint8Array.of(n >> 8, n & 0xff)
+    const plain = new Uint8ArrayList(randomBytes(12), randomBytes(40_000)) // a yamux header and its data
+    const sealed = meshNoiseCrypto.chaCha20Poly1305Encrypt(plain as any, nonce, new Uint8Array(0), k) as Uint8Array
+    const other = Uint8Array.from([9, 9, 9])
+    const joined = [...joinMessages(new Uint8ArrayList(len(sealed.byteLength), sealed, len(3), other, len(sealed.byteLength), sealed.slice()))]
+    expect(joined).toHaveLength(3)
+    expect(joined[0]?.buffer).toBe(sealed.buffer) // the sealer's own buffer
+    expect(joined[0]?.byteOffset).toBe(sealed.byteOffset - 2)
+    for (const [i, body] of [sealed, other, sealed].entries()) {
+      expect(Buffer.from(joined[i] as Uint8Array).equals(Buffer.concat([len(body.byteLength), body])), `message ${i}`).toBe(true)
+    }
+    // The same bytes as the stock crypto seals the plaintext whole.
+    expect(Buffer.from(sealed).equals(Buffer.from(defaultCrypto.chaCha20Poly1305Encrypt(plain.subarray(), nonce, new Uint8Array(0), k).subarray()))).toBe(true)
+    expect(Buffer.from(meshNoiseCrypto.chaCha20Poly1305Decrypt(new Uint8ArrayList(sealed.subarray(0, 100), sealed.subarray(100)) as any, nonce, new Uint8Array(0), k).subarray()).equals(Buffer.from(plain.subarray()))).toBe(true)
+  })
+
   it('talks to the stock encrypter both ways, below and above 1,200 bytes and past 64 KiB', async () => {
     const m = await node(meshNoise())
     const s = await node(noise())
