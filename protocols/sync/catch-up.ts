@@ -87,7 +87,8 @@ export class CatchUp {
     }
     // A catch-up starts on a turn of its own (the frame that asked for it was handled in this
     // one), and each document's plan, which walks its store index, counts against the turn's
-    // budget like a frame's encoding.
+    // budget like a frame's encoding; checked without an await unless the budget is spent (an
+    // await per document cost a fresh node's 10,000 small documents ~0.8 s).
     await unitTurn()
     for (const mine of docs?.map(doc => ({ doc, items: source.vector(doc) })) ?? source.vectors()) {
       while (turnSpent()) await nextTurn()
