@@ -85,7 +85,7 @@ export async function turnIfSpent (budgetMs = SLICE_MS): Promise<void> {
  */
 export async function unitTurn (budgetMs = SLICE_MS): Promise<void> {
   if (turnStart === undefined) await nextTurn()
-  while (turnSpent(budgetMs)) await nextTurn()
+  await turnIfSpent(budgetMs)
 }
 
 /**

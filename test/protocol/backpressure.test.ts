@@ -8,9 +8,10 @@ import { logger } from '@libp2p/logger'
 import { describe, expect, it } from 'vitest'
 import { SYNC_LIMITS, type ReplicaSource } from '../../protocols/sync/index.js'
 import { PeerSession } from '../../protocols/sync/session.js'
-import { SyncMessage } from '../../protocols/sync/pb/sync.js'
+import type { SyncMessage } from '../../protocols/sync/pb/sync.js'
 import { FingerprintSum } from '../../src/identity/index.js'
 import type { Uint8ArrayList } from 'uint8arraylist'
+import { sentFrame } from '../helpers/sent-frame.js'
 
 /** A stream whose send() answers from a script and whose drain the test releases. */
 class WaitingStream extends EventTarget {
@@ -19,11 +20,7 @@ class WaitingStream extends EventTarget {
   private drain: (() => void) | undefined
   constructor (private readonly answers: boolean[]) { super() }
   send (data: Uint8Array | Uint8ArrayList): boolean {
-    // A large frame comes as its prefix and body (protocols/sync/frames.ts framePieces).
-    const bytes = data instanceof Uint8Array ? data : data.subarray()
-    let len = 0; let shift = 0; let i = 0
-    for (;;) { const b = bytes[i++] as number; len += (b & 0x7f) * 2 ** shift; shift += 7; if ((b & 0x80) === 0) break }
-    this.frames.push(SyncMessage.decode(bytes.subarray(i, i + len)))
+    this.frames.push(sentFrame(data))
     return this.answers.shift() ?? true
   }
 

@@ -12,10 +12,11 @@ import { SYNC_LIMITS, type ReplicaSource } from '../../protocols/sync/index.js'
 import { PeerSession } from '../../protocols/sync/session.js'
 import { Outbox } from '../../protocols/sync/outbox.js'
 import { EMPTY, encodeFrame } from '../../protocols/sync/messages.js'
-import { SyncMessage } from '../../protocols/sync/pb/sync.js'
+import type { SyncMessage } from '../../protocols/sync/pb/sync.js'
 import { turnSpent } from '../../protocols/sync/slice.js'
 import { FingerprintSum } from '../../src/identity/index.js'
 import { busy, longestRun, noteTimerTurns } from '../helpers/turns.js'
+import { sentFrame } from '../helpers/sent-frame.js'
 
 const timerTurn = async (): Promise<void> => { await new Promise(resolve => setTimeout(resolve, 0)) }
 
@@ -30,11 +31,7 @@ class TestStream extends EventTarget {
   constructor (private readonly sendMs = 0, private readonly order?: string[]) { super() }
   send (data: Uint8Array | Uint8ArrayList): boolean {
     busy(this.sendMs)
-    // A large frame comes as its prefix and body (protocols/sync/frames.ts framePieces).
-    const bytes = data instanceof Uint8Array ? data : data.subarray()
-    let len = 0; let shift = 0; let i = 0
-    for (;;) { const b = bytes[i++] as number; len += (b & 0x7f) * 2 ** shift; shift += 7; if ((b & 0x80) === 0) break }
-    const msg = SyncMessage.decode(bytes.subarray(i, i + len))
+    const msg = sentFrame(data)
     this.sent.push(msg)
     if (msg.entries.length > 0) this.order?.push(`frame ${msg.entries[0]?.[0] ?? '?'}`)
     return !this.full
