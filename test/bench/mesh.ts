@@ -20,6 +20,11 @@ async function meshNode (home: string, wallet: Wallet, label: string, bootstrap?
   return { vault, node }
 }
 const addrOf = (n: N): string => n.node.addresses()[0] as string
+/**
+ * The pause between messages of the paced handoff: long enough that every process of a setup has
+ * gone back to sleep (on the 2-core VM 1 ms was not, 5, 10 and 20 ms gave the same figures).
+ */
+const PACE_MS = 10
 const stopAll = async (ns: N[]): Promise<void> => { for (const n of ns) { await n.node.stop(); await n.vault.close() } }
 async function until (cond: () => boolean | Promise<boolean>, ms = 120_000): Promise<void> {
   const end = Date.now() + ms
@@ -53,9 +58,10 @@ async function relayLatency (count: number, payload: string): Promise<number[]> 
 /**
  * The handoff across processes, one per machine of the real setup (A and B for the mesh; the
  * relay server and its two clients for the baseline): returns B's arrival minus A's append for
- * each message, on the monotonic clock the processes share.
+ * each message, on the monotonic clock the processes share. `pauseMs`: A's next append waits
+ * this long after B reported the last (0: at once, each message right behind the one before).
  */
-async function handoffAcross (kind: 'mesh' | 'whole' | 'floor' | 'relay', dir: string, walletPath: string, count: number, round = 0): Promise<{ lat: number[], cpuUs: number }> {
+async function handoffAcross (kind: 'mesh' | 'whole' | 'floor' | 'relay', dir: string, walletPath: string, count: number, round = 0, pauseMs = 0): Promise<{ lat: number[], cpuUs: number }> {
   const { fork } = await import('node:child_process')
   const child = fileURLToPath(new URL('./mesh-child.js', import.meta.url))
   const kids: Array<ReturnType<typeof fork>> = []
@@ -78,9 +84,9 @@ async function handoffAcross (kind: 'mesh' | 'whole' | 'floor' | 'relay', dir: s
     let reader: Kid
     let writer: Kid
     if (kind === 'mesh' || kind === 'whole') {
-      reader = await start(['mesh-reader', join(dir, `xb${round}`), walletPath])
+      reader = await start(['mesh-reader', join(dir, `xb${round}${pauseMs > 0 ? 'p' : ''}`), walletPath])
       const listened = listening(reader)
-      writer = await start(['mesh-writer', join(dir, `xa${round}`), walletPath, String(reader.ready), String(warm + count)])
+      writer = await start(['mesh-writer', join(dir, `xa${round}${pauseMs > 0 ? 'p' : ''}`), walletPath, String(reader.ready), String(warm + count)])
       await listened // B holds the session A created and has subscribed to it
     } else if (kind === 'floor') {
       reader = await start(['floor-reader'])
@@ -99,7 +105,8 @@ async function handoffAcross (kind: 'mesh' | 'whole' | 'floor' | 'relay', dir: s
       reader.p.on('message', (m: any) => {
         if (m.got === undefined) return
         got.set(m.got, m.t)
-        writer.p.send({ next: m.got })
+        if (pauseMs > 0) setTimeout(() => writer.p.send({ next: m.got }), pauseMs)
+        else writer.p.send({ next: m.got })
       })
     })
     // The CPU of every process of the setup (the relay's server too), over all its messages; the
@@ -231,6 +238,10 @@ export async function benchMesh (dir: string, opts: { quick: boolean, part?: str
     // differences timed here); each figure is the median of its rounds' p50s and p99s, and the
     // ratios the median of the rounds' ratios.
     const rounds: Array<{ mesh: number[], whole: number[], relay: number[], floor: number[] }> = []
+    // The same three with the machine idle between messages, as a conversation's messages come
+    // (seconds apart, where the rows above send each message as soon as B reported the last).
+    const paced: Array<{ mesh: number[], relay: number[], floor: number[] }> = []
+    const pacedCount = opts.quick ? 100 : 300
     const cpus: Array<{ mesh: number, whole: number, relay: number, floor: number }> = []
     for (let r = 0; r < (opts.quick ? 1 : 3); r++) {
       // The mesh with and without early entries back to back, in turns first: neither always
@@ -243,8 +254,12 @@ export async function benchMesh (dir: string, opts: { quick: boolean, part?: str
       const relayR = await handoffAcross('relay', dir, walletPath, count, r)
       const floor = await handoffAcross('floor', dir, walletPath, count, r)
       rounds.push({ mesh: mesh.lat, whole: whole.lat, relay: relayR.lat, floor: floor.lat })
+      const pm = await handoffAcross('mesh', dir, walletPath, pacedCount, r, PACE_MS)
+      const pr = await handoffAcross('relay', dir, walletPath, pacedCount, r, PACE_MS)
+      const pf = await handoffAcross('floor', dir, walletPath, pacedCount, r, PACE_MS)
+      paced.push({ mesh: pm.lat, relay: pr.lat, floor: pf.lat })
       cpus.push({ mesh: mesh.cpuUs, whole: whole.cpuUs, relay: relayR.cpuUs, floor: floor.cpuUs })
-      console.log(`  round ${r + 1}: mesh p50 ${fmt(percentile(mesh.lat, 50), 2)} ms (without early entries ${fmt(percentile(whole.lat, 50), 2)} ms), relay ${fmt(percentile(relayR.lat, 50), 2)} ms, floor ${fmt(percentile(floor.lat, 50), 2)} ms; CPU per message mesh ${fmt(mesh.cpuUs, 0)} µs (${fmt(whole.cpuUs, 0)} µs), relay ${fmt(relayR.cpuUs, 0)} µs, floor ${fmt(floor.cpuUs, 0)} µs`)
+      console.log(`  round ${r + 1}: mesh p50 ${fmt(percentile(mesh.lat, 50), 2)} ms (without early entries ${fmt(percentile(whole.lat, 50), 2)} ms), relay ${fmt(percentile(relayR.lat, 50), 2)} ms, floor ${fmt(percentile(floor.lat, 50), 2)} ms; CPU per message mesh ${fmt(mesh.cpuUs, 0)} µs (${fmt(whole.cpuUs, 0)} µs), relay ${fmt(relayR.cpuUs, 0)} µs, floor ${fmt(floor.cpuUs, 0)} µs; ${PACE_MS} ms apart: mesh ${fmt(percentile(pm.lat, 50), 2)} ms, relay ${fmt(percentile(pr.lat, 50), 2)} ms, floor ${fmt(percentile(pf.lat, 50), 2)} ms`)
     }
     const mid = (f: (r: typeof rounds[number]) => number): number => median(rounds.map(f))
     const line = (k: 'mesh' | 'whole' | 'relay' | 'floor'): string => `p50 ${fmt(mid(r => percentile(r[k], 50)), 2)} ms, p99 ${fmt(mid(r => percentile(r[k], 99)), 2)} ms`
@@ -259,6 +274,10 @@ export async function benchMesh (dir: string, opts: { quick: boolean, part?: str
     // What the fixed stack costs before mesh does anything: the same updates over one bare
     // libp2p stream between the same two processes. Mesh cannot be faster than this row.
     report({ name: 'handoff floor: the same Yjs updates over one bare libp2p stream (TCP, Noise, Yamux; no sealing, signatures, store or disk), each in its own process', value: line('floor'), baseline: `the relay above, ${line('relay')}`, ratio: `p50 ${fmt(ratio('floor', 'relay'), 2)}×${each('floor', 'relay')}; mesh ${fmt(ratio('mesh', 'floor'), 2)}× the floor`, target: 'reported', ok: undefined })
+    const pacedMid = (k: 'mesh' | 'relay' | 'floor'): string => `p50 ${fmt(median(paced.map(r => percentile(r[k], 50))), 2)} ms, p99 ${fmt(median(paced.map(r => percentile(r[k], 99))), 2)} ms`
+    const pacedRatio = (r: typeof paced[number], a: 'mesh' | 'floor'): number => percentile(r[a], 50) / percentile(r.relay, 50)
+    const pacedEach = (a: 'mesh' | 'floor'): string => paced.length > 1 ? ` (rounds ${paced.map(r => fmt(pacedRatio(r, a), 2)).join(', ')})` : ''
+    report({ name: `handoff latency with the machine idle between messages (A's next append ${PACE_MS} ms after B was told, as a conversation's messages come; ${pacedCount} × 1 KB, each in its own process)`, value: pacedMid('mesh'), baseline: `y-websocket relay, the same pauses, ${pacedMid('relay')}; floor ${pacedMid('floor')}`, ratio: `p50 ${fmt(median(paced.map(r => pacedRatio(r, 'mesh'))), 2)}×${pacedEach('mesh')}; floor ${fmt(median(paced.map(r => pacedRatio(r, 'floor'))), 2)}×`, target: 'reported', ok: undefined })
     // What each setup's processes spend per message, whenever it runs: work after B is told (the
     // store, the signature check, acknowledgements) is off the latency above, but on a machine of
     // two cores it is not free. The harness's own IPC is in every setup's figure.
