@@ -11,6 +11,7 @@
 import * as Y from 'yjs'
 import { InvalidInputError, LeaseHeldError } from '../src/errors.js'
 import { randomUUID } from 'node:crypto'
+import { asOneRun, insertedByParent } from './added.js'
 import { fits, messageProblem, SHAPES } from './validate.js'
 
 export const CHUNK_SIZE = 512
@@ -241,8 +242,16 @@ export class SessionDoc {
   onMessages (fn: (added: Message[], local: boolean) => void): () => void {
     const onDeep = (events: Array<Y.YEvent<any>>, tr: Y.Transaction): void => {
       const added: Message[] = []
+      let inserted: Map<Y.AbstractType<any>, Y.Item[]> | undefined
       for (const ev of events) {
-        for (const item of ev.changes.added) {
+        // An array's inserts from the transaction's own structs (crdt/added.ts); a map's event
+        // lists none (its items have keys), and Yjs's walk is the fallback.
+        let items: Iterable<Y.Item> | undefined
+        if (ev.target instanceof Y.Array) {
+          inserted ??= insertedByParent(tr)
+          items = asOneRun(inserted.get(ev.target) ?? [])
+        }
+        for (const item of items ?? ev.changes.added) {
           for (const c of item.content.getContent()) collectAdded(c, added)
         }
       }
