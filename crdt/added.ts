@@ -6,8 +6,15 @@
  */
 import * as Y from 'yjs'
 
-/** The undeleted items `tr` inserted, by the array they went into (an item of a map has a key and is left out). */
-export function insertedByParent (tr: Y.Transaction): Map<Y.AbstractType<any>, Y.Item[]> {
+/**
+ * The undeleted items `tr` inserted, by the array they went into (an item of a map has a key and
+ * is left out); undefined when `tr` made more than `most` clocks of new structs (a large remote
+ * update, whose structs outnumber the items a walk of its arrays would visit).
+ */
+export function insertedByParent (tr: Y.Transaction, most = Number.POSITIVE_INFINITY): Map<Y.AbstractType<any>, Y.Item[]> | undefined {
+  let made = 0
+  for (const [client, after] of tr.afterState) made += Math.max(0, after - (tr.beforeState.get(client) ?? 0))
+  if (made > most) return undefined
   const out = new Map<Y.AbstractType<any>, Y.Item[]>()
   for (const [client, after] of tr.afterState) {
     const before = tr.beforeState.get(client) ?? 0

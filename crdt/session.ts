@@ -242,14 +242,19 @@ export class SessionDoc {
   onMessages (fn: (added: Message[], local: boolean) => void): () => void {
     const onDeep = (events: Array<Y.YEvent<any>>, tr: Y.Transaction): void => {
       const added: Message[] = []
-      let inserted: Map<Y.AbstractType<any>, Y.Item[]> | undefined
+      let inserted: Map<Y.AbstractType<any>, Y.Item[]> | null | undefined
       for (const ev of events) {
-        // An array's inserts from the transaction's own structs (crdt/added.ts); a map's event
-        // lists none (its items have keys), and Yjs's walk is the fallback.
+        // An array's inserts from the transaction's own structs (crdt/added.ts) unless they
+        // outnumber what Yjs's walk visits (a catch-up's transaction); a map's event lists none
+        // (its items have keys), and the walk is the fallback.
         let items: Iterable<Y.Item> | undefined
         if (ev.target instanceof Y.Array) {
-          inserted ??= insertedByParent(tr)
-          items = asOneRun(inserted.get(ev.target) ?? [])
+          if (inserted === undefined) {
+            let walked = 0
+            for (const e of events) if (e.target instanceof Y.Array) walked += e.target.length
+            inserted = insertedByParent(tr, 4 * walked + 64) ?? null
+          }
+          if (inserted !== null) items = asOneRun(inserted.get(ev.target) ?? [])
         }
         for (const item of items ?? ev.changes.added) {
           for (const c of item.content.getContent()) collectAdded(c, added)

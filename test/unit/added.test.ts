@@ -94,6 +94,19 @@ describe('messages added by a transaction (crdt/added.ts)', () => {
     }
   })
 
+  it('matches the walk for one large transaction (a catch-up), which it walks', () => {
+    const writer = new Y.Doc()
+    const ws = new SessionDoc(writer)
+    for (let i = 0; i < 3; i++) ws.appendMessages(Array.from({ length: 700 }, (_, j) => msg(`big${i}-${j}`)), 'A')
+    const reader = new Y.Doc()
+    const rs = new SessionDoc(reader)
+    const want = walked(reader)
+    const got = reported(rs)
+    Y.applyUpdate(reader, Y.encodeStateAsUpdate(writer))
+    expect(got).toEqual(want)
+    expect(got.flat().length).toBe(2100)
+  })
+
   it('does not walk the chunk for an append (no event.changes)', () => {
     const doc = new Y.Doc()
     const s = new SessionDoc(doc)
@@ -125,5 +138,12 @@ describe('messages added by a transaction (crdt/added.ts)', () => {
     // An item inserted and deleted in one transaction is left out.
     doc.transact(() => { arr.insert(0, [6]); arr.delete(0, 1); arr.insert(0, [7]) })
     expect(byParent?.get(arr)?.flatMap(i => i.content.getContent())).toEqual([7])
+    // Past `most` clocks of new structs it declines (the caller walks instead).
+    let declined: unknown = 'not called'
+    doc.on('afterTransaction', (tr: Y.Transaction) => { declined = insertedByParent(tr, 3) })
+    doc.transact(() => { arr.insert(0, [1, 2, 3, 4]) })
+    expect(declined).toBeUndefined()
+    doc.transact(() => { arr.insert(0, [1, 2]) })
+    expect(declined).toBeInstanceOf(Map)
   })
 })
