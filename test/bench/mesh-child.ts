@@ -20,8 +20,11 @@
  *                                         until session `key` holds n messages; then {ms} and the
  *                                         times it had started, proven A and synced the session
  * Every role answers {cpu} with {cpuUs}: the CPU time it has used so far (user and system, µs).
- * The writer waits for the parent's {next} (sent once B reported the message) before the next
- * append, so each append meets an idle system, as one message of a conversation does.
+ * The writer waits for the parent's {next} before the next append, so no two messages are under
+ * way at once. The parent sends it once B reported the message, or a pause after (the paced
+ * handoff of mesh.ts): sent at once, the next append still meets the work each process does after
+ * B was told (the signature, the store) and processes that never went to sleep; paced, it meets
+ * them asleep, as one message of a conversation does.
  */
 import '../../src/polyfill.js'
 import * as Y from 'yjs'
