@@ -84,9 +84,10 @@ async function handoffAcross (kind: 'mesh' | 'whole' | 'floor' | 'relay', dir: s
     let reader: Kid
     let writer: Kid
     if (kind === 'mesh' || kind === 'whole') {
-      reader = await start(['mesh-reader', join(dir, `xb${round}${pauseMs > 0 ? 'p' : ''}`), walletPath])
+      const tag = `${round}${pauseMs > 0 ? 'p' : ''}`
+      reader = await start(['mesh-reader', join(dir, `xb${tag}`), walletPath])
       const listened = listening(reader)
-      writer = await start(['mesh-writer', join(dir, `xa${round}${pauseMs > 0 ? 'p' : ''}`), walletPath, String(reader.ready), String(warm + count)])
+      writer = await start(['mesh-writer', join(dir, `xa${tag}`), walletPath, String(reader.ready), String(warm + count)])
       await listened // B holds the session A created and has subscribed to it
     } else if (kind === 'floor') {
       reader = await start(['floor-reader'])
@@ -126,6 +127,20 @@ async function handoffAcross (kind: 'mesh' | 'whole' | 'floor' | 'relay', dir: s
   } finally {
     for (const p of kids) { if (p.connected) p.send({ stop: true }) }
     await Promise.all(kids.map(async p => await new Promise(resolve => { if (p.exitCode !== null) resolve(null); else { p.once('exit', resolve); setTimeout(() => p.kill(), 10_000).unref() } })))
+  }
+}
+
+/**
+ * Figures over rounds of latencies by setup: a setup's p50 and p99 as the medians of its rounds',
+ * and a ratio of p50s as the median of the rounds' own ratios (with each round's when several).
+ */
+function overRounds<K extends string> (of: Array<Record<K, number[]>>): { line: (k: K) => string, ratio: (a: K, b: K) => number, each: (a: K, b: K) => string } {
+  const mid = (f: (r: Record<K, number[]>) => number): number => median(of.map(f))
+  const inRound = (r: Record<K, number[]>, a: K, b: K): number => percentile(r[a], 50) / percentile(r[b], 50)
+  return {
+    line: (k) => `p50 ${fmt(mid(r => percentile(r[k], 50)), 2)} ms, p99 ${fmt(mid(r => percentile(r[k], 99)), 2)} ms`,
+    ratio: (a, b) => mid(r => inRound(r, a, b)),
+    each: (a, b) => of.length > 1 ? ` (rounds ${of.map(r => fmt(inRound(r, a, b), 2)).join(', ')})` : ''
   }
 }
 
@@ -261,11 +276,7 @@ export async function benchMesh (dir: string, opts: { quick: boolean, part?: str
       cpus.push({ mesh: mesh.cpuUs, whole: whole.cpuUs, relay: relayR.cpuUs, floor: floor.cpuUs })
       console.log(`  round ${r + 1}: mesh p50 ${fmt(percentile(mesh.lat, 50), 2)} ms (without early entries ${fmt(percentile(whole.lat, 50), 2)} ms), relay ${fmt(percentile(relayR.lat, 50), 2)} ms, floor ${fmt(percentile(floor.lat, 50), 2)} ms; CPU per message mesh ${fmt(mesh.cpuUs, 0)} µs (${fmt(whole.cpuUs, 0)} µs), relay ${fmt(relayR.cpuUs, 0)} µs, floor ${fmt(floor.cpuUs, 0)} µs; ${PACE_MS} ms apart: mesh ${fmt(percentile(pm.lat, 50), 2)} ms, relay ${fmt(percentile(pr.lat, 50), 2)} ms, floor ${fmt(percentile(pf.lat, 50), 2)} ms`)
     }
-    const mid = (f: (r: typeof rounds[number]) => number): number => median(rounds.map(f))
-    const line = (k: 'mesh' | 'whole' | 'relay' | 'floor'): string => `p50 ${fmt(mid(r => percentile(r[k], 50)), 2)} ms, p99 ${fmt(mid(r => percentile(r[k], 99)), 2)} ms`
-    const inRound = (r: typeof rounds[number], a: 'mesh' | 'floor', b: 'relay' | 'floor' | 'whole'): number => percentile(r[a], 50) / percentile(r[b], 50)
-    const ratio = (a: 'mesh' | 'floor', b: 'relay' | 'floor' | 'whole'): number => mid(r => inRound(r, a, b))
-    const each = (a: 'mesh' | 'floor', b: 'relay' | 'floor' | 'whole'): string => rounds.length > 1 ? ` (rounds ${rounds.map(r => fmt(inRound(r, a, b), 2)).join(', ')})` : ''
+    const { line, ratio, each } = overRounds(rounds)
     const meshToRelay = ratio('mesh', 'relay')
     report({ name: `handoff latency, append on A readable on B, each in its own process (${count} × 1 KB, median of ${rounds.length} rounds)`, value: line('mesh'), baseline: `y-websocket relay, server and clients in their own processes, ${line('relay')}`, ratio: `p50 ${fmt(meshToRelay, 2)}×${each('mesh', 'relay')}`, target: 'p50 ≤ 1.0×', ok: meshToRelay <= 1.0 })
     // What early entries buy (protocols/sync/SPEC.md): the same mesh with them off on both sides,
@@ -274,10 +285,8 @@ export async function benchMesh (dir: string, opts: { quick: boolean, part?: str
     // What the fixed stack costs before mesh does anything: the same updates over one bare
     // libp2p stream between the same two processes. Mesh cannot be faster than this row.
     report({ name: 'handoff floor: the same Yjs updates over one bare libp2p stream (TCP, Noise, Yamux; no sealing, signatures, store or disk), each in its own process', value: line('floor'), baseline: `the relay above, ${line('relay')}`, ratio: `p50 ${fmt(ratio('floor', 'relay'), 2)}×${each('floor', 'relay')}; mesh ${fmt(ratio('mesh', 'floor'), 2)}× the floor`, target: 'reported', ok: undefined })
-    const pacedMid = (k: 'mesh' | 'relay' | 'floor'): string => `p50 ${fmt(median(paced.map(r => percentile(r[k], 50))), 2)} ms, p99 ${fmt(median(paced.map(r => percentile(r[k], 99))), 2)} ms`
-    const pacedRatio = (r: typeof paced[number], a: 'mesh' | 'floor'): number => percentile(r[a], 50) / percentile(r.relay, 50)
-    const pacedEach = (a: 'mesh' | 'floor'): string => paced.length > 1 ? ` (rounds ${paced.map(r => fmt(pacedRatio(r, a), 2)).join(', ')})` : ''
-    report({ name: `handoff latency with the machine idle between messages (A's next append ${PACE_MS} ms after B was told, as a conversation's messages come; ${pacedCount} × 1 KB, each in its own process)`, value: pacedMid('mesh'), baseline: `y-websocket relay, the same pauses, ${pacedMid('relay')}; floor ${pacedMid('floor')}`, ratio: `p50 ${fmt(median(paced.map(r => pacedRatio(r, 'mesh'))), 2)}×${pacedEach('mesh')}; floor ${fmt(median(paced.map(r => pacedRatio(r, 'floor'))), 2)}×`, target: 'reported', ok: undefined })
+    const p = overRounds(paced)
+    report({ name: `handoff latency with the machine idle between messages (A's next append ${PACE_MS} ms after B was told, as a conversation's messages come; ${pacedCount} × 1 KB, each in its own process)`, value: p.line('mesh'), baseline: `y-websocket relay, the same pauses, ${p.line('relay')}; floor ${p.line('floor')}`, ratio: `p50 ${fmt(p.ratio('mesh', 'relay'), 2)}×${p.each('mesh', 'relay')}; floor ${fmt(p.ratio('floor', 'relay'), 2)}×`, target: 'reported', ok: undefined })
     // What each setup's processes spend per message, whenever it runs: work after B is told (the
     // store, the signature check, acknowledgements) is off the latency above, but on a machine of
     // two cores it is not free. The harness's own IPC is in every setup's figure.
