@@ -25,6 +25,13 @@ const addrOf = (n: N): string => n.node.addresses()[0] as string
  * gone back to sleep (on the 2-core VM 1 ms was not, 5, 10 and 20 ms gave the same figures).
  */
 const PACE_MS = 10
+/**
+ * Messages a warm handoff sends before it is timed: by then V8 has optimised the code every setup
+ * runs per message, as in a daemon that has run a while (on the 2-core VM each setup's p50 kept
+ * falling over the first ~3,000 messages and stayed flat after; with TurboFan off it stayed flat
+ * from the start, so the fall is the JIT warming up).
+ */
+const WARM_MSGS = 3000
 const stopAll = async (ns: N[]): Promise<void> => { for (const n of ns) { await n.node.stop(); await n.vault.close() } }
 async function until (cond: () => boolean | Promise<boolean>, ms = 120_000): Promise<void> {
   const end = Date.now() + ms
@@ -61,7 +68,7 @@ async function relayLatency (count: number, payload: string): Promise<number[]> 
  * each message, on the monotonic clock the processes share. `pauseMs`: A's next append waits
  * this long after B reported the last (0: at once, each message right behind the one before).
  */
-async function handoffAcross (kind: 'mesh' | 'whole' | 'floor' | 'relay', dir: string, walletPath: string, count: number, round = 0, pauseMs = 0): Promise<{ lat: number[], cpuUs: number }> {
+async function handoffAcross (kind: 'mesh' | 'whole' | 'floor' | 'relay', dir: string, walletPath: string, count: number, round = 0, pauseMs = 0, warm = 50): Promise<{ lat: number[], cpuUs: number }> {
   const { fork } = await import('node:child_process')
   const child = fileURLToPath(new URL('./mesh-child.js', import.meta.url))
   const kids: Array<ReturnType<typeof fork>> = []
@@ -79,12 +86,11 @@ async function handoffAcross (kind: 'mesh' | 'whole' | 'floor' | 'relay', dir: s
   /** Resolves once the reader reports it is listening (it holds A's session, or A's stream is open). */
   const listening = async (reader: { p: ReturnType<typeof fork> }): Promise<void> => { await new Promise<void>(resolve => { reader.p.on('message', (m: any) => { if (m.listening === true) resolve() }) }) }
   try {
-    const warm = 50
     type Kid = Awaited<ReturnType<typeof start>>
     let reader: Kid
     let writer: Kid
     if (kind === 'mesh' || kind === 'whole') {
-      const tag = `${round}${pauseMs > 0 ? 'p' : ''}`
+      const tag = `${round}${pauseMs > 0 ? 'p' : ''}${warm > 50 ? 'w' : ''}`
       reader = await start(['mesh-reader', join(dir, `xb${tag}`), walletPath])
       const listened = listening(reader)
       writer = await start(['mesh-writer', join(dir, `xa${tag}`), walletPath, String(reader.ready), String(warm + count)])
@@ -257,6 +263,10 @@ export async function benchMesh (dir: string, opts: { quick: boolean, part?: str
     // (seconds apart, where the rows above send each message as soon as B reported the last).
     const paced: Array<{ mesh: number[], relay: number[], floor: number[] }> = []
     const pacedCount = opts.quick ? 100 : 300
+    // The same three again with warm code: the rows above time messages 50 to 1,050 of fresh
+    // processes, while V8 is still optimising what each message runs.
+    const warm: Array<{ mesh: number[], relay: number[], floor: number[] }> = []
+    const warmMsgs = opts.quick ? 300 : WARM_MSGS
     const cpus: Array<{ mesh: number, whole: number, relay: number, floor: number }> = []
     for (let r = 0; r < (opts.quick ? 1 : 3); r++) {
       // The mesh with and without early entries back to back, in turns first: neither always
@@ -273,8 +283,12 @@ export async function benchMesh (dir: string, opts: { quick: boolean, part?: str
       const pr = await handoffAcross('relay', dir, walletPath, pacedCount, r, PACE_MS)
       const pf = await handoffAcross('floor', dir, walletPath, pacedCount, r, PACE_MS)
       paced.push({ mesh: pm.lat, relay: pr.lat, floor: pf.lat })
+      const wm = await handoffAcross('mesh', dir, walletPath, count, r, 0, warmMsgs)
+      const wr = await handoffAcross('relay', dir, walletPath, count, r, 0, warmMsgs)
+      const wf = await handoffAcross('floor', dir, walletPath, count, r, 0, warmMsgs)
+      warm.push({ mesh: wm.lat, relay: wr.lat, floor: wf.lat })
       cpus.push({ mesh: mesh.cpuUs, whole: whole.cpuUs, relay: relayR.cpuUs, floor: floor.cpuUs })
-      console.log(`  round ${r + 1}: mesh p50 ${fmt(percentile(mesh.lat, 50), 2)} ms (without early entries ${fmt(percentile(whole.lat, 50), 2)} ms), relay ${fmt(percentile(relayR.lat, 50), 2)} ms, floor ${fmt(percentile(floor.lat, 50), 2)} ms; CPU per message mesh ${fmt(mesh.cpuUs, 0)} µs (${fmt(whole.cpuUs, 0)} µs), relay ${fmt(relayR.cpuUs, 0)} µs, floor ${fmt(floor.cpuUs, 0)} µs; ${PACE_MS} ms apart: mesh ${fmt(percentile(pm.lat, 50), 2)} ms, relay ${fmt(percentile(pr.lat, 50), 2)} ms, floor ${fmt(percentile(pf.lat, 50), 2)} ms`)
+      console.log(`  round ${r + 1}: mesh p50 ${fmt(percentile(mesh.lat, 50), 2)} ms (without early entries ${fmt(percentile(whole.lat, 50), 2)} ms), relay ${fmt(percentile(relayR.lat, 50), 2)} ms, floor ${fmt(percentile(floor.lat, 50), 2)} ms; CPU per message mesh ${fmt(mesh.cpuUs, 0)} µs (${fmt(whole.cpuUs, 0)} µs), relay ${fmt(relayR.cpuUs, 0)} µs, floor ${fmt(floor.cpuUs, 0)} µs; ${PACE_MS} ms apart: mesh ${fmt(percentile(pm.lat, 50), 2)} ms, relay ${fmt(percentile(pr.lat, 50), 2)} ms, floor ${fmt(percentile(pf.lat, 50), 2)} ms; warm: mesh ${fmt(percentile(wm.lat, 50), 2)} ms, relay ${fmt(percentile(wr.lat, 50), 2)} ms, floor ${fmt(percentile(wf.lat, 50), 2)} ms`)
     }
     const { line, ratio, each } = overRounds(rounds)
     const meshToRelay = ratio('mesh', 'relay')
@@ -287,6 +301,8 @@ export async function benchMesh (dir: string, opts: { quick: boolean, part?: str
     report({ name: 'handoff floor: the same Yjs updates over one bare libp2p stream (TCP, Noise, Yamux; no sealing, signatures, store or disk), each in its own process', value: line('floor'), baseline: `the relay above, ${line('relay')}`, ratio: `p50 ${fmt(ratio('floor', 'relay'), 2)}×${each('floor', 'relay')}; mesh ${fmt(ratio('mesh', 'floor'), 2)}× the floor`, target: 'reported', ok: undefined })
     const p = overRounds(paced)
     report({ name: `handoff latency with the machine idle between messages (A's next append ${PACE_MS} ms after B was told, as a conversation's messages come; ${pacedCount} × 1 KB, each in its own process)`, value: p.line('mesh'), baseline: `y-websocket relay, the same pauses, ${p.line('relay')}; floor ${p.line('floor')}`, ratio: `p50 ${fmt(p.ratio('mesh', 'relay'), 2)}×${p.each('mesh', 'relay')}; floor ${fmt(p.ratio('floor', 'relay'), 2)}×`, target: 'reported', ok: undefined })
+    const w = overRounds(warm)
+    report({ name: `handoff latency with warm code (timed after ${warmMsgs} messages, as in a daemon that has run a while; ${count} × 1 KB back to back, each in its own process)`, value: w.line('mesh'), baseline: `y-websocket relay, as warm, ${w.line('relay')}; floor ${w.line('floor')}`, ratio: `p50 ${fmt(w.ratio('mesh', 'relay'), 2)}×${w.each('mesh', 'relay')}; floor ${fmt(w.ratio('floor', 'relay'), 2)}×`, target: 'reported', ok: undefined })
     // What each setup's processes spend per message, whenever it runs: work after B is told (the
     // store, the signature check, acknowledgements) is off the latency above, but on a machine of
     // two cores it is not free. The harness's own IPC is in every setup's figure.
