@@ -139,6 +139,12 @@ export interface ListingAnswer {
   answer: Uint8Array[]
   /** Our documents it holds exactly as we do. */
   equal: ReconcileItem[]
+  /**
+   * The runs of those (in the order of both sides' documents of the range, nothing else between)
+   * as fingerprint ranges: sent back, they tell the peer that we hold them as it does, a range
+   * each instead of a vector per document.
+   */
+  equalRuns: WireRange[]
 }
 
 export function answerListing (index: ReconcileIndex, range: WireRange, vectors: readonly DocVector[]): ListingAnswer {
@@ -148,16 +154,37 @@ export function answerListing (index: ReconcileIndex, range: WireRange, vectors:
     if (within(id, range)) listed.set(id, docFingerprint(v.doc, v.items))
   }
   const [from, to] = span(index.items, range)
-  const out: ListingAnswer = { send: [], answer: [], equal: [] }
-  const mine = new Set<string>()
+  const out: ListingAnswer = { send: [], answer: [], equal: [], equalRuns: [] }
+  const mine = new Map<string, ReconcileItem>()
   for (let i = from; i < to; i++) {
     const item = index.items[i] as ReconcileItem
-    mine.add(item.id)
+    mine.set(item.id, item)
     const fp = listed.get(item.id)
     if (fp !== undefined && equals(fp, item.fp)) { out.equal.push(item); continue }
     out.send.push(item)
     if (fp !== undefined) out.answer.push(item.doc)
   }
   for (const v of vectors) if (!mine.has(toHex(v.doc)) && listed.has(toHex(v.doc)) && v.items.some(i => i.seq > 0n)) out.answer.push(v.doc)
+  if (out.equal.length === 0) return out
+  const equal = new Set(out.equal.map(i => i.id))
+  const ids = [...new Set([...mine.keys(), ...listed.keys()])].sort()
+  for (let i = 0; i < ids.length;) {
+    if (!equal.has(ids[i] as string)) { i++; continue }
+    let j = i
+    while (j + 1 < ids.length && equal.has(ids[j + 1] as string)) j++
+    // The whole range equal would not have been listed; a run of all of it is sent as nothing.
+    if (i > 0 || j < ids.length - 1) {
+      const sum = new FingerprintSum()
+      for (let k = i; k <= j; k++) sum.add((mine.get(ids[k] as string) as ReconcileItem).fp)
+      out.equalRuns.push({
+        lower: i === 0 ? range.lower : fromHex(between(ids[i - 1] as string, ids[i] as string)),
+        upper: j === ids.length - 1 ? range.upper : fromHex(between(ids[j] as string, ids[j + 1] as string)),
+        fingerprint: sum.fingerprint(),
+        count: j - i + 1,
+        listed: false
+      })
+    }
+    i = j + 1
+  }
   return out
 }

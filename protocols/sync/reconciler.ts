@@ -3,7 +3,7 @@
  * answers the peer's ranges and listings with what reconcile.ts computes, and remembers which
  * ranges were found equal (so `behind()` need not hold a vector per document for a vault in sync).
  */
-import { equals, toHex } from '../../src/identity/index.js'
+import { docFingerprint, equals, toHex } from '../../src/identity/index.js'
 import { answerListing, digestRange, isDigest, locate, respond, span, within, type ReconcileIndex, type WireRange } from './reconcile.js'
 import type { AuthorSeq, DocVector } from './source.js'
 
@@ -48,6 +48,8 @@ export class Reconciler {
   private early: Array<() => void> | undefined = []
   /** Ranges found equal, as hex bounds ('' for an open end). */
   private readonly agreed: Array<{ lower: string, upper: string }> = []
+  /** The sub-ranges this side sent (hex bounds): one coming back is the peer saying it matched. */
+  private readonly proposed = new Set<string>()
 
   constructor (private readonly host: ReconcilerHost) {}
 
@@ -90,10 +92,19 @@ export class Reconciler {
     }
     if (ask.length === 0) return
     const res = respond(index, ask)
-    for (const r of res.matched) { this.agree(r); this.agreedDocs(index, r) }
+    // A range the peer sent that matches goes back to it as it came: the peer learns only from
+    // that that it holds those documents as we do (its `behind()` would count every entry of
+    // them as lacking here). One that we sent and that came back is that answer: not sent again.
+    const echoes: Array<{ range: WireRange, items?: undefined }> = []
+    for (const r of res.matched) {
+      this.agree(r)
+      this.agreedDocs(index, r)
+      if (!this.proposed.delete(bounds(r))) echoes.push({ range: r })
+    }
     if (res.lacking.length > 0) this.host.catchUp([], res.lacking.map(i => i.doc))
     let frame: { ranges: WireRange[], vectors: DocVector[], answer: boolean } = { ranges: [], vectors: [], answer: false }
-    for (const { range, items } of res.reply) {
+    for (const { range } of res.reply) if (!range.listed) this.proposed.add(bounds(range))
+    for (const { range, items } of [...res.reply, ...echoes]) {
       const vs = (items ?? []).map(i => ({ doc: i.doc, items: this.host.vector(i.doc) }))
       if (frame.ranges.length >= RECONCILE_FRAME.ranges || frame.vectors.length + vs.length > RECONCILE_FRAME.vectors) {
         this.host.send(frame)
@@ -117,13 +128,30 @@ export class Reconciler {
     for (let k = 0; k < a.answer.length; k += RECONCILE_FRAME.vectors) {
       this.host.send({ ranges: [], vectors: a.answer.slice(k, k + RECONCILE_FRAME.vectors).map(doc => ({ doc, items: this.host.vector(doc) })), answer: true })
     }
+    // The documents found equal go back as ranges (their runs): the side that listed them learns
+    // only from these that we hold them (its `behind()` would count every entry of each as
+    // lacking here). It answers each range it matches with the range itself (onRanges).
+    for (const r of a.equalRuns) this.proposed.add(bounds(r))
+    for (let k = 0; k < a.equalRuns.length; k += RECONCILE_FRAME.ranges) {
+      this.host.send({ ranges: a.equalRuns.slice(k, k + RECONCILE_FRAME.ranges), vectors: [], answer: false })
+    }
   }
 
-  /** The peer's vectors answering our listing: catch it up on those documents. */
+  /**
+   * The peer's vectors answering our listing: catch it up on those documents; those it holds as
+   * we do (answered so that we know it) are only remembered.
+   */
   onAnswer (vectors: readonly DocVector[]): void {
     if (this.early !== undefined) { this.early.push(() => { this.onAnswer(vectors) }); return }
     const { items } = this.host.index()
-    const docs = vectors.filter(v => { const id = toHex(v.doc); return items[locate(items, id)]?.id === id })
+    const docs: DocVector[] = []
+    for (const v of vectors) {
+      const id = toHex(v.doc)
+      const mine = items[locate(items, id)]
+      if (mine?.id !== id) continue
+      if (equals(docFingerprint(v.doc, v.items), mine.fp)) this.host.remember(v.doc, v.items)
+      else docs.push(v)
+    }
     if (docs.length > 0) this.host.catchUp(docs, docs.map(v => v.doc))
   }
 
@@ -138,3 +166,5 @@ export class Reconciler {
 
   private agree (r: WireRange): void { this.agreed.push({ lower: toHex(r.lower), upper: toHex(r.upper) }) }
 }
+
+const bounds = (r: Pick<WireRange, 'lower' | 'upper'>): string => `${toHex(r.lower)}|${toHex(r.upper)}`

@@ -316,6 +316,8 @@ export class PeerSession {
     if (complete !== undefined) {
       try {
         const r = await complete.end()
+        // The peer holds what the snapshot it sent covers (it showed as lacking it, otherwise).
+        this.view.remember(r.doc, (r.covers ?? []).map(c => ({ author: c.author, lane: c.lane ?? 0, seq: c.seq })))
         this.events.received(r.doc, 0, this.peer)
         this.vectors.holdsLater()
       } catch (err: any) {

@@ -49,8 +49,11 @@ export interface SnapshotSink {
    * holds the sender back.
    */
   write: (piece: Uint8Array) => Promise<void> | undefined
-  /** After the last piece: resolves once the snapshot is verified and stored, or throws why not. */
-  end: () => Promise<{ doc: Uint8Array }>
+  /**
+   * After the last piece: resolves once the snapshot is verified and stored, or throws why not;
+   * with the vector it covers (what its sender holds, at least).
+   */
+  end: () => Promise<{ doc: Uint8Array, covers?: ReadonlyArray<{ author: Uint8Array, lane?: number, seq: bigint }> }>
   /** The transfer broke off: what arrived is kept for a resume (unless it proved bad). */
   abort: () => void
 }

@@ -21,6 +21,12 @@ const texts = async (n: TestNode, key: string): Promise<string[]> => {
   try { return s.messages().map(m => m.content) } finally { await s.close() }
 }
 
+/** Whether `n`'s `mesh peers` shows the peer labelled `label` in sync, lacking nothing. */
+const shows = async (n: TestNode, label: string): Promise<boolean> => {
+  const p = (await n.node.peers({ rtt: false })).find(x => x.label === label)
+  return p?.inSync === true && Object.values(p.behind).every(v => v === 0)
+}
+
 describe('reconciliation between real nodes', () => {
   it('nodes that were apart exchange only what changed on each side, then agree and report nothing behind', async () => {
     const wallet = generateWallet()
@@ -59,6 +65,9 @@ describe('reconciliation between real nodes', () => {
     expect(await texts(b, 's7')).toEqual(['m7', 'a while apart'])
     expect(await texts(a, 's9')).toEqual(['m9', 'b while apart'])
     expect(await b.vault.sessions.exists('new-on-a')).toBe(true)
+    // Each shows the other in sync: the documents of a range that the other side found equal (and
+    // said so, SPEC.md) are not counted as lacking on the side that sent it.
+    await until(async () => await shows(a, 'B') && await shows(b, 'A'), 'A and B to show each other in sync', 15_000)
 
     // In sync from the first digest on: every document shows 0 behind without a vector exchanged.
     await b.stop()
@@ -102,6 +111,8 @@ describe('reconciliation between real nodes', () => {
     await until(() => digest(a) === digest(b), 'B to agree with A on the digest', 30_000)
     expect(b.vault.vault.store.tips(doc)).toEqual(a.vault.vault.store.tips(doc))
     expect(await texts(b, 'snapped')).toHaveLength(40)
+    // And shows A in sync: A holds what the snapshot it sent covers.
+    await until(async () => await shows(b, 'A') && await shows(a, 'B'), 'A and B to show each other in sync', 15_000)
 
     await b.stop()
     b = await start(join(tb.dir, 'home'), 'B')

@@ -22,7 +22,7 @@ function indexOf (docs: Docs): ReconcileIndex {
   return { items, digest: sum.fingerprint() }
 }
 
-interface Side { docs: Docs, r: Reconciler, inbox: Uint8Array[], caughtUp: Map<string, AuthorSeq[]>, frames: number }
+interface Side { docs: Docs, r: Reconciler, inbox: Uint8Array[], caughtUp: Map<string, AuthorSeq[]>, remembered: Map<string, AuthorSeq[]>, frames: number }
 
 /** Runs two sides to quiescence; returns each side's catch-up requests and the bytes on the wire. */
 function reconcile (a: Docs, b: Docs, options: { lateHello?: boolean } = {}): { a: Side, b: Side, bytes: number, rounds: number } {
@@ -33,6 +33,7 @@ function reconcile (a: Docs, b: Docs, options: { lateHello?: boolean } = {}): { 
       docs,
       inbox: [],
       caughtUp: new Map(),
+      remembered: new Map(),
       frames: 0,
       r: new Reconciler({
         index: () => index,
@@ -50,7 +51,7 @@ function reconcile (a: Docs, b: Docs, options: { lateHello?: boolean } = {}): { 
             side.caughtUp.set(id, theirs.find(v => toHex(v.doc) === id)?.items ?? [])
           }
         },
-        remember: () => {}
+        remember: (doc, items) => { side.remembered.set(toHex(doc), items) }
       })
     }
     return side
@@ -114,6 +115,14 @@ function expectExact (a: Docs, b: Docs, run: ReturnType<typeof reconcile>): void
       const told = new Map((side.caughtUp.get(id) ?? []).map(i => [key(i), i.seq]))
       expect(told).toEqual(theirs)
     }
+    // And knows that the other holds every document both hold the same (what `mesh peers` shows
+    // as in sync): by a range found equal, or by the other's vector of it.
+    const unknown = [...me].filter(([id, v]) => {
+      const p = peer.get(id)
+      if (p === undefined || lacking(new Map([[id, v]]), new Map([[id, p]])).length > 0 || lacking(new Map([[id, p]]), new Map([[id, v]])).length > 0) return false
+      return !side.r.agrees(id) && !side.remembered.has(id)
+    }).map(([id]) => id)
+    expect(unknown).toEqual([])
   }
 }
 
