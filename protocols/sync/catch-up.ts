@@ -90,16 +90,15 @@ export class CatchUp {
     // budget like a frame's encoding; checked without an await unless the budget is spent (an
     // await per document cost a fresh node's 10,000 small documents ~0.8 s).
     await unitTurn()
+    const large: Array<{ mine: DocVector, plan: SyncPlan, size: number }> = []
     for (const mine of docs?.map(doc => ({ doc, items: source.vector(doc) })) ?? source.vectors()) {
       while (turnSpent()) await nextTurn()
       const key = toHex(mine.doc)
       const plan = source.plan(mine.doc, byDoc.get(key) ?? [])
-      // A document with a snapshot or more than a frame of entries goes on its own, its totals
-      // announced first (the peer's progress); small documents share frames.
+      // A document with a snapshot or more than a frame of entries goes on its own, after the
+      // others (below); small documents share frames.
       if (plan.snapshots.length > 0 || (plan.entryBytes ?? Infinity) > LIMITS.batchBytes) {
-        send()
-        await this.sendDoc(mine.doc, plan)
-        view.remember(mine.doc, mine.items)
+        large.push({ mine, plan, size: plan.snapshots.reduce((n, x) => n + Number(parseTrustedEntry(x.header).snapshotSize), plan.entryBytes ?? 0) })
         continue
       }
       for await (const e of plan.entries) {
@@ -115,6 +114,15 @@ export class CatchUp {
       sent.push(mine)
     }
     send()
+    // Documents with a snapshot or more than a frame of entries last, smallest first, each with
+    // its totals announced first (the peer's progress): the small ones (the sessions index that
+    // names every session, memory, skills, short sessions) reach the peer while a big session is
+    // still on its way, not after it.
+    large.sort((x, y) => x.size - y.size)
+    for (const { mine, plan } of large) {
+      await this.sendDoc(mine.doc, plan)
+      view.remember(mine.doc, mine.items)
+    }
   }
 
   /**

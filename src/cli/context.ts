@@ -52,6 +52,23 @@ export interface ApiSession {
 const LOCK_WAIT_MS = 10_000
 
 /**
+ * Runs `open` (which takes the home's lock) again while a short command holds the home, for up to
+ * LOCK_WAIT_MS: what a long-running command (`mesh join`) does before it holds the home itself.
+ * A daemon's lock is not waited for: `isDaemon` tells one (it answers on the home's socket).
+ */
+export async function whenHomeFree<T> (open: () => Promise<T>, isDaemon: () => Promise<boolean>): Promise<T> {
+  const started = Date.now()
+  for (;;) {
+    try {
+      return await open()
+    } catch (err) {
+      if (!(err instanceof HomeInUseError) || Date.now() - started > LOCK_WAIT_MS || await isDaemon()) throw err
+      await new Promise(resolve => setTimeout(resolve, 100))
+    }
+  }
+}
+
+/**
  * The API for this home: the daemon's when one answers, else the home opened in this process for
  * the length of one command (long-running front-ends use DaemonFollower and never hold it).
  */

@@ -7,7 +7,7 @@ import { logger } from '@libp2p/logger'
 import { peerIdFromString } from '@libp2p/peer-id'
 import { DOC_NAMES, parseSessionKey } from '../../crdt/index.js'
 import type { Transfer } from '../../protocols/sync/index.js'
-import { toHex } from '../identity/index.js'
+import { fromHex, toHex } from '../identity/index.js'
 import type { DocNames } from './doc-names.js'
 import type { MeshLibp2p, NodeStatus, NodeVault, PeerStatus, Via } from './mesh-types.js'
 import type { PeerBook } from './peer-book.js'
@@ -108,7 +108,8 @@ export class StatusReport {
     try { ids.add(toHex(vault.docId(DOC_NAMES.session(parseSessionKey(name))))) } catch { /* not a session key: a document name only */ }
     for (const t of this.transfers()) {
       if (t.direction !== 'in' || !ids.has(t.docId)) continue
-      return { peerId: t.peerId, from: t.label, bytesDone: t.bytesDone, bytesTotal: t.bytesTotal, entriesDone: t.entriesDone, entriesTotal: t.entriesTotal, rateBps: t.rateBps, etaMs: t.etaMs }
+      const held = vault.store.vector(fromHex(t.docId)).size > 0
+      return { peerId: t.peerId, from: t.label, bytesDone: t.bytesDone, bytesTotal: t.bytesTotal, entriesDone: t.entriesDone, entriesTotal: t.entriesTotal, rateBps: t.rateBps, etaMs: t.etaMs, held }
     }
     return undefined
   }

@@ -82,10 +82,12 @@ describe('a big session reaches a fresh node in another process', () => {
   it('over a slow link, both daemons print progress lines a person can follow (done of total, rate, time left), then the final line', async () => {
     const procs: Proc[] = []
     try {
-      // A behind a proxy that forwards what A sends at 1 MB/s: the transfer lasts several
-      // seconds, past the one after which progress is shown.
+      // A behind a proxy that forwards what A sends at 0.5 MB/s: the transfer lasts several
+      // seconds, past the one after which progress is shown, and long enough to ask B meanwhile.
       const portA = await freePort()
-      const proxy = await cutProxy('127.0.0.1', portA, { rateFromTarget: 1_000_000 })
+      const proxy = await cutProxy('127.0.0.1', portA, { rateFromTarget: 500_000 })
+      // A short session beside the big one: B knows it by name while the big one still arrives.
+      expect((await runCli(['session', 'new', 'small', '--goal', 'a short one', '--home', homeA], { env })).code).toBe(0)
       cleanups.push(proxy.close)
       const a = spawnIn(undefined, process.execPath, [BIN, 'join', '--home', homeA, '--label', 'A', '--no-mdns', '--dht', 'off', '--listen', `/ip4/127.0.0.1/tcp/${portA}`, '--announce', `/ip4/127.0.0.1/tcp/${proxy.port}`], env)
       procs.push(a)
@@ -93,6 +95,23 @@ describe('a big session reaches a fresh node in another process', () => {
       await a.waitFor(/^running/, 60_000)
       const b = spawnIn(undefined, process.execPath, [BIN, 'join', '--home', join(dir, 'b-slow'), '--wallet', wallet, '--label', 'B', '--no-mdns', '--dht', 'off', '--listen', '/ip4/127.0.0.1/tcp/0', '--announce', '/ip4/127.0.0.1/tcp/9', '--bootstrap', `/ip4/127.0.0.1/tcp/${proxy.port}/p2p/${id}`], env)
       procs.push(b)
+      // The small documents go first (the sessions index with them), so the big one is named in
+      // its progress; while it arrives B shows what is in flight and says the session is on its way.
+      await b.waitFor(/^receiving\s+agent:main:big from A: \d+%/, 120_000)
+      const homeB = join(dir, 'b-slow')
+      const [small, status, statusText, big] = await Promise.all([
+        runCli(['session', 'show', 'small', '--home', homeB, '--json'], { env }),
+        runCli(['status', '--home', homeB, '--json'], { env }),
+        runCli(['status', '--home', homeB], { env }),
+        runCli(['session', 'show', 'big', '--home', homeB], { env })
+      ])
+      expect(small.code, small.stderr).toBe(0)
+      expect(JSON.parse(small.stdout).goal).toBe('a short one')
+      const inFlight = (JSON.parse(status.stdout).peers as any[]).find(p => p.label === 'A')?.transfers.find((t: any) => t.direction === 'in' && t.doc === 'agent:main:big')
+      expect(inFlight?.bytesDone).toBeGreaterThan(0)
+      expect(inFlight?.bytesDone).toBeLessThan(inFlight?.bytesTotal)
+      expect(statusText.stdout).toMatch(/^peers:\n {2}A\t.*\ttransferring\n {2}\treceiving\s+agent:main:big from A: \d+%/m)
+      expect(big.stderr).toMatch(/session agent:main:big is arriving from A: \d+% \(/)
       await b.waitFor(/synced\s+agent:main:big from A: snapshot/, 240_000)
       // The receiver names the document by its id until the sessions index arrives, then by its name.
       const mb = String.raw`\d+(\.\d+)? MB`

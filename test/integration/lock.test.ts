@@ -2,9 +2,10 @@
 import { spawn } from 'node:child_process'
 import { join } from 'node:path'
 import { afterEach, describe, expect, it } from 'vitest'
-import { generateWallet } from '../../src/identity/index.js'
+import { generateWallet, writeNewWallet } from '../../src/identity/index.js'
 import { openVault } from '../../src/sdk/index.js'
 import { cliEnv, ROOT, runCli } from '../helpers/cli.js'
+import { startDaemon } from '../helpers/daemon.js'
 import { tempDir } from '../helpers/tmp.js'
 
 const cleanups: Array<() => Promise<void>> = []
@@ -34,5 +35,20 @@ describe('home lock', () => {
     await exited
     const v = await openVault({ home })
     await v.close()
+  })
+
+  it('mesh join waits for a short holder of the home (a command, or mesh watch between two daemons) instead of refusing', async () => {
+    const t = await tempDir(); cleanups.push(t.cleanup)
+    const home = join(t.dir, 'home')
+    const walletPath = join(t.dir, 'wallet.json')
+    await (await openVault({ home, wallet: await writeNewWallet(walletPath) })).close()
+    const child = await hold(home)
+    // Released 1.5 s after mesh join started: within the wait, so join runs.
+    const released = new Promise(resolve => child.once('exit', resolve))
+    setTimeout(() => { child.kill('SIGTERM') }, 1500)
+    const d = await startDaemon({ home, wallet: walletPath, label: 'desk', env: cliEnv(t.dir) })
+    cleanups.push(async () => { await d.stop('SIGINT') })
+    await released
+    expect(d.addr).toContain('/p2p/')
   })
 })

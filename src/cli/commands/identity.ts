@@ -4,6 +4,7 @@ import { resolve } from 'node:path'
 import { DaemonRunningError, UsageError, WalletNotFoundError } from '../../errors.js'
 import { connectRpc } from '../../api/rpc-client.js'
 import { localTime, stdout as out, withApi, type Globals } from '../context.js'
+import { peerLines } from './peer-lines.js'
 import { subcommandOf, type Command } from '../command.js'
 
 export const walletCmd: Command = {
@@ -128,16 +129,18 @@ export function explainGeneratedWallet (path: string): void {
 export const statusCmd: Command = {
   name: 'status',
   usage: 'mesh status [--json]',
-  summary: 'wallet, device, capabilities, home, counts, and whether mesh join runs',
+  summary: 'wallet, device, capabilities, home, counts, whether mesh join runs, and each connected peer: how far behind, what is in flight',
   examples: [
     'mesh status',
     'mesh status --json --home ~/other-mesh       # another home, for scripts'
   ],
   options: {},
   async run (g) {
-    return await withApi(g, async api => {
+    return await withApi(g, async (api, session) => {
       const s = await api.call('node.status', {})
-      if (g.json) { out.json(s); return 0 }
+      // The daemon's peers (none without one: nothing is connected), as `mesh peers` shows them.
+      const peers = session.mode === 'daemon' ? await api.call('peers.list', { rtt: false }) : []
+      if (g.json) { out.json({ ...s, peers }); return 0 }
       out.line(`home:         ${s.home}`)
       out.line(`wallet:       ${s.wallet}`)
       out.line(`device:       ${s.deviceId}`)
@@ -161,6 +164,9 @@ export const statusCmd: Command = {
       }
       out.line(`devices:      ${s.devices} known`)
       out.line(`store:        ${s.store.entries} entries, ${s.store.snapshots} snapshots, ${s.store.logBytes} log bytes`)
+      const connected = peers.filter(p => p.state === 'connected')
+      if (connected.length > 0) out.line('peers:')
+      for (const p of connected) for (const l of peerLines(p)) out.line(`  ${l}`)
       return 0
     })
   }

@@ -9,8 +9,9 @@ import { createServer } from 'node:net'
 import { DaemonNotRunningError, DaemonRunningError, UsageError } from '../../errors.js'
 import { connectRpc } from '../../api/rpc-client.js'
 import type { NodeEvent } from '../../node/mesh.js'
-import { megabytes as mb, type ProgressEvent } from '../../node/progress.js'
-import { localTime, stdout as out, untilStopped, type Globals } from '../context.js'
+import type { ProgressEvent } from '../../node/progress.js'
+import { formatProgress } from './peer-lines.js'
+import { localTime, stdout as out, untilStopped, whenHomeFree, type Globals } from '../context.js'
 import type { Command } from '../command.js'
 import { enrolHome, explainGeneratedWallet } from './identity.js'
 import { followSources, type Follower } from '../../agents/index.js'
@@ -18,16 +19,6 @@ import { daemonHeap } from '../daemon-heap.js'
 
 const short = (id: string): string => `${id.slice(0, 8)}…${id.slice(-6)}`
 
-
-/** One transfer's progress as a line: bytes and entries done of total, rate and time left. */
-export function formatProgress (p: Omit<ProgressEvent, 'etaMs' | 'type' | 'ended'> & { etaMs?: number }): string {
-  const arrow = p.direction === 'in' ? `from ${p.label}` : `to ${p.label}`
-  const pct = p.bytesTotal > 0 ? Math.floor(p.bytesDone * 100 / p.bytesTotal) : 100
-  const entries = p.entriesTotal > 0 ? `, ${p.entriesDone} of ${p.entriesTotal} entries` : ''
-  if (p.done) return `${p.direction === 'in' ? 'received' : 'sent'}      ${p.doc} ${arrow}: ${mb(p.bytesTotal)}${entries}${p.resumedFrom > 0 ? ` (resumed from ${mb(p.resumedFrom)})` : ''}`
-  const eta = p.etaMs !== undefined ? `, ${Math.ceil(p.etaMs / 1000)} s left` : ''
-  return `${p.direction === 'in' ? 'receiving' : 'sending  '}     ${p.doc} ${arrow}: ${pct}% (${mb(p.bytesDone)} of ${mb(p.bytesTotal)}${entries}), ${mb(p.rateBps)}/s${eta}`
-}
 
 /** A live line on a terminal (rewritten in place), plain lines otherwise. */
 function progressLine (p: ProgressEvent): void {
@@ -128,7 +119,10 @@ export const joinCmd: Command = {
       return await runMirror(g, { label: values.label as string | undefined, node: nodeOptions, format: formatEvent })
     }
 
-    const r = await enrolHome(g, { label: values.label as string | undefined, readOnly: values['read-only'] === true ? true : undefined })
+    // A short command (or `mesh watch` reading the home between two daemons) may hold the home
+    // for a moment: waited for, as short commands wait for each other.
+    const daemonUp = async (): Promise<boolean> => { const rpc = await connectRpc(g.home); await rpc?.close(); return rpc !== undefined }
+    const r = await whenHomeFree(async () => await enrolHome(g, { label: values.label as string | undefined, readOnly: values['read-only'] === true ? true : undefined }), daemonUp)
     if (r.walletGenerated && !g.json) explainGeneratedWallet(r.walletPath as string)
     if (r.walletPath !== undefined && !r.walletGenerated && !g.json) out.line(`wallet file:  ${r.walletPath}`)
     if (r.changed.label !== undefined && !g.json) out.line(`label changed: ${r.changed.label.from} → ${r.changed.label.to}`)
@@ -154,7 +148,7 @@ export const joinCmd: Command = {
       const line = formatEvent(e)
       if (line !== undefined) out.line(line)
     }
-    const host = await hostHome({
+    const host = await whenHomeFree(async () => await hostHome({
       home: g.home,
       node: { listen, announce, bootstrap, mdns: values['no-mdns'] === true ? false : undefined, dht, relay: values.relay === true ? true : undefined, relayVia },
       onStop: () => { stop() },
@@ -164,7 +158,7 @@ export const joinCmd: Command = {
         if (!started) { early.push(e); return }
         print(e)
       }
-    })
+    }), daemonUp)
     try {
       http = await startHttp(host.api, g.home, values.http as string | undefined)
       const node = host.node as NonNullable<typeof host.node>

@@ -5,7 +5,7 @@ import { apiFor, stdout as out, untilStopped } from '../context.js'
 import { DaemonFollower } from '../follow.js'
 import type { Command } from '../command.js'
 import { formatMessage, need, parseCount } from './sessions.js'
-import { formatProgress } from './join.js'
+import { peerLines } from './peer-lines.js'
 import { SessionNotFoundError } from '../../errors.js'
 
 export const watchCmd: Command = {
@@ -108,11 +108,7 @@ export const peersCmd: Command = {
       if (peers.length === 0) out.line(s.mode === 'in-process' ? 'no peers known (mesh join is not running here: it finds and connects them)' : 'no peers yet')
       if (s.mode === 'in-process' && peers.length > 0) out.line('(mesh join is not running here: remembered peers, all offline)')
       for (const p of peers) {
-        const behind = Object.entries(p.behind).filter(([, n]) => n > 0).map(([d, n]) => `${d} −${n}`).join(', ')
-        const lacking = Object.entries(p.lacking).filter(([, n]) => n > 0).map(([d, n]) => `${d} −${n}`).join(', ')
-        const sync = p.state !== 'connected' ? 'offline' : p.inSync ? 'in sync' : [p.diskFull ? 'its disk is full (it takes no writes)' : '', (p.diverged?.length ?? 0) > 0 ? `content differs: ${p.diverged?.join(', ')} (see mesh doctor)` : '', behind !== '' ? `it lacks: ${behind}` : '', lacking !== '' ? `we lack: ${lacking}` : '', p.transfers.length > 0 ? 'transferring' : ''].filter(x => x !== '').join('; ') || 'catching up'
-        out.line(`${p.label}\t${p.peerId}\t[${p.capabilities.join(', ')}]\t${p.state}\tvia ${p.via}${p.rttMs !== undefined ? `\trtt ${p.rttMs} ms` : ''}\t${sync}`)
-        for (const t of p.transfers) out.line(`\t${formatProgress(t)}`)
+        for (const l of peerLines(p)) out.line(l)
         for (const a of p.addrs) out.line(`\t${a}`)
       }
       return 0

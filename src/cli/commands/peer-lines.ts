@@ -1,0 +1,46 @@
+/**
+ * How a peer and its transfers read on a terminal: one line per peer (state, how found, round
+ * trip, how far each side is behind) and one per transfer in flight. `mesh peers`, `mesh status`
+ * and `mesh join`'s progress lines share them.
+ */
+import type { z } from 'zod'
+import type { PeerSchema } from '../../api/schema-node.js'
+import { megabytes as mb, type ProgressEvent } from '../../node/progress.js'
+
+type Peer = z.infer<typeof PeerSchema>
+
+/** One transfer's progress as a line: bytes and entries done of total, rate and time left. */
+export function formatProgress (p: Omit<ProgressEvent, 'etaMs' | 'type' | 'ended'> & { etaMs?: number }): string {
+  const arrow = p.direction === 'in' ? `from ${p.label}` : `to ${p.label}`
+  const pct = p.bytesTotal > 0 ? Math.floor(p.bytesDone * 100 / p.bytesTotal) : 100
+  const entries = p.entriesTotal > 0 ? `, ${p.entriesDone} of ${p.entriesTotal} entries` : ''
+  if (p.done) return `${p.direction === 'in' ? 'received' : 'sent'}      ${p.doc} ${arrow}: ${mb(p.bytesTotal)}${entries}${p.resumedFrom > 0 ? ` (resumed from ${mb(p.resumedFrom)})` : ''}`
+  const eta = p.etaMs !== undefined ? `, ${Math.ceil(p.etaMs / 1000)} s left` : ''
+  return `${p.direction === 'in' ? 'receiving' : 'sending  '}     ${p.doc} ${arrow}: ${pct}% (${mb(p.bytesDone)} of ${mb(p.bytesTotal)}${entries}), ${mb(p.rateBps)}/s${eta}`
+}
+
+/** Entries per document, those with any: `agent:main:fix-login (6 entries), …`. */
+const counted = (of: Record<string, number>): string => Object.entries(of).filter(([, n]) => n > 0).map(([d, n]) => `${d} (${n} ${n === 1 ? 'entry' : 'entries'})`).join(', ')
+
+/** Where the two sides stand: offline, in sync, or what each lacks and what is in flight. */
+export function syncState (p: Peer): string {
+  if (p.state !== 'connected') return 'offline'
+  if (p.inSync) return 'in sync'
+  const behind = counted(p.behind)
+  const lacking = counted(p.lacking)
+  return [
+    p.diskFull ? 'its disk is full (it takes no writes)' : '',
+    (p.diverged?.length ?? 0) > 0 ? `content differs: ${p.diverged?.join(', ') ?? ''} (see mesh doctor)` : '',
+    behind !== '' ? `it lacks: ${behind}` : '',
+    lacking !== '' ? `we lack: ${lacking}` : '',
+    p.transfers.length > 0 ? 'transferring' : ''
+  ].filter(x => x !== '').join('; ') || 'catching up'
+}
+
+/** The peer's line, then a line per transfer in flight (indented). */
+export function peerLines (p: Peer): string[] {
+  return [
+    `${p.label}\t${p.peerId}\t[${p.capabilities.join(', ')}]\t${p.state}\tvia ${p.via}${p.rttMs !== undefined ? `\trtt ${p.rttMs} ms` : ''}\t${syncState(p)}`,
+    ...p.transfers.map(t => `\t${formatProgress(t)}`)
+  ]
+}
