@@ -104,10 +104,13 @@ export class StatusReport {
   arriving (name: string): Arriving | undefined {
     const vault = this.s.vault
     if ('mirror' in vault) return undefined // a mirror cannot name documents
+    // Asked before every session call of the API: nothing is hashed while nothing arrives.
+    const incoming = this.transfers().filter(t => t.direction === 'in')
+    if (incoming.length === 0) return undefined
     const ids = new Set<string>([toHex(vault.docId(name))])
     try { ids.add(toHex(vault.docId(DOC_NAMES.session(parseSessionKey(name))))) } catch { /* not a session key: a document name only */ }
-    for (const t of this.transfers()) {
-      if (t.direction !== 'in' || !ids.has(t.docId)) continue
+    for (const t of incoming) {
+      if (!ids.has(t.docId)) continue
       const held = vault.store.vector(fromHex(t.docId)).size > 0
       return { peerId: t.peerId, from: t.label, bytesDone: t.bytesDone, bytesTotal: t.bytesTotal, entriesDone: t.entriesDone, entriesTotal: t.entriesTotal, rateBps: t.rateBps, etaMs: t.etaMs, held }
     }
