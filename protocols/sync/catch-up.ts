@@ -98,7 +98,7 @@ export class CatchUp {
       // A document with a snapshot or more than a frame of entries goes on its own, after the
       // others (below); small documents share frames.
       if (plan.snapshots.length > 0 || (plan.entryBytes ?? Infinity) > LIMITS.batchBytes) {
-        large.push({ mine, plan, size: plan.snapshots.reduce((n, x) => n + Number(parseTrustedEntry(x.header).snapshotSize), plan.entryBytes ?? 0) })
+        large.push({ mine, plan, size: snapshotBytes(plan) + (plan.entryBytes ?? 0) })
         continue
       }
       for await (const e of plan.entries) {
@@ -132,13 +132,13 @@ export class CatchUp {
   private async sendDoc (docId: Uint8Array, plan: SyncPlan): Promise<void> {
     const { outbox, transfers, stats, log, peer } = this.host
     const doc = toHex(docId)
-    const snapshotBytes = plan.snapshots.reduce((n, s) => n + Number(parseTrustedEntry(s.header).snapshotSize), 0)
+    const snapshots = snapshotBytes(plan)
     const entries = plan.entryCount ?? 0
     const bytes = plan.entryBytes ?? 0
-    if (snapshotBytes > 0 || entries > 0) {
-      outbox.enqueue({ ...EMPTY(), catchup: { doc: docId as Uint8Array<ArrayBuffer>, entries: BigInt(entries), bytes: BigInt(bytes), snapshotBytes: BigInt(snapshotBytes) } }, false)
-      transfers.plan('out', doc, snapshotBytes, entries, bytes)
-      log('catch-up of %s to %s: %d snapshot bytes, %d entries (%d bytes)', doc.slice(0, 12), peer, snapshotBytes, entries, bytes)
+    if (snapshots > 0 || entries > 0) {
+      outbox.enqueue({ ...EMPTY(), catchup: { doc: docId as Uint8Array<ArrayBuffer>, entries: BigInt(entries), bytes: BigInt(bytes), snapshotBytes: BigInt(snapshots) } }, false)
+      transfers.plan('out', doc, snapshots, entries, bytes)
+      log('catch-up of %s to %s: %d snapshot bytes, %d entries (%d bytes)', doc.slice(0, 12), peer, snapshots, entries, bytes)
     }
     for (const snap of plan.snapshots) {
       const h = parseTrustedEntry(snap.header)
@@ -198,4 +198,9 @@ export class CatchUp {
       this.host.transfers.entries('out', t.doc, t.entries, t.bytes ?? 0)
     }
   }
+}
+
+/** The bytes of a plan's snapshots, as their signed headers give them. */
+function snapshotBytes (plan: SyncPlan): number {
+  return plan.snapshots.reduce((n, s) => n + Number(parseTrustedEntry(s.header).snapshotSize), 0)
 }

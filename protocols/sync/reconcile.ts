@@ -155,10 +155,11 @@ export function answerListing (index: ReconcileIndex, range: WireRange, vectors:
   }
   const [from, to] = span(index.items, range)
   const out: ListingAnswer = { send: [], answer: [], equal: [], equalRuns: [] }
-  const mine = new Map<string, ReconcileItem>()
+  // Our documents of the range, by id: their place in the index.
+  const mine = new Map<string, number>()
   for (let i = from; i < to; i++) {
     const item = index.items[i] as ReconcileItem
-    mine.set(item.id, item)
+    mine.set(item.id, i)
     const fp = listed.get(item.id)
     if (fp !== undefined && equals(fp, item.fp)) { out.equal.push(item); continue }
     out.send.push(item)
@@ -173,13 +174,12 @@ export function answerListing (index: ReconcileIndex, range: WireRange, vectors:
     let j = i
     while (j + 1 < ids.length && equal.has(ids[j + 1] as string)) j++
     // The whole range equal would not have been listed; a run of all of it is sent as nothing.
+    // A run is one stretch of our index too (only its documents lie between its ends, on both sides).
     if (i > 0 || j < ids.length - 1) {
-      const sum = new FingerprintSum()
-      for (let k = i; k <= j; k++) sum.add((mine.get(ids[k] as string) as ReconcileItem).fp)
       out.equalRuns.push({
         lower: i === 0 ? range.lower : fromHex(between(ids[i - 1] as string, ids[i] as string)),
         upper: j === ids.length - 1 ? range.upper : fromHex(between(ids[j] as string, ids[j + 1] as string)),
-        fingerprint: sum.fingerprint(),
+        fingerprint: fingerprintOf(index.items, mine.get(ids[i] as string) as number, (mine.get(ids[j] as string) as number) + 1),
         count: j - i + 1,
         listed: false
       })

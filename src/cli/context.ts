@@ -53,10 +53,10 @@ const LOCK_WAIT_MS = 10_000
 
 /**
  * Runs `open` (which takes the home's lock) again while a short command holds the home, for up to
- * LOCK_WAIT_MS: what a long-running command (`mesh join`) does before it holds the home itself.
- * A daemon's lock is not waited for: `isDaemon` tells one (it answers on the home's socket).
+ * LOCK_WAIT_MS: what every command does before it holds the home itself. A daemon's lock is not
+ * waited for: `isDaemon` tells one (it answers on the home's socket).
  */
-export async function whenHomeFree<T> (open: () => Promise<T>, isDaemon: () => Promise<boolean>): Promise<T> {
+export async function whenHomeFree<T> (open: () => Promise<T>, isDaemon: () => Promise<boolean> = async () => false): Promise<T> {
   const started = Date.now()
   for (;;) {
     try {
@@ -73,18 +73,13 @@ export async function whenHomeFree<T> (open: () => Promise<T>, isDaemon: () => P
  * the length of one command (long-running front-ends use DaemonFollower and never hold it).
  */
 export async function apiFor (g: Globals): Promise<ApiSession> {
-  const started = Date.now()
-  for (;;) {
+  // Another short command holds the home for a moment: wait for it (or for a daemon to answer,
+  // asked again before each try).
+  return await whenHomeFree(async () => {
     const rpc = await connectRpc(g.home)
     if (rpc !== undefined) return { api: rpc, mode: 'daemon', close: async () => { await rpc.close() } }
-    try {
-      return await openHere(g)
-    } catch (err) {
-      // Another short command holds the home for a moment: wait for it (or for a daemon to answer).
-      if (!(err instanceof HomeInUseError) || Date.now() - started > LOCK_WAIT_MS) throw err
-      await new Promise(resolve => setTimeout(resolve, 100))
-    }
-  }
+    return await openHere(g)
+  })
 }
 
 async function openHere (g: Globals): Promise<ApiSession> {

@@ -30,8 +30,7 @@ export interface TransferStatus {
 
 export type ProgressEvent = { type: 'progress' } & Omit<TransferStatus, 'docId' | 'startedAt'>
 
-/** A session still arriving, before it can be opened. */
-/** A document on its way from a peer; `held`: whether this node holds any of it already (an older state). */
+/** A session still arriving, before it can be opened; `held`: whether this node holds any of it already (an older state). */
 export interface Arriving { peerId: string, from: string, bytesDone: number, bytesTotal: number, entriesDone: number, entriesTotal: number, rateBps: number, etaMs: number | undefined, held: boolean }
 
 export function transferStatus (t: Transfer, label: string, name: string | undefined): TransferStatus {

@@ -32,6 +32,8 @@ const PACE_MS = 10
  * from the start, so the fall is the JIT warming up).
  */
 const WARM_MSGS = 3000
+/** Messages every other handoff sends before it is timed. */
+const COLD_WARM_MSGS = 50
 const stopAll = async (ns: N[]): Promise<void> => { for (const n of ns) { await n.node.stop(); await n.vault.close() } }
 async function until (cond: () => boolean | Promise<boolean>, ms = 120_000): Promise<void> {
   const end = Date.now() + ms
@@ -68,7 +70,7 @@ async function relayLatency (count: number, payload: string): Promise<number[]> 
  * each message, on the monotonic clock the processes share. `pauseMs`: A's next append waits
  * this long after B reported the last (0: at once, each message right behind the one before).
  */
-async function handoffAcross (kind: 'mesh' | 'whole' | 'floor' | 'relay', dir: string, walletPath: string, count: number, round = 0, pauseMs = 0, warm = 50): Promise<{ lat: number[], cpuUs: number }> {
+async function handoffAcross (kind: 'mesh' | 'whole' | 'floor' | 'relay', dir: string, walletPath: string, count: number, round = 0, pauseMs = 0, warm = COLD_WARM_MSGS): Promise<{ lat: number[], cpuUs: number }> {
   const { fork } = await import('node:child_process')
   const child = fileURLToPath(new URL('./mesh-child.js', import.meta.url))
   const kids: Array<ReturnType<typeof fork>> = []
@@ -90,7 +92,7 @@ async function handoffAcross (kind: 'mesh' | 'whole' | 'floor' | 'relay', dir: s
     let reader: Kid
     let writer: Kid
     if (kind === 'mesh' || kind === 'whole') {
-      const tag = `${round}${pauseMs > 0 ? 'p' : ''}${warm > 50 ? 'w' : ''}`
+      const tag = `${round}${pauseMs > 0 ? 'p' : ''}${warm !== COLD_WARM_MSGS ? 'w' : ''}`
       reader = await start(['mesh-reader', join(dir, `xb${tag}`), walletPath])
       const listened = listening(reader)
       writer = await start(['mesh-writer', join(dir, `xa${tag}`), walletPath, String(reader.ready), String(warm + count)])
