@@ -326,7 +326,7 @@ export async function findCandidate (o: FindOptions): Promise<Found> {
     }
   })
   if (only) void Promise.all(dials).then(() => { fail(new PairingFailedError(`no device at ${(o.dial ?? []).join(', ')} shows ${code.slice(0, 4)}-${code.slice(4)}`, { reason: 'not-found' })) })
-  const timer = setTimeout(() => { fail(new PairingFailedError(`no device showing ${code.slice(0, 4)}-${code.slice(4)} answered within ${Math.round((o.timeoutMs ?? 60_000) / 1000)} s (is \`mesh pair\` running on it, on this network or with --via this device?)`, { reason: 'not-found' })) }, o.timeoutMs ?? 60_000)
+  const timer = setTimeout(() => { fail(new PairingFailedError(`no device showing ${code.slice(0, 4)}-${code.slice(4)} answered within ${Math.round((o.timeoutMs ?? 60_000) / 1000)} s (is \`mesh pair\` running on it, on this network or with --via this device? Where mDNS does not reach it, another subnet or a network without a multicast route, pass one of the addresses \`mesh pair\` printed with --dial ADDR)`, { reason: 'not-found' })) }, o.timeoutMs ?? 60_000)
   const onAbort = (): void => { fail(new PairingFailedError('pairing cancelled', { reason: 'aborted' })) }
   o.signal?.addEventListener('abort', onAbort, { once: true })
   try {

@@ -112,6 +112,7 @@ describe('a big session reaches a fresh node in another process', () => {
       expect(inFlight?.bytesDone).toBeLessThan(inFlight?.bytesTotal)
       expect(statusText.stdout).toMatch(/^peers:\n {2}A\t.*\ttransferring\n {2}\treceiving\s+agent:main:big from A: \d+%/m)
       expect(big.stderr).toMatch(/session agent:main:big is arriving from A: \d+% \(/)
+      expect(big.code, 'arriving is not bad input: exit 1, ask again').toBe(1)
       await b.waitFor(/synced\s+agent:main:big from A: snapshot/, 240_000)
       // The receiver names the document by its id until the sessions index arrives, then by its name.
       const mb = String.raw`\d+(\.\d+)? MB`

@@ -62,7 +62,7 @@ export const pairCmd: Command = {
       sign: (m) => device.signer.sign(m),
       onGrant: async (grant) => { written = await writePairedHome(g.home, device, grant) }
     })
-    say({ event: 'waiting', peerId: device.deviceId, addresses: candidate.addresses() }, `waiting (this device will be ${device.deviceId}; ${values['no-mdns'] === true ? '' : 'announced on the LAN by mDNS; '}listening on ${candidate.addresses().join(' ')})`)
+    say({ event: 'waiting', peerId: device.deviceId, addresses: candidate.addresses() }, `waiting (this device will be ${device.deviceId}; ${values['no-mdns'] === true ? '' : 'announced on the LAN by mDNS; '}listening on ${candidate.addresses().join(' ')}, under a one-time pairing PeerId: an approver mDNS does not reach dials one of these with \`mesh devices approve CODE --dial ADDR\`)`)
     try {
       await untilStopped(candidate.paired)
     } finally {

@@ -30,10 +30,12 @@ export function formatMessage (m: Message): string {
   return `[${localTime(m.ts)}] ${m.role} (${who}): ${m.content}`
 }
 
-export function formatLease (l: Lease | undefined): string {
+export function formatLease (l: Lease | undefined, now = Date.now()): string {
   if (l === undefined) return ''
   const who = l.mine ? 'this device' : (l.label ?? l.device)
   if (l.expired) return ` (lease of ${who} expired at ${localTime(l.expiresAt)})`
+  // Past its time but not yet expired: the API allows clocks that disagree by up to 2 minutes.
+  if (l.expiresAt <= now) return ` (driven by ${who}: its lease ran out at ${localTime(l.expiresAt)}, honoured ~2 minutes more in case clocks disagree)`
   return ` (driven by ${who} until ${localTime(l.expiresAt)})`
 }
 
