@@ -20,6 +20,7 @@ import type { CertRegistry } from './certs.js'
 import { againstDoc, staticProblem } from './load-checks.js'
 import { REMOTE, type Replica } from './replica.js'
 import { Slicer } from './slice.js'
+import type { FreshState } from './fresh.js'
 import { checkStoredSnapshot, storedParts } from './snapshot-open.js'
 
 const log = logger('mesh:node:load')
@@ -30,7 +31,7 @@ export interface LoadHost {
   readonly certs: CertRegistry
   readonly keys: VaultKeys
   /** A snapshot's state verified and decrypted moments ago (see fresh.ts), used once. */
-  takeFresh: (signature: Uint8Array) => { header: Entry, state: Uint8Array } | undefined
+  takeFresh: (signature: Uint8Array) => FreshState | undefined
   quarantineEntry: (entry: Entry, reason: string) => Promise<void>
   quarantineSnapshot: (s: StoredSnapshot, reason: string) => Promise<void>
 }
@@ -43,7 +44,7 @@ export interface LoadHost {
  * 100,000-message session's 111 MB was one allocation that V8 answered with a full collection
  * whose pause held the loop ~90 ms, and held as parts it would stay held through the whole load.
  */
-export type LoadedSnapshot = { s: StoredSnapshot, header: Entry, covers: Entry['covers'] } & ({ held: Uint8Array[] } | { file: OpenSnapshotFile })
+export type LoadedSnapshot = { s: StoredSnapshot, header: Entry, covers: Entry['covers'] } & ({ held: Uint8Array[], doc?: Y.Doc } | { file: OpenSnapshotFile })
 export interface LoadedEntry { entry: Entry, updates: Uint8Array[] }
 
 /** Loads what the store holds of `r`'s document into it (nobody holds `r` yet). */
@@ -107,7 +108,7 @@ async function readSnapshots (host: LoadHost, r: Replica, slicer: Slicer): Promi
   for (const s of host.store.snapshots(r.id)) {
     try {
       const fresh = host.takeFresh(s.header.signature)
-      if (fresh !== undefined) states.push({ s, header: fresh.header, covers: fresh.header.covers, held: stateParts(fresh.state) })
+      if (fresh !== undefined) states.push({ s, header: fresh.header, covers: fresh.header.covers, held: stateParts(fresh.state), doc: fresh.doc })
       else {
         const file = await host.store.openSnapshotFile(s)
         try {
@@ -188,6 +189,17 @@ async function findCulprit (host: LoadHost, r: Replica, p: Problem, states: read
 async function applySliced (host: LoadHost, r: Replica, states: readonly LoadedSnapshot[], admitted: readonly LoadedEntry[], slicer: Slicer): Promise<Problem | { refused: LoadedSnapshot, err: unknown } | undefined> {
   const run = new SlicedApply(r, slicer)
   for (const st of states) {
+    // A state received moments ago comes with the document its checks applied it to: the first
+    // state of a load from nothing takes that document instead of applying the state again.
+    if ('doc' in st && st.doc !== undefined) {
+      const doc = st.doc
+      st.doc = undefined
+      if (st === states[0] && r.adopt(doc)) {
+        for (const c of st.covers) r.markApplied(c, true)
+        continue
+      }
+      doc.destroy()
+    }
     try {
       for await (const parts of partsOf(host, st, slicer)) {
         const p = await run.apply(parts.map(part => ({ updates: [part] })))

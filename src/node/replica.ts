@@ -67,6 +67,21 @@ export class Replica {
     this.snapshotsIn.clear()
   }
 
+  /**
+   * Takes `doc` as this document, in place of the empty one: only while it loads (nobody holds it
+   * yet) and before anything was applied, for the document a received snapshot's checks applied
+   * that snapshot to (see fresh.ts), which saves applying the same state a second time. False,
+   * and nothing changed, otherwise.
+   */
+  adopt (doc: Y.Doc): boolean {
+    if (this.loaded || this.remoteDepth !== 0 || this.ydoc.store.clients.size > 0 || this.applied.size > 0) return false
+    this.ydoc.off('update', this.onUpdate)
+    this.ydoc.destroy()
+    this.ydoc = doc
+    this.ydoc.on('update', this.onUpdate)
+    return true
+  }
+
   /** Applies the stored snapshots and entries; called once by the vault before first use. */
   async load (): Promise<void> {
     await this.vault.loadInto(this)

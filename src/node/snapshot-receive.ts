@@ -4,6 +4,7 @@
  * hashed as they arrive and written to a staged file, and the state is checked (with the key:
  * snapshot-verify.ts) before the file joins the store.
  */
+import type * as Y from 'yjs'
 import { SnapshotOpener, stateParts } from '../../crdt/index.js'
 import { NotFoundError, QuarantinedError } from '../errors.js'
 import { toHex, type Entry, type VaultKeys } from '../identity/index.js'
@@ -19,12 +20,15 @@ export interface ReceiveHost {
   readonly certs: CertRegistry
   readonly keys: VaultKeys
   readonly budgets: Budgets
-  /** Checks a state with the key; returns which stored snapshots it may replace (see snapshot-verify.ts). */
-  verify: (header: Entry, state: Uint8Array) => Promise<(s: StoredSnapshot) => boolean>
+  /**
+   * Checks a state with the key; returns which stored snapshots it may replace and the empty
+   * document it applied the state to, if it did (see snapshot-verify.ts).
+   */
+  verify: (header: Entry, state: Uint8Array) => Promise<{ replaces: (s: StoredSnapshot) => boolean, doc?: Y.Doc }>
   /** The document's replica when it is open (or opening). */
   openReplica: (doc: Uint8Array) => Promise<Replica> | undefined
-  /** A state for a document nobody has open, kept for its first open (see fresh.ts). */
-  keepFresh: (header: Entry, state: Uint8Array) => void
+  /** A state for a document nobody has open, kept for its first open with the document it was checked on (see fresh.ts). */
+  keepFresh: (header: Entry, state: Uint8Array, doc?: Y.Doc) => void
   /** Work that outlives the transfer (a broken-off file synced for a resume); the vault's close waits for it. */
   keepInBackground: (p: Promise<void>) => void
 }
@@ -85,26 +89,33 @@ export function receiveSnapshot (host: ReceiveHost, headerBytes: Uint8Array, off
     },
     end: async () => {
       let state: Uint8Array
-      let replaces: (s: StoredSnapshot) => boolean
+      let checked: Awaited<ReturnType<ReceiveHost['verify']>>
       try {
         while (loading !== undefined) await loading
         if (failed !== undefined) throw failed
         state = opener.final()
-        replaces = await host.verify(header, state)
+        checked = await host.verify(header, state)
       } catch (err) {
         await file.discard()
         throw err
       }
-      await file.commit({ replaces })
+      const { replaces, doc } = checked
+      try {
+        await file.commit({ replaces })
+      } catch (err) {
+        doc?.destroy()
+        throw err
+      }
       const open = host.openReplica(header.doc)
       if (open !== undefined) {
+        doc?.destroy()
         const r = await open
         // Checked against the shapes before it was kept (see verify); a document it still
         // breaks together with what is open is reloaded, and the load finds the culprit.
         const p = await r.applySnapshot(stateParts(state), header.covers)
         if (p === undefined) r.snapshotsIn.add(toHex(header.signature))
         else r.discard(new QuarantinedError(`${r.name} was reloaded: a received snapshot broke it (${p.reason})`))
-      } else host.keepFresh(header, state)
+      } else host.keepFresh(header, state, doc)
       return header
     },
     // Broken off: what arrived is kept for a resume, unless it already proved bad. In the

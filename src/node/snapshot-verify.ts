@@ -58,10 +58,11 @@ export class SnapshotChecks {
 
   /**
    * Checks a received snapshot's state before it is kept. Returns the stored snapshots it may
-   * replace: those it dominates whose states it holds too. Throws QuarantinedError or
-   * SnapshotUnprovenError.
+   * replace (those it dominates whose states it holds too) and, for a document with shapes, the
+   * empty document the check applied the state to (the caller owns it: a first load may take it
+   * as it is, see fresh.ts). Throws QuarantinedError or SnapshotUnprovenError.
    */
-  async verify (header: Entry, state: Uint8Array): Promise<(s: StoredSnapshot) => boolean> {
+  async verify (header: Entry, state: Uint8Array): Promise<{ replaces: (s: StoredSnapshot) => boolean, doc?: Y.Doc }> {
     const host = this.host
     const slicer = new Slicer()
     const kind = host.kindOf(header.doc)
@@ -72,42 +73,52 @@ export class SnapshotChecks {
       if (bad !== undefined) throw new QuarantinedError(`snapshot refused: ${bad}`, { reason: bad })
       if (slicer.due()) await slicer.breathe()
     }
-    if (kind !== 'other') await this.fits(kind, parts, slicer)
-    const h = await this.holdingOf(parts, slicer)
-    for (const c of header.covers) {
-      if (Buffer.from(c.author).equals(Buffer.from(host.device))) host.behindOwnLane(header.doc, c.lane ?? 0, c.seq)
-      const key = streamKey(c)
-      for await (const bytes of host.store.held(header.doc, key, Number(c.seq))) {
-        const e = parseTrustedEntry(bytes)
-        let ok: boolean
-        try { ok = admitUpdate(e, host.certs, host.keys, { at: 'load' }).every(u => holdsOne(h, u)) } catch { continue } // an entry this node cannot open proves nothing either way
-        if (!ok) throw new SnapshotUnprovenError(`snapshot of ${key.slice(0, 12)} claims seq ${c.seq} of lane ${key.slice(0, 12)}… but its state lacks entry ${e.seq} held here`, { seq: Number(e.seq) })
-        if (slicer.due()) await slicer.breathe()
-      }
-    }
-    const replaceable = new Set<string>()
-    for (const s of host.store.snapshots(header.doc)) {
-      try {
-        const { state: old } = await openStoredSnapshot(host.store, host.certs, host.keys, s, { at: 'load' }, slicer)
-        let all = true
-        for (const p of stateParts(old)) {
-          if (!holdsOne(h, p)) { all = false; break }
+    const doc = kind !== 'other' ? await this.fits(kind, parts, slicer) : undefined
+    try {
+      // What the state holds is decoded only when something held here is to be compared with
+      // it: a document this node holds nothing of (a fresh node's) has no entry or snapshot to check.
+      let h: Holding | undefined
+      const holding = async (): Promise<Holding> => (h ??= await this.holdingOf(parts, slicer))
+      for (const c of header.covers) {
+        if (Buffer.from(c.author).equals(Buffer.from(host.device))) host.behindOwnLane(header.doc, c.lane ?? 0, c.seq)
+        const key = streamKey(c)
+        for await (const bytes of host.store.held(header.doc, key, Number(c.seq))) {
+          const e = parseTrustedEntry(bytes)
+          let updates: Uint8Array[]
+          try { updates = admitUpdate(e, host.certs, host.keys, { at: 'load' }) } catch { continue } // an entry this node cannot open proves nothing either way
+          const have = await holding()
+          if (!updates.every(u => holdsOne(have, u))) throw new SnapshotUnprovenError(`snapshot of ${key.slice(0, 12)} claims seq ${c.seq} of lane ${key.slice(0, 12)}… but its state lacks entry ${e.seq} held here`, { seq: Number(e.seq) })
           if (slicer.due()) await slicer.breathe()
         }
-        if (all) replaceable.add(s.path)
-      } catch (err) {
-        log('stored snapshot %s not compared: %e', s.path, err)
       }
+      const replaceable = new Set<string>()
+      for (const s of host.store.snapshots(header.doc)) {
+        try {
+          const { state: old } = await openStoredSnapshot(host.store, host.certs, host.keys, s, { at: 'load' }, slicer)
+          const have = await holding()
+          let all = true
+          for (const p of stateParts(old)) {
+            if (!holdsOne(have, p)) { all = false; break }
+            if (slicer.due()) await slicer.breathe()
+          }
+          if (all) replaceable.add(s.path)
+        } catch (err) {
+          log('stored snapshot %s not compared: %e', s.path, err)
+        }
+      }
+      return { replaces: (s) => replaceable.has(s.path), doc }
+    } catch (err) {
+      doc?.destroy()
+      throw err
     }
-    return (s) => replaceable.has(s.path)
   }
 
   /**
    * The state applies to an empty document and what it writes fits the shapes: each part in a
    * transaction of its own, its changes checked as a load checks them (from an empty document
-   * every value is a change, so this is the whole document's check).
+   * every value is a change, so this is the whole document's check). Returns that document.
    */
-  private async fits (kind: DocKind, parts: readonly Uint8Array[], slicer: Slicer): Promise<void> {
+  private async fits (kind: DocKind, parts: readonly Uint8Array[], slicer: Slicer): Promise<Y.Doc> {
     const scratch = new Y.Doc()
     try {
       for (const part of parts) {
@@ -120,11 +131,11 @@ export class SnapshotChecks {
         if (problem !== undefined) throw new QuarantinedError(`snapshot refused: ${problem.reason}`, { reason: problem.reason })
         if (slicer.due()) await slicer.breathe()
       }
+      return scratch
     } catch (err: any) {
+      scratch.destroy()
       if (err instanceof QuarantinedError) throw err
       throw new QuarantinedError(`snapshot refused: its state does not apply: ${String(err?.message ?? err)}`)
-    } finally {
-      scratch.destroy()
     }
   }
 }

@@ -11,7 +11,7 @@ import { toHex, type Entry } from '../identity/index.js'
 import type { EntryStore } from '../store/index.js'
 import type { CertRegistry } from './certs.js'
 import type { HomeIdentity } from './enrol.js'
-import { FreshStates } from './fresh.js'
+import { FreshStates, type FreshState } from './fresh.js'
 import type { Budgets } from './limits.js'
 import type { Replica } from './replica.js'
 import { storeSnapshotOf } from './snapshot-take.js'
@@ -58,7 +58,7 @@ export class Snapshots {
       budgets: init.budgets,
       verify: async (header, state) => await this.checks.verify(header, state),
       openReplica: (doc) => init.openReplica(doc),
-      keepFresh: (header, state) => { this.fresh.keep(header, state) },
+      keepFresh: (header, state, doc) => { this.fresh.keep(header, state, doc) },
       keepInBackground: (p) => {
         this.keeping.add(p)
         init.track(p.finally(() => this.keeping.delete(p)))
@@ -119,5 +119,5 @@ export class Snapshots {
   }
 
   /** A received state kept for the document's first open, if there is one (load.ts). */
-  takeFresh (signature: Uint8Array): { header: Entry, state: Uint8Array } | undefined { return this.fresh.take(signature) }
+  takeFresh (signature: Uint8Array): FreshState | undefined { return this.fresh.take(signature) }
 }
