@@ -10,6 +10,7 @@
  */
 import * as Y from 'yjs'
 import { DOC_NAMES } from './names.js'
+import { scanUpdate, type UpdateExtent } from './update-scan.js'
 
 export type DocKind = 'session' | 'memory' | 'skills' | 'sessions-index' | 'other'
 
@@ -236,6 +237,24 @@ export function checkUpdate (kind: DocKind, update: Uint8Array, bounds: { maxClo
     }
     if (p !== undefined) return p
   }
+  return undefined
+}
+
+/**
+ * The bounds of UPDATE_BOUNDS (or others) alone, read off the update's bytes without decoding
+ * it (update-scan.ts): for a snapshot's parts, which are then applied to a scratch document
+ * whose changes checkChanges checks for the shapes. Returns the problem or undefined.
+ */
+export function checkBounds (update: Uint8Array, bounds: { maxClockSpan: number, maxStructs: number } = UPDATE_BOUNDS): string | undefined {
+  let x: UpdateExtent
+  try {
+    x = scanUpdate(update)
+  } catch (err: any) {
+    return `the update does not decode: ${String(err?.message ?? err)}`
+  }
+  if (x.structs > bounds.maxStructs) return `the update holds ${x.structs} structs`
+  if (x.maxSpan > bounds.maxClockSpan) return `a struct of the update spans ${x.maxSpan} clock ticks`
+  if (x.maxDeleted > bounds.maxClockSpan) return `the update deletes a range of ${x.maxDeleted}`
   return undefined
 }
 
