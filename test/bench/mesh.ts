@@ -200,7 +200,14 @@ async function daemonRss (dir: string, n: number): Promise<{ nodes: number[], ba
         })
         p.once('exit', () => { reject(new Error(`daemon ${i} exited: ${out}`)) })
       })
-      if (i > 0) await new Promise<void>(resolve => { const f = (d: Buffer): void => { if (d.toString().includes('peer proven')) { p.stdout?.off('data', f); resolve() } }; p.stdout?.on('data', f) })
+      // The proof may be said before or with the line that says it runs: looked for in all it said.
+      if (i > 0) {
+        await new Promise<void>(resolve => {
+          const f = (): void => { if (out.includes('peer proven')) { p.stdout?.off('data', f); resolve() } }
+          p.stdout?.on('data', f)
+          f()
+        })
+      }
     }
     await new Promise(resolve => setTimeout(resolve, 1000))
     const nodes = procs.map(p => rssOf(p.pid as number))
