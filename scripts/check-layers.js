@@ -47,6 +47,33 @@ for (const f of files) {
     if (bad) problems.push(`${relative(root, f)}: ${from[0]} may not import ${to[0]} (${spec})`)
   }
 }
+// A command that talks to a daemon loads only the CLI and the socket client (README, Local API):
+// what src/cli/main.ts reaches by static value imports may use node's own modules and no package
+// (libp2p, Yjs, zod and the rest come by `await import()` in the commands that need them).
+{
+  const entry = join(root, 'src/cli/main.ts')
+  const via = new Map([[entry, undefined]])
+  const queue = [entry]
+  while (queue.length > 0) {
+    const f = queue.shift()
+    const text = readFileSync(f, 'utf8')
+    for (const m of text.matchAll(/^\s*(?:import|export)\s+(?!type\s)[^'"]*?from\s+['"]([^'"]+)['"]|^\s*import\s+['"]([^'"]+)['"]/gm)) {
+      const spec = m[1] ?? m[2]
+      if (!spec.startsWith('.')) {
+        if (spec.startsWith('node:')) continue
+        const chain = [spec]
+        for (let at = f; at !== undefined; at = via.get(at)) chain.push(relative(root, at))
+        problems.push(`the CLI loads the package ${spec} at start: ${chain.reverse().join(' -> ')} (import it where it is used, with await import())`)
+        continue
+      }
+      const target = resolve(dirname(f), spec).replace(/\.js$/, '.ts')
+      if (via.has(target) || !existsSync(target)) continue
+      via.set(target, f)
+      queue.push(target)
+    }
+  }
+}
+
 if (problems.length > 0) {
   console.error('layering violations:\n  ' + problems.join('\n  '))
   process.exit(1)

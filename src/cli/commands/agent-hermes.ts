@@ -13,7 +13,7 @@ import {
 import type { MeshApi } from '../../api/api.js'
 import { isMeshError, NotFoundError, UsageError } from '../../errors.js'
 import { stdout as out, withApi, type Globals } from '../context.js'
-import { fileToImport, recordedMeta } from './agent.js'
+import { fileToImport, recordedMeta } from './agent-run.js'
 
 export interface HermesImportResult { key: string, sessionId: string, records: number, added: number, total: number, messages: number, cwd?: string, mappedFrom?: string, source: string }
 

@@ -1,34 +1,16 @@
 /**
  * mesh agent import|resume|export|list|follow|hook(s)|skills|memory: real agents' sessions
- * (Claude Code, Codex, OpenClaw, Hermes) through mesh. This client reads and writes the agent's
- * files (its own HOME, CLAUDE_CONFIG_DIR, CODEX_HOME, OPENCLAW_STATE_DIR, HERMES_HOME, cwd); the
- * daemon only stores the records it is sent (agents.import) and hands them back (agents.records).
- * Resume is agents/resume.ts, shared with the MCP tool agents_resume.
+ * (Claude Code, Codex, OpenClaw, Hermes) through mesh. This module is what every command loads
+ * (its name, options and help); the subcommands are agent-run.ts, loaded when one runs, with the
+ * agents' code (zod, Yjs and the SQLite readers, which a command talking to a daemon never loads).
  */
-import { stat, writeFile } from 'node:fs/promises'
-import { resolve } from 'node:path'
-import {
-  batches, claudeExportFiles, codexExportFile, findClaudeSession, findCodexSession, gitRemote, listClaudeSessions,
-  listCodexSessions, readClaudeBundle, readCodexRollout, redact, toParts, filesOf, findOpenclawSession, listOpenclawSessions,
-  readOpenclawSession, openclawExportFile, hermesExportFile, translateSession, TRANSLATE_TARGETS, parseSince, resumeAgentSession,
-  fetchAgentRecords, AGENT_NAMES, isAgentName, listOpenclawDbSessions, readOpenclawDbSession, type AgentMeta, type AgentName,
-  type OpenclawDbSession
-} from '../../agents/index.js'
-import { importHermes, listHermesHere } from './agent-hermes.js'
-import { followCmd, hookCmd, hooksCmd } from './agent-live.js'
-import { syncCmd } from './agent-sync.js'
-import { showAgentList } from './agent-list.js'
-import type { MeshApi } from '../../api/api.js'
-import { isMeshError, LeaseHeldError, NotFoundError, UsageError } from '../../errors.js'
-import { megabytes as mb } from '../../node/progress.js'
-import { stdout as out, withApi } from '../context.js'
-import { subcommandOf, type Command } from '../command.js'
+import type { Command } from '../command.js'
 
-const USAGE = 'mesh agent import claude|codex|openclaw|hermes (--file PATH | --session ID | --all | --since DATE) [--key KEY] | resume KEY [--cwd DIR] [--out FILE] [--take] [--force] | export KEY --out FILE [--redact] [--cwd DIR] [--as claude|hermes] | list [AGENT] | follow claude|codex|openclaw|hermes[,…] [--since DATE] | hooks install|uninstall claude | hook claude | skills sync claude|codex|hermes|openclaw [--prefer mesh|local] | memory sync claude|openclaw|hermes [--cwd DIR] [--workspace DIR] [--prefer mesh|local] [--lock-timeout MS]'
+export const AGENT_USAGE = 'mesh agent import claude|codex|openclaw|hermes (--file PATH | --session ID | --all | --since DATE) [--key KEY] | resume KEY [--cwd DIR] [--out FILE] [--take] [--force] | export KEY --out FILE [--redact] [--cwd DIR] [--as claude|hermes] | list [AGENT] | follow claude|codex|openclaw|hermes[,…] [--since DATE] | hooks install|uninstall claude | hook claude | skills sync claude|codex|hermes|openclaw [--prefer mesh|local] | memory sync claude|openclaw|hermes [--cwd DIR] [--workspace DIR] [--prefer mesh|local] [--lock-timeout MS]'
 
 export const agentCmd: Command = {
   name: 'agent',
-  usage: USAGE,
+  usage: AGENT_USAGE,
   summary: 'Claude Code, Codex, OpenClaw and Hermes sessions through mesh: import them (or capture them live), resume them natively on another machine; sync skills and memory',
   examples: [
     'mesh agent import claude --session 1af7fc5e-8455-4414-9ccd-011d40f70b2a',
@@ -67,199 +49,7 @@ export const agentCmd: Command = {
     since: { type: 'string' }
   },
   async run (g, args, values) {
-    const [, arg] = args
-    const sub = subcommandOf('agent', args[0], ['import', 'resume', 'export', 'list', 'follow', 'hooks', 'hook', 'skills', 'memory'], USAGE)
-    if (sub === 'import') return await importCmd(g, arg, values)
-    if (sub === 'resume' || sub === 'export') {
-      if (arg === undefined) throw new UsageError(`missing KEY: ${USAGE}`)
-      return sub === 'resume' ? await resumeCmd(g, arg, values) : await exportCmd(g, arg, values)
-    }
-    if (sub === 'list') return await listCmd(g, arg)
-    if (sub === 'skills' || sub === 'memory') return await syncCmd(g, sub, args.slice(1), values)
-    if (sub === 'follow') return await followCmd(g, arg, values)
-    if (sub === 'hook') return await hookCmd(g, arg)
-    return await hooksCmd(g, arg, args[2])
+    const { runAgent } = await import('./agent-run.js')
+    return await runAgent(g, args, values)
   }
 }
-
-function agentOf (a: string | undefined): AgentName {
-  if (isAgentName(a)) return a
-  throw new UsageError(`which agent: claude, codex, openclaw or hermes (got ${a ?? 'none'}). ${USAGE}`)
-}
-
-async function importCmd (g: Parameters<Command['run']>[0], a: string | undefined, values: Record<string, unknown>): Promise<number> {
-  const agent = agentOf(a)
-  if (agent === 'hermes') return await importHermes(g, values)
-  const file = values.file as string | undefined
-  const session = values.session as string | undefined
-  const since = values.since !== undefined ? parseSince(values.since as string) : undefined
-  const all = values.all === true || since !== undefined
-  if ([file !== undefined, session !== undefined, all].filter(Boolean).length !== 1) throw new UsageError(`give one of --file PATH, --session ID, --all or --since DATE: ${USAGE}`)
-  if (all) {
-    if (values.key !== undefined) throw new UsageError('--key names one session: not with --all or --since')
-    const found: Array<{ sessionId: string, path: string, mtimeMs: number, size: number, db?: OpenclawDbSession }> = agent === 'claude'
-      ? await listClaudeSessions()
-      : agent === 'codex' ? await listCodexSessions() : [...await listOpenclawSessions(), ...(await listOpenclawDbSessions(process.env, skipDb)).map(d => ({ ...d, path: d.db, db: d }))]
-    const picked = found.filter(s => since === undefined || s.mtimeMs >= since)
-    const bytes = picked.reduce((n, s) => n + s.size, 0)
-    const results = await withApi(g, async api => {
-      const list: ImportResult[] = []
-      let done = 0
-      for (const [i, s] of picked.entries()) {
-        // Progress on stderr (stdout stays the result): a line per session, rewritten on a terminal.
-        if (picked.length > 1) progress(`importing ${agent} session ${i + 1}/${picked.length} (${mb(done)} of ${mb(bytes)}) ${s.sessionId}`)
-        list.push(await importOne(api, g, agent, s.path, values, s.db))
-        done += s.size
-      }
-      if (picked.length > 1) progress(`imported ${picked.length} ${agent} sessions (${mb(bytes)})`, true)
-      return list
-    })
-    if (g.json) out.json(results)
-    else out.line(`${results.length} ${agent} session${results.length === 1 ? '' : 's'}, ${results.reduce((n, r) => n + r.added, 0)} new records`)
-    return 0
-  }
-  const db = agent === 'openclaw' && file === undefined ? (await listOpenclawDbSessions(process.env, skipDb)).find(d => d.sessionId === session) : undefined
-  const path = file !== undefined ? await fileToImport(file) : db !== undefined ? db.db : agent === 'claude' ? await findClaudeSession(session as string) : agent === 'codex' ? (await findCodexSession(session as string)).path : (await findOpenclawSession(session as string)).path
-  const result = await withApi(g, async api => await importOne(api, g, agent, path, values, db))
-  if (g.json) out.json(result)
-  else out.line(`${result.key}: ${result.added} new record${result.added === 1 ? '' : 's'} of ${result.records} (${result.lines} lines in ${path})${result.mappedFrom !== undefined ? `, paths mapped back from ${result.mappedFrom} to ${result.cwd ?? ''}` : ''}`)
-  return 0
-}
-
-/**
- * `--file PATH` resolved, and said plainly when it is not there (NOT_FOUND, exit 2): the read
- * further down would otherwise fail as an internal error with Node's bare ENOENT.
- */
-export async function fileToImport (file: string): Promise<string> {
-  const path = resolve(file)
-  try {
-    await stat(path)
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'ENOENT') throw new NotFoundError(`--file ${file}: no such file (${path})`, { path })
-    throw err
-  }
-  return path
-}
-
-/** A database that cannot be read is said on stderr; the others go on. */
-const skipDb = (err: Error): void => { out.err(`skipped: ${err.message}`) }
-
-function progress (line: string, last = false): void {
-  if (process.stderr.isTTY) process.stderr.write(`\r\x1b[2K${line}${last ? '\n' : ''}`)
-  else process.stderr.write(line + '\n')
-}
-
-interface ImportResult { key: string, path: string, sessionId: string, lines: number, records: number, added: number, total: number, messages: number, cwd?: string, gitRemote?: string, mappedFrom?: string }
-
-/** One session: a file, or (`db`) an OpenClaw session of its database era. */
-async function importOne (api: MeshApi, g: Parameters<Command['run']>[0], agent: AgentName, path: string, values: Record<string, unknown>, db?: OpenclawDbSession): Promise<ImportResult> {
-  // A file resumed here from another machine names this machine's paths: read it with the
-  // mapping back to the recorded cwd, so what is stored is what was first imported.
-  const read = async (map?: { from: string, to: string }): Promise<Awaited<ReturnType<typeof readClaudeBundle>> & { name?: string, dir?: string, sessionKey?: string }> =>
-    agent === 'claude' ? await readClaudeBundle(path, map) : agent === 'codex' ? await readCodexRollout(path, { map }) : db !== undefined ? await readOpenclawDbSession(db, { map }) : await readOpenclawSession(path, { map })
-  const first = await read()
-  const key = (values.key as string | undefined) ?? `agent:${agent}:${first.sessionId}`
-  const held = await recordedMeta(api, key)
-  const map = held?.cwd !== undefined && first.cwd !== undefined && held.cwd !== first.cwd ? { from: first.cwd, to: held.cwd } : undefined
-  const b = map === undefined ? first : await read(map)
-  const cwd = held?.cwd ?? b.cwd
-  // The remote only helps find the project elsewhere: a cwd that is gone or unreadable here
-  // (an import of a file from another machine) leaves it unknown rather than failing the import.
-  const remote = held?.gitRemote ?? (first.cwd !== undefined ? await gitRemote(first.cwd).catch((err: unknown) => { if (!g.json) out.err(`note: no git remote recorded (${(err as Error)?.message ?? String(err)})`); return undefined }) : undefined)
-  const codex = b.name !== undefined ? b as { name: string, dir?: string } : undefined
-  let added = 0
-  let total = 0
-  let messages = 0
-  const parts = batches(toParts(b.records))
-  for (const [i, batch] of parts.entries()) {
-    const ids = new Set(batch.filter(r => r.file === '').map(r => r.id))
-    const view = b.view.filter(m => ids.has(m.id.replace(/#\d+$/, '')))
-    const r = await api.call('agents.import', {
-      key, agent, sessionId: b.sessionId, title: b.sessionKey, cwd, gitRemote: remote, name: codex?.name, dir: codex?.dir,
-      records: batch, messages: view.map(m => ({ ...m })), force: values.force === true
-    })
-    added += r.added
-    total = r.total
-    messages += r.messages
-    // A long import says how far it is (on a terminal each batch, else about every tenth).
-    if (parts.length > 4 && (process.stderr.isTTY || (i + 1) % Math.ceil(parts.length / 10) === 0 || i + 1 === parts.length)) progress(`importing ${b.sessionId}: ${Math.floor((i + 1) * 100 / parts.length)}% (${i + 1}/${parts.length} batches, ${added} new records)`, i + 1 === parts.length)
-  }
-  return { key, path, sessionId: b.sessionId, lines: b.lines, records: b.records.length, added, total, messages, cwd, gitRemote: remote, mappedFrom: map?.from }
-}
-
-export async function recordedMeta (api: MeshApi, key: string): Promise<AgentMeta | undefined> {
-  try {
-    return (await api.call('agents.records', { key, limit: 1 })).meta
-  } catch (err) {
-    if (isMeshError(err) && (err.code === 'NOT_FOUND' || err.code === 'SESSION_NOT_FOUND' || err.code === 'INVALID_INPUT')) return undefined
-    throw err
-  }
-}
-
-async function resumeCmd (g: Parameters<Command['run']>[0], key: string, values: Record<string, unknown>): Promise<number> {
-  return await withApi(g, async api => {
-    const r = await resumeAgentSession(api, key, { cwd: values.cwd as string | undefined, take: values.take === true, force: values.force === true, out: values.out as string | undefined })
-      .catch((err: unknown) => {
-        // The API's hint names `mesh resume KEY --take`, which takes the lease but writes no
-        // agent file: point at this command with its own arguments instead.
-        if (!isMeshError(err) || err.code !== 'LEASE_HELD') throw err
-        const cwd = typeof values.cwd === 'string' ? ` --cwd ${values.cwd}` : ''
-        throw new LeaseHeldError(err.message.replace(/`mesh resume (\S+) --take`/, `\`mesh agent resume $1${cwd} --take\``), err.details, { cause: err })
-      })
-    if (g.json) { out.json(r); return 0 }
-    out.line(`wrote ${r.path}${r.from !== undefined ? ` (${r.rewritten} path${r.rewritten === 1 ? '' : 's'} rewritten from ${r.from} to ${r.cwd as string})` : ''}`)
-    if (r.tookOverFrom !== undefined) out.line(`took the session over from ${r.tookOverFrom}`)
-    if (r.index === 'kept') out.line('sessions.json exists here and was left as it is (the Gateway owns it)')
-    out.line('continue it with:')
-    out.line(`  ${r.command}`)
-    return 0
-  })
-}
-
-async function exportCmd (g: Parameters<Command['run']>[0], key: string, values: Record<string, unknown>): Promise<number> {
-  const dest = values.out as string | undefined
-  if (dest === undefined) throw new UsageError(`missing --out FILE: ${USAGE}`)
-  return await withApi(g, async api => {
-    const { meta, records } = await fetchAgentRecords(api, key)
-    const agent = agentOf(meta.agent)
-    const cwd = values.cwd !== undefined ? resolve(values.cwd as string) : undefined
-    const map = cwd !== undefined && meta.cwd !== undefined && cwd !== meta.cwd ? { from: meta.cwd, to: cwd } : undefined
-    const as = values.as as string | undefined
-    if (as !== undefined && !TRANSLATE_TARGETS.includes(as as never)) throw new UsageError(`--as claude or hermes (got ${as})`)
-    const translated = as !== undefined && as !== agent ? translateSession(meta, records, as as 'claude' | 'hermes', map) : undefined
-    let bytes = translated !== undefined
-      ? translated.bytes
-      : agent === 'claude' ? claudeExportFiles(records, map).files.get('') as Buffer : agent === 'codex' ? codexExportFile(records, map).bytes : agent === 'openclaw' ? openclawExportFile(records, map).bytes : hermesExportFile(records, map).bytes
-    let replaced = 0
-    let byRule: Record<string, number> = {}
-    if (values.redact === true) {
-      const r = redact(bytes.toString('utf8'))
-      bytes = Buffer.from(r.text)
-      replaced = r.count
-      byRule = r.byRule
-    }
-    await writeFile(resolve(dest), bytes, { mode: 0o600 })
-    const sideFiles = [...filesOf(records).keys()].filter(f => f !== '').length
-    if (g.json) { out.json({ key, out: resolve(dest), bytes: bytes.length, redacted: replaced, byRule, sideFilesLeftOut: sideFiles, ...(translated !== undefined ? { translation: translated.label, dropped: translated.dropped } : {}) }); return 0 }
-    if (translated !== undefined) {
-      out.line(translated.label)
-      for (const d of translated.dropped) out.line(`  dropped: ${d}`)
-    }
-    out.line(`wrote ${resolve(dest)} (${bytes.length} bytes)${values.redact === true ? `, ${replaced} secret${replaced === 1 ? '' : 's'} replaced` : ''}${sideFiles > 0 ? `; ${sideFiles} side file${sideFiles === 1 ? '' : 's'} not included (mesh agent resume writes them)` : ''}`)
-    return 0
-  })
-}
-
-async function listCmd (g: Parameters<Command['run']>[0], a: string | undefined): Promise<number> {
-  const agents: readonly AgentName[] = a === undefined ? AGENT_NAMES : [agentOf(a)]
-  const local: Array<{ agent: AgentName, sessionId: string, path: string, modified: number, size: number }> = []
-  if (agents.includes('claude')) for (const s of await listClaudeSessions()) local.push({ agent: 'claude', sessionId: s.sessionId, path: s.path, modified: s.mtimeMs, size: s.size })
-  if (agents.includes('codex')) for (const s of await listCodexSessions()) local.push({ agent: 'codex', sessionId: s.sessionId, path: s.path, modified: s.mtimeMs, size: s.size })
-  if (agents.includes('openclaw')) {
-    for (const s of await listOpenclawSessions()) local.push({ agent: 'openclaw', sessionId: s.sessionId, path: s.path, modified: s.mtimeMs, size: s.size })
-    for (const s of await listOpenclawDbSessions(process.env, skipDb)) local.push({ agent: 'openclaw', sessionId: s.sessionId, path: `${s.db}#${s.sessionId}`, modified: s.mtimeMs, size: s.size })
-  }
-  if (agents.includes('hermes')) local.push(...await listHermesHere())
-  return await withApi(g, async api => await showAgentList(api, g, agents, local))
-}
-

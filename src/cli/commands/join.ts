@@ -14,7 +14,7 @@ import { formatProgress } from './peer-lines.js'
 import { localTime, stdout as out, untilStopped, whenHomeFree, type Globals } from '../context.js'
 import type { Command } from '../command.js'
 import { enrolHome, explainGeneratedWallet } from './identity.js'
-import { followSources, type Follower } from '../../agents/index.js'
+import type { Follower } from '../../agents/index.js'
 import { daemonHeap } from '../daemon-heap.js'
 
 const short = (id: string): string => `${id.slice(0, 8)}…${id.slice(-6)}`
@@ -97,6 +97,9 @@ export const joinCmd: Command = {
     const dht = values.dht !== undefined ? parseDht(values.dht) : undefined
     parseHttpFlag(values.http as string | undefined) // a bad --http is exit 2 before anything starts
     const followList = values.follow as string | undefined
+    // Imported here, not at the top: every command loads this module, and the agents' code brings
+    // zod, Yjs and the SQLite readers (a command that talks to a daemon loads none of them).
+    const { followSources } = await import('../../agents/index.js')
     if (followList !== undefined) followSources(followList) // an unknown agent is refused before anything starts
     const listenFlag = await multiaddrs('--listen', values.listen)
     const announce = await multiaddrs('--announce', values.announce)
