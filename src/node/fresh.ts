@@ -47,12 +47,17 @@ export class FreshStates {
     const f = this.fresh.get(k)
     if (f === undefined) return undefined
     this.fresh.delete(k)
+    if (this.fresh.size === 0) this.disarm()
     if (f.until <= Date.now()) { f.doc?.destroy(); return undefined }
     return { header: f.header, state: f.state, doc: f.doc }
   }
 
   clear (): void {
     for (const [k, f] of this.fresh) this.drop(k, f)
+    this.disarm()
+  }
+
+  private disarm (): void {
     clearTimeout(this.timer)
     this.timer = undefined
   }

@@ -81,6 +81,7 @@ describe('FreshStates', () => {
     const d3 = doc(3)
     fresh.keep(header(3), new Uint8Array(10), d3)
     expect(fresh.take(header(3).signature)?.doc).toBe(d3)
+    expect(vi.getTimerCount(), 'nothing kept: no timer left to wake').toBe(0)
     vi.advanceTimersByTime(FRESH.ms + 50)
     expect(destroyed).toEqual([1, 2])
     fresh.clear()
