@@ -62,7 +62,8 @@ export const pairCmd: Command = {
       sign: (m) => device.signer.sign(m),
       onGrant: async (grant) => { written = await writePairedHome(g.home, device, grant) }
     })
-    say({ event: 'waiting', peerId: device.deviceId, addresses: candidate.addresses() }, `waiting (this device will be ${device.deviceId}; ${values['no-mdns'] === true ? '' : 'announced on the LAN by mDNS; '}listening on ${candidate.addresses().join(' ')}, under a one-time pairing PeerId: an approver mDNS does not reach dials one of these with \`mesh devices approve CODE --dial ADDR\`)`)
+    say({ event: 'waiting', peerId: device.deviceId, addresses: candidate.addresses() }, `waiting (this device will be ${device.deviceId}; ${values['no-mdns'] === true ? '' : 'announced on the LAN by mDNS; '}listening on ${candidate.addresses().join(' ')})`)
+    if (!g.json) out.line('(those addresses carry a one-time pairing PeerId, not this device\'s; where mDNS does not reach, approve with `mesh devices approve CODE --dial ADDR`)')
     try {
       await untilStopped(candidate.paired)
     } finally {
