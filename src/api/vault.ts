@@ -138,7 +138,7 @@ class SessionsApi {
   /** Opens an existing session; SessionNotFoundError when no device created it. */
   async open (key: string): Promise<Session> {
     const k = parseSessionKey(key)
-    if (!(await this.exists(k))) throw new SessionNotFoundError(`no session ${k} (create it with \`mesh session new ${k}\`)`, { key: k })
+    if (!(await this.exists(k))) throw new SessionNotFoundError(`no session ${k} (${howToMake(k)})`, { key: k })
     const r = await this.v.vault.acquire(DOC_NAMES.session(k))
     return new Session(this.v.sessionContext(), r, k)
   }
@@ -252,4 +252,11 @@ class SkillsApi {
     if (s === undefined) throw new NotFoundError(`no skill named ${name}`, { name })
     return s
   }
+}
+
+/** What makes a session of this key: an agent's own session is imported from the machine that has it, any other is created. */
+function howToMake (key: string): string {
+  const m = /^agent:(claude|codex|openclaw|hermes):(.+)$/.exec(key)
+  if (m !== null) return `import it with \`mesh agent import ${m[1] as string} --session ${m[2] as string}\` on the machine whose ${m[1] as string} has it, or wait for it to arrive from a peer`
+  return `create it with \`mesh session new ${key}\``
 }

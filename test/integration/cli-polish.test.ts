@@ -112,6 +112,28 @@ describe('an unknown command', () => {
   })
 })
 
+describe('flags and names a newcomer gets wrong', () => {
+  it('are bad input naming what to fix (exit 2): --dial, --as, an agent subcommand; an agent session not here says how it comes', async () => {
+    const dial = await mesh('devices', 'approve', 'K7QM-2XDF', '--dial', 'banana', ...A())
+    expect(dial.code, dial.stderr).toBe(2)
+    expect(dial.stderr).toMatch(/^mesh: --dial banana is not a multiaddr/)
+    const noPeer = await mesh('devices', 'approve', 'K7QM-2XDF', '--dial', '/ip4/127.0.0.1/tcp/4040', ...A())
+    expect(noPeer.code, noPeer.stderr).toBe(2)
+    expect(noPeer.stderr).toMatch(/^mesh: --dial \/ip4\/127\.0\.0\.1\/tcp\/4040 names no peer/)
+    const as = await mesh('agent', 'export', 'agent:claude:1af7', '--out', 'x.jsonl', '--as', 'frob', ...A())
+    expect(as.code, as.stderr).toBe(2)
+    expect(as.stderr).toBe('mesh: --as claude or hermes (got frob)\n')
+    const sub = await mesh('agent', 'frobnicate', ...A())
+    expect(sub.code).toBe(2)
+    expect(sub.stderr).toMatch(/^mesh: unknown agent command frobnicate: mesh agent import/)
+    const claude = await mesh('session', 'show', 'agent:claude:1af7fc5e', ...A())
+    expect(claude.code).toBe(2)
+    expect(claude.stderr).toMatch(/no session agent:claude:1af7fc5e \(import it with `mesh agent import claude --session 1af7fc5e` on the machine whose claude has it/)
+    const own = await mesh('session', 'show', 'fix-nothing', ...A())
+    expect(own.stderr).toMatch(/create it with `mesh session new agent:main:fix-nothing`/)
+  })
+})
+
 describe('mesh lease renew', () => {
   it('is LEASE_NOT_HELD when no device holds the lease, LEASE_HELD naming the holder when another does; HTTP says the same', async () => {
     await sessionOnBoth('relay')

@@ -23,12 +23,12 @@ import { isMeshError, LeaseHeldError, NotFoundError, UsageError } from '../../er
 import { megabytes as mb } from '../../node/progress.js'
 import { stdout as out, withApi, type Globals } from '../context.js'
 import { subcommandOf } from '../command.js'
-import { AGENT_USAGE } from './agent.js'
+import { AGENT_SUBCOMMANDS, AGENT_USAGE } from './agent.js'
 
 /** `mesh agent …`: the subcommands (loaded by agent.ts's run only, with the agents' code). */
 export async function runAgent (g: Globals, args: string[], values: Record<string, unknown>): Promise<number> {
   const [, arg] = args
-  const sub = subcommandOf('agent', args[0], ['import', 'resume', 'export', 'list', 'follow', 'hooks', 'hook', 'skills', 'memory'], AGENT_USAGE)
+  const sub = subcommandOf('agent', args[0], AGENT_SUBCOMMANDS, AGENT_USAGE)
   if (sub === 'import') return await importCmd(g, arg, values)
   if (sub === 'resume' || sub === 'export') {
     if (arg === undefined) throw new UsageError(`missing KEY: ${AGENT_USAGE}`)
@@ -178,13 +178,13 @@ async function resumeCmd (g: Globals, key: string, values: Record<string, unknow
 async function exportCmd (g: Globals, key: string, values: Record<string, unknown>): Promise<number> {
   const dest = values.out as string | undefined
   if (dest === undefined) throw new UsageError(`missing --out FILE: ${AGENT_USAGE}`)
+  const as = values.as as string | undefined
+  if (as !== undefined && !TRANSLATE_TARGETS.includes(as as never)) throw new UsageError(`--as claude or hermes (got ${as})`)
   return await withApi(g, async api => {
     const { meta, records } = await fetchAgentRecords(api, key)
     const agent = agentOf(meta.agent)
     const cwd = values.cwd !== undefined ? resolve(values.cwd as string) : undefined
     const map = cwd !== undefined && meta.cwd !== undefined && cwd !== meta.cwd ? { from: meta.cwd, to: cwd } : undefined
-    const as = values.as as string | undefined
-    if (as !== undefined && !TRANSLATE_TARGETS.includes(as as never)) throw new UsageError(`--as claude or hermes (got ${as})`)
     const translated = as !== undefined && as !== agent ? translateSession(meta, records, as as 'claude' | 'hermes', map) : undefined
     let bytes = translated !== undefined
       ? translated.bytes

@@ -4,7 +4,9 @@
  * (its name, options and help); the subcommands are agent-run.ts, loaded when one runs, with the
  * agents' code (zod, Yjs and the SQLite readers, which a command talking to a daemon never loads).
  */
-import type { Command } from '../command.js'
+import { subcommandOf, type Command } from '../command.js'
+
+export const AGENT_SUBCOMMANDS = ['import', 'resume', 'export', 'list', 'follow', 'hooks', 'hook', 'skills', 'memory'] as const
 
 export const AGENT_USAGE = 'mesh agent import claude|codex|openclaw|hermes (--file PATH | --session ID | --all | --since DATE) [--key KEY] | resume KEY [--cwd DIR] [--out FILE] [--take] [--force] | export KEY --out FILE [--redact] [--cwd DIR] [--as claude|hermes] | list [AGENT] | follow claude|codex|openclaw|hermes[,…] [--since DATE] | hooks install|uninstall claude | hook claude | skills sync claude|codex|hermes|openclaw [--prefer mesh|local] | memory sync claude|openclaw|hermes [--cwd DIR] [--workspace DIR] [--prefer mesh|local] [--lock-timeout MS]'
 
@@ -49,6 +51,7 @@ export const agentCmd: Command = {
     since: { type: 'string' }
   },
   async run (g, args, values) {
+    subcommandOf('agent', args[0], AGENT_SUBCOMMANDS, AGENT_USAGE) // a typo is refused before the agents' code loads
     const { runAgent } = await import('./agent-run.js')
     return await runAgent(g, args, values)
   }

@@ -11,6 +11,7 @@ import { connectRpc } from '../../api/rpc-client.js'
 import type { NodeEvent } from '../../node/mesh.js'
 import type { ProgressEvent } from '../../node/progress.js'
 import { formatProgress } from './peer-lines.js'
+import { multiaddrs } from '../multiaddr-flags.js'
 import { localTime, stdout as out, untilStopped, whenHomeFree, type Globals } from '../context.js'
 import type { Command } from '../command.js'
 import { enrolHome, explainGeneratedWallet } from './identity.js'
@@ -40,18 +41,6 @@ export function formatEvent (e: NodeEvent): string | undefined {
   }
 }
 
-/** Parses each multiaddr of a flag; exit 2 naming the flag for a malformed one. */
-async function multiaddrs (flag: string, values: unknown, needPeer = false): Promise<string[] | undefined> {
-  if (values === undefined) return undefined
-  const { multiaddr } = await import('@multiformats/multiaddr')
-  const list = values as string[]
-  for (const a of list) {
-    let ma
-    try { ma = multiaddr(a) } catch (err: any) { throw new UsageError(`${flag} ${a} is not a multiaddr (${err?.message ?? err}); e.g. /ip4/192.0.2.7/tcp/4001${needPeer ? '/p2p/12D3Koo…' : ''}`) }
-    if (needPeer && !ma.getComponents().some(c => c.name === 'p2p')) throw new UsageError(`${flag} ${a} names no peer: end it with /p2p/<peer id> (\`mesh join\` on that machine prints its address)`)
-  }
-  return list
-}
 
 /** Whether a TCP port is free to listen on (on every IPv4 interface, as mesh listens). */
 async function portFree (port: number): Promise<boolean> {

@@ -7,6 +7,7 @@
 import { PairingFailedError, UsageError } from '../../errors.js'
 import { askYesNo, homeArg, localTime, stdout as out, untilStopped, withApi, type Globals } from '../context.js'
 import type { Command } from '../command.js'
+import { multiaddrs } from '../multiaddr-flags.js'
 
 export const pairCmd: Command = {
   name: 'pair',
@@ -62,7 +63,7 @@ export const pairCmd: Command = {
       sign: (m) => device.signer.sign(m),
       onGrant: async (grant) => { written = await writePairedHome(g.home, device, grant) }
     })
-    say({ event: 'waiting', peerId: device.deviceId, addresses: candidate.addresses() }, `waiting (this device will be ${device.deviceId}; ${values['no-mdns'] === true ? '' : 'announced on the LAN by mDNS; '}listening on ${candidate.addresses().join(' ')})`)
+    say({ event: 'waiting', peerId: device.deviceId, addresses: candidate.addresses() }, `waiting: this device will be ${device.deviceId}; ${values['no-mdns'] === true ? '' : 'announced on the LAN by mDNS; '}listening on ${candidate.addresses().join(' ')}`)
     if (!g.json) out.line('(those addresses carry a one-time pairing PeerId, not this device\'s; where mDNS does not reach, approve with `mesh devices approve CODE --dial ADDR`)')
     try {
       await untilStopped(candidate.paired)
@@ -86,13 +87,15 @@ export async function devicesApprove (g: Globals, args: string[], values: Record
   // A malformed code is said before "looking for the device showing …", not after it.
   const { normalizeCode } = await import('../../identity/pair-code.js')
   normalizeCode(code)
+  const dial = await multiaddrs('--dial', values.dial, true)
+  const listen = await multiaddrs('--listen', values.listen)
   return await withApi(g, async api => {
     if (!g.json) out.line(`looking for the device showing ${code}…`)
     const r = await api.call('devices.approve', {
       code,
       role,
-      listen: values.listen as string[] | undefined,
-      dial: values.dial as string[] | undefined,
+      listen,
+      dial,
       mdns: values['no-mdns'] !== true
     })
     if (!g.json) {
