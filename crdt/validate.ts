@@ -252,19 +252,26 @@ export function checkBounds (update: Uint8Array, bounds: { maxClockSpan: number,
   } catch (err: any) {
     return `the update does not decode: ${String(err?.message ?? err)}`
   }
-  if (x.structs > bounds.maxStructs) return `the update holds ${x.structs} structs`
-  if (x.maxSpan > bounds.maxClockSpan) return `a struct of the update spans ${x.maxSpan} clock ticks`
-  if (x.maxDeleted > bounds.maxClockSpan) return `the update deletes a range of ${x.maxDeleted}`
+  if (x.structs > bounds.maxStructs) return OUT_OF_BOUNDS.structs(x.structs)
+  if (x.maxSpan > bounds.maxClockSpan) return OUT_OF_BOUNDS.span(x.maxSpan)
+  if (x.maxDeleted > bounds.maxClockSpan) return OUT_OF_BOUNDS.deleted(x.maxDeleted)
   return undefined
 }
 
+/** Why an update is out of bounds, said one way whether it was decoded (bounded) or scanned (checkBounds). */
+const OUT_OF_BOUNDS = {
+  structs: (n: number) => `the update holds ${n} structs`,
+  span: (n: number) => `a struct of the update spans ${n} clock ticks`,
+  deleted: (n: number) => `the update deletes a range of ${n}`
+}
+
 function bounded (decoded: { structs: Array<{ length: number }>, ds: { clients: Map<number, Array<{ len: number }>> } }, bounds: { maxClockSpan: number, maxStructs: number }): string | undefined {
-  if (decoded.structs.length > bounds.maxStructs) return `the update holds ${decoded.structs.length} structs`
+  if (decoded.structs.length > bounds.maxStructs) return OUT_OF_BOUNDS.structs(decoded.structs.length)
   for (const s of decoded.structs) {
-    if (!(s.length >= 0 && s.length <= bounds.maxClockSpan)) return `a struct of the update spans ${s.length} clock ticks`
+    if (!(s.length >= 0 && s.length <= bounds.maxClockSpan)) return OUT_OF_BOUNDS.span(s.length)
   }
   for (const ranges of decoded.ds.clients.values()) {
-    for (const r of ranges) if (!(r.len >= 0 && r.len <= bounds.maxClockSpan)) return `the update deletes a range of ${r.len}`
+    for (const r of ranges) if (!(r.len >= 0 && r.len <= bounds.maxClockSpan)) return OUT_OF_BOUNDS.deleted(r.len)
   }
   return undefined
 }

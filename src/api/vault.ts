@@ -15,6 +15,7 @@ import { Vault } from '../node/vault.js'
 import type { Replica } from '../node/replica.js'
 import { defaultHome } from '../store/index.js'
 import { Session, type SessionContext } from './session.js'
+import { METHODS } from './schema.js'
 import { resolveWallet } from './wallet.js'
 
 export interface OpenVaultOptions {
@@ -254,9 +255,12 @@ class SkillsApi {
   }
 }
 
+/** The agents whose sessions are imported: the agents.import enum, the one list (src/agents/names.ts reads it too). */
+const AGENT_NAMES = METHODS['agents.import'].input.shape.agent.options
+
 /** What makes a session of this key: an agent's own session is imported from the machine that has it, any other is created. */
 function howToMake (key: string): string {
-  const m = /^agent:(claude|codex|openclaw|hermes):(.+)$/.exec(key)
-  if (m !== null) return `import it with \`mesh agent import ${m[1] as string} --session ${m[2] as string}\` on the machine whose ${m[1] as string} has it, or wait for it to arrive from a peer`
+  const m = /^agent:([^:]+):(.+)$/.exec(key)
+  if (m !== null && (AGENT_NAMES as readonly string[]).includes(m[1] as string)) return `import it with \`mesh agent import ${m[1] as string} --session ${m[2] as string}\` on the machine whose ${m[1] as string} has it, or wait for it to arrive from a peer`
   return `create it with \`mesh session new ${key}\``
 }

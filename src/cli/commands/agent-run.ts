@@ -22,13 +22,11 @@ import type { MeshApi } from '../../api/api.js'
 import { isMeshError, LeaseHeldError, NotFoundError, UsageError } from '../../errors.js'
 import { megabytes as mb } from '../../node/progress.js'
 import { stdout as out, withApi, type Globals } from '../context.js'
-import { subcommandOf } from '../command.js'
 import { AGENT_SUBCOMMANDS, AGENT_USAGE } from './agent.js'
 
-/** `mesh agent …`: the subcommands (loaded by agent.ts's run only, with the agents' code). */
-export async function runAgent (g: Globals, args: string[], values: Record<string, unknown>): Promise<number> {
+/** `mesh agent SUB …` (`sub` checked by agent.ts's run, which loads this module with the agents' code). */
+export async function runAgent (g: Globals, sub: typeof AGENT_SUBCOMMANDS[number], args: string[], values: Record<string, unknown>): Promise<number> {
   const [, arg] = args
-  const sub = subcommandOf('agent', args[0], AGENT_SUBCOMMANDS, AGENT_USAGE)
   if (sub === 'import') return await importCmd(g, arg, values)
   if (sub === 'resume' || sub === 'export') {
     if (arg === undefined) throw new UsageError(`missing KEY: ${AGENT_USAGE}`)

@@ -51,8 +51,8 @@ export const agentCmd: Command = {
     since: { type: 'string' }
   },
   async run (g, args, values) {
-    subcommandOf('agent', args[0], AGENT_SUBCOMMANDS, AGENT_USAGE) // a typo is refused before the agents' code loads
+    const sub = subcommandOf('agent', args[0], AGENT_SUBCOMMANDS, AGENT_USAGE) // a typo is refused before the agents' code loads
     const { runAgent } = await import('./agent-run.js')
-    return await runAgent(g, args, values)
+    return await runAgent(g, sub, args, values)
   }
 }
