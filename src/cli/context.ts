@@ -146,5 +146,7 @@ export async function askYesNo (question: string): Promise<boolean> {
     return false
   } finally {
     rl.close()
+    // A terminal echoed the answer and its newline; piped input did not: what follows starts a line.
+    if (process.stdin.isTTY !== true) process.stderr.write('\n')
   }
 }

@@ -29,6 +29,8 @@ export type NodeEvent =
   | { type: 'lost', peerId: string, label: string }
   | { type: 'synced', peerId: string, label: string, doc: string, entries: number, snapshot: boolean }
   | { type: 'entry-refused', peerId: string, label: string, reason: string }
+  /** The registry enrolled a device (approved here or by another admin, learned from a peer); `by` is its enroller's label. */
+  | { type: 'enrolled', deviceId: string, label: string, capabilities: readonly string[], by: string, self: boolean }
   /** This device was revoked (learned from a peer, or known at start): it dials no one from now on. */
   | { type: 'revoked', by: string[], at: number, reason: string, from?: string }
 

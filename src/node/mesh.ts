@@ -17,7 +17,7 @@ import { multiaddr } from '@multiformats/multiaddr'
 import type { AbortOptions, PeerId } from '@libp2p/interface'
 import type { ProvenPeer } from '../../protocols/membership/index.js'
 import type { SessionStats } from '../../protocols/sync/index.js'
-import { toHex } from '../identity/index.js'
+import { equals, toHex, type RegistryOp } from '../identity/index.js'
 import { DEFAULTS, readConfig, type NodeConfig } from './config.js'
 import { Discovery } from './discovery.js'
 import { DocNames } from './doc-names.js'
@@ -141,6 +141,15 @@ export class MeshNode extends EventEmitter<{ event: [NodeEvent], 'caught-up': [s
       setImmediate(() => { for (const e of held) this.emit('event', e) })
     })
   }
+  /** A device the registry enrolled, told as it comes (approved here, or by another admin). */
+  private readonly onRegistryOp = (op: RegistryOp): void => {
+    const c = op.enrol?.certificate
+    if (c === undefined || this.stopped) return
+    const certs = this.vault.certs
+    const by = equals(op.author, this.vault.identity.walletKey) ? 'wallet' : (certs.get(op.author)?.label ?? toHex(op.author).slice(0, 8))
+    this.emitEvent({ type: 'enrolled', deviceId: c.deviceId, label: c.label, capabilities: [...c.capabilities], by, self: c.deviceId === this.libp2p.peerId.toString() })
+  }
+
   private labelOf (peerId: string): string { return this.labels.get(peerId) ?? this.book.get(peerId)?.label ?? peerId.slice(-6) }
 
   /** How this device was revoked, once known (it dials no one from then on; revocation.ts). */
@@ -155,6 +164,7 @@ export class MeshNode extends EventEmitter<{ event: [NodeEvent], 'caught-up': [s
     const n = this.libp2p
     this.book.follow(n)
     this.vault.on('revoked', this.revocation.onRevoked)
+    if (!('mirror' in this.vault)) this.vault.on('registry', this.onRegistryOp)
     // An answer may take a while on a loaded machine (20 s), but never longer than an interval.
     const live = new Liveness(n, { intervalMs: this.config.pingInterval, timeoutMs: Math.min(LIVENESS_DEFAULTS.timeoutMs, this.config.pingInterval) })
     this.liveness = live
@@ -353,6 +363,7 @@ export class MeshNode extends EventEmitter<{ event: [NodeEvent], 'caught-up': [s
     this.relayVia.stop()
     this.pairRendezvous?.stop()
     this.vault.off('revoked', this.revocation.onRevoked)
+    if (!('mirror' in this.vault)) this.vault.off('registry', this.onRegistryOp)
     this.discovery.stop()
     this.liveness?.stop()
     this.timers.clear()

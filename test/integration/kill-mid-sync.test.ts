@@ -37,7 +37,7 @@ describe('SIGKILL mid-sync', () => {
       return p
     }
     const b1 = startB()
-    await b1.waitFor(/synced\s+agent:main:big from A: \+\d+ entries/, 30_000).catch((err: Error) => { throw new Error(`${err.message}\nA:\n${a.lines.join('\n')}`) })
+    await b1.waitFor(/synced\s+agent:main:big from A: \+\d+ entr(y|ies)/, 30_000).catch((err: Error) => { throw new Error(`${err.message}\nA:\n${a.lines.join('\n')}`) })
     await b1.stop('SIGKILL')
     const b2 = startB()
     await b2.waitFor(/peer proven\s+A/)

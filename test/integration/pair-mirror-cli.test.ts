@@ -79,6 +79,8 @@ describe('mesh pair --mirror and mesh devices approve --mirror', () => {
     expect(approved.stdout).toMatch(/asks for:\s+mirror$/m)
     expect(approved.stdout).toMatch(/will get:\s+mirror$/m)
     expect(approved.stdout).toMatch(/^approved: 'vps' \(\S+\) \[mirror\]$/m)
+    // The daemon the approval went through says so in its log.
+    await a.proc.waitFor(/^device added\s+vps \(\S+\) \[mirror\], enrolled by alpha$/, 10_000)
     expect(await p.exited).toBe(0)
     expect(p.lines.join('\n')).toMatch(/paired with vault \S+ as 'vps' \[mirror\], approved by alpha; no wallet is needed on this machine\. Start it: mesh join --mirror --home/)
 
@@ -126,7 +128,9 @@ describe('mesh pair --mirror and mesh devices approve --mirror', () => {
       return r.code === 0 ? JSON.parse(r.stdout).messages.map((x: any) => x.content) : []
     }
     expect(await poll(messages, v => v.length >= texts.length, 'B to get A\'s session')).toEqual(texts)
-    expect(b.lines.some(l => /alpha/.test(l))).toBe(false)
+    // B never met alpha: it only learned from the registry, through the mirror, who enrolled whom.
+    expect(b.lines.filter(l => /alpha/.test(l) && !/^device added /.test(l))).toEqual([])
+    expect(b.lines).toContainEqual(expect.stringMatching(/^device added\s+vps \(\S+\) \[mirror\], enrolled by alpha$/))
     // Still no vault key on the mirror's disk after it stored and forwarded all that.
     expect(await filesUnder(homes.m)).not.toContain('vault.keys')
   }, 180_000)

@@ -104,6 +104,7 @@ describe('pairing by code on a LAN (network namespaces)', () => {
     expect(screen).toMatch(/exit=0/)
     expect(await n.exited).toBe(0)
     expect(n.lines.join('\n')).toMatch(/paired with vault \S+ as 'laptop' \[read, write\], approved by desktop/)
+    await a.waitFor(/^device added\s+laptop \(\S+\) \[read, write\], enrolled by desktop$/, 10_000)
     expect(n.lines.join('\n')).not.toMatch(/\(wallet: /)
     for (const d of decoys) expect((await stat(d)).atimeMs).toBe(1_000_000)
 

@@ -34,7 +34,8 @@ export function formatEvent (e: NodeEvent): string | undefined {
     case 'proven': return `peer proven   ${e.label} (${short(e.peerId)}) [${e.capabilities.join(', ')}] via ${e.via}`
     case 'refused': return `peer refused  ${short(e.peerId)}: ${e.reason}`
     case 'lost': return `peer lost     ${e.label} (${short(e.peerId)})`
-    case 'synced': return e.snapshot ? `synced        ${e.doc} from ${e.label}: snapshot` : `synced        ${e.doc} from ${e.label}: +${e.entries} entries`
+    case 'synced': return e.snapshot ? `synced        ${e.doc} from ${e.label}: snapshot` : `synced        ${e.doc} from ${e.label}: +${e.entries} ${e.entries === 1 ? 'entry' : 'entries'}`
+    case 'enrolled': return `device added  ${e.label} (${short(e.deviceId)}) [${e.capabilities.join(', ')}], enrolled by ${e.by}${e.self ? ' (this device)' : ''}`
     case 'entry-refused': return `refused       from ${e.label}: ${e.reason}`
     case 'revoked': return `REVOKED       this device was revoked by ${e.by.join(', ')} at ${localTime(e.at)}${e.reason !== '' ? ` (${e.reason})` : ''}${e.from !== undefined ? `, as ${short(e.from)} showed` : ''}: it keeps what it holds, can write nothing, and dials no sibling from now on`
     default: return undefined
