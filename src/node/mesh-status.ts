@@ -28,6 +28,16 @@ export interface StatusSources {
   relayCounts: RelayCounts
 }
 
+/**
+ * Where a connected peer can be dialed: what the book keeps of its reports (identify's listen
+ * addresses, dialable ones only), else the addresses we dialed it at. The remote address of a
+ * connection it opened is its outgoing port, which nobody can dial: never listed.
+ */
+function peerAddrs (remembered: readonly string[] | undefined, conns: ReadonlyArray<{ direction: 'inbound' | 'outbound', remoteAddr: { toString: () => string } }>): string[] {
+  if (remembered !== undefined && remembered.length > 0) return [...remembered]
+  return [...new Set(conns.filter(c => c.direction === 'outbound').map(c => c.remoteAddr.toString()))]
+}
+
 export class StatusReport {
   constructor (private readonly s: StatusSources) {}
 
@@ -52,7 +62,7 @@ export class StatusReport {
     this.s.names.set(names)
     const out = new Map<string, PeerStatus>()
     for (const p of book.list()) {
-      out.set(p.peerId, { peerId: p.peerId, label: p.label, capabilities: p.capabilities, addrs: p.addrs, via: via.get(p.peerId) ?? 'remembered', state: 'offline', behind: {}, lacking: {}, inSync: false, diskFull: false, transfers: [], lastSeen: p.lastSeen })
+      out.set(p.peerId, { peerId: p.peerId, label: p.label, capabilities: p.capabilities, addrs: p.addrs, connections: [], via: via.get(p.peerId) ?? 'remembered', state: 'offline', behind: {}, lacking: {}, inSync: false, diskFull: false, transfers: [], lastSeen: p.lastSeen })
     }
     for (const p of libp2p.services.membership.provenPeers()) {
       const conns = libp2p.getConnections(peerIdFromString(p.deviceId))
@@ -67,7 +77,7 @@ export class StatusReport {
       // Equal counts are not enough: the content tips the peer reported must agree too.
       const diverged = (session?.diverged() ?? []).map(hex => names.get(hex) ?? hex.slice(0, 12))
       const inSync = session !== undefined && !diskFull && transfers.length === 0 && diverged.length === 0 && Object.values(behind).every(n => n === 0) && Object.keys(lacking).length === 0
-      const st: PeerStatus = { peerId: p.deviceId, label: p.label, capabilities: [...p.capabilities], addrs: conns.map(c => c.remoteAddr.toString()), via: via.get(p.deviceId) ?? 'unknown', state: 'connected', behind, lacking, inSync, diskFull, transfers, lastSeen: Date.now(), ...(diverged.length > 0 ? { diverged } : {}) }
+      const st: PeerStatus = { peerId: p.deviceId, label: p.label, capabilities: [...p.capabilities], addrs: peerAddrs(book.get(p.deviceId)?.addrs, conns), connections: conns.map(c => ({ addr: c.remoteAddr.toString(), direction: c.direction })), via: via.get(p.deviceId) ?? 'unknown', state: 'connected', behind, lacking, inSync, diskFull, transfers, lastSeen: Date.now(), ...(diverged.length > 0 ? { diverged } : {}) }
       if (options.rtt !== false) {
         try { st.rttMs = await libp2p.services.ping.ping(peerIdFromString(p.deviceId), { signal: AbortSignal.timeout(2000) }) } catch (err) { log('ping %s failed: %e', p.deviceId, err) }
       }

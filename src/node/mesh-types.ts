@@ -38,7 +38,10 @@ export interface PeerStatus {
   peerId: string
   label: string
   capabilities: string[]
+  /** Where the peer can be dialed: what it reported (identify), else where we dialed it. */
   addrs: string[]
+  /** The open connections: the peer's address as seen here (inbound: the port it dialed from), and who dialed. */
+  connections: Array<{ addr: string, direction: 'inbound' | 'outbound' }>
   via: Via | 'unknown'
   state: 'connected' | 'offline'
   rttMs?: number

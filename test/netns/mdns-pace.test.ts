@@ -46,6 +46,7 @@ describe('mDNS pace (namespace)', () => {
       await p.waitFor(/peer proven\s+n\d.* via mdns/, 30_000)
       await p.waitFor(/mdns: slow/, 30_000)
     }
+    const listening = await Promise.all([a, b, c].map(async p => (await p.waitFor(/^listening:/)).split(/\s+/)[1]?.replace(/\/p2p\/\S+$/, '')))
     // Three nodes at the old fixed 1 s interval send ~18 queries in 6 s; at rest, at most one each.
     const before = queries()
     await sleep(6000)
@@ -54,8 +55,10 @@ describe('mDNS pace (namespace)', () => {
     for (let i = 0; i < 3; i++) {
       const r = await runCli(['peers', '--json', '--home', join(t.dir, `h${i}`)], { env })
       expect(r.code).toBe(0)
-      const peers = (JSON.parse(r.stdout) as Array<{ label: string, state: string, addrs: string[] }>).filter(p => p.state === 'connected')
-      expect(peers.map(p => `${p.label}:${p.addrs.length}`).sort()).toEqual([0, 1, 2].filter(j => j !== i).map(j => `n${j}:1`))
+      const peers = (JSON.parse(r.stdout) as Array<{ label: string, state: string, addrs: string[], connections: unknown[] }>).filter(p => p.state === 'connected')
+      expect(peers.map(p => `${p.label}:${p.connections.length}`).sort()).toEqual([0, 1, 2].filter(j => j !== i).map(j => `n${j}:1`))
+      // Where each can be dialed: its listen address, never the port a connection it opened came from.
+      for (const p of peers) expect(p.addrs).toEqual([listening[Number(p.label.slice(1))]])
     }
 
     // A sibling is lost: the other two look fast again.
