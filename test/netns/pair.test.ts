@@ -71,7 +71,9 @@ describe('pairing by code on a LAN (network namespaces)', () => {
     // The user's typo: exit 2, as for a bad argument.
     expect(w.code).toBe(2)
     expect(w.out).toMatch(/did not match/)
-    await n.waitFor(/^someone tried a wrong code; new code: /)
+    const fresh = (await n.waitFor(/^someone tried a wrong code; new code: /)).match(/new code: (\S+)/)?.[1] as string
+    // With the line that approves it: the one printed before no longer does.
+    await n.waitFor(new RegExp(`^on a device already in your mesh run: mesh devices approve ${fresh}$`))
     // The old right code is gone with it: no device shows it (1), or a wrong code for the new one
     // when that one happens to share its nameplate (2).
     expect([1, 2]).toContain((await cliIn(desk, ['devices', 'approve', first[1] as string, '--home', homeA, '--yes', '--no-mdns', '--dial', listening], env)).code)

@@ -48,7 +48,8 @@ export const pairCmd: Command = {
       onCode: (c, reason) => {
         const why = { first: 'pairing code', 'wrong-code': 'someone tried a wrong code; new code', expired: 'the code expired; new code', abandoned: 'no grant came; new code', probed: 'someone probed for codes; new code' }[reason]
         say({ event: 'code', code: c.display, expiresAt: c.expiresAt, reason, fingerprint: fp }, `${why}: ${c.display}   (${expiry(c.expiresAt)})   this device: ${fp}`)
-        if (reason === 'first') say({ event: 'hint' }, `on a device already in your mesh run: mesh devices approve ${c.display}`)
+        // Each new code with the line that approves it: the one printed before no longer does.
+        say({ event: 'hint', code: c.display }, `on a device already in your mesh run: mesh devices approve ${c.display}`)
       },
       onRelay: (e) => {
         if (e.registered) say({ event: 'relay', relay: e.relay, registered: true, expiresAt: e.expires }, `waiting at relay ${e.relay} (a pairing slot until ${localTime(e.expires ?? 0)}): approve from any device connected to it`)
