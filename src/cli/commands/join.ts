@@ -9,8 +9,8 @@ import { createServer } from 'node:net'
 import { DaemonNotRunningError, DaemonRunningError, UsageError } from '../../errors.js'
 import { connectRpc } from '../../api/rpc-client.js'
 import type { NodeEvent } from '../../node/mesh.js'
-import type { ProgressEvent } from '../../node/progress.js'
 import { formatProgress } from './peer-lines.js'
+import { LiveLine } from '../live-line.js'
 import { multiaddrs } from '../multiaddr-flags.js'
 import { localTime, stdout as out, untilStopped, whenHomeFree, type Globals } from '../context.js'
 import type { Command } from '../command.js'
@@ -21,12 +21,6 @@ import { daemonHeap } from '../daemon-heap.js'
 const short = (id: string): string => `${id.slice(0, 8)}…${id.slice(-6)}`
 
 
-/** A live line on a terminal (rewritten in place), plain lines otherwise. */
-function progressLine (p: ProgressEvent): void {
-  const line = formatProgress(p)
-  if (process.stdout.isTTY === true) process.stdout.write(`\r\x1b[2K${line}${p.done ? '\n' : ''}`)
-  else out.line(line)
-}
 
 export function formatEvent (e: NodeEvent): string | undefined {
   switch (e.type) {
@@ -136,10 +130,12 @@ export const joinCmd: Command = {
     let follower: Follower | undefined
     let started = false
     const early: NodeEvent[] = []
+    // Every line from here on goes above the transfer bar, if one is on screen.
+    const live = new LiveLine(!g.json && process.stdout.isTTY === true, s => { process.stdout.write(s) })
     const print = (e: NodeEvent): void => {
       if (g.json) { out.line(JSON.stringify({ ...e, event: e.type })); return }
       const line = formatEvent(e)
-      if (line !== undefined) out.line(line)
+      if (line !== undefined) live.line(line)
     }
     const host = await whenHomeFree(async () => await hostHome({
       home: g.home,
@@ -174,12 +170,13 @@ export const joinCmd: Command = {
       }
       node.on('progress', (p) => {
         if (g.json) { out.line(JSON.stringify({ ...p, event: 'progress' })); return }
-        progressLine(p)
+        live.bar(formatProgress(p), p.done)
       })
       for (const a of bootstrap ?? []) {
         void node.dial(a).catch((err: any) => {
           const reason = String(err?.message ?? err).split('\n')[0]
-          out.line(g.json ? JSON.stringify({ event: 'bootstrap-unreachable', addr: a, reason }) : `bootstrap     ${a} unreachable (${reason}); retrying in the background`)
+          if (g.json) out.line(JSON.stringify({ event: 'bootstrap-unreachable', addr: a, reason }))
+          else live.line(`bootstrap     ${a} unreachable (${reason}); retrying in the background`)
         })
       }
       started = true
@@ -188,15 +185,16 @@ export const joinCmd: Command = {
         const { formatCapture, startFollowing } = await import('./agent-live.js')
         // Through the API like every front-end: the same calls `mesh agent follow` makes over the socket.
         follower = startFollowing(host.api, g, followList, {
-          print: c => { out.line(g.json ? JSON.stringify({ ...c, event: 'captured' }) : formatCapture(c)) },
-          log: line => { out.line(g.json ? JSON.stringify({ event: 'follow-note', line }) : `follow        ${line}`) }
+          print: c => { if (g.json) out.line(JSON.stringify({ ...c, event: 'captured' })); else live.line(formatCapture(c)) },
+          log: line => { if (g.json) out.line(JSON.stringify({ event: 'follow-note', line })); else live.line(`follow        ${line}`) }
         })
-        if (!g.json) out.line(`following     ${followList}`)
+        if (!g.json) live.line(`following     ${followList}`)
       }
-      if (!g.json) out.line(`running (pid ${process.pid}); other mesh commands on this home now go through this node. Ctrl-C or \`mesh stop\` stops it`)
+      if (!g.json) live.line(`running (pid ${process.pid}); other mesh commands on this home now go through this node. Ctrl-C or \`mesh stop\` stops it`)
       await untilStopped(stopped)
     } finally {
       // A second Ctrl-C while the store flushes is answered, not obeyed: nothing is cut short.
+      live.clear()
       const patience = (): void => { out.err('stopping: flushing the store…') }
       process.on('SIGINT', patience)
       process.on('SIGTERM', patience)
