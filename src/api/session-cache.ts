@@ -22,11 +22,24 @@ interface Entry {
   off?: () => void
 }
 
+/** A subscriber's pin: on the entry it keeps open, or waiting (entry undefined) for its session to open. */
+interface Pin { entry: Entry | undefined }
+
 export class SessionCache {
   private readonly open = new Map<SessionKey, Entry>()
+  /**
+   * Pins whose session did not open (not here yet: a watcher waiting for it). The next open of
+   * that session, by any call, takes them: its events flow to the subscriber from then on.
+   */
+  private readonly waiting = new Map<SessionKey, Set<Pin>>()
   private closed = false
 
-  constructor (private readonly vault: MeshVault, private readonly emit: (e: ApiEvent) => void) {}
+  private readonly idleMs: number
+
+  /** `idleMs`: how long an unpinned session stays open after its last use (IDLE_MS). */
+  constructor (private readonly vault: MeshVault, private readonly emit: (e: ApiEvent) => void, options: { idleMs?: number } = {}) {
+    this.idleMs = options.idleMs ?? IDLE_MS
+  }
 
   isOpen (key: SessionKey): boolean { return this.open.has(key) }
 
@@ -36,7 +49,12 @@ export class SessionCache {
       const entry: Entry = { session: this.vault.sessions.open(key), users: 0, pins: 0 }
       e = entry
       this.open.set(key, entry)
-      entry.session.then((s) => { entry.off = s.subscribe(ev => { this.onSessionEvent(key, s, ev) }) }, () => { if (this.open.get(key) === entry) this.open.delete(key) })
+      entry.session.then((s) => {
+        entry.off = s.subscribe(ev => { this.onSessionEvent(key, s, ev) })
+        const pins = this.waiting.get(key)
+        this.waiting.delete(key)
+        for (const pin of pins ?? []) { pin.entry = entry; entry.pins++ }
+      }, () => { if (this.open.get(key) === entry) this.open.delete(key) })
     }
     if (e.timer !== undefined) { clearTimeout(e.timer); e.timer = undefined }
     return e
@@ -57,7 +75,7 @@ export class SessionCache {
       if (this.open.get(key) !== e || e.users > 0 || e.pins > 0) return
       this.open.delete(key)
       void this.shut(e)
-    }, IDLE_MS)
+    }, this.idleMs)
     // An idle cache never keeps a process alive.
     e.timer.unref()
   }
@@ -99,18 +117,30 @@ export class SessionCache {
   pin (key: SessionKey): () => void {
     const e = this.acquire(key)
     e.pins++
-    e.session.catch((err: unknown) => { log('pinned session %s did not open: %e', key, err) })
+    const pin: Pin = { entry: e }
     let done = false
+    e.session.catch((err: unknown) => {
+      log('pinned session %s did not open (yet): %e', key, err)
+      if (done || pin.entry !== e) return
+      e.pins--
+      pin.entry = undefined
+      const set = this.waiting.get(key) ?? new Set<Pin>()
+      set.add(pin)
+      this.waiting.set(key, set)
+    })
     return () => {
       if (done) return
       done = true
-      e.pins--
-      this.releaseLater(key, e)
+      const at = pin.entry
+      if (at === undefined) { this.waiting.get(key)?.delete(pin); return }
+      at.pins--
+      this.releaseLater(key, at)
     }
   }
 
   async close (): Promise<void> {
     this.closed = true
+    this.waiting.clear()
     const all = [...this.open.values()]
     this.open.clear()
     for (const e of all) if (e.timer !== undefined) clearTimeout(e.timer)

@@ -5,12 +5,13 @@
 import { readFile } from 'node:fs/promises'
 import { basename, extname, resolve } from 'node:path'
 import {
-  DOC_NAMES, MemoryDoc, parseSessionKey, SessionDoc, SessionsIndexDoc, SkillsDoc,
+  DOC_NAMES, MemoryDoc, parseSessionKey, SessionDoc, SessionsIndexDoc, SkillsDoc, type SessionKey,
   type MemoryEntry, type SessionSummary, type Skill, type SkillFile, type SkillTombstone
 } from '../../crdt/index.js'
 import { AbortedError, ClosedError, InvalidInputError, MissingCapabilityError, NotFoundError, SessionExistsError, SessionNotFoundError } from '../errors.js'
 import { expandHome, toHex, type Capability, type Wallet } from '../identity/index.js'
 import { isMirrorHome } from '../node/mirror.js'
+import { megabytes } from '../node/progress.js'
 import { Vault } from '../node/vault.js'
 import type { Replica } from '../node/replica.js'
 import { defaultHome } from '../store/index.js'
@@ -141,7 +142,25 @@ class SessionsApi {
     const k = parseSessionKey(key)
     if (!(await this.exists(k))) throw new SessionNotFoundError(`no session ${k} (${howToMake(k)})`, { key: k })
     const r = await this.v.vault.acquire(DOC_NAMES.session(k))
+    // Listed (the index arrives first) but the session itself is not here: not an empty session
+    // that a resume could take the lease of, but one still to come.
+    if (new SessionDoc(r.doc).getMeta().key === '') {
+      await this.v.vault.release(r)
+      throw await this.notHereYet(k)
+    }
     return new Session(this.v.sessionContext(), r, k)
+  }
+
+  /** A listed session none of which is here: what part of it is, if a transfer of it broke off. */
+  private async notHereYet (k: SessionKey): Promise<SessionNotFoundError> {
+    const vault = this.v.vault
+    const doc = toHex(vault.docId(DOC_NAMES.session(k)))
+    const part = (await vault.heldSnapshots()).find(p => toHex(p.header.doc) === doc)
+    if (part === undefined) return new SessionNotFoundError(`session ${k} is listed, but none of it has reached this device yet: it comes from a device that has it while both are online (\`mesh peers\` shows who is)`, { key: k, pending: { bytesHeld: 0 } })
+    const from = vault.certs.get(part.header.author)?.label ?? toHex(part.header.author).slice(0, 8)
+    const total = Number(part.header.snapshotSize)
+    const pct = total > 0 ? Math.floor(part.held * 100 / total) : 0
+    return new SessionNotFoundError(`session ${k} has not fully arrived: ${pct}% (${megabytes(part.held)} of ${megabytes(total)}) came from ${from} before the transfer stopped; the rest follows from there when a device that has it is online (\`mesh peers\` shows who is)`, { key: k, pending: { bytesHeld: part.held, bytesTotal: total, from } })
   }
 
   /**

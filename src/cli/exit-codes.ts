@@ -18,6 +18,7 @@ export const EXIT = { ok: 0, failure: 1, usage: 2 } as const
 export function exitCodeFor (code: ErrorCode | undefined, details?: Record<string, unknown>): number {
   if (code === undefined) return EXIT.failure
   // A session still arriving from a peer is not here yet, not a typo: exit 1, worth asking again.
-  if (code === 'SESSION_NOT_FOUND' && details?.arriving !== undefined) return EXIT.failure
+  // So is one listed here whose content has not come yet (pending: none, or part, of it held).
+  if (code === 'SESSION_NOT_FOUND' && (details?.arriving !== undefined || details?.pending !== undefined)) return EXIT.failure
   return BAD_INPUT.has(code) || isBadInputReason(code, details) ? EXIT.usage : EXIT.failure
 }

@@ -135,6 +135,65 @@ describe('a big session reaches a fresh node in another process', () => {
     }
   }, 300_000)
 
+  it('cut off with its sender gone, a session is neither empty nor resumable: it says how much came, a watch waits, and it all arrives once the sender is back', async () => {
+    const procs: Proc[] = []
+    try {
+      const portA = await freePort()
+      const proxy = await cutProxy('127.0.0.1', portA, { rateFromTarget: 2_000_000 })
+      cleanups.push(proxy.close)
+      const startA = (): Proc => {
+        const p = spawnIn(undefined, process.execPath, [BIN, 'join', '--home', homeA, '--label', 'A', '--no-mdns', '--dht', 'off', '--listen', `/ip4/127.0.0.1/tcp/${portA}`, '--announce', `/ip4/127.0.0.1/tcp/${proxy.port}`], env)
+        procs.push(p)
+        return p
+      }
+      let a = startA()
+      const id = (await a.waitFor(/^device:/, 60_000)).split(/\s+/)[1] as string
+      await a.waitFor(/^running/, 60_000)
+      const homeB = join(dir, 'b-gone')
+      const startB = (): Proc => {
+        const p = spawnIn(undefined, process.execPath, [BIN, 'join', '--home', homeB, '--wallet', wallet, '--label', 'B', '--no-mdns', '--dht', 'off', '--listen', '/ip4/127.0.0.1/tcp/0', '--announce', '/ip4/127.0.0.1/tcp/9', '--bootstrap', `/ip4/127.0.0.1/tcp/${proxy.port}/p2p/${id}`], env)
+        procs.push(p)
+        return p
+      }
+      let b = startB()
+      // B holds the sessions index (it comes first) and part of the big one when both go.
+      await proxy.whenFromTarget(0.4 * size)
+      await b.stop('SIGKILL')
+      expect(await a.stop('SIGINT')).toBe(0)
+      b = startB()
+      await b.waitFor(/^running/, 60_000)
+      const notYet = /session agent:main:big has not fully arrived: \d+% \(\d+(\.\d+)? MB of \d+(\.\d+)? MB\) came from A before the transfer stopped/
+      const show = await runCli(['session', 'show', 'big', '--home', homeB], { env })
+      expect(show.stderr).toMatch(notYet)
+      expect(show.code, 'not here yet is not bad input: exit 1, ask again').toBe(1)
+      // No lease is taken on what is not here.
+      const resume = await runCli(['resume', 'big', '--home', homeB, '--json'], { env })
+      expect(resume.code).toBe(1)
+      const err = JSON.parse(resume.stderr).error
+      expect(err.code).toBe('SESSION_NOT_FOUND')
+      expect(err.details.pending.bytesHeld).toBeGreaterThan(0)
+      expect(err.details.pending.from).toBe('A')
+      const list = await runCli(['sessions', '--details', '--home', homeB], { env })
+      expect(list.stdout).toMatch(/^agent:main:big\s.*\[not here yet/m)
+      // A watch waits for it, then shows it and what is written after.
+      const w = spawnIn(undefined, process.execPath, [BIN, 'watch', 'big', '--tail', '1', '--json', '--home', homeB], env)
+      procs.push(w)
+      await w.waitFor(/"event":"waiting"/, 30_000)
+      a = startA()
+      await a.waitFor(/^running/, 60_000)
+      await b.waitFor(/synced\s+agent:main:big from A: snapshot/, 240_000)
+      await w.waitFor(/"event":"arrived"/, 30_000)
+      expect(await messageCount(homeB)).toBe(N)
+      expect((await runCli(['session', 'append', 'big', '--role', 'user', '--text', 'after the gap', '--force', '--home', homeA], { env })).code).toBe(0)
+      await w.waitFor(/"content":"after the gap"/, 30_000)
+      expect(await w.stop('SIGINT')).toBe(0)
+      expect(await b.stop('SIGINT')).toBe(0)
+      expect(await a.stop('SIGINT')).toBe(0)
+    } finally {
+      for (const p of procs) await p.stop('SIGKILL')
+    }
+  }, 300_000)
+
   it('with the connection cut at 5 random points, resumes each time and sends under 1.3x the snapshot', async () => {
     const procs: Proc[] = []
     try {
