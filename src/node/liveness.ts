@@ -5,20 +5,25 @@
  * CPU (measured: 0.17% of a core with it, 0.11% without). One ping a minute per connection shows
  * both ends alive, so only the end whose PeerId string is smaller pings (the end that also opens
  * the sync stream), and closes the connection when an answer does not come within `timeoutMs`.
- * The other end learns of a vanished peer from the silence: the TCP transport closes a socket that
- * carried nothing in either direction for `silenceMs` (mesh-libp2p.ts sets it to two intervals), which a
- * live peer's ping never lets happen. A peer that exits or is killed is seen at once either way:
- * its kernel closes the socket.
+ * The other end learns of a vanished peer from the silence: it closes a connection that brought
+ * nothing from the peer for `silenceMs` (two intervals), which a live peer's ping never lets
+ * happen. What it heard is counted, not what it wrote: the TCP transport's socket timeout (also
+ * set to `silenceMs`, mesh-libp2p.ts) counts writes too, and a laptop whose link was cut (no FIN,
+ * no RST) kept writing new sessions into it, TCP retransmitting unseen, and showed its sibling
+ * connected and in sync for minutes (test/netns/link-cut.test.ts). It asks no ping of its own: one
+ * timer, due when the connection heard from longest ago would turn silent, and set only while
+ * this end has a connection it does not ping. A peer that exits or is killed is seen at once
+ * either way: its kernel closes the socket.
  *
  * @example
- * const live = new Liveness(node, { intervalMs: 60_000, timeoutMs: 20_000 })
+ * const live = new Liveness(node, { intervalMs: 60_000, timeoutMs: 20_000, heard: lastHeard })
  * node.addEventListener('connection:open', () => { live.arm() })
  * live.stop()
  */
 import { randomBytes } from 'node:crypto'
 import { logger } from '@libp2p/logger'
 import { byteStream } from '@libp2p/utils'
-import type { Connection, Libp2p } from '@libp2p/interface'
+import { TimeoutError, type Connection, type Libp2p } from '@libp2p/interface'
 
 const log = logger('mesh:node:liveness')
 /** @libp2p/ping's protocol: every node answers it, an older mesh node and a bare libp2p node too. */
@@ -30,38 +35,91 @@ export interface LivenessInit {
   intervalMs?: number
   /** How long an answer may take before the connection is closed. @default 20000 */
   timeoutMs?: number
+  /**
+   * When a connection last received anything from its peer (performance.now()), undefined when
+   * not known (muxer.ts's lastHeard). Without it the silent end has only the socket's timeout.
+   */
+  heard?: (conn: Connection) => number | undefined
 }
 
 export const LIVENESS_DEFAULTS = { intervalMs: 60_000, timeoutMs: 20_000 } as const
 
-/** How long a socket may carry nothing before the silent end closes it: two pings missed. */
+/** How long a connection may bring nothing before the silent end closes it: two pings missed. */
 export function silenceMs (intervalMs: number): number { return 2 * intervalMs }
 
 export class Liveness {
   private readonly intervalMs: number
   private readonly timeoutMs: number
+  private readonly silenceMs: number
+  private readonly heard: ((conn: Connection) => number | undefined) | undefined
   private timer: ReturnType<typeof setTimeout> | undefined
+  /** The silent end's timer, and when it is due (performance.now()). */
+  private silence: { timer: ReturnType<typeof setTimeout>, due: number } | undefined
   private stopped = false
 
   constructor (private readonly node: Pick<Libp2p, 'peerId' | 'getConnections'>, init: LivenessInit = {}) {
     this.intervalMs = init.intervalMs ?? LIVENESS_DEFAULTS.intervalMs
     this.timeoutMs = init.timeoutMs ?? LIVENESS_DEFAULTS.timeoutMs
+    this.silenceMs = silenceMs(this.intervalMs)
+    this.heard = init.heard
   }
 
   /** This end pings a connection whose remote PeerId string is the greater one. */
   pings (conn: Connection): boolean { return this.node.peerId.toString() < conn.remotePeer.toString() }
 
-  /** A connection opened: the timer runs while this end has a connection to ping, and only then. */
+  /**
+   * A connection opened: the ping timer runs while this end has a connection to ping, the silence
+   * timer while it has one it does not ping, and each only then.
+   */
   arm (): void {
-    if (this.stopped || this.timer !== undefined) return
-    if (!this.node.getConnections().some(c => this.pings(c))) return
+    if (this.stopped) return
+    const conns = this.node.getConnections()
+    this.listen(conns)
+    if (this.timer !== undefined || !conns.some(c => this.pings(c))) return
     this.timer = setTimeout(() => { this.tick() }, this.intervalMs)
   }
 
   stop (): void {
     this.stopped = true
     if (this.timer !== undefined) clearTimeout(this.timer)
+    if (this.silence !== undefined) clearTimeout(this.silence.timer)
     this.timer = undefined
+    this.silence = undefined
+  }
+
+  /** When the connection this end does not ping and heard from longest ago turns silent, if any. */
+  private silentAt (conns: Connection[]): number | undefined {
+    if (this.heard === undefined) return undefined
+    let due: number | undefined
+    for (const conn of conns) {
+      if (conn.status !== 'open' || this.pings(conn)) continue
+      const at = this.heard(conn)
+      if (at !== undefined && (due === undefined || at + this.silenceMs < due)) due = at + this.silenceMs
+    }
+    return due
+  }
+
+  /** Sets the silence timer for the earliest connection to turn silent (an earlier one set stays). */
+  private listen (conns: Connection[]): void {
+    const due = this.silentAt(conns)
+    if (due === undefined || (this.silence !== undefined && this.silence.due <= due)) return
+    if (this.silence !== undefined) clearTimeout(this.silence.timer)
+    this.silence = { timer: setTimeout(() => { this.hark() }, Math.max(0, due - performance.now())), due }
+  }
+
+  /** Closes each connection it does not ping that brought nothing for `silenceMs`; a live one moves the timer on. */
+  private hark (): void {
+    this.silence = undefined
+    if (this.stopped) return
+    const now = performance.now()
+    for (const conn of this.node.getConnections()) {
+      if (conn.status !== 'open' || this.pings(conn)) continue
+      const at = this.heard?.(conn)
+      if (at === undefined || now - at < this.silenceMs) continue
+      log('nothing from %p for %d ms, closing the connection', conn.remotePeer, Math.round(now - at))
+      conn.abort(new TimeoutError(`nothing received for ${Math.round(now - at)} ms`))
+    }
+    this.listen(this.node.getConnections())
   }
 
   private tick (): void {

@@ -102,8 +102,9 @@ export async function buildLibp2p (vault: NodeVault, config: NodeConfig, options
       start: false,
       privateKey: vault.identity.device.privateKey,
       addresses: { listen, announce: config.announce, announceFilter: announceOnlyVia(config.relayVia) },
-      // A socket silent for two ping intervals is closed: how the end that does not ping learns
-      // that its peer vanished (liveness.ts); libp2p's own default is 2 minutes.
+      // A socket silent for two ping intervals is closed (libp2p's own default is 2 minutes). The
+      // end that does not ping closes a connection that received nothing for as long (liveness.ts):
+      // this timeout counts writes too, so it only backs that up (a connection before its muxer).
       transports: [tcp({ inboundSocketInactivityTimeout: silenceMs(config.pingInterval), outboundSocketInactivityTimeout: silenceMs(config.pingInterval) }), (components: any) => { const t = circuitRelayTransport({ reservationCompletionTimeout: 10_000 })(components); relayTransport = t; return t }],
       // Who may reserve, be connected to and connect through a relay: members only (relay.ts).
       connectionGater: relayGater(members, relayCounts),

@@ -25,6 +25,7 @@ import { LIVENESS_DEFAULTS, Liveness } from './liveness.js'
 import { buildLibp2p, type BuiltNode } from './mesh-libp2p.js'
 import { StatusReport } from './mesh-status.js'
 import type { MeshLibp2p, MeshNodeOptions, NodeEvent, NodeStatus, NodeVault, PeerStatus, Via } from './mesh-types.js'
+import { lastHeard } from './muxer.js'
 import type { PaceMode } from './pace.js'
 import { pairingCandidates, type PairingRendezvous, type RelayedCandidate } from './pair-relay.js'
 import { PeerBook } from './peer-book.js'
@@ -166,7 +167,8 @@ export class MeshNode extends EventEmitter<{ event: [NodeEvent], 'caught-up': [s
     this.vault.on('revoked', this.revocation.onRevoked)
     if (!('mirror' in this.vault)) this.vault.on('registry', this.onRegistryOp)
     // An answer may take a while on a loaded machine (20 s), but never longer than an interval.
-    const live = new Liveness(n, { intervalMs: this.config.pingInterval, timeoutMs: Math.min(LIVENESS_DEFAULTS.timeoutMs, this.config.pingInterval) })
+    // The end that does not ping judges a connection by what its muxer last received from the peer.
+    const live = new Liveness(n, { intervalMs: this.config.pingInterval, timeoutMs: Math.min(LIVENESS_DEFAULTS.timeoutMs, this.config.pingInterval), heard: lastHeard })
     this.liveness = live
     n.addEventListener('connection:open', () => { live.arm() })
     n.addEventListener('peer:discovery', (e) => {

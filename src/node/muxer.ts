@@ -9,6 +9,7 @@
  */
 import { yamux } from '@chainsafe/libp2p-yamux'
 import { StreamState, type YamuxStream } from '@chainsafe/libp2p-yamux/stream'
+import type { Connection } from '@libp2p/interface'
 
 export const MUXER_LIMITS = {
   /** The largest receive window granted per stream: what a paused reader may still be sent. */
@@ -23,7 +24,8 @@ export const MUXER_LIMITS = {
  * fails (liveness.ts), so the frame only woke both ends twice as often for nothing. Its first
  * ping is kept, once per connection: yamux grows a stream's window only by the round-trip time
  * that ping measures, and without it every window stayed at its first 256 KiB, a bulk transfer
- * capped at 256 KiB per round trip (2.6 MB/s at 100 ms) on a link between networks.
+ * capped at 256 KiB per round trip (2.6 MB/s at 100 ms) on a link between networks. Each muxer
+ * also notes when its peer last sent anything (lastHeard), for the end that does not ping.
  */
 export function meshMuxer (): ReturnType<typeof yamux> {
   const make = yamux({ enableKeepAlive: false, streamOptions: { maxStreamWindowSize: MUXER_LIMITS.maxStreamWindowSize, maxReadBufferLength: MUXER_LIMITS.maxReadBufferLength } })
@@ -32,9 +34,15 @@ export function meshMuxer (): ReturnType<typeof yamux> {
     const create = factory.createStreamMuxer.bind(factory)
     factory.createStreamMuxer = (maConn) => {
       const muxer = create(maConn)
-      const m = muxer as unknown as { _newStream?: (...args: unknown[]) => YamuxStream, ping?: () => Promise<number> }
+      const m = muxer as unknown as { _newStream?: (...args: unknown[]) => YamuxStream, ping?: () => Promise<number>, onData?: (buf: unknown) => void }
       const newStream = m._newStream
       if (typeof newStream === 'function') m._newStream = (...args) => fewerWindowUpdates(newStream.apply(muxer, args))
+      const onData = m.onData
+      if (typeof onData === 'function') {
+        const heard = { at: performance.now() }
+        lastHeardBy.set(muxer, heard)
+        m.onData = (buf) => { heard.at = performance.now(); onData.call(muxer, buf) }
+      }
       // The round-trip time, measured once as yamux's keep-alive would first (after this tick, once
       // the connection is wired). Its only failure is a connection closed before the pong, which
       // leaves nothing to measure: ignored (yamux's own keep-alive only logs it).
@@ -44,6 +52,23 @@ export function meshMuxer (): ReturnType<typeof yamux> {
     }
     return factory
   }
+}
+
+/** Per muxer, when bytes last came from the peer (performance.now(), the clock timers run on). */
+const lastHeardBy = new WeakMap<object, { at: number }>()
+
+/**
+ * When `conn` last received anything from its peer (every decrypted chunk the muxer is given, a
+ * frame or part of one), or undefined for a connection meshMuxer did not make. The silent end of
+ * a connection judges it by this (liveness.ts): a socket's own inactivity timeout counts what the
+ * node writes too, and a node that keeps writing into a cut link never sees it time out. Read
+ * from libp2p's Connection, which keeps its muxer in a field its types call private; if a
+ * release renames it this is undefined, the silent end falls back on the socket's timeout, and
+ * test/protocol/liveness.test.ts fails.
+ */
+export function lastHeard (conn: Connection): number | undefined {
+  const muxer = (conn as unknown as { muxer?: object }).muxer
+  return muxer === undefined ? undefined : lastHeardBy.get(muxer)?.at
 }
 
 /**
