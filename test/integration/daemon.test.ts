@@ -115,6 +115,8 @@ describe('commands through a running daemon', () => {
     expect(JSON.parse(relabel.stderr).error.code).toBe('DAEMON_RUNNING')
     const stop = await mesh(['stop', ...home])
     expect(stop.code, stop.stderr).toBe(0)
+    // It says stopped once the process is gone, not when its socket closed.
+    expect(() => process.kill(d.child.pid as number, 0)).toThrow(expect.objectContaining({ code: 'ESRCH' }))
     expect(await d.exited).toBe(0)
     expect(d.lines.at(-1)).toMatch(/stopped; store flushed/)
     const after = await mesh(['stop', ...home, '--json'])

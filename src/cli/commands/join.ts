@@ -212,6 +212,16 @@ export const joinCmd: Command = {
   }
 }
 
+/** Resolves true once no process has this pid (polled), false after `ms`. */
+async function exited (pid: number, ms: number): Promise<boolean> {
+  const end = Date.now() + ms
+  for (;;) {
+    try { process.kill(pid, 0) } catch (err: any) { if (err?.code === 'ESRCH') return true }
+    if (Date.now() >= end) return false
+    await new Promise(resolve => setTimeout(resolve, 50))
+  }
+}
+
 export const stopCmd: Command = {
   name: 'stop',
   usage: 'mesh stop [--json]',
@@ -229,9 +239,12 @@ export const stopCmd: Command = {
       const r = await rpc.call('node.stop', {})
       if (!r.stopping) throw new DaemonNotRunningError(`the process serving home ${g.home} (pid ${s.daemon.pid}) is not a mesh join: stop it where it runs`, { home: g.home })
       await rpc.closed()
-      if (g.json) out.json({ stopped: true, pid: s.daemon.pid })
-      else out.line(`stopped mesh join (pid ${s.daemon.pid})`)
-      return 0
+      // Its socket closes before the process has flushed its store and left: wait for that.
+      const pid = s.daemon.pid
+      const gone = pid === undefined || await exited(pid, 60_000)
+      if (g.json) out.json({ stopped: gone, pid: s.daemon.pid })
+      else out.line(gone ? `stopped mesh join (pid ${s.daemon.pid})` : `mesh join (pid ${s.daemon.pid}) is stopping; still flushing its store after 60 s`)
+      return gone ? 0 : 1
     } finally {
       await rpc.close()
     }
