@@ -139,6 +139,11 @@ export class FrameReader {
         const body = this.buf.subarray(0, this.need) // no copy when the frame is one chunk
         this.buf.consume(this.need)
         this.need = undefined
+        // This frame is complete: the next one's clock starts now. Left armed, the clock ran from
+        // the first byte of a backlog instead: a receiver busy long enough that the wire never
+        // paused at a frame's end (its peer's frames queued back to back) ended its own session
+        // after 30 s, however fast each frame came in.
+        this.disarm()
         this.init.onFrame(body)
       }
       if (this.remoteClosed && !this.paused && !this.ended) {

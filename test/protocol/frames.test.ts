@@ -69,6 +69,25 @@ describe('sync frames', () => {
     expect(err?.message).toMatch(/not completed within 150 ms/)
   })
 
+  it('times each frame from its own start: frames back to back, never at a boundary, do not add up to a stall', async () => {
+    const p = await pair({ frameDeadlineMs: 200 })
+    // Every chunk ends inside a frame (the rest of one and the start of the next), as a backlog
+    // reads off the wire: each frame completes within 50 ms, the whole run lasts 4 deadlines.
+    const wire = Buffer.concat(Array.from({ length: 20 }, () => frame(new Uint8Array(100).fill(3))))
+    const cuts = Array.from({ length: 20 }, (_, i) => i * wire.byteLength / 20 + 37)
+    let from = 0
+    for (const cut of cuts) {
+      p.send(wire.subarray(from, cut))
+      from = cut
+      await settle(40)
+    }
+    p.send(wire.subarray(from))
+    for (let i = 0; i < 40 && p.frames.length < 20; i++) await settle(25)
+    expect(p.frames.length).toBe(20)
+    const ended = await Promise.race([p.ended, settle(50).then(() => 'running')])
+    expect(ended).toBe('running')
+  })
+
   it('hands out frames held back by pause after the peer closed, then ends cleanly', async () => {
     const p = await pair()
     p.reader.pause()
