@@ -114,6 +114,13 @@ describe('an unknown command', () => {
 
 describe('flags and names a newcomer gets wrong', () => {
   it('are bad input naming what to fix (exit 2): --dial, --as, an agent subcommand; an agent session not here says how it comes', async () => {
+    // A mistyped option: the one meant, if one is that close, and how a value starting with "-" is written.
+    const tial = await mesh('session', 'show', 'x', '--tial', '3', ...A())
+    expect(tial.code).toBe(2)
+    expect(tial.stderr).toMatch(/^mesh: mesh session has no option --tial; did you mean --tail\? \(a value that starts with "-" is written --option=-VALUE, or after "--" when it is an argument\)/)
+    expect((await mesh('session', 'show', 'x', '--frobnicate', ...A())).stderr).toMatch(/^mesh: mesh session has no option --frobnicate \(/)
+    const dash = await mesh('session', 'append', 'x', '--role', 'user', '--text=-x', ...A())
+    expect(dash.stderr).not.toMatch(/needs a value|no option/)
     const dial = await mesh('devices', 'approve', 'K7QM-2XDF', '--dial', 'banana', ...A())
     expect(dial.code, dial.stderr).toBe(2)
     expect(dial.stderr).toMatch(/^mesh: --dial banana is not a multiaddr/)
