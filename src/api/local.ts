@@ -122,7 +122,12 @@ export class LocalApi implements MeshApi {
     const first = this.node?.arriving(key)
     if (first !== undefined && !first.held) throw arriving(first)
     try {
-      return await this.cache.use(parseSessionKey(key), fn)
+      const k = parseSessionKey(key)
+      return await this.cache.use(k, async s => {
+        // Listed, but none of its content here: not an empty session whose lease could be taken.
+        if (s.meta().key === '') throw await this.vault.sessions.notHereYet(k)
+        return await fn(s)
+      })
     } catch (err) {
       // A session still arriving from a peer says so, instead of "no such session".
       const a = err instanceof SessionNotFoundError ? this.node?.arriving(key) : undefined
