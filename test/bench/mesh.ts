@@ -331,7 +331,8 @@ export async function benchMesh (dir: string, opts: { quick: boolean, part?: str
     const a = await meshNode(join(dir, 'ta'), wallet, 'A')
     const sa = await a.vault.sessions.create('throughput')
     const bin = fileURLToPath(new URL('../../../bin/mesh.js', import.meta.url))
-    const b = spawn(process.execPath, [bin, 'join', '--home', join(dir, 'tb'), '--wallet', walletPath, '--label', 'B', '--no-mdns', '--dht', 'off', '--listen', '/ip4/127.0.0.1/tcp/0', '--bootstrap', addrOf(a)], { env: { ...process.env, HOME: dir }, stdio: ['ignore', 'pipe', 'inherit'] })
+    // --json: each synced event as it comes (the human log tells entries synced at most once a second).
+    const b = spawn(process.execPath, [bin, 'join', '--json', '--home', join(dir, 'tb'), '--wallet', walletPath, '--label', 'B', '--no-mdns', '--dht', 'off', '--listen', '/ip4/127.0.0.1/tcp/0', '--bootstrap', addrOf(a)], { env: { ...process.env, HOME: dir }, stdio: ['ignore', 'pipe', 'inherit'] })
     let got = 0
     let buf = ''
     let ready = false
@@ -340,8 +341,9 @@ export async function benchMesh (dir: string, opts: { quick: boolean, part?: str
       let i
       while ((i = buf.indexOf('\n')) >= 0) {
         const line = buf.slice(0, i); buf = buf.slice(i + 1)
-        const m = /synced\s+agent:main:throughput from A: \+(\d+) entries/.exec(line)
-        if (m !== null) { got += Number(m[1]); ready = true }
+        let e: { event?: string, doc?: string, label?: string, entries?: number } = {}
+        try { e = JSON.parse(line) } catch { continue }
+        if (e.event === 'synced' && e.doc === 'agent:main:throughput' && e.label === 'A' && typeof e.entries === 'number') { got += e.entries; ready = true }
       }
     })
     await until(() => ready, 30_000)

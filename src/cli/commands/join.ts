@@ -10,6 +10,7 @@ import { DaemonNotRunningError, DaemonRunningError, UsageError } from '../../err
 import { connectRpc } from '../../api/rpc-client.js'
 import type { NodeEvent } from '../../node/mesh.js'
 import { formatProgress } from './peer-lines.js'
+import { Coalesce } from '../coalesce.js'
 import { LiveLine } from '../live-line.js'
 import { multiaddrs } from '../multiaddr-flags.js'
 import { localTime, stdout as out, untilStopped, whenHomeFree, type Globals } from '../context.js'
@@ -132,8 +133,21 @@ export const joinCmd: Command = {
     const early: NodeEvent[] = []
     // Every line from here on goes above the transfer bar, if one is on screen.
     const live = new LiveLine(!g.json && process.stdout.isTTY === true, s => { process.stdout.write(s) })
+    // Entries synced, per peer and document: at most a line a second (a catch-up of forty entries is not forty lines).
+    const synced = new Coalesce<string>(1000, (k, n) => {
+      const e = syncedBy.get(k)
+      syncedBy.delete(k)
+      if (e !== undefined) live.line(formatEvent({ ...e, entries: n }) as string)
+    })
+    const syncedBy = new Map<string, Extract<NodeEvent, { type: 'synced' }>>()
     const print = (e: NodeEvent): void => {
       if (g.json) { out.line(JSON.stringify({ ...e, event: e.type })); return }
+      if (e.type === 'synced' && !e.snapshot) {
+        const k = `${e.peerId} ${e.doc}`
+        syncedBy.set(k, e)
+        synced.add(k, e.entries)
+        return
+      }
       const line = formatEvent(e)
       if (line !== undefined) live.line(line)
     }
@@ -194,6 +208,7 @@ export const joinCmd: Command = {
       await untilStopped(stopped)
     } finally {
       // A second Ctrl-C while the store flushes is answered, not obeyed: nothing is cut short.
+      synced.stop()
       live.clear()
       const patience = (): void => { out.err('stopping: flushing the store…') }
       process.on('SIGINT', patience)
