@@ -15,6 +15,7 @@ import { poisonUpdate, rogueMember, updateOf } from '../helpers/rogue.js'
 import { tempDir } from '../helpers/tmp.js'
 import { cliEnv, runCli } from '../helpers/cli.js'
 import { join } from 'node:path'
+import { freePort } from '../helpers/free-port.js'
 
 const nodes: TestNode[] = []
 const cleanups: Array<() => Promise<void>> = []
@@ -189,10 +190,3 @@ describe('a bad entry is quarantined, never fatal', () => {
   })
 })
 
-async function freePort (): Promise<number> {
-  const srv = createServer()
-  await new Promise<void>(resolve => srv.listen(0, '127.0.0.1', resolve))
-  const port = (srv.address() as { port: number }).port
-  await new Promise<void>(resolve => srv.close(() => { resolve() }))
-  return port
-}

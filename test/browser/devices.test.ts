@@ -30,6 +30,7 @@ import { BIN, ROOT } from '../helpers/cli.js'
 import { startPair, type Pair } from '../helpers/daemons.js'
 import { spawnIn, type Proc } from '../helpers/netns.js'
 import { tempDir } from '../helpers/tmp.js'
+import { freePort } from '../helpers/free-port.js'
 
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium'
 const ARTIFACTS = join(ROOT, 'test', 'browser', 'artifacts')
@@ -56,19 +57,6 @@ async function screenshot (page: Page, name: string): Promise<void> {
   await page.screenshot({ path, fullPage: true })
   await mkdir(ARTIFACTS, { recursive: true })
   await copyFile(path, join(ARTIFACTS, name))
-}
-
-/** A TCP port free right now on loopback (the daemon listens there for `mesh pair --via`). */
-async function freePort (): Promise<number> {
-  return await new Promise((resolve, reject) => {
-    const s = createServer()
-    s.once('error', reject)
-    s.listen(0, '127.0.0.1', () => {
-      const a = s.address()
-      const port = typeof a === 'object' && a !== null ? a.port : 0
-      s.close(() => { resolve(port) })
-    })
-  })
 }
 
 /** Whether nothing listens on this loopback port now. */

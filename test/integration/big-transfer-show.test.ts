@@ -14,7 +14,6 @@
 import { spawnSync } from 'node:child_process'
 import { writeFileSync } from 'node:fs'
 import { readdir, stat } from 'node:fs/promises'
-import { createServer } from 'node:net'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { brokenSessions } from '../helpers/big-snapshot.js'
@@ -22,6 +21,7 @@ import { BIN, cliEnv, ROOT, runCli } from '../helpers/cli.js'
 import { cutProxy } from '../helpers/cut-proxy.js'
 import { spawnIn, type Proc } from '../helpers/netns.js'
 import { tempDir } from '../helpers/tmp.js'
+import { freePort } from '../helpers/free-port.js'
 
 const ENTRIES = Number(process.env.MESH_SHOW_ENTRIES ?? 39)
 const PER = 800
@@ -34,14 +34,6 @@ let env: NodeJS.ProcessEnv
 let wallet: string
 let homeA: string
 let size: number
-
-async function freePort (): Promise<number> {
-  const s = createServer()
-  await new Promise<void>(resolve => s.listen(0, '127.0.0.1', resolve))
-  const port = (s.address() as { port: number }).port
-  await new Promise<void>(resolve => s.close(() => resolve()))
-  return port
-}
 
 /** Bytes of every entry file under the home's data directory: what the session weighs sealed. */
 async function entryBytes (home: string): Promise<number> {

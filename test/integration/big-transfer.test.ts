@@ -9,7 +9,6 @@
  * Restarts and resumes are read from the sender's sync log (DEBUG=mesh:sync).
  */
 import { spawn, type ChildProcess } from 'node:child_process'
-import { createServer } from 'node:net'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { bigSnapshotHome, brokenSessions, snapshotStarts } from '../helpers/big-snapshot.js'
@@ -18,6 +17,7 @@ import { cutProxy } from '../helpers/cut-proxy.js'
 import { spawnIn, type Proc } from '../helpers/netns.js'
 import { prng } from '../helpers/prng.js'
 import { tempDir } from '../helpers/tmp.js'
+import { freePort } from '../helpers/free-port.js'
 
 const N = Number(process.env.MESH_BIG_N ?? 6000)
 const cleanups: Array<() => Promise<void> | void> = []
@@ -28,14 +28,6 @@ let env: NodeJS.ProcessEnv
 let wallet: string
 let homeA: string
 let size: number
-
-async function freePort (): Promise<number> {
-  const s = createServer()
-  await new Promise<void>(resolve => s.listen(0, '127.0.0.1', resolve))
-  const port = (s.address() as { port: number }).port
-  await new Promise<void>(resolve => s.close(() => resolve()))
-  return port
-}
 
 async function messageCount (home: string): Promise<number> {
   const r = await runCli(['session', 'show', 'big', '--home', home, '--json', '--tail', '1'], { env, timeoutMs: 60_000 })

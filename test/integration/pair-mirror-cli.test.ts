@@ -8,7 +8,6 @@
  * protocol calls: test/protocol/pair-mirror.test.ts; a mirror made with `mesh init --mirror` and
  * its memory scan: test/integration/mirror.test.ts.
  */
-import { createServer } from 'node:net'
 import { readdir, stat } from 'node:fs/promises'
 import { join } from 'node:path'
 import { afterAll, describe, expect, it } from 'vitest'
@@ -16,18 +15,10 @@ import { BIN, cliEnv, runCli } from '../helpers/cli.js'
 import { startDaemon } from '../helpers/daemons.js'
 import { spawnIn, type Proc } from '../helpers/netns.js'
 import { tempDir } from '../helpers/tmp.js'
+import { freePort } from '../helpers/free-port.js'
 
 const cleanups: Array<() => Promise<void> | void> = []
 afterAll(async () => { for (const c of cleanups.reverse()) await c() })
-
-/** A TCP port free right now on loopback (the admin's daemon listens there for `mesh pair --via`). */
-async function freePort (): Promise<number> {
-  return await new Promise((resolve, reject) => {
-    const s = createServer()
-    s.once('error', reject)
-    s.listen(0, '127.0.0.1', () => { const p = (s.address() as { port: number }).port; s.close(() => { resolve(p) }) })
-  })
-}
 
 async function filesUnder (dir: string): Promise<string[]> {
   const out: string[] = []
