@@ -10,7 +10,7 @@
 import { parseSessionKey } from '../../crdt/index.js'
 import { InvalidInputError, SessionNotFoundError } from '../errors.js'
 import type { MeshNode } from '../node/mesh.js'
-import { megabytes as mb, type Arriving } from '../node/progress.js'
+import { portion, type Arriving } from '../node/progress.js'
 import { EventLog, type CallOptions, type EventRecord, type MeshApi, type SubscribeOptions } from './api.js'
 import { agentHandlers } from './local-agents.js'
 import type { Handler, Handlers, LocalApiOptions, LocalContext } from './local-context.js'
@@ -115,8 +115,7 @@ export class LocalApi implements MeshApi {
 
   private async withSession<T>(key: string, fn: (s: Session) => Promise<T> | T): Promise<T> {
     const arriving = (a: Arriving): SessionNotFoundError => {
-      const pct = a.bytesTotal > 0 ? Math.floor(a.bytesDone * 100 / a.bytesTotal) : 0
-      return new SessionNotFoundError(`session ${parseSessionKey(key)} is arriving from ${a.from}: ${pct}% (${mb(a.bytesDone)} of ${mb(a.bytesTotal)})${a.etaMs !== undefined ? `, about ${Math.ceil(a.etaMs / 1000)} s left` : ''}`, { key, arriving: a })
+      return new SessionNotFoundError(`session ${parseSessionKey(key)} is arriving from ${a.from}: ${portion(a.bytesDone, a.bytesTotal)}${a.etaMs !== undefined ? `, about ${Math.ceil(a.etaMs / 1000)} s left` : ''}`, { key, arriving: a })
     }
     // Named (the sessions index arrives first) but none of it here yet: it is on its way, not empty.
     const first = this.node?.arriving(key)

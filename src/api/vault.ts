@@ -11,7 +11,7 @@ import {
 import { AbortedError, ClosedError, InvalidInputError, MissingCapabilityError, NotFoundError, SessionExistsError, SessionNotFoundError } from '../errors.js'
 import { expandHome, toHex, type Capability, type Wallet } from '../identity/index.js'
 import { isMirrorHome } from '../node/mirror.js'
-import { megabytes } from '../node/progress.js'
+import { portion } from '../node/progress.js'
 import { Vault } from '../node/vault.js'
 import type { Replica } from '../node/replica.js'
 import { defaultHome } from '../store/index.js'
@@ -157,8 +157,7 @@ class SessionsApi {
     if (part === undefined) return new SessionNotFoundError(`session ${k} is listed, but none of it has reached this device yet: it comes from a device that has it while both are online (\`mesh peers\` shows who is)`, { key: k, pending: { bytesHeld: 0 } })
     const from = vault.certs.get(part.header.author)?.label ?? toHex(part.header.author).slice(0, 8)
     const total = Number(part.header.snapshotSize)
-    const pct = total > 0 ? Math.floor(part.held * 100 / total) : 0
-    return new SessionNotFoundError(`session ${k} has not fully arrived: ${pct}% (${megabytes(part.held)} of ${megabytes(total)}) came from ${from} before the transfer stopped; the rest follows from there when a device that has it is online (\`mesh peers\` shows who is)`, { key: k, pending: { bytesHeld: part.held, bytesTotal: total, from } })
+    return new SessionNotFoundError(`session ${k} has not fully arrived: ${portion(part.held, total)} came from ${from} before the transfer stopped; the rest follows from there when a device that has it is online (\`mesh peers\` shows who is)`, { key: k, pending: { bytesHeld: part.held, bytesTotal: total, from } })
   }
 
   /**

@@ -58,6 +58,11 @@ export function progressEvent (s: TransferStatus): ProgressEvent {
   return { type: 'progress', ...rest }
 }
 
+/** How much of a whole is here, as a person reads it: `61% (22 MB of 36 MB)`. */
+export function portion (done: number, total: number): string {
+  return `${total > 0 ? Math.floor(done * 100 / total) : 0}% (${megabytes(done)} of ${megabytes(total)})`
+}
+
 /** Bytes as a person reads them in a progress line: `3.4 MB`, `36 MB` (whole MB from 10 MB up). */
 export function megabytes (n: number): string {
   return `${(n / 1e6).toFixed(n < 1e7 ? 1 : 0)} MB`

@@ -21,8 +21,6 @@ import { daemonHeap } from '../daemon-heap.js'
 
 const short = (id: string): string => `${id.slice(0, 8)}…${id.slice(-6)}`
 
-
-
 export function formatEvent (e: NodeEvent): string | undefined {
   switch (e.type) {
     case 'found': return `peer found    ${short(e.peerId)} via ${e.via}`
@@ -134,20 +132,10 @@ export const joinCmd: Command = {
     // Every line from here on goes above the transfer bar, if one is on screen.
     const live = new LiveLine(!g.json && process.stdout.isTTY === true, s => { process.stdout.write(s) })
     // Entries synced, per peer and document: at most a line a second (a catch-up of forty entries is not forty lines).
-    const synced = new Coalesce<string>(1000, (k, n) => {
-      const e = syncedBy.get(k)
-      syncedBy.delete(k)
-      if (e !== undefined) live.line(formatEvent({ ...e, entries: n }) as string)
-    })
-    const syncedBy = new Map<string, Extract<NodeEvent, { type: 'synced' }>>()
+    const synced = new Coalesce<string, Extract<NodeEvent, { type: 'synced' }>>(1000, (e, n) => { live.line(formatEvent({ ...e, entries: n }) as string) })
     const print = (e: NodeEvent): void => {
       if (g.json) { out.line(JSON.stringify({ ...e, event: e.type })); return }
-      if (e.type === 'synced' && !e.snapshot) {
-        const k = `${e.peerId} ${e.doc}`
-        syncedBy.set(k, e)
-        synced.add(k, e.entries)
-        return
-      }
+      if (e.type === 'synced' && !e.snapshot) { synced.add(`${e.peerId} ${e.doc}`, e.entries, e); return }
       const line = formatEvent(e)
       if (line !== undefined) live.line(line)
     }
@@ -257,8 +245,8 @@ export const stopCmd: Command = {
       // Its socket closes before the process has flushed its store and left: wait for that.
       const pid = s.daemon.pid
       const gone = pid === undefined || await exited(pid, 60_000)
-      if (g.json) out.json({ stopped: gone, pid: s.daemon.pid })
-      else out.line(gone ? `stopped mesh join (pid ${s.daemon.pid})` : `mesh join (pid ${s.daemon.pid}) is stopping; still flushing its store after 60 s`)
+      if (g.json) out.json({ stopped: gone, pid })
+      else out.line(gone ? `stopped mesh join (pid ${pid})` : `mesh join (pid ${pid}) is stopping; still flushing its store after 60 s`)
       return gone ? 0 : 1
     } finally {
       await rpc.close()
