@@ -55,6 +55,8 @@ export function listen (vault: MeshVault, node: MeshNode | undefined, push: (e: 
 /** Which session or document an entry from a peer changed, by the vault's document names. */
 export class RemoteEntries {
   private docNames = new Map<string, string>()
+  /** The names being reread, for every entry that waits for one meanwhile. */
+  private naming: Promise<Map<string, string>> | undefined
   private knownSessions = new Set<string>()
   private loaded: Promise<void> = Promise.resolve()
 
@@ -62,15 +64,15 @@ export class RemoteEntries {
   constructor (private readonly vault: MeshVault, private readonly push: (e: ApiEvent) => void, private readonly isOpen: (key: SessionKey) => boolean) {}
 
   /**
-   * Loads what the event mapping needs (document names, known sessions) in the background: both
-   * read the sessions index, a large document in a vault of 10,000 sessions, which held `mesh
-   * join` back from running. Only the sessions refresh needs them first (it waits for `loaded`).
+   * Loads the sessions known at start in the background (the sessions index, a large document in
+   * a vault of 10,000 sessions, held `mesh join` back from running); only the sessions refresh
+   * needs them (it waits for `loaded`). The documents' names (a keyed hash per session) are read
+   * when a peer's entry first needs one.
    */
   start (): void {
     this.loaded = (async () => {
-      this.docNames = await this.vault.vault.docNames()
       this.knownSessions = new Set((await this.vault.sessions.list()).map(s => s.key))
-    })().catch((err: unknown) => { log('loading document names failed: %e', err) })
+    })().catch((err: unknown) => { log('loading the known sessions failed: %e', err) })
   }
 
   /** A session created here: not announced again when the index changes. */
@@ -80,7 +82,9 @@ export class RemoteEntries {
   onEntry (hex: string): void {
     const name = this.docNames.get(hex)
     if (name === undefined) {
-      void this.vault.vault.docNames().then(n => { this.docNames = n; if (n.has(hex)) this.onEntry(hex) }, (err: unknown) => { log('doc names: %e', err) })
+      // Once for every entry that comes meanwhile: a fresh node receives thousands at once.
+      this.naming ??= this.vault.vault.docNames().finally(() => { this.naming = undefined })
+      this.naming.then(n => { this.docNames = n; if (n.has(hex)) this.onEntry(hex) }, (err: unknown) => { log('doc names: %e', err) })
       return
     }
     if (name === DOC_NAMES.memory) { this.push({ type: 'memory.changed', remote: true }); return }

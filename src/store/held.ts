@@ -35,12 +35,24 @@ export interface DocIndex {
 }
 
 /** What tells two entries of one slot apart cheaply: their signatures (over different bodies) differ. */
-export const sigPrefix = (signature: Uint8Array): string => Buffer.from(signature.subarray(0, 12)).toString('base64')
+export const sigPrefix = (signature: Uint8Array): string => Buffer.from(signature.buffer, signature.byteOffset, Math.min(12, signature.byteLength)).toString('base64')
 
 export class HeldIndex {
   readonly docs = new Map<string, DocIndex>()
   /** The vault's digest over these documents' vectors. */
-  readonly digest = new Digest<DocIndex>(d => [...this.vectorIn(d)].filter(([, n]) => n > 0).map(([k, n]) => ({ ...parseStreamKey(k), seq: n, tip: this.tipIn(d, k, n) }) satisfies VectorLane))
+  readonly digest = new Digest<DocIndex>(d => {
+    const lanes: VectorLane[] = []
+    for (const [k, n] of this.vectorIn(d)) if (n > 0) lanes.push({ ...this.lane(k), seq: n, tip: this.tipIn(d, k, n) })
+    return lanes
+  })
+
+  /** Author lanes parsed once each: a vault has a few, and its digest names them for every document. */
+  private readonly lanes = new Map<string, { author: Uint8Array, lane: number }>()
+  private lane (key: string): { author: Uint8Array, lane: number } {
+    let l = this.lanes.get(key)
+    if (l === undefined) { l = parseStreamKey(key); this.lanes.set(key, l) }
+    return l
+  }
 
   constructor (private readonly quarantine: Quarantine, private readonly forks: Forks) {}
 
@@ -50,12 +62,13 @@ export class HeldIndex {
   doc (doc: Uint8Array): DocIndex {
     const id = toHex(doc)
     let d = this.docs.get(id)
-    if (d === undefined) { d = { doc: doc.slice(), id, authors: new Map(), snapshots: [] }; this.docs.set(id, d); this.digest.changed(d) }
+    if (d === undefined) { d = { doc: new Uint8Array(doc), id, authors: new Map(), snapshots: [] }; this.docs.set(id, d); this.digest.changed(d) }
     return d
   }
 
-  author (doc: Uint8Array, key: string): AuthorIndex {
-    const d = this.doc(doc)
+  author (doc: Uint8Array, key: string): AuthorIndex { return this.authorIn(this.doc(doc), key) }
+
+  private authorIn (d: DocIndex, key: string): AuthorIndex {
     let a = d.authors.get(key)
     if (a === undefined) { a = { seqs: new Map(), sigs: new Map() }; d.authors.set(key, a) }
     return a
@@ -63,10 +76,10 @@ export class HeldIndex {
 
   /** An entry record read from the log. */
   add (e: { doc: Uint8Array, author: Uint8Array, lane: number, seq: bigint, signature: Uint8Array }, ref: RecordRef): void {
-    const a = this.author(e.doc, streamKey(e))
+    const d = this.doc(e.doc)
+    const a = this.authorIn(d, streamKey(e))
     a.seqs.set(Number(e.seq), ref)
     a.sigs.set(Number(e.seq), sigPrefix(e.signature))
-    const d = this.doc(e.doc)
     d.uncovered = undefined
     this.digest.changed(d)
   }
@@ -202,8 +215,9 @@ export class HeldIndex {
     }
     for (const [id, a] of d.authors) {
       let n = v.get(id) ?? 0
-      const q = new Set(this.quarantine.seqs(d.doc, id))
-      while (a.seqs.has(n + 1) || q.has(n + 1)) n++
+      const set = this.quarantine.seqs(d.doc, id)
+      const q = set.length > 0 ? new Set(set) : undefined
+      while (a.seqs.has(n + 1) || q?.has(n + 1) === true) n++
       v.set(id, n)
     }
     return v

@@ -85,7 +85,8 @@ export class EntryStore {
   private index (payload: Uint8Array, ref: RecordRef): void {
     const type = payload[0]
     const body = payload.subarray(1)
-    if (type === T_CERT || type === T_CERT_SEALED) { this.certs.read(type, body, ref); return }
+    // The payload is a view of the log's read block: a certificate is kept, so it is copied.
+    if (type === T_CERT || type === T_CERT_SEALED) { this.certs.read(type, body.slice(), ref); return }
     if (type !== T_ENTRY) { log.error('store: record of unknown type %d at %d ignored', type, ref.offset); return }
     let e: ReturnType<typeof entryPlace>
     try {
