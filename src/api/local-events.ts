@@ -57,23 +57,21 @@ export class RemoteEntries {
   private docNames = new Map<string, string>()
   /** The names being reread, for every entry that waits for one meanwhile. */
   private naming: Promise<Map<string, string>> | undefined
-  private knownSessions = new Set<string>()
-  private loaded: Promise<void> = Promise.resolve()
+  /** Sessions told (or created here) since the start: not announced again when the index changes. */
+  private readonly knownSessions = new Set<string>()
+  /** The documents held at start (hex ids): a session whose document was here then is not new. */
+  private heldAtStart = new Set<string>()
 
   /** `isOpen`: the session is held open here, and tells its own changes in full. */
   constructor (private readonly vault: MeshVault, private readonly push: (e: ApiEvent) => void, private readonly isOpen: (key: SessionKey) => boolean) {}
 
   /**
-   * Loads the sessions known at start in the background (the sessions index, a large document in
-   * a vault of 10,000 sessions, held `mesh join` back from running); only the sessions refresh
-   * needs them (it waits for `loaded`). The documents' names (a keyed hash per session) are read
-   * when a peer's entry first needs one.
+   * Notes the documents held at start, from the store's index (cheap): reading the sessions known
+   * at start from the sessions index (a large document in a vault of 10,000 sessions) held
+   * `mesh join` back from running. The documents' names (a keyed hash per session) are read when
+   * a peer's entry first needs one.
    */
-  start (): void {
-    this.loaded = (async () => {
-      this.knownSessions = new Set((await this.vault.sessions.list()).map(s => s.key))
-    })().catch((err: unknown) => { log('loading the known sessions failed: %e', err) })
-  }
+  start (): void { this.heldAtStart = new Set(this.vault.vault.store.docHexIds()) }
 
   /** A session created here: not announced again when the index changes. */
   known (key: string): void { this.knownSessions.add(key) }
@@ -95,11 +93,12 @@ export class RemoteEntries {
 
   private async refreshSessions (): Promise<void> {
     try {
-      await this.loaded // sessions known at start are not new
       const now = await this.vault.sessions.list()
       for (const s of now) {
         if (this.knownSessions.has(s.key)) continue
         this.knownSessions.add(s.key)
+        // Its document was here at start: a session known then, not a new one.
+        if (this.heldAtStart.has(toHex(this.vault.vault.docId(DOC_NAMES.session(s.key as SessionKey))))) continue
         this.push({ type: 'session.created', key: s.key, remote: true })
       }
       this.docNames = await this.vault.vault.docNames()

@@ -121,6 +121,7 @@ export class MeshNode extends EventEmitter<{ event: [NodeEvent], 'caught-up': [s
     }
     // Names label events only: read when an event first needs one (doc-names.ts), not at start.
     self.afterStart()
+    vault.store.warm()
     return self
   }
 

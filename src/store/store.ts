@@ -77,10 +77,16 @@ export class EntryStore {
     l.onWrite = (err) => { s.disk.report(err) }
     s.recovered = recovered
     if (s.certs.unsealed()) await s.certs.seal(s.entryRecords)
-    // Fingerprints every document once after open, in slices, so the first connection finds the digest ready.
-    s.idx.digest.warm(() => s.closed)
     return s
   }
+
+  /**
+   * Fingerprints every document changed since the last look, in slices, so that the first
+   * connection finds the vault's digest ready (`fingerprints()` computes what is left at once). A
+   * node calls it once it has started: during its start, the slices of a 10,000-document vault
+   * would run between the start's own steps and hold it back.
+   */
+  warm (): void { this.idx.digest.warm(() => this.closed) }
 
   private index (payload: Uint8Array, ref: RecordRef): void {
     const type = payload[0]
@@ -129,6 +135,8 @@ export class EntryStore {
   uncoveredCount (doc: Uint8Array): number { return this.idx.uncoveredCount(doc) }
   snapshots (doc: Uint8Array): readonly StoredSnapshot[] { return this.idx.get(doc)?.snapshots ?? [] }
   docIds (): Uint8Array[] { return [...this.idx.docs.values()].map(d => d.doc) }
+  /** The same as hex strings, as the index keeps them (no conversion). */
+  docHexIds (): string[] { return [...this.idx.docs.keys()] }
   certificates (): readonly Uint8Array[] { return this.certs.all() }
 
   /**
