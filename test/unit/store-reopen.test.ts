@@ -35,10 +35,13 @@ describe('EntryStore reopened', async () => {
     // ~2.6 MB of entries of uneven sizes (read blocks are 1 MB), two per document, and
     // certificates between them (records the index keeps the bytes of).
     const payload = (n: number): Uint8Array => new Uint8Array(n).map((_, i) => (i * 31 + n) & 0xff)
+    let last: Uint8Array | undefined
     for (let i = 0; i < 700; i++) {
       const doc = docIdFor(keys, `doc-${i}`)
       await store.putEntry(sealUpdate(ctx, doc, 1n, payload(1500 + (i * 37) % 1800)))
-      await store.putEntry(sealUpdate(ctx, doc, 2n, payload(300 + (i * 53) % 700)))
+      const second = sealUpdate(ctx, doc, 2n, payload(300 + (i * 53) % 700))
+      await store.putEntry(second)
+      last = second.bytes
       if (i % 150 === 0) await store.putCertificate(payload(200 + i))
     }
     const before = state(store)
@@ -49,7 +52,6 @@ describe('EntryStore reopened', async () => {
     expect(state(store)).toEqual(before)
     // And the bytes read back are the entries written.
     const doc = docIdFor(keys, 'doc-699')
-    const bytes = await store.read(doc, dev.publicKey, 2n)
-    expect(bytes).toBeDefined()
+    expect(await store.read(doc, dev.publicKey, 2n)).toEqual(last)
   })
 })
