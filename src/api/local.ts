@@ -7,9 +7,11 @@
  * The methods are implemented per area (local-<area>.ts) over what they share (local-context.ts);
  * the events come from local-events.ts.
  */
-import { parseSessionKey } from '../../crdt/index.js'
+import { logger } from '@libp2p/logger'
+import { DOC_NAMES, parseSessionKey } from '../../crdt/index.js'
 import { InvalidInputError, SessionNotFoundError } from '../errors.js'
 import type { MeshNode } from '../node/mesh.js'
+import type { Replica } from '../node/replica.js'
 import { portion, type Arriving } from '../node/progress.js'
 import { EventLog, type CallOptions, type EventRecord, type MeshApi, type SubscribeOptions } from './api.js'
 import { agentHandlers } from './local-agents.js'
@@ -33,6 +35,7 @@ export type { LocalApiOptions } from './local-context.js'
  * The methods' schemas (zod), loaded by the first call: a daemon that no client talks to does
  * not hold them (a few MB of an idle node's memory).
  */
+const log = logger('mesh:api')
 let schema: Promise<typeof import('./schema.js')> | undefined
 
 export class LocalApi implements MeshApi {
@@ -45,6 +48,12 @@ export class LocalApi implements MeshApi {
   private closed = false
   private approvals: Approvals | undefined
   private readonly handlers: Handlers<MethodName>
+  /**
+   * The sessions index, held open from the first call on: the vault closes a document on its last
+   * release, and every `mesh status` or `mesh sessions` then opened it afresh (10,000 sessions:
+   * 60–90 ms each). Not at start, which it would slow (see RemoteEntries.start).
+   */
+  private index: Promise<Replica | undefined> | undefined
 
   constructor (opts: LocalApiOptions) {
     this.vault = opts.vault
@@ -90,6 +99,7 @@ export class LocalApi implements MeshApi {
       const issues = parsed.error.issues.map(i => `${i.path.length > 0 ? i.path.join('.') : 'input'}: ${i.message}`).join('; ')
       throw new InvalidInputError(`${method}: ${issues}`, { method })
     }
+    this.index ??= this.vault.vault.acquire(DOC_NAMES.sessionsIndex).catch((err: unknown) => { log('holding the sessions index open failed: %e', err); return undefined })
     if ('writes' in def && def.writes === true) this.vault.vault.assertWritable(`write (${method})`)
     options.signal?.throwIfAborted()
     const h = this.handlers[method] as unknown as Handler<M>
@@ -111,6 +121,8 @@ export class LocalApi implements MeshApi {
     await this.approvals?.close()
     for (const off of this.offs.splice(0)) off()
     await this.cache.close()
+    const index = await this.index
+    if (index !== undefined) await this.vault.vault.release(index)
   }
 
   private async withSession<T>(key: string, fn: (s: Session) => Promise<T> | T): Promise<T> {

@@ -1,12 +1,15 @@
 /**
  * The API tells `session.created` for a session a peer created, once, and never for the sessions
  * this vault already held when it started (it no longer reads the sessions index at start, a
- * large document in a vault of 10,000 sessions: the documents held at start stand for them).
+ * large document in a vault of 10,000 sessions: the documents held at start stand for them); and
+ * it holds the index open from its first call on, instead of opening it for each status or list.
  */
 import { afterEach, describe, expect, it } from 'vitest'
+import { DOC_NAMES } from '../../crdt/index.js'
 import { createLocalApi } from '../../src/api/local.js'
 import type { ApiEvent } from '../../src/api/schema.js'
 import { generateWallet, startNode, type TestNode } from '../helpers/nodes.js'
+import { newVault } from '../helpers/vault.js'
 import { until } from '../helpers/wait.js'
 
 const nodes: TestNode[] = []
@@ -44,6 +47,32 @@ describe('sessions created on a peer', () => {
     } finally {
       off()
       await api.close()
+    }
+  })
+})
+
+describe('the sessions index behind the API', () => {
+  it('stays open from the first call to the close, so each status or list does not open it again', async () => {
+    const v = await newVault()
+    const api = await createLocalApi({ vault: v.vault })
+    const same = async (): Promise<boolean> => {
+      const r1 = await v.vault.vault.acquire(DOC_NAMES.sessionsIndex)
+      await v.vault.vault.release(r1)
+      const r2 = await v.vault.vault.acquire(DOC_NAMES.sessionsIndex)
+      await v.vault.vault.release(r2)
+      return r1 === r2
+    }
+    try {
+      // Before any call the API holds nothing: the vault closes a document on its last release.
+      expect(await same()).toBe(false)
+      await api.call('sessions.create', { key: 'agent:main:a' })
+      expect((await api.call('node.status', {})).sessions).toBe(1)
+      expect(await same()).toBe(true)
+      await api.close()
+      expect(await same()).toBe(false)
+    } finally {
+      await api.close()
+      await v.cleanup()
     }
   })
 })
