@@ -104,32 +104,22 @@ export class RecordLog {
     // One read block for the whole scan (grown for a record larger than it): a fresh megabyte per
     // block pays its page faults again each time, most of a scan where they are dear (a VM).
     let block = Buffer.alloc(0)
-    const bytesAt = async (off: number, len: number): Promise<Buffer | undefined> => {
-      if (off + len > fileSize) return undefined
-      if (off < cacheStart || off + len > cacheStart + cache.byteLength) {
-        const want = Math.min(Math.max(READ_BLOCK, len), fileSize - off)
-        if (block.byteLength < want) block = Buffer.alloc(want)
-        const b = block.subarray(0, want)
-        let got = 0
-        while (got < b.byteLength) {
-          const { bytesRead } = await fh.read(b, got, b.byteLength - got, off + got)
-          if (bytesRead === 0) break
-          got += bytesRead
-        }
-        cacheStart = off
-        cache = b.subarray(0, got)
-        if (got < len) return undefined
+    // Reads the block from `off` (READ_BLOCK bytes, or `len` if more, to the file's end); false
+    // when the file does not hold `len` bytes from `off`.
+    const load = async (off: number, len: number): Promise<boolean> => {
+      if (off + len > fileSize) return false
+      const want = Math.min(Math.max(READ_BLOCK, len), fileSize - off)
+      if (block.byteLength < want) block = Buffer.alloc(want)
+      const b = block.subarray(0, want)
+      let got = 0
+      while (got < b.byteLength) {
+        const { bytesRead } = await fh.read(b, got, b.byteLength - got, off + got)
+        if (bytesRead === 0) break
+        got += bytesRead
       }
-      return cache.subarray(off - cacheStart, off - cacheStart + len)
-    }
-    const validAt = async (at: number): Promise<Buffer | undefined> => {
-      const h = await bytesAt(at, HEADER)
-      if (h === undefined) return undefined
-      const len = h.readUInt32LE(0)
-      const sum = h.readUInt32LE(4)
-      if (len === 0 || len > MAX_RECORD) return undefined
-      const payload = await bytesAt(at + HEADER, len)
-      return payload !== undefined && crc32(payload) === sum ? payload : undefined
+      cacheStart = off
+      cache = b.subarray(0, got)
+      return got >= len
     }
     // The record at `at` when the read block holds all of it (no await: a log of 20,000 small
     // records is read in ~20 blocks); null when the block must be read first.
@@ -142,10 +132,21 @@ export class RecordLog {
       const payload = cache.subarray(from + HEADER, from + HEADER + len)
       return crc32(payload) === cache.readUInt32LE(from + 4) ? payload : undefined
     }
+    // The record at `at` if it is intact, the block read from `at` when it does not hold it:
+    // enough for the length first, then the whole record.
+    const validAt = async (at: number): Promise<Buffer | undefined> => {
+      const held = inBlock(at)
+      if (held !== null) return held
+      if (!(await load(at, HEADER))) return undefined
+      const first = inBlock(at)
+      if (first !== null) return first
+      return (await load(at, HEADER + cache.readUInt32LE(0))) ? inBlock(at) ?? undefined : undefined
+    }
     let pos = 0
     while (pos < fileSize) {
-      const fast = inBlock(pos)
-      const payload = fast === null ? await validAt(pos) : fast
+      // Without an await when the block holds the record, as it mostly does.
+      const held = inBlock(pos)
+      const payload = held === null ? await validAt(pos) : held
       if (payload !== undefined) {
         // A view into the read block, valid during the call: onRecord copies what it keeps. A
         // plain Uint8Array, whose slice() copies (a Buffer's would be another view of the block).
