@@ -67,7 +67,7 @@ export class EarlyEntries {
    * each signature completes the oldest body still unsigned. Returns the completions, in order.
    * Throws ProtocolError for a signature with no body waiting, or too many bodies waiting.
    */
-  receive (msg: SyncMessage): Array<{ done: Promise<{ outcome: AcceptOutcome } & EntryRef>, bytes: number }> {
+  receive (msg: SyncMessage): Array<{ done: ReturnType<EarlyEntry['sign']>, bytes: number }> {
     if (msg.earlyEntries.length === 0 && msg.signatures.length === 0) return []
     const accept = this.accept
     if (accept === undefined) throw new ProtocolError('early entries were sent to a node that did not ask for them')

@@ -288,13 +288,15 @@ export class PeerSession {
     const admitted = await settleInSlices(msg.entries, async e => await this.source.accept(e, this.peer))
     const results = [...await Promise.allSettled(signed.map(async s => await s.done)), ...admitted]
     const sizes = [...signed.map(s => s.bytes), ...msg.entries.map(e => e.byteLength)]
+    const refused = (err: any): void => {
+      this.events.refused(`entry ${err?.code ?? ''}: ${err?.message ?? err}`, this.peer)
+      this.refetchLater(err)
+    }
     results.forEach((r, i) => {
-      if (r.status === 'rejected') {
-        const err = r.reason
-        this.events.refused(`entry ${err?.code ?? ''}: ${err?.message ?? err}`, this.peer)
-        this.refetchLater(err)
-        return
-      }
+      if (r.status === 'rejected') { refused(r.reason); return }
+      // Taken, its write still under way (a live entry's, early.ts): a failed write is a refusal.
+      const durable = (r.value as { durable?: Promise<void> }).durable
+      if (durable !== undefined) durable.catch(refused)
       const k = toHex(r.value.doc)
       this.view.remember(r.value.doc, [r.value.item]) // the peer holds what it sent
       const s = stored.get(k) ?? { doc: r.value.doc, n: 0, held: 0, bytes: 0 }

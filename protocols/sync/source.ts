@@ -62,7 +62,12 @@ export interface SnapshotSink {
 export interface EarlyEntry {
   /** Whether it was applied to an open document on arrival. */
   readonly applied: boolean
-  sign: (signature: Uint8Array) => Promise<{ outcome: AcceptOutcome } & EntryRef>
+  /**
+   * Checks the signature and takes the entry. `durable`, when given: the entry is taken and
+   * held, its write still under way (it rejects, with the error an admission would have thrown,
+   * if the write fails).
+   */
+  sign: (signature: Uint8Array) => Promise<{ outcome: AcceptOutcome, durable?: Promise<void> } & EntryRef>
   /** Its signature will not come (the session ended first): what was applied of it is undone. */
   abandon: () => void
 }

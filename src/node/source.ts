@@ -96,9 +96,9 @@ export function vaultSource (vault: Vault): ReplicaSource {
         applied: early.applied,
         abandon: () => { early.abandon() },
         sign: async (signature) => {
-          const { result, entry: e } = await early.sign(signature)
+          const { result, entry: e, durable } = await early.sign(signature)
           if (result === 'duplicate' && isUncoveredTip(store, e)) await store.putEntry(e)
-          return { outcome: result, ...refOf(e) }
+          return { outcome: result, ...refOf(e), durable }
         }
       }
     },

@@ -35,7 +35,14 @@ export interface Recovery {
   readonly quarantine: string
 }
 
-interface Pending { payload: Uint8Array, resolve: (ref: RecordRef) => void, reject: (err: Error) => void }
+/**
+ * The most bytes of records that may wait for a later batch (`append`'s `within`) at once: past
+ * it an append is written at once, so a writer faster than the disk is held back by it again.
+ */
+export const MAX_WAITING_BYTES = 1024 * 1024
+
+/** `due`: 0 to be written at once, or the time (performance.now) by which it must be. */
+interface Pending { payload: Uint8Array, due: number, resolve: (ref: RecordRef) => void, reject: (err: Error) => void }
 
 function frame (payload: Uint8Array, into: Buffer, at: number): void {
   into.writeUInt32LE(payload.byteLength, at)
@@ -49,6 +56,9 @@ export class RecordLog {
   private size: number
   private pending: Pending[] = []
   private flushing: Promise<void> | undefined
+  /** Bytes of pending records allowed to wait (`within`), and the timer that writes them when due. */
+  private waitingBytes = 0
+  private dueTimer: ReturnType<typeof setTimeout> | undefined
   private paused = false
   private closed = false
   /** Set while a rewrite swaps the file: readers wait, so they never read old offsets from the new file. */
@@ -204,17 +214,45 @@ export class RecordLog {
 
   get bytes (): number { return this.size }
 
-  /** Resolves once the record is on disk (O_DSYNC, or fdatasync without it), with where it lies. */
-  async append (payload: Uint8Array): Promise<RecordRef> {
+  /**
+   * Resolves once the record is on disk (O_DSYNC, or fdatasync without it), with where it lies.
+   * `withinMs`: the record may wait up to that long to share the write of a later batch (one
+   * system call and one disk flush for many), and goes with the next append that may not wait,
+   * a drain or the close if one comes first; unless MAX_WAITING_BYTES already wait.
+   */
+  async append (payload: Uint8Array, withinMs = 0): Promise<RecordRef> {
     if (this.closed) throw new ClosedError(`log ${this.path} is closed`)
     if (payload.byteLength === 0 || payload.byteLength > MAX_RECORD) throw new StoreCorruptError(`record of ${payload.byteLength} bytes is out of range`)
-    const p = new Promise<RecordRef>((resolve, reject) => { this.pending.push({ payload, resolve, reject }) })
+    let due = 0
+    if (withinMs > 0 && this.mayWait(payload.byteLength)) {
+      due = performance.now() + withinMs
+      this.waitingBytes += payload.byteLength
+    }
+    const p = new Promise<RecordRef>((resolve, reject) => { this.pending.push({ payload, due, resolve, reject }) })
     this.kick()
     return await p
   }
 
-  private kick (): void {
+  /** Whether a record of this size may wait now (`append`'s `withinMs`), or would be written at once. */
+  mayWait (bytes: number): boolean { return this.waitingBytes + bytes <= MAX_WAITING_BYTES }
+
+  /** Starts writing what is pending, unless all of it may still wait (then when the first is due) or `now`. */
+  private kick (now = false): void {
+    if (this.pending.length === 0 && this.dueTimer !== undefined) { clearTimeout(this.dueTimer); this.dueTimer = undefined }
     if (this.flushing !== undefined || this.paused || this.pending.length === 0) return
+    if (!now) {
+      let first = Infinity
+      for (const p of this.pending) {
+        if (p.due === 0) { first = 0; break }
+        first = Math.min(first, p.due)
+      }
+      const wait = first - performance.now()
+      if (wait > 0) {
+        if (this.dueTimer === undefined) this.dueTimer = setTimeout(() => { this.dueTimer = undefined; this.kick(true) }, Math.ceil(wait))
+        return
+      }
+    }
+    if (this.dueTimer !== undefined) { clearTimeout(this.dueTimer); this.dueTimer = undefined }
     this.flushing = this.flushLoop().finally(() => {
       this.flushing = undefined
       this.kick()
@@ -225,7 +263,10 @@ export class RecordLog {
     while (this.pending.length > 0 && !this.paused) {
       const batch = this.pending.splice(0)
       let total = 0
-      for (const p of batch) total += HEADER + p.payload.byteLength
+      for (const p of batch) {
+        total += HEADER + p.payload.byteLength
+        if (p.due !== 0) this.waitingBytes -= p.payload.byteLength
+      }
       const buf = Buffer.allocUnsafe(total)
       const start = this.size
       let at = 0
@@ -255,8 +296,9 @@ export class RecordLog {
     }
   }
 
-  /** Waits until every append issued so far is settled. */
+  /** Waits until every append issued so far is settled (records allowed to wait are written now). */
   async drain (): Promise<void> {
+    this.kick(true)
     while (this.flushing !== undefined) await this.flushing
   }
 

@@ -193,11 +193,16 @@ export class EntryStore {
     }
   }
 
+  /** Whether an entry's write may wait now (putEntry's `withinMs`): false once enough writes wait. */
+  writeMayWait (entry: Entry): boolean { return this.log.mayWait(entry.bytes.byteLength + 1) }
+
   /**
    * Appends a verified entry; resolves once it is durable. The index is updated at once, so a
-   * concurrent `has` sees it and a duplicate is never written twice.
+   * concurrent `has` sees it and a duplicate is never written twice. `withinMs`: the write may
+   * wait that long to share a later one's (RecordLog.append); its bytes are served from memory
+   * meanwhile.
    */
-  async putEntry (entry: Entry): Promise<void> {
+  async putEntry (entry: Entry, withinMs = 0): Promise<void> {
     this.check()
     const key = streamKey(entry)
     const a = this.idx.author(entry.doc, key)
@@ -213,7 +218,7 @@ export class EntryStore {
     payload[0] = T_ENTRY
     payload.set(entry.bytes, 1)
     try {
-      const ref = await this.log.append(payload)
+      const ref = await this.log.append(payload, withinMs)
       if (a.seqs.get(seq) === placeholder) a.seqs.set(seq, ref)
     } catch (err) {
       if (a.seqs.get(seq) === placeholder) { a.seqs.delete(seq); a.sigs.delete(seq) }

@@ -3,14 +3,23 @@
  * authenticated channel before its signature, the signature right after. Real nodes on loopback
  * sockets; the hostile cases from a member that writes frames by hand (test/helpers/rogue.ts).
  */
+import { join } from 'node:path'
 import { afterEach, describe, expect, it } from 'vitest'
 import { DOC_NAMES, type SessionKey } from '../../crdt/index.js'
-import { parseUnsignedEntry, verifyEntry, withSignature } from '../../src/identity/index.js'
+import { StoreWriteError } from '../../src/errors.js'
+import { parseStreamKey, parseUnsignedEntry, verifyEntry, withSignature } from '../../src/identity/index.js'
+import { LIVE_WRITE_WITHIN_MS } from '../../src/node/vault-admission.js'
+import type { RecordLog } from '../../src/store/index.js'
 import { generateWallet, startNode, until, type TestNode } from '../helpers/nodes.js'
 import { rogueMember, sharedSession, type Rogue } from '../helpers/rogue.js'
+import { tempDir } from '../helpers/tmp.js'
 
 const nodes: TestNode[] = []
-afterEach(async () => { for (const n of nodes.splice(0)) await n.stop() })
+const cleanups: Array<() => Promise<void>> = []
+afterEach(async () => {
+  for (const n of nodes.splice(0)) await n.stop()
+  for (const c of cleanups.splice(0)) await c()
+})
 
 const KEY = 'agent:main:early' as SessionKey
 const statsOf = (n: TestNode): ReturnType<TestNode['node']['libp2p']['services']['sync']['stats']> => n.node.libp2p.services.sync.stats()
@@ -68,6 +77,57 @@ describe('early entries: the body ahead of its signature', () => {
     expect(await texts(c)).toEqual(want)
     expect(statsOf(c).earlyReceived).toBe(0)
     await s.close(); await sb.close()
+  })
+
+  it('the peer\'s write of a live entry may wait to share a later one\'s; a stop writes what waits, and a write that fails is asked for again', async () => {
+    const wallet = generateWallet()
+    const t = await tempDir(); cleanups.push(t.cleanup)
+    const home = join(t.dir, 'b')
+    const a = await startNode({ wallet, label: 'A' }); nodes.push(a)
+    const b = await startNode({ wallet, label: 'B', home }); nodes.push(b)
+    await b.node.dial(a.node.addresses()[0] as string)
+    const s = await a.vault.sessions.create(KEY)
+    await until(async () => await b.vault.sessions.exists(KEY), 'B to learn of the session')
+    const sb = await b.vault.sessions.open(KEY)
+    const seen: string[] = []
+    sb.subscribe(e => { if (e.type === 'messages') seen.push(...e.messages.map(m => m.content)) })
+    // B's log, watched: how long each write may wait; the first that may wait fails as a full disk fails.
+    const log = (b.vault.vault.store as unknown as { log: RecordLog }).log
+    const append = log.append.bind(log)
+    const waits: number[] = []
+    let failed = 0
+    log.append = async (payload, withinMs = 0) => {
+      waits.push(withinMs)
+      if (withinMs > 0 && failed++ === 0) throw new StoreWriteError('cannot write the log: the disk is full; nothing written before this was lost', { errno: 'ENOSPC' })
+      return await append(payload, withinMs)
+    }
+    const want = Array.from({ length: 12 }, (_, i) => `batched ${i}`)
+    for (const content of want) {
+      await s.append({ role: 'user', content })
+      await until(() => seen.includes(content), `B to see "${content}"`)
+    }
+    expect(waits.filter(w => w === LIVE_WRITE_WITHIN_MS).length).toBeGreaterThan(0)
+    expect(failed).toBeGreaterThan(0)
+    // The entry whose write failed is refused (told as such) and asked for again (protocols/sync
+    // RETRY): it comes back whole and is written. Every slot of A's lanes is held again.
+    await until(() => b.events.some(e => e.type === 'entry-refused' && /STORE_WRITE_FAILED/.test(e.reason)), 'B to tell of the entry it could not write')
+    const doc = b.vault.vault.docId(DOC_NAMES.session(KEY))
+    const slots = [...a.vault.vault.store.vector(doc)].flatMap(([k, n]) => Array.from({ length: n }, (_, i) => ({ ...parseStreamKey(k), seq: BigInt(i + 1) })))
+    expect(slots.length).toBeGreaterThanOrEqual(want.length)
+    await until(() => slots.every(x => b.vault.vault.store.has(doc, x.author, x.seq, x.lane)), 'B to hold every entry again', 30_000)
+    // Two more, and B stopped as soon as it shows the last (its write may still wait): the stop
+    // writes what waits, and B's disk holds every message.
+    for (const content of ['last 1', 'last 2']) {
+      want.push(content)
+      await s.append({ role: 'user', content })
+      await until(() => seen.includes(content), `B to see "${content}"`)
+    }
+    await until(() => slots.length + 2 <= [...a.vault.vault.store.vector(doc)].reduce((n, [, k]) => n + k, 0), 'A to hold both')
+    await sb.close()
+    await b.stop()
+    const again = await startNode({ wallet, label: 'B', home }); nodes.push(again)
+    expect(await texts(again)).toEqual(want)
+    await s.close()
   })
 
   it('a node that takes no early entries (an older one, or early off) is sent every entry whole, and sends its own whole', async () => {

@@ -3,6 +3,7 @@ import { appendFile, readdir, readFile, stat, truncate, writeFile } from 'node:f
 import { join } from 'node:path'
 import { afterEach, describe, expect, it } from 'vitest'
 import { RecordLog } from '../../src/store/index.js'
+import { MAX_WAITING_BYTES } from '../../src/store/log.js'
 import { tempDir } from '../helpers/tmp.js'
 
 const cleanups: Array<() => Promise<void>> = []
@@ -99,6 +100,42 @@ describe('record log', () => {
     await log.close()
     const again = await collect(join(t.dir, 'log'))
     expect(again.records).toEqual(['b', 'c', 'd'])
+    await again.log.close()
+  })
+
+  it('a record allowed to wait is written when due, with the next record that may not wait, or at close; never out of order', async () => {
+    const t = await tempDir(); cleanups.push(t.cleanup)
+    const path = join(t.dir, 'log')
+    const { log } = await collect(path)
+    const size = async (): Promise<number> => (await stat(path)).size
+    // Alone: not on disk until it is due, then on its own.
+    let done = false
+    const a = log.append(Buffer.from('a'), 150).then(r => { done = true; return r })
+    await new Promise(resolve => setTimeout(resolve, 50))
+    expect(done).toBe(false)
+    expect(await size()).toBe(0)
+    expect(await a).toEqual({ offset: 0, length: 1 })
+    expect(await size()).toBe(9)
+    // Beside one that may not wait: both in that one's write, in the order appended.
+    const b = log.append(Buffer.from('b'), 60_000)
+    const c = log.append(Buffer.from('c'))
+    expect(await Promise.all([b, c])).toEqual([{ offset: 9, length: 1 }, { offset: 18, length: 1 }])
+    // A drain writes what waits; so does the close (nothing is lost at a clean stop).
+    const d = log.append(Buffer.from('d'), 60_000)
+    await log.drain()
+    expect(await d).toEqual({ offset: 27, length: 1 })
+    const e = log.append(Buffer.from('e'), 60_000)
+    await log.close()
+    await e
+    const again = await collect(path)
+    expect(again.records).toEqual(['a', 'b', 'c', 'd', 'e'])
+    // Past MAX_WAITING_BYTES of waiting records, the next is written at once (and takes the rest).
+    const big = Buffer.alloc(MAX_WAITING_BYTES - 10, 1)
+    expect(again.log.mayWait(big.byteLength)).toBe(true)
+    const w = again.log.append(big, 60_000)
+    expect(again.log.mayWait(100)).toBe(false)
+    const over = again.log.append(Buffer.alloc(100, 2), 60_000)
+    await Promise.all([w, over])
     await again.log.close()
   })
 
