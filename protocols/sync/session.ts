@@ -283,20 +283,24 @@ export class PeerSession {
         this.log('checking signatures ahead failed, checked one by one: %s', err?.message ?? err)
       }
     }
-    const stored = new Map<string, { doc: Uint8Array, n: number, held: number, bytes: number }>()
-    // All entries of a frame are admitted together so their writes share one group commit.
-    const admitted = await settleInSlices(msg.entries, async e => await this.source.accept(e, this.peer))
-    const results = [...await Promise.allSettled(signed.map(async s => await s.done)), ...admitted]
-    const sizes = [...signed.map(s => s.bytes), ...msg.entries.map(e => e.byteLength)]
     const refused = (err: any): void => {
       this.events.refused(`entry ${err?.code ?? ''}: ${err?.message ?? err}`, this.peer)
       this.refetchLater(err)
     }
+    // A live entry taken with its write still under way (early.ts): a failed write is a refusal,
+    // handled from the moment it is taken (the admissions below may outlast the write).
+    const signedDone = signed.map(async s => {
+      const v = await s.done
+      v.durable?.catch(refused)
+      return v
+    })
+    const stored = new Map<string, { doc: Uint8Array, n: number, held: number, bytes: number }>()
+    // All entries of a frame are admitted together so their writes share one group commit.
+    const admitted = await settleInSlices(msg.entries, async e => await this.source.accept(e, this.peer))
+    const results = [...await Promise.allSettled(signedDone), ...admitted]
+    const sizes = [...signed.map(s => s.bytes), ...msg.entries.map(e => e.byteLength)]
     results.forEach((r, i) => {
       if (r.status === 'rejected') { refused(r.reason); return }
-      // Taken, its write still under way (a live entry's, early.ts): a failed write is a refusal.
-      const durable = (r.value as { durable?: Promise<void> }).durable
-      if (durable !== undefined) durable.catch(refused)
       const k = toHex(r.value.doc)
       this.view.remember(r.value.doc, [r.value.item]) // the peer holds what it sent
       const s = stored.get(k) ?? { doc: r.value.doc, n: 0, held: 0, bytes: 0 }

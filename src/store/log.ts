@@ -236,9 +236,14 @@ export class RecordLog {
   /** Whether a record of this size may wait now (`append`'s `withinMs`), or would be written at once. */
   mayWait (bytes: number): boolean { return this.waitingBytes + bytes <= MAX_WAITING_BYTES }
 
+  private stopDue (): void {
+    if (this.dueTimer !== undefined) clearTimeout(this.dueTimer)
+    this.dueTimer = undefined
+  }
+
   /** Starts writing what is pending, unless all of it may still wait (then when the first is due) or `now`. */
   private kick (now = false): void {
-    if (this.pending.length === 0 && this.dueTimer !== undefined) { clearTimeout(this.dueTimer); this.dueTimer = undefined }
+    if (this.pending.length === 0) this.stopDue()
     if (this.flushing !== undefined || this.paused || this.pending.length === 0) return
     if (!now) {
       let first = Infinity
@@ -252,7 +257,7 @@ export class RecordLog {
         return
       }
     }
-    if (this.dueTimer !== undefined) { clearTimeout(this.dueTimer); this.dueTimer = undefined }
+    this.stopDue()
     this.flushing = this.flushLoop().finally(() => {
       this.flushing = undefined
       this.kick()

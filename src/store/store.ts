@@ -25,6 +25,8 @@ import { dominates, vectorOf, type Vector } from './vector.js'
 
 const log = logger('mesh:store')
 const T_ENTRY = 1
+/** An entry's record in the log: its type byte, then its bytes. */
+const recordBytes = (entry: Entry): number => entry.bytes.byteLength + 1
 
 export interface EntryStoreOptions {
   /**
@@ -194,7 +196,7 @@ export class EntryStore {
   }
 
   /** Whether an entry's write may wait now (putEntry's `withinMs`): false once enough writes wait. */
-  writeMayWait (entry: Entry): boolean { return this.log.mayWait(entry.bytes.byteLength + 1) }
+  writeMayWait (entry: Entry): boolean { return this.log.mayWait(recordBytes(entry)) }
 
   /**
    * Appends a verified entry; resolves once it is durable. The index is updated at once, so a
@@ -208,13 +210,13 @@ export class EntryStore {
     const a = this.idx.author(entry.doc, key)
     const seq = Number(entry.seq)
     if (a.seqs.has(seq)) return
-    const placeholder: InFlight = { offset: -1, length: entry.bytes.byteLength + 1, bytes: entry.bytes }
+    const placeholder: InFlight = { offset: -1, length: recordBytes(entry), bytes: entry.bytes }
     a.seqs.set(seq, placeholder)
     a.sigs.set(seq, sigPrefix(entry.signature))
     const d = this.idx.doc(entry.doc)
     this.idx.digest.changed(d)
     if (d.uncovered !== undefined && seq > this.idx.snapshotCovers(d, key)) d.uncovered++
-    const payload = new Uint8Array(entry.bytes.byteLength + 1)
+    const payload = new Uint8Array(recordBytes(entry))
     payload[0] = T_ENTRY
     payload.set(entry.bytes, 1)
     try {
