@@ -123,13 +123,17 @@ export function watchLoop (): { stop: () => LoopFigures } {
   let mostRunMs: number | undefined
   let timer: NodeJS.Timeout | undefined
   const tick = (): void => {
+    // The clock read on both sides of the thread's figures: a gap runs from before the last read to
+    // after this one, so the time the thread ran or waited between two reads (a preemption right
+    // before a read included) always falls within it.
     const t = performance.now()
     const s = sched.read()
+    const end = performance.now()
     if (s !== undefined && lastSched !== undefined) mostRunMs = Math.max(mostRunMs ?? 0, s.runMs - lastSched.runMs)
-    if (t - last > longest.ms) {
+    if (end - last > longest.ms) {
       longest = s === undefined || lastSched === undefined
-        ? { ms: t - last }
-        : { ms: t - last, runMs: s.runMs - lastSched.runMs, waitMs: s.waitMs - lastSched.waitMs }
+        ? { ms: end - last }
+        : { ms: end - last, runMs: s.runMs - lastSched.runMs, waitMs: s.waitMs - lastSched.waitMs }
     }
     last = t
     lastSched = s
