@@ -25,6 +25,14 @@ interface N { vault: MeshVault, node: MeshNode }
 const BIN = fileURLToPath(new URL('../../../bin/mesh.js', import.meta.url))
 const KEY = 'agent:main:mcp-bench'
 const WARM = 20
+/** A message not told by then fails the benchmark instead of holding it forever. */
+const MESSAGE_DEADLINE_MS = 30_000
+async function within<T> (p: Promise<T>, ms: number, what: () => string): Promise<T> {
+  let timer: NodeJS.Timeout | undefined
+  try {
+    return await Promise.race([p, new Promise<never>((_resolve, reject) => { timer = setTimeout(() => { reject(new Error(what())) }, ms) })])
+  } finally { clearTimeout(timer) }
+}
 const sleep = async (ms: number): Promise<void> => { await new Promise(resolve => setTimeout(resolve, ms)) }
 
 async function meshNode (home: string, wallet: Wallet, label: string, bootstrap?: string[]): Promise<N> {
@@ -86,6 +94,9 @@ async function throughMcp (dir: string, wallet: Wallet, walletPath: string, coun
     if (rpc === undefined) throw new Error('the daemon does not answer on its socket')
     let arrived: ((t: number) => void) | undefined
     const off = rpc.subscribe(({ event }) => { if (event.type === 'message.appended' && event.key === KEY) { const a = arrived; arrived = undefined; a?.(now()) } }, { sessions: [KEY] })
+    // The daemon serves its socket in order: once a call made after the subscription is answered,
+    // the subscription is in place (an append replicated before it would never be told).
+    await rpc.call('sessions.show', { key: KEY, tail: 0 })
     const mcp: number[] = []
     const socket: number[] = []
     for (let i = 0; i < WARM + count; i++) {
@@ -93,7 +104,7 @@ async function throughMcp (dir: string, wallet: Wallet, walletPath: string, coun
       const seen = new Promise<number>(resolve => { heard = resolve })
       const onSocket = new Promise<number>(resolve => { arrived = resolve })
       const appended = sb.append({ role: 'user', content: payload })
-      const [t1, t2] = await Promise.all([seen, onSocket])
+      const [t1, t2] = await within(Promise.all([seen, onSocket]), MESSAGE_DEADLINE_MS, () => `message ${i}: not told within ${MESSAGE_DEADLINE_MS} ms (MCP ${heard === undefined ? 'told' : 'not told'}, the socket ${arrived === undefined ? 'told' : 'not told'})`)
       await appended
       // One append can bring more than one notification (its message, then the lease it renews):
       // let those arrive before the next append is timed.
