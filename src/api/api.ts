@@ -24,6 +24,14 @@ export interface SubscribeOptions {
   after?: number
   /** Sessions whose messages, task and lease changes the subscriber wants in full (kept open while subscribed). */
   sessions?: string[]
+  /**
+   * Called once every event from then on reaches `fn`: at once in the process, and over the
+   * daemon's socket when the daemon says the subscription is in place (an event that happens
+   * before then, a peer's entry say, is not told unless `after` asks for it). Over the socket a
+   * subscription the daemon refuses (a bad session key) calls it with the error instead; in the
+   * process `subscribe` throws it.
+   */
+  ready?: (error?: Error) => void
 }
 
 export interface MeshApi {

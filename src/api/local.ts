@@ -109,6 +109,7 @@ export class LocalApi implements MeshApi {
   subscribe (fn: (r: EventRecord) => void, options: SubscribeOptions = {}): () => void {
     const pins = (options.sessions ?? []).map(k => this.cache.pin(parseSessionKey(k)))
     const off = this.events.subscribe(fn, options.after)
+    options.ready?.()
     return () => { off(); for (const unpin of pins) unpin() }
   }
 

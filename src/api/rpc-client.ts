@@ -14,6 +14,8 @@ export class RpcClient implements MeshApi {
   private next = 1
   private readonly pending = new Map<number, Pending>()
   private readonly subs = new Map<number, (r: EventRecord) => void>()
+  /** Subscriptions the daemon has not yet said are in place: their `ready`. */
+  private readonly readies = new Map<number, (error?: Error) => void>()
   private buf = ''
   private gone: Error | undefined
 
@@ -32,6 +34,8 @@ export class RpcClient implements MeshApi {
       this.gone ??= new DaemonNotRunningError('the mesh daemon closed the connection (it stopped?)')
       for (const p of this.pending.values()) p.reject(this.gone)
       this.pending.clear()
+      for (const ready of this.readies.values()) ready(this.gone)
+      this.readies.clear()
     }
     sock.on('close', end)
     sock.on('error', end)
@@ -42,6 +46,14 @@ export class RpcClient implements MeshApi {
     try { msg = JSON.parse(line) } catch { return }
     const id = msg.id
     if (msg.event !== undefined) { this.subs.get(id)?.(msg.event as EventRecord); return }
+    const ready = this.readies.get(id)
+    if (ready !== undefined && (msg.subscribed !== undefined || msg.error !== undefined)) {
+      this.readies.delete(id)
+      if (msg.error === undefined) { ready(); return }
+      this.subs.delete(id)
+      ready(errorFromCode(String(msg.error.code), String(msg.error.message), msg.error.details ?? {}))
+      return
+    }
     if (msg.subscribed !== undefined) return
     const p = this.pending.get(id)
     if (p === undefined) return
@@ -76,8 +88,10 @@ export class RpcClient implements MeshApi {
   subscribe (fn: (r: EventRecord) => void, options: SubscribeOptions = {}): () => void {
     const id = this.next++
     this.subs.set(id, fn)
-    this.send({ id, subscribe: { after: options.after, sessions: options.sessions } })
+    if (options.ready !== undefined) this.readies.set(id, options.ready)
+    try { this.send({ id, subscribe: { after: options.after, sessions: options.sessions } }) } catch (err) { this.subs.delete(id); this.readies.delete(id); throw err }
     return () => {
+      this.readies.delete(id)
       if (!this.subs.delete(id)) return
       try { this.send({ id, unsubscribe: true }) } catch { /* already gone */ }
     }
@@ -91,6 +105,7 @@ export class RpcClient implements MeshApi {
 
   async close (): Promise<void> {
     this.subs.clear()
+    this.readies.clear()
     if (this.sock.destroyed) return
     await new Promise<void>(resolve => { this.sock.once('close', () => { resolve() }); this.sock.end() })
   }

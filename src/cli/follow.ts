@@ -23,6 +23,8 @@ export class DaemonFollower implements MeshApi {
   get following (): boolean { return this.rpc !== undefined }
   private connecting: Promise<RpcClient | undefined> | undefined
   private upstreamOff: (() => void) | undefined
+  /** Settles once the latest upstream subscription is in place (with the error that refused it). */
+  private upstreamReady: Promise<Error | undefined> = Promise.resolve(undefined)
   /** The cursor in the current daemon run's numbering. */
   private upstreamLast: number | undefined
   private readonly events = new EventLog()
@@ -75,11 +77,13 @@ export class DaemonFollower implements MeshApi {
     const rpc = this.rpc
     if (rpc === undefined) return
     const previous = this.upstreamOff
+    let ready: (error?: Error) => void = () => {}
+    this.upstreamReady = new Promise(resolve => { ready = resolve })
     this.upstreamOff = rpc.subscribe((r: EventRecord) => {
       if (this.upstreamLast !== undefined && r.seq <= this.upstreamLast) return // replayed to the new subscription
       this.upstreamLast = r.seq
       this.events.push(r.event)
-    }, { after: this.upstreamLast, sessions: [...this.pins.keys()] })
+    }, { after: this.upstreamLast, sessions: [...this.pins.keys()], ready })
     previous?.()
   }
 
@@ -101,6 +105,8 @@ export class DaemonFollower implements MeshApi {
     }
     if (added) this.follow()
     const off = this.events.subscribe(fn, options.after)
+    // In place once the daemon has the subscription that carries these sessions (none runs: now).
+    if (options.ready !== undefined) { const ready = options.ready; void this.upstreamReady.then(err => { ready(err) }) }
     let done = false
     return () => {
       if (done) return

@@ -93,10 +93,12 @@ async function throughMcp (dir: string, wallet: Wallet, walletPath: string, coun
     const rpc = await connectRpc(homeA)
     if (rpc === undefined) throw new Error('the daemon does not answer on its socket')
     let arrived: ((t: number) => void) | undefined
-    const off = rpc.subscribe(({ event }) => { if (event.type === 'message.appended' && event.key === KEY) { const a = arrived; arrived = undefined; a?.(now()) } }, { sessions: [KEY] })
-    // The daemon serves its socket in order: once a call made after the subscription is answered,
-    // the subscription is in place (an append replicated before it would never be told).
-    await rpc.call('sessions.show', { key: KEY, tail: 0 })
+    // Appends start once the daemon has the subscription: one replicated before would never be told.
+    let off: () => void = () => {}
+    const inPlace = await new Promise<Error | undefined>(resolve => {
+      off = rpc.subscribe(({ event }) => { if (event.type === 'message.appended' && event.key === KEY) { const a = arrived; arrived = undefined; a?.(now()) } }, { sessions: [KEY], ready: resolve })
+    })
+    if (inPlace !== undefined) throw inPlace
     const mcp: number[] = []
     const socket: number[] = []
     for (let i = 0; i < WARM + count; i++) {

@@ -187,6 +187,17 @@ describe('commands through a running daemon', () => {
     cleanups.push(async () => { await sdkB.close() })
     const arrived = await sdkB.sessions.find('handoff', { signal: AbortSignal.timeout(20_000) })
     expect(arrived.key).toBe('agent:main:handoff')
+    // A subscriber over the socket knows when its subscription is in place: from then on every
+    // append, here one made on A and replicated, reaches it. One the daemon refuses says why.
+    const heard: string[] = []
+    const inPlace = await new Promise<Error | undefined>(resolve => {
+      cleanups.push(sdkB.on(r => { if (r.event.type === 'message.appended' && r.event.key === 'agent:main:handoff') heard.push(...r.event.messages.map(m => m.content)) }, { sessions: ['handoff'], ready: resolve }))
+    })
+    expect(inPlace).toBeUndefined()
+    expect((await mesh(['session', 'append', 'handoff', '--role', 'user', '--text', 'after ready', '--home', a.home])).code).toBe(0)
+    await expect.poll(() => heard, { timeout: 20_000 }).toEqual(['after ready'])
+    const refusedSub = await new Promise<Error | undefined>(resolve => { sdkB.on(() => {}, { sessions: ['agent:bad'], ready: resolve }) })
+    expect(refusedSub).toMatchObject({ code: 'INVALID_SESSION_KEY' })
     // Wait until B sees A's lease.
     for (;;) {
       const v = await sdkB.sessions.show({ key: 'handoff', tail: 0 })
