@@ -25,6 +25,7 @@ export class DaemonFollower implements MeshApi {
   private upstreamOff: (() => void) | undefined
   /** Settles once the latest upstream subscription is in place (with the error that refused it). */
   private upstreamReady: Promise<Error | undefined> = Promise.resolve(undefined)
+  private settleUpstream: ((error?: Error) => void) | undefined
   /** The cursor in the current daemon run's numbering. */
   private upstreamLast: number | undefined
   private readonly events = new EventLog()
@@ -79,6 +80,11 @@ export class DaemonFollower implements MeshApi {
     const previous = this.upstreamOff
     let ready: (error?: Error) => void = () => {}
     this.upstreamReady = new Promise(resolve => { ready = resolve })
+    // A subscription replaced before the daemon held it is never answered: who waited for it
+    // waits for its successor, which carries the same sessions and more.
+    const waiting = this.settleUpstream
+    this.settleUpstream = ready
+    if (waiting !== undefined) void this.upstreamReady.then(waiting)
     this.upstreamOff = rpc.subscribe((r: EventRecord) => {
       if (this.upstreamLast !== undefined && r.seq <= this.upstreamLast) return // replayed to the new subscription
       this.upstreamLast = r.seq

@@ -6,6 +6,7 @@
 import { mkdir, readdir, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { DaemonFollower } from '../../src/cli/follow.js'
 import { connectMesh, LeaseHeldError, open } from '../../src/index.js'
 import { BIN, cliEnv, runCli } from '../helpers/cli.js'
 import { startDaemon, type Daemon } from '../helpers/daemon.js'
@@ -198,6 +199,18 @@ describe('commands through a running daemon', () => {
     await expect.poll(() => heard, { timeout: 20_000 }).toEqual(['after ready'])
     const refusedSub = await new Promise<Error | undefined>(resolve => { sdkB.on(() => {}, { sessions: ['agent:bad'], ready: resolve }) })
     expect(refusedSub).toMatchObject({ code: 'INVALID_SESSION_KEY' })
+    // The same through the follower `mesh mcp` and `mesh watch` use: two subscribers at once, the
+    // second replacing the daemon subscription the first was waiting for.
+    const follower = new DaemonFollower({ home: b.home, json: false })
+    cleanups.push(async () => { await follower.close() })
+    expect(await follower.start()).toBe(true)
+    const followed: string[][] = [[], []]
+    const both = await Promise.all(['handoff', 'other'].map(async (k, i) => await new Promise<Error | undefined>(resolve => {
+      follower.subscribe(r => { if (r.event.type === 'message.appended' && r.event.key === 'agent:main:handoff') followed[i]?.push(...r.event.messages.map(m => m.content)) }, { sessions: [k], ready: resolve })
+    })))
+    expect(both).toEqual([undefined, undefined])
+    expect((await mesh(['session', 'append', 'handoff', '--role', 'user', '--text', 'followed', '--home', a.home])).code).toBe(0)
+    await expect.poll(() => followed, { timeout: 20_000 }).toEqual([['followed'], ['followed']])
     // Wait until B sees A's lease.
     for (;;) {
       const v = await sdkB.sessions.show({ key: 'handoff', tail: 0 })
