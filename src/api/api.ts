@@ -25,11 +25,11 @@ export interface SubscribeOptions {
   /** Sessions whose messages, task and lease changes the subscriber wants in full (kept open while subscribed). */
   sessions?: string[]
   /**
-   * Called once every event from then on reaches `fn`: at once in the process, and over the
-   * daemon's socket when the daemon says the subscription is in place (an event that happens
-   * before then, a peer's entry say, is not told unless `after` asks for it). Over the socket a
-   * subscription the daemon refuses (a bad session key) calls it with the error instead; in the
-   * process `subscribe` throws it.
+   * Called once every event from then on reaches `fn`: when the sessions it names are open (a
+   * peer's entry that arrives while one opens is loaded with it, not told), and over the daemon's
+   * socket when the daemon says so. Before then an event is told only if `after` asks for it. A
+   * bad session key throws from `subscribe`; a subscription the daemon refuses for another reason
+   * calls it with the error; a client closed first calls it with `ABORTED`.
    */
   ready?: (error?: Error) => void
 }

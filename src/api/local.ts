@@ -107,9 +107,14 @@ export class LocalApi implements MeshApi {
   }
 
   subscribe (fn: (r: EventRecord) => void, options: SubscribeOptions = {}): () => void {
-    const pins = (options.sessions ?? []).map(k => this.cache.pin(parseSessionKey(k)))
+    // Every key checked before any is pinned: a bad one throws with nothing held.
+    const keys = (options.sessions ?? []).map(k => parseSessionKey(k))
+    const pins = keys.map(k => this.cache.pin(k))
     const off = this.events.subscribe(fn, options.after)
-    options.ready?.()
+    // In place once the sessions it names are open: an entry that arrives while one opens is
+    // loaded with it and told to nobody.
+    const ready = options.ready
+    if (ready !== undefined) void Promise.all(keys.map(async k => { await this.cache.settled(k) })).then(() => { ready() })
     return () => { off(); for (const unpin of pins) unpin() }
   }
 

@@ -4,6 +4,7 @@
  */
 import { createConnection, type Socket } from 'node:net'
 import { join } from 'node:path'
+import { parseSessionKey } from '../../crdt/session-key.js'
 import { AbortedError, DaemonNotRunningError, errorFromCode } from '../errors.js'
 import type { CallOptions, EventRecord, MeshApi, SubscribeOptions } from './api.js'
 import type { Input, MethodName, Output } from './schema.js'
@@ -46,12 +47,13 @@ export class RpcClient implements MeshApi {
     try { msg = JSON.parse(line) } catch { return }
     const id = msg.id
     if (msg.event !== undefined) { this.subs.get(id)?.(msg.event as EventRecord); return }
-    const ready = this.readies.get(id)
-    if (ready !== undefined && (msg.subscribed !== undefined || msg.error !== undefined)) {
+    if (this.subs.has(id) && (msg.subscribed !== undefined || msg.error !== undefined)) {
+      // A subscription's answer: in place, or refused (then it is gone, told or not).
+      const ready = this.readies.get(id)
       this.readies.delete(id)
-      if (msg.error === undefined) { ready(); return }
+      if (msg.error === undefined) { ready?.(); return }
       this.subs.delete(id)
-      ready(errorFromCode(String(msg.error.code), String(msg.error.message), msg.error.details ?? {}))
+      ready?.(errorFromCode(String(msg.error.code), String(msg.error.message), msg.error.details ?? {}))
       return
     }
     if (msg.subscribed !== undefined) return
@@ -86,6 +88,8 @@ export class RpcClient implements MeshApi {
   }
 
   subscribe (fn: (r: EventRecord) => void, options: SubscribeOptions = {}): () => void {
+    // A bad key throws here, as in the process (the daemon would refuse it too).
+    for (const k of options.sessions ?? []) parseSessionKey(k)
     const id = this.next++
     this.subs.set(id, fn)
     if (options.ready !== undefined) this.readies.set(id, options.ready)
@@ -105,6 +109,8 @@ export class RpcClient implements MeshApi {
 
   async close (): Promise<void> {
     this.subs.clear()
+    const closed = new AbortedError('the connection to the daemon was closed by its client')
+    for (const ready of this.readies.values()) ready(closed)
     this.readies.clear()
     if (this.sock.destroyed) return
     await new Promise<void>(resolve => { this.sock.once('close', () => { resolve() }); this.sock.end() })

@@ -7,7 +7,7 @@
  *             { id, cancel: true }            aborts call `id` (its signal fires)
  *   server -> { id, result } | { id, error: { code, message, details } }
  *             { id, event: { seq, event } } per event replayed after `after`, then
- *             { id, subscribed: true } once in place (or { id, error }), then live events
+ *             { id, subscribed: true } once in place (its sessions open) or { id, error }
  *
  * The server runs each call with the client's own arguments only: nothing it does depends on
  * the client's argv, working directory or terminal (the client reads its stdin and files).
@@ -80,10 +80,11 @@ function serveConnection (api: MeshApi, sock: Socket, gone: () => void): void {
       const after = typeof o.after === 'number' ? o.after : undefined
       const sessions = Array.isArray(o.sessions) ? o.sessions.filter((s: unknown): s is string => typeof s === 'string') : undefined
       try {
-        // Said once the subscription is in place (after the replay `after` asked for): the
-        // client's `ready`. A refused one is answered with its error instead.
-        subs.set(id, api.subscribe((r) => { send({ id, event: r }) }, { after, sessions }))
-        send({ id, subscribed: true })
+        // Said once the subscription is in place (after the replay `after` asked for, and once
+        // the sessions it names are open): the client's `ready`. A refused one is answered with
+        // its error instead.
+        const ready = (err?: Error): void => { if (subs.has(id)) send(err === undefined ? { id, subscribed: true } : { id, error: failure(err) }) }
+        subs.set(id, api.subscribe((r) => { send({ id, event: r }) }, { after, sessions, ready }))
       } catch (err) {
         send({ id, error: failure(err) })
       }

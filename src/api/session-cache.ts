@@ -113,6 +113,14 @@ export class SessionCache {
     }
   }
 
+  /**
+   * Settles once a session held here has opened (its events flow from then on) or failed to (it
+   * does not exist yet: its events flow once it is opened again); at once for one not held.
+   */
+  async settled (key: SessionKey): Promise<void> {
+    await this.open.get(key)?.session.then(() => {}, () => {})
+  }
+
   /** Keeps a session open (and its events flowing) until the returned function is called. */
   pin (key: SessionKey): () => void {
     const e = this.acquire(key)

@@ -4,6 +4,8 @@
  * (as a short command does), so `mesh join` can start or stop at any time beside it; events come
  * from the daemon and are followed across its restarts.
  */
+import { parseSessionKey } from '../../crdt/session-key.js'
+import { AbortedError, DaemonNotRunningError } from '../errors.js'
 import { EventLog, type CallOptions, type EventRecord, type MeshApi, type SubscribeOptions } from '../api/api.js'
 import { connectRpc, type RpcClient } from '../api/rpc-client.js'
 import type { Input, MethodName, Output } from '../api/schema.js'
@@ -69,6 +71,9 @@ export class DaemonFollower implements MeshApi {
       if (this.rpc !== rpc) return
       this.rpc = undefined
       this.upstreamOff = undefined
+      // No daemon: a subscriber is in place at once (events come again once one runs).
+      this.upstreamReady = Promise.resolve(undefined)
+      this.settleUpstream = undefined
       if (!this.closed) this.onChange(false)
     })
   }
@@ -89,7 +94,12 @@ export class DaemonFollower implements MeshApi {
       if (this.upstreamLast !== undefined && r.seq <= this.upstreamLast) return // replayed to the new subscription
       this.upstreamLast = r.seq
       this.events.push(r.event)
-    }, { after: this.upstreamLast, sessions: [...this.pins.keys()], ready })
+    }, {
+      after: this.upstreamLast,
+      sessions: [...this.pins.keys()],
+      // A daemon that went away is not a refusal: the next one is followed from the last event seen.
+      ready: (err) => { ready(err instanceof DaemonNotRunningError || err instanceof AbortedError ? undefined : err) }
+    })
     previous?.()
   }
 
@@ -103,6 +113,9 @@ export class DaemonFollower implements MeshApi {
 
   subscribe (fn: (r: EventRecord) => void, options: SubscribeOptions = {}): () => void {
     const keys = options.sessions ?? []
+    // A bad key throws here, as in the process: sent on, the daemon would refuse the follower's
+    // one subscription, and every subscriber's sessions with it.
+    for (const k of keys) parseSessionKey(k)
     let added = false
     for (const k of keys) {
       const n = this.pins.get(k) ?? 0
@@ -132,6 +145,8 @@ export class DaemonFollower implements MeshApi {
     this.closed = true
     clearInterval(this.timer)
     this.upstreamOff?.()
+    // Who still waits is told its follower is gone.
+    this.settleUpstream?.(new AbortedError('the follower was closed'))
     await this.rpc?.close()
   }
 }

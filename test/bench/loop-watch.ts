@@ -125,7 +125,8 @@ export function watchLoop (): { stop: () => LoopFigures } {
   const tick = (): void => {
     // The clock read on both sides of the thread's figures: a gap runs from before the last read to
     // after this one, so the time the thread ran or waited between two reads (a preemption right
-    // before a read included) always falls within it.
+    // before a read included) falls within it, but for the kernel's own lag in counting a running
+    // thread's time (up to a scheduler tick).
     const t = performance.now()
     const s = sched.read()
     const end = performance.now()

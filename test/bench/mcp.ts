@@ -106,6 +106,7 @@ async function throughMcp (dir: string, wallet: Wallet, walletPath: string, coun
       const seen = new Promise<number>(resolve => { heard = resolve })
       const onSocket = new Promise<number>(resolve => { arrived = resolve })
       const appended = sb.append({ role: 'user', content: payload })
+      appended.catch(() => {}) // awaited below; a run that fails first leaves no unhandled rejection
       const [t1, t2] = await within(Promise.all([seen, onSocket]), MESSAGE_DEADLINE_MS, () => `message ${i}: not told within ${MESSAGE_DEADLINE_MS} ms (MCP ${heard === undefined ? 'told' : 'not told'}, the socket ${arrived === undefined ? 'told' : 'not told'})`)
       await appended
       // One append can bring more than one notification (its message, then the lease it renews):

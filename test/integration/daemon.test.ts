@@ -4,6 +4,7 @@
  * commands; the driver lease is enforced between two daemons; `mesh stop` stops the daemon.
  */
 import { mkdir, readdir, writeFile } from 'node:fs/promises'
+import { createConnection } from 'node:net'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { DaemonFollower } from '../../src/cli/follow.js'
@@ -197,8 +198,15 @@ describe('commands through a running daemon', () => {
     expect(inPlace).toBeUndefined()
     expect((await mesh(['session', 'append', 'handoff', '--role', 'user', '--text', 'after ready', '--home', a.home])).code).toBe(0)
     await expect.poll(() => heard, { timeout: 20_000 }).toEqual(['after ready'])
-    const refusedSub = await new Promise<Error | undefined>(resolve => { sdkB.on(() => {}, { sessions: ['agent:bad'], ready: resolve }) })
-    expect(refusedSub).toMatchObject({ code: 'INVALID_SESSION_KEY' })
+    expect(() => sdkB.on(() => {}, { sessions: ['agent:bad'] })).toThrow(expect.objectContaining({ code: 'INVALID_SESSION_KEY' }))
+    // On the wire the daemon answers a refused subscription with its error alone.
+    const raw = createConnection(join(b.home, 'control.sock'))
+    cleanups.push(() => { raw.destroy() })
+    raw.write(JSON.stringify({ id: 7, subscribe: { sessions: ['agent:bad'] } }) + '\n' + JSON.stringify({ id: 8, method: 'node.status', params: {} }) + '\n')
+    let answered = ''
+    for await (const chunk of raw) { answered += String(chunk); if (answered.includes('"id":8')) break }
+    const lines = answered.trim().split('\n').map(l => JSON.parse(l))
+    expect(lines.filter(l => l.id === 7)).toEqual([{ id: 7, error: expect.objectContaining({ code: 'INVALID_SESSION_KEY' }) }])
     // The same through the follower `mesh mcp` and `mesh watch` use: two subscribers at once, the
     // second replacing the daemon subscription the first was waiting for.
     const follower = new DaemonFollower({ home: b.home, json: false })
