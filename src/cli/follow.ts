@@ -125,7 +125,7 @@ export class DaemonFollower implements MeshApi {
     if (added) this.follow()
     const off = this.events.subscribe(fn, options.after)
     // In place once the daemon has the subscription that carries these sessions (none runs: now).
-    if (options.ready !== undefined) { const ready = options.ready; void this.upstreamReady.then(err => { ready(err) }) }
+    if (options.ready !== undefined) void this.upstreamReady.then(options.ready)
     let done = false
     return () => {
       if (done) return
