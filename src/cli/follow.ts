@@ -90,16 +90,22 @@ export class DaemonFollower implements MeshApi {
     const waiting = this.settleUpstream
     this.settleUpstream = ready
     if (waiting !== undefined) void this.upstreamReady.then(waiting)
-    this.upstreamOff = rpc.subscribe((r: EventRecord) => {
-      if (this.upstreamLast !== undefined && r.seq <= this.upstreamLast) return // replayed to the new subscription
-      this.upstreamLast = r.seq
-      this.events.push(r.event)
-    }, {
-      after: this.upstreamLast,
-      sessions: [...this.pins.keys()],
-      // A daemon that went away is not a refusal: the next one is followed from the last event seen.
-      ready: (err) => { ready(err instanceof DaemonNotRunningError || err instanceof AbortedError ? undefined : err) }
-    })
+    // A daemon that went away is not a refusal: the next one is followed from the last event seen.
+    const gone = (err: unknown): boolean => err instanceof DaemonNotRunningError || err instanceof AbortedError
+    try {
+      this.upstreamOff = rpc.subscribe((r: EventRecord) => {
+        if (this.upstreamLast !== undefined && r.seq <= this.upstreamLast) return // replayed to the new subscription
+        this.upstreamLast = r.seq
+        this.events.push(r.event)
+      }, { after: this.upstreamLast, sessions: [...this.pins.keys()], ready: (err) => { ready(gone(err) ? undefined : err) } })
+    } catch (err) {
+      // The connection closed and this follower has not yet heard (a subscriber told so in the
+      // same turn subscribes again): as with no daemon, in place at once; attach() subscribes
+      // the next daemon for every pinned session.
+      if (!gone(err)) throw err
+      ready()
+      return
+    }
     previous?.()
   }
 
