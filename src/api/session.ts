@@ -108,7 +108,8 @@ export class Session {
     const l = opts.force === true ? undefined : this.blocking()
     if (l !== undefined) {
       const who = l.label ?? l.device
-      throw new LeaseHeldError(`session ${this.key} is driven by ${who} (${leaseEnds(l.expiresAt)}${this.ctx.online(l.device) ? ', online now' : ''}): take it over with \`mesh resume ${this.key} --take\`, or write anyway with --force (force: true in the API)`, { key: this.key, holder: who, device: l.device, expiresAt: l.expiresAt })
+      const online = this.ctx.online(l.device)
+      throw new LeaseHeldError(`session ${this.key} is driven by ${who} (${leaseEnds(l.expiresAt)}${online ? ', online now' : ''}): take it over with \`mesh resume ${this.key} --take\`, or write anyway with --force (force: true in the API)`, { key: this.key, holder: who, device: l.device, expiresAt: l.expiresAt, online })
     }
   }
 
