@@ -205,6 +205,8 @@ export class MeshNode extends EventEmitter<{ event: [NodeEvent], 'caught-up': [s
       if (!this.labels.has(id)) return
       this.emitEvent({ type: 'lost', peerId: id, label: this.labelOf(id) })
       this.labels.delete(id)
+      // Seen until now (its own stop or this node's included: stop() closes the book after libp2p).
+      void this.book.seen(id, Date.now())
       this.discovery.wake('a sibling was lost')
       if (!this.stopped && this.book.get(id) !== undefined && !this.excluded.has(id) && !this.isRevokedPeer(id) && !this.redials.coolingDown(id)) this.redials.redial(id, 'remembered')
     })

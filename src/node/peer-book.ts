@@ -65,6 +65,14 @@ export class PeerBook {
     await this.save()
   }
 
+  /** A remembered peer was seen until `at` (its connection closed): `last seen` is then, not when it was proven. */
+  async seen (peerId: string, at: number): Promise<void> {
+    const p = this.peers.get(peerId)
+    if (p === undefined || p.lastSeen >= at) return
+    this.peers.set(peerId, { ...p, lastSeen: at })
+    await this.save()
+  }
+
   /** Forgets a peer (a revoked device): never redialed, not listed. */
   async forget (peerId: string): Promise<void> {
     if (!this.peers.delete(peerId)) return
