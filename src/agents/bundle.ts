@@ -10,6 +10,7 @@ import { lstat, mkdir, open, readdir, rename } from 'node:fs/promises'
 import { dirname, join, relative, sep } from 'node:path'
 import type { NativeRecord } from '../../crdt/records.js'
 import { joinJsonl, splitJsonl } from './jsonl.js'
+import { remapLines, type FieldMatcher } from './remap.js'
 
 /** Records of at most this many bytes of text; a longer one travels in parts (one entry is at most 1 MiB). */
 export const PART_BYTES = 256 * 1024
@@ -145,3 +146,19 @@ export async function writeFileAtomic (path: string, data: string | Buffer): Pro
 }
 
 export { joinJsonl }
+
+/**
+ * Whether writing `next` over `cur` (the file there now) loses nothing: the file's complete lines
+ * are the first lines of `next`, read as written for `next`'s directory. `cwdOf` says which
+ * directory a file's lines were written for (its header's); a file that mesh wrote for another
+ * directory of this machine holds the same lines with other paths, not lines mesh lacks.
+ */
+export function onlyOursThere (cur: Buffer, next: Buffer, fields: FieldMatcher, cwdOf: (lines: readonly string[]) => string | undefined, cwd: string | undefined): boolean {
+  const { lines, taken } = splitJsonl(cur)
+  if (taken <= next.length && next.subarray(0, taken).equals(cur.subarray(0, taken))) return true
+  const was = cwdOf(lines)
+  if (was === undefined || cwd === undefined || was === cwd) return false
+  const complete = splitJsonl(cur.subarray(0, taken)).lines
+  const as = Buffer.from(joinJsonl(remapLines(complete, fields, { from: was, to: cwd }).lines))
+  return as.length <= next.length && next.subarray(0, as.length).equals(as)
+}

@@ -225,5 +225,22 @@ describe('mesh agent: Codex', () => {
     expect(written.split(`"cwd":"${cwd}"`).join(`"cwd":"${OLD_CWD}"`)).toBe(original.toString())
     const back = await runCli(['agent', 'import', 'codex', '--file', path, '--home', b.home, '--json'], { env: benv })
     expect(json(back)).toMatchObject({ added: 0 })
+
+    // On A, where it came from, into another directory: the rollout there (Codex names it by
+    // date and id, not by directory) holds only lines mesh has, with the old cwd: rewritten.
+    const pathA = join(codexA, 'sessions/2026/11/21', ROLLOUT)
+    const old = new Date(Date.now() - 60_000)
+    await utimes(pathA, old, old) // written a minute ago, as by a Codex that has stopped
+    const moved = join(desk.home, 'src', 'moved')
+    // (B resumed it, so B drives it: A takes it over.)
+    const there = await runCli(['agent', 'resume', `agent:codex:${CID}`, '--cwd', moved, '--take', '--home', a.home, '--json'], { env: aenv })
+    expect(there.code, there.stderr).toBe(0)
+    expect(await readFile(pathA, 'utf8')).toBe(original.toString().split(`"cwd":"${OLD_CWD}"`).join(`"cwd":"${moved}"`))
+    // A line mesh has not got is still never overwritten, whatever the directory.
+    await writeFile(pathA, '{"timestamp":"2026-11-21T10:00:00.000Z","type":"event_msg","payload":{"type":"agent_message","message":"not imported"}}\n', { flag: 'a' })
+    await utimes(pathA, old, old)
+    const lost = await runCli(['agent', 'resume', `agent:codex:${CID}`, '--cwd', join(desk.home, 'src', 'third'), '--home', a.home, '--json'], { env: aenv })
+    expect(lost.code).toBe(2)
+    expect(lost.stderr).toMatch(/holds lines this session in mesh has not got/)
   }, 120_000)
 })

@@ -5,7 +5,7 @@
 import { basename, dirname, join, relative, sep } from 'node:path'
 import type { NativeRecord } from '../../../crdt/records.js'
 import { InvalidInputError } from '../../errors.js'
-import { filesOf, joinJsonl, readFileNoFollow, writeFileAtomic } from '../bundle.js'
+import { filesOf, joinJsonl, onlyOursThere, readFileNoFollow, writeFileAtomic } from '../bundle.js'
 import { splitJsonl } from '../jsonl.js'
 import { remapLines } from '../remap.js'
 import { busy } from '../running.js'
@@ -50,8 +50,7 @@ export async function writeCodexRollout (sessionId: string, records: readonly Na
   if (b !== undefined) throw new InvalidInputError(`refusing to write ${path}: Codex may be running this session here (${b.why})`, { path })
   try {
     const cur = await readFileNoFollow(path)
-    const { taken } = splitJsonl(cur)
-    if (opts.force !== true && !(taken <= bytes.length && bytes.subarray(0, taken).equals(cur.subarray(0, taken)))) {
+    if (opts.force !== true && !onlyOursThere(cur, bytes, codexPathFields, lines => codexMeta(lines).cwd, opts.cwd)) {
       throw new InvalidInputError(`refusing to overwrite ${path}: it holds lines this session in mesh has not got (import it first, or pass --force)`, { path })
     }
   } catch (err: any) {

@@ -10,7 +10,7 @@
 import { basename, dirname, join } from 'node:path'
 import type { NativeRecord } from '../../../crdt/records.js'
 import { InvalidInputError } from '../../errors.js'
-import { filesOf, joinJsonl, readFileNoFollow, writeFileAtomic } from '../bundle.js'
+import { filesOf, joinJsonl, onlyOursThere, readFileNoFollow, writeFileAtomic } from '../bundle.js'
 import { contentId, parseObject } from '../ids.js'
 import { splitJsonl } from '../jsonl.js'
 import { remapLines } from '../remap.js'
@@ -80,8 +80,7 @@ export async function writeOpenclawSession (sessionId: string, records: readonly
   if (b !== undefined) throw new InvalidInputError(`refusing to write ${path}: OpenClaw may be running this session here (${b.why})`, { path })
   try {
     const cur = await readFileNoFollow(path)
-    const { taken } = splitJsonl(cur)
-    if (opts.force !== true && !(taken <= bytes.length && bytes.subarray(0, taken).equals(cur.subarray(0, taken)))) {
+    if (opts.force !== true && !onlyOursThere(cur, bytes, openclawPathFields, lines => openclawMeta(lines).cwd, opts.cwd)) {
       throw new InvalidInputError(`refusing to overwrite ${path}: it holds lines this session in mesh has not got (import it first with \`mesh agent import openclaw --file ${path}\`, or pass --force)`, { path })
     }
   } catch (err: any) {
