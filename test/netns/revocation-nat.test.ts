@@ -113,6 +113,8 @@ describe('revocation across NATs, through the own mirror and relay', () => {
     const c3 = join_(nc.ns, homes.c, ['--relay-via', via])
     await c3.waitFor(/peer proven\s+relay /, 60_000)
     await c3.waitFor(/peer proven\s+desktop /, 90_000)
+    // Each side proves the other in its own time: the dialer's line may come after the other's.
+    await a2.waitFor(/peer proven\s+tablet /, 30_000)
     // Whichever side dialed, it found the other by the DHT: no other way is left.
     expect([...c3.lines, ...a2.lines].some(x => /peer proven\s+(desktop|tablet) .* via dht/.test(x))).toBe(true)
     await waitShown(homes.c, 'after rotation')
