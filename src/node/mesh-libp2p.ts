@@ -55,6 +55,11 @@ export interface BuiltNode {
   libp2p: MeshLibp2p
   /** The mDNS service, queried at the node's own pace (discovery.ts); undefined with mDNS off. */
   mdns: MdnsHandle | undefined
+  /**
+   * Peers the mDNS service itself announced. libp2p's peer:discovery fires for a peer new to the
+   * peer store whatever told of it (mDNS, the DHT's answers, identify), so it cannot say which.
+   */
+  foundByMdns: Set<string>
   relayCounts: RelayCounts
   /** On a relay, where devices being paired across networks meet their approver (node/pair-relay.ts). */
   rendezvous: PairingRendezvous | undefined
@@ -79,6 +84,7 @@ export async function buildLibp2p (vault: NodeVault, config: NodeConfig, options
   // A member derives the membership key from its vault keys; a blind mirror holds only it.
   const keys = [vault.identity.keys !== undefined ? membershipKey(vault.identity.keys) : vault.identity.membershipKey]
   let discovery: MdnsHandle | undefined
+  const foundByMdns = new Set<string>()
   let relayTransport: unknown
   const relayCounts: RelayCounts = { refused: 0 }
   // On a relay, devices being paired across networks meet their approver here (node/pair-relay.ts).
@@ -111,7 +117,15 @@ export async function buildLibp2p (vault: NodeVault, config: NodeConfig, options
       connectionEncrypters: [meshNoise()],
       streamMuxers: [meshMuxer()],
       // The service answers queries and queries once as it starts; the pace of later queries is ours.
-      peerDiscovery: config.mdns ? [(components: any) => { const d = mdns({ serviceTag: MDNS_SERVICE_TAG, interval: NEVER_MS })(components); discovery = d as any; return d }] : [],
+      peerDiscovery: config.mdns
+        ? [(components: any) => {
+            const d = mdns({ serviceTag: MDNS_SERVICE_TAG, interval: NEVER_MS })(components)
+            discovery = d as any
+            // Told in the same dispatch as libp2p, whose peer:discovery follows its peer store's write.
+            d.addEventListener('peer', (e) => { foundByMdns.add(e.detail.id.toString()) })
+            return d
+          }]
+        : [],
       connectionManager: {
         // Idle sockets that never finish the handshake (a slowloris) hold a pending slot until
         // the upgrade times out: libp2p's 10 slots and 10 s let twelve sockets keep every member
@@ -187,6 +201,7 @@ export async function buildLibp2p (vault: NodeVault, config: NodeConfig, options
   return {
     libp2p: node,
     mdns: discovery,
+    foundByMdns,
     relayCounts,
     rendezvous,
     relayVia,

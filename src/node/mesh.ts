@@ -55,6 +55,8 @@ export class MeshNode extends EventEmitter<{ event: [NodeEvent], 'caught-up': [s
   private readonly vault: NodeVault
   private readonly book: PeerBook
   private readonly via = new Map<string, Via>()
+  /** Peers the mDNS service announced (mesh-libp2p.ts). */
+  private readonly foundByMdns: Set<string>
   private readonly labels = new Map<string, string>()
   private readonly timers = new Timers()
   /** Devices refused at membership whatever they prove (exclude()), with the reason. */
@@ -76,6 +78,7 @@ export class MeshNode extends EventEmitter<{ event: [NodeEvent], 'caught-up': [s
     this.setMaxListeners(Infinity)
     this.vault = vault
     this.libp2p = built.libp2p
+    this.foundByMdns = built.foundByMdns
     this.config = config
     this.book = book
     this.relayVia = built.relayVia
@@ -177,7 +180,8 @@ export class MeshNode extends EventEmitter<{ event: [NodeEvent], 'caught-up': [s
       if (id === n.peerId.toString() || n.getConnections(e.detail.id).length > 0) return
       if (this.redials.coolingDown(id) || this.revoked !== undefined) return
       // Bootstrap and remembered peers are tagged before the peer store announces them.
-      const via: Via = this.via.get(id) ?? (this.config.mdns ? 'mdns' : 'dht')
+      // Otherwise found through the DHT (a rendezvous answer, or a peer its queries named).
+      const via: Via = this.via.get(id) ?? (this.foundByMdns.has(id) ? 'mdns' : 'dht')
       this.via.set(id, via)
       this.emitEvent({ type: 'found', peerId: id, via })
       const dial = (): void => {
@@ -234,7 +238,7 @@ export class MeshNode extends EventEmitter<{ event: [NodeEvent], 'caught-up': [s
     // The first member proven in this run wakes the DHT rendezvous (discovery.ts firstProven).
     this.afterHello(id, () => { this.discovery.firstProven() })
     this.labels.set(id, peer.label)
-    const via = this.via.get(id) ?? (connection.direction === 'inbound' ? 'inbound' : 'remembered')
+    const via = this.via.get(id) ?? this.dialedVia(id, connection.direction)
     this.via.set(id, via)
     try {
       await this.vault.addCertificate(peer.certificate)
@@ -244,6 +248,17 @@ export class MeshNode extends EventEmitter<{ event: [NodeEvent], 'caught-up': [s
     this.emitEvent({ type: 'proven', peerId: id, label: peer.label, capabilities: peer.capabilities, via })
     await this.book.remember({ peerId: id, label: peer.label, capabilities: [...peer.capabilities], addrs: await this.book.addrsOf(this.libp2p, connection.remotePeer, connection), lastSeen: Date.now() })
     await opened
+  }
+
+  /**
+   * How a peer no discovery of ours marked was reached: it dialed us; a relay we were told to use
+   * (--relay-via, an address given as --bootstrap is); one in the peer book; otherwise a dial of
+   * the DHT's own (its queries dial the peers their answers name).
+   */
+  private dialedVia (id: string, direction: 'inbound' | 'outbound'): Via {
+    if (direction === 'inbound') return 'inbound'
+    if (this.config.relayVia.some(a => a.endsWith(`/p2p/${id}`))) return 'bootstrap'
+    return this.book.get(id) !== undefined ? 'remembered' : 'dht'
   }
 
   /** Runs `then` once the peer's sync hello has been answered here (caught-up), or after 2 s. */
