@@ -6,6 +6,7 @@
 import type { z } from 'zod'
 import type { PeerSchema } from '../../api/schema-node.js'
 import { megabytes as mb, type ProgressEvent } from '../../node/progress.js'
+import { localTime } from '../context.js'
 
 type Peer = z.infer<typeof PeerSchema>
 
@@ -24,9 +25,10 @@ export function formatProgress (p: Omit<ProgressEvent, 'etaMs' | 'type' | 'ended
 /** Entries per document, those with any: `agent:main:fix-login (6 entries), …`. */
 const counted = (of: Record<string, number>): string => Object.entries(of).filter(([, n]) => n > 0).map(([d, n]) => `${d} (${n} ${n === 1 ? 'entry' : 'entries'})`).join(', ')
 
-/** Where the two sides stand: offline, in sync, or what each lacks and what is in flight. */
+/** Where the two sides stand: when an offline peer was last seen, in sync, or what each lacks and what is in flight. */
 export function syncState (p: Peer): string {
-  if (p.state !== 'connected') return 'offline'
+  // Its state says offline already; when it was last here says more.
+  if (p.state !== 'connected') return p.lastSeen !== undefined && p.lastSeen > 0 ? `last seen ${localTime(p.lastSeen)}` : 'never seen'
   if (p.inSync) return 'in sync'
   const behind = counted(p.behind)
   const lacking = counted(p.lacking)

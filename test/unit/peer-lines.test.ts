@@ -1,0 +1,14 @@
+import { describe, expect, it } from 'vitest'
+import { peerLines } from '../../src/cli/commands/peer-lines.js'
+import { localTime } from '../../src/cli/context.js'
+
+const peer = { peerId: '12D3KooWexample', label: 'desktop', capabilities: ['read', 'write'], addrs: [], connections: [], via: 'mdns', behind: {}, lacking: {}, inSync: false, diskFull: false, transfers: [] }
+
+describe('peer lines', () => {
+  it('say when an offline peer was last seen instead of saying offline twice', () => {
+    const at = Date.UTC(2026, 11, 3, 9, 20, 47)
+    expect(peerLines({ ...peer, state: 'offline', lastSeen: at })).toEqual([`desktop\t12D3KooWexample\t[read, write]\toffline\tvia mdns\tlast seen ${localTime(at)}`])
+    expect(peerLines({ ...peer, state: 'offline' })[0]).toMatch(/\toffline\tvia mdns\tnever seen$/)
+    expect(peerLines({ ...peer, state: 'connected', inSync: true, lastSeen: at })[0]).toMatch(/\tconnected\tvia mdns\tin sync$/)
+  })
+})
