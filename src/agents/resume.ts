@@ -10,6 +10,7 @@
  * Runs on the client's side: the files are the user's, under their CLAUDE_CONFIG_DIR, CODEX_HOME,
  * OPENCLAW_STATE_DIR or HERMES_HOME.
  */
+import { stat } from 'node:fs/promises'
 import { resolve } from 'node:path'
 import type { NativeRecord } from '../../crdt/records.js'
 import type { MeshApi } from '../api/api.js'
@@ -74,6 +75,10 @@ export async function targetCwd (meta: AgentMeta, given: string | undefined, env
   const name = projectName(meta)
   if (given !== undefined) {
     const cwd = resolve(given)
+    // The agent is started from there: a directory that is not here (a typo, a clone not made
+    // yet) would be remembered for the project and printed in a command that fails.
+    const isDir = await stat(cwd).then(s => s.isDirectory(), () => false)
+    if (!isDir) throw new InvalidInputError(`--cwd ${cwd} is not a directory on this machine: clone or create the project there first, then resume`, { cwd })
     if (name !== undefined) await remember(mounts, name, cwd)
     return cwd
   }

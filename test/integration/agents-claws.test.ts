@@ -145,6 +145,11 @@ describe('mesh agent: Hermes', () => {
 
     const hhome = join(laptop.home, 'hermes-home')
     const cwd = join(laptop.home, 'work', 'app')
+    // A directory that is not on this machine is refused, and not remembered for the project.
+    const nowhere = await laptop.run(['agent', 'resume', `agent:hermes:${H1}`, '--cwd', cwd, '--json'], b, { HERMES_HOME: hhome })
+    expect(nowhere.code).toBe(2)
+    expect(JSON.parse(nowhere.stderr).error).toMatchObject({ code: 'INVALID_INPUT', details: { cwd } })
+    await mkdir(cwd, { recursive: true })
     const res = await laptop.run(['agent', 'resume', `agent:hermes:${H1}`, '--cwd', cwd, '--json'], b, { HERMES_HOME: hhome })
     expect(res.code, res.stderr).toBe(0)
     const path = join(hhome, 'mesh-imports', `${H1}.jsonl`)

@@ -145,6 +145,7 @@ describe('mesh agent: Claude Code from one machine to another', () => {
     await writeFile(f, good.split('\n').filter(l => !l.includes('"uuid":"a-0002"')).join('\n'))
     const imp = await runCli(['agent', 'import', 'claude', '--file', f, '--key', 'agent:claude:broken', '--home', a.home], { env: u.env })
     expect(imp.code, imp.stderr).toBe(0)
+    await mkdir(join(u.home, 'w'))
     const res = await runCli(['agent', 'resume', 'agent:claude:broken', '--cwd', join(u.home, 'w'), '--home', a.home], { env: { ...u.env, CLAUDE_CONFIG_DIR: join(u.home, 'cc') } })
     expect(res.code).toBe(2)
     expect(res.stderr).toMatch(/Claude Code's resume would break on it .*names parent a-0002, which no line has/)
@@ -232,6 +233,7 @@ describe('mesh agent: Codex', () => {
     const old = new Date(Date.now() - 60_000)
     await utimes(pathA, old, old) // written a minute ago, as by a Codex that has stopped
     const moved = join(desk.home, 'src', 'moved')
+    await mkdir(moved, { recursive: true })
     // (B resumed it, so B drives it: A takes it over.)
     const there = await runCli(['agent', 'resume', `agent:codex:${CID}`, '--cwd', moved, '--take', '--home', a.home, '--json'], { env: aenv })
     expect(there.code, there.stderr).toBe(0)
@@ -239,6 +241,7 @@ describe('mesh agent: Codex', () => {
     // A line mesh has not got is still never overwritten, whatever the directory.
     await writeFile(pathA, '{"timestamp":"2026-11-21T10:00:00.000Z","type":"event_msg","payload":{"type":"agent_message","message":"not imported"}}\n', { flag: 'a' })
     await utimes(pathA, old, old)
+    await mkdir(join(desk.home, 'src', 'third'))
     const lost = await runCli(['agent', 'resume', `agent:codex:${CID}`, '--cwd', join(desk.home, 'src', 'third'), '--home', a.home, '--json'], { env: aenv })
     expect(lost.code).toBe(2)
     expect(lost.stderr).toMatch(/holds lines this session in mesh has not got/)
