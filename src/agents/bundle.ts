@@ -162,3 +162,15 @@ export function onlyOursThere (cur: Buffer, next: Buffer, fields: FieldMatcher, 
   const as = Buffer.from(joinJsonl(remapLines(complete, fields, { from: was, to: cwd }).lines))
   return as.length <= next.length && next.subarray(0, as.length).equals(as)
 }
+
+/**
+ * Whether the file at `path` holds exactly `bytes` already (a resume run twice): nothing to
+ * write, so nothing to refuse either, not even the agent's recent write that the first made.
+ */
+export async function sameThere (path: string, bytes: Buffer): Promise<boolean> {
+  try {
+    return (await readFileNoFollow(path)).equals(bytes)
+  } catch {
+    return false
+  }
+}

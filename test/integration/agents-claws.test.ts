@@ -87,10 +87,15 @@ describe('mesh agent: OpenClaw', () => {
     const index = JSON.parse(await readFile(join(state, 'agents', 'main', 'sessions', 'sessions.json'), 'utf8'))
     expect(index['agent:main:telegram:dm:4711']).toMatchObject({ sessionId: OSID, sessionFile: path, provider: 'telegram' })
 
-    // Just written: OpenClaw could be writing it; a second resume is refused.
+    // Run again at once: the file is there as it would be written, so it is left as it is.
+    const twice = await laptop.run(['agent', 'resume', `agent:openclaw:${OSID}`], b, { OPENCLAW_STATE_DIR: state })
+    expect(twice.code, twice.stderr).toBe(0)
+    // Just written by OpenClaw (a line mesh has not got): it could be writing on; a resume is refused.
+    await writeFile(path, Buffer.concat([written, Buffer.from('{"type":"custom","customType":"note"}\n')]))
     const again = await laptop.run(['agent', 'resume', `agent:openclaw:${OSID}`], b, { OPENCLAW_STATE_DIR: state })
     expect(again.code).toBe(2)
     expect(again.stderr).toMatch(/may be running this session here/)
+    await writeFile(path, written)
 
     // Importing the written file back stores nothing new: its paths map back to the original bytes.
     const back = await laptop.run(['agent', 'import', 'openclaw', '--file', path, '--json'], b, { OPENCLAW_STATE_DIR: state })

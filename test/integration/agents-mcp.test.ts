@@ -7,7 +7,7 @@
  * OpenClaw and Hermes sessions go through the same tool: OpenClaw's transcript (and its
  * sessions.json, none being there) under OPENCLAW_STATE_DIR, Hermes's export file for its importer.
  */
-import { mkdir, readFile, stat } from 'node:fs/promises'
+import { mkdir, readFile, stat, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { Client } from '@modelcontextprotocol/sdk/client/index.js'
@@ -67,6 +67,11 @@ describe('MCP agents_resume', () => {
     expect(checkChain(splitJsonl(Buffer.from(written)).lines)).toEqual([])
     expect(written.split(cwd).join(OLD_CWD)).toBe(await readFile(join(FIX, `${SID}.jsonl`), 'utf8'))
 
+    // Again at once: already there as it would be written, so nothing is written.
+    const twice: any = await client.callTool({ name: 'agents_resume', arguments: { key: `agent:claude:${SID}` } })
+    expect(twice.isError, JSON.stringify(twice.content)).not.toBe(true)
+    // Just written by Claude Code (a line mesh has not got): it could be writing on; refused.
+    await writeFile(path, written + '{"type":"summary","summary":"just now"}\n')
     const again: any = await client.callTool({ name: 'agents_resume', arguments: { key: `agent:claude:${SID}` } })
     expect(again.isError).toBe(true)
     expect(again.structuredContent.error.code).toBe('INVALID_INPUT')

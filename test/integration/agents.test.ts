@@ -108,10 +108,17 @@ describe('mesh agent: Claude Code from one machine to another', () => {
     expect(await readFile(join(slugDir, SID, 'subagents', 'agent-a1b2c3.meta.json'), 'utf8')).toBe(await readFile(join(FIX, 'claude', SID, 'subagents', 'agent-a1b2c3.meta.json'), 'utf8'))
     expect(await readFile(join(slugDir, SID, 'tool-results', 'toolu_01Big.txt'), 'utf8')).toBe(await readFile(join(FIX, 'claude', SID, 'tool-results', 'toolu_01Big.txt'), 'utf8'))
 
-    // Just written: Claude Code could be writing it; a resume now is refused.
+    // Run again at once: every file is there as it would be written, so nothing is written (or refused).
+    const mtime = (await stat(path)).mtimeMs
+    const twice = await runCli(['agent', 'resume', `agent:claude:${SID}`, '--home', b.home, '--json'], { env: benv })
+    expect(twice.code, twice.stderr).toBe(0)
+    expect((await stat(path)).mtimeMs).toBe(mtime)
+    // Just written by Claude Code (a line mesh has not got): it could be writing on; a resume now is refused.
+    await writeFile(path, Buffer.concat([written, Buffer.from('{"type":"summary","summary":"just now"}\n')]))
     const busy = await runCli(['agent', 'resume', `agent:claude:${SID}`, '--home', b.home], { env: benv })
     expect(busy.code).toBe(2)
     expect(busy.stderr).toMatch(/may be running this session here/)
+    await writeFile(path, written)
     // The cwd was remembered for the project: a later resume needs no --cwd.
     const old = new Date(Date.now() - 60_000)
     await utimes(path, old, old)

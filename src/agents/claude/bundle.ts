@@ -8,7 +8,7 @@ import { readdir } from 'node:fs/promises'
 import { basename, join } from 'node:path'
 import type { NativeRecord } from '../../../crdt/records.js'
 import { InvalidInputError } from '../../errors.js'
-import { fileRecord, filesOf, joinJsonl, jsonlRecords, listFiles, readFileNoFollow, writeFileAtomic } from '../bundle.js'
+import { fileRecord, filesOf, joinJsonl, jsonlRecords, listFiles, readFileNoFollow, sameThere, writeFileAtomic } from '../bundle.js'
 import { splitJsonl } from '../jsonl.js'
 import { remapLines } from '../remap.js'
 import { busy } from '../running.js'
@@ -71,6 +71,13 @@ export async function writeClaudeBundle (sessionId: string, records: readonly Na
   try { existing = await readdir(root) } catch (err: any) { if (err?.code !== 'ENOENT') throw err }
   const projectDir = join(root, projectDirName(opts.cwd, existing))
   const path = join(projectDir, `${sessionId}.jsonl`)
+  const command = `cd ${shellQuote(opts.cwd)} && claude --resume ${sessionId}`
+  // Every file already there as it would be written (a resume run twice): nothing to write or refuse.
+  const side = sideDir(path)
+  const placed = [...files.keys()].filter(f => f !== '' && !f.split('/').some(s => s === '..' || s === '' || s === '.')).map(f => ({ p: join(side, ...f.split('/')), bytes: files.get(f) as Buffer }))
+  if (await sameThere(path, files.get('') as Buffer) && (await Promise.all(placed.map(async x => await sameThere(x.p, x.bytes)))).every(Boolean)) {
+    return { path, files: [path, ...placed.map(x => x.p)], rewritten, indexDropped: false, command }
+  }
   const b = await busy(path)
   if (b !== undefined) throw new InvalidInputError(`refusing to write ${path}: Claude Code may be running this session here (${b.why}). Stop it, wait a few seconds, and run the resume again`, { path })
   // What the agent wrote here that mesh has not got would be lost: only a prefix of the new file may be replaced.
@@ -83,7 +90,6 @@ export async function writeClaudeBundle (sessionId: string, records: readonly Na
   } catch (err: any) {
     if (err?.code !== 'ENOENT') throw err
   }
-  const side = sideDir(path)
   const written: string[] = []
   for (const [file, bytes] of files) {
     if (file === '') continue
@@ -95,7 +101,7 @@ export async function writeClaudeBundle (sessionId: string, records: readonly Na
   await writeFileAtomic(path, main)
   written.unshift(path)
   const indexDropped = await dropSessionsIndex(projectDir)
-  return { path, files: written, rewritten, indexDropped, command: `cd ${shellQuote(opts.cwd)} && claude --resume ${sessionId}` }
+  return { path, files: written, rewritten, indexDropped, command }
 }
 
 /** Whether `cur`'s complete lines are the first lines of `next`. */
