@@ -109,6 +109,11 @@ describe('pairing by code on a LAN (network namespaces)', () => {
     await a.waitFor(/^device added\s+laptop \(\S+\) \[read, write\], enrolled by desktop$/, 10_000)
     expect(n.lines.join('\n')).not.toMatch(/\(wallet: /)
     for (const d of decoys) expect((await stat(d)).atimeMs).toBe(1_000_000)
+    // It never had the wallet: a new label is a new certificate, and it is told to pair again,
+    // not to give a wallet it never had.
+    const relabel = await runCli(['init', '--label', 'laptop2', '--home', homeN], { env: cliEnv(join(t.dir, 'no-wallet-user')) })
+    expect(relabel.code).toBe(2)
+    expect(relabel.stderr).toMatch(/paired from another device of yours: .*Pair it again/)
 
     // The laptop joins with no wallet, replicates both ways with the desktop.
     const ln = join_(laptop, homeN, [], envN)

@@ -56,6 +56,12 @@ export async function enrolHome (g: Globals, want: { label?: string, readOnly?: 
     if (changed.label === undefined && changed.readOnly === undefined && !upgrade) return { id, walletGenerated: false, changed, created: false }
     const what = [changed.label !== undefined ? `label ${changed.label.from} → ${changed.label.to}` : '', changed.readOnly !== undefined ? (changed.readOnly.to ? 'read+write → read-only' : 'read-only → read+write') : ''].filter(s => s !== '').join(', ')
     const wallet = await resolveWallet({ path: g.wallet })
+    // Paired (certified by an admin device, not by the wallet): it never had the wallet, and its
+    // certificate is the approver's to issue again.
+    const paired = 'depth' in id.certificate && typeof id.certificate.depth === 'number' && id.certificate.depth > 0
+    if (wallet === undefined && paired) {
+      throw new UsageError(`home ${g.home} is already set up (${id.certificate.label}, ${ro ? 'read-only' : 'read+write'}), paired from another device of yours: changing it (${what}) re-issues its certificate. Pair it again: on an admin device run \`mesh devices revoke ${id.certificate.label}\`, then here \`mesh pair${want.label !== undefined ? ` --label ${want.label}` : ''}\` in a fresh home (or give the wallet with --wallet PATH)`, { home: g.home })
+    }
     if (wallet === undefined) {
       throw new UsageError(`home ${g.home} is already set up (${id.certificate.label}, ${ro ? 'read-only' : 'read+write'}); changing it (${what}) re-issues this device's certificate, which needs the wallet that certified it: run \`mesh init${changed.label !== undefined ? ` --label ${changed.label.to}` : ''}${changed.readOnly !== undefined ? (changed.readOnly.to ? ' --read-only' : ' --read-write') : ''} --wallet PATH\``, { home: g.home })
     }
