@@ -7,6 +7,8 @@
  * LEASE_HELD counts writes of the session, not taking its lease; and a --json error is the API's
  * own wire error, the same body HTTP and MCP give.
  */
+import { writeFile } from 'node:fs/promises'
+import { join } from 'node:path'
 import { Client } from '@modelcontextprotocol/sdk/client/index.js'
 import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
@@ -138,6 +140,14 @@ describe('flags and names a newcomer gets wrong', () => {
     expect(claude.stderr).toMatch(/no session agent:claude:1af7fc5e \(import it with `mesh agent import claude --session 1af7fc5e` on the machine whose claude has it/)
     const own = await mesh('session', 'show', 'fix-nothing', ...A())
     expect(own.stderr).toMatch(/create it with `mesh session new agent:main:fix-nothing`/)
+    // An empty transcript (a conversation not started yet) imports nothing, and says so.
+    const t = await tempDir()
+    const empty = join(t.dir, '0b0b0b0b-0000-4000-8000-000000000004.jsonl')
+    await writeFile(empty, '')
+    const none = await mesh('agent', 'import', 'claude', '--file', empty, ...A())
+    await t.cleanup()
+    expect(none.code).toBe(2)
+    expect(none.stderr).toMatch(/holds no records yet .*nothing was imported/)
   })
 })
 

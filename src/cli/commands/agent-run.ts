@@ -19,7 +19,7 @@ import { followCmd, hookCmd, hooksCmd } from './agent-live.js'
 import { syncCmd } from './agent-sync.js'
 import { showAgentList } from './agent-list.js'
 import type { MeshApi } from '../../api/api.js'
-import { isMeshError, LeaseHeldError, NotFoundError, UsageError } from '../../errors.js'
+import { InvalidInputError, isMeshError, LeaseHeldError, NotFoundError, UsageError } from '../../errors.js'
 import { megabytes as mb } from '../../node/progress.js'
 import { stdout as out, withApi, type Globals } from '../context.js'
 import { AGENT_SUBCOMMANDS, AGENT_USAGE } from './agent.js'
@@ -65,7 +65,10 @@ async function importCmd (g: Globals, a: string | undefined, values: Record<stri
       for (const [i, s] of picked.entries()) {
         // Progress on stderr (stdout stays the result): a line per session, rewritten on a terminal.
         if (picked.length > 1) progress(`importing ${agent} session ${i + 1}/${picked.length} (${mb(done)} of ${mb(bytes)}) ${s.sessionId}`)
-        list.push(await importOne(api, g, agent, s.path, values, s.db))
+        const r = await importOne(api, g, agent, s.path, values, s.db)
+        // An empty file (a conversation not started yet) makes no session: said, and left out.
+        if (r.records === 0) out.err(`skipped: ${s.path} holds no records yet`)
+        else list.push(r)
         done += s.size
       }
       if (picked.length > 1) progress(`imported ${picked.length} ${agent} sessions (${mb(bytes)})`, true)
@@ -78,6 +81,8 @@ async function importCmd (g: Globals, a: string | undefined, values: Record<stri
   const db = agent === 'openclaw' && file === undefined ? (await listOpenclawDbSessions(process.env, skipDb)).find(d => d.sessionId === session) : undefined
   const path = file !== undefined ? await fileToImport(file) : db !== undefined ? db.db : agent === 'claude' ? await findClaudeSession(session as string) : agent === 'codex' ? (await findCodexSession(session as string)).path : (await findOpenclawSession(session as string)).path
   const result = await withApi(g, async api => await importOne(api, g, agent, path, values, db))
+  // Nothing was sent, so no session was made: said, rather than "0 new records of 0" and a session that is not there.
+  if (result.records === 0) throw new InvalidInputError(`${path} holds no records yet (the agent writes its first line once the conversation starts): nothing was imported`, { path })
   if (g.json) out.json(result)
   else out.line(`${result.key}: ${result.added} new record${result.added === 1 ? '' : 's'} of ${result.records} (${result.lines} line${result.lines === 1 ? '' : 's'} in ${path})${result.mappedFrom !== undefined ? `, paths mapped back from ${result.mappedFrom} to ${result.cwd ?? ''}` : ''}`)
   return 0
