@@ -105,6 +105,11 @@ describe('mesh CLI', () => {
     await writeFile(join(dir, 'skills', 'deploy', 'SKILL.md'), '---\ndescription: Deploy safely\nversion: 2.0.0\n---\nRun the checks first.\n')
     expect((await mesh('skills', 'add', join(dir, 'skills', 'deploy', 'SKILL.md'))).code).toBe(0)
     expect((await mesh('skills', 'add', join(dir, 'nope.md'))).code).toBe(2)
+    // A file that is not Markdown is no skill: refused before it reaches every agent's folder.
+    await writeFile(join(dir, 'hostname'), 'vm\n')
+    const notMd = await mesh('skills', 'add', join(dir, 'hostname'), '--json')
+    expect(notMd.code).toBe(2)
+    expect(JSON.parse(notMd.stderr).error).toMatchObject({ code: 'INVALID_INPUT', message: expect.stringMatching(/is not a skill: give a SKILL\.md/) })
     expect((await mesh('skills', 'list')).stdout).toContain('deploy\t2.0.0\tDeploy safely')
     expect((await mesh('skills', 'show', 'deploy')).stdout).toContain('Run the checks first.')
     expect((await mesh('skills', 'show', 'nope')).code).toBe(2)

@@ -101,15 +101,16 @@ export const skillsCmd: Command = {
 
 async function readSkillFile (path: string): Promise<{ content: string, source: string, name: string }> {
   let abs = resolve(path)
+  const failed = (err: any): Error => err?.code === 'ENOENT'
+    ? new NotFoundError(`no such file: ${abs} (give a SKILL.md, or the folder that holds one)`, { path: abs }, { cause: err })
+    : new InvalidInputError(`cannot read skill file ${abs}: ${err?.code ?? err}`, { path: abs }, { cause: err })
+  // A skill is a folder in the AgentSkills layout: the folder itself names its SKILL.md.
+  try { if ((await stat(abs)).isDirectory()) abs = join(abs, 'SKILL.md') } catch (err) { throw failed(err) }
+  // The agents read a skill as Markdown (SKILL.md): any other file (a config, a binary) is a
+  // mistake that would be copied into every agent's skills folder. Refused before it is read.
+  if (extname(abs).toLowerCase() !== '.md') throw new InvalidInputError(`${abs} is not a skill: give a SKILL.md (Markdown with name and description front matter), another .md file, or the folder that holds a SKILL.md`, { path: abs })
   let content: string
-  try {
-    // A skill is a folder in the AgentSkills layout: the folder itself names its SKILL.md.
-    if ((await stat(abs)).isDirectory()) abs = join(abs, 'SKILL.md')
-    content = await readFile(abs, 'utf8')
-  } catch (err: any) {
-    if (err?.code === 'ENOENT') throw new NotFoundError(`no such file: ${abs} (give a SKILL.md, or the folder that holds one)`, { path: abs }, { cause: err })
-    throw new InvalidInputError(`cannot read skill file ${abs}: ${err?.code ?? err}`, { path: abs }, { cause: err })
-  }
+  try { content = await readFile(abs, 'utf8') } catch (err) { throw failed(err) }
   // A SKILL.md is named by its folder (AgentSkills layout), any other file by its own name.
   const name = basename(abs).toUpperCase() === 'SKILL.MD' ? basename(dirname(abs)) : basename(abs, extname(abs))
   return { content, source: abs, name }
