@@ -121,6 +121,10 @@ describe('mesh agent: OpenClaw', () => {
     expect(tr.stdout).toMatch(/translated openclaw → claude \(lossy/)
     expect(tr.stdout).toMatch(/dropped: .*off the current branch/)
     expect(checkChain(splitJsonl(await readFile(join(laptop.home, 'as-claude.jsonl'))).lines)).toEqual([])
+    // An --out whose folder is not there: said in words, exit 2.
+    const nowhere = await laptop.run(['agent', 'export', `agent:openclaw:${OSID}`, '--out', join(laptop.home, 'no-such-folder', 'x.jsonl')], b)
+    expect(nowhere.code).toBe(2)
+    expect(nowhere.stderr).toMatch(/cannot write --out .*no-such-folder\/x\.jsonl: its folder does not exist/)
   }, 240_000)
 })
 

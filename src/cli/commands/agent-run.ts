@@ -200,7 +200,11 @@ async function exportCmd (g: Globals, key: string, values: Record<string, unknow
       replaced = r.count
       byRule = r.byRule
     }
-    await writeFile(resolve(dest), bytes, { mode: 0o600 })
+    await writeFile(resolve(dest), bytes, { mode: 0o600 }).catch((err: NodeJS.ErrnoException) => {
+      // Where the user pointed --out: said in words (bad input, exit 2), not as Node's bare errno.
+      const why = err.code === 'ENOENT' ? 'its folder does not exist' : err.code === 'EACCES' || err.code === 'EPERM' ? 'it may not be written here' : err.code === 'EISDIR' ? 'it is a folder' : err.code === 'ENOSPC' ? 'the disk is full' : err.message
+      throw new InvalidInputError(`cannot write --out ${resolve(dest)}: ${why}`, { path: resolve(dest) }, { cause: err })
+    })
     const sideFiles = [...filesOf(records).keys()].filter(f => f !== '').length
     if (g.json) { out.json({ key, out: resolve(dest), bytes: bytes.length, redacted: replaced, byRule, sideFilesLeftOut: sideFiles, ...(translated !== undefined ? { translation: translated.label, dropped: translated.dropped } : {}) }); return 0 }
     if (translated !== undefined) {
