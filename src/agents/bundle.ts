@@ -147,25 +147,39 @@ export async function writeFileAtomic (path: string, data: string | Buffer): Pro
 
 export { joinJsonl }
 
+/** Whether `cur`'s complete lines are the first lines of `next`. */
+export function startsWithLines (next: Buffer, cur: Buffer): boolean {
+  const { taken } = splitJsonl(cur)
+  return taken <= next.length && next.subarray(0, taken).equals(cur.subarray(0, taken))
+}
+
 /**
- * Whether writing `next` over `cur` (the file there now) loses nothing: the file's complete lines
- * are the first lines of `next`, read as written for `next`'s directory. `cwdOf` says which
- * directory a file's lines were written for (its header's); a file that mesh wrote for another
- * directory of this machine holds the same lines with other paths, not lines mesh lacks.
+ * Whether writing `next` over `cur` (the file there now) loses nothing: the file's lines are the
+ * first lines of `next`, read as written for `next`'s directory. `cwdOf` says which directory a
+ * file's lines were written for (its header's); a file that mesh wrote for another directory of
+ * this machine holds the same lines with other paths, not lines mesh lacks.
  */
 export function onlyOursThere (cur: Buffer, next: Buffer, fields: FieldMatcher, cwdOf: (lines: readonly string[]) => string | undefined, cwd: string | undefined): boolean {
-  const { lines, taken } = splitJsonl(cur)
-  if (taken <= next.length && next.subarray(0, taken).equals(cur.subarray(0, taken))) return true
+  if (startsWithLines(next, cur)) return true
+  const { lines } = splitJsonl(cur)
   const was = cwdOf(lines)
   if (was === undefined || cwd === undefined || was === cwd) return false
-  const complete = splitJsonl(cur.subarray(0, taken)).lines
-  const as = Buffer.from(joinJsonl(remapLines(complete, fields, { from: was, to: cwd }).lines))
-  return as.length <= next.length && next.subarray(0, as.length).equals(as)
+  return startsWithLines(next, Buffer.from(joinJsonl(remapLines(lines, fields, { from: was, to: cwd }).lines)))
+}
+
+/** The file at `path` as it is now; undefined when there is none. */
+export async function readIfThere (path: string): Promise<Buffer | undefined> {
+  try {
+    return await readFileNoFollow(path)
+  } catch (err: any) {
+    if (err?.code === 'ENOENT') return undefined
+    throw err
+  }
 }
 
 /**
  * Whether the file at `path` holds exactly `bytes` already (a resume run twice): nothing to
- * write, so nothing to refuse either, not even the agent's recent write that the first made.
+ * write, so nothing to refuse either. Unreadable counts as not the same: the write replaces it.
  */
 export async function sameThere (path: string, bytes: Buffer): Promise<boolean> {
   try {

@@ -8,8 +8,7 @@ import { readdir } from 'node:fs/promises'
 import { basename, join } from 'node:path'
 import type { NativeRecord } from '../../../crdt/records.js'
 import { InvalidInputError } from '../../errors.js'
-import { fileRecord, filesOf, joinJsonl, jsonlRecords, listFiles, readFileNoFollow, sameThere, writeFileAtomic } from '../bundle.js'
-import { splitJsonl } from '../jsonl.js'
+import { fileRecord, filesOf, joinJsonl, jsonlRecords, listFiles, readFileNoFollow, readIfThere, sameThere, startsWithLines, writeFileAtomic } from '../bundle.js'
 import { remapLines } from '../remap.js'
 import { busy } from '../running.js'
 import { checkChain } from './chain.js'
@@ -72,42 +71,32 @@ export async function writeClaudeBundle (sessionId: string, records: readonly Na
   const projectDir = join(root, projectDirName(opts.cwd, existing))
   const path = join(projectDir, `${sessionId}.jsonl`)
   const command = `cd ${shellQuote(opts.cwd)} && claude --resume ${sessionId}`
-  // Every file already there as it would be written (a resume run twice): nothing to write or refuse.
   const side = sideDir(path)
-  const placed = [...files.keys()].filter(f => f !== '' && !f.split('/').some(s => s === '..' || s === '' || s === '.')).map(f => ({ p: join(side, ...f.split('/')), bytes: files.get(f) as Buffer }))
-  if (await sameThere(path, files.get('') as Buffer) && (await Promise.all(placed.map(async x => await sameThere(x.p, x.bytes)))).every(Boolean)) {
-    return { path, files: [path, ...placed.map(x => x.p)], rewritten, indexDropped: false, command }
+  const sides = [...files].filter(([file]) => file !== '').map(([file, bytes]) => {
+    if (file.split('/').some(s => s === '..' || s === '' || s === '.')) throw new InvalidInputError(`refusing a side file outside the session folder: ${file}`)
+    return { p: join(side, ...file.split('/')), bytes }
+  })
+  const main = files.get('') as Buffer
+  const cur = await readIfThere(path)
+  // Every file already there as it would be written (a resume run twice): nothing to write or refuse.
+  if (cur?.equals(main) === true && (await Promise.all(sides.map(async x => await sameThere(x.p, x.bytes)))).every(Boolean)) {
+    return { path, files: [path, ...sides.map(x => x.p)], rewritten, indexDropped: false, command }
   }
   const b = await busy(path)
   if (b !== undefined) throw new InvalidInputError(`refusing to write ${path}: Claude Code may be running this session here (${b.why}). Stop it, wait a few seconds, and run the resume again`, { path })
   // What the agent wrote here that mesh has not got would be lost: only a prefix of the new file may be replaced.
-  const main = files.get('') as Buffer
-  try {
-    const cur = await readFileNoFollow(path)
-    if (opts.force !== true && !startsWithLines(main, cur)) {
-      throw new InvalidInputError(`refusing to overwrite ${path}: it holds lines this session in mesh has not got (import it first with \`mesh agent import claude --file ${path}\`, or pass --force to replace it)`, { path })
-    }
-  } catch (err: any) {
-    if (err?.code !== 'ENOENT') throw err
+  if (cur !== undefined && opts.force !== true && !startsWithLines(main, cur)) {
+    throw new InvalidInputError(`refusing to overwrite ${path}: it holds lines this session in mesh has not got (import it first with \`mesh agent import claude --file ${path}\`, or pass --force to replace it)`, { path })
   }
   const written: string[] = []
-  for (const [file, bytes] of files) {
-    if (file === '') continue
-    if (file.split('/').some(s => s === '..' || s === '' || s === '.')) throw new InvalidInputError(`refusing a side file outside the session folder: ${file}`)
-    const p = join(side, ...file.split('/'))
-    await writeFileAtomic(p, bytes)
-    written.push(p)
+  for (const x of sides) {
+    await writeFileAtomic(x.p, x.bytes)
+    written.push(x.p)
   }
   await writeFileAtomic(path, main)
   written.unshift(path)
   const indexDropped = await dropSessionsIndex(projectDir)
   return { path, files: written, rewritten, indexDropped, command }
-}
-
-/** Whether `cur`'s complete lines are the first lines of `next`. */
-function startsWithLines (next: Buffer, cur: Buffer): boolean {
-  const { taken } = splitJsonl(cur)
-  return next.subarray(0, taken).equals(cur.subarray(0, taken)) && taken <= next.length
 }
 
 export function shellQuote (s: string): string { return /^[A-Za-z0-9_./-]+$/.test(s) ? s : `'${s.replace(/'/g, "'\\''")}'` }

@@ -5,7 +5,7 @@
 import { basename, dirname, join, relative, sep } from 'node:path'
 import type { NativeRecord } from '../../../crdt/records.js'
 import { InvalidInputError } from '../../errors.js'
-import { filesOf, joinJsonl, onlyOursThere, readFileNoFollow, sameThere, writeFileAtomic } from '../bundle.js'
+import { filesOf, joinJsonl, onlyOursThere, readFileNoFollow, readIfThere, writeFileAtomic } from '../bundle.js'
 import { splitJsonl } from '../jsonl.js'
 import { remapLines } from '../remap.js'
 import { busy } from '../running.js'
@@ -47,16 +47,13 @@ export async function writeCodexRollout (sessionId: string, records: readonly Na
   const name = opts.name !== undefined && /^rollout-[A-Za-z0-9T:._-]+\.jsonl$/.test(opts.name) ? opts.name : `rollout-${ts !== null ? `${ts[1] as string}-${ts[2] as string}-${ts[3] as string}T${ts[4] as string}-${ts[5] as string}-${ts[6] as string}` : 'imported'}-${sessionId}.jsonl`
   const path = join(codexHome(opts.env), ...dir.split('/'), name)
   const command = `${opts.cwd !== undefined ? `cd ${shellQuote(opts.cwd)} && ` : ''}codex resume ${sessionId}`
-  if (await sameThere(path, bytes)) return { path, rewritten, command }
+  const cur = await readIfThere(path)
+  // Already there as it would be written (a resume run twice): nothing to write or refuse.
+  if (cur?.equals(bytes) === true) return { path, rewritten, command }
   const b = await busy(path)
   if (b !== undefined) throw new InvalidInputError(`refusing to write ${path}: Codex may be running this session here (${b.why})`, { path })
-  try {
-    const cur = await readFileNoFollow(path)
-    if (opts.force !== true && !onlyOursThere(cur, bytes, codexPathFields, lines => codexMeta(lines).cwd, opts.cwd)) {
-      throw new InvalidInputError(`refusing to overwrite ${path}: it holds lines this session in mesh has not got (import it first, or pass --force)`, { path })
-    }
-  } catch (err: any) {
-    if (err?.code !== 'ENOENT') throw err
+  if (cur !== undefined && opts.force !== true && !onlyOursThere(cur, bytes, codexPathFields, lines => codexMeta(lines).cwd, opts.cwd)) {
+    throw new InvalidInputError(`refusing to overwrite ${path}: it holds lines this session in mesh has not got (import it first, or pass --force)`, { path })
   }
   await writeFileAtomic(path, bytes)
   return { path, rewritten, command }

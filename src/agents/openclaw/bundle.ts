@@ -10,7 +10,7 @@
 import { basename, dirname, join } from 'node:path'
 import type { NativeRecord } from '../../../crdt/records.js'
 import { InvalidInputError } from '../../errors.js'
-import { filesOf, joinJsonl, onlyOursThere, readFileNoFollow, sameThere, writeFileAtomic } from '../bundle.js'
+import { filesOf, joinJsonl, onlyOursThere, readFileNoFollow, readIfThere, writeFileAtomic } from '../bundle.js'
 import { contentId, parseObject } from '../ids.js'
 import { splitJsonl } from '../jsonl.js'
 import { remapLines } from '../remap.js'
@@ -76,17 +76,13 @@ export async function writeOpenclawSession (sessionId: string, records: readonly
   const name = opts.name !== undefined && /^[A-Za-z0-9][A-Za-z0-9._-]{0,199}\.jsonl$/.test(opts.name) ? opts.name : `${sessionId}.jsonl`
   const folder = join(openclawHome(opts.env), ...dir.split('/'))
   const path = join(folder, name)
+  const cur = await readIfThere(path)
   // Already there as it would be written (a resume run twice): left untouched, the index still seen to.
-  if (!(await sameThere(path, bytes))) {
+  if (cur?.equals(bytes) !== true) {
     const b = await busy(path)
     if (b !== undefined) throw new InvalidInputError(`refusing to write ${path}: OpenClaw may be running this session here (${b.why})`, { path })
-    try {
-      const cur = await readFileNoFollow(path)
-      if (opts.force !== true && !onlyOursThere(cur, bytes, openclawPathFields, lines => openclawMeta(lines).cwd, opts.cwd)) {
-        throw new InvalidInputError(`refusing to overwrite ${path}: it holds lines this session in mesh has not got (import it first with \`mesh agent import openclaw --file ${path}\`, or pass --force)`, { path })
-      }
-    } catch (err: any) {
-      if (err?.code !== 'ENOENT') throw err
+    if (cur !== undefined && opts.force !== true && !onlyOursThere(cur, bytes, openclawPathFields, lines => openclawMeta(lines).cwd, opts.cwd)) {
+      throw new InvalidInputError(`refusing to overwrite ${path}: it holds lines this session in mesh has not got (import it first with \`mesh agent import openclaw --file ${path}\`, or pass --force)`, { path })
     }
     await writeFileAtomic(path, bytes)
   }
