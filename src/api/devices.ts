@@ -28,8 +28,9 @@ export async function listDevices (vault: Vault, node: MeshNode | undefined): Pr
       issuedAt: c.issuedAt,
       expiresAt: c.expiresAt,
       self: c.deviceId === me,
-      online: revoked === undefined && (c.deviceId === me || (node?.isOnline(c.deviceId) ?? false)),
-      lastSeen: c.deviceId === me ? Date.now() : book.get(c.deviceId)?.lastSeen,
+      // This device is online in the mesh while its node runs (mesh join), not merely because it is asked.
+      online: revoked === undefined && (c.deviceId === me ? node !== undefined : (node?.isOnline(c.deviceId) ?? false)),
+      lastSeen: c.deviceId === me ? (node !== undefined ? Date.now() : undefined) : book.get(c.deviceId)?.lastSeen,
       enrolledBy,
       grantedAt: c.issuedAt,
       revoked: revoked !== undefined ? { at: revoked.at, by: revoked.by.map(labelOf), reason: revoked.reason } : undefined

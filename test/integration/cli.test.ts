@@ -115,6 +115,10 @@ describe('mesh CLI', () => {
     expect((await mesh('skills', 'show', 'nope')).code).toBe(2)
 
     expect((await mesh('peers')).stdout).toContain('no peers known (mesh join is not running here')
+    // With no node running here, this device is not online in the mesh.
+    const devices = JSON.parse((await mesh('devices', '--json')).stdout)
+    expect(devices).toEqual([expect.objectContaining({ label: 'laptop', self: true, online: false })])
+    expect((await mesh('devices')).stdout).toMatch(/laptop\t.*\tthis device/)
     const status = JSON.parse((await mesh('status', '--json')).stdout)
     expect(status).toMatchObject({ label: 'laptop', sessions: 1, memory: 1, skills: 1, capabilities: ['read', 'write', 'admin'] })
   })
