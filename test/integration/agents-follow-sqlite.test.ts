@@ -144,6 +144,16 @@ describe('mesh join --follow openclaw,hermes', () => {
   }, 240_000)
 
   it('an import after the follow adds nothing: both read the same records with the same ids', async () => {
+    // The transcript file `openclaw doctor --fix` migrated from and left behind: the session is
+    // imported once, from the database, not once more from the file.
+    const rows = await oc.exec(`SELECT event_json FROM transcript_events WHERE session_id = ${lit(OSID)} ORDER BY seq`)
+    const legacy = join(user, '.openclaw', 'agents', 'main', 'sessions')
+    await mkdir(legacy, { recursive: true })
+    await writeFile(join(legacy, `${OSID}.jsonl`), rows.join('\n') + '\n')
+    const human = await runCli(['agent', 'import', 'openclaw', '--all', '--home', a.home], { env, timeoutMs: 60_000 })
+    expect(human.code, human.stderr).toBe(0)
+    expect(human.stdout).toMatch(/^1 openclaw session, 0 new records/)
+    expect(human.stderr).toContain(`${OSID}.jsonl was migrated into OpenClaw's database`)
     const oi = await runCli(['agent', 'import', 'openclaw', '--all', '--json', '--home', a.home], { env, timeoutMs: 60_000 })
     expect(oi.code, oi.stderr).toBe(0)
     expect(json(oi)).toEqual([expect.objectContaining({ key: `agent:openclaw:${OSID}`, added: 0 })])

@@ -33,17 +33,7 @@ export class OpenclawSource implements Source {
     const watch = new Set([home, join(home, 'agents')])
     const streams: Stream[] = []
     const problems: string[] = []
-    for (const r of await listOpenclawSessions(this.env)) {
-      if (this.since !== undefined && r.mtimeMs < this.since) continue
-      watch.add(dirname(r.path))
-      const id = `openclaw:${r.path}`
-      let s = this.streams.get(id)
-      if (s === undefined) {
-        s = new JsonlStream({ id, agent: 'openclaw', sessionId: r.sessionId, key: `agent:openclaw:${r.sessionId}`, path: r.path, file: '', lineKey: openclawLineKey, view: openclawView, pathFields: openclawPathFields, cwdOf: l => openclawMeta(l).cwd, meta: { name: r.name, dir: r.dir } })
-        this.streams.set(id, s)
-      }
-      streams.push(s)
-    }
+    const inDb = new Set<string>()
     for (const { agentId, path } of await openclawDbPaths(this.env)) {
       watch.add(dirname(path))
       let db
@@ -54,6 +44,7 @@ export class OpenclawSource implements Source {
         continue
       }
       for (const session of db.sessions) {
+        inDb.add(session.sessionId)
         if (this.since !== undefined && session.mtimeMs < this.since) continue
         const id = `openclaw:${path}#${session.sessionId}`
         let s = this.streams.get(id) as OpenclawDbStream | undefined
@@ -61,6 +52,18 @@ export class OpenclawSource implements Source {
         s.session = session
         streams.push(s)
       }
+    }
+    for (const r of await listOpenclawSessions(this.env)) {
+      // A transcript `openclaw doctor --fix` migrated into a database and left behind is that session again.
+      if (inDb.has(r.sessionId) || (this.since !== undefined && r.mtimeMs < this.since)) continue
+      watch.add(dirname(r.path))
+      const id = `openclaw:${r.path}`
+      let s = this.streams.get(id)
+      if (s === undefined) {
+        s = new JsonlStream({ id, agent: 'openclaw', sessionId: r.sessionId, key: `agent:openclaw:${r.sessionId}`, path: r.path, file: '', lineKey: openclawLineKey, view: openclawView, pathFields: openclawPathFields, cwdOf: l => openclawMeta(l).cwd, meta: { name: r.name, dir: r.dir } })
+        this.streams.set(id, s)
+      }
+      streams.push(s)
     }
     return { streams, watch: [...watch], problems }
   }

@@ -56,7 +56,7 @@ async function importCmd (g: Globals, a: string | undefined, values: Record<stri
     if (values.key !== undefined) throw new UsageError('--key names one session: not with --all or --since')
     const found: Array<{ sessionId: string, path: string, mtimeMs: number, size: number, db?: OpenclawDbSession }> = agent === 'claude'
       ? await listClaudeSessions()
-      : agent === 'codex' ? await listCodexSessions() : [...await listOpenclawSessions(), ...(await listOpenclawDbSessions(process.env, skipDb)).map(d => ({ ...d, path: d.db, db: d }))]
+      : agent === 'codex' ? await listCodexSessions() : await openclawSessions(g)
     const picked = found.filter(s => since === undefined || s.mtimeMs >= since)
     const bytes = picked.reduce((n, s) => n + s.size, 0)
     const results = await withApi(g, async api => {
@@ -101,6 +101,20 @@ export async function fileToImport (file: string): Promise<string> {
     throw err
   }
   return path
+}
+
+/**
+ * Every OpenClaw session once: a session of the database era, and a transcript file only when its
+ * session is in no database. `openclaw doctor --fix` migrates the files into the database and
+ * leaves them there; both hold the same records and import into the one key, so the file would
+ * only be read again and counted twice. The database is what `--session ID` reads too.
+ */
+async function openclawSessions (g: Globals, say = true): Promise<Array<{ sessionId: string, path: string, mtimeMs: number, size: number, db?: OpenclawDbSession }>> {
+  const dbs = (await listOpenclawDbSessions(process.env, skipDb)).map(d => ({ ...d, path: d.db, db: d }))
+  const inDb = new Set(dbs.map(d => d.sessionId))
+  const files = await listOpenclawSessions()
+  for (const f of files) if (inDb.has(f.sessionId) && say && !g.json) out.err(`note: ${f.path} was migrated into OpenClaw's database: its session is imported from there`)
+  return [...files.filter(f => !inDb.has(f.sessionId)), ...dbs].sort((x, y) => y.mtimeMs - x.mtimeMs)
 }
 
 /** A database that cannot be read is said on stderr; the others go on. */
@@ -222,8 +236,7 @@ async function listCmd (g: Globals, a: string | undefined): Promise<number> {
   if (agents.includes('claude')) for (const s of await listClaudeSessions()) local.push({ agent: 'claude', sessionId: s.sessionId, path: s.path, modified: s.mtimeMs, size: s.size })
   if (agents.includes('codex')) for (const s of await listCodexSessions()) local.push({ agent: 'codex', sessionId: s.sessionId, path: s.path, modified: s.mtimeMs, size: s.size })
   if (agents.includes('openclaw')) {
-    for (const s of await listOpenclawSessions()) local.push({ agent: 'openclaw', sessionId: s.sessionId, path: s.path, modified: s.mtimeMs, size: s.size })
-    for (const s of await listOpenclawDbSessions(process.env, skipDb)) local.push({ agent: 'openclaw', sessionId: s.sessionId, path: `${s.db}#${s.sessionId}`, modified: s.mtimeMs, size: s.size })
+    for (const s of await openclawSessions(g, false)) local.push({ agent: 'openclaw', sessionId: s.sessionId, path: s.db !== undefined ? `${s.db.db}#${s.sessionId}` : s.path, modified: s.mtimeMs, size: s.size })
   }
   if (agents.includes('hermes')) local.push(...await listHermesHere())
   return await withApi(g, async api => await showAgentList(api, g, agents, local))
