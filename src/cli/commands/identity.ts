@@ -1,7 +1,7 @@
 /** mesh wallet new|show, mesh init, mesh status (mesh devices: devices.ts). */
 import { hostname } from 'node:os'
 import { resolve } from 'node:path'
-import { DaemonRunningError, UsageError, WalletNotFoundError } from '../../errors.js'
+import { DaemonRunningError, InvalidInputError, UsageError, WalletNotFoundError } from '../../errors.js'
 import { connectRpc } from '../../api/rpc-client.js'
 import { localTime, stdout as out, withApi, type Globals } from '../context.js'
 import { peerLines } from './peer-lines.js'
@@ -101,6 +101,9 @@ export const initCmd: Command = {
     if (values.mirror === true) return await initMirror(g, values.label as string | undefined, values['read-only'] === true || values['read-write'] === true)
     if (values['read-only'] === true && values['read-write'] === true) throw new UsageError('give at most one of --read-only and --read-write')
     const readOnly = values['read-only'] === true ? true : values['read-write'] === true ? false : undefined
+    const { isMirrorHome } = await import('../../node/mirror.js')
+    // A mirror's home never holds vault keys: it cannot become a member's, and it needs no init.
+    if (await isMirrorHome(g.home)) throw new InvalidInputError(`home ${g.home} is a blind mirror's (it holds no vault key, and never will): it is set up already, run \`mesh join --mirror\` on it. For a member device, pick another --home`, { home: g.home })
     const r = await enrolHome(g, { label: values.label as string | undefined, readOnly })
     const id = r.id
     const keptDocs = id.cutoff !== undefined ? [...id.cutoff.docs.values(), ...(id.cutoff.partRecords ?? []).flatMap(p => [...p.docs.values()])] : []
@@ -182,18 +185,27 @@ export const statusCmd: Command = {
 async function initMirror (g: Globals, label: string | undefined, roleGiven: boolean): Promise<number> {
   if (roleGiven) throw new UsageError('--mirror takes no --read-only/--read-write: a mirror reads and writes nothing (it holds no vault key)')
   const { resolveWallet } = await import('../../api/wallet.js')
-  const { enrolMirror } = await import('../../node/mirror.js')
+  const { enrolMirror, isMirrorHome, loadMirrorIdentity } = await import('../../node/mirror.js')
   const { acquireLock, ensureHomeDir } = await import('../../store/index.js')
   const wallet = await resolveWallet({ path: g.wallet })
-  if (wallet === undefined) throw new UsageError('a mirror is certified once by the wallet: pass --wallet PATH (the wallet is not needed afterwards)')
-  await ensureHomeDir(g.home)
-  const lock = await acquireLock(g.home)
+  const existing = await isMirrorHome(g.home) ? await loadMirrorIdentity(g.home) : undefined
+  // Its label is in the certificate the wallet (or an admin device) signed, which no init rewrites.
+  if (existing !== undefined && label !== undefined && label !== existing.certificate.label) throw new UsageError(`this mirror is called ${existing.certificate.label} in its certificate, which init does not reissue: for another label, set up a new mirror home (and revoke this one: mesh devices revoke ${existing.certificate.label})`)
   let id
-  try { id = await enrolMirror(g.home, wallet, { label }) } finally { await lock.release() }
-  const info = { home: g.home, wallet: id.wallet, walletPath: wallet.path, deviceId: id.device.deviceId, label: id.certificate.label, capabilities: id.certificate.capabilities, mirror: true }
+  if (wallet === undefined) {
+    // Set up already (mesh init --mirror once, or paired): said, as a member's home says it; the wallet is needed only to make one.
+    if (existing === undefined) throw new UsageError('a mirror is certified once by the wallet: pass --wallet PATH (the wallet is not needed afterwards)')
+    id = existing
+    if (!g.json) out.line('already set up; nothing to change')
+  } else {
+    await ensureHomeDir(g.home)
+    const lock = await acquireLock(g.home)
+    try { id = await enrolMirror(g.home, wallet, { label }) } finally { await lock.release() }
+  }
+  const info = { home: g.home, wallet: id.wallet, walletPath: wallet?.path, deviceId: id.device.deviceId, label: id.certificate.label, capabilities: id.certificate.capabilities, mirror: true }
   if (g.json) { out.json(info); return 0 }
   out.line(`home:         ${g.home} (a blind mirror: no vault key)`)
-  out.line(`wallet:       ${id.wallet}${wallet.path !== undefined ? ` (${wallet.path})` : ''}`)
+  out.line(`wallet:       ${id.wallet}${wallet?.path !== undefined ? ` (${wallet.path})` : ''}`)
   out.line(`device:       ${id.device.deviceId}`)
   out.line(`label:        ${id.certificate.label}`)
   out.line('next:         mesh join --mirror (no wallet needed from now on; keep the wallet off this machine)')
