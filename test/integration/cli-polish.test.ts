@@ -7,7 +7,7 @@
  * LEASE_HELD counts writes of the session, not taking its lease; and a --json error is the API's
  * own wire error, the same body HTTP and MCP give.
  */
-import { writeFile } from 'node:fs/promises'
+import { readFile, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { Client } from '@modelcontextprotocol/sdk/client/index.js'
 import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js'
@@ -145,9 +145,24 @@ describe('flags and names a newcomer gets wrong', () => {
     const empty = join(t.dir, '0b0b0b0b-0000-4000-8000-000000000004.jsonl')
     await writeFile(empty, '')
     const none = await mesh('agent', 'import', 'claude', '--file', empty, ...A())
-    await t.cleanup()
     expect(none.code).toBe(2)
     expect(none.stderr).toMatch(/holds no records yet .*nothing was imported/)
+    // A line that is not JSON (a write cut short) is kept as written, and said.
+    const torn = join(t.dir, '0b0b0b0b-0000-4000-8000-000000000005.jsonl')
+    const lines = [
+      JSON.stringify({ type: 'user', uuid: 'u1', parentUuid: null, sessionId: '0b0b0b0b-0000-4000-8000-000000000005', timestamp: '2026-12-01T10:00:00.000Z', message: { role: 'user', content: 'hello' } }),
+      '{"type":"assistant","uuid":"a1","mess'
+    ]
+    await writeFile(torn, lines.join('\n') + '\n')
+    const kept = await mesh('agent', 'import', 'claude', '--file', torn, ...A())
+    expect(kept.code, kept.stderr).toBe(0)
+    expect(kept.stderr).toContain(`note: 1 line of ${torn} is not JSON: kept as written`)
+    const keptJson = await mesh('agent', 'import', 'claude', '--file', torn, '--json', ...A())
+    expect(JSON.parse(keptJson.stdout)).toMatchObject({ records: 2, added: 0, unparsed: 1 })
+    const back = join(t.dir, 'back.jsonl')
+    expect((await mesh('agent', 'export', 'agent:claude:0b0b0b0b-0000-4000-8000-000000000005', '--out', back, ...A())).code).toBe(0)
+    expect(await readFile(back, 'utf8')).toBe(lines.join('\n') + '\n')
+    await t.cleanup()
   })
 })
 

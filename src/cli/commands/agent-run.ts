@@ -125,7 +125,7 @@ function progress (line: string, last = false): void {
   else process.stderr.write(line + '\n')
 }
 
-interface ImportResult { key: string, path: string, sessionId: string, lines: number, records: number, added: number, total: number, messages: number, cwd?: string, gitRemote?: string, mappedFrom?: string }
+interface ImportResult { key: string, path: string, sessionId: string, lines: number, records: number, added: number, total: number, messages: number, cwd?: string, gitRemote?: string, mappedFrom?: string, /** Lines that are not JSON, kept as written. */ unparsed?: number }
 
 /** One session: a file, or (`db`) an OpenClaw session of its database era. */
 async function importOne (api: MeshApi, g: Globals, agent: AgentName, path: string, values: Record<string, unknown>, db?: OpenclawDbSession): Promise<ImportResult> {
@@ -160,7 +160,10 @@ async function importOne (api: MeshApi, g: Globals, agent: AgentName, path: stri
     // A long import says how far it is (on a terminal each batch, else about every tenth).
     if (parts.length > 4 && (process.stderr.isTTY || (i + 1) % Math.ceil(parts.length / 10) === 0 || i + 1 === parts.length)) progress(`importing ${b.sessionId}: ${Math.floor((i + 1) * 100 / parts.length)}% (${i + 1}/${parts.length} batches, ${added} new records)`, i + 1 === parts.length)
   }
-  return { key, path, sessionId: b.sessionId, lines: b.lines, records: b.records.length, added, total, messages, cwd, gitRemote: remote, mappedFrom: map?.from }
+  // A line that is not JSON (a write cut short by a crash, an edit by hand) is kept as written, and said.
+  const unparsed = b.records.filter(r => r.kind === 'unparsed').length
+  if (unparsed > 0 && !g.json) out.err(`note: ${unparsed} line${unparsed === 1 ? '' : 's'} of ${path} ${unparsed === 1 ? 'is' : 'are'} not JSON: kept as written (shown as "[unparsed line]")`)
+  return { key, path, sessionId: b.sessionId, lines: b.lines, records: b.records.length, added, total, messages, cwd, gitRemote: remote, mappedFrom: map?.from, ...(unparsed > 0 ? { unparsed } : {}) }
 }
 
 export async function recordedMeta (api: MeshApi, key: string): Promise<AgentMeta | undefined> {
