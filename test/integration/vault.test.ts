@@ -127,6 +127,64 @@ describe('vault', () => {
     await sa.close(); await sb.close()
   })
 
+  it('an entry that arrives while its session is opening is in it once, before and after its load read the store', async () => {
+    const t = await tempDir(); cleanups.push(t.cleanup)
+    const wallet = generateWallet()
+    const a = await openVault({ home: join(t.dir, 'a'), wallet, label: 'a' })
+    const b = await openVault({ home: join(t.dir, 'b'), wallet, label: 'b' })
+    cleanups.push(async () => { await a.close(); await b.close() })
+    await a.vault.addCertificate(b.vault.identity.certificate.bytes)
+    await b.vault.addCertificate(a.vault.identity.certificate.bytes)
+    const fromA: Uint8Array[] = []
+    const fromB: Uint8Array[] = []
+    a.vault.on('entry', e => { if (e.local) fromA.push(e.entry.bytes) })
+    b.vault.on('entry', e => { if (e.local) fromB.push(e.entry.bytes) })
+    const sa = await a.sessions.create('opening')
+    for (let i = 0; i < 20; i++) await sa.append(Array.from({ length: 50 }, (_, j) => ({ role: 'user' as const, content: `a ${i * 50 + j}` })))
+    await sa.close()
+    for (const bytes of fromA.splice(0)) await b.vault.accept(bytes)
+    const sb = await b.sessions.open('opening')
+    expect(sb.messageCount()).toBe(1000)
+
+    // A's next open of the session waits at a gate, once before its load reads the store and
+    // once after (the replica not yet marked loaded); B's entry arrives there.
+    const vault = a.vault
+    const loadInto = vault.loadInto.bind(vault)
+    for (const when of ['before', 'after'] as const) {
+      let open!: () => void
+      const gate = new Promise<void>(resolve => { open = resolve })
+      let held!: () => void
+      const holding = new Promise<void>(resolve => { held = resolve })
+      vault.loadInto = async (r) => {
+        const mine = r.name.endsWith('/agent:main:opening')
+        if (mine && when === 'before') { held(); await gate }
+        await loadInto(r)
+        if (mine && when === 'after') { held(); await gate }
+      }
+      await sb.append({ role: 'assistant', content: `from b, ${when} the load` })
+      const opening = a.sessions.open('opening')
+      await holding
+      const accepted = Promise.all(fromB.splice(0).map(async bytes => await a.vault.accept(bytes)))
+      await new Promise(resolve => setTimeout(resolve, 50))
+      open()
+      await accepted
+      const s = await opening
+      vault.loadInto = loadInto
+      const mine = s.messages().filter(m => m.content.startsWith('from b'))
+      expect(mine.map(m => m.content), when).toEqual(when === 'before' ? ['from b, before the load'] : ['from b, before the load', 'from b, after the load'])
+      expect(s.messageCount(), when).toBe(when === 'before' ? 1001 : 1002)
+      await s.close()
+    }
+    await sb.close()
+    // What the store holds says the same after a reopen from disk.
+    await a.close()
+    const again = await openVault({ home: join(t.dir, 'a') })
+    const s = await again.sessions.open('opening')
+    expect(s.messageCount()).toBe(1002)
+    expect(s.messages().slice(-2).map(m => m.content)).toEqual(['from b, before the load', 'from b, after the load'])
+    await s.close(); await again.close()
+  }, 60_000)
+
   it('refuses a change too large for one entry, keeping everything acknowledged before it across a reopen', async () => {
     const t = await tempDir(); cleanups.push(t.cleanup)
     const home = join(t.dir, 'home')
