@@ -7,7 +7,7 @@
 import { stat } from 'node:fs/promises'
 import { resolve } from 'node:path'
 import {
-  batches, gitRemote, hermesBundle, hermesDbLine, hermesDbPath, hermesDbPaths, hermesDbSessions, hermesExport, hermesExportLines, parseSince,
+  batches, gitRemote, hermesBundle, hermesDbLine, hermesDbPath, hermesDbPaths, hermesDbSessions, hermesExport, hermesExportLines, parseObject, parseSince,
   readFileNoFollow, SqliteFile, toParts
 } from '../../agents/index.js'
 import type { MeshApi } from '../../api/api.js'
@@ -15,7 +15,11 @@ import { isMeshError, NotFoundError, UsageError } from '../../errors.js'
 import { stdout as out, withApi, type Globals } from '../context.js'
 import { fileToImport, recordedMeta } from './agent-run.js'
 
-export interface HermesImportResult { key: string, sessionId: string, records: number, added: number, total: number, messages: number, cwd?: string, mappedFrom?: string, source: string }
+export interface HermesImportResult {
+  key: string, sessionId: string, records: number, added: number, total: number, messages: number, cwd?: string, mappedFrom?: string, source: string
+  /** The row's `messages` is not a list: the row is kept whole, as written, and shows no messages. */
+  unreadMessages?: true
+}
 
 export async function importHermes (g: Globals, values: Record<string, unknown>): Promise<number> {
   const file = values.file as string | undefined
@@ -64,7 +68,11 @@ async function importRow (api: MeshApi, g: Globals, line: string, values: Record
     total = r.total
     messages += r.messages
   }
-  return { key, sessionId: b.sessionId, records: b.records.length, added, total, messages, cwd, mappedFrom: map?.from, source }
+  // A row whose messages are not a list (an edit by hand, a Hermes of another shape) is kept whole
+  // and given back byte for byte, but nothing of it can be shown as messages: said, not silent.
+  const unread = b.records.some(r => r.kind === 'session_row') && !Array.isArray(parseObject(line)?.messages)
+  if (unread && !g.json) out.err(`note: Hermes session ${b.sessionId} in ${source}: its "messages" is not a list, so no message of it can be shown; the row is kept whole, as written, and exports back the same`)
+  return { key, sessionId: b.sessionId, records: b.records.length, added, total, messages, cwd, mappedFrom: map?.from, source, ...(unread ? { unreadMessages: true as const } : {}) }
 }
 
 async function isFile (path: string): Promise<boolean> {
