@@ -40,6 +40,8 @@ export interface LivenessInit {
    * not known (muxer.ts's lastHeard). Without it the silent end has only the socket's timeout.
    */
   heard?: (conn: Connection) => number | undefined
+  /** A connection's peer showed itself alive at `at` (Date.now()): its ping answered, or it was heard within the silence. */
+  alive?: (peer: string, at: number) => void
 }
 
 export const LIVENESS_DEFAULTS = { intervalMs: 60_000, timeoutMs: 20_000 } as const
@@ -52,6 +54,7 @@ export class Liveness {
   private readonly timeoutMs: number
   private readonly silenceMs: number
   private readonly heard: ((conn: Connection) => number | undefined) | undefined
+  private readonly alive: ((peer: string, at: number) => void) | undefined
   private timer: ReturnType<typeof setTimeout> | undefined
   /** The silent end's timer, and when it is due (performance.now()). */
   private silence: { timer: ReturnType<typeof setTimeout>, due: number } | undefined
@@ -62,6 +65,7 @@ export class Liveness {
     this.timeoutMs = init.timeoutMs ?? LIVENESS_DEFAULTS.timeoutMs
     this.silenceMs = silenceMs(this.intervalMs)
     this.heard = init.heard
+    this.alive = init.alive
   }
 
   /** This end pings a connection whose remote PeerId string is the greater one. */
@@ -115,6 +119,7 @@ export class Liveness {
     for (const conn of this.node.getConnections()) {
       if (conn.status !== 'open' || this.pings(conn)) continue
       const at = this.heard?.(conn)
+      if (at !== undefined && now - at < this.silenceMs) this.alive?.(conn.remotePeer.toString(), Date.now() - Math.round(now - at))
       if (at === undefined || now - at < this.silenceMs) continue
       log('nothing from %p for %d ms, closing the connection', conn.remotePeer, Math.round(now - at))
       conn.abort(new TimeoutError(`nothing received for ${Math.round(now - at)} ms`))
@@ -126,7 +131,7 @@ export class Liveness {
     this.timer = undefined
     for (const conn of this.node.getConnections()) {
       if (conn.status !== 'open' || !this.pings(conn)) continue
-      this.ping(conn).catch((err: unknown) => {
+      this.ping(conn).then(() => { this.alive?.(conn.remotePeer.toString(), Date.now()) }, (err: unknown) => {
         if (this.stopped) return
         log('no answer from %p within %d ms, closing the connection: %e', conn.remotePeer, this.timeoutMs, err)
         conn.abort(err as Error)

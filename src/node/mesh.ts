@@ -42,6 +42,8 @@ export type { Arriving, ProgressEvent, TransferStatus } from './progress.js'
 const log = logger('mesh:node')
 /** How long the higher of two siblings found by mDNS waits for the lower one's dial before its own. */
 const DIAL_YIELD_MS = 3000
+/** A connected peer's `last seen` is written about once per this many ping intervals (5 min by default). */
+const SEEN_EVERY = 5
 
 /**
  * `event`: what happened with peers and documents. `progress`: a transfer's progress, at most
@@ -172,7 +174,10 @@ export class MeshNode extends EventEmitter<{ event: [NodeEvent], 'caught-up': [s
     if (!('mirror' in this.vault)) this.vault.on('registry', this.onRegistryOp)
     // An answer may take a while on a loaded machine (20 s), but never longer than an interval.
     // The end that does not ping judges a connection by what its muxer last received from the peer.
-    const live = new Liveness(n, { intervalMs: this.config.pingInterval, timeoutMs: Math.min(LIVENESS_DEFAULTS.timeoutMs, this.config.pingInterval), heard: lastHeard })
+    // A proven peer alive now is remembered as seen now, every SEEN_EVERY pings or so: after a crash
+    // of this node (no disconnect to note it) `last seen` is that recent, not when it was proven.
+    const alive = (peer: string, at: number): void => { if (this.labels.has(peer)) void this.book.seen(peer, at, SEEN_EVERY * this.config.pingInterval) }
+    const live = new Liveness(n, { intervalMs: this.config.pingInterval, timeoutMs: Math.min(LIVENESS_DEFAULTS.timeoutMs, this.config.pingInterval), heard: lastHeard, alive })
     this.liveness = live
     n.addEventListener('connection:open', () => { live.arm() })
     n.addEventListener('peer:discovery', (e) => {

@@ -65,10 +65,14 @@ export class PeerBook {
     await this.save()
   }
 
-  /** A remembered peer was seen until `at` (its connection closed): `last seen` is then, not when it was proven. */
-  async seen (peerId: string, at: number): Promise<void> {
+  /**
+   * A remembered peer was seen until `at` (its connection closed, or it showed itself alive):
+   * `last seen` is then, not when it was proven. `coarseMs`: nothing is written while what is
+   * remembered is less than that older (a connected peer, noted now and then for a crash of this node).
+   */
+  async seen (peerId: string, at: number, coarseMs = 0): Promise<void> {
     const p = this.peers.get(peerId)
-    if (p === undefined || p.lastSeen >= at) return
+    if (p === undefined || p.lastSeen >= at - coarseMs) return
     this.peers.set(peerId, { ...p, lastSeen: at })
     await this.save()
   }
