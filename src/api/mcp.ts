@@ -21,7 +21,7 @@ import type { Transport } from '@modelcontextprotocol/sdk/shared/transport.js'
 import { ErrorCode as McpErrorCode, McpError, SubscribeRequestSchema, UnsubscribeRequestSchema, type CallToolResult, type ReadResourceResult } from '@modelcontextprotocol/sdk/types.js'
 import { parseSessionKey } from '../../crdt/index.js'
 import type { z } from 'zod'
-import { isMeshError } from '../errors.js'
+import { InvalidInputError, isMeshError, NotFoundError } from '../errors.js'
 import type { EventRecord, MeshApi } from './api.js'
 import { deviceTools } from './mcp-devices.js'
 import { METHODS, type ApiEvent, type MethodDef, type MethodName, type Output } from './schema.js'
@@ -119,6 +119,21 @@ export function toolError (err: unknown): CallToolResult {
   }
 }
 
+/**
+ * The SDK answers a call it refuses before any handler of ours runs (arguments its input schema
+ * refuses, a tool it does not know) with a bare text. Those answers carry the stable code every
+ * other failure has (INVALID_INPUT, NOT_FOUND): the SDK's one place that builds them is taken
+ * over. It is not public API; test/integration/mcp.test.ts fails if an SDK update moves it.
+ */
+function codeSdkRefusals (server: McpServer): void {
+  const s = server as unknown as { createToolError?: (message: string) => CallToolResult }
+  if (typeof s.createToolError !== 'function') return
+  s.createToolError = (raw: string) => {
+    const message = raw.replace(/^MCP error -?\d+: /, '')
+    return toolError(/^Tool \S+ not found$/.test(message) ? new NotFoundError(`${message}: tools/list names the tools this server has`) : new InvalidInputError(message))
+  }
+}
+
 type Shown = Output<'sessions.show'>
 
 /** The transcript as an agent reads it: a header, then one block per message. */
@@ -148,6 +163,8 @@ export async function serveMcp (api: MeshApi, transport: Transport, options: Ser
         'The devices tool lists the owner\'s machines; devices_revoke cuts off a lost or stolen one and cannot be undone (ask the user first). Pairing a new machine is the user\'s own decision, in the dashboard or with `mesh devices approve`.'
     }
   )
+
+  codeSdkRefusals(server)
 
   // Tool calls and resource reads in flight: close() waits for them, so nothing of a call runs after it resolves.
   const inFlight = new Set<Promise<unknown>>()

@@ -190,6 +190,14 @@ describe('mesh mcp', () => {
       const missing = await client.callTool({ name: 'sessions_resume', arguments: { key: 'agent:main:nope' } })
       expect(missing.isError).toBe(true)
       expect((missing.structuredContent as any).error.code).toBe('SESSION_NOT_FOUND')
+      // Refused by the SDK before any handler of ours: the same shape, with the stable code.
+      const badArgs = await client.callTool({ name: 'sessions_append', arguments: { key: KEY, role: 'assistant', content: 42 } })
+      expect(badArgs.isError).toBe(true)
+      expect((badArgs.structuredContent as any).error).toMatchObject({ code: 'INVALID_INPUT', message: expect.stringMatching(/^Input validation error: Invalid arguments for tool sessions_append: .*content/s) })
+      expect(textOf(badArgs)).toMatch(/^INVALID_INPUT: Input validation error/)
+      const noTool = await client.callTool({ name: 'sessions_frobnicate', arguments: {} })
+      expect(noTool.isError).toBe(true)
+      expect((noTool.structuredContent as any).error).toMatchObject({ code: 'NOT_FOUND', message: 'Tool sessions_frobnicate not found: tools/list names the tools this server has' })
 
       const { resources } = await client.listResources()
       expect(resources.map(r => r.uri)).toContain(URI)
