@@ -16,7 +16,7 @@ import { peerIdFromString } from '@libp2p/peer-id'
 import { multiaddr } from '@multiformats/multiaddr'
 import type { AbortOptions, PeerId } from '@libp2p/interface'
 import type { ProvenPeer } from '../../protocols/membership/index.js'
-import type { SessionStats } from '../../protocols/sync/index.js'
+import type { SessionStats, Transfer } from '../../protocols/sync/index.js'
 import { equals, toHex, type RegistryOp } from '../identity/index.js'
 import { DEFAULTS, readConfig, type NodeConfig } from './config.js'
 import { Discovery } from './discovery.js'
@@ -69,6 +69,8 @@ export class MeshNode extends EventEmitter<{ event: [NodeEvent], 'caught-up': [s
   private readonly pairRendezvous: PairingRendezvous | undefined
   private liveness: Liveness | undefined
   private readonly names: DocNames
+  /** Progress reports waiting for their document's name (onProgress), the latest per transfer. */
+  private readonly unnamedProgress = new Map<string, Transfer>()
   private readonly report: StatusReport
   private readonly redials: Redial
   private readonly discovery: Discovery
@@ -112,7 +114,7 @@ export class MeshNode extends EventEmitter<{ event: [NodeEvent], 'caught-up': [s
       onReceived: (doc, n, from) => { self.onReceived(doc, n, from) },
       onEntryRefused: (reason, from) => { self.emitEvent({ type: 'entry-refused', peerId: from, label: self.labelOf(from), reason }) },
       onCaughtUp: (from) => { self.emit('caught-up', from) },
-      onProgress: (t) => { self.emit('progress', self.report.progress(t)) }
+      onProgress: (t) => { self.onProgress(t) }
     })
     self.replayEarly()
     self.wire()
@@ -306,6 +308,24 @@ export class MeshNode extends EventEmitter<{ event: [NodeEvent], 'caught-up': [s
 
   private isRevokedPeer (peerId: string): boolean {
     return this.vault.certs.isRevokedDevice(peerId)
+  }
+
+  /**
+   * A transfer's progress, said with the document's name: one whose name is not read yet (names
+   * are read when first needed, so a restarted node knows none) waits for one reread, its latest
+   * report standing for those that came meanwhile; the sessions index arriving later renames it.
+   */
+  private onProgress (t: Transfer): void {
+    if (this.names.has(t.doc)) { this.emit('progress', this.report.progress(t)); return }
+    const key = `${t.peer}/${t.doc}/${t.direction}`
+    const waiting = this.unnamedProgress.has(key)
+    this.unnamedProgress.set(key, t)
+    if (waiting) return
+    this.names.refresh(() => {
+      const last = this.unnamedProgress.get(key)
+      this.unnamedProgress.delete(key)
+      if (last !== undefined && !this.stopped) this.emit('progress', this.report.progress(last))
+    })
   }
 
   /** Entries of a document arrived: reported once the document is named (doc-names.ts). */

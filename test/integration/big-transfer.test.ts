@@ -4,7 +4,9 @@
  * link of 1 MB/s (a proxy), each daemon prints progress lines and a final one; (c) with the
  * TCP connection cut at 5 random points of the transfer (one of them a SIGKILL of the receiver,
  * restarted on its home), each time resumed from what had arrived, and the bytes the sender put
- * on the wire in all (counted by a proxy between them) under 1.3x the snapshot's size.
+ * on the wire in all (counted by a proxy between them) under 1.3x the snapshot's size; (d) a
+ * receiver SIGKILLed mid-transfer and started again names the session in its first progress
+ * line; (e) a session cut off with its sender gone says how much came and arrives once it is back.
  * CI size: 6,000 x 1 KB messages (MESH_BIG_N overrides; the bench runs 30,000 and 100,000).
  * Restarts and resumes are read from the sender's sync log (DEBUG=mesh:sync).
  */
@@ -177,6 +179,36 @@ describe('a big session reaches a fresh node in another process', () => {
     }
   }, 300_000)
 
+  it('a receiver started again mid-transfer names the session in its first progress line, where nothing else made it read the names', async () => {
+    const procs: Proc[] = []
+    try {
+      const portA = await freePort()
+      const proxy = await cutProxy('127.0.0.1', portA, { rateFromTarget: 1_000_000 })
+      cleanups.push(proxy.close)
+      const a = spawnIn(undefined, process.execPath, [BIN, 'join', '--home', homeA, '--label', 'A', '--no-mdns', '--dht', 'off', '--listen', `/ip4/127.0.0.1/tcp/${portA}`, '--announce', `/ip4/127.0.0.1/tcp/${proxy.port}`], env)
+      procs.push(a)
+      const id = (await a.waitFor(/^device:/, 60_000)).split(/\s+/)[1] as string
+      await a.waitFor(/^running/, 60_000)
+      const startB = (): Proc => {
+        const p = spawnIn(undefined, process.execPath, [BIN, 'join', '--home', join(dir, 'b-again'), '--wallet', wallet, '--label', 'B', '--no-mdns', '--dht', 'off', '--listen', '/ip4/127.0.0.1/tcp/0', '--announce', '/ip4/127.0.0.1/tcp/9', '--bootstrap', `/ip4/127.0.0.1/tcp/${proxy.port}/p2p/${id}`], env)
+        procs.push(p)
+        return p
+      }
+      const first = startB()
+      await first.waitFor(/^receiving\s+agent:main:big from A: \d+%/, 120_000)
+      await first.stop('SIGKILL')
+      proxy.cut()
+      // Started again holding the sessions index and part of the session: only the rest arrives.
+      const again = startB()
+      const line = await again.waitFor(/^receiving\s/, 120_000)
+      expect(line, again.lines.join('\n')).toMatch(/^receiving\s+agent:main:big from A: \d+%/)
+      expect(await again.stop('SIGINT')).toBe(0)
+      expect(await a.stop('SIGINT')).toBe(0)
+    } finally {
+      for (const p of procs) await p.stop('SIGKILL')
+    }
+  }, 300_000)
+
   // Last: it writes to A's big session, which the tests above count.
   it('cut off with its sender gone, a session is neither empty nor resumable: it says how much came, a watch waits, and it all arrives once the sender is back', async () => {
     const procs: Proc[] = []
@@ -225,6 +257,11 @@ describe('a big session reaches a fresh node in another process', () => {
       a = startA()
       await a.waitFor(/^running/, 60_000)
       await b.waitFor(/synced\s+agent:main:big from A: snapshot/, 240_000)
+      // B started again holding the sessions index: every progress line of the rest names the
+      // session, the first too (names are read when first needed, not at start).
+      const rest = b.lines.filter(l => /^receiv(ing|ed)\s/.test(l))
+      expect(rest.length, b.lines.join('\n')).toBeGreaterThan(0)
+      expect(rest.filter(l => !/^receiv(ing|ed)\s+agent:main:big from A: /.test(l)), b.lines.join('\n')).toEqual([])
       await w.waitFor(/"event":"arrived"/, 30_000)
       expect(await messageCount(homeB)).toBe(N)
       expect((await runCli(['session', 'append', 'big', '--role', 'user', '--text', 'after the gap', '--force', '--home', homeA], { env })).code).toBe(0)
