@@ -1,5 +1,6 @@
 /**
- * The documents' names (hex id -> name), which label the node's events, progress and peers only.
+ * The documents' names (hex id -> name), which label the node's events, progress and peers only:
+ * a session's key, and `session list`, `memory` and `skills` for the fixed documents.
  * Owns when they are reread: when an event first needs one (not at start, where opening the
  * sessions index of a 10,000-session vault held the event loop for a tenth of a second), once for
  * everyone who asks meanwhile, and again when the sessions index arrives, since a session is named
@@ -12,6 +13,15 @@ import type { NodeVault } from './mesh-types.js'
 import type { Timers } from './timers.js'
 
 const log = logger('mesh:node')
+
+/** How the fixed documents are shown (a session is shown by its key): their names are the vault's, not a person's. */
+const SHOWN = new Map<string, string>([[DOC_NAMES.sessionsIndex, 'session list'], [DOC_NAMES.memory, 'memory'], [DOC_NAMES.skills, 'skills']])
+
+/** The names as shown, in place: the fixed documents' replaced by SHOWN's. */
+function shown (names: Map<string, string>): Map<string, string> {
+  for (const [hex, name] of names) { const s = SHOWN.get(name); if (s !== undefined) names.set(hex, s) }
+  return names
+}
 
 export class DocNames {
   private names = new Map<string, string>()
@@ -27,7 +37,7 @@ export class DocNames {
   get (hex: string): string | undefined { return this.names.get(hex) }
   has (hex: string): boolean { return this.names.has(hex) }
   /** Names the caller has just read (MeshNode.peers() reads them afresh) replace the ones held. */
-  set (names: Map<string, string>): void { this.names = names }
+  set (names: Map<string, string>): void { this.names = shown(names) }
 
   /**
    * Calls `report` once the document `hex`, just received, is named, or once it is clear that it
@@ -65,7 +75,7 @@ export class DocNames {
     this.renaming = true
     const refresh = (): void => {
       const waiting = this.unnamed.splice(0)
-      void this.vault.docNames().then(names => { this.names = names }, (err: unknown) => { log('naming documents failed: %e', err) }).finally(() => {
+      void this.vault.docNames().then(names => { this.names = shown(names) }, (err: unknown) => { log('naming documents failed: %e', err) }).finally(() => {
         for (const r of waiting) r()
         if (this.unnamed.length > 0 && !this.stopped()) refresh()
         else this.renaming = false

@@ -185,6 +185,9 @@ describe('commands through a running daemon', () => {
     expect((await mesh(['session', 'new', 'handoff', ...A])).code).toBe(0)
     expect((await mesh(['resume', 'handoff', ...A])).code).toBe(0)
     await b.waitFor(/synced\s+agent:main:handoff from alpha/)
+    // The list of sessions is shown as a person names it, not by the vault's name for it.
+    await b.waitFor(/^synced\s+session list from alpha: /)
+    expect(b.lines.filter(l => l.includes('mesh/doc/'))).toEqual([])
     const sdkB = await connectMesh({ home: b.home })
     cleanups.push(async () => { await sdkB.close() })
     const arrived = await sdkB.sessions.find('handoff', { signal: AbortSignal.timeout(20_000) })
