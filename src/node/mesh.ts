@@ -186,13 +186,17 @@ export class MeshNode extends EventEmitter<{ event: [NodeEvent], 'caught-up': [s
       const id = e.detail.id.toString()
       if (id === n.peerId.toString() || n.getConnections(e.detail.id).length > 0) return
       if (this.redials.coolingDown(id) || this.revoked !== undefined) return
+      // A revoked device may still answer mDNS (and the DHT may still name it): it is not dialed,
+      // since it can prove nothing, and it is not reported found again.
+      if (this.isRevokedPeer(id)) { log('%s was revoked: found again, not dialed', id); return }
       // Bootstrap and remembered peers are tagged before the peer store announces them.
       // Otherwise found through the DHT (a rendezvous answer, or a peer its queries named).
       const via: Via = this.via.get(id) ?? (this.foundByMdns.has(id) ? 'mdns' : 'dht')
       this.via.set(id, via)
       this.emitEvent({ type: 'found', peerId: id, via })
       const dial = (): void => {
-        if (this.stopped || n.getConnections(e.detail.id).length > 0) return
+        // Checked again when it runs (DIAL_YIELD_MS later): this node or the peer may have been revoked meanwhile.
+        if (this.stopped || this.revoked !== undefined || this.isRevokedPeer(id) || n.getConnections(e.detail.id).length > 0) return
         void n.dial(e.detail.id, { signal: AbortSignal.timeout(10_000) }).catch((err: unknown) => { log('dial %s after discovery failed: %e', id, err) })
       }
       // Siblings on a LAN find each other by mDNS at the same moment: if both dial, they keep two

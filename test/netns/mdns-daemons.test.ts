@@ -1,7 +1,8 @@
 /**
  * Two `mesh join` daemons (separate homes, one wallet) in a network namespace with multicast on
  * its loopback find each other by real mDNS and replicate both ways; `mesh session append` on
- * one, `mesh watch` on the other, all through the CLI.
+ * one, `mesh watch` on the other, all through the CLI. A sibling revoked while mDNS still
+ * announces it is dialed by neither side again.
  */
 import { join } from 'node:path'
 import { afterAll, describe, expect, it } from 'vitest'
@@ -78,5 +79,40 @@ describe('two daemons on one LAN (mDNS in a namespace)', () => {
     // After the daemons stopped, the CLI works on the store directly and sees the same data.
     const offline = JSON.parse((await runCli(['session', 'show', 'lan', '--home', homeB, '--json'], { env })).stdout)
     expect(offline.messages).toHaveLength(3)
+  })
+  it('a revoked sibling still answering mDNS is neither dialed nor reported found again', async () => {
+    const ns: Netns = loopbackNs(); cleanups.push(ns.teardown)
+    const t = await tempDir(); cleanups.push(t.cleanup)
+    const env = cliEnv(t.dir)
+    const wallet = join(t.dir, 'wallet.json')
+    expect((await runCli(['wallet', 'new', '--out', wallet], { env })).code).toBe(0)
+    const daemons: Proc[] = []
+    cleanups.push(async () => { for (const d of daemons) await d.stop('SIGKILL') })
+    const start = (home: string, label: string): Proc => {
+      const p = spawnIn(ns.names[0], process.execPath, [BIN, 'join', '--home', home, '--wallet', wallet, '--label', label, '--listen', '/ip4/127.0.0.1/tcp/0', '--dht', 'off'], env)
+      daemons.push(p)
+      return p
+    }
+    const homeA = join(t.dir, 'a')
+    const a = start(homeA, 'alpha')
+    const b = start(join(t.dir, 'b'), 'beta')
+    await a.waitFor(/peer proven\s+beta .* via mdns/)
+    await b.waitFor(/peer proven\s+alpha .* via mdns/)
+    const revoked = await runCli(['devices', 'revoke', 'beta', '--yes', '--home', homeA], { env })
+    expect(revoked.code, revoked.stderr).toBe(0)
+    await b.waitFor(/^REVOKED\s/, 30_000)
+    await a.waitFor(/^peer lost\s+beta/, 30_000)
+    // Once beta was told (on a connection it had dialed before it knew; another opened then is
+    // refused when membership's 5 s run out), mDNS keeps announcing each to the other in the
+    // burst after the loss (queries every second for 30 s): neither dials the other again.
+    await new Promise(resolve => setTimeout(resolve, 6000))
+    const after = a.lines.length
+    const afterB = b.lines.length
+    await new Promise(resolve => setTimeout(resolve, 8000))
+    const since = a.lines.slice(after)
+    expect(since.filter(l => /^peer (found|proven|refused)/.test(l)), a.lines.join('\n')).toEqual([])
+    expect(b.lines.slice(afterB).filter(l => /^peer (found|proven|refused)/.test(l)), b.lines.join('\n')).toEqual([])
+    expect(await a.stop('SIGINT')).toBe(0)
+    expect(await b.stop('SIGINT')).toBe(0)
   })
 })
