@@ -119,8 +119,8 @@ export class Liveness {
     for (const conn of this.node.getConnections()) {
       if (conn.status !== 'open' || this.pings(conn)) continue
       const at = this.heard?.(conn)
-      if (at !== undefined && now - at < this.silenceMs) this.alive?.(conn.remotePeer.toString(), Date.now() - Math.round(now - at))
-      if (at === undefined || now - at < this.silenceMs) continue
+      if (at === undefined) continue
+      if (now - at < this.silenceMs) { this.alive?.(conn.remotePeer.toString(), Date.now() - Math.round(now - at)); continue }
       log('nothing from %p for %d ms, closing the connection', conn.remotePeer, Math.round(now - at))
       conn.abort(new TimeoutError(`nothing received for ${Math.round(now - at)} ms`))
     }

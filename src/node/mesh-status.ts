@@ -86,11 +86,9 @@ export class StatusReport {
     return [...out.values()]
   }
 
-  /** A transfer's progress as the node emits it, named if its name is known (and reread if not). */
+  /** A transfer's progress as the node emits it, named if its name is known (MeshNode.onProgress rereads the names first when not). */
   progress (t: Transfer): ProgressEvent {
-    const name = this.s.names.get(t.doc)
-    if (name === undefined) this.s.names.refresh()
-    return progressEvent(transferStatus(t, this.s.labelOf(t.peer), name))
+    return progressEvent(transferStatus(t, this.s.labelOf(t.peer), this.s.names.get(t.doc)))
   }
 
   /** What is in flight with every connected peer, per document and direction. */

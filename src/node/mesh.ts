@@ -185,10 +185,9 @@ export class MeshNode extends EventEmitter<{ event: [NodeEvent], 'caught-up': [s
     n.addEventListener('peer:discovery', (e) => {
       const id = e.detail.id.toString()
       if (id === n.peerId.toString() || n.getConnections(e.detail.id).length > 0) return
-      if (this.redials.coolingDown(id) || this.revoked !== undefined) return
       // A revoked device may still answer mDNS (and the DHT may still name it): it is not dialed,
       // since it can prove nothing, and it is not reported found again.
-      if (this.isRevokedPeer(id)) { log('%s was revoked: found again, not dialed', id); return }
+      if (this.redials.coolingDown(id) || !this.mayDial(id)) return
       // Bootstrap and remembered peers are tagged before the peer store announces them.
       // Otherwise found through the DHT (a rendezvous answer, or a peer its queries named).
       const via: Via = this.via.get(id) ?? (this.foundByMdns.has(id) ? 'mdns' : 'dht')
@@ -196,7 +195,7 @@ export class MeshNode extends EventEmitter<{ event: [NodeEvent], 'caught-up': [s
       this.emitEvent({ type: 'found', peerId: id, via })
       const dial = (): void => {
         // Checked again when it runs (DIAL_YIELD_MS later): this node or the peer may have been revoked meanwhile.
-        if (this.stopped || this.revoked !== undefined || this.isRevokedPeer(id) || n.getConnections(e.detail.id).length > 0) return
+        if (!this.mayDial(id) || n.getConnections(e.detail.id).length > 0) return
         void n.dial(e.detail.id, { signal: AbortSignal.timeout(10_000) }).catch((err: unknown) => { log('dial %s after discovery failed: %e', id, err) })
       }
       // Siblings on a LAN find each other by mDNS at the same moment: if both dial, they keep two
@@ -312,6 +311,11 @@ export class MeshNode extends EventEmitter<{ event: [NodeEvent], 'caught-up': [s
 
   private isRevokedPeer (peerId: string): boolean {
     return this.vault.certs.isRevokedDevice(peerId)
+  }
+
+  /** Whether this node may dial a peer it found: neither stopped nor revoked, and the peer not revoked. */
+  private mayDial (peerId: string): boolean {
+    return !this.stopped && this.revoked === undefined && !this.isRevokedPeer(peerId)
   }
 
   /**

@@ -47,6 +47,16 @@ beforeAll(async () => {
   expect(size).toBeGreaterThan(N * 1000)
 }, 300_000)
 
+/** A's daemon on `port`, announcing only the proxy's: every connection to it goes through the proxy. */
+function behindProxy (port: number, proxyPort: number): Proc {
+  return spawnIn(undefined, process.execPath, [BIN, 'join', '--home', homeA, '--label', 'A', '--no-mdns', '--dht', 'off', '--listen', `/ip4/127.0.0.1/tcp/${port}`, '--announce', `/ip4/127.0.0.1/tcp/${proxyPort}`], env)
+}
+
+/** B's daemon on `home`, reaching A (`id`) through the proxy; it announces a port nobody listens on, so A never dials it past the proxy. */
+function throughProxy (home: string, proxyPort: number, id: string): Proc {
+  return spawnIn(undefined, process.execPath, [BIN, 'join', '--home', home, '--wallet', wallet, '--label', 'B', '--no-mdns', '--dht', 'off', '--listen', '/ip4/127.0.0.1/tcp/0', '--announce', '/ip4/127.0.0.1/tcp/9', '--bootstrap', `/ip4/127.0.0.1/tcp/${proxyPort}/p2p/${id}`], env)
+}
+
 describe('a big session reaches a fresh node in another process', () => {
   it('while a CPU hog runs beside it, in one transfer with no restart', async () => {
     const procs: Proc[] = []
@@ -83,11 +93,11 @@ describe('a big session reaches a fresh node in another process', () => {
       // A short session beside the big one: B knows it by name while the big one still arrives.
       expect((await runCli(['session', 'new', 'small', '--goal', 'a short one', '--home', homeA], { env })).code).toBe(0)
       cleanups.push(proxy.close)
-      const a = spawnIn(undefined, process.execPath, [BIN, 'join', '--home', homeA, '--label', 'A', '--no-mdns', '--dht', 'off', '--listen', `/ip4/127.0.0.1/tcp/${portA}`, '--announce', `/ip4/127.0.0.1/tcp/${proxy.port}`], env)
+      const a = behindProxy(portA, proxy.port)
       procs.push(a)
       const id = (await a.waitFor(/^device:/, 60_000)).split(/\s+/)[1] as string
       await a.waitFor(/^running/, 60_000)
-      const b = spawnIn(undefined, process.execPath, [BIN, 'join', '--home', join(dir, 'b-slow'), '--wallet', wallet, '--label', 'B', '--no-mdns', '--dht', 'off', '--listen', '/ip4/127.0.0.1/tcp/0', '--announce', '/ip4/127.0.0.1/tcp/9', '--bootstrap', `/ip4/127.0.0.1/tcp/${proxy.port}/p2p/${id}`], env)
+      const b = throughProxy(join(dir, 'b-slow'), proxy.port, id)
       procs.push(b)
       // The small documents go first (the sessions index with them), so the big one is named in
       // its progress; while it arrives B shows what is in flight and says the session is on its way.
@@ -137,13 +147,13 @@ describe('a big session reaches a fresh node in another process', () => {
       const portA = await freePort()
       const proxy = await cutProxy('127.0.0.1', portA)
       cleanups.push(proxy.close)
-      const a = spawnIn(undefined, process.execPath, [BIN, 'join', '--home', homeA, '--label', 'A', '--no-mdns', '--dht', 'off', '--listen', `/ip4/127.0.0.1/tcp/${portA}`, '--announce', `/ip4/127.0.0.1/tcp/${proxy.port}`], env)
+      const a = behindProxy(portA, proxy.port)
       procs.push(a)
       const id = (await a.waitFor(/^device:/, 60_000)).split(/\s+/)[1] as string
       await a.waitFor(/^running/, 60_000)
       const homeB = join(dir, 'b-cut')
       const startB = (): Proc => {
-        const p = spawnIn(undefined, process.execPath, [BIN, 'join', '--home', homeB, '--wallet', wallet, '--label', 'B', '--no-mdns', '--dht', 'off', '--listen', '/ip4/127.0.0.1/tcp/0', '--announce', '/ip4/127.0.0.1/tcp/9', '--bootstrap', `/ip4/127.0.0.1/tcp/${proxy.port}/p2p/${id}`], env)
+        const p = throughProxy(homeB, proxy.port, id)
         procs.push(p)
         return p
       }
@@ -185,12 +195,12 @@ describe('a big session reaches a fresh node in another process', () => {
       const portA = await freePort()
       const proxy = await cutProxy('127.0.0.1', portA, { rateFromTarget: 1_000_000 })
       cleanups.push(proxy.close)
-      const a = spawnIn(undefined, process.execPath, [BIN, 'join', '--home', homeA, '--label', 'A', '--no-mdns', '--dht', 'off', '--listen', `/ip4/127.0.0.1/tcp/${portA}`, '--announce', `/ip4/127.0.0.1/tcp/${proxy.port}`], env)
+      const a = behindProxy(portA, proxy.port)
       procs.push(a)
       const id = (await a.waitFor(/^device:/, 60_000)).split(/\s+/)[1] as string
       await a.waitFor(/^running/, 60_000)
       const startB = (): Proc => {
-        const p = spawnIn(undefined, process.execPath, [BIN, 'join', '--home', join(dir, 'b-again'), '--wallet', wallet, '--label', 'B', '--no-mdns', '--dht', 'off', '--listen', '/ip4/127.0.0.1/tcp/0', '--announce', '/ip4/127.0.0.1/tcp/9', '--bootstrap', `/ip4/127.0.0.1/tcp/${proxy.port}/p2p/${id}`], env)
+        const p = throughProxy(join(dir, 'b-again'), proxy.port, id)
         procs.push(p)
         return p
       }
@@ -217,7 +227,7 @@ describe('a big session reaches a fresh node in another process', () => {
       const proxy = await cutProxy('127.0.0.1', portA, { rateFromTarget: 2_000_000 })
       cleanups.push(proxy.close)
       const startA = (): Proc => {
-        const p = spawnIn(undefined, process.execPath, [BIN, 'join', '--home', homeA, '--label', 'A', '--no-mdns', '--dht', 'off', '--listen', `/ip4/127.0.0.1/tcp/${portA}`, '--announce', `/ip4/127.0.0.1/tcp/${proxy.port}`], env)
+        const p = behindProxy(portA, proxy.port)
         procs.push(p)
         return p
       }
@@ -226,7 +236,7 @@ describe('a big session reaches a fresh node in another process', () => {
       await a.waitFor(/^running/, 60_000)
       const homeB = join(dir, 'b-gone')
       const startB = (): Proc => {
-        const p = spawnIn(undefined, process.execPath, [BIN, 'join', '--home', homeB, '--wallet', wallet, '--label', 'B', '--no-mdns', '--dht', 'off', '--listen', '/ip4/127.0.0.1/tcp/0', '--announce', '/ip4/127.0.0.1/tcp/9', '--bootstrap', `/ip4/127.0.0.1/tcp/${proxy.port}/p2p/${id}`], env)
+        const p = throughProxy(homeB, proxy.port, id)
         procs.push(p)
         return p
       }

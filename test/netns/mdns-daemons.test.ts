@@ -13,22 +13,26 @@ import { tempDir } from '../helpers/tmp.js'
 const cleanups: Array<() => Promise<void> | void> = []
 afterAll(async () => { for (const c of cleanups.reverse()) await c() })
 
+/** A namespace with multicast on its loopback, a wallet, two homes, and `start` for a daemon there (stopped by pid at the end). */
+async function lan (): Promise<{ env: NodeJS.ProcessEnv, wallet: string, homeA: string, homeB: string, start: (home: string, label: string) => Proc }> {
+  const ns: Netns = loopbackNs(); cleanups.push(ns.teardown)
+  const t = await tempDir(); cleanups.push(t.cleanup)
+  const env = cliEnv(t.dir)
+  const wallet = join(t.dir, 'wallet.json')
+  expect((await runCli(['wallet', 'new', '--out', wallet], { env })).code).toBe(0)
+  const daemons: Proc[] = []
+  cleanups.push(async () => { for (const d of daemons) await d.stop('SIGKILL') })
+  const start = (home: string, label: string): Proc => {
+    const p = spawnIn(ns.names[0], process.execPath, [BIN, 'join', '--home', home, '--wallet', wallet, '--label', label, '--listen', '/ip4/127.0.0.1/tcp/0', '--dht', 'off'], env)
+    daemons.push(p)
+    return p
+  }
+  return { env, wallet, homeA: join(t.dir, 'a'), homeB: join(t.dir, 'b'), start }
+}
+
 describe('two daemons on one LAN (mDNS in a namespace)', () => {
   it('find each other, replicate both ways, and watch live', async () => {
-    const ns: Netns = loopbackNs(); cleanups.push(ns.teardown)
-    const t = await tempDir(); cleanups.push(t.cleanup)
-    const env = cliEnv(t.dir)
-    const wallet = join(t.dir, 'wallet.json')
-    expect((await runCli(['wallet', 'new', '--out', wallet], { env })).code).toBe(0)
-    const homeA = join(t.dir, 'a')
-    const homeB = join(t.dir, 'b')
-    const daemons: Proc[] = []
-    cleanups.push(async () => { for (const d of daemons) await d.stop('SIGKILL') })
-    const start = (home: string, label: string): Proc => {
-      const p = spawnIn(ns.names[0], process.execPath, [BIN, 'join', '--home', home, '--wallet', wallet, '--label', label, '--listen', '/ip4/127.0.0.1/tcp/0', '--dht', 'off'], env)
-      daemons.push(p)
-      return p
-    }
+    const { env, wallet, start, homeA, homeB } = await lan()
     const a = start(homeA, 'alpha')
     const b = start(homeB, 'beta')
     await a.waitFor(/^running/)
@@ -81,21 +85,9 @@ describe('two daemons on one LAN (mDNS in a namespace)', () => {
     expect(offline.messages).toHaveLength(3)
   })
   it('a revoked sibling still answering mDNS is neither dialed nor reported found again', async () => {
-    const ns: Netns = loopbackNs(); cleanups.push(ns.teardown)
-    const t = await tempDir(); cleanups.push(t.cleanup)
-    const env = cliEnv(t.dir)
-    const wallet = join(t.dir, 'wallet.json')
-    expect((await runCli(['wallet', 'new', '--out', wallet], { env })).code).toBe(0)
-    const daemons: Proc[] = []
-    cleanups.push(async () => { for (const d of daemons) await d.stop('SIGKILL') })
-    const start = (home: string, label: string): Proc => {
-      const p = spawnIn(ns.names[0], process.execPath, [BIN, 'join', '--home', home, '--wallet', wallet, '--label', label, '--listen', '/ip4/127.0.0.1/tcp/0', '--dht', 'off'], env)
-      daemons.push(p)
-      return p
-    }
-    const homeA = join(t.dir, 'a')
+    const { env, start, homeA, homeB } = await lan()
     const a = start(homeA, 'alpha')
-    const b = start(join(t.dir, 'b'), 'beta')
+    const b = start(homeB, 'beta')
     await a.waitFor(/peer proven\s+beta .* via mdns/)
     await b.waitFor(/peer proven\s+alpha .* via mdns/)
     const revoked = await runCli(['devices', 'revoke', 'beta', '--yes', '--home', homeA], { env })
