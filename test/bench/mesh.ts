@@ -418,7 +418,7 @@ export async function benchMesh (dir: string, opts: { quick: boolean, part?: str
     const { loopbackNs, spawnIn } = await import('../helpers/netns.js')
     const bin = fileURLToPath(new URL('../../../bin/mesh.js', import.meta.url))
     const env = { ...process.env, HOME: dir }
-    const mdnsTimes: number[] = []
+    const mdnsTimes: Array<{ up: number, proven: number }> = []
     const rounds = opts.quick ? 2 : 5
     for (let r = 0; r < rounds; r++) {
       const ns = loopbackNs()
@@ -427,12 +427,14 @@ export async function benchMesh (dir: string, opts: { quick: boolean, part?: str
         const args = (i: number): string[] => [bin, 'join', '--home', join(dir, `disc${r}-${i}`), '--wallet', walletPath, '--label', `d${i}`, '--listen', '/ip4/127.0.0.1/tcp/0', '--dht', 'off']
         const first = spawnIn(ns.names[0], process.execPath, args(0), env); procs.push(first)
         await first.waitFor(/^running/)
-        const second = spawnIn(ns.names[0], process.execPath, args(1), env); procs.push(second)
-        // Timed from the moment the second node reports it is listening (process start-up excluded).
-        await second.waitFor(/^listening:/)
+        // Timed from the second process's start: a sibling proven while it starts up is printed
+        // after its banner, so the banner cannot start the clock (that read 0 ms).
         const t0 = now()
+        const second = spawnIn(ns.names[0], process.execPath, args(1), env); procs.push(second)
+        await second.waitFor(/^running/)
+        const up = now() - t0
         await second.waitFor(/peer proven/)
-        mdnsTimes.push(now() - t0)
+        mdnsTimes.push({ up, proven: now() - t0 })
       } finally {
         for (const p of procs) await p.stop('SIGINT')
         ns.teardown()
@@ -454,8 +456,11 @@ export async function benchMesh (dir: string, opts: { quick: boolean, part?: str
       dhtTimes.push(now() - t0)
       await stopAll([c, b, a])
     }
-    const m = median(mdnsTimes)
-    report({ name: 'discovery by mDNS: listening until a sibling is proven', value: `median ${fmt(m, 0)} ms (max ${fmt(Math.max(...mdnsTimes), 0)} ms, ${mdnsTimes.length} runs)`, baseline: 'query interval 1,000 ms (libp2p default 10,000 ms)', ratio: '—', target: '≤ 1 s', ok: m <= 1000 })
+    // What discovery adds to the start-up: how long after `running` the sibling is proven (0 when
+    // it was proven while the node started).
+    const after = mdnsTimes.map(t => Math.max(0, t.proven - t.up))
+    const m = median(after)
+    report({ name: 'discovery by mDNS: a second `mesh join` started beside a running one, until the sibling is proven', value: `median ${fmt(median(mdnsTimes.map(t => t.proven)), 0)} ms from its process start, ${fmt(m, 0)} ms after it said running (max ${fmt(Math.max(...after), 0)} ms, ${mdnsTimes.length} runs)`, baseline: `its start-up alone, process start until running: median ${fmt(median(mdnsTimes.map(t => t.up)), 0)} ms; query interval 1,000 ms (libp2p default 10,000 ms)`, ratio: '—', target: '≤ 1 s after running', ok: m <= 1000 })
     report({ name: 'discovery by the DHT alone: start until a non-bootstrap sibling is proven', value: `median ${fmt(median(dhtTimes), 0)} ms`, baseline: 'rendezvous lookup 1 s after start, then every 15 s', ratio: '—', target: 'reported', ok: undefined })
   }
 
