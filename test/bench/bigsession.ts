@@ -1,9 +1,9 @@
 /**
- * Opt-in (`--only=mesh.bigsession`, long): a session of 30,000 and of 100,000 × 1 KB messages,
- * held by A as one snapshot, reaches a fresh `mesh join` process B (both real daemons on
- * loopback), timed from B's start to B reporting the snapshot stored; the sender's sync log says
- * how many transfers it began (1 means no restart). Beside it, the floor: the same bytes through
- * one bare TCP socket into another process, measured in the same run.
+ * `--only=mesh.bigsession` (about a minute on a quiet machine): a session of 30,000 and of
+ * 100,000 × 1 KB messages, held by A as one snapshot, reaches a fresh `mesh join` process B (both
+ * real daemons on loopback), timed from B's start to B reporting the snapshot stored; the
+ * sender's sync log says how many transfers it began (1 means no restart). Beside it, the floor:
+ * the same bytes through one bare TCP socket into another process, measured in the same run.
  */
 import { execFileSync, spawn } from 'node:child_process'
 import { readFileSync } from 'node:fs'

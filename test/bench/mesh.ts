@@ -224,8 +224,6 @@ async function daemonRss (dir: string, n: number): Promise<{ nodes: number[], ba
 
 export async function benchMesh (dir: string, opts: { quick: boolean, part?: string }): Promise<void> {
   const want = (name: string): boolean => opts.part === undefined || opts.part === name
-  // Opt-in only (minutes): `--only=mesh.bigsession`.
-  const optIn = (name: string): boolean => opts.part === name
   console.log('\n== mesh (issue 3) ==')
   const { mkdir } = await import('node:fs/promises')
   const { writeNewWallet } = await import('../../src/identity/index.js')
@@ -488,6 +486,6 @@ export async function benchMesh (dir: string, opts: { quick: boolean, part?: str
     report({ name: 'memory per node: 10 `mesh join` processes', value: `RSS median ${fmt(median(rss.nodes) / 1e6, 1)} MB`, baseline: `a bare Node 20 process ${fmt(rss.bare / 1e6, 1)} MB`, ratio: `+${fmt((median(rss.nodes) - rss.bare) / 1e6, 1)} MB`, target: 'reported', ok: undefined })
   }
 
-  // Big sessions to a fresh process (issue 11): opt-in, minutes long.
-  if (optIn('bigsession')) await benchBigSession(join(dir, 'big'), walletPath, opts)
+  // Big sessions to a fresh process (issue 11): about a minute on a quiet machine.
+  if (want('bigsession')) await benchBigSession(join(dir, 'big'), walletPath, opts)
 }

@@ -29,10 +29,10 @@ const quick = process.argv.includes('--quick')
 // --only=claws, --only=follow, --only=pair (direct and through the own relay), --only=mirror, --only=lanes (retired lanes: reconnect bytes with 50 old lanes),
 // --only=loop (MESH_LOOP_MESSAGES, MESH_LOOP_ENTRIES),
 // or one part:
-// --only=mesh.handoff (handoff, throughput, resume, discovery, ten), --only=api.cli (cli, rpc),
+// --only=mesh.handoff (handoff, throughput, resume, discovery, ten, bigsession), --only=api.cli (cli, rpc),
 // --only=http.rtt (API round trip over HTTP and the socket), --only=http.events (append on a peer
-// → WebSocket), --only=scale.idle (reconnect, fresh, startup, idle); opt-in only:
-// --only=mesh.bigsession (30,000 and 100,000 × 1 KB to a fresh process, MESH_BIG_SIZES to choose)
+// → WebSocket), --only=scale.idle (reconnect, fresh, startup, idle); --only=mesh.bigsession is
+// 30,000 and 100,000 × 1 KB to a fresh process (MESH_BIG_SIZES to choose).
 const only = process.argv.find(a => a.startsWith('--only='))?.slice(7)
 const [group, part] = (only ?? '').split('.')
 const dir = join(tmpdir(), `mesh-bench-${process.pid}`)
