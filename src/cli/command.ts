@@ -10,6 +10,12 @@ export interface Command {
   /** Lines shown under "Examples" in `mesh <command> --help`. */
   examples?: string[]
   options: NonNullable<ParseArgsConfig['options']>
+  /**
+   * The most positional arguments it takes, a subcommand's name counted: one number, or one per
+   * subcommand (one not listed is left to the command, which names it unknown). More are refused
+   * (refuseExtraArgs), since a word dropped without a word is input lost: `--text hello world`.
+   */
+  arity: number | Readonly<Record<string, number>>
   run: (g: Globals, args: string[], values: Record<string, unknown>) => Promise<number>
 }
 
@@ -25,4 +31,13 @@ export function subcommandOf<T extends string> (group: string, sub: string | und
     throw new UsageError(`missing ${group} command (${listed}): ${usage}`)
   }
   throw new UsageError(`unknown ${group} command ${sub}: ${usage}`)
+}
+
+/** A UsageError (exit 2) for a positional argument past what the command takes (Command.arity). */
+export function refuseExtraArgs (cmd: Pick<Command, 'name' | 'usage' | 'arity'>, args: readonly string[]): void {
+  const max = typeof cmd.arity === 'number' ? cmd.arity : cmd.arity[args[0] ?? '']
+  if (max === undefined || args.length <= max) return
+  // Past a value it takes (not only a subcommand's name), the extra word is most likely the rest of that value.
+  const takesValue = max > (typeof cmd.arity === 'number' ? 0 : 1)
+  throw new UsageError(`unexpected argument "${args[max] as string}"${takesValue ? ' (a value with spaces needs quotes)' : ''}. Usage: ${cmd.usage} (\`mesh ${cmd.name} --help\` for examples)`)
 }

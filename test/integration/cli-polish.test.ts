@@ -5,7 +5,8 @@
  * one message for an unknown command however it is asked; `mesh lease renew` without a lease to
  * renew is LEASE_NOT_HELD, and with another device's lease LEASE_HELD naming it; "last write" in
  * LEASE_HELD counts writes of the session, not taking its lease; and a --json error is the API's
- * own wire error, the same body HTTP and MCP give.
+ * own wire error, the same body HTTP and MCP give; a word past what a command takes (an unquoted
+ * text's rest) is refused, not dropped.
  */
 import { readFile, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
@@ -111,6 +112,28 @@ describe('an unknown command', () => {
     expect(run.stderr).toBe('mesh: unknown command "frob". Run `mesh --help` for the list\n')
     expect(asked.stderr).toBe(run.stderr)
     expect(JSON.parse((await mesh('frob', '--json')).stderr)).toEqual({ error: { code: 'USAGE', message: 'unknown command "frob". Run `mesh --help` for the list', details: {} } })
+  })
+})
+
+describe('words past what a command takes', () => {
+  it('are refused (exit 2), nothing written, where an unquoted text lost all but its first word', async () => {
+    await sessionOnBoth('agent:main:words')
+    // The rest of an unquoted --text: the message is not appended cut short, nor at all.
+    const cut = await mesh('session', 'append', 'words', '--role', 'user', '--text', 'hello', 'world', ...A())
+    expect(cut.code).toBe(2)
+    expect(cut.stderr).toMatch(/^mesh: unexpected argument "world" \(a value with spaces needs quotes\)\. Usage: mesh session new KEY/)
+    const shown = JSON.parse((await mesh('session', 'show', 'words', '--json', ...A())).stdout)
+    expect(shown.messages).toEqual([])
+    const value = await mesh('memory', 'set', 'words-editor', 'neo', 'vim', ...A())
+    expect(value.code).toBe(2)
+    expect(value.stderr).toContain('unexpected argument "vim"')
+    expect((await mesh('memory', 'get', 'words-editor', ...A())).stderr).toBe('mesh: no memory entry words-editor\n')
+    expect(errorOf(await mesh('status', 'now', '--json', ...A()), 2)).toMatchObject({ code: 'USAGE', message: expect.stringMatching(/^unexpected argument "now"\. Usage: mesh status/) })
+    expect((await mesh('devices', 'list', 'all', ...A())).stderr).toMatch(/^mesh: unexpected argument "all"\. Usage/)
+    // What a command does take still works: words to search, a subcommand's own arguments.
+    expect((await mesh('memory', 'search', 'neo', 'vim', ...A())).code).toBe(0)
+    expect((await mesh('session', 'append', 'words', '--role', 'user', '--text', 'hello world', ...A())).code).toBe(0)
+    expect(JSON.parse((await mesh('session', 'show', 'words', '--json', ...A())).stdout).messages.map((m: any) => m.content)).toEqual(['hello world'])
   })
 })
 

@@ -12,6 +12,7 @@ export const AGENT_USAGE = 'mesh agent import claude|codex|openclaw|hermes (--fi
 
 export const agentCmd: Command = {
   name: 'agent',
+  arity: { import: 2, resume: 2, export: 2, list: 2, follow: 2, hooks: 3, hook: 2, skills: 3, memory: 3 },
   usage: AGENT_USAGE,
   summary: 'Claude Code, Codex, OpenClaw and Hermes sessions through mesh: import them (or capture them live), resume them natively on another machine; sync skills and memory',
   examples: [

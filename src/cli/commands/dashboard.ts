@@ -12,6 +12,7 @@ import type { Command } from '../command.js'
 
 export const dashboardCmd: Command = {
   name: 'dashboard',
+  arity: 0,
   usage: 'mesh dashboard [--no-open] [--json]',
   summary: 'print the web dashboard\'s login URL (served by mesh join on 127.0.0.1) and open it in a browser',
   examples: [

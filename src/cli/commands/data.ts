@@ -9,6 +9,7 @@ const MEMORY_USAGE = 'mesh memory set KEY VALUE [--tag T]... | get KEY | list [-
 
 export const memoryCmd: Command = {
   name: 'memory',
+  arity: { set: 3, get: 2, list: 1, search: Infinity, delete: 2 },
   usage: MEMORY_USAGE,
   summary: 'the agent\'s memory: key/value entries with tags',
   examples: ['mesh memory set editor vim --tag prefs', 'mesh memory get editor', 'mesh memory search vim', 'mesh memory delete editor'],
@@ -54,6 +55,7 @@ const SKILLS_USAGE = 'mesh skills add FILE|FOLDER | list | show NAME | remove|rm
 
 export const skillsCmd: Command = {
   name: 'skills',
+  arity: { add: 2, list: 1, show: 2, remove: 2, rm: 2 },
   usage: SKILLS_USAGE,
   summary: 'the agent\'s skills: SKILL.md files (Markdown with name/version/description front matter)',
   examples: ['mesh skills add ./skills/review/SKILL.md', 'mesh skills add ./skills/review          # the folder that holds its SKILL.md', 'mesh skills list', 'mesh skills show review', 'mesh skills remove review'],

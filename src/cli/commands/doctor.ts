@@ -25,6 +25,7 @@ function describe (q: Item): string {
 /** One line from stdin (undefined when it ends first). */
 export const doctorCmd: Command = {
   name: 'doctor',
+  arity: 0,
   usage: USAGE,
   summary: 'what this node set aside: quarantined entries and snapshots, and forks, with author and document',
   examples: ['mesh doctor', 'mesh doctor --json', 'mesh doctor --drop 3d3f828cef59bdca', 'mesh doctor --drop 3d3f828cef59bdca --yes'],

@@ -9,6 +9,7 @@ import { subcommandOf, type Command } from '../command.js'
 
 export const walletCmd: Command = {
   name: 'wallet',
+  arity: { new: 1, show: 1 },
   usage: 'mesh wallet new [--out PATH] | mesh wallet show',
   summary: 'create a wallet (Solana keypair file, mode 0600) or show its address',
   examples: ['mesh wallet new --out ~/wallet.json', 'mesh wallet show --wallet ~/wallet.json'],
@@ -93,6 +94,7 @@ export async function enrolHome (g: Globals, want: { label?: string, readOnly?: 
 
 export const initCmd: Command = {
   name: 'init',
+  arity: 0,
   usage: 'mesh init [--read-only | --read-write | --mirror] [--label NAME]',
   summary: 'set up this machine\'s home: a device key and a wallet-signed certificate (generates a wallet if none is found); on a set-up home, changes its label or role (--read-only, --read-write) with the same wallet',
   examples: ['mesh init --label laptop', 'mesh init --read-only --label tablet --wallet ~/wallet.json', 'mesh init --read-write --wallet ~/wallet.json', 'mesh init --mirror --label vps --wallet ~/wallet.json   (a blind mirror: no vault key; then mesh join --mirror without the wallet)'],
@@ -137,6 +139,7 @@ export function explainGeneratedWallet (path: string): void {
 
 export const statusCmd: Command = {
   name: 'status',
+  arity: 0,
   usage: 'mesh status [--json]',
   summary: 'wallet, device, capabilities, home, counts, whether mesh join runs, and each connected peer: how far behind, what is in flight',
   examples: [

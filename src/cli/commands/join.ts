@@ -47,6 +47,7 @@ async function portFree (port: number): Promise<boolean> {
 
 export const joinCmd: Command = {
   name: 'join',
+  arity: 0,
   usage: 'mesh join [--read-only] [--label NAME] [--listen MULTIADDR]... [--announce MULTIADDR]... [--bootstrap MULTIADDR]... [--no-mdns] [--dht client|server|off] [--relay] [--relay-via MULTIADDR]... [--mirror] [--http PORT|off] [--follow claude,codex,openclaw,hermes]',
   summary: 'run this machine\'s mesh node in the foreground (sets up the home, and a wallet if none is found); every other command goes through it while it runs',
   examples: [
@@ -227,6 +228,7 @@ async function exited (pid: number, ms: number): Promise<boolean> {
 
 export const stopCmd: Command = {
   name: 'stop',
+  arity: 0,
   usage: 'mesh stop [--json]',
   summary: 'stop the running mesh join of this home (its store flushed)',
   examples: [

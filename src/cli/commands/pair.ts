@@ -11,6 +11,7 @@ import { multiaddrs } from '../multiaddr-flags.js'
 
 export const pairCmd: Command = {
   name: 'pair',
+  arity: 0,
   usage: 'mesh pair [--label NAME] [--read-only|--mirror] [--via MULTIADDR]... [--listen MULTIADDR]... [--no-mdns]',
   summary: 'join this machine to your mesh without the wallet: shows a code to approve on a device already in it',
   examples: [

@@ -48,6 +48,7 @@ export function parseCount (v: unknown, flag: string): number | undefined {
 
 export const sessionsCmd: Command = {
   name: 'sessions',
+  arity: 0,
   usage: 'mesh sessions [--details] [--json]',
   summary: 'list sessions (--details: status, lease holder, last writer, message count)',
   examples: [
@@ -81,6 +82,7 @@ const SESSION_USAGE = [
 
 export const sessionCmd: Command = {
   name: 'session',
+  arity: { new: 2, append: 2, show: 2 },
   usage: SESSION_USAGE,
   summary: 'create a session, append to its transcript, or show it (the last 50 messages unless --all)',
   examples: [
@@ -145,6 +147,7 @@ export function printSession (info: View): void {
 
 export const resumeCmd: Command = {
   name: 'resume',
+  arity: 1,
   usage: 'mesh resume KEY [--take] [--tail N] [--json]',
   summary: 'everything an agent needs to continue a session (goal, task state, progress, transcript); takes the driver lease (--take: from another device)',
   examples: ['mesh resume fix-login', 'mesh resume fix-login --take --json'],
@@ -167,6 +170,7 @@ const TASK_USAGE = 'mesh task KEY [--progress T] [--plan T] [--todo-add T]... [-
 
 export const taskCmd: Command = {
   name: 'task',
+  arity: 1,
   usage: TASK_USAGE,
   summary: 'update a session\'s task state: plan, progress notes, todos, working directory, files, free fields',
   examples: [
@@ -219,6 +223,7 @@ const LEASE_USAGE = 'mesh lease take|renew|release KEY [--take]'
 
 export const leaseCmd: Command = {
   name: 'lease',
+  arity: { take: 2, renew: 2, release: 2 },
   usage: LEASE_USAGE,
   summary: `the driver lease of a session: one device drives it at a time; the holder's appends renew it; it runs out 10 minutes after the last renewal`,
   examples: ['mesh lease release fix-login', 'mesh lease take fix-login --take'],

@@ -10,6 +10,7 @@ import { SessionNotFoundError } from '../../errors.js'
 
 export const watchCmd: Command = {
   name: 'watch',
+  arity: 1,
   usage: 'mesh watch KEY [--tail N] [--json]',
   summary: 'print a session\'s transcript, then each new message as it arrives from any device, until interrupted (read-only; it never holds the home, so other commands and mesh join keep working); --json: a JSON line per message, and {"event":"waiting"} then {"event":"arrived"} for a session not on this device yet',
   examples: ['mesh watch fix-login', 'mesh watch fix-login --tail 5 --json'],
@@ -92,6 +93,7 @@ export const watchCmd: Command = {
 
 export const peersCmd: Command = {
   name: 'peers',
+  arity: 0,
   usage: 'mesh peers [--json]',
   summary: 'sibling devices: label, capabilities, addresses, how found, connection state, round-trip time, how far behind',
   examples: [
