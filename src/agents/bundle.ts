@@ -43,12 +43,15 @@ export function fileRecord (buf: Buffer, file: string): NativeRecord {
   return { id: `file:${createHash('sha256').update(buf).digest('hex').slice(0, 24)}`, file, kind: 'file', text: utf8 ? text : buf.toString('base64'), ...(utf8 ? {} : { enc: 'base64' as const }) }
 }
 
-/** Every regular file under dir, relative to it ('/' separated), symlinks not followed. */
+/**
+ * Every regular file under dir, relative to it ('/' separated), symlinks not followed. None when
+ * dir is missing or not a directory (a transcript not named *.jsonl is its own "side folder").
+ */
 export async function listFiles (dir: string): Promise<string[]> {
   const out: string[] = []
   const walk = async (d: string): Promise<void> => {
     let names: string[]
-    try { names = await readdir(d) } catch (err: any) { if (err?.code === 'ENOENT') return; throw err }
+    try { names = await readdir(d) } catch (err: any) { if (err?.code === 'ENOENT' || err?.code === 'ENOTDIR') return; throw err }
     for (const n of names.sort()) {
       const p = join(d, n)
       const st = await lstat(p)

@@ -204,6 +204,19 @@ describe('flags and names a newcomer gets wrong', () => {
     const ok = await mesh('agent', 'import', 'hermes', '--file', fine, ...A())
     expect(ok.code, ok.stderr).toBe(0)
     expect(ok.stderr).not.toContain('is not a list')
+    // An export with no session in it (empty, or its one line cut short) imported nothing: exit 2, said.
+    const noRow = join(t.dir, 'hermes-none.jsonl')
+    await writeFile(noRow, '{"id": "20261201_1')
+    const n = await mesh('agent', 'import', 'hermes', '--file', noRow, ...A())
+    expect(n.code).toBe(2)
+    expect(n.stderr).toBe(`mesh: ${noRow} holds no Hermes session (an export has one JSON line per session: hermes sessions export FILE --format jsonl): nothing was imported\n`)
+    // A Claude transcript saved under another name than *.jsonl is imported, not a bare ENOTDIR
+    // (its "side folder", the name without .jsonl, was the file itself).
+    const renamed = join(t.dir, '0b0b0b0b-0000-4000-8000-000000000006.json')
+    await writeFile(renamed, lines.join('\n') + '\n')
+    const asJson = await mesh('agent', 'import', 'claude', '--file', renamed, '--key', 'agent:claude:renamed', ...A())
+    expect(asJson.code, asJson.stderr).toBe(0)
+    expect(asJson.stdout).toMatch(/^agent:claude:renamed: /)
     await t.cleanup()
   })
 })

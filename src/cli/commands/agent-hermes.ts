@@ -11,7 +11,7 @@ import {
   readFileNoFollow, SqliteFile, toParts
 } from '../../agents/index.js'
 import type { MeshApi } from '../../api/api.js'
-import { isMeshError, NotFoundError, UsageError } from '../../errors.js'
+import { InvalidInputError, isMeshError, NotFoundError, UsageError } from '../../errors.js'
 import { stdout as out, withApi, type Globals } from '../context.js'
 import { fileToImport, recordedMeta } from './agent-run.js'
 
@@ -33,6 +33,8 @@ export async function importHermes (g: Globals, values: Record<string, unknown>)
   let rows = file !== undefined
     ? hermesExportLines(await readFileNoFollow(source))
     : fromDb ? await dbRows(session, since) : hermesExportLines(await hermesExport({ sessionId: session }))
+  // A file with no session in it (empty, or a line cut short) imported nothing: said, not a silent success.
+  if (file !== undefined && rows.length === 0) throw new InvalidInputError(`${source} holds no Hermes session (an export has one JSON line per session: hermes sessions export FILE --format jsonl): nothing was imported`)
   if (session !== undefined) {
     rows = rows.filter(r => r.sessionId === session)
     if (rows.length === 0) throw new NotFoundError(`no Hermes session ${session} in ${source}`, { sessionId: session })
@@ -44,6 +46,7 @@ export async function importHermes (g: Globals, values: Record<string, unknown>)
     return list
   })
   if (g.json) { out.json(results.length === 1 && session !== undefined ? results[0] : results); return 0 }
+  if (results.length === 0) out.line(`0 hermes sessions, 0 new records (${source})`)
   for (const r of results) out.line(`${r.key}: ${r.added} new record${r.added === 1 ? '' : 's'} of ${r.records}${r.mappedFrom !== undefined ? `, paths mapped back from ${r.mappedFrom} to ${r.cwd ?? ''}` : ''}`)
   return 0
 }
