@@ -12,9 +12,9 @@ import { chmod, copyFile, mkdir, readFile, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { chromium, type Browser } from 'playwright-core'
 import { afterAll, describe, expect, it } from 'vitest'
-import { BIN, ROOT, cliEnv, runCli } from '../helpers/cli.js'
-import { loopbackNs, spawnIn, type Proc } from '../helpers/netns.js'
-import { tempDir } from '../helpers/tmp.js'
+import { ROOT } from '../helpers/cli.js'
+import { loopbackNs, type Proc } from '../helpers/netns.js'
+import { walletLab } from '../helpers/wallet-lab.js'
 
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium'
 const ARTIFACTS = join(ROOT, 'test', 'browser', 'artifacts')
@@ -26,22 +26,17 @@ describe('the Devices panel on a LAN (mDNS, network namespace)', () => {
     if (!existsSync(CHROMIUM)) throw new Error(`no chromium at ${CHROMIUM}: apt-get install -y chromium (.ci/run does)`)
     const net = loopbackNs(); cleanups.push(net.teardown)
     const ns = net.names[0] as string
-    const t = await tempDir(); cleanups.push(t.cleanup)
-    const env = cliEnv(t.dir)
-    const wallet = join(t.dir, 'wallet.json')
-    expect((await runCli(['wallet', 'new', '--out', wallet], { env })).code).toBe(0)
-    const procs: Proc[] = []
-    cleanups.push(async () => { for (const p of procs) await p.stop('SIGKILL') })
-    const inNs = (args: string[]): Proc => { const p = spawnIn(ns, process.execPath, [BIN, ...args], env); procs.push(p); return p }
+    const { dir, env, wallet, mesh } = await walletLab(cleanups)
+    const inNs = (args: string[]): Proc => mesh(ns, args)
 
-    const homeA = join(t.dir, 'desktop')
+    const homeA = join(dir, 'desktop')
     const a = inNs(['join', '--home', homeA, '--wallet', wallet, '--label', 'desktop', '--listen', '/ip4/127.0.0.1/tcp/0', '--dht', 'off', '--http', '0'])
     await a.waitFor(/^running/, 30_000)
     const url = (JSON.parse(await readFile(join(homeA, 'api.json'), 'utf8')) as { url: string }).url
     const token = (await readFile(join(homeA, 'api.token'), 'utf8')).trim()
 
     // chromium inside the namespace: its page reaches the daemon's 127.0.0.1 there.
-    const wrapper = join(t.dir, 'chromium-in-ns')
+    const wrapper = join(dir, 'chromium-in-ns')
     await writeFile(wrapper, `#!/bin/sh\nexec ip netns exec ${ns} ${CHROMIUM} "$@"\n`)
     await chmod(wrapper, 0o755)
     const browser: Browser = await chromium.launch({ executablePath: wrapper, args: ['--no-sandbox'] })
@@ -54,7 +49,7 @@ describe('the Devices panel on a LAN (mDNS, network namespace)', () => {
     await expect.poll(async () => await page.locator('#devices tbody tr').count()).toBe(1)
 
     // The new machine: no wallet, announced by mDNS under the pairing tag.
-    const homeN = join(t.dir, 'laptop')
+    const homeN = join(dir, 'laptop')
     const n = inNs(['pair', '--home', homeN, '--label', 'laptop'])
     const shown = (await n.waitFor(/^pairing code: /)).match(/pairing code: (\S+)\s.*this device: (\S+)/) as RegExpMatchArray
     const peerId = (await n.waitFor(/^waiting/)).match(/this device will be (\S+?);/)?.[1] as string
@@ -69,9 +64,9 @@ describe('the Devices panel on a LAN (mDNS, network namespace)', () => {
     expect(await fact('PeerId')).toBe(peerId)
     expect(await fact('reached at')).toMatch(/^\/ip4\/127\.0\.0\.1\/tcp\/\d+ \(found on the local network \(mDNS\)\)$/)
     expect(await fact('will get')).toBe('read, write')
-    await page.screenshot({ path: join(t.dir, 'devices-lan-review.png'), fullPage: true })
+    await page.screenshot({ path: join(dir, 'devices-lan-review.png'), fullPage: true })
     await mkdir(ARTIFACTS, { recursive: true })
-    await copyFile(join(t.dir, 'devices-lan-review.png'), join(ARTIFACTS, 'devices-lan-review.png'))
+    await copyFile(join(dir, 'devices-lan-review.png'), join(ARTIFACTS, 'devices-lan-review.png'))
     await page.locator('#pair-approve').click()
     await page.locator('#pair-status').filter({ hasText: `Approved: 'laptop' (${peerId}), granted read, write.` }).waitFor({ timeout: 30_000 })
     expect(await n.exited).toBe(0)

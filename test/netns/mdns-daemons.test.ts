@@ -6,9 +6,9 @@
  */
 import { join } from 'node:path'
 import { afterAll, describe, expect, it } from 'vitest'
-import { BIN, cliEnv, runCli } from '../helpers/cli.js'
+import { BIN, runCli } from '../helpers/cli.js'
 import { loopbackNs, spawnIn, type Netns, type Proc } from '../helpers/netns.js'
-import { tempDir } from '../helpers/tmp.js'
+import { walletLab } from '../helpers/wallet-lab.js'
 
 const cleanups: Array<() => Promise<void> | void> = []
 afterAll(async () => { for (const c of cleanups.reverse()) await c() })
@@ -16,18 +16,9 @@ afterAll(async () => { for (const c of cleanups.reverse()) await c() })
 /** A namespace with multicast on its loopback, a wallet, two homes, and `start` for a daemon there (stopped by pid at the end). */
 async function lan (): Promise<{ env: NodeJS.ProcessEnv, wallet: string, homeA: string, homeB: string, start: (home: string, label: string) => Proc }> {
   const ns: Netns = loopbackNs(); cleanups.push(ns.teardown)
-  const t = await tempDir(); cleanups.push(t.cleanup)
-  const env = cliEnv(t.dir)
-  const wallet = join(t.dir, 'wallet.json')
-  expect((await runCli(['wallet', 'new', '--out', wallet], { env })).code).toBe(0)
-  const daemons: Proc[] = []
-  cleanups.push(async () => { for (const d of daemons) await d.stop('SIGKILL') })
-  const start = (home: string, label: string): Proc => {
-    const p = spawnIn(ns.names[0], process.execPath, [BIN, 'join', '--home', home, '--wallet', wallet, '--label', label, '--listen', '/ip4/127.0.0.1/tcp/0', '--dht', 'off'], env)
-    daemons.push(p)
-    return p
-  }
-  return { env, wallet, homeA: join(t.dir, 'a'), homeB: join(t.dir, 'b'), start }
+  const { dir, env, wallet, mesh } = await walletLab(cleanups)
+  const start = (home: string, label: string): Proc => mesh(ns.names[0], ['join', '--home', home, '--wallet', wallet, '--label', label, '--listen', '/ip4/127.0.0.1/tcp/0', '--dht', 'off'])
+  return { env, wallet, homeA: join(dir, 'a'), homeB: join(dir, 'b'), start }
 }
 
 describe('two daemons on one LAN (mDNS in a namespace)', () => {

@@ -10,9 +10,9 @@
  */
 import { join } from 'node:path'
 import { afterAll, describe, expect, it } from 'vitest'
-import { BIN, ROOT, cliEnv, runCli } from '../helpers/cli.js'
-import { natHosts, spawnIn, type NatLab, type Proc } from '../helpers/netns.js'
-import { tempDir } from '../helpers/tmp.js'
+import { ROOT, cliEnv, runCli } from '../helpers/cli.js'
+import { natHosts, type NatLab } from '../helpers/netns.js'
+import { walletLab } from '../helpers/wallet-lab.js'
 
 const STRANGER = join(ROOT, 'dist', 'test', 'helpers', 'pair-relay-stranger.js')
 const cleanups: Array<() => Promise<void> | void> = []
@@ -21,14 +21,8 @@ afterAll(async () => { for (const c of cleanups.reverse()) await c() })
 describe('pairing across two NATs through the own relay', () => {
   it('pairs a NATed device with a NATed desktop by code through the relay; a stranger reserves only a pairing slot and reaches nobody', async () => {
     const lab: NatLab = natHosts(3); cleanups.push(lab.teardown)
-    const t = await tempDir(); cleanups.push(t.cleanup)
-    const env = cliEnv(t.dir)
-    const wallet = join(t.dir, 'wallet.json')
-    expect((await runCli(['wallet', 'new', '--out', wallet], { env })).code).toBe(0)
-    const procs: Proc[] = []
-    cleanups.push(async () => { for (const p of procs) await p.stop('SIGKILL') })
-    const spawn = (ns: string, args: string[], e = env): Proc => { const p = spawnIn(ns, process.execPath, [BIN, ...args], e); procs.push(p); return p }
-    const homes = { m: join(t.dir, 'm'), a: join(t.dir, 'a'), n: join(t.dir, 'n') }
+    const { dir, env, wallet, run, mesh: spawn } = await walletLab(cleanups)
+    const homes = { m: join(dir, 'm'), a: join(dir, 'a'), n: join(dir, 'n') }
     expect((await runCli(['init', '--mirror', '--home', homes.m, '--wallet', wallet, '--label', 'relay'], { env })).code).toBe(0)
     const m = spawn(lab.pub.ns, ['join', '--mirror', '--home', homes.m, '--no-mdns', '--http', 'off', '--relay', '--listen', '/ip4/0.0.0.0/tcp/4001'])
     const mId = (await m.waitFor(/^device:\s+\S+/)).split(/\s+/)[1] as string
@@ -42,14 +36,13 @@ describe('pairing across two NATs through the own relay', () => {
     expect((await runCli(['session', 'new', 'agent:main:far', '--home', homes.a, '--goal', 'written before pairing'], { env })).code).toBe(0)
 
     // The new device: no wallet anywhere, behind its own NAT; the relay is all it knows.
-    const envN = cliEnv(join(t.dir, 'laptop-user'))
+    const envN = cliEnv(join(dir, 'laptop-user'))
     const n = spawn(nb.ns, ['pair', '--home', homes.n, '--label', 'laptop', '--no-mdns', '--via', via], envN)
     const code = ((await n.waitFor(/^pairing code: /)).match(/([0-9A-Z]{4}-[0-9A-Z]{4})/) as RegExpMatchArray)[1] as string
     await n.waitFor(new RegExp(`^waiting at relay ${mId}`), 30_000)
 
     // The stranger first, while the device waits: nothing but a pairing slot of its own.
-    const s = spawnIn(ns.ns, process.execPath, [STRANGER, via, code.slice(0, 2), aId], env)
-    procs.push(s)
+    const s = run(ns.ns, STRANGER, [via, code.slice(0, 2), aId])
     expect(await s.exited).toBe(0)
     const r = JSON.parse(s.lines.find(l => l.startsWith('{')) as string)
     expect(r.reserveUnregistered).toMatch(/^refused/)

@@ -12,7 +12,7 @@ import { join } from 'node:path'
 import { afterAll, describe, expect, it } from 'vitest'
 import { BIN, ROOT, cliEnv, runCli } from '../helpers/cli.js'
 import { bridgedHosts, spawnIn, type Netns, type Proc } from '../helpers/netns.js'
-import { tempDir } from '../helpers/tmp.js'
+import { walletLab } from '../helpers/wallet-lab.js'
 
 const HOSTILE = join(ROOT, 'dist', 'test', 'helpers', 'pair-hostile.js')
 const cleanups: Array<() => Promise<void> | void> = []
@@ -32,24 +32,15 @@ describe('pairing by code on a LAN (network namespaces)', () => {
   it('pairs a machine with no wallet, reviewed in a terminal; wrong codes and a hostile host get nothing; the new device joins and a third member accepts it', async () => {
     const net: Netns = bridgedHosts(4); cleanups.push(net.teardown)
     const [desk, laptop, third, hostile] = net.names as [string, string, string, string]
-    const t = await tempDir(); cleanups.push(t.cleanup)
-    const env = cliEnv(t.dir)
-    const wallet = join(t.dir, 'wallet.json')
-    expect((await runCli(['wallet', 'new', '--out', wallet], { env })).code).toBe(0)
-    const procs: Proc[] = []
-    cleanups.push(async () => { for (const p of procs) await p.stop('SIGKILL') })
-    const join_ = (ns: string, home: string, extra: string[], e = env): Proc => {
-      const p = spawnIn(ns, process.execPath, [BIN, 'join', '--home', home, '--listen', '/ip4/0.0.0.0/tcp/0', '--dht', 'off', ...extra], e)
-      procs.push(p)
-      return p
-    }
-    const homeA = join(t.dir, 'desktop')
+    const { dir, env, wallet, run, mesh } = await walletLab(cleanups)
+    const join_ = (ns: string, home: string, extra: string[], e = env): Proc => mesh(ns, ['join', '--home', home, '--listen', '/ip4/0.0.0.0/tcp/0', '--dht', 'off', ...extra], e)
+    const homeA = join(dir, 'desktop')
     const a = join_(desk, homeA, ['--wallet', wallet, '--label', 'desktop'])
     await a.waitFor(/^running/)
     expect((await runCli(['session', 'new', 'agent:main:paired', '--home', homeA, '--goal', 'written before pairing'], { env })).code).toBe(0)
 
     // The laptop: a user home of its own holding wallets a search would find, never to be read.
-    const laptopUser = join(t.dir, 'laptop-user')
+    const laptopUser = join(dir, 'laptop-user')
     const decoys = [join(laptopUser, '.config', 'solana', 'id.json'), join(laptopUser, '.config', 'mesh', 'wallet.json'), join(laptopUser, 'env-wallet.json')]
     for (const d of decoys) {
       await mkdir(join(d, '..'), { recursive: true })
@@ -58,9 +49,8 @@ describe('pairing by code on a LAN (network namespaces)', () => {
       await utimes(d, 1000, 1000)
     }
     const envN = cliEnv(laptopUser, { MESH_WALLET: decoys[2] as string })
-    const homeN = join(t.dir, 'laptop')
-    const n = spawnIn(laptop, process.execPath, [BIN, 'pair', '--home', homeN, '--label', 'laptop'], envN)
-    procs.push(n)
+    const homeN = join(dir, 'laptop')
+    const n = mesh(laptop, ['pair', '--home', homeN, '--label', 'laptop'], envN)
     const first = (await n.waitFor(/^pairing code: /)).match(/pairing code: (\S+)\s.*this device: (\S+)/) as RegExpMatchArray
     const fingerprint = first[2] as string
     const listening = (await n.waitFor(/^waiting/)).match(/\/ip4\/10\.250\.0\.2\/tcp\/\d+\/p2p\/[^\s)]+/)?.[0] as string
@@ -79,8 +69,7 @@ describe('pairing by code on a LAN (network namespaces)', () => {
     expect([1, 2]).toContain((await cliIn(desk, ['devices', 'approve', first[1] as string, '--home', homeA, '--yes', '--no-mdns', '--dial', listening], env)).code)
 
     // A hostile host: a bounded brute force with random codes. Nothing comes out of the device.
-    const h = spawnIn(hostile, process.execPath, [HOSTILE, '200', listening], env)
-    procs.push(h)
+    const h = run(hostile, HOSTILE, ['200', listening])
     expect(await h.exited).toBe(0)
     const report = JSON.parse(h.lines.find(l => l.startsWith('{')) as string)
     expect(report.requests).toBe(0)
@@ -111,7 +100,7 @@ describe('pairing by code on a LAN (network namespaces)', () => {
     for (const d of decoys) expect((await stat(d)).atimeMs).toBe(1_000_000)
     // It never had the wallet: a new label is a new certificate, and it is told to pair again,
     // not to give a wallet it never had.
-    const relabel = await runCli(['init', '--label', 'laptop2', '--home', homeN], { env: cliEnv(join(t.dir, 'no-wallet-user')) })
+    const relabel = await runCli(['init', '--label', 'laptop2', '--home', homeN], { env: cliEnv(join(dir, 'no-wallet-user')) })
     expect(relabel.code).toBe(2)
     expect(relabel.stderr).toMatch(/paired from another device of yours: .*Pair it again/)
 
@@ -126,7 +115,7 @@ describe('pairing by code on a LAN (network namespaces)', () => {
     expect(shown.messages.map((m: any) => m.content)).toContain('hello from the paired laptop')
 
     // A third member, enrolled with the wallet, accepts the laptop by its chain.
-    const c = join_(third, join(t.dir, 'third'), ['--wallet', wallet, '--label', 'third'])
+    const c = join_(third, join(dir, 'third'), ['--wallet', wallet, '--label', 'third'])
     await c.waitFor(/peer proven\s+laptop/, 30_000)
     for (const d of decoys) expect((await stat(d)).atimeMs).toBe(1_000_000)
   })

@@ -19,9 +19,9 @@
 import { rm } from 'node:fs/promises'
 import { join } from 'node:path'
 import { afterAll, describe, expect, it } from 'vitest'
-import { BIN, cliEnv, runCli } from '../helpers/cli.js'
-import { natHosts, spawnIn, type NatLab, type Proc } from '../helpers/netns.js'
-import { tempDir } from '../helpers/tmp.js'
+import { runCli } from '../helpers/cli.js'
+import { natHosts, type NatLab, type Proc } from '../helpers/netns.js'
+import { walletLab } from '../helpers/wallet-lab.js'
 
 const cleanups: Array<() => Promise<void> | void> = []
 afterAll(async () => { for (const c of cleanups.reverse()) await c() })
@@ -30,18 +30,9 @@ const sleep = async (ms: number): Promise<void> => { await new Promise(resolve =
 describe('revocation across NATs, through the own mirror and relay', () => {
   it('a revoked laptop back online gets nothing new and its late entries reach no one, also through a stale member and the mirror; a member that missed the rotation finds the mesh again by the new rendezvous', async () => {
     const lab: NatLab = natHosts(3); cleanups.push(lab.teardown)
-    const t = await tempDir(); cleanups.push(t.cleanup)
-    const env = cliEnv(t.dir)
-    const wallet = join(t.dir, 'wallet.json')
-    expect((await runCli(['wallet', 'new', '--out', wallet], { env })).code).toBe(0)
-    const procs: Proc[] = []
-    cleanups.push(async () => { for (const p of procs) await p.stop('SIGKILL') })
-    const homes = { m: join(t.dir, 'm'), a: join(t.dir, 'a'), l: join(t.dir, 'l'), c: join(t.dir, 'c') }
-    const join_ = (ns: string, home: string, args: string[]): Proc => {
-      const p = spawnIn(ns, process.execPath, [BIN, 'join', '--home', home, '--no-mdns', '--http', 'off', ...args], env)
-      procs.push(p)
-      return p
-    }
+    const { dir, env, wallet, mesh } = await walletLab(cleanups)
+    const homes = { m: join(dir, 'm'), a: join(dir, 'a'), l: join(dir, 'l'), c: join(dir, 'c') }
+    const join_ = (ns: string, home: string, args: string[]): Proc => mesh(ns, ['join', '--home', home, '--no-mdns', '--http', 'off', ...args])
     const shown = async (home: string): Promise<string[]> => {
       const r = await runCli(['session', 'show', 'rev', '--home', home, '--json'], { env })
       return r.code === 0 ? JSON.parse(r.stdout).messages.map((x: any) => x.content) : []
