@@ -158,11 +158,12 @@ function renderDevice (s) {
   if (typeof s.sessions === 'number') add('holds', `${n(s.sessions, 'session', 'sessions')}, ${n(s.memory ?? 0, 'memory entry', 'memory entries')}, ${n(s.skills ?? 0, 'skill', 'skills')}`)
 }
 
-// Per document: how many entries the peer lacks by its last report.
+// Per document: how many entries the peer lacks, by what it reported and said it took; of those, how many are in flight to it.
 function syncText (p) {
   const docs = Object.entries(p.behind ?? {})
   const late = docs.filter(([, n]) => n > 0)
-  if (late.length > 0) return late.map(([doc, n]) => `${doc}: ${n} behind`).join(', ')
+  const flying = (doc, n) => { const f = Math.min(n, p.inFlight?.[doc] ?? 0); return f > 0 ? ` (${f} in flight)` : '' }
+  if (late.length > 0) return late.map(([doc, n]) => `${doc}: ${n} behind${flying(doc, n)}`).join(', ')
   if (p.inSync) return docs.length > 0 ? `in sync (${docs.length} documents)` : 'in sync'
   return p.state === 'connected' ? 'syncing' : ''
 }

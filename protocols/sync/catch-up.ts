@@ -5,6 +5,7 @@
  */
 import type { Logger } from '@libp2p/interface'
 import { parseTrustedEntry, toHex } from '../../src/identity/index.js'
+import { SettleGroup, type OnSettled } from './acks.js'
 import { LIMITS } from './limits.js'
 import { EMPTY } from './messages.js'
 import type { Outbox, Track } from './outbox.js'
@@ -75,15 +76,25 @@ export class CatchUp {
     for (const v of theirs) view.rememberTips(v.doc, v.items)
     // Entries of many documents share frames (up to batchBytes): a vault of 10,000 small
     // documents would otherwise go as 10,000 frames, each its own group commit at the receiver.
+    // What a document's entries tell (the peer then holds our vector of it) is recorded once the
+    // peer took every frame that carried them (acks.ts).
     let batch: Uint8Array[] = []
     let bytes = 0
-    let sent: DocVector[] = []
+    let inBatch = new Map<string, { n: number, group: SettleGroup }>()
+    let finished: SettleGroup[] = []
     const send = (): void => {
-      if (batch.length > 0) outbox.enqueue({ ...EMPTY(), entries: batch as Array<Uint8Array<ArrayBuffer>> }, false)
-      for (const v of sent) view.remember(v.doc, v.items) // what was queued counts as held by the peer
+      if (batch.length > 0) {
+        const counts = new Map([...inBatch].map(([k, v]) => [k, v.n]))
+        const frames = [...inBatch.values()].map(v => v.group.frame())
+        const flight = view.sendingFrame(counts)
+        const settled: OnSettled = (ok) => { flight(ok); for (const f of frames) f(ok) }
+        if (!outbox.enqueue({ ...EMPTY(), entries: batch as Array<Uint8Array<ArrayBuffer>> }, false, undefined, false, settled)) settled(false)
+      }
+      for (const g of finished) g.close()
       batch = []
       bytes = 0
-      sent = []
+      inBatch = new Map()
+      finished = []
     }
     // A catch-up starts on a turn of its own (the frame that asked for it was handled in this
     // one), and each document's plan, which walks its store index, counts against the turn's
@@ -101,6 +112,7 @@ export class CatchUp {
         large.push({ mine, plan, size: snapshotBytes(plan) + (plan.entryBytes ?? 0) })
         continue
       }
+      const group = new SettleGroup(() => { view.remember(mine.doc, mine.items) })
       for await (const e of plan.entries) {
         if (bytes + e.byteLength > LIMITS.batchBytes && batch.length > 0) {
           // A frame's encoding is a unit of work: it waits for the turn's budget like an admission.
@@ -110,8 +122,11 @@ export class CatchUp {
         }
         batch.push(e)
         bytes += e.byteLength
+        const d = inBatch.get(key)
+        if (d === undefined) inBatch.set(key, { n: 1, group })
+        else d.n++
       }
-      sent.push(mine)
+      finished.push(group)
     }
     send()
     // Documents with a snapshot or more than a frame of entries last, smallest first, each with
@@ -119,19 +134,29 @@ export class CatchUp {
     // names every session, memory, skills, short sessions) reach the peer while a big session is
     // still on its way, not after it.
     large.sort((x, y) => x.size - y.size)
-    for (const { mine, plan } of large) {
-      await this.sendDoc(mine.doc, plan)
-      view.remember(mine.doc, mine.items)
-    }
+    for (const { mine, plan } of large) await this.sendDoc(mine, plan)
   }
 
   /**
    * One document's catch-up: its totals announced first (the peer's progress), then its
    * snapshots, each from the byte the peer already holds of it, then its entries in batches.
+   * Once the peer took all of it, it holds what the snapshots cover and our vector `mine`.
    */
-  private async sendDoc (docId: Uint8Array, plan: SyncPlan): Promise<void> {
-    const { outbox, transfers, stats, log, peer } = this.host
+  private async sendDoc (mine: DocVector, plan: SyncPlan): Promise<void> {
+    const { outbox, transfers, stats, log, peer, view } = this.host
+    const docId = mine.doc
     const doc = toHex(docId)
+    const group = new SettleGroup(() => {
+      for (const snap of plan.snapshots) view.remember(docId, snap.covers)
+      view.remember(docId, mine.items)
+    })
+    /** Queues a frame of this document, counted in flight with its `entries`. */
+    const enqueue = (msg: SyncMessage, track: Track, entries: number): void => {
+      const flight = view.sendingFrame(new Map(entries > 0 ? [[doc, entries]] : []))
+      const frame = group.frame()
+      const settled: OnSettled = (ok) => { flight(ok); frame(ok) }
+      if (!outbox.enqueue(msg, false, track, false, settled)) settled(false)
+    }
     const snapshots = snapshotBytes(plan)
     const entries = plan.entryCount ?? 0
     const bytes = plan.entryBytes ?? 0
@@ -157,17 +182,16 @@ export class CatchUp {
         await this.granted(at + piece.byteLength)
         if (this.host.closed()) break
         at += piece.byteLength
-        outbox.enqueue({ ...EMPTY(), snapshotChunk: piece as Uint8Array<ArrayBuffer> }, false, { doc, snapshot: piece.byteLength })
+        enqueue({ ...EMPTY(), snapshotChunk: piece as Uint8Array<ArrayBuffer> }, { doc, snapshot: piece.byteLength }, 0)
         await outbox.drained(LIMITS.maxQueuedBytes / 2)
       }
-      this.host.view.remember(docId, snap.covers)
     }
     let batch: Uint8Array[] = []
     let batchBytes = 0
     // A frame's encoding is a unit of work: it waits for the turn's budget like an admission.
     const sendBatch = async (): Promise<void> => {
       await unitTurn()
-      outbox.enqueue({ ...EMPTY(), entries: batch as Array<Uint8Array<ArrayBuffer>> }, false, { doc, entries: batch.length, bytes: batchBytes })
+      enqueue({ ...EMPTY(), entries: batch as Array<Uint8Array<ArrayBuffer>> }, { doc, entries: batch.length, bytes: batchBytes }, batch.length)
       batch = []
       batchBytes = 0
     }
@@ -180,6 +204,7 @@ export class CatchUp {
       batchBytes += e.byteLength
     }
     if (batch.length > 0) await sendBatch()
+    group.close()
   }
 
   /** Waits until the peer granted the current snapshot up to `upTo` bytes. */

@@ -52,5 +52,14 @@ export const LIMITS = {
   /** An entry whose body goes ahead of its signature is at most this large (a live message, not a bulk write). */
   earlyMaxBytes: 64 * 1024,
   /** Early bodies of one peer awaiting their signatures: past this the peer breaks the protocol. */
-  maxEarly: 64
+  maxEarly: 64,
+  /**
+   * After a frame of the peer carrying entries or a snapshot settled, at most this long before
+   * this side acknowledges it (acks.ts): one acknowledgement for every frame settled meanwhile.
+   */
+  ackMs: 200,
+  /** Refused frames one acknowledgement names at most (past that it goes at once, and the next names the rest). */
+  maxRefusedPerAck: 64,
+  /** Frames sent and awaiting the peer's acknowledgement, past which the peer breaks the protocol. */
+  maxUnacknowledged: 65_536
 } as const

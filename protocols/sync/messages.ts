@@ -7,7 +7,7 @@ import { frame, framePieces } from './frames.js'
 import { LIMITS } from './limits.js'
 import { SyncMessage } from './pb/sync.js'
 
-export const EMPTY = (): SyncMessage => ({ certificates: [], vectors: [], vectorsDone: false, entries: [], snapshotHeader: new Uint8Array(0), snapshotChunk: new Uint8Array(0), wantVectors: false, ranges: [], answer: false, partialSnapshots: [], snapshotOffset: 0n, snapshotWindow: 0n, snapshotCredit: 0n, disk: 0, lanes: 0, unfold: [], holds: new Uint8Array(0), early: 0, earlyEntries: [], signatures: [] })
+export const EMPTY = (): SyncMessage => ({ certificates: [], vectors: [], vectorsDone: false, entries: [], snapshotHeader: new Uint8Array(0), snapshotChunk: new Uint8Array(0), wantVectors: false, ranges: [], answer: false, partialSnapshots: [], snapshotOffset: 0n, snapshotWindow: 0n, snapshotCredit: 0n, disk: 0, lanes: 0, unfold: [], holds: new Uint8Array(0), early: 0, earlyEntries: [], signatures: [], acks: 0, settled: 0n, refusedFrames: [] })
 
 /** The `lanes` field of the held frame: this side reads and sends retired lanes (SPEC.md, Retired lanes). */
 export const LANES_VERSION = 1
@@ -15,12 +15,15 @@ export const LANES_VERSION = 1
 /** The `early` field of the held frame: this side takes early entries (SPEC.md, Early entries). */
 export const EARLY_VERSION = 1
 
+/** The `acks` field of the held frame: this side acknowledges frames and reads acknowledgements (SPEC.md, Acknowledgements). */
+export const ACKS_VERSION = 1
+
 /** The `disk` field: 0 says nothing (an older peer, or no change). */
 export const DISK = { full: 1, room: 2 } as const
 
 /** A received frame's body, its repeated fields bounded. */
 export function decodeMessage (bytes: Uint8Array): SyncMessage {
-  return SyncMessage.decode(bytes, { limits: { certificates: LIMITS.maxCertificates, vectors: LIMITS.docsPerFrame, entries: 4096, ranges: LIMITS.maxRanges, partialSnapshots: LIMITS.maxHeldSnapshots, earlyEntries: LIMITS.maxEarly, signatures: LIMITS.maxEarly } } as any)
+  return SyncMessage.decode(bytes, { limits: { certificates: LIMITS.maxCertificates, vectors: LIMITS.docsPerFrame, entries: 4096, ranges: LIMITS.maxRanges, partialSnapshots: LIMITS.maxHeldSnapshots, earlyEntries: LIMITS.maxEarly, signatures: LIMITS.maxEarly, refusedFrames: LIMITS.maxRefusedPerAck } } as any)
 }
 
 /** A message as it goes on the stream: length-prefixed; a large one (a catch-up's) as its prefix and body, uncopied. */

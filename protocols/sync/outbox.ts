@@ -4,6 +4,7 @@
  * is asked for its vectors again once the queue drains, which resends what it lacks.
  */
 import type { Logger, Stream } from '@libp2p/interface'
+import type { OnSettled } from './acks.js'
 import { LIMITS } from './limits.js'
 import { EMPTY, encodeFrame } from './messages.js'
 import { nextTurn, turnSpent } from './slice.js'
@@ -23,12 +24,16 @@ export interface OutboxHost {
   stats: { bytesSent: number }
   /** The stream took a tracked frame. */
   sent: (t: Track) => void
-  /** Live entries were queued: they count as held by the peer. */
-  queuedLive: (refs: EntryRef[]) => void
+  /** The stream took a frame (every one counts, acks.ts); `settled` hears whether the peer took it. */
+  sentFrame: (settled?: OnSettled) => void
+  /** A frame of these live entries is about to be queued: what hears whether the peer took it. */
+  liveFrame: (refs: EntryRef[]) => OnSettled
 }
 
+interface Queued { msg: SyncMessage, bytes: number, live: boolean, track?: Track, settled?: OnSettled }
+
 export class Outbox {
-  private readonly queue: Array<{ msg: SyncMessage, bytes: number, live: boolean, track?: Track }> = []
+  private readonly queue: Queued[] = []
   private queued = 0
   private writing = false
   private dropped = false
@@ -68,14 +73,16 @@ export class Outbox {
     this.live = []
     this.liveRefs = []
     this.liveBytes = 0
-    // After the send: what was queued counts as held by the peer (for `mesh peers`).
-    if (this.enqueue({ ...EMPTY(), entries: entries as Array<Uint8Array<ArrayBuffer>> }, true)) {
-      this.host.queuedLive(refs)
-    }
+    // In flight until the peer says it took them (for `mesh peers`); a dropped frame never went.
+    const settled = this.host.liveFrame(refs)
+    if (!this.enqueue({ ...EMPTY(), entries: entries as Array<Uint8Array<ArrayBuffer>> }, true, undefined, false, settled)) settled(false)
   }
 
-  /** Queues a frame and writes what it can; false when the session is closed or a live frame was dropped. */
-  enqueue (msg: SyncMessage, live: boolean, track?: Track, urgent = false): boolean {
+  /**
+   * Queues a frame and writes what it can; false when the session is closed or a live frame was
+   * dropped. `settled` hears whether the peer took the frame, once it says (acks.ts).
+   */
+  enqueue (msg: SyncMessage, live: boolean, track?: Track, urgent = false, settled?: OnSettled): boolean {
     if (this.host.closed()) return false
     const bytes = msg.entries.reduce((n, e) => n + e.byteLength, 0) + msg.earlyEntries.reduce((n, e) => n + e.byteLength, 0) + msg.snapshotChunk.byteLength + msg.snapshotHeader.byteLength + 64
     if (live && this.queued + bytes > LIMITS.maxQueuedBytes) {
@@ -83,8 +90,8 @@ export class Outbox {
       this.dropped = true
       return false
     }
-    if (urgent) this.queue.unshift({ msg, bytes, live, track })
-    else this.queue.push({ msg, bytes, live, track })
+    if (urgent) this.queue.unshift({ msg, bytes, live, track, settled })
+    else this.queue.push({ msg, bytes, live, track, settled })
     this.queued += bytes
     this.flush()
     return true
@@ -123,9 +130,10 @@ export class Outbox {
           return
         }
         wrote = true
-        const next = this.queue.shift() as { msg: SyncMessage, bytes: number, track?: Track }
+        const next = this.queue.shift() as Queued
         const f = encodeFrame(next.msg)
         const more = this.stream.send(f)
+        this.host.sentFrame(next.settled)
         this.queued -= next.bytes
         this.host.stats.bytesSent += f.byteLength
         if (next.track !== undefined) this.host.sent(next.track)

@@ -1,34 +1,93 @@
 /**
  * What this side knows the peer holds, per document: its vectors as last reported, advanced by
- * what was sent to it, and the content tips it reported. From them: how far behind each side is
+ * what it said it took of what was sent to it (acks.ts), and the content tips it reported; and
+ * what was sent and not yet acknowledged (in flight). From them: how far behind each side is
  * (`mesh peers`), and where both hold the same position with different content.
  */
 import { streamKey, toHex } from '../../src/identity/index.js'
+import type { OnSettled } from './acks.js'
 import type { AuthorSeq, ReplicaSource } from './source.js'
 
 export class PeerView {
-  /** The peer's vectors as last reported, advanced by what we send it. */
+  /** The peer's vectors as last reported, advanced by what it said it took of what we sent it. */
   readonly theirs = new Map<string, Map<string, bigint>>()
   /** The content tips the peer reported, per document and lane: `seq` and the tip there (hex). */
   private readonly theirTips = new Map<string, Map<string, { seq: bigint, tip: string }>>()
+
+  /** Entries sent to the peer that it has not yet said it took (acks.ts), per document. */
+  private readonly sending = new Map<string, number>()
 
   /** `agrees`: the document lies in a range reconciliation found equal (reconciler.ts). */
   constructor (private readonly source: ReplicaSource, private readonly agrees: (doc: string) => boolean) {}
 
   remember (doc: Uint8Array, items: AuthorSeq[]): void {
-    const k = toHex(doc)
-    let m = this.theirs.get(k)
-    if (m === undefined) {
-      m = new Map()
-      this.theirs.set(k, m)
-      // In a range found equal, the peer held what we held (reconciler.ts).
-      if (this.agrees(k)) for (const i of this.source.vector(doc)) m.set(streamKey(i), i.seq)
-    }
+    const m = this.viewOf(doc)
     for (const i of items) {
       const a = streamKey(i)
       if ((m.get(a) ?? 0n) < i.seq) m.set(a, i.seq)
     }
   }
+
+  /** What the peer holds of a document, as far as known; created on first use. */
+  private viewOf (doc: Uint8Array, sending: readonly AuthorSeq[] = []): Map<string, bigint> {
+    const k = toHex(doc)
+    let m = this.theirs.get(k)
+    if (m !== undefined) return m
+    m = new Map()
+    this.theirs.set(k, m)
+    // In a range found equal, the peer held what we held then (reconciler.ts): what we hold now
+    // less what we are sending it now, which it has not taken yet (the first change since).
+    if (this.agrees(k)) {
+      for (const i of this.source.vector(doc)) m.set(streamKey(i), i.seq)
+      for (const i of sending) {
+        const a = streamKey(i)
+        const held = m.get(a)
+        if (held !== undefined && held >= i.seq) {
+          if (i.seq > 1n) m.set(a, i.seq - 1n)
+          else m.delete(a)
+        }
+      }
+    }
+    return m
+  }
+
+  /**
+   * Entries about to go to the peer: a document it was found to hold as we did (reconciliation),
+   * first touched since, gets its view now, before they count (see viewOf).
+   */
+  sendingEntries (refs: ReadonlyArray<{ doc: Uint8Array, item: AuthorSeq }>): void {
+    const byDoc = new Map<string, { doc: Uint8Array, items: AuthorSeq[] }>()
+    for (const r of refs) {
+      const k = toHex(r.doc)
+      const d = byDoc.get(k) ?? { doc: r.doc, items: [] }
+      d.items.push(r.item)
+      byDoc.set(k, d)
+    }
+    for (const d of byDoc.values()) this.viewOf(d.doc, d.items)
+  }
+
+  /**
+   * A frame carrying `counts` entries per document (hex) goes to the peer: they are in flight
+   * until the returned callback hears whether the peer took the frame, and then, if it did,
+   * `then` records what it now holds.
+   */
+  sendingFrame (counts: ReadonlyMap<string, number>, then?: () => void): OnSettled {
+    for (const [k, n] of counts) this.sending.set(k, (this.sending.get(k) ?? 0) + n)
+    let once = false
+    return (ok) => {
+      if (once) return
+      once = true
+      for (const [k, n] of counts) {
+        const left = (this.sending.get(k) ?? 0) - n
+        if (left > 0) this.sending.set(k, left)
+        else this.sending.delete(k)
+      }
+      if (ok) then?.()
+    }
+  }
+
+  /** Entries sent and not yet acknowledged, per document (hex). */
+  inFlight (): Map<string, number> { return new Map(this.sending) }
 
   /** Only tips the peer itself reported: what this side sent does not tell what the peer holds at a position it already had. */
   rememberTips (doc: Uint8Array, items: AuthorSeq[]): void {
@@ -72,7 +131,7 @@ export class PeerView {
     return out
   }
 
-  /** How many entries the peer lacks per document, by its last reported vector. */
+  /** How many entries the peer lacks per document, by what it reported and acknowledged. */
   behind (): Map<string, number> {
     const out = new Map<string, number>()
     for (const mine of this.source.vectors()) {

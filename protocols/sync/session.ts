@@ -13,6 +13,7 @@
 import type { Logger, Stream } from '@libp2p/interface'
 import { toHex } from '../../src/identity/index.js'
 import { ProtocolError } from '../../src/errors.js'
+import { Acks } from './acks.js'
 import { CatchUp } from './catch-up.js'
 import { EarlyEntries } from './early.js'
 import { FrameReader } from './frames.js'
@@ -29,11 +30,21 @@ import { VectorExchange } from './vector-exchange.js'
 
 export { LIMITS } from './limits.js'
 
+/** Entries per document (hex) among `refs`. */
+function countByDoc (refs: readonly EntryRef[]): Map<string, number> {
+  const out = new Map<string, number>()
+  for (const r of refs) { const k = toHex(r.doc); out.set(k, (out.get(k) ?? 0) + 1) }
+  return out
+}
+
+/** A frame whose taking the peer counts on (acks.ts): entries, signatures of early ones, a snapshot's parts. */
+const tracked = (msg: SyncMessage): boolean => msg.entries.length > 0 || msg.signatures.length > 0 || msg.snapshotChunk.byteLength > 0 || msg.snapshotHeader.byteLength > 0
+
 /**
  * Refusals that say nothing about the entry, only about this moment: a budget whose window moves,
  * an author whose certificate comes later, a disk that fills and empties, a vault closing. The
- * sender counts what it sent as held by this side for the rest of the session, so without asking
- * again an honest entry refused this way would be missing until the next session.
+ * sender learns of the refusal (acks.ts) but does not send the entry again on its own, so without
+ * asking again an honest entry refused this way would be missing until the next session.
  */
 const RETRY = new Set(['RATE_LIMITED', 'UNKNOWN_AUTHOR', 'UNKNOWN_EPOCH', 'STORE_WRITE_FAILED'])
 
@@ -88,6 +99,7 @@ export class PeerSession {
   private readonly vectors: VectorExchange
   private readonly snapshotIn: SnapshotReceiver
   private readonly early: EarlyEntries
+  private readonly acks: Acks
   /** The pending re-ask after a passing refusal, and when it fires. */
   private refetch: { timer: ReturnType<typeof setTimeout>, at: number } | undefined
   /** What is in flight, per document and direction. */
@@ -108,8 +120,13 @@ export class PeerSession {
       close: () => { this.close() },
       stats: this.stats,
       sent: (t) => { this.catchUp.sent(t) },
-      queuedLive: (refs) => { for (const r of refs) this.view.remember(r.doc, [r.item]) }
+      sentFrame: (settled) => { this.acks.sentFrame(settled) },
+      liveFrame: (refs) => {
+        this.view.sendingEntries(refs)
+        return this.view.sendingFrame(countByDoc(refs), () => { for (const r of refs) this.view.remember(r.doc, [r.item]) })
+      }
     })
+    this.acks = new Acks(this.outbox)
     const parts = { peer, log, source, closed, outbox: this.outbox, view: this.view, transfers: this.transfers }
     this.catchUp = new CatchUp({ ...parts, stats: this.stats, abort: (err) => { this.stream.abort(err) } })
     this.vectors = new VectorExchange({ ...parts, catchUp: this.catchUp, caughtUp: () => { this.events.caughtUp?.(this.peer) } })
@@ -117,7 +134,7 @@ export class PeerSession {
     this.early = new EarlyEntries(peer, options.early === false ? undefined : source.acceptEarly, this.outbox, this.stats)
   }
 
-  /** The peer's vectors as last reported, advanced by what we send it. */
+  /** The peer's vectors as last reported, advanced by what it said it took of what we sent. */
   get theirs (): Map<string, Map<string, bigint>> { return this.view.theirs }
 
   /** The whole-vault digest (hex) this side last told the peer it holds (`holds`), if any. */
@@ -140,9 +157,20 @@ export class PeerSession {
       const take = (bytes: Uint8Array): void => {
         this.stats.bytesReceived += wireLength(bytes)
         const msg = decodeMessage(bytes)
+        let index: number
+        try {
+          index = this.acks.note(msg)
+        } catch (err: unknown) {
+          finish(err instanceof Error ? err : new ProtocolError(String(err)))
+          return
+        }
         // Up to framesInFlight frames are handled at once; past that the stream is paused.
         const p: Promise<void> = this.handle(msg).then(
-          () => { pending.delete(p); if (pending.size < LIMITS.framesInFlight && held.length === 0) reader.resume() },
+          (refused) => {
+            this.acks.settle(index, tracked(msg), refused)
+            pending.delete(p)
+            if (pending.size < LIMITS.framesInFlight && held.length === 0) reader.resume()
+          },
           (err: unknown) => { finish(err instanceof Error ? err : new ProtocolError(String(err))) }
         )
         pending.add(p)
@@ -193,6 +221,7 @@ export class PeerSession {
       const st = this.stats
       this.log('session with %s ended: %d bytes sent, %d received; snapshots sent %d, resumed %d, %d snapshot bytes sent; %d catch-up entries sent; early entries sent %d, received %d (%d applied on arrival, %d left unsigned)', this.peer, st.bytesSent, st.bytesReceived, st.snapshotsSent, st.snapshotsResumed, st.snapshotBytesSent, st.catchUpEntriesSent, st.earlySent, st.earlyReceived, st.earlyApplied, this.early.unsigned)
       this.early.end()
+      this.acks.end()
       this.outbox.wake()
       this.catchUp.wake()
     }
@@ -238,7 +267,7 @@ export class PeerSession {
     // A full disk is said once here and on every change: the peer must not show this node in sync
     // while it refuses what it is sent.
     const disk = this.source.diskFull?.() === true ? DISK.full : 0
-    this.outbox.enqueue({ ...EMPTY(), partialSnapshots: partialSnapshots as any, snapshotWindow: BigInt(LIMITS.snapshotWindowBytes), disk, lanes: LANES_VERSION, early: this.early.held }, false)
+    this.outbox.enqueue({ ...EMPTY(), partialSnapshots: partialSnapshots as any, snapshotWindow: BigInt(LIMITS.snapshotWindowBytes), disk, lanes: LANES_VERSION, early: this.early.held, acks: this.acks.held }, false)
   }
 
   /** Transfer bookkeeping of a frame, in read order (before the frame's first await). */
@@ -255,7 +284,9 @@ export class PeerSession {
     if (c !== undefined) this.transfers.plan('in', toHex(c.doc), Number(c.snapshotBytes), Number(c.entries), Number(c.bytes))
   }
 
-  private async handle (msg: SyncMessage): Promise<void> {
+  /** Handles a frame; resolves true when something it carried (an entry, a snapshot) was refused. */
+  private async handle (msg: SyncMessage): Promise<boolean> {
+    let refusedAny = false
     // Snapshot framing is checked and its bytes handed on before the first await, in read order.
     const { complete, wait } = this.snapshotIn.assemble(msg)
     this.noteTransfers(msg)
@@ -284,6 +315,7 @@ export class PeerSession {
       }
     }
     const refused = (err: any): void => {
+      refusedAny = true
       this.events.refused(`entry ${err?.code ?? ''}: ${err?.message ?? err}`, this.peer)
       this.refetchLater(err)
     }
@@ -327,9 +359,11 @@ export class PeerSession {
         this.events.received(r.doc, 0, this.peer)
         this.vectors.holdsLater()
       } catch (err: any) {
+        refusedAny = true
         this.refusedSnapshot(err)
       }
     }
+    return refusedAny
   }
 
   private refusedSnapshot (err: any): void {
@@ -364,7 +398,9 @@ export class PeerSession {
   pushEntry (entry: Uint8Array, ref: EntryRef): void {
     const signature = this.early.signatureOf(entry, ref)
     if (signature === undefined) { this.outbox.pushEntry(entry, ref); return }
-    if (this.outbox.enqueue({ ...EMPTY(), signatures: [signature as Uint8Array<ArrayBuffer>] }, false)) this.view.remember(ref.doc, [ref.item])
+    this.view.sendingEntries([ref])
+    const settled = this.view.sendingFrame(countByDoc([ref]), () => { this.view.remember(ref.doc, [ref.item]) })
+    if (!this.outbox.enqueue({ ...EMPTY(), signatures: [signature as Uint8Array<ArrayBuffer>] }, false, undefined, false, settled)) settled(false)
   }
 
   /** One of this node's own new entries before its signature: sent ahead when that makes it early (early.ts). */
@@ -388,6 +424,9 @@ export class PeerSession {
   /** How many entries this side lacks per document, by the peer's last reported vector. */
   lacking (): Map<string, number> { return this.view.lacking() }
 
-  /** How many entries the peer lacks per document, by its last reported vector. */
+  /** How many entries the peer lacks per document, by what it reported and acknowledged (acks.ts). */
   behind (): Map<string, number> { return this.view.behind() }
+
+  /** Entries sent to the peer that it has not yet said it took, per document (hex): in flight. */
+  inFlight (): Map<string, number> { return this.view.inFlight() }
 }

@@ -51,7 +51,7 @@ export function nodeHandlers (ctx: LocalContext): Handlers<'node.status' | 'node
       }
       const book = new PeerBook(ctx.vault.info().home)
       await book.load()
-      return book.list().map(p => ({ peerId: p.peerId, label: p.label, capabilities: p.capabilities, addrs: p.addrs, connections: [], via: 'remembered', state: 'offline' as const, behind: {}, lacking: {}, inSync: false, diskFull: false, transfers: [], lastSeen: p.lastSeen }))
+      return book.list().map(p => ({ peerId: p.peerId, label: p.label, capabilities: p.capabilities, addrs: p.addrs, connections: [], via: 'remembered', state: 'offline' as const, behind: {}, inFlight: {}, lacking: {}, inSync: false, diskFull: false, transfers: [], lastSeen: p.lastSeen }))
     }
   }
 }

@@ -62,22 +62,24 @@ export class StatusReport {
     this.s.names.set(names)
     const out = new Map<string, PeerStatus>()
     for (const p of book.list()) {
-      out.set(p.peerId, { peerId: p.peerId, label: p.label, capabilities: p.capabilities, addrs: p.addrs, connections: [], via: via.get(p.peerId) ?? 'remembered', state: 'offline', behind: {}, lacking: {}, inSync: false, diskFull: false, transfers: [], lastSeen: p.lastSeen })
+      out.set(p.peerId, { peerId: p.peerId, label: p.label, capabilities: p.capabilities, addrs: p.addrs, connections: [], via: via.get(p.peerId) ?? 'remembered', state: 'offline', behind: {}, inFlight: {}, lacking: {}, inSync: false, diskFull: false, transfers: [], lastSeen: p.lastSeen })
     }
     for (const p of libp2p.services.membership.provenPeers()) {
       const conns = libp2p.getConnections(peerIdFromString(p.deviceId))
       const session = libp2p.services.sync.sessionWith(p.deviceId)
       const behind: Record<string, number> = {}
       const lacking: Record<string, number> = {}
+      const inFlight: Record<string, number> = {}
       for (const [hex, n] of session?.behind() ?? []) behind[names.get(hex) ?? hex.slice(0, 12)] = n
+      for (const [hex, n] of session?.inFlight() ?? []) inFlight[names.get(hex) ?? hex.slice(0, 12)] = n
       for (const [hex, n] of session?.lacking() ?? []) if (n > 0) lacking[names.get(hex) ?? hex.slice(0, 12)] = n
       const transfers = (session?.transfers.list() ?? []).map(t => transferStatus(t, p.label, names.get(t.doc)))
       // No session yet (the hello not done): not known to be in sync.
       const diskFull = session?.peerDiskFull === true
       // Equal counts are not enough: the content tips the peer reported must agree too.
       const diverged = (session?.diverged() ?? []).map(hex => names.get(hex) ?? hex.slice(0, 12))
-      const inSync = session !== undefined && !diskFull && transfers.length === 0 && diverged.length === 0 && Object.values(behind).every(n => n === 0) && Object.keys(lacking).length === 0
-      const st: PeerStatus = { peerId: p.deviceId, label: p.label, capabilities: [...p.capabilities], addrs: peerAddrs(book.get(p.deviceId)?.addrs, conns), connections: conns.map(c => ({ addr: c.remoteAddr.toString(), direction: c.direction })), via: via.get(p.deviceId) ?? 'unknown', state: 'connected', behind, lacking, inSync, diskFull, transfers, lastSeen: Date.now(), ...(diverged.length > 0 ? { diverged } : {}) }
+      const inSync = session !== undefined && !diskFull && transfers.length === 0 && diverged.length === 0 && Object.values(behind).every(n => n === 0) && Object.keys(inFlight).length === 0 && Object.keys(lacking).length === 0
+      const st: PeerStatus = { peerId: p.deviceId, label: p.label, capabilities: [...p.capabilities], addrs: peerAddrs(book.get(p.deviceId)?.addrs, conns), connections: conns.map(c => ({ addr: c.remoteAddr.toString(), direction: c.direction })), via: via.get(p.deviceId) ?? 'unknown', state: 'connected', behind, inFlight, lacking, inSync, diskFull, transfers, lastSeen: Date.now(), ...(diverged.length > 0 ? { diverged } : {}) }
       if (options.rtt !== false) {
         try { st.rttMs = await libp2p.services.ping.ping(peerIdFromString(p.deviceId), { signal: AbortSignal.timeout(2000) }) } catch (err) { log('ping %s failed: %e', p.deviceId, err) }
       }

@@ -45,8 +45,13 @@ export interface PeerStatus {
   via: Via | 'unknown'
   state: 'connected' | 'offline'
   rttMs?: number
-  /** Entries the peer lacks, per document, by its last reported vector (connected peers only). */
+  /**
+   * Entries the peer lacks, per document, by what it reported and what it said it took of what
+   * this node sent (connected peers only): never by what was merely sent.
+   */
   behind: Record<string, number>
+  /** Of those, entries sent to the peer that it has not yet said it took, per document (connected peers only). */
+  inFlight: Record<string, number>
   /** Entries this node lacks that the peer holds, per document (connected peers only). */
   lacking: Record<string, number>
   /**

@@ -102,7 +102,7 @@ describe('a catch-up in turns', () => {
     const order: string[] = []
     // Each send holds the thread 4 ms (a 512 KB frame sealed for the wire under load).
     const stream = new TestStream(4, order)
-    const outbox = new Outbox(stream as any, { peer: 'peer', log: logger('test:sync'), closed: () => false, close: () => {}, stats: { bytesSent: 0 }, sent: () => {}, queuedLive: () => {} })
+    const outbox = new Outbox(stream as any, { peer: 'peer', log: logger('test:sync'), closed: () => false, close: () => {}, stats: { bytesSent: 0 }, sent: () => {}, sentFrame: () => {}, liveFrame: () => () => {} })
     const stop = noteTimerTurns(order)
     await timerTurn()
     // The peer's window is shut: the first frame fills the stream and the rest queue up (as a
@@ -131,7 +131,7 @@ describe('a catch-up in turns', () => {
     }
     const order: string[] = []
     const stream = new DrainingStream(4, order)
-    const outbox = new Outbox(stream as any, { peer: 'peer', log: logger('test:sync'), closed: () => false, close: () => {}, stats: { bytesSent: 0 }, sent: () => {}, queuedLive: () => {} })
+    const outbox = new Outbox(stream as any, { peer: 'peer', log: logger('test:sync'), closed: () => false, close: () => {}, stats: { bytesSent: 0 }, sent: () => {}, sentFrame: () => {}, liveFrame: () => () => {} })
     await timerTurn()
     const stop = noteTimerTurns(order)
     // Catch-up frames: entries of a large frame's size (the first byte names the frame).

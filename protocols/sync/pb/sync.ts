@@ -1052,6 +1052,9 @@ export interface SyncMessage {
   early: number
   earlyEntries: Uint8Array<ArrayBuffer>[]
   signatures: Uint8Array<ArrayBuffer>[]
+  acks: number
+  settled: bigint
+  refusedFrames: bigint[]
 }
 
 export namespace SyncMessage {
@@ -1185,6 +1188,23 @@ export namespace SyncMessage {
           }
         }
 
+        if ((obj.acks != null && obj.acks !== 0)) {
+          w.uint32(256)
+          w.uint32(obj.acks)
+        }
+
+        if ((obj.settled != null && obj.settled !== 0n)) {
+          w.uint32(264)
+          w.uint64(obj.settled)
+        }
+
+        if (obj.refusedFrames != null && obj.refusedFrames.length > 0) {
+          for (const value of obj.refusedFrames) {
+            w.uint32(272)
+            w.uint64(value)
+          }
+        }
+
         if (opts.lengthDelimited !== false) {
           w.ldelim()
         }
@@ -1209,7 +1229,10 @@ export namespace SyncMessage {
           holds: new Uint8Array(0),
           early: 0,
           earlyEntries: [],
-          signatures: []
+          signatures: [],
+          acks: 0,
+          settled: 0n,
+          refusedFrames: []
         }
 
         const end = length == null ? reader.len : reader.pos + length
@@ -1342,6 +1365,22 @@ export namespace SyncMessage {
               obj.signatures.push(reader.bytes())
               break
             }
+            case 32: {
+              obj.acks = reader.uint32()
+              break
+            }
+            case 33: {
+              obj.settled = reader.uint64()
+              break
+            }
+            case 34: {
+              if (opts.limits?.refusedFrames != null && obj.refusedFrames.length === opts.limits.refusedFrames) {
+                throw new MaxLengthError('Decode error - repeated field "refusedFrames" had too many elements')
+              }
+
+              obj.refusedFrames.push(reader.uint64())
+              break
+            }
             default: {
               reader.skipType(tag & 7)
               break
@@ -1359,7 +1398,8 @@ export namespace SyncMessage {
           partialSnapshots: 0,
           unfold: 0,
           earlyEntries: 0,
-          signatures: 0
+          signatures: 0,
+          refusedFrames: 0
         }
 
         const end = length == null ? reader.len : reader.pos + length
@@ -1585,6 +1625,35 @@ export namespace SyncMessage {
               }
 
               obj.signatures++
+
+              break
+            }
+            case 32: {
+              yield {
+                field: `${prefix}.acks`,
+                value: reader.uint32()
+              }
+              break
+            }
+            case 33: {
+              yield {
+                field: `${prefix}.settled`,
+                value: reader.uint64()
+              }
+              break
+            }
+            case 34: {
+              if (opts.limits?.refusedFrames != null && obj.refusedFrames === opts.limits.refusedFrames) {
+                throw new MaxLengthError('Streaming decode error - repeated field "refusedFrames" had too many elements')
+              }
+
+              yield {
+                field: `${prefix}.refusedFrames[]`,
+                index: obj.refusedFrames,
+                value: reader.uint64()
+              }
+
+              obj.refusedFrames++
 
               break
             }
@@ -1818,6 +1887,22 @@ export namespace SyncMessage {
     value: Uint8Array<ArrayBuffer>
   }
 
+  export interface SyncMessageAcksFieldEvent {
+    field: '$.acks'
+    value: number
+  }
+
+  export interface SyncMessageSettledFieldEvent {
+    field: '$.settled'
+    value: bigint
+  }
+
+  export interface SyncMessageRefusedFramesFieldEvent {
+    field: '$.refusedFrames[]'
+    index: number
+    value: bigint
+  }
+
   export function encode (obj: Partial<SyncMessage>): Uint8Array<ArrayBuffer> {
     return encodeMessage(obj, SyncMessage.codec())
   }
@@ -1826,7 +1911,7 @@ export namespace SyncMessage {
     return decodeMessage(buf, SyncMessage.codec(), opts)
   }
 
-  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<SyncMessage>): Generator<SyncMessageCertificatesFieldEvent | SyncMessageVectorsDocFieldEvent | SyncMessageVectorsItemsAuthorFieldEvent | SyncMessageVectorsItemsSeqFieldEvent | SyncMessageVectorsItemsLaneFieldEvent | SyncMessageVectorsItemsTipFieldEvent | SyncMessageVectorsRetiredAuthorFieldEvent | SyncMessageVectorsRetiredBelowFieldEvent | SyncMessageVectorsRetiredCountFieldEvent | SyncMessageVectorsRetiredDigestFieldEvent | SyncMessageVectorsDoneFieldEvent | SyncMessageEntriesFieldEvent | SyncMessageSnapshotHeaderFieldEvent | SyncMessageSnapshotChunkFieldEvent | SyncMessageWantVectorsFieldEvent | SyncMessageRangesLowerFieldEvent | SyncMessageRangesUpperFieldEvent | SyncMessageRangesFingerprintFieldEvent | SyncMessageRangesCountFieldEvent | SyncMessageRangesListedFieldEvent | SyncMessageAnswerFieldEvent | SyncMessagePartialSnapshotsDocFieldEvent | SyncMessagePartialSnapshotsAuthorFieldEvent | SyncMessagePartialSnapshotsSeqFieldEvent | SyncMessagePartialSnapshotsOffsetFieldEvent | SyncMessageSnapshotOffsetFieldEvent | SyncMessageCatchupDocFieldEvent | SyncMessageCatchupEntriesFieldEvent | SyncMessageCatchupBytesFieldEvent | SyncMessageCatchupSnapshotBytesFieldEvent | SyncMessageSnapshotWindowFieldEvent | SyncMessageSnapshotCreditFieldEvent | SyncMessageDiskFieldEvent | SyncMessageLanesFieldEvent | SyncMessageUnfoldFieldEvent | SyncMessageHoldsFieldEvent | SyncMessageEarlyFieldEvent | SyncMessageEarlyEntriesFieldEvent | SyncMessageSignaturesFieldEvent> {
+  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<SyncMessage>): Generator<SyncMessageCertificatesFieldEvent | SyncMessageVectorsDocFieldEvent | SyncMessageVectorsItemsAuthorFieldEvent | SyncMessageVectorsItemsSeqFieldEvent | SyncMessageVectorsItemsLaneFieldEvent | SyncMessageVectorsItemsTipFieldEvent | SyncMessageVectorsRetiredAuthorFieldEvent | SyncMessageVectorsRetiredBelowFieldEvent | SyncMessageVectorsRetiredCountFieldEvent | SyncMessageVectorsRetiredDigestFieldEvent | SyncMessageVectorsDoneFieldEvent | SyncMessageEntriesFieldEvent | SyncMessageSnapshotHeaderFieldEvent | SyncMessageSnapshotChunkFieldEvent | SyncMessageWantVectorsFieldEvent | SyncMessageRangesLowerFieldEvent | SyncMessageRangesUpperFieldEvent | SyncMessageRangesFingerprintFieldEvent | SyncMessageRangesCountFieldEvent | SyncMessageRangesListedFieldEvent | SyncMessageAnswerFieldEvent | SyncMessagePartialSnapshotsDocFieldEvent | SyncMessagePartialSnapshotsAuthorFieldEvent | SyncMessagePartialSnapshotsSeqFieldEvent | SyncMessagePartialSnapshotsOffsetFieldEvent | SyncMessageSnapshotOffsetFieldEvent | SyncMessageCatchupDocFieldEvent | SyncMessageCatchupEntriesFieldEvent | SyncMessageCatchupBytesFieldEvent | SyncMessageCatchupSnapshotBytesFieldEvent | SyncMessageSnapshotWindowFieldEvent | SyncMessageSnapshotCreditFieldEvent | SyncMessageDiskFieldEvent | SyncMessageLanesFieldEvent | SyncMessageUnfoldFieldEvent | SyncMessageHoldsFieldEvent | SyncMessageEarlyFieldEvent | SyncMessageEarlyEntriesFieldEvent | SyncMessageSignaturesFieldEvent | SyncMessageAcksFieldEvent | SyncMessageSettledFieldEvent | SyncMessageRefusedFramesFieldEvent> {
     return streamMessage(buf, SyncMessage.codec(), opts)
   }
 }

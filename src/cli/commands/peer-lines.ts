@@ -30,7 +30,10 @@ export function syncState (p: Peer): string {
   // Its state says offline already; when it was last here says more.
   if (p.state !== 'connected') return p.lastSeen !== undefined && p.lastSeen > 0 ? `last seen ${localTime(p.lastSeen)}` : 'never seen'
   if (p.inSync) return 'in sync'
-  const behind = counted(p.behind)
+  const behind = Object.entries(p.behind).filter(([, n]) => n > 0).map(([d, n]) => {
+    const flying = Math.min(n, p.inFlight[d] ?? 0)
+    return `${d} (${n} ${n === 1 ? 'entry' : 'entries'}${flying > 0 ? `, ${flying === n ? (n === 1 ? 'it is' : 'all') : flying} in flight` : ''})`
+  }).join(', ')
   const lacking = counted(p.lacking)
   return [
     p.diskFull ? 'its disk is full (it takes no writes)' : '',

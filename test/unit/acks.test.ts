@@ -1,0 +1,124 @@
+/**
+ * Acknowledgements (protocols/sync/acks.ts): each side counts the frames of a session, the
+ * receiver says how many it handled and which it refused, and the sender learns per frame whether
+ * the peer took it. A peer acknowledging frames never sent breaks the protocol.
+ */
+import { describe, expect, it } from 'vitest'
+import { Acks, SettleGroup } from '../../protocols/sync/acks.js'
+import { LIMITS } from '../../protocols/sync/limits.js'
+import { EMPTY } from '../../protocols/sync/messages.js'
+import type { SyncMessage } from '../../protocols/sync/pb/sync.js'
+import { ProtocolError } from '../../src/errors.js'
+
+/** An outbox that keeps what was queued. */
+function outbox (): { queued: SyncMessage[], enqueue: (m: SyncMessage) => boolean } {
+  const queued: SyncMessage[] = []
+  return { queued, enqueue: (m) => { queued.push(m); return true } }
+}
+const held = (): SyncMessage => ({ ...EMPTY(), acks: 1 })
+const ack = (settled: number, refused: number[] = []): SyncMessage => ({ ...EMPTY(), settled: BigInt(settled), refusedFrames: refused.map(BigInt) })
+const wait = async (ms: number): Promise<void> => { await new Promise(resolve => setTimeout(resolve, ms)) }
+
+describe('acknowledgements', () => {
+  it('tells the sender per frame whether the peer took it, in order, once the peer says so', () => {
+    const acks = new Acks(outbox() as any)
+    acks.note(held())
+    const heard: Array<[number, boolean]> = []
+    for (let i = 1; i <= 4; i++) acks.sentFrame(ok => heard.push([i, ok]))
+    expect(heard).toEqual([])
+    expect(acks.unsettled).toBe(4)
+    acks.note(ack(3, [2]))
+    expect(heard).toEqual([[1, true], [2, false], [3, true]])
+    acks.note(ack(4))
+    expect(heard).toEqual([[1, true], [2, false], [3, true], [4, true]])
+    expect(acks.unsettled).toBe(0)
+  })
+
+  it('toward a peer that announced no acknowledgements, a frame counts as taken once sent', () => {
+    const acks = new Acks(outbox() as any)
+    const heard: boolean[] = []
+    acks.sentFrame(ok => heard.push(ok))
+    expect(heard).toEqual([true])
+    // And such a peer may not acknowledge anything.
+    expect(() => acks.note(ack(1))).toThrow(ProtocolError)
+  })
+
+  it('refuses an acknowledgement of frames never sent, one that goes back, and a refused frame outside it', () => {
+    const acks = new Acks(outbox() as any)
+    acks.note(held())
+    acks.sentFrame(() => {})
+    acks.sentFrame(() => {})
+    expect(() => acks.note(ack(3))).toThrow(/3 when 2 were sent/)
+    acks.note(ack(2))
+    expect(() => acks.note(ack(1))).toThrow(ProtocolError)
+    acks.sentFrame(() => {})
+    expect(() => acks.note(ack(3, [2]))).toThrow(/outside the frames it acknowledges/)
+  })
+
+  it('ends with a peer that announced acknowledgements and sends none, before what it owes grows without bound', () => {
+    const acks = new Acks(outbox() as any)
+    acks.note(held())
+    for (let i = 0; i < LIMITS.maxUnacknowledged; i++) acks.sentFrame(() => {})
+    expect(() => acks.sentFrame(() => {})).toThrow(/acknowledged none of the last 65536 frames/)
+    // Frames that tell nothing are counted, never kept.
+    acks.sentFrame()
+  })
+
+  it('acknowledges once for every frame settled meanwhile, only up to where all before are settled', async () => {
+    const out = outbox()
+    const acks = new Acks(out as any)
+    acks.note(held()) // the peer's frame 1
+    const f2 = acks.note(EMPTY())
+    const f3 = acks.note(EMPTY())
+    const f4 = acks.note(EMPTY())
+    // Frames 3 and 4 settle before 2: nothing to tell past frame 1 until 2 does.
+    acks.settle(f3, true, false)
+    acks.settle(f4, true, true)
+    acks.settle(1, false, false)
+    await wait(LIMITS.ackMs + 100)
+    expect(out.queued.map(m => [Number(m.settled), m.refusedFrames.map(Number)])).toEqual([[1, []]])
+    acks.settle(f2, true, false)
+    await wait(LIMITS.ackMs + 100)
+    expect(out.queued.map(m => [Number(m.settled), m.refusedFrames.map(Number)])).toEqual([[1, []], [4, [4]]])
+    // Nothing new settled: nothing more is said, and no timer waits.
+    await wait(LIMITS.ackMs + 100)
+    expect(out.queued.length).toBe(2)
+    acks.end()
+  })
+
+  it('names at most its bound of refused frames in one acknowledgement, and the rest in the next', async () => {
+    const out = outbox()
+    const acks = new Acks(out as any)
+    acks.note(held())
+    acks.settle(1, false, false)
+    const n = LIMITS.maxRefusedPerAck + 5
+    for (let i = 0; i < n; i++) acks.settle(acks.note(EMPTY()), true, true)
+    await wait(LIMITS.ackMs + 100)
+    const told = out.queued.map(m => ({ settled: Number(m.settled), refused: m.refusedFrames.map(Number) }))
+    expect(told[0]?.refused.length).toBe(LIMITS.maxRefusedPerAck)
+    expect(told[0]?.settled).toBe(1 + LIMITS.maxRefusedPerAck)
+    expect(told.at(-1)?.settled).toBe(1 + n)
+    expect(told.flatMap(t => t.refused)).toEqual(Array.from({ length: n }, (_, i) => i + 2))
+    acks.end()
+  })
+
+  it('a group of frames runs once all were taken and it was closed; never when one was refused', () => {
+    let ran = 0
+    const g = new SettleGroup(() => { ran++ })
+    const a = g.frame()
+    const b = g.frame()
+    a(true); b(true)
+    expect(ran).toBe(0)
+    g.close()
+    expect(ran).toBe(1)
+    let failed = 0
+    const h = new SettleGroup(() => { failed++ })
+    const c = h.frame()
+    h.close()
+    c(false)
+    expect(failed).toBe(0)
+    const empty = new SettleGroup(() => { ran++ })
+    empty.close()
+    expect(ran).toBe(2)
+  })
+})
