@@ -113,6 +113,20 @@ function editDistance (a: string, b: string): number {
   return at(a.length, b.length)
 }
 
+/**
+ * Where the command's name is: the first argument that is neither an option nor the value of a
+ * global option written before it (`mesh --home DIR join`, as `git -C DIR status`); -1 for none.
+ */
+function commandAt (argv: readonly string[]): number {
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i] as string
+    if (!a.startsWith('-')) return i
+    const global = GLOBAL_OPTIONS[a.slice(2) as keyof typeof GLOBAL_OPTIONS] as { type: string } | undefined
+    if (a.startsWith('--') && global?.type === 'string') i++
+  }
+  return -1
+}
+
 /** The command of this name; one message for every way a name that is not a command is given. */
 function commandNamed (name: string): Command {
   const cmd = COMMANDS.find(c => c.name === name)
@@ -125,7 +139,8 @@ export async function main (argv: string[]): Promise<number> {
   try {
     // `mesh help session` is `mesh session --help`.
     const helpFor = argv[0] === 'help' && argv[1] !== undefined && !argv[1].startsWith('-') ? argv[1] : undefined
-    const name = helpFor ?? argv.find(a => !a.startsWith('-'))
+    const at = helpFor !== undefined ? 1 : commandAt(argv)
+    const name = helpFor ?? argv[at]
     if (name === undefined || (argv[0] === 'help' && helpFor === undefined)) {
       if (argv.includes('--version')) { out.line(VERSION); return 0 }
       out.line(help())
@@ -135,7 +150,7 @@ export async function main (argv: string[]): Promise<number> {
     if (helpFor !== undefined) { out.line(commandHelp(cmd)); return 0 }
     const options = { ...GLOBAL_OPTIONS, ...cmd.options }
     const rest = [...argv]
-    rest.splice(rest.indexOf(name), 1)
+    rest.splice(at, 1)
     let parsed
     try {
       parsed = parseArgs({ args: joinNegativeValues(rest, options), options, allowPositionals: true, strict: true })

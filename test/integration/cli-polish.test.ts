@@ -115,6 +115,19 @@ describe('an unknown command', () => {
   })
 })
 
+describe('global options before the command', () => {
+  it('are taken there as after it (`mesh --home DIR status`), where the home was taken for the command', async () => {
+    const before = await mesh('--home', pair.a.home, 'status', '--json')
+    const after = await mesh('status', '--home', pair.a.home, '--json')
+    expect(before.code).toBe(0)
+    expect(JSON.parse(before.stdout).home).toBe(JSON.parse(after.stdout).home)
+    expect(JSON.parse(before.stdout).home).toBe(pair.a.home)
+    // A command's own option is still its own: before the command it is unknown there.
+    const wrong = await mesh('--tail', '3', 'status')
+    expect(wrong.code).toBe(2)
+  })
+})
+
 describe('words past what a command takes', () => {
   it('are refused (exit 2), nothing written, where an unquoted text lost all but its first word', async () => {
     await sessionOnBoth('agent:main:words')
