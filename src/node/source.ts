@@ -1,7 +1,8 @@
 /** The sync protocol's ReplicaSource, implemented over the vault: the one path for received entries. */
 import type { AuthorSeq, DocVector, EntryRef, ReplicaSource, SnapshotOffer, SyncPlan } from '../../protocols/sync/index.js'
 import { DOC_NAMES } from '../../crdt/index.js'
-import { parseStreamKey, parseTrustedEntry, streamKey, toHex, verifyEntrySignatures, type Entry } from '../identity/index.js'
+import { parseStreamKey, parseTrustedEntry, streamKey, toHex, verifyEntrySignatures, type Entry, type VectorItem } from '../identity/index.js'
+import type { StoredSnapshot } from '../store/index.js'
 import type { Vault } from './vault.js'
 import type { EarlyEvent } from './vault-types.js'
 import { LaneRetirer, holdersOf } from './retire.js'
@@ -38,16 +39,25 @@ export function vaultSource (vault: Vault): ReplicaSource {
       for (const i of theirs) have.set(streamKey(i), Number(i.seq))
       const snapshots: SnapshotOffer[] = []
       const floor = new Map(have)
+      const offered: Array<{ s: StoredSnapshot, claims: readonly VectorItem[] }> = []
       for (const s of store.snapshots(doc)) {
         // A snapshot goes when it holds something the peer lacks: the entries it covers may be gone.
-        // Its claim as this node counts it: a claim an entry showed false floors nothing.
-        const claims = store.claimsOf(s)
         if (!s.header.covers.some(c => Number(c.seq) > (have.get(streamKey(c)) ?? 0))) continue
         if (!vault.servableSnapshot(s.header)) continue
-        snapshots.push({ header: s.header.bytes, covers: claims.map(c => ({ author: c.author, lane: c.lane ?? 0, seq: c.seq })), pieces: (pieceBytes, from) => store.snapshotPieces(s, pieceBytes, from) })
-        for (const c of claims) {
-          const k = streamKey(c)
-          floor.set(k, Math.max(floor.get(k) ?? 0, Number(c.seq)))
+        offered.push({ s, claims: store.claimsOf(s) })
+      }
+      // A peer a little behind (it holds some of the document) is sent the entries it lacks from
+      // the tail compaction keeps, when every one is still held and they weigh less than the
+      // snapshots (protocols/sync/SPEC.md, Catch-up from the tail).
+      const fromTail = offered.length > 0 && have.size > 0 && tailServes(offered.map(o => o.s), have)
+      if (!fromTail) {
+        for (const { s, claims } of offered) {
+          // Its claim as this node counts it: a claim an entry showed false floors nothing.
+          snapshots.push({ header: s.header.bytes, covers: claims.map(c => ({ author: c.author, lane: c.lane ?? 0, seq: c.seq })), pieces: (pieceBytes, from) => store.snapshotPieces(s, pieceBytes, from) })
+          for (const c of claims) {
+            const k = streamKey(c)
+            floor.set(k, Math.max(floor.get(k) ?? 0, Number(c.seq)))
+          }
         }
       }
       // Peers holding this device's lane in use beyond this home: it was restored or copied.
@@ -66,9 +76,23 @@ export function vaultSource (vault: Vault): ReplicaSource {
         vault.divergedLane(doc, i.author, i.lane, i.seq)
         again.push({ key, upTo: Number(i.seq) })
       }
-      const totals = store.uncoveredTotals(doc, floor)
+      const totals = store.uncoveredTotals(doc, floor, fromTail)
       const tips = tipsFor(store, doc, theirs, snapshots)
-      return { snapshots, entries: vault.servable(withExtras(store.uncovered(doc, floor), again.map(a => store.held(doc, a.key, a.upTo)), store.forks.ofDoc(doc), tipEntries(store, doc, tips))), entryCount: totals.entries + tips.length, entryBytes: totals.bytes }
+      return { snapshots, entries: vault.servable(withExtras(store.uncovered(doc, floor, fromTail), again.map(a => store.held(doc, a.key, a.upTo)), store.forks.ofDoc(doc), tipEntries(store, doc, tips))), entryCount: totals.entries + tips.length, entryBytes: totals.bytes }
+      /** Whether the entries these snapshots stand for beyond `have` are all held here, and lighter than the snapshots. */
+      function tailServes (offers: readonly StoredSnapshot[], have: ReadonlyMap<string, number>): boolean {
+        const upTo = new Map<string, number>()
+        for (const s of offers) for (const c of s.header.covers) upTo.set(streamKey(c), Math.max(upTo.get(streamKey(c)) ?? 0, Number(c.seq)))
+        let bytes = 0
+        for (const [key, to] of upTo) {
+          const from = have.get(key) ?? 0
+          if (to <= from) continue
+          const run = store.heldRun(doc, key, from, to)
+          if (!run.held) return false
+          bytes += run.bytes
+        }
+        return bytes < offers.reduce((n, s) => n + Number(s.header.snapshotSize), 0)
+      }
     },
     verifyAhead: async (entries) => {
       const parsed: Entry[] = []

@@ -250,14 +250,32 @@ export class HeldIndex {
     return new Uint8Array(tip)
   }
 
-  /** How many entries `uncovered(doc, after)` yields, and their bytes, from the index alone. */
-  uncoveredTotals (doc: Uint8Array, after?: Vector): { entries: number, bytes: number } {
+  /**
+   * Whether the entries of a lane from `from` + 1 to `to` are all held as content (none missing,
+   * none set aside), covered by a snapshot or not, and their bytes.
+   */
+  heldRun (doc: Uint8Array, key: string, from: number, to: number): { held: boolean, bytes: number } {
+    const a = this.get(doc)?.authors.get(key)
+    let bytes = 0
+    for (let s = from + 1; s <= to; s++) {
+      const ref = a?.seqs.get(s)
+      if (ref === undefined || this.quarantine.holds(doc, key, s)) return { held: false, bytes }
+      bytes += 'bytes' in ref ? ref.bytes.byteLength : ref.length - 1
+    }
+    return { held: true, bytes }
+  }
+
+  /**
+   * How many entries `uncovered(doc, after)` yields, and their bytes, from the index alone.
+   * `covered`: counting those a snapshot covers too (entries still held above `after`).
+   */
+  uncoveredTotals (doc: Uint8Array, after?: Vector, covered = false): { entries: number, bytes: number } {
     const d = this.get(doc)
     let entries = 0
     let bytes = 0
     if (d === undefined) return { entries, bytes }
     for (const [id, a] of d.authors) {
-      const floor = Math.max(this.snapshotCovers(d, id), after?.get(id) ?? 0)
+      const floor = Math.max(covered ? 0 : this.snapshotCovers(d, id), after?.get(id) ?? 0)
       for (const [seq, ref] of a.seqs) {
         if (seq <= floor) continue
         entries++

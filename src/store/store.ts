@@ -13,7 +13,7 @@ import { ClosedError } from '../errors.js'
 import { CertificateRecords, T_CERT, T_CERT_SEALED } from './certificates.js'
 import type { FingerprintIndex } from './digest.js'
 import { DiskState } from './disk.js'
-import { HeldIndex, sigPrefix, type InFlight } from './held.js'
+import { HeldIndex, sigPrefix, type DocIndex, type InFlight } from './held.js'
 import { RecordLog, type RecordRef, type Recovery } from './log.js'
 import type { PartialSnapshot } from './partial.js'
 import { PartialSnapshots, type ReceivedSnapshot, type SnapshotReplace } from './partial-set.js'
@@ -133,7 +133,8 @@ export class EntryStore {
   laneKeys (doc: Uint8Array): string[] { return this.idx.laneKeys(doc) }
   vector (doc: Uint8Array): Vector { return this.idx.vector(doc) }
   tip (doc: Uint8Array, key: string, seq: number): Uint8Array | undefined { return this.idx.tip(doc, key, seq) }
-  uncoveredTotals (doc: Uint8Array, after?: Vector): { entries: number, bytes: number } { return this.idx.uncoveredTotals(doc, after) }
+  uncoveredTotals (doc: Uint8Array, after?: Vector, covered = false): { entries: number, bytes: number } { return this.idx.uncoveredTotals(doc, after, covered) }
+  heldRun (doc: Uint8Array, key: string, from: number, to: number): { held: boolean, bytes: number } { return this.idx.heldRun(doc, key, from, to) }
   uncoveredCount (doc: Uint8Array): number { return this.idx.uncoveredCount(doc) }
   snapshots (doc: Uint8Array): readonly StoredSnapshot[] { return this.idx.get(doc)?.snapshots ?? [] }
   docIds (): Uint8Array[] { return [...this.idx.docs.values()].map(d => d.doc) }
@@ -236,12 +237,16 @@ export class EntryStore {
     return await this.certs.put(bytes)
   }
 
-  /** Entries of a document not covered by any stored snapshot, ordered by author lane then seq. */
-  async * uncovered (doc: Uint8Array, after?: Vector): AsyncGenerator<Uint8Array> {
+  /**
+   * Entries of a document not covered by any stored snapshot, ordered by author lane then seq.
+   * `covered`: those a snapshot covers too, every entry held above `after` (a catch-up that sends
+   * a snapshot's recent tail instead of the snapshot: protocols/sync/SPEC.md, Catch-up from the tail).
+   */
+  async * uncovered (doc: Uint8Array, after?: Vector, covered = false): AsyncGenerator<Uint8Array> {
     const d = this.idx.get(doc)
     if (d === undefined) return
     for (const [id, a] of d.authors) {
-      const floor = Math.max(this.idx.snapshotCovers(d, id), after?.get(id) ?? 0)
+      const floor = Math.max(covered ? 0 : this.idx.snapshotCovers(d, id), after?.get(id) ?? 0)
       const seqs = [...a.seqs.keys()].filter(s => s > floor && !this.quarantine.holds(d.doc, id, s)).sort((x, y) => x - y)
       // In groups of up to 512 KiB, each read together (log.readMany), so neither a thread-pool
       // trip per entry nor a whole large document is held at once.
@@ -367,7 +372,11 @@ export class EntryStore {
     return await openSnapshotFile(s)
   }
 
-  /** Rewrites the log without entries that snapshots cover, once they are over half of it. */
+  /**
+   * Rewrites the log without entries that snapshots cover, once they are over half of it. Each
+   * document keeps the newest of them, its tail (TAIL below): a peer a little behind is sent those
+   * instead of the whole snapshot.
+   */
   async compact (options: { force?: boolean } = {}): Promise<{ before: number, after: number } | undefined> {
     this.check()
     const before = this.log.bytes
@@ -378,13 +387,15 @@ export class EntryStore {
       let covered = 0
       const drop: Array<() => void> = []
       for (const d of this.idx.docs.values()) {
+        const tails = tailOf(d, (id) => this.idx.snapshotCovers(d, id))
         for (const [id, a] of d.authors) {
           const floor = this.idx.snapshotCovers(d, id)
+          const tail = tails.get(id) ?? floor + 1
           for (const [seq, ref] of a.seqs) {
             // The signature goes with the entry: a tip is known only where an entry is held (as
             // after a restart, which reads the rewritten log), or the digest would disagree with a
             // peer's that holds the same snapshot (protocols/sync/SPEC.md, Content tips).
-            if (seq <= floor) { covered += ref.length; drop.push(() => { a.seqs.delete(seq); a.sigs.delete(seq); this.idx.digest.changed(d) }); continue }
+            if (seq <= floor && seq < tail) { covered += ref.length; drop.push(() => { a.seqs.delete(seq); a.sigs.delete(seq); this.idx.digest.changed(d) }); continue }
             if (ref.offset < 0) continue // held back by the rewrite: appended to the new file after it
             keep.push(ref)
             moves.set(ref.offset, (r) => a.seqs.set(seq, r))
@@ -422,4 +433,28 @@ export class EntryStore {
     this.disk.close()
     await this.log.close()
   }
+}
+
+/**
+ * What compaction keeps of the entries a document's snapshots cover: the newest, in bytes up to
+ * an eighth of its newest snapshot and at most 8 MiB, shared by its lanes. A peer that lacks
+ * fewer is sent them rather than the snapshot (protocols/sync/SPEC.md, Catch-up from the tail):
+ * for a 100 MB session, 8 MiB of its newest messages instead of 100 MB.
+ */
+export const TAIL = { fraction: 1 / 8, maxBytes: 8 * 1024 * 1024 } as const
+
+/** Per lane of `d`, the lowest covered seq compaction keeps (each lane's run down from its floor, unbroken). */
+function tailOf (d: DocIndex, floorOf: (id: string) => number): Map<string, number> {
+  const out = new Map<string, number>()
+  const newest = d.snapshots.reduce((n, s) => Math.max(n, Number(s.header.snapshotSize)), 0)
+  const lanes = [...d.authors].filter(([id]) => floorOf(id) > 0)
+  if (newest === 0 || lanes.length === 0) return out
+  const budget = Math.min(TAIL.maxBytes, newest * TAIL.fraction) / lanes.length
+  for (const [id, a] of lanes) {
+    let bytes = 0
+    let seq = floorOf(id)
+    for (let ref = a.seqs.get(seq); ref !== undefined && bytes + ref.length <= budget; ref = a.seqs.get(--seq)) bytes += ref.length
+    out.set(id, seq + 1)
+  }
+  return out
 }

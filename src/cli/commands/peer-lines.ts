@@ -14,7 +14,7 @@ type Peer = z.infer<typeof PeerSchema>
 export function formatProgress (p: Omit<ProgressEvent, 'etaMs' | 'type' | 'ended'> & { etaMs?: number, ended?: boolean }): string {
   const arrow = p.direction === 'in' ? `from ${p.label}` : `to ${p.label}`
   const pct = p.bytesTotal > 0 ? Math.floor(p.bytesDone * 100 / p.bytesTotal) : 100
-  const entries = p.entriesTotal > 0 ? `, ${p.entriesDone} of ${p.entriesTotal} entries` : ''
+  const entries = p.entriesTotal > 0 ? `, ${p.entriesDone} of ${p.entriesTotal} ${p.entriesTotal === 1 ? 'entry' : 'entries'}` : ''
   // Cut off before it was done (the connection or the node went): what arrived stays, the rest follows.
   if (p.done && p.ended === true) return `stopped       ${p.doc} ${arrow} at ${pct}% (${mb(p.bytesDone)} of ${mb(p.bytesTotal)}${entries}): it continues from there when the two sync again`
   if (p.done) return `${p.direction === 'in' ? 'received' : 'sent'}      ${p.doc} ${arrow}: ${mb(p.bytesTotal)}${entries}${p.resumedFrom > 0 ? ` (resumed from ${mb(p.resumedFrom)})` : ''}`
