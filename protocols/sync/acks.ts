@@ -100,7 +100,9 @@ export class Acks {
   }
 
   private onAck (msg: SyncMessage): void {
-    if (!this.peerAcks) throw new ProtocolError('an acknowledgement came from a peer that did not announce them')
+    // Its held frame may come after its first acknowledgement (it waits on the peer's disk): an
+    // acknowledgement says the same. Frames sent before counted as taken once sent.
+    this.peerAcks = true
     const upTo = Number(msg.settled)
     if (!Number.isSafeInteger(upTo) || upTo < this.confirmed || upTo > this.sent) throw new ProtocolError(`an acknowledgement of frame ${msg.settled} when ${this.sent} were sent and ${this.confirmed} acknowledged`)
     const refused = new Set<number>()

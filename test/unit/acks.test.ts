@@ -34,13 +34,17 @@ describe('acknowledgements', () => {
     expect(acks.unsettled).toBe(0)
   })
 
-  it('toward a peer that announced no acknowledgements, a frame counts as taken once sent', () => {
+  it('toward a peer that announced no acknowledgements, a frame counts as taken once sent; its first acknowledgement announces them', () => {
     const acks = new Acks(outbox() as any)
-    const heard: boolean[] = []
-    acks.sentFrame(ok => heard.push(ok))
-    expect(heard).toEqual([true])
-    // And such a peer may not acknowledge anything.
-    expect(() => acks.note(ack(1))).toThrow(ProtocolError)
+    const heard: Array<[number, boolean]> = []
+    acks.sentFrame(ok => heard.push([1, ok]))
+    expect(heard).toEqual([[1, true]])
+    // Its held frame waited on its disk, its acknowledgement did not: from then on frames wait for its word.
+    acks.note(ack(1))
+    acks.sentFrame(ok => heard.push([2, ok]))
+    expect(heard).toEqual([[1, true]])
+    acks.note(ack(2, [2]))
+    expect(heard).toEqual([[1, true], [2, false]])
   })
 
   it('refuses an acknowledgement of frames never sent, one that goes back, and a refused frame outside it', () => {
