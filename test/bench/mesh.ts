@@ -4,6 +4,7 @@ import { readdirSync, statSync, readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { execFileSync } from 'node:child_process'
 import { fileURLToPath } from 'node:url'
+import { DOC_NAMES, type SessionKey } from '../../crdt/index.js'
 import type { Wallet } from '../../src/identity/index.js'
 import { MeshNode } from '../../src/node/mesh.js'
 import { openVault, type MeshVault } from '../../src/sdk/index.js'
@@ -488,4 +489,44 @@ export async function benchMesh (dir: string, opts: { quick: boolean, part?: str
 
   // Big sessions to a fresh process (issue 11): about a minute on a quiet machine.
   if (want('bigsession')) await benchBigSession(join(dir, 'big'), walletPath, opts)
+
+  // Catch-up from the tail: a sibling 100 messages behind a big session that its source
+  // snapshotted and compacted meanwhile, against what it cost before (the whole snapshot).
+  if (want('tail')) await benchTail(join(dir, 'tail'), wallet, opts.quick ? 5000 : 20_000)
+}
+
+async function benchTail (dir: string, wallet: Wallet, n: number): Promise<void> {
+  const behind = 100
+  const key = 'agent:main:tail'
+  const vaultOf = async (home: string, label: string): Promise<MeshVault> => await openVault({ home, wallet, label, snapshotEvery: 1_000_000 })
+  const nodeOf = async (vault: MeshVault, bootstrap: string[] = []): Promise<N> => ({ vault, node: await MeshNode.start(vault.vault, { listen: ['/ip4/127.0.0.1/tcp/0'], mdns: false, dht: 'off', bootstrap }) })
+  const a = await nodeOf(await vaultOf(join(dir, 'a'), 'A'))
+  const s = await a.vault.sessions.create(key)
+  const payload = text(1000)
+  for (let i = 0; i < n; i += 64) await Promise.all(Array.from({ length: Math.min(64, n - i) }, async (_, k) => await s.append({ role: 'user', content: `${i + k}|${payload}` })))
+  let b = await nodeOf(await vaultOf(join(dir, 'b'), 'B'), [addrOf(a)])
+  await untilSessionHolds(b.vault, b.node, key, n)
+  await stopAll([b])
+  // B away, A writes on, then snapshots the session (on its close) and compacts.
+  for (let i = 0; i < behind; i++) await s.append({ role: 'user', content: `${n + i}|${payload}` })
+  const store = a.vault.vault.store
+  const doc = a.vault.vault.docId(DOC_NAMES.session(key as SessionKey))
+  const entries = store.stats().entries
+  await s.close()
+  await until(() => store.snapshots(doc).length > 0 && store.stats().entries < entries)
+  const snapshotBytes = Number(store.snapshots(doc)[0]?.header.snapshotSize)
+  const sentTo = (x: N): number => a.node.libp2p.services.sync.sessionWith(x.node.libp2p.peerId.toString())?.stats.bytesSent ?? NaN
+  let t0 = now()
+  b = await nodeOf(await vaultOf(join(dir, 'b'), 'B'), [addrOf(a)])
+  await untilSessionHolds(b.vault, b.node, key, n + behind)
+  const back = now() - t0
+  const backBytes = sentTo(b)
+  // The baseline: a sibling that holds nothing of it, sent the snapshot.
+  t0 = now()
+  const c = await nodeOf(await vaultOf(join(dir, 'c'), 'C'), [addrOf(a)])
+  await untilSessionHolds(c.vault, c.node, key, n + behind)
+  const fresh = now() - t0
+  const freshBytes = sentTo(c)
+  await stopAll([b, c, a])
+  report({ name: `catch-up of a sibling ${behind} messages behind a ${n}-message session its source snapshotted and compacted meanwhile (catch-up from the tail)`, value: `${fmt(backBytes / 1e6, 2)} MB sent, ${fmt(back, 0)} ms until it holds them`, baseline: `the snapshot it was sent before: ${fmt(snapshotBytes / 1e6, 1)} MB (a sibling holding none of it: ${fmt(freshBytes / 1e6, 1)} MB sent, ${fmt(fresh, 0)} ms)`, ratio: `${fmt(backBytes / snapshotBytes, 3)}× the bytes`, target: 'reported', ok: undefined })
 }

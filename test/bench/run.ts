@@ -29,7 +29,7 @@ const quick = process.argv.includes('--quick')
 // --only=claws, --only=follow, --only=pair (direct and through the own relay), --only=mirror, --only=lanes (retired lanes: reconnect bytes with 50 old lanes),
 // --only=loop (MESH_LOOP_MESSAGES, MESH_LOOP_ENTRIES),
 // or one part:
-// --only=mesh.handoff (handoff, throughput, resume, discovery, ten, bigsession), --only=api.cli (cli, rpc),
+// --only=mesh.handoff (handoff, throughput, resume, discovery, ten, bigsession, tail), --only=api.cli (cli, rpc),
 // --only=http.rtt (API round trip over HTTP and the socket), --only=http.events (append on a peer
 // → WebSocket), --only=scale.idle (reconnect, fresh, startup, idle); --only=mesh.bigsession is
 // 30,000 and 100,000 × 1 KB to a fresh process (MESH_BIG_SIZES to choose).
