@@ -6,6 +6,7 @@ import type { StoredSnapshot } from '../store/index.js'
 import type { Vault } from './vault.js'
 import type { EarlyEvent } from './vault-types.js'
 import { LaneRetirer, holdersOf } from './retire.js'
+import { tailServes } from './tail.js'
 import { isUncoveredTip, tipEntries, tipsFor } from './tips.js'
 
 export function vaultSource (vault: Vault): ReplicaSource {
@@ -49,7 +50,7 @@ export function vaultSource (vault: Vault): ReplicaSource {
       // A peer a little behind (it holds some of the document) is sent the entries it lacks from
       // the tail compaction keeps, when every one is still held and they weigh less than the
       // snapshots (protocols/sync/SPEC.md, Catch-up from the tail).
-      const fromTail = offered.length > 0 && have.size > 0 && tailServes(offered.map(o => o.s), have)
+      const fromTail = tailServes(store, doc, offered.map(o => o.s), have)
       if (!fromTail) {
         for (const { s, claims } of offered) {
           // Its claim as this node counts it: a claim an entry showed false floors nothing.
@@ -79,20 +80,6 @@ export function vaultSource (vault: Vault): ReplicaSource {
       const totals = store.uncoveredTotals(doc, floor, fromTail)
       const tips = tipsFor(store, doc, theirs, snapshots)
       return { snapshots, entries: vault.servable(withExtras(store.uncovered(doc, floor, fromTail), again.map(a => store.held(doc, a.key, a.upTo)), store.forks.ofDoc(doc), tipEntries(store, doc, tips))), entryCount: totals.entries + tips.length, entryBytes: totals.bytes }
-      /** Whether the entries these snapshots stand for beyond `have` are all held here, and lighter than the snapshots. */
-      function tailServes (offers: readonly StoredSnapshot[], have: ReadonlyMap<string, number>): boolean {
-        const upTo = new Map<string, number>()
-        for (const s of offers) for (const c of s.header.covers) upTo.set(streamKey(c), Math.max(upTo.get(streamKey(c)) ?? 0, Number(c.seq)))
-        let bytes = 0
-        for (const [key, to] of upTo) {
-          const from = have.get(key) ?? 0
-          if (to <= from) continue
-          const run = store.heldRun(doc, key, from, to)
-          if (!run.held) return false
-          bytes += run.bytes
-        }
-        return bytes < offers.reduce((n, s) => n + Number(s.header.snapshotSize), 0)
-      }
     },
     verifyAhead: async (entries) => {
       const parsed: Entry[] = []

@@ -1,0 +1,27 @@
+/**
+ * Catch-up from the tail (protocols/sync/SPEC.md): whether a peer a little behind may be sent the
+ * entries a document's snapshots stand for instead of the snapshots. A member's plan and a blind
+ * mirror's ask the same question of their store.
+ */
+import { streamKey } from '../identity/index.js'
+import type { EntryStore, StoredSnapshot } from '../store/index.js'
+
+/**
+ * True when the peer holds part of the document (`have`, its vector, is not empty) and every
+ * entry the snapshots `offers` cover beyond `have` is held here (none missing, none set aside),
+ * weighing less than the snapshots.
+ */
+export function tailServes (store: Pick<EntryStore, 'heldRun'>, doc: Uint8Array, offers: readonly StoredSnapshot[], have: ReadonlyMap<string, number>): boolean {
+  if (offers.length === 0 || have.size === 0) return false
+  const upTo = new Map<string, number>()
+  for (const s of offers) for (const c of s.header.covers) upTo.set(streamKey(c), Math.max(upTo.get(streamKey(c)) ?? 0, Number(c.seq)))
+  let bytes = 0
+  for (const [key, to] of upTo) {
+    const from = have.get(key) ?? 0
+    if (to <= from) continue
+    const run = store.heldRun(doc, key, from, to)
+    if (!run.held) return false
+    bytes += run.bytes
+  }
+  return bytes < offers.reduce((n, s) => n + Number(s.header.snapshotSize), 0)
+}
