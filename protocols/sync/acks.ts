@@ -7,8 +7,8 @@
  * frame carrying entries, signatures or a snapshot settled, how many of its frames it has handled
  * (`settled`, all of them up to there) and which of those it did not take whole
  * (`refused_frames`). The sender keeps, per frame it sent, what that frame's taking would tell
- * (entries the peer then holds): run with `ok` once the frame is acknowledged, at once toward a
- * peer that announced no acknowledgements (what was queued then counts as held, as before).
+ * (entries the peer then holds): run with `ok` once the frame is acknowledged, or once sent
+ * toward a peer that announced no acknowledgements (what was sent then counts as held).
  */
 import { ProtocolError } from '../../src/errors.js'
 import { LIMITS } from './limits.js'
@@ -65,6 +65,8 @@ export class Acks {
   private settledUpTo = 0
   private readonly done = new Set<number>()
   private told = 0
+  /** Frames of the peer carrying what it counts on us taking (or refused), handled and not yet told. */
+  private tracked: number[] = []
   private refused: number[] = []
   private timer: ReturnType<typeof setTimeout> | undefined
   private ended = false
@@ -83,7 +85,11 @@ export class Acks {
    * never sent, or goes back.
    */
   note (msg: SyncMessage): number {
-    if (msg.acks >= ACKS_VERSION) this.peerAcks = true
+    if (msg.acks >= ACKS_VERSION && !this.peerAcks) {
+      this.peerAcks = true
+      // Frames handled before its held frame arrived (it waits on the peer's disk) are told now.
+      this.schedule()
+    }
     if (msg.settled > 0n || msg.refusedFrames.length > 0) this.onAck(msg)
     return ++this.read
   }
@@ -102,7 +108,7 @@ export class Acks {
   private onAck (msg: SyncMessage): void {
     // Its held frame may come after its first acknowledgement (it waits on the peer's disk): an
     // acknowledgement says the same. Frames sent before counted as taken once sent.
-    this.peerAcks = true
+    if (!this.peerAcks) { this.peerAcks = true; this.schedule() }
     const upTo = Number(msg.settled)
     if (!Number.isSafeInteger(upTo) || upTo < this.confirmed || upTo > this.sent) throw new ProtocolError(`an acknowledgement of frame ${msg.settled} when ${this.sent} were sent and ${this.confirmed} acknowledged`)
     const refused = new Set<number>()
@@ -126,13 +132,29 @@ export class Acks {
     if (this.ended) return
     this.done.add(index)
     while (this.done.delete(this.settledUpTo + 1)) this.settledUpTo++
-    if (refused) this.refused.push(index)
-    if (!this.peerAcks || !(tracked || refused)) return
-    if (this.refused.length >= LIMITS.maxRefusedPerAck) { this.tell(); return }
-    if (this.timer === undefined) {
-      this.timer = setTimeout(() => { this.timer = undefined; this.tell() }, LIMITS.ackMs)
-      this.timer.unref?.()
+    if (tracked || refused) {
+      this.tracked.push(index)
+      // Toward a peer that has not said it reads them, only whether there are any matters.
+      if (!this.peerAcks && this.tracked.length > 64) this.tracked = this.tracked.slice(-1)
     }
+    if (refused) {
+      this.refused.push(index)
+      // Toward a peer that never says it reads them, kept within a bound (the oldest go).
+      if (!this.peerAcks && this.refused.length > 4 * LIMITS.maxRefusedPerAck) this.refused.shift()
+    }
+    if (this.peerAcks && this.refused.filter(i => i <= this.settledUpTo).length >= LIMITS.maxRefusedPerAck) { this.tell(); return }
+    this.schedule()
+  }
+
+  /**
+   * Tells the peer within ackMs once frames it counts on are handled and not yet told: also when
+   * an earlier frame carrying nothing it counts on finishes last, or its held frame came late.
+   */
+  private schedule (): void {
+    if (this.ended || !this.peerAcks || this.timer !== undefined) return
+    if (!this.tracked.some(i => i <= this.settledUpTo)) return
+    this.timer = setTimeout(() => { this.timer = undefined; this.tell() }, LIMITS.ackMs)
+    this.timer.unref?.()
   }
 
   /** Acknowledges every frame settled so far, naming the refused ones among them. */
@@ -145,11 +167,14 @@ export class Acks {
     // Past the bound, acknowledged only up to the first refused frame left unnamed (the next names it).
     const through = refused.length > named.length ? (refused[named.length] as number) - 1 : upTo
     this.refused = this.refused.filter(i => i > through)
+    this.tracked = this.tracked.filter(i => i > through)
     this.told = through
     this.outbox.enqueue({ ...EMPTY(), settled: BigInt(through), refusedFrames: named.map(BigInt) }, false)
-    if (this.settledUpTo > this.told) {
+    if (refused.length > named.length) {
       this.timer = setTimeout(() => { this.timer = undefined; this.tell() }, 0)
       this.timer.unref?.()
+    } else {
+      this.schedule()
     }
   }
 

@@ -151,7 +151,7 @@ export class CatchUp {
       view.remember(docId, mine.items)
     })
     /** Queues a frame of this document, counted in flight with its `entries`. */
-    const enqueue = (msg: SyncMessage, track: Track, entries: number): void => {
+    const enqueue = (msg: SyncMessage, track: Track | undefined, entries: number): void => {
       const flight = view.sendingFrame(new Map(entries > 0 ? [[doc, entries]] : []))
       const frame = group.frame()
       const settled: OnSettled = (ok) => { flight(ok); frame(ok) }
@@ -172,7 +172,8 @@ export class CatchUp {
       const from = held > 0 && held <= size ? held : 0
       // Ahead of the peer's grants by at most its window (none announced: no limit).
       this.credit = { granted: this.peerWindow > 0 ? from + this.peerWindow : Infinity, waiters: [] }
-      outbox.enqueue({ ...EMPTY(), snapshotHeader: snap.header as Uint8Array<ArrayBuffer>, snapshotOffset: BigInt(from) }, false)
+      // Part of the document's group: a header the peer refuses fails it (its chunks are dropped).
+      enqueue({ ...EMPTY(), snapshotHeader: snap.header as Uint8Array<ArrayBuffer>, snapshotOffset: BigInt(from) }, undefined, 0)
       if (from > 0) stats.snapshotsResumed++
       else stats.snapshotsSent++
       log('snapshot of %s to %s: %d bytes, from byte %d', doc.slice(0, 12), peer, size, from)

@@ -288,7 +288,9 @@ export class PeerSession {
   private async handle (msg: SyncMessage): Promise<boolean> {
     let refusedAny = false
     // Snapshot framing is checked and its bytes handed on before the first await, in read order.
-    const { complete, wait } = this.snapshotIn.assemble(msg)
+    const { complete, wait, skipped } = this.snapshotIn.assemble(msg)
+    // A part of a snapshot whose header was refused is dropped: the sender must not count it held.
+    if (skipped === true) refusedAny = true
     this.noteTransfers(msg)
     // Every certificate is registered before this frame yields, so entries of later frames
     // (handled while this one's writes are pending) find their authors.

@@ -31,9 +31,10 @@ export class SnapshotReceiver {
 
   /**
    * Hands a frame's snapshot header or chunk to the data layer as it is read. Returns the sink
-   * once the snapshot's last byte arrived, and what to wait for when the sink is behind.
+   * once the snapshot's last byte arrived, what to wait for when the sink is behind, and whether
+   * the frame's part was dropped (its snapshot's header was refused: `skipped`).
    */
-  assemble (msg: SyncMessage): { complete?: SnapshotSink, wait?: Promise<void> } {
+  assemble (msg: SyncMessage): { complete?: SnapshotSink, wait?: Promise<void>, skipped?: boolean } {
     let wait: Promise<void> | undefined
     if (msg.snapshotHeader.byteLength > 0) {
       if (this.snapshot !== undefined) throw new ProtocolError('a snapshot began before the last one ended')
@@ -63,9 +64,11 @@ export class SnapshotReceiver {
       this.host.transfers.snapshotBytes('in', s.doc, msg.snapshotChunk.byteLength)
     }
     const s = this.snapshot
-    if (s === undefined || s.got !== s.size || (msg.snapshotHeader.byteLength === 0 && msg.snapshotChunk.byteLength === 0)) return { wait }
+    const part = msg.snapshotHeader.byteLength > 0 || msg.snapshotChunk.byteLength > 0
+    const skipped = part && s !== undefined && s.sink === undefined
+    if (s === undefined || s.got !== s.size || !part) return { wait, skipped }
     this.snapshot = undefined
-    return { complete: s.sink, wait }
+    return { complete: s.sink, wait, skipped }
   }
 
   /** Grants the sender more of the current snapshot once enough of it was taken. */

@@ -437,7 +437,8 @@ export class EntryStore {
 
 /**
  * What compaction keeps of the entries a document's snapshots cover: the newest, in bytes up to
- * an eighth of its newest snapshot and at most 8 MiB, shared by its lanes. A peer that lacks
+ * an eighth of its newest snapshot and at most 8 MiB, shared by its lanes, and each lane's entry
+ * at the floor whatever its size. A peer that lacks
  * fewer is sent them rather than the snapshot (protocols/sync/SPEC.md, Catch-up from the tail):
  * for a 100 MB session, 8 MiB of its newest messages instead of 100 MB.
  */
@@ -453,7 +454,9 @@ function tailOf (d: DocIndex, floorOf: (id: string) => number): Map<string, numb
   for (const [id, a] of lanes) {
     let bytes = 0
     let seq = floorOf(id)
-    for (let ref = a.seqs.get(seq); ref !== undefined && bytes + ref.length <= budget; ref = a.seqs.get(--seq)) bytes += ref.length
+    // The entry at the floor always stays: whatever each node's budget, the lane's tip is then known
+    // wherever its entry is held (protocols/sync/SPEC.md, Content tips), and digests keep agreeing.
+    for (let ref = a.seqs.get(seq); ref !== undefined && (seq === floorOf(id) || bytes + ref.length <= budget); ref = a.seqs.get(--seq)) bytes += ref.length
     out.set(id, seq + 1)
   }
   return out

@@ -75,19 +75,46 @@ describe('acknowledgements', () => {
     const f2 = acks.note(EMPTY())
     const f3 = acks.note(EMPTY())
     const f4 = acks.note(EMPTY())
-    // Frames 3 and 4 settle before 2: nothing to tell past frame 1 until 2 does.
+    // Frames 3 and 4 settle before 2: nothing the peer counts on is told until 2 is handled too.
     acks.settle(f3, true, false)
     acks.settle(f4, true, true)
     acks.settle(1, false, false)
     await wait(LIMITS.ackMs + 100)
-    expect(out.queued.map(m => [Number(m.settled), m.refusedFrames.map(Number)])).toEqual([[1, []]])
+    expect(out.queued).toEqual([])
     acks.settle(f2, true, false)
     await wait(LIMITS.ackMs + 100)
-    expect(out.queued.map(m => [Number(m.settled), m.refusedFrames.map(Number)])).toEqual([[1, []], [4, [4]]])
+    expect(out.queued.map(m => [Number(m.settled), m.refusedFrames.map(Number)])).toEqual([[4, [4]]])
     // Nothing new settled: nothing more is said, and no timer waits.
     await wait(LIMITS.ackMs + 100)
-    expect(out.queued.length).toBe(2)
+    expect(out.queued.length).toBe(1)
     acks.end()
+  })
+
+  it('still tells the peer when a frame carrying nothing it counts on finishes last, or its held frame comes late', async () => {
+    // An earlier frame (certificates) finishes after the entries behind it.
+    const out = outbox()
+    const acks = new Acks(out as any)
+    acks.note(held())
+    acks.settle(1, false, false)
+    const certs = acks.note(EMPTY())
+    const entries = acks.note(EMPTY())
+    acks.settle(entries, true, false)
+    await wait(LIMITS.ackMs + 100)
+    expect(out.queued.length).toBe(0)
+    acks.settle(certs, false, false)
+    await wait(LIMITS.ackMs + 100)
+    expect(out.queued.map(m => Number(m.settled))).toEqual([3])
+    acks.end()
+    // The peer's held frame comes after its entries were handled: they are told once it is read.
+    const late = outbox()
+    const other = new Acks(late as any)
+    other.settle(other.note(EMPTY()), true, true)
+    await wait(LIMITS.ackMs + 100)
+    expect(late.queued.length).toBe(0)
+    other.settle(other.note(held()), false, false)
+    await wait(LIMITS.ackMs + 100)
+    expect(late.queued.map(m => [Number(m.settled), m.refusedFrames.map(Number)])).toEqual([[2, [1]]])
+    other.end()
   })
 
   it('names at most its bound of refused frames in one acknowledgement, and the rest in the next', async () => {
