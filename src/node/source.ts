@@ -50,7 +50,9 @@ export function vaultSource (vault: Vault): ReplicaSource {
       // A peer a little behind (it holds some of the document) is sent the entries it lacks from
       // the tail compaction keeps, when every one is still held and they weigh less than the
       // snapshots (protocols/sync/SPEC.md, Catch-up from the tail).
-      const fromTail = tailServes(store, doc, offered.map(o => o.s), have)
+      // Not while a certificate restricts what may be served (a downgrade, a revocation): an entry
+      // of the tail held back there would leave the peer a gap that no snapshot fills.
+      const fromTail = !vault.certs.restricting && tailServes(store, doc, offered.map(o => o.s), have)
       if (!fromTail) {
         for (const { s, claims } of offered) {
           // Its claim as this node counts it: a claim an entry showed false floors nothing.
