@@ -52,10 +52,12 @@ export class PeerView {
   }
 
   /**
-   * Entries about to go to the peer: a document it was found to hold as we did (reconciliation),
-   * first touched since, gets its view now, before they count (see viewOf).
+   * A frame of these live entries (or of an early one's signature) goes to the peer: in flight
+   * until it says whether it took the frame, and then, if it did, held by it. A document it was
+   * found to hold as we did (reconciliation), first touched since, gets its view now, before
+   * they count (see viewOf).
    */
-  sendingEntries (refs: ReadonlyArray<{ doc: Uint8Array, item: AuthorSeq }>): void {
+  sendingEntries (refs: ReadonlyArray<{ doc: Uint8Array, item: AuthorSeq }>): OnSettled {
     const byDoc = new Map<string, { doc: Uint8Array, items: AuthorSeq[] }>()
     for (const r of refs) {
       const k = toHex(r.doc)
@@ -64,6 +66,8 @@ export class PeerView {
       byDoc.set(k, d)
     }
     for (const d of byDoc.values()) this.viewOf(d.doc, d.items)
+    const counts = new Map([...byDoc].map(([k, d]) => [k, d.items.length]))
+    return this.sendingFrame(counts, () => { for (const d of byDoc.values()) this.remember(d.doc, d.items) })
   }
 
   /**

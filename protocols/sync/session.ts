@@ -30,13 +30,6 @@ import { VectorExchange } from './vector-exchange.js'
 
 export { LIMITS } from './limits.js'
 
-/** Entries per document (hex) among `refs`. */
-function countByDoc (refs: readonly EntryRef[]): Map<string, number> {
-  const out = new Map<string, number>()
-  for (const r of refs) { const k = toHex(r.doc); out.set(k, (out.get(k) ?? 0) + 1) }
-  return out
-}
-
 /** A frame whose taking the peer counts on (acks.ts): entries, signatures of early ones, a snapshot's parts. */
 const tracked = (msg: SyncMessage): boolean => msg.entries.length > 0 || msg.signatures.length > 0 || msg.snapshotChunk.byteLength > 0 || msg.snapshotHeader.byteLength > 0
 
@@ -121,10 +114,7 @@ export class PeerSession {
       stats: this.stats,
       sent: (t) => { this.catchUp.sent(t) },
       sentFrame: (settled) => { this.acks.sentFrame(settled) },
-      liveFrame: (refs) => {
-        this.view.sendingEntries(refs)
-        return this.view.sendingFrame(countByDoc(refs), () => { for (const r of refs) this.view.remember(r.doc, [r.item]) })
-      }
+      liveFrame: (refs) => this.view.sendingEntries(refs)
     })
     this.acks = new Acks(this.outbox)
     const parts = { peer, log, source, closed, outbox: this.outbox, view: this.view, transfers: this.transfers }
@@ -400,8 +390,7 @@ export class PeerSession {
   pushEntry (entry: Uint8Array, ref: EntryRef): void {
     const signature = this.early.signatureOf(entry, ref)
     if (signature === undefined) { this.outbox.pushEntry(entry, ref); return }
-    this.view.sendingEntries([ref])
-    const settled = this.view.sendingFrame(countByDoc([ref]), () => { this.view.remember(ref.doc, [ref.item]) })
+    const settled = this.view.sendingEntries([ref])
     if (!this.outbox.enqueue({ ...EMPTY(), signatures: [signature as Uint8Array<ArrayBuffer>] }, false, undefined, false, settled)) settled(false)
   }
 

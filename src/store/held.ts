@@ -34,6 +34,9 @@ export interface DocIndex {
   uncovered?: number
 }
 
+/** An entry's bytes by its index record: in memory while its append runs, else its record less the one type byte. */
+const entryBytes = (ref: RecordRef | InFlight): number => 'bytes' in ref ? ref.bytes.byteLength : ref.length - 1
+
 /** What tells two entries of one slot apart cheaply: their signatures (over different bodies) differ. */
 export const sigPrefix = (signature: Uint8Array): string => Buffer.from(signature.buffer, signature.byteOffset, Math.min(12, signature.byteLength)).toString('base64')
 
@@ -260,7 +263,7 @@ export class HeldIndex {
     for (let s = from + 1; s <= to; s++) {
       const ref = a?.seqs.get(s)
       if (ref === undefined || this.quarantine.holds(doc, key, s)) return { held: false, bytes }
-      bytes += 'bytes' in ref ? ref.bytes.byteLength : ref.length - 1
+      bytes += entryBytes(ref)
     }
     return { held: true, bytes }
   }
@@ -279,8 +282,7 @@ export class HeldIndex {
       for (const [seq, ref] of a.seqs) {
         if (seq <= floor) continue
         entries++
-        // A record is the entry and its one type byte.
-        bytes += 'bytes' in ref ? ref.bytes.byteLength : ref.length - 1
+        bytes += entryBytes(ref)
       }
     }
     return { entries, bytes }

@@ -448,15 +448,15 @@ export const TAIL = { fraction: 1 / 8, maxBytes: 8 * 1024 * 1024 } as const
 function tailOf (d: DocIndex, floorOf: (id: string) => number): Map<string, number> {
   const out = new Map<string, number>()
   const newest = d.snapshots.reduce((n, s) => Math.max(n, Number(s.header.snapshotSize)), 0)
-  const lanes = [...d.authors].filter(([id]) => floorOf(id) > 0)
+  const lanes = [...d.authors].map(([id, a]) => ({ id, a, floor: floorOf(id) })).filter(l => l.floor > 0)
   if (newest === 0 || lanes.length === 0) return out
   const budget = Math.min(TAIL.maxBytes, newest * TAIL.fraction) / lanes.length
-  for (const [id, a] of lanes) {
+  for (const { id, a, floor } of lanes) {
     let bytes = 0
-    let seq = floorOf(id)
+    let seq = floor
     // The entry at the floor always stays: whatever each node's budget, the lane's tip is then known
     // wherever its entry is held (protocols/sync/SPEC.md, Content tips), and digests keep agreeing.
-    for (let ref = a.seqs.get(seq); ref !== undefined && (seq === floorOf(id) || bytes + ref.length <= budget); ref = a.seqs.get(--seq)) bytes += ref.length
+    for (let ref = a.seqs.get(seq); ref !== undefined && (seq === floor || bytes + ref.length <= budget); ref = a.seqs.get(--seq)) bytes += ref.length
     out.set(id, seq + 1)
   }
   return out
