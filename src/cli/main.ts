@@ -137,11 +137,14 @@ function commandNamed (name: string): Command {
 export async function main (argv: string[]): Promise<number> {
   let json = argv.includes('--json')
   try {
-    // `mesh help session` is `mesh session --help`.
-    const helpFor = argv[0] === 'help' && argv[1] !== undefined && !argv[1].startsWith('-') ? argv[1] : undefined
-    const at = helpFor !== undefined ? 1 : commandAt(argv)
+    // `mesh help session` (also after global options: `mesh --home DIR help session`) is `mesh session --help`.
+    const first = commandAt(argv)
+    const asksHelp = argv[first] === 'help'
+    const next = asksHelp ? commandAt(argv.slice(first + 1)) : -1
+    const helpFor = next >= 0 ? argv[first + 1 + next] : undefined
+    const at = helpFor !== undefined ? first + 1 + next : first
     const name = helpFor ?? argv[at]
-    if (name === undefined || (argv[0] === 'help' && helpFor === undefined)) {
+    if (name === undefined || (asksHelp && helpFor === undefined)) {
       if (argv.includes('--version')) { out.line(VERSION); return 0 }
       out.line(help())
       return name === undefined && !argv.includes('--help') && !argv.includes('-h') && argv.length > 0 ? 2 : 0

@@ -125,6 +125,13 @@ describe('global options before the command', () => {
     // A command's own option is still its own: before the command it is unknown there.
     const wrong = await mesh('--tail', '3', 'status')
     expect(wrong.code).toBe(2)
+    // `help` after global options is help too (it was "unknown command help").
+    const helped = await mesh('--home', pair.a.home, 'help', 'session')
+    expect(helped.code).toBe(0)
+    expect(helped.stdout).toBe((await mesh('session', '--help')).stdout)
+    const list = await mesh('--json', 'help')
+    expect(list.code).toBe(0)
+    expect(list.stdout).toBe((await mesh('--help')).stdout)
   })
 })
 
