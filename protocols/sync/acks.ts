@@ -71,7 +71,11 @@ export class Acks {
   private timer: ReturnType<typeof setTimeout> | undefined
   private ended = false
 
-  constructor (private readonly outbox: Outbox) {}
+  /**
+   * `abort` ends the session for a violation found on the sending side (the peer's silence), which
+   * no read of its frames would throw for.
+   */
+  constructor (private readonly outbox: Outbox, private readonly abort: (err: ProtocolError) => void) {}
 
   /** What this side says of itself in its held frame. */
   get held (): number { return ACKS_VERSION }
@@ -101,7 +105,11 @@ export class Acks {
     if (!this.peerAcks) { settled(true); return }
     // An honest peer acknowledges within ackMs: one that announced acknowledgements and sends none
     // would have this side keep what every frame tells for as long as the session lasts.
-    if (this.pending.length >= LIMITS.maxUnacknowledged) throw new ProtocolError(`the peer acknowledged none of the last ${LIMITS.maxUnacknowledged} frames it was sent`)
+    // It is a protocol violation, not a failed write: said so, and the frame's knowledge is dropped.
+    if (this.pending.length >= LIMITS.maxUnacknowledged) {
+      this.abort(new ProtocolError(`the peer acknowledged none of the last ${LIMITS.maxUnacknowledged} frames it was sent`))
+      return
+    }
     this.pending.push({ index, settled })
   }
 

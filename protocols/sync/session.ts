@@ -100,11 +100,13 @@ export class PeerSession {
   readonly stats: SessionStats = { bytesSent: 0, bytesReceived: 0, snapshotBytesSent: 0, snapshotsSent: 0, snapshotsResumed: 0, catchUpEntriesSent: 0, earlySent: 0, earlyReceived: 0, earlyApplied: 0 }
   /** The peer said its disk is full (it refuses writes): it is not in sync, whatever the vectors say. */
   peerDiskFull = false
+  /** Ended by `fail`: counts as closed for everything that sends. */
+  private failed = false
 
   constructor (private readonly stream: Stream, peer: string, private readonly source: ReplicaSource, private readonly log: Logger, private readonly events: SessionEvents, private readonly options: SessionOptions = {}) {
     this.peer = peer
     this.transfers = new Transfers(peer, (t) => { events.progress?.(t) })
-    const closed = (): boolean => this.closed
+    const closed = (): boolean => this.closed || this.failed
     this.view = new PeerView(source, (doc) => this.vectors.agrees(doc))
     this.outbox = new Outbox(stream, {
       peer,
@@ -116,9 +118,9 @@ export class PeerSession {
       sentFrame: (settled) => { this.acks.sentFrame(settled) },
       liveFrame: (refs) => this.view.sendingEntries(refs)
     })
-    this.acks = new Acks(this.outbox)
+    this.acks = new Acks(this.outbox, (err) => { this.fail(err) })
     const parts = { peer, log, source, closed, outbox: this.outbox, view: this.view, transfers: this.transfers }
-    this.catchUp = new CatchUp({ ...parts, stats: this.stats, abort: (err) => { this.stream.abort(err) } })
+    this.catchUp = new CatchUp({ ...parts, stats: this.stats, abort: (err) => { this.fail(err) } })
     this.vectors = new VectorExchange({ ...parts, catchUp: this.catchUp, caughtUp: () => { this.events.caughtUp?.(this.peer) } })
     this.snapshotIn = new SnapshotReceiver({ ...parts, refused: (err) => { this.refusedSnapshot(err) } })
     this.early = new EarlyEntries(peer, options.early === false ? undefined : source.acceptEarly, this.outbox, this.stats)
@@ -215,6 +217,16 @@ export class PeerSession {
       this.outbox.wake()
       this.catchUp.wake()
     }
+  }
+
+  /**
+   * Ends the session for a violation found outside the read of a frame (a catch-up's, the peer's
+   * silence): nothing more is sent, and `run` resolves with its reason.
+   */
+  private fail (err: Error): void {
+    if (this.closed || this.failed) return
+    this.failed = true
+    this.stream.abort(err)
   }
 
   close (): void {

@@ -17,11 +17,13 @@ function outbox (): { queued: SyncMessage[], enqueue: (m: SyncMessage) => boolea
 }
 const held = (): SyncMessage => ({ ...EMPTY(), acks: 1 })
 const ack = (settled: number, refused: number[] = []): SyncMessage => ({ ...EMPTY(), settled: BigInt(settled), refusedFrames: refused.map(BigInt) })
+/** For a session that must not end. */
+const fail = (err: Error): never => { throw err }
 const wait = async (ms: number): Promise<void> => { await new Promise(resolve => setTimeout(resolve, ms)) }
 
 describe('acknowledgements', () => {
   it('tells the sender per frame whether the peer took it, in order, once the peer says so', () => {
-    const acks = new Acks(outbox() as any)
+    const acks = new Acks(outbox() as any, fail)
     acks.note(held())
     const heard: Array<[number, boolean]> = []
     for (let i = 1; i <= 4; i++) acks.sentFrame(ok => heard.push([i, ok]))
@@ -35,7 +37,7 @@ describe('acknowledgements', () => {
   })
 
   it('toward a peer that announced no acknowledgements, a frame counts as taken once sent; its first acknowledgement announces them', () => {
-    const acks = new Acks(outbox() as any)
+    const acks = new Acks(outbox() as any, fail)
     const heard: Array<[number, boolean]> = []
     acks.sentFrame(ok => heard.push([1, ok]))
     expect(heard).toEqual([[1, true]])
@@ -48,7 +50,7 @@ describe('acknowledgements', () => {
   })
 
   it('refuses an acknowledgement of frames never sent, one that goes back, and a refused frame outside it', () => {
-    const acks = new Acks(outbox() as any)
+    const acks = new Acks(outbox() as any, fail)
     acks.note(held())
     acks.sentFrame(() => {})
     acks.sentFrame(() => {})
@@ -60,17 +62,24 @@ describe('acknowledgements', () => {
   })
 
   it('ends with a peer that announced acknowledgements and sends none, before what it owes grows without bound', () => {
-    const acks = new Acks(outbox() as any)
-    acks.note(held())
-    for (let i = 0; i < LIMITS.maxUnacknowledged; i++) acks.sentFrame(() => {})
-    expect(() => acks.sentFrame(() => {})).toThrow(/acknowledged none of the last 65536 frames/)
+    const ended: ProtocolError[] = []
+    const silent = new Acks(outbox() as any, (err) => { ended.push(err) })
+    silent.note(held())
+    for (let i = 0; i < LIMITS.maxUnacknowledged; i++) silent.sentFrame(() => {})
+    expect(ended).toEqual([])
+    silent.sentFrame(() => {})
+    expect(ended).toHaveLength(1)
+    expect(ended[0]).toBeInstanceOf(ProtocolError)
+    expect(ended[0]?.message).toMatch(/acknowledged none of the last 65536 frames/)
+    expect(silent.unsettled).toBe(LIMITS.maxUnacknowledged)
     // Frames that tell nothing are counted, never kept.
-    acks.sentFrame()
+    silent.sentFrame()
+    expect(ended).toHaveLength(1)
   })
 
   it('acknowledges once for every frame settled meanwhile, only up to where all before are settled', async () => {
     const out = outbox()
-    const acks = new Acks(out as any)
+    const acks = new Acks(out as any, fail)
     acks.note(held()) // the peer's frame 1
     const f2 = acks.note(EMPTY())
     const f3 = acks.note(EMPTY())
@@ -93,7 +102,7 @@ describe('acknowledgements', () => {
   it('still tells the peer when a frame carrying nothing it counts on finishes last, or its held frame comes late', async () => {
     // An earlier frame (certificates) finishes after the entries behind it.
     const out = outbox()
-    const acks = new Acks(out as any)
+    const acks = new Acks(out as any, fail)
     acks.note(held())
     acks.settle(1, false, false)
     const certs = acks.note(EMPTY())
@@ -107,7 +116,7 @@ describe('acknowledgements', () => {
     acks.end()
     // The peer's held frame comes after its entries were handled: they are told once it is read.
     const late = outbox()
-    const other = new Acks(late as any)
+    const other = new Acks(late as any, fail)
     other.settle(other.note(EMPTY()), true, true)
     await wait(LIMITS.ackMs + 100)
     expect(late.queued.length).toBe(0)
@@ -119,7 +128,7 @@ describe('acknowledgements', () => {
 
   it('names at most its bound of refused frames in one acknowledgement, and the rest in the next', async () => {
     const out = outbox()
-    const acks = new Acks(out as any)
+    const acks = new Acks(out as any, fail)
     acks.note(held())
     acks.settle(1, false, false)
     const n = LIMITS.maxRefusedPerAck + 5
