@@ -88,7 +88,7 @@ export class CatchUp {
         const frames = [...inBatch.values()].map(v => v.group.frame())
         const flight = view.sendingFrame(counts)
         const settled: OnSettled = (ok) => { flight(ok); for (const f of frames) f(ok) }
-        if (!outbox.enqueue({ ...EMPTY(), entries: batch as Array<Uint8Array<ArrayBuffer>> }, false, undefined, false, settled)) settled(false)
+        if (!outbox.enqueue({ ...EMPTY(), entries: batch as Array<Uint8Array<ArrayBuffer>> }, false, { entries: batch.length }, false, settled)) settled(false)
       }
       for (const g of finished) g.close()
       batch = []
@@ -217,11 +217,12 @@ export class CatchUp {
   sent (t: Track): void {
     if (t.snapshot !== undefined) {
       this.host.stats.snapshotBytesSent += t.snapshot
-      this.host.transfers.snapshotBytes('out', t.doc, t.snapshot)
+      if (t.doc !== undefined) this.host.transfers.snapshotBytes('out', t.doc, t.snapshot)
     }
     if (t.entries !== undefined) {
       this.host.stats.catchUpEntriesSent += t.entries
-      this.host.transfers.entries('out', t.doc, t.entries, t.bytes ?? 0)
+      // Small documents sharing a frame have no transfer of their own (none is announced for them).
+      if (t.doc !== undefined) this.host.transfers.entries('out', t.doc, t.entries, t.bytes ?? 0)
     }
   }
 }

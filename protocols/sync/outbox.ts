@@ -12,7 +12,8 @@ import type { SyncMessage } from './pb/sync.js'
 import type { EntryRef } from './source.js'
 
 /** Tracked by the sending side per queued frame, counted once the stream took it. */
-export interface Track { doc: string, snapshot?: number, entries?: number, bytes?: number }
+/** `doc` is absent for a frame whose entries belong to several documents (small ones share frames). */
+export interface Track { doc?: string, snapshot?: number, entries?: number, bytes?: number }
 
 export interface OutboxHost {
   peer: string
