@@ -28,6 +28,7 @@ import { acquireLock, ensureHomeDir, EntryStore, homePath, isInitialized, readHo
 import { CertRegistry } from './certs.js'
 import { authorOp } from './registry-ops.js'
 import { LaneRetirer, holdersOf } from './retire.js'
+import { tailServes } from './tail.js'
 import { tipEntries, tipsFor } from './tips.js'
 
 const log = logger('mesh:node:mirror')
@@ -314,20 +315,25 @@ export class MirrorVault extends EventEmitter<MirrorEvents> {
         for (const i of theirs) have.set(streamKey(i), Number(i.seq))
         const snapshots: SnapshotOffer[] = []
         const floor = new Map(have)
-        for (const s of store.snapshots(doc)) {
-          if (!s.header.covers.some(c => Number(c.seq) > (have.get(streamKey(c)) ?? 0))) continue
-          if (!this.servableSnapshot(s.header)) continue
-          snapshots.push({ header: s.header.bytes, covers: s.header.covers.map(c => ({ author: c.author, lane: c.lane ?? 0, seq: c.seq })), pieces: (pieceBytes, from) => store.snapshotPieces(s, pieceBytes, from) })
-          for (const c of s.header.covers) {
-            const k = streamKey(c)
-            floor.set(k, Math.max(floor.get(k) ?? 0, Number(c.seq)))
+        const offered = store.snapshots(doc).filter(s => s.header.covers.some(c => Number(c.seq) > (have.get(streamKey(c)) ?? 0)) && this.servableSnapshot(s.header))
+        // A peer a little behind is sent the entries it lacks rather than the snapshots, as by a
+        // member (SPEC.md, Catch-up from the tail): a mirror never compacts, so it holds them
+        // unless it took the document as a snapshot itself.
+        const fromTail = !this.certs.restricting && tailServes(store, doc, offered, have)
+        if (!fromTail) {
+          for (const s of offered) {
+            snapshots.push({ header: s.header.bytes, covers: s.header.covers.map(c => ({ author: c.author, lane: c.lane ?? 0, seq: c.seq })), pieces: (pieceBytes, from) => store.snapshotPieces(s, pieceBytes, from) })
+            for (const c of s.header.covers) {
+              const k = streamKey(c)
+              floor.set(k, Math.max(floor.get(k) ?? 0, Number(c.seq)))
+            }
           }
         }
-        const totals = store.uncoveredTotals(doc, floor)
+        const totals = store.uncoveredTotals(doc, floor, fromTail)
         // The entries at lane tips the peer would hold none of, as a member's plan sends them
         // (tips.ts): else a member that took a snapshot here never agrees with the mirror's digest.
         const tips = tipsFor(store, doc, theirs, snapshots)
-        return { snapshots, entries: this.servable(concat(store.uncovered(doc, floor), tipEntries(store, doc, tips))), entryCount: totals.entries + tips.length, entryBytes: totals.bytes }
+        return { snapshots, entries: this.servable(concat(store.uncovered(doc, floor, fromTail), tipEntries(store, doc, tips))), entryCount: totals.entries + tips.length, entryBytes: totals.bytes }
       },
       accept: async (entry, from) => {
         const { result, entry: e } = await this.accept(entry, from)

@@ -1,7 +1,7 @@
 /**
  * Catch-up from the tail (protocols/sync/SPEC.md): whether a peer a little behind may be sent the
  * entries a document's snapshots stand for instead of the snapshots, a question of the store alone
- * (a member's plan asks it; a blind mirror's does not yet).
+ * (a member's plan and a blind mirror's ask it).
  */
 import { streamKey } from '../identity/index.js'
 import type { EntryStore, StoredSnapshot } from '../store/index.js'

@@ -111,6 +111,21 @@ describe('blind mirror admission (no key)', () => {
     // The snapshot claims to cover all six entries; the mirror cannot check that claim, so it keeps them.
     await m.store.flush()
     expect(m.store.stats().entries).toBe(6)
+    // Its catch-up (SPEC.md, Catch-up from the tail): a peer holding the first three entries is
+    // sent the three it lacks, which the mirror holds, not the snapshot; a peer holding none of
+    // the document, the snapshot.
+    const seqs = async (entries: AsyncIterable<Uint8Array>): Promise<bigint[]> => {
+      const out: bigint[] = []
+      for await (const bytes of entries) out.push(EntryBody.decode(SignedEntry.decode(bytes).body).seq)
+      return out
+    }
+    const behind = m.source().plan(doc, [{ author: sib.key.publicKey, lane: 0, seq: 3n }])
+    expect(behind.snapshots).toHaveLength(0)
+    expect(await seqs(behind.entries)).toEqual([4n, 5n, 6n])
+    expect(behind.entryCount).toBe(3)
+    const fresh = m.source().plan(doc, [])
+    expect(fresh.snapshots).toHaveLength(1)
+    expect(await seqs(fresh.entries)).toEqual([6n]) // the entry at the lane's tip goes with it (SPEC.md, Content tips)
   })
 
   it('a revoked device: what it wrote up to its cutoff stays, anything later is refused and never handed on', async () => {
