@@ -353,6 +353,14 @@ export class CertRegistry {
     return false
   }
 
+  /**
+   * Whether a stored entry of this author can be refused at load (and so held back from a peer):
+   * only one revoked or with a recorded cutoff can. Per author, where `restricting` is per registry.
+   */
+  restricts (author: Uint8Array): boolean {
+    return this.isRevoked(author) || this.vectors.has(toHex(author))
+  }
+
   /** The re-enrolment cutoff vector of a device, if any cutoff of it is recorded. */
   cutoffOf (deviceKey: Uint8Array): CutoffVector | undefined { return this.vectors.get(toHex(deviceKey)) }
 

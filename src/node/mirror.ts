@@ -315,11 +315,14 @@ export class MirrorVault extends EventEmitter<MirrorEvents> {
         for (const i of theirs) have.set(streamKey(i), Number(i.seq))
         const snapshots: SnapshotOffer[] = []
         const floor = new Map(have)
-        const offered = store.snapshots(doc).filter(s => s.header.covers.some(c => Number(c.seq) > (have.get(streamKey(c)) ?? 0)) && this.servableSnapshot(s.header))
+        const lacked = store.snapshots(doc).filter(s => s.header.covers.some(c => Number(c.seq) > (have.get(streamKey(c)) ?? 0)))
+        const offered = lacked.filter(s => this.servableSnapshot(s.header))
+        // The entries a snapshot held back covers go as far as they are held and may be served.
+        const heldBack = offered.length < lacked.length
         // A peer a little behind is sent the entries it lacks rather than the snapshots, as by a
         // member (SPEC.md, Catch-up from the tail): a mirror never compacts, so it holds them
         // unless it took the document as a snapshot itself.
-        const fromTail = !this.certs.restricting && tailServes(store, doc, offered, have)
+        const fromTail = tailServes(store, doc, offered, have, (a) => this.certs.restricts(a))
         if (!fromTail) {
           for (const s of offered) {
             snapshots.push({ header: s.header.bytes, covers: s.header.covers.map(c => ({ author: c.author, lane: c.lane ?? 0, seq: c.seq })), pieces: (pieceBytes, from) => store.snapshotPieces(s, pieceBytes, from) })
@@ -329,11 +332,12 @@ export class MirrorVault extends EventEmitter<MirrorEvents> {
             }
           }
         }
-        const totals = store.uncoveredTotals(doc, floor, fromTail)
+        const covered = fromTail || heldBack
+        const totals = store.uncoveredTotals(doc, floor, covered)
         // The entries at lane tips the peer would hold none of, as a member's plan sends them
         // (tips.ts): else a member that took a snapshot here never agrees with the mirror's digest.
         const tips = tipsFor(store, doc, theirs, snapshots)
-        return { snapshots, entries: this.servable(concat(store.uncovered(doc, floor, fromTail), tipEntries(store, doc, tips))), entryCount: totals.entries + tips.length, entryBytes: totals.bytes }
+        return { snapshots, entries: this.servable(concat(store.uncovered(doc, floor, covered), tipEntries(store, doc, tips))), entryCount: totals.entries + tips.length, entryBytes: totals.bytes }
       },
       accept: async (entry, from) => {
         const { result, entry: e } = await this.accept(entry, from)

@@ -41,18 +41,19 @@ export function vaultSource (vault: Vault): ReplicaSource {
       const snapshots: SnapshotOffer[] = []
       const floor = new Map(have)
       const offered: Array<{ s: StoredSnapshot, claims: readonly VectorItem[] }> = []
+      let heldBack = false
       for (const s of store.snapshots(doc)) {
         // A snapshot goes when it holds something the peer lacks: the entries it covers may be gone.
         if (!s.header.covers.some(c => Number(c.seq) > (have.get(streamKey(c)) ?? 0))) continue
-        if (!vault.servableSnapshot(s.header)) continue
+        if (!vault.servableSnapshot(s.header)) { heldBack = true; continue }
         offered.push({ s, claims: store.claimsOf(s) })
       }
       // A peer a little behind (it holds some of the document) is sent the entries it lacks from
       // the tail compaction keeps, when every one is still held and they weigh less than the
       // snapshots (protocols/sync/SPEC.md, Catch-up from the tail).
-      // Not while a certificate restricts what may be served (a downgrade, a revocation): an entry
-      // of the tail held back there would leave the peer a gap that no snapshot fills.
-      const fromTail = !vault.certs.restricting && tailServes(store, doc, offered.map(o => o.s), have)
+      // Not for a lane whose author's entries may be held back (a revocation, a cutoff): one held
+      // back there would leave the peer a gap that no snapshot fills.
+      const fromTail = tailServes(store, doc, offered.map(o => o.s), have, (a) => vault.certs.restricts(a))
       if (!fromTail) {
         for (const { s, claims } of offered) {
           // Its claim as this node counts it: a claim an entry showed false floors nothing.
@@ -79,9 +80,12 @@ export function vaultSource (vault: Vault): ReplicaSource {
         vault.divergedLane(doc, i.author, i.lane, i.seq)
         again.push({ key, upTo: Number(i.seq) })
       }
-      const totals = store.uncoveredTotals(doc, floor, fromTail)
+      // The entries a snapshot held back covers go as far as they are still held and may be
+      // served (a revoked author's, within its cutoff): only offered snapshots raise the floor.
+      const covered = fromTail || heldBack
+      const totals = store.uncoveredTotals(doc, floor, covered)
       const tips = tipsFor(store, doc, theirs, snapshots)
-      return { snapshots, entries: vault.servable(withExtras(store.uncovered(doc, floor, fromTail), again.map(a => store.held(doc, a.key, a.upTo)), store.forks.ofDoc(doc), tipEntries(store, doc, tips))), entryCount: totals.entries + tips.length, entryBytes: totals.bytes }
+      return { snapshots, entries: vault.servable(withExtras(store.uncovered(doc, floor, covered), again.map(a => store.held(doc, a.key, a.upTo)), store.forks.ofDoc(doc), tipEntries(store, doc, tips))), entryCount: totals.entries + tips.length, entryBytes: totals.bytes }
     },
     verifyAhead: async (entries) => {
       const parsed: Entry[] = []

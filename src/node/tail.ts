@@ -3,15 +3,17 @@
  * entries a document's snapshots stand for instead of the snapshots, a question of the store alone
  * (a member's plan and a blind mirror's ask it).
  */
-import { streamKey } from '../identity/index.js'
+import { parseStreamKey, streamKey } from '../identity/index.js'
 import type { EntryStore, StoredSnapshot } from '../store/index.js'
 
 /**
  * True when the peer holds part of the document (`have`, its vector, is not empty) and every
  * entry the snapshots `offers` cover beyond `have` is held here (none missing, none set aside),
- * weighing less than the snapshots.
+ * weighing less than the snapshots, and none is by an author whose stored entries the registry
+ * may hold back (`restricts`: revoked, or with a cutoff): one held back would leave the peer a
+ * gap that no snapshot fills.
  */
-export function tailServes (store: Pick<EntryStore, 'heldRun'>, doc: Uint8Array, offers: readonly StoredSnapshot[], have: ReadonlyMap<string, number>): boolean {
+export function tailServes (store: Pick<EntryStore, 'heldRun'>, doc: Uint8Array, offers: readonly StoredSnapshot[], have: ReadonlyMap<string, number>, restricts: (author: Uint8Array) => boolean): boolean {
   if (offers.length === 0 || have.size === 0) return false
   const upTo = new Map<string, number>()
   for (const s of offers) for (const c of s.header.covers) upTo.set(streamKey(c), Math.max(upTo.get(streamKey(c)) ?? 0, Number(c.seq)))
@@ -19,6 +21,7 @@ export function tailServes (store: Pick<EntryStore, 'heldRun'>, doc: Uint8Array,
   for (const [key, to] of upTo) {
     const from = have.get(key) ?? 0
     if (to <= from) continue
+    if (restricts(parseStreamKey(key).author)) return false
     const run = store.heldRun(doc, key, from, to)
     if (!run.held) return false
     bytes += run.bytes

@@ -12,6 +12,7 @@ import { deviceIdFromKey, generateWallet } from '../../src/identity/index.js'
 import { SignedEntry, EntryBody } from '../../src/identity/pb/entry.js'
 import { MeshNode } from '../../src/node/mesh.js'
 import { enrolMirror, MirrorVault } from '../../src/node/mirror.js'
+import { vaultSource } from '../../src/node/source.js'
 import { revokeDevices } from '../../src/node/registry-ops.js'
 import { openVault } from '../../src/sdk/index.js'
 import { until } from '../helpers/nodes.js'
@@ -126,6 +127,75 @@ describe('blind mirror admission (no key)', () => {
     const fresh = m.source().plan(doc, [])
     expect(fresh.snapshots).toHaveLength(1)
     expect(await seqs(fresh.entries)).toEqual([6n]) // the entry at the lane's tip goes with it (SPEC.md, Content tips)
+  })
+
+  it('sends a peer a little behind entries rather than the snapshot, judged per author after a revocation; a snapshot held back leaves its entries served', async () => {
+    const a = await newVault(); cleanups.push(a.cleanup)
+    const v = a.vault.vault
+    const keys = v.identity.keys
+    const m = await mirrorOf(a.wallet)
+    // Another member, which holds the later snapshot the revoking member never saw.
+    const w = await newVault({ wallet: a.wallet }); cleanups.push(w.cleanup)
+    const wv = w.vault.vault
+    for (const r of v.certs.records()) await wv.addCertificate(r)
+    const kept = await foreignDevice(a.wallet)
+    const gone = await foreignDevice(a.wallet)
+    for (const d of [kept, gone]) { await v.addCertificate(d.cert); await m.addCertificate(d.cert); await wv.addCertificate(d.cert) }
+    /**
+     * Six entries of `by` in a document of its own and its snapshot of all six, held by the
+     * mirror; the member that revokes holds the entries, and the snapshot when `memberSnapshot`.
+     */
+    const written = async (by: typeof kept, name: string, memberSnapshot: boolean, snapSeq = 1n): Promise<Uint8Array> => {
+      const doc = v.docId(name)
+      const src = new SessionDoc()
+      const updates: Uint8Array[] = []
+      src.doc.on('update', (u: Uint8Array) => updates.push(u))
+      for (let i = 0; i < 6; i++) src.appendMessages([{ role: 'user', content: `${name}${i} ${'x'.repeat(2000)}` }], 'sib')
+      for (const [i, u] of updates.entries()) {
+        const bytes = sealUpdate({ keys, signer: by.key.signer }, doc, BigInt(i + 1), u).bytes
+        await m.accept(bytes, 'peer')
+        await v.accept(bytes)
+        if (!memberSnapshot) await wv.accept(bytes)
+      }
+      const snap = sealSnapshot({ keys, signer: by.key.signer }, doc, snapSeq, Y.encodeStateAsUpdate(src.doc), [{ author: by.key.publicKey, seq: 6n }])
+      for (const sink of [m.receiveSnapshot(snap.header.bytes), (memberSnapshot ? v : wv).receiveSnapshot(snap.header.bytes)]) {
+        await sink.write(snap.ciphertext)
+        await sink.end()
+      }
+      return doc
+    }
+    const ofKept = await written(kept, 'kept', false)
+    const ofGone = await written(gone, 'gone', true) // its snapshot within the cutoff: still served
+    // Its later snapshot, which the member never held: beyond the cutoff, held back.
+    const beyond = await written(gone, 'beyond', false, 2n)
+    for (const r of v.certs.records()) await m.addCertificate(r)
+    const op = revokeDevices(v.identity, v.certs, v.store, [gone.key.publicKey], { reason: 'lost' })
+    await v.publish(op)
+    await m.addCertificate(op.bytes)
+    for (const r of v.certs.records()) await wv.addCertificate(r)
+    expect(m.certs.restricting).toBe(true)
+    expect(wv.certs.isRevoked(gone.key.publicKey)).toBe(true)
+    const seqs = async (entries: AsyncIterable<Uint8Array>): Promise<bigint[]> => {
+      const out: bigint[] = []
+      for await (const bytes of entries) out.push(EntryBody.decode(SignedEntry.decode(bytes).body).seq)
+      return out
+    }
+    const behind = (doc: Uint8Array, author: Uint8Array): ReturnType<ReturnType<typeof m.source>['plan']> => m.source().plan(doc, [{ author, lane: 0, seq: 3n }])
+    // An author nobody revoked: its tail serves, a revocation elsewhere in the registry or not.
+    const k = behind(ofKept, kept.key.publicKey)
+    expect(k.snapshots).toHaveLength(0)
+    expect(await seqs(k.entries)).toEqual([4n, 5n, 6n])
+    // The revoked author: no tail (an entry of it may be held back), its snapshot goes.
+    expect(behind(ofGone, gone.key.publicKey).snapshots).toHaveLength(1)
+    // Its snapshot the registry holds back: the entries it covers, within the cutoff, still go.
+    const b = behind(beyond, gone.key.publicKey)
+    expect(b.snapshots).toHaveLength(0)
+    expect(await seqs(b.entries)).toEqual([4n, 5n, 6n])
+    expect(b.entryCount).toBe(3)
+    // The same from the member that holds it (src/node/source.ts).
+    const fromMember = vaultSource(wv).plan(beyond, [{ author: gone.key.publicKey, lane: 0, seq: 3n }])
+    expect(fromMember.snapshots).toHaveLength(0)
+    expect(await seqs(fromMember.entries)).toEqual([4n, 5n, 6n])
   })
 
   it('a revoked device: what it wrote up to its cutoff stays, anything later is refused and never handed on', async () => {
