@@ -52,6 +52,14 @@ export class PeerView {
   }
 
   /**
+   * One of our entries will go to the peer (live, or its body ahead of its signature). A document
+   * in a range found equal that has no view yet gets it now, without this entry: otherwise a view
+   * first made while the entry waits to be framed (the peer's own entry of the document arriving
+   * meanwhile) would count it as held (see viewOf).
+   */
+  willSend (doc: Uint8Array, item: AuthorSeq): void { this.viewOf(doc, [item]) }
+
+  /**
    * A frame of these live entries (or of an early one's signature) goes to the peer: in flight
    * until it says whether it took the frame, and then, if it did, held by it. A document it was
    * found to hold as we did (reconciliation), first touched since, gets its view now, before

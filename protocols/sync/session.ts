@@ -400,6 +400,7 @@ export class PeerSession {
    * signature alone when its body went ahead (early.ts).
    */
   pushEntry (entry: Uint8Array, ref: EntryRef): void {
+    this.view.willSend(ref.doc, ref.item)
     const signature = this.early.signatureOf(entry, ref)
     if (signature === undefined) { this.outbox.pushEntry(entry, ref); return }
     const settled = this.view.sendingEntries([ref])
@@ -407,7 +408,10 @@ export class PeerSession {
   }
 
   /** One of this node's own new entries before its signature: sent ahead when that makes it early (early.ts). */
-  pushEarly (body: Uint8Array, ref: EntryRef): void { this.early.pushBody(body, ref) }
+  pushEarly (body: Uint8Array, ref: EntryRef): void {
+    this.view.willSend(ref.doc, ref.item)
+    this.early.pushBody(body, ref)
+  }
 
   /** This node's disk filled up or has room again: the peer is told (SPEC.md, Disk). */
   pushDisk (full: boolean): void {

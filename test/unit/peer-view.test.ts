@@ -1,0 +1,49 @@
+/**
+ * What the sending side counts the peer as holding (protocols/sync/peer-view.ts) for a document in
+ * a range reconciliation found equal: the view is made on first use from this side's vector, less
+ * what is on its way to the peer and not yet taken.
+ */
+import { describe, expect, it } from 'vitest'
+import { PeerView } from '../../protocols/sync/peer-view.js'
+import type { AuthorSeq, ReplicaSource } from '../../protocols/sync/source.js'
+import { toHex } from '../../src/identity/index.js'
+
+const DOC = new Uint8Array(32).fill(7)
+const ME = new Uint8Array(32).fill(1)
+const PEER = new Uint8Array(32).fill(2)
+
+/** A source whose vector of DOC is `vector` (changed by the test as entries are stored). */
+function sourceOf (vector: AuthorSeq[]): ReplicaSource {
+  return { vector: () => vector, vectors: () => [{ doc: DOC, items: vector }] } as unknown as ReplicaSource
+}
+
+describe('the view of a document found equal', () => {
+  it('does not count an entry of ours as held when the peer\'s own entry makes the view while ours waits to be framed', () => {
+    // Reconciliation found both at ME:4, PEER:2. Then ours, ME:5, is stored and handed to the
+    // session, and the peer's PEER:3 arrives before ME:5 is framed.
+    const vector: AuthorSeq[] = [{ author: ME, lane: 0, seq: 4n }, { author: PEER, lane: 0, seq: 2n }]
+    const view = new PeerView(sourceOf(vector), () => true)
+    vector[0] = { author: ME, lane: 0, seq: 5n }
+    view.willSend(DOC, { author: ME, lane: 0, seq: 5n })
+    vector[1] = { author: PEER, lane: 0, seq: 3n }
+    view.remember(DOC, [{ author: PEER, lane: 0, seq: 3n }])
+    expect(view.behind().get(toHex(DOC))).toBe(1)
+    // ME:5 framed, and refused by the peer: it still lacks it.
+    const settled = view.sendingEntries([{ doc: DOC, item: { author: ME, lane: 0, seq: 5n } }])
+    expect(view.inFlight().get(toHex(DOC))).toBe(1)
+    settled(false)
+    expect(view.behind().get(toHex(DOC))).toBe(1)
+    expect(view.inFlight().size).toBe(0)
+    // Framed again and taken: held.
+    view.sendingEntries([{ doc: DOC, item: { author: ME, lane: 0, seq: 5n } }])(true)
+    expect(view.behind().get(toHex(DOC))).toBe(0)
+  })
+
+  it('counts what we held at agreement as held, when nothing of ours is on its way', () => {
+    const vector: AuthorSeq[] = [{ author: ME, lane: 0, seq: 4n }]
+    const view = new PeerView(sourceOf(vector), () => true)
+    view.remember(DOC, [{ author: PEER, lane: 0, seq: 1n }])
+    vector.push({ author: PEER, lane: 0, seq: 1n })
+    expect(view.behind().get(toHex(DOC))).toBe(0)
+  })
+})
