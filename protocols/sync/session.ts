@@ -158,8 +158,11 @@ export class PeerSession {
         }
         // Up to framesInFlight frames are handled at once; past that the stream is paused.
         const p: Promise<void> = this.handle(msg).then(
-          (refused) => {
-            this.acks.settle(index, tracked(msg), refused)
+          (handled) => {
+            // Settled (acks.ts) once its live entries' deferred writes are done too, so a write
+            // that fails late is told as a refusal; the stream reads on meanwhile.
+            if (handled.writes === undefined) this.acks.settle(index, tracked(msg), handled.refused())
+            else void handled.writes.then(() => { this.acks.settle(index, tracked(msg), handled.refused()) })
             pending.delete(p)
             if (pending.size < LIMITS.framesInFlight && held.length === 0) reader.resume()
           },
@@ -286,8 +289,12 @@ export class PeerSession {
     if (c !== undefined) this.transfers.plan('in', toHex(c.doc), Number(c.snapshotBytes), Number(c.entries), Number(c.bytes))
   }
 
-  /** Handles a frame; resolves true when something it carried (an entry, a snapshot) was refused. */
-  private async handle (msg: SyncMessage): Promise<boolean> {
+  /**
+   * One frame of the peer. Resolves once it is handled (the stream may read on), with whether
+   * anything of it was refused, known for certain once `writes` (its live entries' deferred
+   * writes, if any) are done.
+   */
+  private async handle (msg: SyncMessage): Promise<{ refused: () => boolean, writes?: Promise<void> }> {
     let refusedAny = false
     // Snapshot framing is checked and its bytes handed on before the first await, in read order.
     const { complete, wait, skipped } = this.snapshotIn.assemble(msg)
@@ -325,9 +332,10 @@ export class PeerSession {
     }
     // A live entry taken with its write still under way (early.ts): a failed write is a refusal,
     // handled from the moment it is taken (the admissions below may outlast the write).
+    const writes: Array<Promise<void>> = []
     const signedDone = signed.map(async s => {
       const v = await s.done
-      v.durable?.catch(refused)
+      if (v.durable !== undefined) writes.push(v.durable.then(() => {}, refused))
       return v
     })
     const stored = new Map<string, { doc: Uint8Array, n: number, held: number, bytes: number }>()
@@ -367,7 +375,7 @@ export class PeerSession {
         this.refusedSnapshot(err)
       }
     }
-    return refusedAny
+    return { refused: () => refusedAny, writes: writes.length > 0 ? Promise.all(writes).then(() => {}) : undefined }
   }
 
   private refusedSnapshot (err: any): void {

@@ -6,6 +6,7 @@
 import { join } from 'node:path'
 import { afterEach, describe, expect, it } from 'vitest'
 import { DOC_NAMES, type SessionKey } from '../../crdt/index.js'
+import { LIMITS } from '../../protocols/sync/limits.js'
 import { StoreWriteError } from '../../src/errors.js'
 import { parseStreamKey, parseUnsignedEntry, verifyEntry, withSignature } from '../../src/identity/index.js'
 import { LIVE_WRITE_WITHIN_MS } from '../../src/node/vault-admission.js'
@@ -98,20 +99,37 @@ describe('early entries: the body ahead of its signature', () => {
     let failed = 0
     log.append = async (payload, withinMs = 0) => {
       waits.push(withinMs)
-      if (withinMs > 0 && failed++ === 0) throw new StoreWriteError('cannot write the log: the disk is full; nothing written before this was lost', { errno: 'ENOSPC' })
+      if (withinMs > 0 && failed++ === 0) {
+        // It fails late: after B handled the frame and could have acknowledged it as taken.
+        await new Promise(resolve => setTimeout(resolve, LIMITS.ackMs * 2))
+        throw new StoreWriteError('cannot write the log: the disk is full; nothing written before this was lost', { errno: 'ENOSPC' })
+      }
       return await append(payload, withinMs)
     }
+    // What A counts B as lacking (not merely in flight): B's acknowledgement names the frame refused.
+    const doc = b.vault.vault.docId(DOC_NAMES.session(KEY))
+    let lackSeen = 0
+    const watch = setInterval(() => {
+      const toB = a.node.libp2p.services.sync.sessionWith(b.node.libp2p.peerId.toString())
+      const k = Buffer.from(doc).toString('hex')
+      const lacking = (toB?.behind().get(k) ?? 0) - (toB?.inFlight().get(k) ?? 0)
+      lackSeen = Math.max(lackSeen, lacking)
+    }, 10)
+    cleanups.push(async () => { clearInterval(watch) })
     const want = Array.from({ length: 12 }, (_, i) => `batched ${i}`)
     for (const content of want) {
       await s.append({ role: 'user', content })
       await until(() => seen.includes(content), `B to see "${content}"`)
+      // Nothing more until A counts the entry B could not write as lacking (A's view keeps the
+      // highest seq B took per lane: a later entry taken would hide the gap until B asks again).
+      if (failed > 0 && lackSeen === 0) await until(() => lackSeen >= 1, 'A to count the entry B could not write as lacking, from B\'s acknowledgement', 4_000)
     }
+    clearInterval(watch)
     expect(waits.filter(w => w === LIVE_WRITE_WITHIN_MS).length).toBeGreaterThan(0)
     expect(failed).toBeGreaterThan(0)
     // The entry whose write failed is refused (told as such) and asked for again (protocols/sync
     // RETRY): it comes back whole and is written. Every slot of A's lanes is held again.
     await until(() => b.events.some(e => e.type === 'entry-refused' && /STORE_WRITE_FAILED/.test(e.reason)), 'B to tell of the entry it could not write')
-    const doc = b.vault.vault.docId(DOC_NAMES.session(KEY))
     const slots = [...a.vault.vault.store.vector(doc)].flatMap(([k, n]) => Array.from({ length: n }, (_, i) => ({ ...parseStreamKey(k), seq: BigInt(i + 1) })))
     expect(slots.length).toBeGreaterThanOrEqual(want.length)
     await until(() => slots.every(x => b.vault.vault.store.has(doc, x.author, x.seq, x.lane)), 'B to hold every entry again', 30_000)
