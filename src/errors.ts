@@ -334,3 +334,11 @@ export function errorFromCode (code: string, message: string, details: Record<st
   if (K !== undefined) return new K(message, details)
   return new MeshError((code as ErrorCode), message, details)
 }
+
+/**
+ * A time as error messages give it, `2026-12-04 08:03:58 UTC`: the form the CLI prints (there in
+ * the machine's zone), readable where the message is made far from a terminal (a daemon, a peer).
+ */
+export function messageTime (ts: number): string {
+  return new Date(ts).toISOString().replace('T', ' ').replace(/\.\d+Z$/, ' UTC')
+}

@@ -75,6 +75,12 @@ export async function whenHomeFree<T> (open: () => Promise<T>, isDaemon: () => P
 export async function apiFor (g: Globals): Promise<ApiSession> {
   // Another short command holds the home for a moment: wait for it (or for a daemon to answer,
   // asked again before each try).
+  // A wallet named on the command line is read either way: a bad one is said the same with a
+  // daemon running as without (the daemon has its home's identity and does not use it).
+  if (g.wallet !== undefined) {
+    const { resolveWallet } = await import('../api/wallet.js')
+    await resolveWallet({ path: g.wallet })
+  }
   return await whenHomeFree(async () => {
     const rpc = await connectRpc(g.home)
     if (rpc !== undefined) return { api: rpc, mode: 'daemon', close: async () => { await rpc.close() } }

@@ -8,6 +8,8 @@ const BAD_INPUT: ReadonlySet<ErrorCode> = new Set<ErrorCode>([
   'READ_ONLY',
   // A revoked device asked to write: the same, for good.
   'DEVICE_REVOKED',
+  // A device that is not an admin asked to enrol or revoke: the same, until an admin makes it one.
+  'NOT_ADMIN',
   // A home another user could change: the fix is the user's (chown/chmod), as with bad input.
   'HOME_UNSAFE'
 ])

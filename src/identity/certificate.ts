@@ -11,7 +11,7 @@
 import { peerIdFromPublicKey } from '@libp2p/peer-id'
 import { publicKeyFromRaw } from '@libp2p/crypto/keys'
 import {
-  CertificateExpiredError, InvalidCertificateError, InvalidSignatureError, PeerMismatchError, WrongWalletError
+  CertificateExpiredError, InvalidCertificateError, InvalidSignatureError, messageTime, PeerMismatchError, WrongWalletError
 } from '../errors.js'
 import { equals, toBase58 } from './bytes.js'
 import { CERTIFICATE_VERSION, CERTIFICATE_VERSION_CUTOFF, DOMAIN } from './domains.js'
@@ -165,7 +165,7 @@ export function verifyCertificate (bytes: Uint8Array, opts: VerifyOptions): Cert
   const cert = decodeVerified(bytes, signed.body, opts.wallet)
   const now = opts.now ?? Date.now()
   if (opts.expiry !== false && isExpired(cert, now)) {
-    throw new CertificateExpiredError(`certificate of device ${cert.label} expired at ${new Date(cert.expiresAt as number).toISOString()}`, { deviceId: cert.deviceId })
+    throw new CertificateExpiredError(`certificate of device ${cert.label} expired at ${messageTime(cert.expiresAt as number)}`, { deviceId: cert.deviceId })
   }
   if (opts.deviceKey !== undefined && !equals(opts.deviceKey, cert.deviceKey)) {
     throw new PeerMismatchError('certificate was issued for another device key', { deviceId: cert.deviceId })

@@ -19,7 +19,7 @@
  * verifyChainCertificate(laptop.bytes, { wallet: wallet.publicKey })
  */
 import { createHash } from 'node:crypto'
-import { CertificateExpiredError, InvalidCertificateError, InvalidSignatureError, NotAdminError, PeerMismatchError, WrongWalletError } from '../errors.js'
+import { CertificateExpiredError, InvalidCertificateError, InvalidSignatureError, messageTime, NotAdminError, PeerMismatchError, WrongWalletError } from '../errors.js'
 import { equals, toBase58, toHex } from './bytes.js'
 import {
   CAP_BITS, CLOCK_SKEW_MS, deviceIdFromKey, isExpired, verifyCertificate, type Capability, type Certificate, type VerifyOptions
@@ -260,7 +260,7 @@ export function verifyChainCertificate (bytes: Uint8Array, opts: VerifyOptions):
   const leaf = above as ChainCertificate
   const now = opts.now ?? Date.now()
   if (opts.expiry !== false && isExpired(leaf, now)) {
-    throw new CertificateExpiredError(`certificate of device ${leaf.label} expired at ${new Date(leaf.expiresAt as number).toISOString()}`, { deviceId: leaf.deviceId })
+    throw new CertificateExpiredError(`certificate of device ${leaf.label} expired at ${messageTime(leaf.expiresAt as number)}`, { deviceId: leaf.deviceId })
   }
   if (opts.deviceKey !== undefined && !equals(opts.deviceKey, leaf.deviceKey)) throw new PeerMismatchError('certificate was issued for another device key', { deviceId: leaf.deviceId })
   if (opts.deviceId !== undefined && opts.deviceId !== leaf.deviceId) throw new PeerMismatchError(`certificate is for ${leaf.deviceId}, not ${opts.deviceId}`, { deviceId: leaf.deviceId })

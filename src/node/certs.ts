@@ -21,7 +21,7 @@
  * Membership calls verifyPeer() (the one function that judges a peer's certificate of any version).
  */
 import {
-  CertificateExpiredError, InvalidCertificateError, MissingCapabilityError, NotAdminError, RevokedAuthorError, SupersededCertificateError, UnknownAuthorError, UnknownEpochError
+  CertificateExpiredError, InvalidCertificateError, messageTime, MissingCapabilityError, NotAdminError, RevokedAuthorError, SupersededCertificateError, UnknownAuthorError, UnknownEpochError
 } from '../errors.js'
 import {
   CutoffVector, decodeCutoffPart, equals, evaluateRegistry, hasCapability, isChainCertificate, isChainRecord, isCutoffPartRecord, isCutoffRecord, isExpired, isRegistryRecord, toHex,
@@ -120,7 +120,7 @@ export class CertRegistry {
     const prev = this.byDevice.get(id)
     if (prev !== undefined && equals(prev.bytes, cert.bytes)) return { device: cert.deviceKey, changed: false }
     if (prev !== undefined && !newer(cert, prev)) {
-      throw new SupersededCertificateError(`certificate of ${cert.label} (${cert.deviceId}) issued ${new Date(cert.issuedAt).toISOString()} is superseded by one issued ${new Date(prev.issuedAt).toISOString()}`, { deviceId: cert.deviceId })
+      throw new SupersededCertificateError(`certificate of ${cert.label} (${cert.deviceId}) issued ${messageTime(cert.issuedAt)} is superseded by one issued ${messageTime(prev.issuedAt)}`, { deviceId: cert.deviceId })
     }
     const before = this.governing(id)
     this.byDevice.set(id, cert)
@@ -375,11 +375,11 @@ export class CertRegistry {
     const id = toHex(cert.deviceKey)
     if (this.isRevoked(cert.deviceKey)) {
       const by = this.state.devices.get(id)?.revoked
-      throw new RevokedAuthorError(`device ${cert.label} (${peerId}) was revoked${by !== undefined ? ` at ${new Date(by.at).toISOString()}` : ''}: refused`, { deviceId: cert.deviceId })
+      throw new RevokedAuthorError(`device ${cert.label} (${peerId}) was revoked${by !== undefined ? ` at ${messageTime(by.at)}` : ''}: refused`, { deviceId: cert.deviceId })
     }
     const known = this.governing(id)
     if (known !== undefined && !equals(known.bytes, cert.bytes) && !newer(cert, known)) {
-      throw new SupersededCertificateError(`peer ${peerId} shows a certificate superseded by one issued ${new Date(known.issuedAt).toISOString()}`, { deviceId: cert.deviceId })
+      throw new SupersededCertificateError(`peer ${peerId} shows a certificate superseded by one issued ${messageTime(known.issuedAt)}`, { deviceId: cert.deviceId })
     }
     if (isChainCertificate(cert) && this.state.devices.get(id) === undefined && !this.issuersStand(cert)) {
       throw new NotAdminError(`peer ${peerId} shows a certificate whose issuer is no longer a member`, { deviceId: cert.deviceId })

@@ -17,7 +17,7 @@ import { EventEmitter } from 'node:events'
 import { join } from 'node:path'
 import { logger } from '@libp2p/logger'
 import { docKind, DOC_NAMES, SessionsIndexDoc, type DocKind, type SessionKey } from '../../crdt/index.js'
-import { ClosedError, DeviceRevokedError, HomeNotInitializedError, ReadOnlyError, WalletMismatchError } from '../errors.js'
+import { ClosedError, DeviceRevokedError, HomeNotInitializedError, messageTime, ReadOnlyError, WalletMismatchError } from '../errors.js'
 import { recoveryKem, vaultSeedSignature, certificateRecordSealer, docIdFor, fromHex, hasCapability, isExpired, streamKey, toHex, type ChainCertificate, type DocId, type Entry, type RegistryOp, type UnsignedEntry, type Wallet } from '../identity/index.js'
 import { acquireLock, ensureHomeDir, EntryStore, isInitialized, type HomeLock, type StoredSnapshot } from '../store/index.js'
 import { CertRegistry } from './certs.js'
@@ -182,7 +182,7 @@ export class Vault extends EventEmitter<VaultEvents> {
     const label = this.identity.certificate.label
     const r = this.certs.revocationOf(this.identity.device.publicKey)
     if (r !== undefined) {
-      throw new DeviceRevokedError(`this device (${label}) was revoked by ${r.by.join(', ')} at ${new Date(r.at).toISOString()}${r.reason !== '' ? ` (${r.reason})` : ''}: it cannot ${what}. It keeps what it holds; every other device refuses anything it writes from now on`, { revokedAt: r.at, revokedBy: r.by, reason: r.reason })
+      throw new DeviceRevokedError(`this device (${label}) was revoked by ${r.by.join(', ')} at ${messageTime(r.at)}${r.reason !== '' ? ` (${r.reason})` : ''}: it cannot ${what}. It keeps what it holds; every other device refuses anything it writes from now on`, { revokedAt: r.at, revokedBy: r.by, reason: r.reason })
     }
     throw new ReadOnlyError(`this device (${label}) is read-only: it cannot ${what}. Its certificate grants only read`)
   }

@@ -129,9 +129,31 @@ describe('global options before the command', () => {
     const helped = await mesh('--home', pair.a.home, 'help', 'session')
     expect(helped.code).toBe(0)
     expect(helped.stdout).toBe((await mesh('session', '--help')).stdout)
+    // `-v` is --version; a global option with no value and no command says so (it printed the help).
+    expect((await mesh('-v')).stdout).toBe((await mesh('--version')).stdout)
+    const bare = await mesh('--home')
+    expect(bare.code).toBe(2)
+    expect(bare.stderr).toBe('mesh: --home needs a value\n')
     const list = await mesh('--json', 'help')
     expect(list.code).toBe(0)
     expect(list.stdout).toBe((await mesh('--help')).stdout)
+  })
+})
+
+describe('a wallet file named with --wallet', () => {
+  it('is read, and a bad one refused (exit 2), with a daemon running as without one', async () => {
+    const t = await tempDir()
+    try {
+      const bad = join(t.dir, 'bad.json')
+      await writeFile(bad, 'not json')
+      // pair.a's daemon runs; the same command on a home with none opens it here.
+      const viaDaemon = await mesh('status', '--wallet', bad, ...A())
+      expect(viaDaemon.code).toBe(2)
+      expect(viaDaemon.stderr).toMatch(/^mesh: wallet file .*bad\.json is not JSON/)
+      const missing = await mesh('status', '--wallet', join(t.dir, 'nope.json'), ...A())
+      expect(missing.code).toBe(2)
+      expect(missing.stderr).toMatch(/does not exist/)
+    } finally { await t.cleanup() }
   })
 })
 

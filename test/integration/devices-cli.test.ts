@@ -83,7 +83,11 @@ describe('mesh devices', () => {
     expect((await meshB('devices')).stdout).toMatch(/^this device was revoked by alpha/)
     const refused = await meshB('session', 'append', 'drive', '--role', 'user', '--text', 'still mine?', '--json')
     expect(refused.code).toBe(2)
-    expect(JSON.parse(refused.stderr).error).toMatchObject({ code: 'DEVICE_REVOKED', message: expect.stringMatching(/revoked by alpha at .*\(stolen\)/) })
+    expect(JSON.parse(refused.stderr).error).toMatchObject({ code: 'DEVICE_REVOKED', message: expect.stringMatching(/revoked by alpha at \d{4}-\d\d-\d\d \d\d:\d\d:\d\d UTC \(stolen\)/) })
+    // No longer an admin: revoking is a request it can never carry out (exit 2, as a write).
+    const notAdmin = await meshB('devices', 'revoke', 'alpha', '--yes', '--json')
+    expect(notAdmin.code).toBe(2)
+    expect(JSON.parse(notAdmin.stderr).error.code).toBe('NOT_ADMIN')
     expect(pair.b.proc.lines.filter(l => l.startsWith('REVOKED')).length).toBe(1)
   })
 })

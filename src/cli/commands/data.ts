@@ -76,7 +76,7 @@ export const skillsCmd: Command = {
       if (sub === 'list') {
         const list = await api.call('skills.list', {})
         if (g.json) { out.json(list); return 0 }
-        if (list.length === 0) out.line('no skills yet (add one with `mesh skills add FILE`)')
+        if (list.length === 0) out.line('no skills yet (add one with `mesh skills add FOLDER` or `mesh skills add FILE`)')
         for (const s of list) out.line(`${s.name}\t${s.version}\t${s.description}`)
         return 0
       }

@@ -15,7 +15,7 @@ async function confirm (question: string): Promise<boolean> {
 export const devicesCmd: Command = {
   name: 'devices',
   arity: { list: 1, approve: 2, revoke: 2 },
-  usage: 'mesh devices [--json] | mesh devices approve CODE [--read-only|--admin|--mirror] [--yes] [--listen MULTIADDR] [--dial MULTIADDR] [--no-mdns] | mesh devices revoke DEVICE|--all-but-this [--reason TEXT] [--yes] [--wallet PATH]',
+  usage: 'mesh devices [list] [--json] | mesh devices approve CODE [--read-only|--admin|--mirror] [--yes] [--listen MULTIADDR] [--dial MULTIADDR] [--no-mdns] | mesh devices revoke DEVICE|--all-but-this [--reason TEXT] [--yes] [--wallet PATH]',
   summary: 'every device of this vault: label, capabilities, who enrolled it and when, last seen, online now, revoked; `revoke` cuts one (or all but this one) off everywhere at once and rotates the vault key',
   examples: ['mesh devices', 'mesh devices approve K7QM-2XDF              # the code `mesh pair` shows on the new machine', 'mesh devices revoke laptop --reason stolen', 'mesh devices revoke --all-but-this --yes', 'mesh devices revoke laptop --wallet ~/wallet.json   # from a device that is not an admin'],
   options: {

@@ -29,7 +29,11 @@ export const walletCmd: Command = {
     if (path === undefined) throw new WalletNotFoundError('no wallet found: pass --wallet PATH, set MESH_WALLET, or create one with `mesh wallet new`')
     const w = await resolveWallet({ path })
     if (g.json) out.json({ address: w?.address, path: resolve(path) })
-    else out.line(w?.address)
+    else {
+      // The address alone on stdout (scripts take it); which file, on stderr as wherever a wallet is loaded.
+      out.err(`(wallet: ${resolve(path)})`)
+      out.line(w?.address)
+    }
     return 0
   }
 }
@@ -116,7 +120,8 @@ export const initCmd: Command = {
     if (!r.created) {
       if (r.changed.label === undefined && r.changed.readOnly === undefined) out.line(r.walletPath !== undefined ? 'now an admin: this device enrols and revokes devices without the wallet (keep the wallet off machines that do not need it)' : 'already set up; nothing to change')
       if (r.changed.label !== undefined) out.line(`label changed: ${r.changed.label.from} → ${r.changed.label.to}`)
-      if (r.changed.readOnly !== undefined) out.line(`now ${r.changed.readOnly.to ? 'read-only' : 'read+write'}`)
+      if (r.changed.readOnly?.to === true) out.line('now read-only: this device no longer writes and is no longer an admin (enrolling and revoking devices needs another admin device or the wallet; `mesh init --read-write --wallet PATH` undoes it)')
+      if (r.changed.readOnly?.to === false) out.line(`now read+write${id.certificate.capabilities.includes('admin') ? ' and an admin (it enrols and revokes devices without the wallet)' : ''}`)
       if (kept !== undefined) out.line(`kept: the ${kept.entries} entries in ${kept.documents} documents this device wrote before stay valid on every node`)
     }
     out.line(`home:         ${g.home}`)

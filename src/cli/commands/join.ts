@@ -56,7 +56,7 @@ export const joinCmd: Command = {
     'mesh join --bootstrap /ip4/192.0.2.7/tcp/4001/p2p/12D3KooW…',
     'mesh join --follow claude,codex      also capture Claude Code and Codex sessions live as they are written',
     'mesh join --follow openclaw,hermes   and OpenClaw and Hermes sessions from their SQLite stores, read-only',
-    'mesh join --mirror --relay --wallet wallet.json   (a home server or VPS: a blind mirror that holds no vault key, and a relay)',
+    'mesh join --mirror --relay   (a home server or VPS, after mesh pair --mirror there: a blind mirror that holds no vault key, and a relay)',
     'mesh join --relay   (on an always-on machine with a public address: relays members, only them)',
     'mesh join --relay-via /ip4/192.0.2.7/tcp/4001/p2p/12D3KooW…   (behind a NAT: reachable through that member\'s relay)'
   ],

@@ -60,7 +60,7 @@ export const sessionsCmd: Command = {
     return await withApi(g, async api => {
       const list = await api.call('sessions.list', { details: values.details === true })
       if (g.json) { out.json(list); return 0 }
-      if (list.length === 0) out.line('no sessions yet (create one with `mesh session new KEY`)')
+      if (list.length === 0) out.line('no sessions yet: one appears here once created on this device (`mesh session new KEY`) or on a sibling')
       for (const s of list) {
         const wrote = s.lastWriter !== undefined ? `, last write ${localTime(s.lastWriter.ts)} by ${s.lastWriter.label ?? s.lastWriter.device}` : ''
         // With --details, a listed session with no status is one whose content has not come yet.
