@@ -57,7 +57,11 @@ export class PeerView {
    * first made while the entry waits to be framed (the peer's own entry of the document arriving
    * meanwhile) would count it as held (see viewOf).
    */
-  willSend (doc: Uint8Array, item: AuthorSeq): void { this.viewOf(doc, [item]) }
+  willSend (doc: Uint8Array, item: AuthorSeq): void {
+    // Only for such a document: any other's view is made when it is framed or reported, as before.
+    const k = toHex(doc)
+    if (!this.theirs.has(k) && this.agrees(k)) this.viewOf(doc, [item])
+  }
 
   /**
    * A frame of these live entries (or of an early one's signature) goes to the peer: in flight

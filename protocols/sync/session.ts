@@ -160,9 +160,15 @@ export class PeerSession {
         const p: Promise<void> = this.handle(msg).then(
           (handled) => {
             // Settled (acks.ts) once its live entries' deferred writes are done too, so a write
-            // that fails late is told as a refusal; the stream reads on meanwhile.
-            if (handled.writes === undefined) this.acks.settle(index, tracked(msg), handled.refused())
-            else void handled.writes.then(() => { this.acks.settle(index, tracked(msg), handled.refused()) })
+            // that fails late is told as a refusal; the stream reads on meanwhile. Settled
+            // whatever those writes end in: one frame never settled would stop every later
+            // acknowledgement.
+            const counts = tracked(msg)
+            if (handled.writes === undefined) this.acks.settle(index, counts, handled.refused())
+            else {
+              const settle = (): void => { this.acks.settle(index, counts, handled.refused()) }
+              handled.writes.then(settle, (err: unknown) => { this.log.error('a deferred write of a frame from %s: %e', this.peer, err); settle() })
+            }
             pending.delete(p)
             if (pending.size < LIMITS.framesInFlight && held.length === 0) reader.resume()
           },
@@ -202,7 +208,8 @@ export class PeerSession {
       await this.sendHeld()
       this.vectors.hello(this.options.reconcile !== false)
       const err = await ended
-      if (this.closed) return undefined
+      // Closed on purpose, unless a violation (fail) came first: its reason is the session's end.
+      if (this.closed && !this.failed) return undefined
       const reason = err?.message ?? 'ended'
       this.log.error('sync with %s ended: %s', this.peer, reason)
       this.stream.abort(err ?? new ProtocolError(reason))

@@ -7,7 +7,7 @@
 import { resolve } from 'node:path'
 import { homedir } from 'node:os'
 import { join } from 'node:path'
-import { HomeInUseError, HomeNotInitializedError } from '../errors.js'
+import { HomeInUseError, HomeNotInitializedError, WalletMismatchError } from '../errors.js'
 import type { MeshApi } from '../api/api.js'
 import { connectRpc } from '../api/rpc-client.js'
 
@@ -75,24 +75,29 @@ export async function whenHomeFree<T> (open: () => Promise<T>, isDaemon: () => P
 export async function apiFor (g: Globals): Promise<ApiSession> {
   // Another short command holds the home for a moment: wait for it (or for a daemon to answer,
   // asked again before each try).
-  // A wallet named on the command line is read either way: a bad one is said the same with a
-  // daemon running as without (the daemon has its home's identity and does not use it).
-  if (g.wallet !== undefined) {
-    const { resolveWallet } = await import('../api/wallet.js')
-    await resolveWallet({ path: g.wallet })
-  }
+  // A wallet named on the command line is read either way, and must be the home's: a bad or a
+  // foreign one is said the same with a daemon running as without (the daemon does not use it).
+  const named = g.wallet !== undefined ? await (await import('../api/wallet.js')).resolveWallet({ path: g.wallet }) : undefined
   return await whenHomeFree(async () => {
     const rpc = await connectRpc(g.home)
-    if (rpc !== undefined) return { api: rpc, mode: 'daemon', close: async () => { await rpc.close() } }
-    return await openHere(g)
+    if (rpc === undefined) return await openHere(g, named)
+    if (named !== undefined) {
+      const home = (await rpc.call('node.status', {})).wallet
+      if (home !== named.address) {
+        await rpc.close()
+        throw new WalletMismatchError(`home ${g.home} belongs to wallet ${home}, not ${named.address}${named.path !== undefined ? ` (${named.path})` : ''}`, { home: g.home })
+      }
+    }
+    return { api: rpc, mode: 'daemon', close: async () => { await rpc.close() } }
   })
 }
 
-async function openHere (g: Globals): Promise<ApiSession> {
+/** `given`: the wallet --wallet named, already read. */
+async function openHere (g: Globals, given?: Awaited<ReturnType<typeof import('../api/wallet.js').resolveWallet>>): Promise<ApiSession> {
   const { hostHome } = await import('../api/host.js')
   const { isInitialized } = await import('../store/index.js')
   const { resolveWallet } = await import('../api/wallet.js')
-  let wallet
+  let wallet = given
   const initialized = await isInitialized(g.home)
   // Only a wallet the user named sets a home up here. One merely found at a default path would
   // make a mistyped --home (or $MESH_HOME) a new admin device of the vault, from `mesh status`.
@@ -100,7 +105,7 @@ async function openHere (g: Globals): Promise<ApiSession> {
   if (!initialized && !named) {
     throw new HomeNotInitializedError(`home ${g.home} is not set up: check --home and $MESH_HOME, or set this machine up with \`mesh init${homeArg(g)}\` or \`mesh join${homeArg(g)}\` (they use your wallet, or generate one if you have none); --wallet PATH sets it up with that wallet`, { home: g.home })
   }
-  if (g.wallet !== undefined || !initialized) wallet = await resolveWallet({ path: g.wallet })
+  if (wallet === undefined && !initialized) wallet = await resolveWallet({ path: g.wallet })
   if (wallet === undefined && !initialized) {
     throw new HomeNotInitializedError(`home ${g.home} is not set up yet and no wallet was found: run \`mesh init\` (it generates a wallet if you have none) or pass --wallet PATH`, { home: g.home })
   }

@@ -148,7 +148,7 @@ export async function main (argv: string[]): Promise<number> {
       if (argv.includes('--version') || argv.includes('-v')) { out.line(VERSION); return 0 }
       // `mesh --home` with nothing after: said as `mesh status --home` says it.
       const last = argv[argv.length - 1]
-      if (last !== undefined && last.startsWith('--') && GLOBAL_OPTIONS[last.slice(2) as keyof typeof GLOBAL_OPTIONS]?.type === 'string') throw new UsageError(`${last} needs a value`)
+      if (last !== undefined && !argv.includes('--help') && !argv.includes('-h') && last.startsWith('--') && GLOBAL_OPTIONS[last.slice(2) as keyof typeof GLOBAL_OPTIONS]?.type === 'string') throw new UsageError(`${last} needs a value`)
       out.line(help())
       return name === undefined && !argv.includes('--help') && !argv.includes('-h') && argv.length > 0 ? 2 : 0
     }

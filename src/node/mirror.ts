@@ -28,7 +28,7 @@ import { acquireLock, ensureHomeDir, EntryStore, homePath, isInitialized, readHo
 import { CertRegistry } from './certs.js'
 import { authorOp } from './registry-ops.js'
 import { LaneRetirer, holdersOf } from './retire.js'
-import { tailServes } from './tail.js'
+import { coveredRuns, tailServes } from './tail.js'
 import { tipEntries, tipsFor } from './tips.js'
 
 const log = logger('mesh:node:mirror')
@@ -317,8 +317,8 @@ export class MirrorVault extends EventEmitter<MirrorEvents> {
         const floor = new Map(have)
         const lacked = store.snapshots(doc).filter(s => s.header.covers.some(c => Number(c.seq) > (have.get(streamKey(c)) ?? 0)))
         const offered = lacked.filter(s => this.servableSnapshot(s.header))
-        // The entries a snapshot held back covers go as far as they are held and may be served.
-        const heldBack = offered.length < lacked.length
+        // The entries a snapshot held back covers go when all are held, unbroken, as by a member.
+        const heldBack = lacked.filter(s => !offered.includes(s))
         // A peer a little behind is sent the entries it lacks rather than the snapshots, as by a
         // member (SPEC.md, Catch-up from the tail): a mirror never compacts, so it holds them
         // unless it took the document as a snapshot itself.
@@ -332,7 +332,7 @@ export class MirrorVault extends EventEmitter<MirrorEvents> {
             }
           }
         }
-        const covered = fromTail || heldBack
+        const covered = fromTail || (heldBack.length > 0 && coveredRuns(store, doc, heldBack, floor).held)
         const totals = store.uncoveredTotals(doc, floor, covered)
         // The entries at lane tips the peer would hold none of, as a member's plan sends them
         // (tips.ts): else a member that took a snapshot here never agrees with the mirror's digest.

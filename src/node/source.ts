@@ -6,7 +6,7 @@ import type { StoredSnapshot } from '../store/index.js'
 import type { Vault } from './vault.js'
 import type { EarlyEvent } from './vault-types.js'
 import { LaneRetirer, holdersOf } from './retire.js'
-import { tailServes } from './tail.js'
+import { coveredRuns, tailServes } from './tail.js'
 import { isUncoveredTip, tipEntries, tipsFor } from './tips.js'
 
 export function vaultSource (vault: Vault): ReplicaSource {
@@ -41,11 +41,11 @@ export function vaultSource (vault: Vault): ReplicaSource {
       const snapshots: SnapshotOffer[] = []
       const floor = new Map(have)
       const offered: Array<{ s: StoredSnapshot, claims: readonly VectorItem[] }> = []
-      let heldBack = false
+      const heldBack: StoredSnapshot[] = []
       for (const s of store.snapshots(doc)) {
         // A snapshot goes when it holds something the peer lacks: the entries it covers may be gone.
         if (!s.header.covers.some(c => Number(c.seq) > (have.get(streamKey(c)) ?? 0))) continue
-        if (!vault.servableSnapshot(s.header)) { heldBack = true; continue }
+        if (!vault.servableSnapshot(s.header)) { heldBack.push(s); continue }
         offered.push({ s, claims: store.claimsOf(s) })
       }
       // A peer a little behind (it holds some of the document) is sent the entries it lacks from
@@ -80,9 +80,9 @@ export function vaultSource (vault: Vault): ReplicaSource {
         vault.divergedLane(doc, i.author, i.lane, i.seq)
         again.push({ key, upTo: Number(i.seq) })
       }
-      // The entries a snapshot held back covers go as far as they are still held and may be
-      // served (a revoked author's, within its cutoff): only offered snapshots raise the floor.
-      const covered = fromTail || heldBack
+      // The entries a snapshot held back covers go when all are still held, unbroken (each as
+      // the registry allows: a revoked author's within its cutoff); only offered snapshots raise the floor.
+      const covered = fromTail || (heldBack.length > 0 && coveredRuns(store, doc, heldBack, floor).held)
       const totals = store.uncoveredTotals(doc, floor, covered)
       const tips = tipsFor(store, doc, theirs, snapshots)
       return { snapshots, entries: vault.servable(withExtras(store.uncovered(doc, floor, covered), again.map(a => store.held(doc, a.key, a.upTo)), store.forks.ofDoc(doc), tipEntries(store, doc, tips))), entryCount: totals.entries + tips.length, entryBytes: totals.bytes }

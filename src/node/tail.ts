@@ -15,16 +15,27 @@ import type { EntryStore, StoredSnapshot } from '../store/index.js'
  */
 export function tailServes (store: Pick<EntryStore, 'heldRun'>, doc: Uint8Array, offers: readonly StoredSnapshot[], have: ReadonlyMap<string, number>, restricts: (author: Uint8Array) => boolean): boolean {
   if (offers.length === 0 || have.size === 0) return false
+  const run = coveredRuns(store, doc, offers, have, restricts)
+  return run.held && run.bytes < offers.reduce((n, s) => n + Number(s.header.snapshotSize), 0)
+}
+
+/**
+ * Whether every entry the snapshots `covering` cover beyond `from` is held here, each lane's an
+ * unbroken run (none missing, none set aside), and none is by an author `restricts` names; with
+ * those entries' bytes. A snapshot the registry holds back from a peer is served this way or not
+ * at all: an entry past a gap would never count as held there (SPEC.md, Catch-up from the tail).
+ */
+export function coveredRuns (store: Pick<EntryStore, 'heldRun'>, doc: Uint8Array, covering: readonly StoredSnapshot[], from: ReadonlyMap<string, number>, restricts: (author: Uint8Array) => boolean = () => false): { held: boolean, bytes: number } {
   const upTo = new Map<string, number>()
-  for (const s of offers) for (const c of s.header.covers) upTo.set(streamKey(c), Math.max(upTo.get(streamKey(c)) ?? 0, Number(c.seq)))
+  for (const s of covering) for (const c of s.header.covers) upTo.set(streamKey(c), Math.max(upTo.get(streamKey(c)) ?? 0, Number(c.seq)))
   let bytes = 0
   for (const [key, to] of upTo) {
-    const from = have.get(key) ?? 0
-    if (to <= from) continue
-    if (restricts(parseStreamKey(key).author)) return false
-    const run = store.heldRun(doc, key, from, to)
-    if (!run.held) return false
+    const after = from.get(key) ?? 0
+    if (to <= after) continue
+    if (restricts(parseStreamKey(key).author)) return { held: false, bytes }
+    const run = store.heldRun(doc, key, after, to)
+    if (!run.held) return { held: false, bytes }
     bytes += run.bytes
   }
-  return bytes < offers.reduce((n, s) => n + Number(s.header.snapshotSize), 0)
+  return { held: true, bytes }
 }

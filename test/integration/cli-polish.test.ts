@@ -134,6 +134,7 @@ describe('global options before the command', () => {
     const bare = await mesh('--home')
     expect(bare.code).toBe(2)
     expect(bare.stderr).toBe('mesh: --home needs a value\n')
+    expect((await mesh('--help', '--home')).code).toBe(0)
     const list = await mesh('--json', 'help')
     expect(list.code).toBe(0)
     expect(list.stdout).toBe((await mesh('--help')).stdout)
@@ -153,6 +154,12 @@ describe('a wallet file named with --wallet', () => {
       const missing = await mesh('status', '--wallet', join(t.dir, 'nope.json'), ...A())
       expect(missing.code).toBe(2)
       expect(missing.stderr).toMatch(/does not exist/)
+      // Another wallet than the home's: refused as without a daemon (WALLET_MISMATCH).
+      const other = join(t.dir, 'other.json')
+      expect((await mesh('wallet', 'new', '--out', other)).code).toBe(0)
+      const foreign = await mesh('status', '--wallet', other, '--json', ...A())
+      expect(foreign.code).toBe(2)
+      expect(JSON.parse(foreign.stderr).error.code).toBe('WALLET_MISMATCH')
     } finally { await t.cleanup() }
   })
 })

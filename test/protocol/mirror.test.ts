@@ -145,7 +145,7 @@ describe('blind mirror admission (no key)', () => {
      * Six entries of `by` in a document of its own and its snapshot of all six, held by the
      * mirror; the member that revokes holds the entries, and the snapshot when `memberSnapshot`.
      */
-    const written = async (by: typeof kept, name: string, memberSnapshot: boolean, snapSeq = 1n): Promise<Uint8Array> => {
+    const written = async (by: typeof kept, name: string, memberSnapshot: boolean, snapSeq = 1n, mirrorSkips = 0n): Promise<Uint8Array> => {
       const doc = v.docId(name)
       const src = new SessionDoc()
       const updates: Uint8Array[] = []
@@ -153,7 +153,7 @@ describe('blind mirror admission (no key)', () => {
       for (let i = 0; i < 6; i++) src.appendMessages([{ role: 'user', content: `${name}${i} ${'x'.repeat(2000)}` }], 'sib')
       for (const [i, u] of updates.entries()) {
         const bytes = sealUpdate({ keys, signer: by.key.signer }, doc, BigInt(i + 1), u).bytes
-        await m.accept(bytes, 'peer')
+        if (BigInt(i + 1) !== mirrorSkips) await m.accept(bytes, 'peer')
         await v.accept(bytes)
         if (!memberSnapshot) await wv.accept(bytes)
       }
@@ -168,6 +168,9 @@ describe('blind mirror admission (no key)', () => {
     const ofGone = await written(gone, 'gone', true) // its snapshot within the cutoff: still served
     // Its later snapshot, which the member never held: beyond the cutoff, held back.
     const beyond = await written(gone, 'beyond', false, 2n)
+    // The same, but the mirror never got entry 5: past that gap an entry would never count as
+    // held at the peer, so none of the run goes (and the snapshot is held back).
+    const gap = await written(gone, 'gap', false, 3n, 5n)
     for (const r of v.certs.records()) await m.addCertificate(r)
     const op = revokeDevices(v.identity, v.certs, v.store, [gone.key.publicKey], { reason: 'lost' })
     await v.publish(op)
@@ -192,6 +195,9 @@ describe('blind mirror admission (no key)', () => {
     expect(b.snapshots).toHaveLength(0)
     expect(await seqs(b.entries)).toEqual([4n, 5n, 6n])
     expect(b.entryCount).toBe(3)
+    const g = behind(gap, gone.key.publicKey)
+    expect(g.snapshots).toHaveLength(0)
+    expect((await seqs(g.entries)).filter(q => q === 4n || q === 5n)).toEqual([])
     // The same from the member that holds it (src/node/source.ts).
     const fromMember = vaultSource(wv).plan(beyond, [{ author: gone.key.publicKey, lane: 0, seq: 3n }])
     expect(fromMember.snapshots).toHaveLength(0)
