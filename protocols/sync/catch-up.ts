@@ -72,7 +72,7 @@ export class CatchUp {
     const { source, outbox, view } = this.host
     const byDoc = new Map<string, AuthorSeq[]>()
     for (const v of theirs) byDoc.set(toHex(v.doc), v.items)
-    for (const v of theirs) view.remember(v.doc, v.items)
+    for (const v of theirs) view.remember(v.doc, v.items, true)
     for (const v of theirs) view.rememberTips(v.doc, v.items)
     // Entries of many documents share frames (up to batchBytes): a vault of 10,000 small
     // documents would otherwise go as 10,000 frames, each its own group commit at the receiver.
@@ -112,7 +112,7 @@ export class CatchUp {
         large.push({ mine, plan, size: snapshotBytes(plan) + (plan.entryBytes ?? 0) })
         continue
       }
-      const group = new SettleGroup(() => { view.remember(mine.doc, mine.items) })
+      const group = new SettleGroup(() => { view.remember(mine.doc, mine.items, true) })
       for await (const e of plan.entries) {
         if (bytes + e.byteLength > LIMITS.batchBytes && batch.length > 0) {
           // A frame's encoding is a unit of work: it waits for the turn's budget like an admission.
@@ -147,8 +147,8 @@ export class CatchUp {
     const docId = mine.doc
     const doc = toHex(docId)
     const group = new SettleGroup(() => {
-      for (const snap of plan.snapshots) view.remember(docId, snap.covers)
-      view.remember(docId, mine.items)
+      for (const snap of plan.snapshots) view.remember(docId, snap.covers, true)
+      view.remember(docId, mine.items, true)
     })
     /** Queues a frame of this document, counted in flight with its `entries`. */
     const enqueue = (msg: SyncMessage, track: Track | undefined, entries: number): void => {

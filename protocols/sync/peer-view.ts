@@ -8,6 +8,8 @@ import { streamKey, toHex } from '../../src/identity/index.js'
 import type { OnSettled } from './acks.js'
 import type { AuthorSeq, ReplicaSource } from './source.js'
 
+const MAX_HOLES = 4096
+
 export class PeerView {
   /** The peer's vectors as last reported, advanced by what it said it took of what we sent it. */
   readonly theirs = new Map<string, Map<string, bigint>>()
@@ -17,15 +19,35 @@ export class PeerView {
   /** Entries sent to the peer that it has not yet said it took (acks.ts), per document. */
   private readonly sending = new Map<string, number>()
 
+  /**
+   * Live entries the peer said it refused, per document and lane, until it is known to hold them:
+   * a later entry of the lane taken raises `theirs` past them, which alone would hide the gap.
+   */
+  private readonly holes = new Map<string, Map<string, Set<bigint>>>()
+  /** Refusals kept in `holes`, at most MAX_HOLES: a peer that refuses all and never asks again costs no more. */
+  private holeCount = 0
+
   /** `agrees`: the document lies in a range reconciliation found equal (reconciler.ts). */
   constructor (private readonly source: ReplicaSource, private readonly agrees: (doc: string) => boolean) {}
 
-  remember (doc: Uint8Array, items: AuthorSeq[]): void {
+  /**
+   * The peer holds these entries; `through`: and every entry of their lanes below them (a vector
+   * it reported, or what a catch-up or snapshot it took stands for), which fills the gaps known
+   * there (else only an entry's own).
+   */
+  remember (doc: Uint8Array, items: AuthorSeq[], through = false): void {
     const m = this.viewOf(doc)
+    const gaps = this.holes.size > 0 ? this.holes.get(toHex(doc)) : undefined
     for (const i of items) {
       const a = streamKey(i)
       if ((m.get(a) ?? 0n) < i.seq) m.set(a, i.seq)
+      const lane = gaps?.get(a)
+      if (lane === undefined) continue
+      // Through: every gap below is filled; else only this very entry's.
+      for (const seq of lane) if (through ? seq <= i.seq : seq === i.seq) { lane.delete(seq); this.holeCount-- }
+      if (lane.size === 0) gaps?.delete(a)
     }
+    if (gaps !== undefined && gaps.size === 0) this.holes.delete(toHex(doc))
   }
 
   /** What the peer holds of a document, as far as known; created on first use. */
@@ -79,7 +101,20 @@ export class PeerView {
     }
     for (const d of byDoc.values()) this.viewOf(d.doc, d.items)
     const counts = new Map([...byDoc].map(([k, d]) => [k, d.items.length]))
-    return this.sendingFrame(counts, () => { for (const d of byDoc.values()) this.remember(d.doc, d.items) })
+    return this.sendingFrame(counts, () => { for (const d of byDoc.values()) this.remember(d.doc, d.items) }, () => {
+      for (const [k, d] of byDoc) {
+        let lanes = this.holes.get(k)
+        if (lanes === undefined) { lanes = new Map(); this.holes.set(k, lanes) }
+        for (const i of d.items) {
+          const a = streamKey(i)
+          let lane = lanes.get(a)
+          if (lane === undefined) { lane = new Set(); lanes.set(a, lane) }
+          if (this.holeCount >= MAX_HOLES || lane.has(i.seq)) continue
+          lane.add(i.seq)
+          this.holeCount++
+        }
+      }
+    })
   }
 
   /**
@@ -87,7 +122,7 @@ export class PeerView {
    * until the returned callback hears whether the peer took the frame, and then, if it did,
    * `then` records what it now holds.
    */
-  sendingFrame (counts: ReadonlyMap<string, number>, then?: () => void): OnSettled {
+  sendingFrame (counts: ReadonlyMap<string, number>, then?: () => void, otherwise?: () => void): OnSettled {
     for (const [k, n] of counts) this.sending.set(k, (this.sending.get(k) ?? 0) + n)
     let once = false
     return (ok) => {
@@ -99,6 +134,7 @@ export class PeerView {
         else this.sending.delete(k)
       }
       if (ok) then?.()
+      else otherwise?.()
     }
   }
 
@@ -155,9 +191,13 @@ export class PeerView {
       const t = this.theirs.get(k)
       if (t === undefined && this.agrees(k)) { out.set(k, 0); continue }
       let n = 0
+      const gaps = this.holes.get(k)
       for (const i of mine.items) {
-        const have = t?.get(streamKey(i)) ?? 0n
+        const a = streamKey(i)
+        const have = t?.get(a) ?? 0n
         if (i.seq > have) n += Number(i.seq - have)
+        // Refused below what it holds of the lane: lacking all the same (above it, counted already).
+        for (const seq of gaps?.get(a) ?? []) if (seq <= have && seq <= i.seq) n++
       }
       out.set(k, n)
     }

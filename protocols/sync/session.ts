@@ -374,7 +374,7 @@ export class PeerSession {
       try {
         const r = await complete.end()
         // The peer holds what the snapshot it sent covers (it showed as lacking it, otherwise).
-        this.view.remember(r.doc, (r.covers ?? []).map(c => ({ author: c.author, lane: c.lane ?? 0, seq: c.seq })))
+        this.view.remember(r.doc, (r.covers ?? []).map(c => ({ author: c.author, lane: c.lane ?? 0, seq: c.seq })), true)
         this.events.received(r.doc, 0, this.peer)
         this.vectors.holdsLater()
       } catch (err: any) {

@@ -46,7 +46,7 @@ export class VectorExchange {
       vector: (doc) => source.vector(doc),
       send: (f) => { outbox.enqueue({ ...EMPTY(), ranges: f.ranges, vectors: this.wire(f.vectors), answer: f.answer } as SyncMessage, false) },
       catchUp: (theirs, docs) => { host.catchUp.schedule(theirs, docs) },
-      remember: (doc, items) => { host.view.remember(doc, items) },
+      remember: (doc, items) => { host.view.remember(doc, items, true) },
       inSync: () => { source.heldBy?.(peer); host.caughtUp() },
       agreed: (docs) => { for (const doc of docs) source.heldBy?.(peer, doc) }
     })

@@ -108,23 +108,19 @@ describe('early entries: the body ahead of its signature', () => {
     }
     // What A counts B as lacking (not merely in flight): B's acknowledgement names the frame refused.
     const doc = b.vault.vault.docId(DOC_NAMES.session(KEY))
-    let lackSeen = 0
-    const watch = setInterval(() => {
+    const lacking = (): number => {
       const toB = a.node.libp2p.services.sync.sessionWith(b.node.libp2p.peerId.toString())
       const k = Buffer.from(doc).toString('hex')
-      const lacking = (toB?.behind().get(k) ?? 0) - (toB?.inFlight().get(k) ?? 0)
-      lackSeen = Math.max(lackSeen, lacking)
-    }, 10)
-    cleanups.push(async () => { clearInterval(watch) })
+      return (toB?.behind().get(k) ?? 0) - (toB?.inFlight().get(k) ?? 0)
+    }
     const want = Array.from({ length: 12 }, (_, i) => `batched ${i}`)
     for (const content of want) {
       await s.append({ role: 'user', content })
       await until(() => seen.includes(content), `B to see "${content}"`)
-      // Nothing more until A counts the entry B could not write as lacking (A's view keeps the
-      // highest seq B took per lane: a later entry taken would hide the gap until B asks again).
-      if (failed > 0 && lackSeen === 0) await until(() => lackSeen >= 1, 'A to count the entry B could not write as lacking, from B\'s acknowledgement', 4_000)
     }
-    clearInterval(watch)
+    // The entries after it were taken, the one whose write failed late was not: A counts it
+    // lacking from B's acknowledgement (a gap below what B took of the lane), before B asks again.
+    await until(() => lacking() === 1, 'A to count the entry B could not write as lacking, from B\'s acknowledgement', 4_000)
     expect(waits.filter(w => w === LIVE_WRITE_WITHIN_MS).length).toBeGreaterThan(0)
     expect(failed).toBeGreaterThan(0)
     // The entry whose write failed is refused (told as such) and asked for again (protocols/sync

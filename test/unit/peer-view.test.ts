@@ -39,6 +39,23 @@ describe('the view of a document found equal', () => {
     expect(view.behind().get(toHex(DOC))).toBe(0)
   })
 
+  it('counts a refused entry as lacking after a later one of its lane was taken, until the peer is known to hold it', () => {
+    const vector: AuthorSeq[] = [{ author: ME, lane: 0, seq: 6n }]
+    const view = new PeerView(sourceOf(vector), () => false)
+    view.remember(DOC, [{ author: ME, lane: 0, seq: 4n }], true) // its reported vector
+    const five = view.sendingEntries([{ doc: DOC, item: { author: ME, lane: 0, seq: 5n } }])
+    const six = view.sendingEntries([{ doc: DOC, item: { author: ME, lane: 0, seq: 6n } }])
+    five(false) // refused (its budget, a full disk)
+    six(true)
+    expect(view.behind().get(toHex(DOC))).toBe(1)
+    // It reports its vector again: 4 (it holds 4, and 6 past the gap) still lacks 5.
+    view.remember(DOC, [{ author: ME, lane: 0, seq: 4n }], true)
+    expect(view.behind().get(toHex(DOC))).toBe(1)
+    // A catch-up brought it up to our vector: nothing lacking.
+    view.remember(DOC, [{ author: ME, lane: 0, seq: 6n }], true)
+    expect(view.behind().get(toHex(DOC))).toBe(0)
+  })
+
   it('counts what we held at agreement as held, when nothing of ours is on its way', () => {
     const vector: AuthorSeq[] = [{ author: ME, lane: 0, seq: 4n }]
     const view = new PeerView(sourceOf(vector), () => true)
