@@ -141,16 +141,17 @@ export async function main (argv: string[]): Promise<number> {
     const first = commandAt(argv)
     const asksHelp = argv[first] === 'help'
     const next = asksHelp ? commandAt(argv.slice(first + 1)) : -1
-    const helpFor = next >= 0 ? argv[first + 1 + next] : undefined
-    const at = helpFor !== undefined ? first + 1 + next : first
-    const name = helpFor ?? argv[at]
+    const at = next >= 0 ? first + 1 + next : first
+    const name = argv[at]
+    const helpFor = next >= 0 ? name : undefined
     if (name === undefined || (asksHelp && helpFor === undefined)) {
       if (argv.includes('--version') || argv.includes('-v')) { out.line(VERSION); return 0 }
+      const helpFlag = argv.includes('--help') || argv.includes('-h')
       // `mesh --home` with nothing after: said as `mesh status --home` says it.
       const last = argv[argv.length - 1]
-      if (last !== undefined && !argv.includes('--help') && !argv.includes('-h') && last.startsWith('--') && GLOBAL_OPTIONS[last.slice(2) as keyof typeof GLOBAL_OPTIONS]?.type === 'string') throw new UsageError(`${last} needs a value`)
+      if (last !== undefined && !helpFlag && last.startsWith('--') && GLOBAL_OPTIONS[last.slice(2) as keyof typeof GLOBAL_OPTIONS]?.type === 'string') throw new UsageError(`${last} needs a value`)
       out.line(help())
-      return name === undefined && !argv.includes('--help') && !argv.includes('-h') && argv.length > 0 ? 2 : 0
+      return name === undefined && !helpFlag && argv.length > 0 ? 2 : 0
     }
     const cmd = commandNamed(name)
     if (helpFor !== undefined) { out.line(commandHelp(cmd)); return 0 }

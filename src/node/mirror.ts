@@ -18,7 +18,7 @@ import { EventEmitter } from 'node:events'
 import { hostname } from 'node:os'
 import { join } from 'node:path'
 import { logger } from '@libp2p/logger'
-import type { AuthorSeq, DocVector, EntryRef, ReplicaSource, SnapshotOffer, SyncPlan } from '../../protocols/sync/index.js'
+import type { AuthorSeq, DocVector, EntryRef, ReplicaSource, SyncPlan } from '../../protocols/sync/index.js'
 import { ClosedError, HomeCorruptError, HomeNotInitializedError, InvalidEntryError, InvalidInputError, NotFoundError, WalletMismatchError } from '../errors.js'
 import {
   deriveVaultKeys, deviceKeyFromBytes, deviceKeyToBytes, ENTRY_KIND, membershipKey, vaultSeedSignature, equals, fromBase58, generateDeviceKey, isUpdateKind, issueChainCertificate, parseStreamKey,
@@ -28,7 +28,7 @@ import { acquireLock, ensureHomeDir, EntryStore, homePath, isInitialized, readHo
 import { CertRegistry } from './certs.js'
 import { authorOp } from './registry-ops.js'
 import { LaneRetirer, holdersOf } from './retire.js'
-import { coveredRuns, tailServes } from './tail.js'
+import { chooseSnapshots } from './tail.js'
 import { tipEntries, tipsFor } from './tips.js'
 
 const log = logger('mesh:node:mirror')
@@ -313,26 +313,9 @@ export class MirrorVault extends EventEmitter<MirrorEvents> {
       plan: (doc, theirs): SyncPlan => {
         const have = new Map<string, number>()
         for (const i of theirs) have.set(streamKey(i), Number(i.seq))
-        const snapshots: SnapshotOffer[] = []
-        const floor = new Map(have)
-        const lacked = store.snapshots(doc).filter(s => s.header.covers.some(c => Number(c.seq) > (have.get(streamKey(c)) ?? 0)))
-        const offered = lacked.filter(s => this.servableSnapshot(s.header))
-        // The entries a snapshot held back covers go when all are held, unbroken, as by a member.
-        const heldBack = lacked.filter(s => !offered.includes(s))
-        // A peer a little behind is sent the entries it lacks rather than the snapshots, as by a
-        // member (SPEC.md, Catch-up from the tail): a mirror never compacts, so it holds them
-        // unless it took the document as a snapshot itself.
-        const fromTail = tailServes(store, doc, offered, have, (a) => this.certs.restricts(a))
-        if (!fromTail) {
-          for (const s of offered) {
-            snapshots.push({ header: s.header.bytes, covers: s.header.covers.map(c => ({ author: c.author, lane: c.lane ?? 0, seq: c.seq })), pieces: (pieceBytes, from) => store.snapshotPieces(s, pieceBytes, from) })
-            for (const c of s.header.covers) {
-              const k = streamKey(c)
-              floor.set(k, Math.max(floor.get(k) ?? 0, Number(c.seq)))
-            }
-          }
-        }
-        const covered = fromTail || (heldBack.length > 0 && coveredRuns(store, doc, heldBack, floor).held)
+        // As a member's (tail.ts): a mirror never compacts, so a peer a little behind is sent the
+        // entries it lacks unless the mirror took the document as a snapshot itself.
+        const { snapshots, floor, covered } = chooseSnapshots(store, doc, have, { servable: (s) => this.servableSnapshot(s.header), claims: (s) => s.header.covers, restricts: (a) => this.certs.restricts(a) })
         const totals = store.uncoveredTotals(doc, floor, covered)
         // The entries at lane tips the peer would hold none of, as a member's plan sends them
         // (tips.ts): else a member that took a snapshot here never agrees with the mirror's digest.

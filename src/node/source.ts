@@ -1,12 +1,11 @@
 /** The sync protocol's ReplicaSource, implemented over the vault: the one path for received entries. */
-import type { AuthorSeq, DocVector, EntryRef, ReplicaSource, SnapshotOffer, SyncPlan } from '../../protocols/sync/index.js'
+import type { AuthorSeq, DocVector, EntryRef, ReplicaSource, SyncPlan } from '../../protocols/sync/index.js'
 import { DOC_NAMES } from '../../crdt/index.js'
-import { parseStreamKey, parseTrustedEntry, streamKey, toHex, verifyEntrySignatures, type Entry, type VectorItem } from '../identity/index.js'
-import type { StoredSnapshot } from '../store/index.js'
+import { parseStreamKey, parseTrustedEntry, streamKey, toHex, verifyEntrySignatures, type Entry } from '../identity/index.js'
 import type { Vault } from './vault.js'
 import type { EarlyEvent } from './vault-types.js'
 import { LaneRetirer, holdersOf } from './retire.js'
-import { coveredRuns, tailServes } from './tail.js'
+import { chooseSnapshots } from './tail.js'
 import { isUncoveredTip, tipEntries, tipsFor } from './tips.js'
 
 export function vaultSource (vault: Vault): ReplicaSource {
@@ -38,32 +37,9 @@ export function vaultSource (vault: Vault): ReplicaSource {
     plan: (doc, theirs): SyncPlan => {
       const have = new Map<string, number>()
       for (const i of theirs) have.set(streamKey(i), Number(i.seq))
-      const snapshots: SnapshotOffer[] = []
-      const floor = new Map(have)
-      const offered: Array<{ s: StoredSnapshot, claims: readonly VectorItem[] }> = []
-      const heldBack: StoredSnapshot[] = []
-      for (const s of store.snapshots(doc)) {
-        // A snapshot goes when it holds something the peer lacks: the entries it covers may be gone.
-        if (!s.header.covers.some(c => Number(c.seq) > (have.get(streamKey(c)) ?? 0))) continue
-        if (!vault.servableSnapshot(s.header)) { heldBack.push(s); continue }
-        offered.push({ s, claims: store.claimsOf(s) })
-      }
-      // A peer a little behind (it holds some of the document) is sent the entries it lacks from
-      // the tail compaction keeps, when every one is still held and they weigh less than the
-      // snapshots (protocols/sync/SPEC.md, Catch-up from the tail).
-      // Not for a lane whose author's entries may be held back (a revocation, a cutoff): one held
-      // back there would leave the peer a gap that no snapshot fills.
-      const fromTail = tailServes(store, doc, offered.map(o => o.s), have, (a) => vault.certs.restricts(a))
-      if (!fromTail) {
-        for (const { s, claims } of offered) {
-          // Its claim as this node counts it: a claim an entry showed false floors nothing.
-          snapshots.push({ header: s.header.bytes, covers: claims.map(c => ({ author: c.author, lane: c.lane ?? 0, seq: c.seq })), pieces: (pieceBytes, from) => store.snapshotPieces(s, pieceBytes, from) })
-          for (const c of claims) {
-            const k = streamKey(c)
-            floor.set(k, Math.max(floor.get(k) ?? 0, Number(c.seq)))
-          }
-        }
-      }
+      // A peer a little behind is sent the entries it lacks from the tail compaction keeps,
+      // never across a lane whose author's entries may be held back (tail.ts).
+      const { snapshots, floor, covered } = chooseSnapshots(store, doc, have, { servable: (s) => vault.servableSnapshot(s.header), claims: (s) => store.claimsOf(s), restricts: (a) => vault.certs.restricts(a) })
       // Peers holding this device's lane in use beyond this home: it was restored or copied.
       // Its own entries of that lane go to the peer, so a slot written twice shows as a fork.
       const me = vault.identity.device.publicKey
@@ -80,9 +56,6 @@ export function vaultSource (vault: Vault): ReplicaSource {
         vault.divergedLane(doc, i.author, i.lane, i.seq)
         again.push({ key, upTo: Number(i.seq) })
       }
-      // The entries a snapshot held back covers go when all are still held, unbroken (each as
-      // the registry allows: a revoked author's within its cutoff); only offered snapshots raise the floor.
-      const covered = fromTail || (heldBack.length > 0 && coveredRuns(store, doc, heldBack, floor).held)
       const totals = store.uncoveredTotals(doc, floor, covered)
       const tips = tipsFor(store, doc, theirs, snapshots)
       return { snapshots, entries: vault.servable(withExtras(store.uncovered(doc, floor, covered), again.map(a => store.held(doc, a.key, a.upTo)), store.forks.ofDoc(doc), tipEntries(store, doc, tips))), entryCount: totals.entries + tips.length, entryBytes: totals.bytes }

@@ -1,10 +1,54 @@
 /**
- * Catch-up from the tail (protocols/sync/SPEC.md): whether a peer a little behind may be sent the
- * entries a document's snapshots stand for instead of the snapshots, a question of the store alone
- * (a member's plan and a blind mirror's ask it).
+ * Which of a document's snapshots a catch-up sends a peer, and what they leave to entries
+ * (protocols/sync/SPEC.md, Catch-up from the tail): a question of the store and the registry
+ * alone, asked the same way by a member's plan and a blind mirror's.
  */
-import { parseStreamKey, streamKey } from '../identity/index.js'
+import type { SnapshotOffer } from '../../protocols/sync/index.js'
+import { parseStreamKey, streamKey, type VectorItem } from '../identity/index.js'
 import type { EntryStore, StoredSnapshot } from '../store/index.js'
+
+/** What the plan asks of the node it runs on. */
+export interface SnapshotRules {
+  /** The registry lets this stored snapshot go to a peer now. */
+  servable: (s: StoredSnapshot) => boolean
+  /** What the snapshot covers as this node counts it (a member: a claim an entry showed false floors nothing). */
+  claims: (s: StoredSnapshot) => readonly VectorItem[]
+  /** Stored entries of this author may be held back from peers (revoked, or with a cutoff). */
+  restricts: (author: Uint8Array) => boolean
+}
+
+/**
+ * For a peer holding `have` of a document: the snapshots to send; the floor past which entries
+ * go (`have`, raised by what those snapshots cover); and `covered`, whether entries a snapshot
+ * covers go too: when the tail serves (a peer a little behind is sent the entries it lacks
+ * instead of the snapshots), or when a snapshot held back by the registry leaves its entries to
+ * go, all of them held and unbroken (only offered snapshots raise the floor).
+ */
+export function chooseSnapshots (store: Pick<EntryStore, 'heldRun' | 'snapshots' | 'snapshotPieces'>, doc: Uint8Array, have: ReadonlyMap<string, number>, rules: SnapshotRules): { snapshots: SnapshotOffer[], floor: Map<string, number>, covered: boolean } {
+  const offered: StoredSnapshot[] = []
+  const heldBack: StoredSnapshot[] = []
+  for (const s of store.snapshots(doc)) {
+    // A snapshot goes when it holds something the peer lacks: the entries it covers may be gone.
+    if (!s.header.covers.some(c => Number(c.seq) > (have.get(streamKey(c)) ?? 0))) continue
+    if (rules.servable(s)) offered.push(s)
+    else heldBack.push(s)
+  }
+  const snapshots: SnapshotOffer[] = []
+  const floor = new Map(have)
+  const fromTail = tailServes(store, doc, offered, have, rules.restricts)
+  if (!fromTail) {
+    for (const s of offered) {
+      const claims = rules.claims(s)
+      snapshots.push({ header: s.header.bytes, covers: claims.map(c => ({ author: c.author, lane: c.lane ?? 0, seq: c.seq })), pieces: (pieceBytes, from) => store.snapshotPieces(s, pieceBytes, from) })
+      for (const c of claims) {
+        const k = streamKey(c)
+        floor.set(k, Math.max(floor.get(k) ?? 0, Number(c.seq)))
+      }
+    }
+  }
+  const covered = fromTail || (heldBack.length > 0 && coveredRuns(store, doc, heldBack, floor).held)
+  return { snapshots, floor, covered }
+}
 
 /**
  * True when the peer holds part of the document (`have`, its vector, is not empty) and every
@@ -13,7 +57,7 @@ import type { EntryStore, StoredSnapshot } from '../store/index.js'
  * may hold back (`restricts`: revoked, or with a cutoff): one held back would leave the peer a
  * gap that no snapshot fills.
  */
-export function tailServes (store: Pick<EntryStore, 'heldRun'>, doc: Uint8Array, offers: readonly StoredSnapshot[], have: ReadonlyMap<string, number>, restricts: (author: Uint8Array) => boolean): boolean {
+function tailServes (store: Pick<EntryStore, 'heldRun'>, doc: Uint8Array, offers: readonly StoredSnapshot[], have: ReadonlyMap<string, number>, restricts: (author: Uint8Array) => boolean): boolean {
   if (offers.length === 0 || have.size === 0) return false
   const run = coveredRuns(store, doc, offers, have, restricts)
   return run.held && run.bytes < offers.reduce((n, s) => n + Number(s.header.snapshotSize), 0)
@@ -25,7 +69,7 @@ export function tailServes (store: Pick<EntryStore, 'heldRun'>, doc: Uint8Array,
  * those entries' bytes. A snapshot the registry holds back from a peer is served this way or not
  * at all: an entry past a gap would never count as held there (SPEC.md, Catch-up from the tail).
  */
-export function coveredRuns (store: Pick<EntryStore, 'heldRun'>, doc: Uint8Array, covering: readonly StoredSnapshot[], from: ReadonlyMap<string, number>, restricts: (author: Uint8Array) => boolean = () => false): { held: boolean, bytes: number } {
+function coveredRuns (store: Pick<EntryStore, 'heldRun'>, doc: Uint8Array, covering: readonly StoredSnapshot[], from: ReadonlyMap<string, number>, restricts: (author: Uint8Array) => boolean = () => false): { held: boolean, bytes: number } {
   const upTo = new Map<string, number>()
   for (const s of covering) for (const c of s.header.covers) upTo.set(streamKey(c), Math.max(upTo.get(streamKey(c)) ?? 0, Number(c.seq)))
   let bytes = 0
