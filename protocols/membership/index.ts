@@ -130,6 +130,8 @@ class MembershipService extends EventTarget implements Membership, Startable {
   private readonly peers = new Map<string, ProvenPeer>()
   private readonly pending = new Map<string, ReturnType<typeof setTimeout>>()
   private readonly exempted = new Map<string, () => void>()
+  /** Connections already refused: a refusal is said once, whatever else then gives up on it. */
+  private readonly refused = new WeakSet<Connection>()
   private started = false
 
   constructor (private readonly components: MembershipComponents, private readonly init: MembershipInit) {
@@ -148,6 +150,7 @@ class MembershipService extends EventTarget implements Membership, Startable {
     if (this.started) return
     await this.components.registrar.handle(MEMBERSHIP_PROTOCOL, (stream, connection) => { void this.respond(stream, connection) }, { maxInboundStreams: 2, maxOutboundStreams: 2 })
     this.components.events.addEventListener('connection:open', this.onOpen)
+    this.components.events.addEventListener('connection:close', this.onClose)
     this.components.events.addEventListener('peer:disconnect', this.onDisconnect)
     this.started = true
   }
@@ -156,6 +159,7 @@ class MembershipService extends EventTarget implements Membership, Startable {
     if (!this.started) return
     this.started = false
     this.components.events.removeEventListener('connection:open', this.onOpen)
+    this.components.events.removeEventListener('connection:close', this.onClose)
     this.components.events.removeEventListener('peer:disconnect', this.onDisconnect)
     await this.components.registrar.unhandle(MEMBERSHIP_PROTOCOL)
     for (const t of this.pending.values()) clearTimeout(t)
@@ -234,16 +238,29 @@ class MembershipService extends EventTarget implements Membership, Startable {
     this.peers.delete(evt.detail.toString())
   }
 
+  /** A connection that closed has no deadline left to miss. */
+  private readonly onClose = (evt: CustomEvent<Connection>): void => { this.clearDeadline(evt.detail) }
+
+  private clearDeadline (conn: Connection): void {
+    const t = this.pending.get(conn.id)
+    if (t === undefined) return
+    clearTimeout(t)
+    this.pending.delete(conn.id)
+  }
+
   private refuse (conn: Connection, reason: string, stream?: Stream): void {
-    this.log('refusing %p: %s', conn.remotePeer, reason)
+    this.clearDeadline(conn)
     stream?.abort(new NotMemberError('membership refused'))
+    // Refused once: its deadline, or a handshake that fails as the connection closes, say no more.
+    if (this.refused.has(conn)) return
+    this.refused.add(conn)
+    this.log('refusing %p: %s', conn.remotePeer, reason)
     void conn.close().catch((err: unknown) => { conn.abort(err as Error) })
     this.dispatchEvent(new CustomEvent('peer:refused', { detail: { peerId: conn.remotePeer.toString(), reason } }))
   }
 
   private accept (conn: Connection, peer: ProvenPeer): void {
-    const t = this.pending.get(conn.id)
-    if (t !== undefined) { clearTimeout(t); this.pending.delete(conn.id) }
+    this.clearDeadline(conn)
     const first = !this.peers.has(peer.deviceId)
     this.peers.set(peer.deviceId, peer)
     if (first) this.dispatchEvent(new CustomEvent('peer:proven', { detail: { peer, connection: conn } }))
