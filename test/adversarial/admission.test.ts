@@ -1,16 +1,16 @@
 /** Every way an entry can be bad, each refused with its own code before Yjs sees it. */
 import { readdir, readFile, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
-import { afterEach, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
 import * as Y from 'yjs'
 import { DOC_NAMES, SessionDoc, sealSnapshot, sealUpdate } from '../../crdt/index.js'
 import { deviceIdFromKey, generateWallet, toHex } from '../../src/identity/index.js'
 import { SignedEntry, EntryBody } from '../../src/identity/pb/entry.js'
 import { foreignDevice, newVault } from '../helpers/vault.js'
 import { until } from '../helpers/nodes.js'
+import { stopAfterEach } from '../helpers/teardown.js'
 
-const cleanups: Array<() => Promise<void>> = []
-afterEach(async () => { for (const c of cleanups.splice(0)) await c() })
+const { cleanups } = stopAfterEach()
 
 function updateFor (text: string): Uint8Array {
   const s = new SessionDoc()

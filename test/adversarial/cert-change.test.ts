@@ -9,7 +9,7 @@
 import { randomBytes } from 'node:crypto'
 import { cp } from 'node:fs/promises'
 import { join } from 'node:path'
-import { afterEach, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
 import { DOC_NAMES, sealUpdate, type SessionKey } from '../../crdt/index.js'
 import { enrol, type HomeIdentity } from '../../src/node/enrol.js'
 import { MeshNode, type NodeEvent } from '../../src/node/mesh.js'
@@ -17,15 +17,11 @@ import { Vault, type RightsEvent } from '../../src/node/vault.js'
 import { acquireLock } from '../../src/store/index.js'
 import { openVault } from '../../src/sdk/index.js'
 import { generateWallet, startNode, until, type TestNode } from '../helpers/nodes.js'
+import { stopAfterEach } from '../helpers/teardown.js'
 import { tempDir } from '../helpers/tmp.js'
 import { CLOCK_SKEW_MS, issueCutoff, MAX_CUTOFF_DOCS, toHex, type Wallet } from '../../src/identity/index.js'
 
-const nodes: TestNode[] = []
-const cleanups: Array<() => Promise<void>> = []
-afterEach(async () => {
-  for (const n of nodes.splice(0)) await n.stop()
-  for (const c of cleanups.splice(0)) await c()
-})
+const { nodes, cleanups } = stopAfterEach()
 
 const SESSION = 'agent:main:dnotes'
 

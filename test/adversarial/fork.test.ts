@@ -6,19 +6,15 @@
  */
 import { execFileSync } from 'node:child_process'
 import { join } from 'node:path'
-import { afterEach, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
 import { DOC_NAMES, type SessionKey } from '../../crdt/index.js'
 import { openVault } from '../../src/sdk/index.js'
 import { generateWallet, startNode, until, type TestNode } from '../helpers/nodes.js'
 import { rogueMember, sharedSession } from '../helpers/rogue.js'
+import { stopAfterEach } from '../helpers/teardown.js'
 import { tempDir } from '../helpers/tmp.js'
 
-const nodes: TestNode[] = []
-const cleanups: Array<() => Promise<void>> = []
-afterEach(async () => {
-  for (const n of nodes.splice(0)) await n.stop()
-  for (const c of cleanups.splice(0)) await c()
-})
+const { nodes, cleanups } = stopAfterEach()
 
 const KEY = 'agent:main:forked' as SessionKey
 

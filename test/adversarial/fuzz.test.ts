@@ -5,16 +5,16 @@
  * A never crashes or hangs, nothing A wrote is lost on A or C, and A restarts and opens
  * everything afterwards.
  */
-import { afterEach, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
 import * as Y from 'yjs'
 import { DOC_NAMES, SessionDoc, type SessionKey } from '../../crdt/index.js'
 import type { Rogue } from '../helpers/rogue.js'
 import { generateWallet, startNode, until, type TestNode } from '../helpers/nodes.js'
 import { prng } from '../helpers/prng.js'
 import { poisonUpdate, rogueMember, updateOf } from '../helpers/rogue.js'
+import { stopAfterEach } from '../helpers/teardown.js'
 
-const nodes: TestNode[] = []
-afterEach(async () => { for (const n of nodes.splice(0)) await n.stop() })
+const { nodes } = stopAfterEach()
 
 const SEED = Number(process.env.MESH_FUZZ_SEED ?? 0x5eed12)
 const ROUNDS = Number(process.env.MESH_FUZZ_ROUNDS ?? 40)

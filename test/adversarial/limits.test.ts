@@ -3,15 +3,15 @@
  * budget, or a snapshot larger than what it claims can hold, is refused with a typed error; the
  * session goes on, other documents are untouched, and nothing the budget allowed is lost.
  */
-import { afterEach, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
 import * as Y from 'yjs'
 import { DOC_NAMES, SessionDoc, type SessionKey } from '../../crdt/index.js'
 import { parseStreamKey } from '../../src/identity/index.js'
-import { generateWallet, startNode, until, type TestNode } from '../helpers/nodes.js'
+import { generateWallet, startNode, until } from '../helpers/nodes.js'
 import { rogueMember, updateOf } from '../helpers/rogue.js'
+import { stopAfterEach } from '../helpers/teardown.js'
 
-const nodes: TestNode[] = []
-afterEach(async () => { for (const n of nodes.splice(0)) await n.stop() })
+const { nodes } = stopAfterEach()
 
 const KEY = 'agent:main:flooded' as SessionKey
 

@@ -5,7 +5,7 @@
  * restarts, and the member's next good entry is taken as usual.
  */
 import { createServer } from 'node:net'
-import { afterEach, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
 import * as Y from 'yjs'
 import { DOC_NAMES, SessionDoc, type SessionKey } from '../../crdt/index.js'
 import { MeshNode } from '../../src/node/mesh.js'
@@ -16,13 +16,9 @@ import { tempDir } from '../helpers/tmp.js'
 import { cliEnv, runCli } from '../helpers/cli.js'
 import { join } from 'node:path'
 import { freePort } from '../helpers/free-port.js'
+import { stopAfterEach } from '../helpers/teardown.js'
 
-const nodes: TestNode[] = []
-const cleanups: Array<() => Promise<void>> = []
-afterEach(async () => {
-  for (const n of nodes.splice(0)) await n.stop()
-  for (const c of cleanups.splice(0)) await c()
-})
+const { nodes, cleanups } = stopAfterEach()
 
 const KEY = 'agent:main:poisoned' as SessionKey
 

@@ -6,15 +6,15 @@
  */
 import { readdir } from 'node:fs/promises'
 import { join } from 'node:path'
-import { afterEach, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
 import * as Y from 'yjs'
 import { DOC_NAMES, SessionDoc, type SessionKey } from '../../crdt/index.js'
 import { parseStreamKey, streamKey, toHex } from '../../src/identity/index.js'
-import { until, type TestNode } from '../helpers/nodes.js'
+import { until } from '../helpers/nodes.js'
 import { rogueMember, updateOf } from '../helpers/rogue.js'
+import { stopAfterEach } from '../helpers/teardown.js'
 
-const nodes: TestNode[] = []
-afterEach(async () => { for (const n of nodes.splice(0)) await n.stop() })
+const { nodes } = stopAfterEach()
 
 const KEY = 'agent:main:claimed' as SessionKey
 const BIG = 1_000_000_000n

@@ -5,21 +5,17 @@
  * check; a forged or tampered entry in such a frame is refused like any other, never stored, and
  * the honest entries beside it are.
  */
-import { afterEach, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
 import { DOC_NAMES, SessionDoc, sealUpdate, type SessionKey } from '../../crdt/index.js'
 import { checkEntrySignature, parseTrustedEntry, streamKey, verifyEntrySignatures } from '../../src/identity/index.js'
 import { SignedEntry, EntryBody } from '../../src/identity/pb/entry.js'
 import { foreignDevice, newVault } from '../helpers/vault.js'
-import { until, type TestNode } from '../helpers/nodes.js'
+import { until } from '../helpers/nodes.js'
 import { verifyWorkers } from '../../src/identity/verify-pool.js'
 import { rogueMember } from '../helpers/rogue.js'
+import { stopAfterEach } from '../helpers/teardown.js'
 
-const cleanups: Array<() => Promise<void>> = []
-const nodes: TestNode[] = []
-afterEach(async () => {
-  for (const n of nodes.splice(0)) await n.stop()
-  for (const c of cleanups.splice(0)) await c()
-})
+const { nodes, cleanups } = stopAfterEach()
 
 /** Successive Yjs updates of one session document, one message each. */
 function sessionUpdates (n: number): Uint8Array[] {

@@ -3,14 +3,14 @@
  * concurrently; their sealed entries are delivered in random order, with duplicates and
  * withheld batches; at the end every device holds the same session, memory and task state.
  */
-import { afterEach, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
 import { generateWallet } from '../../src/identity/index.js'
 import { openVault, type MeshVault, type Session } from '../../src/sdk/index.js'
 import { newVault } from '../helpers/vault.js'
 import { prng } from '../helpers/prng.js'
+import { stopAfterEach } from '../helpers/teardown.js'
 
-const cleanups: Array<() => Promise<void>> = []
-afterEach(async () => { for (const c of cleanups.splice(0)) await c() })
+const { cleanups } = stopAfterEach()
 
 async function run (seed: number): Promise<void> {
   const rnd = prng(seed)

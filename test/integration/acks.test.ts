@@ -3,13 +3,13 @@
  * Acknowledgements): entries it refused are shown lacking on the sender, not "in sync" because
  * they were sent, and what was sent shows in flight until the peer says it took it.
  */
-import { afterEach, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
 import { DOC_NAMES, type SessionKey } from '../../crdt/index.js'
 import type { PeerStatus } from '../../src/node/mesh-types.js'
-import { generateWallet, startNode, until, type TestNode } from '../helpers/nodes.js'
+import { generateWallet, startNode, until } from '../helpers/nodes.js'
+import { stopAfterEach } from '../helpers/teardown.js'
 
-const nodes: TestNode[] = []
-afterEach(async () => { for (const n of nodes.splice(0)) await n.stop() })
+const { nodes } = stopAfterEach()
 
 const KEY = 'agent:main:acked' as SessionKey
 

@@ -9,15 +9,15 @@ import { spawn, spawnSync } from 'node:child_process'
 import { mkdirSync } from 'node:fs'
 import { join } from 'node:path'
 import { createInterface } from 'node:readline'
-import { afterEach, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
 import { ROOT } from '../helpers/cli.js'
 import { startNode, until } from '../helpers/nodes.js'
+import { stopAfterEach } from '../helpers/teardown.js'
 import { tempDir } from '../helpers/tmp.js'
 import { walletFromSeed } from '../../src/identity/index.js'
 import { randomBytes } from 'node:crypto'
 
-const cleanups: Array<() => Promise<void>> = []
-afterEach(async () => { for (const c of cleanups.splice(0)) await c() })
+const { cleanups } = stopAfterEach()
 
 const CHILD = join(ROOT, 'dist', 'test', 'helpers', 'disk-full.js')
 

@@ -1,15 +1,15 @@
 /** One process per home: a second one is told which pid holds it; a dead holder's lock is taken over. */
 import { spawn } from 'node:child_process'
 import { join } from 'node:path'
-import { afterEach, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
 import { generateWallet, writeNewWallet } from '../../src/identity/index.js'
 import { openVault } from '../../src/sdk/index.js'
 import { cliEnv, ROOT, runCli } from '../helpers/cli.js'
 import { startDaemon } from '../helpers/daemon.js'
+import { stopAfterEach } from '../helpers/teardown.js'
 import { tempDir } from '../helpers/tmp.js'
 
-const cleanups: Array<() => Promise<void>> = []
-afterEach(async () => { for (const c of cleanups.splice(0)) await c() })
+const { cleanups } = stopAfterEach()
 
 function hold (home: string): Promise<ReturnType<typeof spawn>> {
   return new Promise((resolve, reject) => {

@@ -6,14 +6,14 @@
 import { readdir, readFile, stat, writeFile } from 'node:fs/promises'
 import { hostname } from 'node:os'
 import { join } from 'node:path'
-import { afterEach, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
 import { generateDeviceKey, generateWallet, issueCertificate } from '../../src/identity/index.js'
 import { openVault } from '../../src/sdk/index.js'
 import { EntryStore } from '../../src/store/index.js'
+import { stopAfterEach } from '../helpers/teardown.js'
 import { tempDir } from '../helpers/tmp.js'
 
-const cleanups: Array<() => Promise<void>> = []
-afterEach(async () => { for (const c of cleanups.splice(0)) await c() })
+const { cleanups } = stopAfterEach()
 
 async function allFiles (dir: string): Promise<string[]> {
   const out: string[] = []

@@ -11,21 +11,17 @@
  */
 import { createHash } from 'node:crypto'
 import { join } from 'node:path'
-import { afterEach, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
 import { sealUpdate } from '../../crdt/index.js'
 import { deviceKem, generateDeviceKey, parseStreamKey, toHex, type DeviceKey, type VaultKeys, type Wallet } from '../../src/identity/index.js'
 import { enrol, writeEnrolledHome } from '../../src/node/enrol.js'
 import type { Vault } from '../../src/node/vault.js'
 import { openVault } from '../../src/sdk/index.js'
 import { generateWallet, startNode, until, type TestNode } from '../helpers/nodes.js'
+import { stopAfterEach } from '../helpers/teardown.js'
 import { tempDir } from '../helpers/tmp.js'
 
-const nodes: TestNode[] = []
-const cleanups: Array<() => Promise<void>> = []
-afterEach(async () => {
-  for (const n of nodes.splice(0)) await n.stop()
-  for (const c of cleanups.splice(0)) await c()
-})
+const { nodes, cleanups } = stopAfterEach()
 
 const DOCS = 5000
 const LAST = DOCS - 1

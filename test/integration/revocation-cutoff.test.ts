@@ -5,19 +5,15 @@
  * of being cut off because the revoker had not seen it yet; the laptop's own report never counts.
  */
 import { join } from 'node:path'
-import { afterEach, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
 import { DOC_NAMES, type SessionKey } from '../../crdt/index.js'
 import { deviceKem, generateDeviceKey, parseStreamKey, toHex, type Wallet } from '../../src/identity/index.js'
 import { writeEnrolledHome } from '../../src/node/enrol.js'
 import { generateWallet, startNode, until, type TestNode } from '../helpers/nodes.js'
+import { stopAfterEach } from '../helpers/teardown.js'
 import { tempDir } from '../helpers/tmp.js'
 
-const nodes: TestNode[] = []
-const cleanups: Array<() => Promise<void>> = []
-afterEach(async () => {
-  for (const n of nodes.splice(0)) await n.stop()
-  for (const c of cleanups.splice(0)) await c()
-})
+const { nodes, cleanups } = stopAfterEach()
 const SESSION = 'agent:main:cutoff'
 
 async function home (): Promise<string> { const t = await tempDir(); cleanups.push(t.cleanup); return join(t.dir, 'home') }

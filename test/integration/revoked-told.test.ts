@@ -8,18 +8,14 @@
  * the blind mirror when the revoker is away.
  */
 import { join } from 'node:path'
-import { afterEach, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
 import { deviceKem, generateDeviceKey, type Wallet } from '../../src/identity/index.js'
 import { writeEnrolledHome } from '../../src/node/enrol.js'
 import { generateWallet, startNode, until, type TestNode } from '../helpers/nodes.js'
+import { stopAfterEach } from '../helpers/teardown.js'
 import { tempDir } from '../helpers/tmp.js'
 
-const nodes: TestNode[] = []
-const cleanups: Array<() => Promise<void>> = []
-afterEach(async () => {
-  for (const n of nodes.splice(0)) await n.stop()
-  for (const c of cleanups.splice(0)) await c()
-})
+const { nodes, cleanups } = stopAfterEach()
 
 const SESSION = 'agent:main:told'
 

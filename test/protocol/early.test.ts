@@ -4,7 +4,7 @@
  * sockets; the hostile cases from a member that writes frames by hand (test/helpers/rogue.ts).
  */
 import { join } from 'node:path'
-import { afterEach, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
 import { DOC_NAMES, type SessionKey } from '../../crdt/index.js'
 import { LIMITS } from '../../protocols/sync/limits.js'
 import { StoreWriteError } from '../../src/errors.js'
@@ -13,14 +13,10 @@ import { LIVE_WRITE_WITHIN_MS } from '../../src/node/vault-admission.js'
 import type { RecordLog } from '../../src/store/index.js'
 import { generateWallet, startNode, until, type TestNode } from '../helpers/nodes.js'
 import { rogueMember, sharedSession, type Rogue } from '../helpers/rogue.js'
+import { stopAfterEach } from '../helpers/teardown.js'
 import { tempDir } from '../helpers/tmp.js'
 
-const nodes: TestNode[] = []
-const cleanups: Array<() => Promise<void>> = []
-afterEach(async () => {
-  for (const n of nodes.splice(0)) await n.stop()
-  for (const c of cleanups.splice(0)) await c()
-})
+const { nodes, cleanups } = stopAfterEach()
 
 const KEY = 'agent:main:early' as SessionKey
 const statsOf = (n: TestNode): ReturnType<TestNode['node']['libp2p']['services']['sync']['stats']> => n.node.libp2p.services.sync.stats()

@@ -10,16 +10,16 @@ import { noise } from '@chainsafe/libp2p-noise'
 import { yamux } from '@chainsafe/libp2p-yamux'
 import type { Stream } from '@libp2p/interface'
 import type { Libp2p } from 'libp2p'
-import { afterEach, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
 import { FrameReader, frame } from '../../protocols/sync/frames.js'
 import { MUXER_LIMITS, meshMuxer } from '../../src/node/muxer.js'
 import { prng } from '../helpers/prng.js'
 import { bareNode } from '../helpers/bare-node.js'
+import { stopAfterEach } from '../helpers/teardown.js'
 
 const PROTOCOL = '/mesh-test/flow/1'
 const FRAME = 1024 * 1024
-const nodes: Libp2p[] = []
-afterEach(async () => { for (const n of nodes.splice(0)) await n.stop() })
+const { nodes } = stopAfterEach<Libp2p>()
 
 async function node (muxer: ReturnType<typeof yamux>): Promise<Libp2p> {
   const n = await bareNode({ encrypter: noise(), muxer })

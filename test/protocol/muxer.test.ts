@@ -12,14 +12,14 @@ import { randomBytes } from 'node:crypto'
 import { yamux } from '@chainsafe/libp2p-yamux'
 import { multiaddr } from '@multiformats/multiaddr'
 import type { Libp2p } from 'libp2p'
-import { afterEach, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
 import { GRANT_AFTER, meshMuxer } from '../../src/node/muxer.js'
 import { meshNoise } from '../../src/node/noise.js'
 import { bareNode } from '../helpers/bare-node.js'
+import { stopAfterEach } from '../helpers/teardown.js'
 
 const PROTOCOL = '/mesh-test/muxer/1.0.0'
-const nodes: Libp2p[] = []
-afterEach(async () => { for (const n of nodes.splice(0)) await n.stop() })
+const { nodes } = stopAfterEach<Libp2p>()
 
 async function node (muxer: ReturnType<typeof yamux>): Promise<Libp2p> {
   const n = await bareNode({ encrypter: meshNoise(), muxer })

@@ -8,7 +8,7 @@
  * sliced work has spent the loop's turn, until the loop has had it.
  */
 import * as net from 'node:net'
-import { afterEach, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
 import type { Libp2p } from 'libp2p'
 import { noise } from '@chainsafe/libp2p-noise'
 import { defaultCrypto } from '@chainsafe/libp2p-noise/crypto'
@@ -19,10 +19,10 @@ import { joinMessages, meshNoise, meshNoiseCrypto, readInTurns, SEAL_PER_TURN, s
 import { turnSpent } from '../../protocols/sync/slice.js'
 import { busy } from '../helpers/turns.js'
 import { bareNode } from '../helpers/bare-node.js'
+import { stopAfterEach } from '../helpers/teardown.js'
 
 const PROTOCOL = '/mesh-test/noise/1.0.0'
-const nodes: Libp2p[] = []
-afterEach(async () => { for (const n of nodes.splice(0)) await n.stop() })
+const { nodes } = stopAfterEach<Libp2p>()
 
 async function node (encrypter: ReturnType<typeof noise>): Promise<Libp2p> {
   const n = await bareNode({ encrypter, muxer: meshMuxer() })

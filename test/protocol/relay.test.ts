@@ -12,17 +12,13 @@ import { lpStream } from '@libp2p/utils'
 import { peerIdFromString } from '@libp2p/peer-id'
 import { multiaddr } from '@multiformats/multiaddr'
 import { createLibp2p } from 'libp2p'
-import { afterEach, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
 import { HOP_PROTOCOL } from '../../src/node/relay.js'
 import { meshMuxer } from '../../src/node/muxer.js'
 import { generateWallet, startNode, until, type TestNode } from '../helpers/nodes.js'
+import { stopAfterEach } from '../helpers/teardown.js'
 
-const nodes: TestNode[] = []
-const stops: Array<() => Promise<void>> = []
-afterEach(async () => {
-  for (const n of nodes.splice(0)) await n.stop()
-  for (const s of stops.splice(0)) await s()
-})
+const { nodes, cleanups: stops } = stopAfterEach()
 async function node (opts: Parameters<typeof startNode>[0] = {}): Promise<TestNode> { const n = await startNode(opts); nodes.push(n); return n }
 const texts = async (n: TestNode, key: string): Promise<string[]> => {
   if (!(await n.vault.sessions.exists(key))) return []

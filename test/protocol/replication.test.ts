@@ -1,10 +1,10 @@
 /** Real libp2p nodes on loopback sockets: membership, replication, forwarding, refusal. */
-import { afterEach, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
 import { ENTRY_KIND } from '../../src/identity/index.js'
 import { generateWallet, startNode, until, type TestNode } from '../helpers/nodes.js'
+import { stopAfterEach } from '../helpers/teardown.js'
 
-const nodes: TestNode[] = []
-afterEach(async () => { for (const n of nodes.splice(0)) await n.stop() })
+const { nodes } = stopAfterEach()
 async function node (opts: Parameters<typeof startNode>[0] = {}): Promise<TestNode> { const n = await startNode(opts); nodes.push(n); return n }
 const texts = async (n: TestNode, key: string): Promise<string[]> => {
   if (!(await n.vault.sessions.exists(key))) return []

@@ -5,16 +5,16 @@
  * continues from what B holds; B ends with every message, and the snapshot bytes A sent in all
  * stay under 1.3× the snapshot's size. Progress is counted as it arrives and announced upfront.
  */
-import { afterEach, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
 import { DOC_NAMES } from '../../crdt/index.js'
 import { toHex } from '../../src/identity/index.js'
 import type { ProgressEvent } from '../../src/node/mesh.js'
 import { vaultSource } from '../../src/node/source.js'
 import { generateWallet, startNode, until, type TestNode } from '../helpers/nodes.js'
 import { prng } from '../helpers/prng.js'
+import { stopAfterEach } from '../helpers/teardown.js'
 
-const nodes: TestNode[] = []
-afterEach(async () => { for (const n of nodes.splice(0)) await n.stop() })
+const { nodes } = stopAfterEach()
 async function node (opts: Parameters<typeof startNode>[0] = {}): Promise<TestNode> { const n = await startNode(opts); nodes.push(n); return n }
 
 const N = 6000

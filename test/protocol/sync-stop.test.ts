@@ -3,12 +3,12 @@
  * membership check still pending) is aborted, instead of becoming a session of a service that
  * no longer runs (which the peer then saw as live: "A to end B's own session" never came).
  */
-import { afterEach, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
 import { SYNC_PROTOCOL } from '../../protocols/sync/index.js'
-import { generateWallet, startNode, until, type TestNode } from '../helpers/nodes.js'
+import { generateWallet, startNode, until } from '../helpers/nodes.js'
+import { stopAfterEach } from '../helpers/teardown.js'
 
-const nodes: TestNode[] = []
-afterEach(async () => { for (const n of nodes.splice(0)) await n.stop() })
+const { nodes } = stopAfterEach()
 
 describe('sync stop', () => {
   it('a stream whose membership check ends after the stop is aborted, and no session starts', async () => {

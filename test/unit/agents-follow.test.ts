@@ -8,19 +8,19 @@
 import { appendFile, readFile, rm, truncate, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
-import { afterEach, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
 import {
   claudeCwd, claudeLineKey, claudePathFields, claudeRecords, claudeView, CursorStore, JsonlStream, joinJsonl, readTail, remapLines, splitJsonl,
   withMeshHooks, withoutMeshHooks
 } from '../../src/agents/index.js'
 import type { NativeRecord } from '../../crdt/records.js'
 import { prng } from '../helpers/prng.js'
+import { stopAfterEach } from '../helpers/teardown.js'
 import { tempDir } from '../helpers/tmp.js'
 
 const FIX = fileURLToPath(new URL('../fixtures/agents/claude/5b0c3a1e-7d2f-4c61-9e0a-2f4d8b6c1a90.jsonl', import.meta.url))
 const SID = '5b0c3a1e-7d2f-4c61-9e0a-2f4d8b6c1a90'
-const cleanups: Array<() => Promise<void>> = []
-afterEach(async () => { for (const c of cleanups.splice(0)) await c() })
+const { cleanups } = stopAfterEach()
 async function tmp (): Promise<string> { const t = await tempDir(); cleanups.push(t.cleanup); return t.dir }
 
 function stream (path: string): JsonlStream {

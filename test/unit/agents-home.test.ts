@@ -6,14 +6,14 @@
  */
 import { mkdir, open, utimes, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
-import { afterEach, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
 import {
   busy, findClaudeSession, findProject, listClaudeSessions, listCodexSessions, loadMounts, normalizeRemote, parseRemote, remember
 } from '../../src/agents/index.js'
+import { stopAfterEach } from '../helpers/teardown.js'
 import { tempDir } from '../helpers/tmp.js'
 
-const cleanups: Array<() => Promise<void>> = []
-afterEach(async () => { for (const c of cleanups.splice(0)) await c() })
+const { cleanups } = stopAfterEach()
 async function tmp (): Promise<string> { const t = await tempDir(); cleanups.push(t.cleanup); return t.dir }
 
 describe('finding the project on this machine', () => {

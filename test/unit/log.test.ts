@@ -1,13 +1,13 @@
 import { constants } from 'node:fs'
 import { appendFile, readdir, readFile, stat, truncate, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
-import { afterEach, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
 import { RecordLog } from '../../src/store/index.js'
 import { MAX_WAITING_BYTES } from '../../src/store/log.js'
+import { stopAfterEach } from '../helpers/teardown.js'
 import { tempDir } from '../helpers/tmp.js'
 
-const cleanups: Array<() => Promise<void>> = []
-afterEach(async () => { for (const c of cleanups.splice(0)) await c() })
+const { cleanups } = stopAfterEach()
 
 async function collect (path: string): Promise<{ records: string[], log: RecordLog, recovered: any[] }> {
   const records: string[] = []

@@ -2,12 +2,12 @@
 import { randomBytes } from 'node:crypto'
 import { readdir, readFile, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
-import { afterEach, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
 import { stageFile } from '../../src/store/index.js'
+import { stopAfterEach } from '../helpers/teardown.js'
 import { tempDir } from '../helpers/tmp.js'
 
-const cleanups: Array<() => Promise<void>> = []
-afterEach(async () => { for (const c of cleanups.splice(0)) await c() })
+const { cleanups } = stopAfterEach()
 
 describe('staged files', () => {
   it('holds its caller back while the disk is behind, and puts the whole file in place on commit', async () => {

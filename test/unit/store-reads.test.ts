@@ -4,14 +4,14 @@
  * replica loads from `uncovered` and a catch-up plans from it; an entry skipped there is missing
  * from the open document (or from what a peer is sent) although the store holds it.
  */
-import { afterEach, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
 import { sealUpdate } from '../../crdt/index.js'
 import { deriveVaultKeys, docIdFor, generateDeviceKey, generateWallet, parseTrustedEntry, vaultSeedSignature } from '../../src/identity/index.js'
 import { EntryStore } from '../../src/store/index.js'
+import { stopAfterEach } from '../helpers/teardown.js'
 import { tempDir } from '../helpers/tmp.js'
 
-const cleanups: Array<() => Promise<void>> = []
-afterEach(async () => { for (const c of cleanups.splice(0)) await c() })
+const { cleanups } = stopAfterEach()
 
 describe('EntryStore reads beside appends', async () => {
   const keys = deriveVaultKeys(vaultSeedSignature(generateWallet()))

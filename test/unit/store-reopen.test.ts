@@ -4,14 +4,14 @@
  * as they were, across several read blocks and records that straddle a block's end. An index
  * that kept a view instead of a copy would name documents by bytes a later block overwrote.
  */
-import { afterEach, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
 import { sealUpdate } from '../../crdt/index.js'
 import { deriveVaultKeys, docIdFor, generateDeviceKey, generateWallet, toHex, vaultSeedSignature } from '../../src/identity/index.js'
 import { EntryStore } from '../../src/store/index.js'
+import { stopAfterEach } from '../helpers/teardown.js'
 import { tempDir } from '../helpers/tmp.js'
 
-const cleanups: Array<() => Promise<void>> = []
-afterEach(async () => { for (const c of cleanups.splice(0)) await c() })
+const { cleanups } = stopAfterEach()
 
 function state (store: EntryStore): { digest: string, docs: string[], tips: string[], certificates: string[] } {
   const f = store.fingerprints()

@@ -1,11 +1,11 @@
 import { chmod, mkdir, stat, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
-import { afterEach, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
 import { generateWallet, loadWallet, parseWalletFile, vaultSeedSignature, walletFromSecretKey, writeNewWallet } from '../../src/identity/index.js'
+import { stopAfterEach } from '../helpers/teardown.js'
 import { tempDir } from '../helpers/tmp.js'
 
-const cleanups: Array<() => Promise<void>> = []
-afterEach(async () => { for (const c of cleanups.splice(0)) await c() })
+const { cleanups } = stopAfterEach()
 
 describe('wallet files', () => {
   it('round-trips a Solana keypair file and derives the base58 address', async () => {
