@@ -24,7 +24,7 @@ import {
   CertificateExpiredError, InvalidCertificateError, messageTime, MissingCapabilityError, NotAdminError, RevokedAuthorError, SupersededCertificateError, UnknownAuthorError, UnknownEpochError
 } from '../errors.js'
 import {
-  CutoffVector, decodeCutoffPart, equals, evaluateRegistry, hasCapability, isChainCertificate, isChainRecord, isCutoffPartRecord, isCutoffRecord, isExpired, isRegistryRecord, toHex,
+  CutoffVector, decodeCutoffPart, equals, evaluateRegistry, hasCapability, isChainCertificate, isChainRecord, isCutoffPartRecord, isCutoffRecord, isExpired, isRegistryRecord, parseStreamKey, toHex,
   verifyAnyCertificate, verifyCertificate, verifyChainCertificate, verifyCutoff, verifyRegistryOp,
   type Certificate, type ChainCertificate, type Cutoff, type CutoffPart, type RegistryOp, type RegistryState, type VaultKeys
 } from '../identity/index.js'
@@ -392,6 +392,31 @@ export class CertRegistry {
     return this.judge(e.author, e.epoch, (v) => v.holds(e.doc, e.lane, e.seq), j)
   }
 
+  /**
+   * Which stored entries of a document may be handed to a peer, by their slots alone (lane key as
+   * `streamKey` gives it, seq): the load rule of servable(), without reading an entry (a stored
+   * entry's key epoch is one this node knows). Undefined while no certificate restricts anything,
+   * so a catch-up's totals count exactly what its servable() stream will yield.
+   */
+  servesSlots (doc: Uint8Array): ((key: string, seq: number) => boolean) | undefined {
+    if (!this.restricting) return undefined
+    const judged = new Map<string, { author: Uint8Array, lane: number } | undefined>()
+    return (key, seq) => {
+      if (!judged.has(key)) {
+        const slot = parseStreamKey(key)
+        judged.set(key, this.restricts(slot.author) ? slot : undefined)
+      }
+      const slot = judged.get(key)
+      if (slot === undefined) return true
+      try {
+        this.judge(slot.author, undefined, (v) => v.holds(doc, slot.lane, BigInt(seq)), { at: 'load' })
+        return true
+      } catch {
+        return false
+      }
+    }
+  }
+
   /** Judges a snapshot header by its number among its author's snapshots of the document. */
   judgeSnapshot (h: { author: Uint8Array, doc: Uint8Array, seq: bigint, epoch: number }, j: Judging): Certificate {
     return this.judge(h.author, h.epoch, (v) => v.holdsSnapshot(h.seq), j)
@@ -412,11 +437,12 @@ export class CertRegistry {
     }
   }
 
-  private judge (author: Uint8Array, epoch: number, within: (v: CutoffVector) => boolean, j: Judging): Certificate {
+  /** `epoch` undefined: not checked (servesSlots, for entries stored under a known one). */
+  private judge (author: Uint8Array, epoch: number | undefined, within: (v: CutoffVector) => boolean, j: Judging): Certificate {
     const id = toHex(author)
     const cert = this.governing(id)
     if (cert === undefined) throw new UnknownAuthorError('entry author holds no certificate of this wallet', { author: id })
-    if (this.keys !== undefined ? !this.keys.epochs.has(epoch) : (epoch !== 0 && !this.state.epochs.has(epoch))) throw new UnknownEpochError(`entry of unknown key epoch ${epoch}`, { epoch })
+    if (epoch !== undefined && (this.keys !== undefined ? !this.keys.epochs.has(epoch) : (epoch !== 0 && !this.state.epochs.has(epoch)))) throw new UnknownEpochError(`entry of unknown key epoch ${epoch}`, { epoch })
     const revokedAt = this.revokedCutoff(id)
     if (revokedAt !== undefined) {
       // Revoked: what honest devices held when it was revoked stays; nothing after it ever counts.

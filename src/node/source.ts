@@ -56,8 +56,10 @@ export function vaultSource (vault: Vault): ReplicaSource {
         vault.divergedLane(doc, i.author, i.lane, i.seq)
         again.push({ key, upTo: Number(i.seq) })
       }
-      const totals = store.uncoveredTotals(doc, floor, covered)
-      const tips = tipsFor(store, doc, theirs, snapshots)
+      // Counted as servable() will let them go: the peer's progress ends at its total.
+      const serves = vault.certs.servesSlots(doc)
+      const totals = store.uncoveredTotals(doc, floor, covered, serves)
+      const tips = tipsFor(store, doc, theirs, snapshots, serves)
       return { snapshots, entries: vault.servable(withExtras(store.uncovered(doc, floor, covered), again.map(a => store.held(doc, a.key, a.upTo)), store.forks.ofDoc(doc), tipEntries(store, doc, tips))), entryCount: totals.entries + tips.length, entryBytes: totals.bytes }
     },
     verifyAhead: async (entries) => {

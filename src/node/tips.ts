@@ -13,11 +13,12 @@ import type { EntryStore } from '../store/index.js'
 export interface TipRef { author: Uint8Array, lane: number, seq: bigint }
 
 /** The lane tips to send a peer whose vector is `theirs`, besides `snapshots` (planned for it). */
-export function tipsFor (store: EntryStore, doc: Uint8Array, theirs: AuthorSeq[], snapshots: SnapshotOffer[]): TipRef[] {
+export function tipsFor (store: EntryStore, doc: Uint8Array, theirs: AuthorSeq[], snapshots: SnapshotOffer[], serves?: (key: string, seq: number) => boolean): TipRef[] {
   const ours = store.vector(doc)
   const out = new Map<string, TipRef>()
   const want = (c: { author: Uint8Array, lane?: number, seq: bigint }): void => {
     const key = streamKey(c)
+    if (serves !== undefined && !serves(key, Number(c.seq))) return
     if (ours.get(key) === Number(c.seq) && store.tip(doc, key, Number(c.seq)) !== undefined) out.set(key, { author: c.author, lane: c.lane ?? 0, seq: c.seq })
   }
   const have = new Map(theirs.map(i => [streamKey(i), i]))

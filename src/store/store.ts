@@ -133,7 +133,7 @@ export class EntryStore {
   laneKeys (doc: Uint8Array): string[] { return this.idx.laneKeys(doc) }
   vector (doc: Uint8Array): Vector { return this.idx.vector(doc) }
   tip (doc: Uint8Array, key: string, seq: number): Uint8Array | undefined { return this.idx.tip(doc, key, seq) }
-  uncoveredTotals (doc: Uint8Array, after?: Vector, covered = false): { entries: number, bytes: number } { return this.idx.uncoveredTotals(doc, after, covered) }
+  uncoveredTotals (doc: Uint8Array, after?: Vector, covered = false, serves?: (key: string, seq: number) => boolean): { entries: number, bytes: number } { return this.idx.uncoveredTotals(doc, after, covered, serves) }
   heldRun (doc: Uint8Array, key: string, from: number, to: number): { held: boolean, bytes: number } { return this.idx.heldRun(doc, key, from, to) }
   uncoveredCount (doc: Uint8Array): number { return this.idx.uncoveredCount(doc) }
   snapshots (doc: Uint8Array): readonly StoredSnapshot[] { return this.idx.get(doc)?.snapshots ?? [] }
