@@ -24,7 +24,7 @@ import {
   CertificateExpiredError, InvalidCertificateError, messageTime, MissingCapabilityError, NotAdminError, RevokedAuthorError, SupersededCertificateError, UnknownAuthorError, UnknownEpochError
 } from '../errors.js'
 import {
-  CutoffVector, decodeCutoffPart, equals, evaluateRegistry, hasCapability, isChainCertificate, isChainRecord, isCutoffPartRecord, isCutoffRecord, isExpired, isRegistryRecord, parseStreamKey, toHex,
+  CutoffVector, decodeCutoffPart, equals, evaluateRegistry, hasCapability, isChainCertificate, isChainRecord, isCutoffPartRecord, isCutoffRecord, isExpired, isRegistryRecord, parseStreamKey, parseTrustedEntry, toHex,
   verifyAnyCertificate, verifyCertificate, verifyChainCertificate, verifyCutoff, verifyRegistryOp,
   type Certificate, type ChainCertificate, type Cutoff, type CutoffPart, type RegistryOp, type RegistryState, type VaultKeys
 } from '../identity/index.js'
@@ -390,6 +390,25 @@ export class CertRegistry {
   /** Judges an update entry at its position in its author's log; returns the governing certificate. */
   judgeUpdate (e: { author: Uint8Array, doc: Uint8Array, lane: number, seq: bigint, epoch: number }, j: Judging): Certificate {
     return this.judge(e.author, e.epoch, (v) => v.holds(e.doc, e.lane, e.seq), j)
+  }
+
+  /**
+   * Stored entries as they may be handed to a peer: one the load rule now refuses (its author
+   * revoked beyond its cutoff, made read-only) is held back and `why` hears the refusal, so
+   * nothing accepted before a change is forwarded after it.
+   */
+  async * servable (entries: AsyncIterable<Uint8Array>, why: (err: unknown) => void): AsyncGenerator<Uint8Array> {
+    for await (const bytes of entries) {
+      if (this.restricting) {
+        try {
+          this.judgeUpdate(parseTrustedEntry(bytes), { at: 'load' })
+        } catch (err) {
+          why(err)
+          continue
+        }
+      }
+      yield bytes
+    }
   }
 
   /**

@@ -274,18 +274,10 @@ export class MirrorVault extends EventEmitter<MirrorEvents> {
    * Stored entries as they may be handed on: one the registry now refuses (its author revoked
    * beyond its cutoff, made read-only) is held back, as a member's vault holds it back.
    */
-  private async * servable (entries: AsyncIterable<Uint8Array>): AsyncGenerator<Uint8Array> {
-    for await (const bytes of entries) {
-      if (!this.certs.restricting) { yield bytes; continue }
-      try {
-        this.certs.judgeUpdate(parseTrustedEntry(bytes), { at: 'load' })
-      } catch (err) {
-        log('stored entry held back from a peer: %e', err)
-        continue
-      }
-      yield bytes
-    }
+  private servable (entries: AsyncIterable<Uint8Array>): AsyncGenerator<Uint8Array> {
+    return this.certs.servable(entries, (err) => { log('stored entry held back from a peer: %e', err) })
   }
+
 
   private servableSnapshot (header: Entry): boolean {
     return this.certs.servesSnapshot(header, (err) => { log('stored snapshot held back from a peer: %e', err) })

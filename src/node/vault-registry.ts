@@ -215,18 +215,8 @@ export class Membership {
    * Stored entries as they may be handed to a peer: one that a changed certificate refuses (the
    * load rule) is held back, so nothing accepted before the change is forwarded after it.
    */
-  async * servable (entries: AsyncIterable<Uint8Array>): AsyncGenerator<Uint8Array> {
-    const { certs } = this.init
-    for await (const bytes of entries) {
-      if (!certs.restricting) { yield bytes; continue }
-      try {
-        const e = parseTrustedEntry(bytes)
-        certs.judgeUpdate(e, { at: 'load' })
-      } catch (err) {
-        log('stored entry held back from a peer: %e', err)
-        continue
-      }
-      yield bytes
-    }
+  servable (entries: AsyncIterable<Uint8Array>): AsyncGenerator<Uint8Array> {
+    return this.init.certs.servable(entries, (err) => { log('stored entry held back from a peer: %e', err) })
   }
+
 }
