@@ -151,23 +151,39 @@ export async function writeFileAtomic (path: string, data: string | Buffer): Pro
 export { joinJsonl }
 
 /** Whether `cur`'s complete lines are the first lines of `next`. */
-export function startsWithLines (next: Buffer, cur: Buffer): boolean {
+function startsWithLines (next: Buffer, cur: Buffer): boolean {
   const { taken } = splitJsonl(cur)
   return taken <= next.length && next.subarray(0, taken).equals(cur.subarray(0, taken))
 }
 
 /**
- * Whether writing `next` over `cur` (the file there now) loses nothing: the file's lines are the
- * first lines of `next`, read as written for `next`'s directory. `cwdOf` says which directory a
+ * Whether writing `next` over `cur` loses none of `cur`'s lines: `cur` is how `next` begins (the
+ * usual case: the agent's file, then what mesh added), or every line of `cur` is among `next`'s
+ * (both sides added lines and the file's were imported since: mesh orders them differently).
+ * A file whose lines cannot be read as text keeps what it holds (false).
+ */
+export function keepsLinesOf (next: Buffer, cur: Buffer): boolean {
+  if (startsWithLines(next, cur)) return true
+  try {
+    const have = new Set(splitJsonl(next).lines)
+    return splitJsonl(cur).lines.every(l => have.has(l))
+  } catch {
+    return false
+  }
+}
+
+/**
+ * Whether writing `next` over `cur` (the file there now) loses nothing: the file's lines are in
+ * `next` (keepsLinesOf), read as written for `next`'s directory. `cwdOf` says which directory a
  * file's lines were written for (its header's); a file that mesh wrote for another directory of
  * this machine holds the same lines with other paths, not lines mesh lacks.
  */
 export function onlyOursThere (cur: Buffer, next: Buffer, fields: FieldMatcher, cwdOf: (lines: readonly string[]) => string | undefined, cwd: string | undefined): boolean {
-  if (startsWithLines(next, cur)) return true
+  if (keepsLinesOf(next, cur)) return true
   const { lines } = splitJsonl(cur)
   const was = cwdOf(lines)
   if (was === undefined || cwd === undefined || was === cwd) return false
-  return startsWithLines(next, Buffer.from(joinJsonl(remapLines(lines, fields, { from: was, to: cwd }).lines)))
+  return keepsLinesOf(next, Buffer.from(joinJsonl(remapLines(lines, fields, { from: was, to: cwd }).lines)))
 }
 
 /** The file at `path` as it is now; undefined when there is none. */

@@ -92,17 +92,19 @@ export async function resumeAgentSession (api: MeshApi, key: string, opts: Resum
   if (!isAgentName(agent)) throw new InvalidInputError(`${key} is a ${agent} session: resume writes Claude Code, Codex, OpenClaw and Hermes sessions`)
   const cwd = await targetCwd(meta, opts.cwd, env)
   if (agent === 'claude' && cwd === undefined) throw new InvalidInputError(`where does this project live here? Pass cwd (--cwd DIR); it is remembered for ${projectName(meta) ?? 'this project'}`)
-  // Resuming makes this machine the driver: another device's live lease is taken over only when asked.
-  const lease = await api.call('sessions.takeLease', { key, take: opts.take === true })
+  // Resuming makes this machine the driver: another device's live lease is taken over only when
+  // asked, and only once the files may be written (a refused write leaves the lease where it was).
+  let tookOverFrom: string | undefined
+  const ready = async (): Promise<void> => { tookOverFrom = (await api.call('sessions.takeLease', { key, take: opts.take === true })).tookOverFrom }
   const from = meta.cwd !== undefined && cwd !== undefined && meta.cwd !== cwd ? meta.cwd : undefined
   const force = opts.force === true
   const r: Omit<ResumeResult, 'key' | 'agent' | 'cwd' | 'from' | 'tookOverFrom'> = agent === 'claude'
-    ? await writeClaudeBundle(meta.sessionId, records, { cwd: cwd as string, from, force, env })
+    ? await writeClaudeBundle(meta.sessionId, records, { cwd: cwd as string, from, force, env, ready })
     : agent === 'codex'
-      ? await writeCodexRollout(meta.sessionId, records, { cwd, from, name: meta.name, dir: meta.dir, force, env })
+      ? await writeCodexRollout(meta.sessionId, records, { cwd, from, name: meta.name, dir: meta.dir, force, env, ready })
       : agent === 'openclaw'
-        ? await writeOpenclawSession(meta.sessionId, records, { cwd, from, name: meta.name, dir: meta.dir, force, env })
+        ? await writeOpenclawSession(meta.sessionId, records, { cwd, from, name: meta.name, dir: meta.dir, force, env, ready })
         // Hermes's store is SQLite, which mesh does not write: its own importer takes this file.
-        : await writeHermesExport(meta.sessionId, records, { cwd, from, out: opts.out !== undefined ? resolve(opts.out) : undefined, env })
-  return { key, agent, cwd, from, ...r, tookOverFrom: lease.tookOverFrom }
+        : await writeHermesExport(meta.sessionId, records, { cwd, from, out: opts.out !== undefined ? resolve(opts.out) : undefined, env, ready })
+  return { key, agent, cwd, from, ...r, tookOverFrom }
 }

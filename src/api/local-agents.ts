@@ -3,7 +3,7 @@
  * session (agents-import.ts), reading them back a page at a time, and the followers' beats.
  */
 import { DOC_NAMES, MAX_APPEND_BYTES, parseSessionKey, RecordsDoc, type NativeRecord, type NewMessage, type SessionKey } from '../../crdt/index.js'
-import { InvalidInputError, LeaseHeldError, NotFoundError } from '../errors.js'
+import { InvalidInputError, NotFoundError } from '../errors.js'
 import { appendRecords, fitsOneEntry, viewOf, type CaptureMeta } from './agents-import.js'
 import { FollowTable } from './follow-table.js'
 import type { Handlers, LocalContext } from './local-context.js'
@@ -24,6 +24,10 @@ export function agentHandlers (ctx: LocalContext): Handlers<'agents.followBeat' 
       for (const r of records) bytes += Buffer.byteLength(r.text) + Buffer.byteLength(r.id) + r.file.length + r.kind.length
       if (bytes > MAX_APPEND_BYTES) throw new InvalidInputError(`these records carry ${bytes} bytes, more than ${MAX_APPEND_BYTES}: send them in several calls (one call is one entry, at most 1 MiB), a record over that size in parts`)
       const meta = { agent: input.agent, sessionId: input.sessionId, cwd: input.cwd, gitRemote: input.gitRemote, name: input.name, dir: input.dir }
+      // Refused before anything is stored while another device drives the session (unless
+      // forced): records stored without their view would stay so, since a re-import adds only
+      // records it does not hold.
+      await ctx.withSession(key, (s) => { s.checkWrite('import into', { force: input.force }) })
       // The records and their view in one change (one entry, one durable write) when they fit
       // in one: a live capture's line reaches peers after one fsync, not two in a row, and a
       // crash keeps both or neither (records stored without their view would stay so, since
@@ -79,23 +83,17 @@ export function agentHandlers (ctx: LocalContext): Handlers<'agents.followBeat' 
   }
 }
 
-/** agents.import as one change, when records and view fit in one entry and no lease blocks it. */
+/** agents.import as one change, when records and view fit in one entry. */
 async function importGrouped (ctx: LocalContext, key: SessionKey, meta: CaptureMeta, records: NativeRecord[], messages: NewMessage[], bytes: number, force: boolean | undefined): Promise<{ added: number, total: number, messages: number } | undefined> {
   if (!fitsOneEntry(bytes, messages)) return undefined
-  try {
-    return await ctx.withSession(key, async (s) => {
-      const r = await s.appendAlong({ force }, (doc) => {
-        const d = RecordsDoc.of(doc)
-        const added = appendRecords(d, meta, records)
-        return { value: { added: added.length, total: d.length }, messages: viewOf(added, messages) }
-      })
-      return { ...r.value, messages: r.messages.length }
+  return await ctx.withSession(key, async (s) => {
+    const r = await s.appendAlong({ force }, (doc) => {
+      const d = RecordsDoc.of(doc)
+      const added = appendRecords(d, meta, records)
+      return { value: { added: added.length, total: d.length }, messages: viewOf(added, messages) }
     })
-  } catch (err) {
-    // Another device drives the session: the records are stored alone, then the append says so.
-    if (err instanceof LeaseHeldError) return undefined
-    throw err
-  }
+    return { ...r.value, messages: r.messages.length }
+  })
 }
 
 /**

@@ -103,6 +103,12 @@ export class Session {
     return l !== undefined && !l.mine && !l.expired ? l : undefined
   }
 
+  /**
+   * Refuses, as a write would be (READ_ONLY, LEASE_HELD unless forced), before a caller stores
+   * anything in this session's document by another path (agents.import's records).
+   */
+  checkWrite (what: string, opts: WriteOptions): void { this.guard(what, opts) }
+
   private guard (what: string, opts: WriteOptions): void {
     this.writable(what)
     const l = opts.force === true ? undefined : this.blocking()

@@ -152,12 +152,124 @@ describe('mesh agent: Claude Code from one machine to another', () => {
     await writeFile(f, good.split('\n').filter(l => !l.includes('"uuid":"a-0002"')).join('\n'))
     const imp = await runCli(['agent', 'import', 'claude', '--file', f, '--key', 'agent:claude:broken', '--home', a.home], { env: u.env })
     expect(imp.code, imp.stderr).toBe(0)
+    // Kept as it is, and said at once (not first at the resume).
+    expect(imp.stderr).toMatch(/note: .*broken\.jsonl is kept as it is, but Claude Code's resume would break on it .*names parent a-0002, which no line has.*mesh agent export writes it/)
     await mkdir(join(u.home, 'w'))
     const res = await runCli(['agent', 'resume', 'agent:claude:broken', '--cwd', join(u.home, 'w'), '--home', a.home], { env: { ...u.env, CLAUDE_CONFIG_DIR: join(u.home, 'cc') } })
     expect(res.code).toBe(2)
     expect(res.stderr).toMatch(/Claude Code's resume would break on it .*names parent a-0002, which no line has/)
     await expect(stat(join(u.home, 'cc', 'projects'))).rejects.toThrow()
+    // Export writes it out as stored (the user's file to read or mend), and says what is wrong with it.
+    const out = join(u.home, 'broken-out.jsonl')
+    const exp = await runCli(['agent', 'export', 'agent:claude:broken', '--out', out, '--home', a.home, '--json'], { env: u.env })
+    expect(exp.code, exp.stderr).toBe(0)
+    expect(json(exp).chainProblems).toMatchObject([{ kind: 'dangling-parent', uuid: 'a-0003' }])
+    expect((await readFile(out)).equals(await readFile(f))).toBe(true)
   }, 60_000)
+
+  it('imports every session of --all but a damaged one, names it and exits 2; refuses a file that is not a session at all', async () => {
+    const u = await userHome('damaged-user')
+    const project = join(u.home, '.claude', 'projects', sanitizePath('/home/alice/src/many'))
+    await mkdir(project, { recursive: true })
+    const session = (id: string): string => [
+      JSON.stringify({ parentUuid: null, cwd: '/home/alice/src/many', sessionId: id, type: 'user', message: { role: 'user', content: `hello ${id}` }, uuid: `${id}-1`, timestamp: '2026-11-20T09:00:00.000Z' }),
+      JSON.stringify({ parentUuid: `${id}-1`, cwd: '/home/alice/src/many', sessionId: id, type: 'user', message: { role: 'user', content: `again ${id}` }, uuid: `${id}-2`, timestamp: '2026-11-20T09:00:01.000Z' })
+    ].join('\n') + '\n'
+    const ids = ['11111111-aaaa-4aaa-8aaa-000000000001', '22222222-aaaa-4aaa-8aaa-000000000002', '33333333-aaaa-4aaa-8aaa-000000000003']
+    for (const id of ids) await writeFile(join(project, `${id}.jsonl`), session(id))
+    // Between the others by mtime (the import goes newest first): random bytes, not UTF-8.
+    const bad = join(project, '44444444-aaaa-4aaa-8aaa-000000000004.jsonl')
+    await writeFile(bad, Buffer.from([0x7b, 0xff, 0xfe, 0x0a, 0xc3, 0x28, 0x0a]))
+    const t = Date.now() / 1000
+    for (const [i, p] of [join(project, `${ids[0] as string}.jsonl`), bad, join(project, `${ids[1] as string}.jsonl`), join(project, `${ids[2] as string}.jsonl`)].entries()) await utimes(p, t - 600 - i * 60, t - 600 - i * 60)
+
+    const all = await runCli(['agent', 'import', 'claude', '--all', '--home', a.home, '--json'], { env: u.env })
+    expect(all.code).toBe(2)
+    expect(json(all).map((r: any) => r.sessionId).sort()).toEqual([...ids].sort())
+    const err = JSON.parse(all.stderr.trim().split('\n').at(-1) as string).error
+    expect(err).toMatchObject({ code: 'INVALID_INPUT', details: { failed: [{ path: bad, code: 'INVALID_INPUT' }] } })
+    expect(err.message).toMatch(/1 of 4 claude sessions could not be imported/)
+    const text = await runCli(['agent', 'import', 'claude', '--all', '--home', a.home], { env: u.env })
+    expect(text.code).toBe(2)
+    expect(text.stderr).toContain(`skipped: ${bad}: the file is not valid UTF-8`)
+    expect(text.stdout).toMatch(/^3 claude sessions, 0 new records/)
+
+    // A file with no JSON line at all (a wrong path) is not stored as a session.
+    const notes = join(u.home, 'notes.txt')
+    await writeFile(notes, 'root:x:0:0:root:/root:/bin/bash\ndaemon:x:1:1::/usr/sbin:/usr/sbin/nologin\n')
+    const wrong = await runCli(['agent', 'import', 'claude', '--file', notes, '--home', a.home], { env: u.env })
+    expect(wrong.code).toBe(2)
+    expect(wrong.stderr).toContain(`${notes} holds no claude session: none of its 2 lines is JSON; nothing was imported`)
+    const sessions = await runCli(['sessions', '--home', a.home, '--json'], { env: u.env })
+    expect(sessions.stdout).not.toContain('agent:claude:notes')
+  }, 60_000)
+
+  it('a refused resume leaves the lease where it was; once the local lines are imported, a resume keeps both sides\' lines without --force', async () => {
+    const SID2 = '5e55e55e-0000-4000-8000-00000000b0f4'
+    const key = `agent:claude:${SID2}`
+    const desk = await userHome('lease-desk')
+    const laptop = await userHome('lease-laptop')
+    const deskCwd = join(desk.home, 'src', 'app')
+    const lapCwd = join(laptop.home, 'src', 'app')
+    await mkdir(deskCwd, { recursive: true })
+    await mkdir(lapCwd, { recursive: true })
+    const line = (uuid: string, parent: string | null, cwd: string, content: string): string => JSON.stringify({ parentUuid: parent, cwd, sessionId: SID2, type: 'user', message: { role: 'user', content }, uuid, timestamp: '2026-11-20T09:00:00.000Z' }) + '\n'
+    const deskFile = join(desk.home, '.claude', 'projects', sanitizePath(deskCwd), `${SID2}.jsonl`)
+    await mkdir(join(deskFile, '..'), { recursive: true })
+    await writeFile(deskFile, line('x1', null, deskCwd, 'start') + line('x2', 'x1', deskCwd, 'go on'))
+    const old = async (p: string): Promise<void> => { const t = new Date(Date.now() - 60_000); await utimes(p, t, t) }
+    await old(deskFile)
+    expect((await runCli(['agent', 'import', 'claude', '--file', deskFile, '--home', a.home], { env: desk.env })).code).toBe(0)
+    const leaseOn = async (d: Daemon, e: NodeJS.ProcessEnv): Promise<string | undefined> => {
+      const r = json(await runCli(['agent', 'list', 'claude', '--home', d.home, '--json'], { env: e }))
+      return [...r.local, ...r.sessions].find((x: any) => x.key === key)?.lease?.holder
+    }
+    const resume = async (d: Daemon, e: NodeJS.ProcessEnv, extra: string[] = []): Promise<RunResult> => await runCli(['agent', 'resume', key, '--take', '--home', d.home, '--json', ...extra], { env: e })
+
+    // The laptop picks it up (its own cwd), then the desk takes it back and adds a line.
+    const lapFile = join(laptop.home, '.claude', 'projects', sanitizePath(lapCwd), `${SID2}.jsonl`)
+    await poll('the session resumed on the laptop', async () => (await resume(b, laptop.env, ['--cwd', lapCwd])).code === 0)
+    const back = await resume(a, desk.env)
+    expect(back.code, back.stderr).toBe(0)
+    await writeFile(deskFile, line('d5', 'x2', deskCwd, 'from the desk'), { flag: 'a' })
+    await old(deskFile)
+    const added = await runCli(['agent', 'import', 'claude', '--file', deskFile, '--home', a.home], { env: desk.env })
+    expect(added.code, added.stderr).toBe(0)
+    await poll('the desk holding the lease, seen on the laptop', async () => await leaseOn(b, laptop.env) === 'desk')
+    // Meanwhile the laptop's Claude Code wrote a line of its own.
+    await writeFile(lapFile, line('l1', 'x2', lapCwd, 'from the laptop'), { flag: 'a' })
+    await old(lapFile)
+    await poll('the desk\'s line on the laptop', async () => {
+      const out = join(laptop.home, 'peek.jsonl')
+      return (await runCli(['agent', 'export', key, '--out', out, '--home', b.home], { env: laptop.env })).code === 0 && (await readFile(out, 'utf8')).includes('"uuid":"d5"')
+    })
+
+    // Refused (the laptop's line is not in mesh): nothing written, and the lease stays with the desk.
+    const refused = await resume(b, laptop.env)
+    expect(refused.code).toBe(2)
+    expect(refused.stderr).toMatch(/refusing to overwrite .*holds lines this session in mesh has not got/)
+    expect(await readFile(lapFile, 'utf8')).toContain('"uuid":"l1"')
+    expect(await leaseOn(b, laptop.env)).toBe('desk')
+    // The way out the messages name: import the file (the desk drives the session: its LEASE_HELD
+    // says to write anyway with --force), then resume; both sides' lines are kept, the resume
+    // needs no --force.
+    const held = await runCli(['agent', 'import', 'claude', '--file', lapFile, '--home', b.home], { env: laptop.env })
+    expect(held.code).toBe(1)
+    expect(held.stderr).toMatch(/is driven by desk .*write anyway with --force/)
+    // Refused whole: the record was not stored without its message (a later import would add neither).
+    const imp = await runCli(['agent', 'import', 'claude', '--file', lapFile, '--force', '--home', b.home, '--json'], { env: laptop.env })
+    expect(imp.code, imp.stderr).toBe(0)
+    expect(json(imp)).toMatchObject({ added: 1 })
+    const ok = await resume(b, laptop.env)
+    expect(ok.code, ok.stderr).toBe(0)
+    expect(json(ok)).toMatchObject({ tookOverFrom: 'desk' })
+    const written = await readFile(lapFile, 'utf8')
+    for (const u of ['x1', 'x2', 'd5', 'l1']) expect(written).toContain(`"uuid":"${u}"`)
+    expect(await leaseOn(b, laptop.env)).toBe('laptop')
+    // The session's messages hold both sides' lines too.
+    const shown = await runCli(['session', 'show', key, '--home', b.home, '--all'], { env: laptop.env })
+    for (const text of ['from the desk', 'from the laptop']) expect(shown.stdout).toContain(text)
+  }, 120_000)
 })
 
 describe('a line bigger than one entry', () => {

@@ -8,10 +8,10 @@ import { readdir } from 'node:fs/promises'
 import { basename, join } from 'node:path'
 import type { NativeRecord } from '../../../crdt/records.js'
 import { InvalidInputError } from '../../errors.js'
-import { fileRecord, filesOf, joinJsonl, jsonlRecords, listFiles, readFileNoFollow, readIfThere, sameThere, startsWithLines, writeFileAtomic } from '../bundle.js'
+import { fileRecord, filesOf, joinJsonl, jsonlRecords, listFiles, readFileNoFollow, readIfThere, keepsLinesOf, sameThere, writeFileAtomic } from '../bundle.js'
 import { remapLines } from '../remap.js'
 import { busy } from '../running.js'
-import { checkChain } from './chain.js'
+import { checkChain, type ChainProblem } from './chain.js'
 import { claudePathFields } from './fields.js'
 import { dropSessionsIndex, projectsDir, sideDir } from './home.js'
 import { claudeCwd, claudeRecords } from './records.js'
@@ -41,27 +41,42 @@ export async function readClaudeBundle (transcript: string, map?: { from: string
 
 export interface WriteResult { path: string, files: string[], rewritten: number, indexDropped: boolean, command: string }
 
-/** The files of a bundle with paths rewritten, checked; nothing written. */
-export function claudeExportFiles (records: readonly NativeRecord[], map?: { from: string, to: string }): { files: Map<string, Buffer>, rewritten: number } {
+/**
+ * The files of a bundle with paths rewritten, checked; nothing written. A transcript whose chain
+ * would break Claude Code's resume is refused, unless `check` is false (an export, which is the
+ * user's file to read or mend): its problems are then returned.
+ */
+export function claudeExportFiles (records: readonly NativeRecord[], map?: { from: string, to: string }, opts: { check?: boolean } = {}): { files: Map<string, Buffer>, rewritten: number, problems: ChainProblem[] } {
   const files = new Map<string, Buffer>()
+  const found: ChainProblem[] = []
   let rewritten = 0
   for (const [file, f] of filesOf(records)) {
     if (f.lines !== undefined) {
       let lines = f.lines
       if (map !== undefined) { const r = remapLines(lines, claudePathFields, map); lines = r.lines; rewritten += r.rewritten }
       const problems = checkChain(lines)
-      if (problems.length > 0) {
-        throw new InvalidInputError(`refusing to write ${file === '' ? 'the transcript' : file}: Claude Code's resume would break on it (${problems.length} problem${problems.length === 1 ? '' : 's'}: ${problems.slice(0, 3).map(p => p.detail).join('; ')})`, { problems: problems.slice(0, 20) })
+      if (problems.length > 0 && opts.check !== false) {
+        throw new InvalidInputError(`refusing to write ${file === '' ? 'the transcript' : file}: ${chainBreaks(problems)}`, { problems: problems.slice(0, 20) })
       }
+      found.push(...problems)
       files.set(file, Buffer.from(joinJsonl(lines)))
     } else if (f.bytes !== undefined) files.set(file, f.bytes)
   }
   if (!files.has('')) throw new InvalidInputError('the session holds no main transcript records')
-  return { files, rewritten }
+  return { files, rewritten, problems: found }
 }
 
-/** Writes the bundle where Claude Code looks for it from `cwd`. */
-export async function writeClaudeBundle (sessionId: string, records: readonly NativeRecord[], opts: { cwd: string, from?: string, env?: NodeJS.ProcessEnv, force?: boolean }): Promise<WriteResult> {
+/** What a transcript's chain problems mean, in a sentence. */
+export function chainBreaks (problems: readonly ChainProblem[]): string {
+  return `Claude Code's resume would break on it (${problems.length} problem${problems.length === 1 ? '' : 's'}: ${problems.slice(0, 3).map(p => p.detail).join('; ')})`
+}
+
+/**
+ * Writes the bundle where Claude Code looks for it from `cwd`. `ready` is awaited once every check
+ * passed, before anything is written (resume takes the session's lease there: a refused write
+ * takes nothing).
+ */
+export async function writeClaudeBundle (sessionId: string, records: readonly NativeRecord[], opts: { cwd: string, from?: string, env?: NodeJS.ProcessEnv, force?: boolean, ready?: () => Promise<void> }): Promise<WriteResult> {
   if (!/^[A-Za-z0-9._-]+$/.test(sessionId) || sessionId.startsWith('.')) throw new InvalidInputError(`not a session id: ${sessionId}`)
   const map = opts.from !== undefined ? { from: opts.from, to: opts.cwd } : undefined
   const { files, rewritten } = claudeExportFiles(records, map)
@@ -80,14 +95,17 @@ export async function writeClaudeBundle (sessionId: string, records: readonly Na
   const cur = await readIfThere(path)
   // Every file already there as it would be written (a resume run twice): nothing to write or refuse.
   if (cur?.equals(main) === true && (await Promise.all(sides.map(async x => await sameThere(x.p, x.bytes)))).every(Boolean)) {
+    await opts.ready?.()
     return { path, files: [path, ...sides.map(x => x.p)], rewritten, indexDropped: false, command }
   }
   const b = await busy(path)
   if (b !== undefined) throw new InvalidInputError(`refusing to write ${path}: Claude Code may be running this session here (${b.why}). Stop it, wait a few seconds, and run the resume again`, { path })
-  // What the agent wrote here that mesh has not got would be lost: only a prefix of the new file may be replaced.
-  if (cur !== undefined && opts.force !== true && !startsWithLines(main, cur)) {
+  // What the agent wrote here that mesh has not got would be lost: only a file whose every line
+  // the new one holds may be replaced.
+  if (cur !== undefined && opts.force !== true && !keepsLinesOf(main, cur)) {
     throw new InvalidInputError(`refusing to overwrite ${path}: it holds lines this session in mesh has not got (import it first with \`mesh agent import claude --file ${path}\`, or pass --force to replace it)`, { path })
   }
+  await opts.ready?.()
   const written: string[] = []
   for (const x of sides) {
     await writeFileAtomic(x.p, x.bytes)

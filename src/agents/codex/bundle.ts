@@ -37,7 +37,8 @@ export function codexExportFile (records: readonly NativeRecord[], map?: { from:
   return { bytes: Buffer.from(joinJsonl(r.lines)), rewritten: r.rewritten }
 }
 
-export async function writeCodexRollout (sessionId: string, records: readonly NativeRecord[], opts: { cwd?: string, from?: string, name?: string, dir?: string, env?: NodeJS.ProcessEnv, force?: boolean }): Promise<{ path: string, rewritten: number, command: string }> {
+/** Writes the rollout where Codex finds it; `ready` as writeClaudeBundle's (every check passed, nothing written yet). */
+export async function writeCodexRollout (sessionId: string, records: readonly NativeRecord[], opts: { cwd?: string, from?: string, name?: string, dir?: string, env?: NodeJS.ProcessEnv, force?: boolean, ready?: () => Promise<void> }): Promise<{ path: string, rewritten: number, command: string }> {
   const map = opts.from !== undefined && opts.cwd !== undefined ? { from: opts.from, to: opts.cwd } : undefined
   const { bytes, rewritten } = codexExportFile(records, map)
   const first = splitJsonl(bytes).lines[0] ?? ''
@@ -49,12 +50,13 @@ export async function writeCodexRollout (sessionId: string, records: readonly Na
   const command = `${opts.cwd !== undefined ? `cd ${shellQuote(opts.cwd)} && ` : ''}codex resume ${sessionId}`
   const cur = await readIfThere(path)
   // Already there as it would be written (a resume run twice): nothing to write or refuse.
-  if (cur?.equals(bytes) === true) return { path, rewritten, command }
+  if (cur?.equals(bytes) === true) { await opts.ready?.(); return { path, rewritten, command } }
   const b = await busy(path)
   if (b !== undefined) throw new InvalidInputError(`refusing to write ${path}: Codex may be running this session here (${b.why})`, { path })
   if (cur !== undefined && opts.force !== true && !onlyOursThere(cur, bytes, codexPathFields, lines => codexMeta(lines).cwd, opts.cwd)) {
     throw new InvalidInputError(`refusing to overwrite ${path}: it holds lines this session in mesh has not got (import it first, or pass --force)`, { path })
   }
+  await opts.ready?.()
   await writeFileAtomic(path, bytes)
   return { path, rewritten, command }
 }

@@ -46,11 +46,13 @@ export function hermesExportFile (records: readonly NativeRecord[], map?: { from
   return { bytes: Buffer.from(`${r.lines[0] as string}\n`), rewritten: r.rewritten }
 }
 
-export async function writeHermesExport (sessionId: string, records: readonly NativeRecord[], opts: { cwd?: string, from?: string, out?: string, env?: NodeJS.ProcessEnv }): Promise<{ path: string, rewritten: number, command: string }> {
+/** Writes the export file Hermes's own importer takes; `ready` as writeClaudeBundle's (every check passed, nothing written yet). */
+export async function writeHermesExport (sessionId: string, records: readonly NativeRecord[], opts: { cwd?: string, from?: string, out?: string, env?: NodeJS.ProcessEnv, ready?: () => Promise<void> }): Promise<{ path: string, rewritten: number, command: string }> {
   const map = opts.from !== undefined && opts.cwd !== undefined ? { from: opts.from, to: opts.cwd } : undefined
   const { bytes, rewritten } = hermesExportFile(records, map)
   if (!SESSION_ID.test(sessionId)) throw new InvalidInputError(`not a Hermes session id: ${sessionId}`)
   const path = opts.out ?? join(hermesImportDir(opts.env), `${sessionId}.jsonl`)
+  await opts.ready?.()
   await writeFileAtomic(path, bytes)
   return { path, rewritten, command: `hermes sessions import --from hermes ${shellQuote(path)} && ${opts.cwd !== undefined ? `cd ${shellQuote(opts.cwd)} && ` : ''}hermes --resume ${shellQuote(sessionId)}` }
 }

@@ -69,7 +69,8 @@ export function openclawIndexEntry (records: readonly NativeRecord[]): { session
 
 export interface OpenclawWriteResult { path: string, rewritten: number, index: 'written' | 'kept' | 'none', sessionKey?: string, command: string }
 
-export async function writeOpenclawSession (sessionId: string, records: readonly NativeRecord[], opts: { cwd?: string, from?: string, name?: string, dir?: string, env?: NodeJS.ProcessEnv, force?: boolean }): Promise<OpenclawWriteResult> {
+/** Writes the transcript (and sessions.json where none is); `ready` as writeClaudeBundle's (every check passed, nothing written yet). */
+export async function writeOpenclawSession (sessionId: string, records: readonly NativeRecord[], opts: { cwd?: string, from?: string, name?: string, dir?: string, env?: NodeJS.ProcessEnv, force?: boolean, ready?: () => Promise<void> }): Promise<OpenclawWriteResult> {
   const map = opts.from !== undefined && opts.cwd !== undefined ? { from: opts.from, to: opts.cwd } : undefined
   const { bytes, rewritten } = openclawExportFile(records, map)
   const dir = opts.dir !== undefined && /^agents\/[A-Za-z0-9._-]+\/sessions$/.test(opts.dir) ? opts.dir : 'agents/main/sessions'
@@ -84,8 +85,9 @@ export async function writeOpenclawSession (sessionId: string, records: readonly
     if (cur !== undefined && opts.force !== true && !onlyOursThere(cur, bytes, openclawPathFields, lines => openclawMeta(lines).cwd, opts.cwd)) {
       throw new InvalidInputError(`refusing to overwrite ${path}: it holds lines this session in mesh has not got (import it first with \`mesh agent import openclaw --file ${path}\`, or pass --force)`, { path })
     }
+    await opts.ready?.()
     await writeFileAtomic(path, bytes)
-  }
+  } else await opts.ready?.()
   // sessions.json is the Gateway's (file era) or doctor's input (database era): written only
   // when absent, so a live index is never edited behind the Gateway's back.
   const keyed = openclawIndexEntry(records)

@@ -8,11 +8,11 @@
 import { stat, writeFile } from 'node:fs/promises'
 import { resolve } from 'node:path'
 import {
-  batches, claudeExportFiles, codexExportFile, findClaudeSession, findCodexSession, gitRemote, listClaudeSessions,
+  batches, chainBreaks, claudeExportFiles, codexExportFile, findClaudeSession, findCodexSession, gitRemote, listClaudeSessions,
   listCodexSessions, readClaudeBundle, readCodexRollout, redact, toParts, filesOf, findOpenclawSession, listOpenclawSessions,
   readOpenclawSession, openclawExportFile, hermesExportFile, translateSession, TRANSLATE_TARGETS, parseSince, resumeAgentSession,
-  fetchAgentRecords, AGENT_NAMES, isAgentName, listOpenclawDbSessions, readOpenclawDbSession, type AgentMeta, type AgentName,
-  type OpenclawDbSession
+  fetchAgentRecords, AGENT_NAMES, isAgentName, listOpenclawDbSessions, readOpenclawDbSession, checkChain, type AgentMeta, type AgentName,
+  type ChainProblem, type OpenclawDbSession
 } from '../../agents/index.js'
 import { importHermes, listHermesHere } from './agent-hermes.js'
 import { followCmd, hookCmd, hooksCmd } from './agent-live.js'
@@ -59,23 +59,39 @@ async function importCmd (g: Globals, a: string | undefined, values: Record<stri
       : agent === 'codex' ? await listCodexSessions() : await openclawSessions(g)
     const picked = found.filter(s => since === undefined || s.mtimeMs >= since)
     const bytes = picked.reduce((n, s) => n + s.size, 0)
+    const failed: Array<{ path: string, sessionId: string, code: string, message: string }> = []
     const results = await withApi(g, async api => {
       const list: ImportResult[] = []
       let done = 0
       for (const [i, s] of picked.entries()) {
         // Progress on stderr (stdout stays the result): a line per session, rewritten on a terminal.
         if (picked.length > 1) progress(`importing ${agent} session ${i + 1}/${picked.length} (${mb(done)} of ${mb(bytes)}) ${s.sessionId}`)
-        const r = await importOne(api, g, agent, s.path, values, s.db)
+        let r: ImportResult
+        try {
+          r = await importOne(api, g, agent, s.path, values, s.db)
+        } catch (err) {
+          done += s.size
+          // One damaged or vanished file is said and the others go on; anything else (the
+          // daemon, the disk) stops the run as before.
+          if (!isMeshError(err) || (err.code !== 'INVALID_INPUT' && err.code !== 'NOT_FOUND')) throw err
+          failed.push({ path: s.path, sessionId: s.sessionId, code: err.code, message: err.message })
+          // The progress line on a terminal is cleared first, so the skip is a line of its own.
+          if (picked.length > 1 && process.stderr.isTTY) process.stderr.write('\r\x1b[2K')
+          out.err(`skipped: ${err.message}`)
+          continue
+        }
         // An empty file (a conversation not started yet) makes no session: said, and left out.
         if (r.records === 0) out.err(`skipped: ${s.path} holds no records yet`)
         else list.push(r)
         done += s.size
       }
-      if (picked.length > 1) progress(`imported ${picked.length} ${agent} sessions (${mb(bytes)})`, true)
+      if (picked.length > 1) progress(`imported ${failed.length > 0 ? `${picked.length - failed.length} of ` : ''}${picked.length} ${agent} sessions (${mb(bytes)})`, true)
       return list
     })
     if (g.json) out.json(results)
     else out.line(`${results.length} ${agent} session${results.length === 1 ? '' : 's'}, ${results.reduce((n, r) => n + r.added, 0)} new records`)
+    // What could not be imported is an error of the run (exit 2, each file named), after the rest was.
+    if (failed.length > 0) throw new InvalidInputError(`${failed.length} of ${picked.length} ${agent} session${picked.length === 1 ? '' : 's'} could not be imported (the others were): ${failed.map(f => f.path).join(', ')}`, { failed })
     return 0
   }
   const db = agent === 'openclaw' && file === undefined ? (await listOpenclawDbSessions(process.env, skipDb)).find(d => d.sessionId === session) : undefined
@@ -125,7 +141,7 @@ function progress (line: string, last = false): void {
   else process.stderr.write(line + '\n')
 }
 
-interface ImportResult { key: string, path: string, sessionId: string, lines: number, records: number, added: number, total: number, messages: number, cwd?: string, gitRemote?: string, mappedFrom?: string, /** Lines that are not JSON, kept as written. */ unparsed?: number }
+interface ImportResult { key: string, path: string, sessionId: string, lines: number, records: number, added: number, total: number, messages: number, cwd?: string, gitRemote?: string, mappedFrom?: string, /** Lines that are not JSON, kept as written. */ unparsed?: number, /** Claude: what breaks the transcript's chain (resume refuses it). */ chainProblems?: ChainProblem[] }
 
 /** One session: a file, or (`db`) an OpenClaw session of its database era. */
 async function importOne (api: MeshApi, g: Globals, agent: AgentName, path: string, values: Record<string, unknown>, db?: OpenclawDbSession): Promise<ImportResult> {
@@ -133,7 +149,16 @@ async function importOne (api: MeshApi, g: Globals, agent: AgentName, path: stri
   // mapping back to the recorded cwd, so what is stored is what was first imported.
   const read = async (map?: { from: string, to: string }): Promise<Awaited<ReturnType<typeof readClaudeBundle>> & { name?: string, dir?: string, sessionKey?: string }> =>
     agent === 'claude' ? await readClaudeBundle(path, map) : agent === 'codex' ? await readCodexRollout(path, { map }) : db !== undefined ? await readOpenclawDbSession(db, { map }) : await readOpenclawSession(path, { map })
-  const first = await read()
+  const first = await read().catch((err: unknown) => {
+    // Said with the file it is about (an import of many names each one it refuses).
+    if (isMeshError(err) && err.code === 'INVALID_INPUT' && !err.message.includes(path)) throw new InvalidInputError(`${path}: ${err.message}`, { ...err.details, path }, { cause: err })
+    throw err
+  })
+  // A file none of whose lines is JSON is not the agent's session (a wrong path): refused, not
+  // stored as a session of lines kept as written.
+  if (first.records.length > 0 && first.records.every(r => r.kind === 'unparsed')) {
+    throw new InvalidInputError(`${path} holds no ${agent} session: ${first.lines === 1 ? 'its one line is not JSON' : `none of its ${first.lines} lines is JSON`}; nothing was imported`, { path })
+  }
   const key = (values.key as string | undefined) ?? `agent:${agent}:${first.sessionId}`
   const held = await recordedMeta(api, key)
   const map = held?.cwd !== undefined && first.cwd !== undefined && held.cwd !== first.cwd ? { from: first.cwd, to: held.cwd } : undefined
@@ -160,10 +185,14 @@ async function importOne (api: MeshApi, g: Globals, agent: AgentName, path: stri
     // A long import says how far it is (on a terminal each batch, else about every tenth).
     if (parts.length > 4 && (process.stderr.isTTY || (i + 1) % Math.ceil(parts.length / 10) === 0 || i + 1 === parts.length)) progress(`importing ${b.sessionId}: ${Math.floor((i + 1) * 100 / parts.length)}% (${i + 1}/${parts.length} batches, ${added} new records)`, i + 1 === parts.length)
   }
+  // A Claude transcript whose chain is broken (a line lost) is kept as it is, and said: resume
+  // will refuse to write it back, export writes it.
+  const broken = agent === 'claude' ? checkChain(filesOf(b.records).get('')?.lines ?? []) : []
+  if (broken.length > 0 && !g.json) out.err(`note: ${path} is kept as it is, but ${chainBreaks(broken)}: mesh agent resume refuses to write it back; mesh agent export writes it`)
   // A line that is not JSON (a write cut short by a crash, an edit by hand) is kept as written, and said.
   const unparsed = b.records.filter(r => r.kind === 'unparsed').length
   if (unparsed > 0 && !g.json) out.err(`note: ${unparsed} line${unparsed === 1 ? '' : 's'} of ${path} ${unparsed === 1 ? 'is' : 'are'} not JSON: kept as written (shown as "[unparsed line]")`)
-  return { key, path, sessionId: b.sessionId, lines: b.lines, records: b.records.length, added, total, messages, cwd, gitRemote: remote, mappedFrom: map?.from, ...(unparsed > 0 ? { unparsed } : {}) }
+  return { key, path, sessionId: b.sessionId, lines: b.lines, records: b.records.length, added, total, messages, cwd, gitRemote: remote, mappedFrom: map?.from, ...(unparsed > 0 ? { unparsed } : {}), ...(broken.length > 0 ? { chainProblems: broken.slice(0, 20) } : {}) }
 }
 
 export async function recordedMeta (api: MeshApi, key: string): Promise<AgentMeta | undefined> {
@@ -206,9 +235,12 @@ async function exportCmd (g: Globals, key: string, values: Record<string, unknow
     const cwd = values.cwd !== undefined ? resolve(values.cwd as string) : undefined
     const map = cwd !== undefined && meta.cwd !== undefined && cwd !== meta.cwd ? { from: meta.cwd, to: cwd } : undefined
     const translated = as !== undefined && as !== agent ? translateSession(meta, records, as as 'claude' | 'hermes', map) : undefined
+    // A Claude transcript whose chain is broken is still written out (the user's to read or mend), and said.
+    const claude = agent === 'claude' && translated === undefined ? claudeExportFiles(records, map, { check: false }) : undefined
+    const broken = claude?.problems ?? []
     let bytes = translated !== undefined
       ? translated.bytes
-      : agent === 'claude' ? claudeExportFiles(records, map).files.get('') as Buffer : agent === 'codex' ? codexExportFile(records, map).bytes : agent === 'openclaw' ? openclawExportFile(records, map).bytes : hermesExportFile(records, map).bytes
+      : claude !== undefined ? claude.files.get('') as Buffer : agent === 'codex' ? codexExportFile(records, map).bytes : agent === 'openclaw' ? openclawExportFile(records, map).bytes : hermesExportFile(records, map).bytes
     let replaced = 0
     let byRule: Record<string, number> = {}
     if (values.redact === true) {
@@ -223,7 +255,8 @@ async function exportCmd (g: Globals, key: string, values: Record<string, unknow
       throw new InvalidInputError(`cannot write --out ${resolve(dest)}: ${why}`, { path: resolve(dest) }, { cause: err })
     })
     const sideFiles = [...filesOf(records).keys()].filter(f => f !== '').length
-    if (g.json) { out.json({ key, out: resolve(dest), bytes: bytes.length, redacted: replaced, byRule, sideFilesLeftOut: sideFiles, ...(translated !== undefined ? { translation: translated.label, dropped: translated.dropped } : {}) }); return 0 }
+    if (g.json) { out.json({ key, out: resolve(dest), bytes: bytes.length, redacted: replaced, byRule, sideFilesLeftOut: sideFiles, ...(translated !== undefined ? { translation: translated.label, dropped: translated.dropped } : {}), ...(broken.length > 0 ? { chainProblems: broken.slice(0, 20) } : {}) }); return 0 }
+    if (broken.length > 0) out.err(`note: written as stored, but ${chainBreaks(broken)}`)
     if (translated !== undefined) {
       out.line(translated.label)
       for (const d of translated.dropped) out.line(`  dropped: ${d}`)
