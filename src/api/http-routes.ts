@@ -82,12 +82,14 @@ export function httpStatusFor (code: string | undefined, details?: Record<string
 /** A refusal of the HTTP layer itself (before a method runs), with its status and code: a MeshError, so its body has the one wire shape. */
 export class HttpError extends MeshError {
   static override name = 'HttpError'
-  constructor (readonly status: number, code: ErrorCode, message: string) { super(code, message) }
+  /** `headers`: sent with the error (a 405's Allow). */
+  constructor (readonly status: number, code: ErrorCode, message: string, readonly headers: Record<string, string> = {}) { super(code, message) }
 }
 
-export function send (res: ServerResponse, status: number, body: unknown, head = false): void {
+export function send (res: ServerResponse, status: number, body: unknown, head = false, headers: Record<string, string> = {}): void {
   const text = JSON.stringify(body === undefined ? null : body)
   res.writeHead(status, {
+    ...headers,
     'content-type': 'application/json; charset=utf-8',
     'content-length': Buffer.byteLength(text),
     'cache-control': 'no-store',
@@ -98,7 +100,7 @@ export function send (res: ServerResponse, status: number, body: unknown, head =
 
 export function sendError (res: ServerResponse, err: unknown): void {
   const status = err instanceof HttpError ? err.status : isMeshError(err) ? httpStatusFor(err.code, err.details) : 500
-  send(res, status, { error: errorToWire(err) })
+  send(res, status, { error: errorToWire(err) }, false, err instanceof HttpError ? err.headers : {})
 }
 
 async function readBody (req: IncomingMessage): Promise<unknown> {

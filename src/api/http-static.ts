@@ -36,7 +36,7 @@ export function defaultWebDir (): string {
 }
 
 export async function serveStatic (webDir: string, pathname: string, req: IncomingMessage, res: ServerResponse): Promise<void> {
-  if (req.method !== 'GET' && req.method !== 'HEAD') throw new HttpError(405, 'INVALID_INPUT', `${req.method ?? ''} is not allowed here`)
+  if (req.method !== 'GET' && req.method !== 'HEAD') throw new HttpError(405, 'INVALID_INPUT', `${req.method ?? ''} is not allowed here (it takes GET, HEAD)`, { allow: 'GET, HEAD' })
   let rel: string
   try { rel = decodeURIComponent(pathname === '/' ? '/index.html' : pathname) } catch { throw new HttpError(400, 'INVALID_INPUT', 'bad path') }
   const file = resolve(webDir, '.' + rel)

@@ -120,17 +120,19 @@ export async function serveHttp (api: MeshApi, opts: HttpOptions): Promise<HttpS
       return
     }
     const verb = req.method === 'HEAD' ? 'GET' : req.method
-    let pathMatched = false
+    const allowed: string[] = []
     for (const r of routes) {
       const match = r.re.exec(url.pathname)
       if (match === null) continue
-      pathMatched = true
+      allowed.push(r.def.http.verb)
       if (r.def.http.verb !== verb) continue
       await callRoute(api, z, r, match, url, req, res)
       return
     }
-    throw pathMatched
-      ? new HttpError(405, 'INVALID_INPUT', `${req.method ?? ''} is not allowed on ${url.pathname}`)
+    // A 405 says what the path takes (RFC 9110: Allow).
+    const allow = [...new Set(allowed.flatMap(v => v === 'GET' ? ['GET', 'HEAD'] : [v]))].join(', ')
+    throw allowed.length > 0
+      ? new HttpError(405, 'INVALID_INPUT', `${req.method ?? ''} is not allowed on ${url.pathname} (it takes ${allow})`, { allow })
       : new HttpError(404, 'NOT_FOUND', `no API route ${req.method ?? ''} ${url.pathname}; see /api/openapi.json`)
   }
 

@@ -202,6 +202,14 @@ describe('mesh agent: Claude Code from one machine to another', () => {
     expect(wrong.stderr).toContain(`${notes} holds no claude session: none of its 2 lines is JSON; nothing was imported`)
     const sessions = await runCli(['sessions', '--home', a.home, '--json'], { env: u.env })
     expect(sessions.stdout).not.toContain('agent:claude:notes')
+    // A directory given as --file is bad input (exit 2), said as such.
+    const folder = await runCli(['agent', 'import', 'claude', '--file', project, '--home', a.home], { env: u.env })
+    expect(folder.code).toBe(2)
+    expect(folder.stderr).toContain(`--file ${project} is a directory: give the session's file`)
+    // A hook input whose session_id is not an id is said so (not "names no session_id").
+    const hook = await runCli(['agent', 'hook', 'claude', '--home', a.home], { env: u.env, input: JSON.stringify({ session_id: '../../etc', hook_event_name: 'Stop' }) })
+    expect(hook.code).not.toBe(0)
+    expect(hook.stderr).toContain('the hook input\'s session_id "../../etc" is not a session id')
   }, 60_000)
 
   it('a refused resume leaves the lease where it was; once the local lines are imported, a resume keeps both sides\' lines without --force', async () => {

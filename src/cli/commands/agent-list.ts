@@ -46,7 +46,8 @@ export async function showAgentList (api: MeshApi, g: Globals, agents: readonly 
   const rows = local.map(s => {
     const key = `agent:${s.agent}:${s.sessionId}`
     const st = byKey.get(key)
-    return { ...s, key, imported: st !== undefined, ...extra(st, s.size) }
+    // A file's mtime in whole milliseconds, as every other time mesh prints.
+    return { ...s, modified: Math.floor(s.modified), key, imported: st !== undefined, ...extra(st, s.size) }
   })
   // Sessions in mesh from another machine, not on this one yet.
   const here = new Set(rows.map(r => r.key))

@@ -65,7 +65,8 @@ export async function hookCmd (g: Globals, agent: string | undefined): Promise<n
     if (agent !== 'claude') throw new UsageError(`mesh agent hook claude (reads Claude Code's hook input on stdin); got ${agent ?? 'none'}`)
     const input = JSON.parse(await readStdin()) as { session_id?: unknown, transcript_path?: unknown, cwd?: unknown, hook_event_name?: unknown }
     const sid = typeof input.session_id === 'string' ? input.session_id : undefined
-    if (sid === undefined || !/^[A-Za-z0-9._-]+$/.test(sid)) throw new UsageError('the hook input names no session_id')
+    if (sid === undefined) throw new UsageError('the hook input names no session_id')
+    if (!/^[A-Za-z0-9._-]+$/.test(sid) || sid.startsWith('.')) throw new UsageError(`the hook input's session_id ${JSON.stringify(sid.slice(0, 80))} is not a session id (letters, digits, '.', '_', '-')`)
     const transcript = typeof input.transcript_path === 'string' && input.transcript_path.endsWith('.jsonl') ? input.transcript_path : undefined
     const event = String(input.hook_event_name ?? '')
     const key = `agent:claude:${sid}`

@@ -110,12 +110,14 @@ async function importCmd (g: Globals, a: string | undefined, values: Record<stri
  */
 export async function fileToImport (file: string): Promise<string> {
   const path = resolve(file)
+  let st
   try {
-    await stat(path)
+    st = await stat(path)
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code === 'ENOENT') throw new NotFoundError(`--file ${file}: no such file (${path})`, { path })
     throw err
   }
+  if (!st.isFile()) throw new InvalidInputError(`--file ${file} is ${st.isDirectory() ? 'a directory' : 'not a regular file'}: give the session's file (${path})`, { path })
   return path
 }
 
