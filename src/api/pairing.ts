@@ -9,7 +9,8 @@ import { NotFoundError, PairingFailedError } from '../errors.js'
 import { deviceIdFromKey } from '../identity/index.js'
 import { shortFingerprint } from '../identity/pair-code.js'
 import { findCandidate, type Found } from '../node/pair.js'
-import { approveRequest, capabilitiesFor, type Role } from '../node/pair-grant.js'
+import { approveRequest, capabilitiesFor, roleAsked, type Role } from '../node/pair-grant.js'
+import { adminCertificate } from '../node/registry-ops.js'
 import type { MeshNode } from '../node/mesh.js'
 import type { Vault } from '../node/vault.js'
 import type { Input, Output } from './schema.js'
@@ -30,11 +31,15 @@ export class Approvals {
    * once, so the new device burns its code and shows a fresh one instead of waiting minutes.
    */
   async approve (input: Input<'devices.approve'>, signal?: AbortSignal, client?: AbortSignal): Promise<Output<'devices.approve'>> {
-    const role: Role = input.role ?? 'read-write'
+    // A device that cannot enrol says so before the new device's code is used (and burnt).
+    adminCertificate(this.vault.identity, this.vault.certs)
     // Across networks: the relays this node is connected to know the devices registered there.
     const node = this.node
     const relays = node !== undefined && input.relays !== false ? async (nameplate: string, dialer: PeerId, options: AbortOptions) => await node.pairingCandidates(nameplate, dialer, options) : undefined
     const found = await findCandidate({ code: input.code, mdns: input.mdns, listen: input.listen, dial: input.dial, timeoutMs: input.timeoutMs, signal, ...(relays !== undefined ? { relays } : {}) })
+    // Unless the approver names a role, the device gets what it asked for (a `mesh pair
+    // --read-only` is not granted write by a plain approve).
+    const role: Role = input.role ?? roleAsked(found.run.request.capabilities)
     const id = randomBytes(8).toString('hex')
     const timer = setTimeout(() => { void this.drop(id, 'not decided in time') }, HOLD_MS)
     const gone = (): void => { void this.drop(id, 'the approver went away before deciding') }

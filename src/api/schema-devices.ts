@@ -68,7 +68,7 @@ export const DEVICE_ADMIN_METHODS = {
     summary: 'Finds the new device showing this pairing code (mDNS on the LAN, or a device started with `mesh pair --via` one of `listen`), runs the PAKE, and returns what it asks for, to review; nothing is granted until devices.decide.',
     input: z.object({
       code: z.string().describe('the code the new device shows, XXXX-XXXX'),
-      role: z.enum(['read-only', 'read-write', 'admin', 'mirror']).optional().describe('what to grant (default read-write); mirror: a blind mirror, given the membership key and no other key'),
+      role: z.enum(['read-only', 'read-write', 'admin', 'mirror']).optional().describe('what to grant (default: what the device asked for, read-write for a plain `mesh pair`); mirror: a blind mirror, given the membership key and no other key'),
       listen: z.array(z.string()).optional().describe('also listen here for a device started with `mesh pair --via` this address'),
       dial: z.array(z.string()).optional().describe('also dial these addresses of the new device'),
       mdns: z.boolean().optional().describe('look on the LAN by mDNS (default true)'),

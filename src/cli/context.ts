@@ -4,10 +4,10 @@
  * nor the store); otherwise it opens the home in this process for the length of the command.
  * The client does what only it can: it reads its own stdin and files and sends their content.
  */
-import { resolve } from 'node:path'
+import { statSync } from 'node:fs'
+import { dirname, join, resolve } from 'node:path'
 import { homedir } from 'node:os'
-import { join } from 'node:path'
-import { HomeInUseError, HomeNotInitializedError, WalletMismatchError } from '../errors.js'
+import { HomeInUseError, HomeNotInitializedError, InvalidInputError, WalletMismatchError } from '../errors.js'
 import type { MeshApi } from '../api/api.js'
 import { connectRpc } from '../api/rpc-client.js'
 
@@ -37,7 +37,29 @@ export function homeArg (g: Globals): string {
 }
 
 export function globalsFrom (values: { home?: string, wallet?: string, json?: boolean }): Globals {
-  return { home: resolve(values.home ?? defaultHome()), wallet: values.wallet, json: values.json === true }
+  const home = resolve(values.home ?? defaultHome())
+  checkHomePath(home, values.home !== undefined ? '--home' : process.env.MESH_HOME !== undefined && process.env.MESH_HOME !== '' ? '$MESH_HOME' : 'the home')
+  return { home, wallet: values.wallet, json: values.json === true }
+}
+
+/**
+ * A home is a directory, made when missing: one that is a file, or under a file, is bad input
+ * (exit 2) said as such, before a command fails on it with a bare ENOTDIR. Other errors (a
+ * folder that may not be read) are left to the command that meets them.
+ */
+function checkHomePath (home: string, named: string): void {
+  for (let p = home; ; p = dirname(p)) {
+    try {
+      if (statSync(p).isDirectory()) return
+    } catch (err) {
+      const code = (err as NodeJS.ErrnoException).code
+      if ((code === 'ENOENT' || code === 'ENOTDIR') && dirname(p) !== p) continue
+      return
+    }
+    throw new InvalidInputError(p === home
+      ? `${named} ${home} is a file, not a directory: give the folder mesh keeps this machine's state in (it is made if missing)`
+      : `${named} ${home} cannot be made: ${p} is a file, not a directory`, { home })
+  }
 }
 
 export interface ApiSession {

@@ -13,6 +13,12 @@ import type { Vault } from './vault.js'
 /** What the owner grants: the flags of `mesh devices approve`. */
 export type Role = 'read-only' | 'read-write' | 'admin' | 'mirror'
 
+/** The role a request's capability bits ask for (bit 0 read, 1 write, 3 mirror): what an approval grants unless told otherwise. */
+export function roleAsked (capabilities: number): Role {
+  if ((capabilities & 8) !== 0 && (capabilities & 1) === 0) return 'mirror'
+  return (capabilities & 2) !== 0 ? 'read-write' : 'read-only'
+}
+
 export function capabilitiesFor (role: Role): Capability[] {
   if (role === 'read-only') return ['read']
   // A blind mirror: stores and forwards sealed entries, holds no key that opens anything.

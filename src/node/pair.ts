@@ -107,7 +107,11 @@ export interface Candidate {
   readonly codes: PairingCode
   readonly peerId: string
   addresses: () => string[]
-  /** Resolves once a grant was taken. */
+  /**
+   * Resolves once a grant was taken; rejects when an approved grant could not be taken (onGrant
+   * threw: the home could not be written). The approver has enrolled the device by then, so a
+   * new code would not help: the run is over.
+   */
   readonly paired: Promise<{ from: string }>
   stop: () => Promise<void>
 }
@@ -120,7 +124,10 @@ export async function startCandidate (o: CandidateOptions): Promise<Candidate> {
   const useRelay = (o.via ?? []).length > 0
   const { node, transport } = await pairNode({ listen: o.listen ?? ['/ip4/0.0.0.0/tcp/0'], mdns: o.mdns ?? true, relay: useRelay })
   let resolvePaired!: (v: { from: string }) => void
-  const paired = new Promise<{ from: string }>(resolve => { resolvePaired = resolve })
+  let rejectPaired!: (err: unknown) => void
+  const paired = new Promise<{ from: string }>((resolve, reject) => { resolvePaired = resolve; rejectPaired = reject })
+  // Handled by whoever awaits it; a candidate stopped first never settles it.
+  paired.catch(() => {})
   let done = false
   await node.handle(PAIR_PROTOCOL, (stream, conn) => {
     if (done) { stream.abort(new PairingFailedError('paired already', { reason: 'done' })); return }
@@ -128,7 +135,15 @@ export async function startCandidate (o: CandidateOptions): Promise<Candidate> {
       codes,
       request: o.request,
       sign: o.sign,
-      onGrant: o.onGrant,
+      onGrant: async (grant, from) => {
+        try {
+          await o.onGrant(grant, from)
+        } catch (err) {
+          done = true
+          rejectPaired(err)
+          throw err
+        }
+      },
       onEvent: o.onEvent
     }).then(ok => {
       if (ok) { done = true; resolvePaired({ from: conn.remotePeer.toString() }) }

@@ -45,17 +45,26 @@ export interface EnrolRequest {
 }
 
 /**
+ * This device's certificate, when it may enrol devices; else NotAdminError saying why. Checked
+ * before a pairing starts too, so a device that cannot approve does not burn the new one's code.
+ */
+export function adminCertificate (id: HomeIdentity, certs: CertRegistry): ChainCertificate {
+  const mine = certs.get(id.device.publicKey) ?? id.certificate
+  if (!isChainCertificate(mine) || !mine.capabilities.includes('admin')) {
+    throw new NotAdminError(`this device (${mine.label}) is not an admin: it cannot enrol devices${isChainCertificate(mine) ? '' : ' (run `mesh init` here once with the wallet to make it one)'}`, { deviceId: mine.deviceId })
+  }
+  if (certs.isRevoked(id.device.publicKey)) throw new NotAdminError('this device was revoked: it cannot enrol devices')
+  return mine
+}
+
+/**
  * Certifies a device from this admin device and signs its enrolment. Throws NotAdminError when
  * this device is no admin (or holds a version 1/2 certificate: `mesh init` with the wallet makes
  * it one). The caller publishes the operation (Vault.publish) and hands the certificate (with
  * its chain) and the registry's records to the new device.
  */
 export function enrolDevice (id: HomeIdentity, certs: CertRegistry, req: EnrolRequest): { certificate: ChainCertificate, op: RegistryOp } {
-  const mine = certs.get(id.device.publicKey) ?? id.certificate
-  if (!isChainCertificate(mine) || !mine.capabilities.includes('admin')) {
-    throw new NotAdminError(`this device (${mine.label}) is not an admin: it cannot enrol devices${isChainCertificate(mine) ? '' : ' (run `mesh init` here once with the wallet to make it one)'}`, { deviceId: mine.deviceId })
-  }
-  if (certs.isRevoked(id.device.publicKey)) throw new NotAdminError('this device was revoked: it cannot enrol devices')
+  const mine = adminCertificate(id, certs)
   const certificate = issueChainCertificate(id.device, mine, { ...req, kemKey: req.kemKey })
   const op = authorOp(certs, id.walletKey, id.device.signer, { enrol: { certificate: certificate.bytes } })
   return { certificate, op }

@@ -98,3 +98,21 @@ describe('help and flags that cannot go together', () => {
     expect(r.stderr).toBe('mesh: give --tail N or --all, not both\n')
   })
 })
+
+describe('a home that is a file', () => {
+  it('is bad input (exit 2) said as such, for --home and $MESH_HOME, before any command meets ENOTDIR', async () => {
+    const file = join(dir, 'not-a-home.json')
+    await writeFile(file, '{}')
+    for (const args of [['status', '--home', file], ['init', '--home', file, '--label', 'x'], ['join', '--home', file]]) {
+      const r = await mesh(...args)
+      expect(r.code, args.join(' ')).toBe(2)
+      expect(r.stderr, args.join(' ')).toBe(`mesh: --home ${file} is a file, not a directory: give the folder mesh keeps this machine's state in (it is made if missing)\n`)
+    }
+    const under = await mesh('init', '--home', join(file, 'sub'), '--json')
+    expect(under.code).toBe(2)
+    expect(JSON.parse(under.stderr).error).toMatchObject({ code: 'INVALID_INPUT', message: `--home ${join(file, 'sub')} cannot be made: ${file} is a file, not a directory` })
+    const viaEnv = await runCli(['status'], { env: { ...env, MESH_HOME: file } })
+    expect(viaEnv.code).toBe(2)
+    expect(viaEnv.stderr).toContain(`$MESH_HOME ${file} is a file, not a directory`)
+  })
+})

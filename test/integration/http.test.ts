@@ -184,7 +184,7 @@ describe('mesh join serves the API over HTTP', () => {
     expect(patch.status).toBe(405)
     // RFC 9110: a 405 says what the path takes.
     expect(patch.headers.get('allow')).toBe('GET, HEAD, POST')
-    expect((await patch.json()).error.message).toMatch(/PATCH is not allowed on \/api\/sessions \(it takes GET, HEAD, POST\)/)
+    expect(((await patch.json()) as any).error.message).toMatch(/PATCH is not allowed on \/api\/sessions \(it takes GET, HEAD, POST\)/)
 
     const task = await ok(a, 'sessions.task', { key, plan: 'route by route', progress: 'halfway', todoAdd: ['check the lease'] })
     expect(task).toMatchObject({ plan: 'route by route', todos: [expect.objectContaining({ text: 'check the lease', done: false })] })

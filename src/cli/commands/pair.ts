@@ -67,10 +67,18 @@ export const pairCmd: Command = {
     })
     say({ event: 'waiting', peerId: device.deviceId, addresses: candidate.addresses() }, `waiting: this device will be ${device.deviceId}; ${values['no-mdns'] === true ? '' : 'announced on the LAN by mDNS; '}listening on ${candidate.addresses().join(' ')}`)
     if (!g.json) out.line('(those addresses carry a one-time pairing PeerId, not this device\'s; where mDNS does not reach, approve with `mesh devices approve CODE --dial ADDR`)')
+    let failed: unknown
+    candidate.paired.catch((err: unknown) => { failed = err })
     try {
       await untilStopped(candidate.paired)
     } finally {
       await candidate.stop()
+    }
+    // Approved, but this home could not be written (a full disk, no permission): the approver's
+    // vault lists the device already, so say what to do there.
+    if (failed !== undefined) {
+      const why = (failed as Error)?.message ?? String(failed)
+      throw new PairingFailedError(`the owner approved this device as '${label}', but its home ${g.home} could not be written (${why}); nothing usable was kept here. The vault lists '${label}' already: remove it on the approving device (\`mesh devices revoke ${label}\`), make ${g.home} writable, and pair again`, { reason: 'home-write', home: g.home, label }, { cause: failed })
     }
     if (written === undefined) { out.err('stopped before pairing: nothing was written'); return 1 }
     const caps = written.certificate.capabilities.join(', ')
@@ -85,7 +93,8 @@ export async function devicesApprove (g: Globals, args: string[], values: Record
   const code = args[1]
   if (code === undefined) throw new UsageError('mesh devices approve CODE [--read-only|--admin] [--yes]: the code the new device shows')
   if ([values['read-only'], values.admin, values.mirror].filter(v => v === true).length > 1) throw new UsageError('--read-only, --admin and --mirror exclude each other')
-  const role = values['read-only'] === true ? 'read-only' : values.admin === true ? 'admin' : values.mirror === true ? 'mirror' : 'read-write'
+  // No flag: what the device asked for (`mesh pair --read-only`, `--mirror`), else read-write.
+  const role = values['read-only'] === true ? 'read-only' : values.admin === true ? 'admin' : values.mirror === true ? 'mirror' : undefined
   // A malformed code is said before "looking for the device showing …", not after it.
   const { normalizeCode } = await import('../../identity/pair-code.js')
   normalizeCode(code)

@@ -1,0 +1,61 @@
+/**
+ * Pairing through the CLI where it used to go wrong, with real processes on loopback: an
+ * admin's `mesh join`, a non-admin device, and a fresh home running `mesh pair --read-only
+ * --no-mdns` whose address the approvers dial.
+ * - A device that is no admin says so before the code is used: the new device keeps its code.
+ * - A plain approve grants what the device asked for (read), not read-write.
+ * - A grant the new device cannot write to its home (here its `data` is a file) ends `mesh pair`
+ *   with the reason and what to do, instead of waiting for ever.
+ */
+import { writeFile, mkdir } from 'node:fs/promises'
+import { join } from 'node:path'
+import { afterAll, describe, expect, it } from 'vitest'
+import { BIN, cliEnv, runCli } from '../helpers/cli.js'
+import { startDaemon } from '../helpers/daemons.js'
+import { spawnIn, type Proc } from '../helpers/netns.js'
+import { tempDir } from '../helpers/tmp.js'
+
+const cleanups: Array<() => Promise<unknown> | void> = []
+afterAll(async () => { for (const c of cleanups.reverse()) await c() })
+
+describe('mesh devices approve and mesh pair, at the edges', () => {
+  it('a non-admin refuses before the code is used; a plain approve grants what was asked; a home that cannot be written ends mesh pair with why', async () => {
+    const t = await tempDir(); cleanups.push(t.cleanup)
+    const env = cliEnv(t.dir)
+    const wallet = join(t.dir, 'wallet.json')
+    expect((await runCli(['wallet', 'new', '--out', wallet], { env })).code).toBe(0)
+    const a = await startDaemon(env, { home: join(t.dir, 'a'), wallet, label: 'alpha' })
+    cleanups.push(async () => await a.proc.stop('SIGKILL'))
+    // A read-only device of the same vault: no admin.
+    const ro = join(t.dir, 'watcher')
+    expect((await runCli(['init', '--home', ro, '--wallet', wallet, '--label', 'watcher', '--read-only'], { env })).code).toBe(0)
+
+    // The new machine's home: its `data` is a file, so the grant's store cannot be opened there.
+    const home = join(t.dir, 'n')
+    await mkdir(home)
+    await writeFile(join(home, 'data'), 'not a folder')
+    const n: Proc = spawnIn(undefined, process.execPath, [BIN, 'pair', '--home', home, '--label', 'tablet', '--read-only', '--no-mdns', '--listen', '/ip4/127.0.0.1/tcp/0'], env)
+    cleanups.push(async () => await n.stop('SIGKILL'))
+    const code = (await n.waitFor(/^pairing code: /)).match(/pairing code: (\S+)/)?.[1] as string
+    const addr = (await n.waitFor(/^waiting/)).match(/\/ip4\/127\.0\.0\.1\/tcp\/\d+\/p2p\/\S+/)?.[0].replace(/\)$/, '') as string
+
+    const notAdmin = await runCli(['devices', 'approve', code, '--yes', '--no-mdns', '--dial', addr, '--home', ro], { env, timeoutMs: 60_000 })
+    expect(notAdmin.code).toBe(2)
+    expect(notAdmin.stderr).toMatch(/this device \(watcher\) is not an admin: it cannot enrol devices/)
+    expect(n.lines.some(l => /new code: /.test(l))).toBe(false)
+
+    // The same code, from the admin: the review shows what is asked and what is granted, alike.
+    const ok = await runCli(['devices', 'approve', code, '--yes', '--no-mdns', '--dial', addr, '--home', a.home], { env, timeoutMs: 60_000 })
+    expect(ok.code, ok.stderr).toBe(0)
+    expect(ok.stdout).toMatch(/asks for:\s+read$/m)
+    expect(ok.stdout).toMatch(/will get:\s+read$/m)
+    expect(ok.stdout).toMatch(/^approved: 'tablet' \(\S+\) \[read\]$/m)
+
+    // The new machine cannot write its home: it ends, says why and what to do on the approver.
+    const exit = await Promise.race([n.exited, new Promise(resolve => setTimeout(() => resolve('still running'), 20_000))])
+    expect(exit).toBe(1)
+    const said = n.lines.join('\n')
+    expect(said).toMatch(/the owner approved this device as 'tablet', but its home .* could not be written/)
+    expect(said).toMatch(/mesh devices revoke tablet/)
+  }, 120_000)
+})
