@@ -150,8 +150,14 @@ export async function main (argv: string[]): Promise<number> {
       // `mesh --home` with nothing after: said as `mesh status --home` says it.
       const last = argv[argv.length - 1]
       if (last !== undefined && !helpFlag && last.startsWith('--') && GLOBAL_OPTIONS[last.slice(2) as keyof typeof GLOBAL_OPTIONS]?.type === 'string') throw new UsageError(`${last} needs a value`)
+      // Options and no command (`mesh --bogus`, `mesh --home DIR`): said in one line, as any
+      // other bad input (and as JSON with --json), not the whole help with exit 2.
+      if (name === undefined && !helpFlag && argv.length > 0) {
+        const unknown = argv.find(a => a.startsWith('-') && a !== '-v' && GLOBAL_OPTIONS[a.replace(/^--?/, '').split('=')[0] as keyof typeof GLOBAL_OPTIONS] === undefined)
+        throw new UsageError(unknown !== undefined ? `unknown option ${unknown} (before any command; \`mesh --help\` lists the commands and their options)` : 'no command given: `mesh --help` lists them')
+      }
       out.line(help())
-      return name === undefined && !helpFlag && argv.length > 0 ? 2 : 0
+      return 0
     }
     const cmd = commandNamed(name)
     if (helpFor !== undefined) { out.line(commandHelp(cmd)); return 0 }
