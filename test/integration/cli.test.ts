@@ -182,6 +182,11 @@ describe('mesh CLI', () => {
     expect(r.code).toBe(2)
     expect(JSON.parse(r.stderr).error.code).toBe('READ_ONLY')
     expect(JSON.parse(r.stderr).error.message).toContain('read-only')
+    // A session it has not got yet is not one for it to create: it arrives from a sibling.
+    const missing = await mesh('session', 'show', 'not-here-yet', '--home', roHome)
+    expect(missing.code).not.toBe(0)
+    expect(missing.stderr).toContain('this device cannot write: sessions come from the devices that do')
+    expect(missing.stderr).not.toContain('mesh session new')
   })
 
   it('refuses a home of another wallet', async () => {
