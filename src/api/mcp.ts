@@ -18,7 +18,7 @@
  */
 import { McpServer, ResourceTemplate } from '@modelcontextprotocol/sdk/server/mcp.js'
 import type { Transport } from '@modelcontextprotocol/sdk/shared/transport.js'
-import { ErrorCode as McpErrorCode, McpError, SubscribeRequestSchema, UnsubscribeRequestSchema, type CallToolResult, type ReadResourceResult } from '@modelcontextprotocol/sdk/types.js'
+import { ErrorCode as McpErrorCode, SubscribeRequestSchema, UnsubscribeRequestSchema, type CallToolResult, type JSONRPCMessage, type ReadResourceResult } from '@modelcontextprotocol/sdk/types.js'
 import { parseSessionKey } from '../../crdt/index.js'
 import type { z } from 'zod'
 import { InvalidInputError, isMeshError, NotFoundError } from '../errors.js'
@@ -35,12 +35,21 @@ export function sessionUri (key: string): string { return SESSION_URI_PREFIX + k
 
 /** The canonical session key a `mesh://session/<key>` URI names (a bare key means agent `main`). */
 export function keyFromUri (uri: string): string {
-  if (!uri.startsWith(SESSION_URI_PREFIX)) throw new McpError(McpErrorCode.InvalidParams, `not a mesh session URI: ${uri} (expected ${SESSION_URI_PREFIX}<key>)`)
+  if (!uri.startsWith(SESSION_URI_PREFIX)) throw invalidParams(`not a mesh session URI: ${uri} (expected ${SESSION_URI_PREFIX}<key>)`)
   try {
     return parseSessionKey(decodeURIComponent(uri.slice(SESSION_URI_PREFIX.length)))
   } catch (err) {
-    throw new McpError(McpErrorCode.InvalidParams, err instanceof Error ? err.message : String(err))
+    throw invalidParams(err)
   }
+}
+
+/**
+ * The protocol's invalid params (-32602) for what a request named wrong, with mesh's own error
+ * code and details as its data. Not McpError, whose message carries "MCP error -32602: " again.
+ */
+function invalidParams (err: unknown): Error & { code: number, data?: unknown } {
+  const message = err instanceof Error ? err.message : String(err)
+  return Object.assign(new Error(message), { code: McpErrorCode.InvalidParams, ...(isMeshError(err) ? { data: { code: err.code, details: err.details } } : {}) })
 }
 
 /**
@@ -224,7 +233,7 @@ export async function serveMcp (api: MeshApi, transport: Transport, options: Ser
       shown = await api.call('sessions.show', { key, tail: TRANSCRIPT_TAIL }, { signal: extra.signal })
     } catch (err) {
       // Resource reads have no isError result: a missing session is the protocol's invalid params.
-      throw new McpError(McpErrorCode.InvalidParams, `${isMeshError(err) ? err.code + ': ' : ''}${err instanceof Error ? err.message : String(err)}`)
+      throw invalidParams(err)
     }
     return {
       contents: [
@@ -281,7 +290,13 @@ export async function serveMcp (api: MeshApi, transport: Transport, options: Ser
   let resolveClosed!: () => void
   const closed = new Promise<void>(resolve => { resolveClosed = resolve })
   server.server.onclose = () => { open = false; unsubscribe?.(); unsubscribe = undefined; resolveClosed() }
-  server.server.onerror = (err) => { log(`protocol error: ${err.message}`) }
+  server.server.onerror = (err) => {
+    log(`protocol error: ${err.message}`)
+    // A line that is not JSON, or not a JSON-RPC message: answered as JSON-RPC says (id null), so
+    // a client driven by hand learns what was wrong instead of waiting for a reply.
+    const reply = err instanceof SyntaxError ? { code: McpErrorCode.ParseError, message: `not JSON: ${err.message}` } : err.name === 'ZodError' ? { code: McpErrorCode.InvalidRequest, message: 'not a JSON-RPC 2.0 request, notification or response' } : undefined
+    if (reply !== undefined && open) void transport.send({ jsonrpc: '2.0', id: null, error: reply } as unknown as JSONRPCMessage).catch(() => {})
+  }
   await server.connect(transport)
   follow()
   return {
