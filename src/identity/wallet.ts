@@ -5,7 +5,7 @@
  * vault seed), so it uses tweetnacl, one of the user's packages; the home never stores it.
  */
 import { constants } from 'node:fs'
-import { link, mkdir, open, readFile, unlink } from 'node:fs/promises'
+import { link, mkdir, open, readFile, stat, unlink } from 'node:fs/promises'
 import { homedir } from 'node:os'
 import { dirname, join, resolve } from 'node:path'
 import nacl from 'tweetnacl'
@@ -82,10 +82,14 @@ export async function loadWallet (path: string): Promise<Wallet> {
     text = await readFile(abs, 'utf8')
   } catch (err: any) {
     if (err?.code === 'ENOENT') throw new WalletNotFoundError(`wallet file ${abs} does not exist`, { path: abs })
-    throw new InvalidWalletError(`wallet file ${abs} cannot be read: ${err?.code ?? err?.message}`, { path: abs }, { cause: err })
+    // Said in words: the errno alone (EISDIR, EACCES) is no sentence.
+    const why = err?.code === 'EISDIR' ? 'it is a directory; give the keypair file (a JSON array of 64 numbers)' : err?.code === 'EACCES' || err?.code === 'EPERM' ? 'permission denied' : err?.code ?? err?.message
+    throw new InvalidWalletError(`wallet file ${abs} cannot be read: ${why}`, { path: abs }, { cause: err })
   }
   return parseWalletFile(text, abs)
 }
+
+const isDirectory = async (path: string): Promise<boolean> => await stat(path).then(s => s.isDirectory(), () => false)
 
 /** Writes a new wallet file with mode 0600; refuses to overwrite an existing file. */
 export async function writeNewWallet (path: string): Promise<Wallet> {
@@ -105,7 +109,7 @@ export async function writeNewWallet (path: string): Promise<Wallet> {
     await link(tmp, abs)
   } catch (err: any) {
     await unlink(tmp)
-    if (err?.code === 'EEXIST') throw new InvalidWalletError(`wallet file ${abs} already exists; refusing to overwrite it`, { path: abs })
+    if (err?.code === 'EEXIST') throw new InvalidWalletError(`${abs} already exists${await isDirectory(abs) ? ' and is a directory: give the path of a new file in it' : '; refusing to overwrite the wallet file there'}`, { path: abs })
     throw err
   }
   await unlink(tmp)

@@ -23,6 +23,8 @@ describe('wallet files', () => {
     const path = join(t.dir, 'id.json')
     await writeNewWallet(path)
     await expect(writeNewWallet(path)).rejects.toMatchObject({ code: 'INVALID_WALLET' })
+    // A directory named as the new file is said to be one.
+    await expect(writeNewWallet(t.dir)).rejects.toMatchObject({ code: 'INVALID_WALLET', message: `${t.dir} already exists and is a directory: give the path of a new file in it` })
   })
 
 
@@ -42,7 +44,7 @@ describe('wallet files', () => {
     await expect(loadWallet(join(t.dir, 'nope.json'))).rejects.toMatchObject({ code: 'WALLET_NOT_FOUND' })
     const dir = join(t.dir, 'adir')
     await mkdir(dir)
-    await expect(loadWallet(dir)).rejects.toMatchObject({ code: 'INVALID_WALLET' })
+    await expect(loadWallet(dir)).rejects.toMatchObject({ code: 'INVALID_WALLET', message: expect.stringMatching(/cannot be read: it is a directory; give the keypair file/) })
     const f = join(t.dir, 'locked.json')
     await writeFile(f, '[]')
     await chmod(f, 0)
