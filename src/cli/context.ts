@@ -7,7 +7,7 @@
 import { statSync } from 'node:fs'
 import { dirname, join, resolve } from 'node:path'
 import { homedir } from 'node:os'
-import { HomeInUseError, HomeNotInitializedError, InvalidInputError, WalletMismatchError } from '../errors.js'
+import { HomeInUseError, HomeNotInitializedError, InvalidInputError, isMeshError, LeaseHeldError, WalletMismatchError } from '../errors.js'
 import type { MeshApi } from '../api/api.js'
 import { connectRpc } from '../api/rpc-client.js'
 
@@ -156,6 +156,16 @@ export function untilStopped (also?: Promise<unknown>): Promise<void> {
     process.on('SIGTERM', stop)
     also?.then(stop, stop)
   })
+}
+
+/**
+ * A LEASE_HELD from the API names `mesh resume KEY --take`; a command that takes the lease its
+ * own way (`mesh lease take`, `mesh agent resume`) names itself instead, with `rest` (its own
+ * arguments). Any other error is returned as it is.
+ */
+export function leaseHintFor (err: unknown, command: string, rest = ''): unknown {
+  if (!isMeshError(err) || err.code !== 'LEASE_HELD') return err
+  return new LeaseHeldError(err.message.replace(/`mesh resume (\S+) --take`/, `\`${command} $1${rest} --take\``), err.details, { cause: err })
 }
 
 /** Made once per process: the first costs 15-30 ms here (ICU's zone data), each one after ~0.1 ms. */

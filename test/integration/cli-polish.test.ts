@@ -319,6 +319,11 @@ describe('LEASE_HELD when taking a lease', () => {
     const refused = errorOf(await mesh('resume', 'handoff', '--json', ...B()), 1)
     expect(refused).toMatchObject({ code: 'LEASE_HELD', details: { key: 'agent:main:handoff', holder: 'alpha', device: pair.a.deviceId, online: true, expiresAt: expect.any(Number) } })
     expect(refused.message).toMatch(/^session agent:main:handoff is being driven by alpha, last write \d+s ago by this device, online now \(lease ends in /)
+    expect(refused.message).toContain('Run `mesh resume agent:main:handoff --take` to take over')
+    // `mesh lease take` refused names itself, not `mesh resume`.
+    const leaseRefused = errorOf(await mesh('lease', 'take', 'handoff', '--json', ...B()), 1)
+    expect(leaseRefused.code).toBe('LEASE_HELD')
+    expect(leaseRefused.message).toContain('Run `mesh lease take agent:main:handoff --take` to take over')
     // A write refused by the lease carries the same details (the README's list), online included.
     const appendRefused = errorOf(await mesh('session', 'append', 'handoff', '--role', 'user', '--text', 'refused', '--json', ...B()), 1)
     expect(appendRefused).toMatchObject({ code: 'LEASE_HELD', details: { key: 'agent:main:handoff', holder: 'alpha', device: pair.a.deviceId, online: true, expiresAt: expect.any(Number) } })

@@ -19,9 +19,9 @@ import { followCmd, hookCmd, hooksCmd } from './agent-live.js'
 import { syncCmd } from './agent-sync.js'
 import { showAgentList } from './agent-list.js'
 import type { MeshApi } from '../../api/api.js'
-import { InvalidInputError, isMeshError, LeaseHeldError, NotFoundError, UsageError } from '../../errors.js'
+import { InvalidInputError, isMeshError, NotFoundError, UsageError } from '../../errors.js'
 import { megabytes as mb } from '../../node/progress.js'
-import { stdout as out, withApi, type Globals } from '../context.js'
+import { leaseHintFor, stdout as out, withApi, type Globals } from '../context.js'
 import { AGENT_SUBCOMMANDS, AGENT_USAGE } from './agent.js'
 
 /** `mesh agent SUB …` (`sub` checked by agent.ts's run, which loads this module with the agents' code). */
@@ -209,13 +209,9 @@ export async function recordedMeta (api: MeshApi, key: string): Promise<AgentMet
 async function resumeCmd (g: Globals, key: string, values: Record<string, unknown>): Promise<number> {
   return await withApi(g, async api => {
     const r = await resumeAgentSession(api, key, { cwd: values.cwd as string | undefined, take: values.take === true, force: values.force === true, out: values.out as string | undefined })
-      .catch((err: unknown) => {
-        // The API's hint names `mesh resume KEY --take`, which takes the lease but writes no
-        // agent file: point at this command with its own arguments instead.
-        if (!isMeshError(err) || err.code !== 'LEASE_HELD') throw err
-        const cwd = typeof values.cwd === 'string' ? ` --cwd ${values.cwd}` : ''
-        throw new LeaseHeldError(err.message.replace(/`mesh resume (\S+) --take`/, `\`mesh agent resume $1${cwd} --take\``), err.details, { cause: err })
-      })
+      // The API's hint names `mesh resume KEY --take`, which takes the lease but writes no
+      // agent file: this command with its own arguments instead.
+      .catch((err: unknown) => { throw leaseHintFor(err, 'mesh agent resume', typeof values.cwd === 'string' ? ` --cwd ${values.cwd}` : '') })
     if (g.json) { out.json(r); return 0 }
     out.line(`wrote ${r.path}${r.from !== undefined ? ` (${r.rewritten} path${r.rewritten === 1 ? '' : 's'} rewritten from ${r.from} to ${r.cwd as string})` : ''}`)
     if (r.tookOverFrom !== undefined) out.line(`took the session over from ${r.tookOverFrom}`)

@@ -2,7 +2,7 @@
 import { InvalidInputError, UsageError } from '../../errors.js'
 import { parseSessionKey } from '../../../crdt/session-key.js'
 import type { Output } from '../../api/schema.js'
-import { localTime, stdout as out, withApi } from '../context.js'
+import { leaseHintFor, localTime, stdout as out, withApi } from '../context.js'
 import { subcommandOf, type Command } from '../command.js'
 
 type View = Output<'sessions.show'>
@@ -239,7 +239,8 @@ export const leaseCmd: Command = {
         else out.line(r.released ? `released the driver lease of ${key}` : `this device did not hold the driver lease of ${key}`)
         return 0
       }
-      const r = sub === 'take' ? await api.call('sessions.takeLease', { key, take: values.take === true }) : await api.call('sessions.renewLease', { key })
+      // Refused: the hint names this command (`mesh lease take KEY --take`), not `mesh resume`.
+      const r = sub === 'take' ? await api.call('sessions.takeLease', { key, take: values.take === true }).catch((err: unknown) => { throw leaseHintFor(err, 'mesh lease take') }) : await api.call('sessions.renewLease', { key })
       if (g.json) { out.json(r); return 0 }
       out.line(`this device drives ${key} until ${localTime(r.lease.expiresAt)}${'tookOverFrom' in r && r.tookOverFrom !== undefined ? ` (taken over from ${r.tookOverFrom})` : ''}`)
       return 0
