@@ -66,11 +66,39 @@ function help (): string {
   return lines.join('\n')
 }
 
-function commandHelp (cmd: Command): string {
-  const lines = [`Usage: ${cmd.usage}`, '', cmd.summary]
-  if (cmd.examples !== undefined && cmd.examples.length > 0) lines.push('', 'Examples:', ...cmd.examples.map(e => `  ${e}`))
+/**
+ * A command's help; for a subcommand of a group (`mesh agent import --help`), its own part of the
+ * usage and the examples that run it, then where the whole group's help is.
+ */
+function commandHelp (cmd: Command, sub?: string): string {
+  const own = sub !== undefined && typeof cmd.arity !== 'number' && cmd.arity[sub] !== undefined ? subUsage(cmd, sub) : undefined
+  const examples = (cmd.examples ?? []).filter(e => own === undefined || e === `mesh ${cmd.name} ${sub as string}` || e.startsWith(`mesh ${cmd.name} ${sub as string} `))
+  const lines = [`Usage: ${own ?? cmd.usage}`, '', cmd.summary]
+  if (examples.length > 0) lines.push('', 'Examples:', ...examples.map(e => `  ${e}`))
+  if (own !== undefined) lines.push('', `Every \`mesh ${cmd.name}\` command: \`mesh ${cmd.name} --help\`.`)
   lines.push('', 'Global options: --home DIR, --wallet PATH, --json (see `mesh --help`).')
   return lines.join('\n')
+}
+
+/** The part of a group's usage (`mesh NAME a … | b …`, or a line each; alternatives at the top level only) that runs `sub`. */
+function subUsage (cmd: Command, sub: string): string | undefined {
+  const prefix = `mesh ${cmd.name} `
+  if (!cmd.usage.startsWith(prefix)) return undefined
+  const parts: string[] = []
+  let depth = 0
+  let start = 0
+  const u = cmd.usage.slice(prefix.length)
+  for (let i = 0; i < u.length; i++) {
+    const c = u[i] as string
+    if (c === '(' || c === '[') depth++
+    else if (c === ')' || c === ']') depth--
+    else if (depth === 0 && u.startsWith(' | ', i)) { parts.push(u.slice(start, i)); start = i + 3 } else if (depth === 0 && c === '\n') { parts.push(u.slice(start, i)); start = i + 1 }
+  }
+  parts.push(u.slice(start))
+  // An alternative may repeat `mesh NAME ` (`mesh devices [list] | mesh devices approve …`).
+  const bodies = parts.map(p => p.trim()).map(p => p.startsWith(prefix) ? p.slice(prefix.length) : p)
+  const part = bodies.find(p => (p.split(' ')[0] as string).replace(/^\[|\]$/g, '').split('|').includes(sub))
+  return part === undefined ? undefined : prefix + part
 }
 
 /** node:util's parseArgs messages, said the way the rest of the CLI speaks. */
@@ -172,7 +200,7 @@ export async function main (argv: string[]): Promise<number> {
     }
     const values = parsed.values as Record<string, unknown>
     json = values.json === true
-    if (values.help === true) { out.line(commandHelp(cmd)); return 0 }
+    if (values.help === true) { out.line(commandHelp(cmd, parsed.positionals[0])); return 0 }
     refuseExtraArgs(cmd, parsed.positionals)
     return await cmd.run(globalsFrom(values as any), parsed.positionals, values)
   } catch (err) {

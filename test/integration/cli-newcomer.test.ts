@@ -84,6 +84,21 @@ describe('help and flags that cannot go together', () => {
     expect(unknown.stderr).toContain('unknown command "frob"')
   })
 
+  it('a subcommand\'s --help shows its own usage and examples (mesh agent import --help), not the whole group\'s', async () => {
+    const imp = await mesh('agent', 'import', '--help')
+    expect(imp.code).toBe(0)
+    expect(imp.stdout).toMatch(/^Usage: mesh agent import claude\|codex\|openclaw\|hermes \(--file PATH \| --session ID \| --all \| --since DATE\) \[--key KEY\]\n/)
+    const examples = imp.stdout.split('\n').filter(l => l.startsWith('  mesh '))
+    expect(examples.length).toBeGreaterThan(2)
+    for (const e of examples) expect(e).toMatch(/^ {2}mesh agent import /)
+    expect(imp.stdout).toContain('Every `mesh agent` command: `mesh agent --help`.')
+    // One per line in the usage (mesh session), or repeated with the command's name (mesh devices).
+    expect((await mesh('session', 'append', '--help')).stdout).toMatch(/^Usage: mesh session append KEY --role ROLE \(--text T \| --stdin\) \[--force\]\n/)
+    expect((await mesh('devices', 'revoke', '--help')).stdout).toMatch(/^Usage: mesh devices revoke DEVICE\|--all-but-this /)
+    // The group's own help is unchanged.
+    expect((await mesh('agent', '--help')).stdout).toMatch(/^Usage: mesh agent import .* \| resume KEY /)
+  })
+
   it('mesh lease KEY says the command is missing, not the key', async () => {
     const r = await mesh('lease', 'dash')
     expect(r.code).toBe(2)
