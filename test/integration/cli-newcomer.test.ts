@@ -131,3 +131,11 @@ describe('a home that is a file', () => {
     expect(viaEnv.stderr).toContain(`$MESH_HOME ${file} is a file, not a directory`)
   })
 })
+
+describe('mesh agent import hermes on a machine without Hermes', () => {
+  it('says neither place sessions come from is here (no state.db, no hermes on PATH), exit 2', async () => {
+    const r = await runCli(['agent', 'import', 'hermes', '--all'], { env: { ...env, PATH: '/nonexistent' } })
+    expect(r.code).toBe(2)
+    expect(r.stderr).toContain(`mesh: no Hermes here: no state.db at ${join(dir, '.hermes', 'state.db')} (set HERMES_HOME if Hermes keeps it elsewhere) and no \`hermes\` on PATH`)
+  })
+})

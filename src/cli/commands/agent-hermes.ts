@@ -32,7 +32,11 @@ export async function importHermes (g: Globals, values: Record<string, unknown>)
   const source = file !== undefined ? await fileToImport(file) : fromDb ? hermesDbPath() : 'hermes sessions export -'
   let rows = file !== undefined
     ? hermesExportLines(await readFileNoFollow(source))
-    : fromDb ? await dbRows(session, since) : hermesExportLines(await hermesExport({ sessionId: session }))
+    : fromDb ? await dbRows(session, since) : hermesExportLines(await hermesExport({ sessionId: session }).catch((err: unknown) => {
+      // Neither of the two places sessions come from: said with both, not as a missing program alone.
+      if (isMeshError(err) && err.code === 'INVALID_INPUT' && /on PATH/.test(err.message)) throw new NotFoundError(`no Hermes here: no state.db at ${hermesDbPath()} (set HERMES_HOME if Hermes keeps it elsewhere) and no \`hermes\` on PATH to export them; on a machine with Hermes, \`hermes sessions export FILE --format jsonl\`, then import that file with --file FILE`, { path: hermesDbPath() }, { cause: err })
+      throw err
+    }))
   // A file with no session in it (empty, or a line cut short) imported nothing: said, not a silent success.
   if (file !== undefined && rows.length === 0) throw new InvalidInputError(`${source} holds no Hermes session (an export has one JSON line per session: hermes sessions export FILE --format jsonl): nothing was imported`)
   if (session !== undefined) {
