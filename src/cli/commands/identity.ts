@@ -1,7 +1,7 @@
 /** mesh wallet new|show, mesh init, mesh status (mesh devices: devices.ts). */
 import { hostname } from 'node:os'
 import { resolve } from 'node:path'
-import { DaemonRunningError, InvalidInputError, UsageError, WalletNotFoundError } from '../../errors.js'
+import { DaemonRunningError, InvalidInputError, UsageError, WalletMismatchError, WalletNotFoundError } from '../../errors.js'
 import { connectRpc } from '../../api/rpc-client.js'
 import { localTime, stdout as out, withApi, type Globals } from '../context.js'
 import { peerLines } from './peer-lines.js'
@@ -38,6 +38,11 @@ export const walletCmd: Command = {
   }
 }
 
+/** WALLET_MISMATCH: the home was certified by another wallet than the one given. */
+function mismatch (home: string, homeWallet: string, given: { address: string, path?: string }): WalletMismatchError {
+  return new WalletMismatchError(`home ${home} belongs to wallet ${homeWallet}, but ${given.path ?? 'the wallet given'} is ${given.address}: pass the right one with --wallet PATH`, { home, homeWallet, wallet: given.address })
+}
+
 export interface EnrolChange { label?: { from: string, to: string }, readOnly?: { from: boolean, to: boolean } }
 
 /**
@@ -51,6 +56,10 @@ export async function enrolHome (g: Globals, want: { label?: string, readOnly?: 
   const { resolveOrGenerateWallet, resolveWallet } = await import('../../api/wallet.js')
   if (await isInitialized(g.home)) {
     const id = await loadIdentity(g.home)
+    // A wallet named on the command line must be the home's, whatever else is asked: another
+    // wallet's home is not "already set up" for it.
+    const named = g.wallet !== undefined ? await resolveWallet({ path: g.wallet }) : undefined
+    if (named !== undefined && named.address !== id.wallet) throw mismatch(g.home, id.wallet, named)
     const changed: EnrolChange = {}
     if (want.label !== undefined && want.label !== id.certificate.label) changed.label = { from: id.certificate.label, to: want.label }
     const ro = !id.certificate.capabilities.includes('write')
@@ -70,7 +79,7 @@ export async function enrolHome (g: Globals, want: { label?: string, readOnly?: 
     if (wallet === undefined) {
       throw new UsageError(`home ${g.home} is already set up (${id.certificate.label}, ${ro ? 'read-only' : 'read+write'}); changing it (${what}) re-issues this device's certificate, which needs the wallet that certified it: run \`mesh init${changed.label !== undefined ? ` --label ${changed.label.to}` : ''}${changed.readOnly !== undefined ? (changed.readOnly.to ? ' --read-only' : ' --read-write') : ''} --wallet PATH\``, { home: g.home })
     }
-    if (wallet.address !== id.wallet) throw new UsageError(`home ${g.home} belongs to wallet ${id.wallet}, but ${wallet.path ?? 'the wallet given'} is ${wallet.address}: pass the right one with --wallet PATH`)
+    if (wallet.address !== id.wallet) throw mismatch(g.home, id.wallet, wallet)
     const running = await connectRpc(g.home)
     if (running !== undefined) {
       await running.close()
