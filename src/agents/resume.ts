@@ -53,6 +53,8 @@ export interface ResumeResult {
   index?: 'written' | 'kept' | 'none'
   /** OpenClaw: the routing key the session resumes under. */
   sessionKey?: string
+  /** The files were there as they would be written (a resume run again): none was written. */
+  unchanged?: true
 }
 
 /** Every record of an agent session, page by page. */

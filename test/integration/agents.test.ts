@@ -113,6 +113,9 @@ describe('mesh agent: Claude Code from one machine to another', () => {
     const twice = await runCli(['agent', 'resume', `agent:claude:${SID}`, '--home', b.home, '--json'], { env: benv })
     expect(twice.code, twice.stderr).toBe(0)
     expect((await stat(path)).mtimeMs).toBe(mtime)
+    expect(json(twice)).toMatchObject({ path, unchanged: true })
+    const said = await runCli(['agent', 'resume', `agent:claude:${SID}`, '--home', b.home], { env: benv })
+    expect(said.stdout).toContain(`${path} is already as mesh would write it: left as it is`)
     // Just written by Claude Code (a line mesh has not got): it could be writing on; a resume now is refused.
     await writeFile(path, Buffer.concat([written, Buffer.from('{"type":"summary","summary":"just now"}\n')]))
     const busy = await runCli(['agent', 'resume', `agent:claude:${SID}`, '--home', b.home], { env: benv })

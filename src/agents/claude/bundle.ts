@@ -39,7 +39,7 @@ export async function readClaudeBundle (transcript: string, map?: { from: string
   return { sessionId, cwd: claudeCwd(main.records.map(r => r.text)), records, view: claudeView(main.records), lines: main.lines.length }
 }
 
-export interface WriteResult { path: string, files: string[], rewritten: number, indexDropped: boolean, command: string }
+export interface WriteResult { path: string, files: string[], rewritten: number, indexDropped: boolean, command: string, /** Every file was there as it would be written: none was. */ unchanged?: true }
 
 /**
  * The files of a bundle with paths rewritten, checked; nothing written. A transcript whose chain
@@ -96,7 +96,7 @@ export async function writeClaudeBundle (sessionId: string, records: readonly Na
   // Every file already there as it would be written (a resume run twice): nothing to write or refuse.
   if (cur?.equals(main) === true && (await Promise.all(sides.map(async x => await sameThere(x.p, x.bytes)))).every(Boolean)) {
     await opts.ready?.()
-    return { path, files: [path, ...sides.map(x => x.p)], rewritten, indexDropped: false, command }
+    return { path, files: [path, ...sides.map(x => x.p)], rewritten, indexDropped: false, command, unchanged: true }
   }
   const b = await busy(path)
   if (b !== undefined) throw new InvalidInputError(`refusing to write ${path}: Claude Code may be running this session here (${b.why}). Stop it, wait a few seconds, and run the resume again`, { path })

@@ -38,7 +38,7 @@ export function codexExportFile (records: readonly NativeRecord[], map?: { from:
 }
 
 /** Writes the rollout where Codex finds it; `ready` as writeClaudeBundle's (every check passed, nothing written yet). */
-export async function writeCodexRollout (sessionId: string, records: readonly NativeRecord[], opts: { cwd?: string, from?: string, name?: string, dir?: string, env?: NodeJS.ProcessEnv, force?: boolean, ready?: () => Promise<void> }): Promise<{ path: string, rewritten: number, command: string }> {
+export async function writeCodexRollout (sessionId: string, records: readonly NativeRecord[], opts: { cwd?: string, from?: string, name?: string, dir?: string, env?: NodeJS.ProcessEnv, force?: boolean, ready?: () => Promise<void> }): Promise<{ path: string, rewritten: number, command: string, unchanged?: true }> {
   const map = opts.from !== undefined && opts.cwd !== undefined ? { from: opts.from, to: opts.cwd } : undefined
   const { bytes, rewritten } = codexExportFile(records, map)
   const first = splitJsonl(bytes).lines[0] ?? ''
@@ -50,7 +50,7 @@ export async function writeCodexRollout (sessionId: string, records: readonly Na
   const command = `${opts.cwd !== undefined ? `cd ${shellQuote(opts.cwd)} && ` : ''}codex resume ${sessionId}`
   const cur = await readIfThere(path)
   // Already there as it would be written (a resume run twice): nothing to write or refuse.
-  if (cur?.equals(bytes) === true) { await opts.ready?.(); return { path, rewritten, command } }
+  if (cur?.equals(bytes) === true) { await opts.ready?.(); return { path, rewritten, command, unchanged: true } }
   const b = await busy(path)
   if (b !== undefined) throw new InvalidInputError(`refusing to write ${path}: Codex may be running this session here (${b.why})`, { path })
   if (cur !== undefined && opts.force !== true && !onlyOursThere(cur, bytes, codexPathFields, lines => codexMeta(lines).cwd, opts.cwd)) {

@@ -67,7 +67,7 @@ export function openclawIndexEntry (records: readonly NativeRecord[]): { session
   return undefined
 }
 
-export interface OpenclawWriteResult { path: string, rewritten: number, index: 'written' | 'kept' | 'none', sessionKey?: string, command: string }
+export interface OpenclawWriteResult { path: string, rewritten: number, index: 'written' | 'kept' | 'none', sessionKey?: string, command: string, /** The transcript was there as it would be written. */ unchanged?: true }
 
 /** Writes the transcript (and sessions.json where none is); `ready` as writeClaudeBundle's (every check passed, nothing written yet). */
 export async function writeOpenclawSession (sessionId: string, records: readonly NativeRecord[], opts: { cwd?: string, from?: string, name?: string, dir?: string, env?: NodeJS.ProcessEnv, force?: boolean, ready?: () => Promise<void> }): Promise<OpenclawWriteResult> {
@@ -101,5 +101,5 @@ export async function writeOpenclawSession (sessionId: string, records: readonly
     } else index = 'kept'
   }
   const cont = keyed !== undefined ? `openclaw resume ${shellQuote(keyed.sessionKey)}` : `openclaw agent --session-id ${shellQuote(sessionId)} --message continue`
-  return { path, rewritten, index, sessionKey: keyed?.sessionKey, command: `openclaw doctor --fix && ${cont}` }
+  return { path, rewritten, index, sessionKey: keyed?.sessionKey, command: `openclaw doctor --fix && ${cont}`, ...(cur?.equals(bytes) === true ? { unchanged: true as const } : {}) }
 }

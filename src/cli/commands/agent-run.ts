@@ -213,7 +213,8 @@ async function resumeCmd (g: Globals, key: string, values: Record<string, unknow
       // agent file: this command with its own arguments instead.
       .catch((err: unknown) => { throw leaseHintFor(err, 'mesh agent resume', typeof values.cwd === 'string' ? ` --cwd ${values.cwd}` : '') })
     if (g.json) { out.json(r); return 0 }
-    out.line(`wrote ${r.path}${r.from !== undefined ? ` (${r.rewritten} path${r.rewritten === 1 ? '' : 's'} rewritten from ${r.from} to ${r.cwd as string})` : ''}`)
+    if (r.unchanged === true) out.line(`${r.path} is already as mesh would write it: left as it is`)
+    else out.line(`wrote ${r.path}${r.from !== undefined ? ` (${r.rewritten} path${r.rewritten === 1 ? '' : 's'} rewritten from ${r.from} to ${r.cwd as string})` : ''}`)
     if (r.tookOverFrom !== undefined) out.line(`took the session over from ${r.tookOverFrom}`)
     if (r.index === 'kept') out.line('sessions.json exists here and was left as it is (the Gateway owns it)')
     out.line('continue it with:')
