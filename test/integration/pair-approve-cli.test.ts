@@ -10,9 +10,8 @@
 import { writeFile, mkdir } from 'node:fs/promises'
 import { join } from 'node:path'
 import { afterAll, describe, expect, it } from 'vitest'
-import { BIN, cliEnv, runCli } from '../helpers/cli.js'
-import { startDaemon } from '../helpers/daemons.js'
-import { spawnIn, type Proc } from '../helpers/netns.js'
+import { runCli } from '../helpers/cli.js'
+import { startPairing } from '../helpers/pairing.js'
 import { tempDir } from '../helpers/tmp.js'
 
 const cleanups: Array<() => Promise<unknown> | void> = []
@@ -21,23 +20,15 @@ afterAll(async () => { for (const c of cleanups.reverse()) await c() })
 describe('mesh devices approve and mesh pair, at the edges', () => {
   it('a non-admin refuses before the code is used; a plain approve grants what was asked; a home that cannot be written ends mesh pair with why', async () => {
     const t = await tempDir(); cleanups.push(t.cleanup)
-    const env = cliEnv(t.dir)
-    const wallet = join(t.dir, 'wallet.json')
-    expect((await runCli(['wallet', 'new', '--out', wallet], { env })).code).toBe(0)
-    const a = await startDaemon(env, { home: join(t.dir, 'a'), wallet, label: 'alpha' })
-    cleanups.push(async () => await a.proc.stop('SIGKILL'))
-    // A read-only device of the same vault: no admin.
-    const ro = join(t.dir, 'watcher')
-    expect((await runCli(['init', '--home', ro, '--wallet', wallet, '--label', 'watcher', '--read-only'], { env })).code).toBe(0)
-
     // The new machine's home: its `data` is a file, so the grant's store cannot be opened there.
     const home = join(t.dir, 'n')
     await mkdir(home)
     await writeFile(join(home, 'data'), 'not a folder')
-    const n: Proc = spawnIn(undefined, process.execPath, [BIN, 'pair', '--home', home, '--label', 'tablet', '--read-only', '--no-mdns', '--listen', '/ip4/127.0.0.1/tcp/0'], env)
-    cleanups.push(async () => await n.stop('SIGKILL'))
-    const code = (await n.waitFor(/^pairing code: /)).match(/pairing code: (\S+)/)?.[1] as string
-    const addr = (await n.waitFor(/^waiting/)).match(/\/ip4\/127\.0\.0\.1\/tcp\/\d+\/p2p\/\S+/)?.[0].replace(/\)$/, '') as string
+    const { env, wallet, admin: a, candidate: n, code, addr, stop } = await startPairing(t.dir, { home, pairArgs: ['--label', 'tablet', '--read-only'] })
+    cleanups.push(stop)
+    // A read-only device of the same vault: no admin.
+    const ro = join(t.dir, 'watcher')
+    expect((await runCli(['init', '--home', ro, '--wallet', wallet, '--label', 'watcher', '--read-only'], { env })).code).toBe(0)
 
     const notAdmin = await runCli(['devices', 'approve', code, '--yes', '--no-mdns', '--dial', addr, '--home', ro], { env, timeoutMs: 60_000 })
     expect(notAdmin.code).toBe(2)

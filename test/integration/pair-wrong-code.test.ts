@@ -5,11 +5,10 @@
  * fresh home running `mesh pair --no-mdns` whose address the approver dials. A device nobody can
  * reach stays a failure: exit 1, HTTP 409.
  */
-import { join } from 'node:path'
 import { afterAll, describe, expect, it } from 'vitest'
-import { BIN, cliEnv, runCli } from '../helpers/cli.js'
-import { api, startDaemon } from '../helpers/daemons.js'
-import { spawnIn, type Proc } from '../helpers/netns.js'
+import { runCli } from '../helpers/cli.js'
+import { api } from '../helpers/daemons.js'
+import { startPairing } from '../helpers/pairing.js'
 import { tempDir } from '../helpers/tmp.js'
 
 const cleanups: Array<() => Promise<unknown> | void> = []
@@ -23,15 +22,8 @@ function mistyped (code: string): string {
 describe('a wrong pairing code', () => {
   it('is bad input: mesh devices approve exits 2 and HTTP answers 400, with PAIRING_FAILED wrong-code; a device gone stays exit 1 / 409', async () => {
     const t = await tempDir(); cleanups.push(t.cleanup)
-    const env = cliEnv(t.dir)
-    const wallet = join(t.dir, 'wallet.json')
-    expect((await runCli(['wallet', 'new', '--out', wallet], { env })).code).toBe(0)
-    const a = await startDaemon(env, { home: join(t.dir, 'a'), wallet, label: 'alpha' })
-    cleanups.push(async () => await a.proc.stop('SIGKILL'))
-    const n: Proc = spawnIn(undefined, process.execPath, [BIN, 'pair', '--home', join(t.dir, 'n'), '--label', 'laptop', '--no-mdns', '--listen', '/ip4/127.0.0.1/tcp/0'], env)
-    cleanups.push(async () => await n.stop('SIGKILL'))
-    const code = (await n.waitFor(/^pairing code: /)).match(/pairing code: (\S+)/)?.[1] as string
-    const addr = (await n.waitFor(/^waiting/)).match(/\/ip4\/127\.0\.0\.1\/tcp\/\d+\/p2p\/\S+/)?.[0].replace(/\)$/, '') as string
+    const { env, admin: a, candidate: n, code, addr, stop } = await startPairing(t.dir, { pairArgs: ['--label', 'laptop'] })
+    cleanups.push(stop)
     expect(addr).toBeDefined()
 
     // Each wrong guess burns the device's code: the next one is read from its next `new code:` line.
