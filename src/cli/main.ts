@@ -55,6 +55,7 @@ function help (): string {
     '  --wallet PATH   a Solana keypair file (default: $MESH_WALLET, ~/.config/solana/id.json, ~/.config/mesh/wallet.json)',
     '  --json          machine-readable output (errors too, on stderr)',
     '  -h, --help      help; `mesh <command> --help` for one command, with examples',
+    '  -v, --version   the version of mesh',
     '',
     'Examples:',
     '  mesh join                                   run this machine\'s node (the daemon)',
