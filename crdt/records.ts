@@ -81,6 +81,12 @@ export class RecordsDoc {
     return this.seen
   }
 
+  /** Of `list`, the records whose (file, id) is not held yet: what append() would add (nothing is written). */
+  fresh (list: readonly NativeRecord[]): NativeRecord[] {
+    const ids = this.ids()
+    return list.filter(r => !ids.has(`${r.file}\0${r.id}\0${r.part ?? 0}`))
+  }
+
   /** Appends the records whose (file, id) is not held yet; returns those appended. */
   append (list: readonly NativeRecord[]): NativeRecord[] {
     const ids = this.ids()

@@ -305,7 +305,8 @@ function renderReview (r) {
 async function findDevice () {
   if (pair.abort) return
   const code = $('#pair-code').value.trim()
-  const role = document.querySelector('#pair-role input[name=role]:checked')?.value ?? 'read-write'
+  // '' (the default): what the device asked for.
+  const role = document.querySelector('#pair-role input[name=role]:checked')?.value || undefined
   const listen = $('#pair-listen').value.trim()
   const dial = $('#pair-dial').value.trim()
   $('#pair-error').textContent = ''

@@ -159,14 +159,22 @@ function startsWithLines (next: Buffer, cur: Buffer): boolean {
 /**
  * Whether writing `next` over `cur` loses none of `cur`'s lines: `cur` is how `next` begins (the
  * usual case: the agent's file, then what mesh added), or every line of `cur` is among `next`'s
- * (both sides added lines and the file's were imported since: mesh orders them differently).
+ * (both sides added lines and the file's were imported since: mesh orders them differently),
+ * each as many times as `cur` holds it.
  * A file whose lines cannot be read as text keeps what it holds (false).
  */
 export function keepsLinesOf (next: Buffer, cur: Buffer): boolean {
-  if (startsWithLines(next, cur)) return true
   try {
-    const have = new Set(splitJsonl(next).lines)
-    return splitJsonl(cur).lines.every(l => have.has(l))
+    if (startsWithLines(next, cur)) return true
+    // As many times as `cur` holds each (the same line twice is two records).
+    const have = new Map<string, number>()
+    for (const l of splitJsonl(next).lines) have.set(l, (have.get(l) ?? 0) + 1)
+    for (const l of splitJsonl(cur).lines) {
+      const n = have.get(l) ?? 0
+      if (n === 0) return false
+      have.set(l, n - 1)
+    }
+    return true
   } catch {
     return false
   }

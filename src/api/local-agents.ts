@@ -3,7 +3,7 @@
  * session (agents-import.ts), reading them back a page at a time, and the followers' beats.
  */
 import { DOC_NAMES, MAX_APPEND_BYTES, parseSessionKey, RecordsDoc, type NativeRecord, type NewMessage, type SessionKey } from '../../crdt/index.js'
-import { InvalidInputError, NotFoundError } from '../errors.js'
+import { InvalidInputError, LeaseHeldError, NotFoundError } from '../errors.js'
 import { appendRecords, fitsOneEntry, viewOf, type CaptureMeta } from './agents-import.js'
 import { FollowTable } from './follow-table.js'
 import type { Handlers, LocalContext } from './local-context.js'
@@ -25,9 +25,21 @@ export function agentHandlers (ctx: LocalContext): Handlers<'agents.followBeat' 
       if (bytes > MAX_APPEND_BYTES) throw new InvalidInputError(`these records carry ${bytes} bytes, more than ${MAX_APPEND_BYTES}: send them in several calls (one call is one entry, at most 1 MiB), a record over that size in parts`)
       const meta = { agent: input.agent, sessionId: input.sessionId, cwd: input.cwd, gitRemote: input.gitRemote, name: input.name, dir: input.dir }
       // Refused before anything is stored while another device drives the session (unless
-      // forced): records stored without their view would stay so, since a re-import adds only
-      // records it does not hold.
-      await ctx.withSession(key, (s) => { s.checkWrite('import into', { force: input.force }) })
+      // forced), when there is anything new to store: records stored without their view would
+      // stay so, since a re-import adds only records it does not hold. A re-import of what is
+      // held stores nothing and is answered as before.
+      if (input.force !== true) {
+        const { anyNew, total } = await ctx.withSession(key, async () => await ctx.vault.withDoc(DOC_NAMES.session(key), r => {
+          const d = RecordsDoc.of(r.doc)
+          return { anyNew: d.fresh(records).length > 0, total: d.length }
+        }))
+        try {
+          await ctx.withSession(key, (s) => { s.checkWrite('import into', { force: input.force }) })
+        } catch (err) {
+          if (anyNew || !(err instanceof LeaseHeldError)) throw err
+          return { key, added: 0, total, messages: 0 }
+        }
+      }
       // The records and their view in one change (one entry, one durable write) when they fit
       // in one: a live capture's line reaches peers after one fsync, not two in a row, and a
       // crash keeps both or neither (records stored without their view would stay so, since

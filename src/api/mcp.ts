@@ -292,10 +292,11 @@ export async function serveMcp (api: MeshApi, transport: Transport, options: Ser
   server.server.onclose = () => { open = false; unsubscribe?.(); unsubscribe = undefined; resolveClosed() }
   server.server.onerror = (err) => {
     log(`protocol error: ${err.message}`)
-    // A line that is not JSON, or not a JSON-RPC message: answered as JSON-RPC says (id null), so
-    // a client driven by hand learns what was wrong instead of waiting for a reply.
-    const reply = err instanceof SyntaxError ? { code: McpErrorCode.ParseError, message: `not JSON: ${err.message}` } : err.name === 'ZodError' ? { code: McpErrorCode.InvalidRequest, message: 'not a JSON-RPC 2.0 request, notification or response' } : undefined
-    if (reply !== undefined && open) void transport.send({ jsonrpc: '2.0', id: null, error: reply } as unknown as JSONRPCMessage).catch(() => {})
+    // A line that is not JSON: answered as JSON-RPC says (-32700, id null), so a client driven by
+    // hand learns what was wrong instead of waiting for a reply. A line that is JSON but no
+    // message the protocol knows may be a response (never answered: two peers would answer each
+    // other's replies for ever), so it is only logged.
+    if (err instanceof SyntaxError && open) void transport.send({ jsonrpc: '2.0', id: null, error: { code: McpErrorCode.ParseError, message: `not JSON: ${err.message}` } } as unknown as JSONRPCMessage).catch(() => {})
   }
   await server.connect(transport)
   follow()

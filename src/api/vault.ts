@@ -140,7 +140,7 @@ class SessionsApi {
   /** Opens an existing session; SessionNotFoundError when no device created it. */
   async open (key: string): Promise<Session> {
     const k = parseSessionKey(key)
-    if (!(await this.exists(k))) throw new SessionNotFoundError(`no session ${k} (${howToMake(k, this.v.vault.writable)})`, { key: k })
+    if (!(await this.exists(k))) throw new SessionNotFoundError(`no session ${k} (${howToMake(k, this.v.vault.writable, this.v.vault.certs.isRevoked(this.v.vault.identity.device.publicKey))})`, { key: k })
     const r = await this.v.vault.acquire(DOC_NAMES.session(k))
     return new Session(this.v.sessionContext(), r, k)
   }
@@ -278,7 +278,8 @@ const AGENT_NAMES = METHODS['agents.import'].input.shape.agent.options
  * What makes a session of this key: an agent's own session is imported from the machine that has
  * it, any other is created; on a device that cannot write, it can only arrive from a sibling.
  */
-function howToMake (key: string, writable: boolean): string {
+function howToMake (key: string, writable: boolean, revoked: boolean): string {
+  if (revoked) return 'this device was revoked: no sibling sends it anything now'
   if (!writable) return 'this device cannot write: sessions come from the devices that do, once `mesh join` runs here and a sibling that holds it is online'
   const m = /^agent:([^:]+):(.+)$/.exec(key)
   if (m !== null && (AGENT_NAMES as readonly string[]).includes(m[1] as string)) return `import it with \`mesh agent import ${m[1] as string} --session ${m[2] as string}\` on the machine whose ${m[1] as string} has it, or wait for it to arrive from a peer`

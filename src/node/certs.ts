@@ -419,14 +419,12 @@ export class CertRegistry {
    */
   servesSlots (doc: Uint8Array): ((key: string, seq: number) => boolean) | undefined {
     if (!this.restricting) return undefined
-    const judged = new Map<string, { author: Uint8Array, lane: number } | undefined>()
+    // Every author is judged, as servable() judges every entry (an author whose certificate no
+    // longer governs is refused too, not only one revoked or cut off).
+    const slots = new Map<string, { author: Uint8Array, lane: number }>()
     return (key, seq) => {
-      if (!judged.has(key)) {
-        const slot = parseStreamKey(key)
-        judged.set(key, this.restricts(slot.author) ? slot : undefined)
-      }
-      const slot = judged.get(key)
-      if (slot === undefined) return true
+      let slot = slots.get(key)
+      if (slot === undefined) { slot = parseStreamKey(key); slots.set(key, slot) }
       try {
         this.judge(slot.author, undefined, (v) => v.holds(doc, slot.lane, BigInt(seq)), { at: 'load' })
         return true

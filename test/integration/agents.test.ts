@@ -277,6 +277,10 @@ describe('mesh agent: Claude Code from one machine to another', () => {
     const written = await readFile(lapFile, 'utf8')
     for (const u of ['x1', 'x2', 'd5', 'l1']) expect(written).toContain(`"uuid":"${u}"`)
     expect(await leaseOn(b, laptop.env)).toBe('laptop')
+    // The desk imports its file again, unchanged, while the laptop drives: nothing new, no refusal.
+    const again = await runCli(['agent', 'import', 'claude', '--file', deskFile, '--home', a.home, '--json'], { env: desk.env })
+    expect(again.code, again.stderr).toBe(0)
+    expect(json(again)).toMatchObject({ added: 0 })
     // The session's messages hold both sides' lines too.
     const shown = await runCli(['session', 'show', key, '--home', b.home, '--all'], { env: laptop.env })
     for (const text of ['from the desk', 'from the laptop']) expect(shown.stdout).toContain(text)

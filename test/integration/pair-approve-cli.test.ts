@@ -36,8 +36,10 @@ describe('mesh devices approve and mesh pair, at the edges', () => {
     expect(n.lines.some(l => /new code: /.test(l))).toBe(false)
 
     // The same code, from the admin: the review shows what is asked and what is granted, alike.
-    const ok = await runCli(['devices', 'approve', code, '--yes', '--no-mdns', '--dial', addr, '--home', a.home], { env, timeoutMs: 60_000 })
+    // Answered at its question (no --yes), which names what it grants.
+    const ok = await runCli(['devices', 'approve', code, '--no-mdns', '--dial', addr, '--home', a.home], { env, timeoutMs: 60_000, input: 'y\n' })
     expect(ok.code, ok.stderr).toBe(0)
+    expect(ok.stderr).toMatch(/Approve 'tablet' \(\S+\) with read\? \[y\/N\]/)
     expect(ok.stdout).toMatch(/asks for:\s+read$/m)
     expect(ok.stdout).toMatch(/will get:\s+read$/m)
     expect(ok.stdout).toMatch(/^approved: 'tablet' \(\S+\) \[read\]$/m)

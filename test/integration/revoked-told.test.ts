@@ -72,6 +72,8 @@ async function expectToldBy (b: TestNode, by: string, reason: string): Promise<v
   expect(err).toMatchObject({ code: 'DEVICE_REVOKED' })
   expect((err as Error).message).toMatch(new RegExp(`was revoked by ${by} at .*\\(${reason}\\)`))
   expect(revokedEvents(b)).toBe(1)
+  // A session it has not got is not said to be on its way.
+  await expect(b.vault.sessions.open('agent:main:never-here')).rejects.toThrow(/this device was revoked: no sibling sends it anything now/)
 }
 
 describe('a revoked device is told', () => {

@@ -11,7 +11,7 @@ import * as Y from 'yjs'
 import { describe, expect, it } from 'vitest'
 import { RecordsDoc } from '../../crdt/index.js'
 import {
-  checkChain, currentBranch, claudePathFields, claudeRecords, claudeView, codexPathFields, codexRecords, codexView, fromParts, joinJsonl, projectDirName,
+  checkChain, currentBranch, claudePathFields, claudeRecords, claudeView, codexPathFields, codexRecords, codexView, fromParts, joinJsonl, keepsLinesOf, projectDirName,
   redact, REDACTED, remapLines, sanitizePath, simpleHash, splitJsonl, toParts, PART_BYTES
 } from '../../src/agents/index.js'
 
@@ -250,5 +250,20 @@ describe('records in the session document', () => {
     expect(parts).toHaveLength(2)
     for (const p of parts) expect(Buffer.from(p.text, 'utf8').toString('utf8')).toBe(p.text)
     expect(fromParts(parts)[0]?.text).toBe(text)
+  })
+})
+
+describe('writing over an agent file', () => {
+  const f = (...lines: string[]): Buffer => Buffer.from(lines.map(l => l + '\n').join(''))
+  it('keeps every line the file there holds: as a prefix, or each among the new file\'s as many times as it is there', () => {
+    expect(keepsLinesOf(f('a', 'b', 'c'), f('a', 'b'))).toBe(true)
+    // Both sides added a line, the local one imported since: mesh orders them its way.
+    expect(keepsLinesOf(f('a', 'd', 'l'), f('a', 'l'))).toBe(true)
+    expect(keepsLinesOf(f('a', 'd'), f('a', 'l'))).toBe(false)
+    // The same line twice is two records: one copy in the new file does not keep both.
+    expect(keepsLinesOf(f('a', 'b', 'c'), f('a', 'b', 'a'))).toBe(false)
+    expect(keepsLinesOf(f('a', 'b', 'a', 'c'), f('a', 'b', 'a'))).toBe(true)
+    // A file that is not UTF-8 is kept (false), not an error.
+    expect(keepsLinesOf(f('a'), Buffer.from([0x61, 0xff, 0x0a, 0x62, 0x0a]))).toBe(false)
   })
 })

@@ -19,7 +19,7 @@ import { followCmd, hookCmd, hooksCmd } from './agent-live.js'
 import { syncCmd } from './agent-sync.js'
 import { showAgentList } from './agent-list.js'
 import type { MeshApi } from '../../api/api.js'
-import { InvalidInputError, isMeshError, NotFoundError, UsageError } from '../../errors.js'
+import { InvalidInputError, isMeshError, LeaseHeldError, NotFoundError, UsageError } from '../../errors.js'
 import { megabytes as mb } from '../../node/progress.js'
 import { leaseHintFor, stdout as out, withApi, type Globals } from '../context.js'
 import { AGENT_SUBCOMMANDS, AGENT_USAGE } from './agent.js'
@@ -71,9 +71,10 @@ async function importCmd (g: Globals, a: string | undefined, values: Record<stri
           r = await importOne(api, g, agent, s.path, values, s.db)
         } catch (err) {
           done += s.size
-          // One damaged or vanished file is said and the others go on; anything else (the
-          // daemon, the disk) stops the run as before.
-          if (!isMeshError(err) || (err.code !== 'INVALID_INPUT' && err.code !== 'NOT_FOUND')) throw err
+          // One damaged or vanished file, or a session another device drives (its new lines wait
+          // for --force or the lease), is said and the others go on; anything else (the daemon,
+          // the disk) stops the run as before.
+          if (!isMeshError(err) || (err.code !== 'INVALID_INPUT' && err.code !== 'NOT_FOUND' && err.code !== 'LEASE_HELD')) throw err
           failed.push({ path: s.path, sessionId: s.sessionId, code: err.code, message: err.message })
           // The progress line on a terminal is cleared first, so the skip is a line of its own.
           if (picked.length > 1 && process.stderr.isTTY) process.stderr.write('\r\x1b[2K')
@@ -90,8 +91,12 @@ async function importCmd (g: Globals, a: string | undefined, values: Record<stri
     })
     if (g.json) out.json(results)
     else out.line(`${results.length} ${agent} session${results.length === 1 ? '' : 's'}, ${results.reduce((n, r) => n + r.added, 0)} new records`)
-    // What could not be imported is an error of the run (exit 2, each file named), after the rest was.
-    if (failed.length > 0) throw new InvalidInputError(`${failed.length} of ${picked.length} ${agent} session${picked.length === 1 ? '' : 's'} could not be imported (the others were): ${failed.map(f => f.path).join(', ')}`, { failed })
+    // What could not be imported is an error of the run, each file named, after the rest was:
+    // bad input (exit 2) when every file was, else a failure (exit 1: a lease another device holds).
+    if (failed.length > 0) {
+      const message = `${failed.length} of ${picked.length} ${agent} session${picked.length === 1 ? '' : 's'} could not be imported (the others were): ${failed.map(f => `${f.path} (${f.code})`).join(', ')}`
+      throw failed.every(f => f.code !== 'LEASE_HELD') ? new InvalidInputError(message, { failed }) : new LeaseHeldError(`${message}; a session another device drives takes new lines with --force, or after \`mesh resume KEY --take\``, { failed })
+    }
     return 0
   }
   const db = agent === 'openclaw' && file === undefined ? (await listOpenclawDbSessions(process.env, skipDb)).find(d => d.sessionId === session) : undefined

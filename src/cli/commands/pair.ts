@@ -4,7 +4,7 @@
  * node and writes the home itself, and never looks for a wallet. `approve` goes through the API
  * (the daemon's when one runs) in two calls, with the owner's review in between.
  */
-import { PairingFailedError, UsageError } from '../../errors.js'
+import { isMeshError, PairingFailedError, UsageError } from '../../errors.js'
 import { askYesNo, homeArg, localTime, stdout as out, untilStopped, withApi, type Globals } from '../context.js'
 import type { Command } from '../command.js'
 import { multiaddrs } from '../multiaddr-flags.js'
@@ -78,7 +78,12 @@ export const pairCmd: Command = {
     // vault lists the device already, so say what to do there.
     if (failed !== undefined) {
       const why = (failed as Error)?.message ?? String(failed)
-      throw new PairingFailedError(`the owner approved this device as '${label}', but its home ${g.home} could not be written (${why}); nothing usable was kept here. The vault lists '${label}' already: remove it on the approving device (\`mesh devices revoke ${label}\`), make ${g.home} writable, and pair again`, { reason: 'home-write', home: g.home, label }, { cause: failed })
+      // The grant itself refused (it does not verify, the home was set up meanwhile): said as it is.
+      const refused = isMeshError(failed) && failed.code === 'PAIRING_FAILED'
+      const after = `The vault lists '${label}' already: remove it on the approving device (\`mesh devices revoke ${label}\`)`
+      throw new PairingFailedError(refused
+        ? `the owner approved this device as '${label}', but its grant was refused here: ${why}. ${after}, and pair again`
+        : `the owner approved this device as '${label}', but its home ${g.home} could not be written (${why}), and is not set up. It may hold part of what was written, this vault's keys included: delete ${g.home} (or the files mesh wrote there). ${after}, make ${g.home} writable, and pair again`, { reason: refused ? (failed as { details: Record<string, unknown> }).details.reason ?? 'invalid' : 'home-write', home: g.home, label }, { cause: failed })
     }
     if (written === undefined) { out.err('stopped before pairing: nothing was written'); return 1 }
     const caps = written.certificate.capabilities.join(', ')
@@ -123,7 +128,7 @@ export async function devicesApprove (g: Globals, args: string[], values: Record
       out.line('')
     } else out.json({ review: r })
     let yes = values.yes === true
-    if (!yes) yes = await askYesNo(`Approve '${r.label}' (${r.fingerprint}) as ${role}?`)
+    if (!yes) yes = await askYesNo(`Approve '${r.label}' (${r.fingerprint}) with ${r.granting.join(', ')}?`)
     const d = await api.call('devices.decide', { pairing: r.pairing, approve: yes })
     if (g.json) out.json(d)
     else out.line(d.approved ? `approved: '${d.label}' (${d.deviceId}) [${d.capabilities.join(', ')}]` : 'refused: nothing was granted')
