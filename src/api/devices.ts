@@ -30,7 +30,8 @@ export async function listDevices (vault: Vault, node: MeshNode | undefined): Pr
       self: c.deviceId === me,
       // This device is online in the mesh while its node runs (mesh join), not merely because it is asked.
       online: revoked === undefined && (c.deviceId === me ? node !== undefined : (node?.isOnline(c.deviceId) ?? false)),
-      lastSeen: c.deviceId === me ? (node !== undefined ? Date.now() : undefined) : book.get(c.deviceId)?.lastSeen,
+      // 0: in the peer book, never seen yet (the approver a paired device was told of).
+      lastSeen: c.deviceId === me ? (node !== undefined ? Date.now() : undefined) : ((book.get(c.deviceId)?.lastSeen ?? 0) > 0 ? book.get(c.deviceId)?.lastSeen : undefined),
       enrolledBy,
       grantedAt: c.issuedAt,
       revoked: revoked !== undefined ? { at: revoked.at, by: revoked.by.map(labelOf), reason: revoked.reason } : undefined

@@ -5,7 +5,7 @@
  */
 import { randomBytes } from 'node:crypto'
 import type { AbortOptions, PeerId } from '@libp2p/interface'
-import { NotFoundError, PairingFailedError } from '../errors.js'
+import { NotAdminError, NotFoundError, PairingFailedError } from '../errors.js'
 import { deviceIdFromKey } from '../identity/index.js'
 import { shortFingerprint } from '../identity/pair-code.js'
 import { findCandidate, type Found } from '../node/pair.js'
@@ -31,8 +31,14 @@ export class Approvals {
    * once, so the new device burns its code and shows a fresh one instead of waiting minutes.
    */
   async approve (input: Input<'devices.approve'>, signal?: AbortSignal, client?: AbortSignal): Promise<Output<'devices.approve'>> {
-    // A device that cannot enrol says so before the new device's code is used (and burnt).
-    adminCertificate(this.vault.identity, this.vault.certs)
+    // A device that cannot enrol says so before the new device's code is used (and burnt), and
+    // where to approve instead.
+    try {
+      adminCertificate(this.vault.identity, this.vault.certs)
+    } catch (err) {
+      if (err instanceof NotAdminError) throw new NotAdminError(`${err.message}: approve the code on an admin device (\`mesh devices\` marks them [admin]); the new machine's code is still good`, err.details, { cause: err })
+      throw err
+    }
     // Across networks: the relays this node is connected to know the devices registered there.
     const node = this.node
     const relays = node !== undefined && input.relays !== false ? async (nameplate: string, dialer: PeerId, options: AbortOptions) => await node.pairingCandidates(nameplate, dialer, options) : undefined

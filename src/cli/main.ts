@@ -189,7 +189,8 @@ export async function main (argv: string[]): Promise<number> {
       return 0
     }
     const cmd = commandNamed(name)
-    if (helpFor !== undefined) { out.line(commandHelp(cmd)); return 0 }
+    // `mesh help agent import` is `mesh agent import --help`: the word after the command, if any.
+    if (helpFor !== undefined) { out.line(commandHelp(cmd, argv.slice(at + 1).find(a => !a.startsWith('-')))); return 0 }
     const options = { ...GLOBAL_OPTIONS, ...cmd.options }
     const rest = [...argv]
     rest.splice(at, 1)

@@ -91,6 +91,7 @@ describe('help and flags that cannot go together', () => {
     const examples = imp.stdout.split('\n').filter(l => l.startsWith('  mesh '))
     expect(examples.length).toBeGreaterThan(2)
     for (const e of examples) expect(e).toMatch(/^ {2}mesh agent import /)
+    expect((await mesh('help', 'agent', 'import')).stdout).toBe(imp.stdout)
     expect(imp.stdout).toContain('Every `mesh agent` command: `mesh agent --help`.')
     // One per line in the usage (mesh session), or repeated with the command's name (mesh devices).
     expect((await mesh('session', 'append', '--help')).stdout).toMatch(/^Usage: mesh session append KEY --role ROLE \(--text T \| --stdin\) \[--force\]\n/)

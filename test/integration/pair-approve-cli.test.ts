@@ -32,7 +32,7 @@ describe('mesh devices approve and mesh pair, at the edges', () => {
 
     const notAdmin = await runCli(['devices', 'approve', code, '--yes', '--no-mdns', '--dial', addr, '--home', ro], { env, timeoutMs: 60_000 })
     expect(notAdmin.code).toBe(2)
-    expect(notAdmin.stderr).toMatch(/this device \(watcher\) is not an admin: it cannot enrol devices/)
+    expect(notAdmin.stderr).toMatch(/this device \(watcher\) is not an admin: it cannot enrol devices.*: approve the code on an admin device .*the new machine's code is still good/)
     expect(n.lines.some(l => /new code: /.test(l))).toBe(false)
 
     // The same code, from the admin: the review shows what is asked and what is granted, alike.
@@ -50,5 +50,20 @@ describe('mesh devices approve and mesh pair, at the edges', () => {
     const said = n.lines.join('\n')
     expect(said).toMatch(/the owner approved this device as 'tablet', but its home .* could not be written/)
     expect(said).toMatch(/mesh devices revoke tablet/)
+  }, 120_000)
+
+  it('a device just paired lists its approver as never seen, not as seen in 1970', async () => {
+    const t = await tempDir(); cleanups.push(t.cleanup)
+    const { env, admin, candidate, code, addr, stop } = await startPairing(t.dir, { pairArgs: ['--label', 'laptop'] })
+    cleanups.push(stop)
+    const ok = await runCli(['devices', 'approve', code, '--yes', '--no-mdns', '--dial', addr, '--home', admin.home], { env, timeoutMs: 60_000 })
+    expect(ok.code, ok.stderr).toBe(0)
+    expect(await candidate.exited).toBe(0)
+    const listed = await runCli(['devices', '--home', join(t.dir, 'n'), '--json'], { env })
+    expect(listed.code, listed.stderr).toBe(0)
+    const alpha = JSON.parse(listed.stdout).find((d: any) => d.label === 'alpha')
+    expect(alpha).toBeDefined()
+    expect(alpha).not.toHaveProperty('lastSeen')
+    expect((await runCli(['devices', '--home', join(t.dir, 'n')], { env })).stdout).toMatch(/^alpha\t.*\tnever seen$/m)
   }, 120_000)
 })

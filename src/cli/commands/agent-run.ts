@@ -90,7 +90,7 @@ async function importCmd (g: Globals, a: string | undefined, values: Record<stri
       return list
     })
     if (g.json) out.json(results)
-    else out.line(`${results.length} ${agent} session${results.length === 1 ? '' : 's'}, ${results.reduce((n, r) => n + r.added, 0)} new records`)
+    else out.line(`${results.length} ${agent} session${results.length === 1 ? '' : 's'}, ${plural(results.reduce((n, r) => n + r.added, 0), 'new record')}`)
     // What could not be imported is an error of the run, each file named, after the rest was:
     // bad input (exit 2) when every file was, else a failure (exit 1: a lease another device holds).
     if (failed.length > 0) {
@@ -142,6 +142,8 @@ async function openclawSessions (g: Globals, say = true): Promise<Array<{ sessio
 
 /** A database that cannot be read is said on stderr; the others go on. */
 const skipDb = (err: Error): void => { out.err(`skipped: ${err.message}`) }
+
+const plural = (n: number, what: string): string => `${n} ${what}${n === 1 ? '' : 's'}`
 
 function progress (line: string, last = false): void {
   if (process.stderr.isTTY) process.stderr.write(`\r\x1b[2K${line}${last ? '\n' : ''}`)
