@@ -88,6 +88,11 @@ describe('mesh devices', () => {
     const notAdmin = await meshB('devices', 'revoke', 'alpha', '--yes', '--json')
     expect(notAdmin.code).toBe(2)
     expect(JSON.parse(notAdmin.stderr).error.code).toBe('NOT_ADMIN')
+    // Without --yes too: said before any question (it asked first, then refused).
+    const asked = await meshB('devices', 'revoke', 'alpha')
+    expect(asked.code).toBe(2)
+    expect(asked.stderr).toMatch(/is not an admin: revoke from an admin device, or pass the wallet/)
+    expect(asked.stderr).not.toMatch(/pass --yes/)
     expect(pair.b.proc.lines.filter(l => l.startsWith('REVOKED')).length).toBe(1)
   })
 })

@@ -3,7 +3,7 @@
  * when, last seen, online now, revoked when and by whom); mesh devices revoke DEVICE|--all-but-this
  * [--yes]: cut a device off everywhere at once and rotate the vault key.
  */
-import { UsageError } from '../../errors.js'
+import { NotAdminError, UsageError } from '../../errors.js'
 import { askYesNo, localTime, stdout as out, withApi, type Globals } from '../context.js'
 import { subcommandOf, type Command } from '../command.js'
 
@@ -61,6 +61,9 @@ async function revoke (g: Globals, device: string | undefined, values: Record<st
   return await withApi(g, async api => {
     if (values.yes !== true) {
       const list = await api.call('devices.list', {})
+      // A device that cannot sign the revoke says so before asking (the call would refuse after).
+      const me = list.find(d => d.self)
+      if (g.wallet === undefined && me !== undefined && (!me.capabilities.includes('admin') || me.revoked !== undefined)) throw new NotAdminError(`this device (${me.label}) is not an admin: revoke from an admin device, or pass the wallet (--wallet PATH)`, { deviceId: me.deviceId })
       const active = list.filter(d => d.revoked === undefined)
       const byId = active.filter(d => d.deviceId === device)
       const named = byId.length > 0 ? byId : active.filter(d => d.label === device)
