@@ -193,7 +193,7 @@ export async function respondPairing (stream: Stream, peers: Peers, init: Respon
     throw err
   }
   if (!verdict.approved || verdict.grant.byteLength === 0) {
-    const code = init.codes.reopen()
+    const code = init.codes.reopen('denied')
     init.onEvent?.({ type: 'denied', reason: verdict.reason, code, from })
     await stream.close({ signal: decisionSignal })
     return false

@@ -65,7 +65,7 @@ export interface ShownCode {
 }
 
 /** Why a new code replaced the last one. */
-export type NewCodeReason = 'first' | 'wrong-code' | 'expired' | 'abandoned' | 'probed'
+export type NewCodeReason = 'first' | 'wrong-code' | 'expired' | 'abandoned' | 'probed' | 'denied'
 
 export interface PairingCodeOptions {
   /** @default Date.now */
@@ -128,8 +128,8 @@ export class PairingCode {
   /** Keys confirmed: the code is used, and no further run is accepted. */
   succeed (): void { this.running = false; this.finished = true }
 
-  /** A confirmed run ended without a grant (the owner said no): pairing may go on with a fresh code. */
-  reopen (): ShownCode { this.finished = false; this.running = false; this.renew('abandoned'); return this.shown }
+  /** A confirmed run ended without a grant (`denied`: the owner said no): pairing may go on with a fresh code. */
+  reopen (reason: 'abandoned' | 'denied' = 'abandoned'): ShownCode { this.finished = false; this.running = false; this.renew(reason); return this.shown }
 
   private renew (reason: NewCodeReason): void {
     this.misses = 0

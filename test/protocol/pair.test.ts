@@ -118,7 +118,7 @@ describe('pairing by code on loopback', () => {
     await f.run.decide({ approved: false, reason: 'not now' })
     // Refused by the owner: the device goes on with a fresh code.
     await until(() => n.shown.length === 3, 'a fresh code after the refusal')
-    expect(n.shown.at(-1)?.reason).toBe('abandoned')
+    expect(n.shown.at(-1)?.reason).toBe('denied')
     expect(n.grants).toEqual([])
   })
 

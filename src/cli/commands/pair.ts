@@ -47,7 +47,7 @@ export const pairCmd: Command = {
       mdns: values['no-mdns'] !== true,
       via: values.via as string[] | undefined,
       onCode: (c, reason) => {
-        const why = { first: 'pairing code', 'wrong-code': 'someone tried a wrong code; new code', expired: 'the code expired; new code', abandoned: 'no grant came; new code', probed: 'someone probed for codes; new code' }[reason]
+        const why = { first: 'pairing code', 'wrong-code': 'someone tried a wrong code; new code', expired: 'the code expired; new code', abandoned: 'no grant came; new code', probed: 'someone probed for codes; new code', denied: 'the approver refused; new code' }[reason]
         say({ event: 'code', code: c.display, expiresAt: c.expiresAt, reason, fingerprint: fp }, `${why}: ${c.display}   (${expiry(c.expiresAt)})   this device: ${fp}`)
         // Each new code with the line that approves it: the one printed before no longer does.
         say({ event: 'hint', code: c.display }, `on a device already in your mesh run: mesh devices approve ${c.display}`)
@@ -57,7 +57,8 @@ export const pairCmd: Command = {
         else say({ event: 'relay', relay: e.relay, registered: false, error: e.error }, `relay ${e.relay} took no pairing slot: ${e.error ?? 'refused'}`)
       },
       onEvent: (e) => {
-        if (e.type === 'denied') say({ event: 'denied', reason: e.reason }, `the approver refused (${e.reason})`)
+        // Said with the new code in text ("the approver refused; new code: …"), and its own reason when it gave one.
+        if (e.type === 'denied') { if (g.json) say({ event: 'denied', reason: e.reason }, ''); else if (e.reason !== 'the owner refused') out.line(`  (the approver's reason: ${e.reason})`) }
         if (e.type === 'confirmed') say({ event: 'confirmed' }, 'code confirmed: waiting for the owner to approve')
       },
       // A mirror asks for bit 3 (mirror) and names no KEM key: no epoch key is ever wrapped to it.
