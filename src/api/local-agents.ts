@@ -59,7 +59,7 @@ export function agentHandlers (ctx: LocalContext): Handlers<'agents.followBeat' 
       for (const batch of byBytes(view, MAX_APPEND_BYTES / 2)) {
         appended += (await ctx.withSession(key, async (s) => await s.append(batch, { force: input.force }))).length
       }
-      return { key, added: added.length, total, messages: appended }
+      return { key, added: recordsIn(added), total, messages: appended }
     },
     'agents.records': async (input) => await ctx.withSession(input.key, async () => await ctx.vault.withDoc(DOC_NAMES.session(parseSessionKey(input.key)), (r) => {
       const d = RecordsDoc.of(r.doc)
@@ -102,7 +102,7 @@ async function importGrouped (ctx: LocalContext, key: SessionKey, meta: CaptureM
     const r = await s.appendAlong({ force }, (doc) => {
       const d = RecordsDoc.of(doc)
       const added = appendRecords(d, meta, records)
-      return { value: { added: added.length, total: d.length }, messages: viewOf(added, messages) }
+      return { value: { added: recordsIn(added), total: d.length }, messages: viewOf(added, messages) }
     })
     return { ...r.value, messages: r.messages.length }
   })
@@ -127,4 +127,12 @@ function byBytes<T extends { content: string }>(list: readonly T[], max: number)
   }
   if (cur.length > 0) out.push(cur)
   return out
+}
+
+/**
+ * How many records the stored pieces complete: a record too big for one entry travels in parts,
+ * perhaps over several calls, and counts once, with its last part.
+ */
+function recordsIn (added: readonly NativeRecord[]): number {
+  return added.filter(r => r.parts === undefined || (r.part ?? 0) === r.parts - 1).length
 }

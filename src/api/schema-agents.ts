@@ -32,7 +32,7 @@ export const AGENT_IMPORT_METHODS = {
       messages: z.array(NewMessageSchema).optional().describe('the view of these records, each keyed by its record id'),
       force
     }),
-    output: z.object({ key: z.string(), added: z.number(), total: z.number(), messages: z.number() }),
+    output: z.object({ key: z.string(), added: z.number().describe('records stored that were not held (a record sent in parts counts once, with its last part)'), total: z.number().describe('pieces the session holds (a record in parts is several)'), messages: z.number() }),
     http: { verb: 'POST', path: '/api/agents/import' },
     writes: true
   },

@@ -300,6 +300,8 @@ describe('a line bigger than one entry', () => {
     const imp = await runCli(['agent', 'import', 'claude', '--file', f, '--key', 'agent:claude:big', '--home', a.home, '--json'], { env: u.env })
     expect(imp.code, imp.stderr).toBe(0)
     expect(json(imp).records).toBe(2)
+    // Two records, whatever parts the big one travels in.
+    expect(json(imp).added).toBe(2)
     const out = join(u.home, 'big-out.jsonl')
     const want = await readFile(f)
     // Until every part has arrived, B's export leaves the incomplete line out (never half of it).
