@@ -76,6 +76,10 @@ describe('Claude Code records', () => {
     expect(v.some(m => m.content.includes('hook_progress'))).toBe(false)
     expect(new Set(v.map(m => m.id)).size).toBe(v.length)
   })
+  it('show an assistant line whose content is a plain string as its text', () => {
+    const line = JSON.stringify({ parentUuid: null, sessionId: SID, type: 'assistant', message: { role: 'assistant', content: 'hello there' }, uuid: 's-1', timestamp: '2026-11-20T09:00:00.000Z' })
+    expect(claudeView(claudeRecords([line], SID))).toMatchObject([{ role: 'assistant', content: 'hello there' }])
+  })
 })
 
 describe('the chain check', () => {

@@ -45,6 +45,9 @@ export function claudeView (records: readonly LineRecord[]): ViewMessage[] {
         continue
       }
     }
+    // The Messages API allows a plain string for an assistant's content too (a hand-written or
+    // older line): its text, not the raw line.
+    if (r.kind === 'assistant' && msg !== undefined && typeof msg.content === 'string') { out.push({ id: r.id, role: 'assistant', content: cut(msg.content) || '(empty)', ...at }); continue }
     if (r.kind === 'assistant' && msg !== undefined && Array.isArray(msg.content)) {
       for (const b of msg.content as Array<Record<string, unknown>>) {
         if (b.type === 'text' && typeof b.text === 'string') out.push({ id: r.id, role: 'assistant', content: cut(b.text) || '(empty)', ...at })
