@@ -7,7 +7,7 @@
  * - A grant the new device cannot write to its home (here its `data` is a file) ends `mesh pair`
  *   with the reason and what to do, instead of waiting for ever.
  */
-import { writeFile, mkdir } from 'node:fs/promises'
+import { mkdir, readdir, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { afterAll, describe, expect, it } from 'vitest'
 import { runCli } from '../helpers/cli.js'
@@ -50,6 +50,9 @@ describe('mesh devices approve and mesh pair, at the edges', () => {
     const said = n.lines.join('\n')
     expect(said).toMatch(/the owner approved this device as 'tablet', but its home .* could not be written/)
     expect(said).toMatch(/mesh devices revoke tablet/)
+    // What the run had written (the device key, the vault's keys) was taken back; what was there stays.
+    expect(said).toMatch(/What this run had written there was removed/)
+    expect(await readdir(home)).toEqual(['data'])
   }, 120_000)
 
   it('a device just paired lists its approver as never seen, not as seen in 1970', async () => {

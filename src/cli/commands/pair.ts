@@ -42,6 +42,7 @@ export const pairCmd: Command = {
     const say = (o: Record<string, unknown>, text: string): void => { if (g.json) out.line(JSON.stringify(o)); else out.line(text) }
     const expiry = (at: number): string => `expires ${localTime(at)}`
     let written: Awaited<ReturnType<typeof writePairedHome>> | undefined
+    let cleaned = false
     const candidate = await startCandidate({
       listen: (values.listen as string[] | undefined) ?? ['/ip4/0.0.0.0/tcp/0'],
       mdns: values['no-mdns'] !== true,
@@ -64,7 +65,17 @@ export const pairCmd: Command = {
       // A mirror asks for bit 3 (mirror) and names no KEM key: no epoch key is ever wrapped to it.
       request: () => ({ device: device.publicKey, kem: values.mirror === true ? new Uint8Array(0) : kemOf(device), label, ...claims(), meshVersion: VERSION, capabilities: values.mirror === true ? 8 : values['read-only'] === true ? 1 : 3, clock: BigInt(Date.now()) }) as any,
       sign: (m) => device.signer.sign(m),
-      onGrant: async (grant) => { written = await writePairedHome(g.home, device, grant) }
+      onGrant: async (grant) => {
+        // What this run writes, it takes back if the write fails part-way: the grant's keys are
+        // not left in a home that is not set up.
+        const before = await entriesOf(g.home)
+        try {
+          written = await writePairedHome(g.home, device, grant)
+        } catch (err) {
+          cleaned = await takeBack(g.home, before)
+          throw err
+        }
+      }
     })
     say({ event: 'waiting', peerId: device.deviceId, addresses: candidate.addresses() }, `waiting: this device will be ${device.deviceId}; ${values['no-mdns'] === true ? '' : 'announced on the LAN by mDNS; '}listening on ${candidate.addresses().join(' ')}`)
     if (!g.json) out.line('(those addresses carry a one-time pairing PeerId, not this device\'s; where mDNS does not reach, approve with `mesh devices approve CODE --dial ADDR`)')
@@ -84,13 +95,40 @@ export const pairCmd: Command = {
       const after = `The vault lists '${label}' already: remove it on the approving device (\`mesh devices revoke ${label}\`)`
       throw new PairingFailedError(refused
         ? `the owner approved this device as '${label}', but its grant was refused here: ${why}. ${after}, and pair again`
-        : `the owner approved this device as '${label}', but its home ${g.home} could not be written (${why}), and is not set up. It may hold part of what was written, this vault's keys included: delete ${g.home} (or the files mesh wrote there). ${after}, make ${g.home} writable, and pair again`, { reason: refused ? (failed as { details: Record<string, unknown> }).details.reason ?? 'invalid' : 'home-write', home: g.home, label }, { cause: failed })
+        : `the owner approved this device as '${label}', but its home ${g.home} could not be written (${why}), and is not set up. ${cleaned ? 'What this run had written there was removed' : `It may hold part of what was written, this vault's keys included: delete what mesh wrote in ${g.home}`}. ${after}, make ${g.home} writable, and pair again`, { reason: refused ? (failed as { details: Record<string, unknown> }).details.reason ?? 'invalid' : 'home-write', home: g.home, label }, { cause: failed })
     }
     if (written === undefined) { out.err('stopped before pairing: nothing was written'); return 1 }
     const caps = written.certificate.capabilities.join(', ')
     say({ event: 'paired', wallet: written.wallet, deviceId: device.deviceId, label: written.certificate.label, capabilities: written.certificate.capabilities, approver: written.approver, home: g.home },
       `paired with vault ${written.wallet} as '${written.certificate.label}' [${caps}], approved by ${written.approver}; no wallet is needed on this machine. Start it: mesh join${written.certificate.capabilities.includes('mirror') ? ' --mirror' : ''}${homeArg(g)}${written.certificate.capabilities.includes('mirror') ? ' (a blind mirror: it holds the membership key and no vault key)' : ''}`)
     return 0
+  }
+}
+
+/** The names at the top of a folder; undefined when there is no such folder. */
+async function entriesOf (dir: string): Promise<Set<string> | undefined> {
+  const { readdir } = await import('node:fs/promises')
+  try {
+    return new Set(await readdir(dir))
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined
+    throw err
+  }
+}
+
+/**
+ * Removes what appeared in `dir` since `before` was listed (the whole folder if it was not there):
+ * what a failed pairing wrote, and nothing that was there before it. True when all of it went.
+ */
+async function takeBack (dir: string, before: Set<string> | undefined): Promise<boolean> {
+  const { rm } = await import('node:fs/promises')
+  const { join } = await import('node:path')
+  try {
+    if (before === undefined) { await rm(dir, { recursive: true, force: true }); return true }
+    for (const name of await entriesOf(dir) ?? []) if (!before.has(name)) await rm(join(dir, name), { recursive: true, force: true })
+    return true
+  } catch {
+    return false
   }
 }
 
