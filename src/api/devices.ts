@@ -11,6 +11,9 @@ import type { Vault } from '../node/vault.js'
 import type { Output } from './schema.js'
 import { resolveWallet } from './wallet.js'
 
+/** A peer book's lastSeen as shown: 0 is an entry never seen yet (the approver a paired device was told of). */
+const seenAt = (t: number | undefined): number | undefined => t !== undefined && t > 0 ? t : undefined
+
 export async function listDevices (vault: Vault, node: MeshNode | undefined): Promise<Output<'devices.list'>> {
   const me = vault.identity.device.deviceId
   const book = new PeerBook(vault.home)
@@ -30,8 +33,7 @@ export async function listDevices (vault: Vault, node: MeshNode | undefined): Pr
       self: c.deviceId === me,
       // This device is online in the mesh while its node runs (mesh join), not merely because it is asked.
       online: revoked === undefined && (c.deviceId === me ? node !== undefined : (node?.isOnline(c.deviceId) ?? false)),
-      // 0: in the peer book, never seen yet (the approver a paired device was told of).
-      lastSeen: c.deviceId === me ? (node !== undefined ? Date.now() : undefined) : ((book.get(c.deviceId)?.lastSeen ?? 0) > 0 ? book.get(c.deviceId)?.lastSeen : undefined),
+      lastSeen: c.deviceId === me ? (node !== undefined ? Date.now() : undefined) : seenAt(book.get(c.deviceId)?.lastSeen),
       enrolledBy,
       grantedAt: c.issuedAt,
       revoked: revoked !== undefined ? { at: revoked.at, by: revoked.by.map(labelOf), reason: revoked.reason } : undefined

@@ -29,16 +29,20 @@ export function agentHandlers (ctx: LocalContext): Handlers<'agents.followBeat' 
       // stay so, since a re-import adds only records it does not hold. A re-import of what is
       // held stores nothing and is answered as before.
       if (input.force !== true) {
-        const { anyNew, total } = await ctx.withSession(key, async () => await ctx.vault.withDoc(DOC_NAMES.session(key), r => {
-          const d = RecordsDoc.of(r.doc)
-          return { anyNew: d.fresh(records).length > 0, total: d.length }
-        }))
-        try {
-          await ctx.withSession(key, (s) => { s.checkWrite('import into', { force: input.force }) })
-        } catch (err) {
-          if (anyNew || !(err instanceof LeaseHeldError)) throw err
-          return { key, added: 0, total, messages: 0 }
-        }
+        const held = await ctx.withSession(key, async (s) => {
+          const { anyNew, total } = await ctx.vault.withDoc(DOC_NAMES.session(key), r => {
+            const d = RecordsDoc.of(r.doc)
+            return { anyNew: d.fresh(records).length > 0, total: d.length }
+          })
+          try {
+            s.checkWrite('import into', {})
+          } catch (err) {
+            if (anyNew || !(err instanceof LeaseHeldError)) throw err
+            return total
+          }
+          return undefined
+        })
+        if (held !== undefined) return { key, added: 0, total: held, messages: 0 }
       }
       // The records and their view in one change (one entry, one durable write) when they fit
       // in one: a live capture's line reaches peers after one fsync, not two in a row, and a

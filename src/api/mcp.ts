@@ -296,7 +296,7 @@ export async function serveMcp (api: MeshApi, transport: Transport, options: Ser
     // hand learns what was wrong instead of waiting for a reply. A line that is JSON but no
     // message the protocol knows may be a response (never answered: two peers would answer each
     // other's replies for ever), so it is only logged.
-    if (err instanceof SyntaxError && open) void transport.send({ jsonrpc: '2.0', id: null, error: { code: McpErrorCode.ParseError, message: `not JSON: ${err.message}` } } as unknown as JSONRPCMessage).catch(() => {})
+    if (err instanceof SyntaxError && open) void transport.send({ jsonrpc: '2.0', id: null, error: { code: McpErrorCode.ParseError, message: `not JSON: ${err.message}` } } as unknown as JSONRPCMessage).catch((e: unknown) => { log(`could not answer it: ${(e as Error)?.message ?? String(e)}`) })
   }
   await server.connect(transport)
   follow()

@@ -6,7 +6,7 @@
 import { randomBytes } from 'node:crypto'
 import type { AbortOptions, PeerId } from '@libp2p/interface'
 import { NotAdminError, NotFoundError, PairingFailedError } from '../errors.js'
-import { deviceIdFromKey } from '../identity/index.js'
+import { bitsToCaps, deviceIdFromKey } from '../identity/index.js'
 import { shortFingerprint } from '../identity/pair-code.js'
 import { findCandidate, type Found } from '../node/pair.js'
 import { approveRequest, capabilitiesFor, roleAsked, type Role } from '../node/pair-grant.js'
@@ -17,7 +17,6 @@ import type { Input, Output } from './schema.js'
 
 /** Under the new device's 5 minutes: a run not decided by then is dropped here first. */
 const HOLD_MS = 4 * 60_000
-const CAP_NAMES = ['read', 'write', 'admin', 'mirror']
 
 interface Held { found: Found, role: Role, timer: ReturnType<typeof setTimeout>, off: () => void }
 
@@ -63,7 +62,7 @@ export class Approvals {
       address: found.address.replace(/\/p2p\/[^/]+$/, ''),
       via: found.via,
       ...(found.seen !== undefined ? { seenFrom: found.seen.replace(/\/p2p\/[^/]+$/, '') } : {}),
-      requested: CAP_NAMES.filter((_, i) => (r.capabilities & (1 << i)) !== 0),
+      requested: bitsToCaps(r.capabilities),
       granting: capabilitiesFor(role),
       clockSkewMs: Number(r.clock) - Date.now()
     }

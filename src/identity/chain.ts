@@ -100,7 +100,8 @@ function closeCaps (caps: readonly Capability[]): number {
   return b
 }
 
-function bitsToCaps (bits: number): Capability[] {
+/** A certificate's (or a pairing request's) capability bits as names, in CAP_BITS order. */
+export function bitsToCaps (bits: number): Capability[] {
   return (['read', 'write', 'admin', 'mirror'] as Capability[]).filter(c => (bits & CAP_BITS[c]) !== 0)
 }
 

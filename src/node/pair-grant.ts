@@ -5,7 +5,7 @@
  * key), never the key-wrapping key; the records are every certificate and cutoff this vault
  * knows, so the new device judges entries from its first sync like every other member.
  */
-import { hasCapability, membershipKey, type Capability, type Certificate } from '../identity/index.js'
+import { bitsToCaps, hasCapability, membershipKey, type Capability, type Certificate } from '../identity/index.js'
 import type { Grant, Request } from '../../protocols/pair/index.js'
 import { enrolDevice } from './registry-ops.js'
 import type { Vault } from './vault.js'
@@ -13,10 +13,11 @@ import type { Vault } from './vault.js'
 /** What the owner grants: the flags of `mesh devices approve`. */
 export type Role = 'read-only' | 'read-write' | 'admin' | 'mirror'
 
-/** The role a request's capability bits ask for (bit 0 read, 1 write, 3 mirror): what an approval grants unless told otherwise. */
+/** The role a request's capability bits ask for: what an approval grants unless told otherwise. */
 export function roleAsked (capabilities: number): Role {
-  if ((capabilities & 8) !== 0 && (capabilities & 1) === 0) return 'mirror'
-  return (capabilities & 2) !== 0 ? 'read-write' : 'read-only'
+  const asked = bitsToCaps(capabilities)
+  if (asked.includes('mirror') && !asked.includes('read')) return 'mirror'
+  return asked.includes('write') ? 'read-write' : 'read-only'
 }
 
 export function capabilitiesFor (role: Role): Capability[] {

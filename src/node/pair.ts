@@ -126,7 +126,9 @@ export async function startCandidate (o: CandidateOptions): Promise<Candidate> {
   let resolvePaired!: (v: { from: string }) => void
   let rejectPaired!: (err: unknown) => void
   const paired = new Promise<{ from: string }>((resolve, reject) => { resolvePaired = resolve; rejectPaired = reject })
-  // Handled by whoever awaits it; a candidate stopped first never settles it.
+  // Marked handled here on purpose: its caller reads the rejection from `paired` itself (mesh pair
+  // does), and a caller that stopped the candidate without awaiting it would otherwise turn a
+  // refused grant into an unhandled rejection that ends the process.
   paired.catch(() => {})
   let done = false
   await node.handle(PAIR_PROTOCOL, (stream, conn) => {

@@ -70,7 +70,6 @@ async function importCmd (g: Globals, a: string | undefined, values: Record<stri
         try {
           r = await importOne(api, g, agent, s.path, values, s.db)
         } catch (err) {
-          done += s.size
           // One damaged or vanished file, or a session another device drives (its new lines wait
           // for --force or the lease), is said and the others go on; anything else (the daemon,
           // the disk) stops the run as before.
@@ -80,11 +79,12 @@ async function importCmd (g: Globals, a: string | undefined, values: Record<stri
           if (picked.length > 1 && process.stderr.isTTY) process.stderr.write('\r\x1b[2K')
           out.err(`skipped: ${err.message}`)
           continue
+        } finally {
+          done += s.size
         }
         // An empty file (a conversation not started yet) makes no session: said, and left out.
         if (r.records === 0) out.err(`skipped: ${s.path} holds no records yet`)
         else list.push(r)
-        done += s.size
       }
       if (picked.length > 1) progress(`imported ${failed.length > 0 ? `${picked.length - failed.length} of ` : ''}${picked.length} ${agent} sessions (${mb(bytes)})`, true)
       return list
