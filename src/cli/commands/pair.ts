@@ -128,6 +128,8 @@ async function takeBack (dir: string, before: Set<string> | undefined): Promise<
     for (const name of await entriesOf(dir) ?? []) if (!before.has(name)) await rm(join(dir, name), { recursive: true, force: true })
     return true
   } catch {
+    // Not thrown: the pairing's own failure is the error to show; false makes that message say
+    // what may be left to delete by hand.
     return false
   }
 }
