@@ -57,6 +57,16 @@ export class NonDeterministicSignerError extends MeshError {
 export class WalletMismatchError extends MeshError {
   static override name = 'WalletMismatchError'
   constructor (message: string, details: Record<string, unknown> = {}, options?: { cause?: unknown }) { super('WALLET_MISMATCH', message, details, options) }
+
+  /**
+   * The one wording of a home opened with another wallet than the one that set it up, wherever it
+   * is found (the SDK's open, the mirror, enrolment, the CLI asking a daemon): `given` is the
+   * wallet offered, with the file it was read from when known.
+   */
+  static forHome (home: string, homeWallet: string, given: { address: string, path?: string }): WalletMismatchError {
+    const from = given.path !== undefined ? ` (${given.path})` : ''
+    return new WalletMismatchError(`home ${home} belongs to wallet ${homeWallet}, not ${given.address}${from}`, { home, homeWallet, wallet: given.address, ...(given.path !== undefined ? { path: given.path } : {}) })
+  }
 }
 export class InvalidSignatureError extends MeshError {
   static override name = 'InvalidSignatureError'

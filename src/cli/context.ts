@@ -107,7 +107,7 @@ export async function apiFor (g: Globals): Promise<ApiSession> {
       const home = (await rpc.call('node.status', {})).wallet
       if (home !== named.address) {
         await rpc.close()
-        throw new WalletMismatchError(`home ${g.home} belongs to wallet ${home}, not ${named.address}${named.path !== undefined ? ` (${named.path})` : ''}`, { home: g.home })
+        throw WalletMismatchError.forHome(g.home, home, named)
       }
     }
     return { api: rpc, mode: 'daemon', close: async () => { await rpc.close() } }

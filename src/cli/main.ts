@@ -102,6 +102,11 @@ function subUsage (cmd: Command, sub: string): string | undefined {
   return part === undefined ? undefined : prefix + part
 }
 
+/** What to do about an error, said by the CLI alone: the API's messages name no command-line flags. */
+const CLI_ADVICE: Partial<Record<ErrorCode, string>> = {
+  WALLET_MISMATCH: ': give the wallet that set this home up (--wallet PATH), or another home (--home DIR)'
+}
+
 /** node:util's parseArgs messages, said the way the rest of the CLI speaks. */
 function parseError (err: any, cmd: Command): string {
   const message = String(err?.message ?? err)
@@ -209,7 +214,7 @@ export async function main (argv: string[]): Promise<number> {
     // The API's own wire shape (the socket, HTTP and MCP send the same): what a script reads (LEASE_HELD's holder, expiresAt, online).
     const error = errorToWire(err)
     if (json) out.err(JSON.stringify({ error }))
-    else out.err(`mesh: ${error.message}`)
+    else out.err(`mesh: ${error.message}${CLI_ADVICE[error.code as ErrorCode] ?? ''}`)
     if (!isMeshError(err) && process.env.MESH_DEBUG !== undefined) out.err(String((err as Error)?.stack))
     return exitCodeFor(error.code as ErrorCode, error.details)
   }

@@ -57,7 +57,7 @@ export async function enrol (home: string, wallet: Wallet, opts: EnrolOptions = 
   if (await isInitialized(home)) {
     const existing = await loadIdentity(home)
     if (existing.wallet !== wallet.address) {
-      throw new WalletMismatchError(`home ${home} belongs to wallet ${existing.wallet}, not ${wallet.address}`, { home, homeWallet: existing.wallet, wallet: wallet.address })
+      throw WalletMismatchError.forHome(home, existing.wallet, wallet)
     }
     device = existing.device
     previous = existing.certificate

@@ -91,7 +91,7 @@ export async function enrolMirror (home: string, wallet: Wallet, opts: { label?:
   if (await isInitialized(home)) {
     if (!(await isMirrorHome(home))) throw new InvalidInputError(`home ${home} holds vault keys: a mirror's home must never have had them; use a new --home for the mirror`, { home })
     const file = JSON.parse(await readHomeText(home, 'mirror') ?? '{}') as MirrorFile
-    if (file.wallet !== wallet.address) throw new WalletMismatchError(`home ${home} belongs to wallet ${file.wallet}, not ${wallet.address}`, { home })
+    if (file.wallet !== wallet.address) throw WalletMismatchError.forHome(home, file.wallet, wallet)
     // A mirror made before the gate lacks the membership key: the wallet at hand adds it.
     if (file.membershipKey === undefined) await writeMirrorFile(home, wallet)
     return await loadMirrorIdentity(home)

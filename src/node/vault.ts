@@ -139,7 +139,7 @@ export class Vault extends EventEmitter<VaultEvents> {
       } else {
         identity = await loadIdentity(opts.home)
         if (opts.wallet !== undefined && opts.wallet.address !== identity.wallet) {
-          throw new WalletMismatchError(`home ${opts.home} belongs to wallet ${identity.wallet}, not ${opts.wallet.address}`, { home: opts.home })
+          throw WalletMismatchError.forHome(opts.home, identity.wallet, opts.wallet)
         }
       }
       const store = await EntryStore.open(join(opts.home, 'data'), { certificates: certificateRecordSealer(identity.keys) })

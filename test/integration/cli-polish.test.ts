@@ -168,7 +168,10 @@ describe('a wallet file named with --wallet', () => {
       expect((await mesh('wallet', 'new', '--out', other)).code).toBe(0)
       const foreign = await mesh('status', '--wallet', other, '--json', ...A())
       expect(foreign.code).toBe(2)
-      expect(JSON.parse(foreign.stderr).error.code).toBe('WALLET_MISMATCH')
+      // Said as without a daemon: one wording, the same details.
+      const daemonError = JSON.parse(foreign.stderr).error
+      expect(daemonError).toMatchObject({ code: 'WALLET_MISMATCH', details: { wallet: expect.any(String), homeWallet: expect.any(String), path: other } })
+      expect(daemonError.message).toMatch(/^home .* belongs to wallet \S+, not \S+ \(.*other\.json\)$/)
     } finally { await t.cleanup() }
   })
 })

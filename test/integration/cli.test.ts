@@ -195,9 +195,12 @@ describe('mesh CLI', () => {
     const r = await mesh('status', '--wallet', other)
     expect(r.code).toBe(2)
     expect(r.stderr).toContain('belongs to wallet')
+    // What to do, on the command line only (the API's message names no flags).
+    expect(r.stderr).toContain('give the wallet that set this home up (--wallet PATH)')
     // mesh init with it, even asking for nothing new, is not "already set up" (it said so, exit 0).
     const init = await mesh('init', '--wallet', other, '--json')
     expect(init.code).toBe(2)
-    expect(JSON.parse(init.stderr).error).toMatchObject({ code: 'WALLET_MISMATCH', details: { wallet: expect.any(String), homeWallet: expect.any(String) } })
+    expect(JSON.parse(init.stderr).error).toMatchObject({ code: 'WALLET_MISMATCH', details: { wallet: expect.any(String), homeWallet: expect.any(String), path: other } })
+    expect(JSON.parse(init.stderr).error.message).not.toContain('--wallet')
   })
 })

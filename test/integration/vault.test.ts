@@ -49,7 +49,8 @@ describe('vault', () => {
     const a = await newVault(); cleanups.push(a.cleanup)
     const home = a.home
     await a.vault.close()
-    await expect(openVault({ home, wallet: generateWallet() })).rejects.toMatchObject({ code: 'WALLET_MISMATCH' })
+    const other = generateWallet()
+    await expect(openVault({ home, wallet: other })).rejects.toMatchObject({ code: 'WALLET_MISMATCH', details: { home, wallet: other.address, homeWallet: expect.any(String) } })
   })
 
   it('snapshots, compacts, and reopens to the same transcript', async () => {

@@ -38,11 +38,6 @@ export const walletCmd: Command = {
   }
 }
 
-/** WALLET_MISMATCH: the home was certified by another wallet than the one given. */
-function mismatch (home: string, homeWallet: string, given: { address: string, path?: string }): WalletMismatchError {
-  return new WalletMismatchError(`home ${home} belongs to wallet ${homeWallet}, but ${given.path ?? 'the wallet given'} is ${given.address}: pass the right one with --wallet PATH`, { home, homeWallet, wallet: given.address })
-}
-
 export interface EnrolChange { label?: { from: string, to: string }, readOnly?: { from: boolean, to: boolean } }
 
 /**
@@ -59,7 +54,7 @@ export async function enrolHome (g: Globals, want: { label?: string, readOnly?: 
     // A wallet named on the command line must be the home's, whatever else is asked: another
     // wallet's home is not "already set up" for it.
     const named = g.wallet !== undefined ? await resolveWallet({ path: g.wallet }) : undefined
-    if (named !== undefined && named.address !== id.wallet) throw mismatch(g.home, id.wallet, named)
+    if (named !== undefined && named.address !== id.wallet) throw WalletMismatchError.forHome(g.home, id.wallet, named)
     const changed: EnrolChange = {}
     if (want.label !== undefined && want.label !== id.certificate.label) changed.label = { from: id.certificate.label, to: want.label }
     const ro = !id.certificate.capabilities.includes('write')
@@ -79,7 +74,7 @@ export async function enrolHome (g: Globals, want: { label?: string, readOnly?: 
     if (wallet === undefined) {
       throw new UsageError(`home ${g.home} is already set up (${id.certificate.label}, ${ro ? 'read-only' : 'read+write'}); changing it (${what}) re-issues this device's certificate, which needs the wallet that certified it: run \`mesh init${changed.label !== undefined ? ` --label ${changed.label.to}` : ''}${changed.readOnly !== undefined ? (changed.readOnly.to ? ' --read-only' : ' --read-write') : ''} --wallet PATH\``, { home: g.home })
     }
-    if (wallet.address !== id.wallet) throw mismatch(g.home, id.wallet, wallet)
+    if (wallet.address !== id.wallet) throw WalletMismatchError.forHome(g.home, id.wallet, wallet)
     const running = await connectRpc(g.home)
     if (running !== undefined) {
       await running.close()
