@@ -7,6 +7,11 @@ export interface Command {
   name: string
   usage: string
   summary: string
+  /**
+   * A group's one line per subcommand (`mesh devices approve --help` says what approve does, not
+   * what the group does); every subcommand its arity names has one (test/unit/cli-help.test.ts).
+   */
+  subSummaries?: Readonly<Record<string, string>>
   /** Lines shown under "Examples" in `mesh <command> --help`. */
   examples?: string[]
   options: NonNullable<ParseArgsConfig['options']>

@@ -74,7 +74,7 @@ function help (): string {
 function commandHelp (cmd: Command, sub?: string): string {
   const own = sub !== undefined && typeof cmd.arity !== 'number' && cmd.arity[sub] !== undefined ? subUsage(cmd, sub) : undefined
   const examples = (cmd.examples ?? []).filter(e => own === undefined || e === `mesh ${cmd.name} ${sub as string}` || e.startsWith(`mesh ${cmd.name} ${sub as string} `))
-  const lines = [`Usage: ${own ?? cmd.usage}`, '', cmd.summary]
+  const lines = [`Usage: ${own ?? cmd.usage}`, '', (own !== undefined ? cmd.subSummaries?.[sub as string] : undefined) ?? cmd.summary]
   if (examples.length > 0) lines.push('', 'Examples:', ...examples.map(e => `  ${e}`))
   if (own !== undefined) lines.push('', `Every \`mesh ${cmd.name}\` command: \`mesh ${cmd.name} --help\`.`)
   lines.push('', 'Global options: --home DIR, --wallet PATH, --json (see `mesh --help`).')

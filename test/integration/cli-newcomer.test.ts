@@ -96,8 +96,13 @@ describe('help and flags that cannot go together', () => {
     // One per line in the usage (mesh session), or repeated with the command's name (mesh devices).
     expect((await mesh('session', 'append', '--help')).stdout).toMatch(/^Usage: mesh session append KEY --role ROLE \(--text T \| --stdin\) \[--force\]\n/)
     expect((await mesh('devices', 'revoke', '--help')).stdout).toMatch(/^Usage: mesh devices revoke DEVICE\|--all-but-this /)
+    // What the subcommand does, not what the group does.
+    const approve = (await mesh('devices', 'approve', '--help')).stdout.split('\n')
+    expect(approve[2]).toMatch(/^let a new machine in: /)
     // The group's own help is unchanged.
-    expect((await mesh('agent', '--help')).stdout).toMatch(/^Usage: mesh agent import .* \| resume KEY /)
+    const group = await mesh('agent', '--help')
+    expect(group.stdout).toMatch(/^Usage: mesh agent import .* \| resume KEY /)
+    expect(group.stdout.split('\n')[2]).toMatch(/^Claude Code, Codex, OpenClaw and Hermes sessions through mesh/)
   })
 
   it('mesh lease KEY says the command is missing, not the key', async () => {

@@ -15,6 +15,17 @@ export const agentCmd: Command = {
   arity: { import: 2, resume: 2, export: 2, list: 2, follow: 2, hooks: 3, hook: 2, skills: 3, memory: 3 },
   usage: AGENT_USAGE,
   summary: 'Claude Code, Codex, OpenClaw and Hermes sessions through mesh: import them (or capture them live), resume them natively on another machine; sync skills and memory',
+  subSummaries: {
+    import: 'copy an agent\'s own session files into mesh (one session, every one, or those written since a date); a re-import adds only new lines',
+    resume: 'write a session from mesh as the agent\'s own files on this machine, paths mapped to this clone of the project, and print the command that resumes it; takes the driver lease',
+    export: 'write a session from mesh to a file (--redact takes secrets out; --as claude|hermes writes it in that agent\'s format)',
+    list: 'the agents\' sessions on this machine and in mesh: which are imported, which are live, and those in mesh not here yet',
+    follow: 'capture sessions live: each new line of the agents\' session files goes into mesh as it is written (until Ctrl-C)',
+    hooks: 'install or remove the Claude Code hooks that import a session when Claude Code stops or compacts it',
+    hook: 'what the installed hook runs: reads Claude Code\'s hook event on stdin and imports that session',
+    skills: 'sync an agent\'s skills folder with mesh\'s skills, both ways (--prefer decides a conflict)',
+    memory: 'sync an agent\'s memory files with mesh\'s memory, both ways (--prefer decides a conflict)'
+  },
   examples: [
     'mesh agent import claude --session 1af7fc5e-8455-4414-9ccd-011d40f70b2a',
     'mesh agent import claude --since 7d                   # every session written in the last week',

@@ -12,6 +12,13 @@ export const memoryCmd: Command = {
   arity: { set: 3, get: 2, list: 1, search: Infinity, delete: 2 },
   usage: MEMORY_USAGE,
   summary: 'the agent\'s memory: key/value entries with tags',
+  subSummaries: {
+    set: 'set a memory entry (its tags with --tag, repeated)',
+    get: 'print one memory entry\'s value',
+    list: 'every memory entry (--tag: those with that tag)',
+    search: 'the memory entries whose key, value or tags hold every word given',
+    delete: 'delete a memory entry, on every device'
+  },
   examples: ['mesh memory set editor vim --tag prefs', 'mesh memory get editor', 'mesh memory search vim', 'mesh memory delete editor'],
   options: { tag: { type: 'string', multiple: true } },
   async run (g, args, values) {
@@ -58,6 +65,13 @@ export const skillsCmd: Command = {
   arity: { add: 2, list: 1, show: 2, remove: 2, rm: 2 },
   usage: SKILLS_USAGE,
   summary: 'the agent\'s skills: SKILL.md files (Markdown with name/version/description front matter)',
+  subSummaries: {
+    add: 'add or update a skill from its SKILL.md (or the folder that holds it)',
+    list: 'every skill: name, version, description',
+    show: 'print one skill\'s SKILL.md',
+    remove: 'remove a skill, on every device',
+    rm: 'remove a skill, on every device'
+  },
   examples: ['mesh skills add ./skills/review/SKILL.md', 'mesh skills add ./skills/review          # the folder that holds its SKILL.md', 'mesh skills list', 'mesh skills show review', 'mesh skills remove review'],
   options: {},
   async run (g, args) {

@@ -12,6 +12,10 @@ export const walletCmd: Command = {
   arity: { new: 1, show: 1 },
   usage: 'mesh wallet new [--out PATH] | mesh wallet show',
   summary: 'create a wallet (Solana keypair file, mode 0600) or show its address',
+  subSummaries: {
+    new: 'create a wallet: a Solana keypair file, mode 0600 (refuses to overwrite one)',
+    show: 'print the address of the wallet mesh would use (--wallet, $MESH_WALLET, Solana\'s, or mesh\'s own)'
+  },
   examples: ['mesh wallet new --out ~/wallet.json', 'mesh wallet show --wallet ~/wallet.json'],
   options: { out: { type: 'string' } },
   async run (g: Globals, args, values) {

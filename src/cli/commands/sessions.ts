@@ -85,6 +85,11 @@ export const sessionCmd: Command = {
   arity: { new: 2, append: 2, show: 2 },
   usage: SESSION_USAGE,
   summary: 'create a session, append to its transcript, or show it (the last 50 messages unless --all)',
+  subSummaries: {
+    new: 'create a session, with a title and a goal if given',
+    append: 'add a message to a session\'s transcript (its text from --text or stdin)',
+    show: 'a session\'s goal, task state and its last 50 messages (--tail N, --all)'
+  },
   examples: [
     'mesh session new agent:main:fix-login --goal "users stay logged in after a refresh"',
     'mesh session append fix-login --role assistant --text "cookie has no Max-Age"',
@@ -226,6 +231,11 @@ export const leaseCmd: Command = {
   arity: { take: 2, renew: 2, release: 2 },
   usage: LEASE_USAGE,
   summary: `the driver lease of a session: one device drives it at a time; the holder's appends renew it; it runs out 10 minutes after the last renewal`,
+  subSummaries: {
+    take: 'make this device the session\'s driver (--take: from another device that holds it)',
+    renew: 'keep this device\'s lease for another 10 minutes',
+    release: 'give the lease up, so another device may drive the session at once'
+  },
   examples: ['mesh lease release fix-login', 'mesh lease take fix-login --take'],
   options: { take: { type: 'boolean' } },
   async run (g, args, values) {
