@@ -146,14 +146,19 @@ export class PeerSession {
       const pending = new Set<Promise<void>>()
       let done = false
       const finish = (err?: Error): void => { if (!done) { done = true; reader.stop(); resolve(err) } }
+      /** What a frame's handling threw ends the session: in line, in its promise, or in a held frame's turn (nothing else reads those). */
+      const failed = (err: unknown): void => { finish(err instanceof Error ? err : new ProtocolError(String(err))) }
       const take = (bytes: Uint8Array): void => {
         this.stats.bytesReceived += wireLength(bytes)
-        const msg = decodeMessage(bytes)
+        let msg: ReturnType<typeof decodeMessage>
         let index: number
         try {
+          // A frame that is not a message ends the session here, wherever `take` was called from
+          // (FrameReader's drain, or a held frame's next turn, where nothing else would catch it).
+          msg = decodeMessage(bytes)
           index = this.acks.note(msg)
         } catch (err: unknown) {
-          finish(err instanceof Error ? err : new ProtocolError(String(err)))
+          failed(err)
           return
         }
         // Up to framesInFlight frames are handled at once; past that the stream is paused.
@@ -172,7 +177,7 @@ export class PeerSession {
             pending.delete(p)
             if (pending.size < LIMITS.framesInFlight && held.length === 0) reader.resume()
           },
-          (err: unknown) => { finish(err instanceof Error ? err : new ProtocolError(String(err))) }
+          failed
         )
         pending.add(p)
         if (pending.size >= LIMITS.framesInFlight) reader.pause()
@@ -187,7 +192,7 @@ export class PeerSession {
       const spent = (bytes: Uint8Array): boolean => bytes.byteLength >= LIMITS.slicedFrameBytes ? turnSpent() : turnOver()
       const takeHeld = (): void => {
         while (held.length > 0 && !done) {
-          if (spent(held[0] as Uint8Array)) { void nextTurn().then(takeHeld); return }
+          if (spent(held[0] as Uint8Array)) { nextTurn().then(takeHeld).catch(failed); return }
           take(held.shift() as Uint8Array)
         }
         if (!done && pending.size < LIMITS.framesInFlight) reader.resume()
@@ -199,7 +204,7 @@ export class PeerSession {
           if (held.length === 0 && !spent(bytes)) { take(bytes); return }
           held.push(bytes)
           reader.pause()
-          if (held.length === 1) void nextTurn().then(takeHeld)
+          if (held.length === 1) nextTurn().then(takeHeld).catch(failed)
         },
         onEnd: (err) => { finish(err ?? new ProtocolError('the peer closed the sync stream')) }
       })

@@ -10,10 +10,12 @@ import { multiaddr } from '@multiformats/multiaddr'
 import type { Libp2p } from 'libp2p'
 import { afterEach, describe, expect, it } from 'vitest'
 import { readdir } from 'node:fs/promises'
+import { Socket } from 'node:net'
 import { join } from 'node:path'
 import * as Y from 'yjs'
 import { SessionDoc, sealSnapshot, sealUpdate } from '../../crdt/index.js'
 import { SYNC_PROTOCOL, SYNC_LIMITS } from '../../protocols/sync/index.js'
+import { SLICE_MS, turnSpent } from '../../protocols/sync/slice.js'
 import { frame } from '../../protocols/sync/frames.js'
 import { SyncMessage } from '../../protocols/sync/pb/sync.js'
 import { generateDeviceKey, toHex } from '../../src/identity/index.js'
@@ -92,6 +94,47 @@ describe('bad peers on the wire', () => {
     await until(async () => (await texts()).length === 2, 'replication to go on after the bad frames', 20_000)
     expect(a.node.libp2p.status).toBe('started')
     await sa.close()
+  })
+
+  it('ends the stream of a malformed frame read while sliced work has spent the turn (held for the next turn), and the node runs on', async () => {
+    const { a, b, aId } = await provenPair()
+    const rejections: unknown[] = []
+    const onRejection = (err: unknown): void => { rejections.push(err) }
+    process.on('unhandledRejection', onRejection)
+    // Sliced work elsewhere on A's loop (another peer's catch-up) in the turn that reads B's bytes:
+    // before A's own reading of each chunk from B's socket, the turn's clock starts and its budget
+    // is spent, so the frame those bytes complete waits for the loop's next turn.
+    const aPort = Number(/\/tcp\/(\d+)/.exec(a.node.addresses()[0] as string)?.[1])
+    const fromB = (process as unknown as { _getActiveHandles: () => unknown[] })._getActiveHandles()
+      .filter((h): h is Socket => h instanceof Socket && h.localPort === aPort)
+    expect(fromB).toHaveLength(1)
+    const spend = (): void => {
+      turnSpent()
+      const until = performance.now() + SLICE_MS + 2
+      while (performance.now() < until) { /* the turn's budget, used up */ }
+    }
+    try {
+      const st = await b.node.libp2p.getConnections(aId)[0]!.newStream(SYNC_PROTOCOL)
+      await new Promise(resolve => setTimeout(resolve, 50))
+      for (const s of fromB) s.prependListener('data', spend)
+      // A frame as big as a catch-up's whose body is not a SyncMessage: a length-delimited field
+      // that runs past its end.
+      const body = new Uint8Array(70_000)
+      body.set([0x0a, 0xff, 0xff, 0xff, 0x7f])
+      st.send(frame(body))
+      await until(() => st.status !== 'open' || st.readStatus !== 'readable', 'A to end the stream of the bad frame', 10_000)
+      for (const s of fromB) s.off('data', spend)
+      st.abort(new Error('done'))
+      // A serves B as before.
+      const sa = await a.vault.sessions.create('after-held')
+      await sa.append({ role: 'user', content: 'still here' })
+      await sa.close()
+      await until(async () => await b.vault.sessions.exists('after-held'), 'replication to go on', 20_000)
+      expect(rejections).toEqual([])
+    } finally {
+      for (const s of fromB) s.off('data', spend)
+      process.off('unhandledRejection', onRejection)
+    }
   })
 
   it('refuses a snapshot of a stranger from its header and a tampered one at its end, and the stream goes on', async () => {
