@@ -39,7 +39,9 @@ export function vaultSource (vault: Vault): ReplicaSource {
       for (const i of theirs) have.set(streamKey(i), Number(i.seq))
       // A peer a little behind is sent the entries it lacks from the tail compaction keeps,
       // never across a lane whose author's entries may be held back (tail.ts).
-      const { snapshots, floor, covered } = chooseSnapshots(store, doc, have, { servable: (s) => vault.servableSnapshot(s.header), claims: (s) => store.claimsOf(s), restricts: (a) => vault.certs.restricts(a) })
+      // Counted as servable() will let them go: the peer's progress ends at its total.
+      const serves = vault.certs.servesSlots(doc)
+      const { snapshots, floor } = chooseSnapshots(store, doc, have, { servable: (s) => vault.servableSnapshot(s.header), claims: (s) => store.claimsOf(s), restricts: (a) => vault.certs.restricts(a), serves })
       // Peers holding this device's lane in use beyond this home: it was restored or copied.
       // Its own entries of that lane go to the peer, so a slot written twice shows as a fork.
       const me = vault.identity.device.publicKey
@@ -56,11 +58,9 @@ export function vaultSource (vault: Vault): ReplicaSource {
         vault.divergedLane(doc, i.author, i.lane, i.seq)
         again.push({ key, upTo: Number(i.seq) })
       }
-      // Counted as servable() will let them go: the peer's progress ends at its total.
-      const serves = vault.certs.servesSlots(doc)
-      const totals = store.uncoveredTotals(doc, floor, covered, serves)
+      const totals = store.uncoveredTotals(doc, floor, true, serves)
       const tips = tipsFor(store, doc, theirs, snapshots, serves)
-      return { snapshots, entries: vault.servable(withExtras(store.uncovered(doc, floor, covered), again.map(a => store.held(doc, a.key, a.upTo)), store.forks.ofDoc(doc), tipEntries(store, doc, tips))), entryCount: totals.entries + tips.length, entryBytes: totals.bytes }
+      return { snapshots, entries: vault.servable(withExtras(store.uncovered(doc, floor, true), again.map(a => store.held(doc, a.key, a.upTo)), store.forks.ofDoc(doc), tipEntries(store, doc, tips))), entryCount: totals.entries + tips.length, entryBytes: totals.bytes }
     },
     verifyAhead: async (entries) => {
       const parsed: Entry[] = []

@@ -15,16 +15,21 @@ export interface SnapshotRules {
   claims: (s: StoredSnapshot) => readonly VectorItem[]
   /** Stored entries of this author may be held back from peers (revoked, or with a cutoff). */
   restricts: (author: Uint8Array) => boolean
+  /** Whether the entry at a lane's slot may go to a peer (CertRegistry.servesSlots); undefined: every one may. */
+  serves?: (key: string, seq: number) => boolean
 }
 
 /**
- * For a peer holding `have` of a document: the snapshots to send; the floor past which entries
- * go (`have`, raised by what those snapshots cover); and `covered`, whether entries a snapshot
- * covers go too: when the tail serves (a peer a little behind is sent the entries it lacks
- * instead of the snapshots), or when a snapshot held back by the registry leaves its entries to
- * go, all of them held and unbroken (only offered snapshots raise the floor).
+ * For a peer holding `have` of a document: the snapshots to send, and per lane the floor past
+ * which its held entries go (`have`, raised by what those snapshots cover). Entries a snapshot
+ * covers go when the tail serves (a peer a little behind is sent the entries it lacks instead of
+ * the snapshots). A snapshot the registry holds back raises no floor where the entries it covers
+ * can go instead: judged lane by lane, a lane's entries beyond the peer's vector go when they are
+ * held here unbroken up to the first slot the registry would hold back anyway; a lane with a gap
+ * before that keeps the snapshot's claim as its floor (an entry past the gap would never count as
+ * held at the peer), and only that lane.
  */
-export function chooseSnapshots (store: Pick<EntryStore, 'heldRun' | 'snapshots' | 'snapshotPieces'>, doc: Uint8Array, have: ReadonlyMap<string, number>, rules: SnapshotRules): { snapshots: SnapshotOffer[], floor: Map<string, number>, covered: boolean } {
+export function chooseSnapshots (store: Pick<EntryStore, 'heldRun' | 'snapshots' | 'snapshotPieces'>, doc: Uint8Array, have: ReadonlyMap<string, number>, rules: SnapshotRules): { snapshots: SnapshotOffer[], floor: Map<string, number> } {
   const offered: StoredSnapshot[] = []
   const heldBack: StoredSnapshot[] = []
   for (const s of store.snapshots(doc)) {
@@ -35,19 +40,35 @@ export function chooseSnapshots (store: Pick<EntryStore, 'heldRun' | 'snapshots'
   }
   const snapshots: SnapshotOffer[] = []
   const floor = new Map(have)
-  const fromTail = tailServes(store, doc, offered, have, rules.restricts)
-  if (!fromTail) {
-    for (const s of offered) {
-      const claims = rules.claims(s)
-      snapshots.push({ header: s.header.bytes, covers: claims.map(c => ({ author: c.author, lane: c.lane ?? 0, seq: c.seq })), pieces: (pieceBytes, from) => store.snapshotPieces(s, pieceBytes, from) })
-      for (const c of claims) {
-        const k = streamKey(c)
-        floor.set(k, Math.max(floor.get(k) ?? 0, Number(c.seq)))
-      }
+  if (tailServes(store, doc, offered, have, rules.restricts)) return { snapshots, floor }
+  for (const s of offered) {
+    const claims = rules.claims(s)
+    snapshots.push({ header: s.header.bytes, covers: claims.map(c => ({ author: c.author, lane: c.lane ?? 0, seq: c.seq })), pieces: (pieceBytes, from) => store.snapshotPieces(s, pieceBytes, from) })
+    for (const c of claims) {
+      const k = streamKey(c)
+      floor.set(k, Math.max(floor.get(k) ?? 0, Number(c.seq)))
     }
   }
-  const covered = fromTail || (heldBack.length > 0 && coveredRuns(store, doc, heldBack, floor).held)
-  return { snapshots, floor, covered }
+  for (const [key, to] of coverage(heldBack, rules.claims)) {
+    const after = floor.get(key) ?? 0
+    if (to <= after) continue
+    const last = rules.serves === undefined ? to : lastServed(key, after, to, rules.serves)
+    if (!store.heldRun(doc, key, after, last).held) floor.set(key, to)
+  }
+  return { snapshots, floor }
+}
+
+/** Per lane, the highest seq the snapshots cover (as `claims` counts them). */
+function coverage (snapshots: readonly StoredSnapshot[], claims: (s: StoredSnapshot) => readonly VectorItem[]): Map<string, number> {
+  const upTo = new Map<string, number>()
+  for (const s of snapshots) for (const c of claims(s)) upTo.set(streamKey(c), Math.max(upTo.get(streamKey(c)) ?? 0, Number(c.seq)))
+  return upTo
+}
+
+/** The last slot of a lane from `after` + 1 to `to` before the first the registry holds back (`after` when that is the first). */
+function lastServed (key: string, after: number, to: number, serves: (key: string, seq: number) => boolean): number {
+  for (let seq = after + 1; seq <= to; seq++) if (!serves(key, seq)) return seq - 1
+  return to
 }
 
 /**
@@ -66,14 +87,11 @@ function tailServes (store: Pick<EntryStore, 'heldRun'>, doc: Uint8Array, offers
 /**
  * Whether every entry the snapshots `covering` cover beyond `from` is held here, each lane's an
  * unbroken run (none missing, none set aside), and none is by an author `restricts` names; with
- * those entries' bytes. A snapshot the registry holds back from a peer is served this way or not
- * at all: an entry past a gap would never count as held there (SPEC.md, Catch-up from the tail).
+ * those entries' bytes.
  */
-function coveredRuns (store: Pick<EntryStore, 'heldRun'>, doc: Uint8Array, covering: readonly StoredSnapshot[], from: ReadonlyMap<string, number>, restricts: (author: Uint8Array) => boolean = () => false): { held: boolean, bytes: number } {
-  const upTo = new Map<string, number>()
-  for (const s of covering) for (const c of s.header.covers) upTo.set(streamKey(c), Math.max(upTo.get(streamKey(c)) ?? 0, Number(c.seq)))
+function coveredRuns (store: Pick<EntryStore, 'heldRun'>, doc: Uint8Array, covering: readonly StoredSnapshot[], from: ReadonlyMap<string, number>, restricts: (author: Uint8Array) => boolean): { held: boolean, bytes: number } {
   let bytes = 0
-  for (const [key, to] of upTo) {
+  for (const [key, to] of coverage(covering, s => s.header.covers)) {
     const after = from.get(key) ?? 0
     if (to <= after) continue
     if (restricts(parseStreamKey(key).author)) return { held: false, bytes }

@@ -204,6 +204,77 @@ describe('blind mirror admission (no key)', () => {
     expect(await seqs(fromMember.entries)).toEqual([4n, 5n, 6n])
   })
 
+  it('a snapshot held back withholds only the lane a gap breaks, and a gap past the cutoff breaks none', async () => {
+    const a = await newVault(); cleanups.push(a.cleanup)
+    const v = a.vault.vault
+    const keys = v.identity.keys
+    const m = await mirrorOf(a.wallet)
+    const kept = await foreignDevice(a.wallet)
+    const gone = await foreignDevice(a.wallet)
+    for (const d of [kept, gone]) { await v.addCertificate(d.cert); await m.addCertificate(d.cert) }
+    /**
+     * One document both write six entries of (each its own lane), and `gone`'s snapshot of all
+     * twelve, which only the mirror holds; the mirror lacks `gone`'s entry `mirrorSkips`, the
+     * revoking member holds `gone`'s first `memberHolds` (its cutoff).
+     */
+    const written = async (name: string, mirrorSkips: number, memberHolds: number): Promise<Uint8Array> => {
+      const doc = v.docId(name)
+      const states: Uint8Array[] = []
+      for (const by of [kept, gone]) {
+        const src = new SessionDoc()
+        const updates: Uint8Array[] = []
+        src.doc.on('update', (u: Uint8Array) => updates.push(u))
+        for (let i = 0; i < 6; i++) src.appendMessages([{ role: 'user', content: `${name}${i}` }], by === kept ? 'kept' : 'gone')
+        for (const [i, u] of updates.entries()) {
+          const bytes = sealUpdate({ keys, signer: by.key.signer }, doc, BigInt(i + 1), u).bytes
+          if (by === kept || i + 1 !== mirrorSkips) await m.accept(bytes, 'peer')
+          if (by === kept || i + 1 <= memberHolds) await v.accept(bytes)
+        }
+        states.push(Y.encodeStateAsUpdate(src.doc))
+      }
+      const snap = sealSnapshot({ keys, signer: gone.key.signer }, doc, 1n, Y.mergeUpdates(states), [{ author: kept.key.publicKey, seq: 6n }, { author: gone.key.publicKey, seq: 6n }])
+      const sink = m.receiveSnapshot(snap.header.bytes)
+      await sink.write(snap.ciphertext)
+      await sink.end()
+      return doc
+    }
+    // A gap within what `gone` may still hand on (its cutoff is 6): its lane cannot go as entries.
+    const broken = await written('broken', 5, 6)
+    // The gap is past the cutoff (4): nothing there would go anyway, so the lane's run is whole.
+    const past = await written('past', 5, 4)
+    for (const r of v.certs.records()) await m.addCertificate(r)
+    const op = revokeDevices(v.identity, v.certs, v.store, [gone.key.publicKey], { reason: 'lost' })
+    await v.publish(op)
+    await m.addCertificate(op.bytes)
+    expect(m.certs.restricting).toBe(true)
+    const hex = (k: Uint8Array): string => Buffer.from(k).toString('hex')
+    const sent = async (plan: ReturnType<ReturnType<typeof m.source>['plan']>): Promise<string[]> => {
+      const out: string[] = []
+      for await (const bytes of plan.entries) {
+        const body = EntryBody.decode(SignedEntry.decode(bytes).body)
+        out.push(`${hex(body.author) === hex(kept.key.publicKey) ? 'kept' : 'gone'}:${body.seq}`)
+      }
+      return out.sort()
+    }
+    const planFor = (doc: Uint8Array, at: bigint): ReturnType<ReturnType<typeof m.source>['plan']> =>
+      m.source().plan(doc, at === 0n ? [] : [{ author: kept.key.publicKey, lane: 0, seq: at }, { author: gone.key.publicKey, lane: 0, seq: at }])
+    // The snapshot is held back (its author revoked, the member never held it) either way.
+    const fresh = planFor(broken, 0n)
+    expect(fresh.snapshots).toHaveLength(0)
+    // `kept`'s lane is whole: its entries go, though `gone`'s lane has a gap.
+    expect(await sent(fresh)).toEqual(['kept:1', 'kept:2', 'kept:3', 'kept:4', 'kept:5', 'kept:6'])
+    expect(fresh.entryCount).toBe(6)
+    const behind = planFor(broken, 3n)
+    expect(await sent(behind)).toEqual(['kept:4', 'kept:5', 'kept:6'])
+    expect(behind.entryCount).toBe(3)
+    // Past the cutoff the gap breaks nothing: both lanes go, `gone`'s up to its cutoff.
+    const whole = planFor(past, 3n)
+    expect(whole.snapshots).toHaveLength(0)
+    expect(await sent(whole)).toEqual(['gone:4', 'kept:4', 'kept:5', 'kept:6'])
+    expect(whole.entryCount).toBe(4)
+    expect(await sent(planFor(past, 0n))).toEqual(['gone:1', 'gone:2', 'gone:3', 'gone:4', 'kept:1', 'kept:2', 'kept:3', 'kept:4', 'kept:5', 'kept:6'])
+  })
+
   it('a revoked device: what it wrote up to its cutoff stays, anything later is refused and never handed on', async () => {
     const a = await newVault(); cleanups.push(a.cleanup)
     const v = a.vault.vault
