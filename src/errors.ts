@@ -24,6 +24,7 @@ export type ErrorCode =
   | 'DEVICE_REVOKED'
   | 'LEASE_NOT_HELD'
   | 'DOCUMENT_RELOADED'
+  | 'AGENT_BUSY'
 
 export class MeshError extends Error {
   static override name = 'MeshError'
@@ -265,6 +266,16 @@ export class LeaseNotHeldError extends MeshError {
   static override name = 'LeaseNotHeldError'
   constructor (message: string, details: Record<string, unknown> = {}, options?: { cause?: unknown }) { super('LEASE_NOT_HELD', message, details, options) }
 }
+/** An agent's session file here was written a moment ago or is held open: the agent may be running it, so a resume does not replace it (for now: a failure, not bad input). */
+export class AgentBusyError extends MeshError {
+  static override name = 'AgentBusyError'
+  constructor (message: string, details: Record<string, unknown> = {}, options?: { cause?: unknown }) { super('AGENT_BUSY', message, details, options) }
+
+  /** The one wording, for every agent: `agent` as people name it (Claude Code), `why` what was seen. */
+  static forFile (agent: string, path: string, why: string): AgentBusyError {
+    return new AgentBusyError(`refusing to write ${path}: ${agent} may be running this session here (${why}). Stop it, wait a few seconds, and run the resume again`, { path })
+  }
+}
 
 /**
  * Reasons that make an error of these codes the user's input rather than a failure: a pairing
@@ -335,7 +346,8 @@ const BY_CODE: Partial<Record<ErrorCode, ErrorClass>> = {
   RATE_LIMITED: RateLimitedError,
   DEVICE_REVOKED: DeviceRevokedError,
   LEASE_NOT_HELD: LeaseNotHeldError,
-  DOCUMENT_RELOADED: DocumentReloadedError
+  DOCUMENT_RELOADED: DocumentReloadedError,
+  AGENT_BUSY: AgentBusyError
 }
 
 /** The error class of a code, for rebuilding an error that crossed a process boundary. */

@@ -71,20 +71,30 @@ export async function fetchAgentRecords (api: MeshApi, key: string): Promise<{ m
   return { meta: meta as AgentMeta, records }
 }
 
-/** Where the project lives here: given (and remembered), else found, else the recorded cwd. */
+const isDirectory = async (path: string): Promise<boolean> => await stat(path).then(s => s.isDirectory(), () => false)
+
+/**
+ * Where the project lives here: given, else found (the mount map, a git remote), else the
+ * recorded cwd when that is a directory here. A coding agent (Claude Code, Codex) is started
+ * from it, so where none is, the caller is asked for it rather than given a command that fails;
+ * the others go without (no `cd`, no paths rewritten).
+ */
 export async function targetCwd (meta: AgentMeta, given: string | undefined, env: NodeJS.ProcessEnv = process.env): Promise<string | undefined> {
-  const mounts = mountMapPath(env)
-  const name = projectName(meta)
   if (given !== undefined) {
     const cwd = resolve(given)
     // The agent is started from there: a directory that is not here (a typo, a clone not made
     // yet) would be remembered for the project and printed in a command that fails.
-    const isDir = await stat(cwd).then(s => s.isDirectory(), () => false)
-    if (!isDir) throw new InvalidInputError(`--cwd ${cwd} is not a directory on this machine: clone or create the project there first, then resume`, { cwd })
-    if (name !== undefined) await remember(mounts, name, cwd)
+    if (!(await isDirectory(cwd))) throw new InvalidInputError(`--cwd ${cwd} is not a directory on this machine: clone or create the project there first, then resume`, { cwd })
     return cwd
   }
-  return await findProject(await loadMounts(mounts), meta) ?? meta.cwd
+  // A remembered folder since removed or moved is no answer either.
+  const found = await findProject(await loadMounts(mountMapPath(env)), meta)
+  if (found !== undefined && await isDirectory(found)) return found
+  if (meta.cwd !== undefined && await isDirectory(meta.cwd)) return meta.cwd
+  if (meta.agent === 'claude' || meta.agent === 'codex') {
+    throw new InvalidInputError(`where does this project live here? ${meta.cwd !== undefined ? `It was at ${meta.cwd}, which is not a directory on this machine. ` : ''}Pass cwd (--cwd DIR); it is remembered for ${projectName(meta) ?? 'this project'}`, { recordedCwd: meta.cwd })
+  }
+  return undefined
 }
 
 export async function resumeAgentSession (api: MeshApi, key: string, opts: ResumeOptions = {}): Promise<ResumeResult> {
@@ -92,8 +102,9 @@ export async function resumeAgentSession (api: MeshApi, key: string, opts: Resum
   const { meta, records } = await fetchAgentRecords(api, key)
   const agent = meta.agent
   if (!isAgentName(agent)) throw new InvalidInputError(`${key} is a ${agent} session: resume writes Claude Code, Codex, OpenClaw and Hermes sessions`)
+  // Hermes's importer takes a file; the others' sessions go where their agent looks for them.
+  if (opts.out !== undefined && agent !== 'hermes') throw new InvalidInputError(`out (--out FILE) is for Hermes sessions, whose importer takes a file: a ${agent} session is written where its agent looks for it. To write it to a file of your own: mesh agent export ${key} --out FILE`, { key, agent })
   const cwd = await targetCwd(meta, opts.cwd, env)
-  if (agent === 'claude' && cwd === undefined) throw new InvalidInputError(`where does this project live here? Pass cwd (--cwd DIR); it is remembered for ${projectName(meta) ?? 'this project'}`)
   // Resuming makes this machine the driver: another device's live lease is taken over only when
   // asked, and only once the files may be written (a refused write leaves the lease where it was).
   let tookOverFrom: string | undefined
@@ -108,5 +119,8 @@ export async function resumeAgentSession (api: MeshApi, key: string, opts: Resum
         ? await writeOpenclawSession(meta.sessionId, records, { cwd, from, name: meta.name, dir: meta.dir, force, env, ready })
         // Hermes's store is SQLite, which mesh does not write: its own importer takes this file.
         : await writeHermesExport(meta.sessionId, records, { cwd, from, out: opts.out !== undefined ? resolve(opts.out) : undefined, env, ready })
+  // Remembered once the files are written: a refused resume leaves the mount map as it was.
+  const name = projectName(meta)
+  if (opts.cwd !== undefined && cwd !== undefined && name !== undefined) await remember(mountMapPath(env), name, cwd)
   return { key, agent, cwd, from, ...r, tookOverFrom }
 }

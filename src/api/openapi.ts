@@ -69,7 +69,7 @@ function operation (name: string, def: MethodDef, schemas: Json): Json {
     200: { description: 'the result', content: { 'application/json': { schema: output } } },
     400: errorResponse('bad input (INVALID_INPUT and other usage codes; PAIRING_FAILED with reason wrong-code, a code typed wrong)'),
     401: errorResponse('no token or a wrong one'),
-    default: errorResponse('any other failure: 404 *_NOT_FOUND, 409 LEASE_HELD / LEASE_NOT_HELD / SESSION_EXISTS, 403 READ_ONLY, 500')
+    default: errorResponse('any other failure: 404 *_NOT_FOUND, 409 LEASE_HELD / LEASE_NOT_HELD / SESSION_EXISTS / AGENT_BUSY, 403 READ_ONLY, 500')
   }
   if (def.writes === true) op['x-mesh-writes'] = true
   if (def.mcp !== undefined) op['x-mesh-mcp-tool'] = def.mcp

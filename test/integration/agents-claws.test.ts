@@ -93,8 +93,8 @@ describe('mesh agent: OpenClaw', () => {
     // Just written by OpenClaw (a line mesh has not got): it could be writing on; a resume is refused.
     await writeFile(path, Buffer.concat([written, Buffer.from('{"type":"custom","customType":"note"}\n')]))
     const again = await laptop.run(['agent', 'resume', `agent:openclaw:${OSID}`], b, { OPENCLAW_STATE_DIR: state })
-    expect(again.code).toBe(2)
-    expect(again.stderr).toMatch(/may be running this session here/)
+    expect(again.code).toBe(1)
+    expect(again.stderr).toMatch(/OpenClaw may be running this session here/)
     await writeFile(path, written)
 
     // Importing the written file back stores nothing new: its paths map back to the original bytes.

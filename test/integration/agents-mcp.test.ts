@@ -74,7 +74,7 @@ describe('MCP agents_resume', () => {
     await writeFile(path, written + '{"type":"summary","summary":"just now"}\n')
     const again: any = await client.callTool({ name: 'agents_resume', arguments: { key: `agent:claude:${SID}` } })
     expect(again.isError).toBe(true)
-    expect(again.structuredContent.error.code).toBe('INVALID_INPUT')
+    expect(again.structuredContent.error.code).toBe('AGENT_BUSY')
     expect(again.content[0].text).toMatch(/may be running this session here/)
   }, 90_000)
 

@@ -88,6 +88,15 @@ describe('mesh agent: Claude Code from one machine to another', () => {
     await mkdir(slugDir, { recursive: true })
     await writeFile(join(slugDir, 'sessions-index.json'), '{"version":1,"entries":[]}')
     const benv = { ...laptop.env, CLAUDE_CONFIG_DIR: config }
+    // The recorded cwd is not a directory here: asked for, not printed in a command that fails.
+    const where = await runCli(['agent', 'resume', `agent:claude:${SID}`, '--home', b.home], { env: benv })
+    expect(where.code).toBe(2)
+    expect(where.stderr).toContain(`where does this project live here? It was at ${OLD_CWD}, which is not a directory on this machine. Pass cwd (--cwd DIR)`)
+    // --out is Hermes's: a Claude Code session goes where Claude Code looks for it (export writes a file).
+    const out = await runCli(['agent', 'resume', `agent:claude:${SID}`, '--cwd', cwd, '--out', join(laptop.home, 'x.jsonl'), '--home', b.home], { env: benv })
+    expect(out.code).toBe(2)
+    expect(out.stderr).toContain(`mesh agent export agent:claude:${SID} --out FILE`)
+    await expect(stat(join(laptop.home, 'x.jsonl'))).rejects.toThrow()
     const res = await runCli(['agent', 'resume', `agent:claude:${SID}`, '--cwd', cwd, '--home', b.home, '--json'], { env: benv })
     expect(res.code, res.stderr).toBe(0)
     const r = json(res)
@@ -119,9 +128,19 @@ describe('mesh agent: Claude Code from one machine to another', () => {
     // Just written by Claude Code (a line mesh has not got): it could be writing on; a resume now is refused.
     await writeFile(path, Buffer.concat([written, Buffer.from('{"type":"summary","summary":"just now"}\n')]))
     const busy = await runCli(['agent', 'resume', `agent:claude:${SID}`, '--home', b.home], { env: benv })
-    expect(busy.code).toBe(2)
-    expect(busy.stderr).toMatch(/may be running this session here/)
+    // Not bad input: the same command works once Claude Code is done (exit 1, AGENT_BUSY).
+    expect(busy.code).toBe(1)
+    expect(busy.stderr).toMatch(/may be running this session here .*Stop it, wait a few seconds, and run the resume again/)
     await writeFile(path, written)
+    // A resume refused in another cwd (a file there holds a line mesh has not got) leaves the
+    // remembered cwd as it was.
+    const other = join(laptop.home, 'work', 'other')
+    const otherSlug = join(config, 'projects', sanitizePath(other))
+    await mkdir(otherSlug, { recursive: true })
+    await writeFile(join(otherSlug, `${SID}.jsonl`), '{"type":"summary","summary":"only here"}\n')
+    await utimes(join(otherSlug, `${SID}.jsonl`), new Date(Date.now() - 60_000), new Date(Date.now() - 60_000))
+    const refused = await runCli(['agent', 'resume', `agent:claude:${SID}`, '--cwd', other, '--home', b.home], { env: benv })
+    expect(refused.code, refused.stderr).toBe(2)
     // The cwd was remembered for the project: a later resume needs no --cwd.
     const old = new Date(Date.now() - 60_000)
     await utimes(path, old, old)
@@ -139,12 +158,17 @@ describe('mesh agent: Claude Code from one machine to another', () => {
     await writeFile(path, Buffer.concat([await readFile(path), Buffer.from(next + '\n')]))
     const grown = await runCli(['agent', 'import', 'claude', '--file', path, '--home', b.home, '--json'], { env: benv })
     expect(json(grown).added).toBe(1)
-    await utimes(join(project, `${SID}.jsonl`), old, old)
+    // On A the project stands at deskCwd (the recorded /home/alice/src/app is not on this machine,
+    // and a resume there is asked where it lives, above).
+    const deskCwd = join(desk.home, 'src', 'app')
+    await mkdir(deskCwd, { recursive: true })
+    const deskFile = join(desk.home, '.claude', 'projects', sanitizePath(deskCwd), `${SID}.jsonl`)
     await poll('the new line on A', async () => {
-      const r = await runCli(['agent', 'resume', `agent:claude:${SID}`, '--take', '--home', a.home, '--json'], { env: desk.env })
-      return r.code === 0 && (await readFile(join(project, `${SID}.jsonl`), 'utf8')).endsWith(next.split(cwd).join(OLD_CWD) + '\n')
+      const r = await runCli(['agent', 'resume', `agent:claude:${SID}`, '--take', '--cwd', deskCwd, '--home', a.home, '--json'], { env: desk.env })
+      return r.code === 0 && (await readFile(deskFile, 'utf8')).endsWith(next.split(cwd).join(deskCwd) + '\n')
     })
-    expect((await readFile(join(project, `${SID}.jsonl`))).subarray(0, original.length).equals(original)).toBe(true)
+    // Only the paths differ: the recorded cwd put back gives the original bytes, the new line after.
+    expect((await readFile(deskFile, 'utf8')).split(deskCwd).join(OLD_CWD).startsWith(original.toString())).toBe(true)
   }, 180_000)
 
   it('refuses to write a transcript whose chain would break Claude Code\'s resume', async () => {

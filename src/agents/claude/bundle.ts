@@ -7,7 +7,7 @@
 import { readdir } from 'node:fs/promises'
 import { basename, join } from 'node:path'
 import type { NativeRecord } from '../../../crdt/records.js'
-import { InvalidInputError } from '../../errors.js'
+import { AgentBusyError, InvalidInputError } from '../../errors.js'
 import { fileRecord, filesOf, joinJsonl, jsonlRecords, listFiles, readFileNoFollow, readIfThere, keepsLinesOf, sameThere, writeFileAtomic } from '../bundle.js'
 import { remapLines } from '../remap.js'
 import { busy } from '../running.js'
@@ -99,7 +99,7 @@ export async function writeClaudeBundle (sessionId: string, records: readonly Na
     return { path, files: [path, ...sides.map(x => x.p)], rewritten, indexDropped: false, command, unchanged: true }
   }
   const b = await busy(path)
-  if (b !== undefined) throw new InvalidInputError(`refusing to write ${path}: Claude Code may be running this session here (${b.why}). Stop it, wait a few seconds, and run the resume again`, { path })
+  if (b !== undefined) throw AgentBusyError.forFile('Claude Code', path, b.why)
   // What the agent wrote here that mesh has not got would be lost: only a file whose every line
   // the new one holds may be replaced.
   if (cur !== undefined && opts.force !== true && !keepsLinesOf(main, cur)) {

@@ -4,7 +4,7 @@
  */
 import { basename, dirname, join, relative, sep } from 'node:path'
 import type { NativeRecord } from '../../../crdt/records.js'
-import { InvalidInputError } from '../../errors.js'
+import { AgentBusyError, InvalidInputError } from '../../errors.js'
 import { filesOf, joinJsonl, onlyOursThere, readFileNoFollow, readIfThere, writeFileAtomic } from '../bundle.js'
 import { splitJsonl } from '../jsonl.js'
 import { remapLines } from '../remap.js'
@@ -52,7 +52,7 @@ export async function writeCodexRollout (sessionId: string, records: readonly Na
   // Already there as it would be written (a resume run twice): nothing to write or refuse.
   if (cur?.equals(bytes) === true) { await opts.ready?.(); return { path, rewritten, command, unchanged: true } }
   const b = await busy(path)
-  if (b !== undefined) throw new InvalidInputError(`refusing to write ${path}: Codex may be running this session here (${b.why})`, { path })
+  if (b !== undefined) throw AgentBusyError.forFile('Codex', path, b.why)
   if (cur !== undefined && opts.force !== true && !onlyOursThere(cur, bytes, codexPathFields, lines => codexMeta(lines).cwd, opts.cwd)) {
     throw new InvalidInputError(`refusing to overwrite ${path}: it holds lines this session in mesh has not got (import it first, or pass --force)`, { path })
   }

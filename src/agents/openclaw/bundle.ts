@@ -9,7 +9,7 @@
  */
 import { basename, dirname, join } from 'node:path'
 import type { NativeRecord } from '../../../crdt/records.js'
-import { InvalidInputError } from '../../errors.js'
+import { AgentBusyError, InvalidInputError } from '../../errors.js'
 import { filesOf, joinJsonl, onlyOursThere, readFileNoFollow, readIfThere, writeFileAtomic } from '../bundle.js'
 import { contentId, parseObject } from '../ids.js'
 import { splitJsonl } from '../jsonl.js'
@@ -81,7 +81,7 @@ export async function writeOpenclawSession (sessionId: string, records: readonly
   // Already there as it would be written (a resume run twice): left untouched, the index still seen to.
   if (cur?.equals(bytes) !== true) {
     const b = await busy(path)
-    if (b !== undefined) throw new InvalidInputError(`refusing to write ${path}: OpenClaw may be running this session here (${b.why})`, { path })
+    if (b !== undefined) throw AgentBusyError.forFile('OpenClaw', path, b.why)
     if (cur !== undefined && opts.force !== true && !onlyOursThere(cur, bytes, openclawPathFields, lines => openclawMeta(lines).cwd, opts.cwd)) {
       throw new InvalidInputError(`refusing to overwrite ${path}: it holds lines this session in mesh has not got (import it first with \`mesh agent import openclaw --file ${path}\`, or pass --force)`, { path })
     }
