@@ -14,7 +14,7 @@ import { EventEmitter } from 'node:events'
 import { logger } from '@libp2p/logger'
 import { peerIdFromString } from '@libp2p/peer-id'
 import { multiaddr } from '@multiformats/multiaddr'
-import type { AbortOptions, PeerId } from '@libp2p/interface'
+import type { AbortOptions, Connection, PeerId } from '@libp2p/interface'
 import type { ProvenPeer } from '../../protocols/membership/index.js'
 import type { SessionStats, Transfer } from '../../protocols/sync/index.js'
 import { equals, toHex, type RegistryOp } from '../identity/index.js'
@@ -236,9 +236,7 @@ export class MeshNode extends EventEmitter<{ event: [NodeEvent], 'caught-up': [s
     // One side opens the sync stream: the smaller PeerId, so two connections never race. It opens
     // first of all, before the certificate's and the peer book's writes (files synced to disk),
     // which a reconnect need not wait for: the session sends every certificate first anyway.
-    const opened = this.libp2p.peerId.toString() < id
-      ? this.libp2p.services.sync.open(connection).catch((err: unknown) => { log('opening sync with %s failed: %e', id, err) })
-      : undefined
+    const opened = this.libp2p.peerId.toString() < id ? this.openSync(connection, id) : undefined
     // Now, and only now, each side learns the other's protocols (the DHT's routing table takes a
     // peer from them) and listen addresses (the peer book). It ran after the sync hellos for a
     // while (its signed peer record takes CPU a reconnect could use), but then a member that had
@@ -305,8 +303,28 @@ export class MeshNode extends EventEmitter<{ event: [NodeEvent], 'caught-up': [s
     if (this.stopped || this.libp2p.peerId.toString() >= peerId) return
     this.timers.after(1000, () => {
       const conn = this.libp2p.getConnections(peerIdFromString(peerId)).find(c => c.status === 'open')
-      if (conn !== undefined && !this.stopped) void this.libp2p.services.sync.open(conn).catch((err: unknown) => { log('reopening sync with %s failed: %e', peerId, err) })
+      if (conn !== undefined && !this.stopped) void this.openSync(conn, peerId)
     })
+  }
+
+  /**
+   * Opens the sync stream with a proven peer (this node has the smaller PeerId: the peer never
+   * opens one). A failed open is tried again, 1 s, 2 s, 4 s… at most 30 s apart, while the
+   * connection is open and no session runs: the peer waits for this side, so one failed open (a
+   * stream reset while the peer still ended an old session) left two connected siblings without
+   * sync until they reconnected.
+   */
+  private async openSync (connection: Connection, peerId: string, attempt = 0): Promise<void> {
+    try {
+      await this.libp2p.services.sync.open(connection)
+    } catch (err) {
+      const delay = Math.min(30_000, 1000 * 2 ** attempt)
+      log('opening sync with %s failed (again in %d s): %e', peerId, delay / 1000, err)
+      this.timers.after(delay, () => {
+        if (this.stopped || connection.status !== 'open' || this.libp2p.services.sync.sessionWith(peerId) !== undefined) return
+        void this.openSync(connection, peerId, attempt + 1)
+      })
+    }
   }
 
   private isRevokedPeer (peerId: string): boolean {

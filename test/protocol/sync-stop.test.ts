@@ -1,7 +1,9 @@
 /**
  * A stopped sync service starts nothing: a stream the peer opened just before the stop (its
  * membership check still pending) is aborted, instead of becoming a session of a service that
- * no longer runs (which the peer then saw as live: "A to end B's own session" never came).
+ * no longer runs (which the peer then saw as live: "A to end B's own session" never came). And a
+ * sync stream that fails to open is opened again: only one side opens it, so a single failure
+ * left two connected siblings without sync until they reconnected.
  */
 import { describe, expect, it } from 'vitest'
 import { SYNC_PROTOCOL } from '../../protocols/sync/index.js'
@@ -36,5 +38,32 @@ describe('sync stop', () => {
     expect(ended).toBe('StreamResetError')
     expect(b.node.libp2p.services.sync.sessionWith(aId.toString())).toBeUndefined()
     expect(b.node.libp2p.services.sync.peers()).toEqual([])
+  })
+})
+
+describe('sync open', () => {
+  it('a sync stream that fails to open is opened again, and the siblings replicate', async () => {
+    const wallet = generateWallet()
+    const a = await startNode({ wallet, label: 'A' }); nodes.push(a)
+    const b = await startNode({ wallet, label: 'B' }); nodes.push(b)
+    // The smaller PeerId opens the stream (the other never does); its first open fails, as a
+    // stream reset while the peer still ends an old session makes it fail.
+    const [opener, other] = a.node.libp2p.peerId.toString() < b.node.libp2p.peerId.toString() ? [a, b] : [b, a]
+    const sync = opener.node.libp2p.services.sync as unknown as { open: (c: unknown) => Promise<void> }
+    const open = sync.open.bind(sync)
+    let failed = 0
+    sync.open = async (c) => {
+      if (failed === 0) { failed++; throw new Error('stream reset (a test)') }
+      await open(c)
+    }
+    await b.node.dial(a.node.addresses()[0] as string)
+    const openerId = opener.node.libp2p.peerId.toString()
+    const otherId = other.node.libp2p.peerId.toString()
+    await until(() => opener.node.libp2p.services.sync.sessionWith(otherId) !== undefined && other.node.libp2p.services.sync.sessionWith(openerId) !== undefined, 'the sync session, opened again', 15_000)
+    expect(failed).toBe(1)
+    const s = await a.vault.sessions.create('after-a-failed-open')
+    await s.append({ role: 'user', content: 'still in sync' })
+    await s.close()
+    await until(async () => await b.vault.sessions.exists('after-a-failed-open'), 'the session on B', 15_000)
   })
 })
