@@ -6,6 +6,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http'
 import { isBadInputReason, isMeshError, MeshError, type ErrorCode } from '../errors.js'
 import type { MeshApi } from './api.js'
+import { inputIssues, strictInput } from './input.js'
 import type { MethodDef, MethodName } from './schema.js'
 import { errorToWire } from './wire-error.js'
 
@@ -74,7 +75,8 @@ export function httpStatusFor (code: string | undefined, details?: Record<string
   if (code === 'LEASE_HELD' || code === 'LEASE_NOT_HELD' || code === 'SESSION_EXISTS' || code === 'PAIRING_FAILED' || code === 'AGENT_BUSY') return 409
   if (code === 'READ_ONLY' || code === 'MISSING_CAPABILITY' || code === 'NOT_ADMIN' || code === 'DEVICE_REVOKED') return 403
   if (code === 'UNAUTHORIZED') return 401
-  if (code === 'ABORTED') return 499
+  // A wait's own timeout ran out (408), or the client went away (499: nobody reads it).
+  if (code === 'ABORTED') return details?.reason === 'timeout' ? 408 : 499
   if (BAD_INPUT.has(code)) return 400
   return 500
 }
@@ -123,7 +125,7 @@ async function readBody (req: IncomingMessage): Promise<unknown> {
 }
 
 /** Calls a route's method with the input read from its path, query and body, and sends the result. */
-export async function callRoute (api: MeshApi, z: Zod, r: Route, match: RegExpExecArray, url: URL, req: IncomingMessage, res: ServerResponse): Promise<void> {
+export async function callRoute (api: MeshApi, r: Route, match: RegExpExecArray, url: URL, req: IncomingMessage, res: ServerResponse): Promise<void> {
   const verb = r.def.http.verb
   const raw: Record<string, unknown> = verb === 'GET' || verb === 'DELETE' ? {} : await readBody(req) as Record<string, unknown>
   if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) throw new HttpError(400, 'INVALID_INPUT', 'the body must be a JSON object')
@@ -135,8 +137,8 @@ export async function callRoute (api: MeshApi, z: Zod, r: Route, match: RegExpEx
     try { v = decodeURIComponent(match[i + 1] as string) } catch { throw new HttpError(400, 'INVALID_INPUT', `bad {${name}} in the path`) }
     raw[name] = coerce(r.props[name], [v])
   })
-  const parsed = r.def.input.safeParse(raw)
-  if (!parsed.success) throw new HttpError(400, 'INVALID_INPUT', `${r.name}: ${z.prettifyError(parsed.error)}`)
+  const parsed = strictInput(r.def).safeParse(raw)
+  if (!parsed.success) throw new HttpError(400, 'INVALID_INPUT', inputIssues(r.name, r.def, parsed.error))
   // A client that goes away cancels its call.
   const ac = new AbortController()
   res.on('close', () => { if (!res.writableFinished) ac.abort() })

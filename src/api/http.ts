@@ -25,7 +25,7 @@ import { atomicWrite } from '../store/files.js'
 import type { MeshApi } from './api.js'
 import { serveEvents, WS_PROTOCOL } from './http-events.js'
 import { apiToken, INFO_FILE, loginUrl, readHttpInfo, type HttpInfo } from './http-info.js'
-import { callRoute, compile, HttpError, sendError, type Route, type Zod } from './http-routes.js'
+import { callRoute, compile, HttpError, sendError, type Route } from './http-routes.js'
 import { guardDeadlines, NODE_CHECK_OFF, type Deadlines } from './http-deadlines.js'
 import { defaultWebDir, serveStatic } from './http-static.js'
 import type { MethodDef, MethodName } from './schema.js'
@@ -70,8 +70,8 @@ export async function serveHttp (api: MeshApi, opts: HttpOptions): Promise<HttpS
   const { logger } = await import('@libp2p/logger')
   // zod, the schemas, their routes, the OpenAPI document and ws: loaded by the first request, so
   // a daemon that no client talks to does not hold them (a few MB of an idle node's memory).
-  let loading: Promise<{ z: Zod, routes: Route[], openApiDocument: () => unknown, wss: WebSocketServer }> | undefined
-  const load = async (): Promise<{ z: Zod, routes: Route[], openApiDocument: () => unknown, wss: WebSocketServer }> => await (loading ??= (async () => {
+  let loading: Promise<{ routes: Route[], openApiDocument: () => unknown, wss: WebSocketServer }> | undefined
+  const load = async (): Promise<{ routes: Route[], openApiDocument: () => unknown, wss: WebSocketServer }> => await (loading ??= (async () => {
     const [{ z }, { METHODS }, { openApiDocument }, { WebSocketServer }] = await Promise.all([
       import('zod'), import('./schema.js'), import('./openapi.js'), import('ws')
     ])
@@ -81,7 +81,7 @@ export async function serveHttp (api: MeshApi, opts: HttpOptions): Promise<HttpS
       maxPayload: 4096, // clients only listen
       handleProtocols: (protocols) => protocols.has(WS_PROTOCOL) ? WS_PROTOCOL : false
     })
-    return { z, routes, openApiDocument, wss }
+    return { routes, openApiDocument, wss }
   })())
   const log = logger('mesh:api:http')
   /** This run of the server (and so of the daemon's event numbering), sent in each stream's hello. */
@@ -112,7 +112,7 @@ export async function serveHttp (api: MeshApi, opts: HttpOptions): Promise<HttpS
       res.setHeader('www-authenticate', 'Bearer realm="mesh"')
       throw new HttpError(401, 'UNAUTHORIZED', 'missing or wrong token: send Authorization: Bearer <the home\'s api.token> (`mesh dashboard` prints a login URL)')
     }
-    const { routes, openApiDocument, z } = await load()
+    const { routes, openApiDocument } = await load()
     if (url.pathname === '/api/openapi.json' && (req.method === 'GET' || req.method === 'HEAD')) {
       openapi ??= JSON.stringify(openApiDocument())
       res.writeHead(200, { 'content-type': 'application/json; charset=utf-8', 'cache-control': 'no-store' })
@@ -126,7 +126,7 @@ export async function serveHttp (api: MeshApi, opts: HttpOptions): Promise<HttpS
       if (match === null) continue
       allowed.push(r.def.http.verb)
       if (r.def.http.verb !== verb) continue
-      await callRoute(api, z, r, match, url, req, res)
+      await callRoute(api, r, match, url, req, res)
       return
     }
     // A 405 says what the path takes (RFC 9110: Allow).

@@ -1,6 +1,6 @@
 /** The sessions area of the in-process API: listing, creating, reading and writing sessions, and their driver lease. */
 import { parseSessionKey } from '../../crdt/index.js'
-import { InvalidInputError, isMeshError, NotFoundError, ReadOnlyError } from '../errors.js'
+import { AbortedError, InvalidInputError, isMeshError, NotFoundError, ReadOnlyError } from '../errors.js'
 import type { Handlers, LocalContext, ParsedInput } from './local-context.js'
 import type { Output } from './schema.js'
 import type { Session } from './session.js'
@@ -48,8 +48,13 @@ export function sessionHandlers (ctx: LocalContext): Handlers<SessionMethods> {
     }),
     'sessions.wait': async (input, signal) => {
       const key = parseSessionKey(input.key)
-      const found = await ctx.vault.sessions.find(key, { signal: anySignal(signal, input.timeoutMs) })
-      return found
+      try {
+        return await ctx.vault.sessions.find(key, { signal: anySignal(signal, input.timeoutMs) })
+      } catch (err) {
+        // Its own timeout, not the caller's going away: said as such (HTTP 408).
+        if (isMeshError(err) && err.code === 'ABORTED' && signal?.aborted !== true && input.timeoutMs !== undefined) throw new AbortedError(`session ${key} did not appear within ${input.timeoutMs} ms`, { key, timeoutMs: input.timeoutMs, reason: 'timeout' }, { cause: err })
+        throw err
+      }
     },
     'sessions.append': async (input) => {
       const list = input.messages ?? []

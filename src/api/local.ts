@@ -23,6 +23,7 @@ import { memoryHandlers } from './local-memory.js'
 import { nodeHandlers } from './local-node.js'
 import { sessionHandlers } from './local-sessions.js'
 import { skillHandlers } from './local-skills.js'
+import { inputIssues, strictInput } from './input.js'
 import type { Input, MethodName, Output } from './schema.js'
 import { SessionCache } from './session-cache.js'
 import { Approvals } from './pairing.js'
@@ -94,11 +95,8 @@ export class LocalApi implements MeshApi {
     const { METHODS } = await (schema ??= import('./schema.js'))
     const def = Object.prototype.hasOwnProperty.call(METHODS, method) ? METHODS[method] : undefined
     if (def === undefined) throw new InvalidInputError(`unknown method ${String(method)}`)
-    const parsed = def.input.safeParse(input ?? {})
-    if (!parsed.success) {
-      const issues = parsed.error.issues.map(i => `${i.path.length > 0 ? i.path.join('.') : 'input'}: ${i.message}`).join('; ')
-      throw new InvalidInputError(`${method}: ${issues}`, { method })
-    }
+    const parsed = strictInput(def).safeParse(input ?? {})
+    if (!parsed.success) throw new InvalidInputError(inputIssues(method, def, parsed.error), { method })
     this.index ??= this.vault.vault.acquire(DOC_NAMES.sessionsIndex).catch((err: unknown) => { log('holding the sessions index open failed: %e', err); return undefined })
     if ('writes' in def && def.writes === true) this.vault.vault.assertWritable(`write (${method})`)
     options.signal?.throwIfAborted()

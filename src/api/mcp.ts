@@ -24,6 +24,7 @@ import type { z } from 'zod'
 import { InvalidInputError, isMeshError, NotFoundError } from '../errors.js'
 import type { EventRecord, MeshApi } from './api.js'
 import { deviceTools } from './mcp-devices.js'
+import { strictInput } from './input.js'
 import { METHODS, type ApiEvent, type MethodDef, type MethodName, type Output } from './schema.js'
 import { errorToWire } from './wire-error.js'
 
@@ -192,7 +193,7 @@ export async function serveMcp (api: MeshApi, transport: Transport, options: Ser
     if (def.mcp === undefined) continue
     server.registerTool(def.mcp, {
       description: def.summary,
-      inputSchema: def.input,
+      inputSchema: strictInput(def),
       annotations: hints(def)
     }, async (args: unknown, extra) => await running(async () => {
       try {

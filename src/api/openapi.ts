@@ -9,6 +9,7 @@
  */
 import { z } from 'zod'
 import { EventSchema, METHODS, type MethodDef } from './schema.js'
+import { strictInput } from './input.js'
 
 type Json = Record<string, any>
 
@@ -42,7 +43,7 @@ const ERROR = {
 const errorResponse = (description: string): Json => ({ description, content: { 'application/json': { schema: { $ref: '#/components/schemas/Error' } } } })
 
 function operation (name: string, def: MethodDef, schemas: Json): Json {
-  const input = hoist(z.toJSONSchema(def.input, { io: 'input', unrepresentable: 'any' }) as Json, schemas)
+  const input = hoist(z.toJSONSchema(strictInput(def), { io: 'input', unrepresentable: 'any' }) as Json, schemas)
   const output = hoist(z.toJSONSchema(def.output, { io: 'output', unrepresentable: 'any' }) as Json, schemas)
   const props: Json = input.properties ?? {}
   const required = new Set<string>(input.required ?? [])
@@ -69,7 +70,7 @@ function operation (name: string, def: MethodDef, schemas: Json): Json {
     200: { description: 'the result', content: { 'application/json': { schema: output } } },
     400: errorResponse('bad input (INVALID_INPUT and other usage codes; PAIRING_FAILED with reason wrong-code, a code typed wrong)'),
     401: errorResponse('no token or a wrong one'),
-    default: errorResponse('any other failure: 404 *_NOT_FOUND, 409 LEASE_HELD / LEASE_NOT_HELD / SESSION_EXISTS / AGENT_BUSY, 403 READ_ONLY, 500')
+    default: errorResponse('any other failure: 404 *_NOT_FOUND, 408 ABORTED with reason timeout (a wait\'s timeoutMs ran out), 409 LEASE_HELD / LEASE_NOT_HELD / SESSION_EXISTS / AGENT_BUSY, 403 READ_ONLY, 500')
   }
   if (def.writes === true) op['x-mesh-writes'] = true
   if (def.mcp !== undefined) op['x-mesh-mcp-tool'] = def.mcp
@@ -103,7 +104,7 @@ export function openApiDocument (): Json {
       tags: ['events'],
       parameters: [
         { name: 'after', in: 'query', required: false, description: 'the last seq this client saw; events after it are replayed, then live ones follow', schema: { type: 'integer', minimum: 0 } },
-        { name: 'sessions', in: 'query', required: false, description: 'session keys (comma-separated or repeated) whose messages, task and lease changes come in full; other sessions give session.changed', schema: { type: 'array', items: { type: 'string' } }, style: 'form', explode: false },
+        { name: 'sessions', in: 'query', required: false, description: 'session keys (comma-separated or repeated) the daemon keeps open while the stream lasts, so their changes from other devices come in full (messages, task, lease); a change from another device to a session nothing holds open comes as session.changed. Not a filter: every stream gets every event', schema: { type: 'array', items: { type: 'string' } }, style: 'form', explode: false },
         { name: 'run', in: 'query', required: false, description: 'the run from the hello of the stream the cursor came from; a different run replays everything buffered, with reset', schema: { type: 'string' } },
         { name: 'token', in: 'query', required: false, description: 'the API token, for clients that cannot send Authorization on a WebSocket', schema: { type: 'string' } }
       ],

@@ -216,6 +216,10 @@ describe('mesh mcp', () => {
       expect(badArgs.isError).toBe(true)
       expect((badArgs.structuredContent as any).error).toMatchObject({ code: 'INVALID_INPUT', message: expect.stringMatching(/^Input validation error: Invalid arguments for tool sessions_append: .*content/s) })
       expect(textOf(badArgs)).toMatch(/^INVALID_INPUT: Input validation error/)
+      // An argument the tool does not take is refused as the HTTP API and the CLI refuse it.
+      const extra = await client.callTool({ name: 'sessions_show', arguments: { key: KEY, timeout: 5 } })
+      expect(extra.isError).toBe(true)
+      expect((extra.structuredContent as any).error).toMatchObject({ code: 'INVALID_INPUT', message: expect.stringMatching(/timeout/) })
       const noTool = await client.callTool({ name: 'sessions_frobnicate', arguments: {} })
       expect(noTool.isError).toBe(true)
       expect((noTool.structuredContent as any).error).toMatchObject({ code: 'NOT_FOUND', message: 'Tool sessions_frobnicate not found: tools/list names the tools this server has' })

@@ -1,0 +1,29 @@
+/**
+ * A method's input as every front-end parses it (the API's call, HTTP, MCP), and why one does not
+ * parse, said the same by each. Types only from zod and the schemas: the daemon loads those with
+ * its first API request, and the HTTP routes import this at start.
+ */
+import type { z } from 'zod'
+import type { MethodDef } from './schema.js'
+
+const strict = new WeakMap<z.ZodObject, z.ZodObject>()
+
+/**
+ * A method's input as every front-end parses it (the API's call, HTTP, MCP): a field it does not
+ * take is refused, not dropped unsaid (a misspelt `timeout` for `timeoutMs` waited for ever).
+ */
+export function strictInput (def: MethodDef): z.ZodObject {
+  let s = strict.get(def.input)
+  if (s === undefined) { s = def.input.strict(); strict.set(def.input, s) }
+  return s
+}
+
+/** Why an input does not parse, said the same by every front-end: each field and what is wrong, and for a field the method does not take, those it does. */
+export function inputIssues (method: string, def: MethodDef, error: z.ZodError): string {
+  const issues = error.issues.map(i => {
+    const at = i.path.length > 0 ? `${i.path.join('.')}: ` : ''
+    if (i.code === 'unrecognized_keys') return `${at}${i.keys.length === 1 ? 'unknown field' : 'unknown fields'} ${i.keys.map(k => `"${k}"`).join(', ')}${i.path.length === 0 ? ` (it takes ${Object.keys(def.input.shape).join(', ')})` : ''}`
+    return `${i.path.length > 0 ? at : 'input: '}${i.message}`
+  })
+  return `${method}: ${issues.join('; ')}`
+}
