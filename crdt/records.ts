@@ -29,6 +29,16 @@ export interface NativeRecord {
   parts?: number
 }
 
+/**
+ * Whether `file` names a file of a session bundle: '' (the main transcript), else a path relative
+ * to its folder whose every part is a name ('subagents/agent-x.jsonl'): never absolute, empty,
+ * `.` or `..`, so a record can never be written outside the folder (a resume refuses it, and an
+ * import refuses to store one it could never resume).
+ */
+export function isBundlePath (file: string): boolean {
+  return file === '' || file.split('/').every(s => s !== '' && s !== '.' && s !== '..' && !s.includes('\0') && !s.includes('\\'))
+}
+
 export interface AgentMeta {
   agent: string
   sessionId: string

@@ -60,8 +60,11 @@ export function folderHash (f: SkillFolder): string {
 
 export const MAX_SKILL_BYTES = 512 * 1024
 const NAME = /^[A-Za-z0-9._-]{1,64}$/
+/** Standard base64, padded (what Buffer#toString('base64') writes). */
+const BASE64 = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/
 
-export function parseSkill (text: string, fallbackName: string): Pick<Skill, 'name' | 'version' | 'description' | 'body'> {
+/** `fallbackName`: the name when the front matter has none (a file's or folder's); without one, a skill must name itself. */
+export function parseSkill (text: string, fallbackName?: string): Pick<Skill, 'name' | 'version' | 'description' | 'body'> {
   let body = text
   const fields: Record<string, string> = {}
   const fm = /^---\r?\n([\s\S]*?)\r?\n---\r?\n?/.exec(text)
@@ -73,6 +76,7 @@ export function parseSkill (text: string, fallbackName: string): Pick<Skill, 'na
     }
   }
   const name = fields.name ?? fallbackName
+  if (name === undefined) throw new InvalidInputError('the skill has no name: give its front matter a `name:` line, or pass a name')
   if (!NAME.test(name)) throw new InvalidInputError(`invalid skill name "${name}": 1 to 64 of A-Z a-z 0-9 . _ -`)
   return { name, version: fields.version ?? '0.0.0', description: fields.description ?? '', body }
 }
@@ -88,12 +92,14 @@ export class SkillsDoc {
     this.removed = doc.getMap('removed')
   }
 
-  add (text: string, opts: { source: string, fallbackName: string, device: string, files?: SkillFile[] }): Skill {
+  add (text: string, opts: { source: string, fallbackName?: string, device: string, files?: SkillFile[] }): Skill {
     const files = opts.files ?? []
     const size = Buffer.byteLength(text) + files.reduce((n, f) => n + Buffer.byteLength(f.text) + Buffer.byteLength(f.path), 0)
     if (size > MAX_SKILL_BYTES) throw new InvalidInputError(`a skill (its SKILL.md and other files) is at most ${MAX_SKILL_BYTES} bytes`)
     for (const f of files) {
       if (f.path === '' || f.path.startsWith('/') || f.path.split('/').some(s => s === '' || s === '.' || s === '..') || f.path === 'SKILL.md') throw new InvalidInputError(`invalid skill file path ${JSON.stringify(f.path)}`)
+      // Written out byte for byte on every device: text said to be base64 that is not would come out as other bytes.
+      if (f.enc === 'base64' && !BASE64.test(f.text)) throw new InvalidInputError(`skill file ${f.path}: its text is not base64 (enc: base64)`, { path: f.path })
     }
     const parsed = parseSkill(text, opts.fallbackName)
     const skill: Skill = {

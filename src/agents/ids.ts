@@ -6,6 +6,7 @@
  * the new lines.
  */
 import { createHash } from 'node:crypto'
+import { withoutBom } from './jsonl.js'
 
 export function contentId (type: string, sessionId: string, text: string): string {
   const h = createHash('sha256').update(text).digest('hex').slice(0, 20)
@@ -38,7 +39,7 @@ export class IdCounter {
 /** A parsed line's object, or undefined when it is not a JSON object. */
 export function parseObject (line: string): Record<string, unknown> | undefined {
   try {
-    const v = JSON.parse(line) as unknown
+    const v = JSON.parse(withoutBom(line)) as unknown
     return typeof v === 'object' && v !== null && !Array.isArray(v) ? v as Record<string, unknown> : undefined
   } catch {
     return undefined

@@ -48,7 +48,15 @@ export function splitJsonl (buf: Buffer): SplitResult {
 }
 
 export function parses (line: string): boolean {
-  try { JSON.parse(line); return true } catch { return false }
+  try { JSON.parse(withoutBom(line)); return true } catch { return false }
+}
+
+/**
+ * The line without a UTF-8 byte order mark before it: an editor on Windows may start a file with
+ * one, which JSON.parse refuses. Only read past: the line is kept (and written back) as it is.
+ */
+export function withoutBom (line: string): string {
+  return line.charCodeAt(0) === 0xfeff ? line.slice(1) : line
 }
 
 /** The file's bytes again: every line ends with '\n' (a kept unterminated last line gains one). */

@@ -84,7 +84,7 @@ export async function targetCwd (meta: AgentMeta, given: string | undefined, env
     const cwd = resolve(given)
     // The agent is started from there: a directory that is not here (a typo, a clone not made
     // yet) would be remembered for the project and printed in a command that fails.
-    if (!(await isDirectory(cwd))) throw new InvalidInputError(`--cwd ${cwd} is not a directory on this machine: clone or create the project there first, then resume`, { cwd })
+    if (!(await isDirectory(cwd))) throw new InvalidInputError(`cwd (--cwd) ${cwd} is not a directory on this machine: clone or create the project there first, then resume`, { cwd })
     return cwd
   }
   // A remembered folder since removed or moved is no answer either.

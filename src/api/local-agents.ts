@@ -68,7 +68,7 @@ export function agentHandlers (ctx: LocalContext): Handlers<'agents.followBeat' 
     'agents.records': async (input) => await ctx.withSession(input.key, async () => await ctx.vault.withDoc(DOC_NAMES.session(parseSessionKey(input.key)), (r) => {
       const d = RecordsDoc.of(r.doc)
       const meta = d.getMeta()
-      if (meta === undefined) throw new NotFoundError(`session ${input.key} holds no agent records (import one with \`mesh agent import\`)`, { key: input.key })
+      if (meta === undefined) throw new NotFoundError(`session ${parseSessionKey(input.key)} holds no agent records (import one with \`mesh agent import\`)`, { key: parseSessionKey(input.key) })
       const start = input.start ?? 0
       const limit = input.limit ?? 100_000
       const out: NativeRecord[] = []

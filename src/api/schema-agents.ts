@@ -3,12 +3,13 @@
  * verbatim, read back a page at a time, and the followers that capture them live.
  */
 import { z } from 'zod'
+import { isBundlePath } from '../../crdt/records.js'
 import type { MethodDef } from './schema.js'
 import { force, key, LeaseSchema, NewMessageSchema } from './schema-sessions.js'
 
 export const NativeRecordSchema = z.object({
   id: z.string().min(1).describe('the record\'s own id (Claude uuid), else type:session:content-hash; unique per file'),
-  file: z.string().describe('the file in the session bundle: \'\' the main transcript, else a path relative to it (subagents/agent-x.jsonl)'),
+  file: z.string().refine(isBundlePath, 'not a file of the session folder: \'\' or a relative path of names, no ., .. or empty parts').describe('the file in the session bundle: \'\' the main transcript, else a path relative to it (subagents/agent-x.jsonl)'),
   kind: z.string().describe('the record\'s type as the agent wrote it; \'file\' for a whole side file'),
   text: z.string().describe('the exact text (a JSONL line without its newline), or base64 when enc is base64'),
   enc: z.literal('base64').optional(),

@@ -235,9 +235,9 @@ class SkillsApi {
   constructor (private readonly v: MeshVault) {}
 
   /** Adds (or replaces) a skill from Markdown text; `source` names where it came from. */
+  /** `name`: the skill's name when its front matter has none (else it must have one). */
   async add (text: string, opts: { source: string, name?: string, files?: SkillFile[] }): Promise<Skill> {
-    const fallbackName = opts.name ?? basename(opts.source, extname(opts.source))
-    return await this.v.withDoc(DOC_NAMES.skills, async r => await r.change(() => new SkillsDoc(r.doc).add(text, { source: opts.source, fallbackName, device: this.v.vault.identity.device.deviceId, files: opts.files })))
+    return await this.v.withDoc(DOC_NAMES.skills, async r => await r.change(() => new SkillsDoc(r.doc).add(text, { source: opts.source, fallbackName: opts.name, device: this.v.vault.identity.device.deviceId, files: opts.files })))
   }
 
   async addFile (path: string): Promise<Skill> {
@@ -248,7 +248,8 @@ class SkillsApi {
       throw new InvalidInputError(`cannot read skill file ${path}: ${err?.code ?? err}`, { path }, { cause: err })
     }
     const abs = resolve(path)
-    const name = basename(abs).toUpperCase() === 'SKILL.MD' ? basename(resolve(abs, '..')) : undefined
+    // Named, when its front matter does not, by its folder (a SKILL.md) or its file.
+    const name = basename(abs).toUpperCase() === 'SKILL.MD' ? basename(resolve(abs, '..')) : basename(abs, extname(abs))
     return await this.add(text, { source: abs, name })
   }
 

@@ -102,7 +102,7 @@ describe('mesh agent list', () => {
     expect(remote).toMatchObject({ following: false, sync: 'remote-only', lease: { holder: 'desk', mine: false } })
     const shown = await runCli(['agent', 'list', 'claude', '--home', b.home], { env: { ...env, CLAUDE_CONFIG_DIR: laptopClaude() } })
     expect(shown.stdout.split('\n')[0]).toBe('AGENT\tSESSION\tMODIFIED\tIN MESH\tSYNC\tPATH')
-    expect(shown.stdout).toMatch(new RegExp(`${SID}\\t-\\tin mesh, not on this machine .*remote-only, lease: desk, last written by desk`))
+    expect(shown.stdout).toMatch(new RegExp(`${SID}\\t-\\tin mesh, not among this machine's claude sessions .*remote-only, lease: desk, last written by desk`))
   }, 180_000)
 
   it('a follower process of its own is shown with its pid while it runs, and no longer once it is killed', async () => {

@@ -208,25 +208,31 @@ describe('mesh agent: Claude Code from one machine to another', () => {
     const bad = join(project, '44444444-aaaa-4aaa-8aaa-000000000004.jsonl')
     await writeFile(bad, Buffer.from([0x7b, 0xff, 0xfe, 0x0a, 0xc3, 0x28, 0x0a]))
     const t = Date.now() / 1000
-    for (const [i, p] of [join(project, `${ids[0] as string}.jsonl`), bad, join(project, `${ids[1] as string}.jsonl`), join(project, `${ids[2] as string}.jsonl`)].entries()) await utimes(p, t - 600 - i * 60, t - 600 - i * 60)
+    // And one with no records yet (a conversation not started): neither imported nor a failure.
+    const empty = join(project, '55555555-aaaa-4aaa-8aaa-000000000005.jsonl')
+    await writeFile(empty, '')
+    for (const [i, p] of [join(project, `${ids[0] as string}.jsonl`), bad, join(project, `${ids[1] as string}.jsonl`), join(project, `${ids[2] as string}.jsonl`), empty].entries()) await utimes(p, t - 600 - i * 60, t - 600 - i * 60)
 
     const all = await runCli(['agent', 'import', 'claude', '--all', '--home', a.home, '--json'], { env: u.env })
     expect(all.code).toBe(2)
     expect(json(all).map((r: any) => r.sessionId).sort()).toEqual([...ids].sort())
     const err = JSON.parse(all.stderr.trim().split('\n').at(-1) as string).error
     expect(err).toMatchObject({ code: 'INVALID_INPUT', details: { failed: [{ path: bad, code: 'INVALID_INPUT' }] } })
-    expect(err.message).toMatch(/1 of 4 claude sessions could not be imported/)
+    expect(err.message).toMatch(/1 of 5 claude sessions could not be imported/)
     const text = await runCli(['agent', 'import', 'claude', '--all', '--home', a.home], { env: u.env })
     expect(text.code).toBe(2)
     expect(text.stderr).toContain(`skipped: ${bad}: the file is not valid UTF-8`)
     expect(text.stdout).toMatch(/^3 claude sessions, 0 new records/)
+    // The progress line counts what the result line does.
+    expect(text.stderr).toContain(`skipped: ${empty} holds no records yet`)
+    expect(text.stderr).toMatch(/imported 3 of 5 claude sessions/)
 
     // A file with no JSON line at all (a wrong path) is not stored as a session.
     const notes = join(u.home, 'notes.txt')
     await writeFile(notes, 'root:x:0:0:root:/root:/bin/bash\ndaemon:x:1:1::/usr/sbin:/usr/sbin/nologin\n')
     const wrong = await runCli(['agent', 'import', 'claude', '--file', notes, '--home', a.home], { env: u.env })
     expect(wrong.code).toBe(2)
-    expect(wrong.stderr).toContain(`${notes} holds no claude session: none of its 2 lines is JSON; nothing was imported`)
+    expect(wrong.stderr).toContain(`${notes} holds no claude session: none of its 2 lines is a JSON object; nothing was imported`)
     const sessions = await runCli(['sessions', '--home', a.home, '--json'], { env: u.env })
     expect(sessions.stdout).not.toContain('agent:claude:notes')
     // A directory given as --file is bad input (exit 2), said as such.

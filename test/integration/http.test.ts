@@ -186,6 +186,17 @@ describe('mesh join serves the API over HTTP', () => {
     expect(patch.headers.get('allow')).toBe('GET, HEAD, POST')
     expect(((await patch.json()) as any).error.message).toMatch(/PATCH is not allowed on \/api\/sessions \(it takes GET, HEAD, POST\)/)
 
+    // A field the method does not take is refused, in the body and in the query (not dropped unsaid).
+    const misnamed = await call(a, 'sessions.task', { key, set: { branch: 'x' } })
+    expect(misnamed.status).toBe(400)
+    expect(misnamed.body.error.message).toMatch(/^sessions\.task: unknown field "set" \(it takes key, .*fields/)
+    const query = await httpApi(a, 'GET', `/api/sessions/${encodeURIComponent('agent:main:nowhere')}/wait?timeout=500`)
+    expect(query.status).toBe(400)
+    expect(query.body.error.message).toMatch(/unknown field "timeout" \(it takes key, timeoutMs\)/)
+    // A wait whose own timeout runs out is a 408, said as such.
+    const waited = await httpApi(a, 'GET', `/api/sessions/${encodeURIComponent('agent:main:nowhere')}/wait?timeoutMs=200`)
+    expect(waited.status).toBe(408)
+    expect(waited.body.error).toMatchObject({ code: 'ABORTED', message: 'session agent:main:nowhere did not appear within 200 ms', details: { reason: 'timeout', timeoutMs: 200 } })
     const task = await ok(a, 'sessions.task', { key, plan: 'route by route', progress: 'halfway', todoAdd: ['check the lease'] })
     expect(task).toMatchObject({ plan: 'route by route', todos: [expect.objectContaining({ text: 'check the lease', done: false })] })
     const lease = await ok(a, 'sessions.takeLease', { key })
@@ -217,6 +228,14 @@ describe('mesh join serves the API over HTTP', () => {
     const skill = '---\nname: deploy\ndescription: Deploy safely\nversion: 1.2.0\n---\nRun the checks first.\n'
     expect(await ok(a, 'skills.add', { content: skill, source: 'http test' })).toMatchObject({ name: 'deploy', version: '1.2.0' })
     expect((await ok(a, 'skills.list')).map((s: any) => s.name)).toEqual(['deploy'])
+    // A skill that names itself nowhere is refused (it was stored as "skill", the next one replacing it).
+    const nameless = await call(a, 'skills.add', { content: '# no front matter\n' })
+    expect(nameless.status).toBe(400)
+    expect(nameless.body.error.message).toMatch(/the skill has no name/)
+    expect((await ok(a, 'skills.add', { content: '# no front matter\n', name: 'notes' })).name).toBe('notes')
+    const notBase64 = await call(a, 'skills.add', { content: skill, files: [{ path: 'scripts/run.sh', text: 'not base64!!', enc: 'base64' }] })
+    expect(notBase64.status).toBe(400)
+    expect(notBase64.body.error.message).toMatch(/scripts\/run\.sh: its text is not base64/)
     expect((await ok(a, 'skills.show', { name: 'deploy' })).body).toMatch(/Run the checks first/)
     expect(await ok(a, 'skills.remove', { name: 'deploy' })).toEqual({ removed: true })
     expect((await call(a, 'skills.show', { name: 'deploy' })).status).toBe(404)
@@ -227,6 +246,12 @@ describe('mesh join serves the API over HTTP', () => {
     const imported = await ok(a, 'agents.import', { agent: 'claude', sessionId: 's-http', records: [{ id: 'u-1', file: '', kind: 'user', text: line }] })
     expect(imported).toMatchObject({ key: 'agent:claude:s-http', added: 1, total: 1 })
     expect((await ok(a, 'agents.records', { key: 'agent:claude:s-http' })).records.map((r: any) => r.text)).toEqual([line])
+    // A side file that would land outside the session folder is refused at import (a resume
+    // would refuse it for ever after), and nothing of that call is stored.
+    const escape = await call(a, 'agents.import', { agent: 'claude', sessionId: 's-http', records: [{ id: 'f-1', file: '../../../evil.txt', kind: 'file', text: 'x' }, { id: 'u-2', file: '', kind: 'user', text: line.replace('u-1', 'u-2') }] })
+    expect(escape.status).toBe(400)
+    expect(escape.body.error.message).toMatch(/records\.0\.file: not a file of the session folder/)
+    expect((await ok(a, 'agents.records', { key: 'agent:claude:s-http' })).records).toHaveLength(1)
     // A follower's report, and the status it feeds.
     expect(await ok(a, 'agents.followBeat', { id: 'http-test', pid: 4242, agents: ['claude'], startedAt: 1, streams: [{ key: 'agent:claude:s-http', stream: 'claude:s-http', agent: 'claude', capturedAt: 5, offset: 90 }] })).toEqual({ ok: true })
     const st = await ok(a, 'agents.status')

@@ -80,6 +80,13 @@ describe('Claude Code records', () => {
     const line = JSON.stringify({ parentUuid: null, sessionId: SID, type: 'assistant', message: { role: 'assistant', content: 'hello there' }, uuid: 's-1', timestamp: '2026-11-20T09:00:00.000Z' })
     expect(claudeView(claudeRecords([line], SID))).toMatchObject([{ role: 'assistant', content: 'hello there' }])
   })
+  it('read a first line behind a byte order mark as the record it is, and keep its text as written', () => {
+    const line = '\ufeff' + JSON.stringify({ parentUuid: null, sessionId: SID, type: 'user', message: { role: 'user', content: 'from a Windows editor' }, uuid: 'b-1', timestamp: '2026-11-20T09:00:00.000Z' })
+    const [r] = claudeRecords([line], SID)
+    expect(r).toMatchObject({ id: 'b-1', kind: 'user', text: line })
+    expect(claudeView([r as NonNullable<typeof r>])).toMatchObject([{ role: 'user', content: 'from a Windows editor' }])
+    expect(checkChain([line])).toEqual([])
+  })
 })
 
 describe('the chain check', () => {

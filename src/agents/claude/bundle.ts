@@ -6,7 +6,7 @@
  */
 import { readdir } from 'node:fs/promises'
 import { basename, join } from 'node:path'
-import type { NativeRecord } from '../../../crdt/records.js'
+import { isBundlePath, type NativeRecord } from '../../../crdt/records.js'
 import { AgentBusyError, InvalidInputError } from '../../errors.js'
 import { fileRecord, filesOf, joinJsonl, jsonlRecords, listFiles, readFileNoFollow, readIfThere, keepsLinesOf, sameThere, writeFileAtomic } from '../bundle.js'
 import { remapLines } from '../remap.js'
@@ -88,7 +88,7 @@ export async function writeClaudeBundle (sessionId: string, records: readonly Na
   const command = `cd ${shellQuote(opts.cwd)} && claude --resume ${sessionId}`
   const side = sideDir(path)
   const sides = [...files].filter(([file]) => file !== '').map(([file, bytes]) => {
-    if (file.split('/').some(s => s === '..' || s === '' || s === '.')) throw new InvalidInputError(`refusing a side file outside the session folder: ${file}`)
+    if (!isBundlePath(file)) throw new InvalidInputError(`refusing a side file outside the session folder: ${file}`)
     return { p: join(side, ...file.split('/')), bytes }
   })
   const main = files.get('') as Buffer

@@ -66,7 +66,8 @@ export async function showAgentList (api: MeshApi, g: Globals, agents: readonly 
   }
   for (const s of remote) {
     const lease = s.lease === undefined || s.lease.expired ? 'no lease' : `lease: ${s.lease.label ?? s.lease.device}`
-    out.line(`${s.key.split(':')[1] as string}\t${s.key.split(':').slice(2).join(':')}\t-\tin mesh, not on this machine (mesh agent resume ${s.key})\tremote-only, ${lease}${s.lastWriter !== undefined ? `, last written by ${s.lastWriter.label ?? s.lastWriter.device} ${when(s.lastWriter.ts)}` : ''}`)
+    const agent = s.key.split(':')[1] as string
+    out.line(`${agent}\t${s.key.split(':').slice(2).join(':')}\t-\tin mesh, not among this machine's ${agent} sessions (mesh agent resume ${s.key})\tremote-only, ${lease}${s.lastWriter !== undefined ? `, last written by ${s.lastWriter.label ?? s.lastWriter.device} ${when(s.lastWriter.ts)}` : ''}`)
   }
   return 0
 }

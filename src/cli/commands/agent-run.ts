@@ -86,7 +86,8 @@ async function importCmd (g: Globals, a: string | undefined, values: Record<stri
         if (r.records === 0) out.err(`skipped: ${s.path} holds no records yet`)
         else list.push(r)
       }
-      if (picked.length > 1) progress(`imported ${failed.length > 0 ? `${picked.length - failed.length} of ` : ''}${picked.length} ${agent} sessions (${mb(bytes)})`, true)
+      // What was imported, as the line after counts it: a file that failed or holds no records yet is not.
+      if (picked.length > 1) progress(`imported ${list.length < picked.length ? `${list.length} of ` : ''}${picked.length} ${agent} sessions (${mb(bytes)})`, true)
       return list
     })
     if (g.json) out.json(results)
@@ -163,10 +164,10 @@ async function importOne (api: MeshApi, g: Globals, agent: AgentName, path: stri
     if (isMeshError(err) && err.code === 'INVALID_INPUT' && !err.message.includes(path)) throw new InvalidInputError(`${path}: ${err.message}`, { ...err.details, path }, { cause: err })
     throw err
   })
-  // A file none of whose lines is JSON is not the agent's session (a wrong path): refused, not
-  // stored as a session of lines kept as written.
+  // A file none of whose lines is a JSON object (a record) is not the agent's session (a wrong
+  // path): refused, not stored as a session of lines kept as written.
   if (first.records.length > 0 && first.records.every(r => r.kind === 'unparsed')) {
-    throw new InvalidInputError(`${path} holds no ${agent} session: ${first.lines === 1 ? 'its one line is not JSON' : `none of its ${first.lines} lines is JSON`}; nothing was imported`, { path })
+    throw new InvalidInputError(`${path} holds no ${agent} session: ${first.lines === 1 ? 'its one line is not a JSON object' : `none of its ${first.lines} lines is a JSON object`}; nothing was imported`, { path })
   }
   const key = (values.key as string | undefined) ?? `agent:${agent}:${first.sessionId}`
   const held = await recordedMeta(api, key)
