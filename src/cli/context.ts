@@ -7,7 +7,7 @@
 import { statSync } from 'node:fs'
 import { dirname, join, resolve } from 'node:path'
 import { homedir } from 'node:os'
-import { HomeInUseError, HomeNotInitializedError, InvalidInputError, isMeshError, LeaseHeldError, WalletMismatchError } from '../errors.js'
+import { HomeInUseError, HomeNotInitializedError, InvalidInputError, isMeshError, LeaseHeldError, UsageError, WalletMismatchError } from '../errors.js'
 import type { MeshApi } from '../api/api.js'
 import { connectRpc } from '../api/rpc-client.js'
 
@@ -37,6 +37,10 @@ export function homeArg (g: Globals): string {
 }
 
 export function globalsFrom (values: { home?: string, wallet?: string, json?: boolean }): Globals {
+  // An empty value (a script's unset "$VAR") is not the working directory: mesh init there made it a home.
+  for (const flag of ['home', 'wallet'] as const) {
+    if (values[flag] === '') throw new UsageError(`--${flag} was given an empty value: give the ${flag === 'home' ? 'directory' : 'wallet file'} (an unset variable in a script gives '')`)
+  }
   const home = resolve(values.home ?? defaultHome())
   checkHomePath(home, values.home !== undefined ? '--home' : process.env.MESH_HOME !== undefined && process.env.MESH_HOME !== '' ? '$MESH_HOME' : 'the home')
   return { home, wallet: values.wallet, json: values.json === true }

@@ -3,6 +3,7 @@
  * IPv4 interface at the port this home used last (a random free one the first time), mDNS on,
  * the DHT as a server, no bootstrap peers: nothing dials a public address unless configured.
  */
+import { multiaddr } from '@multiformats/multiaddr'
 import { InvalidInputError } from '../errors.js'
 import { homePath, readHomeText, writeHomeFile } from '../store/index.js'
 
@@ -37,9 +38,14 @@ export async function readConfig (home: string): Promise<Partial<NodeConfig>> {
   if (text === undefined) return {}
   let c: any
   try { c = JSON.parse(text) } catch (err) { throw new InvalidInputError(`${homePath(home, 'config')} is not valid JSON`, {}, { cause: err }) }
+  const file = homePath(home, 'config')
   const strings = (v: unknown, what: string): string[] | undefined => {
     if (v === undefined) return undefined
-    if (!Array.isArray(v) || v.some(x => typeof x !== 'string')) throw new InvalidInputError(`config.json: ${what} must be a list of multiaddrs`)
+    if (!Array.isArray(v) || v.some(x => typeof x !== 'string')) throw new InvalidInputError(`${file}: ${what} must be a list of multiaddrs`)
+    // Said here, with the file and the key: libp2p's own refusal names neither (and was exit 1).
+    for (const a of v as string[]) {
+      try { multiaddr(a) } catch (err) { throw new InvalidInputError(`${file}: ${what}: ${JSON.stringify(a)} is not a multiaddr (${(err as Error)?.message ?? String(err)}), e.g. /ip4/0.0.0.0/tcp/4001`, { key: what, value: a }, { cause: err }) }
+    }
     return v
   }
   const out: Partial<NodeConfig> = {}
@@ -51,10 +57,10 @@ export async function readConfig (home: string): Promise<Partial<NodeConfig>> {
   const relayVia = strings(c.relayVia, 'relayVia'); if (relayVia !== undefined) out.relayVia = relayVia
   for (const k of ['mdnsInterval', 'mdnsSlowInterval', 'discoveryBurst', 'pingInterval'] as const) {
     if (c[k] === undefined) continue
-    if (!Number.isInteger(c[k]) || c[k] < 100) throw new InvalidInputError(`config.json: ${k} must be a whole number of milliseconds, at least 100`)
+    if (!Number.isInteger(c[k]) || c[k] < 100) throw new InvalidInputError(`${file}: ${k} must be a whole number of milliseconds, at least 100`)
     out[k] = c[k]
   }
-  if (c.dht !== undefined) out.dht = parseDht(c.dht)
+  if (c.dht !== undefined) out.dht = parseDht(c.dht, `${file}: dht`)
   if (Number.isInteger(c.port)) out.port = c.port
   return out
 }
@@ -69,7 +75,8 @@ export async function savePort (home: string, port: number): Promise<void> {
   await writeHomeFile(home, 'config', JSON.stringify(c, null, 2) + '\n')
 }
 
-export function parseDht (v: unknown): DhtMode {
+/** `named`: where the value came from, as the error says it (the flag, or the config file's key). */
+export function parseDht (v: unknown, named = '--dht'): DhtMode {
   if (v === 'client' || v === 'server' || v === 'off') return v
-  throw new InvalidInputError(`--dht takes client, server or off, not ${String(v)}`)
+  throw new InvalidInputError(`${named} takes client, server or off, not ${String(v)}`)
 }

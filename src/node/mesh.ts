@@ -17,6 +17,7 @@ import { multiaddr } from '@multiformats/multiaddr'
 import type { AbortOptions, Connection, PeerId } from '@libp2p/interface'
 import type { ProvenPeer } from '../../protocols/membership/index.js'
 import type { SessionStats, Transfer } from '../../protocols/sync/index.js'
+import { InvalidInputError } from '../errors.js'
 import { equals, toHex, type RegistryOp } from '../identity/index.js'
 import { DEFAULTS, readConfig, type NodeConfig } from './config.js'
 import { Discovery } from './discovery.js'
@@ -124,7 +125,7 @@ export class MeshNode extends EventEmitter<{ event: [NodeEvent], 'caught-up': [s
       // A start that fails once libp2p listens must not leave it listening: the process would
       // never exit, and a retry would find its own port taken.
       await self.stop().catch((e: unknown) => { log.error('stopping libp2p after a failed start failed: %e', e) })
-      throw err
+      throw listenFailure(err, config.listen)
     }
     // Names label events only: read when an event first needs one (doc-names.ts), not at start.
     self.afterStart()
@@ -443,4 +444,16 @@ export class MeshNode extends EventEmitter<{ event: [NodeEvent], 'caught-up': [s
     // the caller closes (or removes) next.
     await this.book.close()
   }
+}
+
+/**
+ * A listen address the system refused, said for people (libp2p's own message carries a stack and
+ * advice about a setting mesh does not expose): in use, or not an address of this machine, is
+ * bad input to change (exit 2). Any other failure is returned as it came.
+ */
+function listenFailure (err: unknown, listen: readonly string[]): unknown {
+  const text = String((err as Error)?.message ?? err)
+  const why = /EADDRINUSE/.test(text) ? 'the address is in use (another program, or a mesh join of another home, listens there)' : /EADDRNOTAVAIL/.test(text) ? 'it is not an address of this machine' : /EACCES/.test(text) ? 'this user may not listen on that port' : undefined
+  if (why === undefined) return err
+  return new InvalidInputError(`cannot listen on ${listen.length > 0 ? listen.join(', ') : 'its default address'}: ${why}. Pass another --listen (or set listen in config.json); tcp/0 picks a free port`, { listen: [...listen] }, { cause: err })
 }

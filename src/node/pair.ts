@@ -298,9 +298,9 @@ export async function findCandidate (o: FindOptions): Promise<Found> {
   const search = setInterval(() => {
     if (settled || clock() - began < searchMs) return
     if (others > 0) {
-      fail(new PairingFailedError(`no device here shows ${display}: ${others} device${others === 1 ? '' : 's'} pairing here show${others === 1 ? 's' : ''} another code. Check the code against the device's screen (its first two characters, ${display.slice(0, 2)}, pick the device); if the device is on another network, run \`mesh pair --via ADDR\` there and approve with --listen ADDR`, { reason: 'not-found', others }))
+      fail(new PairingFailedError(`no device here shows ${display}: ${others} device${others === 1 ? '' : 's'} pairing here show${others === 1 ? 's' : ''} another code. Check the code against the device's screen (its first two characters, ${display.slice(0, 2)}, pick the device); if the device is on another network, run \`mesh pair --via ADDR\` there and approve with --listen ADDR, or approve with --dial and the address \`mesh pair\` prints`, { reason: 'not-found', others }))
     } else if (mdnsOnly) {
-      fail(new PairingFailedError(`no device on this network shows ${display} (looked for ${Math.round(searchMs / 1000)} s by mDNS). Is \`mesh pair\` still running on it, with this code on its screen? Is it on this network (not a guest Wi-Fi or VPN), with mDNS (UDP 5353) allowed? Across networks, run \`mesh pair --via ADDR\` there and approve with --listen ADDR`, { reason: 'not-found', others }))
+      fail(new PairingFailedError(`no device on this network shows ${display} (looked for ${Math.round(searchMs / 1000)} s by mDNS). Is \`mesh pair\` still running on it, with this code on its screen? Is it on this network (not a guest Wi-Fi or VPN), with mDNS (UDP 5353) allowed? Across networks, run \`mesh pair --via ADDR\` there and approve with --listen ADDR, or approve with --dial and the address \`mesh pair\` prints`, { reason: 'not-found', others }))
     }
   }, QUERY_MS)
   node.addEventListener('peer:discovery', (evt: CustomEvent<PeerInfo>) => {

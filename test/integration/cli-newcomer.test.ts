@@ -5,7 +5,7 @@
  * and details, `mesh skills add` given a folder or a path that is not there, `mesh help CMD`, and
  * `--tail` with `--all`.
  */
-import { mkdir, writeFile } from 'node:fs/promises'
+import { mkdir, readdir, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { cliEnv, runCli } from '../helpers/cli.js'
@@ -136,6 +136,16 @@ describe('a home that is a file', () => {
     expect(viaEnv.code).toBe(2)
     expect(viaEnv.stderr).toContain(`$MESH_HOME ${file} is a file, not a directory`)
   })
+
+  it('an empty --home (a script\'s unset variable) is bad input, not the working directory made a home', async () => {
+    const cwd = join(dir, 'scratch')
+    await mkdir(cwd, { recursive: true })
+    const r = await runCli(['init', '--home', '', '--label', 'x'], { env, cwd })
+    expect(r.code).toBe(2)
+    expect(r.stderr).toBe("mesh: --home was given an empty value: give the directory (an unset variable in a script gives '')\n")
+    expect(await readdir(cwd)).toEqual([])
+    expect((await runCli(['status', '--wallet='], { env, cwd })).code).toBe(2)
+  })
 })
 
 describe('mesh agent import hermes on a machine without Hermes', () => {
@@ -144,4 +154,34 @@ describe('mesh agent import hermes on a machine without Hermes', () => {
     expect(r.code).toBe(2)
     expect(r.stderr).toContain(`mesh: no Hermes here: no state.db at ${join(dir, '.hermes', 'state.db')} (set HERMES_HOME if Hermes keeps it elsewhere) and no \`hermes\` on PATH`)
   })
+})
+
+describe('where mesh join cannot listen, or its config.json is wrong', () => {
+  it('names the file and the key, or the address and why, as bad input (exit 2) without a stack', async () => {
+    const home = join(dir, 'cfg')
+    expect((await mesh('init', '--home', home, '--label', 'cfg')).code).toBe(0)
+    const config = join(home, 'config.json')
+    const join1 = async (): Promise<Awaited<ReturnType<typeof runCli>>> => await mesh('join', '--home', home, '--no-mdns', '--dht', 'off', '--http', 'off')
+    await writeFile(config, JSON.stringify({ listen: ['nope'] }))
+    const bad = await join1()
+    expect(bad.code).toBe(2)
+    expect(bad.stderr).toMatch(new RegExp(`^mesh: ${config.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')}: listen: "nope" is not a multiaddr`))
+    await writeFile(config, JSON.stringify({ dht: 'offf' }))
+    const dht = await mesh('join', '--home', home, '--no-mdns', '--http', 'off')
+    expect(dht.code).toBe(2)
+    expect(dht.stderr).toContain(`${config}: dht takes client, server or off, not offf`)
+    // An address another program listens on.
+    const { createServer } = await import('node:net')
+    const server = createServer()
+    await new Promise<void>(resolve => server.listen(0, '127.0.0.1', resolve))
+    try {
+      const port = (server.address() as { port: number }).port
+      await writeFile(config, JSON.stringify({ listen: [`/ip4/127.0.0.1/tcp/${port}`] }))
+      const busy = await join1()
+      expect(busy.code).toBe(2)
+      expect(busy.stderr).toBe(`mesh: cannot listen on /ip4/127.0.0.1/tcp/${port}: the address is in use (another program, or a mesh join of another home, listens there). Pass another --listen (or set listen in config.json); tcp/0 picks a free port\n`)
+    } finally {
+      await new Promise(resolve => server.close(resolve))
+    }
+  }, 60_000)
 })

@@ -119,6 +119,23 @@ describe('mesh mcp', () => {
       expect(res.result.capabilities.resources.subscribe).toBe(true)
       // No daemon for this home: it says so, on stderr.
       expect(stderr()).toMatch(/mesh join/)
+      expect(stderr()).not.toMatch(/not set up/)
+    } finally {
+      if (child.exitCode === null) child.kill('SIGKILL')
+    }
+  })
+
+  it('says at start when its home is not set up (every call would fail), and serves all the same', async () => {
+    const home = join(t.dir, 'never-set-up')
+    const child = spawn(process.execPath, [BIN, 'mcp', '--home', home], { env, stdio: ['pipe', 'pipe', 'pipe'] })
+    let stderr = ''
+    child.stderr.on('data', (d: Buffer) => { stderr += d.toString() })
+    const exited = new Promise<number | null>(resolve => child.once('exit', resolve))
+    try {
+      await eventually(async () => /not set up/.test(stderr) ? true : undefined, 'the warning')
+      expect(stderr).toContain(`mesh mcp: ${home} is not set up yet: every call fails until it is (mesh init, mesh pair, or mesh join with a wallet); is --home right?`)
+      child.stdin.end()
+      expect(await exited).toBe(0)
     } finally {
       if (child.exitCode === null) child.kill('SIGKILL')
     }

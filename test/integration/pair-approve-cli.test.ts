@@ -59,8 +59,10 @@ describe('mesh devices approve and mesh pair, at the edges', () => {
     const t = await tempDir(); cleanups.push(t.cleanup)
     const { env, admin, candidate, code, addr, stop } = await startPairing(t.dir, { pairArgs: ['--label', 'laptop'] })
     cleanups.push(stop)
-    const ok = await runCli(['devices', 'approve', code, '--yes', '--no-mdns', '--dial', addr, '--home', admin.home], { env, timeoutMs: 60_000 })
+    const ok = await runCli(['devices', 'approve', code, '--yes', '--no-mdns', '--dial', addr, '--home', admin.home, '--json'], { env, timeoutMs: 60_000 })
     expect(ok.code, ok.stderr).toBe(0)
+    // --json: a JSON object per line, the review and then the decision (as mesh pair says its events).
+    expect(ok.stdout.trim().split('\n').map(l => JSON.parse(l))).toMatchObject([{ event: 'review', label: 'laptop', pairing: expect.any(String) }, { event: 'decision', approved: true, label: 'laptop' }])
     expect(await candidate.exited).toBe(0)
     const listed = await runCli(['devices', '--home', join(t.dir, 'n'), '--json'], { env })
     expect(listed.code, listed.stderr).toBe(0)

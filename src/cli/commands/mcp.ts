@@ -27,7 +27,13 @@ export const mcpCmd: Command = {
     })
     try {
       if (await api.start()) say(`serving ${g.home} through its running \`mesh join\`: subscribers hear of appends from every device`)
-      else say(`no \`mesh join\` runs for ${g.home}: each call opens the home in this process, and subscribers are notified only once \`mesh join\` runs (it is picked up when it starts)`)
+      else {
+        say(`no \`mesh join\` runs for ${g.home}: each call opens the home in this process, and subscribers are notified only once \`mesh join\` runs (it is picked up when it starts)`)
+        // Served all the same (mesh join may set it up beside this server), but said now: every
+        // call would fail with HOME_NOT_INITIALIZED, and the host shows only that.
+        const { isInitialized } = await import('../../store/index.js')
+        if (!(await isInitialized(g.home))) say(`${g.home} is not set up yet: every call fails until it is (mesh init, mesh pair, or mesh join with a wallet); is --home right?`)
+      }
       const { serveMcp } = await import('../../api/mcp.js')
       const { VERSION } = await import('../main.js') // loaded already; dynamic so main.ts and this module form no cycle
       const { StdioServerTransport } = await import('@modelcontextprotocol/sdk/server/stdio.js')

@@ -167,11 +167,12 @@ export async function devicesApprove (g: Globals, args: string[], values: Record
       out.line(`  will get:     ${r.granting.join(', ')}`)
       if (Math.abs(r.clockSkewMs) > 120_000) out.line(`  its clock is ${Math.round(r.clockSkewMs / 1000)} s off ours`)
       out.line('')
-    } else out.json({ review: r })
+    // --json: a line per event, as mesh pair says its own (the review before the question, then the decision).
+    } else out.line(JSON.stringify({ event: 'review', ...r }))
     let yes = values.yes === true
     if (!yes) yes = await askYesNo(`Approve '${r.label}' (${r.fingerprint}) with ${r.granting.join(', ')}?`)
     const d = await api.call('devices.decide', { pairing: r.pairing, approve: yes })
-    if (g.json) out.json(d)
+    if (g.json) out.line(JSON.stringify({ event: 'decision', ...d }))
     else out.line(d.approved ? `approved: '${d.label}' (${d.deviceId}) [${d.capabilities.join(', ')}]` : 'refused: nothing was granted')
     if (!d.approved) throw new PairingFailedError('refused by you', { reason: 'denied' })
     return 0
