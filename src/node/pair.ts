@@ -89,8 +89,11 @@ export interface CandidateOptions {
    * circuit), or an approver listening for it (`mesh devices approve --listen`).
    */
   via?: string[]
-  /** Told when a relay took or refused this device's registration. */
-  onRelay?: (e: { relay: string, registered: boolean, nameplate?: string, expires?: number, error?: string }) => void
+  /**
+   * Told when a relay took or refused this device's registration; `direct`: the `via` address is
+   * no relay but an approver listening there (`approve --listen`), which opens the run itself.
+   */
+  onRelay?: (e: { relay: string, registered: boolean, nameplate?: string, expires?: number, error?: string, direct?: true }) => void
   /** The code's clock (tests inject one). */
   clock?: () => number
   /** Tests only: the codes to show, in order. */
@@ -165,7 +168,7 @@ export async function startCandidate (o: CandidateOptions): Promise<Candidate> {
       await reservationStoreOf(transport()).addRelay(conn.remotePeer, 'configured')
       o.onRelay?.({ relay, registered: true, nameplate, expires })
     } catch (err: any) {
-      o.onRelay?.({ relay, registered: false, nameplate, error: String(err?.message ?? err) })
+      o.onRelay?.(err?.name === 'UnsupportedProtocolError' ? { relay, registered: false, nameplate, direct: true } : { relay, registered: false, nameplate, error: String(err?.message ?? err) })
       throw err
     }
   }

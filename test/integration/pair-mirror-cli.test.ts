@@ -70,6 +70,9 @@ describe('mesh pair --mirror and mesh devices approve --mirror', () => {
     expect(approved.stdout).toMatch(/asks for:\s+mirror$/m)
     expect(approved.stdout).toMatch(/will get:\s+mirror$/m)
     expect(approved.stdout).toMatch(/^approved: 'vps' \(\S+\) \[mirror\]$/m)
+    // --via straight to the approver (no relay there) is said as such, not as a relay's refusal.
+    expect(await p.waitFor(/^reached \S+: no relay but an approver listening there; waiting for it to approve$/)).toBeDefined()
+    expect(p.lines.join('\n')).not.toMatch(/took no pairing slot/)
     // The daemon the approval went through says so in its log.
     await a.proc.waitFor(/^device added\s+vps \(\S+\) \[mirror\], enrolled by alpha$/, 10_000)
     expect(await p.exited).toBe(0)

@@ -55,6 +55,7 @@ export const pairCmd: Command = {
       },
       onRelay: (e) => {
         if (e.registered) say({ event: 'relay', relay: e.relay, registered: true, expiresAt: e.expires }, `waiting at relay ${e.relay} (a pairing slot until ${localTime(e.expires ?? 0)}): approve from any device connected to it`)
+        else if (e.direct === true) say({ event: 'relay', relay: e.relay, registered: false, direct: true }, `reached ${e.relay}: no relay but an approver listening there; waiting for it to approve`)
         else say({ event: 'relay', relay: e.relay, registered: false, error: e.error }, `relay ${e.relay} took no pairing slot: ${e.error ?? 'refused'}`)
       },
       onEvent: (e) => {
