@@ -84,7 +84,7 @@ describe('mesh CLI', () => {
     expect(shown.messages.map((m: any) => m.content)).toEqual(['second\nline'])
     expect(shown.messageCount).toBe(2)
     const human = await mesh('session', 'show', 'cli')
-    expect(human.stdout).toContain('goal:    test it')
+    expect(human.stdout).toContain('goal:       test it')
     expect(human.stdout).toContain('user (')
 
     const sessions = JSON.parse((await mesh('sessions', '--json')).stdout)

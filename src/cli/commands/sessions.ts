@@ -135,18 +135,21 @@ export const sessionCmd: Command = {
 }
 
 export function printSession (info: View): void {
-  out.line(`session: ${info.key}${info.title !== '' ? ` — ${info.title}` : ''}`)
-  if (info.goal !== '') out.line(`goal:    ${info.goal}`)
-  out.line(`status:  ${info.status}${formatLease(info.lease)}`)
-  if (info.lastWriter !== undefined) out.line(`last write: ${localTime(info.lastWriter.ts)} by ${info.lastWriter.label ?? info.lastWriter.device}`)
   const t = info.task
-  if (t.plan !== '') out.line(`plan:    ${t.plan}`)
-  if (t.cwd !== '') out.line(`cwd:     ${t.cwd}`)
-  for (const p of t.progress) out.line(`progress: ${p.text}  (${localTime(p.ts)})`)
-  for (const td of t.todos) out.line(`todo:    [${td.done ? 'x' : ' '}] ${td.text}  (${td.id})`)
-  if (t.files.length > 0) out.line(`files:   ${t.files.join(', ')}`)
-  for (const [k, v] of Object.entries(t.fields)) out.line(`${k}: ${String(v)}`)
-  out.line(`messages: ${info.messageCount}${info.messages.length < info.messageCount ? ` (last ${info.messages.length} shown; --all for every one)` : ''}`)
+  // One column for every value, the task's own fields' names included.
+  const width = Math.max('last write: '.length, ...Object.keys(t.fields).map(k => k.length + 2))
+  const row = (label: string, value: string): void => { out.line(`${`${label}:`.padEnd(width)}${value}`) }
+  row('session', `${info.key}${info.title !== '' ? ` — ${info.title}` : ''}`)
+  if (info.goal !== '') row('goal', info.goal)
+  row('status', `${info.status}${formatLease(info.lease)}`)
+  if (info.lastWriter !== undefined) row('last write', `${localTime(info.lastWriter.ts)} by ${info.lastWriter.label ?? info.lastWriter.device}`)
+  if (t.plan !== '') row('plan', t.plan)
+  if (t.cwd !== '') row('cwd', t.cwd)
+  for (const p of t.progress) row('progress', `${p.text}  (${localTime(p.ts)})`)
+  for (const td of t.todos) row('todo', `[${td.done ? 'x' : ' '}] ${td.text}  (${td.id})`)
+  if (t.files.length > 0) row('files', t.files.join(', '))
+  for (const [k, v] of Object.entries(t.fields)) row(k, String(v))
+  row('messages', `${info.messageCount}${info.messages.length < info.messageCount ? ` (last ${info.messages.length} shown; --all for every one)` : ''}`)
   for (const m of info.messages) out.line(formatMessage(m))
 }
 
