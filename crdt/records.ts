@@ -17,6 +17,7 @@
  * r.append([{ id: 'u1', file: '', kind: 'user', text: '{"type":"user",…}' }])
  */
 import * as Y from 'yjs'
+import { isPathOfNames } from './paths.js'
 
 export interface NativeRecord {
   id: string
@@ -36,7 +37,7 @@ export interface NativeRecord {
  * import refuses to store one it could never resume).
  */
 export function isBundlePath (file: string): boolean {
-  return file === '' || file.split('/').every(s => s !== '' && s !== '.' && s !== '..' && !s.includes('\0') && !s.includes('\\'))
+  return file === '' || (isPathOfNames(file) && !file.includes('\0') && !file.includes('\\'))
 }
 
 export interface AgentMeta {

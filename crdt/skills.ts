@@ -12,6 +12,7 @@
 import { createHash } from 'node:crypto'
 import * as Y from 'yjs'
 import { InvalidInputError } from '../src/errors.js'
+import { isPathOfNames } from './paths.js'
 import { fits, SHAPES } from './validate.js'
 
 export interface Skill {
@@ -97,7 +98,7 @@ export class SkillsDoc {
     const size = Buffer.byteLength(text) + files.reduce((n, f) => n + Buffer.byteLength(f.text) + Buffer.byteLength(f.path), 0)
     if (size > MAX_SKILL_BYTES) throw new InvalidInputError(`a skill (its SKILL.md and other files) is at most ${MAX_SKILL_BYTES} bytes`)
     for (const f of files) {
-      if (f.path === '' || f.path.startsWith('/') || f.path.split('/').some(s => s === '' || s === '.' || s === '..') || f.path === 'SKILL.md') throw new InvalidInputError(`invalid skill file path ${JSON.stringify(f.path)}`)
+      if (!isPathOfNames(f.path) || f.path === 'SKILL.md') throw new InvalidInputError(`invalid skill file path ${JSON.stringify(f.path)}`)
       // Written out byte for byte on every device: text said to be base64 that is not would come out as other bytes.
       if (f.enc === 'base64' && !BASE64.test(f.text)) throw new InvalidInputError(`skill file ${f.path}: its text is not base64 (enc: base64)`, { path: f.path })
     }

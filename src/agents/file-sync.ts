@@ -101,5 +101,3 @@ export async function meshEntries (api: MeshApi, tag: string, match: (key: strin
   return out
 }
 
-/** A relative '/'-path mesh may write under a folder: no empty, '.' or '..' segments. */
-export function safeRel (rel: string): boolean { return rel !== '' && !rel.split('/').some(s => s === '' || s === '.' || s === '..') }

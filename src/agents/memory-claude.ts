@@ -16,11 +16,12 @@
  */
 import { readdir } from 'node:fs/promises'
 import { join, resolve } from 'node:path'
+import { isPathOfNames } from '../../crdt/paths.js'
 import type { MeshApi } from '../api/api.js'
 import { listFiles } from './bundle.js'
 import { claudeConfigDir, projectsDir } from './claude/home.js'
 import { projectDirName } from './claude/slug.js'
-import { emptyReport, meshEntries, safeRel, syncFiles, type FilesReport, type Place } from './file-sync.js'
+import { emptyReport, meshEntries, syncFiles, type FilesReport, type Place } from './file-sync.js'
 import { excludeLocally, findRepo, isTracked, projectOf } from './repo.js'
 import { loadBase, saveBase, syncStatePath } from './sync-state.js'
 
@@ -71,7 +72,7 @@ export async function syncClaudeMemory (api: MeshApi, opts: { home: string, cwd?
     const memPlace = (rel: string): Place => ({ path: join(memDir, ...rel.split('/')), tags: ['claude', `claude:project:${project as string}`], mode: 0o600 })
     for (const f of await listFiles(memDir)) places.set(prefix + f, memPlace(f))
     const mesh = await meshEntries(api, 'claude', k => places.has(k) || k.startsWith(prefix))
-    for (const k of mesh.keys()) if (!places.has(k) && safeRel(k.slice(prefix.length))) places.set(k, memPlace(k.slice(prefix.length)))
+    for (const k of mesh.keys()) if (!places.has(k) && isPathOfNames(k.slice(prefix.length))) places.set(k, memPlace(k.slice(prefix.length)))
     return await finish(api, places, mesh, statePath, `${opts.home}\0claude-files`, opts.prefer, { project, repo: root })
   }
   const mesh = await meshEntries(api, 'claude', k => places.has(k))

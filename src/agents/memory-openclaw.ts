@@ -10,9 +10,10 @@
  * such a workspace with --workspace.
  */
 import { basename, join, resolve } from 'node:path'
+import { isPathOfNames } from '../../crdt/paths.js'
 import type { MeshApi } from '../api/api.js'
 import { listFiles } from './bundle.js'
-import { emptyReport, meshEntries, safeRel, syncFiles, type FilesReport, type Place } from './file-sync.js'
+import { emptyReport, meshEntries, syncFiles, type FilesReport, type Place } from './file-sync.js'
 import { openclawHome } from './openclaw/home.js'
 import { loadBase, saveBase, syncStatePath } from './sync-state.js'
 
@@ -31,7 +32,7 @@ export async function syncOpenclawMemory (api: MeshApi, opts: { home: string, wo
   const places = new Map<string, Place>([[top, place('MEMORY.md')]])
   for (const f of await listFiles(join(workspace, 'memory'))) if (f.endsWith('.md')) places.set(prefix + f, place(`memory/${f}`))
   const mesh = await meshEntries(api, 'openclaw', k => k === top || (k.startsWith(prefix) && k.endsWith('.md')))
-  for (const k of mesh.keys()) if (!places.has(k) && safeRel(k.slice(prefix.length))) places.set(k, place(`memory/${k.slice(prefix.length)}`))
+  for (const k of mesh.keys()) if (!places.has(k) && isPathOfNames(k.slice(prefix.length))) places.set(k, place(`memory/${k.slice(prefix.length)}`))
   const statePath = syncStatePath(env)
   const scope = `${opts.home}\0openclaw-memory`
   const base = await loadBase(statePath, scope)

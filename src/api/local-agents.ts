@@ -65,24 +65,27 @@ export function agentHandlers (ctx: LocalContext): Handlers<'agents.followBeat' 
       }
       return { key, added: recordsIn(added), total, messages: appended }
     },
-    'agents.records': async (input) => await ctx.withSession(input.key, async () => await ctx.vault.withDoc(DOC_NAMES.session(parseSessionKey(input.key)), (r) => {
-      const d = RecordsDoc.of(r.doc)
-      const meta = d.getMeta()
-      if (meta === undefined) throw new NotFoundError(`session ${parseSessionKey(input.key)} holds no agent records (import one with \`mesh agent import\`)`, { key: parseSessionKey(input.key) })
-      const start = input.start ?? 0
-      const limit = input.limit ?? 100_000
-      const out: NativeRecord[] = []
-      let bytes = 0
-      let i = start
-      for (const rec of d.slice(start, limit)) {
-        const n = Buffer.byteLength(rec.text)
-        if (out.length > 0 && bytes + n > RECORDS_PAGE_BYTES) break
-        out.push(rec)
-        bytes += n
-        i++
-      }
-      return { meta, records: out, total: d.length, next: i < d.length ? i : undefined }
-    })),
+    'agents.records': async (input) => {
+      const key = parseSessionKey(input.key)
+      return await ctx.withSession(key, async () => await ctx.vault.withDoc(DOC_NAMES.session(key), (r) => {
+        const d = RecordsDoc.of(r.doc)
+        const meta = d.getMeta()
+        if (meta === undefined) throw new NotFoundError(`session ${key} holds no agent records (import one with \`mesh agent import\`)`, { key })
+        const start = input.start ?? 0
+        const limit = input.limit ?? 100_000
+        const out: NativeRecord[] = []
+        let bytes = 0
+        let i = start
+        for (const rec of d.slice(start, limit)) {
+          const n = Buffer.byteLength(rec.text)
+          if (out.length > 0 && bytes + n > RECORDS_PAGE_BYTES) break
+          out.push(rec)
+          bytes += n
+          i++
+        }
+        return { meta, records: out, total: d.length, next: i < d.length ? i : undefined }
+      }))
+    },
     'agents.followBeat': async (input) => { follows.beat(input); return { ok: true } },
     'agents.status': async (input) => {
       const live = follows.byKey()

@@ -234,8 +234,10 @@ class MemoryApi {
 class SkillsApi {
   constructor (private readonly v: MeshVault) {}
 
-  /** Adds (or replaces) a skill from Markdown text; `source` names where it came from. */
-  /** `name`: the skill's name when its front matter has none (else it must have one). */
+  /**
+   * Adds (or replaces) a skill from Markdown text; `source` names where it came from, `name` the
+   * skill when its front matter names none (else it must).
+   */
   async add (text: string, opts: { source: string, name?: string, files?: SkillFile[] }): Promise<Skill> {
     return await this.v.withDoc(DOC_NAMES.skills, async r => await r.change(() => new SkillsDoc(r.doc).add(text, { source: opts.source, fallbackName: opts.name, device: this.v.vault.identity.device.deviceId, files: opts.files })))
   }

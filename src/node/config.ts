@@ -36,9 +36,9 @@ export const DEFAULTS: NodeConfig = { listen: [], announce: [], bootstrap: [], m
 export async function readConfig (home: string): Promise<Partial<NodeConfig>> {
   const text = await readHomeText(home, 'config')
   if (text === undefined) return {}
-  let c: any
-  try { c = JSON.parse(text) } catch (err) { throw new InvalidInputError(`${homePath(home, 'config')} is not valid JSON`, {}, { cause: err }) }
   const file = homePath(home, 'config')
+  let c: any
+  try { c = JSON.parse(text) } catch (err) { throw new InvalidInputError(`${file} is not valid JSON`, {}, { cause: err }) }
   const strings = (v: unknown, what: string): string[] | undefined => {
     if (v === undefined) return undefined
     if (!Array.isArray(v) || v.some(x => typeof x !== 'string')) throw new InvalidInputError(`${file}: ${what} must be a list of multiaddrs`)
