@@ -342,8 +342,10 @@ export function evaluateRegistry (ops: Iterable<RegistryOp>, opts: { wallet: Uin
  * Re-certification of an enrolled device: a newer certificate governs only when its issuer is
  * the wallet, the issuer of the certificate in force, or one of that certificate's ancestors, so a
  * compromised admin cannot downgrade a device it did not enrol (revoke and re-enrol instead).
+ * The registry's rule for enrolments, and CertRegistry's for a certificate shown before its
+ * enrolment arrived (src/node/certs.ts).
  */
-function supersedes (c: ChainCertificate, cur: Certificate): boolean {
+export function supersedes (c: ChainCertificate, cur: Certificate): boolean {
   const allowed = equals(c.issuerKey, c.walletKey) ||
     (isChainCertificate(cur) && (equals(c.issuerKey, cur.issuerKey) || cur.ancestors.some(a => equals(a.deviceKey, c.issuerKey))))
   if (!allowed) return false

@@ -24,7 +24,7 @@ import {
   CertificateExpiredError, InvalidCertificateError, messageTime, MissingCapabilityError, NotAdminError, RevokedAuthorError, SupersededCertificateError, UnknownAuthorError, UnknownEpochError
 } from '../errors.js'
 import {
-  CutoffVector, decodeCutoffPart, equals, evaluateRegistry, hasCapability, isChainCertificate, isChainRecord, isCutoffPartRecord, isCutoffRecord, isExpired, isRegistryRecord, parseStreamKey, parseTrustedEntry, toHex,
+  CutoffVector, decodeCutoffPart, equals, evaluateRegistry, supersedes, hasCapability, isChainCertificate, isChainRecord, isCutoffPartRecord, isCutoffRecord, isExpired, isRegistryRecord, parseStreamKey, parseTrustedEntry, toHex,
   verifyAnyCertificate, verifyCertificate, verifyChainCertificate, verifyCutoff, verifyRegistryOp,
   type Certificate, type ChainCertificate, type Cutoff, type CutoffPart, type RegistryOp, type RegistryState, type VaultKeys
 } from '../identity/index.js'
@@ -231,8 +231,10 @@ export class CertRegistry {
     const rec = this.state.devices.get(id)
     const shown = this.chains.get(id)
     if (rec !== undefined) {
-      // A newer certificate shown before its enrolment arrived (a re-certification) governs once its issuers stand.
-      if (shown !== undefined && rec.revoked === undefined && shown.issuedAt > rec.certificate.issuedAt && this.issuersStand(shown)) return shown
+      // A newer certificate shown before its enrolment arrived (a re-certification) governs once
+      // its issuers stand, and only one the registry would take (the wallet's, or its issuer's or
+      // one above that's): an admin cannot downgrade a device it did not enrol by showing one.
+      if (shown !== undefined && rec.revoked === undefined && supersedes(shown, rec.certificate) && this.issuersStand(shown)) return shown
       return rec.certificate
     }
     if (shown !== undefined && this.issuersStand(shown)) return shown
@@ -241,19 +243,26 @@ export class CertRegistry {
 
   /**
    * Whether a version 3 certificate shown without its enrolment is vouched for: every issuer along
-   * its chain is the wallet or an active admin of the registry. A revoked issuer's certificates
-   * count only through an enrolment within its revocation (the registry's rule).
+   * its chain is the wallet or an active admin of the registry, with rights now at least those its
+   * certificate in the chain carries (an admin the wallet has since demoted vouches for nothing,
+   * as the registry refuses its enrolments). A revoked issuer's certificates count only through
+   * an enrolment within its revocation (the registry's rule).
    */
   private issuersStand (c: ChainCertificate): boolean {
     if (this.state.devices.get(toHex(c.deviceKey))?.revoked !== undefined) return false
     for (const a of c.ancestors) {
-      const rec = this.state.devices.get(toHex(a.deviceKey))
-      const shown = this.chains.get(toHex(a.deviceKey))
+      const id = toHex(a.deviceKey)
+      const rec = this.state.devices.get(id)
+      const shown = this.chains.get(id)
       if (rec !== undefined && (rec.revoked !== undefined || !rec.active)) return false
       if (rec === undefined && (shown === undefined || !equals(shown.bytes, a.bytes))) {
         // An issuer this node knows nothing else of: the chain alone vouches for it, unless revoked.
-        if (this.state.cutoffs.has(toHex(a.deviceKey))) return false
+        if (this.state.cutoffs.has(id)) return false
       }
+      // Its certificate in force here (the registry's, or one shown whose own issuers stand: the
+      // chain is at most MAX_DEPTH long, so this ends).
+      const inForce = this.governing(id)
+      if (inForce !== undefined && !asStrong(inForce, a)) return false
     }
     return true
   }
@@ -381,8 +390,14 @@ export class CertRegistry {
     if (known !== undefined && !equals(known.bytes, cert.bytes) && !newer(cert, known)) {
       throw new SupersededCertificateError(`peer ${peerId} shows a certificate superseded by one issued ${messageTime(known.issuedAt)}`, { deviceId: cert.deviceId })
     }
-    if (isChainCertificate(cert) && this.state.devices.get(id) === undefined && !this.issuersStand(cert)) {
-      throw new NotAdminError(`peer ${peerId} shows a certificate whose issuer is no longer a member`, { deviceId: cert.deviceId })
+    const rec = this.state.devices.get(id)
+    if (isChainCertificate(cert) && rec === undefined && !this.issuersStand(cert)) {
+      throw new NotAdminError(`peer ${peerId} shows a certificate whose issuer is no longer an admin of this vault`, { deviceId: cert.deviceId })
+    }
+    // A newer certificate than the registry's (a re-certification whose enrolment has not come):
+    // only one the registry would take (the rule governing() applies).
+    if (isChainCertificate(cert) && rec !== undefined && !equals(rec.certificate.bytes, cert.bytes) && !supersedes(cert, rec.certificate)) {
+      throw new NotAdminError(`peer ${peerId} shows a certificate issued by ${toHex(cert.issuerKey).slice(0, 8)}, which may not re-certify it (only the wallet or the device's own issuer may)`, { deviceId: cert.deviceId })
     }
     return cert
   }
@@ -481,6 +496,15 @@ export class CertRegistry {
     }
     return cert
   }
+}
+
+/**
+ * Whether a device's certificate in force allows at least what `embedded` (its certificate inside a
+ * chain it issued) does: every capability, and as many admin levels below it.
+ */
+function asStrong (inForce: Certificate, embedded: ChainCertificate): boolean {
+  const levels = isChainCertificate(inForce) ? inForce.pathLen : 0
+  return embedded.capabilities.every(c => inForce.capabilities.includes(c)) && levels >= embedded.pathLen
 }
 
 /** Whether `a` supersedes `b` (same device): issued later; the same millisecond is broken by the bytes, so every node agrees. */
