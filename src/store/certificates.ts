@@ -20,6 +20,8 @@ export class CertificateRecords {
   private readonly seen = new Set<string>()
   /** Where each certificate's record is, and whether it is sealed. */
   private readonly refs = new Map<string, { ref: RecordRef, sealed: boolean }>()
+  /** Sealed records this store cannot open (no sealer: a blind mirror; or not under its key): kept as they are. */
+  private readonly unread: RecordRef[] = []
   /** Set once the log is open (records are read while it opens). */
   log!: RecordLog
 
@@ -30,11 +32,12 @@ export class CertificateRecords {
   read (type: number, body: Uint8Array, ref: RecordRef): void {
     let cert = body
     if (type === T_CERT_SEALED) {
-      if (this.sealer === undefined) return // kept, unread: only the vault key opens it
+      if (this.sealer === undefined) { this.unread.push(ref); return } // kept, unread: only the vault key opens it
       try {
         cert = this.sealer.open(body)
       } catch (err) {
-        log.error('store: certificate record at %d does not open, ignored: %e', ref.offset, err)
+        log.error('store: certificate record at %d does not open, ignored (kept in the log): %e', ref.offset, err)
+        this.unread.push(ref)
         return
       }
     }
@@ -48,6 +51,24 @@ export class CertificateRecords {
     this.certs.length = 0
     this.seen.clear()
     this.refs.clear()
+    this.unread.length = 0
+  }
+
+  /**
+   * What a rewrite of the log (compaction) carries over of them: one record per certificate (its
+   * sealed one where both are held) and every record this store cannot open, each in `moves` to
+   * learn its new place. They are never dropped and written again after: a crash in between
+   * would lose every certificate and registry operation the log held.
+   */
+  carry (keep: RecordRef[], moves: Moves): void {
+    for (const [id, c] of this.refs) {
+      keep.push(c.ref)
+      moves.set(c.ref.offset, (r) => this.refs.set(id, { ref: r, sealed: c.sealed }))
+    }
+    this.unread.forEach((ref, i) => {
+      keep.push(ref)
+      moves.set(ref.offset, (r) => { this.unread[i] = r })
+    })
   }
 
   all (): readonly Uint8Array[] { return this.certs }

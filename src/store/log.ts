@@ -8,7 +8,7 @@
  * and cut off; a damaged record followed by good ones is skipped and reported, never fatal.
  */
 import { constants } from 'node:fs'
-import { open, rename, stat, writeFile, type FileHandle } from 'node:fs/promises'
+import { open, rename, stat, unlink, writeFile, type FileHandle } from 'node:fs/promises'
 import { crc32 } from 'node:zlib'
 import { logger } from '@libp2p/logger'
 import { ClosedError, StoreCorruptError } from '../errors.js'
@@ -27,6 +27,21 @@ const READ_BLOCK = 1024 * 1024
 const DSYNC: number = constants.O_DSYNC ?? 0
 
 export interface RecordRef { readonly offset: number, readonly length: number }
+
+export interface RewriteOptions {
+  /** Each kept record's new place, once the new file is the log. */
+  onMoved?: (from: RecordRef, to: RecordRef) => void
+  /** The new file is the log and every record moved: what the rewrite left out may be forgotten now. */
+  onDone?: () => void
+}
+
+/** Where a rewrite writes the log's new copy before renaming it into place. */
+const compactTmp = (path: string): string => `${path}.compact.tmp`
+
+/** Removes a file that may not exist. */
+async function removeStale (path: string): Promise<void> {
+  await unlink(path).catch((err: NodeJS.ErrnoException) => { if (err.code !== 'ENOENT') log.error('cannot remove %s: %e', path, err) })
+}
 
 export interface Recovery {
   readonly kind: 'torn-tail' | 'corrupt-record'
@@ -80,6 +95,8 @@ export class RecordLog {
    * out into `<path>.quarantine-<time>` and reported in `recovered`.
    */
   static async open (path: string, onRecord: (payload: Uint8Array, ref: RecordRef) => void, onReset: () => void): Promise<{ log: RecordLog, recovered: Recovery[] }> {
+    // A rewrite's copy left by a crash or a full disk before its rename: the log itself is whole.
+    await removeStale(compactTmp(path))
     let fh: FileHandle
     try {
       fh = await open(path, constants.O_CREAT | constants.O_RDWR | constants.O_NOFOLLOW | DSYNC, 0o600)
@@ -369,15 +386,17 @@ export class RecordLog {
    * Rewrites the log keeping only the records `keep` selects (temp file, fsync, rename) and
    * returns their new places. Appends wait meanwhile.
    */
-  async rewrite (select: () => Iterable<RecordRef> | undefined, options: { onMoved?: (from: RecordRef, to: RecordRef) => void } = {}): Promise<boolean> {
+  async rewrite (select: () => Iterable<RecordRef> | undefined, options: RewriteOptions = {}): Promise<boolean> {
     if (this.closed) throw new ClosedError(`log ${this.path} is closed`)
     while (this.rewriting !== undefined) await this.rewriting
     const p = this.rewriteNow(select, options)
-    this.rewriting = p.finally(() => { this.rewriting = undefined })
+    // What waits on it only waits: the caller hears a failure (a full disk) from `p`, and the
+    // log keeps its old file. Unhandled, that rejection ended the process.
+    this.rewriting = p.then(() => {}, () => {}).then(() => { this.rewriting = undefined })
     return await p
   }
 
-  private async rewriteNow (select: () => Iterable<RecordRef> | undefined, options: { onMoved?: (from: RecordRef, to: RecordRef) => void }): Promise<boolean> {
+  private async rewriteNow (select: () => Iterable<RecordRef> | undefined, options: RewriteOptions): Promise<boolean> {
     this.paused = true
     try {
       await this.drain()
@@ -385,11 +404,12 @@ export class RecordLog {
       // Chosen only now, with every earlier append on disk and later ones held back.
       const records = select()
       if (records === undefined) return false
-      const tmp = `${this.path}.compact.tmp`
-      const out = await open(tmp, constants.O_CREAT | constants.O_TRUNC | constants.O_WRONLY | constants.O_NOFOLLOW, 0o600)
+      const tmp = compactTmp(this.path)
       const moved: Array<[RecordRef, RecordRef]> = []
+      let out: FileHandle | undefined
       let at = 0
       try {
+        out = await open(tmp, constants.O_CREAT | constants.O_TRUNC | constants.O_WRONLY | constants.O_NOFOLLOW, 0o600)
         for (const ref of records) {
           const payload = Buffer.allocUnsafe(ref.length)
           await this.fh.read(payload, 0, ref.length, ref.offset + HEADER)
@@ -400,17 +420,22 @@ export class RecordLog {
           at += b.byteLength
         }
         await out.sync()
-      } catch (err) {
         await out.close()
+        out = undefined
+        await rename(tmp, this.path)
+      } catch (err) {
+        // The old file stays the log; the partial copy goes, or it would hold the room a full disk
+        // has left for good.
+        await out?.close().catch(() => {})
+        await removeStale(tmp)
         throw writeError(tmp, err)
       }
-      await out.close()
-      await rename(tmp, this.path)
       await fsyncDir(dirname(this.path))
       await this.fh.close()
       this.fh = await open(this.path, constants.O_RDWR | constants.O_NOFOLLOW | DSYNC)
       this.size = (await stat(this.path)).size
       for (const [from, to] of moved) options.onMoved?.(from, to)
+      options.onDone?.()
       return true
     } finally {
       this.paused = false

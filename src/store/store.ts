@@ -10,7 +10,7 @@ import { join } from 'node:path'
 import { logger } from '@libp2p/logger'
 import { entryPlace, streamKey, type Entry, type RecordSealer, type VectorItem } from '../identity/index.js'
 import { ClosedError } from '../errors.js'
-import { CertificateRecords, T_CERT, T_CERT_SEALED } from './certificates.js'
+import { CertificateRecords, T_CERT, T_CERT_SEALED, type Moves } from './certificates.js'
 import type { FingerprintIndex } from './digest.js'
 import { DiskState } from './disk.js'
 import { HeldIndex, sigPrefix, type DocIndex, type InFlight } from './held.js'
@@ -380,12 +380,12 @@ export class EntryStore {
   async compact (options: { force?: boolean } = {}): Promise<{ before: number, after: number } | undefined> {
     this.check()
     const before = this.log.bytes
-    const moves = new Map<number, (r: RecordRef) => void>()
-    let certs: Uint8Array[] = []
+    const moves: Moves = new Map()
+    // Forgotten once the new file is the log: a rewrite that fails (a full disk) leaves the index as the file is.
+    const drop: Array<() => void> = []
     const done = await this.log.rewrite(() => {
       const keep: RecordRef[] = []
       let covered = 0
-      const drop: Array<() => void> = []
       for (const d of this.idx.docs.values()) {
         const tails = tailOf(d, (id) => this.idx.snapshotCovers(d, id))
         for (const [id, a] of d.authors) {
@@ -403,15 +403,16 @@ export class EntryStore {
         }
       }
       if (options.force !== true && covered * 2 < before) return undefined
-      for (const f of drop) f()
-      for (const d of this.idx.docs.values()) d.uncovered = undefined
-        certs = [...this.certs.all()]
+      this.certs.carry(keep, moves)
       return keep.sort((x, y) => x.offset - y.offset)
-    }, { onMoved: (from, to) => moves.get(from.offset)?.(to) })
+    }, {
+      onMoved: (from, to) => moves.get(from.offset)?.(to),
+      onDone: () => {
+        for (const f of drop) f()
+        for (const d of this.idx.docs.values()) d.uncovered = undefined
+      }
+    })
     if (!done) return undefined
-    // Certificates were not carried over by the rewrite: append them again.
-    this.certs.reset()
-    for (const c of certs) await this.putCertificate(c)
     return { before, after: this.log.bytes }
   }
 
