@@ -17,7 +17,7 @@ import {
 } from '../identity/index.js'
 import { CertRegistry } from './certs.js'
 import { authorOp } from './registry-ops.js'
-import { EntryStore, ensureHomeDir, isInitialized, readHomeFile, writeHomeFile, homePath } from '../store/index.js'
+import { EntryStore, ensureHomeDir, HOME_FILES, isInitialized, readHomeFile, readHomeText, writeHomeFile, homePath } from '../store/index.js'
 import { decodeKeyFile, encodeKeyFile } from './keyfile.js'
 
 export interface HomeIdentity {
@@ -32,6 +32,24 @@ export interface HomeIdentity {
 }
 
 export interface EnrolOptions { readOnly?: boolean, label?: string, expiresAt?: number }
+
+/**
+ * The wallet a home's vault.keys names while its certificate (device.cert, the file whose
+ * presence marks a home set up, written last) is gone: a home that was set up, or began to be,
+ * and lost it. Only that wallet may set it up again, keeping its keys (enrol()): another, or one
+ * generated for it, would replace the keys its stored entries are sealed under. Undefined for a
+ * home with its certificate, or without vault.keys.
+ */
+export async function walletWithoutCertificate (home: string): Promise<WalletAddress | undefined> {
+  if (await isInitialized(home)) return undefined
+  const text = await readHomeText(home, 'vaultKeys')
+  return text === undefined ? undefined : decodeKeyFile(text, homePath(home, 'vaultKeys')).wallet
+}
+
+/** What a command that needs a home set up says of one that lost its certificate (walletWithoutCertificate). */
+export function certificateLostError (home: string, wallet: WalletAddress): HomeCorruptError {
+  return new HomeCorruptError(`home ${home} has lost its certificate (${HOME_FILES.certificate}); its ${HOME_FILES.vaultKeys} belongs to wallet ${wallet}. Certify this device again with that wallet: \`mesh init --home ${home} --wallet PATH\`; a device paired without the wallet pairs again into a new home (\`mesh pair --home DIR\`)`, { home, homeWallet: wallet, path: homePath(home, 'certificate') })
+}
 
 export async function loadIdentity (home: string): Promise<HomeIdentity> {
   const keyText = new TextDecoder().decode(await readHomeFile(home, 'vaultKeys'))
@@ -54,6 +72,13 @@ export async function enrol (home: string, wallet: Wallet, opts: EnrolOptions = 
   await ensureHomeDir(home)
   let device: DeviceKey
   let previous: Certificate | undefined
+  let kept: VaultKeys | undefined
+  const stranded = await walletWithoutCertificate(home)
+  if (stranded !== undefined) {
+    if (stranded !== wallet.address) throw WalletMismatchError.forHome(home, stranded, wallet)
+    // Its keys are kept: a paired device's hold epochs the wallet's seed alone does not give.
+    kept = decodeKeyFile(await readHomeText(home, 'vaultKeys') as string, homePath(home, 'vaultKeys')).keys
+  }
   if (await isInitialized(home)) {
     const existing = await loadIdentity(home)
     if (existing.wallet !== wallet.address) {
@@ -70,7 +95,7 @@ export async function enrol (home: string, wallet: Wallet, opts: EnrolOptions = 
     }
   }
   const seedSignature = vaultSeedSignature(wallet)
-  const keys = previous !== undefined ? (await loadIdentity(home)).keys : deriveVaultKeys(seedSignature)
+  const keys = previous !== undefined ? (await loadIdentity(home)).keys : kept ?? deriveVaultKeys(seedSignature)
   const caps: Capability[] = opts.readOnly === true ? ['read'] : ['read', 'write']
   // Strictly later than the certificate it replaces: the newest issue governs on every node.
   const issuedAt = Math.max(Date.now(), (previous?.issuedAt ?? 0) + 1)

@@ -91,7 +91,13 @@ export async function enrolHome (g: Globals, want: { label?: string, readOnly?: 
       await lock.release()
     }
   }
-  const { wallet, generated } = await resolveOrGenerateWallet({ path: g.wallet })
+  // A home that lost its certificate is set up again only with the wallet it names: none is
+  // generated for it (enrol() refuses another).
+  const { walletWithoutCertificate, certificateLostError } = await import('../../node/enrol.js')
+  const stranded = await walletWithoutCertificate(g.home)
+  const found = stranded !== undefined ? await resolveWallet({ path: g.wallet }) : undefined
+  if (stranded !== undefined && found === undefined) throw certificateLostError(g.home, stranded)
+  const { wallet, generated } = found !== undefined ? { wallet: found, generated: false } : await resolveOrGenerateWallet({ path: g.wallet })
   await ensureHomeDir(g.home)
   const lock = await acquireLock(g.home)
   try {
