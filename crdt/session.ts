@@ -237,11 +237,19 @@ export class SessionDoc {
 
   /**
    * Calls `fn` with the messages each transaction adds to the transcript (new chunks included),
-   * and whether the transaction was local. Returns the unsubscribe.
+   * in the transcript's order, and whether the transaction was local. Returns the unsubscribe.
    */
   onMessages (fn: (added: Message[], local: boolean) => void): () => void {
     const onDeep = (events: Array<Y.YEvent<any>>, tr: Y.Transaction): void => {
-      const added: Message[] = []
+      // By chunk: Yjs hands the transcript's own event (new chunks) before its chunks' (messages
+      // appended to one already there), so an append that filled a chunk and began the next was
+      // told new chunk first (m2 m3 m4 m0 m1 to every watcher).
+      const byChunk = new Map<Y.Array<unknown>, Message[]>()
+      const into = (chunk: Y.Array<unknown>): Message[] => {
+        let list = byChunk.get(chunk)
+        if (list === undefined) { list = []; byChunk.set(chunk, list) }
+        return list
+      }
       let inserted: Map<Y.AbstractType<any>, Y.Item[]> | null | undefined
       for (const ev of events) {
         // An array's inserts from the transaction's own structs (crdt/added.ts) unless they
@@ -257,9 +265,12 @@ export class SessionDoc {
           if (inserted !== null) items = asOneRun(inserted.get(ev.target) ?? [])
         }
         for (const item of items ?? ev.changes.added) {
-          for (const c of item.content.getContent()) collectAdded(c, added)
+          for (const c of item.content.getContent()) collectAdded(c, into(c instanceof Y.Array ? c : ev.target as Y.Array<unknown>))
         }
       }
+      let added: Message[] = []
+      if (byChunk.size === 1) added = byChunk.values().next().value as Message[]
+      else if (byChunk.size > 1) for (const c of this.transcript) added.push(...(byChunk.get(c as Y.Array<unknown>) ?? []))
       if (added.length > 0) fn(added, tr.local)
     }
     this.transcript.observeDeep(onDeep)

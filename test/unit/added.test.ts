@@ -12,7 +12,10 @@ import { prng } from '../helpers/prng.js'
 
 afterEach(() => { vi.restoreAllMocks() })
 
-/** What the session reported before crdt/added.ts: Yjs's walk of every event's target. */
+/**
+ * What the session reports, found the slow way: Yjs's walk of every event's target (what it
+ * reported before crdt/added.ts), in the transcript's order.
+ */
 function walked (doc: Y.Doc): Array<Array<{ id: string, local: boolean }>> {
   const seen: Array<Array<{ id: string, local: boolean }>> = []
   doc.getArray('transcript').observeDeep((events, tr) => {
@@ -21,6 +24,9 @@ function walked (doc: Y.Doc): Array<Array<{ id: string, local: boolean }>> {
       if (c instanceof Y.Map) { if (typeof c.get('id') === 'string') ids.push(c.get('id') as string) } else if (c instanceof Y.Array) for (const m of c.toArray()) visit(m)
     }
     for (const ev of events) for (const item of ev.changes.added) for (const c of item.content.getContent()) visit(c)
+    const at = new Map<string, number>()
+    for (const c of doc.getArray('transcript').toArray()) if (c instanceof Y.Array) for (const m of c.toArray()) if (m instanceof Y.Map) at.set(m.get('id') as string, at.size)
+    ids.sort((a, b) => (at.get(a) ?? 0) - (at.get(b) ?? 0))
     if (ids.length > 0) seen.push(ids.map(id => ({ id, local: tr.local })))
   })
   return seen
@@ -44,6 +50,20 @@ describe('messages added by a transaction (crdt/added.ts)', () => {
     for (let i = 0; i < CHUNK_SIZE + 40; i++) s.appendMessages(Array.from({ length: 1 + (i % 3) }, () => msg(`m${n++}`)), 'A')
     expect(got.length).toBe(CHUNK_SIZE + 40)
     expect(got).toEqual(want)
+  })
+
+  it('an append that fills a chunk and begins the next is told in order, locally and at a peer', () => {
+    const doc = new Y.Doc()
+    const s = new SessionDoc(doc)
+    s.appendMessages(Array.from({ length: CHUNK_SIZE - 2 }, (_, i) => msg(`old${i}`)), 'A')
+    const peer = new Y.Doc()
+    Y.applyUpdate(peer, Y.encodeStateAsUpdate(doc))
+    doc.on('update', (u: Uint8Array) => { Y.applyUpdate(peer, u) })
+    const here = reported(s)
+    const there = reported(new SessionDoc(peer))
+    s.appendMessages(['m0', 'm1', 'm2', 'm3', 'm4'].map(msg), 'A')
+    expect(here.map(b => b.map(m => m.id))).toEqual([['m0', 'm1', 'm2', 'm3', 'm4']])
+    expect(there.map(b => b.map(m => m.id))).toEqual([['m0', 'm1', 'm2', 'm3', 'm4']])
   })
 
   it('matches it for concurrent appends of three devices merged in random order, with deletions', () => {
