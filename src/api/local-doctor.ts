@@ -4,7 +4,7 @@ import type { Handlers, LocalContext } from './local-context.js'
 
 export function doctorHandlers (ctx: LocalContext): Handlers<'doctor.report' | 'doctor.drop'> {
   return {
-    'doctor.report': async () => ({ quarantined: ctx.vault.vault.quarantined(), forks: ctx.vault.vault.forks() }),
+    'doctor.report': async () => ({ quarantined: ctx.vault.vault.quarantined(), forks: ctx.vault.vault.forks(), damaged: await ctx.vault.vault.store.damaged() }),
     'doctor.drop': async (input) => {
       const q = ctx.vault.vault.quarantined().find(x => x.id === input.id)
       if (q === undefined) throw new NotFoundError(`nothing in quarantine has the id ${input.id} (\`mesh doctor\` lists them)`, { id: input.id })

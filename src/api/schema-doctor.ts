@@ -27,11 +27,20 @@ export const ForkSchema = z.object({
   at: z.number()
 })
 
+export const DamagedSchema = z.object({
+  kind: z.enum(['snapshot', 'log']).describe('snapshot: a snapshot file; log: a region of the record log'),
+  path: z.string().describe('where it is kept, for a person to look at'),
+  bytes: z.number(),
+  reason: z.string(),
+  at: z.number().describe('when it was set aside (ms; 0 unknown)'),
+  doc: z.string().optional().describe('hex id of the document a snapshot was of')
+})
+
 export const DOCTOR_METHODS = {
   'doctor.report': {
-    summary: 'What this node set aside: quarantined entries and snapshots (never applied or sent) and forks (two different entries of one author at one position, both kept), each with its author and document.',
+    summary: 'What this node set aside: quarantined entries and snapshots (never applied or sent), forks (two different entries of one author at one position, both kept), each with its author and document, and files of its own store found damaged on this disk (moved aside; what they held is taken again from a peer).',
     input: z.object({}),
-    output: z.object({ quarantined: z.array(QuarantinedSchema), forks: z.array(ForkSchema) }),
+    output: z.object({ quarantined: z.array(QuarantinedSchema), forks: z.array(ForkSchema), damaged: z.array(DamagedSchema) }),
     http: { verb: 'GET', path: '/api/doctor' },
     mcp: 'doctor'
   },

@@ -154,6 +154,9 @@ class SessionsApi {
     const vault = this.v.vault
     const doc = toHex(vault.docId(DOC_NAMES.session(k)))
     const part = (await vault.heldSnapshots()).find(p => toHex(p.header.doc) === doc)
+    if (part === undefined && (await vault.store.damaged()).some(d => d.doc === doc)) {
+      return new SessionNotFoundError(`session ${k} is listed, but this device holds none of it: its snapshot here was damaged on this disk and set aside (\`mesh doctor\` says where); it comes again from a device that has it while both are online (\`mesh peers\` shows who is)`, { key: k, pending: { bytesHeld: 0 } })
+    }
     if (part === undefined) return new SessionNotFoundError(`session ${k} is listed, but none of it has reached this device yet: it comes from a device that has it while both are online (\`mesh peers\` shows who is)`, { key: k, pending: { bytesHeld: 0 } })
     const from = vault.certs.get(part.header.author)?.label ?? toHex(part.header.author).slice(0, 8)
     const total = Number(part.header.snapshotSize)

@@ -34,7 +34,12 @@ export interface LoadHost {
   takeFresh: (signature: Uint8Array) => FreshState | undefined
   quarantineEntry: (entry: Entry, reason: string) => Promise<void>
   quarantineSnapshot: (s: StoredSnapshot, reason: string) => Promise<void>
+  /** A stored snapshot whose file is damaged on this disk: set aside, taken again from a peer (store/damaged.ts). */
+  setAsideDamaged: (s: StoredSnapshot, reason: string) => Promise<void>
 }
+
+/** What a stored snapshot's own file can be refused for (not its author's rights, which change). */
+const FILE_DAMAGE = new Set(['DECRYPT_FAILED', 'STORE_CORRUPT', 'INVALID_SIGNATURE', 'INVALID_ENTRY'])
 
 /**
  * A snapshot to load, its file checked against its signed header. Its state's parts are held
@@ -119,8 +124,13 @@ async function readSnapshots (host: LoadHost, r: Replica, slicer: Slicer): Promi
           throw err
         }
       }
-    } catch (err) {
+    } catch (err: any) {
       log.error('snapshot %s of %s refused at load (its file, signature or author did not check): %e', s.path, r.name, err)
+      // Checked when it was stored: a file that no longer checks was damaged here. Set aside, the
+      // document no longer counts it as held, and a peer sends what it covered again.
+      if (FILE_DAMAGE.has(err?.code)) {
+        await host.setAsideDamaged(s, `${err.message as string} (when ${r.name} was opened)`).catch((e: unknown) => { log.error('could not set aside %s: %e', s.path, e) })
+      }
     }
     if (slicer.due()) await slicer.breathe()
   }

@@ -81,7 +81,7 @@ export class Vault extends EventEmitter<VaultEvents> {
     for (const n of [DOC_NAMES.sessionsIndex, DOC_NAMES.memory, DOC_NAMES.skills]) this.names.set(toHex(this.docId(n)), n)
     store.disk.on('change', (full) => { this.emit('disk', full) })
     this.setAside = new SetAside(store, this.certs, this.names)
-    const loader: LoadHost = { store, certs: this.certs, keys: identity.keys, takeFresh: (sig) => this.snapshots.takeFresh(sig), quarantineEntry: async (e, why) => { await this.quarantineEntry(e, why) }, quarantineSnapshot: async (st, why) => { await this.quarantineSnapshot(st, why) } }
+    const loader: LoadHost = { store, certs: this.certs, keys: identity.keys, takeFresh: (sig) => this.snapshots.takeFresh(sig), quarantineEntry: async (e, why) => { await this.quarantineEntry(e, why) }, quarantineSnapshot: async (st, why) => { await this.quarantineSnapshot(st, why) }, setAsideDamaged: async (st, why) => { await store.setAsideDamagedSnapshot(st, why) } }
     this.replicas = new OpenReplicas({ vault: this, docId: (name) => this.docId(name), names: this.names, check: () => { this.check() }, loader, snapshotOnClose: (r) => this.snapshots.snapshotOnClose(r) })
     this.snapshots = new Snapshots({
       store,

@@ -6,6 +6,7 @@
  * const store = await EntryStore.open(join(home, 'data'))
  * await store.putEntry(verifiedEntry) // resolves once durable
  */
+export * from './damaged.js'
 export * from './disk.js'
 export * from './files.js'
 export * from './lock.js'

@@ -171,11 +171,11 @@ async function readExactly (fh: FileHandle, into: Buffer, position: number, path
   }
 }
 
-/** Loads every snapshot header; damaged files are reported and set aside, never fatal. */
-export async function loadSnapshots (dir: string): Promise<{ snapshots: StoredSnapshot[], damaged: string[] }> {
+/** Loads every snapshot header; damaged files are reported (the store sets them aside), never fatal. */
+export async function loadSnapshots (dir: string): Promise<{ snapshots: StoredSnapshot[], damaged: Array<{ path: string, reason: string }> }> {
   await mkdir(dir, { recursive: true, mode: 0o700 })
   const snapshots: StoredSnapshot[] = []
-  const damaged: string[] = []
+  const damaged: Array<{ path: string, reason: string }> = []
   for (const d of await readdir(dir)) {
     const docDir = join(dir, d)
     let names: string[]
@@ -187,8 +187,8 @@ export async function loadSnapshots (dir: string): Promise<{ snapshots: StoredSn
       try {
         snapshots.push(await readHeader(p))
       } catch (err) {
-        log.error('snapshot %s is damaged and is ignored: %e', p, err)
-        damaged.push(p)
+        log.error('snapshot %s is damaged and is set aside: %e', p, err)
+        damaged.push({ path: p, reason: `its header does not read: ${(err as Error)?.message ?? String(err)}` })
       }
     }
   }

@@ -13,6 +13,7 @@ import { ClosedError } from '../errors.js'
 import { CertificateRecords, T_CERT, T_CERT_SEALED, type Moves } from './certificates.js'
 import type { FingerprintIndex } from './digest.js'
 import { DiskState } from './disk.js'
+import { listDamaged, setAsideDamaged, type DamagedFile } from './damaged.js'
 import { HeldIndex, sigPrefix, type DocIndex, type InFlight } from './held.js'
 import { RecordLog, type RecordRef, type Recovery } from './log.js'
 import type { PartialSnapshot } from './partial.js'
@@ -51,7 +52,6 @@ export class EntryStore {
   retired!: RetiredLanes
   private closed = false
   recovered: Recovery[] = []
-  damagedSnapshots: string[] = []
   /** Snapshots received in part, one per document (see partial-set.ts). */
   private readonly partials: PartialSnapshots
   /** Whether the disk is full (appends refused; reads go on), and its changes. */
@@ -67,7 +67,7 @@ export class EntryStore {
     s.retired = await RetiredLanes.open(join(dir, 'retired.json'))
     s.idx = new HeldIndex(s.quarantine, s.forks)
     const { snapshots, damaged } = await loadSnapshots(join(dir, 'snapshots'))
-    s.damagedSnapshots = damaged
+    for (const d of damaged) await setAsideDamaged(dir, d.path, 'snapshot', d.reason)
     for (const snap of snapshots) s.idx.doc(snap.header.doc).snapshots.push(snap)
     await s.partials.load()
     const { log: l, recovered } = await RecordLog.open(join(dir, 'log'), (payload, ref) => { s.index(payload, ref) }, () => {
@@ -354,6 +354,22 @@ export class EntryStore {
       closed: () => this.closed
     })
   }
+
+  /**
+   * Moves a stored snapshot whose file is damaged on this disk aside (damaged.ts): no longer
+   * offered, loaded or counted as covering anything, and taken again from a peer that has it.
+   */
+  async setAsideDamagedSnapshot (s: StoredSnapshot, reason: string): Promise<DamagedFile> {
+    this.check()
+    const d = this.idx.doc(s.header.doc)
+    d.snapshots = d.snapshots.filter(x => x.path !== s.path)
+    d.uncovered = undefined
+    this.idx.digest.changed(d)
+    return await setAsideDamaged(this.dir, s.path, 'snapshot', reason)
+  }
+
+  /** Files of this store found damaged and set aside, and regions its log cut out (damaged.ts). */
+  async damaged (): Promise<DamagedFile[]> { return await listDamaged(this.dir) }
 
   /** Moves a stored snapshot into quarantine: it is no longer offered, loaded or counted as covering anything. */
   async setAsideSnapshot (s: StoredSnapshot, reason: string): Promise<QuarantineRecord> {

@@ -80,7 +80,7 @@ describe('a bad entry is quarantined, never fatal', () => {
     const confirmed = await runCli(['doctor', '--home', a2.home, '--drop', q!.id], { env, input: 'y\n' })
     expect(confirmed.code, confirmed.stderr).toBe(0)
     expect(confirmed.stdout).toMatch(new RegExp(`dropped ${q?.id as string} \\(entry of ${DOC_NAMES.sessionsIndex} by B`))
-    expect(JSON.parse((await runCli(['doctor', '--home', a2.home, '--json'], { env })).stdout)).toEqual({ quarantined: [], forks: [] })
+    expect(JSON.parse((await runCli(['doctor', '--home', a2.home, '--json'], { env })).stdout)).toEqual({ quarantined: [], forks: [], damaged: [] })
     const unknown = await runCli(['doctor', '--home', a2.home, '--drop', q!.id, '--yes', '--json'], { env })
     expect(unknown.code).toBe(2)
     expect(JSON.parse(unknown.stderr).error.code).toBe('NOT_FOUND')

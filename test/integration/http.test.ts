@@ -259,7 +259,7 @@ describe('mesh join serves the API over HTTP', () => {
     expect(st.sessions.find((x: any) => x.key === 'agent:claude:s-http')).toMatchObject({ following: true, sync: 'live', capturedAt: 5, offset: 90, follower: { pid: 4242 } })
 
     // Nothing set aside between honest daemons; an id that is not in quarantine is a 404.
-    expect(await ok(a, 'doctor.report')).toEqual({ quarantined: [], forks: [] })
+    expect(await ok(a, 'doctor.report')).toEqual({ quarantined: [], forks: [], damaged: [] })
     const nothing = await call(a, 'doctor.drop', { id: '0123456789abcdef' })
     expect(nothing.status).toBe(404)
     expect(nothing.body.error.code).toBe('NOT_FOUND')

@@ -2,7 +2,8 @@
  * mesh doctor [--drop ID [--yes]]: what this node set aside. Quarantined entries and snapshots
  * (a member's update that did not apply or broke its document's shape: kept as evidence, never
  * applied or sent) and forks (two different entries of one author at one position: both kept and
- * applied), each with its author and document. `--drop ID` deletes one quarantined item's
+ * applied), each with its author and document, and files of its own store found damaged on this
+ * disk (moved aside). `--drop ID` deletes one quarantined item's
  * evidence after a confirmation read from stdin (`--yes` skips it); its position stays excluded.
  */
 import { UsageError } from '../../errors.js'
@@ -27,7 +28,7 @@ export const doctorCmd: Command = {
   name: 'doctor',
   arity: 0,
   usage: USAGE,
-  summary: 'what this node set aside: quarantined entries and snapshots, and forks, with author and document',
+  summary: 'what this node set aside: quarantined entries and snapshots, forks, with author and document, and files of its store found damaged on this disk',
   examples: ['mesh doctor', 'mesh doctor --json', 'mesh doctor --drop 3d3f828cef59bdca', 'mesh doctor --drop 3d3f828cef59bdca --yes'],
   options: { drop: { type: 'string' }, yes: { type: 'boolean' } },
   async run (g, args, values) {
@@ -41,7 +42,9 @@ export const doctorCmd: Command = {
       const report = await api.call('doctor.report', {})
       if (drop === undefined) {
         if (g.json) { out.json(report); return 0 }
-        if (report.quarantined.length === 0 && report.forks.length === 0) { out.line('nothing quarantined, no forks'); return 0 }
+        if (report.quarantined.length === 0 && report.forks.length === 0 && report.damaged.length === 0) { out.line('nothing quarantined, no forks, nothing damaged'); return 0 }
+        if (report.damaged.length > 0) out.line(`damaged on this disk (${report.damaged.length}): set aside, never read again; what they held counts as not held here and comes again from a device that has it while both are online`)
+        for (const d of report.damaged) out.line(`  ${d.kind.padEnd(8)} ${d.path}  ${d.bytes} bytes${d.at > 0 ? `  ${localTime(d.at)}` : ''}\n    ${d.reason}`)
         if (report.quarantined.length > 0) out.line(`quarantined (${report.quarantined.length}): kept on disk, never applied or sent; \`mesh doctor --drop ID\` deletes one`)
         for (const q of report.quarantined) out.line(`  ${describe(q)}`)
         if (report.forks.length > 0) out.line(`forks (${report.forks.length}): two different entries of one device at one position, both kept and applied`)

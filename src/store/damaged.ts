@@ -1,0 +1,74 @@
+/**
+ * Files of the store found damaged on this disk (a flipped bit, a truncation), moved aside into
+ * `damaged/` with a note of what they were and why: never read again, kept for a person to look
+ * at (`mesh doctor` lists them), and nothing they held counts as held here, so a peer that has it
+ * sends it again. Unlike quarantine.ts (a member's bad content, whose slot stays excluded), a copy
+ * damaged here says nothing of the data: the same snapshot is taken again from a peer.
+ * Regions the log cut out of itself at open (log.ts, `log.quarantine-*` beside it) are listed too.
+ */
+import { mkdir, readdir, readFile, rename, stat } from 'node:fs/promises'
+import { basename, join } from 'node:path'
+import { atomicWrite, fsyncDir, writeError } from './files.js'
+
+export interface DamagedFile {
+  /** `snapshot`: a snapshot file; `log`: a region of the record log. */
+  readonly kind: 'snapshot' | 'log'
+  /** Where it lies now. */
+  readonly path: string
+  readonly bytes: number
+  readonly reason: string
+  /** When it was set aside (ms). */
+  readonly at: number
+  /** The document a snapshot was of (hex), when known. */
+  readonly doc?: string
+}
+
+/** A snapshot file lies in `snapshots/<document hex>/`. */
+const docOf = (path: string): string | undefined => /[/\\]snapshots[/\\]([0-9a-f]+)[/\\][^/\\]+$/.exec(path)?.[1]
+
+const DIR = 'damaged'
+const NOTE = '.json'
+
+/** Moves a damaged file of the store (`dataDir`) into `damaged/`, with its note. */
+export async function setAsideDamaged (dataDir: string, path: string, kind: DamagedFile['kind'], reason: string): Promise<DamagedFile> {
+  const dir = join(dataDir, DIR)
+  const at = Date.now()
+  const to = join(dir, `${at}-${basename(path)}`)
+  try {
+    await mkdir(dir, { recursive: true, mode: 0o700 })
+    const { size } = await stat(path)
+    const doc = docOf(path)
+    const d: DamagedFile = { kind, path: to, bytes: size, reason, at, ...(doc !== undefined ? { doc } : {}) }
+    await atomicWrite(`${to}${NOTE}`, JSON.stringify({ kind, was: path, bytes: size, reason, at }))
+    await rename(path, to)
+    await fsyncDir(dir)
+    return d
+  } catch (err) {
+    throw writeError(to, err)
+  }
+}
+
+/** Every damaged file set aside in `dataDir`, and every region its log cut out, oldest first. */
+export async function listDamaged (dataDir: string): Promise<DamagedFile[]> {
+  const out: DamagedFile[] = []
+  const dir = join(dataDir, DIR)
+  for (const n of await readdir(dir).catch(() => [] as string[])) {
+    if (!n.endsWith(NOTE)) continue
+    try {
+      const note = JSON.parse(await readFile(join(dir, n), 'utf8'))
+      const doc = docOf(String(note.was))
+      out.push({ kind: note.kind === 'log' ? 'log' : 'snapshot', path: join(dir, n.slice(0, -NOTE.length)), bytes: Number(note.bytes), reason: String(note.reason), at: Number(note.at), ...(doc !== undefined ? { doc } : {}) })
+    } catch {
+      // A note cut short by a crash: the file it names is listed without it.
+      out.push({ kind: 'snapshot', path: join(dir, n.slice(0, -NOTE.length)), bytes: 0, reason: 'set aside as damaged (its note does not read)', at: 0 })
+    }
+  }
+  // log.ts names each region `log.quarantine-<time>-<offset>`.
+  for (const n of await readdir(dataDir).catch(() => [] as string[])) {
+    const m = /^log\.quarantine-(\d+)-(\d+)$/.exec(n)
+    if (m === null) continue
+    const { size } = await stat(join(dataDir, n)).catch(() => ({ size: 0 }))
+    out.push({ kind: 'log', path: join(dataDir, n), bytes: size, reason: `a damaged region of the log at offset ${m[2] as string}, cut out when the log was opened (what it held comes again from a peer that has it)`, at: Number(m[1]) })
+  }
+  return out.sort((a, b) => a.at - b.at)
+}
