@@ -33,6 +33,16 @@ export interface HomeIdentity {
 
 export interface EnrolOptions { readOnly?: boolean, label?: string, expiresAt?: number }
 
+/** The home's device key; a file that does not decode is the home's damage (HOME_CORRUPT, naming it), not bad input. */
+export async function readDeviceKey (home: string): Promise<DeviceKey> {
+  const bytes = await readHomeFile(home, 'deviceKey')
+  try {
+    return deviceKeyFromBytes(bytes)
+  } catch (err: any) {
+    throw new HomeCorruptError(`${homePath(home, 'deviceKey')} does not hold a device key: ${err?.message ?? err}`, { home, path: homePath(home, 'deviceKey') }, { cause: err })
+  }
+}
+
 /**
  * The wallet a home's vault.keys names while its certificate (device.cert, the file whose
  * presence marks a home set up, written last) is gone: a home that was set up, or began to be,
@@ -54,7 +64,7 @@ export function certificateLostError (home: string, wallet: WalletAddress): Home
 export async function loadIdentity (home: string): Promise<HomeIdentity> {
   const keyText = new TextDecoder().decode(await readHomeFile(home, 'vaultKeys'))
   const { wallet, keys } = decodeKeyFile(keyText, homePath(home, 'vaultKeys'))
-  const device = deviceKeyFromBytes(await readHomeFile(home, 'deviceKey'))
+  const device = await readDeviceKey(home)
   const walletKey = fromBase58(wallet)
   let certificate: Certificate
   try {

@@ -21,10 +21,11 @@ import { logger } from '@libp2p/logger'
 import type { AuthorSeq, DocVector, EntryRef, ReplicaSource, SyncPlan } from '../../protocols/sync/index.js'
 import { ClosedError, HomeCorruptError, HomeNotInitializedError, InvalidEntryError, InvalidInputError, NotFoundError, WalletMismatchError } from '../errors.js'
 import {
-  deriveVaultKeys, deviceKeyFromBytes, deviceKeyToBytes, ENTRY_KIND, membershipKey, vaultSeedSignature, equals, fromBase58, generateDeviceKey, isUpdateKind, issueChainCertificate, parseStreamKey,
+  deriveVaultKeys, deviceKeyToBytes, ENTRY_KIND, membershipKey, vaultSeedSignature, equals, fromBase58, generateDeviceKey, isUpdateKind, issueChainCertificate, parseStreamKey,
   parseTrustedEntry, streamKey, toHex, verifyAnyCertificate, verifyEntry, type Certificate, type DeviceKey, type Entry, type Wallet, type WalletAddress
 } from '../identity/index.js'
 import { acquireLock, ensureHomeDir, EntryStore, homePath, isInitialized, readHomeFile, readHomeText, writeHomeFile, type HomeLock } from '../store/index.js'
+import { readDeviceKey } from './enrol.js'
 import { CertRegistry } from './certs.js'
 import { authorOp } from './registry-ops.js'
 import { LaneRetirer, holdersOf } from './retire.js'
@@ -63,7 +64,7 @@ export async function loadMirrorIdentity (home: string): Promise<MirrorIdentity>
   let file: MirrorFile
   try { file = JSON.parse(text) } catch (err) { throw new HomeCorruptError(`${homePath(home, 'mirror')} is not valid JSON`, { home }, { cause: err }) }
   const walletKey = fromBase58(file.wallet)
-  const device = deviceKeyFromBytes(await readHomeFile(home, 'deviceKey'))
+  const device = await readDeviceKey(home)
   let certificate: Certificate
   try {
     certificate = verifyAnyCertificate(await readHomeFile(home, 'certificate'), { wallet: walletKey, deviceKey: device.publicKey, expiry: false })

@@ -6,7 +6,7 @@
  * does not pair into it; another wallet is refused (WALLET_MISMATCH) with vault.keys unchanged;
  * the home's own wallet certifies it again and every session is there.
  */
-import { readFile, rm, readdir } from 'node:fs/promises'
+import { readFile, rm, readdir, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { writeNewWallet } from '../../src/identity/index.js'
@@ -64,5 +64,18 @@ describe('a home that lost device.cert', () => {
     const show = await mesh('session', 'show', 'kept', '--home', home, '--json')
     expect(show.code, show.stderr).toBe(0)
     expect(JSON.parse(show.stdout).messages.map((m: any) => m.content)).toEqual(['still here'])
+  })
+
+  it('a device.key that does not decode is the home\'s damage, named (HOME_CORRUPT, exit 1), not bad input', async () => {
+    const home = join(dir, 'garbled')
+    const own = join(dir, 'own2.json')
+    await writeNewWallet(own)
+    expect((await mesh('init', '--home', home, '--wallet', own)).code).toBe(0)
+    await writeFile(join(home, 'device.key'), 'not a key')
+    const r = await mesh('status', '--home', home, '--json')
+    expect(r.code).toBe(1)
+    const err = JSON.parse(r.stderr).error
+    expect(err.code).toBe('HOME_CORRUPT')
+    expect(err.message).toContain(join(home, 'device.key'))
   })
 })
