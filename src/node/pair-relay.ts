@@ -30,13 +30,16 @@ export const PAIRING_SLOT_MS = 10 * 60_000
  * (at most 4 MiB, protocols/pair) with room for framing; a member's sync would not fit.
  */
 export const PAIRING_DATA_LIMIT = 5n * 1024n * 1024n
-/** Candidates a relay holds at once, and from one address (a household behind one NAT). */
+/**
+ * Candidates a relay holds at once, and from one network (an IPv4 address: a household behind
+ * one NAT; an IPv6 /56, what one household is given).
+ */
 export const MAX_CANDIDATES = 8
 export const MAX_PER_ADDRESS = 2
 /** Approvers' dialers a relay remembers at once. */
 const MAX_DIALERS = 16
 
-interface Slot { peer: PeerId, nameplate: string, address: string, seen: string, expires: number, release: () => void, timer: ReturnType<typeof setTimeout> }
+interface Slot { peer: PeerId, nameplate: string, address: string, seen: string, expires: number, since: number, release: () => void, timer: ReturnType<typeof setTimeout> }
 interface Dialer { targets: Set<string>, expires: number, release: () => void, timer: ReturnType<typeof setTimeout> }
 
 export interface RendezvousDeps {
@@ -73,11 +76,18 @@ export class PairingRendezvous implements RendezvousPolicy, PairingParties {
   register (peer: PeerId, nameplate: string, remoteAddr: string): number {
     const id = peer.toString()
     if (this.deps.isMember(id)) throw new PairingFailedError('a member does not register for pairing', { reason: 'member' })
-    const address = hostOf(remoteAddr)
+    const address = networkOf(remoteAddr)
     const had = this.slots.get(id)
     if (had === undefined) {
-      if (this.slots.size >= MAX_CANDIDATES) throw new PairingFailedError('the relay holds as many pairing candidates as it takes', { reason: 'full' })
       if ([...this.slots.values()].filter(s => s.address === address).length >= MAX_PER_ADDRESS) throw new PairingFailedError('this address holds as many pairing slots as it may', { reason: 'full' })
+      // Full: a network holding more slots than this one gives one up (its oldest), so whoever
+      // fills the list from a few networks cannot keep a device of another one from pairing.
+      if (this.slots.size >= MAX_CANDIDATES) {
+        const victim = this.evictable(address)
+        if (victim === undefined) throw new PairingFailedError('the relay holds as many pairing candidates as it takes', { reason: 'full' })
+        log('pairing slot of %s given up for a candidate of another network', victim)
+        this.end(victim)
+      }
     } else {
       clearTimeout(had.timer)
     }
@@ -86,7 +96,7 @@ export class PairingRendezvous implements RendezvousPolicy, PairingParties {
     const release = this.deps.exempt(peer, PAIRING_SLOT_MS)
     const timer = setTimeout(() => { this.end(id) }, PAIRING_SLOT_MS)
     timer.unref?.()
-    this.slots.set(id, { peer, nameplate, address, seen: remoteAddr, expires, release, timer })
+    this.slots.set(id, { peer, nameplate, address, seen: remoteAddr, expires, since: had?.since ?? this.clock(), release, timer })
     log('pairing candidate %s under %s until %d', id, nameplate, expires)
     return expires
   }
@@ -108,6 +118,17 @@ export class PairingRendezvous implements RendezvousPolicy, PairingParties {
     timer.unref?.()
     this.dialers.set(id, { targets: new Set([...(had?.targets ?? []), ...found.map(s => s.peer.toString())]), expires, release, timer })
     return found.map(s => ({ peer: s.peer, seen: s.seen }))
+  }
+
+  /** The oldest slot of the network holding the most, if that is more than `address` would hold with one more. */
+  private evictable (address: string): string | undefined {
+    const count = new Map<string, number>()
+    for (const sl of this.slots.values()) count.set(sl.address, (count.get(sl.address) ?? 0) + 1)
+    const most = Math.max(...count.values())
+    if (most <= (count.get(address) ?? 0) + 1) return undefined
+    let victim: [string, Slot] | undefined
+    for (const e of this.slots) if (count.get(e[1].address) === most && (victim === undefined || e[1].since < victim[1].since)) victim = e
+    return victim?.[0]
   }
 
   isCandidate (peerId: string): boolean { return (this.slots.get(peerId)?.expires ?? 0) > this.clock() }
@@ -154,10 +175,21 @@ export class PairingRendezvous implements RendezvousPolicy, PairingParties {
   }
 }
 
-/** The IP part of a multiaddr (candidates behind one NAT share it). */
-function hostOf (addr: string): string {
+/**
+ * The network a multiaddr's host is in: an IPv4 address (candidates behind one NAT share it), an
+ * IPv6 address's /56 (one household's prefix: an address of each of its 2^72 is no new network).
+ */
+export function networkOf (addr: string): string {
   const m = addr.match(/^\/(ip4|ip6|dns4|dns6|dns)\/([^/]+)/)
-  return m?.[2] ?? addr
+  if (m === null) return addr
+  if (m[1] !== 'ip6') return m[2] as string
+  const [head = '', tail = ''] = (m[2] as string).split('::')
+  const h = head === '' ? [] : head.split(':')
+  const t = tail === '' ? [] : tail.split(':')
+  const groups = (m[2] as string).includes('::') ? [...h, ...Array(Math.max(0, 8 - h.length - t.length)).fill('0'), ...t] : h
+  const words = groups.slice(0, 4).map(g => parseInt(g, 16) || 0)
+  words[3] = (words[3] as number) & 0xff00
+  return `${words.map(w => w.toString(16)).join(':')}::/56`
 }
 
 /**
