@@ -96,14 +96,15 @@ async function resume (ctx: LocalContext, input: ParsedInput<'sessions.resume'>)
   return await ctx.withSession(input.key, async (s) => {
     let leaseTaken = false
     let tookOverFrom: string | undefined
-    const readOnly = !ctx.vault.vault.writable
+    const notWritable = ctx.vault.vault.notWritable
+    const readOnly = notWritable !== undefined
     if (!readOnly) {
       const r = await s.takeLease({ take: input.take })
       leaseTaken = true
       if (r.tookOverFrom !== undefined) tookOverFrom = r.tookOverFrom.label ?? r.tookOverFrom.device
     }
     const info = s.resumeInfo({ tail: input.tail ?? 50 })
-    return { ...info, messages: labelled(s, info.messages), firstIndex: info.messageCount - info.messages.length, leaseTaken, tookOverFrom, readOnly }
+    return { ...info, messages: labelled(s, info.messages), firstIndex: info.messageCount - info.messages.length, leaseTaken, tookOverFrom, readOnly, ...(notWritable !== undefined ? { notWritable } : {}) }
   })
 }
 

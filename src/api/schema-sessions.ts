@@ -67,7 +67,8 @@ export const SessionViewSchema = z.object({
 export const ResumeSchema = SessionViewSchema.extend({
   leaseTaken: z.boolean(),
   tookOverFrom: z.string().optional().describe('label of the device the lease was taken over from'),
-  readOnly: z.boolean()
+  readOnly: z.boolean().describe('this device does not write (see notWritable): the session is shown, no lease taken'),
+  notWritable: z.enum(['revoked', 'read-only', 'expired']).optional().describe('why this device does not write: revoked, a read-only certificate, or one that expired')
 })
 
 export const NewMessageSchema = z.object({

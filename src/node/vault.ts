@@ -171,9 +171,15 @@ export class Vault extends EventEmitter<VaultEvents> {
    * downgrade learns the newer one from its peers) has `write` and has not expired by its own
    * clock (no tolerance: the holder stops on time).
    */
-  get writable (): boolean {
+  get writable (): boolean { return this.notWritable === undefined }
+
+  /** Why this device may not write: revoked, a certificate without `write`, or one that expired; undefined when it may. */
+  get notWritable (): 'revoked' | 'read-only' | 'expired' | undefined {
+    if (this.certs.isRevoked(this.identity.device.publicKey)) return 'revoked'
     const cert = this.certs.get(this.identity.device.publicKey) ?? this.identity.certificate
-    return hasCapability(cert, 'write') && !isExpired(cert, this.opts.clock(), 0) && !this.certs.isRevoked(this.identity.device.publicKey)
+    if (!hasCapability(cert, 'write')) return 'read-only'
+    if (isExpired(cert, this.opts.clock(), 0)) return 'expired'
+    return undefined
   }
   /**
    * Throws why this device may not write, if it may not: DEVICE_REVOKED (with who revoked it and
@@ -185,6 +191,11 @@ export class Vault extends EventEmitter<VaultEvents> {
     const r = this.certs.revocationOf(this.identity.device.publicKey)
     if (r !== undefined) {
       throw new DeviceRevokedError(`this device (${label}) was revoked by ${r.by.join(', ')} at ${messageTime(r.at)}${r.reason !== '' ? ` (${r.reason})` : ''}: it cannot ${what}. It keeps what it holds; every other device refuses anything it writes from now on`, { revokedAt: r.at, revokedBy: r.by, reason: r.reason })
+    }
+    if (this.notWritable === 'expired') {
+      const cert = this.certs.get(this.identity.device.publicKey) ?? this.identity.certificate
+      // READ_ONLY all the same (what every caller, HTTP's 403 and the follower, already handle), said as what it is.
+      throw new ReadOnlyError(`this device's certificate (${label}) expired at ${messageTime(cert.expiresAt as number)}: it cannot ${what} until it is renewed (\`mesh init --wallet PATH\`, or paired again)`, { reason: 'expired' })
     }
     throw new ReadOnlyError(`this device (${label}) is read-only: it cannot ${what}. Its certificate grants only read`)
   }

@@ -201,9 +201,11 @@ describe('a certificate change keeps what was written before it', () => {
     const b2 = await openVault({ home: hb })
     cleanups.push(async () => { await b2.close() })
     expect(b2.vault.writable).toBe(false)
+    expect(b2.vault.notWritable).toBe('expired')
     const sb = await b2.sessions.open(SESSION)
     expect(sb.messages().map(m => m.content)).toEqual(FORTY.slice(0, 10))
-    await expect(sb.append({ role: 'user', content: 'expired' })).rejects.toMatchObject({ code: 'READ_ONLY' })
+    // Refused as READ_ONLY (what every caller handles), said as what it is.
+    await expect(sb.append({ role: 'user', content: 'expired' })).rejects.toMatchObject({ code: 'READ_ONLY', details: { reason: 'expired' }, message: expect.stringContaining('expired at') })
     await sb.close()
     await b2.close()
 

@@ -215,7 +215,7 @@ export class Follower {
       this.leased.add(key)
       return true
     } catch (err) {
-      if (isMeshError(err) && (err.code === 'LEASE_HELD' || err.code === 'READ_ONLY')) {
+      if (isMeshError(err) && (err.code === 'LEASE_HELD' || err.code === 'READ_ONLY' || err.code === 'DEVICE_REVOKED')) {
         this.leased.add(key) // said once per run
         if (err.code === 'LEASE_HELD') this.o.log(`${key} is driven by ${String(err.details.holder ?? 'another device')}: capturing what the agent writes here anyway`)
         return false

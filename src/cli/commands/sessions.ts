@@ -153,6 +153,9 @@ export function printSession (info: View): void {
   for (const m of info.messages) out.line(formatMessage(m))
 }
 
+
+/** Why a device shows a session without taking its lease (sessions.resume's notWritable). */
+const NOT_WRITABLE = { 'read-only': 'read-only device', revoked: 'this device was revoked', expired: 'this device\'s certificate expired' } as const
 export const resumeCmd: Command = {
   name: 'resume',
   arity: 1,
@@ -166,7 +169,7 @@ export const resumeCmd: Command = {
     return await withApi(g, async api => {
       const info = await api.call('sessions.resume', { key, take: values.take === true, tail })
       if (g.json) { out.json(info); return 0 }
-      if (info.readOnly) out.line('(read-only device: showing the session without taking the driver lease)')
+      if (info.readOnly) out.line(`(${NOT_WRITABLE[info.notWritable ?? 'read-only']}: showing the session without taking the driver lease)`)
       else if (info.tookOverFrom !== undefined) out.line(`took the driver lease over from ${info.tookOverFrom}`)
       printSession(info)
       return 0
