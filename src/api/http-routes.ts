@@ -1,7 +1,8 @@
 /**
  * The API's REST routes, one per method, derived from METHODS[*].http: matching a path, reading
- * a method's input from the path, query and JSON body (each string read as the schema expects,
- * zod then judging it), and the HTTP status of an error, by its stable code.
+ * a method's input from the path and from the query (GET, DELETE) or the JSON body (POST, PUT),
+ * each string read as the schema expects and zod then judging it, and the HTTP status of an
+ * error, by its stable code.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http'
 import { isBadInputReason, isMeshError, MeshError, type ErrorCode } from '../errors.js'
@@ -105,8 +106,8 @@ export function sendError (res: ServerResponse, err: unknown): void {
   send(res, status, { error: errorToWire(err) }, false, err instanceof HttpError ? err.headers : {})
 }
 
-async function readBody (req: IncomingMessage): Promise<unknown> {
-  const type = req.headers['content-type'] ?? ''
+/** The request's body, whole (at most MAX_BODY bytes, else 413). */
+async function readRaw (req: IncomingMessage): Promise<Buffer> {
   const chunks: Buffer[] = []
   let size = 0
   for await (const chunk of req as AsyncIterable<Buffer>) {
@@ -114,19 +115,51 @@ async function readBody (req: IncomingMessage): Promise<unknown> {
     if (size > MAX_BODY) throw new HttpError(413, 'INVALID_INPUT', `request body over ${MAX_BODY} bytes`)
     chunks.push(chunk)
   }
-  if (size === 0) return {}
+  return Buffer.concat(chunks, size)
+}
+
+async function readBody (req: IncomingMessage): Promise<unknown> {
+  const type = req.headers['content-type'] ?? ''
+  const body = await readRaw(req)
+  if (body.length === 0) return {}
   // JSON only: a form post from another origin cannot reach a method (it has no token either).
   if (!/^application\/json\b/i.test(type)) throw new HttpError(415, 'INVALID_INPUT', 'send the body as application/json')
   try {
-    return JSON.parse(Buffer.concat(chunks).toString('utf8'))
+    return JSON.parse(body.toString('utf8'))
   } catch (err: any) {
     throw new HttpError(400, 'INVALID_INPUT', `the body is not JSON: ${err?.message ?? err}`)
   }
 }
 
-/** Calls a route's method with the input read from its path, query and body, and sends the result. */
+/** What a route takes besides its path parameters, said as inputIssues says it. */
+function takes (r: Route): string {
+  const fields = Object.keys(r.def.input.shape).filter(k => !r.params.includes(k))
+  return fields.length > 0 ? `it takes ${fields.join(', ')}` : 'it takes nothing besides its path'
+}
+
+/**
+ * A method's input comes from one place besides its path: the query for GET and DELETE, the JSON
+ * body for the others. Input sent in the other place is refused rather than dropped unsaid, as a
+ * field the method does not take is: `POST /api/sessions?title=x` created a session without its
+ * title, `?force=true` on an append did not force it, and a caller could not tell.
+ */
+async function refuseMisplaced (r: Route, url: URL, req: IncomingMessage): Promise<void> {
+  const where = `${req.method ?? r.def.http.verb} ${url.pathname}`
+  if (r.def.http.verb === 'GET' || r.def.http.verb === 'DELETE') {
+    // Read whole (within MAX_BODY) rather than left unread: the answer goes on the same connection.
+    if ((await readRaw(req)).length > 0) throw new HttpError(400, 'INVALID_INPUT', `${r.name}: a request body is refused: ${where} takes its input in the query string (${takes(r)})`)
+    return
+  }
+  const keys = [...new Set(url.searchParams.keys())]
+  if (keys.length > 0) {
+    throw new HttpError(400, 'INVALID_INPUT', `${r.name}: ${keys.length === 1 ? 'query parameter' : 'query parameters'} ${keys.map(k => `"${k}"`).join(', ')} refused: ${where} takes its input as a JSON body (${takes(r)})`)
+  }
+}
+
+/** Calls a route's method with the input read from its path and its query or body, and sends the result. */
 export async function callRoute (api: MeshApi, r: Route, match: RegExpExecArray, url: URL, req: IncomingMessage, res: ServerResponse): Promise<void> {
   const verb = r.def.http.verb
+  await refuseMisplaced(r, url, req)
   const raw: Record<string, unknown> = verb === 'GET' || verb === 'DELETE' ? {} : await readBody(req) as Record<string, unknown>
   if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) throw new HttpError(400, 'INVALID_INPUT', 'the body must be a JSON object')
   if (verb === 'GET' || verb === 'DELETE') {

@@ -68,7 +68,7 @@ function operation (name: string, def: MethodDef, schemas: Json): Json {
   if (parameters.length === 0) delete op.parameters
   op.responses = {
     200: { description: 'the result', content: { 'application/json': { schema: output } } },
-    400: errorResponse('bad input (INVALID_INPUT and other usage codes; PAIRING_FAILED with reason wrong-code, a code typed wrong)'),
+    400: errorResponse(`bad input (INVALID_INPUT and other usage codes; PAIRING_FAILED with reason wrong-code, a code typed wrong), including ${def.http.verb === 'GET' || def.http.verb === 'DELETE' ? 'a request body (input goes in the query)' : 'a query parameter (input goes in the JSON body)'}`),
     401: errorResponse('no token or a wrong one'),
     default: errorResponse('any other failure: 404 *_NOT_FOUND, 408 ABORTED with reason timeout (a wait\'s timeoutMs ran out), 409 LEASE_HELD / LEASE_NOT_HELD / SESSION_EXISTS / AGENT_BUSY, 403 READ_ONLY, 500')
   }

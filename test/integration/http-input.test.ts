@@ -1,0 +1,87 @@
+/**
+ * What the HTTP API refuses, and how it says so, met as a client meets it: a fresh home's API
+ * served in this process on 127.0.0.1 (any free port) and raw requests. Input sent where the
+ * method does not read it (a query on POST, a body on GET or DELETE) is refused, not dropped.
+ */
+import { request } from 'node:http'
+import { join } from 'node:path'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { serveHttp, type HttpServer } from '../../src/api/http.js'
+import { createLocalApi, openVault, type LocalApi, type MeshVault } from '../../src/api/index.js'
+import { writeNewWallet } from '../../src/identity/index.js'
+import { tempDir } from '../helpers/tmp.js'
+
+let t: { dir: string, cleanup: () => Promise<void> }
+let vault: MeshVault
+let api: LocalApi
+let server: HttpServer
+let token: string
+beforeAll(async () => {
+  t = await tempDir()
+  const home = join(t.dir, 'home')
+  const wallet = await writeNewWallet(join(t.dir, 'wallet.json'))
+  vault = await openVault({ home, wallet, label: 'solo' })
+  api = await createLocalApi({ vault })
+  server = await serveHttp(api, { home, port: 0 })
+  token = server.loginUrl.slice(server.loginUrl.indexOf('#token=') + '#token='.length)
+}, 30_000)
+afterAll(async () => {
+  await server?.close()
+  await api?.close()
+  await vault?.close()
+  await t?.cleanup()
+})
+
+interface Answer { status: number, headers: Record<string, string | string[] | undefined>, body: any }
+
+/** One request with node:http (fetch will not send a body with GET). */
+async function send (verb: string, path: string, opts: { body?: string, headers?: Record<string, string>, auth?: boolean } = {}): Promise<Answer> {
+  const headers: Record<string, string> = { ...(opts.auth === false ? {} : { authorization: `Bearer ${token}` }), ...opts.headers }
+  if (opts.body !== undefined) { headers['content-type'] ??= 'application/json'; headers['content-length'] = String(Buffer.byteLength(opts.body)) }
+  return await new Promise((resolve, reject) => {
+    const req = request({ host: '127.0.0.1', port: server.port, method: verb, path, headers }, (res) => {
+      let text = ''
+      res.on('data', (d: Buffer) => { text += d.toString() })
+      res.on('end', () => { resolve({ status: res.statusCode ?? 0, headers: res.headers, body: text === '' ? undefined : JSON.parse(text) }) })
+    })
+    req.once('error', reject)
+    req.end(opts.body)
+  })
+}
+
+const error = (a: Answer, status: number, code: string): { code: string, message: string, details: Record<string, unknown> } => {
+  expect(a.status, JSON.stringify(a.body)).toBe(status)
+  expect(a.headers['content-type']).toBe('application/json; charset=utf-8')
+  expect(a.body.error).toMatchObject({ code })
+  return a.body.error
+}
+
+describe('the HTTP API reads each method\'s input from one place, and refuses it anywhere else', () => {
+  it('refuses a query parameter on POST, naming what the method takes, and does nothing', async () => {
+    const made = error(await send('POST', '/api/sessions?title=x', { body: JSON.stringify({ key: 'agent:main:q' }) }), 400, 'INVALID_INPUT')
+    expect(made.message).toMatch(/^sessions\.create: query parameter "title" refused: POST \/api\/sessions takes its input as a JSON body \(it takes key, title, /)
+    // Nothing was created without its title.
+    error(await send('GET', `/api/sessions/${encodeURIComponent('agent:main:q')}`), 404, 'SESSION_NOT_FOUND')
+
+    expect((await send('POST', '/api/sessions', { body: JSON.stringify({ key: 'agent:main:q', title: 'in the body' }) })).status).toBe(200)
+    const forced = error(await send('POST', `/api/sessions/${encodeURIComponent('agent:main:q')}/messages?force=true&x=1&x=2`, { body: JSON.stringify({ role: 'user', content: 'hi' }) }), 400, 'INVALID_INPUT')
+    expect(forced.message).toMatch(/^sessions\.append: query parameters "force", "x" refused: POST \/api\/sessions\/agent%3Amain%3Aq\/messages takes its input as a JSON body \(it takes .*force/)
+    expect((await send('GET', `/api/sessions/${encodeURIComponent('agent:main:q')}`)).body.messageCount).toBe(0)
+    // Without a body at all, too.
+    error(await send('POST', `/api/sessions/${encodeURIComponent('agent:main:q')}/task?plan=x`), 400, 'INVALID_INPUT')
+  })
+
+  it('refuses a body on GET and DELETE, naming what the method takes in the query', async () => {
+    expect((await send('PUT', '/api/memory/x', { body: JSON.stringify({ value: 'kept' }) })).status).toBe(200)
+    const deleted = error(await send('DELETE', '/api/memory/x', { body: JSON.stringify({ bogus: 1 }) }), 400, 'INVALID_INPUT')
+    expect(deleted.message).toBe('memory.delete: a request body is refused: DELETE /api/memory/x takes its input in the query string (it takes nothing besides its path)')
+    expect((await send('GET', '/api/memory/x')).body).toMatchObject({ value: 'kept' })
+    const listed = error(await send('GET', '/api/sessions', { body: '{"details":true}' }), 400, 'INVALID_INPUT')
+    expect(listed.message).toMatch(/^sessions\.list: a request body is refused: GET \/api\/sessions takes its input in the query string \(it takes .*details/)
+    // Whatever its type: not JSON is no excuse for dropping it.
+    error(await send('GET', '/api/status', { body: 'x', headers: { 'content-type': 'text/plain' } }), 400, 'INVALID_INPUT')
+    // Each method still reads its own place.
+    expect((await send('GET', '/api/sessions?details=true')).status).toBe(200)
+    expect((await send('DELETE', '/api/memory/x')).body).toEqual({ deleted: true })
+  })
+})
