@@ -28,6 +28,7 @@ import { apiToken, INFO_FILE, loginUrl, readHttpInfo, type HttpInfo } from './ht
 import { callRoute, compile, HttpError, sendError, type Route } from './http-routes.js'
 import { guardDeadlines, NODE_CHECK_OFF, type Deadlines } from './http-deadlines.js'
 import { defaultWebDir, serveStatic } from './http-static.js'
+import type { OpenApiOptions } from './openapi.js'
 import type { MethodDef, MethodName } from './schema.js'
 
 /** The documented default port (unassigned by IANA); a busy port falls back to a free one. */
@@ -70,8 +71,8 @@ export async function serveHttp (api: MeshApi, opts: HttpOptions): Promise<HttpS
   const { logger } = await import('@libp2p/logger')
   // zod, the schemas, their routes, the OpenAPI document and ws: loaded by the first request, so
   // a daemon that no client talks to does not hold them (a few MB of an idle node's memory).
-  let loading: Promise<{ routes: Route[], openApiDocument: () => unknown, wss: WebSocketServer }> | undefined
-  const load = async (): Promise<{ routes: Route[], openApiDocument: () => unknown, wss: WebSocketServer }> => await (loading ??= (async () => {
+  let loading: Promise<{ routes: Route[], openApiDocument: (opts: OpenApiOptions) => unknown, wss: WebSocketServer }> | undefined
+  const load = async (): Promise<{ routes: Route[], openApiDocument: (opts: OpenApiOptions) => unknown, wss: WebSocketServer }> => await (loading ??= (async () => {
     const [{ z }, { METHODS }, { openApiDocument }, { WebSocketServer }] = await Promise.all([
       import('zod'), import('./schema.js'), import('./openapi.js'), import('ws')
     ])
@@ -95,6 +96,8 @@ export async function serveHttp (api: MeshApi, opts: HttpOptions): Promise<HttpS
   const tokenOk = (given: string | undefined): boolean => given !== undefined && given !== '' && timingSafeEqual(digest(given), expected)
   let openapi: string | undefined
   let port = 0
+  /** http://HOST:PORT once listening. */
+  let baseUrl = ''
   const hostOk = (h: string | undefined): boolean => {
     if (!LOOPBACK.has(host)) return true // configured to listen elsewhere: names are the user's choice
     if (h === undefined) return false
@@ -114,7 +117,8 @@ export async function serveHttp (api: MeshApi, opts: HttpOptions): Promise<HttpS
     }
     const { routes, openApiDocument } = await load()
     if (url.pathname === '/api/openapi.json' && (req.method === 'GET' || req.method === 'HEAD')) {
-      openapi ??= JSON.stringify(openApiDocument())
+      // With this server's own address: a client generated from it sends the token there.
+      openapi ??= JSON.stringify(openApiDocument({ serverUrl: baseUrl }))
       res.writeHead(200, { 'content-type': 'application/json; charset=utf-8', 'cache-control': 'no-store' })
       res.end(req.method === 'HEAD' ? undefined : openapi)
       return
@@ -158,7 +162,8 @@ export async function serveHttp (api: MeshApi, opts: HttpOptions): Promise<HttpS
     fellBack = true
   }
   const shownHost = host.includes(':') ? `[${host}]` : host
-  const url = `http://${shownHost}:${port}`
+  baseUrl = `http://${shownHost}:${port}`
+  const url = baseUrl
   const info: HttpInfo = { url, host, port, pid: process.pid }
   try {
     await atomicWrite(join(opts.home, INFO_FILE), JSON.stringify(info) + '\n', 0o600)

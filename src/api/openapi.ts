@@ -1,7 +1,7 @@
 /**
  * The OpenAPI 3.1 document of the HTTP API, generated from the one schema (METHODS, EventSchema): served
- * at GET /api/openapi.json and committed as web/openapi.json (a test keeps the two equal;
- * `node scripts/generate-openapi.js` rewrites the file after a build).
+ * at GET /api/openapi.json and committed as web/openapi.json (a test keeps the two equal but for
+ * `servers`; `node scripts/generate-openapi.js` rewrites the file after a build).
  *
  * @example
  * const doc = openApiDocument()
@@ -77,7 +77,19 @@ function operation (name: string, def: MethodDef, schemas: Json): Json {
   return op
 }
 
-export function openApiDocument (): Json {
+/** The documented default address: what the committed document names (http.ts's DEFAULT_HTTP_PORT). */
+export const DEFAULT_SERVER_URL = 'http://127.0.0.1:7433'
+
+export interface OpenApiOptions {
+  /**
+   * The address of the server that serves the document. A client generated from it sends this
+   * home's bearer token there, so a daemon on another port must name its own: the default port
+   * may be another home's daemon, or anything else. @default DEFAULT_SERVER_URL (the committed file)
+   */
+  serverUrl?: string
+}
+
+export function openApiDocument (opts: OpenApiOptions = {}): Json {
   const schemas: Json = { Error: ERROR }
   const paths: Json = {}
   for (const [name, def] of Object.entries(METHODS) as Array<[string, MethodDef]>) {
@@ -124,7 +136,9 @@ export function openApiDocument (): Json {
       version: '1',
       description: 'The local API of a running `mesh join`, on 127.0.0.1 (default port 7433). Every /api request needs the bearer token in the home\'s api.token; `mesh dashboard` prints a login URL carrying it.'
     },
-    servers: [{ url: 'http://127.0.0.1:7433' }],
+    servers: [opts.serverUrl === undefined
+      ? { url: DEFAULT_SERVER_URL, description: 'the default port; a daemon listening on another one serves this document at /api/openapi.json with its own address' }
+      : { url: opts.serverUrl, description: 'the daemon that served this document' }],
     security: [{ bearer: [] }],
     paths,
     components: {

@@ -1,7 +1,8 @@
 /**
  * What the HTTP API refuses, and how it says so, met as a client meets it: a fresh home's API
- * served in this process on 127.0.0.1 (any free port) and raw requests. Input sent where the
- * method does not read it (a query on POST, a body on GET or DELETE) is refused, not dropped.
+ * served in this process on 127.0.0.1 (any free port, never the default one) and raw requests.
+ * Input sent where the method does not read it (a query on POST, a body on GET or DELETE) is
+ * refused, not dropped; the served OpenAPI document names this server, not the default port.
  */
 import { request } from 'node:http'
 import { join } from 'node:path'
@@ -83,5 +84,14 @@ describe('the HTTP API reads each method\'s input from one place, and refuses it
     // Each method still reads its own place.
     expect((await send('GET', '/api/sessions?details=true')).status).toBe(200)
     expect((await send('DELETE', '/api/memory/x')).body).toEqual({ deleted: true })
+  })
+})
+
+describe('the OpenAPI document served by a daemon names that daemon', () => {
+  it('lists this server\'s own URL, not the default port', async () => {
+    expect(server.port).not.toBe(7433)
+    const doc = (await send('GET', '/api/openapi.json')).body
+    expect(doc.servers).toEqual([{ url: server.url, description: expect.any(String) }])
+    expect(server.url).toBe(`http://127.0.0.1:${server.port}`)
   })
 })

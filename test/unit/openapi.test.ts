@@ -21,4 +21,9 @@ describe('openapi', () => {
     expect(doc.paths['/api/events'].get.parameters.map((p: any) => p.name)).toEqual(['after', 'sessions', 'run', 'token'])
     expect(doc.components.schemas.Event.oneOf ?? doc.components.schemas.Event.anyOf).toBeDefined()
   })
+
+  it('names the server it is served by; only the committed file names the default port', () => {
+    expect(openApiDocument().servers.map((s: any) => s.url)).toEqual(['http://127.0.0.1:7433'])
+    expect(openApiDocument({ serverUrl: 'http://127.0.0.1:45123' }).servers.map((s: any) => s.url)).toEqual(['http://127.0.0.1:45123'])
+  })
 })
