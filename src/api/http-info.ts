@@ -15,6 +15,8 @@ import { atomicWrite } from '../store/files.js'
 
 export const TOKEN_FILE = 'api.token'
 export const INFO_FILE = 'api.json'
+/** The page `mesh dashboard` opens (writeLoginPage). */
+export const LOGIN_PAGE_FILE = 'dashboard.html'
 
 /** What api.json records for clients (`mesh dashboard`, scripts) to find the server. */
 export interface HttpInfo { url: string, host: string, port: number, pid: number }
@@ -54,3 +56,22 @@ export async function readHttpInfo (home: string): Promise<HttpInfo | undefined>
 }
 
 export const loginUrl = (url: string, token: string): string => `${url}/#token=${token}`
+
+const escapeHtml = (s: string): string => s.replace(/[&<>"']/g, c => `&#${c.charCodeAt(0)};`)
+
+/**
+ * Writes the page that sends a browser on to the login URL: in the home, owner-only (0600) like
+ * api.token beside it, so it shows the token to no one the token file does not. `mesh dashboard`
+ * opens this file rather than the URL because a browser's arguments (and its opener's, xdg-open
+ * or open) are readable by every local user in /proc/PID/cmdline and `ps`; Jupyter opens its
+ * server the same way. Returns the page's path.
+ */
+export async function writeLoginPage (home: string, url: string, token: string): Promise<string> {
+  const to = escapeHtml(loginUrl(url, token))
+  const page = '<!doctype html>\n<html><head><meta charset="utf-8"><meta name="referrer" content="no-referrer">\n' +
+    `<meta http-equiv="refresh" content="0;url=${to}">\n<title>mesh dashboard</title></head>\n` +
+    `<body><p>Opening the <a href="${to}">mesh dashboard</a>…</p></body></html>\n`
+  const path = join(home, LOGIN_PAGE_FILE)
+  await atomicWrite(path, page, 0o600)
+  return path
+}

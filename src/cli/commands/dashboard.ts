@@ -1,11 +1,14 @@
 /**
  * mesh dashboard: print the login URL of the dashboard served by the running `mesh join` (its
  * token is in the URL's fragment, which the browser never sends to a server) and open it in a
- * browser when this session has a display. Talks to the daemon over HTTP only: loads no libp2p.
+ * browser when this session has a display. The browser is given a page in the home that leads on
+ * to the URL, never the URL: a command line is readable by every local user. Talks to the daemon
+ * over HTTP only: loads no libp2p.
  */
 import { spawn } from 'node:child_process'
 import { accessSync, constants } from 'node:fs'
 import { delimiter, join } from 'node:path'
+import { pathToFileURL } from 'node:url'
 import { DaemonNotRunningError, UnauthorizedError } from '../../errors.js'
 import { stdout as out, type Globals } from '../context.js'
 import type { Command } from '../command.js'
@@ -21,7 +24,7 @@ export const dashboardCmd: Command = {
   ],
   options: { 'no-open': { type: 'boolean' } },
   async run (g: Globals, _args, values) {
-    const { readHttpInfo, readToken, loginUrl } = await import('../../api/http-info.js')
+    const { readHttpInfo, readToken, loginUrl, writeLoginPage } = await import('../../api/http-info.js')
     const info = await readHttpInfo(g.home)
     const token = await readToken(g.home)
     if (info === undefined || token === undefined) throw notServing(g.home, 'it records no HTTP address')
@@ -29,8 +32,11 @@ export const dashboardCmd: Command = {
     const url = loginUrl(info.url, token)
     const opener = values['no-open'] === true ? undefined : browserOpener()
     if (opener !== undefined) {
+      // The opener and the browser get the file's name, not the URL: their argv is public
+      // (/proc/PID/cmdline), the page (0600, in the home) is not.
+      const page = pathToFileURL(await writeLoginPage(g.home, info.url, token)).href
       // Detached and unreferenced: the browser outlives this command, and its output is not ours.
-      const child = spawn(opener, [url], { detached: true, stdio: 'ignore' })
+      const child = spawn(opener, [page], { detached: true, stdio: 'ignore' })
       child.on('error', (err: any) => { out.err(`could not start ${opener} (${err?.code ?? err?.message ?? err}): open the link yourself`) })
       child.unref()
     }

@@ -1,0 +1,76 @@
+/**
+ * `mesh dashboard` opening a browser keeps the token off every command line: a command's argv is
+ * readable by every local user (/proc/PID/cmdline, ps). The real CLI runs against a fresh home's
+ * API served in this process on 127.0.0.1, with a display set and a stub xdg-open first on PATH
+ * that records the argv it was given.
+ */
+import { chmod, mkdir, readFile, rm, stat, writeFile } from 'node:fs/promises'
+import { join } from 'node:path'
+import { fileURLToPath } from 'node:url'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { serveHttp, type HttpServer } from '../../src/api/http.js'
+import { createLocalApi, openVault, type LocalApi, type MeshVault } from '../../src/api/index.js'
+import { writeNewWallet } from '../../src/identity/index.js'
+import { cliEnv, runCli } from '../helpers/cli.js'
+import { tempDir } from '../helpers/tmp.js'
+import { until } from '../helpers/wait.js'
+
+let t: { dir: string, cleanup: () => Promise<void> }
+let home: string
+let vault: MeshVault
+let api: LocalApi
+let server: HttpServer
+let token: string
+beforeAll(async () => {
+  t = await tempDir()
+  home = join(t.dir, 'home')
+  const wallet = await writeNewWallet(join(t.dir, 'wallet.json'))
+  vault = await openVault({ home, wallet, label: 'solo' })
+  api = await createLocalApi({ vault })
+  server = await serveHttp(api, { home, port: 0 })
+  token = server.loginUrl.slice(server.loginUrl.indexOf('#token=') + '#token='.length)
+}, 30_000)
+afterAll(async () => {
+  await server?.close()
+  await api?.close()
+  await vault?.close()
+  await t?.cleanup()
+})
+
+describe('mesh dashboard', () => {
+  it('opens the browser on a page only this user can read, never with the token in its argv', async () => {
+    const bin = join(t.dir, 'bin')
+    const log = join(t.dir, 'opener-argv')
+    await mkdir(bin)
+    // Written whole, then renamed: the test reads it only once the stub is done.
+    await writeFile(join(bin, 'xdg-open'), `#!/bin/sh\nprintf '%s\\n' "$0" "$@" > '${log}.part' && mv '${log}.part' '${log}'\n`)
+    await chmod(join(bin, 'xdg-open'), 0o755)
+    const env = cliEnv(t.dir, { DISPLAY: ':0', PATH: `${bin}:${process.env.PATH ?? ''}` })
+    delete env.WAYLAND_DISPLAY
+
+    const r = await runCli(['dashboard', '--home', home], { env })
+    expect(r.code, r.stderr).toBe(0)
+    // The user's own terminal still gets the link, to paste where no browser opened.
+    expect(r.stdout.split('\n')[0]).toBe(server.loginUrl)
+    expect(r.stdout).toMatch(/opened in your browser/)
+
+    await until(async () => await stat(log).then(() => true, () => false), 'the stub opener ran')
+    const argv = (await readFile(log, 'utf8')).trimEnd().split('\n')
+    expect(argv[0]).toBe(join(bin, 'xdg-open'))
+    expect(argv).toHaveLength(2)
+    for (const arg of argv) expect(arg).not.toContain(token)
+    // It was given a file in the home, owner-only like api.token, that leads on to the login URL.
+    const page = fileURLToPath(argv[1] as string)
+    expect(page.startsWith(home + '/')).toBe(true)
+    expect((await stat(page)).mode & 0o777).toBe(0o600)
+    const html = await readFile(page, 'utf8')
+    expect(html).toContain(`<meta http-equiv="refresh" content="0;url=${server.loginUrl}">`)
+    expect(html).toContain('<meta name="referrer" content="no-referrer">')
+
+    await rm(log)
+    const json = await runCli(['dashboard', '--home', home, '--json'], { env })
+    expect(JSON.parse(json.stdout)).toEqual({ url: server.url, loginUrl: server.loginUrl, port: server.port, opened: true })
+    await until(async () => await stat(log).then(() => true, () => false), 'the stub opener ran again')
+    expect(await readFile(log, 'utf8')).not.toContain(token)
+  })
+})
