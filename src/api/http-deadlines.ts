@@ -17,6 +17,8 @@
  */
 import type { IncomingMessage, Server, ServerOptions, ServerResponse } from 'node:http'
 import type { Socket } from 'node:net'
+import { AbortedError } from '../errors.js'
+import { rawError } from './http-routes.js'
 
 export interface Deadlines {
   /** From connecting (or the previous response's end) to a request's complete headers. @default 10_000 */
@@ -33,7 +35,8 @@ const TIMER_MAX_MS = 2_147_483_647
 /** Options for `createServer` that leave the deadlines to `guardDeadlines` (Node's check never due, and a no-op if it ever runs). */
 export const NODE_CHECK_OFF: ServerOptions = { headersTimeout: 0, requestTimeout: 0, connectionsCheckingInterval: TIMER_MAX_MS }
 
-const TIMED_OUT = 'HTTP/1.1 408 Request Timeout\r\nConnection: close\r\nContent-Length: 0\r\n\r\n'
+/** The 408 for a request not in within its deadline: ABORTED with reason timeout, the code and status a wait's own timeout has. */
+const timedOut = (what: string, ms: number): string => rawError(new AbortedError(`the request's ${what} did not arrive within ${ms} ms`, { reason: 'timeout', timeoutMs: ms }))
 
 interface State {
   timer?: ReturnType<typeof setTimeout>
@@ -52,7 +55,7 @@ export function guardDeadlines (server: Server, deadlines: Deadlines = {}): void
     // Every byte of the request is here and we are still answering: not the client's delay.
     if (s.req?.complete === true) return
     // Like Node's own timeout: a 408 unless a response has begun, then the socket goes.
-    if (s.res?.headersSent !== true && socket.writable) socket.write(TIMED_OUT)
+    if (s.res?.headersSent !== true && socket.writable) socket.write(s.req === undefined ? timedOut('headers', headersMs) : timedOut('body', requestMs))
     socket.destroy()
   }
   const arm = (socket: Socket, s: State, ms: number): void => {

@@ -10,7 +10,10 @@ import type { Duplex } from 'node:stream'
 import type { Logger } from '@libp2p/logger'
 import type { WebSocket, WebSocketServer } from 'ws'
 import type { EventRecord, MeshApi, SubscribeOptions } from './api.js'
+import { HttpError, rawError } from './http-routes.js'
 
+/** Where the stream is served. */
+export const EVENTS_PATH = '/api/events'
 /** The subprotocol a browser asks for; it sends its token as a second one, `bearer.<token>`. */
 export const WS_PROTOCOL = 'mesh.events'
 /** Close code sent when a client's unread events exceed MAX_BUFFERED: reconnect with ?after=. */
@@ -45,22 +48,21 @@ export function serveEvents (server: Server, init: EventStreamInit): EventStream
   const { api, run, hostOk, tokenOk, log } = init
   let wss: WebSocketServer | undefined
   const alive = new WeakSet<WebSocket>()
-  const refuse = (socket: Duplex, status: string): void => {
-    socket.end(`HTTP/1.1 ${status}\r\nContent-Length: 0\r\nConnection: close\r\n\r\n`)
-  }
+  // Said in the JSON error every other /api answer has, not an empty body.
+  const refuse = (socket: Duplex, err: HttpError): void => { socket.end(rawError(err)) }
   server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
     const url = new URL(req.url ?? '/', 'http://localhost')
-    if (url.pathname !== '/api/events') { refuse(socket, '404 Not Found'); return }
-    if (!hostOk(req.headers.host)) { refuse(socket, '421 Misdirected Request'); return }
+    if (url.pathname !== EVENTS_PATH) { refuse(socket, new HttpError(404, 'NOT_FOUND', `no WebSocket at ${url.pathname}: the event stream is ${EVENTS_PATH}`)); return }
+    if (!hostOk(req.headers.host)) { refuse(socket, new HttpError(421, 'INVALID_INPUT', 'this server answers only to its loopback address')); return }
     // A browser names the page's origin: only our own page may open the stream.
     const origin = req.headers.origin
-    if (origin !== undefined && !hostOk(hostOf(origin))) { refuse(socket, '403 Forbidden'); return }
+    if (origin !== undefined && !hostOk(hostOf(origin))) { refuse(socket, new HttpError(403, 'UNAUTHORIZED', `a page of ${origin} may not open the event stream: only this server's own page may`)); return }
     const offered = String(req.headers['sec-websocket-protocol'] ?? '').split(',').map(s => s.trim())
     const given = url.searchParams.get('token') ?? offered.find(p => p.startsWith('bearer.'))?.slice('bearer.'.length)
-    if (!tokenOk(given ?? undefined)) { refuse(socket, '401 Unauthorized'); return }
+    if (!tokenOk(given ?? undefined)) { refuse(socket, new HttpError(401, 'UNAUTHORIZED', 'missing or wrong token: send it as ?token=<the home\'s api.token>, or as the subprotocol "bearer.<token>" beside "mesh.events"', { 'www-authenticate': 'Bearer realm="mesh"' })); return }
     const afterText = url.searchParams.get('after')
     const after = afterText === null ? undefined : Number(afterText)
-    if (after !== undefined && !(Number.isSafeInteger(after) && after >= 0)) { refuse(socket, '400 Bad Request'); return }
+    if (after !== undefined && !(Number.isSafeInteger(after) && after >= 0)) { refuse(socket, new HttpError(400, 'INVALID_INPUT', `after: not a seq (a whole number, 0 or more): "${afterText}"`)); return }
     // Sessions whose messages the client wants in full (the others give light events).
     const sessions = url.searchParams.getAll('sessions').flatMap(s => s.split(',')).filter(s => s !== '')
     // A cursor from another run of the daemon (seq restarts at 1) means nothing here: replay all.
@@ -70,7 +72,7 @@ export function serveEvents (server: Server, init: EventStreamInit): EventStream
     socket.on('error', (err) => { log('event stream socket error before the upgrade: %e', err) })
     init.wss().then(
       (w) => { wss = w; w.handleUpgrade(req, socket, head, (ws) => { stream(ws, { after: otherRun ? 0 : after, sessions }, otherRun) }) },
-      (err: unknown) => { log('loading the event stream failed: %e', err); refuse(socket, '500 Internal Server Error') }
+      (err: unknown) => { log('loading the event stream failed: %e', err); refuse(socket, new HttpError(500, 'INTERNAL', 'the event stream could not start (the daemon\'s log says why)')) }
     )
   })
 

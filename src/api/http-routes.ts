@@ -4,7 +4,7 @@
  * each string read as the schema expects and zod then judging it, and the HTTP status of an
  * error, by its stable code.
  */
-import type { IncomingMessage, ServerResponse } from 'node:http'
+import { STATUS_CODES, type IncomingMessage, type ServerResponse } from 'node:http'
 import { isBadInputReason, isMeshError, MeshError, type ErrorCode } from '../errors.js'
 import type { MeshApi } from './api.js'
 import { inputIssues, strictInput } from './input.js'
@@ -101,9 +101,31 @@ export function send (res: ServerResponse, status: number, body: unknown, head =
   res.end(head ? undefined : text)
 }
 
+/** The status an error is answered with. */
+const statusOf = (err: unknown): number => err instanceof HttpError ? err.status : isMeshError(err) ? httpStatusFor(err.code, err.details) : 500
+
 export function sendError (res: ServerResponse, err: unknown): void {
-  const status = err instanceof HttpError ? err.status : isMeshError(err) ? httpStatusFor(err.code, err.details) : 500
-  send(res, status, { error: errorToWire(err) }, false, err instanceof HttpError ? err.headers : {})
+  send(res, statusOf(err), { error: errorToWire(err) }, false, err instanceof HttpError ? err.headers : {})
+}
+
+/**
+ * An error answered straight on a socket, where there is no response object (a request deadline
+ * that ran out, an event stream refused before its upgrade): the one JSON shape sendError gives,
+ * so a client reads every failure the same way; the connection closes after it.
+ */
+export function rawError (err: unknown): string {
+  const status = statusOf(err)
+  const text = JSON.stringify({ error: errorToWire(err) })
+  const headers: Record<string, string | number> = {
+    ...(err instanceof HttpError ? err.headers : {}),
+    'content-type': 'application/json; charset=utf-8',
+    'content-length': Buffer.byteLength(text),
+    'cache-control': 'no-store',
+    'x-content-type-options': 'nosniff',
+    connection: 'close'
+  }
+  const head = Object.entries(headers).map(([k, v]) => `${k}: ${v}\r\n`).join('')
+  return `HTTP/1.1 ${status} ${STATUS_CODES[status] ?? ''}\r\n${head}\r\n${text}`
 }
 
 /** The request's body, whole (at most MAX_BODY bytes, else 413). */

@@ -23,7 +23,7 @@ import type { WebSocketServer } from 'ws'
 import { isMeshError, UsageError } from '../errors.js'
 import { atomicWrite } from '../store/files.js'
 import type { MeshApi } from './api.js'
-import { serveEvents, WS_PROTOCOL } from './http-events.js'
+import { EVENTS_PATH, serveEvents, WS_PROTOCOL } from './http-events.js'
 import { apiToken, INFO_FILE, loginUrl, readHttpInfo, type HttpInfo } from './http-info.js'
 import { callRoute, compile, HttpError, sendError, type Route } from './http-routes.js'
 import { guardDeadlines, NODE_CHECK_OFF, type Deadlines } from './http-deadlines.js'
@@ -109,6 +109,13 @@ export async function serveHttp (api: MeshApi, opts: HttpOptions): Promise<HttpS
     if (!hostOk(req.headers.host)) throw new HttpError(421, 'INVALID_INPUT', 'this server answers only to its loopback address')
     const url = new URL(req.url ?? '/', 'http://localhost')
     if (url.pathname !== '/api' && !url.pathname.startsWith('/api/')) { await serveStatic(webDir, url.pathname, req, res); return }
+    // The event stream's upgrades never come here (http-events.ts takes them): a plain request
+    // to it is told to upgrade (RFC 9110 15.5.22), before the token, since its token may be in
+    // the query, which only the upgrade reads. A 404 said the documented route did not exist.
+    if (url.pathname === EVENTS_PATH) {
+      if (req.method === 'GET' || req.method === 'HEAD') throw new HttpError(426, 'INVALID_INPUT', `${EVENTS_PATH} is a WebSocket: open it with Upgrade: websocket (see /api/openapi.json)`, { upgrade: 'websocket', connection: 'Upgrade' })
+      throw new HttpError(405, 'INVALID_INPUT', `${req.method ?? ''} is not allowed on ${EVENTS_PATH} (it takes GET, with Upgrade: websocket)`, { allow: 'GET' })
+    }
     const auth = req.headers.authorization
     const m = auth !== undefined ? /^Bearer\s+(\S+)$/i.exec(auth) : null
     if (!tokenOk(m?.[1])) {

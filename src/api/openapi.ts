@@ -70,7 +70,8 @@ function operation (name: string, def: MethodDef, schemas: Json): Json {
     200: { description: 'the result', content: { 'application/json': { schema: output } } },
     400: errorResponse(`bad input (INVALID_INPUT and other usage codes; PAIRING_FAILED with reason wrong-code, a code typed wrong), including ${def.http.verb === 'GET' || def.http.verb === 'DELETE' ? 'a request body (input goes in the query)' : 'a query parameter (input goes in the JSON body)'}`),
     401: errorResponse('no token or a wrong one'),
-    default: errorResponse('any other failure: 404 *_NOT_FOUND, 408 ABORTED with reason timeout (a wait\'s timeoutMs ran out), 409 LEASE_HELD / LEASE_NOT_HELD / SESSION_EXISTS / AGENT_BUSY, 403 READ_ONLY, 500')
+    // Each status the server answers (http.ts, http-routes.ts, http-deadlines.ts), so a generated client expects them.
+    default: errorResponse('any other failure: 403 READ_ONLY / MISSING_CAPABILITY / NOT_ADMIN / DEVICE_REVOKED; 404 *_NOT_FOUND; 405 a method the path does not take (Allow names those it does); 408 ABORTED with reason timeout (a wait\'s timeoutMs ran out, or the request was not sent within the server\'s deadlines); 409 LEASE_HELD / LEASE_NOT_HELD / SESSION_EXISTS / PAIRING_FAILED / AGENT_BUSY; 413 a body over 16 MiB; 415 a body that is not application/json; 421 a Host header that is not this server\'s loopback address and port; 500 INTERNAL and other failures')
   }
   if (def.writes === true) op['x-mesh-writes'] = true
   if (def.mcp !== undefined) op['x-mesh-mcp-tool'] = def.mcp
@@ -122,7 +123,14 @@ export function openApiDocument (opts: OpenApiOptions = {}): Json {
       ],
       responses: {
         101: { description: 'switching to the WebSocket; each message is an EventRecord', content: { 'application/json': { schema: { $ref: '#/components/schemas/EventRecord' } } } },
-        401: { description: 'no token or a wrong one' }
+        // What http-events.ts refuses an upgrade with, and http.ts a plain request.
+        400: errorResponse('after is not a whole number 0 or more (INVALID_INPUT)'),
+        401: errorResponse('no token or a wrong one (UNAUTHORIZED)'),
+        403: errorResponse('an Origin header that is not this server\'s own page (UNAUTHORIZED)'),
+        405: errorResponse('a method other than GET (Allow: GET)'),
+        421: errorResponse('a Host header that is not this server\'s loopback address and port'),
+        426: errorResponse('a request without Upgrade: websocket (the response names it in Upgrade)'),
+        500: errorResponse('the stream could not start (INTERNAL; the daemon\'s log says why)')
       }
     }
   }

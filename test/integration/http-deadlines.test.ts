@@ -95,10 +95,13 @@ describe('the HTTP API holds each client to deadlines, with timers only while it
     await until(async () => (await timers()).length === 0, 'no timer once the client is gone')
   })
 
-  it('answers 408 and closes a client that connects and sends nothing', async () => {
+  it('answers 408 and closes a client that connects and sends nothing, with the JSON error every answer has', async () => {
     const c = open()
     await c.connected
-    expect(await c.closed).toMatch(/^HTTP\/1\.1 408 /)
+    const got = await c.closed
+    expect(got).toMatch(/^HTTP\/1\.1 408 /)
+    expect(got).toMatch(/\r\ncontent-type: application\/json; charset=utf-8\r\n/i)
+    expect(JSON.parse(got.slice(got.indexOf('\r\n\r\n') + 4))).toEqual({ error: { code: 'ABORTED', message: `the request's headers did not arrive within ${HEADERS_MS} ms`, details: { reason: 'timeout', timeoutMs: HEADERS_MS } } })
     await until(async () => (await timers()).length === 0, 'no timer once the client is gone')
   })
 
@@ -115,7 +118,9 @@ describe('the HTTP API holds each client to deadlines, with timers only while it
     const body = JSON.stringify({ key: 'x'.repeat(900) })
     c.sock.write(`POST /api/sessions HTTP/1.1\r\nHost: 127.0.0.1:${port}\r\nAuthorization: Bearer ${token}\r\nContent-Type: application/json\r\nContent-Length: ${body.length}\r\n\r\n`)
     trickle(c.sock, body)
-    expect(await c.closed).toMatch(/^HTTP\/1\.1 408 /)
+    const got = await c.closed
+    expect(got).toMatch(/^HTTP\/1\.1 408 /)
+    expect(JSON.parse(got.slice(got.indexOf('\r\n\r\n') + 4)).error).toMatchObject({ code: 'ABORTED', message: `the request's body did not arrive within ${REQUEST_MS} ms` })
   })
 
   it('closes a kept-alive connection whose next request does not come, after answering the first', async () => {

@@ -2,10 +2,13 @@
  * What the HTTP API refuses, and how it says so, met as a client meets it: a fresh home's API
  * served in this process on 127.0.0.1 (any free port, never the default one) and raw requests.
  * Input sent where the method does not read it (a query on POST, a body on GET or DELETE) is
- * refused, not dropped; the served OpenAPI document names this server, not the default port.
+ * refused, not dropped; the served OpenAPI document names this server, not the default port;
+ * a plain request to the event stream is told to upgrade; and every refusal of the stream, like
+ * every other error, is the one JSON error shape.
  */
 import { request } from 'node:http'
 import { join } from 'node:path'
+import WebSocket from 'ws'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { serveHttp, type HttpServer } from '../../src/api/http.js'
 import { createLocalApi, openVault, type LocalApi, type MeshVault } from '../../src/api/index.js'
@@ -47,6 +50,20 @@ async function send (verb: string, path: string, opts: { body?: string, headers?
     })
     req.once('error', reject)
     req.end(opts.body)
+  })
+}
+
+/** The answer to a WebSocket upgrade the server refuses (its status, headers and body). */
+async function refusedUpgrade (path: string, opts: { host?: string, origin?: string } = {}): Promise<Answer> {
+  return await new Promise((resolve, reject) => {
+    const ws = new WebSocket(`ws://127.0.0.1:${server.port}${path}`, { headers: { ...(opts.host !== undefined ? { host: opts.host } : {}) }, ...(opts.origin !== undefined ? { origin: opts.origin } : {}) })
+    ws.once('open', () => { ws.close(); reject(new Error(`${path} opened`)) })
+    ws.once('unexpected-response', (_req, res) => {
+      let text = ''
+      res.on('data', (d: Buffer) => { text += d.toString() })
+      res.on('end', () => { resolve({ status: res.statusCode ?? 0, headers: res.headers, body: text === '' ? undefined : JSON.parse(text) }) })
+    })
+    ws.once('error', (err) => { if (!/Unexpected server response/.test(err.message)) reject(err) })
   })
 }
 
@@ -93,5 +110,39 @@ describe('the OpenAPI document served by a daemon names that daemon', () => {
     const doc = (await send('GET', '/api/openapi.json')).body
     expect(doc.servers).toEqual([{ url: server.url, description: expect.any(String) }])
     expect(server.url).toBe(`http://127.0.0.1:${server.port}`)
+  })
+})
+
+describe('the event stream answers as its documentation says', () => {
+  it('tells a plain request to upgrade (426, with Upgrade and the JSON error), token or not', async () => {
+    for (const auth of [true, false]) {
+      const a = await send('GET', '/api/events?after=0', { auth })
+      const e = error(a, 426, 'INVALID_INPUT')
+      expect(a.headers.upgrade).toBe('websocket')
+      expect(e.message).toMatch(/WebSocket/)
+    }
+    const posted = await send('POST', '/api/events', { body: '{}' })
+    error(posted, 405, 'INVALID_INPUT')
+    expect(posted.headers.allow).toBe('GET')
+  })
+
+  it('refuses an upgrade with each status the OpenAPI document lists for it, in the JSON error shape', async () => {
+    const q = `token=${token}`
+    const statuses: Record<number, Answer> = {
+      400: await refusedUpgrade(`/api/events?${q}&after=soon`),
+      401: await refusedUpgrade('/api/events?token=' + '0'.repeat(64)),
+      403: await refusedUpgrade(`/api/events?${q}`, { origin: 'http://evil.example' }),
+      421: await refusedUpgrade(`/api/events?${q}`, { host: `evil.example:${server.port}` })
+    }
+    expect(error(statuses[400] as Answer, 400, 'INVALID_INPUT').message).toMatch(/after/)
+    error(statuses[401] as Answer, 401, 'UNAUTHORIZED')
+    expect((statuses[401] as Answer).headers['www-authenticate']).toMatch(/^Bearer/)
+    error(statuses[403] as Answer, 403, 'UNAUTHORIZED')
+    error(statuses[421] as Answer, 421, 'INVALID_INPUT')
+    error(await refusedUpgrade(`/api/elsewhere?${q}`), 404, 'NOT_FOUND')
+
+    const doc = (await send('GET', '/api/openapi.json')).body
+    const listed = Object.keys(doc.paths['/api/events'].get.responses)
+    for (const status of [...Object.keys(statuses), '426']) expect(listed).toContain(status)
   })
 })

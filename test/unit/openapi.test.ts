@@ -26,4 +26,14 @@ describe('openapi', () => {
     expect(openApiDocument().servers.map((s: any) => s.url)).toEqual(['http://127.0.0.1:7433'])
     expect(openApiDocument({ serverUrl: 'http://127.0.0.1:45123' }).servers.map((s: any) => s.url)).toEqual(['http://127.0.0.1:45123'])
   })
+
+  it('lists the statuses the server answers with', () => {
+    const doc = openApiDocument()
+    // The event stream: each refusal of an upgrade, and a plain request told to upgrade.
+    expect(Object.keys(doc.paths['/api/events'].get.responses).sort()).toEqual(['101', '400', '401', '403', '405', '421', '426', '500'])
+    for (const [name, def] of Object.entries(METHODS)) {
+      const text: string = doc.paths[def.http.path][def.http.verb.toLowerCase()].responses.default.description
+      for (const status of [403, 404, 405, 408, 409, 413, 415, 421, 500]) expect(text, `${name}: ${status}`).toContain(`${status} `)
+    }
+  })
 })
