@@ -22,6 +22,7 @@ import { join, resolve } from 'node:path'
 import type { WebSocketServer } from 'ws'
 import { isMeshError, UsageError } from '../errors.js'
 import { atomicWrite } from '../store/files.js'
+import { readConfig, savePort } from '../node/config.js'
 import type { MeshApi } from './api.js'
 import { EVENTS_PATH, serveEvents, WS_PROTOCOL } from './http-events.js'
 import { apiToken, INFO_FILE, loginUrl, readHttpInfo, type HttpInfo } from './http-info.js'
@@ -46,6 +47,8 @@ export interface HttpOptions {
   webDir?: string
   /** When the port is busy, listen on a free one instead of failing. @default true */
   fallback?: boolean
+  /** Tried before a random free port when `port` is busy: the one this home fell back to last. */
+  fallbackPort?: number
   /** How long a client may take to send a request (http-deadlines.ts). @default DEFAULT_DEADLINES */
   deadlines?: Deadlines
 }
@@ -165,7 +168,9 @@ export async function serveHttp (api: MeshApi, opts: HttpOptions): Promise<HttpS
     port = await listen(server, wanted, host)
   } catch (err: any) {
     if (err?.code !== 'EADDRINUSE' || wanted === 0 || opts.fallback === false) { events.stop(); throw err }
-    port = await listen(server, 0, host)
+    // The port it fell back to last, so a dashboard left open finds it again after a restart.
+    const last = opts.fallbackPort
+    port = last !== undefined && last !== wanted && last !== 0 ? await listen(server, last, host).catch(async (e: any) => { if (e?.code !== 'EADDRINUSE') throw e; return await listen(server, 0, host) }) : await listen(server, 0, host)
     fellBack = true
   }
   const shownHost = host.includes(':') ? `[${host}]` : host
@@ -228,8 +233,11 @@ export function parseHttpFlag (flag: string | undefined): HttpFlag {
 export async function startHttp (api: MeshApi, home: string, flag: string | HttpFlag | undefined): Promise<{ server?: HttpServer, line: string }> {
   const want = typeof flag === 'object' || flag === 'off' ? flag : parseHttpFlag(flag)
   if (want === 'off') return { line: 'http:         off (--http off)' }
-  const server = await serveHttp(api, { home, port: want.port })
-  const note = server.fellBack ? ` (port ${want.port} is busy, using ${server.port})` : ''
+  const config = await readConfig(home).catch(() => ({ httpPort: undefined }))
+  const server = await serveHttp(api, { home, port: want.port, fallbackPort: config.httpPort })
+  // Not remembered (config.json cannot be written): the next start picks a free port again.
+  if (server.fellBack) await savePort(home, server.port, 'httpPort').catch(async (err: unknown) => { (await import('@libp2p/logger')).logger('mesh:api:http')('cannot remember HTTP port %d: %e', server.port, err) })
+  const note = server.fellBack ? ` (port ${want.port} is busy, using ${server.port}${server.port === config.httpPort ? ', as last time' : ''})` : ''
   return { server, line: `http:         ${server.url}${note}; \`mesh dashboard\` opens the dashboard` }
 }
 

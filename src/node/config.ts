@@ -29,6 +29,8 @@ export interface NodeConfig {
   relayVia: string[]
   /** The port this home listened on last. */
   port?: number
+  /** The HTTP API's port this home fell back to last, its default being busy (api/http.ts startHttp). */
+  httpPort?: number
 }
 
 export const DEFAULTS: NodeConfig = { listen: [], announce: [], bootstrap: [], mdns: true, mdnsInterval: 1000, mdnsSlowInterval: 60_000, discoveryBurst: 30_000, pingInterval: 60_000, dht: 'server', relay: false, relayVia: [] }
@@ -62,16 +64,18 @@ export async function readConfig (home: string): Promise<Partial<NodeConfig>> {
   }
   if (c.dht !== undefined) out.dht = parseDht(c.dht, `${file}: dht`)
   if (Number.isInteger(c.port)) out.port = c.port
+  if (Number.isInteger(c.httpPort)) out.httpPort = c.httpPort
   return out
 }
 
-export async function savePort (home: string, port: number): Promise<void> {
+/** Remembers a port this home used (`key`: libp2p's, or the HTTP API's), for its next start. */
+export async function savePort (home: string, port: number, key: 'port' | 'httpPort' = 'port'): Promise<void> {
   let c: any = {}
   const text = await readHomeText(home, 'config')
   // An unreadable config.json was reported by readConfig at start; the port is then all it holds.
   try { if (text !== undefined) c = JSON.parse(text) } catch { /* replaced by one holding the port */ }
-  if (c.port === port) return
-  c.port = port
+  if (c[key] === port) return
+  c[key] = port
   await writeHomeFile(home, 'config', JSON.stringify(c, null, 2) + '\n')
 }
 
