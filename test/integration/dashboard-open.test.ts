@@ -8,34 +8,24 @@ import { chmod, mkdir, readFile, rm, stat, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { serveHttp, type HttpServer } from '../../src/api/http.js'
-import { createLocalApi, openVault, type LocalApi, type MeshVault } from '../../src/api/index.js'
-import { writeNewWallet } from '../../src/identity/index.js'
+import type { HttpServer } from '../../src/api/http.js'
+import { soloHttp, type SoloHttp } from '../helpers/solo-http.js'
 import { cliEnv, runCli } from '../helpers/cli.js'
-import { tempDir } from '../helpers/tmp.js'
 import { until } from '../helpers/wait.js'
 
-let t: { dir: string, cleanup: () => Promise<void> }
-let home: string
-let vault: MeshVault
-let api: LocalApi
+let solo: SoloHttp
 let server: HttpServer
 let token: string
+let t: { dir: string }
+let home: string
 beforeAll(async () => {
-  t = await tempDir()
-  home = join(t.dir, 'home')
-  const wallet = await writeNewWallet(join(t.dir, 'wallet.json'))
-  vault = await openVault({ home, wallet, label: 'solo' })
-  api = await createLocalApi({ vault })
-  server = await serveHttp(api, { home, port: 0 })
-  token = server.loginUrl.slice(server.loginUrl.indexOf('#token=') + '#token='.length)
+  solo = await soloHttp()
+  server = solo.server
+  token = solo.token
+  t = { dir: solo.dir }
+  home = solo.home
 }, 30_000)
-afterAll(async () => {
-  await server?.close()
-  await api?.close()
-  await vault?.close()
-  await t?.cleanup()
-})
+afterAll(async () => { await solo?.close() })
 
 describe('mesh dashboard', () => {
   it('opens the browser on a page only this user can read, never with the token in its argv', async () => {

@@ -7,34 +7,20 @@
  * every other error, is the one JSON error shape.
  */
 import { request } from 'node:http'
-import { join } from 'node:path'
 import WebSocket from 'ws'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { serveHttp, type HttpServer } from '../../src/api/http.js'
-import { createLocalApi, openVault, type LocalApi, type MeshVault } from '../../src/api/index.js'
-import { writeNewWallet } from '../../src/identity/index.js'
-import { tempDir } from '../helpers/tmp.js'
+import type { HttpServer } from '../../src/api/http.js'
+import { soloHttp, type SoloHttp } from '../helpers/solo-http.js'
 
-let t: { dir: string, cleanup: () => Promise<void> }
-let vault: MeshVault
-let api: LocalApi
+let solo: SoloHttp
 let server: HttpServer
 let token: string
 beforeAll(async () => {
-  t = await tempDir()
-  const home = join(t.dir, 'home')
-  const wallet = await writeNewWallet(join(t.dir, 'wallet.json'))
-  vault = await openVault({ home, wallet, label: 'solo' })
-  api = await createLocalApi({ vault })
-  server = await serveHttp(api, { home, port: 0 })
-  token = server.loginUrl.slice(server.loginUrl.indexOf('#token=') + '#token='.length)
+  solo = await soloHttp()
+  server = solo.server
+  token = solo.token
 }, 30_000)
-afterAll(async () => {
-  await server?.close()
-  await api?.close()
-  await vault?.close()
-  await t?.cleanup()
-})
+afterAll(async () => { await solo?.close() })
 
 interface Answer { status: number, headers: Record<string, string | string[] | undefined>, body: any }
 
