@@ -51,9 +51,14 @@ export async function readDeviceKey (home: string): Promise<DeviceKey> {
  * home with its certificate, or without vault.keys.
  */
 export async function walletWithoutCertificate (home: string): Promise<WalletAddress | undefined> {
+  return (await keysWithoutCertificate(home))?.wallet
+}
+
+/** The same, with the keys the home holds. */
+async function keysWithoutCertificate (home: string): Promise<{ wallet: WalletAddress, keys: VaultKeys } | undefined> {
   if (await isInitialized(home)) return undefined
   const text = await readHomeText(home, 'vaultKeys')
-  return text === undefined ? undefined : decodeKeyFile(text, homePath(home, 'vaultKeys')).wallet
+  return text === undefined ? undefined : decodeKeyFile(text, homePath(home, 'vaultKeys'))
 }
 
 /** What a command that needs a home set up says of one that lost its certificate (walletWithoutCertificate). */
@@ -82,13 +87,11 @@ export async function enrol (home: string, wallet: Wallet, opts: EnrolOptions = 
   await ensureHomeDir(home)
   let device: DeviceKey
   let previous: Certificate | undefined
-  let kept: VaultKeys | undefined
-  const stranded = await walletWithoutCertificate(home)
-  if (stranded !== undefined) {
-    if (stranded !== wallet.address) throw WalletMismatchError.forHome(home, stranded, wallet)
-    // Its keys are kept: a paired device's hold epochs the wallet's seed alone does not give.
-    kept = decodeKeyFile(await readHomeText(home, 'vaultKeys') as string, homePath(home, 'vaultKeys')).keys
-  }
+  // A home that lost its certificate: its own wallet only, and its keys are kept (a paired
+  // device's hold epochs the wallet's seed alone does not give).
+  const stranded = await keysWithoutCertificate(home)
+  if (stranded !== undefined && stranded.wallet !== wallet.address) throw WalletMismatchError.forHome(home, stranded.wallet, wallet)
+  const kept = stranded?.keys
   if (await isInitialized(home)) {
     const existing = await loadIdentity(home)
     if (existing.wallet !== wallet.address) {

@@ -52,6 +52,7 @@ export async function setAsideDamaged (dataDir: string, path: string, kind: Dama
 export async function listDamaged (dataDir: string): Promise<DamagedFile[]> {
   const out: DamagedFile[] = []
   const dir = join(dataDir, DIR)
+  // No such directory: nothing was set aside (and no log beside it: nothing cut out).
   for (const n of await readdir(dir).catch(() => [] as string[])) {
     if (!n.endsWith(NOTE)) continue
     try {

@@ -67,7 +67,10 @@ export class EntryStore {
     s.retired = await RetiredLanes.open(join(dir, 'retired.json'))
     s.idx = new HeldIndex(s.quarantine, s.forks)
     const { snapshots, damaged } = await loadSnapshots(join(dir, 'snapshots'))
-    for (const d of damaged) await setAsideDamaged(dir, d.path, 'snapshot', d.reason)
+    for (const d of damaged) {
+      // Left where it is when it cannot be moved (a read-only or full disk): skipped at every open, as before.
+      await setAsideDamaged(dir, d.path, 'snapshot', d.reason).catch((err: unknown) => { log.error('could not set aside damaged snapshot %s: %e', d.path, err) })
+    }
     for (const snap of snapshots) s.idx.doc(snap.header.doc).snapshots.push(snap)
     await s.partials.load()
     const { log: l, recovered } = await RecordLog.open(join(dir, 'log'), (payload, ref) => { s.index(payload, ref) }, () => {
