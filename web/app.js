@@ -7,10 +7,22 @@
 
 const TOKEN_KEY = 'mesh.token'
 const TRANSCRIPT_TAIL = 200
+// The most messages the open transcript keeps as elements, the oldest dropped first: an agent
+// streaming into one session for hours would otherwise grow the page without end (a session of
+// 34,000 messages took a tab to 1.9 GB). Message ids are remembered a while longer, so one that
+// comes again (a reload of the tail, a replay) is not shown twice.
+const TRANSCRIPT_MAX = TRANSCRIPT_TAIL
+const SEEN_MAX = 4 * TRANSCRIPT_MAX
 const PEERS_REFRESH_MS = 5000
+// The daemon's LEASE_SKEW_MS (crdt/session.ts): no lease is called expired sooner than this after its end.
+const LEASE_SKEW_MS = 2 * 60_000
+// Reconnects that fail in a row before the page says the daemon is gone, and how often it tries then.
+const GIVE_UP_AFTER = 5
+const RECONNECT_MS = 1000
+const RECONNECT_GONE_MS = 5000
 
 const $ = (sel) => document.querySelector(sel)
-const state = { token: null, devices: new Map(), deviceList: [], status: null, selected: null, seen: new Set(), pending: [], loading: false, lastSeq: 0, run: null, ws: null, timers: {} }
+const state = { token: null, devices: new Map(), deviceList: [], sessions: [], status: null, selected: null, seen: new Set(), hidden: 0, pending: [], loading: false, lastSeq: 0, run: null, ws: null, live: false, failures: 0, timers: {} }
 
 function el (tag, text, cls) {
   const e = document.createElement(tag)
@@ -54,9 +66,10 @@ function showLogin (reason) {
   sessionStorage.removeItem(TOKEN_KEY)
   if (state.ws) { state.ws.onclose = null; state.ws.close() }
   for (const t of Object.values(state.timers)) clearInterval(t)
+  state.live = false
   $('#app').hidden = true
   // Clear whatever was rendered so nothing stays in the page after a refused token.
-  for (const tb of document.querySelectorAll('#app tbody, #transcript, #device-info, #pair-facts')) tb.replaceChildren()
+  for (const tb of document.querySelectorAll('#app tbody, #transcript, #transcript-more, #device-info, #device-revoked, #pair-facts')) tb.replaceChildren()
   closeRevoke()
   pairReset()
   $('#login-reason').textContent = reason ?? ''
@@ -148,14 +161,40 @@ function explain (err) {
 function renderDevice (s) {
   const dl = $('#device-info')
   dl.replaceChildren()
-  const add = (k, v, mono) => { dl.append(el('dt', k), el('dd', v, mono ? 'mono' : '')) }
+  const add = (k, v, cls) => { const dd = el('dd', v, cls); dd.dataset.fact = k; dl.append(el('dt', k), dd) }
   add('label', s.label)
-  add('device id', s.deviceId, true)
-  add('wallet', s.wallet, true)
+  add('device id', s.deviceId, 'mono')
+  add('wallet', s.wallet, 'mono')
   add('capabilities', (s.capabilities ?? []).join(', '))
-  add('home', s.home, true)
+  add('home', s.home, 'mono')
   const n = (k, one, many) => `${k} ${k === 1 ? one : many}`
   if (typeof s.sessions === 'number') add('holds', `${n(s.sessions, 'session', 'sessions')}, ${n(s.memory ?? 0, 'memory entry', 'memory entries')}, ${n(s.skills ?? 0, 'skill', 'skills')}`)
+  add('writes', writesText(s), s.revoked ? 'bad' : '')
+  renderRevoked(s.revoked)
+}
+
+// Whether this device may write, and if not, why (the status says which applies).
+function writesText (s) {
+  if (s.certificate === undefined) return ''
+  if (s.certificate.writable) return 'yes'
+  if (s.revoked) return 'no: this device was revoked'
+  if (s.daemon?.mirror) return 'no: a blind mirror holds no vault key'
+  if (s.certificate.expired) return 'no: its certificate expired'
+  return 'no: read-only'
+}
+
+// A revoked device's own page says so first: nothing it does reaches the mesh any more.
+function renderRevoked (revoked) {
+  const p = $('#device-revoked')
+  p.hidden = !revoked
+  if (!revoked) { p.replaceChildren(); return }
+  const by = revoked.by.join(', ')
+  const why = revoked.reason ? ` (${revoked.reason})` : ''
+  p.replaceChildren(
+    el('strong', 'This device was revoked'),
+    ` ${new Date(revoked.at).toLocaleString([], { timeZoneName: 'short' })} by ${by}${why}. It keeps what it holds, but it writes nothing and no device syncs with it any more. To use this machine in the mesh again, pair it anew (`,
+    el('code', 'mesh pair'), ', approved from an admin device).'
+  )
 }
 
 // Per document: how many entries the peer lacks, by what it reported and said it took; of those, how many are in flight to it.
@@ -392,43 +431,107 @@ function leaseText (lease) {
   return el('span', `${who} until ${clock(lease.expiresAt)}`, 'warn')
 }
 
+// Drawn again from the last list on the clock too ('last write … ago'), and often on events: the
+// session whose key had the keyboard focus keeps it.
 function renderSessions (list) {
+  state.sessions = list
   const tb = $('#sessions tbody')
+  const focused = document.activeElement?.closest?.('#sessions tbody tr')?.dataset.key
+  let refocus = null
   tb.replaceChildren()
   for (const s of list) {
     const w = s.lastWriter
-    const tr = row([el('span', s.key, 'mono'), s.title ?? '', s.status ?? '', leaseText(s.lease), w ? `${w.label ?? labelOf(w.device)}, ${when(w.ts)}` : ''])
+    // A button, so Tab reaches the session and Enter or Space opens it.
+    const open = el('button', s.key, 'key mono')
+    open.type = 'button'
+    open.setAttribute('aria-controls', 'transcript-panel')
+    const tr = row([open, s.title ?? '', s.status ?? '', leaseText(s.lease), w ? `${w.label ?? labelOf(w.device)}, ${when(w.ts)}` : ''])
     tr.dataset.key = s.key
-    if (s.key === state.selected) tr.classList.add('selected')
+    // A click anywhere on the row opens it; the button's own click (mouse or key) bubbles here.
     tr.addEventListener('click', () => { select(s.key) })
     tb.append(tr)
+    if (s.key === focused) refocus = open
   }
+  refocus?.focus({ preventScroll: true })
+  markSelected()
   $('#sessions-empty').hidden = list.length > 0
+  watchLeases(list)
+}
+
+function markSelected () {
+  for (const tr of document.querySelectorAll('#sessions tbody tr')) {
+    const on = tr.dataset.key === state.selected
+    tr.classList.toggle('selected', on)
+    if (on) tr.setAttribute('aria-current', 'true'); else tr.removeAttribute('aria-current')
+  }
+}
+
+// The daemon decides when a lease has run out (it allows for clock skew, and a holder still online
+// keeps it): the list is asked again once the first lease shown live could have. A holder going
+// offline later is a peer.lost event, which reloads the list too.
+function watchLeases (list) {
+  clearTimeout(state.timers.lease)
+  const now = Date.now()
+  const ends = list.map(s => s.lease).filter(l => l && !l.expired).map(l => l.expiresAt + LEASE_SKEW_MS).filter(t => t > now)
+  if (ends.length > 0) state.timers.lease = setTimeout(() => { loadSessions().catch(failed) }, Math.min(...ends) - now + 1000)
+}
+
+function messageItem (m) {
+  const li = el('li')
+  li.dataset.id = m.id
+  li.append(el('div', `${m.role} · ${m.author ?? labelOf(m.device)} · ${new Date(m.ts).toLocaleString([], { timeZoneName: 'short' })}`, 'who'))
+  let text = m.content ?? ''
+  if (m.toolCall) text += `${text ? '\n' : ''}→ ${m.toolCall.name}(${m.toolCall.input === undefined ? '' : JSON.stringify(m.toolCall.input)})`
+  if (m.toolResult) text += `${text ? '\n' : ''}← ${m.toolResult.isError ? 'error: ' : ''}${m.toolResult.output}`
+  li.append(el('div', text, 'text'))
+  return li
+}
+
+function remember (id) {
+  state.seen.add(id)
+  // A Set iterates in insertion order: the first is the oldest.
+  if (state.seen.size > SEEN_MAX) state.seen.delete(state.seen.values().next().value)
 }
 
 function appendMessages (messages) {
   const ol = $('#transcript')
+  const fresh = []
   for (const m of messages) {
     if (state.seen.has(m.id)) continue
-    state.seen.add(m.id)
-    const li = el('li')
-    li.dataset.id = m.id
-    li.append(el('div', `${m.role} · ${m.author ?? labelOf(m.device)} · ${new Date(m.ts).toLocaleString([], { timeZoneName: 'short' })}`, 'who'))
-    let text = m.content ?? ''
-    if (m.toolCall) text += `${text ? '\n' : ''}→ ${m.toolCall.name}(${m.toolCall.input === undefined ? '' : JSON.stringify(m.toolCall.input)})`
-    if (m.toolResult) text += `${text ? '\n' : ''}← ${m.toolResult.isError ? 'error: ' : ''}${m.toolResult.output}`
-    li.append(el('div', text, 'text'))
-    ol.append(li)
+    remember(m.id)
+    fresh.push(m)
   }
-  if (messages.length > 0) ol.lastElementChild?.scrollIntoView({ block: 'nearest' })
+  if (fresh.length === 0) return
+  // A burst larger than what is kept (a catch-up) makes elements for the newest only.
+  const skip = Math.max(0, fresh.length - TRANSCRIPT_MAX)
+  state.hidden += skip
+  for (const m of fresh.slice(skip)) ol.append(messageItem(m))
+  while (ol.childElementCount > TRANSCRIPT_MAX) { ol.firstElementChild.remove(); state.hidden++ }
+  renderHidden()
+  ol.lastElementChild?.scrollIntoView({ block: 'nearest' })
+}
+
+// Says that earlier messages are not shown, and where the whole transcript is.
+function renderHidden () {
+  const p = $('#transcript-more')
+  p.hidden = state.hidden === 0
+  if (state.hidden === 0) { p.replaceChildren(); return }
+  const key = state.selected
+  p.replaceChildren(
+    `${state.hidden} earlier ${state.hidden === 1 ? 'message is' : 'messages are'} not shown: this page keeps the last ${TRANSCRIPT_MAX}. The whole transcript: `,
+    el('code', `mesh session show ${key} --all`), ', or ',
+    el('code', `GET /api/sessions/${encodeURIComponent(key)}?all=true`), '.'
+  )
 }
 
 function select (key) {
   state.selected = key
   state.seen.clear()
+  state.hidden = 0
   state.pending = []
-  for (const tr of document.querySelectorAll('#sessions tbody tr')) tr.classList.toggle('selected', tr.dataset.key === key)
+  markSelected()
   $('#transcript').replaceChildren()
+  renderHidden()
   $('#transcript-key').textContent = key
   $('#transcript-panel').hidden = false
   // A new stream that asks for this session's messages, from our cursor: nothing is missed in
@@ -443,7 +546,10 @@ async function loadTranscript () {
   try {
     const shown = await call('sessions.show', { key, tail: TRANSCRIPT_TAIL })
     if (state.selected !== key) return
+    // The first load: the messages before the tail are not shown. Later loads add to what is.
+    if ($('#transcript').childElementCount === 0) state.hidden = shown.firstIndex ?? 0
     appendMessages(shown.messages ?? [])
+    renderHidden()
   } catch (err) { failed(err) } finally {
     // Messages that arrived on the event stream while the page was loading the tail.
     if (state.selected === key) { state.loading = false; appendMessages(state.pending); state.pending = [] }
@@ -454,17 +560,18 @@ async function loadTranscript () {
 
 function failed (err) {
   if (err instanceof Unauthorized) { showLogin(err.message); return }
-  $('#conn').textContent = `error: ${err?.message ?? err}`
-  $('#conn').className = 'bad'
+  conn(`error: ${err?.message ?? err}`, 'bad')
 }
 
 async function loadPeers () { renderPeers(await call('peers.list')) }
 async function loadDevices () { renderDevices(await call('devices.list')) }
 async function loadSessions () { renderSessions(await call('sessions.list', { details: true })) }
+async function loadStatus () {
+  state.status = await call('node.status')
+  renderDevice(state.status)
+}
 async function loadAll () {
-  const status = await call('node.status')
-  state.status = status
-  renderDevice(status)
+  await loadStatus()
   await loadDevices()
   await Promise.all([loadPeers(), loadSessions()])
 }
@@ -491,26 +598,50 @@ function onEvent ({ hello, seq, event: e }) {
       if (e.key === state.selected) soon('transcript', loadTranscript)
       soon('sessions', loadSessions)
       break
-    case 'session.created': case 'lease.changed': case 'task.changed':
+    case 'session.created':
       soon('sessions', loadSessions)
+      soon('status', loadStatus) // holds N sessions
+      break
+    case 'lease.changed': case 'task.changed':
+      soon('sessions', loadSessions)
+      break
+    case 'memory.changed': case 'skills.changed':
+      soon('status', loadStatus) // holds N memory entries, N skills
       break
     case 'peer.proven': case 'peer.lost': case 'peer.refused':
       soon('peers', loadPeers)
       soon('devices', loadDevices) // online now, last seen
+      // A lease past its end stays live only while its holder is online.
+      if (e.type === 'peer.lost') soon('sessions', loadSessions)
       break
     case 'doc.synced':
       soon('peers', loadPeers)
       break
     case 'devices.changed': case 'device.rights':
       // Enrolled, revoked or re-certified, here or on a peer; this device's own rights come with its status.
-      if (e.type === 'device.rights' && e.deviceId === state.status?.deviceId) soon('status', async () => { state.status = await call('node.status'); renderDevice(state.status); await loadDevices() })
+      if (e.type === 'device.rights' && e.deviceId === state.status?.deviceId) soon('rights', loadRights)
       else soon('devices', loadDevices)
+      // A revoked device's lease ends with its revocation.
+      if (e.type === 'devices.changed' && e.op === 'revoke') soon('sessions', loadSessions)
+      break
+    case 'device.revoked':
+      // This device was revoked: its status says so, and that it writes nothing now.
+      soon('rights', loadRights)
       break
   }
 }
 
+// This device's own rights changed: its status first, since the devices panel offers what it allows.
+async function loadRights () {
+  await loadStatus()
+  await loadDevices()
+}
+
+function conn (text, cls) { $('#conn').textContent = text; $('#conn').className = cls }
+
 function connectEvents () {
   if (state.ws) { const old = state.ws; state.ws = null; old.onclose = null; old.close() }
+  state.live = false
   const url = new URL(`/api/events?after=${state.lastSeq}`, location.href)
   // The open transcript's session comes in full (messages); others only say that they changed.
   if (state.selected) url.searchParams.set('sessions', state.selected)
@@ -519,20 +650,52 @@ function connectEvents () {
   // Browsers cannot set Authorization on a WebSocket: the token rides as a subprotocol.
   const ws = new WebSocket(url, ['mesh.events', `bearer.${state.token}`])
   state.ws = ws
+  let opened = false
   ws.onopen = () => {
-    $('#conn').textContent = 'live'
-    $('#conn').className = 'ok'
+    opened = true
+    state.live = true
+    state.failures = 0
+    conn('live', 'ok')
     // Anything that changed while disconnected is in the reloaded lists (and replayed after lastSeq).
     loadAll().catch(failed)
     loadTranscript().catch(failed)
   }
   ws.onmessage = (m) => { try { onEvent(JSON.parse(m.data)) } catch (err) { failed(err) } }
-  ws.onclose = (ev) => {
+  ws.onclose = () => {
     if (state.ws !== ws || state.token === null) return
-    if (ev.code === 4401) { showLogin('the daemon refused this token'); return }
-    $('#conn').textContent = 'reconnecting…'
-    $('#conn').className = 'warn'
-    setTimeout(() => { if (state.token !== null) connectEvents() }, 1000)
+    state.live = false
+    if (opened) { conn('reconnecting…', 'warn'); setTimeout(reconnect, RECONNECT_MS); return }
+    afterFailedConnect().catch(failed)
+  }
+}
+
+function reconnect () { if (state.token !== null && !state.live) connectEvents() }
+
+// A browser tells a WebSocket refused with HTTP 401 (a token the daemon no longer accepts) from one
+// nobody answered only as close code 1006 both times: a plain request tells them apart.
+async function afterFailedConnect () {
+  state.failures++
+  const answer = await probe()
+  if (state.token === null || state.live) return
+  if (answer === 'refused') {
+    showLogin('The daemon answered 401: it no longer accepts this page\'s token (it was restarted with a new one, or another home\'s daemon serves this port now). Run `mesh dashboard` again for a fresh login link.')
+    return
+  }
+  const gone = answer === 'gone' && state.failures >= GIVE_UP_AFTER
+  if (gone) conn(`The daemon does not answer at ${location.host}: mesh join has stopped, or serves on another port now. Start it again (mesh join); mesh dashboard opens this page at its address. Still trying every ${RECONNECT_GONE_MS / 1000} s.`, 'bad')
+  else conn(answer === 'gone' ? 'reconnecting… (the daemon does not answer)' : 'reconnecting…', 'warn')
+  setTimeout(reconnect, gone ? RECONNECT_GONE_MS : RECONNECT_MS)
+}
+
+/** 'refused' (401), 'gone' (nothing answers) or 'up'. */
+async function probe () {
+  try {
+    await call('node.status', {}, AbortSignal.timeout(5000))
+    return 'up'
+  } catch (err) {
+    if (err instanceof Unauthorized) return 'refused'
+    // A network error (or no answer in time) is the answer here: nobody serves this address now.
+    return err instanceof ApiError ? 'up' : 'gone'
   }
 }
 
@@ -548,8 +711,13 @@ async function start () {
   $('#login').hidden = true
   $('#app').hidden = false
   connectEvents()
-  // The peers list is polled for round-trip times; 'last seen … ago' is redrawn with it.
-  state.timers.peers = setInterval(() => { loadPeers().catch(failed); if (!$('#revoke-dialog').open) renderDevices(state.deviceList) }, PEERS_REFRESH_MS)
+  // The peers list is polled for round-trip times (not while the stream is down: the reconnect
+  // says what is wrong); 'last seen … ago' and 'last write … ago' are redrawn with it.
+  state.timers.peers = setInterval(() => {
+    if (state.live) loadPeers().catch(failed)
+    if (!$('#revoke-dialog').open) renderDevices(state.deviceList)
+    renderSessions(state.sessions)
+  }, PEERS_REFRESH_MS)
 }
 
 wireDevices()

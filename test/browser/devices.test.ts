@@ -27,7 +27,7 @@ import { join } from 'node:path'
 import { chromium, type Browser, type Page } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { BIN, ROOT } from '../helpers/cli.js'
-import { startPair, type Pair } from '../helpers/daemons.js'
+import { api, startPair, type Pair } from '../helpers/daemons.js'
 import { spawnIn, type Proc } from '../helpers/netns.js'
 import { tempDir } from '../helpers/tmp.js'
 import { freePort } from '../helpers/free-port.js'
@@ -82,6 +82,7 @@ async function open (url: string, token: string, errors: string[]): Promise<Page
   return page
 }
 
+const deviceFact = async (page: Page, k: string): Promise<string> => await page.locator(`#device-info dd[data-fact="${k}"]`).innerText()
 const row = (page: Page, deviceId: string) => page.locator(`#devices tbody tr[data-device="${deviceId}"]`)
 const cell = async (page: Page, deviceId: string, i: number): Promise<string> => await row(page, deviceId).locator('td').nth(i).innerText()
 
@@ -111,6 +112,9 @@ describe('the Devices panel in headless chromium', () => {
     expect(await row(pageA, b.deviceId).locator('button.revoke').count()).toBe(1)
     pageB = await open(b.url, b.token, errors)
     await expect.poll(async () => await pageB.locator('#devices tbody tr').count()).toBe(2)
+    // beta may write, and is not revoked.
+    expect(await deviceFact(pageB, 'writes')).toBe('yes')
+    expect(await pageB.locator('#device-revoked').isHidden()).toBe(true)
     await screenshot(pageA, 'devices.png')
   })
 
@@ -224,11 +228,19 @@ describe('the Devices panel in headless chromium', () => {
     expect(await pageC.locator('#devices-note').innerText()).toMatch(/not an admin/)
     expect(await pageC.locator('#pair-not-admin').isVisible()).toBe(true)
     expect(await pageC.locator('#pair-form').isHidden()).toBe(true)
+    expect(await deviceFact(pageC, 'writes')).toBe('no: read-only')
     expect(errors).toEqual([])
   })
 
-  it('revokes beta through a dialog that names it: beta is cut off and shown revoked, by alpha', async () => {
-    const { b } = pair as Pair
+  it('revokes beta through a dialog that names it: beta is cut off and shown revoked, by alpha; beta\'s own page says so', async () => {
+    const { a, b } = pair as Pair
+    // beta drives a session: alpha's page shows its lease live, until the revoke ends it.
+    const key = 'agent:main:driven-by-beta'
+    expect((await api(b, 'POST', '/api/sessions', { key, title: 'beta drives' })).status).toBeLessThan(300)
+    expect((await api(b, 'POST', `/api/sessions/${key}/lease`, {})).status).toBeLessThan(300)
+    await a.proc.waitFor(/synced\s+agent:main:driven-by-beta from beta/, 30_000)
+    const lease = pageA.locator(`#sessions tbody tr[data-key="${key}"] td`).nth(3)
+    await expect.poll(async () => await lease.innerText(), { timeout: 30_000 }).toMatch(/^beta until /)
     await row(pageA, b.deviceId).locator('button.revoke').click()
     const dialog = pageA.locator('#revoke-dialog')
     await dialog.waitFor({ state: 'visible' })
@@ -266,6 +278,13 @@ describe('the Devices panel in headless chromium', () => {
     expect(await cell(pageC, b.deviceId, 6)).toMatch(/ by alpha \(stolen\)$/)
     // No longer a connected peer of alpha (offline, or not listed).
     await expect.poll(async () => await pageA.locator(`#peers tbody tr[data-peer="${b.deviceId}"][data-state="connected"]`).count(), { timeout: 30_000 }).toBe(0)
+    // beta's own page: revoked, by whom and why, and that it writes nothing now (the device.revoked event).
+    await pageB.locator('#device-revoked').filter({ hasText: /^This device was revoked \d.* by alpha \(stolen\)\. It keeps what it holds, but it writes nothing/ }).waitFor({ timeout: 30_000 })
+    expect(await pageB.locator('#device-revoked').innerText()).toMatch(/pair it anew \(mesh pair, approved from an admin device\)\.$/)
+    expect(await deviceFact(pageB, 'writes')).toBe('no: this device was revoked')
+    await screenshot(pageB, 'devices-revoked-self.png')
+    // A revoked device drives nothing: its lease is shown ended, with no reload.
+    await expect.poll(async () => await lease.innerText(), { timeout: 30_000 }).toMatch(/^beta \(expired /)
     await screenshot(pageA, 'devices-revoked.png')
     expect(errors).toEqual([])
   })

@@ -1,0 +1,184 @@
+/**
+ * The dashboard kept current and usable over a long visit, in a real headless browser (Debian's
+ * chromium, playwright-core) against two real `mesh join` daemons of one wallet on loopback:
+ * - sessions open from the keyboard: Tab reaches each session's key, Enter or Space opens it, the
+ *   open one is marked aria-current, and the keyboard focus survives the list being redrawn;
+ * - the open transcript keeps at most 200 messages however many arrive, the oldest dropped, and
+ *   says how many earlier ones are not shown and how to see them all;
+ * - "holds N sessions, memory entries, skills" follows session.created, memory.changed and
+ *   skills.changed, and "last write … ago" is redrawn with the clock;
+ * - the daemon going away: after failed reconnects the page says it is stopped or on another port
+ *   and that `mesh dashboard` opens it again; it comes back live when the daemon does; a daemon
+ *   back with another token (HTTP 401 before the WebSocket upgrade, which the browser only sees
+ *   as 1006) sends the page to the login hint, saying so.
+ */
+import { existsSync } from 'node:fs'
+import { rm } from 'node:fs/promises'
+import { join } from 'node:path'
+import { chromium, type Browser, type Page } from 'playwright-core'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { api, startDaemon, startPair, type Daemon, type Pair } from '../helpers/daemons.js'
+import { tempDir } from '../helpers/tmp.js'
+
+const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium'
+
+let t: { dir: string, cleanup: () => Promise<void> }
+let pair: Pair | undefined
+let browser: Browser | undefined
+/** Daemons this file starts again after stopping pair.a: stopped here, by pid. */
+const restarted: Daemon[] = []
+beforeAll(async () => {
+  if (!existsSync(CHROMIUM)) throw new Error(`no chromium at ${CHROMIUM}: apt-get install -y chromium (.ci/run does)`)
+  t = await tempDir()
+  pair = await startPair(t.dir)
+  browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox'] })
+}, 90_000)
+afterAll(async () => {
+  await browser?.close()
+  for (const d of restarted) await d.proc.stop('SIGKILL')
+  await pair?.stop()
+  await t?.cleanup()
+})
+
+/** A daemon's dashboard, signed in and live, with page errors collected. */
+async function open (d: Daemon, errors: string[]): Promise<Page> {
+  const context = await (browser as Browser).newContext({ viewport: { width: 1280, height: 1000 } })
+  const page = await context.newPage()
+  page.on('pageerror', (e) => { errors.push(e.message) })
+  await page.goto(`${d.url}/#token=${d.token}`)
+  await page.locator('#conn').filter({ hasText: 'live' }).waitFor()
+  return page
+}
+
+async function ok (d: Daemon, verb: string, path: string, body?: unknown): Promise<any> {
+  const r = await api(d, verb, path, body)
+  if (r.status >= 300) throw new Error(`${verb} ${path}: ${r.status} ${JSON.stringify(r.body)}`)
+  return r.body
+}
+const messages = (from: number, n: number): Array<{ role: string, content: string }> =>
+  Array.from({ length: n }, (_, i) => ({ role: 'user', content: `message ${from + i}` }))
+/** The key of the session whose button has the keyboard focus, else ''. */
+const focusedKey = async (page: Page): Promise<string> => await page.evaluate(() => {
+  const e = (globalThis as any).document.activeElement
+  return e?.tagName === 'BUTTON' ? e.closest('#sessions tbody tr')?.dataset.key ?? '' : ''
+})
+const fact = async (page: Page, k: string): Promise<string> => await page.locator(`#device-info dt:text-is("${k}") + dd`).innerText()
+
+describe('the dashboard over a long visit, in headless chromium', () => {
+  const errors: string[] = []
+  let page: Page
+
+  it('opens sessions from the keyboard: Tab reaches each key, Enter and Space open it, the open one is marked', async () => {
+    const { a } = pair as Pair
+    for (const key of ['kb-one', 'kb-two']) await ok(a, 'POST', '/api/sessions', { key, title: `keyboard ${key}` })
+    page = await open(a, errors)
+    await expect.poll(async () => await page.locator('#sessions tbody tr').count(), { timeout: 10_000 }).toBe(2)
+
+    // From the top of the page, Tab alone reaches a session (through the pairing form before it).
+    await page.locator('h1').click()
+    let reached = ''
+    for (let i = 0; i < 80 && reached === ''; i++) {
+      await page.keyboard.press('Tab')
+      reached = await focusedKey(page)
+    }
+    expect(reached).toMatch(/^agent:main:kb-(one|two)$/)
+    await page.keyboard.press('Enter')
+    await page.locator('#transcript-key').filter({ hasText: reached }).waitFor()
+    expect(await page.locator('#transcript-panel').isVisible()).toBe(true)
+    const current = async (): Promise<string[]> => await page.locator('#sessions tbody tr[aria-current="true"]').evaluateAll(rows => rows.map(r => (r as any).dataset.key as string))
+    expect(await current()).toEqual([reached])
+
+    // The next one with Space.
+    await page.keyboard.press('Tab')
+    const next = await focusedKey(page)
+    expect(next).toMatch(/^agent:main:kb-(one|two)$/)
+    expect(next).not.toBe(reached)
+    await page.keyboard.press('Space')
+    await page.locator('#transcript-key').filter({ hasText: next }).waitFor()
+    expect(await current()).toEqual([next])
+
+    // A session created meanwhile redraws the list: the keyboard stays on the same session.
+    await ok(a, 'POST', '/api/sessions', { key: 'kb-three' })
+    await expect.poll(async () => await page.locator('#sessions tbody tr').count(), { timeout: 10_000 }).toBe(3)
+    expect(await focusedKey(page)).toBe(next)
+  })
+
+  it('keeps at most 200 messages of the open transcript and says how to see the rest', async () => {
+    const { a } = pair as Pair
+    const key = 'agent:main:long'
+    await ok(a, 'POST', '/api/sessions', { key, title: 'a long one' })
+    await ok(a, 'POST', `/api/sessions/${key}/messages`, { messages: messages(1, 250) })
+    const row = page.locator(`#sessions tbody tr[data-key="${key}"]`)
+    await row.click()
+    const items = page.locator('#transcript li')
+    await items.filter({ hasText: 'message 250' }).waitFor()
+    expect(await items.count()).toBe(200)
+    expect(await items.first().locator('.text').innerText()).toBe('message 51')
+    const more = page.locator('#transcript-more')
+    expect(await more.innerText()).toBe(`50 earlier messages are not shown: this page keeps the last 200. The whole transcript: mesh session show ${key} --all, or GET /api/sessions/${encodeURIComponent(key)}?all=true.`)
+
+    // Live: a burst larger than what is kept, then more one by one; the oldest go. (The burst stays
+    // inside the transcript's first chunk of 512: one crossing a chunk's end comes in an event in
+    // another order than the transcript's, a daemon matter this test is not about.)
+    await ok(a, 'POST', `/api/sessions/${key}/messages`, { messages: messages(251, 250) })
+    for (const n of [501, 502, 503]) await ok(a, 'POST', `/api/sessions/${key}/messages`, { role: 'assistant', content: `message ${n}` })
+    await items.filter({ hasText: 'message 503' }).waitFor({ timeout: 30_000 })
+    expect(await items.count()).toBe(200)
+    expect(await items.first().locator('.text').innerText()).toBe('message 304')
+    expect(await items.last().locator('.text').innerText()).toBe('message 503')
+    expect(await more.innerText()).toMatch(/^303 earlier messages are not shown: /)
+    // Another session starts afresh.
+    await page.locator('#sessions tbody tr[data-key="agent:main:kb-one"] button').click()
+    await page.locator('#transcript-key').filter({ hasText: 'agent:main:kb-one' }).waitFor()
+    expect(await more.isHidden()).toBe(true)
+    expect(await items.count()).toBe(0)
+  })
+
+  it('keeps "holds …" and "last write … ago" current without a reload', async () => {
+    const { a } = pair as Pair
+    const holds = async (): Promise<string> => await fact(page, 'holds')
+    await expect.poll(holds, { timeout: 10_000 }).toMatch(/^4 sessions, 0 memory entries, 0 skills$/)
+    await ok(a, 'POST', '/api/sessions', { key: 'counted' })
+    await expect.poll(holds, { timeout: 10_000 }).toMatch(/^5 sessions, /)
+    await ok(a, 'PUT', '/api/memory/editor', { value: 'vim' })
+    await expect.poll(holds, { timeout: 10_000 }).toMatch(/, 1 memory entry, /)
+    await ok(a, 'POST', '/api/skills', { content: '---\nname: tidy\ndescription: tidies\n---\nTidy up.\n' })
+    await expect.poll(holds, { timeout: 10_000 }).toMatch(/, 1 skill$/)
+
+    // Written just now; with no event since, the clock alone moves "ago" on.
+    await ok(a, 'POST', '/api/sessions/counted/messages', { role: 'user', content: 'now' })
+    const lastWrite = page.locator('#sessions tbody tr[data-key="agent:main:counted"] td').nth(4)
+    await expect.poll(async () => await lastWrite.innerText(), { timeout: 10_000 }).toMatch(/^alpha, [0-4]s ago$/)
+    await expect.poll(async () => await lastWrite.innerText(), { timeout: 20_000 }).toMatch(/^alpha, ([6-9]|\d\d)s ago$/)
+    expect(errors).toEqual([])
+  })
+
+  it('says the daemon is gone after failed reconnects, comes back live with it, and sends a refused token to the login hint', async () => {
+    const { a, wallet, env } = pair as Pair
+    const again = async (): Promise<Daemon> => {
+      const d = await startDaemon(env, { home: a.home, wallet, label: 'alpha', http: String(a.port) })
+      restarted.push(d)
+      expect(d.port).toBe(a.port)
+      return d
+    }
+    const conn = page.locator('#conn')
+    await a.proc.stop('SIGKILL')
+    await conn.filter({ hasText: /^The daemon does not answer at 127\.0\.0\.1:\d+: mesh join has stopped, or serves on another port now\. .*mesh dashboard opens this page at its address/ }).waitFor({ timeout: 30_000 })
+    expect(await page.locator('#app').isVisible()).toBe(true)
+
+    // Back, with the same token: live again, nothing to do.
+    const d = await again()
+    await conn.filter({ hasText: /^live$/ }).waitFor({ timeout: 30_000 })
+
+    // Back with another token: the stream's upgrade gets 401, which the page finds out and says.
+    await d.proc.stop('SIGKILL')
+    await conn.filter({ hasText: /^reconnecting…/ }).waitFor()
+    await rm(join(a.home, 'api.token'))
+    const other = await again()
+    expect(other.token).not.toBe(a.token)
+    await page.locator('#login').waitFor({ state: 'visible', timeout: 30_000 })
+    expect(await page.locator('#login-reason').innerText()).toMatch(/answered 401: it no longer accepts this page's token.*Run `mesh dashboard` again/)
+    expect(await page.locator('#app').isHidden()).toBe(true)
+    expect(errors).toEqual([])
+  })
+})
