@@ -125,11 +125,8 @@ async function openHere (g: Globals, given?: Awaited<ReturnType<typeof import('.
   const { resolveWallet } = await import('../api/wallet.js')
   let wallet = given
   const initialized = await isInitialized(g.home)
-  if (!initialized) {
-    const { walletWithoutCertificate, certificateLostError } = await import('../node/enrol.js')
-    const stranded = await walletWithoutCertificate(g.home)
-    if (stranded !== undefined && given === undefined) throw certificateLostError(g.home, stranded)
-  }
+  // A wallet given sets it up again (or is refused for another's: enrol()).
+  if (!initialized && given === undefined) await (await import('../node/enrol.js')).refuseIfCertificateLost(g.home)
   // Only a wallet the user named sets a home up here. One merely found at a default path would
   // make a mistyped --home (or $MESH_HOME) a new admin device of the vault, from `mesh status`.
   const named = g.wallet !== undefined || (process.env.MESH_WALLET !== undefined && process.env.MESH_WALLET !== '')

@@ -61,6 +61,12 @@ async function keysWithoutCertificate (home: string): Promise<{ wallet: WalletAd
   return text === undefined ? undefined : decodeKeyFile(text, homePath(home, 'vaultKeys'))
 }
 
+/** Throws certificateLostError for a home that lost its certificate (walletWithoutCertificate); what every opener of a home not set up asks first. */
+export async function refuseIfCertificateLost (home: string): Promise<void> {
+  const stranded = await walletWithoutCertificate(home)
+  if (stranded !== undefined) throw certificateLostError(home, stranded)
+}
+
 /** What a command that needs a home set up says of one that lost its certificate (walletWithoutCertificate). */
 export function certificateLostError (home: string, wallet: WalletAddress): HomeCorruptError {
   return new HomeCorruptError(`home ${home} has lost its certificate (${HOME_FILES.certificate}); its ${HOME_FILES.vaultKeys} belongs to wallet ${wallet}. Certify this device again with that wallet: \`mesh init --home ${home} --wallet PATH\`; a device paired without the wallet pairs again into a new home (\`mesh pair --home DIR\`)`, { home, homeWallet: wallet, path: homePath(home, 'certificate') })

@@ -17,7 +17,7 @@ import type { Grant } from '../../protocols/pair/index.js'
 import { encodeKeyFile } from './keyfile.js'
 import { writeMirrorKeyFile } from './mirror.js'
 import { Lane } from './lane.js'
-import { certificateLostError, walletWithoutCertificate } from './enrol.js'
+import { refuseIfCertificateLost } from './enrol.js'
 
 export interface PairedHome { wallet: WalletAddress, certificate: Certificate, approver: string, bootstrap: string[] }
 
@@ -45,8 +45,7 @@ export function checkGrant (grant: Grant, device: DeviceKey): { certificate: Cer
 export async function writePairedHome (home: string, device: DeviceKey, grant: Grant): Promise<PairedHome> {
   if (await isInitialized(home)) throw new PairingFailedError(`home ${home} is already set up: pair into a new home (--home DIR)`, { reason: 'invalid', home })
   // One that lost its certificate keeps stored entries sealed under its own keys: never replaced.
-  const stranded = await walletWithoutCertificate(home)
-  if (stranded !== undefined) throw certificateLostError(home, stranded)
+  await refuseIfCertificateLost(home)
   const checked = checkGrant(grant, device)
   const { certificate, keys } = checked
   const wallet = toBase58(grant.wallet) as WalletAddress

@@ -21,7 +21,7 @@ import { ClosedError, DeviceRevokedError, HomeNotInitializedError, messageTime, 
 import { recoveryKem, vaultSeedSignature, certificateRecordSealer, docIdFor, fromHex, hasCapability, isExpired, streamKey, toHex, type ChainCertificate, type DocId, type Entry, type RegistryOp, type UnsignedEntry, type Wallet } from '../identity/index.js'
 import { acquireLock, ensureHomeDir, EntryStore, isInitialized, type HomeLock, type StoredSnapshot } from '../store/index.js'
 import { CertRegistry } from './certs.js'
-import { certificateLostError, enrol, loadIdentity, walletWithoutCertificate, type HomeIdentity } from './enrol.js'
+import { enrol, loadIdentity, refuseIfCertificateLost, type HomeIdentity } from './enrol.js'
 import type { EnrolRequest, PeerVectors } from './registry-ops.js'
 import { Lane } from './lane.js'
 import { Budgets } from './limits.js'
@@ -133,8 +133,7 @@ export class Vault extends EventEmitter<VaultEvents> {
     try {
       let identity: HomeIdentity
       if (!(await isInitialized(opts.home))) {
-        const stranded = await walletWithoutCertificate(opts.home)
-        if (opts.wallet === undefined && stranded !== undefined) throw certificateLostError(opts.home, stranded)
+        if (opts.wallet === undefined) await refuseIfCertificateLost(opts.home)
         if (opts.wallet === undefined) throw new HomeNotInitializedError(`home ${opts.home} is not set up yet: run \`mesh init\` (a wallet is needed once, to certify this device)`, { home: opts.home })
         identity = await enrol(opts.home, opts.wallet, opts.enrol)
         await Lane.create(opts.home)

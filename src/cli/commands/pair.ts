@@ -30,9 +30,7 @@ export const pairCmd: Command = {
   async run (g: Globals, _args, values) {
     const { hostname } = await import('node:os')
     const { isInitialized } = await import('../../store/index.js')
-    const { walletWithoutCertificate, certificateLostError } = await import('../../node/enrol.js')
-    const stranded = await walletWithoutCertificate(g.home)
-    if (stranded !== undefined) throw certificateLostError(g.home, stranded)
+    await (await import('../../node/enrol.js')).refuseIfCertificateLost(g.home)
     if (await isInitialized(g.home)) throw new UsageError(`home ${g.home} is already set up (it is a device of a vault already: \`mesh status${homeArg(g)}\` says which); to pair another home on this machine, pass --home with a directory that is not set up`, { home: g.home })
     const { generateDeviceKey } = await import('../../identity/index.js')
     const { VERSION } = await import('../main.js')

@@ -153,9 +153,9 @@ export function printSession (info: View): void {
   for (const m of info.messages) out.line(formatMessage(m))
 }
 
-
 /** Why a device shows a session without taking its lease (sessions.resume's notWritable). */
 const NOT_WRITABLE = { 'read-only': 'read-only device', revoked: 'this device was revoked', expired: 'this device\'s certificate expired' } as const
+
 export const resumeCmd: Command = {
   name: 'resume',
   arity: 1,
