@@ -12,32 +12,27 @@
  *   back with another token (HTTP 401 before the WebSocket upgrade, which the browser only sees
  *   as 1006) sends the page to the login hint, saying so.
  */
-import { existsSync } from 'node:fs'
 import { rm } from 'node:fs/promises'
 import { join } from 'node:path'
-import { chromium, type Browser, type Page } from 'playwright-core'
+import type { Browser, Page } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { api, startDaemon, startPair, type Daemon, type Pair } from '../helpers/daemons.js'
-import { tempDir } from '../helpers/tmp.js'
+import { browserPair, type BrowserPair } from '../helpers/chromium.js'
+import { api, startDaemon, type Daemon, type Pair } from '../helpers/daemons.js'
 
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium'
 
-let t: { dir: string, cleanup: () => Promise<void> }
-let pair: Pair | undefined
-let browser: Browser | undefined
+let t: BrowserPair
+let pair: Pair
+let browser: Browser
 /** Daemons this file starts again after stopping pair.a: stopped here, by pid. */
 const restarted: Daemon[] = []
 beforeAll(async () => {
-  if (!existsSync(CHROMIUM)) throw new Error(`no chromium at ${CHROMIUM}: apt-get install -y chromium (.ci/run does)`)
-  t = await tempDir()
-  pair = await startPair(t.dir)
-  browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox'] })
+  t = await browserPair()
+  pair = t.pair
+  browser = t.browser
 }, 90_000)
 afterAll(async () => {
-  await browser?.close()
   for (const d of restarted) await d.proc.stop('SIGKILL')
-  await pair?.stop()
-  await t?.cleanup()
+  await t?.stop()
 })
 
 /** A daemon's dashboard, signed in and live, with page errors collected. */

@@ -9,29 +9,24 @@
 import { existsSync } from 'node:fs'
 import { copyFile, mkdir } from 'node:fs/promises'
 import { join } from 'node:path'
-import { chromium, type Browser } from 'playwright-core'
+import type { Browser } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { browserPair, type BrowserPair } from '../helpers/chromium.js'
 import { ROOT, runCli } from '../helpers/cli.js'
-import { startPair, type Pair } from '../helpers/daemons.js'
-import { tempDir } from '../helpers/tmp.js'
+import type { Pair } from '../helpers/daemons.js'
 
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium'
 const ARTIFACTS = join(ROOT, 'test', 'browser', 'artifacts')
 
-let t: { dir: string, cleanup: () => Promise<void> }
-let pair: Pair | undefined
-let browser: Browser | undefined
+let t: BrowserPair
+let pair: Pair
+let browser: Browser
 beforeAll(async () => {
-  if (!existsSync(CHROMIUM)) throw new Error(`no chromium at ${CHROMIUM}: apt-get install -y chromium (.ci/run does)`)
-  t = await tempDir()
-  pair = await startPair(t.dir)
-  // Running as root (CI) needs --no-sandbox.
-  browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox'] })
+  t = await browserPair()
+  pair = t.pair
+  browser = t.browser
 }, 90_000)
 afterAll(async () => {
-  await browser?.close()
-  await pair?.stop()
-  await t?.cleanup()
+  await t?.stop()
 })
 
 async function screenshot (page: import('playwright-core').Page, name: string): Promise<string> {

@@ -7,23 +7,22 @@
  * the device was found by mDNS, Approve pairs it, and once the new machine runs `mesh join` the
  * panel shows it online without a reload.
  */
-import { existsSync } from 'node:fs'
 import { chmod, copyFile, mkdir, readFile, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
-import { chromium, type Browser } from 'playwright-core'
+import type { Browser } from 'playwright-core'
 import { afterAll, describe, expect, it } from 'vitest'
+import { CHROMIUM, launchChromium, needChromium } from '../helpers/chromium.js'
 import { ROOT } from '../helpers/cli.js'
 import { loopbackNs, type Proc } from '../helpers/netns.js'
 import { walletLab } from '../helpers/wallet-lab.js'
 
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium'
 const ARTIFACTS = join(ROOT, 'test', 'browser', 'artifacts')
 const cleanups: Array<() => Promise<void> | void> = []
 afterAll(async () => { for (const c of cleanups.reverse()) await c() })
 
 describe('the Devices panel on a LAN (mDNS, network namespace)', () => {
   it('approves a machine found by mDNS; it shows online once it joins', async () => {
-    if (!existsSync(CHROMIUM)) throw new Error(`no chromium at ${CHROMIUM}: apt-get install -y chromium (.ci/run does)`)
+    needChromium()
     const net = loopbackNs(); cleanups.push(net.teardown)
     const ns = net.names[0] as string
     const { dir, env, wallet, mesh } = await walletLab(cleanups)
@@ -39,7 +38,7 @@ describe('the Devices panel on a LAN (mDNS, network namespace)', () => {
     const wrapper = join(dir, 'chromium-in-ns')
     await writeFile(wrapper, `#!/bin/sh\nexec ip netns exec ${ns} ${CHROMIUM} "$@"\n`)
     await chmod(wrapper, 0o755)
-    const browser: Browser = await chromium.launch({ executablePath: wrapper, args: ['--no-sandbox'] })
+    const browser: Browser = await launchChromium(wrapper)
     cleanups.push(async () => { await browser.close() })
     const page = await browser.newPage({ viewport: { width: 1280, height: 1000 } })
     const errors: string[] = []

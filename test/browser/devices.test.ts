@@ -20,36 +20,31 @@
  * run inside one network namespace for that; test/netns/pair.test.ts covers mDNS through the CLI,
  * which calls the same two API methods.
  */
-import { existsSync } from 'node:fs'
 import { copyFile, mkdir, readFile } from 'node:fs/promises'
 import { createServer } from 'node:net'
 import { join } from 'node:path'
-import { chromium, type Browser, type Page } from 'playwright-core'
+import type { Browser, Page } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { browserPair, type BrowserPair } from '../helpers/chromium.js'
 import { BIN, ROOT } from '../helpers/cli.js'
-import { api, startPair, type Pair } from '../helpers/daemons.js'
+import { api, type Pair } from '../helpers/daemons.js'
 import { spawnIn, type Proc } from '../helpers/netns.js'
-import { tempDir } from '../helpers/tmp.js'
 import { freePort } from '../helpers/free-port.js'
 
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium'
 const ARTIFACTS = join(ROOT, 'test', 'browser', 'artifacts')
 
-let t: { dir: string, cleanup: () => Promise<void> }
-let pair: Pair | undefined
-let browser: Browser | undefined
+let t: BrowserPair
+let pair: Pair
+let browser: Browser
 const procs: Proc[] = []
 beforeAll(async () => {
-  if (!existsSync(CHROMIUM)) throw new Error(`no chromium at ${CHROMIUM}: apt-get install -y chromium (.ci/run does)`)
-  t = await tempDir()
-  pair = await startPair(t.dir)
-  browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox'] })
+  t = await browserPair()
+  pair = t.pair
+  browser = t.browser
 }, 90_000)
 afterAll(async () => {
-  await browser?.close()
   for (const p of procs) await p.stop('SIGKILL')
-  await pair?.stop()
-  await t?.cleanup()
+  await t?.stop()
 })
 
 async function screenshot (page: Page, name: string): Promise<void> {
