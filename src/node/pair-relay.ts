@@ -17,9 +17,11 @@
  * libp2p.handle(PAIR_RENDEZVOUS_PROTOCOL, (s, c) => serveRendezvous(s, c.remotePeer, c.remoteAddr.toString(), rv))
  */
 import { logger } from '@libp2p/logger'
+import { multiaddr, type Multiaddr } from '@multiformats/multiaddr'
 import type { AbortOptions, Libp2p, PeerId } from '@libp2p/interface'
 import { lookupCandidates, PAIR_RENDEZVOUS_PROTOCOL, type RendezvousPolicy } from '../../protocols/pair/rendezvous.js'
 import { PairingFailedError } from '../errors.js'
+import { toHex } from '../identity/index.js'
 
 const log = logger('mesh:node:pair-relay')
 
@@ -180,16 +182,12 @@ export class PairingRendezvous implements RendezvousPolicy, PairingParties {
  * IPv6 address's /56 (one household's prefix: an address of each of its 2^72 is no new network).
  */
 export function networkOf (addr: string): string {
-  const m = addr.match(/^\/(ip4|ip6|dns4|dns6|dns)\/([^/]+)/)
-  if (m === null) return addr
-  if (m[1] !== 'ip6') return m[2] as string
-  const [head = '', tail = ''] = (m[2] as string).split('::')
-  const h = head === '' ? [] : head.split(':')
-  const t = tail === '' ? [] : tail.split(':')
-  const groups = (m[2] as string).includes('::') ? [...h, ...Array(Math.max(0, 8 - h.length - t.length)).fill('0'), ...t] : h
-  const words = groups.slice(0, 4).map(g => parseInt(g, 16) || 0)
-  words[3] = (words[3] as number) & 0xff00
-  return `${words.map(w => w.toString(16)).join(':')}::/56`
+  let ma: Multiaddr
+  try { ma = multiaddr(addr) } catch { return addr } // not a multiaddr: itself, as a key of its own
+  const first = ma.getComponents()[0]
+  if (first?.name !== 'ip6') return first?.value ?? addr
+  // The address's first 7 of 16 bytes, after the component's one-byte code: whatever its text form.
+  return `${toHex(ma.bytes.subarray(1, 8))}/56`
 }
 
 /**

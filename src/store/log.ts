@@ -426,6 +426,7 @@ export class RecordLog {
       } catch (err) {
         // The old file stays the log; the partial copy goes, or it would hold the room a full disk
         // has left for good.
+        // A close that fails too adds nothing to the write's error, which is the one thrown.
         await out?.close().catch(() => {})
         await removeStale(tmp)
         throw writeError(tmp, err)

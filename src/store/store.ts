@@ -364,11 +364,16 @@ export class EntryStore {
    */
   async setAsideDamagedSnapshot (s: StoredSnapshot, reason: string): Promise<DamagedFile> {
     this.check()
+    this.idx.digest.changed(this.forgetSnapshot(s))
+    return await setAsideDamaged(this.dir, s.path, 'snapshot', reason)
+  }
+
+  /** Drops a stored snapshot from its document's index (its file is moved by the caller); returns the document. */
+  private forgetSnapshot (s: StoredSnapshot): DocIndex {
     const d = this.idx.doc(s.header.doc)
     d.snapshots = d.snapshots.filter(x => x.path !== s.path)
     d.uncovered = undefined
-    this.idx.digest.changed(d)
-    return await setAsideDamaged(this.dir, s.path, 'snapshot', reason)
+    return d
   }
 
   /** Files of this store found damaged and set aside, and regions its log cut out (damaged.ts). */
@@ -377,9 +382,7 @@ export class EntryStore {
   /** Moves a stored snapshot into quarantine: it is no longer offered, loaded or counted as covering anything. */
   async setAsideSnapshot (s: StoredSnapshot, reason: string): Promise<QuarantineRecord> {
     this.check()
-    const d = this.idx.doc(s.header.doc)
-    d.snapshots = d.snapshots.filter(x => x.path !== s.path)
-    d.uncovered = undefined
+    this.forgetSnapshot(s)
     return await this.quarantine.addSnapshot(s, reason)
   }
 
