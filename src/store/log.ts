@@ -8,11 +8,12 @@
  * and cut off; a damaged record followed by good ones is skipped and reported, never fatal.
  */
 import { constants } from 'node:fs'
-import { open, rename, stat, unlink, writeFile, type FileHandle } from 'node:fs/promises'
+import { open, rename, stat, unlink, type FileHandle } from 'node:fs/promises'
 import { crc32 } from 'node:zlib'
 import { logger } from '@libp2p/logger'
 import { ClosedError, StoreCorruptError } from '../errors.js'
-import { fsyncDir, writeError } from './files.js'
+import { isDiskFull } from './disk.js'
+import { atomicWrite, fsyncDir, writeError } from './files.js'
 import { dirname } from 'node:path'
 
 const log = logger('mesh:store:log')
@@ -37,6 +38,8 @@ export interface RewriteOptions {
 
 /** Where a rewrite writes the log's new copy before renaming it into place. */
 const compactTmp = (path: string): string => `${path}.compact.tmp`
+/** Where the repair at open writes the log's copy without its damaged regions. */
+const repairTmp = (path: string): string => `${path}.repair.tmp`
 
 /** Removes a file that may not exist. */
 async function removeStale (path: string): Promise<void> {
@@ -97,6 +100,7 @@ export class RecordLog {
   static async open (path: string, onRecord: (payload: Uint8Array, ref: RecordRef) => void, onReset: () => void): Promise<{ log: RecordLog, recovered: Recovery[] }> {
     // A rewrite's copy left by a crash or a full disk before its rename: the log itself is whole.
     await removeStale(compactTmp(path))
+    await removeStale(repairTmp(path))
     let fh: FileHandle
     try {
       fh = await open(path, constants.O_CREAT | constants.O_RDWR | constants.O_NOFOLLOW | DSYNC, 0o600)
@@ -108,13 +112,16 @@ export class RecordLog {
       const { size: fileSize } = await fh.stat()
       let good = await RecordLog.scan(fh, fileSize, onRecord, recovered, path)
       if (recovered.length > 0) {
-        await RecordLog.rewriteWithout(fh, path, fileSize, recovered)
-        for (const r of recovered) log.error('store %s: %s of %d bytes at offset %d moved to %s', path, r.kind, r.bytes, r.offset, r.quarantine)
-        // Records after a cut region moved: index them again at their new offsets.
-        onReset()
-        const again: Recovery[] = []
-        good = await RecordLog.scan(fh, (await fh.stat()).size, onRecord, again, path)
-        if (again.length > 0) throw new StoreCorruptError(`log ${path} is still damaged after recovery`)
+        const repaired = await RecordLog.cutOut(fh, path, fileSize, recovered)
+        fh = repaired.fh
+        for (const r of recovered) log.error('store %s: %s of %d bytes at offset %d copied to %s%s', path, r.kind, r.bytes, r.offset, r.quarantine, repaired.copied || r.kind === 'torn-tail' ? ' and cut out' : ', left in place (no room to rewrite the log)')
+        if (repaired.copied) {
+          // Records after a cut region moved: index them again at their new offsets.
+          onReset()
+          const again: Recovery[] = []
+          good = await RecordLog.scan(fh, (await fh.stat()).size, onRecord, again, path)
+          if (again.length > 0) throw new StoreCorruptError(`log ${path} is still damaged after recovery`)
+        }
       }
       const { size } = await fh.stat()
       if (size !== good) throw new StoreCorruptError(`log ${path} changed while it was opened`)
@@ -194,39 +201,91 @@ export class RecordLog {
     return pos
   }
 
-  /** Saves each damaged region to its quarantine file, then rewrites the log without them. */
-  private static async rewriteWithout (fh: FileHandle, path: string, fileSize: number, cut: Recovery[]): Promise<void> {
+  /**
+   * Saves each damaged region to its quarantine file (durably), then cuts the regions out of the
+   * log. A torn tail alone is cut off in place (a truncate). Damaged regions with intact records
+   * after them are left out of a copy of the log that is then renamed over it, so a crash at any
+   * moment leaves the old log (repaired again at the next open) or the new one. (Shifting the
+   * records down in place, as this did before, could destroy a record a crash caught mid-move:
+   * its new copy unfinished, its old one already overwritten.) A disk with no room for the copy
+   * leaves those regions in the log, where every scan skips them, and cuts only a torn tail.
+   * Returns the log's handle (a new one after a copy) and whether records moved.
+   */
+  private static async cutOut (fh: FileHandle, path: string, fileSize: number, cut: Recovery[]): Promise<{ fh: FileHandle, copied: boolean }> {
+    const regions = [...cut].sort((a, b) => a.offset - b.offset)
     try {
-      for (const r of cut) {
+      for (const r of regions) {
         const b = Buffer.alloc(r.bytes)
         await fh.read(b, 0, r.bytes, r.offset)
-        await writeFile(r.quarantine, b, { mode: 0o600 })
+        await atomicWrite(r.quarantine, b)
       }
-      // Shift every kept region down over the cut ones, in order, then truncate.
-      let write = 0
-      let read = 0
-      const regions = [...cut].sort((a, b) => a.offset - b.offset)
-      const copy = async (from: number, to: number): Promise<void> => {
-        if (write === from) { write = to; return }
-        const block = Buffer.alloc(READ_BLOCK)
-        for (let at = from; at < to;) {
-          const { bytesRead } = await fh.read(block, 0, Math.min(READ_BLOCK, to - at), at)
-          await fh.write(block, 0, bytesRead, write)
-          at += bytesRead
-          write += bytesRead
+    } catch (err) {
+      throw writeError(path, err)
+    }
+    const tail = regions.at(-1)?.kind === 'torn-tail' ? regions.at(-1) : undefined
+    const end = tail?.offset ?? fileSize
+    const middle = regions.filter(r => r.kind === 'corrupt-record')
+    if (middle.length > 0) {
+      const copied = await RecordLog.copyWithout(fh, path, end, middle).then(() => true, (err: unknown) => {
+        if (!isDiskFull(err)) throw writeError(path, err)
+        log.error('store %s: no room to rewrite it without its damaged regions; they stay in it, skipped, until an open with room', path)
+        return false
+      })
+      if (copied) {
+        // The old handle's file is no longer the log; a close that fails cannot matter to it.
+        await fh.close().catch(() => {})
+        try {
+          return { fh: await open(path, constants.O_RDWR | constants.O_NOFOLLOW | DSYNC), copied: true }
+        } catch (err) {
+          throw writeError(path, err)
         }
       }
+    }
+    if (tail !== undefined) {
+      try {
+        await fh.truncate(tail.offset)
+        await fh.sync()
+      } catch (err) {
+        throw writeError(path, err)
+      }
+    }
+    return { fh, copied: false }
+  }
+
+  /** Writes [0, end) of the log less `regions` to a temp file and renames it over the log. */
+  private static async copyWithout (fh: FileHandle, path: string, end: number, regions: readonly Recovery[]): Promise<void> {
+    const tmp = repairTmp(path)
+    let out: FileHandle | undefined
+    try {
+      out = await open(tmp, constants.O_CREAT | constants.O_TRUNC | constants.O_WRONLY | constants.O_NOFOLLOW, 0o600)
+      const block = Buffer.alloc(READ_BLOCK)
+      let written = 0
+      const copy = async (from: number, to: number): Promise<void> => {
+        for (let at = from; at < to;) {
+          const { bytesRead } = await fh.read(block, 0, Math.min(READ_BLOCK, to - at), at)
+          if (bytesRead === 0) throw new StoreCorruptError(`log ${path} ended at ${at} while it was repaired`)
+          await (out as FileHandle).write(block, 0, bytesRead, written)
+          at += bytesRead
+          written += bytesRead
+        }
+      }
+      let read = 0
       for (const r of regions) {
         await copy(read, r.offset)
         read = r.offset + r.bytes
       }
-      await copy(read, fileSize)
-      await fh.truncate(write)
-      await fh.sync()
-      await fsyncDir(dirname(path))
+      await copy(read, end)
+      await out.sync()
+      await out.close()
+      out = undefined
+      await rename(tmp, path)
     } catch (err) {
-      throw writeError(path, err)
+      // The copy's own error is the one thrown; a close that fails too adds nothing to it.
+      await out?.close().catch(() => {})
+      await removeStale(tmp)
+      throw err
     }
+    await fsyncDir(dirname(path))
   }
 
   get bytes (): number { return this.size }
