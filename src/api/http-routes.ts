@@ -4,7 +4,8 @@
  * each string read as the schema expects and zod then judging it, and the HTTP status of an
  * error, by its stable code.
  */
-import { STATUS_CODES, type IncomingMessage, type ServerResponse } from 'node:http'
+import { maxHeaderSize, STATUS_CODES, type IncomingMessage, type ServerResponse } from 'node:http'
+import type { Duplex } from 'node:stream'
 import { isBadInputReason, isMeshError, MeshError, type ErrorCode } from '../errors.js'
 import type { MeshApi } from './api.js'
 import { inputIssues, strictInput } from './input.js'
@@ -126,6 +127,18 @@ export function rawError (err: unknown): string {
   }
   const head = Object.entries(headers).map(([k, v]) => `${k}: ${v}\r\n`).join('')
   return `HTTP/1.1 ${status} ${STATUS_CODES[status] ?? ''}\r\n${head}\r\n${text}`
+}
+
+/**
+ * Node's answer to a request its parser refuses (server 'clientError'), in the API's error shape:
+ * Node's own 400 and 431 have empty bodies. A socket already reset or closed is only let go.
+ */
+export function refuseUnparsed (err: NodeJS.ErrnoException, socket: Duplex): void {
+  if (err.code === 'ECONNRESET' || !socket.writable) { socket.destroy(); return }
+  const refusal = err.code === 'HPE_HEADER_OVERFLOW'
+    ? new HttpError(431, 'INVALID_INPUT', `the request's headers are larger than this server reads (${maxHeaderSize} bytes)`)
+    : new HttpError(400, 'INVALID_INPUT', `malformed HTTP request (${err.code ?? err.message})`)
+  socket.end(rawError(refusal))
 }
 
 /** The request's body, whole (at most MAX_BODY bytes, else 413). */

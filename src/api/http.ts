@@ -26,7 +26,7 @@ import { readConfig, savePort } from '../node/config.js'
 import type { MeshApi } from './api.js'
 import { EVENTS_PATH, serveEvents, WS_PROTOCOL } from './http-events.js'
 import { apiToken, INFO_FILE, loginUrl, readHttpInfo, type HttpInfo } from './http-info.js'
-import { callRoute, compile, HttpError, sendError, type Route } from './http-routes.js'
+import { callRoute, compile, HttpError, refuseUnparsed, sendError, type Route } from './http-routes.js'
 import { guardDeadlines, NODE_CHECK_OFF, type Deadlines } from './http-deadlines.js'
 import { defaultWebDir, serveStatic } from './http-static.js'
 import type { OpenApiOptions } from './openapi.js'
@@ -160,6 +160,8 @@ export async function serveHttp (api: MeshApi, opts: HttpOptions): Promise<HttpS
   })
 
   guardDeadlines(server, opts.deadlines)
+  // What Node's parser refuses is answered in the JSON error shape too, not with Node's empty body.
+  server.on('clientError', refuseUnparsed)
   const events = serveEvents(server, { api, run, hostOk, tokenOk, wss: async () => (await load()).wss, log })
 
   let fellBack = false

@@ -132,3 +132,31 @@ describe('the event stream answers as its documentation says', () => {
     for (const status of [...Object.keys(statuses), '426']) expect(listed).toContain(status)
   })
 })
+
+/** Bytes sent on a raw socket, and the answer read until the server closes it, as status and JSON body. */
+async function raw (bytes: string): Promise<Answer> {
+  const { connect } = await import('node:net')
+  return await new Promise((resolve, reject) => {
+    const socket = connect(server.port, '127.0.0.1', () => { socket.write(bytes) })
+    let text = ''
+    socket.on('data', (d: Buffer) => { text += d.toString() })
+    socket.once('error', reject)
+    socket.once('end', () => {
+      socket.destroy()
+      const [head = '', body = ''] = text.split('\r\n\r\n')
+      const status = Number(/^HTTP\/1\.1 (\d{3})/.exec(head)?.[1] ?? 0)
+      const headers = Object.fromEntries(head.split('\r\n').slice(1).map(l => [l.slice(0, l.indexOf(':')).toLowerCase(), l.slice(l.indexOf(':') + 1).trim()]))
+      resolve({ status, headers, body: body === '' ? undefined : JSON.parse(body) })
+    })
+  })
+}
+
+describe('a request the HTTP parser refuses', () => {
+  it('is answered in the JSON error shape: 400 for a malformed one, 431 for headers past the limit', async () => {
+    const bad = await raw('NOT HTTP AT ALL\r\n\r\n')
+    expect(error(bad, 400, 'INVALID_INPUT').message).toMatch(/malformed HTTP request/)
+    expect(bad.headers['content-type']).toMatch(/^application\/json/)
+    const big = await raw(`GET /api/status HTTP/1.1\r\nhost: 127.0.0.1\r\nx-big: ${'a'.repeat(64 * 1024)}\r\n\r\n`)
+    expect(error(big, 431, 'INVALID_INPUT').message).toMatch(/headers are larger/)
+  })
+})
