@@ -23,7 +23,7 @@ import { randomBytes, randomInt } from 'node:crypto'
 import { readFile, stat } from 'node:fs/promises'
 import { join } from 'node:path'
 import { logger } from '@libp2p/logger'
-import { atomicWrite } from '../store/index.js'
+import { atomicWrite, writeError } from '../store/index.js'
 
 const log = logger('mesh:node:lane')
 const LANE_FILE = 'lane.json'
@@ -117,7 +117,12 @@ export class Lane {
       lane = prev?.clean === true && prev.lane >= floor ? prev.lane : Math.max(prev?.lane ?? 0, floor) + 1
     }
     const incarnation = randomBytes(8).toString('hex')
-    await saveLane(this.path, { lane, clean: false, incarnation, home })
+    try {
+      await saveLane(this.path, { lane, clean: false, incarnation, home })
+    } catch (err: any) {
+      // Said of the home, whose write it stops: lane.json means nothing to whoever wrote an entry.
+      throw writeError(this.home, err?.cause ?? err)
+    }
     this.current = lane
     this.incarnation = incarnation
     this.stale = false

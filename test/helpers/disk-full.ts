@@ -25,6 +25,11 @@ for (let i = 0; i < 100_000 && error === undefined; i++) {
 let afterError: string | undefined
 try { await s.append({ role: 'user', content: 'after' }) } catch (err: any) { afterError = err.code }
 await s.close()
+// The session opened again, as a daemon's next request does: its write opens a fresh lane.
+let reopened: { code?: string, message: string } | undefined
+const s1 = await v.sessions.open('full')
+try { await s1.append({ role: 'user', content: 'after, reopened' }) } catch (err: any) { reopened = { code: err.code, message: err.message } }
+await s1.close()
 await v.close()
 const again = await openVault({ home })
 const s2 = await again.sessions.open('full')
@@ -32,4 +37,4 @@ const count = s2.messageCount()
 const contents = s2.messages().map(m => m.content.split(' ')[0])
 await s2.close()
 await again.close()
-process.stdout.write(JSON.stringify({ acked, error, afterError, count, inOrder: contents.every((c, i) => c === `m${i}`) }) + '\n')
+process.stdout.write(JSON.stringify({ acked, error, afterError, reopened, count, inOrder: contents.every((c, i) => c === `m${i}`) }) + '\n')

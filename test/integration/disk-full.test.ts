@@ -33,6 +33,10 @@ describe('full disk', () => {
     expect(out.error.code).toBe('STORE_WRITE_FAILED')
     expect(out.error.message).toMatch(/disk is full/)
     expect(out.afterError).toBe('STORE_WRITE_FAILED')
+    // Opened again, the session's write first opens a fresh lane (lane.ts): still said as the full disk.
+    expect(out.reopened.code).toBe('STORE_WRITE_FAILED')
+    expect(out.reopened.message).toMatch(/disk is full/)
+    expect(out.reopened.message).not.toMatch(/lane\.json/)
     expect(out.acked).toBeGreaterThan(50)
     expect(out.count).toBeGreaterThanOrEqual(out.acked)
     expect(out.inOrder).toBe(true)
