@@ -4,7 +4,7 @@
  * at (`mesh doctor` lists them), and nothing they held counts as held here, so a peer that has it
  * sends it again. Unlike quarantine.ts (a member's bad content, whose slot stays excluded), a copy
  * damaged here says nothing of the data: the same snapshot is taken again from a peer.
- * Regions the log cut out of itself at open (log.ts, `log.quarantine-*` beside it) are listed too.
+ * Regions of the log found damaged at open (log.ts, `log.quarantine-*` beside it) are listed too.
  */
 import { mkdir, readdir, readFile, rename, stat } from 'node:fs/promises'
 import { basename, join } from 'node:path'
@@ -69,7 +69,7 @@ export async function listDamaged (dataDir: string): Promise<DamagedFile[]> {
     const m = /^log\.quarantine-(\d+)-(\d+)$/.exec(n)
     if (m === null) continue
     const { size } = await stat(join(dataDir, n)).catch(() => ({ size: 0 }))
-    out.push({ kind: 'log', path: join(dataDir, n), bytes: size, reason: `a damaged region of the log at offset ${m[2] as string}, cut out when the log was opened (what it held comes again from a peer that has it)`, at: Number(m[1]) })
+    out.push({ kind: 'log', path: join(dataDir, n), bytes: size, reason: `a damaged region of the log at offset ${m[2] as string}, copied aside when the log was opened and cut from it (once the disk has room for that); what it held comes again from a peer that has it`, at: Number(m[1]) })
   }
   return out.sort((a, b) => a.at - b.at)
 }
