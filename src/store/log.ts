@@ -8,13 +8,13 @@
  * and cut off; a damaged record followed by good ones is skipped and reported, never fatal.
  */
 import { constants } from 'node:fs'
-import { open, rename, stat, unlink, type FileHandle } from 'node:fs/promises'
+import { open, readdir, rename, stat, unlink, type FileHandle } from 'node:fs/promises'
 import { crc32 } from 'node:zlib'
 import { logger } from '@libp2p/logger'
 import { ClosedError, StoreCorruptError } from '../errors.js'
 import { isDiskFull } from './disk.js'
-import { atomicWrite, fsyncDir, writeError } from './files.js'
-import { dirname } from 'node:path'
+import { atomicWrite, fsyncDir, readNoFollow, writeError } from './files.js'
+import { basename, dirname, join } from 'node:path'
 
 const log = logger('mesh:store:log')
 const HEADER = 8
@@ -44,6 +44,19 @@ const repairTmp = (path: string): string => `${path}.repair.tmp`
 /** Removes a file that may not exist. */
 async function removeStale (path: string): Promise<void> {
   await unlink(path).catch((err: NodeJS.ErrnoException) => { if (err.code !== 'ENOENT') log.error('cannot remove %s: %e', path, err) })
+}
+
+/** A quarantine file beside the log that holds exactly `bytes` from `offset`, if there is one. */
+async function savedBefore (path: string, names: readonly string[], offset: number, bytes: Buffer): Promise<string | undefined> {
+  const prefix = `${basename(path)}.quarantine-`
+  for (const n of names) {
+    if (!n.startsWith(prefix) || !n.endsWith(`-${offset}`)) continue
+    const at = join(dirname(path), n)
+    // One that cannot be read (or is a link, never followed) is not that copy.
+    const held = await readNoFollow(at).catch(() => undefined)
+    if (held?.equals(bytes) === true) return at
+  }
+  return undefined
 }
 
 export interface Recovery {
@@ -212,16 +225,21 @@ export class RecordLog {
    * Returns the log's handle (a new one after a copy) and whether records moved.
    */
   private static async cutOut (fh: FileHandle, path: string, fileSize: number, cut: Recovery[]): Promise<{ fh: FileHandle, copied: boolean }> {
-    const regions = [...cut].sort((a, b) => a.offset - b.offset)
     try {
-      for (const r of regions) {
+      const names = await readdir(dirname(path))
+      for (const [i, r] of cut.entries()) {
         const b = Buffer.alloc(r.bytes)
         await fh.read(b, 0, r.bytes, r.offset)
-        await atomicWrite(r.quarantine, b)
+        // The same region saved by an earlier open that could not cut it (no room, or a crash):
+        // named again, not copied again.
+        const saved = await savedBefore(path, names, r.offset, b)
+        if (saved !== undefined) cut[i] = { ...r, quarantine: saved }
+        else await atomicWrite(r.quarantine, b)
       }
     } catch (err) {
       throw writeError(path, err)
     }
+    const regions = [...cut].sort((a, b) => a.offset - b.offset)
     const tail = regions.at(-1)?.kind === 'torn-tail' ? regions.at(-1) : undefined
     const end = tail?.offset ?? fileSize
     const middle = regions.filter(r => r.kind === 'corrupt-record')
