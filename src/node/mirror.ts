@@ -311,11 +311,11 @@ export class MirrorVault extends EventEmitter<MirrorEvents> {
         // Counted as servable() will let them go: the peer's progress ends at its total.
         const serves = this.certs.servesSlots(doc)
         const { snapshots, floor } = chooseSnapshots(store, doc, have, { servable: (s) => this.servableSnapshot(s.header), claims: (s) => s.header.covers, restricts: (a) => this.certs.restricts(a), serves })
-        const totals = store.uncoveredTotals(doc, floor, true, serves)
+        const totals = store.entriesAboveTotals(doc, floor, serves)
         // The entries at lane tips the peer would hold none of, as a member's plan sends them
         // (tips.ts): else a member that took a snapshot here never agrees with the mirror's digest.
         const tips = tipsFor(store, doc, theirs, snapshots, serves)
-        return { snapshots, entries: this.servable(concat(store.uncovered(doc, floor, true), tipEntries(store, doc, tips))), entryCount: totals.entries + tips.length, entryBytes: totals.bytes }
+        return { snapshots, entries: this.servable(concat(store.entriesAbove(doc, floor), tipEntries(store, doc, tips))), entryCount: totals.entries + tips.length, entryBytes: totals.bytes }
       },
       accept: async (entry, from) => {
         const { result, entry: e } = await this.accept(entry, from)

@@ -58,9 +58,9 @@ export function vaultSource (vault: Vault): ReplicaSource {
         vault.divergedLane(doc, i.author, i.lane, i.seq)
         again.push({ key, upTo: Number(i.seq) })
       }
-      const totals = store.uncoveredTotals(doc, floor, true, serves)
+      const totals = store.entriesAboveTotals(doc, floor, serves)
       const tips = tipsFor(store, doc, theirs, snapshots, serves)
-      return { snapshots, entries: vault.servable(withExtras(store.uncovered(doc, floor, true), again.map(a => store.held(doc, a.key, a.upTo)), store.forks.ofDoc(doc), tipEntries(store, doc, tips))), entryCount: totals.entries + tips.length, entryBytes: totals.bytes }
+      return { snapshots, entries: vault.servable(withExtras(store.entriesAbove(doc, floor), again.map(a => store.held(doc, a.key, a.upTo)), store.forks.ofDoc(doc), tipEntries(store, doc, tips))), entryCount: totals.entries + tips.length, entryBytes: totals.bytes }
     },
     verifyAhead: async (entries) => {
       const parsed: Entry[] = []

@@ -269,19 +269,19 @@ export class HeldIndex {
   }
 
   /**
-   * How many entries `uncovered(doc, after)` yields, and their bytes, from the index alone.
-   * `covered`: counting those a snapshot covers too (entries still held above `after`). `serves`:
-   * whether an entry at a slot may go to a peer (CertRegistry.servesSlots), when some may not.
+   * How many entries `entriesAbove(doc, after)` yields, and their bytes, from the index alone.
+   * `serves`: whether an entry at a slot may go to a peer (CertRegistry.servesSlots), when some
+   * may not.
    */
-  uncoveredTotals (doc: Uint8Array, after?: Vector, covered = false, serves?: (key: string, seq: number) => boolean): { entries: number, bytes: number } {
+  aboveTotals (doc: Uint8Array, after: Vector, serves?: (key: string, seq: number) => boolean): { entries: number, bytes: number } {
     const d = this.get(doc)
     let entries = 0
     let bytes = 0
     if (d === undefined) return { entries, bytes }
     for (const [id, a] of d.authors) {
-      const floor = Math.max(covered ? 0 : this.snapshotCovers(d, id), after?.get(id) ?? 0)
+      const floor = after.get(id) ?? 0
       for (const [seq, ref] of a.seqs) {
-        // As uncovered() and the servable() filter after it: quarantined entries and those the
+        // As entriesAbove() and the servable() filter after it: quarantined entries and those the
         // registry holds back are not sent, so not counted.
         if (seq <= floor || this.quarantine.holds(d.doc, id, seq) || (serves !== undefined && !serves(id, seq))) continue
         entries++

@@ -136,7 +136,8 @@ export class EntryStore {
   laneKeys (doc: Uint8Array): string[] { return this.idx.laneKeys(doc) }
   vector (doc: Uint8Array): Vector { return this.idx.vector(doc) }
   tip (doc: Uint8Array, key: string, seq: number): Uint8Array | undefined { return this.idx.tip(doc, key, seq) }
-  uncoveredTotals (doc: Uint8Array, after?: Vector, covered = false, serves?: (key: string, seq: number) => boolean): { entries: number, bytes: number } { return this.idx.uncoveredTotals(doc, after, covered, serves) }
+  /** How many entries `entriesAbove(doc, after)` yields, and their bytes (see HeldIndex.aboveTotals). */
+  entriesAboveTotals (doc: Uint8Array, after: Vector, serves?: (key: string, seq: number) => boolean): { entries: number, bytes: number } { return this.idx.aboveTotals(doc, after, serves) }
   heldRun (doc: Uint8Array, key: string, from: number, to: number): { held: boolean, bytes: number } { return this.idx.heldRun(doc, key, from, to) }
   uncoveredCount (doc: Uint8Array): number { return this.idx.uncoveredCount(doc) }
   snapshots (doc: Uint8Array): readonly StoredSnapshot[] { return this.idx.get(doc)?.snapshots ?? [] }
@@ -240,16 +241,26 @@ export class EntryStore {
     return await this.certs.put(bytes)
   }
 
+  /** Entries of a document not covered by any stored snapshot (what a load applies after them), ordered by author lane then seq. */
+  uncovered (doc: Uint8Array): AsyncGenerator<Uint8Array> {
+    return this.entriesFrom(doc, (d, id) => this.idx.snapshotCovers(d, id))
+  }
+
   /**
-   * Entries of a document not covered by any stored snapshot, ordered by author lane then seq.
-   * `covered`: those a snapshot covers too, every entry held above `after` (a catch-up that sends
-   * a snapshot's recent tail instead of the snapshot: protocols/sync/SPEC.md, Catch-up from the tail).
+   * Every entry of a document held above `after`, covered by a snapshot or not (a catch-up that
+   * sends a snapshot's recent tail instead of the snapshot: protocols/sync/SPEC.md, Catch-up from
+   * the tail), ordered by author lane then seq.
    */
-  async * uncovered (doc: Uint8Array, after?: Vector, covered = false): AsyncGenerator<Uint8Array> {
+  entriesAbove (doc: Uint8Array, after: Vector): AsyncGenerator<Uint8Array> {
+    return this.entriesFrom(doc, (_d, id) => after.get(id) ?? 0)
+  }
+
+  /** A document's entries above `floorOf` each author lane, read from the log in groups. */
+  private async * entriesFrom (doc: Uint8Array, floorOf: (d: DocIndex, id: string) => number): AsyncGenerator<Uint8Array> {
     const d = this.idx.get(doc)
     if (d === undefined) return
     for (const [id, a] of d.authors) {
-      const floor = Math.max(covered ? 0 : this.idx.snapshotCovers(d, id), after?.get(id) ?? 0)
+      const floor = floorOf(d, id)
       const seqs = [...a.seqs.keys()].filter(s => s > floor && !this.quarantine.holds(d.doc, id, s)).sort((x, y) => x - y)
       // In groups of up to 512 KiB, each read together (log.readMany), so neither a thread-pool
       // trip per entry nor a whole large document is held at once.
