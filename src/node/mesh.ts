@@ -220,7 +220,7 @@ export class MeshNode extends EventEmitter<{ event: [NodeEvent], 'caught-up': [s
       if (!this.labels.has(id)) return
       this.emitEvent({ type: 'lost', peerId: id, label: this.labelOf(id) })
       this.labels.delete(id)
-      // Seen until now (its own stop or this node's included: stop() closes the book after libp2p).
+      // Seen until now (its own stop included; this node's stop notes its peers itself, see stop()).
       void this.book.seen(id, Date.now())
       this.discovery.wake('a sibling was lost')
       if (!this.stopped && this.book.get(id) !== undefined && !this.excluded.has(id) && !this.isRevokedPeer(id) && !this.redials.coolingDown(id)) this.redials.redial(id, 'remembered')
@@ -439,6 +439,12 @@ export class MeshNode extends EventEmitter<{ event: [NodeEvent], 'caught-up': [s
     this.discovery.stop()
     this.liveness?.stop()
     this.timers.clear()
+    // libp2p's stop closes the connections without a peer:disconnect (its connection manager
+    // stops listening first): every peer proven until now is noted seen now, so `last seen` after
+    // this node stops is the stop, not the moment the peer was proven. The book's close below
+    // waits for the write.
+    const now = Date.now()
+    for (const id of this.labels.keys()) void this.book.seen(id, now)
     await this.libp2p.stop()
     // A peer proven just before the stop may still be writing peers.json into the home, which
     // the caller closes (or removes) next.

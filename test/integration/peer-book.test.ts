@@ -2,7 +2,8 @@
  * peers.json keeps addresses a peer can be dialed at. B dials A: A sees B's connection come from
  * an ephemeral source port, and must remember the port B listens on instead. B then restarts on
  * its port knowing nobody (its peers.json removed, no discovery): only A's redial can bring them
- * together again, and it does.
+ * together again, and it does. A node that stops notes each peer connected until then as seen at
+ * its stop (libp2p's stop tells of no disconnect), not at the moment it proved it.
  */
 import { readFile, rm } from 'node:fs/promises'
 import { join } from 'node:path'
@@ -22,6 +23,11 @@ async function startAt (home: string, port: number, wallet?: ReturnType<typeof g
   const stop = async (): Promise<void> => { if (stopped) return; stopped = true; await node.stop(); await vault.close() }
   cleanups.push(stop)
   return { vault, node, stop }
+}
+
+const lastSeenOf = async (home: string, peerId: string): Promise<number | undefined> => {
+  const list = JSON.parse(await readFile(join(home, 'peers.json'), 'utf8').catch(() => '[]')) as Array<{ peerId: string, lastSeen: number }>
+  return list.find(p => p.peerId === peerId)?.lastSeen
 }
 
 const portOf = (n: MeshNode): number => Number(n.libp2p.getMultiaddrs()[0]?.getComponents().find(c => c.name === 'tcp')?.value)
@@ -51,5 +57,19 @@ describe('peers.json', () => {
     await rm(join(bHome, 'peers.json'), { force: true })
     b = await startAt(bHome, bPort)
     await until(() => a.node.isOnline(bId) && b.node.isOnline(a.node.libp2p.peerId.toString()), 'A to redial B after its restart', 40_000)
+  })
+
+  it('notes a peer connected until this node stops as seen at the stop, not when it was proven', async () => {
+    const wallet = generateWallet()
+    const a: TestNode = await startNode({ wallet, label: 'A' }); cleanups.push(a.stop)
+    const b: TestNode = await startNode({ wallet, label: 'B' }); cleanups.push(b.stop)
+    const bId = b.node.libp2p.peerId.toString()
+    await b.node.dial(a.node.addresses()[0] as string)
+    await until(() => a.node.isOnline(bId), 'A to prove B')
+    await until(async () => (await lastSeenOf(a.home, bId)) !== undefined, 'A to remember B')
+    await new Promise(resolve => setTimeout(resolve, 1500))
+    const stopping = Date.now()
+    await a.node.stop()
+    expect(await lastSeenOf(a.home, bId)).toBeGreaterThanOrEqual(stopping)
   })
 })
