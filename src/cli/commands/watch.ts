@@ -47,14 +47,32 @@ export const watchCmd: Command = {
       if (!ready) { held.push(r); return }
       if (r.event.type === 'message.appended' && r.event.key === key) for (const m of r.event.messages) print(m)
     }
+    // The transcript's length when it was last read, while no message was printed to continue
+    // after (--tail 0, an empty session): what is new is counted from it, not taken as the last
+    // `tail` (with --tail 0, nothing new was ever shown without a daemon).
+    let known = 0
+    const unseen = async (): Promise<Array<Parameters<typeof formatMessage>[0]>> => {
+      if (last !== undefined) return (await api.call('sessions.show', { key, after: last })).messages
+      if (!found) {
+        const v = await api.call('sessions.show', { key, tail })
+        known = v.messageCount
+        return v.messages
+      }
+      let v = await api.call('sessions.show', { key, tail: 0 })
+      // Asked again for as many as it grew by, until the answer reaches back to what was known.
+      while (v.firstIndex > known) v = await api.call('sessions.show', { key, tail: v.messageCount - known })
+      const fresh = v.messages.slice(Math.max(0, known - v.firstIndex))
+      known = v.messageCount
+      return fresh
+    }
     let polling = false
     const poll = async (): Promise<void> => {
       if (polling || (api.following && found) || !ready) return
       polling = true
       try {
-        const v = await api.call('sessions.show', last !== undefined ? { key, after: last } : { key, tail })
+        const messages = await unseen()
         if (!found) arrived()
-        for (const m of v.messages) print(m)
+        for (const m of messages) print(m)
       } catch (err) {
         if (!found && err instanceof SessionNotFoundError) return
         note(`(could not read ${key}: ${err instanceof Error ? err.message : String(err)})`)
@@ -70,6 +88,7 @@ export const watchCmd: Command = {
       try {
         try {
           const info = await api.call('sessions.show', { key, tail })
+          known = info.messageCount
           for (const m of info.messages) print(m)
         } catch (err) {
           if (!(err instanceof SessionNotFoundError)) throw err

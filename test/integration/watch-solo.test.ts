@@ -1,0 +1,40 @@
+/**
+ * `mesh watch` with no daemon looks at the transcript once a second. With `--tail 0` it shows no
+ * earlier message, so it has no message id to continue after: what came since is counted from the
+ * transcript's length. It used to ask for the last `--tail` messages each time, which with 0 was
+ * nothing, so no new message was ever shown.
+ */
+import { spawnSync } from 'node:child_process'
+import { join } from 'node:path'
+import { afterAll, describe, expect, it } from 'vitest'
+import { BIN, cliEnv, runCli } from '../helpers/cli.js'
+import { spawnIn } from '../helpers/netns.js'
+import { tempDir } from '../helpers/tmp.js'
+
+const cleanups: Array<() => Promise<unknown>> = []
+afterAll(async () => { for (const c of cleanups.reverse()) await c() })
+
+describe('mesh watch without a daemon', () => {
+  it('shows the messages appended after it started when --tail 0 showed none', async () => {
+    const t = await tempDir(); cleanups.push(t.cleanup)
+    const env = cliEnv(t.dir)
+    const home = join(t.dir, 'home')
+    const wallet = join(t.dir, 'wallet.json')
+    expect(spawnSync(process.execPath, [BIN, 'wallet', 'new', '--out', wallet], { env }).status).toBe(0)
+    const mesh = async (...args: string[]): Promise<void> => {
+      const r = await runCli([...args, '--home', home], { env })
+      expect(r.code, r.stderr).toBe(0)
+    }
+    await mesh('init', '--wallet', wallet, '--label', 'solo')
+    await mesh('session', 'new', 'quiet')
+    await mesh('session', 'append', 'quiet', '--role', 'user', '--text', 'before the watch')
+    const w = spawnIn(undefined, process.execPath, [BIN, 'watch', 'quiet', '--tail', '0', '--home', home], env)
+    cleanups.push(async () => await w.stop('SIGKILL'))
+    await w.waitFor(/no mesh join runs/)
+    await mesh('session', 'append', 'quiet', '--role', 'user', '--text', 'first after')
+    await mesh('session', 'append', 'quiet', '--role', 'user', '--text', 'second after')
+    await w.waitFor(/second after/, 10_000)
+    const shown = w.lines.filter(l => l.includes('user (solo):')).map(l => l.replace(/^.*user \(solo\): /, ''))
+    expect(shown).toEqual(['first after', 'second after'])
+  })
+})
