@@ -24,7 +24,7 @@ import { generateKeyPair } from '@libp2p/crypto/keys'
 import { logger } from '@libp2p/logger'
 import { mdns } from '@libp2p/mdns'
 import { tcp } from '@libp2p/tcp'
-import { multiaddr } from '@multiformats/multiaddr'
+import { multiaddr, type Multiaddr } from '@multiformats/multiaddr'
 import { createLibp2p, type Libp2p } from 'libp2p'
 import { serviceCapabilities, type AbortOptions, type Connection, type PeerId, type PeerInfo } from '@libp2p/interface'
 import { registerCandidate, PAIR_RENDEZVOUS_PROTOCOL } from '../../protocols/pair/rendezvous.js'
@@ -124,7 +124,10 @@ export async function startCandidate (o: CandidateOptions): Promise<Candidate> {
   const relays = new Map<string, Connection>()
   let reRegister: (nameplate: string) => void = () => {}
   const codes = new PairingCode({ clock: o.clock, codes: o.codes, onNew: (code, reason) => { o.onCode(code, reason); reRegister(code.nameplate) } })
-  const useRelay = (o.via ?? []).length > 0
+  // Parsed before the node starts: a malformed address throws here, not from the first dial
+  // with the node left running.
+  const via = (o.via ?? []).map(a => multiaddr(a))
+  const useRelay = via.length > 0
   const { node, transport } = await pairNode({ listen: o.listen ?? ['/ip4/0.0.0.0/tcp/0'], mdns: o.mdns ?? true, relay: useRelay })
   let resolvePaired!: (v: { from: string }) => void
   let rejectPaired!: (err: unknown) => void
@@ -180,9 +183,9 @@ export async function startCandidate (o: CandidateOptions): Promise<Candidate> {
   }
   const timers = new Set<ReturnType<typeof setTimeout>>()
   let stopped = false
-  const dialVia = (addr: string): void => {
+  const dialVia = (addr: Multiaddr): void => {
     if (stopped || done) return
-    node.dial(multiaddr(addr)).then(async conn => {
+    node.dial(addr).then(async conn => {
       log('reached %s: waiting for the approver', addr)
       // A relay answers the rendezvous; an approver listening for us does not, and opens the pairing stream itself.
       if (!done) {
@@ -198,11 +201,11 @@ export async function startCandidate (o: CandidateOptions): Promise<Candidate> {
       later(addr)
     })
   }
-  const later = (addr: string): void => {
+  const later = (addr: Multiaddr): void => {
     const t = setTimeout(() => { timers.delete(t); dialVia(addr) }, VIA_RETRY_MS)
     timers.add(t)
   }
-  for (const a of o.via ?? []) dialVia(a)
+  for (const a of via) dialVia(a)
   return {
     codes,
     peerId: node.peerId.toString(),

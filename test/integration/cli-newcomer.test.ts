@@ -3,7 +3,7 @@
  * (`--tail -3` is a negative count, refused as one with exit 2, not a missing value; `--text -5`
  * is the text "-5"; `--text -x` says how to write such a value), --json errors with their code
  * and details, `mesh skills add` given a folder or a path that is not there, `mesh help CMD`, and
- * `--tail` with `--all`.
+ * `--tail` with `--all`, and `mesh pair` given a malformed --via or --listen.
  */
 import { mkdir, readdir, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
@@ -184,4 +184,17 @@ describe('where mesh join cannot listen, or its config.json is wrong', () => {
       await new Promise(resolve => server.close(resolve))
     }
   }, 60_000)
+})
+
+describe('mesh pair with a malformed address', () => {
+  it('is bad input naming its flag (exit 2), before a code is shown or anything is written', async () => {
+    for (const flag of ['--via', '--listen']) {
+      const home = join(dir, `pair-${flag.slice(2)}`)
+      const r = await runCli(['pair', '--home', home, '--no-mdns', flag, 'nonsense'], { env, timeoutMs: 20_000 })
+      expect(r.code, r.stderr).toBe(2)
+      expect(r.stdout).toBe('')
+      expect(r.stderr).toMatch(new RegExp(`^mesh: ${flag} nonsense is not a multiaddr`))
+      expect(await readdir(home).catch(() => [])).toEqual([])
+    }
+  })
 })

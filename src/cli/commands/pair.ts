@@ -32,6 +32,10 @@ export const pairCmd: Command = {
     const { isInitialized } = await import('../../store/index.js')
     await (await import('../../node/enrol.js')).refuseIfCertificateLost(g.home)
     if (await isInitialized(g.home)) throw new UsageError(`home ${g.home} is already set up (it is a device of a vault already: \`mesh status${homeArg(g)}\` says which); to pair another home on this machine, pass --home with a directory that is not set up`, { home: g.home })
+    // Checked before a code is shown: a malformed one is bad input naming its flag, not an error
+    // after the code (and, for --via, a pairing node left running).
+    const via = await multiaddrs('--via', values.via)
+    const listen = await multiaddrs('--listen', values.listen)
     const { generateDeviceKey } = await import('../../identity/index.js')
     const { VERSION } = await import('../main.js')
     const { shortFingerprint } = await import('../../identity/pair-code.js')
@@ -45,9 +49,9 @@ export const pairCmd: Command = {
     let written: Awaited<ReturnType<typeof writePairedHome>> | undefined
     let cleaned = false
     const candidate = await startCandidate({
-      listen: (values.listen as string[] | undefined) ?? ['/ip4/0.0.0.0/tcp/0'],
+      listen: listen ?? ['/ip4/0.0.0.0/tcp/0'],
       mdns: values['no-mdns'] !== true,
-      via: values.via as string[] | undefined,
+      via,
       onCode: (c, reason) => {
         const why = { first: 'pairing code', 'wrong-code': 'someone tried a wrong code; new code', expired: 'the code expired; new code', abandoned: 'no grant came; new code', probed: 'someone probed for codes; new code', denied: 'the approver refused; new code' }[reason]
         say({ event: 'code', code: c.display, expiresAt: c.expiresAt, reason, fingerprint: fp }, `${why}: ${c.display}   (${expiry(c.expiresAt)})   this device: ${fp}`)
