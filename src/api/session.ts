@@ -115,7 +115,7 @@ export class Session {
     if (l !== undefined) {
       const who = l.label ?? l.device
       const online = this.ctx.online(l.device)
-      throw new LeaseHeldError(`session ${this.key} is driven by ${who} (${leaseEnds(l.expiresAt)}${online ? ', online now' : ''}): take it over with \`mesh resume ${this.key} --take\`, or write anyway with --force (force: true in the API)`, { key: this.key, holder: who, device: l.device, expiresAt: l.expiresAt, online })
+      throw new LeaseHeldError(`session ${this.key} is driven by ${who} (${leaseEnds(l.expiresAt)}${online && l.expiresAt + LEASE_SKEW_MS >= Date.now() ? ', online now' : ''}): take it over with \`mesh resume ${this.key} --take\`, or write anyway with --force (force: true in the API)`, { key: this.key, holder: who, device: l.device, expiresAt: l.expiresAt, online })
     }
   }
 
@@ -197,7 +197,7 @@ export class Session {
       // A write of the session, not of its lease; whose, when not the holder's (written before it took the lease, or with --force).
       const w = this.s.getMeta().lastWriter
       const by = w === undefined || w.device === blocking.device ? '' : ` by ${w.device === this.device ? 'this device' : this.labelOf(w.device) ?? w.device}`
-      const ago = w !== undefined ? `, last write ${Math.max(0, Math.round((Date.now() - w.ts) / 1000))}s ago${by}` : ''
+      const ago = w !== undefined ? `, last write ${span(Date.now() - w.ts)} ago${by}` : ''
       const online = this.ctx.online(blocking.device)
       throw new LeaseHeldError(`session ${this.key} is being driven by ${who}${ago}, ${online ? 'online now' : 'not seen online now'} (${leaseEnds(blocking.expiresAt)}). Run \`mesh resume ${this.key} --take\` to take over`, { key: this.key, holder: who, device: blocking.device, expiresAt: blocking.expiresAt, online })
     }
@@ -216,7 +216,7 @@ export class Session {
     if (l !== undefined && !l.mine && !l.expired) {
       const who = l.label ?? l.device
       const online = this.ctx.online(l.device)
-      throw new LeaseHeldError(`this device does not hold the driver lease of ${this.key}: ${who} does (${leaseEnds(l.expiresAt)}${online ? ', online now' : ''}); take it over with \`mesh resume ${this.key} --take\``, { key: this.key, holder: who, device: l.device, expiresAt: l.expiresAt, online })
+      throw new LeaseHeldError(`this device does not hold the driver lease of ${this.key}: ${who} does (${leaseEnds(l.expiresAt)}${online && l.expiresAt + LEASE_SKEW_MS >= Date.now() ? ', online now' : ''}); take it over with \`mesh resume ${this.key} --take\``, { key: this.key, holder: who, device: l.device, expiresAt: l.expiresAt, online })
     }
     if (l === undefined || !l.mine) {
       const ran = l !== undefined ? ` (the lease of ${l.label ?? l.device} ran out)` : ''
@@ -286,9 +286,21 @@ function hasContent (tr: Y.Transaction): boolean {
   return false
 }
 
-/** "lease ends in 4 min, at 09:12 UTC": a person reads a duration; the exact time stays in the error's fields. */
-function leaseEnds (expiresAt: number, now = Date.now()): string {
-  const s = Math.max(0, Math.round((expiresAt - now) / 1000))
-  const left = s < 90 ? `${s} s` : s < 5400 ? `${Math.round(s / 60)} min` : `${Math.round(s / 3600)} h`
-  return `lease ends in ${left}, at ${new Date(expiresAt).toISOString().slice(11, 16)} UTC`
+/**
+ * "lease ends in 4 min, at 09:12 UTC": a person reads a duration; the exact time stays in the
+ * error's fields. A live lease past its end is said as such, with why it still holds: the clocks'
+ * allowance, or (past it) a holder that is online now; it used to read "lease ends in 0 s" however
+ * long ago it ran out.
+ */
+export function leaseEnds (expiresAt: number, now = Date.now()): string {
+  const at = new Date(expiresAt).toISOString().slice(11, 16)
+  if (expiresAt > now) return `lease ends in ${span(expiresAt - now, ' ')}, at ${at} UTC`
+  const why = now <= expiresAt + LEASE_SKEW_MS ? 'honoured up to 2 minutes more in case clocks disagree' : 'live while its holder is online'
+  return `lease ran out ${span(now - expiresAt, ' ')} ago, at ${at} UTC; ${why}`
+}
+
+/** A duration in seconds up to 90 s, then minutes, then hours ("12s", "17 min", "3 h"). */
+export function span (ms: number, gap = ''): string {
+  const s = Math.max(0, Math.round(ms / 1000))
+  return s < 90 ? `${s}${gap}s` : s < 5400 ? `${Math.round(s / 60)} min` : `${Math.round(s / 3600)} h`
 }

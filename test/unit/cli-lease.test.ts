@@ -1,5 +1,7 @@
 import { describe, expect, it } from 'vitest'
-import { formatLease } from '../../src/cli/commands/sessions.js'
+import { LEASE_SKEW_MS } from '../../crdt/session.js'
+import { leaseEnds, span } from '../../src/api/session.js'
+import { formatLease, LEASE_SKEW_MS as CLI_SKEW } from '../../src/cli/commands/sessions.js'
 import { localTime } from '../../src/cli/context.js'
 
 describe('formatLease', () => {
@@ -19,5 +21,27 @@ describe('formatLease', () => {
   it('says expired once the API does', () => {
     expect(formatLease(lease(now - 180_000, true), now)).toBe(` (lease of desktop expired at ${localTime(now - 180_000)})`)
     expect(formatLease({ ...lease(now + 60_000, false), mine: true }, now)).toBe(` (driven by this device until ${localTime(now + 60_000)})`)
+  })
+})
+
+describe('a lease past its end that is still live', () => {
+  const now = Date.UTC(2026, 11, 2, 10, 0, 0)
+  const lease = (expiresAt: number) => ({ device: 'dev-1', label: 'laptop', epoch: 1, takenAt: expiresAt - 600_000, expiresAt, expired: false, mine: false })
+
+  it('is said to be kept by its online holder once past the clocks\' allowance, not "honoured ~2 minutes more"', () => {
+    expect(CLI_SKEW).toBe(LEASE_SKEW_MS)
+    expect(formatLease(lease(now - 9 * 60_000), now)).toBe(` (driven by laptop: its lease ran out at ${localTime(now - 9 * 60_000)}, live while laptop is online)`)
+  })
+
+  it('says when it ran out in the API\'s errors, not "lease ends in 0 s"', () => {
+    expect(leaseEnds(now + 4 * 60_000, now)).toBe('lease ends in 4 min, at 10:04 UTC')
+    expect(leaseEnds(now - 30_000, now)).toBe('lease ran out 30 s ago, at 09:59 UTC; honoured up to 2 minutes more in case clocks disagree')
+    expect(leaseEnds(now - 9 * 60_000, now)).toBe('lease ran out 9 min ago, at 09:51 UTC; live while its holder is online')
+  })
+
+  it('counts a write long ago in minutes or hours, not thousands of seconds', () => {
+    expect(span(4_000)).toBe('4s')
+    expect(span(1_009_000)).toBe('17 min')
+    expect(span(3 * 3_600_000)).toBe('3 h')
   })
 })

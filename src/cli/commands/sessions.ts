@@ -9,6 +9,9 @@ type View = Output<'sessions.show'>
 type Message = View['messages'][number]
 type Lease = NonNullable<View['lease']>
 
+/** crdt/session.ts's LEASE_SKEW_MS (test/unit/cli-lease.test.ts holds them equal): that module loads Yjs, which a command talking to a daemon never does. */
+export const LEASE_SKEW_MS = 2 * 60_000
+
 /**
  * This process's stdin as text, less the one line end that ends it (what `echo` and most tools
  * add), as a shell's `$(...)` would drop it; every other byte, blank lines included, is kept.
@@ -34,8 +37,10 @@ export function formatLease (l: Lease | undefined, now = Date.now()): string {
   if (l === undefined) return ''
   const who = l.mine ? 'this device' : (l.label ?? l.device)
   if (l.expired) return ` (lease of ${who} expired at ${localTime(l.expiresAt)})`
-  // Past its time but not yet expired: the API allows clocks that disagree by up to 2 minutes.
-  if (l.expiresAt <= now) return ` (driven by ${who}: its lease ran out at ${localTime(l.expiresAt)}, honoured ~2 minutes more in case clocks disagree)`
+  // Past its time but not yet expired: the API allows clocks that disagree by up to 2 minutes,
+  // and past that keeps the lease of a holder that is online now (it said "honoured ~2 minutes
+  // more" however long ago the lease ran out).
+  if (l.expiresAt <= now) return ` (driven by ${who}: its lease ran out at ${localTime(l.expiresAt)}, ${now <= l.expiresAt + LEASE_SKEW_MS ? 'honoured ~2 minutes more in case clocks disagree' : `live while ${who} is online`})`
   return ` (driven by ${who} until ${localTime(l.expiresAt)})`
 }
 
