@@ -3,7 +3,8 @@
  * (`--tail -3` is a negative count, refused as one with exit 2, not a missing value; `--text -5`
  * is the text "-5"; `--text -x` says how to write such a value), --json errors with their code
  * and details, `mesh skills add` given a folder or a path that is not there, `mesh help CMD`, and
- * `--tail` with `--all`, and `mesh pair` given a malformed --via or --listen.
+ * `--tail` with `--all`, `mesh pair` given a malformed --via or --listen, and deleting a memory
+ * entry or a skill that is not there.
  */
 import { mkdir, readdir, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
@@ -195,6 +196,21 @@ describe('mesh pair with a malformed address', () => {
       expect(r.stdout).toBe('')
       expect(r.stderr).toMatch(new RegExp(`^mesh: ${flag} nonsense is not a multiaddr`))
       expect(await readdir(home).catch(() => [])).toEqual([])
+    }
+  })
+})
+
+describe('deleting what is not there', () => {
+  it('is NOT_FOUND (exit 2) as an error, with --json on stderr, not {"deleted": false} on stdout', async () => {
+    for (const [args, message] of [[['memory', 'delete', 'nothing-here'], 'no memory entry nothing-here'], [['skills', 'remove', 'nothing-here'], 'no skill named nothing-here']] as const) {
+      const text = await mesh(...args)
+      expect(text.code).toBe(2)
+      expect(text.stdout).toBe('')
+      expect(text.stderr).toBe(`mesh: ${message}\n`)
+      const json = await mesh(...args, '--json')
+      expect(json.code).toBe(2)
+      expect(json.stdout).toBe('')
+      expect(JSON.parse(json.stderr).error).toMatchObject({ code: 'NOT_FOUND', message })
     }
   })
 })

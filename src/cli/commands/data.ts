@@ -41,11 +41,14 @@ export const memoryCmd: Command = {
         return 0
       }
       if (sub === 'delete') {
-        const r = await api.call('memory.delete', { key: needKey() })
+        const k = needKey()
+        const r = await api.call('memory.delete', { key: k })
+        // Nothing to delete is an error like memory get's (exit 2; with --json the error on
+        // stderr), not `{"deleted": false}` on stdout beside exit 2.
+        if (!r.deleted) throw new NotFoundError(`no memory entry ${k}`, { key: k })
         if (g.json) out.json(r)
-        else if (r.deleted) out.line(`deleted ${key}`)
-        else out.err(`mesh: no memory entry ${key}`)
-        return r.deleted ? 0 : 2
+        else out.line(`deleted ${k}`)
+        return 0
       }
       const list = sub === 'search'
         ? await api.call('memory.search', { query: args.slice(1).join(' ') || (() => { throw new UsageError(`missing WORDS: ${MEMORY_USAGE}`) })() })
@@ -96,10 +99,11 @@ export const skillsCmd: Command = {
       }
       if (sub === 'remove') {
         const r = await api.call('skills.remove', { name: arg as string })
+        // As skills show says it (NOT_FOUND, exit 2), with --json too.
+        if (!r.removed) throw new NotFoundError(`no skill named ${arg as string}`, { name: arg })
         if (g.json) out.json(r)
-        else if (r.removed) out.line(`removed skill ${arg} (your machines delete their unedited copies as they sync: mesh agent skills sync AGENT)`)
-        else out.err(`mesh: no skill named ${arg}`)
-        return r.removed ? 0 : 2
+        else out.line(`removed skill ${arg} (your machines delete their unedited copies as they sync: mesh agent skills sync AGENT)`)
+        return 0
       }
       const s = await api.call('skills.show', { name: arg as string })
       if (g.json) { out.json(s); return 0 }
