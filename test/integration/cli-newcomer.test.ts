@@ -3,8 +3,8 @@
  * (`--tail -3` is a negative count, refused as one with exit 2, not a missing value; `--text -5`
  * is the text "-5"; `--text -x` says how to write such a value), --json errors with their code
  * and details, `mesh skills add` given a folder or a path that is not there, `mesh help CMD`, and
- * `--tail` with `--all`, `mesh pair` given a malformed --via or --listen, and deleting a memory
- * entry or a skill that is not there.
+ * `--tail` with `--all`, `mesh pair` given a malformed --via or --listen, deleting a memory
+ * entry or a skill that is not there, and `mesh memory list --tag` with no entry of that tag.
  */
 import { mkdir, readdir, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
@@ -212,5 +212,14 @@ describe('deleting what is not there', () => {
       expect(json.stdout).toBe('')
       expect(JSON.parse(json.stderr).error).toMatchObject({ code: 'NOT_FOUND', message })
     }
+  })
+})
+
+describe('mesh memory list --tag', () => {
+  it('says no entry has the tag, not that memory is empty, when other entries exist', async () => {
+    expect((await mesh('memory', 'set', 'tagged-elsewhere', 'x', '--tag', 'one')).code).toBe(0)
+    const r = await mesh('memory', 'list', '--tag', 'other')
+    expect(r.code).toBe(0)
+    expect(r.stdout).toBe('no memory entry is tagged other\n')
   })
 })

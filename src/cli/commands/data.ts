@@ -54,7 +54,8 @@ export const memoryCmd: Command = {
         ? await api.call('memory.search', { query: args.slice(1).join(' ') || (() => { throw new UsageError(`missing WORDS: ${MEMORY_USAGE}`) })() })
         : await api.call('memory.list', { tag: tags?.[0] })
       if (g.json) { out.json(list); return 0 }
-      if (list.length === 0) out.line(sub === 'search' ? 'no match' : 'no memory entries yet')
+      // With --tag, an empty list says nothing has that tag, not that memory is empty.
+      if (list.length === 0) out.line(sub === 'search' ? 'no match' : tags?.[0] !== undefined ? `no memory entry is tagged ${tags[0]}` : 'no memory entries yet')
       for (const e of list) out.line(`${e.key}\t${e.value.split('\n')[0]}${e.tags.length > 0 ? `\t[${e.tags.join(', ')}]` : ''}`)
       return 0
     })
