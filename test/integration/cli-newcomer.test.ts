@@ -4,7 +4,8 @@
  * is the text "-5"; `--text -x` says how to write such a value), --json errors with their code
  * and details, `mesh skills add` given a folder or a path that is not there, `mesh help CMD`, and
  * `--tail` with `--all`, `mesh pair` given a malformed --via or --listen, deleting a memory
- * entry or a skill that is not there, and `mesh memory list --tag` with no entry of that tag.
+ * entry or a skill that is not there, `mesh memory list --tag` with no entry of that tag, and the
+ * hint `mesh status --home DIR` gives to start that home's daemon.
  */
 import { mkdir, readdir, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
@@ -221,5 +222,15 @@ describe('mesh memory list --tag', () => {
     const r = await mesh('memory', 'list', '--tag', 'other')
     expect(r.code).toBe(0)
     expect(r.stdout).toBe('no memory entry is tagged other\n')
+  })
+})
+
+describe('mesh status of another home, with no daemon', () => {
+  it('says how to start that home\'s daemon: mesh join with its --home', async () => {
+    const home = join(dir, 'status-home')
+    expect((await mesh('init', '--home', home, '--label', 'other')).code).toBe(0)
+    const r = await mesh('status', '--home', home)
+    expect(r.code, r.stderr).toBe(0)
+    expect(r.stdout).toContain(`daemon:       not running (start it with \`mesh join --home ${home}\`)\n`)
   })
 })
