@@ -46,3 +46,24 @@ export function refuseExtraArgs (cmd: Pick<Command, 'name' | 'usage' | 'arity'>,
   const takesValue = max > (typeof cmd.arity === 'number' ? 0 : 1)
   throw new UsageError(`unexpected argument "${args[max] as string}"${takesValue ? ' (a value with spaces needs quotes)' : ''}. Usage: ${cmd.usage} (\`mesh ${cmd.name} --help\` for examples)`)
 }
+
+/** The part of a group's usage (`mesh NAME a … | b …`, or a line each; alternatives at the top level only) that runs `sub`. */
+export function subUsage (cmd: Pick<Command, 'name' | 'usage'>, sub: string): string | undefined {
+  const prefix = `mesh ${cmd.name} `
+  if (!cmd.usage.startsWith(prefix)) return undefined
+  const parts: string[] = []
+  let depth = 0
+  let start = 0
+  const u = cmd.usage.slice(prefix.length)
+  for (let i = 0; i < u.length; i++) {
+    const c = u[i] as string
+    if (c === '(' || c === '[') depth++
+    else if (c === ')' || c === ']') depth--
+    else if (depth === 0 && u.startsWith(' | ', i)) { parts.push(u.slice(start, i)); start = i + 3 } else if (depth === 0 && c === '\n') { parts.push(u.slice(start, i)); start = i + 1 }
+  }
+  parts.push(u.slice(start))
+  // An alternative may repeat `mesh NAME ` (`mesh devices [list] | mesh devices approve …`).
+  const bodies = parts.map(p => p.trim()).map(p => p.startsWith(prefix) ? p.slice(prefix.length) : p)
+  const part = bodies.find(p => (p.split(' ')[0] as string).replace(/^\[|\]$/g, '').split('|').includes(sub))
+  return part === undefined ? undefined : prefix + part
+}

@@ -10,7 +10,7 @@ import { isMeshError, UsageError, type ErrorCode } from '../errors.js'
 import { errorToWire } from '../api/wire-error.js'
 import { exitCodeFor } from './exit-codes.js'
 import { globalsFrom, stdout as out } from './context.js'
-import { refuseExtraArgs, type Command } from './command.js'
+import { refuseExtraArgs, subUsage, type Command } from './command.js'
 import { joinNegativeValues } from './dash-values.js'
 import { initCmd, statusCmd, walletCmd } from './commands/identity.js'
 import { devicesCmd } from './commands/devices.js'
@@ -81,26 +81,6 @@ function commandHelp (cmd: Command, sub?: string): string {
   return lines.join('\n')
 }
 
-/** The part of a group's usage (`mesh NAME a … | b …`, or a line each; alternatives at the top level only) that runs `sub`. */
-function subUsage (cmd: Command, sub: string): string | undefined {
-  const prefix = `mesh ${cmd.name} `
-  if (!cmd.usage.startsWith(prefix)) return undefined
-  const parts: string[] = []
-  let depth = 0
-  let start = 0
-  const u = cmd.usage.slice(prefix.length)
-  for (let i = 0; i < u.length; i++) {
-    const c = u[i] as string
-    if (c === '(' || c === '[') depth++
-    else if (c === ')' || c === ']') depth--
-    else if (depth === 0 && u.startsWith(' | ', i)) { parts.push(u.slice(start, i)); start = i + 3 } else if (depth === 0 && c === '\n') { parts.push(u.slice(start, i)); start = i + 1 }
-  }
-  parts.push(u.slice(start))
-  // An alternative may repeat `mesh NAME ` (`mesh devices [list] | mesh devices approve …`).
-  const bodies = parts.map(p => p.trim()).map(p => p.startsWith(prefix) ? p.slice(prefix.length) : p)
-  const part = bodies.find(p => (p.split(' ')[0] as string).replace(/^\[|\]$/g, '').split('|').includes(sub))
-  return part === undefined ? undefined : prefix + part
-}
 
 /** What to do about an error, said by the CLI alone: the API's messages name no command-line flags. */
 const CLI_ADVICE: Partial<Record<ErrorCode, string>> = {

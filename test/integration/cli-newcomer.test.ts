@@ -5,7 +5,8 @@
  * and details, `mesh skills add` given a folder or a path that is not there, `mesh help CMD`, and
  * `--tail` with `--all`, `mesh pair` given a malformed --via or --listen, deleting a memory
  * entry or a skill that is not there, `mesh memory list --tag` with no entry of that tag, and the
- * hint `mesh status --home DIR` gives to start that home's daemon.
+ * hint `mesh status --home DIR` gives to start that home's daemon, and a `mesh agent` subcommand's
+ * usage with its error.
  */
 import { mkdir, readdir, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
@@ -232,5 +233,21 @@ describe('mesh status of another home, with no daemon', () => {
     const r = await mesh('status', '--home', home)
     expect(r.code, r.stderr).toBe(0)
     expect(r.stdout).toContain(`daemon:       not running (start it with \`mesh join --home ${home}\`)\n`)
+  })
+})
+
+describe('a mesh agent subcommand given too little', () => {
+  it('shows that subcommand\'s usage, not every agent subcommand\'s', async () => {
+    const cases: Array<[string[], string]> = [
+      [['agent', 'export', 'agent:claude:x'], 'mesh: missing --out FILE: mesh agent export KEY --out FILE [--redact] [--cwd DIR] [--as claude|hermes]\n'],
+      [['agent', 'resume'], 'mesh: missing KEY: mesh agent resume KEY [--cwd DIR] [--out FILE] [--take] [--force]\n'],
+      [['agent', 'list', 'bogus'], 'mesh: which agent: claude, codex, openclaw or hermes (got bogus). mesh agent list [AGENT]\n'],
+      [['agent', 'import', 'claude'], 'mesh: give one of --file PATH, --session ID, --all or --since DATE: mesh agent import claude|codex|openclaw|hermes (--file PATH | --session ID | --all | --since DATE) [--key KEY]\n']
+    ]
+    for (const [args, stderr] of cases) {
+      const r = await mesh(...args)
+      expect(r.code, args.join(' ')).toBe(2)
+      expect(r.stderr, args.join(' ')).toBe(stderr)
+    }
   })
 })

@@ -23,13 +23,14 @@ import { InvalidInputError, isMeshError, LeaseHeldError, NotFoundError, UsageErr
 import { megabytes as mb } from '../../node/progress.js'
 import { leaseHintFor, stdout as out, withApi, type Globals } from '../context.js'
 import { AGENT_SUBCOMMANDS, AGENT_USAGE } from './agent.js'
+import { subUsage } from '../command.js'
 
 /** `mesh agent SUB …` (`sub` checked by agent.ts's run, which loads this module with the agents' code). */
 export async function runAgent (g: Globals, sub: typeof AGENT_SUBCOMMANDS[number], args: string[], values: Record<string, unknown>): Promise<number> {
   const [, arg] = args
   if (sub === 'import') return await importCmd(g, arg, values)
   if (sub === 'resume' || sub === 'export') {
-    if (arg === undefined) throw new UsageError(`missing KEY: ${AGENT_USAGE}`)
+    if (arg === undefined) throw new UsageError(`missing KEY: ${usageOf(sub)}`)
     return sub === 'resume' ? await resumeCmd(g, arg, values) : await exportCmd(g, arg, values)
   }
   if (sub === 'list') return await listCmd(g, arg)
@@ -39,19 +40,22 @@ export async function runAgent (g: Globals, sub: typeof AGENT_SUBCOMMANDS[number
   return await hooksCmd(g, arg, args[2])
 }
 
-function agentOf (a: string | undefined): AgentName {
+/** The usage of one `mesh agent` subcommand, said with its error (not every subcommand's). */
+const usageOf = (sub: string): string => subUsage({ name: 'agent', usage: AGENT_USAGE }, sub) ?? AGENT_USAGE
+
+function agentOf (a: string | undefined, sub: string): AgentName {
   if (isAgentName(a)) return a
-  throw new UsageError(`which agent: claude, codex, openclaw or hermes (got ${a ?? 'none'}). ${AGENT_USAGE}`)
+  throw new UsageError(`which agent: claude, codex, openclaw or hermes (got ${a ?? 'none'}). ${usageOf(sub)}`)
 }
 
 async function importCmd (g: Globals, a: string | undefined, values: Record<string, unknown>): Promise<number> {
-  const agent = agentOf(a)
+  const agent = agentOf(a, 'import')
   if (agent === 'hermes') return await importHermes(g, values)
   const file = values.file as string | undefined
   const session = values.session as string | undefined
   const since = values.since !== undefined ? parseSince(values.since as string) : undefined
   const all = values.all === true || since !== undefined
-  if ([file !== undefined, session !== undefined, all].filter(Boolean).length !== 1) throw new UsageError(`give one of --file PATH, --session ID, --all or --since DATE: ${AGENT_USAGE}`)
+  if ([file !== undefined, session !== undefined, all].filter(Boolean).length !== 1) throw new UsageError(`give one of --file PATH, --session ID, --all or --since DATE: ${usageOf('import')}`)
   if (all) {
     if (values.key !== undefined) throw new UsageError('--key names one session: not with --all or --since')
     const found: Array<{ sessionId: string, path: string, mtimeMs: number, size: number, db?: OpenclawDbSession }> = agent === 'claude'
@@ -233,12 +237,12 @@ async function resumeCmd (g: Globals, key: string, values: Record<string, unknow
 
 async function exportCmd (g: Globals, key: string, values: Record<string, unknown>): Promise<number> {
   const dest = values.out as string | undefined
-  if (dest === undefined) throw new UsageError(`missing --out FILE: ${AGENT_USAGE}`)
+  if (dest === undefined) throw new UsageError(`missing --out FILE: ${usageOf('export')}`)
   const as = values.as as string | undefined
   if (as !== undefined && !TRANSLATE_TARGETS.includes(as as never)) throw new UsageError(`--as claude or hermes (got ${as})`)
   return await withApi(g, async api => {
     const { meta, records } = await fetchAgentRecords(api, key)
-    const agent = agentOf(meta.agent)
+    const agent = agentOf(meta.agent, 'export')
     const cwd = values.cwd !== undefined ? resolve(values.cwd as string) : undefined
     const map = cwd !== undefined && meta.cwd !== undefined && cwd !== meta.cwd ? { from: meta.cwd, to: cwd } : undefined
     const translated = as !== undefined && as !== agent ? translateSession(meta, records, as as 'claude' | 'hermes', map) : undefined
@@ -274,7 +278,7 @@ async function exportCmd (g: Globals, key: string, values: Record<string, unknow
 }
 
 async function listCmd (g: Globals, a: string | undefined): Promise<number> {
-  const agents: readonly AgentName[] = a === undefined ? AGENT_NAMES : [agentOf(a)]
+  const agents: readonly AgentName[] = a === undefined ? AGENT_NAMES : [agentOf(a, 'list')]
   const local: Array<{ agent: AgentName, sessionId: string, path: string, modified: number, size: number }> = []
   if (agents.includes('claude')) for (const s of await listClaudeSessions()) local.push({ agent: 'claude', sessionId: s.sessionId, path: s.path, modified: s.mtimeMs, size: s.size })
   if (agents.includes('codex')) for (const s of await listCodexSessions()) local.push({ agent: 'codex', sessionId: s.sessionId, path: s.path, modified: s.mtimeMs, size: s.size })
