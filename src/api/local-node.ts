@@ -1,6 +1,6 @@
 /** The node area of the in-process API: this device's status, stopping the daemon, and the peers. */
 import { equals, isExpired } from '../identity/index.js'
-import { PeerBook } from '../node/peer-book.js'
+import { capabilitiesOf, PeerBook } from '../node/peer-book.js'
 import type { Handlers, LocalContext } from './local-context.js'
 import { transferView } from './local-events.js'
 
@@ -51,7 +51,7 @@ export function nodeHandlers (ctx: LocalContext): Handlers<'node.status' | 'node
       }
       const book = new PeerBook(ctx.vault.info().home)
       await book.load()
-      return book.list().map(p => ({ peerId: p.peerId, label: p.label, capabilities: p.capabilities, addrs: p.addrs, connections: [], via: 'remembered', state: 'offline' as const, behind: {}, inFlight: {}, lacking: {}, inSync: false, diskFull: false, transfers: [], lastSeen: p.lastSeen }))
+      return book.list().map(p => ({ peerId: p.peerId, label: p.label, capabilities: capabilitiesOf(p, ctx.vault.vault.certs), addrs: p.addrs, connections: [], via: 'remembered', state: 'offline' as const, behind: {}, inFlight: {}, lacking: {}, inSync: false, diskFull: false, transfers: [], lastSeen: p.lastSeen }))
     }
   }
 }

@@ -10,7 +10,7 @@ import type { Transfer } from '../../protocols/sync/index.js'
 import { fromHex, toHex } from '../identity/index.js'
 import type { DocNames } from './doc-names.js'
 import type { MeshLibp2p, NodeStatus, NodeVault, PeerStatus, Via } from './mesh-types.js'
-import type { PeerBook } from './peer-book.js'
+import { capabilitiesOf, type PeerBook } from './peer-book.js'
 import { progressEvent, transferStatus, type Arriving, type ProgressEvent, type TransferStatus } from './progress.js'
 import { relayServerStats, type RelayCounts, type RelayVia } from './relay.js'
 
@@ -62,7 +62,7 @@ export class StatusReport {
     this.s.names.set(names)
     const out = new Map<string, PeerStatus>()
     for (const p of book.list()) {
-      out.set(p.peerId, { peerId: p.peerId, label: p.label, capabilities: p.capabilities, addrs: p.addrs, connections: [], via: via.get(p.peerId) ?? 'remembered', state: 'offline', behind: {}, inFlight: {}, lacking: {}, inSync: false, diskFull: false, transfers: [], lastSeen: p.lastSeen })
+      out.set(p.peerId, { peerId: p.peerId, label: p.label, capabilities: capabilitiesOf(p, this.s.vault.certs), addrs: p.addrs, connections: [], via: via.get(p.peerId) ?? 'remembered', state: 'offline', behind: {}, inFlight: {}, lacking: {}, inSync: false, diskFull: false, transfers: [], lastSeen: p.lastSeen })
     }
     for (const p of libp2p.services.membership.provenPeers()) {
       const conns = libp2p.getConnections(peerIdFromString(p.deviceId))

@@ -15,6 +15,16 @@ const log = logger('mesh:node:peers')
 
 export interface RememberedPeer { peerId: string, label: string, capabilities: string[], addrs: string[], lastSeen: number }
 
+/**
+ * A remembered peer's capabilities as shown. The approver a paired device is told of is
+ * remembered before it is ever proven, with none (`mesh peers` showed it as `[]`): its
+ * certificate, which the grant brought, says them.
+ */
+export function capabilitiesOf (p: RememberedPeer, certs: { all: () => ReadonlyArray<{ deviceId: string, capabilities: readonly string[] }> }): string[] {
+  if (p.capabilities.length > 0) return p.capabilities
+  return [...(certs.all().find(c => c.deviceId === p.peerId)?.capabilities ?? [])]
+}
+
 const LOOPBACK = /^\/ip(4\/127\.|6\/::1\/)/
 const UNSPECIFIED = /^\/ip(4\/0\.0\.0\.0|6\/::)\//
 

@@ -6,6 +6,7 @@
  * - A plain approve grants what the device asked for (read), not read-write.
  * - A grant the new device cannot write to its home (here its `data` is a file) ends `mesh pair`
  *   with the reason and what to do, instead of waiting for ever.
+ * - A device just paired lists its approver as never seen, with its capabilities (not `[]`).
  */
 import { mkdir, readdir, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
@@ -55,7 +56,7 @@ describe('mesh devices approve and mesh pair, at the edges', () => {
     expect(await readdir(home)).toEqual(['data'])
   }, 120_000)
 
-  it('a device just paired lists its approver as never seen, not as seen in 1970', async () => {
+  it('a device just paired lists its approver as never seen, not as seen in 1970, and with its capabilities', async () => {
     const t = await tempDir(); cleanups.push(t.cleanup)
     const { env, admin, candidate, code, addr, stop } = await startPairing(t.dir, { pairArgs: ['--label', 'laptop'] })
     cleanups.push(stop)
@@ -70,5 +71,9 @@ describe('mesh devices approve and mesh pair, at the edges', () => {
     expect(alpha).toBeDefined()
     expect(alpha).not.toHaveProperty('lastSeen')
     expect((await runCli(['devices', '--home', join(t.dir, 'n')], { env })).stdout).toMatch(/^alpha\t.*\tnever seen$/m)
+    // mesh peers names its capabilities from its certificate, though it was never proven here yet.
+    const peers = await runCli(['peers', '--home', join(t.dir, 'n'), '--json'], { env })
+    expect(peers.code, peers.stderr).toBe(0)
+    expect(JSON.parse(peers.stdout).find((p: any) => p.label === 'alpha')?.capabilities).toEqual(['read', 'write', 'admin'])
   }, 120_000)
 })
