@@ -94,6 +94,8 @@ export interface CandidateOptions {
    * no relay but an approver listening there (`approve --listen`), which opens the run itself.
    */
   onRelay?: (e: { relay: string, registered: boolean, nameplate?: string, expires?: number, error?: string, direct?: true }) => void
+  /** Told once per `via` address that a dial failed (it is dialed again every VIA_RETRY_MS meanwhile). */
+  onUnreachable?: (e: { addr: string, error: string, retryMs: number }) => void
   /** The code's clock (tests inject one). */
   clock?: () => number
   /** Tests only: the codes to show, in order. */
@@ -183,6 +185,7 @@ export async function startCandidate (o: CandidateOptions): Promise<Candidate> {
   }
   const timers = new Set<ReturnType<typeof setTimeout>>()
   let stopped = false
+  const toldUnreachable = new Set<string>()
   const dialVia = (addr: Multiaddr): void => {
     if (stopped || done) return
     node.dial(addr).then(async conn => {
@@ -198,6 +201,13 @@ export async function startCandidate (o: CandidateOptions): Promise<Candidate> {
       conn.addEventListener('close', () => { if (!stopped && !done) later(addr) }, { once: true })
     }, (err: unknown) => {
       log('cannot reach %s yet: %e', addr, err)
+      // Said once per address, not at every retry: without it a --via that never answers (a
+      // mistyped port, a relay down) left `mesh pair` waiting with nothing said.
+      const text = addr.toString()
+      if (!toldUnreachable.has(text)) {
+        toldUnreachable.add(text)
+        o.onUnreachable?.({ addr: text, error: String((err as Error)?.message ?? err), retryMs: VIA_RETRY_MS })
+      }
       later(addr)
     })
   }

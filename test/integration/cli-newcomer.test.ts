@@ -5,13 +5,14 @@
  * and details, `mesh skills add` given a folder or a path that is not there, `mesh help CMD`, and
  * `--tail` with `--all`, `mesh pair` given a malformed --via or --listen, deleting a memory
  * entry or a skill that is not there, `mesh memory list --tag` with no entry of that tag, and the
- * hint `mesh status --home DIR` gives to start that home's daemon, and a `mesh agent` subcommand's
- * usage with its error.
+ * hint `mesh status --home DIR` gives to start that home's daemon, a `mesh agent` subcommand's
+ * usage with its error, and `mesh pair --via` an address that does not answer.
  */
 import { mkdir, readdir, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { cliEnv, runCli } from '../helpers/cli.js'
+import { BIN, cliEnv, runCli } from '../helpers/cli.js'
+import { spawnIn } from '../helpers/netns.js'
 import { tempDir } from '../helpers/tmp.js'
 
 let dir: string
@@ -250,4 +251,19 @@ describe('a mesh agent subcommand given too little', () => {
       expect(r.stderr, args.join(' ')).toBe(stderr)
     }
   })
+})
+
+describe('mesh pair --via an address that does not answer', () => {
+  it('says it cannot reach it (once) and keeps trying, rather than waiting with nothing said', async () => {
+    // Port 1 on loopback: nothing listens there, so the dial is refused at once.
+    const via = '/ip4/127.0.0.1/tcp/1/p2p/12D3KooWDJcbcvJAXKh7obyvtFcDu3NY2GRDXcVnpHfPFzcJNi9m'
+    const p = spawnIn(undefined, process.execPath, [BIN, 'pair', '--home', join(dir, 'pair-unreachable'), '--no-mdns', '--listen', '/ip4/127.0.0.1/tcp/0', '--via', via], env)
+    try {
+      expect(await p.waitFor(/^cannot reach /, 15_000)).toMatch(new RegExp(`^cannot reach ${via} yet \\(.*\\); trying again every 2 s`))
+      await new Promise(resolve => setTimeout(resolve, 5000))
+      expect(p.lines.filter(l => l.startsWith('cannot reach')).length).toBe(1)
+    } finally {
+      await p.stop('SIGKILL')
+    }
+  }, 30_000)
 })

@@ -63,6 +63,9 @@ export const pairCmd: Command = {
         else if (e.direct === true) say({ event: 'relay', relay: e.relay, registered: false, direct: true }, `reached ${e.relay}: no relay but an approver listening there; waiting for it to approve`)
         else say({ event: 'relay', relay: e.relay, registered: false, error: e.error }, `relay ${e.relay} took no pairing slot: ${e.error ?? 'refused'}`)
       },
+      onUnreachable: (e) => {
+        say({ event: 'unreachable', addr: e.addr, error: e.error }, `cannot reach ${e.addr} yet (${e.error}); trying again every ${Math.round(e.retryMs / 1000)} s: check the address, and that \`mesh join --relay\` or \`mesh devices approve --listen\` runs there`)
+      },
       onEvent: (e) => {
         // Said with the new code in text ("the approver refused; new code: …"), and its own reason when it gave one.
         if (e.type === 'denied') { if (g.json) say({ event: 'denied', reason: e.reason }, ''); else if (e.reason !== 'the owner refused') out.line(`  (the approver's reason: ${e.reason})`) }
