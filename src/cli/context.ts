@@ -139,6 +139,9 @@ async function openHere (g: Globals, given?: Awaited<ReturnType<typeof import('.
   }
   if (wallet?.path !== undefined && !g.json) stdout.err(`(wallet: ${wallet.path})`)
   const host = await hostHome({ home: g.home, wallet, serve: false, node: false })
+  // Said, as `mesh init` says it: a command given --wallet on a home that was not set up made it
+  // a new device of the vault, which it did with only "(wallet: …)" to show for it.
+  if (!initialized && !g.json) stdout.err(`(home ${g.home} was not set up: it is now a device of wallet ${host.vault.info().wallet}, as \`mesh init${homeArg(g)}\` would have made it)`)
   return { api: host.api, mode: 'in-process', host, close: host.close }
 }
 

@@ -6,7 +6,8 @@
  * `--tail` with `--all`, `mesh pair` given a malformed --via or --listen, deleting a memory
  * entry or a skill that is not there, `mesh memory list --tag` with no entry of that tag, and the
  * hint `mesh status --home DIR` gives to start that home's daemon, a `mesh agent` subcommand's
- * usage with its error, and `mesh pair --via` an address that does not answer.
+ * usage with its error, `mesh pair --via` an address that does not answer, and a command that
+ * sets a home up because it was given --wallet.
  */
 import { mkdir, readdir, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
@@ -266,4 +267,18 @@ describe('mesh pair --via an address that does not answer', () => {
       await p.stop('SIGKILL')
     }
   }, 30_000)
+})
+
+describe('a command given --wallet on a home that is not set up', () => {
+  it('says it set the home up, once, rather than only which wallet it read', async () => {
+    const wallet = join(dir, 'named-wallet.json')
+    expect((await mesh('wallet', 'new', '--out', wallet)).code).toBe(0)
+    const home = join(dir, 'set-up-by-sessions')
+    const first = await mesh('sessions', '--home', home, '--wallet', wallet)
+    expect(first.code, first.stderr).toBe(0)
+    expect(first.stderr).toContain(`(home ${home} was not set up: it is now a device of wallet `)
+    const again = await mesh('sessions', '--home', home, '--wallet', wallet)
+    expect(again.code, again.stderr).toBe(0)
+    expect(again.stderr).not.toContain('was not set up')
+  })
 })
