@@ -57,6 +57,8 @@ export function sessionHandlers (ctx: LocalContext): Handlers<SessionMethods> {
       }
     },
     'sessions.append': async (input) => {
+      // The key first: a bad key is the error to tell, whatever the body holds.
+      parseSessionKey(input.key)
       const list = input.messages ?? []
       if (input.role !== undefined || input.content !== undefined) {
         if (input.role === undefined || input.content === undefined || input.content === '') throw new InvalidInputError('an append needs a role and a non-empty content (or messages)')

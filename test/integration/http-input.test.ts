@@ -160,3 +160,10 @@ describe('a request the HTTP parser refuses', () => {
     expect(error(big, 431, 'INVALID_INPUT').message).toMatch(/headers are larger/)
   })
 })
+
+describe('an append with a bad key and no message', () => {
+  it('is refused for its key, the first thing wrong with it', async () => {
+    const a = await send('POST', '/api/sessions/bad%20key/messages', { body: '{}' })
+    expect(error(a, 400, 'INVALID_SESSION_KEY').message).toMatch(/bad key/)
+  })
+})
