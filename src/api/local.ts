@@ -9,7 +9,7 @@
  */
 import { logger } from '@libp2p/logger'
 import { DOC_NAMES, parseSessionKey } from '../../crdt/index.js'
-import { InvalidInputError, SessionNotFoundError } from '../errors.js'
+import { AbortedError, InvalidInputError, SessionNotFoundError } from '../errors.js'
 import type { MeshNode } from '../node/mesh.js'
 import type { Replica } from '../node/replica.js'
 import { portion, type Arriving } from '../node/progress.js'
@@ -99,7 +99,7 @@ export class LocalApi implements MeshApi {
     if (!parsed.success) throw new InvalidInputError(inputIssues(method, def, parsed.error), { method })
     this.index ??= this.vault.vault.acquire(DOC_NAMES.sessionsIndex).catch((err: unknown) => { log('holding the sessions index open failed: %e', err); return undefined })
     if ('writes' in def && def.writes === true) this.vault.vault.assertWritable(`write (${method})`)
-    options.signal?.throwIfAborted()
+    if (options.signal?.aborted === true) throw new AbortedError(`${method} was cancelled before it started`, { method }, { cause: options.signal.reason })
     const h = this.handlers[method] as unknown as Handler<M>
     return await h(parsed.data as any, options.signal, options.client)
   }

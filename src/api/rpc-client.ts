@@ -70,7 +70,7 @@ export class RpcClient implements MeshApi {
   }
 
   async call<M extends MethodName>(method: M, input: Input<M>, options: CallOptions = {}): Promise<Output<M>> {
-    options.signal?.throwIfAborted()
+    if (options.signal?.aborted === true) throw new AbortedError(`${method} was cancelled before it was sent`, { method }, { cause: options.signal.reason })
     const id = this.next++
     return await new Promise<Output<M>>((resolve, reject) => {
       const onAbort = (): void => {

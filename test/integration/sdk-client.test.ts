@@ -1,0 +1,45 @@
+/**
+ * The SDK's client as a developer meets it, in both of its modes (this process owning the home,
+ * and through a running `mesh join`): a call's every failure is a MeshError with a stable code,
+ * an AbortSignal already aborted included.
+ */
+import { join } from 'node:path'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { AbortedError, connectMesh, generateWallet, MeshError, openMesh } from '../../src/index.js'
+import { cliEnv, runCli } from '../helpers/cli.js'
+import { startDaemon, type Daemon } from '../helpers/daemon.js'
+import { tempDir } from '../helpers/tmp.js'
+
+let t: Awaited<ReturnType<typeof tempDir>>
+let daemon: Daemon
+
+beforeAll(async () => {
+  t = await tempDir()
+  const env = cliEnv(t.dir)
+  const wallet = join(t.dir, 'wallet.json')
+  expect((await runCli(['wallet', 'new', '--out', wallet], { env })).code).toBe(0)
+  daemon = await startDaemon({ home: join(t.dir, 'desk'), wallet, label: 'desk', env })
+})
+afterAll(async () => {
+  await daemon?.stop('SIGINT')
+  await t.cleanup()
+})
+
+describe('the SDK client', () => {
+  it('refuses a call whose signal is already aborted with ABORTED, in the process and through the daemon', async () => {
+    const local = await openMesh({ home: join(t.dir, 'solo'), wallet: generateWallet(), label: 'solo', node: false })
+    const remote = await connectMesh({ home: daemon.home })
+    try {
+      for (const mesh of [local, remote]) {
+        const err = await mesh.sessions.list({}, { signal: AbortSignal.abort() }).catch((e: unknown) => e)
+        expect(err, mesh.mode).toBeInstanceOf(AbortedError)
+        expect((err as MeshError).code).toBe('ABORTED')
+        expect((err as MeshError).message).toContain('sessions.list')
+      }
+    } finally {
+      await local.close()
+      await remote.close()
+    }
+  })
+
+})
