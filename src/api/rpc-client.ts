@@ -5,7 +5,7 @@
 import { createConnection, type Socket } from 'node:net'
 import { join } from 'node:path'
 import { parseSessionKey } from '../../crdt/session-key.js'
-import { AbortedError, DaemonNotRunningError, errorFromCode } from '../errors.js'
+import { AbortedError, ClosedError, DaemonNotRunningError, errorFromCode } from '../errors.js'
 import type { CallOptions, EventRecord, MeshApi, SubscribeOptions } from './api.js'
 import type { Input, MethodName, Output } from './schema.js'
 
@@ -108,6 +108,8 @@ export class RpcClient implements MeshApi {
   }
 
   async close (): Promise<void> {
+    // Calls after this one are told the client was closed, not that the daemon went away.
+    this.gone ??= new ClosedError('this client of the mesh daemon was closed (close() was called)')
     this.subs.clear()
     const closed = new AbortedError('the connection to the daemon was closed by its client')
     for (const ready of this.readies.values()) ready(closed)

@@ -1,11 +1,11 @@
 /**
  * The SDK's client as a developer meets it, in both of its modes (this process owning the home,
  * and through a running `mesh join`): a call's every failure is a MeshError with a stable code,
- * an AbortSignal already aborted included.
+ * an AbortSignal already aborted included, and a call after close() says the client was closed.
  */
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { AbortedError, connectMesh, generateWallet, MeshError, openMesh } from '../../src/index.js'
+import { AbortedError, ClosedError, connectMesh, generateWallet, MeshError, openMesh } from '../../src/index.js'
 import { cliEnv, runCli } from '../helpers/cli.js'
 import { startDaemon, type Daemon } from '../helpers/daemon.js'
 import { tempDir } from '../helpers/tmp.js'
@@ -42,4 +42,11 @@ describe('the SDK client', () => {
     }
   })
 
+  it('says a call after close() was made on a closed client, not that the daemon stopped', async () => {
+    const remote = await connectMesh({ home: daemon.home })
+    await remote.close()
+    const err = await remote.sessions.list({}).catch((e: unknown) => e)
+    expect(err).toBeInstanceOf(ClosedError)
+    expect((err as MeshError).code).toBe('CLOSED')
+  })
 })
