@@ -162,6 +162,31 @@ describe('mesh mcp', () => {
     }
   })
 
+  it('answers a message too long to read (a huge string in a tool call) and keeps serving: a tool call gets INVALID_INPUT as isError, another request -32600', async () => {
+    const { child, send, stdout, stderr, exited } = await rawServer('huge')
+    try {
+      send({ jsonrpc: '2.0', method: 'notifications/initialized' })
+      // As the SDK's client writes a request: method first, id last.
+      send({ method: 'tools/call', params: { name: 'sessions_append', arguments: { key: 'huge', role: 'user', content: 'y'.repeat(11 * 1024 * 1024) } }, jsonrpc: '2.0', id: 2 })
+      send({ jsonrpc: '2.0', id: 3, method: 'resources/read', params: { uri: 'mesh://session/' + 'a'.repeat(11 * 1024 * 1024) } })
+      send({ jsonrpc: '2.0', id: 4, method: 'tools/call', params: { name: 'memory_list', arguments: {} } })
+      const replies = await eventually(async () => {
+        const lines = stdout().trim().split('\n').map(l => JSON.parse(l))
+        return lines.length >= 4 ? lines : undefined
+      }, 'three more replies')
+      const byId = new Map(replies.map(r => [r.id, r]))
+      expect(byId.get(2)?.result).toMatchObject({ isError: true, structuredContent: { error: { code: 'INVALID_INPUT' } } })
+      expect(textOf(byId.get(2).result)).toMatch(/^INVALID_INPUT: a message of \d+ bytes was refused unread/)
+      expect(byId.get(3)).toMatchObject({ error: { code: -32600, data: { code: 'INVALID_INPUT' } } })
+      expect(byId.get(4)?.result?.isError).toBeUndefined()
+      expect(child.exitCode).toBeNull()
+      child.stdin?.end()
+      expect(await exited, stderr()).toBe(0)
+    } finally {
+      if (child.exitCode === null) child.kill('SIGKILL')
+    }
+  })
+
   it('a client that sends a tools/call and closes stdin at once: it ends quietly with exit 0, the call\'s result dropped', async () => {
     const { home, child, send, stdout, stderr, exited } = await rawServer('hangup')
     try {

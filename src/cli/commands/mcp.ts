@@ -36,9 +36,9 @@ export const mcpCmd: Command = {
       }
       const { serveMcp } = await import('../../api/mcp.js')
       const { VERSION } = await import('../main.js') // loaded already; dynamic so main.ts and this module form no cycle
-      const { StdioServerTransport } = await import('@modelcontextprotocol/sdk/server/stdio.js')
+      const { LineStdioServerTransport } = await import('../../api/mcp-stdio.js')
       const { agentResumeTool } = await import('../../agents/index.js')
-      const handle = await serveMcp(api, new StdioServerTransport(), { version: VERSION, log: say, tools: [agentResumeTool(api)] })
+      const handle = await serveMcp(api, new LineStdioServerTransport(), { version: VERSION, log: say, tools: [agentResumeTool(api)] })
       // The stdio transport does not watch for the end of stdin: the host closing it is the end.
       const stdinEnded = new Promise<void>(resolve => { process.stdin.once('end', resolve); process.stdin.once('close', resolve) })
       await untilStopped(Promise.race([handle.closed, stdinEnded]))

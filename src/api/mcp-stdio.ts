@@ -1,0 +1,138 @@
+/**
+ * The stdio transport of `mesh mcp`: the SDK's StdioServerTransport, JSON-RPC as newline-ended
+ * lines, except for a line too long to take. The SDK's transport closes itself on one (its read
+ * buffer holds 10 MiB), so an agent that passed a huge string to a tool lost every mesh tool for
+ * the rest of its session, with no answer to the call. Here such a line is skipped unread (only
+ * its first and last bytes are kept, to find its id and method) and answered: a tool call with
+ * an isError result carrying INVALID_INPUT, any other request with the protocol's invalid
+ * request (-32600). Nothing mesh takes comes near the limit: one append is at most 960 KiB.
+ *
+ * @example
+ * await serveMcp(api, new LineStdioServerTransport())
+ */
+import { stdin as processStdin, stdout as processStdout } from 'node:process'
+import type { Readable, Writable } from 'node:stream'
+import { deserializeMessage, serializeMessage } from '@modelcontextprotocol/sdk/shared/stdio.js'
+import type { Transport } from '@modelcontextprotocol/sdk/shared/transport.js'
+import { ErrorCode as McpErrorCode, type JSONRPCMessage } from '@modelcontextprotocol/sdk/types.js'
+import { InvalidInputError } from '../errors.js'
+import { toolError } from './mcp.js'
+
+/** The longest line read. @default 10 MiB, as the SDK's own transport. */
+export const MAX_LINE_BYTES = 10 * 1024 * 1024
+/** How much of a skipped line's start and end is kept to answer it. */
+const KEEP = 512
+
+type Id = string | number
+
+/** The request id and method of a line seen only by its start and end (a request's id comes first or last). */
+export function sniffRequest (head: string, tail: string): { id?: Id, method?: string } {
+  const idAt = (m: RegExpMatchArray | null): Id | undefined => m?.[1] === undefined ? undefined : m[1].startsWith('"') ? JSON.parse(m[1]) as string : Number(m[1])
+  const idHead = /^\s*\{(?:\s*"(?:jsonrpc|method)"\s*:\s*"[^"\\]*"\s*,)*\s*"id"\s*:\s*(-?\d+|"[^"\\]*")/.exec(head)
+  const idTail = /"id"\s*:\s*(-?\d+|"[^"\\]*")\s*\}\s*$/.exec(tail)
+  const method = /^\s*\{(?:\s*"(?:jsonrpc|id)"\s*:\s*(?:-?\d+|"[^"\\]*")\s*,)*\s*"method"\s*:\s*"([^"\\]*)"/.exec(head)?.[1]
+  return { id: idAt(idHead) ?? idAt(idTail), method }
+}
+
+export class LineStdioServerTransport implements Transport {
+  onclose?: () => void
+  onerror?: (error: Error) => void
+  onmessage?: (message: JSONRPCMessage) => void
+
+  private chunks: Buffer[] = []
+  private size = 0
+  /** Skipping an over-long line: its first bytes, its last bytes, and how long it is so far. */
+  private skipping: { head: Buffer, tail: Buffer, bytes: number } | undefined
+  private started = false
+
+  constructor (
+    private readonly stdin: Readable = processStdin,
+    private readonly stdout: Writable = processStdout,
+    private readonly maxLine = MAX_LINE_BYTES
+  ) {}
+
+  async start (): Promise<void> {
+    if (this.started) throw new Error('LineStdioServerTransport already started')
+    this.started = true
+    this.stdin.on('data', this.ondata)
+    this.stdin.on('error', this.onStdinError)
+  }
+
+  private readonly onStdinError = (err: Error): void => { this.onerror?.(err) }
+
+  private readonly ondata = (chunk: Buffer): void => {
+    let rest = chunk
+    while (rest.length > 0) {
+      const nl = rest.indexOf(10)
+      const part = nl === -1 ? rest : rest.subarray(0, nl)
+      rest = nl === -1 ? Buffer.alloc(0) : rest.subarray(nl + 1)
+      if (this.skipping !== undefined) this.skip(part)
+      else if (this.size + part.length > this.maxLine) {
+        const line = Buffer.concat([...this.chunks, part])
+        this.chunks = []
+        this.size = 0
+        this.skipping = { head: line.subarray(0, KEEP), tail: Buffer.alloc(0), bytes: 0 }
+        this.skip(line)
+      } else if (part.length > 0) {
+        this.chunks.push(part)
+        this.size += part.length
+      }
+      if (nl !== -1) this.endLine()
+    }
+  }
+
+  private skip (part: Buffer): void {
+    const s = this.skipping as NonNullable<typeof this.skipping>
+    s.bytes += part.length
+    s.tail = part.length >= KEEP ? Buffer.from(part.subarray(part.length - KEEP)) : Buffer.concat([s.tail, part]).subarray(-KEEP)
+  }
+
+  private endLine (): void {
+    const s = this.skipping
+    if (s !== undefined) {
+      this.skipping = undefined
+      this.refuse(s.head.toString('utf8'), s.tail.toString('utf8'), s.bytes)
+      return
+    }
+    const line = Buffer.concat(this.chunks).toString('utf8').replace(/\r$/, '')
+    this.chunks = []
+    this.size = 0
+    if (line.trim() === '') return
+    let message: JSONRPCMessage
+    try {
+      message = deserializeMessage(line)
+    } catch (err) {
+      this.onerror?.(err as Error)
+      return
+    }
+    this.onmessage?.(message)
+  }
+
+  private refuse (head: string, tail: string, bytes: number): void {
+    const { id, method } = sniffRequest(head, tail)
+    const message = `a message of ${bytes} bytes was refused unread: mesh mcp reads at most ${this.maxLine} bytes per message (one append takes at most 960 KiB; page a large text into several calls)`
+    this.onerror?.(new Error(`${message}${method !== undefined ? ` (${method})` : ''}`))
+    if (id === undefined) return // a notification, or an id not found: nothing to answer
+    const reply = method === 'tools/call'
+      ? { jsonrpc: '2.0', id, result: toolError(new InvalidInputError(message, { bytes, limit: this.maxLine })) }
+      : { jsonrpc: '2.0', id, error: { code: McpErrorCode.InvalidRequest, message, data: { code: 'INVALID_INPUT', details: { bytes, limit: this.maxLine } } } }
+    this.send(reply as JSONRPCMessage).catch((err: unknown) => { this.onerror?.(err as Error) })
+  }
+
+  async close (): Promise<void> {
+    this.stdin.off('data', this.ondata)
+    this.stdin.off('error', this.onStdinError)
+    if (this.stdin.listenerCount('data') === 0) this.stdin.pause()
+    this.chunks = []
+    this.size = 0
+    this.skipping = undefined
+    this.onclose?.()
+  }
+
+  async send (message: JSONRPCMessage): Promise<void> {
+    await new Promise<void>(resolve => {
+      if (this.stdout.write(serializeMessage(message))) resolve()
+      else this.stdout.once('drain', resolve)
+    })
+  }
+}
