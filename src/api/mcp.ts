@@ -207,7 +207,8 @@ export async function serveMcp (api: MeshApi, transport: Transport, options: Ser
   for (const t of [...deviceTools(api), ...(options.tools ?? [])]) {
     server.registerTool(t.name, {
       description: t.description,
-      inputSchema: t.input,
+      // Strict as the schema's tools are: a field the tool does not take is refused, not dropped unsaid.
+      inputSchema: t.input.strict(),
       annotations: { readOnlyHint: t.readOnly === true, destructiveHint: t.destructive === true, idempotentHint: false, openWorldHint: false }
     }, async (args: unknown, extra) => await running(async () => {
       try {

@@ -70,6 +70,11 @@ describe('mesh mcp: device tools', () => {
       expect(await refused(client, 'devices_revoke', { device: 'beta', confirm: 'alpha' })).toMatch(/INVALID_INPUT: confirm names "alpha", not beta .*nothing was revoked/)
       expect(await refused(client, 'devices_revoke', { device: 'alpha', confirm: 'alpha' })).toMatch(/INVALID_INPUT: .*the device this agent runs on/)
       expect(await refused(client, 'devices_revoke', { device: 'nobody', confirm: 'nobody' })).toMatch(/NOT_FOUND/)
+      // A field no tool takes is refused, as the schema's tools refuse one, not dropped unsaid
+      // (a misspelt field of agents_resume, `dir` for `cwd`, wrote the files somewhere else).
+      expect(await refused(client, 'devices_revoke', { device: 'nobody', confirm: 'nobody', force: true })).toMatch(/INVALID_INPUT: .*"force"/)
+      expect(await refused(client, 'agents_resume', { key: 'agent:claude:nobody', dir: '/elsewhere' })).toMatch(/INVALID_INPUT: .*"dir"/)
+      expect(tools.filter(t => t.inputSchema.additionalProperties !== false).map(t => t.name)).toEqual([])
       const still = JSON.parse((await runCli(['devices', '--json', '--home', a.home], { env })).stdout) as any[]
       expect(still.every(d => d.revoked === undefined)).toBe(true)
 
