@@ -21,7 +21,7 @@ import type { Transport } from '@modelcontextprotocol/sdk/shared/transport.js'
 import { ErrorCode as McpErrorCode, SubscribeRequestSchema, UnsubscribeRequestSchema, type CallToolResult, type JSONRPCMessage, type ReadResourceResult } from '@modelcontextprotocol/sdk/types.js'
 import { parseSessionKey } from '../../crdt/index.js'
 import type { z } from 'zod'
-import { InvalidInputError, isMeshError, NotFoundError } from '../errors.js'
+import { InvalidInputError, InvalidSessionKeyError, isMeshError, NotFoundError } from '../errors.js'
 import type { EventRecord, MeshApi } from './api.js'
 import { deviceTools } from './mcp-devices.js'
 import { strictInput } from './input.js'
@@ -37,8 +37,15 @@ export function sessionUri (key: string): string { return SESSION_URI_PREFIX + k
 /** The canonical session key a `mesh://session/<key>` URI names (a bare key means agent `main`). */
 export function keyFromUri (uri: string): string {
   if (!uri.startsWith(SESSION_URI_PREFIX)) throw invalidParams(`not a mesh session URI: ${uri} (expected ${SESSION_URI_PREFIX}<key>)`)
+  const raw = uri.slice(SESSION_URI_PREFIX.length)
+  let key: string
   try {
-    return parseSessionKey(decodeURIComponent(uri.slice(SESSION_URI_PREFIX.length)))
+    key = decodeURIComponent(raw)
+  } catch {
+    throw invalidParams(new InvalidSessionKeyError(`${uri}: the key's %-escapes are not UTF-8 percent-encoding (encode it with encodeURIComponent, or write it plain)`, { uri }))
+  }
+  try {
+    return parseSessionKey(key)
   } catch (err) {
     throw invalidParams(err)
   }

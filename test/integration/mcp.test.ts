@@ -148,13 +148,18 @@ describe('mesh mcp', () => {
       child.stdin?.write('{"jsonrpc": "2.0", oops}\n')
       send([1, 2])
       send({ jsonrpc: '2.0', id: 7, method: 'resources/read', params: { uri: 'mesh://session/agent:main:nope' } })
+      send({ jsonrpc: '2.0', id: 8, method: 'resources/read', params: { uri: 'mesh://session/agent:main:%E0%A4%A' } })
       const replies = await eventually(async () => {
         const lines = stdout().trim().split('\n').map(l => JSON.parse(l))
-        return lines.length >= 3 ? lines : undefined
-      }, 'two more replies')
+        return lines.length >= 4 ? lines : undefined
+      }, 'three more replies')
+      // A key whose %-escapes do not decode: said of the URI, with the code of a bad key (was "URI malformed").
+      const byId = new Map(replies.map(r => [r.id, r]))
+      expect(byId.get(8)).toMatchObject({ error: { code: -32602, data: { code: 'INVALID_SESSION_KEY' } } })
+      expect(byId.get(8).error.message).toMatch(/^mesh:\/\/session\/agent:main:%E0%A4%A: the key's %-escapes/)
       expect(replies[1]).toMatchObject({ jsonrpc: '2.0', id: null, error: { code: -32700 } })
-      expect(replies[2]).toMatchObject({ id: 7, error: { code: -32602, data: { code: 'SESSION_NOT_FOUND' } } })
-      expect(replies[2].error.message).toMatch(/^no session agent:main:nope/)
+      expect(byId.get(7)).toMatchObject({ error: { code: -32602, data: { code: 'SESSION_NOT_FOUND' } } })
+      expect(byId.get(7).error.message).toMatch(/^no session agent:main:nope/)
       child.stdin?.end()
       expect(await exited).toBe(0)
     } finally {
