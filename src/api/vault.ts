@@ -66,6 +66,8 @@ export class MeshVault {
   readonly memory: MemoryApi
   readonly skills: SkillsApi
   readonly sessions: SessionsApi
+  /** Called by close(): what waits on the vault (sessions.find) is told it closed instead of waiting for ever. */
+  readonly onClose = new Set<() => void>()
   /** Whether a device is online now; a running node sets it (see `setPresence`). */
   online: (deviceId: string) => boolean = () => false
 
@@ -104,7 +106,10 @@ export class MeshVault {
     return { ...this.info(), sessions: sessions.length, memory: memory.length, skills: skills.length, devices: this.vault.certs.all().length, store: { docs: s.docs, entries: s.entries, snapshots: s.snapshots, logBytes: s.logBytes } }
   }
 
-  async close (): Promise<void> { await this.vault.close() }
+  async close (): Promise<void> {
+    for (const told of [...this.onClose]) told()
+    await this.vault.close()
+  }
 }
 
 class SessionsApi {
@@ -179,8 +184,9 @@ class SessionsApi {
       // index (its release can take long): it is looked at again once the lookup ends.
       let again = false
       let finished = false
-      const done = (): void => { finished = true; this.v.vault.off('entry', onEntry); options.signal?.removeEventListener('abort', onAbort) }
+      const done = (): void => { finished = true; this.v.vault.off('entry', onEntry); options.signal?.removeEventListener('abort', onAbort); this.v.onClose.delete(onClose) }
       const onAbort = (): void => { done(); reject(new AbortedError(`stopped waiting for session ${k}`, { key: k })) }
+      const onClose = (): void => { done(); reject(new ClosedError(`the vault was closed while waiting for session ${k}`, { key: k })) }
       const check = (): void => {
         if (checking) { again = true; return }
         checking = true
@@ -194,6 +200,7 @@ class SessionsApi {
       const onEntry = (e: { doc: Uint8Array }): void => { if (toHex(e.doc) === indexId) check() }
       if (options.signal?.aborted === true) { onAbort(); return }
       options.signal?.addEventListener('abort', onAbort, { once: true })
+      this.v.onClose.add(onClose)
       this.v.vault.on('entry', onEntry)
       check() // it may have arrived between the first look and the listener
     })

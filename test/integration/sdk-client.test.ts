@@ -1,7 +1,8 @@
 /**
  * The SDK's client as a developer meets it, in both of its modes (this process owning the home,
  * and through a running `mesh join`): a call's every failure is a MeshError with a stable code,
- * an AbortSignal already aborted included, and a call after close() says the client was closed.
+ * an AbortSignal already aborted included; close() ends what waits for a session, and a call
+ * after close() says the client was closed.
  */
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
@@ -39,6 +40,24 @@ describe('the SDK client', () => {
     } finally {
       await local.close()
       await remote.close()
+    }
+  })
+
+  it('ends what waits for a session when the client closes, with CLOSED, instead of leaving it pending for ever', async () => {
+    const local = await openMesh({ home: join(t.dir, 'waiter'), wallet: generateWallet(), label: 'waiter', node: false })
+    const remote = await connectMesh({ home: daemon.home })
+    for (const mesh of [local, remote]) {
+      const settled = (p: Promise<unknown>): Promise<unknown> => p.then(() => 'resolved', (e: unknown) => e)
+      const found = settled(mesh.sessions.find('never-arrives'))
+      const waited = settled(mesh.sessions.wait({ key: 'never-arrives' }))
+      await new Promise(resolve => setTimeout(resolve, 200))
+      await mesh.close()
+      const timeout = new Promise(resolve => setTimeout(() => { resolve('still pending') }, 5_000))
+      for (const p of [found, waited]) {
+        const err = await Promise.race([p, timeout])
+        expect(err, mesh.mode).toBeInstanceOf(ClosedError)
+        expect((err as MeshError).code).toBe('CLOSED')
+      }
     }
   })
 
