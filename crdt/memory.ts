@@ -6,6 +6,7 @@ import { fits, SHAPES } from './validate.js'
 export interface MemoryEntry { key: string, value: string, tags: string[], updatedAt: number, device: string }
 
 export const MAX_MEMORY_VALUE = 256 * 1024
+const LONE_SURROGATE = /\p{Cs}/u
 
 export class MemoryDoc {
   readonly doc: Y.Doc
@@ -18,6 +19,9 @@ export class MemoryDoc {
 
   set (key: string, value: string, opts: { tags?: string[], device: string }): MemoryEntry {
     if (key.length === 0 || key.length > 256) throw new InvalidInputError('a memory key has 1 to 256 characters')
+    // Yjs stores a key as UTF-8: a lone surrogate comes back from disk and from peers as U+FFFD,
+    // so the entry could never be read or deleted by the key it was set with.
+    if (LONE_SURROGATE.test(key)) throw new InvalidInputError('a memory key is text: it has a lone UTF-16 surrogate (half of an emoji or other character)', { key })
     if (Buffer.byteLength(value) > MAX_MEMORY_VALUE) throw new InvalidInputError(`a memory value is at most ${MAX_MEMORY_VALUE} bytes`)
     const e: MemoryEntry = { key, value, tags: [...new Set(opts.tags ?? [])], updatedAt: Date.now(), device: opts.device }
     this.entries.set(key, e)
