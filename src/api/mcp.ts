@@ -227,6 +227,10 @@ export async function serveMcp (api: MeshApi, transport: Transport, options: Ser
     }))
   }
 
+  // registerTool declares `tools.listChanged: true` over ours; this server's tools never change
+  // once it runs, so a host must not wait for a list_changed that never comes.
+  server.server.registerCapabilities({ tools: { listChanged: false } })
+
   server.registerResource('session', new ResourceTemplate(`${SESSION_URI_PREFIX}{key}`, {
     list: async (extra) => await running(async () => {
       const sessions = await api.call('sessions.list', {}, { signal: extra.signal })

@@ -117,6 +117,8 @@ describe('mesh mcp', () => {
       expect(res.id).toBe(1)
       expect(res.result.serverInfo.name).toBe('mesh')
       expect(res.result.capabilities.resources.subscribe).toBe(true)
+      // Its tools are fixed while it runs: no tools/list_changed is promised.
+      expect(res.result.capabilities.tools.listChanged).toBe(false)
       // No daemon for this home: it says so, on stderr.
       expect(stderr()).toMatch(/mesh join/)
       expect(stderr()).not.toMatch(/not set up/)
