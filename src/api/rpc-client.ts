@@ -9,7 +9,15 @@ import { AbortedError, ClosedError, DaemonNotRunningError, errorFromCode } from 
 import type { CallOptions, EventRecord, MeshApi, SubscribeOptions } from './api.js'
 import type { Input, MethodName, Output } from './schema.js'
 
-interface Pending { resolve: (v: any) => void, reject: (e: Error) => void }
+/** A call awaiting its answer; `site` is the caller's stack, given to the daemon's error (made in a socket callback, its own stack names no line of the caller's). */
+interface Pending { resolve: (v: any) => void, reject: (e: Error) => void, site: { stack?: string } }
+
+/** The daemon's error with the stack of the call that got it. */
+function atCallSite (err: Error, site: { stack?: string }): Error {
+  const frames = site.stack?.split('\n').slice(1).join('\n')
+  if (frames !== undefined && frames !== '') err.stack = `${err.name}: ${err.message}\n${frames}`
+  return err
+}
 
 export class RpcClient implements MeshApi {
   private next = 1
@@ -60,7 +68,7 @@ export class RpcClient implements MeshApi {
     const p = this.pending.get(id)
     if (p === undefined) return
     this.pending.delete(id)
-    if (msg.error !== undefined) p.reject(errorFromCode(String(msg.error.code), String(msg.error.message), msg.error.details ?? {}))
+    if (msg.error !== undefined) p.reject(atCallSite(errorFromCode(String(msg.error.code), String(msg.error.message), msg.error.details ?? {}), p.site))
     else p.resolve(msg.result)
   }
 
@@ -72,6 +80,8 @@ export class RpcClient implements MeshApi {
   async call<M extends MethodName>(method: M, input: Input<M>, options: CallOptions = {}): Promise<Output<M>> {
     if (options.signal?.aborted === true) throw new AbortedError(`${method} was cancelled before it was sent`, { method }, { cause: options.signal.reason })
     const id = this.next++
+    const site: { stack?: string } = {}
+    Error.captureStackTrace(site, this.call)
     return await new Promise<Output<M>>((resolve, reject) => {
       const onAbort = (): void => {
         this.pending.delete(id)
@@ -80,7 +90,8 @@ export class RpcClient implements MeshApi {
       }
       this.pending.set(id, {
         resolve: (v) => { options.signal?.removeEventListener('abort', onAbort); resolve(v) },
-        reject: (e) => { options.signal?.removeEventListener('abort', onAbort); reject(e) }
+        reject: (e) => { options.signal?.removeEventListener('abort', onAbort); reject(e) },
+        site
       })
       options.signal?.addEventListener('abort', onAbort, { once: true })
       try { this.send({ id, method, params: input }) } catch (err) { this.pending.delete(id); reject(err as Error) }

@@ -43,6 +43,18 @@ describe('the SDK client', () => {
     }
   })
 
+  it('gives an error from the daemon the stack of the call that got it (a line of the caller\'s code)', async () => {
+    const remote = await connectMesh({ home: daemon.home })
+    try {
+      const err = await remote.sessions.show({ key: 'not-there' }).catch((e: unknown) => e) as MeshError
+      expect(err.code).toBe('SESSION_NOT_FOUND')
+      expect(err.stack).toMatch(/^SessionNotFoundError: no session agent:main:not-there/)
+      expect(err.stack).toContain('sdk-client.test')
+    } finally {
+      await remote.close()
+    }
+  })
+
   it('ends what waits for a session when the client closes, with CLOSED, instead of leaving it pending for ever', async () => {
     const local = await openMesh({ home: join(t.dir, 'waiter'), wallet: generateWallet(), label: 'waiter', node: false })
     const remote = await connectMesh({ home: daemon.home })
