@@ -4,6 +4,7 @@
  */
 import { z } from 'zod'
 import type { MethodDef } from './schema.js'
+import { MAX_TIMEOUT_MS } from './schema-sessions.js'
 
 export const DeviceSchema = z.object({
   deviceId: z.string(),
@@ -73,7 +74,7 @@ export const DEVICE_ADMIN_METHODS = {
       dial: z.array(z.string()).optional().describe('also dial these addresses of the new device'),
       mdns: z.boolean().optional().describe('look on the LAN by mDNS (default true)'),
       relays: z.boolean().optional().describe('also ask the members\' relays this node is connected to for a device started with `mesh pair --via` one of them (default true)'),
-      timeoutMs: z.number().int().min(0).optional().describe('give up after this long (default 60000)')
+      timeoutMs: z.number().int().min(0).max(MAX_TIMEOUT_MS).optional().describe('give up after this many ms (default 60000, at most 2147483647)')
     }),
     output: PairingReviewSchema,
     http: { verb: 'POST', path: '/api/devices/approve' }

@@ -5,6 +5,11 @@
 import { z } from 'zod'
 import type { MethodDef } from './schema.js'
 
+/**
+ * The longest wait a `timeoutMs` can ask for: Node's timers hold at most 2^31-1 ms (about 24.8
+ * days), and a longer one fires at once, so a wait of 3e9 ms gave up immediately.
+ */
+export const MAX_TIMEOUT_MS = 2_147_483_647
 export const key = z.string().min(1).max(200).describe('session key: agent:<agent-id>:<key>, or a bare <key> meaning agent:main:<key>')
 export const role = z.enum(['user', 'assistant', 'system', 'tool']).describe('who wrote the message')
 
@@ -112,7 +117,7 @@ export const SESSION_METHODS = {
   },
   'sessions.wait': {
     summary: 'Waits until a session exists on this device (created here or arrived from a peer).',
-    input: z.object({ key, timeoutMs: z.number().int().min(0).optional().describe('give up after this long (default: wait until cancelled)') }),
+    input: z.object({ key, timeoutMs: z.number().int().min(0).max(MAX_TIMEOUT_MS).optional().describe('give up after this many ms (at most 2147483647, about 24.8 days; default: wait until cancelled)') }),
     output: SessionSummarySchema,
     http: { verb: 'GET', path: '/api/sessions/{key}/wait' },
     mcp: 'sessions_wait'

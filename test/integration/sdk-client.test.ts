@@ -6,7 +6,7 @@
  */
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { AbortedError, ClosedError, connectMesh, generateWallet, MeshError, openMesh } from '../../src/index.js'
+import { AbortedError, ClosedError, connectMesh, generateWallet, InvalidInputError, MeshError, openMesh } from '../../src/index.js'
 import { cliEnv, runCli } from '../helpers/cli.js'
 import { startDaemon, type Daemon } from '../helpers/daemon.js'
 import { tempDir } from '../helpers/tmp.js'
@@ -40,6 +40,21 @@ describe('the SDK client', () => {
     } finally {
       await local.close()
       await remote.close()
+    }
+  })
+
+  it('refuses a timeoutMs longer than a timer can hold, instead of giving up at once as if it had waited that long', async () => {
+    const local = await openMesh({ home: join(t.dir, 'timer'), wallet: generateWallet(), label: 'timer', node: false })
+    try {
+      const err = await local.sessions.wait({ key: 'never-arrives', timeoutMs: 3_000_000_000 }).catch((e: unknown) => e)
+      expect(err).toBeInstanceOf(InvalidInputError)
+      expect((err as MeshError).message).toMatch(/timeoutMs/)
+      // The longest one is taken (and a caller's signal still ends it).
+      const longest = await local.sessions.wait({ key: 'never-arrives', timeoutMs: 2_147_483_647 }, { signal: AbortSignal.timeout(300) }).catch((e: unknown) => e)
+      expect((longest as MeshError).code).toBe('ABORTED')
+      expect((longest as MeshError).message).not.toMatch(/within/)
+    } finally {
+      await local.close()
     }
   })
 
