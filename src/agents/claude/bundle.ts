@@ -9,12 +9,13 @@ import { basename, join } from 'node:path'
 import { isBundlePath, type NativeRecord } from '../../../crdt/records.js'
 import { AgentBusyError, InvalidInputError } from '../../errors.js'
 import { fileRecord, filesOf, joinJsonl, jsonlRecords, listFiles, readFileNoFollow, readIfThere, keepsLinesOf, sameThere, writeFileAtomic } from '../bundle.js'
+import { splitJsonl } from '../jsonl.js'
 import { remapLines } from '../remap.js'
 import { busy } from '../running.js'
 import { checkChain, type ChainProblem } from './chain.js'
 import { claudePathFields } from './fields.js'
 import { dropSessionsIndex, projectsDir, sideDir } from './home.js'
-import { claudeCwd, claudeRecords } from './records.js'
+import { claudeCwd, claudeRecords, claudeSessionId } from './records.js'
 import { projectDirName } from './slug.js'
 import { claudeView, type ViewMessage } from './view.js'
 
@@ -26,9 +27,10 @@ export interface ReadBundle { sessionId: string, cwd?: string, records: NativeRe
  * content-hash ids of its metadata lines) are the original ones.
  */
 export async function readClaudeBundle (transcript: string, map?: { from: string, to: string }): Promise<ReadBundle> {
-  const sessionId = basename(transcript, '.jsonl')
+  const buf = await readFileNoFollow(transcript)
+  const sessionId = claudeSessionId(splitJsonl(buf).lines, basename(transcript, '.jsonl'))
   const key = (l: readonly string[]): ReturnType<typeof claudeRecords> => claudeRecords(map !== undefined ? remapLines(l, claudePathFields, map).lines : l, sessionId)
-  const main = jsonlRecords(await readFileNoFollow(transcript), '', key)
+  const main = jsonlRecords(buf, '', key)
   const records = [...main.records]
   const side = sideDir(transcript)
   for (const rel of await listFiles(side)) {

@@ -29,3 +29,20 @@ export function claudeCwd (lines: readonly string[]): string | undefined {
   }
   return undefined
 }
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i
+
+/**
+ * The session id of a transcript named `<stem>.jsonl`. Claude Code names the file after the
+ * session, so a uuid stem is the id (its first lines may carry the id of the session it was
+ * resumed from). A file renamed or copied (`--file backup.jsonl`) is named by its lines: the
+ * `sessionId` of its last main-chain line, the one `claude --resume` must be given.
+ */
+export function claudeSessionId (lines: readonly string[], stem: string): string {
+  if (UUID.test(stem)) return stem
+  for (let i = lines.length - 1; i >= 0; i--) {
+    const o = parseObject(lines[i] as string)
+    if (o !== undefined && o.isSidechain !== true && typeof o.sessionId === 'string' && UUID.test(o.sessionId)) return o.sessionId
+  }
+  return stem
+}

@@ -18,7 +18,7 @@ import { busy } from '../running.js'
 import { shellQuote } from '../claude/bundle.js'
 import type { ViewMessage } from '../claude/view.js'
 import { entryFor, openclawHome, readIndex } from './home.js'
-import { openclawMeta, openclawPathFields, openclawRecords, openclawView } from './records.js'
+import { openclawMeta, openclawPathFields, openclawRecords, openclawSessionId, openclawView } from './records.js'
 
 export const OPENCLAW_INDEX_FILE = 'openclaw-index.jsonl'
 
@@ -31,8 +31,9 @@ export async function readOpenclawSession (path: string, opts: { env?: NodeJS.Pr
   const meta = openclawMeta(lines)
   if (meta.version === undefined && meta.id === undefined) throw new InvalidInputError(`${path} has no session header line: not an OpenClaw (pi) transcript?`, { path })
   if (meta.version !== undefined && meta.version > 4) throw new InvalidInputError(`${path} is pi session format v${meta.version}; mesh knows v1 to v4`, { path })
-  const name = basename(path)
-  const sessionId = name.replace(/\.jsonl$/, '')
+  const sessionId = openclawSessionId(meta.id, basename(path))
+  // A copy or an archive goes back under the name OpenClaw gives the session's transcript.
+  const name = basename(path) === `${sessionId}.jsonl` || basename(path).startsWith(`${sessionId}-topic-`) ? basename(path) : `${sessionId}.jsonl`
   const records: NativeRecord[] = openclawRecords(lines, sessionId).map(r => ({ ...r, file: '' }))
   // The routing entry, when the transcript sits in a sessions folder whose index names it.
   const dir = dirname(path)
@@ -43,7 +44,7 @@ export async function readOpenclawSession (path: string, opts: { env?: NodeJS.Pr
     // `sessionFile` points at this very transcript on this machine: not kept (a resume points it
     // at the file it writes), so the entry reads the same wherever the transcript sits.
     const { sessionFile, ...rest } = keyed.entry
-    const entry = typeof sessionFile === 'string' && basename(sessionFile) === name ? rest : keyed.entry
+    const entry = typeof sessionFile === 'string' && (basename(sessionFile) === basename(path) || basename(sessionFile) === name) ? rest : keyed.entry
     const text = JSON.stringify({ sessionKey: keyed.sessionKey, entry })
     records.push({ id: contentId('session_entry', sessionId, text), file: OPENCLAW_INDEX_FILE, kind: 'session_entry', text })
   }

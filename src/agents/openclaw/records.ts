@@ -34,6 +34,17 @@ export function openclawMeta (lines: readonly string[]): { id?: string, cwd?: st
   return {}
 }
 
+/**
+ * The session id of a transcript file named `name`: OpenClaw names it `<sessionId>.jsonl` (a
+ * Telegram topic's `<sessionId>-topic-<threadId>.jsonl`), the header's `id` being the session's.
+ * A file of another name (a copy, an archive `<id>.jsonl.reset.<ts>`) is the header's session.
+ */
+export function openclawSessionId (headerId: string | undefined, name: string): string {
+  const stem = name.replace(/\.jsonl$/, '')
+  if (headerId === undefined || headerId === '' || stem === headerId || stem.startsWith(`${headerId}-topic-`)) return stem
+  return headerId
+}
+
 const TOOL_PATH_ARGS = new Set(['path', 'file_path'])
 
 export const openclawPathFields: FieldMatcher = (p, isKey) => {

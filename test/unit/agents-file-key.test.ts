@@ -1,0 +1,60 @@
+/**
+ * The session a `--file` import names is the one inside the file, not its file name: a copy of a
+ * Claude Code transcript (`backup.jsonl`) or an OpenClaw archive (`<id>.jsonl.reset.<ts>`) keys
+ * and resumes as the session its lines belong to, so `claude --resume <id>` and OpenClaw find it.
+ * Files the agents named themselves keep their names.
+ */
+import { mkdir, writeFile } from 'node:fs/promises'
+import { join } from 'node:path'
+import { describe, expect, it } from 'vitest'
+import { claudeSessionId, openclawSessionId, readClaudeBundle, readCodexRollout, readOpenclawSession } from '../../src/agents/index.js'
+import { stopAfterEach } from '../helpers/teardown.js'
+import { tempDir } from '../helpers/tmp.js'
+
+const { cleanups } = stopAfterEach()
+async function tmp (): Promise<string> { const t = await tempDir(); cleanups.push(t.cleanup); return t.dir }
+
+const OLD = '0f3a9c1e-2b4d-4e6f-8a0b-1c2d3e4f5a6b'
+const SID = '7c1d2e3f-4a5b-4c6d-8e7f-9a0b1c2d3e4f'
+const line = (o: object): string => JSON.stringify(o) + '\n'
+
+describe('the key of a --file import', () => {
+  it('Claude Code: a renamed copy is keyed by the sessionId of its lines; an agent-named file by its name', async () => {
+    const d = await tmp()
+    const body = line({ type: 'user', uuid: 'u1', parentUuid: null, sessionId: OLD, cwd: '/w', isSidechain: false, message: { role: 'user', content: 'hi' } }) +
+      line({ type: 'assistant', uuid: 'a1', parentUuid: 'u1', sessionId: SID, cwd: '/w', isSidechain: false, message: { role: 'assistant', content: [{ type: 'text', text: 'yo' }] } }) +
+      line({ type: 'user', uuid: 's1', parentUuid: null, sessionId: OLD, cwd: '/w', isSidechain: true, message: { role: 'user', content: 'side' } }) +
+      line({ type: 'summary', summary: 'title', leafUuid: 'a1' })
+    await writeFile(join(d, 'backup.jsonl'), body)
+    await writeFile(join(d, `${SID}.jsonl`), body)
+    expect((await readClaudeBundle(join(d, 'backup.jsonl'))).sessionId).toBe(SID)
+    // The agent's own file: its name is the session (its first lines may be a resumed one's).
+    expect((await readClaudeBundle(join(d, `${SID}.jsonl`))).sessionId).toBe(SID)
+    // The metadata line's content id names the session, whichever the file is called.
+    const a = (await readClaudeBundle(join(d, 'backup.jsonl'))).records.map(r => r.id)
+    const b = (await readClaudeBundle(join(d, `${SID}.jsonl`))).records.map(r => r.id)
+    expect(a).toEqual(b)
+    // No session id in the lines at all: the name is all there is.
+    expect(claudeSessionId(['{"type":"summary","summary":"x"}'], 'notes')).toBe('notes')
+  })
+
+  it('OpenClaw: a copy or an archive is keyed by its header id and goes back as <id>.jsonl; a topic file keeps its name', async () => {
+    const d = await tmp()
+    const header = line({ type: 'session', version: 3, id: SID, timestamp: '2026-05-05T00:00:00Z', cwd: '/w' }) +
+      line({ type: 'message', id: 'u1', parentId: null, timestamp: '2026-05-05T00:00:01Z', message: { role: 'user', content: 'hi' } })
+    await mkdir(join(d, 'x'))
+    for (const n of ['backup.jsonl', `${SID}.jsonl.reset.2026-05-06T00-00-00Z`, `${SID}.jsonl`, `${SID}-topic-42.jsonl`]) await writeFile(join(d, 'x', n), header)
+    const copy = await readOpenclawSession(join(d, 'x', 'backup.jsonl'))
+    expect(copy).toMatchObject({ sessionId: SID, name: `${SID}.jsonl` })
+    expect(await readOpenclawSession(join(d, 'x', `${SID}.jsonl.reset.2026-05-06T00-00-00Z`))).toMatchObject({ sessionId: SID, name: `${SID}.jsonl` })
+    expect(await readOpenclawSession(join(d, 'x', `${SID}.jsonl`))).toMatchObject({ sessionId: SID, name: `${SID}.jsonl` })
+    expect(await readOpenclawSession(join(d, 'x', `${SID}-topic-42.jsonl`))).toMatchObject({ sessionId: `${SID}-topic-42`, name: `${SID}-topic-42.jsonl` })
+    expect(openclawSessionId(undefined, 'legacy.jsonl')).toBe('legacy')
+  })
+
+  it('Codex: a renamed rollout is keyed by its session_meta id', async () => {
+    const d = await tmp()
+    await writeFile(join(d, 'export.jsonl'), line({ timestamp: '2026-01-02T03:04:05Z', type: 'session_meta', payload: { id: SID, cwd: '/w', timestamp: '2026-01-02T03:04:05Z' } }))
+    expect((await readCodexRollout(join(d, 'export.jsonl'))).sessionId).toBe(SID)
+  })
+})
