@@ -103,9 +103,19 @@ export async function writeClaudeBundle (sessionId: string, records: readonly Na
   const b = await busy(path)
   if (b !== undefined) throw AgentBusyError.forFile('Claude Code', path, b.why)
   // What the agent wrote here that mesh has not got would be lost: only a file whose every line
-  // the new one holds may be replaced.
+  // the new one holds may be replaced. The same holds for a sub-agent's transcript beside it,
+  // which a Task agent may have written on after the main file.
   if (cur !== undefined && opts.force !== true && !keepsLinesOf(main, cur)) {
     throw new InvalidInputError(`refusing to overwrite ${path}: it holds lines this session in mesh has not got (import it first with \`mesh agent import claude --file ${path}\`, or pass --force to replace it)`, { path })
+  }
+  for (const x of sides.filter(x => x.p.endsWith('.jsonl'))) {
+    const there = await readIfThere(x.p)
+    if (there === undefined || there.equals(x.bytes)) continue
+    const sb = await busy(x.p)
+    if (sb !== undefined) throw AgentBusyError.forFile('Claude Code', x.p, sb.why)
+    if (opts.force !== true && !keepsLinesOf(x.bytes, there)) {
+      throw new InvalidInputError(`refusing to overwrite ${x.p}: it holds lines this session in mesh has not got (import it first with \`mesh agent import claude --file ${path}\`, or pass --force to replace it)`, { path: x.p })
+    }
   }
   await opts.ready?.()
   const written: string[] = []
