@@ -11,6 +11,7 @@ import { splitJsonl } from '../jsonl.js'
 import { remapLines } from '../remap.js'
 import { shellQuote } from '../claude/bundle.js'
 import type { ViewMessage } from '../claude/view.js'
+import { hermesHeld } from './held.js'
 import { hermesImportDir } from './home.js'
 import { hermesLine, hermesMeta, hermesPathFields, hermesRecords, hermesView } from './records.js'
 
@@ -47,12 +48,24 @@ export function hermesExportFile (records: readonly NativeRecord[], map?: { from
 }
 
 /** Writes the export file Hermes's own importer takes; `ready` as writeClaudeBundle's (every check passed, nothing written yet). */
-export async function writeHermesExport (sessionId: string, records: readonly NativeRecord[], opts: { cwd?: string, from?: string, out?: string, env?: NodeJS.ProcessEnv, ready?: () => Promise<void> }): Promise<{ path: string, rewritten: number, command: string }> {
+export async function writeHermesExport (sessionId: string, records: readonly NativeRecord[], opts: { cwd?: string, from?: string, out?: string, env?: NodeJS.ProcessEnv, ready?: () => Promise<void> }): Promise<{ path: string, rewritten: number, command: string, unchanged?: true }> {
   const map = opts.from !== undefined && opts.cwd !== undefined ? { from: opts.from, to: opts.cwd } : undefined
   const { bytes, rewritten } = hermesExportFile(records, map)
   if (!SESSION_ID.test(sessionId)) throw new InvalidInputError(`not a Hermes session id: ${sessionId}`)
   const path = opts.out ?? join(hermesImportDir(opts.env), `${sessionId}.jsonl`)
+  const resume = `${opts.cwd !== undefined ? `cd ${shellQuote(opts.cwd)} && ` : ''}hermes --resume ${shellQuote(sessionId)}`
+  // Hermes's importer skips a session its store holds: the file would be ignored and Hermes's
+  // own copy resumed. Said, rather than a command that silently continues another version.
+  const held = await hermesHeld(sessionId, records, opts.env)
+  if (held !== undefined && held.missing > 0) {
+    throw new InvalidInputError(`Hermes here already holds session ${sessionId} (${held.db}) with ${held.missing} message${held.missing === 1 ? '' : 's'} this session in mesh has not got: import them first (mesh agent import hermes --session ${sessionId}), then resume again`, { path: held.db, sessionId })
+  }
+  if (held !== undefined && !held.current) {
+    throw new InvalidInputError(`Hermes here already holds an older copy of session ${sessionId} (${held.db}), and its importer skips a session it holds: \`hermes --resume ${sessionId}\` would continue that copy. Delete it in Hermes (hermes sessions delete ${sessionId}), then resume again`, { path: held.db, sessionId })
+  }
   await opts.ready?.()
+  // Hermes has it as mesh has it: nothing to import.
+  if (held !== undefined) return { path: held.db, rewritten, command: resume, unchanged: true }
   await writeFileAtomic(path, bytes)
-  return { path, rewritten, command: `hermes sessions import --from hermes ${shellQuote(path)} && ${opts.cwd !== undefined ? `cd ${shellQuote(opts.cwd)} && ` : ''}hermes --resume ${shellQuote(sessionId)}` }
+  return { path, rewritten, command: `hermes sessions import --from hermes ${shellQuote(path)} && ${resume}` }
 }
