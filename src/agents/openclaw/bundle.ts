@@ -17,6 +17,7 @@ import { remapLines } from '../remap.js'
 import { busy } from '../running.js'
 import { shellQuote } from '../claude/bundle.js'
 import type { ViewMessage } from '../claude/view.js'
+import { openclawHeld } from './held.js'
 import { entryFor, openclawHome, readIndex } from './home.js'
 import { openclawMeta, openclawPathFields, openclawRecords, openclawSessionId, openclawView } from './records.js'
 
@@ -78,6 +79,15 @@ export async function writeOpenclawSession (sessionId: string, records: readonly
   const name = opts.name !== undefined && /^[A-Za-z0-9][A-Za-z0-9._-]{0,199}\.jsonl$/.test(opts.name) ? opts.name : `${sessionId}.jsonl`
   const folder = join(openclawHome(opts.env), ...dir.split('/'))
   const path = join(folder, name)
+  // The database era: the Gateway's database may hold the session already, and it is what OpenClaw continues.
+  const held = await openclawHeld(sessionId, bytes, opts.cwd, opts.env)
+  if (held?.ahead === true && opts.force !== true) {
+    throw new InvalidInputError(`refusing to write ${path}: OpenClaw's database here (${held.db}) holds session ${sessionId} with events this session in mesh has not got (import it first with \`mesh agent import openclaw --session ${sessionId}\`, or pass --force)`, { path: held.db, sessionId })
+  }
+  if (held?.same === true) {
+    await opts.ready?.()
+    return { path: held.db, rewritten, index: 'none', sessionKey: held.sessionKey, command: held.sessionKey !== undefined ? `openclaw resume ${shellQuote(held.sessionKey)}` : `openclaw agent --session-id ${shellQuote(sessionId)} --message continue`, unchanged: true }
+  }
   const cur = await readIfThere(path)
   // Already there as it would be written (a resume run twice): left untouched, the index still seen to.
   if (cur?.equals(bytes) !== true) {
