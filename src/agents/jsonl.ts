@@ -23,7 +23,10 @@ export function splitJsonl (buf: Buffer): SplitResult {
   if (!valid) {
     const lastNl = buf.lastIndexOf(0x0a)
     const head = buf.subarray(0, lastNl + 1)
-    if (!Buffer.from(head.toString('utf8'), 'utf8').equals(head)) throw new InvalidInputError('the file is not valid UTF-8: its lines could not be kept byte for byte')
+    if (!Buffer.from(head.toString('utf8'), 'utf8').equals(head)) {
+      const at = firstBadLine(head)
+      throw new InvalidInputError(`the file is not valid UTF-8 at line ${at.line} (bytes ${at.start}-${at.end - 1}): its lines could not be kept byte for byte, so none was imported; the file is left as it is`, { line: at.line, offset: at.start })
+    }
     return splitJsonl(head)
   }
   const lines: string[] = []
@@ -45,6 +48,18 @@ export function splitJsonl (buf: Buffer): SplitResult {
   }
   // Blank lines carry nothing an agent reads; dropping them would change the bytes, so they stay.
   return { lines, taken, unterminated }
+}
+
+/** The first line (1-based) whose bytes are not UTF-8, and where it sits. */
+function firstBadLine (buf: Buffer): { line: number, start: number, end: number } {
+  let start = 0
+  for (let line = 1; ; line++) {
+    const nl = buf.indexOf(0x0a, start)
+    const end = nl < 0 ? buf.length : nl + 1
+    const seg = buf.subarray(start, end)
+    if (!Buffer.from(seg.toString('utf8'), 'utf8').equals(seg) || nl < 0) return { line, start, end }
+    start = end
+  }
 }
 
 export function parses (line: string): boolean {
