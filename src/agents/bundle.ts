@@ -9,7 +9,7 @@ import { constants } from 'node:fs'
 import { lstat, mkdir, open, readdir, rename } from 'node:fs/promises'
 import { dirname, join, relative, sep } from 'node:path'
 import type { NativeRecord } from '../../crdt/records.js'
-import { joinJsonl, splitJsonl } from './jsonl.js'
+import { joinJsonl, jsonlBytes, splitJsonl } from './jsonl.js'
 import { remapLines, type FieldMatcher } from './remap.js'
 
 /** Records of at most this many bytes of text; a longer one travels in parts (one entry is at most 1 MiB). */
@@ -148,7 +148,7 @@ export async function writeFileAtomic (path: string, data: string | Buffer): Pro
   await rename(tmp, path)
 }
 
-export { joinJsonl }
+export { joinJsonl, jsonlBytes }
 
 /** Whether `cur`'s complete lines are the first lines of `next`. */
 function startsWithLines (next: Buffer, cur: Buffer): boolean {
@@ -191,7 +191,7 @@ export function onlyOursThere (cur: Buffer, next: Buffer, fields: FieldMatcher, 
   const { lines } = splitJsonl(cur)
   const was = cwdOf(lines)
   if (was === undefined || cwd === undefined || was === cwd) return false
-  return keepsLinesOf(next, Buffer.from(joinJsonl(remapLines(lines, fields, { from: was, to: cwd }).lines)))
+  return keepsLinesOf(next, jsonlBytes(remapLines(lines, fields, { from: was, to: cwd }).lines))
 }
 
 /** The file at `path` as it is now; undefined when there is none. */

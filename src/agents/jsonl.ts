@@ -15,33 +15,27 @@ export interface SplitResult {
 }
 
 export function splitJsonl (buf: Buffer): SplitResult {
-  const text = buf.toString('utf8')
+  // Line by line over the bytes: a file is never made one string (V8 refuses a string past
+  // 512 MiB, and a long session's transcript can be bigger than that).
   // Lines are kept as text: bytes that are not UTF-8 would come back as U+FFFD. Refused, not
   // silently changed (the agents write UTF-8; such a file is damaged or not theirs). A torn
   // multi-byte character at the very end is an append in progress and is left for next time.
-  const valid = Buffer.byteLength(text) === buf.length && Buffer.from(text, 'utf8').equals(buf)
-  if (!valid) {
-    const lastNl = buf.lastIndexOf(0x0a)
-    const head = buf.subarray(0, lastNl + 1)
-    if (!Buffer.from(head.toString('utf8'), 'utf8').equals(head)) {
-      const at = firstBadLine(head)
-      throw new InvalidInputError(`the file is not valid UTF-8 at line ${at.line} (bytes ${at.start}-${at.end - 1}): its lines could not be kept byte for byte, so none was imported; the file is left as it is`, { line: at.line, offset: at.start })
-    }
-    return splitJsonl(head)
-  }
   const lines: string[] = []
   let start = 0
-  let taken = 0
-  let unterminated = false
-  for (;;) {
-    const nl = text.indexOf('\n', start)
+  for (let line = 1; ; line++) {
+    const nl = buf.indexOf(0x0a, start)
     if (nl < 0) break
-    lines.push(text.slice(start, nl))
+    const text = utf8(buf.subarray(start, nl))
+    if (text === undefined) {
+      throw new InvalidInputError(`the file is not valid UTF-8 at line ${line} (bytes ${start}-${nl}): its lines could not be kept byte for byte, so none was imported; the file is left as it is`, { line, offset: start })
+    }
+    lines.push(text)
     start = nl + 1
   }
-  taken = Buffer.byteLength(text.slice(0, start))
-  const rest = text.slice(start)
-  if (rest.length > 0 && parses(rest)) {
+  let taken = start
+  let unterminated = false
+  const rest = start < buf.length ? utf8(buf.subarray(start)) : undefined
+  if (rest !== undefined && parses(rest)) {
     lines.push(rest)
     taken = buf.length
     unterminated = true
@@ -50,16 +44,10 @@ export function splitJsonl (buf: Buffer): SplitResult {
   return { lines, taken, unterminated }
 }
 
-/** The first line (1-based) whose bytes are not UTF-8, and where it sits. */
-function firstBadLine (buf: Buffer): { line: number, start: number, end: number } {
-  let start = 0
-  for (let line = 1; ; line++) {
-    const nl = buf.indexOf(0x0a, start)
-    const end = nl < 0 ? buf.length : nl + 1
-    const seg = buf.subarray(start, end)
-    if (!Buffer.from(seg.toString('utf8'), 'utf8').equals(seg) || nl < 0) return { line, start, end }
-    start = end
-  }
+/** The bytes as text, or undefined when they are not UTF-8 (they would not come back the same). */
+function utf8 (b: Buffer): string | undefined {
+  const text = b.toString('utf8')
+  return Buffer.byteLength(text) === b.length && Buffer.from(text, 'utf8').equals(b) ? text : undefined
 }
 
 export function parses (line: string): boolean {
@@ -72,6 +60,11 @@ export function parses (line: string): boolean {
  */
 export function withoutBom (line: string): string {
   return line.charCodeAt(0) === 0xfeff ? line.slice(1) : line
+}
+
+/** joinJsonl's bytes, made line by line (a file past V8's largest string is written too). */
+export function jsonlBytes (lines: readonly string[]): Buffer {
+  return Buffer.concat(lines.map(l => Buffer.from(l + '\n', 'utf8')))
 }
 
 /** The file's bytes again: every line ends with '\n' (a kept unterminated last line gains one). */

@@ -8,7 +8,7 @@ import { readdir } from 'node:fs/promises'
 import { basename, join } from 'node:path'
 import { isBundlePath, type NativeRecord } from '../../../crdt/records.js'
 import { AgentBusyError, InvalidInputError } from '../../errors.js'
-import { fileRecord, filesOf, joinJsonl, jsonlRecords, listFiles, readFileNoFollow, readIfThere, keepsLinesOf, sameThere, writeFileAtomic } from '../bundle.js'
+import { fileRecord, filesOf, jsonlBytes, jsonlRecords, listFiles, readFileNoFollow, readIfThere, keepsLinesOf, sameThere, writeFileAtomic } from '../bundle.js'
 import { splitJsonl } from '../jsonl.js'
 import { remapLines } from '../remap.js'
 import { busy } from '../running.js'
@@ -61,7 +61,7 @@ export function claudeExportFiles (records: readonly NativeRecord[], map?: { fro
         throw new InvalidInputError(`refusing to write ${file === '' ? 'the transcript' : file}: ${chainBreaks(problems)}`, { problems: problems.slice(0, 20) })
       }
       found.push(...problems)
-      files.set(file, Buffer.from(joinJsonl(lines)))
+      files.set(file, jsonlBytes(lines))
     } else if (f.bytes !== undefined) files.set(file, f.bytes)
   }
   if (!files.has('')) throw new InvalidInputError('the session holds no main transcript records')

@@ -5,7 +5,7 @@
 import { basename, dirname, join, relative, sep } from 'node:path'
 import type { NativeRecord } from '../../../crdt/records.js'
 import { AgentBusyError, InvalidInputError } from '../../errors.js'
-import { filesOf, joinJsonl, onlyOursThere, readFileNoFollow, readIfThere, writeFileAtomic } from '../bundle.js'
+import { filesOf, jsonlBytes, onlyOursThere, readFileNoFollow, readIfThere, writeFileAtomic } from '../bundle.js'
 import { splitJsonl } from '../jsonl.js'
 import { remapLines } from '../remap.js'
 import { busy } from '../running.js'
@@ -34,7 +34,7 @@ export function codexExportFile (records: readonly NativeRecord[], map?: { from:
   const main = filesOf(records).get('')?.lines
   if (main === undefined) throw new InvalidInputError('the session holds no rollout records')
   const r = map !== undefined ? remapLines(main, codexPathFields, map) : { lines: main, rewritten: 0 }
-  return { bytes: Buffer.from(joinJsonl(r.lines)), rewritten: r.rewritten }
+  return { bytes: jsonlBytes(r.lines), rewritten: r.rewritten }
 }
 
 /** Writes the rollout where Codex finds it; `ready` as writeClaudeBundle's (every check passed, nothing written yet). */

@@ -10,7 +10,7 @@
 import { basename, dirname, join } from 'node:path'
 import type { NativeRecord } from '../../../crdt/records.js'
 import { AgentBusyError, InvalidInputError } from '../../errors.js'
-import { filesOf, joinJsonl, onlyOursThere, readFileNoFollow, readIfThere, writeFileAtomic } from '../bundle.js'
+import { filesOf, jsonlBytes, onlyOursThere, readFileNoFollow, readIfThere, writeFileAtomic } from '../bundle.js'
 import { contentId, parseObject } from '../ids.js'
 import { splitJsonl } from '../jsonl.js'
 import { remapLines } from '../remap.js'
@@ -56,7 +56,7 @@ export function openclawExportFile (records: readonly NativeRecord[], map?: { fr
   const main = filesOf(records).get('')?.lines
   if (main === undefined) throw new InvalidInputError('the session holds no OpenClaw transcript records')
   const r = map !== undefined ? remapLines(main, openclawPathFields, map) : { lines: main, rewritten: 0 }
-  return { bytes: Buffer.from(joinJsonl(r.lines)), rewritten: r.rewritten }
+  return { bytes: jsonlBytes(r.lines), rewritten: r.rewritten }
 }
 
 /** The last routing entry captured with the session. */

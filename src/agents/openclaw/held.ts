@@ -6,7 +6,7 @@
  * (db.ts); the events compared as the file era's lines, read for the cwd being written.
  */
 import { onlyOursThere } from '../bundle.js'
-import { joinJsonl } from '../jsonl.js'
+import { jsonlBytes } from '../jsonl.js'
 import { listOpenclawDbSessions, readOpenclawDbSession } from './db.js'
 import { openclawMeta, openclawPathFields } from './records.js'
 
@@ -17,7 +17,7 @@ export async function openclawHeld (sessionId: string, bytes: Buffer, cwd: strin
   const s = (await listOpenclawDbSessions(env)).find(x => x.sessionId === sessionId)
   if (s === undefined) return undefined
   const b = await readOpenclawDbSession(s, { env })
-  const cur = Buffer.from(joinJsonl(b.records.filter(r => r.file === '').map(r => r.text)))
+  const cur = jsonlBytes(b.records.filter(r => r.file === '').map(r => r.text))
   const same = cur.equals(bytes)
   return { db: s.db, sessionKey: s.sessionKey, same, ahead: !same && !onlyOursThere(cur, bytes, openclawPathFields, lines => openclawMeta(lines).cwd, cwd) }
 }
