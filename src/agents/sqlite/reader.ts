@@ -49,6 +49,8 @@ export class SqliteFile {
   fullReads = 0
   /** How many reads had to start again because the files moved under them (for tests and diagnostics). */
   retries = 0
+  /** The last try of a read was turned back by a rollback journal beside the file. */
+  private journal = false
   /** Which engine the last read used. */
   engine: 'node:sqlite' | 'sql.js' | undefined
 
@@ -71,6 +73,7 @@ export class SqliteFile {
     }
     const attempts = this.o.attempts ?? 50
     for (let i = 0; i < attempts; i++) {
+      this.journal = false
       options.signal?.throwIfAborted()
       const stamp = await this.stamp()
       if (stamp === undefined) { this.close(); return undefined }
@@ -89,6 +92,9 @@ export class SqliteFile {
       this.engine = 'sql.js'
       return fn(q)
     }
+    // A rollback journal beside the file at the last try: a writer mid-transaction, or one that
+    // crashed and left a hot journal only a writer (the agent) rolls back.
+    if (this.journal) throw new InvalidInputError(`${this.path}: a rollback journal (${this.path}-journal) was there still after ${attempts} tries: its writer is in the middle of a change, or stopped in one and left it (start the agent once, and it rolls the change back): not read this time`, { path: this.path })
     throw new InvalidInputError(`${this.path}: changed under every one of ${attempts} reads: not read this time`, { path: this.path })
   }
 
@@ -114,7 +120,7 @@ export class SqliteFile {
     if (walGeneration(header) !== before || walGeneration(walHeader(await readHead(wal))) !== before) return undefined
     if (header === undefined) {
       // No WAL in use: the file alone is the database, unless a writer was changing it meanwhile.
-      if (await statOf(`${this.path}-journal`) !== undefined) return undefined
+      if (await statOf(`${this.path}-journal`) !== undefined) { this.journal = true; return undefined }
       if ((await this.stamp())?.split('|')[0] !== stamp.split('|')[0]) return undefined
     }
     const image = overlay(db, log, { inPlace: true }).image
