@@ -58,3 +58,14 @@ describe('the key of a --file import', () => {
     expect((await readCodexRollout(join(d, 'export.jsonl'))).sessionId).toBe(SID)
   })
 })
+
+describe('a sub-agent transcript given as --file', () => {
+  it('is refused, naming the parent session to import instead', async () => {
+    const d = await tmp()
+    await mkdir(join(d, SID, 'subagents'), { recursive: true })
+    const p = join(d, SID, 'subagents', 'agent-x1.jsonl')
+    await writeFile(p, line({ type: 'user', uuid: 's1', parentUuid: null, sessionId: SID, agentId: 'x1', isSidechain: true, cwd: '/w', message: { role: 'user', content: 'task' } }) +
+      line({ type: 'assistant', uuid: 's2', parentUuid: 's1', sessionId: SID, agentId: 'x1', isSidechain: true, cwd: '/w', message: { role: 'assistant', content: [{ type: 'text', text: 'ok' }] } }))
+    await expect(readClaudeBundle(p)).rejects.toThrow(`is a sub-agent's transcript of Claude Code session ${SID}: import that session's main file (${SID}.jsonl, with --session ${SID})`)
+  })
+})

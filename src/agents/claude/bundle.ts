@@ -15,7 +15,7 @@ import { busy } from '../running.js'
 import { checkChain, type ChainProblem } from './chain.js'
 import { claudePathFields } from './fields.js'
 import { dropSessionsIndex, projectsDir, sideDir } from './home.js'
-import { claudeCwd, claudeRecords, claudeSessionId } from './records.js'
+import { claudeCwd, claudeRecords, claudeSessionId, sidechainParent } from './records.js'
 import { projectDirName } from './slug.js'
 import { claudeView, type ViewMessage } from './view.js'
 
@@ -28,7 +28,11 @@ export interface ReadBundle { sessionId: string, cwd?: string, records: NativeRe
  */
 export async function readClaudeBundle (transcript: string, map?: { from: string, to: string }): Promise<ReadBundle> {
   const buf = await readFileNoFollow(transcript)
-  const sessionId = claudeSessionId(splitJsonl(buf).lines, basename(transcript, '.jsonl'))
+  const split = splitJsonl(buf).lines
+  // A sub-agent's transcript is part of its parent session's bundle, not a session of its own.
+  const parent = sidechainParent(split)
+  if (parent !== undefined) throw new InvalidInputError(`${transcript} is a sub-agent's transcript of Claude Code session ${parent}: import that session's main file (${parent}.jsonl, with --session ${parent}), which takes its sub-agents along`, { path: transcript, sessionId: parent })
+  const sessionId = claudeSessionId(split, basename(transcript, '.jsonl'))
   const key = (l: readonly string[]): ReturnType<typeof claudeRecords> => claudeRecords(map !== undefined ? remapLines(l, claudePathFields, map).lines : l, sessionId)
   const main = jsonlRecords(buf, '', key)
   const records = [...main.records]

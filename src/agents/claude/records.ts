@@ -46,3 +46,16 @@ export function claudeSessionId (lines: readonly string[], stem: string): string
   }
   return stem
 }
+
+/** The parent session of a sub-agent's transcript: every line a sidechain of one session; else undefined. */
+export function sidechainParent (lines: readonly string[]): string | undefined {
+  let parent: string | undefined
+  for (const l of lines) {
+    const o = parseObject(l)
+    if (o === undefined || o.isSidechain === undefined) continue
+    if (o.isSidechain !== true || typeof o.sessionId !== 'string') return undefined
+    if (parent !== undefined && parent !== o.sessionId) return undefined
+    parent = o.sessionId
+  }
+  return parent
+}
