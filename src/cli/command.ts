@@ -47,6 +47,25 @@ export function refuseExtraArgs (cmd: Pick<Command, 'name' | 'usage' | 'arity'>,
   throw new UsageError(`unexpected argument "${args[max] as string}"${takesValue ? ' (a value with spaces needs quotes)' : ''}. Usage: ${cmd.usage} (\`mesh ${cmd.name} --help\` for examples)`)
 }
 
+/**
+ * A UsageError (exit 2) for an option its group takes but this subcommand does not (`mesh session
+ * show KEY --force`, `mesh agent list --redact`): parsed for the group and dropped unsaid, it is
+ * input lost. A subcommand takes the options its part of the usage names (subUsage), and `global`.
+ */
+export function refuseForeignOptions (cmd: Pick<Command, 'name' | 'usage' | 'arity'>, sub: string | undefined, given: readonly string[], global: readonly string[]): void {
+  if (typeof cmd.arity === 'number' || sub === undefined || cmd.arity[sub] === undefined) return
+  const part = subUsage(cmd, sub)
+  if (part === undefined) return
+  const takes = optionsNamed(part)
+  const foreign = given.find(o => !global.includes(o) && !takes.includes(o))
+  if (foreign === undefined) return
+  const listed = takes.filter(o => !global.includes(o)).map(o => `--${o}`)
+  throw new UsageError(`mesh ${cmd.name} ${sub} has no option --${foreign}${listed.length > 0 ? ` (it takes ${listed.join(', ')})` : ''}. Usage: ${part}`)
+}
+
+/** The long options a usage text names (`--tail N` gives tail). */
+export const optionsNamed = (usage: string): string[] => [...new Set([...usage.matchAll(/--([a-z][a-z0-9-]*)/g)].map(m => m[1] as string))]
+
 /** The part of a group's usage (`mesh NAME a … | b …`, or a line each; alternatives at the top level only) that runs `sub`. */
 export function subUsage (cmd: Pick<Command, 'name' | 'usage'>, sub: string): string | undefined {
   const prefix = `mesh ${cmd.name} `

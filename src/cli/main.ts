@@ -10,7 +10,7 @@ import { isMeshError, UsageError, type ErrorCode } from '../errors.js'
 import { errorToWire } from '../api/wire-error.js'
 import { exitCodeFor } from './exit-codes.js'
 import { globalsFrom, stdout as out } from './context.js'
-import { refuseExtraArgs, subUsage, type Command } from './command.js'
+import { refuseExtraArgs, refuseForeignOptions, subUsage, type Command } from './command.js'
 import { joinNegativeValues } from './dash-values.js'
 import { initCmd, statusCmd, walletCmd } from './commands/identity.js'
 import { devicesCmd } from './commands/devices.js'
@@ -189,6 +189,7 @@ export async function main (argv: string[]): Promise<number> {
     json = values.json === true
     if (values.help === true) { out.line(commandHelp(cmd, parsed.positionals[0])); return 0 }
     refuseExtraArgs(cmd, parsed.positionals)
+    refuseForeignOptions(cmd, parsed.positionals[0], Object.keys(values), Object.keys(GLOBAL_OPTIONS))
     return await cmd.run(globalsFrom(values as any), parsed.positionals, values)
   } catch (err) {
     // The API's own wire shape (the socket, HTTP and MCP send the same): what a script reads (LEASE_HELD's holder, expiresAt, online).

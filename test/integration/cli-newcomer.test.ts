@@ -92,7 +92,7 @@ describe('help and flags that cannot go together', () => {
   it('a subcommand\'s --help shows its own usage and examples (mesh agent import --help), not the whole group\'s', async () => {
     const imp = await mesh('agent', 'import', '--help')
     expect(imp.code).toBe(0)
-    expect(imp.stdout).toMatch(/^Usage: mesh agent import claude\|codex\|openclaw\|hermes \(--file PATH \| --session ID \| --all \| --since DATE\) \[--key KEY\]\n/)
+    expect(imp.stdout).toMatch(/^Usage: mesh agent import claude\|codex\|openclaw\|hermes \(--file PATH \| --session ID \| --all \| --since DATE\) \[--key KEY\] \[--force\]\n/)
     const examples = imp.stdout.split('\n').filter(l => l.startsWith('  mesh '))
     expect(examples.length).toBeGreaterThan(2)
     for (const e of examples) expect(e).toMatch(/^ {2}mesh agent import /)
@@ -108,6 +108,20 @@ describe('help and flags that cannot go together', () => {
     const group = await mesh('agent', '--help')
     expect(group.stdout).toMatch(/^Usage: mesh agent import .* \| resume KEY /)
     expect(group.stdout.split('\n')[2]).toMatch(/^Claude Code, Codex, OpenClaw and Hermes sessions through mesh/)
+  })
+
+  it('an option of the group that this subcommand does not take is refused (exit 2), naming what it takes', async () => {
+    const show = await mesh('session', 'show', 'dash', '--force')
+    expect(show.code).toBe(2)
+    expect(show.stderr).toMatch(/^mesh: mesh session show has no option --force \(it takes --tail, --all\)\. Usage: mesh session show KEY/)
+    const list = await mesh('agent', 'list', '--redact')
+    expect(list.code).toBe(2)
+    expect(list.stderr).toMatch(/^mesh: mesh agent list has no option --redact\. Usage: mesh agent list \[AGENT\]/)
+    const out = await mesh('agent', 'import', 'claude', '--all', '--out', 'foo.jsonl')
+    expect(out.code).toBe(2)
+    expect(out.stderr).toMatch(/has no option --out \(it takes --file, --session, --all, --since, --key, --force\)/)
+    // What the subcommand takes, and the global options, still go.
+    expect((await mesh('session', 'show', 'dash', '--tail', '1', '--json')).code).toBe(0)
   })
 
   it('mesh lease KEY says the command is missing, not the key', async () => {
@@ -244,7 +258,7 @@ describe('a mesh agent subcommand given too little', () => {
       [['agent', 'export', 'agent:claude:x'], 'mesh: missing --out FILE: mesh agent export KEY --out FILE [--redact] [--cwd DIR] [--as claude|hermes]\n'],
       [['agent', 'resume'], 'mesh: missing KEY: mesh agent resume KEY [--cwd DIR] [--out FILE] [--take] [--force]\n'],
       [['agent', 'list', 'bogus'], 'mesh: which agent: claude, codex, openclaw or hermes (got bogus). mesh agent list [AGENT]\n'],
-      [['agent', 'import', 'claude'], 'mesh: give one of --file PATH, --session ID, --all or --since DATE: mesh agent import claude|codex|openclaw|hermes (--file PATH | --session ID | --all | --since DATE) [--key KEY]\n']
+      [['agent', 'import', 'claude'], 'mesh: give one of --file PATH, --session ID, --all or --since DATE: mesh agent import claude|codex|openclaw|hermes (--file PATH | --session ID | --all | --since DATE) [--key KEY] [--force]\n']
     ]
     for (const [args, stderr] of cases) {
       const r = await mesh(...args)

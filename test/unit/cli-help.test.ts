@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest'
+import { optionsNamed, subUsage } from '../../src/cli/command.js'
 import { COMMANDS } from '../../src/cli/main.js'
 
 describe('mesh help', () => {
@@ -11,6 +12,15 @@ describe('mesh help', () => {
         expect(line, `mesh ${c.name} ${sub}`).toMatch(/^[a-z].{15,}[^.]$/)
         expect(line).not.toBe(c.summary)
       }
+    }
+  })
+
+  // A subcommand takes the options its part of the usage names (refuseForeignOptions): an option
+  // of the group that no part names would be refused everywhere.
+  it('every option of a group is named in the usage of a subcommand that takes it', () => {
+    for (const c of COMMANDS.filter(c => typeof c.arity !== 'number')) {
+      const named = Object.keys(c.arity).flatMap(sub => optionsNamed(subUsage(c, sub) ?? ''))
+      for (const o of Object.keys(c.options)) expect(named, `mesh ${c.name} --${o}`).toContain(o)
     }
   })
 })
