@@ -222,6 +222,11 @@ describe('mesh join serves the API over HTTP', () => {
     expect(await ok(a, 'memory.get', { key: 'editor/theme' })).toMatchObject({ value: 'dark' })
     expect((await ok(a, 'memory.list', { tag: 'prefs' })).map((e: any) => e.key)).toEqual(['editor/theme'])
     expect((await ok(a, 'memory.search', { query: 'DARK', limit: 5 })).map((e: any) => e.key)).toEqual(['editor/theme'])
+    // A query of blanks searches for nothing: refused, not every entry.
+    const blank = await call(a, 'memory.search', { query: '   ' })
+    expect(blank.status).toBe(400)
+    expect(blank.body.error.code).toBe('INVALID_INPUT')
+    expect(blank.body.error.message).toMatch(/at least one word/)
     expect(await ok(a, 'memory.delete', { key: 'editor/theme' })).toEqual({ deleted: true })
     expect((await call(a, 'memory.get', { key: 'editor/theme' })).status).toBe(404)
 
