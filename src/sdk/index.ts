@@ -27,9 +27,17 @@ export interface OpenMeshOptions {
   home?: string
   /** A loaded wallet, or the path of a Solana keypair file; needed only to create the home. */
   wallet?: Wallet | string
+  /**
+   * A home this call sets up enrols as a read-only device. It says nothing of a home already set
+   * up (its certificate says what it may do: `status().capabilities`), nor of a daemon's client.
+   */
   readOnly?: boolean
+  /** The label of a device this call sets up (its host name otherwise); like readOnly, only then. */
   label?: string
-  /** The node's options (listen, bootstrap, mdns, dht), or false to run without a node. @default {} */
+  /**
+   * The node's options (listen, bootstrap, mdns, dht), or false to run without a node, when this
+   * process owns the home; `open()` beside a running `mesh join` uses that daemon's node. @default {}
+   */
   node?: MeshNodeOptions | false
 }
 
