@@ -15,6 +15,7 @@ import type { Readable, Writable } from 'node:stream'
 import { deserializeMessage, serializeMessage } from '@modelcontextprotocol/sdk/shared/stdio.js'
 import type { Transport } from '@modelcontextprotocol/sdk/shared/transport.js'
 import { ErrorCode as McpErrorCode, type JSONRPCMessage } from '@modelcontextprotocol/sdk/types.js'
+import { MAX_APPEND_BYTES } from '../../crdt/index.js'
 import { InvalidInputError } from '../errors.js'
 import { toolError } from './mcp.js'
 
@@ -110,7 +111,7 @@ export class LineStdioServerTransport implements Transport {
 
   private refuse (head: string, tail: string, bytes: number): void {
     const { id, method } = sniffRequest(head, tail)
-    const message = `a message of ${bytes} bytes was refused unread: mesh mcp reads at most ${this.maxLine} bytes per message (one append takes at most 960 KiB; page a large text into several calls)`
+    const message = `a message of ${bytes} bytes was refused unread: mesh mcp reads at most ${this.maxLine} bytes per message (one append takes at most ${MAX_APPEND_BYTES / 1024} KiB; page a large text into several calls)`
     this.onerror?.(new Error(`${message}${method !== undefined ? ` (${method})` : ''}`))
     if (id === undefined) return // a notification, or an id not found: nothing to answer
     const reply = method === 'tools/call'
