@@ -32,7 +32,11 @@ export async function readFileNoFollow (path: string): Promise<Buffer> {
 
 /** The records of one JSONL file of the bundle. */
 export function jsonlRecords (buf: Buffer, file: string, key: LineKeyer): { records: NativeRecord[], lines: string[] } {
-  const { lines } = splitJsonl(buf)
+  return keyedLines(splitJsonl(buf).lines, file, key)
+}
+
+/** The records of a JSONL file's lines, split already (a caller that read them first splits once). */
+export function keyedLines (lines: string[], file: string, key: LineKeyer): { records: NativeRecord[], lines: string[] } {
   return { records: key(lines).map(r => ({ ...r, file })), lines }
 }
 

@@ -8,7 +8,7 @@ import { readdir } from 'node:fs/promises'
 import { basename, join } from 'node:path'
 import { isBundlePath, type NativeRecord } from '../../../crdt/records.js'
 import { AgentBusyError, InvalidInputError } from '../../errors.js'
-import { fileRecord, filesOf, jsonlBytes, jsonlRecords, listFiles, readFileNoFollow, readIfThere, keepsLinesOf, sameThere, writeFileAtomic } from '../bundle.js'
+import { fileRecord, filesOf, jsonlBytes, jsonlRecords, keyedLines, listFiles, readFileNoFollow, readIfThere, keepsLinesOf, sameThere, writeFileAtomic } from '../bundle.js'
 import { splitJsonl } from '../jsonl.js'
 import { remapLines } from '../remap.js'
 import { busy } from '../running.js'
@@ -34,7 +34,8 @@ export async function readClaudeBundle (transcript: string, map?: { from: string
   if (parent !== undefined) throw new InvalidInputError(`${transcript} is a sub-agent's transcript of Claude Code session ${parent}: import that session's main file (${parent}.jsonl, with --session ${parent}), which takes its sub-agents along`, { path: transcript, sessionId: parent })
   const sessionId = claudeSessionId(split, basename(transcript, '.jsonl'))
   const key = (l: readonly string[]): ReturnType<typeof claudeRecords> => claudeRecords(map !== undefined ? remapLines(l, claudePathFields, map).lines : l, sessionId)
-  const main = jsonlRecords(buf, '', key)
+  // The lines split above: a transcript (hundreds of MB, some) is split once.
+  const main = keyedLines(split, '', key)
   const records = [...main.records]
   const side = sideDir(transcript)
   for (const rel of await listFiles(side)) {
