@@ -69,11 +69,12 @@ export class LineStdioServerTransport implements Transport {
       rest = nl === -1 ? Buffer.alloc(0) : rest.subarray(nl + 1)
       if (this.skipping !== undefined) this.skip(part)
       else if (this.size + part.length > this.maxLine) {
-        const line = Buffer.concat([...this.chunks, part])
+        // Only the head is copied (up to 10 MiB of the line are buffered), the rest counted.
+        const held = [...this.chunks, part]
         this.chunks = []
         this.size = 0
-        this.skipping = { head: line.subarray(0, KEEP), tail: Buffer.alloc(0), bytes: 0 }
-        this.skip(line)
+        this.skipping = { head: Buffer.concat(held, Math.min(KEEP, held.reduce((n, b) => n + b.length, 0))), tail: Buffer.alloc(0), bytes: 0 }
+        for (const b of held) this.skip(b)
       } else if (part.length > 0) {
         this.chunks.push(part)
         this.size += part.length
@@ -130,10 +131,23 @@ export class LineStdioServerTransport implements Transport {
     this.onclose?.()
   }
 
+  /** Resolves once stdout took the message; rejects if stdout fails or closes first (the host went away), never hangs. */
   async send (message: JSONRPCMessage): Promise<void> {
-    await new Promise<void>(resolve => {
-      if (this.stdout.write(serializeMessage(message))) resolve()
-      else this.stdout.once('drain', resolve)
+    if (this.stdout.write(serializeMessage(message))) return
+    await new Promise<void>((resolve, reject) => {
+      const settle = (err?: Error): void => {
+        this.stdout.off('drain', onDrain)
+        this.stdout.off('error', onError)
+        this.stdout.off('close', onClose)
+        if (err === undefined) resolve()
+        else reject(err)
+      }
+      const onDrain = (): void => { settle() }
+      const onError = (err: Error): void => { settle(err) }
+      const onClose = (): void => { settle(new Error('stdout closed before the message was written')) }
+      this.stdout.once('drain', onDrain)
+      this.stdout.once('error', onError)
+      this.stdout.once('close', onClose)
     })
   }
 }
