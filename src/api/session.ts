@@ -115,7 +115,7 @@ export class Session {
     if (l !== undefined) {
       const who = l.label ?? l.device
       const online = this.ctx.online(l.device)
-      throw new LeaseHeldError(`session ${this.key} is driven by ${who} (${leaseEnds(l.expiresAt)}${online && l.expiresAt + LEASE_SKEW_MS >= Date.now() ? ', online now' : ''}): take it over with \`mesh resume ${this.key} --take\`, or write anyway with --force (force: true in the API)`, { key: this.key, holder: who, device: l.device, expiresAt: l.expiresAt, online })
+      throw new LeaseHeldError(`session ${this.key} is driven by ${who} (${heldFor(l.expiresAt, online)}): take it over with \`mesh resume ${this.key} --take\`, or write anyway with --force (force: true in the API)`, { key: this.key, holder: who, device: l.device, expiresAt: l.expiresAt, online })
     }
   }
 
@@ -216,7 +216,7 @@ export class Session {
     if (l !== undefined && !l.mine && !l.expired) {
       const who = l.label ?? l.device
       const online = this.ctx.online(l.device)
-      throw new LeaseHeldError(`this device does not hold the driver lease of ${this.key}: ${who} does (${leaseEnds(l.expiresAt)}${online && l.expiresAt + LEASE_SKEW_MS >= Date.now() ? ', online now' : ''}); take it over with \`mesh resume ${this.key} --take\``, { key: this.key, holder: who, device: l.device, expiresAt: l.expiresAt, online })
+      throw new LeaseHeldError(`this device does not hold the driver lease of ${this.key}: ${who} does (${heldFor(l.expiresAt, online)}); take it over with \`mesh resume ${this.key} --take\``, { key: this.key, holder: who, device: l.device, expiresAt: l.expiresAt, online })
     }
     if (l === undefined || !l.mine) {
       const ran = l !== undefined ? ` (the lease of ${l.label ?? l.device} ran out)` : ''
@@ -298,6 +298,9 @@ export function leaseEnds (expiresAt: number, now = Date.now()): string {
   const why = now <= expiresAt + LEASE_SKEW_MS ? 'honoured up to 2 minutes more in case clocks disagree' : 'live while its holder is online'
   return `lease ran out ${span(now - expiresAt, ' ')} ago, at ${at} UTC; ${why}`
 }
+
+/** leaseEnds, and "online now" while the lease stands by its time (past it, leaseEnds says why it holds). */
+const heldFor = (expiresAt: number, online: boolean): string => `${leaseEnds(expiresAt)}${online && expiresAt + LEASE_SKEW_MS >= Date.now() ? ', online now' : ''}`
 
 /** A duration in seconds up to 90 s, then minutes, then hours ("12s", "17 min", "3 h"). */
 export function span (ms: number, gap = ''): string {
