@@ -46,6 +46,32 @@ async function removeStale (path: string): Promise<void> {
   await unlink(path).catch((err: NodeJS.ErrnoException) => { if (err.code !== 'ENOENT') log.error('cannot remove %s: %e', path, err) })
 }
 
+/**
+ * Writes a new copy of the log at `tmp` (`write` fills it), syncs it and renames it over `path`,
+ * so a crash at any moment leaves the old log or the new one (the caller syncs the directory).
+ * A copy that fails is removed, or it would hold the room a full disk has left for good; its own
+ * error is thrown as it is.
+ */
+async function replaceByCopy (path: string, tmp: string, write: (out: FileHandle) => Promise<void>): Promise<void> {
+  let out: FileHandle | undefined
+  try {
+    out = await open(tmp, constants.O_CREAT | constants.O_TRUNC | constants.O_WRONLY | constants.O_NOFOLLOW, 0o600)
+    await write(out)
+    await out.sync()
+    await out.close()
+    out = undefined
+    await rename(tmp, path)
+  } catch (err) {
+    // A close that fails too adds nothing to the write's error, which is the one thrown.
+    await out?.close().catch(() => {})
+    await removeStale(tmp)
+    throw err
+  }
+}
+
+/** The log opened again for appends after a copy took its place. */
+const reopen = async (path: string): Promise<FileHandle> => await open(path, constants.O_RDWR | constants.O_NOFOLLOW | DSYNC)
+
 /** A quarantine file beside the log that holds exactly `bytes` from `offset`, if there is one. */
 async function savedBefore (path: string, names: readonly string[], offset: number, bytes: Buffer): Promise<string | undefined> {
   const prefix = `${basename(path)}.quarantine-`
@@ -253,7 +279,7 @@ export class RecordLog {
         // The old handle's file is no longer the log; a close that fails cannot matter to it.
         await fh.close().catch(() => {})
         try {
-          return { fh: await open(path, constants.O_RDWR | constants.O_NOFOLLOW | DSYNC), copied: true }
+          return { fh: await reopen(path), copied: true }
         } catch (err) {
           throw writeError(path, err)
         }
@@ -272,17 +298,14 @@ export class RecordLog {
 
   /** Writes [0, end) of the log less `regions` to a temp file and renames it over the log. */
   private static async copyWithout (fh: FileHandle, path: string, end: number, regions: readonly Recovery[]): Promise<void> {
-    const tmp = repairTmp(path)
-    let out: FileHandle | undefined
-    try {
-      out = await open(tmp, constants.O_CREAT | constants.O_TRUNC | constants.O_WRONLY | constants.O_NOFOLLOW, 0o600)
+    await replaceByCopy(path, repairTmp(path), async (out) => {
       const block = Buffer.alloc(READ_BLOCK)
       let written = 0
       const copy = async (from: number, to: number): Promise<void> => {
         for (let at = from; at < to;) {
           const { bytesRead } = await fh.read(block, 0, Math.min(READ_BLOCK, to - at), at)
           if (bytesRead === 0) throw new StoreCorruptError(`log ${path} ended at ${at} while it was repaired`)
-          await (out as FileHandle).write(block, 0, bytesRead, written)
+          await out.write(block, 0, bytesRead, written)
           at += bytesRead
           written += bytesRead
         }
@@ -293,16 +316,7 @@ export class RecordLog {
         read = r.offset + r.bytes
       }
       await copy(read, end)
-      await out.sync()
-      await out.close()
-      out = undefined
-      await rename(tmp, path)
-    } catch (err) {
-      // The copy's own error is the one thrown; a close that fails too adds nothing to it.
-      await out?.close().catch(() => {})
-      await removeStale(tmp)
-      throw err
-    }
+    })
     await fsyncDir(dirname(path))
   }
 
@@ -483,34 +497,26 @@ export class RecordLog {
       if (records === undefined) return false
       const tmp = compactTmp(this.path)
       const moved: Array<[RecordRef, RecordRef]> = []
-      let out: FileHandle | undefined
-      let at = 0
       try {
-        out = await open(tmp, constants.O_CREAT | constants.O_TRUNC | constants.O_WRONLY | constants.O_NOFOLLOW, 0o600)
-        for (const ref of records) {
-          const payload = Buffer.allocUnsafe(ref.length)
-          await this.fh.read(payload, 0, ref.length, ref.offset + HEADER)
-          const b = Buffer.allocUnsafe(HEADER + payload.byteLength)
-          frame(payload, b, 0)
-          await out.write(b, 0, b.byteLength, at)
-          moved.push([ref, { offset: at, length: ref.length }])
-          at += b.byteLength
-        }
-        await out.sync()
-        await out.close()
-        out = undefined
-        await rename(tmp, this.path)
+        // The old file stays the log until the rename.
+        await replaceByCopy(this.path, tmp, async (out) => {
+          let at = 0
+          for (const ref of records) {
+            const payload = Buffer.allocUnsafe(ref.length)
+            await this.fh.read(payload, 0, ref.length, ref.offset + HEADER)
+            const b = Buffer.allocUnsafe(HEADER + payload.byteLength)
+            frame(payload, b, 0)
+            await out.write(b, 0, b.byteLength, at)
+            moved.push([ref, { offset: at, length: ref.length }])
+            at += b.byteLength
+          }
+        })
       } catch (err) {
-        // The old file stays the log; the partial copy goes, or it would hold the room a full disk
-        // has left for good.
-        // A close that fails too adds nothing to the write's error, which is the one thrown.
-        await out?.close().catch(() => {})
-        await removeStale(tmp)
         throw writeError(tmp, err)
       }
       await fsyncDir(dirname(this.path))
       await this.fh.close()
-      this.fh = await open(this.path, constants.O_RDWR | constants.O_NOFOLLOW | DSYNC)
+      this.fh = await reopen(this.path)
       this.size = (await stat(this.path)).size
       for (const [from, to] of moved) options.onMoved?.(from, to)
       options.onDone?.()
