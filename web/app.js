@@ -290,7 +290,7 @@ async function doRevoke () {
     const r = await call('devices.revoke', { device: d.deviceId, reason: reason || undefined })
     closeRevoke()
     const said = r.revoked.map(x => `Revoked ${x.label}: every connected device cut it off; the ${x.keptEntries} entries it wrote before stay.`)
-    if (r.epoch !== undefined) said.push(`The vault key was rotated (epoch ${r.epoch}).`)
+    if (r.rotation !== undefined) said.push(`The vault key was rotated (rotation ${r.rotation}).`)
     else if (r.owed) said.push('The vault key rotation is owed: the next device that can write makes it.')
     $('#devices-result').textContent = said.join(' ')
     $('#devices-result').className = 'ok'

@@ -4,7 +4,7 @@
  * and `revoke` by label or id, or every device but this one.
  */
 import { InvalidInputError, NotFoundError, UsageError } from '../errors.js'
-import { decodeCutoffPart, equals, isChainCertificate, toHex, type Certificate } from '../identity/index.js'
+import { decodeCutoffPart, epochGeneration, equals, isChainCertificate, toHex, type Certificate } from '../identity/index.js'
 import type { MeshNode } from '../node/mesh.js'
 import { PeerBook } from '../node/peer-book.js'
 import type { Vault } from '../node/vault.js'
@@ -73,6 +73,7 @@ export async function revokeDevices (vault: Vault, input: { device?: string, all
   return {
     revoked: targets.map(c => ({ deviceId: c.deviceId, label: c.label, keptEntries: kept(c.deviceKey) })),
     epoch,
+    ...(epoch !== undefined ? { rotation: epochGeneration(epoch) } : {}),
     owed: vault.certs.state.owed.length > 0,
     walletPath: wallet?.path
   }

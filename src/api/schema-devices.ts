@@ -57,7 +57,8 @@ export const DEVICE_ADMIN_METHODS = {
     }),
     output: z.object({
       revoked: z.array(z.object({ deviceId: z.string(), label: z.string(), keptEntries: z.number() })),
-      epoch: z.number().optional().describe('the new key epoch, when this device rotated'),
+      epoch: z.number().optional().describe('the new key epoch, when this device rotated: an identifier (its generation in the high bits, a random low byte), not a count'),
+      rotation: z.number().optional().describe('with epoch: how many times the vault key has now been rotated, this rotation included'),
       owed: z.boolean().describe('a rotation is still owed: the next device that can write makes it before its next write'),
       walletPath: z.string().optional().describe('the wallet file that signed, when one did')
     }),

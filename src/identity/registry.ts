@@ -375,6 +375,9 @@ export function nextEpochNumber (state: Pick<RegistryState, 'epochs'>, known: It
   return ((gen + 1) << 8) | (random & 0xff)
 }
 
+/** How many rotations an epoch number stands for (its generation): the wallet's first key is 0, each rotation one more. */
+export const epochGeneration = (epoch: number): number => epoch >>> 8
+
 export const isRecoveryRecipient = (r: Uint8Array): boolean => equals(r, RECOVERY_RECIPIENT)
 
 /** The seniority depth of a certificate's holder (exported for display and the membership gate). */

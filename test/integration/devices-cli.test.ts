@@ -62,7 +62,7 @@ describe('mesh devices', () => {
     const r = await mesh('devices', 'revoke', 'beta', '--reason', 'stolen', '--yes')
     expect(r.code).toBe(0)
     expect(r.stdout).toMatch(/revoked beta/)
-    expect(r.stdout).toMatch(/vault key rotated \(epoch \d+\)/)
+    expect(r.stdout).toMatch(/vault key rotated \(rotation 1\)/)
     // beta's daemon is hung up by alpha and refused when it redials.
     await pair.b.proc.waitFor(/peer lost\s+alpha|lost\s+alpha/, 30_000)
     const after = JSON.parse((await mesh('devices', '--json')).stdout)

@@ -83,7 +83,7 @@ describe('mesh mcp: device tools', () => {
       expect(r.isError, textOf(r)).not.toBe(true)
       expect(textOf(r)).toMatch(new RegExp(`^Revoked beta \\(${b.deviceId}\\): every connected device cut it off`))
       expect(textOf(r)).toMatch(/cannot be undone/)
-      expect(textOf(r)).toMatch(/vault key was rotated \(epoch \d+\)/)
+      expect(textOf(r)).toMatch(/vault key was rotated \(rotation 1\)/)
       expect(r.structuredContent).toMatchObject({ revoked: [{ deviceId: b.deviceId, label: 'beta' }], owed: false })
       await b.proc.waitFor(/lost\s+alpha/, 30_000)
       const after = JSON.parse(textOf(await client.callTool({ name: 'devices', arguments: {} }))) as any[]

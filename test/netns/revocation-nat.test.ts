@@ -69,7 +69,7 @@ describe('revocation across NATs, through the own mirror and relay', () => {
     await c1.stop('SIGKILL')
     const revoke = await runCli(['devices', 'revoke', 'laptop', '--home', homes.a, '--yes'], { env })
     expect(revoke.code).toBe(0)
-    expect(revoke.stdout).toMatch(/vault key rotated \(epoch \d+\)/)
+    expect(revoke.stdout).toMatch(/vault key rotated \(rotation 1\)/)
     expect((await runCli(['session', 'append', 'rev', '--home', homes.a, '--role', 'user', '--text', 'after rotation'], { env })).code).toBe(0)
     const aEntries = await entries(homes.a)
     const until = Date.now() + 30_000

@@ -86,7 +86,7 @@ async function revoke (g: Globals, device: string | undefined, values: Record<st
     if (g.json) { out.json(r); return 0 }
     if (r.walletPath !== undefined) out.line(`signed with the wallet ${r.walletPath}`)
     for (const d of r.revoked) out.line(`revoked ${d.label} (${d.deviceId}): kept the ${d.keptEntries} ${d.keptEntries === 1 ? 'entry' : 'entries'} it wrote before; everything newer is refused by every device`)
-    if (r.epoch !== undefined) out.line(`vault key rotated (epoch ${r.epoch}): the revoked device can read nothing written from now on`)
+    if (r.rotation !== undefined) out.line(`vault key rotated (rotation ${r.rotation}): the revoked device can read nothing written from now on`)
     else if (r.owed) out.line('vault key rotation owed: the next device that can write makes it before its next write')
     return 0
   })
