@@ -27,6 +27,7 @@ import { buildLibp2p, type BuiltNode } from './mesh-libp2p.js'
 import { StatusReport } from './mesh-status.js'
 import type { MeshLibp2p, MeshNodeOptions, NodeEvent, NodeStatus, NodeVault, PeerStatus, Via } from './mesh-types.js'
 import { lastHeard } from './muxer.js'
+import { closeSurplus } from './one-connection.js'
 import type { PaceMode } from './pace.js'
 import { pairingCandidates, type PairingRendezvous, type RelayedCandidate } from './pair-relay.js'
 import { PeerBook } from './peer-book.js'
@@ -182,7 +183,11 @@ export class MeshNode extends EventEmitter<{ event: [NodeEvent], 'caught-up': [s
     const alive = (peer: string, at: number): void => { if (this.labels.has(peer)) void this.book.seen(peer, at, SEEN_EVERY * this.config.pingInterval) }
     const live = new Liveness(n, { intervalMs: this.config.pingInterval, timeoutMs: Math.min(LIVENESS_DEFAULTS.timeoutMs, this.config.pingInterval), heard: lastHeard, alive })
     this.liveness = live
-    n.addEventListener('connection:open', () => { live.arm() })
+    n.addEventListener('connection:open', (e) => {
+      live.arm()
+      // A second connection to a proven sibling (both dialed at once) is closed here.
+      this.oneConnection(e.detail.remotePeer.toString())
+    })
     n.addEventListener('peer:discovery', (e) => {
       const id = e.detail.id.toString()
       if (id === n.peerId.toString() || n.getConnections(e.detail.id).length > 0) return
@@ -293,8 +298,11 @@ export class MeshNode extends EventEmitter<{ event: [NodeEvent], 'caught-up': [s
   private identifyProven (connection: any, id: string, attempt = 1): void {
     void this.libp2p.services.identify.identify(connection).catch((err: unknown) => {
       log('identify %s failed (attempt %d): %e', id, attempt, err)
-      if (attempt >= 3 || this.stopped || connection.status !== 'open') return
-      this.timers.after(1000 * attempt, () => { this.identifyProven(connection, id, attempt + 1) })
+      // The connection it ran on may have been closed as a second one (one-connection.ts): the
+      // peer's other connection is identified instead.
+      const next = connection.status === 'open' ? connection : this.libp2p.getConnections(connection.remotePeer).find(c => c.status === 'open')
+      if (attempt >= 3 || this.stopped || next === undefined) return
+      this.timers.after(1000 * attempt, () => { this.identifyProven(next, id, attempt + 1) })
     })
   }
 
@@ -318,6 +326,7 @@ export class MeshNode extends EventEmitter<{ event: [NodeEvent], 'caught-up': [s
   private async openSync (connection: Connection, peerId: string, attempt = 0): Promise<void> {
     try {
       await this.libp2p.services.sync.open(connection)
+      this.oneConnection(peerId)
     } catch (err) {
       const delay = Math.min(30_000, 1000 * 2 ** attempt)
       log('opening sync with %s failed (again in %d s): %e', peerId, delay / 1000, err)
@@ -326,6 +335,12 @@ export class MeshNode extends EventEmitter<{ event: [NodeEvent], 'caught-up': [s
         void this.openSync(connection, peerId, attempt + 1)
       })
     }
+  }
+
+  /** Closes the connections to a peer beyond the one kept (one-connection.ts); this side decides if its PeerId is the smaller. */
+  private oneConnection (peerId: string): void {
+    if (this.stopped) return
+    closeSurplus(this.libp2p.getConnections(peerIdFromString(peerId)), this.libp2p.peerId.toString() < peerId)
   }
 
   private isRevokedPeer (peerId: string): boolean {
