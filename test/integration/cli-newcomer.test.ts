@@ -14,6 +14,7 @@ import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { BIN, cliEnv, runCli } from '../helpers/cli.js'
 import { spawnIn } from '../helpers/netns.js'
+import { until } from '../helpers/wait.js'
 import { tempDir } from '../helpers/tmp.js'
 
 let dir: string
@@ -272,10 +273,12 @@ describe('mesh pair --via an address that does not answer', () => {
   it('says it cannot reach it (once) and keeps trying, rather than waiting with nothing said', async () => {
     // Port 1 on loopback: nothing listens there, so the dial is refused at once.
     const via = '/ip4/127.0.0.1/tcp/1/p2p/12D3KooWDJcbcvJAXKh7obyvtFcDu3NY2GRDXcVnpHfPFzcJNi9m'
-    const p = spawnIn(undefined, process.execPath, [BIN, 'pair', '--home', join(dir, 'pair-unreachable'), '--no-mdns', '--listen', '/ip4/127.0.0.1/tcp/0', '--via', via], env)
+    // Its debug log (stderr) notes every failed dial: the count of those says it tried again.
+    const p = spawnIn(undefined, process.execPath, [BIN, 'pair', '--home', join(dir, 'pair-unreachable'), '--no-mdns', '--listen', '/ip4/127.0.0.1/tcp/0', '--via', via], { ...env, DEBUG: 'mesh:node:pair' })
+    const tries = (): number => p.lines.filter(l => l.includes('mesh:node:pair cannot reach')).length
     try {
       expect(await p.waitFor(/^cannot reach /, 15_000)).toMatch(new RegExp(`^cannot reach ${via} yet \\(.*\\); trying again every 2 s`))
-      await new Promise(resolve => setTimeout(resolve, 5000))
+      await until(() => tries() >= 3, 'two more dials of the --via address', 20_000)
       expect(p.lines.filter(l => l.startsWith('cannot reach')).length).toBe(1)
     } finally {
       await p.stop('SIGKILL')
