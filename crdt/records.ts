@@ -131,9 +131,20 @@ export class RecordsDoc {
   /** Records from index `start`, at most `limit` of them, in converged order. */
   slice (start = 0, limit = Number.POSITIVE_INFINITY): NativeRecord[] {
     const out: NativeRecord[] = []
-    const end = Math.min(this.records.length, start + limit)
-    for (let i = start; i < end; i++) out.push(toRecord(this.records.get(i)))
+    for (const r of this.from(start)) {
+      if (out.length >= limit) break
+      out.push(r)
+    }
     return out
+  }
+
+  /**
+   * Records from index `start` on, in converged order, each made when it is asked for: a reader
+   * that stops at a byte budget (a page of agents.records) makes only what it takes, not every
+   * record after `start`.
+   */
+  * from (start = 0): Generator<NativeRecord> {
+    for (let i = start; i < this.records.length; i++) yield toRecord(this.records.get(i))
   }
 
   setMeta (m: AgentMeta): void {

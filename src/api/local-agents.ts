@@ -76,9 +76,11 @@ export function agentHandlers (ctx: LocalContext): Handlers<'agents.followBeat' 
         const out: NativeRecord[] = []
         let bytes = 0
         let i = start
-        for (const rec of d.slice(start, limit)) {
+        // Made one at a time: a page stops at its byte budget, so a long session's pages cost
+        // what they hold (each page made every record after its start: 150 MB took 17 s).
+        for (const rec of d.from(start)) {
           const n = Buffer.byteLength(rec.text)
-          if (out.length > 0 && bytes + n > RECORDS_PAGE_BYTES) break
+          if (out.length >= limit || (out.length > 0 && bytes + n > RECORDS_PAGE_BYTES)) break
           out.push(rec)
           bytes += n
           i++

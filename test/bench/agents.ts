@@ -57,6 +57,18 @@ export async function benchAgents (dir: string, opts: { quick: boolean }): Promi
     const importMs = now() - i0
     report({ name: `agent import: ${mb} MB Claude transcript (${n} lines), lines/s`, value: fmt(n / (importMs / 1000), 0), baseline: `read+split ${fmt(n / (readMs / 1000), 0)} lines/s`, ratio: `${fmt(importMs / readMs)}× slower`, target: 'none yet (recorded)', ok: undefined })
 
+    // The same session handed back page by page (what resume and export fetch): each page makes
+    // only the records it holds (it made every record after its start: quadratic in the length).
+    const p0 = now()
+    let fetched = 0
+    for (let start: number | undefined = 0; start !== undefined;) {
+      const page: { records: NativeRecord[], next?: number } = await api.call('agents.records', { key: `agent:claude:${sid}`, start })
+      fetched += page.records.length
+      start = page.next
+    }
+    const pagesMs = now() - p0
+    report({ name: `agent records: the ${mb} MB session fetched page by page (${fetched} records), ms`, value: fmt(pagesMs), baseline: `read+split the file ${fmt(readMs)} ms`, ratio: `${fmt(pagesMs / readMs)}×`, target: 'none yet (recorded)', ok: undefined })
+
     // Export of a 10,000-line session with a cwd rewrite.
     const sid2 = '66666666-7777-4888-8999-aaaaaaaaaaaa'
     const lines = 10_000

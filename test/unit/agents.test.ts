@@ -8,7 +8,7 @@ import { readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import * as Y from 'yjs'
-import { describe, expect, it } from 'vitest'
+import { describe, expect, it, vi } from 'vitest'
 import { RecordsDoc } from '../../crdt/index.js'
 import {
   checkChain, currentBranch, claudePathFields, claudeRecords, claudeView, codexPathFields, codexRecords, codexView, fromParts, joinJsonl, keepsLinesOf, projectDirName,
@@ -246,6 +246,19 @@ describe('records in the session document', () => {
     expect(b.getMeta()).toMatchObject({ agent: 'claude', sessionId: SID })
     // A peer's records count as held.
     expect(b.append(recs)).toHaveLength(0)
+  })
+  it('makes records from an index on only as they are taken (a page of agents.records stops at its byte budget)', () => {
+    const d = new RecordsDoc(new Y.Doc())
+    d.append(Array.from({ length: 1000 }, (_, i) => ({ id: `r${i}`, file: '', kind: 'user', text: `line ${i}` })))
+    const get = vi.spyOn(Y.Array.prototype, 'get')
+    try {
+      const taken: string[] = []
+      for (const r of d.from(990)) { taken.push(r.text); if (taken.length === 3) break }
+      expect(taken).toEqual(['line 990', 'line 991', 'line 992'])
+      expect(get).toHaveBeenCalledTimes(3)
+    } finally { get.mockRestore() }
+    expect(d.slice(998).map(r => r.id)).toEqual(['r998', 'r999'])
+    expect(d.slice(0, 2).map(r => r.id)).toEqual(['r0', 'r1'])
   })
   it('holds a record over one entry\'s size in parts and joins them back', () => {
     const big = { id: 'u-big', file: '', kind: 'user', text: 'x'.repeat(PART_BYTES * 2 + 5) }
