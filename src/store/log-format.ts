@@ -58,9 +58,9 @@ export async function removeStale (path: string): Promise<void> {
  * Writes a new copy of the log at `tmp` (`write` fills it), syncs it and renames it over `path`,
  * so a crash at any moment leaves the old log or the new one (the caller syncs the directory).
  * A copy that fails is removed, or it would hold the room a full disk has left for good; its own
- * error is thrown as it is.
+ * error is thrown as it is. `beforeRename`, a test hook, is awaited once the copy is synced.
  */
-export async function replaceByCopy (path: string, tmp: string, write: (out: FileHandle) => Promise<void>): Promise<void> {
+export async function replaceByCopy (path: string, tmp: string, write: (out: FileHandle) => Promise<void>, beforeRename?: () => Promise<void>): Promise<void> {
   let out: FileHandle | undefined
   try {
     out = await open(tmp, constants.O_CREAT | constants.O_TRUNC | constants.O_WRONLY | constants.O_NOFOLLOW, 0o600)
@@ -68,6 +68,7 @@ export async function replaceByCopy (path: string, tmp: string, write: (out: Fil
     await out.sync()
     await out.close()
     out = undefined
+    if (beforeRename !== undefined) await beforeRename()
     await rename(tmp, path)
   } catch (err) {
     // A close that fails too adds nothing to the write's error, which is the one thrown.

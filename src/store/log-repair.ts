@@ -25,6 +25,22 @@ export interface Recovery {
   readonly quarantine: string
 }
 
+/**
+ * The steps of a repair a test may hold it at: every damaged region saved to quarantine
+ * ('saved'); a block of the copy without them written, not yet synced ('copying', once per
+ * block); the copy synced, not yet renamed ('copied'); the copy renamed over the log, the
+ * directory not yet synced ('renamed').
+ */
+export type RepairStep = 'saved' | 'copying' | 'copied' | 'renamed'
+
+export interface RepairOptions {
+  /**
+   * Test hook, never set outside tests: awaited at each step of a repair, so a test can hold the
+   * repair exactly there and kill the process (test/integration/log-repair-crash.test.ts).
+   */
+  atStep?: (step: RepairStep) => Promise<void>
+}
+
 /** Where the repair at open writes the log's copy without its damaged regions. */
 const repairTmp = (path: string): string => `${path}.repair.tmp`
 
@@ -35,7 +51,7 @@ const repairTmp = (path: string): string => `${path}.repair.tmp`
  * moved, `onReset` is called and every record is told again at its new offset. Returns the
  * handle, opened for appends, and the log's size.
  */
-export async function openChecked (path: string, onRecord: (payload: Uint8Array, ref: RecordRef) => void, onReset: () => void): Promise<{ fh: FileHandle, size: number, recovered: Recovery[] }> {
+export async function openChecked (path: string, onRecord: (payload: Uint8Array, ref: RecordRef) => void, onReset: () => void, options: RepairOptions = {}): Promise<{ fh: FileHandle, size: number, recovered: Recovery[] }> {
   // A repair's copy left by a crash or a full disk before its rename: the log itself is whole.
   await removeStale(repairTmp(path))
   let fh: FileHandle
@@ -49,7 +65,7 @@ export async function openChecked (path: string, onRecord: (payload: Uint8Array,
     const { size: fileSize } = await fh.stat()
     let good = await scan(fh, fileSize, onRecord, recovered, path)
     if (recovered.length > 0) {
-      const repaired = await cutOut(fh, path, fileSize, recovered)
+      const repaired = await cutOut(fh, path, fileSize, recovered, options.atStep)
       fh = repaired.fh
       for (const r of recovered) log.error('store %s: %s of %d bytes at offset %d copied to %s%s', path, r.kind, r.bytes, r.offset, r.quarantine, repaired.copied || r.kind === 'torn-tail' ? ' and cut out' : ', left in place (no room to rewrite the log)')
       if (repaired.copied) {
@@ -157,7 +173,7 @@ async function savedBefore (path: string, names: readonly string[], offset: numb
  * leaves those regions in the log, where every scan skips them, and cuts only a torn tail.
  * Returns the log's handle (a new one after a copy) and whether records moved.
  */
-async function cutOut (fh: FileHandle, path: string, fileSize: number, cut: Recovery[]): Promise<{ fh: FileHandle, copied: boolean }> {
+async function cutOut (fh: FileHandle, path: string, fileSize: number, cut: Recovery[], atStep?: RepairOptions['atStep']): Promise<{ fh: FileHandle, copied: boolean }> {
   try {
     const names = await readdir(dirname(path))
     for (const [i, r] of cut.entries()) {
@@ -172,12 +188,13 @@ async function cutOut (fh: FileHandle, path: string, fileSize: number, cut: Reco
   } catch (err) {
     throw writeError(path, err)
   }
+  if (atStep !== undefined) await atStep('saved')
   const regions = [...cut].sort((a, b) => a.offset - b.offset)
   const tail = regions.at(-1)?.kind === 'torn-tail' ? regions.at(-1) : undefined
   const end = tail?.offset ?? fileSize
   const middle = regions.filter(r => r.kind === 'corrupt-record')
   if (middle.length > 0) {
-    const copied = await copyWithout(fh, path, end, middle).then(() => true, (err: unknown) => {
+    const copied = await copyWithout(fh, path, end, middle, atStep).then(() => true, (err: unknown) => {
       if (!isDiskFull(err)) throw writeError(path, err)
       log.error('store %s: no room to rewrite it without its damaged regions; they stay in it, skipped, until an open with room', path)
       return false
@@ -204,7 +221,7 @@ async function cutOut (fh: FileHandle, path: string, fileSize: number, cut: Reco
 }
 
 /** Writes [0, end) of the log less `regions` to a temp file and renames it over the log. */
-async function copyWithout (fh: FileHandle, path: string, end: number, regions: readonly Recovery[]): Promise<void> {
+async function copyWithout (fh: FileHandle, path: string, end: number, regions: readonly Recovery[], atStep?: RepairOptions['atStep']): Promise<void> {
   await replaceByCopy(path, repairTmp(path), async (out) => {
     const block = Buffer.alloc(READ_BLOCK)
     let written = 0
@@ -215,6 +232,7 @@ async function copyWithout (fh: FileHandle, path: string, end: number, regions: 
         await out.write(block, 0, bytesRead, written)
         at += bytesRead
         written += bytesRead
+        if (atStep !== undefined) await atStep('copying')
       }
     }
     let read = 0
@@ -223,6 +241,7 @@ async function copyWithout (fh: FileHandle, path: string, end: number, regions: 
       read = r.offset + r.bytes
     }
     await copy(read, end)
-  })
+  }, atStep === undefined ? undefined : async () => { await atStep('copied') })
+  if (atStep !== undefined) await atStep('renamed')
   await fsyncDir(dirname(path))
 }

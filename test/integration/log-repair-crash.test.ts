@@ -1,14 +1,17 @@
 /**
  * A log damaged in the middle is repaired at open: the damaged region goes to quarantine and the
- * intact records after it are kept. A process killed (SIGKILL) at any moment of that repair
- * loses none of them: the next open finds the old log, or the repaired one, never a record half
- * moved. And a disk with no room for the repair still opens the log, every record readable.
+ * intact records after it are kept. A process killed (SIGKILL) at each step of that repair, held
+ * there by the repair's test hook, loses none of them: the next open finds the old log, or the
+ * repaired one, never a record half moved. And a disk with no room for the repair still opens
+ * the log, every record readable.
  */
 import { spawn, spawnSync } from 'node:child_process'
 import { copyFile, mkdir, readdir, readFile, stat, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
+import { createInterface } from 'node:readline'
 import { describe, expect, it } from 'vitest'
 import { RecordLog } from '../../src/store/index.js'
+import type { RepairStep } from '../../src/store/log-repair.js'
 import { ROOT } from '../helpers/cli.js'
 import { stopAfterEach } from '../helpers/teardown.js'
 import { tempDir } from '../helpers/tmp.js'
@@ -51,28 +54,46 @@ async function intact (path: string): Promise<number[]> {
 }
 
 describe('log repair at open', () => {
-  it('a process killed at any moment of the repair loses no record', async () => {
+  it('a process killed at each step of the repair loses no record', async () => {
     const t = await tempDir(); cleanups.push(t.cleanup)
     const pristine = join(t.dir, 'pristine')
     await damagedLog(pristine)
-    // Killed after 0 to 60 ms of repair (the quarantine file is written first: the clock starts then).
-    for (const delay of [0, 2, 5, 10, 20, 40, 60]) {
-      const dir = join(t.dir, `run-${delay}`)
+    const before = (await stat(pristine)).size
+    const repaired = before - 100
+    // Held at each step by the repair's test hook (log-repair.ts, RepairOptions.atStep), then
+    // SIGKILLed there: what the disk holds at that moment is checked first, so the test knows it
+    // killed the repair where it meant to. The copy is written in 1 MiB blocks, about 29 of them.
+    const steps: Array<{ step: RepairStep, nth: number, holds: (log: number, tmp: number | undefined) => boolean }> = [
+      { step: 'saved', nth: 1, holds: (log, tmp) => log === before && tmp === undefined },
+      { step: 'copying', nth: 1, holds: (log, tmp) => log === before && tmp !== undefined && tmp > 0 && tmp < repaired },
+      { step: 'copying', nth: 2, holds: (log, tmp) => log === before && tmp !== undefined && tmp > 0 && tmp < repaired },
+      { step: 'copying', nth: 15, holds: (log, tmp) => log === before && tmp !== undefined && tmp > 0 && tmp < repaired },
+      { step: 'copied', nth: 1, holds: (log, tmp) => log === before && tmp === repaired },
+      { step: 'renamed', nth: 1, holds: (log, tmp) => log === repaired && tmp === undefined }
+    ]
+    for (const { step, nth, holds } of steps) {
+      const at = `${step} ${nth}`
+      const dir = join(t.dir, `run-${step}-${nth}`)
       await mkdir(dir)
       const path = join(dir, 'log')
       await copyFile(pristine, path)
-      const child = spawn(process.execPath, [OPENER, path], { stdio: ['ignore', 'pipe', 'inherit'] })
+      const child = spawn(process.execPath, [OPENER, path, step, String(nth)], { stdio: ['ignore', 'pipe', 'inherit'] })
+      cleanups.push(async () => { if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL') })
       const exited = new Promise<void>(resolve => child.once('exit', () => { resolve() }))
-      let started = false
-      while (!started && child.exitCode === null) {
-        started = (await readdir(dir)).some(n => /^log\.quarantine-\d+-\d+$/.test(n))
-        if (!started) await new Promise(resolve => setTimeout(resolve, 1))
-      }
-      await new Promise(resolve => setTimeout(resolve, delay))
+      const first = await createInterface({ input: child.stdout })[Symbol.asyncIterator]().next()
+      expect(first.done !== true ? first.value : 'no output', `the repair held at ${at}`).toBe(`at ${at}`)
+      const tmp = await stat(`${path}.repair.tmp`).then(s => s.size, () => undefined)
+      expect(holds((await stat(path)).size, tmp), `the disk at ${at}: log ${(await stat(path)).size} bytes, copy ${String(tmp)}`).toBe(true)
       child.kill('SIGKILL')
       await exited
-      expect(await intact(path), `killed ${delay} ms into the repair`).toEqual(Array.from({ length: RECORDS }, (_, i) => i))
-      expect((await readdir(dir)).filter(n => n.endsWith('.tmp'))).toEqual([])
+      expect(await intact(path), `killed at ${at}`).toEqual(Array.from({ length: RECORDS }, (_, i) => i))
+      const names = await readdir(dir)
+      expect(names.filter(n => n.endsWith('.tmp')), `killed at ${at}`).toEqual([])
+      // The damage is kept, once: an open after the kill names the copy saved before it.
+      const saved = names.filter(n => /^log\.quarantine-\d+-\d+$/.test(n))
+      expect(saved, `killed at ${at}`).toHaveLength(1)
+      expect((await readFile(join(dir, saved[0] as string))).equals(Buffer.alloc(100, 0xee)), `killed at ${at}`).toBe(true)
+      expect((await stat(path)).size, `killed at ${at}`).toBe(repaired)
     }
   })
 
