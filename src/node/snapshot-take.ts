@@ -5,6 +5,7 @@
  * 100,000-message session held the loop for about a second.
  */
 import { PARTS_MAGIC, SnapshotSealer, StatePartsEncoder, type SealContext } from '../../crdt/index.js'
+import { StoreWriteError } from '../errors.js'
 import { toHex, u32be, type Entry } from '../identity/index.js'
 import type { EntryStore, StoredSnapshot } from '../store/index.js'
 import type { Replica } from './replica.js'
@@ -45,12 +46,21 @@ export async function sealReplica (ctx: SealContext, r: Replica, seq: bigint, sl
  */
 export async function storeSnapshotOf (store: EntryStore, ctx: SealContext, r: Replica, seq: bigint): Promise<StoredSnapshot | undefined> {
   // The chunks wait on disk, not in memory, until the header that comes first in the file is
-  // signed (see snapshotScratch), then are copied into the snapshot's file a piece at a time.
+  // signed (see snapshotScratch), then are copied into the snapshot's file a piece at a time:
+  // the document's size twice on disk at once. Given up before it would take the room kept
+  // for the log's appends (KEEP_FREE).
+  const room = await store.freeBytes() - KEEP_FREE
+  let size = 0
+  const hold = (c: Uint8Array): Promise<void> | undefined => {
+    size += c.byteLength
+    if (2 * size > room) throw noRoom(store, size, room)
+    return scratch.write(c)
+  }
   const scratch = store.snapshotScratch(r.id)
   try {
-    const sealed = await sealReplica(ctx, r, seq, undefined, c => scratch.write(c))
+    const sealed = await sealReplica(ctx, r, seq, undefined, hold)
     if (sealed === undefined) return undefined
-    for (const c of sealed.chunks) await scratch.write(c)
+    for (const c of sealed.chunks) await hold(c)
     const staged = store.stageSnapshot(sealed.header, { replaces: s => r.snapshotsIn.has(toHex(s.header.signature)) })
     try {
       for await (const piece of scratch.pieces(COPY_PIECE)) await staged.write(piece)
@@ -64,6 +74,19 @@ export async function storeSnapshotOf (store: EntryStore, ctx: SealContext, r: R
   } finally {
     await scratch.discard()
   }
+}
+
+/**
+ * Bytes a snapshot being taken leaves free on the disk, for the log's appends: a snapshot is an
+ * optimisation (failing to take one loses nothing), the appends beside it are not. Taken on a
+ * disk with less than twice the document's size free, the snapshot's scratch and file filled it,
+ * and writes to any document were refused as a full disk until the snapshot gave up.
+ */
+const KEEP_FREE = 1024 * 1024
+
+function noRoom (store: EntryStore, size: number, room: number): StoreWriteError {
+  const mib = (n: number): string => `${(Math.max(0, n) / (1024 * 1024)).toFixed(1)} MiB`
+  return new StoreWriteError(`no room for a snapshot under ${store.dir}: it takes over ${mib(2 * size)} while it is written (${mib(room + KEEP_FREE)} free, ${mib(KEEP_FREE)} of it kept for writes); it is taken once space is freed, and the log keeps every entry meanwhile`, { path: store.dir, errno: 'ENOSPC' })
 }
 
 /** Bytes copied from the scratch file at a time. */

@@ -13,6 +13,17 @@ const log = logger('mesh:store:disk')
 const ROOM = 256 * 1024
 const PROBE_MS = 1000
 
+/** Free bytes on the disk under `dir` for this user (statfs); Infinity when it cannot be told. */
+export async function freeBytes (dir: string): Promise<number> {
+  try {
+    const s = await statfs(dir)
+    return s.bavail * s.bsize
+  } catch (err) {
+    log('statfs %s failed: %e', dir, err)
+    return Infinity
+  }
+}
+
 export const isDiskFull = (err: any): boolean => {
   const code = err?.details?.errno ?? err?.code ?? err?.cause?.code
   return code === 'ENOSPC' || code === 'EDQUOT'

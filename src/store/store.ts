@@ -12,7 +12,7 @@ import { entryPlace, streamKey, type Entry, type RecordSealer, type VectorItem }
 import { ClosedError } from '../errors.js'
 import { CertificateRecords, T_CERT, T_CERT_SEALED, type Moves } from './certificates.js'
 import type { FingerprintIndex } from './digest.js'
-import { DiskState } from './disk.js'
+import { DiskState, freeBytes } from './disk.js'
 import { listDamaged, setAsideDamaged, type DamagedFile } from './damaged.js'
 import { HeldIndex, sigPrefix, type DocIndex, type InFlight } from './held.js'
 import { RecordLog, type RecordRef, type Recovery } from './log.js'
@@ -296,6 +296,9 @@ export class EntryStore {
     staged.write(ciphertext)
     return await staged.commit()
   }
+
+  /** Free bytes on the disk that holds the store (statfs); Infinity when it cannot be told. */
+  async freeBytes (): Promise<number> { return await freeBytes(this.dir) }
 
   /** A scratch file for a snapshot of `doc` being taken, its chunks held there until its header is signed (see snapshots.ts). */
   snapshotScratch (doc: Uint8Array): SnapshotScratch {

@@ -3,7 +3,8 @@
  * fail with a clear STORE_WRITE_FAILED naming the full disk, and every append acknowledged
  * before is still there after reopening. A running node reports the full disk, goes on serving
  * reads (its own, and a peer's sync), and writes again once space returns, without a restart.
- * The mount vanishes with the namespace.
+ * A log that filled the disk before its first snapshot gets one once space is freed; until then
+ * the snapshot's attempts never fill the disk. The mount vanishes with the namespace.
  */
 import { spawn, spawnSync } from 'node:child_process'
 import { mkdirSync } from 'node:fs'
@@ -39,6 +40,40 @@ describe('full disk', () => {
     expect(out.reopened.message).not.toMatch(/lane\.json/)
     expect(out.acked).toBeGreaterThan(50)
     expect(out.count).toBeGreaterThanOrEqual(out.acked)
+    expect(out.inOrder).toBe(true)
+  })
+
+  it('a log that fills the disk before its first snapshot: nothing lost, no snapshot fills the disk again, and once space is freed the next write snapshots and compacts', async () => {
+    if (process.getuid?.() !== 0) throw new Error('this test needs root (unshare -m, mount tmpfs); CI runs as root')
+    const t = await tempDir(); cleanups.push(t.cleanup)
+    const mnt = join(t.dir, 'mnt')
+    mkdirSync(mnt)
+    const r = spawnSync('unshare', ['-m', '--propagation', 'private', 'sh', '-c', `mount -t tmpfs -o size=32m tmpfs "${mnt}" && exec "${process.execPath}" "${join(ROOT, 'dist', 'test', 'helpers', 'disk-full-snapshot.js')}" "${mnt}"`], { encoding: 'utf8', timeout: 120_000 })
+    expect(r.status, r.stderr).toBe(0)
+    const out = JSON.parse(r.stdout.trim().split('\n').at(-1) as string)
+    // The refused write says the disk is full, and where: a path in the home.
+    expect(out.full.error.code).toBe('STORE_WRITE_FAILED')
+    expect(out.full.error.message).toMatch(/disk is full/)
+    expect(out.full.error.message).toContain(join(mnt, 'home'))
+    expect(out.full.acked).toBeGreaterThan(32) // past snapshotOnClose: its close tries the first snapshot
+    expect(out.full.stats.snapshots).toBe(0)
+    // That try, on the full disk, leaves nothing behind and the log as it was.
+    expect(out.afterClose.tmp).toEqual([])
+    expect(out.afterClose.bigSnapshots).toBe(0)
+    expect(out.afterClose.stats.logBytes).toBe(out.full.stats.logBytes)
+    // With too little freed for the snapshot (its scratch and its file, the document's size each),
+    // it is not taken, and never fills the disk meanwhile: the writes beside it all go through.
+    expect(out.partFreed.otherErrors).toEqual([])
+    expect(out.partFreed.otherAcked).toBeGreaterThan(0)
+    expect(out.partFreed.diskEvents).toEqual([])
+    expect(out.partFreed.tmp).toEqual([])
+    expect(out.partFreed.bigSnapshots).toBe(0)
+    // Enough freed: the next write's close takes it and compacts the log, without a restart.
+    expect(out.freed.tmp).toEqual([])
+    expect(out.freed.bigSnapshots).toBe(1)
+    expect(out.freed.stats.logBytes).toBeLessThan(out.full.stats.logBytes / 4)
+    // And nothing written was lost, in order, after reopening.
+    expect(out.count).toBe(out.full.acked + 2)
     expect(out.inOrder).toBe(true)
   })
 
