@@ -32,10 +32,13 @@ export function writeError (what: string, err: any): Error {
   if (err instanceof HomeUnsafeError) return err
   const code = err?.code as string | undefined
   if (code === 'ELOOP') return linkError(what, err)
-  const why = code === 'ENOSPC'
-    ? 'the disk is full'
+  const full = code === 'ENOSPC' || code === 'EDQUOT'
+  const why = full
+    ? (code === 'ENOSPC' ? 'the disk is full' : 'the disk quota is used up')
     : code === 'EACCES' || code === 'EPERM' || code === 'EROFS' ? 'the home is not writable' : (code ?? String(err?.message ?? err))
-  return new StoreWriteError(`cannot write ${what}: ${why}; nothing written before this was lost`, { path: what, errno: code }, { cause: err })
+  // What to do, where it is plain: a full disk takes writes again once space is freed.
+  const then = full ? ': free some space and write again (nothing needs a restart)' : ''
+  return new StoreWriteError(`cannot write ${what}: ${why}; nothing written before this was lost${then}`, { path: what, errno: code }, { cause: err })
 }
 
 export async function fsyncDir (dir: string): Promise<void> {

@@ -32,7 +32,7 @@ describe('full disk', () => {
     expect(r.status, r.stderr).toBe(0)
     const out = JSON.parse(r.stdout.trim().split('\n').at(-1) as string)
     expect(out.error.code).toBe('STORE_WRITE_FAILED')
-    expect(out.error.message).toMatch(/disk is full/)
+    expect(out.error.message).toMatch(/disk is full; nothing written before this was lost: free some space and write again/)
     expect(out.afterError).toBe('STORE_WRITE_FAILED')
     // Opened again, the session's write first opens a fresh lane (lane.ts): still said as the full disk.
     expect(out.reopened.code).toBe('STORE_WRITE_FAILED')
