@@ -18,7 +18,7 @@
  */
 import { McpServer, ResourceTemplate } from '@modelcontextprotocol/sdk/server/mcp.js'
 import type { Transport } from '@modelcontextprotocol/sdk/shared/transport.js'
-import { ErrorCode as McpErrorCode, SubscribeRequestSchema, UnsubscribeRequestSchema, type CallToolResult, type JSONRPCMessage, type ReadResourceResult } from '@modelcontextprotocol/sdk/types.js'
+import { ErrorCode as McpErrorCode, ReadResourceRequestSchema, SubscribeRequestSchema, UnsubscribeRequestSchema, type CallToolResult, type JSONRPCMessage, type ReadResourceResult } from '@modelcontextprotocol/sdk/types.js'
 import { parseSessionKey } from '../../crdt/index.js'
 import type { z } from 'zod'
 import { InvalidInputError, InvalidSessionKeyError, isMeshError, NotFoundError } from '../errors.js'
@@ -36,7 +36,7 @@ export function sessionUri (key: string): string { return SESSION_URI_PREFIX + k
 
 /** The canonical session key a `mesh://session/<key>` URI names (a bare key means agent `main`). */
 export function keyFromUri (uri: string): string {
-  if (!uri.startsWith(SESSION_URI_PREFIX)) throw invalidParams(`not a mesh session URI: ${uri} (expected ${SESSION_URI_PREFIX}<key>)`)
+  if (!uri.startsWith(SESSION_URI_PREFIX)) throw invalidParams(new NotFoundError(`no resource ${uri} here: this server's resources are ${SESSION_URI_PREFIX}<key> (resources/list names them)`, { uri }))
   const raw = uri.slice(SESSION_URI_PREFIX.length)
   let key: string
   try {
@@ -231,6 +231,22 @@ export async function serveMcp (api: MeshApi, transport: Transport, options: Ser
   // once it runs, so a host must not wait for a list_changed that never comes.
   server.server.registerCapabilities({ tools: { listChanged: false } })
 
+  const readSession = async (uri: string, signal: AbortSignal): Promise<ReadResourceResult> => await running(async () => {
+    const key = keyFromUri(uri)
+    let shown: Shown
+    try {
+      shown = await api.call('sessions.show', { key, tail: TRANSCRIPT_TAIL }, { signal })
+    } catch (err) {
+      // Resource reads have no isError result: a missing session is the protocol's invalid params.
+      throw invalidParams(err)
+    }
+    return {
+      contents: [
+        { uri, mimeType: 'text/plain', text: renderTranscript(shown) },
+        { uri, mimeType: 'application/json', text: JSON.stringify(shown) }
+      ]
+    }
+  })
   server.registerResource('session', new ResourceTemplate(`${SESSION_URI_PREFIX}{key}`, {
     list: async (extra) => await running(async () => {
       const sessions = await api.call('sessions.list', {}, { signal: extra.signal })
@@ -239,22 +255,11 @@ export async function serveMcp (api: MeshApi, transport: Transport, options: Ser
   }), {
     description: 'A session\'s transcript (the latest messages) with its goal, status and driver; subscribe to hear of appends from any device',
     mimeType: 'text/plain'
-  }, async (uri, _vars, extra): Promise<ReadResourceResult> => await running(async () => {
-    const key = keyFromUri(uri.href)
-    let shown: Shown
-    try {
-      shown = await api.call('sessions.show', { key, tail: TRANSCRIPT_TAIL }, { signal: extra.signal })
-    } catch (err) {
-      // Resource reads have no isError result: a missing session is the protocol's invalid params.
-      throw invalidParams(err)
-    }
-    return {
-      contents: [
-        { uri: uri.href, mimeType: 'text/plain', text: renderTranscript(shown) },
-        { uri: uri.href, mimeType: 'application/json', text: JSON.stringify(shown) }
-      ]
-    }
-  }))
+  }, async (uri, _vars, extra) => await readSession(uri.href, extra.signal))
+  // Every read is ours, not only those the template matches: the SDK refuses any other URI with
+  // an McpError, whose message already begins "MCP error -32602: ", which the client's McpError
+  // then begins again. keyFromUri refuses it as every refusal here is made (invalidParams).
+  server.server.setRequestHandler(ReadResourceRequestSchema, async (req, extra) => await readSession(req.params.uri, extra.signal))
 
   // Subscriptions by canonical key, each with the URIs the client used (notifications name those).
   const subscribed = new Map<string, Set<string>>()

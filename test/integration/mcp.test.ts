@@ -8,7 +8,7 @@ import { spawn } from 'node:child_process'
 import { join } from 'node:path'
 import { Client } from '@modelcontextprotocol/sdk/client/index.js'
 import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js'
-import { ResourceListChangedNotificationSchema, ResourceUpdatedNotificationSchema } from '@modelcontextprotocol/sdk/types.js'
+import { McpError, ResourceListChangedNotificationSchema, ResourceUpdatedNotificationSchema } from '@modelcontextprotocol/sdk/types.js'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { BIN, cliEnv, runCli } from '../helpers/cli.js'
 import { spawnIn, type Proc } from '../helpers/netns.js'
@@ -166,6 +166,24 @@ describe('mesh mcp', () => {
       expect(await exited).toBe(0)
     } finally {
       if (child.exitCode === null) child.kill('SIGKILL')
+    }
+  })
+
+  it('a resource URI that names no resource of this server is refused with -32602 and NOT_FOUND, its message saying "MCP error -32602" once', async () => {
+    const home = join(t.dir, 'unknown-uri')
+    expect((await runCli(['init', '--home', home, '--wallet', wallet, '--label', 'unknown-uri'], { env })).code).toBe(0)
+    const { client, transport } = agent(home)
+    try {
+      await client.connect(transport)
+      for (const uri of ['mesh://memory/style', 'file:///etc/hostname']) {
+        const err = await client.readResource({ uri }).then(() => undefined, (e: unknown) => e) as McpError
+        expect(err, uri).toBeInstanceOf(McpError)
+        expect(err.code, uri).toBe(-32602)
+        expect(err.message, uri).toBe(`MCP error -32602: no resource ${uri} here: this server's resources are mesh://session/<key> (resources/list names them)`)
+        expect(err.data, uri).toEqual({ code: 'NOT_FOUND', details: { uri } })
+      }
+    } finally {
+      await client.close()
     }
   })
 
