@@ -7,6 +7,10 @@
  * an isError result carrying INVALID_INPUT, any other request with the protocol's invalid
  * request (-32600). Nothing mesh takes comes near the limit: one append is at most 960 KiB.
  *
+ * And unlike the SDK's, it closes when stdin ends (or the stream closes): over stdio that is how
+ * the host says it is gone, so onclose fires and a server on it ends without anyone else
+ * watching stdin.
+ *
  * @example
  * await serveMcp(api, new LineStdioServerTransport())
  */
@@ -45,6 +49,7 @@ export class LineStdioServerTransport implements Transport {
   /** Skipping an over-long line: its first bytes, its last bytes, and how long it is so far. */
   private skipping: { head: Buffer, tail: Buffer, bytes: number } | undefined
   private started = false
+  private closed = false
 
   constructor (
     private readonly stdin: Readable = processStdin,
@@ -57,9 +62,13 @@ export class LineStdioServerTransport implements Transport {
     this.started = true
     this.stdin.on('data', this.ondata)
     this.stdin.on('error', this.onStdinError)
+    this.stdin.on('end', this.onStdinEnd)
+    this.stdin.on('close', this.onStdinEnd)
   }
 
   private readonly onStdinError = (err: Error): void => { this.onerror?.(err) }
+  /** The host closed our stdin: a line it left unended is no message, and nothing more comes. */
+  private readonly onStdinEnd = (): void => { void this.close() }
 
   private readonly ondata = (chunk: Buffer): void => {
     let rest = chunk
@@ -121,9 +130,14 @@ export class LineStdioServerTransport implements Transport {
     this.send(reply as JSONRPCMessage).catch((err: unknown) => { this.onerror?.(err as Error) })
   }
 
+  /** Stops reading stdin and fires onclose, once (stdin's end and the server's close may both ask). */
   async close (): Promise<void> {
+    if (this.closed) return
+    this.closed = true
     this.stdin.off('data', this.ondata)
     this.stdin.off('error', this.onStdinError)
+    this.stdin.off('end', this.onStdinEnd)
+    this.stdin.off('close', this.onStdinEnd)
     if (this.stdin.listenerCount('data') === 0) this.stdin.pause()
     this.chunks = []
     this.size = 0

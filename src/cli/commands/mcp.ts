@@ -39,9 +39,8 @@ export const mcpCmd: Command = {
       const { LineStdioServerTransport } = await import('../../api/mcp-stdio.js')
       const { agentResumeTool } = await import('../../agents/index.js')
       const handle = await serveMcp(api, new LineStdioServerTransport(), { version: VERSION, log: say, tools: [agentResumeTool(api)] })
-      // The stdio transport does not watch for the end of stdin: the host closing it is the end.
-      const stdinEnded = new Promise<void>(resolve => { process.stdin.once('end', resolve); process.stdin.once('close', resolve) })
-      await untilStopped(Promise.race([handle.closed, stdinEnded]))
+      // The transport closes when the host closes stdin: that, or a signal, is the end.
+      await untilStopped(handle.closed)
       await handle.close()
       return 0
     } finally {
