@@ -108,7 +108,7 @@ export const SESSION_METHODS = {
     input: z.object({
       key,
       tail: z.number().int().min(0).optional().describe('how many of the last messages (default 50)'),
-      after: z.string().optional().describe('only messages after this message id'),
+      after: z.string().optional().describe('only messages after this message id (NOT_FOUND when the session holds no message of that id)'),
       all: z.boolean().optional().describe('the whole transcript')
     }),
     output: SessionViewSchema,

@@ -10,7 +10,7 @@ import * as Y from 'yjs'
 import {
   LEASE_SKEW_MS, LEASE_TTL_MS, SessionDoc, type Lease, type Message, type NewMessage, type SessionMeta, type TaskState, type TaskUpdate
 } from '../../crdt/index.js'
-import { ClosedError, LeaseHeldError, LeaseNotHeldError } from '../errors.js'
+import { ClosedError, LeaseHeldError, LeaseNotHeldError, NotFoundError } from '../errors.js'
 import type { Replica } from '../node/replica.js'
 import type { Vault } from '../node/vault.js'
 import type { SessionKey } from '../../crdt/index.js'
@@ -131,12 +131,15 @@ export class Session {
   task (): TaskState { this.check(); return this.s.getTask() }
   messageCount (): number { this.check(); return this.s.messageCount() }
   messages (opts: { tail?: number } = {}): Message[] { this.check(); return this.s.messages(opts.tail) }
-  /** Messages after the one with this id (all of them when the id is unknown). */
+  /**
+   * Messages after the one with this id. An id this session does not hold is NotFoundError: the
+   * whole transcript in its place read as if every message were new.
+   */
   messagesAfter (id: string): { messages: Message[], firstIndex: number } {
     this.check()
     const i = this.s.indexOf(id)
-    const first = i < 0 ? 0 : i + 1
-    return { messages: this.s.range(first), firstIndex: first }
+    if (i < 0) throw new NotFoundError(`session ${this.key} holds no message ${id} (asked for the messages after it)`, { key: this.key, after: id })
+    return { messages: this.s.range(i + 1), firstIndex: i + 1 }
   }
 
   /** Appends messages; resolves once they are durable on this device's disk. */

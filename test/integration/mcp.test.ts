@@ -187,6 +187,28 @@ describe('mesh mcp', () => {
     }
   })
 
+  it('sessions_show after a message id the session does not hold is refused with NOT_FOUND naming the id, not answered with the whole transcript', async () => {
+    const home = join(t.dir, 'after')
+    expect((await runCli(['init', '--home', home, '--wallet', wallet, '--label', 'after'], { env })).code).toBe(0)
+    const { client, transport } = agent(home)
+    const key = 'agent:main:after'
+    try {
+      await client.connect(transport)
+      expect((await client.callTool({ name: 'sessions_create', arguments: { key } })).isError).not.toBe(true)
+      const appended = await client.callTool({ name: 'sessions_append', arguments: { key, messages: [{ role: 'user', content: 'one' }, { role: 'user', content: 'two' }] } })
+      const first = JSON.parse(textOf(appended))[0].id as string
+      const after = await client.callTool({ name: 'sessions_show', arguments: { key, after: first } })
+      expect((after.structuredContent as any).messages.map((m: any) => m.content)).toEqual(['two'])
+
+      const unknown = await client.callTool({ name: 'sessions_show', arguments: { key, after: 'no-such-message' } })
+      expect(unknown.isError, textOf(unknown)).toBe(true)
+      expect((unknown.structuredContent as any).error).toMatchObject({ code: 'NOT_FOUND', details: { key, after: 'no-such-message' } })
+      expect(textOf(unknown)).toMatch(/^NOT_FOUND: session agent:main:after holds no message no-such-message/)
+    } finally {
+      await client.close()
+    }
+  })
+
   it('answers a message too long to read (a huge string in a tool call) and keeps serving: a tool call gets INVALID_INPUT as isError, another request -32600', async () => {
     const { child, send, stdout, stderr, exited } = await rawServer('huge')
     try {

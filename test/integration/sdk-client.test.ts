@@ -4,9 +4,10 @@
  * an AbortSignal already aborted included; close() ends what waits for a session, and a call
  * after close() says the client was closed.
  */
+import { readFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { AbortedError, ClosedError, connectMesh, generateWallet, InvalidInputError, MeshError, openMesh } from '../../src/index.js'
+import { AbortedError, ClosedError, connectMesh, generateWallet, InvalidInputError, MeshError, NotFoundError, openMesh } from '../../src/index.js'
 import { cliEnv, runCli } from '../helpers/cli.js'
 import { startDaemon, type Daemon } from '../helpers/daemon.js'
 import { tempDir } from '../helpers/tmp.js'
@@ -85,6 +86,29 @@ describe('the SDK client', () => {
         expect(err, mesh.mode).toBeInstanceOf(ClosedError)
         expect((err as MeshError).code).toBe('CLOSED')
       }
+    }
+  })
+
+  it('refuses sessions.show after a message id the session does not hold with NOT_FOUND naming it, through the daemon and its HTTP API (404), instead of the whole transcript', async () => {
+    const remote = await connectMesh({ home: daemon.home })
+    const key = 'agent:main:after'
+    try {
+      await remote.sessions.create({ key })
+      const [one] = await remote.sessions.append({ key, messages: [{ role: 'user', content: 'one' }, { role: 'user', content: 'two' }] })
+      expect((await remote.sessions.show({ key, after: one?.id as string })).messages.map(m => m.content)).toEqual(['two'])
+
+      const err = await remote.sessions.show({ key, after: 'no-such-message' }).catch((e: unknown) => e)
+      expect(err).toBeInstanceOf(NotFoundError)
+      expect((err as MeshError).details).toEqual({ key, after: 'no-such-message' })
+      expect((err as MeshError).message).toMatch(/^session agent:main:after holds no message no-such-message/)
+
+      const { url } = JSON.parse(await readFile(join(daemon.home, 'api.json'), 'utf8')) as { url: string }
+      const token = (await readFile(join(daemon.home, 'api.token'), 'utf8')).trim()
+      const res = await fetch(`${url}/api/sessions/${encodeURIComponent(key)}?after=no-such-message`, { headers: { authorization: `Bearer ${token}` } })
+      expect(res.status).toBe(404)
+      expect((await res.json() as any).error).toEqual({ code: 'NOT_FOUND', message: (err as MeshError).message, details: { key, after: 'no-such-message' } })
+    } finally {
+      await remote.close()
     }
   })
 

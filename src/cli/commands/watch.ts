@@ -6,7 +6,7 @@ import { DaemonFollower } from '../follow.js'
 import type { Command } from '../command.js'
 import { formatMessage, need, parseCount } from './sessions.js'
 import { peerLines } from './peer-lines.js'
-import { SessionNotFoundError } from '../../errors.js'
+import { NotFoundError, SessionNotFoundError } from '../../errors.js'
 
 export const watchCmd: Command = {
   name: 'watch',
@@ -52,7 +52,17 @@ export const watchCmd: Command = {
     // `tail` (with --tail 0, nothing new was ever shown without a daemon).
     let known = 0
     const unseen = async (): Promise<Array<Parameters<typeof formatMessage>[0]>> => {
-      if (last !== undefined) return (await api.call('sessions.show', { key, after: last })).messages
+      if (last !== undefined) {
+        try {
+          return (await api.call('sessions.show', { key, after: last })).messages
+        } catch (err) {
+          // The message last printed is no longer in the transcript (a change shown before its
+          // signature that never got one, dropped when the document was reloaded): the whole
+          // transcript, of which only what was not printed yet is printed.
+          if (!(err instanceof NotFoundError && err.details.after === last)) throw err
+          return (await api.call('sessions.show', { key, all: true })).messages
+        }
+      }
       if (!found) {
         const v = await api.call('sessions.show', { key, tail })
         known = v.messageCount
