@@ -6,6 +6,7 @@
  * This file has no run-time imports of the schema (zod) or the data layer: the CLI loads it on
  * its fast path.
  */
+import type { MeshError } from '../errors.js'
 import type { ApiEvent, Input, MethodName, Output } from './schema.js'
 
 export interface CallOptions {
@@ -32,6 +33,14 @@ export interface SubscribeOptions {
    * calls it with the error; a client closed first calls it with `ABORTED`.
    */
   ready?: (error?: Error) => void
+  /**
+   * Called once if the subscription ends without its caller ending it (its unsubscribe, or the
+   * client's close()): through a daemon, DaemonNotRunningError when the daemon went away (it
+   * stopped or died, so no event comes any more; subscribe again once one runs), or the error the
+   * daemon refused it with (which `ready` is told too). In the process a subscription ends only
+   * by its caller, so it is never called there.
+   */
+  onError?: (error: MeshError) => void
 }
 
 export interface MeshApi {

@@ -22,7 +22,11 @@ export interface MeshClient {
   }
   memory: Namespace<'memory'>
   skills: Namespace<'skills'>
-  /** Calls fn for each event (see the schema's EventSchema); returns the unsubscribe. */
+  /**
+   * Calls fn for each event (see the schema's EventSchema); returns the unsubscribe. Through a
+   * daemon, `onError` is told when the subscription ends without the caller (the daemon went
+   * away: DaemonNotRunningError).
+   */
   on: (fn: (r: EventRecord) => void, options?: SubscribeOptions) => () => void
   close: () => Promise<void>
 }

@@ -5,7 +5,7 @@
 import { createConnection, type Socket } from 'node:net'
 import { join } from 'node:path'
 import { parseSessionKey } from '../../crdt/session-key.js'
-import { AbortedError, ClosedError, DaemonNotRunningError, errorFromCode } from '../errors.js'
+import { AbortedError, ClosedError, DaemonNotRunningError, errorFromCode, type MeshError } from '../errors.js'
 import type { CallOptions, EventRecord, MeshApi, SubscribeOptions } from './api.js'
 import type { Input, MethodName, Output } from './schema.js'
 
@@ -25,8 +25,10 @@ export class RpcClient implements MeshApi {
   private readonly subs = new Map<number, (r: EventRecord) => void>()
   /** Subscriptions the daemon has not yet said are in place: their `ready`. */
   private readonly readies = new Map<number, (error?: Error) => void>()
+  /** Subscriptions' onError: told when one ends other than by its caller. */
+  private readonly ends = new Map<number, (error: MeshError) => void>()
   private buf = ''
-  private gone: Error | undefined
+  private gone: MeshError | undefined
 
   constructor (private readonly sock: Socket) {
     sock.setEncoding('utf8')
@@ -43,8 +45,14 @@ export class RpcClient implements MeshApi {
       this.gone ??= new DaemonNotRunningError('the mesh daemon closed the connection (it stopped?)')
       for (const p of this.pending.values()) p.reject(this.gone)
       this.pending.clear()
-      for (const ready of this.readies.values()) ready(this.gone)
+      const gone = this.gone
+      for (const ready of this.readies.values()) ready(gone)
       this.readies.clear()
+      // Every subscription ends with the connection: each is told (close() cleared its own first).
+      this.subs.clear()
+      const ends = [...this.ends.values()]
+      this.ends.clear()
+      for (const end of ends) end(gone)
     }
     sock.on('close', end)
     sock.on('error', end)
@@ -61,7 +69,11 @@ export class RpcClient implements MeshApi {
       this.readies.delete(id)
       if (msg.error === undefined) { ready?.(); return }
       this.subs.delete(id)
-      ready?.(errorFromCode(String(msg.error.code), String(msg.error.message), msg.error.details ?? {}))
+      const end = this.ends.get(id)
+      this.ends.delete(id)
+      const err = errorFromCode(String(msg.error.code), String(msg.error.message), msg.error.details ?? {})
+      ready?.(err)
+      end?.(err)
       return
     }
     if (msg.subscribed !== undefined) return
@@ -104,9 +116,11 @@ export class RpcClient implements MeshApi {
     const id = this.next++
     this.subs.set(id, fn)
     if (options.ready !== undefined) this.readies.set(id, options.ready)
-    try { this.send({ id, subscribe: { after: options.after, sessions: options.sessions } }) } catch (err) { this.subs.delete(id); this.readies.delete(id); throw err }
+    if (options.onError !== undefined) this.ends.set(id, options.onError)
+    try { this.send({ id, subscribe: { after: options.after, sessions: options.sessions } }) } catch (err) { this.subs.delete(id); this.readies.delete(id); this.ends.delete(id); throw err }
     return () => {
       this.readies.delete(id)
+      this.ends.delete(id)
       if (!this.subs.delete(id)) return
       try { this.send({ id, unsubscribe: true }) } catch { /* already gone */ }
     }
@@ -121,7 +135,9 @@ export class RpcClient implements MeshApi {
   async close (): Promise<void> {
     // Calls after this one are told the client was closed, not that the daemon went away.
     this.gone ??= new ClosedError('this client of the mesh daemon was closed (close() was called)')
+    // Its caller ended them: no onError.
     this.subs.clear()
+    this.ends.clear()
     const closed = new AbortedError('the connection to the daemon was closed by its client')
     for (const ready of this.readies.values()) ready(closed)
     this.readies.clear()

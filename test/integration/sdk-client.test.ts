@@ -7,18 +7,20 @@
 import { readFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { AbortedError, ClosedError, connectMesh, generateWallet, InvalidInputError, MeshError, NotFoundError, openMesh } from '../../src/index.js'
+import { AbortedError, ClosedError, connectMesh, DaemonNotRunningError, generateWallet, InvalidInputError, MeshError, NotFoundError, openMesh } from '../../src/index.js'
 import { cliEnv, runCli } from '../helpers/cli.js'
 import { startDaemon, type Daemon } from '../helpers/daemon.js'
 import { tempDir } from '../helpers/tmp.js'
 
 let t: Awaited<ReturnType<typeof tempDir>>
+let env: NodeJS.ProcessEnv
+let wallet: string
 let daemon: Daemon
 
 beforeAll(async () => {
   t = await tempDir()
-  const env = cliEnv(t.dir)
-  const wallet = join(t.dir, 'wallet.json')
+  env = cliEnv(t.dir)
+  wallet = join(t.dir, 'wallet.json')
   expect((await runCli(['wallet', 'new', '--out', wallet], { env })).code).toBe(0)
   daemon = await startDaemon({ home: join(t.dir, 'desk'), wallet, label: 'desk', env })
 })
@@ -110,6 +112,46 @@ describe('the SDK client', () => {
     } finally {
       await remote.close()
     }
+  })
+
+  it('tells a subscriber whose daemon died, with DAEMON_NOT_RUNNING through onError, instead of going quiet', async () => {
+    const doomed = await startDaemon({ home: join(t.dir, 'doomed'), wallet, label: 'doomed', env })
+    const mesh = await connectMesh({ home: doomed.home })
+    try {
+      await mesh.sessions.create({ key: 'watched' })
+      const told: Array<{ who: string, err: MeshError }> = []
+      let toldOnce!: () => void
+      const wasTold = new Promise<void>(resolve => { toldOnce = resolve })
+      const onError = (who: string) => (err: MeshError): void => { told.push({ who, err }); toldOnce() }
+      await new Promise<void>((resolve, reject) => {
+        mesh.on(() => {}, { sessions: ['watched'], ready: (err) => { if (err === undefined) resolve(); else reject(err) }, onError: onError('subscriber') })
+      })
+      // One its caller ended is no error when the daemon goes.
+      mesh.on(() => {}, { onError: onError('unsubscribed') })()
+
+      await doomed.stop('SIGKILL')
+      const timeout = new Promise(resolve => setTimeout(() => { resolve('never told') }, 10_000))
+      expect(await Promise.race([wasTold, timeout])).toBeUndefined()
+      expect(told.map(x => x.who)).toEqual(['subscriber'])
+      expect(told[0]?.err).toBeInstanceOf(DaemonNotRunningError)
+      expect(told[0]?.err.code).toBe('DAEMON_NOT_RUNNING')
+      // Subscribing again says the same at once.
+      expect(() => mesh.on(() => {})).toThrow(DaemonNotRunningError)
+    } finally {
+      await mesh.close()
+      await doomed.stop('SIGKILL')
+    }
+  })
+
+  it('does not call onError for the subscriptions of a client its caller closed', async () => {
+    const mesh = await connectMesh({ home: daemon.home })
+    const told: MeshError[] = []
+    await new Promise<void>((resolve, reject) => {
+      mesh.on(() => {}, { ready: (err) => { if (err === undefined) resolve(); else reject(err) }, onError: (err) => { told.push(err) } })
+    })
+    // close() resolves once the connection has closed, and with it every subscription.
+    await mesh.close()
+    expect(told).toEqual([])
   })
 
   it('says a call after close() was made on a closed client, not that the daemon stopped', async () => {
