@@ -3,6 +3,10 @@
  * narrow with `instanceof`. The CLI maps codes to exit codes (src/cli/exit-codes.ts) and to
  * `--json` errors; the local API carries `{ code, message, details }` and rebuilds the same class
  * on the client (`errorFromCode`); the wire to peers never carries them to non-members.
+ *
+ * What to do about an error is its `hint`, kept apart from what happened, because each front-end
+ * says it its own way: a person at a terminal runs `mesh resume KEY --take`, an agent calls a
+ * tool. `messageFor(err, frontEnd)` is the one place that picks the phrasing.
  */
 export type ErrorCode =
   | 'USAGE'
@@ -26,38 +30,69 @@ export type ErrorCode =
   | 'DOCUMENT_RELOADED'
   | 'AGENT_BUSY'
 
+/**
+ * Who an error's message is for: `cli`, a person with the mesh command at hand (the CLI, and
+ * what HTTP and the SDK say too); `mcp`, an agent calling tools, which cannot run `mesh …`.
+ */
+export type FrontEnd = 'cli' | 'mcp'
+
+/**
+ * What to do about an error, phrased for each front-end: `cli` a command to run, `mcp` the tool
+ * to call. A front-end without its own phrasing gets what happened alone. `sep` joins the two
+ * (default ': '; ' ' for a hint in parentheses, '. ' for a sentence of its own).
+ */
+export interface Hint { cli?: string, mcp?: string, sep?: string }
+
+export interface MeshErrorOptions { cause?: unknown, hint?: Hint }
+
+function withHint (fact: string, hint: Hint | undefined, frontEnd: FrontEnd): string {
+  const h = hint?.[frontEnd]
+  return h === undefined || h === '' ? fact : `${fact}${hint?.sep ?? ': '}${h}`
+}
+
 export class MeshError extends Error {
   static override name = 'MeshError'
   readonly code: ErrorCode
   readonly details: Record<string, unknown>
+  /** What happened, without the hint (`message` is both, phrased for the CLI). */
+  readonly fact: string
+  readonly hint: Hint | undefined
 
-  constructor (code: ErrorCode, message: string, details: Record<string, unknown> = {}, options?: { cause?: unknown }) {
-    super(message, options)
+  constructor (code: ErrorCode, message: string, details: Record<string, unknown> = {}, options?: MeshErrorOptions) {
+    super(withHint(message, options?.hint, 'cli'), options?.cause !== undefined ? { cause: options.cause } : undefined)
     this.code = code
     this.details = details
+    this.fact = message
+    this.hint = options?.hint
     this.name = new.target.name
   }
 }
 
+/** An error's message as this front-end says it: with its own hint, or none. */
+export function messageFor (err: unknown, frontEnd: FrontEnd): string {
+  if (!(err instanceof MeshError)) return err instanceof Error ? err.message : String(err)
+  return err.hint === undefined ? err.message : withHint(err.fact, err.hint, frontEnd)
+}
+
 export class UsageError extends MeshError {
   static override name = 'UsageError'
-  constructor (message: string, details: Record<string, unknown> = {}, options?: { cause?: unknown }) { super('USAGE', message, details, options) }
+  constructor (message: string, details: Record<string, unknown> = {}, options?: MeshErrorOptions) { super('USAGE', message, details, options) }
 }
 export class WalletNotFoundError extends MeshError {
   static override name = 'WalletNotFoundError'
-  constructor (message: string, details: Record<string, unknown> = {}, options?: { cause?: unknown }) { super('WALLET_NOT_FOUND', message, details, options) }
+  constructor (message: string, details: Record<string, unknown> = {}, options?: MeshErrorOptions) { super('WALLET_NOT_FOUND', message, details, options) }
 }
 export class InvalidWalletError extends MeshError {
   static override name = 'InvalidWalletError'
-  constructor (message: string, details: Record<string, unknown> = {}, options?: { cause?: unknown }) { super('INVALID_WALLET', message, details, options) }
+  constructor (message: string, details: Record<string, unknown> = {}, options?: MeshErrorOptions) { super('INVALID_WALLET', message, details, options) }
 }
 export class NonDeterministicSignerError extends MeshError {
   static override name = 'NonDeterministicSignerError'
-  constructor (message: string, details: Record<string, unknown> = {}, options?: { cause?: unknown }) { super('NON_DETERMINISTIC_SIGNER', message, details, options) }
+  constructor (message: string, details: Record<string, unknown> = {}, options?: MeshErrorOptions) { super('NON_DETERMINISTIC_SIGNER', message, details, options) }
 }
 export class WalletMismatchError extends MeshError {
   static override name = 'WalletMismatchError'
-  constructor (message: string, details: Record<string, unknown> = {}, options?: { cause?: unknown }) { super('WALLET_MISMATCH', message, details, options) }
+  constructor (message: string, details: Record<string, unknown> = {}, options?: MeshErrorOptions) { super('WALLET_MISMATCH', message, details, options) }
 
   /**
    * The one wording of a home opened with another wallet than the one that set it up, wherever it
@@ -71,167 +106,167 @@ export class WalletMismatchError extends MeshError {
 }
 export class InvalidSignatureError extends MeshError {
   static override name = 'InvalidSignatureError'
-  constructor (message: string, details: Record<string, unknown> = {}, options?: { cause?: unknown }) { super('INVALID_SIGNATURE', message, details, options) }
+  constructor (message: string, details: Record<string, unknown> = {}, options?: MeshErrorOptions) { super('INVALID_SIGNATURE', message, details, options) }
 }
 export class InvalidCertificateError extends MeshError {
   static override name = 'InvalidCertificateError'
-  constructor (message: string, details: Record<string, unknown> = {}, options?: { cause?: unknown }) { super('INVALID_CERTIFICATE', message, details, options) }
+  constructor (message: string, details: Record<string, unknown> = {}, options?: MeshErrorOptions) { super('INVALID_CERTIFICATE', message, details, options) }
 }
 export class WrongWalletError extends MeshError {
   static override name = 'WrongWalletError'
-  constructor (message: string, details: Record<string, unknown> = {}, options?: { cause?: unknown }) { super('WRONG_WALLET', message, details, options) }
+  constructor (message: string, details: Record<string, unknown> = {}, options?: MeshErrorOptions) { super('WRONG_WALLET', message, details, options) }
 }
 export class CertificateExpiredError extends MeshError {
   static override name = 'CertificateExpiredError'
-  constructor (message: string, details: Record<string, unknown> = {}, options?: { cause?: unknown }) { super('CERTIFICATE_EXPIRED', message, details, options) }
+  constructor (message: string, details: Record<string, unknown> = {}, options?: MeshErrorOptions) { super('CERTIFICATE_EXPIRED', message, details, options) }
 }
 export class PeerMismatchError extends MeshError {
   static override name = 'PeerMismatchError'
-  constructor (message: string, details: Record<string, unknown> = {}, options?: { cause?: unknown }) { super('PEER_MISMATCH', message, details, options) }
+  constructor (message: string, details: Record<string, unknown> = {}, options?: MeshErrorOptions) { super('PEER_MISMATCH', message, details, options) }
 }
 export class MissingCapabilityError extends MeshError {
   static override name = 'MissingCapabilityError'
-  constructor (message: string, details: Record<string, unknown> = {}, options?: { cause?: unknown }) { super('MISSING_CAPABILITY', message, details, options) }
+  constructor (message: string, details: Record<string, unknown> = {}, options?: MeshErrorOptions) { super('MISSING_CAPABILITY', message, details, options) }
 }
 export class ReadOnlyError extends MeshError {
   static override name = 'ReadOnlyError'
-  constructor (message: string, details: Record<string, unknown> = {}, options?: { cause?: unknown }) { super('READ_ONLY', message, details, options) }
+  constructor (message: string, details: Record<string, unknown> = {}, options?: MeshErrorOptions) { super('READ_ONLY', message, details, options) }
 }
 export class InvalidEntryError extends MeshError {
   static override name = 'InvalidEntryError'
-  constructor (message: string, details: Record<string, unknown> = {}, options?: { cause?: unknown }) { super('INVALID_ENTRY', message, details, options) }
+  constructor (message: string, details: Record<string, unknown> = {}, options?: MeshErrorOptions) { super('INVALID_ENTRY', message, details, options) }
 }
 export class EntryTooLargeError extends MeshError {
   static override name = 'EntryTooLargeError'
-  constructor (message: string, details: Record<string, unknown> = {}, options?: { cause?: unknown }) { super('ENTRY_TOO_LARGE', message, details, options) }
+  constructor (message: string, details: Record<string, unknown> = {}, options?: MeshErrorOptions) { super('ENTRY_TOO_LARGE', message, details, options) }
 }
 export class UnknownAuthorError extends MeshError {
   static override name = 'UnknownAuthorError'
-  constructor (message: string, details: Record<string, unknown> = {}, options?: { cause?: unknown }) { super('UNKNOWN_AUTHOR', message, details, options) }
+  constructor (message: string, details: Record<string, unknown> = {}, options?: MeshErrorOptions) { super('UNKNOWN_AUTHOR', message, details, options) }
 }
 export class UnknownEpochError extends MeshError {
   static override name = 'UnknownEpochError'
-  constructor (message: string, details: Record<string, unknown> = {}, options?: { cause?: unknown }) { super('UNKNOWN_EPOCH', message, details, options) }
+  constructor (message: string, details: Record<string, unknown> = {}, options?: MeshErrorOptions) { super('UNKNOWN_EPOCH', message, details, options) }
 }
 export class DecryptError extends MeshError {
   static override name = 'DecryptError'
-  constructor (message: string, details: Record<string, unknown> = {}, options?: { cause?: unknown }) { super('DECRYPT_FAILED', message, details, options) }
+  constructor (message: string, details: Record<string, unknown> = {}, options?: MeshErrorOptions) { super('DECRYPT_FAILED', message, details, options) }
 }
 export class HomeInUseError extends MeshError {
   static override name = 'HomeInUseError'
-  constructor (message: string, details: Record<string, unknown> = {}, options?: { cause?: unknown }) { super('HOME_IN_USE', message, details, options) }
+  constructor (message: string, details: Record<string, unknown> = {}, options?: MeshErrorOptions) { super('HOME_IN_USE', message, details, options) }
 }
 export class HomeNotInitializedError extends MeshError {
   static override name = 'HomeNotInitializedError'
-  constructor (message: string, details: Record<string, unknown> = {}, options?: { cause?: unknown }) { super('HOME_NOT_INITIALIZED', message, details, options) }
+  constructor (message: string, details: Record<string, unknown> = {}, options?: MeshErrorOptions) { super('HOME_NOT_INITIALIZED', message, details, options) }
 }
 export class HomeCorruptError extends MeshError {
   static override name = 'HomeCorruptError'
-  constructor (message: string, details: Record<string, unknown> = {}, options?: { cause?: unknown }) { super('HOME_CORRUPT', message, details, options) }
+  constructor (message: string, details: Record<string, unknown> = {}, options?: MeshErrorOptions) { super('HOME_CORRUPT', message, details, options) }
 }
 export class StoreWriteError extends MeshError {
   static override name = 'StoreWriteError'
-  constructor (message: string, details: Record<string, unknown> = {}, options?: { cause?: unknown }) { super('STORE_WRITE_FAILED', message, details, options) }
+  constructor (message: string, details: Record<string, unknown> = {}, options?: MeshErrorOptions) { super('STORE_WRITE_FAILED', message, details, options) }
 }
 export class StoreCorruptError extends MeshError {
   static override name = 'StoreCorruptError'
-  constructor (message: string, details: Record<string, unknown> = {}, options?: { cause?: unknown }) { super('STORE_CORRUPT', message, details, options) }
+  constructor (message: string, details: Record<string, unknown> = {}, options?: MeshErrorOptions) { super('STORE_CORRUPT', message, details, options) }
 }
 export class InvalidSessionKeyError extends MeshError {
   static override name = 'InvalidSessionKeyError'
-  constructor (message: string, details: Record<string, unknown> = {}, options?: { cause?: unknown }) { super('INVALID_SESSION_KEY', message, details, options) }
+  constructor (message: string, details: Record<string, unknown> = {}, options?: MeshErrorOptions) { super('INVALID_SESSION_KEY', message, details, options) }
 }
 export class SessionNotFoundError extends MeshError {
   static override name = 'SessionNotFoundError'
-  constructor (message: string, details: Record<string, unknown> = {}, options?: { cause?: unknown }) { super('SESSION_NOT_FOUND', message, details, options) }
+  constructor (message: string, details: Record<string, unknown> = {}, options?: MeshErrorOptions) { super('SESSION_NOT_FOUND', message, details, options) }
 }
 export class SessionExistsError extends MeshError {
   static override name = 'SessionExistsError'
-  constructor (message: string, details: Record<string, unknown> = {}, options?: { cause?: unknown }) { super('SESSION_EXISTS', message, details, options) }
+  constructor (message: string, details: Record<string, unknown> = {}, options?: MeshErrorOptions) { super('SESSION_EXISTS', message, details, options) }
 }
 export class NotFoundError extends MeshError {
   static override name = 'NotFoundError'
-  constructor (message: string, details: Record<string, unknown> = {}, options?: { cause?: unknown }) { super('NOT_FOUND', message, details, options) }
+  constructor (message: string, details: Record<string, unknown> = {}, options?: MeshErrorOptions) { super('NOT_FOUND', message, details, options) }
 }
 export class InvalidInputError extends MeshError {
   static override name = 'InvalidInputError'
-  constructor (message: string, details: Record<string, unknown> = {}, options?: { cause?: unknown }) { super('INVALID_INPUT', message, details, options) }
+  constructor (message: string, details: Record<string, unknown> = {}, options?: MeshErrorOptions) { super('INVALID_INPUT', message, details, options) }
 }
 export class LeaseHeldError extends MeshError {
   static override name = 'LeaseHeldError'
-  constructor (message: string, details: Record<string, unknown> = {}, options?: { cause?: unknown }) { super('LEASE_HELD', message, details, options) }
+  constructor (message: string, details: Record<string, unknown> = {}, options?: MeshErrorOptions) { super('LEASE_HELD', message, details, options) }
 }
 export class ClosedError extends MeshError {
   static override name = 'ClosedError'
-  constructor (message: string, details: Record<string, unknown> = {}, options?: { cause?: unknown }) { super('CLOSED', message, details, options) }
+  constructor (message: string, details: Record<string, unknown> = {}, options?: MeshErrorOptions) { super('CLOSED', message, details, options) }
 }
 export class DaemonRunningError extends MeshError {
   static override name = 'DaemonRunningError'
-  constructor (message: string, details: Record<string, unknown> = {}, options?: { cause?: unknown }) { super('DAEMON_RUNNING', message, details, options) }
+  constructor (message: string, details: Record<string, unknown> = {}, options?: MeshErrorOptions) { super('DAEMON_RUNNING', message, details, options) }
 }
 export class ProtocolError extends MeshError {
   static override name = 'ProtocolError'
-  constructor (message: string, details: Record<string, unknown> = {}, options?: { cause?: unknown }) { super('PROTOCOL_ERROR', message, details, options) }
+  constructor (message: string, details: Record<string, unknown> = {}, options?: MeshErrorOptions) { super('PROTOCOL_ERROR', message, details, options) }
 }
 export class NotMemberError extends MeshError {
   static override name = 'NotMemberError'
-  constructor (message: string, details: Record<string, unknown> = {}, options?: { cause?: unknown }) { super('NOT_MEMBER', message, details, options) }
+  constructor (message: string, details: Record<string, unknown> = {}, options?: MeshErrorOptions) { super('NOT_MEMBER', message, details, options) }
 }
 
 export class DaemonNotRunningError extends MeshError {
   static override name = 'DaemonNotRunningError'
-  constructor (message: string, details: Record<string, unknown> = {}, options?: { cause?: unknown }) { super('DAEMON_NOT_RUNNING', message, details, options) }
+  constructor (message: string, details: Record<string, unknown> = {}, options?: MeshErrorOptions) { super('DAEMON_NOT_RUNNING', message, details, options) }
 }
 export class AbortedError extends MeshError {
   static override name = 'AbortedError'
-  constructor (message: string, details: Record<string, unknown> = {}, options?: { cause?: unknown }) { super('ABORTED', message, details, options) }
+  constructor (message: string, details: Record<string, unknown> = {}, options?: MeshErrorOptions) { super('ABORTED', message, details, options) }
 }
 export class UnauthorizedError extends MeshError {
   static override name = 'UnauthorizedError'
-  constructor (message: string, details: Record<string, unknown> = {}, options?: { cause?: unknown }) { super('UNAUTHORIZED', message, details, options) }
+  constructor (message: string, details: Record<string, unknown> = {}, options?: MeshErrorOptions) { super('UNAUTHORIZED', message, details, options) }
 }
 export class InternalError extends MeshError {
   static override name = 'InternalError'
-  constructor (message: string, details: Record<string, unknown> = {}, options?: { cause?: unknown }) { super('INTERNAL', message, details, options) }
+  constructor (message: string, details: Record<string, unknown> = {}, options?: MeshErrorOptions) { super('INTERNAL', message, details, options) }
 }
 
 /** A home another user could change under us: owned by someone else, writable by others, or holding a symlink. */
 export class HomeUnsafeError extends MeshError {
   static override name = 'HomeUnsafeError'
-  constructor (message: string, details: Record<string, unknown> = {}, options?: { cause?: unknown }) { super('HOME_UNSAFE', message, details, options) }
+  constructor (message: string, details: Record<string, unknown> = {}, options?: MeshErrorOptions) { super('HOME_UNSAFE', message, details, options) }
 }
 
 /** A device shows a certificate older than the one it is known by (a writer certificate replayed after a downgrade). */
 export class SupersededCertificateError extends MeshError {
   static override name = 'SupersededCertificateError'
-  constructor (message: string, details: Record<string, unknown> = {}, options?: { cause?: unknown }) { super('SUPERSEDED_CERTIFICATE', message, details, options) }
+  constructor (message: string, details: Record<string, unknown> = {}, options?: MeshErrorOptions) { super('SUPERSEDED_CERTIFICATE', message, details, options) }
 }
 
 /** An entry, registry operation or peer of a device revoked by the registry, beyond the cutoff its revocation recorded. */
 export class RevokedAuthorError extends MeshError {
   static override name = 'RevokedAuthorError'
-  constructor (message: string, details: Record<string, unknown> = {}, options?: { cause?: unknown }) { super('REVOKED_AUTHOR', message, details, options) }
+  constructor (message: string, details: Record<string, unknown> = {}, options?: MeshErrorOptions) { super('REVOKED_AUTHOR', message, details, options) }
 }
 /** Enrolling or revoking needs an admin certificate (or the wallet). */
 export class NotAdminError extends MeshError {
   static override name = 'NotAdminError'
-  constructor (message: string, details: Record<string, unknown> = {}, options?: { cause?: unknown }) { super('NOT_ADMIN', message, details, options) }
+  constructor (message: string, details: Record<string, unknown> = {}, options?: MeshErrorOptions) { super('NOT_ADMIN', message, details, options) }
 }
 /** A registry operation that does not verify or decode. */
 export class InvalidRegistryOpError extends MeshError {
   static override name = 'InvalidRegistryOpError'
-  constructor (message: string, details: Record<string, unknown> = {}, options?: { cause?: unknown }) { super('INVALID_REGISTRY_OP', message, details, options) }
+  constructor (message: string, details: Record<string, unknown> = {}, options?: MeshErrorOptions) { super('INVALID_REGISTRY_OP', message, details, options) }
 }
 /** Pairing by code did not complete; `details.reason` says why (wrong-code, expired, nameplate, busy, denied, not-found, timeout, invalid). */
 export class PairingFailedError extends MeshError {
   static override name = 'PairingFailedError'
-  constructor (message: string, details: Record<string, unknown> = {}, options?: { cause?: unknown }) { super('PAIRING_FAILED', message, details, options) }
+  constructor (message: string, details: Record<string, unknown> = {}, options?: MeshErrorOptions) { super('PAIRING_FAILED', message, details, options) }
 }
 
 /** An entry that passed every check above Yjs but does not apply or breaks its document's shape: kept aside, never applied. */
 export class QuarantinedError extends MeshError {
   static override name = 'QuarantinedError'
-  constructor (message: string, details: Record<string, unknown> = {}, options?: { cause?: unknown }) { super('QUARANTINED', message, details, options) }
+  constructor (message: string, details: Record<string, unknown> = {}, options?: MeshErrorOptions) { super('QUARANTINED', message, details, options) }
 }
 
 /**
@@ -240,36 +275,36 @@ export class QuarantinedError extends MeshError {
  */
 export class DocumentReloadedError extends MeshError {
   static override name = 'DocumentReloadedError'
-  constructor (message: string, details: Record<string, unknown> = {}, options?: { cause?: unknown }) { super('DOCUMENT_RELOADED', message, details, options) }
+  constructor (message: string, details: Record<string, unknown> = {}, options?: MeshErrorOptions) { super('DOCUMENT_RELOADED', message, details, options) }
 }
 
 /** A snapshot whose state does not hold what it claims to cover. */
 export class SnapshotUnprovenError extends MeshError {
   static override name = 'SnapshotUnprovenError'
-  constructor (message: string, details: Record<string, unknown> = {}, options?: { cause?: unknown }) { super('SNAPSHOT_UNPROVEN', message, details, options) }
+  constructor (message: string, details: Record<string, unknown> = {}, options?: MeshErrorOptions) { super('SNAPSHOT_UNPROVEN', message, details, options) }
 }
 
 /** An author pushed more into a document than its per-minute budget allows. */
 export class RateLimitedError extends MeshError {
   static override name = 'RateLimitedError'
-  constructor (message: string, details: Record<string, unknown> = {}, options?: { cause?: unknown }) { super('RATE_LIMITED', message, details, options) }
+  constructor (message: string, details: Record<string, unknown> = {}, options?: MeshErrorOptions) { super('RATE_LIMITED', message, details, options) }
 }
 
 /** This device was revoked by the registry: it reads what it holds, and writes nothing any peer would take. */
 export class DeviceRevokedError extends MeshError {
   static override name = 'DeviceRevokedError'
-  constructor (message: string, details: Record<string, unknown> = {}, options?: { cause?: unknown }) { super('DEVICE_REVOKED', message, details, options) }
+  constructor (message: string, details: Record<string, unknown> = {}, options?: MeshErrorOptions) { super('DEVICE_REVOKED', message, details, options) }
 }
 
 /** This device was asked to renew a driver lease no device holds (none taken, or it ran out): it has to take it. */
 export class LeaseNotHeldError extends MeshError {
   static override name = 'LeaseNotHeldError'
-  constructor (message: string, details: Record<string, unknown> = {}, options?: { cause?: unknown }) { super('LEASE_NOT_HELD', message, details, options) }
+  constructor (message: string, details: Record<string, unknown> = {}, options?: MeshErrorOptions) { super('LEASE_NOT_HELD', message, details, options) }
 }
 /** An agent's session file here was written a moment ago or is held open: the agent may be running it, so a resume does not replace it (for now: a failure, not bad input). */
 export class AgentBusyError extends MeshError {
   static override name = 'AgentBusyError'
-  constructor (message: string, details: Record<string, unknown> = {}, options?: { cause?: unknown }) { super('AGENT_BUSY', message, details, options) }
+  constructor (message: string, details: Record<string, unknown> = {}, options?: MeshErrorOptions) { super('AGENT_BUSY', message, details, options) }
 
   /** The one wording, for every agent: `agent` as people name it (Claude Code), `why` what was seen. */
   static forFile (agent: string, path: string, why: string): AgentBusyError {
@@ -296,7 +331,7 @@ export function isMeshError (err: unknown): err is MeshError {
   return err instanceof MeshError
 }
 
-type ErrorClass = new (message: string, details?: Record<string, unknown>, options?: { cause?: unknown }) => MeshError
+type ErrorClass = new (message: string, details?: Record<string, unknown>, options?: MeshErrorOptions) => MeshError
 
 const BY_CODE: Partial<Record<ErrorCode, ErrorClass>> = {
   USAGE: UsageError,
@@ -350,11 +385,14 @@ const BY_CODE: Partial<Record<ErrorCode, ErrorClass>> = {
   AGENT_BUSY: AgentBusyError
 }
 
-/** The error class of a code, for rebuilding an error that crossed a process boundary. */
-export function errorFromCode (code: string, message: string, details: Record<string, unknown> = {}): MeshError {
+/**
+ * The error class of a code, for rebuilding an error that crossed a process boundary; with its
+ * hint, `message` is the fact alone (the hint's phrasings crossed beside it).
+ */
+export function errorFromCode (code: string, message: string, details: Record<string, unknown> = {}, options?: MeshErrorOptions): MeshError {
   const K = BY_CODE[code as ErrorCode]
-  if (K !== undefined) return new K(message, details)
-  return new MeshError((code as ErrorCode), message, details)
+  if (K !== undefined) return new K(message, details, options)
+  return new MeshError((code as ErrorCode), message, details, options)
 }
 
 /**

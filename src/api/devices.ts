@@ -50,7 +50,7 @@ export function targetsOf (vault: Vault, input: { device?: string, allButThis?: 
   const want = input.device as string
   const byId = active.filter(c => c.deviceId === want)
   const found = byId.length > 0 ? byId : active.filter(c => c.label === want)
-  if (found.length === 0) throw new NotFoundError(`no device of this vault is called ${want} (or it is already revoked): see \`mesh devices\``)
+  if (found.length === 0) throw new NotFoundError(`no device of this vault is called ${want} (or it is already revoked)`, {}, { hint: { cli: 'see `mesh devices`', mcp: 'the devices tool lists them' } })
   if (found.length > 1) throw new InvalidInputError(`${found.length} devices are called ${want}: name one by its id (${found.map(c => c.deviceId).join(', ')})`)
   if (equals((found[0] as Certificate).deviceKey, me)) throw new InvalidInputError('this is the device you are on: revoke it from another device')
   return found

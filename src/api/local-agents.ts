@@ -70,7 +70,7 @@ export function agentHandlers (ctx: LocalContext): Handlers<'agents.followBeat' 
       return await ctx.withSession(key, async () => await ctx.vault.withDoc(DOC_NAMES.session(key), (r) => {
         const d = RecordsDoc.of(r.doc)
         const meta = d.getMeta()
-        if (meta === undefined) throw new NotFoundError(`session ${key} holds no agent records (import one with \`mesh agent import\`)`, { key })
+        if (meta === undefined) throw new NotFoundError(`session ${key} holds no agent records`, { key }, { hint: { sep: ' ', cli: '(import one with `mesh agent import`)' } })
         const start = input.start ?? 0
         const limit = input.limit ?? 100_000
         const out: NativeRecord[] = []

@@ -74,7 +74,7 @@ export function sessionHandlers (ctx: LocalContext): Handlers<SessionMethods> {
       for (const [i, text] of (input.todoAdd ?? []).entries()) todos.push({ id: `t${(now + i).toString(36).slice(-4)}`, text })
       for (const id of input.todoDone ?? []) {
         const t = existing.find(x => x.id === id)
-        if (t === undefined) throw new NotFoundError(`session ${s.key} has no todo ${id} (see \`mesh session show ${s.key}\`)`, { id })
+        if (t === undefined) throw new NotFoundError(`session ${s.key} has no todo ${id}`, { id }, { hint: { sep: ' ', cli: `(see \`mesh session show ${s.key}\`)`, mcp: '(sessions_show lists its todos)' } })
         todos.push({ id, text: t.text, done: true })
       }
       await s.updateTask({ plan: input.plan, cwd: input.cwd, progress: input.progress, todos, filesTouched: input.files, fields: input.fields ?? undefined }, { force: input.force })

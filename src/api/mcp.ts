@@ -21,7 +21,7 @@ import type { Transport } from '@modelcontextprotocol/sdk/shared/transport.js'
 import { ErrorCode as McpErrorCode, ReadResourceRequestSchema, SubscribeRequestSchema, UnsubscribeRequestSchema, type CallToolResult, type JSONRPCMessage, type ReadResourceResult } from '@modelcontextprotocol/sdk/types.js'
 import { parseSessionKey } from '../../crdt/index.js'
 import type { z } from 'zod'
-import { InvalidInputError, InvalidSessionKeyError, isMeshError, NotFoundError } from '../errors.js'
+import { InvalidInputError, InvalidSessionKeyError, isMeshError, messageFor, NotFoundError } from '../errors.js'
 import type { EventRecord, MeshApi } from './api.js'
 import { deviceTools } from './mcp-devices.js'
 import { strictInput } from './input.js'
@@ -56,7 +56,7 @@ export function keyFromUri (uri: string): string {
  * code and details as its data. Not McpError, whose message carries "MCP error -32602: " again.
  */
 function invalidParams (err: unknown): Error & { code: number, data?: unknown } {
-  const message = err instanceof Error ? err.message : String(err)
+  const message = messageFor(err, 'mcp')
   return Object.assign(new Error(message), { code: McpErrorCode.InvalidParams, ...(isMeshError(err) ? { data: { code: err.code, details: err.details } } : {}) })
 }
 
@@ -126,9 +126,12 @@ export function toolResult (output: unknown, text?: string): CallToolResult {
   }
 }
 
-/** A failed call is a tool result with isError (the agent reads it), carrying the stable code. */
+/**
+ * A failed call is a tool result with isError (the agent reads it), carrying the stable code;
+ * its message with the hint phrased for an agent (the tool to call), or none.
+ */
 export function toolError (err: unknown): CallToolResult {
-  const error = errorToWire(err)
+  const error = errorToWire(err, 'mcp')
   return {
     isError: true,
     content: [{ type: 'text', text: `${error.code}: ${error.message}` }],

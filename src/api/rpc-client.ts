@@ -12,6 +12,16 @@ import type { Input, MethodName, Output } from './schema.js'
 /** A call awaiting its answer; `site` is the caller's stack, given to the daemon's error (made in a socket callback, its own stack names no line of the caller's). */
 interface Pending { resolve: (v: any) => void, reject: (e: Error) => void, site: { stack?: string } }
 
+/** The daemon's error rebuilt, its hint with it (its phrasing is for the front-end here to pick). */
+function fromWire (e: any): MeshError {
+  const h = e.hint
+  const text = (v: unknown): string | undefined => typeof v === 'string' ? v : undefined
+  const hint = h !== null && typeof h === 'object' && typeof h.fact === 'string' ? { fact: h.fact as string, cli: text(h.cli), mcp: text(h.mcp), sep: text(h.sep) } : undefined
+  const details = e.details ?? {}
+  if (hint === undefined) return errorFromCode(String(e.code), String(e.message), details)
+  return errorFromCode(String(e.code), hint.fact, details, { hint: { cli: hint.cli, mcp: hint.mcp, sep: hint.sep } })
+}
+
 /** The daemon's error with the stack of the call that got it. */
 function atCallSite (err: Error, site: { stack?: string }): Error {
   const frames = site.stack?.split('\n').slice(1).join('\n')
@@ -71,7 +81,7 @@ export class RpcClient implements MeshApi {
       this.subs.delete(id)
       const end = this.ends.get(id)
       this.ends.delete(id)
-      const err = errorFromCode(String(msg.error.code), String(msg.error.message), msg.error.details ?? {})
+      const err = fromWire(msg.error)
       ready?.(err)
       end?.(err)
       return
@@ -80,7 +90,7 @@ export class RpcClient implements MeshApi {
     const p = this.pending.get(id)
     if (p === undefined) return
     this.pending.delete(id)
-    if (msg.error !== undefined) p.reject(atCallSite(errorFromCode(String(msg.error.code), String(msg.error.message), msg.error.details ?? {}), p.site))
+    if (msg.error !== undefined) p.reject(atCallSite(fromWire(msg.error), p.site))
     else p.resolve(msg.result)
   }
 

@@ -5,7 +5,7 @@
  *   client -> { id, method, params }          a call
  *             { id, subscribe: { after?, sessions? } } | { id, unsubscribe: true }
  *             { id, cancel: true }            aborts call `id` (its signal fires)
- *   server -> { id, result } | { id, error: { code, message, details } }
+ *   server -> { id, result } | { id, error: { code, message, details, hint? } } (wire-error.ts)
  *             { id, event: { seq, event } } per event replayed after `after`, then
  *             { id, subscribed: true } once in place (its sessions open) or { id, error }
  *
@@ -19,7 +19,7 @@ import { logger } from '@libp2p/logger'
 import { InvalidInputError, isMeshError } from '../errors.js'
 import type { MeshApi } from './api.js'
 import type { MethodName } from './schema.js'
-import { errorToWire, type WireError } from './wire-error.js'
+import { errorToRpc, errorToWire, type WireError } from './wire-error.js'
 
 const log = logger('mesh:api:rpc')
 /** A request line longer than this ends the connection (a skill or message is far smaller). */
@@ -30,7 +30,7 @@ export const socketPath = (home: string): string => join(home, 'control.sock')
 /** A failed call's error for the wire; one that is not a MeshError is a bug here, so it is logged. */
 function failure (err: unknown): WireError {
   if (!isMeshError(err)) log.error('internal error in an API call: %e', err)
-  return errorToWire(err)
+  return errorToRpc(err)
 }
 
 export async function serveRpc (api: MeshApi, home: string): Promise<{ close: () => Promise<void> }> {

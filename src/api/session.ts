@@ -115,7 +115,9 @@ export class Session {
     if (l !== undefined) {
       const who = l.label ?? l.device
       const online = this.ctx.online(l.device)
-      throw new LeaseHeldError(`session ${this.key} is driven by ${who} (${heldFor(l.expiresAt, online)}): take it over with \`mesh resume ${this.key} --take\`, or write anyway with --force (force: true in the API)`, { key: this.key, holder: who, device: l.device, expiresAt: l.expiresAt, online })
+      throw new LeaseHeldError(`session ${this.key} is driven by ${who} (${heldFor(l.expiresAt, online)})`, { key: this.key, holder: who, device: l.device, expiresAt: l.expiresAt, online }, {
+        hint: { cli: `take it over with \`mesh resume ${this.key} --take\`, or write anyway with --force (force: true in the API)`, mcp: 'take it over with sessions_take_lease (take: true), or write anyway with force: true' }
+      })
     }
   }
 
@@ -202,7 +204,10 @@ export class Session {
       const by = w === undefined || w.device === blocking.device ? '' : ` by ${w.device === this.device ? 'this device' : this.labelOf(w.device) ?? w.device}`
       const ago = w !== undefined ? `, last write ${span(Date.now() - w.ts)} ago${by}` : ''
       const online = this.ctx.online(blocking.device)
-      throw new LeaseHeldError(`session ${this.key} is being driven by ${who}${ago}, ${online ? 'online now' : 'not seen online now'} (${leaseEnds(blocking.expiresAt)}). Run \`mesh resume ${this.key} --take\` to take over`, { key: this.key, holder: who, device: blocking.device, expiresAt: blocking.expiresAt, online })
+      // Refused to sessions_resume, sessions_take_lease and agents_resume alike: each takes `take`.
+      throw new LeaseHeldError(`session ${this.key} is being driven by ${who}${ago}, ${online ? 'online now' : 'not seen online now'} (${leaseEnds(blocking.expiresAt)})`, { key: this.key, holder: who, device: blocking.device, expiresAt: blocking.expiresAt, online }, {
+        hint: { sep: '. ', cli: `Run \`mesh resume ${this.key} --take\` to take over`, mcp: 'Call it again with take: true to take over' }
+      })
     }
     const label = this.vault.identity.certificate.label
     const lease = await this.replica.change(() => this.s.takeLease(this.device, { label, ttlMs: opts.ttlMs, force: true }))
@@ -219,11 +224,15 @@ export class Session {
     if (l !== undefined && !l.mine && !l.expired) {
       const who = l.label ?? l.device
       const online = this.ctx.online(l.device)
-      throw new LeaseHeldError(`this device does not hold the driver lease of ${this.key}: ${who} does (${heldFor(l.expiresAt, online)}); take it over with \`mesh resume ${this.key} --take\``, { key: this.key, holder: who, device: l.device, expiresAt: l.expiresAt, online })
+      throw new LeaseHeldError(`this device does not hold the driver lease of ${this.key}: ${who} does (${heldFor(l.expiresAt, online)})`, { key: this.key, holder: who, device: l.device, expiresAt: l.expiresAt, online }, {
+        hint: { sep: '; ', cli: `take it over with \`mesh resume ${this.key} --take\``, mcp: 'take it over with sessions_take_lease (take: true)' }
+      })
     }
     if (l === undefined || !l.mine) {
       const ran = l !== undefined ? ` (the lease of ${l.label ?? l.device} ran out)` : ''
-      throw new LeaseNotHeldError(`no device holds the driver lease of ${this.key}${ran}, so there is none to renew: take it with \`mesh lease take ${this.key}\` or \`mesh resume ${this.key}\``, { key: this.key })
+      throw new LeaseNotHeldError(`no device holds the driver lease of ${this.key}${ran}, so there is none to renew`, { key: this.key }, {
+        hint: { cli: `take it with \`mesh lease take ${this.key}\` or \`mesh resume ${this.key}\``, mcp: 'take it with sessions_take_lease or sessions_resume' }
+      })
     }
     return (await this.takeLease()).lease
   }

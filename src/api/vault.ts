@@ -8,7 +8,7 @@ import {
   DOC_NAMES, MemoryDoc, parseSessionKey, SessionDoc, SessionsIndexDoc, SkillsDoc, type SessionKey,
   type MemoryEntry, type SessionSummary, type Skill, type SkillFile, type SkillTombstone
 } from '../../crdt/index.js'
-import { AbortedError, ClosedError, InvalidInputError, MissingCapabilityError, NotFoundError, SessionExistsError, SessionNotFoundError } from '../errors.js'
+import { AbortedError, ClosedError, InvalidInputError, MissingCapabilityError, NotFoundError, SessionExistsError, SessionNotFoundError, type Hint } from '../errors.js'
 import { expandHome, toHex, type Capability, type Wallet } from '../identity/index.js'
 import { isMirrorHome } from '../node/mirror.js'
 import { portion } from '../node/progress.js'
@@ -145,7 +145,12 @@ class SessionsApi {
   /** Opens an existing session; SessionNotFoundError when no device created it. */
   async open (key: string): Promise<Session> {
     const k = parseSessionKey(key)
-    if (!(await this.exists(k))) throw new SessionNotFoundError(`no session ${k} (${howToMake(k, this.v.vault.writable, this.v.vault.certs.isRevoked(this.v.vault.identity.device.publicKey))})`, { key: k })
+    if (!(await this.exists(k))) {
+      const revoked = this.v.vault.certs.isRevoked(this.v.vault.identity.device.publicKey)
+      // Revoked, nothing is to be done: said as what happened, with no hint.
+      if (revoked) throw new SessionNotFoundError(`no session ${k} (this device was revoked: no sibling sends it anything now)`, { key: k })
+      throw new SessionNotFoundError(`no session ${k}`, { key: k }, { hint: howToMake(k, this.v.vault.writable) })
+    }
     const r = await this.v.vault.acquire(DOC_NAMES.session(k))
     return new Session(this.v.sessionContext(), r, k)
   }
@@ -160,12 +165,14 @@ class SessionsApi {
     const doc = toHex(vault.docId(DOC_NAMES.session(k)))
     const part = (await vault.heldSnapshots()).find(p => toHex(p.header.doc) === doc)
     if (part === undefined && (await vault.store.damaged()).some(d => d.doc === doc)) {
-      return new SessionNotFoundError(`session ${k} is listed, but this device holds none of it: its snapshot here was damaged on this disk and set aside (\`mesh doctor\` says where); it comes again from a device that has it while both are online (\`mesh peers\` shows who is)`, { key: k, pending: { bytesHeld: 0 } })
+      return new SessionNotFoundError(`session ${k} is listed, but this device holds none of it: its snapshot here was damaged on this disk and set aside`, { key: k, pending: { bytesHeld: 0 } }, {
+        hint: { sep: ' ', cli: '(`mesh doctor` says where); it comes again from a device that has it while both are online (`mesh peers` shows who is)', mcp: '(the doctor tool says where); it comes again from a device that has it while both are online (the peers tool shows who is)' }
+      })
     }
-    if (part === undefined) return new SessionNotFoundError(`session ${k} is listed, but none of it has reached this device yet: it comes from a device that has it while both are online (\`mesh peers\` shows who is)`, { key: k, pending: { bytesHeld: 0 } })
+    if (part === undefined) return new SessionNotFoundError(`session ${k} is listed, but none of it has reached this device yet: it comes from a device that has it while both are online`, { key: k, pending: { bytesHeld: 0 } }, { hint: PEERS_SHOW_WHO })
     const from = vault.certs.get(part.header.author)?.label ?? toHex(part.header.author).slice(0, 8)
     const total = Number(part.header.snapshotSize)
-    return new SessionNotFoundError(`session ${k} has not fully arrived: ${portion(part.held, total)} came from ${from} before the transfer stopped; the rest follows from there when a device that has it is online (\`mesh peers\` shows who is)`, { key: k, pending: { bytesHeld: part.held, bytesTotal: total, from } })
+    return new SessionNotFoundError(`session ${k} has not fully arrived: ${portion(part.held, total)} came from ${from} before the transfer stopped; the rest follows from there when a device that has it is online`, { key: k, pending: { bytesHeld: part.held, bytesTotal: total, from } }, { hint: PEERS_SHOW_WHO })
   }
 
   /**
@@ -287,14 +294,17 @@ class SkillsApi {
 /** The agents whose sessions are imported: the agents.import enum, the one list (src/agents/names.ts reads it too). */
 const AGENT_NAMES = METHODS['agents.import'].input.shape.agent.options
 
+/** Who is online to send what is missing. */
+const PEERS_SHOW_WHO: Hint = { sep: ' ', cli: '(`mesh peers` shows who is)', mcp: '(the peers tool shows who is)' }
+
 /**
  * What makes a session of this key: an agent's own session is imported from the machine that has
  * it, any other is created; on a device that cannot write, it can only arrive from a sibling.
+ * An agent (MCP) imports nothing itself: it can wait for the session, or create a plain one.
  */
-function howToMake (key: string, writable: boolean, revoked: boolean): string {
-  if (revoked) return 'this device was revoked: no sibling sends it anything now'
-  if (!writable) return 'this device cannot write: sessions come from the devices that do, once `mesh join` runs here and a sibling that holds it is online'
+function howToMake (key: string, writable: boolean): Hint {
+  if (!writable) return { sep: ' ', cli: '(this device cannot write: sessions come from the devices that do, once `mesh join` runs here and a sibling that holds it is online)', mcp: '(this device cannot write: sessions come from the devices that do, while a sibling that holds it is online; sessions_wait waits for it)' }
   const m = /^agent:([^:]+):(.+)$/.exec(key)
-  if (m !== null && (AGENT_NAMES as readonly string[]).includes(m[1] as string)) return `import it with \`mesh agent import ${m[1] as string} --session ${m[2] as string}\` on the machine whose ${m[1] as string} has it, or wait for it to arrive from a peer`
-  return `create it with \`mesh session new ${key}\``
+  if (m !== null && (AGENT_NAMES as readonly string[]).includes(m[1] as string)) return { sep: ' ', cli: `(import it with \`mesh agent import ${m[1] as string} --session ${m[2] as string}\` on the machine whose ${m[1] as string} has it, or wait for it to arrive from a peer)`, mcp: `(it is imported on the machine whose ${m[1] as string} has it; sessions_wait waits for it to arrive)` }
+  return { sep: ' ', cli: `(create it with \`mesh session new ${key}\`)`, mcp: '(create it with sessions_create)' }
 }

@@ -174,7 +174,10 @@ export function untilStopped (also?: Promise<unknown>): Promise<void> {
  */
 export function leaseHintFor (err: unknown, command: string, rest = ''): unknown {
   if (!isMeshError(err) || err.code !== 'LEASE_HELD') return err
-  return new LeaseHeldError(err.message.replace(/`mesh resume (\S+) --take`/, `\`${command} $1${rest} --take\``), err.details, { cause: err })
+  const named = (text: string): string => text.replace(/`mesh resume (\S+) --take`/, `\`${command} $1${rest} --take\``)
+  // The hint phrased for the CLI is the one that names a command; what happened stays as it was.
+  if (err.hint?.cli === undefined) return new LeaseHeldError(named(err.message), err.details, { cause: err })
+  return new LeaseHeldError(err.fact, err.details, { cause: err, hint: { ...err.hint, cli: named(err.hint.cli) } })
 }
 
 /** Made once per process: the first costs 15-30 ms here (ICU's zone data), each one after ~0.1 ms. */

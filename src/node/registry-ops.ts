@@ -51,7 +51,7 @@ export interface EnrolRequest {
 export function adminCertificate (id: HomeIdentity, certs: CertRegistry): ChainCertificate {
   const mine = certs.get(id.device.publicKey) ?? id.certificate
   if (!isChainCertificate(mine) || !mine.capabilities.includes('admin')) {
-    throw new NotAdminError(`this device (${mine.label}) is not an admin: it cannot enrol devices${isChainCertificate(mine) ? '' : ' (run `mesh init` here once with the wallet to make it one)'}`, { deviceId: mine.deviceId })
+    throw new NotAdminError(`this device (${mine.label}) is not an admin: it cannot enrol devices`, { deviceId: mine.deviceId }, isChainCertificate(mine) ? undefined : { hint: { sep: ' ', cli: '(run `mesh init` here once with the wallet to make it one)' } })
   }
   if (certs.isRevoked(id.device.publicKey)) throw new NotAdminError('this device was revoked: it cannot enrol devices')
   return mine

@@ -134,7 +134,7 @@ export class Vault extends EventEmitter<VaultEvents> {
       let identity: HomeIdentity
       if (!(await isInitialized(opts.home))) {
         if (opts.wallet === undefined) await refuseIfCertificateLost(opts.home)
-        if (opts.wallet === undefined) throw new HomeNotInitializedError(`home ${opts.home} is not set up yet: run \`mesh init\` (a wallet is needed once, to certify this device)`, { home: opts.home })
+        if (opts.wallet === undefined) throw new HomeNotInitializedError(`home ${opts.home} is not set up yet`, { home: opts.home }, { hint: { cli: 'run `mesh init` (a wallet is needed once, to certify this device)' } })
         identity = await enrol(opts.home, opts.wallet, opts.enrol)
         await Lane.create(opts.home)
       } else {
@@ -194,7 +194,8 @@ export class Vault extends EventEmitter<VaultEvents> {
     if (this.notWritable === 'expired') {
       const cert = this.certs.get(this.identity.device.publicKey) ?? this.identity.certificate
       // READ_ONLY all the same (what every caller, HTTP's 403 and the follower, already handle), said as what it is.
-      throw new ReadOnlyError(`this device's certificate (${label}) expired at ${messageTime(cert.expiresAt as number)}: it cannot ${what} until it is renewed (\`mesh init --wallet PATH\`, or paired again)`, { reason: 'expired' })
+      // Renewing takes the wallet or a pairing, a person's doing: an agent is told no command.
+      throw new ReadOnlyError(`this device's certificate (${label}) expired at ${messageTime(cert.expiresAt as number)}: it cannot ${what} until it is renewed`, { reason: 'expired' }, { hint: { sep: ' ', cli: '(`mesh init --wallet PATH`, or paired again)' } })
     }
     throw new ReadOnlyError(`this device (${label}) is read-only: it cannot ${what}. Its certificate grants only read`)
   }

@@ -331,7 +331,7 @@ describe('LEASE_HELD when taking a lease', () => {
     const appendRefused = errorOf(await mesh('session', 'append', 'handoff', '--role', 'user', '--text', 'refused', '--json', ...B()), 1)
     expect(appendRefused).toMatchObject({ code: 'LEASE_HELD', details: { key: 'agent:main:handoff', holder: 'alpha', device: pair.a.deviceId, online: true, expiresAt: expect.any(Number) } })
 
-    // The same refusal over HTTP and MCP: one wire shape.
+    // The same refusal over HTTP and MCP: one wire shape; MCP's hint names what an agent does.
     const overHttp = await httpApi(pair.b, 'POST', `/api/sessions/${encodeURIComponent('agent:main:handoff')}/lease`, {})
     expect(overHttp.status).toBe(409)
     expect(figureless(overHttp.body.error)).toEqual(figureless(refused))
@@ -341,7 +341,9 @@ describe('LEASE_HELD when taking a lease', () => {
     cleanups.push(async () => await client.close())
     const tool = await client.callTool({ name: 'sessions_take_lease', arguments: { key: 'handoff' } })
     expect(tool.isError).toBe(true)
-    expect(figureless((tool.structuredContent as any).error)).toEqual(figureless(refused))
+    const forAgent = 'Call it again with take: true to take over'
+    expect(figureless((tool.structuredContent as any).error)).toEqual(figureless({ ...refused, message: refused.message.replace('Run `mesh resume agent:main:handoff --take` to take over', forAgent) }))
+    expect((tool.structuredContent as any).error.message).toContain(forAgent)
     await client.close()
   })
 })

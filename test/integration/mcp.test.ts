@@ -209,6 +209,35 @@ describe('mesh mcp', () => {
     }
   })
 
+  it('a tool error\'s hint names the tool to call (or nothing), never a mesh command an agent cannot run', async () => {
+    const home = join(t.dir, 'hints')
+    expect((await runCli(['init', '--home', home, '--wallet', wallet, '--label', 'hints'], { env })).code).toBe(0)
+    const { client, transport } = agent(home)
+    const key = 'agent:main:hints'
+    try {
+      await client.connect(transport)
+      const missing = await client.callTool({ name: 'sessions_show', arguments: { key: 'agent:main:nope' } })
+      expect(textOf(missing)).toBe('SESSION_NOT_FOUND: no session agent:main:nope (create it with sessions_create)')
+      expect((missing.structuredContent as any).error).toEqual({ code: 'SESSION_NOT_FOUND', message: 'no session agent:main:nope (create it with sessions_create)', details: { key: 'agent:main:nope' } })
+      // An agent's own session is imported by a person on the machine that has it: the agent can wait.
+      const claude = await client.callTool({ name: 'sessions_resume', arguments: { key: 'agent:claude:1af7fc5e' } })
+      expect(textOf(claude)).toBe('SESSION_NOT_FOUND: no session agent:claude:1af7fc5e (it is imported on the machine whose claude has it; sessions_wait waits for it to arrive)')
+      // One the agent cannot act on by a tool: no hint at all.
+      const records = await client.callTool({ name: 'agents_records', arguments: { key: 'agent:main:nope' } })
+      expect(textOf(records)).not.toMatch(/`mesh /)
+      expect((await client.callTool({ name: 'sessions_create', arguments: { key } })).isError).not.toBe(true)
+      const noRecords = await client.callTool({ name: 'agents_records', arguments: { key } })
+      expect(textOf(noRecords)).toBe(`NOT_FOUND: session ${key} holds no agent records`)
+      const todo = await client.callTool({ name: 'sessions_task', arguments: { key, todoDone: ['t0'] } })
+      expect(textOf(todo)).toBe(`NOT_FOUND: session ${key} has no todo t0 (sessions_show lists its todos)`)
+    } finally {
+      await client.close()
+    }
+    // The CLI, for the same errors, names its commands as before.
+    const cli = await runCli(['session', 'show', 'nope', '--home', home], { env })
+    expect(cli.stderr).toContain('no session agent:main:nope (create it with `mesh session new agent:main:nope`)')
+  })
+
   it('answers a message too long to read (a huge string in a tool call) and keeps serving: a tool call gets INVALID_INPUT as isError, another request -32600', async () => {
     const { child, send, stdout, stderr, exited } = await rawServer('huge')
     try {
@@ -331,6 +360,23 @@ describe('mesh mcp', () => {
       expect(transcript).toContain('hello from beta')
 
       await client.unsubscribeResource({ uri: URI })
+
+      // B takes the session over: the agent on A is refused, through A's daemon, with the tools
+      // that act on it (the hint crossed the daemon's socket whole), not `mesh resume … --take`.
+      expect((await runCli(['resume', KEY, '--home', homeB, '--take'], { env })).code).toBe(0)
+      const refused = await eventually(async () => {
+        const r = await client.callTool({ name: 'sessions_append', arguments: { key: KEY, role: 'assistant', content: 'still mine?' } })
+        return r.isError === true ? r : undefined
+      }, 'A to see that B drives the session')
+      expect(textOf(refused)).toMatch(/^LEASE_HELD: session agent:main:mcp is driven by beta \(.*\): take it over with sessions_take_lease \(take: true\), or write anyway with force: true$/)
+      const take = await client.callTool({ name: 'sessions_take_lease', arguments: { key: KEY } })
+      expect(textOf(take)).toMatch(/^LEASE_HELD: session agent:main:mcp is being driven by beta, .*\)\. Call it again with take: true to take over$/)
+      expect((take.structuredContent as any).error.details).toMatchObject({ key: KEY, holder: 'beta' })
+      expect((take.structuredContent as any).error.details.hint).toBeUndefined()
+      // The CLI on A says its own command for the same refusal.
+      const cliRefused = await runCli(['session', 'append', KEY, '--home', homeA, '--role', 'user', '--text', 'me?'], { env })
+      expect(cliRefused.stderr).toMatch(/take it over with `mesh resume agent:main:mcp --take`, or write anyway with --force \(force: true in the API\)/)
+      expect((await client.callTool({ name: 'sessions_take_lease', arguments: { key: KEY, take: true } })).isError).not.toBe(true)
 
       // A session created on B is announced as a change of the resource list.
       const before = listChanged()

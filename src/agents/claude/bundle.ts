@@ -7,7 +7,7 @@
 import { readdir } from 'node:fs/promises'
 import { basename, join } from 'node:path'
 import { isBundlePath, type NativeRecord } from '../../../crdt/records.js'
-import { AgentBusyError, InvalidInputError } from '../../errors.js'
+import { AgentBusyError, InvalidInputError, type Hint } from '../../errors.js'
 import { fileRecord, filesOf, jsonlBytes, jsonlRecords, keyedLines, listFiles, readFileNoFollow, readIfThere, keepsLinesOf, sameThere, writeFileAtomic } from '../bundle.js'
 import { splitJsonl } from '../jsonl.js'
 import { remapLines } from '../remap.js'
@@ -18,6 +18,11 @@ import { dropSessionsIndex, projectsDir, sideDir } from './home.js'
 import { claudeCwd, claudeRecords, claudeSessionId, sidechainParent } from './records.js'
 import { projectDirName } from './slug.js'
 import { claudeView, type ViewMessage } from './view.js'
+
+/** A file here holds lines mesh has not got: a person imports it first or forces; an agent can only force. */
+function importFirst (path: string): Hint {
+  return { sep: ' ', cli: `(import it first with \`mesh agent import claude --file ${path}\`, or pass --force to replace it)`, mcp: '(call agents_resume again with force: true to replace it)' }
+}
 
 export interface ReadBundle { sessionId: string, cwd?: string, records: NativeRecord[], view: ViewMessage[], lines: number }
 
@@ -111,7 +116,7 @@ export async function writeClaudeBundle (sessionId: string, records: readonly Na
   // the new one holds may be replaced. The same holds for a sub-agent's transcript beside it,
   // which a Task agent may have written on after the main file.
   if (cur !== undefined && opts.force !== true && !keepsLinesOf(main, cur)) {
-    throw new InvalidInputError(`refusing to overwrite ${path}: it holds lines this session in mesh has not got (import it first with \`mesh agent import claude --file ${path}\`, or pass --force to replace it)`, { path })
+    throw new InvalidInputError(`refusing to overwrite ${path}: it holds lines this session in mesh has not got`, { path }, { hint: importFirst(path) })
   }
   for (const x of sides.filter(x => x.p.endsWith('.jsonl'))) {
     const there = await readIfThere(x.p)
@@ -119,7 +124,7 @@ export async function writeClaudeBundle (sessionId: string, records: readonly Na
     const sb = await busy(x.p)
     if (sb !== undefined) throw AgentBusyError.forFile('Claude Code', x.p, sb.why)
     if (opts.force !== true && !keepsLinesOf(x.bytes, there)) {
-      throw new InvalidInputError(`refusing to overwrite ${x.p}: it holds lines this session in mesh has not got (import it first with \`mesh agent import claude --file ${path}\`, or pass --force to replace it)`, { path: x.p })
+      throw new InvalidInputError(`refusing to overwrite ${x.p}: it holds lines this session in mesh has not got`, { path: x.p }, { hint: importFirst(path) })
     }
   }
   await opts.ready?.()

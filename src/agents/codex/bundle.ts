@@ -54,7 +54,7 @@ export async function writeCodexRollout (sessionId: string, records: readonly Na
   const b = await busy(path)
   if (b !== undefined) throw AgentBusyError.forFile('Codex', path, b.why)
   if (cur !== undefined && opts.force !== true && !onlyOursThere(cur, bytes, codexPathFields, lines => codexMeta(lines).cwd, opts.cwd)) {
-    throw new InvalidInputError(`refusing to overwrite ${path}: it holds lines this session in mesh has not got (import it first, or pass --force)`, { path })
+    throw new InvalidInputError(`refusing to overwrite ${path}: it holds lines this session in mesh has not got`, { path }, { hint: { sep: ' ', cli: '(import it first, or pass --force)', mcp: '(call agents_resume again with force: true to replace it)' } })
   }
   await opts.ready?.()
   await writeFileAtomic(path, bytes)

@@ -58,7 +58,8 @@ export async function writeHermesExport (sessionId: string, records: readonly Na
   // own copy resumed. Said, rather than a command that silently continues another version.
   const held = await hermesHeld(sessionId, records, opts.env)
   if (held !== undefined && held.missing > 0) {
-    throw new InvalidInputError(`Hermes here already holds session ${sessionId} (${held.db}) with ${held.missing} message${held.missing === 1 ? '' : 's'} this session in mesh has not got: import them first (mesh agent import hermes --session ${sessionId}), then resume again`, { path: held.db, sessionId })
+    // An agent imports nothing itself: for it, no hint.
+    throw new InvalidInputError(`Hermes here already holds session ${sessionId} (${held.db}) with ${held.missing} message${held.missing === 1 ? '' : 's'} this session in mesh has not got`, { path: held.db, sessionId }, { hint: { cli: `import them first (mesh agent import hermes --session ${sessionId}), then resume again` } })
   }
   if (held !== undefined && !held.current) {
     throw new InvalidInputError(`Hermes here already holds an older copy of session ${sessionId} (${held.db}), and its importer skips a session it holds: \`hermes --resume ${sessionId}\` would continue that copy. Delete it in Hermes (hermes sessions delete ${sessionId}), then resume again`, { path: held.db, sessionId })

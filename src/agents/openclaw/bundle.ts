@@ -82,7 +82,9 @@ export async function writeOpenclawSession (sessionId: string, records: readonly
   // The database era: the Gateway's database may hold the session already, and it is what OpenClaw continues.
   const held = await openclawHeld(sessionId, bytes, opts.cwd, opts.env)
   if (held?.ahead === true && opts.force !== true) {
-    throw new InvalidInputError(`refusing to write ${path}: OpenClaw's database here (${held.db}) holds session ${sessionId} with events this session in mesh has not got (import it first with \`mesh agent import openclaw --session ${sessionId}\`, or pass --force)`, { path: held.db, sessionId })
+    throw new InvalidInputError(`refusing to write ${path}: OpenClaw's database here (${held.db}) holds session ${sessionId} with events this session in mesh has not got`, { path: held.db, sessionId }, {
+      hint: { sep: ' ', cli: `(import it first with \`mesh agent import openclaw --session ${sessionId}\`, or pass --force)`, mcp: '(call agents_resume again with force: true to replace it)' }
+    })
   }
   if (held?.same === true) {
     await opts.ready?.()
@@ -94,7 +96,9 @@ export async function writeOpenclawSession (sessionId: string, records: readonly
     const b = await busy(path)
     if (b !== undefined) throw AgentBusyError.forFile('OpenClaw', path, b.why)
     if (cur !== undefined && opts.force !== true && !onlyOursThere(cur, bytes, openclawPathFields, lines => openclawMeta(lines).cwd, opts.cwd)) {
-      throw new InvalidInputError(`refusing to overwrite ${path}: it holds lines this session in mesh has not got (import it first with \`mesh agent import openclaw --file ${path}\`, or pass --force)`, { path })
+      throw new InvalidInputError(`refusing to overwrite ${path}: it holds lines this session in mesh has not got`, { path }, {
+        hint: { sep: ' ', cli: `(import it first with \`mesh agent import openclaw --file ${path}\`, or pass --force)`, mcp: '(call agents_resume again with force: true to replace it)' }
+      })
     }
     await opts.ready?.()
     await writeFileAtomic(path, bytes)
