@@ -43,13 +43,16 @@ export async function sealReplica (ctx: SealContext, r: Replica, seq: bigint, sl
 /**
  * Seals the replica's state and stores it. It replaces only snapshots this document applied:
  * its state holds those, by construction. Undefined when the replica stopped meanwhile.
+ * `atLeast`: the room an earlier try found it needs (the `needs` of its error); with less free,
+ * it is refused at once, before sealing anything.
  */
-export async function storeSnapshotOf (store: EntryStore, ctx: SealContext, r: Replica, seq: bigint): Promise<StoredSnapshot | undefined> {
+export async function storeSnapshotOf (store: EntryStore, ctx: SealContext, r: Replica, seq: bigint, atLeast = 0): Promise<StoredSnapshot | undefined> {
   // The chunks wait on disk, not in memory, until the header that comes first in the file is
   // signed (see snapshotScratch), then are copied into the snapshot's file a piece at a time:
   // the document's size twice on disk at once. Given up before it would take the room kept
   // for the log's appends (KEEP_FREE).
   const room = await store.freeBytes() - KEEP_FREE
+  if (atLeast > room) throw noRoom(store, atLeast / 2, room)
   let size = 0
   const hold = (c: Uint8Array): Promise<void> | undefined => {
     size += c.byteLength
@@ -86,7 +89,7 @@ const KEEP_FREE = 1024 * 1024
 
 function noRoom (store: EntryStore, size: number, room: number): StoreWriteError {
   const mib = (n: number): string => `${(Math.max(0, n) / (1024 * 1024)).toFixed(1)} MiB`
-  return new StoreWriteError(`no room for a snapshot under ${store.dir}: it takes over ${mib(2 * size)} while it is written (${mib(room + KEEP_FREE)} free, ${mib(KEEP_FREE)} of it kept for writes); it is taken once space is freed, and the log keeps every entry meanwhile`, { path: store.dir, errno: 'ENOSPC' })
+  return new StoreWriteError(`no room for a snapshot under ${store.dir}: it takes over ${mib(2 * size)} while it is written (${mib(room + KEEP_FREE)} free, ${mib(KEEP_FREE)} of it kept for writes); it is taken once space is freed, and the log keeps every entry meanwhile`, { path: store.dir, errno: 'ENOSPC', needs: 2 * size })
 }
 
 /** Bytes copied from the scratch file at a time. */

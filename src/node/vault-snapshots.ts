@@ -42,6 +42,8 @@ export interface SnapshotsInit {
 
 export class Snapshots {
   private readonly snapshotting = new Set<string>()
+  /** Per document (hex id): the room a snapshot that found none needs, until one is taken. */
+  private readonly needs = new Map<string, number>()
   /** Snapshot states just received for documents nobody has open (see fresh.ts). */
   readonly fresh = new FreshStates()
   readonly checks: SnapshotChecks
@@ -87,7 +89,18 @@ export class Snapshots {
       let seq = Date.now()
       for (const s of store.snapshots(r.id)) if (toHex(s.header.author) === toHex(me)) seq = Math.max(seq, Number(s.header.seq) + 1)
       // Encoded and sealed in slices (snapshot-take.ts); undefined when the replica stopped meanwhile.
-      if (await storeSnapshotOf(store, { keys: identity.keys, signer: identity.device.signer }, r, BigInt(seq)) === undefined) return false
+      // One that found no room is tried again only once there is as much as it found it needs:
+      // every close would otherwise seal up to half the free space before giving up again.
+      let stored
+      try {
+        stored = await storeSnapshotOf(store, { keys: identity.keys, signer: identity.device.signer }, r, BigInt(seq), this.needs.get(key))
+      } catch (err) {
+        const needs = (err as { details?: { needs?: unknown } })?.details?.needs
+        if (typeof needs === 'number') this.needs.set(key, needs)
+        throw err
+      }
+      this.needs.delete(key)
+      if (stored === undefined) return false
       await store.compact()
       return true
     } finally {
