@@ -29,6 +29,7 @@ export type ErrorCode =
   | 'LEASE_NOT_HELD'
   | 'DOCUMENT_RELOADED'
   | 'AGENT_BUSY'
+  | 'FILE_EXISTS'
 
 /**
  * Who an error's message is for: `cli`, a person with the mesh command at hand (the CLI, and
@@ -312,6 +313,17 @@ export class AgentBusyError extends MeshError {
   }
 }
 
+/** A file named to be written (`--out FILE`) exists already: it is replaced only when asked (force, `--force`). */
+export class FileExistsError extends MeshError {
+  static override name = 'FileExistsError'
+  constructor (message: string, details: Record<string, unknown> = {}, options?: { cause?: unknown }) { super('FILE_EXISTS', message, details, options) }
+
+  /** The one wording, for every command that writes a file it is given. */
+  static forPath (path: string): FileExistsError {
+    return new FileExistsError(`refusing to overwrite ${path}: the file exists. Pass --force to replace it, or name another file`, { path })
+  }
+}
+
 /**
  * Reasons that make an error of these codes the user's input rather than a failure: a pairing
  * code typed wrong (the device's keys did not confirm) is a typo, like a bad argument, where a
@@ -382,7 +394,8 @@ const BY_CODE: Partial<Record<ErrorCode, ErrorClass>> = {
   DEVICE_REVOKED: DeviceRevokedError,
   LEASE_NOT_HELD: LeaseNotHeldError,
   DOCUMENT_RELOADED: DocumentReloadedError,
-  AGENT_BUSY: AgentBusyError
+  AGENT_BUSY: AgentBusyError,
+  FILE_EXISTS: FileExistsError
 }
 
 /**

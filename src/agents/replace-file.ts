@@ -68,7 +68,7 @@ export async function removeFileIf (path: string, expect: string): Promise<void>
 }
 
 /** The rename is durable only once the directory is synced. */
-async function syncDir (dir: string): Promise<void> {
+export async function syncDir (dir: string): Promise<void> {
   const d = await open(dir, constants.O_RDONLY)
   try { await d.sync() } finally { await d.close() }
 }

@@ -18,8 +18,8 @@ export function agentResumeTool (api: MeshApi, env: NodeJS.ProcessEnv = process.
       key: z.string().min(1).describe('the mesh session key, agent:<agent>:<sessionId>'),
       cwd: z.string().optional().describe('the project\'s directory on this machine (remembered); default: found by the git remote, else the recorded cwd'),
       take: z.boolean().optional().describe('take the lease over from the device that drives the session'),
-      force: z.boolean().optional().describe('replace a file here that holds lines mesh has not got'),
-      out: z.string().optional().describe('Hermes only: where to write the export file')
+      force: z.boolean().optional().describe('replace a file here that holds lines mesh has not got (Hermes: a file at out)'),
+      out: z.string().optional().describe('Hermes only: where to write the export file; a file there (not as mesh would write it) is refused (FILE_EXISTS) unless force')
     }),
     run: async (args: { key: string, cwd?: string, take?: boolean, force?: boolean, out?: string }) => await resumeAgentSession(api, args.key, { cwd: args.cwd, take: args.take, force: args.force, out: args.out, env })
   }

@@ -29,9 +29,9 @@ export interface ResumeOptions {
   cwd?: string
   /** Take the lease over from another device that drives the session. */
   take?: boolean
-  /** Replace a file here that holds lines mesh has not got. */
+  /** Replace a file here that holds lines mesh has not got (Hermes: a file at `out`). */
   force?: boolean
-  /** Hermes: where to write the export file (default $HERMES_HOME/mesh-imports/<id>.jsonl). */
+  /** Hermes: where to write the export file (default $HERMES_HOME/mesh-imports/<id>.jsonl); a file there is replaced only with `force`. */
   out?: string
   env?: NodeJS.ProcessEnv
 }
@@ -118,7 +118,7 @@ export async function resumeAgentSession (api: MeshApi, key: string, opts: Resum
       : agent === 'openclaw'
         ? await writeOpenclawSession(meta.sessionId, records, { cwd, from, name: meta.name, dir: meta.dir, force, env, ready })
         // Hermes's store is SQLite, which mesh does not write: its own importer takes this file.
-        : await writeHermesExport(meta.sessionId, records, { cwd, from, out: opts.out !== undefined ? resolve(opts.out) : undefined, env, ready })
+        : await writeHermesExport(meta.sessionId, records, { cwd, from, out: opts.out !== undefined ? resolve(opts.out) : undefined, force, env, ready })
   // Remembered once the files are written: a refused resume leaves the mount map as it was.
   const name = projectName(meta)
   if (opts.cwd !== undefined && cwd !== undefined && name !== undefined) await remember(mountMapPath(env), name, cwd)

@@ -11,7 +11,9 @@ const BAD_INPUT: ReadonlySet<ErrorCode> = new Set<ErrorCode>([
   // A device that is not an admin asked to enrol or revoke: the same, until an admin makes it one.
   'NOT_ADMIN',
   // A home another user could change: the fix is the user's (chown/chmod), as with bad input.
-  'HOME_UNSAFE'
+  'HOME_UNSAFE',
+  // A file named to be written exists: the user's to choose (--force, or another name).
+  'FILE_EXISTS'
 ])
 
 export const EXIT = { ok: 0, failure: 1, usage: 2 } as const

@@ -66,7 +66,7 @@ describe('mesh agent: OpenClaw', () => {
     const laptop = await userHome('oc-laptop')
     const copy = join(laptop.home, 'copy.jsonl')
     await poll('the session on B', async () => {
-      const r = await laptop.run(['agent', 'export', `agent:openclaw:${OSID}`, '--out', copy], b)
+      const r = await laptop.run(['agent', 'export', `agent:openclaw:${OSID}`, '--force', '--out', copy], b)
       return r.code === 0 && (await readFile(copy)).equals(original)
     })
     const shown = await laptop.run(['session', 'show', `agent:openclaw:${OSID}`, '--all'], b)
@@ -143,7 +143,7 @@ describe('mesh agent: Hermes', () => {
     const copy = join(laptop.home, 'copy.jsonl')
     await poll('both sessions on B', async () => {
       for (const [i, id] of [H1, H2].entries()) {
-        const r = await laptop.run(['agent', 'export', `agent:hermes:${id}`, '--out', copy], b)
+        const r = await laptop.run(['agent', 'export', `agent:hermes:${id}`, '--force', '--out', copy], b)
         if (r.code !== 0 || (await readFile(copy, 'utf8')) !== `${lines[i] as string}\n`) return false
       }
       return true
@@ -173,7 +173,7 @@ describe('mesh agent: Hermes', () => {
     await writeFile(file, `${lines[0] as string}\n${grown}\n`)
     expect(json(await desk.run(['agent', 'import', 'hermes', '--file', file, '--session', H2, '--json'], a))).toMatchObject({ added: 3 })
     await poll('the grown row on B', async () => {
-      const r = await laptop.run(['agent', 'export', `agent:hermes:${H2}`, '--out', copy], b)
+      const r = await laptop.run(['agent', 'export', `agent:hermes:${H2}`, '--force', '--out', copy], b)
       return r.code === 0 && (await readFile(copy, 'utf8')) === `${grown}\n`
     })
   }, 240_000)

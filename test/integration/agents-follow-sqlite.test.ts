@@ -52,7 +52,7 @@ async function startA (bootstrap?: string): Promise<Daemon> {
 /** B's export of the OpenClaw session is the database's transcript, in seq order. */
 async function bHasTranscript (): Promise<boolean> {
   const out = join(dir, 'oc-out.jsonl')
-  const r = await runCli(['agent', 'export', `agent:openclaw:${OSID}`, '--out', out, '--home', b.home], { env })
+  const r = await runCli(['agent', 'export', `agent:openclaw:${OSID}`, '--force', '--out', out, '--home', b.home], { env })
   if (r.code !== 0) return false
   const rows = await oc.exec(`SELECT event_json FROM transcript_events WHERE session_id = ${lit(OSID)} ORDER BY seq`)
   return (await readFile(out, 'utf8')) === rows.map(l => `${l}\n`).join('')
@@ -61,7 +61,7 @@ async function bHasTranscript (): Promise<boolean> {
 /** B's export of the Hermes session holds the database's message rows as they are now. */
 async function bHasHermes (): Promise<boolean> {
   const out = join(dir, 'h-out.jsonl')
-  const r = await runCli(['agent', 'export', `agent:hermes:${HSID}`, '--out', out, '--home', b.home], { env })
+  const r = await runCli(['agent', 'export', `agent:hermes:${HSID}`, '--force', '--out', out, '--home', b.home], { env })
   if (r.code !== 0) return false
   const f = new SqliteFile(join(user, '.hermes', 'state.db'))
   const line = await f.read(q => hermesDbLine(q, HSID)) as string
@@ -137,7 +137,7 @@ describe('mesh join --follow openclaw,hermes', () => {
     expect((await readFile(join(user, '.openclaw', 'agents', 'broken', 'agent', 'openclaw-agent.sqlite'))).equals(Buffer.alloc(4096, 0x5a))).toBe(true)
     expect(a.lines.filter(l => /retrying/.test(l))).toEqual([])
     for (const key of [`agent:openclaw:${OSID}`, `agent:hermes:${HSID}`]) {
-      const r = await runCli(['agent', 'export', key, '--out', join(dir, 'x.jsonl'), '--home', b.home], { env })
+      const r = await runCli(['agent', 'export', key, '--force', '--out', join(dir, 'x.jsonl'), '--home', b.home], { env })
       expect(r.code).toBe(0)
       expect(await readFile(join(dir, 'x.jsonl'), 'utf8')).not.toContain(PLANTED_SECRET)
     }

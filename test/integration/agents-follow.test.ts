@@ -56,7 +56,7 @@ function writer (path: string, sid: string, seed: number): { child: ChildProcess
 
 /** B's export of the session equals the file as it is now. */
 async function bHasFile (key: string, path: string, out: string): Promise<boolean> {
-  const r = await runCli(['agent', 'export', key, '--out', out, '--home', b.home], { env })
+  const r = await runCli(['agent', 'export', key, '--force', '--out', out, '--home', b.home], { env })
   return r.code === 0 && (await readFile(out)).equals(await readFile(path))
 }
 
@@ -118,7 +118,7 @@ describe('mesh join --follow claude', () => {
     // Killed while the file ends in half a line, that line finished while it is down.
     await w.send('half', /^half$/)
     await poll('59 whole lines captured', async () => {
-      const r = await runCli(['agent', 'export', key, '--out', out, '--home', a.home], { env })
+      const r = await runCli(['agent', 'export', key, '--force', '--out', out, '--home', a.home], { env })
       return r.code === 0 && (await readFile(out, 'utf8')).split('\n').length === 61
     })
     await a.stop('SIGKILL')
@@ -143,7 +143,7 @@ describe('mesh join --follow claude', () => {
     await w2.send('lines 6', /^wrote 6$/)
     await poll('the new session on B', async () => await bHasFile(`agent:claude:${SID2}`, path2, out))
     w2.child.stdin.end()
-    expect((await runCli(['agent', 'export', key, '--out', out, '--home', b.home], { env })).code).toBe(0)
+    expect((await runCli(['agent', 'export', key, '--force', '--out', out, '--home', b.home], { env })).code).toBe(0)
     expect((await readFile(out)).equals(kept)).toBe(true)
     expect(a.lines.filter(l => /retrying/.test(l))).toEqual([])
   }, 240_000)

@@ -73,7 +73,7 @@ describe('mesh agent: Claude Code from one machine to another', () => {
     const laptop = await userHome('laptop-user')
     const copy = join(laptop.home, 'copy.jsonl')
     await poll('the session on B', async () => {
-      const r = await runCli(['agent', 'export', `agent:claude:${SID}`, '--out', copy, '--home', b.home], { env: laptop.env })
+      const r = await runCli(['agent', 'export', `agent:claude:${SID}`, '--force', '--out', copy, '--home', b.home], { env: laptop.env })
       return r.code === 0 && (await readFile(copy)).equals(original)
     })
     const shown = await runCli(['session', 'show', `agent:claude:${SID}`, '--home', b.home, '--all'], { env: laptop.env })
@@ -282,7 +282,7 @@ describe('mesh agent: Claude Code from one machine to another', () => {
     await old(lapFile)
     await poll('the desk\'s line on the laptop', async () => {
       const out = join(laptop.home, 'peek.jsonl')
-      return (await runCli(['agent', 'export', key, '--out', out, '--home', b.home], { env: laptop.env })).code === 0 && (await readFile(out, 'utf8')).includes('"uuid":"d5"')
+      return (await runCli(['agent', 'export', key, '--force', '--out', out, '--home', b.home], { env: laptop.env })).code === 0 && (await readFile(out, 'utf8')).includes('"uuid":"d5"')
     })
 
     // Refused (the laptop's line is not in mesh): nothing written, and the lease stays with the desk.
@@ -335,7 +335,7 @@ describe('a line bigger than one entry', () => {
     const out = join(u.home, 'big-out.jsonl')
     const want = await readFile(f)
     // Until every part has arrived, B's export leaves the incomplete line out (never half of it).
-    await poll('the big session on B', async () => (await runCli(['agent', 'export', 'agent:claude:big', '--out', out, '--home', b.home], { env: u.env })).code === 0 && (await readFile(out)).equals(want))
+    await poll('the big session on B', async () => (await runCli(['agent', 'export', 'agent:claude:big', '--force', '--out', out, '--home', b.home], { env: u.env })).code === 0 && (await readFile(out)).equals(want))
   }, 90_000)
 })
 

@@ -256,7 +256,7 @@ describe('mesh status of another home, with no daemon', () => {
 describe('a mesh agent subcommand given too little', () => {
   it('shows that subcommand\'s usage, not every agent subcommand\'s', async () => {
     const cases: Array<[string[], string]> = [
-      [['agent', 'export', 'agent:claude:x'], 'mesh: missing --out FILE: mesh agent export KEY --out FILE [--redact] [--cwd DIR] [--as claude|hermes]\n'],
+      [['agent', 'export', 'agent:claude:x'], 'mesh: missing --out FILE: mesh agent export KEY --out FILE [--force] [--redact] [--cwd DIR] [--as claude|hermes]\n'],
       [['agent', 'resume'], 'mesh: missing KEY: mesh agent resume KEY [--cwd DIR] [--out FILE] [--take] [--force]\n'],
       [['agent', 'list', 'bogus'], 'mesh: which agent: claude, codex, openclaw or hermes (got bogus). mesh agent list [AGENT]\n'],
       [['agent', 'import', 'claude'], 'mesh: give one of --file PATH, --session ID, --all or --since DATE: mesh agent import claude|codex|openclaw|hermes (--file PATH | --session ID | --all | --since DATE) [--key KEY] [--force]\n']

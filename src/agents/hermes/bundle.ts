@@ -3,10 +3,12 @@
  * same format for its importer (`hermes sessions import --from hermes FILE`, or the dashboard's
  * import), never into `state.db`. One export line is one session.
  */
+import { lstat } from 'node:fs/promises'
 import { join } from 'node:path'
 import type { NativeRecord } from '../../../crdt/records.js'
-import { InvalidInputError } from '../../errors.js'
-import { writeFileAtomic } from '../bundle.js'
+import { FileExistsError, InvalidInputError } from '../../errors.js'
+import { readFileNoFollow, writeFileAtomic } from '../bundle.js'
+import { writeOutFile } from '../out-file.js'
 import { splitJsonl } from '../jsonl.js'
 import { remapLines } from '../remap.js'
 import { shellQuote } from '../claude/bundle.js'
@@ -48,7 +50,7 @@ export function hermesExportFile (records: readonly NativeRecord[], map?: { from
 }
 
 /** Writes the export file Hermes's own importer takes; `ready` as writeClaudeBundle's (every check passed, nothing written yet). */
-export async function writeHermesExport (sessionId: string, records: readonly NativeRecord[], opts: { cwd?: string, from?: string, out?: string, env?: NodeJS.ProcessEnv, ready?: () => Promise<void> }): Promise<{ path: string, rewritten: number, command: string, unchanged?: true }> {
+export async function writeHermesExport (sessionId: string, records: readonly NativeRecord[], opts: { cwd?: string, from?: string, out?: string, force?: boolean, env?: NodeJS.ProcessEnv, ready?: () => Promise<void> }): Promise<{ path: string, rewritten: number, command: string, unchanged?: true }> {
   const map = opts.from !== undefined && opts.cwd !== undefined ? { from: opts.from, to: opts.cwd } : undefined
   const { bytes, rewritten } = hermesExportFile(records, map)
   if (!SESSION_ID.test(sessionId)) throw new InvalidInputError(`not a Hermes session id: ${sessionId}`)
@@ -64,9 +66,24 @@ export async function writeHermesExport (sessionId: string, records: readonly Na
   if (held !== undefined && !held.current) {
     throw new InvalidInputError(`Hermes here already holds an older copy of session ${sessionId} (${held.db}), and its importer skips a session it holds: \`hermes --resume ${sessionId}\` would continue that copy. Delete it in Hermes (hermes sessions delete ${sessionId}), then resume again`, { path: held.db, sessionId })
   }
+  // A file the user named is replaced only when asked; one there as it would be written is left as it is (a resume run again).
+  const same = opts.out !== undefined && held === undefined && await sameFile(path, bytes)
+  if (same === false && opts.force !== true && await isFileThere(path)) throw FileExistsError.forPath(path)
   await opts.ready?.()
   // Hermes has it as mesh has it: nothing to import.
   if (held !== undefined) return { path: held.db, rewritten, command: resume, unchanged: true }
-  await writeFileAtomic(path, bytes)
-  return { path, rewritten, command: `hermes sessions import --from hermes ${shellQuote(path)} && ${resume}` }
+  const again = `hermes sessions import --from hermes ${shellQuote(path)} && ${resume}`
+  if (same) return { path, rewritten, command: again, unchanged: true }
+  if (opts.out !== undefined) await writeOutFile(path, bytes, { force: opts.force, mkdir: true })
+  else await writeFileAtomic(path, bytes)
+  return { path, rewritten, command: again }
+}
+
+/** Whether a file (or a symlink: never followed) is at `path`. */
+const isFileThere = async (path: string): Promise<boolean> => await lstat(path).then(s => !s.isDirectory(), (err: NodeJS.ErrnoException) => { if (err.code === 'ENOENT') return false; throw err })
+
+/** Whether `path` is a regular file holding exactly `bytes`. */
+async function sameFile (path: string, bytes: Buffer): Promise<boolean> {
+  const st = await lstat(path).catch((err: NodeJS.ErrnoException) => { if (err.code === 'ENOENT') return undefined; throw err })
+  return st?.isFile() === true && st.size === bytes.length && (await readFileNoFollow(path)).equals(bytes)
 }

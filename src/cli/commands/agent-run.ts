@@ -5,14 +5,14 @@
  * daemon only stores the records it is sent (agents.import) and hands them back (agents.records).
  * Resume is agents/resume.ts, shared with the MCP tool agents_resume.
  */
-import { stat, writeFile } from 'node:fs/promises'
+import { stat } from 'node:fs/promises'
 import { resolve } from 'node:path'
 import {
   batches, chainBreaks, claudeExportFiles, codexExportFile, findClaudeSession, findCodexSession, gitRemote, listClaudeSessions,
   listCodexSessions, readClaudeBundle, readCodexRollout, redact, toParts, filesOf, findOpenclawSession, listOpenclawSessions,
   readOpenclawSession, openclawExportFile, hermesExportFile, translateSession, TRANSLATE_TARGETS, parseSince, resumeAgentSession,
   fetchAgentRecords, AGENT_NAMES, isAgentName, listOpenclawDbSessions, readOpenclawDbSession, checkChain, type AgentMeta, type AgentName,
-  type ChainProblem, type OpenclawDbSession
+  writeOutFile, type ChainProblem, type OpenclawDbSession
 } from '../../agents/index.js'
 import { importHermes, listHermesHere } from './agent-hermes.js'
 import { followCmd, hookCmd, hooksCmd } from './agent-live.js'
@@ -260,11 +260,7 @@ async function exportCmd (g: Globals, key: string, values: Record<string, unknow
       replaced = r.count
       byRule = r.byRule
     }
-    await writeFile(resolve(dest), bytes, { mode: 0o600 }).catch((err: NodeJS.ErrnoException) => {
-      // Where the user pointed --out: said in words (bad input, exit 2), not as Node's bare errno.
-      const why = err.code === 'ENOENT' ? 'its folder does not exist' : err.code === 'EACCES' || err.code === 'EPERM' ? 'it may not be written here' : err.code === 'EISDIR' ? 'it is a folder' : err.code === 'ENOSPC' ? 'the disk is full' : err.message
-      throw new InvalidInputError(`cannot write --out ${resolve(dest)}: ${why}`, { path: resolve(dest) }, { cause: err })
-    })
+    await writeOutFile(resolve(dest), bytes, { force: values.force === true })
     const sideFiles = [...filesOf(records).keys()].filter(f => f !== '').length
     if (g.json) { out.json({ key, out: resolve(dest), bytes: bytes.length, redacted: replaced, byRule, sideFilesLeftOut: sideFiles, ...(translated !== undefined ? { translation: translated.label, dropped: translated.dropped } : {}), ...(broken.length > 0 ? { chainProblems: broken.slice(0, 20) } : {}) }); return 0 }
     if (broken.length > 0) out.err(`note: written as stored, but ${chainBreaks(broken)}`)

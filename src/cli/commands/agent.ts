@@ -8,7 +8,7 @@ import { subcommandOf, type Command } from '../command.js'
 
 export const AGENT_SUBCOMMANDS = ['import', 'resume', 'export', 'list', 'follow', 'hooks', 'hook', 'skills', 'memory'] as const
 
-export const AGENT_USAGE = 'mesh agent import claude|codex|openclaw|hermes (--file PATH | --session ID | --all | --since DATE) [--key KEY] [--force] | resume KEY [--cwd DIR] [--out FILE] [--take] [--force] | export KEY --out FILE [--redact] [--cwd DIR] [--as claude|hermes] | list [AGENT] | follow claude|codex|openclaw|hermes[,…] [--since DATE] | hooks install|uninstall claude | hook claude | skills sync claude|codex|hermes|openclaw [--prefer mesh|local] | memory sync claude|openclaw|hermes [--cwd DIR] [--workspace DIR] [--prefer mesh|local] [--lock-timeout MS]'
+export const AGENT_USAGE = 'mesh agent import claude|codex|openclaw|hermes (--file PATH | --session ID | --all | --since DATE) [--key KEY] [--force] | resume KEY [--cwd DIR] [--out FILE] [--take] [--force] | export KEY --out FILE [--force] [--redact] [--cwd DIR] [--as claude|hermes] | list [AGENT] | follow claude|codex|openclaw|hermes[,…] [--since DATE] | hooks install|uninstall claude | hook claude | skills sync claude|codex|hermes|openclaw [--prefer mesh|local] | memory sync claude|openclaw|hermes [--cwd DIR] [--workspace DIR] [--prefer mesh|local] [--lock-timeout MS]'
 
 export const agentCmd: Command = {
   name: 'agent',
@@ -18,7 +18,7 @@ export const agentCmd: Command = {
   subSummaries: {
     import: 'copy an agent\'s own session files into mesh (one session, every one, or those written since a date); a re-import adds only new lines',
     resume: 'write a session from mesh as the agent\'s own files on this machine, paths mapped to this clone of the project, and print the command that resumes it; takes the driver lease',
-    export: 'write a session from mesh to a file (--redact takes secrets out; --as claude|hermes writes it in that agent\'s format)',
+    export: 'write a session from mesh to a file, never over one that is there unless --force (--redact takes secrets out; --as claude|hermes writes it in that agent\'s format)',
     list: 'the agents\' sessions on this machine and in mesh: which are imported, which are live, and those in mesh not here yet',
     follow: 'capture sessions live: each new line of the agents\' session files goes into mesh as it is written (until Ctrl-C)',
     hooks: 'install or remove the Claude Code hooks that import a session when Claude Code stops or compacts it',
