@@ -9,7 +9,7 @@ import { constants } from 'node:fs'
 import { lstat, mkdir, open, readdir, rename } from 'node:fs/promises'
 import { dirname, join, relative, sep } from 'node:path'
 import type { NativeRecord } from '../../crdt/records.js'
-import { joinJsonl, jsonlBytes, splitJsonl } from './jsonl.js'
+import { heldBackTail, joinJsonl, jsonlBytes, splitJsonl, type HeldBackTail } from './jsonl.js'
 import { remapLines, type FieldMatcher } from './remap.js'
 
 /** Records of at most this many bytes of text; a longer one travels in parts (one entry is at most 1 MiB). */
@@ -30,9 +30,11 @@ export async function readFileNoFollow (path: string): Promise<Buffer> {
   }
 }
 
-/** The records of one JSONL file of the bundle. */
-export function jsonlRecords (buf: Buffer, file: string, key: LineKeyer): { records: NativeRecord[], lines: string[] } {
-  return keyedLines(splitJsonl(buf).lines, file, key)
+/** The records of one JSONL file of the bundle, with the torn last line it held back (if any). */
+export function jsonlRecords (buf: Buffer, file: string, key: LineKeyer): { records: NativeRecord[], lines: string[], heldBack?: HeldBackTail } {
+  const split = splitJsonl(buf)
+  const heldBack = heldBackTail(split, file)
+  return { ...keyedLines(split.lines, file, key), ...(heldBack !== undefined ? { heldBack } : {}) }
 }
 
 /** The records of a JSONL file's lines, split already (a caller that read them first splits once). */

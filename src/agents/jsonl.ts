@@ -12,6 +12,26 @@ export interface SplitResult {
   taken: number
   /** Whether the last line kept had no '\n' after it. */
   unterminated: boolean
+  /** Bytes of a torn last line left for next time (0: none); it would be line `lines.length + 1`. */
+  heldBack: number
+}
+
+/**
+ * A last line left for the next import: no '\n' after it and not JSON. The agent may be writing
+ * it right now (the next import takes it whole), or it crashed mid-write (then it never will):
+ * said, not held back without a word.
+ */
+export interface HeldBackTail {
+  /** The bundle's file ('' the main transcript, else the side file's path in its folder). */
+  file: string
+  /** Its line number (1-based). */
+  line: number
+  bytes: number
+}
+
+/** The torn last line a split held back, if any. */
+export function heldBackTail (split: SplitResult, file = ''): HeldBackTail | undefined {
+  return split.heldBack > 0 ? { file, line: split.lines.length + 1, bytes: split.heldBack } : undefined
 }
 
 export function splitJsonl (buf: Buffer): SplitResult {
@@ -41,7 +61,7 @@ export function splitJsonl (buf: Buffer): SplitResult {
     unterminated = true
   }
   // Blank lines carry nothing an agent reads; dropping them would change the bytes, so they stay.
-  return { lines, taken, unterminated }
+  return { lines, taken, unterminated, heldBack: buf.length - taken }
 }
 
 /** The bytes as text, or undefined when they are not UTF-8 (they would not come back the same). */

@@ -9,7 +9,7 @@ import { basename, join } from 'node:path'
 import { isBundlePath, type NativeRecord } from '../../../crdt/records.js'
 import { AgentBusyError, InvalidInputError, type Hint } from '../../errors.js'
 import { fileRecord, filesOf, jsonlBytes, jsonlRecords, keyedLines, listFiles, readFileNoFollow, readIfThere, keepsLinesOf, sameThere, writeFileAtomic } from '../bundle.js'
-import { splitJsonl } from '../jsonl.js'
+import { heldBackTail, splitJsonl, type HeldBackTail } from '../jsonl.js'
 import { remapLines } from '../remap.js'
 import { busy } from '../running.js'
 import { checkChain, type ChainProblem } from './chain.js'
@@ -24,7 +24,11 @@ function importFirst (path: string): Hint {
   return { sep: ' ', cli: `(import it first with \`mesh agent import claude --file ${path}\`, or pass --force to replace it)`, mcp: '(call agents_resume again with force: true to replace it)' }
 }
 
-export interface ReadBundle { sessionId: string, cwd?: string, records: NativeRecord[], view: ViewMessage[], lines: number }
+export interface ReadBundle {
+  sessionId: string, cwd?: string, records: NativeRecord[], view: ViewMessage[], lines: number
+  /** Torn last lines left for the next import (the agent writing them, or cut off by a crash). */
+  heldBack?: HeldBackTail[]
+}
 
 /**
  * Reads a transcript and its side folder. `map` rewrites paths before the lines are keyed: a
@@ -33,7 +37,11 @@ export interface ReadBundle { sessionId: string, cwd?: string, records: NativeRe
  */
 export async function readClaudeBundle (transcript: string, map?: { from: string, to: string }): Promise<ReadBundle> {
   const buf = await readFileNoFollow(transcript)
-  const split = splitJsonl(buf).lines
+  const whole = splitJsonl(buf)
+  const split = whole.lines
+  const held: HeldBackTail[] = []
+  const mainTail = heldBackTail(whole)
+  if (mainTail !== undefined) held.push(mainTail)
   // A sub-agent's transcript is part of its parent session's bundle, not a session of its own.
   const parent = sidechainParent(split)
   if (parent !== undefined) throw new InvalidInputError(`${transcript} is a sub-agent's transcript of Claude Code session ${parent}: import that session's main file (${parent}.jsonl, with --session ${parent}), which takes its sub-agents along`, { path: transcript, sessionId: parent })
@@ -45,10 +53,13 @@ export async function readClaudeBundle (transcript: string, map?: { from: string
   const side = sideDir(transcript)
   for (const rel of await listFiles(side)) {
     const buf = await readFileNoFollow(join(side, rel))
-    if (rel.endsWith('.jsonl')) records.push(...jsonlRecords(buf, rel, key).records)
-    else records.push(fileRecord(buf, rel))
+    if (rel.endsWith('.jsonl')) {
+      const side = jsonlRecords(buf, rel, key)
+      records.push(...side.records)
+      if (side.heldBack !== undefined) held.push(side.heldBack)
+    } else records.push(fileRecord(buf, rel))
   }
-  return { sessionId, cwd: claudeCwd(main.records.map(r => r.text)), records, view: claudeView(main.records), lines: main.lines.length }
+  return { sessionId, cwd: claudeCwd(main.records.map(r => r.text)), records, view: claudeView(main.records), lines: main.lines.length, ...(held.length > 0 ? { heldBack: held } : {}) }
 }
 
 export interface WriteResult { path: string, files: string[], rewritten: number, indexDropped: boolean, command: string, /** Every file was there as it would be written: none was. */ unchanged?: true }

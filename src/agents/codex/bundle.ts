@@ -6,7 +6,7 @@ import { basename, dirname, join, relative, sep } from 'node:path'
 import type { NativeRecord } from '../../../crdt/records.js'
 import { AgentBusyError, InvalidInputError } from '../../errors.js'
 import { filesOf, jsonlBytes, onlyOursThere, readFileNoFollow, readIfThere, writeFileAtomic } from '../bundle.js'
-import { splitJsonl } from '../jsonl.js'
+import { heldBackTail, splitJsonl, type HeldBackTail } from '../jsonl.js'
 import { remapLines } from '../remap.js'
 import { busy } from '../running.js'
 import { shellQuote } from '../claude/bundle.js'
@@ -14,12 +14,14 @@ import type { ViewMessage } from '../claude/view.js'
 import { codexHome } from './home.js'
 import { codexMeta, codexPathFields, codexRecords, codexView } from './records.js'
 
-export interface CodexBundle { sessionId: string, cwd?: string, name: string, dir?: string, records: NativeRecord[], view: ViewMessage[], lines: number }
+export interface CodexBundle { sessionId: string, cwd?: string, name: string, dir?: string, records: NativeRecord[], view: ViewMessage[], lines: number, /** A torn last line left for the next import. */ heldBack?: HeldBackTail[] }
 
 export async function readCodexRollout (path: string, opts: { env?: NodeJS.ProcessEnv, map?: { from: string, to: string } } = {}): Promise<CodexBundle> {
   const env = opts.env ?? process.env
   const buf = await readFileNoFollow(path)
-  const split = splitJsonl(buf).lines
+  const whole = splitJsonl(buf)
+  const split = whole.lines
+  const tail = heldBackTail(whole)
   const lines = opts.map !== undefined ? remapLines(split, codexPathFields, opts.map).lines : split
   const meta = codexMeta(lines)
   const fromName = /([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})\.jsonl$/i.exec(basename(path))?.[1]
@@ -27,7 +29,7 @@ export async function readCodexRollout (path: string, opts: { env?: NodeJS.Proce
   if (sessionId === undefined) throw new InvalidInputError(`${path} has no session_meta id and its name no session id: not a Codex rollout?`, { path })
   const records = codexRecords(lines, sessionId).map(r => ({ ...r, file: '' }))
   const rel = relative(codexHome(env), dirname(path)).split(sep).join('/')
-  return { sessionId, cwd: meta.cwd, name: basename(path), dir: rel.startsWith('..') ? undefined : rel, records, view: codexView(records), lines: lines.length }
+  return { sessionId, cwd: meta.cwd, name: basename(path), dir: rel.startsWith('..') ? undefined : rel, records, view: codexView(records), lines: lines.length, ...(tail !== undefined ? { heldBack: [tail] } : {}) }
 }
 
 export function codexExportFile (records: readonly NativeRecord[], map?: { from: string, to: string }): { bytes: Buffer, rewritten: number } {

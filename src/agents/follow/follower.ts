@@ -23,6 +23,15 @@ export const LIVE_MS = 5 * 60_000
 
 export interface Captured { key: string, stream: string, records: number, added: number, messages: number }
 
+/**
+ * A line left unfinished this long (no '\n', not JSON, the file not written since) is said:
+ * an agent writes a line in one go, so one that stays torn was most likely cut off by a crash.
+ */
+export const HELD_QUIET_MS = 10_000
+
+/** A stream's last line held back: not whole, and the file not written for HELD_QUIET_MS. */
+export interface HeldBack { key: string, stream: string, path?: string, bytes: number, /** When the file was last written. */ mtimeMs: number }
+
 export interface FollowerOptions {
   api: MeshApi
   sources: Source[]
@@ -31,6 +40,8 @@ export interface FollowerOptions {
   log: (line: string) => void
   /** After records were stored. */
   onCapture?: (c: Captured) => void
+  /** A stream's last line stays unfinished (HeldBack): said once for each such line. */
+  onHeldBack?: (h: HeldBack) => void
   /** The poll's period (default 1000 ms); watch events wake the follower before it. */
   pollMs?: number
   /** Take the lease of live sessions (default true). */
@@ -51,6 +62,8 @@ export class Follower {
   private readonly leased = new Set<string>()
   private readonly watchers = new Map<string, FSWatcher>()
   private readonly reported = new Map<string, string>()
+  /** The held-back line said per stream (its offset and length), so it is said once. */
+  private readonly heldSaid = new Map<string, string>()
   private dirty = false
   private wake: (() => void) | undefined
   private timer: ReturnType<typeof setTimeout> | undefined
@@ -160,6 +173,7 @@ export class Follower {
           if (this.cursors.get(s.id) !== undefined) await this.o.cursors.delete(s.id)
           this.cursors.delete(s.id)
           this.followed.delete(s.id)
+          this.heldSaid.delete(s.id)
           break
         }
         if (r.records.length > 0) out.push(await this.store(s, r, held))
@@ -173,7 +187,7 @@ export class Follower {
           if (typeof off === 'number') f.offset = off
           if (r.records.length > 0) f.capturedAt = Date.now()
         }
-        if (r.records.length === 0) break
+        if (r.records.length === 0) { this.sayHeldBack(s, r); break }
       }
       this.reported.delete(s.id)
     } catch (err) {
@@ -206,6 +220,17 @@ export class Follower {
     const c = { key: s.key, stream: s.id, records: r.records.length, added, messages }
     if (added > 0) this.o.onCapture?.(c)
     return c
+  }
+
+  /** Says a stream's unfinished last line once it has stayed so for HELD_QUIET_MS (else nothing: the agent is writing it). */
+  private sayHeldBack (s: Stream, r: StreamRead): void {
+    const bytes = r.heldBack ?? 0
+    if (bytes === 0) { this.heldSaid.delete(s.id); return }
+    if (Date.now() - r.mtimeMs < HELD_QUIET_MS) return
+    const which = `${JSON.stringify(r.cursor)}:${bytes}`
+    if (this.heldSaid.get(s.id) === which) return
+    this.heldSaid.set(s.id, which)
+    this.o.onHeldBack?.({ key: s.key, stream: s.id, ...(s.path !== undefined ? { path: s.path } : {}), bytes, mtimeMs: r.mtimeMs })
   }
 
   /** Takes the session's lease (live here), unless another device holds a live one. */

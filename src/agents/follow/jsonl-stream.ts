@@ -63,7 +63,7 @@ export class JsonlStream implements Stream {
     if (seen?.size !== undefined && c !== undefined && seen.offset === c.offset && seen.heldCwd === held?.cwd) {
       let st
       try { st = await stat(this.path) } catch (err: any) { if (err?.code === 'ENOENT') { this.state = undefined; return undefined } throw err }
-      if (st.size === seen.size && st.mtimeMs === seen.mtimeMs) return { records: [], messages: [], meta: { cwd: held?.cwd ?? seen.fileCwd, ...this.o.meta }, cursor: c, mtimeMs: st.mtimeMs }
+      if (st.size === seen.size && st.mtimeMs === seen.mtimeMs) return { records: [], messages: [], meta: { cwd: held?.cwd ?? seen.fileCwd, ...this.o.meta }, cursor: c, mtimeMs: st.mtimeMs, ...heldBack(st.size - c.offset) }
     }
     const r = await readTail(this.path, c)
     if (r === undefined) { this.state = undefined; return undefined }
@@ -81,7 +81,7 @@ export class JsonlStream implements Stream {
     st.mtimeMs = r.mtimeMs
     const records: NativeRecord[] = keyed.map(k => ({ ...k, file: this.o.file }))
     const messages = this.o.file === '' && keyed.length > 0 ? this.o.view(keyed) : []
-    return { records, messages, meta: { cwd: held?.cwd ?? st.fileCwd, ...this.o.meta }, cursor: r.cursor, mtimeMs: r.mtimeMs }
+    return { records, messages, meta: { cwd: held?.cwd ?? st.fileCwd, ...this.o.meta }, cursor: r.cursor, mtimeMs: r.mtimeMs, ...heldBack(r.more ? 0 : r.size - r.cursor.offset) }
   }
 
   /** The numbering and cwd of the file's lines before `offset`. */
@@ -97,6 +97,9 @@ export class JsonlStream implements Stream {
     return st
   }
 }
+
+/** Bytes after the cursor at the end of the file: a line not finished (readTail takes every whole one). */
+const heldBack = (bytes: number): { heldBack?: number } => bytes > 0 ? { heldBack: bytes } : {}
 
 function mapBack (fileCwd: string | undefined, held: Held | undefined): PathMap | undefined {
   return held?.cwd !== undefined && fileCwd !== undefined && held.cwd !== fileCwd ? { from: fileCwd, to: held.cwd } : undefined

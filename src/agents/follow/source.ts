@@ -29,6 +29,11 @@ export interface StreamRead {
   cursor: unknown
   /** When the agent last wrote the stream (ms since the epoch): a live session is recent. */
   mtimeMs: number
+  /**
+   * Bytes at the end that are not a whole line yet (no '\n', not JSON), left for a later read:
+   * the agent is writing that line, or was cut off mid-write (the follower says so once it stays).
+   */
+  heldBack?: number
 }
 
 export interface Stream {
@@ -39,6 +44,8 @@ export interface Stream {
   readonly sessionId: string
   /** The mesh session, agent:<agent>:<sessionId>. */
   readonly key: string
+  /** The file it reads, when it is one. */
+  readonly path?: string
   /** What is new after `cursor` (undefined: from the start); undefined when the stream is gone. */
   read: (cursor: unknown, held: Held | undefined, options?: AbortOptions) => Promise<StreamRead | undefined>
 }

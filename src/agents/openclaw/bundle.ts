@@ -12,7 +12,7 @@ import type { NativeRecord } from '../../../crdt/records.js'
 import { AgentBusyError, InvalidInputError } from '../../errors.js'
 import { filesOf, jsonlBytes, onlyOursThere, readFileNoFollow, readIfThere, writeFileAtomic } from '../bundle.js'
 import { contentId, parseObject } from '../ids.js'
-import { splitJsonl } from '../jsonl.js'
+import { heldBackTail, splitJsonl, type HeldBackTail } from '../jsonl.js'
 import { remapLines } from '../remap.js'
 import { busy } from '../running.js'
 import { shellQuote } from '../claude/bundle.js'
@@ -23,11 +23,13 @@ import { openclawMeta, openclawPathFields, openclawRecords, openclawSessionId, o
 
 export const OPENCLAW_INDEX_FILE = 'openclaw-index.jsonl'
 
-export interface OpenclawBundle { sessionId: string, cwd?: string, name: string, dir?: string, sessionKey?: string, records: NativeRecord[], view: ViewMessage[], lines: number }
+export interface OpenclawBundle { sessionId: string, cwd?: string, name: string, dir?: string, sessionKey?: string, records: NativeRecord[], view: ViewMessage[], lines: number, /** A torn last line left for the next import. */ heldBack?: HeldBackTail[] }
 
 export async function readOpenclawSession (path: string, opts: { env?: NodeJS.ProcessEnv, map?: { from: string, to: string } } = {}): Promise<OpenclawBundle> {
   const buf = await readFileNoFollow(path)
-  const split = splitJsonl(buf).lines
+  const whole = splitJsonl(buf)
+  const split = whole.lines
+  const tail = heldBackTail(whole)
   const lines = opts.map !== undefined ? remapLines(split, openclawPathFields, opts.map).lines : split
   const meta = openclawMeta(lines)
   if (meta.version === undefined && meta.id === undefined) throw new InvalidInputError(`${path} has no session header line: not an OpenClaw (pi) transcript?`, { path })
@@ -49,7 +51,7 @@ export async function readOpenclawSession (path: string, opts: { env?: NodeJS.Pr
     const text = JSON.stringify({ sessionKey: keyed.sessionKey, entry })
     records.push({ id: contentId('session_entry', sessionId, text), file: OPENCLAW_INDEX_FILE, kind: 'session_entry', text })
   }
-  return { sessionId, cwd: meta.cwd, name, dir: rel !== undefined && /^agents\/[^/]+\/sessions$/.test(rel) ? rel : undefined, sessionKey: keyed?.sessionKey, records, view: openclawView(records.filter(r => r.file === '')), lines: lines.length }
+  return { sessionId, cwd: meta.cwd, name, dir: rel !== undefined && /^agents\/[^/]+\/sessions$/.test(rel) ? rel : undefined, sessionKey: keyed?.sessionKey, records, view: openclawView(records.filter(r => r.file === '')), lines: lines.length, ...(tail !== undefined ? { heldBack: [tail] } : {}) }
 }
 
 export function openclawExportFile (records: readonly NativeRecord[], map?: { from: string, to: string }): { bytes: Buffer, rewritten: number } {

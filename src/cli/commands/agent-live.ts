@@ -9,7 +9,7 @@
 import { existsSync, realpathSync } from 'node:fs'
 import { join } from 'node:path'
 import {
-  applyClaudeHooks, ClaudeSource, CursorStore, Follower, FollowReporter, followSources, parseSince, shellQuote, type Captured
+  applyClaudeHooks, ClaudeSource, CursorStore, Follower, FollowReporter, followSources, HELD_QUIET_MS, parseSince, shellQuote, type Captured, type HeldBack
 } from '../../agents/index.js'
 import type { MeshApi } from '../../api/api.js'
 import { isMeshError, UsageError } from '../../errors.js'
@@ -23,12 +23,16 @@ export function formatCapture (c: Captured): string {
   return `captured      ${c.key}: +${c.added} record${c.added === 1 ? '' : 's'}${c.messages > 0 ? ` (${c.messages} message${c.messages === 1 ? '' : 's'})` : ''}`
 }
 
+export function formatHeldBack (h: HeldBack): string {
+  return `held back     ${h.key}: the last line of ${h.path ?? h.stream} (${h.bytes} byte${h.bytes === 1 ? '' : 's'}) is not whole (no newline, not JSON) and has not changed for ${Math.round(HELD_QUIET_MS / 1000)} s: captured once the agent finishes it (if the agent stopped mid-write, it never will)`
+}
+
 /** Starts following `list` (claude,codex) through `api` (its first pass runs in the background). */
-export function startFollowing (api: MeshApi, g: Globals, list: string, opts: { since?: string, print: (c: Captured) => void, log: (line: string) => void }): Follower {
+export function startFollowing (api: MeshApi, g: Globals, list: string, opts: { since?: string, print: (c: Captured) => void, log: (line: string) => void, held: (h: HeldBack) => void }): Follower {
   const since = opts.since !== undefined ? parseSince(opts.since) : undefined
   const sources = followSources(list, process.env, since)
   const reporter = new FollowReporter(api, sources.map(s => s.agent), () => !(api instanceof DaemonFollower) || api.following)
-  const f = new Follower({ api, sources, cursors: cursorStore(g), log: opts.log, onCapture: opts.print, afterPass: async f => { await reporter.afterPass(f) }, onStop: async f => { await reporter.stopped(f) } })
+  const f = new Follower({ api, sources, cursors: cursorStore(g), log: opts.log, onCapture: opts.print, onHeldBack: opts.held, afterPass: async f => { await reporter.afterPass(f) }, onStop: async f => { await reporter.stopped(f) } })
   f.start()
   return f
 }
@@ -42,6 +46,7 @@ export async function followCmd (g: Globals, list: string | undefined, values: R
     f = startFollowing(api, g, list, {
       since: values.since as string | undefined,
       print: c => { g.json ? out.line(JSON.stringify({ event: 'captured', ...c })) : out.line(formatCapture(c)) },
+      held: h => { g.json ? out.line(JSON.stringify({ event: 'held-back', ...h })) : out.line(formatHeldBack(h)) },
       log: line => { out.err(line) }
     })
     if (!g.json) out.line(`following ${list} (pid ${process.pid}); Ctrl-C stops`)

@@ -12,7 +12,7 @@ import {
   listCodexSessions, readClaudeBundle, readCodexRollout, redact, toParts, filesOf, findOpenclawSession, listOpenclawSessions,
   readOpenclawSession, openclawExportFile, hermesExportFile, translateSession, TRANSLATE_TARGETS, parseSince, resumeAgentSession,
   fetchAgentRecords, AGENT_NAMES, isAgentName, listOpenclawDbSessions, readOpenclawDbSession, checkChain, type AgentMeta, type AgentName,
-  writeOutFile, type ChainProblem, type OpenclawDbSession
+  writeOutFile, type ChainProblem, type HeldBackTail, type OpenclawDbSession
 } from '../../agents/index.js'
 import { importHermes, listHermesHere } from './agent-hermes.js'
 import { followCmd, hookCmd, hooksCmd } from './agent-live.js'
@@ -108,7 +108,10 @@ async function importCmd (g: Globals, a: string | undefined, values: Record<stri
   const path = file !== undefined ? await fileToImport(file) : db !== undefined ? db.db : agent === 'claude' ? await findClaudeSession(session as string) : agent === 'codex' ? (await findCodexSession(session as string)).path : (await findOpenclawSession(session as string)).path
   const result = await withApi(g, async api => await importOne(api, g, agent, path, values, db))
   // Nothing was sent, so no session was made: said, rather than "0 new records of 0" and a session that is not there.
-  if (result.records === 0) throw new InvalidInputError(`${path} holds no records yet (the agent writes its first line once the conversation starts): nothing was imported`, { path })
+  if (result.records === 0) {
+    const first = result.heldBack?.find(h => h.file === '')
+    throw new InvalidInputError(`${path} holds no records yet (${first !== undefined ? `its one line, ${plural(first.bytes, 'byte')}, is not whole: the agent is writing it, or stopped mid-write` : 'the agent writes its first line once the conversation starts'}): nothing was imported`, { path, ...(result.heldBack !== undefined ? { heldBack: result.heldBack } : {}) })
+  }
   if (g.json) out.json(result)
   else out.line(`${result.key}: ${result.added} new record${result.added === 1 ? '' : 's'} of ${result.records} (${result.lines} line${result.lines === 1 ? '' : 's'} in ${path})${result.mappedFrom !== undefined ? `, paths mapped back from ${result.mappedFrom} to ${result.cwd ?? ''}` : ''}`)
   return 0
@@ -155,7 +158,20 @@ function progress (line: string, last = false): void {
   else process.stderr.write(line + '\n')
 }
 
-interface ImportResult { key: string, path: string, sessionId: string, lines: number, records: number, added: number, total: number, messages: number, cwd?: string, gitRemote?: string, mappedFrom?: string, /** Lines that are not JSON, kept as written. */ unparsed?: number, /** Claude: what breaks the transcript's chain (resume refuses it). */ chainProblems?: ChainProblem[] }
+interface ImportResult {
+  key: string, path: string, sessionId: string, lines: number, records: number, added: number, total: number, messages: number, cwd?: string, gitRemote?: string, mappedFrom?: string
+  /** Lines that are not JSON, kept as written. */
+  unparsed?: number
+  /** A torn last line (no '\n', not JSON) of the file (or of a side file) left for the next import: the agent writing it, or cut off by a crash. */
+  heldBack?: HeldBackTail[]
+  /** Claude: what breaks the transcript's chain (resume refuses it). */
+  chainProblems?: ChainProblem[]
+}
+
+/** What a held-back last line is, said once per file: it is not lost, nor imported yet. */
+export function heldBackNote (path: string, h: HeldBackTail): string {
+  return `note: the last line of ${h.file === '' ? path : `${h.file} beside ${path}`} (line ${h.line}, ${plural(h.bytes, 'byte')}) is not whole (no newline, not JSON): left out for now; an import after the agent finishes it takes it (if the agent stopped mid-write, it never will: end the line or cut it off)`
+}
 
 /** One session: a file, or (`db`) an OpenClaw session of its database era. */
 async function importOne (api: MeshApi, g: Globals, agent: AgentName, path: string, values: Record<string, unknown>, db?: OpenclawDbSession): Promise<ImportResult> {
@@ -206,7 +222,9 @@ async function importOne (api: MeshApi, g: Globals, agent: AgentName, path: stri
   // A line that is not JSON (a write cut short by a crash, an edit by hand) is kept as written, and said.
   const unparsed = b.records.filter(r => r.kind === 'unparsed').length
   if (unparsed > 0 && !g.json) out.err(`note: ${unparsed} line${unparsed === 1 ? '' : 's'} of ${path} ${unparsed === 1 ? 'is' : 'are'} not JSON: kept as written (shown as "[unparsed line]")`)
-  return { key, path, sessionId: b.sessionId, lines: b.lines, records: b.records.length, added, total, messages, cwd, gitRemote: remote, mappedFrom: map?.from, ...(unparsed > 0 ? { unparsed } : {}), ...(broken.length > 0 ? { chainProblems: broken.slice(0, 20) } : {}) }
+  const heldBack = b.heldBack ?? []
+  if (!g.json) for (const h of heldBack) out.err(heldBackNote(path, h))
+  return { key, path, sessionId: b.sessionId, lines: b.lines, records: b.records.length, added, total, messages, cwd, gitRemote: remote, mappedFrom: map?.from, ...(unparsed > 0 ? { unparsed } : {}), ...(heldBack.length > 0 ? { heldBack } : {}), ...(broken.length > 0 ? { chainProblems: broken.slice(0, 20) } : {}) }
 }
 
 export async function recordedMeta (api: MeshApi, key: string): Promise<AgentMeta | undefined> {

@@ -185,10 +185,11 @@ export const joinCmd: Command = {
       started = true
       for (const e of early.splice(0)) print(e)
       if (followList !== undefined) {
-        const { formatCapture, startFollowing } = await import('./agent-live.js')
+        const { formatCapture, formatHeldBack, startFollowing } = await import('./agent-live.js')
         // Through the API like every front-end: the same calls `mesh agent follow` makes over the socket.
         follower = startFollowing(host.api, g, followList, {
           print: c => { if (g.json) out.line(JSON.stringify({ ...c, event: 'captured' })); else live.line(formatCapture(c)) },
+          held: h => { if (g.json) out.line(JSON.stringify({ ...h, event: 'held-back' })); else live.line(formatHeldBack(h)) },
           log: line => { if (g.json) out.line(JSON.stringify({ event: 'follow-note', line })); else live.line(`follow        ${line}`) }
         })
         if (!g.json) live.line(`following     ${followList}`)
