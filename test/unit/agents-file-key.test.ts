@@ -7,7 +7,7 @@
 import { mkdir, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
-import { claudeSessionId, openclawSessionId, readClaudeBundle, readCodexRollout, readOpenclawSession } from '../../src/agents/index.js'
+import { claudeSessionId, CodexSource, codexSessionId, findCodexSession, listCodexSessions, openclawSessionId, readClaudeBundle, readCodexRollout, readCodexSessionId, readOpenclawSession } from '../../src/agents/index.js'
 import { stopAfterEach } from '../helpers/teardown.js'
 import { tempDir } from '../helpers/tmp.js'
 
@@ -56,6 +56,41 @@ describe('the key of a --file import', () => {
     const d = await tmp()
     await writeFile(join(d, 'export.jsonl'), line({ timestamp: '2026-01-02T03:04:05Z', type: 'session_meta', payload: { id: SID, cwd: '/w', timestamp: '2026-01-02T03:04:05Z' } }))
     expect((await readCodexRollout(join(d, 'export.jsonl'))).sessionId).toBe(SID)
+  })
+
+  // The rule codex resume goes by (the thread id in session_meta), the same for every reader.
+  it('Codex: a rollout whose name says another id keys by its session_meta id in the import, the listing and the follower', async () => {
+    const home = await tmp()
+    const day = join(home, 'sessions', '2026', '01', '02')
+    await mkdir(day, { recursive: true })
+    const path = join(day, `rollout-2026-01-02T03-04-05-${OLD}.jsonl`)
+    // A first line longer than one read of the file's head.
+    await writeFile(path, line({ timestamp: '2026-01-02T03:04:05Z', type: 'session_meta', payload: { id: SID, cwd: '/w', timestamp: '2026-01-02T03:04:05Z', instructions: 'x'.repeat(100_000) } }) +
+      line({ timestamp: '2026-01-02T03:04:06Z', type: 'response_item', payload: { type: 'message', role: 'user', content: [{ type: 'input_text', text: 'hi' }] } }))
+    const env = { CODEX_HOME: home }
+    expect((await readCodexRollout(path, { env })).sessionId).toBe(SID)
+    expect(await readCodexSessionId(path)).toEqual({ sessionId: SID, settled: true })
+    expect((await listCodexSessions(env)).map(s => s.sessionId)).toEqual([SID])
+    // Found by the id codex resume takes, and by the one its name shows.
+    expect((await findCodexSession(SID, env)).path).toBe(path)
+    expect((await findCodexSession(OLD, env)).path).toBe(path)
+    const [stream] = (await new CodexSource(env).scan()).streams
+    expect(stream?.key).toBe(`agent:codex:${SID}`)
+    expect(stream?.id).toBe(`codex:${path}#${SID}`)
+
+    // No session_meta line: the name's id, for every reader.
+    const bare = join(day, `rollout-2026-01-02T03-04-07-${SID.replace('7c1d', '9c1d')}.jsonl`)
+    await writeFile(bare, line({ timestamp: '2026-01-02T03:04:07Z', type: 'response_item', payload: { type: 'message', role: 'user', content: [] } }))
+    const bareId = SID.replace('7c1d', '9c1d')
+    expect(codexSessionId([], `rollout-x-${bareId.toUpperCase()}.jsonl`)).toBe(bareId)
+    expect((await readCodexRollout(bare, { env })).sessionId).toBe(bareId)
+    expect((await readCodexSessionId(bare)).sessionId).toBe(bareId)
+
+    // A rollout whose first line is still being written is not keyed yet: the follower waits for it.
+    const fresh = join(day, `rollout-2026-01-02T03-04-08-${OLD.replace('0f3a', '1f3a')}.jsonl`)
+    await writeFile(fresh, '{"timestamp":"2026-01-02T03:04:08Z","type":"session_me')
+    expect((await readCodexSessionId(fresh)).settled).toBe(false)
+    expect((await new CodexSource(env).scan()).streams.map(s => s.key).sort()).toEqual([`agent:codex:${SID}`, `agent:codex:${bareId}`].sort())
   })
 })
 

@@ -12,7 +12,7 @@ import { busy } from '../running.js'
 import { shellQuote } from '../claude/bundle.js'
 import type { ViewMessage } from '../claude/view.js'
 import { codexHome } from './home.js'
-import { codexMeta, codexPathFields, codexRecords, codexView } from './records.js'
+import { codexMeta, codexPathFields, codexRecords, codexSessionId, codexView } from './records.js'
 
 export interface CodexBundle { sessionId: string, cwd?: string, name: string, dir?: string, records: NativeRecord[], view: ViewMessage[], lines: number, /** A torn last line left for the next import. */ heldBack?: HeldBackTail[] }
 
@@ -24,8 +24,7 @@ export async function readCodexRollout (path: string, opts: { env?: NodeJS.Proce
   const tail = heldBackTail(whole)
   const lines = opts.map !== undefined ? remapLines(split, codexPathFields, opts.map).lines : split
   const meta = codexMeta(lines)
-  const fromName = /([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})\.jsonl$/i.exec(basename(path))?.[1]
-  const sessionId = meta.id ?? fromName
+  const sessionId = codexSessionId(lines, basename(path))
   if (sessionId === undefined) throw new InvalidInputError(`${path} has no session_meta id and its name no session id: not a Codex rollout?`, { path })
   const records = codexRecords(lines, sessionId).map(r => ({ ...r, file: '' }))
   const rel = relative(codexHome(env), dirname(path)).split(sep).join('/')

@@ -21,15 +21,30 @@ export function codexLineKey (text: string, sessionId: string): LineRecord {
   return { id: contentId(kind, sessionId, text), kind, text }
 }
 
-/** The session id and cwd from the session_meta line. */
-export function codexMeta (lines: readonly string[]): { id?: string, cwd?: string, timestamp?: string } {
+/** The session id and cwd from the (first) session_meta line; `found` whether there is one. */
+export function codexMeta (lines: readonly string[]): { found?: true, id?: string, cwd?: string, timestamp?: string } {
   for (const l of lines) {
     const o = parseObject(l)
     if (o?.type !== 'session_meta') continue
     const p = o.payload as Record<string, unknown> | undefined
-    return { id: typeof p?.id === 'string' ? p.id : undefined, cwd: typeof p?.cwd === 'string' ? p.cwd : undefined, timestamp: typeof p?.timestamp === 'string' ? p.timestamp : undefined }
+    return { found: true, id: typeof p?.id === 'string' ? p.id : undefined, cwd: typeof p?.cwd === 'string' ? p.cwd : undefined, timestamp: typeof p?.timestamp === 'string' ? p.timestamp : undefined }
   }
   return {}
+}
+
+/** The session id in a rollout's file name (`rollout-<time>-<uuid>.jsonl`, or any name ending in `<uuid>.jsonl`), lower-cased. */
+export function codexNameId (fileName: string): string | undefined {
+  return /([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})\.jsonl$/i.exec(fileName)?.[1]?.toLowerCase()
+}
+
+/**
+ * The one rule for which session a Codex rollout is, wherever it is read (an import, the
+ * follower, the listing): the id of its session_meta line, the thread id `codex resume <id>`
+ * takes (AGENT-FORMATS.md §4), else, with no such line, the id in its file name. A rollout copied
+ * or renamed (or whose name was made by another tool) keys as the session it holds.
+ */
+export function codexSessionId (lines: readonly string[], fileName: string): string | undefined {
+  return codexMeta(lines).id ?? codexNameId(fileName)
 }
 
 export const codexPathFields: FieldMatcher = (p, isKey) => !isKey && p.length === 2 && p[0] === 'payload' && p[1] === 'cwd'

@@ -1,11 +1,14 @@
 /**
  * Codex as a follow source: every rollout under `$CODEX_HOME/sessions/YYYY/MM/DD/` (or
- * `~/.codex`), one JSONL stream each, never `auth.json`.
+ * `~/.codex`), one JSONL stream each, never `auth.json`. A rollout is the session its
+ * session_meta line names (readCodexSessionId: the rule an import keys it by), read once per
+ * file; one with no whole line yet waits for the next scan.
  */
 import { readdir } from 'node:fs/promises'
 import { join } from 'node:path'
-import { codexHome, listCodexSessions } from '../codex/home.js'
-import { codexLineKey, codexMeta, codexPathFields, codexView } from '../codex/records.js'
+import { isMeshError } from '../../errors.js'
+import { codexHome, listCodexRollouts, readCodexSessionId } from '../codex/home.js'
+import { codexLineKey, codexMeta, codexNameId, codexPathFields, codexView } from '../codex/records.js'
 import { JsonlStream } from './jsonl-stream.js'
 import type { Scan, Source, Stream } from './source.js'
 
@@ -21,17 +24,32 @@ export class CodexSource implements Source {
     const home = codexHome(this.env)
     const watch = [home, join(home, 'sessions'), ...await dirs(join(home, 'sessions'), 3)]
     const out: Stream[] = []
-    for (const r of await listCodexSessions(this.env)) {
+    const problems: string[] = []
+    for (const r of await listCodexRollouts(this.env)) {
       if (this.since !== undefined && r.mtimeMs < this.since) continue
-      const id = `codex:${r.path}`
-      let s = this.streams.get(id)
+      let s = this.streams.get(r.path)
       if (s === undefined) {
-        s = new JsonlStream({ id, agent: 'codex', sessionId: r.sessionId, key: `agent:codex:${r.sessionId}`, path: r.path, file: '', lineKey: codexLineKey, view: codexView, pathFields: codexPathFields, cwdOf: l => codexMeta(l).cwd, meta: { name: r.name, dir: r.dir } })
-        this.streams.set(id, s)
+        let found
+        try {
+          found = await readCodexSessionId(r.path)
+        } catch (err: any) {
+          if (err?.code === 'ENOENT') continue
+          // One file that cannot be read as lines: said (and tried again next scan), the others followed.
+          if (!isMeshError(err)) throw err
+          problems.push(`${r.path}: ${err.message}`)
+          continue
+        }
+        if (!found.settled || found.sessionId === undefined) continue
+        const sessionId = found.sessionId
+        // A rollout whose name says another session was followed under that one before: its cursor
+        // is not this key's, so the stream (and its cursor) is named anew and read from the start.
+        const id = codexNameId(r.name) === sessionId ? `codex:${r.path}` : `codex:${r.path}#${sessionId}`
+        s = new JsonlStream({ id, agent: 'codex', sessionId, key: `agent:codex:${sessionId}`, path: r.path, file: '', lineKey: codexLineKey, view: codexView, pathFields: codexPathFields, cwdOf: l => codexMeta(l).cwd, meta: { name: r.name, dir: r.dir } })
+        this.streams.set(r.path, s)
       }
       out.push(s)
     }
-    return { streams: out, watch }
+    return { streams: out, watch, ...(problems.length > 0 ? { problems } : {}) }
   }
 }
 
