@@ -316,11 +316,11 @@ export class AgentBusyError extends MeshError {
 /** A file named to be written (`--out FILE`) exists already: it is replaced only when asked (force, `--force`). */
 export class FileExistsError extends MeshError {
   static override name = 'FileExistsError'
-  constructor (message: string, details: Record<string, unknown> = {}, options?: { cause?: unknown }) { super('FILE_EXISTS', message, details, options) }
+  constructor (message: string, details: Record<string, unknown> = {}, options?: MeshErrorOptions) { super('FILE_EXISTS', message, details, options) }
 
   /** The one wording, for every command that writes a file it is given. */
   static forPath (path: string): FileExistsError {
-    return new FileExistsError(`refusing to overwrite ${path}: the file exists. Pass --force to replace it, or name another file`, { path })
+    return new FileExistsError(`refusing to overwrite ${path}: the file exists`, { path }, { hint: { sep: '. ', cli: 'Pass --force to replace it, or name another file', mcp: 'Call it again with force: true to replace it, or name another file' } })
   }
 }
 

@@ -74,7 +74,7 @@ export function httpStatusFor (code: string | undefined, details?: Record<string
   // Before the code's own status: a wrong pairing code is a 400, where PAIRING_FAILED is a 409.
   if (isBadInputReason(code, details)) return 400
   if (code.endsWith('NOT_FOUND') && code !== 'DAEMON_NOT_RUNNING') return 404
-  if (code === 'LEASE_HELD' || code === 'LEASE_NOT_HELD' || code === 'SESSION_EXISTS' || code === 'PAIRING_FAILED' || code === 'AGENT_BUSY') return 409
+  if (code === 'LEASE_HELD' || code === 'LEASE_NOT_HELD' || code === 'SESSION_EXISTS' || code === 'PAIRING_FAILED' || code === 'AGENT_BUSY' || code === 'FILE_EXISTS') return 409
   if (code === 'READ_ONLY' || code === 'MISSING_CAPABILITY' || code === 'NOT_ADMIN' || code === 'DEVICE_REVOKED') return 403
   if (code === 'UNAUTHORIZED') return 401
   // A wait's own timeout ran out (408), or the client went away (499: nobody reads it).
