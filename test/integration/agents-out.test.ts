@@ -96,4 +96,15 @@ describe('mesh agent resume KEY --out FILE (Hermes)', () => {
     expect(await readFile(out, 'utf8')).toBe(written)
     expect((await readdir(t.dir)).filter(n => n.endsWith('.tmp'))).toEqual([])
   }, 60_000)
+
+  it('without --out, replaces its own file under mesh-imports/ when run again, as before (no --force)', async () => {
+    const first = await mesh('agent', 'resume', KEY, '--json')
+    expect(first.code, first.stderr).toBe(0)
+    const path = JSON.parse(first.stdout).path as string
+    expect(path).toContain(join('hermes', 'mesh-imports'))
+    await writeFile(path, 'an older export of this session\n')
+    const again = await mesh('agent', 'resume', KEY, '--json')
+    expect(again.code, again.stderr).toBe(0)
+    expect(await readFile(path, 'utf8')).not.toBe('an older export of this session\n')
+  }, 60_000)
 })

@@ -67,8 +67,10 @@ export async function writeHermesExport (sessionId: string, records: readonly Na
     throw new InvalidInputError(`Hermes here already holds an older copy of session ${sessionId} (${held.db}), and its importer skips a session it holds: \`hermes --resume ${sessionId}\` would continue that copy. Delete it in Hermes (hermes sessions delete ${sessionId}), then resume again`, { path: held.db, sessionId })
   }
   // A file the user named is replaced only when asked; one there as it would be written is left as it is (a resume run again).
-  const same = opts.out !== undefined && held === undefined && await sameFile(path, bytes)
-  if (same === false && opts.force !== true && await isFileThere(path)) throw FileExistsError.forPath(path)
+  // mesh's own file under mesh-imports/ is replaced as before.
+  const named = opts.out !== undefined && held === undefined
+  const same = named && await sameFile(path, bytes)
+  if (named && !same && opts.force !== true && await isFileThere(path)) throw FileExistsError.forPath(path)
   await opts.ready?.()
   // Hermes has it as mesh has it: nothing to import.
   if (held !== undefined) return { path: held.db, rewritten, command: resume, unchanged: true }
