@@ -103,7 +103,7 @@ export class PeerSession {
   /** Ended by `fail`: counts as closed for everything that sends. */
   private failed = false
 
-  constructor (private readonly stream: Stream, peer: string, private readonly source: ReplicaSource, private readonly log: Logger, private readonly events: SessionEvents, private readonly options: SessionOptions = {}) {
+  constructor (readonly stream: Stream, peer: string, private readonly source: ReplicaSource, private readonly log: Logger, private readonly events: SessionEvents, private readonly options: SessionOptions = {}) {
     this.peer = peer
     this.transfers = new Transfers(peer, (t) => { events.progress?.(t) })
     const closed = (): boolean => this.closed || this.failed

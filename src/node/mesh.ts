@@ -27,7 +27,7 @@ import { buildLibp2p, type BuiltNode } from './mesh-libp2p.js'
 import { StatusReport } from './mesh-status.js'
 import type { MeshLibp2p, MeshNodeOptions, NodeEvent, NodeStatus, NodeVault, PeerStatus, Via } from './mesh-types.js'
 import { lastHeard } from './muxer.js'
-import { closeSurplus } from './one-connection.js'
+import { closeSurplus, surplus } from './one-connection.js'
 import type { PaceMode } from './pace.js'
 import { pairingCandidates, type PairingRendezvous, type RelayedCandidate } from './pair-relay.js'
 import { PeerBook } from './peer-book.js'
@@ -337,10 +337,18 @@ export class MeshNode extends EventEmitter<{ event: [NodeEvent], 'caught-up': [s
     }
   }
 
-  /** Closes the connections to a peer beyond the one kept (one-connection.ts); this side decides if its PeerId is the smaller. */
-  private oneConnection (peerId: string): void {
-    if (this.stopped) return
-    closeSurplus(this.libp2p.getConnections(peerIdFromString(peerId)), this.libp2p.peerId.toString() < peerId)
+  /**
+   * Closes the connections to a peer beyond the one kept (one-connection.ts): this side decides
+   * if its PeerId is the smaller. One still proving membership is looked at again a second
+   * later (a handshake ends within the membership deadline).
+   */
+  private oneConnection (peerId: string, attempt = 0): void {
+    if (this.stopped || this.libp2p.peerId.toString() >= peerId) return
+    const session = this.libp2p.services.sync.sessionWith(peerId)
+    const runsSync = (c: Connection): boolean => session !== undefined && c.streams.includes(session.stream)
+    const { close, later } = surplus(this.libp2p.getConnections(peerIdFromString(peerId)), runsSync)
+    closeSurplus(close)
+    if (later && attempt < 30) this.timers.after(1000, () => { this.oneConnection(peerId, attempt + 1) })
   }
 
   private isRevokedPeer (peerId: string): boolean {
