@@ -4,7 +4,7 @@
  * and resumes as the session its lines belong to, so `claude --resume <id>` and OpenClaw find it.
  * Files the agents named themselves keep their names.
  */
-import { mkdir, writeFile } from 'node:fs/promises'
+import { mkdir, symlink, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
 import { claudeSessionId, CodexSource, codexSessionId, findCodexSession, listCodexSessions, openclawSessionId, readClaudeBundle, readCodexRollout, readCodexSessionId, readOpenclawSession } from '../../src/agents/index.js'
@@ -91,6 +91,17 @@ describe('the key of a --file import', () => {
     await writeFile(fresh, '{"timestamp":"2026-01-02T03:04:08Z","type":"session_me')
     expect((await readCodexSessionId(fresh)).settled).toBe(false)
     expect((await new CodexSource(env).scan()).streams.map(s => s.key).sort()).toEqual([`agent:codex:${SID}`, `agent:codex:${bareId}`].sort())
+
+    // A symlink named as a rollout is none (its reads refuse one): the listing and the follower
+    // pass it by and go on with the others, where its ELOOP used to end both.
+    await symlink(path, join(day, `rollout-2026-01-02T03-04-09-${OLD.replace('0f3a', '2f3a')}.jsonl`))
+    expect((await listCodexSessions(env)).map(s => s.sessionId).sort()).toEqual([SID, bareId, OLD.replace('0f3a', '1f3a')].sort())
+    expect((await new CodexSource(env).scan()).streams.map(s => s.key).sort()).toEqual([`agent:codex:${SID}`, `agent:codex:${bareId}`].sort())
+  })
+
+  it('Codex: a session_meta id that is no UUID does not make the key: the name\'s id does', () => {
+    const meta = line({ type: 'session_meta', payload: { id: 'not a session id', cwd: '/w' } })
+    expect(codexSessionId([meta], `rollout-x-${OLD}.jsonl`)).toBe(OLD)
   })
 })
 

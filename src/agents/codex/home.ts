@@ -4,10 +4,10 @@
  * Which session a rollout is comes from inside it (codexSessionId), as an import of it says.
  */
 import { constants } from 'node:fs'
-import { open, readdir, stat } from 'node:fs/promises'
+import { lstat, open, readdir } from 'node:fs/promises'
 import { homedir } from 'node:os'
 import { basename, join, relative, sep } from 'node:path'
-import { isMeshError, NotFoundError } from '../../errors.js'
+import { NotFoundError } from '../../errors.js'
 import { splitJsonl } from '../jsonl.js'
 import { codexMeta, codexNameId, codexSessionId } from './records.js'
 
@@ -33,8 +33,10 @@ export async function listCodexRollouts (env: NodeJS.ProcessEnv = process.env): 
       const p = join(d, n)
       if (depth < 3) { await walk(p, depth + 1); continue }
       if (!ROLLOUT.test(n)) continue
-      const st = await stat(p)
-      if (st.isFile()) out.push({ path: p, dir: relative(home, d).split(sep).join('/'), name: n, mtimeMs: st.mtimeMs, size: st.size })
+      // Not followed: a symlink is no rollout of Codex's (its reads refuse one too); a file gone
+      // since the listing is left out.
+      const st = await lstat(p).catch((err: NodeJS.ErrnoException) => { if (err.code === 'ENOENT') return undefined; throw err })
+      if (st?.isFile() === true) out.push({ path: p, dir: relative(home, d).split(sep).join('/'), name: n, mtimeMs: st.mtimeMs, size: st.size })
     }
   }
   await walk(root, 0)
@@ -43,8 +45,8 @@ export async function listCodexRollouts (env: NodeJS.ProcessEnv = process.env): 
 
 /**
  * Every rollout with the session it holds (each file read up to its session_meta line). A file
- * gone meanwhile is left out; one that cannot be read as lines is listed by its name's id (an
- * import of it says what is wrong with it).
+ * gone meanwhile is left out; one that cannot be read is listed by its name's id (an import of
+ * it says what is wrong with it).
  */
 export async function listCodexSessions (env: NodeJS.ProcessEnv = process.env): Promise<CodexRollout[]> {
   const out: CodexRollout[] = []
@@ -53,8 +55,9 @@ export async function listCodexSessions (env: NodeJS.ProcessEnv = process.env): 
     try {
       sessionId = (await readCodexSessionId(f.path)).sessionId
     } catch (err: any) {
+      // One file that cannot be read (gone, unreadable, not lines): listed by its name's id, or
+      // left out when gone; the others are listed all the same.
       if (err?.code === 'ENOENT') continue
-      if (!isMeshError(err)) throw err
     }
     out.push({ ...f, sessionId: sessionId ?? codexNameId(f.name) as string })
   }

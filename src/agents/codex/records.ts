@@ -44,8 +44,13 @@ export function codexNameId (fileName: string): string | undefined {
  * or renamed (or whose name was made by another tool) keys as the session it holds.
  */
 export function codexSessionId (lines: readonly string[], fileName: string): string | undefined {
-  return codexMeta(lines).id ?? codexNameId(fileName)
+  // Codex's ids are UUIDs; anything else in the line (a hand-edited or foreign file) would make a
+  // session key of whatever it holds, so the name's id stands instead.
+  const id = codexMeta(lines).id
+  return id !== undefined && UUID.test(id) ? id : codexNameId(fileName)
 }
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i
 
 export const codexPathFields: FieldMatcher = (p, isKey) => !isKey && p.length === 2 && p[0] === 'payload' && p[1] === 'cwd'
 

@@ -34,9 +34,8 @@ export class CodexSource implements Source {
           found = await readCodexSessionId(r.path)
         } catch (err: any) {
           if (err?.code === 'ENOENT') continue
-          // One file that cannot be read as lines: said (and tried again next scan), the others followed.
-          if (!isMeshError(err)) throw err
-          problems.push(`${r.path}: ${err.message}`)
+          // One file that cannot be read (unreadable, not lines): said (and tried again next scan), the others followed.
+          problems.push(`${r.path}: ${isMeshError(err) ? err.message : String(err?.code ?? err?.message ?? err)}`)
           continue
         }
         if (!found.settled || found.sessionId === undefined) continue
