@@ -4,12 +4,15 @@
  * sealed chunks written to a staged file. In one step (encodeStateAsUpdate, then sealing) a
  * 100,000-message session held the loop for about a second.
  */
+import { logger } from '@libp2p/logger'
 import { PARTS_MAGIC, SnapshotSealer, StatePartsEncoder, type SealContext } from '../../crdt/index.js'
 import { StoreWriteError } from '../errors.js'
 import { toHex, u32be, type Entry } from '../identity/index.js'
 import type { EntryStore, StoredSnapshot } from '../store/index.js'
 import type { Replica } from './replica.js'
 import { Slicer } from './slice.js'
+
+const log = logger('mesh:node:snapshot')
 
 /**
  * The replica's state as it is now, with the vector it covers, sealed (format 2: parts).
@@ -43,8 +46,10 @@ export async function sealReplica (ctx: SealContext, r: Replica, seq: bigint, sl
 /**
  * Seals the replica's state and stores it. It replaces only snapshots this document applied:
  * its state holds those, by construction. Undefined when the replica stopped meanwhile.
- * `atLeast`: the room an earlier try found it needs (the `needs` of its error); with less free,
- * it is refused at once, before sealing anything.
+ * `atLeast`: the room an earlier try found it needs at least (the `needs` of its error: twice
+ * what it had sealed when it gave up); with less free it is not tried (undefined, logged for
+ * debugging only: the first try said why), so each close or append past the threshold costs a
+ * statfs, not a seal of up to half the free space and an error.
  */
 export async function storeSnapshotOf (store: EntryStore, ctx: SealContext, r: Replica, seq: bigint, atLeast = 0): Promise<StoredSnapshot | undefined> {
   // The chunks wait on disk, not in memory, until the header that comes first in the file is
@@ -52,7 +57,7 @@ export async function storeSnapshotOf (store: EntryStore, ctx: SealContext, r: R
   // the document's size twice on disk at once. Given up before it would take the room kept
   // for the log's appends (KEEP_FREE).
   const room = await store.freeBytes() - KEEP_FREE
-  if (atLeast > room) throw noRoom(store, atLeast / 2, room)
+  if (atLeast > room) { log('snapshot of %s waits for room: %d bytes free past the reserve, at least %d needed', r.name, room, atLeast); return undefined }
   let size = 0
   const hold = (c: Uint8Array): Promise<void> | undefined => {
     size += c.byteLength

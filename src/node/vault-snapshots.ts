@@ -42,7 +42,7 @@ export interface SnapshotsInit {
 
 export class Snapshots {
   private readonly snapshotting = new Set<string>()
-  /** Per document (hex id): the room a snapshot that found none needs, until one is taken. */
+  /** Per document (hex id): the room a snapshot that found none needs at least, until one is taken. */
   private readonly needs = new Map<string, number>()
   /** Snapshot states just received for documents nobody has open (see fresh.ts). */
   readonly fresh = new FreshStates()
@@ -89,8 +89,8 @@ export class Snapshots {
       let seq = Date.now()
       for (const s of store.snapshots(r.id)) if (toHex(s.header.author) === toHex(me)) seq = Math.max(seq, Number(s.header.seq) + 1)
       // Encoded and sealed in slices (snapshot-take.ts); undefined when the replica stopped meanwhile.
-      // One that found no room is tried again only once there is as much as it found it needs:
-      // every close would otherwise seal up to half the free space before giving up again.
+      // One that found no room is tried again only once there is as much as it found it needs at
+      // least: every close would otherwise seal up to half the free space before giving up again.
       let stored
       try {
         stored = await storeSnapshotOf(store, { keys: identity.keys, signer: identity.device.signer }, r, BigInt(seq), this.needs.get(key))
