@@ -11,6 +11,7 @@ import { dirname, join, relative, sep } from 'node:path'
 import type { NativeRecord } from '../../crdt/records.js'
 import { heldBackTail, joinJsonl, jsonlBytes, splitJsonl, type HeldBackTail } from './jsonl.js'
 import { remapLines, type FieldMatcher } from './remap.js'
+import { writeBeside } from './write-beside.js'
 
 /** Records of at most this many bytes of text; a longer one travels in parts (one entry is at most 1 MiB). */
 export const PART_BYTES = 256 * 1024
@@ -140,18 +141,10 @@ export function filesOf (records: readonly NativeRecord[]): Map<string, { lines?
   return files
 }
 
-/** Writes a file atomically (temp, fsync, rename), mode 0600. */
+/** Writes a file whole (write-beside.ts: temp, fsync, rename, folder synced), mode 0600, its folder made (0700). */
 export async function writeFileAtomic (path: string, data: string | Buffer): Promise<void> {
   await mkdir(dirname(path), { recursive: true, mode: 0o700 })
-  const tmp = `${path}.mesh-${process.pid}-${Date.now()}.tmp`
-  const fh = await open(tmp, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW, 0o600)
-  try {
-    await fh.writeFile(data)
-    await fh.sync()
-  } finally {
-    await fh.close()
-  }
-  await rename(tmp, path)
+  await writeBeside(path, data, async (tmp) => { await rename(tmp, path) })
 }
 
 export { joinJsonl, jsonlBytes }
@@ -216,7 +209,9 @@ export async function readIfThere (path: string): Promise<Buffer | undefined> {
  */
 export async function sameThere (path: string, bytes: Buffer): Promise<boolean> {
   try {
-    return (await readFileNoFollow(path)).equals(bytes)
+    // A file of another size is not read (an export's old copy may be large).
+    const st = await lstat(path)
+    return st.isFile() && st.size === bytes.length && (await readFileNoFollow(path)).equals(bytes)
   } catch {
     return false
   }

@@ -6,12 +6,10 @@
  * moment, so a file that appeared since any check is refused too, not replaced. A crash leaves
  * the old file or the new one, at worst a stray temp file beside it, never a torn FILE.
  */
-import { randomBytes } from 'node:crypto'
-import { constants } from 'node:fs'
-import { link, lstat, mkdir, open, rename, unlink } from 'node:fs/promises'
+import { link, lstat, mkdir, rename } from 'node:fs/promises'
 import { dirname } from 'node:path'
 import { FileExistsError, InvalidInputError } from '../errors.js'
-import { syncDir } from './replace-file.js'
+import { writeBeside } from './write-beside.js'
 
 export interface OutFileOptions {
   /** Replace a file that is there. */
@@ -24,22 +22,8 @@ export interface OutFileOptions {
 export async function writeOutFile (path: string, data: string | Buffer, opts: OutFileOptions = {}): Promise<void> {
   try {
     if (opts.mkdir === true) await mkdir(dirname(path), { recursive: true, mode: 0o700 })
-    const tmp = `${path}.mesh-${process.pid}-${randomBytes(4).toString('hex')}.tmp`
-    // 0600: a session is private.
-    const fh = await open(tmp, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW, 0o600)
-    try {
-      try {
-        await fh.writeFile(data)
-        await fh.sync()
-      } finally {
-        await fh.close()
-      }
-      if (opts.force === true) await rename(tmp, path)
-      else await linkNew(tmp, path)
-    } finally {
-      await unlink(tmp).catch((e: NodeJS.ErrnoException) => { if (e.code !== 'ENOENT') throw e })
-    }
-    await syncDir(dirname(path))
+    // 0600 (writeBeside's): a session is private.
+    await writeBeside(path, data, async (tmp) => { if (opts.force === true) await rename(tmp, path); else await linkNew(tmp, path) })
   } catch (err) {
     throw await inWords(err, path)
   }

@@ -5,11 +5,11 @@
  * (`expect`): an edit made by the user between the read and the write is never lost, it is
  * reported as a conflict instead. A symlink is never replaced (it belongs to what it points at).
  */
-import { constants } from 'node:fs'
-import { lstat, mkdir, open, rename, rm, unlink } from 'node:fs/promises'
+import { lstat, mkdir, rename, rm } from 'node:fs/promises'
 import { dirname } from 'node:path'
 import { readFileNoFollow } from './bundle.js'
 import { sha256 } from './sync-state.js'
+import { writeBeside } from './write-beside.js'
 
 /** The file changed (or appeared, or became a symlink) after sync read it. */
 export class ChangedUnderfootError extends Error {
@@ -41,34 +41,14 @@ async function modeOf (path: string): Promise<number | undefined> {
 export async function replaceFile (path: string, data: string | Buffer, opts: { mode?: number, dirMode?: number, expect?: string | undefined, checkExpect?: boolean } = {}): Promise<void> {
   await mkdir(dirname(path), { recursive: true, mode: opts.dirMode ?? 0o700 })
   const mode = (await modeOf(path)) ?? opts.mode ?? 0o644
-  const tmp = `${path}.mesh-${process.pid}-${Date.now()}.tmp`
-  const fh = await open(tmp, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW, 0o600)
-  try {
-    try {
-      await fh.writeFile(data)
-      // The umask does not apply to chmod: the mode is exactly the old file's.
-      await fh.chmod(mode)
-      await fh.sync()
-    } finally {
-      await fh.close()
-    }
+  await writeBeside(path, data, async (tmp) => {
     if (opts.checkExpect === true && (await hashOf(path)) !== opts.expect) throw new ChangedUnderfootError(path)
     await rename(tmp, path)
-  } catch (err) {
-    await unlink(tmp).catch((e: any) => { if (e?.code !== 'ENOENT') throw e })
-    throw err
-  }
-  await syncDir(dirname(path))
+  }, mode)
 }
 
 /** Removes `path` if it still has the hash sync read. */
 export async function removeFileIf (path: string, expect: string): Promise<void> {
   if ((await hashOf(path)) !== expect) throw new ChangedUnderfootError(path)
   await rm(path)
-}
-
-/** The rename is durable only once the directory is synced. */
-export async function syncDir (dir: string): Promise<void> {
-  const d = await open(dir, constants.O_RDONLY)
-  try { await d.sync() } finally { await d.close() }
 }

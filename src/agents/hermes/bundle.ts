@@ -7,7 +7,7 @@ import { lstat } from 'node:fs/promises'
 import { join } from 'node:path'
 import type { NativeRecord } from '../../../crdt/records.js'
 import { FileExistsError, InvalidInputError } from '../../errors.js'
-import { readFileNoFollow, writeFileAtomic } from '../bundle.js'
+import { sameThere, writeFileAtomic } from '../bundle.js'
 import { writeOutFile } from '../out-file.js'
 import { splitJsonl } from '../jsonl.js'
 import { remapLines } from '../remap.js'
@@ -69,7 +69,7 @@ export async function writeHermesExport (sessionId: string, records: readonly Na
   // A file the user named is replaced only when asked; one there as it would be written is left as it is (a resume run again).
   // mesh's own file under mesh-imports/ is replaced as before.
   const named = opts.out !== undefined && held === undefined
-  const same = named && await sameFile(path, bytes)
+  const same = named && await sameThere(path, bytes)
   if (named && !same && opts.force !== true && await isFileThere(path)) throw FileExistsError.forPath(path)
   await opts.ready?.()
   // Hermes has it as mesh has it: nothing to import.
@@ -84,8 +84,3 @@ export async function writeHermesExport (sessionId: string, records: readonly Na
 /** Whether a file (or a symlink: never followed) is at `path`. */
 const isFileThere = async (path: string): Promise<boolean> => await lstat(path).then(s => !s.isDirectory(), (err: NodeJS.ErrnoException) => { if (err.code === 'ENOENT') return false; throw err })
 
-/** Whether `path` is a regular file holding exactly `bytes`. */
-async function sameFile (path: string, bytes: Buffer): Promise<boolean> {
-  const st = await lstat(path).catch((err: NodeJS.ErrnoException) => { if (err.code === 'ENOENT') return undefined; throw err })
-  return st?.isFile() === true && st.size === bytes.length && (await readFileNoFollow(path)).equals(bytes)
-}

@@ -1,0 +1,37 @@
+/**
+ * The one way mesh writes a whole file it hands to an agent or a user: the bytes go to a new
+ * temp file beside it (0600, or `mode` exactly), fsynced, and `place` gives the temp file its
+ * name (a rename, a link that refuses a name taken, a check first); the temp file is removed
+ * whatever happens, and the folder is synced once the name is given, so the new name survives a
+ * crash. A crash leaves the old file or the new one, at worst a stray temp file, never a torn one.
+ */
+import { randomBytes } from 'node:crypto'
+import { constants } from 'node:fs'
+import { open, unlink } from 'node:fs/promises'
+import { dirname } from 'node:path'
+
+export async function writeBeside (path: string, data: string | Buffer, place: (tmp: string) => Promise<void>, mode?: number): Promise<void> {
+  const tmp = `${path}.mesh-${process.pid}-${randomBytes(4).toString('hex')}.tmp`
+  const fh = await open(tmp, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW, 0o600)
+  try {
+    try {
+      await fh.writeFile(data)
+      // The umask does not apply to chmod: the mode is exactly the one asked for.
+      if (mode !== undefined) await fh.chmod(mode)
+      await fh.sync()
+    } finally {
+      await fh.close()
+    }
+    await place(tmp)
+  } finally {
+    // Placed by a rename, it is gone; by a link, or not placed, it is removed here.
+    await unlink(tmp).catch((e: NodeJS.ErrnoException) => { if (e.code !== 'ENOENT') throw e })
+  }
+  await syncDir(dirname(path))
+}
+
+/** A rename or a new name is durable only once the directory is synced. */
+export async function syncDir (dir: string): Promise<void> {
+  const d = await open(dir, constants.O_RDONLY)
+  try { await d.sync() } finally { await d.close() }
+}
