@@ -62,7 +62,13 @@ export class RpcClient implements MeshApi {
       this.subs.clear()
       const ends = [...this.ends.values()]
       this.ends.clear()
-      for (const end of ends) end(gone)
+      // Each is told, even when one (a caller's onError) throws: that error is the caller's, and
+      // is thrown once all are told, as an error of its own callback would be.
+      let thrown: { err: unknown } | undefined
+      for (const end of ends) {
+        try { end(gone) } catch (err) { thrown ??= { err } }
+      }
+      if (thrown !== undefined) queueMicrotask(() => { throw thrown.err })
     }
     sock.on('close', end)
     sock.on('error', end)

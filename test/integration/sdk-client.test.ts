@@ -10,6 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { AbortedError, ClosedError, connectMesh, DaemonNotRunningError, generateWallet, InvalidInputError, MeshError, NotFoundError, openMesh } from '../../src/index.js'
 import { cliEnv, runCli } from '../helpers/cli.js'
 import { startDaemon, type Daemon } from '../helpers/daemon.js'
+import { until } from '../helpers/wait.js'
 import { tempDir } from '../helpers/tmp.js'
 
 let t: Awaited<ReturnType<typeof tempDir>>
@@ -117,12 +118,21 @@ describe('the SDK client', () => {
   it('tells a subscriber whose daemon died, with DAEMON_NOT_RUNNING through onError, instead of going quiet', async () => {
     const doomed = await startDaemon({ home: join(t.dir, 'doomed'), wallet, label: 'doomed', env })
     const mesh = await connectMesh({ home: doomed.home })
+    let restoreUncaught = (): void => {}
     try {
       await mesh.sessions.create({ key: 'watched' })
       const told: Array<{ who: string, err: MeshError }> = []
       let toldOnce!: () => void
       const wasTold = new Promise<void>(resolve => { toldOnce = resolve })
       const onError = (who: string) => (err: MeshError): void => { told.push({ who, err }); toldOnce() }
+      // A subscriber whose onError throws, first: the others are told all the same, and its
+      // error is thrown afterwards, on its own (caught here in place of the runner's handler).
+      const thrown: unknown[] = []
+      const runners = process.listeners('uncaughtException')
+      process.removeAllListeners('uncaughtException')
+      process.on('uncaughtException', (err) => { thrown.push(err) })
+      restoreUncaught = () => { process.removeAllListeners('uncaughtException'); for (const l of runners) process.on('uncaughtException', l) }
+      mesh.on(() => {}, { onError: () => { throw new Error('a careless onError') } })
       await new Promise<void>((resolve, reject) => {
         mesh.on(() => {}, { sessions: ['watched'], ready: (err) => { if (err === undefined) resolve(); else reject(err) }, onError: onError('subscriber') })
       })
@@ -133,11 +143,14 @@ describe('the SDK client', () => {
       const timeout = new Promise(resolve => setTimeout(() => { resolve('never told') }, 10_000))
       expect(await Promise.race([wasTold, timeout])).toBeUndefined()
       expect(told.map(x => x.who)).toEqual(['subscriber'])
+      await until(() => thrown.length === 1, 'the careless onError\'s error to be thrown')
+      expect((thrown[0] as Error).message).toBe('a careless onError')
       expect(told[0]?.err).toBeInstanceOf(DaemonNotRunningError)
       expect(told[0]?.err.code).toBe('DAEMON_NOT_RUNNING')
       // Subscribing again says the same at once.
       expect(() => mesh.on(() => {})).toThrow(DaemonNotRunningError)
     } finally {
+      restoreUncaught()
       await mesh.close()
       await doomed.stop('SIGKILL')
     }
