@@ -29,6 +29,17 @@ export async function writeOutFile (path: string, data: string | Buffer, opts: O
   }
 }
 
+/**
+ * Refuses (FileExistsError) a file, or a symlink, already at `path` unless `force`: checked before
+ * the work that makes the bytes, so a long export is not made to be refused. writeOutFile's link
+ * still refuses one that appears meanwhile.
+ */
+export async function refuseTaken (path: string, force: boolean | undefined): Promise<void> {
+  if (force === true) return
+  const st = await lstat(path).catch((err: NodeJS.ErrnoException) => { if (err.code === 'ENOENT' || err.code === 'ENOTDIR') return undefined; throw err })
+  if (st !== undefined && !st.isDirectory()) throw FileExistsError.forPath(path)
+}
+
 /** `tmp` under the name `path` only if none is there; a filesystem without hard links checks, then renames. */
 async function linkNew (tmp: string, path: string): Promise<void> {
   try {

@@ -46,6 +46,9 @@ describe('mesh agent export --out FILE', () => {
     expect(refused.stderr).toContain(`refusing to overwrite ${out}: the file exists. Pass --force to replace it, or name another file`)
     expect(errorOf(await mesh('agent', 'export', KEY, '--out', out, '--json'), 2)).toMatchObject({ code: 'FILE_EXISTS', details: { path: out } })
     expect(await readFile(out, 'utf8')).toBe('my own notes\n')
+    // Said before the session is read (a long one is not fetched and made only to be refused):
+    // a key nothing holds is refused for the file first.
+    expect(errorOf(await mesh('agent', 'export', 'agent:claude:nothing-here', '--out', out, '--json'), 2).code).toBe('FILE_EXISTS')
 
     // A symlink there is a file there too: neither it nor what it points at is written.
     const target = join(t.dir, 'target.txt')

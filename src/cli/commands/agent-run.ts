@@ -12,7 +12,7 @@ import {
   listCodexSessions, readClaudeBundle, readCodexRollout, redact, toParts, filesOf, findOpenclawSession, listOpenclawSessions,
   readOpenclawSession, openclawExportFile, hermesExportFile, translateSession, TRANSLATE_TARGETS, parseSince, resumeAgentSession,
   fetchAgentRecords, AGENT_NAMES, isAgentName, listOpenclawDbSessions, readOpenclawDbSession, checkChain, type AgentMeta, type AgentName,
-  writeOutFile, type ChainProblem, type HeldBackTail, type OpenclawDbSession
+  refuseTaken, writeOutFile, type ChainProblem, type HeldBackTail, type OpenclawDbSession
 } from '../../agents/index.js'
 import { importHermes, listHermesHere } from './agent-hermes.js'
 import { followCmd, hookCmd, hooksCmd } from './agent-live.js'
@@ -258,6 +258,7 @@ async function exportCmd (g: Globals, key: string, values: Record<string, unknow
   if (dest === undefined) throw new UsageError(`missing --out FILE: ${usageOf('export')}`)
   const as = values.as as string | undefined
   if (as !== undefined && !TRANSLATE_TARGETS.includes(as as never)) throw new UsageError(`--as claude or hermes (got ${as})`)
+  await refuseTaken(resolve(dest), values.force === true)
   return await withApi(g, async api => {
     const { meta, records } = await fetchAgentRecords(api, key)
     const agent = agentOf(meta.agent, 'export')
