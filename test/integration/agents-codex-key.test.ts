@@ -7,40 +7,22 @@
  */
 import { mkdir, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { writeNewWallet } from '../../src/identity/index.js'
-import { BIN, cliEnv, runCli, type RunResult } from '../helpers/cli.js'
-import { spawnIn, type Proc } from '../helpers/netns.js'
-import { tempDir } from '../helpers/tmp.js'
+import { describe, expect, it } from 'vitest'
+import { BIN, type RunResult } from '../helpers/cli.js'
+import { spawnIn } from '../helpers/netns.js'
+import { cliHome } from '../helpers/cli-home.js'
 
 const META_ID = '0193a7c2-5e4f-7a10-8b2c-0000000000c1'
 const NAME_ID = '0193a7c2-5e4f-7a10-8b2c-0000000000ff'
 const CWD = '/home/alice/src/renamed'
 
-let t: { dir: string, cleanup: () => Promise<void> }
-let home: string
-let env: NodeJS.ProcessEnv
-const procs: Proc[] = []
-const mesh = async (...args: string[]): Promise<RunResult> => await runCli([...args, '--home', home], { env })
+const h = cliHome(d => ({ CODEX_HOME: join(d, 'codex') }))
+const { mesh } = h
 const json = (r: RunResult): any => { expect(r.code, r.stderr).toBe(0); return JSON.parse(r.stdout) }
-
-beforeAll(async () => {
-  t = await tempDir()
-  home = join(t.dir, 'home')
-  const wallet = join(t.dir, 'wallet.json')
-  await writeNewWallet(wallet)
-  await mkdir(join(t.dir, 'user'), { recursive: true })
-  env = cliEnv(join(t.dir, 'user'), { CODEX_HOME: join(t.dir, 'codex') })
-  expect((await mesh('init', '--wallet', wallet)).code).toBe(0)
-}, 60_000)
-afterAll(async () => {
-  for (const p of procs) await p.stop('SIGKILL')
-  await t?.cleanup()
-})
 
 describe('a Codex rollout whose name and session_meta id differ', () => {
   it('is one session, keyed by its session_meta id, whether followed or imported with --file', async () => {
-    const day = join(t.dir, 'codex', 'sessions', '2026', '12', '03')
+    const day = join(h.dir, 'codex', 'sessions', '2026', '12', '03')
     await mkdir(day, { recursive: true })
     const path = join(day, `rollout-2026-12-03T10-00-00-${NAME_ID}.jsonl`)
     const lines = [
@@ -50,8 +32,8 @@ describe('a Codex rollout whose name and session_meta id differ', () => {
     await writeFile(path, lines.join('\n') + '\n')
 
     // The follower, a process of its own (no daemon: each capture opens the home).
-    const f = spawnIn(undefined, process.execPath, [BIN, 'agent', 'follow', 'codex', '--json', '--home', home], env)
-    procs.push(f)
+    const f = spawnIn(undefined, process.execPath, [BIN, 'agent', 'follow', 'codex', '--json', '--home', h.home], h.env)
+    h.procs.push(f)
     const captured = JSON.parse(await f.waitFor(/"event":"captured"/, 30_000))
     expect(await f.stop('SIGINT')).toBe(0)
     expect(captured).toMatchObject({ key: `agent:codex:${META_ID}`, records: 2, added: 2 })

@@ -4,41 +4,29 @@
  * never write over a file that is there (FILE_EXISTS, exit 2, the file as it was) unless
  * `--force`; a resume run again over its own file leaves it alone; no temp file is left beside it.
  */
-import { lstat, mkdir, readdir, readFile, symlink, writeFile } from 'node:fs/promises'
+import { lstat, readdir, readFile, symlink, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { writeNewWallet } from '../../src/identity/index.js'
-import { cliEnv, runCli, type RunResult } from '../helpers/cli.js'
-import { tempDir } from '../helpers/tmp.js'
+import { beforeAll, describe, expect, it } from 'vitest'
+import type { RunResult } from '../helpers/cli.js'
+import { cliHome } from '../helpers/cli-home.js'
 
 const FIX = fileURLToPath(new URL('../fixtures/agents/', import.meta.url))
 const H1 = '20261120_080000_a1b2c3'
 const KEY = `agent:hermes:${H1}`
 
-let t: { dir: string, cleanup: () => Promise<void> }
-let home: string
-let env: NodeJS.ProcessEnv
-const mesh = async (...args: string[]): Promise<RunResult> => await runCli([...args, '--home', home], { env })
+const h = cliHome(d => ({ HERMES_HOME: join(d, 'hermes') }))
+const { mesh } = h
 /** The --json error of a refused command, after its exit code. */
 const errorOf = (r: RunResult, code: number): any => { expect(r.code, r.stderr).toBe(code); return JSON.parse(r.stderr).error }
-
 beforeAll(async () => {
-  t = await tempDir()
-  home = join(t.dir, 'home')
-  const wallet = join(t.dir, 'wallet.json')
-  await writeNewWallet(wallet)
-  env = cliEnv(join(t.dir, 'user'), { HERMES_HOME: join(t.dir, 'hermes') })
-  await mkdir(join(t.dir, 'user'), { recursive: true })
-  expect((await mesh('init', '--wallet', wallet)).code).toBe(0)
   const imp = await mesh('agent', 'import', 'hermes', '--file', join(FIX, 'hermes', 'export.jsonl'))
   expect(imp.code, imp.stderr).toBe(0)
 }, 60_000)
-afterAll(async () => { await t?.cleanup() })
 
 describe('mesh agent export --out FILE', () => {
   it('refuses a file that is there (FILE_EXISTS, exit 2, the file untouched) unless --force, which replaces it whole', async () => {
-    const out = join(t.dir, 'mine.jsonl')
+    const out = join(h.dir, 'mine.jsonl')
     await writeFile(out, 'my own notes\n')
     const refused = await mesh('agent', 'export', KEY, '--out', out)
     expect(refused.code).toBe(2)
@@ -51,9 +39,9 @@ describe('mesh agent export --out FILE', () => {
     expect(errorOf(await mesh('agent', 'export', 'agent:claude:nothing-here', '--out', out, '--json'), 2).code).toBe('FILE_EXISTS')
 
     // A symlink there is a file there too: neither it nor what it points at is written.
-    const target = join(t.dir, 'target.txt')
+    const target = join(h.dir, 'target.txt')
     await writeFile(target, 'pointed at\n')
-    const link = join(t.dir, 'link.jsonl')
+    const link = join(h.dir, 'link.jsonl')
     await symlink(target, link)
     expect(errorOf(await mesh('agent', 'export', KEY, '--out', link, '--json'), 2).code).toBe('FILE_EXISTS')
     expect(await readFile(target, 'utf8')).toBe('pointed at\n')
@@ -65,10 +53,10 @@ describe('mesh agent export --out FILE', () => {
     expect((await lstat(out)).mode & 0o777).toBe(0o600)
 
     // A new file needs no --force; nothing but the files asked for is left in the folder.
-    const fresh = join(t.dir, 'fresh.jsonl')
+    const fresh = join(h.dir, 'fresh.jsonl')
     expect((await mesh('agent', 'export', KEY, '--out', fresh)).code).toBe(0)
     expect(await readFile(fresh, 'utf8')).toBe(`${row}\n`)
-    expect((await readdir(t.dir)).filter(n => n.endsWith('.tmp'))).toEqual([])
+    expect((await readdir(h.dir)).filter(n => n.endsWith('.tmp'))).toEqual([])
   }, 60_000)
 
   it('takes --force in its usage, which the other subcommands that do not take it still refuse', async () => {
@@ -80,7 +68,7 @@ describe('mesh agent export --out FILE', () => {
 
 describe('mesh agent resume KEY --out FILE (Hermes)', () => {
   it('refuses a file that is there unless --force; its own file as it would write it is left alone', async () => {
-    const out = join(t.dir, 'for-hermes.jsonl')
+    const out = join(h.dir, 'for-hermes.jsonl')
     await writeFile(out, 'not yours\n')
     const refused = await mesh('agent', 'resume', KEY, '--out', out, '--json')
     expect(errorOf(refused, 2)).toMatchObject({ code: 'FILE_EXISTS', details: { path: out } })
@@ -97,7 +85,7 @@ describe('mesh agent resume KEY --out FILE (Hermes)', () => {
     expect(again.code, again.stderr).toBe(0)
     expect(again.stdout).toContain(`${out} is already as mesh would write it: left as it is`)
     expect(await readFile(out, 'utf8')).toBe(written)
-    expect((await readdir(t.dir)).filter(n => n.endsWith('.tmp'))).toEqual([])
+    expect((await readdir(h.dir)).filter(n => n.endsWith('.tmp'))).toEqual([])
   }, 60_000)
 
   it('without --out, replaces its own file under mesh-imports/ when run again, as before (no --force)', async () => {

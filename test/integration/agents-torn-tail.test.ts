@@ -7,45 +7,26 @@
  */
 import { mkdir, utimes, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { writeNewWallet } from '../../src/identity/index.js'
-import { BIN, cliEnv, runCli, type RunResult } from '../helpers/cli.js'
-import { spawnIn, type Proc } from '../helpers/netns.js'
-import { tempDir } from '../helpers/tmp.js'
+import { describe, expect, it } from 'vitest'
+import { BIN, type RunResult } from '../helpers/cli.js'
+import { spawnIn } from '../helpers/netns.js'
+import { cliHome } from '../helpers/cli-home.js'
 
 const SID = '0c0c0c0c-0000-4000-8000-000000000001'
 const CODEX_ID = '0193a7c2-5e4f-7a10-8b2c-00000000000a'
 const CWD = '/home/alice/src/torn'
 
-let t: { dir: string, cleanup: () => Promise<void> }
-let home: string
-let env: NodeJS.ProcessEnv
-const procs: Proc[] = []
-const mesh = async (...args: string[]): Promise<RunResult> => await runCli([...args, '--home', home], { env })
+const h = cliHome(d => ({ CODEX_HOME: join(d, 'codex') }))
+const { mesh } = h
 const json = (r: RunResult): any => { expect(r.code, r.stderr).toBe(0); return JSON.parse(r.stdout) }
-
 const claudeLine = (uuid: string, parent: string | null, text: string): string =>
   JSON.stringify({ type: 'user', uuid, parentUuid: parent, sessionId: SID, cwd: CWD, timestamp: '2026-12-01T10:00:00.000Z', message: { role: 'user', content: text } })
 const codexMeta = (id: string): string => JSON.stringify({ timestamp: '2026-12-01T10:00:00.000Z', type: 'session_meta', payload: { id, timestamp: '2026-12-01T10:00:00.000Z', cwd: CWD, originator: 'codex_cli_rs', cli_version: '0.60.0' } })
 const codexMsg = (text: string): string => JSON.stringify({ timestamp: '2026-12-01T10:00:01.000Z', type: 'response_item', payload: { type: 'message', role: 'user', content: [{ type: 'input_text', text }] } })
 
-beforeAll(async () => {
-  t = await tempDir()
-  home = join(t.dir, 'home')
-  const wallet = join(t.dir, 'wallet.json')
-  await writeNewWallet(wallet)
-  await mkdir(join(t.dir, 'user'), { recursive: true })
-  env = cliEnv(join(t.dir, 'user'), { CODEX_HOME: join(t.dir, 'codex') })
-  expect((await mesh('init', '--wallet', wallet)).code).toBe(0)
-}, 60_000)
-afterAll(async () => {
-  for (const p of procs) await p.stop('SIGKILL')
-  await t?.cleanup()
-})
-
 describe('mesh agent import: a torn last line', () => {
   it('is held back and said (stderr note, heldBack in --json); once the agent finishes it, the next import takes it', async () => {
-    const f = join(t.dir, `${SID}.jsonl`)
+    const f = join(h.dir, `${SID}.jsonl`)
     const whole = [claudeLine('u1', null, 'hello'), claudeLine('u2', 'u1', 'and then')].join('\n') + '\n'
     const torn = claudeLine('u3', 'u2', 'cut off in the mid')
     const part = torn.slice(0, 40)
@@ -68,13 +49,13 @@ describe('mesh agent import: a torn last line', () => {
   }, 60_000)
 
   it('says it for a Codex rollout too, and a file holding only a torn line says why nothing was imported', async () => {
-    const day = join(t.dir, 'codex', 'sessions', '2026', '12', '01')
+    const day = join(h.dir, 'codex', 'sessions', '2026', '12', '01')
     await mkdir(day, { recursive: true })
     const f = join(day, `rollout-2026-12-01T10-00-00-${CODEX_ID}.jsonl`)
     await writeFile(f, codexMeta(CODEX_ID) + '\n' + codexMsg('hi') + '\n' + codexMsg('cut').slice(0, 25))
     expect(json(await mesh('agent', 'import', 'codex', '--file', f, '--json'))).toMatchObject({ key: `agent:codex:${CODEX_ID}`, records: 2, heldBack: [{ file: '', line: 3, bytes: 25 }] })
 
-    const only = join(t.dir, '0c0c0c0c-0000-4000-8000-000000000002.jsonl')
+    const only = join(h.dir, '0c0c0c0c-0000-4000-8000-000000000002.jsonl')
     await writeFile(only, claudeLine('x1', null, 'never finished').slice(0, 30))
     const none = await mesh('agent', 'import', 'claude', '--file', only)
     expect(none.code).toBe(2)
@@ -84,7 +65,7 @@ describe('mesh agent import: a torn last line', () => {
 
 describe('mesh agent follow: a torn last line', () => {
   it('is said once the file has not been written for a while (a held-back event); the whole lines are captured', async () => {
-    const day = join(t.dir, 'codex', 'sessions', '2026', '12', '02')
+    const day = join(h.dir, 'codex', 'sessions', '2026', '12', '02')
     await mkdir(day, { recursive: true })
     const id = '0193a7c2-5e4f-7a10-8b2c-00000000000b'
     const f = join(day, `rollout-2026-12-02T10-00-00-${id}.jsonl`)
@@ -94,8 +75,8 @@ describe('mesh agent follow: a torn last line', () => {
     const past = new Date(Date.now() - 60_000)
     await utimes(f, past, past)
 
-    const p = spawnIn(undefined, process.execPath, [BIN, 'agent', 'follow', 'codex', '--json', '--home', home], env)
-    procs.push(p)
+    const p = spawnIn(undefined, process.execPath, [BIN, 'agent', 'follow', 'codex', '--json', '--home', h.home], h.env)
+    h.procs.push(p)
     const held = JSON.parse(await p.waitFor(/"event":"held-back"/, 30_000))
     expect(held).toMatchObject({ event: 'held-back', key: `agent:codex:${id}`, path: f, bytes: 33 })
     expect(p.lines.some(l => l.includes('"event":"captured"') && l.includes(`agent:codex:${id}`))).toBe(true)
