@@ -22,15 +22,23 @@ const { cleanups } = stopAfterEach()
 
 const CHILD = join(ROOT, 'dist', 'test', 'helpers', 'disk-full.js')
 
+/**
+ * Runs a child script on a tmpfs of `size` mounted in a mount namespace of its own (gone with
+ * it), given the mount point; its last stdout line, JSON, is what it found.
+ */
+async function onSmallDisk (size: string, script: string): Promise<{ out: any, mnt: string }> {
+  if (process.getuid?.() !== 0) throw new Error('this test needs root (unshare -m, mount tmpfs); CI runs as root')
+  const t = await tempDir(); cleanups.push(t.cleanup)
+  const mnt = join(t.dir, 'mnt')
+  mkdirSync(mnt)
+  const r = spawnSync('unshare', ['-m', '--propagation', 'private', 'sh', '-c', `mount -t tmpfs -o size=${size} tmpfs "${mnt}" && exec "${process.execPath}" "${script}" "${mnt}"`], { encoding: 'utf8', timeout: 120_000 })
+  expect(r.status, r.stderr).toBe(0)
+  return { out: JSON.parse(r.stdout.trim().split('\n').at(-1) as string), mnt }
+}
+
 describe('full disk', () => {
   it('refuses the write that does not fit and loses nothing before it', async () => {
-    if (process.getuid?.() !== 0) throw new Error('this test needs root (unshare -m, mount tmpfs); CI runs as root')
-    const t = await tempDir(); cleanups.push(t.cleanup)
-    const mnt = join(t.dir, 'mnt')
-    mkdirSync(mnt)
-    const r = spawnSync('unshare', ['-m', '--propagation', 'private', 'sh', '-c', `mount -t tmpfs -o size=2m tmpfs "${mnt}" && exec "${process.execPath}" "${CHILD}" "${mnt}"`], { encoding: 'utf8', timeout: 120_000 })
-    expect(r.status, r.stderr).toBe(0)
-    const out = JSON.parse(r.stdout.trim().split('\n').at(-1) as string)
+    const { out } = await onSmallDisk('2m', CHILD)
     expect(out.error.code).toBe('STORE_WRITE_FAILED')
     expect(out.error.message).toMatch(/disk is full; nothing written before this was lost: free some space and write again/)
     expect(out.afterError).toBe('STORE_WRITE_FAILED')
@@ -44,13 +52,7 @@ describe('full disk', () => {
   })
 
   it('a log that fills the disk before its first snapshot: nothing lost, no snapshot fills the disk again, and once space is freed the next write snapshots and compacts', async () => {
-    if (process.getuid?.() !== 0) throw new Error('this test needs root (unshare -m, mount tmpfs); CI runs as root')
-    const t = await tempDir(); cleanups.push(t.cleanup)
-    const mnt = join(t.dir, 'mnt')
-    mkdirSync(mnt)
-    const r = spawnSync('unshare', ['-m', '--propagation', 'private', 'sh', '-c', `mount -t tmpfs -o size=32m tmpfs "${mnt}" && exec "${process.execPath}" "${join(ROOT, 'dist', 'test', 'helpers', 'disk-full-snapshot.js')}" "${mnt}"`], { encoding: 'utf8', timeout: 120_000 })
-    expect(r.status, r.stderr).toBe(0)
-    const out = JSON.parse(r.stdout.trim().split('\n').at(-1) as string)
+    const { out, mnt } = await onSmallDisk('32m', join(ROOT, 'dist', 'test', 'helpers', 'disk-full-snapshot.js'))
     // The refused write says the disk is full, and where: a path in the home.
     expect(out.full.error.code).toBe('STORE_WRITE_FAILED')
     expect(out.full.error.message).toMatch(/disk is full/)
