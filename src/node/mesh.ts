@@ -344,6 +344,10 @@ export class MeshNode extends EventEmitter<{ event: [NodeEvent], 'caught-up': [s
    */
   private oneConnection (peerId: string, attempt = 0): void {
     if (this.stopped || this.libp2p.peerId.toString() >= peerId) return
+    // A relay keeps every connection (a circuit's stop stream goes over the first one it finds
+    // to its target, closing or not), and so does a node toward a relay it reserves on (its
+    // reservation lives and dies with the connection it was taken on).
+    if (this.config.relay || this.config.relayVia.some(a => a.endsWith(`/p2p/${peerId}`))) return
     const session = this.libp2p.services.sync.sessionWith(peerId)
     const runsSync = (c: Connection): boolean => session !== undefined && c.streams.includes(session.stream)
     const { close, later } = surplus(this.libp2p.getConnections(peerIdFromString(peerId)), runsSync)

@@ -10,7 +10,9 @@
  * relayed circuit or a pairing, which would end with it, and not while one is still in its
  * membership handshake (closed then, the handshake's failure reads as the peer refused), which
  * the caller looks at again a moment later. A sync session on a connection closed here ends and
- * is opened again on the one kept (mesh.ts onSyncEnded).
+ * is opened again on the one kept (mesh.ts onSyncEnded). A relay, and a node toward the relay it
+ * reserves on, close none (mesh.ts oneConnection): a reservation is its connection's, and a
+ * relay's circuit takes the first connection to its target it finds.
  */
 import { logger } from '@libp2p/logger'
 import type { Connection } from '@libp2p/interface'
