@@ -9,9 +9,19 @@ import { constants } from 'node:fs'
 import { lstat, mkdir, open, readdir, rename } from 'node:fs/promises'
 import { dirname, join, relative, sep } from 'node:path'
 import type { NativeRecord } from '../../crdt/records.js'
+import type { Hint } from '../errors.js'
 import { heldBackTail, joinJsonl, jsonlBytes, splitJsonl, type HeldBackTail } from './jsonl.js'
 import { remapLines, type FieldMatcher } from './remap.js'
 import { writeBeside } from './write-beside.js'
+
+/**
+ * The hint of a refusal to write over an agent's file that holds lines mesh has not got: `cli`,
+ * how a person imports them first or forces; an agent (MCP) imports nothing itself and can only
+ * force.
+ */
+export function importOrForce (cli: string): Hint {
+  return { sep: ' ', cli, mcp: '(call agents_resume again with force: true to replace it)' }
+}
 
 /** Records of at most this many bytes of text; a longer one travels in parts (one entry is at most 1 MiB). */
 export const PART_BYTES = 256 * 1024

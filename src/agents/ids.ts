@@ -8,6 +8,10 @@
 import { createHash } from 'node:crypto'
 import { withoutBom } from './jsonl.js'
 
+/** A session id of Claude Code and Codex (a UUID), as regular-expression text, and the whole-string test. */
+export const UUID_TEXT = '[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}'
+export const UUID = new RegExp(`^${UUID_TEXT}$`, 'i')
+
 export function contentId (type: string, sessionId: string, text: string): string {
   const h = createHash('sha256').update(text).digest('hex').slice(0, 20)
   return `${type}:${sessionId}:${h}`

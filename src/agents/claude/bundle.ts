@@ -8,7 +8,7 @@ import { readdir } from 'node:fs/promises'
 import { basename, join } from 'node:path'
 import { isBundlePath, type NativeRecord } from '../../../crdt/records.js'
 import { AgentBusyError, InvalidInputError, type Hint } from '../../errors.js'
-import { fileRecord, filesOf, jsonlBytes, jsonlRecords, keyedLines, listFiles, readFileNoFollow, readIfThere, keepsLinesOf, sameThere, writeFileAtomic } from '../bundle.js'
+import { fileRecord, filesOf, importOrForce, jsonlBytes, jsonlRecords, keyedLines, listFiles, readFileNoFollow, readIfThere, keepsLinesOf, sameThere, writeFileAtomic } from '../bundle.js'
 import { heldBackTail, splitJsonl, type HeldBackTail } from '../jsonl.js'
 import { remapLines } from '../remap.js'
 import { busy } from '../running.js'
@@ -19,10 +19,8 @@ import { claudeCwd, claudeRecords, claudeSessionId, sidechainParent } from './re
 import { projectDirName } from './slug.js'
 import { claudeView, type ViewMessage } from './view.js'
 
-/** A file here holds lines mesh has not got: a person imports it first or forces; an agent can only force. */
-function importFirst (path: string): Hint {
-  return { sep: ' ', cli: `(import it first with \`mesh agent import claude --file ${path}\`, or pass --force to replace it)`, mcp: '(call agents_resume again with force: true to replace it)' }
-}
+/** A file here holds lines mesh has not got (importOrForce). */
+const importFirst = (path: string): Hint => importOrForce(`(import it first with \`mesh agent import claude --file ${path}\`, or pass --force to replace it)`)
 
 export interface ReadBundle {
   sessionId: string, cwd?: string, records: NativeRecord[], view: ViewMessage[], lines: number

@@ -3,7 +3,7 @@
  * lines without one (summary, file-history-snapshot, titles, queue operations…) by type,
  * session and content hash; repeated ids numbered by occurrence (ids.ts). Pure.
  */
-import { contentId, disambiguate, parseObject } from '../ids.js'
+import { contentId, disambiguate, parseObject, UUID } from '../ids.js'
 
 export interface LineRecord { id: string, kind: string, text: string }
 
@@ -29,8 +29,6 @@ export function claudeCwd (lines: readonly string[]): string | undefined {
   }
   return undefined
 }
-
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i
 
 /**
  * The session id of a transcript named `<stem>.jsonl`. Claude Code names the file after the

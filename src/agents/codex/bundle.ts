@@ -5,7 +5,7 @@
 import { basename, dirname, join, relative, sep } from 'node:path'
 import type { NativeRecord } from '../../../crdt/records.js'
 import { AgentBusyError, InvalidInputError } from '../../errors.js'
-import { filesOf, jsonlBytes, onlyOursThere, readFileNoFollow, readIfThere, writeFileAtomic } from '../bundle.js'
+import { filesOf, importOrForce, jsonlBytes, onlyOursThere, readFileNoFollow, readIfThere, writeFileAtomic } from '../bundle.js'
 import { heldBackTail, splitJsonl, type HeldBackTail } from '../jsonl.js'
 import { remapLines } from '../remap.js'
 import { busy } from '../running.js'
@@ -55,7 +55,7 @@ export async function writeCodexRollout (sessionId: string, records: readonly Na
   const b = await busy(path)
   if (b !== undefined) throw AgentBusyError.forFile('Codex', path, b.why)
   if (cur !== undefined && opts.force !== true && !onlyOursThere(cur, bytes, codexPathFields, lines => codexMeta(lines).cwd, opts.cwd)) {
-    throw new InvalidInputError(`refusing to overwrite ${path}: it holds lines this session in mesh has not got`, { path }, { hint: { sep: ' ', cli: '(import it first, or pass --force)', mcp: '(call agents_resume again with force: true to replace it)' } })
+    throw new InvalidInputError(`refusing to overwrite ${path}: it holds lines this session in mesh has not got`, { path }, { hint: importOrForce('(import it first, or pass --force)') })
   }
   await opts.ready?.()
   await writeFileAtomic(path, bytes)

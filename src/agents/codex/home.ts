@@ -9,6 +9,7 @@ import { homedir } from 'node:os'
 import { basename, join, relative, sep } from 'node:path'
 import { NotFoundError } from '../../errors.js'
 import { splitJsonl } from '../jsonl.js'
+import { UUID_TEXT } from '../ids.js'
 import { codexMeta, codexNameId, codexSessionId } from './records.js'
 
 export function codexHome (env: NodeJS.ProcessEnv = process.env): string {
@@ -19,7 +20,8 @@ export function codexHome (env: NodeJS.ProcessEnv = process.env): string {
 export interface CodexRolloutFile { path: string, dir: string, name: string, mtimeMs: number, size: number }
 export interface CodexRollout extends CodexRolloutFile { sessionId: string }
 
-const ROLLOUT = /^rollout-.*-([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})\.jsonl$/i
+/** A rollout's file name: `rollout-<time>-<uuid>.jsonl`. */
+const ROLLOUT = new RegExp(`^rollout-.*-${UUID_TEXT}\\.jsonl$`, 'i')
 
 /** The rollout files under `$CODEX_HOME/sessions/YYYY/MM/DD/`, newest first; none is opened. */
 export async function listCodexRollouts (env: NodeJS.ProcessEnv = process.env): Promise<CodexRolloutFile[]> {

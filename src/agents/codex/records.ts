@@ -3,7 +3,7 @@
  * with no ids of their own, keyed by type, session and content hash, numbered by occurrence.
  * Paths that follow the project: `payload.cwd` of `session_meta` and `turn_context`. Pure.
  */
-import { contentId, disambiguate, parseObject } from '../ids.js'
+import { contentId, disambiguate, parseObject, UUID, UUID_TEXT } from '../ids.js'
 import type { FieldMatcher } from '../remap.js'
 import type { LineRecord } from '../claude/records.js'
 import type { ViewMessage } from '../claude/view.js'
@@ -32,9 +32,11 @@ export function codexMeta (lines: readonly string[]): { found?: true, id?: strin
   return {}
 }
 
+const NAME_ID = new RegExp(`(${UUID_TEXT})\\.jsonl$`, 'i')
+
 /** The session id in a rollout's file name (`rollout-<time>-<uuid>.jsonl`, or any name ending in `<uuid>.jsonl`), lower-cased. */
 export function codexNameId (fileName: string): string | undefined {
-  return /([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})\.jsonl$/i.exec(fileName)?.[1]?.toLowerCase()
+  return NAME_ID.exec(fileName)?.[1]?.toLowerCase()
 }
 
 /**
@@ -49,8 +51,6 @@ export function codexSessionId (lines: readonly string[], fileName: string): str
   const id = codexMeta(lines).id
   return id !== undefined && UUID.test(id) ? id : codexNameId(fileName)
 }
-
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i
 
 export const codexPathFields: FieldMatcher = (p, isKey) => !isKey && p.length === 2 && p[0] === 'payload' && p[1] === 'cwd'
 

@@ -10,7 +10,7 @@
 import { basename, dirname, join } from 'node:path'
 import type { NativeRecord } from '../../../crdt/records.js'
 import { AgentBusyError, InvalidInputError } from '../../errors.js'
-import { filesOf, jsonlBytes, onlyOursThere, readFileNoFollow, readIfThere, writeFileAtomic } from '../bundle.js'
+import { filesOf, importOrForce, jsonlBytes, onlyOursThere, readFileNoFollow, readIfThere, writeFileAtomic } from '../bundle.js'
 import { contentId, parseObject } from '../ids.js'
 import { heldBackTail, splitJsonl, type HeldBackTail } from '../jsonl.js'
 import { remapLines } from '../remap.js'
@@ -84,9 +84,7 @@ export async function writeOpenclawSession (sessionId: string, records: readonly
   // The database era: the Gateway's database may hold the session already, and it is what OpenClaw continues.
   const held = await openclawHeld(sessionId, bytes, opts.cwd, opts.env)
   if (held?.ahead === true && opts.force !== true) {
-    throw new InvalidInputError(`refusing to write ${path}: OpenClaw's database here (${held.db}) holds session ${sessionId} with events this session in mesh has not got`, { path: held.db, sessionId }, {
-      hint: { sep: ' ', cli: `(import it first with \`mesh agent import openclaw --session ${sessionId}\`, or pass --force)`, mcp: '(call agents_resume again with force: true to replace it)' }
-    })
+    throw new InvalidInputError(`refusing to write ${path}: OpenClaw's database here (${held.db}) holds session ${sessionId} with events this session in mesh has not got`, { path: held.db, sessionId }, { hint: importOrForce(`(import it first with \`mesh agent import openclaw --session ${sessionId}\`, or pass --force)`) })
   }
   if (held?.same === true) {
     await opts.ready?.()
@@ -98,9 +96,7 @@ export async function writeOpenclawSession (sessionId: string, records: readonly
     const b = await busy(path)
     if (b !== undefined) throw AgentBusyError.forFile('OpenClaw', path, b.why)
     if (cur !== undefined && opts.force !== true && !onlyOursThere(cur, bytes, openclawPathFields, lines => openclawMeta(lines).cwd, opts.cwd)) {
-      throw new InvalidInputError(`refusing to overwrite ${path}: it holds lines this session in mesh has not got`, { path }, {
-        hint: { sep: ' ', cli: `(import it first with \`mesh agent import openclaw --file ${path}\`, or pass --force)`, mcp: '(call agents_resume again with force: true to replace it)' }
-      })
+      throw new InvalidInputError(`refusing to overwrite ${path}: it holds lines this session in mesh has not got`, { path }, { hint: importOrForce(`(import it first with \`mesh agent import openclaw --file ${path}\`, or pass --force)`) })
     }
     await opts.ready?.()
     await writeFileAtomic(path, bytes)
