@@ -15,11 +15,10 @@ interface Pending { resolve: (v: any) => void, reject: (e: Error) => void, site:
 /** The daemon's error rebuilt, its hint with it (its phrasing is for the front-end here to pick). */
 function fromWire (e: any): MeshError {
   const h = e.hint
-  const text = (v: unknown): string | undefined => typeof v === 'string' ? v : undefined
-  const hint = h !== null && typeof h === 'object' && typeof h.fact === 'string' ? { fact: h.fact as string, cli: text(h.cli), mcp: text(h.mcp), sep: text(h.sep) } : undefined
   const details = e.details ?? {}
-  if (hint === undefined) return errorFromCode(String(e.code), String(e.message), details)
-  return errorFromCode(String(e.code), hint.fact, details, { hint: { cli: hint.cli, mcp: hint.mcp, sep: hint.sep } })
+  if (h === null || typeof h !== 'object' || typeof h.fact !== 'string') return errorFromCode(String(e.code), String(e.message), details)
+  const text = (v: unknown): string | undefined => typeof v === 'string' ? v : undefined
+  return errorFromCode(String(e.code), h.fact, details, { hint: { cli: text(h.cli), mcp: text(h.mcp), sep: text(h.sep) } })
 }
 
 /** The daemon's error with the stack of the call that got it. */
