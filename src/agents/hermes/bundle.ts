@@ -3,12 +3,11 @@
  * same format for its importer (`hermes sessions import --from hermes FILE`, or the dashboard's
  * import), never into `state.db`. One export line is one session.
  */
-import { lstat } from 'node:fs/promises'
 import { join } from 'node:path'
 import type { NativeRecord } from '../../../crdt/records.js'
-import { FileExistsError, InvalidInputError } from '../../errors.js'
+import { InvalidInputError } from '../../errors.js'
 import { sameThere, writeFileAtomic } from '../bundle.js'
-import { writeOutFile } from '../out-file.js'
+import { refuseTaken, writeOutFile } from '../out-file.js'
 import { splitJsonl } from '../jsonl.js'
 import { remapLines } from '../remap.js'
 import { shellQuote } from '../claude/bundle.js'
@@ -70,7 +69,7 @@ export async function writeHermesExport (sessionId: string, records: readonly Na
   // mesh's own file under mesh-imports/ is replaced as before.
   const named = opts.out !== undefined && held === undefined
   const same = named && await sameThere(path, bytes)
-  if (named && !same && opts.force !== true && await isFileThere(path)) throw FileExistsError.forPath(path)
+  if (named && !same) await refuseTaken(path, opts.force)
   await opts.ready?.()
   // Hermes has it as mesh has it: nothing to import.
   if (held !== undefined) return { path: held.db, rewritten, command: resume, unchanged: true }
@@ -80,7 +79,3 @@ export async function writeHermesExport (sessionId: string, records: readonly Na
   else await writeFileAtomic(path, bytes)
   return { path, rewritten, command: again }
 }
-
-/** Whether a file (or a symlink: never followed) is at `path`. */
-const isFileThere = async (path: string): Promise<boolean> => await lstat(path).then(s => !s.isDirectory(), (err: NodeJS.ErrnoException) => { if (err.code === 'ENOENT') return false; throw err })
-
