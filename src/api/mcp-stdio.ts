@@ -9,7 +9,8 @@
  *
  * And unlike the SDK's, it closes when stdin ends (or the stream closes): over stdio that is how
  * the host says it is gone, so onclose fires and a server on it ends without anyone else
- * watching stdin.
+ * watching stdin. Requests read before the end are answered first (a script may pipe one request
+ * in and close the pipe at once), for at most ANSWER_AFTER_END_MS.
  *
  * @example
  * await serveMcp(api, new LineStdioServerTransport())
@@ -27,6 +28,8 @@ import { toolError } from './mcp.js'
 export const MAX_LINE_BYTES = 10 * 1024 * 1024
 /** How much of a skipped line's start and end is kept to answer it. */
 const KEEP = 512
+/** How long requests read before stdin ended may take to be answered before the transport closes anyway. */
+export const ANSWER_AFTER_END_MS = 60_000
 
 type Id = string | number
 
@@ -50,6 +53,10 @@ export class LineStdioServerTransport implements Transport {
   private skipping: { head: Buffer, tail: Buffer, bytes: number } | undefined
   private started = false
   private closed = false
+  /** Requests read and not yet answered, by id (JSON-encoded, so 1 and "1" differ). */
+  private readonly unanswered = new Set<string>()
+  /** Set once stdin ended while requests were unanswered: the transport closes when they are. */
+  private ending: NodeJS.Timeout | undefined
 
   constructor (
     private readonly stdin: Readable = processStdin,
@@ -67,8 +74,16 @@ export class LineStdioServerTransport implements Transport {
   }
 
   private readonly onStdinError = (err: Error): void => { this.onerror?.(err) }
-  /** The host closed our stdin: a line it left unended is no message, and nothing more comes. */
-  private readonly onStdinEnd = (): void => { void this.close() }
+  /** The host closed our stdin: a line it left unended is no message, and nothing more comes; what was asked is answered first. */
+  private readonly onStdinEnd = (): void => {
+    if (this.unanswered.size === 0) {
+      void this.close()
+      return
+    }
+    if (this.ending !== undefined) return
+    this.stdin.off('data', this.ondata)
+    this.ending = setTimeout(() => { void this.close() }, ANSWER_AFTER_END_MS)
+  }
 
   private readonly ondata = (chunk: Buffer): void => {
     let rest = chunk
@@ -116,6 +131,7 @@ export class LineStdioServerTransport implements Transport {
       this.onerror?.(err as Error)
       return
     }
+    if ('method' in message && 'id' in message) this.unanswered.add(JSON.stringify(message.id))
     this.onmessage?.(message)
   }
 
@@ -134,6 +150,7 @@ export class LineStdioServerTransport implements Transport {
   async close (): Promise<void> {
     if (this.closed) return
     this.closed = true
+    clearTimeout(this.ending)
     this.stdin.off('data', this.ondata)
     this.stdin.off('error', this.onStdinError)
     this.stdin.off('end', this.onStdinEnd)
@@ -147,6 +164,14 @@ export class LineStdioServerTransport implements Transport {
 
   /** Resolves once stdout took the message; rejects if stdout fails or closes first (the host went away), never hangs. */
   async send (message: JSONRPCMessage): Promise<void> {
+    try {
+      await this.write(message)
+    } finally {
+      if (!('method' in message) && 'id' in message) this.answered(message.id)
+    }
+  }
+
+  private async write (message: JSONRPCMessage): Promise<void> {
     if (this.stdout.write(serializeMessage(message))) return
     await new Promise<void>((resolve, reject) => {
       const settle = (err?: Error): void => {
@@ -163,5 +188,11 @@ export class LineStdioServerTransport implements Transport {
       this.stdout.once('error', onError)
       this.stdout.once('close', onClose)
     })
+  }
+
+  /** A request was answered (stdout took it, or failed): once stdin has ended, the last answer closes the transport. */
+  private answered (id: unknown): void {
+    if (!this.unanswered.delete(JSON.stringify(id)) || this.ending === undefined || this.unanswered.size > 0) return
+    void this.close()
   }
 }

@@ -263,7 +263,7 @@ describe('mesh mcp', () => {
     }
   })
 
-  it('a client that sends a tools/call and closes stdin at once: it ends quietly with exit 0, the call\'s result dropped', async () => {
+  it('a client that sends a tools/call and closes stdin at once: the call is answered, then it ends with exit 0', async () => {
     const { home, child, send, stdout, stderr, exited } = await rawServer('hangup')
     try {
       send({ jsonrpc: '2.0', method: 'notifications/initialized' })
@@ -271,7 +271,10 @@ describe('mesh mcp', () => {
       send({ jsonrpc: '2.0', id: 2, method: 'tools/call', params: { name: 'status', arguments: {} } })
       child.stdin?.end()
       expect(await exited, stderr()).toBe(0)
-      expect(stdout().trim().split('\n').map(l => JSON.parse(l).id)).toEqual([1])
+      const replies = stdout().trim().split('\n').map(l => JSON.parse(l))
+      expect(replies.map(r => r.id)).toEqual([1, 2])
+      expect(replies[1].result.isError).toBeUndefined()
+      expect(JSON.parse(replies[1].result.content[0].text)).toHaveProperty('deviceId')
       expect(stderr()).not.toMatch(/failed|Error|\n\s+at /)
       // Nothing of it holds the home: a command opens it at once.
       expect((await runCli(['status', '--home', home], { env })).code).toBe(0)

@@ -46,4 +46,29 @@ describe('LineStdioServerTransport', () => {
     await handle.closed
     await handle.close()
   }, 10_000)
+
+  it('answers what was asked before stdin ended, then closes: a script may pipe one request in and close the pipe', async () => {
+    const stdin = new PassThrough()
+    const stdout = new PassThrough()
+    const transport = new LineStdioServerTransport(stdin, stdout)
+    const got: unknown[] = []
+    let closes = 0
+    transport.onmessage = (m) => { got.push(m) }
+    transport.onclose = () => { closes++ }
+    await transport.start()
+    stdin.write(JSON.stringify({ jsonrpc: '2.0', id: 7, method: 'tools/list' }) + '\n')
+    stdin.write(JSON.stringify({ jsonrpc: '2.0', id: 'x', method: 'ping' }) + '\n')
+    stdin.write(JSON.stringify({ jsonrpc: '2.0', method: 'notifications/initialized' }) + '\n')
+    stdin.end()
+    await new Promise(resolve => setImmediate(resolve))
+    expect(got).toHaveLength(3)
+    expect(closes).toBe(0) // two requests unanswered: not closed
+    await transport.send({ jsonrpc: '2.0', method: 'notifications/message', params: { level: 'info', data: 'x' } })
+    await transport.send({ jsonrpc: '2.0', id: 7, result: { tools: [] } })
+    expect(closes).toBe(0) // "x" still unanswered
+    await transport.send({ jsonrpc: '2.0', id: 'x', result: {} })
+    expect(closes).toBe(1)
+    const lines = (stdout.read() as Buffer).toString().trim().split('\n').map(l => JSON.parse(l))
+    expect(lines.map(l => l.id)).toEqual([undefined, 7, 'x'])
+  }, 10_000)
 })

@@ -1,7 +1,8 @@
 /**
  * mesh mcp: this home as a Model Context Protocol server on stdio, for an agent host to spawn
  * (`claude mcp add mesh -- mesh mcp`). stdout carries only the protocol; every word for a person
- * goes to stderr. It runs until the host closes stdin (or SIGINT/SIGTERM), then exits 0.
+ * goes to stderr. It runs until the host closes stdin (then answers what it was asked) or until
+ * SIGINT/SIGTERM, and exits 0.
  *
  * An agent host keeps this process for hours, so it never holds the home: its calls go to the
  * running `mesh join` when one answers, else open the home for that one call (as a short CLI
