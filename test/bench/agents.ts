@@ -8,7 +8,7 @@ import { mkdir, readFile, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { createLocalApi, openVault } from '../../src/api/index.js'
 import { writeNewWallet } from '../../src/identity/index.js'
-import { batches, readClaudeBundle, splitJsonl, toParts, writeClaudeBundle } from '../../src/agents/index.js'
+import { batches, importBatches, readClaudeBundle, splitJsonl, writeClaudeBundle } from '../../src/agents/index.js'
 import type { NativeRecord } from '../../crdt/index.js'
 import { fmt, now, report, text } from './util.js'
 
@@ -50,9 +50,8 @@ export async function benchAgents (dir: string, opts: { quick: boolean }): Promi
     const readMs = now() - r0
     const i0 = now()
     const b = await readClaudeBundle(file)
-    for (const batch of batches(toParts(b.records))) {
-      const ids = new Set(batch.map(r => r.id))
-      await api.call('agents.import', { agent: 'claude', sessionId: sid, cwd: CWD, records: batch, messages: b.view.filter(m => ids.has(m.id.replace(/#\d+$/, ''))) })
+    for (const batch of importBatches(b.records, b.view)) {
+      await api.call('agents.import', { agent: 'claude', sessionId: sid, cwd: CWD, records: batch.records, messages: batch.messages })
     }
     const importMs = now() - i0
     report({ name: `agent import: ${mb} MB Claude transcript (${n} lines), lines/s`, value: fmt(n / (importMs / 1000), 0), baseline: `read+split ${fmt(n / (readMs / 1000), 0)} lines/s`, ratio: `${fmt(importMs / readMs)}× slower`, target: 'none yet (recorded)', ok: undefined })

@@ -14,7 +14,7 @@
 import { watch, type FSWatcher } from 'node:fs'
 import type { MeshApi } from '../../api/api.js'
 import { isMeshError } from '../../errors.js'
-import { batches, toParts } from '../bundle.js'
+import { importBatches } from '../import-batches.js'
 import { gitRemote } from '../git.js'
 import type { CursorStore } from './cursors.js'
 import type { Held, Source, Stream, StreamRead } from './source.js'
@@ -202,13 +202,10 @@ export class Follower {
     const remote = held?.gitRemote ?? await this.remoteOf(s.key, cwd)
     let added = 0
     let messages = 0
-    const parts = batches(toParts(r.records))
-    for (const batch of parts) {
-      const ids = new Set(batch.filter(x => x.file === '').map(x => x.id))
-      const view = r.messages.filter(m => ids.has(m.id.replace(/#\d+$/, '')))
+    for (const batch of importBatches(r.records, r.messages)) {
       const res = await this.o.api.call('agents.import', {
         key: s.key, agent: s.agent, sessionId: s.sessionId, cwd, gitRemote: remote, name: r.meta.name, dir: r.meta.dir,
-        records: batch, messages: view.map(m => ({ ...m })),
+        records: batch.records, messages: batch.messages.map(m => ({ ...m })),
         // The agent wrote these lines on this machine: stored even while another device drives.
         force: true
       })

@@ -7,8 +7,8 @@
 import { stat } from 'node:fs/promises'
 import { resolve } from 'node:path'
 import {
-  batches, gitRemote, hermesBundle, hermesDbLine, hermesDbPath, hermesDbPaths, hermesDbSessions, hermesExport, hermesExportLines, parseObject, parseSince,
-  readFileNoFollow, SqliteFile, toParts
+  importBatches, gitRemote, hermesBundle, hermesDbLine, hermesDbPath, hermesDbPaths, hermesDbSessions, hermesExport, hermesExportLines, parseObject, parseSince,
+  readFileNoFollow, SqliteFile
 } from '../../agents/index.js'
 import type { MeshApi } from '../../api/api.js'
 import { InvalidInputError, isMeshError, NotFoundError, UsageError } from '../../errors.js'
@@ -67,10 +67,8 @@ async function importRow (api: MeshApi, g: Globals, line: string, values: Record
   let added = 0
   let total = 0
   let messages = 0
-  for (const batch of batches(toParts(b.records))) {
-    const ids = new Set(batch.map(r => r.id))
-    const view = b.view.filter(m => ids.has(m.id.replace(/#\d+$/, '')))
-    const r = await api.call('agents.import', { key, agent: 'hermes', sessionId: b.sessionId, title: b.title, cwd, gitRemote: remote, records: batch, messages: view.map(m => ({ ...m })), force: values.force === true })
+  for (const batch of importBatches(b.records, b.view)) {
+    const r = await api.call('agents.import', { key, agent: 'hermes', sessionId: b.sessionId, title: b.title, cwd, gitRemote: remote, records: batch.records, messages: batch.messages.map(m => ({ ...m })), force: values.force === true })
     added += r.added
     total = r.total
     messages += r.messages

@@ -8,8 +8,8 @@
 import { stat } from 'node:fs/promises'
 import { resolve } from 'node:path'
 import {
-  batches, chainBreaks, claudeExportFiles, codexExportFile, findClaudeSession, findCodexSession, gitRemote, listClaudeSessions,
-  listCodexSessions, readClaudeBundle, readCodexRollout, redact, toParts, filesOf, findOpenclawSession, listOpenclawSessions,
+  importBatches, chainBreaks, claudeExportFiles, codexExportFile, findClaudeSession, findCodexSession, gitRemote, listClaudeSessions,
+  listCodexSessions, readClaudeBundle, readCodexRollout, redact, filesOf, findOpenclawSession, listOpenclawSessions,
   readOpenclawSession, openclawExportFile, hermesExportFile, translateSession, TRANSLATE_TARGETS, parseSince, resumeAgentSession,
   fetchAgentRecords, AGENT_NAMES, isAgentName, listOpenclawDbSessions, readOpenclawDbSession, checkChain, type AgentMeta, type AgentName,
   refuseTaken, writeOutFile, type ChainProblem, type HeldBackTail, type OpenclawDbSession
@@ -201,13 +201,11 @@ async function importOne (api: MeshApi, g: Globals, agent: AgentName, path: stri
   let added = 0
   let total = 0
   let messages = 0
-  const parts = batches(toParts(b.records))
+  const parts = importBatches(b.records, b.view)
   for (const [i, batch] of parts.entries()) {
-    const ids = new Set(batch.filter(r => r.file === '').map(r => r.id))
-    const view = b.view.filter(m => ids.has(m.id.replace(/#\d+$/, '')))
     const r = await api.call('agents.import', {
       key, agent, sessionId: b.sessionId, title: b.sessionKey, cwd, gitRemote: remote, name: codex?.name, dir: codex?.dir,
-      records: batch, messages: view.map(m => ({ ...m })), force: values.force === true
+      records: batch.records, messages: batch.messages.map(m => ({ ...m })), force: values.force === true
     })
     added += r.added
     total = r.total
