@@ -34,7 +34,12 @@ export interface ResumeOptions {
   /** Hermes: where to write the export file (default $HERMES_HOME/mesh-imports/<id>.jsonl); a file there is replaced only with `force`. */
   out?: string
   env?: NodeJS.ProcessEnv
+  /** Hears how far the session's records have come, after each page (a long session takes seconds). */
+  onPage?: PageProgress
 }
+
+/** Records fetched so far of the session's total, after each page. */
+export type PageProgress = (fetched: number, total: number) => void
 
 export interface ResumeResult {
   key: string
@@ -58,15 +63,16 @@ export interface ResumeResult {
 }
 
 /** Every record of an agent session, page by page. */
-export async function fetchAgentRecords (api: MeshApi, key: string): Promise<{ meta: AgentMeta, records: NativeRecord[] }> {
+export async function fetchAgentRecords (api: MeshApi, key: string, onPage?: PageProgress): Promise<{ meta: AgentMeta, records: NativeRecord[] }> {
   const records: NativeRecord[] = []
   let start: number | undefined = 0
   let meta: AgentMeta | undefined
   while (start !== undefined) {
-    const page: { meta: AgentMeta, records: NativeRecord[], next?: number } = await api.call('agents.records', { key, start })
+    const page: { meta: AgentMeta, records: NativeRecord[], total: number, next?: number } = await api.call('agents.records', { key, start })
     meta = page.meta
     records.push(...page.records)
     start = page.next
+    onPage?.(start ?? page.total, page.total)
   }
   return { meta: meta as AgentMeta, records }
 }
@@ -99,7 +105,7 @@ export async function targetCwd (meta: AgentMeta, given: string | undefined, env
 
 export async function resumeAgentSession (api: MeshApi, key: string, opts: ResumeOptions = {}): Promise<ResumeResult> {
   const env = opts.env ?? process.env
-  const { meta, records } = await fetchAgentRecords(api, key)
+  const { meta, records } = await fetchAgentRecords(api, key, opts.onPage)
   const agent = meta.agent
   if (!isAgentName(agent)) throw new InvalidInputError(`${key} is a ${agent} session: resume writes Claude Code, Codex, OpenClaw and Hermes sessions`)
   // Hermes's importer takes a file; the others' sessions go where their agent looks for them.

@@ -22,6 +22,7 @@ import type { MeshApi } from '../../api/api.js'
 import { InvalidInputError, isMeshError, LeaseHeldError, NotFoundError, UsageError } from '../../errors.js'
 import { megabytes as mb } from '../../node/progress.js'
 import { leaseHintFor, stdout as out, withApi, type Globals } from '../context.js'
+import { recordsProgress } from '../records-progress.js'
 import { AGENT_SUBCOMMANDS, AGENT_USAGE } from './agent.js'
 import { subUsage } from '../command.js'
 
@@ -236,10 +237,12 @@ export async function recordedMeta (api: MeshApi, key: string): Promise<AgentMet
 
 async function resumeCmd (g: Globals, key: string, values: Record<string, unknown>): Promise<number> {
   return await withApi(g, async api => {
-    const r = await resumeAgentSession(api, key, { cwd: values.cwd as string | undefined, take: values.take === true, force: values.force === true, out: values.out as string | undefined })
+    const progress = recordsProgress(key)
+    const r = await resumeAgentSession(api, key, { cwd: values.cwd as string | undefined, take: values.take === true, force: values.force === true, out: values.out as string | undefined, onPage: progress.onPage })
       // The API's hint names `mesh resume KEY --take`, which takes the lease but writes no
       // agent file: this command with its own arguments instead.
       .catch((err: unknown) => { throw leaseHintFor(err, 'mesh agent resume', typeof values.cwd === 'string' ? ` --cwd ${values.cwd}` : '') })
+      .finally(progress.stop)
     if (g.json) { out.json(r); return 0 }
     if (r.unchanged === true) out.line(`${r.path} is already as mesh would write it: left as it is`)
     else out.line(`wrote ${r.path}${r.from !== undefined ? ` (${r.rewritten} path${r.rewritten === 1 ? '' : 's'} rewritten from ${r.from} to ${r.cwd as string})` : ''}`)
@@ -258,7 +261,8 @@ async function exportCmd (g: Globals, key: string, values: Record<string, unknow
   if (as !== undefined && !TRANSLATE_TARGETS.includes(as as never)) throw new UsageError(`--as claude or hermes (got ${as})`)
   await refuseTaken(resolve(dest), values.force === true)
   return await withApi(g, async api => {
-    const { meta, records } = await fetchAgentRecords(api, key)
+    const progress = recordsProgress(key)
+    const { meta, records } = await fetchAgentRecords(api, key, progress.onPage).finally(progress.stop)
     const agent = agentOf(meta.agent, 'export')
     const cwd = values.cwd !== undefined ? resolve(values.cwd as string) : undefined
     const map = cwd !== undefined && meta.cwd !== undefined && cwd !== meta.cwd ? { from: meta.cwd, to: cwd } : undefined
