@@ -72,10 +72,13 @@ export interface FrontEndTool {
   readOnly?: boolean
   /** It may destroy something that cannot be restored (a host should ask its user first). */
   destructive?: boolean
-  run: (args: any, options: { signal?: AbortSignal }) => Promise<unknown>
+  run: (args: any, options: { signal?: AbortSignal, progress?: ToolProgress }) => Promise<unknown>
   /** The result in words, instead of its JSON (which stays the structured content). */
   text?: (output: unknown) => string
 }
+
+/** How far a long tool call has come, told to a client that asked (its request's progressToken). */
+export type ToolProgress = (progress: number, total?: number, message?: string) => void
 
 export interface ServeMcpOptions {
   /** Reported to the client in `initialize`. */
@@ -222,7 +225,13 @@ export async function serveMcp (api: MeshApi, transport: Transport, options: Ser
       annotations: { readOnlyHint: t.readOnly === true, destructiveHint: t.destructive === true, idempotentHint: false, openWorldHint: false }
     }, async (args: unknown, extra) => await running(async () => {
       try {
-        const out = await t.run(args, { signal: extra.signal })
+        const token = extra._meta?.progressToken
+        const progress: ToolProgress | undefined = token === undefined
+          ? undefined
+          : (n, total, message) => {
+              extra.sendNotification({ method: 'notifications/progress', params: { progressToken: token, progress: n, total, message } }).catch((err: unknown) => { log(`progress of ${t.name} not sent: ${(err as Error)?.message ?? String(err)}`) })
+            }
+        const out = await t.run(args, { signal: extra.signal, progress })
         return toolResult(out, t.text?.(out))
       } catch (err) {
         return failed(t.name, err, extra.signal)

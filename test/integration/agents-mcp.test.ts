@@ -78,6 +78,38 @@ describe('MCP agents_resume', () => {
     expect(again.content[0].text).toMatch(/may be running this session here/)
   }, 90_000)
 
+  it('tells a client that asked how far a long session\'s records have come (notifications/progress), ending at their total', async () => {
+    // A chained transcript of ~6 MB: several pages of agents.records.
+    const sid = '7c1d2e3f-4a5b-4c6d-8e7f-901234567890'
+    const lines: string[] = []
+    let parent: string | null = null
+    for (let i = 0; i < 3000; i++) {
+      const uuid = `7c1d2e3f-0000-4000-8000-${i.toString(16).padStart(12, '0')}`
+      lines.push(JSON.stringify({ parentUuid: parent, cwd: OLD_CWD, sessionId: sid, type: i % 2 === 0 ? 'user' : 'assistant', message: { role: i % 2 === 0 ? 'user' : 'assistant', content: `turn ${i} ${'y'.repeat(2000)}` }, uuid, timestamp: new Date(1_700_000_000_000 + i * 1000).toISOString() }))
+      parent = uuid
+    }
+    const file = join(dir, `${sid}.jsonl`)
+    await writeFile(file, lines.join('\n') + '\n')
+    const imp = await runCli(['agent', 'import', 'claude', '--file', file, '--home', d.home], { env })
+    expect(imp.code, imp.stderr).toBe(0)
+    const cwd = join(dir, 'work', 'long')
+    await mkdir(cwd, { recursive: true })
+    const transport = new StdioClientTransport({ command: process.execPath, args: [BIN, 'mcp', '--home', d.home], env: { ...env, CLAUDE_CONFIG_DIR: join(dir, 'long-claude') } as Record<string, string>, stderr: 'pipe' })
+    const client = new Client({ name: 'mesh-test', version: '0' })
+    await client.connect(transport)
+    cleanups.push(async () => { await client.close() })
+    const seen: Array<{ progress: number, total?: number, message?: string }> = []
+    const r: any = await client.callTool({ name: 'agents_resume', arguments: { key: `agent:claude:${sid}`, cwd } }, undefined, { onprogress: p => { seen.push(p) } })
+    expect(r.isError, JSON.stringify(r.content)).not.toBe(true)
+    expect(seen.length).toBeGreaterThan(1)
+    expect(seen.every(p => p.total === 3000)).toBe(true)
+    expect(seen.map(p => p.progress)).toEqual([...seen.map(p => p.progress)].sort((a, b) => a - b))
+    expect(seen.at(-1)).toMatchObject({ progress: 3000, total: 3000, message: '3000 of 3000 records' })
+    // Without a progressToken nothing is sent, and the call is answered all the same.
+    const quiet: any = await client.callTool({ name: 'agents_resume', arguments: { key: `agent:claude:${sid}`, cwd } })
+    expect(quiet.isError, JSON.stringify(quiet.content)).not.toBe(true)
+  }, 90_000)
+
   it('resumes OpenClaw and Hermes sessions through the same tool, each where its agent takes it', async () => {
     const oc = await runCli(['agent', 'import', 'openclaw', '--file', join(CLAWS, 'openclaw/agents/main/sessions', `${OSID}.jsonl`), '--home', d.home], { env })
     expect(oc.code, oc.stderr).toBe(0)
