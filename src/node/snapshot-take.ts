@@ -8,7 +8,7 @@ import { logger } from '@libp2p/logger'
 import { PARTS_MAGIC, SnapshotSealer, StatePartsEncoder, type SealContext } from '../../crdt/index.js'
 import { StoreWriteError } from '../errors.js'
 import { toHex, u32be, type Entry } from '../identity/index.js'
-import type { EntryStore, StoredSnapshot } from '../store/index.js'
+import { KEEP_FREE, type EntryStore, type StoredSnapshot } from '../store/index.js'
 import type { Replica } from './replica.js'
 import { Slicer } from './slice.js'
 
@@ -55,8 +55,8 @@ export async function storeSnapshotOf (store: EntryStore, ctx: SealContext, r: R
   // The chunks wait on disk, not in memory, until the header that comes first in the file is
   // signed (see snapshotScratch), then are copied into the snapshot's file a piece at a time:
   // the document's size twice on disk at once. Given up before it would take the room kept
-  // for the log's appends (KEEP_FREE).
-  const room = await store.freeBytes() - KEEP_FREE
+  // for the log's appends (KEEP_FREE). A disk that cannot be asked stops nothing: the writes tell.
+  const room = (await store.freeBytes() ?? Infinity) - KEEP_FREE
   if (atLeast > room) { log('snapshot of %s waits for room: %d bytes free past the reserve, at least %d needed', r.name, room, atLeast); return undefined }
   let size = 0
   const hold = (c: Uint8Array): Promise<void> | undefined => {
@@ -83,14 +83,6 @@ export async function storeSnapshotOf (store: EntryStore, ctx: SealContext, r: R
     await scratch.discard()
   }
 }
-
-/**
- * Bytes a snapshot being taken leaves free on the disk, for the log's appends: a snapshot is an
- * optimisation (failing to take one loses nothing), the appends beside it are not. Taken on a
- * disk with less than twice the document's size free, the snapshot's scratch and file filled it,
- * and writes to any document were refused as a full disk until the snapshot gave up.
- */
-const KEEP_FREE = 1024 * 1024
 
 function noRoom (store: EntryStore, size: number, room: number): StoreWriteError {
   const mib = (n: number): string => `${(Math.max(0, n) / (1024 * 1024)).toFixed(1)} MiB`

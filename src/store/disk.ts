@@ -3,26 +3,39 @@
  * EDQUOT) sets it, the next write that succeeds clears it. While full, free space is probed
  * (statfs) so the state clears, and whoever shows it learns, when space returns even if nothing
  * is written meanwhile. A full disk never stops reads: only appends fail, with STORE_WRITE_FAILED.
+ *
+ * One probe (freeBytes) and one rule for everything that asks the disk (this state, a snapshot's
+ * room, a status): less than KEEP_FREE free is short of room; a disk that cannot be asked (statfs
+ * failed) tells nothing, so nothing changes on its word (a full disk stays full, a snapshot is
+ * tried, a status says only what writes said): the writes tell.
  */
 import { EventEmitter } from 'node:events'
 import { statfs } from 'node:fs/promises'
 import { logger } from '@libp2p/logger'
 
 const log = logger('mesh:store:disk')
-/** Free bytes past which a full disk is taken to have room again (writes then tell for sure). */
-const ROOM = 256 * 1024
 const PROBE_MS = 1000
 
-/** Free bytes on the disk under `dir` for this user (statfs); Infinity when it cannot be told. */
-export async function freeBytes (dir: string): Promise<number> {
+/**
+ * Free bytes the store keeps for the log's appends: a snapshot is an optimisation (failing to take
+ * one loses nothing), the appends beside it are not, so a snapshot never takes them. A disk with
+ * less free is short of room: a full one is not taken to have room again until this much is free.
+ */
+export const KEEP_FREE = 1024 * 1024
+
+/** Free bytes on the disk under `dir` for this user (statfs); undefined when it cannot be told. */
+export async function freeBytes (dir: string): Promise<number | undefined> {
   try {
     const s = await statfs(dir)
     return s.bavail * s.bsize
   } catch (err) {
     log('statfs %s failed: %e', dir, err)
-    return Infinity
+    return undefined
   }
 }
+
+/** Whether a probe found less than `bytes` free (KEEP_FREE by default); an unknown amount never is. */
+export const isShort = (free: number | undefined, bytes = KEEP_FREE): boolean => free !== undefined && free < bytes
 
 export const isDiskFull = (err: any): boolean => {
   const code = err?.details?.errno ?? err?.code ?? err?.cause?.code
@@ -55,7 +68,7 @@ export class DiskState extends EventEmitter<{ change: [boolean] }> {
   private startProbe (): void {
     if (this.probe !== undefined) return
     this.probe = setInterval(() => {
-      statfs(this.dir).then(s => { if (s.bavail * s.bsize >= ROOM) this.set(false) }, (err: unknown) => { log('statfs %s failed: %e', this.dir, err) })
+      void freeBytes(this.dir).then(free => { if (free !== undefined && free >= KEEP_FREE && this.probe !== undefined) this.set(false) })
     }, PROBE_MS)
     this.probe.unref()
   }

@@ -297,8 +297,8 @@ export class EntryStore {
     return await staged.commit()
   }
 
-  /** Free bytes on the disk that holds the store (statfs); Infinity when it cannot be told. */
-  async freeBytes (): Promise<number> { return await freeBytes(this.dir) }
+  /** Free bytes on the disk that holds the store (statfs); undefined when it cannot be told (disk.ts). */
+  async freeBytes (): Promise<number | undefined> { return await freeBytes(this.dir) }
 
   /** A scratch file for a snapshot of `doc` being taken, its chunks held there until its header is signed (see snapshots.ts). */
   snapshotScratch (doc: Uint8Array): SnapshotScratch {
