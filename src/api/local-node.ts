@@ -1,5 +1,6 @@
 /** The node area of the in-process API: this device's status, stopping the daemon, and the peers. */
 import { equals, isExpired } from '../identity/index.js'
+import { diskReport } from '../node/disk-report.js'
 import { capabilitiesOf, PeerBook } from '../node/peer-book.js'
 import type { Handlers, LocalContext } from './local-context.js'
 import { transferView } from './local-events.js'
@@ -14,9 +15,12 @@ export function nodeHandlers (ctx: LocalContext): Handlers<'node.status' | 'node
       const newest = v.certs.get(v.identity.device.publicKey)
       const revoked = v.certs.revocationOf(v.identity.device.publicKey)
       const owed = v.certs.state.owed
+      // Asked of the disk itself, not only of the writes: without a daemon nothing was written yet.
+      const { full, ...disk } = await diskReport(v.store)
       return {
         ...s,
-        diskFull: v.diskFull,
+        diskFull: full,
+        disk,
         ...(revoked !== undefined ? { revoked } : {}),
         // A revoked device is sent the registry only up to its revocation, so the rotation that
         // followed looks owed to it: it is none of its business, and it could not make it anyway.

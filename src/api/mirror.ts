@@ -7,6 +7,7 @@
 import { MissingCapabilityError } from '../errors.js'
 import { isExpired, type Wallet } from '../identity/index.js'
 import type { MeshNode, MeshNodeOptions, NodeEvent } from '../node/mesh.js'
+import { diskReport } from '../node/disk-report.js'
 import { enrolMirror, isMirrorHome, MirrorVault } from '../node/mirror.js'
 import { isInitialized } from '../store/index.js'
 import type { MeshApi } from './api.js'
@@ -70,6 +71,7 @@ function mirrorApi (mirror: MirrorVault, node: MeshNode, onStop?: () => void): M
       const id = mirror.identity
       const s = mirror.store.stats()
       const st = node.status()
+      const { full, ...disk } = await diskReport(mirror.store)
       return {
         home: mirror.home,
         wallet: id.wallet,
@@ -82,7 +84,8 @@ function mirrorApi (mirror: MirrorVault, node: MeshNode, onStop?: () => void): M
         skills: 0,
         devices: mirror.certs.all().length,
         store: { docs: s.docs, entries: s.entries, snapshots: s.snapshots, logBytes: s.logBytes },
-        diskFull: mirror.diskFull,
+        diskFull: full,
+        disk,
         certificate: { version: id.certificate.version, writable: false, expiresAt: id.certificate.expiresAt, expired: isExpired(id.certificate, Date.now(), 0), superseded: false },
         daemon: { running: true, pid: process.pid, listen: st.addresses, peers: st.peers, mirror: true, relay: st.relay, relayVia: st.relayVia }
       }

@@ -39,6 +39,12 @@ export const PeerSchema = z.object({
   lastSeen: z.number().optional()
 })
 
+export const DiskSchema = z.object({
+  refused: z.boolean().describe('a write was refused for lack of space and none has found room since (a running node; a home opened for one command has written nothing)'),
+  freeBytes: z.number().optional().describe('free bytes on the disk under the home, for this user; absent when the disk cannot be asked (statfs failed): the writes tell then'),
+  keepFreeBytes: z.number().describe('the room the store keeps free for appends: a snapshot never takes it, and less free counts as a full disk')
+})
+
 export const StatusSchema = z.object({
   home: z.string(),
   wallet: z.string(),
@@ -50,7 +56,8 @@ export const StatusSchema = z.object({
   skills: z.number(),
   devices: z.number(),
   store: z.object({ docs: z.number(), entries: z.number(), snapshots: z.number(), logBytes: z.number() }),
-  diskFull: z.boolean().describe('the disk is full: writes are refused until space is freed, reads go on'),
+  diskFull: z.boolean().describe('the disk is full: a write was refused for lack of space (disk.refused), or less than disk.keepFreeBytes is free (said without a daemon too); writes are refused until space is freed, reads go on'),
+  disk: DiskSchema.describe('the disk under the home: what writes found, and what is free now'),
   revoked: z.object({ at: z.number(), by: z.array(z.string()), reason: z.string() }).optional().describe('this device was revoked: when, by whom (labels, or "wallet") and why; it keeps what it holds, and every write is refused (DEVICE_REVOKED)'),
   rotationOwed: z.object({ since: z.number(), revokes: z.number(), here: z.boolean().describe('this device can write: it makes the rotation within seconds, and before its own next write') }).optional().describe('a revocation whose key rotation no device has made yet: the next device that can write makes it'),
   certificate: z.object({

@@ -11,7 +11,7 @@ import { mkdirSync } from 'node:fs'
 import { join } from 'node:path'
 import { createInterface } from 'node:readline'
 import { describe, expect, it } from 'vitest'
-import { ROOT } from '../helpers/cli.js'
+import { BIN, ROOT } from '../helpers/cli.js'
 import { startNode, until } from '../helpers/nodes.js'
 import { stopAfterEach } from '../helpers/teardown.js'
 import { tempDir } from '../helpers/tmp.js'
@@ -26,12 +26,12 @@ const CHILD = join(ROOT, 'dist', 'test', 'helpers', 'disk-full.js')
  * Runs a child script on a tmpfs of `size` mounted in a mount namespace of its own (gone with
  * it), given the mount point; its last stdout line, JSON, is what it found.
  */
-async function onSmallDisk (size: string, script: string): Promise<{ out: any, mnt: string }> {
+async function onSmallDisk (size: string, script: string, ...args: string[]): Promise<{ out: any, mnt: string }> {
   if (process.getuid?.() !== 0) throw new Error('this test needs root (unshare -m, mount tmpfs); CI runs as root')
   const t = await tempDir(); cleanups.push(t.cleanup)
   const mnt = join(t.dir, 'mnt')
   mkdirSync(mnt)
-  const r = spawnSync('unshare', ['-m', '--propagation', 'private', 'sh', '-c', `mount -t tmpfs -o size=${size} tmpfs "${mnt}" && exec "${process.execPath}" "${script}" "${mnt}"`], { encoding: 'utf8', timeout: 120_000 })
+  const r = spawnSync('unshare', ['-m', '--propagation', 'private', 'sh', '-c', `mount -t tmpfs -o size=${size} tmpfs "${mnt}" && exec "${process.execPath}" "${script}" "${mnt}" ${args.map(a => `"${a}"`).join(' ')}`], { encoding: 'utf8', timeout: 120_000 })
   expect(r.status, r.stderr).toBe(0)
   return { out: JSON.parse(r.stdout.trim().split('\n').at(-1) as string), mnt }
 }
@@ -77,6 +77,25 @@ describe('full disk', () => {
     // And nothing written was lost, in order, after reopening.
     expect(out.count).toBe(out.full.acked + 2)
     expect(out.inOrder).toBe(true)
+  })
+
+  it('mesh status without a daemon says the disk is full when it is, or has less free than mesh keeps for writes', async () => {
+    const { out } = await onSmallDisk('8m', join(ROOT, 'dist', 'test', 'helpers', 'disk-full-status.js'), BIN)
+    // Filled to the last byte, the home cannot even be locked for the look: said as the full disk.
+    expect(out.full.text.code).toBe(1)
+    expect(out.full.text.stderr).toMatch(/the disk is full/)
+    // Less free than the store keeps for writes: full, with what is free and what mesh keeps.
+    expect(out.short.text.code, out.short.text.stderr).toBe(0)
+    expect(out.short.text.stdout).toMatch(/^disk: +full — 0\.5 MB free, less than the 1\.0 MB mesh keeps free for writes: free some space/m)
+    expect(out.short.json.daemon.running).toBe(false)
+    expect(out.short.json.diskFull).toBe(true)
+    expect(out.short.json.disk.refused).toBe(false)
+    expect(out.short.json.disk.freeBytes).toBeLessThan(out.short.json.disk.keepFreeBytes)
+    expect(out.short.json.disk.keepFreeBytes).toBe(1024 * 1024)
+    // With room, nothing is said of the disk.
+    expect(out.room.text.stdout).not.toMatch(/^disk:/m)
+    expect(out.room.json.diskFull).toBe(false)
+    expect(out.room.json.disk.freeBytes).toBeGreaterThan(out.room.json.disk.keepFreeBytes)
   })
 
   it('an unwritable home is a clear error', async () => {

@@ -5,6 +5,7 @@ import { DaemonRunningError, InvalidInputError, UsageError, WalletMismatchError,
 import { connectRpc } from '../../api/rpc-client.js'
 import { homeArg, localTime, stdout as out, withApi, type Globals } from '../context.js'
 import { peerLines } from './peer-lines.js'
+import { diskLines } from './status-disk.js'
 import { subcommandOf, type Command } from '../command.js'
 
 export const walletCmd: Command = {
@@ -186,7 +187,7 @@ export const statusCmd: Command = {
       if (s.daemon.mirror === true) out.line('role:         blind mirror (holds no vault key: stores and forwards sealed entries, never writes)')
       if (s.daemon.relay !== undefined) out.line(`relay:        serving members: ${s.daemon.relay.reservations.length} reserved, ${s.daemon.relay.circuits} circuit${s.daemon.relay.circuits === 1 ? '' : 's'} open, ${s.daemon.relay.refused} stranger${s.daemon.relay.refused === 1 ? '' : 's'} refused`)
       for (const v of s.daemon.relayVia ?? []) out.line(`relay via:    ${v.relay}: ${v.state === 'reserved' ? `reserved until ${localTime(v.expires ?? 0)}` : `trying${v.lastError !== undefined ? ` (${v.lastError})` : ''}`}`)
-      if (s.diskFull) out.line('disk:         full — writes are refused until space is freed (reads go on)')
+      for (const l of diskLines(s)) out.line(l)
       if (s.daemon.mirror === true) out.line(`documents:    ${s.store.docs} (a mirror cannot name them or tell sessions from memory)`)
       else {
         out.line(`sessions:     ${s.sessions}`)
