@@ -16,7 +16,7 @@ export function nodeHandlers (ctx: LocalContext): Handlers<'node.status' | 'node
       const revoked = v.certs.revocationOf(v.identity.device.publicKey)
       const owed = v.certs.state.owed
       // Asked of the disk itself, not only of the writes: without a daemon nothing was written yet.
-      const { full, ...disk } = await diskReport(v.store)
+      const { full, ...disk } = await diskReport(v.store, await v.snapshotsWaiting())
       return {
         ...s,
         diskFull: full,

@@ -71,6 +71,7 @@ function mirrorApi (mirror: MirrorVault, node: MeshNode, onStop?: () => void): M
       const id = mirror.identity
       const s = mirror.store.stats()
       const st = node.status()
+      // A mirror never takes a snapshot: none waits.
       const { full, ...disk } = await diskReport(mirror.store)
       return {
         home: mirror.home,

@@ -42,7 +42,11 @@ export const PeerSchema = z.object({
 export const DiskSchema = z.object({
   refused: z.boolean().describe('a write was refused for lack of space and none has found room since (a running node; a home opened for one command has written nothing)'),
   freeBytes: z.number().optional().describe('free bytes on the disk under the home, for this user; absent when the disk cannot be asked (statfs failed): the writes tell then'),
-  keepFreeBytes: z.number().describe('the room the store keeps free for appends: a snapshot never takes it, and less free counts as a full disk')
+  keepFreeBytes: z.number().describe('the room the store keeps free for appends: a snapshot never takes it, and less free counts as a full disk'),
+  snapshotsWaiting: z.array(z.object({
+    doc: z.string().describe('the document: a session key, or a fixed document\'s name'),
+    needsBytes: z.number().describe('free bytes its snapshot needs at least (the store\'s reserve included) before it is tried again')
+  })).describe('documents whose snapshot found no room: it is not sealed again until this much is free, and the log keeps every entry meanwhile (known to a running node, which tried)')
 })
 
 export const StatusSchema = z.object({

@@ -2,10 +2,11 @@
  * What a status says of the disk under a home: whether a write was refused for lack of space,
  * and what the store's probe finds free now, by the store's one rule (store/disk.ts). Asked at
  * each call: a home opened for one command (no daemon) has written nothing yet, so the probe is
- * all it can know, and a disk that filled while nothing ran is said full all the same.
+ * all it can know, and a disk that filled while nothing ran is said full all the same. Beside it,
+ * the documents whose snapshot waits for room (known to the process that tried: a daemon).
  *
  * @example
- * const d = await diskReport(vault.store)
+ * const d = await diskReport(vault.store, await vault.snapshotsWaiting())
  * if (d.full) console.log(`${d.freeBytes} bytes free, ${d.keepFreeBytes} kept`)
  */
 import { isShort, KEEP_FREE, type EntryStore } from '../store/index.js'
@@ -19,10 +20,12 @@ export interface DiskReport {
   freeBytes?: number
   /** The room the store keeps free for appends (KEEP_FREE). */
   keepFreeBytes: number
+  /** Documents whose snapshot waits until this many bytes are free at least. */
+  snapshotsWaiting: Array<{ doc: string, needsBytes: number }>
 }
 
-export async function diskReport (store: EntryStore): Promise<DiskReport> {
+export async function diskReport (store: EntryStore, snapshotsWaiting: DiskReport['snapshotsWaiting'] = []): Promise<DiskReport> {
   const free = await store.freeBytes()
   const refused = store.disk.full
-  return { full: refused || isShort(free), refused, ...(free !== undefined ? { freeBytes: free } : {}), keepFreeBytes: KEEP_FREE }
+  return { full: refused || isShort(free), refused, ...(free !== undefined ? { freeBytes: free } : {}), keepFreeBytes: KEEP_FREE, snapshotsWaiting }
 }

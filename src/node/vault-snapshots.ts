@@ -8,7 +8,7 @@
 import { logger } from '@libp2p/logger'
 import type { DocKind } from '../../crdt/index.js'
 import { toHex, type Entry } from '../identity/index.js'
-import type { EntryStore } from '../store/index.js'
+import { KEEP_FREE, type EntryStore } from '../store/index.js'
 import type { CertRegistry } from './certs.js'
 import type { HomeIdentity } from './enrol.js'
 import { FreshStates, type FreshState } from './fresh.js'
@@ -67,6 +67,14 @@ export class Snapshots {
       }
     }
     this.checks = new SnapshotChecks({ store, certs, keys: identity.keys, device: identity.device.publicKey, kindOf: (doc) => init.kindOf(doc), behindOwnLane: (doc, lane, seq) => init.behindOwnLane(doc, lane, seq) })
+  }
+
+  /**
+   * Documents whose snapshot waits for room, by hex id, with the free bytes it needs at least
+   * before it is tried again (what it found it needs, and the store's reserve beside it).
+   */
+  waiting (): Array<{ doc: string, needsBytes: number }> {
+    return [...this.needs].map(([doc, needs]) => ({ doc, needsBytes: needs + KEEP_FREE }))
   }
 
   maybeSnapshot (r: Replica): void {

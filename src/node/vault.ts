@@ -380,6 +380,14 @@ export class Vault extends EventEmitter<VaultEvents> {
     return names
   }
 
+  /** Documents whose snapshot waits for room, named (a session by its key), with the free bytes each needs at least. */
+  async snapshotsWaiting (): Promise<Array<{ doc: string, needsBytes: number }>> {
+    const waiting = this.snapshots.waiting()
+    if (waiting.length === 0) return []
+    const names = await this.docNames()
+    return waiting.map(w => ({ doc: names.get(w.doc) ?? w.doc.slice(0, 12), needsBytes: w.needsBytes }))
+  }
+
   /** Seals a snapshot of the replica in the background once `snapshotEvery` entries are uncovered. */
   maybeSnapshot (r: Replica): void { this.snapshots.maybeSnapshot(r) }
 

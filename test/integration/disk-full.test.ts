@@ -98,6 +98,24 @@ describe('full disk', () => {
     expect(out.room.json.disk.freeBytes).toBeGreaterThan(out.room.json.disk.keepFreeBytes)
   })
 
+  it('mesh status beside a running node says which snapshot waits for room, how much it needs and how much is free', async () => {
+    const { out } = await onSmallDisk('32m', join(ROOT, 'dist', 'test', 'helpers', 'disk-full-waiting.js'), BIN)
+    // The write refused: the daemon says the disk is full, from its writes.
+    expect(out.full.text.stdout).toMatch(/^daemon: +running/m)
+    expect(out.full.text.stdout).toMatch(/^disk: +full — writes are refused until space is freed/m)
+    expect(out.full.json.disk.refused).toBe(true)
+    // 6 MiB freed: the disk has room, but a close's snapshot found too little for its scratch and file.
+    const tried = out.tried.json
+    expect(tried.diskFull).toBe(false)
+    expect(tried.disk.snapshotsWaiting).toEqual([{ doc: 'agent:main:big', needsBytes: expect.any(Number) }])
+    expect(tried.disk.snapshotsWaiting[0].needsBytes).toBeGreaterThan(tried.disk.freeBytes)
+    expect(out.tried.text.stdout).toMatch(/^snapshot: +agent:main:big waits for room: it needs at least \d+\.\d MB free \(\d+\.\d MB is\); it is taken once there is, and the log keeps every entry meanwhile$/m)
+    // Enough freed: the next close takes it, and nothing waits.
+    expect(out.taken.json.disk.snapshotsWaiting).toEqual([])
+    expect(out.taken.text.stdout).not.toMatch(/^snapshot:/m)
+    expect(out.taken.json.store.snapshots).toBeGreaterThan(0)
+  })
+
   it('an unwritable home is a clear error', async () => {
     if (process.getuid?.() !== 0) throw new Error('this test needs root')
     const t = await tempDir(); cleanups.push(t.cleanup)

@@ -1,6 +1,7 @@
 /**
  * How the disk under a home reads in `mesh status`: full (a write was refused, or less is free
- * than mesh keeps for writes), with what is free and what to do.
+ * than mesh keeps for writes), with what is free and what to do, and each document whose
+ * snapshot waits for room.
  */
 import type { z } from 'zod'
 import type { StatusSchema } from '../../api/schema-node.js'
@@ -8,11 +9,14 @@ import { megabytes as mb } from '../../node/progress.js'
 
 type Status = Pick<z.infer<typeof StatusSchema>, 'diskFull' | 'disk'>
 
-/** The `disk:` lines of a status, none while the disk has room. */
+/** The `disk:` and `snapshot:` lines of a status, none while the disk has room and no snapshot waits. */
 export function diskLines (s: Status): string[] {
-  const { refused, freeBytes, keepFreeBytes } = s.disk
-  if (!s.diskFull) return []
+  const { refused, freeBytes, keepFreeBytes, snapshotsWaiting } = s.disk
   const free = freeBytes !== undefined ? `${mb(freeBytes)} free` : 'free space unknown'
-  if (refused) return [`disk:         full — writes are refused until space is freed (reads go on); ${free}`]
-  return [`disk:         full — ${free}, less than the ${mb(keepFreeBytes)} mesh keeps free for writes: free some space before writing (reads go on)`]
+  const out: string[] = []
+  if (s.diskFull && refused) out.push(`disk:         full — writes are refused until space is freed (reads go on); ${free}`)
+  else if (s.diskFull) out.push(`disk:         full — ${free}, less than the ${mb(keepFreeBytes)} mesh keeps free for writes: free some space before writing (reads go on)`)
+  const is = freeBytes !== undefined ? `${mb(freeBytes)} is` : 'how much is cannot be told'
+  for (const w of snapshotsWaiting) out.push(`snapshot:     ${w.doc} waits for room: it needs at least ${mb(w.needsBytes)} free (${is}); it is taken once there is, and the log keeps every entry meanwhile`)
+  return out
 }
