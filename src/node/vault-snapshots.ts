@@ -107,8 +107,9 @@ export class Snapshots {
         if (typeof needs === 'number') this.needs.set(key, needs)
         throw err
       }
-      this.needs.delete(key)
+      // Forgotten only once one is taken: a try skipped for room (undefined) still waits for it.
       if (stored === undefined) return false
+      this.needs.delete(key)
       await store.compact()
       return true
     } finally {
