@@ -11,11 +11,13 @@ import { logger } from '@libp2p/logger'
 import { entryPlace, streamKey, type Entry, type RecordSealer, type VectorItem } from '../identity/index.js'
 import { ClosedError } from '../errors.js'
 import { CertificateRecords, T_CERT, T_CERT_SEALED, type Moves } from './certificates.js'
+import { OwedCompaction } from './compaction-owed.js'
 import type { FingerprintIndex } from './digest.js'
 import { DiskState, freeBytes } from './disk.js'
 import { listDamaged, setAsideDamaged, type DamagedFile } from './damaged.js'
 import { HeldIndex, sigPrefix, type DocIndex, type InFlight } from './held.js'
 import { RecordLog, type RecordRef, type Recovery } from './log.js'
+import { HEADER } from './log-format.js'
 import type { PartialSnapshot } from './partial.js'
 import { PartialSnapshots, type ReceivedSnapshot, type SnapshotReplace } from './partial-set.js'
 import { Forks } from './forks.js'
@@ -56,8 +58,17 @@ export class EntryStore {
   private readonly partials: PartialSnapshots
   /** Whether the disk is full (appends refused; reads go on), and its changes. */
   readonly disk: DiskState
+  /** A compaction that failed for lack of room, tried again where room is noticed (compaction-owed.ts). */
+  private readonly owed: OwedCompaction
 
-  private constructor (dir: string) { this.dir = dir; this.disk = new DiskState(dir); this.partials = new PartialSnapshots(join(dir, 'snapshots')) }
+  private constructor (dir: string) {
+    this.dir = dir
+    this.disk = new DiskState(dir)
+    this.partials = new PartialSnapshots(join(dir, 'snapshots'))
+    this.owed = new OwedCompaction(dir, async () => await this.compact(), () => this.closed)
+    // Where room is noticed: a full disk's probe finding it, and (onWrite below) a write that succeeds.
+    this.disk.on('change', (full) => { if (!full) this.owed.roomMaybe() })
+  }
 
   static async open (dir: string, options: EntryStoreOptions = {}): Promise<EntryStore> {
     const s = new EntryStore(dir)
@@ -79,7 +90,10 @@ export class EntryStore {
     })
     s.log = l
     s.certs.log = l
-    l.onWrite = (err) => { s.disk.report(err) }
+    l.onWrite = (err) => {
+      s.disk.report(err)
+      if (err === undefined) s.owed.roomMaybe()
+    }
     s.recovered = recovered
     if (s.certs.unsealed()) await s.certs.seal(s.entryRecords)
     return s
@@ -411,7 +425,8 @@ export class EntryStore {
   /**
    * Rewrites the log without entries that snapshots cover, once they are over half of it. Each
    * document keeps the newest of them, its tail (TAIL below): a peer a little behind is sent those
-   * instead of the whole snapshot.
+   * instead of the whole snapshot. One that fails for lack of room is owed, and tried again where
+   * the store notices room (compaction-owed.ts), not only at the next snapshot.
    */
   async compact (options: { force?: boolean } = {}): Promise<{ before: number, after: number } | undefined> {
     this.check()
@@ -419,35 +434,44 @@ export class EntryStore {
     const moves: Moves = new Map()
     // Forgotten once the new file is the log: a rewrite that fails (a full disk) leaves the index as the file is.
     const drop: Array<() => void> = []
-    const done = await this.log.rewrite(() => {
-      const keep: RecordRef[] = []
-      let covered = 0
-      for (const d of this.idx.docs.values()) {
-        const tails = tailOf(d, (id) => this.idx.snapshotCovers(d, id))
-        for (const [id, a] of d.authors) {
-          const floor = this.idx.snapshotCovers(d, id)
-          const tail = tails.get(id) ?? floor + 1
-          for (const [seq, ref] of a.seqs) {
-            // The signature goes with the entry: a tip is known only where an entry is held (as
-            // after a restart, which reads the rewritten log), or the digest would disagree with a
-            // peer's that holds the same snapshot (protocols/sync/SPEC.md, Content tips).
-            if (seq <= floor && seq < tail) { covered += ref.length; drop.push(() => { a.seqs.delete(seq); a.sigs.delete(seq); this.idx.digest.changed(d) }); continue }
-            if (ref.offset < 0) continue // held back by the rewrite: appended to the new file after it
-            keep.push(ref)
-            moves.set(ref.offset, (r) => a.seqs.set(seq, r))
+    let copy = 0
+    let done: boolean
+    try {
+      done = await this.log.rewrite(() => {
+        const keep: RecordRef[] = []
+        let covered = 0
+        for (const d of this.idx.docs.values()) {
+          const tails = tailOf(d, (id) => this.idx.snapshotCovers(d, id))
+          for (const [id, a] of d.authors) {
+            const floor = this.idx.snapshotCovers(d, id)
+            const tail = tails.get(id) ?? floor + 1
+            for (const [seq, ref] of a.seqs) {
+              // The signature goes with the entry: a tip is known only where an entry is held (as
+              // after a restart, which reads the rewritten log), or the digest would disagree with a
+              // peer's that holds the same snapshot (protocols/sync/SPEC.md, Content tips).
+              if (seq <= floor && seq < tail) { covered += ref.length; drop.push(() => { a.seqs.delete(seq); a.sigs.delete(seq); this.idx.digest.changed(d) }); continue }
+              if (ref.offset < 0) continue // held back by the rewrite: appended to the new file after it
+              keep.push(ref)
+              moves.set(ref.offset, (r) => a.seqs.set(seq, r))
+            }
           }
         }
-      }
-      if (options.force !== true && covered * 2 < before) return undefined
-      this.certs.carry(keep, moves)
-      return keep.sort((x, y) => x.offset - y.offset)
-    }, {
-      onMoved: (from, to) => moves.get(from.offset)?.(to),
-      onDone: () => {
-        for (const f of drop) f()
-        for (const d of this.idx.docs.values()) d.uncovered = undefined
-      }
-    })
+        if (options.force !== true && covered * 2 < before) return undefined
+        this.certs.carry(keep, moves)
+        for (const r of keep) copy += HEADER + r.length
+        return keep.sort((x, y) => x.offset - y.offset)
+      }, {
+        onMoved: (from, to) => moves.get(from.offset)?.(to),
+        onDone: () => {
+          for (const f of drop) f()
+          for (const d of this.idx.docs.values()) d.uncovered = undefined
+        }
+      })
+    } catch (err) {
+      this.owed.ended(err, copy)
+      throw err
+    }
+    this.owed.ended(undefined, 0)
     if (!done) return undefined
     return { before, after: this.log.bytes }
   }
@@ -468,6 +492,7 @@ export class EntryStore {
     if (this.closed) return
     this.closed = true
     this.disk.close()
+    await this.owed.idle()
     await this.log.close()
   }
 }

@@ -119,6 +119,22 @@ describe('full disk', () => {
     expect(out.taken.json.store.snapshots).toBeGreaterThan(0)
   })
 
+  it('a compaction that found the disk full is tried again by the next write once room is back, not at the next snapshot', async () => {
+    const { out } = await onSmallDisk('32m', join(ROOT, 'dist', 'test', 'helpers', 'disk-full-compact.js'))
+    // The memory's snapshot was taken, its compaction failed: the log kept every entry.
+    expect(out.failed.snapshots).toBe(1)
+    expect(out.failed.logBytes).toBeGreaterThan(out.before.logBytes)
+    // A write while the disk is still short of the copy's room: not tried, the write goes through.
+    expect(out.stillShort.entries).toBe(out.failed.entries + 1)
+    expect(out.stillShort.logBytes).toBeGreaterThan(out.failed.logBytes)
+    // Room back: the next write's compaction drops the 32 memory entries the snapshot covers but
+    // the newest (its tail), and keeps every other.
+    expect(out.after.logBytes).toBeLessThan(out.failed.logBytes / 2)
+    expect(out.after.entries).toBe(out.stillShort.entries + 1 - 31)
+    expect(out.memory).toEqual({ k: 'v31', small: 'y' })
+    expect(out.messages).toBe(20)
+  })
+
   it('an unwritable home is a clear error', async () => {
     if (process.getuid?.() !== 0) throw new Error('this test needs root')
     const t = await tempDir(); cleanups.push(t.cleanup)
