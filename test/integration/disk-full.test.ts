@@ -4,7 +4,9 @@
  * before is still there after reopening. A running node reports the full disk, goes on serving
  * reads (its own, and a peer's sync), and writes again once space returns, without a restart.
  * A log that filled the disk before its first snapshot gets one once space is freed; until then
- * the snapshot's attempts never fill the disk. The mount vanishes with the namespace.
+ * the snapshot's attempts never fill the disk. `mesh status` says a full disk without a daemon
+ * too, and beside one which snapshot waits for room; a compaction the full disk stopped is done
+ * by the next write once room is back. The mount vanishes with the namespace.
  */
 import { spawn, spawnSync } from 'node:child_process'
 import { mkdirSync } from 'node:fs'
