@@ -126,7 +126,10 @@ export function revokeDevices (id: HomeIdentity, certs: CertRegistry, store: Ent
   } else {
     const mine = certs.get(id.device.publicKey)
     if (mine === undefined || !mine.capabilities.includes('admin') || certs.isRevoked(id.device.publicKey)) {
-      throw new NotAdminError(`this device (${mine?.label ?? id.certificate.label}) is not an admin: revoke from an admin device, or pass the wallet (--wallet PATH)`)
+      // devices_revoke takes no wallet (mcp-devices.ts): an agent is told what a person does instead.
+      throw new NotAdminError(`this device (${mine?.label ?? id.certificate.label}) is not an admin`, {}, {
+        hint: { cli: 'revoke from an admin device, or pass the wallet (--wallet PATH)', mcp: 'revoke from an admin device (the devices tool lists the admin capability of each), or a person revokes it on this device with the wallet' }
+      })
     }
     author = id.device.signer
   }

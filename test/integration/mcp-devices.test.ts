@@ -94,4 +94,30 @@ describe('mesh mcp: device tools', () => {
     }
     expect(stderr).not.toMatch(/failed:/)
   })
+
+  it('a device that is no admin (beta, revoked) is refused through its daemon, told in words what a person does, never `--wallet PATH`', async () => {
+    const { b, env } = pair
+    // The first test revoked beta: its daemon knows, so it is no admin any more.
+    await b.proc.waitFor(/^REVOKED\s/, 30_000)
+    const transport = new StdioClientTransport({ command: process.execPath, args: [BIN, 'mcp', '--home', b.home], env: env as Record<string, string>, stderr: 'pipe' })
+    const client = new Client({ name: 'mesh-devices-test', version: '0' })
+    let text: string
+    try {
+      await client.connect(transport)
+      const r = await client.callTool({ name: 'devices_revoke', arguments: { device: 'alpha', confirm: 'alpha' } })
+      expect(r.isError, textOf(r)).toBe(true)
+      text = textOf(r)
+      expect((r.structuredContent as any).error).toMatchObject({ code: 'NOT_ADMIN' })
+    } finally {
+      await client.close()
+    }
+    // The hint crossed the daemon's socket whole, and MCP picked its own words: the tool that
+    // shows who is an admin, and what a person does with the wallet (the tool takes none).
+    expect(text).toBe('NOT_ADMIN: this device (beta) is not an admin: revoke from an admin device (the devices tool lists the admin capability of each), or a person revokes it on this device with the wallet')
+    expect(text).not.toMatch(/`?mesh [a-z]|--[a-z]/)
+    // The CLI, on the same device and daemon, says it as before.
+    const cli = await runCli(['devices', 'revoke', 'alpha', '--yes', '--home', b.home], { env })
+    expect(cli.code).toBe(2)
+    expect(cli.stderr).toContain('this device (beta) is not an admin: revoke from an admin device, or pass the wallet (--wallet PATH)')
+  })
 })
