@@ -69,7 +69,13 @@ export async function refuseIfCertificateLost (home: string): Promise<void> {
 
 /** What a command that needs a home set up says of one that lost its certificate (walletWithoutCertificate). */
 export function certificateLostError (home: string, wallet: WalletAddress): HomeCorruptError {
-  return new HomeCorruptError(`home ${home} has lost its certificate (${HOME_FILES.certificate}); its ${HOME_FILES.vaultKeys} belongs to wallet ${wallet}. Certify this device again with that wallet: \`mesh init --home ${home} --wallet PATH\`; a device paired without the wallet pairs again into a new home (\`mesh pair --home DIR\`)`, { home, homeWallet: wallet, path: homePath(home, 'certificate') })
+  return new HomeCorruptError(`home ${home} has lost its certificate (${HOME_FILES.certificate}); its ${HOME_FILES.vaultKeys} belongs to wallet ${wallet}`, { home, homeWallet: wallet, path: homePath(home, 'certificate') }, {
+    hint: {
+      sep: '. ',
+      cli: `Certify this device again with that wallet: \`mesh init --home ${home} --wallet PATH\`; a device paired without the wallet pairs again into a new home (\`mesh pair --home DIR\`)`,
+      mcp: 'No tool can mend it: a person certifies this device again with that wallet, on this machine; a device paired without the wallet is paired again, into a new home'
+    }
+  })
 }
 
 export async function loadIdentity (home: string): Promise<HomeIdentity> {
@@ -83,7 +89,10 @@ export async function loadIdentity (home: string): Promise<HomeIdentity> {
     certificate = verifyAnyCertificate(await readHomeFile(home, 'certificate'), { wallet: walletKey, deviceKey: device.publicKey, expiry: false })
   } catch (err: any) {
     if (err?.code === 'HOME_NOT_INITIALIZED') throw err
-    throw new HomeCorruptError(`the certificate in ${home} does not verify: ${err?.message}. Run \`mesh init\` with the wallet to re-issue it`, { home }, { cause: err })
+    throw new HomeCorruptError(`the certificate in ${home} does not verify: ${err?.message}`, { home }, {
+      cause: err,
+      hint: { sep: '. ', cli: 'Run `mesh init` with the wallet to re-issue it', mcp: 'No tool can mend it: a person re-issues it with the wallet, on this machine' }
+    })
   }
   return { home, wallet, walletKey, device, certificate, keys }
 }
