@@ -43,7 +43,7 @@ export async function listDevices (vault: Vault, node: MeshNode | undefined): Pr
 
 /** Finds the devices a revoke names: one by exact label or device id, or every active one but this device. */
 export function targetsOf (vault: Vault, input: { device?: string, allButThis?: boolean }): Certificate[] {
-  if ((input.device === undefined) === (input.allButThis !== true)) throw new UsageError('name one device (its label or id), or pass --all-but-this')
+  if ((input.device === undefined) === (input.allButThis !== true)) throw new UsageError('name one device (its label or id)', {}, { hint: { sep: ', ', cli: 'or pass --all-but-this' } })
   const me = vault.identity.device.publicKey
   const active = vault.certs.all().filter(c => !vault.certs.isRevoked(c.deviceKey))
   if (input.allButThis === true) return active.filter(c => !equals(c.deviceKey, me))

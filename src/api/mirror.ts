@@ -39,7 +39,7 @@ export async function hostMirror (opts: MirrorHostOptions): Promise<MirrorHost> 
   let created = false
   if (!(await isInitialized(opts.home)) || !(await isMirrorHome(opts.home))) {
     const wallet = await opts.wallet?.()
-    if (wallet === undefined && !(await isInitialized(opts.home))) throw new MissingCapabilityError(`home ${opts.home} is not set up: a mirror is certified once by the wallet (pass --wallet PATH)`, { home: opts.home })
+    if (wallet === undefined && !(await isInitialized(opts.home))) throw new MissingCapabilityError(`home ${opts.home} is not set up: a mirror is certified once by the wallet`, { home: opts.home }, { hint: { sep: ' ', cli: '(pass --wallet PATH)', mcp: '(a person sets it up with the wallet, on this machine)' } })
     // A member's home is refused here (it holds vault keys): enrolMirror says so.
     if (wallet !== undefined) { await enrolMirror(opts.home, wallet, { label: opts.label }); created = true }
   }

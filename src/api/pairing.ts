@@ -18,6 +18,22 @@ import type { Input, Output } from './schema.js'
 /** Under the new device's 5 minutes: a run not decided by then is dropped here first. */
 const HOLD_MS = 4 * 60_000
 
+/**
+ * A device that may not approve, told where to instead. The CLI's words follow the refusal's own
+ * CLI hint (how to make this device an admin), which an agent has no use for.
+ */
+function elsewhere (err: NotAdminError): NotAdminError {
+  const own = err.message.slice(err.fact.length)
+  return new NotAdminError(err.fact, err.details, {
+    cause: err,
+    hint: {
+      sep: '',
+      cli: `${own}: approve the code on an admin device (\`mesh devices\` marks them [admin]); the new machine's code is still good`,
+      mcp: ': a person approves the code on an admin device (the devices tool lists the admin capability of each); the new machine\'s code is still good'
+    }
+  })
+}
+
 interface Held { found: Found, role: Role, timer: ReturnType<typeof setTimeout>, off: () => void }
 
 export class Approvals {
@@ -35,7 +51,7 @@ export class Approvals {
     try {
       adminCertificate(this.vault.identity, this.vault.certs)
     } catch (err) {
-      if (err instanceof NotAdminError) throw new NotAdminError(`${err.message}: approve the code on an admin device (\`mesh devices\` marks them [admin]); the new machine's code is still good`, err.details, { cause: err })
+      if (err instanceof NotAdminError) throw elsewhere(err)
       throw err
     }
     // Across networks: the relays this node is connected to know the devices registered there.
@@ -70,7 +86,9 @@ export class Approvals {
 
   async decide (input: Input<'devices.decide'>, signal?: AbortSignal): Promise<Output<'devices.decide'>> {
     const h = this.held.get(input.pairing)
-    if (h === undefined) throw new NotFoundError(`no pairing ${input.pairing} waits for a decision (it may have timed out: run \`mesh devices approve\` again)`, { pairing: input.pairing })
+    if (h === undefined) throw new NotFoundError(`no pairing ${input.pairing} waits for a decision`, { pairing: input.pairing }, {
+      hint: { sep: ' ', cli: '(it may have timed out: run `mesh devices approve` again)', mcp: '(it may have timed out: a person approves the code the new machine shows again, on an admin device)' }
+    })
     this.held.delete(input.pairing)
     clearTimeout(h.timer)
     h.off()

@@ -60,7 +60,7 @@ export async function isMirrorHome (home: string): Promise<boolean> {
 
 export async function loadMirrorIdentity (home: string): Promise<MirrorIdentity> {
   const text = await readHomeText(home, 'mirror')
-  if (text === undefined) throw new HomeNotInitializedError(`home ${home} is not a mirror's: run \`mesh init --mirror\` with the wallet`, { home })
+  if (text === undefined) throw new HomeNotInitializedError(`home ${home} is not a mirror's`, { home }, { hint: { cli: 'run `mesh init --mirror` with the wallet', mcp: 'a person sets it up as a mirror with the wallet, on this machine' } })
   let file: MirrorFile
   try { file = JSON.parse(text) } catch (err) { throw new HomeCorruptError(`${homePath(home, 'mirror')} is not valid JSON`, { home }, { cause: err }) }
   const walletKey = fromBase58(file.wallet)
@@ -72,7 +72,7 @@ export async function loadMirrorIdentity (home: string): Promise<MirrorIdentity>
     if (err?.code === 'HOME_NOT_INITIALIZED') throw err
     throw new HomeCorruptError(`the certificate in ${home} does not verify: ${err?.message}`, { home }, { cause: err })
   }
-  if (typeof file.membershipKey !== 'string') throw new HomeCorruptError(`${homePath(home, 'mirror')} has no membership key: run \`mesh init --mirror\` again with the wallet`, { home })
+  if (typeof file.membershipKey !== 'string') throw new HomeCorruptError(`${homePath(home, 'mirror')} has no membership key`, { home }, { hint: { cli: 'run `mesh init --mirror` again with the wallet', mcp: 'a person sets the mirror up again with the wallet, on this machine' } })
   const membership = Buffer.from(file.membershipKey, 'base64')
   if (membership.byteLength !== 32) throw new HomeCorruptError(`${homePath(home, 'mirror')} holds a malformed membership key`, { home })
   return { home, wallet: file.wallet as WalletAddress, walletKey, device, certificate, membershipKey: new Uint8Array(membership) }
@@ -90,7 +90,7 @@ export async function loadMirrorIdentity (home: string): Promise<MirrorIdentity>
 export async function enrolMirror (home: string, wallet: Wallet, opts: { label?: string } = {}): Promise<MirrorIdentity> {
   await ensureHomeDir(home)
   if (await isInitialized(home)) {
-    if (!(await isMirrorHome(home))) throw new InvalidInputError(`home ${home} holds vault keys: a mirror's home must never have had them; use a new --home for the mirror`, { home })
+    if (!(await isMirrorHome(home))) throw new InvalidInputError(`home ${home} holds vault keys: a mirror's home must never have had them`, { home }, { hint: { sep: '; ', cli: 'use a new --home for the mirror', mcp: 'a mirror is set up in a new home' } })
     const file = JSON.parse(await readHomeText(home, 'mirror') ?? '{}') as MirrorFile
     if (file.wallet !== wallet.address) throw WalletMismatchError.forHome(home, file.wallet, wallet)
     // A mirror made before the gate lacks the membership key: the wallet at hand adds it.

@@ -43,7 +43,7 @@ export function checkGrant (grant: Grant, device: DeviceKey): { certificate: Cer
 }
 
 export async function writePairedHome (home: string, device: DeviceKey, grant: Grant): Promise<PairedHome> {
-  if (await isInitialized(home)) throw new PairingFailedError(`home ${home} is already set up: pair into a new home (--home DIR)`, { reason: 'invalid', home })
+  if (await isInitialized(home)) throw new PairingFailedError(`home ${home} is already set up`, { reason: 'invalid', home }, { hint: { cli: 'pair into a new home (--home DIR)', mcp: 'pair into a new home' } })
   // One that lost its certificate keeps stored entries sealed under its own keys: never replaced.
   await refuseIfCertificateLost(home)
   const checked = checkGrant(grant, device)

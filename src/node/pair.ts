@@ -49,6 +49,14 @@ const MAX_CANDIDATES = 32
  * when nothing else can come: only other codes answered (a mistyped code), or it looks by mDNS alone.
  */
 export const SEARCH_MS = 10_000
+/**
+ * Pairing across networks, the end of a not-found's hint: the CLI's flags for a person at both
+ * machines, or the same in words (the approval's `listen` and `dial`), for a front-end without them.
+ */
+const ACROSS_NETWORKS = {
+  cli: 'run `mesh pair --via ADDR` there and approve with --listen ADDR, or approve with --dial and the address `mesh pair` prints',
+  mcp: 'start its pairing through an address this device listens on, or have the approval dial the address the new machine prints'
+} as const
 
 interface PairNodeOptions { listen: string[], mdns: boolean, interval?: number, relay?: boolean }
 
@@ -314,9 +322,15 @@ export async function findCandidate (o: FindOptions): Promise<Found> {
   const search = setInterval(() => {
     if (settled || clock() - began < searchMs) return
     if (others > 0) {
-      fail(new PairingFailedError(`no device here shows ${display}: ${others} device${others === 1 ? '' : 's'} pairing here show${others === 1 ? 's' : ''} another code. Check the code against the device's screen (its first two characters, ${display.slice(0, 2)}, pick the device); if the device is on another network, run \`mesh pair --via ADDR\` there and approve with --listen ADDR, or approve with --dial and the address \`mesh pair\` prints`, { reason: 'not-found', others }))
+      const check = `Check the code against the device's screen (its first two characters, ${display.slice(0, 2)}, pick the device); if the device is on another network, `
+      fail(new PairingFailedError(`no device here shows ${display}: ${others} device${others === 1 ? '' : 's'} pairing here show${others === 1 ? 's' : ''} another code`, { reason: 'not-found', others }, {
+        hint: { sep: '. ', cli: check + ACROSS_NETWORKS.cli, mcp: check + ACROSS_NETWORKS.mcp }
+      }))
     } else if (mdnsOnly) {
-      fail(new PairingFailedError(`no device on this network shows ${display} (looked for ${Math.round(searchMs / 1000)} s by mDNS). Is \`mesh pair\` still running on it, with this code on its screen? Is it on this network (not a guest Wi-Fi or VPN), with mDNS (UDP 5353) allowed? Across networks, run \`mesh pair --via ADDR\` there and approve with --listen ADDR, or approve with --dial and the address \`mesh pair\` prints`, { reason: 'not-found', others }))
+      const lan = 'Is it on this network (not a guest Wi-Fi or VPN), with mDNS (UDP 5353) allowed? Across networks, '
+      fail(new PairingFailedError(`no device on this network shows ${display} (looked for ${Math.round(searchMs / 1000)} s by mDNS)`, { reason: 'not-found', others }, {
+        hint: { sep: '. ', cli: `Is \`mesh pair\` still running on it, with this code on its screen? ${lan}${ACROSS_NETWORKS.cli}`, mcp: `Is the new machine still pairing, with this code on its screen? ${lan}${ACROSS_NETWORKS.mcp}` }
+      }))
     }
   }, QUERY_MS)
   node.addEventListener('peer:discovery', (evt: CustomEvent<PeerInfo>) => {
@@ -359,7 +373,15 @@ export async function findCandidate (o: FindOptions): Promise<Found> {
     }
   })
   if (only) void Promise.all(dials).then(() => { fail(new PairingFailedError(`no device at ${(o.dial ?? []).join(', ')} shows ${code.slice(0, 4)}-${code.slice(4)}`, { reason: 'not-found' })) })
-  const timer = setTimeout(() => { fail(new PairingFailedError(`no device showing ${code.slice(0, 4)}-${code.slice(4)} answered within ${Math.round((o.timeoutMs ?? 60_000) / 1000)} s (is \`mesh pair\` running on it, on this network or with --via this device? Where mDNS does not reach it, another subnet or a network without a multicast route, pass one of the addresses \`mesh pair\` printed with --dial ADDR)`, { reason: 'not-found' })) }, o.timeoutMs ?? 60_000)
+  const timer = setTimeout(() => {
+    fail(new PairingFailedError(`no device showing ${code.slice(0, 4)}-${code.slice(4)} answered within ${Math.round((o.timeoutMs ?? 60_000) / 1000)} s`, { reason: 'not-found' }, {
+      hint: {
+        sep: ' ',
+        cli: '(is `mesh pair` running on it, on this network or with --via this device? Where mDNS does not reach it, another subnet or a network without a multicast route, pass one of the addresses `mesh pair` printed with --dial ADDR)',
+        mcp: '(is the new machine still pairing, on this network or through this device? Where mDNS does not reach it, another subnet or a network without a multicast route, the approval dials one of the addresses the new machine printed)'
+      }
+    }))
+  }, o.timeoutMs ?? 60_000)
   const onAbort = (): void => { fail(new PairingFailedError('pairing cancelled', { reason: 'aborted' })) }
   o.signal?.addEventListener('abort', onAbort, { once: true })
   try {

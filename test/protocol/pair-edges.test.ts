@@ -9,6 +9,7 @@
  */
 import { afterEach, describe, expect, it } from 'vitest'
 import { Approvals } from '../../src/api/pairing.js'
+import { toolError } from '../../src/api/mcp.js'
 import { createLocalApi } from '../../src/api/local.js'
 import { serveRpc, connectRpc } from '../../src/api/index.js'
 import { findCandidate, startCandidate, SEARCH_MS, type Candidate } from '../../src/node/pair.js'
@@ -21,6 +22,10 @@ import { until } from '../helpers/nodes.js'
 
 const cleanups: Array<() => Promise<void>> = []
 afterEach(async () => { for (const c of cleanups.reverse()) await c(); cleanups.length = 0 })
+
+/** What an agent must never be told to run: a mesh command, or a flag. */
+const CLI_WORDS = /`?mesh [a-z]|--[a-z]/
+const textOf = (r: { content: unknown[] }): string => (r.content[0] as { text: string }).text
 
 interface Shown { code: ShownCode, reason: NewCodeReason }
 
@@ -63,8 +68,21 @@ describe('pairing edges', () => {
     expect(err).toMatchObject({ code: 'PAIRING_FAILED', details: { reason: 'not-found', others: 1 } })
     expect((err as Error).message).toMatch(/no device here shows ZZQM-2XDF: 1 device pairing here shows another code\. Check the code/)
     expect((err as Error).message).toMatch(/--via/)
+    // The CLI's words unchanged; as MCP renders it, the same in words, with no command or flag.
+    const check = 'Check the code against the device\'s screen (its first two characters, ZZ, pick the device); if the device is on another network, '
+    expect((err as Error).message).toBe(`no device here shows ZZQM-2XDF: 1 device pairing here shows another code. ${check}run \`mesh pair --via ADDR\` there and approve with --listen ADDR, or approve with --dial and the address \`mesh pair\` prints`)
+    expect(textOf(toolError(err))).toBe(`PAIRING_FAILED: no device here shows ZZQM-2XDF: 1 device pairing here shows another code. ${check}start its pairing through an address this device listens on, or have the approval dial the address the new machine prints`)
+    expect(textOf(toolError(err))).not.toMatch(CLI_WORDS)
     // A wrong nameplate costs the device nothing: its code stands.
     expect(n.shown.map(s => s.reason)).toEqual(['first'])
+  })
+
+  it('no device answers in time: said with what to check, in the CLI\'s words or (as MCP renders it) in plain ones', async () => {
+    const err = await findCandidate({ code: 'K7QM-2XDF', mdns: false, listen: ['/ip4/127.0.0.1/tcp/0'], timeoutMs: 200 }).then(() => { throw new Error('found a device nobody runs') }, (e: unknown) => e)
+    expect(err).toMatchObject({ code: 'PAIRING_FAILED', details: { reason: 'not-found' } })
+    expect((err as Error).message).toBe('no device showing K7QM-2XDF answered within 0 s (is `mesh pair` running on it, on this network or with --via this device? Where mDNS does not reach it, another subnet or a network without a multicast route, pass one of the addresses `mesh pair` printed with --dial ADDR)')
+    expect(textOf(toolError(err))).toBe('PAIRING_FAILED: no device showing K7QM-2XDF answered within 0 s (is the new machine still pairing, on this network or through this device? Where mDNS does not reach it, another subnet or a network without a multicast route, the approval dials one of the addresses the new machine printed)')
+    expect(textOf(toolError(err))).not.toMatch(CLI_WORDS)
   })
 
   it('the approver\'s caller goes away at the question (its control connection closes): the run ends at once, the device shows a fresh code, nothing is granted', async () => {
