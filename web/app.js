@@ -145,7 +145,9 @@ function explain (err) {
       case 'PAIRING_FAILED': return PAIRING_REASONS[err.details?.reason] ?? `Pairing failed: ${err.apiMessage}`
       case 'NOT_ADMIN': return 'This device is not an admin: only an admin device can approve or revoke devices.'
       case 'MISSING_CAPABILITY': case 'READ_ONLY': return `This device may not do that: ${err.apiMessage}`
-      case 'NOT_FOUND': return `Not found: ${err.apiMessage}`
+      // A pairing no longer held was dropped undecided: the API's message says so with the CLI's
+      // command (`mesh devices approve`), where this page's own step is to find the device again.
+      case 'NOT_FOUND': return err.details?.pairing !== undefined ? PAIRING_REASONS.timeout : `Not found: ${err.apiMessage}`
       case 'INVALID_INPUT': case 'USAGE': return err.apiMessage
       case 'ABORTED': return 'Cancelled.'
       case 'REVOKED_AUTHOR': return 'This device was revoked: it can no longer change the mesh.'

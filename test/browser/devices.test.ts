@@ -113,6 +113,19 @@ describe('the Devices panel in headless chromium', () => {
     await screenshot(pageA, 'devices.png')
   })
 
+  it('a decision for a pairing no longer held is explained as this page\'s own next step, not the CLI\'s command', async () => {
+    // Through the page's own call to the daemon's HTTP API, and its own words for the error.
+    const said = await pageA.evaluate(async () => {
+      const w = globalThis as any
+      try { await w.call('devices.decide', { pairing: 'gone', approve: true }) } catch (err) { return w.explain(err) as string }
+      return 'decided'
+    })
+    expect(said).toBe('The pairing waited too long for a decision and was dropped: start again with the code the new machine shows. (NOT_FOUND)')
+    // The HTTP API itself says the CLI's words, as the CLI does.
+    const r = await api(pair.a, 'POST', '/api/devices/decide', { pairing: 'gone', approve: true })
+    expect(r.body.error.message).toBe('no pairing gone waits for a decision (it may have timed out: run `mesh devices approve` again)')
+  })
+
   it('cancelling a search stops it on the daemon too (the port it listened on is free again)', async () => {
     const port = await freePort()
     await pageA.locator('#pair-code').fill('K7QM-2XDF')
