@@ -7,7 +7,7 @@ export function doctorHandlers (ctx: LocalContext): Handlers<'doctor.report' | '
     'doctor.report': async () => ({ quarantined: ctx.vault.vault.quarantined(), forks: ctx.vault.vault.forks(), damaged: await ctx.vault.vault.store.damaged() }),
     'doctor.drop': async (input) => {
       const q = ctx.vault.vault.quarantined().find(x => x.id === input.id)
-      if (q === undefined) throw new NotFoundError(`nothing in quarantine has the id ${input.id} (\`mesh doctor\` lists them)`, { id: input.id })
+      if (q === undefined) throw new NotFoundError(`nothing in quarantine has the id ${input.id}`, { id: input.id }, { hint: { sep: ' ', cli: '(`mesh doctor` lists them)', mcp: '(the doctor tool lists them)' } })
       await ctx.vault.vault.dropQuarantined(input.id)
       return { dropped: q }
     }

@@ -88,7 +88,7 @@ export function sessionHandlers (ctx: LocalContext): Handlers<SessionMethods> {
     'sessions.releaseLease': async (input) => await ctx.withSession(input.key, async (s) => ({ released: await s.releaseLease() })),
     'sessions.resume': async (input) => {
       if (input.take === true && ctx.vault.vault.certs.isRevoked(ctx.vault.vault.identity.device.publicKey)) ctx.vault.vault.assertWritable(`take the driver lease of ${input.key}`)
-      if (input.take === true && !ctx.vault.vault.writable) throw new ReadOnlyError(`this device (${ctx.vault.info().label}) is read-only: it can follow ${input.key} but not take its driver lease. Resume without --take to read it`)
+      if (input.take === true && !ctx.vault.vault.writable) throw new ReadOnlyError(`this device (${ctx.vault.info().label}) is read-only: it can follow ${input.key} but not take its driver lease`, {}, { hint: { sep: '. ', cli: 'Resume without --take to read it', mcp: 'Call sessions_resume without take to read it' } })
       return await resume(ctx, input)
     }
   }
