@@ -6,13 +6,13 @@
  */
 import { createHash } from 'node:crypto'
 import { constants } from 'node:fs'
-import { lstat, mkdir, open, readdir, rename } from 'node:fs/promises'
+import { lstat, open, readdir, rename } from 'node:fs/promises'
 import { dirname, join, relative, sep } from 'node:path'
 import type { NativeRecord } from '../../crdt/records.js'
 import type { Hint } from '../errors.js'
 import { heldBackTail, joinJsonl, jsonlBytes, splitJsonl, type HeldBackTail } from './jsonl.js'
 import { remapLines, type FieldMatcher } from './remap.js'
-import { writeBeside } from './write-beside.js'
+import { mkdirDurable, writeBeside } from './write-beside.js'
 
 /**
  * The hint of a refusal to write over an agent's file that holds lines mesh has not got: `cli`,
@@ -151,9 +151,9 @@ export function filesOf (records: readonly NativeRecord[]): Map<string, { lines?
   return files
 }
 
-/** Writes a file whole (write-beside.ts: temp, fsync, rename, folder synced), mode 0600, its folder made (0700). */
+/** Writes a file whole (write-beside.ts: temp, fsync, rename, folder synced), mode 0600, its folder made (0700, durably). */
 export async function writeFileAtomic (path: string, data: string | Buffer): Promise<void> {
-  await mkdir(dirname(path), { recursive: true, mode: 0o700 })
+  await mkdirDurable(dirname(path))
   await writeBeside(path, data, async (tmp) => { await rename(tmp, path) })
 }
 

@@ -6,22 +6,22 @@
  * moment, so a file that appeared since any check is refused too, not replaced. A crash leaves
  * the old file or the new one, at worst a stray temp file beside it, never a torn FILE.
  */
-import { link, lstat, mkdir, rename } from 'node:fs/promises'
+import { link, lstat, rename } from 'node:fs/promises'
 import { dirname } from 'node:path'
 import { FileExistsError, InvalidInputError } from '../errors.js'
-import { writeBeside } from './write-beside.js'
+import { mkdirDurable, NAME_MAX, writeBeside } from './write-beside.js'
 
 export interface OutFileOptions {
   /** Replace a file that is there. */
   force?: boolean
-  /** Make the folder (mode 0700) when it is not there; else that is an error. */
+  /** Make the folder (mode 0700) when it is not there, durably (mkdirDurable); else that is an error. */
   mkdir?: boolean
 }
 
 /** Writes `data` to `path` (absolute) as OutFileOptions says; FileExistsError, or InvalidInputError saying why in words. */
 export async function writeOutFile (path: string, data: string | Buffer, opts: OutFileOptions = {}): Promise<void> {
   try {
-    if (opts.mkdir === true) await mkdir(dirname(path), { recursive: true, mode: 0o700 })
+    if (opts.mkdir === true) await mkdirDurable(dirname(path))
     // 0600 (writeBeside's): a session is private.
     await writeBeside(path, data, async (tmp) => { if (opts.force === true) await rename(tmp, path); else await linkNew(tmp, path) })
   } catch (err) {
@@ -36,7 +36,7 @@ export async function writeOutFile (path: string, data: string | Buffer, opts: O
  */
 export async function refuseTaken (path: string, force: boolean | undefined): Promise<void> {
   if (force === true) return
-  const st = await lstat(path).catch((err: NodeJS.ErrnoException) => { if (err.code === 'ENOENT' || err.code === 'ENOTDIR') return undefined; throw err })
+  const st = await lstat(path).catch(async (err: NodeJS.ErrnoException) => { if (err.code === 'ENOENT' || err.code === 'ENOTDIR') return undefined; throw await inWords(err, path) })
   if (st !== undefined && !st.isDirectory()) throw FileExistsError.forPath(path)
 }
 
@@ -60,6 +60,6 @@ async function inWords (err: unknown, path: string): Promise<unknown> {
   if (code === 'EEXIST' && !folder) return FileExistsError.forPath(path)
   const why = folder || code === 'EISDIR'
     ? 'it is a folder'
-    : code === 'ENOENT' || code === 'ENOTDIR' ? 'its folder does not exist' : code === 'EACCES' || code === 'EPERM' || code === 'EROFS' ? 'it may not be written here' : code === 'ENOSPC' || code === 'EDQUOT' ? 'the disk is full' : (err as Error).message
+    : code === 'ENOENT' || code === 'ENOTDIR' ? 'its folder does not exist' : code === 'EACCES' || code === 'EPERM' || code === 'EROFS' ? 'it may not be written here' : code === 'ENOSPC' || code === 'EDQUOT' ? 'the disk is full' : code === 'ENAMETOOLONG' ? `its name is longer than a folder takes (${NAME_MAX} bytes)` : (err as Error).message
   return new InvalidInputError(`cannot write --out ${path}: ${why}`, { path }, { cause: err })
 }

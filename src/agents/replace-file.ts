@@ -5,11 +5,11 @@
  * (`expect`): an edit made by the user between the read and the write is never lost, it is
  * reported as a conflict instead. A symlink is never replaced (it belongs to what it points at).
  */
-import { lstat, mkdir, rename, rm } from 'node:fs/promises'
+import { lstat, rename, rm } from 'node:fs/promises'
 import { dirname } from 'node:path'
 import { readFileNoFollow } from './bundle.js'
 import { sha256 } from './sync-state.js'
-import { writeBeside } from './write-beside.js'
+import { mkdirDurable, writeBeside } from './write-beside.js'
 
 /** The file changed (or appeared, or became a symlink) after sync read it. */
 export class ChangedUnderfootError extends Error {
@@ -39,7 +39,7 @@ async function modeOf (path: string): Promise<number | undefined> {
  * `expect`: the hash the file must still have (undefined: it must still be absent).
  */
 export async function replaceFile (path: string, data: string | Buffer, opts: { mode?: number, dirMode?: number, expect?: string | undefined, checkExpect?: boolean } = {}): Promise<void> {
-  await mkdir(dirname(path), { recursive: true, mode: opts.dirMode ?? 0o700 })
+  await mkdirDurable(dirname(path), opts.dirMode ?? 0o700)
   const mode = (await modeOf(path)) ?? opts.mode ?? 0o644
   await writeBeside(path, data, async (tmp) => {
     if (opts.checkExpect === true && (await hashOf(path)) !== opts.expect) throw new ChangedUnderfootError(path)

@@ -7,11 +7,14 @@
  */
 import { randomBytes } from 'node:crypto'
 import { constants } from 'node:fs'
-import { open, unlink } from 'node:fs/promises'
-import { dirname } from 'node:path'
+import { mkdir, open, unlink } from 'node:fs/promises'
+import { basename, dirname, join } from 'node:path'
+
+/** The longest name a folder entry may have (NAME_MAX of Linux, macOS and Windows alike), in bytes. */
+export const NAME_MAX = 255
 
 export async function writeBeside (path: string, data: string | Buffer, place: (tmp: string) => Promise<void>, mode?: number): Promise<void> {
-  const tmp = `${path}.mesh-${process.pid}-${randomBytes(4).toString('hex')}.tmp`
+  const tmp = tempBeside(path)
   const fh = await open(tmp, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW, 0o600)
   try {
     try {
@@ -30,8 +33,38 @@ export async function writeBeside (path: string, data: string | Buffer, place: (
   await syncDir(dirname(path))
 }
 
+/**
+ * A temp name beside `path`: its name, cut (at a character, never inside one) so that the name
+ * with its suffix fits NAME_MAX. A name the folder takes must not make a temp name it refuses.
+ */
+export function tempBeside (path: string): string {
+  const suffix = `.mesh-${process.pid}-${randomBytes(4).toString('hex')}.tmp`
+  const room = NAME_MAX - Buffer.byteLength(suffix)
+  let name = basename(path)
+  if (Buffer.byteLength(name) > room) {
+    const cut = Buffer.from(name).subarray(0, room).toString('utf8')
+    // A character cut in half decodes as U+FFFD: dropped, with the rest of it.
+    name = cut.endsWith('\uFFFD') ? cut.slice(0, -1) : cut
+  }
+  return join(dirname(path), name + suffix)
+}
+
 /** A rename or a new name is durable only once the directory is synced. */
 export async function syncDir (dir: string): Promise<void> {
   const d = await open(dir, constants.O_RDONLY)
   try { await d.sync() } finally { await d.close() }
+}
+
+/**
+ * `mkdir -p dir` whose new folders survive a crash: a folder made is an entry of its parent, so
+ * the parent of each one made is synced (the deepest is synced by writeBeside with its file).
+ */
+export async function mkdirDurable (dir: string, mode = 0o700): Promise<void> {
+  const first = await mkdir(dir, { recursive: true, mode })
+  if (first === undefined) return
+  // From the folder above the first one made down to the one above `dir`.
+  const made: string[] = []
+  for (let d = dir; d !== first && d !== dirname(d); d = dirname(d)) made.push(d)
+  made.push(first)
+  for (const d of made.reverse()) await syncDir(dirname(d))
 }

@@ -4,11 +4,12 @@
  * never write over a file that is there (FILE_EXISTS, exit 2, the file as it was) unless
  * `--force`; a resume run again over its own file leaves it alone; no temp file is left beside it.
  */
+import { spawnSync } from 'node:child_process'
 import { lstat, readdir, readFile, symlink, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { beforeAll, describe, expect, it } from 'vitest'
-import type { RunResult } from '../helpers/cli.js'
+import { BIN, type RunResult } from '../helpers/cli.js'
 import { cliHome } from '../helpers/cli-home.js'
 
 const FIX = fileURLToPath(new URL('../fixtures/agents/', import.meta.url))
@@ -59,6 +60,26 @@ describe('mesh agent export --out FILE', () => {
     expect((await readdir(h.dir)).filter(n => n.endsWith('.tmp'))).toEqual([])
   }, 60_000)
 
+  it('writes a FILE whose name is near the longest a folder takes (255 bytes): its temp name is cut to fit', async () => {
+    const row = (await readFile(join(FIX, 'hermes', 'export.jsonl'), 'utf8')).split('\n')[0] as string
+    // 250 bytes of name, two-byte characters (a cut may fall inside one) and the extension.
+    const name = 'é'.repeat(122) + '.jsonl'
+    expect(Buffer.byteLength(name)).toBe(250)
+    const out = join(h.dir, name)
+    const r = await mesh('agent', 'export', KEY, '--out', out)
+    expect(r.code, r.stderr).toBe(0)
+    expect(await readFile(out, 'utf8')).toBe(`${row}\n`)
+    // A Hermes resume's --out takes the same way.
+    const again = join(h.dir, 'r'.repeat(244) + '.jsonl')
+    const res = await mesh('agent', 'resume', KEY, '--out', again)
+    expect(res.code, res.stderr).toBe(0)
+    expect(await readFile(again, 'utf8')).toBe(`${row}\n`)
+    expect((await readdir(h.dir)).filter(n => n.endsWith('.tmp'))).toEqual([])
+    // One byte over is the folder's refusal, said in words.
+    const over = join(h.dir, 'o'.repeat(250) + '.jsonl')
+    expect(errorOf(await mesh('agent', 'export', KEY, '--out', over, '--json'), 2)).toMatchObject({ code: 'INVALID_INPUT', message: `cannot write --out ${over}: its name is longer than a folder takes (255 bytes)` })
+  }, 60_000)
+
   it('takes --force in its usage, which the other subcommands that do not take it still refuse', async () => {
     const list = await mesh('agent', 'list', '--force')
     expect(list.code).toBe(2)
@@ -86,6 +107,19 @@ describe('mesh agent resume KEY --out FILE (Hermes)', () => {
     expect(again.stdout).toContain(`${out} is already as mesh would write it: left as it is`)
     expect(await readFile(out, 'utf8')).toBe(written)
     expect((await readdir(h.dir)).filter(n => n.endsWith('.tmp'))).toEqual([])
+  }, 60_000)
+
+  // strace shows what a crash would keep: a folder made is durable once the folder holding it is synced.
+  it.skipIf(spawnSync('strace', ['-V']).status !== 0)('makes the missing folders of FILE durably: the folder above each new one is synced', async () => {
+    const base = join(h.dir, 'made')
+    const out = join(base, 'by', 'resume.jsonl')
+    const log = join(h.dir, 'strace.log')
+    const r = spawnSync('strace', ['-f', '-qq', '-y', '-e', 'trace=fsync', '-o', log, process.execPath, BIN, 'agent', 'resume', KEY, '--out', out, '--home', h.home], { env: h.env, encoding: 'utf8', timeout: 60_000 })
+    expect(r.status, r.stderr).toBe(0)
+    expect((await lstat(out)).isFile()).toBe(true)
+    const synced = new Set([...(await readFile(log, 'utf8')).matchAll(/fsync\(\d+<([^>]*)>\)\s+= 0/g)].map(m => m[1]))
+    // h.dir holds the new `made`, `made` the new `by`, and `by` the file.
+    for (const dir of [h.dir, base, join(base, 'by')]) expect(synced, `${dir} synced`).toContain(dir)
   }, 60_000)
 
   it('without --out, replaces its own file under mesh-imports/ when run again, as before (no --force)', async () => {
