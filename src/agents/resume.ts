@@ -103,13 +103,30 @@ export async function targetCwd (meta: AgentMeta, given: string | undefined, env
   return undefined
 }
 
+/** The agent a session key names (`agent:codex:…`), if it names one: agents.import stores an agent's records under no other's key. */
+export function agentOfKey (key: string): AgentName | undefined {
+  const [prefix, agent] = key.trim().split(':')
+  return prefix === 'agent' && isAgentName(agent) ? agent : undefined
+}
+
+/** Hermes's importer takes a file; the others' sessions go where their agent looks for them. */
+function refuseOut (key: string, agent: string): InvalidInputError {
+  return new InvalidInputError(`out (--out FILE) is for Hermes sessions, whose importer takes a file: a ${agent} session is written where its agent looks for it. To write it to a file of your own: mesh agent export ${key} --out FILE`, { key, agent })
+}
+
 export async function resumeAgentSession (api: MeshApi, key: string, opts: ResumeOptions = {}): Promise<ResumeResult> {
   const env = opts.env ?? process.env
+  if (opts.out !== undefined) {
+    // Refused before the session is fetched (150 MB took 7 s to be refused): its agent from the
+    // key, else from its first record's page.
+    const agent = agentOfKey(key) ?? (await api.call('agents.records', { key, limit: 1 })).meta.agent
+    if (agent !== 'hermes') throw refuseOut(key, agent)
+  }
   const { meta, records } = await fetchAgentRecords(api, key, opts.onPage)
   const agent = meta.agent
   if (!isAgentName(agent)) throw new InvalidInputError(`${key} is a ${agent} session: resume writes Claude Code, Codex, OpenClaw and Hermes sessions`)
-  // Hermes's importer takes a file; the others' sessions go where their agent looks for them.
-  if (opts.out !== undefined && agent !== 'hermes') throw new InvalidInputError(`out (--out FILE) is for Hermes sessions, whose importer takes a file: a ${agent} session is written where its agent looks for it. To write it to a file of your own: mesh agent export ${key} --out FILE`, { key, agent })
+  // A session stored under another agent's key before agents.import refused that.
+  if (opts.out !== undefined && agent !== 'hermes') throw refuseOut(key, agent)
   const cwd = await targetCwd(meta, opts.cwd, env)
   // Resuming makes this machine the driver: another device's live lease is taken over only when
   // asked, and only once the files may be written (a refused write leaves the lease where it was).

@@ -122,6 +122,27 @@ describe('mesh agent resume KEY --out FILE (Hermes)', () => {
     for (const dir of [h.dir, base, join(base, 'by')]) expect(synced, `${dir} synced`).toContain(dir)
   }, 60_000)
 
+  it('is refused for another agent\'s session before the session is fetched: its agent is read from its key', async () => {
+    const out = join(h.dir, 'not-for-claude.jsonl')
+    // No such session: the key says it is Claude Code's, and that is enough to refuse --out.
+    const refused = await mesh('agent', 'resume', 'agent:claude:nothing-here', '--out', out, '--json')
+    expect(errorOf(refused, 2)).toMatchObject({ code: 'INVALID_INPUT', details: { key: 'agent:claude:nothing-here', agent: 'claude' } })
+    expect(JSON.parse(refused.stderr).error.message).toContain('out (--out FILE) is for Hermes sessions')
+    await expect(lstat(out)).rejects.toMatchObject({ code: 'ENOENT' })
+
+    // So a key names its agent: another agent's records are refused under it, and nothing is stored.
+    const mixed = await mesh('agent', 'import', 'hermes', '--file', join(FIX, 'hermes', 'export.jsonl'), '--session', H1, '--key', 'agent:claude:a-hermes-one', '--json')
+    expect(errorOf(mixed, 2)).toMatchObject({ code: 'INVALID_INPUT', details: { key: 'agent:claude:a-hermes-one', agent: 'hermes' } })
+    expect(JSON.parse((await mesh('agent', 'list', 'claude', '--json')).stdout).elsewhere).not.toContain('agent:claude:a-hermes-one')
+
+    // A key of no agent's name: the session's first page says whose it is.
+    const own = await mesh('agent', 'import', 'hermes', '--file', join(FIX, 'hermes', 'export.jsonl'), '--session', H1, '--key', 'agent:main:mine')
+    expect(own.code, own.stderr).toBe(0)
+    const r = await mesh('agent', 'resume', 'agent:main:mine', '--out', out, '--json')
+    expect(r.code, r.stderr).toBe(0)
+    expect(JSON.parse(r.stdout)).toMatchObject({ key: 'agent:main:mine', agent: 'hermes', path: out })
+  }, 60_000)
+
   it('without --out, replaces its own file under mesh-imports/ when run again, as before (no --force)', async () => {
     const first = await mesh('agent', 'resume', KEY, '--json')
     expect(first.code, first.stderr).toBe(0)
