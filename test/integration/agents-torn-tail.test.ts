@@ -3,10 +3,12 @@
  * user meets it through real `mesh` processes on a home of their own: the line is still held
  * back (the agent may be writing it, and the next import takes it whole), but it is said: `mesh
  * agent import` notes it on stderr and its --json result carries it (`heldBack`), and `mesh agent
- * follow` says it once the file has stayed so (a `held-back` event).
+ * follow` says it once the file has stayed so (a `held-back` event). A Hermes export's torn
+ * last line is a whole session left out: said the same way, on each row of its --json list.
  */
-import { mkdir, utimes, writeFile } from 'node:fs/promises'
+import { mkdir, readFile, utimes, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
+import { fileURLToPath } from 'node:url'
 import { describe, expect, it } from 'vitest'
 import { BIN, type RunResult } from '../helpers/cli.js'
 import { spawnIn } from '../helpers/netns.js'
@@ -60,6 +62,48 @@ describe('mesh agent import: a torn last line', () => {
     const none = await mesh('agent', 'import', 'claude', '--file', only)
     expect(none.code).toBe(2)
     expect(none.stderr).toMatch(/holds no records yet \(its one line, 30 bytes, is not whole: the agent is writing it, or stopped mid-write\): nothing was imported/)
+  }, 60_000)
+})
+
+describe('mesh agent import hermes --file: a torn last line', () => {
+  const FIX = fileURLToPath(new URL('../fixtures/agents/hermes/export.jsonl', import.meta.url))
+  const H1 = '20261120_080000_a1b2c3'
+  const H2 = '20261120_081500_d4e5f6'
+
+  it('is left out and said (stderr note, heldBack on the rows of --json, a list as before); once the export is whole, its session is imported', async () => {
+    const [row1, row2] = (await readFile(FIX, 'utf8')).split('\n') as [string, string]
+    const f = join(h.dir, 'hermes-export.jsonl')
+    await writeFile(f, row1 + '\n' + row2.slice(0, 50))
+
+    const text = await mesh('agent', 'import', 'hermes', '--file', f)
+    expect(text.code, text.stderr).toBe(0)
+    expect(text.stdout).toContain(`agent:hermes:${H1}: `)
+    expect(text.stderr).toContain(`note: the last line of ${f} (line 2, 50 bytes) is not whole (no newline, not JSON): left out, so the session on it is not imported`)
+
+    const list = json(await mesh('agent', 'import', 'hermes', '--file', f, '--json'))
+    expect(list).toHaveLength(1)
+    expect(list[0]).toMatchObject({ key: `agent:hermes:${H1}`, added: 0, source: f, heldBack: [{ file: '', line: 2, bytes: 50 }] })
+
+    // The session asked for may be the one cut short: said so, with the line, not only 'not found'.
+    const wanted = await mesh('agent', 'import', 'hermes', '--file', f, '--session', H2, '--json')
+    expect(wanted.code).toBe(2)
+    expect(JSON.parse(wanted.stderr).error).toMatchObject({ code: 'NOT_FOUND', details: { sessionId: H2, heldBack: [{ line: 2, bytes: 50 }] } })
+
+    // A file of one torn line says why nothing was imported.
+    const only = join(h.dir, 'hermes-only.jsonl')
+    await writeFile(only, row2.slice(0, 30))
+    const none = await mesh('agent', 'import', 'hermes', '--file', only, '--json')
+    expect(none.code).toBe(2)
+    expect(JSON.parse(none.stderr).error).toMatchObject({ code: 'INVALID_INPUT', details: { path: only, heldBack: [{ file: '', line: 1, bytes: 30 }] } })
+    expect(JSON.parse(none.stderr).error.message).toContain('its one line, 30 bytes, is not whole (no newline, not JSON)')
+
+    // The export finished: both sessions imported, nothing held back, nothing said.
+    await writeFile(f, row1 + '\n' + row2 + '\n')
+    const done = await mesh('agent', 'import', 'hermes', '--file', f, '--json')
+    const rows = json(done)
+    expect(rows.map((r: any) => r.key)).toEqual([`agent:hermes:${H1}`, `agent:hermes:${H2}`])
+    expect(rows.every((r: any) => r.heldBack === undefined)).toBe(true)
+    expect((await mesh('agent', 'import', 'hermes', '--file', f)).stderr).not.toContain('is not whole')
   }, 60_000)
 })
 

@@ -8,7 +8,7 @@ import type { NativeRecord } from '../../../crdt/records.js'
 import { InvalidInputError } from '../../errors.js'
 import { sameThere, writeFileAtomic } from '../bundle.js'
 import { refuseTaken, writeOutFile } from '../out-file.js'
-import { splitJsonl } from '../jsonl.js'
+import { heldBackTail, splitJsonl, type HeldBackTail } from '../jsonl.js'
 import { remapLines } from '../remap.js'
 import { shellQuote } from '../claude/bundle.js'
 import type { ViewMessage } from '../claude/view.js'
@@ -22,15 +22,25 @@ const SESSION_ID = /^[A-Za-z0-9._-]{1,200}$/
 
 /** The sessions of an export file, each line's text as written. */
 export function hermesExportLines (buf: Buffer): Array<{ sessionId: string, line: string }> {
+  return hermesExportRows(buf).rows
+}
+
+/**
+ * The sessions of an export file, and its torn last line (no newline, not JSON: an export still
+ * being written, or cut short), which is no session yet: left out, and said by the caller.
+ */
+export function hermesExportRows (buf: Buffer): { rows: Array<{ sessionId: string, line: string }>, heldBack?: HeldBackTail } {
   const out: Array<{ sessionId: string, line: string }> = []
-  for (const line of splitJsonl(buf).lines) {
+  const split = splitJsonl(buf)
+  for (const line of split.lines) {
     if (line.trim() === '') continue
     const id = hermesMeta(line).id
     if (id === undefined) throw new InvalidInputError('a line of the export has no session id: not a Hermes export (hermes sessions export … --format jsonl)?')
     if (!SESSION_ID.test(id)) throw new InvalidInputError(`Hermes session id ${JSON.stringify(id)} has characters a mesh key cannot hold`)
     out.push({ sessionId: id, line })
   }
-  return out
+  const heldBack = heldBackTail(split)
+  return { rows: out, ...(heldBack !== undefined ? { heldBack } : {}) }
 }
 
 /** One session's records; `map` rewrites a file exported to this machine's cwd back to the recorded one. */

@@ -7,8 +7,8 @@
 import { stat } from 'node:fs/promises'
 import { resolve } from 'node:path'
 import {
-  importBatches, gitRemote, hermesBundle, hermesDbLine, hermesDbPath, hermesDbPaths, hermesDbSessions, hermesExport, hermesExportLines, parseObject, parseSince,
-  readFileNoFollow, SqliteFile
+  importBatches, gitRemote, hermesBundle, hermesDbLine, hermesDbPath, hermesDbPaths, hermesDbSessions, hermesExport, hermesExportRows, parseObject, parseSince,
+  readFileNoFollow, SqliteFile, type HeldBackTail
 } from '../../agents/index.js'
 import type { MeshApi } from '../../api/api.js'
 import { InvalidInputError, isMeshError, NotFoundError, UsageError } from '../../errors.js'
@@ -19,6 +19,19 @@ export interface HermesImportResult {
   key: string, sessionId: string, records: number, added: number, total: number, messages: number, cwd?: string, mappedFrom?: string, source: string
   /** The row's `messages` is not a list: the row is kept whole, as written, and shows no messages. */
   unreadMessages?: true
+  /**
+   * The torn last line of `source` (not of this session: an export line is a whole session),
+   * left out of the import: on every row imported from that file, so that the list --json
+   * prints (its shape unchanged) says it whichever row a script reads.
+   */
+  heldBack?: HeldBackTail[]
+}
+
+const plural = (n: number, what: string): string => `${n} ${what}${n === 1 ? '' : 's'}`
+
+/** What a torn last line of a Hermes export is: a session not imported (unlike a transcript's line, it is a whole session). */
+export function hermesHeldBackNote (source: string, h: HeldBackTail): string {
+  return `note: the last line of ${source} (line ${h.line}, ${plural(h.bytes, 'byte')}) is not whole (no newline, not JSON): left out, so the session on it is not imported; the export is being written, or was cut short: import it again once it is whole, or export that session again`
 }
 
 export async function importHermes (g: Globals, values: Record<string, unknown>): Promise<number> {
@@ -30,23 +43,32 @@ export async function importHermes (g: Globals, values: Record<string, unknown>)
   const fromDb = file === undefined && (await Promise.all((await hermesDbPaths()).map(isFile))).some(Boolean)
   if (since !== undefined && !fromDb) throw new UsageError(`--since picks sessions of Hermes's state.db by their last activity, and there is none at ${hermesDbPath()}`)
   const source = file !== undefined ? await fileToImport(file) : fromDb ? hermesDbPath() : 'hermes sessions export -'
-  let rows = file !== undefined
-    ? hermesExportLines(await readFileNoFollow(source))
-    : fromDb ? await dbRows(session, since) : hermesExportLines(await hermesExport({ sessionId: session }).catch((err: unknown) => {
+  const read: { rows: Array<{ sessionId: string, line: string }>, heldBack?: HeldBackTail } = file !== undefined
+    ? hermesExportRows(await readFileNoFollow(source))
+    : fromDb ? { rows: await dbRows(session, since) } : hermesExportRows(await hermesExport({ sessionId: session }).catch((err: unknown) => {
       // Neither of the two places sessions come from: said with both, not as a missing program alone.
       if (isMeshError(err) && err.code === 'INVALID_INPUT' && /on PATH/.test(err.message)) throw new NotFoundError(`no Hermes here: no state.db at ${hermesDbPath()} (set HERMES_HOME if Hermes keeps it elsewhere) and no \`hermes\` on PATH to export them; on a machine with Hermes, \`hermes sessions export FILE --format jsonl\`, then import that file with --file FILE`, { path: hermesDbPath() }, { cause: err })
       throw err
     }))
+  let rows = read.rows
+  // A torn last line (an export still being written, or cut short) is no session yet: left out,
+  // and said (a note, and `heldBack` in --json), as a torn line of the other agents' files is.
+  const heldBack = read.heldBack !== undefined ? [read.heldBack] : undefined
+  const torn = heldBack !== undefined ? { heldBack } : {}
   // A file with no session in it (empty, or a line cut short) imported nothing: said, not a silent success.
-  if (file !== undefined && rows.length === 0) throw new InvalidInputError(`${source} holds no Hermes session (an export has one JSON line per session: hermes sessions export FILE --format jsonl): nothing was imported`)
+  if (file !== undefined && rows.length === 0) {
+    const why = read.heldBack !== undefined ? `its one line, ${plural(read.heldBack.bytes, 'byte')}, is not whole (no newline, not JSON): the export is being written, or was cut short` : 'an export has one JSON line per session: hermes sessions export FILE --format jsonl'
+    throw new InvalidInputError(`${source} holds no Hermes session (${why}): nothing was imported`, { path: source, ...torn })
+  }
   if (session !== undefined) {
     rows = rows.filter(r => r.sessionId === session)
-    if (rows.length === 0) throw new NotFoundError(`no Hermes session ${session} in ${source}`, { sessionId: session })
+    if (rows.length === 0) throw new NotFoundError(`no Hermes session ${session} in ${source}${read.heldBack !== undefined ? ` (its last line, ${plural(read.heldBack.bytes, 'byte')}, is not whole, and may be that session: import again once the export is whole)` : ''}`, { sessionId: session, ...torn })
   }
+  if (read.heldBack !== undefined && !g.json) out.err(hermesHeldBackNote(source, read.heldBack))
   if (values.key !== undefined && rows.length !== 1) throw new UsageError('--key names one session: the export holds several (pick one with --session)')
   const results = await withApi(g, async api => {
     const list: HermesImportResult[] = []
-    for (const row of rows) list.push(await importRow(api, g, row.line, values, source))
+    for (const row of rows) list.push({ ...await importRow(api, g, row.line, values, source), ...torn })
     return list
   })
   if (g.json) { out.json(results.length === 1 && session !== undefined ? results[0] : results); return 0 }
