@@ -8,8 +8,9 @@
  */
 import '../../src/polyfill.js'
 import { randomBytes } from 'node:crypto'
-import { open, unlink } from 'node:fs/promises'
+import { unlink } from 'node:fs/promises'
 import { join } from 'node:path'
+import { fillDisk } from './ballast.js'
 import { generateWallet } from '../../src/identity/index.js'
 import { openVault } from '../../src/sdk/index.js'
 
@@ -18,18 +19,7 @@ const home = join(mnt, 'home')
 const ballast = join(mnt, 'ballast')
 const value = (): string => randomBytes(75_000).toString('base64') // ~100 KB
 
-async function fill (leave: number): Promise<void> {
-  const fh = await open(ballast, 'w')
-  const block = Buffer.alloc(64 * 1024, 1)
-  let size = 0
-  try {
-    for (;;) { size += (await fh.write(block, 0, block.byteLength, size)).bytesWritten }
-  } catch (err: any) {
-    if (err?.code !== 'ENOSPC') throw err
-  }
-  await fh.truncate(Math.max(0, size - leave))
-  await fh.close()
-}
+const fill = async (leave: number): Promise<number> => await fillDisk(ballast, leave)
 
 const v = await openVault({ home, wallet: generateWallet(), snapshotEvery: 1_000_000 })
 const s = await v.sessions.create('other')

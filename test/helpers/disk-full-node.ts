@@ -11,8 +11,9 @@
  * argv: mnt, wallet seed (hex).
  */
 import '../../src/polyfill.js'
-import { open, unlink } from 'node:fs/promises'
+import { unlink } from 'node:fs/promises'
 import { join } from 'node:path'
+import { fillDisk } from './ballast.js'
 import { createInterface } from 'node:readline'
 import { walletFromSeed } from '../../src/identity/index.js'
 import { MeshNode } from '../../src/node/mesh.js'
@@ -29,20 +30,8 @@ let later = 0
 const diskEvents: boolean[] = []
 v.vault.on('disk', (full) => diskEvents.push(full))
 
-async function fillBallast (): Promise<number> {
-  const fh = await open(ballast, 'w')
-  const block = Buffer.alloc(64 * 1024, 1)
-  let size = 0
-  try {
-    for (;;) { await fh.write(block, 0, block.byteLength, size); size += block.byteLength }
-  } catch (err: any) {
-    if (err?.code !== 'ENOSPC') throw err
-  }
-  // Room for some appends: they fill the rest.
-  await fh.truncate(Math.max(0, size - 384 * 1024))
-  await fh.close()
-  return size
-}
+// Room for some appends: they fill the rest.
+const fillBallast = async (): Promise<number> => await fillDisk(ballast, 384 * 1024)
 
 async function countAll (): Promise<{ count: number, contents: string[] }> {
   const s = await v.sessions.open('full')

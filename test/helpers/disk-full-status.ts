@@ -7,8 +7,9 @@
  */
 import '../../src/polyfill.js'
 import { execFile } from 'node:child_process'
-import { open, unlink } from 'node:fs/promises'
+import { unlink } from 'node:fs/promises'
 import { join } from 'node:path'
+import { fillDisk } from './ballast.js'
 import { generateWallet } from '../../src/identity/index.js'
 import { openVault } from '../../src/sdk/index.js'
 
@@ -30,19 +31,7 @@ export async function status (homeDir: string, mesh: string): Promise<{ text: { 
   return { text, json }
 }
 
-/** Fills the disk with a ballast file, then gives back `leave` bytes of it. */
-async function fill (leave: number): Promise<void> {
-  const fh = await open(ballast, 'w')
-  const block = Buffer.alloc(64 * 1024, 1)
-  let size = 0
-  try {
-    for (;;) { size += (await fh.write(block, 0, block.byteLength, size)).bytesWritten }
-  } catch (err: any) {
-    if (err?.code !== 'ENOSPC') throw err
-  }
-  await fh.truncate(Math.max(0, size - leave))
-  await fh.close()
-}
+const fill = async (leave: number): Promise<number> => await fillDisk(ballast, leave)
 
 if (import.meta.url === `file://${process.argv[1] as string}`) {
   const v = await openVault({ home, wallet: generateWallet(), label: 'full' })
