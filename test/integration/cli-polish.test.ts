@@ -270,7 +270,12 @@ describe('flags and names a newcomer gets wrong', () => {
     await writeFile(noRow, '{"id": "20261201_1')
     const n = await mesh('agent', 'import', 'hermes', '--file', noRow, ...A())
     expect(n.code).toBe(2)
-    expect(n.stderr).toBe(`mesh: ${noRow} holds no Hermes session (an export has one JSON line per session: hermes sessions export FILE --format jsonl): nothing was imported\n`)
+    expect(n.stderr).toBe(`mesh: ${noRow} holds no Hermes session (its one line, 18 bytes, is not whole (no newline, not JSON): the export is being written, or was cut short): nothing was imported\n`)
+    const empty0 = join(t.dir, 'hermes-empty.jsonl')
+    await writeFile(empty0, '')
+    const e0 = await mesh('agent', 'import', 'hermes', '--file', empty0, ...A())
+    expect(e0.code).toBe(2)
+    expect(e0.stderr).toBe(`mesh: ${empty0} holds no Hermes session (an export has one JSON line per session: hermes sessions export FILE --format jsonl): nothing was imported\n`)
     // A Claude transcript saved under another name than *.jsonl is imported, not a bare ENOTDIR
     // (its "side folder", the name without .jsonl, was the file itself).
     const renamed = join(t.dir, '0b0b0b0b-0000-4000-8000-000000000006.json')
