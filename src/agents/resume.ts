@@ -13,6 +13,7 @@
 import { stat } from 'node:fs/promises'
 import { resolve } from 'node:path'
 import type { NativeRecord } from '../../crdt/records.js'
+import { agentOfKey } from '../api/agent-keys.js'
 import type { MeshApi } from '../api/api.js'
 import { InvalidInputError } from '../errors.js'
 import { writeClaudeBundle } from './claude/bundle.js'
@@ -101,12 +102,6 @@ export async function targetCwd (meta: AgentMeta, given: string | undefined, env
     throw new InvalidInputError(`where does this project live here? ${meta.cwd !== undefined ? `It was at ${meta.cwd}, which is not a directory on this machine. ` : ''}Pass cwd (--cwd DIR); it is remembered for ${projectName(meta) ?? 'this project'}`, { recordedCwd: meta.cwd })
   }
   return undefined
-}
-
-/** The agent a session key names (`agent:codex:…`), if it names one: agents.import stores an agent's records under no other's key. */
-export function agentOfKey (key: string): AgentName | undefined {
-  const [prefix, agent] = key.trim().split(':')
-  return prefix === 'agent' && isAgentName(agent) ? agent : undefined
 }
 
 /** Hermes's importer takes a file; the others' sessions go where their agent looks for them. */

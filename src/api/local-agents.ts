@@ -4,12 +4,10 @@
  */
 import { DOC_NAMES, MAX_APPEND_BYTES, parseSessionKey, RecordsDoc, type NativeRecord, type NewMessage, type SessionKey } from '../../crdt/index.js'
 import { InvalidInputError, LeaseHeldError, NotFoundError } from '../errors.js'
+import { agentOfKey } from './agent-keys.js'
 import { appendRecords, fitsOneEntry, viewOf, type CaptureMeta } from './agents-import.js'
 import { FollowTable } from './follow-table.js'
 import type { Handlers, LocalContext } from './local-context.js'
-import { AGENT_IMPORT_METHODS } from './schema-agents.js'
-
-const AGENTS: readonly string[] = AGENT_IMPORT_METHODS['agents.import'].input.shape.agent.options
 
 export function agentHandlers (ctx: LocalContext): Handlers<'agents.followBeat' | 'agents.status' | 'agents.import' | 'agents.records'> {
   const follows = new FollowTable()
@@ -17,8 +15,8 @@ export function agentHandlers (ctx: LocalContext): Handlers<'agents.followBeat' 
     'agents.import': async (input) => {
       const key = parseSessionKey(input.key ?? `agent:${input.agent}:${input.sessionId}`)
       // A key names its agent (mesh agent list, and resume --out, read it from there): another agent's is refused.
-      const named = key.split(':')[1]
-      if (named !== input.agent && AGENTS.includes(named as never)) throw new InvalidInputError(`key ${key} names ${String(named)} sessions, and these records are ${input.agent}'s: import them under agent:${input.agent}:… (or a key of no agent's name)`, { key, agent: input.agent })
+      const named = agentOfKey(key)
+      if (named !== undefined && named !== input.agent) throw new InvalidInputError(`key ${key} names ${named} sessions, and these records are ${input.agent}'s: import them under agent:${input.agent}:… (or a key of no agent's name)`, { key, agent: input.agent })
       if (!(await ctx.vault.sessions.exists(key))) {
         const s = await ctx.vault.sessions.create(key, { title: input.title ?? `${input.agent} ${input.sessionId}` })
         await s.close()

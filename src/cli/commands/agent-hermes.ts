@@ -30,7 +30,7 @@ export interface HermesImportResult {
 const plural = (n: number, what: string): string => `${n} ${what}${n === 1 ? '' : 's'}`
 
 /** What a torn last line of a Hermes export is: a session not imported (unlike a transcript's line, it is a whole session). */
-export function hermesHeldBackNote (source: string, h: HeldBackTail): string {
+function hermesHeldBackNote (source: string, h: HeldBackTail): string {
   return `note: the last line of ${source} (line ${h.line}, ${plural(h.bytes, 'byte')}) is not whole (no newline, not JSON): left out, so the session on it is not imported; the export is being written, or was cut short: import it again once it is whole, or export that session again`
 }
 
@@ -53,8 +53,7 @@ export async function importHermes (g: Globals, values: Record<string, unknown>)
   let rows = read.rows
   // A torn last line (an export still being written, or cut short) is no session yet: left out,
   // and said (a note, and `heldBack` in --json), as a torn line of the other agents' files is.
-  const heldBack = read.heldBack !== undefined ? [read.heldBack] : undefined
-  const torn = heldBack !== undefined ? { heldBack } : {}
+  const torn = read.heldBack !== undefined ? { heldBack: [read.heldBack] } : {}
   // A file with no session in it (empty, or a line cut short) imported nothing: said, not a silent success.
   if (file !== undefined && rows.length === 0) {
     const why = read.heldBack !== undefined ? `its one line, ${plural(read.heldBack.bytes, 'byte')}, is not whole (no newline, not JSON): the export is being written, or was cut short` : 'an export has one JSON line per session: hermes sessions export FILE --format jsonl'
