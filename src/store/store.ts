@@ -10,7 +10,8 @@ import { join } from 'node:path'
 import { logger } from '@libp2p/logger'
 import { entryPlace, streamKey, type Entry, type RecordSealer, type VectorItem } from '../identity/index.js'
 import { ClosedError } from '../errors.js'
-import { CertificateRecords, T_CERT, T_CERT_SEALED, type Moves } from './certificates.js'
+import { CertificateRecords, T_CERT, T_CERT_SEALED } from './certificates.js'
+import { planCompaction, type CompactionPlan } from './compaction-plan.js'
 import { OwedCompaction } from './compaction-owed.js'
 import type { FingerprintIndex } from './digest.js'
 import { DiskState, freeBytes } from './disk.js'
@@ -424,46 +425,29 @@ export class EntryStore {
 
   /**
    * Rewrites the log without entries that snapshots cover, once they are over half of it. Each
-   * document keeps the newest of them, its tail (TAIL below): a peer a little behind is sent those
+   * document keeps the newest of them, its tail (compaction-plan.ts): a peer a little behind is sent those
    * instead of the whole snapshot. One that fails for lack of room is owed, and tried again where
    * the store notices room (compaction-owed.ts), not only at the next snapshot.
    */
   async compact (options: { force?: boolean } = {}): Promise<{ before: number, after: number } | undefined> {
     this.check()
     const before = this.log.bytes
-    const moves: Moves = new Map()
-    // Forgotten once the new file is the log: a rewrite that fails (a full disk) leaves the index as the file is.
-    const drop: Array<() => void> = []
+    let plan: CompactionPlan | undefined
     let copy = 0
     let done: boolean
     try {
       done = await this.log.rewrite(() => {
-        const keep: RecordRef[] = []
-        let covered = 0
-        for (const d of this.idx.docs.values()) {
-          const tails = tailOf(d, (id) => this.idx.snapshotCovers(d, id))
-          for (const [id, a] of d.authors) {
-            const floor = this.idx.snapshotCovers(d, id)
-            const tail = tails.get(id) ?? floor + 1
-            for (const [seq, ref] of a.seqs) {
-              // The signature goes with the entry: a tip is known only where an entry is held (as
-              // after a restart, which reads the rewritten log), or the digest would disagree with a
-              // peer's that holds the same snapshot (protocols/sync/SPEC.md, Content tips).
-              if (seq <= floor && seq < tail) { covered += ref.length; drop.push(() => { a.seqs.delete(seq); a.sigs.delete(seq); this.idx.digest.changed(d) }); continue }
-              if (ref.offset < 0) continue // held back by the rewrite: appended to the new file after it
-              keep.push(ref)
-              moves.set(ref.offset, (r) => a.seqs.set(seq, r))
-            }
-          }
-        }
-        if (options.force !== true && covered * 2 < before) return undefined
-        this.certs.carry(keep, moves)
-        for (const r of keep) copy += HEADER + r.length
-        return keep.sort((x, y) => x.offset - y.offset)
+        // Planned here, in the rewrite's own turn: records still being written are marked then (offset < 0).
+        plan = planCompaction(this.idx)
+        if (options.force !== true && plan.covered * 2 < before) return undefined
+        this.certs.carry(plan.keep, plan.moves)
+        for (const r of plan.keep) copy += HEADER + r.length
+        return plan.keep.sort((x, y) => x.offset - y.offset)
       }, {
-        onMoved: (from, to) => moves.get(from.offset)?.(to),
+        onMoved: (from, to) => plan?.moves.get(from.offset)?.(to),
+        // The index forgets the dropped entries only once the new file is the log: a rewrite that fails (a full disk) leaves it as the file is.
         onDone: () => {
-          for (const f of drop) f()
+          for (const f of plan?.drop ?? []) f()
           for (const d of this.idx.docs.values()) d.uncovered = undefined
         }
       })
@@ -495,31 +479,4 @@ export class EntryStore {
     await this.owed.idle()
     await this.log.close()
   }
-}
-
-/**
- * What compaction keeps of the entries a document's snapshots cover: the newest, in bytes up to
- * an eighth of its newest snapshot and at most 8 MiB, shared by its lanes, and each lane's entry
- * at the floor whatever its size. A peer that lacks
- * fewer is sent them rather than the snapshot (protocols/sync/SPEC.md, Catch-up from the tail):
- * for a 100 MB session, 8 MiB of its newest messages instead of 100 MB.
- */
-export const TAIL = { fraction: 1 / 8, maxBytes: 8 * 1024 * 1024 } as const
-
-/** Per lane of `d`, the lowest covered seq compaction keeps (each lane's run down from its floor, unbroken). */
-function tailOf (d: DocIndex, floorOf: (id: string) => number): Map<string, number> {
-  const out = new Map<string, number>()
-  const newest = d.snapshots.reduce((n, s) => Math.max(n, Number(s.header.snapshotSize)), 0)
-  const lanes = [...d.authors].map(([id, a]) => ({ id, a, floor: floorOf(id) })).filter(l => l.floor > 0)
-  if (newest === 0 || lanes.length === 0) return out
-  const budget = Math.min(TAIL.maxBytes, newest * TAIL.fraction) / lanes.length
-  for (const { id, a, floor } of lanes) {
-    let bytes = 0
-    let seq = floor
-    // The entry at the floor always stays: whatever each node's budget, the lane's tip is then known
-    // wherever its entry is held (protocols/sync/SPEC.md, Content tips), and digests keep agreeing.
-    for (let ref = a.seqs.get(seq); ref !== undefined && (seq === floor || bytes + ref.length <= budget); ref = a.seqs.get(--seq)) bytes += ref.length
-    out.set(id, seq + 1)
-  }
-  return out
 }
