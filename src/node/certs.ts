@@ -24,7 +24,7 @@ import {
   CertificateExpiredError, InvalidCertificateError, messageTime, MissingCapabilityError, NotAdminError, RevokedAuthorError, SupersededCertificateError, UnknownAuthorError, UnknownEpochError
 } from '../errors.js'
 import {
-  CutoffVector, decodeCutoffPart, equals, evaluateRegistry, supersedes, hasCapability, isChainCertificate, isChainRecord, isCutoffPartRecord, isCutoffRecord, isExpired, isRegistryRecord, parseStreamKey, parseTrustedEntry, toHex,
+  CutoffVector, decodeCutoffPart, equals, evaluateRegistry, supersedes, hasCapability, isChainCertificate, isChainRecord, isCutoffPartRecord, isCutoffRecord, isExpired, isRegistryRecord, toHex,
   verifyAnyCertificate, verifyCertificate, verifyChainCertificate, verifyCutoff, verifyRegistryOp,
   type Certificate, type ChainCertificate, type Cutoff, type CutoffPart, type RegistryOp, type RegistryState, type VaultKeys
 } from '../identity/index.js'
@@ -408,45 +408,11 @@ export class CertRegistry {
   }
 
   /**
-   * Stored entries as they may be handed to a peer: one the load rule now refuses (its author
-   * revoked beyond its cutoff, made read-only) is held back and `why` hears the refusal, so
-   * nothing accepted before a change is forwarded after it.
+   * Judges a stored entry by its slot alone, at load (serving.ts): its key epoch is one this node
+   * knew when it stored it, so it is not checked again.
    */
-  async * servable (entries: AsyncIterable<Uint8Array>, why: (err: unknown) => void): AsyncGenerator<Uint8Array> {
-    for await (const bytes of entries) {
-      if (this.restricting) {
-        try {
-          this.judgeUpdate(parseTrustedEntry(bytes), { at: 'load' })
-        } catch (err) {
-          why(err)
-          continue
-        }
-      }
-      yield bytes
-    }
-  }
-
-  /**
-   * Which stored entries of a document may be handed to a peer, by their slots alone (lane key as
-   * `streamKey` gives it, seq): the load rule of servable(), without reading an entry (a stored
-   * entry's key epoch is one this node knows). Undefined while no certificate restricts anything,
-   * so a catch-up's totals count exactly what its servable() stream will yield.
-   */
-  servesSlots (doc: Uint8Array): ((key: string, seq: number) => boolean) | undefined {
-    if (!this.restricting) return undefined
-    // Every author is judged, as servable() judges every entry (an author whose certificate no
-    // longer governs is refused too, not only one revoked or cut off).
-    const slots = new Map<string, { author: Uint8Array, lane: number }>()
-    return (key, seq) => {
-      let slot = slots.get(key)
-      if (slot === undefined) { slot = parseStreamKey(key); slots.set(key, slot) }
-      try {
-        this.judge(slot.author, undefined, (v) => v.holds(doc, slot.lane, BigInt(seq)), { at: 'load' })
-        return true
-      } catch {
-        return false
-      }
-    }
+  judgeSlot (author: Uint8Array, doc: Uint8Array, lane: number, seq: bigint): Certificate {
+    return this.judge(author, undefined, (v) => v.holds(doc, lane, seq), { at: 'load' })
   }
 
   /** Judges a snapshot header by its number among its author's snapshots of the document. */
@@ -454,22 +420,7 @@ export class CertRegistry {
     return this.judge(h.author, h.epoch, (v) => v.holdsSnapshot(h.seq), j)
   }
 
-  /**
-   * Whether a stored snapshot may be offered to a peer: true unless a restriction this registry
-   * knows (a downgrade, an expiry, a revocation) now refuses it. `why` hears the refusal.
-   */
-  servesSnapshot (h: { author: Uint8Array, doc: Uint8Array, seq: bigint, epoch: number }, why: (err: unknown) => void): boolean {
-    if (!this.restricting) return true
-    try {
-      this.judgeSnapshot(h, { at: 'load' })
-      return true
-    } catch (err) {
-      why(err)
-      return false
-    }
-  }
-
-  /** `epoch` undefined: not checked (servesSlots, for entries stored under a known one). */
+  /** `epoch` undefined: not checked (judgeSlot, for entries stored under a known one). */
   private judge (author: Uint8Array, epoch: number | undefined, within: (v: CutoffVector) => boolean, j: Judging): Certificate {
     const id = toHex(author)
     const cert = this.governing(id)

@@ -29,6 +29,7 @@ import { readDeviceKey } from './enrol.js'
 import { CertRegistry } from './certs.js'
 import { authorOp } from './registry-ops.js'
 import { LaneRetirer, holdersOf } from './retire.js'
+import { servable, servesSlots, servesSnapshot } from './serving.js'
 import { chooseSnapshots } from './tail.js'
 import { tipEntries, tipsFor } from './tips.js'
 
@@ -276,12 +277,12 @@ export class MirrorVault extends EventEmitter<MirrorEvents> {
    * beyond its cutoff, made read-only) is held back, as a member's vault holds it back.
    */
   private servable (entries: AsyncIterable<Uint8Array>): AsyncGenerator<Uint8Array> {
-    return this.certs.servable(entries, (err) => { log('stored entry held back from a peer: %e', err) })
+    return servable(this.certs, entries)
   }
 
 
   private servableSnapshot (header: Entry): boolean {
-    return this.certs.servesSnapshot(header, (err) => { log('stored snapshot held back from a peer: %e', err) })
+    return servesSnapshot(this.certs, header)
   }
 
 
@@ -309,7 +310,7 @@ export class MirrorVault extends EventEmitter<MirrorEvents> {
         // As a member's (tail.ts): a mirror never compacts, so a peer a little behind is sent the
         // entries it lacks unless the mirror took the document as a snapshot itself.
         // Counted as servable() will let them go: the peer's progress ends at its total.
-        const serves = this.certs.servesSlots(doc)
+        const serves = servesSlots(this.certs, doc)
         const { snapshots, floor } = chooseSnapshots(store, doc, have, { servable: (s) => this.servableSnapshot(s.header), claims: (s) => s.header.covers, restricts: (a) => this.certs.restricts(a), serves })
         const totals = store.entriesAboveTotals(doc, floor, serves)
         // The entries at lane tips the peer would hold none of, as a member's plan sends them

@@ -5,6 +5,7 @@ import { parseStreamKey, parseTrustedEntry, streamKey, toHex, verifyEntrySignatu
 import type { Vault } from './vault.js'
 import type { EarlyEvent } from './vault-types.js'
 import { LaneRetirer, holdersOf } from './retire.js'
+import { servesSlots } from './serving.js'
 import { chooseSnapshots } from './tail.js'
 import { isUncoveredTip, tipEntries, tipsFor } from './tips.js'
 
@@ -40,7 +41,7 @@ export function vaultSource (vault: Vault): ReplicaSource {
       // A peer a little behind is sent the entries it lacks from the tail compaction keeps,
       // never across a lane whose author's entries may be held back (tail.ts).
       // Counted as servable() will let them go: the peer's progress ends at its total.
-      const serves = vault.certs.servesSlots(doc)
+      const serves = servesSlots(vault.certs, doc)
       const { snapshots, floor } = chooseSnapshots(store, doc, have, { servable: (s) => vault.servableSnapshot(s.header), claims: (s) => store.claimsOf(s), restricts: (a) => vault.certs.restricts(a), serves })
       // Peers holding this device's lane in use beyond this home: it was restored or copied.
       // Its own entries of that lane go to the peer, so a slot written twice shows as a fork.

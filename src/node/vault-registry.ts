@@ -15,6 +15,7 @@ import type { HomeIdentity } from './enrol.js'
 import { encodeKeyFile } from './keyfile.js'
 import { enrolDevice, grants, revokeDevices, rotation, unwrapMine, type EnrolRequest, type PeerVectors } from './registry-ops.js'
 import type { OpenReplicas } from './vault-replicas.js'
+import { servable, servesSnapshot } from './serving.js'
 import { DISCHARGE_DELAY_MS, type VaultEvents } from './vault-types.js'
 
 const log = logger('mesh:node:vault')
@@ -208,7 +209,7 @@ export class Membership {
 
   /** Whether a stored snapshot may be offered to a peer: the rule of servable(), for snapshots. */
   servableSnapshot (header: Entry): boolean {
-    return this.init.certs.servesSnapshot(header, (err) => { log('stored snapshot held back from a peer: %e', err) })
+    return servesSnapshot(this.init.certs, header)
   }
 
   /**
@@ -216,7 +217,7 @@ export class Membership {
    * load rule) is held back, so nothing accepted before the change is forwarded after it.
    */
   servable (entries: AsyncIterable<Uint8Array>): AsyncGenerator<Uint8Array> {
-    return this.init.certs.servable(entries, (err) => { log('stored entry held back from a peer: %e', err) })
+    return servable(this.init.certs, entries)
   }
 
 }
