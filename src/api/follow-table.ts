@@ -12,10 +12,24 @@ export interface FollowBeat {
   agents: string[]
   startedAt: number
   stopped?: boolean
-  streams: Array<{ key: string, stream: string, agent: string, capturedAt?: number, offset?: number }>
+  streams: BeatStream[]
 }
 
-export interface Following { follower: { id: string, pid: number, agents: string[], lastBeatAt: number }, stream: string, capturedAt?: number, offset?: number }
+interface BeatStream { key: string, stream: string, agent: string, path?: string, capturedAt?: number, offset?: number, heldBack?: { bytes: number, since: number } }
+
+/**
+ * A session as its follower captures it: the stream captured last (and its offset), each file read
+ * for it with its own offset (a Claude Code session's side files beside its transcript), and the
+ * files whose last line is held back.
+ */
+export interface Following {
+  follower: { id: string, pid: number, agents: string[], lastBeatAt: number }
+  stream: string
+  capturedAt?: number
+  offset?: number
+  files: Array<{ path: string, offset?: number }>
+  heldBack: Array<{ path: string, bytes: number, since: number }>
+}
 
 export class FollowTable {
   private readonly beats = new Map<string, FollowBeat & { at: number }>()
@@ -30,10 +44,20 @@ export class FollowTable {
     const out = new Map<string, Following>()
     for (const [id, b] of this.beats) {
       if (now - b.at > STALE_MS) { this.beats.delete(id); continue }
-      for (const s of b.streams) {
-        const prev = out.get(s.key)
-        if (prev !== undefined && (prev.capturedAt ?? 0) >= (s.capturedAt ?? 0)) continue
-        out.set(s.key, { follower: { id, pid: b.pid, agents: b.agents, lastBeatAt: b.at }, stream: s.stream, capturedAt: s.capturedAt, offset: s.offset })
+      const byKey = new Map<string, BeatStream[]>()
+      for (const s of b.streams) byKey.set(s.key, [...(byKey.get(s.key) ?? []), s])
+      for (const [key, streams] of byKey) {
+        const last = streams.reduce((a, s) => (s.capturedAt ?? 0) > (a.capturedAt ?? 0) ? s : a)
+        const prev = out.get(key)
+        if (prev !== undefined && (prev.capturedAt ?? 0) >= (last.capturedAt ?? 0)) continue
+        out.set(key, {
+          follower: { id, pid: b.pid, agents: b.agents, lastBeatAt: b.at },
+          stream: last.stream,
+          capturedAt: last.capturedAt,
+          offset: last.offset,
+          files: streams.flatMap(s => s.path !== undefined ? [{ path: s.path, offset: s.offset }] : []),
+          heldBack: streams.flatMap(s => s.heldBack !== undefined ? [{ path: s.path ?? s.stream, ...s.heldBack }] : [])
+        })
       }
     }
     return out

@@ -3,7 +3,7 @@
  * session (agents-import.ts), reading them back a page at a time, and the followers' beats.
  */
 import { DOC_NAMES, MAX_APPEND_BYTES, parseSessionKey, RecordsDoc, type NativeRecord, type NewMessage, type SessionKey } from '../../crdt/index.js'
-import { InvalidInputError, LeaseHeldError, NotFoundError } from '../errors.js'
+import { InvalidInputError, LeaseHeldError, NotFoundError, SessionNotFoundError } from '../errors.js'
 import { agentOfKey } from './agent-keys.js'
 import { appendRecords, fitsOneEntry, viewOf, type CaptureMeta } from './agents-import.js'
 import { FollowTable } from './follow-table.js'
@@ -100,12 +100,26 @@ export function agentHandlers (ctx: LocalContext): Handlers<'agents.followBeat' 
       for (const s of await ctx.vault.sessions.list()) {
         if (!s.key.startsWith('agent:') || (wanted !== undefined && !wanted.has(s.key))) continue
         const f = live.get(s.key)
-        const info = await ctx.withSession(s.key, (h) => h.resumeInfo({ tail: 0 }))
-        sessions.push({ key: s.key, following: f !== undefined, sync: f !== undefined ? 'live' as const : 'stored' as const, follower: f !== undefined ? { id: f.follower.id, pid: f.follower.pid } : undefined, stream: f?.stream, capturedAt: f?.capturedAt, offset: f?.offset, lease: info.lease, lastWriter: info.lastWriter, messageCount: info.messageCount })
+        const info = await ctx.withSession(s.key, (h) => h.resumeInfo({ tail: 0 })).catch(notHereYet)
+        const here = 'arriving' in info ? { arriving: info.arriving } : { lease: info.lease, lastWriter: info.lastWriter, messageCount: info.messageCount }
+        sessions.push({ key: s.key, following: f !== undefined, sync: f !== undefined ? 'live' as const : 'stored' as const, follower: f !== undefined ? { id: f.follower.id, pid: f.follower.pid } : undefined, stream: f?.stream, capturedAt: f?.capturedAt, offset: f?.offset, files: f?.files, heldBack: f !== undefined && f.heldBack.length > 0 ? f.heldBack : undefined, ...here })
       }
       return { followers: follows.followers(), sessions }
     }
   }
+}
+
+/**
+ * A session listed before its content is here (arriving from a peer, or named by the index an
+ * instant before its creator's first write) is one row of the list, not the list's failure: what
+ * has come of it, as far as this device knows.
+ */
+function notHereYet (err: unknown): { arriving: { from?: string, bytesDone: number, bytesTotal?: number } } {
+  if (!(err instanceof SessionNotFoundError)) throw err
+  const d = err.details as { arriving?: { from: string, bytesDone: number, bytesTotal: number }, pending?: { bytesHeld: number, bytesTotal?: number, from?: string } }
+  if (d.arriving !== undefined) return { arriving: { from: d.arriving.from, bytesDone: d.arriving.bytesDone, bytesTotal: d.arriving.bytesTotal } }
+  if (d.pending !== undefined) return { arriving: { from: d.pending.from, bytesDone: d.pending.bytesHeld, bytesTotal: d.pending.bytesTotal } }
+  throw err
 }
 
 /** agents.import as one change, when records and view fit in one entry. */

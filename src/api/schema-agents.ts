@@ -61,7 +61,15 @@ export const AGENT_FOLLOW_METHODS = {
       agents: z.array(z.string()),
       startedAt: z.number(),
       stopped: z.boolean().optional(),
-      streams: z.array(z.object({ key: z.string(), stream: z.string(), agent: z.string(), capturedAt: z.number().optional().describe('when it last stored records of this stream'), offset: z.number().optional().describe('bytes of the file read and stored') })).max(100_000)
+      streams: z.array(z.object({
+        key: z.string(),
+        stream: z.string(),
+        agent: z.string(),
+        path: z.string().optional().describe('the file it reads, when it is one'),
+        capturedAt: z.number().optional().describe('when it last stored records of this stream'),
+        offset: z.number().optional().describe('bytes of the file read and stored'),
+        heldBack: z.object({ bytes: z.number(), since: z.number() }).optional().describe('its last line is not whole (no newline, not JSON) and is left unread: `bytes` of it, the file not written since `since`')
+      })).max(100_000)
     }),
     output: z.object({ ok: z.boolean() }),
     http: { verb: 'POST', path: '/api/agents/follow-beat' }
@@ -78,7 +86,10 @@ export const AGENT_FOLLOW_METHODS = {
         follower: z.object({ id: z.string(), pid: z.number() }).optional(),
         stream: z.string().optional(),
         capturedAt: z.number().optional().describe('when this device\'s follower last stored a record of it'),
-        offset: z.number().optional(),
+        offset: z.number().optional().describe('bytes read and stored of the file captured last (files: of each)'),
+        files: z.array(z.object({ path: z.string(), offset: z.number().optional() })).optional().describe('the files a follower here reads for it, each with the bytes read and stored'),
+        heldBack: z.array(z.object({ path: z.string(), bytes: z.number(), since: z.number() })).optional().describe('files whose last line is not whole and left unread (an agent cut off mid-write): its bytes, and when the file was last written'),
+        arriving: z.object({ from: z.string().optional(), bytesDone: z.number(), bytesTotal: z.number().optional() }).optional().describe('listed, but its content is not here yet (arriving from a peer, or a transfer that broke off): what has come; its lease, last writer and message count are not known until it has'),
         lease: LeaseSchema.optional(),
         lastWriter: z.object({ device: z.string(), label: z.string().optional(), ts: z.number() }).optional(),
         messageCount: z.number().optional()

@@ -5,7 +5,7 @@
  * follow claude` process on B reports through B's daemon and is killed with SIGKILL, after which
  * B's daemon stops reporting it as followed.
  */
-import { appendFile, mkdir, stat, writeFile } from 'node:fs/promises'
+import { appendFile, mkdir, stat, utimes, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { sanitizePath } from '../../src/agents/index.js'
@@ -17,6 +17,7 @@ import { tempDir } from '../helpers/tmp.js'
 const CWD = '/home/alice/src/app'
 const SID = '6a1f0c2e-3b4d-4e5f-8a9b-0c1d2e3f4a5b'
 const SID2 = '7b2a1d3f-4c5e-4f60-9bac-1d2e3f4a5b6c'
+const SID3 = '9d4c3f5b-6e70-4b82-9dce-3f4a5b6c7d8e'
 
 let dir: string
 let env: NodeJS.ProcessEnv
@@ -104,6 +105,55 @@ describe('mesh agent list', () => {
     expect(shown.stdout.split('\n')[0]).toBe('AGENT\tSESSION\tMODIFIED\tIN MESH\tSYNC\tPATH')
     expect(shown.stdout).toMatch(new RegExp(`${SID}\\t-\\tin mesh, not among this machine's claude sessions .*remote-only, lease: desk, last written by desk`))
   }, 180_000)
+
+  it('says a last line held back (the agent cut off mid-write) through the daemon, and judges each file by its own bytes stored', async () => {
+    const project = join(deskClaude(), 'projects', sanitizePath(CWD))
+    await mkdir(project, { recursive: true })
+    const path = join(project, `${SID3}.jsonl`)
+    const key = `agent:claude:${SID3}`
+    parent = null
+    const whole = line(SID3) + line(SID3) + line(SID3)
+    const last = line(SID3)
+    await writeFile(path, whole + last.slice(0, 40))
+    // Written a minute ago: the agent is not writing that line any more (a crash cut it off).
+    const past = new Date(Date.now() - 60_000)
+    await utimes(path, past, past)
+
+    const held = await poll('the held-back line in the daemon\'s list', async () => {
+      const r = (await list(a, deskClaude())).local.find((x: any) => x.key === key)
+      return r?.heldBack !== undefined ? r : undefined
+    })
+    // Every whole line is stored: live, and the torn line said, with its bytes and since when.
+    expect(held).toMatchObject({ following: true, sync: 'live', captured: Buffer.byteLength(whole), heldBack: [{ path, bytes: 40 }] })
+    expect(Math.abs(held.heldBack[0].since - past.getTime())).toBeLessThan(1000)
+    const shown = await runCli(['agent', 'list', 'claude', '--home', a.home], { env: { ...env, CLAUDE_CONFIG_DIR: deskClaude() } })
+    const row = shown.stdout.split('\n').find(l => l.includes(SID3)) ?? ''
+    expect(row).toMatch(/\tlive \(pid \d+, last capture [^)]*\), last line of /)
+    expect(row).toContain(`last line of ${path} not whole since `)
+    expect(row).toContain('(40 bytes, held back), lease: this device')
+
+    // The agent finishes the line: taken, nothing held back any more.
+    await appendFile(path, last.slice(40))
+    const size = (await stat(path)).size
+    const done = await poll('the line taken whole', async () => {
+      const r = (await list(a, deskClaude())).local.find((x: any) => x.key === key)
+      return r?.captured === size && r.heldBack === undefined ? r : undefined
+    })
+    expect(done.sync).toBe('live')
+
+    // A sub-agent's transcript (shorter than the session's own) captured last: still live, as
+    // every byte of the session's file is stored; its own file's offset is not the session's.
+    const side = join(project, SID3, 'subagents', 'agent-d1e2f3.jsonl')
+    await mkdir(join(project, SID3, 'subagents'), { recursive: true })
+    await writeFile(side, line(SID3))
+    const sideSize = (await stat(side)).size
+    expect(sideSize).toBeLessThan(size)
+    const after = await poll('the sub-agent file captured last', async () => {
+      const r = (await list(a, deskClaude())).local.find((x: any) => x.key === key)
+      return r?.captured === sideSize ? r : undefined
+    })
+    expect(after).toMatchObject({ following: true, sync: 'live' })
+  }, 120_000)
 
   it('a follower process of its own is shown with its pid while it runs, and no longer once it is killed', async () => {
     const project = join(laptopClaude(), 'projects', sanitizePath(CWD))

@@ -52,8 +52,20 @@ export interface FollowerOptions {
   onStop?: (f: Follower) => Promise<void>
 }
 
-/** What this follower follows: each stream's session, when it last stored records and up to where. */
-export interface FollowedStream { key: string, stream: string, agent: string, capturedAt?: number, offset?: number }
+/**
+ * What this follower follows: each stream's session and file, when it last stored records and up to
+ * where, and its last line while held back (HeldBack, from when it is said: `since` is when the file
+ * was last written).
+ */
+export interface FollowedStream {
+  key: string
+  stream: string
+  agent: string
+  path?: string
+  capturedAt?: number
+  offset?: number
+  heldBack?: { bytes: number, since: number }
+}
 
 export class Follower {
   private readonly cursors = new Map<string, unknown>()
@@ -140,7 +152,7 @@ export class Follower {
         for (const p of scan.problems ?? []) this.report(`scan:${s.agent}:${p}`, `cannot read ${s.agent} sessions: ${p}`)
         for (const st of scan.streams) {
           if (this.stopped) return
-          if (!this.followed.has(st.id)) this.followed.set(st.id, { key: st.key, stream: st.id, agent: st.agent })
+          if (!this.followed.has(st.id)) this.followed.set(st.id, { key: st.key, stream: st.id, agent: st.agent, ...(st.path !== undefined ? { path: st.path } : {}) })
           await this.follow(st)
         }
       }
@@ -222,8 +234,12 @@ export class Follower {
   /** Says a stream's unfinished last line once it has stayed so for HELD_QUIET_MS (else nothing: the agent is writing it). */
   private sayHeldBack (s: Stream, r: StreamRead): void {
     const bytes = r.heldBack ?? 0
-    if (bytes === 0) { this.heldSaid.delete(s.id); return }
-    if (Date.now() - r.mtimeMs < HELD_QUIET_MS) return
+    const f = this.followed.get(s.id)
+    if (bytes === 0) { this.heldSaid.delete(s.id); if (f !== undefined) delete f.heldBack; return }
+    // Written lately: the agent is writing that line, which is no held-back line yet.
+    if (Date.now() - r.mtimeMs < HELD_QUIET_MS) { if (f !== undefined) delete f.heldBack; return }
+    // Reported with the streams too (follow/status.ts), so `mesh agent list` shows it while it stays.
+    if (f !== undefined) f.heldBack = { bytes, since: r.mtimeMs }
     const which = `${JSON.stringify(r.cursor)}:${bytes}`
     if (this.heldSaid.get(s.id) === which) return
     this.heldSaid.set(s.id, which)

@@ -3,7 +3,7 @@
  * in mesh from other machines, with what this device knows of each (agents.status): whether a
  * follower here captures it live and up to which byte of the file, when it last captured a
  * record, who holds the lease, the last writer, and the sync state:
- *   live         followed here, every byte of the file stored
+ *   live         followed here, every byte of the file stored (but a last line held back, said)
  *   catching-up  followed here, the file has bytes not stored yet
  *   stored       in mesh, not followed here (an import: `mesh agent import` brings it up to date)
  *   local-only   on this machine, not in mesh
@@ -18,14 +18,33 @@ export interface LocalSession { agent: AgentName, sessionId: string, path: strin
 type Status = Output<'agents.status'>['sessions'][number]
 export type SyncState = 'live' | 'catching-up' | 'stored' | 'local-only' | 'remote-only'
 
-function syncOf (st: Status | undefined, size: number | undefined): SyncState {
+/**
+ * `file`: the session's file on this machine and its size. What the follower stored of that very
+ * file is compared with its size: the file it captured last may be another (a Claude Code
+ * sub-agent's transcript beside the session's own).
+ */
+function syncOf (st: Status | undefined, file: { path: string, size: number } | undefined): SyncState {
   if (st === undefined) return 'local-only'
-  if (size === undefined) return 'remote-only'
+  if (file === undefined) return 'remote-only'
   if (!st.following) return 'stored'
-  return st.offset !== undefined && st.offset < size ? 'catching-up' : 'live'
+  const read = st.files !== undefined && st.files.length > 0 ? st.files.find(f => f.path === file.path)?.offset : st.offset
+  // A last line held back is not to be caught up with: every whole line is stored (the row says the rest).
+  const held = st.heldBack?.find(h => h.path === file.path)?.bytes ?? 0
+  return read !== undefined && read + held < file.size ? 'catching-up' : 'live'
 }
 
-interface Extra { following: boolean, capturedAt?: number, captured?: number, lease?: { holder: string, device: string, mine: boolean, expired: boolean, expiresAt: number }, lastWriter?: Status['lastWriter'], sync: SyncState }
+interface Extra { following: boolean, capturedAt?: number, captured?: number, heldBack?: Status['heldBack'], arriving?: Status['arriving'], lease?: { holder: string, device: string, mine: boolean, expired: boolean, expiresAt: number }, lastWriter?: Status['lastWriter'], sync: SyncState }
+
+/** A session listed before its content came (from a peer, or its creator's first write a moment away), as the row says it. */
+function arrivingWords (a: NonNullable<Status['arriving']>): string {
+  const from = a.from !== undefined ? ` from ${a.from}` : ''
+  if (a.bytesTotal === undefined || a.bytesTotal === 0) return `listed, none of it here yet${from}`
+  const mb = (n: number): string => (n / 1e6).toFixed(1)
+  return `arriving${from}: ${Math.floor(100 * a.bytesDone / a.bytesTotal)}% (${mb(a.bytesDone)} of ${mb(a.bytesTotal)} MB)`
+}
+
+/** A held-back last line, as the row says it: the agent was cut off mid-write, or is stuck writing. */
+const heldWords = (h: NonNullable<Status['heldBack']>[number]): string => `last line of ${h.path} not whole since ${localTime(h.since)} (${h.bytes} bytes, held back)`
 
 /** The human table's columns, tab-separated as its rows are (and as `mesh devices` and `mesh peers` print theirs). */
 const AGENT_LIST_HEADER = ['AGENT', 'SESSION', 'MODIFIED', 'IN MESH', 'SYNC', 'PATH'].join('\t')
@@ -35,19 +54,21 @@ const when = (t: number | undefined): string => t === undefined ? '-' : localTim
 export async function showAgentList (api: MeshApi, g: Globals, agents: readonly AgentName[], local: readonly LocalSession[]): Promise<number> {
   const status = await api.call('agents.status', {})
   const byKey = new Map(status.sessions.map(s => [s.key, s]))
-  const extra = (st: Status | undefined, size: number | undefined): Extra => ({
+  const extra = (st: Status | undefined, file: { path: string, size: number } | undefined): Extra => ({
     following: st?.following ?? false,
     capturedAt: st?.capturedAt,
     captured: st?.offset,
+    ...(st?.heldBack !== undefined ? { heldBack: st.heldBack } : {}),
     lease: st?.lease !== undefined ? { holder: st.lease.label ?? st.lease.device, device: st.lease.device, mine: st.lease.mine, expired: st.lease.expired, expiresAt: st.lease.expiresAt } : undefined,
     lastWriter: st?.lastWriter,
-    sync: syncOf(st, size)
+    ...(st?.arriving !== undefined ? { arriving: st.arriving } : {}),
+    sync: syncOf(st, file)
   })
   const rows = local.map(s => {
     const key = `agent:${s.agent}:${s.sessionId}`
     const st = byKey.get(key)
     // A file's mtime in whole milliseconds, as every other time mesh prints.
-    return { ...s, modified: Math.floor(s.modified), key, imported: st !== undefined, ...extra(st, s.size) }
+    return { ...s, modified: Math.floor(s.modified), key, imported: st !== undefined, ...extra(st, s) }
   })
   // Sessions in mesh from another machine, not on this one yet.
   const here = new Set(rows.map(r => r.key))
@@ -60,12 +81,13 @@ export async function showAgentList (api: MeshApi, g: Globals, agents: readonly 
   else out.line(AGENT_LIST_HEADER)
   for (const r of rows) {
     const st = byKey.get(r.key)
-    const lease = st?.lease === undefined || st.lease.expired ? 'no lease' : st.lease.mine ? 'lease: this device' : `lease: ${st.lease.label ?? st.lease.device}`
-    const state = r.imported ? `${r.sync}${st?.following === true ? ` (pid ${String(st.follower?.pid)}, last capture ${when(st.capturedAt)})` : ''}, ${lease}` : 'not imported'
+    const lease = st?.arriving !== undefined ? arrivingWords(st.arriving) : st?.lease === undefined || st.lease.expired ? 'no lease' : st.lease.mine ? 'lease: this device' : `lease: ${st.lease.label ?? st.lease.device}`
+    const held = (r.heldBack ?? []).map(h => `, ${heldWords(h)}`).join('')
+    const state = r.imported ? `${r.sync}${st?.following === true ? ` (pid ${String(st.follower?.pid)}, last capture ${when(st.capturedAt)})` : ''}${held}, ${lease}` : 'not imported'
     out.line(`${r.agent}\t${r.sessionId}\t${when(r.modified)}\t${r.imported ? `in mesh as ${r.key}` : '-'}\t${state}\t${r.path}`)
   }
   for (const s of remote) {
-    const lease = s.lease === undefined || s.lease.expired ? 'no lease' : `lease: ${s.lease.label ?? s.lease.device}`
+    const lease = s.arriving !== undefined ? arrivingWords(s.arriving) : s.lease === undefined || s.lease.expired ? 'no lease' : `lease: ${s.lease.label ?? s.lease.device}`
     const agent = s.key.split(':')[1] as string
     out.line(`${agent}\t${s.key.split(':').slice(2).join(':')}\t-\tin mesh, not among this machine's ${agent} sessions (mesh agent resume ${s.key})\tremote-only, ${lease}${s.lastWriter !== undefined ? `, last written by ${s.lastWriter.label ?? s.lastWriter.device} ${when(s.lastWriter.ts)}` : ''}`)
   }
