@@ -46,7 +46,10 @@ export const DiskSchema = z.object({
   snapshotsWaiting: z.array(z.object({
     doc: z.string().describe('the document: a session key, or a fixed document\'s name'),
     needsBytes: z.number().describe('free bytes its snapshot needs at least (the store\'s reserve included) before it is tried again')
-  })).describe('documents whose snapshot found no room: it is not sealed again until this much is free, and the log keeps every entry meanwhile (known to a running node, which tried)')
+  })).describe('documents whose snapshot found no room: it is not sealed again until this much is free, and the log keeps every entry meanwhile (known to a running node, which tried)'),
+  compactionWaiting: z.object({
+    needsBytes: z.number().describe('free bytes its copy of the log needs at least (the store\'s reserve included)')
+  }).optional().describe('a compaction of the log that found no room: tried again by the next write once this much is free; the log keeps its entries meanwhile (known to a running node, which tried)')
 })
 
 export const StatusSchema = z.object({

@@ -22,10 +22,13 @@ export interface DiskReport {
   keepFreeBytes: number
   /** Documents whose snapshot waits until this many bytes are free at least. */
   snapshotsWaiting: Array<{ doc: string, needsBytes: number }>
+  /** A compaction of the log that found no room: owed until this many bytes are free at least. */
+  compactionWaiting?: { needsBytes: number }
 }
 
 export async function diskReport (store: EntryStore, snapshotsWaiting: DiskReport['snapshotsWaiting'] = []): Promise<DiskReport> {
   const free = await store.freeBytes()
   const refused = store.disk.full
-  return { full: refused || isShort(free), refused, ...(free !== undefined ? { freeBytes: free } : {}), keepFreeBytes: KEEP_FREE, snapshotsWaiting }
+  const owed = store.compactionWaitsFor
+  return { full: refused || isShort(free), refused, ...(free !== undefined ? { freeBytes: free } : {}), keepFreeBytes: KEEP_FREE, snapshotsWaiting, ...(owed !== undefined ? { compactionWaiting: { needsBytes: owed } } : {}) }
 }

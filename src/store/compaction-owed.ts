@@ -21,6 +21,12 @@ export class OwedCompaction {
     this.needs = err !== undefined && isDiskFull(err) ? copy : undefined
   }
 
+  /** Free bytes the owed compaction waits for (its copy and the reserve beside it); undefined while none is owed. */
+  get waitsFor (): number | undefined { return this.needs === undefined ? undefined : this.needs + KEEP_FREE }
+
+  /** A compaction found too little room for its copy (`copy` bytes) and did not begin it: it is owed. */
+  short (copy: number): void { this.needs = copy }
+
   /** Room may be back: the owed compaction is tried in the background once a probe finds room for it. */
   roomMaybe (): void {
     if (this.needs === undefined || this.retry !== undefined || this.closed()) return

@@ -14,7 +14,7 @@ import { CertificateRecords, T_CERT, T_CERT_SEALED } from './certificates.js'
 import { planCompaction, type CompactionPlan } from './compaction-plan.js'
 import { OwedCompaction } from './compaction-owed.js'
 import type { FingerprintIndex } from './digest.js'
-import { DiskState, freeBytes } from './disk.js'
+import { DiskState, freeBytes, isShort, KEEP_FREE } from './disk.js'
 import { listDamaged, setAsideDamaged, type DamagedFile } from './damaged.js'
 import { HeldIndex, sigPrefix, type DocIndex, type InFlight } from './held.js'
 import { RecordLog, type RecordRef, type Recovery } from './log.js'
@@ -312,6 +312,9 @@ export class EntryStore {
     return await staged.commit()
   }
 
+  /** Free bytes a compaction owed since it found no room waits for (compaction-owed.ts); undefined while none is owed. */
+  get compactionWaitsFor (): number | undefined { return this.owed.waitsFor }
+
   /** Free bytes on the disk that holds the store (statfs); undefined when it cannot be told (disk.ts). */
   async freeBytes (): Promise<number | undefined> { return await freeBytes(this.dir) }
 
@@ -426,14 +429,17 @@ export class EntryStore {
   /**
    * Rewrites the log without entries that snapshots cover, once they are over half of it. Each
    * document keeps the newest of them, its tail (compaction-plan.ts): a peer a little behind is sent those
-   * instead of the whole snapshot. One that fails for lack of room is owed, and tried again where
-   * the store notices room (compaction-owed.ts), not only at the next snapshot.
+   * instead of the whole snapshot. One that finds no room for its copy (or fails for lack of it)
+   * is owed, and tried again where the store notices room (compaction-owed.ts), not only at the
+   * next snapshot.
    */
   async compact (options: { force?: boolean } = {}): Promise<{ before: number, after: number } | undefined> {
     this.check()
     const before = this.log.bytes
+    const free = await freeBytes(this.dir)
     let plan: CompactionPlan | undefined
     let copy = 0
+    let short = false
     let done: boolean
     try {
       done = await this.log.rewrite(() => {
@@ -442,6 +448,9 @@ export class EntryStore {
         if (options.force !== true && plan.covered * 2 < before) return undefined
         this.certs.carry(plan.keep, plan.moves)
         for (const r of plan.keep) copy += HEADER + r.length
+        // A copy that would not leave the appends' reserve is not begun: it would fail part way,
+        // the log's appends held back while it wrote (disk.ts, KEEP_FREE).
+        if (isShort(free, copy + KEEP_FREE)) { short = true; return undefined }
         return plan.keep.sort((x, y) => x.offset - y.offset)
       }, {
         onMoved: (from, to) => plan?.moves.get(from.offset)?.(to),
@@ -454,6 +463,11 @@ export class EntryStore {
     } catch (err) {
       this.owed.ended(err, copy)
       throw err
+    }
+    if (short) {
+      log('compaction owed: its copy of the log takes %d bytes, and %d are free', copy, free)
+      this.owed.short(copy)
+      return undefined
     }
     this.owed.ended(undefined, 0)
     if (!done) return undefined

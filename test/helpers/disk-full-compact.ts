@@ -3,15 +3,18 @@
  * tmpfs at argv[2]. A session of 20 large messages (under the 32 that snapshot on close) and a
  * memory key set 31 times over (its state one value, its entries all 31) fill the log; then a
  * ballast leaves about 1.6 MB free, and the 32nd set's close takes the memory's small snapshot,
- * whose compaction (a copy of the session's entries, ~2 MB) finds no room. With the ballast gone,
+ * whose compaction (a copy of the session's entries, ~2 MB) finds no room and does not begin its
+ * copy (no temporary file is made: `copyBegun`). With the ballast gone,
  * one small write is made and the log watched for up to 20 s. Prints one JSON line.
  */
 import '../../src/polyfill.js'
 import { randomBytes } from 'node:crypto'
+import { watch } from 'node:fs'
 import { unlink } from 'node:fs/promises'
 import { join } from 'node:path'
 import { fillDisk } from './ballast.js'
 import { generateWallet } from '../../src/identity/index.js'
+import { diskReport } from '../../src/node/disk-report.js'
 import { openVault } from '../../src/sdk/index.js'
 
 const mnt = process.argv[2] as string
@@ -29,11 +32,19 @@ for (let i = 0; i < 31; i++) await v.memory.set('k', `v${i} ${value()}`)
 const before = v.vault.store.stats()
 
 await fill(1_700_000)
+// Whether a copy of the log was begun (its temporary file made) while the disk was short.
+const copies: string[] = []
+const watcher = watch(join(home, 'data'), (_, name) => { if (name !== null && name.endsWith('.compact.tmp')) copies.push(name) })
 await v.memory.set('k', `v31 ${value()}`) // its close: the snapshot fits, its compaction does not
 const failed = v.vault.store.stats()
 // A write while the disk is still short: nothing is tried (the copy would fail again).
 await v.memory.set('small', 'x')
 const stillShort = v.vault.store.stats()
+await new Promise(resolve => setTimeout(resolve, 100)) // the watcher's last events
+watcher.close()
+const copyBegun = copies.length > 0
+// What `mesh status` says of it meanwhile.
+const waiting = (await diskReport(v.vault.store)).compactionWaiting
 
 await unlink(ballast)
 // Room is back: the next write notices it.
@@ -43,6 +54,7 @@ for (let waited = 0; after.logBytes >= failed.logBytes && waited < 20_000; waite
   await new Promise(resolve => setTimeout(resolve, 50))
   after = v.vault.store.stats()
 }
+const waitingAfter = (await diskReport(v.vault.store)).compactionWaiting
 await v.close()
 
 const again = await openVault({ home })
@@ -51,4 +63,4 @@ const o = await again.sessions.open('other')
 const messages = o.messageCount()
 await o.close()
 await again.close()
-process.stdout.write(JSON.stringify({ before, failed, stillShort, after, memory, messages }) + '\n')
+process.stdout.write(JSON.stringify({ before, failed, stillShort, copyBegun, waiting, waitingAfter, after, memory, messages }) + '\n')

@@ -121,9 +121,15 @@ describe('full disk', () => {
     expect(out.taken.json.store.snapshots).toBeGreaterThan(0)
   })
 
-  it('a compaction that found the disk full is tried again by the next write once room is back, not at the next snapshot', async () => {
+  it('a compaction that finds no room for its copy does not begin it, and is tried again by the next write once room is back, not at the next snapshot', async () => {
     const { out } = await onSmallDisk('32m', join(ROOT, 'dist', 'test', 'helpers', 'disk-full-compact.js'))
-    // The memory's snapshot was taken, its compaction failed: the log kept every entry.
+    // The memory's snapshot was taken, its compaction found no room for its copy and did not
+    // begin it (a copy failing part way would hold the log's appends back while it wrote): the
+    // log kept every entry.
+    expect(out.copyBegun).toBe(false)
+    // Said by status while it waits (its copy and the reserve), and no more once it is done.
+    expect(out.waiting?.needsBytes).toBeGreaterThan(1024 * 1024)
+    expect(out.waitingAfter).toBeUndefined()
     expect(out.failed.snapshots).toBe(1)
     expect(out.failed.logBytes).toBeGreaterThan(out.before.logBytes)
     // A write while the disk is still short of the copy's room: not tried, the write goes through.

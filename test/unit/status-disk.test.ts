@@ -1,6 +1,7 @@
 /**
  * `mesh status`'s disk lines (src/cli/commands/status-disk.ts): nothing while there is room, what
- * is free and what to do when full, and one line per snapshot waiting for room.
+ * is free and what to do when full, one line per snapshot waiting for room, and one for a
+ * compaction that does.
  */
 import { describe, expect, it } from 'vitest'
 import { diskLines } from '../../src/cli/commands/status-disk.js'
@@ -26,5 +27,11 @@ describe('status disk lines', () => {
     ])
     const { freeBytes: _f, ...unknown } = disk
     expect(diskLines({ diskFull: false, disk: { ...unknown, snapshotsWaiting: snapshotsWaiting.slice(1) } })[0]).toContain('(how much is cannot be told)')
+  })
+
+  it('say a compaction waiting for room', () => {
+    expect(diskLines({ diskFull: false, disk: { ...disk, freeBytes: 3 * MiB, compactionWaiting: { needsBytes: 5 * MiB } } })).toEqual([
+      'compaction:   waits for room: it needs at least 5.2 MB free (3.1 MB is) to copy the log; the next write once there is takes it, and the log keeps what it would drop meanwhile'
+    ])
   })
 })
