@@ -111,7 +111,7 @@ describe('full disk', () => {
     expect(tried.diskFull).toBe(false)
     expect(tried.disk.snapshotsWaiting).toEqual([{ doc: 'agent:main:big', needsBytes: expect.any(Number) }])
     expect(tried.disk.snapshotsWaiting[0].needsBytes).toBeGreaterThan(tried.disk.freeBytes)
-    expect(out.tried.text.stdout).toMatch(/^snapshot: +agent:main:big waits for room: it needs at least \d+\.\d MB free \(\d+\.\d MB is\); it is taken once there is, and the log keeps every entry meanwhile$/m)
+    expect(out.tried.text.stdout).toMatch(/^snapshot: +agent:main:big waits for room: it needs at least \d+\.\d MB free \(\d+\.\d MB is\); tried again once there is, at its next close or snapshot, and the log keeps every entry meanwhile$/m)
     // The next close skips it (no more room than it found it needs), and it still waits, for as much.
     expect(out.skipped.json.disk.snapshotsWaiting).toEqual(tried.disk.snapshotsWaiting)
     expect(out.skipped.json.store.snapshots).toBe(tried.store.snapshots)

@@ -22,8 +22,8 @@ describe('status disk lines', () => {
   it('say each snapshot waiting for room, even when the disk is not full, and an unknown amount free as such', () => {
     const snapshotsWaiting = [{ doc: 'agent:main:big', needsBytes: 17 * MiB }, { doc: 'memory', needsBytes: 2 * MiB }]
     expect(diskLines({ diskFull: false, disk: { ...disk, freeBytes: 7 * MiB, snapshotsWaiting } })).toEqual([
-      'snapshot:     agent:main:big waits for room: it needs at least 18 MB free (7.3 MB is); it is taken once there is, and the log keeps every entry meanwhile',
-      'snapshot:     memory waits for room: it needs at least 2.1 MB free (7.3 MB is); it is taken once there is, and the log keeps every entry meanwhile'
+      'snapshot:     agent:main:big waits for room: it needs at least 18 MB free (7.3 MB is); tried again once there is, at its next close or snapshot, and the log keeps every entry meanwhile',
+      'snapshot:     memory waits for room: it needs at least 2.1 MB free (7.3 MB is); tried again once there is, at its next close or snapshot, and the log keeps every entry meanwhile'
     ])
     const { freeBytes: _f, ...unknown } = disk
     expect(diskLines({ diskFull: false, disk: { ...unknown, snapshotsWaiting: snapshotsWaiting.slice(1) } })[0]).toContain('(how much is cannot be told)')

@@ -17,7 +17,7 @@ export function diskLines (s: Status): string[] {
   if (s.diskFull && refused) out.push(`disk:         full — writes are refused until space is freed (reads go on); ${free}`)
   else if (s.diskFull) out.push(`disk:         full — ${free}, less than the ${mb(keepFreeBytes)} mesh keeps free for writes: free some space before writing (reads go on)`)
   const is = freeBytes !== undefined ? `${mb(freeBytes)} is` : 'how much is cannot be told'
-  for (const w of snapshotsWaiting) out.push(`snapshot:     ${w.doc} waits for room: it needs at least ${mb(w.needsBytes)} free (${is}); it is taken once there is, and the log keeps every entry meanwhile`)
+  for (const w of snapshotsWaiting) out.push(`snapshot:     ${w.doc} waits for room: it needs at least ${mb(w.needsBytes)} free (${is}); tried again once there is, at its next close or snapshot, and the log keeps every entry meanwhile`)
   if (compactionWaiting !== undefined) out.push(`compaction:   waits for room: it needs at least ${mb(compactionWaiting.needsBytes)} free (${is}) to copy the log; the next write once there is takes it, and the log keeps what it would drop meanwhile`)
   return out
 }
