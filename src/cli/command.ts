@@ -28,9 +28,13 @@ export interface Command {
  * The subcommand of a command group (`mesh memory get`), else a UsageError (exit 2) that says
  * whether it is missing or unknown, with the group's subcommands and usage: `mesh memory` alone
  * lacks a command, and `mesh lease KEY` names a command that is not one (not a missing KEY).
+ * `elsewhere` names the command that does what a word asks of another group (`mesh session
+ * list`: sessions are listed by `mesh sessions`).
  */
-export function subcommandOf<T extends string> (group: string, sub: string | undefined, names: readonly T[], usage: string): T {
+export function subcommandOf<T extends string> (group: string, sub: string | undefined, names: readonly T[], usage: string, elsewhere: Record<string, string> = {}): T {
   if (sub !== undefined && (names as readonly string[]).includes(sub)) return sub as T
+  const other = sub !== undefined ? elsewhere[sub] : undefined
+  if (other !== undefined) throw new UsageError(`unknown ${group} command ${sub as string}: ${other}`)
   if (sub === undefined || sub === '') {
     const listed = names.length > 1 ? `${names.slice(0, -1).join(', ')} or ${names.at(-1) as string}` : names.join('')
     throw new UsageError(`missing ${group} command (${listed}): ${usage}`)
@@ -39,6 +43,11 @@ export function subcommandOf<T extends string> (group: string, sub: string | und
 }
 
 /** A UsageError (exit 2) for a positional argument past what the command takes (Command.arity). */
+/** The words given to a command, `ls` taken as `list` where the command has a `list` (checked and run as it). */
+export function subcommandAliases (cmd: Pick<Command, 'arity'>, args: string[]): string[] {
+  return args[0] === 'ls' && typeof cmd.arity !== 'number' && cmd.arity.list !== undefined ? ['list', ...args.slice(1)] : args
+}
+
 export function refuseExtraArgs (cmd: Pick<Command, 'name' | 'usage' | 'arity'>, args: readonly string[]): void {
   const max = typeof cmd.arity === 'number' ? cmd.arity : cmd.arity[args[0] ?? '']
   if (max === undefined || args.length <= max) return

@@ -10,7 +10,7 @@ import { isMeshError, UsageError, type ErrorCode } from '../errors.js'
 import { errorToWire } from '../api/wire-error.js'
 import { exitCodeFor } from './exit-codes.js'
 import { globalsFrom, stdout as out } from './context.js'
-import { refuseExtraArgs, refuseForeignOptions, subUsage, type Command } from './command.js'
+import { refuseExtraArgs, refuseForeignOptions, subcommandAliases, subUsage, type Command } from './command.js'
 import { joinNegativeValues } from './dash-values.js'
 import { initCmd, statusCmd, walletCmd } from './commands/identity.js'
 import { devicesCmd } from './commands/devices.js'
@@ -188,9 +188,10 @@ export async function main (argv: string[]): Promise<number> {
     const values = parsed.values as Record<string, unknown>
     json = values.json === true
     if (values.help === true) { out.line(commandHelp(cmd, parsed.positionals[0])); return 0 }
-    refuseExtraArgs(cmd, parsed.positionals)
-    refuseForeignOptions(cmd, parsed.positionals[0], Object.keys(values), Object.keys(GLOBAL_OPTIONS))
-    return await cmd.run(globalsFrom(values as any), parsed.positionals, values)
+    const words = subcommandAliases(cmd, parsed.positionals)
+    refuseExtraArgs(cmd, words)
+    refuseForeignOptions(cmd, words[0], Object.keys(values), Object.keys(GLOBAL_OPTIONS))
+    return await cmd.run(globalsFrom(values as any), words, values)
   } catch (err) {
     // The API's own wire shape (the socket, HTTP and MCP send the same): what a script reads (LEASE_HELD's holder, expiresAt, online).
     const error = errorToWire(err)

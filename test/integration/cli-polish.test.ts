@@ -101,6 +101,19 @@ describe('a command group without its command', () => {
     expect(wrong.code).toBe(2)
     expect(wrong.stderr).toMatch(/^mesh: unknown memory command frob: mesh memory set KEY VALUE/)
   })
+
+  it('takes ls for list, and says where sessions are listed when asked of one session', async () => {
+    expect((await mesh('memory', 'set', 'ls-probe', 'x', ...A())).code).toBe(0)
+    const ls = await mesh('memory', 'ls', '--json', ...A())
+    expect(ls.code, ls.stderr).toBe(0)
+    expect(JSON.stringify(JSON.parse(ls.stdout))).toContain('ls-probe')
+    expect((await mesh('skills', 'ls', ...A())).code).toBe(0)
+    for (const word of ['list', 'ls']) {
+      const r = await mesh('session', word, ...A())
+      expect(r.code).toBe(2)
+      expect(r.stderr).toBe(`mesh: unknown session command ${word}: sessions are listed by \`mesh sessions\` (--details for each one's status)\n`)
+    }
+  })
 })
 
 describe('an unknown command', () => {

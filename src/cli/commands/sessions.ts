@@ -103,7 +103,8 @@ export const sessionCmd: Command = {
   ],
   options: { title: { type: 'string' }, goal: { type: 'string' }, role: { type: 'string' }, text: { type: 'string' }, stdin: { type: 'boolean' }, tail: { type: 'string' }, all: { type: 'boolean' }, force: { type: 'boolean' } },
   async run (g, args, values) {
-    const sub = subcommandOf('session', args[0], ['new', 'append', 'show'], SESSION_USAGE)
+    const listed = 'sessions are listed by `mesh sessions` (--details for each one\'s status)'
+    const sub = subcommandOf('session', args[0], ['new', 'append', 'show'], SESSION_USAGE, { list: listed, ls: listed })
     const key = parseSessionKey(need(args, 1, 'session KEY', SESSION_USAGE))
     if (sub === 'new') {
       return await withApi(g, async api => {
