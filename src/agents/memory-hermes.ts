@@ -9,10 +9,11 @@
  * way, under the same lock, and leaves a drifted file alone.
  */
 import { spawn } from 'node:child_process'
-import { mkdir, readFile } from 'node:fs/promises'
+import { readFile } from 'node:fs/promises'
 import { dirname, join } from 'node:path'
 import { InvalidInputError } from '../errors.js'
 import { replaceFile } from './replace-file.js'
+import { mkdirDurable } from './write-beside.js'
 import { hermesHome } from './hermes/home.js'
 
 export const ENTRY_DELIMITER = '\n§\n'
@@ -112,8 +113,9 @@ export async function withFlock<T> (lockPath: string, fn: () => Promise<T>, opts
   const py = 'import fcntl,sys,time\nf=open(sys.argv[1],"a+")\nend=time.time()+float(sys.argv[2])\nwhile True:\n  try:\n    fcntl.flock(f,fcntl.LOCK_EX|fcntl.LOCK_NB);break\n  except OSError:\n    if time.time()>end: sys.exit(3)\n    time.sleep(0.05)\nsys.stdout.write("locked\\n");sys.stdout.flush()\nsys.stdin.read()\n'
   // Exit codes that mean "still held when the time ran out": the script's 3, flock(1)'s 1.
   const tries: Array<[string, string[], number]> = [['python3', ['-c', py, lockPath, String(secs)], 3], ['flock', ['-x', '-w', String(secs), lockPath, 'sh', '-c', 'echo locked; cat >/dev/null'], 1]]
-  // Hermes makes the folder before it locks; so does mesh (a first sync on a new machine).
-  await mkdir(dirname(lockPath), { recursive: true, mode: 0o700 })
+  // Hermes makes the folder before it locks; so does mesh (a first sync on a new machine). Durably:
+  // writeMemoryFile finds the folder there and syncs only the folder, not its entry in the parent.
+  await mkdirDurable(dirname(lockPath), 0o700)
   for (const [bin, args, busyCode] of tries) {
     const held = await hold(bin, args, busyCode)
     if (held === 'missing') continue

@@ -13,7 +13,7 @@
  * user picks a side with `prefer`. Symlinked skill folders are not followed (they belong to
  * whatever they point at).
  */
-import { chmod, lstat, mkdir, readdir, rm, stat } from 'node:fs/promises'
+import { chmod, lstat, readdir, rm, stat } from 'node:fs/promises'
 import { homedir } from 'node:os'
 import { join } from 'node:path'
 import { folderHash, parseSkill, skillFolder, type SkillFile, type SkillFolder, type SkillTombstone } from '../../crdt/skills.js'
@@ -24,6 +24,7 @@ import { claudeConfigDir } from './claude/home.js'
 import { hermesHome } from './hermes/home.js'
 import { openclawHome } from './openclaw/home.js'
 import { loadBase, plan3, saveBase, sha256, syncStatePath } from './sync-state.js'
+import { mkdirDurable } from './write-beside.js'
 
 export const SKILL_AGENTS = ['claude', 'codex', 'hermes', 'openclaw'] as const
 export type SkillAgent = typeof SKILL_AGENTS[number]
@@ -167,7 +168,8 @@ export async function syncSkills (api: MeshApi, agent: SkillAgent, opts: { home:
       if (x !== mode) await chmod(path, x)
     }
     if (l !== undefined) for (const p of l.files.data.keys()) if (!want.data.has(p)) await rm(join(folder, ...p.split('/')))
-    await mkdir(folder, { recursive: true })
+    // Made (durably, as replaceFile makes its files' folders) even for a skill with no file left in it.
+    await mkdirDurable(folder)
     report.pulled.push(name)
     base.set(name, mh as string)
   }

@@ -7,9 +7,10 @@
  */
 import { createHash } from 'node:crypto'
 import { constants } from 'node:fs'
-import { mkdir, open, readdir, rename, rm } from 'node:fs/promises'
+import { open, readdir, rename, rm } from 'node:fs/promises'
 import { join } from 'node:path'
 import { readFileNoFollow } from '../bundle.js'
+import { mkdirDurable } from '../write-beside.js'
 
 let seq = 0
 
@@ -35,11 +36,12 @@ export class CursorStore {
   /**
    * Written whole (temp file, rename) but not fsynced: the capture waits for this write, and a
    * cursor lost with the machine's power only makes the next run read again what it had stored.
+   * The folder is made durably, once: lost with the power, it would take every cursor with it.
    */
   async set (id: string, cursor: unknown): Promise<void> {
     const path = this.file(id)
     const tmp = `${path}.${process.pid}-${++seq}.tmp`
-    if (!this.made) { await mkdir(this.dir, { recursive: true, mode: 0o700 }); this.made = true }
+    if (!this.made) { await mkdirDurable(this.dir, 0o700); this.made = true }
     const fh = await open(tmp, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW, 0o600)
     try { await fh.writeFile(JSON.stringify({ id, cursor }) + '\n') } finally { await fh.close() }
     await rename(tmp, path)

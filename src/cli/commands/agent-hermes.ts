@@ -13,6 +13,7 @@ import {
 import type { MeshApi } from '../../api/api.js'
 import { InvalidInputError, isMeshError, NotFoundError, UsageError } from '../../errors.js'
 import { stdout as out, withApi, type Globals } from '../context.js'
+import { plural } from '../wording.js'
 import { fileToImport, recordedMeta } from './agent-run.js'
 
 export interface HermesImportResult {
@@ -26,8 +27,6 @@ export interface HermesImportResult {
    */
   heldBack?: HeldBackTail[]
 }
-
-const plural = (n: number, what: string): string => `${n} ${what}${n === 1 ? '' : 's'}`
 
 /** What a torn last line of a Hermes export is: a session not imported (unlike a transcript's line, it is a whole session). */
 function hermesHeldBackNote (source: string, h: HeldBackTail): string {

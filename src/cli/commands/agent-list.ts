@@ -13,6 +13,7 @@ import type { MeshApi } from '../../api/api.js'
 import type { Output } from '../../api/schema.js'
 import type { AgentName } from '../../agents/index.js'
 import { localTime, stdout as out, type Globals } from '../context.js'
+import { plural } from '../wording.js'
 
 export interface LocalSession { agent: AgentName, sessionId: string, path: string, modified: number, size: number }
 type Status = Output<'agents.status'>['sessions'][number]
@@ -44,7 +45,7 @@ function arrivingWords (a: NonNullable<Status['arriving']>): string {
 }
 
 /** A held-back last line, as the row says it: the agent was cut off mid-write, or is stuck writing. */
-const heldWords = (h: NonNullable<Status['heldBack']>[number]): string => `last line of ${h.path} not whole since ${localTime(h.since)} (${h.bytes} bytes, held back)`
+const heldWords = (h: NonNullable<Status['heldBack']>[number]): string => `last line of ${h.path} not whole since ${localTime(h.since)} (${plural(h.bytes, 'byte')}, held back)`
 
 /** The human table's columns, tab-separated as its rows are (and as `mesh devices` and `mesh peers` print theirs). */
 const AGENT_LIST_HEADER = ['AGENT', 'SESSION', 'MODIFIED', 'IN MESH', 'SYNC', 'PATH'].join('\t')

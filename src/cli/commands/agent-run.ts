@@ -23,6 +23,7 @@ import { InvalidInputError, isMeshError, LeaseHeldError, NotFoundError, UsageErr
 import { megabytes as mb } from '../../node/progress.js'
 import { leaseHintFor, stdout as out, withApi, type Globals } from '../context.js'
 import { recordsProgress } from '../records-progress.js'
+import { plural } from '../wording.js'
 import { AGENT_SUBCOMMANDS, AGENT_USAGE } from './agent.js'
 import { subUsage } from '../command.js'
 
@@ -151,8 +152,6 @@ async function openclawSessions (g: Globals, say = true): Promise<Array<{ sessio
 
 /** A database that cannot be read is said on stderr; the others go on. */
 const skipDb = (err: Error): void => { out.err(`skipped: ${err.message}`) }
-
-const plural = (n: number, what: string): string => `${n} ${what}${n === 1 ? '' : 's'}`
 
 function progress (line: string, last = false): void {
   if (process.stderr.isTTY) process.stderr.write(`\r\x1b[2K${line}${last ? '\n' : ''}`)
