@@ -8,11 +8,12 @@ import { createHash } from 'node:crypto'
 import { constants } from 'node:fs'
 import { lstat, open, readdir, rename } from 'node:fs/promises'
 import { dirname, join, relative, sep } from 'node:path'
+import { mkdirDurable } from '../store/files.js'
 import type { NativeRecord } from '../../crdt/records.js'
 import type { Hint } from '../errors.js'
 import { heldBackTail, joinJsonl, jsonlBytes, splitJsonl, type HeldBackTail } from './jsonl.js'
 import { remapLines, type FieldMatcher } from './remap.js'
-import { mkdirDurable, writeBeside } from './write-beside.js'
+import { writeBeside } from './write-beside.js'
 
 /**
  * The hint of a refusal to write over an agent's file that holds lines mesh has not got: `cli`,

@@ -11,9 +11,9 @@
 import { spawn } from 'node:child_process'
 import { readFile } from 'node:fs/promises'
 import { dirname, join } from 'node:path'
+import { mkdirDurable } from '../store/files.js'
 import { InvalidInputError } from '../errors.js'
 import { replaceFile } from './replace-file.js'
-import { mkdirDurable } from './write-beside.js'
 import { hermesHome } from './hermes/home.js'
 
 export const ENTRY_DELIMITER = '\n§\n'

@@ -8,8 +8,9 @@
  */
 import { link, lstat, rename } from 'node:fs/promises'
 import { dirname } from 'node:path'
+import { mkdirDurable } from '../store/files.js'
 import { FileExistsError, InvalidInputError } from '../errors.js'
-import { mkdirDurable, NAME_MAX, writeBeside } from './write-beside.js'
+import { NAME_MAX, writeBeside } from './write-beside.js'
 
 export interface OutFileOptions {
   /** Replace a file that is there. */

@@ -7,9 +7,10 @@
  */
 import { lstat, rename, rm } from 'node:fs/promises'
 import { dirname } from 'node:path'
+import { mkdirDurable } from '../store/files.js'
 import { readFileNoFollow } from './bundle.js'
 import { sha256 } from './sync-state.js'
-import { mkdirDurable, writeBeside } from './write-beside.js'
+import { writeBeside } from './write-beside.js'
 
 /** The file changed (or appeared, or became a symlink) after sync read it. */
 export class ChangedUnderfootError extends Error {

@@ -16,6 +16,7 @@
 import { chmod, lstat, readdir, rm, stat } from 'node:fs/promises'
 import { homedir } from 'node:os'
 import { join } from 'node:path'
+import { mkdirDurable } from '../store/files.js'
 import { folderHash, parseSkill, skillFolder, type SkillFile, type SkillFolder, type SkillTombstone } from '../../crdt/skills.js'
 import type { MeshApi } from '../api/api.js'
 import { listFiles, readFileNoFollow } from './bundle.js'
@@ -24,7 +25,6 @@ import { claudeConfigDir } from './claude/home.js'
 import { hermesHome } from './hermes/home.js'
 import { openclawHome } from './openclaw/home.js'
 import { loadBase, plan3, saveBase, sha256, syncStatePath } from './sync-state.js'
-import { mkdirDurable } from './write-beside.js'
 
 export const SKILL_AGENTS = ['claude', 'codex', 'hermes', 'openclaw'] as const
 export type SkillAgent = typeof SKILL_AGENTS[number]

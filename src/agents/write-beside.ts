@@ -7,7 +7,8 @@
  */
 import { randomBytes } from 'node:crypto'
 import { constants } from 'node:fs'
-import { mkdir, open, unlink } from 'node:fs/promises'
+import { open, unlink } from 'node:fs/promises'
+import { fsyncDir } from '../store/files.js'
 import { basename, dirname, join } from 'node:path'
 
 /** The longest name a folder entry may have (NAME_MAX of Linux, macOS and Windows alike), in bytes. */
@@ -30,7 +31,7 @@ export async function writeBeside (path: string, data: string | Buffer, place: (
     // Placed by a rename, it is gone; by a link, or not placed, it is removed here.
     await unlink(tmp).catch((e: NodeJS.ErrnoException) => { if (e.code !== 'ENOENT') throw e })
   }
-  await syncDir(dirname(path))
+  await fsyncDir(dirname(path))
 }
 
 /**
@@ -49,22 +50,3 @@ export function tempBeside (path: string): string {
   return join(dirname(path), name + suffix)
 }
 
-/** A rename or a new name is durable only once the directory is synced. */
-export async function syncDir (dir: string): Promise<void> {
-  const d = await open(dir, constants.O_RDONLY)
-  try { await d.sync() } finally { await d.close() }
-}
-
-/**
- * `mkdir -p dir` whose new folders survive a crash: a folder made is an entry of its parent, so
- * the parent of each one made is synced (the deepest is synced by writeBeside with its file).
- */
-export async function mkdirDurable (dir: string, mode = 0o700): Promise<void> {
-  const first = await mkdir(dir, { recursive: true, mode })
-  if (first === undefined) return
-  // From the folder above the first one made down to the one above `dir`.
-  const made: string[] = []
-  for (let d = dir; d !== first && d !== dirname(d); d = dirname(d)) made.push(d)
-  made.push(first)
-  for (const d of made.reverse()) await syncDir(dirname(d))
-}

@@ -6,9 +6,9 @@
  * damaged here says nothing of the data: the same snapshot is taken again from a peer.
  * Regions of the log found damaged at open (log.ts, `log.quarantine-*` beside it) are listed too.
  */
-import { mkdir, readdir, readFile, rename, stat } from 'node:fs/promises'
+import { readdir, readFile, rename, stat } from 'node:fs/promises'
 import { basename, join } from 'node:path'
-import { atomicWrite, fsyncDir, writeError } from './files.js'
+import { atomicWrite, fsyncDir, mkdirDurable, writeError } from './files.js'
 
 export interface DamagedFile {
   /** `snapshot`: a snapshot file; `log`: a region of the record log. */
@@ -35,7 +35,7 @@ export async function setAsideDamaged (dataDir: string, path: string, kind: Dama
   const at = Date.now()
   const to = join(dir, `${at}-${basename(path)}`)
   try {
-    await mkdir(dir, { recursive: true, mode: 0o700 })
+    await mkdirDurable(dir)
     const { size } = await stat(path)
     const doc = docOf(path)
     const d: DamagedFile = { kind, path: to, bytes: size, reason, at, ...(doc !== undefined ? { doc } : {}) }

@@ -46,6 +46,33 @@ export async function fsyncDir (dir: string): Promise<void> {
   try { await fh.sync() } finally { await fh.close() }
 }
 
+/** Folders mkdirDurable is making now, by path. */
+const inFlight = new Map<string, Promise<void>>()
+
+/**
+ * `mkdir -p dir` whose new folders survive a crash: a folder made is an entry of its parent, so
+ * the parent of each one made is synced (the deepest is synced with the file put in it). A file
+ * committed in a folder that a crash then loses is lost with it, though the file was synced.
+ */
+export async function mkdirDurable (dir: string, mode = 0o700): Promise<void> {
+  // A second call while the first makes the folder finds it there, and must not put anything in
+  // it before the first has synced it into its parent: it waits for that call (a snapshot's
+  // scratch file and its staged file are made in one folder at once).
+  const making = inFlight.get(dir)
+  if (making !== undefined) return await making
+  const p = (async () => {
+    const first = await mkdir(dir, { recursive: true, mode })
+    if (first === undefined) return
+    // From the folder above the first one made down to the one above `dir`.
+    const made: string[] = []
+    for (let d = dir; d !== first && d !== dirname(d); d = dirname(d)) made.push(d)
+    made.push(first)
+    for (const d of made.reverse()) await fsyncDir(dirname(d))
+  })()
+  inFlight.set(dir, p)
+  try { await p } finally { inFlight.delete(dir) }
+}
+
 export async function atomicWrite (path: string, data: Uint8Array | string, mode = 0o600): Promise<void> {
   const f = stageFile(path, mode)
   f.write(typeof data === 'string' ? Buffer.from(data) : data)
@@ -82,7 +109,7 @@ export function stageFile (path: string, mode = 0o600): StagedFile {
   // Random, so nobody can plant anything at the name beforehand; O_EXCL | O_NOFOLLOW in case.
   const tmp = `${path}.${process.pid}.${randomBytes(6).toString('hex')}.tmp`
   const opened = (async () => {
-    await mkdir(dir, { recursive: true, mode: 0o700 })
+    await mkdirDurable(dir)
     const fh = await open(tmp, constants.O_CREAT | constants.O_EXCL | constants.O_WRONLY | constants.O_NOFOLLOW, mode)
     try {
       await fh.chmod(mode) // the mode asked for, whatever the umask

@@ -13,7 +13,7 @@ import { lstat, mkdir, readdir, stat } from 'node:fs/promises'
 import { homedir } from 'node:os'
 import { dirname, join, resolve, sep } from 'node:path'
 import { HomeCorruptError, HomeNotInitializedError, HomeUnsafeError } from '../errors.js'
-import { atomicWrite, linkError, readNoFollow, writeError } from './files.js'
+import { atomicWrite, linkError, mkdirDurable, readNoFollow, writeError } from './files.js'
 
 export function defaultHome (): string {
   if (process.env.MESH_HOME !== undefined && process.env.MESH_HOME !== '') return resolve(process.env.MESH_HOME)
@@ -36,7 +36,7 @@ export const homePath = (home: string, f: keyof typeof HOME_FILES): string => jo
 
 export async function ensureHomeDir (home: string): Promise<void> {
   try {
-    await mkdir(home, { recursive: true, mode: 0o700 })
+    await mkdirDurable(home)
   } catch (err: any) {
     // A recursive mkdir on a read-only mount reports ENOENT; a plain one tells the real cause.
     let cause = err
@@ -46,7 +46,7 @@ export async function ensureHomeDir (home: string): Promise<void> {
   // Before anything is created inside it.
   await checkHome(home)
   try {
-    await mkdir(join(home, HOME_FILES.data), { recursive: true, mode: 0o700 })
+    await mkdirDurable(join(home, HOME_FILES.data))
   } catch (err) {
     throw writeError(home, err)
   }

@@ -9,11 +9,11 @@
  * transfer re-reads the held bytes to recompute the digest and the decryption (see the vault).
  */
 import { constants } from 'node:fs'
-import { mkdir, open, readdir, rename, unlink, type FileHandle } from 'node:fs/promises'
+import { open, readdir, rename, unlink, type FileHandle } from 'node:fs/promises'
 import { join } from 'node:path'
 import { logger } from '@libp2p/logger'
 import { concat, parseTrustedEntry, toHex, u32be, utf8, type Entry } from '../identity/index.js'
-import { fsyncDir, writeError, writeQueue } from './files.js'
+import { fsyncDir, mkdirDurable, writeError, writeQueue } from './files.js'
 import { snapshotFileName, type StoredSnapshot } from './snapshots.js'
 
 const log = logger('mesh:store:partial')
@@ -64,7 +64,7 @@ export function writePartial (dir: string, header: Entry, offset: number): Parti
   const prefix = prefixOf(header)
   let position = prefix.byteLength + offset
   const opened = (async () => {
-    await mkdir(join(path, '..'), { recursive: true, mode: 0o700 })
+    await mkdirDurable(join(path, '..'))
     // Never through a link planted at the name (see home.ts).
     const fh = await open(path, constants.O_CREAT | constants.O_WRONLY | constants.O_NOFOLLOW | (offset === 0 ? constants.O_TRUNC : 0), 0o600)
     if (offset === 0) await write(fh, prefix, 0)

@@ -7,12 +7,12 @@
  */
 import { randomBytes } from 'node:crypto'
 import { constants } from 'node:fs'
-import { mkdir, open, readdir, unlink, type FileHandle } from 'node:fs/promises'
+import { open, readdir, unlink, type FileHandle } from 'node:fs/promises'
 import { join } from 'node:path'
 import { logger } from '@libp2p/logger'
 import { StoreCorruptError } from '../errors.js'
 import { concat, parseTrustedEntry, toHex, u32be, utf8, type Entry } from '../identity/index.js'
-import { fsyncDir, stageFile, writeError, writeQueue } from './files.js'
+import { fsyncDir, mkdirDurable, stageFile, writeError, writeQueue } from './files.js'
 
 const log = logger('mesh:store:snapshots')
 const MAGIC = 'MSNP'
@@ -71,7 +71,8 @@ export interface SnapshotScratch {
 export function snapshotScratch (dir: string, doc: Uint8Array): SnapshotScratch {
   const path = join(dir, toHex(doc), `scratch.${process.pid}.${randomBytes(6).toString('hex')}.tmp`)
   const opened = (async () => {
-    await mkdir(join(dir, toHex(doc)), { recursive: true, mode: 0o700 })
+    // The document's folder, where its snapshot is committed: made durably (files.ts), as the commit's own would be.
+    await mkdirDurable(join(dir, toHex(doc)))
     return await open(path, constants.O_CREAT | constants.O_EXCL | constants.O_RDWR | constants.O_NOFOLLOW, 0o600)
   })()
   // Never kept, so never synced.
@@ -173,7 +174,7 @@ async function readExactly (fh: FileHandle, into: Buffer, position: number, path
 
 /** Loads every snapshot header; damaged files are reported (the store sets them aside), never fatal. */
 export async function loadSnapshots (dir: string): Promise<{ snapshots: StoredSnapshot[], damaged: Array<{ path: string, reason: string }> }> {
-  await mkdir(dir, { recursive: true, mode: 0o700 })
+  await mkdirDurable(dir)
   const snapshots: StoredSnapshot[] = []
   const damaged: Array<{ path: string, reason: string }> = []
   for (const d of await readdir(dir)) {

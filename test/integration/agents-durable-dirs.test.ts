@@ -8,38 +8,19 @@
  */
 import { spawnSync } from 'node:child_process'
 import { mkdir, readFile, stat, writeFile } from 'node:fs/promises'
-import { dirname, join } from 'node:path'
+import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
 import { BIN } from '../helpers/cli.js'
 import { cliHome } from '../helpers/cli-home.js'
+import { madeDurably, traced as strace } from '../helpers/strace.js'
 
 const SID = '5e6f7a8b-0000-4000-8000-00000000d1d1'
 const CWD = '/home/alice/src/durable'
 
 const h = cliHome(d => ({ CLAUDE_CONFIG_DIR: join(d, 'claude'), HERMES_HOME: join(d, 'agents', 'hermes') }))
 
-/** Runs `mesh ARGS --home HOME` under strace: its mkdir, open and fsync calls, in order. */
-async function traced (name: string, args: string[], input = ''): Promise<string[]> {
-  // Fails rather than skips without it: a skipped test checks nothing (.ci/run installs it).
-  if (spawnSync('strace', ['-V']).status !== 0) throw new Error('this test needs strace (apt-get install strace)')
-  const log = join(h.dir, `${name}.strace`)
-  const r = spawnSync('strace', ['-f', '-qq', '-y', '-e', 'trace=fsync,mkdir,mkdirat,open,openat', '-o', log, process.execPath, BIN, ...args, '--home', h.home], { env: h.env, input, encoding: 'utf8', timeout: 60_000 })
-  expect(r.status, r.stderr).toBe(0)
-  return (await readFile(log, 'utf8')).split('\n')
-}
-
-/**
- * Whether `dir` was made and its parent synced before anything was opened in it: what is written
- * there is kept only with the folder. (A later fsync of the parent, e.g. the home synced for the
- * store's own files, is luck, not a rule.)
- */
-function madeDurably (calls: string[], dir: string): boolean {
-  const made = calls.findIndex(l => /mkdir(at)?\(/.test(l) && l.includes(`"${dir}"`) && /= 0$/.test(l))
-  if (made < 0) return false
-  const rest = calls.slice(made + 1)
-  const used = rest.findIndex(l => /open(at)?\(/.test(l) && l.includes(`"${dir}/`))
-  return (used < 0 ? rest : rest.slice(0, used)).some(l => l.includes('fsync(') && l.includes(`<${dirname(dir)}>)`) && /= 0$/.test(l))
-}
+/** Runs `mesh ARGS --home HOME` under strace. */
+const traced = async (name: string, args: string[], input = ''): Promise<string[]> => await strace(h.dir, name, [BIN, ...args, '--home', h.home], { env: h.env, input })
 
 describe('folders mesh makes are durable: the folder above each new one is synced', () => {
   it('the follower\'s cursor folder, made by a hook\'s flush', async () => {

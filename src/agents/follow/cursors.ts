@@ -9,8 +9,8 @@ import { createHash } from 'node:crypto'
 import { constants } from 'node:fs'
 import { open, readdir, rename, rm } from 'node:fs/promises'
 import { join } from 'node:path'
+import { mkdirDurable } from '../../store/files.js'
 import { readFileNoFollow } from '../bundle.js'
-import { mkdirDurable } from '../write-beside.js'
 
 let seq = 0
 
