@@ -5,10 +5,11 @@
  * vault seed), so it uses tweetnacl, one of the user's packages; the home never stores it.
  */
 import { constants } from 'node:fs'
-import { link, mkdir, open, readFile, stat, unlink } from 'node:fs/promises'
+import { link, open, readFile, stat, unlink } from 'node:fs/promises'
 import { homedir } from 'node:os'
 import { dirname, join, resolve } from 'node:path'
 import nacl from 'tweetnacl'
+import { fsyncDir, mkdirDurable } from '../durable-dirs.js'
 import { InvalidWalletError, NonDeterministicSignerError, WalletNotFoundError } from '../errors.js'
 import { equals, toBase58 } from './bytes.js'
 import { VAULT_SEED_MESSAGE } from './domains.js'
@@ -91,10 +92,14 @@ export async function loadWallet (path: string): Promise<Wallet> {
 
 const isDirectory = async (path: string): Promise<boolean> => await stat(path).then(s => s.isDirectory(), () => false)
 
-/** Writes a new wallet file with mode 0600; refuses to overwrite an existing file. */
+/**
+ * Writes a new wallet file with mode 0600; refuses to overwrite an existing file. The file, its
+ * name and any folder made for it are synced before it returns: a home is certified with this
+ * wallet right after, and a power cut must not keep the certificate and lose the key.
+ */
 export async function writeNewWallet (path: string): Promise<Wallet> {
   const abs = resolve(expandHome(path))
-  await mkdir(dirname(abs), { recursive: true, mode: 0o700 })
+  await mkdirDurable(dirname(abs))
   const { secretKey } = nacl.sign.keyPair()
   const tmp = `${abs}.${process.pid}.tmp`
   const fh = await open(tmp, constants.O_CREAT | constants.O_EXCL | constants.O_WRONLY, 0o600)
@@ -113,6 +118,7 @@ export async function writeNewWallet (path: string): Promise<Wallet> {
     throw err
   }
   await unlink(tmp)
+  await fsyncDir(dirname(abs))
   return walletFromSecretKey(secretKey, abs)
 }
 

@@ -7,8 +7,9 @@
  */
 import { randomBytes } from 'node:crypto'
 import { constants } from 'node:fs'
-import { mkdir, open, rename, unlink, type FileHandle } from 'node:fs/promises'
+import { open, rename, unlink, type FileHandle } from 'node:fs/promises'
 import { dirname } from 'node:path'
+import { fsyncDir, mkdirDurable } from '../durable-dirs.js'
 import { HomeUnsafeError, StoreWriteError } from '../errors.js'
 
 /** The error for a symbolic link where mesh expects its own file (open with O_NOFOLLOW: ELOOP). */
@@ -41,37 +42,8 @@ export function writeError (what: string, err: any): Error {
   return new StoreWriteError(`cannot write ${what}: ${why}; nothing written before this was lost${then}`, { path: what, errno: code }, { cause: err })
 }
 
-export async function fsyncDir (dir: string): Promise<void> {
-  const fh = await open(dir, constants.O_RDONLY)
-  try { await fh.sync() } finally { await fh.close() }
-}
-
-/** Folders mkdirDurable is making now, by path. */
-const inFlight = new Map<string, Promise<void>>()
-
-/**
- * `mkdir -p dir` whose new folders survive a crash: a folder made is an entry of its parent, so
- * the parent of each one made is synced (the deepest is synced with the file put in it). A file
- * committed in a folder that a crash then loses is lost with it, though the file was synced.
- */
-export async function mkdirDurable (dir: string, mode = 0o700): Promise<void> {
-  // A second call while the first makes the folder finds it there, and must not put anything in
-  // it before the first has synced it into its parent: it waits for that call (a snapshot's
-  // scratch file and its staged file are made in one folder at once).
-  const making = inFlight.get(dir)
-  if (making !== undefined) return await making
-  const p = (async () => {
-    const first = await mkdir(dir, { recursive: true, mode })
-    if (first === undefined) return
-    // From the folder above the first one made down to the one above `dir`.
-    const made: string[] = []
-    for (let d = dir; d !== first && d !== dirname(d); d = dirname(d)) made.push(d)
-    made.push(first)
-    for (const d of made.reverse()) await fsyncDir(dirname(d))
-  })()
-  inFlight.set(dir, p)
-  try { await p } finally { inFlight.delete(dir) }
-}
+/** The store's files are made in folders that survive a crash (durable-dirs.ts). */
+export { fsyncDir, mkdirDurable }
 
 export async function atomicWrite (path: string, data: Uint8Array | string, mode = 0o600): Promise<void> {
   const f = stageFile(path, mode)

@@ -8,11 +8,11 @@ import { readFile } from 'node:fs/promises'
 import { dirname, join } from 'node:path'
 import { expect } from 'vitest'
 
-/** Runs `node ARGS` under strace into `dir/NAME.strace`: its mkdir, open and fsync calls, in order. */
+/** Runs `node ARGS` under strace into `dir/NAME.strace`: its mkdir, open, link and fsync calls, in order. */
 export async function traced (dir: string, name: string, args: string[], opts: { env?: NodeJS.ProcessEnv, input?: string } = {}): Promise<string[]> {
   if (spawnSync('strace', ['-V']).status !== 0) throw new Error('this test needs strace (apt-get install strace)')
   const log = join(dir, `${name}.strace`)
-  const r = spawnSync('strace', ['-f', '-qq', '-y', '-e', 'trace=fsync,mkdir,mkdirat,open,openat', '-o', log, process.execPath, ...args], { env: opts.env, input: opts.input ?? '', encoding: 'utf8', timeout: 60_000 })
+  const r = spawnSync('strace', ['-f', '-qq', '-y', '-e', 'trace=fsync,mkdir,mkdirat,open,openat,link,linkat', '-o', log, process.execPath, ...args], { env: opts.env, input: opts.input ?? '', encoding: 'utf8', timeout: 60_000 })
   expect(r.status, r.stderr).toBe(0)
   return (await readFile(log, 'utf8')).split('\n')
 }

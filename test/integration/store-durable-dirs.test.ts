@@ -2,12 +2,12 @@
  * The folders of a home survive a crash with what is in them: a folder made is an entry of its
  * parent, so the parent of each new one is synced before anything is put in it (the store's
  * mkdirDurable). Real `mesh` processes under strace, which shows what a crash would keep: a home
- * set up where none of its folders existed (`mesh init`), and a document's snapshot folder made by
- * the close that takes its first snapshot. A snapshot synced into a folder a crash then loses is
+ * set up where none of its folders existed (`mesh init`), a document's snapshot folder made by the
+ * close that takes its first snapshot, and a new wallet's folders and name (`mesh wallet new`). A snapshot synced into a folder a crash then loses is
  * lost with it, and compaction may by then have dropped the entries it covers.
  */
 import { readdir } from 'node:fs/promises'
-import { join } from 'node:path'
+import { dirname, join } from 'node:path'
 import { describe, expect, it } from 'vitest'
 import { writeNewWallet } from '../../src/identity/index.js'
 import { BIN, cliEnv, runCli } from '../helpers/cli.js'
@@ -43,4 +43,19 @@ describe('the folders of a home are made durably', () => {
       await t.cleanup()
     }
   }, 120_000)
+
+  it('a new wallet: its folders, then its name, synced before `mesh wallet new` returns', async () => {
+    const t = await tempDir()
+    try {
+      const path = join(t.dir, 'config', 'mesh', 'wallet.json')
+      const calls = await traced(t.dir, 'wallet', [BIN, 'wallet', 'new', '--out', path], { env: cliEnv(t.dir) })
+      for (const dir of [join(t.dir, 'config'), join(t.dir, 'config', 'mesh')]) expect(madeDurably(calls, dir), `${dir} made durably`).toBe(true)
+      // The link that gives the wallet its name, then its folder synced: the name is on disk.
+      const linked = calls.findIndex(l => /link(at)?\(/.test(l) && l.includes(`"${path}"`) && /= 0$/.test(l))
+      expect(linked, 'the wallet linked in place').toBeGreaterThan(-1)
+      expect(calls.slice(linked + 1).some(l => l.includes('fsync(') && l.includes(`<${dirname(path)}>)`) && /= 0$/.test(l)), 'its folder synced after').toBe(true)
+    } finally {
+      await t.cleanup()
+    }
+  }, 60_000)
 })
