@@ -7,7 +7,7 @@
  * entry or a skill that is not there, `mesh memory list --tag` with no entry of that tag, and the
  * hint `mesh status --home DIR` gives to start that home's daemon, a `mesh agent` subcommand's
  * usage with its error, `mesh pair --via` an address that does not answer, and a command that
- * sets a home up because it was given --wallet.
+ * sets a home up because it was given --wallet, and `mesh agent list` before this machine is set up.
  */
 import { mkdir, readdir, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
@@ -297,5 +297,26 @@ describe('a command given --wallet on a home that is not set up', () => {
     const again = await mesh('sessions', '--home', home, '--wallet', wallet)
     expect(again.code, again.stderr).toBe(0)
     expect(again.stderr).not.toContain('was not set up')
+  })
+})
+
+describe('mesh agent list on a machine not set up yet', () => {
+  it('lists the agents\' sessions here as local-only (exit 0), and says how they come into mesh', async () => {
+    const user = join(dir, 'fresh-user')
+    const project = join(user, '.claude', 'projects', '-w')
+    await mkdir(project, { recursive: true })
+    const sid = '0c0c0c0c-0000-4000-8000-0000000000f1'
+    await writeFile(join(project, `${sid}.jsonl`), JSON.stringify({ type: 'user', uuid: 'f1', parentUuid: null, sessionId: sid, cwd: '/w', timestamp: '2026-12-01T10:00:00.000Z', message: { role: 'user', content: 'hi' } }) + '\n')
+    const fresh = cliEnv(user)
+    const text = await runCli(['agent', 'list', 'claude'], { env: fresh })
+    expect(text.code, text.stderr).toBe(0)
+    expect(text.stdout).toMatch(new RegExp(`^claude\\t${sid}\\t.*\\t-\\tnot imported\\t`, 'm'))
+    expect(text.stderr).toContain('note: this machine has no mesh home yet')
+    expect(text.stderr).toContain('`mesh join` sets it up; then `mesh agent import claude --all` brings them in')
+    const json = await runCli(['agent', 'list', 'claude', '--json'], { env: fresh })
+    expect(json.code, json.stderr).toBe(0)
+    expect(JSON.parse(json.stdout)).toMatchObject({ local: [{ key: `agent:claude:${sid}`, imported: false, sync: 'local-only' }], sessions: [] })
+    // Nothing was set up by asking.
+    await expect(readdir(join(user, '.local'))).rejects.toThrow()
   })
 })

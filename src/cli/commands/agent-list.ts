@@ -52,8 +52,9 @@ const AGENT_LIST_HEADER = ['AGENT', 'SESSION', 'MODIFIED', 'IN MESH', 'SYNC', 'P
 
 const when = (t: number | undefined): string => t === undefined ? '-' : localTime(t)
 
-export async function showAgentList (api: MeshApi, g: Globals, agents: readonly AgentName[], local: readonly LocalSession[]): Promise<number> {
-  const status = await api.call('agents.status', {})
+/** `api` undefined: no home on this machine yet, so nothing is in mesh (every session local-only). */
+export async function showAgentList (api: MeshApi | undefined, g: Globals, agents: readonly AgentName[], local: readonly LocalSession[]): Promise<number> {
+  const status = api !== undefined ? await api.call('agents.status', {}) : { sessions: [], followers: [] }
   const byKey = new Map(status.sessions.map(s => [s.key, s]))
   const extra = (st: Status | undefined, file: { path: string, size: number } | undefined): Extra => ({
     following: st?.following ?? false,

@@ -302,6 +302,14 @@ async function listCmd (g: Globals, a: string | undefined): Promise<number> {
     for (const s of await openclawSessions(g, false)) local.push({ agent: 'openclaw', sessionId: s.sessionId, path: s.db !== undefined ? `${s.db.db}#${s.sessionId}` : s.path, modified: s.mtimeMs, size: s.size })
   }
   if (agents.includes('hermes')) local.push(...await listHermesHere())
-  return await withApi(g, async api => await showAgentList(api, g, agents, local))
+  try {
+    return await withApi(g, async api => await showAgentList(api, g, agents, local))
+  } catch (err) {
+    // Before this machine is set up, its agents' sessions are still worth seeing: all local-only.
+    if (!isMeshError(err) || err.code !== 'HOME_NOT_INITIALIZED') throw err
+    const home = typeof err.details.home === 'string' ? ` (${err.details.home})` : ''
+    if (!g.json && local.length > 0) out.err(`note: this machine has no mesh home yet${home}: every session below is on it only. \`mesh join\` sets it up; then \`mesh agent import ${a ?? 'claude'} --all\` brings them in`)
+    return await showAgentList(undefined, g, agents, local)
+  }
 }
 
