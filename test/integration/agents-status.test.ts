@@ -148,11 +148,12 @@ describe('mesh agent list', () => {
     await writeFile(side, line(SID3))
     const sideSize = (await stat(side)).size
     expect(sideSize).toBeLessThan(size)
-    const after = await poll('the sub-agent file captured last', async () => {
+    const after = await poll('the sub-agent file captured', async () => {
       const r = (await list(a, deskClaude())).local.find((x: any) => x.key === key)
-      return r?.captured === sideSize ? r : undefined
+      return r?.files?.some((f: any) => f.path === side && f.offset === sideSize) === true ? r : undefined
     })
-    expect(after).toMatchObject({ following: true, sync: 'live' })
+    // `captured` is the session's own file's, each file's own in `files`.
+    expect(after).toMatchObject({ following: true, sync: 'live', captured: size })
   }, 120_000)
 
   it('a follower process of its own is shown with its pid while it runs, and no longer once it is killed', async () => {

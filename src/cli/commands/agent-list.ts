@@ -13,6 +13,7 @@ import type { MeshApi } from '../../api/api.js'
 import type { Output } from '../../api/schema.js'
 import type { AgentName } from '../../agents/index.js'
 import { localTime, stdout as out, type Globals } from '../context.js'
+import { portion } from '../../node/progress.js'
 import { plural } from '../wording.js'
 
 export interface LocalSession { agent: AgentName, sessionId: string, path: string, modified: number, size: number }
@@ -28,20 +29,25 @@ function syncOf (st: Status | undefined, file: { path: string, size: number } | 
   if (st === undefined) return 'local-only'
   if (file === undefined) return 'remote-only'
   if (!st.following) return 'stored'
-  const read = st.files !== undefined && st.files.length > 0 ? st.files.find(f => f.path === file.path)?.offset : st.offset
+  const read = storedOf(st, file.path)
   // A last line held back is not to be caught up with: every whole line is stored (the row says the rest).
   const held = st.heldBack?.find(h => h.path === file.path)?.bytes ?? 0
   return read !== undefined && read + held < file.size ? 'catching-up' : 'live'
 }
 
-interface Extra { following: boolean, capturedAt?: number, captured?: number, heldBack?: Status['heldBack'], arriving?: Status['arriving'], lease?: { holder: string, device: string, mine: boolean, expired: boolean, expiresAt: number }, lastWriter?: Status['lastWriter'], sync: SyncState }
+/** Bytes of the file at `path` the follower stored (the offset of the file captured last when the daemon names no files). */
+function storedOf (st: Status, path: string | undefined): number | undefined {
+  return st.files !== undefined && st.files.length > 0 ? st.files.find(f => f.path === path)?.offset : st.offset
+}
+
+interface Extra { following: boolean, capturedAt?: number, captured?: number, files?: Status['files'], heldBack?: Status['heldBack'], arriving?: Status['arriving'], lease?: { holder: string, device: string, mine: boolean, expired: boolean, expiresAt: number }, lastWriter?: Status['lastWriter'], sync: SyncState }
 
 /** A session listed before its content came (from a peer, or its creator's first write a moment away), as the row says it. */
 function arrivingWords (a: NonNullable<Status['arriving']>): string {
   const from = a.from !== undefined ? ` from ${a.from}` : ''
   if (a.bytesTotal === undefined || a.bytesTotal === 0) return `listed, none of it here yet${from}`
-  const mb = (n: number): string => (n / 1e6).toFixed(1)
-  return `arriving${from}: ${Math.floor(100 * a.bytesDone / a.bytesTotal)}% (${mb(a.bytesDone)} of ${mb(a.bytesTotal)} MB)`
+  // As `mesh session show` says it of the same session.
+  return `arriving${from}: ${portion(a.bytesDone, a.bytesTotal)}`
 }
 
 /** A held-back last line, as the row says it: the agent was cut off mid-write, or is stuck writing. */
@@ -59,7 +65,9 @@ export async function showAgentList (api: MeshApi | undefined, g: Globals, agent
   const extra = (st: Status | undefined, file: { path: string, size: number } | undefined): Extra => ({
     following: st?.following ?? false,
     capturedAt: st?.capturedAt,
-    captured: st?.offset,
+    // Of this session's own file; each file read for it (a sub-agent's transcript too) in `files`.
+    captured: st !== undefined && file !== undefined ? storedOf(st, file.path) : st?.offset,
+    ...(st?.files !== undefined && st.files.length > 0 ? { files: st.files } : {}),
     ...(st?.heldBack !== undefined ? { heldBack: st.heldBack } : {}),
     lease: st?.lease !== undefined ? { holder: st.lease.label ?? st.lease.device, device: st.lease.device, mine: st.lease.mine, expired: st.lease.expired, expiresAt: st.lease.expiresAt } : undefined,
     lastWriter: st?.lastWriter,
