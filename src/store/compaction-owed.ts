@@ -29,12 +29,12 @@ export class OwedCompaction {
 
   /** Room may be back: the owed compaction is tried in the background once a probe finds room for it. */
   roomMaybe (): void {
-    if (this.needs === undefined || this.retry !== undefined || this.closed()) return
-    const needs = this.needs
+    const room = this.waitsFor
+    if (room === undefined || this.retry !== undefined || this.closed()) return
     this.retry = (async () => {
       // An unknown amount free stops nothing (disk.ts): the copy's writes tell.
-      if (isShort(await freeBytes(this.dir), needs + KEEP_FREE) || this.closed()) return
-      log('compaction owed since the disk was full: tried again, %d bytes to copy', needs)
+      if (isShort(await freeBytes(this.dir), room) || this.closed()) return
+      log('compaction owed since the disk was full: tried again, %d bytes free needed', room)
       await this.compact()
     })().catch((err: unknown) => { log.error('compaction tried again once room returned failed: %e', err) }).finally(() => { this.retry = undefined })
   }
