@@ -71,7 +71,7 @@ export async function importHermes (g: Globals, values: Record<string, unknown>)
   })
   if (g.json) { out.json(results.length === 1 && session !== undefined ? results[0] : results); return 0 }
   if (results.length === 0) out.line(`0 hermes sessions, 0 new records (${source})`)
-  for (const r of results) out.line(`${r.key}: ${r.added} new record${r.added === 1 ? '' : 's'} of ${r.records}${r.mappedFrom !== undefined ? `, paths mapped back from ${r.mappedFrom} to ${r.cwd ?? ''}` : ''}`)
+  for (const r of results) out.line(`${r.key}: ${plural(r.added, 'new record')} of ${r.records}${r.mappedFrom !== undefined ? `, paths mapped back from ${r.mappedFrom} to ${r.cwd ?? ''}` : ''}`)
   return 0
 }
 

@@ -15,16 +15,17 @@ import type { MeshApi } from '../../api/api.js'
 import { isMeshError, UsageError } from '../../errors.js'
 import { DaemonFollower } from '../follow.js'
 import { stdout as out, untilStopped, withApi, type Globals } from '../context.js'
+import { plural } from '../wording.js'
 
 /** The follower's cursors live in the home they were stored in. */
 export function cursorStore (g: Globals): CursorStore { return new CursorStore(join(g.home, 'agent-follow')) }
 
 export function formatCapture (c: Captured): string {
-  return `captured      ${c.key}: +${c.added} record${c.added === 1 ? '' : 's'}${c.messages > 0 ? ` (${c.messages} message${c.messages === 1 ? '' : 's'})` : ''}`
+  return `captured      ${c.key}: +${plural(c.added, 'record')}${c.messages > 0 ? ` (${plural(c.messages, 'message')})` : ''}`
 }
 
 export function formatHeldBack (h: HeldBack): string {
-  return `held back     ${h.key}: the last line of ${h.path ?? h.stream} (${h.bytes} byte${h.bytes === 1 ? '' : 's'}) is not whole (no newline, not JSON) and has not changed for ${Math.round(HELD_QUIET_MS / 1000)} s: captured once the agent finishes it (if the agent stopped mid-write, it never will)`
+  return `held back     ${h.key}: the last line of ${h.path ?? h.stream} (${plural(h.bytes, 'byte')}) is not whole (no newline, not JSON) and has not changed for ${Math.round(HELD_QUIET_MS / 1000)} s: captured once the agent finishes it (if the agent stopped mid-write, it never will)`
 }
 
 /** Starts following `list` (claude,codex) through `api` (its first pass runs in the background). */

@@ -97,11 +97,11 @@ async function importCmd (g: Globals, a: string | undefined, values: Record<stri
       return list
     })
     if (g.json) out.json(results)
-    else out.line(`${results.length} ${agent} session${results.length === 1 ? '' : 's'}, ${plural(results.reduce((n, r) => n + r.added, 0), 'new record')}`)
+    else out.line(`${plural(results.length, `${agent} session`)}, ${plural(results.reduce((n, r) => n + r.added, 0), 'new record')}`)
     // What could not be imported is an error of the run, each file named, after the rest was:
     // bad input (exit 2) when every file was, else a failure (exit 1: a lease another device holds).
     if (failed.length > 0) {
-      const message = `${failed.length} of ${picked.length} ${agent} session${picked.length === 1 ? '' : 's'} could not be imported (the others were): ${failed.map(f => `${f.path} (${f.code})`).join(', ')}`
+      const message = `${failed.length} of ${plural(picked.length, `${agent} session`)} could not be imported (the others were): ${failed.map(f => `${f.path} (${f.code})`).join(', ')}`
       throw failed.every(f => f.code !== 'LEASE_HELD') ? new InvalidInputError(message, { failed }) : new LeaseHeldError(`${message}; a session another device drives takes new lines with --force, or after \`mesh resume KEY --take\``, { failed })
     }
     return 0
@@ -115,7 +115,7 @@ async function importCmd (g: Globals, a: string | undefined, values: Record<stri
     throw new InvalidInputError(`${path} holds no records yet (${first !== undefined ? `its one line, ${plural(first.bytes, 'byte')}, is not whole: the agent is writing it, or stopped mid-write` : 'the agent writes its first line once the conversation starts'}): nothing was imported`, { path, ...(result.heldBack !== undefined ? { heldBack: result.heldBack } : {}) })
   }
   if (g.json) out.json(result)
-  else out.line(`${result.key}: ${result.added} new record${result.added === 1 ? '' : 's'} of ${result.records} (${result.lines} line${result.lines === 1 ? '' : 's'} in ${path})${result.mappedFrom !== undefined ? `, paths mapped back from ${result.mappedFrom} to ${result.cwd ?? ''}` : ''}`)
+  else out.line(`${result.key}: ${plural(result.added, 'new record')} of ${result.records} (${plural(result.lines, 'line')} in ${path})${result.mappedFrom !== undefined ? `, paths mapped back from ${result.mappedFrom} to ${result.cwd ?? ''}` : ''}`)
   return 0
 }
 
@@ -219,7 +219,7 @@ async function importOne (api: MeshApi, g: Globals, agent: AgentName, path: stri
   if (broken.length > 0 && !g.json) out.err(`note: ${path} is kept as it is, but ${chainBreaks(broken)}: mesh agent resume refuses to write it back; mesh agent export writes it`)
   // A line that is not JSON (a write cut short by a crash, an edit by hand) is kept as written, and said.
   const unparsed = b.records.filter(r => r.kind === 'unparsed').length
-  if (unparsed > 0 && !g.json) out.err(`note: ${unparsed} line${unparsed === 1 ? '' : 's'} of ${path} ${unparsed === 1 ? 'is' : 'are'} not JSON: kept as written (shown as "[unparsed line]")`)
+  if (unparsed > 0 && !g.json) out.err(`note: ${plural(unparsed, 'line')} of ${path} ${unparsed === 1 ? 'is' : 'are'} not JSON: kept as written (shown as "[unparsed line]")`)
   const heldBack = b.heldBack ?? []
   if (!g.json) for (const h of heldBack) out.err(heldBackNote(path, h))
   return { key, path, sessionId: b.sessionId, lines: b.lines, records: b.records.length, added, total, messages, cwd, gitRemote: remote, mappedFrom: map?.from, ...(unparsed > 0 ? { unparsed } : {}), ...(heldBack.length > 0 ? { heldBack } : {}), ...(broken.length > 0 ? { chainProblems: broken.slice(0, 20) } : {}) }
@@ -244,7 +244,7 @@ async function resumeCmd (g: Globals, key: string, values: Record<string, unknow
       .finally(progress.stop)
     if (g.json) { out.json(r); return 0 }
     if (r.unchanged === true) out.line(`${r.path} is already as mesh would write it: left as it is`)
-    else out.line(`wrote ${r.path}${r.from !== undefined ? ` (${r.rewritten} path${r.rewritten === 1 ? '' : 's'} rewritten from ${r.from} to ${r.cwd as string})` : ''}`)
+    else out.line(`wrote ${r.path}${r.from !== undefined ? ` (${plural(r.rewritten, 'path')} rewritten from ${r.from} to ${r.cwd as string})` : ''}`)
     if (r.tookOverFrom !== undefined) out.line(`took the session over from ${r.tookOverFrom}`)
     if (r.index === 'kept') out.line('sessions.json exists here and was left as it is (the Gateway owns it)')
     out.line('continue it with:')
@@ -288,7 +288,7 @@ async function exportCmd (g: Globals, key: string, values: Record<string, unknow
       out.line(translated.label)
       for (const d of translated.dropped) out.line(`  dropped: ${d}`)
     }
-    out.line(`wrote ${resolve(dest)} (${bytes.length} bytes)${values.redact === true ? `, ${replaced} secret${replaced === 1 ? '' : 's'} replaced` : ''}${sideFiles > 0 ? `; ${sideFiles} side file${sideFiles === 1 ? '' : 's'} not included (mesh agent resume writes them)` : ''}`)
+    out.line(`wrote ${resolve(dest)} (${bytes.length} bytes)${values.redact === true ? `, ${plural(replaced, 'secret')} replaced` : ''}${sideFiles > 0 ? `; ${plural(sideFiles, 'side file')} not included (mesh agent resume writes them)` : ''}`)
     return 0
   })
 }

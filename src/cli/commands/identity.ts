@@ -7,6 +7,7 @@ import { homeArg, localTime, stdout as out, withApi, type Globals } from '../con
 import { peerLines } from './peer-lines.js'
 import { diskLines } from './status-disk.js'
 import { subcommandOf, type Command } from '../command.js'
+import { plural } from '../wording.js'
 
 export const walletCmd: Command = {
   name: 'wallet',
@@ -183,9 +184,9 @@ export const statusCmd: Command = {
       if (s.certificate.superseded) out.line('certificate:  superseded by a newer one of this device: run `mesh init --wallet PATH` to re-certify this home')
       else if (s.certificate.expired) out.line(`certificate:  expired ${localTime(s.certificate.expiresAt ?? 0)}: this device reads but cannot write; renew it with \`mesh init --wallet PATH\``)
       else if (s.certificate.expiresAt !== undefined) out.line(`certificate:  expires ${localTime(s.certificate.expiresAt)}`)
-      out.line(`daemon:       ${s.daemon.running ? `running (pid ${s.daemon.pid}), ${s.daemon.peers} peer${s.daemon.peers === 1 ? '' : 's'} connected${s.daemon.http !== undefined ? `, http ${s.daemon.http}` : ''}` : `not running (start it with \`mesh join${homeArg(g)}\`)`}`)
+      out.line(`daemon:       ${s.daemon.running ? `running (pid ${s.daemon.pid}), ${plural(s.daemon.peers, 'peer')} connected${s.daemon.http !== undefined ? `, http ${s.daemon.http}` : ''}` : `not running (start it with \`mesh join${homeArg(g)}\`)`}`)
       if (s.daemon.mirror === true) out.line('role:         blind mirror (holds no vault key: stores and forwards sealed entries, never writes)')
-      if (s.daemon.relay !== undefined) out.line(`relay:        serving members: ${s.daemon.relay.reservations.length} reserved, ${s.daemon.relay.circuits} circuit${s.daemon.relay.circuits === 1 ? '' : 's'} open, ${s.daemon.relay.refused} stranger${s.daemon.relay.refused === 1 ? '' : 's'} refused`)
+      if (s.daemon.relay !== undefined) out.line(`relay:        serving members: ${s.daemon.relay.reservations.length} reserved, ${plural(s.daemon.relay.circuits, 'circuit')} open, ${plural(s.daemon.relay.refused, 'stranger')} refused`)
       for (const v of s.daemon.relayVia ?? []) out.line(`relay via:    ${v.relay}: ${v.state === 'reserved' ? `reserved until ${localTime(v.expires ?? 0)}` : `trying${v.lastError !== undefined ? ` (${v.lastError})` : ''}`}`)
       for (const l of diskLines(s)) out.line(l)
       if (s.daemon.mirror === true) out.line(`documents:    ${s.store.docs} (a mirror cannot name them or tell sessions from memory)`)
