@@ -16,7 +16,7 @@ import { Vault } from '../node/vault.js'
 import type { Replica } from '../node/replica.js'
 import { defaultHome } from '../store/index.js'
 import { Session, type SessionContext } from './session.js'
-import { METHODS } from './schema.js'
+import { agentOfKey } from './agent-keys.js'
 import { resolveWallet } from './wallet.js'
 
 export interface OpenVaultOptions {
@@ -295,9 +295,6 @@ class SkillsApi {
   }
 }
 
-/** The agents whose sessions are imported: the agents.import enum, the one list (src/agents/names.ts reads it too). */
-const AGENT_NAMES = METHODS['agents.import'].input.shape.agent.options
-
 /** Who is online to send what is missing. */
 const PEERS_SHOW_WHO: Hint = { sep: ' ', cli: '(`mesh peers` shows who is)', mcp: '(the peers tool shows who is)' }
 
@@ -308,7 +305,7 @@ const PEERS_SHOW_WHO: Hint = { sep: ' ', cli: '(`mesh peers` shows who is)', mcp
  */
 function howToMake (key: string, writable: boolean): Hint {
   if (!writable) return { sep: ' ', cli: '(this device cannot write: sessions come from the devices that do, once `mesh join` runs here and a sibling that holds it is online)', mcp: '(this device cannot write: sessions come from the devices that do, while a sibling that holds it is online; sessions_wait waits for it)' }
-  const m = /^agent:([^:]+):(.+)$/.exec(key)
-  if (m !== null && (AGENT_NAMES as readonly string[]).includes(m[1] as string)) return { sep: ' ', cli: `(import it with \`mesh agent import ${m[1] as string} --session ${m[2] as string}\` on the machine whose ${m[1] as string} has it, or wait for it to arrive from a peer)`, mcp: `(it is imported on the machine whose ${m[1] as string} has it; sessions_wait waits for it to arrive)` }
+  const agent = agentOfKey(key)
+  if (agent !== undefined) return { sep: ' ', cli: `(import it with \`mesh agent import ${agent} --session ${key.split(':').slice(2).join(':')}\` on the machine whose ${agent} has it, or wait for it to arrive from a peer)`, mcp: `(it is imported on the machine whose ${agent} has it; sessions_wait waits for it to arrive)` }
   return { sep: ' ', cli: `(create it with \`mesh session new ${key}\`)`, mcp: '(create it with sessions_create)' }
 }
