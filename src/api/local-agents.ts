@@ -97,10 +97,11 @@ export function agentHandlers (ctx: LocalContext): Handlers<'agents.followBeat' 
       const live = follows.byKey()
       const wanted = input.keys !== undefined ? new Set(input.keys) : undefined
       const sessions = []
+      const summaryOf = ctx.summaries()
       for (const s of await ctx.vault.sessions.list()) {
         if (!s.key.startsWith('agent:') || (wanted !== undefined && !wanted.has(s.key))) continue
         const f = live.get(s.key)
-        const info = await ctx.withSession(s.key, (h) => h.resumeInfo({ tail: 0 })).catch(notHereYet)
+        const info = await summaryOf(s.key).catch(notHereYet)
         const here = 'arriving' in info ? { arriving: info.arriving } : { lease: info.lease, lastWriter: info.lastWriter, messageCount: info.messageCount }
         sessions.push({ key: s.key, following: f !== undefined, sync: f !== undefined ? 'live' as const : 'stored' as const, follower: f !== undefined ? { id: f.follower.id, pid: f.follower.pid } : undefined, stream: f?.stream, capturedAt: f?.capturedAt, offset: f?.offset, files: f?.files, heldBack: f !== undefined && f.heldBack.length > 0 ? f.heldBack : undefined, ...here })
       }

@@ -6,7 +6,7 @@
 import type { MeshNode } from '../node/mesh.js'
 import type { Approvals } from './pairing.js'
 import type { ApiEvent, METHODS, MethodName, Output } from './schema.js'
-import type { Session } from './session.js'
+import type { Session, SummaryView } from './session.js'
 import type { MeshVault } from './vault.js'
 
 export interface LocalApiOptions {
@@ -16,6 +16,8 @@ export interface LocalApiOptions {
   onStop?: () => void
   /** What `node.status` reports about the daemon. */
   daemon?: { pid: number, http?: () => string | undefined }
+  /** How long a session stays open after its last use (session-cache.ts). @default 60 s */
+  sessionIdleMs?: number
 }
 
 export type ParsedInput<M extends MethodName> = import('zod').output<(typeof METHODS)[M]['input']>
@@ -31,6 +33,8 @@ export interface LocalContext {
   push: (event: ApiEvent) => void
   /** Runs `fn` on the session, held open in the cache between calls. */
   withSession: <T>(key: string, fn: (s: Session) => Promise<T> | T) => Promise<T>
+  /** For one list, each session's summary (status, lease, last writer, message count) read only when it changed (local.ts). */
+  summaries: () => (key: string) => Promise<SummaryView>
   /** A session was created here: the index refresh does not announce it again. */
   created: (key: string) => void
   /** The pairing runs held between devices.approve and devices.decide (pairing.ts). */

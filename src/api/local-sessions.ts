@@ -13,12 +13,11 @@ export function sessionHandlers (ctx: LocalContext): Handlers<SessionMethods> {
       const list = await ctx.vault.sessions.list()
       if (input.details !== true) return list
       const out = []
+      const summaryOf = ctx.summaries()
       for (const s of list) {
         try {
-          out.push(await ctx.withSession(s.key, (h) => {
-            const info = h.resumeInfo({ tail: 0 })
-            return { ...s, status: info.status, lease: info.lease, lastWriter: info.lastWriter, messageCount: info.messageCount }
-          }))
+          const info = await summaryOf(s.key)
+          out.push({ ...s, status: info.status, lease: info.lease, lastWriter: info.lastWriter, messageCount: info.messageCount })
         } catch (err) {
           // A session listed in the index whose document has not arrived yet.
           if (!isMeshError(err)) throw err

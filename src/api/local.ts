@@ -10,6 +10,7 @@
 import { logger } from '@libp2p/logger'
 import { DOC_NAMES, parseSessionKey } from '../../crdt/index.js'
 import { AbortedError, InvalidInputError, SessionNotFoundError } from '../errors.js'
+import { toHex } from '../identity/index.js'
 import type { MeshNode } from '../node/mesh.js'
 import type { Replica } from '../node/replica.js'
 import { portion, type Arriving } from '../node/progress.js'
@@ -27,7 +28,8 @@ import { inputIssues, strictInput } from './input.js'
 import type { Input, MethodName, Output } from './schema.js'
 import { SessionCache } from './session-cache.js'
 import { Approvals } from './pairing.js'
-import type { Session } from './session.js'
+import { summaryView, type Session, type SummaryView } from './session.js'
+import { SessionSummaries } from './session-summaries.js'
 import type { MeshVault } from './vault.js'
 
 export type { LocalApiOptions } from './local-context.js'
@@ -44,6 +46,7 @@ export class LocalApi implements MeshApi {
   readonly node?: MeshNode
   private readonly events = new EventLog()
   private readonly cache: SessionCache
+  private readonly summaries = new SessionSummaries()
   private readonly offs: Array<() => void> = []
   private readonly remote: RemoteEntries
   private closed = false
@@ -59,7 +62,7 @@ export class LocalApi implements MeshApi {
   constructor (opts: LocalApiOptions) {
     this.vault = opts.vault
     this.node = opts.node
-    this.cache = new SessionCache(this.vault, (e) => { this.events.push(e) })
+    this.cache = new SessionCache(this.vault, (e) => { this.events.push(e) }, { idleMs: opts.sessionIdleMs })
     this.remote = new RemoteEntries(this.vault, (e) => { this.events.push(e) }, (key) => this.cache.isOpen(key))
     if (opts.node !== undefined) {
       const node = opts.node
@@ -72,6 +75,7 @@ export class LocalApi implements MeshApi {
       options: opts,
       push: (e) => { this.events.push(e) },
       withSession: (key, fn) => this.withSession(key, fn),
+      summaries: () => this.summaryReader(),
       created: (key) => { this.remote.known(key) },
       approvals: () => (this.approvals ??= new Approvals(this.vault.vault, this.node))
     }
@@ -127,6 +131,24 @@ export class LocalApi implements MeshApi {
     await this.cache.close()
     const index = await this.index
     if (index !== undefined) await this.vault.vault.release(index)
+  }
+
+  /**
+   * For one list: each session's summary as this device sees it now, read from its document only
+   * when the document changed since this process last read it (session-summaries.ts), or when it
+   * is open anyway. Not here yet, it throws as withSession does.
+   */
+  private summaryReader (): (key: string) => Promise<SummaryView> {
+    const fps = new Map(this.vault.vault.store.fingerprints().items.map(i => [i.id, i.fp]))
+    const ctx = this.vault.sessionContext()
+    return async (key) => {
+      const k = parseSessionKey(key)
+      const fp = fps.get(toHex(this.vault.vault.docId(DOC_NAMES.session(k))))
+      const held = this.cache.isOpen(k) ? undefined : this.summaries.get(k, fp)
+      const summary = held ?? await this.withSession(k, s => s.summary())
+      if (held === undefined) this.summaries.set(k, fp, summary)
+      return summaryView(ctx, summary)
+    }
   }
 
   private async withSession<T>(key: string, fn: (s: Session) => Promise<T> | T): Promise<T> {

@@ -39,6 +39,34 @@ export type SessionEvent =
   | { type: 'task', remote: boolean }
   | { type: 'changed', remote: boolean }
 
+/** A session's status, lease, last writer and message count, as its document holds them. */
+export interface SessionSummary { status: string, lease?: Lease, lastWriter?: { device: string, ts: number }, messageCount: number }
+
+/**
+ * A lease as seen from this device now: expired allows for clock skew and for the holder being
+ * online, and a revoked device drives nothing (its lease ends with the revocation, whatever its time).
+ */
+export function leaseView (ctx: SessionContext, l: Lease | undefined, now = Date.now()): LeaseView | undefined {
+  if (l === undefined) return undefined
+  const mine = l.device === ctx.vault.identity.device.deviceId
+  const expired = ctx.vault.certs.isRevokedDevice(l.device) || (now > l.expiresAt + LEASE_SKEW_MS && (mine || !ctx.online(l.device)))
+  return { ...l, label: l.label ?? labelIn(ctx, l.device), expired, mine }
+}
+
+const labelIn = (ctx: SessionContext, deviceId: string): string | undefined => ctx.vault.certs.all().find(c => c.deviceId === deviceId)?.label
+
+export interface SummaryView { status: string, lease?: LeaseView, lastWriter?: { device: string, label?: string, ts: number }, messageCount: number }
+
+/** A stored summary as this device sees it now: the lease's view, the last writer's label. */
+export function summaryView (ctx: SessionContext, s: SessionSummary): SummaryView {
+  return {
+    status: s.status,
+    lease: leaseView(ctx, s.lease),
+    lastWriter: s.lastWriter !== undefined ? { ...s.lastWriter, label: labelIn(ctx, s.lastWriter.device) } : undefined,
+    messageCount: s.messageCount
+  }
+}
+
 /** What a session needs from the vault it was opened in. */
 export interface SessionContext {
   vault: Vault
@@ -80,7 +108,7 @@ export class Session {
 
   /** The label of a device of this wallet, when known. */
   labelOf (deviceId: string): string | undefined {
-    return this.vault.certs.all().find(c => c.deviceId === deviceId)?.label
+    return labelIn(this.ctx, deviceId)
   }
 
   /** The lease as seen from this device now: expired allows for clock skew and for the holder being online. */
@@ -90,11 +118,14 @@ export class Session {
   }
 
   private view (l: Lease | undefined, now = Date.now()): LeaseView | undefined {
-    if (l === undefined) return undefined
-    const mine = l.device === this.device
-    // A revoked device drives nothing: its lease ends with the revocation, whatever its time.
-    const expired = this.ctx.vault.certs.isRevokedDevice(l.device) || (now > l.expiresAt + LEASE_SKEW_MS && (mine || !this.ctx.online(l.device)))
-    return { ...l, label: l.label ?? this.labelOf(l.device), expired, mine }
+    return leaseView(this.ctx, l, now)
+  }
+
+  /** What a list with details shows of it, as stored (session-summaries.ts): seen from a device by summaryView(). */
+  summary (): SessionSummary {
+    this.check()
+    const m = this.s.getMeta()
+    return { status: m.status, ...(m.lease !== undefined ? { lease: m.lease } : {}), ...(m.lastWriter !== undefined ? { lastWriter: m.lastWriter } : {}), messageCount: this.s.messageCount() }
   }
 
   /** The live lease of another device, which blocks this device's writes; undefined when none. */
