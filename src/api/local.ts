@@ -145,13 +145,14 @@ export class LocalApi implements MeshApi {
       const k = parseSessionKey(key)
       const fp = fps.get(toHex(this.vault.vault.docId(DOC_NAMES.session(k))))
       const held = this.cache.isOpen(k) ? undefined : this.summaries.get(k, fp)
-      const summary = held ?? await this.withSession(k, s => s.summary())
+      // Read once and closed again (not kept for a minute): a first list of hundreds holds one at a time.
+      const summary = held ?? await this.withSession(k, s => s.summary(), { linger: false })
       if (held === undefined) this.summaries.set(k, fp, summary)
       return summaryView(ctx, summary)
     }
   }
 
-  private async withSession<T>(key: string, fn: (s: Session) => Promise<T> | T): Promise<T> {
+  private async withSession<T>(key: string, fn: (s: Session) => Promise<T> | T, opts: { linger?: boolean } = {}): Promise<T> {
     const arriving = (a: Arriving): SessionNotFoundError => {
       return new SessionNotFoundError(`session ${parseSessionKey(key)} is arriving from ${a.from}: ${portion(a.bytesDone, a.bytesTotal)}${a.etaMs !== undefined ? `, about ${Math.ceil(a.etaMs / 1000)} s left` : ''}`, { key, arriving: a })
     }
@@ -164,7 +165,7 @@ export class LocalApi implements MeshApi {
         // Listed, but none of its content here: not an empty session whose lease could be taken.
         if (s.meta().key === '') throw await this.vault.sessions.notHereYet(k)
         return await fn(s)
-      })
+      }, opts)
     } catch (err) {
       // A session still arriving from a peer says so, instead of "no such session".
       const a = err instanceof SessionNotFoundError ? this.node?.arriving(key) : undefined

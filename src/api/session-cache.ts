@@ -90,8 +90,13 @@ export class SessionCache {
     }
   }
 
-  /** Runs fn on the open session (opening it if needed). */
-  async use<T>(key: SessionKey, fn: (s: Session) => Promise<T> | T): Promise<T> {
+  /**
+   * Runs fn on the open session (opening it if needed). `linger: false`: a session this call
+   * opened is closed once nobody else uses it, not kept for the next call (a list that reads
+   * hundreds of sessions once holds one at a time).
+   */
+  async use<T>(key: SessionKey, fn: (s: Session) => Promise<T> | T, opts: { linger?: boolean } = {}): Promise<T> {
+    const opened = !this.open.has(key)
     let e = this.acquire(key)
     e.users++
     try {
@@ -109,7 +114,10 @@ export class SessionCache {
       return await fn(s)
     } finally {
       e.users--
-      this.releaseLater(key, e)
+      if (opts.linger === false && opened && e.users === 0 && e.pins === 0 && this.open.get(key) === e) {
+        this.open.delete(key)
+        await this.shut(e)
+      } else this.releaseLater(key, e)
     }
   }
 

@@ -1,7 +1,8 @@
 /**
  * A list with details (agents.status, sessions.list --details) reads a session's document only
  * when it changed since this process last read it: a list of hundreds of sessions no longer opens
- * every one of them each time (src/api/session-summaries.ts). A real vault on disk; the API's
+ * every one of them each time (src/api/session-summaries.ts), and the first list closes each one it
+ * read, holding one at a time. A real vault on disk; the API's
  * session cache lets a session go 50 ms after its last use, as the daemon's does after 60 s.
  */
 import { afterEach, describe, expect, it } from 'vitest'
@@ -26,11 +27,21 @@ describe('session summaries', () => {
     // Every document a list reads counts here.
     const open = v.vault.sessions.open.bind(v.vault.sessions)
     let opened = 0
-    v.vault.sessions.open = async (key) => { opened++; return await open(key) }
+    let closed = 0
+    v.vault.sessions.open = async (key) => {
+      opened++
+      const s = await open(key)
+      const close = s.close.bind(s)
+      s.close = async () => { closed++; await close() }
+      return s
+    }
     await idle()
 
     const first = await api.call('agents.status', {})
     expect(opened).toBe(3)
+    // Each closed again by the time the list answers, not kept open for the next call: a first
+    // list of hundreds holds one at a time.
+    expect(closed).toBe(3)
     await idle()
     opened = 0
     const again = await api.call('agents.status', {})
