@@ -12,7 +12,7 @@
 import { createHash } from 'node:crypto'
 import * as Y from 'yjs'
 import { InvalidInputError } from '../src/errors.js'
-import { isPathOfNames } from './paths.js'
+import { isSkillFilePath, isSkillName } from './paths.js'
 import { fits, SHAPES } from './validate.js'
 
 export interface Skill {
@@ -60,7 +60,6 @@ export function folderHash (f: SkillFolder): string {
 }
 
 export const MAX_SKILL_BYTES = 512 * 1024
-const NAME = /^[A-Za-z0-9._-]{1,64}$/
 /** Standard base64, padded (what Buffer#toString('base64') writes). */
 const BASE64 = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/
 
@@ -78,7 +77,7 @@ export function parseSkill (text: string, fallbackName?: string): Pick<Skill, 'n
   }
   const name = fields.name ?? fallbackName
   if (name === undefined) throw new InvalidInputError('the skill has no name: give its front matter a `name:` line, or pass a name')
-  if (!NAME.test(name)) throw new InvalidInputError(`invalid skill name "${name}": 1 to 64 of A-Z a-z 0-9 . _ -`)
+  if (!isSkillName(name)) throw new InvalidInputError(`invalid skill name "${name}": 1 to 64 of A-Z a-z 0-9 . _ -, not starting with a dot`)
   return { name, version: fields.version ?? '0.0.0', description: fields.description ?? '', body }
 }
 
@@ -98,7 +97,7 @@ export class SkillsDoc {
     const size = Buffer.byteLength(text) + files.reduce((n, f) => n + Buffer.byteLength(f.text) + Buffer.byteLength(f.path), 0)
     if (size > MAX_SKILL_BYTES) throw new InvalidInputError(`a skill (its SKILL.md and other files) is at most ${MAX_SKILL_BYTES} bytes`)
     for (const f of files) {
-      if (!isPathOfNames(f.path) || f.path === 'SKILL.md') throw new InvalidInputError(`invalid skill file path ${JSON.stringify(f.path)}`)
+      if (!isSkillFilePath(f.path)) throw new InvalidInputError(`invalid skill file path ${JSON.stringify(f.path)}`)
       // Written out byte for byte on every device: text said to be base64 that is not would come out as other bytes.
       if (f.enc === 'base64' && !BASE64.test(f.text)) throw new InvalidInputError(`skill file ${f.path}: its text is not base64 (enc: base64)`, { path: f.path })
     }

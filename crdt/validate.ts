@@ -10,6 +10,7 @@
  */
 import * as Y from 'yjs'
 import { DOC_NAMES } from './names.js'
+import { isSkillFilePath, isSkillName } from './paths.js'
 import { scanUpdate, type UpdateExtent } from './update-scan.js'
 
 export type DocKind = 'session' | 'memory' | 'skills' | 'sessions-index' | 'other'
@@ -48,6 +49,13 @@ const obj = (fields: Record<string, Shape>, optional: string[] = []): Shape => v
   }
   return undefined
 }
+const skillName: Shape = v => typeof v === 'string' && isSkillName(v) ? undefined : 'not a skill name (1 to 64 of A-Z a-z 0-9 . _ -, not starting with a dot)'
+const skillFile = obj({ path: v => typeof v === 'string' && isSkillFilePath(v) ? undefined : 'not a path of names inside the skill\'s folder', text: str, enc: oneOf('base64'), exec: bool }, ['enc', 'exec'])
+const skillFiles: Shape = v => {
+  if (!Array.isArray(v)) return 'not a list'
+  for (const [i, f] of v.entries()) { const p = skillFile(f); if (p !== undefined) return `${i}: ${p}` }
+  return undefined
+}
 const strings: Shape = v => Array.isArray(v) && v.every(x => typeof x === 'string') ? undefined : 'not a list of strings'
 
 /** Y types in the schema: the node kind decides how a changed type is walked. */
@@ -67,7 +75,9 @@ export const SHAPES = {
   progress: obj({ text: str, ts: num, device: str }),
   todo: obj({ id: str, text: str, done: bool, updatedAt: num }),
   memory: obj({ key: str, value: str, tags: strings, updatedAt: num, device: str }),
-  skill: obj({ name: str, version: str, description: str, body: str, source: str, hash: str, updatedAt: num, device: str }),
+  // The name and the file paths name where `mesh agent skills sync` writes: a member's `..` in
+  // either would write outside the agent's skills directory.
+  skill: obj({ name: skillName, version: str, description: str, body: str, source: str, hash: str, updatedAt: num, device: str, text: str, files: skillFiles }, ['text', 'files']),
   skillTombstone: obj({ name: str, hash: str, folder: str, removedAt: num, device: str }),
   summary: obj({ key: str, title: str, createdAt: num })
 } as const

@@ -17,7 +17,9 @@ import { chmod, lstat, readdir, rm, stat } from 'node:fs/promises'
 import { homedir } from 'node:os'
 import { join } from 'node:path'
 import { mkdirDurable } from '../store/files.js'
+import { isSkillFilePath, isSkillName } from '../../crdt/paths.js'
 import { folderHash, parseSkill, skillFolder, type SkillFile, type SkillFolder, type SkillTombstone } from '../../crdt/skills.js'
+import { InvalidInputError } from '../errors.js'
 import type { MeshApi } from '../api/api.js'
 import { listFiles, readFileNoFollow } from './bundle.js'
 import { replaceFile } from './replace-file.js'
@@ -159,6 +161,9 @@ export async function syncSkills (api: MeshApi, agent: SkillAgent, opts: { home:
     const rel = l?.rel ?? (nested ? `mesh/${name}` : name)
     const folder = join(dir, ...rel.split('/'))
     const want = m as SkillFiles
+    // The skills document refuses both (crdt/validate.ts); checked again where they become paths.
+    const outside = [...want.data.keys()].find(p => p !== 'SKILL.md' && !isSkillFilePath(p))
+    if (!isSkillName(name) || outside !== undefined) throw new InvalidInputError(`skill ${JSON.stringify(name)} names a file outside its folder (${JSON.stringify(outside ?? name)}): not written`, { name })
     for (const [p, b] of want.data) {
       const path = join(folder, ...p.split('/'))
       await replaceFile(path, b, { mode: want.exec.has(p) ? 0o755 : 0o644 })
