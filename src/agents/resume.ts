@@ -13,7 +13,7 @@
 import { stat } from 'node:fs/promises'
 import { resolve } from 'node:path'
 import type { NativeRecord } from '../../crdt/records.js'
-import { agentOfKey } from '../api/agent-keys.js'
+import { agentOfKey, isAgentSessionId } from '../api/agent-keys.js'
 import type { MeshApi } from '../api/api.js'
 import { InvalidInputError } from '../errors.js'
 import { writeClaudeBundle } from './claude/bundle.js'
@@ -120,6 +120,9 @@ export async function resumeAgentSession (api: MeshApi, key: string, opts: Resum
   const { meta, records } = await fetchAgentRecords(api, key, opts.onPage)
   const agent = meta.agent
   if (!isAgentName(agent)) throw new InvalidInputError(`${key} is a ${agent} session: resume writes Claude Code, Codex, OpenClaw and Hermes sessions`)
+  // The metadata is the document's, which any member writes: its id names the file written and a
+  // word of the command returned, so one that could leave the agent's home or run something is refused.
+  if (!isAgentSessionId(meta.sessionId)) throw new InvalidInputError(`${key} records the session id ${JSON.stringify(meta.sessionId)}, which is no agent's session id: not resumed`, { key })
   // A session stored under another agent's key before agents.import refused that.
   if (opts.out !== undefined && agent !== 'hermes') throw refuseOut(key, agent)
   const cwd = await targetCwd(meta, opts.cwd, env)

@@ -4,7 +4,7 @@
  */
 import { DOC_NAMES, MAX_APPEND_BYTES, parseSessionKey, RecordsDoc, type NativeRecord, type NewMessage, type SessionKey } from '../../crdt/index.js'
 import { InvalidInputError, LeaseHeldError, NotFoundError, SessionNotFoundError } from '../errors.js'
-import { agentOfKey } from './agent-keys.js'
+import { agentOfKey, isAgentSessionId } from './agent-keys.js'
 import { appendRecords, fitsOneEntry, viewOf, type CaptureMeta } from './agents-import.js'
 import { FollowTable } from './follow-table.js'
 import type { Handlers, LocalContext } from './local-context.js'
@@ -13,6 +13,8 @@ export function agentHandlers (ctx: LocalContext): Handlers<'agents.followBeat' 
   const follows = new FollowTable()
   return {
     'agents.import': async (input) => {
+      // Checked apart from the key, which may be given: resume names a file and a command after it.
+      if (!isAgentSessionId(input.sessionId)) throw new InvalidInputError(`sessionId ${JSON.stringify(input.sessionId)} is not an agent's session id (A-Z a-z 0-9 . _ -, at most 200, not starting with a dot)`, { sessionId: input.sessionId })
       const key = parseSessionKey(input.key ?? `agent:${input.agent}:${input.sessionId}`)
       // A key names its agent (mesh agent list, and resume --out, read it from there): another agent's is refused.
       const named = agentOfKey(key)

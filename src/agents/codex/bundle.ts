@@ -4,6 +4,7 @@
  */
 import { basename, dirname, join, relative, sep } from 'node:path'
 import type { NativeRecord } from '../../../crdt/records.js'
+import { isAgentSessionId } from '../../api/agent-keys.js'
 import { AgentBusyError, InvalidInputError } from '../../errors.js'
 import { filesOf, importOrForce, jsonlBytes, onlyOursThere, readFileNoFollow, readIfThere, writeFileAtomic } from '../bundle.js'
 import { heldBackTail, splitJsonl, type HeldBackTail } from '../jsonl.js'
@@ -40,6 +41,7 @@ export function codexExportFile (records: readonly NativeRecord[], map?: { from:
 
 /** Writes the rollout where Codex finds it; `ready` as writeClaudeBundle's (every check passed, nothing written yet). */
 export async function writeCodexRollout (sessionId: string, records: readonly NativeRecord[], opts: { cwd?: string, from?: string, name?: string, dir?: string, env?: NodeJS.ProcessEnv, force?: boolean, ready?: () => Promise<void> }): Promise<{ path: string, rewritten: number, command: string, unchanged?: true }> {
+  if (!isAgentSessionId(sessionId)) throw new InvalidInputError(`not a session id: ${JSON.stringify(sessionId)}`)
   const map = opts.from !== undefined && opts.cwd !== undefined ? { from: opts.from, to: opts.cwd } : undefined
   const { bytes, rewritten } = codexExportFile(records, map)
   const first = splitJsonl(bytes).lines[0] ?? ''
@@ -48,7 +50,7 @@ export async function writeCodexRollout (sessionId: string, records: readonly Na
   if (dir === undefined) throw new InvalidInputError('cannot tell the rollout\'s date (no timestamp on its first line)')
   const name = opts.name !== undefined && /^rollout-[A-Za-z0-9T:._-]+\.jsonl$/.test(opts.name) ? opts.name : `rollout-${ts !== null ? `${ts[1] as string}-${ts[2] as string}-${ts[3] as string}T${ts[4] as string}-${ts[5] as string}-${ts[6] as string}` : 'imported'}-${sessionId}.jsonl`
   const path = join(codexHome(opts.env), ...dir.split('/'), name)
-  const command = `${opts.cwd !== undefined ? `cd ${shellQuote(opts.cwd)} && ` : ''}codex resume ${sessionId}`
+  const command = `${opts.cwd !== undefined ? `cd ${shellQuote(opts.cwd)} && ` : ''}codex resume ${shellQuote(sessionId)}`
   const cur = await readIfThere(path)
   // Already there as it would be written (a resume run twice): nothing to write or refuse.
   if (cur?.equals(bytes) === true) { await opts.ready?.(); return { path, rewritten, command, unchanged: true } }

@@ -9,6 +9,7 @@
  */
 import { basename, dirname, join } from 'node:path'
 import type { NativeRecord } from '../../../crdt/records.js'
+import { isAgentSessionId } from '../../api/agent-keys.js'
 import { AgentBusyError, InvalidInputError } from '../../errors.js'
 import { filesOf, importOrForce, jsonlBytes, onlyOursThere, readFileNoFollow, readIfThere, writeFileAtomic } from '../bundle.js'
 import { contentId, parseObject } from '../ids.js'
@@ -75,6 +76,7 @@ export interface OpenclawWriteResult { path: string, rewritten: number, index: '
 
 /** Writes the transcript (and sessions.json where none is); `ready` as writeClaudeBundle's (every check passed, nothing written yet). */
 export async function writeOpenclawSession (sessionId: string, records: readonly NativeRecord[], opts: { cwd?: string, from?: string, name?: string, dir?: string, env?: NodeJS.ProcessEnv, force?: boolean, ready?: () => Promise<void> }): Promise<OpenclawWriteResult> {
+  if (!isAgentSessionId(sessionId)) throw new InvalidInputError(`not a session id: ${JSON.stringify(sessionId)}`)
   const map = opts.from !== undefined && opts.cwd !== undefined ? { from: opts.from, to: opts.cwd } : undefined
   const { bytes, rewritten } = openclawExportFile(records, map)
   const dir = opts.dir !== undefined && /^agents\/[A-Za-z0-9._-]+\/sessions$/.test(opts.dir) ? opts.dir : 'agents/main/sessions'
