@@ -7,9 +7,10 @@
  * another user, writable by group or others (the home, data/, data/snapshots/, and the home's
  * parents inside the user's home directory), or holding a symbolic link where mesh keeps a file.
  * Whoever can write there could swap the device key or plant a link that makes this process
- * (maybe root) overwrite a file elsewhere.
+ * (maybe root) overwrite a file elsewhere. A home others may only read or enter is made owner-only
+ * (0700) when opened: nothing in it is for them, and the control socket relies on it.
  */
-import { lstat, mkdir, readdir, stat } from 'node:fs/promises'
+import { chmod, lstat, mkdir, readdir, stat } from 'node:fs/promises'
 import { homedir } from 'node:os'
 import { dirname, join, resolve, sep } from 'node:path'
 import { HomeCorruptError, HomeNotInitializedError, HomeUnsafeError } from '../errors.js'
@@ -46,6 +47,10 @@ export async function ensureHomeDir (home: string): Promise<void> {
   // Before anything is created inside it.
   await checkHome(home)
   try {
+    // A home made before (`mkdir -p` under the usual umask, a restore) may be 0755: others could
+    // list it and walk in, and the control socket, chmod-ed to 0600 only once it listens, relies
+    // on a home nobody else enters. Ours (checkHome said so), so made owner-only, as api.token is.
+    if (((await stat(home)).mode & 0o077) !== 0) await chmod(home, 0o700)
     await mkdirDurable(join(home, HOME_FILES.data))
   } catch (err) {
     throw writeError(home, err)

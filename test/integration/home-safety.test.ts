@@ -5,9 +5,11 @@
  * the log, or a temp file's name) is ever followed: the file it points at is untouched, and the
  * error (HOME_UNSAFE) names the path and the command that fixes it. Runs as root, as CI does.
  */
-import { chmod, chown, mkdir, readFile, readdir, symlink, writeFile, lstat } from 'node:fs/promises'
+import { spawn } from 'node:child_process'
+import { chmod, chown, mkdir, readFile, readdir, symlink, writeFile, lstat, stat } from 'node:fs/promises'
 import { join } from 'node:path'
 import { afterEach, describe, expect, it } from 'vitest'
+import { hostHome } from '../../src/api/host.js'
 import { generateWallet } from '../../src/identity/index.js'
 import { openVault } from '../../src/sdk/index.js'
 import { acquireLock, readHomeFile, writeHomeFile } from '../../src/store/index.js'
@@ -65,6 +67,38 @@ describe('an unsafe home is refused', () => {
       await (await openVault({ home: nested, wallet: generateWallet() })).close()
     } finally {
       process.env.HOME = saved
+    }
+  })
+})
+
+/** What another local user (uid 12345) gets trying to list the home and to connect to its control socket. */
+async function otherUserTries (home: string): Promise<{ list: unknown, connect: string }> {
+  const script = `const fs = require('fs'), net = require('net'), path = require('path')
+const home = process.argv[1], out = {}
+try { out.list = fs.readdirSync(home) } catch (e) { out.list = e.code }
+const s = net.connect(path.join(home, 'control.sock'))
+s.on('connect', () => { out.connect = 'connected'; s.destroy(); console.log(JSON.stringify(out)) })
+s.on('error', (e) => { out.connect = e.code; console.log(JSON.stringify(out)) })`
+  const child = spawn(process.execPath, ['-e', script, home], { uid: 12345, gid: 12345, stdio: ['ignore', 'pipe', 'inherit'] })
+  let text = ''
+  child.stdout.on('data', (d: Buffer) => { text += d.toString() })
+  await new Promise(resolve => child.on('close', resolve))
+  return JSON.parse(text)
+}
+
+describe('a home others can read or enter', () => {
+  it('is made owner-only before anything is written in it: another user neither lists it nor reaches its socket', async () => {
+    const { dir, home } = await setup()
+    await chmod(dir, 0o755) // a path everyone may walk, as a user's home directory often is
+    // As `mkdir -p` with the usual umask leaves it, or a restore from a backup.
+    await mkdir(home, { mode: 0o755 })
+    await chmod(home, 0o755)
+    const host = await hostHome({ home, wallet: generateWallet(), node: false })
+    try {
+      expect((await stat(home)).mode & 0o777).toBe(0o700)
+      expect(await otherUserTries(home)).toEqual({ list: 'EACCES', connect: 'EACCES' })
+    } finally {
+      await host.close()
     }
   })
 })
