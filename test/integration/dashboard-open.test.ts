@@ -4,7 +4,9 @@
  * API served in this process on 127.0.0.1, with a display set and a stub xdg-open first on PATH
  * that records the argv it was given.
  */
+import { spawnSync } from 'node:child_process'
 import { chmod, mkdir, readFile, rm, stat, writeFile } from 'node:fs/promises'
+import { createServer, type IncomingHttpHeaders } from 'node:http'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
@@ -62,5 +64,29 @@ describe('mesh dashboard', () => {
     expect(JSON.parse(json.stdout)).toEqual({ url: server.url, loginUrl: server.loginUrl, port: server.port, opened: true })
     await until(async () => await stat(log).then(() => true, () => false), 'the stub opener ran again')
     expect(await readFile(log, 'utf8')).not.toContain(token)
+  })
+
+  it('sends the token to no one when the daemon that recorded api.json is gone and another user listens on its port', async () => {
+    // A home whose daemon was killed (or the machine rebooted): api.json and api.token stay.
+    const stale = join(t.dir, 'stale-home')
+    await mkdir(stale, { mode: 0o700 })
+    const staleToken = 'ab'.repeat(32)
+    await writeFile(join(stale, 'api.token'), staleToken + '\n', { mode: 0o600 })
+    // Another local user's server on the recorded port, answering everything with a 200.
+    const seen: IncomingHttpHeaders[] = []
+    const squatter = createServer((req, res) => { seen.push(req.headers); res.writeHead(200, { 'content-type': 'application/json' }); res.end('{}') })
+    await new Promise<void>(resolve => squatter.listen(0, '127.0.0.1', resolve))
+    const port = (squatter.address() as { port: number }).port
+    const dead = spawnSync(process.execPath, ['-e', '0']).pid as number
+    await writeFile(join(stale, 'api.json'), JSON.stringify({ url: `http://127.0.0.1:${port}`, host: '127.0.0.1', port, pid: dead }) + '\n', { mode: 0o600 })
+    try {
+      const r = await runCli(['dashboard', '--home', stale, '--no-open', '--json'], { env: cliEnv(t.dir) })
+      expect(r.code).not.toBe(0)
+      expect(JSON.parse(r.stderr).error.code).toBe('DAEMON_NOT_RUNNING')
+      expect(r.stdout).not.toContain(staleToken)
+      expect(seen.filter(h => JSON.stringify(h).includes(staleToken))).toEqual([])
+    } finally {
+      await new Promise<void>(resolve => squatter.close(() => { resolve() }))
+    }
   })
 })

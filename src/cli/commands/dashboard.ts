@@ -12,6 +12,7 @@ import { pathToFileURL } from 'node:url'
 import { DaemonNotRunningError, UnauthorizedError } from '../../errors.js'
 import { stdout as out, type Globals } from '../context.js'
 import type { Command } from '../command.js'
+import type { HttpInfo } from '../../api/http-info.js'
 
 export const dashboardCmd: Command = {
   name: 'dashboard',
@@ -28,7 +29,7 @@ export const dashboardCmd: Command = {
     const info = await readHttpInfo(g.home)
     const token = await readToken(g.home)
     if (info === undefined || token === undefined) throw notServing(g.home, 'it records no HTTP address')
-    await check(info.url, token, g.home)
+    await check(info, token, g.home)
     const url = loginUrl(info.url, token)
     const opener = values['no-open'] === true ? undefined : browserOpener()
     if (opener !== undefined) {
@@ -56,8 +57,17 @@ function notServing (home: string, why: string): DaemonNotRunningError {
   return new DaemonNotRunningError(`no mesh join is serving the dashboard for home ${home} (${why}): start \`mesh join\` (without --http off), then run \`mesh dashboard\` again`, { home })
 }
 
-/** The daemon answers at the recorded address with this token (api.json may outlive a killed daemon). */
-async function check (url: string, token: string, home: string): Promise<void> {
+/**
+ * The daemon answers at the recorded address with this token. api.json outlives a killed daemon
+ * (and a reboot), and a loopback port is anyone's to take once it is free: the token is sent only
+ * while the process that recorded the address still holds the home (its lock names it, with its
+ * start time against pid reuse), so it, and no other user's server on its old port, holds that port.
+ */
+async function check (info: HttpInfo, token: string, home: string): Promise<void> {
+  const { readLockPid } = await import('../../store/lock.js')
+  const holder = await readLockPid(home)
+  if (holder === undefined || holder !== info.pid) throw notServing(home, `nothing answers at ${info.url} for it: the daemon that recorded that address, pid ${info.pid}, no longer runs`)
+  const url = info.url
   let res: Response
   try {
     res = await fetch(`${url}/api/status`, { headers: { authorization: `Bearer ${token}` }, signal: AbortSignal.timeout(5000) })
