@@ -8,7 +8,7 @@
  * (agents.import) and where it becomes a path or a command (resume): nothing is written outside
  * the agent's home, no lease is taken, no command is made.
  */
-import { lstat, mkdir, readdir } from 'node:fs/promises'
+import { mkdir } from 'node:fs/promises'
 import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
 import { DOC_NAMES, type SessionKey } from '../../crdt/index.js'
@@ -16,20 +16,11 @@ import { createLocalApi, type LocalApi } from '../../src/api/local.js'
 import { resumeAgentSession } from '../../src/agents/resume.js'
 import { stopAfterEach } from '../helpers/teardown.js'
 import { tempDir } from '../helpers/tmp.js'
+import { tree } from '../helpers/tree.js'
 import { newVault } from '../helpers/vault.js'
 
 const { cleanups } = stopAfterEach()
 const ID = '0193a7c2-5e4f-7a10-8b2c-0000000000e1'
-
-async function tree (dir: string, rel = ''): Promise<string[]> {
-  const out: string[] = []
-  for (const n of (await readdir(join(dir, rel))).sort()) {
-    const r = rel === '' ? n : `${rel}/${n}`
-    out.push(r)
-    if ((await lstat(join(dir, r))).isDirectory()) out.push(...await tree(dir, r))
-  }
-  return out
-}
 
 async function setup (): Promise<{ api: LocalApi, user: string, project: string, env: NodeJS.ProcessEnv, setSessionId: (key: string, id: string) => Promise<void> }> {
   const m = await newVault(); cleanups.push(m.cleanup)

@@ -8,7 +8,7 @@
  * where it comes in (the entry quarantined, skills.add INVALID_INPUT), reads as absent where it
  * is already stored, and sync writes nothing outside the skills directory.
  */
-import { lstat, mkdir, readdir } from 'node:fs/promises'
+import { mkdir } from 'node:fs/promises'
 import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
 import { checkDoc, DOC_NAMES, SkillsDoc } from '../../crdt/index.js'
@@ -18,6 +18,7 @@ import { until } from '../helpers/nodes.js'
 import { rogueMember, updateOf } from '../helpers/rogue.js'
 import { stopAfterEach } from '../helpers/teardown.js'
 import { tempDir } from '../helpers/tmp.js'
+import { tree } from '../helpers/tree.js'
 import { newVault } from '../helpers/vault.js'
 
 const { nodes, cleanups } = stopAfterEach()
@@ -33,17 +34,6 @@ async function userHome (): Promise<{ user: string, skills: string, env: NodeJS.
   const claude = join(user, '.claude')
   await mkdir(join(claude, 'skills'), { recursive: true })
   return { user, skills: join(claude, 'skills'), env: { HOME: user, CLAUDE_CONFIG_DIR: claude, MESH_AGENT_SYNC: join(user, 'agent-sync.json') } }
-}
-
-/** Every path under `dir`, relative, files and directories. */
-async function tree (dir: string, rel = ''): Promise<string[]> {
-  const out: string[] = []
-  for (const n of (await readdir(join(dir, rel))).sort()) {
-    const r = rel === '' ? n : `${rel}/${n}`
-    out.push(r)
-    if ((await lstat(join(dir, r))).isDirectory()) out.push(...await tree(dir, r))
-  }
-  return out
 }
 
 describe('a skill naming a file outside the skills directory', () => {
