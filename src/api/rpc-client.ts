@@ -1,11 +1,13 @@
 /**
  * The client side of the unix-socket API (see rpc.ts for the wire). It imports neither the
  * schema nor the data layer, so a CLI command that talks to a running daemon starts fast.
+ * It talks only to a socket this user owns (ownSocket): the home's daemon, never a stand-in.
  */
+import { lstat, stat } from 'node:fs/promises'
 import { createConnection, type Socket } from 'node:net'
 import { join } from 'node:path'
 import { parseSessionKey } from '../../crdt/session-key.js'
-import { AbortedError, ClosedError, DaemonNotRunningError, errorFromCode, type MeshError } from '../errors.js'
+import { AbortedError, ClosedError, DaemonNotRunningError, errorFromCode, HomeUnsafeError, type MeshError } from '../errors.js'
 import type { CallOptions, EventRecord, MeshApi, SubscribeOptions } from './api.js'
 import type { Input, MethodName, Output } from './schema.js'
 
@@ -161,10 +163,35 @@ export class RpcClient implements MeshApi {
   }
 }
 
-/** Connects to the daemon of a home; undefined when none answers (no socket, or a stale one). */
+/**
+ * Whether there is a socket at `path` to try. A socket another user made (in a home they can
+ * write to, or linked there) would be sent every call, with what it carries (session text, a
+ * pairing code), and could answer anything: only one this user owns, in a home no one else can
+ * write to (so it cannot be swapped between this check and the connect), is tried; any other is
+ * HomeUnsafeError, said before a byte is sent. Another user cannot make a socket this user owns.
+ */
+async function ownSocket (home: string, path: string): Promise<boolean> {
+  const uid = process.getuid?.()
+  let st
+  try { st = await lstat(path) } catch { return false } // none there (or none reachable): no daemon
+  if (uid === undefined) return true // no POSIX owners (Windows): nothing to compare
+  const unsafe = (why: string): HomeUnsafeError => new HomeUnsafeError(`${why}: another user may have put it there, and mesh sends it nothing. If you did not, remove it (\`rm ${path}\`) and check who else can write to ${home}`, { home, path })
+  if (st.isSymbolicLink()) throw unsafe(`${path} is a symbolic link, not the daemon's socket`)
+  if (!st.isSocket()) return true // the connect fails, as for a stale socket; the daemon replaces it
+  if (st.uid !== uid) throw unsafe(`${path} is owned by uid ${st.uid}, not by you (uid ${uid})`)
+  const h = await stat(home)
+  if (h.uid !== uid || (h.mode & 0o022) !== 0) {
+    throw new HomeUnsafeError(`${home} is ${h.uid !== uid ? `owned by uid ${h.uid}` : `writable by ${(h.mode & 0o020) !== 0 ? 'its group' : 'others'} (mode ${(h.mode & 0o777).toString(8)})`}: another user could swap the daemon's socket there, so mesh sends it nothing. Run \`chmod go-w ${home}\` if it is yours`, { home, path })
+  }
+  return true
+}
+
+/** Connects to the daemon of a home; undefined when none answers (no socket, or a stale one). HomeUnsafeError for a socket this user does not own (ownSocket). */
 export async function connectRpc (home: string): Promise<RpcClient | undefined> {
+  const path = join(home, 'control.sock')
+  if (!(await ownSocket(home, path))) return undefined
   const sock = await new Promise<Socket | undefined>((resolve) => {
-    const s = createConnection(join(home, 'control.sock'))
+    const s = createConnection(path)
     s.once('connect', () => { resolve(s) })
     s.once('error', () => { resolve(undefined) })
   })

@@ -1,6 +1,7 @@
 /**
- * The API over the home's unix socket (`control.sock`, mode 0600 in a 0700 home: only the
- * home's owner can connect). JSON lines, several calls at once on one connection:
+ * The API over the home's unix socket (`control.sock`, mode 0600 from the moment it is at its
+ * path: only the home's owner can connect; and a client connects only to a socket it owns, see
+ * rpc-client.ts). JSON lines, several calls at once on one connection:
  *
  *   client -> { id, method, params }          a call
  *             { id, subscribe: { after?, sessions? } } | { id, unsubscribe: true }
@@ -12,7 +13,7 @@
  * The server runs each call with the client's own arguments only: nothing it does depends on
  * the client's argv, working directory or terminal (the client reads its stdin and files).
  */
-import { chmod, unlink } from 'node:fs/promises'
+import { chmod, mkdtemp, rename, rm, unlink } from 'node:fs/promises'
 import { createServer, type Server, type Socket } from 'node:net'
 import { join } from 'node:path'
 import { logger } from '@libp2p/logger'
@@ -39,13 +40,28 @@ export async function serveRpc (api: MeshApi, home: string): Promise<{ close: ()
   await unlink(path).catch(() => undefined)
   const sockets = new Set<Socket>()
   const server: Server = createServer((sock) => { sockets.add(sock); serveConnection(api, sock, () => sockets.delete(sock)) })
-  await new Promise<void>((resolve, reject) => { server.once('error', reject); server.listen(path, () => { server.off('error', reject); resolve() }) })
-  await chmod(path, 0o600)
+  // bind(2) makes the socket with the umask's mode and nothing sets it beforehand: bound at its
+  // path, a umask of 000 let any local user connect until the chmod, and a connection made then
+  // outlives it. So it is bound in a directory only this user can enter (mkdtemp: 0700), made
+  // 0600 there, and renamed into place: at `path` it has its mode from the first moment.
+  const staging = await mkdtemp(join(home, '.control-'))
+  try {
+    const bound = join(staging, 's')
+    await new Promise<void>((resolve, reject) => { server.once('error', reject); server.listen(bound, () => { server.off('error', reject); resolve() }) })
+    await chmod(bound, 0o600)
+    await rename(bound, path)
+  } catch (err) {
+    for (const s of sockets) s.destroy()
+    await new Promise<void>(resolve => { server.close(() => { resolve() }) })
+    throw err
+  } finally {
+    await rm(staging, { recursive: true, force: true })
+  }
   return {
     close: async () => {
       for (const s of sockets) s.destroy()
       await new Promise<void>(resolve => { server.close(() => { resolve() }) })
-      await unlink(path).catch(() => undefined) // server.close may have removed it
+      await unlink(path).catch(() => undefined) // best effort: the home may be going away
     }
   }
 }
