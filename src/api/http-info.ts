@@ -9,7 +9,7 @@
  * if (info !== undefined && token !== undefined) console.log(loginUrl(info.url, token))
  */
 import { randomBytes } from 'node:crypto'
-import { chmod, readFile, stat } from 'node:fs/promises'
+import { readFile, stat } from 'node:fs/promises'
 import { join } from 'node:path'
 import { atomicWrite } from '../store/files.js'
 
@@ -21,15 +21,14 @@ export const LOGIN_PAGE_FILE = 'dashboard.html'
 /** What api.json records for clients (`mesh dashboard`, scripts) to find the server. */
 export interface HttpInfo { url: string, host: string, port: number, pid: number }
 
-/** The home's API token, created (32 random bytes, hex, mode 0600) when missing or malformed. */
+/**
+ * The home's API token, created (32 random bytes, hex, mode 0600) when missing or malformed, or
+ * when the file could be read by others (copied, or restored from a backup): that token may
+ * already be another user's, so a new one replaces it rather than the old one made owner-only.
+ */
 export async function apiToken (home: string): Promise<string> {
   const existing = await readToken(home)
-  if (existing !== undefined) {
-    // A token readable by others (copied, or restored from a backup) is made owner-only again.
-    const path = join(home, TOKEN_FILE)
-    if (((await stat(path)).mode & 0o077) !== 0) await chmod(path, 0o600)
-    return existing
-  }
+  if (existing !== undefined && ((await stat(join(home, TOKEN_FILE))).mode & 0o077) === 0) return existing
   const token = randomBytes(32).toString('hex')
   await atomicWrite(join(home, TOKEN_FILE), token + '\n', 0o600)
   return token

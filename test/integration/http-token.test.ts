@@ -1,0 +1,43 @@
+/**
+ * An api.token found readable by others (restored from a backup, copied with cp) may already be
+ * in another user's hands: driven as that user (uid 65534, a real process reading the real file;
+ * runs as root, as CI does), the token read before the server starts opens nothing once it serves.
+ */
+import { spawnSync } from 'node:child_process'
+import { chmod, readFile, stat } from 'node:fs/promises'
+import { dirname, join } from 'node:path'
+import { afterEach, describe, expect, it } from 'vitest'
+import { serveHttp, type HttpServer } from '../../src/api/http.js'
+import { soloHttp, type SoloHttp } from '../helpers/solo-http.js'
+
+const NOBODY = 65534
+const cleanups: Array<() => Promise<unknown>> = []
+afterEach(async () => { for (const c of cleanups.splice(0).reverse()) await c() })
+
+describe('an api.token others could read', () => {
+  it('is replaced by a new one when the server starts: the copy another user read opens nothing', async () => {
+    if (process.getuid?.() !== 0) throw new Error('this test needs root (a second uid); CI runs as root')
+    const solo: SoloHttp = await soloHttp()
+    cleanups.push(async () => { await solo.close() })
+    await solo.server.close()
+    const path = join(solo.home, 'api.token')
+    // As a restore from a backup leaves it, in a home others may enter (allowed: not writable).
+    await chmod(path, 0o644)
+    await chmod(solo.home, 0o755)
+    await chmod(dirname(solo.home), 0o755)
+    const read = spawnSync(process.execPath, ['-e', 'process.stdout.write(require("node:fs").readFileSync(process.argv[1], "utf8").trim())', path], { uid: NOBODY, gid: NOBODY, encoding: 'utf8' })
+    expect(read.status, read.stderr).toBe(0)
+    const stolen = read.stdout
+    expect(stolen).toBe(solo.token)
+
+    const server: HttpServer = await serveHttp(solo.api, { home: solo.home, port: 0 })
+    cleanups.push(async () => { await server.close() })
+    const res = await fetch(`${server.url}/api/status`, { headers: { authorization: `Bearer ${stolen}` } })
+    expect(res.status, 'the token another user read still opens the API').toBe(401)
+    expect((await stat(path)).mode & 0o777).toBe(0o600)
+    const fresh = (await readFile(path, 'utf8')).trim()
+    expect(fresh).not.toBe(stolen)
+    expect(server.loginUrl).toBe(`${server.url}/#token=${fresh}`)
+    expect((await fetch(`${server.url}/api/status`, { headers: { authorization: `Bearer ${fresh}` } })).status).toBe(200)
+  }, 30_000)
+})
