@@ -13,6 +13,7 @@ import { fsyncDir, mkdirDurable } from '../durable-dirs.js'
 import { InvalidWalletError, NonDeterministicSignerError, WalletNotFoundError } from '../errors.js'
 import { equals, toBase58 } from './bytes.js'
 import { VAULT_SEED_MESSAGE } from './domains.js'
+import { checkWalletPlace } from './wallet-place.js'
 
 export type WalletAddress = string & { readonly __brand: 'WalletAddress' }
 
@@ -87,19 +88,25 @@ export async function loadWallet (path: string): Promise<Wallet> {
     const why = err?.code === 'EISDIR' ? 'it is a directory; give the keypair file (a JSON array of 64 numbers)' : err?.code === 'EACCES' || err?.code === 'EPERM' ? 'permission denied' : err?.code ?? err?.message
     throw new InvalidWalletError(`wallet file ${abs} cannot be read: ${why}`, { path: abs }, { cause: err })
   }
+  // One another user put there, or could swap, is not used (wallet-place.ts).
+  await checkWalletPlace(abs)
   return parseWalletFile(text, abs)
 }
 
 const isDirectory = async (path: string): Promise<boolean> => await stat(path).then(s => s.isDirectory(), () => false)
 
 /**
- * Writes a new wallet file with mode 0600; refuses to overwrite an existing file. The file, its
+ * Writes a new wallet file with mode 0600; refuses to overwrite an existing file, or to write into
+ * a folder another user can write to (they could swap the file for theirs). The file, its
  * name and any folder made for it are synced before it returns: a home is certified with this
  * wallet right after, and a power cut must not keep the certificate and lose the key.
  */
 export async function writeNewWallet (path: string): Promise<Wallet> {
   const abs = resolve(expandHome(path))
   await mkdirDurable(dirname(abs))
+  // mkdir leaves a folder that was there as it was: one another user can write to is refused
+  // before the secret is made.
+  await checkWalletPlace(abs)
   const { secretKey } = nacl.sign.keyPair()
   const tmp = `${abs}.${process.pid}.tmp`
   const fh = await open(tmp, constants.O_CREAT | constants.O_EXCL | constants.O_WRONLY, 0o600)

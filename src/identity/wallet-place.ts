@@ -1,0 +1,44 @@
+/**
+ * Whether another user could have put the wallet file where mesh reads it, or could swap it: the
+ * wallet certifies devices and its signature derives the vault key, so a wallet another user
+ * planted (in a `~/.config/mesh` left writable, say) and mesh then used would give them the
+ * vault. Judged as the home is (store/home.ts): the file, its folder and the folders above it
+ * inside the user's home directory must be the user's (or root's) and writable by no one else;
+ * a sticky folder (/tmp) is fine, since there only a file's owner may rename or remove it.
+ *
+ * @example
+ * await checkWalletPlace('/home/me/.config/mesh/wallet.json') // throws HomeUnsafeError if unsafe
+ */
+import { realpath, stat } from 'node:fs/promises'
+import { homedir } from 'node:os'
+import { dirname, resolve, sep } from 'node:path'
+import { HomeUnsafeError } from '../errors.js'
+
+const STICKY = 0o1000
+
+/** Throws HomeUnsafeError naming the path and the command that fixes it. A file not there yet is judged by its folders. */
+export async function checkWalletPlace (path: string): Promise<void> {
+  const uid = process.getuid?.()
+  if (uid === undefined) return // no POSIX owners (Windows): nothing to compare
+  const abs = resolve(path)
+  // A link the user made (to another disk) is judged with its target: both could be swapped.
+  const real = await realpath(abs).catch(() => abs)
+  const user = resolve(homedir())
+  const dirs = new Set<string>()
+  for (const f of [abs, real]) {
+    dirs.add(dirname(f))
+    for (let p = dirname(dirname(f)); p.startsWith(user + sep); p = dirname(p)) dirs.add(p)
+  }
+  const mine = (owner: number): boolean => owner === uid || owner === 0
+  const file = await stat(real).catch((err: NodeJS.ErrnoException) => { if (err.code === 'ENOENT') return undefined; throw err })
+  if (file !== undefined) {
+    if (!mine(file.uid)) throw new HomeUnsafeError(`wallet ${abs} is owned by uid ${file.uid}, not by you (uid ${uid}): another user may have put it there, and mesh will not use it. If it is yours, run \`chown ${uid} ${real}\``, { path: abs, owner: file.uid, uid })
+    if ((file.mode & 0o022) !== 0) throw new HomeUnsafeError(`wallet ${abs} is writable by ${(file.mode & 0o020) !== 0 ? 'its group' : 'others'} (mode ${(file.mode & 0o777).toString(8)}): another user could replace it, and mesh will not use it. Run \`chmod 600 ${real}\``, { path: abs, mode: file.mode & 0o777 })
+  }
+  for (const d of dirs) {
+    const st = await stat(d).catch((err: NodeJS.ErrnoException) => { if (err.code === 'ENOENT') return undefined; throw err })
+    if (st === undefined) continue
+    if (!mine(st.uid)) throw new HomeUnsafeError(`${d}, which holds the wallet ${abs}, is owned by uid ${st.uid}, not by you (uid ${uid}): another user could swap the wallet, and mesh will not use it there. Keep it in a folder of your own`, { path: abs, dir: d, owner: st.uid, uid })
+    if ((st.mode & 0o022) !== 0 && (st.mode & STICKY) === 0) throw new HomeUnsafeError(`${d}, which holds the wallet ${abs}, is writable by ${(st.mode & 0o020) !== 0 ? 'its group' : 'others'} (mode ${(st.mode & 0o777).toString(8)}): another user could swap the wallet, and mesh will not use it there. Run \`chmod go-w ${d}\``, { path: abs, dir: d, mode: st.mode & 0o777 })
+  }
+}

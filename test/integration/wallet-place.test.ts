@@ -1,0 +1,60 @@
+/**
+ * The wallet mesh finds (or generates) at ~/.config/mesh/wallet.json against another local user
+ * (uid 65534, a real process writing real files; runs as root, as CI does). The wallet certifies
+ * devices and derives the vault key: a wallet planted where mesh looks, in a folder left
+ * writable, would make the user's vault the planter's. The real `mesh` is run as the user.
+ */
+import { spawnSync } from 'node:child_process'
+import { chmod, mkdir, readdir, stat } from 'node:fs/promises'
+import { join } from 'node:path'
+import nacl from 'tweetnacl'
+import { afterEach, describe, expect, it } from 'vitest'
+import { cliEnv, runCli } from '../helpers/cli.js'
+import { tempDir } from '../helpers/tmp.js'
+
+const NOBODY = 65534
+const cleanups: Array<() => Promise<unknown>> = []
+afterEach(async () => { for (const c of cleanups.splice(0).reverse()) await c() })
+
+/** A user folder with ~/.config/mesh made 0777 by mistake. */
+async function looseConfig (): Promise<{ user: string, walletDir: string, home: string }> {
+  if (process.getuid?.() !== 0) throw new Error('this test needs root (a second uid); CI runs as root')
+  const t = await tempDir(); cleanups.push(t.cleanup)
+  await chmod(t.dir, 0o755)
+  const user = join(t.dir, 'user')
+  const walletDir = join(user, '.config', 'mesh')
+  await mkdir(walletDir, { recursive: true, mode: 0o755 })
+  await chmod(user, 0o755)
+  await chmod(walletDir, 0o777)
+  return { user, walletDir, home: join(t.dir, 'home') }
+}
+
+const json = (text: string): any => JSON.parse(text)
+
+describe('a wallet another user could plant or swap', () => {
+  it('one planted in a writable ~/.config/mesh is not used to set a home up', async () => {
+    const { user, walletDir, home } = await looseConfig()
+    const planted = nacl.sign.keyPair()
+    const write = spawnSync(process.execPath, ['-e', `require('node:fs').writeFileSync(process.argv[1], process.argv[2], { mode: 0o600 })`, join(walletDir, 'wallet.json'), JSON.stringify(Array.from(planted.secretKey))], { uid: NOBODY, gid: NOBODY, encoding: 'utf8' })
+    expect(write.status, write.stderr).toBe(0)
+
+    const r = await runCli(['init', '--json', '--home', home], { env: cliEnv(user) })
+    expect(r.code, 'mesh init used the other user\'s wallet').not.toBe(0)
+    expect(json(r.stdout || r.stderr).error).toMatchObject({ code: 'HOME_UNSAFE', message: expect.stringContaining(`owned by uid ${NOBODY}`) })
+    expect(await readdir(home).catch(() => [])).not.toContain('device.cert')
+  }, 30_000)
+
+  it('a new wallet is not written into a folder others can write to', async () => {
+    const { user, walletDir } = await looseConfig()
+    const r = await runCli(['wallet', 'new', '--json'], { env: cliEnv(user) })
+    expect(r.code, r.stdout).not.toBe(0)
+    expect(json(r.stdout || r.stderr).error).toMatchObject({ code: 'HOME_UNSAFE', message: expect.stringContaining(`${walletDir}, which holds the wallet`) })
+    expect(await readdir(walletDir)).toEqual([])
+
+    // The same folder made the user's alone: written, 0600.
+    await chmod(walletDir, 0o700)
+    const ok = await runCli(['wallet', 'new', '--json'], { env: cliEnv(user) })
+    expect(ok.code, ok.stderr).toBe(0)
+    expect((await stat(join(walletDir, 'wallet.json'))).mode & 0o777).toBe(0o600)
+  }, 30_000)
+})
