@@ -22,9 +22,10 @@ export function agentOfKey (key: string): KeyAgent | undefined {
 
 /**
  * A session id as the agents write them (uuids, Hermes's `20261120_080000_a1b2c3`): what a key part
- * holds (A-Z a-z 0-9 . _ -, at most 200), not starting with a dot. Anything else, `../x` or shell
- * words, would name a file outside the agent's home or a command of its own.
+ * holds (A-Z a-z 0-9 . _ -, at most 200), starting with a letter or digit. Anything else, `../x` or
+ * shell words, would name a file outside the agent's home or a command of its own, and a leading
+ * `-` would be read as an option of the command a resume prints.
  */
 export function isAgentSessionId (id: string): boolean {
-  return /^[A-Za-z0-9_-][A-Za-z0-9._-]{0,199}$/.test(id)
+  return /^[A-Za-z0-9][A-Za-z0-9._-]{0,199}$/.test(id)
 }

@@ -14,7 +14,7 @@ export function agentHandlers (ctx: LocalContext): Handlers<'agents.followBeat' 
   return {
     'agents.import': async (input) => {
       // Checked apart from the key, which may be given: resume names a file and a command after it.
-      if (!isAgentSessionId(input.sessionId)) throw new InvalidInputError(`sessionId ${JSON.stringify(input.sessionId)} is not an agent's session id (A-Z a-z 0-9 . _ -, at most 200, not starting with a dot)`, { sessionId: input.sessionId })
+      if (!isAgentSessionId(input.sessionId)) throw new InvalidInputError(`sessionId ${JSON.stringify(input.sessionId)} is not an agent's session id (A-Z a-z 0-9 . _ -, at most 200, starting with a letter or digit)`, { sessionId: input.sessionId })
       const key = parseSessionKey(input.key ?? `agent:${input.agent}:${input.sessionId}`)
       // A key names its agent (mesh agent list, and resume --out, read it from there): another agent's is refused.
       const named = agentOfKey(key)

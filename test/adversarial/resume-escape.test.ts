@@ -43,7 +43,7 @@ const openclawRecords = [{ id: 's1', file: '', kind: 'session', text: JSON.strin
 describe('a session id that is no id', () => {
   it('agents.import refuses it under a key given apart', async () => {
     const { api } = await setup()
-    for (const sessionId of ['../../../../escaped', 'x; touch owned', '.hidden']) {
+    for (const sessionId of ['../../../../escaped', 'x; touch owned', '.hidden', '--help']) {
       await expect(api.call('agents.import', { key: 'agent:codex:given', agent: 'codex', sessionId, records: codexRecords })).rejects.toMatchObject({ code: 'INVALID_INPUT' })
     }
   })
@@ -53,7 +53,7 @@ describe('a session id that is no id', () => {
       const { api, user, project, env, setSessionId } = await setup()
       const key = `agent:${agent}:${ID}`
       await api.call('agents.import', { agent, sessionId: ID, cwd: '/home/alice/app', records: [...records] })
-      for (const id of ['../../../../../escaped', '$(touch owned)']) {
+      for (const id of ['../../../../../escaped', '$(touch owned)', '-c']) {
         await setSessionId(key, id)
         await expect(resumeAgentSession(api, key, { cwd: project, env })).rejects.toMatchObject({ code: 'INVALID_INPUT' })
         expect((await api.call('sessions.show', { key })).lease).toBeUndefined()

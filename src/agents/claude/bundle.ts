@@ -7,6 +7,7 @@
 import { readdir } from 'node:fs/promises'
 import { basename, join } from 'node:path'
 import { isBundlePath, type NativeRecord } from '../../../crdt/records.js'
+import { isAgentSessionId } from '../../api/agent-keys.js'
 import { AgentBusyError, InvalidInputError, type Hint } from '../../errors.js'
 import { fileRecord, filesOf, importOrForce, jsonlBytes, jsonlRecords, keyedLines, listFiles, readFileNoFollow, readIfThere, keepsLinesOf, sameThere, writeFileAtomic } from '../bundle.js'
 import { heldBackTail, splitJsonl, type HeldBackTail } from '../jsonl.js'
@@ -98,7 +99,7 @@ export function chainBreaks (problems: readonly ChainProblem[]): string {
  * takes nothing).
  */
 export async function writeClaudeBundle (sessionId: string, records: readonly NativeRecord[], opts: { cwd: string, from?: string, env?: NodeJS.ProcessEnv, force?: boolean, ready?: () => Promise<void> }): Promise<WriteResult> {
-  if (!/^[A-Za-z0-9._-]+$/.test(sessionId) || sessionId.startsWith('.')) throw new InvalidInputError(`not a session id: ${sessionId}`)
+  if (!isAgentSessionId(sessionId)) throw new InvalidInputError(`not a session id: ${sessionId}`)
   const map = opts.from !== undefined ? { from: opts.from, to: opts.cwd } : undefined
   const { files, rewritten } = claudeExportFiles(records, map)
   const root = projectsDir(opts.env)
