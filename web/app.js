@@ -78,6 +78,9 @@ function showLogin (reason) {
 }
 
 class Unauthorized extends Error {}
+/** The server here did not prove it holds the token (serverProves): nothing was sent to it. */
+class Unproven extends Error {}
+const UNPROVEN = () => `The server at ${location.host} does not prove it holds this page's token: the daemon was started again with a new token, or another program took its port. This page has forgotten the token and sent it nothing. Run \`mesh dashboard\` again for a fresh login link.`
 /** An error the API answered with: its stable code and details (PAIRING_FAILED has details.reason). */
 class ApiError extends Error {
   constructor (method, error, status) {
@@ -105,6 +108,9 @@ async function call (method, input = {}, signal) {
   const [verb, template] = ROUTES[method]
   const rest = { ...input }
   const path = template.replace(/\{(\w+)\}/g, (_, name) => { const v = rest[name]; delete rest[name]; return encodeURIComponent(v) })
+  // While the stream is down (the daemon may have stopped and another local user taken its port),
+  // the server here proves it holds the token before the token goes out.
+  if (!state.live && !await serverProves(signal)) throw new Unproven(UNPROVEN())
   const headers = { authorization: `Bearer ${state.token}` }
   let url = path
   let body
@@ -405,7 +411,8 @@ async function decide (approve) {
 // so the machine shows a fresh code at once. keepalive lets the request outlive the page.
 function refuseOnLeave () {
   const r = pair.review
-  if (!r || !state.token) return
+  // Not while the stream is down: the page has no time left to ask the server here for its proof.
+  if (!r || !state.token || !state.live) return
   pair.review = null
   const [verb, path] = ROUTES['devices.decide']
   fetch(path, { method: verb, keepalive: true, headers: { authorization: `Bearer ${state.token}`, 'content-type': 'application/json' }, body: JSON.stringify({ pairing: r.pairing, approve: false }) }).catch(() => {
@@ -561,7 +568,8 @@ async function loadTranscript () {
 // ---- loading and live updates ----
 
 function failed (err) {
-  if (err instanceof Unauthorized) { showLogin(err.message); return }
+  // Forgotten, not kept for later: a page another server serves at this address could read it.
+  if (err instanceof Unauthorized || err instanceof Unproven) { showLogin(err.message); return }
   conn(`error: ${err?.message ?? err}`, 'bad')
 }
 
@@ -666,19 +674,24 @@ function connectEvents () {
   ws.onclose = () => {
     if (state.ws !== ws || state.token === null) return
     state.live = false
-    if (opened) { conn('reconnecting…', 'warn'); setTimeout(reconnect, RECONNECT_MS); return }
-    afterFailedConnect().catch(failed)
+    if (opened) conn('reconnecting…', 'warn')
+    else state.failures++
+    setTimeout(reconnect, RECONNECT_MS)
   }
 }
 
-function reconnect () { if (state.token !== null && !state.live) connectEvents() }
+function reconnect () { if (state.token !== null && !state.live) checkThenConnect().catch(failed) }
 
-// A browser tells a WebSocket refused with HTTP 401 (a token the daemon no longer accepts) from one
-// nobody answered only as close code 1006 both times: a plain request tells them apart.
-async function afterFailedConnect () {
-  state.failures++
+// After the stream dropped, the token goes to this address again only once the server there has
+// proved it holds it (probe): when a daemon stops, another local user may take its port. A
+// browser tells a WebSocket refused with HTTP 401 (a token the daemon no longer accepts) from one
+// nobody answered only as close code 1006 both times: the probe's plain requests tell them apart.
+async function checkThenConnect () {
   const answer = await probe()
   if (state.token === null || state.live) return
+  if (answer === 'up') { connectEvents(); return }
+  state.failures++
+  if (answer === 'unproven') { showLogin(UNPROVEN()); return }
   if (answer === 'refused') {
     showLogin('The daemon answered 401: it no longer accepts this page\'s token (it was restarted with a new one, or another home\'s daemon serves this port now). Run `mesh dashboard` again for a fresh login link.')
     return
@@ -689,13 +702,30 @@ async function afterFailedConnect () {
   setTimeout(reconnect, gone ? RECONNECT_GONE_MS : RECONNECT_MS)
 }
 
-/** 'refused' (401), 'gone' (nothing answers) or 'up'. */
+const hex = (bytes) => Array.from(new Uint8Array(bytes), b => b.toString(16).padStart(2, '0')).join('')
+
+/** Whether the server here holds this page's token, asked without sending it (the daemon's /api/proof). */
+async function serverProves (signal) {
+  // Only a secure context has crypto.subtle: a loopback address is one; a non-loopback address the
+  // user chose for the server (--http HOST:PORT) is not, and there is nothing to check with there.
+  if (!globalThis.crypto?.subtle) return true
+  const nonce = hex(crypto.getRandomValues(new Uint8Array(16)))
+  const res = await fetch(`/api/proof?nonce=${nonce}`, { cache: 'no-store', signal })
+  const got = res.ok ? (await res.json().catch(() => ({}))).proof : undefined
+  const enc = new TextEncoder()
+  const key = await crypto.subtle.importKey('raw', enc.encode(state.token), { name: 'HMAC', hash: 'SHA-256' }, false, ['sign'])
+  const want = hex(await crypto.subtle.sign('HMAC', key, enc.encode(`mesh dashboard server proof\n${location.host.toLowerCase()}\n${nonce}`)))
+  return got === want
+}
+
+/** 'unproven' (the server does not prove it holds the token: nothing was sent), 'refused' (401), 'gone' (nothing answers) or 'up'. */
 async function probe () {
   try {
     await call('node.status', {}, AbortSignal.timeout(5000))
     return 'up'
   } catch (err) {
     if (err instanceof Unauthorized) return 'refused'
+    if (err instanceof Unproven) return 'unproven'
     // A network error (or no answer in time) is the answer here: nobody serves this address now.
     return err instanceof ApiError ? 'up' : 'gone'
   }
@@ -707,6 +737,7 @@ async function start () {
   try {
     await loadAll()
   } catch (err) {
+    if (err instanceof Unproven) { showLogin(`The server at ${location.host} does not hold this login link's token (the link is from an earlier start of the daemon or from another home, or another program serves this address), so the page sent it nothing. Run \`mesh dashboard\` for a fresh login link.`); return }
     if (err instanceof Unauthorized) { showLogin(err.message); return }
     failed(err)
   }

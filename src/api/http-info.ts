@@ -8,7 +8,7 @@
  * const token = await readToken(home)
  * if (info !== undefined && token !== undefined) console.log(loginUrl(info.url, token))
  */
-import { randomBytes } from 'node:crypto'
+import { createHmac, randomBytes } from 'node:crypto'
 import { readFile, stat } from 'node:fs/promises'
 import { join } from 'node:path'
 import { atomicWrite } from '../store/files.js'
@@ -53,6 +53,21 @@ export async function readHttpInfo (home: string): Promise<HttpInfo | undefined>
     throw err
   }
 }
+
+/** Where a page asks the server to prove it holds the token before sending it (serverProof). */
+export const PROOF_PATH = '/api/proof'
+/** A client's nonce for PROOF_PATH: 16 to 64 random bytes in hex. */
+export const PROOF_NONCE = /^[0-9a-f]{32,128}$/
+
+/**
+ * What the server at `host` (the Host it was reached at, `127.0.0.1:7433`) answers a page's
+ * nonce with: HMAC-SHA256 keyed with the token over the host and the nonce. The dashboard checks it
+ * before it sends its token again after the daemon went away (web/app.js): another local user
+ * who took the port of a daemon that stopped cannot make it, nor borrow it from the daemon
+ * started again on another port, whose answer names that port.
+ */
+export const serverProof = (token: string, host: string, nonce: string): string =>
+  createHmac('sha256', token).update(`mesh dashboard server proof\n${host.toLowerCase()}\n${nonce}`).digest('hex')
 
 export const loginUrl = (url: string, token: string): string => `${url}/#token=${token}`
 

@@ -5,7 +5,9 @@
  * Listens on 127.0.0.1 unless told otherwise.
  *
  * Every /api request carries the home's bearer token (`api.token`, 32 random bytes in hex, 0600;
- * see http-info.ts), else 401. Static files need no token: they hold no data, only the page that
+ * see http-info.ts), else 401, but one: `/api/proof?nonce=N` answers anyone with the server's
+ * proof that it holds the token (serverProof), which the dashboard asks for before it sends its
+ * token to an address again. Static files need no token: they hold no data, only the page that
  * asks for it. The Host header must name the loopback address the server listens on, so a web
  * page that rebinds its own DNS name to 127.0.0.1 reaches nothing (it could not know the token
  * either).
@@ -25,7 +27,7 @@ import { atomicWrite } from '../store/files.js'
 import { readConfig, savePort } from '../node/config.js'
 import type { MeshApi } from './api.js'
 import { EVENTS_PATH, serveEvents, WS_PROTOCOL } from './http-events.js'
-import { apiToken, INFO_FILE, loginUrl, readHttpInfo, type HttpInfo } from './http-info.js'
+import { apiToken, INFO_FILE, loginUrl, PROOF_NONCE, PROOF_PATH, readHttpInfo, serverProof, type HttpInfo } from './http-info.js'
 import { callRoute, compile, HttpError, refuseUnparsed, sendError, type Route } from './http-routes.js'
 import { guardDeadlines, NODE_CHECK_OFF, type Deadlines } from './http-deadlines.js'
 import { defaultWebDir, serveStatic } from './http-static.js'
@@ -118,6 +120,16 @@ export async function serveHttp (api: MeshApi, opts: HttpOptions): Promise<HttpS
     if (url.pathname === EVENTS_PATH) {
       if (req.method === 'GET' || req.method === 'HEAD') throw new HttpError(426, 'INVALID_INPUT', `${EVENTS_PATH} is a WebSocket: open it with Upgrade: websocket (see /api/openapi.json)`, { upgrade: 'websocket', connection: 'Upgrade' })
       throw new HttpError(405, 'INVALID_INPUT', `${req.method ?? ''} is not allowed on ${EVENTS_PATH} (it takes GET, with Upgrade: websocket)`, { allow: 'GET' })
+    }
+    // Before the token: a page asks for it to know it talks to the daemon before it sends one.
+    if (url.pathname === PROOF_PATH) {
+      if (req.method !== 'GET' && req.method !== 'HEAD') throw new HttpError(405, 'INVALID_INPUT', `${req.method ?? ''} is not allowed on ${PROOF_PATH} (it takes GET)`, { allow: 'GET, HEAD' })
+      const nonce = url.searchParams.get('nonce') ?? ''
+      if (!PROOF_NONCE.test(nonce)) throw new HttpError(400, 'INVALID_INPUT', `${PROOF_PATH} takes ?nonce= of 32 to 128 lowercase hex digits`)
+      const body = JSON.stringify({ proof: serverProof(token, req.headers.host ?? '', nonce) })
+      res.writeHead(200, { 'content-type': 'application/json; charset=utf-8', 'cache-control': 'no-store' })
+      res.end(req.method === 'HEAD' ? undefined : body)
+      return
     }
     const auth = req.headers.authorization
     const m = auth !== undefined ? /^Bearer\s+(\S+)$/i.exec(auth) : null

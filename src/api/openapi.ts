@@ -134,6 +134,20 @@ export function openApiDocument (opts: OpenApiOptions = {}): Json {
       }
     }
   }
+  paths['/api/proof'] = {
+    get: {
+      operationId: 'proof',
+      summary: 'The server proves it holds the token, without the client sending it: proof = hex HMAC-SHA256 keyed with the token over "mesh dashboard server proof\\n" + the Host header (lowercase) + "\\n" + nonce. The dashboard checks it before it sends its token to an address again.',
+      tags: ['meta'],
+      security: [],
+      parameters: [{ name: 'nonce', in: 'query', required: true, description: 'fresh random bytes, 32 to 128 lowercase hex digits', schema: { type: 'string', pattern: '^[0-9a-f]{32,128}$' } }],
+      responses: {
+        200: { description: 'the proof', content: { 'application/json': { schema: { type: 'object', properties: { proof: { type: 'string' } }, required: ['proof'] } } } },
+        400: errorResponse('no nonce, or not 32 to 128 lowercase hex digits (INVALID_INPUT)'),
+        421: errorResponse('a Host header that is not this server\'s loopback address and port')
+      }
+    }
+  }
   paths['/api/openapi.json'] = {
     get: { operationId: 'openapi', summary: 'this document', tags: ['meta'], responses: { 200: { description: 'OpenAPI 3.1', content: { 'application/json': {} } } } }
   }

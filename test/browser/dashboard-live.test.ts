@@ -10,9 +10,13 @@
  * - the daemon going away: after failed reconnects the page says it is stopped or on another port
  *   and that `mesh dashboard` opens it again; it comes back live when the daemon does; a daemon
  *   back with another token (HTTP 401 before the WebSocket upgrade, which the browser only sees
- *   as 1006) sends the page to the login hint, saying so.
+ *   as 1006) sends the page to the login hint, saying so;
+ * - a server that took the port of a daemon that stopped gets no token from the page, not even by
+ *   relaying the proof the page asks for (/api/proof) from the daemon started on another port: the
+ *   page forgets the token and says why.
  */
 import { rm } from 'node:fs/promises'
+import { createServer } from 'node:http'
 import { join } from 'node:path'
 import type { Browser, Page } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
@@ -172,8 +176,51 @@ describe('the dashboard over a long visit, in headless chromium', () => {
     const other = await again()
     expect(other.token).not.toBe(a.token)
     await page.locator('#login').waitFor({ state: 'visible', timeout: 30_000 })
-    expect(await page.locator('#login-reason').innerText()).toMatch(/answered 401: it no longer accepts this page's token.*Run `mesh dashboard` again/)
+    expect(await page.locator('#login-reason').innerText()).toMatch(/^The server at 127\.0\.0\.1:\d+ does not prove it holds this page's token: the daemon was started again with a new token, or another program took its port\. .*Run `mesh dashboard` again/)
     expect(await page.locator('#app').isHidden()).toBe(true)
+    await other.proc.stop('SIGKILL')
     expect(errors).toEqual([])
+  })
+
+  it('sends its token to no one who took the port of a daemon that stopped, even one who asks the daemon started elsewhere for its proof', async () => {
+    const { a, wallet, env } = pair as Pair
+    // The token the daemon has now (the test above made a new one): a fresh page, signed in and live.
+    const d = await startDaemon(env, { home: a.home, wallet, label: 'alpha', http: String(a.port) })
+    restarted.push(d)
+    const errs: string[] = []
+    const tab = await open(d, errs)
+    await d.proc.stop('SIGKILL')
+    // Another local user's server on the port at once, and the daemon started again on another one.
+    const elsewhere = await startDaemon(env, { home: a.home, wallet, label: 'alpha', http: '0' })
+    restarted.push(elsewhere)
+    expect(elsewhere.port).not.toBe(d.port)
+    expect(elsewhere.token).toBe(d.token)
+    const seen: string[] = []
+    const squatter = createServer((req, res) => {
+      seen.push(`${req.method ?? ''} ${req.url ?? ''} ${JSON.stringify(req.headers)}`)
+      const url = new URL(req.url ?? '/', 'http://x')
+      if (url.pathname === '/api/proof') {
+        // The daemon's own answer for this nonce, asked at its own address: it names that address.
+        void fetch(`${elsewhere.url}/api/proof${url.search}`).then(async r => await r.text()).then(body => {
+          res.writeHead(200, { 'content-type': 'application/json' }).end(body)
+        })
+        return
+      }
+      res.writeHead(200, { 'content-type': 'application/json' }).end('{}')
+    })
+    squatter.on('upgrade', (req, socket) => { seen.push(`UPGRADE ${req.url ?? ''} ${JSON.stringify(req.headers)}`); socket.destroy() })
+    await new Promise<void>((resolve, reject) => { squatter.once('error', reject); squatter.listen(d.port, '127.0.0.1', resolve) })
+    try {
+      await tab.locator('#login').waitFor({ state: 'visible', timeout: 30_000 })
+      expect(await tab.locator('#login-reason').innerText()).toMatch(/does not prove it holds this page's token.*has forgotten the token and sent it nothing/)
+      expect(seen.some(r => r.startsWith('GET /api/proof?nonce='))).toBe(true)
+      expect(seen.filter(r => r.includes(d.token))).toEqual([])
+      // Forgotten: a page the squatter served at this address on a reload would find no token.
+      expect(await tab.evaluate(() => (globalThis as any).sessionStorage.getItem('mesh.token'))).toBeNull()
+      expect(errs).toEqual([])
+    } finally {
+      await new Promise<void>(resolve => { squatter.close(() => { resolve() }); squatter.closeAllConnections() })
+      await elsewhere.proc.stop('SIGKILL')
+    }
   })
 })

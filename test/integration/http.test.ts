@@ -4,7 +4,7 @@
  * request, the event stream over a WebSocket resumed from a cursor, the listening address, the
  * port fallback, `--http off`, `mesh dashboard`, and `node.stop` over HTTP.
  */
-import { randomBytes } from 'node:crypto'
+import { createHmac, randomBytes } from 'node:crypto'
 import { readFile, stat } from 'node:fs/promises'
 import { request } from 'node:http'
 import { connect, createServer, type Server } from 'node:net'
@@ -143,6 +143,27 @@ describe('mesh join serves the API over HTTP', () => {
     // A page whose DNS name was rebound to 127.0.0.1 sends its own name as Host.
     const status = await new Promise<number>((resolve, reject) => {
       const req = request({ host: '127.0.0.1', port: a.port, path: '/api/status', headers: { host: `evil.example:${a.port}`, authorization: `Bearer ${a.token}` } }, (res) => { res.resume(); resolve(res.statusCode ?? 0) })
+      req.once('error', reject)
+      req.end()
+    })
+    expect(status).toBe(421)
+  })
+
+  it('proves it holds the token without a token asked (/api/proof), for the address it was reached at only', async () => {
+    const { a } = pair
+    const nonce = randomBytes(16).toString('hex')
+    const got = await httpApi(a, 'GET', `/api/proof?nonce=${nonce}`, undefined, '')
+    expect(got.status).toBe(200)
+    expect(got.body.proof).toBe(createHmac('sha256', a.token).update(`mesh dashboard server proof\n127.0.0.1:${a.port}\n${nonce}`).digest('hex'))
+    // Another nonce, another proof: an old answer proves nothing.
+    expect((await httpApi(a, 'GET', `/api/proof?nonce=${'0'.repeat(32)}`, undefined, '')).body.proof).not.toBe(got.body.proof)
+    for (const bad of ['', 'nonce=', 'nonce=abc', `nonce=${'A'.repeat(32)}`, `nonce=${'0'.repeat(130)}`]) {
+      expect((await httpApi(a, 'GET', `/api/proof?${bad}`, undefined, '')).body.error.code, bad).toBe('INVALID_INPUT')
+    }
+    expect((await httpApi(a, 'POST', `/api/proof?nonce=${nonce}`, {}, '')).status).toBe(405)
+    // Asked under another name (a rebound DNS name, or a relay that forwards under its own port): refused.
+    const status = await new Promise<number>((resolve, reject) => {
+      const req = request({ host: '127.0.0.1', port: a.port, path: `/api/proof?nonce=${nonce}`, headers: { host: `127.0.0.1:${a.port + 1}` } }, (res) => { res.resume(); resolve(res.statusCode ?? 0) })
       req.once('error', reject)
       req.end()
     })
