@@ -25,6 +25,21 @@ export const stdout: Out = {
   err: (s) => { process.stderr.write(s + '\n') }
 }
 
+const warnedWallets = new Set<string>()
+/**
+ * The wallet --wallet, $MESH_WALLET or a default path names (resolveWallet), said on stderr when
+ * others on this machine can read it: whoever read it can certify devices as yours and open your
+ * vault. Said once per file and command, with --json too (stderr is not the JSON).
+ */
+export async function userWallet (path: string | undefined): Promise<import('../identity/wallet.js').Wallet | undefined> {
+  const w = await (await import('../api/wallet.js')).resolveWallet({ path })
+  if (w?.readableBy !== undefined && w.path !== undefined && !warnedWallets.has(w.path)) {
+    warnedWallets.add(w.path)
+    stdout.err(`warning: wallet ${w.path} can be read by ${w.readableBy === 'others' ? 'every user of this machine' : 'its group'}: whoever reads it can certify devices as yours and open your vault. Run \`chmod 600 ${w.path}\``)
+  }
+  return w
+}
+
 /** The default home, computed here too so the daemon path never loads the store. */
 function defaultHome (): string {
   if (process.env.MESH_HOME !== undefined && process.env.MESH_HOME !== '') return resolve(process.env.MESH_HOME)
@@ -103,7 +118,7 @@ export async function apiFor (g: Globals): Promise<ApiSession> {
   // asked again before each try).
   // A wallet named on the command line is read either way, and must be the home's: a bad or a
   // foreign one is said the same with a daemon running as without (the daemon does not use it).
-  const named = g.wallet !== undefined ? await (await import('../api/wallet.js')).resolveWallet({ path: g.wallet }) : undefined
+  const named = g.wallet !== undefined ? await userWallet(g.wallet) : undefined
   return await whenHomeFree(async () => {
     const rpc = await connectRpc(g.home)
     if (rpc === undefined) return await openHere(g, named)
@@ -119,10 +134,9 @@ export async function apiFor (g: Globals): Promise<ApiSession> {
 }
 
 /** `given`: the wallet --wallet named, already read. */
-async function openHere (g: Globals, given?: Awaited<ReturnType<typeof import('../api/wallet.js').resolveWallet>>): Promise<ApiSession> {
+async function openHere (g: Globals, given?: Awaited<ReturnType<typeof userWallet>>): Promise<ApiSession> {
   const { hostHome } = await import('../api/host.js')
   const { isInitialized } = await import('../store/index.js')
-  const { resolveWallet } = await import('../api/wallet.js')
   let wallet = given
   const initialized = await isInitialized(g.home)
   // A wallet given sets it up again (or is refused for another's: enrol()).
@@ -133,7 +147,7 @@ async function openHere (g: Globals, given?: Awaited<ReturnType<typeof import('.
   if (!initialized && !named) {
     throw new HomeNotInitializedError(`home ${g.home} is not set up: check --home and $MESH_HOME, or set this machine up with \`mesh init${homeArg(g)}\` or \`mesh join${homeArg(g)}\` (they use your wallet, or generate one if you have none); --wallet PATH sets it up with that wallet`, { home: g.home })
   }
-  if (wallet === undefined && !initialized) wallet = await resolveWallet({ path: g.wallet })
+  if (wallet === undefined && !initialized) wallet = await userWallet(g.wallet)
   if (wallet === undefined && !initialized) {
     throw new HomeNotInitializedError(`home ${g.home} is not set up yet and no wallet was found: run \`mesh init\` (it generates a wallet if you have none) or pass --wallet PATH`, { home: g.home })
   }

@@ -16,10 +16,15 @@ import { HomeUnsafeError } from '../errors.js'
 
 const STICKY = 0o1000
 
-/** Throws HomeUnsafeError naming the path and the command that fixes it. A file not there yet is judged by its folders. */
-export async function checkWalletPlace (path: string): Promise<void> {
+/**
+ * Throws HomeUnsafeError naming the path and the command that fixes it. A file not there yet is
+ * judged by its folders. Returns who else may read the file, if anyone: that is a leak, not a
+ * plant, and a wallet on a file system without modes (a vfat stick shows the mount's) cannot be
+ * chmod-ed, so it is the caller's to warn about, not a refusal.
+ */
+export async function checkWalletPlace (path: string): Promise<{ readableBy?: 'group' | 'others' }> {
   const uid = process.getuid?.()
-  if (uid === undefined) return // no POSIX owners (Windows): nothing to compare
+  if (uid === undefined) return {} // no POSIX owners (Windows): nothing to compare
   const abs = resolve(path)
   // A link the user made (to another disk) is judged with its target: both could be swapped.
   const real = await realpath(abs).catch(() => abs)
@@ -41,4 +46,6 @@ export async function checkWalletPlace (path: string): Promise<void> {
     if (!mine(st.uid)) throw new HomeUnsafeError(`${d}, which holds the wallet ${abs}, is owned by uid ${st.uid}, not by you (uid ${uid}): another user could swap the wallet, and mesh will not use it there. Keep it in a folder of your own`, { path: abs, dir: d, owner: st.uid, uid })
     if ((st.mode & 0o022) !== 0 && (st.mode & STICKY) === 0) throw new HomeUnsafeError(`${d}, which holds the wallet ${abs}, is writable by ${(st.mode & 0o020) !== 0 ? 'its group' : 'others'} (mode ${(st.mode & 0o777).toString(8)}): another user could swap the wallet, and mesh will not use it there. Run \`chmod go-w ${d}\``, { path: abs, dir: d, mode: st.mode & 0o777 })
   }
+  if (file === undefined || (file.mode & 0o044) === 0) return {}
+  return { readableBy: (file.mode & 0o004) !== 0 ? 'others' : 'group' }
 }

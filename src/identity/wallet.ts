@@ -22,6 +22,8 @@ export interface Wallet {
   readonly publicKey: Uint8Array
   /** The file it was loaded from, when it came from one. */
   readonly path?: string
+  /** That file can be read by more than its owner (loadWallet): a leak to warn about. */
+  readonly readableBy?: 'group' | 'others'
   sign: (message: Uint8Array) => Uint8Array
 }
 
@@ -89,8 +91,9 @@ export async function loadWallet (path: string): Promise<Wallet> {
     throw new InvalidWalletError(`wallet file ${abs} cannot be read: ${why}`, { path: abs }, { cause: err })
   }
   // One another user put there, or could swap, is not used (wallet-place.ts).
-  await checkWalletPlace(abs)
-  return parseWalletFile(text, abs)
+  const { readableBy } = await checkWalletPlace(abs)
+  const wallet = parseWalletFile(text, abs)
+  return readableBy === undefined ? wallet : { ...wallet, readableBy }
 }
 
 const isDirectory = async (path: string): Promise<boolean> => await stat(path).then(s => s.isDirectory(), () => false)

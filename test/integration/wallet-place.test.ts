@@ -2,7 +2,8 @@
  * The wallet mesh finds (or generates) at ~/.config/mesh/wallet.json against another local user
  * (uid 65534, a real process writing real files; runs as root, as CI does). The wallet certifies
  * devices and derives the vault key: a wallet planted where mesh looks, in a folder left
- * writable, would make the user's vault the planter's. The real `mesh` is run as the user.
+ * writable, would make the user's vault the planter's; one others can read is used, with a warning.
+ * The real `mesh` is run as the user.
  */
 import { spawnSync } from 'node:child_process'
 import { chmod, mkdir, readdir, stat } from 'node:fs/promises'
@@ -56,5 +57,30 @@ describe('a wallet another user could plant or swap', () => {
     const ok = await runCli(['wallet', 'new', '--json'], { env: cliEnv(user) })
     expect(ok.code, ok.stderr).toBe(0)
     expect((await stat(join(walletDir, 'wallet.json'))).mode & 0o777).toBe(0o600)
+  }, 30_000)
+
+  it('one others can read is used, with a warning that says so and how to fix it', async () => {
+    const { user, walletDir, home } = await looseConfig()
+    await chmod(walletDir, 0o700)
+    const made = await runCli(['wallet', 'new', '--json'], { env: cliEnv(user) })
+    expect(made.code, made.stderr).toBe(0)
+    const wallet = join(walletDir, 'wallet.json')
+    const warning = (who: string): RegExp => new RegExp(`^warning: wallet ${wallet.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')} can be read by ${who}: whoever reads it can certify devices as yours and open your vault\\. Run \`chmod 600 .*wallet\\.json\`$`, 'm')
+    const quiet = await runCli(['wallet', 'show'], { env: cliEnv(user) })
+    expect(quiet.code).toBe(0)
+    expect(quiet.stderr).not.toMatch(/warning/)
+
+    await chmod(wallet, 0o644)
+    const shown = await runCli(['wallet', 'show'], { env: cliEnv(user) })
+    expect(shown.code, shown.stderr).toBe(0)
+    expect(shown.stderr).toMatch(warning('every user of this machine'))
+    expect(shown.stdout.trim()).toBe(json(made.stdout).address)
+
+    await chmod(wallet, 0o640)
+    const init = await runCli(['init', '--json', '--home', home], { env: cliEnv(user) })
+    expect(init.code, init.stderr).toBe(0)
+    expect(json(init.stdout).wallet).toBe(json(made.stdout).address)
+    expect(init.stderr.match(/^warning: wallet/gm)).toHaveLength(1)
+    expect(init.stderr).toMatch(warning('its group'))
   }, 30_000)
 })

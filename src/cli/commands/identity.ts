@@ -3,7 +3,7 @@ import { hostname } from 'node:os'
 import { resolve } from 'node:path'
 import { DaemonRunningError, InvalidInputError, UsageError, WalletMismatchError, WalletNotFoundError } from '../../errors.js'
 import { connectRpc } from '../../api/rpc-client.js'
-import { homeArg, localTime, stdout as out, withApi, type Globals } from '../context.js'
+import { homeArg, localTime, stdout as out, userWallet, withApi, type Globals } from '../context.js'
 import { peerLines } from './peer-lines.js'
 import { diskLines } from './status-disk.js'
 import { subcommandOf, type Command } from '../command.js'
@@ -23,7 +23,7 @@ export const walletCmd: Command = {
   async run (g: Globals, args, values) {
     const sub = subcommandOf('wallet', args[0], ['new', 'show'], this.usage)
     const { meshDefaultWalletPath, writeNewWallet } = await import('../../identity/index.js')
-    const { findWalletPath, resolveWallet } = await import('../../api/wallet.js')
+    const { findWalletPath } = await import('../../api/wallet.js')
     if (sub === 'new') {
       const path = resolve((values.out as string | undefined) ?? g.wallet ?? meshDefaultWalletPath())
       const w = await writeNewWallet(path)
@@ -33,7 +33,7 @@ export const walletCmd: Command = {
     }
     const path = await findWalletPath({ path: g.wallet })
     if (path === undefined) throw new WalletNotFoundError('no wallet found: pass --wallet PATH, set MESH_WALLET, or create one with `mesh wallet new`')
-    const w = await resolveWallet({ path })
+    const w = await userWallet(path)
     if (g.json) out.json({ address: w?.address, path: resolve(path) })
     else {
       // The address alone on stdout (scripts take it); which file, on stderr as wherever a wallet is loaded.
@@ -54,12 +54,11 @@ export interface EnrolChange { label?: { from: string, to: string }, readOnly?: 
 export async function enrolHome (g: Globals, want: { label?: string, readOnly?: boolean }): Promise<{ id: import('../../node/enrol.js').HomeIdentity, walletPath?: string, walletGenerated: boolean, changed: EnrolChange, created: boolean }> {
   const { enrol, loadIdentity } = await import('../../node/enrol.js')
   const { acquireLock, ensureHomeDir, isInitialized } = await import('../../store/index.js')
-  const { resolveOrGenerateWallet, resolveWallet } = await import('../../api/wallet.js')
   if (await isInitialized(g.home)) {
     const id = await loadIdentity(g.home)
     // A wallet named on the command line must be the home's, whatever else is asked: another
     // wallet's home is not "already set up" for it.
-    const named = g.wallet !== undefined ? await resolveWallet({ path: g.wallet }) : undefined
+    const named = g.wallet !== undefined ? await userWallet(g.wallet) : undefined
     if (named !== undefined && named.address !== id.wallet) throw WalletMismatchError.forHome(g.home, id.wallet, named)
     const changed: EnrolChange = {}
     if (want.label !== undefined && want.label !== id.certificate.label) changed.label = { from: id.certificate.label, to: want.label }
@@ -70,7 +69,7 @@ export async function enrolHome (g: Globals, want: { label?: string, readOnly?: 
     const upgrade = id.certificate.version < 3 && !ro && want.readOnly !== true && g.wallet !== undefined
     if (changed.label === undefined && changed.readOnly === undefined && !upgrade) return { id, walletGenerated: false, changed, created: false }
     const what = [changed.label !== undefined ? `label ${changed.label.from} → ${changed.label.to}` : '', changed.readOnly !== undefined ? (changed.readOnly.to ? 'read+write → read-only' : 'read-only → read+write') : ''].filter(s => s !== '').join(', ')
-    const wallet = await resolveWallet({ path: g.wallet })
+    const wallet = await userWallet(g.wallet)
     // Paired (certified by an admin device, not by the wallet): it never had the wallet, and its
     // certificate is the approver's to issue again.
     const paired = 'depth' in id.certificate && typeof id.certificate.depth === 'number' && id.certificate.depth > 0
@@ -97,9 +96,10 @@ export async function enrolHome (g: Globals, want: { label?: string, readOnly?: 
   // generated for it (enrol() refuses another).
   const { walletWithoutCertificate, certificateLostError } = await import('../../node/enrol.js')
   const stranded = await walletWithoutCertificate(g.home)
-  const found = stranded !== undefined ? await resolveWallet({ path: g.wallet }) : undefined
+  const found = await userWallet(g.wallet)
   if (stranded !== undefined && found === undefined) throw certificateLostError(g.home, stranded)
-  const { wallet, generated } = found !== undefined ? { wallet: found, generated: false } : await resolveOrGenerateWallet({ path: g.wallet })
+  const { meshDefaultWalletPath, writeNewWallet } = await import('../../identity/index.js')
+  const { wallet, generated } = found !== undefined ? { wallet: found, generated: false } : { wallet: await writeNewWallet(meshDefaultWalletPath()), generated: true }
   await ensureHomeDir(g.home)
   const lock = await acquireLock(g.home)
   try {
@@ -208,10 +208,9 @@ export const statusCmd: Command = {
 /** `mesh init --mirror`: a blind mirror's home, certified by the wallet, with no vault key. */
 async function initMirror (g: Globals, label: string | undefined, roleGiven: boolean): Promise<number> {
   if (roleGiven) throw new UsageError('--mirror takes no --read-only/--read-write: a mirror reads and writes nothing (it holds no vault key)')
-  const { resolveWallet } = await import('../../api/wallet.js')
   const { enrolMirror, isMirrorHome, loadMirrorIdentity } = await import('../../node/mirror.js')
   const { acquireLock, ensureHomeDir } = await import('../../store/index.js')
-  const wallet = await resolveWallet({ path: g.wallet })
+  const wallet = await userWallet(g.wallet)
   const existing = await isMirrorHome(g.home) ? await loadMirrorIdentity(g.home) : undefined
   // Its label is in the certificate the wallet (or an admin device) signed, which no init rewrites.
   if (existing !== undefined && label !== undefined && label !== existing.certificate.label) throw new UsageError(`this mirror is called ${existing.certificate.label} in its certificate, which init does not reissue: for another label, set up a new mirror home (and revoke this one: mesh devices revoke ${existing.certificate.label})`)

@@ -7,11 +7,10 @@
  */
 import type { NodeEvent } from '../../node/mesh.js'
 import type { MeshNodeOptions } from '../../node/mesh.js'
-import { stdout as out, untilStopped, type Globals } from '../context.js'
+import { stdout as out, untilStopped, userWallet, type Globals } from '../context.js'
 
 export async function runMirror (g: Globals, opts: { label?: string, node: MeshNodeOptions, format: (e: NodeEvent) => string | undefined }): Promise<number> {
   const { hostMirror } = await import('../../api/mirror.js')
-  const { resolveWallet } = await import('../../api/wallet.js')
   let stop!: () => void
   const stopped = new Promise<void>(resolve => { stop = resolve })
   let started = false
@@ -27,7 +26,7 @@ export async function runMirror (g: Globals, opts: { label?: string, node: MeshN
     label: opts.label,
     node: opts.node,
     wallet: async () => {
-      const w = await resolveWallet({ path: g.wallet })
+      const w = await userWallet(g.wallet)
       walletPath = w?.path
       return w
     },
