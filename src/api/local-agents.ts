@@ -9,6 +9,19 @@ import { appendRecords, fitsOneEntry, viewOf, type CaptureMeta } from './agents-
 import { FollowTable } from './follow-table.js'
 import type { Handlers, LocalContext } from './local-context.js'
 
+/**
+ * A session not here under a key that names no agent (`mesh agent export notes` is
+ * agent:main:notes): the vault's hint, to create it, is no help to what reads an agent's records.
+ * A session on its way keeps its own (arriving from …).
+ */
+function noAgentNamed (err: unknown, key: string): unknown {
+  if (!(err instanceof SessionNotFoundError) || agentOfKey(key) !== undefined || err.details.arriving !== undefined || err.details.pending !== undefined) return err
+  return new SessionNotFoundError(err.fact, err.details, {
+    cause: err,
+    hint: { sep: ' ', cli: '(an agent\'s session key names its agent, agent:claude|codex|openclaw|hermes:ID; `mesh agent list` shows those here)', mcp: '(an agent\'s session key names its agent, agent:<claude|codex|openclaw|hermes>:<id>; agents_status lists those here)' }
+  })
+}
+
 export function agentHandlers (ctx: LocalContext): Handlers<'agents.followBeat' | 'agents.status' | 'agents.import' | 'agents.records'> {
   const follows = new FollowTable()
   return {
@@ -92,7 +105,7 @@ export function agentHandlers (ctx: LocalContext): Handlers<'agents.followBeat' 
           i++
         }
         return { meta, records: out, total: d.length, next: i < d.length ? i : undefined }
-      }))
+      })).catch((err: unknown) => { throw noAgentNamed(err, key) })
     },
     'agents.followBeat': async (input) => { follows.beat(input); return { ok: true } },
     'agents.status': async (input) => {

@@ -237,6 +237,12 @@ describe('flags and names a newcomer gets wrong', () => {
     expect(claude.stderr).toMatch(/no session agent:claude:1af7fc5e \(import it with `mesh agent import claude --session 1af7fc5e` on the machine whose claude has it/)
     const own = await mesh('session', 'show', 'fix-nothing', ...A())
     expect(own.stderr).toMatch(/create it with `mesh session new agent:main:fix-nothing`/)
+    // What reads an agent's records is not told to create a plain session: the key names no agent.
+    for (const args of [['export', 'fix-nothing', '--out', 'x.jsonl'], ['resume', 'fix-nothing']]) {
+      const r = await mesh('agent', ...args, ...A())
+      expect(r.code, r.stderr).toBe(2)
+      expect(r.stderr).toBe('mesh: no session agent:main:fix-nothing (an agent\'s session key names its agent, agent:claude|codex|openclaw|hermes:ID; `mesh agent list` shows those here)\n')
+    }
     // An empty transcript (a conversation not started yet) imports nothing, and says so.
     const t = await tempDir()
     const empty = join(t.dir, '0b0b0b0b-0000-4000-8000-000000000004.jsonl')
