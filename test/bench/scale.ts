@@ -149,7 +149,7 @@ async function buildHome (home: string, wallet: Wallet, n: number): Promise<void
       await s.close()
     })
     for (let i = 0; i < Math.min(200, n); i++) await v.memory.set(`fact-${i}`, text(120))
-    for (let i = 0; i < Math.min(50, n); i++) await v.skills.add(`# skill ${i}\n\n${text(400)}`, { source: `skill-${i}.md` })
+    for (let i = 0; i < Math.min(50, n); i++) await v.skills.add(`# skill ${i}\n\n${text(400)}`, { source: `skill-${i}.md`, name: `skill-${i}` })
   } finally {
     await v.vault.release(index)
     await v.close()
