@@ -10,7 +10,7 @@
 import { logger } from '@libp2p/logger'
 import { DOC_NAMES, parseSessionKey } from '../../crdt/index.js'
 import { AbortedError, InvalidInputError, SessionNotFoundError } from '../errors.js'
-import { toHex } from '../identity/index.js'
+import { summaryRecordSealer, toHex } from '../identity/index.js'
 import type { MeshNode } from '../node/mesh.js'
 import type { Replica } from '../node/replica.js'
 import { portion, type Arriving } from '../node/progress.js'
@@ -46,7 +46,7 @@ export class LocalApi implements MeshApi {
   readonly node?: MeshNode
   private readonly events = new EventLog()
   private readonly cache: SessionCache
-  private readonly summaries = new SessionSummaries()
+  private readonly summaries: SessionSummaries
   private readonly offs: Array<() => void> = []
   private readonly remote: RemoteEntries
   private closed = false
@@ -63,6 +63,7 @@ export class LocalApi implements MeshApi {
     this.vault = opts.vault
     this.node = opts.node
     this.cache = new SessionCache(this.vault, (e) => { this.events.push(e) }, { idleMs: opts.sessionIdleMs })
+    this.summaries = new SessionSummaries({ home: this.vault.vault.home, sealer: summaryRecordSealer(this.vault.vault.identity.keys) })
     this.remote = new RemoteEntries(this.vault, (e) => { this.events.push(e) }, (key) => this.cache.isOpen(key))
     if (opts.node !== undefined) {
       const node = opts.node
@@ -128,6 +129,7 @@ export class LocalApi implements MeshApi {
     this.closed = true
     await this.approvals?.close()
     for (const off of this.offs.splice(0)) off()
+    await this.summaries.flush()
     await this.cache.close()
     const index = await this.index
     if (index !== undefined) await this.vault.vault.release(index)
@@ -142,6 +144,7 @@ export class LocalApi implements MeshApi {
     const fps = new Map(this.vault.vault.store.fingerprints().items.map(i => [i.id, i.fp]))
     const ctx = this.vault.sessionContext()
     return async (key) => {
+      await this.summaries.ready()
       const k = parseSessionKey(key)
       const fp = fps.get(toHex(this.vault.vault.docId(DOC_NAMES.session(k))))
       const held = this.cache.isOpen(k) ? undefined : this.summaries.get(k, fp)

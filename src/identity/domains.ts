@@ -43,6 +43,9 @@ export const LABEL = {
   /** The key certificate records in the store's log are sealed under (from the epoch-0 vault key). */
   certRecordKey: 'mesh/cert-record-key/v1',
   certRecordAad: 'mesh/cert-record-aad/v1',
+  /** The home's file of session summaries (src/api/session-summaries.ts), sealed as certificate records are. */
+  summaryRecordKey: 'mesh/summary-record-key/v1',
+  summaryRecordAad: 'mesh/summary-record-aad/v1',
   docFingerprint: 'mesh/doc-fingerprint/v1',
   rangeFingerprint: 'mesh/range-fingerprint/v1',
   /** An author's retired lanes, folded into one vector item (protocols/sync/SPEC.md, Retired lanes). */

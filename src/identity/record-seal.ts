@@ -25,8 +25,21 @@ export interface RecordSealer {
 }
 
 export function certificateRecordSealer (keys: VaultKeys): RecordSealer {
-  const key = hkdf(sha256, epochKey(keys, 0), utf8(LABEL.salt), utf8(LABEL.certRecordKey), 32)
-  const aad = utf8(LABEL.certRecordAad)
+  return recordSealer(keys, LABEL.certRecordKey, LABEL.certRecordAad, 'certificate record')
+}
+
+/**
+ * The same sealing, under its own key and AAD, for the summaries of sessions a home keeps
+ * beside its store (src/api/session-summaries.ts): each names a session's status, lease and
+ * last writer, which the disk holds only sealed.
+ */
+export function summaryRecordSealer (keys: VaultKeys): RecordSealer {
+  return recordSealer(keys, LABEL.summaryRecordKey, LABEL.summaryRecordAad, 'session summaries file')
+}
+
+function recordSealer (keys: VaultKeys, info: string, aadLabel: string, what: string): RecordSealer {
+  const key = hkdf(sha256, epochKey(keys, 0), utf8(LABEL.salt), utf8(info), 32)
+  const aad = utf8(aadLabel)
   return {
     seal: (plaintext) => {
       const nonce = randomBytes(NONCE)
@@ -42,7 +55,7 @@ export function certificateRecordSealer (keys: VaultKeys): RecordSealer {
       try {
         return new Uint8Array(concat([d.update(sealed.subarray(NONCE, sealed.byteLength - TAG)), d.final()]))
       } catch (err) {
-        throw new DecryptError('certificate record does not open under this home\'s vault key (tampered, or another vault\'s)', {}, { cause: err })
+        throw new DecryptError(`${what} does not open under this home's vault key (tampered, or another vault's)`, {}, { cause: err })
       }
     }
   }

@@ -30,6 +30,8 @@ export const HOME_FILES = {
   peers: 'peers.json',
   /** A blind mirror's home (node/mirror.ts): its wallet; such a home never holds vault.keys. */
   mirror: 'mirror.json',
+  /** What a list with details shows of each session, sealed (src/api/session-summaries.ts): a cache. */
+  summaries: 'summaries.sealed',
   data: 'data'
 } as const
 
