@@ -7,9 +7,16 @@ import { loadWallet, meshDefaultWalletPath, solanaDefaultWalletPath, writeNewWal
 
 export interface WalletChoice { path?: string }
 
-export async function findWalletPath (choice: WalletChoice = {}): Promise<string | undefined> {
+/** The wallet the user named: `--wallet PATH`, else $MESH_WALLET; undefined when neither is given. */
+export function namedWalletPath (choice: WalletChoice = {}): string | undefined {
   if (choice.path !== undefined) return choice.path
   if (process.env.MESH_WALLET !== undefined && process.env.MESH_WALLET !== '') return process.env.MESH_WALLET
+  return undefined
+}
+
+export async function findWalletPath (choice: WalletChoice = {}): Promise<string | undefined> {
+  const named = namedWalletPath(choice)
+  if (named !== undefined) return named
   for (const p of [solanaDefaultWalletPath(), meshDefaultWalletPath()]) {
     try { await access(p); return p } catch { /* not there: try the next */ }
   }

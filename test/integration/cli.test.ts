@@ -56,6 +56,25 @@ describe('mesh CLI', () => {
     expect(missing.stderr).toContain('does not exist')
   })
 
+  it('wallet new without --out writes where $MESH_WALLET says, and the next command finds it there', async () => {
+    const named = join(dir, 'named', 'w.json')
+    await mkdir(join(dir, 'named'), { mode: 0o700 })
+    const withEnv = { ...env, MESH_WALLET: named }
+    const r = await runCli(['wallet', 'new', '--json'], { env: withEnv })
+    expect(r.code, r.stderr).toBe(0)
+    const { address, path } = JSON.parse(r.stdout)
+    expect(path).toBe(named)
+    expect((await stat(named)).mode & 0o777).toBe(0o600)
+    // Not at mesh's own default, where nothing would look while $MESH_WALLET is set.
+    await expect(stat(join(dir, '.config', 'mesh', 'wallet.json'))).rejects.toMatchObject({ code: 'ENOENT' })
+    const show = await runCli(['wallet', 'show'], { env: withEnv })
+    expect(show.stdout.trim()).toBe(address)
+    // A second one there is refused, the first kept.
+    const again = await runCli(['wallet', 'new'], { env: withEnv })
+    expect(again.code).not.toBe(0)
+    expect((await runCli(['wallet', 'show'], { env: withEnv })).stdout.trim()).toBe(address)
+  })
+
   it('init generates a wallet when none is found, then everything works offline', async () => {
     const init = await mesh('init', '--label', 'laptop', '--json')
     expect(init.code).toBe(0)

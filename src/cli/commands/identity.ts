@@ -15,17 +15,18 @@ export const walletCmd: Command = {
   usage: 'mesh wallet new [--out PATH] | mesh wallet show',
   summary: 'create a wallet (Solana keypair file, mode 0600) or show its address',
   subSummaries: {
-    new: 'create a wallet: a Solana keypair file, mode 0600 (refuses to overwrite one)',
+    new: 'create a wallet: a Solana keypair file, mode 0600 (refuses to overwrite one), at --out PATH, else where every other command looks first (--wallet, $MESH_WALLET), else ~/.config/mesh/wallet.json',
     show: 'print the address of the wallet mesh would use (--wallet, $MESH_WALLET, Solana\'s, or mesh\'s own)'
   },
-  examples: ['mesh wallet new --out ~/wallet.json', 'mesh wallet show --wallet ~/wallet.json'],
+  examples: ['mesh wallet new --out ~/wallet.json', 'MESH_WALLET=~/wallet.json mesh wallet new', 'mesh wallet show --wallet ~/wallet.json'],
   options: { out: { type: 'string' } },
   async run (g: Globals, args, values) {
     const sub = subcommandOf('wallet', args[0], ['new', 'show'], this.usage)
     const { meshDefaultWalletPath, writeNewWallet } = await import('../../identity/index.js')
-    const { findWalletPath } = await import('../../api/wallet.js')
+    const { findWalletPath, namedWalletPath } = await import('../../api/wallet.js')
     if (sub === 'new') {
-      const path = resolve((values.out as string | undefined) ?? g.wallet ?? meshDefaultWalletPath())
+      // Where the next command will look for it: a wallet made anywhere else is not found.
+      const path = resolve((values.out as string | undefined) ?? namedWalletPath({ path: g.wallet }) ?? meshDefaultWalletPath())
       const w = await writeNewWallet(path)
       if (g.json) out.json({ address: w.address, path })
       else { out.line(`address: ${w.address}`); out.line(`wallet:  ${path} (mode 0600; keep it safe: it certifies your devices and unlocks your vault)`) }
