@@ -20,6 +20,7 @@ import type { SessionSummary } from './session.js'
 const log = logger('mesh:api:summaries')
 /** A list sets many summaries at once: they are written together, this long after the first. */
 export const SAVE_AFTER_MS = 2000
+/** The file's format: bumped whenever what a SessionSummary holds or means changes, so an older file is read again, not trusted. */
 const FORMAT = 1
 
 export class SessionSummaries {
