@@ -143,7 +143,7 @@ async function openHere (g: Globals, given?: Awaited<ReturnType<typeof userWalle
   if (!initialized && given === undefined) await (await import('../node/enrol.js')).refuseIfCertificateLost(g.home)
   // Only a wallet the user named sets a home up here. One merely found at a default path would
   // make a mistyped --home (or $MESH_HOME) a new admin device of the vault, from `mesh status`.
-  const named = g.wallet !== undefined || (process.env.MESH_WALLET !== undefined && process.env.MESH_WALLET !== '')
+  const named = (await import('../api/wallet.js')).namedWalletPath({ path: g.wallet }) !== undefined
   if (!initialized && !named) {
     throw new HomeNotInitializedError(`home ${g.home} is not set up: check --home and $MESH_HOME, or set this machine up with \`mesh init${homeArg(g)}\` or \`mesh join${homeArg(g)}\` (they use your wallet, or generate one if you have none); --wallet PATH sets it up with that wallet`, { home: g.home })
   }
