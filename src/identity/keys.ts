@@ -59,7 +59,8 @@ export function epochKey (keys: VaultKeys, epoch: number): Uint8Array {
   return k
 }
 
-const docKeyCache = new WeakMap<Uint8Array, Map<string, Uint8Array>>()
+/** Per vault key: its HKDF-Extract (the same for every document) and the document keys derived from it. */
+const docKeyCache = new WeakMap<Uint8Array, { prk: Uint8Array, docs: Map<string, Uint8Array> }>()
 
 /** The AEAD key of one document in one epoch. */
 export function docKey (keys: VaultKeys, epoch: number, doc: Uint8Array): Uint8Array {
@@ -78,9 +79,8 @@ export function docKeys (keys: VaultKeys, epoch: number, doc: Uint8Array): Uint8
   return [...(primary !== undefined ? [primary] : []), ...alt].map(k => docKeyOf(k, doc))
 }
 
-/** HKDF-Extract of each vault key (the same for every document): computed once per key. */
-const prkCache = new WeakMap<Uint8Array, Uint8Array>()
 const DOC_KEY_INFO = utf8(LABEL.docKey)
+const ONE = new Uint8Array([1])
 
 /**
  * derive(vk, docKey label ‖ doc), in two steps: HKDF-Extract (HMAC-SHA256 keyed with the salt)
@@ -90,23 +90,19 @@ const DOC_KEY_INFO = utf8(LABEL.docKey)
  * each time. The same bytes as derive() (test/vectors/, test/unit/keys.test.ts).
  */
 function docKeyOf (vk: Uint8Array, doc: Uint8Array): Uint8Array {
-  let m = docKeyCache.get(vk)
-  if (m === undefined) { m = new Map(); docKeyCache.set(vk, m) }
+  let c = docKeyCache.get(vk)
+  if (c === undefined) {
+    c = { prk: new Uint8Array(createHmac('sha256', SALT).update(vk).digest()), docs: new Map() }
+    docKeyCache.set(vk, c)
+  }
   const id = Buffer.from(doc).toString('hex')
-  let k = m.get(id)
+  let k = c.docs.get(id)
   if (k === undefined) {
-    let prk = prkCache.get(vk)
-    if (prk === undefined) {
-      prk = new Uint8Array(createHmac('sha256', SALT).update(vk).digest())
-      prkCache.set(vk, prk)
-    }
-    k = new Uint8Array(createHmac('sha256', prk).update(DOC_KEY_INFO).update(doc).update(ONE).digest())
-    m.set(id, k)
+    k = new Uint8Array(createHmac('sha256', c.prk).update(DOC_KEY_INFO).update(doc).update(ONE).digest())
+    c.docs.set(id, k)
   }
   return k
 }
-
-const ONE = new Uint8Array([1])
 
 /**
  * The DHT rendezvous of a given UTC day: only members can compute it. From the first rotation on
