@@ -80,9 +80,8 @@ export class SessionSummaries {
   private async load (): Promise<void> {
     const disk = this.disk
     if (disk === undefined) return
-    let text: string | undefined
     try {
-      text = await readHomeText(disk.home, 'summaries')
+      const text = await readHomeText(disk.home, 'summaries')
       if (text === undefined) return
       const parsed = JSON.parse(Buffer.from(disk.sealer.open(new Uint8Array(Buffer.from(text.trim(), 'base64')))).toString('utf8'))
       if (parsed?.format !== FORMAT || !Array.isArray(parsed.items)) throw new Error(`format ${String(parsed?.format)}`)
