@@ -90,7 +90,7 @@ export const MAX_UPDATES_PER_ENTRY = 4096
  * plaintext is the update itself), kind `updates` for several (the plaintext is each update
  * prefixed with its u32be length, in the order they were made).
  */
-export function sealUpdates (ctx: SealContext, doc: Uint8Array, seq: bigint, updates: readonly Uint8Array[], opts: { lane?: number, nonce?: Uint8Array } = {}): Entry {
+export function sealUpdates (ctx: SealContext, doc: Uint8Array, seq: bigint, updates: readonly Uint8Array[], opts: { lane?: number, nonce?: Uint8Array, prev?: Uint8Array } = {}): Entry {
   return signPrepared(ctx.signer, sealUpdatesUnsigned({ keys: ctx.keys, author: ctx.signer.publicKey }, doc, seq, updates, opts))
 }
 
@@ -98,7 +98,7 @@ export function sealUpdates (ctx: SealContext, doc: Uint8Array, seq: bigint, upd
  * As sealUpdates, without the signature: the encrypted entry's body, which its author may send
  * ahead on its own authenticated channel while it signs (`signPrepared` makes the entry).
  */
-export function sealUpdatesUnsigned (ctx: { keys: VaultKeys, author: Uint8Array }, doc: Uint8Array, seq: bigint, updates: readonly Uint8Array[], opts: { lane?: number, nonce?: Uint8Array } = {}): UnsignedEntry {
+export function sealUpdatesUnsigned (ctx: { keys: VaultKeys, author: Uint8Array }, doc: Uint8Array, seq: bigint, updates: readonly Uint8Array[], opts: { lane?: number, nonce?: Uint8Array, prev?: Uint8Array } = {}): UnsignedEntry {
   if (updates.length === 0 || updates.length > MAX_UPDATES_PER_ENTRY) throw new InvalidEntryError(`an entry carries 1 to ${MAX_UPDATES_PER_ENTRY} updates, not ${updates.length}`)
   const kind = updates.length === 1 ? ENTRY_KIND.update : ENTRY_KIND.updates
   const plaintext = updates.length === 1 ? updates[0] as Uint8Array : concat(updates.flatMap(u => [u32be(u.byteLength), u]))
@@ -107,7 +107,7 @@ export function sealUpdatesUnsigned (ctx: { keys: VaultKeys, author: Uint8Array 
   const lane = opts.lane ?? 0
   const nonce = opts.nonce ?? freshNonce()
   const ciphertext = seal(key, nonce, entryAad(doc, ctx.author, lane, seq, epoch, kind), plaintext)
-  return prepareEntry({ kind, doc, author: ctx.author, lane, seq, epoch, nonce, ciphertext })
+  return prepareEntry({ kind, doc, author: ctx.author, lane, seq, epoch, nonce, ciphertext, prev: opts.prev })
 }
 
 /** Decrypts a verified entry of kind `update`. Call only after the signature and certificate checks. */

@@ -17,6 +17,11 @@ export function equals (a: Uint8Array, b: Uint8Array): boolean {
   return d === 0
 }
 
+/** Byte-wise order (as their hex strings would sort), without making the strings. */
+export function compareBytes (a: Uint8Array, b: Uint8Array): number {
+  return Buffer.compare(Buffer.from(a.buffer, a.byteOffset, a.byteLength), Buffer.from(b.buffer, b.byteOffset, b.byteLength))
+}
+
 export const utf8 = (s: string): Uint8Array => new TextEncoder().encode(s)
 export const fromUtf8 = (b: Uint8Array): string => new TextDecoder().decode(b)
 export const toHex = (b: Uint8Array): string => Buffer.from(b.buffer, b.byteOffset, b.byteLength).toString('hex')

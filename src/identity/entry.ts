@@ -4,13 +4,14 @@
  * signs varint(len(DOMAIN.entry)) || DOMAIN.entry || body. This layer knows nothing of Yjs or of
  * the vault key: a node without the key can parse headers, check signatures, store and forward.
  */
+import { createHash } from 'node:crypto'
 import { EntryTooLargeError, InvalidEntryError, InvalidSignatureError } from '../errors.js'
-import { fromHex, toHex, varint as encodeVarint } from './bytes.js'
+import { equals, fromHex, toHex, varint as encodeVarint } from './bytes.js'
 import { DOMAIN, ENTRY_VERSION } from './domains.js'
 import type { Ed25519Signer } from './ed25519.js'
 import { EntryBody as PbBody, SignedEntry as PbSigned } from './pb/entry.js'
 import { signingInput, signWithDomain, verifyWithDomain } from './signed.js'
-import { verifyMany } from './verify-pool.js'
+import { verifyMany, type SignedItem } from './verify-pool.js'
 
 /**
  * `update`: one Yjs update. `updates`: several local updates of one author sealed together (a
@@ -78,6 +79,20 @@ export interface EntryHeader {
   readonly snapshotSize: bigint
   readonly snapshotDigest: Uint8Array
   readonly chunkSize: number
+  /**
+   * Update kinds: the SHA-256 of the body of this author's entry at `seq - 1` in the same
+   * document and lane, when the author knew it (empty otherwise). A receiver holding this entry
+   * verified may take that one as the author's without checking its signature (crdt/SPEC.md, Entry).
+   */
+  readonly prev: Uint8Array
+}
+
+/** The length of an entry's `prev` when it names one: a SHA-256. */
+export const PREV_BYTES = 32
+
+/** What the author's next entry in the same document and lane names as its `prev`: the SHA-256 of this one's body. */
+export function prevOf (entry: Pick<UnsignedEntry, 'body'>): Uint8Array {
+  return new Uint8Array(createHash('sha256').update(entry.body).digest())
 }
 
 export interface Entry extends EntryHeader {
@@ -87,8 +102,8 @@ export interface Entry extends EntryHeader {
   readonly body: Uint8Array
 }
 
-export type EntryFields = Omit<EntryHeader, 'version' | 'lane' | 'covers' | 'snapshotSize' | 'snapshotDigest' | 'chunkSize'> &
-Partial<Pick<EntryHeader, 'lane' | 'covers' | 'snapshotSize' | 'snapshotDigest' | 'chunkSize'>>
+export type EntryFields = Omit<EntryHeader, 'version' | 'lane' | 'covers' | 'snapshotSize' | 'snapshotDigest' | 'chunkSize' | 'prev'> &
+Partial<Pick<EntryHeader, 'lane' | 'covers' | 'snapshotSize' | 'snapshotDigest' | 'chunkSize' | 'prev'>>
 
 /**
  * An entry's header and encoded body before its signature: what an author may send ahead on its
@@ -103,6 +118,8 @@ export function prepareEntry (fields: EntryFields): UnsignedEntry {
   // Never sign what every receiver (and this store) would refuse.
   checkPosition(fields.lane ?? 0, fields.seq, 'entry')
   for (const c of fields.covers ?? []) checkPosition(c.lane ?? 0, c.seq, 'snapshot vector')
+  const prev = fields.prev ?? new Uint8Array(0)
+  checkPrev(fields.kind, fields.seq, prev)
   const body = PbBody.encode({
     version: ENTRY_VERSION,
     kind: fields.kind,
@@ -116,7 +133,8 @@ export function prepareEntry (fields: EntryFields): UnsignedEntry {
     snapshotSize: fields.snapshotSize ?? 0n,
     snapshotDigest: (fields.snapshotDigest ?? new Uint8Array(0)) as Uint8Array<ArrayBuffer>,
     chunkSize: fields.chunkSize ?? 0,
-    lane: fields.lane ?? 0
+    lane: fields.lane ?? 0,
+    prev: prev as Uint8Array<ArrayBuffer>
   })
   // The header from the fields themselves: decoding the body just encoded would only cost time.
   return {
@@ -133,6 +151,7 @@ export function prepareEntry (fields: EntryFields): UnsignedEntry {
     snapshotSize: fields.snapshotSize ?? 0n,
     snapshotDigest: fields.snapshotDigest ?? new Uint8Array(0),
     chunkSize: fields.chunkSize ?? 0,
+    prev,
     body
   }
 }
@@ -186,6 +205,7 @@ function parseBody (body: Uint8Array): EntryHeader {
     if (c.author.byteLength !== 32) throw new InvalidEntryError('snapshot vector names an author that is not a 32-byte key')
     checkPosition(c.lane, c.seq, 'snapshot vector')
   }
+  checkPrev(b.kind, b.seq, b.prev)
   if (b.kind === ENTRY_KIND.snapshot) {
     if (b.ciphertext.byteLength !== 0) throw new InvalidEntryError('a snapshot header carries no inline ciphertext')
     if (b.snapshotDigest.byteLength !== 32) throw new InvalidEntryError('snapshot digest is not 32 bytes')
@@ -205,8 +225,17 @@ function parseBody (body: Uint8Array): EntryHeader {
     covers: b.covers,
     snapshotSize: b.snapshotSize,
     snapshotDigest: b.snapshotDigest,
-    chunkSize: b.chunkSize
+    chunkSize: b.chunkSize,
+    prev: b.prev
   }
+}
+
+/** `prev` is empty, or the 32 bytes of a SHA-256 on an update entry that has an entry before it. */
+function checkPrev (kind: number, seq: bigint, prev: Uint8Array): void {
+  if (prev.byteLength === 0) return
+  if (!isUpdateKind(kind)) throw new InvalidEntryError('only an update entry names the entry before it')
+  if (prev.byteLength !== PREV_BYTES) throw new InvalidEntryError(`entry prev is not ${PREV_BYTES} bytes`)
+  if (seq < 2n) throw new InvalidEntryError('the first entry of a lane has no entry before it')
 }
 
 /** The size limit every entry is held to, whole, before anything else looks at it. */
@@ -329,13 +358,42 @@ function varint (bytes: Uint8Array, at: number): [number, number] {
 
 /**
  * Checks many entries' signatures at once on a worker thread (verify-pool.ts), ahead of their
- * admission: true for each that verified, and checkEntrySignature then passes that entry object
- * without checking it again. False says only that it did not verify there: the admission's own
+ * admission: true for each that verified (or that a verified entry of its author's run in the
+ * batch names by its `prev`), and checkEntrySignature then passes that entry object without
+ * checking it again. False says only that it did not verify there: the admission's own
  * check decides (and names the error). Rejects when the worker failed.
  */
 export async function verifyEntrySignatures (entries: readonly Entry[]): Promise<boolean[]> {
+  const items: SignedItem[] = entries.map(e => ({ publicKey: e.author, message: e.body, signature: e.signature }))
+  // An update entry whose `prev` names the body of its author's entry before it in the same
+  // document and lane vouches for that entry, when both are in this batch: one signature check
+  // at the end of an author's run (the worker still checks any entry whose hash does not match).
+  // Mostly the entry just before it in the batch (a sender sends a lane's entries in order);
+  // otherwise found by position, in a map made only then.
+  let at: Map<number, number[]> | undefined
+  const sameLane = (p: Entry, e: Entry): boolean => p.lane === e.lane && isUpdateKind(p.kind) && equals(p.doc, e.doc) && equals(p.author, e.author)
+  const before = (e: Entry, j: number): number | undefined => {
+    const p = entries[j - 1]
+    if (p !== undefined && p.seq + 1n === e.seq && sameLane(p, e)) return j - 1
+    if (at === undefined) {
+      const m = new Map<number, number[]>()
+      entries.forEach((x, i) => {
+        if (!isUpdateKind(x.kind)) return
+        const list = m.get(Number(x.seq))
+        if (list === undefined) m.set(Number(x.seq), [i])
+        else list.push(i)
+      })
+      at = m
+    }
+    return at.get(Number(e.seq) - 1)?.find(i => sameLane(entries[i] as Entry, e))
+  }
+  entries.forEach((e, j) => {
+    if (!isUpdateKind(e.kind) || e.prev.byteLength !== PREV_BYTES) return
+    const i = before(e, j)
+    if (i !== undefined) (items[i] as SignedItem).vouch = { by: j, hash: e.prev }
+  })
   // signingInput(domain, body) is the domain's prefix followed by the body.
-  const ok = await verifyMany(signingInput(DOMAIN.entry, new Uint8Array(0)), entries.map(e => ({ publicKey: e.author, message: e.body, signature: e.signature })))
+  const ok = await verifyMany(signingInput(DOMAIN.entry, new Uint8Array(0)), items)
   entries.forEach((e, i) => { if (ok[i] === true) verified.add(e) })
   return ok
 }

@@ -25,7 +25,7 @@
  *   the recovery key. The debt is discharged by a valid Epoch operation that lists the revoke and
  *   wraps to no revoked device; until then every capable device must rotate before it writes.
  */
-import { equals, toHex } from './bytes.js'
+import { compareBytes, equals, toHex } from './bytes.js'
 import { depthOf, isChainCertificate, type ChainCertificate } from './chain.js'
 import type { Capability, Certificate } from './certificate.js'
 import { CutoffVector } from './cutoff.js'
@@ -350,7 +350,7 @@ export function supersedes (c: ChainCertificate, cur: Certificate): boolean {
     (isChainCertificate(cur) && (equals(c.issuerKey, cur.issuerKey) || cur.ancestors.some(a => equals(a.deviceKey, c.issuerKey))))
   if (!allowed) return false
   if (c.issuedAt !== cur.issuedAt) return c.issuedAt > cur.issuedAt
-  return toHex(c.bytes) > toHex(cur.bytes)
+  return compareBytes(c.bytes, cur.bytes) > 0
 }
 
 /**

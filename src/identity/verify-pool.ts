@@ -15,8 +15,14 @@
 import { availableParallelism } from 'node:os'
 import { Worker } from 'node:worker_threads'
 
-/** A signature over `prefix || message` (the prefix, a domain's, is the same for a whole batch). */
-export interface SignedItem { publicKey: Uint8Array, message: Uint8Array, signature: Uint8Array }
+/**
+ * A signature over `prefix || message` (the prefix, a domain's, is the same for a whole batch).
+ * `vouch`: another item of the same batch whose signed message commits to this one's, by its
+ * SHA-256 (`hash`). When that hash matches and `by` verifies, this item counts as verified without
+ * its own check; otherwise it is checked as any other. Which items may vouch for which is the
+ * caller's rule (an entry for its author's entry before it: crdt/SPEC.md, Entry).
+ */
+export interface SignedItem { publicKey: Uint8Array, message: Uint8Array, signature: Uint8Array, vouch?: { by: number, hash: Uint8Array } }
 
 /**
  * How much lower than the event loop's the worker's priority is (nice, where a thread has its own:
@@ -34,7 +40,8 @@ export const WORKER_NICE = 10
 /**
  * The worker's code (CommonJS, evaluated: it needs no file of this package, so it runs from the
  * sources under a test runner as from dist/). A request: an id, one buffer holding every item's
- * key (32 bytes), signature (64) and message, and per item the message's offset and length.
+ * key (32 bytes), signature (64) and message, and per item the message's offset and length;
+ * beside them each item's voucher (`by`, -1 for none), the hashes vouched, and the prefix's length.
  * It lowers its own thread's priority first, where the platform lets it name its thread
  * (/proc/thread-self), never past 19 and never raising it; elsewhere it runs as it is.
  */
@@ -48,7 +55,7 @@ try {
   // No /proc/thread-self (not Linux) or no right to change it: the worker checks signatures at
   // its starter's priority, as every worker did before; nothing it answers depends on this.
 }
-const { createPublicKey, verify } = require('node:crypto')
+const { createHash, createPublicKey, verify } = require('node:crypto')
 const keys = new Map()
 const keyOf = (buf, at) => {
   const x = Buffer.from(buf.buffer, buf.byteOffset + at, 32).toString('base64url')
@@ -60,20 +67,37 @@ const keyOf = (buf, at) => {
   }
   return k
 }
-parentPort.on('message', ({ id, buf, index }) => {
+// by[i] >= 0: item by[i] commits to item i's message by the SHA-256 at hashes[32 i]. An item
+// whose voucher verified and whose hash matches is taken as verified; a chain of them (an
+// author's run of entries) costs one signature check, at its end.
+parentPort.on('message', ({ id, buf, index, by, hashes, p }) => {
   const n = index.length / 2
-  const out = new Uint8Array(n)
-  let at = 0
-  for (let i = 0; i < n; i++) {
+  const state = new Uint8Array(n) // 0 not yet known, 1 verified, 2 not
+  const check = (i) => {
     const msgAt = index[2 * i]
-    const msgLen = index[2 * i + 1]
     try {
-      out[i] = verify(null, buf.subarray(msgAt, msgAt + msgLen), keyOf(buf, at), buf.subarray(at + 32, at + 96)) ? 1 : 0
+      return verify(null, buf.subarray(msgAt, msgAt + index[2 * i + 1]), keyOf(buf, msgAt - 96), buf.subarray(msgAt - 64, msgAt)) ? 1 : 2
     } catch {
-      out[i] = 0
+      return 2
     }
-    at = msgAt + msgLen
   }
+  const matches = (i) => {
+    const msgAt = index[2 * i]
+    const h = createHash('sha256').update(buf.subarray(msgAt + p, msgAt + index[2 * i + 1])).digest()
+    return h.equals(hashes.subarray(32 * i, 32 * i + 32))
+  }
+  const path = []
+  for (let i = 0; i < n; i++) {
+    if (state[i] !== 0) continue
+    path.length = 0
+    let j = i
+    while (state[j] === 0 && by[j] >= 0 && by[j] < n && path.length < n && matches(j)) { path.push(j); j = by[j] }
+    if (state[j] === 0) state[j] = check(j)
+    // A voucher that did not verify vouches for nothing: each item of its run is checked alone.
+    for (const k of path) state[k] = state[j] === 1 ? 1 : check(k)
+  }
+  const out = new Uint8Array(n)
+  for (let i = 0; i < n; i++) out[i] = state[i] === 1 ? 1 : 0
   parentPort.postMessage({ id, out }, [out.buffer])
 })
 `
@@ -129,9 +153,15 @@ class VerifyWorker {
     for (const it of items) size += 96 + p + it.message.byteLength
     const buf = new Uint8Array(size)
     const index = new Uint32Array(items.length * 2)
+    const by = new Int32Array(items.length).fill(-1)
+    const hashes = new Uint8Array(items.length * 32)
     let at = 0
     for (let i = 0; i < items.length; i++) {
       const it = items[i] as SignedItem
+      if (it.vouch !== undefined && it.vouch.hash.byteLength === 32) {
+        by[i] = it.vouch.by
+        hashes.set(it.vouch.hash, 32 * i)
+      }
       buf.set(it.publicKey, at)
       buf.set(it.signature, at + 32)
       buf.set(prefix, at + 96)
@@ -146,7 +176,7 @@ class VerifyWorker {
       this.pending.set(id, { resolve, reject, n: items.length })
       // Kept alive only while it owes an answer: an idle node holds no thread awake.
       this.worker.ref()
-      this.worker.postMessage({ id, buf, index }, [buf.buffer, index.buffer])
+      this.worker.postMessage({ id, buf, index, by, hashes, p }, [buf.buffer, index.buffer, by.buffer, hashes.buffer])
     })
   }
 }
@@ -164,7 +194,15 @@ const workers: VerifyWorker[] = []
  */
 export async function verifyMany (prefix: Uint8Array, items: readonly SignedItem[]): Promise<boolean[]> {
   const ok = items.map(it => it.publicKey.byteLength === 32 && it.signature.byteLength === 64)
-  const sound = items.filter((_, i) => ok[i])
+  // The sound items, renumbered: a vouch names its voucher by its place among them.
+  const place = new Int32Array(items.length).fill(-1)
+  let n = 0
+  ok.forEach((o, i) => { if (o) place[i] = n++ })
+  const sound = n === items.length ? items : items.flatMap((it, i) => {
+    if (!(ok[i] as boolean)) return []
+    const by = it.vouch === undefined ? -1 : place[it.vouch.by] ?? -1
+    return [by < 0 || it.vouch === undefined ? { ...it, vouch: undefined } : { ...it, vouch: { by, hash: it.vouch.hash } }]
+  })
   if (sound.length === 0) return ok.map(() => false)
   for (let i = workers.length - 1; i >= 0; i--) if (workers[i]?.failed !== undefined) workers.splice(i, 1)
   let w = workers.reduce<VerifyWorker | undefined>((best, x) => best === undefined || x.load < best.load ? x : best, undefined)

@@ -10,7 +10,7 @@ import { logger } from '@libp2p/logger'
 import * as Y from 'yjs'
 import { checkChanges, docKind, sealUpdatesUnsigned, type DocKind, type Problem } from '../../crdt/index.js'
 import { ClosedError, EntryTooLargeError } from '../errors.js'
-import { LIMITS as ENTRY_LIMITS, parseStreamKey, signedEntrySize, signPrepared, streamKey, type DocId, type Entry, type VectorItem } from '../identity/index.js'
+import { LIMITS as ENTRY_LIMITS, parseStreamKey, prevOf, signedEntrySize, signPrepared, streamKey, type DocId, type Entry, type VectorItem } from '../identity/index.js'
 import { Slicer } from './slice.js'
 import type { Vault } from './vault.js'
 
@@ -28,6 +28,8 @@ export class Replica {
   /** Taken at the first change (a read-only use never writes the lane file). */
   private lane: number | undefined
   private laneGeneration = 0
+  /** This replica's last entry: its lane, seq and `prevOf` (the next entry in that lane names it). */
+  private last: { lane: number, seq: number, prev: Uint8Array } | undefined
   private readonly writes = new Set<Promise<void>>()
   /** Local updates made while earlier ones wait for the disk, sealed together when the turn ends. */
   private batch: { updates: Uint8Array[], bytes: number, done: Promise<void>, resolve: () => void } | undefined
@@ -146,7 +148,11 @@ export class Replica {
       // An owed rotation is discharged before this device's next write (crdt/SPEC.md §Registry).
       this.vault.beforeWrite()
       const { identity } = this.vault
-      const unsigned = sealUpdatesUnsigned({ keys: identity.keys, author: identity.device.signer.publicKey }, this.id, BigInt(this.seq + 1), updates, { lane: this.lane })
+      const lane = this.lane as number
+      // The entry names the one before it when this replica wrote that one (after a load or a
+      // new lane it does not: its receivers then check its signature, as any other).
+      const prev = this.last !== undefined && this.last.lane === lane && this.last.seq === this.seq ? this.last.prev : undefined
+      const unsigned = sealUpdatesUnsigned({ keys: identity.keys, author: identity.device.signer.publicKey }, this.id, BigInt(this.seq + 1), updates, { lane, prev })
       // Every reader (peers, and this device at its next load) refuses a larger entry: storing
       // it would acknowledge a change that is gone at the next open. The change is refused
       // instead, and the document reloads from the store without it.
@@ -164,6 +170,7 @@ export class Replica {
       return Promise.resolve()
     }
     this.seq++
+    this.last = { lane: entry.lane, seq: this.seq, prev: prevOf(entry) }
     this.markApplied(entry)
     this.vault.emitEntry(this, entry, true)
     const w: Promise<void> = this.vault.store.putEntry(entry).then(

@@ -7,7 +7,7 @@ import { generateKeyPairFromSeed } from '@libp2p/crypto/keys'
 import { peerIdFromPrivateKey } from '@libp2p/peer-id'
 import { sealUpdate, sealUpdates } from '../../crdt/index.js'
 import {
-  deriveVaultKeys, docIdFor, docKey, issueCertificate, issueCutoff, rendezvousFor, signerFromSeed, toHex, utf8,
+  deriveVaultKeys, docIdFor, docKey, issueCertificate, issueCutoff, prevOf, rendezvousFor, signerFromSeed, toHex, utf8,
   VAULT_SEED_MESSAGE, vaultSeedSignature, walletFromSeed
 } from '../../src/identity/index.js'
 
@@ -24,6 +24,9 @@ export const INPUTS = {
   /** An entry of kind `updates`: these two updates, in lane 1, sequence 2. */
   updates: ['hello, ', 'mesh'],
   updatesNonce: '0c0d0e0f1011121314151617',
+  /** The next entry of that lane (sequence 3): it names the `updates` entry's body by its SHA-256 (`prev`). */
+  chainedUpdate: '!',
+  chainedNonce: '18191a1b1c1d1e1f20212223',
   /** The device re-enrolled read-only a millisecond later: its cutoff (40 in lane 0, 2 in lane 1) and version 2 certificate. */
   reissuedAt: 1767225600001,
   cutoffLanes: [[0, 40], [1, 2]] as Array<[number, number]>
@@ -42,6 +45,7 @@ export async function computeVectors (): Promise<Record<string, unknown>> {
   const cutoff = issueCutoff(wallet, { device: devicePublicKey, issuedAt: INPUTS.reissuedAt, docs: [{ doc, lanes: INPUTS.cutoffLanes.map(([lane, seq]) => ({ lane, seq: BigInt(seq) })) }], snapshotsThrough: BigInt(INPUTS.reissuedAt) })
   const certV2 = issueCertificate(wallet, { deviceKey: devicePublicKey, capabilities: ['read'], label: INPUTS.label, issuedAt: INPUTS.reissuedAt, cutoff: cutoff.digest })
   const updatesEntry = sealUpdates({ keys, signer }, doc, 2n, INPUTS.updates.map(utf8), { lane: 1, nonce: Buffer.from(INPUTS.updatesNonce, 'hex') })
+  const chainedEntry = sealUpdates({ keys, signer }, doc, 3n, [utf8(INPUTS.chainedUpdate)], { lane: 1, nonce: Buffer.from(INPUTS.chainedNonce, 'hex'), prev: prevOf(updatesEntry) })
   return {
     inputs: INPUTS,
     walletAddress: wallet.address,
@@ -60,6 +64,7 @@ export async function computeVectors (): Promise<Record<string, unknown>> {
     certificate: toHex(cert.bytes),
     entry: toHex(entry.bytes),
     updatesEntry: toHex(updatesEntry.bytes),
+    chainedEntry: toHex(chainedEntry.bytes),
     cutoff: toHex(cutoff.bytes),
     cutoffDigest: toHex(cutoff.digest),
     certificateV2: toHex(certV2.bytes)

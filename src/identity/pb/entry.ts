@@ -151,6 +151,7 @@ export interface EntryBody {
   snapshotDigest: Uint8Array<ArrayBuffer>
   chunkSize: number
   lane: number
+  prev: Uint8Array<ArrayBuffer>
 }
 
 export namespace EntryBody {
@@ -230,6 +231,11 @@ export namespace EntryBody {
           w.uint32(obj.lane)
         }
 
+        if ((obj.prev != null && obj.prev.byteLength > 0)) {
+          w.uint32(114)
+          w.bytes(obj.prev)
+        }
+
         if (opts.lengthDelimited !== false) {
           w.ldelim()
         }
@@ -247,7 +253,8 @@ export namespace EntryBody {
           snapshotSize: 0n,
           snapshotDigest: new Uint8Array(0),
           chunkSize: 0,
-          lane: 0
+          lane: 0,
+          prev: new Uint8Array(0)
         }
 
         const end = length == null ? reader.len : reader.pos + length
@@ -312,6 +319,10 @@ export namespace EntryBody {
             }
             case 13: {
               obj.lane = reader.uint32()
+              break
+            }
+            case 14: {
+              obj.prev = reader.bytes()
               break
             }
             default: {
@@ -435,6 +446,13 @@ export namespace EntryBody {
               }
               break
             }
+            case 14: {
+              yield {
+                field: `${prefix}.prev`,
+                value: reader.bytes()
+              }
+              break
+            }
             default: {
               reader.skipType(tag & 7)
               break
@@ -525,6 +543,11 @@ export namespace EntryBody {
     value: number
   }
 
+  export interface EntryBodyPrevFieldEvent {
+    field: '$.prev'
+    value: Uint8Array<ArrayBuffer>
+  }
+
   export function encode (obj: Partial<EntryBody>): Uint8Array<ArrayBuffer> {
     return encodeMessage(obj, EntryBody.codec())
   }
@@ -533,7 +556,7 @@ export namespace EntryBody {
     return decodeMessage(buf, EntryBody.codec(), opts)
   }
 
-  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<EntryBody>): Generator<EntryBodyVersionFieldEvent | EntryBodyKindFieldEvent | EntryBodyDocFieldEvent | EntryBodyAuthorFieldEvent | EntryBodySeqFieldEvent | EntryBodyEpochFieldEvent | EntryBodyNonceFieldEvent | EntryBodyCiphertextFieldEvent | EntryBodyCoversAuthorFieldEvent | EntryBodyCoversSeqFieldEvent | EntryBodyCoversLaneFieldEvent | EntryBodySnapshotSizeFieldEvent | EntryBodySnapshotDigestFieldEvent | EntryBodyChunkSizeFieldEvent | EntryBodyLaneFieldEvent> {
+  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<EntryBody>): Generator<EntryBodyVersionFieldEvent | EntryBodyKindFieldEvent | EntryBodyDocFieldEvent | EntryBodyAuthorFieldEvent | EntryBodySeqFieldEvent | EntryBodyEpochFieldEvent | EntryBodyNonceFieldEvent | EntryBodyCiphertextFieldEvent | EntryBodyCoversAuthorFieldEvent | EntryBodyCoversSeqFieldEvent | EntryBodyCoversLaneFieldEvent | EntryBodySnapshotSizeFieldEvent | EntryBodySnapshotDigestFieldEvent | EntryBodyChunkSizeFieldEvent | EntryBodyLaneFieldEvent | EntryBodyPrevFieldEvent> {
     return streamMessage(buf, EntryBody.codec(), opts)
   }
 }
