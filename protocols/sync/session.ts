@@ -309,7 +309,7 @@ export class PeerSession {
   private async handle (msg: SyncMessage): Promise<{ refused: () => boolean, writes?: Promise<void> }> {
     let refusedAny = false
     // Snapshot framing is checked and its bytes handed on before the first await, in read order.
-    const { complete, wait, skipped } = this.snapshotIn.assemble(msg)
+    const { complete, settled, wait, skipped } = this.snapshotIn.assemble(msg)
     // A part of a snapshot whose header was refused is dropped: the sender must not count it held.
     if (skipped === true) refusedAny = true
     this.noteTransfers(msg)
@@ -385,6 +385,8 @@ export class PeerSession {
       } catch (err: any) {
         refusedAny = true
         this.refusedSnapshot(err)
+      } finally {
+        settled?.()
       }
     }
     return { refused: () => refusedAny, writes: writes.length > 0 ? Promise.all(writes).then(() => {}) : undefined }

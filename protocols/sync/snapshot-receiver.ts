@@ -32,9 +32,11 @@ export class SnapshotReceiver {
   /**
    * Hands a frame's snapshot header or chunk to the data layer as it is read. Returns the sink
    * once the snapshot's last byte arrived, what to wait for when the sink is behind, and whether
-   * the frame's part was dropped (its snapshot's header was refused: `skipped`).
+   * the frame's part was dropped (its snapshot's header was refused: `skipped`). The last chunk's
+   * bytes count in the transfer only once the sink ended (`settled`): until the snapshot is
+   * checked and stored, its document is still arriving, not a document holding what came before it.
    */
-  assemble (msg: SyncMessage): { complete?: SnapshotSink, wait?: Promise<void>, skipped?: boolean } {
+  assemble (msg: SyncMessage): { complete?: SnapshotSink, settled?: () => void, wait?: Promise<void>, skipped?: boolean } {
     let wait: Promise<void> | undefined
     if (msg.snapshotHeader.byteLength > 0) {
       if (this.snapshot !== undefined) throw new ProtocolError('a snapshot began before the last one ended')
@@ -61,14 +63,16 @@ export class SnapshotReceiver {
       s.got += msg.snapshotChunk.byteLength
       if (s.got > s.size) throw new ProtocolError('snapshot longer than its header says')
       wait = s.sink?.write(msg.snapshotChunk)
-      this.host.transfers.snapshotBytes('in', s.doc, msg.snapshotChunk.byteLength)
+      if (s.got < s.size || s.sink === undefined) this.host.transfers.snapshotBytes('in', s.doc, msg.snapshotChunk.byteLength)
     }
     const s = this.snapshot
     const part = msg.snapshotHeader.byteLength > 0 || msg.snapshotChunk.byteLength > 0
     const skipped = part && s !== undefined && s.sink === undefined
     if (s === undefined || s.got !== s.size || !part) return { wait, skipped }
     this.snapshot = undefined
-    return { complete: s.sink, wait, skipped }
+    const last = msg.snapshotChunk.byteLength
+    const settled = s.sink === undefined || last === 0 ? undefined : () => { this.host.transfers.snapshotBytes('in', s.doc, last) }
+    return { complete: s.sink, settled, wait, skipped }
   }
 
   /** Grants the sender more of the current snapshot once enough of it was taken. */
