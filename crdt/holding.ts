@@ -42,6 +42,13 @@ export class HoldingBuilder {
     }
   }
 
+  /** A holding of this state vector and these deleted ranges (what a document's store holds). */
+  withDeletes (sv: Map<number, number>, deleted: Map<number, Array<{ clock: number, len: number }>>): Holding {
+    for (const [client, end] of sv) this.sv.set(client, end)
+    for (const [client, ranges] of deleted) this.deleted.set(client, [...ranges])
+    return this.done()
+  }
+
   done (): Holding {
     const ds = new Map<number, Array<[number, number]>>()
     for (const [client, ranges] of this.deleted) {
@@ -56,6 +63,24 @@ export class HoldingBuilder {
     }
     return { sv: this.sv, ds }
   }
+}
+
+/**
+ * What a document that applied a whole state holds, read off its struct store instead of
+ * decoding the state again: its state vector and its deleted ranges (GC'd items included).
+ * Undefined when Yjs holds structs or deletions of it back (pending): those are in the state's
+ * bytes but not in the store, and the state's own holding must be decoded then.
+ */
+export function holdingOfDoc (doc: Y.Doc): Holding | undefined {
+  if (doc.store.pendingStructs !== null || doc.store.pendingDs !== null) return undefined
+  const sv = new Map<number, number>()
+  for (const [client, structs] of doc.store.clients) {
+    const last = structs[structs.length - 1]
+    if (last !== undefined) sv.set(client, last.id.clock + last.length)
+  }
+  const deleted = Y.createDeleteSetFromStructStore(doc.store) as unknown as Decoded['ds']
+  const b = new HoldingBuilder()
+  return b.withDeletes(sv, deleted.clients)
 }
 
 /** Whether the state holds everything an update (or a state in parts) writes and deletes; false when it does not decode. */

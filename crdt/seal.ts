@@ -321,6 +321,13 @@ export class SnapshotOpener {
     this.o += pt.byteLength
   }
 
+  /**
+   * The plaintext of the chunks decrypted so far (empty with handOver): a view that only grows.
+   * Each chunk is authenticated on its own (its index and whether it is the last are in its AAD),
+   * but only `final()` says the whole state is the signed one: use it on what may be thrown away.
+   */
+  decrypted (): Uint8Array { return this.out.subarray(0, this.o) }
+
   /** The decrypted state (empty with handOver), once every byte arrived and the digest matches the signed one. */
   final (): Uint8Array {
     checkSnapshotCiphertext(this.header, this.got, new Uint8Array(this.hash.digest()))

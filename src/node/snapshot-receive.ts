@@ -13,6 +13,7 @@ import { admitSnapshotHeader } from './admit.js'
 import type { CertRegistry } from './certs.js'
 import type { Budgets } from './limits.js'
 import type { Replica } from './replica.js'
+import type { StateFit } from './snapshot-verify.js'
 
 /** What receiving a snapshot needs of the vault. */
 export interface ReceiveHost {
@@ -24,7 +25,9 @@ export interface ReceiveHost {
    * Checks a state with the key; returns which stored snapshots it may replace and the empty
    * document it applied the state to, if it did (see snapshot-verify.ts).
    */
-  verify: (header: Entry, state: Uint8Array) => Promise<{ replaces: (s: StoredSnapshot) => boolean, doc?: Y.Doc }>
+  verify: (header: Entry, state: Uint8Array, fitted?: Y.Doc) => Promise<{ replaces: (s: StoredSnapshot) => boolean, doc?: Y.Doc }>
+  /** The bounds and shapes check of the state, made as it arrives (snapshot-verify.ts, StateFit); none for a document without shapes. */
+  fitAsItArrives: (doc: Uint8Array) => StateFit | undefined
   /** The document's replica when it is open (or opening). */
   openReplica: (doc: Uint8Array) => Promise<Replica> | undefined
   /** A state for a document nobody has open, kept for its first open with the document it was checked on (see fresh.ts). */
@@ -56,10 +59,17 @@ export function receiveSnapshot (host: ReceiveHost, headerBytes: Uint8Array, off
   const partial = offset > 0 ? host.store.partialFor(header) : undefined
   if (offset > 0 && (partial === undefined || partial.held < offset)) throw new NotFoundError(`no partial snapshot of ${offset} bytes is held to resume`, { offset })
   const file = host.store.receiveSnapshotFile(header, offset)
+  // A transfer from its first byte has its state checked as it arrives (a resume, which re-reads
+  // what it holds first, is checked at its end, as before); from the piece on which its kind is
+  // known (a session's name may come with the sessions index while its snapshot is on the way):
+  // the check then starts on all that was decrypted so far.
+  let fit: StateFit | undefined
   let failed: unknown
   const feed = (piece: Uint8Array): void => {
     if (failed !== undefined) return
-    try { opener.update(piece) } catch (err) { failed = err }
+    try { opener.update(piece) } catch (err) { failed = err; return }
+    if (offset === 0) fit ??= host.fitAsItArrives(header.doc)
+    fit?.feed(opener.decrypted())
   }
   // A resume re-reads the bytes held first, in slices: the running digest and the decrypted
   // state are recomputed from what is on disk (nothing of a transfer is trusted before the
@@ -94,8 +104,9 @@ export function receiveSnapshot (host: ReceiveHost, headerBytes: Uint8Array, off
         while (loading !== undefined) await loading
         if (failed !== undefined) throw failed
         state = opener.final()
-        checked = await host.verify(header, state)
+        checked = await host.verify(header, state, await fit?.done())
       } catch (err) {
+        fit?.abandon()
         await file.discard()
         throw err
       }
@@ -121,6 +132,7 @@ export function receiveSnapshot (host: ReceiveHost, headerBytes: Uint8Array, off
     // Broken off: what arrived is kept for a resume, unless it already proved bad. In the
     // background (the session that broke off does not wait); close() waits for it.
     abort: () => {
+      fit?.abandon()
       host.keepInBackground(failed !== undefined ? file.discard() : file.keep())
     }
   }

@@ -58,7 +58,8 @@ export class Snapshots {
       certs,
       keys: identity.keys,
       budgets: init.budgets,
-      verify: async (header, state) => await this.checks.verify(header, state),
+      verify: async (header, state, fitted) => await this.checks.verify(header, state, fitted),
+      fitAsItArrives: (doc) => this.checks.fitAsItArrives(doc),
       openReplica: (doc) => init.openReplica(doc),
       keepFresh: (header, state, doc) => { this.fresh.keep(header, state, doc) },
       keepInBackground: (p) => {
