@@ -11,6 +11,7 @@ import * as Y from 'yjs'
 import { DOC_NAMES, frameParts, SessionDoc, sealSnapshot, type SessionKey } from '../../crdt/index.js'
 import { FreshStates } from '../../src/node/fresh.js'
 import { StateFit } from '../../src/node/snapshot-verify.js'
+import type { Vault } from '../../src/node/vault.js'
 import { foreignDevice, newVault } from '../helpers/vault.js'
 
 const cleanups: Array<() => Promise<void>> = []
@@ -19,25 +20,29 @@ afterEach(async () => { vi.restoreAllMocks(); for (const c of cleanups.splice(0)
 const KEY = 'agent:main:fit' as SessionKey
 
 /** A session's state in parts (format 2), each part one append's update, and the document it makes. */
-function sessionInParts (appends: number, bad?: (d: Y.Doc) => void): { state: Uint8Array, parts: number } {
+function sessionInParts (appends: number, bad?: (d: Y.Doc) => void): { state: Uint8Array } {
   const s = new SessionDoc()
   const parts: Uint8Array[] = []
   s.doc.on('update', (u: Uint8Array) => parts.push(u))
   s.init({ key: KEY, title: 'fit', goal: 'arrives checked' }, 'sib')
   for (let i = 0; i < appends; i++) s.appendMessages(Array.from({ length: 20 }, (_, j) => ({ role: 'user' as const, content: `m ${i * 20 + j} ${'x'.repeat(400)}` })), 'sib')
   if (bad !== undefined) bad(s.doc)
-  return { state: frameParts(parts), parts: parts.length }
+  return { state: frameParts(parts) }
+}
+
+/** A vault, and a snapshot of its session KEY holding `state`, sealed by a sibling device it knows. */
+async function receiving (state: Uint8Array): Promise<{ v: Vault, doc: Uint8Array, snap: ReturnType<typeof sealSnapshot> }> {
+  const a = await newVault(); cleanups.push(a.cleanup)
+  const v = a.vault.vault
+  const sib = await foreignDevice(a.wallet)
+  await v.addCertificate(sib.cert)
+  const doc = v.docId(DOC_NAMES.session(KEY))
+  return { v, doc, snap: sealSnapshot({ keys: v.identity.keys, signer: sib.key.signer }, doc, 1n, state, [{ author: sib.key.publicKey, seq: 3n }]) }
 }
 
 describe('a received snapshot checked as it arrives', () => {
   it('applies its parts before the last byte, and the first load takes that document', async () => {
-    const a = await newVault(); cleanups.push(a.cleanup)
-    const v = a.vault.vault
-    const sib = await foreignDevice(a.wallet)
-    await v.addCertificate(sib.cert)
-    const doc = v.docId(DOC_NAMES.session(KEY))
-    const { state } = sessionInParts(40)
-    const snap = sealSnapshot({ keys: v.identity.keys, signer: sib.key.signer }, doc, 1n, state, [{ author: sib.key.publicKey, seq: 3n }])
+    const { v, doc, snap } = await receiving(sessionInParts(40).state)
     const fed = vi.spyOn(StateFit.prototype, 'feed')
     const sink = v.receiveSnapshot(snap.header.bytes)
     const half = Math.floor(snap.ciphertext.byteLength / 2)
@@ -68,15 +73,9 @@ describe('a received snapshot checked as it arrives', () => {
   })
 
   it('refuses a state of the wrong shape at its end, and keeps nothing of it', async () => {
-    const a = await newVault(); cleanups.push(a.cleanup)
-    const v = a.vault.vault
-    const sib = await foreignDevice(a.wallet)
-    await v.addCertificate(sib.cert)
-    const doc = v.docId(DOC_NAMES.session(KEY))
-    await v.release(await v.acquire(DOC_NAMES.session(KEY)))
     // Its last part sets the lease to a number.
-    const { state } = sessionInParts(10, d => { d.getMap('meta').set('lease', 5) })
-    const snap = sealSnapshot({ keys: v.identity.keys, signer: sib.key.signer }, doc, 1n, state, [{ author: sib.key.publicKey, seq: 3n }])
+    const { v, doc, snap } = await receiving(sessionInParts(10, d => { d.getMap('meta').set('lease', 5) }).state)
+    await v.release(await v.acquire(DOC_NAMES.session(KEY)))
     const sink = v.receiveSnapshot(snap.header.bytes)
     for (let at = 0; at < snap.ciphertext.byteLength; at += 16_384) await sink.write(snap.ciphertext.subarray(at, at + 16_384))
     await expect(sink.end()).rejects.toMatchObject({ code: 'QUARANTINED' })
