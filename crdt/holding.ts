@@ -42,27 +42,25 @@ export class HoldingBuilder {
     }
   }
 
-  /** A holding of this state vector and these deleted ranges (what a document's store holds). */
-  withDeletes (sv: Map<number, number>, deleted: Map<number, Array<{ clock: number, len: number }>>): Holding {
-    for (const [client, end] of sv) this.sv.set(client, end)
-    for (const [client, ranges] of deleted) this.deleted.set(client, [...ranges])
-    return this.done()
-  }
-
   done (): Holding {
-    const ds = new Map<number, Array<[number, number]>>()
-    for (const [client, ranges] of this.deleted) {
-      const sorted = ranges.map(r => [r.clock, r.clock + r.len] as [number, number]).sort((a, b) => a[0] - b[0])
-      const merged: Array<[number, number]> = []
-      for (const r of sorted) {
-        const last = merged[merged.length - 1]
-        if (last !== undefined && r[0] <= last[1]) last[1] = Math.max(last[1], r[1])
-        else merged.push([r[0], r[1]])
-      }
-      ds.set(client, merged)
-    }
-    return { sv: this.sv, ds }
+    return { sv: this.sv, ds: mergedRanges(this.deleted) }
   }
+}
+
+/** Per client, deleted ranges as sorted, merged [clock, end) pairs. */
+function mergedRanges (deleted: ReadonlyMap<number, ReadonlyArray<{ clock: number, len: number }>>): Map<number, Array<[number, number]>> {
+  const ds = new Map<number, Array<[number, number]>>()
+  for (const [client, ranges] of deleted) {
+    const sorted = ranges.map(r => [r.clock, r.clock + r.len] as [number, number]).sort((a, b) => a[0] - b[0])
+    const merged: Array<[number, number]> = []
+    for (const r of sorted) {
+      const last = merged[merged.length - 1]
+      if (last !== undefined && r[0] <= last[1]) last[1] = Math.max(last[1], r[1])
+      else merged.push([r[0], r[1]])
+    }
+    ds.set(client, merged)
+  }
+  return ds
 }
 
 /**
@@ -79,8 +77,7 @@ export function holdingOfDoc (doc: Y.Doc): Holding | undefined {
     if (last !== undefined) sv.set(client, last.id.clock + last.length)
   }
   const deleted = Y.createDeleteSetFromStructStore(doc.store) as unknown as Decoded['ds']
-  const b = new HoldingBuilder()
-  return b.withDeletes(sv, deleted.clients)
+  return { sv, ds: mergedRanges(deleted.clients) }
 }
 
 /** Whether the state holds everything an update (or a state in parts) writes and deletes; false when it does not decode. */
