@@ -24,7 +24,7 @@ import {
   CertificateExpiredError, InvalidCertificateError, messageTime, MissingCapabilityError, NotAdminError, RevokedAuthorError, SupersededCertificateError, UnknownAuthorError, UnknownEpochError
 } from '../errors.js'
 import {
-  CutoffVector, decodeCutoffPart, equals, evaluateRegistry, supersedes, hasCapability, isChainCertificate, isChainRecord, isCutoffPartRecord, isCutoffRecord, isExpired, isRegistryRecord, toHex,
+  compareBytes, CutoffVector, decodeCutoffPart, equals, evaluateRegistry, supersedes, hasCapability, isChainCertificate, isChainRecord, isCutoffPartRecord, isCutoffRecord, isExpired, isRegistryRecord, toHex,
   verifyAnyCertificate, verifyCertificate, verifyChainCertificate, verifyCutoff, verifyRegistryOp,
   type Certificate, type ChainCertificate, type Cutoff, type CutoffPart, type RegistryOp, type RegistryState, type VaultKeys
 } from '../identity/index.js'
@@ -461,5 +461,5 @@ function asStrong (inForce: Certificate, embedded: ChainCertificate): boolean {
 /** Whether `a` supersedes `b` (same device): issued later; the same millisecond is broken by the bytes, so every node agrees. */
 function newer (a: Certificate, b: Certificate): boolean {
   if (a.issuedAt !== b.issuedAt) return a.issuedAt > b.issuedAt
-  return toHex(a.bytes) > toHex(b.bytes)
+  return compareBytes(a.bytes, b.bytes) > 0
 }
