@@ -344,6 +344,27 @@ async function syncedPair (dir: string, wallet: Wallet, n: number): Promise<{ a:
 }
 
 /**
+ * A fresh node's time from dialing `addr` until its store's digest is `target` (the sender's).
+ * Hashing the digest costs this thread's time (only documents changed since the last look are
+ * hashed again, still ~0.2 s of a 3 s transfer polled every 20 ms), so it is taken once the node
+ * reported every one of `docs` documents synced (or once a second).
+ */
+async function receiveAll (receiver: N, addr: string, docs: number, target: string): Promise<number> {
+  const synced = new Set<string>()
+  let polls = 0
+  const count = (e: NodeEvent): void => { if (e.type === 'synced') synced.add(e.doc) }
+  receiver.node.on('event', count)
+  try {
+    const t0 = now()
+    await receiver.node.dial(addr)
+    await until(() => (synced.size >= docs || ++polls % 50 === 0) && digest(receiver.vault) === target)
+    return now() - t0
+  } finally {
+    receiver.node.off('event', count)
+  }
+}
+
+/**
  * A fresh node receives a vault of `n` small documents; then the two, in sync, reconnect (time and
  * bytes, with and without reconciliation); then `mesh join` starts on that home and on a small one.
  */
@@ -351,7 +372,7 @@ async function vaultOf (dir: string, walletPath: string, n: number, opts: { quic
   const wallet = await loadWallet(walletPath)
   const homeA = join(dir, 'va')
   const homeB = join(dir, 'vb')
-  let t0 = now()
+  const t0 = now()
   await buildHome(homeA, wallet, n)
   console.log(`  built a home of ${n} documents in ${fmt((now() - t0) / 1000, 1)} s`)
   const stored = du(join(homeA, 'data'))
@@ -365,18 +386,7 @@ async function vaultOf (dir: string, walletPath: string, n: number, opts: { quic
   let apart: { target: string, base: number, baseline: string } | undefined
   if (opts.want('fresh')) {
     const target = digest(a.vault)
-    // Done when B's store digest is A's. Hashing it costs this thread's time (only documents
-    // changed since the last look are hashed again, still ~0.2 s of a 3 s transfer polled every
-    // 20 ms), so it is taken once B told of every document (or once a second).
-    const synced = new Set<string>()
-    let polls = 0
-    const count = (e: NodeEvent): void => { if (e.type === 'synced') synced.add(e.doc) }
-    b.node.on('event', count)
-    t0 = now()
-    await b.node.dial(addrOf(a))
-    await until(() => (synced.size >= docsA || ++polls % 50 === 0) && digest(b.vault) === target)
-    const ms = now() - t0
-    b.node.off('event', count)
+    const ms = await receiveAll(b, addrOf(a), docsA, target)
     const raw = await rawTransfer(stored)
     // The baseline: the same bytes over plain TCP, then every document opened from a local store.
     await b.node.stop(); await b.vault.close()
@@ -435,15 +445,7 @@ async function vaultOf (dir: string, walletPath: string, n: number, opts: { quic
       await (await openVault({ home: homeC, wallet, label: 'C' })).close()
       const c = await startNode(homeC, 'C')
       try {
-        const synced = new Set<string>()
-        let polls = 0
-        const count = (e: NodeEvent): void => { if (e.type === 'synced') synced.add(e.doc) }
-        c.node.on('event', count)
-        const t1 = now()
-        await c.node.dial(full)
-        await until(() => (synced.size >= docsA || ++polls % 50 === 0) && digest(c.vault) === apart.target)
-        const ms = now() - t1
-        c.node.off('event', count)
+        const ms = await receiveAll(c, full, docsA, apart.target)
         report({ name: `a fresh node receives ${docsA} small documents from a sibling \`mesh join\` process (the sender's work in its own process, as on its own machine)`, value: `${fmt(ms, 0)} ms`, baseline: apart.baseline, ratio: `${fmt(ms / apart.base, 2)}×`, target: 'reported', ok: undefined })
       } finally {
         await c.node.stop(); await c.vault.close()
