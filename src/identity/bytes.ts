@@ -24,7 +24,15 @@ export function compareBytes (a: Uint8Array, b: Uint8Array): number {
 
 export const utf8 = (s: string): Uint8Array => new TextEncoder().encode(s)
 export const fromUtf8 = (b: Uint8Array): string => new TextDecoder().decode(b)
-export const toHex = (b: Uint8Array): string => Buffer.from(b.buffer, b.byteOffset, b.byteLength).toString('hex')
+/**
+ * Buffer's own hex encoder, called on the bytes as they are: document ids, authors and stream keys
+ * become map keys several times per received entry, and a Buffer view made for each call was most
+ * of that cost (a fresh node's 20,000 entries: ~0.1 s of its loop).
+ */
+const hexSlice = (Buffer.prototype as unknown as { hexSlice?: (this: Uint8Array, start: number, end: number) => string }).hexSlice
+export const toHex = hexSlice !== undefined
+  ? (b: Uint8Array): string => hexSlice.call(b, 0, b.byteLength)
+  : (b: Uint8Array): string => Buffer.from(b.buffer, b.byteOffset, b.byteLength).toString('hex')
 export const fromHex = (s: string): Uint8Array => new Uint8Array(Buffer.from(s, 'hex'))
 export const toB64 = (b: Uint8Array): string => Buffer.from(b.buffer, b.byteOffset, b.byteLength).toString('base64')
 export const fromB64 = (s: string): Uint8Array => new Uint8Array(Buffer.from(s, 'base64'))

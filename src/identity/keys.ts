@@ -10,7 +10,7 @@ import { createHmac } from 'node:crypto'
 import { hkdf } from '@noble/hashes/hkdf.js'
 import { sha256 } from '@noble/hashes/sha2.js'
 import { UnknownEpochError } from '../errors.js'
-import { utf8 } from './bytes.js'
+import { toHex, utf8 } from './bytes.js'
 import { LABEL } from './domains.js'
 
 export type DocId = Uint8Array & { readonly __brand: 'DocId' }
@@ -95,7 +95,7 @@ function docKeyOf (vk: Uint8Array, doc: Uint8Array): Uint8Array {
     c = { prk: new Uint8Array(createHmac('sha256', SALT).update(vk).digest()), docs: new Map() }
     docKeyCache.set(vk, c)
   }
-  const id = Buffer.from(doc).toString('hex')
+  const id = toHex(doc)
   let k = c.docs.get(id)
   if (k === undefined) {
     k = new Uint8Array(createHmac('sha256', c.prk).update(DOC_KEY_INFO).update(doc).update(ONE).digest())
