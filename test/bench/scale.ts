@@ -380,23 +380,42 @@ async function vaultOf (dir: string, walletPath: string, n: number, opts: { quic
   await (await openVault({ home: homeB, wallet, label: 'B' })).close()
 
   let a = await startNode(homeA, 'A')
-  let b = await startNode(homeB, 'B')
+  let b: N
   const docsA = a.vault.vault.store.stats().docs
   /** A's digest and the fresh figure's baseline, for the same receipt from a sender process (below). */
   let apart: { target: string, base: number, baseline: string } | undefined
   if (opts.want('fresh')) {
+    // Rounds, each a new home receiving the whole vault, then its baseline: a single receipt
+    // moved 1.6-2.4x between runs on the shared 2-core machine. Receipt and baseline alternate,
+    // so the code of both is as warm in each round; the median round is reported.
     const target = digest(a.vault)
-    const ms = await receiveAll(b, addrOf(a), docsA, target)
-    const raw = await rawTransfer(stored)
-    // The baseline: the same bytes over plain TCP, then every document opened from a local store.
-    await b.node.stop(); await b.vault.close()
-    const opened = await openAll(homeB)
-    b = await startNode(homeB, 'B')
-    const base = raw + opened.ms
-    const baseline = `the same bytes over plain TCP ${fmt(raw, 0)} ms + opening all ${opened.docs} documents from a local store ${fmt(opened.ms, 0)} ms`
+    const rounds: Array<{ ms: number, raw: number, opened: number }> = []
+    const n = opts.quick ? 1 : 3
+    let home = homeB
+    for (let r = 0; r < n; r++) {
+      if (r > 0) {
+        await rm(home, { recursive: true, force: true })
+        home = join(dir, `vb${r}`)
+        await (await openVault({ home, wallet, label: 'B' })).close()
+      }
+      const fresh = await startNode(home, 'B')
+      const ms = await receiveAll(fresh, addrOf(a), docsA, target)
+      await fresh.node.stop(); await fresh.vault.close()
+      const raw = await rawTransfer(stored)
+      // The baseline: the same bytes over plain TCP, then every document opened from a local store.
+      const opened = await openAll(home)
+      rounds.push({ ms, raw, opened: opened.ms })
+    }
+    b = await startNode(home, 'B')
+    const ratios = rounds.map(x => x.ms / (x.raw + x.opened))
+    const mid = rounds[ratios.indexOf(median(ratios))] ?? rounds[0] as { ms: number, raw: number, opened: number }
+    const base = mid.raw + mid.opened
+    const baseline = `the same bytes over plain TCP ${fmt(mid.raw, 0)} ms + opening all ${docsA} documents from a local store ${fmt(mid.opened, 0)} ms`
     apart = { target, base, baseline }
-    report({ name: `a fresh node receives ${docsA} small documents (sessions, memory, skills; ${fmt(stored / 1e6, 1)} MB stored), the sending node in this same process and thread`, value: `${fmt(ms, 0)} ms`, baseline, ratio: `${fmt(ms / base, 2)}×`, target: '≤ 2×', ok: ms / base <= 2 })
+    const each = n > 1 ? ` (rounds ${ratios.map(x => `${fmt(x, 2)}×`).join(', ')}: ${rounds.map(x => fmt(x.ms, 0)).join(', ')} ms)` : ''
+    report({ name: `a fresh node receives ${docsA} small documents (sessions, memory, skills; ${fmt(stored / 1e6, 1)} MB stored), the sending node in this same process and thread, median of ${n} round${n > 1 ? 's' : ''}`, value: `${fmt(mid.ms, 0)} ms`, baseline, ratio: `${fmt(mid.ms / base, 2)}×${each}`, target: '≤ 2×', ok: mid.ms / base <= 2 })
   } else {
+    b = await startNode(homeB, 'B')
     await b.node.dial(addrOf(a))
     await until(() => b.vault.vault.store.stats().docs === docsA)
   }
