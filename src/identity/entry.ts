@@ -80,9 +80,10 @@ export interface EntryHeader {
   readonly snapshotDigest: Uint8Array
   readonly chunkSize: number
   /**
-   * Update kinds: the SHA-256 of the body of this author's entry at `seq - 1` in the same
-   * document and lane, when the author knew it (empty otherwise). A receiver holding this entry
-   * verified may take that one as the author's without checking its signature (crdt/SPEC.md, Entry).
+   * Update kinds: the SHA-256 of the body and signature of this author's entry at `seq - 1` in
+   * the same document and lane, when the author knew it (empty otherwise). A receiver holding this
+   * entry verified may take that one, body and signature, as the author's without checking its
+   * signature (crdt/SPEC.md, Entry).
    */
   readonly prev: Uint8Array
 }
@@ -90,9 +91,14 @@ export interface EntryHeader {
 /** The length of an entry's `prev` when it names one: a SHA-256. */
 export const PREV_BYTES = 32
 
-/** What the author's next entry in the same document and lane names as its `prev`: the SHA-256 of this one's body. */
-export function prevOf (entry: Pick<UnsignedEntry, 'body'>): Uint8Array {
-  return new Uint8Array(createHash('sha256').update(entry.body).digest())
+/**
+ * What the author's next entry in the same document and lane names as its `prev`: the SHA-256 of
+ * this one's body followed by its signature. The signature is named too, so an entry taken on its
+ * successor's word is stored with the very signature its author made: one that anyone can check
+ * alone later (a load, a mirror, a peer sent it without its successor).
+ */
+export function prevOf (entry: Pick<Entry, 'body' | 'signature'>): Uint8Array {
+  return new Uint8Array(createHash('sha256').update(entry.body).update(entry.signature).digest())
 }
 
 export interface Entry extends EntryHeader {
@@ -365,8 +371,8 @@ function varint (bytes: Uint8Array, at: number): [number, number] {
  */
 export async function verifyEntrySignatures (entries: readonly Entry[]): Promise<boolean[]> {
   const items: SignedItem[] = entries.map(e => ({ publicKey: e.author, message: e.body, signature: e.signature }))
-  // An update entry whose `prev` names the body of its author's entry before it in the same
-  // document and lane vouches for that entry, when both are in this batch: one signature check
+  // An update entry whose `prev` names the body and signature of its author's entry before it in
+  // the same document and lane vouches for that entry, when both are in this batch: one signature check
   // at the end of an author's run (the worker still checks any entry whose hash does not match).
   // Mostly the entry just before it in the batch (a sender sends a lane's entries in order);
   // otherwise found by position, in a map made only then.

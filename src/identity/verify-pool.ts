@@ -17,9 +17,10 @@ import { Worker } from 'node:worker_threads'
 
 /**
  * A signature over `prefix || message` (the prefix, a domain's, is the same for a whole batch).
- * `vouch`: another item of the same batch whose signed message commits to this one's, by its
- * SHA-256 (`hash`). When that hash matches and `by` verifies, this item counts as verified without
- * its own check; otherwise it is checked as any other. Which items may vouch for which is the
+ * `vouch`: another item of the same batch whose signed message commits to this one's message
+ * (after the prefix) and signature, by their SHA-256 (`hash`). When that hash matches and `by`
+ * verifies, this item counts as verified without its own check (its signature is then the one
+ * `by`'s signer named); otherwise it is checked as any other. Which items may vouch for which is the
  * caller's rule (an entry for its author's entry before it: crdt/SPEC.md, Entry).
  */
 export interface SignedItem { publicKey: Uint8Array, message: Uint8Array, signature: Uint8Array, vouch?: { by: number, hash: Uint8Array } }
@@ -67,7 +68,7 @@ const keyOf = (buf, at) => {
   }
   return k
 }
-// by[i] >= 0: item by[i] commits to item i's message by the SHA-256 at hashes[32 i]. An item
+// by[i] >= 0: item by[i] commits to item i's message and signature by the SHA-256 at hashes[32 i]. An item
 // whose voucher verified and whose hash matches is taken as verified; a chain of them (an
 // author's run of entries) costs one signature check, at its end.
 parentPort.on('message', ({ id, buf, index, by, hashes, p }) => {
@@ -81,9 +82,10 @@ parentPort.on('message', ({ id, buf, index, by, hashes, p }) => {
       return 2
     }
   }
+  // The hash names the item's message after the prefix (an entry's body), then its signature.
   const matches = (i) => {
     const msgAt = index[2 * i]
-    const h = createHash('sha256').update(buf.subarray(msgAt + p, msgAt + index[2 * i + 1])).digest()
+    const h = createHash('sha256').update(buf.subarray(msgAt + p, msgAt + index[2 * i + 1])).update(buf.subarray(msgAt - 64, msgAt)).digest()
     return h.equals(hashes.subarray(32 * i, 32 * i + 32))
   }
   const path = []

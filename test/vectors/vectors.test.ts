@@ -24,9 +24,9 @@ describe('known-answer vectors', () => {
     const several = verifyEntry(fromHex(frozen.updatesEntry))
     expect([several.kind, several.lane, several.seq]).toEqual([3, 1, 2n])
     expect(openUpdates(keys, several).map(fromUtf8)).toEqual(frozen.inputs.updates)
-    // The next entry of that lane names the one before it: the SHA-256 of its body.
+    // The next entry of that lane names the one before it: the SHA-256 of its body and signature.
     const chained = verifyEntry(fromHex(frozen.chainedEntry))
-    expect([chained.lane, chained.seq, toHex(chained.prev)]).toEqual([1, 3n, createHash('sha256').update(several.body).digest('hex')])
+    expect([chained.lane, chained.seq, toHex(chained.prev)]).toEqual([1, 3n, createHash('sha256').update(several.body).update(several.signature).digest('hex')])
     expect(fromUtf8(openUpdate(keys, chained))).toBe(frozen.inputs.chainedUpdate)
     const cutoff = verifyCutoff(fromHex(frozen.cutoff), { wallet: walletKey })
     expect(toHex(cutoff.digest)).toBe(frozen.cutoffDigest)
