@@ -251,13 +251,30 @@ function checkEntrySize (bytes: Uint8Array): void {
 
 function split (bytes: Uint8Array): PbSigned {
   checkEntrySize(bytes)
-  try {
-    const s = PbSigned.decode(bytes)
-    if (s.signature.byteLength !== 64) throw new Error('signature is not 64 bytes')
-    return s
-  } catch (err) {
-    throw new InvalidEntryError('entry is not a valid signed envelope', {}, { cause: err })
+  // Only the one encoding mesh writes (PbSigned.encode of a body and a 64-byte signature): the
+  // body (field 1) once, then the signature (field 2) once, lengths in their shortest varints,
+  // nothing else. A protobuf decoder keeps the last of a repeated field, where entryPlace (a
+  // stored record's place) reads the first: an envelope with two bodies would verify under one
+  // and be filed under the other's document and position.
+  const bad = (why: string): InvalidEntryError => new InvalidEntryError(`entry is not a valid signed envelope: ${why}`)
+  if (bytes[0] !== 0x0a) throw bad('it does not start with its body')
+  let len = 0
+  let mul = 1
+  let at = 1
+  for (;;) {
+    const b = bytes[at]
+    if (b === undefined || at > 5) throw bad('the body\'s length is cut or too long')
+    at++
+    len += (b & 0x7f) * mul
+    mul *= 128
+    if ((b & 0x80) === 0) {
+      if (b === 0 && at > 2) throw bad('the body\'s length is not in its shortest form')
+      break
+    }
   }
+  const sigAt = at + len
+  if (sigAt + 66 !== bytes.byteLength || bytes[sigAt] !== 0x12 || bytes[sigAt + 1] !== 64) throw bad('it is not a body followed by one 64-byte signature')
+  return { body: bytes.subarray(at, sigAt), signature: bytes.subarray(sigAt + 2, sigAt + 66) } as PbSigned
 }
 
 /**
