@@ -373,7 +373,16 @@ export class PeerSession {
     if (stored.size > 0) this.vectors.holdsLater()
     // A snapshot's sink behind its disk holds this frame (past framesInFlight, the stream pauses),
     // and the sender's next grant with it.
-    if (wait !== undefined) await wait
+    if (wait !== undefined) {
+      try {
+        await wait
+      } catch (err) {
+        // The last piece's write failed: its sink left the receiver with that piece (assemble),
+        // so the session's end would not abort it. What arrived is kept for a resume.
+        complete?.abort()
+        throw err
+      }
+    }
     this.snapshotIn.grant()
     if (complete !== undefined) {
       try {
