@@ -71,7 +71,8 @@ export class SnapshotReceiver {
     if (s === undefined || s.got !== s.size || !part) return { wait, skipped }
     this.snapshot = undefined
     const last = msg.snapshotChunk.byteLength
-    const settled = s.sink === undefined || last === 0 ? undefined : () => { this.host.transfers.snapshotBytes('in', s.doc, last) }
+    const count = s.sink === undefined || last === 0 ? undefined : this.host.transfers.snapshotBytesLater('in', s.doc)
+    const settled = count === undefined ? undefined : () => { count(last) }
     return { complete: s.sink, settled, wait, skipped }
   }
 

@@ -75,6 +75,20 @@ export class Transfers {
     this.update(r)
   }
 
+  /**
+   * snapshotBytes for the snapshot under way now, told later (its last piece, once it is stored):
+   * if a new catch-up of the document was planned meanwhile, the bytes are not counted in it.
+   */
+  snapshotBytesLater (direction: Direction, doc: string): (n: number) => void {
+    const r = this.recs.get(key(direction, doc))
+    const sn = r?.snapshot
+    return (n) => {
+      if (r === undefined || sn === undefined || r.snapshot !== sn || this.recs.get(key(direction, doc)) !== r) return
+      sn.done += n
+      this.update(r)
+    }
+  }
+
   /** A catch-up of this document follows: snapshots of `snapshotBytes`, then `entries` entries of `bytes`. */
   plan (direction: Direction, doc: string, snapshotBytes: number, entries: number, bytes: number): void {
     const r = this.rec(direction, doc)

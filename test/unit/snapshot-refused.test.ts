@@ -21,7 +21,7 @@ describe('a snapshot refused from its header', () => {
       log: logger('test:snapshot-refused'),
       source: { receiveSnapshot: () => { if (refuse) throw new Error('unknown epoch'); return { write: async () => {}, end: async () => ({ doc, covers: [] }), abort: () => {} } } } as any,
       outbox: { enqueue: () => true } as any,
-      transfers: { snapshotBegins: () => {}, snapshotBytes: () => {} } as any,
+      transfers: { snapshotBegins: () => {}, snapshotBytes: () => {}, snapshotBytesLater: () => () => {} } as any,
       refused: () => {}
     })
     const frames = [{ ...EMPTY(), snapshotHeader: snap.header.bytes }, ...Array.from({ length: Math.ceil(snap.ciphertext.byteLength / 65536) }, (_, i) => ({ ...EMPTY(), snapshotChunk: snap.ciphertext.subarray(i * 65536, (i + 1) * 65536) }))]

@@ -57,6 +57,26 @@ describe('transfer progress', () => {
     expect(r.rateBps).toBe(10_000)
   })
 
+  it('counts a snapshot\'s last piece, told once it is stored, in that snapshot only', () => {
+    const { t } = meter()
+    t.plan('in', 'd1', 1000, 0, 0)
+    t.snapshotBegins('in', 'd1', 1000, 0)
+    t.snapshotBytes('in', 'd1', 900)
+    const last = t.snapshotBytesLater('in', 'd1')
+    expect(t.list()[0]).toMatchObject({ bytesDone: 900, done: false })
+    last(100)
+    expect(t.list()).toEqual([]) // done
+    // Another catch-up of the document planned while the first snapshot was still being checked:
+    // the first one's last piece does not count in the new one.
+    t.plan('in', 'd2', 1000, 0, 0)
+    t.snapshotBegins('in', 'd2', 1000, 0)
+    t.snapshotBytes('in', 'd2', 900)
+    const late = t.snapshotBytesLater('in', 'd2')
+    t.plan('in', 'd2', 500, 0, 0)
+    late(100)
+    expect(t.list()[0]).toMatchObject({ doc: 'd2', bytesDone: 0, bytesTotal: 500, done: false })
+  })
+
   it('reports what was in flight as ended when the session ends, and forgets it', () => {
     const { t, reports, advance } = meter()
     t.plan('in', 'd1', 0, 10, 10_000)
