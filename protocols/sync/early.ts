@@ -29,10 +29,16 @@ export class EarlyEntries {
    * session, so the peer can never pair a signature with the wrong body.
    */
   private owed: string | undefined
-  /** Bodies received ahead, awaiting their signatures, oldest first. */
-  private readonly waiting: Array<{ e: EarlyEntry, bytes: number }> = []
-  /** `accept`: the data layer's acceptEarly, undefined when this side takes no early entries. */
-  constructor (private readonly peer: string, private readonly accept: ReplicaSource['acceptEarly'], private readonly outbox: Outbox, private readonly stats: { earlySent: number, earlyReceived: number, earlyApplied: number }) {}
+  /** Bodies received ahead, awaiting their signatures, oldest first, with when each came. */
+  private readonly waiting: Array<{ e: EarlyEntry, bytes: number, at: number }> = []
+  /** Runs while a body waits: its signature is overdue past LIMITS.earlySignatureMs. */
+  private overdue: ReturnType<typeof setTimeout> | undefined
+  private watched: { at: number } | undefined
+  /**
+   * `accept`: the data layer's acceptEarly, undefined when this side takes no early entries.
+   * `fail`: ends the session (a signature overdue).
+   */
+  constructor (private readonly peer: string, private readonly accept: ReplicaSource['acceptEarly'], private readonly outbox: Outbox, private readonly stats: { earlySent: number, earlyReceived: number, earlyApplied: number }, private readonly fail: (err: Error) => void = () => {}) {}
 
   /** What this side says of itself in its held frame. */
   get held (): number { return this.accept !== undefined ? EARLY_VERSION : 0 }
@@ -74,16 +80,35 @@ export class EarlyEntries {
     if (this.waiting.length + msg.earlyEntries.length > LIMITS.maxEarly) throw new ProtocolError(`more than ${LIMITS.maxEarly} early entries await their signatures`)
     // Checked before any body is taken or signature used: a frame that breaks the protocol changes nothing.
     if (msg.signatures.length > this.waiting.length + msg.earlyEntries.length) throw new ProtocolError('a signature arrived with no early entry waiting for it')
+    if (msg.earlyEntries.some(b => b.byteLength > LIMITS.earlyMaxBytes)) throw new ProtocolError(`an early entry of more than ${LIMITS.earlyMaxBytes} bytes`)
+    const now = Date.now()
     for (const body of msg.earlyEntries) {
       const e = accept(body, this.peer)
       this.stats.earlyReceived++
       if (e.applied) this.stats.earlyApplied++
-      this.waiting.push({ e, bytes: body.byteLength })
+      this.waiting.push({ e, bytes: body.byteLength, at: now })
     }
-    return msg.signatures.map(sig => {
+    const done = msg.signatures.map(sig => {
       const { e, bytes } = this.waiting.shift() as { e: EarlyEntry, bytes: number }
       return { done: e.sign(sig), bytes: bytes + sig.byteLength }
     })
+    this.watch()
+    return done
+  }
+
+  /** Keeps one timer on the oldest body still unsigned: past its deadline the session ends. */
+  private watch (): void {
+    const oldest = this.waiting[0]
+    if (oldest === this.watched) return
+    clearTimeout(this.overdue)
+    this.overdue = undefined
+    this.watched = oldest
+    if (oldest === undefined) return
+    this.overdue = setTimeout(() => {
+      this.overdue = undefined
+      this.fail(new ProtocolError(`an early entry waited ${LIMITS.earlySignatureMs} ms for its signature`))
+    }, Math.max(0, oldest.at + LIMITS.earlySignatureMs - Date.now()))
+    this.overdue.unref?.()
   }
 
   /** Bodies received whose signatures never came (the session ended). */
@@ -91,6 +116,9 @@ export class EarlyEntries {
 
   /** The session ended: bodies still unsigned never will be; what was applied of them is undone. */
   end (): void {
+    clearTimeout(this.overdue)
+    this.overdue = undefined
+    this.watched = undefined
     for (const { e } of this.waiting.splice(0)) e.abandon()
   }
 }

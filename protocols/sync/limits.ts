@@ -54,6 +54,12 @@ export const LIMITS = {
   /** Early bodies of one peer awaiting their signatures: past this the peer breaks the protocol. */
   maxEarly: 64,
   /**
+   * The oldest early body of a peer still without its signature this long: the peer breaks the
+   * protocol (its author signs in the same tick it sent the body), and the session ends, which
+   * undoes what was applied of its bodies.
+   */
+  earlySignatureMs: 10_000,
+  /**
    * After a frame of the peer carrying entries or a snapshot settled, at most this long before
    * this side acknowledges it (acks.ts): one acknowledgement for every frame settled meanwhile.
    */

@@ -123,7 +123,7 @@ export class PeerSession {
     this.catchUp = new CatchUp({ ...parts, stats: this.stats, abort: (err) => { this.fail(err) } })
     this.vectors = new VectorExchange({ ...parts, catchUp: this.catchUp, caughtUp: () => { this.events.caughtUp?.(this.peer) } })
     this.snapshotIn = new SnapshotReceiver({ ...parts, refused: (err) => { this.refusedSnapshot(err) } })
-    this.early = new EarlyEntries(peer, options.early === false ? undefined : source.acceptEarly, this.outbox, this.stats)
+    this.early = new EarlyEntries(peer, options.early === false ? undefined : source.acceptEarly, this.outbox, this.stats, (err) => { this.fail(err) })
   }
 
   /** The peer's vectors as last reported, advanced by what it said it took of what we sent. */

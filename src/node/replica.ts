@@ -211,6 +211,22 @@ export class Replica {
   /** Broken by discard() (what was applied), not by a failed write: changes already made are durable. */
   private discarded = false
 
+  /**
+   * Bodies applied ahead of their signatures (vault-admission.ts `early`) and not signed yet: a
+   * snapshot must not seal a change that no stored entry holds (snapshot-take.ts waits for them).
+   */
+  private ahead = 0
+
+  /** A body was applied ahead of its signature; the returned call says it is settled (signed, or the replica reloaded). */
+  appliedAhead (): () => void {
+    this.ahead++
+    let settled = false
+    return () => { if (!settled) { settled = true; this.ahead-- } }
+  }
+
+  /** Bodies applied ahead of their signatures and not signed yet. */
+  get unsignedAhead (): number { return this.ahead }
+
   private check (): void {
     if (this.closed) throw new ClosedError(`document ${this.name} is closed`)
     if (this.broken !== undefined) throw this.broken

@@ -13,10 +13,14 @@ import type { Replica } from './replica.js'
 import { Slicer } from './slice.js'
 
 const log = logger('mesh:node:snapshot')
+/** How long a snapshot waits at its end for the signatures of bodies applied ahead of them. */
+const AHEAD_WAIT_MS = 2_000
+const sleep = async (ms: number): Promise<void> => { await new Promise(resolve => setTimeout(resolve, ms)) }
 
 /**
  * The replica's state as it is now, with the vector it covers, sealed (format 2: parts).
- * Undefined when the replica stopped or was reloaded meanwhile (nothing is written then).
+ * Undefined when the replica stopped or was reloaded meanwhile, or still holds a body applied
+ * ahead of its signature at the end (nothing is written then; a later snapshot takes it).
  * `sink`, when given, is handed the sealed chunks as they come (and waited for when it asks);
  * the chunks returned are then only the last ones.
  */
@@ -40,6 +44,12 @@ export async function sealReplica (ctx: SealContext, r: Replica, seq: bigint, sl
       if (!r.readable || r.doc !== doc) return undefined
     }
   }
+  // A body applied ahead of its signature may be in what was sealed: the snapshot is kept once
+  // every such body is signed, never if one was undone (the replica is reloaded then), so it
+  // never seals a change that no stored entry holds. Signatures follow their bodies within a
+  // tick or two; one that does not come in AHEAD_WAIT_MS gives this snapshot up (a later one is taken).
+  for (const until = performance.now() + AHEAD_WAIT_MS; r.unsignedAhead > 0 && performance.now() < until;) await sleep(5)
+  if (r.unsignedAhead > 0 || !r.readable || r.doc !== doc) return undefined
   return sealer.final(covers)
 }
 

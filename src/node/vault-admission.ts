@@ -26,8 +26,9 @@ const log = logger('mesh:node:vault')
 /**
  * How long the write of a live entry from its author (its signature after its body: early
  * entries) may wait to share a later write: a live peer's entries then cost one disk flush per
- * batch instead of one each, and the session reads on meanwhile. The author holds the entry
- * durably already; until its write, this node serves it from memory.
+ * batch instead of one each, and the session reads on meanwhile. The author writes the entry
+ * itself (its own write is under way as it sends); until this node's write, it serves the entry
+ * from memory, and acknowledges the frame only once the write is done.
  */
 export const LIVE_WRITE_WITHIN_MS = 20
 
@@ -126,16 +127,35 @@ export class Admission {
     // Only its author's channel vouches for a body without its signature.
     if (!isFromAuthor(provisional, from, this.init.certs)) return refused(new InvalidEntryError('an entry was sent ahead of its signature by a peer that is not its author'))
     const r = this.applyEarly(provisional, from)
+    // Until it is signed, a snapshot of the replica waits (snapshot-take.ts).
+    const settled = r?.appliedAhead()
+    // What the replica shows must be what the store holds: a body applied whose entry is not
+    // stored after all is undone by reloading the document from the store.
+    const undo = (err: Error): void => {
+      settled?.()
+      if (r === undefined || this.init.replicas.instance(unsigned.doc) !== r || !r.readable) return
+      r.discard(err)
+    }
     return {
       applied: r !== undefined,
-      sign: async (signature) => await this.completeEarly(withSignature(unsigned, signature), from, r),
+      sign: async (signature) => {
+        try {
+          const done = await this.completeEarly(withSignature(unsigned, signature), from, r)
+          settled?.()
+          return done
+        } catch (err: any) {
+          // Refused (a bad signature, its author's rights, its budget now, a slot taken meanwhile):
+          // it may come again whole (asked for again, or from another peer), applied then.
+          if (r !== undefined && r.readable) log.error('entry from %s applied to %s ahead of its signature, then refused (%s): the document is reloaded from the store', from, r.name, err?.code ?? err?.message)
+          undo(new DocumentReloadedError(`${r?.name ?? 'a document'} was reloaded: a change shown ahead of its signature was refused (${String(err?.code ?? err?.message ?? err)})`, {}, { cause: err }))
+          throw err
+        }
+      },
       // Its author may have died before signing (and so before storing) it: no store will ever
-      // hold it, and its author may write the same content again on a new lane. What the replica
-      // shows must be what the store holds: it is reloaded without it.
+      // hold it, and its author may write the same content again on a new lane.
       abandon: () => {
-        if (r === undefined || this.init.replicas.instance(unsigned.doc) !== r || !r.readable) return
-        log('an entry from %s applied to %s ahead of its signature never got it: the document is reloaded from the store', from, r.name)
-        r.discard(new DocumentReloadedError(`${r.name} was reloaded: a change shown ahead of its signature never got it (its author's session ended)`))
+        if (r !== undefined && r.readable) log('an entry from %s applied to %s ahead of its signature never got it: the document is reloaded from the store', from, r.name)
+        undo(new DocumentReloadedError(`${r?.name ?? 'a document'} was reloaded: a change shown ahead of its signature never got it (its author's session ended)`))
       }
     }
   }
@@ -152,17 +172,11 @@ export class Admission {
     const { store, certs, budgets } = this.init
     if (r === undefined || this.replicaForNewSlot(entry) !== r) return await this.accept(entry, from)
     this.init.check()
-    try {
-      checkEntrySignature(entry)
-      // The author's rights may have changed since the body arrived (a revocation in between).
-      certs.judgeUpdate(entry, { at: 'receive', from })
-    } catch (err: any) {
-      log.error('entry from %s applied to %s ahead of its signature, then refused (%s): the document is reloaded from the store', from, r.name, err?.code ?? err?.message)
-      r.discard(err)
-      throw err
-    }
+    checkEntrySignature(entry)
+    // The author's rights may have changed since the body arrived (a revocation in between).
+    certs.judgeUpdate(entry, { at: 'receive', from })
     // Over budget now (other entries took it meanwhile): refused like any entry, and asked for
-    // again later (protocols/sync RETRY); the applied body stays applied until then.
+    // again later (protocols/sync RETRY); the applied body is undone until then (early()).
     budgets.take(entry.doc, entry.author, entry.bytes.byteLength)
     r.markApplied(entry)
     // Past what may wait, written at once and awaited: a peer faster than this disk is held back.

@@ -240,4 +240,64 @@ describe('early entries: the body ahead of its signature', () => {
     expect(r.a.vault.vault.store.has(doc, author, 1n, 11)).toBe(true)
     expect((await texts(r.a)).filter(t => t === 'cut before its signature')).toHaveLength(1)
   })
+
+  it('a signature of the wrong length: refused, and the body applied is undone too', async () => {
+    const { r, doc, say, open } = await withOpenSession()
+    const { body } = r.early(doc, 1n, say('short signature'), 9)
+    r.send({ earlyEntries: [body] })
+    await until(() => open.messages().length === 2, 'A to show the change on arrival')
+    r.send({ signatures: [new Uint8Array(63)] })
+    await until(() => { try { open.messages(); return false } catch { return true } }, 'A to reload the document')
+    expect(() => open.messages()).toThrow(/reloaded/)
+    expect(await texts(r.a)).toEqual(['start'])
+    r.close()
+  })
+
+  it('a body whose signature does not come in time ends the session, and what it showed is undone', async () => {
+    const limits = LIMITS as { earlySignatureMs: number }
+    const was = limits.earlySignatureMs
+    limits.earlySignatureMs = 300
+    try {
+      const { r, doc, say, open } = await withOpenSession()
+      const bId = r.b.node.libp2p.peerId.toString()
+      const sync = r.a.node.libp2p.services.sync
+      await until(() => sync.sessionWith(bId) !== undefined, 'A to hold B\'s hand-made session')
+      r.send({ earlyEntries: [r.early(doc, 1n, say('never signed'), 4).body] })
+      await until(() => open.messages().length === 2, 'A to show the change on arrival')
+      // The stream stays open and quiet: only the deadline ends it.
+      await until(() => sync.sessionWith(bId) === undefined, 'A to end the session')
+      expect(() => open.messages()).toThrow(/reloaded/)
+      expect(await texts(r.a)).toEqual(['start'])
+      r.close()
+    } finally {
+      limits.earlySignatureMs = was
+    }
+  })
+
+  it('a snapshot waits for the signature of a body it would seal: kept once it is signed, never sealed if it is not', async () => {
+    const { r, doc, say, open } = await withOpenSession()
+    const v = r.a.vault.vault
+    const rep = await v.acquire(DOC_NAMES.session(KEY))
+    try {
+      // Signed while the snapshot waits: the snapshot is taken, the change in it.
+      const one = r.early(doc, 1n, say('signed late'), 6)
+      r.send({ earlyEntries: [one.body] })
+      await until(() => open.messages().length === 2, 'A to show the first change')
+      const taken = v.snapshotIfNeeded(rep, 1)
+      await new Promise(resolve => setTimeout(resolve, 100))
+      r.send({ signatures: [one.signature] })
+      expect(await taken).toBe(true)
+      // Never signed: the snapshot gives up, and once the session ends nothing keeps the change.
+      const two = r.early(doc, 2n, say('never signed'), 6)
+      r.send({ earlyEntries: [two.body] })
+      await until(() => open.messages().length === 3, 'A to show the second change')
+      expect(await v.snapshotIfNeeded(rep, 1)).toBe(false)
+    } finally {
+      await v.release(rep)
+    }
+    r.close()
+    const bId = r.b.node.libp2p.peerId.toString()
+    await until(() => r.a.node.libp2p.services.sync.sessionWith(bId) === undefined, 'A to see the session end')
+    expect(await texts(r.a)).toEqual(['start', 'signed late'])
+  })
 })
