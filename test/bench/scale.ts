@@ -3,7 +3,7 @@
  * all day. Parts (`--only=scale.PART`): reconnect, fresh, startup, idle (the event loop: --only=loop, loop.ts).
  */
 import { readdirSync, readFileSync, statSync } from 'node:fs'
-import { mkdir, rm } from 'node:fs/promises'
+import { cp, mkdir, rm } from 'node:fs/promises'
 import { createConnection, createServer, type Socket } from 'node:net'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
@@ -376,8 +376,12 @@ async function vaultOf (dir: string, walletPath: string, n: number, opts: { quic
   await buildHome(homeA, wallet, n)
   console.log(`  built a home of ${n} documents in ${fmt((now() - t0) / 1000, 1)} s`)
   const stored = du(join(homeA, 'data'))
-  // B: a fresh home of the same wallet.
-  await (await openVault({ home: homeB, wallet, label: 'B' })).close()
+  // B: a fresh home of the same wallet. Each round below receives into a copy of it (one device,
+  // as one machine joining: a new home per round would enrol a device each, and the reconnect
+  // figures after would carry their certificates).
+  const emptyB = join(dir, 'vb-empty')
+  await (await openVault({ home: emptyB, wallet, label: 'B' })).close()
+  await cp(emptyB, homeB, { recursive: true })
 
   let a = await startNode(homeA, 'A')
   let b: N
@@ -396,7 +400,7 @@ async function vaultOf (dir: string, walletPath: string, n: number, opts: { quic
       if (r > 0) {
         await rm(home, { recursive: true, force: true })
         home = join(dir, `vb${r}`)
-        await (await openVault({ home, wallet, label: 'B' })).close()
+        await cp(emptyB, home, { recursive: true })
       }
       const fresh = await startNode(home, 'B')
       const ms = await receiveAll(fresh, addrOf(a), docsA, target)
