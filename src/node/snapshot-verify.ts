@@ -67,7 +67,7 @@ export class SnapshotChecks {
     const slicer = new Slicer()
     const kind = host.kindOf(header.doc)
     let parts: Uint8Array[]
-    try { parts = stateParts(state) } catch (err: any) { fitted?.destroy(); throw new QuarantinedError(`snapshot refused: ${String(err?.message ?? err)}`) }
+    try { parts = stateParts(state) } catch (err: any) { fitted?.destroy(); throw unreadable(err) }
     // Bounds first, off the bytes (Yjs would walk a crafted span); the shapes are checked on the
     // scratch document the parts are applied to (fits), as a load checks a stored snapshot's.
     // `fitted`: both were done as the state arrived (StateFit), on this very state.
@@ -156,6 +156,11 @@ function fitPart (scratch: Y.Doc, kind: DocKind, part: Uint8Array): void {
   if (problem !== undefined) throw new QuarantinedError(`snapshot refused: ${problem.reason}`, { reason: problem.reason })
 }
 
+/** A state whose parts cannot be read off its bytes, said as the refusal it is. */
+function unreadable (err: any): QuarantinedError {
+  return new QuarantinedError(`snapshot refused: ${String(err?.message ?? err)}`)
+}
+
 /** A state that does not apply, said as the refusal it is. */
 function refusal (err: any): QuarantinedError {
   if (err instanceof QuarantinedError) return err
@@ -193,7 +198,7 @@ export class StateFit {
     try {
       this.queue.push(...this.reader.push(fresh))
     } catch (err: any) {
-      this.failed = new QuarantinedError(`snapshot refused: ${String(err?.message ?? err)}`)
+      this.failed = unreadable(err)
       return
     }
     this.kick()
@@ -225,7 +230,7 @@ export class StateFit {
   async done (): Promise<Y.Doc> {
     await this.running
     if (this.failed === undefined) {
-      try { this.queue.push(...this.reader.end()) } catch (err: any) { this.failed = new QuarantinedError(`snapshot refused: ${String(err?.message ?? err)}`) }
+      try { this.queue.push(...this.reader.end()) } catch (err: any) { this.failed = unreadable(err) }
     }
     if (this.failed === undefined) {
       this.kick()

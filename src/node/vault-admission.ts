@@ -131,10 +131,13 @@ export class Admission {
     const settled = r?.appliedAhead()
     // What the replica shows must be what the store holds: a body applied whose entry is not
     // stored after all is undone by reloading the document from the store.
-    const undo = (err: Error): void => {
+    const undo = (why: string, cause?: unknown): void => {
       settled?.()
       if (r === undefined || this.init.replicas.instance(unsigned.doc) !== r || !r.readable) return
-      r.discard(err)
+      // A refusal (with its cause) is an error; an author gone before signing is not.
+      const say = cause === undefined ? log : log.error
+      say('an entry from %s applied to %s ahead of its signature %s: the document is reloaded from the store', from, r.name, why)
+      r.discard(new DocumentReloadedError(`${r.name} was reloaded: a change shown ahead of its signature ${why}`, {}, { cause }))
     }
     return {
       applied: r !== undefined,
@@ -146,17 +149,13 @@ export class Admission {
         } catch (err: any) {
           // Refused (a bad signature, its author's rights, its budget now, a slot taken meanwhile):
           // it may come again whole (asked for again, or from another peer), applied then.
-          if (r !== undefined && r.readable) log.error('entry from %s applied to %s ahead of its signature, then refused (%s): the document is reloaded from the store', from, r.name, err?.code ?? err?.message)
-          undo(new DocumentReloadedError(`${r?.name ?? 'a document'} was reloaded: a change shown ahead of its signature was refused (${String(err?.code ?? err?.message ?? err)})`, {}, { cause: err }))
+          undo(`was refused (${String(err?.code ?? err?.message ?? err)})`, err)
           throw err
         }
       },
       // Its author may have died before signing (and so before storing) it: no store will ever
       // hold it, and its author may write the same content again on a new lane.
-      abandon: () => {
-        if (r !== undefined && r.readable) log('an entry from %s applied to %s ahead of its signature never got it: the document is reloaded from the store', from, r.name)
-        undo(new DocumentReloadedError(`${r?.name ?? 'a document'} was reloaded: a change shown ahead of its signature never got it (its author's session ended)`))
-      }
+      abandon: () => { undo('never got it (its author\'s session ended)') }
     }
   }
 
