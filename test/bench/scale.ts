@@ -464,8 +464,9 @@ async function vaultOf (dir: string, walletPath: string, n: number, opts: { quic
       // `listening: /ip4/127.0.0.1/tcp/PORT/p2p/PEER`
       const full = (await sender.waitFor(/^listening:\s+\/ip4\/127\.0\.0\.1/, 120_000)).split(/\s+/)[1] as string
       await sender.waitFor(/^running/, 120_000)
+      // The same one device as the rounds above.
       const homeC = join(dir, 'vc')
-      await (await openVault({ home: homeC, wallet, label: 'C' })).close()
+      await cp(emptyB, homeC, { recursive: true })
       const c = await startNode(homeC, 'C')
       try {
         const ms = await receiveAll(c, full, docsA, apart.target)
