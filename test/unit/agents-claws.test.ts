@@ -106,6 +106,16 @@ describe('Hermes export rows', () => {
     expect(rs).toMatchObject([{ kind: 'session_row', text: odd }])
     expect(hermesLine(main(rs))).toBe(odd)
   })
+  it('a head from a document that ends inside a value, or is not JSON, is refused, not read past its end', () => {
+    // Any device may write a `session` record; these once looped forever in the row reader.
+    for (const head of ['{"id":"x","messages":[],"title":"abc', '{"id":"x","messages":[],"t":{"a":1', '{"id":"x","messages":[', '{"id":"x","messages":[],"t":"\\', 'not json']) {
+      expect(() => joinRow(head, [])).toThrow(expect.objectContaining({ code: 'INVALID_INPUT' }))
+      const rs = [{ id: 's', kind: 'session', text: head, file: '' }, ...main(hermesRecords(rows[0]?.line as string, 'x_1')).filter(r => r.kind === 'message')]
+      expect(() => hermesLine(rs)).toThrow(expect.objectContaining({ code: 'INVALID_INPUT' }))
+    }
+    expect(splitRow('{"id": "x_1", "messages": [{"id": 1}], "cwd": "/a')).toBeUndefined()
+    expect(hermesRecords('{"id": "x_1", "messages": [{"id": 1}], "cwd": "/a', 'x_1')).toMatchObject([{ kind: 'session_row' }])
+  })
   it('rewrites cwd and git_repo_root of the row only; the export of the mapped records maps back exactly', () => {
     const b = hermesBundle(rows[0]?.line as string)
     const out = hermesExportFile(b.records, { from: OLD, to: '/srv/me/app' })

@@ -4,19 +4,32 @@
  * changing a byte: the row with its `messages` array emptied, and each message's exact text.
  * Joining them back puts the messages into the empty array with the separator the writer used
  * between the row's own members (Python's json.dumps uses one item separator throughout). A
- * line that does not come back exactly from its pieces is not cut (`split` says so). Pure.
+ * line that does not come back exactly from its pieces is not cut (`split` says so). A head read
+ * back from a document is checked to be JSON first: any device may have written it. Pure.
  */
+import { InvalidInputError } from '../../errors.js'
 
 interface Span { start: number, end: number }
 interface Member { key: string, keySpan: Span, value: Span }
 
 function ws (text: string, i: number): number { while (i < text.length && ' \n\r\t'.includes(text[i] as string)) i++; return i }
 
-/** Where the JSON value starting at `i` (after whitespace) ends. Expects valid JSON. */
+const unended = (): InvalidInputError => new InvalidInputError('a Hermes row is not JSON: it ends inside a value')
+
+/**
+ * Where the JSON value starting at `i` (after whitespace) ends. Meant for valid JSON; on text that
+ * ends inside a string, object or array it throws instead of reading past the end.
+ */
 function valueEnd (text: string, i: number): number {
   i = ws(text, i)
   const c = text[i]
-  if (c === '"') { i++; while (text[i] !== '"') { if (text[i] === '\\') i++; i++ } return i + 1 }
+  if (c === '"') {
+    for (i++; text[i] !== '"'; i++) {
+      if (text[i] === '\\') i++
+      if (i >= text.length) throw unended()
+    }
+    return i + 1
+  }
   if (c === '{' || c === '[') {
     const close = c === '{' ? '}' : ']'
     i = ws(text, i + 1)
@@ -25,6 +38,7 @@ function valueEnd (text: string, i: number): number {
       if (c === '{') { i = valueEnd(text, i); i = ws(text, i) + 1 } // key, ':'
       i = ws(text, valueEnd(text, i))
       if (text[i] === ',') { i++; continue }
+      if (text[i] !== close) throw unended()
       return i + 1
     }
   }
@@ -77,7 +91,8 @@ export interface SplitRow { head: string, messages: string[] }
 
 /** The row cut at its messages, or undefined when it has none or would not come back exactly. */
 export function splitRow (line: string): SplitRow | undefined {
-  const members = topMembers(line)
+  let members: Member[] | undefined
+  try { members = topMembers(line) } catch { return undefined } // not JSON: kept whole
   if (members === undefined) return undefined
   const msgs = members.find(m => m.key === 'messages')
   if (msgs === undefined || line[msgs.value.start] !== '[') return undefined
@@ -88,11 +103,17 @@ export function splitRow (line: string): SplitRow | undefined {
   return { head, messages }
 }
 
-/** The row again: the messages put into the head's empty `messages` array. */
+/**
+ * The row again: the messages put into the head's empty `messages` array. Throws
+ * InvalidInputError for a head that is not a JSON object with one.
+ */
 export function joinRow (head: string, messages: readonly string[]): string {
+  let parsed: unknown
+  try { parsed = JSON.parse(head) } catch { throw new InvalidInputError('a Hermes row head is not JSON') }
+  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) throw new InvalidInputError('a Hermes row head is not a JSON object')
   const members = topMembers(head)
   const msgs = members?.find(m => m.key === 'messages')
-  if (members === undefined || msgs === undefined || head.slice(msgs.value.start, msgs.value.end) !== '[]') throw new Error('not a Hermes row head: no empty messages array')
+  if (members === undefined || msgs === undefined || head.slice(msgs.value.start, msgs.value.end) !== '[]') throw new InvalidInputError('not a Hermes row head: no empty messages array')
   const sep = memberSep(head, members) ?? ', '
   return head.slice(0, msgs.value.start + 1) + messages.join(sep) + head.slice(msgs.value.start + 1)
 }
