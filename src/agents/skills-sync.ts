@@ -22,7 +22,7 @@ import { folderHash, parseSkill, skillFolder, type SkillFile, type SkillFolder, 
 import { InvalidInputError } from '../errors.js'
 import type { MeshApi } from '../api/api.js'
 import { listFiles, readFileNoFollow } from './bundle.js'
-import { replaceFile } from './replace-file.js'
+import { ChangedUnderfootError, removeFileIf, replaceFile } from './replace-file.js'
 import { claudeConfigDir } from './claude/home.js'
 import { hermesHome } from './hermes/home.js'
 import { openclawHome } from './openclaw/home.js'
@@ -95,7 +95,11 @@ export interface SkillsSyncReport {
   pushed: string[]
   pulled: string[]
   same: string[]
-  conflicts: Array<{ name: string, path: string }>
+  /**
+   * Left as they are: changed on both sides since the last sync, or (`taken`) mesh's skill would go
+   * to a folder that holds something else (another skill, or files of the user's).
+   */
+  conflicts: Array<{ name: string, path: string, taken?: true }>
   /** Removed here since the last sync (and unchanged in mesh): removed from mesh, for every machine. */
   removedFromMesh: string[]
   /** Removed from mesh (by another machine or `mesh skills remove`): deleted here. */
@@ -164,15 +168,26 @@ export async function syncSkills (api: MeshApi, agent: SkillAgent, opts: { home:
     // The skills document refuses both (crdt/validate.ts); checked again where they become paths.
     const outside = [...want.data.keys()].find(p => p !== 'SKILL.md' && !isSkillFilePath(p))
     if (!isSkillName(name) || outside !== undefined) throw new InvalidInputError(`skill ${JSON.stringify(name)} names a file outside its folder (${JSON.stringify(outside ?? name)}): not written`, { name })
-    for (const [p, b] of want.data) {
-      const path = join(folder, ...p.split('/'))
-      await replaceFile(path, b, { mode: want.exec.has(p) ? 0o755 : 0o644 })
-      // The file keeps its mode but for the x bits, which are part of the skill.
-      const mode = (await stat(path)).mode & 0o7777
-      const x = want.exec.has(p) ? mode | ((mode & 0o444) >> 2) : mode & ~0o111
-      if (x !== mode) await chmod(path, x)
+    // No local skill of this name, yet its folder holds something: another skill (its SKILL.md names
+    // it otherwise, or the name differs only in case on this disk) or the user's own files.
+    if (l === undefined && await occupied(folder)) { report.conflicts.push({ name, path: folder, taken: true }); continue }
+    try {
+      for (const [p, b] of want.data) {
+        const path = join(folder, ...p.split('/'))
+        // Each file must still be what sync read (absent for a new skill): an edit made meanwhile stays.
+        const had = l?.files.data.get(p)
+        await replaceFile(path, b, { mode: want.exec.has(p) ? 0o755 : 0o644, checkExpect: true, expect: had === undefined ? undefined : sha256(had.toString('utf8')) })
+        // The file keeps its mode but for the x bits, which are part of the skill.
+        const mode = (await stat(path)).mode & 0o7777
+        const x = want.exec.has(p) ? mode | ((mode & 0o444) >> 2) : mode & ~0o111
+        if (x !== mode) await chmod(path, x)
+      }
+      if (l !== undefined) for (const [p, b] of l.files.data) if (!want.data.has(p)) await removeFileIf(join(folder, ...p.split('/')), sha256(b.toString('utf8')))
+    } catch (err) {
+      if (!(err instanceof ChangedUnderfootError)) throw err
+      report.conflicts.push({ name, path: folder })
+      continue
     }
-    if (l !== undefined) for (const p of l.files.data.keys()) if (!want.data.has(p)) await rm(join(folder, ...p.split('/')))
     // Made (durably, as replaceFile makes its files' folders) even for a skill with no file left in it.
     await mkdirDurable(folder)
     report.pulled.push(name)
@@ -180,6 +195,17 @@ export async function syncSkills (api: MeshApi, agent: SkillAgent, opts: { home:
   }
   await saveBase(statePath, scope, base)
   return report
+}
+
+/** Whether `folder` exists as anything but an empty directory. */
+async function occupied (folder: string): Promise<boolean> {
+  try {
+    const st = await lstat(folder)
+    return !st.isDirectory() || (await readdir(folder)).length > 0
+  } catch (err: any) {
+    if (err?.code === 'ENOENT') return false
+    throw err
+  }
 }
 
 /** Whether a skill folder no longer hashes to what sync read. */

@@ -224,6 +224,38 @@ describe('mesh agent skills sync', () => {
       return r.code === 0 && (await readFile(join(desk.home, '.claude', 'skills', 'review', 'SKILL.md'), 'utf8')) === mine
     })
   }, 240_000)
+
+  it('never writes a skill from mesh over a folder that holds another skill, and removes neither', async () => {
+    const desk = await userHome('t-desk')
+    await writeSkill(join(desk.home, '.claude', 'skills', 'triage'), { 'SKILL.md': '---\nname: triage\n---\nSort the bugs.\n' })
+    expect(json(await desk.run(['agent', 'skills', 'sync', 'claude', '--json'], a))).toMatchObject({ pushed: ['triage'] })
+    // On the laptop, the folder triage/ holds the user's own skill, named otherwise, and a note.
+    const laptop = await userHome('t-laptop')
+    const folder = join(laptop.home, '.claude', 'skills', 'triage')
+    const own = { 'SKILL.md': '---\nname: my-triage\n---\nMy own way.\n', 'notes.txt': 'my notes\n' }
+    await writeSkill(folder, own)
+    const pushed: string[] = []
+    let last: RunResult | undefined
+    await poll('the folder reported taken on B', async () => {
+      last = await laptop.run(['agent', 'skills', 'sync', 'claude', '--json'], b)
+      pushed.push(...json(last).pushed)
+      return json(last).conflicts.some((c: { name: string }) => c.name === 'triage')
+    })
+    expect(last?.code).toBe(1)
+    expect(json(last as RunResult).conflicts).toEqual([{ name: 'triage', path: folder, taken: true }])
+    expect(pushed).toContain('my-triage')
+    const again = await laptop.run(['agent', 'skills', 'sync', 'claude'], b)
+    expect(again.stdout).toMatch(/conflict: triage from mesh would go to .*triage, which holds something else/)
+    expect(again.stdout).not.toMatch(/removed from mesh/)
+    for (const [p, text] of Object.entries(own)) expect(await readFile(join(folder, p), 'utf8')).toBe(text)
+    // Both skills are still in mesh: the desk gets the laptop's under its own name, keeps its own.
+    await poll('my-triage on A', async () => {
+      const r = await desk.run(['agent', 'skills', 'sync', 'claude', '--json'], a)
+      return r.code === 0 && json(r).pulled.includes('my-triage')
+    })
+    expect(await readFile(join(desk.home, '.claude', 'skills', 'my-triage', 'SKILL.md'), 'utf8')).toBe(own['SKILL.md'])
+    expect(await readFile(join(desk.home, '.claude', 'skills', 'triage', 'SKILL.md'), 'utf8')).toBe('---\nname: triage\n---\nSort the bugs.\n')
+  }, 240_000)
 })
 
 describe('mesh agent memory sync', () => {

@@ -21,7 +21,11 @@ export async function syncCmd (g: Globals, what: 'skills' | 'memory', args: stri
     if (g.json) out.json(r)
     else {
       out.line(`${r.dir}: captured ${list(r.pushed)}; written ${list(r.pulled)}; unchanged ${r.same.length}`)
-      for (const c of r.conflicts) out.line(`conflict: ${c.name} changed here (${c.path}) and in mesh since the last sync: left as it is (--prefer mesh|local to choose)`)
+      for (const c of r.conflicts) {
+        out.line(c.taken === true
+          ? `conflict: ${c.name} from mesh would go to ${c.path}, which holds something else (another skill or your files): left as it is (move that folder to take mesh's ${c.name})`
+          : `conflict: ${c.name} changed here (${c.path}) and in mesh since the last sync: left as it is (--prefer mesh|local to choose)`)
+      }
       for (const n of r.removedFromMesh) out.line(`${n}: removed here, so removed from mesh (and from your other machines as they sync)`)
       for (const n of r.deletedHere) out.line(`${n}: removed from mesh, so deleted here`)
       for (const k of r.keptEdited) out.line(`${k.name}: removed from mesh but edited here since (${k.path}): kept, not captured back (--prefer local to add it again, --prefer mesh to delete it)`)
