@@ -12,7 +12,7 @@ import { mkdirDurable } from '../store/files.js'
 import type { NativeRecord } from '../../crdt/records.js'
 import type { Hint } from '../errors.js'
 import { heldBackTail, joinJsonl, jsonlBytes, splitJsonl, type HeldBackTail } from './jsonl.js'
-import { remapLines, type FieldMatcher } from './remap.js'
+import { BACK, remapLines, type FieldMatcher } from './remap.js'
 import { writeBeside } from './write-beside.js'
 
 /**
@@ -201,7 +201,7 @@ export function onlyOursThere (cur: Buffer, next: Buffer, fields: FieldMatcher, 
   const { lines } = splitJsonl(cur)
   const was = cwdOf(lines)
   if (was === undefined || cwd === undefined || was === cwd) return false
-  return keepsLinesOf(next, jsonlBytes(remapLines(lines, fields, { from: was, to: cwd }).lines))
+  return keepsLinesOf(next, jsonlBytes(remapLines(lines, fields, { from: was, to: cwd }, BACK).lines))
 }
 
 /** The file at `path` as it is now; undefined when there is none. */

@@ -10,9 +10,17 @@ import { rewritePath, under, type PathMap } from './paths.js'
 /** Whether a string token at this path (a value, or an object key when isKey) holds a path to rewrite. */
 export type FieldMatcher = (path: ReadonlyArray<string | number>, isKey: boolean) => boolean
 
+/** The options of lines read back to their recorded root (a follow, an import, a check of what is there). */
+export const BACK = { alreadyThere: 'keep' } as const
+
 export interface RemapResult { lines: string[], rewritten: number }
 
-export function remapLines (lines: readonly string[], match: FieldMatcher, map: PathMap): RemapResult {
+/**
+ * `alreadyThere`: what a value already under the target root does. `refuse` (a session going out
+ * to a directory, where the user can choose another) throws; `keep` (lines read back to the
+ * recorded root: an agent's own file, which names what it names) leaves it as it is.
+ */
+export function remapLines (lines: readonly string[], match: FieldMatcher, map: PathMap, opts: { alreadyThere?: 'refuse' | 'keep' } = {}): RemapResult {
   let rewritten = 0
   if (map.from === map.to) return { lines: [...lines], rewritten }
   const out = lines.map((line) => {
@@ -26,7 +34,7 @@ export function remapLines (lines: readonly string[], match: FieldMatcher, map: 
       if (rewritePath(s.value, map) !== undefined) { edits.push({ span: s, from: map.from.replace(/\/$/, ''), to: map.to.replace(/\/$/, '') }); continue }
       // A value already under the target root would come back as a source path on the way
       // back: the mapping could not restore the original bytes.
-      if (under(s.value, map.to) && !under(map.to, map.from)) {
+      if (opts.alreadyThere !== 'keep' && under(s.value, map.to) && !under(map.to, map.from)) {
         throw new InvalidInputError(`cannot map ${map.from} to ${map.to}: the session already names ${s.value}, under the new root, so importing it back could not tell the two apart. Choose another --cwd`, { path: s.value })
       }
     }

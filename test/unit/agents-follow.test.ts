@@ -111,6 +111,25 @@ describe('tailing a JSONL file', () => {
     expect(r?.records.map(x => x.text)).toEqual(want.map(x => x.text))
     expect(r?.meta.cwd).toBe('/home/alice/src/app')
   })
+  it('a resumed file whose agent then names a path of the recorded machine goes on being read, that path kept as it is', async () => {
+    const d = await tmp()
+    const path = join(d, 'w.jsonl')
+    const line = (o: object): string => JSON.stringify(o) + '\n'
+    // Resumed here at /home/bob/app; the session was recorded at /home/alice/app.
+    await writeFile(path, line({ type: 'user', uuid: 'u1', parentUuid: null, cwd: '/home/bob/app', message: { role: 'user', content: 'hi' } }))
+    const s = stream(path)
+    const held = { cwd: '/home/alice/app' }
+    const r1 = await s.read(undefined, held)
+    // The model copies a path it saw in old output (the other machine's) into a Read call.
+    const read = { type: 'assistant', uuid: 'a1', parentUuid: 'u1', cwd: '/home/bob/app', message: { role: 'assistant', content: [{ type: 'tool_use', id: 't', name: 'Read', input: { file_path: '/home/alice/app/src/x.ts' } }] } }
+    await appendFile(path, line(read) + line({ type: 'user', uuid: 'u2', parentUuid: 'a1', cwd: '/home/bob/app', message: { role: 'user', content: 'more' } }))
+    const r2 = await s.read(r1?.cursor, held)
+    expect(r2?.records.map(x => JSON.parse(x.text).uuid)).toEqual(['a1', 'u2'])
+    expect(JSON.parse(r2?.records[0]?.text as string)).toMatchObject({ cwd: '/home/alice/app', message: { content: [{ input: { file_path: '/home/alice/app/src/x.ts' } }] } })
+    // A new reader (a restarted follower) primes over those lines the same way.
+    const r3 = await stream(path).read(r1?.cursor, held)
+    expect(r3?.records.map(x => x.id)).toEqual(r2?.records.map(x => x.id))
+  })
 })
 
 describe('mesh hooks in Claude Code settings', () => {

@@ -11,7 +11,7 @@ import { isAgentSessionId } from '../../api/agent-keys.js'
 import { AgentBusyError, InvalidInputError, type Hint } from '../../errors.js'
 import { fileRecord, filesOf, importOrForce, jsonlBytes, jsonlRecords, keyedLines, listFiles, readFileNoFollow, readIfThere, keepsLinesOf, sameThere, writeFileAtomic } from '../bundle.js'
 import { heldBackTail, splitJsonl, type HeldBackTail } from '../jsonl.js'
-import { remapLines } from '../remap.js'
+import { BACK, remapLines } from '../remap.js'
 import { busy } from '../running.js'
 import { checkChain, type ChainProblem } from './chain.js'
 import { claudePathFields } from './fields.js'
@@ -45,7 +45,7 @@ export async function readClaudeBundle (transcript: string, map?: { from: string
   const parent = sidechainParent(split)
   if (parent !== undefined) throw new InvalidInputError(`${transcript} is a sub-agent's transcript of Claude Code session ${parent}: import that session's main file (${parent}.jsonl, with --session ${parent}), which takes its sub-agents along`, { path: transcript, sessionId: parent })
   const sessionId = claudeSessionId(split, basename(transcript, '.jsonl'))
-  const key = (l: readonly string[]): ReturnType<typeof claudeRecords> => claudeRecords(map !== undefined ? remapLines(l, claudePathFields, map).lines : l, sessionId)
+  const key = (l: readonly string[]): ReturnType<typeof claudeRecords> => claudeRecords(map !== undefined ? remapLines(l, claudePathFields, map, BACK).lines : l, sessionId)
   // The lines split above: a transcript (hundreds of MB, some) is split once.
   const main = keyedLines(split, '', key)
   const records = [...main.records]

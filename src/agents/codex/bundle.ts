@@ -8,7 +8,7 @@ import { isAgentSessionId } from '../../api/agent-keys.js'
 import { AgentBusyError, InvalidInputError } from '../../errors.js'
 import { filesOf, importOrForce, jsonlBytes, onlyOursThere, readFileNoFollow, readIfThere, writeFileAtomic } from '../bundle.js'
 import { heldBackTail, splitJsonl, type HeldBackTail } from '../jsonl.js'
-import { remapLines } from '../remap.js'
+import { BACK, remapLines } from '../remap.js'
 import { busy } from '../running.js'
 import { shellQuote } from '../claude/bundle.js'
 import type { ViewMessage } from '../claude/view.js'
@@ -23,7 +23,7 @@ export async function readCodexRollout (path: string, opts: { env?: NodeJS.Proce
   const whole = splitJsonl(buf)
   const split = whole.lines
   const tail = heldBackTail(whole)
-  const lines = opts.map !== undefined ? remapLines(split, codexPathFields, opts.map).lines : split
+  const lines = opts.map !== undefined ? remapLines(split, codexPathFields, opts.map, BACK).lines : split
   const meta = codexMeta(lines)
   const sessionId = codexSessionId(lines, basename(path))
   if (sessionId === undefined) throw new InvalidInputError(`${path} has no session_meta id and its name no session id: not a Codex rollout?`, { path })

@@ -13,7 +13,7 @@ import type { NativeRecord } from '../../../crdt/records.js'
 import { readFileNoFollow } from '../bundle.js'
 import { IdCounter } from '../ids.js'
 import { splitJsonl } from '../jsonl.js'
-import { remapLines, type FieldMatcher } from '../remap.js'
+import { BACK, remapLines, type FieldMatcher } from '../remap.js'
 import type { PathMap } from '../paths.js'
 import type { LineRecord } from '../claude/records.js'
 import type { ViewMessage } from '../claude/view.js'
@@ -74,7 +74,7 @@ export class JsonlStream implements Stream {
     const st = this.state
     if (st.fileCwd === undefined) st.fileCwd = this.o.cwdOf(r.lines)
     const map = mapBack(st.fileCwd, held)
-    const lines = map !== undefined ? remapLines(r.lines, this.o.pathFields, map).lines : r.lines
+    const lines = map !== undefined ? remapLines(r.lines, this.o.pathFields, map, BACK).lines : r.lines
     const keyed = lines.map(text => { const k = this.o.lineKey(text, this.sessionId); return { ...k, id: st.counter.next(k.id) } })
     st.offset = r.cursor.offset
     st.size = r.more ? undefined : r.size
@@ -92,7 +92,7 @@ export class JsonlStream implements Stream {
     const { lines } = splitJsonl(unterminated ? buf : buf.subarray(0, buf.lastIndexOf(0x0a) + 1))
     st.fileCwd = this.o.cwdOf(lines)
     const map = mapBack(st.fileCwd, held)
-    const keyed = map !== undefined ? remapLines(lines, this.o.pathFields, map).lines : lines
+    const keyed = map !== undefined ? remapLines(lines, this.o.pathFields, map, BACK).lines : lines
     for (const text of keyed) st.counter.next(this.o.lineKey(text, this.sessionId).id)
     return st
   }

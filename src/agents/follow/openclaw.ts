@@ -10,7 +10,7 @@ import { dirname, join } from 'node:path'
 import type { NativeRecord } from '../../../crdt/records.js'
 import { InvalidInputError } from '../../errors.js'
 import { IdCounter } from '../ids.js'
-import { remapLines } from '../remap.js'
+import { BACK, remapLines } from '../remap.js'
 import { listOpenclawSessions, openclawHome } from '../openclaw/home.js'
 import { dbEvents, dbIndexRecord, dbSessions, openclawDbPaths, type OpenclawDbSession } from '../openclaw/db.js'
 import { openclawLineKey, openclawMeta, openclawPathFields, openclawView } from '../openclaw/records.js'
@@ -109,13 +109,13 @@ export class OpenclawDbStream implements Stream {
       const lines = r.prime.events.map(e => e.text)
       st.fileCwd = openclawMeta(lines).cwd
       const map = mapBack(st.fileCwd, held)
-      for (const text of map !== undefined ? remapLines(lines, openclawPathFields, map).lines : lines) st.counter.next(openclawLineKey(text, this.sessionId).id)
+      for (const text of map !== undefined ? remapLines(lines, openclawPathFields, map, BACK).lines : lines) st.counter.next(openclawLineKey(text, this.sessionId).id)
     }
     const events = r.next.events
     const texts = events.map(e => e.text)
     if (st.fileCwd === undefined) st.fileCwd = openclawMeta(texts).cwd
     const map = mapBack(st.fileCwd, held)
-    const lines = map !== undefined ? remapLines(texts, openclawPathFields, map).lines : texts
+    const lines = map !== undefined ? remapLines(texts, openclawPathFields, map, BACK).lines : texts
     const keyed = lines.map(text => { const k = openclawLineKey(text, this.sessionId); return { ...k, id: st.counter.next(k.id) } })
     const records: NativeRecord[] = keyed.map(k => ({ ...k, file: '' }))
     const index = c?.index === true ? undefined : dbIndexRecord(this.session)

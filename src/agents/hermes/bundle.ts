@@ -9,7 +9,7 @@ import { InvalidInputError } from '../../errors.js'
 import { sameThere, writeFileAtomic } from '../bundle.js'
 import { refuseTaken, writeOutFile } from '../out-file.js'
 import { heldBackTail, splitJsonl, type HeldBackTail } from '../jsonl.js'
-import { remapLines } from '../remap.js'
+import { BACK, remapLines } from '../remap.js'
 import { shellQuote } from '../claude/bundle.js'
 import type { ViewMessage } from '../claude/view.js'
 import { hermesHeld } from './held.js'
@@ -45,7 +45,7 @@ export function hermesExportRows (buf: Buffer): { rows: Array<{ sessionId: strin
 
 /** One session's records; `map` rewrites a file exported to this machine's cwd back to the recorded one. */
 export function hermesBundle (line: string, map?: { from: string, to: string }): HermesBundle {
-  const text = map !== undefined ? (remapLines([line], hermesPathFields, map).lines[0] as string) : line
+  const text = map !== undefined ? (remapLines([line], hermesPathFields, map, BACK).lines[0] as string) : line
   const meta = hermesMeta(text)
   const sessionId = meta.id as string
   const records = hermesRecords(text, sessionId)

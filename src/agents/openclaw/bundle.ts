@@ -14,7 +14,7 @@ import { AgentBusyError, InvalidInputError } from '../../errors.js'
 import { filesOf, importOrForce, jsonlBytes, onlyOursThere, readFileNoFollow, readIfThere, writeFileAtomic } from '../bundle.js'
 import { contentId, parseObject } from '../ids.js'
 import { heldBackTail, splitJsonl, type HeldBackTail } from '../jsonl.js'
-import { remapLines } from '../remap.js'
+import { BACK, remapLines } from '../remap.js'
 import { busy } from '../running.js'
 import { shellQuote } from '../claude/bundle.js'
 import type { ViewMessage } from '../claude/view.js'
@@ -31,7 +31,7 @@ export async function readOpenclawSession (path: string, opts: { env?: NodeJS.Pr
   const whole = splitJsonl(buf)
   const split = whole.lines
   const tail = heldBackTail(whole)
-  const lines = opts.map !== undefined ? remapLines(split, openclawPathFields, opts.map).lines : split
+  const lines = opts.map !== undefined ? remapLines(split, openclawPathFields, opts.map, BACK).lines : split
   const meta = openclawMeta(lines)
   if (meta.version === undefined && meta.id === undefined) throw new InvalidInputError(`${path} has no session header line: not an OpenClaw (pi) transcript?`, { path })
   if (meta.version !== undefined && meta.version > 4) throw new InvalidInputError(`${path} is pi session format v${meta.version}; mesh knows v1 to v4`, { path })
