@@ -10,7 +10,7 @@ import { lstat, open, readdir, rename } from 'node:fs/promises'
 import { dirname, join, relative, sep } from 'node:path'
 import { mkdirDurable } from '../store/files.js'
 import type { NativeRecord } from '../../crdt/records.js'
-import type { Hint } from '../errors.js'
+import { AgentBusyError, type Hint } from '../errors.js'
 import { heldBackTail, joinJsonl, jsonlBytes, splitJsonl, type HeldBackTail } from './jsonl.js'
 import { BACK, remapLines, type FieldMatcher } from './remap.js'
 import { writeBeside } from './write-beside.js'
@@ -153,9 +153,20 @@ export function filesOf (records: readonly NativeRecord[]): Map<string, { lines?
 }
 
 /** Writes a file whole (write-beside.ts: temp, fsync, rename, folder synced), mode 0600, its folder made (0700, durably). */
-export async function writeFileAtomic (path: string, data: string | Buffer): Promise<void> {
+/**
+ * `still`: the file must still hold `bytes` (be absent when undefined) when its new bytes are put
+ * in place; an agent that wrote to it since the caller's checks keeps what it wrote, and the
+ * write is refused as AgentBusyError naming `agent`.
+ */
+export async function writeFileAtomic (path: string, data: string | Buffer, still?: { bytes: Buffer | undefined, agent: string }): Promise<void> {
   await mkdirDurable(dirname(path))
-  await writeBeside(path, data, async (tmp) => { await rename(tmp, path) })
+  await writeBeside(path, data, async (tmp) => {
+    if (still !== undefined) {
+      const now = await readIfThere(path)
+      if (now === undefined ? still.bytes !== undefined : still.bytes === undefined || !now.equals(still.bytes)) throw AgentBusyError.forFile(still.agent, path, 'it changed while mesh was writing it')
+    }
+    await rename(tmp, path)
+  })
 }
 
 export { joinJsonl, jsonlBytes }

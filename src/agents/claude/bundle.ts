@@ -128,8 +128,11 @@ export async function writeClaudeBundle (sessionId: string, records: readonly Na
   if (cur !== undefined && opts.force !== true && !keepsLinesOf(main, cur)) {
     throw new InvalidInputError(`refusing to overwrite ${path}: it holds lines this session in mesh has not got`, { path }, { hint: importFirst(path) })
   }
+  // What each transcript held when checked: the write is refused if the agent wrote on meanwhile.
+  const checked = new Map<string, Buffer | undefined>([[path, cur]])
   for (const x of sides.filter(x => x.p.endsWith('.jsonl'))) {
     const there = await readIfThere(x.p)
+    checked.set(x.p, there)
     if (there === undefined || there.equals(x.bytes)) continue
     const sb = await busy(x.p)
     if (sb !== undefined) throw AgentBusyError.forFile('Claude Code', x.p, sb.why)
@@ -139,11 +142,12 @@ export async function writeClaudeBundle (sessionId: string, records: readonly Na
   }
   await opts.ready?.()
   const written: string[] = []
+  const still = (p: string): { bytes: Buffer | undefined, agent: string } | undefined => opts.force === true || !checked.has(p) ? undefined : { bytes: checked.get(p), agent: 'Claude Code' }
   for (const x of sides) {
-    await writeFileAtomic(x.p, x.bytes)
+    await writeFileAtomic(x.p, x.bytes, still(x.p))
     written.push(x.p)
   }
-  await writeFileAtomic(path, main)
+  await writeFileAtomic(path, main, still(path))
   written.unshift(path)
   const indexDropped = await dropSessionsIndex(projectDir)
   return { path, files: written, rewritten, indexDropped, command }

@@ -60,6 +60,6 @@ export async function writeCodexRollout (sessionId: string, records: readonly Na
     throw new InvalidInputError(`refusing to overwrite ${path}: it holds lines this session in mesh has not got`, { path }, { hint: importOrForce('(import it first, or pass --force)') })
   }
   await opts.ready?.()
-  await writeFileAtomic(path, bytes)
+  await writeFileAtomic(path, bytes, opts.force === true ? undefined : { bytes: cur, agent: 'Codex' })
   return { path, rewritten, command }
 }

@@ -101,7 +101,7 @@ export async function writeOpenclawSession (sessionId: string, records: readonly
       throw new InvalidInputError(`refusing to overwrite ${path}: it holds lines this session in mesh has not got`, { path }, { hint: importOrForce(`(import it first with \`mesh agent import openclaw --file ${path}\`, or pass --force)`) })
     }
     await opts.ready?.()
-    await writeFileAtomic(path, bytes)
+    await writeFileAtomic(path, bytes, opts.force === true ? undefined : { bytes: cur, agent: 'OpenClaw' })
   } else await opts.ready?.()
   // sessions.json is the Gateway's (file era) or doctor's input (database era): written only
   // when absent, so a live index is never edited behind the Gateway's back.
