@@ -1,18 +1,38 @@
 /**
  * Replacing secrets in text with a marker, for sharing a session outside the vault (capture
  * itself is lossless and end-to-end encrypted; this is only for `--redact` exports). Patterns
- * for the common providers' keys, private key blocks, bearer tokens and `.env`-style
- * assignments of secret-looking names. Pure.
+ * for the common providers' keys, private key blocks, bearer tokens, `.env`-style assignments
+ * and `"name": "value"` pairs of secret-looking names. A JSONL file is redacted string by string
+ * (redactJsonl): inside a JSON string a newline or a quote is escaped, which the patterns would
+ * not see through, and a replacement made in the raw bytes could break the line. Pure.
  */
+import { withoutBom } from './jsonl.js'
+import { stringSpans } from './json-spans.js'
 
 export const REDACTED = '[REDACTED]'
 
-interface Rule { name: string, re: RegExp, /** keep this group (the name of an assignment) */ keep?: number }
+/** Words of a name that say its value is a secret, and pairs of words that do together. */
+const SECRET_WORDS = new Set(['secret', 'secrets', 'token', 'password', 'passwd', 'passphrase', 'credential', 'credentials', 'apikey', 'authorization'])
+const SECRET_PAIRS = new Set(['api key', 'access key', 'private key', 'secret key'])
 
-// Order matters: the specific providers before the generic sk- and assignment rules.
+/**
+ * Whether a name (an environment variable, a JSON key) says its value is a secret: `API_KEY`,
+ * `apiKey`, `GITHUB_TOKEN`, `client_secret`, `password`. Whole words only, so `input_tokens`
+ * (a count) and `TOKENIZERS_PARALLELISM` are not.
+ */
+export function secretName (name: string): boolean {
+  const words = name.replace(/([a-z0-9])([A-Z])/g, '$1 $2').toLowerCase().split(/[^a-z0-9]+/).filter(w => w !== '')
+  return words.some((w, i) => SECRET_WORDS.has(w) || (i > 0 && SECRET_PAIRS.has(`${words[i - 1] as string} ${w}`)))
+}
+
+/** A rule's replacement for a match (its groups as `m`), or undefined to leave the match as it is. */
+interface Rule { name: string, re: RegExp, replace?: (m: string[]) => string | undefined }
+
+const unredacted = (v: string): boolean => v !== '' && !v.startsWith(REDACTED) && v !== `"${REDACTED}"` && v !== `'${REDACTED}'`
+
+// Order matters: the specific providers before the generic sk- and name rules.
 const RULES: Rule[] = [
   { name: 'private-key', re: /-----BEGIN [A-Z0-9 ]*PRIVATE KEY-----[\s\S]*?-----END [A-Z0-9 ]*PRIVATE KEY-----/g },
-  // The same block inside a JSON string, its newlines escaped.
   { name: 'anthropic', re: /sk-ant-[A-Za-z0-9_-]{20,}/g },
   { name: 'openai', re: /sk-(?:proj-|svcacct-|admin-)?[A-Za-z0-9_-]{20,}/g },
   { name: 'aws-access-key', re: /\b(?:AKIA|ASIA)[0-9A-Z]{16}\b/g },
@@ -21,29 +41,99 @@ const RULES: Rule[] = [
   { name: 'google', re: /\bAIza[0-9A-Za-z_-]{35}\b/g },
   { name: 'stripe', re: /\b(?:sk|rk)_(?:live|test)_[A-Za-z0-9]{20,}\b/g },
   { name: 'huggingface', re: /\bhf_[A-Za-z0-9]{30,}\b/g },
-  { name: 'bearer', re: /\b(Bearer\s+)[A-Za-z0-9._~+/=-]{16,}/g, keep: 1 },
+  { name: 'bearer', re: /\b(Bearer\s+)[A-Za-z0-9._~+/=-]{16,}/g, replace: m => `${m[1] as string}${REDACTED}` },
   {
+    // NAME=value (an .env line, a shell export, a query string): the value replaced, the name
+    // kept. The value stays on its line, and stops at a backslash: text that is JSON (a line
+    // that did not parse) keeps its escapes whole.
     name: 'assignment',
-    // NAME=value or "NAME": "value" where the name says secret; the value is replaced, the name kept.
-    re: /\b([A-Z0-9_]*(?:SECRET|TOKEN|PASSWORD|PASSWD|API_KEY|APIKEY|ACCESS_KEY|PRIVATE_KEY|CREDENTIALS?)[A-Z0-9_]*\s*=\s*)(?!\[REDACTED\])("[^"\n]*"|'[^'\n]*'|[^\s"'\\]+)/g,
-    keep: 1
+    re: /\b([A-Za-z_][A-Za-z0-9_]*)([ \t]*=[ \t]*)("[^"\n]*"|'[^'\n]*'|[^\s"'\\]+)/g,
+    replace: m => secretName(m[1] as string) && unredacted(m[3] as string) ? `${m[1] as string}${m[2] as string}${REDACTED}` : undefined
+  },
+  {
+    // "NAME": "value" (JSON, a Python dict in a tool's output): the quotes kept, so the text
+    // stays what it was (JSON stays JSON).
+    name: 'assignment',
+    re: /(["'])([A-Za-z0-9_.-]+)\1(\s*:\s*)(["'])((?:(?!\4)[^\\\n]|\\.)*)\4/g,
+    replace: m => secretName(m[2] as string) && unredacted(m[5] as string) ? `${m[1] as string}${m[2] as string}${m[1] as string}${m[3] as string}${m[4] as string}${REDACTED}${m[4] as string}` : undefined
   }
 ]
 
 export interface RedactResult { text: string, count: number, byRule: Record<string, number> }
 
-export function redact (text: string): RedactResult {
-  let count = 0
-  const byRule: Record<string, number> = {}
+type Tally = Pick<RedactResult, 'count' | 'byRule'>
+
+const counted = (t: Tally, rule: string): void => { t.count++; t.byRule[rule] = (t.byRule[rule] ?? 0) + 1 }
+
+function redactText (text: string, t: Tally): string {
   let out = text
-  // Private key blocks inside JSON strings have escaped newlines; the same rule matches them
-  // because [\s\S] spans the literal backslash-n too.
   for (const r of RULES) {
-    out = out.replace(r.re, (...m: unknown[]) => {
-      count++
-      byRule[r.name] = (byRule[r.name] ?? 0) + 1
-      return r.keep !== undefined ? `${String(m[r.keep])}${REDACTED}` : REDACTED
+    out = out.replace(r.re, (...args: unknown[]) => {
+      const m = args.slice(0, -2).map(a => a === undefined ? '' : String(a))
+      const next = r.replace === undefined ? REDACTED : r.replace(m)
+      if (next === undefined) return m[0] as string
+      counted(t, r.name)
+      return next
     })
   }
-  return { text: out, count, byRule }
+  return out
+}
+
+/** Plain text (an .env file, a terminal log) redacted. */
+export function redact (text: string): RedactResult {
+  const t: Tally = { count: 0, byRule: {} }
+  return { text: redactText(text, t), ...t }
+}
+
+/**
+ * A JSON text with each string redacted as text, decoded (`\n` a newline, `\"` a quote), and
+ * written back with JSON.stringify; the value of a member whose key names a secret
+ * (`"API_KEY": "…"`, `"password": "…"`) replaced whole. Everything else keeps its bytes, so a
+ * line without secrets comes back as it was. Undefined for text that is not JSON.
+ */
+function redactJsonText (text: string, t: Tally): string | undefined {
+  try { JSON.parse(text) } catch { return undefined }
+  let out = ''
+  let at = 0
+  for (const s of stringSpans(text)) {
+    let next: string
+    if (!s.isKey && s.value !== '' && s.value !== REDACTED && secretName(memberKey(s.path) ?? '')) {
+      counted(t, 'named-value')
+      next = REDACTED
+    } else {
+      next = redactText(s.value, t)
+      if (next === s.value) continue
+    }
+    out += text.slice(at, s.start) + JSON.stringify(next)
+    at = s.end
+  }
+  return at === 0 ? text : out + text.slice(at)
+}
+
+/** The key of the member a value is in (through arrays: `"secrets": ["…"]`). */
+function memberKey (path: ReadonlyArray<string | number>): string | undefined {
+  for (let i = path.length - 1; i >= 0; i--) if (typeof path[i] === 'string') return path[i] as string
+  return undefined
+}
+
+/**
+ * A JSONL file redacted line by line: a line that is JSON string by string (it stays JSON), any
+ * other line as plain text. Taken and given as bytes, so a file past the longest string V8
+ * makes is redacted too.
+ */
+export function redactJsonl (bytes: Uint8Array): { bytes: Buffer, count: number, byRule: Record<string, number> } {
+  const t: Tally = { count: 0, byRule: {} }
+  const buf = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength)
+  const parts: Buffer[] = []
+  for (let at = 0; at < buf.length;) {
+    const nl = buf.indexOf(0x0a, at)
+    const end = nl === -1 ? buf.length : nl + 1
+    const raw = buf.toString('utf8', at, nl === -1 ? end : nl)
+    const line = withoutBom(raw)
+    const json = line.trim() === '' ? line : redactJsonText(line, t)
+    const next = raw.slice(0, raw.length - line.length) + (json ?? redactText(line, t))
+    parts.push(next === raw ? buf.subarray(at, end) : Buffer.from(nl === -1 ? next : next + '\n'))
+    at = end
+  }
+  return { bytes: Buffer.concat(parts), ...t }
 }

@@ -9,7 +9,7 @@ import { stat } from 'node:fs/promises'
 import { resolve } from 'node:path'
 import {
   importBatches, chainBreaks, claudeExportFiles, codexExportFile, findClaudeSession, findCodexSession, gitRemote, listClaudeSessions,
-  listCodexSessions, readClaudeBundle, readCodexRollout, redact, filesOf, findOpenclawSession, listOpenclawSessions,
+  listCodexSessions, readClaudeBundle, readCodexRollout, redactJsonl, filesOf, findOpenclawSession, listOpenclawSessions,
   readOpenclawSession, openclawExportFile, hermesExportFile, translateSession, TRANSLATE_TARGETS, parseSince, resumeAgentSession,
   fetchAgentRecords, AGENT_NAMES, isAgentName, listOpenclawDbSessions, readOpenclawDbSession, checkChain, type AgentMeta, type AgentName,
   refuseTaken, writeOutFile, type ChainProblem, type HeldBackTail, type OpenclawDbSession
@@ -275,8 +275,8 @@ async function exportCmd (g: Globals, key: string, values: Record<string, unknow
     let replaced = 0
     let byRule: Record<string, number> = {}
     if (values.redact === true) {
-      const r = redact(bytes.toString('utf8'))
-      bytes = Buffer.from(r.text)
+      const r = redactJsonl(bytes)
+      bytes = r.bytes
       replaced = r.count
       byRule = r.byRule
     }
