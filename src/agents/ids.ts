@@ -43,9 +43,22 @@ export class IdCounter {
 /** A parsed line's object, or undefined when it is not a JSON object. */
 export function parseObject (line: string): Record<string, unknown> | undefined {
   try {
-    const v = JSON.parse(withoutBom(line)) as unknown
-    return typeof v === 'object' && v !== null && !Array.isArray(v) ? v as Record<string, unknown> : undefined
+    return asObject(JSON.parse(withoutBom(line)))
   } catch {
     return undefined
   }
+}
+
+/**
+ * A JSON value as an object, or undefined for anything else (null, an array, a string): a
+ * reader skips a field of a shape it does not know rather than fail the line, and with it the
+ * whole file (AGENT-FORMATS.md §1.3, §7).
+ */
+export function asObject (v: unknown): Record<string, unknown> | undefined {
+  return typeof v === 'object' && v !== null && !Array.isArray(v) ? v as Record<string, unknown> : undefined
+}
+
+/** The objects of a JSON array (none for a value that is not one); its other items skipped. */
+export function objectsIn (v: unknown): Array<Record<string, unknown>> {
+  return Array.isArray(v) ? v.filter((x): x is Record<string, unknown> => asObject(x) !== undefined) : []
 }

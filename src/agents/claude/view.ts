@@ -6,7 +6,7 @@
  * does not know show as a system message naming their type. Progress, snapshots and queue
  * operations are bookkeeping and make no message. Pure.
  */
-import { parseObject } from '../ids.js'
+import { asObject, objectsIn, parseObject } from '../ids.js'
 import type { LineRecord } from './records.js'
 
 export interface ViewMessage {
@@ -29,12 +29,12 @@ export function claudeView (records: readonly LineRecord[]): ViewMessage[] {
     if (o === undefined) { out.push({ id: r.id, role: 'system', content: `[unparsed line] ${cut(r.text)}` }); continue }
     const ts = typeof o.timestamp === 'string' ? Date.parse(o.timestamp) : undefined
     const at = ts !== undefined && Number.isFinite(ts) ? { ts } : {}
-    const msg = o.message as { content?: unknown } | undefined
+    const msg = asObject(o.message)
     if (r.kind === 'user' && msg !== undefined) {
       if (typeof msg.content === 'string') { out.push({ id: r.id, role: 'user', content: cut(msg.content) || '(empty)', ...at }); continue }
       if (Array.isArray(msg.content)) {
         const parts: string[] = []
-        for (const b of msg.content as Array<Record<string, unknown>>) {
+        for (const b of objectsIn(msg.content)) {
           if (b.type === 'tool_result') {
             const output = typeof b.content === 'string' ? b.content : JSON.stringify(b.content ?? '')
             out.push({ id: r.id, role: 'tool', content: cut(output) || '(empty)', toolResult: { callId: String(b.tool_use_id ?? ''), output: cut(output), ...(b.is_error === true ? { isError: true } : {}) }, ...at })
@@ -49,7 +49,7 @@ export function claudeView (records: readonly LineRecord[]): ViewMessage[] {
     // older line): its text, not the raw line.
     if (r.kind === 'assistant' && msg !== undefined && typeof msg.content === 'string') { out.push({ id: r.id, role: 'assistant', content: cut(msg.content) || '(empty)', ...at }); continue }
     if (r.kind === 'assistant' && msg !== undefined && Array.isArray(msg.content)) {
-      for (const b of msg.content as Array<Record<string, unknown>>) {
+      for (const b of objectsIn(msg.content)) {
         if (b.type === 'text' && typeof b.text === 'string') out.push({ id: r.id, role: 'assistant', content: cut(b.text) || '(empty)', ...at })
         else if (b.type === 'tool_use') out.push({ id: r.id, role: 'assistant', content: `[tool ${String(b.name)}]`, toolCall: { id: String(b.id ?? ''), name: String(b.name ?? ''), input: b.input }, ...at })
         else if (b.type === 'thinking') out.push({ id: r.id, role: 'assistant', content: `[thinking] ${cut(String(b.thinking ?? ''))}`, ...at })

@@ -3,7 +3,7 @@
  * with no ids of their own, keyed by type, session and content hash, numbered by occurrence.
  * Paths that follow the project: `payload.cwd` of `session_meta` and `turn_context`. Pure.
  */
-import { contentId, disambiguate, parseObject, UUID, UUID_TEXT } from '../ids.js'
+import { asObject, contentId, disambiguate, objectsIn, parseObject, UUID, UUID_TEXT } from '../ids.js'
 import type { FieldMatcher } from '../remap.js'
 import type { LineRecord } from '../claude/records.js'
 import type { ViewMessage } from '../claude/view.js'
@@ -26,7 +26,7 @@ export function codexMeta (lines: readonly string[]): { found?: true, id?: strin
   for (const l of lines) {
     const o = parseObject(l)
     if (o?.type !== 'session_meta') continue
-    const p = o.payload as Record<string, unknown> | undefined
+    const p = asObject(o.payload)
     return { found: true, id: typeof p?.id === 'string' ? p.id : undefined, cwd: typeof p?.cwd === 'string' ? p.cwd : undefined, timestamp: typeof p?.timestamp === 'string' ? p.timestamp : undefined }
   }
   return {}
@@ -61,10 +61,10 @@ export function codexView (records: readonly LineRecord[]): ViewMessage[] {
     const o = parseObject(r.text)
     const ts = typeof o?.timestamp === 'string' ? Date.parse(o.timestamp) : Number.NaN
     const at = Number.isFinite(ts) ? { ts } : {}
-    const p = (o?.payload ?? {}) as Record<string, unknown>
+    const p = asObject(o?.payload) ?? {}
     if (r.kind === 'response_item') {
       if (p.type === 'message' && (p.role === 'user' || p.role === 'assistant')) {
-        const text = Array.isArray(p.content) ? (p.content as Array<Record<string, unknown>>).map(c => typeof c.text === 'string' ? c.text : `[${String(c.type)}]`).join('\n') : ''
+        const text = Array.isArray(p.content) ? objectsIn(p.content).map(c => typeof c.text === 'string' ? c.text : `[${String(c.type)}]`).join('\n') : ''
         out.push({ id: r.id, role: p.role, content: text || '(empty)', ...at })
       } else if (p.type === 'function_call' || p.type === 'custom_tool_call' || p.type === 'local_shell_call') {
         let input: unknown = p.arguments ?? p.input ?? p.action
@@ -74,7 +74,7 @@ export function codexView (records: readonly LineRecord[]): ViewMessage[] {
         const output = typeof p.output === 'string' ? p.output : JSON.stringify(p.output ?? '')
         out.push({ id: r.id, role: 'tool', content: output.slice(0, 16384) || '(empty)', toolResult: { callId: String(p.call_id ?? ''), output: output.slice(0, 16384) }, ...at })
       } else if (p.type === 'reasoning') {
-        const s = Array.isArray(p.summary) ? (p.summary as Array<Record<string, unknown>>).map(x => String(x.text ?? '')).join('\n') : ''
+        const s = Array.isArray(p.summary) ? objectsIn(p.summary).map(x => String(x.text ?? '')).join('\n') : ''
         out.push({ id: r.id, role: 'assistant', content: `[reasoning] ${s}`.trimEnd(), ...at })
       } else out.push({ id: r.id, role: 'system', content: `[response_item:${String(p.type)}]`, ...at })
       continue

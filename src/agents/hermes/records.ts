@@ -11,7 +11,7 @@ import { createHash } from 'node:crypto'
 import type { NativeRecord } from '../../../crdt/records.js'
 import { InvalidInputError } from '../../errors.js'
 import { fromParts } from '../bundle.js'
-import { contentId, disambiguate, parseObject } from '../ids.js'
+import { asObject, contentId, disambiguate, objectsIn, parseObject } from '../ids.js'
 import type { FieldMatcher } from '../remap.js'
 import type { LineRecord } from '../claude/records.js'
 import type { ViewMessage } from '../claude/view.js'
@@ -65,9 +65,7 @@ export function hermesView (records: readonly LineRecord[]): ViewMessage[] {
     const ts = typeof o.timestamp === 'number' ? { ts: Math.round(o.timestamp * 1000) } : typeof o.started_at === 'number' ? { ts: Math.round(o.started_at * 1000) } : {}
     if (r.kind === 'session' || r.kind === 'session_row') {
       out.push({ id: r.id, role: 'system', content: `[hermes session] ${String(o.title ?? o.id ?? '')} (${String(o.source ?? '')}) cwd ${String(o.cwd ?? '')}`, ...ts })
-      if (r.kind === 'session_row' && Array.isArray(o.messages)) {
-        for (const m of o.messages as unknown[]) out.push(...messageView(r.id, m as Record<string, unknown>, {}))
-      }
+      if (r.kind === 'session_row') for (const m of objectsIn(o.messages)) out.push(...messageView(r.id, m, {}))
       continue
     }
     if (r.kind === 'message') out.push(...messageView(r.id, o, ts))
@@ -91,8 +89,8 @@ function messageView (id: string, o: Record<string, unknown>, at: { ts?: number 
     let calls: unknown = o.tool_calls
     if (typeof calls === 'string') { try { calls = JSON.parse(calls) } catch { calls = undefined } }
     if (Array.isArray(calls)) {
-      for (const c of calls as Array<Record<string, unknown>>) {
-        const fn = (c.function ?? {}) as Record<string, unknown>
+      for (const c of objectsIn(calls)) {
+        const fn = asObject(c.function) ?? {}
         let input: unknown = fn.arguments
         if (typeof input === 'string') { try { input = JSON.parse(input) } catch { /* kept as the text it is */ } }
         out.push({ id, role: 'assistant', content: `[tool ${String(fn.name ?? '')}]`, toolCall: { id: String(c.id ?? ''), name: String(fn.name ?? ''), input }, ...at })

@@ -5,7 +5,7 @@
  * follow the project: the header's `cwd` and the `path`/`file_path` arguments of tool calls.
  * Pure.
  */
-import { contentId, disambiguate, parseObject } from '../ids.js'
+import { asObject, contentId, disambiguate, objectsIn, parseObject } from '../ids.js'
 import type { FieldMatcher } from '../remap.js'
 import type { LineRecord } from '../claude/records.js'
 import type { ViewMessage } from '../claude/view.js'
@@ -66,8 +66,8 @@ export function openclawView (records: readonly LineRecord[]): ViewMessage[] {
     const ts = typeof o.timestamp === 'string' ? Date.parse(o.timestamp) : Number.NaN
     const at = Number.isFinite(ts) ? { ts } : {}
     if (r.kind === 'message') {
-      const m = (o.message ?? {}) as Record<string, unknown>
-      const blocks = typeof m.content === 'string' ? [{ type: 'text', text: m.content }] : Array.isArray(m.content) ? m.content as Array<Record<string, unknown>> : []
+      const m = asObject(o.message) ?? {}
+      const blocks = typeof m.content === 'string' ? [{ type: 'text', text: m.content }] : objectsIn(m.content)
       if (m.role === 'user') {
         out.push({ id: r.id, role: 'user', content: cut(blocks.map(b => b.type === 'text' ? String(b.text ?? '') : `[${String(b.type)}]`).join('\n')) || '(empty)', ...at })
       } else if (m.role === 'assistant') {
