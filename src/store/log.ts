@@ -11,10 +11,10 @@
  * const { log } = await RecordLog.open(path, (payload, ref) => index(payload, ref), () => index.clear())
  * const ref = await log.append(payload) // resolves once durable
  */
-import { stat, type FileHandle } from 'node:fs/promises'
+import { type FileHandle } from 'node:fs/promises'
 import { dirname } from 'node:path'
 import { logger } from '@libp2p/logger'
-import { ClosedError, StoreCorruptError } from '../errors.js'
+import { ClosedError, StoreCorruptError, StoreWriteError } from '../errors.js'
 import { fsyncDir, writeError } from './files.js'
 import { DSYNC, frame, HEADER, MAX_RECORD, removeStale, reopen, replaceByCopy, type RecordRef } from './log-format.js'
 import { openChecked, type Recovery } from './log-repair.js'
@@ -30,6 +30,9 @@ export interface RewriteOptions {
   /** The new file is the log and every record moved: what the rewrite left out may be forgotten now. */
   onDone?: () => void
 }
+
+/** Times a rewrite syncs the log's directory after its rename before it reports the failure. */
+const DIR_SYNC_TRIES = 3
 
 /** Where a rewrite writes the log's new copy before renaming it into place. */
 const compactTmp = (path: string): string => `${path}.compact.tmp`
@@ -58,6 +61,10 @@ export class RecordLog {
   private rewriting: Promise<unknown> | undefined
   private readers = 0
   private readersIdle: Array<() => void> = []
+  /** Set when the log can take no more writes until it is opened again (see swapTo). */
+  private failed: Error | undefined
+  /** A rewrite's rename is not yet synced into the directory: no append is acknowledged until it is. */
+  private dirUnsynced = false
   /** Told the outcome of every batch written: undefined, or the error (a full disk, say). */
   onWrite: ((err?: Error) => void) | undefined
 
@@ -89,6 +96,7 @@ export class RecordLog {
    */
   async append (payload: Uint8Array, withinMs = 0): Promise<RecordRef> {
     if (this.closed) throw new ClosedError(`log ${this.path} is closed`)
+    if (this.failed !== undefined) throw this.failed
     if (payload.byteLength === 0 || payload.byteLength > MAX_RECORD) throw new StoreCorruptError(`record of ${payload.byteLength} bytes is out of range`)
     let due = 0
     if (withinMs > 0 && this.mayWait(payload.byteLength)) {
@@ -139,6 +147,10 @@ export class RecordLog {
         total += HEADER + p.payload.byteLength
         if (p.due !== 0) this.waitingBytes -= p.payload.byteLength
       }
+      if (this.failed !== undefined) {
+        for (const p of batch) p.reject(this.failed)
+        continue
+      }
       const buf = Buffer.allocUnsafe(total)
       const start = this.size
       let at = 0
@@ -149,6 +161,7 @@ export class RecordLog {
         at += HEADER + p.payload.byteLength
       }
       try {
+        await this.syncDir()
         let written = 0
         while (written < total) {
           const { bytesWritten } = await this.fh.write(buf, written, total - written, start + written)
@@ -239,6 +252,7 @@ export class RecordLog {
   async rewrite (select: () => Iterable<RecordRef> | undefined, options: RewriteOptions = {}): Promise<boolean> {
     if (this.closed) throw new ClosedError(`log ${this.path} is closed`)
     while (this.rewriting !== undefined) await this.rewriting
+    if (this.failed !== undefined) throw this.failed
     const p = this.rewriteNow(select, options)
     // What waits on it only waits: the caller hears a failure (a full disk) from `p`, and the
     // log keeps its old file. Unhandled, that rejection ended the process.
@@ -251,39 +265,84 @@ export class RecordLog {
     try {
       await this.drain()
       await this.readersDone()
+      if (this.failed !== undefined) throw this.failed
       // Chosen only now, with every earlier append on disk and later ones held back.
       const records = select()
       if (records === undefined) return false
       const tmp = compactTmp(this.path)
       const moved: Array<[RecordRef, RecordRef]> = []
+      let size = 0
       try {
         // The old file stays the log until the rename.
         await replaceByCopy(this.path, tmp, async (out) => {
-          let at = 0
           for (const ref of records) {
             const payload = Buffer.allocUnsafe(ref.length)
             await this.fh.read(payload, 0, ref.length, ref.offset + HEADER)
             const b = Buffer.allocUnsafe(HEADER + payload.byteLength)
             frame(payload, b, 0)
-            await out.write(b, 0, b.byteLength, at)
-            moved.push([ref, { offset: at, length: ref.length }])
-            at += b.byteLength
+            await out.write(b, 0, b.byteLength, size)
+            moved.push([ref, { offset: size, length: ref.length }])
+            size += b.byteLength
           }
         })
       } catch (err) {
         throw writeError(tmp, err)
       }
-      await fsyncDir(dirname(this.path))
-      await this.fh.close()
-      this.fh = await reopen(this.path)
-      this.size = (await stat(this.path)).size
+      await this.swapTo(size)
       for (const [from, to] of moved) options.onMoved?.(from, to)
       options.onDone?.()
+      try {
+        await this.syncDir()
+      } catch (err) {
+        throw writeError(dirname(this.path), err)
+      }
       return true
     } finally {
       this.paused = false
       this.kick()
     }
+  }
+
+  /**
+   * The copy was renamed over the log: from here the new file is the log, whatever fails. Its
+   * handle is opened before anything else: the old one's file is unlinked, and an append written
+   * there would be acknowledged and then lost. One that cannot be opened fails the log for good.
+   */
+  private async swapTo (size: number): Promise<void> {
+    let fh: FileHandle
+    try {
+      fh = await reopen(this.path)
+    } catch (err) {
+      const e = writeError(this.path, err)
+      this.failed = new StoreWriteError(`log ${this.path} was rewritten but cannot be opened again (${e.message}): it takes no more writes until the node is restarted`, { path: this.path }, { cause: err })
+      log.error('%s', this.failed.message)
+      throw this.failed
+    }
+    const old = this.fh
+    this.fh = fh
+    this.size = size
+    this.dirUnsynced = true
+    // The old file is no longer the log: a close that fails cannot matter to it.
+    await old.close().catch((err: unknown) => { log('closing %s\'s old file failed: %e', this.path, err) })
+  }
+
+  /**
+   * Syncs the log's directory, so the rename survives a crash; tried again before the next batch
+   * is written while it fails (an append is acknowledged only once the name points at its file).
+   */
+  private async syncDir (): Promise<void> {
+    if (!this.dirUnsynced) return
+    let last: unknown
+    for (let i = 0; i < DIR_SYNC_TRIES; i++) {
+      try {
+        await fsyncDir(dirname(this.path))
+        this.dirUnsynced = false
+        return
+      } catch (err) {
+        last = err
+      }
+    }
+    throw last
   }
 
   async close (): Promise<void> {
