@@ -214,12 +214,35 @@ export interface PairingRun {
   abort: (err: Error) => void
 }
 
+/** T's side's options: `beforeGuess` is asked once N accepted the Hello, just before T's share goes out. */
+export interface BeginOptions extends AbortOptions {
+  /**
+   * Called when N has accepted the Hello, before T sends its share and tag (ShareB): from then on
+   * whoever is at the other end can test one guess at the code offline against T's tag, so the
+   * caller counts these runs (`findCandidate` allows few). Throwing stops the run there: the stream
+   * is aborted and the error rethrown.
+   */
+  beforeGuess?: () => void
+}
+
 /**
  * T's side: opens the run with the code the owner typed. Throws PairingFailedError: `nameplate`
  * (not this device), `wrong-code` (keys did not confirm: a mistyped code, or a device that does
- * not know it; N's code is burned), `expired`, `busy`, `done`, `invalid`.
+ * not know it; N's code is burned), `expired`, `busy`, `done`, `invalid`. Only the refusals
+ * answered to the Hello (`nameplate`, `expired`, `busy`, `done`, `version`) come before T's share:
+ * once T's share and tag are sent, anything but N's valid Confirm (a Reject of any kind, a reset,
+ * silence until the timeout) is `wrong-code`, a guess at the code spent like a failed tag.
  */
-export async function beginPairing (stream: Stream, peers: Peers, code: string, options: AbortOptions = {}): Promise<PairingRun> {
+export async function beginPairing (stream: Stream, peers: Peers, code: string, options: BeginOptions = {}): Promise<PairingRun> {
+  try {
+    return await begin(stream, peers, code, options)
+  } catch (err) {
+    stream.abort(err as Error)
+    throw err
+  }
+}
+
+async function begin (stream: Stream, peers: Peers, code: string, options: BeginOptions): Promise<PairingRun> {
   const normalized = normalizeCode(code)
   const signal = AbortSignal.any([AbortSignal.timeout(PAKE_TIMEOUT_MS), ...(options.signal !== undefined ? [options.signal] : [])])
   const pb = pbStream(stream, { maxDataLength: MAX_SMALL }).pb(PairMessage)
@@ -239,10 +262,24 @@ export async function beginPairing (stream: Stream, peers: Peers, code: string, 
   } catch (err) {
     throw new PairingFailedError('the device sent an invalid share', { reason: 'invalid' }, { cause: err })
   }
+  options.beforeGuess?.()
   await pb.write(empty({ shareB: { y: b.Y, tag: confirmTag(keys.mac, b.Y, AD_T) } }), { signal })
-  const second = await pb.read({ signal })
-  if (second.reject !== undefined) throw new PairingFailedError(second.reject.reason === Reject.Reason.PAKE ? 'the code did not match: the device burned it and shows a new one' : `the device refused: ${rejectReason(second.reject.reason)}`, { reason: rejectReason(second.reject.reason) })
-  const c = second.confirm
+  // The guess is out: a hostile "device" may have tested one code against the tag. Whatever it
+  // answers now other than a valid Confirm counts as that guess failing, so that no answer (BUSY,
+  // NAMEPLATE, a reset) lets the approver run the PAKE with the same code again.
+  let c: PairMessage['confirm']
+  try {
+    const second = await pb.read({ signal })
+    if (second.reject !== undefined) {
+      throw new PairingFailedError(second.reject.reason === Reject.Reason.PAKE
+        ? 'the code did not match: the device burned it and shows a new one'
+        : `the device did not confirm the code (it answered ${rejectReason(second.reject.reason)} once the exchange had begun), taken as a wrong code: if it is the device in front of you, read the new code it shows`, { reason: 'wrong-code' })
+    }
+    c = second.confirm
+  } catch (err: any) {
+    if (options.signal?.aborted === true || err?.details?.reason === 'wrong-code') throw err
+    throw new PairingFailedError(`the device ended the run before confirming the code (${err?.message ?? err}), taken as a wrong code: if it is the device in front of you, read the new code it shows`, { reason: 'wrong-code' }, { cause: err })
+  }
   if (c === undefined || !equals(confirmTag(keys.mac, a.y, AD_N), c.tag)) throw new PairingFailedError('the code did not match', { reason: 'wrong-code' })
   const request = Request.decode(open(keys.kn, LABEL.pairRequestAad, c.sealed))
   checkRequest(request, keys.binding)

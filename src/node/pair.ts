@@ -44,6 +44,14 @@ const VIA_RETRY_MS = 2000
 /** The approver gives up on a code after this many devices refused its nameplate or were busy. */
 const MAX_CANDIDATES = 32
 /**
+ * PAKE runs one search may start with the code its owner typed (MEMBERSHIP-DESIGN §2.3: T tries
+ * at most 3 candidates). Each run hands whoever answers one guess at that code, testable offline
+ * against T's tag, so runs are counted apart from devices that refused the Hello (those saw only
+ * the nameplate). A run that does not confirm ends the search, so more than one are started only
+ * when several devices under the nameplate answer at once.
+ */
+export const MAX_PAKE_RUNS = 3
+/**
  * The short search: a device pairing on the LAN answers mDNS within a few queries. After this long
  * with no device showing the code, the approver says so and why instead of waiting out the timeout,
  * when nothing else can come: only other codes answered (a mistyped code), or it looks by mDNS alone.
@@ -275,9 +283,12 @@ export interface Found {
 
 /**
  * Finds the device showing `code` and runs the PAKE with it. Devices whose nameplate differs
- * are skipped at no cost to them; a device that knows another code with the same nameplate
- * burns it (a wrong guess), and this ends the search with `wrong-code`: the owner reads the new
- * code on the device. Throws PairingFailedError `not-found` after the timeout.
+ * (or busy, or paired already) are skipped at no cost to them; a device that knows another code
+ * with the same nameplate burns it (a wrong guess), and this ends the search with `wrong-code`:
+ * the owner reads the new code on the device. So does any run that does not confirm once this
+ * side's share was sent, whatever the other end answers then, and at most MAX_PAKE_RUNS runs are
+ * started: a hostile "device" gets one guess at the typed code, not one per connection. Throws
+ * PairingFailedError `not-found` after the timeout.
  */
 export async function findCandidate (o: FindOptions): Promise<Found> {
   const code = normalizeCode(o.code)
@@ -291,6 +302,12 @@ export async function findCandidate (o: FindOptions): Promise<Found> {
   const found = new Promise<Found>((resolve, reject) => { resolveFound = resolve; rejectFound = reject })
   const close = async (): Promise<void> => { await node.stop() }
   const seenAt = new Map<string, string>()
+  let pakeRuns = 0
+  const beforeGuess = (): void => {
+    if (settled) throw new PairingFailedError('the search is over', { reason: 'limit' })
+    if (pakeRuns >= MAX_PAKE_RUNS) throw new PairingFailedError(`${MAX_PAKE_RUNS} exchanges with this code are under way already`, { reason: 'limit' })
+    pakeRuns++
+  }
   const attempt = async (conn: Connection, via: Found['via']): Promise<void> => {
     const id = conn.remotePeer.toString()
     if (settled || tried.has(id) || relayPeers.has(id)) return
@@ -298,16 +315,21 @@ export async function findCandidate (o: FindOptions): Promise<Found> {
     if (tried.size > MAX_CANDIDATES) { fail(new PairingFailedError(`no device showing ${code.slice(0, 4)}-${code.slice(4)} among ${MAX_CANDIDATES} answering`, { reason: 'not-found' })); return }
     try {
       const stream = await conn.newStream(PAIR_PROTOCOL, { signal: o.signal, runOnLimitedConnection: true })
-      const run = await beginPairing(stream, { local: node.peerId, remote: conn.remotePeer }, code, { signal: o.signal })
+      const run = await beginPairing(stream, { local: node.peerId, remote: conn.remotePeer }, code, { signal: o.signal, beforeGuess })
       if (settled) { run.abort(new PairingFailedError('another device answered first', { reason: 'busy' })); return }
       settled = true
       const seen = seenAt.get(id)
       resolveFound({ run, peerId: id, address: conn.remoteAddr.toString(), via, ...(seen !== undefined && seen !== '' ? { seen } : {}), close })
     } catch (err: any) {
       const reason = err?.details?.reason
-      // Not this device (another nameplate), or it is busy with someone else: keep looking.
+      // Refused at the Hello (no PAKE ran, nothing about the code left this device): not this
+      // device (another nameplate), or it is busy with someone else: keep looking.
       if (reason === 'nameplate' || reason === 'done') { log('%p: %s', conn.remotePeer, reason); others++; return }
       if (reason === 'busy') { tried.delete(id); return }
+      // Runs enough under way: one of them ends the search either way.
+      if (reason === 'limit') { log('%p: not tried: %s', conn.remotePeer, err?.message); return }
+      // Anything after this device's share went out (wrong-code included) ends the search: the
+      // code typed was spent on a guess, and is never offered to this peer or another again.
       fail(err?.code === 'PAIRING_FAILED' || err?.code === 'INVALID_INPUT' ? err : new PairingFailedError(`the device at ${conn.remoteAddr.toString()} ended the run: ${err?.message ?? err}`, { reason: 'refused' }, { cause: err }))
     }
   }
