@@ -126,7 +126,9 @@ export interface ResponderInit {
  */
 export async function respondPairing (stream: Stream, peers: Peers, init: ResponderInit, options: AbortOptions = {}): Promise<boolean> {
   const from = peers.remote.toString()
-  const pb = pbStream(stream, { maxDataLength: MAX_VERDICT }).pb(PairMessage)
+  // Until keys are confirmed anyone may be at the other end: small messages only (the Decision is
+  // read through a stream of its own limit once Confirm is sent).
+  const pb = pbStream(stream, { maxDataLength: MAX_SMALL }).pb(PairMessage)
   const pakeSignal = AbortSignal.any([AbortSignal.timeout(init.pakeTimeoutMs ?? PAKE_TIMEOUT_MS), ...(options.signal !== undefined ? [options.signal] : [])])
   const reject = async (reason: Reject.Reason): Promise<false> => {
     await pb.write(empty({ reject: { reason } }), { signal: pakeSignal })
@@ -184,7 +186,9 @@ export async function respondPairing (stream: Stream, peers: Peers, init: Respon
   const decisionSignal = AbortSignal.any([AbortSignal.timeout(init.decisionTimeoutMs ?? DECISION_TIMEOUT_MS), ...(options.signal !== undefined ? [options.signal] : [])])
   let verdict: Verdict
   try {
-    const d = (await pb.read({ signal: decisionSignal })).decision
+    // Unwrapping hands back whatever `pb` read ahead; the Decision alone may be large.
+    const big = pbStream(pb.unwrap().unwrap(), { maxDataLength: MAX_VERDICT, maxBufferSize: MAX_VERDICT + 16 }).pb(PairMessage)
+    const d = (await big.read({ signal: decisionSignal })).decision
     if (d === undefined) throw new PairingFailedError('expected the approver\'s decision', { reason: 'invalid' })
     verdict = Verdict.decode(open((keys as Keys).kt, LABEL.pairVerdictAad, d.sealed))
   } catch (err) {
@@ -288,7 +292,8 @@ async function begin (stream: Stream, peers: Peers, code: string, options: Begin
     transcript: new Uint8Array(createHash('sha256').update(keys.binding).digest()),
     decide: async (v, opts = {}) => {
       const verdict = (v.approved ? { approved: true, reason: '', grant: Grant.encode(v.grant) } : { approved: false, reason: v.reason, grant: new Uint8Array(0) }) as Verdict
-      const big = pbStream(stream, { maxDataLength: MAX_VERDICT }).pb(PairMessage)
+      // The verdict is the one large message: written through a stream of its own limit.
+      const big = pbStream(pb.unwrap().unwrap(), { maxDataLength: MAX_VERDICT }).pb(PairMessage)
       await big.write(empty({ decision: { sealed: seal(keys.kt, LABEL.pairVerdictAad, Verdict.encode(verdict)) } }), opts)
       await stream.close(opts)
     },
