@@ -65,10 +65,29 @@ export class CertificateRecords {
       keep.push(c.ref)
       moves.set(c.ref.offset, (r) => this.refs.set(id, { ref: r, sealed: c.sealed }))
     }
-    this.unread.forEach((ref, i) => {
+    for (const ref of this.unread) {
       keep.push(ref)
-      moves.set(ref.offset, (r) => { this.unread[i] = r })
-    })
+      // Found by the record itself: one left out as damaged (forget) may be gone from the list by then.
+      moves.set(ref.offset, (r) => { const i = this.unread.indexOf(ref); if (i !== -1) this.unread[i] = r })
+    }
+  }
+
+  /**
+   * A record of theirs a log rewrite found damaged and left out: the certificate is no longer
+   * held (a peer shows it again). False when the record is not one of theirs.
+   */
+  forget (ref: RecordRef): boolean {
+    const u = this.unread.findIndex(r => r.offset === ref.offset)
+    if (u !== -1) { this.unread.splice(u, 1); return true }
+    for (const [id, c] of this.refs) {
+      if (c.ref.offset !== ref.offset) continue
+      this.refs.delete(id)
+      this.seen.delete(id)
+      const i = this.certs.findIndex(b => toHex(b) === id)
+      if (i !== -1) this.certs.splice(i, 1)
+      return true
+    }
+    return false
   }
 
   all (): readonly Uint8Array[] { return this.certs }
@@ -106,7 +125,7 @@ export class CertificateRecords {
    * `data/` stops naming the wallet. Sealed copies are durable before the plaintext ones go: a
    * crash loses neither.
    */
-  async seal (entries: (keep: RecordRef[], moves: Moves) => void): Promise<void> {
+  async seal (entries: (keep: RecordRef[], moves: Moves) => void, lost: (ref: RecordRef) => void): Promise<void> {
     for (const [id, c] of [...this.refs]) {
       if (c.sealed) continue
       const cert = this.certs.find(b => toHex(b) === id)
@@ -122,7 +141,7 @@ export class CertificateRecords {
         moves.set(c.ref.offset, (r) => this.refs.set(id, { ref: r, sealed: true }))
       }
       return keep.sort((x, y) => x.offset - y.offset)
-    }, { onMoved: (from, to) => moves.get(from.offset)?.(to) })
+    }, { onDamaged: lost, onMoved: (from, to) => moves.get(from.offset)?.(to) })
     log('store: %d certificate records sealed', this.refs.size)
   }
 }

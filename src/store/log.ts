@@ -15,8 +15,8 @@ import { type FileHandle } from 'node:fs/promises'
 import { dirname } from 'node:path'
 import { logger } from '@libp2p/logger'
 import { ClosedError, StoreCorruptError, StoreWriteError } from '../errors.js'
-import { fsyncDir, writeError } from './files.js'
-import { DSYNC, frame, HEADER, MAX_RECORD, removeStale, reopen, replaceByCopy, type RecordRef } from './log-format.js'
+import { atomicWrite, fsyncDir, writeError } from './files.js'
+import { DSYNC, frame, HEADER, MAX_RECORD, parseRecord, removeStale, reopen, replaceByCopy, type RecordRef } from './log-format.js'
 import { openChecked, type Recovery } from './log-repair.js'
 
 export { MAX_RECORD, type RecordRef } from './log-format.js'
@@ -27,6 +27,12 @@ const log = logger('mesh:store:log')
 export interface RewriteOptions {
   /** Each kept record's new place, once the new file is the log. */
   onMoved?: (from: RecordRef, to: RecordRef) => void
+  /**
+   * A record selected that was found damaged (its checksum no longer matches: the disk changed it
+   * since it was read), saved to `quarantine` beside the log and left out of it: what it held is
+   * gone. Told once the new file is the log, before `onMoved`.
+   */
+  onDamaged?: (ref: RecordRef, quarantine: string) => void
   /** The new file is the log and every record moved: what the rewrite left out may be forgotten now. */
   onDone?: () => void
 }
@@ -271,15 +277,22 @@ export class RecordLog {
       if (records === undefined) return false
       const tmp = compactTmp(this.path)
       const moved: Array<[RecordRef, RecordRef]> = []
+      const damaged: Array<[RecordRef, string]> = []
       let size = 0
       try {
         // The old file stays the log until the rename.
         await replaceByCopy(this.path, tmp, async (out) => {
           for (const ref of records) {
-            const payload = Buffer.allocUnsafe(ref.length)
-            await this.fh.read(payload, 0, ref.length, ref.offset + HEADER)
-            const b = Buffer.allocUnsafe(HEADER + payload.byteLength)
-            frame(payload, b, 0)
+            // The record's own bytes, checked: one damaged since the open's scan (a bad sector)
+            // framed anew would be taken as intact by every later open.
+            const b = Buffer.alloc(HEADER + ref.length)
+            const { bytesRead } = await this.fh.read(b, 0, b.byteLength, ref.offset)
+            if (bytesRead < b.byteLength || parseRecord(b, 0)?.byteLength !== ref.length) {
+              const quarantine = `${this.path}.quarantine-${Date.now()}-${ref.offset}`
+              await atomicWrite(quarantine, b.subarray(0, bytesRead))
+              damaged.push([ref, quarantine])
+              continue
+            }
             await out.write(b, 0, b.byteLength, size)
             moved.push([ref, { offset: size, length: ref.length }])
             size += b.byteLength
@@ -289,6 +302,11 @@ export class RecordLog {
         throw writeError(tmp, err)
       }
       await this.swapTo(size)
+      // Before the moves: a kept record's new offset may be a left-out one's old offset.
+      for (const [ref, quarantine] of damaged) {
+        log.error('log %s: record of %d bytes at offset %d found damaged while it was rewritten, copied to %s and left out', this.path, ref.length, ref.offset, quarantine)
+        options.onDamaged?.(ref, quarantine)
+      }
       for (const [from, to] of moved) options.onMoved?.(from, to)
       options.onDone?.()
       try {

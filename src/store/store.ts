@@ -96,7 +96,7 @@ export class EntryStore {
       if (err === undefined) s.owed.roomMaybe()
     }
     s.recovered = recovered
-    if (s.certs.unsealed()) await s.certs.seal(s.entryRecords)
+    if (s.certs.unsealed()) await s.certs.seal(s.entryRecords, (ref) => { s.lost(ref) })
     return s
   }
 
@@ -132,6 +132,26 @@ export class EntryStore {
           if (ref.offset < 0) continue
           keep.push(ref)
           moves.set(ref.offset, (r) => a.seqs.set(seq, r))
+        }
+      }
+    }
+  }
+
+  /**
+   * A record a log rewrite found damaged and left out (log.ts, saved beside the log): what it held
+   * is no longer held here, so a peer that has it sends it again.
+   */
+  private lost (ref: RecordRef): void {
+    if (this.certs.forget(ref)) return
+    for (const d of this.idx.docs.values()) {
+      for (const a of d.authors.values()) {
+        for (const [seq, r] of a.seqs) {
+          if (r.offset !== ref.offset) continue
+          a.seqs.delete(seq)
+          a.sigs.delete(seq)
+          d.uncovered = undefined
+          this.idx.digest.changed(d)
+          return
         }
       }
     }
@@ -453,6 +473,7 @@ export class EntryStore {
         if (isShort(free, copy + KEEP_FREE)) { short = true; return undefined }
         return plan.keep.sort((x, y) => x.offset - y.offset)
       }, {
+        onDamaged: (ref) => { this.lost(ref) },
         onMoved: (from, to) => plan?.moves.get(from.offset)?.(to),
         // The index forgets the dropped entries only once the new file is the log: a rewrite that fails (a full disk) leaves it as the file is.
         onDone: () => {

@@ -4,9 +4,10 @@
  * old, unlinked file (it would be gone at the next open), nor before the rename is synced into
  * the directory.
  */
+import { open, readFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { describe, expect, it, vi } from 'vitest'
-import { RecordLog } from '../../src/store/log.js'
+import { RecordLog, type RecordRef } from '../../src/store/log.js'
 import { stopAfterEach } from '../helpers/teardown.js'
 import { tempDir } from '../helpers/tmp.js'
 
@@ -62,5 +63,33 @@ describe('log rewrite, after its rename', () => {
     expect(Buffer.from(await log.read(a) as Uint8Array).toString()).toBe('A')
     await log.close()
     expect(await records(path)).toEqual(['B'])
+  })
+})
+
+describe('log rewrite, its copy', () => {
+  it('a record damaged since the open is left out, saved beside the log and reported, never given a fresh checksum', async () => {
+    const t = await tempDir(); cleanups.push(t.cleanup)
+    const path = join(t.dir, 'log')
+    const { log } = await RecordLog.open(path, () => {}, () => {})
+    const a = await log.append(Buffer.from('first-record'))
+    const b = await log.append(Buffer.from('good-entry-bytes'))
+    const c = await log.append(Buffer.from('third-record'))
+    // A bad sector after the open's scan: one byte of b's payload changes.
+    const fh = await open(path, 'r+')
+    await fh.write(Buffer.from('X'), 0, 1, b.offset + 8 + 3)
+    await fh.close()
+    const damaged: Array<[RecordRef, string]> = []
+    const moved: RecordRef[] = []
+    expect(await log.rewrite(() => [a, b, c], { onDamaged: (ref, q) => damaged.push([ref, q]), onMoved: (from) => moved.push(from) })).toBe(true)
+    expect(damaged.map(([ref]) => ref)).toEqual([b])
+    expect(moved).toEqual([a, c])
+    const saved = await readFile(damaged[0]?.[1] as string)
+    expect(saved.subarray(8).toString()).toBe('gooX-entry-bytes')
+    await log.close()
+    const out: string[] = []
+    const again = await RecordLog.open(path, (p) => { out.push(Buffer.from(p).toString()) }, () => { out.length = 0 })
+    await again.log.close()
+    expect(again.recovered).toEqual([])
+    expect(out).toEqual(['first-record', 'third-record'])
   })
 })

@@ -5,7 +5,7 @@
  * full disk, a path it cannot write) leaves the log as it was, the process running, the index as
  * the file is and no partial copy behind.
  */
-import { cp, mkdir, readdir } from 'node:fs/promises'
+import { cp, mkdir, open, readdir, readFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { describe, expect, it, vi } from 'vitest'
 import { sealUpdate } from '../../crdt/index.js'
@@ -84,5 +84,28 @@ describe('compaction', async () => {
     expect((await readdir(dir)).includes('log.compact.tmp')).toBe(false)
     expect(await again.compact({ force: true })).toBeDefined()
     expect(again.stats().entries).toBe(41)
+  })
+  it('an entry whose record the disk damaged since the open is no longer held after a compaction, so a peer sends it again', async () => {
+    const { dir, store } = await filled()
+    // Where entry 20's bytes lie: its record is the only one holding them.
+    const bytes = await store.read(doc, dev.publicKey, 20n) as Uint8Array
+    const log = await readFile(join(dir, 'log'))
+    const at = log.indexOf(Buffer.from(bytes))
+    expect(at).toBeGreaterThan(0)
+    const fh = await open(join(dir, 'log'), 'r+')
+    await fh.write(Buffer.from([log[at + 100] as number ^ 0xff]), 0, 1, at + 100)
+    await fh.close()
+    expect(await store.compact({ force: true })).toBeDefined()
+    expect(store.has(doc, dev.publicKey, 20n)).toBe(false)
+    expect(store.has(doc, dev.publicKey, 21n)).toBe(true)
+    expect(store.stats().entries).toBe(39)
+    expect((await store.damaged()).filter(d => d.kind === 'log')).toHaveLength(1)
+    await store.close()
+    const again = await EntryStore.open(dir)
+    cleanups.push(async () => { await again.close() })
+    expect(again.recovered).toEqual([])
+    expect(again.has(doc, dev.publicKey, 20n)).toBe(false)
+    expect(again.stats().entries).toBe(39)
+    expect(again.certificates()).toHaveLength(4)
   })
 })
