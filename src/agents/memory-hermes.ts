@@ -12,7 +12,7 @@ import { spawn } from 'node:child_process'
 import { readFile } from 'node:fs/promises'
 import { dirname, join } from 'node:path'
 import { mkdirDurable } from '../store/files.js'
-import { InvalidInputError } from '../errors.js'
+import { InternalError, InvalidInputError } from '../errors.js'
 import { replaceFile } from './replace-file.js'
 import { hermesHome } from './hermes/home.js'
 
@@ -94,12 +94,32 @@ export function charCount (entries: readonly string[]): number { return [...form
 /** Whether the file is what Hermes itself would have written for its entries. */
 export function roundTrips (text: string): boolean { return formatEntries(parseEntries(text)) === text }
 
+/**
+ * Whether an entry stays one entry wherever it is put in a file: it holds no separator, and does
+ * not end in "\n§" (the separator after it would read as one, and the rest as an entry "§…").
+ * An entry that cannot is never written: the file would fail Hermes's round-trip check, and
+ * Hermes refuses its own memory writes until the user mends it.
+ */
+export function separable (entry: string): boolean { return !entry.includes(ENTRY_DELIMITER) && !entry.endsWith('\n§') }
+
+/**
+ * Whether the file of these entries reads back as the same entries. roundTrips() of the text is
+ * not enough: ['a\n§', 'b'] is written as text that reads back as ['a', '§\nb'] and writes the
+ * same text again.
+ */
+export function readsBack (entries: readonly string[]): boolean {
+  const back = parseEntries(formatEntries(entries))
+  return back.length === entries.length && back.every((e, i) => e === entries[i])
+}
+
 export async function readMemoryFile (path: string): Promise<string> {
   try { return await readFile(path, 'utf8') } catch (err: any) { if (err?.code === 'ENOENT') return ''; throw err }
 }
 
 /** Writes the entries atomically (temp, fsync, rename), as Hermes's own writer does, keeping the file's mode. */
 export async function writeMemoryFile (path: string, entries: readonly string[]): Promise<void> {
+  // The caller leaves out entries that would not; this is the last guard before Hermes's file.
+  if (!readsBack(entries)) throw new InternalError(`the entries for ${path} would not read back as the same entries: not written`, { path })
   await replaceFile(path, formatEntries(entries), { mode: 0o600 })
 }
 

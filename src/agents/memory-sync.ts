@@ -6,11 +6,12 @@
  *   added on either side since the last sync are added to the other, entries removed on one side
  *   are removed from the other; the file is rewritten under Hermes's lock, atomically, only up to
  *   its character cap (the user's from config.yaml, else Hermes's default) (entries that do not fit stay in mesh and are reported), and never when it
- *   has drifted from Hermes's own format.
+ *   has drifted from Hermes's own format. An entry from mesh that holds Hermes's separator (a
+ *   line of only `§`) would not read back as one entry: it stays in mesh too, and is reported.
  * - Claude Code and OpenClaw: whole files (memory-claude.ts, memory-openclaw.ts).
  */
 import type { MeshApi } from '../api/api.js'
-import { charCount, HERMES_MEMORY_FILES, hermesMemoryCaps, hermesMemoryPath, parseEntries, readMemoryFile, roundTrips, withFlock, writeMemoryFile, type HermesMemoryFile } from './memory-hermes.js'
+import { charCount, HERMES_MEMORY_FILES, hermesMemoryCaps, hermesMemoryPath, parseEntries, readMemoryFile, readsBack, roundTrips, separable, withFlock, writeMemoryFile, type HermesMemoryFile } from './memory-hermes.js'
 import { loadBase, saveBase, sha256, syncStatePath } from './sync-state.js'
 
 export interface HermesMemoryReport {
@@ -24,6 +25,11 @@ export interface HermesMemoryReport {
   removedHere: number
   /** Entries from mesh that would pass the cap: kept in mesh, not written. */
   overCap: string[]
+  /**
+   * Entries from mesh that would not stay one entry in the file (they hold Hermes's separator
+   * "\n§\n", or make one where they are joined): kept in mesh, not written.
+   */
+  unseparable: string[]
   /** The file was edited outside Hermes's memory tool: left untouched, nothing synced. */
   drift?: boolean
   written: boolean
@@ -47,7 +53,7 @@ const entryKey = (file: string, entry: string): string => `hermes/${file}/${sha2
 
 async function syncOne (api: MeshApi, file: HermesMemoryFile, path: string, cap: number, statePath: string, scope: string): Promise<HermesMemoryReport> {
   const raw = await readMemoryFile(path)
-  const report: HermesMemoryReport = { file: path, entries: 0, chars: 0, cap, toMesh: 0, fromMesh: 0, removedFromMesh: 0, removedHere: 0, overCap: [], written: false }
+  const report: HermesMemoryReport = { file: path, entries: 0, chars: 0, cap, toMesh: 0, fromMesh: 0, removedFromMesh: 0, removedHere: 0, overCap: [], unseparable: [], written: false }
   if (!roundTrips(raw)) return { ...report, drift: true }
   const local = parseEntries(raw)
   const base = await loadBase(statePath, scope)
@@ -70,7 +76,9 @@ async function syncOne (api: MeshApi, file: HermesMemoryFile, path: string, cap:
   for (const [, e] of incoming) {
     const value = e.value.trim()
     if (value === '' || next.includes(value)) continue
-    if (charCount([...next, value]) > cap) { report.overCap.push(value.length > 60 ? value.slice(0, 60) + '…' : value); continue }
+    // Also after this file's last entry: one Hermes wrote ending in "\n§" is whole only while last.
+    if (!separable(value) || !readsBack([...next, value])) { report.unseparable.push(short(value)); continue }
+    if (charCount([...next, value]) > cap) { report.overCap.push(short(value)); continue }
     next.push(value)
     report.fromMesh++
   }
@@ -79,3 +87,5 @@ async function syncOne (api: MeshApi, file: HermesMemoryFile, path: string, cap:
   await saveBase(statePath, scope, newBase)
   return { ...report, entries: next.length, chars: charCount(next) }
 }
+
+function short (entry: string): string { return entry.length > 60 ? entry.slice(0, 60) + '…' : entry }

@@ -43,6 +43,7 @@ export async function syncCmd (g: Globals, what: 'skills' | 'memory', args: stri
         if (f.drift === true) { out.line(`${f.file}: edited outside Hermes's memory tool (it does not round-trip as §-separated entries): left untouched, nothing synced. Fix it as Hermes asks, then sync again`); continue }
         out.line(`${f.file}: ${f.entries} entries, ${f.chars}/${f.cap} chars; ${f.toMesh} to mesh, ${f.fromMesh} from mesh, ${f.removedFromMesh} removed from mesh, ${f.removedHere} removed here`)
         for (const e of f.overCap) out.line(`  over the cap, kept in mesh only: ${e}`)
+        for (const e of f.unseparable) out.line(`  would not stay one entry in the file (it holds or makes a line of only §, Hermes's separator), kept in mesh only: ${JSON.stringify(e)}`)
       }
     }
     return r.some(f => f.drift === true) ? 1 : 0
