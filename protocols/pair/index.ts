@@ -301,9 +301,19 @@ async function begin (stream: Stream, peers: Peers, code: string, options: Begin
   }
 }
 
+/**
+ * What no claim may hold: C0 and C1 controls and DEL (a terminal's escape sequences: hidden text,
+ * a cursor moved up to rewrite the fingerprint line), line and paragraph separators, and bidi
+ * controls (text shown in another order than it is). Claims are shown to T's owner for review.
+ */
+export const UNSAFE_TEXT = /[\u0000-\u001f\u007f-\u009f\u061c\u200e\u200f\u2028-\u202e\u2066-\u2069]/u
+
 function checkRequest (r: Request, binding: Uint8Array): void {
   if (r.device.byteLength !== 32) throw new PairingFailedError('the device key in the request is not 32 bytes', { reason: 'invalid' })
   if (r.kem.byteLength !== 0 && r.kem.byteLength !== 32) throw new PairingFailedError('the KEM key in the request is not 32 bytes', { reason: 'invalid' })
   if (r.label.length > MAX_LABEL || r.hostname.length > 255 || r.os.length > 255 || r.arch.length > 64 || r.meshVersion.length > 64) throw new PairingFailedError('a field of the request is too long', { reason: 'invalid' })
+  for (const [name, text] of [['label', r.label], ['hostname', r.hostname], ['os', r.os], ['arch', r.arch], ['mesh version', r.meshVersion]] as const) {
+    if (UNSAFE_TEXT.test(text)) throw new PairingFailedError(`the request's ${name} holds control or bidi characters`, { reason: 'invalid' })
+  }
   if (!verifyWithDomain(r.device, DOMAIN.pair, binding, r.proof)) throw new PairingFailedError('the device did not prove it holds its key', { reason: 'invalid' })
 }

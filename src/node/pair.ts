@@ -28,7 +28,7 @@ import { multiaddr, type Multiaddr } from '@multiformats/multiaddr'
 import { createLibp2p, type Libp2p } from 'libp2p'
 import { serviceCapabilities, type AbortOptions, type Connection, type PeerId, type PeerInfo } from '@libp2p/interface'
 import { registerCandidate, PAIR_RENDEZVOUS_PROTOCOL } from '../../protocols/pair/rendezvous.js'
-import { beginPairing, PAIR_PROTOCOL, respondPairing, type Grant, type PairingRun, type Request, type ResponderEvent } from '../../protocols/pair/index.js'
+import { beginPairing, PAIR_PROTOCOL, respondPairing, UNSAFE_TEXT, type Grant, type PairingRun, type Request, type ResponderEvent } from '../../protocols/pair/index.js'
 import { PairingFailedError } from '../errors.js'
 import { normalizeCode, PairingCode, type NewCodeReason, type ShownCode } from '../identity/pair-code.js'
 import { meshMuxer } from './muxer.js'
@@ -374,7 +374,8 @@ export async function findCandidate (o: FindOptions): Promise<Found> {
       for (const c of found) {
         if (settled || tried.has(c.peer) || asking.has(c.peer)) continue
         asking.add(c.peer)
-        seenAt.set(c.peer, c.seen)
+        // Shown to the owner in the review: a relay's text with control characters is not shown at all.
+        if (!UNSAFE_TEXT.test(c.seen)) seenAt.set(c.peer, c.seen)
         for (const a of c.addrs) relayPeers.add(a.split('/p2p-circuit')[0]?.split('/p2p/')[1] ?? '')
         node.dial(c.addrs.map(a => multiaddr(a)), { signal: o.signal }).then(conn => attempt(conn, 'relay'), (err: unknown) => { log('cannot reach %s through its relay: %e', c.peer, err) }).finally(() => { asking.delete(c.peer) })
       }

@@ -9,6 +9,16 @@ import { askYesNo, homeArg, localTime, stdout as out, untilStopped, withApi, typ
 import type { Command } from '../command.js'
 import { multiaddrs } from '../multiaddr-flags.js'
 
+/**
+ * Text from another device as the terminal may show it: controls, DEL, line separators and bidi
+ * controls written as `\u{…}`, so that none is obeyed (an escape sequence could hide lines or
+ * rewrite the fingerprint line of the review). The approver refuses them in a request already;
+ * this is for everything else shown, and in case a front-end gets one past it.
+ */
+export function shown (text: string): string {
+  return text.replace(/[\u0000-\u001f\u007f-\u009f\u061c\u200e\u200f\u2028-\u202e\u2066-\u2069]/gu, c => `\\u{${(c.codePointAt(0) as number).toString(16)}}`)
+}
+
 export const pairCmd: Command = {
   name: 'pair',
   arity: 0,
@@ -42,6 +52,7 @@ export const pairCmd: Command = {
     const { startCandidate } = await import('../../node/pair.js')
     const { claims, kemOf, writePairedHome } = await import('../../node/pair-home.js')
     const label = (values.label as string | undefined) ?? hostname()
+    if (shown(label) !== label) throw new UsageError(`--label ${JSON.stringify(label)} holds control characters: the approver would refuse it; pass another --label`)
     const device = await generateDeviceKey()
     const fp = shortFingerprint(device.deviceId)
     const say = (o: Record<string, unknown>, text: string): void => { if (g.json) out.line(JSON.stringify(o)); else out.line(text) }
@@ -68,7 +79,7 @@ export const pairCmd: Command = {
       },
       onEvent: (e) => {
         // Said with the new code in text ("the approver refused; new code: …"), and its own reason when it gave one.
-        if (e.type === 'denied') { if (g.json) say({ event: 'denied', reason: e.reason }, ''); else if (e.reason !== 'the owner refused') out.line(`  (the approver's reason: ${e.reason})`) }
+        if (e.type === 'denied') { if (g.json) say({ event: 'denied', reason: e.reason }, ''); else if (e.reason !== 'the owner refused') out.line(`  (the approver's reason: ${shown(e.reason)})`) }
         if (e.type === 'confirmed') say({ event: 'confirmed' }, 'code confirmed: waiting for the owner to approve')
       },
       // A mirror asks for bit 3 (mirror) and names no KEM key: no epoch key is ever wrapped to it.
@@ -109,7 +120,7 @@ export const pairCmd: Command = {
     if (written === undefined) { out.err('stopped before pairing: nothing was written'); return 1 }
     const caps = written.certificate.capabilities.join(', ')
     say({ event: 'paired', wallet: written.wallet, deviceId: device.deviceId, label: written.certificate.label, capabilities: written.certificate.capabilities, approver: written.approver, home: g.home },
-      `paired with vault ${written.wallet} as '${written.certificate.label}' [${caps}], approved by ${written.approver}; no wallet is needed on this machine. Start it: mesh join${written.certificate.capabilities.includes('mirror') ? ' --mirror' : ''}${homeArg(g)}${written.certificate.capabilities.includes('mirror') ? ' (a blind mirror: it holds the membership key and no vault key)' : ''}`)
+      `paired with vault ${written.wallet} as '${shown(written.certificate.label)}' [${caps}], approved by ${shown(written.approver)}; no wallet is needed on this machine. Start it: mesh join${written.certificate.capabilities.includes('mirror') ? ' --mirror' : ''}${homeArg(g)}${written.certificate.capabilities.includes('mirror') ? ' (a blind mirror: it holds the membership key and no vault key)' : ''}`)
     return 0
   }
 }
@@ -166,12 +177,13 @@ export async function devicesApprove (g: Globals, args: string[], values: Record
     })
     if (!g.json) {
       out.line('')
-      out.line(`  label:        ${r.label}`)
-      out.line(`  host:         ${r.claims.hostname} (claimed)`)
-      out.line(`  system:       ${r.claims.os} ${r.claims.arch}, mesh ${r.claims.meshVersion} (claimed)`)
+      // Every line from what the device or the relay said, escaped (see `shown`).
+      out.line(`  label:        ${shown(r.label)}`)
+      out.line(`  host:         ${shown(r.claims.hostname)} (claimed)`)
+      out.line(`  system:       ${shown(r.claims.os)} ${shown(r.claims.arch)}, mesh ${shown(r.claims.meshVersion)} (claimed)`)
       out.line(`  fingerprint:  ${r.fingerprint}   (PeerId ${r.deviceId}; the device shows this fingerprint)`)
-      out.line(`  reached at:   ${r.address} (${r.via})`)
-      if (r.seenFrom !== undefined) out.line(`  comes from:   ${r.seenFrom} (as the relay saw it)`)
+      out.line(`  reached at:   ${shown(r.address)} (${r.via})`)
+      if (r.seenFrom !== undefined) out.line(`  comes from:   ${shown(r.seenFrom)} (as the relay saw it)`)
       out.line(`  asks for:     ${r.requested.join(', ')}`)
       out.line(`  will get:     ${r.granting.join(', ')}`)
       if (Math.abs(r.clockSkewMs) > 120_000) out.line(`  its clock is ${Math.round(r.clockSkewMs / 1000)} s off ours`)
@@ -179,10 +191,10 @@ export async function devicesApprove (g: Globals, args: string[], values: Record
     // --json: a line per event, as mesh pair says its own (the review before the question, then the decision).
     } else out.line(JSON.stringify({ event: 'review', ...r }))
     let yes = values.yes === true
-    if (!yes) yes = await askYesNo(`Approve '${r.label}' (${r.fingerprint}) with ${r.granting.join(', ')}?`)
+    if (!yes) yes = await askYesNo(`Approve '${shown(r.label)}' (${r.fingerprint}) with ${r.granting.join(', ')}?`)
     const d = await api.call('devices.decide', { pairing: r.pairing, approve: yes })
     if (g.json) out.line(JSON.stringify({ event: 'decision', ...d }))
-    else out.line(d.approved ? `approved: '${d.label}' (${d.deviceId}) [${d.capabilities.join(', ')}]` : 'refused: nothing was granted')
+    else out.line(d.approved ? `approved: '${shown(d.label)}' (${d.deviceId}) [${d.capabilities.join(', ')}]` : 'refused: nothing was granted')
     if (!d.approved) throw new PairingFailedError('refused by you', { reason: 'denied' })
     return 0
   })
