@@ -6,6 +6,7 @@
  */
 import { logger } from '@libp2p/logger'
 import { toHex, type RecordSealer } from '../identity/index.js'
+import { HEADER } from './log-format.js'
 import type { RecordLog, RecordRef } from './log.js'
 
 const log = logger('mesh:store')
@@ -22,6 +23,8 @@ export class CertificateRecords {
   private readonly refs = new Map<string, { ref: RecordRef, sealed: boolean }>()
   /** Sealed records this store cannot open (no sealer: a blind mirror; or not under its key): kept as they are. */
   private readonly unread: RecordRef[] = []
+  /** Plaintext certificate records in the log: while a store that seals has any, `data/` names the wallet. */
+  private plaintext = 0
   /** Set once the log is open (records are read while it opens). */
   log!: RecordLog
 
@@ -31,6 +34,7 @@ export class CertificateRecords {
   /** A certificate record read from the log (type T_CERT or T_CERT_SEALED). */
   read (type: number, body: Uint8Array, ref: RecordRef): void {
     let cert = body
+    if (type === T_CERT) this.plaintext++
     if (type === T_CERT_SEALED) {
       if (this.sealer === undefined) { this.unread.push(ref); return } // kept, unread: only the vault key opens it
       try {
@@ -52,7 +56,11 @@ export class CertificateRecords {
     this.seen.clear()
     this.refs.clear()
     this.unread.length = 0
+    this.plaintext = 0
   }
+
+  /** A log rewrite that carried them (carry) is done: the log holds only the records it kept. */
+  rewritten (): void { this.plaintext = [...this.refs.values()].filter(c => !c.sealed).length }
 
   /**
    * What a rewrite of the log (compaction) carries over of them: one record per certificate (its
@@ -113,35 +121,39 @@ export class CertificateRecords {
     payload[0] = this.sealer !== undefined ? T_CERT_SEALED : T_CERT
     payload.set(body, 1)
     const ref = await this.log.append(payload)
+    if (this.sealer === undefined) this.plaintext++
     this.refs.set(id, { ref, sealed: this.sealer !== undefined })
   }
 
   /** Whether a certificate is held in plaintext though this store seals them. */
-  unsealed (): boolean { return this.sealer !== undefined && [...this.refs.values()].some(c => !c.sealed) }
+  unsealed (): boolean { return this.sealer !== undefined && this.plaintext > 0 }
 
   /**
    * A home written before certificates were sealed: each is appended again sealed, then the log
-   * is rewritten without the plaintext records (every entry kept: `entries` adds them), so
-   * `data/` stops naming the wallet. Sealed copies are durable before the plaintext ones go: a
-   * crash loses neither.
+   * is rewritten without the plaintext records (every other record kept: `others` adds the
+   * entries and what the store does not read; `carry` the sealed certificates and the sealed
+   * records this store cannot open), so `data/` stops naming the wallet. Sealed copies are
+   * durable before the plaintext ones go: a crash loses neither. `fits` tells whether a copy of
+   * that many bytes has room: without it the rewrite waits for a later open (or a compaction,
+   * which leaves the plaintext records out too), as a full disk must not stop the store opening.
    */
-  async seal (entries: (keep: RecordRef[], moves: Moves) => void, lost: (ref: RecordRef) => void): Promise<void> {
+  async seal (others: (keep: RecordRef[], moves: Moves) => void, lost: (ref: RecordRef) => void, fits: (bytes: number) => boolean): Promise<void> {
     for (const [id, c] of [...this.refs]) {
       if (c.sealed) continue
       const cert = this.certs.find(b => toHex(b) === id)
       if (cert !== undefined) await this.append(id, cert)
     }
     const moves: Moves = new Map()
-    await this.log.rewrite(() => {
+    let short = 0
+    const done = await this.log.rewrite(() => {
       const keep: RecordRef[] = []
-      entries(keep, moves)
-      for (const [id, c] of this.refs) {
-        if (!c.sealed) continue
-        keep.push(c.ref)
-        moves.set(c.ref.offset, (r) => this.refs.set(id, { ref: r, sealed: true }))
-      }
+      others(keep, moves)
+      this.carry(keep, moves)
+      const bytes = keep.reduce((n, r) => n + HEADER + r.length, 0)
+      if (!fits(bytes)) { short = bytes; return undefined }
       return keep.sort((x, y) => x.offset - y.offset)
-    }, { onDamaged: lost, onMoved: (from, to) => moves.get(from.offset)?.(to) })
-    log('store: %d certificate records sealed', this.refs.size)
+    }, { onDamaged: lost, onMoved: (from, to) => moves.get(from.offset)?.(to), onDone: () => { this.rewritten() } })
+    if (done) log('store: %d certificate records sealed', this.refs.size)
+    else log.error('store: no room to rewrite the log (%d bytes) without its plaintext certificate records: they stay until an open with room, or a compaction', short)
   }
 }

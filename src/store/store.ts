@@ -14,7 +14,7 @@ import { CertificateRecords, T_CERT, T_CERT_SEALED } from './certificates.js'
 import { planCompaction, type CompactionPlan } from './compaction-plan.js'
 import { OwedCompaction } from './compaction-owed.js'
 import type { FingerprintIndex } from './digest.js'
-import { DiskState, freeBytes, isShort, KEEP_FREE } from './disk.js'
+import { DiskState, freeBytes, isDiskFull, isShort, KEEP_FREE } from './disk.js'
 import { listDamaged, setAsideDamaged, type DamagedFile } from './damaged.js'
 import { HeldIndex, sigPrefix, type DocIndex, type InFlight } from './held.js'
 import { RecordLog, type RecordRef, type Recovery } from './log.js'
@@ -54,6 +54,8 @@ export class EntryStore {
   /** Lanes retired per document and author (see retired.ts). */
   retired!: RetiredLanes
   private closed = false
+  /** Records this version does not read (an unknown type, an entry that does not parse): kept as they are (carryUnknown). */
+  private readonly unknown: RecordRef[] = []
   recovered: Recovery[] = []
   /** Snapshots received in part, one per document (see partial-set.ts). */
   private readonly partials: PartialSnapshots
@@ -88,6 +90,7 @@ export class EntryStore {
     const { log: l, recovered } = await RecordLog.open(join(dir, 'log'), (payload, ref) => { s.index(payload, ref) }, () => {
       s.idx.reset()
       s.certs.reset()
+      s.unknown.length = 0
     })
     s.log = l
     s.certs.log = l
@@ -96,8 +99,21 @@ export class EntryStore {
       if (err === undefined) s.owed.roomMaybe()
     }
     s.recovered = recovered
-    if (s.certs.unsealed()) await s.certs.seal(s.entryRecords, (ref) => { s.lost(ref) })
+    if (s.certs.unsealed()) await s.sealCertificates()
     return s
+  }
+
+  /** Seals the certificates of a home written before they were sealed (CertificateRecords.seal), if the disk has room. */
+  private async sealCertificates (): Promise<void> {
+    const free = await freeBytes(this.dir)
+    try {
+      // The copy must leave the appends' reserve, as a compaction's (disk.ts, KEEP_FREE).
+      await this.certs.seal(this.keptRecords, (ref) => { this.lost(ref) }, (bytes) => !isShort(free, bytes + KEEP_FREE))
+    } catch (err) {
+      // The plaintext records stay, as they were: a full disk must not stop the store opening.
+      if (!isDiskFull(err)) throw err
+      log.error('store: no room to seal certificate records, left for a later open: %e', err)
+    }
   }
 
   /**
@@ -113,19 +129,32 @@ export class EntryStore {
     const body = payload.subarray(1)
     // The payload is a view of the log's read block: a certificate is kept, so it is copied.
     if (type === T_CERT || type === T_CERT_SEALED) { this.certs.read(type, body.slice(), ref); return }
-    if (type !== T_ENTRY) { log.error('store: record of unknown type %d at %d ignored', type, ref.offset); return }
+    if (type !== T_ENTRY) { log.error('store: record of unknown type %d at %d ignored (kept in the log)', type, ref.offset); this.unknown.push(ref); return }
     let e: ReturnType<typeof entryPlace>
     try {
       e = entryPlace(body)
     } catch (err) {
-      log.error('store: unreadable entry at %d ignored: %e', ref.offset, err)
+      log.error('store: unreadable entry at %d ignored (kept in the log): %e', ref.offset, err)
+      this.unknown.push(ref)
       return
     }
     this.idx.add(e, ref)
   }
 
-  /** Every entry record, for a log rewrite that keeps them all (sealing certificates). */
-  private readonly entryRecords = (keep: RecordRef[], moves: Map<number, (r: RecordRef) => void>): void => {
+  /**
+   * What every log rewrite carries over of the records this store does not read: each in `moves`
+   * to learn its new place. A newer version may read them, and a rewrite is no place to lose them.
+   */
+  private carryUnknown (keep: RecordRef[], moves: Map<number, (r: RecordRef) => void>): void {
+    for (const ref of this.unknown) {
+      keep.push(ref)
+      moves.set(ref.offset, (r) => { const i = this.unknown.indexOf(ref); if (i !== -1) this.unknown[i] = r })
+    }
+  }
+
+  /** Every entry record, and every record not read, for a log rewrite that keeps them all (sealing certificates). */
+  private readonly keptRecords = (keep: RecordRef[], moves: Map<number, (r: RecordRef) => void>): void => {
+    this.carryUnknown(keep, moves)
     for (const d of this.idx.docs.values()) {
       for (const a of d.authors.values()) {
         for (const [seq, ref] of a.seqs) {
@@ -143,6 +172,8 @@ export class EntryStore {
    */
   private lost (ref: RecordRef): void {
     if (this.certs.forget(ref)) return
+    const u = this.unknown.findIndex(r => r.offset === ref.offset)
+    if (u !== -1) { this.unknown.splice(u, 1); return }
     for (const d of this.idx.docs.values()) {
       for (const a of d.authors.values()) {
         for (const [seq, r] of a.seqs) {
@@ -467,6 +498,7 @@ export class EntryStore {
         plan = planCompaction(this.idx)
         if (options.force !== true && plan.covered * 2 < before) return undefined
         this.certs.carry(plan.keep, plan.moves)
+        this.carryUnknown(plan.keep, plan.moves)
         for (const r of plan.keep) copy += HEADER + r.length
         // A copy that would not leave the appends' reserve is not begun: it would fail part way,
         // the log's appends held back while it wrote (disk.ts, KEEP_FREE).
@@ -478,6 +510,7 @@ export class EntryStore {
         // The index forgets the dropped entries only once the new file is the log: a rewrite that fails (a full disk) leaves it as the file is.
         onDone: () => {
           for (const f of plan?.drop ?? []) f()
+          this.certs.rewritten()
           for (const d of this.idx.docs.values()) d.uncovered = undefined
         }
       })
