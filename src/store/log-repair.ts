@@ -229,7 +229,8 @@ async function copyWithout (fh: FileHandle, path: string, end: number, regions: 
       for (let at = from; at < to;) {
         const { bytesRead } = await fh.read(block, 0, Math.min(READ_BLOCK, to - at), at)
         if (bytesRead === 0) throw new StoreCorruptError(`log ${path} ended at ${at} while it was repaired`)
-        await out.write(block, 0, bytesRead, written)
+        // A write may take part of the block (bytesWritten): the rest follows.
+        for (let w = 0; w < bytesRead;) w += (await out.write(block, w, bytesRead - w, written + w)).bytesWritten
         at += bytesRead
         written += bytesRead
         if (atStep !== undefined) await atStep('copying')

@@ -293,7 +293,8 @@ export class RecordLog {
               damaged.push([ref, quarantine])
               continue
             }
-            await out.write(b, 0, b.byteLength, size)
+            // A write may take part of the buffer (bytesWritten): the rest follows.
+            for (let w = 0; w < b.byteLength;) w += (await out.write(b, w, b.byteLength - w, size + w)).bytesWritten
             moved.push([ref, { offset: size, length: ref.length }])
             size += b.byteLength
           }

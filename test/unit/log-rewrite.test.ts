@@ -22,6 +22,19 @@ vi.mock('../../src/store/log-format.js', async (real) => {
   return { ...m, reopen: async (path: string) => { if (fail.reopens > 0) { fail.reopens--; throw emfile() } return await m.reopen(path) } }
 })
 
+/** Copies of the log (a rewrite's, a repair's) whose every write takes at most 5 bytes, as a write(2) may. */
+const short = { writes: false }
+vi.mock('node:fs/promises', async (real) => {
+  const m = await real<typeof import('node:fs/promises')>()
+  const open: typeof m.open = async (path, ...rest) => {
+    const fh = await m.open(path, ...rest)
+    if (!short.writes || !/\.(compact|repair)\.tmp$/.test(String(path))) return fh
+    const write = fh.write.bind(fh) as (b: Uint8Array, off: number, len: number, pos: number) => Promise<{ bytesWritten: number }>
+    return Object.assign(fh, { write: async (b: Uint8Array, off: number, len: number, pos: number) => await write(b, off, Math.min(len, 5), pos) })
+  }
+  return { ...m, open }
+})
+
 const { cleanups } = stopAfterEach()
 
 async function records (path: string): Promise<string[]> {
@@ -91,5 +104,36 @@ describe('log rewrite, its copy', () => {
     await again.log.close()
     expect(again.recovered).toEqual([])
     expect(out).toEqual(['first-record', 'third-record'])
+  })
+})
+
+describe('log copies, written in short writes', () => {
+  it('a rewrite and the repair at open write every byte', async () => {
+    const t = await tempDir(); cleanups.push(t.cleanup)
+    const path = join(t.dir, 'log')
+    const { log } = await RecordLog.open(path, () => {}, () => {})
+    const refs: RecordRef[] = []
+    for (let i = 0; i < 5; i++) refs.push(await log.append(Buffer.from(`record-${i}-`.repeat(3))))
+    short.writes = true
+    try {
+      await log.rewrite(() => refs)
+      await log.close()
+      // Record 2 damaged: the next open repairs the log by a copy without it.
+      const fh = await open(path, 'r+')
+      await fh.write(Buffer.from('X'), 0, 1, (refs[2] as RecordRef).offset + 8 + 2)
+      await fh.close()
+      const out: string[] = []
+      const first = await RecordLog.open(path, (p) => { out.push(Buffer.from(p).toString()) }, () => { out.length = 0 })
+      await first.log.close()
+      expect(first.recovered.map(r => r.kind)).toEqual(['corrupt-record'])
+      expect(out).toHaveLength(4)
+    } finally {
+      short.writes = false
+    }
+    const out: string[] = []
+    const again = await RecordLog.open(path, (p) => { out.push(Buffer.from(p).toString()) }, () => { out.length = 0 })
+    await again.log.close()
+    expect(again.recovered).toEqual([])
+    expect(out).toEqual([0, 1, 3, 4].map(i => `record-${i}-`.repeat(3)))
   })
 })
