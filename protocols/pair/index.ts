@@ -103,6 +103,8 @@ export type ResponderEvent =
   | { type: 'wrong-code', code: ShownCode, from: string }
   | { type: 'abandoned', code: ShownCode, from: string }
   | { type: 'confirmed', from: string }
+  /** The owner approved: the run is over whatever happens to the grant (no new code follows). */
+  | { type: 'approved', from: string }
   | { type: 'denied', reason: string, code: ShownCode, from: string }
   | { type: 'refused', reason: string, from: string }
 
@@ -202,9 +204,20 @@ export async function respondPairing (stream: Stream, peers: Peers, init: Respon
     await stream.close({ signal: decisionSignal })
     return false
   }
+  // Approved: T has enrolled this device already, so a fresh code would not help; whatever fails
+  // from here (a grant that does not decode, or onGrant refusing it) ends the run for good, and
+  // the caller hears of it through the `approved` event seen before the throw.
   init.codes.succeed()
-  await init.onGrant(Grant.decode(verdict.grant), from)
-  await stream.close({ signal: decisionSignal })
+  init.onEvent?.({ type: 'approved', from })
+  let grant: Grant
+  try {
+    grant = Grant.decode(verdict.grant)
+  } catch (err) {
+    throw new PairingFailedError(`the approver's grant does not decode: ${(err as Error)?.message ?? String(err)}`, { reason: 'invalid' }, { cause: err })
+  }
+  await init.onGrant(grant, from)
+  // The grant is taken: a close that fails now (T gone first) changes nothing of it.
+  await stream.close({ signal: decisionSignal }).catch((err: Error) => { stream.abort(err) })
   return true
 }
 

@@ -129,9 +129,9 @@ export interface Candidate {
   readonly peerId: string
   addresses: () => string[]
   /**
-   * Resolves once a grant was taken; rejects when an approved grant could not be taken (onGrant
-   * threw: the home could not be written). The approver has enrolled the device by then, so a
-   * new code would not help: the run is over.
+   * Resolves once a grant was taken; rejects when an approved grant could not be taken (it did
+   * not decode, or onGrant threw: the home could not be written). The approver has enrolled the
+   * device by then, so a new code would not help: the run is over.
    */
   readonly paired: Promise<{ from: string }>
   stop: () => Promise<void>
@@ -157,25 +157,24 @@ export async function startCandidate (o: CandidateOptions): Promise<Candidate> {
   let done = false
   await node.handle(PAIR_PROTOCOL, (stream, conn) => {
     if (done) { stream.abort(new PairingFailedError('paired already', { reason: 'done' })); return }
+    // This run's owner said yes: from then on its failure (a grant that does not decode or is
+    // refused, a home that cannot be written) is the pairing's, told through `paired`.
+    let approved = false
     respondPairing(stream, { local: node.peerId, remote: conn.remotePeer }, {
       codes,
       request: o.request,
       sign: o.sign,
-      onGrant: async (grant, from) => {
-        try {
-          await o.onGrant(grant, from)
-        } catch (err) {
-          done = true
-          rejectPaired(err)
-          throw err
-        }
-      },
-      onEvent: o.onEvent
+      onGrant: o.onGrant,
+      onEvent: (e) => {
+        if (e.type === 'approved') approved = true
+        o.onEvent?.(e)
+      }
     }).then(ok => {
       if (ok) { done = true; resolvePaired({ from: conn.remotePeer.toString() }) }
     }, (err: unknown) => {
       log('pairing run with %p ended: %e', conn.remotePeer, err)
       stream.abort(err as Error)
+      if (approved) { done = true; rejectPaired(err) }
     })
   // A circuit through a relay is limited (bytes, time): pairing is made to fit in one.
   }, { maxInboundStreams: 2, maxOutboundStreams: 0, runOnLimitedConnection: true })
