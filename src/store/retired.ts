@@ -47,9 +47,12 @@ export class RetiredLanes {
     if ((m?.get(author) ?? 0) >= below) return false
     if (m === undefined) { m = new Map(); this.docs.set(doc, m) }
     m.set(author, below)
-    // Writes one after another, each of the whole current state: the last one written wins.
-    this.writing = this.writing.then(async () => { await atomicWrite(this.path, this.serialize()) })
-    await this.writing
+    // Writes one after another, each of the whole current state: the last one written wins. A
+    // write that failed was reported to its own caller; the next one is still made (chained on
+    // the failed one alone, every later write was refused until a restart).
+    const write = this.writing.catch(() => {}).then(async () => { await atomicWrite(this.path, this.serialize()) })
+    this.writing = write
+    await write
     return true
   }
 
