@@ -21,7 +21,7 @@ import { signWithDomain, verifyWithDomain } from './signed.js'
 import type { Wrap } from './wrap.js'
 
 export const MAX_REGISTRY_OP_BYTES = 256 * 1024
-const MAX_PREV = 64
+export const MAX_PREV = 64
 const MAX_WRAPS = 1024
 
 export type RegistryOpKind = 'genesis' | 'enrol' | 'revoke' | 'epoch' | 'grant'

@@ -102,22 +102,42 @@ export function evaluateRegistry (ops: Iterable<RegistryOp>, opts: { wallet: Uin
   for (const op of ops) if (equals(op.wallet, wallet)) byId.set(op.id, op)
   const refused = new Map<string, string>()
 
-  // Causal availability: an operation applies only once everything it names has.
-  const ready = new Map<string, boolean>()
-  const isReady = (id: string, stack = new Set<string>()): boolean => {
-    const known = ready.get(id)
-    if (known !== undefined) return known
-    const op = byId.get(id)
-    if (op === undefined || stack.has(id)) return false
-    stack.add(id)
-    const ok = op.prev.every(p => isReady(toHex(p), stack))
-    stack.delete(id)
-    ready.set(id, ok)
-    return ok
+  // Causal availability: an operation applies only once everything it names has. Worked out
+  // without recursion (a long chain of operations must not overflow the stack): an operation is
+  // ready once each operation it names is held and ready, found by counting down from those
+  // that name nothing missing.
+  const waitingOn = new Map<string, number>()
+  const namedBy = new Map<string, string[]>()
+  const readyNow: string[] = []
+  for (const op of byId.values()) {
+    const ps = new Set(op.prev.map(toHex))
+    let n = 0
+    let held = true
+    for (const p of ps) {
+      if (!byId.has(p)) { held = false; break }
+      n++
+      const l = namedBy.get(p) ?? []
+      l.push(op.id)
+      namedBy.set(p, l)
+    }
+    if (!held) continue
+    waitingOn.set(op.id, n)
+    if (n === 0) readyNow.push(op.id)
+  }
+  const ready = new Set<string>()
+  while (readyNow.length > 0) {
+    const id = readyNow.pop() as string
+    ready.add(id)
+    for (const c of namedBy.get(id) ?? []) {
+      const n = waitingOn.get(c)
+      if (n === undefined) continue
+      waitingOn.set(c, n - 1)
+      if (n - 1 === 0) readyNow.push(c)
+    }
   }
   const pending: string[] = []
-  for (const id of byId.keys()) if (!isReady(id)) pending.push(id)
-  const live = [...byId.values()].filter(op => ready.get(op.id) === true)
+  for (const id of byId.keys()) if (!ready.has(id)) pending.push(id)
+  const live = [...byId.values()].filter(op => ready.has(op.id))
 
   // Structural seniority of each author: the wallet, then the shallowest certificate it holds.
   const depth = new Map<string, number>([[walletHex, -1]])
@@ -153,11 +173,9 @@ export function evaluateRegistry (ops: Iterable<RegistryOp>, opts: { wallet: Uin
     return sa !== sc ? sa < sc : a.id < c.id
   }
   const order: RegistryOp[] = []
-  const frontier = live.filter(op => missing.get(op.id) === 0)
-  while (frontier.length > 0) {
-    let best = 0
-    for (let i = 1; i < frontier.length; i++) if (before(frontier[i] as RegistryOp, frontier[best] as RegistryOp)) best = i
-    const op = frontier.splice(best, 1)[0] as RegistryOp
+  const frontier = new Heap<RegistryOp>(before)
+  for (const op of live) if (missing.get(op.id) === 0) frontier.push(op)
+  for (let op = frontier.pop(); op !== undefined; op = frontier.pop()) {
     order.push(op)
     for (const c of children.get(op.id) ?? []) {
       const n = (missing.get(c) as number) - 1
@@ -166,17 +184,22 @@ export function evaluateRegistry (ops: Iterable<RegistryOp>, opts: { wallet: Uin
     }
   }
 
-  // Causal pasts, memoised: what an operation's author had applied when it signed.
+  // Causal pasts, memoised: what an operation's author had applied when it signed. Only revokes
+  // ask, and only when judging a revoked author's operation; walked without recursion.
   const pasts = new Map<string, Set<string>>()
   const pastOf = (op: RegistryOp): Set<string> => {
     let s = pasts.get(op.id)
     if (s !== undefined) return s
     s = new Set()
-    for (const p of op.prev) {
-      const id = toHex(p)
+    const todo = op.prev.map(toHex)
+    for (let id = todo.pop(); id !== undefined; id = todo.pop()) {
+      if (s.has(id)) continue
       s.add(id)
       const parent = byId.get(id)
-      if (parent !== undefined) for (const x of pastOf(parent)) s.add(x)
+      if (parent === undefined) continue
+      const known = pasts.get(id)
+      if (known !== undefined) { for (const x of known) s.add(x); continue }
+      for (const p of parent.prev) todo.push(toHex(p))
     }
     pasts.set(op.id, s)
     return s
@@ -330,9 +353,12 @@ export function evaluateRegistry (ops: Iterable<RegistryOp>, opts: { wallet: Uin
   }
   owed.sort((x, y) => x.id < y.id ? -1 : 1)
 
+  // Heads among the operations in force only: a refused one (an author without the right, a
+  // revoked device's after its revocation) is never named by the next operation, so no number of
+  // them can crowd the heads past what an operation may name (registry-op.ts, MAX_PREV).
   const named = new Set<string>()
-  for (const op of order) for (const p of op.prev) named.add(toHex(p))
-  const heads = order.filter(op => !named.has(op.id)).map(op => op.hash)
+  for (const op of order) if (!refused.has(op.id)) for (const p of op.prev) named.add(toHex(p))
+  const heads = order.filter(op => !refused.has(op.id) && !named.has(op.id)).map(op => op.hash)
 
   for (const list of collided.values()) list.sort((x, y) => x.op.id < y.op.id ? -1 : 1)
   return { recoveryKem, devices, epochs, collided, owed, heads, pending, applied: order, refused, cutoffs, cutoffParts }
@@ -382,3 +408,40 @@ export const isRecoveryRecipient = (r: Uint8Array): boolean => equals(r, RECOVER
 
 /** The seniority depth of a certificate's holder (exported for display and the membership gate). */
 export const certificateDepth = depthOf
+
+/** A binary min-heap by `before`: the evaluation's frontier (a linear scan was quadratic in the operations). */
+class Heap<T> {
+  private readonly items: T[] = []
+  constructor (private readonly before: (a: T, b: T) => boolean) {}
+
+  push (x: T): void {
+    const a = this.items
+    a.push(x)
+    let i = a.length - 1
+    while (i > 0) {
+      const up = (i - 1) >> 1
+      if (!this.before(a[i] as T, a[up] as T)) break
+      ;[a[i], a[up]] = [a[up] as T, a[i] as T]
+      i = up
+    }
+  }
+
+  pop (): T | undefined {
+    const a = this.items
+    const top = a[0]
+    const last = a.pop()
+    if (a.length === 0 || last === undefined) return top
+    a[0] = last
+    for (let i = 0; ;) {
+      const l = 2 * i + 1
+      const r = l + 1
+      let m = i
+      if (l < a.length && this.before(a[l] as T, a[m] as T)) m = l
+      if (r < a.length && this.before(a[r] as T, a[m] as T)) m = r
+      if (m === i) break
+      ;[a[i], a[m]] = [a[m] as T, a[i] as T]
+      i = m
+    }
+    return top
+  }
+}

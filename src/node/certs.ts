@@ -21,7 +21,7 @@
  * Membership calls verifyPeer() (the one function that judges a peer's certificate of any version).
  */
 import {
-  CertificateExpiredError, InvalidCertificateError, messageTime, MissingCapabilityError, NotAdminError, RevokedAuthorError, SupersededCertificateError, UnknownAuthorError, UnknownEpochError
+  CertificateExpiredError, InvalidCertificateError, InvalidRegistryOpError, messageTime, MissingCapabilityError, NotAdminError, RevokedAuthorError, SupersededCertificateError, UnknownAuthorError, UnknownEpochError
 } from '../errors.js'
 import {
   compareBytes, CutoffVector, decodeCutoffPart, equals, evaluateRegistry, supersedes, hasCapability, isChainCertificate, isChainRecord, isCutoffPartRecord, isCutoffRecord, isExpired, isRegistryRecord, toHex,
@@ -135,17 +135,40 @@ export class CertRegistry {
     return before !== undefined && after !== undefined && !equals(before.bytes, after.bytes)
   }
 
-  /** Adds a verified registry operation and re-evaluates; reports the devices it newly revoked. */
+  /**
+   * Adds a verified registry operation and re-evaluates; reports the devices it newly revoked.
+   * Refused (InvalidRegistryOpError), and neither kept nor passed on: an operation whose author
+   * is not the wallet nor a device this vault has known (anyone can sign one), and one by a
+   * revoked device that none of its revocations holds (signed after it, with the revoked key).
+   * Such an operation comes again with the next session of a peer that holds it, and counts then
+   * if a revocation held by then takes it in (crdt/SPEC.md, Registry).
+   */
   addOp (op: RegistryOp): Added {
     if (this.ops.has(op.id)) return { device: op.author, changed: false }
     const before = this.evaluated ?? this.state
+    if (!equals(op.author, this.walletKey) && !this.everKnown(op.author, before)) {
+      throw new InvalidRegistryOpError(`registry operation ${op.id.slice(0, 16)} refused: its author ${toHex(op.author).slice(0, 16)} is neither the wallet nor a device of this vault`)
+    }
     this.ops.set(op.id, op)
     this.evaluated = undefined
     const after = this.state
+    const why = after.refused.get(op.id)
+    if (why !== undefined && after.devices.get(toHex(op.author))?.revoked !== undefined) {
+      this.ops.delete(op.id)
+      this.evaluated = before
+      throw new InvalidRegistryOpError(`registry operation ${op.id.slice(0, 16)} refused: ${why} (its author was revoked)`)
+    }
     const revoked: Uint8Array[] = []
     for (const [k, d] of after.devices) if (d.revoked !== undefined && before.devices.get(k)?.revoked === undefined) revoked.push(d.deviceKey)
-    if (op.enrol !== undefined) this.newestIssue = Math.max(this.newestIssue, Math.min(op.enrol.certificate.issuedAt, this.clock() + FLOOR_AHEAD_MS))
+    // Only an enrolment in force tells the time: a refused one (a revoked admin's) must not expire certificates.
+    if (op.enrol !== undefined && why === undefined) this.newestIssue = Math.max(this.newestIssue, Math.min(op.enrol.certificate.issuedAt, this.clock() + FLOOR_AHEAD_MS))
     return { device: op.author, changed: revoked.length > 0, revoked, registry: true }
+  }
+
+  /** Whether `device` is one this vault has known: enrolled (in force or revoked since), or shown by a certificate. */
+  private everKnown (device: Uint8Array, state: RegistryState): boolean {
+    const k = toHex(device)
+    return state.devices.has(k) || this.byDevice.has(k) || this.chains.has(k)
   }
 
   private addChain (cert: ChainCertificate): Added {

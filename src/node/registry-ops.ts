@@ -15,7 +15,7 @@ import { logger } from '@libp2p/logger'
 import { InvalidRegistryOpError, NotAdminError, ReadOnlyError } from '../errors.js'
 import {
   addCollidedKey, addEpochKey, deviceKem, epochCommitment, equals, issueChainCertificate, isChainCertificate, kemPublicOf, legacyKem, newEpochKey, nextEpochNumber,
-  fromHex, makeCutoffPart, openPrevious, splitCutoffDocs, MAX_CUTOFF_PARTS, parseStreamKey, toHex, RECOVERY_RECIPIENT, sealPrevious, signRegistryOp, unwrapEpochKey, wrapEpochKey, wrapsFor, checkCommitment,
+  fromHex, makeCutoffPart, MAX_PREV, openPrevious, splitCutoffDocs, MAX_CUTOFF_PARTS, parseStreamKey, toHex, RECOVERY_RECIPIENT, sealPrevious, signRegistryOp, unwrapEpochKey, wrapEpochKey, wrapsFor, checkCommitment,
   type Capability, type ChainCertificate, type CutoffPart, type KemKeyPair, type Ed25519Signer, type OpBody, type RegistryOp, type RevokeCutoff, type Wallet, type Wrap
 } from '../identity/index.js'
 import type { EntryStore } from '../store/index.js'
@@ -24,11 +24,15 @@ import type { HomeIdentity } from './enrol.js'
 
 const log = logger('mesh:node:registry')
 
-/** Signs an operation as `author`, after everything this node holds (its heads), numbered after the author's own. */
+/**
+ * Signs an operation as `author`, after everything this node holds (its heads, the operations in
+ * force that none names), numbered after the author's own. It names at most MAX_PREV heads, the
+ * most a peer decodes; any left over stay heads for the next operation.
+ */
 export function authorOp (certs: CertRegistry, wallet: Uint8Array, author: Pick<Ed25519Signer, 'publicKey' | 'sign'>, body: OpBody, at = Date.now()): RegistryOp {
   let seq = 0n
   for (const op of certs.registryOps()) if (equals(op.author, author.publicKey) && op.seq > seq) seq = op.seq
-  return signRegistryOp(author, { wallet, seq: seq + 1n, prev: certs.state.heads, at, ...body })
+  return signRegistryOp(author, { wallet, seq: seq + 1n, prev: certs.state.heads.slice(0, MAX_PREV), at, ...body })
 }
 
 export interface EnrolRequest {

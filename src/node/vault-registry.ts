@@ -140,7 +140,10 @@ export class Membership {
     this.healTimer = setTimeout(() => {
       this.healTimer = undefined
       if (this.init.closed()) return
-      for (const op of grants(this.init.identity, this.init.certs)) this.init.track(this.publish(op))
+      // A timer's failure is logged, never thrown: nothing above it would catch it.
+      try {
+        for (const op of grants(this.init.identity, this.init.certs)) this.init.track(this.publish(op))
+      } catch (err) { log.error('could not hand epoch keys to readers without them: %e', err) }
     }, 200 + Math.random() * 1300)
     this.healTimer.unref()
   }
@@ -151,7 +154,8 @@ export class Membership {
     const ms = DISCHARGE_DELAY_MS.min + Math.random() * (DISCHARGE_DELAY_MS.max - DISCHARGE_DELAY_MS.min)
     this.dischargeTimer = setTimeout(() => {
       this.dischargeTimer = undefined
-      if (!this.init.closed()) this.beforeWrite()
+      if (this.init.closed()) return
+      try { this.beforeWrite() } catch (err) { log.error('could not rotate the vault key after a revocation: %e', err) }
     }, ms)
     this.dischargeTimer.unref()
   }

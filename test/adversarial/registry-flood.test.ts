@@ -1,0 +1,102 @@
+/**
+ * Registry operations nobody may make, sent to a node by whoever holds the membership key (a
+ * revoked device, say): operations signed by keys that are no device of the vault, and a revoked
+ * device's operations signed after its revocation. Before, each was stored, passed on and counted
+ * as a head, so 65 of them made every operation this node signed name more heads than a peer
+ * decodes: no revoke could be signed any more, the wallet's included. Now each is refused with
+ * INVALID_REGISTRY_OP and not kept, the heads stay as they were, the wallet still revokes, and a
+ * refused enrolment does not move the node's clock (which would expire certificates). Long
+ * chains of operations are evaluated without recursion.
+ */
+import { describe, expect, it } from 'vitest'
+import {
+  deviceKem, evaluateRegistry, generateDeviceKey, generateWallet, issueChainCertificate, recoveryKem, signRegistryOp, toHex, vaultSeedSignature, verifyRegistryOp,
+  type DeviceKey, type OpBody, type RegistryOp
+} from '../../src/identity/index.js'
+import { CertRegistry } from '../../src/node/certs.js'
+import { authorOp } from '../../src/node/registry-ops.js'
+
+const seedOf = (d: DeviceKey): Uint8Array => d.privateKey.raw.subarray(0, 32)
+
+describe('registry operations nobody may make', async () => {
+  const wallet = generateWallet()
+  const [t, l, x] = await Promise.all([generateDeviceKey(), generateDeviceKey(), generateDeviceKey()])
+  const seqs = new Map<string, bigint>()
+  const sign = (s: { publicKey: Uint8Array, sign: (m: Uint8Array) => Uint8Array }, body: OpBody, prev: Uint8Array[], at = Date.now()): RegistryOp => {
+    const seq = (seqs.get(toHex(s.publicKey)) ?? 0n) + 1n
+    seqs.set(toHex(s.publicKey), seq)
+    return signRegistryOp(s, { wallet: wallet.publicKey, seq, prev, at, ...body })
+  }
+  const tCert = issueChainCertificate(wallet, undefined, { deviceKey: t.publicKey, kemKey: deviceKem(seedOf(t)).publicKey, capabilities: ['admin', 'read', 'write'], label: 'desktop', pathLen: 1 })
+  const lCert = issueChainCertificate(t, tCert, { deviceKey: l.publicKey, kemKey: deviceKem(seedOf(l)).publicKey, capabilities: ['admin', 'read', 'write'], label: 'laptop' })
+  const genesis = sign(wallet, { genesis: { recoveryKem: recoveryKem(vaultSeedSignature(wallet)).publicKey } }, [])
+  const enrolT = sign(wallet, { enrol: { certificate: tCert.bytes } }, [genesis.hash])
+  const enrolL = sign(t.signer, { enrol: { certificate: lCert.bytes } }, [enrolT.hash])
+
+  function node (): CertRegistry {
+    const certs = new CertRegistry(wallet.publicKey)
+    for (const op of [genesis, enrolT, enrolL]) certs.add(op.bytes)
+    return certs
+  }
+
+  it('65 operations by keys of no device: each refused and not kept; the wallet still signs a revoke', () => {
+    const certs = node()
+    const heads = certs.state.heads.map(toHex)
+    for (let i = 0; i < 65; i++) {
+      const stranger = generateWallet()
+      const junk = sign(stranger, { revoke: { devices: [{ device: t.publicKey, docs: [], snapshotsThrough: 0n, registrySeq: 0n }], reason: 'junk' } }, [])
+      expect(() => certs.add(junk.bytes)).toThrow(expect.objectContaining({ code: 'INVALID_REGISTRY_OP' }))
+    }
+    expect(certs.state.heads.map(toHex)).toEqual(heads)
+    expect(certs.registryOps().length).toBe(3)
+    expect(certs.records().length).toBe(3)
+    const revoke = authorOp(certs, wallet.publicKey, wallet, { revoke: { devices: [{ device: l.publicKey, docs: [], snapshotsThrough: 0n, registrySeq: 0n }], reason: 'lost' } })
+    expect(verifyRegistryOp(revoke.bytes, { wallet: wallet.publicKey }).id).toBe(revoke.id)
+    certs.add(revoke.bytes)
+    expect(certs.isRevoked(l.publicKey)).toBe(true)
+  })
+
+  it('a revoked admin\'s operations signed after its revocation: refused, not kept, no head, and its enrolment does not move the clock', () => {
+    const now = Date.now()
+    const certs = new CertRegistry(wallet.publicKey, undefined, () => now)
+    for (const op of [genesis, enrolT, enrolL]) certs.add(op.bytes)
+    const revokeL = sign(t.signer, { revoke: { devices: [{ device: l.publicKey, docs: [], snapshotsThrough: 0n, registrySeq: 0n }], reason: 'stolen' } }, [enrolL.hash])
+    certs.add(revokeL.bytes)
+    const heads = certs.state.heads.map(toHex)
+    // The thief, with l's key, signs on from before the revocation.
+    const xCert = issueChainCertificate(l, lCert, { deviceKey: x.publicKey, kemKey: deviceKem(seedOf(x)).publicKey, capabilities: ['read'], label: 'thief', issuedAt: now + 23 * 3600_000 })
+    const late = [
+      sign(l.signer, { enrol: { certificate: xCert.bytes } }, [enrolL.hash]),
+      ...Array.from({ length: 70 }, () => sign(l.signer, { revoke: { devices: [{ device: t.publicKey, docs: [], snapshotsThrough: 0n, registrySeq: 0n }], reason: 'x' } }, [enrolL.hash]))
+    ]
+    for (const op of late) expect(() => certs.add(op.bytes)).toThrow(expect.objectContaining({ code: 'INVALID_REGISTRY_OP' }))
+    expect(certs.state.heads.map(toHex)).toEqual(heads)
+    expect(certs.registryOps().map(o => o.id)).toEqual([genesis.id, enrolT.id, enrolL.id, revokeL.id])
+    expect(certs.isRevoked(t.publicKey)).toBe(false)
+    expect(certs.now()).toBe(now)
+    // The same admin's operations from before its revocation still count (they are in the revoke's past).
+    const fresh = new CertRegistry(wallet.publicKey)
+    for (const op of [genesis, enrolT, revokeL, enrolL]) { try { fresh.add(op.bytes) } catch { /* revokeL waits for enrolL */ } }
+    fresh.add(revokeL.bytes)
+    expect(fresh.isRevoked(l.publicKey)).toBe(true)
+  })
+
+  it('more heads in force than an operation may name: the next one names 64, the rest stay heads', () => {
+    const certs = node()
+    for (let i = 0; i < 70; i++) certs.add(sign(wallet, { genesis: { recoveryKem: new Uint8Array(32).fill(i) } }, []).bytes)
+    expect(certs.state.heads.length).toBe(71)
+    const op = authorOp(certs, wallet.publicKey, t.signer, { revoke: { devices: [{ device: l.publicKey, docs: [], snapshotsThrough: 0n, registrySeq: 0n }], reason: 'lost' } })
+    expect(op.prev.length).toBe(64)
+    certs.add(verifyRegistryOp(op.bytes, { wallet: wallet.publicKey }).bytes)
+    expect(certs.state.heads.length).toBe(71 - 64 + 1)
+  })
+
+  it('a chain of 5,000 operations, handed over newest first, evaluates (no recursion to overflow)', () => {
+    // Signed by a device (node:crypto, fast): ordered and judged like any, refused as grants of no epoch.
+    const ops: RegistryOp[] = [genesis, enrolT]
+    for (let i = 0; i < 5000; i++) ops.push(sign(t.signer, { grant: { epoch: 7, commitment: new Uint8Array(32), wraps: [] } }, [(ops[ops.length - 1] as RegistryOp).hash]))
+    const st = evaluateRegistry([...ops].reverse(), { wallet: wallet.publicKey })
+    expect([st.applied.length, st.pending.length, st.refused.size]).toEqual([5002, 0, 5000])
+    expect(st.heads.map(toHex)).toEqual([enrolT.id])
+  })
+})
