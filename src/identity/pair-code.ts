@@ -6,8 +6,9 @@
  * them (a hash of a short secret is a table lookup away: magic-wormhole docs/attacks.rst).
  *
  * A code allows one PAKE run: a wrong guess burns it, and so does a run that starts and does not
- * finish. It expires 10 minutes after it is shown. `PairingCode` keeps the one live code of a
- * device waiting to be paired, on an injected clock.
+ * finish. It expires 10 minutes after it is shown, and is then replaced by a timer (unless a run
+ * is under way), which `stop()` ends. `PairingCode` keeps the one live code of a device waiting to
+ * be paired, on an injected clock.
  *
  * @example
  * const codes = new PairingCode({ onNew: (c, why) => print(c.display, why) })
@@ -85,6 +86,8 @@ export class PairingCode {
   private running = false
   private misses = 0
   private finished = false
+  private stopped = false
+  private timer: ReturnType<typeof setTimeout> | undefined
   private readonly clock: () => number
   private readonly ttlMs: number
   private readonly queue: string[]
@@ -126,7 +129,10 @@ export class PairingCode {
   }
 
   /** Keys confirmed: the code is used, and no further run is accepted. */
-  succeed (): void { this.running = false; this.finished = true }
+  succeed (): void { this.running = false; this.finished = true; this.clearTimer() }
+
+  /** Ends the renewal on expiry; the code is shown no longer. Harmless twice. */
+  stop (): void { this.stopped = true; this.clearTimer() }
 
   /** A confirmed run ended without a grant (`denied`: the owner said no): pairing may go on with a fresh code. */
   reopen (reason: 'abandoned' | 'denied' = 'abandoned'): ShownCode { this.finished = false; this.running = false; this.renew(reason); return this.shown }
@@ -137,6 +143,30 @@ export class PairingCode {
     const now = this.clock()
     this.shown = { code, display: formatCode(code), nameplate: nameplateOf(code), shownAt: now, expiresAt: now + this.ttlMs }
     this.opts.onNew?.(this.shown, reason)
+    this.schedule()
+  }
+
+  /**
+   * A code that expires with nobody connecting is replaced then, so the screen never shows a dead
+   * code (MEMBERSHIP-DESIGN §2.3). Not during a run: its end shows the next code itself.
+   */
+  private schedule (): void {
+    this.clearTimer()
+    if (this.stopped || this.finished) return
+    this.timer = setTimeout(() => {
+      this.timer = undefined
+      if (this.stopped || this.finished || this.running) return
+      // An injected clock may not have moved: look again when it says the code is due.
+      if (this.clock() >= this.shown.expiresAt) this.renew('expired')
+      else this.schedule()
+    }, Math.max(0, this.shown.expiresAt - this.clock()))
+    // Never what keeps a process alive: the pairing node is, while pairing goes on.
+    this.timer.unref?.()
+  }
+
+  private clearTimer (): void {
+    if (this.timer !== undefined) clearTimeout(this.timer)
+    this.timer = undefined
   }
 }
 

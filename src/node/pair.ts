@@ -144,9 +144,17 @@ export async function startCandidate (o: CandidateOptions): Promise<Candidate> {
   const codes = new PairingCode({ clock: o.clock, codes: o.codes, onNew: (code, reason) => { o.onCode(code, reason); reRegister(code.nameplate) } })
   // Parsed before the node starts: a malformed address throws here, not from the first dial
   // with the node left running.
-  const via = (o.via ?? []).map(a => multiaddr(a))
-  const useRelay = via.length > 0
-  const { node, transport } = await pairNode({ listen: o.listen ?? ['/ip4/0.0.0.0/tcp/0'], mdns: o.mdns ?? true, relay: useRelay })
+  let via: Multiaddr[]
+  let made: PairNode
+  try {
+    via = (o.via ?? []).map(a => multiaddr(a))
+    made = await pairNode({ listen: o.listen ?? ['/ip4/0.0.0.0/tcp/0'], mdns: o.mdns ?? true, relay: via.length > 0 })
+  } catch (err) {
+    // The code's renewal timer started with it: nothing of a candidate that never started runs on.
+    codes.stop()
+    throw err
+  }
+  const { node, transport } = made
   let resolvePaired!: (v: { from: string }) => void
   let rejectPaired!: (err: unknown) => void
   const paired = new Promise<{ from: string }>((resolve, reject) => { resolvePaired = resolve; rejectPaired = reject })
@@ -178,7 +186,13 @@ export async function startCandidate (o: CandidateOptions): Promise<Candidate> {
     })
   // A circuit through a relay is limited (bytes, time): pairing is made to fit in one.
   }, { maxInboundStreams: 2, maxOutboundStreams: 0, runOnLimitedConnection: true })
-  await node.start()
+  try {
+    await node.start()
+  } catch (err) {
+    codes.stop()
+    await node.stop()
+    throw err
+  }
   const register = async (conn: Connection, nameplate: string): Promise<void> => {
     const relay = conn.remotePeer.toString()
     try {
@@ -238,6 +252,7 @@ export async function startCandidate (o: CandidateOptions): Promise<Candidate> {
     paired,
     stop: async () => {
       stopped = true
+      codes.stop()
       for (const t of timers) clearTimeout(t)
       timers.clear()
       await node.stop()
