@@ -16,7 +16,7 @@ import {
 import { equals, toBase58 } from './bytes.js'
 import { CERTIFICATE_VERSION, CERTIFICATE_VERSION_CUTOFF, DOMAIN } from './domains.js'
 import { DeviceCertificate as PbCert, SignedCertificate as PbSigned } from './pb/certificate.js'
-import { signWithDomain, verifyWithDomain } from './signed.js'
+import { isCanonical, notCanonical, signWithDomain, verifyWithDomain } from './signed.js'
 import type { Wallet, WalletAddress } from './wallet.js'
 
 /** `admin` (enrol and revoke devices) and `mirror` (store and forward ciphertext) exist only in version 3 certificates (chain.ts). */
@@ -103,6 +103,8 @@ function decodeVerified (bytes: Uint8Array, body: Uint8Array, walletKey: Uint8Ar
   } catch (err) {
     throw new InvalidCertificateError('certificate body is not a valid encoding', {}, { cause: err })
   }
+  // Signed as it is, but one certificate has one body: no field the decoder would skip or merge.
+  if (!isCanonical(PbCert, c, body)) throw new InvalidCertificateError(notCanonical('certificate body'))
   if (c.version !== CERTIFICATE_VERSION && c.version !== CERTIFICATE_VERSION_CUTOFF) throw new InvalidCertificateError(`unsupported certificate version ${c.version}`)
   if (c.cutoff.byteLength !== (c.version === CERTIFICATE_VERSION_CUTOFF ? 32 : 0)) throw new InvalidCertificateError(`certificate version ${c.version} with a cutoff digest of ${c.cutoff.byteLength} bytes`)
   if (c.device.byteLength !== 32) throw new InvalidCertificateError('certificate device key is not 32 bytes')
@@ -154,6 +156,9 @@ export function verifyCertificate (bytes: Uint8Array, opts: VerifyOptions): Cert
   } catch (err) {
     throw new InvalidCertificateError('certificate is not a valid encoding', {}, { cause: err })
   }
+  // Two bytes appended to someone's certificate would still verify, and win the tie-break by bytes
+  // against it (the newer certificate governs): one certificate has one encoding.
+  if (!isCanonical(PbSigned, signed, bytes)) throw new InvalidCertificateError(notCanonical('certificate'))
   if (claimedWallet.byteLength !== 32 || signed.signature.byteLength !== 64) throw new InvalidCertificateError('certificate is missing its wallet key or signature')
   // The claimed wallet is only read to name the failure; trust comes from the expected wallet.
   if (!equals(claimedWallet, opts.wallet)) {

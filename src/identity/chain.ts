@@ -28,7 +28,7 @@ import { CERTIFICATE_VERSION_CHAIN, DOMAIN } from './domains.js'
 import type { Ed25519Signer } from './ed25519.js'
 import { ChainCertificate as PbChain, SignedChainCertificate as PbSignedChain } from './pb/chain.js'
 import { SignedCertificate as PbSignedV1 } from './pb/certificate.js'
-import { signWithDomain, verifyWithDomain } from './signed.js'
+import { isCanonical, notCanonical, signWithDomain, verifyWithDomain } from './signed.js'
 import type { WalletAddress } from './wallet.js'
 
 /** Device signatures between a certificate and the wallet: wallet → admin → admin → device. */
@@ -154,6 +154,8 @@ function verifyLink (body: Uint8Array, signature: Uint8Array, bytes: Uint8Array,
   } catch (err) {
     throw new InvalidCertificateError('certificate body is not a valid encoding', {}, { cause: err })
   }
+  // Signed as it is, but one certificate has one body (and one digest, what a child names).
+  if (!isCanonical(PbChain, c, body)) throw new InvalidCertificateError(notCanonical('certificate body'))
   if (c.version !== CERTIFICATE_VERSION_CHAIN) throw new InvalidCertificateError(`unsupported chain certificate version ${c.version}`)
   if (c.wallet.byteLength !== 32 || c.device.byteLength !== 32 || c.issuer.byteLength !== 32 || signature.byteLength !== 64) throw new InvalidCertificateError('certificate is missing a key or its signature')
   // The claimed wallet is only read to name the failure; trust comes from the expected wallet.
@@ -212,6 +214,9 @@ export function verifyChainCertificate (bytes: Uint8Array, opts: VerifyOptions):
   } catch (err) {
     throw new InvalidCertificateError('certificate is not a valid encoding', {}, { cause: err })
   }
+  // The signature covers the body alone: bytes appended to someone's certificate (or its chain
+  // elements) would still verify and win the tie-break by bytes against it. One encoding only.
+  if (!isCanonical(PbSignedChain, signed, bytes)) throw new InvalidCertificateError(notCanonical('certificate'))
   if (signed.chain.length > MAX_DEPTH) throw new InvalidCertificateError(`a chain of ${signed.chain.length} issuers exceeds depth ${MAX_DEPTH}`)
   const links: Array<ReturnType<typeof verifyLink>> = [verifyLink(signed.body, signed.signature, bytes, opts.wallet)]
   for (const b of signed.chain) {
@@ -222,6 +227,7 @@ export function verifyChainCertificate (bytes: Uint8Array, opts: VerifyOptions):
       throw new InvalidCertificateError('a chain element is not a valid encoding', {}, { cause: err })
     }
     if (s.chain.length !== 0) throw new InvalidCertificateError('a chain element carries a chain of its own')
+    if (!isCanonical(PbSignedChain, s, b)) throw new InvalidCertificateError(notCanonical('a chain element'))
     links.push(verifyLink(s.body, s.signature, b, opts.wallet))
   }
   // Each link is issued by the next one's device, named by digest; the last by the wallet.

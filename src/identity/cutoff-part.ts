@@ -15,6 +15,7 @@ import { InvalidCertificateError } from '../errors.js'
 import { toHex } from './bytes.js'
 import { decodeRun, encodeRun, type DocCutoff } from './cutoff-runs.js'
 import { CUTOFF_PART_VERSION } from './domains.js'
+import { isCanonical, notCanonical } from './signed.js'
 import { CutoffPart as PbPart, CutoffPartRecord as PbPartRecord, DocCutoff as PbDocCutoff } from './pb/certificate.js'
 
 /** A record (signed cutoff, part, revoke) names at most this many documents. */
@@ -83,13 +84,17 @@ export function isCutoffPartRecord (bytes: Uint8Array): boolean {
 export function decodeCutoffPart (bytes: Uint8Array): CutoffPart {
   if (bytes.byteLength > MAX_CUTOFF_BYTES) throw new InvalidCertificateError(`cutoff part of ${bytes.byteLength} bytes exceeds ${MAX_CUTOFF_BYTES}`)
   let p: PbPart
-  let body: Uint8Array
+  let record: PbPartRecord
   try {
-    body = PbPartRecord.decode(bytes).part
-    p = PbPart.decode(body, { limits: { docs: MAX_CUTOFF_DOCS } } as any)
+    record = PbPartRecord.decode(bytes)
+    p = PbPart.decode(record.part, { limits: { docs: MAX_CUTOFF_DOCS } } as any)
   } catch (err) {
     throw new InvalidCertificateError('cutoff part is not a valid encoding', {}, { cause: err })
   }
+  // A head names the body by digest; the record around it has one encoding too (as every record).
+  const body = record.part
+  if (!isCanonical(PbPartRecord, record, bytes)) throw new InvalidCertificateError(notCanonical('cutoff part'))
+  if (!isCanonical(PbPart, p, body)) throw new InvalidCertificateError(notCanonical('cutoff part body'))
   if (p.version !== CUTOFF_PART_VERSION) throw new InvalidCertificateError(`unsupported cutoff part version ${p.version}`)
   if (p.device.byteLength !== 32) throw new InvalidCertificateError('cutoff part device key is not 32 bytes')
   const docs = new Map<string, DocCutoff>()

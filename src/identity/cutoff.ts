@@ -19,7 +19,7 @@ import { MAX_CUTOFF_BYTES, MAX_CUTOFF_DOCS, MAX_CUTOFF_PARTS, makeCutoffPart, sp
 import { decodeRun, encodeRun, type DocCutoff } from './cutoff-runs.js'
 import { CUTOFF_VERSION, CUTOFF_VERSION_PARTS, CUTOFF_VERSION_RUNS, DOMAIN } from './domains.js'
 import { Cutoff as PbCutoff, SignedCutoff as PbSigned } from './pb/certificate.js'
-import { signWithDomain, verifyWithDomain } from './signed.js'
+import { isCanonical, notCanonical, signWithDomain, verifyWithDomain } from './signed.js'
 import type { Wallet } from './wallet.js'
 
 /** Lanes of one document a version 1 cutoff lists (one LaneSeq each); version 2 lists more as a run. */
@@ -101,6 +101,7 @@ export function verifyCutoff (bytes: Uint8Array, opts: { wallet: Uint8Array }): 
   } catch (err) {
     throw new InvalidCertificateError('cutoff is not a valid encoding', {}, { cause: err })
   }
+  if (!isCanonical(PbSigned, signed, bytes)) throw new InvalidCertificateError(notCanonical('cutoff'))
   if (!equals(claimed, opts.wallet)) throw new WrongWalletError(`cutoff belongs to wallet ${toBase58(claimed)}, not ${toBase58(opts.wallet)}`)
   if (!verifyWithDomain(opts.wallet, DOMAIN.cutoff, signed.cutoff, signed.signature)) throw new InvalidSignatureError('cutoff signature does not verify under the wallet')
   return decodeVerified(bytes, signed.cutoff)
@@ -113,6 +114,8 @@ function decodeVerified (bytes: Uint8Array, body: Uint8Array): Cutoff {
   } catch (err) {
     throw new InvalidCertificateError('cutoff body is not a valid encoding', {}, { cause: err })
   }
+  // One cutoff has one body, and one digest (what a version 2 certificate names).
+  if (!isCanonical(PbCutoff, c, body)) throw new InvalidCertificateError(notCanonical('cutoff body'))
   if (c.version !== CUTOFF_VERSION && c.version !== CUTOFF_VERSION_RUNS && c.version !== CUTOFF_VERSION_PARTS) throw new InvalidCertificateError(`unsupported cutoff version ${c.version}`)
   // Parts exist only in version 3, which names at least one (a reader before it refuses the version,
   // rather than judge the documents of parts it cannot see as not kept).

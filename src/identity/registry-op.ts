@@ -17,7 +17,7 @@ import type { DocCutoff } from './cutoff-runs.js'
 import { DOMAIN, REGISTRY_OP_VERSION } from './domains.js'
 import type { Ed25519Signer } from './ed25519.js'
 import { RegistryOp as PbOp, SignedRegistryOp as PbSignedOp } from './pb/chain.js'
-import { signWithDomain, verifyWithDomain } from './signed.js'
+import { isCanonical, notCanonical, signWithDomain, verifyWithDomain } from './signed.js'
 import type { Wrap } from './wrap.js'
 
 export const MAX_REGISTRY_OP_BYTES = 256 * 1024
@@ -153,6 +153,11 @@ export function verifyRegistryOp (bytes: Uint8Array, opts: { wallet: Uint8Array 
   } catch (err) {
     throw new InvalidRegistryOpError('registry operation is not a valid encoding', {}, { cause: err })
   }
+  // An operation is named by the SHA-256 of its bytes (its id, what `prev` and `discharges` name):
+  // another encoding of the same signed operation would be another operation (a discharged revoke
+  // owed again). One encoding only, of the envelope and of the signed body.
+  if (!isCanonical(PbSignedOp, signed, bytes)) throw new InvalidRegistryOpError(notCanonical('registry operation'))
+  if (!isCanonical(PbOp, o, signed.op)) throw new InvalidRegistryOpError(notCanonical('registry operation body'))
   if (o.version !== REGISTRY_OP_VERSION) throw new InvalidRegistryOpError(`unsupported registry operation version ${o.version}`)
   if (o.wallet.byteLength !== 32 || o.author.byteLength !== 32 || signed.signature.byteLength !== 64) throw new InvalidRegistryOpError('registry operation is missing a key or its signature')
   if (!equals(o.wallet, opts.wallet)) throw new WrongWalletError(`registry operation belongs to wallet ${toBase58(o.wallet)}, not ${toBase58(opts.wallet)}`)
