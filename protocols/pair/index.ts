@@ -228,6 +228,12 @@ export interface PairingRun {
   transcript: Uint8Array
   /** Sends the verdict (sealed) and closes the stream. */
   decide: (verdict: { approved: true, grant: Grant } | { approved: false, reason: string }, options?: AbortOptions) => Promise<void>
+  /**
+   * Aborted when the stream ends before a verdict is sent (N stopped, timed out or lost its
+   * connection, or the run was aborted here): nothing sent after that reaches N, so an approver
+   * checks it before enrolling the device.
+   */
+  gone: AbortSignal
   abort: (err: Error) => void
 }
 
@@ -300,10 +306,18 @@ async function begin (stream: Stream, peers: Peers, code: string, options: Begin
   if (c === undefined || !equals(confirmTag(keys.mac, a.y, AD_N), c.tag)) throw new PairingFailedError('the code did not match', { reason: 'wrong-code' })
   const request = Request.decode(open(keys.kn, LABEL.pairRequestAad, c.sealed))
   checkRequest(request, keys.binding)
+  const gone = new AbortController()
+  const onClose = (): void => { gone.abort(new PairingFailedError('the device went away before the decision', { reason: 'gone' })) }
+  // Closed already (N gave up between Confirm and here): gone at once.
+  if (stream.status !== 'open') onClose()
+  else stream.addEventListener('close', onClose, { once: true })
   return {
     request,
+    gone: gone.signal,
     transcript: new Uint8Array(createHash('sha256').update(keys.binding).digest()),
     decide: async (v, opts = {}) => {
+      if (gone.signal.aborted) throw gone.signal.reason
+      stream.removeEventListener('close', onClose)
       const verdict = (v.approved ? { approved: true, reason: '', grant: Grant.encode(v.grant) } : { approved: false, reason: v.reason, grant: new Uint8Array(0) }) as Verdict
       // The verdict is the one large message: written through a stream of its own limit.
       const big = pbStream(pb.unwrap().unwrap(), { maxDataLength: MAX_VERDICT }).pb(PairMessage)

@@ -36,8 +36,12 @@ function elsewhere (err: NotAdminError): NotAdminError {
 
 interface Held { found: Found, role: Role, timer: ReturnType<typeof setTimeout>, off: () => void }
 
+/** Runs whose device went away before the decision, remembered for the decision that follows. */
+const MAX_ENDED = 16
+
 export class Approvals {
   private readonly held = new Map<string, Held>()
+  private readonly ended = new Map<string, string>()
 
   constructor (private readonly vault: Vault, private readonly node?: MeshNode) {}
 
@@ -64,9 +68,14 @@ export class Approvals {
     const id = randomBytes(8).toString('hex')
     const timer = setTimeout(() => { void this.drop(id, 'not decided in time') }, HOLD_MS)
     const gone = (): void => { void this.drop(id, 'the approver went away before deciding') }
+    // The new device stopped, timed out or lost its connection during the review: the run is
+    // dropped at once, and a decision after it says so (nothing is enrolled).
+    const left = (): void => { this.remember(id, 'the new device went away during the review'); void this.drop(id, 'the new device went away') }
     client?.addEventListener('abort', gone, { once: true })
-    this.held.set(id, { found, role, timer, off: () => { client?.removeEventListener('abort', gone) } })
+    found.run.gone.addEventListener('abort', left, { once: true })
+    this.held.set(id, { found, role, timer, off: () => { client?.removeEventListener('abort', gone); found.run.gone.removeEventListener('abort', left) } })
     if (client?.aborted === true) gone()
+    else if (found.run.gone.aborted) left()
     const r = found.run.request
     const deviceId = deviceIdFromKey(r.device)
     return {
@@ -86,6 +95,13 @@ export class Approvals {
 
   async decide (input: Input<'devices.decide'>, signal?: AbortSignal): Promise<Output<'devices.decide'>> {
     const h = this.held.get(input.pairing)
+    const ended = this.ended.get(input.pairing)
+    if (h === undefined && ended !== undefined) {
+      this.ended.delete(input.pairing)
+      throw new PairingFailedError(`pairing ${input.pairing} ended before the decision: ${ended}; nothing was granted`, { reason: 'gone', pairing: input.pairing }, {
+        hint: { sep: ' ', cli: '(start `mesh pair` on it again and approve its new code)', mcp: '(have the new machine start pairing again, and approve its new code)' }
+      })
+    }
     if (h === undefined) throw new NotFoundError(`no pairing ${input.pairing} waits for a decision`, { pairing: input.pairing }, {
       hint: { sep: ' ', cli: '(it may have timed out: run `mesh devices approve` again)', mcp: '(it may have timed out: a person approves the code the new machine shows again, on an admin device)' }
     })
@@ -99,9 +115,20 @@ export class Approvals {
         await h.found.run.decide({ approved: false, reason: 'the owner refused' }, { signal })
         return { approved: false, deviceId, label: r.label, capabilities: [] }
       }
+      // Enrolled only while the device can still receive its grant: a device that went away
+      // would be listed in the vault without ever holding its keys.
+      if (h.found.run.gone.aborted) throw new PairingFailedError('the new device went away during the review; nothing was granted', { reason: 'gone' })
       const bootstrap = (this.node?.addresses() ?? []).filter(a => a.includes('/p2p/'))
       const { grant, certificate } = await approveRequest(this.vault, r, { role: h.role, transcript: h.found.run.transcript, bootstrap })
-      await h.found.run.decide({ approved: true, grant }, { signal })
+      try {
+        await h.found.run.decide({ approved: true, grant }, { signal })
+      } catch (err) {
+        // It went in the instant between: enrolled, never keyed. Said so, with what to do.
+        throw new PairingFailedError(`'${certificate.label}' was enrolled, but its grant could not be sent (${(err as Error)?.message ?? String(err)}): it holds no keys; revoke it and pair again`, { reason: 'gone', deviceId }, {
+          cause: err,
+          hint: { sep: ' ', cli: `(\`mesh devices revoke ${deviceId}\`)`, mcp: '(revoke that device, then have the new machine pair again)' }
+        })
+      }
       return { approved: true, deviceId, label: certificate.label, capabilities: [...certificate.capabilities] }
     } catch (err) {
       h.found.run.abort(err as Error)
@@ -109,6 +136,11 @@ export class Approvals {
     } finally {
       await h.found.close()
     }
+  }
+
+  private remember (id: string, why: string): void {
+    if (this.ended.size >= MAX_ENDED) this.ended.delete(this.ended.keys().next().value as string)
+    this.ended.set(id, why)
   }
 
   private async drop (id: string, why: string): Promise<void> {
