@@ -332,6 +332,12 @@ export class MirrorVault extends EventEmitter<MirrorEvents> {
         this.on('entry', f)
         return () => { this.off('entry', f) }
       },
+      // As a member's (source.ts): a peer holds its writes to a mirror whose disk is full.
+      diskFull: () => this.diskFull,
+      onDisk: (cb) => {
+        this.on('disk', cb)
+        return () => { this.off('disk', cb) }
+      },
       onCertificate: (cb) => {
         this.on('certificate', cb)
         return () => { this.off('certificate', cb) }

@@ -303,6 +303,26 @@ describe('blind mirror admission (no key)', () => {
   })
 })
 
+describe('blind mirror disk', () => {
+  it('tells peers its disk is full and when it has room again, as a member does', async () => {
+    const a = await newVault(); cleanups.push(a.cleanup)
+    const m = await mirrorOf(a.wallet)
+    const source = m.source()
+    const told: boolean[] = []
+    const off = source.onDisk?.((full) => told.push(full))
+    expect(source.diskFull?.()).toBe(false)
+    // A write refused for room, as the store's log reports it (src/store/disk.ts).
+    m.store.disk.report(Object.assign(new Error('no space left on device'), { code: 'ENOSPC' }))
+    expect(source.diskFull?.()).toBe(true)
+    m.store.disk.report()
+    expect(source.diskFull?.()).toBe(false)
+    off?.()
+    m.store.disk.report(Object.assign(new Error('no space left on device'), { code: 'ENOSPC' }))
+    expect(told).toEqual([true, false])
+    m.store.disk.report()
+  })
+})
+
 describe('blind mirror between real nodes', () => {
   it('forwards a member\'s snapshot and entries to a device that only ever meets the mirror', async () => {
     const wallet = generateWallet()
