@@ -317,6 +317,9 @@ class MembershipService extends EventTarget implements Membership, Startable {
       return { msg, pb: wide }
     }
     const from = conn.remotePeer.toString()
+    // A peer this node refuses (revoked itself) is told, never heard: what it sends is not taken in.
+    const why = this.init.excluded?.(from)
+    if (why !== undefined) throw new NotMemberError(`not taking records from ${from}: ${why}`)
     if (this.init.onRevocation !== undefined) await this.init.onRevocation(msg.revocation, from)
     throw new DeviceRevokedError(`${from} says this device was revoked`)
   }

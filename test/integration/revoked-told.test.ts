@@ -7,9 +7,19 @@
  * again. Checked with the laptop online during the revocation and offline during it, and told by
  * the blind mirror when the revoker is away.
  */
+import { noise } from '@chainsafe/libp2p-noise'
+import { yamux } from '@chainsafe/libp2p-yamux'
+import { tcp } from '@libp2p/tcp'
+import { pbStream } from '@libp2p/utils'
+import { multiaddr } from '@multiformats/multiaddr'
+import { createLibp2p } from 'libp2p'
+import { randomBytes } from 'node:crypto'
 import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
-import { deviceKem, generateDeviceKey, type Wallet } from '../../src/identity/index.js'
+import { MEMBERSHIP_PROTOCOL } from '../../protocols/membership/index.js'
+import { MembershipMessage } from '../../protocols/membership/pb/membership.js'
+import { membershipTag, NONCE_BYTES } from '../../protocols/membership/proof.js'
+import { deviceKem, generateDeviceKey, membershipKey, type Wallet } from '../../src/identity/index.js'
 import { writeEnrolledHome } from '../../src/node/enrol.js'
 import { generateWallet, startNode, until, type TestNode } from '../helpers/nodes.js'
 import { stopAfterEach } from '../helpers/teardown.js'
@@ -191,6 +201,42 @@ describe('a revoked device is told', () => {
     expect(b.node.revoked).toBe(undefined)
     expect(b.vault.vault.writable).toBe(true)
     await write(b, 'still writing')
+  }, 60_000)
+
+  it('a peer this device refuses is told, never heard: the records it sends at the gate are not taken in', async () => {
+    const wallet = generateWallet()
+    const a = await node(wallet, await home(), 'desktop')
+    const c = await node(wallet, await home(), 'tablet')
+    await connect(c, a)
+    await until(() => a.node.isOnline(idOf(c)) && c.vault.vault.certs.state.devices.size === 2, 'A and C proven, C holding A\'s enrolment')
+    // Apart (so nothing reaches A by sync), C, an admin, revokes A: what C would tell A at its
+    // gate is A's signed revocation.
+    a.node.exclude(idOf(c), 'revoked')
+    await until(() => c.node.libp2p.getConnections(a.node.libp2p.peerId).length === 0, 'A and C apart')
+    await c.vault.vault.revoke([keyOf(a)], { reason: 'mutual' })
+    const told = c.vault.vault.certs.revocationRecords(idOf(a))
+    expect(told?.length).toBeGreaterThan(0)
+    // A device A refuses (revoked, as far as A knows), holding the membership key, dials A and
+    // sends those records in place of its certificate.
+    const x = await createLibp2p({ addresses: { listen: ['/ip4/127.0.0.1/tcp/0'] }, transports: [tcp()], connectionEncrypters: [noise()], streamMuxers: [yamux()] })
+    cleanups.push(async () => { await x.stop() })
+    a.node.exclude(x.peerId.toString(), 'revoked')
+    const conn = await x.dial(multiaddr(a.node.addresses()[0] as string))
+    const stream = await conn.newStream(MEMBERSHIP_PROTOCOL)
+    const pb = pbStream(stream, { maxDataLength: 4 << 20 }).pb(MembershipMessage)
+    const key = membershipKey(c.vault.vault.identity.keys)
+    const nI = new Uint8Array(randomBytes(NONCE_BYTES))
+    const none = new Uint8Array(0)
+    await pb.write({ nonce: nI, tag: membershipTag(key, 'initiator', nI, none, x.peerId, a.node.libp2p.peerId), certificate: none, signature: none, revocation: [] })
+    const answer = await pb.read()
+    expect(answer.tag.byteLength).toBe(32)
+    await pb.write({ nonce: none, tag: none, certificate: none, signature: none, revocation: told as Array<Uint8Array<ArrayBuffer>> })
+    const reasons = (): string[] => a.events.filter(e => e.type === 'refused' && e.peerId === x.peerId.toString()).map(e => (e as { reason: string }).reason)
+    await until(() => reasons().length > 0, 'A to refuse it')
+    expect(a.vault.vault.certs.isRevoked(keyOf(a))).toBe(false)
+    expect(a.node.revoked).toBe(undefined)
+    expect(revokedEvents(a)).toBe(0)
+    expect(reasons()).toContainEqual(expect.stringMatching(/not taking records from .*: revoked/))
   }, 60_000)
 
   it('node.status shows an owed rotation on a device that cannot make it: since when, how many revokes, not here', async () => {
