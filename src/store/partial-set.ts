@@ -3,9 +3,12 @@
  * documents a transfer is writing a partial file for right now: a transfer that broke off keeps
  * what it wrote, and the next one resumes from there (partial.ts holds the file format).
  */
+import { rename } from 'node:fs/promises'
+import { dirname } from 'node:path'
 import { logger } from '@libp2p/logger'
 import { toHex, type Entry } from '../identity/index.js'
 import { StoreWriteError } from '../errors.js'
+import { fsyncDir } from './files.js'
 import { listPartials, partialPath, readPartial, readPartialPrefix, removePartial, writePartial, type PartialSnapshot } from './partial.js'
 import type { StagedSnapshot, StoredSnapshot } from './snapshots.js'
 import { dominates, vectorOf, type Vector } from './vector.js'
@@ -37,12 +40,31 @@ export class PartialSnapshots {
 
   /** Reads the partial files left by earlier runs: per document, the one furthest along is kept, the others removed. */
   async load (): Promise<void> {
-    for (const p of await listPartials(this.dir)) {
+    for (const found of await listPartials(this.dir)) {
+      const p = await this.named(found)
       const k = toHex(p.header.doc)
       const other = this.byDoc.get(k)
       if (other !== undefined && other.held >= p.held) { await removePartial(p); continue }
       if (other !== undefined) await removePartial(other)
       this.byDoc.set(k, p)
+    }
+  }
+
+  /**
+   * A partial file under an earlier version's name (`<author>-<seq>.part`) takes its header's
+   * name (snapshots.ts snapshotFileName), where a resume writes; one that cannot be renamed is
+   * left as it is (a resume then starts over).
+   */
+  private async named (p: PartialSnapshot): Promise<PartialSnapshot> {
+    const path = partialPath(this.dir, p.header)
+    if (p.path === path) return p
+    try {
+      await rename(p.path, path)
+      await fsyncDir(dirname(path))
+      return { ...p, path }
+    } catch (err) {
+      log.error('could not rename partial snapshot %s to %s: %e', p.path, path, err)
+      return p
     }
   }
 
@@ -85,6 +107,7 @@ export class PartialSnapshots {
     const old = this.byDoc.get(k)
     if (old !== undefined && (offset === 0 || toHex(old.header.signature) !== toHex(header.signature))) {
       this.byDoc.delete(k)
+      // Another snapshot's file (its own name: snapshotFileName), never the one written now.
       if (toHex(old.header.signature) !== toHex(header.signature)) void removePartial(old).catch((err: unknown) => { log.error('removing partial snapshot %s failed: %e', old.path, err) })
     }
     const w = writePartial(this.dir, header, offset)

@@ -1,11 +1,11 @@
 /**
- * Snapshot files: `snapshots/<doc>/<author>-<seq>.snap` holding
+ * Snapshot files: `snapshots/<doc>/<author>-<seq>-<header hash>.snap` holding
  * "MSNP" | u32be version | u32be header length | signed header entry | sealed chunks.
  * Written under a temp name and put in place whole (fsync, rename); a received one is written
  * while it arrives and is verified. The store keeps per document only snapshots no other
  * snapshot dominates.
  */
-import { randomBytes } from 'node:crypto'
+import { createHash, randomBytes } from 'node:crypto'
 import { constants } from 'node:fs'
 import { open, readdir, unlink, type FileHandle } from 'node:fs/promises'
 import { join } from 'node:path'
@@ -24,8 +24,14 @@ export interface StoredSnapshot {
   readonly dataOffset: number
 }
 
+/**
+ * `<author>-<seq>-<header hash>.snap`: two different snapshots an author signed at one seq (a
+ * snapshot taken again at the seq of one it set aside, a member's fork) are two files, neither
+ * renamed over the other. Files named `<author>-<seq>.snap` by earlier versions load as they are.
+ */
 export function snapshotFileName (header: Entry): string {
-  return `${toHex(header.author)}-${header.seq.toString()}.snap`
+  const id = createHash('sha256').update(header.bytes).digest('hex').slice(0, 16)
+  return `${toHex(header.author)}-${header.seq.toString()}-${id}.snap`
 }
 
 /** A snapshot's file being written: the ciphertext as it comes, then commit() or discard(). */

@@ -8,7 +8,7 @@
  */
 import { join } from 'node:path'
 import { logger } from '@libp2p/logger'
-import { entryPlace, streamKey, type Entry, type RecordSealer, type VectorItem } from '../identity/index.js'
+import { entryPlace, streamKey, toHex, type Entry, type RecordSealer, type VectorItem } from '../identity/index.js'
 import { ClosedError } from '../errors.js'
 import { CertificateRecords, T_CERT, T_CERT_SEALED } from './certificates.js'
 import { planCompaction, type CompactionPlan } from './compaction-plan.js'
@@ -406,6 +406,8 @@ export class EntryStore {
     const gone: StoredSnapshot[] = []
     for (const s of d.snapshots) {
       if (s.path === stored.path) continue
+      // The same snapshot stored again: its file under an earlier version's name goes.
+      if (toHex(s.header.signature) === toHex(header.signature)) { gone.push(s); continue }
       if (opts.replaces?.(s) === true && dominates(cover, vectorOf(s.header.covers))) gone.push(s)
       else kept.push(s)
     }
