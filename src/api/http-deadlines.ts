@@ -11,12 +11,15 @@
  *     (a client that connects and sends nothing, or trickles headers, is answered 408 and closed);
  *   - headers received: the whole request (its body) within `requestMs` of them;
  *   - a complete request being answered: no deadline (the time is ours, not the client's);
- *   - upgraded to a WebSocket: no deadline here (http-events.ts pings its clients).
+ *   - an upgrade request: closed unless the WebSocket server takes it within `requestMs` (a
+ *     refused one is closed once its answer is out; this is what ends one that hangs anyway);
+ *   - taken by the WebSocket server (`accepted`): no deadline here (http-events.ts pings its clients).
  *
  * An idle keep-alive connection is closed by Node's own `keepAliveTimeout`, a socket timer too.
  */
 import type { IncomingMessage, Server, ServerOptions, ServerResponse } from 'node:http'
 import type { Socket } from 'node:net'
+import type { Duplex } from 'node:stream'
 import { AbortedError } from '../errors.js'
 import { rawError } from './http-routes.js'
 
@@ -43,28 +46,37 @@ interface State {
   /** The latest request on this socket and its response, until that response has finished. */
   req?: IncomingMessage
   res?: ServerResponse
+  /** In an upgrade, not yet taken by the WebSocket server: the deadline only closes it. */
+  upgrade?: boolean
+}
+
+export interface DeadlineGuard {
+  /** A socket the WebSocket server took from an upgrade: no deadline from here on. */
+  accepted: (socket: Duplex) => void
 }
 
 /** Arms a deadline on every socket of `server` while it is open (call before `listen`). */
-export function guardDeadlines (server: Server, deadlines: Deadlines = {}): void {
+export function guardDeadlines (server: Server, deadlines: Deadlines = {}): DeadlineGuard {
   const { headersMs, requestMs } = { ...DEFAULT_DEADLINES, ...deadlines }
-  const states = new Map<Socket, State>()
+  const states = new Map<Duplex, State>()
 
-  const expire = (socket: Socket, s: State): void => {
+  const expire = (socket: Duplex, s: State): void => {
     s.timer = undefined
+    // Whatever answer it had is written; it is only let go.
+    if (s.upgrade === true) { socket.destroy(); return }
     // Every byte of the request is here and we are still answering: not the client's delay.
     if (s.req?.complete === true) return
     // Like Node's own timeout: a 408 unless a response has begun, then the socket goes.
     if (s.res?.headersSent !== true && socket.writable) socket.write(s.req === undefined ? timedOut('headers', headersMs) : timedOut('body', requestMs))
     socket.destroy()
   }
-  const arm = (socket: Socket, s: State, ms: number): void => {
+  const arm = (socket: Duplex, s: State, ms: number): void => {
     clearTimeout(s.timer)
     s.timer = setTimeout(() => { expire(socket, s) }, ms)
     // The socket keeps the process alive while it is open; this timer need not.
     s.timer.unref()
   }
-  const drop = (socket: Socket): void => {
+  const drop = (socket: Duplex): void => {
     clearTimeout(states.get(socket)?.timer)
     states.delete(socket)
   }
@@ -89,6 +101,16 @@ export function guardDeadlines (server: Server, deadlines: Deadlines = {}): void
       arm(req.socket, s, headersMs)
     })
   })
-  // The socket leaves HTTP: the event stream's pings watch it from here.
-  server.on('upgrade', (_req: IncomingMessage, socket: Socket) => { drop(socket) })
+  // The socket leaves HTTP, but keeps a deadline until the WebSocket server has it: a refused
+  // or stalled upgrade is not left open for as long as its client likes.
+  server.on('upgrade', (_req: IncomingMessage, socket: Duplex) => {
+    const s = states.get(socket)
+    if (s === undefined) return
+    s.req = undefined
+    s.res = undefined
+    s.upgrade = true
+    arm(socket, s, requestMs)
+  })
+  // The event stream's pings watch it from here.
+  return { accepted: drop }
 }

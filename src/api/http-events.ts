@@ -10,7 +10,7 @@ import type { Duplex } from 'node:stream'
 import type { Logger } from '@libp2p/logger'
 import type { WebSocket, WebSocketServer } from 'ws'
 import type { EventRecord, MeshApi, SubscribeOptions } from './api.js'
-import { HttpError, rawError } from './http-routes.js'
+import { HttpError, refuseSocket } from './http-routes.js'
 
 /** Where the stream is served. */
 export const EVENTS_PATH = '/api/events'
@@ -33,13 +33,15 @@ export interface EventStreamInit {
   tokenOk: (token: string | undefined) => boolean
   /** The WebSocket server (made, with ws loaded, by the first request that needs it). */
   wss: () => Promise<WebSocketServer>
+  /** Told when the WebSocket server has taken a socket (its pings watch it from then on). */
+  accepted?: (socket: Duplex) => void
   log: Logger
 }
 
 export interface EventStreams {
   /** The clients connected now. */
   clients: () => Iterable<WebSocket>
-  /** Stops pinging (the server is closing, or never listened). */
+  /** Stops pinging, destroys every socket still in its upgrade and every one that starts one later (the server is closing, or never listened). */
   stop: () => void
 }
 
@@ -48,31 +50,45 @@ export function serveEvents (server: Server, init: EventStreamInit): EventStream
   const { api, run, hostOk, tokenOk, log } = init
   let wss: WebSocketServer | undefined
   const alive = new WeakSet<WebSocket>()
-  // Said in the JSON error every other /api answer has, not an empty body.
-  const refuse = (socket: Duplex, err: HttpError): void => { socket.end(rawError(err)) }
+  /** Sockets in an upgrade (refused, or not yet taken by ws): neither Node nor ws closes them. */
+  const upgrading = new Set<Duplex>()
+  let stopped = false
   server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
+    if (stopped) { socket.destroy(); return }
+    upgrading.add(socket)
+    socket.once('close', () => { upgrading.delete(socket) })
+    // Until ws takes the socket (it listens for errors itself then), an error on it, refused or
+    // not (Node has removed its own listener), is logged.
+    socket.on('error', (err) => { log('event stream socket error before the upgrade: %e', err) })
     const url = new URL(req.url ?? '/', 'http://localhost')
-    if (url.pathname !== EVENTS_PATH) { refuse(socket, new HttpError(404, 'NOT_FOUND', `no WebSocket at ${url.pathname}: the event stream is ${EVENTS_PATH}`)); return }
-    if (!hostOk(req.headers.host)) { refuse(socket, new HttpError(421, 'INVALID_INPUT', 'this server answers only to its loopback address')); return }
+    if (url.pathname !== EVENTS_PATH) { refuseSocket(socket, new HttpError(404, 'NOT_FOUND', `no WebSocket at ${url.pathname}: the event stream is ${EVENTS_PATH}`)); return }
+    if (!hostOk(req.headers.host)) { refuseSocket(socket, new HttpError(421, 'INVALID_INPUT', 'this server answers only to its loopback address')); return }
     // A browser names the page's origin: only our own page may open the stream.
     const origin = req.headers.origin
-    if (origin !== undefined && !hostOk(hostOf(origin))) { refuse(socket, new HttpError(403, 'UNAUTHORIZED', `a page of ${origin} may not open the event stream: only this server's own page may`)); return }
+    if (origin !== undefined && !hostOk(hostOf(origin))) { refuseSocket(socket, new HttpError(403, 'UNAUTHORIZED', `a page of ${origin} may not open the event stream: only this server's own page may`)); return }
     const offered = String(req.headers['sec-websocket-protocol'] ?? '').split(',').map(s => s.trim())
     const given = url.searchParams.get('token') ?? offered.find(p => p.startsWith('bearer.'))?.slice('bearer.'.length)
-    if (!tokenOk(given ?? undefined)) { refuse(socket, new HttpError(401, 'UNAUTHORIZED', 'missing or wrong token: send it as ?token=<the home\'s api.token>, or as the subprotocol "bearer.<token>" beside "mesh.events"', { 'www-authenticate': 'Bearer realm="mesh"' })); return }
+    if (!tokenOk(given ?? undefined)) { refuseSocket(socket, new HttpError(401, 'UNAUTHORIZED', 'missing or wrong token: send it as ?token=<the home\'s api.token>, or as the subprotocol "bearer.<token>" beside "mesh.events"', { 'www-authenticate': 'Bearer realm="mesh"' })); return }
     const afterText = url.searchParams.get('after')
     const after = afterText === null ? undefined : Number(afterText)
-    if (after !== undefined && !(Number.isSafeInteger(after) && after >= 0)) { refuse(socket, new HttpError(400, 'INVALID_INPUT', `after: not a seq (a whole number, 0 or more): "${afterText}"`)); return }
+    if (after !== undefined && !(Number.isSafeInteger(after) && after >= 0)) { refuseSocket(socket, new HttpError(400, 'INVALID_INPUT', `after: not a seq (a whole number, 0 or more): "${afterText}"`)); return }
     // Sessions whose messages the client wants in full (the others give light events).
     const sessions = url.searchParams.getAll('sessions').flatMap(s => s.split(',')).filter(s => s !== '')
     // A cursor from another run of the daemon (seq restarts at 1) means nothing here: replay all.
     const clientRun = url.searchParams.get('run')
     const otherRun = after !== undefined && clientRun !== null && clientRun !== run
-    // Until ws takes the socket (it listens for errors itself then), an error on it is logged.
-    socket.on('error', (err) => { log('event stream socket error before the upgrade: %e', err) })
     init.wss().then(
-      (w) => { wss = w; w.handleUpgrade(req, socket, head, (ws) => { stream(ws, { after: otherRun ? 0 : after, sessions }, otherRun) }) },
-      (err: unknown) => { log('loading the event stream failed: %e', err); refuse(socket, new HttpError(500, 'INTERNAL', 'the event stream could not start (the daemon\'s log says why)')) }
+      (w) => {
+        wss = w
+        if (stopped || socket.destroyed) { socket.destroy(); return }
+        w.handleUpgrade(req, socket, head, (ws) => {
+          // ws holds it now (its clients are closed by the server's close()).
+          upgrading.delete(socket)
+          init.accepted?.(socket)
+          stream(ws, { after: otherRun ? 0 : after, sessions }, otherRun)
+        })
+      },
+      (err: unknown) => { log('loading the event stream failed: %e', err); refuseSocket(socket, new HttpError(500, 'INTERNAL', 'the event stream could not start (the daemon\'s log says why)')) }
     )
   })
 
@@ -122,7 +138,13 @@ export function serveEvents (server: Server, init: EventStreamInit): EventStream
     pinger.unref()
   }
 
-  return { clients: () => wss?.clients ?? [], stop: stopPinger }
+  const stop = (): void => {
+    stopped = true
+    stopPinger()
+    for (const socket of upgrading) socket.destroy()
+    upgrading.clear()
+  }
+  return { clients: () => wss?.clients ?? [], stop }
 }
 
 function hostOf (origin: string): string | undefined {

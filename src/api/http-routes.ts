@@ -129,6 +129,23 @@ export function rawError (err: unknown): string {
   return `HTTP/1.1 ${status} ${STATUS_CODES[status] ?? ''}\r\n${head}\r\n${text}`
 }
 
+/** How long a refused socket may take to take its answer before it is destroyed anyway. */
+const REFUSED_LINGER_MS = 2_000
+
+/**
+ * Answers `err` straight on a socket and closes it. end() alone sends only our FIN: the server
+ * allows half-open sockets, so one whose client never closes its side stayed open (a descriptor
+ * each, and server.close() waited for it). It is destroyed once the answer is written, or after
+ * REFUSED_LINGER_MS if the client does not take it.
+ */
+export function refuseSocket (socket: Duplex, err: unknown): void {
+  const timer = setTimeout(() => { socket.destroy() }, REFUSED_LINGER_MS)
+  timer.unref()
+  socket.once('close', () => { clearTimeout(timer) })
+  socket.once('finish', () => { socket.destroy() })
+  socket.end(rawError(err))
+}
+
 /**
  * Node's answer to a request its parser refuses (server 'clientError'), in the API's error shape:
  * Node's own 400 and 431 have empty bodies. A socket already reset or closed is only let go.

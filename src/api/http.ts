@@ -171,10 +171,10 @@ export async function serveHttp (api: MeshApi, opts: HttpOptions): Promise<HttpS
     })
   })
 
-  guardDeadlines(server, opts.deadlines)
+  const deadlines = guardDeadlines(server, opts.deadlines)
   // What Node's parser refuses is answered in the JSON error shape too, not with Node's empty body.
   server.on('clientError', refuseUnparsed)
-  const events = serveEvents(server, { api, run, hostOk, tokenOk, wss: async () => (await load()).wss, log })
+  const events = serveEvents(server, { api, run, hostOk, tokenOk, wss: async () => (await load()).wss, accepted: deadlines.accepted, log })
 
   let fellBack = false
   const wanted = opts.port ?? DEFAULT_HTTP_PORT
@@ -202,6 +202,8 @@ export async function serveHttp (api: MeshApi, opts: HttpOptions): Promise<HttpS
   let closing: Promise<void> | undefined
   const close = async (): Promise<void> => {
     closing ??= (async () => {
+      // Sockets in an upgrade are no HTTP connection closeAllConnections() knows of, and no
+      // WebSocket yet: left open, server.close() waited for their clients to hang up.
       events.stop()
       for (const ws of events.clients()) ws.close(1001, 'mesh join is stopping')
       const done = new Promise<void>((resolve) => { server.close(() => { resolve() }) })
