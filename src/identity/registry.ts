@@ -10,7 +10,8 @@
  * arrived in.
  * - Order: causal (an operation after everything in its `prev`), concurrent ones by seniority:
  *   the wallet first, then by the author's certificate depth, then by operation hash (Keyhive's
- *   `(distance_to_root, digest)`): of two admins revoking each other concurrently, the senior wins.
+ *   `(distance_to_root, digest)`): of two admins revoking each other concurrently, the senior wins;
+ *   of two of one depth, both are revoked (the hash, which an author can grind, picks no winner).
  * - A revoke is effective iff its author is the wallet, or an admin whose own standing holds at
  *   that operation. A revoked device's operations count only if they are in the causal past of a
  *   revoke of it, i.e. held by the honest revoker when it signed: a stolen device cannot backdate
@@ -214,10 +215,20 @@ export function evaluateRegistry (ops: Iterable<RegistryOp>, opts: { wallet: Uin
     enrolsOf.set(k, [...(enrolsOf.get(k) ?? []), op])
   }
 
-  /** Whether `op` counts for a revoked author: held by one of its effective revokers when it revoked. */
+  /**
+   * Whether `op` counts for a revoked author: held by one of its effective revokers when it
+   * revoked. A revoke answering a revoke (mutual: each revokes the other's author, neither in the
+   * other's past, the first's author no more senior) counts too, whichever the order put first:
+   * of two admins of one depth revoking each other, both are revoked. A stolen admin cannot void
+   * its revoker's act by signing a revoke that names old heads, nor pick the winner by grinding
+   * its hash; only a more senior revoker (the wallet above all) wins outright.
+   */
   const withinRevocation = (op: RegistryOp): boolean => {
     const rs = revokes.get(toHex(op.author))
-    return rs === undefined || rs.some(r => pastOf(r).has(op.id))
+    if (rs === undefined || rs.some(r => pastOf(r).has(op.id))) return true
+    const targets = op.revoke?.devices.map(d => toHex(d.device))
+    if (targets === undefined) return false
+    return rs.every(r => targets.includes(toHex(r.author)) && !pastOf(op).has(r.id) && seniority(r) >= seniority(op))
   }
   const standingMemo = new Map<string, Standing | null>()
   /** The certificate governing a device, from its valid enrolments (memo reset when revocations change). */
@@ -254,25 +265,40 @@ export function evaluateRegistry (ops: Iterable<RegistryOp>, opts: { wallet: Uin
   const cutoffs = new Map<string, CutoffVector>()
   const cutoffParts = new Map<string, Uint8Array[]>()
   const revokeInfo = new Map<string, { by: Uint8Array[], at: number, ops: string[], reason: string }>()
-  for (const op of order) {
-    if (op.revoke === undefined) continue
-    if (!authorized(op, 'revoke')) { refused.set(op.id, 'the author may not revoke here'); continue }
-    for (const d of op.revoke.devices) {
-      const k = toHex(d.device)
-      if (k === walletHex) continue
-      revokes.set(k, [...(revokes.get(k) ?? []), op])
-      let v = cutoffs.get(k)
-      if (v === undefined) { v = new CutoffVector(); cutoffs.set(k, v) }
-      v.merge({ docs: new Map(d.docs.map(x => [toHex(x.doc), x])), snapshotsThrough: d.snapshotsThrough })
-      if (d.parts !== undefined && d.parts.length > 0) cutoffParts.set(k, [...(cutoffParts.get(k) ?? []), ...d.parts])
-      const info = revokeInfo.get(k) ?? { by: [], at: op.at, ops: [], reason: op.revoke.reason }
-      info.by.push(op.author)
-      info.ops.push(op.id)
-      info.at = Math.min(info.at, op.at)
-      revokeInfo.set(k, info)
+  // Revocations in order, each judged by those already effective; then each effective revoke is
+  // judged again by the final revocations of its author, and one that they void (its author was
+  // revoked, and not by a revoke it answers) is set aside and the pass run again. Set aside only
+  // grows, so this ends; the result depends on the set alone, not on which of two concurrent
+  // revokes the order put first (a hash an author can grind).
+  const voided = new Set<string>()
+  for (;;) {
+    revokes.clear(); cutoffs.clear(); cutoffParts.clear(); revokeInfo.clear(); standingMemo.clear()
+    const effective: RegistryOp[] = []
+    for (const op of order) {
+      if (op.revoke === undefined) continue
+      if (voided.has(op.id) || !authorized(op, 'revoke')) { refused.set(op.id, 'the author may not revoke here'); continue }
+      refused.delete(op.id)
+      effective.push(op)
+      for (const d of op.revoke.devices) {
+        const k = toHex(d.device)
+        if (k === walletHex) continue
+        revokes.set(k, [...(revokes.get(k) ?? []), op])
+        let v = cutoffs.get(k)
+        if (v === undefined) { v = new CutoffVector(); cutoffs.set(k, v) }
+        v.merge({ docs: new Map(d.docs.map(x => [toHex(x.doc), x])), snapshotsThrough: d.snapshotsThrough })
+        if (d.parts !== undefined && d.parts.length > 0) cutoffParts.set(k, [...(cutoffParts.get(k) ?? []), ...d.parts])
+        const info = revokeInfo.get(k) ?? { by: [], at: op.at, ops: [], reason: op.revoke.reason }
+        info.by.push(op.author)
+        info.ops.push(op.id)
+        info.at = Math.min(info.at, op.at)
+        revokeInfo.set(k, info)
+      }
+      // A new revocation changes who stands: recompute on demand.
+      standingMemo.clear()
     }
-    // A new revocation changes who stands: recompute on demand.
-    standingMemo.clear()
+    const late = effective.filter(op => !equals(op.author, wallet) && !withinRevocation(op))
+    if (late.length === 0) break
+    for (const op of late) voided.add(op.id)
   }
 
   // Everything else, judged by the final revocations.

@@ -126,6 +126,38 @@ describe('the registry', async () => {
     expect(st.devices.get(toHex(t.publicKey))?.active).toBe(false)
   })
 
+  it('two admins of one depth revoking each other: both revoked whatever the order or hashes; a revoke of a third naming old heads counts for nothing', async () => {
+    // x and y: admins the wallet enrolled, one depth. y revokes the stolen x; the thief, with x's
+    // key, answers with a revoke of y naming the heads from before, its time ground until its hash
+    // sorts first (so the order puts it before y's).
+    const [x, y, z] = await Promise.all([generateDeviceKey(), generateDeviceKey(), generateDeviceKey()])
+    const admin = (d: DeviceKey, label: string): ChainCertificate => issueChainCertificate(wallet, undefined, { deviceKey: d.publicKey, kemKey: kem(d).publicKey, capabilities: ['admin', 'read', 'write'], label })
+    const enrolX = W({ enrol: { certificate: admin(x, 'x').bytes } }, [genesis])
+    const enrolY = W({ enrol: { certificate: admin(y, 'y').bytes } }, [enrolX])
+    const enrolZ = W({ enrol: { certificate: admin(z, 'z').bytes } }, [enrolY])
+    const before = [genesis, enrolX, enrolY, enrolZ]
+    const yRevokesX = signRegistryOp(y.signer, { wallet: wallet.publicKey, seq: 1n, prev: [enrolZ.hash], revoke: { devices: [cut(x)], reason: 'stolen' } })
+    for (const lowerFirst of [true, false]) {
+      let xRevokesY: RegistryOp
+      let at = Date.now()
+      do xRevokesY = signRegistryOp(x.signer, { wallet: wallet.publicKey, seq: 1n, prev: [enrolZ.hash], at: ++at, revoke: { devices: [cut(y)], reason: '' } })
+      while ((xRevokesY.id < yRevokesX.id) !== lowerFirst)
+      for (const seed of [1, 2, 3]) {
+        const st = evaluateRegistry(shuffled([...before, yRevokesX, xRevokesY], seed), { wallet: wallet.publicKey })
+        expect([st.devices.get(toHex(x.publicKey))?.active, st.devices.get(toHex(y.publicKey))?.active, st.devices.get(toHex(z.publicKey))?.active]).toEqual([false, false, true])
+        expect([st.refused.has(yRevokesX.id), st.refused.has(xRevokesY.id)]).toEqual([false, false])
+      }
+    }
+    // The thief revoking z, which did nothing to it, naming the same old heads: refused, z stays.
+    let xRevokesZ: RegistryOp
+    let at = Date.now()
+    do xRevokesZ = signRegistryOp(x.signer, { wallet: wallet.publicKey, seq: 2n, prev: [enrolZ.hash], at: ++at, revoke: { devices: [cut(z)], reason: '' } })
+    while (xRevokesZ.id > yRevokesX.id)
+    const st = evaluateRegistry([...before, yRevokesX, xRevokesZ], { wallet: wallet.publicKey })
+    expect([st.devices.get(toHex(x.publicKey))?.active, st.devices.get(toHex(z.publicKey))?.active]).toEqual([false, true])
+    expect(st.refused.has(xRevokesZ.id)).toBe(true)
+  })
+
   it('a revoked admin cannot backdate: an enrolment it signs naming old heads is refused; what it enrolled before stays', () => {
     const qCert = issueChainCertificate(p, pCert, { deviceKey: q.publicKey, kemKey: kem(q).publicKey, capabilities: ['read'], label: 'tablet' })
     const enrolQ = P({ enrol: { certificate: qCert.bytes } }, [enrolL])
