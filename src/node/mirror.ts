@@ -7,7 +7,8 @@
  * that position (certs.ts: cutoffs, superseded certificates, read-only devices), and for a
  * snapshot its signed size and SHA-256 over the ciphertext. It never writes, never snapshots, and
  * never compacts: a snapshot's `covers` is a claim it cannot check without the key, so it keeps
- * every entry a snapshot claims to cover.
+ * every entry a snapshot claims to cover, and trusts a claim only on its author's own lanes
+ * (mirror-claims.ts).
  *
  * @example
  * const mirror = await MirrorVault.open({ home })
@@ -30,6 +31,7 @@ import { CertRegistry } from './certs.js'
 import { authorOp } from './registry-ops.js'
 import { LaneRetirer, holdersOf } from './retire.js'
 import { servable, servesSlots, servesSnapshot } from './serving.js'
+import { mirrorVector, ownClaims } from './mirror-claims.js'
 import { chooseSnapshots } from './tail.js'
 import { tipEntries, tipsFor } from './tips.js'
 
@@ -290,7 +292,8 @@ export class MirrorVault extends EventEmitter<MirrorEvents> {
   source (): ReplicaSource {
     const store = this.store
     // With content tips, as a member's: retired lanes are folded over them (protocols/sync/SPEC.md).
-    const vectorOf = (doc: Uint8Array): AuthorSeq[] => [...store.vector(doc)].filter(([, n]) => n > 0).map(([k, n]) => {
+    // Claims on other devices' lanes count only as far as entries held here (mirror-claims.ts).
+    const vectorOf = (doc: Uint8Array): AuthorSeq[] => [...mirrorVector(store, doc)].filter(([, n]) => n > 0).map(([k, n]) => {
       const tip = store.tip(doc, k, n)
       return tip === undefined ? { ...parseStreamKey(k), seq: BigInt(n) } : { ...parseStreamKey(k), seq: BigInt(n), tip }
     })
@@ -309,13 +312,17 @@ export class MirrorVault extends EventEmitter<MirrorEvents> {
         for (const i of theirs) have.set(streamKey(i), Number(i.seq))
         // As a member's (tail.ts): a mirror never compacts, so a peer a little behind is sent the
         // entries it lacks unless the mirror took the document as a snapshot itself.
+        // A snapshot stands in only for entries of its author's own lanes (mirror-claims.ts): those
+        // of other devices the mirror holds go beside it, where the member that takes both drops
+        // them as held or finds the claim false; one standing in for nothing is not offered.
         // Counted as servable() will let them go: the peer's progress ends at its total.
         const serves = servesSlots(this.certs, doc)
-        const { snapshots, floor } = chooseSnapshots(store, doc, have, { servable: (s) => this.servableSnapshot(s.header), claims: (s) => s.header.covers, restricts: (a) => this.certs.restricts(a), serves })
+        const { snapshots, floor } = chooseSnapshots(store, doc, have, { servable: (s) => this.servableSnapshot(s.header), claims: ownClaims, restricts: (a) => this.certs.restricts(a), serves, blind: true })
         const totals = store.entriesAboveTotals(doc, floor, serves)
         // The entries at lane tips the peer would hold none of, as a member's plan sends them
         // (tips.ts): else a member that took a snapshot here never agrees with the mirror's digest.
-        const tips = tipsFor(store, doc, theirs, snapshots, serves)
+        // One above its lane's floor goes with the entries already.
+        const tips = tipsFor(store, doc, theirs, snapshots, serves).filter(t => Number(t.seq) <= (floor.get(streamKey(t)) ?? 0))
         return { snapshots, entries: this.servable(concat(store.entriesAbove(doc, floor), tipEntries(store, doc, tips))), entryCount: totals.entries + tips.length, entryBytes: totals.bytes }
       },
       accept: async (entry, from) => {

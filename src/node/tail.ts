@@ -17,11 +17,18 @@ export interface SnapshotRules {
   restricts: (author: Uint8Array) => boolean
   /** Whether the entry at a lane's slot may go to a peer (CertRegistry.servesSlots); undefined: every one may. */
   serves?: (key: string, seq: number) => boolean
+  /**
+   * A node that cannot check a claim (a blind mirror, mirror-claims.ts): `claims` names only those
+   * it trusts, and a snapshot that would stand in for none of the entries sent anyway (none of its
+   * trusted claims passes the peer's vector, every entry it claims beyond that vector is held here
+   * and may go) is not offered: its entries go instead.
+   */
+  blind?: boolean
 }
 
 /**
  * For a peer holding `have` of a document: the snapshots to send, and per lane the floor past
- * which its held entries go (`have`, raised by what those snapshots cover). Entries a snapshot
+ * which its held entries go (`have`, raised by what those snapshots cover as `claims` counts it). Entries a snapshot
  * covers go when the tail serves (a peer a little behind is sent the entries it lacks instead of
  * the snapshots). A snapshot the registry holds back raises no floor where the entries it covers
  * can go instead: judged lane by lane, a lane's entries beyond the peer's vector go when they are
@@ -43,6 +50,7 @@ export function chooseSnapshots (store: Pick<EntryStore, 'heldRun' | 'snapshots'
   if (tailServes(store, doc, offered, have, rules.restricts)) return { snapshots, floor }
   for (const s of offered) {
     const claims = rules.claims(s)
+    if (rules.blind === true && !claims.some(c => Number(c.seq) > (have.get(streamKey(c)) ?? 0)) && coveredRuns(store, doc, [s], have, rules.restricts).held) continue
     snapshots.push({ header: s.header.bytes, covers: claims.map(c => ({ author: c.author, lane: c.lane ?? 0, seq: c.seq })), pieces: (pieceBytes, from) => store.snapshotPieces(s, pieceBytes, from) })
     for (const c of claims) {
       const k = streamKey(c)
