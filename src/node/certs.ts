@@ -149,11 +149,19 @@ export class CertRegistry {
     if (!equals(op.author, this.walletKey) && !this.everKnown(op.author, before)) {
       throw new InvalidRegistryOpError(`registry operation ${op.id.slice(0, 16)} refused: its author ${toHex(op.author).slice(0, 16)} is neither the wallet nor a device of this vault`)
     }
+    // A revoked author's operation counts only if a revoke holds it in its past; one just arrived
+    // is in no held revoke's past unless an operation waiting for it names it. Refused here without
+    // evaluating the registry again, which a flood of them would otherwise cost each time. Not a
+    // revoke: one answering the revoke of its author counts (crdt/SPEC.md, Registry 3).
+    const authorHex = toHex(op.author)
+    if (op.revoke === undefined && before.devices.get(authorHex)?.revoked !== undefined && !before.pending.some(id => this.ops.get(id)?.prev.some(p => toHex(p) === op.id) === true)) {
+      throw new InvalidRegistryOpError(`registry operation ${op.id.slice(0, 16)} refused: its author was revoked, and no revocation holds it`)
+    }
     this.ops.set(op.id, op)
     this.evaluated = undefined
     const after = this.state
     const why = after.refused.get(op.id)
-    if (why !== undefined && after.devices.get(toHex(op.author))?.revoked !== undefined) {
+    if (why !== undefined && after.devices.get(authorHex)?.revoked !== undefined) {
       this.ops.delete(op.id)
       this.evaluated = before
       throw new InvalidRegistryOpError(`registry operation ${op.id.slice(0, 16)} refused: ${why} (its author was revoked)`)

@@ -81,6 +81,20 @@ describe('registry operations nobody may make', async () => {
     expect(fresh.isRevoked(l.publicKey)).toBe(true)
   })
 
+  it('a revoke answering the revoke of its author is kept, whichever arrives first: two admins of one depth revoking each other are both revoked everywhere', async () => {
+    const y = await generateDeviceKey()
+    const yCert = issueChainCertificate(wallet, undefined, { deviceKey: y.publicKey, kemKey: deviceKem(seedOf(y)).publicKey, capabilities: ['admin', 'read', 'write'], label: 'tablet' })
+    const enrolY = sign(wallet, { enrol: { certificate: yCert.bytes } }, [enrolL.hash])
+    const revokeY = sign(t.signer, { revoke: { devices: [{ device: y.publicKey, docs: [], snapshotsThrough: 0n, registrySeq: 0n }], reason: 'stolen' } }, [enrolY.hash])
+    const answer = sign(y.signer, { revoke: { devices: [{ device: t.publicKey, docs: [], snapshotsThrough: 0n, registrySeq: 0n }], reason: 'mutual' } }, [enrolY.hash])
+    for (const order of [[revokeY, answer], [answer, revokeY]]) {
+      const certs = node()
+      for (const op of [enrolY, ...order]) certs.add(op.bytes)
+      expect([certs.isRevoked(t.publicKey), certs.isRevoked(y.publicKey)]).toEqual([true, true])
+      expect(certs.registryOps().length).toBe(6)
+    }
+  })
+
   it('more heads in force than an operation may name: the next one names 64, the rest stay heads', () => {
     const certs = node()
     for (let i = 0; i < 70; i++) certs.add(sign(wallet, { genesis: { recoveryKem: new Uint8Array(32).fill(i) } }, []).bytes)
