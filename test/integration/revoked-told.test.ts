@@ -227,7 +227,7 @@ describe('a revoked device is told', () => {
     const key = membershipKey(c.vault.vault.identity.keys)
     const nI = new Uint8Array(randomBytes(NONCE_BYTES))
     const none = new Uint8Array(0)
-    await pb.write({ nonce: nI, tag: membershipTag(key, 'initiator', nI, none, x.peerId, a.node.libp2p.peerId), certificate: none, signature: none, revocation: [] })
+    await pb.write({ nonce: nI, tag: membershipTag(key, 'initiator', nI, none, x.peerId, a.node.libp2p.peerId) as Uint8Array<ArrayBuffer>, certificate: none, signature: none, revocation: [] })
     const answer = await pb.read()
     expect(answer.tag.byteLength).toBe(32)
     await pb.write({ nonce: none, tag: none, certificate: none, signature: none, revocation: told as Array<Uint8Array<ArrayBuffer>> })
