@@ -211,10 +211,32 @@ export class MirrorVault extends EventEmitter<MirrorEvents> {
     const entry = verifyEntry(bytes)
     if (!isUpdateKind(entry.kind)) throw new InvalidEntryError('expected an update entry')
     this.admit(entry, from)
-    if (this.store.has(entry.doc, entry.author, entry.seq, entry.lane)) return { result: 'duplicate', entry }
+    if (this.store.has(entry.doc, entry.author, entry.seq, entry.lane)) return { result: (await this.checkFork(entry, from)) ? 'stored' : 'duplicate', entry }
     await this.store.putEntry(entry)
     this.emit('entry', { entry, from })
     return { result: 'stored', entry }
+  }
+
+  /**
+   * A second entry at a held slot, compared as a member compares it (vault-admission.ts), which
+   * needs no key: by signature, then by signed body. A different one is a fork (crdt/SPEC.md,
+   * Forks): kept as evidence and sent on together with the held one (which goes back to the peer
+   * the second came from), so that every member holds both and reports it. True when it was new.
+   */
+  private async checkFork (entry: Entry, from: string | undefined): Promise<boolean> {
+    const store = this.store
+    if (!store.differs(entry.doc, entry.author, entry.seq, entry.lane, entry.signature)) return false
+    if (store.forks.has(entry.bytes)) return false
+    const heldBytes = await store.read(entry.doc, entry.author, entry.seq, entry.lane)
+    if (heldBytes === undefined) return false
+    const held = parseTrustedEntry(heldBytes)
+    if (equals(held.body, entry.body)) return false // the same content, signed twice
+    if (await store.forks.add(entry, held.signature) === undefined) return false
+    store.forked(entry.doc)
+    log.error('fork: two different entries of %s at %s lane %d seq %d (both kept and forwarded)', toHex(entry.author).slice(0, 12), toHex(entry.doc).slice(0, 12), entry.lane, entry.seq)
+    this.emit('entry', { entry, from })
+    this.emit('entry', { entry: held })
+    return true
   }
 
   /**
@@ -323,7 +345,19 @@ export class MirrorVault extends EventEmitter<MirrorEvents> {
         // (tips.ts): else a member that took a snapshot here never agrees with the mirror's digest.
         // One above its lane's floor goes with the entries already.
         const tips = tipsFor(store, doc, theirs, snapshots, serves).filter(t => Number(t.seq) <= (floor.get(streamKey(t)) ?? 0))
-        return { snapshots, entries: this.servable(concat(store.entriesAbove(doc, floor), tipEntries(store, doc, tips))), entryCount: totals.entries + tips.length, entryBytes: totals.bytes }
+        // As a member's (source.ts): the peer holds other content at a position of a lane (its
+        // content tip differs at the same seq), so the mirror's entries of that lane up to there go
+        // and the peer finds each slot written twice as a fork; and every fork evidence held goes.
+        const again: Array<AsyncIterable<Uint8Array>> = []
+        for (const i of theirs) {
+          if (i.tip === undefined) continue
+          const key = streamKey(i)
+          const tip = store.tip(doc, key, Number(i.seq))
+          if (tip === undefined || equals(tip, i.tip)) continue
+          log.error('a peer holds other content than the mirror at %s lane %d up to seq %d (author %s): sending the lane to find the fork', toHex(doc).slice(0, 12), i.lane, i.seq, toHex(i.author).slice(0, 12))
+          again.push(store.held(doc, key, Number(i.seq)))
+        }
+        return { snapshots, entries: this.servable(concat(store.entriesAbove(doc, floor), ...again, store.forks.ofDoc(doc), tipEntries(store, doc, tips))), entryCount: totals.entries + tips.length, entryBytes: totals.bytes }
       },
       accept: async (entry, from) => {
         const { result, entry: e } = await this.accept(entry, from)
@@ -361,7 +395,7 @@ export class MirrorVault extends EventEmitter<MirrorEvents> {
   }
 }
 
-async function * concat (...parts: Array<AsyncIterable<Uint8Array>>): AsyncGenerator<Uint8Array> {
+async function * concat (...parts: Array<AsyncIterable<Uint8Array> | Iterable<Uint8Array>>): AsyncGenerator<Uint8Array> {
   for (const p of parts) yield * p
 }
 

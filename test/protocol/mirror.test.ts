@@ -283,7 +283,13 @@ describe('blind mirror admission (no key)', () => {
     await v.addCertificate(sib.cert)
     for (const r of v.certs.records()) await m.addCertificate(r)
     const doc = v.docId('revoked')
-    const seal = (seq: bigint): Uint8Array => sealUpdate({ keys: v.identity.keys, signer: sib.key.signer }, doc, seq, updateFor(`s${seq}`)).bytes
+    // One entry per seq (updateFor makes a new Yjs client each time: sealed twice, a slot would be written twice, a fork).
+    const sealed = new Map<bigint, Uint8Array>()
+    const seal = (seq: bigint): Uint8Array => {
+      let bytes = sealed.get(seq)
+      if (bytes === undefined) { bytes = sealUpdate({ keys: v.identity.keys, signer: sib.key.signer }, doc, seq, updateFor(`s${seq}`)).bytes; sealed.set(seq, bytes) }
+      return bytes
+    }
     await v.accept(seal(1n))
     expect((await m.accept(seal(1n), 'peer')).result).toBe('stored')
     // The mirror took seq 2 before it learned of the revocation (A never saw it: beyond the cutoff).
@@ -300,6 +306,54 @@ describe('blind mirror admission (no key)', () => {
     const handed: bigint[] = []
     for await (const bytes of m.source().plan(doc, []).entries) handed.push(EntryBody.decode(SignedEntry.decode(bytes).body).seq)
     expect(handed).toEqual([1n])
+  })
+})
+
+describe('blind mirror and forks', () => {
+  // crdt/SPEC.md, Forks: a slot written twice differently is kept as evidence and sent on with
+  // the held entry, by the mirror as by a member, without the key (it compares signed bodies).
+  it('keeps a second, different entry at a held slot as fork evidence, forwards both, and sends the lane to a peer holding other content there', async () => {
+    const a = await newVault(); cleanups.push(a.cleanup)
+    const v = a.vault.vault
+    const keys = v.identity.keys
+    const m = await mirrorOf(a.wallet)
+    const sib = await foreignDevice(a.wallet)
+    await m.addCertificate(sib.cert); await v.addCertificate(sib.cert)
+    const doc = v.docId('forked')
+    // A restored home of `sib` wrote seq 1 again, differently.
+    const first = sealUpdate({ keys, signer: sib.key.signer }, doc, 1n, updateFor('original'))
+    const second = sealUpdate({ keys, signer: sib.key.signer }, doc, 1n, updateFor('the restored home wrote this'))
+    const hexOf = (b: Uint8Array): string => Buffer.from(b).toString('hex')
+    const sent = async (entries: AsyncIterable<Uint8Array>): Promise<string[]> => {
+      const out: string[] = []
+      for await (const bytes of entries) out.push(hexOf(bytes))
+      return out.sort()
+    }
+    const both = [hexOf(first.bytes), hexOf(second.bytes)].sort()
+
+    // The mirror holds the first; a member holding the second (its tip differs at seq 1) is sent
+    // the mirror's entry of the lane, and finds the fork.
+    expect((await m.accept(first.bytes, 'p')).result).toBe('stored')
+    expect((await v.accept(second.bytes)).result).toBe('stored')
+    const toMember = m.source().plan(doc, vaultSource(v).vector(doc))
+    expect(await sent(toMember.entries)).toEqual([hexOf(first.bytes)])
+    expect((await v.accept(first.bytes)).result).toBe('stored')
+    expect(v.store.forks.ofDoc(doc)).toHaveLength(1)
+
+    // The second reaches the mirror: kept as evidence (not a duplicate), both forwarded; the same again is a duplicate.
+    const forwarded: string[] = []
+    m.on('entry', (e) => forwarded.push(hexOf(e.entry.bytes)))
+    expect((await m.accept(second.bytes, 'p')).result).toBe('stored')
+    expect(forwarded.sort()).toEqual(both)
+    expect((await m.accept(second.bytes, 'p')).result).toBe('duplicate')
+    expect(m.store.forks.ofDoc(doc)).toHaveLength(1)
+    // The same content signed again is no fork.
+    expect(m.store.differs(doc, sib.key.publicKey, 1n, 0, first.signature)).toBe(false)
+
+    // A fresh peer gets both; the member and the mirror agree on the lane's tip and the digest.
+    expect(await sent(m.source().plan(doc, []).entries)).toEqual(both)
+    expect(m.source().vector(doc)).toEqual(vaultSource(v).vector(doc))
+    expect(Buffer.from(m.store.fingerprints().digest).equals(Buffer.from(v.store.fingerprints().digest))).toBe(true)
   })
 })
 
