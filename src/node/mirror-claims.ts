@@ -15,6 +15,17 @@
 import { equals, parseStreamKey, streamKey, type VectorItem } from '../identity/index.js'
 import type { EntryStore, StoredSnapshot } from '../store/index.js'
 
+/**
+ * Whether snapshot `a` supersedes `b` of the same author: a later seq, and a claim at least as high
+ * on every lane `b` claims. The mirror keeps and offers only the latest of an author's snapshots.
+ */
+export function supersedes (a: Pick<StoredSnapshot['header'], 'seq' | 'covers'>, b: Pick<StoredSnapshot['header'], 'seq' | 'covers'>): boolean {
+  if (a.seq <= b.seq) return false
+  const to = new Map<string, bigint>()
+  for (const c of a.covers) { const k = streamKey(c); if ((to.get(k) ?? 0n) < c.seq) to.set(k, c.seq) }
+  return b.covers.every(c => (to.get(streamKey(c)) ?? 0n) >= c.seq)
+}
+
 /** A snapshot's claims on lanes of its own author: the only ones a mirror lets stand in for entries. */
 export function ownClaims (s: StoredSnapshot): readonly VectorItem[] {
   return s.header.covers.filter(c => equals(c.author, s.header.author))

@@ -25,13 +25,14 @@ import {
   deriveVaultKeys, deviceKeyToBytes, ENTRY_KIND, membershipKey, vaultSeedSignature, equals, fromBase58, generateDeviceKey, isUpdateKind, issueChainCertificate, parseStreamKey,
   parseTrustedEntry, streamKey, toHex, verifyAnyCertificate, verifyEntry, type Certificate, type DeviceKey, type Entry, type Wallet, type WalletAddress
 } from '../identity/index.js'
-import { acquireLock, ensureHomeDir, EntryStore, homePath, isInitialized, readHomeFile, readHomeText, writeHomeFile, type HomeLock } from '../store/index.js'
+import { acquireLock, ensureHomeDir, EntryStore, homePath, isInitialized, readHomeFile, readHomeText, writeHomeFile, type HomeLock, type StoredSnapshot } from '../store/index.js'
 import { readDeviceKey } from './enrol.js'
 import { CertRegistry } from './certs.js'
+import { Budgets, type Limits } from './limits.js'
 import { authorOp } from './registry-ops.js'
 import { LaneRetirer, holdersOf } from './retire.js'
 import { servable, servesSlots, servesSnapshot } from './serving.js'
-import { mirrorVector, ownClaims } from './mirror-claims.js'
+import { mirrorVector, ownClaims, supersedes } from './mirror-claims.js'
 import { chooseSnapshots } from './tail.js'
 import { tipEntries, tipsFor } from './tips.js'
 
@@ -142,12 +143,15 @@ export class MirrorVault extends EventEmitter<MirrorEvents> {
   readonly identity: MirrorIdentity
   readonly store: EntryStore
   readonly certs: CertRegistry
+  /** What one author may push into one document, as a member's (limits.ts). */
+  readonly budgets: Budgets
   private readonly lock: HomeLock
   private closing: Promise<void> | undefined
   private readonly keeping = new Set<Promise<void>>()
 
-  private constructor (identity: MirrorIdentity, store: EntryStore, lock: HomeLock, clock: () => number) {
+  private constructor (identity: MirrorIdentity, store: EntryStore, lock: HomeLock, clock: () => number, limits?: Partial<Limits>) {
     super()
+    this.budgets = new Budgets(limits)
     this.home = identity.home
     this.identity = identity
     this.store = store
@@ -157,14 +161,14 @@ export class MirrorVault extends EventEmitter<MirrorEvents> {
     store.disk.on('change', (full) => { this.emit('disk', full) })
   }
 
-  static async open (opts: { home: string, clock?: () => number }): Promise<MirrorVault> {
+  static async open (opts: { home: string, clock?: () => number, limits?: Partial<Limits> }): Promise<MirrorVault> {
     await ensureHomeDir(opts.home)
     const lock = await acquireLock(opts.home)
     try {
       const identity = await loadMirrorIdentity(opts.home)
       // No sealer: certificates are stored as received (a mirror learns the registry anyway).
       const store = await EntryStore.open(join(opts.home, 'data'))
-      const v = new MirrorVault(identity, store, lock, opts.clock ?? Date.now)
+      const v = new MirrorVault(identity, store, lock, opts.clock ?? Date.now, opts.limits)
       v.certs.add(identity.certificate.bytes)
       await store.putCertificate(identity.certificate.bytes)
       for (const c of store.certificates()) {
@@ -212,6 +216,7 @@ export class MirrorVault extends EventEmitter<MirrorEvents> {
     if (!isUpdateKind(entry.kind)) throw new InvalidEntryError('expected an update entry')
     this.admit(entry, from)
     if (this.store.has(entry.doc, entry.author, entry.seq, entry.lane)) return { result: (await this.checkFork(entry, from)) ? 'stored' : 'duplicate', entry }
+    this.budgets.take(entry.doc, entry.author, entry.bytes.byteLength)
     await this.store.putEntry(entry)
     this.emit('entry', { entry, from })
     return { result: 'stored', entry }
@@ -249,6 +254,8 @@ export class MirrorVault extends EventEmitter<MirrorEvents> {
     const header = verifyEntry(headerBytes)
     if (header.kind !== ENTRY_KIND.snapshot) throw new InvalidEntryError('expected a snapshot header')
     this.admit(header, undefined)
+    // Refused from its header, before its bytes come, as a member refuses it (snapshot-receive.ts).
+    this.budgets.checkSnapshot(Number(header.snapshotSize), header.covers, mirrorVector(this.store, header.doc), this.store.docBytes(header.doc))
     const partial = offset > 0 ? this.store.partialFor(header) : undefined
     if (offset > 0 && (partial === undefined || partial.held < offset)) throw new NotFoundError(`no partial snapshot of ${offset} bytes is held to resume`, { offset })
     const file = this.store.receiveSnapshotFile(header, offset)
@@ -285,7 +292,14 @@ export class MirrorVault extends EventEmitter<MirrorEvents> {
           await file.discard()
           throw err
         }
-        await file.commit()
+        // Its author's earlier snapshots it covers go (its author answers for its own: no key is
+        // needed to trust that); one that a later snapshot of its author covers is not kept.
+        const by = (s: StoredSnapshot): boolean => equals(s.header.author, header.author)
+        if (this.store.snapshots(header.doc).some(s => by(s) && supersedes(s.header, header))) {
+          await file.discard()
+          return header
+        }
+        await file.commit({ replaces: (s) => by(s) && supersedes(header, s.header) })
         return header
       },
       abort: () => {
@@ -339,7 +353,11 @@ export class MirrorVault extends EventEmitter<MirrorEvents> {
         // them as held or finds the claim false; one standing in for nothing is not offered.
         // Counted as servable() will let them go: the peer's progress ends at its total.
         const serves = servesSlots(this.certs, doc)
-        const { snapshots, floor } = chooseSnapshots(store, doc, have, { servable: (s) => this.servableSnapshot(s.header), claims: ownClaims, restricts: (a) => this.certs.restricts(a), serves, blind: true })
+        // Of an author's snapshots, only the latest goes (one a later servable one of its covers:
+        // kept from before the mirror dropped such snapshots as they came).
+        const stored = store.snapshots(doc)
+        const latest = (s: StoredSnapshot): boolean => !stored.some(t => t !== s && equals(t.header.author, s.header.author) && supersedes(t.header, s.header) && this.servableSnapshot(t.header))
+        const { snapshots, floor } = chooseSnapshots(store, doc, have, { servable: (s) => this.servableSnapshot(s.header) && latest(s), claims: ownClaims, restricts: (a) => this.certs.restricts(a), serves, blind: true })
         const totals = store.entriesAboveTotals(doc, floor, serves)
         // The entries at lane tips the peer would hold none of, as a member's plan sends them
         // (tips.ts): else a member that took a snapshot here never agrees with the mirror's digest.

@@ -357,6 +357,66 @@ describe('blind mirror and forks', () => {
   })
 })
 
+describe('blind mirror snapshots and budgets', () => {
+  it('keeps and offers only the latest of an author\'s snapshots, and not one a later one of its author covers', async () => {
+    const a = await newVault(); cleanups.push(a.cleanup)
+    const keys = a.vault.vault.identity.keys
+    const m = await mirrorOf(a.wallet)
+    const sib = await foreignDevice(a.wallet)
+    const other = await foreignDevice(a.wallet)
+    await m.addCertificate(sib.cert); await m.addCertificate(other.cert)
+    const doc = a.vault.vault.docId('generations')
+    const src = new SessionDoc()
+    const updates: Uint8Array[] = []
+    src.doc.on('update', (u: Uint8Array) => updates.push(u))
+    const take = async (snap: ReturnType<typeof sealSnapshot>): Promise<void> => {
+      const sink = m.receiveSnapshot(snap.header.bytes)
+      await sink.write(snap.ciphertext)
+      await sink.end()
+    }
+    const gens: Array<ReturnType<typeof sealSnapshot>> = []
+    for (let g = 1; g <= 4; g++) {
+      for (let i = 0; i < 5; i++) src.appendMessages([{ role: 'user', content: `g${g} m${i} ${'x'.repeat(1000)}` }], 'sib')
+      gens.push(sealSnapshot({ keys, signer: sib.key.signer }, doc, BigInt(g), Y.encodeStateAsUpdate(src.doc), [{ author: sib.key.publicKey, seq: BigInt(updates.length) }]))
+      await take(gens[g - 1] as ReturnType<typeof sealSnapshot>)
+      expect(m.store.snapshots(doc).map(s => s.header.seq)).toEqual([BigInt(g)])
+    }
+    // An earlier generation arriving late is not kept.
+    await take(gens[1] as ReturnType<typeof sealSnapshot>)
+    expect(m.store.snapshots(doc).map(s => s.header.seq)).toEqual([4n])
+    const offered = (): string[] => m.source().plan(doc, []).snapshots.map(o => Buffer.from(SignedEntry.decode(o.header).signature).toString('hex')).sort()
+    const hexSig = (snap: ReturnType<typeof sealSnapshot> | undefined): string => Buffer.from(snap?.header.signature ?? []).toString('hex')
+    expect(offered()).toEqual([hexSig(gens[3])])
+    // Another device's snapshot of the same is kept and offered beside it: the mirror cannot tell
+    // which state holds the other's, and trusts no device's claim over another's lane.
+    const byOther = sealSnapshot({ keys, signer: other.key.signer }, doc, 1n, Y.encodeStateAsUpdate(src.doc), [{ author: sib.key.publicKey, seq: BigInt(updates.length) }])
+    await take(byOther)
+    expect(m.store.snapshots(doc)).toHaveLength(2)
+    expect(offered()).toEqual([hexSig(gens[3]), hexSig(byOther)].sort())
+  })
+
+  it('holds every author to a member\'s budgets: entries per minute, and a snapshot\'s size for what it claims', async () => {
+    const a = await newVault(); cleanups.push(a.cleanup)
+    const keys = a.vault.vault.identity.keys
+    const t = await tempDir()
+    const home = join(t.dir, 'mirror')
+    await enrolMirror(home, a.wallet, { label: 'mirror' })
+    const m = await MirrorVault.open({ home, limits: { entriesPerMinute: 2, snapshotSlackBytes: 1024, snapshotDocFactor: 0 } })
+    cleanups.push(async () => { await m.close(); await t.cleanup() })
+    const sib = await foreignDevice(a.wallet)
+    await m.addCertificate(sib.cert)
+    const doc = a.vault.vault.docId('budgets')
+    const seal = (seq: bigint): Uint8Array => sealUpdate({ keys, signer: sib.key.signer }, doc, seq, updateFor(`b${seq}`)).bytes
+    expect((await m.accept(seal(1n), 'peer')).result).toBe('stored')
+    expect((await m.accept(seal(2n), 'peer')).result).toBe('stored')
+    await expect(m.accept(seal(3n), 'peer')).rejects.toMatchObject({ code: 'RATE_LIMITED' })
+    // A snapshot claiming nothing beyond what the mirror holds, larger than the slack: refused from its header.
+    const big = sealSnapshot({ keys, signer: sib.key.signer }, doc, 1n, new Uint8Array(4096).fill(1), [{ author: sib.key.publicKey, seq: 2n }])
+    expect(() => m.receiveSnapshot(big.header.bytes)).toThrow(expect.objectContaining({ code: 'ENTRY_TOO_LARGE' }))
+    expect(m.store.snapshots(doc)).toHaveLength(0)
+  })
+})
+
 describe('blind mirror disk', () => {
   it('tells peers its disk is full and when it has room again, as a member does', async () => {
     const a = await newVault(); cleanups.push(a.cleanup)
