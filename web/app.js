@@ -2,10 +2,11 @@
 // revokes devices and approves new ones (each behind a confirmation a person gives: the review
 // of a pairing, the device's label typed again for a revoke). No framework and no build step. Everything shown comes from /api with the bearer token; the
 // token arrives once in the login URL's fragment (never sent to a server, never in history) and is
-// kept in sessionStorage for this tab only. Data from the mesh is inserted as text, never as HTML.
+// kept in this page's memory only: not in sessionStorage, which a reloaded or restored tab hands to
+// whatever page then serves this address (another local user's, once the daemon has stopped).
+// Data from the mesh is inserted as text, never as HTML.
 'use strict'
 
-const TOKEN_KEY = 'mesh.token'
 const TRANSCRIPT_TAIL = 200
 // The most messages the open transcript keeps as elements, the oldest dropped first: an agent
 // streaming into one session for hours would otherwise grow the page without end (a session of
@@ -51,19 +52,17 @@ const clock = (ts) => new Date(ts).toLocaleTimeString([], { timeZoneName: 'short
 
 // ---- token and login ----
 
+/** The login URL's token, taken once: kept in state.token only, so a reload forgets it. */
 function readToken () {
   const m = /(?:^|[#&])token=([0-9a-fA-F]{16,})/.exec(location.hash)
-  if (m) {
-    sessionStorage.setItem(TOKEN_KEY, m[1])
-    // Drop the token from the address bar and the history entry.
-    history.replaceState(null, '', location.pathname + location.search)
-  }
-  return sessionStorage.getItem(TOKEN_KEY)
+  if (!m) return null
+  // Drop the token from the address bar and the history entry.
+  history.replaceState(null, '', location.pathname + location.search)
+  return m[1]
 }
 
 function showLogin (reason) {
   state.token = null
-  sessionStorage.removeItem(TOKEN_KEY)
   if (state.ws) { state.ws.onclose = null; state.ws.close() }
   for (const t of Object.values(state.timers)) clearInterval(t)
   state.live = false

@@ -1,7 +1,7 @@
 /**
  * Where a client finds the home's HTTP server and how it proves itself: the bearer token
- * (`api.token`, 32 random bytes in hex, mode 0600) and `api.json` (the URL and port in use, the
- * daemon's pid). `mesh dashboard` reads them from here without loading the server.
+ * (`api.token`, 32 random bytes in hex, mode 0600, a new one at every start of the server) and
+ * `api.json` (the URL and port in use, the daemon's pid). `mesh dashboard` reads them from here without loading the server.
  *
  * @example
  * const info = await readHttpInfo(home)
@@ -9,7 +9,7 @@
  * if (info !== undefined && token !== undefined) console.log(loginUrl(info.url, token))
  */
 import { createHmac, randomBytes } from 'node:crypto'
-import { readFile, stat } from 'node:fs/promises'
+import { readFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { atomicWrite } from '../store/files.js'
 
@@ -22,13 +22,14 @@ export const LOGIN_PAGE_FILE = 'dashboard.html'
 export interface HttpInfo { url: string, host: string, port: number, pid: number }
 
 /**
- * The home's API token, created (32 random bytes, hex, mode 0600) when missing or malformed, or
- * when the file could be read by others (copied, or restored from a backup): that token may
- * already be another user's, so a new one replaces it rather than the old one made owner-only.
+ * A new API token for this start of the server (32 random bytes, hex), written to api.token
+ * (atomically, mode 0600) before it serves. Never reused across starts: a dashboard tab, or
+ * whatever page later holds the port of a daemon that stopped, may keep a token it once had, and
+ * that must open nothing once the daemon is started again; a token file copied or restored from
+ * a backup (readable by others) is replaced the same way. Clients read api.token afresh each time
+ * (`mesh dashboard`); the CLI, the SDK and `mesh mcp` use the control socket and need none.
  */
-export async function apiToken (home: string): Promise<string> {
-  const existing = await readToken(home)
-  if (existing !== undefined && ((await stat(join(home, TOKEN_FILE))).mode & 0o077) === 0) return existing
+export async function newApiToken (home: string): Promise<string> {
   const token = randomBytes(32).toString('hex')
   await atomicWrite(join(home, TOKEN_FILE), token + '\n', 0o600)
   return token

@@ -4,8 +4,8 @@
  * (http-events.ts), the OpenAPI document, and the dashboard's static files (http-static.ts).
  * Listens on 127.0.0.1 unless told otherwise.
  *
- * Every /api request carries the home's bearer token (`api.token`, 32 random bytes in hex, 0600;
- * see http-info.ts), else 401, but one: `/api/proof?nonce=N` answers anyone with the server's
+ * Every /api request carries the home's bearer token (`api.token`, 32 random bytes in hex, 0600,
+ * a new one at every start; see http-info.ts), else 401, but one: `/api/proof?nonce=N` answers anyone with the server's
  * proof that it holds the token (serverProof), which the dashboard asks for before it sends its
  * token to an address again. Static files need no token: they hold no data, only the page that
  * asks for it. The Host header must name the loopback address the server listens on, so a web
@@ -27,7 +27,7 @@ import { atomicWrite } from '../store/files.js'
 import { readConfig, savePort } from '../node/config.js'
 import type { MeshApi } from './api.js'
 import { EVENTS_PATH, serveEvents, WS_PROTOCOL } from './http-events.js'
-import { apiToken, INFO_FILE, loginUrl, PROOF_NONCE, PROOF_PATH, readHttpInfo, serverProof, type HttpInfo } from './http-info.js'
+import { INFO_FILE, loginUrl, PROOF_NONCE, PROOF_PATH, newApiToken, readHttpInfo, serverProof, type HttpInfo } from './http-info.js'
 import { callRoute, compile, HttpError, refuseUnparsed, sendError, type Route } from './http-routes.js'
 import { guardDeadlines, NODE_CHECK_OFF, type Deadlines } from './http-deadlines.js'
 import { defaultWebDir, serveStatic } from './http-static.js'
@@ -37,13 +37,13 @@ import type { MethodDef, MethodName } from './schema.js'
 /** The documented default port (unassigned by IANA); a busy port falls back to a free one. */
 export const DEFAULT_HTTP_PORT = 7433
 export interface HttpOptions {
-  /** The home: holds api.token (created on first serve) and api.json (the port in use). */
+  /** The home: holds api.token (a new one written at each serve) and api.json (the port in use). */
   home: string
   /** @default '127.0.0.1' */
   host?: string
   /** 0 picks a free port. @default DEFAULT_HTTP_PORT */
   port?: number
-  /** Default: the home's api.token, created when missing. */
+  /** Default: a new token, written to the home's api.token (newApiToken). */
   token?: string
   /** The dashboard's files. @default the package's web/ */
   webDir?: string
@@ -93,7 +93,7 @@ export async function serveHttp (api: MeshApi, opts: HttpOptions): Promise<HttpS
   /** This run of the server (and so of the daemon's event numbering), sent in each stream's hello. */
   const run = randomBytes(8).toString('hex')
   const host = opts.host ?? '127.0.0.1'
-  const token = opts.token ?? await apiToken(opts.home)
+  const token = opts.token ?? await newApiToken(opts.home)
   const webDir = resolve(opts.webDir ?? defaultWebDir())
   const digest = (s: string): Buffer => createHash('sha256').update(s).digest()
   const expected = digest(token)
@@ -182,7 +182,7 @@ export async function serveHttp (api: MeshApi, opts: HttpOptions): Promise<HttpS
     port = await listen(server, wanted, host)
   } catch (err: any) {
     if (err?.code !== 'EADDRINUSE' || wanted === 0 || opts.fallback === false) { events.stop(); throw err }
-    // The port it fell back to last, so a dashboard left open finds it again after a restart.
+    // The port it fell back to last, so the dashboard's address (its origin) stays the same across restarts.
     const last = opts.fallbackPort
     port = last !== undefined && last !== wanted && last !== 0 ? await listen(server, last, host).catch(async (e: any) => { if (e?.code !== 'EADDRINUSE') throw e; return await listen(server, 0, host) }) : await listen(server, 0, host)
     fellBack = true

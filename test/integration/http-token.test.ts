@@ -2,13 +2,20 @@
  * An api.token found readable by others (restored from a backup, copied with cp) may already be
  * in another user's hands: driven as that user (uid 65534, a real process reading the real file;
  * runs as root, as CI does), the token read before the server starts opens nothing once it serves.
+ *
+ * And a token never outlives a run of `mesh join`: a dashboard tab, or a page another local user
+ * served at its address after it stopped, may have kept it. Each start of a real daemon writes a
+ * new one (0600); the old one opens nothing, and `mesh dashboard` prints the new one.
  */
 import { spawnSync } from 'node:child_process'
 import { chmod, readFile, stat } from 'node:fs/promises'
 import { dirname, join } from 'node:path'
 import { afterEach, describe, expect, it } from 'vitest'
 import { serveHttp, type HttpServer } from '../../src/api/http.js'
+import { BIN, cliEnv, runCli } from '../helpers/cli.js'
+import { api, startDaemon } from '../helpers/daemons.js'
 import { soloHttp, type SoloHttp } from '../helpers/solo-http.js'
+import { tempDir } from '../helpers/tmp.js'
 
 const NOBODY = 65534
 const cleanups: Array<() => Promise<unknown>> = []
@@ -40,4 +47,31 @@ describe('an api.token others could read', () => {
     expect(server.loginUrl).toBe(`${server.url}/#token=${fresh}`)
     expect((await fetch(`${server.url}/api/status`, { headers: { authorization: `Bearer ${fresh}` } })).status).toBe(200)
   }, 30_000)
+
+  it('is a new one at every start of mesh join: the last run\'s opens nothing, and mesh dashboard prints the new one', async () => {
+    const t = await tempDir()
+    cleanups.push(t.cleanup)
+    const env = cliEnv(t.dir)
+    delete env.DISPLAY
+    delete env.WAYLAND_DISPLAY
+    const wallet = join(t.dir, 'wallet.json')
+    const made = spawnSync(process.execPath, [BIN, 'wallet', 'new', '--out', wallet], { env, encoding: 'utf8' })
+    expect(made.status, made.stderr).toBe(0)
+    const home = join(t.dir, 'home')
+    const first = await startDaemon(env, { home, wallet, label: 'solo' })
+    cleanups.push(async () => { await first.proc.stop('SIGKILL') })
+    expect((await api(first, 'GET', '/api/status')).status).toBe(200)
+    expect(await first.proc.stop('SIGINT')).toBe(0)
+
+    const second = await startDaemon(env, { home, wallet, label: 'solo', http: String(first.port) })
+    cleanups.push(async () => { await second.proc.stop('SIGKILL') })
+    expect(second.port).toBe(first.port)
+    expect(second.token).not.toBe(first.token)
+    expect((await stat(join(home, 'api.token'))).mode & 0o777).toBe(0o600)
+    expect((await api(second, 'GET', '/api/status', undefined, first.token)).status, 'the last run\'s token still opens the API').toBe(401)
+    expect((await api(second, 'GET', '/api/status')).status).toBe(200)
+    const printed = await runCli(['dashboard', '--home', home, '--json'], { env })
+    expect(printed.code, printed.stderr).toBe(0)
+    expect(JSON.parse(printed.stdout).loginUrl).toBe(`${second.url}/#token=${second.token}`)
+  }, 90_000)
 })
