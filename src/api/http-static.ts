@@ -18,6 +18,8 @@ const TYPES: Record<string, string> = {
   '.png': 'image/png',
   '.ico': 'image/x-icon'
 }
+/** The longest file name the common file systems take (ext4, APFS, NTFS: 255 bytes or units). */
+const MAX_NAME_BYTES = 255
 const PAGE_HEADERS = {
   // The page talks to this server only (the WebSocket too: 'self' covers ws: on the same host).
   'content-security-policy': "default-src 'self'; img-src 'self' data:; frame-ancestors 'none'; base-uri 'none'; form-action 'none'",
@@ -39,16 +41,21 @@ export async function serveStatic (webDir: string, pathname: string, req: Incomi
   if (req.method !== 'GET' && req.method !== 'HEAD') throw new HttpError(405, 'INVALID_INPUT', `${req.method ?? ''} is not allowed here (it takes GET, HEAD)`, { allow: 'GET, HEAD' })
   let rel: string
   try { rel = decodeURIComponent(pathname === '/' ? '/index.html' : pathname) } catch { throw new HttpError(400, 'INVALID_INPUT', 'bad path') }
+  const notFound = new HttpError(404, 'NOT_FOUND', `no ${pathname}`)
+  // A NUL or a name longer than a file system takes names no file here: refused before the file
+  // system is asked (it would throw with the install path in its message).
+  if (rel.includes('\0') || rel.split('/').some(name => Buffer.byteLength(name) > MAX_NAME_BYTES)) throw notFound
   const file = resolve(webDir, '.' + rel)
   const type = TYPES[extname(file)]
-  if (!file.startsWith(webDir + sep) || type === undefined) throw new HttpError(404, 'NOT_FOUND', `no ${pathname}`)
+  if (!file.startsWith(webDir + sep) || type === undefined) throw notFound
   let body: Buffer
   try {
-    if (!(await stat(file)).isFile()) throw new HttpError(404, 'NOT_FOUND', `no ${pathname}`)
+    if (!(await stat(file)).isFile()) throw notFound
     body = await readFile(file)
-  } catch (err: any) {
-    if (err?.code === 'ENOENT' || err?.code === 'ENOTDIR') throw new HttpError(404, 'NOT_FOUND', `no ${pathname}`)
-    throw err
+  } catch {
+    // Anyone may ask for these files, token or not: no error of the file system (its message
+    // names where mesh is installed) reaches them, only that there is no such file.
+    throw notFound
   }
   res.writeHead(200, { 'content-type': type, 'content-length': body.length, ...PAGE_HEADERS })
   res.end(req.method === 'HEAD' ? undefined : body)

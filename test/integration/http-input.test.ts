@@ -10,6 +10,7 @@ import { request } from 'node:http'
 import WebSocket from 'ws'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { HttpServer } from '../../src/api/http.js'
+import { defaultWebDir } from '../../src/api/http-static.js'
 import { soloHttp, type SoloHttp } from '../helpers/solo-http.js'
 
 let solo: SoloHttp
@@ -165,5 +166,20 @@ describe('an append with a bad key and no message', () => {
   it('is refused for its key, the first thing wrong with it', async () => {
     const a = await send('POST', '/api/sessions/bad%20key/messages', { body: '{}' })
     expect(error(a, 400, 'INVALID_SESSION_KEY').message).toMatch(/bad key/)
+  })
+})
+
+describe('a static path no file can have', () => {
+  it('is answered 404 without a token, naming no path of the install (a NUL, an over-long name)', async () => {
+    const install = defaultWebDir().replace(/[/\\]web[/\\]?$/, '')
+    for (const path of ['/x%00.js', '/app.js%00.html', `/${'a'.repeat(300)}.js`, `/${'b'.repeat(256)}/app.js`]) {
+      const a = await send('GET', path, { auth: false })
+      expect(error(a, 404, 'NOT_FOUND').message).toBe(`no ${path}`)
+      expect(JSON.stringify(a.body)).not.toContain(install)
+    }
+    // The page itself still comes.
+    const page = await fetch(`${server.url}/app.js`)
+    await page.body?.cancel()
+    expect(page.status).toBe(200)
   })
 })
