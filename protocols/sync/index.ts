@@ -139,7 +139,13 @@ class SyncService implements Sync, Startable {
       progress: (t) => { this.init.onProgress?.(t) }
     }, { reconcile: this.init.reconcile, early: this.init.early })
     this.sessions.set(peer, s)
-    void s.run().then((reason) => {
+    // run() never throws; were it to, the session is still dropped and its stream aborted, and
+    // the node goes on (an unhandled rejection would end the process).
+    void s.run().catch((err: unknown) => {
+      this.log.error('sync with %s failed: %e', peer, err)
+      stream.abort(err instanceof Error ? err : new Error(String(err)))
+      return err instanceof Error ? err.message : String(err)
+    }).then((reason) => {
       for (const k of Object.keys(this.ended) as Array<keyof SessionStats>) this.ended[k] += s.stats[k]
       if (this.sessions.get(peer) !== s) return
       this.sessions.delete(peer)

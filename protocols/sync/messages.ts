@@ -3,6 +3,7 @@
  * its small fields, and the codec with the session's limits on repeated fields.
  */
 import type { Uint8ArrayList } from 'uint8arraylist'
+import { ProtocolError } from '../../src/errors.js'
 import { frame, framePieces } from './frames.js'
 import { LIMITS } from './limits.js'
 import { SyncMessage } from './pb/sync.js'
@@ -23,8 +24,21 @@ export const DISK = { full: 1, room: 2 } as const
 
 /** A received frame's body, its repeated fields bounded. */
 export function decodeMessage (bytes: Uint8Array): SyncMessage {
-  return SyncMessage.decode(bytes, { limits: { certificates: LIMITS.maxCertificates, vectors: LIMITS.docsPerFrame, entries: 4096, ranges: LIMITS.maxRanges, partialSnapshots: LIMITS.maxHeldSnapshots, earlyEntries: LIMITS.maxEarly, signatures: LIMITS.maxEarly, refusedFrames: LIMITS.maxRefusedPerAck } } as any)
+  const msg = SyncMessage.decode(bytes, { limits: { certificates: LIMITS.maxCertificates, vectors: LIMITS.docsPerFrame, entries: 4096, ranges: LIMITS.maxRanges, partialSnapshots: LIMITS.maxHeldSnapshots, earlyEntries: LIMITS.maxEarly, signatures: LIMITS.maxEarly, refusedFrames: LIMITS.maxRefusedPerAck } } as any)
+  // Ids of a size no node writes are refused here, with the frame: a document's fingerprint
+  // (src/identity/fingerprint.ts) writes each with a one- or two-byte length, and a larger one
+  // made that throw wherever the vector was used.
+  for (const v of msg.vectors) {
+    if (v.doc.byteLength > MAX_ID_BYTES) throw new ProtocolError(`a vector's document id of ${v.doc.byteLength} bytes`)
+    for (const i of v.items) {
+      if (i.author.byteLength > MAX_ID_BYTES || (i.tip !== undefined && i.tip.byteLength > MAX_ID_BYTES)) throw new ProtocolError('a vector\'s author or tip of more than 64 bytes')
+    }
+  }
+  return msg
 }
+
+/** The longest document id, author key or tip a vector may name (each is 32 bytes or less). */
+const MAX_ID_BYTES = 64
 
 /** A message as it goes on the stream: length-prefixed; a large one (a catch-up's) as its prefix and body, uncopied. */
 export function encodeFrame (msg: SyncMessage): Uint8Array | Uint8ArrayList {

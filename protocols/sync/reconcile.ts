@@ -124,7 +124,8 @@ export function respond (index: ReconcileIndex, theirs: readonly WireRange[], op
     const [from, to] = span(index.items, r)
     const n = to - from
     if (r.count === n && equals(fingerprintOf(index.items, from, to), r.fingerprint)) { out.matched.push(r); continue }
-    if (r.count === 0) { out.lacking.push(...index.items.slice(from, to)); continue }
+    // One at a time: a spread of a whole vault's documents overflowed the call stack (~125,000).
+    if (r.count === 0) { for (let i = from; i < to; i++) out.lacking.push(index.items[i] as (typeof out.lacking)[number]); continue }
     if (n <= leaf) out.reply.push({ range: { lower: r.lower, upper: r.upper, fingerprint: NONE, count: n, listed: true }, items: index.items.slice(from, to) })
     else for (const sub of split(index.items, from, to, r, options.fanout)) out.reply.push({ range: sub })
   }

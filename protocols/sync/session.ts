@@ -210,8 +210,14 @@ export class PeerSession {
       })
     })
     try {
-      await this.sendHeld()
-      this.vectors.hello(this.options.reconcile !== false)
+      try {
+        await this.sendHeld()
+        // Frames the peer sent meanwhile (ranges, listings) are handled here: what they throw ends
+        // this session like any frame's violation, never the node.
+        this.vectors.hello(this.options.reconcile !== false)
+      } catch (err) {
+        this.fail(err instanceof Error ? err : new ProtocolError(String(err)))
+      }
       const err = await ended
       // Closed on purpose, unless a violation (fail) came first: its reason is the session's end.
       if (this.closed && !this.failed) return undefined
