@@ -10,6 +10,10 @@
  *             { id, event: { seq, event } } per event replayed after `after`, then
  *             { id, subscribed: true } once in place (its sessions open) or { id, error }
  *
+ * An id names one call or subscription while it lasts: a call or subscribe reusing the id of a
+ * subscription not yet unsubscribed, or of a call not yet answered, is refused (INVALID_INPUT),
+ * and the one holding the id goes on.
+ *
  * The server runs each call with the client's own arguments only: nothing it does depends on
  * the client's argv, working directory or terminal (the client reads its stdin and files).
  */
@@ -91,6 +95,12 @@ function serveConnection (api: MeshApi, sock: Socket, gone: () => void): void {
     if (typeof id !== 'number') { send({ id: null, error: errorToWire(new InvalidInputError('a request needs a numeric id')) }); return }
     if (msg.cancel === true) { calls.get(id)?.abort(); return }
     if (msg.unsubscribe === true) { subs.get(id)?.(); subs.delete(id); return }
+    // The map's entry would be replaced: the earlier subscription never unsubscribed (for as long
+    // as the connection lasts), the earlier call no longer cancelled nor aborted when the client goes.
+    if (subs.has(id) || calls.has(id)) {
+      send({ id, error: errorToWire(new InvalidInputError(`id ${id} is in use on this connection by a ${subs.has(id) ? 'subscription (unsubscribe it first)' : 'call not yet answered'}: give each call and subscription an id of its own`, { id })) })
+      return
+    }
     if (msg.subscribe !== undefined) {
       const o = msg.subscribe ?? {}
       const after = typeof o.after === 'number' ? o.after : undefined

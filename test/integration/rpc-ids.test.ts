@@ -1,0 +1,99 @@
+/**
+ * Ids on the control socket, met as a client meets them (the real server on a real unix socket,
+ * over an API that counts what it holds): a subscribe that reused the id of a live subscription
+ * replaced it in the server's table without unsubscribing it, so it was never unsubscribed, not
+ * even when the client went; a call reusing the id of one not yet answered lost that one's
+ * cancel and its abort when the client went. Both are now refused, and the holder goes on.
+ */
+import { connect, type Socket } from 'node:net'
+import { afterEach, describe, expect, it } from 'vitest'
+import type { MeshApi } from '../../src/api/api.js'
+import { serveRpc, socketPath } from '../../src/api/rpc.js'
+import { tempDir } from '../helpers/tmp.js'
+import { until } from '../helpers/wait.js'
+
+const cleanups: Array<() => Promise<unknown> | unknown> = []
+afterEach(async () => { for (const c of cleanups.splice(0).reverse()) await c() })
+
+/** An API that holds each subscription and each call (until aborted), counting them. */
+function countingApi (): { api: MeshApi, live: { subs: number, calls: number } } {
+  const live = { subs: 0, calls: 0 }
+  const api = {
+    call: async (_method: string, _params: unknown, opts: { signal?: AbortSignal } = {}) => {
+      live.calls++
+      await new Promise<void>(resolve => { opts.signal?.addEventListener('abort', () => { resolve() }) })
+      live.calls--
+      return {}
+    },
+    subscribe: (_fn: unknown, o: { ready?: (err?: Error) => void } = {}) => {
+      live.subs++
+      setImmediate(() => { o.ready?.() }) // in place once subscribe() has returned, as the real API says it
+      return () => { live.subs-- }
+    },
+    close: async () => {}
+  } as unknown as MeshApi
+  return { api, live }
+}
+
+/** A client of the socket: what it writes, and each answer line as parsed JSON. */
+async function client (home: string): Promise<{ sock: Socket, send: (v: unknown) => void, next: (pred: (m: any) => boolean) => Promise<any> }> {
+  const sock = connect(socketPath(home))
+  await new Promise<void>((resolve, reject) => { sock.once('connect', resolve); sock.once('error', reject) })
+  const got: any[] = []
+  let buf = ''
+  sock.on('data', (d: Buffer) => {
+    buf += d.toString()
+    let i
+    while ((i = buf.indexOf('\n')) >= 0) { got.push(JSON.parse(buf.slice(0, i))); buf = buf.slice(i + 1) }
+  })
+  const next = async (pred: (m: any) => boolean): Promise<any> => {
+    await until(() => got.some(pred), 'an answer')
+    return got.find(pred)
+  }
+  return { sock, send: (v) => { sock.write(JSON.stringify(v) + '\n') }, next }
+}
+
+async function serve (): Promise<{ home: string, live: { subs: number, calls: number } }> {
+  const t = await tempDir(); cleanups.push(t.cleanup)
+  const { api, live } = countingApi()
+  const server = await serveRpc(api, t.dir)
+  cleanups.push(async () => { await server.close() })
+  return { home: t.dir, live }
+}
+
+describe('an id reused on the control socket', () => {
+  it('is refused for a second subscription, and no subscription outlives the client', async () => {
+    const { home, live } = await serve()
+    const c = await client(home)
+    c.send({ id: 1, subscribe: {} })
+    expect(await c.next(m => m.id === 1 && m.subscribed === true)).toEqual({ id: 1, subscribed: true })
+    c.send({ id: 1, subscribe: { sessions: [] } })
+    const refused = await c.next(m => m.id === 1 && m.error !== undefined)
+    expect(refused.error).toMatchObject({ code: 'INVALID_INPUT', details: { id: 1 } })
+    expect(refused.error.message).toMatch(/id 1 is in use on this connection by a subscription/)
+    expect(live.subs).toBe(1)
+    // Unsubscribed, the id is free again.
+    c.send({ id: 1, unsubscribe: true })
+    await until(() => live.subs === 0, 'the subscription gone')
+    c.send({ id: 1, subscribe: {} })
+    await until(() => live.subs === 1, 'the id subscribed again')
+    c.sock.destroy()
+    await until(() => live.subs === 0, 'every subscription gone with the client')
+  })
+
+  it('is refused for a call while one holds it, which is still cancelled when the client goes', async () => {
+    const { home, live } = await serve()
+    const c = await client(home)
+    c.send({ id: 7, method: 'sessions.wait', params: {} })
+    await until(() => live.calls === 1, 'the first call running')
+    c.send({ id: 7, method: 'sessions.wait', params: {} })
+    const refused = await c.next(m => m.id === 7 && m.error !== undefined)
+    expect(refused.error).toMatchObject({ code: 'INVALID_INPUT' })
+    expect(refused.error.message).toMatch(/call not yet answered/)
+    c.send({ id: 7, subscribe: {} })
+    await c.next(m => m.id === 7 && m.error !== undefined && /call not yet answered/.test(m.error.message) && m !== refused)
+    expect(live).toEqual({ subs: 0, calls: 1 })
+    c.sock.destroy()
+    await until(() => live.calls === 0, 'the call aborted with the client')
+  })
+})
