@@ -11,7 +11,6 @@ import { ping } from '@libp2p/ping'
 import { tcp } from '@libp2p/tcp'
 import type { Multiaddr } from '@multiformats/multiaddr'
 import { createLibp2p } from 'libp2p'
-import type { PeerId } from '@libp2p/interface'
 import { circuitRelayServer, circuitRelayTransport } from '@libp2p/circuit-relay-v2'
 import { membership, MEMBERSHIP_PROTOCOL, PAIR_PROTOCOL } from '../../protocols/membership/index.js'
 import { PAIR_RENDEZVOUS_PROTOCOL, serveRendezvous } from '../../protocols/pair/rendezvous.js'
@@ -24,7 +23,7 @@ import { DHT_PROTOCOL, MDNS_SERVICE_TAG, type MdnsHandle, type MeshLibp2p, type 
 import { meshMuxer } from './muxer.js'
 import { meshNoise } from './noise.js'
 import { PairingRendezvous } from './pair-relay.js'
-import { HOP_PROTOCOL, RELAY_SERVER_INIT, limitPairingReservations, RelayVia, STOP_PROTOCOL, announceOnlyVia, hopForMembers, relayGater, stopFromOurRelays, wrapHandler, type Members, type RelayCounts } from './relay.js'
+import { HOP_PROTOCOL, RELAY_SERVER_INIT, limitPairingReservations, RelayVia, STOP_PROTOCOL, announceOnlyVia, hopForMembers, relayGater, stopFromOurRelays, wrapHandler, type Members, type PairingReservations, type RelayCounts } from './relay.js'
 import { vaultSource } from './source.js'
 
 const log = logger('mesh:node')
@@ -88,12 +87,13 @@ export async function buildLibp2p (vault: NodeVault, config: NodeConfig, options
   let relayTransport: unknown
   const relayCounts: RelayCounts = { refused: 0 }
   // On a relay, devices being paired across networks meet their approver here (node/pair-relay.ts).
-  let dropReservation: (peer: PeerId) => void = () => {}
+  let slotReservations: PairingReservations | undefined
   const rendezvous = config.relay
     ? new PairingRendezvous({
       exempt: (peer, ms) => live?.services.membership.exempt(peer, ms) ?? (() => {}),
       isMember: (id) => (live?.services.membership.isProven(id) ?? false) && hooks?.isRevokedPeer(id) !== true,
-      dropReservation: (peer) => { dropReservation(peer) }
+      dropReservation: (peer) => { slotReservations?.drop(peer) },
+      extendReservation: (peer) => { slotReservations?.extend(peer) }
     })
     : undefined
   const members: Members = {
@@ -212,7 +212,7 @@ export async function buildLibp2p (vault: NodeVault, config: NodeConfig, options
       // right after dialing: its hop stream waits for the verdict; a stranger's is aborted unanswered.
       if (config.relay) await wrapHandler(registrar, node, HOP_PROTOCOL, hopForMembers(members, relayCounts, log))
       if (rendezvous !== undefined && node.services.relay !== undefined) {
-        dropReservation = limitPairingReservations(node.services.relay, rendezvous).drop
+        slotReservations = limitPairingReservations(node.services.relay, rendezvous)
         await node.handle(PAIR_RENDEZVOUS_PROTOCOL, (stream, conn) => {
           serveRendezvous(stream, conn.remotePeer, conn.remoteAddr.toString(), rendezvous).catch((err: unknown) => {
             log('pairing rendezvous with %p failed: %e', conn.remotePeer, err)

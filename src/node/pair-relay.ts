@@ -8,17 +8,20 @@
  * reservation whose circuits are data-limited (so only pairing fits through them). A proven member
  * asks for the candidates under a nameplate, naming the throw-away PeerId it will dial them from;
  * only that PeerId may then open a circuit, and only to those candidates. Nobody else reaches a
- * candidate through the relay, and a candidate reaches nobody.
+ * candidate through the relay, and a candidate reaches nobody. A lookup keeps each slot it hands
+ * out for a whole run from then (the owner's review may outlast the code), never beyond
+ * PAIRING_SLOT_CAP_MS from its registration.
  *
  * On a member (`pairingCandidates`): the lookup, asked of every proven relay it is connected to.
  *
  * @example
- * const rv = new PairingRendezvous({ exempt: (p, ms) => membership.exempt(p, ms), isMember, dropReservation })
+ * const rv = new PairingRendezvous({ exempt: (p, ms) => membership.exempt(p, ms), isMember, dropReservation, extendReservation })
  * libp2p.handle(PAIR_RENDEZVOUS_PROTOCOL, (s, c) => serveRendezvous(s, c.remotePeer, c.remoteAddr.toString(), rv))
  */
 import { logger } from '@libp2p/logger'
 import { multiaddr, type Multiaddr } from '@multiformats/multiaddr'
 import type { AbortOptions, Libp2p, PeerId } from '@libp2p/interface'
+import { DECISION_TIMEOUT_MS, PAKE_TIMEOUT_MS } from '../../protocols/pair/index.js'
 import { lookupCandidates, PAIR_RENDEZVOUS_PROTOCOL, type RendezvousPolicy } from '../../protocols/pair/rendezvous.js'
 import { PairingFailedError } from '../errors.js'
 import { toHex } from '../identity/index.js'
@@ -27,6 +30,14 @@ const log = logger('mesh:node:pair-relay')
 
 /** A pairing slot lasts as long as a code (nothing of it is left after 10 minutes), or until the candidate disconnects. */
 export const PAIRING_SLOT_MS = 10 * 60_000
+/**
+ * How long a lookup keeps each slot it hands to a dialer: the dialer's dial and a run over the
+ * circuit, which N may hold for the PAKE and then the owner's review (protocols/pair), begun
+ * as late as the code's last second. The circuit is cut when the slot ends.
+ */
+export const PAIRING_RUN_MS = 30_000 + PAKE_TIMEOUT_MS + DECISION_TIMEOUT_MS
+/** No lookup keeps a slot longer than this from its registration (a code's slot and a run begun at its end fit). */
+export const PAIRING_SLOT_CAP_MS = 20 * 60_000
 /**
  * Bytes a pairing circuit may carry, both ways together: the PAKE, the request and the verdict
  * (at most 4 MiB, protocols/pair) with room for framing; a member's sync would not fit.
@@ -41,7 +52,7 @@ export const MAX_PER_ADDRESS = 2
 /** Approvers' dialers a relay remembers at once. */
 const MAX_DIALERS = 16
 
-interface Slot { peer: PeerId, nameplate: string, address: string, seen: string, expires: number, since: number, release: () => void, timer: ReturnType<typeof setTimeout> }
+interface Slot { peer: PeerId, nameplate: string, address: string, seen: string, expires: number, registered: number, since: number, release: () => void, timer: ReturnType<typeof setTimeout> }
 interface Dialer { targets: Set<string>, expires: number, release: () => void, timer: ReturnType<typeof setTimeout> }
 
 export interface RendezvousDeps {
@@ -51,7 +62,11 @@ export interface RendezvousDeps {
   isMember: (peerId: string) => boolean
   /** The slot ended: drop the candidate's reservation. */
   dropReservation: (peer: PeerId) => void
+  /** A lookup kept the slot longer (`slotEnd` says until when): the candidate's reservation, and its circuits, end with it now. */
+  extendReservation: (peer: PeerId) => void
   clock?: () => number
+  /** How long a registration holds a slot. @default PAIRING_SLOT_MS */
+  slotMs?: number
 }
 
 /** Who a relay serves for pairing, beside its members. */
@@ -70,9 +85,11 @@ export class PairingRendezvous implements RendezvousPolicy, PairingParties {
   private readonly slots = new Map<string, Slot>()
   private readonly dialers = new Map<string, Dialer>()
   private readonly clock: () => number
+  private readonly slotMs: number
 
   constructor (private readonly deps: RendezvousDeps) {
     this.clock = deps.clock ?? Date.now
+    this.slotMs = deps.slotMs ?? PAIRING_SLOT_MS
   }
 
   register (peer: PeerId, nameplate: string, remoteAddr: string): number {
@@ -94,13 +111,34 @@ export class PairingRendezvous implements RendezvousPolicy, PairingParties {
       clearTimeout(had.timer)
     }
     // A new code (the last one burned or expired) registers again: its slot lasts as long as it does.
-    const expires = this.clock() + PAIRING_SLOT_MS
-    const release = this.deps.exempt(peer, PAIRING_SLOT_MS)
-    const timer = setTimeout(() => { this.end(id) }, PAIRING_SLOT_MS)
-    timer.unref?.()
-    this.slots.set(id, { peer, nameplate, address, seen: remoteAddr, expires, since: had?.since ?? this.clock(), release, timer })
+    const now = this.clock()
+    const expires = now + this.slotMs
+    this.slots.set(id, { peer, nameplate, address, seen: remoteAddr, expires, registered: now, since: had?.since ?? now, ...this.hold(id, peer, this.slotMs) })
     log('pairing candidate %s under %s until %d', id, nameplate, expires)
     return expires
+  }
+
+  /** Spares a candidate the membership deadline for `ms`, and ends its slot then. */
+  private hold (id: string, peer: PeerId, ms: number): Pick<Slot, 'release' | 'timer'> {
+    // A new exemption replaces the last one without closing anything.
+    const release = this.deps.exempt(peer, ms)
+    const timer = setTimeout(() => { this.end(id) }, ms)
+    timer.unref?.()
+    return { release, timer }
+  }
+
+  /**
+   * A dialer is about to run with `s`: a slot ending during the run would cut its circuit in the
+   * owner's review, since a run may begin at the code's (the slot's) last second and N waits
+   * minutes for the verdict. Only a member's lookup keeps a slot, and never past its cap.
+   */
+  private keepForRun (id: string, s: Slot, now: number): void {
+    const until = Math.min(now + PAIRING_RUN_MS, s.registered + PAIRING_SLOT_CAP_MS)
+    if (until <= s.expires) return
+    clearTimeout(s.timer)
+    Object.assign(s, { expires: until }, this.hold(id, s.peer, until - now))
+    this.deps.extendReservation(s.peer)
+    log('pairing candidate %s kept for a run until %d', id, until)
   }
 
   lookup (asker: PeerId, nameplate: string, dialer: PeerId): Array<{ peer: PeerId, seen: string }> {
@@ -110,6 +148,7 @@ export class PairingRendezvous implements RendezvousPolicy, PairingParties {
     const id = dialer.toString()
     if (found.length === 0) return []
     if (this.deps.isMember(id) || this.slots.has(id)) throw new PairingFailedError('the dialer must be a pairing node of its own', { reason: 'invalid' })
+    for (const s of found) this.keepForRun(s.peer.toString(), s, now)
     const expires = Math.max(...found.map(s => s.expires))
     const had = this.dialers.get(id)
     if (had !== undefined) clearTimeout(had.timer)

@@ -110,10 +110,13 @@ export async function wrapHandler (registrar: { getHandler: (protocol: string) =
   await node.handle(protocol, wrap(handler), { ...options, force: true })
 }
 
+/** A reservation's signal, as the package makes it (retimeable-signal): aborts when the reservation expires. */
+type Retimeable = AbortSignal & { reset: (ms: number) => void, clear: () => void }
+interface ServerReservation { expiry: Date, limit?: { data?: bigint, duration?: number }, signal: Retimeable }
 /** The part of the package's server reservation store mesh touches (not part of its typed API). */
 interface ServerReservations {
   reserve: (peer: PeerId, addr: Multiaddr, limit?: unknown) => { status: string, expire?: number }
-  get: (peer: PeerId) => { expiry: Date, limit?: { data?: bigint, duration?: number }, signal: { reset: (ms: number) => void } } | undefined
+  get: (peer: PeerId) => ServerReservation | undefined
   removeReservation: (peer: PeerId) => void
 }
 
@@ -124,27 +127,74 @@ function serverReservations (service: CircuitRelayService): ServerReservations {
   return store
 }
 
+/** What the rendezvous does to a candidate's reservation as its slot ends, or is kept for a run. */
+export interface PairingReservations {
+  /** The slot ended. */
+  drop: (peer: PeerId) => void
+  /** The slot lasts longer now: the reservation, its circuits and the next circuit's duration end with it. */
+  extend: (peer: PeerId) => void
+}
+
 /**
  * A pairing candidate's reservation ends with its slot and its circuits carry at most
  * PAIRING_DATA_LIMIT bytes: the server has no per-peer limits (`applyDefaultLimit: false` is for
- * members), so its store's reserve is wrapped to set them on the reservation it makes.
+ * members), so its store's reserve is wrapped to set them on the reservation it makes, and they
+ * are set again when a lookup keeps the slot longer.
  */
-export function limitPairingReservations (service: CircuitRelayService, pairing: PairingParties): { drop: (peer: PeerId) => void } {
+export function limitPairingReservations (service: CircuitRelayService, pairing: PairingParties): PairingReservations {
   const store = serverReservations(service)
   const reserve = store.reserve.bind(store)
-  store.reserve = (peer, addr, limit) => {
-    const result = reserve(peer, addr, limit)
+  const ours = new WeakSet<AbortSignal>()
+  const endWithSlot = (peer: PeerId, r: ServerReservation): number | undefined => {
     const end = pairing.slotEnd(peer.toString())
-    const r = store.get(peer)
-    if (end === undefined || r === undefined || result.status !== 'OK') return result
+    if (end === undefined) return undefined
     const left = Math.max(0, end - Date.now())
-    // The package reads a duration in ms here (utils.ts createLimitedRelay); the slot's end also aborts circuits.
+    // The package reads a duration in ms here (utils.ts createLimitedRelay) and fixes it as it joins
+    // a circuit's streams; the reservation's signal aborts every circuit through it at the slot's end.
     r.limit = { data: PAIRING_DATA_LIMIT, duration: left }
     r.expiry = new Date(end)
-    r.signal.reset(left)
-    return { status: result.status, expire: Math.round(end / 1000) }
+    if (!ours.has(r.signal)) {
+      // The package's signal (retimeable-signal 1.0.1) leaves each reset's timer armed after the
+      // next reset, so a slot kept longer would still be cut at its first end: it is replaced by
+      // one whose reset moves the end. Its own timer (the package's TTL) is never reset, so clear() stops it.
+      r.signal.clear()
+      r.signal = slotSignal(left, () => { if (store.get(peer) === r) store.removeReservation(peer) })
+      ours.add(r.signal)
+    } else {
+      r.signal.reset(left)
+    }
+    return end
   }
-  return { drop: (peer) => { store.removeReservation(peer) } }
+  store.reserve = (peer, addr, limit) => {
+    const result = reserve(peer, addr, limit)
+    const r = store.get(peer)
+    const end = r !== undefined && result.status === 'OK' ? endWithSlot(peer, r) : undefined
+    return end === undefined ? result : { status: result.status, expire: Math.round(end / 1000) }
+  }
+  return {
+    drop: (peer) => { store.removeReservation(peer) },
+    // Not reserved yet: its reserve reads the new end.
+    extend: (peer) => {
+      const r = store.get(peer)
+      if (r !== undefined) endWithSlot(peer, r)
+    }
+  }
+}
+
+/** Aborts `ms` from now, or from its last reset; `onEnd` then (the package drops a reservation whose signal aborts). */
+function slotSignal (ms: number, onEnd: () => void): Retimeable {
+  const controller = new AbortController()
+  let timer: ReturnType<typeof setTimeout> | undefined
+  const signal = controller.signal as Retimeable
+  signal.clear = () => { clearTimeout(timer) }
+  signal.reset = (next) => {
+    clearTimeout(timer)
+    timer = setTimeout(() => { controller.abort(new DOMException('the pairing slot ended', 'AbortError')) }, next)
+    timer.unref?.()
+  }
+  signal.addEventListener('abort', onEnd, { once: true })
+  signal.reset(ms)
+  return signal
 }
 
 /** The reservation store of the package's transport (not part of its typed API). */
