@@ -38,13 +38,19 @@ const num: Shape = v => typeof v === 'number' && Number.isFinite(v) ? undefined 
 const bool: Shape = v => typeof v === 'boolean' ? undefined : 'not a boolean'
 const any: Shape = () => undefined
 const oneOf = (...xs: string[]): Shape => v => typeof v === 'string' && xs.includes(v) ? undefined : `not one of ${xs.join(', ')}`
+/**
+ * A table's own entry: a document's keys and root names are anyone's text, and `fields[k]` would
+ * find Object.prototype's `valueOf`, `hasOwnProperty` or `__proto__` for a key of that name.
+ */
+const own = <T>(table: Record<string, T>, k: string): T | undefined => Object.hasOwn(table, k) ? table[k] : undefined
 const isPlain = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v) && !(v instanceof Uint8Array) && !(v instanceof Y.AbstractType) && !(v instanceof Y.Doc)
 /** A plain JSON object with these fields (those named in `optional` may be absent). */
 const obj = (fields: Record<string, Shape>, optional: string[] = []): Shape => v => {
   if (!isPlain(v)) return 'not an object'
   for (const [k, f] of Object.entries(fields)) {
-    if (v[k] === undefined && optional.includes(k)) continue
-    const p = f(v[k])
+    const x = own(v, k)
+    if (x === undefined && optional.includes(k)) continue
+    const p = f(x)
     if (p !== undefined) return `${k}: ${p}`
   }
   return undefined
@@ -64,7 +70,7 @@ interface YMapShape { y: 'map', key: (k: string) => Node | undefined }
 type Node = Shape | YArrayShape | YMapShape
 const yarray = (item: Node): YArrayShape => ({ y: 'array', item })
 /** A Y.Map whose keys each have a shape (unknown keys are left alone: readers never read them). */
-const ymapOf = (fields: Record<string, Node>): YMapShape => ({ y: 'map', key: k => fields[k] })
+const ymapOf = (fields: Record<string, Node>): YMapShape => ({ y: 'map', key: k => own(fields, k) })
 /** A Y.Map of any keys, every value of one shape. */
 const ymapAll = (value: Node): YMapShape => ({ y: 'map', key: () => value })
 
@@ -180,7 +186,11 @@ function checkKeys (n: YMapShape, t: Y.AbstractType<any>, keys: string[], path: 
 function locate (roots: Record<string, YArrayShape | YMapShape>, doc: Y.Doc, type: Y.AbstractType<any>): [Node, string] | undefined {
   const item = type._item
   if (item === null) {
-    for (const [name, t] of doc.share) if (t === type) return roots[name] === undefined ? undefined : [roots[name] as Node, name]
+    for (const [name, t] of doc.share) {
+      if (t !== type) continue
+      const n = own(roots, name)
+      return n === undefined ? undefined : [n, name]
+    }
     return undefined
   }
   const parent = item.parent
@@ -234,7 +244,7 @@ export function checkUpdate (kind: DocKind, update: Uint8Array, bounds: { maxClo
   const roots = ROOTS[kind]
   for (const s of decoded.structs) {
     if (!(s instanceof Y.Item) || typeof s.parent !== 'string') continue
-    const n = roots[s.parent]
+    const n = own(roots, s.parent)
     if (n === undefined) continue
     const values = s.content.getContent()
     let p: string | undefined
@@ -371,7 +381,7 @@ export function checkAgainstDoc (kind: DocKind, doc: Y.Doc, update: Uint8Array):
   }
   const walk = (item: Y.Item, depth: number): Place => {
     if (depth > 64) return 'unknown'
-    if (typeof item.parent === 'string') return { node: roots[item.parent], sub: item.parentSub }
+    if (typeof item.parent === 'string') return { node: own(roots, item.parent), sub: item.parentSub }
     if (item.parent instanceof Y.AbstractType) { // an item of the document
       const at = locate(roots, doc, item.parent)
       return { node: at?.[0], sub: item.parentSub }

@@ -320,7 +320,14 @@ async function loadOneByOne (host: LoadHost, r: Replica, states: LoadedSnapshot[
     let waiting: LoadedEntry | undefined
     for (const a of [...admitted]) {
       if (slicer.due()) await slicer.breathe()
-      const bad = againstDoc(r, a.updates).problem
+      // A check that throws (a bug of ours that a member's data found) refuses the entry as a
+      // bad shape would: uncaught, it failed every open of the document, with nothing quarantined.
+      let bad: string | undefined
+      try {
+        bad = againstDoc(r, a.updates).problem
+      } catch (err: any) {
+        bad = `could not be checked: ${String(err?.message ?? err)}`
+      }
       if (bad !== undefined) {
         await host.quarantineEntry(a.entry, bad)
         admitted.splice(admitted.indexOf(a), 1)
