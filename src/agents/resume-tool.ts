@@ -21,6 +21,9 @@ export function agentResumeTool (api: MeshApi, env: NodeJS.ProcessEnv = process.
       force: z.boolean().optional().describe('replace a file here that holds lines mesh has not got (Hermes: a file at out)'),
       out: z.string().optional().describe('Hermes only: where to write the export file; a file there (not as mesh would write it) is refused (FILE_EXISTS) unless force')
     }),
+    // It replaces the agent's own session files (out, with force: any file named), and takes the
+    // lease: a host asks its user first.
+    destructive: true,
     // A long session takes seconds to come: a client that asked hears of each page of its records.
     run: async (args: { key: string, cwd?: string, take?: boolean, force?: boolean, out?: string }, { progress }) => await resumeAgentSession(api, args.key, {
       cwd: args.cwd, take: args.take, force: args.force, out: args.out, env, onPage: progress === undefined ? undefined : (n, total) => { progress(n, total, `${n} of ${total} records`) }

@@ -70,8 +70,10 @@ export interface FrontEndTool {
   description: string
   input: z.ZodObject
   readOnly?: boolean
-  /** It may destroy something that cannot be restored (a host should ask its user first). */
+  /** It may replace or remove something that cannot be restored (a host should ask its user first). */
   destructive?: boolean
+  /** The same call again has no further effect. */
+  idempotent?: boolean
   run: (args: any, options: { signal?: AbortSignal, progress?: ToolProgress }) => Promise<unknown>
   /** The result in words, instead of its JSON (which stays the structured content). */
   text?: (output: unknown) => string
@@ -111,13 +113,15 @@ function sessionOf (e: ApiEvent): string | undefined {
 }
 
 /**
- * Hints for the agent host (which may ask before calling a tool that is not read-only), from the
- * method's HTTP verb rather than `writes`: `sessions.resume` takes the lease yet is no `writes`
- * method, because a read-only device may still resume (it just takes nothing).
+ * The tool annotations an agent host reads (it may ask its user before a call that is not
+ * read-only, and warn of a destructive one): the method's own `mcpHints` from the schema. The
+ * HTTP verb said too little: skills_add (POST) replaces a skill and its scripts, memory_set (PUT)
+ * an entry, while sessions_release_lease (DELETE) destroys nothing.
  */
 export function hints (def: MethodDef): { readOnlyHint: boolean, destructiveHint: boolean, idempotentHint: boolean, openWorldHint: boolean } {
-  const verb = def.http.verb
-  return { readOnlyHint: verb === 'GET', destructiveHint: verb === 'DELETE', idempotentHint: verb !== 'POST', openWorldHint: false }
+  const h = def.mcpHints
+  if (h === undefined) throw new Error(`the schema gives MCP tool ${def.mcp ?? def.summary} no mcpHints`)
+  return { readOnlyHint: h.readOnly, destructiveHint: h.destructive, idempotentHint: h.idempotent, openWorldHint: false }
 }
 
 /** JSON text for every client, and the object itself as structured content where MCP allows it (objects only). */
@@ -222,7 +226,7 @@ export async function serveMcp (api: MeshApi, transport: Transport, options: Ser
       description: t.description,
       // Strict as the schema's tools are: a field the tool does not take is refused, not dropped unsaid.
       inputSchema: t.input.strict(),
-      annotations: { readOnlyHint: t.readOnly === true, destructiveHint: t.destructive === true, idempotentHint: false, openWorldHint: false }
+      annotations: { readOnlyHint: t.readOnly === true, destructiveHint: t.destructive === true, idempotentHint: t.idempotent === true, openWorldHint: false }
     }, async (args: unknown, extra) => await running(async () => {
       try {
         const token = extra._meta?.progressToken

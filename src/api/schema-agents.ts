@@ -47,7 +47,8 @@ export const AGENT_IMPORT_METHODS = {
       next: z.number().optional().describe('start of the next page, when there is one')
     }),
     http: { verb: 'GET', path: '/api/agents/records/{key}' },
-    mcp: 'agents_records'
+    mcp: 'agents_records',
+    mcpHints: { readOnly: true, destructive: false, idempotent: true }
   }
 } as const satisfies Record<string, MethodDef>
 
@@ -96,6 +97,7 @@ export const AGENT_FOLLOW_METHODS = {
       }))
     }),
     http: { verb: 'GET', path: '/api/agents/status' },
-    mcp: 'agents_status'
+    mcp: 'agents_status',
+    mcpHints: { readOnly: true, destructive: false, idempotent: true }
   }
 } as const satisfies Record<string, MethodDef>

@@ -40,7 +40,8 @@ export const DEVICE_LIST_METHODS = {
     input: z.object({}),
     output: z.array(DeviceSchema),
     http: { verb: 'GET', path: '/api/devices' },
-    mcp: 'devices'
+    mcp: 'devices',
+    mcpHints: { readOnly: true, destructive: false, idempotent: true }
   }
 } as const satisfies Record<string, MethodDef>
 

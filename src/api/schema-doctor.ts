@@ -42,7 +42,8 @@ export const DOCTOR_METHODS = {
     input: z.object({}),
     output: z.object({ quarantined: z.array(QuarantinedSchema), forks: z.array(ForkSchema), damaged: z.array(DamagedSchema) }),
     http: { verb: 'GET', path: '/api/doctor' },
-    mcp: 'doctor'
+    mcp: 'doctor',
+    mcpHints: { readOnly: true, destructive: false, idempotent: true }
   },
   'doctor.drop': {
     summary: 'Deletes one quarantined entry or snapshot (its evidence); its position stays excluded, so it is not taken again from the log or a peer.',

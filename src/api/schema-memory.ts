@@ -10,7 +10,8 @@ export const MEMORY_METHODS = {
     input: z.object({ key: z.string().min(1) }),
     output: MemoryEntrySchema,
     http: { verb: 'GET', path: '/api/memory/{key}' },
-    mcp: 'memory_get'
+    mcp: 'memory_get',
+    mcpHints: { readOnly: true, destructive: false, idempotent: true }
   },
   'memory.set': {
     summary: 'Sets a memory entry (key, value, tags); replaces any earlier value.',
@@ -18,6 +19,7 @@ export const MEMORY_METHODS = {
     output: MemoryEntrySchema,
     http: { verb: 'PUT', path: '/api/memory/{key}' },
     mcp: 'memory_set',
+    mcpHints: { readOnly: false, destructive: true, idempotent: true }, // replaces the entry's earlier value
     writes: true
   },
   'memory.delete': {
@@ -26,6 +28,7 @@ export const MEMORY_METHODS = {
     output: z.object({ deleted: z.boolean() }),
     http: { verb: 'DELETE', path: '/api/memory/{key}' },
     mcp: 'memory_delete',
+    mcpHints: { readOnly: false, destructive: true, idempotent: true },
     writes: true
   },
   'memory.list': {
@@ -33,13 +36,15 @@ export const MEMORY_METHODS = {
     input: z.object({ tag: z.string().optional() }),
     output: z.array(MemoryEntrySchema),
     http: { verb: 'GET', path: '/api/memory' },
-    mcp: 'memory_list'
+    mcp: 'memory_list',
+    mcpHints: { readOnly: true, destructive: false, idempotent: true }
   },
   'memory.search': {
     summary: 'Finds memory entries whose key, value or tags contain every word of the query (case-insensitive).',
     input: z.object({ query: z.string().regex(/\S/, 'the query needs at least one word (memory.list lists every entry)'), limit: z.number().int().min(1).optional() }),
     output: z.array(MemoryEntrySchema),
     http: { verb: 'GET', path: '/api/search/memory' },
-    mcp: 'memory_search'
+    mcp: 'memory_search',
+    mcpHints: { readOnly: true, destructive: false, idempotent: true }
   }
 } as const satisfies Record<string, MethodDef>

@@ -92,7 +92,8 @@ export const NODE_METHODS = {
     input: z.object({}),
     output: StatusSchema,
     http: { verb: 'GET', path: '/api/status' },
-    mcp: 'status'
+    mcp: 'status',
+    mcpHints: { readOnly: true, destructive: false, idempotent: true }
   },
   'node.stop': {
     summary: 'Stops the daemon (mesh join) cleanly, its store flushed.',
@@ -105,6 +106,7 @@ export const NODE_METHODS = {
     input: z.object({ rtt: z.boolean().optional().describe('measure round-trip time (default true)') }),
     output: z.array(PeerSchema),
     http: { verb: 'GET', path: '/api/peers' },
-    mcp: 'peers'
+    mcp: 'peers',
+    mcpHints: { readOnly: true, destructive: false, idempotent: true }
   }
 } as const satisfies Record<string, MethodDef>

@@ -93,7 +93,8 @@ export const SESSION_METHODS = {
     input: z.object({ details: z.boolean().optional().describe('open each session for its status, lease and counts (slower)') }),
     output: z.array(SessionSummarySchema),
     http: { verb: 'GET', path: '/api/sessions' },
-    mcp: 'sessions_list'
+    mcp: 'sessions_list',
+    mcpHints: { readOnly: true, destructive: false, idempotent: true }
   },
   'sessions.create': {
     summary: 'Creates a session with a title and goal.',
@@ -101,6 +102,7 @@ export const SESSION_METHODS = {
     output: SessionSummarySchema,
     http: { verb: 'POST', path: '/api/sessions' },
     mcp: 'sessions_create',
+    mcpHints: { readOnly: false, destructive: false, idempotent: true }, // again: refused (SESSION_EXISTS)
     writes: true
   },
   'sessions.show': {
@@ -113,14 +115,16 @@ export const SESSION_METHODS = {
     }),
     output: SessionViewSchema,
     http: { verb: 'GET', path: '/api/sessions/{key}' },
-    mcp: 'sessions_show'
+    mcp: 'sessions_show',
+    mcpHints: { readOnly: true, destructive: false, idempotent: true }
   },
   'sessions.wait': {
     summary: 'Waits until a session exists on this device (created here or arrived from a peer).',
     input: z.object({ key, timeoutMs: z.number().int().min(0).max(MAX_TIMEOUT_MS).optional().describe('give up after this many ms (at most 2147483647, about 24.8 days; default: wait until cancelled)') }),
     output: SessionSummarySchema,
     http: { verb: 'GET', path: '/api/sessions/{key}/wait' },
-    mcp: 'sessions_wait'
+    mcp: 'sessions_wait',
+    mcpHints: { readOnly: true, destructive: false, idempotent: true }
   },
   'sessions.append': {
     summary: 'Appends a message (or several) to a session\'s transcript; durable on this device when it returns. Refused with LEASE_HELD while another device drives the session, unless force.',
@@ -136,6 +140,7 @@ export const SESSION_METHODS = {
     output: z.array(MessageSchema),
     http: { verb: 'POST', path: '/api/sessions/{key}/messages' },
     mcp: 'sessions_append',
+    mcpHints: { readOnly: false, destructive: false, idempotent: false },
     writes: true
   },
   'sessions.task': {
@@ -154,6 +159,7 @@ export const SESSION_METHODS = {
     output: TaskSchema,
     http: { verb: 'POST', path: '/api/sessions/{key}/task' },
     mcp: 'sessions_task',
+    mcpHints: { readOnly: false, destructive: true, idempotent: false }, // replaces the plan, the cwd and free fields (null removes one)
     writes: true
   },
   'sessions.takeLease': {
@@ -162,6 +168,7 @@ export const SESSION_METHODS = {
     output: z.object({ lease: LeaseSchema, tookOverFrom: z.string().optional() }),
     http: { verb: 'POST', path: '/api/sessions/{key}/lease' },
     mcp: 'sessions_take_lease',
+    mcpHints: { readOnly: false, destructive: false, idempotent: true },
     writes: true
   },
   'sessions.renewLease': {
@@ -177,6 +184,7 @@ export const SESSION_METHODS = {
     output: z.object({ released: z.boolean() }),
     http: { verb: 'DELETE', path: '/api/sessions/{key}/lease' },
     mcp: 'sessions_release_lease',
+    mcpHints: { readOnly: false, destructive: false, idempotent: true },
     writes: true
   },
   'sessions.resume': {
@@ -188,6 +196,7 @@ export const SESSION_METHODS = {
     }),
     output: ResumeSchema,
     http: { verb: 'POST', path: '/api/sessions/{key}/resume' },
-    mcp: 'sessions_resume'
+    mcp: 'sessions_resume',
+    mcpHints: { readOnly: false, destructive: false, idempotent: true } // takes the lease
   }
 } as const satisfies Record<string, MethodDef>

@@ -29,6 +29,7 @@ export const SKILL_METHODS = {
     output: SkillSummarySchema,
     http: { verb: 'POST', path: '/api/skills' },
     mcp: 'skills_add',
+    mcpHints: { readOnly: false, destructive: true, idempotent: true }, // replaces a skill of that name, its files (scripts/) too, on every device
     writes: true
   },
   'skills.list': {
@@ -36,14 +37,16 @@ export const SKILL_METHODS = {
     input: z.object({}),
     output: z.array(SkillSummarySchema),
     http: { verb: 'GET', path: '/api/skills' },
-    mcp: 'skills_list'
+    mcp: 'skills_list',
+    mcpHints: { readOnly: true, destructive: false, idempotent: true }
   },
   'skills.show': {
     summary: 'A skill with its full text.',
     input: z.object({ name: z.string().min(1) }),
     output: SkillSchema,
     http: { verb: 'GET', path: '/api/skills/{name}' },
-    mcp: 'skills_show'
+    mcp: 'skills_show',
+    mcpHints: { readOnly: true, destructive: false, idempotent: true }
   },
   'skills.remove': {
     summary: 'Removes a skill.',
@@ -61,6 +64,7 @@ export const SKILL_REMOVAL_METHODS = {
     input: z.object({}),
     output: z.array(SkillTombstoneSchema),
     http: { verb: 'GET', path: '/api/skills-removed' },
-    mcp: 'skills_removed'
+    mcp: 'skills_removed',
+    mcpHints: { readOnly: true, destructive: false, idempotent: true }
   }
 } as const satisfies Record<string, MethodDef>

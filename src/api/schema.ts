@@ -27,6 +27,8 @@ export { QuarantinedSchema, ForkSchema } from './schema-doctor.js'
 export { NativeRecordSchema } from './schema-agents.js'
 export { EventSchema, type ApiEvent, type ApiEventType } from './schema-events.js'
 
+export interface McpHints { readOnly: boolean, destructive: boolean, idempotent: boolean }
+
 export interface MethodDef {
   /** One line an agent can act on; also the MCP tool's description and the OpenAPI summary. */
   summary: string
@@ -35,6 +37,14 @@ export interface MethodDef {
   http: { verb: 'GET' | 'POST' | 'PUT' | 'DELETE', path: string }
   /** The MCP tool name, when the method is offered to agents as a tool. */
   mcp?: string
+  /**
+   * What the tool tells an agent host (MCP tool annotations), which asks its user before a call
+   * that is not read-only and warns of a destructive one. Said per method, never read off the HTTP
+   * verb (a POST may replace a skill's files, a DELETE may only release a lease); every method
+   * with `mcp` has it. `readOnly`: changes nothing. `destructive`: may replace or remove what was
+   * there, not only add. `idempotent`: the same call again has no further effect.
+   */
+  mcpHints?: McpHints
   /** Changes data (refused on a read-only device before anything runs). */
   writes?: boolean
 }

@@ -127,6 +127,37 @@ describe('mesh mcp', () => {
     }
   })
 
+  it('tells the agent host which tools replace or remove what was there, per tool rather than by HTTP verb', async () => {
+    const home = join(t.dir, 'hints')
+    expect((await runCli(['init', '--home', home, '--wallet', wallet, '--label', 'hints'], { env })).code).toBe(0)
+    const { client, transport } = agent(home)
+    try {
+      await client.connect(transport)
+      const { tools } = await client.listTools()
+      const of = (n: string): unknown => {
+        const a = tools.find(x => x.name === n)?.annotations
+        return a === undefined ? undefined : { readOnly: a.readOnlyHint, destructive: a.destructiveHint, idempotent: a.idempotentHint }
+      }
+      // Replacing a skill (its scripts/ files too, on every device) or an entry, or any file at
+      // agents_resume's out: destructive, though they are a POST and a PUT.
+      expect(of('skills_add')).toEqual({ readOnly: false, destructive: true, idempotent: true })
+      expect(of('memory_set')).toEqual({ readOnly: false, destructive: true, idempotent: true })
+      expect(of('agents_resume')).toMatchObject({ readOnly: false, destructive: true })
+      expect(of('memory_delete')).toEqual({ readOnly: false, destructive: true, idempotent: true })
+      // Releasing this device's lease destroys nothing, though it is a DELETE.
+      expect(of('sessions_release_lease')).toEqual({ readOnly: false, destructive: false, idempotent: true })
+      expect(of('sessions_append')).toEqual({ readOnly: false, destructive: false, idempotent: false })
+      expect(of('sessions_show')).toEqual({ readOnly: true, destructive: false, idempotent: true })
+      // Every tool says all three.
+      for (const tool of tools) {
+        for (const k of ['readOnlyHint', 'destructiveHint', 'idempotentHint'] as const) expect(typeof tool.annotations?.[k], `${tool.name} ${k}`).toBe('boolean')
+        if (tool.annotations?.readOnlyHint === true) expect(tool.annotations.destructiveHint, tool.name).toBe(false)
+      }
+    } finally {
+      await client.close()
+    }
+  })
+
   it('says at start when its home is not set up (every call would fail), and serves all the same', async () => {
     const home = join(t.dir, 'never-set-up')
     const child = spawn(process.execPath, [BIN, 'mcp', '--home', home], { env, stdio: ['pipe', 'pipe', 'pipe'] })
