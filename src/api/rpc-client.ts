@@ -7,9 +7,25 @@ import { lstat, stat } from 'node:fs/promises'
 import { createConnection, type Socket } from 'node:net'
 import { join } from 'node:path'
 import { parseSessionKey } from '../../crdt/session-key.js'
-import { AbortedError, ClosedError, DaemonNotRunningError, errorFromCode, HomeUnsafeError, type MeshError } from '../errors.js'
+import { AbortedError, ClosedError, DaemonNotRunningError, DaemonRunningError, errorFromCode, HomeUnsafeError, type MeshError } from '../errors.js'
 import type { CallOptions, EventRecord, MeshApi, SubscribeOptions } from './api.js'
 import type { Input, MethodName, Output } from './schema.js'
+
+/**
+ * How long a daemon has to answer a connection's first request. The kernel accepts a connection
+ * on the daemon's behalf (its listen backlog), so a daemon that is suspended (Ctrl-Z) or whose
+ * loop is blocked connects and then answers nothing: every command waited on it for ever. Only
+ * the first exchange is bounded: a call may take as long as its work does (a pairing, a wait).
+ */
+export const FIRST_ANSWER_MS = 5_000
+
+/**
+ * A daemon runs for the home (it holds it, its socket takes connections) but does not answer:
+ * stopped by a signal or busy. Kept beside the client until errors.ts gives it a code of its own.
+ */
+export class DaemonUnresponsiveError extends DaemonRunningError {
+  static override name = 'DaemonUnresponsiveError'
+}
 
 /** A call awaiting its answer; `site` is the caller's stack, given to the daemon's error (made in a socket callback, its own stack names no line of the caller's). */
 interface Pending { resolve: (v: any) => void, reject: (e: Error) => void, site: { stack?: string } }
@@ -127,6 +143,33 @@ export class RpcClient implements MeshApi {
     })
   }
 
+  /**
+   * Whether the daemon answers a request within `ms`: 'answered' for any answer (its loop runs),
+   * 'closed' when it hangs up first, 'silent' when nothing comes. The request names no method, so
+   * the daemon refuses it from its read loop without calling the API (rpc.ts): the cheapest
+   * exchange the protocol has, which loads and reads nothing there.
+   */
+  async probe (ms: number): Promise<'answered' | 'closed' | 'silent'> {
+    const id = this.next++
+    return await new Promise(resolve => {
+      const t = setTimeout(() => { this.pending.delete(id); resolve('silent') }, ms)
+      const settle = (r: 'answered' | 'closed'): void => { clearTimeout(t); this.pending.delete(id); resolve(r) }
+      this.pending.set(id, {
+        resolve: () => { settle('answered') },
+        // Refused is an answer; the connection ending before one is not.
+        reject: (e) => { settle(e instanceof DaemonNotRunningError ? 'closed' : 'answered') },
+        site: {}
+      })
+      try { this.send({ id, method: null }) } catch { settle('closed') }
+    })
+  }
+
+  /** Ends the connection at once, unanswered calls rejected: for a daemon that may never read again (end() waits for its side). */
+  destroy (): void {
+    this.gone ??= new ClosedError('this client of the mesh daemon was closed')
+    this.sock.destroy()
+  }
+
   subscribe (fn: (r: EventRecord) => void, options: SubscribeOptions = {}): () => void {
     // A bad key throws here, as in the process (the daemon would refuse it too).
     for (const k of options.sessions ?? []) parseSessionKey(k)
@@ -186,8 +229,13 @@ async function ownSocket (home: string, path: string): Promise<boolean> {
   return true
 }
 
-/** Connects to the daemon of a home; undefined when none answers (no socket, or a stale one). HomeUnsafeError for a socket this user does not own (ownSocket). */
-export async function connectRpc (home: string): Promise<RpcClient | undefined> {
+/**
+ * Connects to the daemon of a home; undefined when none answers (no socket, a stale one, or one
+ * that hangs up at once). HomeUnsafeError for a socket this user does not own (ownSocket);
+ * DaemonUnresponsiveError for a daemon that takes the connection but does not answer its first
+ * request within `answerMs` (default FIRST_ANSWER_MS), naming its pid.
+ */
+export async function connectRpc (home: string, options: { answerMs?: number } = {}): Promise<RpcClient | undefined> {
   const path = join(home, 'control.sock')
   if (!(await ownSocket(home, path))) return undefined
   const sock = await new Promise<Socket | undefined>((resolve) => {
@@ -195,5 +243,20 @@ export async function connectRpc (home: string): Promise<RpcClient | undefined> 
     s.once('connect', () => { resolve(s) })
     s.once('error', () => { resolve(undefined) })
   })
-  return sock === undefined ? undefined : new RpcClient(sock)
+  if (sock === undefined) return undefined
+  const rpc = new RpcClient(sock)
+  const answer = await rpc.probe(options.answerMs ?? FIRST_ANSWER_MS)
+  if (answer === 'answered') return rpc
+  rpc.destroy()
+  if (answer === 'closed') return undefined
+  throw await unresponsive(home)
+}
+
+/** What a command says of a daemon that does not answer: its pid (from the home's lock) and what to do. */
+async function unresponsive (home: string): Promise<DaemonUnresponsiveError> {
+  // Loaded only here: a command that talks to a daemon that answers reads no lock file.
+  const pid = await (await import('../store/lock.js')).readLockPid(home)
+  const who = pid !== undefined ? `mesh join (pid ${pid})` : `the mesh join of home ${home}`
+  const resume = pid !== undefined ? `\`kill -CONT ${pid}\` or \`fg\`` : '`fg`, or `kill -CONT` its pid'
+  return new DaemonUnresponsiveError(`${who} accepted the connection but does not answer: suspended (${resume}) or busy`, { home, pid, answering: false })
 }

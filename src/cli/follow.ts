@@ -44,7 +44,9 @@ export class DaemonFollower implements MeshApi {
   async start (): Promise<boolean> {
     const rpc = await this.daemon()
     this.started = true
-    this.timer = setInterval(() => { void this.daemon() }, DAEMON_POLL_MS)
+    // A daemon that takes the connection and does not answer (suspended) is looked for again at
+    // the next tick; a call made meanwhile asks again and fails with what it is (DaemonUnresponsiveError).
+    this.timer = setInterval(() => { this.daemon().catch(() => undefined) }, DAEMON_POLL_MS)
     this.timer.unref()
     return rpc !== undefined
   }
@@ -55,6 +57,10 @@ export class DaemonFollower implements MeshApi {
       this.connecting = undefined
       if (rpc !== undefined) this.attach(rpc)
       return rpc
+    }, (err: unknown) => {
+      // Asked again next time (a daemon that did not answer may answer now).
+      this.connecting = undefined
+      throw err
     })
     return await this.connecting
   }

@@ -12,7 +12,7 @@ import { DaemonFollower } from '../../src/cli/follow.js'
 
 interface StandIn { server: Server, conns: Socket[], subscriptions: Array<{ id: number, sessions?: string[] }> }
 
-/** Answers nothing by itself: the test decides when a subscription is held, or hangs up. */
+/** Answers nothing by itself but the client's first request: the test decides when a subscription is held, or hangs up. */
 async function standIn (home: string): Promise<StandIn> {
   const s: StandIn = { server: createServer(), conns: [], subscriptions: [] }
   s.server.on('connection', c => {
@@ -26,6 +26,8 @@ async function standIn (home: string): Promise<StandIn> {
         const msg = JSON.parse(buf.slice(0, i))
         buf = buf.slice(i + 1)
         if (msg.subscribe !== undefined) s.subscriptions.push({ id: msg.id, sessions: msg.subscribe.sessions })
+        // The client's first request (connectRpc's probe) is refused, as the daemon refuses it.
+        else if (msg.method === null) c.write(JSON.stringify({ id: msg.id, error: { code: 'INVALID_INPUT', message: 'unknown method null' } }) + '\n')
       }
     })
     c.on('error', () => {})
