@@ -47,8 +47,8 @@ it('a listing with a 300-byte author, before the hello or after: the session end
       // A snapshot broken off, so that A's next hello waits for the partial file to be synced.
       const cut = await conn.newStream(SYNC_PROTOCOL)
       await until(() => a.node.libp2p.services.sync.sessionWith(bId) !== undefined, 'A\'s session')
-      cut.send(enc({ snapshotHeader: snap.header.bytes }))
-      cut.send(enc({ snapshotChunk: snap.ciphertext.subarray(0, 65536) }))
+      cut.send(enc({ snapshotHeader: snap.header.bytes as Uint8Array<ArrayBuffer> }))
+      cut.send(enc({ snapshotChunk: snap.ciphertext.subarray(0, 65536) as Uint8Array<ArrayBuffer> }))
       await new Promise(resolve => setTimeout(resolve, 300))
       cut.abort(new Error('cut'))
       const s = await conn.newStream(SYNC_PROTOCOL)
