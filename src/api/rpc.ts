@@ -21,7 +21,7 @@ import { chmod, mkdtemp, rename, rm, unlink } from 'node:fs/promises'
 import { createServer, type Server, type Socket } from 'node:net'
 import { join } from 'node:path'
 import { logger } from '@libp2p/logger'
-import { InvalidInputError, isMeshError } from '../errors.js'
+import { InternalError, InvalidInputError, isMeshError } from '../errors.js'
 import type { MeshApi } from './api.js'
 import type { MethodName } from './schema.js'
 import { errorToRpc, errorToWire, type WireError } from './wire-error.js'
@@ -48,7 +48,8 @@ export async function serveRpc (api: MeshApi, home: string): Promise<{ close: ()
   // path, a umask of 000 let any local user connect until the chmod, and a connection made then
   // outlives it. So it is bound in a directory only this user can enter (mkdtemp: 0700), made
   // 0600 there, and renamed into place: at `path` it has its mode from the first moment.
-  const staging = await mkdtemp(join(home, '.control-'))
+  // A unix socket's path is at most 107 bytes on Linux (103 on macOS): the staging name is short.
+  const staging = await mkdtemp(join(home, '.c-'))
   try {
     const bound = join(staging, 's')
     await new Promise<void>((resolve, reject) => { server.once('error', reject); server.listen(bound, () => { server.off('error', reject); resolve() }) })
@@ -75,7 +76,18 @@ function serveConnection (api: MeshApi, sock: Socket, gone: () => void): void {
   // Aborted when this client goes: what a call held for it past the call is dropped.
   const client = new AbortController()
   const subs = new Map<number, () => void>()
-  const send = (v: unknown): void => { if (!sock.destroyed && sock.writable) sock.write(JSON.stringify(v) + '\n') }
+  const send = (v: { id: number | null, [k: string]: unknown }): void => {
+    if (sock.destroyed || !sock.writable) return
+    let line: string
+    try {
+      line = JSON.stringify(v)
+    } catch (err) {
+      // A value no JSON holds (a BigInt, a cycle) in what a call returned: that call fails, the node goes on.
+      log.error('an answer to control call %s could not be encoded: %e', v.id, err)
+      line = JSON.stringify({ id: v.id, error: errorToWire(new InternalError(`the answer could not be encoded: ${(err as Error)?.message ?? String(err)}`)) })
+    }
+    sock.write(line + '\n')
+  }
   let buf = ''
   sock.setEncoding('utf8')
   sock.on('data', (d: string) => {

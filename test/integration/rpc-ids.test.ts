@@ -97,3 +97,29 @@ describe('an id reused on the control socket', () => {
     await until(() => live.calls === 0, 'the call aborted with the client')
   })
 })
+
+describe('an answer no JSON holds', () => {
+  it('fails that call as INTERNAL (a BigInt read from a document once ended the daemon), and the socket goes on', async () => {
+    const t = await tempDir(); cleanups.push(t.cleanup)
+    const rejections: unknown[] = []
+    const onRejection = (err: unknown): void => { rejections.push(err) }
+    process.on('unhandledRejection', onRejection)
+    cleanups.push(() => { process.off('unhandledRejection', onRejection) })
+    const api = {
+      call: async (method: string) => method === 'memory.list' ? [{ key: 'k', value: 'v', extra: 10n }] : { ok: true },
+      subscribe: () => () => {},
+      close: async () => {}
+    } as unknown as MeshApi
+    const server = await serveRpc(api, t.dir)
+    cleanups.push(async () => { await server.close() })
+    const c = await client(t.dir)
+    c.send({ id: 1, method: 'memory.list', params: {} })
+    const failed = await c.next(m => m.id === 1)
+    expect(failed.error).toMatchObject({ code: 'INTERNAL' })
+    expect(failed.error.message).toMatch(/the answer could not be encoded: .*BigInt/)
+    c.send({ id: 2, method: 'node.status', params: {} })
+    expect(await c.next(m => m.id === 2)).toEqual({ id: 2, result: { ok: true } })
+    expect(rejections).toEqual([])
+    c.sock.destroy()
+  })
+})
