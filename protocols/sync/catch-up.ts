@@ -28,6 +28,9 @@ export interface CatchUpHost {
   stats: { snapshotBytesSent: number, snapshotsSent: number, snapshotsResumed: number, catchUpEntriesSent: number }
 }
 
+/** A catch-up not yet started: all our documents or these (by hex), by the peer's latest vectors (by hex). */
+interface Waiting { all: boolean, docs: Map<string, Uint8Array>, theirs: Map<string, DocVector>, done: Set<() => void> }
+
 /** Names a snapshot held in part: its document, author and seq. */
 const heldKey = (doc: Uint8Array, author: Uint8Array, seq: bigint): string => `${toHex(doc)}/${toHex(author)}/${seq}`
 
@@ -38,6 +41,8 @@ export class CatchUp {
   private credit = { granted: Infinity, waiters: [] as Array<() => void> }
   /** Snapshots the peer holds in part, by `doc/author/seq`: sending one resumes at that byte. */
   private readonly held = new Map<string, number>()
+  /** The catch-up waiting for the one under way: what is asked for meanwhile joins it. */
+  private next: Waiting | undefined
 
   constructor (private readonly host: CatchUpHost) {}
 
@@ -60,12 +65,32 @@ export class CatchUp {
    * Beside the reader, not inside it: if both sides waited for backpressure while neither read,
    * they would deadlock. Catch-ups run one after another. `docs`: only these of ours (all when
    * undefined).
+   *
+   * What is asked for while a catch-up waits its turn joins it, each document once, by the peer's
+   * latest vector of it: at most one catch-up runs and one waits. Each asked separately, one frame
+   * of 1,024 ranges counting no document scheduled the whole vault 1,024 times.
    */
   schedule (theirs: DocVector[], docs?: Uint8Array[], done?: () => void): void {
-    this.chain = this.chain.then(async () => { await this.sendWhatTheyLack(theirs, docs); done?.() }).catch((err: any) => {
+    const next = this.next ?? this.queue()
+    for (const v of theirs) next.theirs.set(toHex(v.doc), v)
+    if (docs === undefined) next.all = true
+    else if (!next.all) for (const doc of docs) next.docs.set(toHex(doc), doc)
+    if (done !== undefined) next.done.add(done)
+  }
+
+  /** The catch-up that waits its turn: what it sends is settled when it starts. */
+  private queue (): Waiting {
+    const next: Waiting = { all: false, docs: new Map(), theirs: new Map(), done: new Set() }
+    this.next = next
+    this.chain = this.chain.then(async () => {
+      if (this.next === next) this.next = undefined
+      await this.sendWhatTheyLack([...next.theirs.values()], next.all ? undefined : [...next.docs.values()])
+      for (const done of next.done) done()
+    }).catch((err: any) => {
       this.host.log.error('sending to %s failed: %s', this.host.peer, err?.message ?? err)
       this.host.abort(err instanceof Error ? err : new Error(String(err)))
     })
+    return next
   }
 
   private async sendWhatTheyLack (theirs: DocVector[], docs?: Uint8Array[]): Promise<void> {

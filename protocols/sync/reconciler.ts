@@ -80,8 +80,12 @@ export class Reconciler {
     if (this.early !== undefined) { this.early.push(() => { this.onRanges(ranges, vectors, unresolved) }); return }
     const index = this.host.index()
     const ask: WireRange[] = []
+    // Every document the frame asks us to send, each once, by the peer's vector of it where it
+    // listed one: the frame's ranges counting none and its listings are one catch-up.
+    const send = new Map<string, Uint8Array>()
+    const theirs = new Map<string, DocVector>()
     for (const r of ranges) {
-      if (r.listed) { this.onListing(index, r, vectors, unresolved); continue }
+      if (r.listed) { this.onListing(index, r, vectors, send, theirs, unresolved); continue }
       if (isDigest(r)) {
         if (r.count === index.items.length && equals(r.fingerprint, index.digest)) { this.agree(r); this.host.inSync?.(); continue }
         // Both hellos carry a digest: the side whose digest sorts first answers the other's, so
@@ -90,7 +94,11 @@ export class Reconciler {
       }
       ask.push(r)
     }
-    if (ask.length === 0) return
+    if (ask.length > 0) this.answerRanges(index, ask, send)
+    if (send.size > 0) this.host.catchUp([...theirs.values()], [...send.values()])
+  }
+
+  private answerRanges (index: ReconcileIndex, ask: WireRange[], send: Map<string, Uint8Array>): void {
     const res = respond(index, ask)
     // A range the peer sent that matches goes back to it as it came: the peer learns only from
     // that that it holds those documents as we do (its `behind()` would count every entry of
@@ -101,7 +109,7 @@ export class Reconciler {
       this.agreedDocs(index, r)
       if (!this.proposed.delete(bounds(r))) echoes.push({ range: r })
     }
-    if (res.lacking.length > 0) this.host.catchUp([], res.lacking.map(i => i.doc))
+    for (const i of res.lacking) send.set(i.id, i.doc)
     let frame: { ranges: WireRange[], vectors: DocVector[], answer: boolean } = { ranges: [], vectors: [], answer: false }
     for (const { range } of res.reply) if (!range.listed) this.proposed.add(bounds(range))
     for (const { range, items } of [...res.reply, ...echoes]) {
@@ -116,7 +124,7 @@ export class Reconciler {
     if (frame.ranges.length > 0) this.host.send(frame)
   }
 
-  private onListing (index: ReconcileIndex, r: WireRange, vectors: readonly DocVector[], unresolved?: ReadonlySet<string>): void {
+  private onListing (index: ReconcileIndex, r: WireRange, vectors: readonly DocVector[], send: Map<string, Uint8Array>, theirsOf: Map<string, DocVector>, unresolved?: ReadonlySet<string>): void {
     const theirs = vectors.filter(v => within(toHex(v.doc), r))
     const a = answerListing(index, r, theirs)
     if (unresolved !== undefined && unresolved.size > 0) {
@@ -124,7 +132,8 @@ export class Reconciler {
       a.answer = a.answer.filter(doc => !unresolved.has(toHex(doc)))
     }
     for (const i of a.equal) this.host.remember(i.doc, this.host.vector(i.doc))
-    if (a.send.length > 0) this.host.catchUp(theirs, a.send.map(i => i.doc))
+    for (const v of theirs) theirsOf.set(toHex(v.doc), v)
+    for (const i of a.send) send.set(i.id, i.doc)
     for (let k = 0; k < a.answer.length; k += RECONCILE_FRAME.vectors) {
       this.host.send({ ranges: [], vectors: a.answer.slice(k, k + RECONCILE_FRAME.vectors).map(doc => ({ doc, items: this.host.vector(doc) })), answer: true })
     }

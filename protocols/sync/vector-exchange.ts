@@ -38,6 +38,8 @@ export class VectorExchange {
   /** The `holds` frame due once what the peer sent has settled, and the digest this side last told it. */
   private holdsTimer: ReturnType<typeof setTimeout> | undefined
   private toldDigest: string | undefined
+  /** One callback for every full exchange: catch-ups that join one another run it once. */
+  private readonly caughtUp = (): void => { this.host.caughtUp() }
 
   constructor (private readonly host: VectorExchangeHost) {
     const { source, peer, outbox } = host
@@ -89,7 +91,7 @@ export class VectorExchange {
       this.incomingSkip = new Set()
       // Documents asked for lane by lane are caught up on their answer, not as if the peer held none.
       const docs = skip.size === 0 ? undefined : this.host.source.index().items.filter(i => !skip.has(i.id)).map(i => i.doc)
-      this.host.catchUp.schedule(got, docs, () => { this.host.caughtUp() })
+      this.host.catchUp.schedule(got, docs, this.caughtUp)
     }
     if (msg.unfold.length > 0) this.sendUnfolded(msg.unfold)
     if (msg.holds.byteLength > 0) this.onHolds(msg.holds)

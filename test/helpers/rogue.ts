@@ -3,6 +3,7 @@
  * proven, then B's own sync stopped and a sync stream of B's opened by hand, so whatever B's
  * device key signs and the vault key seals reaches A exactly as written, frame by frame.
  */
+import type { Stream } from '@libp2p/interface'
 import * as Y from 'yjs'
 import { DOC_NAMES, SessionDoc, sealSnapshot, sealUpdate, sealUpdatesUnsigned, type SessionKey } from '../../crdt/index.js'
 import { SYNC_PROTOCOL, SYNC_LIMITS } from '../../protocols/sync/index.js'
@@ -25,6 +26,8 @@ export interface Rogue {
   sendSnapshot: (header: Uint8Array, ciphertext: Uint8Array) => void
   /** Ends the hand-made stream (B's own sync stays stopped). */
   close: () => void
+  /** The hand-made stream itself: what A sends arrives on it (pause it to stop reading). */
+  stream: Stream
 }
 
 const EMPTY: Record<string, unknown> = { certificates: [], vectors: [], vectorsDone: false, entries: [], snapshotHeader: new Uint8Array(0), snapshotChunk: new Uint8Array(0), wantVectors: false, earlyEntries: [], signatures: [] }
@@ -63,7 +66,8 @@ export async function rogueMember (nodes: TestNode[], opts: { wallet?: Wallet, p
       put({ snapshotHeader: header })
       for (let at = 0; at < ct.byteLength; at += SYNC_LIMITS.chunkBytes) put({ snapshotChunk: ct.subarray(at, at + SYNC_LIMITS.chunkBytes) })
     },
-    close: () => { st.abort(new Error('done')) }
+    close: () => { st.abort(new Error('done')) },
+    stream: st
   }
 }
 
