@@ -1,7 +1,7 @@
 /** The memory document: one Y.Map of key -> entry; concurrent sets of one key resolve last-writer-wins as Yjs orders them. */
 import * as Y from 'yjs'
 import { InvalidInputError } from '../src/errors.js'
-import { fits, SHAPES } from './validate.js'
+import { copyOf, SHAPES } from './validate.js'
 
 export interface MemoryEntry { key: string, value: string, tags: string[], updatedAt: number, device: string }
 
@@ -30,8 +30,7 @@ export class MemoryDoc {
 
   /** An entry of the wrong shape (a faulty member's write) reads as absent. */
   get (key: string): MemoryEntry | undefined {
-    const e: unknown = this.entries.get(key)
-    return fits(SHAPES.memory, e) ? e as MemoryEntry : undefined
+    return copyOf<MemoryEntry>(SHAPES.memory, this.entries.get(key))
   }
 
   delete (key: string): boolean {
@@ -42,7 +41,7 @@ export class MemoryDoc {
 
   list (opts: { tag?: string } = {}): MemoryEntry[] {
     return ([...this.entries.values()] as unknown[])
-      .filter((e): e is MemoryEntry => fits(SHAPES.memory, e))
+      .flatMap(e => copyOf<MemoryEntry>(SHAPES.memory, e) ?? [])
       .filter(e => opts.tag === undefined || e.tags.includes(opts.tag))
       .sort((a, b) => a.key.localeCompare(b.key))
   }

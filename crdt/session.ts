@@ -12,7 +12,7 @@ import * as Y from 'yjs'
 import { InvalidInputError, LeaseHeldError } from '../src/errors.js'
 import { randomUUID } from 'node:crypto'
 import { asOneRun, insertedByParent } from './added.js'
-import { fits, messageProblem, SHAPES } from './validate.js'
+import { copyJson, copyOf, fits, isJson, messageProblem, SHAPES } from './validate.js'
 
 export const CHUNK_SIZE = 512
 export const ROLES = ['user', 'assistant', 'system', 'tool'] as const
@@ -126,8 +126,8 @@ export class SessionDoc {
       goal: s('goal') ?? '',
       status: status === 'running' || status === 'ended' ? status : 'idle',
       createdAt: typeof createdAt === 'number' ? createdAt : 0,
-      lastWriter: fits(SHAPES.writer, lastWriter) ? lastWriter as Writer : undefined,
-      lease: fits(SHAPES.lease, lease) ? lease as Lease : undefined
+      lastWriter: copyOf<Writer>(SHAPES.writer, lastWriter),
+      lease: copyOf<Lease>(SHAPES.lease, lease)
     }
   }
 
@@ -163,6 +163,8 @@ export class SessionDoc {
       const bytes = Buffer.byteLength(m.content)
       if (bytes > MAX_CONTENT_BYTES) throw new InvalidInputError(`message content exceeds ${MAX_CONTENT_BYTES} bytes`)
       total += bytes
+      if (m.toolCall !== undefined && !fits(SHAPES.toolCall, m.toolCall)) throw new InvalidInputError(`a tool call is {id?, name, input?} of JSON values: ${SHAPES.toolCall(m.toolCall) as string}`)
+      if (m.toolResult !== undefined && !fits(SHAPES.toolResult, m.toolResult)) throw new InvalidInputError(`a tool result is {callId, output, isError?}: ${SHAPES.toolResult(m.toolResult) as string}`)
       if (m.toolCall !== undefined || m.toolResult !== undefined) total += Buffer.byteLength(JSON.stringify([m.toolCall, m.toolResult]))
       if (total > MAX_APPEND_BYTES) throw new InvalidInputError(`these messages carry more than ${MAX_APPEND_BYTES} bytes: append them in several calls (one append is one entry, at most 1 MiB)`)
       const msg: Message = { id: m.id ?? randomUUID(), role: m.role, content: m.content, ts: m.ts ?? Date.now(), device }
@@ -303,10 +305,10 @@ export class SessionDoc {
     return {
       plan: typeof plan === 'string' ? plan : '',
       cwd: typeof cwd === 'string' ? cwd : '',
-      progress: (progress?.toArray() ?? []).filter(p => fits(SHAPES.progress, p)) as ProgressNote[],
-      todos: ([...(todos?.values() ?? [])].filter(x => fits(SHAPES.todo, x)) as Todo[]).sort((a, b) => a.id.localeCompare(b.id)),
+      progress: (progress?.toArray() ?? []).flatMap(p => copyOf<ProgressNote>(SHAPES.progress, p) ?? []),
+      todos: [...(todos?.values() ?? [])].flatMap(x => copyOf<Todo>(SHAPES.todo, x) ?? []).sort((a, b) => a.id.localeCompare(b.id)),
       files: files !== undefined ? [...files.keys()].sort() : [],
-      fields: fields?.toJSON() ?? {}
+      fields: fieldsOf(fields)
     }
   }
 
@@ -320,6 +322,9 @@ export class SessionDoc {
   }
 
   updateTask (update: TaskUpdate, device: string): void {
+    for (const [k, v] of Object.entries(update.fields ?? {})) {
+      if (v !== undefined && v !== null && !isJson(v)) throw new InvalidInputError(`task field "${k}" is not a JSON value (a bigint, bytes or another object's instance): peers refuse it`)
+    }
     this.doc.transact(() => {
       if (update.plan !== undefined) this.task.set('plan', update.plan)
       if (update.cwd !== undefined) this.task.set('cwd', update.cwd)
@@ -400,9 +405,18 @@ function toMessage (m: Y.Map<unknown>): Message {
     ts: m.get('ts') as number,
     device: m.get('device') as string
   }
-  const tc = m.get('toolCall')
-  if (tc !== undefined) msg.toolCall = tc as ToolCall
-  const tr = m.get('toolResult')
-  if (tr !== undefined) msg.toolResult = tr as ToolResult
+  const tc = copyOf<ToolCall>(SHAPES.toolCall, m.get('toolCall'))
+  if (tc !== undefined) msg.toolCall = tc
+  const tr = copyOf<ToolResult>(SHAPES.toolResult, m.get('toolResult'))
+  if (tr !== undefined) msg.toolResult = tr
   return msg
+}
+
+/** The task's free-form fields, each a copy; a value that is not JSON (a faulty member's write) reads as absent. */
+function fieldsOf (fields: Y.Map<unknown> | undefined): Record<string, unknown> {
+  const out: Record<string, unknown> = {}
+  for (const [k, v] of fields?.entries() ?? []) {
+    if (isJson(v)) Object.defineProperty(out, k, { value: copyJson(v), enumerable: true, writable: true, configurable: true })
+  }
+  return out
 }

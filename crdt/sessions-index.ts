@@ -1,6 +1,6 @@
 /** The sessions index: session key -> summary, so listing sessions reads one small document. */
 import * as Y from 'yjs'
-import { fits, SHAPES } from './validate.js'
+import { copyOf, SHAPES } from './validate.js'
 
 export interface SessionSummary { key: string, title: string, createdAt: number }
 
@@ -17,11 +17,10 @@ export class SessionsIndexDoc {
   /** Summaries of the wrong shape (a faulty member's write) read as absent. */
   has (key: string): boolean { return this.get(key) !== undefined }
   get (key: string): SessionSummary | undefined {
-    const s: unknown = this.sessions.get(key)
-    return fits(SHAPES.summary, s) ? s as SessionSummary : undefined
+    return copyOf<SessionSummary>(SHAPES.summary, this.sessions.get(key))
   }
 
   list (): SessionSummary[] {
-    return ([...this.sessions.values()] as unknown[]).filter((s): s is SessionSummary => fits(SHAPES.summary, s)).sort((a, b) => a.createdAt - b.createdAt || a.key.localeCompare(b.key))
+    return ([...this.sessions.values()] as unknown[]).flatMap(s => copyOf<SessionSummary>(SHAPES.summary, s) ?? []).sort((a, b) => a.createdAt - b.createdAt || a.key.localeCompare(b.key))
   }
 }

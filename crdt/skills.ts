@@ -13,7 +13,7 @@ import { createHash } from 'node:crypto'
 import * as Y from 'yjs'
 import { InvalidInputError } from '../src/errors.js'
 import { isSkillFilePath, isSkillName } from './paths.js'
-import { fits, SHAPES } from './validate.js'
+import { copyOf, SHAPES } from './validate.js'
 
 export interface Skill {
   name: string
@@ -120,8 +120,7 @@ export class SkillsDoc {
 
   /** A skill of the wrong shape (a faulty member's write) reads as absent. */
   get (name: string): Skill | undefined {
-    const s: unknown = this.skills.get(name)
-    return fits(SHAPES.skill, s) ? s as Skill : undefined
+    return copyOf<Skill>(SHAPES.skill, this.skills.get(name))
   }
 
   /** Removes the skill and leaves its tombstone (the folder it was, who removed it, when). */
@@ -137,8 +136,8 @@ export class SkillsDoc {
 
   /** Tombstones of skills that are not (again) present, name-sorted; malformed ones read as absent. */
   tombstones (): SkillTombstone[] {
-    return ([...this.removed.values()] as unknown[]).filter((t): t is SkillTombstone => fits(SHAPES.skillTombstone, t) && !this.skills.has((t as SkillTombstone).name)).sort((a, b) => a.name.localeCompare(b.name))
+    return ([...this.removed.values()] as unknown[]).flatMap(t => copyOf<SkillTombstone>(SHAPES.skillTombstone, t) ?? []).filter(t => !this.skills.has(t.name)).sort((a, b) => a.name.localeCompare(b.name))
   }
 
-  list (): Skill[] { return ([...this.skills.values()] as unknown[]).filter((s): s is Skill => fits(SHAPES.skill, s)).sort((a, b) => a.name.localeCompare(b.name)) }
+  list (): Skill[] { return ([...this.skills.values()] as unknown[]).flatMap(s => copyOf<Skill>(SHAPES.skill, s) ?? []).sort((a, b) => a.name.localeCompare(b.name)) }
 }

@@ -36,7 +36,6 @@ type Shape = (v: unknown) => string | undefined
 const str: Shape = v => typeof v === 'string' ? undefined : 'not a string'
 const num: Shape = v => typeof v === 'number' && Number.isFinite(v) ? undefined : 'not a number'
 const bool: Shape = v => typeof v === 'boolean' ? undefined : 'not a boolean'
-const any: Shape = () => undefined
 const oneOf = (...xs: string[]): Shape => v => typeof v === 'string' && xs.includes(v) ? undefined : `not one of ${xs.join(', ')}`
 /**
  * A table's own entry: a document's keys and root names are anyone's text, and `fields[k]` would
@@ -44,8 +43,36 @@ const oneOf = (...xs: string[]): Shape => v => typeof v === 'string' && xs.inclu
  */
 const own = <T>(table: Record<string, T>, k: string): T | undefined => Object.hasOwn(table, k) ? table[k] : undefined
 const isPlain = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v) && !(v instanceof Uint8Array) && !(v instanceof Y.AbstractType) && !(v instanceof Y.Doc)
-/** A plain JSON object with these fields (those named in `optional` may be absent). */
-const obj = (fields: Record<string, Shape>, optional: string[] = []): Shape => v => {
+
+/** Most levels of lists and objects in a plain value. */
+export const MAX_JSON_DEPTH = 100
+
+/**
+ * Plain JSON: null, a boolean, a string, a finite number, or a list or plain object of them.
+ * Yjs also holds bigints, bytes, undefined, subdocuments and objects of another prototype (a
+ * `__proto__` key): a reader handing out one of those made JSON.stringify throw where an API
+ * result was sent, which took the daemon down.
+ */
+const json: Shape = v => jsonProblem(v, 0)
+function jsonProblem (v: unknown, depth: number): string | undefined {
+  if (v === null || typeof v === 'string' || typeof v === 'boolean') return undefined
+  if (typeof v === 'number') return Number.isFinite(v) ? undefined : 'not a finite number'
+  if (typeof v !== 'object') return `not JSON (a ${typeof v})`
+  if (depth >= MAX_JSON_DEPTH) return `nested deeper than ${MAX_JSON_DEPTH}`
+  if (Array.isArray(v)) {
+    for (let i = 0; i < v.length; i++) { const p = jsonProblem(v[i], depth + 1); if (p !== undefined) return `${i}: ${p}` }
+    return undefined
+  }
+  const proto: unknown = Object.getPrototypeOf(v)
+  if (proto !== Object.prototype && proto !== null) return 'not JSON (not a plain object)'
+  for (const [k, x] of Object.entries(v)) { const p = jsonProblem(x, depth + 1); if (p !== undefined) return `${k}: ${p}` }
+  return undefined
+}
+
+/** An object shape: the fields it checks (and readers copy), those that may be absent. */
+interface ObjShape { (v: unknown): string | undefined, fields: Record<string, Shape>, optional: readonly string[] }
+/** A plain JSON object with these fields (those named in `optional` may be absent); other fields must be JSON too. */
+const obj = (fields: Record<string, Shape>, optional: string[] = []): ObjShape => Object.assign((v: unknown): string | undefined => {
   if (!isPlain(v)) return 'not an object'
   for (const [k, f] of Object.entries(fields)) {
     const x = own(v, k)
@@ -53,8 +80,8 @@ const obj = (fields: Record<string, Shape>, optional: string[] = []): Shape => v
     const p = f(x)
     if (p !== undefined) return `${k}: ${p}`
   }
-  return undefined
-}
+  return json(v)
+}, { fields, optional })
 const skillName: Shape = v => typeof v === 'string' && isSkillName(v) ? undefined : 'not a skill name (1 to 64 of A-Z a-z 0-9 . _ -, not starting with a dot)'
 const skillFile = obj({ path: v => typeof v === 'string' && isSkillFilePath(v) ? undefined : 'not a path of names inside the skill\'s folder', text: str, enc: oneOf('base64'), exec: bool }, ['enc', 'exec'])
 const skillFiles: Shape = v => {
@@ -77,7 +104,8 @@ const ymapAll = (value: Node): YMapShape => ({ y: 'map', key: () => value })
 export const SHAPES = {
   lease: obj({ device: str, epoch: num, expiresAt: num, takenAt: num, label: str }, ['label']),
   writer: obj({ device: str, ts: num }),
-  message: { id: str, role: oneOf('user', 'assistant', 'system', 'tool'), content: str, ts: num, device: str, toolCall: obj({ name: str }), toolResult: obj({ callId: str, output: str }) } as Record<string, Shape>,
+  toolCall: obj({ id: str, name: str, input: json }, ['id', 'input']),
+  toolResult: obj({ callId: str, output: str, isError: bool }, ['isError']),
   progress: obj({ text: str, ts: num, device: str }),
   todo: obj({ id: str, text: str, done: bool, updatedAt: num }),
   memory: obj({ key: str, value: str, tags: strings, updatedAt: num, device: str }),
@@ -88,12 +116,14 @@ export const SHAPES = {
   summary: obj({ key: str, title: str, createdAt: num })
 } as const
 
-const MESSAGE = ymapOf(SHAPES.message)
+/** A transcript message's keys (the message is a Y.Map: its fields are checked one by one). */
+export const MESSAGE_FIELDS: Record<string, Shape> = { id: str, role: oneOf('user', 'assistant', 'system', 'tool'), content: str, ts: num, device: str, toolCall: SHAPES.toolCall, toolResult: SHAPES.toolResult }
+const MESSAGE = ymapOf(MESSAGE_FIELDS)
 const ROOTS: Record<DocKind, Record<string, YArrayShape | YMapShape>> = {
   session: {
     meta: ymapOf({ key: str, title: str, goal: str, status: oneOf('running', 'idle', 'ended'), createdAt: num, lastWriter: SHAPES.writer, lease: SHAPES.lease }),
     transcript: yarray(yarray(MESSAGE)),
-    task: ymapOf({ plan: str, cwd: str, progress: yarray(SHAPES.progress), todos: ymapAll(SHAPES.todo), files: ymapAll(num), fields: ymapAll(any) })
+    task: ymapOf({ plan: str, cwd: str, progress: yarray(SHAPES.progress), todos: ymapAll(SHAPES.todo), files: ymapAll(num), fields: ymapAll(json) })
   },
   memory: { entries: ymapAll(SHAPES.memory) },
   skills: { skills: ymapAll(SHAPES.skill), removed: ymapAll(SHAPES.skillTombstone) },
@@ -103,6 +133,38 @@ const ROOTS: Record<DocKind, Record<string, YArrayShape | YMapShape>> = {
 
 /** Whether a plain value fits a shape (the readers' guard). */
 export function fits (shape: Shape, v: unknown): boolean { return shape(v) === undefined }
+
+/** Whether a value is plain JSON (a free-form value: task fields, a tool call's input). */
+export function isJson (v: unknown): boolean { return json(v) === undefined }
+
+/**
+ * What a reader hands out of a plain value that fits `shape`: a copy of its known fields only
+ * (an object's other fields, and the stored value itself, never leave the document), or
+ * undefined when it does not fit.
+ */
+export function copyOf<T> (shape: Shape, v: unknown): T | undefined {
+  return shape(v) === undefined ? copy(shape, v) as T : undefined
+}
+
+function copy (shape: Shape, v: unknown): unknown {
+  if (!('fields' in shape)) return typeof v === 'object' && v !== null ? structuredClone(v) : v
+  const { fields } = shape as ObjShape
+  const out: Record<string, unknown> = {}
+  for (const k of Object.keys(fields)) {
+    const x = own(v as Record<string, unknown>, k)
+    if (x !== undefined) out[k] = copy(fields[k] as Shape, x)
+  }
+  return out
+}
+
+/** A free-form value's copy (task fields): JSON only, an own `__proto__` key kept as data. */
+export function copyJson (v: unknown): unknown {
+  if (typeof v !== 'object' || v === null) return v
+  if (Array.isArray(v)) return v.map(copyJson)
+  const out: Record<string, unknown> = {}
+  for (const [k, x] of Object.entries(v)) Object.defineProperty(out, k, { value: copyJson(x), enumerable: true, writable: true, configurable: true })
+  return out
+}
 
 /** Why data does not fit, and the Yjs id of the item that holds it (to find the entry that wrote it). */
 export interface Problem { reason: string, at?: { client: number, clock: number } }
@@ -152,7 +214,6 @@ export function checkChanges (kind: DocKind, tr: Y.Transaction): Problem | undef
     if (at === undefined) continue
     const [n, path] = at
     let p: Problem | undefined
-    if (n === any) continue
     if (typeof n === 'function') p = problem(`${path}: not a plain value`, type._item ?? undefined)
     else if (n.y === 'array') p = checkItems(n.item, items(type, tr.beforeState), path)
     else p = checkKeys(n, type, [...keys].filter((k): k is string => k !== null), path)
@@ -424,7 +485,7 @@ export function checkAgainstDoc (kind: DocKind, doc: Y.Doc, update: Uint8Array):
 
 /** The node of a child of `n` at key `sub` (null: an array element). */
 function childNode (n: Node | undefined, sub: string | null): Node | undefined {
-  if (n === undefined || n === any) return undefined // free-form: whatever it holds is not read as typed data
+  if (n === undefined) return undefined
   if (typeof n === 'function') return () => 'not a plain value'
   if (n.y === 'array') return sub === null ? n.item : undefined
   return sub === null ? undefined : n.key(sub)
