@@ -13,6 +13,7 @@ import { formatProgress } from './peer-lines.js'
 import { Coalesce } from '../coalesce.js'
 import { LiveLine } from '../live-line.js'
 import { multiaddrs } from '../multiaddr-flags.js'
+import { checkSocketHome } from '../socket-path.js'
 import { localTime, stdout as out, untilStopped, whenHomeFree, type Globals } from '../context.js'
 import type { Command } from '../command.js'
 import { enrolHome, explainGeneratedWallet } from './identity.js'
@@ -90,6 +91,8 @@ export const joinCmd: Command = {
     const bootstrap = await multiaddrs('--bootstrap', values.bootstrap, true)
     const relayVia = await multiaddrs('--relay-via', values['relay-via'], true)
     if (relayVia?.some(a => a.includes('/p2p-circuit')) === true) throw new UsageError('--relay-via takes the relay\'s own address (…/p2p/<relay id>), not a relayed one')
+    // Before the home is set up: its daemon could not bind its socket there.
+    checkSocketHome(g.home)
     // Flags are checked first: a mistyped flag is a usage error (exit 2) whether or not a daemon runs.
     const running = await connectRpc(g.home)
     if (running !== undefined) {
