@@ -1,6 +1,7 @@
 /**
  * What `mesh join` (and `mesh init`) refuse before anything starts, through the real `mesh`: a
- * home too long for the daemon's socket, with the home left as it was.
+ * home too long for the daemon's socket, with the home left as it was; what a member's flags ask of
+ * a blind mirror (--follow, --http, another --label), refused rather than dropped.
  */
 import { readdir } from 'node:fs/promises'
 import { join } from 'node:path'
@@ -35,5 +36,29 @@ describe('mesh join refuses before it starts', () => {
     expect(r.code, r.stderr).toBe(2)
     expect(r.stderr).toMatch(/^mesh: home path too long for a unix socket \(\d+ > 10[37] bytes\): use a shorter --home/)
     expect(await readdir(home).catch(() => [])).toEqual([])
+  })
+})
+
+describe('mesh join on a mirror refuses what a mirror cannot do', () => {
+  const LOOP = ['--no-mdns', '--dht', 'off', '--listen', '/ip4/127.0.0.1/tcp/0']
+  it('--follow, --http and another --label: exit 2 naming the flag, on a new mirror home and on one set up', async () => {
+    const fresh = join(dir, 'fresh-mirror')
+    const follow = await mesh('join', '--mirror', '--home', fresh, '--wallet', wallet, '--follow', 'claude', ...QUIET)
+    expect(follow.code, follow.stderr).toBe(2)
+    expect(follow.stderr).toContain('--mirror and --follow: a mirror holds no vault key')
+    expect(await readdir(fresh).catch(() => [])).toEqual([])
+
+    const m = join(dir, 'mirror')
+    expect((await mesh('init', '--mirror', '--home', m, '--wallet', wallet, '--label', 'vps')).code).toBe(0)
+    // Its home runs as a mirror without --mirror: said as such.
+    const http = await mesh('join', '--home', m, ...LOOP, '--http', '0')
+    expect(http.code, http.stderr).toBe(2)
+    expect(http.stderr).toContain(`home ${m} is a blind mirror's (mesh join runs it as one) and takes no --http: a mirror serves no HTTP API`)
+    const label = await mesh('join', '--mirror', '--home', m, '--label', 'other', ...QUIET)
+    expect(label.code, label.stderr).toBe(2)
+    expect(label.stderr).toContain('this mirror is called vps in its certificate, which join does not reissue')
+    const followSet = await mesh('join', '--home', m, '--follow', 'codex', ...QUIET, '--json')
+    expect(followSet.code).toBe(2)
+    expect(JSON.parse(followSet.stderr).error).toMatchObject({ code: 'USAGE', message: expect.stringContaining('--follow') })
   })
 })

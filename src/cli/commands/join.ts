@@ -93,6 +93,11 @@ export const joinCmd: Command = {
     if (relayVia?.some(a => a.includes('/p2p-circuit')) === true) throw new UsageError('--relay-via takes the relay\'s own address (…/p2p/<relay id>), not a relayed one')
     // Before the home is set up: its daemon could not bind its socket there.
     checkSocketHome(g.home)
+    // A mirror's home runs as a mirror whether or not --mirror is repeated: it has no vault key to run otherwise.
+    const { isMirrorHome } = await import('../../node/mirror.js')
+    const mirrorHome = await isMirrorHome(g.home)
+    const asMirror = values.mirror === true || mirrorHome
+    if (asMirror) await refuseForMirror(g, values, mirrorHome)
     // Flags are checked first: a mistyped flag is a usage error (exit 2) whether or not a daemon runs.
     const running = await connectRpc(g.home)
     if (running !== undefined) {
@@ -101,10 +106,7 @@ export const joinCmd: Command = {
       throw new DaemonRunningError(`mesh join is already running for home ${g.home}${s?.daemon.pid !== undefined ? ` (pid ${s.daemon.pid})` : ''}`, { home: g.home })
     }
     const nodeOptions = { listen: listenFlag, announce, bootstrap, mdns: values['no-mdns'] === true ? false : undefined, dht, relay: values.relay === true ? true : undefined, relayVia }
-    // A mirror's home runs as a mirror whether or not --mirror is repeated: it has no vault key to run otherwise.
-    const { isMirrorHome } = await import('../../node/mirror.js')
-    if (values.mirror === true || await isMirrorHome(g.home)) {
-      if (values['read-only'] === true) throw new UsageError('--mirror and --read-only: a mirror reads nothing (it holds no vault key); drop --read-only')
+    if (asMirror) {
       const { runMirror } = await import('./mirror-join.js')
       return await runMirror(g, { label: values.label as string | undefined, node: nodeOptions, format: formatEvent })
     }
@@ -218,6 +220,23 @@ export const joinCmd: Command = {
     out.line(g.json ? JSON.stringify({ event: 'stopped' }) : 'stopped; store flushed')
     return 0
   }
+}
+
+/**
+ * What a member's flags ask of a mirror, which holds no vault key: refused (exit 2) rather than
+ * dropped, as a mirror would otherwise start without them and say nothing.
+ */
+async function refuseForMirror (g: Globals, values: Record<string, unknown>, mirrorHome: boolean): Promise<void> {
+  const refused = (flag: string, why: string): UsageError => new UsageError(values.mirror === true ? `--mirror and ${flag}: ${why}` : `home ${g.home} is a blind mirror's (mesh join runs it as one) and takes no ${flag}: ${why}`)
+  if (values['read-only'] === true) throw refused('--read-only', 'a mirror reads nothing (it holds no vault key); drop --read-only')
+  if (values.follow !== undefined) throw refused('--follow', `a mirror holds no vault key, so it cannot capture agent sessions; drop --follow, and run \`mesh join --follow ${String(values.follow)}\` on a member device`)
+  if (values.http !== undefined && values.http !== 'off') throw refused('--http', 'a mirror serves no HTTP API or dashboard (it can read nothing it holds); drop --http')
+  const label = values.label as string | undefined
+  if (label === undefined || !mirrorHome) return
+  const { loadMirrorIdentity } = await import('../../node/mirror.js')
+  // Its label is in the certificate the wallet (or an admin device) signed, which join does not rewrite (as mesh init --mirror says).
+  const now = (await loadMirrorIdentity(g.home)).certificate.label
+  if (label !== now) throw new UsageError(`this mirror is called ${now} in its certificate, which join does not reissue: drop --label, or for another label set up a new mirror home (and revoke this one: mesh devices revoke ${now})`)
 }
 
 /** Resolves true once no process has this pid (polled), false after `ms`. */
