@@ -17,7 +17,20 @@
  * r.append([{ id: 'u1', file: '', kind: 'user', text: '{"type":"user",…}' }])
  */
 import * as Y from 'yjs'
+import { InvalidInputError } from '../src/errors.js'
 import { isPathOfNames } from './paths.js'
+
+/**
+ * Most parts one record may travel in. An importer splits text every 256 KiB of characters
+ * (src/agents/bundle.ts PART_BYTES), so this is a record of 16 Gi characters, far past any
+ * agent's line or side file; a reader joining parts walks only the parts it holds.
+ */
+export const MAX_PARTS = 1 << 16
+
+/** Whether `part` of `parts` are a record's place among its parts: integers, 0 ≤ part < parts ≤ MAX_PARTS. */
+export function isPartOf (part: unknown, parts: unknown): boolean {
+  return Number.isSafeInteger(part) && Number.isSafeInteger(parts) && (part as number) >= 0 && (part as number) < (parts as number) && (parts as number) <= MAX_PARTS
+}
 
 export interface NativeRecord {
   id: string
@@ -79,7 +92,7 @@ export class RecordsDoc {
   private ids (): Set<string> {
     if (this.seen === undefined || this.stale) {
       const s = new Set<string>()
-      for (const m of this.records) s.add(keyOf(m))
+      for (const m of this.records) { const k = keyOf(m); if (k !== undefined) s.add(k) }
       this.seen = s
       this.stale = false
       if (!this.observing) {
@@ -104,6 +117,9 @@ export class RecordsDoc {
     const fresh: NativeRecord[] = []
     const batch = new Set<string>()
     for (const r of list) {
+      // What peers would refuse (and readers skip) is refused here, before anything is written.
+      if (r.parts !== undefined && !isPartOf(r.part ?? 0, r.parts)) throw new InvalidInputError(`record ${r.id}: part ${String(r.part)} of ${String(r.parts)} is not an integer below its parts (at most ${MAX_PARTS})`, { id: r.id })
+      if (r.enc !== undefined && r.enc !== 'base64') throw new InvalidInputError(`record ${r.id}: enc is 'base64' or absent`, { id: r.id })
       const k = `${r.file}\0${r.id}\0${r.part ?? 0}`
       if (ids.has(k) || batch.has(k)) continue
       batch.add(k)
@@ -144,7 +160,10 @@ export class RecordsDoc {
    * record after `start`.
    */
   * from (start = 0): Generator<NativeRecord> {
-    for (let i = start; i < this.records.length; i++) yield toRecord(this.records.get(i))
+    for (let i = start; i < this.records.length; i++) {
+      const r = toRecord(this.records.get(i))
+      if (r !== undefined) yield r
+    }
   }
 
   setMeta (m: AgentMeta): void {
@@ -161,14 +180,34 @@ export class RecordsDoc {
   }
 }
 
-function toRecord (m: Y.Map<unknown>): NativeRecord {
-  const r: NativeRecord = { id: String(m.get('id')), file: String(m.get('file')), kind: String(m.get('kind')), text: String(m.get('text')) }
-  if (m.get('enc') === 'base64') r.enc = 'base64'
+/**
+ * A record as stored, or undefined for an item that is none (a faulty member's write: not a
+ * Y.Map, a field of the wrong type, a part outside its parts); readers skip it, as they skip a
+ * message that does not fit.
+ */
+function toRecord (m: unknown): NativeRecord | undefined {
+  if (!(m instanceof Y.Map)) return undefined
+  const id = m.get('id')
+  const file = m.get('file')
+  const kind = m.get('kind')
+  const text = m.get('text')
+  if (typeof id !== 'string' || typeof file !== 'string' || typeof kind !== 'string' || typeof text !== 'string') return undefined
+  const r: NativeRecord = { id, file, kind, text }
+  const enc = m.get('enc')
+  if (enc === 'base64') r.enc = 'base64'
+  else if (enc !== undefined) return undefined
   const parts = m.get('parts')
-  if (typeof parts === 'number') { r.parts = parts; r.part = Number(m.get('part') ?? 0) }
+  if (parts !== undefined) {
+    const part = m.get('part') ?? 0
+    if (!isPartOf(part, parts)) return undefined
+    r.parts = parts as number
+    r.part = part as number
+  }
   return r
 }
 
-function keyOf (m: Y.Map<unknown>): string {
-  return `${String(m.get('file'))}\0${String(m.get('id'))}\0${Number(m.get('part') ?? 0)}`
+/** The (file, id, part) an append compares, or undefined for an item that is no record. */
+function keyOf (m: unknown): string | undefined {
+  const r = toRecord(m)
+  return r === undefined ? undefined : `${r.file}\0${r.id}\0${r.part ?? 0}`
 }

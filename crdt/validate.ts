@@ -11,6 +11,7 @@
 import * as Y from 'yjs'
 import { DOC_NAMES } from './names.js'
 import { isSkillFilePath, isSkillName } from './paths.js'
+import { isBundlePath, MAX_PARTS } from './records.js'
 import { scanUpdate, type UpdateExtent } from './update-scan.js'
 
 export type DocKind = 'session' | 'memory' | 'skills' | 'sessions-index' | 'other'
@@ -119,11 +120,24 @@ export const SHAPES = {
 /** A transcript message's keys (the message is a Y.Map: its fields are checked one by one). */
 export const MESSAGE_FIELDS: Record<string, Shape> = { id: str, role: oneOf('user', 'assistant', 'system', 'tool'), content: str, ts: num, device: str, toolCall: SHAPES.toolCall, toolResult: SHAPES.toolResult }
 const MESSAGE = ymapOf(MESSAGE_FIELDS)
+const int = (min: number, max: number): Shape => v => Number.isSafeInteger(v) && (v as number) >= min && (v as number) <= max ? undefined : `not an integer from ${min} to ${max}`
+/** A native agent record (records.ts); that its part is below its parts is the readers' to check. */
+const RECORD = ymapOf({
+  id: str,
+  file: v => typeof v === 'string' && isBundlePath(v) ? undefined : 'not a file of a session bundle (\'\' or a relative path of names)',
+  kind: str,
+  text: str,
+  enc: oneOf('base64'),
+  part: int(0, MAX_PARTS - 1),
+  parts: int(1, MAX_PARTS)
+})
 const ROOTS: Record<DocKind, Record<string, YArrayShape | YMapShape>> = {
   session: {
     meta: ymapOf({ key: str, title: str, goal: str, status: oneOf('running', 'idle', 'ended'), createdAt: num, lastWriter: SHAPES.writer, lease: SHAPES.lease }),
     transcript: yarray(yarray(MESSAGE)),
-    task: ymapOf({ plan: str, cwd: str, progress: yarray(SHAPES.progress), todos: ymapAll(SHAPES.todo), files: ymapAll(num), fields: ymapAll(json) })
+    task: ymapOf({ plan: str, cwd: str, progress: yarray(SHAPES.progress), todos: ymapAll(SHAPES.todo), files: ymapAll(num), fields: ymapAll(json) }),
+    records: yarray(RECORD),
+    agent: ymapOf({ agent: str, sessionId: str, cwd: str, gitRemote: str, name: str, dir: str })
   },
   memory: { entries: ymapAll(SHAPES.memory) },
   skills: { skills: ymapAll(SHAPES.skill), removed: ymapAll(SHAPES.skillTombstone) },

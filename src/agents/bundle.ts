@@ -102,25 +102,34 @@ export function toParts (records: readonly NativeRecord[]): NativeRecord[] {
   return out
 }
 
-/** Joins parts back (at the position of a record's first part); incomplete records are dropped. */
+/**
+ * Joins parts back (at the position of a record's first part); incomplete records are dropped,
+ * and so are parts that are no place among their parts (not integers with 0 ≤ part < parts, or
+ * parts that disagree). Parts are kept by number, not as an array indexed by `part`: a member's
+ * lone part 1 of 2 left a hole at 0 (which threw), and part 2^32-2 of 2^32-1 a sparse array
+ * walked for minutes.
+ */
 export function fromParts (records: readonly NativeRecord[]): NativeRecord[] {
-  const groups = new Map<string, NativeRecord[]>()
+  const groups = new Map<string, { parts: number, held: Map<number, NativeRecord> }>()
   const order: Array<NativeRecord | string> = []
   for (const r of records) {
     if (r.parts === undefined) { order.push(r); continue }
+    const part = r.part ?? 0
+    if (!Number.isSafeInteger(part) || !Number.isSafeInteger(r.parts) || part < 0 || part >= r.parts) continue
     const k = `${r.file}\0${r.id}`
     let g = groups.get(k)
-    if (g === undefined) { g = []; groups.set(k, g); order.push(k) }
-    g[r.part ?? 0] = r
+    if (g === undefined) { g = { parts: r.parts, held: new Map() }; groups.set(k, g); order.push(k) }
+    if (g.parts === r.parts) g.held.set(part, r)
   }
   const out: NativeRecord[] = []
   for (const o of order) {
     if (typeof o !== 'string') { out.push(o); continue }
-    const g = groups.get(o) as NativeRecord[]
-    const n = g.find(x => x !== undefined)?.parts ?? 0
-    if (g.length !== n || g.some(x => x === undefined)) continue
-    const { part: _p, parts: _n, ...first } = g[0] as NativeRecord
-    out.push({ ...first, text: g.map(x => x.text).join('') })
+    const g = groups.get(o) as { parts: number, held: Map<number, NativeRecord> }
+    if (g.held.size !== g.parts) continue // else every part 0..parts-1 is held: each key is below parts
+    const texts: string[] = []
+    for (let i = 0; i < g.parts; i++) texts.push((g.held.get(i) as NativeRecord).text)
+    const { part: _p, parts: _n, ...first } = g.held.get(0) as NativeRecord
+    out.push({ ...first, text: texts.join('') })
   }
   return out
 }
