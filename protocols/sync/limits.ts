@@ -24,6 +24,12 @@ export const LIMITS = {
   docsPerFrame: 512,
   /** Live bytes queued for one peer before live pushes are dropped. */
   maxQueuedBytes: 16 * 1024 * 1024,
+  /**
+   * Bytes of replies to the peer's frames (vectors, ranges, answers) queued for it, past which a
+   * frame of the peer that adds more is held, in flight, until they drain below it: a peer that
+   * stops reading then stops being read (yamux holds it back) instead of filling our memory.
+   */
+  maxQueuedReplyBytes: 16 * 1024 * 1024,
   /** Largest snapshot accepted from a peer. */
   maxSnapshotBytes: 1024 * 1024 * 1024,
   maxCertificates: 1024,

@@ -6,7 +6,7 @@
 import type { Logger, Stream } from '@libp2p/interface'
 import type { OnSettled } from './acks.js'
 import { LIMITS } from './limits.js'
-import { EMPTY, encodeFrame } from './messages.js'
+import { EMPTY, encodeFrame, frameBytes } from './messages.js'
 import { nextTurn, turnSpent } from './slice.js'
 import type { SyncMessage } from './pb/sync.js'
 import type { EntryRef } from './source.js'
@@ -31,7 +31,7 @@ export interface OutboxHost {
   liveFrame: (refs: EntryRef[]) => OnSettled
 }
 
-interface Queued { msg: SyncMessage, bytes: number, live: boolean, track?: Track, settled?: OnSettled }
+interface Queued { msg: SyncMessage, bytes: number, live: boolean, track?: Track, settled?: OnSettled, reply?: boolean, written?: () => void }
 
 export class Outbox {
   private readonly queue: Queued[] = []
@@ -43,6 +43,9 @@ export class Outbox {
   private liveRefs: EntryRef[] = []
   private liveBytes = 0
   private liveScheduled = false
+  /** Bytes of replies to the peer's frames queued, and how many such frames were ever queued. */
+  private replyBytes = 0
+  private replyFrames = 0
 
   constructor (private readonly stream: Stream, private readonly host: OutboxHost) {}
 
@@ -84,16 +87,38 @@ export class Outbox {
    * dropped. `settled` hears whether the peer took the frame, once it says (acks.ts).
    */
   enqueue (msg: SyncMessage, live: boolean, track?: Track, urgent = false, settled?: OnSettled): boolean {
+    return this.add({ msg, bytes: frameBytes(msg), live, track, settled }, urgent)
+  }
+
+  /**
+   * Queues a reply to the peer's frames (vectors, ranges, answers); `written` runs once the stream
+   * took it. Counted apart: past LIMITS.maxQueuedReplyBytes the frame that asked waits (repliesDrained).
+   */
+  reply (msg: SyncMessage, written?: () => void): void {
+    const q: Queued = { msg, bytes: frameBytes(msg), live: false, reply: true, written }
+    this.replyBytes += q.bytes
+    this.replyFrames++
+    if (!this.add(q, false)) { this.replyBytes -= q.bytes; written?.() }
+  }
+
+  /** How many replies were ever queued: a frame whose handling raised it asked for some. */
+  get replies (): number { return this.replyFrames }
+
+  /** Resolves once the replies queued weigh no more than LIMITS.maxQueuedReplyBytes (or the session closed). */
+  async repliesDrained (): Promise<void> {
+    while (this.replyBytes > LIMITS.maxQueuedReplyBytes && !this.host.closed()) await new Promise<void>(resolve => this.idle.push(resolve))
+  }
+
+  private add (q: Queued, urgent: boolean): boolean {
     if (this.host.closed()) return false
-    const bytes = msg.entries.reduce((n, e) => n + e.byteLength, 0) + msg.earlyEntries.reduce((n, e) => n + e.byteLength, 0) + msg.snapshotChunk.byteLength + msg.snapshotHeader.byteLength + 64
-    if (live && this.queued + bytes > LIMITS.maxQueuedBytes) {
+    if (q.live && this.queued + q.bytes > LIMITS.maxQueuedBytes) {
       // Too far behind: drop, and ask for its vectors once the queue drains.
       this.dropped = true
       return false
     }
-    if (urgent) this.queue.unshift({ msg, bytes, live, track, settled })
-    else this.queue.push({ msg, bytes, live, track, settled })
-    this.queued += bytes
+    if (urgent) this.queue.unshift(q)
+    else this.queue.push(q)
+    this.queued += q.bytes
     this.flush()
     return true
   }
@@ -136,6 +161,8 @@ export class Outbox {
         const more = this.stream.send(f)
         this.host.sentFrame(next.settled)
         this.queued -= next.bytes
+        if (next.reply === true) this.replyBytes -= next.bytes
+        next.written?.()
         this.host.stats.bytesSent += f.byteLength
         if (next.track !== undefined) this.host.sent(next.track)
         this.wake()

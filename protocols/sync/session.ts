@@ -327,7 +327,13 @@ export class PeerSession {
       const certs = await Promise.allSettled(msg.certificates.map(async c => { await this.source.addCertificate(c) }))
       for (const r of certs) if (r.status === 'rejected') this.events.refused(`certificate: ${r.reason?.message ?? r.reason}`, this.peer)
     }
+    const replies = this.outbox.replies
     this.vectors.onFrame(msg)
+    // A frame that asked for replies (vectors, ranges, answers) while too many wait for the
+    // peer to read them stays in flight until they drain: past framesInFlight such frames the
+    // stream pauses and yamux holds the peer back. Only such a frame waits, so two honest sides
+    // each replying to the other go on reading each other's replies.
+    const replied = this.outbox.replies > replies
     // Early bodies are applied now, in read order; signatures complete them (early.ts).
     const signed = this.early.receive(msg)
     // A catch-up's frame: its signatures are checked on another thread first, while the event
@@ -404,6 +410,7 @@ export class PeerSession {
         settled?.()
       }
     }
+    if (replied) await this.outbox.repliesDrained()
     return { refused: () => refusedAny, writes: writes.length > 0 ? Promise.all(writes).then(() => {}) : undefined }
   }
 

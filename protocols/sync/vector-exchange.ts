@@ -40,13 +40,15 @@ export class VectorExchange {
   private toldDigest: string | undefined
   /** One callback for every full exchange: catch-ups that join one another run it once. */
   private readonly caughtUp = (): void => { this.host.caughtUp() }
+  /** Our vectors are queued and not all written yet: asked again meanwhile, nothing more goes. */
+  private resending = false
 
   constructor (private readonly host: VectorExchangeHost) {
     const { source, peer, outbox } = host
     this.reconciler = new Reconciler({
       index: () => source.index(),
       vector: (doc) => source.vector(doc),
-      send: (f) => { outbox.enqueue({ ...EMPTY(), ranges: f.ranges, vectors: this.wire(f.vectors), answer: f.answer } as SyncMessage, false) },
+      send: (f) => { outbox.reply({ ...EMPTY(), ranges: f.ranges, vectors: this.wire(f.vectors), answer: f.answer } as SyncMessage) },
       catchUp: (theirs, docs) => { host.catchUp.schedule(theirs, docs) },
       remember: (doc, items) => { host.view.remember(doc, items, true) },
       inSync: () => { source.heldBy?.(peer); host.caughtUp() },
@@ -98,11 +100,20 @@ export class VectorExchange {
     if (msg.wantVectors) this.sendVectors()
   }
 
+  /**
+   * All our vectors, ending with vectors_done. Asked for again (want_vectors, or a refusal's
+   * re-ask) while they still wait to be written, nothing more is queued: the peer gets them once,
+   * not once per ask (a peer that stopped reading and sent 3-byte want_vectors made us queue
+   * 400,000 frames).
+   */
   sendVectors (): void {
+    if (this.resending) return
+    this.resending = true
     const vs = this.host.source.vectors()
     for (let i = 0; i < vs.length || i === 0; i += LIMITS.docsPerFrame) {
       const part = vs.slice(i, i + LIMITS.docsPerFrame)
-      this.host.outbox.enqueue({ ...EMPTY(), vectors: this.wire(part) as any, vectorsDone: i + LIMITS.docsPerFrame >= vs.length }, false)
+      const done = i + LIMITS.docsPerFrame >= vs.length
+      this.host.outbox.reply({ ...EMPTY(), vectors: this.wire(part) as any, vectorsDone: done }, done ? () => { this.resending = false } : undefined)
     }
   }
 
@@ -174,7 +185,7 @@ export class VectorExchange {
     if (unresolved.size > 0) {
       const docs = [...unresolved].map(fromHex)
       this.host.log('%d vectors from %s hold retired lanes unlike ours: asking for them lane by lane', docs.length, peer)
-      this.host.outbox.enqueue({ ...EMPTY(), unfold: docs as Array<Uint8Array<ArrayBuffer>> }, false)
+      this.host.outbox.reply({ ...EMPTY(), unfold: docs as Array<Uint8Array<ArrayBuffer>> })
       this.sendUnfolded(docs)
     }
     return { vectors, unresolved }
@@ -183,7 +194,7 @@ export class VectorExchange {
   /** Our vectors of these documents, lane by lane, as an `answer` (the peer catches us up on them). */
   private sendUnfolded (docs: Uint8Array[]): void {
     for (let k = 0; k < docs.length; k += LIMITS.docsPerFrame) {
-      this.host.outbox.enqueue({ ...EMPTY(), vectors: docs.slice(k, k + LIMITS.docsPerFrame).map(doc => ({ doc, items: this.host.source.vector(doc), retired: [] })) as any, answer: true }, false)
+      this.host.outbox.reply({ ...EMPTY(), vectors: docs.slice(k, k + LIMITS.docsPerFrame).map(doc => ({ doc, items: this.host.source.vector(doc), retired: [] })) as any, answer: true })
     }
   }
 }

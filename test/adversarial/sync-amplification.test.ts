@@ -2,10 +2,14 @@
  * A hostile member (a certified device gone bad) asking, with a few small frames, for more than
  * one honest session costs. Each test counts work or bytes, never time: a frame of ranges counting
  * no document must not make A send its vault once per range, and frames sent while a catch-up
- * waits its turn join it.
+ * waits its turn join it; a peer that stops reading cannot make A queue replies without bound.
  */
 import { describe, expect, it } from 'vitest'
 import type { SessionKey } from '../../crdt/index.js'
+import { SYNC_LIMITS } from '../../protocols/sync/index.js'
+import { frame } from '../../protocols/sync/frames.js'
+import { EMPTY } from '../../protocols/sync/messages.js'
+import { SyncMessage } from '../../protocols/sync/pb/sync.js'
 import type { PeerSession } from '../../protocols/sync/session.js'
 import { until, type TestNode } from '../helpers/nodes.js'
 import { rogueMember, type Rogue } from '../helpers/rogue.js'
@@ -54,4 +58,66 @@ describe('sync: a member asking for more than it costs', () => {
     // 100 entries in A's vault (and a few of its own records): once per range was 100 × 1,324.
     expect(sent).toBeLessThanOrEqual(5 * 110)
   }, 60_000)
+})
+
+describe('sync: a member that stops reading', () => {
+  /** Many copies of one frame in one write (the rogue's own stream may refuse more while A does not read). */
+  const burst = (one: Uint8Array, n: number): Uint8Array => {
+    const out = new Uint8Array(one.byteLength * n)
+    for (let i = 0; i < n; i++) out.set(one, i * one.byteLength)
+    return out
+  }
+  const frameOf = (m: Record<string, unknown>): Uint8Array => frame(SyncMessage.encode({ ...EMPTY(), ...m } as SyncMessage))
+  /** What A holds queued for the rogue, in frames and encoded bytes. */
+  const queuedFor = (session: PeerSession): { frames: number, bytes: number } => {
+    const q = (session as any).outbox.queue as Array<{ msg: SyncMessage }>
+    return { frames: q.length, bytes: q.reduce((n, f) => n + SyncMessage.encode(f.msg).byteLength, 0) }
+  }
+  /** Waits until A has read nothing more for a while: it handled what it will, and holds the rest back. */
+  async function readAll (session: PeerSession): Promise<void> {
+    let last = -1
+    for (let i = 0; i < 40 && session.stats.bytesReceived !== last; i++) {
+      last = session.stats.bytesReceived
+      await new Promise(resolve => setTimeout(resolve, 500))
+    }
+  }
+
+  it('200,000 three-byte want_vectors: A queues its vectors once, not once per ask', async () => {
+    const { r, session } = await rogueWithVault()
+    r.stream.pause()
+    const many = burst(frameOf({ wantVectors: true }), 20_000)
+    for (let round = 0; round < 10; round++) {
+      try { r.stream.send(many) } catch {}
+      await new Promise(resolve => setTimeout(resolve, 100))
+    }
+    await readAll(session)
+    // Before: one full set of vectors queued per ask (399,510 frames, +2.67 GB for the reviewer).
+    expect(queuedFor(session).frames).toBeLessThan(1_000)
+  }, 60_000)
+
+  it('listings asked for again and again: what A queues for a peer that stopped reading stays bounded', async () => {
+    const { r, session } = await rogueWithVault()
+    r.stream.pause()
+    // A's five documents, a wrong fingerprint: A lists them (their vectors), once per frame.
+    const ask = frameOf({ ranges: [{ lower: Uint8Array.of(0), upper: new Uint8Array(0), fingerprint: new Uint8Array(16), count: 1, listed: false }] })
+    const many = burst(ask, 20_000)
+    for (let round = 0; round < 8; round++) {
+      try { r.stream.send(many) } catch {}
+      await new Promise(resolve => setTimeout(resolve, 200))
+    }
+    await readAll(session)
+    const q = queuedFor(session)
+    // Before: every listing queued (~160,000 frames, some 100 MB); now A stops reading past 16 MiB of replies.
+    expect(q.bytes).toBeLessThan(SYNC_LIMITS.maxQueuedBytes * 1.25)
+    expect(session.stats.bytesReceived).toBeLessThan(many.byteLength * 8)
+  }, 120_000)
+
+  it('an unfold of more documents than a vectors frame holds is refused with its frame', async () => {
+    const { r } = await rogueWithVault()
+    const bId = r.b.node.libp2p.peerId.toString()
+    const ids = Array.from({ length: SYNC_LIMITS.docsPerFrame + 1 }, (_, i) => Uint8Array.of(i >> 8, i & 255))
+    r.send({ unfold: ids })
+    // Before: accepted (~500,000 ids fit a frame), each answered with a vector.
+    await until(() => r.a.node.libp2p.services.sync.sessionWith(bId) === undefined, 'A to end the session')
+  }, 30_000)
 })
