@@ -12,7 +12,7 @@ import * as Y from 'yjs'
 import { InvalidInputError, LeaseHeldError } from '../src/errors.js'
 import { randomUUID } from 'node:crypto'
 import { asOneRun, insertedByParent } from './added.js'
-import { copyJson, copyOf, fits, isJson, messageProblem, SHAPES } from './validate.js'
+import { copyJson, copyOf, fits, isJson, isTime, MAX_TIME, messageProblem, SHAPES } from './validate.js'
 
 export const CHUNK_SIZE = 512
 export const ROLES = ['user', 'assistant', 'system', 'tool'] as const
@@ -125,7 +125,7 @@ export class SessionDoc {
       title: s('title') ?? '',
       goal: s('goal') ?? '',
       status: status === 'running' || status === 'ended' ? status : 'idle',
-      createdAt: typeof createdAt === 'number' ? createdAt : 0,
+      createdAt: isTime(createdAt) ? createdAt : 0,
       lastWriter: copyOf<Writer>(SHAPES.writer, lastWriter),
       lease: copyOf<Lease>(SHAPES.lease, lease)
     }
@@ -162,6 +162,7 @@ export class SessionDoc {
       if (typeof m.content !== 'string') throw new InvalidInputError('message content must be a string')
       const bytes = Buffer.byteLength(m.content)
       if (bytes > MAX_CONTENT_BYTES) throw new InvalidInputError(`message content exceeds ${MAX_CONTENT_BYTES} bytes`)
+      if (m.ts !== undefined && !isTime(m.ts)) throw new InvalidInputError(`a message's ts is ms since 1970, at most ${MAX_TIME} either way (a Date's range): got ${String(m.ts)}`)
       total += bytes
       if (m.toolCall !== undefined && !fits(SHAPES.toolCall, m.toolCall)) throw new InvalidInputError(`a tool call is {id?, name, input?} of JSON values: ${SHAPES.toolCall(m.toolCall) as string}`)
       if (m.toolResult !== undefined && !fits(SHAPES.toolResult, m.toolResult)) throw new InvalidInputError(`a tool result is {callId, output, isError?}: ${SHAPES.toolResult(m.toolResult) as string}`)
@@ -359,6 +360,7 @@ export class SessionDoc {
     // Renewing one's own lease keeps its epoch: the epoch counts handoffs, not renewals.
     const epoch = cur !== undefined && cur.device === device ? cur.epoch : (cur?.epoch ?? 0) + 1
     const lease: Lease = { device, epoch, takenAt: cur !== undefined && cur.device === device ? cur.takenAt : now, expiresAt: now + (opts.ttlMs ?? LEASE_TTL_MS) }
+    if (!isTime(lease.expiresAt) || !isTime(lease.takenAt)) throw new InvalidInputError(`a lease ends within a Date's range (ttl ${String(opts.ttlMs)} ms from ${now})`)
     if (opts.label !== undefined) lease.label = opts.label
     // Not a write of the session (lastWriter): a lease taken or renewed says who drives, not that they wrote.
     this.doc.transact(() => {

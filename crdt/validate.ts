@@ -36,6 +36,11 @@ type Shape = (v: unknown) => string | undefined
 
 const str: Shape = v => typeof v === 'string' ? undefined : 'not a string'
 const num: Shape = v => typeof v === 'number' && Number.isFinite(v) ? undefined : 'not a number'
+/** The farthest time from 1970 a Date holds, in ms: past it `new Date(t)` is invalid and formatting it throws. */
+export const MAX_TIME = 8.64e15
+/** Whether `v` is a time a Date can show: a finite number of ms, |v| ≤ MAX_TIME. */
+export function isTime (v: unknown): v is number { return typeof v === 'number' && Number.isFinite(v) && Math.abs(v) <= MAX_TIME }
+const time: Shape = v => isTime(v) ? undefined : `not a time (ms since 1970, at most ${MAX_TIME} either way)`
 const bool: Shape = v => typeof v === 'boolean' ? undefined : 'not a boolean'
 const oneOf = (...xs: string[]): Shape => v => typeof v === 'string' && xs.includes(v) ? undefined : `not one of ${xs.join(', ')}`
 /**
@@ -103,22 +108,22 @@ const ymapOf = (fields: Record<string, Node>): YMapShape => ({ y: 'map', key: k 
 const ymapAll = (value: Node): YMapShape => ({ y: 'map', key: () => value })
 
 export const SHAPES = {
-  lease: obj({ device: str, epoch: num, expiresAt: num, takenAt: num, label: str }, ['label']),
-  writer: obj({ device: str, ts: num }),
+  lease: obj({ device: str, epoch: num, expiresAt: time, takenAt: time, label: str }, ['label']),
+  writer: obj({ device: str, ts: time }),
   toolCall: obj({ id: str, name: str, input: json }, ['id', 'input']),
   toolResult: obj({ callId: str, output: str, isError: bool }, ['isError']),
-  progress: obj({ text: str, ts: num, device: str }),
-  todo: obj({ id: str, text: str, done: bool, updatedAt: num }),
-  memory: obj({ key: str, value: str, tags: strings, updatedAt: num, device: str }),
+  progress: obj({ text: str, ts: time, device: str }),
+  todo: obj({ id: str, text: str, done: bool, updatedAt: time }),
+  memory: obj({ key: str, value: str, tags: strings, updatedAt: time, device: str }),
   // The name and the file paths name where `mesh agent skills sync` writes: a member's `..` in
   // either would write outside the agent's skills directory.
-  skill: obj({ name: skillName, version: str, description: str, body: str, source: str, hash: str, updatedAt: num, device: str, text: str, files: skillFiles }, ['text', 'files']),
-  skillTombstone: obj({ name: str, hash: str, folder: str, removedAt: num, device: str }),
-  summary: obj({ key: str, title: str, createdAt: num })
+  skill: obj({ name: skillName, version: str, description: str, body: str, source: str, hash: str, updatedAt: time, device: str, text: str, files: skillFiles }, ['text', 'files']),
+  skillTombstone: obj({ name: str, hash: str, folder: str, removedAt: time, device: str }),
+  summary: obj({ key: str, title: str, createdAt: time })
 } as const
 
 /** A transcript message's keys (the message is a Y.Map: its fields are checked one by one). */
-export const MESSAGE_FIELDS: Record<string, Shape> = { id: str, role: oneOf('user', 'assistant', 'system', 'tool'), content: str, ts: num, device: str, toolCall: SHAPES.toolCall, toolResult: SHAPES.toolResult }
+export const MESSAGE_FIELDS: Record<string, Shape> = { id: str, role: oneOf('user', 'assistant', 'system', 'tool'), content: str, ts: time, device: str, toolCall: SHAPES.toolCall, toolResult: SHAPES.toolResult }
 const MESSAGE = ymapOf(MESSAGE_FIELDS)
 const int = (min: number, max: number): Shape => v => Number.isSafeInteger(v) && (v as number) >= min && (v as number) <= max ? undefined : `not an integer from ${min} to ${max}`
 /** A native agent record (records.ts); that its part is below its parts is the readers' to check. */
@@ -133,7 +138,7 @@ const RECORD = ymapOf({
 })
 const ROOTS: Record<DocKind, Record<string, YArrayShape | YMapShape>> = {
   session: {
-    meta: ymapOf({ key: str, title: str, goal: str, status: oneOf('running', 'idle', 'ended'), createdAt: num, lastWriter: SHAPES.writer, lease: SHAPES.lease }),
+    meta: ymapOf({ key: str, title: str, goal: str, status: oneOf('running', 'idle', 'ended'), createdAt: time, lastWriter: SHAPES.writer, lease: SHAPES.lease }),
     transcript: yarray(yarray(MESSAGE)),
     task: ymapOf({ plan: str, cwd: str, progress: yarray(SHAPES.progress), todos: ymapAll(SHAPES.todo), files: ymapAll(num), fields: ymapAll(json) }),
     records: yarray(RECORD),

@@ -80,7 +80,7 @@ export const NewMessageSchema = z.object({
   role,
   content: z.string().min(1).describe('the message text'),
   id: z.string().optional(),
-  ts: z.number().optional(),
+  ts: z.number().min(-8.64e15).max(8.64e15).optional().describe('milliseconds since the epoch (within a Date\'s range, ±8.64e15); default now'),
   toolCall: ToolCallSchema.optional(),
   toolResult: ToolResultSchema.optional()
 })

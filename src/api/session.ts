@@ -8,7 +8,7 @@
  */
 import * as Y from 'yjs'
 import {
-  LEASE_SKEW_MS, LEASE_TTL_MS, SessionDoc, type Lease, type Message, type NewMessage, type SessionMeta, type TaskState, type TaskUpdate
+  isTime, LEASE_SKEW_MS, LEASE_TTL_MS, SessionDoc, type Lease, type Message, type NewMessage, type SessionMeta, type TaskState, type TaskUpdate
 } from '../../crdt/index.js'
 import { ClosedError, LeaseHeldError, LeaseNotHeldError, NotFoundError } from '../errors.js'
 import type { Replica } from '../node/replica.js'
@@ -336,6 +336,8 @@ function hasContent (tr: Y.Transaction): boolean {
  * long ago it ran out.
  */
 export function leaseEnds (expiresAt: number, now = Date.now()): string {
+  // A time a Date cannot hold (a faulty member's lease) is said as the number it is, not thrown on.
+  if (!isTime(expiresAt)) return `lease ends at ${String(expiresAt)} ms, a time no clock shows`
   const at = new Date(expiresAt).toISOString().slice(11, 16)
   if (expiresAt > now) return `lease ends in ${span(expiresAt - now, ' ')}, at ${at} UTC`
   const why = now <= expiresAt + LEASE_SKEW_MS ? 'honoured up to 2 minutes more in case clocks disagree' : 'live while its holder is online'

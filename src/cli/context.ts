@@ -200,6 +200,8 @@ let timeFormat: Intl.DateTimeFormat | undefined
 /** `2026-12-01 14:03:07 CET`: a time in this machine's zone, with the zone. */
 export function localTime (ts: number): string {
   const d = new Date(ts)
+  // Past a Date's range (±8.64e15 ms) formatting throws: said as the number it is.
+  if (Number.isNaN(d.getTime())) return `${String(ts)} ms`
   timeFormat ??= new Intl.DateTimeFormat('en-CA', { year: 'numeric', month: '2-digit', day: '2-digit', hour: '2-digit', minute: '2-digit', second: '2-digit', hourCycle: 'h23', timeZoneName: 'short' })
   const parts = timeFormat.formatToParts(d)
   const p = (t: string): string => parts.find(x => x.type === t)?.value ?? ''
