@@ -1,7 +1,17 @@
 /** Multiaddr flags (--listen, --dial, --bootstrap…) checked before anything starts: a malformed one is bad input naming its flag. */
-import { UsageError } from '../errors.js'
+import { InvalidInputError, UsageError } from '../errors.js'
 
-/** Parses each multiaddr of a flag; exit 2 naming the flag for a malformed one. */
+/**
+ * What the node's one listening transport takes: TCP at an IP address (its own /p2p/ id may
+ * follow, as `mesh join` prints it). A UDP, WebSocket or DNS address is refused here, before the
+ * node starts, instead of as libp2p's aggregate error once it has.
+ */
+function listenable (names: readonly string[]): boolean {
+  const [ip, tcp, ...rest] = names[0] === 'ip6zone' ? names.slice(1) : names
+  return (ip === 'ip4' || ip === 'ip6') && tcp === 'tcp' && (rest.length === 0 || (rest.length === 1 && rest[0] === 'p2p'))
+}
+
+/** Parses each multiaddr of a flag; exit 2 naming the flag for a malformed one (and for --listen, one the node cannot listen on). */
 export async function multiaddrs (flag: string, values: unknown, needPeer = false): Promise<string[] | undefined> {
   if (values === undefined) return undefined
   const { multiaddr } = await import('@multiformats/multiaddr')
@@ -10,6 +20,7 @@ export async function multiaddrs (flag: string, values: unknown, needPeer = fals
     let ma
     try { ma = multiaddr(a) } catch (err: any) { throw new UsageError(`${flag} ${a} is not a multiaddr (${err?.message ?? err}); e.g. /ip4/192.0.2.7/tcp/4001${needPeer ? '/p2p/12D3Koo…' : ''}`) }
     if (needPeer && !ma.getComponents().some(c => c.name === 'p2p')) throw new UsageError(`${flag} ${a} names no peer: end it with /p2p/<peer id> (\`mesh join\` on that machine prints its address)`)
+    if (flag === '--listen' && !listenable(ma.getComponents().map(c => c.name))) throw new InvalidInputError(`cannot listen on ${a} (${flag}): mesh listens on TCP only (e.g. /ip4/0.0.0.0/tcp/4001)`, { flag, addr: a })
   }
   return list
 }

@@ -487,6 +487,13 @@ export class MeshNode extends EventEmitter<{ event: [NodeEvent], 'caught-up': [s
 function listenFailure (err: unknown, listen: readonly string[]): unknown {
   const text = String((err as Error)?.message ?? err)
   const why = /EADDRINUSE/.test(text) ? 'the address is in use (another program, or a mesh join of another home, listens there)' : /EADDRNOTAVAIL/.test(text) ? 'it is not an address of this machine' : /EACCES/.test(text) ? 'this user may not listen on that port' : undefined
-  if (why === undefined) return err
+  if (why === undefined) {
+    // An address no transport here takes (UDP, WebSockets, a DNS name; from config.json, as the
+    // CLI refuses such a --listen itself): libp2p lists each one it refused with this error's name.
+    const unsupported = [...text.matchAll(/^\s*(\/\S+): UnsupportedListenAddressError/gm)].map(m => m[1] as string)
+    if (unsupported.length === 0 && (err as Error)?.name === 'UnsupportedListenAddressError') unsupported.push(...listen)
+    if (unsupported.length === 0) return err
+    return new InvalidInputError(`cannot listen on ${unsupported.join(', ')}: mesh listens on TCP only (e.g. /ip4/0.0.0.0/tcp/4001). Pass another --listen (or set listen in config.json)`, { listen: [...listen], unsupported }, { cause: err })
+  }
   return new InvalidInputError(`cannot listen on ${listen.length > 0 ? listen.join(', ') : 'its default address'}: ${why}. Pass another --listen (or set listen in config.json); tcp/0 picks a free port`, { listen: [...listen] }, { cause: err })
 }

@@ -1,9 +1,10 @@
 /**
  * What `mesh join` (and `mesh init`) refuse before anything starts, through the real `mesh`: a
  * home too long for the daemon's socket, with the home left as it was; what a member's flags ask of
- * a blind mirror (--follow, --http, another --label), refused rather than dropped.
+ * a blind mirror (--follow, --http, another --label), refused rather than dropped; an address the
+ * node cannot listen on (UDP, WebSockets), from --listen or from config.json.
  */
-import { readdir } from 'node:fs/promises'
+import { readdir, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { cliEnv, runCli, type RunResult } from '../helpers/cli.js'
@@ -60,5 +61,26 @@ describe('mesh join on a mirror refuses what a mirror cannot do', () => {
     const followSet = await mesh('join', '--home', m, '--follow', 'codex', ...QUIET, '--json')
     expect(followSet.code).toBe(2)
     expect(JSON.parse(followSet.stderr).error).toMatchObject({ code: 'USAGE', message: expect.stringContaining('--follow') })
+  })
+})
+
+describe('an address mesh cannot listen on', () => {
+  it('--listen of UDP or WebSockets: exit 2 naming it, before the home is set up; the same from config.json, without a stack', async () => {
+    const home = join(dir, 'listen')
+    for (const addr of ['/ip4/127.0.0.1/udp/5', '/ip4/127.0.0.1/tcp/0/ws', '/dns4/localhost/tcp/0']) {
+      const r = await mesh('join', '--home', home, '--wallet', wallet, '--no-mdns', '--dht', 'off', '--http', 'off', '--listen', addr)
+      expect(r.code, r.stderr).toBe(2)
+      expect(r.stderr).toBe(`mesh: cannot listen on ${addr} (--listen): mesh listens on TCP only (e.g. /ip4/0.0.0.0/tcp/4001)\n`)
+    }
+    expect(await readdir(home).catch(() => [])).toEqual([])
+
+    expect((await mesh('init', '--home', home, '--wallet', wallet)).code).toBe(0)
+    await writeFile(join(home, 'config.json'), JSON.stringify({ listen: ['/ip4/127.0.0.1/udp/5'] }))
+    const r = await mesh('join', '--home', home, '--no-mdns', '--dht', 'off', '--http', 'off', '--json')
+    expect(r.code, r.stderr).toBe(2)
+    const error = JSON.parse(r.stderr).error
+    expect(error).toMatchObject({ code: 'INVALID_INPUT', details: { unsupported: ['/ip4/127.0.0.1/udp/5'] } })
+    expect(error.message).toMatch(/^cannot listen on \/ip4\/127\.0\.0\.1\/udp\/5: mesh listens on TCP only/)
+    expect(error.message).not.toMatch(/\n\s+at /)
   })
 })
