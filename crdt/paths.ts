@@ -4,9 +4,17 @@
  * A skill's name is a folder's name too (`<skills dir>/<name>/`): one name, never `.` or `..`.
  */
 
-/** A relative '/'-path of names: no empty, `.` or `..` part, so never '' and never absolute. */
+/** The longest name of a file most file systems take, in bytes (NAME_MAX). */
+export const MAX_NAME_BYTES = 255
+
+/**
+ * A relative '/'-path of names: no empty, `.` or `..` part, so never '' and never absolute; and
+ * names a file system takes: no NUL, none over MAX_NAME_BYTES bytes of UTF-8. (A memory key
+ * naming `a\0b.md`, or 127 CJK characters, stopped every device's memory sync: opening the file
+ * threw.)
+ */
 export function isPathOfNames (path: string): boolean {
-  return path.split('/').every(s => s !== '' && s !== '.' && s !== '..')
+  return path.split('/').every(s => s !== '' && s !== '.' && s !== '..' && !s.includes('\0') && Buffer.byteLength(s) <= MAX_NAME_BYTES)
 }
 
 /**

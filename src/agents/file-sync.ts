@@ -46,6 +46,12 @@ async function readLocal (path: string): Promise<{ text?: string, symlink?: true
   }
 }
 
+/** Why a file was left alone: the file system's error code and message. */
+function cannot (what: string, err: unknown): string {
+  const e = err as { code?: unknown, message?: unknown }
+  return `cannot ${what} it here (${String(e?.code ?? 'error')}: ${String(e?.message ?? err)})`
+}
+
 /**
  * Syncs each place with the mesh value of its key; `base` is updated in place. A base entry is
  * the pair (key, path): two clones of one repository on this machine each have their own, and
@@ -55,7 +61,14 @@ export async function syncFiles (api: MeshApi, places: ReadonlyMap<string, Place
   for (const [key, place] of [...places].sort(([a], [b]) => a.localeCompare(b))) {
     const { path } = place
     if (place.skip !== undefined) { report.skipped.push({ key, path, why: place.skip }); continue }
-    const local = await readLocal(path)
+    let local: { text?: string, symlink?: true }
+    try {
+      local = await readLocal(path)
+    } catch (err) {
+      // One file this machine cannot open (a name it refuses, no permission) is reported, and the others sync.
+      report.skipped.push({ key, path, why: cannot('read', err) })
+      continue
+    }
     if (local.symlink === true) { report.skipped.push({ key, path, why: 'a symlink, not followed' }); continue }
     const lh = local.text !== undefined ? sha256(local.text) : undefined
     const m = mesh.get(key)
@@ -72,8 +85,14 @@ export async function syncFiles (api: MeshApi, places: ReadonlyMap<string, Place
         report.pushed.push(key)
         base.set(bk, lh as string)
       } else if (action === 'pull') {
-        if (lh === undefined) await place.beforeCreate?.()
-        await replaceFile(path, m as string, { mode: place.mode, expect: lh, checkExpect: true })
+        try {
+          if (lh === undefined) await place.beforeCreate?.()
+          await replaceFile(path, m as string, { mode: place.mode, expect: lh, checkExpect: true })
+        } catch (err) {
+          if (err instanceof ChangedUnderfootError) throw err
+          report.skipped.push({ key, path, why: cannot('write', err) })
+          continue
+        }
         report.pulled.push(key)
         base.set(bk, mh as string)
       } else if (action === 'delete-mesh') {
@@ -81,7 +100,13 @@ export async function syncFiles (api: MeshApi, places: ReadonlyMap<string, Place
         report.removedFromMesh.push(key)
         base.delete(bk)
       } else {
-        await removeFileIf(path, lh as string)
+        try {
+          await removeFileIf(path, lh as string)
+        } catch (err) {
+          if (err instanceof ChangedUnderfootError) throw err
+          report.skipped.push({ key, path, why: cannot('remove', err) })
+          continue
+        }
         report.removedHere.push(key)
         base.delete(bk)
       }
