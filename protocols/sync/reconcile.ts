@@ -7,6 +7,7 @@
  * that differ are then exchanged. Grammar: SPEC.md, Reconciliation.
  */
 import { FingerprintSum, docFingerprint, equals, fromHex, toHex } from '../../src/identity/index.js'
+import { ProtocolError } from '../../src/errors.js'
 import type { DocVector } from './source.js'
 
 export const RECONCILE = {
@@ -59,6 +60,24 @@ export function locate (items: readonly ReconcileItem[], bound: string): number 
     else hi = mid
   }
   return lo
+}
+
+/**
+ * Refuses a frame whose ranges overlap, repeat, or end before they start. An honest side's ranges
+ * of one frame never do (they split, list, or echo disjoint ranges of the peer's, down from the
+ * hello's one range), and the work of answering a frame is then at most one pass over our
+ * documents: 1,024 copies of the whole id space in one 5 KB frame were 1,024 passes (seconds of
+ * a blocked event loop over 10,000 documents).
+ */
+export function checkDisjoint (ranges: ReadonlyArray<Pick<WireRange, 'lower' | 'upper'>>): void {
+  if (ranges.length === 0) return
+  const rs = ranges.map(r => ({ lower: toHex(r.lower), upper: toHex(r.upper) }))
+  for (const r of rs) if (r.upper !== '' && r.upper <= r.lower) throw new ProtocolError('a range that ends where it starts or before')
+  rs.sort((x, y) => x.lower < y.lower ? -1 : x.lower > y.lower ? 1 : 0)
+  for (let i = 1; i < rs.length; i++) {
+    const prev = rs[i - 1] as { upper: string }
+    if (prev.upper === '' || prev.upper > (rs[i] as { lower: string }).lower) throw new ProtocolError('ranges of one frame overlap')
+  }
 }
 
 /** The items of `[lower, upper)`, as index bounds. */

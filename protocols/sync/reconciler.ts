@@ -4,7 +4,7 @@
  * ranges were found equal (so `behind()` need not hold a vector per document for a vault in sync).
  */
 import { docFingerprint, equals, toHex } from '../../src/identity/index.js'
-import { answerListing, digestRange, isDigest, locate, respond, span, within, type ReconcileIndex, type WireRange } from './reconcile.js'
+import { answerListing, checkDisjoint, digestRange, isDigest, locate, respond, span, within, type ReconcileIndex, type ReconcileItem, type WireRange } from './reconcile.js'
 import type { AuthorSeq, DocVector } from './source.js'
 
 export interface ReconcilerHost {
@@ -23,7 +23,7 @@ export interface ReconcilerHost {
 }
 
 export const RECONCILE_FRAME = {
-  /** Ranges per frame (each under 60 bytes). */
+  /** Ranges per frame this side sends (each under 60 bytes); it takes up to LIMITS.maxRanges. */
   ranges: 256,
   /** Document vectors per frame (the sync LIMITS.docsPerFrame). */
   vectors: 512
@@ -46,8 +46,12 @@ export class Reconciler {
    * documents, and a resumed snapshot's remainder went twice in one session.
    */
   private early: Array<() => void> | undefined = []
-  /** Ranges found equal, as hex bounds ('' for an open end). */
-  private readonly agreed: Array<{ lower: string, upper: string }> = []
+  /**
+   * Documents of ranges found equal (hex), or all of them (the digests were equal): one set, each
+   * document once, however often the peer sends the same ranges (a list of ranges grew per frame).
+   */
+  private readonly agreed = new Set<string>()
+  private agreedAll = false
   /** The sub-ranges this side sent (hex bounds): one coming back is the peer saying it matched. */
   private readonly proposed = new Set<string>()
 
@@ -77,6 +81,8 @@ export class Reconciler {
    * neither caught up nor answered here.
    */
   onRanges (ranges: readonly WireRange[], vectors: readonly DocVector[], unresolved?: ReadonlySet<string>): void {
+    // Checked as the frame is read, also when its answer waits for our hello.
+    checkDisjoint(ranges)
     if (this.early !== undefined) { this.early.push(() => { this.onRanges(ranges, vectors, unresolved) }); return }
     const index = this.host.index()
     const ask: WireRange[] = []
@@ -87,7 +93,7 @@ export class Reconciler {
     for (const r of ranges) {
       if (r.listed) { this.onListing(index, r, vectors, send, theirs, unresolved); continue }
       if (isDigest(r)) {
-        if (r.count === index.items.length && equals(r.fingerprint, index.digest)) { this.agree(r); this.host.inSync?.(); continue }
+        if (r.count === index.items.length && equals(r.fingerprint, index.digest)) { this.agreedAll = true; this.host.inSync?.(); continue }
         // Both hellos carry a digest: the side whose digest sorts first answers the other's, so
         // the work is done once. A side that sent none (reconciliation off) answers.
         if (this.sent !== undefined && !before(this.sent, r.fingerprint)) continue
@@ -105,8 +111,7 @@ export class Reconciler {
     // them as lacking here). One that we sent and that came back is that answer: not sent again.
     const echoes: Array<{ range: WireRange, items?: undefined }> = []
     for (const r of res.matched) {
-      this.agree(r)
-      this.agreedDocs(index, r)
+      this.agree(index, r)
       if (!this.proposed.delete(bounds(r))) echoes.push({ range: r })
     }
     for (const i of res.lacking) send.set(i.id, i.doc)
@@ -165,15 +170,20 @@ export class Reconciler {
   }
 
   /** Whether a range holding this document was found equal on both sides. */
-  agrees (id: string): boolean { return this.agreed.some(r => id >= r.lower && (r.upper === '' || id < r.upper)) }
+  agrees (id: string): boolean { return this.agreedAll || this.agreed.has(id) }
 
-  private agreedDocs (index: ReconcileIndex, r: WireRange): void {
-    if (this.host.agreed === undefined) return
+  /** A range found equal: the peer holds its documents as we do (told to the host once each). */
+  private agree (index: ReconcileIndex, r: WireRange): void {
     const [from, to] = span(index.items, r)
-    if (to > from) this.host.agreed(index.items.slice(from, to).map(i => i.doc))
+    const docs: Uint8Array[] = []
+    for (let i = from; i < to; i++) {
+      const item = index.items[i] as ReconcileItem
+      if (this.agreed.has(item.id)) continue
+      this.agreed.add(item.id)
+      docs.push(item.doc)
+    }
+    if (docs.length > 0) this.host.agreed?.(docs)
   }
-
-  private agree (r: WireRange): void { this.agreed.push({ lower: toHex(r.lower), upper: toHex(r.upper) }) }
 }
 
 const bounds = (r: Pick<WireRange, 'lower' | 'upper'>): string => `${toHex(r.lower)}|${toHex(r.upper)}`

@@ -14,6 +14,7 @@ import type { Outbox } from './outbox.js'
 import type { SyncMessage } from './pb/sync.js'
 import type { PeerView } from './peer-view.js'
 import { Reconciler } from './reconciler.js'
+import { turnSpent } from './slice.js'
 import type { DocVector, ReplicaSource } from './source.js'
 
 export interface VectorExchangeHost {
@@ -83,7 +84,12 @@ export class VectorExchange {
   /** A frame's vectors, ranges, end of vectors, lane-by-lane asks, `holds` and asks for our vectors. */
   onFrame (msg: SyncMessage): void {
     const { vectors, unresolved } = msg.vectors.length > 0 ? this.expand(msg.vectors) : { vectors: [], unresolved: new Set<string>() }
-    if (msg.ranges.length > 0) this.reconciler.onRanges(msg.ranges, vectors, unresolved)
+    if (msg.ranges.length > 0) {
+      // Answering ranges is a pass over our documents: it counts against the turn's budget, and
+      // frames read once that is spent wait for the loop's next turn (session.ts).
+      turnSpent()
+      this.reconciler.onRanges(msg.ranges, vectors, unresolved)
+    }
     else if (msg.answer) this.reconciler.onAnswer(vectors)
     else if (msg.vectors.length > 0) { this.incoming.push(...vectors); for (const d of unresolved) this.incomingSkip.add(d) }
     if (msg.vectorsDone) {
