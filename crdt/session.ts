@@ -216,24 +216,30 @@ export class SessionDoc {
   /** The index of the message with this id, or -1. */
   indexOf (id: string): number {
     let i = 0
-    for (const c of this.transcript) {
+    for (const c of this.transcript as Y.Array<unknown>) {
+      if (!(c instanceof Y.Array)) continue
       for (const m of c) {
-        if (m.get('id') === id) return i
+        if (m instanceof Y.Map && m.get('id') === id) return i
         i++
       }
     }
     return -1
   }
 
-  /** Messages from index `start` (inclusive) to `end` (exclusive), in converged order. */
+  /**
+   * Messages from index `start` (inclusive) to `end` (exclusive), in converged order. Indices
+   * count every item of the transcript (as indexOf and messageCount do); an item that is no
+   * message (a faulty member's map with only an id) is skipped, as messages() skips it.
+   */
   range (start: number, end = Number.POSITIVE_INFINITY): Message[] {
     const out: Message[] = []
     let i = 0
-    for (const c of this.transcript) {
+    for (const c of this.transcript as Y.Array<unknown>) {
+      if (!(c instanceof Y.Array)) continue
       if (i + c.length <= start) { i += c.length; continue }
       if (i >= end) break
       const items = c.toArray()
-      for (let j = 0; j < items.length; j++, i++) if (i >= start && i < end) out.push(toMessage(items[j] as Y.Map<unknown>))
+      for (let j = 0; j < items.length; j++, i++) if (i >= start && i < end && messageProblem(items[j]) === undefined) out.push(toMessage(items[j] as Y.Map<unknown>))
     }
     return out
   }
