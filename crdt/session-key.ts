@@ -2,7 +2,8 @@
  * Session keys follow OpenClaw's `--session-key` contract: `agent:<agent-id>:<session-key>` is
  * exact; a bare `<session-key>` is scoped to the default agent `main`. Each part is one or more
  * of the characters A-Z a-z 0-9 . _ - (a session-key part may itself hold further `:`-separated
- * parts); a key is at most 200 characters. Invalid keys are rejected before anything is written.
+ * parts); a key is at most 200 characters, a bare key's `agent:main:` counted. Invalid keys are
+ * rejected before anything is written.
  */
 import { InvalidSessionKeyError } from '../src/errors.js'
 
@@ -15,6 +16,8 @@ const MAX = 200
 export function parseSessionKey (input: string): SessionKey {
   const raw = input.trim()
   if (raw.length === 0) throw new InvalidSessionKeyError('Invalid session key "". A session key is agent:<agent-id>:<session-key> or a bare <session-key>.')
+  // Checked on the input here (so a huge one is not split) and on the full key below: a bare key
+  // of 190 characters became a full key over 200 that this very function then refused.
   if (raw.length > MAX) throw new InvalidSessionKeyError(`Invalid session key: longer than ${MAX} characters.`)
   const parts = raw.split(':')
   let full: string[]
@@ -30,5 +33,7 @@ export function parseSessionKey (input: string): SessionKey {
     if (p.length === 0) throw new InvalidSessionKeyError(`Invalid session key "${raw}": empty part. Use agent:<agent-id>:<session-key> or a bare <session-key>.`, { key: raw })
     if (!PART.test(p)) throw new InvalidSessionKeyError(`Invalid session key "${raw}": "${p}" has characters outside A-Z a-z 0-9 . _ -`, { key: raw })
   }
-  return full.join(':') as SessionKey
+  const key = full.join(':')
+  if (key.length > MAX) throw new InvalidSessionKeyError(`Invalid session key: agent:${DEFAULT_AGENT}:<key> is longer than ${MAX} characters (a bare key has at most ${MAX - `agent:${DEFAULT_AGENT}:`.length}).`, { key: raw })
+  return key as SessionKey
 }

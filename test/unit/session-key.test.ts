@@ -16,6 +16,14 @@ describe('session keys (OpenClaw --session-key contract)', () => {
     expect(() => parseSessionKey('agent:main')).toThrow('Invalid session key "agent:main". Agent-prefixed session keys must use agent:<agent-id>:<session-key>.')
   })
 
+  it('holds a bare key to 200 characters once agent:main: is added, so every key it returns parses again', () => {
+    const longest = parseSessionKey('a'.repeat(189))
+    expect(longest).toHaveLength(200)
+    expect(parseSessionKey(longest)).toBe(longest)
+    expect(() => parseSessionKey('a'.repeat(190))).toThrow(/agent:main:<key> is longer than 200 characters \(a bare key has at most 189\)/)
+    expect(() => parseSessionKey('a'.repeat(195))).toThrow(expect.objectContaining({ code: 'INVALID_SESSION_KEY' }))
+  })
+
   it.each(['', 'agent::x', 'agent:main:', 'a b', 'agent:main:x/y', 'agent:m@in:x', 'x'.repeat(201), ':x'])('rejects %j', (input) => {
     expect(() => parseSessionKey(input)).toThrow(expect.objectContaining({ code: 'INVALID_SESSION_KEY' }))
   })
