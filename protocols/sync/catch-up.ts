@@ -5,6 +5,7 @@
  */
 import type { Logger } from '@libp2p/interface'
 import { parseTrustedEntry, toHex } from '../../src/identity/index.js'
+import { ProtocolError } from '../../src/errors.js'
 import { SettleGroup, type OnSettled } from './acks.js'
 import { LIMITS } from './limits.js'
 import { EMPTY } from './messages.js'
@@ -41,6 +42,8 @@ export class CatchUp {
   private credit = { granted: Infinity, waiters: [] as Array<() => void> }
   /** Snapshots the peer holds in part, by `doc/author/seq`: sending one resumes at that byte. */
   private readonly held = new Map<string, number>()
+  /** The peer's held frame was read: no more partial snapshots are taken. */
+  private heldRead = false
   /** The catch-up waiting for the one under way: what is asked for meanwhile joins it. */
   private next: Waiting | undefined
 
@@ -48,7 +51,13 @@ export class CatchUp {
 
   /** What a frame of the peer says about this side's sending: snapshots it holds in part, its window, its grants. */
   note (msg: SyncMessage): void {
-    for (const p of msg.partialSnapshots) this.held.set(heldKey(p.doc, p.author, p.seq), Number(p.offset))
+    // Only in the held frame (the first to carry a window), as the grammar says: taken from any
+    // frame, a peer could grow this map by 512 made-up snapshots a frame.
+    if (msg.partialSnapshots.length > 0 && (this.heldRead || msg.snapshotWindow === 0n)) throw new ProtocolError('partial_snapshots outside the held frame')
+    if (msg.snapshotWindow > 0n && !this.heldRead) {
+      this.heldRead = true
+      for (const p of msg.partialSnapshots) this.held.set(heldKey(p.doc, p.author, p.seq), Number(p.offset))
+    }
     if (msg.snapshotWindow > 0n) this.peerWindow = Number(msg.snapshotWindow)
     if (msg.snapshotCredit > 0n) {
       this.credit.granted = Math.max(this.credit.granted, Number(msg.snapshotCredit))

@@ -39,6 +39,16 @@ export const LIMITS = {
   framesInFlight: 4,
   /** Reconciliation ranges per frame. */
   maxRanges: 1024,
+  /**
+   * Incoming transfers (a peer's announced catch-ups) tracked per session: past this, a new one
+   * is not shown in progress (a peer announcing made-up documents made one record each, forever).
+   */
+  maxTransfersIn: 1024,
+  /**
+   * Vectors of documents this side does not hold, kept per session (the peer's vectors before its
+   * vectors_done, what it is known to hold): past this, such a vector is not kept.
+   */
+  maxUnknownDocs: 16_384,
   /** Snapshots held in part announced at the start of a session. */
   maxHeldSnapshots: 512,
   /**

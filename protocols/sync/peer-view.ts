@@ -6,6 +6,7 @@
  */
 import { streamKey, toHex } from '../../src/identity/index.js'
 import type { OnSettled } from './acks.js'
+import { LIMITS } from './limits.js'
 import type { AuthorSeq, ReplicaSource } from './source.js'
 
 const MAX_HOLES = 4096
@@ -26,6 +27,8 @@ export class PeerView {
   private readonly holes = new Map<string, Map<string, Set<bigint>>>()
   /** Refusals kept in `holes`, at most MAX_HOLES: a peer that refuses all and never asks again costs no more. */
   private holeCount = 0
+  /** Views kept of documents this side did not hold when they were made, at most LIMITS.maxUnknownDocs. */
+  private unknown = 0
 
   /** `agrees`: the document lies in a range reconciliation found equal (reconciler.ts). */
   constructor (private readonly source: ReplicaSource, private readonly agrees: (doc: string) => boolean) {}
@@ -56,6 +59,12 @@ export class PeerView {
     let m = this.theirs.get(k)
     if (m !== undefined) return m
     m = new Map()
+    // A document we do not hold: what the peer holds of it only tells what we lack; a peer naming
+    // made-up documents is kept to a bound (past it, the view is not kept).
+    if (this.source.vector(doc).length === 0) {
+      if (this.unknown >= LIMITS.maxUnknownDocs) return m
+      this.unknown++
+    }
     this.theirs.set(k, m)
     // In a range found equal, the peer held what we held then (reconciler.ts): what we hold now
     // less what we are sending it now, which it has not taken yet (the first change since).

@@ -105,7 +105,7 @@ export class PeerSession {
 
   constructor (readonly stream: Stream, peer: string, private readonly source: ReplicaSource, private readonly log: Logger, private readonly events: SessionEvents, private readonly options: SessionOptions = {}) {
     this.peer = peer
-    this.transfers = new Transfers(peer, (t) => { events.progress?.(t) })
+    this.transfers = new Transfers(peer, (t) => { events.progress?.(t) }, Date.now, LIMITS.maxTransfersIn)
     const closed = (): boolean => this.closed || this.failed
     this.view = new PeerView(source, (doc) => this.vectors.agrees(doc))
     this.outbox = new Outbox(stream, {

@@ -50,7 +50,14 @@ interface Rec {
 export class Transfers {
   private readonly recs = new Map<string, Rec>()
 
-  constructor (private readonly peer: string, private readonly report: (t: Transfer) => void, private readonly now: () => number = Date.now) {}
+  constructor (private readonly peer: string, private readonly report: (t: Transfer) => void, private readonly now: () => number = Date.now, private readonly maxIncoming = Infinity) {}
+
+  /** Incoming transfers in flight. */
+  private incoming (): number {
+    let n = 0
+    for (const r of this.recs.values()) if (r.t.direction === 'in') n++
+    return n
+  }
 
   /**
    * A snapshot of `size` bytes begins, from `offset` when it resumes one held in part. Its size
@@ -91,6 +98,8 @@ export class Transfers {
 
   /** A catch-up of this document follows: snapshots of `snapshotBytes`, then `entries` entries of `bytes`. */
   plan (direction: Direction, doc: string, snapshotBytes: number, entries: number, bytes: number): void {
+    // A peer's plans are its word: past `maxIncoming` in flight, a new one is not tracked.
+    if (direction === 'in' && !this.recs.has(key(direction, doc)) && this.incoming() >= this.maxIncoming) return
     const r = this.rec(direction, doc)
     if (snapshotBytes > 0) r.snapshot = { done: 0, total: snapshotBytes, announced: snapshotBytes, begun: 0 }
     r.entries = { done: 0, total: entries, bytesDone: 0, bytesTotal: bytes }

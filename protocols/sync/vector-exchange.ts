@@ -13,6 +13,7 @@ import { EMPTY, LANES_VERSION } from './messages.js'
 import type { Outbox } from './outbox.js'
 import type { SyncMessage } from './pb/sync.js'
 import type { PeerView } from './peer-view.js'
+import { locate } from './reconcile.js'
 import { Reconciler } from './reconciler.js'
 import { turnSpent } from './slice.js'
 import type { DocVector, ReplicaSource } from './source.js'
@@ -31,7 +32,9 @@ export interface VectorExchangeHost {
 
 export class VectorExchange {
   private readonly reconciler: Reconciler
-  private incoming: DocVector[] = []
+  /** The peer's vectors before its vectors_done, by document (hex); those of documents we do not hold at most LIMITS.maxUnknownDocs. */
+  private incoming = new Map<string, DocVector>()
+  private incomingUnknown = 0
   /** Documents of the vector exchange in progress whose retired lanes did not match ours. */
   private incomingSkip = new Set<string>()
   /** Whether the peer reads retired lanes (its held frame said so): only then are vectors folded. */
@@ -91,11 +94,12 @@ export class VectorExchange {
       this.reconciler.onRanges(msg.ranges, vectors, unresolved)
     }
     else if (msg.answer) this.reconciler.onAnswer(vectors)
-    else if (msg.vectors.length > 0) { this.incoming.push(...vectors); for (const d of unresolved) this.incomingSkip.add(d) }
+    else if (msg.vectors.length > 0) { this.collect(vectors); for (const d of unresolved) this.incomingSkip.add(d) }
     if (msg.vectorsDone) {
-      const got = this.incoming
+      const got = [...this.incoming.values()]
       const skip = this.incomingSkip
-      this.incoming = []
+      this.incoming = new Map()
+      this.incomingUnknown = 0
       this.incomingSkip = new Set()
       // Documents asked for lane by lane are caught up on their answer, not as if the peer held none.
       const docs = skip.size === 0 ? undefined : this.host.source.index().items.filter(i => !skip.has(i.id)).map(i => i.doc)
@@ -112,6 +116,23 @@ export class VectorExchange {
    * not once per ask (a peer that stopped reading and sent 3-byte want_vectors made us queue
    * 400,000 frames).
    */
+  /**
+   * Keeps the peer's vectors until its vectors_done: each document once (the latest), and of
+   * documents we do not hold (which only tell what we lack) at most LIMITS.maxUnknownDocs: a peer
+   * that never sends vectors_done grew this list forever.
+   */
+  private collect (vectors: DocVector[]): void {
+    const { items } = this.host.source.index()
+    for (const v of vectors) {
+      const id = toHex(v.doc)
+      if (!this.incoming.has(id) && items[locate(items, id)]?.id !== id) {
+        if (this.incomingUnknown >= LIMITS.maxUnknownDocs) continue
+        this.incomingUnknown++
+      }
+      this.incoming.set(id, v)
+    }
+  }
+
   sendVectors (): void {
     if (this.resending) return
     this.resending = true

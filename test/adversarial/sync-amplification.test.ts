@@ -2,8 +2,10 @@
  * A hostile member (a certified device gone bad) asking, with a few small frames, for more than
  * one honest session costs. Each test counts work or bytes, never time: a frame of ranges counting
  * no document must not make A send its vault once per range, and frames sent while a catch-up
- * waits its turn join it; a peer that stops reading cannot make A queue replies without bound.
+ * waits its turn join it; a peer that stops reading cannot make A queue replies without bound;
+ * made-up documents and snapshots leave bounded state.
  */
+import { randomBytes } from 'node:crypto'
 import { describe, expect, it } from 'vitest'
 import type { SessionKey } from '../../crdt/index.js'
 import { SYNC_LIMITS } from '../../protocols/sync/index.js'
@@ -120,4 +122,38 @@ describe('sync: a member that stops reading', () => {
     // Before: accepted (~500,000 ids fit a frame), each answered with a vector.
     await until(() => r.a.node.libp2p.services.sync.sessionWith(bId) === undefined, 'A to end the session')
   }, 30_000)
+})
+
+describe('sync: state a member makes a node keep', () => {
+  const doc = (): Uint8Array => new Uint8Array(randomBytes(32))
+
+  it('catch-up plans of made-up documents: at most LIMITS.maxTransfersIn are tracked', async () => {
+    const { r, session } = await rogueWithVault()
+    for (let i = 0; i < 3_000; i++) r.send({ catchup: { doc: doc(), entries: 1n, bytes: 1n, snapshotBytes: 0n } })
+    await until(() => session.stats.bytesReceived > 3_000 * 40, 'A to read the plans')
+    await new Promise(resolve => setTimeout(resolve, 300))
+    // Before: one transfer each, in flight for the session's life (100,000 for 5 MB, +151 MB).
+    expect(session.transfers.list().filter(t => t.direction === 'in').length).toBe(SYNC_LIMITS.maxTransfersIn)
+  }, 60_000)
+
+  it('partial_snapshots outside the held frame end the session', async () => {
+    const { r } = await rogueWithVault()
+    const bId = r.b.node.libp2p.peerId.toString()
+    r.send({ partialSnapshots: Array.from({ length: 512 }, () => ({ doc: doc(), author: doc(), seq: 1n, offset: 1n })) })
+    await until(() => r.a.node.libp2p.services.sync.sessionWith(bId) === undefined, 'A to end the session')
+  }, 30_000)
+
+  it('vectors of made-up documents, with or without vectors_done: at most LIMITS.maxUnknownDocs are kept', async () => {
+    const { r, session } = await rogueWithVault()
+    const frames = Math.ceil(SYNC_LIMITS.maxUnknownDocs / SYNC_LIMITS.docsPerFrame) + 8
+    const author = doc()
+    for (let i = 0; i < frames; i++) r.send({ vectors: Array.from({ length: SYNC_LIMITS.docsPerFrame }, () => ({ doc: doc(), items: [{ author, seq: 1n, lane: 0 }], retired: [] })) })
+    await until(() => (session as any).vectors.incoming.size >= SYNC_LIMITS.maxUnknownDocs || session.stats.bytesReceived > frames * SYNC_LIMITS.docsPerFrame * 70, 'A to read the vectors')
+    await new Promise(resolve => setTimeout(resolve, 300))
+    expect((session as any).vectors.incoming.size).toBeLessThanOrEqual(SYNC_LIMITS.maxUnknownDocs)
+    r.send({ vectorsDone: true })
+    await new Promise(resolve => setTimeout(resolve, 1000))
+    // Before: every one kept, in the list until vectors_done and in the peer's view after it.
+    expect(session.theirs.size).toBeLessThanOrEqual(SYNC_LIMITS.maxUnknownDocs + 10)
+  }, 60_000)
 })
