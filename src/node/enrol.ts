@@ -10,7 +10,8 @@
  */
 import { hostname } from 'node:os'
 import { join } from 'node:path'
-import { HomeCorruptError, WalletMismatchError } from '../errors.js'
+import { HomeCorruptError, InvalidInputError, WalletMismatchError } from '../errors.js'
+import { MAX_LABEL, UNSAFE_TEXT } from '../../protocols/pair/index.js'
 import {
   deriveVaultKeys, deviceKem, deviceKeyFromBytes, deviceKeyToBytes, equals, fromBase58, generateDeviceKey, issueCertificate, issueChainCertificate, issueCutoff, parseStreamKey,
   recoveryKem, vaultSeedSignature, verifyAnyCertificate, type Capability, type Certificate, type Cutoff, type DeviceKey, type DocCutoff, type VaultKeys, type Wallet, type WalletAddress
@@ -97,8 +98,30 @@ export async function loadIdentity (home: string): Promise<HomeIdentity> {
   return { home, wallet, walletKey, device, certificate, keys }
 }
 
+/**
+ * A device's label, refused (INVALID_INPUT) when no device could show it as it is: empty, with
+ * control or bidi characters (a terminal would obey them), or longer than a certificate holds
+ * (it was cut there without a word). The rule the pairing protocol applies to the label a new
+ * device asks for (protocols/pair checkRequest), so a label given here is one pairing would take.
+ * `named`: how the message names it (`--label` in the CLI).
+ */
+export function checkLabel (label: string, named = 'the label'): string {
+  const problem = label.trim() === ''
+    ? 'is empty: other devices name this one by it'
+    : UNSAFE_TEXT.test(label)
+      ? 'holds control or bidi characters, which a terminal showing it would obey'
+      : label.length > MAX_LABEL ? `is ${label.length} characters long, over the ${MAX_LABEL} a certificate holds` : undefined
+  if (problem === undefined) return label
+  const cut = label.length > 40 ? `${label.slice(0, 40)}…` : label
+  const shown = cut.replace(new RegExp(UNSAFE_TEXT.source, 'gu'), c => `\\u{${(c.codePointAt(0) as number).toString(16)}}`)
+  // Named by its flag, the fix is plain; otherwise (a hostname, the SDK's label) where to give another.
+  throw new InvalidInputError(`${named} "${shown}" ${problem}`, { label: cut }, named === 'the label' ? { hint: { cli: 'give another with --label NAME', sep: '; ' } } : undefined)
+}
+
 /** Creates the home, or re-issues its certificate (new label or capabilities) for the same wallet. */
 export async function enrol (home: string, wallet: Wallet, opts: EnrolOptions = {}): Promise<HomeIdentity> {
+  // Before anything is written: a label no certificate should carry.
+  const label = checkLabel(opts.label ?? hostname())
   await ensureHomeDir(home)
   let device: DeviceKey
   let previous: Certificate | undefined
@@ -129,7 +152,6 @@ export async function enrol (home: string, wallet: Wallet, opts: EnrolOptions = 
   const issuedAt = Math.max(Date.now(), (previous?.issuedAt ?? 0) + 1)
   let cutoff: Cutoff | undefined
   if (previous !== undefined) cutoff = await recordCutoff(home, wallet, device.publicKey, issuedAt)
-  const label = opts.label ?? hostname()
   // A downgrade to read-only keeps today's version 2 certificate, which names its cutoff. Anything
   // else is a version 3 certificate from the wallet, recorded in the registry: a writer becomes an
   // admin that enrols further devices without the wallet (issue 14), a first one writes the genesis.

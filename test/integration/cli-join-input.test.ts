@@ -2,7 +2,8 @@
  * What `mesh join` (and `mesh init`) refuse before anything starts, through the real `mesh`: a
  * home too long for the daemon's socket, with the home left as it was; what a member's flags ask of
  * a blind mirror (--follow, --http, another --label), refused rather than dropped; an address the
- * node cannot listen on (UDP, WebSockets), from --listen or from config.json.
+ * node cannot listen on (UDP, WebSockets), from --listen or from config.json; a label no device
+ * could show as it is (empty, control or bidi characters, longer than a certificate holds).
  */
 import { readdir, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
@@ -82,5 +83,31 @@ describe('an address mesh cannot listen on', () => {
     expect(error).toMatchObject({ code: 'INVALID_INPUT', details: { unsupported: ['/ip4/127.0.0.1/udp/5'] } })
     expect(error.message).toMatch(/^cannot listen on \/ip4\/127\.0\.0\.1\/udp\/5: mesh listens on TCP only/)
     expect(error.message).not.toMatch(/\n\s+at /)
+  })
+})
+
+describe('a label no device could show as it is', () => {
+  it('mesh init and mesh join refuse an empty one, one with control or bidi characters and one over 128 characters, exit 2, before the home is set up', async () => {
+    const home = join(dir, 'labels')
+    const refused: Array<[string[], string]> = [
+      [['init', '--label', ''], '--label "" is empty'],
+      [['init', '--label', '   '], '--label "   " is empty'],
+      [['init', '--label', 'desk\u001b[2Jtop'], '--label "desk\\u{1b}[2Jtop" holds control or bidi characters'],
+      [['join', '--label', 'desk\u202etop', ...QUIET], '--label "desk\\u{202e}top" holds control or bidi characters'],
+      [['init', '--label', 'x'.repeat(129)], `--label "${'x'.repeat(40)}…" is 129 characters long, over the 128 a certificate holds`],
+      [['join', '--mirror', '--label', '', ...QUIET], '--label "" is empty']
+    ]
+    for (const [args, said] of refused) {
+      const r = await mesh(...args, '--home', home, '--wallet', wallet)
+      expect(r.code, r.stderr).toBe(2)
+      expect(r.stderr.startsWith(`mesh: ${said}`), r.stderr).toBe(true)
+      // What the terminal is sent holds none of them.
+      expect(r.stderr).not.toMatch(/[\u001b\u202e]/u)
+    }
+    expect(await readdir(home).catch(() => [])).toEqual([])
+    // 128 characters is a label a certificate holds, kept whole.
+    const full = await mesh('init', '--home', home, '--wallet', wallet, '--label', 'y'.repeat(128), '--json')
+    expect(full.code, full.stderr).toBe(0)
+    expect(JSON.parse(full.stdout).label).toBe('y'.repeat(128))
   })
 })

@@ -8,6 +8,7 @@ import { peerLines } from './peer-lines.js'
 import { diskLines } from './status-disk.js'
 import { subcommandOf, type Command } from '../command.js'
 import { plural } from '../wording.js'
+import { checkLabelFlag } from '../label.js'
 
 export const walletCmd: Command = {
   name: 'wallet',
@@ -121,6 +122,7 @@ export const initCmd: Command = {
   examples: ['mesh init --label laptop', 'mesh init --read-only --label tablet --wallet ~/wallet.json', 'mesh init --read-write --wallet ~/wallet.json', 'mesh init --mirror --label vps --wallet ~/wallet.json   (a blind mirror: no vault key; then mesh join --mirror without the wallet)'],
   options: { 'read-only': { type: 'boolean' }, 'read-write': { type: 'boolean' }, mirror: { type: 'boolean' }, label: { type: 'string' } },
   async run (g, _args, values) {
+    await checkLabelFlag(values.label)
     if (values.mirror === true) return await initMirror(g, values.label as string | undefined, values['read-only'] === true || values['read-write'] === true)
     if (values['read-only'] === true && values['read-write'] === true) throw new UsageError('give at most one of --read-only and --read-write')
     const readOnly = values['read-only'] === true ? true : values['read-write'] === true ? false : undefined
