@@ -39,7 +39,7 @@ export class CatchUp {
   private chain: Promise<void> = Promise.resolve()
   /** The peer's snapshot window (0: it grants nothing, an older peer: no limit), and its grant for the snapshot being sent. */
   private peerWindow = 0
-  private credit = { granted: Infinity, waiters: [] as Array<() => void> }
+  private credit = { granted: Infinity, size: Infinity, waiters: [] as Array<() => void> }
   /** Snapshots the peer holds in part, by `doc/author/seq`: sending one resumes at that byte. */
   private readonly held = new Map<string, number>()
   /** The peer's held frame was read: no more partial snapshots are taken. */
@@ -60,7 +60,13 @@ export class CatchUp {
     }
     if (msg.snapshotWindow > 0n) this.peerWindow = Number(msg.snapshotWindow)
     if (msg.snapshotCredit > 0n) {
-      this.credit.granted = Math.max(this.credit.granted, Number(msg.snapshotCredit))
+      // A grant applies to the snapshot being sent. One past what its receiver could grant for it
+      // (its size and window) was for the snapshot before (an older receiver grants past a
+      // snapshot's end) and is ignored; none counts past the snapshot's size.
+      const { size } = this.credit
+      const grant = Number(msg.snapshotCredit)
+      if (grant > size + Math.min(LIMITS.maxSnapshotWindowBytes, Math.max(this.peerWindow, Math.floor(size / 32)))) return
+      this.credit.granted = Math.max(this.credit.granted, Math.min(grant, size))
       for (const wake of this.credit.waiters.splice(0)) wake()
     }
   }
@@ -205,7 +211,7 @@ export class CatchUp {
       const held = this.held.get(heldKey(h.doc, h.author, h.seq)) ?? 0
       const from = held > 0 && held <= size ? held : 0
       // Ahead of the peer's grants by at most its window (none announced: no limit).
-      this.credit = { granted: this.peerWindow > 0 ? from + this.peerWindow : Infinity, waiters: [] }
+      this.credit = { granted: this.peerWindow > 0 ? from + this.peerWindow : Infinity, size, waiters: [] }
       // Part of the document's group: a header the peer refuses fails it (its chunks are dropped).
       enqueue({ ...EMPTY(), snapshotHeader: snap.header as Uint8Array<ArrayBuffer>, snapshotOffset: BigInt(from) }, undefined, 0)
       if (from > 0) stats.snapshotsResumed++

@@ -79,9 +79,11 @@ export class SnapshotReceiver {
   /** Grants the sender more of the current snapshot once enough of it was taken. */
   grant (): void {
     const s = this.snapshot
-    if (s === undefined || s.got >= s.size) return
+    // Never past the snapshot's end: a grant beyond it, arriving once the sender moved on to its
+    // next snapshot, let that one run ahead by up to this one's size and window.
+    if (s === undefined || s.got >= s.size || s.granted >= s.size) return
     if (s.got + s.window - s.granted < LIMITS.snapshotGrantBytes) return
-    s.granted = s.got + s.window
+    s.granted = Math.min(s.size, s.got + s.window)
     // Ahead of whatever this side is sending the peer itself (its own catch-up may queue
     // megabytes): the peer's snapshot waits on this frame.
     this.host.outbox.enqueue({ ...EMPTY(), snapshotCredit: BigInt(s.granted) }, false, undefined, true)
