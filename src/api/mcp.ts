@@ -19,7 +19,7 @@
 import { McpServer, ResourceTemplate } from '@modelcontextprotocol/sdk/server/mcp.js'
 import type { Transport } from '@modelcontextprotocol/sdk/shared/transport.js'
 import { ErrorCode as McpErrorCode, ReadResourceRequestSchema, SubscribeRequestSchema, UnsubscribeRequestSchema, type CallToolResult, type JSONRPCMessage, type ReadResourceResult } from '@modelcontextprotocol/sdk/types.js'
-import { parseSessionKey } from '../../crdt/index.js'
+import { isTime, parseSessionKey } from '../../crdt/index.js'
 import type { z } from 'zod'
 import { InvalidInputError, InvalidSessionKeyError, isMeshError, messageFor, NotFoundError } from '../errors.js'
 import type { EventRecord, MeshApi } from './api.js'
@@ -163,17 +163,20 @@ function codeSdkRefusals (server: McpServer): void {
 
 type Shown = Output<'sessions.show'>
 
+/** A time as ISO 8601, or as its number when no date holds it (a document's, written by any device). */
+const iso = (t: number): string => isTime(t) ? new Date(t).toISOString() : String(t)
+
 /** The transcript as an agent reads it: a header, then one block per message. */
 export function renderTranscript (s: Shown): string {
   const lines = [`session: ${s.key}${s.title !== '' ? ` — ${s.title}` : ''}`]
   if (s.goal !== '') lines.push(`goal: ${s.goal}`)
   const l = s.lease
-  const driver = l === undefined ? '' : l.expired ? ` (lease of ${l.label ?? l.device} expired)` : ` (driven by ${l.label ?? l.device}${l.mine ? ', this device' : ''} until ${new Date(l.expiresAt).toISOString()})`
+  const driver = l === undefined ? '' : l.expired ? ` (lease of ${l.label ?? l.device} expired)` : ` (driven by ${l.label ?? l.device}${l.mine ? ', this device' : ''} until ${iso(l.expiresAt)})`
   lines.push(`status: ${s.status}${driver}`)
   const shown = s.messages.length < s.messageCount ? ` (messages ${s.firstIndex + 1}-${s.firstIndex + s.messages.length}; the sessions_show tool pages further)` : ''
   lines.push(`messages: ${s.messageCount}${shown}`, '')
   for (const m of s.messages) {
-    lines.push(`[${new Date(m.ts).toISOString()}] ${m.role} (${m.author ?? m.device.slice(-6)}) ${m.id}:`, m.content, '')
+    lines.push(`[${iso(m.ts)}] ${m.role} (${m.author ?? m.device.slice(-6)}) ${m.id}:`, m.content, '')
   }
   return lines.join('\n')
 }
