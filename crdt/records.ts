@@ -160,9 +160,14 @@ export class RecordsDoc {
    * record after `start`.
    */
   * from (start = 0): Generator<NativeRecord> {
+    for (const [, r] of this.at(start)) yield r
+  }
+
+  /** The same, each with its index (an item that is no record is skipped, its index too): where a page ends. */
+  * at (start = 0): Generator<[number, NativeRecord]> {
     for (let i = start; i < this.records.length; i++) {
       const r = toRecord(this.records.get(i))
-      if (r !== undefined) yield r
+      if (r !== undefined) yield [i, r]
     }
   }
 

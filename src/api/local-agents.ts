@@ -97,13 +97,16 @@ export function agentHandlers (ctx: LocalContext): Handlers<'agents.followBeat' 
         let i = start
         // Made one at a time: a page stops at its byte budget, so a long session's pages cost
         // what they hold (each page made every record after its start: 150 MB took 17 s).
-        for (const rec of d.from(start)) {
+        // The next page starts after the last record's index: an item skipped (no record) is not taken again.
+        let full = false
+        for (const [at, rec] of d.at(start)) {
           const n = Buffer.byteLength(rec.text)
-          if (out.length >= limit || (out.length > 0 && bytes + n > RECORDS_PAGE_BYTES)) break
+          if (out.length >= limit || (out.length > 0 && bytes + n > RECORDS_PAGE_BYTES)) { full = true; break }
           out.push(rec)
           bytes += n
-          i++
+          i = at + 1
         }
+        if (!full) i = d.length
         return { meta, records: out, total: d.length, next: i < d.length ? i : undefined }
       })).catch((err: unknown) => { throw noAgentNamed(err, key) })
     },

@@ -260,6 +260,16 @@ describe('records in the session document', () => {
     expect(d.slice(998).map(r => r.id)).toEqual(['r998', 'r999'])
     expect(d.slice(0, 2).map(r => r.id)).toEqual(['r0', 'r1'])
   })
+  it('tells each record\'s index, stepping over an item that is none, so a page of agents.records ends after its last record', () => {
+    const doc = new Y.Doc()
+    const d = new RecordsDoc(doc)
+    d.append(Array.from({ length: 4 }, (_, i) => ({ id: `r${i}`, file: '', kind: 'user', text: `line ${i}` })))
+    // An item no record reads from (an old document's, from before records were checked).
+    doc.getArray('records').insert(2, [42])
+    expect([...d.at(0)].map(([i, r]) => `${i}:${r.id}`)).toEqual(['0:r0', '1:r1', '3:r2', '4:r3'])
+    expect([...d.at(2)].map(([i]) => i)).toEqual([3, 4])
+    expect(d.slice(2).map(r => r.id)).toEqual(['r2', 'r3'])
+  })
   it('holds a record over one entry\'s size in parts and joins them back', () => {
     const big = { id: 'u-big', file: '', kind: 'user', text: 'x'.repeat(PART_BYTES * 2 + 5) }
     const parts = toParts([{ id: 'u-1', file: '', kind: 'user', text: 'a' }, big])
