@@ -4,6 +4,7 @@
  * (kept on disk, not applied, not forwarded, listed), the document opens without it, the node
  * restarts, and the member's next good entry is taken as usual.
  */
+import { spawn } from 'node:child_process'
 import { createServer } from 'node:net'
 import { describe, expect, it } from 'vitest'
 import * as Y from 'yjs'
@@ -13,7 +14,7 @@ import { openVault } from '../../src/sdk/index.js'
 import { generateWallet, startNode, until, type TestNode } from '../helpers/nodes.js'
 import { poisonUpdate, rogueMember, updateOf } from '../helpers/rogue.js'
 import { tempDir } from '../helpers/tmp.js'
-import { cliEnv, runCli } from '../helpers/cli.js'
+import { BIN, cliEnv, runCli } from '../helpers/cli.js'
 import { join } from 'node:path'
 import { freePort } from '../helpers/free-port.js'
 import { stopAfterEach } from '../helpers/teardown.js'
@@ -74,9 +75,18 @@ describe('a bad entry is quarantined, never fatal', () => {
     expect(JSON.parse(listed.stdout)).toMatchObject({ quarantined: [{ id: q?.id, kind: 'entry', docName: DOC_NAMES.sessionsIndex, authorLabel: 'B', lane: 77, seq: 1 }], forks: [] })
     const human = await runCli(['doctor', '--home', a2.home], { env })
     expect(human.stdout).toContain(`${q?.id as string}  entry    ${DOC_NAMES.sessionsIndex}  by B (`)
-    const declined = await runCli(['doctor', '--home', a2.home, '--drop', q!.id], { env, input: 'n\n' })
-    expect(declined.code).toBe(1)
-    expect(declined.stderr).toMatch(/delete this entry for good\? \[y\/N\][\s\S]*not dropped/)
+    // While the question waits for its answer the home is not held: another command runs meanwhile
+    // (it waited on the answer, then failed with "in use by pid N").
+    const asking = spawn(process.execPath, [BIN, 'doctor', '--home', a2.home, '--drop', q!.id], { env, stdio: ['pipe', 'pipe', 'pipe'] })
+    let askingErr = ''
+    asking.stderr.on('data', (d: Buffer) => { askingErr += d.toString() })
+    const askingDone = new Promise<number | null>(resolve => asking.on('close', resolve))
+    await until(() => askingErr.includes('[y/N]'), 'mesh doctor --drop to ask')
+    const meanwhile = await runCli(['status', '--home', a2.home, '--json'], { env, timeoutMs: 8_000 })
+    expect(meanwhile.code, meanwhile.stderr).toBe(0)
+    asking.stdin.end('n\n')
+    expect(await askingDone).toBe(1)
+    expect(askingErr).toMatch(/delete this entry for good\? \[y\/N\][\s\S]*not dropped/)
     const confirmed = await runCli(['doctor', '--home', a2.home, '--drop', q!.id], { env, input: 'y\n' })
     expect(confirmed.code, confirmed.stderr).toBe(0)
     expect(confirmed.stdout).toMatch(new RegExp(`dropped ${q?.id as string} \\(entry of ${DOC_NAMES.sessionsIndex} by B`))

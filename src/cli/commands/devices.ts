@@ -63,8 +63,10 @@ async function list (g: Globals): Promise<number> {
 async function revoke (g: Globals, device: string | undefined, values: Record<string, unknown>): Promise<number> {
   const allButThis = values['all-but-this'] === true
   if ((device === undefined) === !allButThis) throw new UsageError('name one device (its label or id), or pass --all-but-this')
-  return await withApi(g, async api => {
-    if (values.yes !== true) {
+  if (values.yes !== true) {
+    // Looked up, then the home let go of before the question: without a daemon this command holds
+    // the home while it is open, and every other command would wait on the answer, then fail.
+    const ask = await withApi(g, async api => {
       const list = await api.call('devices.list', {})
       // A device that cannot sign the revoke says so before asking (the call would refuse after).
       const me = list.find(d => d.self)
@@ -73,15 +75,17 @@ async function revoke (g: Globals, device: string | undefined, values: Record<st
       const byId = active.filter(d => d.deviceId === device)
       const named = byId.length > 0 ? byId : active.filter(d => d.label === device)
       const names = allButThis ? active.filter(d => !d.self).map(d => d.label) : [device as string]
-      if (names.length === 0) { out.line('no other device to revoke'); return 0 }
       // A name that picks no revocable device is refused by the call below, which then revokes
       // nothing, with why: asking first would only say "pass --yes" to a typo.
-      const askable = allButThis || (named.length === 1 && named[0]?.self !== true)
-      if (askable) {
-        const ok = await confirm(`Revoke ${names.join(', ')}? It is cut off everywhere at once and can never rejoin with its key; what it already holds stays with it.`)
-        if (!ok) { out.line('nothing revoked'); return 1 }
-      }
+      return { names, askable: allButThis || (named.length === 1 && named[0]?.self !== true) }
+    })
+    if (ask.names.length === 0) { out.line('no other device to revoke'); return 0 }
+    if (ask.askable) {
+      const ok = await confirm(`Revoke ${ask.names.join(', ')}? It is cut off everywhere at once and can never rejoin with its key; what it already holds stays with it.`)
+      if (!ok) { out.line('nothing revoked'); return 1 }
     }
+  }
+  return await withApi(g, async api => {
     const r = await api.call('devices.revoke', { device, allButThis, reason: values.reason as string | undefined, walletPath: g.wallet })
     if (g.json) { out.json(r); return 0 }
     if (r.walletPath !== undefined) out.line(`signed with the wallet ${r.walletPath}`)

@@ -38,34 +38,36 @@ export const doctorCmd: Command = {
     if (yes && drop === undefined) throw new UsageError(`--yes goes with --drop ID: ${USAGE}`)
     // A script reading JSON cannot answer a question on the same terminal.
     if (drop !== undefined && g.json && !yes) throw new UsageError('--drop with --json needs --yes (no question is asked in JSON mode)')
-    return await withApi(g, async api => {
-      const report = await api.call('doctor.report', {})
-      if (drop === undefined) {
-        if (g.json) { out.json(report); return 0 }
-        if (report.quarantined.length === 0 && report.forks.length === 0 && report.damaged.length === 0) { out.line('nothing quarantined, no forks, nothing damaged'); return 0 }
-        if (report.damaged.length > 0) out.line(`damaged on this disk (${report.damaged.length}): set aside, never read again; what they held counts as not held here and comes again from a device that has it while both are online`)
-        for (const d of report.damaged) out.line(`  ${d.kind.padEnd(8)} ${d.path}  ${d.bytes} bytes${d.at > 0 ? `  ${localTime(d.at)}` : ''}\n    ${d.reason}`)
-        if (report.quarantined.length > 0) out.line(`quarantined (${report.quarantined.length}): kept on disk, never applied or sent; \`mesh doctor --drop ID\` deletes one`)
-        for (const q of report.quarantined) out.line(`  ${describe(q)}`)
-        if (report.forks.length > 0) out.line(`forks (${report.forks.length}): two different entries of one device at one position, both kept and applied`)
-        for (const f of report.forks) out.line(`  ${f.id}  ${what(f.docName, f.doc)}  by ${who(f.authorLabel, f.author)}  lane ${f.lane} seq ${f.seq}  ${localTime(f.at)}  (held: ${f.held.slice(0, 12)})`)
-        return 0
-      }
-      const item = report.quarantined.find(q => q.id === drop)
-      if (!yes) {
-        // Unknown ids go to the daemon, which answers NOT_FOUND: nothing to confirm.
-        if (item !== undefined) {
-          out.err(`  ${describe(item)}`)
-          if (!(await askYesNo(`delete this ${item.kind} for good?`))) {
-            out.err('not dropped')
-            return 1
-          }
-        }
-      }
-      const r = await api.call('doctor.drop', { id: drop })
+    const dropIt = async (id: string): Promise<number> => await withApi(g, async api => {
+      const r = await api.call('doctor.drop', { id })
       if (g.json) out.json(r)
       else out.line(`dropped ${r.dropped.id} (${r.dropped.kind} of ${what(r.dropped.docName, r.dropped.doc)} by ${who(r.dropped.authorLabel, r.dropped.author)})`)
       return 0
     })
+    if (drop !== undefined && yes) return await dropIt(drop)
+    // The report is read, and the home let go of, before any question: without a daemon this
+    // command holds the home while it is open, and every other command would wait on the answer.
+    const report = await withApi(g, async api => await api.call('doctor.report', {}))
+    if (drop === undefined) {
+      if (g.json) { out.json(report); return 0 }
+      if (report.quarantined.length === 0 && report.forks.length === 0 && report.damaged.length === 0) { out.line('nothing quarantined, no forks, nothing damaged'); return 0 }
+      if (report.damaged.length > 0) out.line(`damaged on this disk (${report.damaged.length}): set aside, never read again; what they held counts as not held here and comes again from a device that has it while both are online`)
+      for (const d of report.damaged) out.line(`  ${d.kind.padEnd(8)} ${d.path}  ${d.bytes} bytes${d.at > 0 ? `  ${localTime(d.at)}` : ''}\n    ${d.reason}`)
+      if (report.quarantined.length > 0) out.line(`quarantined (${report.quarantined.length}): kept on disk, never applied or sent; \`mesh doctor --drop ID\` deletes one`)
+      for (const q of report.quarantined) out.line(`  ${describe(q)}`)
+      if (report.forks.length > 0) out.line(`forks (${report.forks.length}): two different entries of one device at one position, both kept and applied`)
+      for (const f of report.forks) out.line(`  ${f.id}  ${what(f.docName, f.doc)}  by ${who(f.authorLabel, f.author)}  lane ${f.lane} seq ${f.seq}  ${localTime(f.at)}  (held: ${f.held.slice(0, 12)})`)
+      return 0
+    }
+    const item = report.quarantined.find(q => q.id === drop)
+    // Unknown ids go to the API, which answers NOT_FOUND: nothing to confirm.
+    if (item !== undefined) {
+      out.err(`  ${describe(item)}`)
+      if (!(await askYesNo(`delete this ${item.kind} for good?`))) {
+        out.err('not dropped')
+        return 1
+      }
+    }
+    return await dropIt(drop)
   }
 }
