@@ -46,6 +46,27 @@ describe('values that start with "-"', () => {
     expect((await mesh('session', 'show', 'dash', '--tail', '0')).code).toBe(0)
   })
 
+  it('reads a count in decimal digits only, up to a cap, and says so in its own words (exit 2)', async () => {
+    const refused: Array<[string, string]> = [
+      ['', '--tail takes a count of messages (0 or more), not an empty value'],
+      ['0x1', '--tail takes a count of messages (0 or more), not 0x1'],
+      ['1e3', '--tail takes a count of messages (0 or more), not 1e3'],
+      [' 5', '--tail takes a count of messages (0 or more), not  5'],
+      ['99999999999999999999', '--tail takes a count of messages (0 or more), at most 1000000, not 99999999999999999999']
+    ]
+    for (const [v, said] of refused) {
+      for (const args of [['session', 'show', 'dash', `--tail=${v}`], ['watch', 'dash', `--tail=${v}`]]) {
+        const r = await mesh(...args)
+        expect(r.code, args.join(' ')).toBe(2)
+        expect(r.stderr, args.join(' ')).toBe(`mesh: ${said}\n`)
+      }
+    }
+    expect((await mesh('session', 'show', 'dash', '--tail', '1000000')).code).toBe(0)
+    const lock = await mesh('agent', 'memory', 'sync', 'hermes', '--lock-timeout', '0x10')
+    expect(lock.code).toBe(2)
+    expect(lock.stderr).toBe('mesh: --lock-timeout takes a number of milliseconds (0 or more), not 0x10\n')
+  })
+
   it('takes a negative number as the value of a text option', async () => {
     expect((await mesh('session', 'append', 'dash', '--role', 'user', '--text', '-5')).code).toBe(0)
     const shown = JSON.parse((await mesh('session', 'show', 'dash', '--json')).stdout)

@@ -7,6 +7,7 @@ import { resolve } from 'node:path'
 import { SKILL_AGENTS, syncClaudeMemory, syncHermesMemory, syncOpenclawMemory, syncSkills, type FilesReport, type SkillAgent } from '../../agents/index.js'
 import { UsageError } from '../../errors.js'
 import { stdout as out, withApi, type Globals } from '../context.js'
+import { wholeNumber } from '../numbers.js'
 
 const list = (xs: readonly string[]): string => xs.length === 0 ? '-' : xs.join(', ')
 
@@ -34,8 +35,8 @@ export async function syncCmd (g: Globals, what: 'skills' | 'memory', args: stri
     return r.conflicts.length > 0 || r.keptEdited.length > 0 ? 1 : 0
   }
   if (agent === 'hermes') {
-    const timeout = values['lock-timeout'] !== undefined ? Number(values['lock-timeout']) : undefined
-    if (timeout !== undefined && !(timeout >= 0)) throw new UsageError('--lock-timeout MS: a number of milliseconds')
+    // At most what a timer holds (a longer one fires at once).
+    const timeout = values['lock-timeout'] !== undefined ? wholeNumber(values['lock-timeout'], '--lock-timeout', 'a number of milliseconds (0 or more)', 2 ** 31 - 1) : undefined
     const r = await withApi(g, async api => await syncHermesMemory(api, { home: g.home, lockTimeoutMs: timeout }))
     if (g.json) out.json(r)
     else {

@@ -4,6 +4,7 @@ import { parseSessionKey } from '../../../crdt/session-key.js'
 import type { Output } from '../../api/schema.js'
 import { leaseHintFor, localTime, stdout as out, withApi } from '../context.js'
 import { subcommandOf, type Command } from '../command.js'
+import { wholeNumber } from '../numbers.js'
 
 type View = Output<'sessions.show'>
 type Message = View['messages'][number]
@@ -44,11 +45,12 @@ export function formatLease (l: Lease | undefined, now = Date.now()): string {
   return ` (driven by ${who} until ${localTime(l.expiresAt)})`
 }
 
+/** The most messages --tail asks for: far more than a session's transcript shows at once. */
+export const MAX_TAIL = 1_000_000
+
 export function parseCount (v: unknown, flag: string): number | undefined {
   if (v === undefined) return undefined
-  const n = Number(v)
-  if (!Number.isInteger(n) || n < 0) throw new UsageError(`${flag} takes a count of messages (0 or more), not ${String(v)}`)
-  return n
+  return wholeNumber(v, flag, 'a count of messages (0 or more)', MAX_TAIL)
 }
 
 export const sessionsCmd: Command = {
