@@ -148,8 +148,18 @@ function commandNamed (name: string): Command {
   return cmd
 }
 
+/**
+ * Whether an error met before the flags are parsed (or in parsing them) is said as JSON: --json
+ * among the options, written alone or with a value it does not take (`--json=1`, refused as such),
+ * and not an argument after `--`.
+ */
+function asksJson (argv: readonly string[]): boolean {
+  const end = argv.indexOf('--')
+  return (end < 0 ? argv : argv.slice(0, end)).some(a => a === '--json' || a.startsWith('--json='))
+}
+
 export async function main (argv: string[]): Promise<number> {
-  let json = argv.includes('--json')
+  let json = asksJson(argv)
   try {
     // `mesh help session` (also after global options: `mesh --home DIR help session`) is `mesh session --help`.
     const first = commandAt(argv)

@@ -46,6 +46,17 @@ describe('values that start with "-"', () => {
     expect((await mesh('session', 'show', 'dash', '--tail', '0')).code).toBe(0)
   })
 
+  it('says a refused --json=VALUE as JSON, as --json asks (and an argument after "--" asks nothing)', async () => {
+    for (const args of [['status', '--json=1'], ['--json=1', 'status']]) {
+      const r = await mesh(...args)
+      expect(r.code, args.join(' ')).toBe(2)
+      expect(JSON.parse(r.stderr).error, args.join(' ')).toMatchObject({ code: 'USAGE', message: expect.stringMatching(/^--json takes no value/) })
+    }
+    const arg = await mesh('session', 'show', 'dash', '--tail', 'x', '--', '--json')
+    expect(arg.code).toBe(2)
+    expect(arg.stderr).toMatch(/^mesh: /)
+  })
+
   it('reads a count in decimal digits only, up to a cap, and says so in its own words (exit 2)', async () => {
     const refused: Array<[string, string]> = [
       ['', '--tail takes a count of messages (0 or more), not an empty value'],
