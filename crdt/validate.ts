@@ -71,7 +71,9 @@ function jsonProblem (v: unknown, depth: number): string | undefined {
   }
   const proto: unknown = Object.getPrototypeOf(v)
   if (proto !== Object.prototype && proto !== null) return 'not JSON (not a plain object)'
-  for (const [k, x] of Object.entries(v)) { const p = jsonProblem(x, depth + 1); if (p !== undefined) return `${k}: ${p}` }
+  // A member whose value is undefined is absent, as JSON.stringify leaves it out: views build one
+  // (a tool call with no arguments has `input: undefined`), and Yjs keeps it as written.
+  for (const [k, x] of Object.entries(v)) { if (x === undefined) continue; const p = jsonProblem(x, depth + 1); if (p !== undefined) return `${k}: ${p}` }
   return undefined
 }
 
