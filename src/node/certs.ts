@@ -65,6 +65,8 @@ export class CertRegistry {
   /** Revoked devices' cutoffs with their held parts merged, for the registry state they were made from. */
   private revokedMemo: { state: RegistryState, by: Map<string, { vector: CutoffVector, missing: number }> } | undefined
   private readonly ops = new Map<string, RegistryOp>()
+  /** Ids the held operations name in `prev`: an operation some held one waits for is never refused at admission. */
+  private readonly named = new Set<string>()
   /** Records added before, by their bytes (hex): the device each is about, and for a plain certificate its device (hex). */
   private readonly known = new Map<string, { device: Uint8Array, cert: string | undefined }>()
   private evaluated: RegistryState | undefined
@@ -95,8 +97,10 @@ export class CertRegistry {
    * Verifies and adds a signed record: a registry operation, a certificate of any version or a
    * cutoff; throws the verification error, or SupersededCertificateError for a certificate older
    * than the one this device is known by. Expired certificates are kept: expiry is judged per entry.
+   * `stored`: a record read back from this node's store (a registry operation is then judged by
+   * evaluation alone, see addOp).
    */
-  add (bytes: Uint8Array): Added {
+  add (bytes: Uint8Array, opts: { stored?: boolean } = {}): Added {
     // Every sync session opens by sending every record it holds: on a reconnect all of them are
     // known here, and verifying each again (an ed25519 signature, more for a chain) was the largest
     // share of a reconnect's CPU. Known bytes answer as a repeat always did (unchanged); a plain
@@ -104,14 +108,14 @@ export class CertRegistry {
     const key = toHex(bytes)
     const hit = this.known.get(key)
     if (hit !== undefined && (hit.cert === undefined || equals(this.byDevice.get(hit.cert)?.bytes ?? new Uint8Array(0), bytes))) return { device: hit.device, changed: false }
-    const added = this.verifyAndAdd(bytes)
+    const added = this.verifyAndAdd(bytes, opts.stored === true)
     const plain = !isRegistryRecord(bytes) && !isCutoffRecord(bytes) && !isChainRecord(bytes) && !isCutoffPartRecord(bytes)
     this.known.set(key, { device: added.device, cert: plain ? toHex(added.device) : undefined })
     return added
   }
 
-  private verifyAndAdd (bytes: Uint8Array): Added {
-    if (isRegistryRecord(bytes)) return this.addOp(verifyRegistryOp(bytes, { wallet: this.walletKey }))
+  private verifyAndAdd (bytes: Uint8Array, stored: boolean): Added {
+    if (isRegistryRecord(bytes)) return this.addOp(verifyRegistryOp(bytes, { wallet: this.walletKey }), stored)
     if (isCutoffRecord(bytes)) return this.addCutoff(verifyCutoff(bytes, { wallet: this.walletKey }))
     if (isCutoffPartRecord(bytes)) return this.addPart(decodeCutoffPart(bytes))
     if (isChainRecord(bytes)) return this.addChain(verifyChainCertificate(bytes, { wallet: this.walletKey, expiry: false }))
@@ -140,13 +144,17 @@ export class CertRegistry {
    * Refused (InvalidRegistryOpError), and neither kept nor passed on: an operation whose author
    * is not the wallet nor a device this vault has known (anyone can sign one), and one by a
    * revoked device that none of its revocations holds (signed after it, with the revoked key).
-   * Such an operation comes again with the next session of a peer that holds it, and counts then
-   * if a revocation held by then takes it in (crdt/SPEC.md, Registry).
+   * Such an operation comes again with the next session of a peer that holds it, and is kept then
+   * if an operation held by then names it (one that names it waits for it: an honest operation's
+   * past is never refused for good) or a revocation takes it in (crdt/SPEC.md, Registry 9).
+   * `stored`: read back from this node's store, where it was admitted when it came (in an order
+   * the store may have changed since): judged by evaluation alone.
    */
-  addOp (op: RegistryOp): Added {
+  addOp (op: RegistryOp, stored = false): Added {
     if (this.ops.has(op.id)) return { device: op.author, changed: false }
     const before = this.evaluated ?? this.state
-    if (!equals(op.author, this.walletKey) && !this.everKnown(op.author, before)) {
+    const waitedFor = stored || this.named.has(op.id)
+    if (!waitedFor && !equals(op.author, this.walletKey) && !this.everKnown(op.author, before)) {
       throw new InvalidRegistryOpError(`registry operation ${op.id.slice(0, 16)} refused: its author ${toHex(op.author).slice(0, 16)} is neither the wallet nor a device of this vault`)
     }
     // A revoked author's operation counts only if a revoke holds it in its past; one just arrived
@@ -154,18 +162,20 @@ export class CertRegistry {
     // evaluating the registry again, which a flood of them would otherwise cost each time. Not a
     // revoke: one answering the revoke of its author counts (crdt/SPEC.md, Registry 3).
     const authorHex = toHex(op.author)
-    if (op.revoke === undefined && before.devices.get(authorHex)?.revoked !== undefined && !before.pending.some(id => this.ops.get(id)?.prev.some(p => toHex(p) === op.id) === true)) {
+    if (!waitedFor && op.revoke === undefined && before.devices.get(authorHex)?.revoked !== undefined) {
       throw new InvalidRegistryOpError(`registry operation ${op.id.slice(0, 16)} refused: its author was revoked, and no revocation holds it`)
     }
     this.ops.set(op.id, op)
     this.evaluated = undefined
     const after = this.state
     const why = after.refused.get(op.id)
-    if (why !== undefined && after.devices.get(authorHex)?.revoked !== undefined) {
+    if (!waitedFor && why !== undefined && after.devices.get(authorHex)?.revoked !== undefined) {
+      this.ops.delete(op.id)
       this.ops.delete(op.id)
       this.evaluated = before
       throw new InvalidRegistryOpError(`registry operation ${op.id.slice(0, 16)} refused: ${why} (its author was revoked)`)
     }
+    for (const p of op.prev) this.named.add(toHex(p))
     const revoked: Uint8Array[] = []
     for (const [k, d] of after.devices) if (d.revoked !== undefined && before.devices.get(k)?.revoked === undefined) revoked.push(d.deviceKey)
     // Only an enrolment in force tells the time: a refused one (a revoked admin's) must not expire certificates.

@@ -185,7 +185,7 @@ async function recordEnrolment (home: string, wallet: Wallet, seedSignature: Uin
     const certs = new CertRegistry(wallet.publicKey)
     for (const c of store.certificates()) {
       // Sealed records (which this store, opened without the key, cannot read) are skipped by it.
-      try { certs.add(c) } catch { /* judged again when the vault opens; enrolment does not depend on it */ }
+      try { certs.add(c, { stored: true }) } catch { /* judged again when the vault opens; enrolment does not depend on it */ }
     }
     if (certs.state.recoveryKem === undefined) {
       const genesis = authorOp(certs, wallet.publicKey, wallet, { genesis: { recoveryKem: recoveryKem(seedSignature).publicKey } })

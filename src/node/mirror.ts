@@ -172,7 +172,7 @@ export class MirrorVault extends EventEmitter<MirrorEvents> {
       v.certs.add(identity.certificate.bytes)
       await store.putCertificate(identity.certificate.bytes)
       for (const c of store.certificates()) {
-        try { v.certs.add(c) } catch (err) { log('stored certificate not accepted: %e', err) }
+        try { v.certs.add(c, { stored: true }) } catch (err) { log('stored certificate not accepted: %e', err) }
       }
       return v
     } catch (err) {

@@ -153,7 +153,7 @@ export class Vault extends EventEmitter<VaultEvents> {
       v.certs.add(identity.certificate.bytes)
       await store.putCertificate(identity.certificate.bytes)
       for (const c of store.certificates()) {
-        try { v.certs.add(c) } catch (err) { log('stored certificate not accepted: %e', err) }
+        try { v.certs.add(c, { stored: true }) } catch (err) { log('stored certificate not accepted: %e', err) }
       }
       v.membership.takeEpochKeys()
       v.membership.scheduleDischarge()

@@ -95,6 +95,42 @@ describe('registry operations nobody may make', async () => {
     }
   })
 
+  it('a revoked device\'s operation that an honest operation names is kept once that one waits for it: every node ends the same', async () => {
+    // t enrols y (an admin) and d; d, not yet told it is revoked, enrols q (x); t revokes d without
+    // holding x (r); y, holding x but not r, enrols z naming x (p).
+    const [y, d, q, z] = await Promise.all([generateDeviceKey(), generateDeviceKey(), generateDeviceKey(), generateDeviceKey()])
+    const cert = (issuer: DeviceKey['signer'] | typeof wallet, parent: Parameters<typeof issueChainCertificate>[1], k: DeviceKey, label: string, admin = false) =>
+      issueChainCertificate(issuer, parent, { deviceKey: k.publicKey, kemKey: deviceKem(seedOf(k)).publicKey, capabilities: admin ? ['admin', 'read', 'write'] : ['read', 'write'], label, ...(admin ? { pathLen: 1 } : {}) })
+    const yCert = cert(wallet, undefined, y, 'y', true)
+    const dCert = cert(wallet, undefined, d, 'd', true)
+    const enrolY = sign(wallet, { enrol: { certificate: yCert.bytes } }, [enrolL.hash])
+    const enrolD = sign(wallet, { enrol: { certificate: dCert.bytes } }, [enrolY.hash])
+    const x = sign(d.signer, { enrol: { certificate: cert(d.signer, dCert, q, 'q').bytes } }, [enrolD.hash])
+    const r = sign(t.signer, { revoke: { devices: [{ device: d.publicKey, docs: [], snapshotsThrough: 0n, registrySeq: 0n }], reason: 'old' } }, [enrolD.hash])
+    const p = sign(y.signer, { enrol: { certificate: cert(y.signer, yCert, z, 'z').bytes } }, [x.hash])
+    const base = [genesis, enrolT, enrolL, enrolY, enrolD]
+    const s = new CertRegistry(wallet.publicKey)
+    for (const op of [...base, x, r, p]) s.add(op.bytes)
+    expect(s.state.devices.get(toHex(z.publicKey))?.active).toBe(true)
+    // N heard r first; then sessions with S, each sending S's records in causal order (x before p).
+    const n = new CertRegistry(wallet.publicKey)
+    for (const op of [...base, r]) n.add(op.bytes)
+    const session = (to: CertRegistry): void => { for (const op of s.registryOps()) { try { to.add(op.bytes) } catch { /* refused this time */ } } }
+    session(n)
+    session(n)
+    expect(n.state.devices.get(toHex(z.publicKey))?.active).toBe(true)
+    expect(n.state.pending).toEqual([])
+    expect(n.registryOps().map(o => o.id).sort()).toEqual(s.registryOps().map(o => o.id).sort())
+    // A fresh device the same, and a node reading its store back in an order the store changed.
+    const f = new CertRegistry(wallet.publicKey)
+    session(f)
+    session(f)
+    expect(f.state.devices.get(toHex(z.publicKey))?.active).toBe(true)
+    const reopened = new CertRegistry(wallet.publicKey)
+    for (const op of [...base, r, x, p]) reopened.add(op.bytes, { stored: true })
+    expect(reopened.state.devices.get(toHex(z.publicKey))?.active).toBe(true)
+  })
+
   it('more heads in force than an operation may name: the next one names 64, the rest stay heads', () => {
     const certs = node()
     for (let i = 0; i < 70; i++) certs.add(sign(wallet, { genesis: { recoveryKem: new Uint8Array(32).fill(i) } }, []).bytes)
