@@ -24,13 +24,14 @@ import { logger } from '@libp2p/logger'
 import { InternalError, InvalidInputError, isMeshError } from '../errors.js'
 import type { MeshApi } from './api.js'
 import type { MethodName } from './schema.js'
+import { longestSocketPath, socketPath, SOCKET_PATH_MAX, STAGING_PREFIX } from './socket-path.js'
 import { errorToRpc, errorToWire, type WireError } from './wire-error.js'
 
 const log = logger('mesh:api:rpc')
 /** A request line longer than this ends the connection (a skill or message is far smaller). */
 export const MAX_LINE_BYTES = 8 * 1024 * 1024
 
-export const socketPath = (home: string): string => join(home, 'control.sock')
+export { socketPath }
 
 /** A failed call's error for the wire; one that is not a MeshError is a bug here, so it is logged. */
 function failure (err: unknown): WireError {
@@ -40,6 +41,9 @@ function failure (err: unknown): WireError {
 
 export async function serveRpc (api: MeshApi, home: string): Promise<{ close: () => Promise<void> }> {
   const path = socketPath(home)
+  const longest = longestSocketPath(home)
+  // Said before anything is bound: the system's own error (EINVAL, or a cut path's ENOENT) names neither.
+  if (longest > SOCKET_PATH_MAX) throw new InvalidInputError(`home path too long for a unix socket (${longest} > ${SOCKET_PATH_MAX} bytes): use a shorter home`, { home, bytes: longest, max: SOCKET_PATH_MAX })
   // The caller holds the home lock, so a socket here was left by a process that died.
   await unlink(path).catch(() => undefined)
   const sockets = new Set<Socket>()
@@ -49,7 +53,7 @@ export async function serveRpc (api: MeshApi, home: string): Promise<{ close: ()
   // outlives it. So it is bound in a directory only this user can enter (mkdtemp: 0700), made
   // 0600 there, and renamed into place: at `path` it has its mode from the first moment.
   // A unix socket's path is at most 107 bytes on Linux (103 on macOS): the staging name is short.
-  const staging = await mkdtemp(join(home, '.c-'))
+  const staging = await mkdtemp(join(home, STAGING_PREFIX))
   try {
     const bound = join(staging, 's')
     await new Promise<void>((resolve, reject) => { server.once('error', reject); server.listen(bound, () => { server.off('error', reject); resolve() }) })
@@ -130,6 +134,8 @@ function serveConnection (api: MeshApi, sock: Socket, gone: () => void): void {
     }
     const method = msg.method
     // The API itself refuses a method it does not have (loading the schemas only when called).
+    // A request with no method is answered here, without the API: rpc-client.ts's first exchange
+    // relies on it to tell a daemon that answers from one suspended or blocked.
     if (typeof method !== 'string') { send({ id, error: errorToWire(new InvalidInputError(`unknown method ${String(method)}`)) }); return }
     const ac = new AbortController()
     calls.set(id, ac)

@@ -123,3 +123,15 @@ describe('an answer no JSON holds', () => {
     c.sock.destroy()
   })
 })
+
+describe('a home too long for a unix socket', () => {
+  it('is refused by name before anything is bound (the system said EINVAL, or ENOENT on a cut path)', async () => {
+    const t = await tempDir(); cleanups.push(t.cleanup)
+    const { mkdir } = await import('node:fs/promises')
+    const { join } = await import('node:path')
+    const home = join(t.dir, 'h'.repeat(Math.max(1, 110 - t.dir.length)))
+    await mkdir(home)
+    const api = { call: async () => ({}), subscribe: () => () => {}, close: async () => {} } as unknown as MeshApi
+    await expect(serveRpc(api, home)).rejects.toMatchObject({ code: 'INVALID_INPUT', message: expect.stringMatching(/home path too long for a unix socket \(\d+ > 10[37] bytes\)/) })
+  })
+})

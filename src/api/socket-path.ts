@@ -1,0 +1,19 @@
+/**
+ * Where the control socket of a home is bound (src/api/rpc.ts), and how long such a path may be.
+ * No dependency beyond node:path: the CLI checks a home with it before anything starts.
+ */
+import { join } from 'node:path'
+
+/** The control socket of a home. */
+export const socketPath = (home: string): string => join(home, 'control.sock')
+
+/** The prefix of the staging folder (mkdtemp adds six characters) the socket is bound in before it is renamed into place. */
+export const STAGING_PREFIX = '.c-'
+
+/** The bytes a unix socket's path may have here (sun_path: 108 on Linux, 104 on macOS and the BSDs, with its NUL). */
+export const SOCKET_PATH_MAX = process.platform === 'linux' ? 107 : 103
+
+/** The longest path the control socket is bound at for `home` (its staging `.c-XXXXXX/s`, then control.sock), in bytes. */
+export function longestSocketPath (home: string): number {
+  return Math.max(Buffer.byteLength(join(home, `${STAGING_PREFIX}XXXXXX`, 's')), Buffer.byteLength(socketPath(home)))
+}
