@@ -1,6 +1,6 @@
 /**
  * Who the node dials again, and when: remembered and bootstrap peers are redialed with back-off
- * until connected, and a peer refused at membership cools down before any dial. Owns the redials
+ * until proven, and a peer refused at membership cools down before any dial. Owns the redials
  * under way and the refusals' back-off; its delays run on the node's timers, so MeshNode.stop()
  * ends them, and none starts once the node stopped or this device was revoked.
  */
@@ -22,10 +22,14 @@ export interface RedialInit {
   timers: Timers
   stopped: () => boolean
   revoked: () => boolean
+  /** Whether a peer may be redialed: neither excluded nor revoked. */
+  mayRedial: (peerId: string) => boolean
 }
 
 export class Redial {
   private readonly redialing = new Set<string>()
+  /** The peers of the bootstrap addresses (dialKnown). */
+  private readonly bootstrap = new Set<string>()
   /**
    * A peer refused at membership (either way: it failed our proof, or it refused ours, e.g. this
    * device was revoked) is not dialed again for a while, doubling from 1 s to 2 min: connecting
@@ -47,17 +51,26 @@ export class Redial {
       // The last /p2p is the peer: in `<relay>/p2p-circuit/p2p/<peer>` the first names the relay.
       const id = ma.getComponents().findLast(c => c.name === 'p2p')?.value
       if (id !== undefined) {
+        this.bootstrap.add(id)
         if (!via.has(id)) via.set(id, 'bootstrap')
         void libp2p.peerStore.merge(peerIdFromString(id), { multiaddrs: [ma] }).then(() => { this.redial(id, 'bootstrap') })
       }
     }
   }
 
-  /** A peer refused at membership: it cools down, and loses its keep-alive tags. */
+  /**
+   * A peer refused at membership: it cools down, and loses its keep-alive tags. A remembered or
+   * bootstrap peer is redialed once cooled down: a refusal may be transient (a handshake past its
+   * deadline on a loaded machine, a link lost mid-handshake), and nothing else would dial it again
+   * in this run (it was never proven, so its disconnect redials nothing).
+   */
   refused (peerId: string): void {
     const delay = Math.min((this.refusedAt.get(peerId)?.delay ?? 500) * 2, 2 * 60_000)
     this.refusedAt.set(peerId, { until: Date.now() + delay, delay })
     void this.dropKeepAlive(peerId)
+    if (this.init.stopped() || !this.init.mayRedial(peerId)) return
+    if (this.init.book.get(peerId) !== undefined) this.redial(peerId, 'remembered')
+    else if (this.bootstrap.has(peerId)) this.redial(peerId, 'bootstrap')
   }
 
   /** A peer proven: its refusals are forgotten. */
@@ -88,28 +101,36 @@ export class Redial {
     }
   }
 
-  /** Dials a peer with back-off (1 s doubling to 60 s) until connected or stopped. */
+  /**
+   * Dials a peer with back-off (1 s doubling to 60 s) until it is proven, or the node stopped. A
+   * dial counts once the peer is proven on it, not once it connects: a peer refused at membership
+   * is dialed again after its cool-down, for as long as it may be.
+   */
   redial (peerId: string, via: Via): void {
     const { libp2p, book, timers } = this.init
     if (this.redialing.has(peerId) || peerId === libp2p.peerId.toString() || this.init.revoked()) return
     this.redialing.add(peerId)
     const id = peerIdFromString(peerId)
     const attempt = (delay: number): void => {
-      if (this.init.stopped() || this.init.revoked()) { this.redialing.delete(peerId); return }
-      if (libp2p.getConnections(id).length > 0) { this.redialing.delete(peerId); return }
+      if (this.init.stopped() || this.init.revoked() || !this.init.mayRedial(peerId)) { this.redialing.delete(peerId); return }
+      // Cooled down first: a connection just refused may still be closing.
       const cooling = this.refusedAt.get(peerId)
       if (cooling !== undefined && Date.now() < cooling.until) {
         timers.after(cooling.until - Date.now(), () => { attempt(delay) })
         return
       }
+      if (libp2p.getConnections(id).length > 0 && libp2p.services.membership.isProven(peerId)) { this.redialing.delete(peerId); return }
       const remembered = book.get(peerId)
       const addrs = (remembered?.addrs ?? []).map(a => multiaddr(a))
       const go = async (): Promise<void> => {
         if (addrs.length > 0) await libp2p.peerStore.merge(id, { multiaddrs: addrs })
         if (!this.init.via.has(peerId)) this.init.via.set(peerId, via)
+        // A connection already open (the peer dialed us) is waited on like one this dial opens.
         await libp2p.dial(id, { signal: AbortSignal.timeout(10_000) })
+        if (!(await libp2p.services.membership.whenProven(peerId))) throw new Error('not proven a member on the connection')
       }
       void go().then(() => { this.redialing.delete(peerId) }, (err: unknown) => {
+        if (this.init.stopped()) { this.redialing.delete(peerId); return }
         log('redial %s failed, next in %d ms: %e', peerId, delay, err)
         timers.after(delay, () => { attempt(Math.min(delay * 2, 60_000)) })
       })
