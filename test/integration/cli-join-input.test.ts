@@ -87,7 +87,7 @@ describe('an address mesh cannot listen on', () => {
 })
 
 describe('a label no device could show as it is', () => {
-  it('mesh init and mesh join refuse an empty one, one with control or bidi characters and one over 128 characters, exit 2, before the home is set up', async () => {
+  it('mesh init, mesh join and mesh pair refuse an empty one, one with control or bidi characters and one over 128 characters, exit 2, before the home is set up', async () => {
     const home = join(dir, 'labels')
     const refused: Array<[string[], string]> = [
       [['init', '--label', ''], '--label "" is empty'],
@@ -95,7 +95,10 @@ describe('a label no device could show as it is', () => {
       [['init', '--label', 'desk\u001b[2Jtop'], '--label "desk\\u{1b}[2Jtop" holds control or bidi characters'],
       [['join', '--label', 'desk\u202etop', ...QUIET], '--label "desk\\u{202e}top" holds control or bidi characters'],
       [['init', '--label', 'x'.repeat(129)], `--label "${'x'.repeat(40)}…" is 129 characters long, over the 128 a certificate holds`],
-      [['join', '--mirror', '--label', '', ...QUIET], '--label "" is empty']
+      [['join', '--mirror', '--label', '', ...QUIET], '--label "" is empty'],
+      // mesh pair: its approver would refuse the request; said before anything starts.
+      [['pair', '--label', '', '--no-mdns'], '--label "" is empty'],
+      [['pair', '--label', 'x'.repeat(129), '--no-mdns'], `--label "${'x'.repeat(40)}…" is 129 characters long`]
     ]
     for (const [args, said] of refused) {
       const r = await mesh(...args, '--home', home, '--wallet', wallet)

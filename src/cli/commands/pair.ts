@@ -8,6 +8,7 @@ import { isMeshError, PairingFailedError, UsageError } from '../../errors.js'
 import { askYesNo, homeArg, localTime, stdout as out, untilStopped, withApi, type Globals } from '../context.js'
 import type { Command } from '../command.js'
 import { multiaddrs } from '../multiaddr-flags.js'
+import { checkLabelFlag } from '../label.js'
 
 /**
  * Text from another device as the terminal may show it: controls, DEL, line separators and bidi
@@ -52,7 +53,8 @@ export const pairCmd: Command = {
     const { startCandidate } = await import('../../node/pair.js')
     const { claims, kemOf, writePairedHome } = await import('../../node/pair-home.js')
     const label = (values.label as string | undefined) ?? hostname()
-    if (shown(label) !== label) throw new UsageError(`--label ${JSON.stringify(label)} holds control characters: the approver would refuse it; pass another --label`)
+    // The rule every label is held to (empty, control or bidi characters, over 128): the approver would refuse it.
+    await checkLabelFlag(label)
     const device = await generateDeviceKey()
     const fp = shortFingerprint(device.deviceId)
     const say = (o: Record<string, unknown>, text: string): void => { if (g.json) out.line(JSON.stringify(o)); else out.line(text) }
