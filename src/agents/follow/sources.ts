@@ -35,7 +35,12 @@ export function followSources (list: string, env: NodeJS.ProcessEnv = process.en
  */
 export function parseSince (s: string, now = Date.now()): number {
   const age = /^(\d+)\s*([dhm])$/.exec(s.trim())
-  if (age !== null) return now - Number(age[1]) * ({ d: 86_400_000, h: 3_600_000, m: 60_000 } as const)[age[2] as 'd' | 'h' | 'm']
+  if (age !== null) {
+    const t = now - Number(age[1]) * ({ d: 86_400_000, h: 3_600_000, m: 60_000 } as const)[age[2] as 'd' | 'h' | 'm']
+    // An age past what a date holds (99999999999999999999d) is no time at all.
+    if (!Number.isFinite(t) || t < -8.64e15) throw new InvalidInputError(`--since ${s}: an age too long to be a date (at most about 100 million days)`)
+    return t
+  }
   const t = Date.parse(s)
   if (!Number.isFinite(t)) throw new InvalidInputError(`--since ${s}: not a date (2026-11-01, 2026-11-01T09:00Z) nor an age (7d, 12h, 30m)`)
   return t
