@@ -26,7 +26,7 @@ import {
   parseTrustedEntry, streamKey, toHex, verifyAnyCertificate, verifyEntry, type Certificate, type DeviceKey, type Entry, type Wallet, type WalletAddress
 } from '../identity/index.js'
 import { acquireLock, ensureHomeDir, EntryStore, homePath, isInitialized, readHomeFile, readHomeText, writeHomeFile, type HomeLock, type StoredSnapshot } from '../store/index.js'
-import { readDeviceKey } from './enrol.js'
+import { checkLabel, readDeviceKey } from './enrol.js'
 import { CertRegistry } from './certs.js'
 import { Budgets, type Limits } from './limits.js'
 import { authorOp } from './registry-ops.js'
@@ -103,7 +103,7 @@ export async function enrolMirror (home: string, wallet: Wallet, opts: { label?:
   }
   const device = await generateDeviceKey()
   await writeHomeFile(home, 'deviceKey', deviceKeyToBytes(device))
-  const certificate = issueChainCertificate(wallet, undefined, { deviceKey: device.publicKey, capabilities: ['mirror'], label: opts.label ?? `${hostname()}-mirror` })
+  const certificate = issueChainCertificate(wallet, undefined, { deviceKey: device.publicKey, capabilities: ['mirror'], label: opts.label !== undefined ? checkLabel(opts.label) : `${hostname()}-mirror`.slice(0, 128) })
   const store = await EntryStore.open(join(home, 'data'))
   try {
     const certs = new CertRegistry(wallet.publicKey)

@@ -8,6 +8,7 @@
 import { bitsToCaps, hasCapability, membershipKey, type Capability, type Certificate } from '../identity/index.js'
 import type { Grant, Request } from '../../protocols/pair/index.js'
 import { enrolDevice } from './registry-ops.js'
+import { checkLabel } from './enrol.js'
 import type { Vault } from './vault.js'
 
 /** What the owner grants: the flags of `mesh devices approve`. */
@@ -38,7 +39,8 @@ export async function approveRequest (vault: Vault, request: Request, o: { role:
     // A mirror is wrapped no epoch key: its certificate names no KEM key.
     kemKey: o.role !== 'mirror' && request.kem.byteLength === 32 ? request.kem : undefined,
     capabilities: capabilitiesFor(o.role),
-    label: (o.label ?? request.label).slice(0, 128),
+    // The request's label was checked with the request; one given here (devices approve --label) by the same rule.
+    label: o.label !== undefined ? checkLabel(o.label) : request.label,
     pathLen: 0,
     pairing: o.transcript
   })

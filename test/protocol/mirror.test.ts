@@ -37,6 +37,16 @@ async function mirrorOf (wallet: ReturnType<typeof generateWallet>): Promise<Mir
   return m
 }
 
+describe('a mirror\'s label', () => {
+  it('is held to the rule every label is: empty, over 128 characters or with bidi characters refused, not cut to fit', async () => {
+    const wallet = generateWallet()
+    const t = await tempDir(); cleanups.push(t.cleanup)
+    for (const label of ['', 'x'.repeat(129), 'mir\u202eror']) {
+      await expect(enrolMirror(join(t.dir, 'm'), wallet, { label })).rejects.toMatchObject({ code: 'INVALID_INPUT' })
+    }
+  })
+})
+
 describe('blind mirror admission (no key)', () => {
   it('stores a member\'s entry once; refuses read-only, unknown, forged, tampered, oversized and unknown-epoch ones', async () => {
     const a = await newVault(); cleanups.push(a.cleanup)

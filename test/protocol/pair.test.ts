@@ -60,6 +60,11 @@ describe('pairing by code on loopback', () => {
     expect(f.run.request.label).toBe('laptop')
     expect(toHex(f.run.request.device)).toBe(toHex(device.publicKey))
     // The admin device issues a chain certificate (no wallet here) and publishes the enrolment.
+    // A label given by the approver (devices approve --label) is held to the rule every label is, not cut to fit.
+    for (const label of ['', 'x'.repeat(129), 'lap\u202etop']) {
+      await expect(approveRequest(a.vault.vault, f.run.request, { role: 'read-only', transcript: f.run.transcript, bootstrap: [], label })).rejects.toMatchObject({ code: 'INVALID_INPUT' })
+    }
+    expect(a.vault.vault.certs.get(device.publicKey)).toBeUndefined()
     const { grant } = await approveRequest(a.vault.vault, f.run.request, { role: 'read-only', transcript: f.run.transcript, bootstrap: ['/ip4/127.0.0.1/tcp/1/p2p/' + a.vault.info().deviceId] })
     await f.run.decide({ approved: true, grant })
     await n.c.paired
