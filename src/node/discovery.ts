@@ -2,9 +2,13 @@
  * How the node looks for its siblings once started: owns the mDNS and DHT paces (pace.ts), what
  * wakes them (a network interface appearing, our addresses changing, a sibling lost, the first
  * member proven in this run) and the DHT rendezvous lookup. Started by MeshNode after libp2p;
- * stopped by MeshNode.stop(), and when this device learns it was revoked.
+ * stopped by MeshNode.stop(), and when this device learns it was revoked. Also which addresses an
+ * mDNS answer may give (lanOnly).
  */
+import { BlockList } from 'node:net'
+import type { PeerInfo } from '@libp2p/interface'
 import { logger } from '@libp2p/logger'
+import type { Multiaddr } from '@multiformats/multiaddr'
 import { CID } from 'multiformats/cid'
 import * as raw from 'multiformats/codecs/raw'
 import { sha256 } from 'multiformats/hashes/sha2'
@@ -17,6 +21,51 @@ import type { PeerBook } from './peer-book.js'
 const log = logger('mesh:node')
 /** The DHT rendezvous: every 15 s while looking, every 10 min once every known sibling is connected. */
 const RENDEZVOUS = { fastMs: 15_000, slowMs: 600_000 } as const
+
+/** The networks an mDNS answer may name: private (RFC 1918, 4193), link-local and loopback. */
+const LAN = new BlockList()
+for (const [net, prefix] of [['10.0.0.0', 8], ['172.16.0.0', 12], ['192.168.0.0', 16], ['169.254.0.0', 16], ['127.0.0.0', 8]] as const) LAN.addSubnet(net, prefix, 'ipv4')
+for (const [net, prefix] of [['fc00::', 7], ['fe80::', 10], ['::1', 128]] as const) LAN.addSubnet(net, prefix, 'ipv6')
+
+/**
+ * An address on the LAN: it starts with an IP address, and every IP address in it (a relay's too)
+ * is private, link-local or loopback; no DNS name anywhere.
+ */
+export function onLan (addr: Multiaddr): boolean {
+  const parts = addr.getComponents()
+  if (!['ip4', 'ip6', 'ip6zone'].includes(parts[0]?.name ?? '')) return false
+  for (const c of parts) {
+    if (c.name.startsWith('dns')) return false
+    if (c.name !== 'ip4' && c.name !== 'ip6') continue
+    try {
+      if (c.value === undefined || !LAN.check(c.value, c.name === 'ip4' ? 'ipv4' : 'ipv6')) return false
+    } catch {
+      return false
+    }
+  }
+  return true
+}
+
+/**
+ * The mDNS service with only LAN addresses in what it announces (`peer` events, which libp2p
+ * merges into its peer store as they come and MeshNode then dials): anyone on the LAN may answer
+ * our query, and with a public address or a DNS name and a fresh PeerId it had this node look a
+ * name up and dial out wherever it said, as often as it liked. A peer with no LAN address is not
+ * announced. `found` is told of each peer announced, before libp2p.
+ */
+export function lanOnly<T extends EventTarget> (service: T, found: (peerId: string) => void): T {
+  const dispatch = service.dispatchEvent.bind(service)
+  service.dispatchEvent = (e: Event): boolean => {
+    if (e.type !== 'peer') return dispatch(e)
+    const { id, multiaddrs } = (e as CustomEvent<PeerInfo>).detail
+    const lan = multiaddrs.filter(onLan)
+    if (lan.length < multiaddrs.length) log('mDNS answer for %p: not on the LAN, ignored: %s', id, multiaddrs.filter(a => !lan.includes(a)).map(a => a.toString()).join(' '))
+    if (lan.length === 0) return false
+    found(id.toString())
+    return dispatch(new CustomEvent<PeerInfo>('peer', { detail: { id, multiaddrs: lan } }))
+  }
+  return service
+}
 
 export interface DiscoveryInit {
   libp2p: MeshLibp2p

@@ -18,6 +18,7 @@ import { sync, type Transfer } from '../../protocols/sync/index.js'
 import { membershipKey } from '../identity/index.js'
 import { savePort, type NodeConfig } from './config.js'
 import { meshDht } from './dht.js'
+import { lanOnly } from './discovery.js'
 import { silenceMs } from './liveness.js'
 import { DHT_PROTOCOL, MDNS_SERVICE_TAG, type MdnsHandle, type MeshLibp2p, type MeshNodeOptions, type NodeVault } from './mesh-types.js'
 import { meshMuxer } from './muxer.js'
@@ -119,10 +120,10 @@ export async function buildLibp2p (vault: NodeVault, config: NodeConfig, options
       // The service answers queries and queries once as it starts; the pace of later queries is ours.
       peerDiscovery: config.mdns
         ? [(components: any) => {
-            const d = mdns({ serviceTag: MDNS_SERVICE_TAG, interval: NEVER_MS })(components)
+            // Only LAN addresses from an answer, and told before libp2p, whose peer:discovery
+            // follows its peer store's write.
+            const d = lanOnly(mdns({ serviceTag: MDNS_SERVICE_TAG, interval: NEVER_MS })(components), (id) => { foundByMdns.add(id) })
             discovery = d as any
-            // Told in the same dispatch as libp2p, whose peer:discovery follows its peer store's write.
-            d.addEventListener('peer', (e) => { foundByMdns.add(e.detail.id.toString()) })
             return d
           }]
         : [],
