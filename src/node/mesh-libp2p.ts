@@ -30,6 +30,8 @@ import { vaultSource } from './source.js'
 const log = logger('mesh:node')
 /** setInterval's longest period: @libp2p/mdns's own query timer is never due, pace.ts drives the queries. */
 const NEVER_MS = 2_147_483_647
+/** How many peers announced by mDNS are kept until their peer:discovery (BuiltNode.foundByMdns). */
+const MDNS_KEPT = 1024
 
 /**
  * What the services ask of the mesh node. They are built before it (it is made around them), so
@@ -58,6 +60,8 @@ export interface BuiltNode {
   /**
    * Peers the mDNS service itself announced. libp2p's peer:discovery fires for a peer new to the
    * peer store whatever told of it (mDNS, the DHT's answers, identify), so it cannot say which.
+   * MeshNode takes a peer out at its peer:discovery; a peer announced again once in the peer store
+   * has none, so only the last MDNS_KEPT announced are kept.
    */
   foundByMdns: Set<string>
   relayCounts: RelayCounts
@@ -122,7 +126,11 @@ export async function buildLibp2p (vault: NodeVault, config: NodeConfig, options
         ? [(components: any) => {
             // Only LAN addresses from an answer, and told before libp2p, whose peer:discovery
             // follows its peer store's write.
-            const d = lanOnly(mdns({ serviceTag: MDNS_SERVICE_TAG, interval: NEVER_MS })(components), (id) => { foundByMdns.add(id) })
+            const d = lanOnly(mdns({ serviceTag: MDNS_SERVICE_TAG, interval: NEVER_MS })(components), (id) => {
+              foundByMdns.delete(id)
+              foundByMdns.add(id)
+              for (const old of foundByMdns) { if (foundByMdns.size <= MDNS_KEPT) break; foundByMdns.delete(old) }
+            })
             discovery = d as any
             return d
           }]

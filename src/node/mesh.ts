@@ -46,6 +46,11 @@ const log = logger('mesh:node')
 const DIAL_YIELD_MS = 3000
 /** A connected peer's `last seen` is written about once per this many ping intervals (5 min by default). */
 const SEEN_EVERY = 5
+/**
+ * How long a discovered peer's `via` is kept while it is not connected: past its dial (the yield,
+ * then 10 s) and the membership deadline. A peer never proven is then forgotten.
+ */
+const UNPROVEN_MS = 60_000
 
 /**
  * `event`: what happened with peers and documents. `progress`: a transfer's progress, at most
@@ -58,8 +63,14 @@ export class MeshNode extends EventEmitter<{ event: [NodeEvent], 'caught-up': [s
   readonly config: NodeConfig
   private readonly vault: NodeVault
   private readonly book: PeerBook
+  /**
+   * How each peer was found: kept for the peers proven or connected, remembered, bootstrap or
+   * relay-via; a discovered peer never proven is forgotten at its disconnect, or UNPROVEN_MS after
+   * its discovery if it never connected (forgetUnproven): each fresh PeerId an mDNS answer named
+   * added one entry, for good.
+   */
   private readonly via = new Map<string, Via>()
-  /** Peers the mDNS service announced (mesh-libp2p.ts). */
+  /** Peers the mDNS service announced, taken at their peer:discovery (mesh-libp2p.ts). */
   private readonly foundByMdns: Set<string>
   private readonly labels = new Map<string, string>()
   private readonly timers = new Timers()
@@ -94,7 +105,7 @@ export class MeshNode extends EventEmitter<{ event: [NodeEvent], 'caught-up': [s
     const emit = (e: NodeEvent): void => { this.emitEvent(e) }
     this.names = new DocNames(vault, this.timers, stopped)
     this.report = new StatusReport({ libp2p: this.libp2p, vault, book, via: this.via, names: this.names, labelOf: (id) => this.labelOf(id), relayVia: this.relayVia, relayCounts: this.relayCounts })
-    this.redials = new Redial({ libp2p: this.libp2p, book, via: this.via, timers: this.timers, stopped, revoked: () => this.revoked !== undefined, mayRedial: (id) => !this.excluded.has(id) && !this.isRevokedPeer(id) })
+    this.redials = new Redial({ libp2p: this.libp2p, book, bootstrap: config.bootstrap, relayVia: config.relayVia, via: this.via, timers: this.timers, stopped, revoked: () => this.revoked !== undefined, mayRedial: (id) => !this.excluded.has(id) && !this.isRevokedPeer(id) })
     this.discovery = new Discovery({ libp2p: this.libp2p, vault, book, config, mdns: built.mdns, via: this.via, emit, addresses: () => this.addresses() })
     this.revocation = new Revocation({ vault, libp2p: this.libp2p, book, stopped, emit, exclude: (id, reason) => { this.exclude(id, reason) }, quiet: () => { this.discovery.stop() } })
   }
@@ -190,14 +201,17 @@ export class MeshNode extends EventEmitter<{ event: [NodeEvent], 'caught-up': [s
     })
     n.addEventListener('peer:discovery', (e) => {
       const id = e.detail.id.toString()
+      // Told in the same dispatch as the peer store's write this follows: needed no longer.
+      const byMdns = this.foundByMdns.delete(id)
       if (id === n.peerId.toString() || n.getConnections(e.detail.id).length > 0) return
       // A revoked device may still answer mDNS (and the DHT may still name it): it is not dialed,
       // since it can prove nothing, and it is not reported found again.
       if (this.redials.coolingDown(id) || !this.mayDial(id)) return
       // Bootstrap and remembered peers are tagged before the peer store announces them.
       // Otherwise found through the DHT (a rendezvous answer, or a peer its queries named).
-      const via: Via = this.via.get(id) ?? (this.foundByMdns.has(id) ? 'mdns' : 'dht')
+      const via: Via = this.via.get(id) ?? (byMdns ? 'mdns' : 'dht')
       this.via.set(id, via)
+      this.timers.after(UNPROVEN_MS, () => { this.forgetUnproven(id) })
       this.emitEvent({ type: 'found', peerId: id, via })
       const dial = (): void => {
         // Checked again when it runs (DIAL_YIELD_MS later): this node or the peer may have been revoked meanwhile.
@@ -222,7 +236,7 @@ export class MeshNode extends EventEmitter<{ event: [NodeEvent], 'caught-up': [s
     })
     n.addEventListener('peer:disconnect', (e) => {
       const id = e.detail.toString()
-      if (!this.labels.has(id)) return
+      if (!this.labels.has(id)) { this.forgetUnproven(id); return }
       this.emitEvent({ type: 'lost', peerId: id, label: this.labelOf(id) })
       this.labels.delete(id)
       // Seen until now (its own stop included; this node's stop notes its peers itself, see stop()).
@@ -230,6 +244,12 @@ export class MeshNode extends EventEmitter<{ event: [NodeEvent], 'caught-up': [s
       this.discovery.wake('a sibling was lost')
       if (!this.stopped && this.book.get(id) !== undefined && !this.excluded.has(id) && !this.isRevokedPeer(id) && !this.redials.coolingDown(id)) this.redials.redial(id, 'remembered')
     })
+  }
+
+  /** Forgets how a peer was found unless it is connected or proven, or one this node dials of its own. */
+  private forgetUnproven (peerId: string): void {
+    if (this.labels.has(peerId) || this.redials.dials(peerId) || this.libp2p.getConnections(peerIdFromString(peerId)).length > 0) return
+    this.via.delete(peerId)
   }
 
   /** This node or a peer proven now: the only peers the DHT knows or names. */
@@ -405,7 +425,7 @@ export class MeshNode extends EventEmitter<{ event: [NodeEvent], 'caught-up': [s
     // Revoked before this start (recorded in the registry): said once, and nothing is dialed.
     this.revocation.revokedSelf()
     if (this.revoked !== undefined) return
-    this.redials.dialKnown(this.config.bootstrap)
+    this.redials.dialKnown()
     this.discovery.start()
   }
 

@@ -13,10 +13,18 @@ import type { PeerBook } from './peer-book.js'
 import type { Timers } from './timers.js'
 
 const log = logger('mesh:node')
+/** A refusal's cool-down: 1 s doubling to 2 min; forgotten 2 min after it ended; at most 1,024 kept. */
+const COOL = { firstMs: 1000, maxMs: 2 * 60_000, kept: 1024 } as const
+
+/** The peer an address names: the last /p2p (in `<relay>/p2p-circuit/p2p/<peer>` the first names the relay). */
+const peerOf = (addr: string): string | undefined => multiaddr(addr).getComponents().findLast(c => c.name === 'p2p')?.value
 
 export interface RedialInit {
   libp2p: MeshLibp2p
   book: PeerBook
+  /** The bootstrap addresses (dialed at start) and the --relay-via relays (RelayVia dials them). */
+  bootstrap: readonly string[]
+  relayVia: readonly string[]
   /** How each peer was found (the node's map: a redialed peer not yet in it is marked with its `via`). */
   via: Map<string, Via>
   timers: Timers
@@ -28,30 +36,40 @@ export interface RedialInit {
 
 export class Redial {
   private readonly redialing = new Set<string>()
-  /** The peers of the bootstrap addresses (dialKnown). */
-  private readonly bootstrap = new Set<string>()
+  /** The peers of the bootstrap addresses and the --relay-via relays. */
+  private readonly bootstrap: ReadonlySet<string>
+  private readonly relays: ReadonlySet<string>
   /**
    * A peer refused at membership (either way: it failed our proof, or it refused ours, e.g. this
    * device was revoked) is not dialed again for a while, doubling from 1 s to 2 min: connecting
-   * works, so the redial's own back-off would never grow and both sides would loop and log.
+   * works, so the redial's own back-off would never grow and both sides would loop and log. Kept
+   * for the peers this node dials of its own only (dials()), oldest refusal first: a stranger
+   * refused at each of its fresh PeerIds added one entry each, for good.
    */
   private readonly refusedAt = new Map<string, { until: number, delay: number }>()
 
-  constructor (private readonly init: RedialInit) {}
+  constructor (private readonly init: RedialInit) {
+    const ids = (addrs: readonly string[]): Set<string> => new Set(addrs.flatMap(a => peerOf(a) ?? []))
+    this.bootstrap = ids(init.bootstrap)
+    this.relays = ids(init.relayVia)
+  }
+
+  /** A peer this node dials of its own: remembered, a bootstrap peer or a --relay-via relay. */
+  dials (peerId: string): boolean {
+    return this.init.book.get(peerId) !== undefined || this.bootstrap.has(peerId) || this.relays.has(peerId)
+  }
 
   /** Every remembered peer and every bootstrap address, at start. */
-  dialKnown (bootstrap: readonly string[]): void {
+  dialKnown (): void {
     const { libp2p, book, via } = this.init
     for (const p of book.list()) {
       if (!via.has(p.peerId)) via.set(p.peerId, 'remembered')
       this.redial(p.peerId, 'remembered')
     }
-    for (const a of bootstrap) {
+    for (const a of this.init.bootstrap) {
       const ma = multiaddr(a)
-      // The last /p2p is the peer: in `<relay>/p2p-circuit/p2p/<peer>` the first names the relay.
-      const id = ma.getComponents().findLast(c => c.name === 'p2p')?.value
+      const id = peerOf(a)
       if (id !== undefined) {
-        this.bootstrap.add(id)
         if (!via.has(id)) via.set(id, 'bootstrap')
         void libp2p.peerStore.merge(peerIdFromString(id), { multiaddrs: [ma] }).then(() => { this.redial(id, 'bootstrap') })
       }
@@ -65,9 +83,19 @@ export class Redial {
    * in this run (it was never proven, so its disconnect redials nothing).
    */
   refused (peerId: string): void {
-    const delay = Math.min((this.refusedAt.get(peerId)?.delay ?? 500) * 2, 2 * 60_000)
-    this.refusedAt.set(peerId, { until: Date.now() + delay, delay })
     void this.dropKeepAlive(peerId)
+    if (!this.dials(peerId)) return
+    const now = Date.now()
+    // A cool-down over for 2 min is forgotten: that peer's next refusal starts again at 1 s.
+    for (const [id, r] of this.refusedAt) if (now > r.until + COOL.maxMs) this.refusedAt.delete(id)
+    const last = this.refusedAt.get(peerId)
+    const delay = last === undefined ? COOL.firstMs : Math.min(last.delay * 2, COOL.maxMs)
+    this.refusedAt.delete(peerId)
+    this.refusedAt.set(peerId, { until: now + delay, delay })
+    for (const id of this.refusedAt.keys()) {
+      if (this.refusedAt.size <= COOL.kept) break
+      this.refusedAt.delete(id)
+    }
     if (this.init.stopped() || !this.init.mayRedial(peerId)) return
     if (this.init.book.get(peerId) !== undefined) this.redial(peerId, 'remembered')
     else if (this.bootstrap.has(peerId)) this.redial(peerId, 'bootstrap')
