@@ -31,6 +31,7 @@ import { registerCandidate, PAIR_RENDEZVOUS_PROTOCOL } from '../../protocols/pai
 import { beginPairing, PAIR_PROTOCOL, respondPairing, UNSAFE_TEXT, type Grant, type PairingRun, type Request, type ResponderEvent } from '../../protocols/pair/index.js'
 import { PairingFailedError } from '../errors.js'
 import { normalizeCode, PairingCode, type NewCodeReason, type ShownCode } from '../identity/pair-code.js'
+import { lanOnly } from './discovery.js'
 import { meshMuxer } from './muxer.js'
 import type { RelayedCandidate } from './pair-relay.js'
 import { reservationStoreOf } from './relay.js'
@@ -82,7 +83,9 @@ async function pairNode (o: PairNodeOptions): Promise<PairNode> {
       : [tcp()],
     connectionEncrypters: [noise()],
     streamMuxers: [meshMuxer()],
-    peerDiscovery: o.mdns ? [mdns({ serviceTag: PAIR_MDNS_TAG, interval: o.interval ?? QUERY_MS })] : [],
+    // LAN addresses only: anyone on the LAN may answer, and an answer naming a public address or
+    // a DNS name would have this node dial it (discovery.ts, lanOnly).
+    peerDiscovery: o.mdns ? [(components: any) => lanOnly(mdns({ serviceTag: PAIR_MDNS_TAG, interval: o.interval ?? QUERY_MS })(components), () => {})] : [],
     // No ping service runs on either side: nothing to monitor with.
     connectionMonitor: { enabled: false },
     // The relay transport declares identify a dependency for its relay discovery, which a pairing
