@@ -9,14 +9,7 @@ import { describe, expect, it } from 'vitest'
 import * as Y from 'yjs'
 import { checkAgainst, checkDoc, checkUpdate, MAX_PARTS, RecordsDoc, SessionDoc, type NativeRecord } from '../../crdt/index.js'
 import { fromParts } from '../../src/agents/bundle.js'
-
-function change (fn: (d: Y.Doc) => void, base?: Y.Doc): Uint8Array {
-  const d = new Y.Doc()
-  if (base !== undefined) Y.applyUpdate(d, Y.encodeStateAsUpdate(base))
-  const sv = Y.encodeStateVector(d)
-  fn(d)
-  return Y.encodeStateAsUpdate(d, sv)
-}
+import { change } from '../helpers/y-change.js'
 
 function recorded (): { doc: Y.Doc, rd: RecordsDoc } {
   const doc = new Y.Doc()

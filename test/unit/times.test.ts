@@ -11,16 +11,9 @@ import { NewMessageSchema } from '../../src/api/schema-sessions.js'
 import { leaseEnds } from '../../src/api/session.js'
 import { localTime } from '../../src/cli/context.js'
 import { formatLease, formatMessage } from '../../src/cli/commands/sessions.js'
+import { change } from '../helpers/y-change.js'
 
 const FAR = 1e16
-
-function change (fn: (d: Y.Doc) => void, base?: Y.Doc): Uint8Array {
-  const d = new Y.Doc()
-  if (base !== undefined) Y.applyUpdate(d, Y.encodeStateAsUpdate(base))
-  const sv = Y.encodeStateVector(d)
-  fn(d)
-  return Y.encodeStateAsUpdate(d, sv)
-}
 
 function session (): { doc: Y.Doc, s: SessionDoc } {
   const doc = new Y.Doc()

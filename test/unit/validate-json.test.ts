@@ -7,14 +7,7 @@
 import { describe, expect, it } from 'vitest'
 import * as Y from 'yjs'
 import { checkAgainst, checkChanges, checkUpdate, MemoryDoc, SessionDoc, SessionsIndexDoc, SkillsDoc } from '../../crdt/index.js'
-
-function change (fn: (d: Y.Doc) => void, base?: Y.Doc): Uint8Array {
-  const d = new Y.Doc()
-  if (base !== undefined) Y.applyUpdate(d, Y.encodeStateAsUpdate(base))
-  const sv = Y.encodeStateVector(d)
-  fn(d)
-  return Y.encodeStateAsUpdate(d, sv)
-}
+import { change } from '../helpers/y-change.js'
 
 const NOT_JSON: Array<[string, () => unknown]> = [['a bigint', () => 10n], ['bytes', () => new Uint8Array([1])], ['a subdocument', () => new Y.Doc()], ['a nested bigint', () => ({ a: [1, { b: 10n }] })]]
 

@@ -7,17 +7,9 @@
 import { describe, expect, it } from 'vitest'
 import * as Y from 'yjs'
 import { checkAgainst, checkChanges, checkDoc, checkUpdate, SessionDoc } from '../../crdt/index.js'
+import { change } from '../helpers/y-change.js'
 
 const NAMES = ['valueOf', 'hasOwnProperty', 'isPrototypeOf', '__lookupGetter__', '__proto__', 'constructor', 'toString']
-
-/** An update of `fn`'s changes to a copy of `base`. */
-function change (fn: (d: Y.Doc) => void, base?: Y.Doc): Uint8Array {
-  const d = new Y.Doc()
-  if (base !== undefined) Y.applyUpdate(d, Y.encodeStateAsUpdate(base))
-  const sv = Y.encodeStateVector(d)
-  fn(d)
-  return Y.encodeStateAsUpdate(d, sv)
-}
 
 function session (): { doc: Y.Doc, s: SessionDoc } {
   const doc = new Y.Doc()
