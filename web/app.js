@@ -440,20 +440,31 @@ function leaseText (lease) {
 }
 
 // Drawn again from the last list on the clock too ('last write … ago'), and often on events: the
-// session whose key had the keyboard focus keeps it.
+// session whose key had the keyboard focus keeps it. The same sessions in the same order have
+// their cells updated in place: a row replaced between a press and its release (a mouse button,
+// or Space, which a button acts on when it is let go) lost the click.
 function renderSessions (list) {
   state.sessions = list
   const tb = $('#sessions tbody')
+  const rows = [...tb.children]
+  if (rows.length > 0 && rows.length === list.length && list.every((s, i) => rows[i].dataset.key === s.key)) {
+    list.forEach((s, i) => {
+      const cells = rows[i].children
+      sessionCells(s).forEach((text, j) => { if (cells[j + 1].textContent !== text) cells[j + 1].textContent = text })
+    })
+    markSelected()
+    watchLeases(list)
+    return
+  }
   const focused = document.activeElement?.closest?.('#sessions tbody tr')?.dataset.key
   let refocus = null
   tb.replaceChildren()
   for (const s of list) {
-    const w = s.lastWriter
     // A button, so Tab reaches the session and Enter or Space opens it.
     const open = el('button', s.key, 'key mono')
     open.type = 'button'
     open.setAttribute('aria-controls', 'transcript-panel')
-    const tr = row([open, s.title ?? '', s.status ?? '', leaseText(s.lease), w ? `${w.label ?? labelOf(w.device)}, ${when(w.ts)}` : ''])
+    const tr = row([open, ...sessionCells(s)])
     tr.dataset.key = s.key
     // A click anywhere on the row opens it; the button's own click (mouse or key) bubbles here.
     tr.addEventListener('click', () => { select(s.key) })
@@ -464,6 +475,12 @@ function renderSessions (list) {
   markSelected()
   $('#sessions-empty').hidden = list.length > 0
   watchLeases(list)
+}
+
+// A session's cells after its key: title, status, lease, last write.
+function sessionCells (s) {
+  const w = s.lastWriter
+  return [s.title ?? '', s.status ?? '', leaseText(s.lease), w ? `${w.label ?? labelOf(w.device)}, ${when(w.ts)}` : '']
 }
 
 function markSelected () {

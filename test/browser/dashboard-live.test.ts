@@ -133,6 +133,23 @@ describe('the dashboard over a long visit, in headless chromium', () => {
     expect(await items.count()).toBe(0)
   })
 
+  it('opens a session clicked while its row is drawn again (a write to it, the clock): the press and its release land on one row', async () => {
+    const { a } = pair as Pair
+    const key = 'agent:main:kb-two'
+    const cell = page.locator(`#sessions tbody tr[data-key="${key}"] td`).nth(4)
+    const before = await cell.innerText()
+    const box = await page.locator(`#sessions tbody tr[data-key="${key}"] button`).boundingBox()
+    if (box === null) throw new Error('no button')
+    await page.mouse.move(box.x + box.width / 2, box.y + box.height / 2)
+    await page.mouse.down()
+    // A write to it between the press and the release: its row shows the new last write.
+    await ok(a, 'POST', `/api/sessions/${key}/messages`, { role: 'user', content: 'while pressed' })
+    await expect.poll(async () => await cell.innerText(), { timeout: 10_000 }).not.toBe(before)
+    await page.mouse.up()
+    await page.locator('#transcript-key').filter({ hasText: key }).waitFor({ timeout: 10_000 })
+    await page.locator('#transcript li').filter({ hasText: 'while pressed' }).waitFor({ timeout: 10_000 })
+  })
+
   it('keeps "holds …" and "last write … ago" current without a reload', async () => {
     const { a } = pair as Pair
     const holds = async (): Promise<string> => await fact(page, 'holds')
