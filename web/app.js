@@ -450,7 +450,11 @@ function renderSessions (list) {
   if (rows.length > 0 && rows.length === list.length && list.every((s, i) => rows[i].dataset.key === s.key)) {
     list.forEach((s, i) => {
       const cells = rows[i].children
-      sessionCells(s).forEach((text, j) => { if (cells[j + 1].textContent !== text) cells[j + 1].textContent = text })
+      // A cell is text, or an element (the lease, with its class): either is put in place when it differs.
+      sessionCells(s).forEach((c, j) => {
+        const td = cells[j + 1]
+        if (c instanceof Node) { if (td.firstChild?.isEqualNode(c) !== true) td.replaceChildren(c) } else if (td.textContent !== (c ?? '')) td.textContent = c ?? ''
+      })
     })
     markSelected()
     watchLeases(list)
