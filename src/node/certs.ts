@@ -171,7 +171,6 @@ export class CertRegistry {
     const why = after.refused.get(op.id)
     if (!waitedFor && why !== undefined && after.devices.get(authorHex)?.revoked !== undefined) {
       this.ops.delete(op.id)
-      this.ops.delete(op.id)
       this.evaluated = before
       throw new InvalidRegistryOpError(`registry operation ${op.id.slice(0, 16)} refused: ${why} (its author was revoked)`)
     }
