@@ -24,7 +24,7 @@ import { logger } from '@libp2p/logger'
 import { InternalError, InvalidInputError, isMeshError } from '../errors.js'
 import type { MeshApi } from './api.js'
 import type { MethodName } from './schema.js'
-import { longestSocketPath, socketPath, SOCKET_PATH_MAX, STAGING_PREFIX } from './socket-path.js'
+import { checkSocketHome, socketPath, STAGING_PREFIX } from './socket-path.js'
 import { errorToRpc, errorToWire, type WireError } from './wire-error.js'
 
 const log = logger('mesh:api:rpc')
@@ -41,9 +41,7 @@ function failure (err: unknown): WireError {
 
 export async function serveRpc (api: MeshApi, home: string): Promise<{ close: () => Promise<void> }> {
   const path = socketPath(home)
-  const longest = longestSocketPath(home)
-  // Said before anything is bound: the system's own error (EINVAL, or a cut path's ENOENT) names neither.
-  if (longest > SOCKET_PATH_MAX) throw new InvalidInputError(`home path too long for a unix socket (${longest} > ${SOCKET_PATH_MAX} bytes): use a shorter home`, { home, bytes: longest, max: SOCKET_PATH_MAX })
+  checkSocketHome(home)
   // The caller holds the home lock, so a socket here was left by a process that died.
   await unlink(path).catch(() => undefined)
   const sockets = new Set<Socket>()
