@@ -2,6 +2,7 @@
  * The follow sources by agent name: what `mesh agent follow AGENT` and `mesh join --follow`
  * accept. An agent with a new Source adds one line here.
  */
+import { isTime } from '../../../crdt/index.js'
 import { InvalidInputError } from '../../errors.js'
 import { ClaudeSource } from './claude.js'
 import { CodexSource } from './codex.js'
@@ -38,7 +39,7 @@ export function parseSince (s: string, now = Date.now()): number {
   if (age !== null) {
     const t = now - Number(age[1]) * ({ d: 86_400_000, h: 3_600_000, m: 60_000 } as const)[age[2] as 'd' | 'h' | 'm']
     // An age past what a date holds (99999999999999999999d) is no time at all.
-    if (!Number.isFinite(t) || t < -8.64e15) throw new InvalidInputError(`--since ${s}: an age too long to be a date (at most about 100 million days)`)
+    if (!isTime(t)) throw new InvalidInputError(`--since ${s}: an age too long to be a date (at most about 100 million days)`)
     return t
   }
   const t = Date.parse(s)
