@@ -12,9 +12,12 @@ export interface StringSpan {
   value: string
   path: Array<string | number>
   isKey: boolean
+  /** A number token (asked for with `numbers`): `value` is its text as written. */
+  number?: true
 }
 
-export function stringSpans (text: string, want?: (path: ReadonlyArray<string | number>, isKey: boolean) => boolean): StringSpan[] {
+/** `numbers`: number tokens too, as spans with `number` set (a redaction replaces those under secret names). */
+export function stringSpans (text: string, want?: (path: ReadonlyArray<string | number>, isKey: boolean) => boolean, opts: { numbers?: boolean } = {}): StringSpan[] {
   const out: StringSpan[] = []
   let i = 0
   const ws = (): void => { while (i < text.length && (text[i] === ' ' || text[i] === '\n' || text[i] === '\r' || text[i] === '\t')) i++ }
@@ -64,7 +67,9 @@ export function stringSpans (text: string, want?: (path: ReadonlyArray<string | 
       }
     }
     // number, true, false, null
+    const start = i
     while (i < text.length && !',]} \n\r\t'.includes(text[i] as string)) i++
+    if (opts.numbers === true && c !== 't' && c !== 'f' && c !== 'n' && (want === undefined || want(path, false))) out.push({ start, end: i, value: text.slice(start, i), path: [...path], isKey: false, number: true })
   }
   value()
   return out

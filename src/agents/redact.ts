@@ -2,7 +2,7 @@
  * Replacing secrets in text with a marker, for sharing a session outside the vault (capture
  * itself is lossless and end-to-end encrypted; this is only for `--redact` exports). Patterns
  * for the common providers' keys, private key blocks, bearer tokens, `.env`-style assignments
- * and `"name": "value"` pairs of secret-looking names. A JSONL file is redacted string by string
+ * `"name": "value"` pairs and `name: value` lines (YAML, HTTP headers) of secret-looking names. A JSONL file is redacted string by string
  * (redactJsonl): inside a JSON string a newline or a quote is escaped, which the patterns would
  * not see through, and a replacement made in the raw bytes could break the line. Pure.
  */
@@ -41,7 +41,7 @@ const RULES: Rule[] = [
   { name: 'google', re: /\bAIza[0-9A-Za-z_-]{35}\b/g },
   { name: 'stripe', re: /\b(?:sk|rk)_(?:live|test)_[A-Za-z0-9]{20,}\b/g },
   { name: 'huggingface', re: /\bhf_[A-Za-z0-9]{30,}\b/g },
-  { name: 'bearer', re: /\b(Bearer\s+)[A-Za-z0-9._~+/=-]{16,}/g, replace: m => `${m[1] as string}${REDACTED}` },
+  { name: 'bearer', re: /\b((?:Bearer|Basic)\s+)[A-Za-z0-9._~+/=-]{16,}/g, replace: m => `${m[1] as string}${REDACTED}` },
   {
     // NAME=value (an .env line, a shell export, a query string): the value replaced, the name
     // kept. The value stays on its line, and stops at a backslash: text that is JSON (a line
@@ -56,6 +56,15 @@ const RULES: Rule[] = [
     name: 'assignment',
     re: /(["'])([A-Za-z0-9_.-]+)\1(\s*:\s*)(["'])((?:(?!\4)[^\\\n]|\\.)*)\4/g,
     replace: m => secretName(m[2] as string) && unredacted(m[5] as string) ? `${m[1] as string}${m[2] as string}${m[1] as string}${m[3] as string}${m[4] as string}${REDACTED}${m[4] as string}` : undefined
+  },
+  {
+    // name: value (YAML, an HTTP header, a Python or JS object): an unquoted name at a line's or
+    // a word's start, a colon and a space (so `https://` is not one), then one quoted value or one
+    // word, after an HTTP scheme (Bearer, Basic) if there is one (prose after "the password:" keeps
+    // all but its first word); it stops at a backslash, as the NAME=value rule does.
+    name: 'assignment',
+    re: /(^|[\s{,(])([A-Za-z_][A-Za-z0-9_.-]*)([ \t]*:[ \t]+(?:(?:Bearer|Basic)[ \t]+)?)("[^"\n]*"|'[^'\n]*'|[^\s"'\\,}]+)/g,
+    replace: m => secretName(m[2] as string) && unredacted(m[4] as string) ? `${m[1] as string}${m[2] as string}${m[3] as string}${REDACTED}` : undefined
   }
 ]
 
@@ -95,9 +104,14 @@ function redactJsonText (text: string, t: Tally): string | undefined {
   try { JSON.parse(text) } catch { return undefined }
   let out = ''
   let at = 0
-  for (const s of stringSpans(text)) {
+  for (const s of stringSpans(text, undefined, { numbers: true })) {
     let next: string
-    if (!s.isKey && s.value !== '' && s.value !== REDACTED && secretName(memberKey(s.path) ?? '')) {
+    if (s.number === true) {
+      // A PIN, a numeric password or key: replaced by the marker (a string) under a secret's name.
+      if (!secretName(memberKey(s.path) ?? '')) continue
+      counted(t, 'named-value')
+      next = REDACTED
+    } else if (!s.isKey && s.value !== '' && s.value !== REDACTED && secretName(memberKey(s.path) ?? '')) {
       counted(t, 'named-value')
       next = REDACTED
     } else {

@@ -74,3 +74,18 @@ describe('redacting a JSONL export', () => {
     }
   })
 })
+
+describe('secrets the first rules missed', () => {
+  it('replaces a number under a secret name (a PIN, a numeric password), and leaves counts alone', () => {
+    const r = run(JSON.stringify({ type: 'user', input: { pin_password: 123456, secret: -1.5e3, input_tokens: 42, retries: 3 } }))
+    expect(r.lines[0]).toEqual({ type: 'user', input: { pin_password: REDACTED, secret: REDACTED, input_tokens: 42, retries: 3 } })
+    expect(r.count).toBe(2)
+  })
+
+  it('replaces `name: value` lines (YAML, HTTP headers) and leaves URLs and other names alone', () => {
+    const text = 'db:\n  host: localhost\n  password: hunter2hunter2\n  api_key: "k-123456"\nAuthorization: Basic dXNlcjpwYXNzd29yZDEyMw==\nX-Api-Key: abcdef123456\nsee https://example.com/token: no\n'
+    const r = run(toolResult(text))
+    expect(contentOf(r.lines[0])).toBe(`db:\n  host: localhost\n  password: ${REDACTED}\n  api_key: ${REDACTED}\nAuthorization: Basic ${REDACTED}\nX-Api-Key: ${REDACTED}\nsee https://example.com/token: no\n`)
+    expect(r.count).toBe(4)
+  })
+})
