@@ -72,6 +72,8 @@ export class CertRegistry {
   private evaluated: RegistryState | undefined
   /** The newest issue time the wallet signed: the clock is never taken to be earlier (see now()). */
   private newestIssue = 0
+  /** Enrolments read back from the store, not yet evaluated: each moves newestIssue once it is found in force. */
+  private storedEnrols: RegistryOp[] = []
 
   constructor (private readonly walletKey: Uint8Array, private readonly keys?: VaultKeys, private readonly clock: () => number = Date.now) {}
 
@@ -83,6 +85,7 @@ export class CertRegistry {
    * every certificate at once.
    */
   now (): number {
+    if (this.storedEnrols.length > 0) void this.state
     const clock = this.clock()
     return Math.max(clock, Math.min(this.newestIssue, clock + FLOOR_AHEAD_MS))
   }
@@ -90,7 +93,17 @@ export class CertRegistry {
   /** The registry evaluated over every operation and pre-registry certificate held (recomputed when either changes). */
   get state (): RegistryState {
     this.evaluated ??= evaluateRegistry(this.ops.values(), { wallet: this.walletKey, legacy: this.byDevice.values() })
+    if (this.storedEnrols.length > 0) {
+      const enrols = this.storedEnrols
+      this.storedEnrols = []
+      for (const op of enrols) this.tellsTime(op, this.evaluated.refused.get(op.id))
+    }
     return this.evaluated
+  }
+
+  /** Only an enrolment in force tells the time: a refused one (a revoked admin's) must not expire certificates. */
+  private tellsTime (op: RegistryOp, why: string | undefined): void {
+    if (op.enrol !== undefined && why === undefined && this.ops.has(op.id)) this.newestIssue = Math.max(this.newestIssue, Math.min(op.enrol.certificate.issuedAt, this.clock() + FLOOR_AHEAD_MS))
   }
 
   /**
@@ -118,7 +131,7 @@ export class CertRegistry {
     if (isRegistryRecord(bytes)) return this.addOp(verifyRegistryOp(bytes, { wallet: this.walletKey }), stored)
     if (isCutoffRecord(bytes)) return this.addCutoff(verifyCutoff(bytes, { wallet: this.walletKey }))
     if (isCutoffPartRecord(bytes)) return this.addPart(decodeCutoffPart(bytes))
-    if (isChainRecord(bytes)) return this.addChain(verifyChainCertificate(bytes, { wallet: this.walletKey, expiry: false }))
+    if (isChainRecord(bytes)) return this.addChain(verifyChainCertificate(bytes, { wallet: this.walletKey, expiry: false }), stored)
     const cert = verifyCertificate(bytes, { wallet: this.walletKey, expiry: false })
     const id = toHex(cert.deviceKey)
     const prev = this.byDevice.get(id)
@@ -126,11 +139,13 @@ export class CertRegistry {
     if (prev !== undefined && !newer(cert, prev)) {
       throw new SupersededCertificateError(`certificate of ${cert.label} (${cert.deviceId}) issued ${messageTime(cert.issuedAt)} is superseded by one issued ${messageTime(prev.issuedAt)}`, { deviceId: cert.deviceId })
     }
-    const before = this.governing(id)
+    // Read back from the store, a change was acted on when it came: the registry is not evaluated
+    // for it again (once a record, a vault's open would evaluate it as often as it holds records).
+    const before = stored ? undefined : this.governing(id)
     this.byDevice.set(id, cert)
     this.newestIssue = Math.max(this.newestIssue, cert.issuedAt)
     this.evaluated = undefined
-    return { device: cert.deviceKey, changed: this.changedFrom(id, before) }
+    return { device: cert.deviceKey, changed: !stored && this.changedFrom(id, before) }
   }
 
   /** Whether the certificate governing a device differs from `before` (a device newly known does not count). */
@@ -152,6 +167,16 @@ export class CertRegistry {
    */
   addOp (op: RegistryOp, stored = false): Added {
     if (this.ops.has(op.id)) return { device: op.author, changed: false }
+    if (stored) {
+      // Judged by evaluation alone, and evaluated once when the state is next read, not once an
+      // operation: a vault's open read its registry in time quadratic in its operations (1,024
+      // took 7.6 s). What it revoked was revoked when it was stored; none is reported again.
+      this.ops.set(op.id, op)
+      for (const p of op.prev) this.named.add(toHex(p))
+      this.evaluated = undefined
+      if (op.enrol !== undefined) this.storedEnrols.push(op)
+      return { device: op.author, changed: false, revoked: [], registry: true }
+    }
     const before = this.evaluated ?? this.state
     const waitedFor = stored || this.named.has(op.id)
     if (!waitedFor && !equals(op.author, this.walletKey) && !this.everKnown(op.author, before)) {
@@ -177,8 +202,7 @@ export class CertRegistry {
     for (const p of op.prev) this.named.add(toHex(p))
     const revoked: Uint8Array[] = []
     for (const [k, d] of after.devices) if (d.revoked !== undefined && before.devices.get(k)?.revoked === undefined) revoked.push(d.deviceKey)
-    // Only an enrolment in force tells the time: a refused one (a revoked admin's) must not expire certificates.
-    if (op.enrol !== undefined && why === undefined) this.newestIssue = Math.max(this.newestIssue, Math.min(op.enrol.certificate.issuedAt, this.clock() + FLOOR_AHEAD_MS))
+    this.tellsTime(op, why)
     return { device: op.author, changed: revoked.length > 0, revoked, registry: true }
   }
 
@@ -188,13 +212,13 @@ export class CertRegistry {
     return state.devices.has(k) || this.byDevice.has(k) || this.chains.has(k)
   }
 
-  private addChain (cert: ChainCertificate): Added {
+  private addChain (cert: ChainCertificate, stored = false): Added {
     const id = toHex(cert.deviceKey)
     const prev = this.chains.get(id)
     if (prev !== undefined && (equals(prev.bytes, cert.bytes) || !newer(cert, prev))) return { device: cert.deviceKey, changed: false }
-    const before = this.governing(id)
+    const before = stored ? undefined : this.governing(id)
     this.chains.set(id, cert)
-    return { device: cert.deviceKey, changed: this.changedFrom(id, before) }
+    return { device: cert.deviceKey, changed: !stored && this.changedFrom(id, before) }
   }
 
   /**
