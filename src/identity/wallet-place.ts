@@ -9,7 +9,8 @@
  * @example
  * await checkWalletPlace('/home/me/.config/mesh/wallet.json') // throws HomeUnsafeError if unsafe
  */
-import { realpath, stat } from 'node:fs/promises'
+import type { Stats } from 'node:fs'
+import { lstat, realpath, stat } from 'node:fs/promises'
 import { homedir } from 'node:os'
 import { dirname, resolve, sep } from 'node:path'
 import { HomeUnsafeError } from '../errors.js'
@@ -22,7 +23,7 @@ const STICKY = 0o1000
  * plant, and a wallet on a file system without modes (a vfat stick shows the mount's) cannot be
  * chmod-ed, so it is the caller's to warn about, not a refusal.
  */
-export async function checkWalletPlace (path: string): Promise<{ readableBy?: 'group' | 'others' }> {
+export async function checkWalletPlace (path: string, opened?: Stats): Promise<{ readableBy?: 'group' | 'others' }> {
   const uid = process.getuid?.()
   if (uid === undefined) return {} // no POSIX owners (Windows): nothing to compare
   const abs = resolve(path)
@@ -35,7 +36,12 @@ export async function checkWalletPlace (path: string): Promise<{ readableBy?: 'g
     for (let p = dirname(dirname(f)); p.startsWith(user + sep); p = dirname(p)) dirs.add(p)
   }
   const mine = (owner: number): boolean => owner === uid || owner === 0
-  const file = await stat(real).catch((err: NodeJS.ErrnoException) => { if (err.code === 'ENOENT') return undefined; throw err })
+  // `opened`: the file as the caller opened it (fstat), judged instead of what the path names now.
+  const file = opened ?? await stat(real).catch((err: NodeJS.ErrnoException) => { if (err.code === 'ENOENT') return undefined; throw err })
+  // A link at the path is judged by its own owner too: in a shared sticky folder another user may
+  // place one where the wallet is looked for, and point it at a file of the user's or of root's.
+  const link = await lstat(abs).catch(() => undefined)
+  if (link?.isSymbolicLink() === true && !mine(link.uid)) throw new HomeUnsafeError(`wallet ${abs} is a link owned by uid ${link.uid}, not by you (uid ${uid}): another user may have put it there, and mesh will not use it`, { path: abs, owner: link.uid, uid })
   if (file !== undefined) {
     if (!mine(file.uid)) throw new HomeUnsafeError(`wallet ${abs} is owned by uid ${file.uid}, not by you (uid ${uid}): another user may have put it there, and mesh will not use it. If it is yours, run \`chown ${uid} ${real}\``, { path: abs, owner: file.uid, uid })
     if ((file.mode & 0o022) !== 0) throw new HomeUnsafeError(`wallet ${abs} is writable by ${(file.mode & 0o020) !== 0 ? 'its group' : 'others'} (mode ${(file.mode & 0o777).toString(8)}): another user could replace it, and mesh will not use it. Run \`chmod 600 ${real}\``, { path: abs, mode: file.mode & 0o777 })

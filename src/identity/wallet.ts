@@ -5,7 +5,7 @@
  * vault seed), so it uses tweetnacl, one of the user's packages; the home never stores it.
  */
 import { constants } from 'node:fs'
-import { link, open, readFile, stat, unlink } from 'node:fs/promises'
+import { link, open, stat, unlink } from 'node:fs/promises'
 import { homedir } from 'node:os'
 import { dirname, join, resolve } from 'node:path'
 import nacl from 'tweetnacl'
@@ -79,19 +79,38 @@ export function expandHome (path: string): string {
   return path === '~' ? homedir() : path.startsWith('~/') ? join(homedir(), path.slice(2)) : path
 }
 
+/** Larger than any keypair file (64 numbers, however spaced): a bigger one is not read. */
+const MAX_WALLET_BYTES = 16 * 1024
+
 export async function loadWallet (path: string): Promise<Wallet> {
   const abs = resolve(expandHome(path))
-  let text: string
-  try {
-    text = await readFile(abs, 'utf8')
-  } catch (err: any) {
-    if (err?.code === 'ENOENT') throw new WalletNotFoundError(`wallet file ${abs} does not exist`, { path: abs })
+  // Opened once, judged on what was opened, read from that: a path checked and then read again
+  // could be swapped in between (a link another user points elsewhere in a shared folder). Not
+  // blocking, so a FIFO planted at the path is refused instead of hanging the command.
+  const cantRead = (err: any): Error => {
+    if (err?.code === 'ENOENT') return new WalletNotFoundError(`wallet file ${abs} does not exist`, { path: abs })
     // Said in words: the errno alone (EISDIR, EACCES) is no sentence.
     const why = err?.code === 'EISDIR' ? 'it is a directory; give the keypair file (a JSON array of 64 numbers)' : err?.code === 'EACCES' || err?.code === 'EPERM' ? 'permission denied' : err?.code ?? err?.message
-    throw new InvalidWalletError(`wallet file ${abs} cannot be read: ${why}`, { path: abs }, { cause: err })
+    return new InvalidWalletError(`wallet file ${abs} cannot be read: ${why}`, { path: abs }, { cause: err })
   }
-  // One another user put there, or could swap, is not used (wallet-place.ts).
-  const { readableBy } = await checkWalletPlace(abs)
+  const fh = await open(abs, constants.O_RDONLY | constants.O_NONBLOCK).catch((err: unknown) => { throw cantRead(err) })
+  let text: string
+  let readableBy: 'group' | 'others' | undefined
+  try {
+    const st = await fh.stat()
+    if (st.isDirectory()) throw cantRead({ code: 'EISDIR' })
+    if (!st.isFile()) throw new InvalidWalletError(`wallet file ${abs} is not a regular file (a device, a pipe or a socket): give the keypair file (a JSON array of 64 numbers)`, { path: abs })
+    if (st.size > MAX_WALLET_BYTES) throw new InvalidWalletError(`wallet file ${abs} is ${st.size} bytes: a Solana keypair file (a JSON array of 64 numbers) is well under ${MAX_WALLET_BYTES}`, { path: abs })
+    // One another user put there, or could swap, is not used (wallet-place.ts).
+    ;({ readableBy } = await checkWalletPlace(abs, st))
+    const buf = Buffer.alloc(MAX_WALLET_BYTES + 1)
+    let n = 0
+    for (let r = 1; r > 0 && n < buf.length; n += r) r = (await fh.read(buf, n, buf.length - n, n).catch((err: unknown) => { throw cantRead(err) })).bytesRead
+    if (n > MAX_WALLET_BYTES) throw new InvalidWalletError(`wallet file ${abs} is over ${MAX_WALLET_BYTES} bytes: a Solana keypair file (a JSON array of 64 numbers) is well under that`, { path: abs })
+    text = buf.toString('utf8', 0, n)
+  } finally {
+    await fh.close()
+  }
   const wallet = parseWalletFile(text, abs)
   return readableBy === undefined ? wallet : { ...wallet, readableBy }
 }
@@ -116,9 +135,13 @@ export async function writeNewWallet (path: string): Promise<Wallet> {
   try {
     await fh.writeFile(JSON.stringify(Array.from(secretKey)))
     await fh.sync()
-  } finally {
-    await fh.close()
+  } catch (err) {
+    // A half-written secret (a full disk) is not left beside the wallet's place.
+    await fh.close().catch(() => {})
+    await unlink(tmp).catch(() => {})
+    throw err
   }
+  await fh.close()
   try {
     // link() fails if the target exists, so an existing wallet is never replaced.
     await link(tmp, abs)

@@ -6,7 +6,7 @@
  * The real `mesh` is run as the user.
  */
 import { spawnSync } from 'node:child_process'
-import { chmod, mkdir, readdir, stat } from 'node:fs/promises'
+import { chmod, mkdir, readdir, stat, symlink, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import nacl from 'tweetnacl'
 import { afterEach, describe, expect, it } from 'vitest'
@@ -82,5 +82,54 @@ describe('a wallet another user could plant or swap', () => {
     expect(json(init.stdout).wallet).toBe(json(made.stdout).address)
     expect(init.stderr.match(/^warning: wallet/gm)).toHaveLength(1)
     expect(init.stderr).toMatch(warning('its group'))
+  }, 30_000)
+})
+
+describe('what is at the wallet\'s path is judged as it is opened, and read from that', () => {
+  it('a pipe, a device or a huge file: refused at once with INVALID_WALLET, never read (a pipe used to hang mesh init)', async () => {
+    const t = await tempDir(); cleanups.push(t.cleanup)
+    const fifo = join(t.dir, 'pipe.json')
+    expect(spawnSync('mkfifo', [fifo]).status).toBe(0)
+    const big = join(t.dir, 'big.json')
+    await writeFile(big, Buffer.alloc(64 * 1024 * 1024, 0x20))
+    for (const [path, says] of [[fifo, 'not a regular file'], ['/dev/zero', 'not a regular file'], [big, `is ${64 * 1024 * 1024} bytes`]] as const) {
+      const r = await runCli(['wallet', 'show', '--json', '--wallet', path], { env: cliEnv(t.dir), timeoutMs: 15_000 })
+      expect(r.code, `${path}: ${r.stderr}`).toBe(2)
+      expect(json(r.stdout || r.stderr).error).toMatchObject({ code: 'INVALID_WALLET', message: expect.stringContaining(says) })
+    }
+  }, 60_000)
+
+  it('a link another user put in a shared sticky folder is not followed, even to a file of the user\'s', async () => {
+    if (process.getuid?.() !== 0) throw new Error('this test needs root (a second uid); CI runs as root')
+    const t = await tempDir(); cleanups.push(t.cleanup)
+    await chmod(t.dir, 0o755)
+    const shared = join(t.dir, 'shared')
+    await mkdir(shared); await chmod(shared, 0o1777)
+    const mine = join(t.dir, 'mine.json')
+    const made = await runCli(['wallet', 'new', '--json', '--out', mine], { env: cliEnv(t.dir) })
+    expect(made.code, made.stderr).toBe(0)
+    const at = join(shared, 'wallet.json')
+    const plant = spawnSync(process.execPath, ['-e', 'require("node:fs").symlinkSync(process.argv[1], process.argv[2])', mine, at], { uid: NOBODY, gid: NOBODY, encoding: 'utf8' })
+    expect(plant.status, plant.stderr).toBe(0)
+    const r = await runCli(['wallet', 'show', '--json', '--wallet', at], { env: cliEnv(t.dir) })
+    expect(r.code).toBe(2)
+    expect(json(r.stdout || r.stderr).error).toMatchObject({ code: 'HOME_UNSAFE', message: expect.stringContaining(`a link owned by uid ${NOBODY}`) })
+    // The user's own link to it is fine.
+    await symlink(mine, join(shared, 'own.json'))
+    const own = await runCli(['wallet', 'show', '--json', '--wallet', join(shared, 'own.json')], { env: cliEnv(t.dir) })
+    expect(own.code, own.stderr).toBe(0)
+    expect(json(own.stdout).address).toBe(json(made.stdout).address)
+  }, 30_000)
+
+  it('`mesh wallet new --out=~/w.json` (quoted, so no shell expanded it) writes to the home, not to ./~/', async () => {
+    const t = await tempDir(); cleanups.push(t.cleanup)
+    const cwd = join(t.dir, 'project')
+    await mkdir(cwd)
+    const r = await runCli(['wallet', 'new', '--json', '--out=~/w.json'], { env: cliEnv(t.dir), cwd })
+    expect(r.code, r.stderr).toBe(0)
+    expect(json(r.stdout).path).toBe(join(t.dir, 'w.json'))
+    expect(await readdir(cwd)).toEqual([])
+    const shown = await runCli(['wallet', 'show', '--json'], { env: cliEnv(t.dir, { MESH_WALLET: '~/w.json' }), cwd })
+    expect(json(shown.stdout).address).toBe(json(r.stdout).address)
   }, 30_000)
 })

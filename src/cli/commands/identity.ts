@@ -23,11 +23,12 @@ export const walletCmd: Command = {
   options: { out: { type: 'string' } },
   async run (g: Globals, args, values) {
     const sub = subcommandOf('wallet', args[0], ['new', 'show'], this.usage)
-    const { meshDefaultWalletPath, writeNewWallet } = await import('../../identity/index.js')
+    const { expandHome, meshDefaultWalletPath, writeNewWallet } = await import('../../identity/index.js')
     const { findWalletPath, namedWalletPath } = await import('../../api/wallet.js')
     if (sub === 'new') {
       // Where the next command will look for it: a wallet made anywhere else is not found.
-      const path = resolve((values.out as string | undefined) ?? namedWalletPath({ path: g.wallet }) ?? meshDefaultWalletPath())
+      // `~/` expanded as a read expands it (a quoted `MESH_WALLET='~/w.json'`, `--out=~/w.json`): else the secret lands in ./~/.
+      const path = resolve(expandHome((values.out as string | undefined) ?? namedWalletPath({ path: g.wallet }) ?? meshDefaultWalletPath()))
       const w = await writeNewWallet(path)
       if (g.json) out.json({ address: w.address, path })
       else { out.line(`address: ${w.address}`); out.line(`wallet:  ${path} (mode 0600; keep it safe: it certifies your devices and unlocks your vault)`) }
