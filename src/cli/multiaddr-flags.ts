@@ -11,6 +11,9 @@ function listenable (names: readonly string[]): boolean {
   return (ip === 'ip4' || ip === 'ip6') && tcp === 'tcp' && (rest.length === 0 || (rest.length === 1 && rest[0] === 'p2p'))
 }
 
+/** What a listen address must be, as a refusal says it (node/mesh.ts says the same of config.json's listen). */
+const LISTEN_RULE = 'a listen address must be an IP address (/ip4 or /ip6) with TCP, e.g. /ip4/0.0.0.0/tcp/4001 (no DNS name, UDP or WebSockets)'
+
 /** Parses each multiaddr of a flag; exit 2 naming the flag for a malformed one (and for --listen, one the node cannot listen on). */
 export async function multiaddrs (flag: string, values: unknown, needPeer = false): Promise<string[] | undefined> {
   if (values === undefined) return undefined
@@ -20,7 +23,7 @@ export async function multiaddrs (flag: string, values: unknown, needPeer = fals
     let ma
     try { ma = multiaddr(a) } catch (err: any) { throw new UsageError(`${flag} ${a} is not a multiaddr (${err?.message ?? err}); e.g. /ip4/192.0.2.7/tcp/4001${needPeer ? '/p2p/12D3Koo…' : ''}`) }
     if (needPeer && !ma.getComponents().some(c => c.name === 'p2p')) throw new UsageError(`${flag} ${a} names no peer: end it with /p2p/<peer id> (\`mesh join\` on that machine prints its address)`)
-    if (flag === '--listen' && !listenable(ma.getComponents().map(c => c.name))) throw new InvalidInputError(`cannot listen on ${a} (${flag}): mesh listens on TCP only (e.g. /ip4/0.0.0.0/tcp/4001)`, { flag, addr: a })
+    if (flag === '--listen' && !listenable(ma.getComponents().map(c => c.name))) throw new InvalidInputError(`cannot listen on ${a} (${flag}): ${LISTEN_RULE}`, { flag, addr: a })
   }
   return list
 }

@@ -513,7 +513,7 @@ function listenFailure (err: unknown, listen: readonly string[]): unknown {
     const unsupported = [...text.matchAll(/^\s*(\/\S+): UnsupportedListenAddressError/gm)].map(m => m[1] as string)
     if (unsupported.length === 0 && (err as Error)?.name === 'UnsupportedListenAddressError') unsupported.push(...listen)
     if (unsupported.length === 0) return err
-    return new InvalidInputError(`cannot listen on ${unsupported.join(', ')}: mesh listens on TCP only (e.g. /ip4/0.0.0.0/tcp/4001). Pass another --listen (or set listen in config.json)`, { listen: [...listen], unsupported }, { cause: err })
+    return new InvalidInputError(`cannot listen on ${unsupported.join(', ')}: a listen address must be an IP address (/ip4 or /ip6) with TCP, e.g. /ip4/0.0.0.0/tcp/4001 (no DNS name, UDP or WebSockets). Pass another --listen (or set listen in config.json)`, { listen: [...listen], unsupported }, { cause: err })
   }
   return new InvalidInputError(`cannot listen on ${listen.length > 0 ? listen.join(', ') : 'its default address'}: ${why}. Pass another --listen (or set listen in config.json); tcp/0 picks a free port`, { listen: [...listen] }, { cause: err })
 }

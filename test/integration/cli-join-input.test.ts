@@ -66,12 +66,12 @@ describe('mesh join on a mirror refuses what a mirror cannot do', () => {
 })
 
 describe('an address mesh cannot listen on', () => {
-  it('--listen of UDP or WebSockets: exit 2 naming it, before the home is set up; the same from config.json, without a stack', async () => {
+  it('--listen of UDP, WebSockets or a DNS name: exit 2 naming it and saying a listen address is an IP address with TCP, before the home is set up; the same from config.json, without a stack', async () => {
     const home = join(dir, 'listen')
     for (const addr of ['/ip4/127.0.0.1/udp/5', '/ip4/127.0.0.1/tcp/0/ws', '/dns4/localhost/tcp/0']) {
       const r = await mesh('join', '--home', home, '--wallet', wallet, '--no-mdns', '--dht', 'off', '--http', 'off', '--listen', addr)
       expect(r.code, r.stderr).toBe(2)
-      expect(r.stderr).toBe(`mesh: cannot listen on ${addr} (--listen): mesh listens on TCP only (e.g. /ip4/0.0.0.0/tcp/4001)\n`)
+      expect(r.stderr).toBe(`mesh: cannot listen on ${addr} (--listen): a listen address must be an IP address (/ip4 or /ip6) with TCP, e.g. /ip4/0.0.0.0/tcp/4001 (no DNS name, UDP or WebSockets)\n`)
     }
     expect(await readdir(home).catch(() => [])).toEqual([])
 
@@ -81,7 +81,7 @@ describe('an address mesh cannot listen on', () => {
     expect(r.code, r.stderr).toBe(2)
     const error = JSON.parse(r.stderr).error
     expect(error).toMatchObject({ code: 'INVALID_INPUT', details: { unsupported: ['/ip4/127.0.0.1/udp/5'] } })
-    expect(error.message).toMatch(/^cannot listen on \/ip4\/127\.0\.0\.1\/udp\/5: mesh listens on TCP only/)
+    expect(error.message).toMatch(/^cannot listen on \/ip4\/127\.0\.0\.1\/udp\/5: a listen address must be an IP address \(\/ip4 or \/ip6\) with TCP/)
     expect(error.message).not.toMatch(/\n\s+at /)
   })
 })
