@@ -3,17 +3,20 @@
  * admin's `mesh join`, a non-admin device, and a fresh home running `mesh pair --read-only
  * --no-mdns` whose address the approvers dial.
  * - A device that is no admin says so before the code is used: the new device keeps its code.
- * - A plain approve grants what the device asked for (read), not read-write.
+ * - Off a terminal a piped "y" approves nothing (only --yes does), and the code stays good.
+ * - A plain approve, answered at a terminal, grants what the device asked for (read), not read-write.
  * - A grant the new device cannot write to its home (here its `data` is a file) ends `mesh pair`
  *   with the reason and what to do, instead of waiting for ever.
  * - A device just paired lists its approver as never seen, with its capabilities (not `[]`).
  */
+import { spawn } from 'node:child_process'
 import { mkdir, readdir, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { afterAll, describe, expect, it } from 'vitest'
-import { runCli } from '../helpers/cli.js'
+import { BIN, runCli } from '../helpers/cli.js'
 import { startPairing } from '../helpers/pairing.js'
 import { tempDir } from '../helpers/tmp.js'
+import { until } from '../helpers/wait.js'
 
 const cleanups: Array<() => Promise<unknown> | void> = []
 afterAll(async () => { for (const c of cleanups.reverse()) await c() })
@@ -36,14 +39,33 @@ describe('mesh devices approve and mesh pair, at the edges', () => {
     expect(notAdmin.stderr).toMatch(/this device \(watcher\) is not an admin: it cannot enrol devices.*: approve the code on an admin device .*the new machine's code is still good/)
     expect(n.lines.some(l => /new code: /.test(l))).toBe(false)
 
-    // The same code, from the admin: the review shows what is asked and what is granted, alike.
-    // Answered at its question (no --yes), which names what it grants.
-    const ok = await runCli(['devices', 'approve', code, '--no-mdns', '--dial', addr, '--home', a.home], { env, timeoutMs: 60_000, input: 'y\n' })
-    expect(ok.code, ok.stderr).toBe(0)
-    expect(ok.stderr).toMatch(/Approve 'tablet' \(\S+\) with read\? \[y\/N\]/)
-    expect(ok.stdout).toMatch(/asks for:\s+read$/m)
-    expect(ok.stdout).toMatch(/will get:\s+read$/m)
-    expect(ok.stdout).toMatch(/^approved: 'tablet' \(\S+\) \[read\]$/m)
+    // Off a terminal, a "y" piped in approves nothing: only --yes does (as revoke), refused before the code is used.
+    const piped = await runCli(['devices', 'approve', code, '--no-mdns', '--dial', addr, '--home', a.home], { env, timeoutMs: 60_000, input: 'y\n' })
+    expect(piped.code, piped.stderr).toBe(2)
+    expect(piped.stderr).toMatch(/approving lets that machine into your mesh: answer the question at a terminal .*or pass --yes to approve when not at a terminal/)
+    expect(piped.stdout).not.toMatch(/approved/)
+    expect(n.lines.some(l => /new code: /.test(l))).toBe(false)
+
+    // The same code, from the admin at a terminal (a pseudo-terminal, util-linux `script`): the
+    // review shows what is asked and what is granted, alike, and the question names what it grants.
+    const quote = (x: string): string => `'${x.replace(/'/g, `'\\''`)}'`
+    const line = [process.execPath, BIN, 'devices', 'approve', code, '--no-mdns', '--dial', addr, '--home', a.home].map(quote).join(' ')
+    const asking = spawn('script', ['-q', '-e', '-c', line, '/dev/null'], { env, stdio: ['pipe', 'pipe', 'pipe'] })
+    let screen = ''
+    asking.stdout.on('data', (d: Buffer) => { screen += d.toString() })
+    asking.stderr.on('data', (d: Buffer) => { screen += d.toString() })
+    const done = new Promise<number | null>(resolve => asking.on('close', resolve))
+    try {
+      await until(() => screen.includes('[y/N]'), 'mesh devices approve to ask', 60_000)
+      asking.stdin.write('y\r')
+      expect(await done, screen).toBe(0)
+    } finally {
+      if (asking.exitCode === null) asking.kill('SIGKILL')
+    }
+    expect(screen).toMatch(/Approve 'tablet' \(\S+\) with read\? \[y\/N\]/)
+    expect(screen).toMatch(/asks for:\s+read\r?$/m)
+    expect(screen).toMatch(/will get:\s+read\r?$/m)
+    expect(screen).toMatch(/^approved: 'tablet' \(\S+\) \[read\]\r?$/m)
 
     // The new machine cannot write its home: it ends, says why and what to do on the approver.
     const exit = await Promise.race([n.exited, new Promise(resolve => setTimeout(() => resolve('still running'), 20_000))])

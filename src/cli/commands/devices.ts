@@ -19,7 +19,7 @@ export const devicesCmd: Command = {
   summary: 'every device of this vault: label, capabilities, who enrolled it and when, last seen, online now, revoked; `revoke` cuts one (or all but this one) off everywhere at once and rotates the vault key',
   subSummaries: {
     list: 'every device of this vault: label, capabilities, who enrolled it and when, last seen, online now, revoked',
-    approve: 'let a new machine in: find the one `mesh pair` runs on by its code, show what it claims, and on yes grant it a certificate (what it asked for, or --read-only, --admin, --mirror)',
+    approve: 'let a new machine in: find the one `mesh pair` runs on by its code, show what it claims, and on yes (at a terminal; elsewhere only --yes approves) grant it a certificate (what it asked for, or --read-only, --admin, --mirror)',
     revoke: 'cut a device (or all but this one) off everywhere at once and rotate the vault key, so it reads nothing written after'
   },
   examples: ['mesh devices', 'mesh devices approve K7QM-2XDF              # the code `mesh pair` shows on the new machine', 'mesh devices revoke laptop --reason stolen', 'mesh devices revoke --all-but-this --yes', 'mesh devices revoke laptop --wallet ~/wallet.json   # from a device that is not an admin'],

@@ -168,6 +168,9 @@ export async function devicesApprove (g: Globals, args: string[], values: Record
   normalizeCode(code)
   const dial = await multiaddrs('--dial', values.dial, true)
   const listen = await multiaddrs('--listen', values.listen)
+  // The question is where the fingerprint is checked: a "y" piped in would skip that check. As
+  // revoke does, off a terminal only --yes approves; refused before the code is used.
+  if (values.yes !== true && process.stdin.isTTY !== true) throw new UsageError('approving lets that machine into your mesh: answer the question at a terminal once its fingerprint matches the one the new machine shows, or pass --yes to approve when not at a terminal')
   return await withApi(g, async api => {
     if (!g.json) out.line(`looking for the device showing ${code}…`)
     const r = await api.call('devices.approve', {
