@@ -28,12 +28,12 @@ export const ForkSchema = z.object({
 })
 
 export const DamagedSchema = z.object({
-  kind: z.enum(['snapshot', 'log']).describe('snapshot: a snapshot file; log: a region of the record log'),
+  kind: z.enum(['snapshot', 'entry', 'log']).describe('snapshot: a snapshot file; entry: an entry of the record log whose bytes no longer verify; log: a region of the record log'),
   path: z.string().describe('where it is kept, for a person to look at'),
   bytes: z.number(),
   reason: z.string(),
   at: z.number().describe('when it was set aside (ms; 0 unknown)'),
-  doc: z.string().optional().describe('hex id of the document a snapshot was of')
+  doc: z.string().optional().describe('hex id of the document a snapshot or entry was of')
 })
 
 export const DOCTOR_METHODS = {

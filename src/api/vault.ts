@@ -168,7 +168,7 @@ class SessionsApi {
     const vault = this.v.vault
     const doc = toHex(vault.docId(DOC_NAMES.session(k)))
     const part = (await vault.heldSnapshots()).find(p => toHex(p.header.doc) === doc)
-    if (part === undefined && (await vault.store.damaged()).some(d => d.doc === doc)) {
+    if (part === undefined && (await vault.store.damaged()).some(d => d.kind === 'snapshot' && d.doc === doc)) {
       return new SessionNotFoundError(`session ${k} is listed, but this device holds none of it: its snapshot here was damaged on this disk and set aside`, { key: k, pending: { bytesHeld: 0 } }, {
         hint: { sep: ' ', cli: '(`mesh doctor` says where); it comes again from a device that has it while both are online (`mesh peers` shows who is)', mcp: '(the doctor tool says where); it comes again from a device that has it while both are online (the peers tool shows who is)' }
       })

@@ -36,6 +36,8 @@ export interface LoadHost {
   quarantineSnapshot: (s: StoredSnapshot, reason: string) => Promise<void>
   /** A stored snapshot whose file is damaged on this disk: set aside, taken again from a peer (store/damaged.ts). */
   setAsideDamaged: (s: StoredSnapshot, reason: string) => Promise<void>
+  /** The same for a stored entry whose bytes no longer parse or verify (EntryStore.setAsideDamagedEntry). */
+  setAsideDamagedEntry: (bytes: Uint8Array, reason: string) => Promise<void>
 }
 
 /** What a stored snapshot's own file can be refused for (not its author's rights, which change). */
@@ -129,7 +131,8 @@ async function readSnapshots (host: LoadHost, r: Replica, slicer: Slicer): Promi
       // Checked when it was stored: a file that no longer checks was damaged here. Set aside, the
       // document no longer counts it as held, and a peer sends what it covered again.
       if (FILE_DAMAGE.has(err?.code)) {
-        await host.setAsideDamaged(s, `${err.message as string} (when ${r.name} was opened)`).catch((e: unknown) => { log.error('could not set aside %s: %e', s.path, e) })
+        // The note is on disk: the document by its hex id, never its name (a session key, a path).
+        await host.setAsideDamaged(s, `${err.message as string} (when document ${toHex(r.id)} was opened)`).catch((e: unknown) => { log.error('could not set aside %s: %e', s.path, e) })
       }
     }
     if (slicer.due()) await slicer.breathe()
@@ -140,14 +143,25 @@ async function readSnapshots (host: LoadHost, r: Replica, slicer: Slicer): Promi
 async function readEntries (host: LoadHost, r: Replica, slicer: Slicer): Promise<LoadedEntry[]> {
   const admitted: LoadedEntry[] = []
   for await (const bytes of host.store.uncovered(r.id)) {
+    // Verified when it was stored: bytes that no longer parse (INVALID_ENTRY) or verify
+    // (INVALID_SIGNATURE: no later check throws it) were damaged on this disk, the record's
+    // checksum computed over bytes already damaged, or altered. Set aside like a damaged
+    // snapshot, the slot freed: a peer's good copy is taken, and the later entries of the lane,
+    // which Yjs holds back until this one applies, show. Refusals for the author's rights, or of
+    // what the author signed, stay as they are (crdt/SPEC.md, On disk).
+    let parsed = false
     try {
       const entry = parseTrustedEntry(bytes)
+      parsed = true
       const updates = admitUpdate(entry, host.certs, host.keys, { at: 'load' })
       const bad = staticProblem(r.kind, updates)
       if (bad !== undefined) await host.quarantineEntry(entry, bad)
       else admitted.push({ entry, updates })
-    } catch (err) {
+    } catch (err: any) {
       log.error('stored entry of %s refused at load: %e', r.name, err)
+      if (!parsed || err?.code === 'INVALID_SIGNATURE') {
+        await host.setAsideDamagedEntry(bytes, `${String(err.message)} (when document ${toHex(r.id)} was opened)`).catch((e: unknown) => { log.error('could not set aside a damaged entry of %s: %e', r.name, e) })
+      }
     }
     if (slicer.due()) await slicer.breathe()
   }

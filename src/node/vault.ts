@@ -18,7 +18,7 @@ import { join } from 'node:path'
 import { logger } from '@libp2p/logger'
 import { docKind, DOC_NAMES, SessionsIndexDoc, type DocKind, type SessionKey } from '../../crdt/index.js'
 import { ClosedError, DeviceRevokedError, HomeNotInitializedError, messageTime, ReadOnlyError, WalletMismatchError } from '../errors.js'
-import { recoveryKem, vaultSeedSignature, certificateRecordSealer, docIdFor, fromHex, hasCapability, isExpired, streamKey, toHex, type ChainCertificate, type DocId, type Entry, type RegistryOp, type UnsignedEntry, type Wallet } from '../identity/index.js'
+import { recoveryKem, vaultSeedSignature, certificateRecordSealer, docIdFor, entryPlace, fromHex, hasCapability, isExpired, streamKey, toHex, type ChainCertificate, type DocId, type Entry, type RegistryOp, type UnsignedEntry, type Wallet } from '../identity/index.js'
 import { acquireLock, ensureHomeDir, EntryStore, isInitialized, type HomeLock, type StoredSnapshot } from '../store/index.js'
 import { CertRegistry } from './certs.js'
 import { enrol, loadIdentity, refuseIfCertificateLost, type HomeIdentity } from './enrol.js'
@@ -81,7 +81,7 @@ export class Vault extends EventEmitter<VaultEvents> {
     for (const n of [DOC_NAMES.sessionsIndex, DOC_NAMES.memory, DOC_NAMES.skills]) this.names.set(toHex(this.docId(n)), n)
     store.disk.on('change', (full) => { this.emit('disk', full) })
     this.setAside = new SetAside(store, this.certs, this.names)
-    const loader: LoadHost = { store, certs: this.certs, keys: identity.keys, takeFresh: (sig) => this.snapshots.takeFresh(sig), quarantineEntry: async (e, why) => { await this.quarantineEntry(e, why) }, quarantineSnapshot: async (st, why) => { await this.quarantineSnapshot(st, why) }, setAsideDamaged: async (st, why) => { await store.setAsideDamagedSnapshot(st, why) } }
+    const loader: LoadHost = { store, certs: this.certs, keys: identity.keys, takeFresh: (sig) => this.snapshots.takeFresh(sig), quarantineEntry: async (e, why) => { await this.quarantineEntry(e, why) }, quarantineSnapshot: async (st, why) => { await this.quarantineSnapshot(st, why) }, setAsideDamaged: async (st, why) => { await store.setAsideDamagedSnapshot(st, why) }, setAsideDamagedEntry: async (bytes, why) => { await this.setAsideDamagedEntry(bytes, why) } }
     this.replicas = new OpenReplicas({ vault: this, docId: (name) => this.docId(name), names: this.names, check: () => { this.check() }, loader, snapshotOnClose: (r) => this.snapshots.snapshotOnClose(r) })
     this.snapshots = new Snapshots({
       store,
@@ -224,6 +224,17 @@ export class Vault extends EventEmitter<VaultEvents> {
 
   /** Called by a replica at load (see load.ts). */
   loadInto (r: Replica): Promise<void> { return this.replicas.loadInto(r) }
+
+  /**
+   * A stored entry damaged on this disk (load.ts): its slot freed and its bytes set aside
+   * (EntryStore.setAsideDamagedEntry). One of this device's lane in use leaves that lane: the next
+   * write would take the freed seq again, with other content than peers hold there.
+   */
+  private async setAsideDamagedEntry (bytes: Uint8Array, reason: string): Promise<void> {
+    const place = entryPlace(bytes)
+    if (Buffer.from(place.author).equals(Buffer.from(this.identity.device.publicKey)) && place.lane === this.lane.active) this.lane.abandon()
+    await this.store.setAsideDamagedEntry(bytes, reason)
+  }
 
   private async quarantineEntry (entry: Entry, reason: string): Promise<void> { this.emit('quarantined', await this.setAside.entry(entry, reason)) }
   private async quarantineSnapshot (s: StoredSnapshot, reason: string): Promise<void> { this.emit('quarantined', await this.setAside.snapshot(s, reason)) }

@@ -4,22 +4,26 @@
  * at (`mesh doctor` lists them), and nothing they held counts as held here, so a peer that has it
  * sends it again. Unlike quarantine.ts (a member's bad content, whose slot stays excluded), a copy
  * damaged here says nothing of the data: the same snapshot is taken again from a peer.
+ * An entry of the log whose record checks (its checksum was computed over bytes already
+ * damaged) but which no longer parses or verifies is copied here the same way (`entry-<h>`).
  * Regions of the log found damaged at open (log.ts, `log.quarantine-*` beside it) are listed too.
+ * Notes name documents by their hex id, never by name (a copy of `data/` shows no names).
  */
-import { readdir, readFile, rename, stat } from 'node:fs/promises'
+import { createHash } from 'node:crypto'
+import { lstat, readdir, readFile, rename, stat } from 'node:fs/promises'
 import { basename, join } from 'node:path'
 import { atomicWrite, fsyncDir, mkdirDurable, writeError } from './files.js'
 
 export interface DamagedFile {
-  /** `snapshot`: a snapshot file; `log`: a region of the record log. */
-  readonly kind: 'snapshot' | 'log'
+  /** `snapshot`: a snapshot file; `entry`: an entry record of the log; `log`: a region of the record log. */
+  readonly kind: 'snapshot' | 'entry' | 'log'
   /** Where it lies now. */
   readonly path: string
   readonly bytes: number
   readonly reason: string
   /** When it was set aside (ms). */
   readonly at: number
-  /** The document a snapshot was of (hex), when known. */
+  /** The document a snapshot or entry was of (hex), when known. */
   readonly doc?: string
 }
 
@@ -48,6 +52,27 @@ export async function setAsideDamaged (dataDir: string, path: string, kind: Dama
   }
 }
 
+/**
+ * Copies the bytes of an entry record found damaged in the log into `damaged/`, with its note;
+ * the record itself stays in the log (no longer indexed, it goes at the next rewrite). Named by
+ * the bytes' hash, so the same damage found at each open until a good copy arrives is kept once.
+ */
+export async function keepDamagedEntry (dataDir: string, bytes: Uint8Array, doc: string, reason: string): Promise<DamagedFile> {
+  const dir = join(dataDir, DIR)
+  const to = join(dir, `entry-${createHash('sha256').update(bytes).digest('hex').slice(0, 16)}`)
+  const at = Date.now()
+  const d: DamagedFile = { kind: 'entry', path: to, bytes: bytes.byteLength, reason, at, doc }
+  try {
+    await mkdirDurable(dir)
+    if (await lstat(`${to}${NOTE}`).then(() => true, () => false)) return d
+    await atomicWrite(to, bytes)
+    await atomicWrite(`${to}${NOTE}`, JSON.stringify({ kind: 'entry', was: join(dataDir, 'log'), doc, bytes: bytes.byteLength, reason, at }))
+    return d
+  } catch (err) {
+    throw writeError(to, err)
+  }
+}
+
 /** Every damaged file set aside in `dataDir`, and every region its log cut out, oldest first. */
 export async function listDamaged (dataDir: string): Promise<DamagedFile[]> {
   const out: DamagedFile[] = []
@@ -57,8 +82,8 @@ export async function listDamaged (dataDir: string): Promise<DamagedFile[]> {
     if (!n.endsWith(NOTE)) continue
     try {
       const note = JSON.parse(await readFile(join(dir, n), 'utf8'))
-      const doc = docOf(String(note.was))
-      out.push({ kind: note.kind === 'log' ? 'log' : 'snapshot', path: join(dir, n.slice(0, -NOTE.length)), bytes: Number(note.bytes), reason: String(note.reason), at: Number(note.at), ...(doc !== undefined ? { doc } : {}) })
+      const doc = typeof note.doc === 'string' ? note.doc : docOf(String(note.was))
+      out.push({ kind: note.kind === 'log' || note.kind === 'entry' ? note.kind : 'snapshot', path: join(dir, n.slice(0, -NOTE.length)), bytes: Number(note.bytes), reason: String(note.reason), at: Number(note.at), ...(doc !== undefined ? { doc } : {}) })
     } catch {
       // A note cut short by a crash: the file it names is listed without it.
       out.push({ kind: 'snapshot', path: join(dir, n.slice(0, -NOTE.length)), bytes: 0, reason: 'set aside as damaged (its note does not read)', at: 0 })

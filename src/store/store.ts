@@ -15,7 +15,7 @@ import { planCompaction, type CompactionPlan } from './compaction-plan.js'
 import { OwedCompaction } from './compaction-owed.js'
 import type { FingerprintIndex } from './digest.js'
 import { DiskState, freeBytes, isDiskFull, isShort, KEEP_FREE } from './disk.js'
-import { listDamaged, setAsideDamaged, type DamagedFile } from './damaged.js'
+import { keepDamagedEntry, listDamaged, setAsideDamaged, type DamagedFile } from './damaged.js'
 import { HeldIndex, sigPrefix, type DocIndex, type InFlight } from './held.js'
 import { RecordLog, type RecordRef, type Recovery } from './log.js'
 import { HEADER } from './log-format.js'
@@ -451,6 +451,30 @@ export class EntryStore {
     this.check()
     this.idx.digest.changed(this.forgetSnapshot(s))
     return await setAsideDamaged(this.dir, s.path, 'snapshot', reason)
+  }
+
+  /**
+   * An entry read from the log that no longer parses or verifies (its record's checksum was
+   * computed over bytes already damaged, or the record was altered with its checksum): its slot
+   * no longer counts as held (vectors, tips, duplicates), so a peer's good copy is taken and
+   * appended (a later record of a slot is the one the next open indexes), and its bytes are kept
+   * in `damaged/` (damaged.ts). The slot is left as it is when it holds another entry by now.
+   * The index first: a copy that cannot be written (a full disk) is the caller's to log.
+   */
+  async setAsideDamagedEntry (bytes: Uint8Array, reason: string): Promise<DamagedFile> {
+    this.check()
+    const place = entryPlace(bytes)
+    const d = this.idx.get(place.doc)
+    const a = d?.authors.get(streamKey(place))
+    const seq = Number(place.seq)
+    const ref = a?.seqs.get(seq)
+    if (d !== undefined && a !== undefined && ref !== undefined && !('bytes' in ref) && a.sigs.get(seq) === sigPrefix(place.signature)) {
+      a.seqs.delete(seq)
+      a.sigs.delete(seq)
+      d.uncovered = undefined
+      this.idx.digest.changed(d)
+    }
+    return await keepDamagedEntry(this.dir, bytes, toHex(place.doc), reason)
   }
 
   /** Drops a stored snapshot from its document's index (its file is moved by the caller); returns the document. */
