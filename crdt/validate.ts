@@ -73,7 +73,7 @@ function jsonProblem (v: unknown, depth: number): string | undefined {
   if (proto !== Object.prototype && proto !== null) return 'not JSON (not a plain object)'
   // A member whose value is undefined is absent, as JSON.stringify leaves it out: views build one
   // (a tool call with no arguments has `input: undefined`), and Yjs keeps it as written.
-  for (const [k, x] of Object.entries(v)) { if (x === undefined) continue; const p = jsonProblem(x, depth + 1); if (p !== undefined) return `${k}: ${p}` }
+  for (const [k, x] of Object.entries(v)) { if (x === undefined) continue; const p = jsonProblem(x, depth + 1); if (p !== undefined) return `${quoteKey(k)}: ${p}` }
   return undefined
 }
 
@@ -101,13 +101,27 @@ const strings: Shape = v => Array.isArray(v) && v.every(x => typeof x === 'strin
 
 /** Y types in the schema: the node kind decides how a changed type is walked. */
 interface YArrayShape { y: 'array', item: Node }
-interface YMapShape { y: 'map', key: (k: string) => Node | undefined }
+interface YMapShape { y: 'map', key: (k: string) => Node | undefined, /** Its keys are data (a session key, a memory key), not the schema's names. */ anyKey?: true }
 type Node = Shape | YArrayShape | YMapShape
 const yarray = (item: Node): YArrayShape => ({ y: 'array', item })
 /** A Y.Map whose keys each have a shape (unknown keys are left alone: readers never read them). */
 const ymapOf = (fields: Record<string, Node>): YMapShape => ({ y: 'map', key: k => own(fields, k) })
 /** A Y.Map of any keys, every value of one shape. */
-const ymapAll = (value: Node): YMapShape => ({ y: 'map', key: () => value })
+const ymapAll = (value: Node): YMapShape => ({ y: 'map', key: () => value, anyKey: true })
+
+/**
+ * A key that is data (a map's of any keys, a plain value's), as a problem's path shows it: quoted
+ * as JSON, so that withoutKeys can take it out. Keys the schema names are shown as they are.
+ */
+const quoteKey = (k: string): string => JSON.stringify(k)
+const keyPath = (n: YMapShape, path: string, k: string): string => n.anyKey === true ? `${path}[${quoteKey(k)}]` : `${path}.${k}`
+
+/**
+ * A problem's reason with every key that is data replaced by `*` (`sessions[*]: key: not a
+ * string`): what is kept on disk (quarantine records hold no names, crdt/SPEC.md, Quarantine),
+ * while the full reason goes to the log and the live event.
+ */
+export function withoutKeys (reason: string): string { return reason.replace(/"(?:[^"\\]|\\.)*"/g, '*') }
 
 export const SHAPES = {
   lease: obj({ device: str, epoch: num, expiresAt: time, takenAt: time, label: str }, ['label']),
@@ -258,7 +272,7 @@ function checkKeys (n: YMapShape, t: Y.AbstractType<any>, keys: string[], path: 
     const item = t._map.get(k)
     if (item === undefined || item.deleted) continue
     const c = item.content.getContent()
-    const p = check(s, c[c.length - 1], `${path}.${k}`, item)
+    const p = check(s, c[c.length - 1], keyPath(n, path, k), item)
     if (p !== undefined) return p
   }
   return undefined
@@ -285,7 +299,7 @@ function locate (roots: Record<string, YArrayShape | YMapShape>, doc: Y.Doc, typ
   const sub = item.parentSub
   if (sub === null) return undefined // an array-style item in a map: no reader sees it
   const s = pn.key(sub)
-  return s === undefined ? undefined : [s, `${path}.${sub}`]
+  return s === undefined ? undefined : [s, keyPath(pn, path, sub)]
 }
 
 /** A type's live array values with their items (placeholders included), or only those inserted since `before`. */
@@ -335,7 +349,7 @@ export function checkUpdate (kind: DocKind, update: Uint8Array, bounds: { maxClo
       if (s.parentSub === null) for (const v of values) { p = checkShallow(n.item, v, `${s.parent}[]`); if (p !== undefined) break }
     } else if (s.parentSub !== null) {
       const f = n.key(s.parentSub)
-      if (f !== undefined && values.length > 0) p = checkShallow(f, values[values.length - 1], `${s.parent}.${s.parentSub}`)
+      if (f !== undefined && values.length > 0) p = checkShallow(f, values[values.length - 1], keyPath(n, s.parent, s.parentSub))
     }
     if (p !== undefined) return p
   }
@@ -497,7 +511,7 @@ export function checkAgainstDoc (kind: DocKind, doc: Y.Doc, update: Uint8Array):
     if (at.sub === null && typeof at.node !== 'function' && at.node.y === 'array') {
       for (const v of values) { const p = checkShallow(n, v, 'item'); if (p !== undefined) return { problem: p, complete } }
     } else {
-      const p = checkShallow(n, values[values.length - 1], at.sub ?? 'item')
+      const p = checkShallow(n, values[values.length - 1], at.sub === null ? 'item' : typeof at.node !== 'function' && at.node.y === 'map' && at.node.anyKey !== true ? at.sub : quoteKey(at.sub))
       if (p !== undefined) return { problem: p, complete }
     }
   }

@@ -4,6 +4,7 @@
  * `mesh doctor` shows them (document names, author labels).
  */
 import { logger } from '@libp2p/logger'
+import { withoutKeys } from '../../crdt/index.js'
 import { fromHex, type Entry } from '../identity/index.js'
 import type { EntryStore, StoredSnapshot } from '../store/index.js'
 import type { CertRegistry } from './certs.js'
@@ -46,17 +47,21 @@ export class SetAside {
   /** `names`: document names by hex id, as far as the vault has seen them (kept current by it). */
   constructor (private readonly store: EntryStore, private readonly certs: CertRegistry, private readonly names: ReadonlyMap<string, string>) {}
 
-  /** Puts an entry in quarantine (durably); returns the record to report. */
+  /**
+   * Puts an entry in quarantine (durably); returns the record to report. The record on disk
+   * holds the reason without the keys it names (withoutKeys: a session key, a memory key); the
+   * log and the record returned (the live event) hold it whole.
+   */
   async entry (entry: Entry, reason: string): Promise<Quarantined> {
-    const rec = await this.store.quarantine.addEntry(entry, reason)
+    const rec = await this.store.quarantine.addEntry(entry, withoutKeys(reason))
     log.error('entry %s of %s (author %s, lane %d, seq %d) quarantined: %s', rec.id, this.names.get(rec.doc) ?? rec.doc.slice(0, 12), rec.author.slice(0, 12), rec.lane, rec.seq, reason)
-    return this.describe(rec)
+    return { ...this.describe(rec), reason }
   }
 
   async snapshot (s: StoredSnapshot, reason: string): Promise<Quarantined> {
-    const rec = await this.store.setAsideSnapshot(s, reason)
+    const rec = await this.store.setAsideSnapshot(s, withoutKeys(reason))
     log.error('snapshot %s of %s quarantined: %s', rec.id, this.names.get(rec.doc) ?? rec.doc.slice(0, 12), reason)
-    return this.describe(rec)
+    return { ...this.describe(rec), reason }
   }
 
   describe (r: Omit<Quarantined, 'docName' | 'authorLabel'>): Quarantined {

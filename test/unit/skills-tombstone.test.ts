@@ -37,6 +37,6 @@ describe('skill tombstones', () => {
     const s = new SkillsDoc()
     s.doc.getMap('removed').set('x', { name: 'x', hash: 1 })
     expect(s.tombstones()).toEqual([])
-    expect(checkDoc('skills', s.doc)?.reason).toMatch(/removed\.x/)
+    expect(checkDoc('skills', s.doc)?.reason).toMatch(/removed\["x"\]/)
   })
 })
