@@ -18,6 +18,10 @@ export type DocId = Uint8Array & { readonly __brand: 'DocId' }
 export interface VaultKeys {
   /** epoch -> 32-byte vault key */
   readonly epochs: ReadonlyMap<number, Uint8Array>
+  /**
+   * What new entries and snapshots are sealed under: the highest epoch the registry holds valid
+   * whose key is held (registry.ts currentEpochOf), never merely the highest number held.
+   */
   readonly currentEpoch: number
   /**
    * Held only by a home enrolled with the wallet. A paired device never receives it: every device
@@ -123,11 +127,6 @@ export function utcDay (t = Date.now()): string {
 }
 
 /**
- * Adds an epoch key learned from the registry (an unwrapped rotation) to a vault's keys, in place:
- * the vault, its certificate view and every replica share this one object, so all of them see the
- * new epoch at once. The current epoch (what new entries are sealed under) becomes the highest held.
- */
-/**
  * A second key for an epoch number (a rotation that drew the same number): kept as an alternate,
  * or, when it is the canonical one (`canonical`), made the epoch's key with the one held so far
  * kept as an alternate. Returns whether anything changed.
@@ -154,9 +153,23 @@ export function addCollidedKey (keys: VaultKeys, epoch: number, key: Uint8Array,
 
 const equalBytes = (a: Uint8Array, b: Uint8Array): boolean => a.byteLength === b.byteLength && a.every((x, i) => x === b[i])
 
+/**
+ * Adds an epoch key learned from the registry (an unwrapped rotation) to a vault's keys, in place:
+ * the vault, its certificate view and every replica share this one object, so all of them see the
+ * new epoch at once. The current epoch does not move: which one new entries are sealed under is
+ * the registry's to say (currentEpochOf in registry.ts, set with setCurrentEpoch), never the
+ * highest number a key is held for, which a member could pick.
+ */
 export function addEpochKey (keys: VaultKeys, epoch: number, key: Uint8Array): boolean {
   if (keys.epochs.get(epoch) !== undefined) return false
   ;(keys.epochs as Map<number, Uint8Array>).set(epoch, key)
-  if (epoch > keys.currentEpoch) (keys as { currentEpoch: number }).currentEpoch = epoch
+  return true
+}
+
+/** Makes `epoch`, whose key is held, the one new entries are sealed under. Returns whether it changed. */
+export function setCurrentEpoch (keys: VaultKeys, epoch: number): boolean {
+  if (keys.epochs.get(epoch) === undefined) throw new UnknownEpochError(`no vault key for epoch ${epoch}`, { epoch })
+  if (keys.currentEpoch === epoch) return false
+  ;(keys as { currentEpoch: number }).currentEpoch = epoch
   return true
 }

@@ -25,13 +25,18 @@
  * - A revoke of a reader owes a rotation: a new epoch key wrapped to every remaining reader and to
  *   the recovery key. The debt is discharged by a valid Epoch operation that lists the revoke and
  *   wraps to no revoked device; until then every capable device must rotate before it writes.
+ * - An Epoch's generation (its number's top 24 bits) is at most one above the highest among the
+ *   valid Epochs in its causal past: numbers grow by one generation per rotation, so none can be
+ *   claimed that a later rotation would not pass.
  */
+import { InvalidRegistryOpError } from '../errors.js'
 import { compareBytes, equals, toHex } from './bytes.js'
 import { depthOf, isChainCertificate, type ChainCertificate } from './chain.js'
 import type { Capability, Certificate } from './certificate.js'
 import { CutoffVector } from './cutoff.js'
+import type { VaultKeys } from './keys.js'
 import type { RegistryOp } from './registry-op.js'
-import { RECOVERY_RECIPIENT, type Wrap } from './wrap.js'
+import { checkCommitment, RECOVERY_RECIPIENT, type Wrap } from './wrap.js'
 
 /** A device as the registry sees it. */
 export interface DeviceRecord {
@@ -328,11 +333,24 @@ export function evaluateRegistry (ops: Iterable<RegistryOp>, opts: { wallet: Uin
   const epochs = new Map<number, EpochRecord>()
   const collided = new Map<number, EpochRecord[]>()
   const revokedKeys = new Set(revokes.keys())
+  // Per operation, the highest generation among the valid Epochs in its causal past (itself
+  // included when it is one); 0, epoch 0's, before any rotation. Worked out along the order, which
+  // puts every operation after those it names.
+  const pastGeneration = new Map<string, number>()
   for (const op of order) {
+    let seen = 0
+    for (const p of op.prev) seen = Math.max(seen, pastGeneration.get(toHex(p)) ?? 0)
+    pastGeneration.set(op.id, seen)
     if (op.genesis !== undefined) { recoveryKem ??= op.genesis.recoveryKem; continue }
     if (op.epoch !== undefined) {
       if (!authorized(op, 'epoch')) { refused.set(op.id, 'the author may not rotate'); continue }
       const e = op.epoch.epoch
+      // A rotation is one generation above what its author had seen, at most: a number no longer
+      // stands for more rotations than were made, so a member cannot claim the top of the range
+      // (every later rotation would fall below it, or overflow) and keep the vault sealing under
+      // its key after its revocation (crdt/SPEC.md §Registry, rule 5).
+      if (epochGeneration(e) > seen + 1) { refused.set(op.id, `epoch ${e} is of generation ${epochGeneration(e)}, more than one above the ${seen} its author had seen`); continue }
+      pastGeneration.set(op.id, Math.max(seen, epochGeneration(e)))
       const cur = epochs.get(e)
       const rec: EpochRecord = { epoch: e, op, wraps: [] }
       if (cur === undefined) { epochs.set(e, rec); continue }
@@ -343,7 +361,7 @@ export function evaluateRegistry (ops: Iterable<RegistryOp>, opts: { wallet: Uin
   }
   for (const op of order) {
     const body = op.epoch ?? op.grant
-    if (body === undefined) continue
+    if (body === undefined || refused.has(op.id)) continue
     if (op.grant !== undefined && !authorized(op, 'grant')) { refused.set(op.id, 'the author may not grant'); continue }
     const canonical = epochs.get(body.epoch)
     if (canonical === undefined) { if (op.grant !== undefined) refused.set(op.id, `grant of unknown epoch ${body.epoch}`); continue }
@@ -419,12 +437,48 @@ export function wrapsFor (state: RegistryState, recipient: Uint8Array): Array<{ 
   return out
 }
 
-/** The next epoch number: a generation above every known one, and a random low byte (concurrent rotations rarely collide). */
-export function nextEpochNumber (state: Pick<RegistryState, 'epochs'>, known: Iterable<number> = [], random: number = Math.floor(Math.random() * 256)): number {
+/** The highest epoch number: its generation is 0xFFFFFF, the top 24 bits of a u32. */
+export const MAX_EPOCH = 0xFFFFFFFF
+
+/**
+ * The next epoch number: a generation above every valid one (`state.epochs`, what the registry
+ * holds valid; never a key held without one), and a random low byte (concurrent rotations rarely
+ * collide). Computed in doubles, not int32 (`<<` wrapped at generation 0x800000, and came out below
+ * the current epoch); throws InvalidRegistryOpError past MAX_EPOCH, which evaluation's rule keeps
+ * out of reach (one generation per rotation seen).
+ */
+export function nextEpochNumber (state: Pick<RegistryState, 'epochs'>, random: number = Math.floor(Math.random() * 256)): number {
   let gen = 0
-  for (const e of state.epochs.keys()) gen = Math.max(gen, e >>> 8)
-  for (const e of known) gen = Math.max(gen, e >>> 8)
-  return ((gen + 1) << 8) | (random & 0xff)
+  for (const e of state.epochs.keys()) gen = Math.max(gen, epochGeneration(e))
+  const epoch = (gen + 1) * 256 + (random & 0xff)
+  if (epoch > MAX_EPOCH) throw new InvalidRegistryOpError(`no epoch number is left above generation ${gen}: the vault key cannot be rotated`)
+  return epoch
+}
+
+/**
+ * The epoch new entries are sealed under: the highest whose key this device holds and the
+ * registry holds valid (epoch 0, or the number of a valid Epoch whose commitment the key held for
+ * it matches: the canonical rotation's, or a collided one's). A key held for any other number (one
+ * carried in, or saved, without a valid Epoch for it) still opens what was sealed under it, but is
+ * never sealed under.
+ */
+export function currentEpochOf (state: Pick<RegistryState, 'epochs' | 'collided'>, keys: Pick<VaultKeys, 'epochs'>): number {
+  let best = 0
+  for (const e of state.epochs.keys()) {
+    if (e <= best) continue
+    const k = keys.epochs.get(e)
+    if (k !== undefined && recordOf(state, e, k) !== undefined) best = e
+  }
+  return best
+}
+
+/** The valid rotation of number `epoch` whose commitment `key` matches, if any (the canonical one, or a collided one). */
+export function recordOf (state: Pick<RegistryState, 'epochs' | 'collided'>, epoch: number, key: Uint8Array): { record: EpochRecord, canonical: boolean } | undefined {
+  const canonical = state.epochs.get(epoch)
+  if (canonical === undefined) return undefined
+  if (checkCommitment(key, epoch, canonical.op.epoch?.commitment as Uint8Array)) return { record: canonical, canonical: true }
+  const other = (state.collided.get(epoch) ?? []).find(r => checkCommitment(key, epoch, r.op.epoch?.commitment as Uint8Array))
+  return other !== undefined ? { record: other, canonical: false } : undefined
 }
 
 /** How many rotations an epoch number stands for (its generation): the wallet's first key is 0, each rotation one more. */

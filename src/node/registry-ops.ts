@@ -9,13 +9,14 @@
  *   a key all devices hold, discharging every owed revocation; a device that can write makes one
  *   before its own next write whenever a debt is open (so no honest device seals under a key a
  *   revoked device holds once it knows of the revocation);
- * - unwrapping: the epoch keys wrapped to this device, added to its keys and kept in vault.keys.
+ * - unwrapping: the epoch keys wrapped to this device, added to its keys and kept in vault.keys,
+ *   and the current epoch settled on the highest valid one held (settleEpochKeys).
  */
 import { logger } from '@libp2p/logger'
 import { InvalidRegistryOpError, NotAdminError, ReadOnlyError } from '../errors.js'
 import {
-  addCollidedKey, addEpochKey, deviceKem, epochCommitment, equals, issueChainCertificate, isChainCertificate, kemPublicOf, legacyKem, newEpochKey, nextEpochNumber,
-  fromHex, makeCutoffPart, MAX_PREV, openPrevious, splitCutoffDocs, MAX_CUTOFF_PARTS, parseStreamKey, toHex, RECOVERY_RECIPIENT, sealPrevious, signRegistryOp, unwrapEpochKey, wrapEpochKey, wrapsFor, checkCommitment,
+  addCollidedKey, addEpochKey, currentEpochOf, deviceKem, epochCommitment, equals, issueChainCertificate, isChainCertificate, kemPublicOf, legacyKem, newEpochKey, nextEpochNumber,
+  fromHex, makeCutoffPart, MAX_PREV, openPrevious, splitCutoffDocs, MAX_CUTOFF_PARTS, parseStreamKey, toHex, RECOVERY_RECIPIENT, sealPrevious, signRegistryOp, unwrapEpochKey, wrapEpochKey, wrapsFor, checkCommitment, recordOf, setCurrentEpoch,
   type Capability, type ChainCertificate, type CutoffPart, type KemKeyPair, type Ed25519Signer, type OpBody, type RegistryOp, type RevokeCutoff, type Wallet, type Wrap
 } from '../identity/index.js'
 import type { EntryStore } from '../store/index.js'
@@ -29,10 +30,14 @@ const log = logger('mesh:node:registry')
  * force that none names), numbered after the author's own. It names at most MAX_PREV heads, the
  * most a peer decodes; any left over stay heads for the next operation.
  */
-export function authorOp (certs: CertRegistry, wallet: Uint8Array, author: Pick<Ed25519Signer, 'publicKey' | 'sign'>, body: OpBody, at = Date.now()): RegistryOp {
+export function authorOp (certs: CertRegistry, wallet: Uint8Array, author: Pick<Ed25519Signer, 'publicKey' | 'sign'>, body: OpBody, at = Date.now(), first: readonly Uint8Array[] = []): RegistryOp {
   let seq = 0n
   for (const op of certs.registryOps()) if (equals(op.author, author.publicKey) && op.seq > seq) seq = op.seq
-  return signRegistryOp(author, { wallet, seq: seq + 1n, prev: certs.state.heads.slice(0, MAX_PREV), at, ...body })
+  // Every operation in force is in the past of the heads: only when they are too many to name does
+  // an operation that must be in this one's past (`first`) get named by itself.
+  const heads = certs.state.heads
+  const prev = heads.length <= MAX_PREV ? heads : [...first, ...heads.filter(h => !first.some(f => equals(f, h)))].slice(0, MAX_PREV)
+  return signRegistryOp(author, { wallet, seq: seq + 1n, prev, at, ...body })
 }
 
 export interface EnrolRequest {
@@ -167,8 +172,12 @@ export function rotation (id: HomeIdentity, certs: CertRegistry, random?: number
   const mine = certs.get(id.device.publicKey) ?? id.certificate
   if (!mine.capabilities.includes('write') || certs.isRevoked(id.device.publicKey)) throw new ReadOnlyError(`this device (${mine.label}) cannot rotate the vault key: a device that can write does`)
   const key = newEpochKey()
-  // `random`: tests force two rotations onto one number.
-  const epoch = nextEpochNumber(st, id.keys.epochs.keys(), random)
+  // `random`: tests force two rotations onto one number. The generation is one above the highest
+  // valid Epoch's, which must be in this one's causal past (the registry's rule): named first if
+  // the heads are too many to name them all.
+  const epoch = nextEpochNumber(st, random)
+  let top: RegistryOp | undefined
+  for (const [e, rec] of st.epochs) if (top === undefined || e > (top.epoch?.epoch ?? 0)) top = rec.op
   const ctx = { wallet: id.walletKey, epoch }
   const wraps: Wrap[] = []
   for (const c of certs.all()) {
@@ -176,9 +185,12 @@ export function rotation (id: HomeIdentity, certs: CertRegistry, random?: number
     wraps.push(wrapEpochKey(key, { recipient: c.deviceKey, kem: kemPublicOf(c) }, ctx))
   }
   if (st.recoveryKem !== undefined) wraps.push(wrapEpochKey(key, { recipient: RECOVERY_RECIPIENT, kem: st.recoveryKem }, ctx))
+  // The earlier keys carried: epoch 0's and those of valid rotations, never one held for a number
+  // no valid Epoch announces (a holder would refuse it anyway).
+  const previous = new Map([...id.keys.epochs].filter(([e, k]) => e < epoch && (e === 0 || recordOf(st, e, k) !== undefined)))
   const op = authorOp(certs, id.walletKey, id.device.signer, {
-    epoch: { epoch, discharges: st.owed.map(o => o.hash), wraps, previous: sealPrevious(key, epoch, id.keys.epochs), commitment: epochCommitment(key, epoch) }
-  })
+    epoch: { epoch, discharges: st.owed.map(o => o.hash), wraps, previous: sealPrevious(key, epoch, previous), commitment: epochCommitment(key, epoch) }
+  }, Date.now(), top !== undefined ? [top.hash] : [])
   return { op, epoch, key }
 }
 
@@ -215,14 +227,58 @@ export function unwrapMine (id: HomeIdentity, certs: CertRegistry, recovery?: Ke
     if (held === undefined ? addEpochKey(id.keys, w.epoch, key) : addCollidedKey(id.keys, w.epoch, key, w.canonical)) added.push(w.epoch)
     const rec = w.record
     if (rec?.op.epoch !== undefined && rec.op.epoch.previous.byteLength > 0) {
+      let carried: Map<number, Uint8Array>
       try {
-        for (const [e, k] of openPrevious(key, w.epoch, rec.op.epoch.previous)) if (addEpochKey(id.keys, e, k)) added.push(e)
+        carried = openPrevious(key, w.epoch, rec.op.epoch.previous)
       } catch (err) {
         log.error('the earlier keys carried by epoch %d do not open: %e', w.epoch, err)
+        continue
       }
+      for (const [e, k] of carried) if (takeCarried(id, st, w.epoch, e, k)) added.push(e)
     }
   }
   return added
+}
+
+/**
+ * An earlier key carried in an Epoch's `previous`, taken only for a number below the carrying
+ * epoch's that a valid Epoch announces, and only if it is the key that Epoch committed to: the
+ * rotation's author chose what `previous` holds, and a key for a number of its choosing (above
+ * every real one) would otherwise be taken as genuine. Epoch 0's, derived from the wallet, every
+ * device holds already.
+ */
+function takeCarried (id: HomeIdentity, st: CertRegistry['state'], carrier: number, e: number, k: Uint8Array): boolean {
+  const found = e < carrier ? recordOf(st, e, k) : undefined
+  if (found === undefined) {
+    if (e !== 0) log.error('epoch %d carries a key for epoch %d that no valid rotation announces: not taken', carrier, e)
+    return false
+  }
+  return id.keys.epochs.get(e) === undefined ? addEpochKey(id.keys, e, k) : addCollidedKey(id.keys, e, k, found.canonical)
+}
+
+/**
+ * Makes this device's keys agree with the registry: for each valid rotation's number, the key held
+ * as that epoch's is one a valid rotation committed to (one held aside for it is put in place of
+ * one no rotation announced), and the current epoch is the highest valid one whose key is held
+ * (currentEpochOf), whatever number a key was saved under before. Returns whether anything changed.
+ */
+export function settleEpochKeys (id: HomeIdentity, certs: CertRegistry): boolean {
+  const st = certs.state
+  const keys = id.keys
+  let changed = false
+  for (const e of st.epochs.keys()) {
+    const held = keys.epochs.get(e)
+    if (held === undefined || recordOf(st, e, held) !== undefined) continue
+    const fits = (keys.alternates?.get(e) ?? []).map(k => ({ k, r: recordOf(st, e, k) })).filter(x => x.r !== undefined)
+    const best = fits.find(x => x.r?.canonical === true) ?? fits[0]
+    if (best !== undefined && addCollidedKey(keys, e, best.k, true)) changed = true
+  }
+  const current = currentEpochOf(st, keys)
+  if (keys.epochs.has(current) && setCurrentEpoch(keys, current)) {
+    log('the current epoch is now %d', current)
+    changed = true
+  }
+  return changed
 }
 
 /**

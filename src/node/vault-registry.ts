@@ -7,13 +7,13 @@
  */
 import type { EventEmitter } from 'node:events'
 import { logger } from '@libp2p/logger'
-import { MissingCapabilityError } from '../errors.js'
-import { addEpochKey, equals, parseTrustedEntry, toHex, type ChainCertificate, type Entry, type KemKeyPair, type RegistryOp, type Wallet } from '../identity/index.js'
+import { InvalidRegistryOpError, MissingCapabilityError } from '../errors.js'
+import { addCollidedKey, equals, parseTrustedEntry, toHex, type ChainCertificate, type Entry, type KemKeyPair, type RegistryOp, type Wallet } from '../identity/index.js'
 import { writeHomeFile, type EntryStore } from '../store/index.js'
 import type { CertRegistry } from './certs.js'
 import type { HomeIdentity } from './enrol.js'
 import { encodeKeyFile } from './keyfile.js'
-import { enrolDevice, grants, revokeDevices, rotation, unwrapMine, type EnrolRequest, type PeerVectors } from './registry-ops.js'
+import { enrolDevice, grants, revokeDevices, rotation, settleEpochKeys, unwrapMine, type EnrolRequest, type PeerVectors } from './registry-ops.js'
 import type { OpenReplicas } from './vault-replicas.js'
 import { servable, servesSnapshot } from './serving.js'
 import { DISCHARGE_DELAY_MS, type VaultEvents } from './vault-types.js'
@@ -123,10 +123,10 @@ export class Membership {
   /** Unwraps the epoch keys wrapped to this device that it lacks, and keeps them in vault.keys. */
   takeEpochKeys (): void {
     const added = unwrapMine(this.init.identity, this.init.certs, this.recovery)
-    if (added.length > 0) {
-      log('epoch keys %o unwrapped', added)
-      this.saveKeys()
-    }
+    if (added.length > 0) log('epoch keys %o unwrapped', added)
+    // The current epoch is the registry's choice, settled on every change of it and at open (a
+    // vault.keys saved before this rule may name a number no valid rotation announces).
+    if (settleEpochKeys(this.init.identity, this.init.certs) || added.length > 0) this.saveKeys()
   }
 
   private saveKeys (): void {
@@ -177,10 +177,16 @@ export class Membership {
     if (certs.state.owed.length === 0 || !this.init.writable()) return undefined
     const r = rotation(identity, certs)
     if (r === undefined) return undefined
-    addEpochKey(identity.keys, r.epoch, r.key)
-    this.saveKeys()
-    log('rotated to epoch %d, discharging %d revocation(s)', r.epoch, r.op.epoch?.discharges.length)
+    // In place of any key held for this number without a valid rotation (one saved before the
+    // registry's generation rule); publishing judges the rotation (synchronously, before its first
+    // await) and settles the current epoch on it.
+    addCollidedKey(identity.keys, r.epoch, r.key, true)
     this.init.track(this.publish(r.op))
+    if (identity.keys.currentEpoch !== r.epoch) {
+      // Nothing may be sealed until the debt is paid: under the epoch still current, the revoked device may read it.
+      throw new InvalidRegistryOpError(`the rotation to epoch ${r.epoch} did not take effect (${certs.state.refused.get(r.op.id) ?? `epoch ${identity.keys.currentEpoch} is still current`}): nothing is written under a key a revoked device holds`, { epoch: r.epoch })
+    }
+    log('rotated to epoch %d, discharging %d revocation(s)', r.epoch, r.op.epoch?.discharges.length)
     return r.epoch
   }
 
