@@ -1,6 +1,6 @@
 /** The vault keys file (`vault.keys`, mode 0600): derived keys by epoch, never the wallet. */
 import { HomeCorruptError } from '../errors.js'
-import { fromB64, toB64, type VaultKeys, type WalletAddress } from '../identity/index.js'
+import { fromB64, fromBase58, toB64, type VaultKeys, type WalletAddress } from '../identity/index.js'
 
 interface KeyFileV1 {
   version: 1
@@ -42,11 +42,20 @@ export function decodeKeyFile (text: string, path: string): { wallet: WalletAddr
     return b
   }
   if (f?.version !== 1 || typeof f.wallet !== 'string') throw new HomeCorruptError(`${path}: unknown key file version`, { path })
+  // The wallet's address (base58 of its 32-byte key) and epoch numbers (decimal uint32) checked
+  // here: a damaged one was an INTERNAL error further on (a base58 decoder's), or epoch NaN.
+  let walletKey: Uint8Array | undefined
+  try { walletKey = fromBase58(f.wallet) } catch { walletKey = undefined }
+  if (walletKey?.byteLength !== 32) throw new HomeCorruptError(`${path}: the wallet's address is damaged (not the base58 of a 32-byte key)`, { path })
+  const epoch = (e: string): number => {
+    if (!/^(0|[1-9][0-9]{0,9})$/.test(e) || Number(e) > 0xffffffff) throw new HomeCorruptError(`${path}: ${JSON.stringify(e.slice(0, 20))} is not an epoch number`, { path })
+    return Number(e)
+  }
   const epochs = new Map<number, Uint8Array>()
-  for (const [e, k] of Object.entries(f.epochs ?? {})) epochs.set(Number(e), key(k, `epoch ${e} key`))
+  for (const [e, k] of Object.entries(f.epochs ?? {})) epochs.set(epoch(e), key(k, `epoch ${e} key`))
   if (!epochs.has(f.currentEpoch)) throw new HomeCorruptError(`${path}: no key for the current epoch`, { path })
   const alternates = new Map<number, Uint8Array[]>()
-  for (const [e, ks] of Object.entries(f.alternates ?? {})) alternates.set(Number(e), (Array.isArray(ks) ? ks : []).map((k, i) => key(k, `epoch ${e} alternate key ${i}`)))
+  for (const [e, ks] of Object.entries(f.alternates ?? {})) alternates.set(epoch(e), (Array.isArray(ks) ? ks : []).map((k, i) => key(k, `epoch ${e} alternate key ${i}`)))
   return {
     wallet: f.wallet as WalletAddress,
     keys: { epochs, currentEpoch: f.currentEpoch, ...(f.keyWrap !== undefined ? { keyWrap: key(f.keyWrap, 'key-wrap key') } : {}), docIdKey: key(f.docIdKey, 'doc-id key'), rendezvous: key(f.rendezvous, 'rendezvous key'), ...(alternates.size > 0 ? { alternates } : {}) }
