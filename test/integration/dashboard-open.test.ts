@@ -66,6 +66,41 @@ describe('mesh dashboard', () => {
     expect(await readFile(log, 'utf8')).not.toContain(token)
   })
 
+  it('with no display, no opener, or an opener that cannot start, says no browser was opened and why, prints the link, and writes no page', async () => {
+    const page = join(home, 'dashboard.html')
+    await rm(page, { force: true })
+    const empty = join(t.dir, 'empty-bin')
+    await mkdir(empty, { recursive: true })
+    // A session with no display (ssh, a container): nothing to open a browser on.
+    const headless = cliEnv(t.dir, { PATH: process.env.PATH ?? '' })
+    delete headless.DISPLAY
+    delete headless.WAYLAND_DISPLAY
+    const r = await runCli(['dashboard', '--home', home], { env: headless })
+    expect(r.code, r.stderr).toBe(0)
+    const lines = r.stdout.split('\n')
+    expect(lines[0]).toBe(server.loginUrl)
+    expect(lines[1]).toBe('no display here (neither DISPLAY nor WAYLAND_DISPLAY is set): no browser opened')
+    expect(r.stdout).not.toMatch(/opened in your browser/)
+    expect(r.stdout).toMatch(/open this link in a browser on this machine/)
+    const json = await runCli(['dashboard', '--home', home, '--json'], { env: headless })
+    expect(JSON.parse(json.stdout)).toEqual({ url: server.url, loginUrl: server.loginUrl, port: server.port, opened: false, notOpened: 'no display here (neither DISPLAY nor WAYLAND_DISPLAY is set): no browser opened' })
+    // A display, but no xdg-open to open a browser with.
+    const noOpener = await runCli(['dashboard', '--home', home], { env: { ...headless, DISPLAY: ':0', PATH: empty } })
+    expect(noOpener.code, noOpener.stderr).toBe(0)
+    expect(noOpener.stdout.split('\n')[1]).toBe('no xdg-open on PATH to open a browser with: no browser opened')
+    await expect(stat(page)).rejects.toThrow()
+    // An xdg-open that cannot be started (its interpreter is missing): not said to be opened.
+    const broken = join(t.dir, 'broken-bin')
+    await mkdir(broken, { recursive: true })
+    await writeFile(join(broken, 'xdg-open'), '#!/nonexistent/interpreter\n')
+    await chmod(join(broken, 'xdg-open'), 0o755)
+    const failed = await runCli(['dashboard', '--home', home], { env: { ...headless, DISPLAY: ':0', PATH: broken } })
+    expect(failed.code, failed.stderr).toBe(0)
+    expect(failed.stdout.split('\n')[0]).toBe(server.loginUrl)
+    expect(failed.stdout.split('\n')[1]).toMatch(/^could not start xdg-open \(ENOENT\): no browser opened$/)
+    expect(failed.stdout).not.toMatch(/opened in your browser/)
+  })
+
   it('sends the token to no one when the daemon that recorded api.json is gone and another user listens on its port', async () => {
     // A home whose daemon was killed (or the machine rebooted): api.json and api.token stay.
     const stale = join(t.dir, 'stale-home')

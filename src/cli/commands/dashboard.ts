@@ -1,7 +1,7 @@
 /**
  * mesh dashboard: print the login URL of the dashboard served by the running `mesh join` (its
  * token is in the URL's fragment, which the browser never sends to a server) and open it in a
- * browser when this session has a display. The browser is given a page in the home that leads on
+ * browser when this session has a display (else say why none was opened). The browser is given a page in the home that leads on
  * to the URL, never the URL: a command line is readable by every local user. Talks to the daemon
  * over HTTP only: loads no libp2p.
  */
@@ -31,20 +31,28 @@ export const dashboardCmd: Command = {
     if (info === undefined || token === undefined) throw notServing(g.home, 'it records no HTTP address')
     await check(info, token, g.home)
     const url = loginUrl(info.url, token)
-    const opener = values['no-open'] === true ? undefined : browserOpener()
-    if (opener !== undefined) {
+    const found = values['no-open'] === true ? { why: 'not opening a browser (--no-open)' } : browserOpener()
+    let notOpened = 'opener' in found ? undefined : found.why
+    if ('opener' in found) {
+      const opener = found.opener
       // The opener and the browser get the file's name, not the URL: their argv is public
       // (/proc/PID/cmdline), the page (0600, in the home) is not.
       const page = pathToFileURL(await writeLoginPage(g.home, info.url, token)).href
       // Detached and unreferenced: the browser outlives this command, and its output is not ours.
+      // Said as opened only once the opener has started.
       const child = spawn(opener, [page], { detached: true, stdio: 'ignore' })
-      child.on('error', (err: any) => { out.err(`could not start ${opener} (${err?.code ?? err?.message ?? err}): open the link yourself`) })
+      const failed = await new Promise<string | undefined>(resolve => {
+        child.once('spawn', () => { resolve(undefined) })
+        child.once('error', (err: any) => { resolve(`could not start ${opener} (${err?.code ?? err?.message ?? err}): no browser opened`) })
+      })
       child.unref()
+      notOpened = failed
     }
-    if (g.json) { out.json({ url: info.url, loginUrl: url, port: info.port, opened: opener !== undefined }); return 0 }
+    if (g.json) { out.json({ url: info.url, loginUrl: url, port: info.port, opened: notOpened === undefined, ...(notOpened !== undefined ? { notOpened } : {}) }); return 0 }
     out.line(url)
-    if (opener !== undefined) out.line('opened in your browser; the link carries this home\'s API token: keep it to yourself')
+    if (notOpened === undefined) out.line('opened in your browser; the link carries this home\'s API token: keep it to yourself')
     else {
+      out.line(notOpened)
       out.line('open this link in a browser on this machine; it carries this home\'s API token: keep it to yourself')
       // The server answers only to a loopback Host with its own port: forward the same port.
       out.line(`from another machine: ssh -L ${info.port}:127.0.0.1:${info.port} <this host>, then open the link there`)
@@ -78,13 +86,13 @@ async function check (info: HttpInfo, token: string, home: string): Promise<void
   if (res.status === 401) throw new UnauthorizedError(`the daemon at ${url} refused the token in ${home}/api.token (another home's daemon on that port?)`, { home, url })
 }
 
-/** xdg-open (or macOS's open) when there is a display to open a browser on. */
-function browserOpener (): string | undefined {
-  if (process.platform === 'darwin') return 'open'
-  if ((process.env.DISPLAY ?? '') === '' && (process.env.WAYLAND_DISPLAY ?? '') === '') return undefined
+/** xdg-open (or macOS's open) when there is a display to open a browser on; else why none is opened, as the command says it. */
+function browserOpener (): { opener: string } | { why: string } {
+  if (process.platform === 'darwin') return { opener: 'open' }
+  if ((process.env.DISPLAY ?? '') === '' && (process.env.WAYLAND_DISPLAY ?? '') === '') return { why: 'no display here (neither DISPLAY nor WAYLAND_DISPLAY is set): no browser opened' }
   for (const dir of (process.env.PATH ?? '').split(delimiter)) {
     if (dir === '') continue
-    try { accessSync(join(dir, 'xdg-open'), constants.X_OK); return 'xdg-open' } catch { /* not in this directory */ }
+    try { accessSync(join(dir, 'xdg-open'), constants.X_OK); return { opener: 'xdg-open' } } catch { /* not in this directory */ }
   }
-  return undefined
+  return { why: 'no xdg-open on PATH to open a browser with: no browser opened' }
 }
