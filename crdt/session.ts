@@ -1,6 +1,9 @@
 /**
  * The session document. One Y.Doc per session:
- * - `meta` (Y.Map): key, title, goal, status, createdAt, lastWriter, lease
+ * - `meta` (Y.Map): key, title, goal, status, createdAt, lastWriter, lease (the resolved lease's
+ *   mirror, for readers of the previous version, and their own take)
+ * - `leases` (Y.Map device -> claim): each device's claim on the driver lease; the lease is the
+ *   claim first by (epoch, device id), see resolveLease and crdt/SPEC.md (The driver lease)
  * - `transcript` (Y.Array of Y.Array chunks of Y.Map messages): append-only, chunked so a session
  *   of 100k messages is a short list of bounded arrays. Appends use insert(length), which stays
  *   flat where push() walks the list; one Y.Map per message keeps Yjs from merging appended
@@ -58,6 +61,32 @@ export interface NewMessage {
 }
 
 export interface Lease { device: string, label?: string, epoch: number, expiresAt: number, takenAt: number }
+/** One device's claim on the lease, under its device id in `leases`: released once its holder let it go. */
+export interface LeaseClaim extends Lease { released?: boolean }
+
+/**
+ * Which of two claims comes first: the higher epoch, then (the same epoch, taken at once by two
+ * devices that had not seen each other's) the greater device id. A pure order on the claims
+ * themselves, so every replica that holds the same claims resolves the same holder, whatever
+ * order they arrived in; a renewal keeps its claim's epoch, so it never beats a take that raised it.
+ */
+export function claimBefore (a: Lease, b: Lease): boolean {
+  return a.epoch !== b.epoch ? a.epoch > b.epoch : a.device > b.device
+}
+
+/**
+ * The lease the claims resolve to: the first claim by claimBefore, none when that one is
+ * released. `legacy` is `meta.lease` (the only lease of a document of the previous version, and
+ * the take of a device still running it): it counts as its device's claim unless that device's
+ * own claim has at least its epoch.
+ */
+export function resolveLease (claims: readonly LeaseClaim[], legacy?: Lease): LeaseClaim | undefined {
+  let all = claims
+  if (legacy !== undefined && !claims.some(c => c.device === legacy.device && c.epoch >= legacy.epoch)) all = [...claims, legacy]
+  let first: LeaseClaim | undefined
+  for (const c of all) if (first === undefined || claimBefore(c, first)) first = c
+  return first
+}
 export interface Writer { device: string, ts: number }
 
 export interface SessionMeta {
@@ -92,12 +121,14 @@ export class SessionDoc {
   private readonly meta: Y.Map<unknown>
   private readonly transcript: Y.Array<Y.Array<Y.Map<unknown>>>
   private readonly task: Y.Map<unknown>
+  private readonly leases: Y.Map<unknown>
 
   constructor (doc: Y.Doc = new Y.Doc()) {
     this.doc = doc
     this.meta = doc.getMap('meta')
     this.transcript = doc.getArray('transcript')
     this.task = doc.getMap('task')
+    this.leases = doc.getMap('leases')
   }
 
   /** Sets the fields of a new session; leaves fields another device already set. */
@@ -119,7 +150,7 @@ export class SessionDoc {
     const createdAt = m.get('createdAt')
     const status = s('status')
     const lastWriter = m.get('lastWriter')
-    const lease = m.get('lease')
+    const lease = this.resolvedLease()
     return {
       key: s('key') ?? '',
       title: s('title') ?? '',
@@ -127,8 +158,27 @@ export class SessionDoc {
       status: status === 'running' || status === 'ended' ? status : 'idle',
       createdAt: isTime(createdAt) ? createdAt : 0,
       lastWriter: copyOf<Writer>(SHAPES.writer, lastWriter),
-      lease: copyOf<Lease>(SHAPES.lease, lease)
+      lease: lease === undefined || lease.released === true ? undefined : leaseOf(lease)
     }
+  }
+
+  /**
+   * Every device's claim on the lease that fits (a claim filed under another device's id, or of
+   * the wrong shape, is skipped as a reader skips any bad value).
+   */
+  leaseClaims (): LeaseClaim[] {
+    const out: LeaseClaim[] = []
+    for (const [device, v] of this.leases.entries()) {
+      const c = copyOf<Lease>(SHAPES.lease, v)
+      if (c === undefined || c.device !== device) continue
+      out.push((v as { released?: unknown }).released === true ? { ...c, released: true } : c)
+    }
+    return out
+  }
+
+  /** The claim the lease resolves to (released, when its holder let it go last), or none. */
+  private resolvedLease (): LeaseClaim | undefined {
+    return resolveLease(this.leaseClaims(), copyOf<Lease>(SHAPES.lease, this.meta.get('lease')))
   }
 
   setMeta (fields: Partial<Pick<SessionMeta, 'title' | 'goal' | 'status'>>, device: string): void {
@@ -202,15 +252,18 @@ export class SessionDoc {
    * state, with whether it was local. Returns the unsubscribe.
    */
   onFields (fn: (changed: { lease: boolean, meta: boolean, task: boolean }, local: boolean) => void): () => void {
+    // A take writes its claim and the mirror in one transaction: told once, by the claims' observer.
     const onMeta = (ev: Y.YMapEvent<unknown>, tr: Y.Transaction): void => {
-      const lease = ev.keysChanged.has('lease')
+      const lease = ev.keysChanged.has('lease') && !tr.changed.has(this.leases as Y.AbstractType<any>)
       const meta = [...ev.keysChanged].some(k => k !== 'lease' && k !== 'lastWriter')
       if (lease || meta) fn({ lease, meta, task: false }, tr.local)
     }
+    const onLeases = (_ev: Y.YMapEvent<unknown>, tr: Y.Transaction): void => { fn({ lease: true, meta: false, task: false }, tr.local) }
     const onTask = (_evs: Array<Y.YEvent<any>>, tr: Y.Transaction): void => { fn({ lease: false, meta: false, task: true }, tr.local) }
     this.meta.observe(onMeta)
+    this.leases.observe(onLeases)
     this.task.observeDeep(onTask)
-    return () => { this.meta.unobserve(onMeta); this.task.unobserveDeep(onTask) }
+    return () => { this.meta.unobserve(onMeta); this.leases.unobserve(onLeases); this.task.unobserveDeep(onTask) }
   }
 
   /** The index of the message with this id, or -1. */
@@ -355,7 +408,10 @@ export class SessionDoc {
 
   /**
    * Takes the driver lease. Refused while another device holds an unexpired lease unless
-   * `force`; each take raises the epoch, so a handoff is an explicit, ordered transfer.
+   * `force`; each take raises the epoch above every claim this replica holds, so a handoff is an
+   * explicit, ordered transfer. Writes this device's claim (and the mirror `meta.lease`); which
+   * claim holds the lease is resolveLease's to say, here and on every replica: a take made at the
+   * same time on another device may come first once both are seen (getMeta().lease tells).
    */
   takeLease (device: string, opts: { ttlMs?: number, force?: boolean, label?: string, now?: number } = {}): Lease {
     const now = opts.now ?? Date.now()
@@ -363,28 +419,46 @@ export class SessionDoc {
     if (cur !== undefined && cur.device !== device && cur.expiresAt + LEASE_SKEW_MS > now && opts.force !== true) {
       throw new LeaseHeldError(`the driver lease is held by ${cur.label ?? cur.device} until ${new Date(cur.expiresAt).toISOString()}`, { lease: cur })
     }
-    // Renewing one's own lease keeps its epoch: the epoch counts handoffs, not renewals.
-    const epoch = cur !== undefined && cur.device === device ? cur.epoch : (cur?.epoch ?? 0) + 1
-    const lease: Lease = { device, epoch, takenAt: cur !== undefined && cur.device === device ? cur.takenAt : now, expiresAt: now + (opts.ttlMs ?? LEASE_TTL_MS) }
-    if (!isTime(lease.expiresAt) || !isTime(lease.takenAt)) throw new InvalidInputError(`a lease ends within a Date's range (ttl ${String(opts.ttlMs)} ms from ${now})`)
+    // Renewing one's own lease keeps its epoch and takenAt: the epoch counts handoffs, not
+    // renewals, and a renewal must not outrank a take it has not seen. A take goes above every
+    // claim, a released one's too (a take after a release is a new handoff).
+    const renewal = cur !== undefined && cur.device === device
+    const top = this.leaseClaims().reduce((m, c) => Math.max(m, c.epoch), copyOf<Lease>(SHAPES.lease, this.meta.get('lease'))?.epoch ?? 0)
+    const epoch = renewal ? cur.epoch : top + 1
+    const lease: Lease = { device, epoch, takenAt: renewal ? cur.takenAt : now, expiresAt: now + (opts.ttlMs ?? LEASE_TTL_MS) }
+    if (!isTime(lease.expiresAt) || !isTime(lease.takenAt) || !Number.isFinite(epoch)) throw new InvalidInputError(`a lease ends within a Date's range (ttl ${String(opts.ttlMs)} ms from ${now})`)
     if (opts.label !== undefined) lease.label = opts.label
     // Not a write of the session (lastWriter): a lease taken or renewed says who drives, not that they wrote.
     this.doc.transact(() => {
-      this.meta.set('lease', lease)
+      this.leases.set(device, lease)
+      this.meta.set('lease', { ...lease })
       this.meta.set('status', 'running')
     })
     return lease
   }
 
-  releaseLease (device: string): boolean {
+  /**
+   * Lets the lease go when this device holds it: its claim stays, marked released, so that the
+   * claims it had outranked do not come back, and the next take goes above it.
+   */
+  releaseLease (device: string, now = Date.now()): boolean {
     const cur = this.getMeta().lease
     if (cur === undefined || cur.device !== device) return false
     this.doc.transact(() => {
-      this.meta.delete('lease')
+      this.leases.set(device, { ...cur, expiresAt: Math.max(cur.takenAt, Math.min(now, cur.expiresAt)), released: true })
+      const mirror = copyOf<Lease>(SHAPES.lease, this.meta.get('lease'))
+      if (mirror === undefined || mirror.device === device) this.meta.delete('lease')
       this.meta.set('status', 'idle')
     })
     return true
   }
+}
+
+/** A resolved claim as a lease (without `released`). */
+function leaseOf (c: LeaseClaim): Lease {
+  const l: Lease = { device: c.device, epoch: c.epoch, expiresAt: c.expiresAt, takenAt: c.takenAt }
+  if (c.label !== undefined) l.label = c.label
+  return l
 }
 
 export interface TaskUpdate {

@@ -1,6 +1,7 @@
 /** The sessions area of the in-process API: listing, creating, reading and writing sessions, and their driver lease. */
-import { parseSessionKey } from '../../crdt/index.js'
+import { DOC_NAMES, parseSessionKey } from '../../crdt/index.js'
 import { AbortedError, InvalidInputError, isMeshError, NotFoundError, ReadOnlyError } from '../errors.js'
+import { leaseSettled } from './lease-settle.js'
 import type { Handlers, LocalContext, ParsedInput } from './local-context.js'
 import type { Output } from './schema.js'
 import type { Session } from './session.js'
@@ -80,7 +81,7 @@ export function sessionHandlers (ctx: LocalContext): Handlers<SessionMethods> {
       return s.task()
     }),
     'sessions.takeLease': async (input) => await ctx.withSession(input.key, async (s) => {
-      const r = await s.takeLease({ take: input.take })
+      const r = await s.takeLease({ take: input.take, settle: settler(ctx, s) })
       return { lease: r.lease, tookOverFrom: r.tookOverFrom !== undefined ? (r.tookOverFrom.label ?? r.tookOverFrom.device) : undefined }
     }),
     'sessions.renewLease': async (input) => await ctx.withSession(input.key, async (s) => ({ lease: await s.renewLease() })),
@@ -100,13 +101,25 @@ async function resume (ctx: LocalContext, input: ParsedInput<'sessions.resume'>)
     const notWritable = ctx.vault.vault.notWritable
     const readOnly = notWritable !== undefined
     if (!readOnly) {
-      const r = await s.takeLease({ take: input.take })
-      leaseTaken = true
-      if (r.tookOverFrom !== undefined) tookOverFrom = r.tookOverFrom.label ?? r.tookOverFrom.device
+      // A take another device made at the same moment may come first: LEASE_HELD then (session.ts).
+      const r = await s.takeLease({ take: input.take, settle: settler(ctx, s) })
+      leaseTaken = r.lease.mine
+      if (r.tookOverFrom !== undefined && leaseTaken) tookOverFrom = r.tookOverFrom.label ?? r.tookOverFrom.device
     }
     const info = s.resumeInfo({ tail: input.tail ?? 50 })
     return { ...info, messages: labelled(s, info.messages), firstIndex: info.messageCount - info.messages.length, leaseTaken, tookOverFrom, readOnly, ...(notWritable !== undefined ? { notWritable } : {}) }
   })
+}
+
+/**
+ * With a running node, a take waits for the peers' word before it says it holds the lease
+ * (lease-settle.ts): two devices taking it at once are not both told they did.
+ */
+function settler (ctx: LocalContext, s: Session): (() => Promise<void>) | undefined {
+  const node = ctx.node
+  if (node === undefined || node.provenCount() === 0) return undefined
+  const doc = ctx.vault.vault.docId(DOC_NAMES.session(s.key))
+  return async () => { await leaseSettled(node, doc) }
 }
 
 /** Messages with their author device's label. */

@@ -223,8 +223,15 @@ export class Session {
    * Takes (or renews) the driver lease. Refused with LEASE_HELD while another device holds a live
    * lease, unless `take`; refused with READ_ONLY on a read-only device. Returns the lease and,
    * on a takeover, the device it was taken from.
+   *
+   * Which claim holds the lease is resolved from every device's claim (crdt/session.ts
+   * resolveLease), the same on every replica: a take made at the same moment on another device
+   * may come first once both are seen. So the answer is read from the lease as resolved after the
+   * write and, with `settle` (a running node: until the connected peers have taken this claim and
+   * sent theirs, or a bound), after that; a take found lost is LEASE_HELD naming the holder. A
+   * loss learnt later (a peer offline now) shows at this device's next write, refused as always.
    */
-  async takeLease (opts: { take?: boolean, ttlMs?: number } = {}): Promise<{ lease: LeaseView, tookOverFrom?: LeaseView }> {
+  async takeLease (opts: { take?: boolean, ttlMs?: number, settle?: () => Promise<void> } = {}): Promise<{ lease: LeaseView, tookOverFrom?: LeaseView }> {
     this.check()
     this.writable('take the driver lease')
     const blocking = this.blocking()
@@ -241,8 +248,22 @@ export class Session {
       })
     }
     const label = this.vault.identity.certificate.label
-    const lease = await this.replica.change(() => this.s.takeLease(this.device, { label, ttlMs: opts.ttlMs, force: true }))
-    return { lease: this.view(lease) as LeaseView, tookOverFrom: blocking }
+    await this.replica.change(() => this.s.takeLease(this.device, { label, ttlMs: opts.ttlMs, force: true }))
+    if (opts.settle !== undefined) await opts.settle()
+    this.check()
+    const now = this.lease()
+    if (now === undefined || !now.mine) this.lost(now)
+    return { lease: now, tookOverFrom: blocking }
+  }
+
+  /** A take that another device's claim, made at the same moment, came before. */
+  private lost (l: LeaseView | undefined): never {
+    const who = l === undefined ? undefined : l.label ?? l.device
+    const details = l === undefined ? { key: this.key } : { key: this.key, holder: who, device: l.device, expiresAt: l.expiresAt, online: this.ctx.online(l.device) }
+    const what = l === undefined ? 'was let go by the device whose take came first' : `went to ${who as string}, whose take came first (epoch ${l.epoch})`
+    throw new LeaseHeldError(`session ${this.key}: the driver lease was taken by another device at the same moment and ${what}`, details, {
+      hint: { sep: '. ', cli: `Run \`mesh resume ${this.key} --take\` to take it over`, mcp: 'Call it again with take: true to take it over' }
+    })
   }
 
   /**
