@@ -125,6 +125,8 @@ export function withoutKeys (reason: string): string { return reason.replace(/"(
 
 export const SHAPES = {
   lease: obj({ device: str, epoch: num, expiresAt: time, takenAt: time, label: str }, ['label']),
+  /** A device's claim in a session's `leases` (crdt/SPEC.md, The driver lease). */
+  leaseClaim: obj({ device: str, epoch: num, expiresAt: time, takenAt: time, label: str, released: bool }, ['label', 'released']),
   writer: obj({ device: str, ts: time }),
   toolCall: obj({ id: str, name: str, input: json }, ['id', 'input']),
   toolResult: obj({ callId: str, output: str, isError: bool }, ['isError']),
@@ -155,6 +157,7 @@ const RECORD = ymapOf({
 const ROOTS: Record<DocKind, Record<string, YArrayShape | YMapShape>> = {
   session: {
     meta: ymapOf({ key: str, title: str, goal: str, status: oneOf('running', 'idle', 'ended'), createdAt: time, lastWriter: SHAPES.writer, lease: SHAPES.lease }),
+    leases: ymapAll(SHAPES.leaseClaim),
     transcript: yarray(yarray(MESSAGE)),
     task: ymapOf({ plan: str, cwd: str, progress: yarray(SHAPES.progress), todos: ymapAll(SHAPES.todo), files: ymapAll(num), fields: ymapAll(json) }),
     records: yarray(RECORD),

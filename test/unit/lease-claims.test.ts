@@ -131,3 +131,24 @@ describe('driver lease claims', () => {
     expect(holder(a)).toMatchObject({ device: 'A', epoch: 1 })
   })
 })
+
+describe('a claim that does not fit is refused where a bad meta.lease is', () => {
+  it('checkUpdate and checkChanges name a leases claim whose epoch is not a number, or whose released is not a boolean', async () => {
+    const { checkChanges, checkUpdate } = await import('../../crdt/validate.js')
+    for (const bad of [{ device: 'A', epoch: 'one', expiresAt: T0, takenAt: T0 }, { device: 'A', epoch: 1, expiresAt: T0, takenAt: T0, released: 'yes' }]) {
+      const doc = new Y.Doc()
+      let problem: string | undefined
+      doc.on('afterTransaction', (tr: Y.Transaction) => { problem ??= checkChanges('session', tr)?.reason })
+      const updates: Uint8Array[] = []
+      doc.on('update', (u: Uint8Array) => { updates.push(u) })
+      doc.getMap('leases').set('A', bad)
+      expect(problem).toMatch(/^leases\["A"\]/)
+      expect(checkUpdate('session', updates[0] as Uint8Array)).toMatch(/leases/)
+    }
+    const good = new Y.Doc()
+    const updates: Uint8Array[] = []
+    good.on('update', (u: Uint8Array) => { updates.push(u) })
+    good.getMap('leases').set('A', { device: 'A', epoch: 1, expiresAt: T0, takenAt: T0, released: true })
+    expect(checkUpdate('session', updates[0] as Uint8Array)).toBeUndefined()
+  })
+})
