@@ -22,6 +22,7 @@ import { listFiles } from './bundle.js'
 import { claudeConfigDir, projectsDir } from './claude/home.js'
 import { projectDirName } from './claude/slug.js'
 import { emptyReport, meshEntries, syncFiles, type FilesReport, type Place } from './file-sync.js'
+import { requireAgentFolder } from './installed.js'
 import { excludeLocally, findRepo, isTracked, projectOf } from './repo.js'
 import { loadBase, saveBase, syncStatePath } from './sync-state.js'
 
@@ -36,6 +37,8 @@ export const CLAUDE_REPO_FILES = ['CLAUDE.md', '.claude/CLAUDE.md', 'CLAUDE.loca
 
 export async function syncClaudeMemory (api: MeshApi, opts: { home: string, cwd?: string, env?: NodeJS.ProcessEnv, prefer?: 'mesh' | 'local' }): Promise<ClaudeMemoryReport> {
   const env = opts.env ?? process.env
+  // Claude Code not installed here (no ~/.claude): nothing synced, none of its folders made.
+  await requireAgentFolder(claudeConfigDir(env), 'Claude Code', 'CLAUDE_CONFIG_DIR')
   const statePath = syncStatePath(env)
   const places = new Map<string, Place>([['claude/user/CLAUDE.md', { path: join(claudeConfigDir(env), 'CLAUDE.md'), tags: ['claude', 'claude:user'], mode: 0o600 }]])
   let project: string | undefined

@@ -69,6 +69,8 @@ describe('mesh agent memory sync claude', () => {
     await chmod(join(lcwd, 'CLAUDE.md'), 0o640)
     await writeFile(join(dcwd, 'CLAUDE.local.md'), 'My sandbox is https://sandbox-alice.example.org\n')
     await mkdir(deskCfg, { recursive: true })
+    // Claude Code is installed on the laptop too, its config folder elsewhere (a sync makes none for an agent that is not).
+    await mkdir(lapCfg, { recursive: true })
     await writeFile(join(deskCfg, 'CLAUDE.md'), 'Answer in English.\n')
 
     const d1 = await desk.run(['agent', 'memory', 'sync', 'claude', '--cwd', join(dcwd, 'packages'), '--json'], a)
@@ -162,6 +164,8 @@ describe('mesh agent memory sync openclaw', () => {
     const laptop = await userHome('oc-laptop', { OPENCLAW_STATE_DIR: join(dir, 'oc-laptop', 'state') })
     const dws = join(desk.home, '.openclaw', 'workspace')
     const lws = join(dir, 'oc-laptop', 'state', 'workspace')
+    // OpenClaw is installed on the laptop (its state folder is there), with no workspace yet.
+    await mkdir(join(dir, 'oc-laptop', 'state'), { recursive: true })
     await mkdir(join(dws, 'memory'), { recursive: true })
     await writeFile(join(dws, 'MEMORY.md'), '# Memory\n- Alice deploys on Fridays\n')
     await writeFile(join(dws, 'memory', '2026-11-30.md'), '- fixed the login cookie\n')

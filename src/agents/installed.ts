@@ -1,0 +1,23 @@
+/**
+ * Whether an agent is installed on this machine: its own folder exists (Hermes's `~/.hermes`,
+ * Claude Code's `~/.claude`, OpenClaw's `~/.openclaw`, or where their variables point). A memory
+ * sync for an agent that is not installed says so and does nothing: it creates none of the
+ * agent's folders (a lock file or a memory file would make it look installed, to the user and
+ * to the agent's own installer).
+ */
+import { stat } from 'node:fs/promises'
+import { NotFoundError } from '../errors.js'
+
+async function isFolder (dir: string): Promise<boolean> {
+  try { return (await stat(dir)).isDirectory() } catch (err: any) { if (err?.code === 'ENOENT' || err?.code === 'ENOTDIR') return false; throw err }
+}
+
+/** Throws NOT_FOUND (exit 2), naming the folder and the variable that moves it, unless `dir` is a folder. */
+export async function requireAgentFolder (dir: string, agent: string, variable: string): Promise<void> {
+  if (!(await isFolder(dir))) throw new NotFoundError(`${agent} is not installed here: there is no ${dir} (${variable} names another folder). Nothing synced, nothing created`, { agent, path: dir })
+}
+
+/** Throws NOT_FOUND (exit 2) unless the folder a flag names is there: a typo creates nothing. */
+export async function requireFolder (dir: string, flag: string): Promise<void> {
+  if (!(await isFolder(dir))) throw new NotFoundError(`${flag} ${dir}: no such folder. Nothing synced, nothing created`, { path: dir })
+}
