@@ -71,6 +71,17 @@ export class DaemonFollower implements MeshApi {
     this.upstreamLast = undefined
     this.upstreamOff = undefined
     this.follow()
+    // Events come from the daemon only from the moment it holds the subscription: what was
+    // written before (while no daemon ran, while this one started, before this follower found it)
+    // came as no event. Once it holds it, each followed session is told as changed, so that its
+    // subscribers read back what they have not seen (a session.changed, as a peer's change to a
+    // session the daemon does not hold open is told); what the events bring after it comes again
+    // in that read, and is theirs to tell once.
+    const ready = this.upstreamReady
+    void ready.then(() => {
+      if (this.rpc !== rpc || this.closed) return
+      for (const key of this.pins.keys()) this.events.push({ type: 'session.changed', key, remote: false })
+    })
     // The daemon found by start() is said by its caller; "runs now" is for one that started later.
     if (this.started) this.onChange(true)
     void rpc.closed().then(() => {

@@ -44,8 +44,14 @@ export const watchCmd: Command = {
       out.line(g.json ? JSON.stringify(m) : formatMessage(m))
     }
     const onEvent = (r: EventRecord): void => {
-      if (!ready) { held.push(r); return }
-      if (r.event.type === 'message.appended' && r.event.key === key) for (const m of r.event.messages) print(m)
+      // Held while the transcript is read (first, or again): what they bring is printed after
+      // what came before it, and once (print() skips what the read printed).
+      if (!ready || polling) { held.push(r); return }
+      const e = r.event
+      if (e.type === 'message.appended' && e.key === key) for (const m of e.messages) print(m)
+      // Changed, with no messages told: a daemon that started (or was found) since what came
+      // before it was printed, or a peer's change to a session it does not hold open. Read back.
+      else if (e.type === 'session.changed' && e.key === key) void poll(true)
     }
     // The transcript's length when it was last read, while no message was printed to continue
     // after (--tail 0, an empty session): what is new is counted from it, not taken as the last
@@ -76,8 +82,13 @@ export const watchCmd: Command = {
       return fresh
     }
     let polling = false
-    const poll = async (): Promise<void> => {
-      if (polling || (api.following && found) || !ready) return
+    /** A read asked for while one ran, which may have read before what it is asked for. */
+    let again = false
+    /** `told`: asked by an event (read even while a daemon is followed). */
+    const poll = async (told = false): Promise<void> => {
+      if (!ready) return
+      if (polling) { if (told) again = true; return }
+      if (!told && api.following && found) return
       polling = true
       try {
         const messages = await unseen()
@@ -88,6 +99,8 @@ export const watchCmd: Command = {
         note(`(could not read ${key}: ${err instanceof Error ? err.message : String(err)})`)
       } finally {
         polling = false
+        for (const r of held.splice(0)) onEvent(r)
+        if (again) { again = false; void poll(true) }
       }
     }
     try {
