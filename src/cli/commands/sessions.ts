@@ -68,7 +68,14 @@ export const sessionsCmd: Command = {
     return await withApi(g, async api => {
       const list = await api.call('sessions.list', { details: values.details === true })
       if (g.json) { out.json(list); return 0 }
-      if (list.length === 0) out.line('no sessions yet: one appears here once created on this device (`mesh session new KEY`) or on a sibling')
+      if (list.length === 0) {
+        // A device that cannot write (read-only, revoked, expired) is not told to create one.
+        const st = await api.call('node.status', {})
+        const writable = st.certificate.writable && st.revoked === undefined
+        out.line(writable
+          ? 'no sessions yet: one appears here once created on this device (`mesh session new KEY`) or on a sibling'
+          : 'no sessions yet: this device cannot write, so sessions come from the devices that do, once `mesh join` runs here and a sibling that holds them is online')
+      }
       for (const s of list) {
         const wrote = s.lastWriter !== undefined ? `, last write ${localTime(s.lastWriter.ts)} by ${s.lastWriter.label ?? s.lastWriter.device}` : ''
         // With --details, a listed session with no status is one whose content has not come yet.
