@@ -53,8 +53,11 @@ export class LineStdioServerTransport implements Transport {
   private skipping: { head: Buffer, tail: Buffer, bytes: number } | undefined
   private started = false
   private closed = false
-  /** Requests read and not yet answered, by id (JSON-encoded, so 1 and "1" differ). */
-  private readonly unanswered = new Set<string>()
+  /**
+   * Requests read and neither answered nor cancelled, by id (JSON-encoded, so 1 and "1" differ),
+   * with how many are open under it (a host may reuse an id before its answer).
+   */
+  private readonly unanswered = new Map<string, number>()
   /** Set once stdin ended while requests were unanswered: the transport closes when they are. */
   private ending: NodeJS.Timeout | undefined
 
@@ -131,7 +134,15 @@ export class LineStdioServerTransport implements Transport {
       this.onerror?.(err as Error)
       return
     }
-    if ('method' in message && 'id' in message) this.unanswered.add(JSON.stringify(message.id))
+    if ('method' in message && 'id' in message) {
+      const id = JSON.stringify(message.id)
+      this.unanswered.set(id, (this.unanswered.get(id) ?? 0) + 1)
+    } else if ('method' in message && message.method === 'notifications/cancelled') {
+      // The SDK sends no answer to a request its host cancelled: waiting for one kept `mesh mcp`
+      // running for ANSWER_AFTER_END_MS once stdin ended.
+      const requestId = (message.params as { requestId?: unknown } | undefined)?.requestId
+      if (typeof requestId === 'string' || typeof requestId === 'number') this.answered(requestId)
+    }
     this.onmessage?.(message)
   }
 
@@ -190,9 +201,14 @@ export class LineStdioServerTransport implements Transport {
     })
   }
 
-  /** A request was answered (stdout took it, or failed): once stdin has ended, the last answer closes the transport. */
+  /** A request was answered (stdout took it, or failed) or cancelled: once stdin has ended, the last one closes the transport. */
   private answered (id: unknown): void {
-    if (!this.unanswered.delete(JSON.stringify(id)) || this.ending === undefined || this.unanswered.size > 0) return
+    const key = JSON.stringify(id)
+    const open = this.unanswered.get(key)
+    if (open === undefined) return
+    if (open > 1) this.unanswered.set(key, open - 1)
+    else this.unanswered.delete(key)
+    if (this.ending === undefined || this.unanswered.size > 0) return
     void this.close()
   }
 }
