@@ -7,8 +7,9 @@ import { lstat, stat } from 'node:fs/promises'
 import { createConnection, type Socket } from 'node:net'
 import { join } from 'node:path'
 import { parseSessionKey } from '../../crdt/session-key.js'
-import { AbortedError, ClosedError, DaemonNotRunningError, DaemonRunningError, errorFromCode, HomeUnsafeError, type MeshError } from '../errors.js'
+import { AbortedError, ClosedError, DaemonNotRunningError, DaemonRunningError, errorFromCode, HomeUnsafeError, InvalidInputError, type MeshError } from '../errors.js'
 import type { CallOptions, EventRecord, MeshApi, SubscribeOptions } from './api.js'
+import { CONTROL_LINE_MAX, LineReader } from './line-reader.js'
 import type { Input, MethodName, Output } from './schema.js'
 
 /**
@@ -54,41 +55,54 @@ export class RpcClient implements MeshApi {
   private readonly readies = new Map<number, (error?: Error) => void>()
   /** Subscriptions' onError: told when one ends other than by its caller. */
   private readonly ends = new Map<number, (error: MeshError) => void>()
-  private buf = ''
+  /** The answers' framing (line-reader.ts: linear, however large an answer and however it is cut). */
+  readonly reader = new LineReader((line) => { if (line !== '') this.onLine(line) })
   private gone: MeshError | undefined
+  private ended = false
 
-  constructor (private readonly sock: Socket) {
-    sock.setEncoding('utf8')
-    sock.on('data', (d: string) => {
-      this.buf += d
-      let i
-      while ((i = this.buf.indexOf('\n')) >= 0) {
-        const line = this.buf.slice(0, i)
-        this.buf = this.buf.slice(i + 1)
-        if (line !== '') this.onLine(line)
-      }
-    })
+  /**
+   * `options.path`: the socket's path, to tell when the connection closes whether the daemon
+   * still takes connections there (it closed this one) or stopped.
+   */
+  constructor (private readonly sock: Socket, options: { path?: string } = {}) {
+    sock.on('data', (d: Buffer | string) => { this.reader.push(typeof d === 'string' ? Buffer.from(d) : d) })
     const end = (): void => {
-      this.gone ??= new DaemonNotRunningError('the mesh daemon closed the connection (it stopped?)')
-      for (const p of this.pending.values()) p.reject(this.gone)
-      this.pending.clear()
-      const gone = this.gone
-      for (const ready of this.readies.values()) ready(gone)
-      this.readies.clear()
-      // Every subscription ends with the connection: each is told (close() cleared its own first).
-      this.subs.clear()
-      const ends = [...this.ends.values()]
-      this.ends.clear()
-      // Each is told, even when one (a caller's onError) throws: that error is the caller's, and
-      // is thrown once all are told, as an error of its own callback would be.
-      let thrown: { err: unknown } | undefined
-      for (const end of ends) {
-        try { end(gone) } catch (err) { thrown ??= { err } }
-      }
-      if (thrown !== undefined) queueMicrotask(() => { throw thrown.err })
+      if (this.ended) return
+      this.ended = true
+      if (this.gone !== undefined || options.path === undefined) { this.fail(this.gone ?? new DaemonNotRunningError('the mesh daemon closed the connection')); return }
+      // Calls made from now on are told at once; those waiting, once it is known whether the
+      // daemon still runs (a connect to its socket, answered at once either way).
+      this.gone = new DaemonNotRunningError('the mesh daemon closed the connection')
+      void stillListening(options.path).then((up) => {
+        if (up !== undefined) {
+          this.gone = up
+            ? new DaemonNotRunningError('the mesh daemon closed the connection (it still runs: connect again)', { running: true })
+            : new DaemonNotRunningError('the mesh daemon closed the connection: it stopped', { running: false })
+        }
+        this.fail(this.gone as MeshError)
+      })
     }
     sock.on('close', end)
     sock.on('error', end)
+  }
+
+  /** The connection ended: every call, subscription and readiness waiting on it is told `gone`. */
+  private fail (gone: MeshError): void {
+    for (const p of this.pending.values()) p.reject(gone)
+    this.pending.clear()
+    for (const ready of this.readies.values()) ready(gone)
+    this.readies.clear()
+    // Every subscription ends with the connection: each is told (close() cleared its own first).
+    this.subs.clear()
+    const ends = [...this.ends.values()]
+    this.ends.clear()
+    // Each is told, even when one (a caller's onError) throws: that error is the caller's, and
+    // is thrown once all are told, as an error of its own callback would be.
+    let thrown: { err: unknown } | undefined
+    for (const end of ends) {
+      try { end(gone) } catch (err) { thrown ??= { err } }
+    }
+    if (thrown !== undefined) queueMicrotask(() => { throw thrown.err })
   }
 
   private onLine (line: string): void {
@@ -122,6 +136,21 @@ export class RpcClient implements MeshApi {
     this.sock.write(JSON.stringify(v) + '\n')
   }
 
+  /**
+   * Sends a call's request; InvalidInputError, sending nothing, when it is longer than the daemon
+   * reads (CONTROL_LINE_MAX): the daemon would refuse it unread, once it had all come.
+   */
+  private sendCall (id: number, method: string, params: unknown): void {
+    if (this.gone !== undefined) throw this.gone
+    const line = JSON.stringify({ id, method, params })
+    // Measured in UTF-8 only when it could be over (a character is at most 3 bytes per UTF-16 unit).
+    const bytes = line.length * 3 > CONTROL_LINE_MAX ? Buffer.byteLength(line) : line.length
+    if (bytes > CONTROL_LINE_MAX) {
+      throw new InvalidInputError(`the request of ${method} is ${bytes} bytes: the mesh daemon reads at most ${CONTROL_LINE_MAX} bytes per request (one message or value is far smaller)`, { method, bytes, limit: CONTROL_LINE_MAX })
+    }
+    this.sock.write(line + '\n')
+  }
+
   async call<M extends MethodName>(method: M, input: Input<M>, options: CallOptions = {}): Promise<Output<M>> {
     if (options.signal?.aborted === true) throw new AbortedError(`${method} was cancelled before it was sent`, { method }, { cause: options.signal.reason })
     const id = this.next++
@@ -139,7 +168,7 @@ export class RpcClient implements MeshApi {
         site
       })
       options.signal?.addEventListener('abort', onAbort, { once: true })
-      try { this.send({ id, method, params: input }) } catch (err) { this.pending.delete(id); reject(err as Error) }
+      try { this.sendCall(id, method, input) } catch (err) { this.pending.delete(id); options.signal?.removeEventListener('abort', onAbort); reject(err as Error) }
     })
   }
 
@@ -244,13 +273,30 @@ export async function connectRpc (home: string, options: { answerMs?: number } =
     s.once('error', () => { resolve(undefined) })
   })
   if (sock === undefined) return undefined
-  const rpc = new RpcClient(sock)
+  const rpc = new RpcClient(sock, { path })
   const answer = await rpc.probe(options.answerMs ?? FIRST_ANSWER_MS)
   if (answer === 'answered') return rpc
   rpc.destroy()
   if (answer === 'closed') return undefined
   throw await unresponsive(home)
 }
+
+/**
+ * Whether a daemon still takes connections at `path` (undefined when that is not known within
+ * STILL_LISTENING_MS). The kernel answers a connect to a unix socket at once: accepted while the
+ * daemon listens, refused once it closed its socket (as it does, before its connections, when it
+ * stops) or its process ended.
+ */
+async function stillListening (path: string): Promise<boolean | undefined> {
+  return await new Promise(resolve => {
+    const s = createConnection(path)
+    const settle = (up: boolean | undefined): void => { clearTimeout(t); s.destroy(); resolve(up) }
+    const t = setTimeout(() => { settle(undefined) }, STILL_LISTENING_MS)
+    s.once('connect', () => { settle(true) })
+    s.once('error', () => { settle(false) })
+  })
+}
+const STILL_LISTENING_MS = 1_000
 
 /** What a command says of a daemon that does not answer: its pid (from the home's lock) and what to do. */
 async function unresponsive (home: string): Promise<DaemonUnresponsiveError> {

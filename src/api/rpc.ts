@@ -10,6 +10,10 @@
  *             { id, event: { seq, event } } per event replayed after `after`, then
  *             { id, subscribed: true } once in place (its sessions open) or { id, error }
  *
+ * A line is at most MAX_LINE_BYTES: a longer one is skipped unread and answered { id, error }
+ * (INVALID_INPUT, details { bytes, limit }; id null when not found at its start or end), and the
+ * connection goes on.
+ *
  * An id names one call or subscription while it lasts: a call or subscribe reusing the id of a
  * subscription not yet unsubscribed, or of a call not yet answered, is refused (INVALID_INPUT),
  * and the one holding the id goes on.
@@ -24,12 +28,24 @@ import { logger } from '@libp2p/logger'
 import { InternalError, InvalidInputError, isMeshError } from '../errors.js'
 import type { MeshApi } from './api.js'
 import type { MethodName } from './schema.js'
+import { CONTROL_LINE_MAX, LineReader, type SkippedLine } from './line-reader.js'
 import { checkSocketHome, socketPath, STAGING_PREFIX } from './socket-path.js'
 import { errorToRpc, errorToWire, type WireError } from './wire-error.js'
 
 const log = logger('mesh:api:rpc')
-/** A request line longer than this ends the connection (a skill or message is far smaller). */
-export const MAX_LINE_BYTES = 8 * 1024 * 1024
+/**
+ * The longest request line read, in bytes (line-reader.ts): a longer one is skipped unread, not
+ * held, and answered INVALID_INPUT naming the limit; the connection, and what else it carries,
+ * goes on. It is at least what `mesh mcp` reads in one message, and rpc-client.ts refuses a
+ * longer request before sending it.
+ */
+export const MAX_LINE_BYTES = CONTROL_LINE_MAX
+
+/** The id of a request line seen only by its ends: rpc-client.ts writes it first, another client may write it last. */
+export function sniffId (head: string, tail: string): number | undefined {
+  const m = /^\s*\{\s*"id"\s*:\s*(-?\d+)\s*[,}]/.exec(head) ?? /[{,]\s*"id"\s*:\s*(-?\d+)\s*\}\s*$/.exec(tail)
+  return m?.[1] === undefined ? undefined : Number(m[1])
+}
 
 export { socketPath }
 
@@ -90,18 +106,15 @@ function serveConnection (api: MeshApi, sock: Socket, gone: () => void): void {
     }
     sock.write(line + '\n')
   }
-  let buf = ''
-  sock.setEncoding('utf8')
-  sock.on('data', (d: string) => {
-    buf += d
-    let i
-    while ((i = buf.indexOf('\n')) >= 0) {
-      const line = buf.slice(0, i)
-      buf = buf.slice(i + 1)
-      if (line.trim() !== '') handle(line)
-    }
-    if (buf.length > MAX_LINE_BYTES) { log('control client sent a line over %d bytes: closed', MAX_LINE_BYTES); sock.destroy() }
-  })
+  // A line over the limit was answered by closing the connection: the client heard only that the
+  // daemon had gone (DAEMON_NOT_RUNNING), for that call and for every other one on it.
+  const tooLong = ({ head, tail, bytes }: SkippedLine): void => {
+    const id = sniffId(head, tail)
+    log('control client sent a line of %d bytes, over %d: refused unread', bytes, MAX_LINE_BYTES)
+    send({ id: id ?? null, error: errorToWire(new InvalidInputError(`a request of ${bytes} bytes was refused unread: the mesh daemon reads at most ${MAX_LINE_BYTES} bytes per request`, { bytes, limit: MAX_LINE_BYTES })) })
+  }
+  const reader = new LineReader((line) => { if (line.trim() !== '') handle(line) }, { max: MAX_LINE_BYTES, onTooLong: tooLong })
+  sock.on('data', (d: Buffer) => { reader.push(d) })
   const handle = (line: string): void => {
     let msg: any
     try { msg = JSON.parse(line) } catch { send({ id: null, error: errorToWire(new InvalidInputError('a request line is not JSON')) }); return }
