@@ -13,7 +13,7 @@ import type { NativeRecord } from '../../crdt/records.js'
 import { AgentBusyError, type Hint } from '../errors.js'
 import { heldBackTail, joinJsonl, jsonlBytes, splitJsonl, type HeldBackTail } from './jsonl.js'
 import { BACK, remapLines, type FieldMatcher } from './remap.js'
-import { writeBeside } from './write-beside.js'
+import { isMeshTemp, writeBeside } from './write-beside.js'
 
 /**
  * The hint of a refusal to write over an agent's file that holds lines mesh has not got: `cli`,
@@ -64,6 +64,7 @@ export function fileRecord (buf: Buffer, file: string): NativeRecord {
 /**
  * Every regular file under dir, relative to it ('/' separated), symlinks not followed. None when
  * dir is missing or not a directory (a transcript not named *.jsonl is its own "side folder").
+ * mesh's own temp files (a write killed midway leaves one, torn) are no file of the session's.
  */
 export async function listFiles (dir: string): Promise<string[]> {
   const out: string[] = []
@@ -74,7 +75,7 @@ export async function listFiles (dir: string): Promise<string[]> {
       const p = join(d, n)
       const st = await lstat(p)
       if (st.isDirectory()) await walk(p)
-      else if (st.isFile()) out.push(relative(dir, p).split(sep).join('/'))
+      else if (st.isFile() && !isMeshTemp(n)) out.push(relative(dir, p).split(sep).join('/'))
     }
   }
   await walk(dir)

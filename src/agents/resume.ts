@@ -53,7 +53,12 @@ export interface ResumeResult {
   /** The command that continues the session (`cd … && claude --resume <id>`). */
   command: string
   tookOverFrom?: string
+  /** Claude Code: the files written, the transcript first when it was. */
   files?: string[]
+  /** Claude Code: files here already as they would be written, left as they were. */
+  kept?: string[]
+  /** Claude Code: files here that held what mesh has not got, replaced because forced. */
+  replaced?: string[]
   indexDropped?: boolean
   /** OpenClaw: whether sessions.json was written, or kept because one exists here (the Gateway's). */
   index?: 'written' | 'kept' | 'none'

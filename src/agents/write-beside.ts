@@ -7,7 +7,7 @@
  */
 import { randomBytes } from 'node:crypto'
 import { constants } from 'node:fs'
-import { open, unlink } from 'node:fs/promises'
+import { lstat, open, readdir, unlink } from 'node:fs/promises'
 import { fsyncDir } from '../store/files.js'
 import { basename, dirname, join } from 'node:path'
 
@@ -32,6 +32,40 @@ export async function writeBeside (path: string, data: string | Buffer, place: (
     await unlink(tmp).catch((e: NodeJS.ErrnoException) => { if (e.code !== 'ENOENT') throw e })
   }
   await fsyncDir(dirname(path))
+}
+
+/** The name of a temp file tempBeside gives: `<name>.mesh-<pid>-<8 hex>.tmp`; the pid is group 1. */
+const TEMP = /^.+\.mesh-(\d{1,10})-[0-9a-f]{8}\.tmp$/
+
+/** Whether a folder entry's name is one of mesh's temp files (never a file of the agent's). */
+export function isMeshTemp (name: string): boolean { return TEMP.test(name) }
+
+/** Whether process `pid` is alive here (one of another user's is: EPERM). */
+function alive (pid: number): boolean {
+  if (pid === process.pid) return true
+  try { process.kill(pid, 0); return true } catch (err) { return (err as NodeJS.ErrnoException).code !== 'ESRCH' }
+}
+
+/**
+ * Removes the temp files a mesh process killed mid-write left in `dirs` (its pid is gone): only
+ * regular files named exactly as tempBeside names them, never anything else. A folder that is not
+ * there is skipped. Returns the paths removed.
+ */
+export async function removeStaleTemps (dirs: Iterable<string>): Promise<string[]> {
+  const removed: string[] = []
+  for (const dir of new Set(dirs)) {
+    let names: string[]
+    try { names = await readdir(dir) } catch (err: any) { if (err?.code === 'ENOENT' || err?.code === 'ENOTDIR') continue; throw err }
+    for (const n of names) {
+      const m = TEMP.exec(n)
+      if (m === null || alive(Number(m[1]))) continue
+      const p = join(dir, n)
+      const st = await lstat(p).catch(() => undefined)
+      if (st?.isFile() !== true) continue
+      await unlink(p).then(() => removed.push(p), (e: NodeJS.ErrnoException) => { if (e.code !== 'ENOENT') throw e })
+    }
+  }
+  return removed
 }
 
 /**

@@ -5,11 +5,13 @@
  * rewritten from the recorded cwd, after the chain check.
  */
 import { readdir } from 'node:fs/promises'
-import { basename, join } from 'node:path'
+import { basename, dirname, join } from 'node:path'
 import { isBundlePath, type NativeRecord } from '../../../crdt/records.js'
 import { isAgentSessionId } from '../../api/agent-keys.js'
 import { AgentBusyError, InvalidInputError, type Hint } from '../../errors.js'
-import { fileRecord, filesOf, importOrForce, jsonlBytes, jsonlRecords, keyedLines, listFiles, readFileNoFollow, readIfThere, keepsLinesOf, sameThere, writeFileAtomic } from '../bundle.js'
+import { fileRecord, filesOf, importOrForce, jsonlBytes, jsonlRecords, keyedLines, listFiles, readFileNoFollow, readIfThere, keepsLinesOf, writeFileAtomic } from '../bundle.js'
+import { checkWritable, writeFailed } from '../out-file.js'
+import { removeStaleTemps } from '../write-beside.js'
 import { heldBackTail, splitJsonl, type HeldBackTail } from '../jsonl.js'
 import { BACK, remapLines } from '../remap.js'
 import { busy } from '../running.js'
@@ -61,7 +63,17 @@ export async function readClaudeBundle (transcript: string, map?: { from: string
   return { sessionId, cwd: claudeCwd(main.records.map(r => r.text)), records, view: claudeView(main.records), lines: main.lines.length, ...(held.length > 0 ? { heldBack: held } : {}) }
 }
 
-export interface WriteResult { path: string, files: string[], rewritten: number, indexDropped: boolean, command: string, /** Every file was there as it would be written: none was. */ unchanged?: true }
+export interface WriteResult {
+  path: string
+  /** The files written, the transcript first when it was. */
+  files: string[]
+  /** Files here already as they would be written: left as they were. */
+  kept?: string[]
+  /** Files here that held what this session in mesh has not got, replaced because forced. */
+  replaced?: string[]
+  rewritten: number, indexDropped: boolean, command: string
+  /** Every file was there as it would be written: none was. */ unchanged?: true
+}
 
 /**
  * The files of a bundle with paths rewritten, checked; nothing written. A transcript whose chain
@@ -96,7 +108,11 @@ export function chainBreaks (problems: readonly ChainProblem[]): string {
 /**
  * Writes the bundle where Claude Code looks for it from `cwd`. `ready` is awaited once every check
  * passed, before anything is written (resume takes the session's lease there: a refused write
- * takes nothing).
+ * takes nothing). Every file that is there and differs is checked before: a transcript must hold
+ * no line mesh has not got, any other side file (a tool result, a sub-agent's meta.json) must be
+ * a version of it mesh holds; else the resume is refused, unless `force` (the files replaced are
+ * listed). A file already as it would be written is left alone; a file that could not be written
+ * (a file where its folder would be, a folder not writable) is refused before `ready`.
  */
 export async function writeClaudeBundle (sessionId: string, records: readonly NativeRecord[], opts: { cwd: string, from?: string, env?: NodeJS.ProcessEnv, force?: boolean, ready?: () => Promise<void> }): Promise<WriteResult> {
   if (!isAgentSessionId(sessionId)) throw new InvalidInputError(`not a session id: ${sessionId}`)
@@ -111,46 +127,63 @@ export async function writeClaudeBundle (sessionId: string, records: readonly Na
   const side = sideDir(path)
   const sides = [...files].filter(([file]) => file !== '').map(([file, bytes]) => {
     if (!isBundlePath(file)) throw new InvalidInputError(`refusing a side file outside the session folder: ${file}`)
-    return { p: join(side, ...file.split('/')), bytes }
+    return { file, p: join(side, ...file.split('/')), bytes }
   })
-  const main = files.get('') as Buffer
-  const cur = await readIfThere(path)
-  // Every file already there as it would be written (a resume run twice): nothing to write or refuse.
-  if (cur?.equals(main) === true && (await Promise.all(sides.map(async x => await sameThere(x.p, x.bytes)))).every(Boolean)) {
-    await opts.ready?.()
-    return { path, files: [path, ...sides.map(x => x.p)], rewritten, indexDropped: false, command, unchanged: true }
-  }
-  const b = await busy(path)
-  if (b !== undefined) throw AgentBusyError.forFile('Claude Code', path, b.why)
-  // What the agent wrote here that mesh has not got would be lost: only a file whose every line
-  // the new one holds may be replaced. The same holds for a sub-agent's transcript beside it,
-  // which a Task agent may have written on after the main file.
-  if (cur !== undefined && opts.force !== true && !keepsLinesOf(main, cur)) {
-    throw new InvalidInputError(`refusing to overwrite ${path}: it holds lines this session in mesh has not got`, { path }, { hint: importFirst(path) })
-  }
-  // What each transcript held when checked: the write is refused if the agent wrote on meanwhile.
-  const checked = new Map<string, Buffer | undefined>([[path, cur]])
-  for (const x of sides.filter(x => x.p.endsWith('.jsonl'))) {
+  const main = { file: '', p: path, bytes: files.get('') as Buffer }
+  const all = [main, ...sides]
+  // A resume killed mid-write left a torn temp file beside one of these: gone before anything else.
+  await removeStaleTemps(all.map(x => dirname(x.p)))
+  await checkWritable(all.map(x => x.p))
+  // The versions of each whole side file mesh holds, by content id.
+  const versions = new Map<string, Set<string>>()
+  for (const r of records) if (r.kind === 'file') { let v = versions.get(r.file); if (v === undefined) versions.set(r.file, v = new Set()); v.add(r.id) }
+  const kept: string[] = []
+  const replaced: string[] = []
+  const todo: Array<{ p: string, bytes: Buffer, there: Buffer | undefined }> = []
+  // The transcript is checked first: its refusal is the one to hear of.
+  for (const x of all) {
     const there = await readIfThere(x.p)
-    checked.set(x.p, there)
-    if (there === undefined || there.equals(x.bytes)) continue
-    const sb = await busy(x.p)
-    if (sb !== undefined) throw AgentBusyError.forFile('Claude Code', x.p, sb.why)
-    if (opts.force !== true && !keepsLinesOf(x.bytes, there)) {
-      throw new InvalidInputError(`refusing to overwrite ${x.p}: it holds lines this session in mesh has not got`, { path: x.p }, { hint: importFirst(path) })
+    if (there?.equals(x.bytes) === true) { kept.push(x.p); continue }
+    todo.push({ p: x.p, bytes: x.bytes, there })
+    if (there === undefined) continue
+    // What the agent wrote here that mesh has not got would be lost: only a file whose every
+    // line the new one holds (a transcript; a sub-agent's, which a Task agent may have written on
+    // after the main file), or a version of it mesh holds (any other file), may be replaced.
+    const b = await busy(x.p)
+    if (b !== undefined) throw AgentBusyError.forFile('Claude Code', x.p, b.why)
+    const ours = x.p.endsWith('.jsonl') ? keepsLinesOf(x.bytes, there) : versions.get(x.file)?.has(fileRecord(there, x.file).id) === true
+    if (ours) continue
+    if (opts.force !== true) {
+      const why = x.p.endsWith('.jsonl') ? 'it holds lines this session in mesh has not got' : 'it was changed here: it is none of the versions this session in mesh holds'
+      throw new InvalidInputError(`refusing to overwrite ${x.p}: ${why}`, { path: x.p }, { hint: importFirst(path) })
     }
+    replaced.push(x.p)
+  }
+  // Every file already there as it would be written (a resume run twice): nothing to write or refuse.
+  if (todo.length === 0) {
+    await opts.ready?.()
+    return { path, files: [], kept, rewritten, indexDropped: false, command, unchanged: true }
+  }
+  // Claude Code running the session here (its transcript open, or just written) is not written under.
+  if (!todo.some(x => x.p === path && x.there !== undefined)) {
+    const b = await busy(path)
+    if (b !== undefined) throw AgentBusyError.forFile('Claude Code', path, b.why)
   }
   await opts.ready?.()
   const written: string[] = []
-  const still = (p: string): { bytes: Buffer | undefined, agent: string } | undefined => opts.force === true || !checked.has(p) ? undefined : { bytes: checked.get(p), agent: 'Claude Code' }
-  for (const x of sides) {
-    await writeFileAtomic(x.p, x.bytes, still(x.p))
+  // The transcript last: it names the session, so it appears once its side files are there.
+  for (const x of [...todo.filter(x => x.p !== path), ...todo.filter(x => x.p === path)]) {
+    // The write is refused if the agent wrote on since the check (forced: replaced whatever is there).
+    try {
+      await writeFileAtomic(x.p, x.bytes, opts.force === true ? undefined : { bytes: x.there, agent: 'Claude Code' })
+    } catch (err) {
+      throw await writeFailed(err, x.p, `${opts.ready !== undefined ? '; this device took the session\'s lease' : ''}${written.length > 0 ? `; written before it: ${written.join(', ')}` : ''}. Resume again once it can be written`)
+    }
     written.push(x.p)
   }
-  await writeFileAtomic(path, main, still(path))
-  written.unshift(path)
+  if (written.at(-1) === path) written.unshift(written.pop() as string)
   const indexDropped = await dropSessionsIndex(projectDir)
-  return { path, files: written, rewritten, indexDropped, command }
+  return { path, files: written, ...(kept.length > 0 ? { kept } : {}), ...(replaced.length > 0 ? { replaced } : {}), rewritten, indexDropped, command }
 }
 
 export function shellQuote (s: string): string { return /^[A-Za-z0-9_./-]+$/.test(s) ? s : `'${s.replace(/'/g, "'\\''")}'` }

@@ -8,6 +8,8 @@ import { isAgentSessionId } from '../../api/agent-keys.js'
 import { AgentBusyError, InvalidInputError } from '../../errors.js'
 import { filesOf, importOrForce, jsonlBytes, onlyOursThere, readFileNoFollow, readIfThere, writeFileAtomic } from '../bundle.js'
 import { heldBackTail, splitJsonl, type HeldBackTail } from '../jsonl.js'
+import { checkWritable, writeFailed } from '../out-file.js'
+import { removeStaleTemps } from '../write-beside.js'
 import { BACK, remapLines } from '../remap.js'
 import { busy } from '../running.js'
 import { shellQuote } from '../claude/bundle.js'
@@ -51,6 +53,8 @@ export async function writeCodexRollout (sessionId: string, records: readonly Na
   const name = opts.name !== undefined && /^rollout-[A-Za-z0-9T:._-]+\.jsonl$/.test(opts.name) ? opts.name : `rollout-${ts !== null ? `${ts[1] as string}-${ts[2] as string}-${ts[3] as string}T${ts[4] as string}-${ts[5] as string}-${ts[6] as string}` : 'imported'}-${sessionId}.jsonl`
   const path = join(codexHome(opts.env), ...dir.split('/'), name)
   const command = `${opts.cwd !== undefined ? `cd ${shellQuote(opts.cwd)} && ` : ''}codex resume ${shellQuote(sessionId)}`
+  // A resume killed mid-write left a temp file beside it: gone first.
+  await removeStaleTemps([dirname(path)])
   const cur = await readIfThere(path)
   // Already there as it would be written (a resume run twice): nothing to write or refuse.
   if (cur?.equals(bytes) === true) { await opts.ready?.(); return { path, rewritten, command, unchanged: true } }
@@ -59,7 +63,10 @@ export async function writeCodexRollout (sessionId: string, records: readonly Na
   if (cur !== undefined && opts.force !== true && !onlyOursThere(cur, bytes, codexPathFields, lines => codexMeta(lines).cwd, opts.cwd)) {
     throw new InvalidInputError(`refusing to overwrite ${path}: it holds lines this session in mesh has not got`, { path }, { hint: importOrForce('(import it first, or pass --force)') })
   }
+  await checkWritable([path])
   await opts.ready?.()
-  await writeFileAtomic(path, bytes, opts.force === true ? undefined : { bytes: cur, agent: 'Codex' })
+  try {
+    await writeFileAtomic(path, bytes, opts.force === true ? undefined : { bytes: cur, agent: 'Codex' })
+  } catch (err) { throw await writeFailed(err, path, opts.ready !== undefined ? '; this device took the session\'s lease. Resume again once it can be written' : '') }
   return { path, rewritten, command }
 }

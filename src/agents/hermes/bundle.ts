@@ -3,11 +3,12 @@
  * same format for its importer (`hermes sessions import --from hermes FILE`, or the dashboard's
  * import), never into `state.db`. One export line is one session.
  */
-import { join } from 'node:path'
+import { dirname, join } from 'node:path'
 import type { NativeRecord } from '../../../crdt/records.js'
 import { InvalidInputError } from '../../errors.js'
 import { sameThere, writeFileAtomic } from '../bundle.js'
-import { refuseTaken, writeOutFile } from '../out-file.js'
+import { checkWritable, refuseTaken, writeFailed, writeOutFile } from '../out-file.js'
+import { removeStaleTemps } from '../write-beside.js'
 import { heldBackTail, splitJsonl, type HeldBackTail } from '../jsonl.js'
 import { BACK, remapLines } from '../remap.js'
 import { shellQuote } from '../claude/bundle.js'
@@ -80,12 +81,16 @@ export async function writeHermesExport (sessionId: string, records: readonly Na
   const named = opts.out !== undefined && held === undefined
   const same = named && await sameThere(path, bytes)
   if (named && !same) await refuseTaken(path, opts.force)
+  // mesh's own folder: a resume killed mid-write left a temp file there (not in a folder the user named).
+  if (opts.out === undefined) await removeStaleTemps([dirname(path)])
+  // Refused before the lease is taken: a file that could not be written (--out makes its folders too).
+  if (held === undefined && !same) await checkWritable([path], { out: opts.out !== undefined })
   await opts.ready?.()
   // Hermes has it as mesh has it: nothing to import.
   if (held !== undefined) return { path: held.db, rewritten, command: resume, unchanged: true }
   const again = `hermes sessions import --from hermes ${shellQuote(path)} && ${resume}`
   if (same) return { path, rewritten, command: again, unchanged: true }
   if (opts.out !== undefined) await writeOutFile(path, bytes, { force: opts.force, mkdir: true })
-  else await writeFileAtomic(path, bytes)
+  else await writeFileAtomic(path, bytes).catch(async (err: unknown) => { throw await writeFailed(err, path, opts.ready !== undefined ? '; this device took the session\'s lease. Resume again once it can be written' : '') })
   return { path, rewritten, command: again }
 }

@@ -19,7 +19,9 @@ import { busy } from '../running.js'
 import { shellQuote } from '../claude/bundle.js'
 import type { ViewMessage } from '../claude/view.js'
 import { openclawHeld } from './held.js'
-import { entryFor, openclawHome, readIndex } from './home.js'
+import { entryFor, indexFile, openclawHome, readIndex } from './home.js'
+import { checkWritable, linkNew, writeFailed } from '../out-file.js'
+import { removeStaleTemps, writeBeside } from '../write-beside.js'
 import { openclawMeta, openclawPathFields, openclawRecords, openclawSessionId, openclawView } from './records.js'
 
 export const OPENCLAW_INDEX_FILE = 'openclaw-index.jsonl'
@@ -83,6 +85,8 @@ export async function writeOpenclawSession (sessionId: string, records: readonly
   const name = opts.name !== undefined && /^[A-Za-z0-9][A-Za-z0-9._-]{0,199}\.jsonl$/.test(opts.name) ? opts.name : `${sessionId}.jsonl`
   const folder = join(openclawHome(opts.env), ...dir.split('/'))
   const path = join(folder, name)
+  // A resume killed mid-write left a temp file here: gone first.
+  await removeStaleTemps([folder])
   // The database era: the Gateway's database may hold the session already, and it is what OpenClaw continues.
   const held = await openclawHeld(sessionId, bytes, opts.cwd, opts.env)
   if (held?.ahead === true && opts.force !== true) {
@@ -92,6 +96,18 @@ export async function writeOpenclawSession (sessionId: string, records: readonly
     await opts.ready?.()
     return { path: held.db, rewritten, index: 'none', sessionKey: held.sessionKey, command: held.sessionKey !== undefined ? `openclaw resume ${shellQuote(held.sessionKey)}` : `openclaw agent --session-id ${shellQuote(sessionId)} --message continue`, unchanged: true }
   }
+  // sessions.json is the Gateway's (file era) or doctor's input (database era): written only
+  // when none is there, so a live index is never edited behind the Gateway's back, nor one that
+  // mesh cannot read replaced (the user's other sessions are in it): that is refused before
+  // anything is written.
+  const keyed = openclawIndexEntry(records)
+  const indexPath = join(folder, 'sessions.json')
+  const indexThere = keyed !== undefined ? await indexFile(folder) : undefined
+  if (indexThere?.state === 'unreadable') {
+    throw new InvalidInputError(`refusing to resume ${sessionId} here: ${indexPath}, OpenClaw's index of the sessions in that folder, is one mesh cannot read (${indexThere.why}), and mesh never replaces it: the other sessions it lists would be lost`, { path: indexPath, sessionKey: keyed?.sessionKey }, {
+      hint: { sep: '. ', cli: `Make it a JSON object again (sessionKey -> entry; \`openclaw doctor\` may mend it), or move it aside to have mesh write one holding only this session, then resume again`, mcp: 'Ask the user to mend that file (a JSON object of sessionKey -> entry) or move it aside, then call agents_resume again' }
+    })
+  }
   const cur = await readIfThere(path)
   // Already there as it would be written (a resume run twice): left untouched, the index still seen to.
   if (cur?.equals(bytes) !== true) {
@@ -100,20 +116,25 @@ export async function writeOpenclawSession (sessionId: string, records: readonly
     if (cur !== undefined && opts.force !== true && !onlyOursThere(cur, bytes, openclawPathFields, lines => openclawMeta(lines).cwd, opts.cwd)) {
       throw new InvalidInputError(`refusing to overwrite ${path}: it holds lines this session in mesh has not got`, { path }, { hint: importOrForce(`(import it first with \`mesh agent import openclaw --file ${path}\`, or pass --force)`) })
     }
+    await checkWritable([path, ...(indexThere?.state === 'absent' ? [indexPath] : [])])
     await opts.ready?.()
-    await writeFileAtomic(path, bytes, opts.force === true ? undefined : { bytes: cur, agent: 'OpenClaw' })
+    try {
+      await writeFileAtomic(path, bytes, opts.force === true ? undefined : { bytes: cur, agent: 'OpenClaw' })
+    } catch (err) { throw await writeFailed(err, path, opts.ready !== undefined ? '; this device took the session\'s lease. Resume again once it can be written' : '') }
   } else await opts.ready?.()
-  // sessions.json is the Gateway's (file era) or doctor's input (database era): written only
-  // when absent, so a live index is never edited behind the Gateway's back.
-  const keyed = openclawIndexEntry(records)
   let index: OpenclawWriteResult['index'] = 'none'
   if (keyed !== undefined) {
-    const current = await readIndex(folder)
-    if (Object.keys(current).length === 0) {
+    index = 'kept'
+    if (indexThere?.state === 'absent') {
       const entry = { ...keyed.entry, sessionId, sessionFile: path }
-      await writeFileAtomic(join(folder, 'sessions.json'), JSON.stringify({ [keyed.sessionKey]: entry }, null, 2) + '\n')
-      index = 'written'
-    } else index = 'kept'
+      // Given its name only if none is there at that moment: one the Gateway made since is kept.
+      try {
+        await writeBeside(indexPath, JSON.stringify({ [keyed.sessionKey]: entry }, null, 2) + '\n', async (tmp) => { await linkNew(tmp, indexPath) })
+        index = 'written'
+      } catch (err) {
+        if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw await writeFailed(err, indexPath, `; the transcript ${path} is in place. Resume again once it can be written`)
+      }
+    }
   }
   const cont = keyed !== undefined ? `openclaw resume ${shellQuote(keyed.sessionKey)}` : `openclaw agent --session-id ${shellQuote(sessionId)} --message continue`
   return { path, rewritten, index, sessionKey: keyed?.sessionKey, command: `openclaw doctor --fix && ${cont}`, ...(cur?.equals(bytes) === true ? { unchanged: true as const } : {}) }

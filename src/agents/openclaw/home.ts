@@ -62,7 +62,7 @@ export async function findOpenclawSession (sessionId: string, env: NodeJS.Proces
   return found
 }
 
-/** The routing index of a sessions folder (sessionKey -> SessionEntry), {} when there is none. */
+/** The routing index of a sessions folder (sessionKey -> SessionEntry), {} when there is none (or none mesh can read: for reading only, see indexFile). */
 export async function readIndex (dir: string): Promise<Record<string, Record<string, unknown>>> {
   let buf: Buffer
   try { buf = await readFileNoFollow(join(dir, 'sessions.json')) } catch (err: any) { if (err?.code === 'ENOENT') return {}; throw err }
@@ -71,6 +71,31 @@ export async function readIndex (dir: string): Promise<Record<string, Record<str
   const out: Record<string, Record<string, unknown>> = {}
   for (const [k, v] of Object.entries(o)) if (typeof v === 'object' && v !== null && !Array.isArray(v)) out[k] = v as Record<string, unknown>
   return out
+}
+
+/** What a sessions folder's `sessions.json` is, for a writer that must never replace one. */
+export type IndexFile =
+  | { state: 'absent' }
+  /** There, and a JSON object (sessionKey -> SessionEntry). */
+  | { state: 'there' }
+  /** There, but not an index mesh can read (not strict JSON, not an object, not a file): why. */
+  | { state: 'unreadable', why: string }
+
+export async function indexFile (dir: string): Promise<IndexFile> {
+  const path = join(dir, 'sessions.json')
+  let buf: Buffer
+  try {
+    buf = await readFileNoFollow(path)
+  } catch (err: any) {
+    if (err?.code === 'ENOENT') return { state: 'absent' }
+    // A symlink is the user's own arrangement: there, and not mesh's to read or replace.
+    if (err?.code === 'ELOOP') return { state: 'there' }
+    return { state: 'unreadable', why: err?.code === 'ENOTFILE' ? 'it is not a regular file' : err?.code === 'EACCES' ? 'it may not be read' : String(err?.message ?? err) }
+  }
+  let v: unknown
+  try { v = JSON.parse(buf.toString('utf8').replace(/^\uFEFF/, '')) } catch (err) { return { state: 'unreadable', why: `it is not valid JSON (${(err as Error).message})` } }
+  if (typeof v !== 'object' || v === null || Array.isArray(v)) return { state: 'unreadable', why: 'it does not hold a JSON object' }
+  return { state: 'there' }
 }
 
 /**
