@@ -5,6 +5,7 @@ import { leaseSettled } from './lease-settle.js'
 import type { Handlers, LocalContext, ParsedInput } from './local-context.js'
 import type { Output } from './schema.js'
 import type { Session } from './session.js'
+import { timedSignal } from './timed-signal.js'
 
 type SessionMethods = 'sessions.list' | 'sessions.create' | 'sessions.show' | 'sessions.wait' | 'sessions.append' | 'sessions.task' | 'sessions.takeLease' | 'sessions.renewLease' | 'sessions.releaseLease' | 'sessions.resume'
 
@@ -48,12 +49,15 @@ export function sessionHandlers (ctx: LocalContext): Handlers<SessionMethods> {
     }),
     'sessions.wait': async (input, signal) => {
       const key = parseSessionKey(input.key)
+      const waitSignal = timedSignal(signal, input.timeoutMs)
       try {
-        return await ctx.vault.sessions.find(key, { signal: anySignal(signal, input.timeoutMs) })
+        return await ctx.vault.sessions.find(key, { signal: waitSignal.signal })
       } catch (err) {
         // Its own timeout, not the caller's going away: said as such (HTTP 408).
         if (isMeshError(err) && err.code === 'ABORTED' && signal?.aborted !== true && input.timeoutMs !== undefined) throw new AbortedError(`session ${key} did not appear within ${input.timeoutMs} ms`, { key, timeoutMs: input.timeoutMs, reason: 'timeout' }, { cause: err })
         throw err
+      } finally {
+        waitSignal.clear()
       }
     },
     'sessions.append': async (input) => {
@@ -132,9 +136,3 @@ function labelled<T extends { device: string }>(s: Session, messages: T[]): Arra
   })
 }
 
-/** A signal that aborts with the caller's or after `ms`. */
-function anySignal (signal: AbortSignal | undefined, ms: number | undefined): AbortSignal | undefined {
-  const list = [signal, ms !== undefined ? AbortSignal.timeout(ms) : undefined].filter((s): s is AbortSignal => s !== undefined)
-  if (list.length === 0) return undefined
-  return list.length === 1 ? list[0] : AbortSignal.any(list)
-}
