@@ -244,7 +244,9 @@ async function resumeCmd (g: Globals, key: string, values: Record<string, unknow
       .finally(progress.stop)
     if (g.json) { out.json(r); return 0 }
     if (r.unchanged === true) out.line(`${r.path} is already as mesh would write it: left as it is`)
+    else if (r.files !== undefined && r.files.length > 0 && !r.files.includes(r.path)) out.line(`wrote ${r.files.join(', ')}; ${r.path} was already as mesh would write it`)
     else out.line(`wrote ${r.path}${r.from !== undefined ? ` (${plural(r.rewritten, 'path')} rewritten from ${r.from} to ${r.cwd as string})` : ''}`)
+    if (r.replaced !== undefined && r.replaced.length > 0) out.line(`replaced (--force), the changes made to them here are lost: ${r.replaced.join(', ')}`)
     if (r.tookOverFrom !== undefined) out.line(`took the session over from ${r.tookOverFrom}`)
     if (r.index === 'kept') out.line('sessions.json exists here and was left as it is (the Gateway owns it)')
     out.line('continue it with:')
