@@ -4,6 +4,7 @@
  * nor the store); otherwise it opens the home in this process for the length of the command.
  * The client does what only it can: it reads its own stdin and files and sends their content.
  */
+import { AsyncLocalStorage } from 'node:async_hooks'
 import { statSync } from 'node:fs'
 import { dirname, join, resolve } from 'node:path'
 import { homedir } from 'node:os'
@@ -112,26 +113,113 @@ export async function whenHomeFree<T> (open: () => Promise<T>, isDaemon: () => P
 /**
  * The API for this home: the daemon's when one answers, else the home opened in this process for
  * the length of one command (long-running front-ends use DaemonFollower and never hold it).
+ *
+ * Opened here, the home is this process's one at a time, in the order asked (HomeTurns): calls
+ * of one process that overlap (a burst from `mesh mcp`) run one after another on one opening of
+ * the home, closed once none waits, instead of each polling for the lock this process holds.
  */
 export async function apiFor (g: Globals): Promise<ApiSession> {
-  // Another short command holds the home for a moment: wait for it (or for a daemon to answer,
-  // asked again before each try).
-  // A wallet named on the command line is read either way, and must be the home's: a bad or a
-  // foreign one is said the same with a daemon running as without (the daemon does not use it).
-  const named = g.wallet !== undefined ? await userWallet(g.wallet) : undefined
-  return await whenHomeFree(async () => {
-    const rpc = await connectRpc(g.home)
-    if (rpc === undefined) return await openHere(g, named)
-    if (named !== undefined) {
-      const home = (await rpc.call('node.status', {})).wallet
-      if (home !== named.address) {
-        await rpc.close()
-        throw WalletMismatchError.forHome(g.home, home, named)
+  // In line first, before anything that takes a while: the turns go in the order asked.
+  const turns = HomeTurns.of(g.home)
+  // Asked again from inside its own turn (a call within withApi's fn): that turn's session, which
+  // its owner closes (waiting for a turn there would wait for ever).
+  const mine = heldTurns.getStore()?.get(g.home)
+  if (mine !== undefined && !mine.ended) return { ...mine.session, close: async () => {} }
+  await turns.take()
+  try {
+    // A wallet named on the command line is read either way, and must be the home's: a bad or a
+    // foreign one is said the same with a daemon running as without (the daemon does not use it).
+    const named = g.wallet !== undefined ? await userWallet(g.wallet) : undefined
+    // Kept open by the one before in line: no daemon runs meanwhile (this process holds the home).
+    const kept = await turns.kept(g.wallet)
+    if (kept !== undefined) return turns.lend(kept)
+    // Another process's short command holds the home for a moment: wait for it (or for a daemon
+    // to answer, asked again before each try).
+    const s = await whenHomeFree(async () => {
+      const rpc = await connectRpc(g.home)
+      if (rpc === undefined) return await openHere(g, named)
+      if (named !== undefined) {
+        const home = (await rpc.call('node.status', {})).wallet
+        if (home !== named.address) {
+          await rpc.close()
+          throw WalletMismatchError.forHome(g.home, home, named)
+        }
+      }
+      const daemon: ApiSession = { api: rpc, mode: 'daemon', close: async () => { await rpc.close() } }
+      return daemon
+    })
+    if (s.mode === 'daemon') { turns.release(); return s }
+    return turns.lend(turns.keep(s, g.wallet))
+  } catch (err) {
+    turns.release()
+    throw err
+  }
+}
+
+/** The home as this process opened it, with the wallet flag it was opened with. */
+interface Opened { session: ApiSession, wallet: string | undefined }
+
+/**
+ * One process's use of a home it opens itself: one user at a time, in the order asked (the
+ * home's lock is the process's, so users in one process must take turns rather than poll it);
+ * the opening is handed from one to the next in line and closed when no one waits, so another
+ * process (`mesh join`) can take the home between bursts.
+ */
+class HomeTurns {
+  private static readonly all = new Map<string, HomeTurns>()
+  static of (home: string): HomeTurns {
+    let t = HomeTurns.all.get(home)
+    if (t === undefined) { t = new HomeTurns(); HomeTurns.all.set(home, t) }
+    return t
+  }
+
+  private busy = false
+  private readonly line: Array<() => void> = []
+  private opened: Opened | undefined
+
+  async take (): Promise<void> {
+    if (!this.busy && this.line.length === 0) { this.busy = true; return }
+    await new Promise<void>(resolve => { this.line.push(resolve) })
+  }
+
+  release (): void {
+    const next = this.line.shift()
+    if (next !== undefined) next() // busy stays set: the turn passes on
+    else this.busy = false
+  }
+
+  /** The opening left by the one before in line, if it was made with `wallet` (else it is closed now). */
+  async kept (wallet: string | undefined): Promise<Opened | undefined> {
+    const o = this.opened
+    if (o === undefined || o.wallet === wallet) return o
+    this.opened = undefined
+    await o.session.close()
+    return undefined
+  }
+
+  keep (session: ApiSession, wallet: string | undefined): Opened {
+    this.opened = { session, wallet }
+    return this.opened
+  }
+
+  /** The opening for the turn's holder: its close passes the turn on, and closes the home when no one waits. */
+  lend (o: Opened): ApiSession {
+    let closed = false
+    return {
+      ...o.session,
+      close: async () => {
+        if (closed) return
+        closed = true
+        if (this.line.length > 0 && this.opened === o) { this.release(); return }
+        if (this.opened === o) this.opened = undefined
+        try { await o.session.close() } finally { this.release() }
       }
     }
-    return { api: rpc, mode: 'daemon', close: async () => { await rpc.close() } }
-  })
+  }
 }
+
+/** The in-process turns the current call holds, by home (see apiFor). */
+const heldTurns = new AsyncLocalStorage<Map<string, { session: ApiSession, ended: boolean }>>()
 
 /** `given`: the wallet --wallet named, already read. */
 async function openHere (g: Globals, given?: Awaited<ReturnType<typeof userWallet>>): Promise<ApiSession> {
@@ -162,9 +250,14 @@ async function openHere (g: Globals, given?: Awaited<ReturnType<typeof userWalle
 /** Runs fn with the API, closing it after. */
 export async function withApi<T> (g: Globals, fn: (api: MeshApi, s: ApiSession) => Promise<T>): Promise<T> {
   const s = await apiFor(g)
+  const held = { session: s, ended: false }
   try {
-    return await fn(s.api, s)
+    if (s.mode === 'daemon') return await fn(s.api, s)
+    const turns = new Map(heldTurns.getStore())
+    turns.set(g.home, held)
+    return await heldTurns.run(turns, async () => await fn(s.api, s))
   } finally {
+    held.ended = true
     await s.close()
   }
 }

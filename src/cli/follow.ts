@@ -5,7 +5,7 @@
  * from the daemon and are followed across its restarts.
  */
 import { parseSessionKey } from '../../crdt/session-key.js'
-import { AbortedError, DaemonNotRunningError } from '../errors.js'
+import { AbortedError, DaemonNotRunningError, InvalidInputError, isMeshError } from '../errors.js'
 import { EventLog, type CallOptions, type EventRecord, type MeshApi, type SubscribeOptions } from '../api/api.js'
 import { connectRpc, type RpcClient } from '../api/rpc-client.js'
 import type { Input, MethodName, Output } from '../api/schema.js'
@@ -13,6 +13,17 @@ import { withApi, type Globals } from './context.js'
 
 /** How often to look for a daemon while none runs (a connect attempt on a unix socket). */
 const DAEMON_POLL_MS = 1000
+/** How often a sessions.wait with no daemon looks for its session (and for a daemon). */
+const WAIT_POLL_MS = 500
+
+/** Resolves after `ms`, or at once when `signal` aborts. */
+async function sleep (ms: number, signal?: AbortSignal): Promise<void> {
+  await new Promise<void>(resolve => {
+    const done = (): void => { clearTimeout(t); signal?.removeEventListener('abort', done); resolve() }
+    const t = setTimeout(done, ms)
+    signal?.addEventListener('abort', done, { once: true })
+  })
+}
 
 /**
  * The API as a long-running front-end needs it: the daemon's while one runs, the home opened
@@ -127,11 +138,62 @@ export class DaemonFollower implements MeshApi {
   }
 
   async call<M extends MethodName>(method: M, input: Input<M>, options: CallOptions = {}): Promise<Output<M>> {
-    const rpc = await this.daemon()
-    if (rpc !== undefined) return await rpc.call(method, input, options)
+    if (this.rpc !== undefined) return await this.rpc.call(method, input, options)
+    // Waiting for a session that may arrive in an hour is no call to hold the home for.
+    if (method === 'sessions.wait') return await this.waitHere(input as Input<'sessions.wait'>, options) as Output<M>
     // A call its caller gave up on (an MCP client that hung up) does not open the home.
     options.signal?.throwIfAborted()
-    return await withApi(this.g, async api => await api.call(method, input, options))
+    // withApi takes this process's next turn at the home at once (calls run in the order made),
+    // and uses a daemon that answers by then: this follower then follows it too.
+    return await withApi(this.g, async (api, s) => {
+      if (s.mode === 'daemon') this.daemon().catch(() => undefined)
+      return await api.call(method, input, options)
+    })
+  }
+
+  /**
+   * sessions.wait with no daemon, without holding the home: a look every WAIT_POLL_MS (the home
+   * opened for that look only, so `mesh join` and this process's other calls go in between),
+   * handed to the daemon once one answers (it hears the peers that bring the session).
+   */
+  private async waitHere (given: Input<'sessions.wait'>, options: CallOptions): Promise<Output<'sessions.wait'>> {
+    // Refused as the process refuses it (the looks below ask for no wait of their own).
+    const { METHODS } = await import('../api/schema.js')
+    const { strictInput, inputIssues } = await import('../api/input.js')
+    const def = METHODS['sessions.wait']
+    const parsed = strictInput(def).safeParse(given ?? {})
+    if (!parsed.success) throw new InvalidInputError(inputIssues('sessions.wait', def, parsed.error), { method: 'sessions.wait' })
+    const input = parsed.data as Input<'sessions.wait'>
+    const key = parseSessionKey(input.key)
+    const started = Date.now()
+    const left = (): number | undefined => input.timeoutMs === undefined ? undefined : Math.max(0, input.timeoutMs - (Date.now() - started))
+    const timedOut = (cause?: unknown): AbortedError => new AbortedError(`session ${key} did not appear within ${String(input.timeoutMs)} ms`, { key, timeoutMs: input.timeoutMs, reason: 'timeout' }, { cause })
+    const isTimeout = (err: unknown): boolean => isMeshError(err) && err.code === 'ABORTED' && err.details.reason === 'timeout'
+    const aborted = (): boolean => options.signal?.aborted === true
+    for (;;) {
+      if (aborted()) throw new AbortedError(`stopped waiting for session ${key}`, { key }, { cause: options.signal?.reason })
+      const rpc = this.rpc ?? await this.daemon()
+      if (rpc !== undefined) {
+        try {
+          return await rpc.call('sessions.wait', { key: input.key, timeoutMs: left() }, options)
+        } catch (err) {
+          // The daemon's timeout counts from when it was asked: said as the caller's.
+          if (isTimeout(err) && !aborted()) throw timedOut(err)
+          // It stopped: looked for here again (and for the next daemon), after a pause.
+          if (!(err instanceof DaemonNotRunningError) || aborted()) throw err
+        }
+      } else {
+        try {
+          // A look, no wait: the home is not kept for what can only come later.
+          return await withApi(this.g, async api => await api.call('sessions.wait', { key: input.key, timeoutMs: 0 }))
+        } catch (err) {
+          if (!isTimeout(err)) throw err
+        }
+      }
+      const ms = left()
+      if (ms === 0) throw timedOut()
+      await sleep(Math.min(WAIT_POLL_MS, ms ?? WAIT_POLL_MS), options.signal)
+    }
   }
 
   subscribe (fn: (r: EventRecord) => void, options: SubscribeOptions = {}): () => void {
