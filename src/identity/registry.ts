@@ -77,6 +77,12 @@ export interface RegistryState {
    * wraps and grants, told apart by commitment. Writers use the canonical key once they know both.
    */
   readonly collided: ReadonlyMap<number, readonly EpochRecord[]>
+  /**
+   * Every well-formed `Epoch` (within the generation rule) by number, valid or refused for its
+   * author (one revoked concurrently): its key opens what honest devices sealed under it while it
+   * was current, so a device carries it in `previous` and keeps it, never as the current epoch.
+   */
+  readonly formed: ReadonlyMap<number, readonly RegistryOp[]>
   /** Effective revokes of readers that no valid rotation discharged yet. */
   readonly owed: readonly RegistryOp[]
   /** Operations no applied operation names in `prev`: what the next operation names. */
@@ -333,24 +339,35 @@ export function evaluateRegistry (ops: Iterable<RegistryOp>, opts: { wallet: Uin
   const epochs = new Map<number, EpochRecord>()
   const collided = new Map<number, EpochRecord[]>()
   const revokedKeys = new Set(revokes.keys())
-  // Per operation, the highest generation among the valid Epochs in its causal past (itself
-  // included when it is one); 0, epoch 0's, before any rotation. Worked out along the order, which
-  // puts every operation after those it names.
+  // Per operation, the highest generation among the well-formed Epochs in its causal past (itself
+  // included when it is one); 0, epoch 0's, before any rotation. Well-formed: within the rule
+  // below, whether or not its author may rotate, so an Epoch refused later (its author revoked
+  // concurrently) still counts for the honest rotations built on it, which its refusal must not
+  // take down with it. Worked out along the order, which puts every operation after those it names.
   const pastGeneration = new Map<string, number>()
+  // The well-formed Epochs by number, valid or refused for their author: honest devices sealed
+  // under one while it was current, so its key is carried and kept to read that (never sealed under).
+  const formed = new Map<number, RegistryOp[]>()
   for (const op of order) {
     let seen = 0
     for (const p of op.prev) seen = Math.max(seen, pastGeneration.get(toHex(p)) ?? 0)
     pastGeneration.set(op.id, seen)
     if (op.genesis !== undefined) { recoveryKem ??= op.genesis.recoveryKem; continue }
     if (op.epoch !== undefined) {
-      if (!authorized(op, 'epoch')) { refused.set(op.id, 'the author may not rotate'); continue }
       const e = op.epoch.epoch
-      // A rotation is one generation above what its author had seen, at most: a number no longer
-      // stands for more rotations than were made, so a member cannot claim the top of the range
-      // (every later rotation would fall below it, or overflow) and keep the vault sealing under
-      // its key after its revocation (crdt/SPEC.md §Registry, rule 5).
-      if (epochGeneration(e) > seen + 1) { refused.set(op.id, `epoch ${e} is of generation ${epochGeneration(e)}, more than one above the ${seen} its author had seen`); continue }
-      pastGeneration.set(op.id, Math.max(seen, epochGeneration(e)))
+      // A rotation is at most EPOCH_SLACK generations above what its author had seen: a number no
+      // longer stands for more than twice the rotations made, so a member cannot claim the top of
+      // the range (every later rotation would fall below it, or overflow) and keep the vault
+      // sealing under its key after its revocation (crdt/SPEC.md §Registry, rule 5). Two, not
+      // one: a rotation made before this rule counted a key it held (one of an Epoch refused
+      // later, or of its own rotation that never left it) and may stand one above its past.
+      const fits = epochGeneration(e) <= seen + EPOCH_SLACK
+      if (fits) {
+        pastGeneration.set(op.id, Math.max(seen, epochGeneration(e)))
+        formed.set(e, [...(formed.get(e) ?? []), op])
+      }
+      if (!authorized(op, 'epoch')) { refused.set(op.id, 'the author may not rotate'); continue }
+      if (!fits) { refused.set(op.id, `epoch ${e} is of generation ${epochGeneration(e)}, more than ${EPOCH_SLACK} above the ${seen} its author had seen`); continue }
       const cur = epochs.get(e)
       const rec: EpochRecord = { epoch: e, op, wraps: [] }
       if (cur === undefined) { epochs.set(e, rec); continue }
@@ -405,7 +422,7 @@ export function evaluateRegistry (ops: Iterable<RegistryOp>, opts: { wallet: Uin
   const heads = order.filter(op => !refused.has(op.id) && !named.has(op.id)).map(op => op.hash)
 
   for (const list of collided.values()) list.sort((x, y) => x.op.id < y.op.id ? -1 : 1)
-  return { recoveryKem, devices, epochs, collided, owed, heads, pending, applied: order, refused, cutoffs, cutoffParts }
+  return { recoveryKem, devices, epochs, collided, formed, owed, heads, pending, applied: order, refused, cutoffs, cutoffParts }
 }
 
 /**
@@ -445,7 +462,7 @@ export const MAX_EPOCH = 0xFFFFFFFF
  * holds valid; never a key held without one), and a random low byte (concurrent rotations rarely
  * collide). Computed in doubles, not int32 (`<<` wrapped at generation 0x800000, and came out below
  * the current epoch); throws InvalidRegistryOpError past MAX_EPOCH, which evaluation's rule keeps
- * out of reach (one generation per rotation seen).
+ * out of reach (at most EPOCH_SLACK generations per rotation seen).
  */
 export function nextEpochNumber (state: Pick<RegistryState, 'epochs'>, random: number = Math.floor(Math.random() * 256)): number {
   let gen = 0
@@ -483,6 +500,23 @@ export function recordOf (state: Pick<RegistryState, 'epochs' | 'collided'>, epo
 
 /** How many rotations an epoch number stands for (its generation): the wallet's first key is 0, each rotation one more. */
 export const epochGeneration = (epoch: number): number => epoch >>> 8
+
+/**
+ * How many generations an Epoch may stand above the highest in its causal past (crdt/SPEC.md
+ * §Registry, rule 5): this version's rotations stand one above; two keeps valid the rotations of
+ * earlier versions, which counted keys held besides (an Epoch's refused later, or one's own that
+ * never left). Reaching the top of the range still takes 2^23 signed operations.
+ */
+export const EPOCH_SLACK = 2
+
+/**
+ * Whether a well-formed Epoch of number `epoch` (valid, or refused for its author: RegistryState
+ * `formed`) committed to `key`: a key of it carried in `previous`, or held, opens what was sealed
+ * under it, and is never current (currentEpochOf takes valid ones only).
+ */
+export function formedWith (state: Pick<RegistryState, 'formed'>, epoch: number, key: Uint8Array): boolean {
+  return (state.formed.get(epoch) ?? []).some(op => op.epoch !== undefined && checkCommitment(key, epoch, op.epoch.commitment))
+}
 
 export const isRecoveryRecipient = (r: Uint8Array): boolean => equals(r, RECOVERY_RECIPIENT)
 

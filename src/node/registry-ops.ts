@@ -16,7 +16,7 @@ import { logger } from '@libp2p/logger'
 import { InvalidRegistryOpError, NotAdminError, ReadOnlyError } from '../errors.js'
 import {
   addCollidedKey, addEpochKey, currentEpochOf, deviceKem, epochCommitment, equals, issueChainCertificate, isChainCertificate, kemPublicOf, legacyKem, newEpochKey, nextEpochNumber,
-  fromHex, makeCutoffPart, MAX_PREV, openPrevious, splitCutoffDocs, MAX_CUTOFF_PARTS, parseStreamKey, toHex, RECOVERY_RECIPIENT, sealPrevious, signRegistryOp, unwrapEpochKey, wrapEpochKey, wrapsFor, checkCommitment, recordOf, setCurrentEpoch,
+  fromHex, makeCutoffPart, MAX_PREV, openPrevious, splitCutoffDocs, MAX_CUTOFF_PARTS, parseStreamKey, toHex, RECOVERY_RECIPIENT, sealPrevious, signRegistryOp, unwrapEpochKey, wrapEpochKey, wrapsFor, checkCommitment, formedWith, recordOf, setCurrentEpoch,
   type Capability, type ChainCertificate, type CutoffPart, type KemKeyPair, type Ed25519Signer, type OpBody, type RegistryOp, type RevokeCutoff, type Wallet, type Wrap
 } from '../identity/index.js'
 import type { EntryStore } from '../store/index.js'
@@ -185,9 +185,10 @@ export function rotation (id: HomeIdentity, certs: CertRegistry, random?: number
     wraps.push(wrapEpochKey(key, { recipient: c.deviceKey, kem: kemPublicOf(c) }, ctx))
   }
   if (st.recoveryKem !== undefined) wraps.push(wrapEpochKey(key, { recipient: RECOVERY_RECIPIENT, kem: st.recoveryKem }, ctx))
-  // The earlier keys carried: epoch 0's and those of valid rotations, never one held for a number
-  // no valid Epoch announces (a holder would refuse it anyway).
-  const previous = new Map([...id.keys.epochs].filter(([e, k]) => e < epoch && (e === 0 || recordOf(st, e, k) !== undefined)))
+  // The earlier keys carried: epoch 0's and those of well-formed rotations (valid, or refused
+  // later for their author, whose key still opens what was sealed under it while it was current),
+  // never one held for a number no such Epoch committed to (a holder would refuse it anyway).
+  const previous = new Map([...id.keys.epochs].filter(([e, k]) => e < epoch && (e === 0 || formedWith(st, e, k))))
   const op = authorOp(certs, id.walletKey, id.device.signer, {
     epoch: { epoch, discharges: st.owed.map(o => o.hash), wraps, previous: sealPrevious(key, epoch, previous), commitment: epochCommitment(key, epoch) }
   }, Date.now(), top !== undefined ? [top.hash] : [])
@@ -242,14 +243,18 @@ export function unwrapMine (id: HomeIdentity, certs: CertRegistry, recovery?: Ke
 
 /**
  * An earlier key carried in an Epoch's `previous`, taken only for a number below the carrying
- * epoch's that a valid Epoch announces, and only if it is the key that Epoch committed to: the
- * rotation's author chose what `previous` holds, and a key for a number of its choosing (above
- * every real one) would otherwise be taken as genuine. Epoch 0's, derived from the wallet, every
- * device holds already.
+ * epoch's that a well-formed Epoch announces, and only if it is the key that Epoch committed to:
+ * the rotation's author chose what `previous` holds, and a key for a number of its choosing (above
+ * every real one) would otherwise be taken as genuine. The key of an Epoch refused for its author
+ * (revoked concurrently) is kept to open what honest devices sealed under it while it was current,
+ * under its number (or aside, when another key is held there), and is never current
+ * (currentEpochOf takes valid rotations only). Epoch 0's, derived from the wallet, every device
+ * holds already.
  */
 function takeCarried (id: HomeIdentity, st: CertRegistry['state'], carrier: number, e: number, k: Uint8Array): boolean {
   const found = e < carrier ? recordOf(st, e, k) : undefined
   if (found === undefined) {
+    if (e < carrier && e !== 0 && formedWith(st, e, k)) return id.keys.epochs.get(e) === undefined ? addEpochKey(id.keys, e, k) : addCollidedKey(id.keys, e, k, false)
     if (e !== 0) log.error('epoch %d carries a key for epoch %d that no valid rotation announces: not taken', carrier, e)
     return false
   }

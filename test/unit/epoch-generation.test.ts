@@ -1,6 +1,6 @@
 /**
- * Epoch numbers a member cannot inflate (review s8, F1): an Epoch's generation is at most one above
- * the highest among the valid Epochs in its causal past, so no rotation can claim the top of the
+ * Epoch numbers a member cannot inflate (review s8, F1): an Epoch's generation is at most two above
+ * the highest among the well-formed Epochs in its causal past, so no rotation can claim the top of the
  * u32 range; the next number is computed without int32 overflow and refused past 2^32-1; the
  * current epoch is the highest valid one whose committed key is held, never the highest number a
  * key is held for.
@@ -61,13 +61,16 @@ describe('epoch generations', async () => {
     const thief = rotate(X, 0xFFFFFF01, [enrolX])
     const st = evaluate([...base, thief.op])
     expect(st.epochs.has(0xFFFFFF01)).toBe(false)
-    expect(st.refused.get(thief.op.id)).toMatch(/generation 16777215, more than one above the 0/)
-    // Nor two generations up: only one more than what its author had seen.
-    const skip = rotate(X, 2 * 256 + 9, [enrolX])
-    expect(evaluate([...base, skip.op]).refused.get(skip.op.id)).toMatch(/generation 2/)
+    expect(st.refused.get(thief.op.id)).toMatch(/generation 16777215, more than 2 above the 0/)
+    // Nor three generations up: at most two more than what its author had seen (one for this
+    // version's rotations, one more for those of earlier versions, which counted keys held).
+    const skip = rotate(X, 3 * 256 + 9, [enrolX])
+    expect(evaluate([...base, skip.op]).refused.get(skip.op.id)).toMatch(/generation 3/)
+    const old = rotate(X, 2 * 256 + 9, [enrolX])
+    expect(evaluate([...base, old.op]).refused.has(old.op.id)).toBe(false)
   })
 
-  it('one generation per rotation seen: a chain of rotations is valid, one skipping a generation of its past is not', () => {
+  it('one generation per rotation seen: a chain of rotations is valid, one leaping three generations above its past is not', () => {
     const r1 = rotate(A, 256 + 4, [enrolX])
     const r2 = rotate(B, 2 * 256 + 200, [r1.op])
     const r3 = rotate(X, 3 * 256 + 1, [r2.op])
