@@ -28,7 +28,10 @@ import { atomicWrite, writeError } from '../store/index.js'
 const log = logger('mesh:node:lane')
 const LANE_FILE = 'lane.json'
 
-interface LaneState { lane: number, clean: boolean, incarnation?: string, home?: string }
+interface LaneState { lane: number, clean: boolean, incarnation?: string, home?: string, ended?: string[] }
+
+/** How many marks of damage (`endFor`) a lane file keeps: one not kept costs a lane at most. */
+const MAX_MARKS = 64
 
 /** The last state, or undefined when there is none or it is unreadable (a fresh lane follows). */
 async function readLane (path: string): Promise<LaneState | undefined> {
@@ -47,7 +50,8 @@ async function readLane (path: string): Promise<LaneState | undefined> {
     return undefined
   }
   if (Number.isSafeInteger(v?.lane) && v.lane >= 0 && typeof v.clean === 'boolean') {
-    return { lane: v.lane, clean: v.clean, incarnation: typeof v.incarnation === 'string' ? v.incarnation : undefined, home: typeof v.home === 'string' ? v.home : undefined }
+    const ended = Array.isArray(v.ended) ? v.ended.filter((m: unknown): m is string => typeof m === 'string') : undefined
+    return { lane: v.lane, clean: v.clean, incarnation: typeof v.incarnation === 'string' ? v.incarnation : undefined, home: typeof v.home === 'string' ? v.home : undefined, ...(ended !== undefined && ended.length > 0 ? { ended } : {}) }
   }
   log.error('%s does not hold {lane, clean}: a fresh lane is started', path)
   return undefined
@@ -84,7 +88,30 @@ export class Lane {
   private found: LaneState | undefined
 
   /** Reads the lane file once at open, so `active` knows the lane the next write would continue. */
-  async peek (): Promise<void> { this.found = await readLane(this.path) }
+  async peek (): Promise<void> {
+    this.found = await readLane(this.path)
+    this.opened = new Set(this.found?.ended)
+  }
+
+  /**
+   * Damage found on this disk (`endFor`) that the lane in use, or the one the next write would
+   * continue, was opened after: none of its entries can be what was damaged.
+   */
+  private opened = new Set<string>()
+  /** Damage found by this open that ended a lane: the next lane is opened after it. */
+  private readonly marks = new Set<string>()
+
+  /**
+   * A stored entry of this device may be lost or damaged (`mark` names the damage, the same each
+   * time it is found): its slot may be free while a peer holds it, so the lane in use is never
+   * written again, unless it was opened after this very damage was found (recorded in the lane
+   * file, so a record that stays in the log until a rewrite ends one lane, not one per open).
+   */
+  endFor (mark: string): void {
+    if (this.opened.has(mark)) return
+    this.marks.add(mark)
+    this.abandon()
+  }
 
   /**
    * The lane in use, or the one the next write would continue (a clean one): entries of it that
@@ -98,13 +125,16 @@ export class Lane {
 
   /** The lane new entries go into, opening one (durably) when needed. */
   async get (): Promise<number> {
-    if (!this.stale && this.current !== undefined) return this.current
-    this.pending ??= this.open().finally(() => { this.pending = undefined })
-    return await this.pending
+    for (;;) {
+      if (!this.stale && this.current !== undefined) return this.current
+      this.pending ??= this.open().finally(() => { this.pending = undefined })
+      await this.pending
+    }
   }
 
   private async open (): Promise<number> {
-    const prev = this.current === undefined ? await readLane(this.path) : { lane: this.current, clean: false }
+    const gen = this.generation
+    const prev: LaneState | undefined = this.current === undefined ? await readLane(this.path) : { lane: this.current, clean: false, ended: [...this.opened] }
     const floor = this.floor()
     const home = await homeIdentity(this.home)
     // An old file without `home` is trusted once (it is rewritten with it below).
@@ -117,15 +147,19 @@ export class Lane {
       lane = prev?.clean === true && prev.lane >= floor ? prev.lane : Math.max(prev?.lane ?? 0, floor) + 1
     }
     const incarnation = randomBytes(8).toString('hex')
+    // A fresh lane is opened after every damage found so far; a continued one keeps its own list.
+    const ended = lane === prev?.lane ? [...(prev.ended ?? [])] : [...new Set([...this.marks, ...(prev?.ended ?? [])])].slice(0, MAX_MARKS)
     try {
-      await saveLane(this.path, { lane, clean: false, incarnation, home })
+      await saveLane(this.path, { lane, clean: false, incarnation, home, ...(ended.length > 0 ? { ended } : {}) })
     } catch (err: any) {
       // Said of the home, whose write it stops: lane.json means nothing to whoever wrote an entry.
       throw writeError(this.home, err?.cause ?? err)
     }
     this.current = lane
     this.incarnation = incarnation
-    this.stale = false
+    this.opened = new Set(ended)
+    // Abandoned while it was being opened (damage found meanwhile): get() opens the next one.
+    this.stale = this.generation !== gen
     return lane
   }
 
@@ -144,7 +178,8 @@ export class Lane {
     // unreadable at close leaves the lane unclean, as a failed write does, rather than failing
     // the close (the vault still has its store and lock to release).
     const lane = this.current
-    await (async () => { await saveLane(this.path, { lane, clean: true, incarnation: this.incarnation, home: await homeIdentity(this.home) }) })().catch((err: unknown) => {
+    const ended = [...this.opened]
+    await (async () => { await saveLane(this.path, { lane, clean: true, incarnation: this.incarnation, home: await homeIdentity(this.home), ...(ended.length > 0 ? { ended } : {}) }) })().catch((err: unknown) => {
       log('lane not marked clean (the next open starts a fresh one): %e', err)
     })
   }

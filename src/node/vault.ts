@@ -18,7 +18,7 @@ import { join } from 'node:path'
 import { logger } from '@libp2p/logger'
 import { docKind, DOC_NAMES, SessionsIndexDoc, type DocKind, type SessionKey } from '../../crdt/index.js'
 import { ClosedError, DeviceRevokedError, HomeNotInitializedError, messageTime, ReadOnlyError, WalletMismatchError } from '../errors.js'
-import { recoveryKem, vaultSeedSignature, certificateRecordSealer, docIdFor, entryPlace, fromHex, hasCapability, isExpired, streamKey, toHex, type ChainCertificate, type DocId, type Entry, type RegistryOp, type UnsignedEntry, type Wallet } from '../identity/index.js'
+import { recoveryKem, vaultSeedSignature, certificateRecordSealer, docIdFor, fromHex, hasCapability, isExpired, streamKey, toHex, type ChainCertificate, type DocId, type Entry, type RegistryOp, type UnsignedEntry, type Wallet } from '../identity/index.js'
 import { acquireLock, ensureHomeDir, EntryStore, isInitialized, type HomeLock, type StoredSnapshot } from '../store/index.js'
 import { CertRegistry } from './certs.js'
 import { enrol, loadIdentity, refuseIfCertificateLost, type HomeIdentity } from './enrol.js'
@@ -150,6 +150,10 @@ export class Vault extends EventEmitter<VaultEvents> {
       if (opts.wallet !== undefined) v.membership.recovery = recoveryKem(vaultSeedSignature(opts.wallet))
       await v.lane.peek()
       for (const r of store.recovered) log.error('store recovered: %s of %d bytes at %d (kept in %s)', r.kind, r.bytes, r.offset, r.quarantine)
+      // What the log lost (a region cut out) or cannot place (an entry record that does not parse)
+      // may be this device's tip: its seq must not be written again (see setAsideDamagedEntry).
+      for (const r of store.recovered) v.lane.endFor(`cut:${r.quarantine}`)
+      for (const h of store.unreadable) v.lane.endFor(h)
       v.certs.add(identity.certificate.bytes)
       await store.putCertificate(identity.certificate.bytes)
       for (const c of store.certificates()) {
@@ -227,12 +231,13 @@ export class Vault extends EventEmitter<VaultEvents> {
 
   /**
    * A stored entry damaged on this disk (load.ts): its slot freed and its bytes set aside
-   * (EntryStore.setAsideDamagedEntry). One of this device's lane in use leaves that lane: the next
-   * write would take the freed seq again, with other content than peers hold there.
+   * (EntryStore.setAsideDamagedEntry). This device's lane in use is left, whatever lane, author or
+   * document the damaged bytes name: damage there may hide that it was this lane's tip, and the
+   * next write would take its seq again, with other content than peers hold there. Once per damage
+   * (lane.ts endFor): its record, read again at later opens until a rewrite drops it, ends no more.
    */
   private async setAsideDamagedEntry (bytes: Uint8Array, reason: string): Promise<void> {
-    const place = entryPlace(bytes)
-    if (Buffer.from(place.author).equals(Buffer.from(this.identity.device.publicKey)) && place.lane === this.lane.active) this.lane.abandon()
+    this.lane.endFor(createHash('sha256').update(bytes).digest('hex').slice(0, 16))
     await this.store.setAsideDamagedEntry(bytes, reason)
   }
 

@@ -6,6 +6,7 @@
  * Record payloads: u8 type | bytes, type 1 an entry (SignedEntry), types 2 and 3 a certificate,
  * in plaintext or sealed (certificates.ts).
  */
+import { createHash } from 'node:crypto'
 import { join } from 'node:path'
 import { logger } from '@libp2p/logger'
 import { entryPlace, streamKey, toHex, type Entry, type RecordSealer, type VectorItem } from '../identity/index.js'
@@ -57,6 +58,12 @@ export class EntryStore {
   /** Records this version does not read (an unknown type, an entry that does not parse): kept as they are (carryUnknown). */
   private readonly unknown: RecordRef[] = []
   recovered: Recovery[] = []
+  /**
+   * Entry records found at open that do not parse (kept in the log): per record, the first 16 hex
+   * digits of the SHA-256 of its bytes. Where it belongs cannot be read, so its slot (of this
+   * device's lane, maybe) counts as free: the vault ends its lane in use (lane.ts endFor).
+   */
+  readonly unreadable: string[] = []
   /** Snapshots received in part, one per document (see partial-set.ts). */
   private readonly partials: PartialSnapshots
   /** Whether the disk is full (appends refused; reads go on), and its changes. */
@@ -91,6 +98,7 @@ export class EntryStore {
       s.idx.reset()
       s.certs.reset()
       s.unknown.length = 0
+      s.unreadable.length = 0
     })
     s.log = l
     s.certs.log = l
@@ -136,6 +144,7 @@ export class EntryStore {
     } catch (err) {
       log.error('store: unreadable entry at %d ignored (kept in the log): %e', ref.offset, err)
       this.unknown.push(ref)
+      this.unreadable.push(createHash('sha256').update(body).digest('hex').slice(0, 16))
       return
     }
     this.idx.add(e, ref)
