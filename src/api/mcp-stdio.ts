@@ -22,12 +22,11 @@ import type { Transport } from '@modelcontextprotocol/sdk/shared/transport.js'
 import { ErrorCode as McpErrorCode, type JSONRPCMessage } from '@modelcontextprotocol/sdk/types.js'
 import { MAX_APPEND_BYTES } from '../../crdt/index.js'
 import { InvalidInputError } from '../errors.js'
+import { LineReader } from './line-reader.js'
 import { toolError } from './mcp.js'
 
 /** The longest line read. @default 10 MiB, as the SDK's own transport. */
 export const MAX_LINE_BYTES = 10 * 1024 * 1024
-/** How much of a skipped line's start and end is kept to answer it. */
-const KEEP = 512
 /** How long requests read before stdin ended may take to be answered before the transport closes anyway. */
 export const ANSWER_AFTER_END_MS = 60_000
 
@@ -47,10 +46,6 @@ export class LineStdioServerTransport implements Transport {
   onerror?: (error: Error) => void
   onmessage?: (message: JSONRPCMessage) => void
 
-  private chunks: Buffer[] = []
-  private size = 0
-  /** Skipping an over-long line: its first bytes, its last bytes, and how long it is so far. */
-  private skipping: { head: Buffer, tail: Buffer, bytes: number } | undefined
   private started = false
   private closed = false
   /**
@@ -60,12 +55,16 @@ export class LineStdioServerTransport implements Transport {
   private readonly unanswered = new Map<string, number>()
   /** Set once stdin ended while requests were unanswered: the transport closes when they are. */
   private ending: NodeJS.Timeout | undefined
+  private readonly reader: LineReader
 
   constructor (
     private readonly stdin: Readable = processStdin,
     private readonly stdout: Writable = processStdout,
     private readonly maxLine = MAX_LINE_BYTES
-  ) {}
+  ) {
+    // One message a line; a line over maxLine is skipped unread, only its ends kept to answer it (line-reader.ts).
+    this.reader = new LineReader(line => { this.onLine(line) }, { max: maxLine, onTooLong: s => { this.refuse(s.head, s.tail, s.bytes) } })
+  }
 
   async start (): Promise<void> {
     if (this.started) throw new Error('LineStdioServerTransport already started')
@@ -88,44 +87,10 @@ export class LineStdioServerTransport implements Transport {
     this.ending = setTimeout(() => { void this.close() }, ANSWER_AFTER_END_MS)
   }
 
-  private readonly ondata = (chunk: Buffer): void => {
-    let rest = chunk
-    while (rest.length > 0) {
-      const nl = rest.indexOf(10)
-      const part = nl === -1 ? rest : rest.subarray(0, nl)
-      rest = nl === -1 ? Buffer.alloc(0) : rest.subarray(nl + 1)
-      if (this.skipping !== undefined) this.skip(part)
-      else if (this.size + part.length > this.maxLine) {
-        // Only the head is copied (up to 10 MiB of the line are buffered), the rest counted.
-        const held = [...this.chunks, part]
-        this.chunks = []
-        this.size = 0
-        this.skipping = { head: Buffer.concat(held, Math.min(KEEP, held.reduce((n, b) => n + b.length, 0))), tail: Buffer.alloc(0), bytes: 0 }
-        for (const b of held) this.skip(b)
-      } else if (part.length > 0) {
-        this.chunks.push(part)
-        this.size += part.length
-      }
-      if (nl !== -1) this.endLine()
-    }
-  }
+  private readonly ondata = (chunk: Buffer): void => { this.reader.push(chunk) }
 
-  private skip (part: Buffer): void {
-    const s = this.skipping as NonNullable<typeof this.skipping>
-    s.bytes += part.length
-    s.tail = part.length >= KEEP ? Buffer.from(part.subarray(part.length - KEEP)) : Buffer.concat([s.tail, part]).subarray(-KEEP)
-  }
-
-  private endLine (): void {
-    const s = this.skipping
-    if (s !== undefined) {
-      this.skipping = undefined
-      this.refuse(s.head.toString('utf8'), s.tail.toString('utf8'), s.bytes)
-      return
-    }
-    const line = Buffer.concat(this.chunks).toString('utf8').replace(/\r$/, '')
-    this.chunks = []
-    this.size = 0
+  private onLine (raw: string): void {
+    const line = raw.replace(/\r$/, '')
     if (line.trim() === '') return
     let message: JSONRPCMessage
     try {
@@ -167,9 +132,7 @@ export class LineStdioServerTransport implements Transport {
     this.stdin.off('end', this.onStdinEnd)
     this.stdin.off('close', this.onStdinEnd)
     if (this.stdin.listenerCount('data') === 0) this.stdin.pause()
-    this.chunks = []
-    this.size = 0
-    this.skipping = undefined
+    this.reader.reset()
     this.onclose?.()
   }
 
