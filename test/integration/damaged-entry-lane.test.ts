@@ -6,87 +6,32 @@
  * (a fork). Once per damage: the record, read again at every open until a rewrite drops it, does
  * not end a lane at each.
  */
-import { readFile, writeFile } from 'node:fs/promises'
-import { join } from 'node:path'
-import { crc32 } from 'node:zlib'
 import { describe, expect, it } from 'vitest'
-import { DOC_NAMES, type SessionKey } from '../../crdt/index.js'
-import { entryPlace, toHex, type Wallet } from '../../src/identity/index.js'
+import type { SessionKey } from '../../crdt/index.js'
+import { toHex } from '../../src/identity/index.js'
 import { openVault, type MeshVault } from '../../src/sdk/index.js'
-import { generateWallet, startNode, until, type TestNode } from '../helpers/nodes.js'
+import { generateWallet, until } from '../helpers/nodes.js'
 import { stopAfterEach } from '../helpers/teardown.js'
-import { tempDir } from '../helpers/tmp.js'
+import { alterEntry, shown, writtenAndHeld } from '../helpers/damaged-log.js'
 
 const { nodes, cleanups } = stopAfterEach()
 const KEY = 'agent:main:damaged-entry' as SessionKey
 const COUNT = 12
 
-async function shown (n: TestNode | MeshVault): Promise<string[]> {
-  const s = await ('vault' in n && 'node' in n ? n.vault : n).sessions.open(KEY)
-  try { return s.messages().map(m => m.content) } finally { await s.close() }
-}
-
 const all = Array.from({ length: COUNT }, (_, i) => `m${i}`)
 
-/** A and B of one wallet, A writes COUNT messages, B holds them all; A stopped. Returns A's home, the session's document and A's device key. */
-async function writtenAndHeld (wallet: Wallet): Promise<{ home: string, doc: Uint8Array, device: Uint8Array, b: TestNode }> {
-  const t = await tempDir(); cleanups.push(t.cleanup)
-  const home = join(t.dir, 'a')
-  const a = await startNode({ wallet, home, label: 'A' }); nodes.push(a)
-  const b = await startNode({ wallet, label: 'B' }); nodes.push(b)
-  const s = await a.vault.sessions.create(KEY)
-  for (const m of all) await s.append({ role: 'user', content: m })
-  await s.close()
-  await a.node.dial(b.node.addresses()[0] as string)
-  await until(async () => (await b.vault.sessions.exists(KEY)) && (await shown(b)).length === COUNT, 'B to hold every message')
-  const doc = a.vault.vault.docId(DOC_NAMES.session(KEY))
-  const device = a.vault.vault.identity.device.publicKey
-  await a.stop()
-  return { home, doc, device, b }
-}
-
-/** Flips one bit inside the author key (body field 4) of the entry at `seq`, checksum recomputed. */
+/** Flips one bit inside the author key (body field 4) of the entry at `seq`. */
 async function damageAuthor (home: string, doc: Uint8Array, author: Uint8Array, seq: bigint): Promise<void> {
-  const path = join(home, 'data', 'log')
-  const b = await readFile(path)
-  for (let at = 0; at + 8 <= b.length;) {
-    const len = b.readUInt32LE(at)
-    if (b[at + 8] === 1) {
-      const rec = b.subarray(at + 9, at + 8 + len)
-      const p = entryPlace(new Uint8Array(rec))
-      if (p.seq === seq && Buffer.from(p.doc).equals(Buffer.from(doc)) && Buffer.from(p.author).equals(Buffer.from(author))) {
-        const i = rec.indexOf(Buffer.from(author))
-        if (i < 0) throw new Error('author not found in record')
-        const off = at + 9 + i + 10
-        b.writeUInt8(b.readUInt8(off) ^ 1, off)
-        b.writeUInt32LE(crc32(b.subarray(at + 8, at + 8 + len)), at + 4)
-        await writeFile(path, b)
-        return
-      }
-    }
-    at += 8 + len
-  }
-  throw new Error(`no entry at seq ${seq} in ${path}`)
+  await alterEntry(home, { doc, author, seq }, r => {
+    const i = r.indexOf(Buffer.from(author), 1)
+    if (i < 0) throw new Error('author not found in record')
+    r[i + 10] = (r[i + 10] as number) ^ 1
+  })
 }
 
-/** Makes the entry record at `seq` unparseable (its first byte an invalid field tag), checksum recomputed. */
+/** Makes the entry record at `seq` unparseable (its first byte an invalid field tag). */
 async function breakEntry (home: string, doc: Uint8Array, author: Uint8Array, seq: bigint): Promise<void> {
-  const path = join(home, 'data', 'log')
-  const b = await readFile(path)
-  for (let at = 0; at + 8 <= b.length;) {
-    const len = b.readUInt32LE(at)
-    if (b[at + 8] === 1) {
-      const p = entryPlace(new Uint8Array(b.subarray(at + 9, at + 8 + len)))
-      if (p.seq === seq && Buffer.from(p.doc).equals(Buffer.from(doc)) && Buffer.from(p.author).equals(Buffer.from(author))) {
-        b.writeUInt8(0xff, at + 9)
-        b.writeUInt32LE(crc32(b.subarray(at + 8, at + 8 + len)), at + 4)
-        await writeFile(path, b)
-        return
-      }
-    }
-    at += 8 + len
-  }
-  throw new Error(`no entry at seq ${seq} in ${path}`)
+  await alterEntry(home, { doc, author, seq }, r => { r[1] = 0xff })
 }
 
 async function append (v: MeshVault, content: string): Promise<void> {
@@ -97,14 +42,14 @@ async function append (v: MeshVault, content: string): Promise<void> {
 describe('a damaged entry whose place cannot be trusted ends this device\'s lane in use', () => {
   it('a damaged author field at the tip of its own lane: set aside, and the next write does not take the freed seq (no fork with the peer); the next open ends no other lane', async () => {
     const wallet = generateWallet()
-    const { home, doc, device, b } = await writtenAndHeld(wallet)
+    const { home, doc, device, b } = await writtenAndHeld(wallet, KEY, all, { nodes, cleanups })
     const tip = BigInt(b.vault.vault.store.maxSeq(doc, device, 0))
     await damageAuthor(home, doc, device, tip)
 
     const alone = await openVault({ home, wallet, label: 'A' })
     let lane: number
     try {
-      expect(await shown(alone)).toEqual(all.slice(0, -1))
+      expect(await shown(alone, KEY)).toEqual(all.slice(0, -1))
       // Set aside as damaged (a signature that no longer verifies), though it names another author.
       expect(await alone.vault.store.damaged()).toMatchObject([{ kind: 'entry', doc: toHex(doc) }])
       await append(alone, 'after')
@@ -119,7 +64,7 @@ describe('a damaged entry whose place cannot be trusted ends this device\'s lane
     // ends no lane opened after it was first found.
     const again = await openVault({ home, wallet, label: 'A' })
     try {
-      expect(await shown(again)).toEqual([...all.slice(0, -1), 'after'])
+      expect(await shown(again, KEY)).toEqual([...all.slice(0, -1), 'after'])
       await append(again, 'later')
       expect(again.vault.store.maxLane(device)).toBe(lane)
     } finally {
@@ -129,7 +74,7 @@ describe('a damaged entry whose place cannot be trusted ends this device\'s lane
 
   it('an entry record that no longer parses at the tip of its own lane: found at open, and the next write goes to a fresh lane', async () => {
     const wallet = generateWallet()
-    const { home, doc, device, b } = await writtenAndHeld(wallet)
+    const { home, doc, device, b } = await writtenAndHeld(wallet, KEY, all, { nodes, cleanups })
     const tip = BigInt(b.vault.vault.store.maxSeq(doc, device, 0))
     await breakEntry(home, doc, device, tip)
 

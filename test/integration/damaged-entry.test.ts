@@ -6,81 +6,38 @@
  * them back behind it). A damaged tip of this device's own lane leaves that lane: its next write
  * goes to a fresh one, not into the freed seq with other content than the peer holds there.
  */
-import { readdir, readFile, writeFile } from 'node:fs/promises'
+import { readdir, readFile } from 'node:fs/promises'
 import { join } from 'node:path'
-import { crc32 } from 'node:zlib'
 import { describe, expect, it } from 'vitest'
-import { DOC_NAMES, type SessionKey } from '../../crdt/index.js'
-import { entryPlace, toHex, type Wallet } from '../../src/identity/index.js'
-import { openVault, type MeshVault } from '../../src/sdk/index.js'
-import { generateWallet, startNode, until, type TestNode } from '../helpers/nodes.js'
+import type { SessionKey } from '../../crdt/index.js'
+import { toHex } from '../../src/identity/index.js'
+import { openVault } from '../../src/sdk/index.js'
+import { generateWallet, startNode, until } from '../helpers/nodes.js'
 import { stopAfterEach } from '../helpers/teardown.js'
-import { tempDir } from '../helpers/tmp.js'
+import { alterEntry, shown, writtenAndHeld } from '../helpers/damaged-log.js'
 
 const { nodes, cleanups } = stopAfterEach()
 const KEY = 'agent:main:damaged-entry' as SessionKey
 const COUNT = 12
 
-/**
- * Flips one bit of the entry record of `doc` at `seq` in `author`'s lane, in the home's log, and
- * writes the record's checksum again over the changed bytes. `where`: the last byte of the
- * signature, or a byte of the body.
- */
-async function damageEntry (home: string, doc: Uint8Array, author: Uint8Array, seq: bigint, where: 'signature' | 'body'): Promise<void> {
-  const path = join(home, 'data', 'log')
-  const b = await readFile(path)
-  for (let at = 0; at + 8 <= b.length;) {
-    const len = b.readUInt32LE(at)
-    if (b[at + 8] === 1) {
-      const p = entryPlace(new Uint8Array(b.subarray(at + 9, at + 8 + len)))
-      if (p.seq === seq && Buffer.from(p.doc).equals(Buffer.from(doc)) && Buffer.from(p.author).equals(Buffer.from(author))) {
-        const i = at + 8 + (where === 'signature' ? len - 1 : len - 90)
-        b.writeUInt8(b.readUInt8(i) ^ 1, i)
-        b.writeUInt32LE(crc32(b.subarray(at + 8, at + 8 + len)), at + 4)
-        await writeFile(path, b)
-        return
-      }
-    }
-    at += 8 + len
-  }
-  throw new Error(`no entry at seq ${seq} in ${path}`)
-}
-
-async function shown (n: TestNode | MeshVault): Promise<string[]> {
-  const s = await ('vault' in n && 'node' in n ? n.vault : n).sessions.open(KEY)
-  try { return s.messages().map(m => m.content) } finally { await s.close() }
-}
-
 const all = Array.from({ length: COUNT }, (_, i) => `m${i}`)
 
-/** A and B of one wallet, A writes COUNT messages, B holds them all; A stopped. Returns A's home, the session's document and A's device key. */
-async function writtenAndHeld (wallet: Wallet): Promise<{ home: string, doc: Uint8Array, device: Uint8Array, b: TestNode }> {
-  const t = await tempDir(); cleanups.push(t.cleanup)
-  const home = join(t.dir, 'a')
-  const a = await startNode({ wallet, home, label: 'A' }); nodes.push(a)
-  const b = await startNode({ wallet, label: 'B' }); nodes.push(b)
-  const s = await a.vault.sessions.create(KEY)
-  for (const m of all) await s.append({ role: 'user', content: m })
-  await s.close()
-  await a.node.dial(b.node.addresses()[0] as string)
-  await until(async () => (await b.vault.sessions.exists(KEY)) && (await shown(b)).length === COUNT, 'B to hold every message')
-  const doc = a.vault.vault.docId(DOC_NAMES.session(KEY))
-  const device = a.vault.vault.identity.device.publicKey
-  await a.stop()
-  return { home, doc, device, b }
+/** Flips one bit of the entry at `seq`: the last byte of the signature, or a byte of the body. */
+async function damageEntry (home: string, doc: Uint8Array, author: Uint8Array, seq: bigint, where: 'signature' | 'body'): Promise<void> {
+  await alterEntry(home, { doc, author, seq }, r => { const i = where === 'signature' ? r.length - 1 : r.length - 90; r[i] = (r[i] as number) ^ 1 })
 }
 
 describe('an entry damaged in the log with its checksum matching', () => {
   it('is set aside, listed, and taken again from a peer: every later message of its lane shows', async () => {
     const wallet = generateWallet()
-    const { home, doc, device, b } = await writtenAndHeld(wallet)
+    const { home, doc, device, b } = await writtenAndHeld(wallet, KEY, all, { nodes, cleanups })
     // Seq 6 of A's lane: the session's creation takes the first entries, so a message in the middle.
     await damageEntry(home, doc, device, 6n, 'signature')
 
     // Offline first (A's node would redial B at once): the rest of the lane is held back behind it.
     const alone = await openVault({ home, wallet, label: 'A' })
     try {
-      expect((await shown(alone)).length).toBeLessThan(COUNT)
+      expect((await shown(alone, KEY)).length).toBeLessThan(COUNT)
       const damaged = await alone.vault.store.damaged()
       expect(damaged).toMatchObject([{ kind: 'entry', doc: toHex(doc) }])
       expect(damaged[0]?.path).toContain(join(home, 'data', 'damaged'))
@@ -95,14 +52,14 @@ describe('an entry damaged in the log with its checksum matching', () => {
 
     let a = await startNode({ wallet, home, label: 'A' }); nodes.unshift(a)
     await a.node.dial(b.node.addresses()[0] as string)
-    await until(async () => (await shown(a)).length === COUNT, 'A to take the good copy from B and show every message')
-    expect(await shown(a)).toEqual(all)
+    await until(async () => (await shown(a, KEY)).length === COUNT, 'A to take the good copy from B and show every message')
+    expect(await shown(a, KEY)).toEqual(all)
 
     // Alone again: the good copy, appended after the damaged record, is the one read; nothing new is set aside.
     await a.stop()
     const again = await openVault({ home, wallet, label: 'A' })
     try {
-      expect(await shown(again)).toEqual(all)
+      expect(await shown(again, KEY)).toEqual(all)
       expect(await again.vault.store.damaged()).toHaveLength(1)
       expect(await readdir(join(home, 'data', 'damaged'))).toHaveLength(2) // the bytes and their note
     } finally {
@@ -112,14 +69,14 @@ describe('an entry damaged in the log with its checksum matching', () => {
 
   it('a damaged body at the tip of its own lane: set aside, and its next write goes to a fresh lane (no fork with the peer)', async () => {
     const wallet = generateWallet()
-    const { home, doc, device, b } = await writtenAndHeld(wallet)
+    const { home, doc, device, b } = await writtenAndHeld(wallet, KEY, all, { nodes, cleanups })
     const tip = BigInt(b.vault.vault.store.maxSeq(doc, device, 0))
     await damageEntry(home, doc, device, tip, 'body')
 
     // Offline, A writes once more: not into the seq it freed, which B holds with other content.
     const alone = await openVault({ home, wallet, label: 'A' })
     try {
-      expect(await shown(alone)).toEqual(all.slice(0, -1))
+      expect(await shown(alone, KEY)).toEqual(all.slice(0, -1))
       expect(await alone.vault.store.damaged()).toMatchObject([{ kind: 'entry', doc: toHex(doc) }])
       const s = await alone.sessions.open(KEY)
       await s.append({ role: 'user', content: 'after' })
@@ -131,10 +88,10 @@ describe('an entry damaged in the log with its checksum matching', () => {
     const a = await startNode({ wallet, home, label: 'A' }); nodes.unshift(a)
     await a.node.dial(b.node.addresses()[0] as string)
     const every = [...all, 'after']
-    await until(async () => (await shown(a)).length === every.length && (await shown(b)).length === every.length, 'A and B to show every message')
+    await until(async () => (await shown(a, KEY)).length === every.length && (await shown(b, KEY)).length === every.length, 'A and B to show every message')
     // 'after' and m11 were written concurrently (A did not hold m11): Yjs orders them by client id.
-    expect((await shown(a)).sort()).toEqual([...every].sort())
-    expect(await shown(b)).toEqual(await shown(a))
+    expect((await shown(a, KEY)).sort()).toEqual([...every].sort())
+    expect(await shown(b, KEY)).toEqual(await shown(a, KEY))
     expect(a.vault.vault.forks()).toEqual([])
     expect(b.vault.vault.forks()).toEqual([])
   })
