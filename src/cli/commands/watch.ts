@@ -103,6 +103,10 @@ export const watchCmd: Command = {
         if (again) { again = false; void poll(true) }
       }
     }
+    // Ctrl-C is taken from the start: one pressed while the transcript is still being read and
+    // printed ends the watch as cleanly as one pressed later (before, it killed the process).
+    let ended!: () => void
+    const stopped = untilStopped(new Promise<void>(resolve => { ended = resolve }))
     try {
       const daemon = await api.start()
       // Subscribed before the transcript is read, so nothing written in between is missed.
@@ -121,12 +125,13 @@ export const watchCmd: Command = {
         ready = true
         for (const r of held.splice(0)) onEvent(r)
         if (!daemon) note('(no mesh join runs for this home: only changes made on this machine will appear)')
-        await untilStopped()
+        await stopped
       } finally {
         clearInterval(timer)
         off()
       }
     } finally {
+      ended() // an error before Ctrl-C: the stopper's handlers and timer go with it
       await api.close()
     }
     return 0
