@@ -387,7 +387,7 @@ describe('mesh join serves the API over HTTP', () => {
     delete env.WAYLAND_DISPLAY
     const r = await runCli(['dashboard', '--home', a.home, '--json'], { env })
     expect(r.code, r.stderr).toBe(0)
-    expect(JSON.parse(r.stdout)).toEqual({ url: a.url, loginUrl: `${a.url}/#token=${a.token}`, port: a.port, opened: false })
+    expect(JSON.parse(r.stdout)).toEqual({ url: a.url, loginUrl: `${a.url}/#token=${a.token}`, port: a.port, opened: false, notOpened: expect.stringMatching(/display/i) })
     const text = await runCli(['dashboard', '--home', a.home, '--no-open'], { env })
     expect(text.stdout.split('\n')[0]).toBe(`${a.url}/#token=${a.token}`)
     const none = await runCli(['dashboard', '--home', join(t.dir, 'no-daemon')], { env })
