@@ -64,9 +64,21 @@ const RULES: Rule[] = [
     // all but its first word); it stops at a backslash, as the NAME=value rule does.
     name: 'assignment',
     re: /(^|[\s{,(])([A-Za-z_][A-Za-z0-9_.-]*)([ \t]*:[ \t]+(?:(?:Bearer|Basic)[ \t]+)?)("[^"\n]*"|'[^'\n]*'|[^\s"'\\,}]+)/g,
-    replace: m => secretName(m[2] as string) && unredacted(m[4] as string) ? `${m[1] as string}${m[2] as string}${m[3] as string}${REDACTED}` : undefined
+    replace: m => secretName(m[2] as string) && unredacted(m[4] as string) && !codeWord(m[4] as string) ? `${m[1] as string}${m[2] as string}${m[3] as string}${REDACTED}` : undefined
   }
 ]
+
+/**
+ * A `name: value` whose value is a type or a literal of code, not a secret: transcripts are full
+ * of code (`token: string;`, `password: Optional[str] = None`, `apiKey: process.env.API_KEY`),
+ * which a redacted export should keep readable. A quoted value is always a value.
+ */
+function codeWord (value: string): boolean {
+  if (value.startsWith('"') || value.startsWith("'")) return false
+  const v = value.replace(/[;)\]]+$/, '')
+  return v.length < 4 || CODE_WORDS.has(v) || /^(?:process\.env|os\.environ|env)\b/.test(v) || /^[A-Z][A-Za-z]*(?:\[|<|$)/.test(v) || /^(?:string|number|boolean|str|int|bytes|Optional|Option|Record|Array|Map)\b/.test(v)
+}
+const CODE_WORDS = new Set(['string', 'number', 'boolean', 'bigint', 'unknown', 'never', 'undefined', 'null', 'true', 'false', 'None', 'True', 'False', 'nil', 'str', 'bytes', 'String', 'any', 'object', 'void', 'required', 'optional'])
 
 export interface RedactResult { text: string, count: number, byRule: Record<string, number> }
 

@@ -89,3 +89,12 @@ describe('secrets the first rules missed', () => {
     expect(r.count).toBe(4)
   })
 })
+
+describe('code in a transcript', () => {
+  it('keeps `name: type` and `name: env lookup` of code as they are, and still replaces a real value', () => {
+    const code = 'interface Auth {\n  token: string;\n  password?: string\n  apiKey: process.env.API_KEY,\n}\ndef f(password: Optional[str] = None, secret: bytes):\nconfig:\n  password: hunter2hunter2\n'
+    const r = run(toolResult(code))
+    expect(contentOf(r.lines[0])).toBe(code.replace('password: hunter2hunter2', `password: ${REDACTED}`))
+    expect(r.count).toBe(1)
+  })
+})
