@@ -151,7 +151,7 @@ export async function apiFor (g: Globals): Promise<ApiSession> {
     if (s.mode === 'daemon') { turns.release(); return s }
     return turns.lend(turns.keep(s, g.wallet))
   } catch (err) {
-    turns.release()
+    await turns.fail()
     throw err
   }
 }
@@ -186,6 +186,21 @@ class HomeTurns {
     const next = this.line.shift()
     if (next !== undefined) next() // busy stays set: the turn passes on
     else this.busy = false
+  }
+
+  /**
+   * A turn that ended in an error before its holder got the home (its --wallet gone meanwhile,
+   * say): the opening handed to it is closed when no one else waits, or nobody would ever close
+   * it and the home stayed locked for as long as this process runs (`mesh mcp`).
+   */
+  async fail (): Promise<void> {
+    const o = this.opened
+    if (this.line.length === 0 && o !== undefined) {
+      this.opened = undefined
+      // The turn's own error is the one to tell; a close that fails too leaves nothing to undo here.
+      await o.session.close().catch(() => {})
+    }
+    this.release()
   }
 
   /** The opening left by the one before in line, if it was made with `wallet` (else it is closed now). */
