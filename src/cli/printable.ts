@@ -4,15 +4,19 @@
  * human output. A message is often a tool's output or a web page the agent read, and any member
  * device writes it: an escape sequence in it would be obeyed by the terminal (set the window
  * title, erase and rewrite lines, write the clipboard with OSC 52), and a bidi override would show
- * the line in another order than it reads. So C0 controls other than newline and tab (CR
- * included), DEL and C1 controls are shown in caret notation (`^[` for ESC, `^G` for BEL, `^?`)
- * or as `<U+009B>`, and bidi embeddings, overrides, isolates and marks and the line and paragraph
- * separators as `<U+202E>`: seen, never obeyed. `--json` output is never passed through this (JSON
+ * the line in another order than it reads. So C0 controls other than newline and tab (a CR
+ * included, unless it ends a line), DEL and C1 controls are shown in caret notation (`^[` for
+ * ESC, `^G` for BEL, `^?`) or as `<U+009B>`, and bidi embeddings, overrides and isolates and the
+ * line and paragraph separators as `<U+202E>`: seen, never obeyed. `--json` output is never passed through this (JSON
  * escapes the controls itself and keeps every character as written).
  */
 
-/** C0 but \t and \n, DEL, C1; ALM, LRM, RLM, LS, PS, LRE-RLO, LRI-PDI. */
-const UNPRINTABLE = /[\u0000-\u0008\u000b-\u001f\u007f-\u009f\u061c\u200e\u200f\u2028-\u202e\u2066-\u2069]/gu
+/**
+ * C0 but \t and \n, DEL, C1; LS, PS, LRE-RLO, LRI-PDI. The direction marks (ALM, LRM, RLM) are
+ * left: ordinary Arabic, Hebrew and Persian text holds them, and they reorder nothing beyond
+ * their own neighbours.
+ */
+const UNPRINTABLE = /[\u0000-\u0008\u000b-\u001f\u007f-\u009f\u2028-\u202e\u2066-\u2069]/gu
 
 function visible (c: string): string {
   const code = c.codePointAt(0) as number
@@ -23,5 +27,6 @@ function visible (c: string): string {
 
 /** `text` with every control but newline and tab, and every bidi control, written visibly. */
 export function printable (text: string): string {
-  return text.replace(UNPRINTABLE, visible)
+  // A CR that ends a line (text written on Windows) only ends it: shown, it would mark every line.
+  return text.replace(/\r\n/g, '\n').replace(UNPRINTABLE, visible)
 }
