@@ -173,7 +173,17 @@ export class Lane {
 
   /** At close, once every write settled: the lane may be continued by the next open. */
   async close (): Promise<void> {
-    if (this.current === undefined || this.stale) return
+    if (this.current === undefined) return
+    if (this.stale) {
+      // Ended before this run opened any lane (damage found by a run that only read): the file
+      // still calls that lane clean, and what ended it may not be found again (a region the
+      // repair cut out), so it is said on disk that it is not to be continued.
+      if (this.incarnation === undefined && this.found?.clean === true && this.current === this.found.lane) {
+        const found = this.found
+        await saveLane(this.path, { ...found, clean: false }).catch((err: unknown) => { log.error('lane %d could not be marked ended: %e', found.lane, err) })
+      }
+      return
+    }
     // The home's identity is read inside the same guard as the write: a home that is gone or
     // unreadable at close leaves the lane unclean, as a failed write does, rather than failing
     // the close (the vault still has its store and lock to release).
