@@ -78,13 +78,15 @@ export function claimBefore (a: Lease, b: Lease): boolean {
  * The lease the claims resolve to: the first claim by claimBefore, none when that one is
  * released. `legacy` is `meta.lease` (the only lease of a document of the previous version, and
  * the take of a device still running it): it counts as its device's claim unless that device's
- * own claim has at least its epoch.
+ * own claim has at least its epoch, and then wins a tie of epochs (what that device reads).
  */
 export function resolveLease (claims: readonly LeaseClaim[], legacy?: Lease): LeaseClaim | undefined {
-  let all = claims
-  if (legacy !== undefined && !claims.some(c => c.device === legacy.device && c.epoch >= legacy.epoch)) all = [...claims, legacy]
   let first: LeaseClaim | undefined
-  for (const c of all) if (first === undefined || claimBefore(c, first)) first = c
+  for (const c of claims) if (first === undefined || claimBefore(c, first)) first = c
+  // A device of the previous version reads meta.lease alone: a take of its own there wins a tie
+  // of epochs, so that it and every replica of this version name the same holder (two takes at
+  // once, one by each version, were each told they held it).
+  if (legacy !== undefined && !claims.some(c => c.device === legacy.device && c.epoch >= legacy.epoch) && (first === undefined || legacy.epoch >= first.epoch)) first = legacy
   return first
 }
 export interface Writer { device: string, ts: number }

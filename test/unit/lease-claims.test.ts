@@ -105,6 +105,19 @@ describe('driver lease claims', () => {
     expect(holder(b)).toEqual(holder(a))
   })
 
+  for (const [idA, idB] of [[1, 2], [2, 1]] as const) {
+    it(`two takes at once, one by a device of the previous version: every replica names the one that device reads (client ids ${idA}/${idB})`, () => {
+      const { a, b } = pair(idA, idB)
+      // A runs the previous version (meta.lease only, epoch 1); B this one ('Z' > 'A', so B's claim wins a tie by device id).
+      a.doc.getMap('meta').set('lease', { device: 'A', epoch: 1, takenAt: T0, expiresAt: T0 + 10 * MIN })
+      b.takeLease('Z', { now: T0 })
+      exchange(a, b, true)
+      const oldReads = (a.doc.getMap('meta').get('lease') as { device: string }).device
+      expect(holder(a)?.device).toBe(oldReads)
+      expect(holder(b)?.device).toBe(oldReads)
+    })
+  }
+
   it('a release ends the lease for good: the claims it outranked do not come back, the next take goes above it', () => {
     const { a, b } = pair(1, 2)
     a.takeLease('A', { now: T0 })
