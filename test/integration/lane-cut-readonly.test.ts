@@ -25,7 +25,7 @@ async function breakChecksumAt (home: string, doc: Uint8Array, author: Uint8Arra
     if (record[0] === 1) {
       const p = entryPlace(new Uint8Array(record.subarray(1)))
       if (p.seq === seq && Buffer.from(p.doc).equals(Buffer.from(doc)) && Buffer.from(p.author).equals(Buffer.from(author))) {
-        record[record.length - 3] ^= 0xff // checksum no longer matches: the repair cuts it out
+        record[record.length - 3] = (record[record.length - 3] as number) ^ 0xff // its checksum no longer matches: the repair cuts it out
         await writeFile(path, b)
         return
       }
