@@ -99,6 +99,8 @@ describe('mesh dashboard', () => {
     expect(failed.stdout.split('\n')[0]).toBe(server.loginUrl)
     expect(failed.stdout.split('\n')[1]).toMatch(/^could not start xdg-open \(ENOENT\): no browser opened$/)
     expect(failed.stdout).not.toMatch(/opened in your browser/)
+    // The page it wrote for the opener (it holds the token) is not left behind.
+    await expect(stat(page)).rejects.toThrow()
   })
 
   it('sends the token to no one when the daemon that recorded api.json is gone and another user listens on its port', async () => {

@@ -7,6 +7,7 @@
  */
 import { spawn } from 'node:child_process'
 import { accessSync, constants } from 'node:fs'
+import { rm } from 'node:fs/promises'
 import { delimiter, join } from 'node:path'
 import { pathToFileURL } from 'node:url'
 import { DaemonNotRunningError, UnauthorizedError } from '../../errors.js'
@@ -37,7 +38,8 @@ export const dashboardCmd: Command = {
       const opener = found.opener
       // The opener and the browser get the file's name, not the URL: their argv is public
       // (/proc/PID/cmdline), the page (0600, in the home) is not.
-      const page = pathToFileURL(await writeLoginPage(g.home, info.url, token)).href
+      const pagePath = await writeLoginPage(g.home, info.url, token)
+      const page = pathToFileURL(pagePath).href
       // Detached and unreferenced: the browser outlives this command, and its output is not ours.
       // Said as opened only once the opener has started.
       const child = spawn(opener, [page], { detached: true, stdio: 'ignore' })
@@ -46,6 +48,8 @@ export const dashboardCmd: Command = {
         child.once('error', (err: any) => { resolve(`could not start ${opener} (${err?.code ?? err?.message ?? err}): no browser opened`) })
       })
       child.unref()
+      // Nothing opened it: the page (it holds the token) is not left behind.
+      if (failed !== undefined) await rm(pagePath, { force: true })
       notOpened = failed
     }
     if (g.json) { out.json({ url: info.url, loginUrl: url, port: info.port, opened: notOpened === undefined, ...(notOpened !== undefined ? { notOpened } : {}) }); return 0 }
