@@ -82,8 +82,11 @@ export async function serveRpc (api: MeshApi, home: string): Promise<{ close: ()
   }
   return {
     close: async () => {
+      // Not listening first, then the connections dropped: a client whose connection ends asks
+      // whether the daemon still listens (rpc-client.ts), and must hear that it stopped.
+      const closed = new Promise<void>(resolve => { server.close(() => { resolve() }) })
       for (const s of sockets) s.destroy()
-      await new Promise<void>(resolve => { server.close(() => { resolve() }) })
+      await closed
       await unlink(path).catch(() => undefined) // best effort: the home may be going away
     }
   }
