@@ -25,6 +25,15 @@ export function secretName (name: string): boolean {
   return words.some((w, i) => SECRET_WORDS.has(w) || (i > 0 && SECRET_PAIRS.has(`${words[i - 1] as string} ${w}`)))
 }
 
+/** Words of a name whose number is a secret (a PIN, a numeric password, a one-time code); a count's never is. */
+const NUMERIC_SECRET_WORDS = new Set(['pin', 'password', 'passwd', 'passcode', 'secret', 'otp', 'cvv', 'cvc'])
+const COUNT_WORDS = new Set(['count', 'counts', 'tokens', 'limit', 'usage', 'size', 'max', 'min', 'len', 'length', 'num', 'total', 'used'])
+
+function numericSecretName (name: string): boolean {
+  const words = name.replace(/([a-z0-9])([A-Z])/g, '$1 $2').toLowerCase().split(/[^a-z0-9]+/).filter(w => w !== '')
+  return words.some(w => NUMERIC_SECRET_WORDS.has(w)) && !words.some(w => COUNT_WORDS.has(w))
+}
+
 /** A rule's replacement for a match (its groups as `m`), or undefined to leave the match as it is. */
 interface Rule { name: string, re: RegExp, replace?: (m: string[]) => string | undefined }
 
@@ -58,27 +67,26 @@ const RULES: Rule[] = [
     replace: m => secretName(m[2] as string) && unredacted(m[5] as string) ? `${m[1] as string}${m[2] as string}${m[1] as string}${m[3] as string}${m[4] as string}${REDACTED}${m[4] as string}` : undefined
   },
   {
-    // name: value (YAML, an HTTP header, a Python or JS object): an unquoted name at a line's or
-    // a word's start, a colon and a space (so `https://` is not one), then one quoted value or one
-    // word, after an HTTP scheme (Bearer, Basic) if there is one (prose after "the password:" keeps
-    // all but its first word); it stops at a backslash, as the NAME=value rule does.
+    // name: value at a line's start (YAML, an HTTP header, a .netrc-like file): a quoted value, or
+    // one token to the line's end that looks like a secret (see secretLooking), after an HTTP
+    // scheme (Bearer, Basic) if there is one. Not inside a line: code (`{ token: token }`,
+    // `secret: key.subarray(0, 32)`, `token: &str`) is full of such pairs whose value is no secret.
     name: 'assignment',
-    re: /(^|[\s{,(])([A-Za-z_][A-Za-z0-9_.-]*)([ \t]*:[ \t]+(?:(?:Bearer|Basic)[ \t]+)?)("[^"\n]*"|'[^'\n]*'|[^\s"'\\,}]+)/g,
-    replace: m => secretName(m[2] as string) && unredacted(m[4] as string) && !codeWord(m[4] as string) ? `${m[1] as string}${m[2] as string}${m[3] as string}${REDACTED}` : undefined
+    re: /(^|\n)([ \t]*(?:- )?)([A-Za-z_][A-Za-z0-9_.-]*)([ \t]*:[ \t]+(?:(?:Bearer|Basic)[ \t]+)?)("[^"\n]+"|'[^'\n]+'|[^\s"'\\]+)(?=[ \t]*(?:\r?\n|$))/g,
+    replace: m => secretName(m[3] as string) && unredacted(m[5] as string) && secretLooking(m[5] as string) ? `${m[1] as string}${m[2] as string}${m[3] as string}${m[4] as string}${REDACTED}` : undefined
   }
 ]
 
 /**
- * A `name: value` whose value is a type or a literal of code, not a secret: transcripts are full
- * of code (`token: string;`, `password: Optional[str] = None`, `apiKey: process.env.API_KEY`),
- * which a redacted export should keep readable. A quoted value is always a value.
+ * Whether an unquoted `name: value` value looks like a secret rather than a word of a config or
+ * of code: at least 8 characters of a token's alphabet, with a digit or both cases (`write`,
+ * `inherit`, `&default`, `${DB_PASSWORD}`, `string;`, `process.env.X` are not). A quoted value is
+ * always a value.
  */
-function codeWord (value: string): boolean {
-  if (value.startsWith('"') || value.startsWith("'")) return false
-  const v = value.replace(/[;)\]]+$/, '')
-  return v.length < 4 || CODE_WORDS.has(v) || /^(?:process\.env|os\.environ|env)\b/.test(v) || /^[A-Z][A-Za-z]*(?:\[|<|$)/.test(v) || /^(?:string|number|boolean|str|int|bytes|Optional|Option|Record|Array|Map)\b/.test(v)
+function secretLooking (value: string): boolean {
+  if (value.startsWith('"') || value.startsWith("'")) return true
+  return /^[A-Za-z0-9+/=_~:-]{8,}$/.test(value) && (/[0-9]/.test(value) || (/[a-z]/.test(value) && /[A-Z]/.test(value)))
 }
-const CODE_WORDS = new Set(['string', 'number', 'boolean', 'bigint', 'unknown', 'never', 'undefined', 'null', 'true', 'false', 'None', 'True', 'False', 'nil', 'str', 'bytes', 'String', 'any', 'object', 'void', 'required', 'optional'])
 
 export interface RedactResult { text: string, count: number, byRule: Record<string, number> }
 
@@ -119,8 +127,9 @@ function redactJsonText (text: string, t: Tally): string | undefined {
   for (const s of stringSpans(text, undefined, { numbers: true })) {
     let next: string
     if (s.number === true) {
-      // A PIN, a numeric password or key: replaced by the marker (a string) under a secret's name.
-      if (!secretName(memberKey(s.path) ?? '')) continue
+      // A PIN, a numeric password or code: replaced by the marker (a string) under such a name;
+      // not a count (`token_count`, `max_tokens`), which is a number under a secret-looking word.
+      if (!numericSecretName(memberKey(s.path) ?? '')) continue
       counted(t, 'named-value')
       next = REDACTED
     } else if (!s.isKey && s.value !== '' && s.value !== REDACTED && secretName(memberKey(s.path) ?? '')) {

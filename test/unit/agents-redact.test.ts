@@ -98,3 +98,26 @@ describe('code in a transcript', () => {
     expect(r.count).toBe(1)
   })
 })
+
+describe('config and code that only look like secrets', () => {
+  it('leaves code, workflow YAML, empty values and counts as they are', () => {
+    const text = [
+      'const auth = { token: token, apiKey: apiKey }',
+      '  secret: secretKey.subarray(0, 32),',
+      'fn login(token: &str) -> bool {',
+      'secrets: dict[str, str]',
+      '  Token: os.Getenv("TOKEN")}',
+      'password: ${DB_PASSWORD}',
+      'permissions:\n  id-token: write',
+      '    secrets: inherit',
+      'credentials: &default',
+      "password: ''",
+      ''
+    ].join('\n')
+    const r = run(toolResult(text))
+    expect(contentOf(r.lines[0])).toBe(text)
+    expect(r.count).toBe(0)
+    const counts = run(JSON.stringify({ role: 'assistant', token_count: 512, tokenCount: 7, max_tokens: 4096, pin: 1234 }))
+    expect(counts.lines[0]).toEqual({ role: 'assistant', token_count: 512, tokenCount: 7, max_tokens: 4096, pin: REDACTED })
+  })
+})
