@@ -81,6 +81,8 @@ export function expandHome (path: string): string {
 
 /** Larger than any keypair file (64 numbers, however spaced): a bigger one is not read. */
 const MAX_WALLET_BYTES = 16 * 1024
+/** How long a wallet given as a pipe may take to come. */
+const PIPE_WAIT_MS = 10_000
 
 export async function loadWallet (path: string): Promise<Wallet> {
   const abs = resolve(expandHome(path))
@@ -99,13 +101,30 @@ export async function loadWallet (path: string): Promise<Wallet> {
   try {
     const st = await fh.stat()
     if (st.isDirectory()) throw cantRead({ code: 'EISDIR' })
-    if (!st.isFile()) throw new InvalidWalletError(`wallet file ${abs} is not a regular file (a device, a pipe or a socket): give the keypair file (a JSON array of 64 numbers)`, { path: abs })
+    // A pipe is read (`--wallet <(pass show mesh)`, `gpg -d w.gpg | mesh … --wallet /dev/stdin`), up
+    // to the same size, for PIPE_WAIT_MS at most; a device (/dev/zero, a terminal) or a socket is not.
+    const pipe = st.isFIFO()
+    if (!st.isFile() && !pipe) throw new InvalidWalletError(`wallet file ${abs} is not a regular file or a pipe (a device or a socket): give the keypair file (a JSON array of 64 numbers)`, { path: abs })
     if (st.size > MAX_WALLET_BYTES) throw new InvalidWalletError(`wallet file ${abs} is ${st.size} bytes: a Solana keypair file (a JSON array of 64 numbers) is well under ${MAX_WALLET_BYTES}`, { path: abs })
     // One another user put there, or could swap, is not used (wallet-place.ts).
     ;({ readableBy } = await checkWalletPlace(abs, st))
     const buf = Buffer.alloc(MAX_WALLET_BYTES + 1)
     let n = 0
-    for (let r = 1; r > 0 && n < buf.length; n += r) r = (await fh.read(buf, n, buf.length - n, n).catch((err: unknown) => { throw cantRead(err) })).bytesRead
+    const until = Date.now() + PIPE_WAIT_MS
+    while (n < buf.length) {
+      let r: number
+      try {
+        r = (await fh.read(buf, n, buf.length - n, null)).bytesRead
+      } catch (err: any) {
+        // A pipe whose writer has not written yet (it is not blocked on: O_NONBLOCK): asked again, for a while.
+        if (!pipe || err?.code !== 'EAGAIN') throw cantRead(err)
+        if (Date.now() >= until) throw new InvalidWalletError(`wallet pipe ${abs}: nothing came in ${PIPE_WAIT_MS / 1000} s`, { path: abs })
+        await new Promise(resolve => setTimeout(resolve, 10))
+        continue
+      }
+      if (r === 0) break
+      n += r
+    }
     if (n > MAX_WALLET_BYTES) throw new InvalidWalletError(`wallet file ${abs} is over ${MAX_WALLET_BYTES} bytes: a Solana keypair file (a JSON array of 64 numbers) is well under that`, { path: abs })
     text = buf.toString('utf8', 0, n)
   } finally {

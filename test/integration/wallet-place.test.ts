@@ -10,7 +10,7 @@ import { chmod, mkdir, readdir, stat, symlink, writeFile } from 'node:fs/promise
 import { join } from 'node:path'
 import nacl from 'tweetnacl'
 import { afterEach, describe, expect, it } from 'vitest'
-import { cliEnv, runCli } from '../helpers/cli.js'
+import { BIN, cliEnv, runCli } from '../helpers/cli.js'
 import { tempDir } from '../helpers/tmp.js'
 
 const NOBODY = 65534
@@ -86,18 +86,31 @@ describe('a wallet another user could plant or swap', () => {
 })
 
 describe('what is at the wallet\'s path is judged as it is opened, and read from that', () => {
-  it('a pipe, a device or a huge file: refused at once with INVALID_WALLET, never read (a pipe used to hang mesh init)', async () => {
+  it('a pipe with no writer, a device or a huge file: refused at once with INVALID_WALLET (a planted pipe used to hang mesh init, /dev/zero was read until Node gave up)', async () => {
     const t = await tempDir(); cleanups.push(t.cleanup)
     const fifo = join(t.dir, 'pipe.json')
     expect(spawnSync('mkfifo', [fifo]).status).toBe(0)
     const big = join(t.dir, 'big.json')
     await writeFile(big, Buffer.alloc(64 * 1024 * 1024, 0x20))
-    for (const [path, says] of [[fifo, 'not a regular file'], ['/dev/zero', 'not a regular file'], [big, `is ${64 * 1024 * 1024} bytes`]] as const) {
+    for (const [path, says] of [[fifo, 'is not JSON'], ['/dev/zero', 'not a regular file or a pipe'], [big, `is ${64 * 1024 * 1024} bytes`]] as const) {
       const r = await runCli(['wallet', 'show', '--json', '--wallet', path], { env: cliEnv(t.dir), timeoutMs: 15_000 })
       expect(r.code, `${path}: ${r.stderr}`).toBe(2)
       expect(json(r.stdout || r.stderr).error).toMatchObject({ code: 'INVALID_WALLET', message: expect.stringContaining(says) })
     }
   }, 60_000)
+
+  it('a wallet given as a pipe (gpg -d w.gpg | mesh … --wallet /dev/stdin) is read', async () => {
+    const t = await tempDir(); cleanups.push(t.cleanup)
+    const w = join(t.dir, 'w.json')
+    const made = await runCli(['wallet', 'new', '--json', '--out', w], { env: cliEnv(t.dir) })
+    expect(made.code, made.stderr).toBe(0)
+    // Through a shell, as a user runs it: its pipes are FIFOs (node's own stdio pipes are sockets).
+    for (const line of [`cat "${w}" | "${process.execPath}" "${BIN}" wallet show --json --wallet /dev/stdin`, `"${process.execPath}" "${BIN}" wallet show --json --wallet <(sleep 0.5; cat "${w}")`]) {
+      const r = spawnSync('bash', ['-c', line], { env: cliEnv(t.dir), encoding: 'utf8', timeout: 30_000 })
+      expect(r.status, `${line}: ${r.stderr}`).toBe(0)
+      expect(json(r.stdout).address).toBe(json(made.stdout).address)
+    }
+  }, 30_000)
 
   it('a link another user put in a shared sticky folder is not followed, even to a file of the user\'s', async () => {
     if (process.getuid?.() !== 0) throw new Error('this test needs root (a second uid); CI runs as root')
