@@ -16,9 +16,9 @@ import { tempDir } from './tmp.js'
 /**
  * Alters the entry record of `doc` at `seq` in `author`'s lane in the home's log: `edit` gets the
  * record (its type byte first, then the entry's bytes) as a view into the file to change in
- * place; the record's checksum is written again after.
+ * place; the record's checksum is written again after (unless `checksum: 'keep'`).
  */
-export async function alterEntry (home: string, at: { doc: Uint8Array, author: Uint8Array, seq: bigint }, edit: (record: Buffer) => void): Promise<void> {
+export async function alterEntry (home: string, at: { doc: Uint8Array, author: Uint8Array, seq: bigint }, edit: (record: Buffer) => void, opts: { checksum?: 'recompute' | 'keep' } = {}): Promise<void> {
   const path = join(home, 'data', 'log')
   const b = await readFile(path)
   for (let i = 0; i + 8 <= b.length;) {
@@ -28,7 +28,8 @@ export async function alterEntry (home: string, at: { doc: Uint8Array, author: U
       const p = entryPlace(new Uint8Array(record.subarray(1)))
       if (p.seq === at.seq && Buffer.from(p.doc).equals(Buffer.from(at.doc)) && Buffer.from(p.author).equals(Buffer.from(at.author))) {
         edit(record)
-        b.writeUInt32LE(crc32(record), i + 4)
+        // 'keep': the old checksum no longer matches (damage the repair at open finds and cuts out).
+        if (opts.checksum !== 'keep') b.writeUInt32LE(crc32(record), i + 4)
         await writeFile(path, b)
         return
       }

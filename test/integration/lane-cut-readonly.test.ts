@@ -5,34 +5,20 @@
  * lane over the lost tip, a seq a peer may hold with other content (a fork). The run that ends a
  * lane it never opened now says so on disk at close.
  */
-import { readFile, writeFile } from 'node:fs/promises'
+import { readFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
 import { DOC_NAMES, type SessionKey } from '../../crdt/index.js'
-import { entryPlace } from '../../src/identity/index.js'
 import { openVault } from '../../src/sdk/index.js'
 import { generateWallet } from '../helpers/nodes.js'
 import { tempDir } from '../helpers/tmp.js'
+import { alterEntry } from '../helpers/damaged-log.js'
 
 const KEY = 'agent:main:cut' as SessionKey
 
+/** The entry at `seq` altered under its old checksum: the repair at open cuts it out. */
 async function breakChecksumAt (home: string, doc: Uint8Array, author: Uint8Array, seq: bigint): Promise<void> {
-  const path = join(home, 'data', 'log')
-  const b = await readFile(path)
-  for (let i = 0; i + 8 <= b.length;) {
-    const len = b.readUInt32LE(i)
-    const record = b.subarray(i + 8, i + 8 + len)
-    if (record[0] === 1) {
-      const p = entryPlace(new Uint8Array(record.subarray(1)))
-      if (p.seq === seq && Buffer.from(p.doc).equals(Buffer.from(doc)) && Buffer.from(p.author).equals(Buffer.from(author))) {
-        record[record.length - 3] = (record[record.length - 3] as number) ^ 0xff // its checksum no longer matches: the repair cuts it out
-        await writeFile(path, b)
-        return
-      }
-    }
-    i += 8 + len
-  }
-  throw new Error('not found')
+  await alterEntry(home, { doc, author, seq }, r => { r[r.length - 3] = (r[r.length - 3] as number) ^ 0xff }, { checksum: 'keep' })
 }
 
 describe('a lane ended by a run that only read', () => {
