@@ -151,7 +151,6 @@ export class SessionDoc {
     const s = (k: string): string | undefined => { const v = m.get(k); return typeof v === 'string' ? v : undefined }
     const createdAt = m.get('createdAt')
     const status = s('status')
-    const lastWriter = m.get('lastWriter')
     const lease = this.resolvedLease()
     return {
       key: s('key') ?? '',
@@ -159,7 +158,7 @@ export class SessionDoc {
       goal: s('goal') ?? '',
       status: status === 'running' || status === 'ended' ? status : 'idle',
       createdAt: isTime(createdAt) ? createdAt : 0,
-      lastWriter: copyOf<Writer>(SHAPES.writer, lastWriter),
+      lastWriter: this.lastWriter(),
       lease: lease === undefined || lease.released === true ? undefined : leaseOf(lease)
     }
   }
@@ -199,9 +198,12 @@ export class SessionDoc {
    * device: rewriting it on every append would add an item and a tombstone per message to a
    * 100k-message session.
    */
+  /** The last writer alone: what every write reads, without resolving the lease as getMeta() does. */
+  private lastWriter (): Writer | undefined { return copyOf<Writer>(SHAPES.writer, this.meta.get('lastWriter')) }
+
   private touch (device: string): void {
     const now = Date.now()
-    const cur = this.getMeta().lastWriter
+    const cur = this.lastWriter()
     if (cur !== undefined && cur.device === device && now - cur.ts < LAST_WRITER_RESOLUTION_MS && now >= cur.ts) return
     this.meta.set('lastWriter', { device, ts: now })
   }
