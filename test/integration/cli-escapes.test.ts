@@ -5,12 +5,10 @@
  * writes another over it, ESC ] 52 writes the clipboard) and U+202E showed a line reversed. The
  * human output now shows them (`^[`, `^G`, `^M`, `<U+202E>`); --json keeps every character.
  */
-import { spawnSync } from 'node:child_process'
-import { join } from 'node:path'
 import { afterAll, describe, expect, it } from 'vitest'
-import { BIN, cliEnv, runCli } from '../helpers/cli.js'
+import { BIN } from '../helpers/cli.js'
 import { spawnIn } from '../helpers/netns.js'
-import { tempDir } from '../helpers/tmp.js'
+import { soloHome } from '../helpers/solo-home.js'
 
 const cleanups: Array<() => Promise<unknown>> = []
 afterAll(async () => { for (const c of cleanups.reverse()) await c() })
@@ -20,17 +18,7 @@ const RAW = /[\x1b\x07\r\u202e]/
 
 describe('message text on the terminal', () => {
   it('session show and watch show escapes and bidi overrides; --json keeps them', async () => {
-    const t = await tempDir(); cleanups.push(t.cleanup)
-    const env = cliEnv(t.dir)
-    const home = join(t.dir, 'home')
-    const wallet = join(t.dir, 'wallet.json')
-    expect(spawnSync(process.execPath, [BIN, 'wallet', 'new', '--out', wallet], { env }).status).toBe(0)
-    const mesh = async (...args: string[]): Promise<string> => {
-      const r = await runCli([...args, '--home', home], { env })
-      expect(r.code, r.stderr).toBe(0)
-      return r.stdout
-    }
-    await mesh('init', '--wallet', wallet, '--label', 'solo')
+    const { env, home, mesh } = await soloHome(cleanups)
     await mesh('session', 'new', 'w1', '--title', 'title\x1b]0;x\x07', '--goal', 'goal\u202e')
     await mesh('session', 'append', 'w1', '--role', 'assistant', '--text', HOSTILE)
 

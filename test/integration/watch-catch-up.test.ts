@@ -11,36 +11,22 @@
  * rpc.ts) holds the subscription unanswered while a message is written, as a starting daemon
  * busy opening the session does. The second runs the real `mesh join`, three times over.
  */
-import { spawnSync } from 'node:child_process'
 import { createServer, type Server, type Socket } from 'node:net'
 import { join } from 'node:path'
 import { afterAll, describe, expect, it } from 'vitest'
 import { DaemonFollower } from '../../src/cli/follow.js'
 import type { EventRecord } from '../../src/api/api.js'
-import { BIN, cliEnv, runCli } from '../helpers/cli.js'
+import { BIN, runCli } from '../helpers/cli.js'
 import { startDaemon } from '../helpers/daemon.js'
 import { spawnIn, type Proc } from '../helpers/netns.js'
-import { tempDir } from '../helpers/tmp.js'
+import { soloHome, type SoloHome } from '../helpers/solo-home.js'
 
 const cleanups: Array<() => Promise<unknown> | unknown> = []
 afterAll(async () => { for (const c of cleanups.reverse()) await c() })
 
 const sleep = async (ms: number): Promise<void> => { await new Promise(resolve => setTimeout(resolve, ms)) }
 
-async function setUp (): Promise<{ env: NodeJS.ProcessEnv, home: string, wallet: string, mesh: (...args: string[]) => Promise<string> }> {
-  const t = await tempDir(); cleanups.push(t.cleanup)
-  const env = cliEnv(t.dir)
-  const home = join(t.dir, 'home')
-  const wallet = join(t.dir, 'wallet.json')
-  expect(spawnSync(process.execPath, [BIN, 'wallet', 'new', '--out', wallet], { env }).status).toBe(0)
-  const mesh = async (...args: string[]): Promise<string> => {
-    const r = await runCli([...args, '--home', home], { env })
-    expect(r.code, r.stderr).toBe(0)
-    return r.stdout
-  }
-  await mesh('init', '--wallet', wallet, '--label', 'solo')
-  return { env, home, wallet, mesh }
-}
+const setUp = async (): Promise<SoloHome> => await soloHome(cleanups)
 
 /** The contents watch printed (human lines `… user (solo): TEXT`), in order. */
 const printed = (w: Proc): string[] => w.lines.filter(l => / \(solo\): /.test(l)).map(l => l.replace(/^.* \(solo\): /, ''))
