@@ -10,15 +10,10 @@
 import { describe, expect, it } from 'vitest'
 import {
   deviceKem, epochCommitment, evaluateRegistry, generateDeviceKey, generateWallet, issueChainCertificate, kemPublicOf,
-  formedWith, newEpochKey, recoveryKem, RECOVERY_RECIPIENT, signRegistryOp, vaultSeedSignature, wrapEpochKey, wrapsFor,
-  type DeviceKey, type OpBody, type RegistryOp, type RegistryState
+  formedWith, newEpochKey, recoveryKem, RECOVERY_RECIPIENT, vaultSeedSignature, wrapEpochKey, wrapsFor,
+  type DeviceKey, type RegistryOp, type RegistryState
 } from '../../src/identity/index.js'
-
-const seedOf = (d: DeviceKey): Uint8Array => d.privateKey.raw.subarray(0, 32)
-function author (signer: { publicKey: Uint8Array, sign: (m: Uint8Array) => Uint8Array }, wallet: Uint8Array) {
-  let seq = 0n
-  return (body: OpBody, prev: RegistryOp[]): RegistryOp => signRegistryOp(signer, { wallet, seq: ++seq, prev: prev.map(o => o.hash), ...body })
-}
+import { author, seedOf } from '../helpers/registry-author.js'
 
 describe('the generation rule and an Epoch refused for its author', async () => {
   const wallet = generateWallet()

@@ -8,16 +8,11 @@
 import { describe, expect, it } from 'vitest'
 import {
   currentEpochOf, deviceKem, epochCommitment, evaluateRegistry, generateDeviceKey, generateWallet, issueChainCertificate, kemPublicOf, MAX_EPOCH,
-  newEpochKey, nextEpochNumber, recoveryKem, RECOVERY_RECIPIENT, signRegistryOp, toHex, vaultSeedSignature, wrapEpochKey,
-  type DeviceKey, type EpochRecord, type OpBody, type RegistryOp, type RegistryState, type VaultKeys
+  newEpochKey, nextEpochNumber, recoveryKem, RECOVERY_RECIPIENT, toHex, vaultSeedSignature, wrapEpochKey,
+  type DeviceKey, type EpochRecord, type RegistryOp, type RegistryState, type VaultKeys
 } from '../../src/identity/index.js'
+import { author, seedOf } from '../helpers/registry-author.js'
 
-const seedOf = (d: DeviceKey): Uint8Array => d.privateKey.raw.subarray(0, 32)
-
-function author (signer: { publicKey: Uint8Array, sign: (m: Uint8Array) => Uint8Array }, wallet: Uint8Array) {
-  let seq = 0n
-  return (body: OpBody, prev: RegistryOp[]): RegistryOp => signRegistryOp(signer, { wallet, seq: ++seq, prev: prev.map(o => o.hash), ...body })
-}
 
 function shuffled<T> (xs: T[], seed: number): T[] {
   const out = [...xs]

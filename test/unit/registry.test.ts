@@ -7,17 +7,12 @@ import { describe, expect, it } from 'vitest'
 import {
   deviceKem, epochCommitment, evaluateRegistry, generateDeviceKey, generateWallet, issueCertificate, issueChainCertificate, kemPublicOf,
   legacyKem, newEpochKey, nextEpochNumber, openPrevious, recoveryKem, RECOVERY_RECIPIENT, sealPrevious, signRegistryOp, toHex, unwrapEpochKey,
-  vaultSeedSignature, verifyRegistryOp, wrapEpochKey, wrapsFor, type Certificate, type ChainCertificate, type DeviceKey, type OpBody, type RegistryOp, type Wallet
+  vaultSeedSignature, verifyRegistryOp, wrapEpochKey, wrapsFor, type Certificate, type ChainCertificate, type DeviceKey, type RegistryOp, type Wallet
 } from '../../src/identity/index.js'
+import { author, seedOf } from '../helpers/registry-author.js'
 
-const seedOf = (d: DeviceKey): Uint8Array => d.privateKey.raw.subarray(0, 32)
 
 /** A test author's view: its own sequence numbers, and whatever heads it is told it has. */
-function author (signer: { publicKey: Uint8Array, sign: (m: Uint8Array) => Uint8Array }, wallet: Uint8Array) {
-  let seq = 0n
-  return (body: OpBody, prev: RegistryOp[]): RegistryOp => signRegistryOp(signer, { wallet, seq: ++seq, prev: prev.map(o => o.hash), ...body })
-}
-
 const headsOf = (ops: RegistryOp[], wallet: Wallet): RegistryOp[] => {
   const st = evaluateRegistry(ops, { wallet: wallet.publicKey })
   const ids = new Set(st.heads.map(toHex))
