@@ -155,7 +155,8 @@ export async function writeNewWallet (path: string): Promise<Wallet> {
     await fh.writeFile(JSON.stringify(Array.from(secretKey)))
     await fh.sync()
   } catch (err) {
-    // A half-written secret (a full disk) is not left beside the wallet's place.
+    // A half-written secret (a full disk) is not left beside the wallet's place. The write's
+    // error is the one to tell: a close or an unlink failing after it changes nothing the user can do.
     await fh.close().catch(() => {})
     await unlink(tmp).catch(() => {})
     throw err
