@@ -1,5 +1,5 @@
 /**
- * The driver lease as a CRDT rule (crdt/session.ts resolveLease): claims written at the same time
+ * The driver lease as a CRDT rule (crdt/lease.ts resolveLease): claims written at the same time
  * on two replicas resolve to the same holder on both, in either order of arrival, whatever the
  * Yjs client ids; a take beats a renewal it had not seen; a document of the previous version (one
  * `meta.lease`) reads as it did.
