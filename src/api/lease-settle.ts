@@ -4,7 +4,7 @@
  * it, sync SPEC.md, Acknowledgements) and this device lacks nothing of the session that they
  * reported, for a short while running, or LEASE_SETTLE_MS at most. A claim another device made at
  * the same moment travels ahead of its acknowledgement on the same stream, so by then it is here,
- * and resolveLease (crdt/session.ts) gives the holder every replica will agree on. Which device
+ * and resolveLease (crdt/lease.ts) gives the holder every replica will agree on. Which device
  * holds the lease never depends on this wait (the order of claims does); only what a take is told.
  */
 import { toHex } from '../identity/index.js'

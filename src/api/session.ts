@@ -224,7 +224,7 @@ export class Session {
    * lease, unless `take`; refused with READ_ONLY on a read-only device. Returns the lease and,
    * on a takeover, the device it was taken from.
    *
-   * Which claim holds the lease is resolved from every device's claim (crdt/session.ts
+   * Which claim holds the lease is resolved from every device's claim (crdt/lease.ts
    * resolveLease), the same on every replica: a take made at the same moment on another device
    * may come first once both are seen. So the answer is read from the lease as resolved after the
    * write and, with `settle` (a running node: until the connected peers have taken this claim and
