@@ -21,8 +21,13 @@ const SECRET_PAIRS = new Set(['api key', 'access key', 'private key', 'secret ke
  * (a count) and `TOKENIZERS_PARALLELISM` are not.
  */
 export function secretName (name: string): boolean {
-  const words = name.replace(/([a-z0-9])([A-Z])/g, '$1 $2').toLowerCase().split(/[^a-z0-9]+/).filter(w => w !== '')
+  const words = nameWords(name)
   return words.some((w, i) => SECRET_WORDS.has(w) || (i > 0 && SECRET_PAIRS.has(`${words[i - 1] as string} ${w}`)))
+}
+
+/** A name's words, lower case: `apiKey`, `API_KEY` and `api-key` are all `api key`. */
+function nameWords (name: string): string[] {
+  return name.replace(/([a-z0-9])([A-Z])/g, '$1 $2').toLowerCase().split(/[^a-z0-9]+/).filter(w => w !== '')
 }
 
 /** Words of a name whose number is a secret (a PIN, a numeric password, a one-time code); a count's never is. */
@@ -30,7 +35,7 @@ const NUMERIC_SECRET_WORDS = new Set(['pin', 'password', 'passwd', 'passcode', '
 const COUNT_WORDS = new Set(['count', 'counts', 'tokens', 'limit', 'usage', 'size', 'max', 'min', 'len', 'length', 'num', 'total', 'used'])
 
 function numericSecretName (name: string): boolean {
-  const words = name.replace(/([a-z0-9])([A-Z])/g, '$1 $2').toLowerCase().split(/[^a-z0-9]+/).filter(w => w !== '')
+  const words = nameWords(name)
   return words.some(w => NUMERIC_SECRET_WORDS.has(w)) && !words.some(w => COUNT_WORDS.has(w))
 }
 
