@@ -195,12 +195,10 @@ class HomeTurns {
    */
   async fail (): Promise<void> {
     const o = this.opened
-    if (this.line.length === 0 && o !== undefined) {
-      this.opened = undefined
-      // The turn's own error is the one to tell; a close that fails too leaves nothing to undo here.
-      await o.session.close().catch(() => {})
-    }
-    this.release()
+    if (o === undefined) { this.release(); return }
+    // As its holder's close would: passed on to the next in line, else closed. The turn's own
+    // error is the one to tell; a close that fails too leaves nothing to undo here (the turn is released).
+    await this.lend(o).close().catch(() => {})
   }
 
   /** The opening left by the one before in line, if it was made with `wallet` (else it is closed now). */
