@@ -1,14 +1,14 @@
 /**
  * Whether an agent is installed on this machine: its own folder exists (Hermes's `~/.hermes`,
- * Claude Code's `~/.claude`, OpenClaw's `~/.openclaw`, or where their variables point). A memory
- * sync for an agent that is not installed says so and does nothing: it creates none of the
- * agent's folders (a lock file or a memory file would make it look installed, to the user and
- * to the agent's own installer).
+ * Claude Code's `~/.claude`, OpenClaw's `~/.openclaw`, Codex's `~/.codex`, or where their
+ * variables point). A memory or skills sync for an agent that is not installed says so and does
+ * nothing: it creates none of the agent's folders (a lock file, a memory file or a skills folder
+ * would make it look installed, to the user and to the agent's own installer).
  */
 import { stat } from 'node:fs/promises'
 import { NotFoundError } from '../errors.js'
 
-async function isFolder (dir: string): Promise<boolean> {
+export async function isFolder (dir: string): Promise<boolean> {
   try { return (await stat(dir)).isDirectory() } catch (err: any) { if (err?.code === 'ENOENT' || err?.code === 'ENOTDIR') return false; throw err }
 }
 

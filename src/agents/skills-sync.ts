@@ -11,7 +11,10 @@
  * folder is still what this machine last synced, or is exactly the folder the tombstone names;
  * a folder edited here since is kept, not captured back, and reported (`keptEdited`) until the
  * user picks a side with `prefer`. Symlinked skill folders are not followed (they belong to
- * whatever they point at).
+ * whatever they point at). An agent not installed here (its folder absent: `~/.claude`,
+ * `~/.codex`, `~/.hermes`, `~/.openclaw` or where their variables point; for codex, whose skills
+ * folder `~/.agents/skills` is shared, that folder being there is enough) is said and left alone:
+ * nothing synced, no folder made (a skills folder would make it look installed).
  */
 import { chmod, lstat, readdir, rm, stat } from 'node:fs/promises'
 import { homedir } from 'node:os'
@@ -24,7 +27,9 @@ import type { MeshApi } from '../api/api.js'
 import { listFiles, readFileNoFollow } from './bundle.js'
 import { ChangedUnderfootError, removeFileIf, replaceFile } from './replace-file.js'
 import { claudeConfigDir } from './claude/home.js'
+import { codexHome } from './codex/home.js'
 import { hermesHome } from './hermes/home.js'
+import { isFolder, requireAgentFolder } from './installed.js'
 import { openclawHome } from './openclaw/home.js'
 import { loadBase, plan3, saveBase, sha256, syncStatePath } from './sync-state.js'
 
@@ -37,6 +42,16 @@ export function skillsDir (agent: SkillAgent, env: NodeJS.ProcessEnv = process.e
   if (agent === 'hermes') return join(hermesHome(env), 'skills')
   if (agent === 'openclaw') return join(openclawHome(env), 'skills')
   return join(home, '.agents', 'skills')
+}
+
+/** Throws NOT_FOUND (exit 2), creating nothing, unless `agent` is installed here. */
+async function requireInstalled (agent: SkillAgent, env: NodeJS.ProcessEnv): Promise<void> {
+  if (agent === 'claude') return await requireAgentFolder(claudeConfigDir(env), 'Claude Code', 'CLAUDE_CONFIG_DIR')
+  if (agent === 'hermes') return await requireAgentFolder(hermesHome(env), 'Hermes', 'HERMES_HOME')
+  if (agent === 'openclaw') return await requireAgentFolder(openclawHome(env), 'OpenClaw', 'OPENCLAW_STATE_DIR')
+  // ~/.agents/skills is every AgentSkills reader's: already there, it is synced whether or not Codex is.
+  if (await isFolder(skillsDir(agent, env))) return
+  await requireAgentFolder(codexHome(env), 'Codex', 'CODEX_HOME')
 }
 
 /** A skill's files by path; an executable file's path is listed in `exec`. */
@@ -111,6 +126,8 @@ export interface SkillsSyncReport {
 
 export async function syncSkills (api: MeshApi, agent: SkillAgent, opts: { home: string, env?: NodeJS.ProcessEnv, prefer?: 'mesh' | 'local' }): Promise<SkillsSyncReport> {
   const env = opts.env ?? process.env
+  // Not installed here: nothing read, written or remembered (not even this sync's state).
+  await requireInstalled(agent, env)
   const dir = skillsDir(agent, env)
   const nested = agent === 'hermes'
   const statePath = syncStatePath(env)

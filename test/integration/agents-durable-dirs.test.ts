@@ -46,9 +46,11 @@ describe('folders mesh makes are durable: the folder above each new one is synce
     await writeFile(join(src, 'SKILL.md'), '---\nname: review\ndescription: Review a diff\n---\n\nLook for bugs.\n')
     const added = spawnSync(process.execPath, [BIN, 'skills', 'add', src, '--home', h.home], { env: h.env, encoding: 'utf8', timeout: 60_000 })
     expect(added.status, added.stderr).toBe(0)
+    // Claude Code installed (its folder is there; mesh makes none for an agent that is not), no skills yet.
     const claude = join(h.dir, 'claude')
+    await mkdir(claude, { recursive: true })
     const calls = await traced('skills', ['agent', 'skills', 'sync', 'claude'])
     expect(await readFile(join(claude, 'skills', 'review', 'SKILL.md'), 'utf8')).toContain('Look for bugs.')
-    for (const dir of [claude, join(claude, 'skills'), join(claude, 'skills', 'review')]) expect(madeDurably(calls, dir), `${dir} made durably`).toBe(true)
+    for (const dir of [join(claude, 'skills'), join(claude, 'skills', 'review')]) expect(madeDurably(calls, dir), `${dir} made durably`).toBe(true)
   }, 60_000)
 })

@@ -222,6 +222,8 @@ describe('mesh agent skills sync: removals', () => {
     for (const n of ['review', 'deploy', 'notes']) await writeSkill(join(desk.home, '.claude', 'skills', n), skill(n))
     expect(json(await desk.run(['agent', 'skills', 'sync', 'claude', '--json'], a)).pushed).toEqual(['deploy', 'notes', 'review'])
     const lskills = join(laptop.home, '.agents', 'skills')
+    // Codex installed on the laptop (mesh syncs skills only for an agent that is).
+    await mkdir(join(laptop.home, '.codex'))
     await poll('the skills on the laptop', async () => {
       const r = await laptop.run(['agent', 'skills', 'sync', 'codex', '--json'], b)
       return r.code === 0 && json(r).pulled.length + json(r).same.length === 3
