@@ -154,6 +154,9 @@ export class Vault extends EventEmitter<VaultEvents> {
       // may be this device's tip: its seq must not be written again (see setAsideDamagedEntry).
       for (const r of store.recovered) v.lane.endFor(`cut:${r.quarantine}`)
       for (const h of store.unreadable) v.lane.endFor(h)
+      // An entry found at open that no longer verifies (a damaged document id files it where no
+      // load finds it: EntryStore.damagedAtOpen) is set aside as a load sets one aside.
+      for (const d of store.damagedAtOpen) await v.setAsideDamagedEntry(d.bytes, d.reason).catch((err: unknown) => { log.error('could not set aside a damaged entry: %e', err) })
       v.certs.add(identity.certificate.bytes)
       await store.putCertificate(identity.certificate.bytes)
       for (const c of store.certificates()) {

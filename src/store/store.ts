@@ -9,7 +9,7 @@
 import { createHash } from 'node:crypto'
 import { join } from 'node:path'
 import { logger } from '@libp2p/logger'
-import { entryPlace, streamKey, toHex, type Entry, type RecordSealer, type VectorItem } from '../identity/index.js'
+import { entryPlace, streamKey, toHex, verifyEntry, type Entry, type RecordSealer, type VectorItem } from '../identity/index.js'
 import { ClosedError } from '../errors.js'
 import { CertificateRecords, T_CERT, T_CERT_SEALED } from './certificates.js'
 import { planCompaction, type CompactionPlan } from './compaction-plan.js'
@@ -18,6 +18,7 @@ import type { FingerprintIndex } from './digest.js'
 import { DiskState, freeBytes, isDiskFull, isShort, KEEP_FREE } from './disk.js'
 import { keepDamagedEntry, listDamaged, setAsideDamaged, type DamagedFile } from './damaged.js'
 import { HeldIndex, sigPrefix, type DocIndex, type InFlight } from './held.js'
+import { moved, readSum, sumIndex, SUM_FILE, writeSum } from './held-sum.js'
 import { RecordLog, type RecordRef, type Recovery } from './log.js'
 import { HEADER } from './log-format.js'
 import type { PartialSnapshot } from './partial.js'
@@ -64,6 +65,12 @@ export class EntryStore {
    * device's lane, maybe) counts as free: the vault ends its lane in use (lane.ts endFor).
    */
   readonly unreadable: string[] = []
+  /**
+   * Entries found at open that no longer verify, in documents whose slots moved since the last
+   * close (held-sum.ts): damage to an entry's document id files it where no load finds it. Still
+   * indexed where their bytes say: the vault sets each aside as a load would (setAsideDamagedEntry).
+   */
+  readonly damagedAtOpen: Array<{ bytes: Uint8Array, reason: string }> = []
   /** Snapshots received in part, one per document (see partial-set.ts). */
   private readonly partials: PartialSnapshots
   /** Whether the disk is full (appends refused; reads go on), and its changes. */
@@ -107,8 +114,24 @@ export class EntryStore {
       if (err === undefined) s.owed.roomMaybe()
     }
     s.recovered = recovered
+    await s.checkMoved()
     if (s.certs.unsealed()) await s.sealCertificates()
     return s
+  }
+
+  /** Verifies the entries of the documents whose slots moved since the last close (held-sum.ts), keeping those that fail in `damagedAtOpen`. */
+  private async checkMoved (): Promise<void> {
+    const suspects = moved(this.idx.docs.values(), sumIndex(this.idx.docs.values()), await readSum(join(this.dir, SUM_FILE)), this.log.bytes)
+    for (const d of suspects) {
+      for await (const bytes of this.entriesAbove(d.doc, new Map())) {
+        try {
+          verifyEntry(bytes)
+        } catch (err: any) {
+          log.error('store: entry of document %s found damaged at open: %e', d.id, err)
+          this.damagedAtOpen.push({ bytes, reason: `${String(err?.message ?? err)} (found at open, document ${d.id})` })
+        }
+      }
+    }
   }
 
   /** Seals the certificates of a home written before they were sealed (CertificateRecords.seal), if the disk has room. */
@@ -581,5 +604,7 @@ export class EntryStore {
     this.disk.close()
     await this.owed.idle()
     await this.log.close()
+    // Every write settled: what the next open should find where (held-sum.ts).
+    await writeSum(join(this.dir, SUM_FILE), { log: this.log.bytes, sums: sumIndex(this.idx.docs.values()) })
   }
 }

@@ -1,0 +1,94 @@
+/**
+ * Where the index (held.ts) says each entry is, summed at close and compared at the next open.
+ *
+ * An entry record damaged on disk with its checksum intact is indexed where its damaged bytes say
+ * it belongs. Damage to its author, lane or seq is found when its document loads (its signature
+ * no longer verifies), but damage to its document id files it under a document nobody opens, and
+ * the slot it really held, maybe this device's lane tip, looks free. Verifying every entry at
+ * open would find it, at the cost of one signature check per entry. Instead, at close the store
+ * writes `held.sum`: per bucket of documents (the first byte of the document id), a sum of a hash
+ * of every held slot (document, author lane, seq, signature prefix), with the log's length. An
+ * open that finds the log at that length (nothing was written since) sums the index it rebuilt:
+ * a bucket whose sum differs holds a slot that moved, and only its documents' entries are
+ * verified (EntryStore.damagedAtOpen). A log written since (a crash, another version), or no
+ * file, is not checked, as before. A differing sum proves nothing by itself: only an entry whose
+ * signature fails is set aside.
+ */
+import { readFile } from 'node:fs/promises'
+import { logger } from '@libp2p/logger'
+import { atomicWrite } from './files.js'
+import type { DocIndex } from './held.js'
+
+const log = logger('mesh:store')
+
+export const SUM_FILE = 'held.sum'
+const BUCKETS = 256
+
+/** Which bucket a document (by its hex id) is summed in. */
+const bucketOf = (id: string): number => parseInt(id.slice(0, 2), 16) & (BUCKETS - 1)
+
+/** FNV-1a over a string's UTF-16 code units, from `h`. */
+function fnv (s: string, h: number): number {
+  for (let i = 0; i < s.length; i++) { h ^= s.charCodeAt(i); h = Math.imul(h, 0x01000193) }
+  return h >>> 0
+}
+
+/** MurmurHash3's finaliser: every input bit reaches every output bit before the hashes are added. */
+function mix (h: number): number {
+  h ^= h >>> 16; h = Math.imul(h, 0x85ebca6b)
+  h ^= h >>> 13; h = Math.imul(h, 0xc2b2ae35)
+  return (h ^ (h >>> 16)) >>> 0
+}
+
+/** Per bucket, the sum (mod 2^32) of every held slot's hash. */
+export function sumIndex (docs: Iterable<DocIndex>): Uint32Array {
+  const sums = new Uint32Array(BUCKETS)
+  for (const d of docs) {
+    const b = bucketOf(d.id)
+    const docHash = fnv(d.id, 0x811c9dc5)
+    let s = 0
+    for (const [key, a] of d.authors) {
+      const base = fnv(key, docHash)
+      for (const seq of a.seqs.keys()) {
+        const h = base ^ mix((seq >>> 0) ^ Math.imul(Math.floor(seq / 0x100000000), 0x9e3779b1))
+        s = (s + mix(fnv(a.sigs.get(seq) ?? '', h))) >>> 0
+      }
+    }
+    sums[b] = ((sums[b] as number) + s) >>> 0
+  }
+  return sums
+}
+
+export interface HeldSum { log: number, sums: Uint32Array }
+
+/** The sum written at the last close, or undefined (none, or unreadable: nothing is checked). */
+export async function readSum (path: string): Promise<HeldSum | undefined> {
+  try {
+    const v = JSON.parse(await readFile(path, 'utf8'))
+    if (v?.version !== 1 || !Number.isSafeInteger(v.log) || !Array.isArray(v.sums) || v.sums.length !== BUCKETS) return undefined
+    if (!v.sums.every((n: unknown) => Number.isInteger(n) && (n as number) >= 0 && (n as number) < 2 ** 32)) return undefined
+    return { log: v.log, sums: Uint32Array.from(v.sums) }
+  } catch (err: any) {
+    if (err?.code !== 'ENOENT') log.error('%s does not read (%e): the index is not checked at this open', path, err)
+    return undefined
+  }
+}
+
+/** Writes the sum at close; a failure (a read-only or full disk) leaves the next open unchecked or checking more, never wrong. */
+export async function writeSum (path: string, sum: HeldSum): Promise<void> {
+  await atomicWrite(path, JSON.stringify({ version: 1, log: sum.log, sums: [...sum.sums] })).catch((err: unknown) => {
+    log('%s not written (the next open checks what differs from the last one written, or nothing): %e', path, err)
+  })
+}
+
+/**
+ * The documents to verify at open: those in a bucket whose sum differs from the one written at the
+ * last close, when the log is still the length it had then; none otherwise.
+ */
+export function moved (docs: Iterable<DocIndex>, now: Uint32Array, was: HeldSum | undefined, logBytes: number): DocIndex[] {
+  if (was === undefined || was.log !== logBytes) return []
+  const differ = new Set<number>()
+  for (let b = 0; b < BUCKETS; b++) if (now[b] !== was.sums[b]) differ.add(b)
+  if (differ.size === 0) return []
+  return [...docs].filter(d => differ.has(bucketOf(d.id)))
+}
