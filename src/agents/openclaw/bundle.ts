@@ -18,6 +18,7 @@ import { BACK, remapLines } from '../remap.js'
 import { busy } from '../running.js'
 import { shellQuote } from '../claude/bundle.js'
 import type { ViewMessage } from '../claude/view.js'
+import { addToEmptyIndex } from './empty-index.js'
 import { openclawHeld } from './held.js'
 import { entryFor, indexFile, openclawHome, readIndex } from './home.js'
 import { checkWritable, linkNew, writeFailed } from '../out-file.js'
@@ -76,7 +77,7 @@ export function openclawIndexEntry (records: readonly NativeRecord[]): { session
 
 export interface OpenclawWriteResult { path: string, rewritten: number, index: 'written' | 'kept' | 'none', sessionKey?: string, command: string, /** The transcript was there as it would be written. */ unchanged?: true }
 
-/** Writes the transcript (and sessions.json where none is); `ready` as writeClaudeBundle's (every check passed, nothing written yet). */
+/** Writes the transcript (and sessions.json where none is, or its entry where it lists none); `ready` as writeClaudeBundle's (every check passed, nothing written yet). */
 export async function writeOpenclawSession (sessionId: string, records: readonly NativeRecord[], opts: { cwd?: string, from?: string, name?: string, dir?: string, env?: NodeJS.ProcessEnv, force?: boolean, ready?: () => Promise<void> }): Promise<OpenclawWriteResult> {
   if (!isAgentSessionId(sessionId)) throw new InvalidInputError(`not a session id: ${JSON.stringify(sessionId)}`)
   const map = opts.from !== undefined && opts.cwd !== undefined ? { from: opts.from, to: opts.cwd } : undefined
@@ -97,9 +98,10 @@ export async function writeOpenclawSession (sessionId: string, records: readonly
     return { path: held.db, rewritten, index: 'none', sessionKey: held.sessionKey, command: held.sessionKey !== undefined ? `openclaw resume ${shellQuote(held.sessionKey)}` : `openclaw agent --session-id ${shellQuote(sessionId)} --message continue`, unchanged: true }
   }
   // sessions.json is the Gateway's (file era) or doctor's input (database era): written only
-  // when none is there, so a live index is never edited behind the Gateway's back, nor one that
-  // mesh cannot read replaced (the user's other sessions are in it): that is refused before
-  // anything is written.
+  // when none is there, or when it lists no session yet (`{}`, which OpenClaw would list this
+  // one from only with its entry: added under OpenClaw's lock, empty-index.ts), so an index that
+  // lists sessions is never edited behind the Gateway's back, nor one that mesh cannot read
+  // replaced (the user's other sessions are in it): that is refused before anything is written.
   const keyed = openclawIndexEntry(records)
   const indexPath = join(folder, 'sessions.json')
   const indexThere = keyed !== undefined ? await indexFile(folder) : undefined
@@ -116,7 +118,8 @@ export async function writeOpenclawSession (sessionId: string, records: readonly
     if (cur !== undefined && opts.force !== true && !onlyOursThere(cur, bytes, openclawPathFields, lines => openclawMeta(lines).cwd, opts.cwd)) {
       throw new InvalidInputError(`refusing to overwrite ${path}: it holds lines this session in mesh has not got`, { path }, { hint: importOrForce(`(import it first with \`mesh agent import openclaw --file ${path}\`, or pass --force)`) })
     }
-    await checkWritable([path, ...(indexThere?.state === 'absent' ? [indexPath] : [])])
+    const emptyIndex = indexThere?.state === 'there' && indexThere.empty === true
+    await checkWritable([path, ...(indexThere?.state === 'absent' || emptyIndex ? [indexPath] : [])])
     await opts.ready?.()
     try {
       await writeFileAtomic(path, bytes, opts.force === true ? undefined : { bytes: cur, agent: 'OpenClaw' })
@@ -125,15 +128,21 @@ export async function writeOpenclawSession (sessionId: string, records: readonly
   let index: OpenclawWriteResult['index'] = 'none'
   if (keyed !== undefined) {
     index = 'kept'
+    const entry = { ...keyed.entry, sessionId, sessionFile: path }
+    const again = `; the transcript ${path} is in place. Resume again once it can be written`
     if (indexThere?.state === 'absent') {
-      const entry = { ...keyed.entry, sessionId, sessionFile: path }
       // Given its name only if none is there at that moment: one the Gateway made since is kept.
       try {
         await writeBeside(indexPath, JSON.stringify({ [keyed.sessionKey]: entry }, null, 2) + '\n', async (tmp) => { await linkNew(tmp, indexPath) })
         index = 'written'
       } catch (err) {
-        if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw await writeFailed(err, indexPath, `; the transcript ${path} is in place. Resume again once it can be written`)
+        if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw await writeFailed(err, indexPath, again)
       }
+    } else if (indexThere?.state === 'there' && indexThere.empty === true) {
+      // Still empty once OpenClaw's lock is held: the entry added; else another writer's, kept.
+      try {
+        if (await addToEmptyIndex(indexPath, keyed.sessionKey, entry)) index = 'written'
+      } catch (err) { throw await writeFailed(err, indexPath, again) }
     }
   }
   const cont = keyed !== undefined ? `openclaw resume ${shellQuote(keyed.sessionKey)}` : `openclaw agent --session-id ${shellQuote(sessionId)} --message continue`

@@ -12,6 +12,7 @@ import { join } from 'node:path'
 import { NotFoundError } from '../../errors.js'
 import { parseObject } from '../ids.js'
 import { readFileNoFollow } from '../bundle.js'
+import { isEmptyIndex } from './empty-index.js'
 
 export function openclawHome (env: NodeJS.ProcessEnv = process.env): string {
   return env.OPENCLAW_STATE_DIR ?? join(env.HOME ?? homedir(), '.openclaw')
@@ -76,8 +77,8 @@ export async function readIndex (dir: string): Promise<Record<string, Record<str
 /** What a sessions folder's `sessions.json` is, for a writer that must never replace one. */
 export type IndexFile =
   | { state: 'absent' }
-  /** There, and a JSON object (sessionKey -> SessionEntry). */
-  | { state: 'there' }
+  /** There, and a JSON object (sessionKey -> SessionEntry); `empty`: a regular file holding `{}`, no session listed yet. */
+  | { state: 'there', empty?: true }
   /** There, but not an index mesh can read (not strict JSON, not an object, not a file): why. */
   | { state: 'unreadable', why: string }
 
@@ -95,7 +96,7 @@ export async function indexFile (dir: string): Promise<IndexFile> {
   let v: unknown
   try { v = JSON.parse(buf.toString('utf8').replace(/^\uFEFF/, '')) } catch (err) { return { state: 'unreadable', why: `it is not valid JSON (${(err as Error).message})` } }
   if (typeof v !== 'object' || v === null || Array.isArray(v)) return { state: 'unreadable', why: 'it does not hold a JSON object' }
-  return { state: 'there' }
+  return isEmptyIndex(buf) ? { state: 'there', empty: true } : { state: 'there' }
 }
 
 /**
