@@ -27,6 +27,16 @@ const MULTISTREAM = '/multistream/1.0.0'
 const MAX_PROTOCOL_LENGTH = 1024
 /** How long a held stream's negotiation may take in all, the wait for the verdict included. */
 const NEGOTIATION_MS = 30_000
+/**
+ * Streams of an unproven peer held for its verdict at once on one connection; one more is
+ * aborted (an open protocol is never held, so the membership handshake always gets through).
+ * Each held stream keeps what its peer sends after its proposal until the verdict (up to yamux's
+ * first window, 256 KiB), so without a bound one stranger's connection made a node hold ~250 MB
+ * (1,000 streams, yamux's inbound default) until the membership deadline. A member's connection
+ * holds a few at its start (identify, ping, the DHT and sync may arrive just before its proof
+ * completes here).
+ */
+export const MAX_HELD_STREAMS = 16
 
 export interface GateInit {
   /** Protocols an unproven peer may negotiate and be opened: the membership handshake, pairing. */
@@ -58,10 +68,11 @@ export function gateConnection (conn: Connection, init: GateInit): void {
     throw new NotMemberError('cannot gate this connection: libp2p internals changed')
   }
   muxer.removeEventListener('stream', deliver)
+  const held = { count: 0 }
   muxer.addEventListener('stream', (evt) => {
     if (init.isProven(peer)) { deliver(evt); return }
     const stream = evt.detail
-    negotiate(stream, peer, init).then((protocol) => {
+    negotiate(stream, peer, init, held).then((protocol) => {
       stream.protocol = protocol
       deliver(evt)
     }, (err: unknown) => {
@@ -87,7 +98,7 @@ export function gateConnection (conn: Connection, init: GateInit): void {
  * proven yet: open protocols are answered at once; everything else, `ls` too, only once the peer
  * is proven.
  */
-async function negotiate (stream: Stream, peer: string, init: GateInit): Promise<string> {
+async function negotiate (stream: Stream, peer: string, init: GateInit, held: { count: number }): Promise<string> {
   const lp = lpStream(stream, { maxDataLength: MAX_PROTOCOL_LENGTH, maxLengthLength: 2 })
   const options = { signal: AbortSignal.timeout(NEGOTIATION_MS) }
   const line = (s: string): Uint8Array => utf8(`${s}\n`)
@@ -105,7 +116,9 @@ async function negotiate (stream: Stream, peer: string, init: GateInit): Promise
     }
     if (!proven) {
       if (init.isExempt(peer)) throw new NotMemberError(`${peer} is exempted for pairing only`)
-      proven = await init.verdict(peer)
+      if (held.count >= MAX_HELD_STREAMS) throw new NotMemberError(`more than ${MAX_HELD_STREAMS} streams held before membership`)
+      held.count++
+      try { proven = await init.verdict(peer) } finally { held.count-- }
       if (!proven) throw new NotMemberError(`${peer} proposed ${proposal.slice(0, 64)} before proving membership`)
     }
     if (handled.includes(proposal)) {
