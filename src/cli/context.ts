@@ -11,19 +11,45 @@ import { homedir } from 'node:os'
 import { HomeInUseError, HomeNotInitializedError, InvalidInputError, isMeshError, LeaseHeldError, UsageError, WalletMismatchError } from '../errors.js'
 import type { MeshApi } from '../api/api.js'
 import { connectRpc } from '../api/rpc-client.js'
+import { printable, type Drawn } from './printable.js'
 
 export interface Globals { home: string, wallet?: string, json: boolean }
 
+/**
+ * The CLI's writers: every byte a command sends to stdout or stderr goes through one of them.
+ * Human text is made printable here, whatever it holds (a message, a peer's label, a path, an
+ * error's message), so no command can forget to: an escape sequence or a bidi override in it is
+ * shown (`^[`, `<U+202E>`), never obeyed. JSON is written exactly as JSON.stringify makes it.
+ * Control characters are written on purpose only through `draw`, which takes nothing but what
+ * `drawn` made (printable.ts: the program's own sequences and printable text).
+ */
 export interface Out {
+  /** A line of human text on stdout, made printable; with --json, stdout is JSON only: the line (a JSON text) is written as given. */
   line: (s?: string) => void
+  /** A JSON value on stdout, indented, exact. */
   json: (v: unknown) => void
+  /** A line of human text on stderr, made printable (with --json too: stderr is not the JSON). */
   err: (s: string) => void
+  /** A JSON value on one line of stderr, exact: the error --json asks for. */
+  jsonErr: (v: unknown) => void
 }
 
+/** Set by main once it knows whether --json was given (setJsonOutput). */
+let jsonOutput = false
+
+/** With --json, stdout carries JSON only: Out.line writes its lines as given (see Out). */
+export function setJsonOutput (json: boolean): void { jsonOutput = json }
+
 export const stdout: Out = {
-  line: (s = '') => { process.stdout.write(s + '\n') },
+  line: (s = '') => { process.stdout.write((jsonOutput ? s : printable(s)) + '\n') },
   json: (v) => { process.stdout.write(JSON.stringify(v, null, 2) + '\n') },
-  err: (s) => { process.stderr.write(s + '\n') }
+  err: (s) => { process.stderr.write(printable(s) + '\n') },
+  jsonErr: (v) => { process.stderr.write(JSON.stringify(v) + '\n') }
+}
+
+/** Writes what `drawn` made (a live line's erase and its printable text) to stdout or stderr: the one writer that passes control characters. */
+export function draw (to: 'stdout' | 'stderr', s: Drawn): void {
+  (to === 'stdout' ? process.stdout : process.stderr).write(s)
 }
 
 const warnedWallets = new Set<string>()
@@ -320,7 +346,8 @@ export function localTime (ts: number): string {
  */
 export async function askYesNo (question: string): Promise<boolean> {
   const { createInterface } = await import('node:readline')
-  process.stderr.write(`${question} [y/N] `)
+  // The question names a device's label (mesh devices approve): printable, as every line is.
+  process.stderr.write(printable(`${question} [y/N] `))
   const rl = createInterface({ input: process.stdin, terminal: false })
   try {
     for await (const line of rl) return /^y(es)?$/i.test(line.trim())

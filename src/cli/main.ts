@@ -9,7 +9,7 @@ import { parseArgs } from 'node:util'
 import { isMeshError, UsageError, type ErrorCode } from '../errors.js'
 import { errorToWire } from '../api/wire-error.js'
 import { exitCodeFor } from './exit-codes.js'
-import { globalsFrom, stdout as out } from './context.js'
+import { globalsFrom, setJsonOutput, stdout as out } from './context.js'
 import { refuseExtraArgs, refuseForeignOptions, subcommandAliases, subUsage, type Command } from './command.js'
 import { joinNegativeValues } from './dash-values.js'
 import { initCmd, statusCmd, walletCmd } from './commands/identity.js'
@@ -160,6 +160,7 @@ function asksJson (argv: readonly string[]): boolean {
 
 export async function main (argv: string[]): Promise<number> {
   let json = asksJson(argv)
+  setJsonOutput(json)
   try {
     // `mesh help session` (also after global options: `mesh --home DIR help session`) is `mesh session --help`.
     const first = commandAt(argv)
@@ -197,6 +198,7 @@ export async function main (argv: string[]): Promise<number> {
     }
     const values = parsed.values as Record<string, unknown>
     json = values.json === true
+    setJsonOutput(json)
     if (values.help === true) { out.line(commandHelp(cmd, parsed.positionals[0])); return 0 }
     const words = subcommandAliases(cmd, parsed.positionals)
     refuseExtraArgs(cmd, words)
@@ -205,7 +207,7 @@ export async function main (argv: string[]): Promise<number> {
   } catch (err) {
     // The API's own wire shape (the socket, HTTP and MCP send the same): what a script reads (LEASE_HELD's holder, expiresAt, online).
     const error = errorToWire(err)
-    if (json) out.err(JSON.stringify({ error }))
+    if (json) out.jsonErr({ error })
     else out.err(`mesh: ${error.message}${CLI_ADVICE[error.code as ErrorCode] ?? ''}`)
     if (!isMeshError(err) && process.env.MESH_DEBUG !== undefined) out.err(String((err as Error)?.stack))
     return exitCodeFor(error.code as ErrorCode, error.details)

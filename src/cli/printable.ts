@@ -30,3 +30,31 @@ export function printable (text: string): string {
   // A CR that ends a line (text written on Windows) only ends it: shown, it would mark every line.
   return text.replace(/\r\n/g, '\n').replace(UNPRINTABLE, visible)
 }
+
+/**
+ * A control sequence of the program's own, written to a terminal on purpose (the live bar's
+ * erase). Only this class makes one, from the constants below: text from anywhere else can never
+ * be one, so it cannot reach the terminal as a control (`drawn` makes every string printable).
+ */
+export class Control {
+  /** Back to the start of the line, and the line erased: a live line drawn again in place. */
+  static readonly ERASE_LINE = new Control('\r\x1b[2K')
+
+  private constructor (readonly sequence: string) {}
+}
+
+declare const drawnBrand: unique symbol
+/** What `drawn` made: the one kind of text a terminal is given with control characters in it. */
+export type Drawn = string & { readonly [drawnBrand]: true }
+
+/**
+ * The one path by which the CLI writes control characters on purpose: each Control as its
+ * sequence, every string made printable (newlines kept). context.ts's `draw` writes what it
+ * gives; all other output goes through `printable` in context.ts's writers.
+ *
+ * @example
+ * draw('stderr', drawn(Control.ERASE_LINE, `reading ${key}: 40%`))
+ */
+export function drawn (...parts: Array<Control | string>): Drawn {
+  return parts.map(p => p instanceof Control ? p.sequence : printable(p)).join('') as Drawn
+}

@@ -10,13 +10,15 @@
  */
 import type { PageProgress } from '../agents/resume.js'
 import { LiveLine } from './live-line.js'
+import { draw } from './context.js'
+import type { Drawn } from './printable.js'
 
 /** Quiet for this long: a short session says nothing. */
 export const QUIET_MS = 1000
 
-export function recordsProgress (key: string, opts: { tty?: boolean, write?: (s: string) => void, quietMs?: number } = {}): { onPage: PageProgress, stop: () => void } {
+export function recordsProgress (key: string, opts: { tty?: boolean, write?: (s: Drawn) => void, quietMs?: number } = {}): { onPage: PageProgress, stop: () => void } {
   const tty = opts.tty ?? process.stderr.isTTY === true
-  const live = new LiveLine(tty, opts.write ?? (s => { process.stderr.write(s) }))
+  const live = new LiveLine(tty, opts.write ?? (s => { draw('stderr', s) }))
   const began = Date.now()
   const quiet = opts.quietMs ?? QUIET_MS
   let said = -1

@@ -5,8 +5,14 @@
  * writes another over it, ESC ] 52 writes the clipboard) and U+202E showed a line reversed. The
  * human output now shows them (`^[`, `^G`, `^M`, `<U+202E>`); --json keeps every character.
  */
+import { mkdir, writeFile } from 'node:fs/promises'
+import { join } from 'node:path'
 import { afterAll, describe, expect, it } from 'vitest'
-import { BIN } from '../helpers/cli.js'
+import { deviceKem, generateDeviceKey } from '../../src/identity/index.js'
+import { writeEnrolledHome } from '../../src/node/enrol.js'
+import { BIN, cliEnv, runCli, type RunResult } from '../helpers/cli.js'
+import { generateWallet, startNode, until } from '../helpers/nodes.js'
+import { tempDir } from '../helpers/tmp.js'
 import { spawnIn } from '../helpers/netns.js'
 import { soloHome } from '../helpers/solo-home.js'
 
@@ -24,9 +30,9 @@ describe('message text on the terminal', () => {
 
     const shown = await mesh('session', 'show', 'w1')
     expect(shown).not.toMatch(RAW)
-    expect(shown).toContain('ok^[]0;PWNED^G^[[2K^Mfake: all tests passed^[]52;c;cm0gLXJmIH4K^G <U+202E>desrever')
-    expect(shown).toContain('title^[]0;x^G')
-    expect(shown).toContain('goal<U+202E>')
+    expect.soft(shown).toContain('ok^[]0;PWNED^G^[[2K^Mfake: all tests passed^[]52;c;cm0gLXJmIH4K^G <U+202E>desrever')
+    expect.soft(shown).toContain('title^[]0;x^G')
+    expect.soft(shown).toContain('goal<U+202E>')
     const listed = await mesh('sessions')
     expect(listed).not.toMatch(RAW)
     const json = JSON.parse(await mesh('session', 'show', 'w1', '--json'))
@@ -50,5 +56,105 @@ describe('message text on the terminal', () => {
     expect(await wj.stop('SIGINT')).toBe(0)
     const contents = wj.lines.filter(l => l.startsWith('{"id"')).map(l => JSON.parse(l).content)
     expect(contents).toEqual([HOSTILE, `new ${HOSTILE}`])
+  })
+})
+
+/**
+ * Every command that shows another device's text or a file's, with hostile text planted where a
+ * peer or a file puts it: a device's label (enrolled by the wallet with no CLI check), a session
+ * it wrote and drives, a memory entry, a revocation's reason, an agent transcript whose folder and
+ * cwd hold escapes; and the errors that name them. None of it reaches stdout or stderr raw, since
+ * the CLI's writers make all human output printable (src/cli/context.ts); --json keeps it exact.
+ */
+describe('hostile text from peers and files, in every command that shows it', () => {
+  const EVIL = 'evil\x1b]0;PWNED\x07\x1b[2J\u202e\rx'
+  const TEXT = 'ok\x1b]0;PWNED\x07\x1b[2K\rfake\x1b]52;c;cm0K\x07 \u202edesrever'
+  // Anything a terminal obeys: C0 but newline and tab, DEL, C1, bidi controls, line separators.
+  const RAW = /[\x00-\x08\x0b-\x1f\x7f-\x9f\u2028-\u202e\u2066-\u2069]/u
+  const SHOWN = 'evil^[]0;PWNED^G^[[2J<U+202E>^Mx'
+
+  it('sessions, session show, resume, devices, peers, status, memory, doctor, agent list/import/resume, errors', async () => {
+    const t = await tempDir(); cleanups.push(t.cleanup)
+    const wallet = generateWallet()
+    const home = join(t.dir, 'home')
+    const a = await startNode({ wallet, home, label: 'solo' }); cleanups.push(a.stop)
+    // The evil device: enrolled by the wallet's device with a label no `mesh` flag would take.
+    const device = await generateDeviceKey()
+    const { certificate } = await a.vault.vault.enrolDevice({ deviceKey: device.publicKey, kemKey: deviceKem(device.privateKey.raw.subarray(0, 32)).publicKey, capabilities: ['read', 'write'], label: EVIL })
+    const evilHome = join(t.dir, 'evil')
+    await writeEnrolledHome(evilHome, { wallet: a.vault.vault.identity.wallet, device, certificate: certificate.bytes, keys: a.vault.vault.identity.keys, records: a.vault.vault.certs.records() })
+    const b = await startNode({ wallet, home: evilHome, label: EVIL }); cleanups.push(b.stop)
+    await b.node.dial(a.node.addresses()[0] as string)
+    await until(() => b.node.libp2p.services.membership.isProven(a.node.libp2p.peerId), 'membership')
+    const s = await b.vault.sessions.create('e1', { title: `title ${TEXT}`, goal: `goal ${TEXT}` })
+    await s.append({ role: 'assistant', content: TEXT })
+    await s.takeLease()
+    await s.close()
+    await b.vault.memory.set('note', `mem ${TEXT}`)
+    await until(async () => {
+      if (!(await a.vault.sessions.exists('e1')) || (await a.vault.memory.get('note')) === undefined) return false
+      const x = await a.vault.sessions.open('e1')
+      try { return x.messageCount() === 1 && x.lease()?.label === EVIL } finally { await x.close() }
+    }, 'the evil device\'s session, lease and memory on the home')
+    await b.stop()
+    await a.stop()
+
+    // A Claude Code transcript whose project folder and cwd hold escapes.
+    const sid = '0b9e3a52-7c1d-4e0f-9a8b-1c2d3e4f5a6b'
+    const cwd = join(t.dir, 'proj\x1b]0;PWNED\x07')
+    const project = join(t.dir, '.claude', 'projects', '-proj\x1b]0;PWNED\x07\u202e')
+    await mkdir(project, { recursive: true })
+    await mkdir(cwd, { recursive: true })
+    const transcript = join(project, `${sid}.jsonl`)
+    await writeFile(transcript, JSON.stringify({ parentUuid: null, isSidechain: false, userType: 'external', cwd, sessionId: sid, version: '2.1.97', type: 'user', message: { role: 'user', content: TEXT }, uuid: '0b9e3a52-0000-4000-8000-000000000000', timestamp: new Date().toISOString() }) + '\n', { mode: 0o600 })
+
+    const env = cliEnv(t.dir)
+    const run = async (...args: string[]): Promise<RunResult> => await runCli([...args, '--home', home], { env })
+    const said: string[] = []
+    const clean = async (code: number | 'fails', ...args: string[]): Promise<RunResult> => {
+      const r = await run(...args)
+      if (code === 'fails') expect(r.code, `mesh ${args.join(' ')}\n${r.stdout}${r.stderr}`).not.toBe(0)
+      else expect(r.code, `mesh ${args.join(' ')}\n${r.stdout}${r.stderr}`).toBe(code)
+      expect.soft(r.stdout, `mesh ${args.join(' ')} stdout`).not.toMatch(RAW)
+      expect.soft(r.stderr, `mesh ${args.join(' ')} stderr`).not.toMatch(RAW)
+      said.push(r.stdout + r.stderr)
+      return r
+    }
+    expect.soft((await clean(0, 'sessions')).stdout).toContain('title ok^[]0;PWNED^G')
+    const shown = (await clean(0, 'session', 'show', 'e1')).stdout
+    expect.soft(shown).toContain('ok^[]0;PWNED^G^[[2K^Mfake^[]52;c;cm0K^G <U+202E>desrever')
+    expect.soft(shown).toContain(SHOWN)
+    expect.soft((await clean('fails', 'resume', 'e1')).stderr).toContain(SHOWN)
+    expect.soft((await clean(0, 'resume', 'e1', '--take')).stdout).toContain(SHOWN)
+    expect.soft((await clean(0, 'devices')).stdout).toContain(SHOWN)
+    expect.soft((await clean(0, 'peers')).stdout).toContain(SHOWN)
+    await clean(0, 'status')
+    expect.soft((await clean(0, 'memory', 'get', 'note')).stdout).toContain('mem ok^[]0;PWNED^G')
+    await clean(0, 'memory', 'list')
+    expect.soft((await clean(0, 'task', 'e1', '--todo-add', `todo ${TEXT}`)).stdout).toContain('todo ok^[]0;PWNED^G')
+    await clean(0, 'doctor')
+    // A key with escapes is refused; the error that names it is printable too.
+    await clean('fails', 'session', 'show', 'x\x1b]0;PWNED\x07')
+    const evilId = JSON.parse((await run('devices', '--json')).stdout).find((d: { label: string }) => d.label === EVIL).deviceId as string
+    expect.soft((await clean(0, 'devices', 'revoke', evilId, '--reason', `stolen ${TEXT}`, '--yes')).stdout).toContain(SHOWN)
+    expect.soft((await clean(0, 'devices')).stdout).toContain('stolen ok^[]0;PWNED^G')
+    await clean(0, 'status')
+    expect.soft((await clean(0, 'agent', 'list', 'claude')).stdout).toContain('-proj^[]0;PWNED^G<U+202E>')
+    await clean(0, 'agent', 'import', 'claude', '--file', transcript)
+    const resumed = await clean(0, 'agent', 'resume', `agent:claude:${sid}`, '--force')
+    expect.soft(resumed.stdout).toContain('proj^[]0;PWNED^G')
+    expect(said.join('')).not.toContain('^^')
+
+    // --json: every character as it was written, on stdout and in the error on stderr.
+    const devices = await run('devices', '--json')
+    expect(JSON.parse(devices.stdout).map((d: { label: string }) => d.label)).toContain(EVIL)
+    expect(devices.stdout).toContain(JSON.stringify(EVIL).slice(1, -1))
+    const json = JSON.parse((await run('session', 'show', 'e1', '--json')).stdout)
+    expect(json.messages[0].content).toBe(TEXT)
+    expect(json.title).toBe(`title ${TEXT}`)
+    expect(JSON.parse((await run('memory', 'get', 'note', '--json')).stdout).value).toBe(`mem ${TEXT}`)
+    const err = await run('session', 'show', 'x\x1b]0;PWNED\u202e', '--json')
+    expect(err.code).not.toBe(0)
+    expect(JSON.parse(err.stderr).error.message).toContain('x\x1b]0;PWNED\u202e')
   })
 })

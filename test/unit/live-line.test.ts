@@ -55,3 +55,21 @@ describe('LiveLine', () => {
     expect(out).toBe('receiving … 10%\nsynced …\nreceived …\n')
   })
 })
+
+describe('LiveLine with text from a peer or a file', () => {
+  it('writes its own erase and nothing else a terminal obeys: labels and paths in its lines are shown', () => {
+    for (const tty of [true, false]) {
+      let out = ''
+      const live = new LiveLine(tty, s => { out += s })
+      live.bar('receiving     doc from evil\x1b]0;PWNED\x07: 10%', false)
+      live.line('peer proven   evil\x1b[2J\u202e\rx')
+      live.bar('received      doc from evil\x1b]0;PWNED\x07', true)
+      // The erase (CR, ESC [2K) is the only control; on a pipe there is none.
+      const controls = out.replaceAll('\r\x1b[2K', '')
+      expect(controls).not.toMatch(/[\x00-\x08\x0b-\x1f\x7f-\x9f\u202e]/u)
+      if (!tty) expect(out).not.toContain('\x1b[2K')
+      expect(out).toContain('peer proven   evil^[[2J<U+202E>^Mx\n')
+      expect(out).toContain('from evil^[]0;PWNED^G')
+    }
+  })
+})

@@ -21,7 +21,8 @@ import { showAgentList } from './agent-list.js'
 import type { MeshApi } from '../../api/api.js'
 import { InvalidInputError, isMeshError, LeaseHeldError, NotFoundError, UsageError } from '../../errors.js'
 import { megabytes as mb } from '../../node/progress.js'
-import { leaseHintFor, stdout as out, withApi, type Globals } from '../context.js'
+import { draw, leaseHintFor, stdout as out, withApi, type Globals } from '../context.js'
+import { Control, drawn } from '../printable.js'
 import { recordsProgress } from '../records-progress.js'
 import { plural } from '../wording.js'
 import { AGENT_SUBCOMMANDS, AGENT_USAGE } from './agent.js'
@@ -82,7 +83,7 @@ async function importCmd (g: Globals, a: string | undefined, values: Record<stri
           if (!isMeshError(err) || (err.code !== 'INVALID_INPUT' && err.code !== 'NOT_FOUND' && err.code !== 'LEASE_HELD')) throw err
           failed.push({ path: s.path, sessionId: s.sessionId, code: err.code, message: err.message })
           // The progress line on a terminal is cleared first, so the skip is a line of its own.
-          if (picked.length > 1 && process.stderr.isTTY) process.stderr.write('\r\x1b[2K')
+          if (picked.length > 1 && process.stderr.isTTY) draw('stderr', drawn(Control.ERASE_LINE))
           out.err(`skipped: ${err.message}`)
           continue
         } finally {
@@ -154,8 +155,9 @@ async function openclawSessions (g: Globals, say = true): Promise<Array<{ sessio
 const skipDb = (err: Error): void => { out.err(`skipped: ${err.message}`) }
 
 function progress (line: string, last = false): void {
-  if (process.stderr.isTTY) process.stderr.write(`\r\x1b[2K${line}${last ? '\n' : ''}`)
-  else process.stderr.write(line + '\n')
+  // A session's id and path come from its file: printable, as drawn() makes every string.
+  if (process.stderr.isTTY) draw('stderr', drawn(Control.ERASE_LINE, line, last ? '\n' : ''))
+  else out.err(line)
 }
 
 interface ImportResult {

@@ -16,7 +16,7 @@ import { LiveLine } from '../live-line.js'
 import { multiaddrs } from '../multiaddr-flags.js'
 import { checkSocketHome } from '../../api/socket-path.js'
 import { checkLabelFlag } from '../label.js'
-import { localTime, stdout as out, untilStopped, whenHomeFree, type Globals } from '../context.js'
+import { draw, localTime, stdout as out, untilStopped, whenHomeFree, type Globals } from '../context.js'
 import type { Command } from '../command.js'
 import { enrolHome, explainGeneratedWallet } from './identity.js'
 import type { Follower } from '../../agents/index.js'
@@ -145,7 +145,7 @@ export const joinCmd: Command = {
     let started = false
     const early: NodeEvent[] = []
     // Every line from here on goes above the transfer bar, if one is on screen.
-    const live = new LiveLine(!g.json && process.stdout.isTTY === true, s => { process.stdout.write(s) })
+    const live = new LiveLine(!g.json && process.stdout.isTTY === true, s => { draw('stdout', s) })
     // Entries synced, per peer and document: at most a line a second (a catch-up of forty entries is not forty lines).
     const synced = new Coalesce<string, Extract<NodeEvent, { type: 'synced' }>>(1000, (e, n) => { live.line(formatEvent({ ...e, entries: n }) as string) })
     const print = (e: NodeEvent): void => {

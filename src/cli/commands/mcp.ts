@@ -9,11 +9,12 @@
  * command does), and `mesh join` can start or stop at any time beside it. Notifications come
  * from the daemon, which hears the other devices; this server follows it across restarts.
  */
-import { untilStopped } from '../context.js'
+import { stdout as out, untilStopped } from '../context.js'
 import { DaemonFollower } from '../follow.js'
 import type { Command } from '../command.js'
 
-const say = (line: string): void => { process.stderr.write(`mesh mcp: ${line}\n`) }
+/** stderr only (stdout carries the protocol); a printable line, as every line of the CLI (its log can name a client's text). */
+const say = (line: string): void => { out.err(`mesh mcp: ${line}`) }
 
 export const mcpCmd: Command = {
   name: 'mcp',
