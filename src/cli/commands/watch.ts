@@ -8,6 +8,9 @@ import { formatMessage, need, parseCount } from './sessions.js'
 import { peerLines } from './peer-lines.js'
 import { NotFoundError, SessionNotFoundError } from '../../errors.js'
 
+/** Ctrl-C came while the watch waited for what it asked. */
+const STOPPED = Symbol('stopped')
+
 export const watchCmd: Command = {
   name: 'watch',
   arity: 1,
@@ -107,14 +110,26 @@ export const watchCmd: Command = {
     // printed ends the watch as cleanly as one pressed later (before, it killed the process).
     let ended!: () => void
     const stopped = untilStopped(new Promise<void>(resolve => { ended = resolve }))
+    // What comes before the first print can wait long: for the home, which another process holds
+    // (tried again for up to 10 s), or for a daemon that does not answer (5 s). Ctrl-C does not
+    // wait for it: the watch ends, and the wait, which holds nothing of the watch's, is left.
+    let left = false
+    const unlessStopped = async <T>(p: Promise<T>): Promise<T | typeof STOPPED> => {
+      p.catch(() => {}) // its end, once the watch is gone, is nobody's to hear
+      const r = await Promise.race<T | typeof STOPPED>([p, stopped.then(() => STOPPED)])
+      if (r === STOPPED) left = true
+      return r
+    }
     try {
-      const daemon = await api.start()
+      const daemon = await unlessStopped(api.start())
+      if (daemon === STOPPED) return 0
       // Subscribed before the transcript is read, so nothing written in between is missed.
       const off = api.subscribe(onEvent, { sessions: [key] })
       const timer = setInterval(() => { void poll() }, 1000)
       try {
         try {
-          const info = await api.call('sessions.show', { key, tail })
+          const info = await unlessStopped(api.call('sessions.show', { key, tail }))
+          if (info === STOPPED) return 0
           known = info.messageCount
           for (const m of info.messages) print(m)
         } catch (err) {
@@ -133,6 +148,12 @@ export const watchCmd: Command = {
     } finally {
       ended() // an error before Ctrl-C: the stopper's handlers and timer go with it
       await api.close()
+      // The wait left behind would keep the process until it ends (up to 10 s): the process ends
+      // now, as Ctrl-C ends the watch at any other moment. Nothing of the watch's is open by now;
+      // at worst that wait has just got the home for its read, and its lock is taken over once
+      // this process is gone, as a killed command's is. (An AbortSignal through withApi's wait
+      // for the home would let that wait end instead.)
+      if (left) process.exit(0)
     }
     return 0
   }

@@ -1,0 +1,64 @@
+/**
+ * Ctrl-C while `mesh watch KEY`'s first read waits for the home: another process holds it (a
+ * short command, a script of the SDK's without a daemon), and the read tries again for up to
+ * 10 s. The watch took Ctrl-C from its start but looked at it only after that read, so it went on
+ * waiting, and ended 10 s later with HOME_IN_USE, exit 1, as if never interrupted. It now ends at
+ * once, as Ctrl-C ends it at any other moment: exit 0, nothing on stderr but what it says.
+ * Driven with a real process holding the home's lock (it holds it until the watch has exited,
+ * so the watch cannot have ended by getting the home), and a real SIGINT sent once the watch is
+ * seen trying to take that lock.
+ */
+import { watch } from 'node:fs'
+import { dirname, join } from 'node:path'
+import { afterAll, describe, expect, it } from 'vitest'
+import { BIN } from '../helpers/cli.js'
+import { spawnIn } from '../helpers/netns.js'
+import { soloHome } from '../helpers/solo-home.js'
+
+const cleanups: Array<() => unknown> = []
+afterAll(async () => { for (const c of cleanups.reverse()) await c() })
+
+/** The home opened as a short command opens it (its lock taken, no socket served), held until SIGTERM. */
+const HOLDER = `
+const { hostHome } = await import(process.argv[1])
+const host = await hostHome({ home: process.argv[2], serve: false, node: false })
+const alive = setInterval(() => {}, 1 << 30)
+console.log('holding ' + process.pid)
+await new Promise(resolve => process.once('SIGTERM', resolve))
+clearInterval(alive)
+await host.close()
+`
+
+describe('mesh watch and Ctrl-C while the home is held by another process', () => {
+  for (const json of [false, true]) {
+    it(`a SIGINT during the first read's wait for the home's lock ends it at once, exit 0${json ? ' (--json)' : ''}`, async () => {
+      const s = await soloHome(cleanups)
+      await s.mesh('session', 'new', 'held')
+      await s.mesh('session', 'append', 'held', '--role', 'user', '--text', 'a message already there')
+      const host = join(dirname(BIN), '..', 'dist', 'src', 'api', 'host.js')
+      const holder = spawnIn(undefined, process.execPath, ['--input-type=module', '-e', HOLDER, host, s.home], s.env)
+      cleanups.push(async () => await holder.stop('SIGKILL'))
+      await holder.waitFor(/^holding \d+$/, 30_000)
+
+      const w = spawnIn(undefined, process.execPath, [BIN, 'watch', 'held', '--home', s.home, ...(json ? ['--json'] : [])], s.env)
+      cleanups.push(async () => await w.stop('SIGKILL'))
+      // Each try at the lock puts `lock.<pid>.<hex>.tmp` in the home: the watch is in its wait.
+      const trying = new RegExp(`^lock\\.${String(w.child.pid)}\\.[0-9a-f]+\\.tmp$`)
+      await new Promise<void>((resolve, reject) => {
+        const fsw = watch(s.home, (_, name) => { if (name !== null && trying.test(name)) { fsw.close(); resolve() } })
+        w.exited.then(code => { fsw.close(); reject(new Error(`the watch exited (${String(code)}) before trying the lock:\n${w.lines.join('\n')}`)) }, reject)
+      })
+      expect(await w.stop('SIGINT'), w.lines.join('\n')).toBe(0)
+      // Ended while the home was still held: by Ctrl-C, not by getting the home or giving up on it.
+      expect(holder.child.exitCode).toBeNull()
+      expect(w.lines.join('\n')).not.toMatch(/in use|HOME_IN_USE|\n\s+at |Error/)
+      expect(w.lines.join('\n')).not.toMatch(/a message already there/)
+      expect(await holder.stop('SIGTERM')).toBe(0)
+      // The home is free again: a watch started now prints the session (and Ctrl-C ends it as before).
+      const again = spawnIn(undefined, process.execPath, [BIN, 'watch', 'held', '--home', s.home], s.env)
+      cleanups.push(async () => await again.stop('SIGKILL'))
+      await again.waitFor(/a message already there/, 30_000)
+      expect(await again.stop('SIGINT')).toBe(0)
+    }, 120_000)
+  }
+})
