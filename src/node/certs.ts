@@ -291,17 +291,23 @@ export class CertRegistry {
   /** The certificate governing a device now (revoked devices included), if it has one. */
   get (deviceKey: Uint8Array): Certificate | undefined { return this.governing(toHex(deviceKey)) }
 
-  private governing (id: string): Certificate | undefined {
+  /**
+   * `resolving`: the devices whose shown certificates are being judged (issuersStand): within that
+   * judgement such a device is governed by the registry's certificate alone, so a cycle of shown
+   * certificates (a device's issuer shown with a certificate the device issued, or a device issuing
+   * its own) ends, and vouches for none of them.
+   */
+  private governing (id: string, resolving?: ReadonlySet<string>): Certificate | undefined {
     const rec = this.state.devices.get(id)
-    const shown = this.chains.get(id)
+    const shown = resolving?.has(id) === true ? undefined : this.chains.get(id)
     if (rec !== undefined) {
       // A newer certificate shown before its enrolment arrived (a re-certification) governs once
       // its issuers stand, and only one the registry would take (the wallet's, or its issuer's or
       // one above that's): an admin cannot downgrade a device it did not enrol by showing one.
-      if (shown !== undefined && rec.revoked === undefined && supersedes(shown, rec.certificate) && this.issuersStand(shown)) return shown
+      if (shown !== undefined && rec.revoked === undefined && supersedes(shown, rec.certificate) && this.issuersStand(shown, resolving)) return shown
       return rec.certificate
     }
-    if (shown !== undefined && this.issuersStand(shown)) return shown
+    if (shown !== undefined && this.issuersStand(shown, resolving)) return shown
     return undefined
   }
 
@@ -312,8 +318,9 @@ export class CertRegistry {
    * as the registry refuses its enrolments). A revoked issuer's certificates count only through
    * an enrolment within its revocation (the registry's rule).
    */
-  private issuersStand (c: ChainCertificate): boolean {
+  private issuersStand (c: ChainCertificate, resolving: ReadonlySet<string> = new Set()): boolean {
     if (this.state.devices.get(toHex(c.deviceKey))?.revoked !== undefined) return false
+    const within = new Set([...resolving, toHex(c.deviceKey)])
     for (const a of c.ancestors) {
       const id = toHex(a.deviceKey)
       const rec = this.state.devices.get(id)
@@ -323,9 +330,9 @@ export class CertRegistry {
         // An issuer this node knows nothing else of: the chain alone vouches for it, unless revoked.
         if (this.state.cutoffs.has(id)) return false
       }
-      // Its certificate in force here (the registry's, or one shown whose own issuers stand: the
-      // chain is at most MAX_DEPTH long, so this ends).
-      const inForce = this.governing(id)
+      // Its certificate in force here (the registry's, or one shown whose own issuers stand; each
+      // step judges one more device, so this ends).
+      const inForce = this.governing(id, within)
       if (inForce !== undefined && !asStrong(inForce, a)) return false
     }
     return true
