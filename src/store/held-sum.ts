@@ -7,7 +7,7 @@
  * the slot it really held, maybe this device's lane tip, looks free. Verifying every entry at
  * open would find it, at the cost of one signature check per entry. Instead, at close the store
  * writes `held.sum`: per bucket of documents (the first byte of the document id), a sum of a hash
- * of every held slot (document, author lane, seq, signature prefix), with the log's length. An
+ * of every held slot (document, author lane, seq), with the log's length. An
  * open that finds the log at that length (nothing was written since) sums the index it rebuilt:
  * a bucket whose sum differs holds a slot that moved, and only its documents' entries are
  * verified (EntryStore.damagedAtOpen). A log written since (a crash, another version), or no
@@ -27,8 +27,9 @@ const BUCKETS = 256
 /** Which bucket a document (by its hex id) is summed in. */
 const bucketOf = (id: string): number => parseInt(id.slice(0, 2), 16) & (BUCKETS - 1)
 
-/** FNV-1a over a string's UTF-16 code units, from `h`. */
-function fnv (s: string, h: number): number {
+/** FNV-1a over a string's UTF-16 code units. */
+function fnv (s: string): number {
+  let h = 0x811c9dc5
   for (let i = 0; i < s.length; i++) { h ^= s.charCodeAt(i); h = Math.imul(h, 0x01000193) }
   return h >>> 0
 }
@@ -40,20 +41,32 @@ function mix (h: number): number {
   return (h ^ (h >>> 16)) >>> 0
 }
 
-/** Per bucket, the sum (mod 2^32) of every held slot's hash. */
+/** A document id's 32 bytes hashed: damage to any of them changes it. */
+function docHash (doc: Uint8Array): number {
+  let h = 0x811c9dc5
+  for (let i = 0; i < doc.length; i++) { h ^= doc[i] as number; h = Math.imul(h, 0x01000193) }
+  return mix(h)
+}
+
+/**
+ * Per bucket, the sum (mod 2^32) of every held slot's hash: its document, author lane and seq.
+ * (Its signature is left out: damage there fails the signature check of the load that reads it.)
+ */
 export function sumIndex (docs: Iterable<DocIndex>): Uint32Array {
   const sums = new Uint32Array(BUCKETS)
+  // A vault has a few author lanes, each in many documents: each key is hashed once.
+  const keys = new Map<string, number>()
   for (const d of docs) {
-    const b = bucketOf(d.id)
-    const docHash = fnv(d.id, 0x811c9dc5)
+    if (d.authors.size === 0) continue
+    const dh = docHash(d.doc)
     let s = 0
     for (const [key, a] of d.authors) {
-      const base = fnv(key, docHash)
-      for (const seq of a.seqs.keys()) {
-        const h = base ^ mix((seq >>> 0) ^ Math.imul(Math.floor(seq / 0x100000000), 0x9e3779b1))
-        s = (s + mix(fnv(a.sigs.get(seq) ?? '', h))) >>> 0
-      }
+      let kh = keys.get(key)
+      if (kh === undefined) { kh = fnv(key); keys.set(key, kh) }
+      const base = mix(dh ^ kh)
+      for (const seq of a.seqs.keys()) s = (s + mix(base ^ mix((seq >>> 0) ^ Math.imul(Math.floor(seq / 0x100000000), 0x9e3779b1)))) >>> 0
     }
+    const b = bucketOf(d.id)
     sums[b] = ((sums[b] as number) + s) >>> 0
   }
   return sums
