@@ -21,11 +21,15 @@ describe('text of other scripts and systems', () => {
     expect(printable('x\u202ey')).toBe('x<U+202E>y')
   })
 
-  it('a revocation\'s reason and a peer\'s label in mesh join\'s event lines are printable too', async () => {
+  it('a revocation\'s reason and a peer\'s label in mesh join\'s event lines are printable too, as its LiveLine writes them', async () => {
     const { formatEvent } = await import('../../src/cli/commands/join.js')
-    const line = formatEvent({ type: 'refused', peerId: '12D3KooWexample', reason: 'bad\x1b]0;PWNED\x07' } as any)
-    expect(line).toContain('bad^[]0;PWNED^G')
-    expect(line).not.toMatch(/[\x1b\x07]/)
+    const { LiveLine } = await import('../../src/cli/live-line.js')
+    let out = ''
+    const live = new LiveLine(true, s => { out += s })
+    live.bar('receiving … 10%', false)
+    live.line(formatEvent({ type: 'refused', peerId: '12D3KooWexample', reason: 'bad\x1b]0;PWNED\x07' } as any) as string)
+    expect(out).toContain('bad^[]0;PWNED^G')
+    expect(out.replaceAll('\r\x1b[2K', '')).not.toMatch(/[\x1b\x07]/)
   })
 })
 

@@ -15,7 +15,6 @@ import type { AgentName } from '../../agents/index.js'
 import { localTime, stdout as out, type Globals } from '../context.js'
 import { portion } from '../../node/progress.js'
 import { plural } from '../wording.js'
-import { printable } from '../printable.js'
 
 export interface LocalSession { agent: AgentName, sessionId: string, path: string, modified: number, size: number }
 type Status = Output<'agents.status'>['sessions'][number]
@@ -95,12 +94,12 @@ export async function showAgentList (api: MeshApi | undefined, g: Globals, agent
     const lease = st?.arriving !== undefined ? arrivingWords(st.arriving) : st?.lease === undefined || st.lease.expired ? 'no lease' : st.lease.mine ? 'lease: this device' : `lease: ${st.lease.label ?? st.lease.device}`
     const held = (r.heldBack ?? []).map(h => `, ${heldWords(h)}`).join('')
     const state = r.imported ? `${r.sync}${st?.following === true ? ` (pid ${String(st.follower?.pid)}, last capture ${when(st.capturedAt)})` : ''}${held}, ${lease}` : 'not imported'
-    out.line(printable(`${r.agent}\t${r.sessionId}\t${when(r.modified)}\t${r.imported ? `in mesh as ${r.key}` : '-'}\t${state}\t${r.path}`))
+    out.line(`${r.agent}\t${r.sessionId}\t${when(r.modified)}\t${r.imported ? `in mesh as ${r.key}` : '-'}\t${state}\t${r.path}`)
   }
   for (const s of remote) {
     const lease = s.arriving !== undefined ? arrivingWords(s.arriving) : s.lease === undefined || s.lease.expired ? 'no lease' : `lease: ${s.lease.label ?? s.lease.device}`
     const agent = s.key.split(':')[1] as string
-    out.line(printable(`${agent}\t${s.key.split(':').slice(2).join(':')}\t-\tin mesh, not among this machine's ${agent} sessions (mesh agent resume ${s.key})\tremote-only, ${lease}${s.lastWriter !== undefined ? `, last written by ${s.lastWriter.label ?? s.lastWriter.device} ${when(s.lastWriter.ts)}` : ''}`))
+    out.line(`${agent}\t${s.key.split(':').slice(2).join(':')}\t-\tin mesh, not among this machine's ${agent} sessions (mesh agent resume ${s.key})\tremote-only, ${lease}${s.lastWriter !== undefined ? `, last written by ${s.lastWriter.label ?? s.lastWriter.device} ${when(s.lastWriter.ts)}` : ''}`)
   }
   return 0
 }

@@ -4,7 +4,6 @@ import { basename, dirname, extname, join, resolve } from 'node:path'
 import { InvalidInputError, NotFoundError, UsageError } from '../../errors.js'
 import { stdout as out, withApi } from '../context.js'
 import { subcommandOf, type Command } from '../command.js'
-import { printable } from '../printable.js'
 
 const MEMORY_USAGE = 'mesh memory set KEY VALUE [--tag T]... | get KEY | list [--tag T] | search WORDS... | delete KEY'
 
@@ -38,7 +37,7 @@ export const memoryCmd: Command = {
       if (sub === 'get') {
         const e = await api.call('memory.get', { key: needKey() })
         if (g.json) out.json(e)
-        else out.line(printable(e.value))
+        else out.line(e.value)
         return 0
       }
       if (sub === 'delete') {
@@ -57,7 +56,7 @@ export const memoryCmd: Command = {
       if (g.json) { out.json(list); return 0 }
       // With --tag, an empty list says nothing has that tag, not that memory is empty.
       if (list.length === 0) out.line(sub === 'search' ? 'no match' : tags?.[0] !== undefined ? `no memory entry is tagged ${tags[0]}` : 'no memory entries yet')
-      for (const e of list) out.line(printable(`${e.key}\t${e.value.split('\n')[0]}${e.tags.length > 0 ? `\t[${e.tags.join(', ')}]` : ''}`))
+      for (const e of list) out.line(`${e.key}\t${e.value.split('\n')[0]}${e.tags.length > 0 ? `\t[${e.tags.join(', ')}]` : ''}`)
       return 0
     })
   }
@@ -96,7 +95,7 @@ export const skillsCmd: Command = {
         const list = await api.call('skills.list', {})
         if (g.json) { out.json(list); return 0 }
         if (list.length === 0) out.line('no skills yet (add one with `mesh skills add FOLDER` or `mesh skills add FILE`)')
-        for (const s of list) out.line(printable(`${s.name}\t${s.version}\t${s.description}`))
+        for (const s of list) out.line(`${s.name}\t${s.version}\t${s.description}`)
         return 0
       }
       if (sub === 'remove') {
@@ -109,13 +108,13 @@ export const skillsCmd: Command = {
       }
       const s = await api.call('skills.show', { name: arg as string })
       if (g.json) { out.json(s); return 0 }
-      out.line(printable(`name:        ${s.name}`))
-      out.line(printable(`version:     ${s.version}`))
-      out.line(printable(`description: ${s.description}`))
-      out.line(printable(`source:      ${s.source}`))
+      out.line(`name:        ${s.name}`)
+      out.line(`version:     ${s.version}`)
+      out.line(`description: ${s.description}`)
+      out.line(`source:      ${s.source}`)
       out.line(`hash:        ${s.hash}`)
       out.line('')
-      out.line(printable(s.body))
+      out.line(s.body)
       return 0
     })
   }

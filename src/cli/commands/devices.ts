@@ -3,7 +3,6 @@
  * when, last seen, online now, revoked when and by whom); mesh devices revoke DEVICE|--all-but-this
  * [--yes]: cut a device off everywhere at once and rotate the vault key.
  */
-import { printable } from '../printable.js'
 import { NotAdminError, UsageError } from '../../errors.js'
 import { askYesNo, localTime, stdout as out, withApi, type Globals } from '../context.js'
 import { subcommandOf, type Command } from '../command.js'
@@ -50,10 +49,10 @@ async function list (g: Globals): Promise<number> {
     const list = await api.call('devices.list', {})
     if (g.json) { out.json(list); return 0 }
     const me = list.find(d => d.self && d.revoked !== undefined)
-    if (me?.revoked !== undefined) out.line(`this device was revoked by ${me.revoked.by.join(', ')} at ${localTime(me.revoked.at)}${me.revoked.reason !== '' ? ` (${printable(me.revoked.reason)})` : ''}: the list is what it knew then`)
+    if (me?.revoked !== undefined) out.line(`this device was revoked by ${me.revoked.by.join(', ')} at ${localTime(me.revoked.at)}${me.revoked.reason !== '' ? ` (${me.revoked.reason})` : ''}: the list is what it knew then`)
     for (const d of list) {
       const seen = d.revoked !== undefined
-        ? `revoked ${localTime(d.revoked.at)} by ${d.revoked.by.join(', ')}${d.revoked.reason !== '' ? ` (${printable(d.revoked.reason)})` : ''}`
+        ? `revoked ${localTime(d.revoked.at)} by ${d.revoked.by.join(', ')}${d.revoked.reason !== '' ? ` (${d.revoked.reason})` : ''}`
         : d.self ? 'this device' : d.online ? 'online now' : d.lastSeen !== undefined ? `last seen ${localTime(d.lastSeen)}` : 'never seen'
       out.line(`${d.label}\t${d.deviceId}\t[${d.capabilities.join(', ')}]\tenrolled by ${d.enrolledBy ?? 'wallet'} ${localTime(d.grantedAt ?? d.issuedAt)}${d.expiresAt !== undefined ? `, expires ${localTime(d.expiresAt)}` : ''}\t${seen}`)
     }

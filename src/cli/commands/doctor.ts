@@ -10,18 +10,17 @@ import { UsageError } from '../../errors.js'
 import { askYesNo, localTime, stdout as out, withApi } from '../context.js'
 import type { Command } from '../command.js'
 import type { Output } from '../../api/schema.js'
-import { printable } from '../printable.js'
 
 const USAGE = 'mesh doctor [--drop ID [--yes]] [--json]'
 
 type Report = Output<'doctor.report'>
 type Item = Report['quarantined'][number]
 
-const who = (label: string | undefined, key: string): string => `${label !== undefined ? printable(label) : 'unknown device'} (${key.slice(0, 12)})`
+const who = (label: string | undefined, key: string): string => `${label ?? 'unknown device'} (${key.slice(0, 12)})`
 const what = (name: string | undefined, doc: string): string => name ?? `document ${doc.slice(0, 12)}`
 
 function describe (q: Item): string {
-  return `${q.id}  ${q.kind.padEnd(8)} ${what(q.docName, q.doc)}  by ${who(q.authorLabel, q.author)}  lane ${q.lane} seq ${q.seq}  ${localTime(q.at)}\n    ${printable(q.reason)}`
+  return `${q.id}  ${q.kind.padEnd(8)} ${what(q.docName, q.doc)}  by ${who(q.authorLabel, q.author)}  lane ${q.lane} seq ${q.seq}  ${localTime(q.at)}\n    ${q.reason}`
 }
 
 /** One line from stdin (undefined when it ends first). */

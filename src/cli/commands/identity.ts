@@ -1,5 +1,4 @@
 /** mesh wallet new|show, mesh init, mesh status (mesh devices: devices.ts). */
-import { printable } from '../printable.js'
 import { hostname } from 'node:os'
 import { resolve } from 'node:path'
 import { DaemonRunningError, InvalidInputError, UsageError, WalletMismatchError, WalletNotFoundError } from '../../errors.js'
@@ -184,7 +183,7 @@ export const statusCmd: Command = {
       out.line(`device:       ${s.deviceId}`)
       out.line(`label:        ${s.label}`)
       out.line(`capabilities: ${s.revoked !== undefined ? 'none (revoked)' : s.capabilities.join(', ')}`)
-      if (s.revoked !== undefined) out.line(`revoked:      this device was revoked by ${s.revoked.by.join(', ')} at ${localTime(s.revoked.at)}${s.revoked.reason !== '' ? ` (${printable(s.revoked.reason)})` : ''}: it keeps what it holds and can write nothing; its siblings refuse it`)
+      if (s.revoked !== undefined) out.line(`revoked:      this device was revoked by ${s.revoked.by.join(', ')} at ${localTime(s.revoked.at)}${s.revoked.reason !== '' ? ` (${s.revoked.reason})` : ''}: it keeps what it holds and can write nothing; its siblings refuse it`)
       if (s.rotationOwed !== undefined) out.line(`rotation:     owed since ${localTime(s.rotationOwed.since)}: ${s.rotationOwed.here ? 'this device makes it within seconds, and before its next write' : 'will be done by the next device that can write (this one cannot)'}`)
       if (s.certificate.superseded) out.line('certificate:  superseded by a newer one of this device: run `mesh init --wallet PATH` to re-certify this home')
       else if (s.certificate.expired) out.line(`certificate:  expired ${localTime(s.certificate.expiresAt ?? 0)}: this device reads but cannot write; renew it with \`mesh init --wallet PATH\``)

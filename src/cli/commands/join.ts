@@ -5,7 +5,6 @@
  * or lost and per document synced. SIGINT/SIGTERM or `mesh stop` stop it with the store flushed.
  * mesh stop: asks the running daemon to stop.
  */
-import { printable } from '../printable.js'
 import { createServer } from 'node:net'
 import { DaemonNotRunningError, DaemonRunningError, UsageError } from '../../errors.js'
 import { connectRpc } from '../../api/rpc-client.js'
@@ -24,13 +23,11 @@ import { daemonHeap } from '../daemon-heap.js'
 
 const short = (id: string): string => `${id.slice(0, 8)}…${id.slice(-6)}`
 
-/** A node event as its line on the terminal: labels and reasons come from peers, so the line is made printable. */
+/**
+ * A node event as its line on the terminal. Labels and reasons come from peers: the writers
+ * (LiveLine, Out.line) make the line printable, as they do every line.
+ */
 export function formatEvent (e: NodeEvent): string | undefined {
-  const line = eventLine(e)
-  return line === undefined ? undefined : printable(line)
-}
-
-function eventLine (e: NodeEvent): string | undefined {
   switch (e.type) {
     case 'found': return `peer found    ${short(e.peerId)} via ${e.via}`
     case 'proven': return `peer proven   ${e.label} (${short(e.peerId)}) [${e.capabilities.join(', ')}] via ${e.via}`

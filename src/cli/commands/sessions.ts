@@ -5,7 +5,6 @@ import type { Output } from '../../api/schema.js'
 import { leaseHintFor, localTime, stdout as out, withApi } from '../context.js'
 import { subcommandOf, type Command } from '../command.js'
 import { wholeNumber } from '../numbers.js'
-import { printable } from '../printable.js'
 
 type View = Output<'sessions.show'>
 type Message = View['messages'][number]
@@ -32,12 +31,12 @@ export function need (args: string[], i: number, what: string, usage: string): s
 
 export function formatMessage (m: Message): string {
   const who = m.author ?? m.device.slice(-6)
-  return printable(`[${localTime(m.ts)}] ${m.role} (${who}): ${m.content}`)
+  return `[${localTime(m.ts)}] ${m.role} (${who}): ${m.content}`
 }
 
 export function formatLease (l: Lease | undefined, now = Date.now()): string {
   if (l === undefined) return ''
-  const who = printable(l.mine ? 'this device' : (l.label ?? l.device))
+  const who = l.mine ? 'this device' : (l.label ?? l.device)
   if (l.expired) return ` (lease of ${who} expired at ${localTime(l.expiresAt)})`
   // Past its time but not yet expired: the API allows clocks that disagree by up to 2 minutes,
   // and past that keeps the lease of a holder that is online now (it said "honoured ~2 minutes
@@ -80,7 +79,7 @@ export const sessionsCmd: Command = {
         const wrote = s.lastWriter !== undefined ? `, last write ${localTime(s.lastWriter.ts)} by ${s.lastWriter.label ?? s.lastWriter.device}` : ''
         // With --details, a listed session with no status is one whose content has not come yet.
         const extra = s.status !== undefined ? `  [${s.status}${formatLease(s.lease)}]  ${s.messageCount ?? 0} message${s.messageCount === 1 ? '' : 's'}${wrote}` : values.details === true ? '  [not here yet: `mesh session show` says how much of it is]' : ''
-        out.line(printable(`${s.key}${s.title !== '' ? `  ${s.title}` : ''}${extra}`))
+        out.line(`${s.key}${s.title !== '' ? `  ${s.title}` : ''}${extra}`)
       }
       return 0
     })
@@ -154,7 +153,7 @@ export function printSession (info: View): void {
   const t = info.task
   // One column for every value, the task's own fields' names included.
   const width = Math.max('last write: '.length, ...Object.keys(t.fields).map(k => k.length + 2))
-  const row = (label: string, value: string): void => { out.line(printable(`${`${label}:`.padEnd(width)}${value}`)) }
+  const row = (label: string, value: string): void => { out.line(`${`${label}:`.padEnd(width)}${value}`) }
   row('session', `${info.key}${info.title !== '' ? ` — ${info.title}` : ''}`)
   if (info.goal !== '') row('goal', info.goal)
   row('status', `${info.status}${formatLease(info.lease)}`)
@@ -186,7 +185,7 @@ export const resumeCmd: Command = {
       const info = await api.call('sessions.resume', { key, take: values.take === true, tail })
       if (g.json) { out.json(info); return 0 }
       if (info.readOnly) out.line(`(${NOT_WRITABLE[info.notWritable ?? 'read-only']}: showing the session without taking the driver lease)`)
-      else if (info.tookOverFrom !== undefined) out.line(`took the driver lease over from ${printable(info.tookOverFrom)}`)
+      else if (info.tookOverFrom !== undefined) out.line(`took the driver lease over from ${info.tookOverFrom}`)
       printSession(info)
       return 0
     })
@@ -240,7 +239,7 @@ export const taskCmd: Command = {
       const task = await api.call('sessions.task', input)
       if (g.json) { out.json(task); return 0 }
       out.line(`updated the task of ${key}`)
-      for (const td of task.todos) out.line(printable(`todo: [${td.done ? 'x' : ' '}] ${td.text}  (${td.id})`))
+      for (const td of task.todos) out.line(`todo: [${td.done ? 'x' : ' '}] ${td.text}  (${td.id})`)
       return 0
     })
   }
@@ -274,7 +273,7 @@ export const leaseCmd: Command = {
       // Refused: the hint names this command (`mesh lease take KEY --take`), not `mesh resume`.
       const r = sub === 'take' ? await api.call('sessions.takeLease', { key, take: values.take === true }).catch((err: unknown) => { throw leaseHintFor(err, 'mesh lease take') }) : await api.call('sessions.renewLease', { key })
       if (g.json) { out.json(r); return 0 }
-      out.line(printable(`this device drives ${key} until ${localTime(r.lease.expiresAt)}${'tookOverFrom' in r && r.tookOverFrom !== undefined ? ` (taken over from ${r.tookOverFrom})` : ''}`))
+      out.line(`this device drives ${key} until ${localTime(r.lease.expiresAt)}${'tookOverFrom' in r && r.tookOverFrom !== undefined ? ` (taken over from ${r.tookOverFrom})` : ''}`)
       return 0
     })
   }
