@@ -10,6 +10,7 @@ import { findCandidate, startCandidate } from '../../src/node/pair.js'
 import { claims, kemOf } from '../../src/node/pair-home.js'
 import { generateDeviceKey } from '../../src/identity/index.js'
 import { shown } from '../../src/cli/commands/pair.js'
+import { printable } from '../../src/cli/printable.js'
 
 const cleanups: Array<() => Promise<void>> = []
 afterEach(async () => { for (const c of cleanups.reverse()) await c(); cleanups.length = 0 })
@@ -48,5 +49,9 @@ describe('pairing: claims cannot forge the review', () => {
     expect(shown('laptop')).toBe('laptop')
     expect(shown('lap\x1b[8mtop\u202e\u2066\x7f\u0085\n')).toBe('lap\\u{1b}[8mtop\\u{202e}\\u{2066}\\u{7f}\\u{85}\\u{a}')
     expect(shown('Zoë 💻')).toBe('Zoë 💻')
+    // The writers make every line printable again: what shown() returns passes unchanged (no ^^[).
+    const s = shown('lap\x1b[8mtop\u202e\n\u200f^[')
+    expect(printable(s)).toBe(s)
+    expect(s).toBe('lap\\u{1b}[8mtop\\u{202e}\\u{a}\\u{200f}^[')
   })
 })
