@@ -604,7 +604,8 @@ export class EntryStore {
     this.disk.close()
     await this.owed.idle()
     await this.log.close()
-    // Every write settled: what the next open should find where (held-sum.ts).
-    await writeSum(join(this.dir, SUM_FILE), { log: this.log.bytes, sums: sumIndex(this.idx.docs.values()) })
+    // Every write settled: what the next open should find where (held-sum.ts). A store without
+    // entries (a home being set up) has nothing to check, and its disk may have no room to spare.
+    if (this.stats().entries > 0) await writeSum(join(this.dir, SUM_FILE), { log: this.log.bytes, sums: sumIndex(this.idx.docs.values()) })
   }
 }
