@@ -16,6 +16,7 @@
  */
 import { readFile } from 'node:fs/promises'
 import { logger } from '@libp2p/logger'
+import { verifyEntry } from '../identity/index.js'
 import { atomicWrite } from './files.js'
 import type { DocIndex } from './held.js'
 
@@ -104,4 +105,23 @@ export function moved (docs: Iterable<DocIndex>, now: Uint32Array, was: HeldSum 
   for (let b = 0; b < BUCKETS; b++) if (now[b] !== was.sums[b]) differ.add(b)
   if (differ.size === 0) return []
   return [...docs].filter(d => differ.has(bucketOf(d.id)))
+}
+
+/**
+ * The entries of the documents `moved` named that no longer parse or verify, each with why (the
+ * document by its hex id): what EntryStore.damagedAtOpen holds for the vault to set aside.
+ */
+export async function damagedIn (docs: readonly DocIndex[], entries: (doc: Uint8Array) => AsyncIterable<Uint8Array>): Promise<Array<{ bytes: Uint8Array, reason: string }>> {
+  const out: Array<{ bytes: Uint8Array, reason: string }> = []
+  for (const d of docs) {
+    for await (const bytes of entries(d.doc)) {
+      try {
+        verifyEntry(bytes)
+      } catch (err: any) {
+        log.error('store: entry of document %s found damaged at open: %e', d.id, err)
+        out.push({ bytes, reason: `${String(err?.message ?? err)} (found at open, document ${d.id})` })
+      }
+    }
+  }
+  return out
 }

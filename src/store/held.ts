@@ -12,7 +12,7 @@ import type { Forks } from './forks.js'
 import type { RecordRef } from './log.js'
 import type { Quarantine } from './quarantine.js'
 import type { StoredSnapshot } from './snapshots.js'
-import type { Vector } from './vector.js'
+import { dominates, vectorOf, type Vector } from './vector.js'
 
 /** An entry whose append has not completed yet: readers get its bytes from memory. */
 export interface InFlight extends RecordRef { readonly offset: -1, readonly bytes: Uint8Array }
@@ -85,6 +85,73 @@ export class HeldIndex {
     a.sigs.set(Number(e.seq), sigPrefix(e.signature))
     d.uncovered = undefined
     this.digest.changed(d)
+  }
+
+  /** The entry record at this log offset is gone (a rewrite found it damaged and left it out): its slot is no longer held. Whether one held it. */
+  forgetRecord (offset: number): boolean {
+    for (const d of this.docs.values()) {
+      for (const a of d.authors.values()) {
+        for (const [seq, r] of a.seqs) {
+          if (r.offset !== offset) continue
+          a.seqs.delete(seq)
+          a.sigs.delete(seq)
+          d.uncovered = undefined
+          this.digest.changed(d)
+          return true
+        }
+      }
+    }
+    return false
+  }
+
+  /**
+   * The slot an entry read back damaged names (as its bytes say) is no longer held, when it still
+   * holds that record (its signature prefix; not an entry being appended there by now).
+   */
+  forgetDamaged (place: { doc: Uint8Array, author: Uint8Array, lane: number, seq: bigint, signature: Uint8Array }): void {
+    const d = this.get(place.doc)
+    const a = d?.authors.get(streamKey(place))
+    const seq = Number(place.seq)
+    const ref = a?.seqs.get(seq)
+    if (d !== undefined && a !== undefined && ref !== undefined && !('bytes' in ref) && a.sigs.get(seq) === sigPrefix(place.signature)) {
+      a.seqs.delete(seq)
+      a.sigs.delete(seq)
+      d.uncovered = undefined
+      this.digest.changed(d)
+    }
+  }
+
+  /**
+   * A committed snapshot file joins its document's snapshots, in this tick (two transfers of one
+   * snapshot may commit at once). Returns the stored ones it replaces, whose files the caller
+   * removes: the same snapshot under an earlier version's name, and those it dominates that
+   * `replaces` allows (a claim alone deletes nothing).
+   */
+  adoptSnapshot (stored: StoredSnapshot, replaces?: (s: StoredSnapshot) => boolean): StoredSnapshot[] {
+    const header = stored.header
+    const d = this.doc(header.doc)
+    const cover = vectorOf(header.covers)
+    const kept: StoredSnapshot[] = [stored]
+    const gone: StoredSnapshot[] = []
+    for (const s of d.snapshots) {
+      if (s.path === stored.path) continue
+      // The same snapshot stored again: its file under an earlier version's name goes.
+      if (toHex(s.header.signature) === toHex(header.signature)) { gone.push(s); continue }
+      if (replaces?.(s) === true && dominates(cover, vectorOf(s.header.covers))) gone.push(s)
+      else kept.push(s)
+    }
+    d.snapshots = kept
+    d.uncovered = undefined
+    this.digest.changed(d)
+    return gone
+  }
+
+  /** Drops a stored snapshot from its document's index (its file is moved by the caller); returns the document. */
+  forgetSnapshot (s: StoredSnapshot): DocIndex {
+    const d = this.doc(s.header.doc)
+    d.snapshots = d.snapshots.filter(x => x.path !== s.path)
+    d.uncovered = undefined
+    return d
   }
 
   /** The log is read again from its start (it recovered a torn record): entries are indexed anew. */

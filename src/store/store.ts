@@ -1,6 +1,7 @@
 /**
  * The entry store: verified entries and certificates in one record log, snapshots in files, and
- * an in-memory index of what is held (held.ts) rebuilt at open. It stores bytes that the layer
+ * an in-memory index of what is held (held.ts) rebuilt at open, checked against the sum the last
+ * close wrote (held-sum.ts), and read back through entry-reads.ts. It stores bytes that the layer
  * above verified; it can hold them without the vault key.
  *
  * Record payloads: u8 type | bytes, type 1 an entry (SignedEntry), types 2 and 3 a certificate,
@@ -9,7 +10,7 @@
 import { createHash } from 'node:crypto'
 import { join } from 'node:path'
 import { logger } from '@libp2p/logger'
-import { entryPlace, streamKey, toHex, verifyEntry, type Entry, type RecordSealer, type VectorItem } from '../identity/index.js'
+import { entryPlace, streamKey, toHex, type Entry, type RecordSealer, type VectorItem } from '../identity/index.js'
 import { ClosedError } from '../errors.js'
 import { CertificateRecords, T_CERT, T_CERT_SEALED } from './certificates.js'
 import { planCompaction, type CompactionPlan } from './compaction-plan.js'
@@ -17,8 +18,9 @@ import { OwedCompaction } from './compaction-owed.js'
 import type { FingerprintIndex } from './digest.js'
 import { DiskState, freeBytes, isDiskFull, isShort, KEEP_FREE } from './disk.js'
 import { keepDamagedEntry, listDamaged, setAsideDamaged, type DamagedFile } from './damaged.js'
-import { HeldIndex, sigPrefix, type DocIndex, type InFlight } from './held.js'
-import { moved, readSum, sumIndex, SUM_FILE, writeSum } from './held-sum.js'
+import { HeldIndex, sigPrefix, type InFlight } from './held.js'
+import { damagedIn, moved, readSum, sumIndex, SUM_FILE, writeSum } from './held-sum.js'
+import { EntryReads } from './entry-reads.js'
 import { RecordLog, type RecordRef, type Recovery } from './log.js'
 import { HEADER } from './log-format.js'
 import type { PartialSnapshot } from './partial.js'
@@ -27,7 +29,7 @@ import { Forks } from './forks.js'
 import { RetiredLanes } from './retired.js'
 import { Quarantine, type QuarantineRecord } from './quarantine.js'
 import { loadSnapshots, openSnapshotFile, readSnapshotPieces, removeSnapshot, snapshotScratch, stageSnapshotFile, type OpenSnapshotFile, type SnapshotScratch, type StagedSnapshot, type StoredSnapshot } from './snapshots.js'
-import { dominates, vectorOf, type Vector } from './vector.js'
+import { vectorOf, type Vector } from './vector.js'
 
 const log = logger('mesh:store')
 const T_ENTRY = 1
@@ -49,6 +51,8 @@ export class EntryStore {
   private idx!: HeldIndex
   private certs!: CertificateRecords
   private log!: RecordLog
+  /** Reads entries back from the log (entry-reads.ts). */
+  private reads!: EntryReads
   /** Entries and snapshots set aside as bad (see quarantine.ts): their slots count as held, never as content. */
   quarantine!: Quarantine
   /** Second entries found at held slots (see forks.ts). */
@@ -94,6 +98,7 @@ export class EntryStore {
     s.forks = await Forks.open(join(dir, 'forks'))
     s.retired = await RetiredLanes.open(join(dir, 'retired.json'))
     s.idx = new HeldIndex(s.quarantine, s.forks)
+    s.reads = new EntryReads(s.idx, s.quarantine, () => s.log)
     const { snapshots, damaged } = await loadSnapshots(join(dir, 'snapshots'))
     for (const d of damaged) {
       // Left where it is when it cannot be moved (a read-only or full disk): skipped at every open, as before.
@@ -114,24 +119,11 @@ export class EntryStore {
       if (err === undefined) s.owed.roomMaybe()
     }
     s.recovered = recovered
-    await s.checkMoved()
+    // The documents whose slots moved since the last close (held-sum.ts): their entries that no longer verify.
+    const suspects = moved(s.idx.docs.values(), sumIndex(s.idx.docs.values()), await readSum(join(dir, SUM_FILE)), l.bytes)
+    s.damagedAtOpen.push(...await damagedIn(suspects, (doc) => s.entriesAbove(doc, new Map())))
     if (s.certs.unsealed()) await s.sealCertificates()
     return s
-  }
-
-  /** Verifies the entries of the documents whose slots moved since the last close (held-sum.ts), keeping those that fail in `damagedAtOpen`. */
-  private async checkMoved (): Promise<void> {
-    const suspects = moved(this.idx.docs.values(), sumIndex(this.idx.docs.values()), await readSum(join(this.dir, SUM_FILE)), this.log.bytes)
-    for (const d of suspects) {
-      for await (const bytes of this.entriesAbove(d.doc, new Map())) {
-        try {
-          verifyEntry(bytes)
-        } catch (err: any) {
-          log.error('store: entry of document %s found damaged at open: %e', d.id, err)
-          this.damagedAtOpen.push({ bytes, reason: `${String(err?.message ?? err)} (found at open, document ${d.id})` })
-        }
-      }
-    }
   }
 
   /** Seals the certificates of a home written before they were sealed (CertificateRecords.seal), if the disk has room. */
@@ -206,18 +198,7 @@ export class EntryStore {
     if (this.certs.forget(ref)) return
     const u = this.unknown.findIndex(r => r.offset === ref.offset)
     if (u !== -1) { this.unknown.splice(u, 1); return }
-    for (const d of this.idx.docs.values()) {
-      for (const a of d.authors.values()) {
-        for (const [seq, r] of a.seqs) {
-          if (r.offset !== ref.offset) continue
-          a.seqs.delete(seq)
-          a.sigs.delete(seq)
-          d.uncovered = undefined
-          this.idx.digest.changed(d)
-          return
-        }
-      }
-    }
+    this.idx.forgetRecord(ref.offset)
   }
 
   private check (): void { if (this.closed) throw new ClosedError('store is closed') }
@@ -257,21 +238,7 @@ export class EntryStore {
   }
 
   /** The bytes of the entry held at a slot (not quarantined), if the log still holds it: one read, not the lane's. */
-  async read (doc: Uint8Array, author: Uint8Array, seq: bigint, lane = 0): Promise<Uint8Array | undefined> {
-    const key = streamKey({ author, lane })
-    const d = this.idx.get(doc)
-    const a = d?.authors.get(key)
-    const s = Number(seq)
-    if (d === undefined || a === undefined || this.quarantine.holds(d.doc, key, s)) return undefined
-    const ref = a.seqs.get(s)
-    if (ref === undefined) return undefined
-    if ('bytes' in ref) return ref.bytes
-    const payload = await this.log.read(() => {
-      const cur = a.seqs.get(s)
-      return cur !== undefined && !('bytes' in cur) ? cur : undefined
-    })
-    return payload?.subarray(1)
-  }
+  async read (doc: Uint8Array, author: Uint8Array, seq: bigint, lane = 0): Promise<Uint8Array | undefined> { return await this.reads.read(doc, author, seq, lane) }
 
   /** Records that a snapshot does not hold an entry it claims: its state stays (nothing is lost), its claim counts for nothing. */
   async disprove (s: StoredSnapshot, reason: string): Promise<QuarantineRecord> {
@@ -281,22 +248,7 @@ export class EntryStore {
   }
 
   /** The entries held of one author lane up to a seq (not quarantined), oldest first. */
-  async * held (doc: Uint8Array, key: string, max: number): AsyncGenerator<Uint8Array> {
-    const d = this.idx.get(doc)
-    const a = d?.authors.get(key)
-    if (d === undefined || a === undefined) return
-    const seqs = [...a.seqs.keys()].filter(s => s <= max && !this.quarantine.holds(d.doc, key, s)).sort((x, y) => x - y)
-    for (const s of seqs) {
-      const ref = a.seqs.get(s)
-      if (ref === undefined) continue
-      if ('bytes' in ref) { yield ref.bytes; continue }
-      const payload = await this.log.read(() => {
-        const cur = a.seqs.get(s)
-        return cur !== undefined && !('bytes' in cur) ? cur : undefined
-      })
-      if (payload !== undefined) yield payload.subarray(1)
-    }
-  }
+  held (doc: Uint8Array, key: string, max: number): AsyncGenerator<Uint8Array> { return this.reads.held(doc, key, max) }
 
   /** Whether an entry's write may wait now (putEntry's `withinMs`): false once enough writes wait. */
   writeMayWait (entry: Entry): boolean { return this.log.mayWait(recordBytes(entry)) }
@@ -341,7 +293,7 @@ export class EntryStore {
 
   /** Entries of a document not covered by any stored snapshot (what a load applies after them), ordered by author lane then seq. */
   uncovered (doc: Uint8Array): AsyncGenerator<Uint8Array> {
-    return this.entriesFrom(doc, (d, id) => this.idx.snapshotCovers(d, id))
+    return this.reads.from(doc, (d, id) => this.idx.snapshotCovers(d, id))
   }
 
   /**
@@ -350,42 +302,7 @@ export class EntryStore {
    * the tail), ordered by author lane then seq.
    */
   entriesAbove (doc: Uint8Array, after: Vector): AsyncGenerator<Uint8Array> {
-    return this.entriesFrom(doc, (_d, id) => after.get(id) ?? 0)
-  }
-
-  /** A document's entries above `floorOf` each author lane, read from the log in groups. */
-  private async * entriesFrom (doc: Uint8Array, floorOf: (d: DocIndex, id: string) => number): AsyncGenerator<Uint8Array> {
-    const d = this.idx.get(doc)
-    if (d === undefined) return
-    for (const [id, a] of d.authors) {
-      const floor = floorOf(d, id)
-      const seqs = [...a.seqs.keys()].filter(s => s > floor && !this.quarantine.holds(d.doc, id, s)).sort((x, y) => x - y)
-      // In groups of up to 512 KiB, each read together (log.readMany), so neither a thread-pool
-      // trip per entry nor a whole large document is held at once.
-      for (let i = 0; i < seqs.length;) {
-        let bytes = 0
-        let j = i
-        while (j < seqs.length && (j === i || bytes < 512 * 1024)) { bytes += a.seqs.get(seqs[j] as number)?.length ?? 0; j++ }
-        const group = seqs.slice(i, j)
-        i = j
-        // Resolved at read time: a compaction may have moved them since the list was taken. An
-        // entry still being appended then is taken from memory at that same moment: its append
-        // may end while the others are read, and it would be neither in memory nor among what
-        // was read (a replica loading beside a received entry lost it until its next open).
-        const appending = new Map<number, Uint8Array>()
-        const payloads = await this.log.readMany(() => group.map((s, k) => {
-          const cur = a.seqs.get(s)
-          if (cur !== undefined && 'bytes' in cur) appending.set(k, cur.bytes)
-          return cur !== undefined && !('bytes' in cur) ? cur : undefined
-        }))
-        for (let k = 0; k < group.length; k++) {
-          const payload = payloads[k]
-          if (payload !== undefined) { yield payload.subarray(1); continue }
-          const bytes = appending.get(k)
-          if (bytes !== undefined) yield bytes
-        }
-      }
-    }
+    return this.reads.from(doc, (_d, id) => after.get(id) ?? 0)
   }
 
   /** Stores a verified snapshot, dropping those it dominates that `replaces` allows (see stageSnapshot). */
@@ -431,24 +348,9 @@ export class EntryStore {
    */
   private async adopt (stored: StoredSnapshot, opts: SnapshotReplace = {}): Promise<StoredSnapshot> {
     this.check()
-    const header = stored.header
-    const d = this.idx.doc(header.doc)
-    const cover = vectorOf(header.covers)
-    const kept: StoredSnapshot[] = [stored]
-    const gone: StoredSnapshot[] = []
-    for (const s of d.snapshots) {
-      if (s.path === stored.path) continue
-      // The same snapshot stored again: its file under an earlier version's name goes.
-      if (toHex(s.header.signature) === toHex(header.signature)) { gone.push(s); continue }
-      if (opts.replaces?.(s) === true && dominates(cover, vectorOf(s.header.covers))) gone.push(s)
-      else kept.push(s)
-    }
     // The index first, in this tick: two transfers of one snapshot may commit at once.
-    d.snapshots = kept
-    d.uncovered = undefined
-    this.idx.digest.changed(d)
-    for (const s of gone) await removeSnapshot(s)
-    await this.partials.stored(header.doc, cover)
+    for (const s of this.idx.adoptSnapshot(stored, opts.replaces)) await removeSnapshot(s)
+    await this.partials.stored(stored.header.doc, vectorOf(stored.header.covers))
     return stored
   }
 
@@ -481,7 +383,7 @@ export class EntryStore {
    */
   async setAsideDamagedSnapshot (s: StoredSnapshot, reason: string): Promise<DamagedFile> {
     this.check()
-    this.idx.digest.changed(this.forgetSnapshot(s))
+    this.idx.digest.changed(this.idx.forgetSnapshot(s))
     return await setAsideDamaged(this.dir, s.path, 'snapshot', reason)
   }
 
@@ -496,25 +398,8 @@ export class EntryStore {
   async setAsideDamagedEntry (bytes: Uint8Array, reason: string): Promise<DamagedFile> {
     this.check()
     const place = entryPlace(bytes)
-    const d = this.idx.get(place.doc)
-    const a = d?.authors.get(streamKey(place))
-    const seq = Number(place.seq)
-    const ref = a?.seqs.get(seq)
-    if (d !== undefined && a !== undefined && ref !== undefined && !('bytes' in ref) && a.sigs.get(seq) === sigPrefix(place.signature)) {
-      a.seqs.delete(seq)
-      a.sigs.delete(seq)
-      d.uncovered = undefined
-      this.idx.digest.changed(d)
-    }
+    this.idx.forgetDamaged(place)
     return await keepDamagedEntry(this.dir, bytes, toHex(place.doc), reason)
-  }
-
-  /** Drops a stored snapshot from its document's index (its file is moved by the caller); returns the document. */
-  private forgetSnapshot (s: StoredSnapshot): DocIndex {
-    const d = this.idx.doc(s.header.doc)
-    d.snapshots = d.snapshots.filter(x => x.path !== s.path)
-    d.uncovered = undefined
-    return d
   }
 
   /** Files of this store found damaged and set aside, and regions its log cut out (damaged.ts). */
@@ -523,7 +408,7 @@ export class EntryStore {
   /** Moves a stored snapshot into quarantine: it is no longer offered, loaded or counted as covering anything. */
   async setAsideSnapshot (s: StoredSnapshot, reason: string): Promise<QuarantineRecord> {
     this.check()
-    this.forgetSnapshot(s)
+    this.idx.forgetSnapshot(s)
     return await this.quarantine.addSnapshot(s, reason)
   }
 
