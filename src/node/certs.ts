@@ -28,6 +28,7 @@ import {
   verifyAnyCertificate, verifyCertificate, verifyChainCertificate, verifyCutoff, verifyRegistryOp,
   type Certificate, type ChainCertificate, type Cutoff, type CutoffPart, type RegistryOp, type RegistryState, type VaultKeys
 } from '../identity/index.js'
+import { Segment } from './op-batch.js'
 
 /**
  * `load`: an entry this node stored earlier, read back. `receive`: an entry arriving now; `from`
@@ -51,6 +52,8 @@ export interface Added {
   revoked?: Uint8Array[]
   /** A registry operation was added (epochs, debts and the device list may have changed). */
   registry?: boolean
+  /** That operation. */
+  op?: RegistryOp
 }
 
 export class CertRegistry {
@@ -72,8 +75,15 @@ export class CertRegistry {
   private evaluated: RegistryState | undefined
   /** The newest issue time the wallet signed: the clock is never taken to be earlier (see now()). */
   private newestIssue = 0
-  /** Enrolments read back from the store, not yet evaluated: each moves newestIssue once it is found in force. */
-  private storedEnrols: RegistryOp[] = []
+  /**
+   * The registry as last evaluated, and what was kept since without evaluating it again (see
+   * admitOp); dropped when anything else changes what it is judged by.
+   */
+  private open: Segment | undefined
+  /** Work to do before the next entry or peer is judged (Membership: the epoch keys an operation wrapped to this device). */
+  private due: (() => void) | undefined
+  /** Enrolments kept without an evaluation (read back from the store, or kept from a batch): each moves newestIssue once found in force. */
+  private untold: RegistryOp[] = []
 
   constructor (private readonly walletKey: Uint8Array, private readonly keys?: VaultKeys, private readonly clock: () => number = Date.now) {}
 
@@ -85,7 +95,7 @@ export class CertRegistry {
    * every certificate at once.
    */
   now (): number {
-    if (this.storedEnrols.length > 0) void this.state
+    if (this.untold.length > 0) void this.state
     const clock = this.clock()
     return Math.max(clock, Math.min(this.newestIssue, clock + FLOOR_AHEAD_MS))
   }
@@ -93,9 +103,9 @@ export class CertRegistry {
   /** The registry evaluated over every operation and pre-registry certificate held (recomputed when either changes). */
   get state (): RegistryState {
     this.evaluated ??= evaluateRegistry(this.ops.values(), { wallet: this.walletKey, legacy: this.byDevice.values() })
-    if (this.storedEnrols.length > 0) {
-      const enrols = this.storedEnrols
-      this.storedEnrols = []
+    if (this.untold.length > 0) {
+      const enrols = this.untold
+      this.untold = []
       for (const op of enrols) this.tellsTime(op, this.evaluated.refused.get(op.id))
     }
     return this.evaluated
@@ -128,7 +138,10 @@ export class CertRegistry {
   }
 
   private verifyAndAdd (bytes: Uint8Array, stored: boolean): Added {
-    if (isRegistryRecord(bytes)) return this.addOp(verifyRegistryOp(bytes, { wallet: this.walletKey }), stored)
+    if (isRegistryRecord(bytes)) {
+      const op = verifyRegistryOp(bytes, { wallet: this.walletKey })
+      return stored ? this.addOp(op, true) : this.admitOp(op)
+    }
     if (isCutoffRecord(bytes)) return this.addCutoff(verifyCutoff(bytes, { wallet: this.walletKey }))
     if (isCutoffPartRecord(bytes)) return this.addPart(decodeCutoffPart(bytes))
     if (isChainRecord(bytes)) return this.addChain(verifyChainCertificate(bytes, { wallet: this.walletKey, expiry: false }), stored)
@@ -143,6 +156,7 @@ export class CertRegistry {
     // for it again (once a record, a vault's open would evaluate it as often as it holds records).
     const before = stored ? undefined : this.governing(id)
     this.byDevice.set(id, cert)
+    this.open = undefined
     this.newestIssue = Math.max(this.newestIssue, cert.issuedAt)
     this.evaluated = undefined
     return { device: cert.deviceKey, changed: !stored && this.changedFrom(id, before) }
@@ -167,15 +181,12 @@ export class CertRegistry {
    */
   addOp (op: RegistryOp, stored = false): Added {
     if (this.ops.has(op.id)) return { device: op.author, changed: false }
+    this.open = undefined
     if (stored) {
       // Judged by evaluation alone, and evaluated once when the state is next read, not once an
       // operation: a vault's open read its registry in time quadratic in its operations (1,024
       // took 7.6 s). What it revoked was revoked when it was stored; none is reported again.
-      this.ops.set(op.id, op)
-      for (const p of op.prev) this.named.add(toHex(p))
-      this.evaluated = undefined
-      if (op.enrol !== undefined) this.storedEnrols.push(op)
-      return { device: op.author, changed: false, revoked: [], registry: true }
+      return this.keep(op)
     }
     const before = this.evaluated ?? this.state
     const waitedFor = stored || this.named.has(op.id)
@@ -203,7 +214,47 @@ export class CertRegistry {
     const revoked: Uint8Array[] = []
     for (const [k, d] of after.devices) if (d.revoked !== undefined && before.devices.get(k)?.revoked === undefined) revoked.push(d.deviceKey)
     this.tellsTime(op, why)
-    return { device: op.author, changed: revoked.length > 0, revoked, registry: true }
+    return { device: op.author, changed: revoked.length > 0, revoked, registry: true, op }
+  }
+
+  /**
+   * Admits a registry operation received from a peer as addOp does, but without evaluating the
+   * registry again when the operation provably changes nothing the next one is judged by
+   * (op-batch.ts): an operation arriving alone costs what it did, and a sync frame's (64 records,
+   * added in one turn) cost one evaluation when the registry is next read, not one each. A
+   * fresh device took ~10 s to take a registry of 1,024 operations, and a member could flood
+   * operations to make a peer evaluate its whole registry for each (quadratic).
+   */
+  private admitOp (op: RegistryOp): Added {
+    if (this.ops.has(op.id)) return { device: op.author, changed: false }
+    for (;;) {
+      this.open ??= new Segment(this.state, { wallet: this.walletKey, shown: d => this.byDevice.has(d) || this.chains.has(d), legacy: d => this.byDevice.has(d), ops: this.ops, named: this.named })
+      const v = this.open.judge(op)
+      if (v.kind === 'settle') { this.open = undefined; continue }
+      if (v.kind === 'refuse') throw new InvalidRegistryOpError(`registry operation ${op.id.slice(0, 16)} refused: ${v.why}`)
+      if (v.kind === 'judge') return this.addOp(op)
+      const added = this.keep(op)
+      this.open.kept(op)
+      return added
+    }
+  }
+
+  /** `fn` runs once before the next entry or peer is judged, unless it ran before (see `due`). */
+  beforeJudging (fn: () => void): void { this.due = fn }
+
+  private settle (): void {
+    const fn = this.due
+    this.due = undefined
+    fn?.()
+  }
+
+  /** Holds an operation without evaluating the registry: judged by the next evaluation (read back, or kept from a batch). */
+  private keep (op: RegistryOp): Added {
+    this.ops.set(op.id, op)
+    for (const p of op.prev) this.named.add(toHex(p))
+    this.evaluated = undefined
+    if (op.enrol !== undefined) this.untold.push(op)
+    return { device: op.author, changed: false, revoked: [], registry: true, op }
   }
 
   /** Whether `device` is one this vault has known: enrolled (in force or revoked since), or shown by a certificate. */
@@ -218,6 +269,7 @@ export class CertRegistry {
     if (prev !== undefined && (equals(prev.bytes, cert.bytes) || !newer(cert, prev))) return { device: cert.deviceKey, changed: false }
     const before = stored ? undefined : this.governing(id)
     this.chains.set(id, cert)
+    this.open = undefined
     return { device: cert.deviceKey, changed: !stored && this.changedFrom(id, before) }
   }
 
@@ -451,6 +503,7 @@ export class CertRegistry {
    * the registry, or issuers that all stand). The one function membership calls.
    */
   verifyPeer (bytes: Uint8Array, peerId: string): Certificate {
+    this.settle()
     const cert = verifyAnyCertificate(bytes, { wallet: this.walletKey, deviceId: peerId, now: this.now() })
     const id = toHex(cert.deviceKey)
     if (this.isRevoked(cert.deviceKey)) {
@@ -493,6 +546,7 @@ export class CertRegistry {
 
   /** `epoch` undefined: not checked (judgeSlot, for entries stored under a known one). */
   private judge (author: Uint8Array, epoch: number | undefined, within: (v: CutoffVector) => boolean, j: Judging): Certificate {
+    this.settle()
     const id = toHex(author)
     const cert = this.governing(id)
     if (cert === undefined) throw new UnknownAuthorError('entry author holds no certificate of this wallet', { author: id })

@@ -10,7 +10,7 @@ import { logger } from '@libp2p/logger'
 import { InvalidRegistryOpError, MissingCapabilityError } from '../errors.js'
 import { addCollidedKey, equals, parseTrustedEntry, toHex, type ChainCertificate, type Entry, type KemKeyPair, type RegistryOp, type Wallet } from '../identity/index.js'
 import { writeHomeFile, type EntryStore } from '../store/index.js'
-import type { CertRegistry } from './certs.js'
+import type { Added, CertRegistry } from './certs.js'
 import type { HomeIdentity } from './enrol.js'
 import { encodeKeyFile } from './keyfile.js'
 import { enrolDevice, grants, revokeDevices, rotation, settleEpochKeys, unwrapMine, type EnrolRequest, type PeerVectors } from './registry-ops.js'
@@ -41,19 +41,23 @@ export class Membership {
   recovery: KemKeyPair | undefined
   private healTimer: NodeJS.Timeout | undefined
   private dischargeTimer: NodeJS.Timeout | undefined
+  /** Operations added in this turn, not yet reported: their epoch keys are taken before they are (onRegistry). */
+  private unreported: RegistryOp[] = []
+  /** Whether that is to happen before the next judgement or the turn's end. */
+  private dueSoon = false
 
   constructor (private readonly init: MembershipInit) {}
 
   /**
-   * Adds a certificate or cutoff (of this wallet) learned from a peer, persisting it. A superseded
-   * certificate is refused (SUPERSEDED_CERTIFICATE) and not stored.
+   * Adds a certificate, cutoff or registry operation (of this wallet) learned from a peer,
+   * persisting it. A superseded certificate is refused (SUPERSEDED_CERTIFICATE) and not stored.
    */
   async addCertificate (bytes: Uint8Array): Promise<void> {
     this.init.check()
     const { certs, store, events } = this.init
     const added = certs.add(bytes)
     if (added.registry === true) {
-      this.onRegistry(added.revoked ?? [], bytes)
+      this.onRegistry([added], false)
       if (await store.putCertificate(bytes)) events.emit('certificate', bytes)
       return
     }
@@ -72,8 +76,7 @@ export class Membership {
   async publish (op: RegistryOp & { cutoffParts?: readonly Uint8Array[] }): Promise<void> {
     this.init.check()
     const { certs, store, events } = this.init
-    const added = certs.add(op.bytes)
-    this.onRegistry(added.revoked ?? [], op.bytes)
+    this.onRegistry([{ ...certs.add(op.bytes), op }], true)
     events.emit('certificate', op.bytes)
     // A revoke's cutoff parts (crdt/SPEC.md §Cutoff parts) right after it: a peer refuses a part before its head.
     for (const p of op.cutoffParts ?? []) { certs.add(p); events.emit('certificate', p) }
@@ -103,21 +106,53 @@ export class Membership {
     return r
   }
 
-  private onRegistry (revoked: Uint8Array[], bytes: Uint8Array): void {
+  /**
+   * Registry operations added (in their order): the epoch keys they wrap to this device taken (and
+   * the rotation and grants they owe scheduled), each reported ('registry'), and the devices each
+   * newly revoked cut off and reported at once. For operations from a peer the first two are done
+   * once for all those added in a turn (a sync frame's), before anything is judged again or the
+   * turn ends: they read the registry, which a frame's operations are admitted without evaluating
+   * (CertRegistry.admitOp), and so does a listener of 'registry'. `now`: at once (this node's own
+   * operation, which it may seal under next).
+   */
+  private onRegistry (added: readonly Added[], now: boolean): void {
     const { certs, events } = this.init
-    this.takeEpochKeys()
-    for (const device of revoked) {
-      const cert = certs.get(device)
-      const reloaded = this.rejudge(device)
-      const e = { deviceKey: device, deviceId: cert?.deviceId ?? toHex(device), label: cert?.label ?? toHex(device).slice(0, 8) }
-      log('device %s (%s) revoked by the registry', e.label, e.deviceId)
-      events.emit('revoked', e)
-      if (cert !== undefined) events.emit('rights', { deviceId: cert.deviceId, label: cert.label, capabilities: [], reloaded })
+    for (const a of added) {
+      const revoked = a.revoked ?? []
+      // What came before it is reported before it.
+      if (revoked.length > 0) this.registryChanged()
+      for (const device of revoked) {
+        const cert = certs.get(device)
+        const reloaded = this.rejudge(device)
+        const e = { deviceKey: device, deviceId: cert?.deviceId ?? toHex(device), label: cert?.label ?? toHex(device).slice(0, 8) }
+        log('device %s (%s) revoked by the registry', e.label, e.deviceId)
+        events.emit('revoked', e)
+        if (cert !== undefined) events.emit('rights', { deviceId: cert.deviceId, label: cert.label, capabilities: [], reloaded })
+      }
+      if (a.op !== undefined) this.unreported.push(a.op)
     }
+    if (now) { this.registryChanged(); return }
+    if (this.unreported.length === 0 || this.dueSoon) return
+    this.dueSoon = true
+    const run = (): void => {
+      if (!this.dueSoon) return
+      // Never thrown: nothing above a microtask or a judgement would catch it for this.
+      try { this.registryChanged() } catch (err) { log.error('could not take the epoch keys of the registry\'s operations: %e', err) }
+    }
+    certs.beforeJudging(run)
+    queueMicrotask(run)
+  }
+
+  /** The registry changed: the epoch keys taken, what it owes scheduled, and the operations not yet reported, reported. */
+  private registryChanged (): void {
+    this.dueSoon = false
+    const ops = this.unreported
+    this.unreported = []
+    if (this.init.closed()) return
+    this.takeEpochKeys()
     this.scheduleDischarge()
     this.scheduleHeal()
-    const op = certs.registryOps().find(o => equals(o.bytes, bytes))
-    if (op !== undefined) events.emit('registry', op)
+    for (const op of ops) this.init.events.emit('registry', op)
   }
 
   /** Unwraps the epoch keys wrapped to this device that it lacks, and keeps them in vault.keys. */
