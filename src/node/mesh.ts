@@ -4,20 +4,21 @@
  * membership before sync runs with it. Proven peers are remembered and redialed with back-off.
  *
  * MeshNode owns the node's lifecycle (start, then stop of everything it started, in order), its
- * events, and what happens on a connection (discovered, proven, refused, lost, its sync session).
+ * events, and what happens on a connection (discovered, proven, refused, lost).
  * Its collaborators each own one job: mesh-libp2p.ts the libp2p node's config and start,
- * redial.ts the redials and refusals' back-off, discovery.ts the discovery paces and the DHT
- * rendezvous, revocation.ts revocations, doc-names.ts the documents' names, mesh-status.ts
- * status and peers, timers.ts the timers stop() clears.
+ * proven-links.ts what runs on a proven peer's connection (identify, the sync stream, the one
+ * connection kept), redial.ts the redials and refusals' back-off, discovery.ts the discovery
+ * paces and the DHT rendezvous, revocation.ts revocations, doc-names.ts the documents' names,
+ * mesh-status.ts status and peers, timers.ts the timers stop() clears, listen-failure.ts a
+ * listen address refused at start.
  */
 import { EventEmitter } from 'node:events'
 import { logger } from '@libp2p/logger'
 import { peerIdFromString } from '@libp2p/peer-id'
 import { multiaddr } from '@multiformats/multiaddr'
-import type { AbortOptions, Connection, PeerId } from '@libp2p/interface'
+import type { AbortOptions, PeerId } from '@libp2p/interface'
 import type { ProvenPeer } from '../../protocols/membership/index.js'
 import type { SessionStats, Transfer } from '../../protocols/sync/index.js'
-import { InvalidInputError } from '../errors.js'
 import { equals, toHex, type RegistryOp } from '../identity/index.js'
 import { DEFAULTS, readConfig, type NodeConfig } from './config.js'
 import { Discovery } from './discovery.js'
@@ -26,11 +27,12 @@ import { LIVENESS_DEFAULTS, Liveness } from './liveness.js'
 import { buildLibp2p, type BuiltNode } from './mesh-libp2p.js'
 import { StatusReport } from './mesh-status.js'
 import type { MeshLibp2p, MeshNodeOptions, NodeEvent, NodeStatus, NodeVault, PeerStatus, Via } from './mesh-types.js'
+import { listenFailure } from './listen-failure.js'
 import { lastHeard } from './muxer.js'
-import { closeSurplus, surplus } from './one-connection.js'
 import type { PaceMode } from './pace.js'
 import { pairingCandidates, type PairingRendezvous, type RelayedCandidate } from './pair-relay.js'
 import { PeerBook } from './peer-book.js'
+import { ProvenLinks } from './proven-links.js'
 import type { Arriving, ProgressEvent, TransferStatus } from './progress.js'
 import { Redial } from './redial.js'
 import type { RelayCounts, RelayVia } from './relay.js'
@@ -88,6 +90,8 @@ export class MeshNode extends EventEmitter<{ event: [NodeEvent], 'caught-up': [s
   private readonly redials: Redial
   private readonly discovery: Discovery
   private readonly revocation: Revocation
+  /** Identify, the sync stream and the one connection kept with each proven peer (proven-links.ts). */
+  private readonly links: ProvenLinks
 
   private constructor (vault: NodeVault, built: BuiltNode, config: NodeConfig, book: PeerBook) {
     super()
@@ -107,6 +111,7 @@ export class MeshNode extends EventEmitter<{ event: [NodeEvent], 'caught-up': [s
     this.report = new StatusReport({ libp2p: this.libp2p, vault, book, via: this.via, names: this.names, labelOf: (id) => this.labelOf(id), relayVia: this.relayVia, relayCounts: this.relayCounts })
     this.redials = new Redial({ libp2p: this.libp2p, book, bootstrap: config.bootstrap, relayVia: config.relayVia, via: this.via, timers: this.timers, stopped, revoked: () => this.revoked !== undefined, mayRedial: (id) => !this.excluded.has(id) && !this.isRevokedPeer(id) })
     this.discovery = new Discovery({ libp2p: this.libp2p, vault, book, config, mdns: built.mdns, via: this.via, emit, addresses: () => this.addresses() })
+    this.links = new ProvenLinks({ libp2p: this.libp2p, config, timers: this.timers, stopped })
     this.revocation = new Revocation({ vault, libp2p: this.libp2p, book, stopped, emit, exclude: (id, reason) => { this.exclude(id, reason) }, quiet: () => { this.discovery.stop() } })
   }
 
@@ -123,7 +128,7 @@ export class MeshNode extends EventEmitter<{ event: [NodeEvent], 'caught-up': [s
       isMemberPeer: (id) => self.isMemberPeer(id),
       excluded: (peerId) => self.excluded.get(peerId) ?? (self.isRevokedPeer(peerId) ? 'revoked' : undefined),
       told: async (records, from) => { await self.told(records, from) },
-      onSyncEnded: (id, reason) => { self.onSyncEnded(id, reason) },
+      onSyncEnded: (id, reason) => { self.links.syncEnded(id, reason) },
       onReceived: (doc, n, from) => { self.onReceived(doc, n, from) },
       onEntryRefused: (reason, from) => { self.emitEvent({ type: 'entry-refused', peerId: from, label: self.labelOf(from), reason }) },
       onCaughtUp: (from) => { self.emit('caught-up', from) },
@@ -197,7 +202,7 @@ export class MeshNode extends EventEmitter<{ event: [NodeEvent], 'caught-up': [s
     n.addEventListener('connection:open', (e) => {
       live.arm()
       // A second connection to a proven sibling (both dialed at once) is closed here.
-      this.oneConnection(e.detail.remotePeer.toString())
+      this.links.oneConnection(e.detail.remotePeer.toString())
     })
     n.addEventListener('peer:discovery', (e) => {
       const id = e.detail.id.toString()
@@ -262,13 +267,13 @@ export class MeshNode extends EventEmitter<{ event: [NodeEvent], 'caught-up': [s
     // One side opens the sync stream: the smaller PeerId, so two connections never race. It opens
     // first of all, before the certificate's and the peer book's writes (files synced to disk),
     // which a reconnect need not wait for: the session sends every certificate first anyway.
-    const opened = this.libp2p.peerId.toString() < id ? this.openSync(connection, id) : undefined
+    const opened = this.libp2p.peerId.toString() < id ? this.links.openSync(connection, id) : undefined
     // Now, and only now, each side learns the other's protocols (the DHT's routing table takes a
     // peer from them) and listen addresses (the peer book). It ran after the sync hellos for a
     // while (its signed peer record takes CPU a reconnect could use), but then a member that had
     // missed a rotation and knew only its relay never found the others by the DHT rendezvous
     // (test/netns/revocation-nat.test.ts): identify runs at proof, right after the sync stream opens.
-    this.identifyProven(connection, id)
+    this.links.identify(connection, id)
     // The first member proven in this run wakes the DHT rendezvous (discovery.ts firstProven).
     this.afterHello(id, () => { this.discovery.firstProven() })
     this.labels.set(id, peer.label)
@@ -308,71 +313,6 @@ export class MeshNode extends EventEmitter<{ event: [NodeEvent], 'caught-up': [s
     const onCaught = (p: string): void => { if (p === peerId) run() }
     const t = this.timers.after(2000, run)
     this.on('caught-up', onCaught)
-  }
-
-  /**
-   * Identify with a proven peer, tried three times while the connection stays open: it runs once
-   * per proof, and a peer it never completes with stays out of the DHT's routing table (a loaded
-   * machine can miss identify's 5 s deadline).
-   */
-  private identifyProven (connection: any, id: string, attempt = 1): void {
-    void this.libp2p.services.identify.identify(connection).catch((err: unknown) => {
-      log('identify %s failed (attempt %d): %e', id, attempt, err)
-      // The connection it ran on may have been closed as a second one (one-connection.ts): the
-      // peer's other connection is identified instead.
-      const next = connection.status === 'open' ? connection : this.libp2p.getConnections(connection.remotePeer).find(c => c.status === 'open')
-      if (attempt >= 3 || this.stopped || next === undefined) return
-      this.timers.after(1000 * attempt, () => { this.identifyProven(next, id, attempt + 1) })
-    })
-  }
-
-  /** A sync session failed while the peer may still be connected: the opening side reopens it. */
-  private onSyncEnded (peerId: string, reason: string): void {
-    log.error('sync with %s ended (%s); reopening if still connected', peerId, reason)
-    if (this.stopped || this.libp2p.peerId.toString() >= peerId) return
-    this.timers.after(1000, () => {
-      const conn = this.libp2p.getConnections(peerIdFromString(peerId)).find(c => c.status === 'open')
-      if (conn !== undefined && !this.stopped) void this.openSync(conn, peerId)
-    })
-  }
-
-  /**
-   * Opens the sync stream with a proven peer (this node has the smaller PeerId: the peer never
-   * opens one). A failed open is tried again, 1 s, 2 s, 4 s… at most 30 s apart, while the
-   * connection is open and no session runs: the peer waits for this side, so one failed open (a
-   * stream reset while the peer still ended an old session) left two connected siblings without
-   * sync until they reconnected.
-   */
-  private async openSync (connection: Connection, peerId: string, attempt = 0): Promise<void> {
-    try {
-      await this.libp2p.services.sync.open(connection)
-      this.oneConnection(peerId)
-    } catch (err) {
-      const delay = Math.min(30_000, 1000 * 2 ** attempt)
-      log('opening sync with %s failed (again in %d s): %e', peerId, delay / 1000, err)
-      this.timers.after(delay, () => {
-        if (this.stopped || connection.status !== 'open' || this.libp2p.services.sync.sessionWith(peerId) !== undefined) return
-        void this.openSync(connection, peerId, attempt + 1)
-      })
-    }
-  }
-
-  /**
-   * Closes the connections to a peer beyond the one kept (one-connection.ts): this side decides
-   * if its PeerId is the smaller. One still proving membership is looked at again a second
-   * later (a handshake ends within the membership deadline).
-   */
-  private oneConnection (peerId: string, attempt = 0): void {
-    if (this.stopped || this.libp2p.peerId.toString() >= peerId) return
-    // A relay keeps every connection (a circuit's stop stream goes over the first one it finds
-    // to its target, closing or not), and so does a node toward a relay it reserves on (its
-    // reservation lives and dies with the connection it was taken on).
-    if (this.config.relay || this.config.relayVia.some(a => a.endsWith(`/p2p/${peerId}`))) return
-    const session = this.libp2p.services.sync.sessionWith(peerId)
-    const runsSync = (c: Connection): boolean => session !== undefined && c.streams.includes(session.stream)
-    const { close, later } = surplus(this.libp2p.getConnections(peerIdFromString(peerId)), runsSync)
-    closeSurplus(close)
-    if (later && attempt < 30) this.timers.after(1000, () => { this.oneConnection(peerId, attempt + 1) })
   }
 
   private isRevokedPeer (peerId: string): boolean {
@@ -497,23 +437,4 @@ export class MeshNode extends EventEmitter<{ event: [NodeEvent], 'caught-up': [s
     // the caller closes (or removes) next.
     await this.book.close()
   }
-}
-
-/**
- * A listen address the system refused, said for people (libp2p's own message carries a stack and
- * advice about a setting mesh does not expose): in use, or not an address of this machine, is
- * bad input to change (exit 2). Any other failure is returned as it came.
- */
-function listenFailure (err: unknown, listen: readonly string[]): unknown {
-  const text = String((err as Error)?.message ?? err)
-  const why = /EADDRINUSE/.test(text) ? 'the address is in use (another program, or a mesh join of another home, listens there)' : /EADDRNOTAVAIL/.test(text) ? 'it is not an address of this machine' : /EACCES/.test(text) ? 'this user may not listen on that port' : undefined
-  if (why === undefined) {
-    // An address no transport here takes (UDP, WebSockets, a DNS name; from config.json, as the
-    // CLI refuses such a --listen itself): libp2p lists each one it refused with this error's name.
-    const unsupported = [...text.matchAll(/^\s*(\/\S+): UnsupportedListenAddressError/gm)].map(m => m[1] as string)
-    if (unsupported.length === 0 && (err as Error)?.name === 'UnsupportedListenAddressError') unsupported.push(...listen)
-    if (unsupported.length === 0) return err
-    return new InvalidInputError(`cannot listen on ${unsupported.join(', ')}: a listen address must be an IP address (/ip4 or /ip6) with TCP, e.g. /ip4/0.0.0.0/tcp/4001 (no DNS name, UDP or WebSockets). Pass another --listen (or set listen in config.json)`, { listen: [...listen], unsupported }, { cause: err })
-  }
-  return new InvalidInputError(`cannot listen on ${listen.length > 0 ? listen.join(', ') : 'its default address'}: ${why}. Pass another --listen (or set listen in config.json); tcp/0 picks a free port`, { listen: [...listen] }, { cause: err })
 }

@@ -1,0 +1,93 @@
+/**
+ * What runs on a proven peer's connection besides membership: identify (retried, so the peer
+ * reaches the DHT's routing table), the sync stream, opened by the side with the smaller PeerId
+ * and opened again when it fails or ends while the peer is still connected, and the one
+ * connection kept when both sides dialed (one-connection.ts). MeshNode calls it at proof and on
+ * every new connection.
+ */
+import { logger } from '@libp2p/logger'
+import { peerIdFromString } from '@libp2p/peer-id'
+import type { Connection } from '@libp2p/interface'
+import type { NodeConfig } from './config.js'
+import type { MeshLibp2p } from './mesh-types.js'
+import { closeSurplus, surplus } from './one-connection.js'
+import type { Timers } from './timers.js'
+
+const log = logger('mesh:node')
+
+export interface ProvenLinksInit {
+  libp2p: MeshLibp2p
+  config: NodeConfig
+  /** The node's timers, cleared at its stop. */
+  timers: Timers
+  stopped: () => boolean
+}
+
+export class ProvenLinks {
+  constructor (private readonly init: ProvenLinksInit) {}
+
+  /**
+   * Identify with a proven peer, tried three times while the connection stays open: it runs once
+   * per proof, and a peer it never completes with stays out of the DHT's routing table (a loaded
+   * machine can miss identify's 5 s deadline).
+   */
+  identify (connection: any, id: string, attempt = 1): void {
+    void this.init.libp2p.services.identify.identify(connection).catch((err: unknown) => {
+      log('identify %s failed (attempt %d): %e', id, attempt, err)
+      // The connection it ran on may have been closed as a second one (one-connection.ts): the
+      // peer's other connection is identified instead.
+      const next = connection.status === 'open' ? connection : this.init.libp2p.getConnections(connection.remotePeer).find(c => c.status === 'open')
+      if (attempt >= 3 || this.init.stopped() || next === undefined) return
+      this.init.timers.after(1000 * attempt, () => { this.identify(next, id, attempt + 1) })
+    })
+  }
+
+  /** A sync session failed while the peer may still be connected: the opening side reopens it. */
+  syncEnded (peerId: string, reason: string): void {
+    log.error('sync with %s ended (%s); reopening if still connected', peerId, reason)
+    if (this.init.stopped() || this.init.libp2p.peerId.toString() >= peerId) return
+    this.init.timers.after(1000, () => {
+      const conn = this.init.libp2p.getConnections(peerIdFromString(peerId)).find(c => c.status === 'open')
+      if (conn !== undefined && !this.init.stopped()) void this.openSync(conn, peerId)
+    })
+  }
+
+  /**
+   * Opens the sync stream with a proven peer (this node has the smaller PeerId: the peer never
+   * opens one). A failed open is tried again, 1 s, 2 s, 4 s… at most 30 s apart, while the
+   * connection is open and no session runs: the peer waits for this side, so one failed open (a
+   * stream reset while the peer still ended an old session) left two connected siblings without
+   * sync until they reconnected.
+   */
+  async openSync (connection: Connection, peerId: string, attempt = 0): Promise<void> {
+    try {
+      await this.init.libp2p.services.sync.open(connection)
+      this.oneConnection(peerId)
+    } catch (err) {
+      const delay = Math.min(30_000, 1000 * 2 ** attempt)
+      log('opening sync with %s failed (again in %d s): %e', peerId, delay / 1000, err)
+      this.init.timers.after(delay, () => {
+        if (this.init.stopped() || connection.status !== 'open' || this.init.libp2p.services.sync.sessionWith(peerId) !== undefined) return
+        void this.openSync(connection, peerId, attempt + 1)
+      })
+    }
+  }
+
+  /**
+   * Closes the connections to a peer beyond the one kept (one-connection.ts): this side decides
+   * if its PeerId is the smaller. One still proving membership is looked at again a second
+   * later (a handshake ends within the membership deadline).
+   */
+  oneConnection (peerId: string, attempt = 0): void {
+    if (this.init.stopped() || this.init.libp2p.peerId.toString() >= peerId) return
+    // A relay keeps every connection (a circuit's stop stream goes over the first one it finds
+    // to its target, closing or not), and so does a node toward a relay it reserves on (its
+    // reservation lives and dies with the connection it was taken on).
+    if (this.init.config.relay || this.init.config.relayVia.some(a => a.endsWith(`/p2p/${peerId}`))) return
+    const session = this.init.libp2p.services.sync.sessionWith(peerId)
+    const runsSync = (c: Connection): boolean => session !== undefined && c.streams.includes(session.stream)
+    const { close, later } = surplus(this.init.libp2p.getConnections(peerIdFromString(peerId)), runsSync)
+    closeSurplus(close)
+    if (later && attempt < 30) this.init.timers.after(1000, () => { this.oneConnection(peerId, attempt + 1) })
+  }
+}
