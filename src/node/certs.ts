@@ -28,7 +28,9 @@ import {
   verifyAnyCertificate, verifyCertificate, verifyChainCertificate, verifyCutoff, verifyRegistryOp,
   type Certificate, type ChainCertificate, type Cutoff, type CutoffPart, type RegistryOp, type RegistryState, type VaultKeys
 } from '../identity/index.js'
-import { Segment } from './op-batch.js'
+import { HeldOps, type Added } from './held-ops.js'
+
+export type { Added } from './held-ops.js'
 
 /**
  * `load`: an entry this node stored earlier, read back. `receive`: an entry arriving now; `from`
@@ -43,19 +45,6 @@ const TOLD_PARTS_BYTES = 2 * 1024 * 1024
 
 export interface Judging { at: 'load' | 'receive', from?: string }
 
-export interface Added {
-  /** The device key the record is about (a registry operation: its author). */
-  device: Uint8Array
-  /** Whether what this device's entries are judged by changed (a newer certificate, a new cutoff). */
-  changed: boolean
-  /** A registry operation: devices it newly revoked (every peer disconnects them, stored entries are re-judged). */
-  revoked?: Uint8Array[]
-  /** A registry operation was added (epochs, debts and the device list may have changed). */
-  registry?: boolean
-  /** That operation. */
-  op?: RegistryOp
-}
-
 export class CertRegistry {
   /** Version 1/2 certificates (wallet-signed, from before the registry), the newest per device. */
   private readonly byDevice = new Map<string, Certificate>()
@@ -67,25 +56,25 @@ export class CertRegistry {
   private readonly parts = new Map<string, CutoffPart>()
   /** Revoked devices' cutoffs with their held parts merged, for the registry state they were made from. */
   private revokedMemo: { state: RegistryState, by: Map<string, { vector: CutoffVector, missing: number }> } | undefined
-  private readonly ops = new Map<string, RegistryOp>()
-  /** Ids the held operations name in `prev`: an operation some held one waits for is never refused at admission. */
-  private readonly named = new Set<string>()
   /** Records added before, by their bytes (hex): the device each is about, and for a plain certificate its device (hex). */
   private readonly known = new Map<string, { device: Uint8Array, cert: string | undefined }>()
-  private evaluated: RegistryState | undefined
   /** The newest issue time the wallet signed: the clock is never taken to be earlier (see now()). */
   private newestIssue = 0
-  /**
-   * The registry as last evaluated, and what was kept since without evaluating it again (see
-   * admitOp); dropped when anything else changes what it is judged by.
-   */
-  private open: Segment | undefined
   /** Work to do before the next entry or peer is judged (Membership: the epoch keys an operation wrapped to this device). */
   private due: (() => void) | undefined
-  /** Enrolments kept without an evaluation (read back from the store, or kept from a batch): each moves newestIssue once found in force. */
-  private untold: RegistryOp[] = []
 
-  constructor (private readonly walletKey: Uint8Array, private readonly keys?: VaultKeys, private readonly clock: () => number = Date.now) {}
+  /** The registry operations held, and their evaluation. */
+  private readonly held: HeldOps
+
+  constructor (private readonly walletKey: Uint8Array, private readonly keys?: VaultKeys, private readonly clock: () => number = Date.now) {
+    this.held = new HeldOps(walletKey, {
+      legacy: () => this.byDevice.values(),
+      isLegacy: (d) => this.byDevice.has(d),
+      shown: (d) => this.byDevice.has(d) || this.chains.has(d),
+      // Only an enrolment in force tells the time: a refused one (a revoked admin's) must not expire certificates.
+      tells: (issuedAt) => { this.newestIssue = Math.max(this.newestIssue, Math.min(issuedAt, this.clock() + FLOOR_AHEAD_MS)) }
+    })
+  }
 
   /**
    * The time expiry is judged at: this machine's clock, but never earlier than the newest issue
@@ -95,26 +84,19 @@ export class CertRegistry {
    * every certificate at once.
    */
   now (): number {
-    if (this.untold.length > 0) void this.state
+    this.held.told()
     const clock = this.clock()
     return Math.max(clock, Math.min(this.newestIssue, clock + FLOOR_AHEAD_MS))
   }
 
   /** The registry evaluated over every operation and pre-registry certificate held (recomputed when either changes). */
-  get state (): RegistryState {
-    this.evaluated ??= evaluateRegistry(this.ops.values(), { wallet: this.walletKey, legacy: this.byDevice.values() })
-    if (this.untold.length > 0) {
-      const enrols = this.untold
-      this.untold = []
-      for (const op of enrols) this.tellsTime(op, this.evaluated.refused.get(op.id))
-    }
-    return this.evaluated
-  }
+  get state (): RegistryState { return this.held.state }
 
-  /** Only an enrolment in force tells the time: a refused one (a revoked admin's) must not expire certificates. */
-  private tellsTime (op: RegistryOp, why: string | undefined): void {
-    if (op.enrol !== undefined && why === undefined && this.ops.has(op.id)) this.newestIssue = Math.max(this.newestIssue, Math.min(op.enrol.certificate.issuedAt, this.clock() + FLOOR_AHEAD_MS))
-  }
+  /** Adds a verified registry operation (HeldOps.addOp). */
+  addOp (op: RegistryOp, stored = false): Added { return this.held.addOp(op, stored) }
+
+  /** Every registry operation held, in evaluation order (pending ones last). */
+  registryOps (): RegistryOp[] { return this.held.registryOps() }
 
   /**
    * Verifies and adds a signed record: a registry operation, a certificate of any version or a
@@ -140,7 +122,7 @@ export class CertRegistry {
   private verifyAndAdd (bytes: Uint8Array, stored: boolean): Added {
     if (isRegistryRecord(bytes)) {
       const op = verifyRegistryOp(bytes, { wallet: this.walletKey })
-      return stored ? this.addOp(op, true) : this.admitOp(op)
+      return stored ? this.held.addOp(op, true) : this.held.admitOp(op)
     }
     if (isCutoffRecord(bytes)) return this.addCutoff(verifyCutoff(bytes, { wallet: this.walletKey }))
     if (isCutoffPartRecord(bytes)) return this.addPart(decodeCutoffPart(bytes))
@@ -156,9 +138,8 @@ export class CertRegistry {
     // for it again (once a record, a vault's open would evaluate it as often as it holds records).
     const before = stored ? undefined : this.governing(id)
     this.byDevice.set(id, cert)
-    this.open = undefined
+    this.held.changed(true)
     this.newestIssue = Math.max(this.newestIssue, cert.issuedAt)
-    this.evaluated = undefined
     return { device: cert.deviceKey, changed: !stored && this.changedFrom(id, before) }
   }
 
@@ -166,77 +147,6 @@ export class CertRegistry {
   private changedFrom (id: string, before: Certificate | undefined): boolean {
     const after = this.governing(id)
     return before !== undefined && after !== undefined && !equals(before.bytes, after.bytes)
-  }
-
-  /**
-   * Adds a verified registry operation and re-evaluates; reports the devices it newly revoked.
-   * Refused (InvalidRegistryOpError), and neither kept nor passed on: an operation whose author
-   * is not the wallet nor a device this vault has known (anyone can sign one), and one by a
-   * revoked device that none of its revocations holds (signed after it, with the revoked key).
-   * Such an operation comes again with the next session of a peer that holds it, and is kept then
-   * if an operation held by then names it (one that names it waits for it: an honest operation's
-   * past is never refused for good) or a revocation takes it in (crdt/SPEC.md, Registry 9).
-   * `stored`: read back from this node's store, where it was admitted when it came (in an order
-   * the store may have changed since): judged by evaluation alone.
-   */
-  addOp (op: RegistryOp, stored = false): Added {
-    if (this.ops.has(op.id)) return { device: op.author, changed: false }
-    this.open = undefined
-    if (stored) {
-      // Judged by evaluation alone, and evaluated once when the state is next read, not once an
-      // operation: a vault's open read its registry in time quadratic in its operations (1,024
-      // took 7.6 s). What it revoked was revoked when it was stored; none is reported again.
-      return this.keep(op)
-    }
-    const before = this.evaluated ?? this.state
-    const waitedFor = stored || this.named.has(op.id)
-    if (!waitedFor && !equals(op.author, this.walletKey) && !this.everKnown(op.author, before)) {
-      throw new InvalidRegistryOpError(`registry operation ${op.id.slice(0, 16)} refused: its author ${toHex(op.author).slice(0, 16)} is neither the wallet nor a device of this vault`)
-    }
-    // A revoked author's operation counts only if a revoke holds it in its past; one just arrived
-    // is in no held revoke's past unless an operation waiting for it names it. Refused here without
-    // evaluating the registry again, which a flood of them would otherwise cost each time. Not a
-    // revoke: one answering the revoke of its author counts (crdt/SPEC.md, Registry 3).
-    const authorHex = toHex(op.author)
-    if (!waitedFor && op.revoke === undefined && before.devices.get(authorHex)?.revoked !== undefined) {
-      throw new InvalidRegistryOpError(`registry operation ${op.id.slice(0, 16)} refused: its author was revoked, and no revocation holds it`)
-    }
-    this.ops.set(op.id, op)
-    this.evaluated = undefined
-    const after = this.state
-    const why = after.refused.get(op.id)
-    if (!waitedFor && why !== undefined && after.devices.get(authorHex)?.revoked !== undefined) {
-      this.ops.delete(op.id)
-      this.evaluated = before
-      throw new InvalidRegistryOpError(`registry operation ${op.id.slice(0, 16)} refused: ${why} (its author was revoked)`)
-    }
-    for (const p of op.prev) this.named.add(toHex(p))
-    const revoked: Uint8Array[] = []
-    for (const [k, d] of after.devices) if (d.revoked !== undefined && before.devices.get(k)?.revoked === undefined) revoked.push(d.deviceKey)
-    this.tellsTime(op, why)
-    return { device: op.author, changed: revoked.length > 0, revoked, registry: true, op }
-  }
-
-  /**
-   * Admits a registry operation received from a peer as addOp does, but without evaluating the
-   * registry again when the operation provably changes nothing the next one is judged by
-   * (op-batch.ts): an operation arriving alone costs what it did, and a sync frame's (64 records,
-   * added in one turn) cost one evaluation when the registry is next read, not one each. A
-   * fresh device took ~10 s to take a registry of 1,024 operations, and a member could flood
-   * operations to make a peer evaluate its whole registry for each (quadratic).
-   */
-  private admitOp (op: RegistryOp): Added {
-    if (this.ops.has(op.id)) return { device: op.author, changed: false }
-    for (;;) {
-      this.open ??= new Segment(this.state, { wallet: this.walletKey, shown: d => this.byDevice.has(d) || this.chains.has(d), legacy: d => this.byDevice.has(d), ops: this.ops, named: this.named })
-      const v = this.open.judge(op)
-      if (v.kind === 'settle') { this.open = undefined; continue }
-      if (v.kind === 'refuse') throw new InvalidRegistryOpError(`registry operation ${op.id.slice(0, 16)} refused: ${v.why}`)
-      if (v.kind === 'judge') return this.addOp(op)
-      const added = this.keep(op)
-      this.open.kept(op)
-      return added
-    }
   }
 
   /** `fn` runs once before the next entry or peer is judged, unless it ran before (see `due`). */
@@ -248,28 +158,13 @@ export class CertRegistry {
     fn?.()
   }
 
-  /** Holds an operation without evaluating the registry: judged by the next evaluation (read back, or kept from a batch). */
-  private keep (op: RegistryOp): Added {
-    this.ops.set(op.id, op)
-    for (const p of op.prev) this.named.add(toHex(p))
-    this.evaluated = undefined
-    if (op.enrol !== undefined) this.untold.push(op)
-    return { device: op.author, changed: false, revoked: [], registry: true, op }
-  }
-
-  /** Whether `device` is one this vault has known: enrolled (in force or revoked since), or shown by a certificate. */
-  private everKnown (device: Uint8Array, state: RegistryState): boolean {
-    const k = toHex(device)
-    return state.devices.has(k) || this.byDevice.has(k) || this.chains.has(k)
-  }
-
   private addChain (cert: ChainCertificate, stored = false): Added {
     const id = toHex(cert.deviceKey)
     const prev = this.chains.get(id)
     if (prev !== undefined && (equals(prev.bytes, cert.bytes) || !newer(cert, prev))) return { device: cert.deviceKey, changed: false }
     const before = stored ? undefined : this.governing(id)
     this.chains.set(id, cert)
-    this.open = undefined
+    this.held.changed(false)
     return { device: cert.deviceKey, changed: !stored && this.changedFrom(id, before) }
   }
 
@@ -434,7 +329,7 @@ export class CertRegistry {
       const id = stack.pop() as string
       if (want.has(id)) continue
       want.add(id)
-      for (const p of this.ops.get(id)?.prev ?? []) stack.push(toHex(p))
+      for (const p of this.held.get(id)?.prev ?? []) stack.push(toHex(p))
     }
     // Then the parts its cutoff names, after the revokes that name them (a receiver refuses a part
     // before its head), as many as fit TOLD_PARTS_BYTES: the message keeps its newest records up to
@@ -449,13 +344,6 @@ export class CertRegistry {
       bytes += p.bytes.byteLength
     }
     return [...this.state.applied.filter(o => want.has(o.id)).map(o => o.bytes), ...parts]
-  }
-
-  /** Every registry operation held, in evaluation order (pending ones last). */
-  registryOps (): RegistryOp[] {
-    const applied = this.state.applied
-    const seen = new Set(applied.map(o => o.id))
-    return [...applied, ...[...this.ops.values()].filter(o => !seen.has(o.id))]
   }
 
   /**
