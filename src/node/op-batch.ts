@@ -21,7 +21,7 @@
  * waits for) is judged by addOp, after an evaluation; one whose author is unsettled is judged
  * again here after an evaluation. Either way `state` is then that evaluation.
  */
-import { equals, depthOf, toHex, type RegistryOp, type RegistryState } from '../identity/index.js'
+import { equals, depthOf, toHex, type ChainCertificate, type RegistryOp, type RegistryState } from '../identity/index.js'
 
 /**
  * `refuse`: refused at admission (neither kept nor passed on), `why` completing addOp's message.
@@ -47,61 +47,125 @@ export interface Held {
 export class Segment {
   /** Operations the evaluation applied (all their past held), and those kept since whose past is. */
   private readonly live = new Set<string>()
+  /** Held operations not live, by each id they name: those an operation may make live. */
+  private readonly waiting = new Map<string, RegistryOp[]>()
   /** Authors of every held operation (applied, pending or refused). */
   private readonly authors = new Set<string>()
   /** Devices whose standing or seniority `state` may not show: enrolled (or given a depth) since. */
   private readonly unsettled = new Set<string>()
   /** Enrolments kept since `state`: the devices they name. */
   private readonly enrolled = new Set<string>()
+  /** What the last `keep` verdict makes live (the operation, and held ones waiting for it). */
+  private becoming: Set<string> = new Set()
 
   constructor (readonly state: RegistryState, private readonly held: Held) {
     for (const op of state.applied) this.live.add(op.id)
-    for (const op of held.ops.values()) this.authors.add(toHex(op.author))
+    for (const op of held.ops.values()) {
+      this.authors.add(toHex(op.author))
+      if (!this.live.has(op.id)) this.wait(op)
+    }
   }
 
   /** The verdict on an operation not held, judged after everything kept before it. */
   judge (op: RegistryOp): Verdict {
     const { held, state } = this
-    if (held.named.has(op.id)) return { kind: 'judge' }
     const a = toHex(op.author)
-    const byWallet = equals(op.author, held.wallet)
+    // An operation some held one waits for is never refused (addOp): kept when neither it nor
+    // what it makes live changes anything, so sending children before their parents costs nothing more.
+    if (held.named.has(op.id)) return this.effects(op)
     if (this.unsettled.has(a)) return { kind: 'settle' }
     const rec = state.devices.get(a)
-    if (!byWallet && rec === undefined && !held.shown(a)) return { kind: 'refuse', why: `its author ${a.slice(0, 16)} is neither the wallet nor a device of this vault` }
+    if (!equals(op.author, held.wallet) && rec === undefined && !held.shown(a)) return { kind: 'refuse', why: `its author ${a.slice(0, 16)} is neither the wallet nor a device of this vault` }
     const revoked = rec?.revoked !== undefined
     if (op.revoke === undefined && revoked) return { kind: 'refuse', why: 'its author was revoked, and no revocation holds it' }
-    const live = op.prev.every(p => this.live.has(toHex(p)))
-    const admin = byWallet || (rec !== undefined && !revoked && rec.certificate.capabilities.includes('admin'))
-    if (live && op.revoke !== undefined) {
-      // An author that may revoke changes who stands: judged with an evaluation.
-      if (byWallet || (rec !== undefined && rec.certificate.capabilities.includes('admin'))) return { kind: 'judge' }
-      if (revoked) return { kind: 'refuse', why: 'the author may not revoke here (its author was revoked)' }
+    const v = this.effects(op)
+    // A revoke the evaluation refuses (its author may not revoke) of a revoked author: dropped.
+    if (v.kind === 'keep' && op.revoke !== undefined && revoked && this.becoming.has(op.id)) {
+      this.becoming = new Set()
+      return { kind: 'refuse', why: 'the author may not revoke here (its author was revoked)' }
     }
-    if (live && op.enrol !== undefined) {
-      const c = op.enrol.certificate
-      const d = toHex(c.deviceKey)
-      if (this.unsettled.has(d) || this.enrolled.has(d)) return { kind: 'judge' }
-      const mayEnrol = equals(op.author, c.issuerKey) && admin
-      if (mayEnrol) {
-        const unseen = !equals(c.deviceKey, held.wallet) && !state.devices.has(d) && !held.legacy(d) && !state.cutoffs.has(d) && !this.authors.has(d)
-        if (!unseen) return { kind: 'judge' }
-        this.unsettled.add(d)
-      } else {
-        const stands = state.devices.get(d)?.certificate
-        if (stands === undefined) {
-          // Its depth may make the device more senior: settled before it is judged again.
-          if (this.authors.has(d)) return { kind: 'judge' }
-          this.unsettled.add(d)
-        } else if (depthOf(stands) > c.depth) return { kind: 'judge' }
-      }
-      this.enrolled.add(d)
-    }
-    return { kind: 'keep' }
+    return v
   }
 
   /** Records an operation kept on a `keep` verdict. */
   kept (op: RegistryOp): void {
     this.authors.add(toHex(op.author))
-    if (op.prev.every(p => this.live.has(toHex(p)))) this.live.add(op.id)
+    for (const id of this.becoming) this.live.add(id)
+    if (!this.live.has(op.id)) this.wait(op)
+    this.becoming = new Set()
+  }
+
+  private wait (op: RegistryOp): void {
+    for (const p of op.prev) {
+      const k = toHex(p)
+      const l = this.waiting.get(k)
+      if (l === undefined) this.waiting.set(k, [op])
+      else l.push(op)
+    }
+  }
+
+  /**
+   * `keep` when `op` and the held operations it makes live (their whole past then held) change no
+   * standing, revocation or seniority (see effect()), else `judge`; nothing is recorded unless kept.
+   */
+  private effects (op: RegistryOp): Verdict {
+    const marks: Marks = { unsettled: new Set(), enrolled: new Set(), authors: new Set([toHex(op.author)]) }
+    const now = new Set<string>()
+    const isLive = (id: string): boolean => this.live.has(id) || now.has(id)
+    if (op.prev.every(p => isLive(toHex(p)))) {
+      now.add(op.id)
+      const todo = [op]
+      for (let o = todo.pop(); o !== undefined; o = todo.pop()) {
+        if (!this.effect(o, marks)) return { kind: 'judge' }
+        for (const c of this.waiting.get(o.id) ?? []) {
+          if (now.has(c.id) || this.live.has(c.id) || !c.prev.every(p => isLive(toHex(p)))) continue
+          now.add(c.id)
+          todo.push(c)
+        }
+      }
+    }
+    for (const d of marks.unsettled) this.unsettled.add(d)
+    for (const d of marks.enrolled) this.enrolled.add(d)
+    this.becoming = now
+    return { kind: 'keep' }
+  }
+
+  /**
+   * Whether an operation becoming live changes nothing the next one is judged by (recording in
+   * `marks` what the next must not take from `state`): an Epoch, Grant or Genesis; a revoke by an
+   * author without `admin`; an enrolment its author may make of a device never seen, or one its
+   * author may not make of a device standing by a certificate as shallow.
+   */
+  private effect (op: RegistryOp, marks: Marks): boolean {
+    if (op.revoke === undefined && op.enrol === undefined) return true
+    const { held, state } = this
+    const a = toHex(op.author)
+    if (this.unsettled.has(a) || marks.unsettled.has(a)) return false
+    const byWallet = equals(op.author, held.wallet)
+    const rec = state.devices.get(a)
+    const mayAdmin = rec !== undefined && rec.certificate.capabilities.includes('admin')
+    // An author that may revoke changes who stands (a revoked admin's may answer its revoker).
+    if (op.revoke !== undefined) return !byWallet && !mayAdmin
+    const c = (op.enrol as { certificate: ChainCertificate }).certificate
+    const d = toHex(c.deviceKey)
+    if (this.unsettled.has(d) || this.enrolled.has(d) || marks.unsettled.has(d) || marks.enrolled.has(d)) return false
+    const seen = this.authors.has(d) || marks.authors.has(d)
+    if (equals(op.author, c.issuerKey) && (byWallet || (mayAdmin && rec?.revoked === undefined))) {
+      const unseen = !equals(c.deviceKey, held.wallet) && !state.devices.has(d) && !held.legacy(d) && !state.cutoffs.has(d) && !seen
+      if (!unseen) return false
+      marks.unsettled.add(d)
+    } else {
+      const stands = state.devices.get(d)?.certificate
+      if (stands === undefined) {
+        // Its depth may make the device more senior: settled before it is judged again.
+        if (seen) return false
+        marks.unsettled.add(d)
+      } else if (depthOf(stands) > c.depth) return false
+    }
+    marks.enrolled.add(d)
+    marks.authors.add(toHex(op.author))
+    return true
   }
 }
+
+interface Marks { unsettled: Set<string>, enrolled: Set<string>, authors: Set<string> }

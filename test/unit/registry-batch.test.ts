@@ -285,4 +285,37 @@ describe('registry operations received together', () => {
     // The wallet's two, then A's first after A's enrolment is evaluated, then the frame's end.
     expect(evaluations.count).toBeLessThanOrEqual(4)
   })
+
+  it('a member sending its operations children first (each named by the next) makes no evaluation each: the last completes them all', async () => {
+    const wallet = generateWallet()
+    const [a, m] = [await generateDeviceKey(), await generateDeviceKey()]
+    const aCert = issueChainCertificate(wallet, undefined, { deviceKey: a.publicKey, kemKey: deviceKem(seedOf(a)).publicKey, capabilities: ['admin'], label: 'a', pathLen: 1, issuedAt: T })
+    const mCert = issueChainCertificate(a, aCert, { deviceKey: m.publicKey, kemKey: deviceKem(seedOf(m)).publicKey, capabilities: ['read'], label: 'm', issuedAt: T })
+    const genesis = signRegistryOp(wallet, { wallet: wallet.publicKey, seq: 1n, prev: [], at: T, genesis: { recoveryKem: recoveryKem(vaultSeedSignature(wallet)).publicKey } })
+    const enrolA = signRegistryOp(wallet, { wallet: wallet.publicKey, seq: 2n, prev: [genesis.hash], at: T, enrol: { certificate: aCert.bytes } })
+    const enrolM = signRegistryOp(a.signer, { wallet: wallet.publicKey, seq: 1n, prev: [enrolA.hash], at: T, enrol: { certificate: mCert.bytes } })
+    const flood: RegistryOp[] = []
+    let last = enrolM
+    for (let i = 0; i < 60; i++) {
+      last = signRegistryOp(m.signer, { wallet: wallet.publicKey, seq: BigInt(i + 1), prev: [last.hash], at: T, grant: { epoch: 256, commitment: new Uint8Array(32), wraps: [] } })
+      flood.push(last)
+    }
+    const frame = [...flood].reverse().map(o => o.bytes)
+    const alone = new CertRegistry(wallet.publicKey, undefined, clock)
+    const together = new CertRegistry(wallet.publicKey, undefined, clock)
+    wallets.set(alone, wallet.publicKey)
+    for (const c of [alone, together]) for (const o of [genesis, enrolA, enrolM]) c.add(o.bytes)
+    void together.state
+    evaluations.count = 0
+    const expected = evaluatingEach(alone, frame).map(outcome)
+    const oneEach = evaluations.count
+    evaluations.count = 0
+    const got = added(together, frame).map(outcome)
+    void together.state
+    expect(got).toEqual(expected)
+    expect(view(together)).toEqual(view(alone))
+    expect(together.state.pending).toEqual([])
+    expect(oneEach).toBeGreaterThanOrEqual(frame.length)
+    expect(evaluations.count).toBeLessThanOrEqual(2)
+  })
 })
