@@ -17,9 +17,12 @@
  *   device stands after it, and it is marked unsettled (its standing is not in `state`);
  * - an enrolment its author may not make, of a device that stands already by a certificate as
  *   shallow as the enrolment's (its seniority cannot change).
- * Anything else (a revoke by an admin or the wallet, a re-enrolment, an operation some held one
- * waits for) is judged by addOp, after an evaluation; one whose author is unsettled is judged
- * again here after an evaluation. Either way `state` is then that evaluation.
+ * An operation some held one waits for is never refused (addOp): it is kept when it and every held
+ * operation it makes live (their past then all held) are of those kinds. Anything else (a revoke
+ * by an admin or the wallet, a re-enrolment, an operation of or about an unsettled device) is
+ * judged by addOp, after an evaluation, or judged again here after one; `state` is then that
+ * evaluation. An evaluation is thus made once a frame when the registry is next read, and once
+ * for each operation that may change who stands.
  */
 import { equals, depthOf, toHex, type ChainCertificate, type RegistryOp, type RegistryState } from '../identity/index.js'
 
