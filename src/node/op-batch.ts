@@ -54,6 +54,12 @@ export class Segment {
   private readonly waiting = new Map<string, RegistryOp[]>()
   /** Authors of every held operation (applied, pending or refused). */
   private readonly authors = new Set<string>()
+  /**
+   * Devices some held enrolment certifies with `admin`: each may stand as an admin at some step of
+   * the evaluation's pass over revocations (which judges each revoke by those before it), whatever
+   * its standing at the end.
+   */
+  private readonly admins = new Set<string>()
   /** Devices whose standing or seniority `state` may not show: enrolled (or given a depth) since. */
   private readonly unsettled = new Set<string>()
   /** Enrolments kept since `state`: the devices they name. */
@@ -65,6 +71,7 @@ export class Segment {
     for (const op of state.applied) this.live.add(op.id)
     for (const op of held.ops.values()) {
       this.authors.add(toHex(op.author))
+      this.certifies(op)
       if (!this.live.has(op.id)) this.wait(op)
     }
   }
@@ -93,9 +100,14 @@ export class Segment {
   /** Records an operation kept on a `keep` verdict. */
   kept (op: RegistryOp): void {
     this.authors.add(toHex(op.author))
+    this.certifies(op)
     for (const id of this.becoming) this.live.add(id)
     if (!this.live.has(op.id)) this.wait(op)
     this.becoming = new Set()
+  }
+
+  private certifies (op: RegistryOp): void {
+    if (op.enrol?.certificate.capabilities.includes('admin') === true) this.admins.add(toHex(op.enrol.certificate.deviceKey))
   }
 
   private wait (op: RegistryOp): void {
@@ -136,8 +148,11 @@ export class Segment {
   /**
    * Whether an operation becoming live changes nothing the next one is judged by (recording in
    * `marks` what the next must not take from `state`): an Epoch, Grant or Genesis; a revoke by an
-   * author without `admin`; an enrolment its author may make of a device never seen, or one its
-   * author may not make of a device standing by a certificate as shallow.
+   * author no held enrolment (nor a certificate from before the registry) makes an admin; an
+   * enrolment its author may make at some step of the evaluation of a device never seen, or one it
+   * may make at none (not its certificate's issuer, or never an admin) of a device standing by a
+   * certificate as shallow. `state` shows standings after every revocation; a revoke is judged by
+   * those before it, when its author may still have stood as an admin: hence `admins`.
    */
   private effect (op: RegistryOp, marks: Marks): boolean {
     if (op.revoke === undefined && op.enrol === undefined) return true
@@ -145,15 +160,14 @@ export class Segment {
     const a = toHex(op.author)
     if (this.unsettled.has(a) || marks.unsettled.has(a)) return false
     const byWallet = equals(op.author, held.wallet)
-    const rec = state.devices.get(a)
-    const mayAdmin = rec !== undefined && rec.certificate.capabilities.includes('admin')
+    const mayAdmin = this.admins.has(a) || held.legacy(a)
     // An author that may revoke changes who stands (a revoked admin's may answer its revoker).
     if (op.revoke !== undefined) return !byWallet && !mayAdmin
     const c = (op.enrol as { certificate: ChainCertificate }).certificate
     const d = toHex(c.deviceKey)
     if (this.unsettled.has(d) || this.enrolled.has(d) || marks.unsettled.has(d) || marks.enrolled.has(d)) return false
     const seen = this.authors.has(d) || marks.authors.has(d)
-    if (equals(op.author, c.issuerKey) && (byWallet || (mayAdmin && rec?.revoked === undefined))) {
+    if (equals(op.author, c.issuerKey) && (byWallet || mayAdmin)) {
       const unseen = !equals(c.deviceKey, held.wallet) && !state.devices.has(d) && !held.legacy(d) && !state.cutoffs.has(d) && !seen
       if (!unseen) return false
       marks.unsettled.add(d)
