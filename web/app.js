@@ -1,7 +1,7 @@
 // The mesh dashboard: a view over the daemon's local HTTP API and its event stream, which also
 // revokes devices and approves new ones (each behind a confirmation a person gives: the review
 // of a pairing, the device's label typed again for a revoke). No framework and no build step. Everything shown comes from /api with the bearer token; the
-// token arrives once in the login URL's fragment (never sent to a server, never in history) and is
+// token arrives once in the login URL's fragment (never sent to a server) and is
 // kept in this page's memory only: not in sessionStorage, which a reloaded or restored tab hands to
 // whatever page then serves this address (another local user's, once the daemon has stopped).
 // Data from the mesh is inserted as text, never as HTML.
@@ -56,7 +56,10 @@ const clock = (ts) => new Date(ts).toLocaleTimeString([], { timeZoneName: 'short
 function readToken () {
   const m = /(?:^|[#&])token=([0-9a-fA-F]{16,})/.exec(location.hash)
   if (!m) return null
-  // Drop the token from the address bar and the history entry.
+  // Drop the token from the address bar and the session history entry. Not from the browser's
+  // history database: Chromium records the visited URL, fragment and all, before this runs, so the
+  // token stays there (readable to whoever reads the profile) until this daemon's next start
+  // replaces it (http-info.ts, newApiToken).
   history.replaceState(null, '', location.pathname + location.search)
   return m[1]
 }
