@@ -148,14 +148,17 @@ export function refuseSocket (socket: Duplex, err: unknown): void {
 
 /**
  * Node's answer to a request its parser refuses (server 'clientError'), in the API's error shape:
- * Node's own 400 and 431 have empty bodies. A socket already reset or closed is only let go.
+ * Node's own 400 and 431 have empty bodies. A socket already reset or closed is only let go, and
+ * so is one whose answer to an earlier (pipelined) request has begun: ours would land inside it.
  */
 export function refuseUnparsed (err: NodeJS.ErrnoException, socket: Duplex): void {
-  if (err.code === 'ECONNRESET' || !socket.writable) { socket.destroy(); return }
+  if (err.code === 'ECONNRESET' || !socket.writable || (socket as Duplex & { _httpMessage?: { headersSent?: boolean } | null })._httpMessage?.headersSent === true) { socket.destroy(); return }
   const refusal = err.code === 'HPE_HEADER_OVERFLOW'
     ? new HttpError(431, 'INVALID_INPUT', `the request's headers are larger than this server reads (${maxHeaderSize} bytes)`)
     : new HttpError(400, 'INVALID_INPUT', `malformed HTTP request (${err.code ?? err.message})`)
-  socket.end(rawError(refusal))
+  // Destroyed once the answer is out, as every refused socket is: end() alone left the socket of
+  // a client that never closes its side open for ever (a descriptor each, until none was left).
+  refuseSocket(socket, refusal)
 }
 
 /** The request's body, whole (at most MAX_BODY bytes, else 413). */
