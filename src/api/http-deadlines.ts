@@ -10,7 +10,14 @@
  *   - connected, or a response finished: the next request's headers within `headersMs`
  *     (a client that connects and sends nothing, or trickles headers, is answered 408 and closed);
  *   - headers received: the whole request (its body) within `requestMs` of them;
- *   - a complete request being answered: no deadline (the time is ours, not the client's);
+ *   - a complete request being answered: no deadline while we compute the answer (the time is
+ *     ours), but once our answer waits on the socket, the client must take some of it every
+ *     `writeMs` (checked from `requestMs` after the request's headers, then every `writeMs`), else
+ *     the socket is destroyed: a client that pipelines requests and never reads held its
+ *     connection, and every answer queued on it, for ever;
+ *   - more than `maxPipelined` requests on one connection still unanswered (pipelined behind each
+ *     other): the connection is destroyed at the one past it, and requests already parsed after it
+ *     are not served (http.ts skips a request whose socket is destroyed). Browsers do not pipeline;
  *   - an upgrade request: closed unless the WebSocket server takes it within `requestMs` (a
  *     refused one is closed once its answer is out; this is what ends one that hangs anyway);
  *   - taken by the WebSocket server (`accepted`): no deadline here (http-events.ts pings its clients).
@@ -28,9 +35,13 @@ export interface Deadlines {
   headersMs?: number
   /** From a request's headers to its complete body. @default 60_000 */
   requestMs?: number
+  /** While our answer waits on the socket: the longest the client may take none of it. @default 30_000 */
+  writeMs?: number
+  /** Requests one connection may have unanswered at once; one more destroys it. @default 8 */
+  maxPipelined?: number
 }
 
-export const DEFAULT_DEADLINES: Required<Deadlines> = { headersMs: 10_000, requestMs: 60_000 }
+export const DEFAULT_DEADLINES: Required<Deadlines> = { headersMs: 10_000, requestMs: 60_000, writeMs: 30_000, maxPipelined: 8 }
 
 /** The longest a Node timer can wait (a longer one fires after 1 ms). */
 const TIMER_MAX_MS = 2_147_483_647
@@ -48,6 +59,30 @@ interface State {
   res?: ServerResponse
   /** In an upgrade, not yet taken by the WebSocket server: the deadline only closes it. */
   upgrade?: boolean
+  /** Requests received whose response has not finished. */
+  unanswered: number
+  /** sentBytes() at the last look, while a complete request is answered. */
+  sent?: number
+}
+
+/**
+ * Destroys the socket of a client that does not read, with a reset (RST): a plain close queued
+ * its FIN behind the answers it never read, which the kernel kept for it, orphaned, a while more.
+ */
+function cutOff (socket: Duplex): void {
+  const s = socket as Duplex & { resetAndDestroy?: () => void }
+  if (typeof s.resetAndDestroy === 'function') s.resetAndDestroy(); else socket.destroy()
+}
+
+/**
+ * The bytes of ours the kernel has taken on this socket: dispatched, less what libuv still holds.
+ * Node keeps both privately (its own bytesWritten getter reads _bytesDispatched); without them,
+ * bytesWritten less what waits in the stream, which moves only as whole writes complete.
+ */
+function sentBytes (socket: Duplex): number {
+  const s = socket as Duplex & { _bytesDispatched?: number, _handle?: { writeQueueSize?: number } | null, bytesWritten?: number }
+  if (typeof s._bytesDispatched === 'number') return s._bytesDispatched - (s._handle?.writeQueueSize ?? 0)
+  return (s.bytesWritten ?? 0) - socket.writableLength
 }
 
 export interface DeadlineGuard {
@@ -57,15 +92,25 @@ export interface DeadlineGuard {
 
 /** Arms a deadline on every socket of `server` while it is open (call before `listen`). */
 export function guardDeadlines (server: Server, deadlines: Deadlines = {}): DeadlineGuard {
-  const { headersMs, requestMs } = { ...DEFAULT_DEADLINES, ...deadlines }
+  const headersMs = deadlines.headersMs ?? DEFAULT_DEADLINES.headersMs
+  const requestMs = deadlines.requestMs ?? DEFAULT_DEADLINES.requestMs
+  const writeMs = deadlines.writeMs ?? DEFAULT_DEADLINES.writeMs
+  const maxPipelined = deadlines.maxPipelined ?? DEFAULT_DEADLINES.maxPipelined
   const states = new Map<Duplex, State>()
 
   const expire = (socket: Duplex, s: State): void => {
     s.timer = undefined
     // Whatever answer it had is written; it is only let go.
     if (s.upgrade === true) { socket.destroy(); return }
-    // Every byte of the request is here and we are still answering: not the client's delay.
-    if (s.req?.complete === true) return
+    if (s.req?.complete === true) {
+      // Every byte of the request is here and we are still answering: not the client's delay,
+      // unless our answer waits on the socket and the client took none of it since the last look.
+      const sent = sentBytes(socket)
+      if (socket.writableLength > 0 && sent === s.sent) { cutOff(socket); return }
+      s.sent = sent
+      arm(socket, s, writeMs)
+      return
+    }
     // Like Node's own timeout: a 408 unless a response has begun, then the socket goes.
     if (s.res?.headersSent !== true && socket.writable) socket.write(s.req === undefined ? timedOut('headers', headersMs) : timedOut('body', requestMs))
     socket.destroy()
@@ -82,18 +127,22 @@ export function guardDeadlines (server: Server, deadlines: Deadlines = {}): Dead
   }
 
   server.on('connection', (socket: Socket) => {
-    const s: State = {}
+    const s: State = { unanswered: 0 }
     states.set(socket, s)
     arm(socket, s, headersMs)
     socket.once('close', () => { drop(socket) })
   })
-  server.on('request', (req: IncomingMessage, res: ServerResponse) => {
+  // Before the server's own handler: a request past maxPipelined finds its socket destroyed.
+  server.prependListener('request', (req: IncomingMessage, res: ServerResponse) => {
     const s = states.get(req.socket)
     if (s === undefined) return // a socket that did not come through 'connection' (none today)
+    if (++s.unanswered > maxPipelined) { cutOff(req.socket); return }
     s.req = req
     s.res = res
+    s.sent = sentBytes(req.socket)
     arm(req.socket, s, requestMs)
     res.once('finish', () => {
+      s.unanswered--
       // A pipelined request after this one keeps its own deadline.
       if (s.res !== res || !states.has(req.socket)) return
       s.req = undefined

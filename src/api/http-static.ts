@@ -37,6 +37,28 @@ export function defaultWebDir (): string {
   return fileURLToPath(new URL('../../web', import.meta.url))
 }
 
+/**
+ * Each file's bytes, read once and again only when it changes (its size, mtime or inode): every
+ * answer sends the same buffer. Read for each request, each of a thousand requests pipelined on
+ * one connection held its own copy (234 KB for openapi.json) until its client read it.
+ */
+const files = new Map<string, { version: string, body: Promise<Buffer> }>()
+
+async function contents (file: string): Promise<Buffer> {
+  const st = await stat(file)
+  if (!st.isFile()) throw new Error('not a file')
+  const version = `${st.ino}:${st.size}:${st.mtimeMs}`
+  let entry = files.get(file)
+  if (entry?.version !== version) {
+    const e = { version, body: readFile(file) }
+    // A failed read is not kept: the next request tries again.
+    e.body.catch(() => { if (files.get(file) === e) files.delete(file) })
+    files.set(file, e)
+    entry = e
+  }
+  return await entry.body
+}
+
 export async function serveStatic (webDir: string, pathname: string, req: IncomingMessage, res: ServerResponse): Promise<void> {
   if (req.method !== 'GET' && req.method !== 'HEAD') throw new HttpError(405, 'INVALID_INPUT', `${req.method ?? ''} is not allowed here (it takes GET, HEAD)`, { allow: 'GET, HEAD' })
   let rel: string
@@ -50,8 +72,7 @@ export async function serveStatic (webDir: string, pathname: string, req: Incomi
   if (!file.startsWith(webDir + sep) || type === undefined) throw notFound
   let body: Buffer
   try {
-    if (!(await stat(file)).isFile()) throw notFound
-    body = await readFile(file)
+    body = await contents(file)
   } catch {
     // Anyone may ask for these files, token or not: no error of the file system (its message
     // names where mesh is installed) reaches them, only that there is no such file.

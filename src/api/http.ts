@@ -53,7 +53,16 @@ export interface HttpOptions {
   fallbackPort?: number
   /** How long a client may take to send a request (http-deadlines.ts). @default DEFAULT_DEADLINES */
   deadlines?: Deadlines
+  /** Connections open at once; one more is closed as it arrives (Node's server.maxConnections). @default MAX_CONNECTIONS */
+  maxConnections?: number
 }
+
+/**
+ * The most connections the server holds open at once: enough for dashboards (a browser opens up
+ * to 6 per host, and an event stream each) and scripts, while a local client that opens them
+ * without end cannot take every descriptor of the daemon (its libp2p connections and store too).
+ */
+export const MAX_CONNECTIONS = 128
 
 export interface HttpServer {
   port: number
@@ -164,6 +173,8 @@ export async function serveHttp (api: MeshApi, opts: HttpOptions): Promise<HttpS
 
   // Node's connections check would wake every 30 s for ever: each socket keeps its own deadline.
   const server: Server = createServer(NODE_CHECK_OFF, (req, res) => {
+    // Destroyed by its deadlines' guard (a request past maxPipelined): nobody reads an answer.
+    if (req.socket.destroyed) return
     handle(req, res).catch((err: unknown) => {
       if (res.headersSent) { log('an HTTP response failed half-way: %e', err); res.destroy(err as Error); return }
       if (!isMeshError(err)) log.error('internal error in an HTTP request: %e', err)
@@ -172,6 +183,8 @@ export async function serveHttp (api: MeshApi, opts: HttpOptions): Promise<HttpS
   })
 
   const deadlines = guardDeadlines(server, opts.deadlines)
+  // Past it, Node closes each new connection at once (its handle, not a half-open end).
+  server.maxConnections = opts.maxConnections ?? MAX_CONNECTIONS
   // What Node's parser refuses is answered in the JSON error shape too, not with Node's empty body.
   server.on('clientError', refuseUnparsed)
   const events = serveEvents(server, { api, run, hostOk, tokenOk, wss: async () => (await load()).wss, accepted: deadlines.accepted, log })
