@@ -10,7 +10,7 @@ import type { Duplex } from 'node:stream'
 import type { Logger } from '@libp2p/logger'
 import type { WebSocket, WebSocketServer } from 'ws'
 import type { EventRecord, MeshApi, SubscribeOptions } from './api.js'
-import { HttpError, refuseSocket } from './http-routes.js'
+import { HttpError, refuseSocket, requestUrl } from './http-routes.js'
 
 /** Where the stream is served. */
 export const EVENTS_PATH = '/api/events'
@@ -60,7 +60,8 @@ export function serveEvents (server: Server, init: EventStreamInit): EventStream
     // Until ws takes the socket (it listens for errors itself then), an error on it, refused or
     // not (Node has removed its own listener), is logged.
     socket.on('error', (err) => { log('event stream socket error before the upgrade: %e', err) })
-    const url = new URL(req.url ?? '/', 'http://localhost')
+    let url: URL
+    try { url = requestUrl(req) } catch (err) { refuseSocket(socket, err); return }
     if (url.pathname !== EVENTS_PATH) { refuseSocket(socket, new HttpError(404, 'NOT_FOUND', `no WebSocket at ${url.pathname}: the event stream is ${EVENTS_PATH}`)); return }
     if (!hostOk(req.headers.host)) { refuseSocket(socket, new HttpError(421, 'INVALID_INPUT', 'this server answers only to its loopback address')); return }
     // A browser names the page's origin: only our own page may open the stream.

@@ -90,6 +90,19 @@ export class HttpError extends MeshError {
   constructor (readonly status: number, code: ErrorCode, message: string, readonly headers: Record<string, string> = {}) { super(code, message) }
 }
 
+/**
+ * The request's target as a URL. Node's parser lets through targets that are no URL
+ * (`GET http://[::1 HTTP/1.1`): a 400, where it was a 500 INTERNAL "Invalid URL" (and, on an
+ * upgrade, an exception that ended the daemon).
+ */
+export function requestUrl (req: IncomingMessage): URL {
+  try {
+    return new URL(req.url ?? '/', 'http://localhost')
+  } catch {
+    throw new HttpError(400, 'INVALID_INPUT', 'the request target is neither a path nor a URL')
+  }
+}
+
 export function send (res: ServerResponse, status: number, body: unknown, head = false, headers: Record<string, string> = {}): void {
   const text = JSON.stringify(body === undefined ? null : body)
   res.writeHead(status, {

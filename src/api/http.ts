@@ -28,7 +28,7 @@ import { readConfig, savePort } from '../node/config.js'
 import type { MeshApi } from './api.js'
 import { EVENTS_PATH, serveEvents, WS_PROTOCOL } from './http-events.js'
 import { INFO_FILE, loginUrl, PROOF_NONCE, PROOF_PATH, newApiToken, readHttpInfo, serverProof, type HttpInfo } from './http-info.js'
-import { callRoute, compile, HttpError, refuseUnparsed, sendError, type Route } from './http-routes.js'
+import { callRoute, compile, HttpError, refuseUnparsed, requestUrl, sendError, type Route } from './http-routes.js'
 import { guardDeadlines, NODE_CHECK_OFF, type Deadlines } from './http-deadlines.js'
 import { defaultWebDir, serveStatic } from './http-static.js'
 import type { OpenApiOptions } from './openapi.js'
@@ -121,7 +121,7 @@ export async function serveHttp (api: MeshApi, opts: HttpOptions): Promise<HttpS
 
   const handle = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
     if (!hostOk(req.headers.host)) throw new HttpError(421, 'INVALID_INPUT', 'this server answers only to its loopback address')
-    const url = new URL(req.url ?? '/', 'http://localhost')
+    const url = requestUrl(req)
     if (url.pathname !== '/api' && !url.pathname.startsWith('/api/')) { await serveStatic(webDir, url.pathname, req, res); return }
     // The event stream's upgrades never come here (http-events.ts takes them): a plain request
     // to it is told to upgrade (RFC 9110 15.5.22), before the token, since its token may be in

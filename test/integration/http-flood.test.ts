@@ -129,3 +129,19 @@ describe('the HTTP API cuts off a client that floods it, and keeps nothing of it
     await until(async () => await sockets(strict) === 0, 'no server socket left')
   })
 })
+
+describe('a request target that is no URL', () => {
+  it('is answered 400 INVALID_INPUT, as a plain request and as an upgrade, and the server lives on', async () => {
+    const upgrade = 'Upgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n'
+    for (const extra of ['Connection: close\r\n', upgrade]) {
+      const c = open(plain.port, { read: true })
+      await c.connected
+      c.sock.write(`GET http://[::1 HTTP/1.1\r\nHost: 127.0.0.1:${plain.port}\r\n${extra}\r\n`)
+      const got = await c.closed
+      expect(got).toMatch(/^HTTP\/1\.1 400 /)
+      expect(JSON.parse(got.slice(got.indexOf('\r\n\r\n') + 4)).error).toMatchObject({ code: 'INVALID_INPUT' })
+    }
+    expect(plain.proc.exitCode).toBeNull()
+    expect(await sockets(plain)).toBe(0)
+  })
+})
