@@ -120,6 +120,12 @@ export interface ResponderInit {
   pakeTimeoutMs?: number
   /** @default DECISION_TIMEOUT_MS */
   decisionTimeoutMs?: number
+  /**
+   * Asked once a well-formed Hello arrived, before the code is: false answers `Reject{BUSY}` at no
+   * cost to the code (the sender is refused for a while, or this is a second Hello on its
+   * connection) and the run ends with a `refused` event, reason `refused`.
+   */
+  admit?: () => boolean
 }
 
 /**
@@ -132,19 +138,23 @@ export async function respondPairing (stream: Stream, peers: Peers, init: Respon
   // read through a stream of its own limit once Confirm is sent).
   const pb = pbStream(stream, { maxDataLength: MAX_SMALL }).pb(PairMessage)
   const pakeSignal = AbortSignal.any([AbortSignal.timeout(init.pakeTimeoutMs ?? PAKE_TIMEOUT_MS), ...(options.signal !== undefined ? [options.signal] : [])])
-  const reject = async (reason: Reject.Reason): Promise<false> => {
+  const reject = async (reason: Reject.Reason, why = rejectReason(reason)): Promise<false> => {
     await pb.write(empty({ reject: { reason } }), { signal: pakeSignal })
     await stream.close({ signal: pakeSignal })
-    init.onEvent?.({ type: 'refused', reason: rejectReason(reason), from })
+    init.onEvent?.({ type: 'refused', reason: why, from })
     return false
   }
   const hello = (await pb.read({ signal: pakeSignal })).hello
   if (hello === undefined || hello.nonce.byteLength !== NONCE) throw new PairingFailedError('the first pairing message is not a Hello', { reason: 'invalid' })
+  // Before the version and the nameplate are looked at: a refused sender learns nothing.
+  if (init.admit?.() === false) return await reject(Reject.Reason.BUSY, 'refused')
   if (hello.version !== PAIR_VERSION) return await reject(Reject.Reason.VERSION)
   const attempt = init.codes.begin(hello.nameplate)
   if (attempt === 'nameplate') return await reject(Reject.Reason.NAMEPLATE)
   if (attempt === 'expired') return await reject(Reject.Reason.EXPIRED)
   if (attempt === 'busy') return await reject(Reject.Reason.BUSY)
+  // Codes were burned fast (PairingCode, MAX_BURNS): told as BUSY on the wire, a state like it.
+  if (attempt === 'paused') return await reject(Reject.Reason.BUSY, 'paused')
   if (attempt === 'done') return await reject(Reject.Reason.DONE)
   // From here the code is spent unless keys are confirmed: one guess per code.
   let keys: Keys | undefined

@@ -10,10 +10,17 @@
  * is under way), which `stop()` ends. `PairingCode` keeps the one live code of a device waiting to
  * be paired, on an injected clock.
  *
+ * Burning codes is also how a stranger keeps a device from pairing: each new code is one the
+ * owner has not read yet. So after MAX_BURNS burned codes within BURN_WINDOW_MS, new runs wait
+ * PAUSE_MS (`begin` answers 'paused', told to `onPause`): however many senders take part, the
+ * code shown stands that long, and the owner's approval goes through once they stop. Per sender
+ * the node refuses sooner (node/pair-guard.ts).
+ *
  * @example
  * const codes = new PairingCode({ onNew: (c, why) => print(c.display, why) })
  * const attempt = codes.begin(nameplate)     // 'nameplate' | 'expired' | 'busy' | { password }
  * codes.burn('wrong-code')                   // a fresh code, "someone tried a wrong code"
+ * // 'paused' too, for PAUSE_MS after the MAX_BURNS-th code burned within BURN_WINDOW_MS
  */
 import { randomBytes } from 'node:crypto'
 import { InvalidInputError } from '../errors.js'
@@ -31,6 +38,15 @@ export const CODE_TTL_MS = 10 * 60 * 1000
  * pair at once stay far below it.
  */
 export const MAX_NAMEPLATE_MISSES = 16
+/**
+ * Codes burned (a wrong guess, a run abandoned before keys confirmed, 16 wrong nameplates) within
+ * BURN_WINDOW_MS that pause new runs for PAUSE_MS. An owner who mistypes twice is not slowed; a
+ * prober, from however many addresses, replaces the code 3 times at most before a pause, and once
+ * per pause while it goes on: each code it leaves then stands PAUSE_MS.
+ */
+export const MAX_BURNS = 3
+export const BURN_WINDOW_MS = 60_000
+export const PAUSE_MS = 30_000
 
 /** Reads a code as a person may type it: any case, hyphens and spaces, I/L for 1, O for 0. */
 export function normalizeCode (input: string): string {
@@ -75,16 +91,21 @@ export interface PairingCodeOptions {
   ttlMs?: number
   /** Called with every code shown, the first one included. */
   onNew?: (code: ShownCode, reason: NewCodeReason) => void
+  /** Called when new runs pause (MAX_BURNS codes burned within BURN_WINDOW_MS), with when they resume. */
+  onPause?: (e: { burned: number, until: number }) => void
   /** Tests only: the codes to show, in order, before random ones. */
   codes?: string[]
 }
 
-export type Attempt = { password: Uint8Array, code: ShownCode } | 'nameplate' | 'expired' | 'busy' | 'done'
+export type Attempt = { password: Uint8Array, code: ShownCode } | 'nameplate' | 'expired' | 'busy' | 'paused' | 'done'
 
 export class PairingCode {
   private shown!: ShownCode
   private running = false
   private misses = 0
+  /** When codes were burned, the last BURN_WINDOW_MS of them; and until when new runs wait. */
+  private burns: number[] = []
+  private pausedUntil = 0
   private finished = false
   private stopped = false
   private timer: ReturnType<typeof setTimeout> | undefined
@@ -107,14 +128,17 @@ export class PairingCode {
 
   /**
    * An approver asks to run the PAKE with the code whose nameplate it names. One run at a time;
-   * a mismatched nameplate costs nothing; an expired code is replaced and refused.
+   * a mismatched nameplate costs nothing; an expired code is replaced and refused. While runs
+   * pause, every Hello is 'paused' before its nameplate is looked at: it learns nothing and counts
+   * as no miss.
    */
   begin (nameplate: string): Attempt {
     if (this.finished) return 'done'
     if (this.running) return 'busy'
+    if (this.clock() < this.pausedUntil) return 'paused'
     if (this.clock() >= this.shown.expiresAt) { this.renew('expired'); return 'expired' }
     if (nameplate !== this.shown.nameplate) {
-      if (++this.misses >= MAX_NAMEPLATE_MISSES) this.renew('probed')
+      if (++this.misses >= MAX_NAMEPLATE_MISSES) this.renew('probed', true)
       return 'nameplate'
     }
     this.running = true
@@ -124,7 +148,7 @@ export class PairingCode {
   /** The run failed (a wrong code, or it stopped before confirming keys): the code is spent. */
   burn (reason: 'wrong-code' | 'abandoned'): ShownCode {
     this.running = false
-    if (!this.finished) this.renew(reason)
+    if (!this.finished) this.renew(reason, true)
     return this.shown
   }
 
@@ -137,13 +161,28 @@ export class PairingCode {
   /** A confirmed run ended without a grant (`denied`: the owner said no): pairing may go on with a fresh code. */
   reopen (reason: 'abandoned' | 'denied' = 'abandoned'): ShownCode { this.finished = false; this.running = false; this.renew(reason); return this.shown }
 
-  private renew (reason: NewCodeReason): void {
+  /** Until when new runs wait (0, or a time past, when they do not). */
+  pausedTill (): number { return this.pausedUntil }
+
+  /** `burned`: the code was spent by a run that did not confirm, or probed (not expired, nor ended by a run that confirmed). */
+  private renew (reason: NewCodeReason, burned = false): void {
     this.misses = 0
     const code = this.queue.shift() ?? generateCode()
     const now = this.clock()
     this.shown = { code, display: formatCode(code), nameplate: nameplateOf(code), shownAt: now, expiresAt: now + this.ttlMs }
     this.opts.onNew?.(this.shown, reason)
+    if (burned) this.burned(now)
     this.schedule()
+  }
+
+  private burned (now: number): void {
+    this.burns = this.burns.filter(t => now - t < BURN_WINDOW_MS)
+    this.burns.push(now)
+    if (this.burns.length < MAX_BURNS) return
+    // Kept, not counted afresh: a burn soon after a pause pauses again, so a prober that goes on
+    // leaves each code standing at least PAUSE_MS.
+    this.pausedUntil = now + PAUSE_MS
+    this.opts.onPause?.({ burned: this.burns.length, until: this.pausedUntil })
   }
 
   /**
