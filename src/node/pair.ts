@@ -9,6 +9,12 @@
  * the given addresses, so an approver that listens there (`findCandidate({ listen })`) reaches
  * it across networks. The device key it keeps is made here too, but travels only sealed.
  *
+ * Anyone who reaches the new device's node may send it a Hello, so it listens to each sender
+ * sparingly: one Hello per connection (the connection is closed once its run ends, and a second
+ * Hello on it closes it at once), and a peer or network whose Hellos or runs went bad a few times
+ * is refused for a while (node/pair-guard.ts); codes burned fast pause new runs (PairingCode).
+ * Both are told (`onProbe`): someone is probing, rather than new codes shown without a word.
+ *
  * The approver (`findCandidate`) runs the same kind of node, also under a throw-away PeerId (a
  * member's PeerId would tell a hostile "candidate" who is a member), finds candidates by mDNS
  * or by their inbound connection, and runs the PAKE with each until one knows the code.
@@ -26,14 +32,15 @@ import { mdns } from '@libp2p/mdns'
 import { tcp } from '@libp2p/tcp'
 import { multiaddr, type Multiaddr } from '@multiformats/multiaddr'
 import { createLibp2p, type Libp2p } from 'libp2p'
-import { serviceCapabilities, type AbortOptions, type Connection, type PeerId, type PeerInfo } from '@libp2p/interface'
+import { serviceCapabilities, type AbortOptions, type Connection, type MultiaddrConnection, type PeerId, type PeerInfo } from '@libp2p/interface'
 import { registerCandidate, PAIR_RENDEZVOUS_PROTOCOL } from '../../protocols/pair/rendezvous.js'
 import { beginPairing, PAIR_PROTOCOL, respondPairing, UNSAFE_TEXT, type Grant, type PairingRun, type Request, type ResponderEvent } from '../../protocols/pair/index.js'
 import { PairingFailedError } from '../errors.js'
 import { normalizeCode, PairingCode, type NewCodeReason, type ShownCode } from '../identity/pair-code.js'
 import { lanOnly } from './discovery.js'
 import { meshMuxer } from './muxer.js'
-import type { RelayedCandidate } from './pair-relay.js'
+import { PairGuard, type Refusal, type SourceKeys, type StrikeReason } from './pair-guard.js'
+import { networkOf, type RelayedCandidate } from './pair-relay.js'
 import { reservationStoreOf } from './relay.js'
 
 const log = logger('mesh:node:pair')
@@ -67,12 +74,13 @@ const ACROSS_NETWORKS = {
   mcp: 'start its pairing through an address this device listens on, or have the approval dial the address the new machine prints'
 } as const
 
-interface PairNodeOptions { listen: string[], mdns: boolean, interval?: number, relay?: boolean }
+interface PairNodeOptions { listen: string[], mdns: boolean, interval?: number, relay?: boolean, refuses?: (keys: SourceKeys) => boolean }
 
 interface PairNode { node: Libp2p, transport: () => unknown }
 
 async function pairNode (o: PairNodeOptions): Promise<PairNode> {
   let relayTransport: unknown
+  const refuses = o.refuses
   const node = await createLibp2p({
     privateKey: await generateKeyPair('Ed25519'),
     addresses: { listen: o.listen },
@@ -92,10 +100,38 @@ async function pairNode (o: PairNodeOptions): Promise<PairNode> {
     // node never runs (it reserves on the one relay it was given); identify itself would tell
     // whoever asks this node's addresses and agent, so a stand-in only claims the capability.
     ...(o.relay === true ? { services: { noIdentify: () => ({ [serviceCapabilities]: ['@libp2p/identify'] }) } } : {}),
-    connectionManager: { inboundConnectionThreshold: 20, maxIncomingPendingConnections: 64, inboundUpgradeTimeout: 5000 }
+    connectionManager: { inboundConnectionThreshold: 20, maxIncomingPendingConnections: 64, inboundUpgradeTimeout: 5000 },
+    // A sender refused for a while: its network before Noise (no handshake spent on it), its PeerId after.
+    ...(refuses !== undefined
+      ? {
+          connectionGater: {
+            denyInboundConnection: (maConn: MultiaddrConnection) => refuses({ network: networkKey(maConn.remoteAddr) }),
+            denyInboundEncryptedConnection: (peer: PeerId, maConn: MultiaddrConnection) => refuses({ peer: peer.toString(), network: networkKey(maConn.remoteAddr) })
+          }
+        }
+      : {})
   })
   return { node, transport: () => relayTransport }
 }
+
+/**
+ * The network a connection comes from, as strikes are counted (an IPv4 address, an IPv6 /56);
+ * none through a relay, whose address the sender's is not (there its PeerId alone is counted).
+ */
+function networkKey (addr: Multiaddr): string | undefined {
+  const text = addr.toString()
+  if (text.includes('/p2p-circuit')) return undefined
+  const first = addr.getComponents()[0]
+  if (first?.name !== 'ip4' && first?.name !== 'ip6') return undefined
+  return networkOf(text)
+}
+
+/** Someone is probing the device: a sender refused for a while, or new runs paused after codes burned fast. */
+export type ProbeEvent =
+  /** A peer or network refused until `until` after `strikes` bad Hellos or burned runs (the last one's `reason`); `address` is where the last came from. */
+  | { type: 'refused', source: string, kind: Refusal['kind'], strikes: number, reason: StrikeReason, until: number, address: string }
+  /** `burned` codes within a minute: new runs wait until `until`, the code shown stands. */
+  | { type: 'paused', burned: number, until: number }
 
 export interface CandidateOptions {
   /** Listen addresses. @default ['/ip4/0.0.0.0/tcp/0'] */
@@ -121,6 +157,8 @@ export interface CandidateOptions {
   codes?: string[]
   onCode: (code: ShownCode, reason: NewCodeReason) => void
   onEvent?: (e: ResponderEvent) => void
+  /** Told when someone is probing: a sender refused for a while, new runs paused. */
+  onProbe?: (e: ProbeEvent) => void
   request: () => Omit<Request, 'proof'>
   sign: (message: Uint8Array) => Uint8Array
   /** Verifies and stores the grant; throwing refuses it. */
@@ -144,14 +182,22 @@ export async function startCandidate (o: CandidateOptions): Promise<Candidate> {
   // Relays this device registered with: each new code registers again under its nameplate.
   const relays = new Map<string, Connection>()
   let reRegister: (nameplate: string) => void = () => {}
-  const codes = new PairingCode({ clock: o.clock, codes: o.codes, onNew: (code, reason) => { o.onCode(code, reason); reRegister(code.nameplate) } })
+  const codes = new PairingCode({
+    clock: o.clock,
+    codes: o.codes,
+    onNew: (code, reason) => { o.onCode(code, reason); reRegister(code.nameplate) },
+    onPause: (e) => { o.onProbe?.({ type: 'paused', burned: e.burned, until: e.until }) }
+  })
+  // Where the last strike came from, for the refusal's event.
+  let struckAt = ''
+  const guard = new PairGuard({ clock: o.clock, onRefuse: (r) => { o.onProbe?.({ type: 'refused', ...r, address: struckAt }) } })
   // Parsed before the node starts: a malformed address throws here, not from the first dial
   // with the node left running.
   let via: Multiaddr[]
   let made: PairNode
   try {
     via = (o.via ?? []).map(a => multiaddr(a))
-    made = await pairNode({ listen: o.listen ?? ['/ip4/0.0.0.0/tcp/0'], mdns: o.mdns ?? true, relay: via.length > 0 })
+    made = await pairNode({ listen: o.listen ?? ['/ip4/0.0.0.0/tcp/0'], mdns: o.mdns ?? true, relay: via.length > 0, refuses: (keys) => guard.refuses(keys) })
   } catch (err) {
     // The code's renewal timer started with it: nothing of a candidate that never started runs on.
     codes.stop()
@@ -166,26 +212,58 @@ export async function startCandidate (o: CandidateOptions): Promise<Candidate> {
   // refused grant into an unhandled rejection that ends the process.
   paired.catch(() => {})
   let done = false
+  // Connections that carried a Hello: one each.
+  const helloed = new WeakSet<Connection>()
+  const keysOf = (conn: Connection): SourceKeys => ({ peer: conn.remotePeer.toString(), network: networkKey(conn.remoteAddr) })
+  const end = (conn: Connection): void => {
+    conn.close({ signal: AbortSignal.timeout(5000) }).catch((err: Error) => { conn.abort(err) })
+  }
+  const strike = (conn: Connection, reason: StrikeReason): void => {
+    const keys = keysOf(conn)
+    struckAt = conn.remoteAddr.toString()
+    if (guard.strike(keys, reason).length === 0) return
+    // Refused now: whatever else it has open here ends too (a run it holds silent included).
+    for (const c of node.getConnections()) if (guard.refuses(keysOf(c))) end(c)
+  }
   await node.handle(PAIR_PROTOCOL, (stream, conn) => {
     if (done) { stream.abort(new PairingFailedError('paired already', { reason: 'done' })); return }
     // This run's owner said yes: from then on its failure (a grant that does not decode or is
     // refused, a home that cannot be written) is the pairing's, told through `paired`.
     let approved = false
+    // This stream carried a Hello (then the connection ends with its run); keys were confirmed.
+    let hello = false
+    let confirmed = false
     respondPairing(stream, { local: node.peerId, remote: conn.remotePeer }, {
       codes,
       request: o.request,
       sign: o.sign,
       onGrant: o.onGrant,
+      admit: () => {
+        hello = true
+        if (helloed.has(conn)) { strike(conn, 'second-hello'); return false }
+        helloed.add(conn)
+        return !guard.refuses(keysOf(conn))
+      },
       onEvent: (e) => {
         if (e.type === 'approved') approved = true
+        if (e.type === 'confirmed') confirmed = true
+        // A bad Hello, or a run that spent the code without confirming: a strike. Not a device's
+        // own state (busy, paused, expired, done), nor what follows confirmed keys.
+        if (e.type === 'refused' && (e.reason === 'nameplate' || e.reason === 'version')) strike(conn, e.reason)
+        if ((e.type === 'wrong-code' || e.type === 'abandoned') && !confirmed) strike(conn, e.type)
         o.onEvent?.(e)
       }
     }).then(ok => {
       if (ok) { done = true; resolvePaired({ from: conn.remotePeer.toString() }) }
+      if (hello) end(conn)
     }, (err: unknown) => {
       log('pairing run with %p ended: %e', conn.remotePeer, err)
       stream.abort(err as Error)
       if (approved) { done = true; rejectPaired(err) }
+      // No Hello came (another message, one too long, or none in time): a strike, and the
+      // connection may try once more; after a Hello, it ends with its run.
+      if (!hello) strike(conn, 'invalid')
+      else end(conn)
     })
   // A circuit through a relay is limited (bytes, time): pairing is made to fit in one.
   }, { maxInboundStreams: 2, maxOutboundStreams: 0, runOnLimitedConnection: true })
@@ -342,7 +420,7 @@ export async function findCandidate (o: FindOptions): Promise<Found> {
       // Refused at the Hello (no PAKE ran, nothing about the code left this device): not this
       // device (another nameplate), or it is busy with someone else: keep looking.
       if (reason === 'nameplate' || reason === 'done') { log('%p: %s', conn.remotePeer, reason); others++; return }
-      if (reason === 'busy') { tried.delete(id); return }
+      if (reason === 'busy') { tried.delete(id); busy++; return }
       // Runs enough under way: one of them ends the search either way.
       if (reason === 'limit') { log('%p: not tried: %s', conn.remotePeer, err?.message); return }
       // Anything after this device's share went out (wrong-code included) ends the search: the
@@ -353,13 +431,16 @@ export async function findCandidate (o: FindOptions): Promise<Found> {
   const fail = (err: Error): void => { if (settled) return; settled = true; rejectFound(err) }
   // Devices that answered but show another code (or are paired already): a mistyped code's sign.
   let others = 0
+  // Answers of BUSY: a run under way there, or new runs paused after codes burned fast.
+  let busy = 0
   const clock = o.clock ?? Date.now
   const began = clock()
   const display = `${code.slice(0, 4)}-${code.slice(4)}`
   const searchMs = o.searchMs ?? SEARCH_MS
   const mdnsOnly = (o.mdns ?? true) && (o.listen ?? []).length === 0 && (o.dial ?? []).length === 0
   const search = setInterval(() => {
-    if (settled || clock() - began < searchMs) return
+    // A device that answered BUSY is there: its run or its pause ends, and it is asked again.
+    if (settled || clock() - began < searchMs || busy > 0) return
     if (others > 0) {
       const check = `Check the code against the device's screen (its first two characters, ${display.slice(0, 2)}, pick the device); if the device is on another network, `
       fail(new PairingFailedError(`no device here shows ${display}: ${others} device${others === 1 ? '' : 's'} pairing here show${others === 1 ? 's' : ''} another code`, { reason: 'not-found', others }, {
@@ -412,7 +493,13 @@ export async function findCandidate (o: FindOptions): Promise<Found> {
       fail(new PairingFailedError(`cannot reach ${a}: ${(err as Error)?.message}`, { reason: 'not-found' }, { cause: err }))
     }
   })
-  if (only) void Promise.all(dials).then(() => { fail(new PairingFailedError(`no device at ${(o.dial ?? []).join(', ')} shows ${code.slice(0, 4)}-${code.slice(4)}`, { reason: 'not-found' })) })
+  if (only) {
+    void Promise.all(dials).then(() => {
+      fail(busy > 0
+        ? new PairingFailedError(`the device at ${(o.dial ?? []).join(', ')} is busy: another approval is under way there, or it pauses new ones for a while after codes were burned (it says so on its screen); try again in a minute`, { reason: 'busy' })
+        : new PairingFailedError(`no device at ${(o.dial ?? []).join(', ')} shows ${code.slice(0, 4)}-${code.slice(4)}`, { reason: 'not-found' }))
+    })
+  }
   const timer = setTimeout(() => {
     fail(new PairingFailedError(`no device showing ${code.slice(0, 4)}-${code.slice(4)} answered within ${Math.round((o.timeoutMs ?? 60_000) / 1000)} s`, { reason: 'not-found' }, {
       hint: {

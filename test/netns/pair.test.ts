@@ -74,7 +74,9 @@ describe('pairing by code on a LAN (network namespaces)', () => {
     const report = JSON.parse(h.lines.find(l => l.startsWith('{')) as string)
     expect(report.requests).toBe(0)
     expect(report.attempts).toBe(200)
-    expect(n.lines.some(l => /^someone probed for codes; new code: /.test(l))).toBe(true)
+    // Refused after a few wrong nameplates, said on the device, and no code replaced by it.
+    expect(n.lines.some(l => /^someone is probing for the code: 4 failed attempts from 10\.250\.0\.\d+; refusing it until /.test(l))).toBe(true)
+    expect(n.lines.some(l => /^someone probed for codes; new code: /.test(l))).toBe(false)
 
     // The real approval, reviewed in a terminal.
     const codeLine = [...n.lines].reverse().find(l => /(code|new code): [0-9A-Z]{4}-[0-9A-Z]{4}/.test(l)) as string

@@ -87,6 +87,17 @@ export const pairCmd: Command = {
       onUnreachable: (e) => {
         say({ event: 'unreachable', addr: e.addr, error: e.error }, `cannot reach ${e.addr} yet (${e.error}); trying again every ${Math.round(e.retryMs / 1000)} s: check the address, and that \`mesh join --relay\` or \`mesh devices approve --listen\` runs there`)
       },
+      // Someone is probing: said, with what the device does about it, rather than new codes alone.
+      onProbe: (e) => {
+        if (e.type === 'refused') {
+          const who = e.kind === 'network' ? e.source : `peer ${e.source}`
+          say({ event: 'probing', kind: 'refused', source: e.source, sourceKind: e.kind, address: e.address, attempts: e.strikes, reason: e.reason, until: e.until },
+            `someone is probing for the code: ${e.strikes} failed attempts from ${who}; refusing it until ${localTime(e.until)}`)
+        } else {
+          say({ event: 'probing', kind: 'paused', burned: e.burned, until: e.until },
+            `someone is probing for the code: ${e.burned} codes burned within a minute; new attempts wait until ${localTime(e.until)}, then approve the code shown last`)
+        }
+      },
       onEvent: (e) => {
         // Said with the new code in text ("the approver refused; new code: …"), and its own reason when it gave one.
         if (e.type === 'denied') { if (g.json) say({ event: 'denied', reason: e.reason }, ''); else if (e.reason !== 'the owner refused') out.line(`  (the approver's reason: ${shown(e.reason)})`) }
