@@ -4,7 +4,7 @@
  * `projects/<slug>/<sessionId>/` (subagents/, tool-results/). Only these are opened: never
  * `.credentials.json`, `~/.claude.json` or anything else of the config dir.
  */
-import { readdir, rm, stat } from 'node:fs/promises'
+import { lstat, readdir, rm, stat } from 'node:fs/promises'
 import { homedir } from 'node:os'
 import { basename, join } from 'node:path'
 import { NotFoundError } from '../../errors.js'
@@ -17,19 +17,39 @@ export function projectsDir (env: NodeJS.ProcessEnv = process.env): string { ret
 
 export interface ClaudeSessionFile { sessionId: string, path: string, project: string, mtimeMs: number, size: number }
 
-/** Every main transcript under projects/ (not sub-agent files). */
-export async function listClaudeSessions (env: NodeJS.ProcessEnv = process.env): Promise<ClaudeSessionFile[]> {
+/**
+ * Said about a folder a listing passes by (it cannot be read): by default a process warning on
+ * stderr, so the rest is listed and the person still hears which folder was left out.
+ */
+export type ListWarn = (message: string) => void
+export const warnOnStderr: ListWarn = (message) => { process.emitWarning(message, { code: 'MESH_SKIPPED' }) }
+
+/**
+ * Every main transcript under projects/ (not sub-agent files). One stray entry does not end the
+ * listing (Claude Code's cleanup deletes files as it runs; a person may leave anything there): a
+ * file gone since the folder was read, a symlink (never read through) or anything else not a
+ * regular file is passed by, and a project folder that cannot be read is passed by and said.
+ */
+export async function listClaudeSessions (env: NodeJS.ProcessEnv = process.env, warn: ListWarn = warnOnStderr): Promise<ClaudeSessionFile[]> {
   const root = projectsDir(env)
   let projects: string[]
   try { projects = await readdir(root) } catch (err: any) { if (err?.code === 'ENOENT') return []; throw err }
   const out: ClaudeSessionFile[] = []
   for (const p of projects.sort()) {
     let names: string[]
-    try { names = await readdir(join(root, p)) } catch (err: any) { if (err?.code === 'ENOTDIR') continue; throw err }
+    try {
+      names = await readdir(join(root, p))
+    } catch (err: any) {
+      if (err?.code === 'ENOTDIR' || err?.code === 'ENOENT') continue
+      if (err?.code !== 'EACCES' && err?.code !== 'EPERM') throw err
+      warn(`${join(root, p)} cannot be read (permission denied): its sessions were left out`)
+      continue
+    }
     for (const n of names) {
       if (!n.endsWith('.jsonl') || n.startsWith('agent-')) continue
       const path = join(root, p, n)
-      const st = await stat(path)
+      let st
+      try { st = await lstat(path) } catch (err: any) { if (err?.code === 'ENOENT') continue; throw err }
       if (st.isFile()) out.push({ sessionId: basename(n, '.jsonl'), path, project: p, mtimeMs: st.mtimeMs, size: st.size })
     }
   }

@@ -1,0 +1,34 @@
+/**
+ * Claude Code's listing (mesh agent list claude, import --session and --all) on a projects
+ * folder with stray entries in it: a dangling symlink named as a transcript, a symlink to a real
+ * transcript, a folder named as one. Each is passed by and the real sessions are listed, where
+ * one such entry used to end the listing with a raw ENOENT from stat.
+ */
+import { mkdir, symlink, writeFile } from 'node:fs/promises'
+import { join } from 'node:path'
+import { expect, it } from 'vitest'
+import { findClaudeSession, listClaudeSessions } from '../../src/agents/index.js'
+import { stopAfterEach } from '../helpers/teardown.js'
+import { tempDir } from '../helpers/tmp.js'
+
+const { cleanups } = stopAfterEach()
+
+it('a dangling symlink, a symlink to a transcript and a folder named *.jsonl are passed by', async () => {
+  const t = await tempDir(); cleanups.push(t.cleanup)
+  const cc = join(t.dir, 'cc')
+  const proj = join(cc, 'projects', '-proj')
+  await mkdir(proj, { recursive: true })
+  await writeFile(join(proj, 'sid-1.jsonl'), '{}\n')
+  await writeFile(join(t.dir, 'elsewhere.jsonl'), '{}\n')
+  await symlink(join(t.dir, 'nonexistent', 'x'), join(proj, 'dangling.jsonl'))
+  await symlink(join(t.dir, 'elsewhere.jsonl'), join(proj, 'linked.jsonl'))
+  await mkdir(join(proj, 'folder.jsonl'))
+  await mkdir(join(cc, 'projects', '-other'))
+  await writeFile(join(cc, 'projects', '-other', 'sid-2.jsonl'), '{}\n')
+  const env = { HOME: join(t.dir, 'nohome'), CLAUDE_CONFIG_DIR: cc }
+  const warned: string[] = []
+  expect((await listClaudeSessions(env, m => warned.push(m))).map(s => s.sessionId).sort()).toEqual(['sid-1', 'sid-2'])
+  expect(warned).toEqual([])
+  expect(await findClaudeSession('sid-2', env)).toBe(join(cc, 'projects', '-other', 'sid-2.jsonl'))
+  await expect(findClaudeSession('dangling', env)).rejects.toThrow(/no Claude Code session dangling/)
+})
