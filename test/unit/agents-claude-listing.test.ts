@@ -7,7 +7,7 @@
 import { mkdir, symlink, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { expect, it } from 'vitest'
-import { findClaudeSession, listClaudeSessions } from '../../src/agents/index.js'
+import { findClaudeSession, listClaudeSessions, listOpenclawSessions } from '../../src/agents/index.js'
 import { stopAfterEach } from '../helpers/teardown.js'
 import { tempDir } from '../helpers/tmp.js'
 
@@ -31,4 +31,17 @@ it('a dangling symlink, a symlink to a transcript and a folder named *.jsonl are
   expect(warned).toEqual([])
   expect(await findClaudeSession('sid-2', env)).toBe(join(cc, 'projects', '-other', 'sid-2.jsonl'))
   await expect(findClaudeSession('dangling', env)).rejects.toThrow(/no Claude Code session dangling/)
+})
+
+it('OpenClaw\'s listing passes them by too', async () => {
+  const t = await tempDir(); cleanups.push(t.cleanup)
+  const sessions = join(t.dir, 'oc', 'agents', 'main', 'sessions')
+  await mkdir(sessions, { recursive: true })
+  await writeFile(join(sessions, 's1.jsonl'), '{}\n')
+  await writeFile(join(t.dir, 'elsewhere.jsonl'), '{}\n')
+  await symlink(join(t.dir, 'nonexistent', 'x'), join(sessions, 'dangling.jsonl'))
+  await symlink(join(t.dir, 'elsewhere.jsonl'), join(sessions, 'linked.jsonl'))
+  const warned: string[] = []
+  expect((await listOpenclawSessions({ HOME: join(t.dir, 'nohome'), OPENCLAW_STATE_DIR: join(t.dir, 'oc') }, m => warned.push(m))).map(s => s.sessionId)).toEqual(['s1'])
+  expect(warned).toEqual([])
 })

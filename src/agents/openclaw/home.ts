@@ -6,13 +6,14 @@
  * opened here (database-era sessions are db.ts's, read-only): never `credentials/`,
  * `secrets.json`, `openclaw.json`, nor the control plane's `state/openclaw.sqlite`.
  */
-import { readdir, stat } from 'node:fs/promises'
+import { lstat, readdir } from 'node:fs/promises'
 import { homedir } from 'node:os'
 import { join } from 'node:path'
 import { NotFoundError } from '../../errors.js'
 import { parseObject } from '../ids.js'
 import { readFileNoFollow } from '../bundle.js'
 import { isEmptyIndex } from './empty-index.js'
+import { warnOnStderr, type ListWarn } from '../claude/home.js'
 
 export function openclawHome (env: NodeJS.ProcessEnv = process.env): string {
   return env.OPENCLAW_STATE_DIR ?? join(env.HOME ?? homedir(), '.openclaw')
@@ -34,7 +35,12 @@ export interface OpenclawSessionFile {
 /** A live transcript's name: `<sessionId>.jsonl` or `<sessionId>-topic-<threadId>.jsonl`; archives (`.jsonl.reset.<ts>`) are not sessions. */
 const TRANSCRIPT = /^([A-Za-z0-9][A-Za-z0-9._-]{0,199})\.jsonl$/
 
-export async function listOpenclawSessions (env: NodeJS.ProcessEnv = process.env): Promise<OpenclawSessionFile[]> {
+/**
+ * Every file-era transcript. A stray entry does not end the listing: a file gone since its folder
+ * was read, a symlink (never read through) or anything not a regular file is passed by, and a
+ * sessions folder that cannot be read is passed by and said (`warn`, a process warning by default).
+ */
+export async function listOpenclawSessions (env: NodeJS.ProcessEnv = process.env, warn: ListWarn = warnOnStderr): Promise<OpenclawSessionFile[]> {
   const root = join(openclawHome(env), 'agents')
   let agents: string[]
   try { agents = await readdir(root) } catch (err: any) { if (err?.code === 'ENOENT' || err?.code === 'ENOTDIR') return []; throw err }
@@ -42,13 +48,21 @@ export async function listOpenclawSessions (env: NodeJS.ProcessEnv = process.env
   for (const agentId of agents.sort()) {
     const dir = join(root, agentId, 'sessions')
     let names: string[]
-    try { names = await readdir(dir) } catch (err: any) { if (err?.code === 'ENOENT' || err?.code === 'ENOTDIR') continue; throw err }
+    try {
+      names = await readdir(dir)
+    } catch (err: any) {
+      if (err?.code === 'ENOENT' || err?.code === 'ENOTDIR') continue
+      if (err?.code !== 'EACCES' && err?.code !== 'EPERM') throw err
+      warn(`${dir} cannot be read (permission denied): its sessions were left out`)
+      continue
+    }
     const index = await readIndex(dir)
     for (const n of names) {
       const m = TRANSCRIPT.exec(n)
       if (m === null) continue
       const path = join(dir, n)
-      const st = await stat(path)
+      let st
+      try { st = await lstat(path) } catch (err: any) { if (err?.code === 'ENOENT') continue; throw err }
       if (!st.isFile()) continue
       const sessionId = m[1] as string
       out.push({ agentId, sessionId, path, dir: `agents/${agentId}/sessions`, name: n, mtimeMs: st.mtimeMs, size: st.size, sessionKey: entryFor(index, sessionId)?.sessionKey })
