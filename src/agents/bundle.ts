@@ -10,7 +10,7 @@ import { lstat, open, readdir, rename } from 'node:fs/promises'
 import { dirname, join, relative, sep } from 'node:path'
 import { mkdirDurable } from '../store/files.js'
 import type { NativeRecord } from '../../crdt/records.js'
-import { AgentBusyError, type Hint } from '../errors.js'
+import { AgentBusyError, InvalidInputError, type Hint } from '../errors.js'
 import { heldBackTail, joinJsonl, jsonlBytes, splitJsonl, type HeldBackTail } from './jsonl.js'
 import { BACK, remapLines, type FieldMatcher } from './remap.js'
 import { isMeshTemp, writeBeside } from './write-beside.js'
@@ -29,14 +29,44 @@ export const PART_BYTES = 256 * 1024
 
 export type LineKeyer = (lines: readonly string[]) => Array<{ id: string, kind: string, text: string }>
 
-/** Reads a file without following a symlink at its last component. */
+/** Why a file cannot be read, in words, for the errors a read refuses as bad input; undefined for any other. */
+function unreadable (code: string | undefined): string | undefined {
+  if (code === 'ELOOP') return 'is a symbolic link: mesh does not read or write through links'
+  if (code === 'EACCES' || code === 'EPERM') return 'cannot be read: permission denied'
+  if (code === 'EISDIR') return 'is a folder, not a file'
+  if (code === 'ENOTFILE') return 'is not a regular file'
+  return undefined
+}
+
+/** The read's error as bad input (InvalidInputError naming the file and why) when it is one, else as it was. */
+export function refusedRead (err: unknown, path: string): unknown {
+  const code = (err as NodeJS.ErrnoException | undefined)?.code
+  const why = unreadable(code)
+  return why === undefined ? err : new InvalidInputError(`${path} ${why}`, { path, errno: code, why }, { cause: err })
+}
+
+/**
+ * Reads a file without following a symlink at its last component. A file that may not be read
+ * (EACCES, EPERM), a folder, or anything else not a regular file (a FIFO or a device is no
+ * transcript: refused rather than blocked on) is bad input with its reason in words, so an
+ * import of every session passes it by, says why, and goes on. A symlink is still thrown as
+ * ELOOP here (file and skill sync tell a link apart by that code); readIfThere, the resume side,
+ * says it in words.
+ */
 export async function readFileNoFollow (path: string): Promise<Buffer> {
-  const fh = await open(path, constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK)
+  let fh
+  try {
+    fh = await open(path, constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK)
+  } catch (err: any) {
+    if (err?.code === 'ELOOP') throw err
+    throw refusedRead(err, path)
+  }
   try {
     const st = await fh.stat()
-    // A FIFO or a device is not a transcript: refuse it rather than block on it.
-    if (!st.isFile()) throw Object.assign(new Error(`${path} is not a regular file`), { code: 'ENOTFILE' })
+    if (!st.isFile()) throw refusedRead(Object.assign(new Error(`${path} is not a regular file`), { code: 'ENOTFILE' }), path)
     return await fh.readFile()
+  } catch (err) {
+    throw refusedRead(err, path)
   } finally {
     await fh.close()
   }
@@ -225,13 +255,15 @@ export function onlyOursThere (cur: Buffer, next: Buffer, fields: FieldMatcher, 
   return keepsLinesOf(next, jsonlBytes(remapLines(lines, fields, { from: was, to: cwd }, BACK).lines))
 }
 
-/** The file at `path` as it is now; undefined when there is none. */
+/** The file at `path` as it is now; undefined when there is none; a symlink there is refused in words (InvalidInputError). */
 export async function readIfThere (path: string): Promise<Buffer | undefined> {
   try {
     return await readFileNoFollow(path)
   } catch (err: any) {
     if (err?.code === 'ENOENT') return undefined
-    throw err
+    // A symlink where the agent's file goes is not written through: said in words (resume reads
+    // every target before it takes the lease, so nothing is taken or written).
+    throw refusedRead(err, path)
   }
 }
 

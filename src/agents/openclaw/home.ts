@@ -105,7 +105,8 @@ export async function indexFile (dir: string): Promise<IndexFile> {
     if (err?.code === 'ENOENT') return { state: 'absent' }
     // A symlink is the user's own arrangement: there, and not mesh's to read or replace.
     if (err?.code === 'ELOOP') return { state: 'there' }
-    return { state: 'unreadable', why: err?.code === 'ENOTFILE' ? 'it is not a regular file' : err?.code === 'EACCES' ? 'it may not be read' : String(err?.message ?? err) }
+    const code = err?.details?.errno ?? err?.code
+    return { state: 'unreadable', why: code === 'ENOTFILE' || code === 'EISDIR' ? 'it is not a regular file' : code === 'EACCES' || code === 'EPERM' ? 'it may not be read' : String(err?.message ?? err) }
   }
   let v: unknown
   try { v = JSON.parse(buf.toString('utf8').replace(/^\uFEFF/, '')) } catch (err) { return { state: 'unreadable', why: `it is not valid JSON (${(err as Error).message})` } }
