@@ -46,7 +46,10 @@ const unredacted = (v: string): boolean => v !== '' && !v.startsWith(REDACTED) &
 
 // Order matters: the specific providers before the generic sk- and name rules.
 const RULES: Rule[] = [
-  { name: 'private-key', re: /-----BEGIN [A-Z0-9 ]*PRIVATE KEY-----[\s\S]*?-----END [A-Z0-9 ]*PRIVATE KEY-----/g },
+  // A block cut off before its END line (an output truncated) is replaced to the end of the text.
+  { name: 'private-key', re: /-----BEGIN [A-Z0-9 ]*PRIVATE KEY-----[\s\S]*?(?:-----END [A-Z0-9 ]*PRIVATE KEY-----|$(?![\s\S]))/g },
+  // Credentials in a URL (scheme://user:password@host): the password alone replaced.
+  { name: 'url-password', re: /\b([a-z][a-z0-9+.-]*:\/\/[^\s:/@"'\\]+:)([^\s@/"'\\]+)(@)/gi, replace: m => unredacted(m[2] as string) ? `${m[1] as string}${REDACTED}${m[3] as string}` : undefined },
   { name: 'anthropic', re: /sk-ant-[A-Za-z0-9_-]{20,}/g },
   { name: 'openai', re: /sk-(?:proj-|svcacct-|admin-)?[A-Za-z0-9_-]{20,}/g },
   { name: 'aws-access-key', re: /\b(?:AKIA|ASIA)[0-9A-Z]{16}\b/g },
@@ -61,8 +64,11 @@ const RULES: Rule[] = [
     // kept. The value stays on its line, and stops at a backslash: text that is JSON (a line
     // that did not parse) keeps its escapes whole.
     name: 'assignment',
-    re: /\b([A-Za-z_][A-Za-z0-9_]*)([ \t]*=[ \t]*)("[^"\n]*"|'[^'\n]*'|[^\s"'\\]+)/g,
-    replace: m => secretName(m[1] as string) && unredacted(m[3] as string) ? `${m[1] as string}${m[2] as string}${REDACTED}` : undefined
+    // `=` alone: not `==`/`===` (a comparison of code). An unquoted value stops at `&` and `;` (a
+    // query string's next pair, the end of a statement) and is replaced only when it looks like a
+    // literal (literalValue): code's `= os.environ["X"]`, `= getPassword()`, `= None` is no secret.
+    re: /\b([A-Za-z_][A-Za-z0-9_]*)([ \t]*=(?!=)[ \t]*)("[^"\n]*"|'[^'\n]*'|[^\s"'\\&;]+)/g,
+    replace: m => secretName(m[1] as string) && unredacted(m[3] as string) && literalValue(m[3] as string, m[2] as string) ? `${m[1] as string}${m[2] as string}${REDACTED}` : undefined
   },
   {
     // "NAME": "value" (JSON, a Python dict in a tool's output): the quotes kept, so the text
@@ -91,6 +97,23 @@ const RULES: Rule[] = [
 function secretLooking (value: string): boolean {
   if (value.startsWith('"') || value.startsWith("'")) return true
   return /^[A-Za-z0-9+/=_~:-]{8,}$/.test(value) && (/[0-9]/.test(value) || (/[a-z]/.test(value) && /[A-Z]/.test(value)))
+}
+
+const NOT_SECRETS = new Set(['None', 'none', 'null', 'nil', 'undefined', 'true', 'false', 'True', 'False', 'NULL'])
+
+/**
+ * Whether an unquoted NAME=value value is a literal (a secret to replace) rather than code: not
+ * a call, an index, an operator's operand (`getPassword()`, `os.environ[`, `cfg.apiKey||`), not a
+ * member access (`process.env.GITHUB_TOKEN`), not None/null/undefined/true/false, not `${VAR}`.
+ * A bare word is a value after `=` with no spaces (`.env`, a query string: `TOKEN=abc`); with
+ * spaces around `=` (code: `token = tok`) only when it looks like a secret (secretLooking).
+ */
+function literalValue (value: string, sep: string): boolean {
+  if (value.startsWith('"') || value.startsWith("'")) return true
+  if (NOT_SECRETS.has(value) || /[()[\]{}|<>!?$`,]/.test(value)) return false
+  if (/^[A-Za-z_][\w]*(?:\.[A-Za-z_][\w]*)+$/.test(value)) return false
+  if (/^[A-Za-z_]\w*$/.test(value) && sep.trim() !== sep) return secretLooking(value)
+  return true
 }
 
 export interface RedactResult { text: string, count: number, byRule: Record<string, number> }

@@ -1,0 +1,37 @@
+/**
+ * `mesh agent export --redact` end to end: a Claude Code session with code and secrets in it,
+ * imported with `mesh agent import claude --file` and exported with --redact. The code that
+ * names a secret (an env lookup, a comparison, a default of None, a call) comes out byte for
+ * byte; the secrets (a URL's password, a private key cut off before its END line) do not.
+ */
+import { readFile, writeFile } from 'node:fs/promises'
+import { join } from 'node:path'
+import { expect, it } from 'vitest'
+import { soloHome } from '../helpers/solo-home.js'
+import { stopAfterEach } from '../helpers/teardown.js'
+
+const { cleanups } = stopAfterEach()
+
+const SID = '7e1d2c3b-4a59-4f68-9a7b-8c9d0e1f2a3b'
+const CODE = 'secret_key = os.environ["SECRET_KEY"]\nif (token === undefined) throw e\ndef check(password=None):\nconst token = process.env.GITHUB_TOKEN;\nlet api_key=cfg.apiKey||\'\'\npassword = getPassword()\n'
+
+it('keeps code that names a secret, and removes a URL\'s password and a truncated private key', async () => {
+  const { env, mesh } = await soloHome(cleanups)
+  const cwd = '/home/alice/src/app'
+  const lines = [
+    { parentUuid: null, cwd, sessionId: SID, type: 'user', message: { role: 'user', content: 'read the config' }, uuid: 'a1', timestamp: '2026-11-20T09:00:00.000Z' },
+    { parentUuid: 'a1', cwd, sessionId: SID, type: 'user', message: { role: 'user', content: [{ type: 'tool_result', tool_use_id: 't1', content: CODE }] }, uuid: 'a2', timestamp: '2026-11-20T09:00:01.000Z' },
+    { parentUuid: 'a2', cwd, sessionId: SID, type: 'user', message: { role: 'user', content: [{ type: 'tool_result', tool_use_id: 't2', content: 'DATABASE_URL=postgres://user:hunter2@db:5432/x\nsee "https://user:s3cr3tP4ss@example.com/x"\n-----BEGIN PRIVATE KEY-----\nMIIEvQIBADANBgkqhkiG9w0BAQEFAASC' }] }, uuid: 'a3', timestamp: '2026-11-20T09:00:02.000Z' }
+  ]
+  const file = join(String(env.HOME), `${SID}.jsonl`)
+  await writeFile(file, lines.map(l => JSON.stringify(l)).join('\n') + '\n')
+  await mesh('agent', 'import', 'claude', '--file', file)
+  const out = join(String(env.HOME), 'out.jsonl')
+  const r = JSON.parse(await mesh('agent', 'export', `agent:claude:${SID}`, '--redact', '--out', out, '--json')) as { redacted: number }
+  expect(r.redacted).toBe(3)
+  const text = await readFile(out, 'utf8')
+  const got = text.trim().split('\n').map(l => JSON.parse(l) as any)
+  expect(got[1].message.content[0].content).toBe(CODE)
+  expect(got[2].message.content[0].content).toBe('DATABASE_URL=postgres://user:[REDACTED]@db:5432/x\nsee "https://user:[REDACTED]@example.com/x"\n[REDACTED]')
+  for (const s of ['hunter2', 's3cr3tP4ss', 'MIIEvQ']) expect(text).not.toContain(s)
+})

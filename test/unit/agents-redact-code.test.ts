@@ -1,0 +1,44 @@
+/**
+ * `mesh agent export --redact` on code and URLs: code that names a secret keeps every byte (its
+ * value is a lookup, a call, a comparison, not a secret); credentials in a URL lose the password
+ * alone; a private key block cut off before its END line is replaced to the end of the text.
+ */
+import { describe, expect, it } from 'vitest'
+import { redact, REDACTED } from '../../src/agents/redact.js'
+
+const CODE = [
+  'secret_key = os.environ["SECRET_KEY"]',
+  'if (token === undefined) return',
+  'if token == other:',
+  'def check(password=None):',
+  'const token = process.env.GITHUB_TOKEN;',
+  "let api_key=cfg.apiKey||''",
+  'password = getPassword()',
+  'api_key = None',
+  'self.token = token',
+  'passwd = null',
+  'secret = true'
+]
+
+const SECRETS: Array<[string, string]> = [
+  ['DATABASE_URL=postgres://user:hunter2@db:5432/x', `DATABASE_URL=postgres://user:${REDACTED}@db:5432/x`],
+  ['"https://user:s3cr3tP4ss@example.com/x"', `"https://user:${REDACTED}@example.com/x"`],
+  ['-----BEGIN PRIVATE KEY-----\nMIIEvQIBADANBgkqhkiG9w0BAQEFAASC\nAoIBAQC7', REDACTED],
+  ['before\n-----BEGIN RSA PRIVATE KEY-----\nMIIEow\n-----END RSA PRIVATE KEY-----\nafter', `before\n${REDACTED}\nafter`],
+  ['PASSWORD=hunter2hunter2', `PASSWORD=${REDACTED}`],
+  ['https://x.test/cb?token=abc123def456&next=1', `https://x.test/cb?token=${REDACTED}&next=1`],
+  ['export API_KEY=abc123def456;', `export API_KEY=${REDACTED};`],
+  ['password = "hunter2"', `password = ${REDACTED}`],
+  ['api_key = k3yV4lue99', `api_key = ${REDACTED}`]
+]
+
+describe('redact on code and URLs', () => {
+  it.each(CODE)('leaves code intact: %s', (line) => {
+    const r = redact(line)
+    expect(r.text).toBe(line)
+    expect(r.count).toBe(0)
+  })
+  it.each(SECRETS)('removes the secret: %s', (line, want) => {
+    expect(redact(line).text).toBe(want)
+  })
+})
