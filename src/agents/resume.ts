@@ -5,7 +5,7 @@
  * mount map, or found by its git remote under the map's roots), take the session's lease (from
  * another device only when asked), write the files where the agent looks for them, and say the
  * command that continues it. Claude Code and Codex get their transcript files, OpenClaw its
- * transcript (and sessions.json only where none exists: the Gateway owns it), Hermes an export
+ * transcript (and sessions.json only where none exists or it lists no session yet: the Gateway owns it), Hermes an export
  * file its own `hermes sessions import` takes (mesh does not write its SQLite store).
  * Runs on the client's side: the files are the user's, under their CLAUDE_CONFIG_DIR, CODEX_HOME,
  * OPENCLAW_STATE_DIR or HERMES_HOME.
@@ -60,7 +60,7 @@ export interface ResumeResult {
   /** Claude Code: files here that held what mesh has not got, replaced because forced. */
   replaced?: string[]
   indexDropped?: boolean
-  /** OpenClaw: whether sessions.json was written, or kept because one exists here (the Gateway's). */
+  /** OpenClaw: whether sessions.json was written, or kept because one listing sessions exists here (the Gateway's). */
   index?: 'written' | 'kept' | 'none'
   /** OpenClaw: the routing key the session resumes under. */
   sessionKey?: string
