@@ -6,10 +6,11 @@
  * that holds none).
  */
 import { join } from 'node:path'
-import { deviceKem, generateDeviceKey, generateWallet, issueChainCertificate, signRegistryOp, toHex, type ChainCertificate, type Wallet } from '../../src/identity/index.js'
+import { deviceKem, generateDeviceKey, generateWallet, type Wallet } from '../../src/identity/index.js'
 import { MeshNode } from '../../src/node/mesh.js'
 import { rotation } from '../../src/node/registry-ops.js'
 import { openVault, type MeshVault } from '../../src/sdk/index.js'
+import { enrolments } from '../helpers/registry-author.js'
 import { fmt, median, now, report } from './util.js'
 
 interface N { vault: MeshVault, node: MeshNode }
@@ -34,24 +35,6 @@ export async function benchRegistry (dir: string, opts: { quick: boolean }): Pro
   await joinTime(join(dir, 'join'), opts.quick ? 1 : 3)
 }
 
-/** `n` enrolments signed by the admin device of `a`, one after another (the registry a vault builds as it pairs devices). */
-async function enrolments (a: N, n: number): Promise<Uint8Array[]> {
-  const v = a.vault.vault
-  const me = v.identity.device
-  let prev = v.certs.state.heads
-  let seq = 0n
-  for (const op of v.certs.registryOps()) if (toHex(op.author) === toHex(me.publicKey) && op.seq > seq) seq = op.seq
-  const out: Uint8Array[] = []
-  for (let i = 0; i < n; i++) {
-    const d = await generateDeviceKey()
-    const c = issueChainCertificate(me, v.identity.certificate as ChainCertificate, { deviceKey: d.publicKey, kemKey: deviceKem(d.privateKey.raw.subarray(0, 32)).publicKey, capabilities: ['read'], label: `d${i}` })
-    const op = signRegistryOp(me.signer, { wallet: v.identity.walletKey, seq: ++seq, prev, enrol: { certificate: c.bytes } })
-    prev = [op.hash]
-    out.push(op.bytes)
-  }
-  return out
-}
-
 /**
  * A fresh device (a new home with the wallet) dials a vault whose registry holds 1,024 enrolments:
  * from the dial until it holds every operation (they come in sync frames of 64 records). Baseline:
@@ -63,7 +46,7 @@ async function joinTime (dir: string, rounds: number): Promise<void> {
     const a = await meshNode(join(dir, `a${ops}`), wallet, 'A')
     const times: number[] = []
     try {
-      await Promise.all((await enrolments(a, ops)).map(async r => { await a.vault.vault.addCertificate(r) }))
+      await Promise.all((await enrolments(a.vault, ops)).map(async r => { await a.vault.vault.addCertificate(r) }))
       for (let r = 0; r < rounds; r++) {
         const held = a.vault.vault.certs.registryOps().length
         const b = await meshNode(join(dir, `b${ops}-${r}`), wallet, 'B')

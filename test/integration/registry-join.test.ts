@@ -7,8 +7,7 @@
  */
 import { afterEach, describe, expect, it, vi } from 'vitest'
 import * as identity from '../../src/identity/index.js'
-import { deviceKem, generateDeviceKey, issueChainCertificate, signRegistryOp, toHex, type ChainCertificate } from '../../src/identity/index.js'
-import { seedOf } from '../helpers/registry-author.js'
+import { enrolments } from '../helpers/registry-author.js'
 
 const evaluations = vi.hoisted(() => ({ count: 0 }))
 vi.mock('../../src/identity/index.js', async (original) => {
@@ -21,31 +20,12 @@ type TestNode = Awaited<ReturnType<typeof startNode>>
 const nodes: TestNode[] = []
 afterEach(async () => { for (const n of nodes.splice(0)) await n.stop() })
 
-/** `n` enrolments signed by the admin device of `a`, one after another, as records. */
-async function enrolments (a: TestNode, n: number): Promise<Uint8Array[]> {
-  const v = a.vault.vault
-  const me = v.identity.device
-  const mine = v.identity.certificate as ChainCertificate
-  let prev = v.certs.state.heads
-  let seq = 0n
-  for (const op of v.certs.registryOps()) if (toHex(op.author) === toHex(me.publicKey) && op.seq > seq) seq = op.seq
-  const out: Uint8Array[] = []
-  for (let i = 0; i < n; i++) {
-    const d = await generateDeviceKey()
-    const c = issueChainCertificate(me, mine, { deviceKey: d.publicKey, kemKey: deviceKem(seedOf(d)).publicKey, capabilities: ['read'], label: `d${i}` })
-    const op = signRegistryOp(me.signer, { wallet: v.identity.walletKey, seq: ++seq, prev, enrol: { certificate: c.bytes } })
-    prev = [op.hash]
-    out.push(op.bytes)
-  }
-  return out
-}
-
 describe('a fresh device joining a vault of 1,000 registry operations', () => {
   it('takes them all, with the registry evaluated a few times a frame, not once an operation', async () => {
     const wallet = generateWallet()
     const a = await startNode({ wallet, label: 'desk' })
     nodes.push(a)
-    const records = await enrolments(a, 1000)
+    const records = await enrolments(a.vault, 1000)
     // Handed to the desk in one turn, as a frame's records are: admitted together.
     await Promise.all(records.map(async r => { await a.vault.vault.addCertificate(r) }))
     const held = a.vault.vault.certs.registryOps().length
