@@ -45,20 +45,24 @@ export function refusedRead (err: unknown, path: string): unknown {
   return why === undefined ? err : new InvalidInputError(`${path} ${why}`, { path, errno: code, why }, { cause: err })
 }
 
+/** Whether a read was refused because `path` is a symbolic link (readFileNoFollow's refusal keeps the errno in its details). */
+export function isLinkRefused (err: unknown): boolean {
+  const e = err as { code?: unknown, details?: { errno?: unknown } } | undefined
+  return e?.code === 'ELOOP' || e?.details?.errno === 'ELOOP'
+}
+
 /**
- * Reads a file without following a symlink at its last component. A file that may not be read
- * (EACCES, EPERM), a folder, or anything else not a regular file (a FIFO or a device is no
- * transcript: refused rather than blocked on) is bad input with its reason in words, so an
- * import of every session passes it by, says why, and goes on. A symlink is still thrown as
- * ELOOP here (file and skill sync tell a link apart by that code); readIfThere, the resume side,
- * says it in words.
+ * Reads a file without following a symlink at its last component. A symlink, a file that may
+ * not be read (EACCES, EPERM), a folder, or anything else not a regular file (a FIFO or a device
+ * is no transcript: refused rather than blocked on) is bad input with its reason in words
+ * (InvalidInputError, the errno in `details.errno`), so an import of every session passes it
+ * by, says why, and goes on. File and skill sync tell a link apart with isLinkRefused.
  */
 export async function readFileNoFollow (path: string): Promise<Buffer> {
   let fh
   try {
     fh = await open(path, constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK)
-  } catch (err: any) {
-    if (err?.code === 'ELOOP') throw err
+  } catch (err) {
     throw refusedRead(err, path)
   }
   try {
@@ -261,9 +265,9 @@ export async function readIfThere (path: string): Promise<Buffer | undefined> {
     return await readFileNoFollow(path)
   } catch (err: any) {
     if (err?.code === 'ENOENT') return undefined
-    // A symlink where the agent's file goes is not written through: said in words (resume reads
-    // every target before it takes the lease, so nothing is taken or written).
-    throw refusedRead(err, path)
+    // A symlink where the agent's file goes is not written through: readFileNoFollow says it in
+    // words (resume reads every target before it takes the lease, so nothing is taken or written).
+    throw err
   }
 }
 

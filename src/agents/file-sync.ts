@@ -8,7 +8,7 @@
  */
 import type { MeshApi } from '../api/api.js'
 import { ChangedUnderfootError, removeFileIf, replaceFile } from './replace-file.js'
-import { readFileNoFollow } from './bundle.js'
+import { isLinkRefused, readFileNoFollow } from './bundle.js'
 import { plan3, sha256 } from './sync-state.js'
 
 /** A mesh memory value is at most this many bytes (crdt/memory.ts). */
@@ -41,7 +41,7 @@ export const emptyReport = (): FilesReport => ({ pushed: [], pulled: [], same: [
 async function readLocal (path: string): Promise<{ text?: string, symlink?: true }> {
   try { return { text: (await readFileNoFollow(path)).toString('utf8') } } catch (err: any) {
     if (err?.code === 'ENOENT') return {}
-    if (err?.code === 'ELOOP') return { symlink: true }
+    if (isLinkRefused(err)) return { symlink: true }
     throw err
   }
 }

@@ -24,7 +24,7 @@ import { isSkillFilePath, isSkillName } from '../../crdt/paths.js'
 import { folderHash, parseSkill, skillFolder, type SkillFile, type SkillFolder, type SkillTombstone } from '../../crdt/skills.js'
 import { InvalidInputError } from '../errors.js'
 import type { MeshApi } from '../api/api.js'
-import { listFiles, readFileNoFollow } from './bundle.js'
+import { isLinkRefused, listFiles, readFileNoFollow } from './bundle.js'
 import { ChangedUnderfootError, removeFileIf, replaceFile } from './replace-file.js'
 import { claudeConfigDir } from './claude/home.js'
 import { codexHome } from './codex/home.js'
@@ -75,7 +75,7 @@ export async function readLocalSkills (dir: string, nested: boolean): Promise<{ 
       if (st.isSymbolicLink()) { symlinks.push(r); continue }
       if (!st.isDirectory()) continue
       let md: Buffer | undefined
-      try { md = await readFileNoFollow(join(dir, r, 'SKILL.md')) } catch (err: any) { if (err?.code !== 'ENOENT' && err?.code !== 'ELOOP') throw err }
+      try { md = await readFileNoFollow(join(dir, r, 'SKILL.md')) } catch (err: any) { if (err?.code !== 'ENOENT' && !isLinkRefused(err)) throw err }
       if (md !== undefined) {
         const files: SkillFiles = { data: new Map([['SKILL.md', md]]), exec: new Set() }
         for (const f of await listFiles(join(dir, r))) {

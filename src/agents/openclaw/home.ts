@@ -9,9 +9,9 @@
 import { lstat, readdir } from 'node:fs/promises'
 import { homedir } from 'node:os'
 import { join } from 'node:path'
-import { NotFoundError } from '../../errors.js'
+import { isMeshError, NotFoundError } from '../../errors.js'
 import { parseObject } from '../ids.js'
-import { readFileNoFollow } from '../bundle.js'
+import { isLinkRefused, readFileNoFollow } from '../bundle.js'
 import { isEmptyIndex } from './empty-index.js'
 import { warnOnStderr, type ListWarn } from '../claude/home.js'
 
@@ -38,7 +38,9 @@ const TRANSCRIPT = /^([A-Za-z0-9][A-Za-z0-9._-]{0,199})\.jsonl$/
 /**
  * Every file-era transcript. A stray entry does not end the listing: a file gone since its folder
  * was read, a symlink (never read through) or anything not a regular file is passed by, and a
- * sessions folder that cannot be read is passed by and said (`warn`, a process warning by default).
+ * sessions folder that cannot be read is passed by and said (`warn`, a process warning by default);
+ * so is an index (sessions.json) that cannot be read: its folder's transcripts are listed without
+ * the session keys it gives them.
  */
 export async function listOpenclawSessions (env: NodeJS.ProcessEnv = process.env, warn: ListWarn = warnOnStderr): Promise<OpenclawSessionFile[]> {
   const root = join(openclawHome(env), 'agents')
@@ -56,7 +58,7 @@ export async function listOpenclawSessions (env: NodeJS.ProcessEnv = process.env
       warn(`${dir} cannot be read (permission denied): its sessions were left out`)
       continue
     }
-    const index = await readIndex(dir)
+    const index = await readIndex(dir, warn)
     for (const n of names) {
       const m = TRANSCRIPT.exec(n)
       if (m === null) continue
@@ -71,16 +73,27 @@ export async function listOpenclawSessions (env: NodeJS.ProcessEnv = process.env
   return out.sort((a, b) => b.mtimeMs - a.mtimeMs)
 }
 
-export async function findOpenclawSession (sessionId: string, env: NodeJS.ProcessEnv = process.env): Promise<OpenclawSessionFile> {
-  const found = (await listOpenclawSessions(env)).find(s => s.sessionId === sessionId)
+export async function findOpenclawSession (sessionId: string, env: NodeJS.ProcessEnv = process.env, warn: ListWarn = warnOnStderr): Promise<OpenclawSessionFile> {
+  const found = (await listOpenclawSessions(env, warn)).find(s => s.sessionId === sessionId)
   if (found === undefined) throw new NotFoundError(`no OpenClaw transcript ${sessionId}.jsonl under ${join(openclawHome(env), 'agents')}/*/sessions/ nor in any agents/*/agent/openclaw-agent.sqlite`, { sessionId })
   return found
 }
 
-/** The routing index of a sessions folder (sessionKey -> SessionEntry), {} when there is none (or none mesh can read: for reading only, see indexFile). */
-export async function readIndex (dir: string): Promise<Record<string, Record<string, unknown>>> {
+/**
+ * The routing index of a sessions folder (sessionKey -> SessionEntry), {} when there is none (or
+ * none mesh can parse: for reading only, see indexFile). One mesh may not read (a symlink, a
+ * folder, no permission) is bad input; given `warn` (a listing), it is said there and taken as {}.
+ */
+export async function readIndex (dir: string, warn?: ListWarn): Promise<Record<string, Record<string, unknown>>> {
   let buf: Buffer
-  try { buf = await readFileNoFollow(join(dir, 'sessions.json')) } catch (err: any) { if (err?.code === 'ENOENT') return {}; throw err }
+  try {
+    buf = await readFileNoFollow(join(dir, 'sessions.json'))
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException)?.code === 'ENOENT') return {}
+    if (warn === undefined || !isMeshError(err) || err.code !== 'INVALID_INPUT') throw err
+    warn(`${err.message}, so this index of OpenClaw's cannot be read: the sessions beside it are listed without the keys it gives them`)
+    return {}
+  }
   const o = parseObject(buf.toString('utf8'))
   if (o === undefined) return {}
   const out: Record<string, Record<string, unknown>> = {}
@@ -104,7 +117,7 @@ export async function indexFile (dir: string): Promise<IndexFile> {
   } catch (err: any) {
     if (err?.code === 'ENOENT') return { state: 'absent' }
     // A symlink is the user's own arrangement: there, and not mesh's to read or replace.
-    if (err?.code === 'ELOOP') return { state: 'there' }
+    if (isLinkRefused(err)) return { state: 'there' }
     const code = err?.details?.errno ?? err?.code
     return { state: 'unreadable', why: code === 'ENOTFILE' || code === 'EISDIR' ? 'it is not a regular file' : code === 'EACCES' || code === 'EPERM' ? 'it may not be read' : String(err?.message ?? err) }
   }

@@ -58,8 +58,12 @@ const AGENT_LIST_HEADER = ['AGENT', 'SESSION', 'MODIFIED', 'IN MESH', 'SYNC', 'P
 
 const when = (t: number | undefined): string => t === undefined ? '-' : localTime(t)
 
-/** `api` undefined: no home on this machine yet, so nothing is in mesh (every session local-only). */
-export async function showAgentList (api: MeshApi | undefined, g: Globals, agents: readonly AgentName[], local: readonly LocalSession[]): Promise<number> {
+/**
+ * `api` undefined: no home on this machine yet, so nothing is in mesh (every session local-only).
+ * `skipped`: what the listings passed by (a folder or an index they could not read), each said
+ * in words; with --json in the JSON (`skipped`), else said on stderr as it was met.
+ */
+export async function showAgentList (api: MeshApi | undefined, g: Globals, agents: readonly AgentName[], local: readonly LocalSession[], skipped: readonly string[] = []): Promise<number> {
   const status = api !== undefined ? await api.call('agents.status', {}) : { sessions: [], followers: [] }
   const byKey = new Map(status.sessions.map(s => [s.key, s]))
   const extra = (st: Status | undefined, file: { path: string, size: number } | undefined): Extra => ({
@@ -84,7 +88,7 @@ export async function showAgentList (api: MeshApi | undefined, g: Globals, agent
   const here = new Set(rows.map(r => r.key))
   const remote = status.sessions.filter(s => agents.some(ag => s.key.startsWith(`agent:${ag}:`)) && !here.has(s.key))
   if (g.json) {
-    out.json({ local: rows, elsewhere: remote.map(s => s.key), sessions: remote.map(s => ({ key: s.key, ...extra(s, undefined) })), followers: status.followers })
+    out.json({ local: rows, elsewhere: remote.map(s => s.key), sessions: remote.map(s => ({ key: s.key, ...extra(s, undefined) })), followers: status.followers, skipped })
     return 0
   }
   if (rows.length === 0 && remote.length === 0) out.line('no agent sessions on this machine or in mesh')

@@ -12,7 +12,7 @@ import {
   listCodexSessions, readClaudeBundle, readCodexRollout, redactJsonl, filesOf, findOpenclawSession, listOpenclawSessions,
   readOpenclawSession, openclawExportFile, hermesExportFile, translateSession, TRANSLATE_TARGETS, parseSince, resumeAgentSession,
   fetchAgentRecords, AGENT_NAMES, isAgentName, listOpenclawDbSessions, readOpenclawDbSession, checkChain, type AgentMeta, type AgentName,
-  refuseTaken, writeOutFile, type ChainProblem, type HeldBackTail, type OpenclawDbSession
+  refuseTaken, writeOutFile, type ChainProblem, type HeldBackTail, type ListWarn, type OpenclawDbSession
 } from '../../agents/index.js'
 import { importHermes, listHermesHere } from './agent-hermes.js'
 import { followCmd, hookCmd, hooksCmd } from './agent-live.js'
@@ -62,8 +62,8 @@ async function importCmd (g: Globals, a: string | undefined, values: Record<stri
   if (all) {
     if (values.key !== undefined) throw new UsageError('--key names one session: not with --all or --since')
     const found: Array<{ sessionId: string, path: string, mtimeMs: number, size: number, db?: OpenclawDbSession }> = agent === 'claude'
-      ? await listClaudeSessions()
-      : agent === 'codex' ? await listCodexSessions() : await openclawSessions(g)
+      ? await listClaudeSessions(process.env, warnLine)
+      : agent === 'codex' ? await listCodexSessions() : await openclawSessions(g, true, warnLine)
     const picked = found.filter(s => since === undefined || s.mtimeMs >= since)
     const bytes = picked.reduce((n, s) => n + s.size, 0)
     const failed: Array<{ path: string, sessionId: string, code: string, message: string }> = []
@@ -108,7 +108,7 @@ async function importCmd (g: Globals, a: string | undefined, values: Record<stri
     return 0
   }
   const db = agent === 'openclaw' && file === undefined ? (await listOpenclawDbSessions(process.env, skipDb)).find(d => d.sessionId === session) : undefined
-  const path = file !== undefined ? await fileToImport(file) : db !== undefined ? db.db : agent === 'claude' ? await findClaudeSession(session as string) : agent === 'codex' ? (await findCodexSession(session as string)).path : (await findOpenclawSession(session as string)).path
+  const path = file !== undefined ? await fileToImport(file) : db !== undefined ? db.db : agent === 'claude' ? await findClaudeSession(session as string) : agent === 'codex' ? (await findCodexSession(session as string)).path : (await findOpenclawSession(session as string, process.env, warnLine)).path
   const result = await withApi(g, async api => await importOne(api, g, agent, path, values, db))
   // Nothing was sent, so no session was made: said, rather than "0 new records of 0" and a session that is not there.
   if (result.records === 0) {
@@ -143,13 +143,20 @@ export async function fileToImport (file: string): Promise<string> {
  * leaves them there; both hold the same records and import into the one key, so the file would
  * only be read again and counted twice. The database is what `--session ID` reads too.
  */
-async function openclawSessions (g: Globals, say = true): Promise<Array<{ sessionId: string, path: string, mtimeMs: number, size: number, db?: OpenclawDbSession }>> {
+async function openclawSessions (g: Globals, say: boolean, warn: ListWarn): Promise<Array<{ sessionId: string, path: string, mtimeMs: number, size: number, db?: OpenclawDbSession }>> {
   const dbs = (await listOpenclawDbSessions(process.env, skipDb)).map(d => ({ ...d, path: d.db, db: d }))
   const inDb = new Set(dbs.map(d => d.sessionId))
-  const files = await listOpenclawSessions()
+  const files = await listOpenclawSessions(process.env, warn)
   for (const f of files) if (inDb.has(f.sessionId) && say && !g.json) out.err(`note: ${f.path} was migrated into OpenClaw's database: its session is imported from there`)
   return [...files.filter(f => !inDb.has(f.sessionId)), ...dbs].sort((x, y) => y.mtimeMs - x.mtimeMs)
 }
+
+/**
+ * What a listing passed by (a folder or an OpenClaw index it cannot read), said as a plain line on
+ * stderr. An import's JSON is its list of sessions, so this is said there with --json too, as a
+ * file it skips is; `mesh agent list --json` gathers them into its JSON instead (listCmd).
+ */
+const warnLine: ListWarn = (message) => { out.err(`warning: ${message}`) }
 
 /** A database that cannot be read is said on stderr; the others go on. */
 const skipDb = (err: Error): void => { out.err(`skipped: ${err.message}`) }
@@ -300,20 +307,22 @@ async function exportCmd (g: Globals, key: string, values: Record<string, unknow
 async function listCmd (g: Globals, a: string | undefined): Promise<number> {
   const agents: readonly AgentName[] = a === undefined ? AGENT_NAMES : [agentOf(a, 'list')]
   const local: Array<{ agent: AgentName, sessionId: string, path: string, modified: number, size: number }> = []
-  if (agents.includes('claude')) for (const s of await listClaudeSessions()) local.push({ agent: 'claude', sessionId: s.sessionId, path: s.path, modified: s.mtimeMs, size: s.size })
+  const skipped: string[] = []
+  const warn: ListWarn = g.json ? (message) => { skipped.push(message) } : warnLine
+  if (agents.includes('claude')) for (const s of await listClaudeSessions(process.env, warn)) local.push({ agent: 'claude', sessionId: s.sessionId, path: s.path, modified: s.mtimeMs, size: s.size })
   if (agents.includes('codex')) for (const s of await listCodexSessions()) local.push({ agent: 'codex', sessionId: s.sessionId, path: s.path, modified: s.mtimeMs, size: s.size })
   if (agents.includes('openclaw')) {
-    for (const s of await openclawSessions(g, false)) local.push({ agent: 'openclaw', sessionId: s.sessionId, path: s.db !== undefined ? `${s.db.db}#${s.sessionId}` : s.path, modified: s.mtimeMs, size: s.size })
+    for (const s of await openclawSessions(g, false, warn)) local.push({ agent: 'openclaw', sessionId: s.sessionId, path: s.db !== undefined ? `${s.db.db}#${s.sessionId}` : s.path, modified: s.mtimeMs, size: s.size })
   }
   if (agents.includes('hermes')) local.push(...await listHermesHere())
   try {
-    return await withApi(g, async api => await showAgentList(api, g, agents, local))
+    return await withApi(g, async api => await showAgentList(api, g, agents, local, skipped))
   } catch (err) {
     // Before this machine is set up, its agents' sessions are still worth seeing: all local-only.
     if (!isMeshError(err) || err.code !== 'HOME_NOT_INITIALIZED') throw err
     const home = typeof err.details.home === 'string' ? ` (${err.details.home})` : ''
     if (!g.json && local.length > 0) out.err(`note: this machine has no mesh home yet${home}: every session below is on it only. \`mesh join\` sets it up; then \`mesh agent import ${a ?? 'claude'} --all\` brings them in`)
-    return await showAgentList(undefined, g, agents, local)
+    return await showAgentList(undefined, g, agents, local, skipped)
   }
 }
 
