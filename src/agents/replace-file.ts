@@ -19,7 +19,7 @@ export class ChangedUnderfootError extends Error {
   constructor (readonly path: string) { super(`${path} changed while mesh was syncing it: left as it is`) }
 }
 
-/** The hash of the file's text as sync compares it, undefined when absent; throws ELOOP on a symlink. */
+/** The hash of the file's text as sync compares it, undefined when absent; refuses a symlink (InvalidInputError, details.errno ELOOP: see isLinkRefused). */
 export async function hashOf (path: string): Promise<string | undefined> {
   try { return sha256((await readFileNoFollow(path)).toString('utf8')) } catch (err: any) { if (err?.code === 'ENOENT') return undefined; throw err }
 }
