@@ -60,12 +60,14 @@ async function takeStoreLock (indexPath: string): Promise<() => Promise<void>> {
     try {
       const fh = await open(lockPath, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW, 0o600)
       try { await fh.writeFile(JSON.stringify({ pid: process.pid, startedAt: Date.now() })) } finally { await fh.close() }
+      // A release that fails leaves a lock OpenClaw (and mesh) take over once stale; ENOENT: taken over already.
       return async () => { await unlink(lockPath).catch(() => {}) }
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err
     }
     // Left by a writer that died: OpenClaw takes it over after LOCK_STALE_MS, and so does mesh.
     const st = await stat(lockPath).catch(() => undefined)
+    // Whoever else removes a stale lock at once makes this unlink fail: the next O_EXCL open decides.
     if (st !== undefined && Date.now() - st.mtimeMs > LOCK_STALE_MS) { await unlink(lockPath).catch(() => {}); continue }
     if (Date.now() - started > LOCK_WAIT_MS) {
       throw new AgentBusyError(`cannot add the session to ${indexPath}: OpenClaw has held its lock (${lockPath}) for over ${LOCK_WAIT_MS / 1000} s. The transcript is in place; run the resume again once OpenClaw is done`, { path: indexPath })
