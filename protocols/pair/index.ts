@@ -23,6 +23,9 @@ import { concat, equals, LABEL, DOMAIN, signWithDomain, utf8, verifyWithDomain }
 import { confirmTag, cpaceGenerator, cpaceIsk, cpaceShare, lvCat, macKey, transcriptIr } from '../../src/identity/cpace.js'
 import { codePassword, nameplateOf, normalizeCode, type PairingCode, type ShownCode } from '../../src/identity/pair-code.js'
 import { Grant, PairMessage, Reject, Request, Verdict } from './pb/pair.js'
+import { MAX_LABEL, UNSAFE_TEXT } from './claims.js'
+
+export { MAX_LABEL, UNSAFE_TEXT }
 
 export { Grant, Request, Verdict } from './pb/pair.js'
 export const PAIR_PROTOCOL = '/mesh/pair/1.0.0'
@@ -37,7 +40,6 @@ export const PAKE_TIMEOUT_MS = 20_000
 export const DECISION_TIMEOUT_MS = 5 * 60_000
 const AD_N = utf8('mesh/pair/N')
 const AD_T = utf8('mesh/pair/T')
-export const MAX_LABEL = 128
 
 export interface Peers { local: PeerId, remote: PeerId }
 
@@ -337,13 +339,6 @@ async function begin (stream: Stream, peers: Peers, code: string, options: Begin
     abort: (err) => { stream.abort(err) }
   }
 }
-
-/**
- * What no claim may hold: C0 and C1 controls and DEL (a terminal's escape sequences: hidden text,
- * a cursor moved up to rewrite the fingerprint line), line and paragraph separators, and bidi
- * controls (text shown in another order than it is). Claims are shown to T's owner for review.
- */
-export const UNSAFE_TEXT = /[\u0000-\u001f\u007f-\u009f\u061c\u200e\u200f\u2028-\u202e\u2066-\u2069]/u
 
 function checkRequest (r: Request, binding: Uint8Array): void {
   if (r.device.byteLength !== 32) throw new PairingFailedError('the device key in the request is not 32 bytes', { reason: 'invalid' })

@@ -8,7 +8,7 @@ import type { AbortOptions, PeerId } from '@libp2p/interface'
 import { NotAdminError, NotFoundError, PairingFailedError } from '../errors.js'
 import { bitsToCaps, deviceIdFromKey } from '../identity/index.js'
 import { shortFingerprint } from '../identity/pair-code.js'
-import { findCandidate, type Found } from '../node/pair.js'
+import type { Found } from '../node/pair-find.js'
 import { approveRequest, capabilitiesFor, roleAsked, type Role } from '../node/pair-grant.js'
 import { adminCertificate } from '../node/registry-ops.js'
 import type { MeshNode } from '../node/mesh.js'
@@ -61,6 +61,8 @@ export class Approvals {
     // Across networks: the relays this node is connected to know the devices registered there.
     const node = this.node
     const relays = node !== undefined && input.relays !== false ? async (nameplate: string, dialer: PeerId, options: AbortOptions) => await node.pairingCandidates(nameplate, dialer, options) : undefined
+    // Loaded when a search starts: libp2p's modules cost every other command of the CLI ~0.3 s to load.
+    const { findCandidate } = await import('../node/pair-find.js')
     const found = await findCandidate({ code: input.code, mdns: input.mdns, listen: input.listen, dial: input.dial, timeoutMs: input.timeoutMs, signal, ...(relays !== undefined ? { relays } : {}) })
     // Unless the approver names a role, the device gets what it asked for (a `mesh pair
     // --read-only` is not granted write by a plain approve).

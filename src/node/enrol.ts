@@ -11,7 +11,7 @@
 import { hostname } from 'node:os'
 import { join } from 'node:path'
 import { HomeCorruptError, InvalidInputError, WalletMismatchError } from '../errors.js'
-import { MAX_LABEL, UNSAFE_TEXT } from '../../protocols/pair/index.js'
+import { MAX_LABEL, UNSAFE_TEXT } from '../../protocols/pair/claims.js'
 import {
   deriveVaultKeys, deviceKem, deviceKeyFromBytes, deviceKeyToBytes, equals, fromBase58, generateDeviceKey, issueCertificate, issueChainCertificate, issueCutoff, parseStreamKey,
   recoveryKem, vaultSeedSignature, verifyAnyCertificate, type Capability, type Certificate, type Cutoff, type DeviceKey, type DocCutoff, type VaultKeys, type Wallet, type WalletAddress

@@ -6,7 +6,8 @@
  * anything it shows of another device. Real libp2p nodes on loopback.
  */
 import { afterEach, describe, expect, it } from 'vitest'
-import { findCandidate, startCandidate } from '../../src/node/pair.js'
+import { startCandidate } from '../../src/node/pair.js'
+import { findCandidate } from '../../src/node/pair-find.js'
 import { claims, kemOf } from '../../src/node/pair-home.js'
 import { generateDeviceKey } from '../../src/identity/index.js'
 import { shown } from '../../src/cli/commands/pair.js'

@@ -4,7 +4,8 @@
  * instead of hanging while the approver reports success. Real libp2p nodes on loopback.
  */
 import { afterEach, describe, expect, it, vi } from 'vitest'
-import { findCandidate, startCandidate } from '../../src/node/pair.js'
+import { startCandidate } from '../../src/node/pair.js'
+import { findCandidate } from '../../src/node/pair-find.js'
 import { claims, kemOf } from '../../src/node/pair-home.js'
 import { Grant, type ResponderEvent } from '../../protocols/pair/index.js'
 import { generateDeviceKey } from '../../src/identity/index.js'

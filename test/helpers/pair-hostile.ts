@@ -7,7 +7,7 @@
  */
 import '../../src/polyfill.js'
 import { randomBytes } from 'node:crypto'
-import { findCandidate } from '../../src/node/pair.js'
+import { findCandidate } from '../../src/node/pair-find.js'
 import { CROCKFORD } from '../../src/identity/pair-code.js'
 
 const attempts = Number(process.argv[2] ?? 100)

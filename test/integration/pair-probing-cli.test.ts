@@ -6,7 +6,7 @@
  */
 import { join } from 'node:path'
 import { afterAll, describe, expect, it } from 'vitest'
-import { findCandidate } from '../../src/node/pair.js'
+import { findCandidate } from '../../src/node/pair-find.js'
 import { CROCKFORD } from '../../src/identity/pair-code.js'
 import { BIN, cliEnv } from '../helpers/cli.js'
 import { spawnIn, type Proc } from '../helpers/netns.js'

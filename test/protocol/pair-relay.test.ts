@@ -9,7 +9,8 @@
  */
 import { join } from 'node:path'
 import { afterEach, describe, expect, it } from 'vitest'
-import { findCandidate, startCandidate } from '../../src/node/pair.js'
+import { startCandidate } from '../../src/node/pair.js'
+import { findCandidate } from '../../src/node/pair-find.js'
 import { approveRequest } from '../../src/node/pair-grant.js'
 import { claims, kemOf, writePairedHome } from '../../src/node/pair-home.js'
 import { PAIRING_DATA_LIMIT } from '../../src/node/pair-relay.js'
