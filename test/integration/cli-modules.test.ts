@@ -1,0 +1,57 @@
+/**
+ * What a command loads. Every `mesh` command is a process of its own, so each module it loads is
+ * paid on every run: a command with no daemon opens the store and Yjs, and never libp2p's network
+ * stack (pairing loads it once a search starts); help loads neither.
+ */
+import { readFile, writeFile } from 'node:fs/promises'
+import { join } from 'node:path'
+import { pathToFileURL } from 'node:url'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { cliEnv, runCli } from '../helpers/cli.js'
+import { tempDir } from '../helpers/tmp.js'
+
+let dir: string
+let cleanup: () => Promise<void>
+let env: NodeJS.ProcessEnv
+let hooks: string
+
+/** The network stack: a command that never dials has no use for any of it. */
+const NETWORK = /node_modules\/(libp2p|@chainsafe\/libp2p-(noise|yamux)|@libp2p\/(tcp|mdns|kad-dht|utils|circuit-relay-v2|identify))\//
+
+beforeAll(async () => {
+  ({ dir, cleanup } = await tempDir())
+  env = cliEnv(dir)
+  // A module hook (it runs on the loader's thread) that writes down every module loaded.
+  const hook = join(dir, 'log-hook.mjs')
+  await writeFile(hook, "import { appendFileSync } from 'node:fs'\nexport async function load (url, context, next) { appendFileSync(process.env.MODULE_LOG, url + '\\n'); return await next(url, context) }\n")
+  hooks = join(dir, 'log-register.mjs')
+  await writeFile(hooks, `import { register } from 'node:module'\nregister(${JSON.stringify(pathToFileURL(hook).href)})\n`)
+  expect((await runCli(['init', '--label', 'desk'], { env })).code).toBe(0)
+})
+afterAll(async () => { await cleanup() })
+
+/** The modules `mesh ...args` loaded. */
+async function loaded (name: string, ...args: string[]): Promise<string[]> {
+  const log = join(dir, `${name}.modules`)
+  const r = await runCli(args, { env: { ...env, MODULE_LOG: log, NODE_OPTIONS: `--import ${pathToFileURL(hooks).href}` } })
+  expect(r.code, r.stderr).toBe(0)
+  return (await readFile(log, 'utf8')).split('\n').filter(l => l !== '')
+}
+
+describe('what a command loads', () => {
+  it('a command with no daemon opens the store without loading the network stack', async () => {
+    await loaded('new', 'session', 'new', 'fix-login', '--goal', 'users stay logged in')
+    for (const [name, args] of [['show', ['session', 'show', 'fix-login']], ['status', ['status']], ['devices', ['devices']]] as const) {
+      const modules = await loaded(name, ...args)
+      // The hook saw the store's work: Yjs was loaded to read the session.
+      expect(modules.some(m => m.includes('/node_modules/yjs/')), name).toBe(true)
+      expect(modules.filter(m => NETWORK.test(m)), name).toEqual([])
+    }
+  })
+
+  it('help loads neither Yjs nor the network stack', async () => {
+    const modules = await loaded('help', 'session', '--help')
+    expect(modules.some(m => m.includes('/dist/src/cli/main.js'))).toBe(true)
+    expect(modules.filter(m => NETWORK.test(m) || m.includes('/node_modules/yjs/'))).toEqual([])
+  })
+})
