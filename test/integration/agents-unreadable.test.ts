@@ -93,4 +93,10 @@ it.skipIf(process.getuid?.() !== 0)('a Claude project folder that may not be rea
   expect(out.local.map((s: any) => s.sessionId)).toEqual([SID])
   expect(out.skipped).toEqual([`${closed} cannot be read (permission denied): its sessions were left out`])
   expect(j.stderr).not.toContain('cannot be read')
+  // Looking a session up by its id passes the folder by in the same words.
+  expect((await asNobody(['init'], t.dir)).code).toBe(0)
+  const imported = await asNobody(['agent', 'import', 'claude', '--session', SID], t.dir)
+  expect(imported.code, imported.stderr).toBe(0)
+  expect(imported.stderr).toContain(`warning: ${closed} cannot be read (permission denied): its sessions were left out\n`)
+  expect(imported.stderr).not.toContain('MESH_SKIPPED')
 })

@@ -56,8 +56,9 @@ export async function listClaudeSessions (env: NodeJS.ProcessEnv = process.env, 
   return out.sort((a, b) => b.mtimeMs - a.mtimeMs)
 }
 
-export async function findClaudeSession (sessionId: string, env: NodeJS.ProcessEnv = process.env): Promise<string> {
-  const found = (await listClaudeSessions(env)).filter(s => s.sessionId === sessionId)
+/** The transcript of `sessionId` under any project; `warn` hears of a project folder that cannot be read. */
+export async function findClaudeSession (sessionId: string, env: NodeJS.ProcessEnv = process.env, warn: ListWarn = warnOnStderr): Promise<string> {
+  const found = (await listClaudeSessions(env, warn)).filter(s => s.sessionId === sessionId)
   if (found.length === 0) throw new NotFoundError(`no Claude Code session ${sessionId} under ${projectsDir(env)}/*/`, { sessionId })
   return (found[0] as ClaudeSessionFile).path
 }

@@ -108,7 +108,7 @@ async function importCmd (g: Globals, a: string | undefined, values: Record<stri
     return 0
   }
   const db = agent === 'openclaw' && file === undefined ? (await listOpenclawDbSessions(process.env, skipDb)).find(d => d.sessionId === session) : undefined
-  const path = file !== undefined ? await fileToImport(file) : db !== undefined ? db.db : agent === 'claude' ? await findClaudeSession(session as string) : agent === 'codex' ? (await findCodexSession(session as string)).path : (await findOpenclawSession(session as string, process.env, warnLine)).path
+  const path = file !== undefined ? await fileToImport(file) : db !== undefined ? db.db : agent === 'claude' ? await findClaudeSession(session as string, process.env, warnLine) : agent === 'codex' ? (await findCodexSession(session as string)).path : (await findOpenclawSession(session as string, process.env, warnLine)).path
   const result = await withApi(g, async api => await importOne(api, g, agent, path, values, db))
   // Nothing was sent, so no session was made: said, rather than "0 new records of 0" and a session that is not there.
   if (result.records === 0) {
