@@ -246,6 +246,11 @@ describe('the dashboard over a long visit, in headless chromium', () => {
     const errs: string[] = []
     const tab = await open(d, errs)
     await d.proc.stop('SIGKILL')
+    // The tab has seen the stream end: from then on its token goes out only to a server that
+    // proves it holds it. (Until then, a request of its first load still under way can reach
+    // whatever took the port by then, with a token no daemon takes any more; on a busy machine
+    // one did, after the reload below.)
+    await tab.locator('#conn').filter({ hasNotText: /^live$/ }).waitFor({ timeout: 30_000 })
     // Another local user's server on the port: its page, in the same origin, reads the tab's storage.
     const seen: string[] = []
     let leak: (body: string) => void = () => {}
