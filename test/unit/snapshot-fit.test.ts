@@ -52,12 +52,13 @@ describe('a received snapshot checked as it arrives', () => {
     // The sessions index names it (as it does on a fresh node, first): the check starts on what came.
     await v.release(await v.acquire(DOC_NAMES.session(KEY)))
     await sink.write(snap.ciphertext.subarray(half, half + 1024))
-    await new Promise(resolve => setTimeout(resolve, 50))
-    expect(fed).toHaveBeenCalled()
+    // The check works through what came in slices of its own: waited for, not for a fixed time
+    // (a busy machine took more than 50 ms for the first half).
+    await vi.waitFor(() => { expect(fed).toHaveBeenCalled() }, { timeout: 30_000 })
     const scratch = (fed.mock.contexts[0] as unknown as { scratch: Y.Doc }).scratch
-    const sofar = new SessionDoc(scratch).messages().length
-    expect(sofar, 'the first half applied before the rest came').toBeGreaterThan(300)
-    expect(sofar).toBeLessThan(800)
+    const applied = (): number => new SessionDoc(scratch).messages().length
+    await vi.waitFor(() => { expect(applied(), 'the first half applied before the rest came').toBeGreaterThan(300) }, { timeout: 30_000 })
+    expect(applied()).toBeLessThan(800)
     const kept = vi.spyOn(FreshStates.prototype, 'keep')
     await sink.write(snap.ciphertext.subarray(half + 1024))
     await sink.end()
