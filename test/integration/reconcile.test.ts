@@ -4,7 +4,7 @@
  * documents it never exchanged a vector of.
  */
 import { join } from 'node:path'
-import { afterEach, describe, expect, it } from 'vitest'
+import { afterEach, describe, expect, it, vi } from 'vitest'
 import { DOC_NAMES } from '../../crdt/index.js'
 import { toHex } from '../../src/identity/index.js'
 import { openVault } from '../../src/sdk/index.js'
@@ -73,10 +73,10 @@ describe('reconciliation between real nodes', () => {
     await b.stop()
     b = await start(join(tb.dir, 'home'), 'B')
     await until(async () => (await a.node.peers({ rtt: false })).some(p => p.label === 'B' && p.state === 'connected' && Object.keys(p.behind).length > 0), 'A to see B')
-    await new Promise(resolve => setTimeout(resolve, 200))
-    const seen = (await a.node.peers({ rtt: false })).find(p => p.label === 'B')
-    expect(Object.keys(seen?.behind ?? {}).length).toBe(a.vault.vault.store.stats().docs)
-    expect(Object.values(seen?.behind ?? {}).every(n => n === 0)).toBe(true)
+    // Every document's figure comes once its range is found equal: waited for, not for a fixed time.
+    const behind = async (): Promise<Record<string, number>> => (await a.node.peers({ rtt: false })).find(p => p.label === 'B')?.behind ?? {}
+    await vi.waitFor(async () => { expect(Object.keys(await behind()).length).toBe(a.vault.vault.store.stats().docs) }, { timeout: 15_000 })
+    expect(Object.values(await behind()).every(n => n === 0)).toBe(true)
   })
 
   // Compacted: the snapshot's covered entries left A's log (over half of it), the tip with them.
