@@ -22,7 +22,7 @@
  */
 import { logger } from '@libp2p/logger'
 import { multiaddr, type Multiaddr } from '@multiformats/multiaddr'
-import type { AbortOptions, Connection, PeerId } from '@libp2p/interface'
+import type { Connection, PeerId } from '@libp2p/interface'
 import { registerCandidate, PAIR_RENDEZVOUS_PROTOCOL } from '../../protocols/pair/rendezvous.js'
 import { PAIR_PROTOCOL, respondPairing, type Grant, type Request, type ResponderEvent } from '../../protocols/pair/index.js'
 import { PairingFailedError } from '../errors.js'
