@@ -8,12 +8,11 @@
  * nothing on stdout and never exits 2; uninstall gives back the user's settings as they were.
  * And `mesh agent import claude --since`: only the sessions written since, with progress on stderr.
  */
-import { spawn } from 'node:child_process'
 import { appendFile, chmod, cp, mkdir, readdir, readFile, stat, utimes, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { cliEnv, runCli, type RunResult } from '../helpers/cli.js'
+import { cliEnv, runCli, runProcess, type RunResult } from '../helpers/cli.js'
 import { api, startDaemon, type Daemon } from '../helpers/daemons.js'
 import { tempDir } from '../helpers/tmp.js'
 
@@ -40,16 +39,7 @@ afterAll(async () => { for (const c of cleanups.reverse()) await c() })
 
 /** Runs a hook command as Claude Code does: through the shell, its input as JSON on stdin. */
 async function runHook (command: string, input: unknown): Promise<RunResult> {
-  return await new Promise((resolve, reject) => {
-    const child = spawn('sh', ['-c', command], { env, stdio: ['pipe', 'pipe', 'pipe'] })
-    let stdout = ''
-    let stderr = ''
-    child.stdout.on('data', (b: Buffer) => { stdout += b.toString() })
-    child.stderr.on('data', (b: Buffer) => { stderr += b.toString() })
-    child.on('error', reject)
-    child.on('close', code => { resolve({ code: code ?? -1, stdout, stderr }) })
-    child.stdin.end(typeof input === 'string' ? input : JSON.stringify(input))
-  })
+  return await runProcess('sh', ['-c', command], { env, input: typeof input === 'string' ? input : JSON.stringify(input) })
 }
 
 describe('Claude Code hooks', () => {

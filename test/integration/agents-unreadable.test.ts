@@ -6,11 +6,10 @@
  * project folder the user may not read (a plain `warning:` line, or with --json an entry of
  * `skipped`, where Node printed a process warning with its --trace-warnings line).
  */
-import { spawn } from 'node:child_process'
 import { chmod, chown, mkdir, symlink, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { expect, it } from 'vitest'
-import { BIN, cliEnv, type RunResult } from '../helpers/cli.js'
+import { BIN, cliEnv, runProcess, type RunResult } from '../helpers/cli.js'
 import { cliHome } from '../helpers/cli-home.js'
 import { stopAfterEach } from '../helpers/teardown.js'
 import { tempDir } from '../helpers/tmp.js'
@@ -59,16 +58,8 @@ it('an OpenClaw sessions.json that is a folder or a dangling link is said, and t
 
 /** `mesh ARGS` as the user nobody (root reads every folder), HOME `home`, no mesh home set up. */
 async function asNobody (args: string[], home: string): Promise<RunResult> {
-  return await new Promise((resolve, reject) => {
-    const env = cliEnv(home, { CLAUDE_CONFIG_DIR: join(home, 'cc') })
-    const child = spawn('setpriv', ['--reuid=nobody', '--regid=nogroup', '--clear-groups', process.execPath, BIN, ...args], { env, stdio: ['ignore', 'pipe', 'pipe'] })
-    let stdout = ''
-    let stderr = ''
-    child.stdout.on('data', (d: Buffer) => { stdout += d.toString() })
-    child.stderr.on('data', (d: Buffer) => { stderr += d.toString() })
-    child.on('error', reject)
-    child.on('close', code => { resolve({ code: code ?? -1, stdout, stderr }) })
-  })
+  const env = cliEnv(home, { CLAUDE_CONFIG_DIR: join(home, 'cc') })
+  return await runProcess('setpriv', ['--reuid=nobody', '--regid=nogroup', '--clear-groups', process.execPath, BIN, ...args], { env })
 }
 
 it.skipIf(process.getuid?.() !== 0)('a Claude project folder that may not be read is a plain warning line, or with --json an entry of skipped', async () => {

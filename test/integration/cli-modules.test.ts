@@ -21,23 +21,23 @@ const NETWORK = /node_modules\/(libp2p|@chainsafe\/libp2p-(noise|yamux)|@libp2p\
 /** The same stack inside the bundle: the chunk that holds libp2p's node, Noise and TCP. */
 const NETWORK_CODE = ['async function createLibp2p(', 'function noise(', 'function tcp(']
 
-/** Whether `modules` loaded Yjs, from node_modules or in a chunk of the bundle (by the warning Yjs's code holds). */
-async function yjs (modules: string[]): Promise<boolean> {
-  for (const m of modules.filter(m => m.includes('/node_modules/yjs/') || m.includes('/dist/cli/'))) {
-    if ((await readFile(new URL(m), 'utf8')).includes('Yjs was already imported')) return true
-  }
-  return false
-}
-
-/** What of the network stack `modules` loaded, from node_modules or in a chunk of the bundle. */
-async function network (modules: string[]): Promise<string[]> {
-  const found = modules.filter(m => NETWORK.test(m))
+/**
+ * Which of a package's code `modules` loaded: its files under node_modules (`files`), or, in a
+ * chunk of the bundle, one of the `markers` its code holds.
+ */
+async function loadedCode (modules: string[], files: RegExp, markers: string[]): Promise<string[]> {
+  const found = modules.filter(m => files.test(m))
   for (const m of modules.filter(m => m.includes('/dist/cli/'))) {
     const code = await readFile(new URL(m), 'utf8')
-    found.push(...NETWORK_CODE.filter(c => code.includes(c)).map(c => `${m}: ${c}`))
+    found.push(...markers.filter(c => code.includes(c)).map(c => `${m}: ${c}`))
   }
   return found
 }
+
+/** What of the network stack `modules` loaded. */
+const network = async (modules: string[]): Promise<string[]> => await loadedCode(modules, NETWORK, NETWORK_CODE)
+/** Whether `modules` loaded Yjs (in the bundle, by the warning Yjs's code holds). */
+const yjs = async (modules: string[]): Promise<boolean> => (await loadedCode(modules, /\/node_modules\/yjs\//, ['Yjs was already imported'])).length > 0
 
 beforeAll(async () => {
   ({ dir, cleanup } = await tempDir())
