@@ -1,8 +1,9 @@
 // The mesh dashboard: a view over the daemon's local HTTP API and its event stream, which also
 // revokes devices and approves new ones (each behind a confirmation a person gives: the review
 // of a pairing, the device's label typed again for a revoke). No framework and no build step. Everything shown comes from /api with the bearer token; the
-// token arrives once in the login URL's fragment (never sent to a server) and is
-// kept in this page's memory only: not in sessionStorage, which a reloaded or restored tab hands to
+// login URL's fragment (never sent to a server) carries a single-use code, which the page trades
+// once for the token (POST /api/login), so the browser's history keeps nothing that opens the
+// API; the token is kept in this page's memory only: not in sessionStorage, which a reloaded or restored tab hands to
 // whatever page then serves this address (another local user's, once the daemon has stopped).
 // Data from the mesh is inserted as text, never as HTML.
 'use strict'
@@ -52,16 +53,29 @@ const clock = (ts) => new Date(ts).toLocaleTimeString([], { timeZoneName: 'short
 
 // ---- token and login ----
 
-/** The login URL's token, taken once: kept in state.token only, so a reload forgets it. */
-function readToken () {
-  const m = /(?:^|[#&])token=([0-9a-fA-F]{16,})/.exec(location.hash)
-  if (!m) return null
-  // Drop the token from the address bar and the session history entry. Not from the browser's
-  // history database: Chromium records the visited URL, fragment and all, before this runs, so the
-  // token stays there (readable to whoever reads the profile) until this daemon's next start
-  // replaces it (http-info.ts, newApiToken).
+/**
+ * The token, from the login URL taken once: its code (`#code=`, what `mesh dashboard` prints)
+ * traded for the token, or a token itself (`#token=`, a link a script built from api.token).
+ * Kept in state.token only, so a reload forgets it. `{ token: null, reason }` when the code opens
+ * nothing (used, expired, or from an earlier start of the daemon) or nothing answers.
+ */
+async function login () {
+  const m = /(?:^|[#&])(code|token)=([0-9a-fA-F]{16,})/.exec(location.hash)
+  if (!m) return { token: null }
+  // Off the address bar and the session history entry. The browser's history database recorded
+  // the URL, fragment and all, before this runs: a code there is used up (or soon expired), which
+  // is why the link carries one and not the token.
   history.replaceState(null, '', location.pathname + location.search)
-  return m[1]
+  if (m[1] === 'token') return { token: m[2] }
+  let res
+  try {
+    res = await fetch('/api/login', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ code: m[2].toLowerCase() }), cache: 'no-store' })
+  } catch {
+    return { token: null, reason: `Nothing answers at ${location.host}: start \`mesh join\`, then run \`mesh dashboard\` for a login link.` }
+  }
+  const out = await res.json().catch(() => ({}))
+  if (res.ok && typeof out?.token === 'string') return { token: out.token }
+  return { token: null, reason: out?.error?.message ?? `The daemon answered ${res.status} to this login link. Run \`mesh dashboard\` for a new one.` }
 }
 
 function showLogin (reason) {
@@ -755,8 +769,9 @@ async function probe () {
 }
 
 async function start () {
-  state.token = readToken()
-  if (!state.token) { showLogin(); return }
+  const got = await login()
+  state.token = got.token
+  if (!state.token) { showLogin(got.reason); return }
   try {
     await loadAll()
   } catch (err) {
@@ -777,5 +792,5 @@ async function start () {
 }
 
 wireDevices()
-window.addEventListener('hashchange', () => { if (/token=/.test(location.hash)) location.reload() })
+window.addEventListener('hashchange', () => { if (/(?:code|token)=/.test(location.hash)) location.reload() })
 start()

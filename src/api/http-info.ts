@@ -6,7 +6,7 @@
  * @example
  * const info = await readHttpInfo(home)
  * const token = await readToken(home)
- * if (info !== undefined && token !== undefined) console.log(loginUrl(info.url, token))
+ * if (info !== undefined && token !== undefined) fetch(`${info.url}/api/status`, { headers: { authorization: `Bearer ${token}` } })
  */
 import { createHmac, randomBytes } from 'node:crypto'
 import { readFile } from 'node:fs/promises'
@@ -70,19 +70,17 @@ export const PROOF_NONCE = /^[0-9a-f]{32,128}$/
 export const serverProof = (token: string, host: string, nonce: string): string =>
   createHmac('sha256', token).update(`mesh dashboard server proof\n${host.toLowerCase()}\n${nonce}`).digest('hex')
 
-export const loginUrl = (url: string, token: string): string => `${url}/#token=${token}`
-
 const escapeHtml = (s: string): string => s.replace(/[&<>"']/g, c => `&#${c.charCodeAt(0)};`)
 
 /**
- * Writes the page that sends a browser on to the login URL: in the home, owner-only (0600) like
- * api.token beside it, so it shows the token to no one the token file does not. `mesh dashboard`
+ * Writes the page that sends a browser on to a login URL (its code is good once): in the home,
+ * owner-only (0600) like api.token beside it, so it shows the code to no one the token file does not. `mesh dashboard`
  * opens this file rather than the URL because a browser's arguments (and its opener's, xdg-open
  * or open) are readable by every local user in /proc/PID/cmdline and `ps`; Jupyter opens its
  * server the same way. Returns the page's path.
  */
-export async function writeLoginPage (home: string, url: string, token: string): Promise<string> {
-  const to = escapeHtml(loginUrl(url, token))
+export async function writeLoginPage (home: string, loginUrl: string): Promise<string> {
+  const to = escapeHtml(loginUrl)
   const page = '<!doctype html>\n<html><head><meta charset="utf-8"><meta name="referrer" content="no-referrer">\n' +
     `<meta http-equiv="refresh" content="0;url=${to}">\n<title>mesh dashboard</title></head>\n` +
     `<body><p>Opening the <a href="${to}">mesh dashboard</a>…</p></body></html>\n`

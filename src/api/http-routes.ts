@@ -186,7 +186,8 @@ async function readRaw (req: IncomingMessage): Promise<Buffer> {
   return Buffer.concat(chunks, size)
 }
 
-async function readBody (req: IncomingMessage): Promise<unknown> {
+/** The request's JSON body (`{}` when empty; 413, 415 or 400 when too large, not JSON or malformed). */
+export async function readBody (req: IncomingMessage): Promise<unknown> {
   const type = req.headers['content-type'] ?? ''
   const body = await readRaw(req)
   if (body.length === 0) return {}

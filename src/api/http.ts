@@ -5,9 +5,11 @@
  * Listens on 127.0.0.1 unless told otherwise.
  *
  * Every /api request carries the home's bearer token (`api.token`, 32 random bytes in hex, 0600,
- * a new one at every start; see http-info.ts), else 401, but one: `/api/proof?nonce=N` answers anyone with the server's
+ * a new one at every start; see http-info.ts), else 401, but two: `/api/proof?nonce=N` answers anyone with the server's
  * proof that it holds the token (serverProof), which the dashboard asks for before it sends its
- * token to an address again. Static files need no token: they hold no data, only the page that
+ * token to an address again, and `POST /api/login` trades a single-use code that a client holding
+ * the token asked for (`POST /api/login-codes`) for the token, once (http-login.ts): the
+ * dashboard's login link carries such a code, never the token. Static files need no token: they hold no data, only the page that
  * asks for it. The Host header must name the loopback address the server listens on, so a web
  * page that rebinds its own DNS name to 127.0.0.1 reaches nothing (it could not know the token
  * either).
@@ -27,8 +29,9 @@ import { atomicWrite } from '../store/files.js'
 import { readConfig, savePort } from '../node/config.js'
 import type { MeshApi } from './api.js'
 import { EVENTS_PATH, serveEvents, WS_PROTOCOL } from './http-events.js'
-import { INFO_FILE, loginUrl, PROOF_NONCE, PROOF_PATH, newApiToken, readHttpInfo, serverProof, type HttpInfo } from './http-info.js'
-import { callRoute, compile, HttpError, refuseUnparsed, requestUrl, sendError, type Route } from './http-routes.js'
+import { INFO_FILE, PROOF_NONCE, PROOF_PATH, newApiToken, readHttpInfo, serverProof, type HttpInfo } from './http-info.js'
+import { callRoute, compile, HttpError, readBody, refuseUnparsed, requestUrl, send, sendError, type Route } from './http-routes.js'
+import { codeLoginUrl, LOGIN_CODE, LOGIN_CODE_MS, LOGIN_CODES_PATH, LOGIN_PATH, LoginCodes, type LoginCode } from './http-login.js'
 import { guardDeadlines, NODE_CHECK_OFF, type Deadlines } from './http-deadlines.js'
 import { defaultWebDir, serveStatic } from './http-static.js'
 import type { OpenApiOptions } from './openapi.js'
@@ -68,8 +71,10 @@ export interface HttpServer {
   port: number
   /** http://HOST:PORT */
   url: string
-  /** The dashboard with its token: what `mesh dashboard` prints and opens. */
-  loginUrl: string
+  /** This start's token (api.token). */
+  token: string
+  /** A single-use login code and the dashboard's URL carrying it, as `mesh dashboard` asks for one. */
+  loginCode: () => LoginCode & { loginUrl: string }
   /** The port asked for was busy and `port` is another one. */
   fellBack: boolean
   close: () => Promise<void>
@@ -109,6 +114,7 @@ export async function serveHttp (api: MeshApi, opts: HttpOptions): Promise<HttpS
   // Equal-length digests, compared in constant time: neither the token nor its length leaks.
   const tokenOk = (given: string | undefined): boolean => given !== undefined && given !== '' && timingSafeEqual(digest(given), expected)
   let openapi: string | undefined
+  const codes = new LoginCodes()
   let port = 0
   /** http://HOST:PORT once listening. */
   let baseUrl = ''
@@ -140,11 +146,26 @@ export async function serveHttp (api: MeshApi, opts: HttpOptions): Promise<HttpS
       res.end(req.method === 'HEAD' ? undefined : body)
       return
     }
+    // Before the token: the code is what the page holds instead of it.
+    if (url.pathname === LOGIN_PATH) {
+      onlyPost(req, LOGIN_PATH)
+      const body = await readBody(req) as { code?: unknown } | null
+      const code = body !== null && typeof body === 'object' && !Array.isArray(body) && Object.keys(body).length === 1 ? body.code : undefined
+      if (typeof code !== 'string' || !LOGIN_CODE.test(code)) throw new HttpError(400, 'INVALID_INPUT', `${LOGIN_PATH} takes a JSON body {"code": "<the login link's code: 32 lowercase hex digits>"}`)
+      if (!codes.redeem(code)) throw new HttpError(401, 'UNAUTHORIZED', `this login link was used already, has expired (a link logs in once, within ${LOGIN_CODE_MS / 60_000} minutes), or is from an earlier start of the daemon: run \`mesh dashboard\` for a new one`)
+      send(res, 200, { token })
+      return
+    }
     const auth = req.headers.authorization
     const m = auth !== undefined ? /^Bearer\s+(\S+)$/i.exec(auth) : null
     if (!tokenOk(m?.[1])) {
       res.setHeader('www-authenticate', 'Bearer realm="mesh"')
       throw new HttpError(401, 'UNAUTHORIZED', 'missing or wrong token: send Authorization: Bearer <the home\'s api.token> (`mesh dashboard` prints a login URL)')
+    }
+    if (url.pathname === LOGIN_CODES_PATH) {
+      onlyPost(req, LOGIN_CODES_PATH)
+      send(res, 200, loginCode())
+      return
     }
     const { routes, openApiDocument } = await load()
     if (url.pathname === '/api/openapi.json' && (req.method === 'GET' || req.method === 'HEAD')) {
@@ -228,7 +249,15 @@ export async function serveHttp (api: MeshApi, opts: HttpOptions): Promise<HttpS
     })()
     await closing
   }
-  return { port, url, loginUrl: loginUrl(url, token), fellBack, close }
+  function loginCode (): LoginCode & { loginUrl: string } {
+    const c = codes.issue()
+    return { ...c, loginUrl: codeLoginUrl(url, c.code) }
+  }
+  return { port, url, token, loginCode, fellBack, close }
+}
+
+function onlyPost (req: IncomingMessage, path: string): void {
+  if (req.method !== 'POST') throw new HttpError(405, 'INVALID_INPUT', `${req.method ?? ''} is not allowed on ${path} (it takes POST)`, { allow: 'POST' })
 }
 
 async function listen (server: Server, port: number, host: string): Promise<number> {

@@ -148,6 +148,34 @@ export function openApiDocument (opts: OpenApiOptions = {}): Json {
       }
     }
   }
+  paths['/api/login-codes'] = {
+    post: {
+      operationId: 'loginCode',
+      summary: 'A single-use login code for the dashboard, good for 10 minutes: what `mesh dashboard` puts in its link (`/#code=…`) instead of the token, so a browser\'s history keeps nothing that opens the API. At most 16 are outstanding; one more drops the oldest.',
+      tags: ['meta'],
+      responses: {
+        200: { description: 'the code, when it expires (ms since the epoch), and the login URL carrying it', content: { 'application/json': { schema: { type: 'object', properties: { code: { type: 'string', pattern: '^[0-9a-f]{32}$' }, expiresAt: { type: 'integer' }, loginUrl: { type: 'string' } }, required: ['code', 'expiresAt', 'loginUrl'] } } } },
+        401: errorResponse('no token or a wrong one (UNAUTHORIZED)'),
+        405: errorResponse('a method other than POST (Allow: POST)')
+      }
+    }
+  }
+  paths['/api/login'] = {
+    post: {
+      operationId: 'login',
+      summary: 'Trades a login code (POST /api/login-codes) for the token, once: the code is used up whether it was good or not.',
+      tags: ['meta'],
+      security: [],
+      requestBody: { required: true, content: { 'application/json': { schema: { type: 'object', properties: { code: { type: 'string', pattern: '^[0-9a-f]{32}$' } }, required: ['code'], additionalProperties: false } } } },
+      responses: {
+        200: { description: 'the token', content: { 'application/json': { schema: { type: 'object', properties: { token: { type: 'string' } }, required: ['token'] } } } },
+        400: errorResponse('no code, or a body that is not {"code": "<32 lowercase hex digits>"} (INVALID_INPUT)'),
+        401: errorResponse('a code this daemon did not issue, already used, or expired (UNAUTHORIZED)'),
+        405: errorResponse('a method other than POST (Allow: POST)'),
+        421: errorResponse('a Host header that is not this server\'s loopback address and port')
+      }
+    }
+  }
   paths['/api/openapi.json'] = {
     get: { operationId: 'openapi', summary: 'this document', tags: ['meta'], responses: { 200: { description: 'OpenAPI 3.1', content: { 'application/json': {} } } } }
   }
@@ -156,7 +184,7 @@ export function openApiDocument (opts: OpenApiOptions = {}): Json {
     info: {
       title: 'mesh local API',
       version: '1',
-      description: 'The local API of a running `mesh join`, on 127.0.0.1 (default port 7433). Every /api request needs the bearer token in the home\'s api.token; `mesh dashboard` prints a login URL carrying it.'
+      description: 'The local API of a running `mesh join`, on 127.0.0.1 (default port 7433). Every /api request needs the bearer token in the home\'s api.token; `mesh dashboard` prints a login URL with a single-use code the dashboard trades for it (POST /api/login).'
     },
     servers: [opts.serverUrl === undefined
       ? { url: DEFAULT_SERVER_URL, description: 'the default port; a daemon listening on another one serves this document at /api/openapi.json with its own address' }

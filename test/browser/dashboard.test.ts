@@ -3,7 +3,8 @@
  * downloads no browser): two `mesh join` daemons of one wallet on loopback, the page of one
  * opened with its login URL shows the other as a proven peer (and the other's page the first) and both devices, and a message
  * appended on the other node with the CLI appears in the open transcript without a reload.
- * Without the token the page shows only the login hint. Screenshots are saved under the test's
+ * Without the token the page shows only the login hint; the link `mesh dashboard` prints logs in
+ * once. Screenshots are saved under the test's
  * temp dir and test/browser/artifacts/ (ignored by git).
  */
 import { existsSync } from 'node:fs'
@@ -81,8 +82,13 @@ describe('the dashboard in headless chromium', () => {
       const page = await context.newPage()
       const errors: string[] = []
       page.on('pageerror', (e) => { errors.push(e.message) })
-      await page.goto(`${a.url}/#token=${a.token}`)
-      // The token left the address bar (and history) as soon as the page read it.
+      // The link `mesh dashboard` prints: a single-use code, never the token.
+      const printed = await runCli(['dashboard', '--home', a.home, '--no-open', '--json'], { env })
+      expect(printed.code, printed.stderr).toBe(0)
+      const loginUrl = JSON.parse(printed.stdout).loginUrl as string
+      expect(loginUrl).toMatch(/\/#code=[0-9a-f]{32}$/)
+      await page.goto(loginUrl)
+      // The code left the address bar (and the tab's history) as soon as the page read it.
       expect(page.url()).toBe(`${a.url}/`)
       await page.locator('#app').waitFor({ state: 'visible' })
       await page.locator('#conn').filter({ hasText: 'live' }).waitFor()
@@ -131,6 +137,17 @@ describe('the dashboard in headless chromium', () => {
       await other.locator(`#peers tbody tr[data-peer="${a.deviceId}"]`).filter({ hasText: 'proven, connected' }).filter({ hasText: 'alpha' }).waitFor()
       await expect.poll(async () => await other.locator('#device-info').innerText()).toContain(b.deviceId)
       await screenshot(other, 'dashboard-other-node.png')
+
+      // The link once more (as from the browser's history): its code is used up, so it opens
+      // nothing and says why; the token was never in it.
+      const again = await context.newPage()
+      const sent: string[] = []
+      again.on('request', (r) => { if (r.headers().authorization !== undefined) sent.push(r.url()) })
+      await again.goto(loginUrl)
+      await again.locator('#login-reason').filter({ hasText: /^this login link was used already, has expired .*run `mesh dashboard` for a new one$/ }).waitFor()
+      expect(await again.locator('#app').isHidden()).toBe(true)
+      expect(sent).toEqual([])
+      expect(loginUrl).not.toContain(a.token)
       expect(errors).toEqual([])
 
       // beta goes away (SIGKILL): alpha's page shows it offline without a reload.

@@ -31,7 +31,7 @@ createHook({
 
 const DAY_MS = 86_400_000
 const server = await serveHttp(api, { home, port: 0, deadlines: { headersMs: Number(headersMs), requestMs: Number(requestMs), writeMs: optional(writeMs), maxPipelined: optional(maxPipelined) }, maxConnections: optional(maxConnections) })
-const token = server.loginUrl.slice(server.loginUrl.indexOf('#token=') + '#token='.length)
+const token = server.token
 process.stdout.write(`ready ${server.port} ${token}\n`)
 
 for await (const line of createInterface({ input: process.stdin })) {

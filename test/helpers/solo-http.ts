@@ -25,7 +25,7 @@ export async function soloHttp (): Promise<SoloHttp> {
   const vault = await openVault({ home, wallet, label: 'solo' })
   const api = await createLocalApi({ vault })
   const server = await serveHttp(api, { home, port: 0 })
-  const token = server.loginUrl.slice(server.loginUrl.indexOf('#token=') + '#token='.length)
+  const token = server.token
   const close = async (): Promise<void> => {
     await server.close()
     await api.close()

@@ -29,6 +29,9 @@ beforeAll(async () => {
 }, 30_000)
 afterAll(async () => { await solo?.close() })
 
+/** The login URL `mesh dashboard` prints: the server's, with a single-use code (never the token). */
+const codeUrl = (): RegExp => new RegExp(`^${server.url.replace(/[.]/g, '\\.')}/#code=[0-9a-f]{32}$`)
+
 describe('mesh dashboard', () => {
   it('opens the browser on a page only this user can read, never with the token in its argv', async () => {
     const bin = join(t.dir, 'bin')
@@ -43,8 +46,9 @@ describe('mesh dashboard', () => {
     const r = await runCli(['dashboard', '--home', home], { env })
     expect(r.code, r.stderr).toBe(0)
     // The user's own terminal still gets the link, to paste where no browser opened.
-    expect(r.stdout.split('\n')[0]).toBe(server.loginUrl)
-    expect(r.stdout).toMatch(/opened in your browser/)
+    const printed = r.stdout.split('\n')[0] as string
+    expect(printed).toMatch(codeUrl())
+    expect(r.stdout).toMatch(/opened in your browser; the link logs in once, within 10 minutes/)
 
     await until(async () => await stat(log).then(() => true, () => false), 'the stub opener ran')
     const argv = (await readFile(log, 'utf8')).trimEnd().split('\n')
@@ -56,12 +60,14 @@ describe('mesh dashboard', () => {
     expect(page.startsWith(home + '/')).toBe(true)
     expect((await stat(page)).mode & 0o777).toBe(0o600)
     const html = await readFile(page, 'utf8')
-    expect(html).toContain(`<meta http-equiv="refresh" content="0;url=${server.loginUrl}">`)
+    expect(html).toContain(`<meta http-equiv="refresh" content="0;url=${printed}">`)
+    expect(html).not.toContain(token)
     expect(html).toContain('<meta name="referrer" content="no-referrer">')
 
     await rm(log)
     const json = await runCli(['dashboard', '--home', home, '--json'], { env })
-    expect(JSON.parse(json.stdout)).toEqual({ url: server.url, loginUrl: server.loginUrl, port: server.port, opened: true })
+    expect(JSON.parse(json.stdout)).toEqual({ url: server.url, loginUrl: expect.stringMatching(codeUrl()), expiresAt: expect.any(Number), port: server.port, opened: true })
+    expect(JSON.parse(json.stdout).loginUrl).not.toBe(printed)
     await until(async () => await stat(log).then(() => true, () => false), 'the stub opener ran again')
     expect(await readFile(log, 'utf8')).not.toContain(token)
   })
@@ -78,12 +84,12 @@ describe('mesh dashboard', () => {
     const r = await runCli(['dashboard', '--home', home], { env: headless })
     expect(r.code, r.stderr).toBe(0)
     const lines = r.stdout.split('\n')
-    expect(lines[0]).toBe(server.loginUrl)
+    expect(lines[0]).toMatch(codeUrl())
     expect(lines[1]).toBe('no display here (neither DISPLAY nor WAYLAND_DISPLAY is set): no browser opened')
     expect(r.stdout).not.toMatch(/opened in your browser/)
     expect(r.stdout).toMatch(/open this link in a browser on this machine/)
     const json = await runCli(['dashboard', '--home', home, '--json'], { env: headless })
-    expect(JSON.parse(json.stdout)).toEqual({ url: server.url, loginUrl: server.loginUrl, port: server.port, opened: false, notOpened: 'no display here (neither DISPLAY nor WAYLAND_DISPLAY is set): no browser opened' })
+    expect(JSON.parse(json.stdout)).toEqual({ url: server.url, loginUrl: expect.stringMatching(codeUrl()), expiresAt: expect.any(Number), port: server.port, opened: false, notOpened: 'no display here (neither DISPLAY nor WAYLAND_DISPLAY is set): no browser opened' })
     // A display, but no xdg-open to open a browser with.
     const noOpener = await runCli(['dashboard', '--home', home], { env: { ...headless, DISPLAY: ':0', PATH: empty } })
     expect(noOpener.code, noOpener.stderr).toBe(0)
@@ -96,10 +102,10 @@ describe('mesh dashboard', () => {
     await chmod(join(broken, 'xdg-open'), 0o755)
     const failed = await runCli(['dashboard', '--home', home], { env: { ...headless, DISPLAY: ':0', PATH: broken } })
     expect(failed.code, failed.stderr).toBe(0)
-    expect(failed.stdout.split('\n')[0]).toBe(server.loginUrl)
+    expect(failed.stdout.split('\n')[0]).toMatch(codeUrl())
     expect(failed.stdout.split('\n')[1]).toMatch(/^could not start xdg-open \(ENOENT\): no browser opened$/)
     expect(failed.stdout).not.toMatch(/opened in your browser/)
-    // The page it wrote for the opener (it holds the token) is not left behind.
+    // The page it wrote for the opener (it holds a code) is not left behind.
     await expect(stat(page)).rejects.toThrow()
   })
 

@@ -183,3 +183,30 @@ describe('a static path no file can have', () => {
     expect(page.status).toBe(200)
   })
 })
+
+describe('login codes', () => {
+  it('are issued only for the token, and each trades for the token once; anything else is refused in the JSON error shape', async () => {
+    error(await send('POST', '/api/login-codes', { auth: false }), 401, 'UNAUTHORIZED')
+    error(await send('GET', '/api/login-codes'), 405, 'INVALID_INPUT')
+    const issued = await send('POST', '/api/login-codes')
+    expect(issued.status).toBe(200)
+    expect(issued.headers['cache-control']).toBe('no-store')
+    const { code, expiresAt, loginUrl } = issued.body
+    expect(loginUrl).toBe(`${server.url}/#code=${code}`)
+    expect(expiresAt).toBeGreaterThan(Date.now())
+
+    const login = async (body: string, headers?: Record<string, string>): Promise<Answer> => await send('POST', '/api/login', { auth: false, body, headers })
+    expect(error(await send('GET', '/api/login', { auth: false }), 405, 'INVALID_INPUT').message).toMatch(/takes POST/)
+    for (const bad of ['{}', '[]', 'null', '{"code":1}', `{"code":"${code}","more":1}`, `{"code":"${code.toUpperCase()}"}`]) {
+      expect(error(await login(bad), 400, 'INVALID_INPUT').message, bad).toMatch(/takes a JSON body \{"code"/)
+    }
+    error(await login(`code=${code}`, { 'content-type': 'application/x-www-form-urlencoded' }), 415, 'INVALID_INPUT')
+    expect(error(await login(JSON.stringify({ code: 'f'.repeat(32) })), 401, 'UNAUTHORIZED').message).toMatch(/run `mesh dashboard` for a new one/)
+    // None of the refusals above used the code up.
+    const ok = await login(JSON.stringify({ code }))
+    expect(ok.status).toBe(200)
+    expect(ok.headers['cache-control']).toBe('no-store')
+    expect(ok.body).toEqual({ token })
+    error(await login(JSON.stringify({ code })), 401, 'UNAUTHORIZED')
+  })
+})

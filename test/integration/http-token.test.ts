@@ -5,7 +5,8 @@
  *
  * And a token never outlives a run of `mesh join`: a dashboard tab, or a page another local user
  * served at its address after it stopped, may have kept it. Each start of a real daemon writes a
- * new one (0600); the old one opens nothing, and `mesh dashboard` prints the new one.
+ * new one (0600); the old one opens nothing, nor does a login code the last run issued, and
+ * `mesh dashboard` prints a code that the new run trades for its token, once.
  */
 import { spawnSync } from 'node:child_process'
 import { chmod, readFile, stat } from 'node:fs/promises'
@@ -44,11 +45,11 @@ describe('an api.token others could read', () => {
     expect((await stat(path)).mode & 0o777).toBe(0o600)
     const fresh = (await readFile(path, 'utf8')).trim()
     expect(fresh).not.toBe(stolen)
-    expect(server.loginUrl).toBe(`${server.url}/#token=${fresh}`)
+    expect(server.token).toBe(fresh)
     expect((await fetch(`${server.url}/api/status`, { headers: { authorization: `Bearer ${fresh}` } })).status).toBe(200)
   }, 30_000)
 
-  it('is a new one at every start of mesh join: the last run\'s opens nothing, and mesh dashboard prints the new one', async () => {
+  it('is a new one at every start of mesh join: the last run\'s token and codes open nothing, and mesh dashboard prints a code for the new one', async () => {
     const t = await tempDir()
     cleanups.push(t.cleanup)
     const env = cliEnv(t.dir)
@@ -61,6 +62,9 @@ describe('an api.token others could read', () => {
     const first = await startDaemon(env, { home, wallet, label: 'solo' })
     cleanups.push(async () => { await first.proc.stop('SIGKILL') })
     expect((await api(first, 'GET', '/api/status')).status).toBe(200)
+    const before = await runCli(['dashboard', '--home', home, '--json'], { env })
+    expect(before.code, before.stderr).toBe(0)
+    const oldCode = codeOf(JSON.parse(before.stdout).loginUrl)
     expect(await first.proc.stop('SIGINT')).toBe(0)
 
     const second = await startDaemon(env, { home, wallet, label: 'solo', http: String(first.port) })
@@ -72,6 +76,23 @@ describe('an api.token others could read', () => {
     expect((await api(second, 'GET', '/api/status')).status).toBe(200)
     const printed = await runCli(['dashboard', '--home', home, '--json'], { env })
     expect(printed.code, printed.stderr).toBe(0)
-    expect(JSON.parse(printed.stdout).loginUrl).toBe(`${second.url}/#token=${second.token}`)
+    const code = codeOf(JSON.parse(printed.stdout).loginUrl, second.url)
+    expect(printed.stdout).not.toContain(second.token)
+    const login = async (c: string): Promise<Response> => await fetch(`${second.url}/api/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ code: c }) })
+    const old = await login(oldCode)
+    expect(old.status, 'a code of the last run still logs in').toBe(401)
+    expect(((await old.json()) as { error: { message: string } }).error.message).toMatch(/mesh dashboard/)
+    const fresh = await login(code)
+    expect(fresh.status).toBe(200)
+    expect(await fresh.json()).toEqual({ token: second.token })
+    expect((await login(code)).status, 'a code logs in twice').toBe(401)
   }, 90_000)
 })
+
+/** The code of a login URL `mesh dashboard` printed (on `url`'s server, when given). */
+function codeOf (loginUrl: string, url?: string): string {
+  const m = /^(.*)\/#code=([0-9a-f]{32})$/.exec(loginUrl)
+  expect(m, loginUrl).not.toBeNull()
+  if (url !== undefined) expect(m?.[1]).toBe(url)
+  return m?.[2] as string
+}

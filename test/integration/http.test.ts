@@ -387,9 +387,11 @@ describe('mesh join serves the API over HTTP', () => {
     delete env.WAYLAND_DISPLAY
     const r = await runCli(['dashboard', '--home', a.home, '--json'], { env })
     expect(r.code, r.stderr).toBe(0)
-    expect(JSON.parse(r.stdout)).toEqual({ url: a.url, loginUrl: `${a.url}/#token=${a.token}`, port: a.port, opened: false, notOpened: expect.stringMatching(/display/i) })
+    const code = `${a.url.replace(/[.]/g, '\\.')}/#code=[0-9a-f]{32}`
+    expect(JSON.parse(r.stdout)).toEqual({ url: a.url, loginUrl: expect.stringMatching(new RegExp(`^${code}$`)), expiresAt: expect.any(Number), port: a.port, opened: false, notOpened: expect.stringMatching(/display/i) })
     const text = await runCli(['dashboard', '--home', a.home, '--no-open'], { env })
-    expect(text.stdout.split('\n')[0]).toBe(`${a.url}/#token=${a.token}`)
+    expect(text.stdout).toMatch(new RegExp(`^${code}\nnot opening a browser \\(--no-open\\)\nopen this link in a browser on this machine; the link logs in once, within 10 minutes: keep it to yourself until then\n`))
+    expect(text.stdout).not.toContain(a.token)
     const none = await runCli(['dashboard', '--home', join(t.dir, 'no-daemon')], { env })
     expect(none.code).toBe(1)
     expect(none.stderr).toMatch(/mesh join/)
