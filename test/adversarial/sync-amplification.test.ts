@@ -129,9 +129,16 @@ describe('sync: state a member makes a node keep', () => {
 
   it('catch-up plans of made-up documents: at most LIMITS.maxTransfersIn are tracked', async () => {
     const { r, session } = await rogueWithVault()
-    for (let i = 0; i < 3_000; i++) r.send({ catchup: { doc: doc(), entries: 1n, bytes: 1n, snapshotBytes: 0n } })
-    await until(() => session.stats.bytesReceived > 3_000 * 40, 'A to read the plans')
-    await new Promise(resolve => setTimeout(resolve, 300))
+    // A notes a frame's plan as it reads it (before the frame's first await), so once it has read
+    // every byte of the 3,000 frames each plan is counted or refused: no pause is needed after.
+    const from = session.stats.bytesReceived
+    let bytes = 0
+    for (let i = 0; i < 3_000; i++) {
+      const m = { catchup: { doc: doc(), entries: 1n, bytes: 1n, snapshotBytes: 0n } }
+      bytes += frame(SyncMessage.encode({ ...EMPTY(), ...m } as SyncMessage)).byteLength
+      r.send(m)
+    }
+    await until(() => session.stats.bytesReceived >= from + bytes, 'A to read the 3,000 plans', 45_000)
     // Before: one transfer each, in flight for the session's life (100,000 for 5 MB, +151 MB).
     expect(session.transfers.list().filter(t => t.direction === 'in').length).toBe(SYNC_LIMITS.maxTransfersIn)
   }, 60_000)
