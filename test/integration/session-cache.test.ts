@@ -35,8 +35,8 @@ describe('SessionCache', () => {
     const writer = await v.sessions.open(key)
     await writer.append({ role: 'user', content: 'still heard' })
     await writer.close()
-    await sleep(20)
-    expect(events.filter(e => e.type === 'message.appended').map(e => e.type === 'message.appended' ? e.messages.map(m => m.content) : [])).toEqual([['still heard']])
+    // Told once the pinned session hears the write: waited for, not a fixed time.
+    await expect.poll(() => events.filter(e => e.type === 'message.appended').map(e => e.type === 'message.appended' ? e.messages.map(m => m.content) : []), { timeout: 20_000 }).toEqual([['still heard']])
     unpin()
   })
 })
