@@ -13,6 +13,7 @@ import { decodeKeyFile } from '../../src/node/keyfile.js'
 import { readHomeText } from '../../src/store/index.js'
 import type { MeshVault } from '../../src/sdk/index.js'
 import { newVault } from '../helpers/vault.js'
+import { until } from '../helpers/wait.js'
 
 const cleanups: Array<() => Promise<void>> = []
 afterEach(async () => { for (const c of cleanups.reverse()) await c(); cleanups.length = 0 })
@@ -97,8 +98,13 @@ describe('epoch numbers drawn twice', () => {
     await deliver(c, a)
     expect(await read(a, 'agent:main:from-c')).toEqual(['sealed under C\'s key', 'after meeting'])
     // Both keys are kept in vault.keys, so a restart still opens both.
-    await new Promise(resolve => setTimeout(resolve, 200))
-    const file = decodeKeyFile(await readHomeText(ha.home, 'vaultKeys') as string, 'vault.keys')
+    // Written as the collision is handled: waited for, not a fixed time.
+    const keysFile = async (): Promise<ReturnType<typeof decodeKeyFile> | undefined> => {
+      const text = await readHomeText(ha.home, 'vaultKeys')
+      return text === undefined ? undefined : decodeKeyFile(text, 'vault.keys')
+    }
+    await until(async () => (await keysFile())?.keys.alternates?.get(e) !== undefined, "vault.keys to hold the epoch's other key")
+    const file = await keysFile() as ReturnType<typeof decodeKeyFile>
     expect(toHex(file.keys.epochs.get(e) as Uint8Array)).toBe(toHex(winnerKey))
     expect(file.keys.alternates?.get(e)?.length).toBe(1)
     expect(op.id).toBeTruthy()
