@@ -7,6 +7,7 @@
 import { streamPair } from '@libp2p/utils'
 import { describe, expect, it } from 'vitest'
 import { FrameReader, frame } from '../../protocols/sync/frames.js'
+import { until } from '../helpers/wait.js'
 
 async function pair (opts: { maxFrameBytes?: number, frameDeadlineMs?: number } = {}): Promise<{ send: (b: Uint8Array) => void, closeWrite: () => void, frames: Uint8Array[], ended: Promise<Error | undefined>, reader: FrameReader }> {
   const [out, inc] = await streamPair({ delay: 0 })
@@ -63,7 +64,7 @@ describe('sync frames', () => {
     void p.ended.then(e => { ended = e })
     expect(ended).toBe('no')
     p.reader.resume()
-    await settle()
+    await until(() => p.frames.length > 0, 'the whole frame handed out')
     expect(p.frames).toHaveLength(1)
     const err = await p.ended
     expect(err?.message).toMatch(/not completed within 150 ms/)
@@ -82,7 +83,7 @@ describe('sync frames', () => {
       await settle(40)
     }
     p.send(wire.subarray(from))
-    for (let i = 0; i < 40 && p.frames.length < 20; i++) await settle(25)
+    await until(() => p.frames.length >= 20, 'the 20 frames')
     expect(p.frames.length).toBe(20)
     const ended = await Promise.race([p.ended, settle(50).then(() => 'running')])
     expect(ended).toBe('running')
@@ -119,7 +120,8 @@ describe('sync frames', () => {
     out.send(Buffer.concat([1, 2, 3].map(n => frame(Uint8Array.of(n)))))
     await settle()
     expect(inc.readStatus).toBe('paused')
-    for (let i = 0; i < 3; i++) { reader.resume(); await settle() }
+    // Each resume hands out one frame (whose onFrame pauses again): waited for, not a fixed time.
+    for (let i = 0; i < 3; i++) { reader.resume(); await until(() => got.length > i, `frame ${i + 1}`) }
     expect(got).toEqual([1, 2, 3])
     expect(pausedInsideResume).toEqual([])
     expect(inc.readStatus).toBe('paused') // paused again after the resume, outside it
