@@ -62,11 +62,11 @@ async function pair (a: Libp2p, b: Libp2p): Promise<{ send: (bytes: Uint8Array) 
 }
 
 /** Counts the socket writes made on connections whose local port is `port` (the listener's side) while `run` runs. */
-async function writesFrom (port: number, run: () => Promise<void>): Promise<number> {
+async function writesFrom (port: number, run: (writes: () => number) => Promise<void>): Promise<number> {
   const write = net.Socket.prototype.write
   let n = 0
   net.Socket.prototype.write = function (this: net.Socket, ...args: any[]) { if (this.localPort === port) n++; return (write as any).apply(this, args) } as any
-  try { await run() } finally { net.Socket.prototype.write = write }
+  try { await run(() => n) } finally { net.Socket.prototype.write = write }
   return n
 }
 
@@ -78,12 +78,15 @@ describe('meshMuxer', () => {
       p.send(randomBytes(10))
       await until(() => p.received() === 10)
       await new Promise(resolve => setTimeout(resolve, 100)) // identify and the stream's ACK settle
-      const writes = await writesFrom(p.port, async () => {
+      const writes = await writesFrom(p.port, async (written) => {
         for (let i = 1; i <= 100; i++) {
           p.send(randomBytes(1400))
           // One message at a time, as live entries come: each is its own data frame.
           await until(() => p.received() === 10 + i * 1400)
         }
+        // The last grants are waited for, not a fixed time (up to 20 s; the count below says what
+        // came if fewer did); then a while for any write too many.
+        await until(() => written() >= expected).catch(() => {})
         await new Promise(resolve => setTimeout(resolve, 50))
       })
       expect(writes, muxer === meshMuxer ? 'meshMuxer' : 'stock yamux').toBe(expected)
