@@ -12,6 +12,7 @@ import type { SyncMessage } from '../../protocols/sync/pb/sync.js'
 import { FingerprintSum } from '../../src/identity/index.js'
 import type { Uint8ArrayList } from 'uint8arraylist'
 import { sentFrame } from '../helpers/sent-frame.js'
+import { until } from '../helpers/wait.js'
 
 /** A stream whose send() answers from a script and whose drain the test releases. */
 class WaitingStream extends EventTarget {
@@ -80,11 +81,13 @@ describe('sync session writes under backpressure', () => {
     for (let i = 0; i < pushed; i++) s.pushEntry(big, ref)
     expect(stream.frames).toHaveLength(1)
     // The queue goes out as the stream drains, a turn's budget at a time (outbox.ts): released
-    // until the session's last frame is out (its ask for the vectors), or the bound is reached.
-    for (let i = 0; i < 500 && stream.frames.at(-1)?.wantVectors !== true; i++) {
+    // until the session's last frame is out (its ask for the vectors): waited for (up to 20 s), not
+    // a fixed number of looks, as the budget's turns come slower on a loaded machine.
+    await until(() => {
+      if (stream.frames.at(-1)?.wantVectors === true) return true
       if (stream.waiting) stream.release()
-      await new Promise(resolve => setTimeout(resolve, 1))
-    }
+      return false
+    }, "the session's ask for the vectors", 20_000, 1).catch(() => {})
     const sentEntries = stream.frames.reduce((n, f) => n + f.entries.length, 0)
     expect(sentEntries).toBeGreaterThan(0)
     expect(sentEntries).toBeLessThan(pushed)
