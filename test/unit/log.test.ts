@@ -108,9 +108,10 @@ describe('record log', () => {
     const path = join(t.dir, 'log')
     const { log } = await collect(path)
     const size = async (): Promise<number> => (await stat(path)).size
-    // Alone: not on disk until it is due, then on its own.
+    // Alone: not on disk until it is due, then on its own. (Due well after the look at 50 ms: a
+    // machine that stalls this process a while must not make it look written early.)
     let done = false
-    const a = log.append(Buffer.from('a'), 150).then(r => { done = true; return r })
+    const a = log.append(Buffer.from('a'), 1500).then(r => { done = true; return r })
     await new Promise(resolve => setTimeout(resolve, 50))
     expect(done).toBe(false)
     expect(await size()).toBe(0)
