@@ -85,6 +85,9 @@ export class Discovery {
   /** Whether the DHT pace was woken for the first member proven in this run (firstProven). */
   private dhtWoken = false
   private addrs = ''
+  /** Why mDNS queries are not going out (the last send's error code), while they are not. */
+  private mdnsFailing: string | undefined
+  private stopped = false
 
   constructor (private readonly init: DiscoveryInit) {}
 
@@ -93,7 +96,7 @@ export class Discovery {
     const mdnsHandle = this.init.mdns
     const settled = (): boolean => this.allSiblingsConnected()
     if (mdnsHandle !== undefined) {
-      this.paces.mdns = new Pace('mdns', () => { mdnsHandle.mdns?.query({ questions: [{ name: MDNS_SERVICE_TAG, type: 'PTR' }] }) }, settled, { fastMs: config.mdnsInterval, slowMs: config.mdnsSlowInterval, burstMs: config.discoveryBurst })
+      this.paces.mdns = new Pace('mdns', () => { mdnsHandle.mdns?.query({ questions: [{ name: MDNS_SERVICE_TAG, type: 'PTR' }] }, (err) => { this.mdnsSent(err) }) }, settled, { fastMs: config.mdnsInterval, slowMs: config.mdnsSlowInterval, burstMs: config.discoveryBurst })
       this.paces.mdns.start()
       // multicast-dns looks at the interfaces every 5 s (@libp2p/mdns passes no option to stop it)
       // and joins the group on each new one: that look is the network-change signal, seen within
@@ -119,6 +122,27 @@ export class Discovery {
     })
   }
 
+  /**
+   * Whether a query went out: a network with no multicast route or interface (a container, a
+   * VPN-only host) fails every send, and `discovery: mdns on` alone would let a person wait for
+   * siblings that can never find this device. Said once when sends start failing (or fail
+   * otherwise) and once when one goes out again.
+   */
+  private mdnsSent (err: Error | null | undefined): void {
+    if (this.stopped) return
+    if (err == null) {
+      if (this.mdnsFailing === undefined) return
+      this.mdnsFailing = undefined
+      this.init.emit({ type: 'mdns', sending: true })
+      return
+    }
+    const reason = (err as NodeJS.ErrnoException).code ?? err.message
+    if (this.mdnsFailing === reason) return
+    this.mdnsFailing = reason
+    log('mDNS query not sent: %e', err)
+    this.init.emit({ type: 'mdns', sending: false, reason })
+  }
+
   /** Something changed that may have left a sibling unconnected: every pace looks fast again. */
   wake (why: string): void {
     for (const p of Object.values(this.paces)) p.wake(why)
@@ -140,6 +164,7 @@ export class Discovery {
   }
 
   stop (): void {
+    this.stopped = true
     for (const p of Object.values(this.paces)) p.stop()
   }
 

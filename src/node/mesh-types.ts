@@ -33,6 +33,11 @@ export type NodeEvent =
   | { type: 'enrolled', deviceId: string, label: string, capabilities: readonly string[], by: string, self: boolean }
   /** This device was revoked (learned from a peer, or known at start): it dials no one from now on. */
   | { type: 'revoked', by: string[], at: number, reason: string, from?: string }
+  /**
+   * mDNS queries cannot be sent (`sending: false`, `reason` the system's error code: no multicast
+   * route or interface on this network), or can again; told once per change, not per query.
+   */
+  | { type: 'mdns', sending: boolean, reason?: string }
 
 export interface PeerStatus {
   peerId: string
@@ -106,4 +111,5 @@ export interface MeshNodeOptions extends Partial<NodeConfig> {
 export type MeshLibp2p = Libp2p<{ membership: Membership, sync: Sync, ping: any, identify: any, dht?: any, relay?: CircuitRelayService }>
 
 /** The part of @libp2p/mdns's service the node uses: a query now, and the interface watch. */
-export type MdnsHandle = { mdns?: { query: (q: unknown) => void, on: (event: 'networkInterface', fn: () => void) => unknown } }
+/** The mDNS service's multicast-dns instance: its query's callback says whether the datagram went out. */
+export type MdnsHandle = { mdns?: { query: (q: unknown, cb?: (err?: Error | null) => void) => void, on: (event: 'networkInterface', fn: () => void) => unknown } }

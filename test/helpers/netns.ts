@@ -28,6 +28,26 @@ export function loopbackNs (): Netns {
   return { names: [name], addrs: ['127.0.0.1'], teardown }
 }
 
+/**
+ * One host whose network carries no multicast: lo, and an eth0 (a veth, its peer in the same
+ * namespace, both up) on 10.251.0.0/24 with no route for multicast and no default route, as on a
+ * host whose one network has none. `allowMulticast` adds the route.
+ */
+export function hostWithoutMulticast (): Netns & { allowMulticast: () => void } {
+  requireRoot()
+  const name = `mesh-nomc-${randomBytes(3).toString('hex')}`
+  ip('netns', 'add', name)
+  const teardown = (): void => { try { ip('netns', 'del', name) } catch { /* already gone */ } }
+  try {
+    ip('-n', name, 'link', 'set', 'lo', 'up')
+    ip('-n', name, 'link', 'add', 'eth0', 'type', 'veth', 'peer', 'name', 'p0')
+    ip('-n', name, 'addr', 'add', '10.251.0.1/24', 'dev', 'eth0')
+    ip('-n', name, 'link', 'set', 'eth0', 'up')
+    ip('-n', name, 'link', 'set', 'p0', 'up')
+  } catch (err) { teardown(); throw err }
+  return { names: [name], addrs: ['10.251.0.1'], teardown, allowMulticast: () => { ip('-n', name, 'route', 'add', '224.0.0.0/4', 'dev', 'eth0') } }
+}
+
 export function bridgedHosts (n: number): Netns {
   requireRoot()
   const tag = randomBytes(2).toString('hex')

@@ -36,6 +36,9 @@ export function formatEvent (e: NodeEvent): string | undefined {
     case 'synced': return e.snapshot ? `synced        ${e.doc} from ${e.label}: snapshot` : `synced        ${e.doc} from ${e.label}: +${e.entries} ${e.entries === 1 ? 'entry' : 'entries'}`
     case 'enrolled': return `device added  ${e.label} (${short(e.deviceId)}) [${e.capabilities.join(', ')}], enrolled by ${e.by}${e.self ? ' (this device)' : ''}`
     case 'entry-refused': return `refused       from ${e.label}: ${e.reason}`
+    case 'mdns': return e.sending
+      ? 'mdns          queries go out again: siblings on this LAN can find this device'
+      : `mdns          cannot send on this network (${e.reason ?? 'unknown'}: no multicast route or interface?): siblings on this LAN cannot find this device by mDNS, nor it them; it keeps trying. Reach one directly with --bootstrap ADDR (or pair with mesh devices approve CODE --dial ADDR)`
     case 'revoked': return `REVOKED       this device was revoked by ${e.by.join(', ')} at ${localTime(e.at)}${e.reason !== '' ? ` (${e.reason})` : ''}${e.from !== undefined ? `, as ${short(e.from)} showed` : ''}: it keeps what it holds, can write nothing, and dials no sibling from now on`
     default: return undefined
   }
