@@ -37,6 +37,8 @@ describe('mesh devices approve and mesh pair, at the edges', () => {
     const notAdmin = await runCli(['devices', 'approve', code, '--yes', '--no-mdns', '--dial', addr, '--home', ro], { env, timeoutMs: 60_000 })
     expect(notAdmin.code).toBe(2)
     expect(notAdmin.stderr).toMatch(/this device \(watcher\) is not an admin: it cannot enrol devices.*: approve the code on an admin device .*the new machine's code is still good/)
+    // No search is said to start where none does.
+    expect(notAdmin.stdout).not.toMatch(/looking for the device/)
     expect(n.lines.some(l => /new code: /.test(l))).toBe(false)
 
     // Off a terminal, a "y" piped in approves nothing: only --yes does (as revoke), refused before the code is used.
@@ -62,6 +64,7 @@ describe('mesh devices approve and mesh pair, at the edges', () => {
     } finally {
       if (asking.exitCode === null) asking.kill('SIGKILL')
     }
+    expect(screen).toMatch(new RegExp(`^looking for the device showing ${code}…\\r?$`, 'm'))
     expect(screen).toMatch(/Approve 'tablet' \(\S+\) with read\? \[y\/N\]/)
     expect(screen).toMatch(/asks for:\s+read\r?$/m)
     expect(screen).toMatch(/will get:\s+read\r?$/m)

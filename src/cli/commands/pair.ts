@@ -191,7 +191,9 @@ export async function devicesApprove (g: Globals, args: string[], values: Record
   // revoke does, off a terminal only --yes approves; refused before the code is used.
   if (values.yes !== true && process.stdin.isTTY !== true) throw new UsageError('approving lets that machine into your mesh: answer the question at a terminal once its fingerprint matches the one the new machine shows, or pass --yes to approve when not at a terminal')
   return await withApi(g, async api => {
-    if (!g.json) out.line(`looking for the device showing ${code}…`)
+    // Said only where a search starts: a device that cannot approve is refused by the call at
+    // once (NOT_ADMIN, naming who can), with no search said before it.
+    if (!g.json && (await api.call('node.status', {})).capabilities.includes('admin')) out.line(`looking for the device showing ${code}…`)
     const r = await api.call('devices.approve', {
       code,
       role,
