@@ -218,7 +218,7 @@ describe('mesh agent: Claude Code from one machine to another', () => {
     expect(json(all).map((r: any) => r.sessionId).sort()).toEqual([...ids].sort())
     const err = JSON.parse(all.stderr.trim().split('\n').at(-1) as string).error
     expect(err).toMatchObject({ code: 'INVALID_INPUT', details: { failed: [{ path: bad, code: 'INVALID_INPUT' }] } })
-    expect(err.message).toMatch(/1 of 5 claude sessions could not be imported/)
+    expect(err.message).toMatch(/^1 of 5 claude sessions could not be imported \(3 were\): /)
     const text = await runCli(['agent', 'import', 'claude', '--all', '--home', a.home], { env: u.env })
     expect(text.code).toBe(2)
     expect(text.stderr).toContain(`skipped: ${bad}: the file is not valid UTF-8`)
@@ -226,6 +226,17 @@ describe('mesh agent: Claude Code from one machine to another', () => {
     // The progress line counts what the result line does.
     expect(text.stderr).toContain(`skipped: ${empty} holds no records yet`)
     expect(text.stderr).toMatch(/imported 3 of 5 claude sessions/)
+
+    // Its only session damaged: no "0 claude sessions" first, and no others said to be imported.
+    const lone = await userHome('lone-damaged-user')
+    const loneProject = join(lone.home, '.claude', 'projects', sanitizePath('/home/alice/src/one'))
+    await mkdir(loneProject, { recursive: true })
+    const loneBad = join(loneProject, '66666666-aaaa-4aaa-8aaa-000000000006.jsonl')
+    await writeFile(loneBad, Buffer.from([0x7b, 0xff, 0xfe, 0x0a]))
+    const only = await runCli(['agent', 'import', 'claude', '--all', '--home', a.home], { env: lone.env })
+    expect(only.code).toBe(2)
+    expect(only.stdout).toBe('')
+    expect(only.stderr).toContain(`1 of 1 claude session could not be imported: ${loneBad} (INVALID_INPUT)`)
 
     // A file with no JSON line at all (a wrong path) is not stored as a session.
     const notes = join(u.home, 'notes.txt')

@@ -98,11 +98,13 @@ async function importCmd (g: Globals, a: string | undefined, values: Record<stri
       return list
     })
     if (g.json) out.json(results)
-    else out.line(`${plural(results.length, `${agent} session`)}, ${plural(results.reduce((n, r) => n + r.added, 0), 'new record')}`)
+    // Nothing imported and something failed: the error below says it all (not "0 sessions" first).
+    else if (results.length > 0 || failed.length === 0) out.line(`${plural(results.length, `${agent} session`)}, ${plural(results.reduce((n, r) => n + r.added, 0), 'new record')}`)
     // What could not be imported is an error of the run, each file named, after the rest was:
     // bad input (exit 2) when every file was, else a failure (exit 1: a lease another device holds).
     if (failed.length > 0) {
-      const message = `${failed.length} of ${plural(picked.length, `${agent} session`)} could not be imported (the others were): ${failed.map(f => `${f.path} (${f.code})`).join(', ')}`
+      const imported = results.length > 0 ? ` (${results.length} ${results.length === 1 ? 'was' : 'were'})` : ''
+      const message = `${failed.length} of ${plural(picked.length, `${agent} session`)} could not be imported${imported}: ${failed.map(f => `${f.path} (${f.code})`).join(', ')}`
       throw failed.every(f => f.code !== 'LEASE_HELD') ? new InvalidInputError(message, { failed }) : new LeaseHeldError(`${message}; a session another device drives takes new lines with --force, or after \`mesh resume KEY --take\``, { failed })
     }
     return 0
