@@ -103,7 +103,7 @@ function checkHomePath (home: string, named: string): void {
       return
     }
     throw new InvalidInputError(p === home
-      ? `${named} ${home} is a file, not a directory: give the folder mesh keeps this machine's state in (it is made if missing)`
+      ? `${named} ${home} is a file, not a directory: give the folder mesh keeps this machine's state in (mesh join, init and pair make it when missing)`
       : `${named} ${home} cannot be made: ${p} is a file, not a directory`, { home })
   }
 }

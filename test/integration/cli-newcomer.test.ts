@@ -179,7 +179,7 @@ describe('a home that is a file', () => {
     for (const args of [['status', '--home', file], ['init', '--home', file, '--label', 'x'], ['join', '--home', file]]) {
       const r = await mesh(...args)
       expect(r.code, args.join(' ')).toBe(2)
-      expect(r.stderr, args.join(' ')).toBe(`mesh: --home ${file} is a file, not a directory: give the folder mesh keeps this machine's state in (it is made if missing)\n`)
+      expect(r.stderr, args.join(' ')).toBe(`mesh: --home ${file} is a file, not a directory: give the folder mesh keeps this machine's state in (mesh join, init and pair make it when missing)\n`)
     }
     const under = await mesh('init', '--home', join(file, 'sub'), '--json')
     expect(under.code).toBe(2)
