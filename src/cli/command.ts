@@ -53,7 +53,11 @@ export function refuseExtraArgs (cmd: Pick<Command, 'name' | 'usage' | 'arity'>,
   if (max === undefined || args.length <= max) return
   // Past a value it takes (not only a subcommand's name), the extra word is most likely the rest of that value.
   const takesValue = max > (typeof cmd.arity === 'number' ? 0 : 1)
-  throw new UsageError(`unexpected argument "${args[max] as string}"${takesValue ? ' (a value with spaces needs quotes)' : ''}. Usage: ${cmd.usage} (\`mesh ${cmd.name} --help\` for examples)`)
+  // A subcommand's own usage (`mesh session append …`), not its whole group's.
+  const sub = typeof cmd.arity === 'number' ? undefined : args[0]
+  const part = sub !== undefined ? subUsage(cmd, sub) : undefined
+  const usage = part ?? cmd.usage
+  throw new UsageError(`unexpected argument "${args[max] as string}"${takesValue ? ' (a value with spaces needs quotes)' : ''}. Usage: ${usage} (\`mesh ${cmd.name}${part !== undefined ? ` ${sub as string}` : ''} --help\` for examples)`)
 }
 
 /**
