@@ -354,35 +354,41 @@ export class PeerSession {
       this.events.refused(`entry ${err?.code ?? ''}: ${err?.message ?? err}`, this.peer)
       this.refetchLater(err)
     }
-    // A live entry taken with its write still under way (early.ts): a failed write is a refusal,
-    // handled from the moment it is taken (the admissions below may outlast the write).
-    const writes: Array<Promise<void>> = []
-    const signedDone = signed.map(async s => {
-      const v = await s.done
-      if (v.durable !== undefined) writes.push(v.durable.then(() => {}, refused))
-      return v
-    })
-    const stored = new Map<string, { doc: Uint8Array, n: number, held: number, bytes: number }>()
-    // All entries of a frame are admitted together so their writes share one group commit.
-    const admitted = await settleInSlices(msg.entries, async e => await this.source.accept(e, this.peer))
-    const results = [...await Promise.allSettled(signedDone), ...admitted]
-    const sizes = [...signed.map(s => s.bytes), ...msg.entries.map(e => e.byteLength)]
-    results.forEach((r, i) => {
-      if (r.status === 'rejected') { refused(r.reason); return }
-      const k = toHex(r.value.doc)
-      this.view.remember(r.value.doc, [r.value.item]) // the peer holds what it sent
-      const s = stored.get(k) ?? { doc: r.value.doc, n: 0, held: 0, bytes: 0 }
-      if (r.value.outcome === 'stored') s.n++
-      // Held now, stored or already here: what a catch-up's progress counts.
-      s.held++
-      s.bytes += sizes[i] ?? 0
-      stored.set(k, s)
-    })
-    for (const [k, s] of stored) {
-      this.transfers.entries('in', k, s.held, s.bytes)
-      if (s.n > 0) this.events.received(s.doc, s.n, this.peer)
+    // What a frame's admissions hold: the peer holds what it sent; each refusal is said.
+    const tally = (results: Array<PromiseSettledResult<{ doc: Uint8Array, item: { author: Uint8Array, lane: number, seq: bigint }, outcome: string }>>, sizes: number[]): void => {
+      const stored = new Map<string, { doc: Uint8Array, n: number, held: number, bytes: number }>()
+      results.forEach((r, i) => {
+        if (r.status === 'rejected') { refused(r.reason); return }
+        const k = toHex(r.value.doc)
+        this.view.remember(r.value.doc, [r.value.item]) // the peer holds what it sent
+        const s = stored.get(k) ?? { doc: r.value.doc, n: 0, held: 0, bytes: 0 }
+        if (r.value.outcome === 'stored') s.n++
+        // Held now, stored or already here: what a catch-up's progress counts.
+        s.held++
+        s.bytes += sizes[i] ?? 0
+        stored.set(k, s)
+      })
+      for (const [k, s] of stored) {
+        this.transfers.entries('in', k, s.held, s.bytes)
+        if (s.n > 0) this.events.received(s.doc, s.n, this.peer)
+      }
+      if (stored.size > 0) this.vectors.holdsLater()
     }
-    if (stored.size > 0) this.vectors.holdsLater()
+    // The signatures of early bodies complete with their author's run (node/live-runs.ts: one
+    // check for the run, up to 10 ms after its first entry) and their writes within a batch: the
+    // frame does not wait for either (it would hold the stream, framesInFlight frames at a time,
+    // while the bodies behind them could already be shown). It settles (acks.ts) once both are
+    // done, a refusal or a failed write counted then.
+    const writes: Array<Promise<void>> = []
+    if (signed.length > 0) {
+      writes.push((async () => {
+        const done = await Promise.allSettled(signed.map(async s => await s.done))
+        if (!this.closed) tally(done, signed.map(s => s.bytes))
+        await Promise.all(done.map(async r => { if (r.status === 'fulfilled' && r.value.durable !== undefined) await r.value.durable.then(() => {}, refused) }))
+      })())
+    }
+    // All entries of a frame are admitted together so their writes share one group commit.
+    tally(await settleInSlices(msg.entries, async e => await this.source.accept(e, this.peer)), msg.entries.map(e => e.byteLength))
     // A snapshot's sink behind its disk holds this frame (past framesInFlight, the stream pauses),
     // and the sender's next grant with it.
     if (wait !== undefined) {

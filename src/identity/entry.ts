@@ -289,8 +289,9 @@ export function verifyEntry (bytes: Uint8Array): Entry {
 }
 
 /**
- * Entries whose signature verifyEntrySignatures checked (on a worker thread): by object, so only
- * the very entry that was checked passes, parsed from bytes that nothing in mesh writes into.
+ * Entries whose signature verifyEntrySignatures (on a worker thread) or checkRunSignatures checked:
+ * by object, so only the very entry that was checked passes, parsed from bytes that nothing in
+ * mesh writes into.
  */
 const verified = new WeakSet<Entry>()
 
@@ -300,6 +301,42 @@ export function checkEntrySignature (entry: Entry): void {
   if (!verifyWithDomain(entry.author, DOMAIN.entry, entry.body, entry.signature)) {
     throw new InvalidSignatureError('entry signature does not verify under its author key', { author: toHex(entry.author) })
   }
+}
+
+/** Whether `next`, verified, vouches for `entry` (crdt/SPEC.md, Runs of entries): its author's next in the same document and lane, naming it by `prev`. */
+function vouches (next: Entry, entry: Entry): boolean {
+  return isUpdateKind(entry.kind) && isUpdateKind(next.kind) && next.seq === entry.seq + 1n && next.lane === entry.lane &&
+    next.prev.byteLength === PREV_BYTES && equals(next.author, entry.author) && equals(next.doc, entry.doc) && equals(next.prev, prevOf(entry))
+}
+
+/**
+ * Checks the signatures of entries in order of their arrival, with one check for an unbroken run
+ * of an author's lane: the newest entry of the run is checked, and each before it is taken on its
+ * successor's word (crdt/SPEC.md, Runs of entries), as verifyEntrySignatures does for a batch.
+ * One not vouched for so (the hash does not match, its successor was refused, it ends the list) is
+ * checked on its own. Returns, per entry, undefined when it passed or the error its check threw;
+ * an entry that passed then passes checkEntrySignature without a second check.
+ */
+export function checkRunSignatures (entries: readonly Entry[]): Array<Error | undefined> {
+  const out: Array<Error | undefined> = new Array(entries.length).fill(undefined)
+  let next: Entry | undefined
+  for (let i = entries.length - 1; i >= 0; i--) {
+    const e = entries[i] as Entry
+    if (next !== undefined && vouches(next, e)) {
+      verified.add(e)
+      next = e
+      continue
+    }
+    try {
+      checkEntrySignature(e)
+      verified.add(e)
+      next = e
+    } catch (err) {
+      out[i] = err as Error
+      next = undefined
+    }
+  }
+  return out
 }
 
 /** Parses a header without checking the signature: for bytes this store already verified. */

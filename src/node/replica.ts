@@ -215,17 +215,29 @@ export class Replica {
    * Bodies applied ahead of their signatures (vault-admission.ts `early`) and not signed yet: a
    * snapshot must not seal a change that no stored entry holds (snapshot-take.ts waits for them).
    */
-  private ahead = 0
+  private readonly ahead = new Set<number>()
+  /** The number the next body applied ahead gets: they are numbered in the order applied. */
+  private aheadNext = 0
 
   /** A body was applied ahead of its signature; the returned call says it is settled (signed, or the replica reloaded). */
   appliedAhead (): () => void {
-    this.ahead++
-    let settled = false
-    return () => { if (!settled) { settled = true; this.ahead-- } }
+    const id = this.aheadNext++
+    this.ahead.add(id)
+    return () => { this.ahead.delete(id) }
   }
 
-  /** Bodies applied ahead of their signatures and not signed yet. */
-  get unsignedAhead (): number { return this.ahead }
+  /** What has been applied ahead until now, for settledBefore. */
+  aheadMark (): number { return this.aheadNext }
+
+  /**
+   * Whether every body applied ahead before `mark` (aheadMark) is settled: a snapshot sealed at
+   * the mark waits for those only, not for bodies of a live stream applied after it.
+   */
+  settledBefore (mark: number): boolean {
+    // The set iterates in insertion order: its first member is its oldest.
+    const oldest = this.ahead.values().next()
+    return oldest.done === true || (oldest.value as number) >= mark
+  }
 
   private check (): void {
     if (this.closed) throw new ClosedError(`document ${this.name} is closed`)

@@ -46,10 +46,14 @@ export async function sealReplica (ctx: SealContext, r: Replica, seq: bigint, sl
   }
   // A body applied ahead of its signature may be in what was sealed: the snapshot is kept once
   // every such body is signed, never if one was undone (the replica is reloaded then), so it
-  // never seals a change that no stored entry holds. Signatures follow their bodies within a
-  // tick or two; one that does not come in AHEAD_WAIT_MS gives this snapshot up (a later one is taken).
-  for (const until = performance.now() + AHEAD_WAIT_MS; r.unsignedAhead > 0 && performance.now() < until;) await sleep(5)
-  if (r.unsignedAhead > 0 || !r.readable || r.doc !== doc) return undefined
+  // never seals a change that no stored entry holds. Only bodies applied before the last part was
+  // encoded can be in it: those are waited for, not the ones a live stream applies meanwhile.
+  // Signatures follow their bodies within a tick or two, and are checked with their author's run
+  // (live-runs.ts, up to LIVE_RUN_MS); one that does not come in AHEAD_WAIT_MS gives this snapshot
+  // up (a later one is taken).
+  const mark = r.aheadMark()
+  for (const until = performance.now() + AHEAD_WAIT_MS; !r.settledBefore(mark) && performance.now() < until;) await sleep(5)
+  if (!r.settledBefore(mark) || !r.readable || r.doc !== doc) return undefined
   return sealer.final(covers)
 }
 

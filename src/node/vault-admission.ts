@@ -14,6 +14,7 @@ import { DocumentReloadedError, InvalidEntryError, QuarantinedError } from '../e
 import { checkEntrySignature, parseTrustedEntry, parseUnsignedEntry, signedEntrySize, streamKey, withSignature, type Entry, type UnsignedEntry, type VaultKeys } from '../identity/index.js'
 import type { EntryStore, StoredSnapshot } from '../store/index.js'
 import { admitUpdate, isFromAuthor } from './admit.js'
+import { LiveRuns } from './live-runs.js'
 import type { CertRegistry } from './certs.js'
 import type { Budgets } from './limits.js'
 import { againstDoc, staticProblem } from './load-checks.js'
@@ -55,7 +56,15 @@ export interface AdmissionInit {
 }
 
 export class Admission {
+  /** Signatures of live entries from their author, checked a run at a time (live-runs.ts). */
+  private readonly live = new LiveRuns()
+
   constructor (private readonly init: AdmissionInit) {}
+
+  /** The vault is closing: every live entry's check runs now (its admission then finds the vault closed). */
+  close (): void {
+    this.live.closeAll()
+  }
 
   /**
    * The admission path for an update entry from anywhere: verify, store (durably), apply to the
@@ -134,8 +143,9 @@ export class Admission {
     const undo = (why: string, cause?: unknown): void => {
       settled?.()
       if (r === undefined || this.init.replicas.instance(unsigned.doc) !== r || !r.readable) return
-      // A refusal (with its cause) is an error; an author gone before signing is not.
-      const say = cause === undefined ? log : log.error
+      // A refusal (with its cause) is an error; an author gone before signing is not, nor a
+      // vault closing while the entry's check waited for its run (live-runs.ts).
+      const say = cause === undefined || (cause as { code?: string }).code === 'CLOSED' ? log : log.error
       say('an entry from %s applied to %s ahead of its signature %s: the document is reloaded from the store', from, r.name, why)
       r.discard(new DocumentReloadedError(`${r.name} was reloaded: a change shown ahead of its signature ${why}`, {}, { cause }))
     }
@@ -171,6 +181,12 @@ export class Admission {
     const { store, certs, budgets } = this.init
     if (r === undefined || this.replicaForNewSlot(entry) !== r) return await this.accept(entry, from)
     this.init.check()
+    // Checked with the author's run (live-runs.ts): a later entry of it may vouch for this one.
+    await this.live.checked(entry)
+    // Whatever changed while it waited (the vault closing, the replica reloaded, the slot taken
+    // by the same entry from another peer) is judged as any entry's would be.
+    this.init.check()
+    if (this.replicaForNewSlot(entry) !== r) return await this.accept(entry, from)
     checkEntrySignature(entry)
     // The author's rights may have changed since the body arrived (a revocation in between).
     certs.judgeUpdate(entry, { at: 'receive', from })

@@ -422,6 +422,7 @@ export class Vault extends EventEmitter<VaultEvents> {
     if (this.closing !== undefined) return await this.closing
     this.membership.stop()
     this.closing = (async () => {
+      this.admission.close()
       while (this.background.size > 0) await Promise.allSettled([...this.background])
       await this.replicas.closeAll()
       this.snapshots.fresh.clear()

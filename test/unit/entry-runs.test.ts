@@ -9,7 +9,7 @@ import { afterEach, describe, expect, it } from 'vitest'
 import * as Y from 'yjs'
 import { DOC_NAMES, sealUpdatesUnsigned, type SessionKey } from '../../crdt/index.js'
 import {
-  deriveVaultKeys, docIdFor, generateDeviceKey, generateWallet, parseTrustedEntry, prevOf, signPrepared,
+  checkEntrySignature, checkRunSignatures, deriveVaultKeys, docIdFor, generateDeviceKey, generateWallet, parseTrustedEntry, prevOf, signPrepared,
   vaultSeedSignature, verifyEntry, verifyEntrySignatures, withSignature, type Entry, type UnsignedEntry
 } from '../../src/identity/index.js'
 import { vaultSource } from '../../src/node/source.js'
@@ -106,6 +106,29 @@ describe('runs of entries', async () => {
     // The same lane, as a control: vouched.
     const s2 = signPrepared(alice.signer, unsigned(2, l1))
     expect(await verifyEntrySignatures(received([l1, s2]))).toEqual([true, true])
+  })
+
+  it('checked in arrival order (live entries, checkRunSignatures): the same rule as a batch, on this thread', () => {
+    const codes = (out: Array<Error | undefined>): Array<string | undefined> => out.map(e => (e as { code?: string } | undefined)?.code)
+    // A whole run: every entry passes, and then passes checkEntrySignature without a check.
+    const es = received(run(5))
+    expect(codes(checkRunSignatures(es))).toEqual(es.map(() => undefined))
+    for (const e of es) expect(() => { checkEntrySignature(e) }).not.toThrow()
+    // The first entry's garbage signature, named by its author's next entry: taken on its word (one check).
+    const first = withGarbage(signPrepared(alice.signer, unsigned(1)))
+    expect(codes(checkRunSignatures(received([first, signPrepared(alice.signer, unsigned(2, first))])))).toEqual([undefined, undefined])
+    // A signature changed on the way in the middle: that one fails alone; the one before it is checked alone and passes.
+    const all = run(6)
+    expect(codes(checkRunSignatures(received(all.map((e, i) => i === 3 ? withGarbage(e) : e))))).toEqual([undefined, undefined, undefined, 'INVALID_SIGNATURE', undefined, undefined])
+    // The newest does not verify: it vouches for nothing, each before it is checked alone.
+    expect(codes(checkRunSignatures(received(all.map((e, i) => i === 5 || i === 1 ? withGarbage(e) : e))))).toEqual([undefined, 'INVALID_SIGNATURE', undefined, undefined, undefined, 'INVALID_SIGNATURE'])
+    // Another author's, another lane's or another document's entry is never vouched for.
+    const b1 = withGarbage(signPrepared(bob.signer, unsigned(1, undefined, { author: bob })))
+    expect(codes(checkRunSignatures(received([b1, signPrepared(alice.signer, unsigned(2, b1))])))).toEqual(['INVALID_SIGNATURE', undefined])
+    const l1 = withGarbage(signPrepared(alice.signer, unsigned(1)))
+    expect(codes(checkRunSignatures(received([l1, signPrepared(alice.signer, unsigned(2, l1, { lane: 1 }))])))).toEqual(['INVALID_SIGNATURE', undefined])
+    const o1 = withGarbage(signPrepared(alice.signer, unsigned(1, undefined, { d: other })))
+    expect(codes(checkRunSignatures(received([o1, signPrepared(alice.signer, unsigned(2, o1))])))).toEqual(['INVALID_SIGNATURE', undefined])
   })
 
   it('a vault writes its entries as runs; one whose signatures were changed on the way stores none of them, and the real ones load whole', async () => {
