@@ -1,15 +1,12 @@
 /**
  * Early entries (SPEC.md, Early entries): an author's own live entry goes to a peer on the
- * author's authenticated channel before its signature, and the signature follows, so the peer
- * applies the change while the author signs. The peer stores and forwards the entry only once
- * the signature arrived and checked.
+ * author's authenticated channel before its signature, and the signature follows in the same
+ * tick, so the peer applies the change while the author signs. The peer stores and forwards the
+ * entry only once the signature arrived and checked.
  *
  * Sending: a body goes ahead only to a peer that said it takes early entries, only when nothing
  * waits in the write queue (behind other frames it would not be early), and only for an entry of
- * live size; the signature then replaces the whole entry when the signed entry is pushed. It is
- * held up to LIMITS.signatureHoldMs to go in the frame of the author's next body (the peer checks a
- * run of live entries at once anyway: node/live-runs.ts): a message back to back then costs the
- * author one frame and the peer one wake-up, not two.
+ * live size; the signature then replaces the whole entry when the signed entry is pushed.
  * Receiving: each body is handed to the data layer at once (applied there when it can be), and
  * each signature completes the oldest body still unsigned.
  */
@@ -17,7 +14,6 @@ import { entryPlace, toHex } from '../../src/identity/index.js'
 import { ProtocolError } from '../../src/errors.js'
 import { LIMITS } from './limits.js'
 import { EARLY_VERSION, EMPTY } from './messages.js'
-import type { OnSettled } from './acks.js'
 import type { Outbox } from './outbox.js'
 import type { SyncMessage } from './pb/sync.js'
 import type { AcceptOutcome, EarlyEntry, EntryRef, ReplicaSource } from './source.js'
@@ -33,8 +29,6 @@ export class EarlyEntries {
    * session, so the peer can never pair a signature with the wrong body.
    */
   private owed: string | undefined
-  /** The signature of the body last sent ahead, held for the next body's frame (LIMITS.signatureHoldMs). */
-  private heldSignature: { signature: Uint8Array, settled: OnSettled, timer: ReturnType<typeof setTimeout> } | undefined
   /** Bodies received ahead, awaiting their signatures, oldest first, with when each came. */
   private readonly waiting: Array<{ e: EarlyEntry, bytes: number, at: number }> = []
   /** Runs while a body waits: its signature is overdue past LIMITS.earlySignatureMs. */
@@ -44,7 +38,7 @@ export class EarlyEntries {
    * `accept`: the data layer's acceptEarly, undefined when this side takes no early entries.
    * `fail`: ends the session (a signature overdue).
    */
-  constructor (private readonly peer: string, private readonly accept: ReplicaSource['acceptEarly'], private readonly outbox: Outbox, private readonly stats: { earlySent: number, earlyReceived: number, earlyApplied: number, earlyJoined: number }, private readonly fail: (err: Error) => void = () => {}) {}
+  constructor (private readonly peer: string, private readonly accept: ReplicaSource['acceptEarly'], private readonly outbox: Outbox, private readonly stats: { earlySent: number, earlyReceived: number, earlyApplied: number }, private readonly fail: (err: Error) => void = () => {}) {}
 
   /** What this side says of itself in its held frame. */
   get held (): number { return this.accept !== undefined ? EARLY_VERSION : 0 }
@@ -56,44 +50,12 @@ export class EarlyEntries {
 
   /** One of this node's own new entries, unsigned: sent ahead when that makes it early. */
   pushBody (body: Uint8Array, ref: EntryRef): void {
-    if (!this.peerTakes || body.byteLength > LIMITS.earlyMaxBytes || !this.outbox.quiet() || this.owed !== undefined) {
-      // The entry goes whole (pushed later): the signature held goes first, on its own.
-      this.sendHeld()
-      return
-    }
-    // The signature held goes in the same frame, after the body: the peer takes a frame's bodies
-    // first, so it still completes the body before this one.
-    const h = this.take()
+    if (!this.peerTakes || body.byteLength > LIMITS.earlyMaxBytes || !this.outbox.quiet() || this.owed !== undefined) return
     // Not a live frame: a signature owed must never be dropped, so neither is its body.
-    if (this.outbox.enqueue({ ...EMPTY(), earlyEntries: [body as Uint8Array<ArrayBuffer>], signatures: h !== undefined ? [h.signature as Uint8Array<ArrayBuffer>] : [] }, false, undefined, false, h?.settled)) {
+    if (this.outbox.enqueue({ ...EMPTY(), earlyEntries: [body as Uint8Array<ArrayBuffer>] }, false)) {
       this.owed = keyOf(ref)
       this.stats.earlySent++
-      if (h !== undefined) this.stats.earlyJoined++
-    } else h?.settled(false)
-  }
-
-  /**
-   * The signature of the body sent ahead, the signed entry now pushed: held for the next body's
-   * frame, or sent on its own after LIMITS.signatureHoldMs. `settled` is the frame's (acks.ts).
-   */
-  pushSignature (signature: Uint8Array, settled: OnSettled): void {
-    this.sendHeld()
-    const timer = setTimeout(() => { this.sendHeld() }, LIMITS.signatureHoldMs)
-    this.heldSignature = { signature, settled, timer }
-  }
-
-  private take (): { signature: Uint8Array, settled: OnSettled } | undefined {
-    const h = this.heldSignature
-    if (h === undefined) return undefined
-    this.heldSignature = undefined
-    clearTimeout(h.timer)
-    return h
-  }
-
-  /** The signature held, sent now on its own. */
-  private sendHeld (): void {
-    const h = this.take()
-    if (h !== undefined && !this.outbox.enqueue({ ...EMPTY(), signatures: [h.signature as Uint8Array<ArrayBuffer>] }, false, undefined, false, h.settled)) h.settled(false)
+    }
   }
 
   /**
@@ -154,7 +116,6 @@ export class EarlyEntries {
 
   /** The session ended: bodies still unsigned never will be; what was applied of them is undone. */
   end (): void {
-    this.take()?.settled(false)
     clearTimeout(this.overdue)
     this.overdue = undefined
     this.watched = undefined

@@ -64,7 +64,7 @@ export interface Sync {
 class SyncService implements Sync, Startable {
   private readonly log: Logger
   private readonly sessions = new Map<string, PeerSession>()
-  private readonly ended: SessionStats = { bytesSent: 0, bytesReceived: 0, snapshotBytesSent: 0, snapshotsSent: 0, snapshotsResumed: 0, catchUpEntriesSent: 0, earlySent: 0, earlyReceived: 0, earlyApplied: 0, earlyJoined: 0 }
+  private readonly ended: SessionStats = { bytesSent: 0, bytesReceived: 0, snapshotBytesSent: 0, snapshotsSent: 0, snapshotsResumed: 0, catchUpEntriesSent: 0, earlySent: 0, earlyReceived: 0, earlyApplied: 0 }
   private offs: Array<() => void> = []
   private started = false
 

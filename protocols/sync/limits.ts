@@ -76,12 +76,6 @@ export const LIMITS = {
    */
   earlySignatureMs: 10_000,
   /**
-   * How long the signature of a body sent ahead waits to go in the frame of the author's next body
-   * (early.ts): about as long as an author writing back to back takes between two messages here,
-   * and within the 10 ms the peer holds a live entry's check for its successor (LIVE_RUN_MS).
-   */
-  signatureHoldMs: 5,
-  /**
    * After a frame of the peer carrying entries or a snapshot settled, at most this long before
    * this side acknowledges it (acks.ts): one acknowledgement for every frame settled meanwhile.
    */

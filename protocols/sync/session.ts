@@ -81,8 +81,6 @@ export interface SessionStats {
   earlySent: number
   earlyReceived: number
   earlyApplied: number
-  /** Signatures of bodies sent ahead that went in the frame of the next body (early.ts), not on their own. */
-  earlyJoined: number
 }
 
 export class PeerSession {
@@ -99,7 +97,7 @@ export class PeerSession {
   private refetch: { timer: ReturnType<typeof setTimeout>, at: number } | undefined
   /** What is in flight, per document and direction. */
   readonly transfers: Transfers
-  readonly stats: SessionStats = { bytesSent: 0, bytesReceived: 0, snapshotBytesSent: 0, snapshotsSent: 0, snapshotsResumed: 0, catchUpEntriesSent: 0, earlySent: 0, earlyReceived: 0, earlyApplied: 0, earlyJoined: 0 }
+  readonly stats: SessionStats = { bytesSent: 0, bytesReceived: 0, snapshotBytesSent: 0, snapshotsSent: 0, snapshotsResumed: 0, catchUpEntriesSent: 0, earlySent: 0, earlyReceived: 0, earlyApplied: 0 }
   /** The peer said its disk is full (it refuses writes): it is not in sync, whatever the vectors say. */
   peerDiskFull = false
   /** Ended by `fail`: counts as closed for everything that sends. */
@@ -455,7 +453,8 @@ export class PeerSession {
     this.view.willSend(ref.doc, ref.item)
     const signature = this.early.signatureOf(entry, ref)
     if (signature === undefined) { this.outbox.pushEntry(entry, ref); return }
-    this.early.pushSignature(signature, this.view.sendingEntries([ref]))
+    const settled = this.view.sendingEntries([ref])
+    if (!this.outbox.enqueue({ ...EMPTY(), signatures: [signature as Uint8Array<ArrayBuffer>] }, false, undefined, false, settled)) settled(false)
   }
 
   /** One of this node's own new entries before its signature: sent ahead when that makes it early (early.ts). */
