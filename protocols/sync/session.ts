@@ -24,7 +24,7 @@ import { PeerView } from './peer-view.js'
 import type { SyncMessage } from './pb/sync.js'
 import { chunksInSlices, nextTurn, settleInSlices, turnOver, turnSpent } from './slice.js'
 import { SnapshotReceiver } from './snapshot-receiver.js'
-import type { EntryRef, ReplicaSource } from './source.js'
+import type { AcceptOutcome, EntryRef, ReplicaSource } from './source.js'
 import { Transfers, type Transfer } from './transfer.js'
 import { VectorExchange } from './vector-exchange.js'
 
@@ -355,7 +355,7 @@ export class PeerSession {
       this.refetchLater(err)
     }
     // What a frame's admissions hold: the peer holds what it sent; each refusal is said.
-    const tally = (results: Array<PromiseSettledResult<{ doc: Uint8Array, item: { author: Uint8Array, lane: number, seq: bigint }, outcome: string }>>, sizes: number[]): void => {
+    const tally = (results: Array<PromiseSettledResult<{ outcome: AcceptOutcome } & EntryRef>>, sizes: number[]): void => {
       const stored = new Map<string, { doc: Uint8Array, n: number, held: number, bytes: number }>()
       results.forEach((r, i) => {
         if (r.status === 'rejected') { refused(r.reason); return }

@@ -303,10 +303,14 @@ export function checkEntrySignature (entry: Entry): void {
   }
 }
 
-/** Whether `next`, verified, vouches for `entry` (crdt/SPEC.md, Runs of entries): its author's next in the same document and lane, naming it by `prev`. */
-function vouches (next: Entry, entry: Entry): boolean {
-  return isUpdateKind(entry.kind) && isUpdateKind(next.kind) && next.seq === entry.seq + 1n && next.lane === entry.lane &&
-    next.prev.byteLength === PREV_BYTES && equals(next.author, entry.author) && equals(next.doc, entry.doc) && equals(next.prev, prevOf(entry))
+/**
+ * Whether `next` stands where a voucher for `entry` must (crdt/SPEC.md, Runs of entries): update
+ * entries of one author, document and lane, `next` at the following seq and naming one by `prev`.
+ * Whether its `prev` names `entry`'s very bytes is the hash's to say, checked apart.
+ */
+function follows (next: Entry, entry: Entry): boolean {
+  return isUpdateKind(next.kind) && next.prev.byteLength === PREV_BYTES && isUpdateKind(entry.kind) && entry.seq + 1n === next.seq &&
+    entry.lane === next.lane && equals(entry.doc, next.doc) && equals(entry.author, next.author)
 }
 
 /**
@@ -322,7 +326,7 @@ export function checkRunSignatures (entries: readonly Entry[]): Array<Error | un
   let next: Entry | undefined
   for (let i = entries.length - 1; i >= 0; i--) {
     const e = entries[i] as Entry
-    if (next !== undefined && vouches(next, e)) {
+    if (next !== undefined && follows(next, e) && equals(next.prev, prevOf(e))) {
       verified.add(e)
       next = e
       continue
@@ -431,10 +435,9 @@ export async function verifyEntrySignatures (entries: readonly Entry[]): Promise
   // Mostly the entry just before it in the batch (a sender sends a lane's entries in order);
   // otherwise found by position, in a map made only then.
   let at: Map<number, number[]> | undefined
-  const sameLane = (p: Entry, e: Entry): boolean => p.lane === e.lane && isUpdateKind(p.kind) && equals(p.doc, e.doc) && equals(p.author, e.author)
   const before = (e: Entry, j: number): number | undefined => {
     const p = entries[j - 1]
-    if (p !== undefined && p.seq + 1n === e.seq && sameLane(p, e)) return j - 1
+    if (p !== undefined && follows(e, p)) return j - 1
     if (at === undefined) {
       const m = new Map<number, number[]>()
       entries.forEach((x, i) => {
@@ -445,7 +448,7 @@ export async function verifyEntrySignatures (entries: readonly Entry[]): Promise
       })
       at = m
     }
-    return at.get(Number(e.seq) - 1)?.find(i => sameLane(entries[i] as Entry, e))
+    return at.get(Number(e.seq) - 1)?.find(i => follows(e, entries[i] as Entry))
   }
   entries.forEach((e, j) => {
     if (!isUpdateKind(e.kind) || e.prev.byteLength !== PREV_BYTES) return

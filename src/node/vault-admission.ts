@@ -10,7 +10,7 @@
 import type { EventEmitter } from 'node:events'
 import { logger } from '@libp2p/logger'
 import { holds, updateWrites, type DocKind, type Holding, type Problem } from '../../crdt/index.js'
-import { DocumentReloadedError, InvalidEntryError, QuarantinedError } from '../errors.js'
+import { ClosedError, DocumentReloadedError, InvalidEntryError, QuarantinedError } from '../errors.js'
 import { checkEntrySignature, parseTrustedEntry, parseUnsignedEntry, signedEntrySize, streamKey, withSignature, type Entry, type UnsignedEntry, type VaultKeys } from '../identity/index.js'
 import type { EntryStore, StoredSnapshot } from '../store/index.js'
 import { admitUpdate, isFromAuthor } from './admit.js'
@@ -145,7 +145,7 @@ export class Admission {
       if (r === undefined || this.init.replicas.instance(unsigned.doc) !== r || !r.readable) return
       // A refusal (with its cause) is an error; an author gone before signing is not, nor a
       // vault closing while the entry's check waited for its run (live-runs.ts).
-      const say = cause === undefined || (cause as { code?: string }).code === 'CLOSED' ? log : log.error
+      const say = cause === undefined || cause instanceof ClosedError ? log : log.error
       say('an entry from %s applied to %s ahead of its signature %s: the document is reloaded from the store', from, r.name, why)
       r.discard(new DocumentReloadedError(`${r.name} was reloaded: a change shown ahead of its signature ${why}`, {}, { cause }))
     }
@@ -172,7 +172,8 @@ export class Admission {
   /**
    * The signature of a body: checked, and the entry stored and forwarded. A body applied on
    * arrival is not decrypted and applied again when nothing changed in between (the same replica
-   * open, the slot still free): its signature and the author's rights are checked now, and it
+   * open, the slot still free): its signature (with its author's run: live-runs.ts) and the
+   * author's rights are checked, and it
    * is forwarded and resolved at once, its write in `durable` (within LIVE_WRITE_WITHIN_MS),
    * unless too many writes wait already.
    * Anything else takes the whole admission.
@@ -187,7 +188,6 @@ export class Admission {
     // by the same entry from another peer) is judged as any entry's would be.
     this.init.check()
     if (this.replicaForNewSlot(entry) !== r) return await this.accept(entry, from)
-    checkEntrySignature(entry)
     // The author's rights may have changed since the body arrived (a revocation in between).
     certs.judgeUpdate(entry, { at: 'receive', from })
     // Over budget now (other entries took it meanwhile): refused like any entry, and asked for

@@ -15,16 +15,24 @@ export function requireRoot (): void {
   if (process.getuid?.() !== 0) throw new Error('network namespace tests need root (ip netns); CI runs them as root')
 }
 
-export function loopbackNs (): Netns {
+/** A namespace named `prefix` and random hex, with lo up, then `setup` run in it; removed again if that fails. */
+function oneHost (prefix: string, setup: (name: string) => void): { name: string, teardown: () => void } {
   requireRoot()
-  const name = `mesh-lo-${randomBytes(3).toString('hex')}`
+  const name = `${prefix}-${randomBytes(3).toString('hex')}`
   ip('netns', 'add', name)
   const teardown = (): void => { try { ip('netns', 'del', name) } catch { /* already gone */ } }
   try {
     ip('-n', name, 'link', 'set', 'lo', 'up')
-    ip('-n', name, 'link', 'set', 'lo', 'multicast', 'on')
-    ip('-n', name, 'route', 'add', '224.0.0.0/4', 'dev', 'lo')
+    setup(name)
   } catch (err) { teardown(); throw err }
+  return { name, teardown }
+}
+
+export function loopbackNs (): Netns {
+  const { name, teardown } = oneHost('mesh-lo', (ns) => {
+    ip('-n', ns, 'link', 'set', 'lo', 'multicast', 'on')
+    ip('-n', ns, 'route', 'add', '224.0.0.0/4', 'dev', 'lo')
+  })
   return { names: [name], addrs: ['127.0.0.1'], teardown }
 }
 
@@ -34,17 +42,12 @@ export function loopbackNs (): Netns {
  * host whose one network has none. `allowMulticast` adds the route.
  */
 export function hostWithoutMulticast (): Netns & { allowMulticast: () => void } {
-  requireRoot()
-  const name = `mesh-nomc-${randomBytes(3).toString('hex')}`
-  ip('netns', 'add', name)
-  const teardown = (): void => { try { ip('netns', 'del', name) } catch { /* already gone */ } }
-  try {
-    ip('-n', name, 'link', 'set', 'lo', 'up')
-    ip('-n', name, 'link', 'add', 'eth0', 'type', 'veth', 'peer', 'name', 'p0')
-    ip('-n', name, 'addr', 'add', '10.251.0.1/24', 'dev', 'eth0')
-    ip('-n', name, 'link', 'set', 'eth0', 'up')
-    ip('-n', name, 'link', 'set', 'p0', 'up')
-  } catch (err) { teardown(); throw err }
+  const { name, teardown } = oneHost('mesh-nomc', (ns) => {
+    ip('-n', ns, 'link', 'add', 'eth0', 'type', 'veth', 'peer', 'name', 'p0')
+    ip('-n', ns, 'addr', 'add', '10.251.0.1/24', 'dev', 'eth0')
+    ip('-n', ns, 'link', 'set', 'eth0', 'up')
+    ip('-n', ns, 'link', 'set', 'p0', 'up')
+  })
   return { names: [name], addrs: ['10.251.0.1'], teardown, allowMulticast: () => { ip('-n', name, 'route', 'add', '224.0.0.0/4', 'dev', 'eth0') } }
 }
 
