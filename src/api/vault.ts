@@ -181,12 +181,19 @@ class SessionsApi {
 
   /**
    * Resolves once the session exists here, created on this device or arrived from a peer; with
-   * a signal, rejects with AbortedError when it aborts first.
+   * a signal, rejects with AbortedError when it aborts first. Listed is not enough: the index
+   * arrives ahead of the session's own document, and what follows a wait (a resume, a show)
+   * would find nothing in it. It resolves once the document holds the session (its first entry,
+   * or a snapshot of it, is here).
    */
   async find (key: string, options: { signal?: AbortSignal } = {}): Promise<SessionSummary> {
     const k = parseSessionKey(key)
-    const indexId = toHex(this.v.vault.docId(DOC_NAMES.sessionsIndex))
-    const lookup = async (): Promise<SessionSummary | undefined> => await this.v.withDoc(DOC_NAMES.sessionsIndex, r => new SessionsIndexDoc(r.doc).get(k))
+    const ids = new Set([DOC_NAMES.sessionsIndex, DOC_NAMES.session(k)].map(n => toHex(this.v.vault.docId(n))))
+    const lookup = async (): Promise<SessionSummary | undefined> => {
+      const listed = await this.v.withDoc(DOC_NAMES.sessionsIndex, r => new SessionsIndexDoc(r.doc).get(k))
+      if (listed === undefined) return undefined
+      return (await this.v.withDoc(DOC_NAMES.session(k), r => new SessionDoc(r.doc).getMeta().key !== '')) ? listed : undefined
+    }
     const now = await lookup()
     if (now !== undefined) return now
     return await new Promise<SessionSummary>((resolve, reject) => {
@@ -195,7 +202,7 @@ class SessionsApi {
       // index (its release can take long): it is looked at again once the lookup ends.
       let again = false
       let finished = false
-      const done = (): void => { finished = true; this.v.vault.off('entry', onEntry); options.signal?.removeEventListener('abort', onAbort); this.v.onClose.delete(onClose) }
+      const done = (): void => { finished = true; this.v.vault.off('entry', onEntry); this.v.vault.off('snapshot', onEntry); options.signal?.removeEventListener('abort', onAbort); this.v.onClose.delete(onClose) }
       const onAbort = (): void => { done(); reject(new AbortedError(`stopped waiting for session ${k}`, { key: k })) }
       const onClose = (): void => { done(); reject(new ClosedError(`the vault was closed while waiting for session ${k}`, { key: k })) }
       const check = (): void => {
@@ -208,11 +215,12 @@ class SessionsApi {
           if (s !== undefined) { done(); resolve(s) } else if (again) check()
         }, (err: unknown) => { checking = false; done(); reject(err) })
       }
-      const onEntry = (e: { doc: Uint8Array }): void => { if (toHex(e.doc) === indexId) check() }
+      const onEntry = (e: { doc: Uint8Array }): void => { if (ids.has(toHex(e.doc))) check() }
       if (options.signal?.aborted === true) { onAbort(); return }
       options.signal?.addEventListener('abort', onAbort, { once: true })
       this.v.onClose.add(onClose)
       this.v.vault.on('entry', onEntry)
+      this.v.vault.on('snapshot', onEntry)
       check() // it may have arrived between the first look and the listener
     })
   }

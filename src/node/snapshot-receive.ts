@@ -34,6 +34,8 @@ export interface ReceiveHost {
   keepFresh: (header: Entry, state: Uint8Array, doc?: Y.Doc) => void
   /** Work that outlives the transfer (a broken-off file synced for a resume); the vault's close waits for it. */
   keepInBackground: (p: Promise<void>) => void
+  /** A received snapshot is stored and its state is what the document's next open reads (or its open replica holds). */
+  stored: (header: Entry) => void
 }
 
 export interface SnapshotReception {
@@ -127,6 +129,7 @@ export function receiveSnapshot (host: ReceiveHost, headerBytes: Uint8Array, off
         if (p === undefined) r.snapshotsIn.add(toHex(header.signature))
         else r.discard(new QuarantinedError(`${r.name} was reloaded: a received snapshot broke it (${p.reason})`))
       } else host.keepFresh(header, state, doc)
+      host.stored(header)
       return header
     },
     // Broken off: what arrived is kept for a resume, unless it already proved bad. In the

@@ -38,6 +38,8 @@ export interface SnapshotsInit {
   openReplica: (doc: Uint8Array) => Promise<Replica> | undefined
   /** Background work the vault's close waits for; a failure is logged. */
   track: (p: Promise<unknown>) => void
+  /** A snapshot received from a peer was stored (the vault's `snapshot` event). */
+  received: (header: Entry) => void
 }
 
 export class Snapshots {
@@ -65,7 +67,8 @@ export class Snapshots {
       keepInBackground: (p) => {
         this.keeping.add(p)
         init.track(p.finally(() => this.keeping.delete(p)))
-      }
+      },
+      stored: (header) => { init.received(header) }
     }
     this.checks = new SnapshotChecks({ store, certs, keys: identity.keys, device: identity.device.publicKey, kindOf: (doc) => init.kindOf(doc), behindOwnLane: (doc, lane, seq) => init.behindOwnLane(doc, lane, seq) })
   }

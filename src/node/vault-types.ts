@@ -3,7 +3,7 @@
  * (vault-replicas.ts, vault-snapshots.ts, vault-admission.ts, vault-registry.ts) can name them
  * without importing the vault. vault.ts re-exports every one of them.
  */
-import type { RegistryOp, UnsignedEntry, Wallet } from '../identity/index.js'
+import type { DocId, RegistryOp, UnsignedEntry, Wallet } from '../identity/index.js'
 import type { EnrolOptions } from './enrol.js'
 import type { Limits } from './limits.js'
 import type { Fork, Quarantined } from './quarantine.js'
@@ -32,6 +32,8 @@ export interface EarlyEvent { entry: UnsignedEntry }
 
 export interface VaultEvents {
   entry: [EntryEvent]
+  /** A snapshot received from a peer was stored: its document holds what it covers. */
+  snapshot: [{ doc: DocId }]
   /** One of this device's own new entries before its signature (the signed entry follows as `entry` in the same tick). */
   early: [EarlyEvent]
   certificate: [Uint8Array]

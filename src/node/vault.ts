@@ -95,7 +95,8 @@ export class Vault extends EventEmitter<VaultEvents> {
       kindOf: (doc) => this.kindOf(doc),
       behindOwnLane: (doc, lane, seq) => this.behindOwnLane(doc, lane, seq),
       openReplica: (doc) => this.replicas.opening(doc),
-      track: (p) => { this.track(p) }
+      track: (p) => { this.track(p) },
+      received: (header) => { this.emit('snapshot', { doc: header.doc as DocId }) }
     })
     this.membership = new Membership({
       home,
