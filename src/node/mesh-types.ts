@@ -38,6 +38,12 @@ export type NodeEvent =
    * route or interface on this network), or can again; told once per change, not per query.
    */
   | { type: 'mdns', sending: boolean, reason?: string }
+  /**
+   * A remembered sibling (`label` from the last time it was proven) or a bootstrap peer could not
+   * be dialed: told once, at its second failed dial in a row since the start or since it was last
+   * proven; it is dialed again with back-off, the next in `retryMs`, doubling up to a minute.
+   */
+  | { type: 'unreachable', peerId: string, label?: string, via: Via, reason: string, retryMs: number }
 
 export interface PeerStatus {
   peerId: string

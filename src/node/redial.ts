@@ -15,6 +15,8 @@ import type { Timers } from './timers.js'
 const log = logger('mesh:node')
 /** A refusal's cool-down: 1 s doubling to 2 min; forgotten 2 min after it ended; at most 1,024 kept. */
 const COOL = { firstMs: 1000, maxMs: 2 * 60_000, kept: 1024 } as const
+/** A failed redial's first wait; each next one doubles, up to a minute. */
+const FIRST_RETRY_MS = 1000
 
 /** The peer an address names: the last /p2p (in `<relay>/p2p-circuit/p2p/<peer>` the first names the relay). */
 const peerOf = (addr: string): string | undefined => multiaddr(addr).getComponents().findLast(c => c.name === 'p2p')?.value
@@ -32,6 +34,22 @@ export interface RedialInit {
   revoked: () => boolean
   /** Whether a peer may be redialed: neither excluded nor revoked. */
   mayRedial: (peerId: string) => boolean
+  /**
+   * A remembered or bootstrap peer could not be dialed: told once, at its second failed dial in a
+   * row since the start or since it was last proven (its redials go on with back-off, `retryMs`
+   * the next).
+   */
+  unreachable?: (peerId: string, via: Via, reason: string, retryMs: number) => void
+}
+
+/** A dial's failure in one short line: libp2p's aggregate of every address's error names the first. */
+export function dialFailure (err: unknown): string {
+  const first = err instanceof AggregateError && err.errors.length > 0 ? err.errors[0] : err
+  const e = first as { code?: unknown, name?: unknown, message?: unknown } | undefined
+  const message = typeof e?.message === 'string' && e.message !== '' ? e.message.split('\n')[0] as string : String(first)
+  const code = typeof e?.code === 'string' && !message.includes(e.code) ? `${e.code}: ` : ''
+  const line = `${code}${message}`
+  return line.length > 160 ? `${line.slice(0, 159)}…` : line
 }
 
 export class Redial {
@@ -47,6 +65,8 @@ export class Redial {
    * refused at each of its fresh PeerIds added one entry each, for good.
    */
   private readonly refusedAt = new Map<string, { until: number, delay: number }>()
+  /** Peers whose failed dial was told (RedialInit.unreachable), until they are proven again. */
+  private readonly told = new Set<string>()
 
   constructor (private readonly init: RedialInit) {
     const ids = (addrs: readonly string[]): Set<string> => new Set(addrs.flatMap(a => peerOf(a) ?? []))
@@ -104,6 +124,7 @@ export class Redial {
   /** A peer proven: its refusals are forgotten. */
   proven (peerId: string): void {
     this.refusedAt.delete(peerId)
+    this.told.delete(peerId)
   }
 
   coolingDown (peerId: string): boolean {
@@ -160,9 +181,15 @@ export class Redial {
       void go().then(() => { this.redialing.delete(peerId) }, (err: unknown) => {
         if (this.init.stopped()) { this.redialing.delete(peerId); return }
         log('redial %s failed, next in %d ms: %e', peerId, delay, err)
+        // Told at its second failure in a row: a sibling that moved is often found on its new
+        // address (mDNS, the DHT) within the first second.
+        if (delay > FIRST_RETRY_MS && !this.told.has(peerId)) {
+          this.told.add(peerId)
+          this.init.unreachable?.(peerId, via, dialFailure(err), delay)
+        }
         timers.after(delay, () => { attempt(Math.min(delay * 2, 60_000)) })
       })
     }
-    attempt(1000)
+    attempt(FIRST_RETRY_MS)
   }
 }
