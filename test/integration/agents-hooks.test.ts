@@ -128,6 +128,27 @@ describe('Claude Code hooks', () => {
     expect(json(un2).changed).toBe(false)
   }, 120_000)
 
+  it('installs and uninstalls over and over keep the first backup and the newest three, not one each', async () => {
+    const cc = join(dir, 'cc-cycles')
+    await mkdir(cc, { recursive: true })
+    const original = JSON.stringify({ model: 'sonnet' }, null, 2) + '\n'
+    await writeFile(join(cc, 'settings.json'), original)
+    const e = { ...env, CLAUDE_CONFIG_DIR: cc }
+    const made: string[] = []
+    for (let i = 0; i < 4; i++) {
+      for (const sub of ['install', 'uninstall']) {
+        const r = await runCli(['agent', 'hooks', sub, 'claude', '--home', d.home, '--json'], { env: e })
+        expect(r.code, r.stderr).toBe(0)
+        made.push(json(r).backup)
+      }
+    }
+    const backups = (await readdir(cc)).filter(n => n.includes('mesh-backup')).map(n => join(cc, n)).sort()
+    expect(backups).toEqual([made[0], ...made.slice(-3)])
+    // The first is the user's file from before mesh ever changed it.
+    expect(await readFile(backups[0] as string, 'utf8')).toBe(original)
+    expect(await readFile(join(cc, 'settings.json'), 'utf8')).toBe(original)
+  }, 120_000)
+
   it('a settings file that is not JSON is refused, untouched', async () => {
     const cc = join(dir, 'cc-bad')
     await mkdir(cc, { recursive: true })

@@ -6,11 +6,13 @@
  * uninstalling removes only mesh's own handlers (recognised by their command, `… agent hook
  * claude …`), and the groups and event lists that only they made. The user's other settings and
  * hooks are kept as they were; before any change the file is copied beside itself
- * (`settings.json.mesh-backup-<time>`), and a symlinked settings file is written through its link.
+ * (`settings.json.mesh-backup-<time>`): the oldest such copy (the file before mesh first changed
+ * it) and the newest KEEP_BACKUPS are kept, older ones removed, so installs and uninstalls do not
+ * pile them up. A symlinked settings file is written through its link.
  */
 import { constants } from 'node:fs'
-import { copyFile, chmod, realpath, stat } from 'node:fs/promises'
-import { join } from 'node:path'
+import { copyFile, chmod, readdir, realpath, rm, stat } from 'node:fs/promises'
+import { basename, dirname, join } from 'node:path'
 import { InvalidInputError } from '../../errors.js'
 import { readFileNoFollow, writeFileAtomic } from '../bundle.js'
 import { claudeConfigDir } from './home.js'
@@ -20,6 +22,9 @@ export const HOOK_EVENTS = ['SessionStart', 'Stop', 'SessionEnd'] as const
 export const HOOK_TIMEOUT_S = 30
 
 const OURS = /(^|\s)agent\s+hook\s+claude(\s|$)/
+/** Copies of the settings file kept beside it besides the oldest one: the newest this many. */
+export const KEEP_BACKUPS = 3
+const BACKUP = '.mesh-backup-'
 
 interface Handler { type?: string, command?: string, [k: string]: unknown }
 interface Group { matcher?: string, hooks?: Handler[], [k: string]: unknown }
@@ -120,10 +125,21 @@ export async function applyClaudeHooks (command: string | undefined, env: NodeJS
   if (!r.changed) return { path, changed: false, events: [...HOOK_EVENTS] }
   let backup: string | undefined
   if (text !== undefined) {
-    backup = `${path}.mesh-backup-${new Date(now).toISOString().replace(/[:.]/g, '-')}`
+    backup = `${path}${BACKUP}${new Date(now).toISOString().replace(/[:.]/g, '-')}`
     await copyFile(path, backup, constants.COPYFILE_EXCL)
+    await pruneBackups(path)
   }
   await writeFileAtomic(path, JSON.stringify(r.settings, null, 2) + '\n')
   await chmod(path, mode)
   return { path, changed: true, backup, events: [...HOOK_EVENTS] }
+}
+
+/**
+ * Removes mesh's older copies of the settings file: the oldest (the user's file before mesh first
+ * changed it) and the newest KEEP_BACKUPS stay. Their names carry their time, so they sort by it.
+ */
+async function pruneBackups (path: string): Promise<void> {
+  const prefix = `${basename(path)}${BACKUP}`
+  const names = (await readdir(dirname(path))).filter(n => n.startsWith(prefix) && /^\d{4}-\d\d-\d\dT[\d-]+Z$/.test(n.slice(prefix.length))).sort()
+  for (const n of names.slice(1, Math.max(1, names.length - KEEP_BACKUPS))) await rm(join(dirname(path), n), { force: true })
 }
