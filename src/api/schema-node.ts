@@ -36,7 +36,8 @@ export const PeerSchema = z.object({
   diskFull: z.boolean().describe('the peer said its disk is full: it refuses writes until it has room'),
   diverged: z.array(z.string()).optional().describe('documents where this node and the peer hold different content at the same positions (a fork, or a restored home): never in sync; `mesh doctor` says where'),
   transfers: z.array(TransferSchema).describe('what is in flight with this peer, per document and direction'),
-  lastSeen: z.number().optional()
+  lastSeen: z.number().optional(),
+  lastDialFailed: z.object({ at: z.number(), error: z.string() }).optional().describe('an offline peer this node redials (a running node): its last failed dial since it was last proven, when (ms since the epoch) and why')
 })
 
 export const DiskSchema = z.object({

@@ -26,6 +26,8 @@ export interface StatusSources {
   labelOf: (peerId: string) => string
   relayVia: RelayVia
   relayCounts: RelayCounts
+  /** A remembered peer's last failed dial since it was last proven (redial.ts). */
+  lastDialFailure: (peerId: string) => { at: number, error: string } | undefined
 }
 
 /**
@@ -62,7 +64,8 @@ export class StatusReport {
     this.s.names.set(names)
     const out = new Map<string, PeerStatus>()
     for (const p of book.list()) {
-      out.set(p.peerId, { peerId: p.peerId, label: p.label, capabilities: capabilitiesOf(p, this.s.vault.certs), addrs: p.addrs, connections: [], via: via.get(p.peerId) ?? 'remembered', state: 'offline', behind: {}, inFlight: {}, lacking: {}, inSync: false, diskFull: false, transfers: [], lastSeen: p.lastSeen })
+      const failed = this.s.lastDialFailure(p.peerId)
+      out.set(p.peerId, { peerId: p.peerId, label: p.label, capabilities: capabilitiesOf(p, this.s.vault.certs), addrs: p.addrs, connections: [], via: via.get(p.peerId) ?? 'remembered', state: 'offline', behind: {}, inFlight: {}, lacking: {}, inSync: false, diskFull: false, transfers: [], lastSeen: p.lastSeen, ...(failed !== undefined ? { lastDialFailed: { ...failed } } : {}) })
     }
     for (const p of libp2p.services.membership.provenPeers()) {
       const conns = libp2p.getConnections(peerIdFromString(p.deviceId))

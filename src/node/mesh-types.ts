@@ -78,6 +78,8 @@ export interface PeerStatus {
   transfers: TransferStatus[]
   /** When it was last connected (ms since the epoch), if ever. */
   lastSeen?: number
+  /** An offline peer this node redials: its last failed dial since it was last proven (when, and why). */
+  lastDialFailed?: { at: number, error: string }
 }
 
 export interface NodeStatus {

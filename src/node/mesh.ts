@@ -108,7 +108,7 @@ export class MeshNode extends EventEmitter<{ event: [NodeEvent], 'caught-up': [s
     const stopped = (): boolean => this.stopped
     const emit = (e: NodeEvent): void => { this.emitEvent(e) }
     this.names = new DocNames(vault, this.timers, stopped)
-    this.report = new StatusReport({ libp2p: this.libp2p, vault, book, via: this.via, names: this.names, labelOf: (id) => this.labelOf(id), relayVia: this.relayVia, relayCounts: this.relayCounts })
+    this.report = new StatusReport({ libp2p: this.libp2p, vault, book, via: this.via, names: this.names, labelOf: (id) => this.labelOf(id), relayVia: this.relayVia, relayCounts: this.relayCounts, lastDialFailure: (id) => this.redials.lastFailure(id) })
     this.redials = new Redial({ libp2p: this.libp2p, book, bootstrap: config.bootstrap, relayVia: config.relayVia, via: this.via, timers: this.timers, stopped, revoked: () => this.revoked !== undefined, mayRedial: (id) => !this.excluded.has(id) && !this.isRevokedPeer(id),
       unreachable: (peerId, via, reason, retryMs) => { this.emitEvent({ type: 'unreachable', peerId, label: book.get(peerId)?.label, via, reason, retryMs }) }
     })

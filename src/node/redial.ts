@@ -67,6 +67,8 @@ export class Redial {
   private readonly refusedAt = new Map<string, { until: number, delay: number }>()
   /** Peers whose failed dial was told (RedialInit.unreachable), until they are proven again. */
   private readonly told = new Set<string>()
+  /** The last failed dial of each peer redialed (remembered or bootstrap ones only), until it is proven. */
+  private readonly failed = new Map<string, { at: number, error: string }>()
 
   constructor (private readonly init: RedialInit) {
     const ids = (addrs: readonly string[]): Set<string> => new Set(addrs.flatMap(a => peerOf(a) ?? []))
@@ -125,7 +127,11 @@ export class Redial {
   proven (peerId: string): void {
     this.refusedAt.delete(peerId)
     this.told.delete(peerId)
+    this.failed.delete(peerId)
   }
+
+  /** The peer's last failed dial since it was last proven (`mesh peers`), if any. */
+  lastFailure (peerId: string): { at: number, error: string } | undefined { return this.failed.get(peerId) }
 
   coolingDown (peerId: string): boolean {
     const r = this.refusedAt.get(peerId)
@@ -181,11 +187,13 @@ export class Redial {
       void go().then(() => { this.redialing.delete(peerId) }, (err: unknown) => {
         if (this.init.stopped()) { this.redialing.delete(peerId); return }
         log('redial %s failed, next in %d ms: %e', peerId, delay, err)
+        const reason = dialFailure(err)
+        this.failed.set(peerId, { at: Date.now(), error: reason })
         // Told at its second failure in a row: a sibling that moved is often found on its new
         // address (mDNS, the DHT) within the first second.
         if (delay > FIRST_RETRY_MS && !this.told.has(peerId)) {
           this.told.add(peerId)
-          this.init.unreachable?.(peerId, via, dialFailure(err), delay)
+          this.init.unreachable?.(peerId, via, reason, delay)
         }
         timers.after(delay, () => { attempt(Math.min(delay * 2, 60_000)) })
       })

@@ -1,11 +1,13 @@
 /**
  * A sibling this node remembers but cannot reach is told (the `unreachable` event, a line of
  * `mesh join`), once per absence: at its second failed dial in a row, again only after it was
- * proven and then lost. Two real nodes on fixed loopback ports, restarted on their homes.
+ * proven and then lost; `mesh peers` shows its last failed dial until it is proven again. Two
+ * real nodes on fixed loopback ports, restarted on their homes.
  */
 import { join } from 'node:path'
 import { afterAll, describe, expect, it } from 'vitest'
 import { formatEvent } from '../../src/cli/commands/join.js'
+import { syncState } from '../../src/cli/commands/peer-lines.js'
 import type { NodeEvent } from '../../src/node/mesh.js'
 import { freePort } from '../helpers/free-port.js'
 import { generateWallet, startNode, until, type TestNode } from '../helpers/nodes.js'
@@ -48,10 +50,16 @@ describe('a remembered sibling that cannot be reached', () => {
     expect(told?.reason).toMatch(/ECONNREFUSED|refused|dial/i)
     expect(formatEvent(told as NodeEvent)).toMatch(/^unreachable {3}B \(.+\), a sibling it knows: .+\. It keeps trying \(next in 2 s, then up to a minute apart\)/)
 
+    // `mesh peers` says it too: B offline, and why its last dial failed.
+    const offline = (await a.node.peers({ rtt: false })).find(p => p.label === 'B')
+    expect(offline).toMatchObject({ state: 'offline', lastDialFailed: { error: told?.reason } })
+    expect(syncState(offline as any)).toMatch(/; not reachable at .+: .*ECONNREFUSED/)
+
     // B comes back on its address: A's next redial reaches it, and nothing more was told meanwhile.
     b = await start('B', portB)
     await until(() => proven(a, 'B') > 0, 'A to reach B again', 30_000)
     expect(unreachable(a)).toHaveLength(1)
+    expect((await a.node.peers({ rtt: false })).find(p => p.label === 'B')?.lastDialFailed).toBeUndefined()
 
     // Gone again after it was proven: a new absence, told again.
     await stop(b)

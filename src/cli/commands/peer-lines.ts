@@ -28,7 +28,10 @@ const counted = (of: Record<string, number>): string => Object.entries(of).filte
 /** Where the two sides stand: when an offline peer was last seen, in sync, or what each lacks and what is in flight. */
 export function syncState (p: Peer): string {
   // Its state says offline already; when it was last here says more.
-  if (p.state !== 'connected') return p.lastSeen !== undefined && p.lastSeen > 0 ? `last seen ${localTime(p.lastSeen)}` : 'never seen'
+  if (p.state !== 'connected') {
+    const seen = p.lastSeen !== undefined && p.lastSeen > 0 ? `last seen ${localTime(p.lastSeen)}` : 'never seen'
+    return p.lastDialFailed !== undefined ? `${seen}; not reachable at ${localTime(p.lastDialFailed.at)}: ${p.lastDialFailed.error}` : seen
+  }
   if (p.inSync) return 'in sync'
   const behind = Object.entries(p.behind).filter(([, n]) => n > 0).map(([d, n]) => {
     const flying = Math.min(n, p.inFlight[d] ?? 0)
