@@ -31,8 +31,12 @@ export interface LocalContext {
   readonly options: LocalApiOptions
   /** Tells subscribers. */
   push: (event: ApiEvent) => void
-  /** Runs `fn` on the session, held open in the cache between calls. */
-  withSession: <T>(key: string, fn: (s: Session) => Promise<T> | T) => Promise<T>
+  /**
+   * Runs `fn` on the session, held open in the cache between calls. `whole`: a call that judges
+   * or changes the lease (a write, a take, a resume) is refused, as arriving, while part of the
+   * session is still coming from a peer: what is here may not show the lease as it stands.
+   */
+  withSession: <T>(key: string, fn: (s: Session) => Promise<T> | T, opts?: { whole?: boolean }) => Promise<T>
   /** For one list, each session's summary (status, lease, last writer, message count) read only when it changed (local.ts). */
   summaries: () => (key: string) => Promise<SummaryView>
   /** A session was created here: the index refresh does not announce it again. */

@@ -1,4 +1,5 @@
 /** The sessions area of the in-process API: listing, creating, reading and writing sessions, and their driver lease. */
+import { setTimeout as pause } from 'node:timers/promises'
 import { DOC_NAMES, parseSessionKey } from '../../crdt/index.js'
 import { AbortedError, InvalidInputError, isMeshError, NotFoundError, ReadOnlyError } from '../errors.js'
 import { leaseSettled } from './lease-settle.js'
@@ -8,6 +9,9 @@ import type { Session } from './session.js'
 import { timedSignal } from './timed-signal.js'
 
 type SessionMethods = 'sessions.list' | 'sessions.create' | 'sessions.show' | 'sessions.wait' | 'sessions.append' | 'sessions.task' | 'sessions.takeLease' | 'sessions.renewLease' | 'sessions.releaseLease' | 'sessions.resume'
+
+/** How often a wait looks again whether the session it found is still arriving (a look at the transfers in flight). */
+const ARRIVING_POLL_MS = 100
 
 export function sessionHandlers (ctx: LocalContext): Handlers<SessionMethods> {
   return {
@@ -51,7 +55,13 @@ export function sessionHandlers (ctx: LocalContext): Handlers<SessionMethods> {
       const key = parseSessionKey(input.key)
       const waitSignal = timedSignal(signal, input.timeoutMs)
       try {
-        return await ctx.vault.sessions.find(key, { signal: waitSignal.signal })
+        const found = await ctx.vault.sessions.find(key, { signal: waitSignal.signal })
+        // Here, but the rest may still be on its way (a catch-up of many entries): the wait ends
+        // once nothing of it arrives any more, so what follows (a resume) meets it whole.
+        while (ctx.node?.arriving(key) !== undefined) {
+          await pause(ARRIVING_POLL_MS, waitSignal.signal).catch((err: unknown) => { throw new AbortedError(`stopped waiting for session ${key}`, { key }, { cause: err }) })
+        }
+        return found
       } catch (err) {
         // Its own timeout, not the caller's going away: said as such (HTTP 408).
         if (isMeshError(err) && err.code === 'ABORTED' && signal?.aborted !== true && input.timeoutMs !== undefined) throw new AbortedError(`session ${key} did not appear within ${input.timeoutMs} ms`, { key, timeoutMs: input.timeoutMs, reason: 'timeout' }, { cause: err })
@@ -69,7 +79,7 @@ export function sessionHandlers (ctx: LocalContext): Handlers<SessionMethods> {
         list.unshift({ role: input.role, content: input.content, toolCall: input.toolCall, toolResult: input.toolResult })
       }
       if (list.length === 0) throw new InvalidInputError('refusing to append an empty message')
-      return await ctx.withSession(input.key, async (s) => labelled(s, await s.append(list, { force: input.force })))
+      return await ctx.withSession(input.key, async (s) => labelled(s, await s.append(list, { force: input.force })), { whole: true })
     },
     'sessions.task': async (input) => await ctx.withSession(input.key, async (s) => {
       const existing = s.task().todos
@@ -83,12 +93,12 @@ export function sessionHandlers (ctx: LocalContext): Handlers<SessionMethods> {
       }
       await s.updateTask({ plan: input.plan, cwd: input.cwd, progress: input.progress, todos, filesTouched: input.files, fields: input.fields ?? undefined }, { force: input.force })
       return s.task()
-    }),
+    }, { whole: true }),
     'sessions.takeLease': async (input) => await ctx.withSession(input.key, async (s) => {
       const r = await s.takeLease({ take: input.take, settle: settler(ctx, s) })
       return { lease: r.lease, tookOverFrom: r.tookOverFrom !== undefined ? (r.tookOverFrom.label ?? r.tookOverFrom.device) : undefined }
-    }),
-    'sessions.renewLease': async (input) => await ctx.withSession(input.key, async (s) => ({ lease: await s.renewLease() })),
+    }, { whole: true }),
+    'sessions.renewLease': async (input) => await ctx.withSession(input.key, async (s) => ({ lease: await s.renewLease() }), { whole: true }),
     'sessions.releaseLease': async (input) => await ctx.withSession(input.key, async (s) => ({ released: await s.releaseLease() })),
     'sessions.resume': async (input) => {
       if (input.take === true && ctx.vault.vault.certs.isRevoked(ctx.vault.vault.identity.device.publicKey)) ctx.vault.vault.assertWritable(`take the driver lease of ${input.key}`)
@@ -112,7 +122,7 @@ async function resume (ctx: LocalContext, input: ParsedInput<'sessions.resume'>)
     }
     const info = s.resumeInfo({ tail: input.tail ?? 50 })
     return { ...info, messages: labelled(s, info.messages), firstIndex: info.messageCount - info.messages.length, leaseTaken, tookOverFrom, readOnly, ...(notWritable !== undefined ? { notWritable } : {}) }
-  })
+  }, { whole: true })
 }
 
 /**

@@ -75,7 +75,7 @@ export class LocalApi implements MeshApi {
       node: this.node,
       options: opts,
       push: (e) => { this.events.push(e) },
-      withSession: (key, fn) => this.withSession(key, fn),
+      withSession: (key, fn, opts) => this.withSession(key, fn, opts),
       summaries: () => this.summaryReader(),
       created: (key) => { this.remote.known(key) },
       approvals: () => (this.approvals ??= new Approvals(this.vault.vault, this.node))
@@ -155,13 +155,18 @@ export class LocalApi implements MeshApi {
     }
   }
 
-  private async withSession<T>(key: string, fn: (s: Session) => Promise<T> | T, opts: { linger?: boolean } = {}): Promise<T> {
+  private async withSession<T>(key: string, fn: (s: Session) => Promise<T> | T, opts: { linger?: boolean, whole?: boolean } = {}): Promise<T> {
     const arriving = (a: Arriving): SessionNotFoundError => {
-      return new SessionNotFoundError(`session ${parseSessionKey(key)} is arriving from ${a.from}: ${portion(a.bytesDone, a.bytesTotal)}${a.etaMs !== undefined ? `, about ${Math.ceil(a.etaMs / 1000)} s left` : ''}`, { key, arriving: a })
+      const k = parseSessionKey(key)
+      // Part of it here: what was asked waits for the rest, and says how to see it come.
+      const hint = a.held ? { sep: '; ', cli: `try again once it has (\`mesh peers\` shows the transfer; \`mesh session show ${k}\` what has come)`, mcp: 'call again once it has (sessions_wait waits for it)' } : undefined
+      return new SessionNotFoundError(`session ${k} is arriving from ${a.from}: ${portion(a.bytesDone, a.bytesTotal)}${a.etaMs !== undefined ? `, about ${Math.ceil(a.etaMs / 1000)} s left` : ''}`, { key, arriving: a }, hint !== undefined ? { hint } : {})
     }
-    // Named (the sessions index arrives first) but none of it here yet: it is on its way, not empty.
+    // Named (the sessions index arrives first) but none of it here yet: it is on its way, not
+    // empty. Part of it here and the rest on its way: read as it stands, but not judged by (the
+    // lease it shows may be one its holder has since released).
     const first = this.node?.arriving(key)
-    if (first !== undefined && !first.held) throw arriving(first)
+    if (first !== undefined && (!first.held || opts.whole === true)) throw arriving(first)
     try {
       const k = parseSessionKey(key)
       return await this.cache.use(k, async s => {

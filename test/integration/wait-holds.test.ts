@@ -1,14 +1,21 @@
 /**
  * `sessions.wait` (the vault's find) returns once the session's own document is here, not when
  * the sessions index first names it: a session that comes as a snapshot is listed long before
- * its snapshot has arrived, and a resume or show right after the wait found nothing in it.
+ * its snapshot has arrived, and a resume or show right after the wait found nothing in it. And
+ * the API's wait returns once nothing of the session is still arriving: a session that comes as
+ * many entries over a slow link is readable after its first, while its lease as it stands may
+ * come last; a resume meanwhile is refused as arriving, instead of judging a lease its holder
+ * has since released.
  */
 import { join } from 'node:path'
 import { afterAll, describe, expect, it } from 'vitest'
 import { DOC_NAMES } from '../../crdt/index.js'
+import { createLocalApi } from '../../src/api/local.js'
+import { isMeshError } from '../../src/errors.js'
+import { cutProxy } from '../helpers/cut-proxy.js'
 import { loadWallet, writeNewWallet } from '../../src/identity/index.js'
 import { bigSnapshotHome } from '../helpers/big-snapshot.js'
-import { startNode, type TestNode } from '../helpers/nodes.js'
+import { generateWallet, startNode, until, type TestNode } from '../helpers/nodes.js'
 import { tempDir } from '../helpers/tmp.js'
 
 const cleanups: Array<() => Promise<void>> = []
@@ -40,5 +47,48 @@ describe('waiting for a session from a peer', () => {
     expect(s.meta().key).toBe('agent:main:big')
     expect(s.messageCount()).toBe(N)
     await s.close()
+  }, 120_000)
+
+  it('the API\'s wait returns once the rest of a session has arrived too; a resume meanwhile says it is arriving', async () => {
+    const wallet = generateWallet()
+    const nodes: TestNode[] = []
+    cleanups.push(async () => { for (const n of nodes.reverse()) await n.stop() })
+    const a = await startNode({ wallet, label: 'A' }); nodes.push(a)
+    // A drives the session while it writes 24 entries of 400 KB, then lets it go: the lease as it
+    // stands (released) is in its last entry.
+    const key = 'agent:main:long'
+    const s = await a.vault.sessions.create(key)
+    await s.takeLease()
+    for (let i = 0; i < 24; i++) await s.append({ role: 'assistant', content: `${i} ${'x'.repeat(400_000)}` })
+    await s.releaseLease()
+    await s.close()
+    // B reaches A only through a link of 4 MB/s: the 10 MB take over two seconds to come.
+    const port = Number(/\/tcp\/(\d+)/.exec(a.node.addresses()[0] as string)?.[1])
+    const proxy = await cutProxy('127.0.0.1', port, { rateFromTarget: 4 * 1024 * 1024 })
+    cleanups.push(async () => { await proxy.close() })
+    const b = await startNode({ wallet, label: 'B' }); nodes.push(b)
+    const api = await createLocalApi({ vault: b.vault, node: b.node })
+    cleanups.push(async () => { await api.close() })
+    const waited = api.call('sessions.wait', { key })
+    await b.node.dial(`/ip4/127.0.0.1/tcp/${proxy.port}/p2p/${a.node.libp2p.peerId.toString()}`)
+
+    // Part of it here, the rest on its way: a resume is refused as arriving, with how far it is.
+    await b.vault.sessions.find(key)
+    expect(b.node.arriving(key)).toMatchObject({ from: 'A', held: true })
+    // What is here shows A still driving it (the release is in its last entry): readable, not judged by.
+    const partial = await api.call('sessions.show', { key, tail: 0 })
+    expect(partial.messageCount).toBeLessThan(24)
+    expect(partial.lease).toMatchObject({ label: 'A', mine: false })
+    const early = await api.call('sessions.resume', { key }).then(() => undefined, (err: unknown) => err)
+    expect(isMeshError(early) ? { code: early.code, message: early.message } : early).toMatchObject({ code: 'SESSION_NOT_FOUND', message: expect.stringMatching(/is arriving from A: \d+%/) })
+
+    // The wait ends with all of it here: the whole transcript, the lease released, and a resume takes it.
+    expect((await waited).key).toBe(key)
+    expect(b.node.arriving(key)).toBeUndefined()
+    const shown = await api.call('sessions.show', { key, tail: 0 })
+    expect(shown.messageCount).toBe(24)
+    expect(shown.lease).toBeUndefined()
+    const resumed = await api.call('sessions.resume', { key, tail: 1 })
+    expect(resumed).toMatchObject({ leaseTaken: true, messageCount: 24 })
   }, 120_000)
 })
