@@ -119,7 +119,7 @@ export const SESSION_METHODS = {
     mcpHints: { readOnly: true, destructive: false, idempotent: true }
   },
   'sessions.wait': {
-    summary: 'Waits until a session exists on this device (created here or arrived from a peer) and can be read: its own document is here, not only its name in the sessions index.',
+    summary: 'Waits until a session exists on this device (created here or arrived from a peer) and is whole: its own document is here, not only its name in the sessions index, and nothing of it is still arriving.',
     input: z.object({ key, timeoutMs: z.number().int().min(0).max(MAX_TIMEOUT_MS).optional().describe('give up after this many ms (at most 2147483647, about 24.8 days; default: wait until cancelled)') }),
     output: SessionSummarySchema,
     http: { verb: 'GET', path: '/api/sessions/{key}/wait' },
