@@ -56,6 +56,30 @@ describe('mesh CLI', () => {
     expect(missing.stderr).toContain('does not exist')
   })
 
+  it('wallet show on a home without a wallet here (a paired device) prints its vault\'s wallet, not a hint to make one', async () => {
+    const t = await tempDir()
+    try {
+      const e = cliEnv(t.dir)
+      const w = join(t.dir, 'elsewhere.json')
+      const { address } = JSON.parse((await runCli(['wallet', 'new', '--out', w, '--json'], { env: e })).stdout)
+      expect((await runCli(['init', '--wallet', w, '--label', 'laptop'], { env: e })).code).toBe(0)
+      // The wallet is not where any command looks: as on a device paired without it.
+      const shown = await runCli(['wallet', 'show'], { env: e })
+      expect(shown.code, shown.stderr).toBe(0)
+      expect(shown.stdout.trim()).toBe(address)
+      expect(shown.stderr).toMatch(/no wallet on this machine, and none is needed here/)
+      expect(shown.stderr).not.toMatch(/create one/)
+      const json = await runCli(['wallet', 'show', '--json'], { env: e })
+      expect(JSON.parse(json.stdout)).toEqual({ address, path: null })
+      // No home set up either: nothing to show.
+      const none = await runCli(['wallet', 'show', '--home', join(t.dir, 'nohome')], { env: e })
+      expect(none.code).toBe(2)
+      expect(none.stderr).toMatch(/no wallet found/)
+    } finally {
+      await t.cleanup()
+    }
+  })
+
   it('wallet new without --out writes where $MESH_WALLET says, and the next command finds it there', async () => {
     const named = join(dir, 'named', 'w.json')
     await mkdir(join(dir, 'named'), { mode: 0o700 })

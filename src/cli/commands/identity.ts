@@ -17,7 +17,7 @@ export const walletCmd: Command = {
   summary: 'create a wallet (Solana keypair file, mode 0600) or show its address',
   subSummaries: {
     new: 'create a wallet: a Solana keypair file, mode 0600 (refuses to overwrite one), at --out PATH, else where every other command looks first (--wallet, $MESH_WALLET), else ~/.config/mesh/wallet.json',
-    show: 'print the address of the wallet mesh would use (--wallet, $MESH_WALLET, Solana\'s, or mesh\'s own)'
+    show: 'print the address of the wallet mesh would use (--wallet, $MESH_WALLET, Solana\'s, or mesh\'s own; on a paired device, which needs none, the wallet of its vault)'
   },
   examples: ['mesh wallet new --out ~/wallet.json', 'MESH_WALLET=~/wallet.json mesh wallet new', 'mesh wallet show --wallet ~/wallet.json'],
   options: { out: { type: 'string' } },
@@ -35,7 +35,17 @@ export const walletCmd: Command = {
       return 0
     }
     const path = await findWalletPath({ path: g.wallet })
-    if (path === undefined) throw new WalletNotFoundError('no wallet found: pass --wallet PATH, set MESH_WALLET, or create one with `mesh wallet new`')
+    if (path === undefined) {
+      // A paired device has none, by design: the wallet of the vault it was paired into is the
+      // answer, not a hint to make another (a new wallet would be another vault's root).
+      const { homeWallet } = await import('../../node/enrol.js')
+      const ofHome = await homeWallet(g.home).catch(() => undefined)
+      if (ofHome === undefined) throw new WalletNotFoundError('no wallet found: pass --wallet PATH, set MESH_WALLET, or create one with `mesh wallet new`')
+      if (g.json) { out.json({ address: ofHome, path: null }); return 0 }
+      out.err(`(no wallet on this machine, and none is needed here: this home's vault belongs to this wallet, whose key stays on the machine that made it; \`mesh wallet new\` would make another wallet, not this vault's)`)
+      out.line(ofHome)
+      return 0
+    }
     const w = await userWallet(path)
     if (g.json) out.json({ address: w?.address, path: resolve(path) })
     else {
