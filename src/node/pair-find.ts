@@ -146,9 +146,11 @@ export async function findCandidate (o: FindOptions): Promise<Found> {
     // A device that answered BUSY is there: its run or its pause ends, and it is asked again.
     if (settled || clock() - began < searchMs || busy > 0) return
     if (others > 0) {
-      const check = `Check the code against the device's screen (its first two characters, ${display.slice(0, 2)}, pick the device); if the device is on another network, `
+      const check = `Check the code against the device's screen (its first two characters, ${display.slice(0, 2)}, pick the device)`
+      // Looked for across networks already (an address to dial or listen on): the network is not it.
+      const direct = (o.dial ?? []).length > 0 || (o.listen ?? []).length > 0
       fail(new PairingFailedError(`no device here shows ${display}: ${others} device${others === 1 ? '' : 's'} pairing here show${others === 1 ? 's' : ''} another code`, { reason: 'not-found', others }, {
-        hint: { sep: '. ', cli: check + ACROSS_NETWORKS.cli, mcp: check + ACROSS_NETWORKS.mcp }
+        hint: direct ? { sep: '. ', cli: check, mcp: check } : { sep: '. ', cli: `${check}; if the device is on another network, ${ACROSS_NETWORKS.cli}`, mcp: `${check}; if the device is on another network, ${ACROSS_NETWORKS.mcp}` }
       }))
     } else if (mdnsOnly) {
       const lan = 'Is it on this network (not a guest Wi-Fi or VPN), with mDNS (UDP 5353) allowed? Across networks, '

@@ -62,7 +62,7 @@ export const joinCmd: Command = {
   summary: 'run this machine\'s mesh node in the foreground (sets up the home, and a wallet if none is found); every other command goes through it while it runs',
   examples: [
     'mesh join',
-    'mesh join --label laptop                       (after mesh pair: no wallet on this machine)',
+    'mesh join                                      (after mesh pair: no wallet needed on this machine)',
     'mesh join --bootstrap /ip4/192.0.2.7/tcp/4001/p2p/12D3KooW…',
     'mesh join --follow claude,codex      also capture Claude Code and Codex sessions live as they are written',
     'mesh join --follow openclaw,hermes   and OpenClaw and Hermes sessions from their SQLite stores, read-only',
