@@ -144,7 +144,10 @@ function commandAt (argv: readonly string[]): number {
 /** The command of this name; one message for every way a name that is not a command is given. */
 function commandNamed (name: string): Command {
   const cmd = COMMANDS.find(c => c.name === name)
-  if (cmd === undefined) throw new UsageError(`unknown command "${name}". Run \`mesh --help\` for the list`)
+  if (cmd === undefined) {
+    const near = nearest(name, COMMANDS.map(c => c.name))
+    throw new UsageError(`unknown command "${name}"${near !== undefined ? ` (did you mean \`mesh ${near}\`?)` : ''}. Run \`mesh --help\` for the list`)
+  }
   return cmd
 }
 

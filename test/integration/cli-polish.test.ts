@@ -125,6 +125,10 @@ describe('an unknown command', () => {
     expect(run.stderr).toBe('mesh: unknown command "frob". Run `mesh --help` for the list\n')
     expect(asked.stderr).toBe(run.stderr)
     expect(JSON.parse((await mesh('frob', '--json')).stderr)).toEqual({ error: { code: 'USAGE', message: 'unknown command "frob". Run `mesh --help` for the list', details: {} } })
+    // A typo near a command names it.
+    const typo = await mesh('sesion', 'show', 'x')
+    expect(typo.code).toBe(2)
+    expect(typo.stderr).toBe('mesh: unknown command "sesion" (did you mean `mesh session`?). Run `mesh --help` for the list\n')
   })
 })
 
@@ -197,6 +201,13 @@ describe('words past what a command takes', () => {
     expect(cut.code).toBe(2)
     // The usage of append alone, not of every session command.
     expect(cut.stderr).toBe('mesh: unexpected argument "world" (a value with spaces needs quotes). Usage: mesh session append KEY --role ROLE (--text T | --stdin) [--force] (`mesh session append --help` for examples)\n')
+    // A flag missing: said with what it takes and the subcommand's usage alone.
+    const noRole = await mesh('session', 'append', 'words', '--text', 'hi', ...A())
+    expect(noRole.code).toBe(2)
+    expect(noRole.stderr).toBe('mesh: missing --role (one of user, assistant, system, tool): mesh session append KEY --role ROLE (--text T | --stdin) [--force]\n')
+    const noKey = await mesh('session', 'show', ...A())
+    expect(noKey.code).toBe(2)
+    expect(noKey.stderr).toBe('mesh: missing session KEY: mesh session show KEY [--tail N | --all] [--json]\n')
     const shown = JSON.parse((await mesh('session', 'show', 'words', '--json', ...A())).stdout)
     expect(shown.messages).toEqual([])
     const value = await mesh('memory', 'set', 'words-editor', 'neo', 'vim', ...A())

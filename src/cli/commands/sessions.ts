@@ -3,7 +3,7 @@ import { InvalidInputError, UsageError } from '../../errors.js'
 import { parseSessionKey } from '../../../crdt/session-key.js'
 import type { Output } from '../../api/schema.js'
 import { leaseHintFor, localTime, stdout as out, withApi } from '../context.js'
-import { subcommandOf, type Command } from '../command.js'
+import { subcommandOf, subUsage, type Command } from '../command.js'
 import { wholeNumber } from '../numbers.js'
 
 type View = Output<'sessions.show'>
@@ -114,7 +114,9 @@ export const sessionCmd: Command = {
   async run (g, args, values) {
     const listed = 'sessions are listed by `mesh sessions` (--details for each one\'s status)'
     const sub = subcommandOf('session', args[0], ['new', 'append', 'show'], SESSION_USAGE, { list: listed, ls: listed })
-    const key = parseSessionKey(need(args, 1, 'session KEY', SESSION_USAGE))
+    // A subcommand's own usage, not the group's three lines.
+    const usage = subUsage(sessionCmd, sub) ?? SESSION_USAGE
+    const key = parseSessionKey(need(args, 1, 'session KEY', usage))
     if (sub === 'new') {
       return await withApi(g, async api => {
         const s = await api.call('sessions.create', { key, title: values.title as string | undefined, goal: values.goal as string | undefined })
@@ -124,7 +126,7 @@ export const sessionCmd: Command = {
       })
     }
     if (sub === 'append') {
-      if (values.role === undefined) throw new UsageError(`missing --role: ${SESSION_USAGE}`)
+      if (values.role === undefined) throw new UsageError(`missing --role (one of ${ROLES.join(', ')}): ${usage}`)
       // Said here in the flag's words: the API's own check reads "sessions.append: role: Invalid option".
       if (!ROLES.includes(values.role as string)) throw new UsageError(`--role is one of ${ROLES.join(', ')}; got ${JSON.stringify(values.role)}`)
       if ((values.text === undefined) === (values.stdin !== true)) throw new UsageError('give exactly one of --text T or --stdin')
