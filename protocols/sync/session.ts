@@ -11,7 +11,7 @@
  * admitted here.
  */
 import type { Logger, Stream } from '@libp2p/interface'
-import { toHex } from '../../src/identity/index.js'
+import { entryPlace, toHex } from '../../src/identity/index.js'
 import { ProtocolError } from '../../src/errors.js'
 import { Acks } from './acks.js'
 import { CatchUp } from './catch-up.js'
@@ -355,15 +355,27 @@ export class PeerSession {
       this.refetchLater(err)
     }
     // What a frame's admissions hold: the peer holds what it sent; each refusal is said.
-    const tally = (results: Array<PromiseSettledResult<{ outcome: AcceptOutcome } & EntryRef>>, sizes: number[]): void => {
+    // `docOf`: a refused entry's document, so that a catch-up's progress counts it handled (it is
+    // asked for again later, in a transfer of its own): else the transfer never ended, and its
+    // session stayed "arriving" (refusing a resume) for as long as the connection lasted.
+    const tally = (results: Array<PromiseSettledResult<{ outcome: AcceptOutcome } & EntryRef>>, sizes: number[], docOf?: (i: number) => Uint8Array | undefined): void => {
       const stored = new Map<string, { doc: Uint8Array, n: number, held: number, bytes: number }>()
       results.forEach((r, i) => {
-        if (r.status === 'rejected') { refused(r.reason); return }
+        if (r.status === 'rejected') {
+          refused(r.reason)
+          const doc = docOf?.(i)
+          if (doc === undefined) return
+          const s = stored.get(toHex(doc)) ?? { doc, n: 0, held: 0, bytes: 0 }
+          s.held++
+          s.bytes += sizes[i] ?? 0
+          stored.set(toHex(doc), s)
+          return
+        }
         const k = toHex(r.value.doc)
         this.view.remember(r.value.doc, [r.value.item]) // the peer holds what it sent
         const s = stored.get(k) ?? { doc: r.value.doc, n: 0, held: 0, bytes: 0 }
         if (r.value.outcome === 'stored') s.n++
-        // Held now, stored or already here: what a catch-up's progress counts.
+        // Held now, stored or already here (or refused, above): what a catch-up's progress counts.
         s.held++
         s.bytes += sizes[i] ?? 0
         stored.set(k, s)
@@ -388,7 +400,8 @@ export class PeerSession {
       })())
     }
     // All entries of a frame are admitted together so their writes share one group commit.
-    tally(await settleInSlices(msg.entries, async e => await this.source.accept(e, this.peer)), msg.entries.map(e => e.byteLength))
+    const docOf = (i: number): Uint8Array | undefined => { try { return entryPlace(msg.entries[i] as Uint8Array).doc } catch { return undefined } }
+    tally(await settleInSlices(msg.entries, async e => await this.source.accept(e, this.peer)), msg.entries.map(e => e.byteLength), docOf)
     // A snapshot's sink behind its disk holds this frame (past framesInFlight, the stream pauses),
     // and the sender's next grant with it.
     if (wait !== undefined) {

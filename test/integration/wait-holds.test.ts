@@ -91,4 +91,29 @@ describe('waiting for a session from a peer', () => {
     const resumed = await api.call('sessions.resume', { key, tail: 1 })
     expect(resumed).toMatchObject({ leaseTaken: true, messageCount: 24 })
   }, 120_000)
+
+  it('a catch-up some of whose entries are refused (over budget) ends: the session is not left arriving, and the wait returns', async () => {
+    const wallet = generateWallet()
+    const nodes: TestNode[] = []
+    cleanups.push(async () => { for (const n of nodes.reverse()) await n.stop() })
+    // Kept as entries (no snapshot): a catch-up of entries, each counted against A's budget.
+    const b = await startNode({ wallet, label: 'B', snapshotEvery: 1_000_000, snapshotOnClose: 1_000_000 }); nodes.push(b)
+    const key = 'agent:main:budget'
+    const s = await b.vault.sessions.create(key)
+    for (let i = 0; i < 40; i++) await s.append({ role: 'user', content: `burst ${i} ${'y'.repeat(100_000)}` })
+    await s.close()
+    // A takes 4 entries of B's per document a minute: most of the catch-up is refused, and asked for again later.
+    const a = await startNode({ wallet, label: 'A' }); nodes.push(a)
+    a.vault.vault.budgets.limits = { ...a.vault.vault.budgets.limits, entriesPerMinute: 4, windowMs: 60_000 }
+    const api = await createLocalApi({ vault: a.vault, node: a.node })
+    cleanups.push(async () => { await api.close() })
+    await a.node.dial(b.node.addresses()[0] as string)
+    await until(() => a.events.some(e => e.type === 'entry-refused' && e.reason.includes('RATE_LIMITED')), 'A to refuse part of the catch-up')
+    await until(() => a.node.arriving(key) === undefined, 'the catch-up to end on A', 10_000)
+    const shown = await api.call('sessions.show', { key, tail: 0 })
+    expect(shown.messageCount).toBeLessThan(40)
+    // What is here is all that comes for now: the wait returns, and a resume is not refused as arriving.
+    expect((await api.call('sessions.wait', { key, timeoutMs: 10_000 })).key).toBe(key)
+    expect(await api.call('sessions.resume', { key, tail: 0 })).toMatchObject({ leaseTaken: true })
+  }, 60_000)
 })
