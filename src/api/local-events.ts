@@ -109,7 +109,7 @@ export class RemoteEntries {
 }
 
 /** A transfer as the API shows it. */
-export function transferView (t: Omit<TransferStatus, 'docId' | 'startedAt'>): import('zod').output<typeof TransferSchema> {
+export function transferView (t: Omit<TransferStatus, 'docId' | 'startedAt' | 'updatedAt'>): import('zod').output<typeof TransferSchema> {
   return { peerId: t.peerId, label: t.label, doc: t.doc, direction: t.direction, bytesDone: t.bytesDone, bytesTotal: t.bytesTotal, entriesDone: t.entriesDone, entriesTotal: t.entriesTotal, resumedFrom: t.resumedFrom, rateBps: t.rateBps, etaMs: t.etaMs, done: t.done }
 }
 

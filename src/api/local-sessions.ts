@@ -2,6 +2,7 @@
 import { setTimeout as pause } from 'node:timers/promises'
 import { DOC_NAMES, parseSessionKey } from '../../crdt/index.js'
 import { AbortedError, InvalidInputError, isMeshError, NotFoundError, ReadOnlyError } from '../errors.js'
+import { stillArriving } from '../node/progress.js'
 import { leaseSettled } from './lease-settle.js'
 import type { Handlers, LocalContext, ParsedInput } from './local-context.js'
 import type { Output } from './schema.js'
@@ -58,7 +59,7 @@ export function sessionHandlers (ctx: LocalContext): Handlers<SessionMethods> {
         const found = await ctx.vault.sessions.find(key, { signal: waitSignal.signal })
         // Here, but the rest may still be on its way (a catch-up of many entries): the wait ends
         // once nothing of it arrives any more, so what follows (a resume) meets it whole.
-        while (ctx.node?.arriving(key) !== undefined) {
+        for (let a = ctx.node?.arriving(key); a !== undefined && stillArriving(a); a = ctx.node?.arriving(key)) {
           await pause(ARRIVING_POLL_MS, waitSignal.signal).catch((err: unknown) => { throw new AbortedError(`stopped waiting for session ${key}`, { key }, { cause: err }) })
         }
         return found

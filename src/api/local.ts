@@ -13,7 +13,7 @@ import { AbortedError, InvalidInputError, SessionNotFoundError } from '../errors
 import { summaryRecordSealer, toHex } from '../identity/index.js'
 import type { MeshNode } from '../node/mesh.js'
 import type { Replica } from '../node/replica.js'
-import { portion, type Arriving } from '../node/progress.js'
+import { portion, stillArriving, type Arriving } from '../node/progress.js'
 import { EventLog, type CallOptions, type EventRecord, type MeshApi, type SubscribeOptions } from './api.js'
 import { agentHandlers } from './local-agents.js'
 import type { Handler, Handlers, LocalApiOptions, LocalContext } from './local-context.js'
@@ -166,7 +166,7 @@ export class LocalApi implements MeshApi {
     // empty. Part of it here and the rest on its way: read as it stands, but not judged by (the
     // lease it shows may be one its holder has since released).
     const first = this.node?.arriving(key)
-    if (first !== undefined && (!first.held || opts.whole === true)) throw arriving(first)
+    if (first !== undefined && (!first.held || (opts.whole === true && stillArriving(first)))) throw arriving(first)
     try {
       const k = parseSessionKey(key)
       return await this.cache.use(k, async s => {

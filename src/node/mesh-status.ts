@@ -125,7 +125,7 @@ export class StatusReport {
     for (const t of incoming) {
       if (!ids.has(t.docId)) continue
       const held = vault.store.vector(fromHex(t.docId)).size > 0
-      return { peerId: t.peerId, from: t.label, bytesDone: t.bytesDone, bytesTotal: t.bytesTotal, entriesDone: t.entriesDone, entriesTotal: t.entriesTotal, rateBps: t.rateBps, etaMs: t.etaMs, held }
+      return { peerId: t.peerId, from: t.label, bytesDone: t.bytesDone, bytesTotal: t.bytesTotal, entriesDone: t.entriesDone, entriesTotal: t.entriesTotal, rateBps: t.rateBps, etaMs: t.etaMs, held, updatedAt: t.updatedAt }
     }
     return undefined
   }

@@ -23,15 +23,28 @@ export interface TransferStatus {
   rateBps: number
   etaMs: number | undefined
   startedAt: number
+  /** When it last moved (ms since the epoch). */
+  updatedAt: number
   done: boolean
   /** The session ended before it was done: the next session resumes it. */
   ended: boolean
 }
 
-export type ProgressEvent = { type: 'progress' } & Omit<TransferStatus, 'docId' | 'startedAt'>
+export type ProgressEvent = { type: 'progress' } & Omit<TransferStatus, 'docId' | 'startedAt' | 'updatedAt'>
 
 /** A session still arriving, before it can be opened; `held`: whether this node holds any of it already (an older state). */
-export interface Arriving { peerId: string, from: string, bytesDone: number, bytesTotal: number, entriesDone: number, entriesTotal: number, rateBps: number, etaMs: number | undefined, held: boolean }
+export interface Arriving { peerId: string, from: string, bytesDone: number, bytesTotal: number, entriesDone: number, entriesTotal: number, rateBps: number, etaMs: number | undefined, held: boolean, updatedAt: number }
+
+/**
+ * A transfer that has not moved for this long is not waited for (a wait for a session, a resume
+ * refused as arriving): its peer may have stopped sending without the connection ending.
+ */
+export const ARRIVAL_STALLED_MS = 30_000
+
+/** Whether what arrives of a document still moves (ARRIVAL_STALLED_MS). */
+export function stillArriving (a: Pick<Arriving, 'updatedAt'>, now = Date.now()): boolean {
+  return now - a.updatedAt < ARRIVAL_STALLED_MS
+}
 
 export function transferStatus (t: Transfer, label: string, name: string | undefined): TransferStatus {
   return {
@@ -48,13 +61,14 @@ export function transferStatus (t: Transfer, label: string, name: string | undef
     rateBps: t.rateBps,
     etaMs: t.etaMs,
     startedAt: t.startedAt,
+    updatedAt: t.updatedAt,
     done: t.done,
     ended: t.ended
   }
 }
 
 export function progressEvent (s: TransferStatus): ProgressEvent {
-  const { docId: _d, startedAt: _s, ...rest } = s
+  const { docId: _d, startedAt: _s, updatedAt: _u, ...rest } = s
   return { type: 'progress', ...rest }
 }
 

@@ -2,10 +2,11 @@
  * A sync session's transfer meter on a clock the test moves: totals come from what the sender
  * announced, progress from what arrived; a transfer is reported at most once a second once it
  * lasted a second, and once more when it ends; a resumed snapshot counts what was held as done
- * but not in the rate.
+ * but not in the rate. A transfer that stopped moving for ARRIVAL_STALLED_MS is no longer waited for.
  */
 import { describe, expect, it } from 'vitest'
 import { Transfers, type Transfer } from '../../protocols/sync/transfer.js'
+import { ARRIVAL_STALLED_MS, stillArriving } from '../../src/node/progress.js'
 
 function meter (): { t: Transfers, reports: Transfer[], advance: (ms: number) => void } {
   let now = 1_000_000
@@ -85,5 +86,22 @@ describe('transfer progress', () => {
     t.end()
     expect(reports.at(-1)).toMatchObject({ done: true, ended: true, entriesDone: 4, entriesTotal: 10 })
     expect(t.list()).toEqual([])
+  })
+
+  it('a transfer still arrives while it moves, and not once it stood still for ARRIVAL_STALLED_MS', () => {
+    const { t, advance } = meter()
+    t.plan('in', 'doc', 0, 10, 10_000)
+    t.entries('in', 'doc', 2, 2000)
+    const [moving] = t.list()
+    const at = (moving as Transfer).updatedAt
+    expect(stillArriving(moving as Transfer, at)).toBe(true)
+    expect(stillArriving(moving as Transfer, at + ARRIVAL_STALLED_MS - 1)).toBe(true)
+    expect(stillArriving(moving as Transfer, at + ARRIVAL_STALLED_MS)).toBe(false)
+    // More of it came: it moves again from then.
+    advance(ARRIVAL_STALLED_MS + 5000)
+    t.entries('in', 'doc', 1, 1000)
+    const [again] = t.list()
+    expect((again as Transfer).updatedAt).toBe(at + ARRIVAL_STALLED_MS + 5000)
+    expect(stillArriving(again as Transfer, at + ARRIVAL_STALLED_MS + 5000)).toBe(true)
   })
 })
