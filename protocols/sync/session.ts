@@ -361,21 +361,15 @@ export class PeerSession {
     const tally = (results: Array<PromiseSettledResult<{ outcome: AcceptOutcome } & EntryRef>>, sizes: number[], docOf?: (i: number) => Uint8Array | undefined): void => {
       const stored = new Map<string, { doc: Uint8Array, n: number, held: number, bytes: number }>()
       results.forEach((r, i) => {
-        if (r.status === 'rejected') {
-          refused(r.reason)
-          const doc = docOf?.(i)
-          if (doc === undefined) return
-          const s = stored.get(toHex(doc)) ?? { doc, n: 0, held: 0, bytes: 0 }
-          s.held++
-          s.bytes += sizes[i] ?? 0
-          stored.set(toHex(doc), s)
-          return
-        }
-        const k = toHex(r.value.doc)
-        this.view.remember(r.value.doc, [r.value.item]) // the peer holds what it sent
-        const s = stored.get(k) ?? { doc: r.value.doc, n: 0, held: 0, bytes: 0 }
-        if (r.value.outcome === 'stored') s.n++
-        // Held now, stored or already here (or refused, above): what a catch-up's progress counts.
+        const ok = r.status === 'fulfilled' ? r.value : undefined
+        if (r.status === 'rejected') refused(r.reason)
+        else this.view.remember(r.value.doc, [r.value.item]) // the peer holds what it sent
+        const doc = ok?.doc ?? docOf?.(i)
+        if (doc === undefined) return
+        const k = toHex(doc)
+        const s = stored.get(k) ?? { doc, n: 0, held: 0, bytes: 0 }
+        if (ok?.outcome === 'stored') s.n++
+        // Held now (stored or already here), or refused: what a catch-up's progress counts.
         s.held++
         s.bytes += sizes[i] ?? 0
         stored.set(k, s)
@@ -384,7 +378,7 @@ export class PeerSession {
         this.transfers.entries('in', k, s.held, s.bytes)
         if (s.n > 0) this.events.received(s.doc, s.n, this.peer)
       }
-      if (stored.size > 0) this.vectors.holdsLater()
+      if (results.some(r => r.status === 'fulfilled')) this.vectors.holdsLater()
     }
     // The signatures of early bodies complete with their author's run (node/live-runs.ts: one
     // check for the run, up to 10 ms after its first entry) and their writes within a batch: the

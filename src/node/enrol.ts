@@ -55,15 +55,19 @@ export async function walletWithoutCertificate (home: string): Promise<WalletAdd
   return (await keysWithoutCertificate(home))?.wallet
 }
 
-/** The wallet a home's vault belongs to (its vault.keys names it), if the home holds one: the one a paired device, which has no wallet, was paired into. */
-export async function homeWallet (home: string): Promise<WalletAddress | undefined> {
-  const text = await readHomeText(home, 'vaultKeys')
-  return text === undefined ? undefined : decodeKeyFile(text, homePath(home, 'vaultKeys')).wallet
-}
-
 /** The same, with the keys the home holds. */
 async function keysWithoutCertificate (home: string): Promise<{ wallet: WalletAddress, keys: VaultKeys } | undefined> {
   if (await isInitialized(home)) return undefined
+  return await keyFileOf(home)
+}
+
+/** The wallet a home's vault belongs to (its vault.keys names it), if the home holds one: the one a paired device, which has no wallet, was paired into. */
+export async function homeWallet (home: string): Promise<WalletAddress | undefined> {
+  return (await keyFileOf(home))?.wallet
+}
+
+/** The home's vault.keys, read, if it holds one. */
+async function keyFileOf (home: string): Promise<{ wallet: WalletAddress, keys: VaultKeys } | undefined> {
   const text = await readHomeText(home, 'vaultKeys')
   return text === undefined ? undefined : decodeKeyFile(text, homePath(home, 'vaultKeys'))
 }

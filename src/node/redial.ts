@@ -45,7 +45,7 @@ export interface RedialInit {
 /** A dial's failure in one short line: libp2p's aggregate of every address's error names the first. */
 export function dialFailure (err: unknown): string {
   const first = err instanceof AggregateError && err.errors.length > 0 ? err.errors[0] : err
-  const e = first as { code?: unknown, name?: unknown, message?: unknown } | undefined
+  const e = first as { code?: unknown, message?: unknown } | undefined
   const message = typeof e?.message === 'string' && e.message !== '' ? e.message.split('\n')[0] as string : String(first)
   const code = typeof e?.code === 'string' && !message.includes(e.code) ? `${e.code}: ` : ''
   const line = `${code}${message}`
@@ -65,10 +65,11 @@ export class Redial {
    * refused at each of its fresh PeerIds added one entry each, for good.
    */
   private readonly refusedAt = new Map<string, { until: number, delay: number }>()
-  /** Peers whose failed dial was told (RedialInit.unreachable), until they are proven again. */
-  private readonly told = new Set<string>()
-  /** The last failed dial of each peer redialed (remembered or bootstrap ones only), until it is proven. */
-  private readonly failed = new Map<string, { at: number, error: string }>()
+  /**
+   * The last failed dial of each peer redialed (remembered or bootstrap ones only), and whether
+   * it was told (RedialInit.unreachable), until the peer is proven.
+   */
+  private readonly failed = new Map<string, { at: number, error: string, told: boolean }>()
 
   constructor (private readonly init: RedialInit) {
     const ids = (addrs: readonly string[]): Set<string> => new Set(addrs.flatMap(a => peerOf(a) ?? []))
@@ -126,12 +127,14 @@ export class Redial {
   /** A peer proven: its refusals are forgotten. */
   proven (peerId: string): void {
     this.refusedAt.delete(peerId)
-    this.told.delete(peerId)
     this.failed.delete(peerId)
   }
 
   /** The peer's last failed dial since it was last proven (`mesh peers`), if any. */
-  lastFailure (peerId: string): { at: number, error: string } | undefined { return this.failed.get(peerId) }
+  lastFailure (peerId: string): { at: number, error: string } | undefined {
+    const f = this.failed.get(peerId)
+    return f === undefined ? undefined : { at: f.at, error: f.error }
+  }
 
   coolingDown (peerId: string): boolean {
     const r = this.refusedAt.get(peerId)
@@ -188,13 +191,12 @@ export class Redial {
         if (this.init.stopped()) { this.redialing.delete(peerId); return }
         log('redial %s failed, next in %d ms: %e', peerId, delay, err)
         const reason = dialFailure(err)
-        this.failed.set(peerId, { at: Date.now(), error: reason })
         // Told at its second failure in a row: a sibling that moved is often found on its new
         // address (mDNS, the DHT) within the first second.
-        if (delay > FIRST_RETRY_MS && !this.told.has(peerId)) {
-          this.told.add(peerId)
-          this.init.unreachable?.(peerId, via, reason, delay)
-        }
+        const told = this.failed.get(peerId)?.told === true
+        const tell = delay > FIRST_RETRY_MS && !told
+        this.failed.set(peerId, { at: Date.now(), error: reason, told: told || tell })
+        if (tell) this.init.unreachable?.(peerId, via, reason, delay)
         timers.after(delay, () => { attempt(Math.min(delay * 2, 60_000)) })
       })
     }
