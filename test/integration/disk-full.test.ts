@@ -158,12 +158,13 @@ describe('full disk', () => {
 
   it('a running node: reports the full disk, serves reads and a peer, and writes again once space returns', async () => {
     if (process.getuid?.() !== 0) throw new Error('this test needs root (unshare -m, mount tmpfs); CI runs as root')
-    const t = await tempDir(); cleanups.push(t.cleanup)
+    const t = await tempDir()
     const mnt = join(t.dir, 'mnt')
     mkdirSync(mnt)
     const seed = randomBytes(32)
     const child = spawn('unshare', ['-m', '--propagation', 'private', 'sh', '-c', `mount -t tmpfs -o size=4m tmpfs "${mnt}" && exec "${process.execPath}" "${join(ROOT, 'dist', 'test', 'helpers', 'disk-full-node.js')}" "${mnt}" "${seed.toString('hex')}"`], { stdio: ['pipe', 'pipe', 'inherit'] })
-    cleanups.push(async () => { if (child.exitCode === null) { const gone = new Promise(resolve => child.once('exit', resolve)); child.kill('SIGKILL'); await gone } })
+    // The child first (its mount namespace, holding the tmpfs on mnt, ends with it), then its dir.
+    cleanups.push(async () => { if (child.exitCode === null && child.signalCode === null) { const gone = new Promise(resolve => child.once('exit', resolve)); child.kill('SIGKILL'); await gone } }, t.cleanup)
     const lines = createInterface({ input: child.stdout })[Symbol.asyncIterator]()
     const ask = async (cmd: string): Promise<any> => {
       child.stdin.write(cmd + '\n')
