@@ -43,14 +43,17 @@ export function sessionHandlers (ctx: LocalContext): Handlers<SessionMethods> {
       return { key, title: meta.title, createdAt: meta.createdAt }
     },
     'sessions.show': async (input) => await ctx.withSession(input.key, (s) => {
+      // Part here and more on its way (a catch-up, a newer snapshot): shown as it stands, and said.
+      const a = ctx.node?.arriving(input.key)
+      const arriving = a !== undefined && stillArriving(a) ? { arriving: { from: a.from, bytesDone: a.bytesDone, bytesTotal: a.bytesTotal, ...(a.etaMs !== undefined ? { etaMs: a.etaMs } : {}) } } : {}
       if (input.after !== undefined) {
         const info = s.resumeInfo({ tail: 0 })
         const { messages, firstIndex } = s.messagesAfter(input.after)
-        return { ...info, messages: labelled(s, messages), firstIndex }
+        return { ...info, messages: labelled(s, messages), firstIndex, ...arriving }
       }
       const tail = input.all === true ? undefined : (input.tail ?? 50)
       const info = s.resumeInfo({ tail })
-      return { ...info, messages: labelled(s, info.messages), firstIndex: info.messageCount - info.messages.length }
+      return { ...info, messages: labelled(s, info.messages), firstIndex: info.messageCount - info.messages.length, ...arriving }
     }),
     'sessions.wait': async (input, signal) => {
       const key = parseSessionKey(input.key)

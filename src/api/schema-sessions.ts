@@ -69,6 +69,16 @@ export const SessionViewSchema = z.object({
   firstIndex: z.number().describe('index in the transcript of the first message returned')
 })
 
+/** What sessions.show gives: the view, and what of the session is still on its way. */
+export const SessionShowSchema = SessionViewSchema.extend({
+  arriving: z.object({
+    from: z.string().describe('the label of the peer it comes from'),
+    bytesDone: z.number(),
+    bytesTotal: z.number(),
+    etaMs: z.number().optional().describe('about how long the rest takes, at the rate so far')
+  }).optional().describe('more of the session is on its way from a peer (a catch-up or a snapshot in flight): what is shown is what has come so far, and its lease may be one its holder has since released')
+})
+
 export const ResumeSchema = SessionViewSchema.extend({
   leaseTaken: z.boolean(),
   tookOverFrom: z.string().optional().describe('label of the device the lease was taken over from'),
@@ -113,7 +123,7 @@ export const SESSION_METHODS = {
       after: z.string().optional().describe('only messages after this message id (NOT_FOUND when the session holds no message of that id)'),
       all: z.boolean().optional().describe('the whole transcript')
     }),
-    output: SessionViewSchema,
+    output: SessionShowSchema,
     http: { verb: 'GET', path: '/api/sessions/{key}' },
     mcp: 'sessions_show',
     mcpHints: { readOnly: true, destructive: false, idempotent: true }

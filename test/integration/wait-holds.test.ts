@@ -5,12 +5,13 @@
  * the API's wait returns once nothing of the session is still arriving: a session that comes as
  * many entries over a slow link is readable after its first, while its lease as it stands may
  * come last; a resume meanwhile is refused as arriving, instead of judging a lease its holder
- * has since released.
+ * has since released; a show meanwhile says what is still on its way.
  */
 import { join } from 'node:path'
-import { afterAll, describe, expect, it } from 'vitest'
+import { afterAll, describe, expect, it, vi } from 'vitest'
 import { DOC_NAMES } from '../../crdt/index.js'
 import { createLocalApi } from '../../src/api/local.js'
+import { printSession } from '../../src/cli/commands/sessions.js'
 import { isMeshError } from '../../src/errors.js'
 import { cutProxy } from '../helpers/cut-proxy.js'
 import { loadWallet, writeNewWallet } from '../../src/identity/index.js'
@@ -79,6 +80,13 @@ describe('waiting for a session from a peer', () => {
     const partial = await api.call('sessions.show', { key, tail: 0 })
     expect(partial.messageCount).toBeLessThan(24)
     expect(partial.lease).toMatchObject({ label: 'A', mine: false })
+    // …and says that more is on its way, and how far it is, as `mesh session show` prints it.
+    expect(partial.arriving).toMatchObject({ from: 'A', bytesDone: expect.any(Number), bytesTotal: expect.any(Number) })
+    expect(partial.arriving?.bytesDone).toBeLessThan(partial.arriving?.bytesTotal as number)
+    let printed = ''
+    const write = vi.spyOn(process.stdout, 'write').mockImplementation((s: any) => { printed += String(s); return true })
+    try { printSession(partial) } finally { write.mockRestore() }
+    expect(printed).toMatch(/^arriving: +from A: \d+% \(\d+\.\d MB of \d+(\.\d)? MB\)(, about \d+ s left)?; shown as it has come so far \(`mesh peers` shows the transfer\)$/m)
     const early = await api.call('sessions.resume', { key }).then(() => undefined, (err: unknown) => err)
     expect(isMeshError(early) ? { code: early.code, message: early.message } : early).toMatchObject({ code: 'SESSION_NOT_FOUND', message: expect.stringMatching(/is arriving from A: \d+%/) })
 
@@ -88,6 +96,7 @@ describe('waiting for a session from a peer', () => {
     const shown = await api.call('sessions.show', { key, tail: 0 })
     expect(shown.messageCount).toBe(24)
     expect(shown.lease).toBeUndefined()
+    expect(shown.arriving).toBeUndefined()
     const resumed = await api.call('sessions.resume', { key, tail: 1 })
     expect(resumed).toMatchObject({ leaseTaken: true, messageCount: 24 })
   }, 120_000)

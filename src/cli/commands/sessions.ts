@@ -5,6 +5,7 @@ import type { Output } from '../../api/schema.js'
 import { leaseHintFor, localTime, stdout as out, withApi } from '../context.js'
 import { subcommandOf, subUsage, type Command } from '../command.js'
 import { wholeNumber } from '../numbers.js'
+import { portion } from '../../node/progress.js'
 
 type View = Output<'sessions.show'>
 type Message = View['messages'][number]
@@ -159,6 +160,9 @@ export function printSession (info: View): void {
   row('session', `${info.key}${info.title !== '' ? ` — ${info.title}` : ''}`)
   if (info.goal !== '') row('goal', info.goal)
   row('status', `${info.status}${formatLease(info.lease)}`)
+  // More on its way: what follows is what has come so far (its lease, too, may since be released).
+  const a = info.arriving
+  if (a !== undefined) row('arriving', `from ${a.from}: ${portion(a.bytesDone, a.bytesTotal)}${a.etaMs !== undefined ? `, about ${Math.ceil(a.etaMs / 1000)} s left` : ''}; shown as it has come so far (\`mesh peers\` shows the transfer)`)
   if (info.lastWriter !== undefined) row('last write', `${localTime(info.lastWriter.ts)} by ${info.lastWriter.label ?? info.lastWriter.device}`)
   if (t.plan !== '') row('plan', t.plan)
   if (t.cwd !== '') row('cwd', t.cwd)
