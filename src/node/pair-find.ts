@@ -45,6 +45,21 @@ const ACROSS_NETWORKS = {
   mcp: 'start its pairing through an address this device listens on, or have the approval dial the address the new machine prints'
 } as const
 
+/**
+ * A dial the device took and then cut before the handshake ended (Noise failed on a reset): what
+ * a pairing device does to an address it refuses for a while after wrong codes or probes from it
+ * (pair-guard.ts), which otherwise reads as a network fault.
+ */
+function cutBeforeAsked (err: unknown): boolean {
+  const e = err as { name?: string, message?: string } | undefined
+  return e?.name === 'EncryptionFailedError' && /ECONNRESET|EPIPE/.test(e.message ?? '')
+}
+const REFUSED_HINT = {
+  sep: '. ',
+  cli: 'The device took the connection and closed it: a pairing device does so for a minute to an address that tried wrong codes (its `mesh pair` then says "refusing it until …"). Check the code on its screen and approve again once that time is past',
+  mcp: 'The device took the connection and closed it: a pairing device does so for a minute to an address that tried wrong codes (the new machine says until when). Check the code on its screen and approve again once that time is past'
+} as const
+
 export interface FindOptions extends AbortOptions {
   code: string
   /**
@@ -196,7 +211,7 @@ export async function findCandidate (o: FindOptions): Promise<Found> {
     try {
       await attempt(await node.dial(multiaddr(a), { signal: o.signal }), 'dial')
     } catch (err) {
-      fail(new PairingFailedError(`cannot reach ${a}: ${(err as Error)?.message}`, { reason: 'not-found' }, { cause: err }))
+      fail(new PairingFailedError(`cannot reach ${a}: ${(err as Error)?.message}`, { reason: 'not-found' }, { cause: err, ...(cutBeforeAsked(err) ? { hint: REFUSED_HINT } : {}) }))
     }
   })
   if (only) {

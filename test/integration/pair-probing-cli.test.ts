@@ -1,7 +1,8 @@
 /**
  * `mesh pair` says when someone is probing for its code, in text and as --json events, rather
  * than showing new codes without a word: a sender refused after a few wrong nameplates (no code
- * replaced), and new attempts paused after codes burned fast (the code shown then stands). Real
+ * replaced, and the owner approving from that address is told why it is cut off), and new attempts
+ * paused after codes burned fast (the code shown then stands). Real
  * processes on loopback: `mesh pair --no-mdns`, probed by the approver's own code.
  */
 import { join } from 'node:path'
@@ -43,6 +44,11 @@ describe('mesh pair: someone probing for the code', () => {
     }
     await p.waitFor(/^someone is probing for the code: 4 failed attempts from 127\.0\.0\.1; refusing it until \d{4}-\d{2}-\d{2}/)
     expect(p.lines.filter(l => /new code: /.test(l))).toEqual([])
+    // The owner, approving from that address with the right code now, is told why it is cut off, not only the reset.
+    const right = await findCandidate({ code, mdns: false, dial: [addr], timeoutMs: 5000 }).then(async f => { await f.close(); return undefined }, (e: any) => e)
+    expect(right?.details?.reason).toBe('not-found')
+    expect(right?.fact).toMatch(/^cannot reach \/ip4\/127\.0\.0\.1\/.*: read ECONNRESET$/)
+    expect(right?.message).toMatch(/: read ECONNRESET\. The device took the connection and closed it: a pairing device does so for a minute to an address that tried wrong codes \(its `mesh pair` then says "refusing it until …"\)\. Check the code on its screen and approve again once that time is past/)
   })
 
   it('--json: codes burned fast pause new attempts, said as a probing event; the code shown last stands', async () => {
