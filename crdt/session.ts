@@ -125,7 +125,6 @@ export class SessionDoc {
     const s = (k: string): string | undefined => { const v = m.get(k); return typeof v === 'string' ? v : undefined }
     const createdAt = m.get('createdAt')
     const status = s('status')
-    const lease = this.resolvedLease()
     return {
       key: s('key') ?? '',
       title: s('title') ?? '',
@@ -133,8 +132,14 @@ export class SessionDoc {
       status: status === 'running' || status === 'ended' ? status : 'idle',
       createdAt: isTime(createdAt) ? createdAt : 0,
       lastWriter: this.lastWriter(),
-      lease: lease === undefined || lease.released === true ? undefined : leaseOf(lease)
+      lease: this.getLease()
     }
+  }
+
+  /** The lease alone, as getMeta() has it (undefined when none or released): what every write's guard reads. */
+  getLease (): SessionMeta['lease'] {
+    const lease = this.resolvedLease()
+    return lease === undefined || lease.released === true ? undefined : leaseOf(lease)
   }
 
   /**
@@ -393,7 +398,7 @@ export class SessionDoc {
    */
   takeLease (device: string, opts: { ttlMs?: number, force?: boolean, label?: string, now?: number } = {}): Lease {
     const now = opts.now ?? Date.now()
-    const cur = this.getMeta().lease
+    const cur = this.getLease()
     if (cur !== undefined && cur.device !== device && cur.expiresAt + LEASE_SKEW_MS > now && opts.force !== true) {
       throw new LeaseHeldError(`the driver lease is held by ${cur.label ?? cur.device} until ${new Date(cur.expiresAt).toISOString()}`, { lease: cur })
     }
@@ -420,7 +425,7 @@ export class SessionDoc {
    * claims it had outranked do not come back, and the next take goes above it.
    */
   releaseLease (device: string, now = Date.now()): boolean {
-    const cur = this.getMeta().lease
+    const cur = this.getLease()
     if (cur === undefined || cur.device !== device) return false
     this.doc.transact(() => {
       this.leases.set(device, { ...cur, expiresAt: Math.max(cur.takenAt, Math.min(now, cur.expiresAt)), released: true })

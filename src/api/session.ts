@@ -114,7 +114,7 @@ export class Session {
   /** The lease as seen from this device now: expired allows for clock skew and for the holder being online. */
   lease (now = Date.now()): LeaseView | undefined {
     this.check()
-    return this.view(this.s.getMeta().lease, now)
+    return this.view(this.s.getLease(), now)
   }
 
   private view (l: Lease | undefined, now = Date.now()): LeaseView | undefined {
@@ -154,7 +154,7 @@ export class Session {
 
   /** Inside a change: renews this device's lease when it holds one that is getting old. */
   private renewIfHeld (now: number): void {
-    const l = this.s.getMeta().lease
+    const l = this.s.getLease()
     if (l === undefined || l.device !== this.device) return
     if (l.expiresAt - now > LEASE_TTL_MS - LEASE_RENEW_AFTER_MS) return
     this.s.takeLease(this.device, { label: this.vault.identity.certificate.label, now, force: true })
@@ -318,7 +318,7 @@ export class Session {
     this.check()
     const offMessages = this.s.onMessages((messages, local) => { fn({ type: 'messages', messages, remote: !local }) })
     const offFields = this.s.onFields((c, local) => {
-      if (c.lease) fn({ type: 'lease', lease: this.view(this.s.getMeta().lease), remote: !local })
+      if (c.lease) fn({ type: 'lease', lease: this.view(this.s.getLease()), remote: !local })
       if (c.task) fn({ type: 'task', remote: !local })
     })
     // afterTransaction, not 'update': an 'update' listener makes Yjs encode every transaction's
