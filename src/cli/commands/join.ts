@@ -197,6 +197,16 @@ export const joinCmd: Command = {
           else live.line(`bootstrap     ${a} unreachable (${reason}); retrying in the background`)
         })
       }
+      // mDNS off and nothing to dial (no --bootstrap, no relay, no sibling remembered with an
+      // address: a device paired by an approval that ran without a daemon has none): said, rather
+      // than a node that waits in silence for a sibling to dial it.
+      if (!node.config.mdns && (bootstrap ?? []).length === 0 && (roles.relayVia ?? []).length === 0) {
+        const known = (await node.peers({ rtt: false })).filter(p => p.addrs.length > 0)
+        if (known.length === 0) {
+          if (g.json) out.line(JSON.stringify({ event: 'nothing-to-dial' }))
+          else out.line('discovery:    nothing to find siblings with: mDNS is off and no sibling is known by an address. Give one with --bootstrap /ip4/…/tcp/…/p2p/… (a sibling\'s `listening:` address, then /p2p/ and its `device:` id), or give a sibling this device\'s address the same way')
+        }
+      }
       started = true
       for (const e of early.splice(0)) print(e)
       if (followList !== undefined) {
