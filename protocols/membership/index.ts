@@ -321,7 +321,7 @@ class MembershipService extends EventTarget implements Membership, Startable {
     const why = this.init.excluded?.(from)
     if (why !== undefined) throw new NotMemberError(`not taking records from ${from}: ${why}`)
     if (this.init.onRevocation !== undefined) await this.init.onRevocation(msg.revocation, from)
-    throw new DeviceRevokedError(`${from} says this device was revoked`)
+    throw new DeviceRevokedError('it says this device was revoked')
   }
 
   private async initiate (conn: Connection): Promise<void> {

@@ -117,7 +117,7 @@ function fromNodeEvent (e: NodeEvent): ApiEvent | undefined {
   switch (e.type) {
     case 'found': return { type: 'peer.found', peerId: e.peerId, via: e.via }
     case 'proven': return { type: 'peer.proven', peerId: e.peerId, label: e.label, capabilities: [...e.capabilities], via: e.via }
-    case 'refused': return { type: 'peer.refused', peerId: e.peerId, reason: e.reason }
+    case 'refused': return { type: 'peer.refused', peerId: e.peerId, ...(e.label !== undefined ? { label: e.label } : {}), reason: e.reason }
     case 'lost': return { type: 'peer.lost', peerId: e.peerId, label: e.label }
     case 'synced': return { type: 'doc.synced', peerId: e.peerId, label: e.label, doc: e.doc, entries: e.entries, snapshot: e.snapshot }
     case 'entry-refused': return { type: 'entry.refused', peerId: e.peerId, label: e.label, reason: e.reason }

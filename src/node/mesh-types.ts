@@ -25,7 +25,7 @@ export type Via = 'mdns' | 'dht' | 'remembered' | 'bootstrap' | 'inbound'
 export type NodeEvent =
   | { type: 'found', peerId: string, via: Via }
   | { type: 'proven', peerId: string, label: string, capabilities: readonly string[], via: Via }
-  | { type: 'refused', peerId: string, reason: string }
+  | { type: 'refused', peerId: string, reason: string, label?: string }
   | { type: 'lost', peerId: string, label: string }
   | { type: 'synced', peerId: string, label: string, doc: string, entries: number, snapshot: boolean }
   | { type: 'entry-refused', peerId: string, label: string, reason: string }

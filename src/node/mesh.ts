@@ -239,7 +239,9 @@ export class MeshNode extends EventEmitter<{ event: [NodeEvent], 'caught-up': [s
       // On a relay, a peer refused at membership is a stranger refused: the gate stops its hop
       // requests before the relay sees them, so they are counted here.
       if (n.services.relay !== undefined) this.relayCounts.refused++
-      this.emitEvent({ type: 'refused', peerId: d.peerId, reason: d.reason })
+      // A sibling this node knew (one that now refuses it, say) is named by its label.
+      const label = this.labels.get(d.peerId) ?? this.book.get(d.peerId)?.label
+      this.emitEvent({ type: 'refused', peerId: d.peerId, reason: d.reason, ...(label !== undefined ? { label } : {}) })
     })
     n.addEventListener('peer:disconnect', (e) => {
       const id = e.detail.toString()

@@ -38,7 +38,7 @@ export class Revocation {
   readonly onRevoked = (e: { deviceId: string, label: string }): void => {
     if (this.init.stopped()) return
     if (e.deviceId === this.init.libp2p.peerId.toString()) { this.revokedSelf(); return }
-    this.init.emit({ type: 'refused', peerId: e.deviceId, reason: `revoked: ${e.label}` })
+    this.init.emit({ type: 'refused', peerId: e.deviceId, label: e.label, reason: 'revoked' })
     void this.init.book.forget(e.deviceId)
     // The gate refuses it from now on before either side shows a certificate, and expels it now.
     this.init.exclude(e.deviceId, `revoked: ${e.label}`)

@@ -142,6 +142,10 @@ describe('a revoked device is told', () => {
     await expectToldBy(b, 'desktop', 'lost')
     expect(b.events.find(e => e.type === 'revoked')).toMatchObject({ from: idOf(a) })
     expect(a.node.libp2p.services.membership.isProven(b.node.libp2p.peerId)).toBe(false)
+    // Each side's refusal names the other by the label it knew (join prints `peer refused  desktop (…)`).
+    await until(() => b.events.some(e => e.type === 'refused' && e.peerId === idOf(a)), 'the laptop to refuse the desktop')
+    expect(b.events.find(e => e.type === 'refused' && e.peerId === idOf(a))).toMatchObject({ label: 'desktop', reason: 'it says this device was revoked' })
+    expect(a.events.find(e => e.type === 'refused' && e.peerId === idOf(b))).toMatchObject({ label: 'laptop' })
     // Only what shows the revocation came: nothing written or rotated after it.
     expect(b.vault.vault.certs.state.epochs.size).toBe(0)
 

@@ -31,7 +31,7 @@ export function formatEvent (e: NodeEvent): string | undefined {
   switch (e.type) {
     case 'found': return `peer found    ${short(e.peerId)} via ${e.via}`
     case 'proven': return `peer proven   ${e.label} (${short(e.peerId)}) [${e.capabilities.join(', ')}] via ${e.via}`
-    case 'refused': return `peer refused  ${short(e.peerId)}: ${e.reason}`
+    case 'refused': return `peer refused  ${e.label !== undefined ? `${e.label} (${short(e.peerId)})` : short(e.peerId)}: ${e.reason}`
     case 'lost': return `peer lost     ${e.label} (${short(e.peerId)})`
     case 'synced': return e.snapshot ? `synced        ${e.doc} from ${e.label}: snapshot` : `synced        ${e.doc} from ${e.label}: +${e.entries} ${e.entries === 1 ? 'entry' : 'entries'}`
     case 'enrolled': return `device added  ${e.label} (${short(e.deviceId)}) [${e.capabilities.join(', ')}], enrolled by ${e.by}${e.self ? ' (this device)' : ''}`
