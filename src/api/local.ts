@@ -14,6 +14,7 @@ import { summaryRecordSealer, toHex } from '../identity/index.js'
 import type { MeshNode } from '../node/mesh.js'
 import type { Replica } from '../node/replica.js'
 import { portion, stillArriving, type Arriving } from '../node/progress.js'
+import { notHere } from './not-here.js'
 import { EventLog, type CallOptions, type EventRecord, type MeshApi, type SubscribeOptions } from './api.js'
 import { agentHandlers } from './local-agents.js'
 import type { Handler, Handlers, LocalApiOptions, LocalContext } from './local-context.js'
@@ -175,10 +176,17 @@ export class LocalApi implements MeshApi {
         return await fn(s)
       }, opts)
     } catch (err) {
+      if (!(err instanceof SessionNotFoundError)) throw err
       // A session still arriving from a peer says so, instead of "no such session".
-      const a = err instanceof SessionNotFoundError ? this.node?.arriving(key) : undefined
-      if (a === undefined) throw err
-      throw arriving(a)
+      const a = this.node?.arriving(key)
+      if (a !== undefined) throw arriving(a)
+      // Listed but not here (pending), or a revoked device's: as the vault said it.
+      if (err.details.pending !== undefined || err.hint === undefined) throw err
+      // None here: a near name held here (a typo), or what could still bring it, before "create it".
+      const listed = (await this.vault.sessions.list()).map(s => s.key)
+      // Without a node, only a device with siblings could have it from one.
+      const peers = this.node !== undefined ? await this.node.peers({ rtt: false }) : this.vault.vault.certs.all().length > 1 ? undefined : []
+      throw notHere(err, parseSessionKey(key), listed, peers)
     }
   }
 }

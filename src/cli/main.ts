@@ -8,6 +8,7 @@ import '../polyfill.js'
 import { parseArgs } from 'node:util'
 import { isMeshError, UsageError, type ErrorCode } from '../errors.js'
 import { errorToWire } from '../api/wire-error.js'
+import { nearest } from '../api/nearest.js'
 import { exitCodeFor } from './exit-codes.js'
 import { globalsFrom, setJsonOutput, stdout as out } from './context.js'
 import { refuseExtraArgs, refuseForeignOptions, subcommandAliases, subUsage, type Command } from './command.js'
@@ -101,30 +102,6 @@ function parseError (err: any, cmd: Command): string {
     return /ambiguous/.test(message) ? `${option} needs a value (one that starts with "-" is written ${option}=-VALUE)` : `${option} needs a value`
   }
   return message.replace(/\.$/, '')
-}
-
-/** The option name closest to a mistyped one (at most two edits away), if any. */
-function nearest (typed: string, names: readonly string[]): string | undefined {
-  let best: { name: string, d: number } | undefined
-  for (const name of names) {
-    const d = editDistance(typed, name)
-    if (d <= 2 && d < typed.length && (best === undefined || d < best.d)) best = { name, d }
-  }
-  return best?.name
-}
-
-/** Levenshtein distance, a swap of two neighbours counting as one edit (--tial for --tail). */
-function editDistance (a: string, b: string): number {
-  const d: number[][] = Array.from({ length: a.length + 1 }, (_, i) => Array.from({ length: b.length + 1 }, (_, j) => i === 0 ? j : j === 0 ? i : 0))
-  const at = (i: number, j: number): number => (d[i] as number[])[j] as number
-  for (let i = 1; i <= a.length; i++) {
-    for (let j = 1; j <= b.length; j++) {
-      let v = Math.min(at(i - 1, j) + 1, at(i, j - 1) + 1, at(i - 1, j - 1) + (a[i - 1] === b[j - 1] ? 0 : 1))
-      if (i > 1 && j > 1 && a[i - 1] === b[j - 2] && a[i - 2] === b[j - 1]) v = Math.min(v, at(i - 2, j - 2) + 1)
-      ;(d[i] as number[])[j] = v
-    }
-  }
-  return at(a.length, b.length)
 }
 
 /**
