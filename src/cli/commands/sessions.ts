@@ -103,7 +103,7 @@ export const sessionCmd: Command = {
   subSummaries: {
     new: 'create a session, with a title and a goal if given',
     append: 'add a message to a session\'s transcript (its text from --text or stdin)',
-    show: 'a session\'s goal, task state and its last 50 messages (--tail N, --all)'
+    show: 'a session\'s goal, task state and its last 50 messages (--tail N, --all), and how much more is still arriving from a peer'
   },
   examples: [
     'mesh session new agent:main:fix-login --goal "users stay logged in after a refresh"',
