@@ -3,7 +3,9 @@ import { setTimeout as pause } from 'node:timers/promises'
 import { DOC_NAMES, parseSessionKey } from '../../crdt/index.js'
 import { AbortedError, InvalidInputError, isMeshError, NotFoundError, ReadOnlyError } from '../errors.js'
 import { stillArriving } from '../node/progress.js'
+import { equals } from '../identity/index.js'
 import { leaseSettled } from './lease-settle.js'
+import { notSyncedWith } from './not-here.js'
 import type { Handlers, LocalContext, ParsedInput } from './local-context.js'
 import type { Output } from './schema.js'
 import type { Session } from './session.js'
@@ -35,12 +37,17 @@ export function sessionHandlers (ctx: LocalContext): Handlers<SessionMethods> {
     },
     'sessions.create': async (input) => {
       const key = parseSessionKey(input.key)
+      // Siblings that may have made one of this key too, unseen here yet: said, since the two would
+      // merge. Judged before this write, which puts every sibling behind for a moment.
+      const v = ctx.vault.vault
+      const others = v.certs.all().filter(c => !equals(c.deviceKey, v.identity.device.publicKey))
+      const unsure = notSyncedWith(ctx.node !== undefined ? await ctx.node.peers({ rtt: false }) : undefined, others, c => v.certs.isRevoked(c.deviceKey))
       const s = await ctx.vault.sessions.create(key, { title: input.title, goal: input.goal })
       const meta = s.meta()
       await s.close()
       ctx.created(key)
       ctx.push({ type: 'session.created', key, remote: false })
-      return { key, title: meta.title, createdAt: meta.createdAt }
+      return { key, title: meta.title, createdAt: meta.createdAt, ...(unsure.length > 0 ? { notSyncedWith: unsure } : {}) }
     },
     'sessions.show': async (input) => await ctx.withSession(input.key, (s) => {
       // Part here and more on its way (a catch-up, a newer snapshot): shown as it stands, and said.

@@ -7,6 +7,7 @@
  * a second one of the same key, and the two merge.
  */
 import { SessionNotFoundError, type Hint } from '../errors.js'
+import type { Certificate } from '../identity/index.js'
 import type { PeerStatus } from '../node/mesh-types.js'
 import { nearest } from './nearest.js'
 
@@ -49,4 +50,17 @@ export function notHere (err: SessionNotFoundError, key: string, listed: readonl
   return new SessionNotFoundError(err.fact, err.details, {
     hint: { sep: ' ', cli: `(${coming.cli as string}; if no device has it: ${bare(err.hint.cli) ?? ''})`, mcp: `(${coming.mcp as string}; if no device has it: ${bare(err.hint.mcp) ?? ''})` }
   })
+}
+
+/**
+ * The siblings that write which this device is not known to be in sync with now (offline, or still
+ * catching up; without a node, every one): a session one of them made under a key this device
+ * creates too merges with it once they sync (both transcripts kept, one goal and title).
+ * `peers`: the node's (undefined: none runs); `others`: the devices of the vault but this one.
+ */
+export function notSyncedWith (peers: readonly PeerStatus[] | undefined, others: readonly Certificate[], revoked: (c: Certificate) => boolean): string[] {
+  const writers = others.filter(c => c.capabilities.includes('write') && !revoked(c))
+  if (peers === undefined) return writers.map(c => c.label)
+  const synced = new Set(peers.filter(p => p.inSync).map(p => p.label))
+  return writers.map(c => c.label).filter(l => !synced.has(l))
 }

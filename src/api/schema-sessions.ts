@@ -109,7 +109,9 @@ export const SESSION_METHODS = {
   'sessions.create': {
     summary: 'Creates a session with a title and goal.',
     input: z.object({ key, title: z.string().optional(), goal: z.string().optional() }),
-    output: SessionSummarySchema,
+    output: SessionSummarySchema.extend({
+      notSyncedWith: z.array(z.string()).optional().describe('labels of the siblings that write which this device is not in sync with now (offline, catching up, or no node running here): one of them may have made a session of this key too, and the two merge into one once they sync (both transcripts kept, one title and goal)')
+    }),
     http: { verb: 'POST', path: '/api/sessions' },
     mcp: 'sessions_create',
     mcpHints: { readOnly: false, destructive: false, idempotent: true }, // again: refused (SESSION_EXISTS)

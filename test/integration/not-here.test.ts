@@ -4,6 +4,7 @@
  * that are not online, or no `mesh join` running on a device that has siblings. Told to create a
  * session that was on its way, a newcomer made a second one of the same key, and the two merged.
  * Only when every online sibling is in sync (or there is none) is "create it" the whole advice.
+ * And a session made while a sibling that writes is not in sync says that the two would merge.
  * Real nodes on loopback; the last case through the CLI, without a daemon.
  */
 import { join } from 'node:path'
@@ -63,12 +64,16 @@ describe('no such session, and what could still bring it', () => {
     // In sync with every online sibling: nothing else can bring it.
     await until(async () => (await b.node.peers({ rtt: false })).every(p => p.state === 'connected' && p.inSync), 'B to be in sync with A')
     expect((await missing(apiB, 'later')).message).toBe('no session agent:main:later (create it with `mesh session new agent:main:later`)')
+    // A session made now needs no word of siblings: none could have made one of its key unseen.
+    expect(await apiB.call('sessions.create', { key: 'made-in-sync' })).not.toHaveProperty('notSyncedWith')
 
     // A gone: it may be on A, and comes once both are online.
     await apiA.close()
     await a.stop()
     await until(async () => (await b.node.peers({ rtt: false })).every(p => p.state === 'offline'), 'B to see A offline')
     expect((await missing(apiB, 'later')).message).toBe('no session agent:main:later (no sibling is online now (A): it may be on one of them, and comes once both are online; if no device has it: create it with `mesh session new agent:main:later`)')
+    // Made while A is away: A may have made one of the same key, and the two would merge.
+    expect(await apiB.call('sessions.create', { key: 'made-offline' })).toMatchObject({ key: 'agent:main:made-offline', notSyncedWith: ['A'] })
 
     // Without a daemon, on a device that has siblings: the CLI says no mesh join runs for it.
     await apiB.close()
@@ -76,5 +81,9 @@ describe('no such session, and what could still bring it', () => {
     const cli = await runCli(['session', 'show', 'later', '--home', b.home], { env: cliEnv(t.dir) })
     expect(cli.code, cli.stderr).toBe(2)
     expect(cli.stderr).toBe('mesh: no session agent:main:later (no `mesh join` runs for this home: a session made on another device comes here only while one does; if no device has it: create it with `mesh session new agent:main:later`)\n')
+    const made = await runCli(['session', 'new', 'made-cli', '--home', b.home], { env: cliEnv(t.dir) })
+    expect(made.code, made.stderr).toBe(0)
+    expect(made.stdout).toBe('created session agent:main:made-cli\n')
+    expect(made.stderr).toBe('note: not in sync with A now: if it made a session agent:main:made-cli too, the two merge into one once they sync (both transcripts kept, one title and goal)\n')
   }, 120_000)
 })

@@ -122,7 +122,11 @@ export const sessionCmd: Command = {
       return await withApi(g, async api => {
         const s = await api.call('sessions.create', { key, title: values.title as string | undefined, goal: values.goal as string | undefined })
         if (g.json) out.json(s)
-        else out.line(`created session ${key}`)
+        else {
+          out.line(`created session ${key}`)
+          const others = s.notSyncedWith ?? []
+          if (others.length > 0) out.err(`note: not in sync with ${others.join(', ')} now: if ${others.length === 1 ? 'it' : 'one of them'} made a session ${key} too, the two merge into one once they sync (both transcripts kept, one title and goal)`)
+        }
         return 0
       })
     }
