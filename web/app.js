@@ -85,7 +85,7 @@ function showLogin (reason) {
   state.live = false
   $('#app').hidden = true
   // Clear whatever was rendered so nothing stays in the page after a refused token.
-  for (const tb of document.querySelectorAll('#app tbody, #transcript, #transcript-more, #device-info, #device-revoked, #pair-facts')) tb.replaceChildren()
+  for (const tb of document.querySelectorAll('#app tbody, #transcript, #transcript-more, #transcript-arriving, #device-info, #device-revoked, #pair-facts')) tb.replaceChildren()
   closeRevoke()
   pairReset()
   $('#login-reason').textContent = reason ?? ''
@@ -152,7 +152,8 @@ const PAIRING_REASONS = {
   'not-found': 'No machine showing this code answered. Check the code, and that `mesh pair` still runs on the new machine, on this network (or started with --via this device).',
   expired: 'The code expired (a code lasts 10 minutes): the new machine shows a fresh one.',
   timeout: 'The pairing waited too long for a decision and was dropped: start again with the code the new machine shows.',
-  busy: 'Another approval is already talking to that machine: try again in a moment.',
+  busy: 'That machine takes no approval right now: another one is under way, or it pauses after wrong codes (its screen says until when). Try again then.',
+  refused: 'That machine cut this device off for a while after wrong codes from its address (its screen says until when): check the code, and approve again once that time is past.',
   aborted: 'Cancelled: nothing was granted.',
   denied: 'Refused: nothing was granted.',
   invalid: 'The new machine sent something that does not check out, so the pairing stopped.',
@@ -578,6 +579,7 @@ function select (key) {
   markSelected()
   $('#transcript').replaceChildren()
   renderHidden()
+  renderArriving(undefined)
   $('#transcript-key').textContent = key
   $('#transcript-panel').hidden = false
   // A new stream that asks for this session's messages, from our cursor: nothing is missed in
@@ -585,17 +587,43 @@ function select (key) {
   connectEvents()
 }
 
+// A session that is still coming from a peer (part of it here, or none yet): how far, said above
+// the transcript, and looked at again every ARRIVING_RECHECK_MS until it has all come.
+const ARRIVING_RECHECK_MS = 2000
+const megabytes = (n) => `${(n / 1e6).toFixed(n < 1e7 ? 1 : 0)} MB`
+
+function renderArriving (a, held) {
+  const p = $('#transcript-arriving')
+  clearTimeout(state.timers.arriving)
+  p.hidden = !a
+  if (!a) { p.textContent = ''; return }
+  const pct = a.bytesTotal > 0 ? Math.floor(a.bytesDone * 100 / a.bytesTotal) : 0
+  const left = a.etaMs !== undefined ? `, about ${Math.ceil(a.etaMs / 1000)} s left` : ''
+  p.textContent = `Arriving from ${a.from}: ${pct}% (${megabytes(a.bytesDone)} of ${megabytes(a.bytesTotal)})${left}; ${held ? 'shown as it has come so far' : 'none of it is here yet'}.`
+  const key = state.selected
+  state.timers.arriving = setTimeout(() => { if (state.selected === key) loadTranscript().catch(failed) }, ARRIVING_RECHECK_MS)
+}
+
 async function loadTranscript () {
   const key = state.selected
   if (!key) return
   state.loading = true
   try {
-    const shown = await call('sessions.show', { key, tail: TRANSCRIPT_TAIL })
+    let shown
+    try {
+      shown = await call('sessions.show', { key, tail: TRANSCRIPT_TAIL })
+    } catch (err) {
+      // None of it here yet, on its way: said as such (not as an error of the page), and asked again.
+      if (!(err instanceof ApiError) || err.code !== 'SESSION_NOT_FOUND' || !err.details.arriving || state.selected !== key) throw err
+      renderArriving(err.details.arriving, false)
+      return
+    }
     if (state.selected !== key) return
     // The first load: the messages before the tail are not shown. Later loads add to what is.
     if ($('#transcript').childElementCount === 0) state.hidden = shown.firstIndex ?? 0
     appendMessages(shown.messages ?? [])
     renderHidden()
+    renderArriving(shown.arriving, true)
   } catch (err) { failed(err) } finally {
     // Messages that arrived on the event stream while the page was loading the tail.
     if (state.selected === key) { state.loading = false; appendMessages(state.pending); state.pending = [] }

@@ -1,0 +1,61 @@
+/**
+ * The dashboard, on a session still arriving from a peer, says so above the transcript (from
+ * whom, how far, time left; none of it here yet) instead of an error, looks again every few
+ * seconds, and shows the transcript once it has all come. A real headless chromium against two
+ * `mesh join` daemons of one wallet; the session comes to the page's daemon through a proxy that
+ * forwards at 0.5 MB/s, so the arrival takes several seconds.
+ */
+import { join } from 'node:path'
+import type { Browser } from 'playwright-core'
+import { afterAll, describe, expect, it } from 'vitest'
+import { bigSnapshotHome } from '../helpers/big-snapshot.js'
+import { cliEnv, runCli } from '../helpers/cli.js'
+import { launchChromium } from '../helpers/chromium.js'
+import { cutProxy } from '../helpers/cut-proxy.js'
+import { startDaemon, type Daemon } from '../helpers/daemons.js'
+import { tempDir } from '../helpers/tmp.js'
+
+const cleanups: Array<() => Promise<unknown>> = []
+afterAll(async () => { for (const c of cleanups.reverse()) await c() })
+
+describe('the dashboard on a session still arriving', () => {
+  it('says from whom and how far instead of an error, then shows the transcript once it has come', async () => {
+    const t = await tempDir(); cleanups.push(t.cleanup)
+    const env = cliEnv(t.dir)
+    const wallet = join(t.dir, 'wallet.json')
+    expect((await runCli(['wallet', 'new', '--out', wallet], { env })).code).toBe(0)
+    const N = 3000
+    await bigSnapshotHome(join(t.dir, 'a'), wallet, N)
+    const daemons: Daemon[] = []
+    cleanups.push(async () => { for (const d of daemons) await d.proc.stop('SIGKILL') })
+    const a = await startDaemon(env, { home: join(t.dir, 'a'), wallet, label: 'alpha', http: 'off' }); daemons.push(a)
+    const port = Number(/\/tcp\/(\d+)/.exec(a.addr)?.[1])
+    const proxy = await cutProxy('127.0.0.1', port, { rateFromTarget: 500_000 })
+    cleanups.push(async () => { await proxy.close() })
+    const b = await startDaemon(env, { home: join(t.dir, 'b'), wallet, label: 'beta', bootstrap: `/ip4/127.0.0.1/tcp/${proxy.port}/p2p/${a.deviceId}` }); daemons.push(b)
+
+    const browser: Browser = await launchChromium()
+    cleanups.push(async () => { await browser.close() })
+    const page = await (await browser.newContext()).newPage()
+    const errors: string[] = []
+    page.on('pageerror', (e) => { errors.push(e.message) })
+    await page.goto(`${b.url}/#token=${b.token}`)
+    await page.locator('#conn').filter({ hasText: 'live' }).waitFor()
+
+    // The index comes first: the session is listed while its snapshot is on its way.
+    const row = page.locator('#sessions tbody tr[data-key="agent:main:big"] button')
+    await row.waitFor({ timeout: 60_000 })
+    await row.click()
+    const note = page.locator('#transcript-arriving')
+    await note.waitFor({ state: 'visible', timeout: 30_000 })
+    expect(await note.innerText()).toMatch(/^Arriving from alpha: \d+% \(\d+\.\d MB of \d+\.\d MB\)(, about \d+ s left)?; none of it is here yet\.$/)
+    // Not an error of the page: the connection line still says live.
+    expect(await page.locator('#conn').innerText()).toMatch(/live/)
+
+    // Once it has come: the note goes, and the transcript's tail is there, its last message last.
+    await note.waitFor({ state: 'hidden', timeout: 120_000 })
+    await page.locator('#transcript li').last().filter({ hasText: `big ${N - 1} ` }).waitFor({ timeout: 30_000 })
+    expect(await page.locator('#transcript li').count()).toBeGreaterThan(0)
+    expect(errors).toEqual([])
+  }, 240_000)
+})
