@@ -50,7 +50,7 @@ export const pairCmd: Command = {
     const { hostname } = await import('node:os')
     const { isInitialized } = await import('../../store/index.js')
     await (await import('../../node/enrol.js')).refuseIfCertificateLost(g.home)
-    if (await isInitialized(g.home)) throw new UsageError(`home ${g.home} is already set up (it is a device of a vault already: \`mesh status${homeArg(g)}\` says which); to pair another home on this machine, pass --home with a directory that is not set up`, { home: g.home })
+    if (await isInitialized(g.home)) throw await setUpAlready(g)
     // Checked before a code is shown: a malformed one is bad input naming its flag, not an error
     // after the code (and, for --via, a pairing node left running).
     const via = await multiaddrs('--via', values.via)
@@ -144,6 +144,25 @@ export const pairCmd: Command = {
       `paired with vault ${written.wallet} as '${shown(written.certificate.label)}' [${caps}], approved by ${shown(written.approver)}; no wallet is needed on this machine. Start it: mesh join${written.certificate.capabilities.includes('mirror') ? ' --mirror' : ''}${homeArg(g)}${written.certificate.capabilities.includes('mirror') ? ' (a blind mirror: it holds the membership key and no vault key)' : ''}`)
     return 0
   }
+}
+
+/**
+ * Why `mesh pair` will not pair a home that is set up: a device of a vault already, or one its
+ * vault revoked (said so, by whom and when, as `mesh status` says it), with how to pair this
+ * machine again. A home whose status cannot be read gets the plain words.
+ */
+async function setUpAlready (g: Globals): Promise<UsageError> {
+  const revoked = await withApi(g, async api => {
+    const s = await api.call('node.status', {})
+    return s.revoked !== undefined ? { label: s.label, ...s.revoked } : undefined
+  }).catch(() => undefined)
+  if (revoked === undefined) return new UsageError(`home ${g.home} is already set up (it is a device of a vault already: \`mesh status${homeArg(g)}\` says which); to pair another home on this machine, pass --home with a directory that is not set up`, { home: g.home })
+  return new UsageError(`this device (${shown(revoked.label)}, home ${g.home}) was revoked by ${revoked.by.map(shown).join(', ')} at ${localTime(revoked.at)}${revoked.reason !== '' ? ` (${shown(revoked.reason)})` : ''}: its key can never rejoin the vault, so this home cannot be paired again`, { home: g.home, revoked: true }, {
+    hint: {
+      sep: '. ',
+      cli: `To pair this machine again, pair a new home: \`mesh pair --home NEWDIR\` (and run it with \`mesh join --home NEWDIR\`), or move ${g.home} aside (it keeps what this device held; stop its \`mesh join\` first) and run \`mesh pair${homeArg(g)}\` again`
+    }
+  })
 }
 
 /** The names at the top of a folder; undefined when there is no such folder. */
