@@ -258,7 +258,12 @@ export class InvalidRegistryOpError extends MeshError {
   static override name = 'InvalidRegistryOpError'
   constructor (message: string, details: Record<string, unknown> = {}, options?: MeshErrorOptions) { super('INVALID_REGISTRY_OP', message, details, options) }
 }
-/** Pairing by code did not complete; `details.reason` says why (wrong-code, expired, nameplate, busy, denied, not-found, timeout, invalid). */
+/**
+ * Pairing by code did not complete; `details.reason` says why: wrong-code, expired, nameplate,
+ * busy (`details.retryAt` when the device said when it takes approvals again), refused (the device
+ * cut this address off for a while after wrong codes from it: approve again later), not-found,
+ * denied, gone, timeout, aborted, done, version, invalid.
+ */
 export class PairingFailedError extends MeshError {
   static override name = 'PairingFailedError'
   constructor (message: string, details: Record<string, unknown> = {}, options?: MeshErrorOptions) { super('PAIRING_FAILED', message, details, options) }

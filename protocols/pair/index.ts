@@ -14,6 +14,7 @@
  * show(run.request); await run.decide({ approved: true, grant })
  */
 import { createCipheriv, createDecipheriv, createHash, randomBytes } from 'node:crypto'
+import { logger } from '@libp2p/logger'
 import { pbStream } from '@libp2p/utils'
 import { hkdf } from '@noble/hashes/hkdf.js'
 import { sha256 } from '@noble/hashes/sha2.js'
@@ -26,6 +27,8 @@ import { Grant, PairMessage, Reject, Request, Verdict } from './pb/pair.js'
 import { MAX_LABEL, UNSAFE_TEXT } from './claims.js'
 
 export { MAX_LABEL, UNSAFE_TEXT }
+
+const log = logger('mesh:pair')
 
 export { Grant, Request, Verdict } from './pb/pair.js'
 export const PAIR_PROTOCOL = '/mesh/pair/1.0.0'
@@ -128,6 +131,12 @@ export interface ResponderInit {
    * connection) and the run ends with a `refused` event, reason `refused`.
    */
   admit?: () => boolean
+  /**
+   * Said with a `Reject{BUSY}` as `retry_ms`: how long until a Hello from this sender is taken
+   * again, `paused` (codes burned fast) or `refused` (this sender, refused for a while); undefined
+   * when not known. Old approvers ignore the field.
+   */
+  retryMs?: (why: 'paused' | 'refused') => number | undefined
 }
 
 /**
@@ -140,8 +149,8 @@ export async function respondPairing (stream: Stream, peers: Peers, init: Respon
   // read through a stream of its own limit once Confirm is sent).
   const pb = pbStream(stream, { maxDataLength: MAX_SMALL }).pb(PairMessage)
   const pakeSignal = AbortSignal.any([AbortSignal.timeout(init.pakeTimeoutMs ?? PAKE_TIMEOUT_MS), ...(options.signal !== undefined ? [options.signal] : [])])
-  const reject = async (reason: Reject.Reason, why = rejectReason(reason)): Promise<false> => {
-    await pb.write(empty({ reject: { reason } }), { signal: pakeSignal })
+  const reject = async (reason: Reject.Reason, why = rejectReason(reason), retryMs?: number): Promise<false> => {
+    await pb.write(empty({ reject: { reason, ...(retryMs !== undefined && retryMs > 0 ? { retryMs: Math.min(Math.ceil(retryMs), 0xffffffff) } : {}) } }), { signal: pakeSignal })
     await stream.close({ signal: pakeSignal })
     init.onEvent?.({ type: 'refused', reason: why, from })
     return false
@@ -149,14 +158,14 @@ export async function respondPairing (stream: Stream, peers: Peers, init: Respon
   const hello = (await pb.read({ signal: pakeSignal })).hello
   if (hello === undefined || hello.nonce.byteLength !== NONCE) throw new PairingFailedError('the first pairing message is not a Hello', { reason: 'invalid' })
   // Before the version and the nameplate are looked at: a refused sender learns nothing.
-  if (init.admit?.() === false) return await reject(Reject.Reason.BUSY, 'refused')
+  if (init.admit?.() === false) return await reject(Reject.Reason.BUSY, 'refused', init.retryMs?.('refused'))
   if (hello.version !== PAIR_VERSION) return await reject(Reject.Reason.VERSION)
   const attempt = init.codes.begin(hello.nameplate)
   if (attempt === 'nameplate') return await reject(Reject.Reason.NAMEPLATE)
   if (attempt === 'expired') return await reject(Reject.Reason.EXPIRED)
   if (attempt === 'busy') return await reject(Reject.Reason.BUSY)
   // Codes were burned fast (PairingCode, MAX_BURNS): told as BUSY on the wire, a state like it.
-  if (attempt === 'paused') return await reject(Reject.Reason.BUSY, 'paused')
+  if (attempt === 'paused') return await reject(Reject.Reason.BUSY, 'paused', init.retryMs?.('paused'))
   if (attempt === 'done') return await reject(Reject.Reason.DONE)
   // From here the code is spent unless keys are confirmed: one guess per code.
   let keys: Keys | undefined
@@ -263,7 +272,7 @@ export interface BeginOptions extends AbortOptions {
 /**
  * T's side: opens the run with the code the owner typed. Throws PairingFailedError: `nameplate`
  * (not this device), `wrong-code` (keys did not confirm: a mistyped code, or a device that does
- * not know it; N's code is burned), `expired`, `busy`, `done`, `invalid`. Only the refusals
+ * not know it; N's code is burned), `expired`, `busy` (with `retryMs` when N said it), `done`, `invalid`. Only the refusals
  * answered to the Hello (`nameplate`, `expired`, `busy`, `done`, `version`) come before T's share:
  * once T's share and tag are sent, anything but N's valid Confirm (a Reject of any kind, a reset,
  * silence until the timeout) is `wrong-code`, a guess at the code spent like a failed tag.
@@ -284,7 +293,8 @@ async function begin (stream: Stream, peers: Peers, code: string, options: Begin
   const nonceT = new Uint8Array(randomBytes(NONCE))
   await pb.write(empty({ hello: { version: PAIR_VERSION, nameplate: nameplateOf(normalized), nonce: nonceT } }), { signal })
   const first = await pb.read({ signal })
-  if (first.reject !== undefined) throw new PairingFailedError(`the device refused: ${rejectReason(first.reject.reason)}`, { reason: rejectReason(first.reject.reason) })
+  // A BUSY device may say how long until it takes a Hello from here again (retry_ms).
+  if (first.reject !== undefined) throw new PairingFailedError(`the device refused: ${rejectReason(first.reject.reason)}`, { reason: rejectReason(first.reject.reason), ...(first.reject.retryMs !== undefined ? { retryMs: first.reject.retryMs } : {}) })
   const a = first.shareA
   if (a === undefined || a.nonce.byteLength !== NONCE) throw new PairingFailedError('expected the device\'s share', { reason: 'invalid' })
   const sid = sessionId(nonceT, a.nonce)
@@ -313,7 +323,10 @@ async function begin (stream: Stream, peers: Peers, code: string, options: Begin
     c = second.confirm
   } catch (err: any) {
     if (options.signal?.aborted === true || err?.details?.reason === 'wrong-code') throw err
-    throw new PairingFailedError(`the device ended the run before confirming the code (${err?.message ?? err}), taken as a wrong code: if it is the device in front of you, read the new code it shows`, { reason: 'wrong-code' }, { cause: err })
+    // The transport's own words (a stream closed mid-read, a reset) tell the owner nothing: they go
+    // to the debug log and the error's cause.
+    log('the device ended the run before confirming the code: %e', err)
+    throw new PairingFailedError('the device closed the connection before confirming the code, taken as a wrong code: if it is the device in front of you, read the new code it shows', { reason: 'wrong-code' }, { cause: err })
   }
   if (c === undefined || !equals(confirmTag(keys.mac, a.y, AD_N), c.tag)) throw new PairingFailedError('the code did not match', { reason: 'wrong-code' })
   const request = Request.decode(open(keys.kn, LABEL.pairRequestAad, c.sealed))

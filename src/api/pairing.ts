@@ -58,11 +58,16 @@ export class Approvals {
       if (err instanceof NotAdminError) throw elsewhere(err)
       throw err
     }
-    // Across networks: the relays this node is connected to know the devices registered there.
-    const node = this.node
-    const relays = node !== undefined && input.relays !== false ? async (nameplate: string, dialer: PeerId, options: AbortOptions) => await node.pairingCandidates(nameplate, dialer, options) : undefined
     // Loaded when a search starts: libp2p's modules cost every other command of the CLI ~0.3 s to load.
-    const { findCandidate } = await import('../node/pair-find.js')
+    const { findCandidate, knowsRelay } = await import('../node/pair-find.js')
+    // Across networks: the relays this node is connected to know the devices registered there.
+    // Asked only when one is known (`--relay-via`, or a member met that serves the rendezvous):
+    // "no relay" then is not "none registered yet", and a search with nothing else to look with
+    // (no mDNS, nothing to dial or listen on) is refused at once instead of waiting out its minute.
+    const node = this.node
+    const relays = node !== undefined && input.relays !== false && await knowsRelay(node.libp2p, node.config.relayVia)
+      ? async (nameplate: string, dialer: PeerId, options: AbortOptions) => await node.pairingCandidates(nameplate, dialer, options)
+      : undefined
     const found = await findCandidate({ code: input.code, mdns: input.mdns, listen: input.listen, dial: input.dial, timeoutMs: input.timeoutMs, signal, ...(relays !== undefined ? { relays } : {}) })
     // Unless the approver names a role, the device gets what it asked for (a `mesh pair
     // --read-only` is not granted write by a plain approve).

@@ -11,9 +11,10 @@
  */
 import { logger } from '@libp2p/logger'
 import { multiaddr } from '@multiformats/multiaddr'
-import type { AbortOptions, Connection, PeerId, PeerInfo } from '@libp2p/interface'
+import type { AbortOptions, Connection, Libp2p, PeerId, PeerInfo } from '@libp2p/interface'
 import { beginPairing, PAIR_PROTOCOL, UNSAFE_TEXT, type PairingRun } from '../../protocols/pair/index.js'
-import { PairingFailedError } from '../errors.js'
+import { PAIR_RENDEZVOUS_PROTOCOL } from '../../protocols/pair/rendezvous.js'
+import { InvalidInputError, messageTime, PairingFailedError } from '../errors.js'
 import { normalizeCode } from '../identity/pair-code.js'
 import { pairNode, QUERY_MS, VIA_RETRY_MS } from './pair-node.js'
 import type { RelayedCandidate } from './pair-relay.js'
@@ -46,25 +47,43 @@ const ACROSS_NETWORKS = {
 } as const
 
 /**
- * A dial the device took and then cut before the handshake ended (Noise failed on a reset): what
- * a pairing device does to an address it refuses for a while after wrong codes or probes from it
- * (pair-guard.ts), which otherwise reads as a network fault.
+ * A dial the device took and then cut before the handshake ended: what a pairing device does to
+ * an address it refuses for a while after wrong codes or probes from it (pair-guard.ts), which
+ * otherwise reads as a network fault. Seen, as the race between the device's close and this
+ * side's handshake goes, as the TCP connect itself reset (a port nothing listens on is refused,
+ * ECONNREFUSED, not reset), or as the handshake failing on a reset, on an end of the stream, or
+ * with no reason at all (libp2p's bare "Encryption failed").
  */
 function cutBeforeAsked (err: unknown): boolean {
-  const e = err as { name?: string, message?: string } | undefined
-  return e?.name === 'EncryptionFailedError' && /ECONNRESET|EPIPE/.test(e.message ?? '')
+  const e = err as { name?: string, message?: string, code?: string, syscall?: string } | undefined
+  if (e?.code === 'ECONNRESET' && e?.syscall === 'connect') return true
+  return e?.name === 'EncryptionFailedError' && /ECONNRESET|EPIPE|Unexpected EOF|^Encryption failed$/.test(e.message ?? '')
 }
+/** Said with `refused`: the device will not take this address's approval before a while (pair-guard.ts). */
 const REFUSED_HINT = {
   sep: '. ',
   cli: 'The device took the connection and closed it: a pairing device does so for a minute to an address that tried wrong codes (its `mesh pair` then says "refusing it until …"). Check the code on its screen and approve again once that time is past',
   mcp: 'The device took the connection and closed it: a pairing device does so for a minute to an address that tried wrong codes (the new machine says until when). Check the code on its screen and approve again once that time is past'
 } as const
 
+/**
+ * Whether this member knows a relay a device being paired could have registered at: one it holds
+ * a reservation on (`--relay-via`), or a member it met that serves the pairing rendezvous. Without
+ * one, asking relays (FindOptions.relays) can find nothing, now or later in the search.
+ */
+export async function knowsRelay (node: Pick<Libp2p, 'peerStore'>, relayVia: readonly string[]): Promise<boolean> {
+  if (relayVia.length > 0) return true
+  const relays = await node.peerStore.all({ filters: [p => p.protocols.includes(PAIR_RENDEZVOUS_PROTOCOL)], limit: 1 }).catch(() => [])
+  return relays.length > 0
+}
+
 export interface FindOptions extends AbortOptions {
   code: string
   /**
    * Asks members' relays for devices registered under the code's nameplate (MeshNode.pairingCandidates);
    * `dialer` is this search's throw-away PeerId, the only one the relay then lets reach them.
+   * Given only when a relay is known (knowsRelay): with no way to look otherwise (no mDNS, nothing
+   * to dial or listen on), the search is refused at once.
    */
   relays?: (nameplate: string, dialer: PeerId, options: AbortOptions) => Promise<RelayedCandidate[]>
   /** Find candidates by mDNS. @default true */
@@ -102,10 +121,22 @@ export interface Found {
  * the owner reads the new code on the device. So does any run that does not confirm once this
  * side's share was sent, whatever the other end answers then, and at most MAX_PAKE_RUNS runs are
  * started: a hostile "device" gets one guess at the typed code, not one per connection. Throws
- * PairingFailedError `not-found` after the timeout.
+ * PairingFailedError `not-found` after the timeout; INVALID_INPUT at once when it has nothing to
+ * look with (no mDNS, no address to dial or listen on, no relay).
  */
 export async function findCandidate (o: FindOptions): Promise<Found> {
   const code = normalizeCode(o.code)
+  const display = `${code.slice(0, 4)}-${code.slice(4)}`
+  // Nothing could ever answer: said now, with what to pass, not after the whole timeout.
+  if (o.mdns === false && (o.listen ?? []).length === 0 && (o.dial ?? []).length === 0 && o.relays === undefined) {
+    throw new InvalidInputError(`nothing to look for the device showing ${display} with: mDNS is off, there is no address to dial or to listen on, and this device knows no relay the device could wait at`, { mdns: false }, {
+      hint: {
+        sep: '. ',
+        cli: 'Pass --dial with one of the addresses `mesh pair` printed on the new machine, or --listen ADDR here with `mesh pair --via ADDR` there (on the same network, leave out --no-mdns)',
+        mcp: 'Give the approval one of the addresses the new machine printed to dial, or an address to listen on that the new machine\'s pairing goes through (on the same network, let it look by mDNS)'
+      }
+    })
+  }
   const { node } = await pairNode({ listen: o.listen ?? [], mdns: o.mdns ?? true, relay: o.relays !== undefined })
   const tried = new Set<string>()
   // Relays dialed for a circuit enter the peer store, which announces them as discovered: never candidates.
@@ -126,7 +157,7 @@ export async function findCandidate (o: FindOptions): Promise<Found> {
     const id = conn.remotePeer.toString()
     if (settled || tried.has(id) || relayPeers.has(id)) return
     tried.add(id)
-    if (tried.size > MAX_CANDIDATES) { fail(new PairingFailedError(`no device showing ${code.slice(0, 4)}-${code.slice(4)} among ${MAX_CANDIDATES} answering`, { reason: 'not-found' })); return }
+    if (tried.size > MAX_CANDIDATES) { fail(new PairingFailedError(`no device showing ${display} among ${MAX_CANDIDATES} answering`, { reason: 'not-found' })); return }
     try {
       const stream = await conn.newStream(PAIR_PROTOCOL, { signal: o.signal, runOnLimitedConnection: true })
       const run = await beginPairing(stream, { local: node.peerId, remote: conn.remotePeer }, code, { signal: o.signal, beforeGuess })
@@ -139,7 +170,12 @@ export async function findCandidate (o: FindOptions): Promise<Found> {
       // Refused at the Hello (no PAKE ran, nothing about the code left this device): not this
       // device (another nameplate), or it is busy with someone else: keep looking.
       if (reason === 'nameplate' || reason === 'done') { log('%p: %s', conn.remotePeer, reason); others++; return }
-      if (reason === 'busy') { tried.delete(id); busy++; return }
+      if (reason === 'busy') {
+        tried.delete(id); busy++
+        const ms = err?.details?.retryMs
+        if (typeof ms === 'number') busyUntil = Math.max(busyUntil ?? 0, Date.now() + ms)
+        return
+      }
       // Runs enough under way: one of them ends the search either way.
       if (reason === 'limit') { log('%p: not tried: %s', conn.remotePeer, err?.message); return }
       // Anything after this device's share went out (wrong-code included) ends the search: the
@@ -152,9 +188,10 @@ export async function findCandidate (o: FindOptions): Promise<Found> {
   let others = 0
   // Answers of BUSY: a run under way there, or new runs paused after codes burned fast.
   let busy = 0
+  // When the device that answered BUSY said it takes new runs again (its clock's wait, on ours).
+  let busyUntil: number | undefined
   const clock = o.clock ?? Date.now
   const began = clock()
-  const display = `${code.slice(0, 4)}-${code.slice(4)}`
   const searchMs = o.searchMs ?? SEARCH_MS
   const mdnsOnly = (o.mdns ?? true) && (o.listen ?? []).length === 0 && (o.dial ?? []).length === 0
   const search = setInterval(() => {
@@ -211,18 +248,25 @@ export async function findCandidate (o: FindOptions): Promise<Found> {
     try {
       await attempt(await node.dial(multiaddr(a), { signal: o.signal }), 'dial')
     } catch (err) {
-      fail(new PairingFailedError(`cannot reach ${a}: ${(err as Error)?.message}`, { reason: 'not-found' }, { cause: err, ...(cutBeforeAsked(err) ? { hint: REFUSED_HINT } : {}) }))
+      // Cut off by the device itself: a reason of its own (a script retries later, not elsewhere).
+      fail(cutBeforeAsked(err)
+        ? new PairingFailedError(`cannot reach ${a}: ${(err as Error)?.message}`, { reason: 'refused' }, { cause: err, hint: REFUSED_HINT })
+        : new PairingFailedError(`cannot reach ${a}: ${(err as Error)?.message}`, { reason: 'not-found' }, { cause: err }))
     }
   })
   if (only) {
     void Promise.all(dials).then(() => {
-      fail(busy > 0
-        ? new PairingFailedError(`the device at ${(o.dial ?? []).join(', ')} is busy: another approval is under way there, or it pauses new ones for a while after codes were burned (it says so on its screen); try again in a minute`, { reason: 'busy' })
-        : new PairingFailedError(`no device at ${(o.dial ?? []).join(', ')} shows ${code.slice(0, 4)}-${code.slice(4)}`, { reason: 'not-found' }))
+      const at = (o.dial ?? []).join(', ')
+      fail(busy === 0
+        ? new PairingFailedError(`no device at ${at} shows ${display}`, { reason: 'not-found' })
+        // The device said when it takes new runs again (after codes burned fast): that time.
+        : busyUntil !== undefined
+          ? new PairingFailedError(`the device at ${at} is busy: it takes no new approval until ${messageTime(busyUntil)} (in about ${Math.max(1, Math.ceil((busyUntil - Date.now()) / 1000))} s; it pauses after codes were burned, and says so on its screen); approve again then, with the code it shows`, { reason: 'busy', retryAt: busyUntil })
+          : new PairingFailedError(`the device at ${at} is busy: another approval is under way there, or it pauses new ones for a while after codes were burned (its screen says until when); approve again once that is past`, { reason: 'busy' }))
     })
   }
   const timer = setTimeout(() => {
-    fail(new PairingFailedError(`no device showing ${code.slice(0, 4)}-${code.slice(4)} answered within ${Math.round((o.timeoutMs ?? 60_000) / 1000)} s`, { reason: 'not-found' }, {
+    fail(new PairingFailedError(`no device showing ${display} answered within ${Math.round((o.timeoutMs ?? 60_000) / 1000)} s`, { reason: 'not-found' }, {
       hint: {
         sep: ' ',
         cli: '(is `mesh pair` running on it, on this network or with --via this device? Where mDNS does not reach it, another subnet or a network without a multicast route, pass one of the addresses `mesh pair` printed with --dial ADDR)',

@@ -65,6 +65,12 @@ export class PairGuard {
     return this.keysOf(keys).some(k => (this.sources.get(k.key)?.until ?? 0) > now)
   }
 
+  /** Until when the peer or its network is refused (the later of the two); 0 when neither is. */
+  refusedUntil (keys: SourceKeys): number {
+    const now = this.clock()
+    return Math.max(0, ...this.keysOf(keys).map(k => this.sources.get(k.key)?.until ?? 0).filter(u => u > now))
+  }
+
   /**
    * One bad Hello or burned run from this sender. Returns what it made refused (the network
    * first), each also told to `onRefuse`.

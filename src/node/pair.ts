@@ -125,13 +125,16 @@ export async function startCandidate (o: CandidateOptions): Promise<Candidate> {
   const end = (conn: Connection): void => {
     conn.close({ signal: AbortSignal.timeout(5000) }).catch((err: Error) => { conn.abort(err) })
   }
-  const strike = (conn: Connection, reason: StrikeReason): void => {
+  // `running`: struck from within its run, which still answers (the 4th wrong code is told
+  // `Reject{PAKE}`, not a connection cut mid-read) and ends the connection itself when it is over.
+  const strike = (conn: Connection, reason: StrikeReason, running = false): void => {
     const keys = keysOf(conn)
     struckAt = conn.remoteAddr.toString()
     if (guard.strike(keys, reason).length === 0) return
     // Refused now: whatever else it has open here ends too (a run it holds silent included).
-    for (const c of node.getConnections()) if (guard.refuses(keysOf(c))) end(c)
+    for (const c of node.getConnections()) if (guard.refuses(keysOf(c)) && !(running && c === conn)) end(c)
   }
+  const clock = o.clock ?? Date.now
   await node.handle(PAIR_PROTOCOL, (stream, conn) => {
     if (done) { stream.abort(new PairingFailedError('paired already', { reason: 'done' })); return }
     // This run's owner said yes: from then on its failure (a grant that does not decode or is
@@ -151,13 +154,15 @@ export async function startCandidate (o: CandidateOptions): Promise<Candidate> {
         helloed.add(conn)
         return !guard.refuses(keysOf(conn))
       },
+      // Said with BUSY: when this sender's Hello is taken again, as the device's own screen says it.
+      retryMs: (why) => (why === 'paused' ? codes.pausedTill() : guard.refusedUntil(keysOf(conn))) - clock(),
       onEvent: (e) => {
         if (e.type === 'approved') approved = true
         if (e.type === 'confirmed') confirmed = true
         // A bad Hello, or a run that spent the code without confirming: a strike. Not a device's
         // own state (busy, paused, expired, done), nor what follows confirmed keys.
-        if (e.type === 'refused' && (e.reason === 'nameplate' || e.reason === 'version')) strike(conn, e.reason)
-        if ((e.type === 'wrong-code' || e.type === 'abandoned') && !confirmed) strike(conn, e.type)
+        if (e.type === 'refused' && (e.reason === 'nameplate' || e.reason === 'version')) strike(conn, e.reason, true)
+        if ((e.type === 'wrong-code' || e.type === 'abandoned') && !confirmed) strike(conn, e.type, true)
         o.onEvent?.(e)
       }
     }).then(ok => {

@@ -8,7 +8,7 @@
  * Code replacements are counted, not timed; the refusal and the pause end by an injected clock.
  * Real libp2p nodes on loopback, the real approver (Approvals, as the daemon runs it).
  */
-import { randomBytes } from 'node:crypto'
+import { createHash, randomBytes } from 'node:crypto'
 import { join } from 'node:path'
 import { noise } from '@chainsafe/libp2p-noise'
 import { tcp } from '@libp2p/tcp'
@@ -25,7 +25,8 @@ import { meshMuxer } from '../../src/node/muxer.js'
 import { claims, kemOf, writePairedHome } from '../../src/node/pair-home.js'
 import { PAIR_PROTOCOL, type ResponderEvent } from '../../protocols/pair/index.js'
 import { PairMessage, Reject } from '../../protocols/pair/pb/pair.js'
-import { generateDeviceKey } from '../../src/identity/index.js'
+import { generateDeviceKey, LABEL, utf8 } from '../../src/identity/index.js'
+import { cpaceGenerator, cpaceShare, lvCat } from '../../src/identity/cpace.js'
 import { CROCKFORD, PAUSE_MS, type NewCodeReason, type ShownCode } from '../../src/identity/pair-code.js'
 import { newVault } from '../helpers/vault.js'
 import { tempDir } from '../helpers/tmp.js'
@@ -64,14 +65,15 @@ async function ownerApproves (code: string, addr: string): Promise<void> {
   const approvals = new Approvals(a.vault.vault)
   cleanups.push(async () => { await approvals.close() })
   // A node lets one address open 20 connections a second (libp2p's own limit, not the refusal
-  // tested here): the prober used them up just now, so a dial refused for that is tried again.
+  // tested here): the prober used them up just now, so a dial refused for that is tried again
+  // (cut before Noise ends, it reads as the device refusing this address: `refused`).
   let review!: Awaited<ReturnType<Approvals['approve']>>
   for (let i = 0; ; i++) {
     try {
       review = await approvals.approve({ code, mdns: false, dial: [addr] })
       break
     } catch (err: any) {
-      if (i >= 30 || err?.details?.reason !== 'not-found' || !/cannot reach/.test(err?.message)) throw err
+      if (i >= 30 || !['not-found', 'refused'].includes(err?.details?.reason) || !/cannot reach/.test(err?.message)) throw err
       await new Promise(resolve => setTimeout(resolve, 100))
     }
   }
@@ -139,12 +141,59 @@ describe('pairing: a prober cannot keep the device from pairing', () => {
     expect(n.shown.map(s => s.reason)).toEqual(['first', 'wrong-code', 'wrong-code', 'wrong-code'])
     expect(n.probes).toContainEqual({ type: 'paused', burned: 3, until: now + PAUSE_MS })
     // During the pause every Hello is BUSY, whatever its nameplate: another guess burns nothing.
-    await expect(findCandidate({ code: 'K7ZZZZZZ', mdns: false, dial: [n.addr], timeoutMs: 5000 })).rejects.toMatchObject({ details: { reason: 'busy' } })
+    // The answer says how long the pause has left (retry_ms), and the approver says when that is.
+    const before = Date.now()
+    const busy: any = await findCandidate({ code: 'K7ZZZZZZ', mdns: false, dial: [n.addr], timeoutMs: 5000 }).then(() => undefined, (e: unknown) => e)
+    expect(busy?.details?.reason).toBe('busy')
+    expect(busy?.details?.retryAt).toBeGreaterThanOrEqual(before + PAUSE_MS)
+    expect(busy?.details?.retryAt).toBeLessThanOrEqual(Date.now() + PAUSE_MS)
+    expect(busy?.message).toContain(`it takes no new approval until ${new Date(busy?.details?.retryAt).toISOString().replace('T', ' ').replace(/\.\d+Z$/, ' UTC')} (in about `)
+    expect(busy?.message).not.toMatch(/minute/)
     await expect(findCandidate({ code: 'ZZZZZZZZ', mdns: false, dial: [n.addr], timeoutMs: 5000 })).rejects.toMatchObject({ details: { reason: 'busy' } })
     expect(n.shown.length).toBe(4)
     now += PAUSE_MS
     await ownerApproves(n.shown.at(-1)?.code.display as string, n.addr)
     await n.paired
     expect(n.shown.map(s => s.code.code)).toEqual(['K7QM2XDF', 'K7AAAAAA', 'K7BBBBBB', 'K7CCCCCC'])
+  })
+
+  it('the wrong code that gets its address refused is still told as a wrong code, in words: its run answers before the connection is cut', async () => {
+    let now = 3_000_000
+    const n = await waiting(['K7QM2XDF', 'K7AAAAAA', 'K7BBBBBB', 'K7CCCCCC', 'K7DDDDDD', 'K7EEEEEE'], () => now)
+    for (let i = 0; i < 3; i++) {
+      await expect(findCandidate({ code: 'K7ZZZZZZ', mdns: false, dial: [n.addr], timeoutMs: 5000 })).rejects.toMatchObject({ details: { reason: 'wrong-code' } })
+    }
+    // Past the pause: the 4th wrong code from 127.0.0.1 is its 4th strike, which refuses it.
+    now += PAUSE_MS
+    const err: any = await findCandidate({ code: 'K7ZZZZZZ', mdns: false, dial: [n.addr], timeoutMs: 5000 }).then(async f => { await f.close(); return undefined }, (e: unknown) => e)
+    expect(n.probes).toContainEqual(expect.objectContaining({ type: 'refused', kind: 'network', source: '127.0.0.1', strikes: MAX_STRIKES, reason: 'wrong-code' }))
+    expect(err?.details?.reason).toBe('wrong-code')
+    expect(err?.message).toBe('the code did not match: the device burned it and shows a new one')
+  })
+
+  it('a device that ends the run after the approver\'s share is told in words, not in the transport\'s (which stay in the cause)', async () => {
+    const node = await createLibp2p({ privateKey: await generateKeyPair('Ed25519'), addresses: { listen: ['/ip4/127.0.0.1/tcp/0'] }, transports: [tcp()], connectionEncrypters: [noise()], streamMuxers: [meshMuxer()] })
+    cleanups.push(async () => { await node.stop() })
+    // N up to the approver's share (a valid one), then the stream closed unanswered.
+    await node.handle(PAIR_PROTOCOL, async (stream, conn) => {
+      try {
+        const pb = pbStream(stream).pb(PairMessage)
+        const hello = (await pb.read()).hello
+        if (hello === undefined) throw new Error('no Hello')
+        const nonceN = new Uint8Array(randomBytes(16))
+        const sid = new Uint8Array(createHash('sha256').update(LABEL.pairSid).update(hello.nonce).update(nonceN).digest().subarray(0, 16))
+        const ci = lvCat(utf8(LABEL.pairCi), node.peerId.toMultihash().bytes, conn.remotePeer.toMultihash().bytes)
+        await pb.write({ shareA: { nonce: nonceN, y: cpaceShare(cpaceGenerator(utf8('K7QM2XDF'), ci, sid)).Y } } as any)
+        await pb.read()
+        await stream.close()
+      } catch {
+        stream.abort(new Error('run ended'))
+      }
+    })
+    const addr = `${node.getMultiaddrs()[0]?.toString() as string}`
+    const err: any = await findCandidate({ code: 'K7ZZZZZZ', mdns: false, dial: [addr], timeoutMs: 5000 }).then(async f => { await f.close(); return undefined }, (e: unknown) => e)
+    expect(err?.details?.reason).toBe('wrong-code')
+    expect(err?.message).toBe('the device closed the connection before confirming the code, taken as a wrong code: if it is the device in front of you, read the new code it shows')
+    expect(String(err?.cause?.message)).toMatch(/EOF|closed|reset/i)
   })
 })

@@ -11,6 +11,8 @@
  *   page lists the new device without a reload (the devices.changed event); the new read-only
  *   device's own page offers neither revoke nor pairing, and says why;
  * - cancelling a search ends it on the daemon too (the port it listened on is released);
+ * - an approval the new machine cuts off (wrong codes came from the daemon's address) is explained
+ *   as that (`refused`), not as no machine found;
  * - revoking through the page: a dialog that names the device and wants its label typed again;
  *   then the other daemon is cut off and the row shows it revoked, by whom and why (on the
  *   laptop's page too, from the registry).
@@ -30,6 +32,8 @@ import { BIN, ROOT } from '../helpers/cli.js'
 import { api, type Pair } from '../helpers/daemons.js'
 import { spawnIn, type Proc } from '../helpers/netns.js'
 import { freePort } from '../helpers/free-port.js'
+import { findCandidate } from '../../src/node/pair-find.js'
+import { CROCKFORD } from '../../src/identity/pair-code.js'
 
 const ARTIFACTS = join(ROOT, 'test', 'browser', 'artifacts')
 
@@ -145,6 +149,31 @@ describe('the Devices panel in headless chromium', () => {
     await expect.poll(async () => await portFree(port), { timeout: 20_000 }).toBe(true)
     await pageA.locator('#pair-listen').fill('')
     await pageA.locator('#pair-mdns').check()
+  })
+
+  it('an approval the new machine cuts off (wrong codes came from this address) is explained as that, not as no machine found', async () => {
+    const { env } = pair as Pair
+    const n = spawnIn(undefined, process.execPath, [BIN, 'pair', '--home', join(t.dir, 'probed'), '--no-mdns', '--listen', '/ip4/127.0.0.1/tcp/0'], env)
+    procs.push(n)
+    const code = (await n.waitFor(/^pairing code: /)).match(/pairing code: (\S+)/)?.[1] as string
+    const addr = (await n.waitFor(/^waiting/)).match(/\/ip4\/127\.0\.0\.1\/tcp\/\d+\/p2p\/\S+/)?.[0] as string
+    // Wrong nameplates from 127.0.0.1, the daemon's address too, until the machine refuses it.
+    for (let i = 0; i < 24 && !n.lines.some(l => /^someone is probing for the code: /.test(l)); i++) {
+      const np = (CROCKFORD[i >> 5] as string) + (CROCKFORD[i & 31] as string)
+      if (np === code.slice(0, 2)) continue
+      await findCandidate({ code: `${np}QM2XDF`, mdns: false, dial: [addr], timeoutMs: 5000 }).then(async f => { await f.close() }, () => {})
+    }
+    await n.waitFor(/^someone is probing for the code: 4 failed attempts from 127\.0\.0\.1/)
+    await pageA.locator('#pair-code').fill(code)
+    if (!(await pageA.locator('#pair-dial').isVisible())) await pageA.locator('#pair-more summary').click()
+    await pageA.locator('#pair-dial').fill(addr)
+    await pageA.locator('#pair-mdns').uncheck()
+    await pageA.locator('#pair-find').click()
+    await pageA.locator('#pair-error').filter({ hasText: /\(PAIRING_FAILED, refused\)$/ }).waitFor({ timeout: 60_000 })
+    expect(await pageA.locator('#pair-error').innerText()).toBe('That machine cut this device off for a while after wrong codes from its address (its screen says until when): check the code, and approve again once that time is past. (PAIRING_FAILED, refused)')
+    await pageA.locator('#pair-dial').fill('')
+    await pageA.locator('#pair-mdns').check()
+    await n.stop('SIGKILL')
   })
 
   it('pairs a machine running `mesh pair --via`: errors in words, the review, Approve; the other page lists it live', async () => {

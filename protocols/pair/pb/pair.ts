@@ -223,6 +223,11 @@ export namespace PairMessage {
     value: Reject.Reason
   }
 
+  export interface PairMessageRejectRetryMsFieldEvent {
+    field: '$.reject.retryMs'
+    value: number
+  }
+
   export function encode (obj: Partial<PairMessage>): Uint8Array<ArrayBuffer> {
     return encodeMessage(obj, PairMessage.codec())
   }
@@ -231,7 +236,7 @@ export namespace PairMessage {
     return decodeMessage(buf, PairMessage.codec(), opts)
   }
 
-  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<PairMessage>): Generator<PairMessageHelloVersionFieldEvent | PairMessageHelloNameplateFieldEvent | PairMessageHelloNonceFieldEvent | PairMessageShareANonceFieldEvent | PairMessageShareAYFieldEvent | PairMessageShareBYFieldEvent | PairMessageShareBTagFieldEvent | PairMessageConfirmTagFieldEvent | PairMessageConfirmSealedFieldEvent | PairMessageDecisionSealedFieldEvent | PairMessageRejectReasonFieldEvent> {
+  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<PairMessage>): Generator<PairMessageHelloVersionFieldEvent | PairMessageHelloNameplateFieldEvent | PairMessageHelloNonceFieldEvent | PairMessageShareANonceFieldEvent | PairMessageShareAYFieldEvent | PairMessageShareBYFieldEvent | PairMessageShareBTagFieldEvent | PairMessageConfirmTagFieldEvent | PairMessageConfirmSealedFieldEvent | PairMessageDecisionSealedFieldEvent | PairMessageRejectReasonFieldEvent | PairMessageRejectRetryMsFieldEvent> {
     return streamMessage(buf, PairMessage.codec(), opts)
   }
 }
@@ -798,6 +803,7 @@ export namespace Decision {
 
 export interface Reject {
   reason: Reject.Reason
+  retryMs?: number
 }
 
 export namespace Reject {
@@ -841,6 +847,11 @@ export namespace Reject {
           Reject.Reason.codec().encode(obj.reason, w)
         }
 
+        if (obj.retryMs != null) {
+          w.uint32(16)
+          w.uint32(obj.retryMs)
+        }
+
         if (opts.lengthDelimited !== false) {
           w.ldelim()
         }
@@ -857,6 +868,10 @@ export namespace Reject {
           switch (tag >>> 3) {
             case 1: {
               obj.reason = Reject.Reason.codec().decode(reader)
+              break
+            }
+            case 2: {
+              obj.retryMs = reader.uint32()
               break
             }
             default: {
@@ -881,6 +896,13 @@ export namespace Reject {
               }
               break
             }
+            case 2: {
+              yield {
+                field: `${prefix}.retryMs`,
+                value: reader.uint32()
+              }
+              break
+            }
             default: {
               reader.skipType(tag & 7)
               break
@@ -898,6 +920,11 @@ export namespace Reject {
     value: Reject.Reason
   }
 
+  export interface RejectRetryMsFieldEvent {
+    field: '$.retryMs'
+    value: number
+  }
+
   export function encode (obj: Partial<Reject>): Uint8Array<ArrayBuffer> {
     return encodeMessage(obj, Reject.codec())
   }
@@ -906,7 +933,7 @@ export namespace Reject {
     return decodeMessage(buf, Reject.codec(), opts)
   }
 
-  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<Reject>): Generator<RejectReasonFieldEvent> {
+  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<Reject>): Generator<RejectReasonFieldEvent | RejectRetryMsFieldEvent> {
     return streamMessage(buf, Reject.codec(), opts)
   }
 }
