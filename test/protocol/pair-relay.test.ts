@@ -5,10 +5,13 @@
  * its throw-away pairing node dials it by circuit; the PAKE and the grant run over that limited
  * circuit. A stranger gets no reservation without registering, no answer to the member-only
  * lookup, and once registered reaches neither a member nor another candidate. The same across
- * NATs with the CLI: test/netns/pair-relay-nat.test.ts.
+ * NATs with the CLI: test/netns/pair-relay-nat.test.ts. Through the API (Approvals, as the daemon
+ * runs it) with no mDNS and nothing to dial, a known relay is asked (one held with --relay-via, or
+ * a member met that serves the rendezvous); with none known the approval is refused at once.
  */
 import { join } from 'node:path'
 import { afterEach, describe, expect, it } from 'vitest'
+import { Approvals } from '../../src/api/pairing.js'
 import { startCandidate } from '../../src/node/pair.js'
 import { findCandidate } from '../../src/node/pair-find.js'
 import { approveRequest } from '../../src/node/pair-grant.js'
@@ -104,5 +107,47 @@ describe('pairing through a member\'s relay', () => {
     expect(r.reach[c.peerId]).toMatch(/^refused/)
     // The relay's members-only reservations are untouched: the desktop's, and slots for the two candidates.
     expect(m.node.status().relay?.reservations).toContain(member)
+  })
+
+  it('an approval with no mDNS and nothing to dial asks the relays when one is known (--relay-via, or a member met that serves them), and is refused at once when none is', async () => {
+    const wallet = generateWallet()
+    const m = await node({ wallet, label: 'relay', relay: true })
+    const relayId = m.node.status().peerId
+    const a = await node({ wallet, label: 'desktop', relayVia: [tcpAddr(m)] })
+    const b = await node({ wallet, label: 'tower', bootstrap: [`${tcpAddr(m).replace(/\/p2p\/[^/]+$/, '')}/p2p/${relayId}`] })
+    const lone = await node({ wallet, label: 'lone' })
+    await until(() => a.node.isOnline(relayId) && b.node.isOnline(relayId), 'the desktop and the tower to prove the relay')
+    const approvals = (n: TestNode): Approvals => { const ap = new Approvals(n.vault.vault, n.node); cleanups.push(async () => { await ap.close() }); return ap }
+
+    // Knowing no relay, with nothing else to look with: refused at once, not after its timeout.
+    await expect(approvals(lone).approve({ code: 'K7QM-2XDF', mdns: false, timeoutMs: 3000 })).rejects.toMatchObject({ code: 'INVALID_INPUT', message: expect.stringMatching(/^nothing to look for the device showing K7QM-2XDF with/) })
+
+    const device = await generateDeviceKey()
+    const registered: any[] = []
+    const shown: string[] = []
+    const c = await startCandidate({
+      listen: [],
+      mdns: false,
+      via: [tcpAddr(m)],
+      codes: ['K7QM2XDF', 'K7AAAAAA'],
+      onCode: (code) => { shown.push(code.display) },
+      onRelay: (e) => { registered.push(e) },
+      request: () => ({ device: device.publicKey, kem: kemOf(device), label: 'laptop', ...claims(), meshVersion: '0.1.0', capabilities: 3, clock: BigInt(Date.now()) }) as any,
+      sign: (msg) => device.signer.sign(msg),
+      onGrant: async () => {}
+    })
+    cleanups.push(c.stop)
+    await until(() => registered.some(e => e.registered === true), 'the device to register at the relay')
+    // Held with --relay-via: asked, and the device found through it.
+    const viaA = approvals(a)
+    const r = await viaA.approve({ code: 'K7QM-2XDF', mdns: false, timeoutMs: 20_000 })
+    expect(r.via).toBe('relay')
+    await viaA.decide({ pairing: r.pairing, approve: false })
+    await until(() => shown.length === 2 && registered.filter(e => e.registered === true).length >= 2, 'the next code, registered again')
+    // A member met that serves the rendezvous (no --relay-via): asked too.
+    const viaB = approvals(b)
+    const r2 = await viaB.approve({ code: shown[1] as string, mdns: false, timeoutMs: 20_000 })
+    expect(r2.via).toBe('relay')
+    await viaB.decide({ pairing: r2.pairing, approve: false })
   })
 })
