@@ -293,9 +293,11 @@ describe('mesh join serves the API over HTTP', () => {
     called.add('doctor.drop')
 
     // Pairing's routes (a full pairing is driven in test/protocol/pair.test.ts and test/netns/pair.test.ts):
-    // no device shows this code, and no run waits for a decision.
+    // with mDNS off and nothing to dial it has nothing to look with (refused at once, bad input),
+    // and no run waits for a decision.
     const none = await call(a, 'devices.approve', { code: 'K7QM-2XDF', mdns: false, timeoutMs: 300 })
-    expect(none.body.error.code, JSON.stringify(none.body)).toBe('PAIRING_FAILED')
+    expect(none.status).toBe(400)
+    expect(none.body.error.code, JSON.stringify(none.body)).toBe('INVALID_INPUT')
     called.add('devices.approve')
     const undecided = await call(a, 'devices.decide', { pairing: 'nope', approve: false })
     expect(undecided.status).toBe(404)
