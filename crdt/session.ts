@@ -285,6 +285,10 @@ export class SessionDoc {
    * in the transcript's order, and whether the transaction was local. Returns the unsubscribe.
    */
   onMessages (fn: (added: Message[], local: boolean) => void): () => void {
+    // Messages added without all their fields: a snapshot applied in parts (or an update cut
+    // anywhere) can bring a message's map in one transaction and its fields in the next. Told
+    // once their fields have come (in the transaction that completes them), never lost.
+    const incomplete = new WeakSet<Y.Map<unknown>>()
     const onDeep = (events: Array<Y.YEvent<any>>, tr: Y.Transaction): void => {
       // By chunk: Yjs hands the transcript's own event (new chunks) before its chunks' (messages
       // appended to one already there), so an append that filled a chunk and began the next was
@@ -296,6 +300,15 @@ export class SessionDoc {
         return list
       }
       let inserted: Map<Y.AbstractType<any>, Y.Item[]> | null | undefined
+      // Fields of a message told before without them: first in its chunk, where it stands before
+      // whatever this transaction added after it.
+      for (const ev of events) {
+        const m = ev.target
+        if (!(m instanceof Y.Map) || !incomplete.has(m) || !(m.parent instanceof Y.Array)) continue
+        if (messageProblem(m) !== undefined) continue
+        incomplete.delete(m)
+        into(m.parent).push(toMessage(m))
+      }
       for (const ev of events) {
         // An array's inserts from the transaction's own structs (crdt/added.ts) unless they
         // outnumber what Yjs's walk visits (a catch-up's transaction); a map's event lists none
@@ -310,7 +323,7 @@ export class SessionDoc {
           if (inserted !== null) items = asOneRun(inserted.get(ev.target) ?? [])
         }
         for (const item of items ?? ev.changes.added) {
-          for (const c of item.content.getContent()) collectAdded(c, into(c instanceof Y.Array ? c : ev.target as Y.Array<unknown>))
+          for (const c of item.content.getContent()) collectAdded(c, into(c instanceof Y.Array ? c : ev.target as Y.Array<unknown>), incomplete)
         }
       }
       let added: Message[] = []
@@ -448,11 +461,13 @@ export interface TaskUpdate {
 }
 
 /** A message added to the transcript, or each message of a chunk added with it. */
-function collectAdded (c: unknown, out: Message[]): void {
+/** The messages of an added item (a message, or a chunk of them); those that lack fields go to `incomplete`. */
+function collectAdded (c: unknown, out: Message[], incomplete: WeakSet<Y.Map<unknown>>): void {
   if (c instanceof Y.Map) {
     if (messageProblem(c) === undefined) out.push(toMessage(c))
+    else incomplete.add(c as Y.Map<unknown>)
   } else if (c instanceof Y.Array) {
-    for (const m of c.toArray()) collectAdded(m, out)
+    for (const m of c.toArray()) collectAdded(m, out, incomplete)
   }
 }
 

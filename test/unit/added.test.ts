@@ -166,4 +166,22 @@ describe('messages added by a transaction (crdt/added.ts)', () => {
     doc.transact(() => { arr.insert(0, [1, 2]) })
     expect(declined).toBeInstanceOf(Map)
   })
+
+  it('a snapshot applied in parts tells every message once, in order, though a message\'s fields may come in the part after its map', async () => {
+    const { StatePartsEncoder } = await import('../../crdt/parts.js')
+    const from = new SessionDoc()
+    from.init({ key: 'agent:main:parts', createdAt: 1 }, 'dev')
+    for (let i = 0; i < 600; i++) from.appendMessages([{ role: 'user', content: `m${i} ${'z'.repeat(900)}` }], 'dev')
+    const ids = from.messages().map(m => m.id)
+    const enc = new StatePartsEncoder(from.doc, 16 * 1024)
+    const parts: Uint8Array[] = []
+    for (let p = enc.next(); p !== undefined; p = enc.next()) parts.push(p)
+    expect(parts.length).toBeGreaterThan(10)
+    const to = new SessionDoc()
+    const told: string[] = []
+    to.onMessages((added) => { for (const m of added) told.push(m.id) })
+    for (const p of parts) Y.applyUpdate(to.doc, p)
+    expect(to.messageCount()).toBe(600)
+    expect(told).toEqual(ids)
+  })
 })
