@@ -24,7 +24,7 @@ const RECONNECT_MS = 1000
 const RECONNECT_GONE_MS = 5000
 
 const $ = (sel) => document.querySelector(sel)
-const state = { token: null, devices: new Map(), deviceList: [], sessions: [], status: null, selected: null, seen: new Set(), hidden: 0, pending: [], loading: false, lastSeq: 0, run: null, ws: null, live: false, failures: 0, timers: {} }
+const state = { token: null, devices: new Map(), deviceList: [], sessions: [], status: null, selected: null, seen: new Set(), hidden: 0, pending: [], loading: false, lastSeq: 0, run: null, ws: null, live: false, failures: 0, timers: {}, arriving: false }
 
 function el (tag, text, cls) {
   const e = document.createElement(tag)
@@ -595,6 +595,7 @@ const megabytes = (n) => `${(n / 1e6).toFixed(n < 1e7 ? 1 : 0)} MB`
 function renderArriving (a, held) {
   const p = $('#transcript-arriving')
   clearTimeout(state.timers.arriving)
+  state.arriving = Boolean(a)
   p.hidden = !a
   if (!a) { p.textContent = ''; return }
   const pct = a.bytesTotal > 0 ? Math.floor(a.bytesDone * 100 / a.bytesTotal) : 0
@@ -613,12 +614,19 @@ async function loadTranscript () {
     try {
       shown = await call('sessions.show', { key, tail: TRANSCRIPT_TAIL })
     } catch (err) {
+      // Another session opened meanwhile: this answer is nobody's.
+      if (state.selected !== key) return
       // None of it here yet, on its way: said as such (not as an error of the page), and asked again.
-      if (!(err instanceof ApiError) || err.code !== 'SESSION_NOT_FOUND' || !err.details.arriving || state.selected !== key) throw err
-      renderArriving(err.details.arriving, false)
-      return
+      if (err instanceof ApiError && err.code === 'SESSION_NOT_FOUND' && err.details.arriving) { renderArriving(err.details.arriving, false); return }
+      // Anything else (the transfer stopped, the daemon went): no word of an arrival stays up.
+      renderArriving(undefined)
+      throw err
     }
     if (state.selected !== key) return
+    // All of it here now, after an arrival whose messages came in no set order (a snapshot's parts,
+    // entries): the transcript is drawn again from its tail, so what it shows and says it does not
+    // show is counted from the session as it stands.
+    if (state.arriving && !shown.arriving) { $('#transcript').replaceChildren(); state.seen.clear(); state.pending = [] }
     // The first load: the messages before the tail are not shown. Later loads add to what is.
     if ($('#transcript').childElementCount === 0) state.hidden = shown.firstIndex ?? 0
     appendMessages(shown.messages ?? [])

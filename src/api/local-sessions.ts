@@ -3,9 +3,8 @@ import { setTimeout as pause } from 'node:timers/promises'
 import { DOC_NAMES, parseSessionKey } from '../../crdt/index.js'
 import { AbortedError, InvalidInputError, isMeshError, NotFoundError, ReadOnlyError } from '../errors.js'
 import { stillArriving } from '../node/progress.js'
-import { equals } from '../identity/index.js'
 import { leaseSettled } from './lease-settle.js'
-import { notSyncedWith } from './not-here.js'
+import { notSyncedWith, siblingsOf } from './not-here.js'
 import type { Handlers, LocalContext, ParsedInput } from './local-context.js'
 import type { Output } from './schema.js'
 import type { Session } from './session.js'
@@ -39,9 +38,8 @@ export function sessionHandlers (ctx: LocalContext): Handlers<SessionMethods> {
       const key = parseSessionKey(input.key)
       // Siblings that may have made one of this key too, unseen here yet: said, since the two would
       // merge. Judged before this write, which puts every sibling behind for a moment.
-      const v = ctx.vault.vault
-      const others = v.certs.all().filter(c => !equals(c.deviceKey, v.identity.device.publicKey))
-      const unsure = notSyncedWith(ctx.node !== undefined ? await ctx.node.peers({ rtt: false }) : undefined, others, c => v.certs.isRevoked(c.deviceKey))
+      // Only a note: whatever fails while it looks (a node stopping) leaves it out.
+      const unsure = await siblingsOf(ctx.vault.vault, ctx.node).then(({ siblings, peers }) => notSyncedWith(siblings, peers), () => [])
       const s = await ctx.vault.sessions.create(key, { title: input.title, goal: input.goal })
       const meta = s.meta()
       await s.close()
@@ -52,7 +50,7 @@ export function sessionHandlers (ctx: LocalContext): Handlers<SessionMethods> {
     'sessions.show': async (input) => await ctx.withSession(input.key, (s) => {
       // Part here and more on its way (a catch-up, a newer snapshot): shown as it stands, and said.
       const a = ctx.node?.arriving(input.key)
-      const arriving = a !== undefined && stillArriving(a) ? { arriving: { from: a.from, bytesDone: a.bytesDone, bytesTotal: a.bytesTotal, ...(a.etaMs !== undefined ? { etaMs: a.etaMs } : {}) } } : {}
+      const arriving = a !== undefined && stillArriving(a) && a.bytesDone < a.bytesTotal ? { arriving: { from: a.from, bytesDone: a.bytesDone, bytesTotal: a.bytesTotal, ...(a.etaMs !== undefined ? { etaMs: a.etaMs } : {}) } } : {}
       if (input.after !== undefined) {
         const info = s.resumeInfo({ tail: 0 })
         const { messages, firstIndex } = s.messagesAfter(input.after)

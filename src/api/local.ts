@@ -14,7 +14,7 @@ import { summaryRecordSealer, toHex } from '../identity/index.js'
 import type { MeshNode } from '../node/mesh.js'
 import type { Replica } from '../node/replica.js'
 import { portion, stillArriving, type Arriving } from '../node/progress.js'
-import { notHere } from './not-here.js'
+import { notHere, siblingsOf } from './not-here.js'
 import { EventLog, type CallOptions, type EventRecord, type MeshApi, type SubscribeOptions } from './api.js'
 import { agentHandlers } from './local-agents.js'
 import type { Handler, Handlers, LocalApiOptions, LocalContext } from './local-context.js'
@@ -183,10 +183,14 @@ export class LocalApi implements MeshApi {
       // Listed but not here (pending), or a revoked device's: as the vault said it.
       if (err.details.pending !== undefined || err.hint === undefined) throw err
       // None here: a near name held here (a typo), or what could still bring it, before "create it".
-      const listed = (await this.vault.sessions.list()).map(s => s.key)
-      // Without a node, only a device with siblings could have it from one.
-      const peers = this.node !== undefined ? await this.node.peers({ rtt: false }) : this.vault.vault.certs.all().length > 1 ? undefined : []
-      throw notHere(err, parseSessionKey(key), listed, peers)
+      // Only words: whatever fails while it looks (a node stopping) leaves the error as it was.
+      let told: SessionNotFoundError = err
+      try {
+        const listed = (await this.vault.sessions.list()).map(s => s.key)
+        const { siblings, peers } = await siblingsOf(this.vault.vault, this.node)
+        told = notHere(err, parseSessionKey(key), listed, siblings, peers, this.vault.vault.writable)
+      } catch (e) { log('saying more of a missing session failed: %e', e) }
+      throw told
     }
   }
 }

@@ -1,25 +1,43 @@
 /** The word closest to a mistyped one, for "did you mean": options, commands, session keys. */
 
-/** The candidate closest to `typed` (at most two edits away, and fewer than its length), if any. */
-export function nearest (typed: string, candidates: Iterable<string>): string | undefined {
+/** The most edits a near word is away. */
+const MAX = 2
+
+/**
+ * The candidate closest to `typed` (at most two edits away, and fewer than its length), if any.
+ * `ignore`: candidates it must not suggest (a session key that differs only in its digits is
+ * another session, not a typo).
+ */
+export function nearest (typed: string, candidates: Iterable<string>, ignore: (candidate: string) => boolean = () => false): string | undefined {
   let best: { name: string, d: number } | undefined
   for (const name of candidates) {
-    const d = editDistance(typed, name)
-    if (d <= 2 && d < typed.length && (best === undefined || d < best.d)) best = { name, d }
+    if (Math.abs(name.length - typed.length) > MAX) continue
+    const d = editDistance(typed, name, MAX)
+    if (d <= MAX && d < typed.length && (best === undefined || d < best.d) && !ignore(name)) best = { name, d }
   }
   return best?.name
 }
 
-/** Levenshtein distance, a swap of two neighbours counting as one edit (--tial for --tail). */
-export function editDistance (a: string, b: string): number {
-  const d: number[][] = Array.from({ length: a.length + 1 }, (_, i) => Array.from({ length: b.length + 1 }, (_, j) => i === 0 ? j : j === 0 ? i : 0))
-  const at = (i: number, j: number): number => (d[i] as number[])[j] as number
+/**
+ * Levenshtein distance, a swap of two neighbours counting as one edit (--tial for --tail). With
+ * `max`, any distance past it is returned as max + 1, as soon as a row shows it (thousands of
+ * session keys are compared on a "no session" without a pause of the daemon).
+ */
+export function editDistance (a: string, b: string, max = Number.POSITIVE_INFINITY): number {
+  let before: number[] = []
+  let prev: number[] = Array.from({ length: b.length + 1 }, (_, j) => j)
   for (let i = 1; i <= a.length; i++) {
+    const row: number[] = [i]
+    let low = i
     for (let j = 1; j <= b.length; j++) {
-      let v = Math.min(at(i - 1, j) + 1, at(i, j - 1) + 1, at(i - 1, j - 1) + (a[i - 1] === b[j - 1] ? 0 : 1))
-      if (i > 1 && j > 1 && a[i - 1] === b[j - 2] && a[i - 2] === b[j - 1]) v = Math.min(v, at(i - 2, j - 2) + 1)
-      ;(d[i] as number[])[j] = v
+      let v = Math.min((prev[j] as number) + 1, (row[j - 1] as number) + 1, (prev[j - 1] as number) + (a[i - 1] === b[j - 1] ? 0 : 1))
+      if (i > 1 && j > 1 && a[i - 1] === b[j - 2] && a[i - 2] === b[j - 1]) v = Math.min(v, (before[j - 2] as number) + 1)
+      row.push(v)
+      if (v < low) low = v
     }
+    if (low > max) return max + 1
+    before = prev
+    prev = row
   }
-  return at(a.length, b.length)
+  return Math.min(prev[b.length] as number, max + 1)
 }

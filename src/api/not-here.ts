@@ -1,66 +1,104 @@
 /**
  * What a "no session KEY" says beyond the fact, where the vault alone (vault.ts `howToMake`)
  * cannot know it: a session of a near name this device holds (a typo), and whether it could still
- * be on its way here: this node catching up with a sibling that is online, siblings that are not
- * online, or no `mesh join` running at all. Only when every online sibling is in sync with this
- * one is "create it" the whole advice: told to create a session that is on its way, a person makes
- * a second one of the same key, and the two merge.
+ * be on its way here: a sibling that writes is offline, this node is still taking in what one has,
+ * or no `mesh join` runs at all. Only when every sibling that writes is online and has nothing
+ * more for this one (or there is none) is "create it" the whole advice: told to create a session
+ * that is on its way, a person makes a second one of the same key, and the two merge.
  */
-import { SessionNotFoundError, type Hint } from '../errors.js'
-import type { Certificate } from '../identity/index.js'
+import { SessionNotFoundError } from '../errors.js'
+import { equals, type Certificate } from '../identity/index.js'
 import type { PeerStatus } from '../node/mesh-types.js'
 import { nearest } from './nearest.js'
 
-/** How the session might still come here: undefined when it cannot (every online sibling is in sync). */
-function stillComing (peers: readonly PeerStatus[] | undefined): Hint | undefined {
-  if (peers === undefined) {
+/** A device of the vault, other than this one, that writes and is not revoked: one that can make sessions. */
+export interface Sibling { deviceId: string, label: string }
+
+/** What siblingsOf reads of a vault. */
+interface VaultView {
+  certs: { all: () => readonly Certificate[], isRevoked: (deviceKey: Uint8Array) => boolean }
+  identity: { device: { publicKey: Uint8Array } }
+}
+
+/** The siblings that could have made a session (by the registry), and the node's peers (undefined: no node runs). */
+export async function siblingsOf (vault: VaultView, node: { peers: (o: { rtt?: boolean }) => Promise<PeerStatus[]> } | undefined): Promise<{ siblings: Sibling[], peers: PeerStatus[] | undefined }> {
+  const me = vault.identity.device.publicKey
+  const siblings = vault.certs.all()
+    .filter(c => !equals(c.deviceKey, me) && c.capabilities.includes('write') && !vault.certs.isRevoked(c.deviceKey))
+    .map(c => ({ deviceId: c.deviceId as string, label: c.label }))
+  return { siblings, peers: siblings.length > 0 && node !== undefined ? await node.peers({ rtt: false }) : undefined }
+}
+
+/** Where the siblings stand for this device: undefined without a node (nothing is known of any). */
+interface Standing { offline: string[], catching: string[] }
+
+/**
+ * The siblings whose sessions this device may not have yet, by label: those not connected now,
+ * and those it is still taking something in from (entries it lacks there, a transfer in). A
+ * sibling that is only behind this device (it wrote just now), whose disk is full or whose
+ * content differs has nothing more for it. Undefined when no node runs (`peers` undefined).
+ */
+function standing (siblings: readonly Sibling[], peers: readonly PeerStatus[] | undefined): Standing | undefined {
+  if (peers === undefined) return undefined
+  const byId = new Map(peers.map(p => [p.peerId, p]))
+  const out: Standing = { offline: [], catching: [] }
+  for (const s of siblings) {
+    const p = byId.get(s.deviceId)
+    if (p === undefined || p.state !== 'connected') out.offline.push(s.label)
+    else if (Object.values(p.lacking).some(n => n > 0) || p.transfers.some(t => t.direction === 'in')) out.catching.push(s.label)
+  }
+  return out
+}
+
+/** The labels of the siblings this device may not have everything of now (every one, without a node). */
+export function notSyncedWith (siblings: readonly Sibling[], peers: readonly PeerStatus[] | undefined): string[] {
+  const s = standing(siblings, peers)
+  return s === undefined ? siblings.map(x => x.label) : [...s.catching, ...s.offline]
+}
+
+const list = (labels: readonly string[]): string => labels.length <= 1 ? labels.join('') : `${labels.slice(0, -1).join(', ')} and ${labels.at(-1) as string}`
+
+/** How the session might still come here, for each front-end; undefined when nothing could bring it. */
+function stillComing (siblings: readonly Sibling[], peers: readonly PeerStatus[] | undefined): { cli: string, mcp: string } | undefined {
+  if (siblings.length === 0) return undefined
+  const s = standing(siblings, peers)
+  if (s === undefined) {
     return { cli: 'no `mesh join` runs for this home: a session made on another device comes here only while one does', mcp: 'this device\'s node is not running: a session made on another device comes only while it is' }
   }
-  const catching = peers.filter(p => p.state === 'connected' && !p.inSync).map(p => p.label)
-  if (catching.length > 0) {
-    const who = catching.join(', ')
+  if (s.catching.length > 0) {
+    const who = list(s.catching)
     return { cli: `this device is still catching up with ${who}: it may be on its way (\`mesh peers\` shows how far)`, mcp: `this device is still catching up with ${who}: it may be on its way (sessions_wait waits for it)` }
   }
-  if (peers.length > 0 && !peers.some(p => p.state === 'connected')) {
-    const who = peers.map(p => p.label).join(', ')
-    return { cli: `no sibling is online now (${who}): it may be on one of them, and comes once both are online`, mcp: `no sibling is online now (${who}): it may be on one of them, and comes once both are online (sessions_wait waits for it)` }
+  if (s.offline.length > 0) {
+    const one = s.offline.length === 1
+    const words = one
+      ? `${s.offline[0] as string} is not online now: the session may be there, and comes here once ${s.offline[0] as string} is online`
+      : `${list(s.offline)} are not online now: the session may be on one of them, and comes here once that one is online`
+    return { cli: words, mcp: `${words} (sessions_wait waits for it)` }
   }
   return undefined
 }
 
 /** The hint's words without the parentheses a hint of sep ' ' is written in. */
-const bare = (s: string | undefined): string | undefined => s?.replace(/^\((.*)\)$/s, '$1')
+const bare = (s: string | undefined): string => s?.replace(/^\((.*)\)$/s, '$1') ?? ''
+/** Keys that differ only in their digits are two sessions (task-3, task-4), not a typo of one. */
+const digitsOnly = (a: string) => (b: string): boolean => a.replace(/\d/g, '') === b.replace(/\d/g, '')
 
 /**
  * The not-found error `err` (vault.ts: no session KEY, with how to make it) with what this device
- * knows besides: `listed`, the session keys it holds; `peers`, its node's siblings (undefined: no
- * node runs on a device that has siblings; empty: none that could have it). An error without a
- * hint (a revoked device's) is returned as it is.
+ * knows besides: `listed`, the session keys it holds; `siblings`, the devices that could have
+ * made it; `peers`, its node's (undefined: no node runs); `writable`, whether this device could
+ * create it (one that cannot is told only where sessions come from, as the vault says). An error
+ * without a hint (a revoked device's) is returned as it is.
  */
-export function notHere (err: SessionNotFoundError, key: string, listed: readonly string[], peers: readonly PeerStatus[] | undefined): SessionNotFoundError {
+export function notHere (err: SessionNotFoundError, key: string, listed: readonly string[], siblings: readonly Sibling[], peers: readonly PeerStatus[] | undefined, writable: boolean): SessionNotFoundError {
   if (err.hint === undefined) return err
-  const near = nearest(key, listed.filter(k => k !== key))
-  if (near !== undefined) {
-    return new SessionNotFoundError(err.fact, { ...err.details, near }, {
-      hint: { sep: ' ', cli: `(did you mean \`${near}\`? \`mesh sessions\` lists them)`, mcp: `(did you mean ${near}? sessions_list lists them)` }
-    })
-  }
-  const coming = stillComing(peers)
-  if (coming === undefined) return err
-  return new SessionNotFoundError(err.fact, err.details, {
-    hint: { sep: ' ', cli: `(${coming.cli as string}; if no device has it: ${bare(err.hint.cli) ?? ''})`, mcp: `(${coming.mcp as string}; if no device has it: ${bare(err.hint.mcp) ?? ''})` }
-  })
-}
-
-/**
- * The siblings that write which this device is not known to be in sync with now (offline, or still
- * catching up; without a node, every one): a session one of them made under a key this device
- * creates too merges with it once they sync (both transcripts kept, one goal and title).
- * `peers`: the node's (undefined: none runs); `others`: the devices of the vault but this one.
- */
-export function notSyncedWith (peers: readonly PeerStatus[] | undefined, others: readonly Certificate[], revoked: (c: Certificate) => boolean): string[] {
-  const writers = others.filter(c => c.capabilities.includes('write') && !revoked(c))
-  if (peers === undefined) return writers.map(c => c.label)
-  const synced = new Set(peers.filter(p => p.inSync).map(p => p.label))
-  return writers.map(c => c.label).filter(l => !synced.has(l))
+  const near = nearest(key, listed.filter(k => k !== key), digitsOnly(key))
+  const coming = writable ? stillComing(siblings, peers) : undefined
+  if (near === undefined && coming === undefined) return err
+  const rest = (front: 'cli' | 'mcp'): string => coming !== undefined ? `${coming[front]}; if no device has it: ${bare(err.hint?.[front])}` : bare(err.hint?.[front])
+  const hint = near !== undefined
+    ? { sep: ' ', cli: `(did you mean \`${near}\`? \`mesh sessions\` lists them. If not: ${rest('cli')})`, mcp: `(did you mean ${near}? sessions_list lists them. If not: ${rest('mcp')})` }
+    : { sep: ' ', cli: `(${rest('cli')})`, mcp: `(${rest('mcp')})` }
+  return new SessionNotFoundError(err.fact, near !== undefined ? { ...err.details, near } : err.details, { hint })
 }

@@ -1,9 +1,10 @@
 /**
  * `mesh join` with mDNS off and nothing to dial (no --bootstrap, no relay, no sibling remembered
  * by an address: a device paired by an approval that ran without a daemon has none) says so and
- * what to pass, instead of waiting in silence. Given a sibling's address, or once it remembers
- * one, it says nothing of the kind. Real daemons on loopback.
+ * what to pass, instead of waiting in silence. Given a sibling's address (by flag or in the home's
+ * config.json), or once it remembers one, it says nothing of the kind. Real daemons on loopback.
  */
+import { mkdir, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { afterAll, describe, expect, it } from 'vitest'
 import { BIN, cliEnv, runCli } from '../helpers/cli.js'
@@ -44,8 +45,15 @@ describe('mesh join with nothing to find siblings with', () => {
     const again = join_('b', 'B')
     await again.waitFor(/^peer proven +A /, 60_000)
     expect(again.lines.filter(l => NOTHING.test(l))).toEqual([])
-    // --json says it as an event.
     expect(await again.stop('SIGINT')).toBe(0)
+    // A bootstrap peer in the home's config.json, not on the command line: not said either.
+    await mkdir(join(t.dir, 'd'), { recursive: true })
+    await writeFile(join(t.dir, 'd', 'config.json'), JSON.stringify({ bootstrap: [full] }))
+    const configured = join_('d', 'D')
+    await configured.waitFor(/^peer proven +A /, 60_000)
+    expect(configured.lines.filter(l => NOTHING.test(l))).toEqual([])
+    expect(await configured.stop('SIGINT')).toBe(0)
+    // --json says it as an event.
     expect(await a.stop('SIGINT')).toBe(0)
     const json = spawnIn(undefined, process.execPath, [BIN, 'join', '--home', join(t.dir, 'c'), '--wallet', wallet, '--label', 'C', '--no-mdns', '--dht', 'off', '--listen', '/ip4/127.0.0.1/tcp/0', '--http', 'off', '--json'], env)
     cleanups.push(async () => { await json.stop('SIGKILL') })

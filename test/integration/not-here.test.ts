@@ -41,15 +41,18 @@ describe('no such session, and what could still bring it', () => {
     // A typo of a session held here: did you mean it (CLI and MCP alike), in the details too.
     const typo = await missing(apiA, 'fix-logn')
     expect(typo.code).toBe('SESSION_NOT_FOUND')
-    expect(typo.message).toBe('no session agent:main:fix-logn (did you mean `agent:main:fix-login`? `mesh sessions` lists them)')
-    expect(typo.mcp).toBe('(did you mean agent:main:fix-login? sessions_list lists them)')
+    expect(typo.message).toBe('no session agent:main:fix-logn (did you mean `agent:main:fix-login`? `mesh sessions` lists them. If not: create it with `mesh session new agent:main:fix-logn`)')
+    expect(typo.mcp).toBe('(did you mean agent:main:fix-login? sessions_list lists them. If not: create it with sessions_create)')
     expect(typo.details.near).toBe('agent:main:fix-login')
+    // Keys that differ in their digits alone are two sessions, not a typo of one.
+    await (await a.vault.sessions.create('agent:main:task-3')).close()
+    expect((await missing(apiA, 'task-4')).message).toBe('no session agent:main:task-4 (create it with `mesh session new agent:main:task-4`)')
     // No sibling at all: create it, as before.
     expect((await missing(apiA, 'brand-new')).message).toBe('no session agent:main:brand-new (create it with `mesh session new agent:main:brand-new`)')
 
     // B reaches A over a slow link: while it catches up, a session it lacks may be on its way.
     const port = Number(/\/tcp\/(\d+)/.exec(a.node.addresses()[0] as string)?.[1])
-    const proxy = await cutProxy('127.0.0.1', port, { rateFromTarget: 4 * 1024 * 1024 })
+    const proxy = await cutProxy('127.0.0.1', port, { rateFromTarget: 2 * 1024 * 1024 })
     cleanups.push(async () => { await proxy.close() })
     const t = await tempDir(); cleanups.push(t.cleanup)
     const b = await startNode({ wallet, label: 'B', home: join(t.dir, 'b') }); nodes.push(b)
@@ -71,7 +74,7 @@ describe('no such session, and what could still bring it', () => {
     await apiA.close()
     await a.stop()
     await until(async () => (await b.node.peers({ rtt: false })).every(p => p.state === 'offline'), 'B to see A offline')
-    expect((await missing(apiB, 'later')).message).toBe('no session agent:main:later (no sibling is online now (A): it may be on one of them, and comes once both are online; if no device has it: create it with `mesh session new agent:main:later`)')
+    expect((await missing(apiB, 'later')).message).toBe('no session agent:main:later (A is not online now: the session may be there, and comes here once A is online; if no device has it: create it with `mesh session new agent:main:later`)')
     // Made while A is away: A may have made one of the same key, and the two would merge.
     expect(await apiB.call('sessions.create', { key: 'made-offline' })).toMatchObject({ key: 'agent:main:made-offline', notSyncedWith: ['A'] })
 

@@ -197,10 +197,10 @@ export const joinCmd: Command = {
           else live.line(`bootstrap     ${a} unreachable (${reason}); retrying in the background`)
         })
       }
-      // mDNS off and nothing to dial (no --bootstrap, no relay, no sibling remembered with an
+      // mDNS off and nothing to dial (no bootstrap or relay, by flag or config.json, no sibling remembered with an
       // address: a device paired by an approval that ran without a daemon has none): said, rather
       // than a node that waits in silence for a sibling to dial it.
-      if (!node.config.mdns && (bootstrap ?? []).length === 0 && (roles.relayVia ?? []).length === 0) {
+      if (!node.config.mdns && node.config.bootstrap.length === 0 && node.config.relayVia.length === 0) {
         const known = (await node.peers({ rtt: false })).filter(p => p.addrs.length > 0)
         if (known.length === 0) {
           if (g.json) out.line(JSON.stringify({ event: 'nothing-to-dial' }))
