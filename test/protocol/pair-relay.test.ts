@@ -27,6 +27,28 @@ afterEach(async () => { for (const c of cleanups.reverse()) await c(); cleanups.
 async function node (opts: Parameters<typeof startNode>[0] = {}): Promise<TestNode> { const n = await startNode(opts); cleanups.push(n.stop); return n }
 const tcpAddr = (n: TestNode): string => n.node.addresses().find(a => a.includes('/tcp/') && !a.includes('/p2p-circuit')) as string
 
+/**
+ * A new device (`device`) pairing through relay `m` only (listening on nothing), registered there
+ * when this returns; `registered` collects what it was told of its registration.
+ */
+async function atRelay (m: TestNode, device: Awaited<ReturnType<typeof generateDeviceKey>>, opts: { codes?: string[], onCode?: (code: { display: string }) => void, onGrant?: (g: any) => Promise<void> } = {}): Promise<{ c: Awaited<ReturnType<typeof startCandidate>>, registered: any[] }> {
+  const registered: any[] = []
+  const c = await startCandidate({
+    listen: [],
+    mdns: false,
+    via: [tcpAddr(m)],
+    ...(opts.codes !== undefined ? { codes: opts.codes } : {}),
+    onCode: opts.onCode ?? (() => {}),
+    onRelay: (e) => { registered.push(e) },
+    request: () => ({ device: device.publicKey, kem: kemOf(device), label: 'laptop', ...claims(), meshVersion: '0.1.0', capabilities: 3, clock: BigInt(Date.now()) }) as any,
+    sign: (msg) => device.signer.sign(msg),
+    onGrant: opts.onGrant ?? (async () => {})
+  })
+  cleanups.push(c.stop)
+  await until(() => registered.some(e => e.registered === true), 'the device to register at the relay')
+  return { c, registered }
+}
+
 describe('pairing through a member\'s relay', () => {
   it('a new device waits at the relay; an admin connected to it finds it by nameplate and pairs it over a limited circuit', async () => {
     const wallet = generateWallet()
@@ -37,20 +59,7 @@ describe('pairing through a member\'s relay', () => {
     const device = await generateDeviceKey()
     const t = await tempDir(); cleanups.push(t.cleanup)
     let written: any
-    const registered: any[] = []
-    const c = await startCandidate({
-      listen: [],
-      mdns: false,
-      via: [tcpAddr(m)],
-      codes: ['K7QM2XDF'],
-      onCode: () => {},
-      onRelay: (e) => { registered.push(e) },
-      request: () => ({ device: device.publicKey, kem: kemOf(device), label: 'laptop', ...claims(), meshVersion: '0.1.0', capabilities: 3, clock: BigInt(Date.now()) }) as any,
-      sign: (msg) => device.signer.sign(msg),
-      onGrant: async (g) => { written = await writePairedHome(join(t.dir, 'laptop'), device, g) }
-    })
-    cleanups.push(c.stop)
-    await until(() => registered.some(e => e.registered === true), 'the device to register at the relay')
+    const { c, registered } = await atRelay(m, device, { codes: ['K7QM2XDF'], onGrant: async (g) => { written = await writePairedHome(join(t.dir, 'laptop'), device, g) } })
     expect(registered[0]).toMatchObject({ registered: true, nameplate: 'K7' })
     // Listening on nothing: the relay is the only way to it.
     expect(c.addresses()).toEqual([])
@@ -82,19 +91,7 @@ describe('pairing through a member\'s relay', () => {
     const a = await node({ wallet, label: 'desktop', relayVia: [tcpAddr(m)] })
     await until(() => a.node.status().relayVia?.[0]?.state === 'reserved', 'the desktop to hold a reservation')
     const device = await generateDeviceKey()
-    const registered: any[] = []
-    const c = await startCandidate({
-      listen: [],
-      mdns: false,
-      via: [tcpAddr(m)],
-      onCode: () => {},
-      onRelay: (e) => { registered.push(e) },
-      request: () => ({ device: device.publicKey, kem: kemOf(device), label: 'laptop', ...claims(), meshVersion: '0.1.0', capabilities: 3, clock: BigInt(Date.now()) }) as any,
-      sign: (msg) => device.signer.sign(msg),
-      onGrant: async () => {}
-    })
-    cleanups.push(c.stop)
-    await until(() => registered.some(e => e.registered === true), 'the device to register at the relay')
+    const { c, registered } = await atRelay(m, device)
     const member = a.node.status().peerId
     const r = await strangerAtRelay(`${tcpAddr(m)}`, registered[0].nameplate, [member, c.peerId])
     expect(r.reserveUnregistered).toMatch(/^refused/)
@@ -123,21 +120,8 @@ describe('pairing through a member\'s relay', () => {
     await expect(approvals(lone).approve({ code: 'K7QM-2XDF', mdns: false, timeoutMs: 3000 })).rejects.toMatchObject({ code: 'INVALID_INPUT', message: expect.stringMatching(/^nothing to look for the device showing K7QM-2XDF with/) })
 
     const device = await generateDeviceKey()
-    const registered: any[] = []
     const shown: string[] = []
-    const c = await startCandidate({
-      listen: [],
-      mdns: false,
-      via: [tcpAddr(m)],
-      codes: ['K7QM2XDF', 'K7AAAAAA'],
-      onCode: (code) => { shown.push(code.display) },
-      onRelay: (e) => { registered.push(e) },
-      request: () => ({ device: device.publicKey, kem: kemOf(device), label: 'laptop', ...claims(), meshVersion: '0.1.0', capabilities: 3, clock: BigInt(Date.now()) }) as any,
-      sign: (msg) => device.signer.sign(msg),
-      onGrant: async () => {}
-    })
-    cleanups.push(c.stop)
-    await until(() => registered.some(e => e.registered === true), 'the device to register at the relay')
+    const { c, registered } = await atRelay(m, device, { codes: ['K7QM2XDF', 'K7AAAAAA'], onCode: (code) => { shown.push(code.display) } })
     // Held with --relay-via: asked, and the device found through it.
     const viaA = approvals(a)
     const r = await viaA.approve({ code: 'K7QM-2XDF', mdns: false, timeoutMs: 20_000 })
