@@ -254,8 +254,12 @@ export async function findCandidate (o: FindOptions): Promise<Found> {
         : new PairingFailedError(`cannot reach ${a}: ${(err as Error)?.message}`, { reason: 'not-found' }, { cause: err }))
     }
   })
-  if (only) {
+  // Once each address given was tried: with nothing else to look with the search is over, and a
+  // device dialed that said it is busy (paused after codes burned) is said at once either way,
+  // rather than waiting out the timeout on mDNS for a device that answered already.
+  if ((o.dial ?? []).length > 0) {
     void Promise.all(dials).then(() => {
+      if (!only && busy === 0) return
       const at = (o.dial ?? []).join(', ')
       fail(busy === 0
         ? new PairingFailedError(`no device at ${at} shows ${display}`, { reason: 'not-found' })

@@ -69,6 +69,10 @@ describe('mesh pair: someone probing for the code', () => {
     expect(paused.until).toBeGreaterThan(Date.now())
     // During the pause the live code is refused as busy, and stands.
     expect(await probe(current, addr)).toBe('busy')
+    // So while it also looks elsewhere (listening for the device here): the busy device dialed is
+    // said at once, not after the search's timeout as a device not found.
+    const alsoListening = await findCandidate({ code: current, mdns: false, dial: [addr], listen: ['/ip4/127.0.0.1/tcp/0'], timeoutMs: 60_000 }).then(async f => { await f.close(); return 'found' }, (e: any) => String(e?.details?.reason))
+    expect(alsoListening).toBe('busy')
     expect(codes().length).toBe(4)
   })
 })
