@@ -31,6 +31,11 @@ export interface Transfer {
   done: boolean
   /** The session ended before the transfer was done: it continues in the next one. */
   ended: boolean
+  /**
+   * A final report of a transfer too short to be shown (under PROGRESS_EVERY_MS and never
+   * reported before): for what keeps track of how transfers end (cut-off.ts), not for a person.
+   */
+  quiet?: boolean
 }
 
 /** Reports a transfer at most this often, once it has lasted this long, plus a final report. */
@@ -179,7 +184,8 @@ export class Transfers {
 
   /** The final report of a transfer that lasted long enough to be reported at all. */
   private finish (r: Rec): void {
-    if (r.reported || this.now() - r.t.startedAt >= PROGRESS_EVERY_MS) this.report({ ...r.t })
+    const shown = r.reported || this.now() - r.t.startedAt >= PROGRESS_EVERY_MS
+    this.report(shown ? { ...r.t } : { ...r.t, quiet: true })
   }
 }
 

@@ -50,7 +50,11 @@ export function sessionHandlers (ctx: LocalContext): Handlers<SessionMethods> {
     'sessions.show': async (input) => await ctx.withSession(input.key, (s) => {
       // Part here and more on its way (a catch-up, a newer snapshot): shown as it stands, and said.
       const a = ctx.node?.arriving(input.key)
-      const arriving = a !== undefined && stillArriving(a) && a.bytesDone < a.bytesTotal ? { arriving: { from: a.from, bytesDone: a.bytesDone, bytesTotal: a.bytesTotal, ...(a.etaMs !== undefined ? { etaMs: a.etaMs } : {}) } } : {}
+      const cut = a === undefined ? ctx.node?.cutOff(input.key) : undefined
+      const arriving = a !== undefined && stillArriving(a) && a.bytesDone < a.bytesTotal
+        ? { arriving: { from: a.from, bytesDone: a.bytesDone, bytesTotal: a.bytesTotal, ...(a.etaMs !== undefined ? { etaMs: a.etaMs } : {}) } }
+        // Stopped part way (the peer went): shown as it came, and said.
+        : cut !== undefined ? { incomplete: { from: cut.from, bytesDone: cut.bytesDone, bytesTotal: cut.bytesTotal, at: cut.at } } : {}
       if (input.after !== undefined) {
         const info = s.resumeInfo({ tail: 0 })
         const { messages, firstIndex } = s.messagesAfter(input.after)

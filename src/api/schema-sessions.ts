@@ -76,7 +76,13 @@ export const SessionShowSchema = SessionViewSchema.extend({
     bytesDone: z.number(),
     bytesTotal: z.number(),
     etaMs: z.number().optional().describe('about how long the rest takes, at the rate so far')
-  }).optional().describe('more of the session is on its way from a peer (a catch-up or a snapshot in flight): what is shown is what has come so far, and its lease may be one its holder has since released')
+  }).optional().describe('more of the session is on its way from a peer (a catch-up or a snapshot in flight): what is shown is what has come so far, and its lease may be one its holder has since released'),
+  incomplete: z.object({
+    from: z.string().describe('the label of the peer it was coming from'),
+    bytesDone: z.number(),
+    bytesTotal: z.number(),
+    at: z.number().describe('when the transfer stopped (ms since the epoch)')
+  }).optional().describe('a catch-up of the session from a peer stopped part way (the connection or the peer went) and has not moved since: what is shown is what came; the rest follows once the two sync again')
 })
 
 export const ResumeSchema = SessionViewSchema.extend({

@@ -114,14 +114,22 @@ export class StatusReport {
    * a peer: who from and how far, so a node can say so instead of "no such session". Undefined
    * when nothing of it is in flight.
    */
+  /** The document ids (hex) a name may mean: a document's name, or a session's key. None on a mirror (it cannot name documents). */
+  docIdsOf (name: string): Set<string> {
+    const vault = this.s.vault
+    if ('mirror' in vault) return new Set()
+    const ids = new Set<string>([toHex(vault.docId(name))])
+    try { ids.add(toHex(vault.docId(DOC_NAMES.session(parseSessionKey(name))))) } catch { /* not a session key: a document name only */ }
+    return ids
+  }
+
   arriving (name: string): Arriving | undefined {
     const vault = this.s.vault
     if ('mirror' in vault) return undefined // a mirror cannot name documents
     // Asked before every session call of the API: nothing is hashed while nothing arrives.
     const incoming = this.transfers().filter(t => t.direction === 'in')
     if (incoming.length === 0) return undefined
-    const ids = new Set<string>([toHex(vault.docId(name))])
-    try { ids.add(toHex(vault.docId(DOC_NAMES.session(parseSessionKey(name))))) } catch { /* not a session key: a document name only */ }
+    const ids = this.docIdsOf(name)
     for (const t of incoming) {
       if (!ids.has(t.docId)) continue
       const held = vault.store.vector(fromHex(t.docId)).size > 0

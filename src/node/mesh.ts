@@ -34,6 +34,7 @@ import { pairingCandidates, type PairingRendezvous, type RelayedCandidate } from
 import { PeerBook } from './peer-book.js'
 import { ProvenLinks } from './proven-links.js'
 import type { Arriving, ProgressEvent, TransferStatus } from './progress.js'
+import { CutOffs, type CutOff } from './cut-off.js'
 import { Redial } from './redial.js'
 import type { RelayCounts, RelayVia } from './relay.js'
 import type { PeerVectors } from './registry-ops.js'
@@ -42,6 +43,7 @@ import { Timers } from './timers.js'
 
 export { DHT_PROTOCOL, MDNS_SERVICE_TAG, type MeshNodeOptions, type NodeEvent, type NodeStatus, type NodeVault, type PeerStatus, type Via } from './mesh-types.js'
 export type { Arriving, ProgressEvent, TransferStatus } from './progress.js'
+export type { CutOff } from './cut-off.js'
 
 const log = logger('mesh:node')
 /** How long the higher of two siblings found by mDNS waits for the lower one's dial before its own. */
@@ -86,6 +88,8 @@ export class MeshNode extends EventEmitter<{ event: [NodeEvent], 'caught-up': [s
   private readonly names: DocNames
   /** Progress reports waiting for their document's name (onProgress), the latest per transfer. */
   private readonly unnamedProgress = new Map<string, Transfer>()
+  /** Catch-ups that stopped part way, per document (cut-off.ts). */
+  private readonly cutOffs = new CutOffs()
   private readonly report: StatusReport
   private readonly redials: Redial
   private readonly discovery: Discovery
@@ -334,6 +338,8 @@ export class MeshNode extends EventEmitter<{ event: [NodeEvent], 'caught-up': [s
    * report standing for those that came meanwhile; the sessions index arriving later renames it.
    */
   private onProgress (t: Transfer): void {
+    this.cutOffs.note(t, this.labelOf(t.peer))
+    if (t.quiet === true) return // too short to be shown
     if (this.names.has(t.doc)) { this.emit('progress', this.report.progress(t)); return }
     const key = `${t.peer}/${t.doc}/${t.direction}`
     const waiting = this.unnamedProgress.has(key)
@@ -361,6 +367,18 @@ export class MeshNode extends EventEmitter<{ event: [NodeEvent], 'caught-up': [s
    * when nothing of it is in flight.
    */
   arriving (name: string): Arriving | undefined { return this.report.arriving(name) }
+
+  /**
+   * A session (by key) or document (by name) whose catch-up from a peer stopped part way while
+   * this node ran, and has not moved again since: who from and how far it came.
+   */
+  cutOff (name: string): CutOff | undefined {
+    for (const id of this.report.docIdsOf(name)) {
+      const c = this.cutOffs.get(id)
+      if (c !== undefined) return c
+    }
+    return undefined
+  }
 
   /** What the sync sessions moved since start: bytes each way, snapshots sent and resumed. */
   syncStats (): SessionStats { return this.libp2p.services.sync.stats() }

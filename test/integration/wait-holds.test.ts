@@ -125,4 +125,44 @@ describe('waiting for a session from a peer', () => {
     expect((await api.call('sessions.wait', { key, timeoutMs: 10_000 })).key).toBe(key)
     expect(await api.call('sessions.resume', { key, tail: 0 })).toMatchObject({ leaseTaken: true })
   }, 60_000)
+
+  it('a catch-up that stopped part way (its peer went) is shown as it came and said incomplete, until the rest has come', async () => {
+    const wallet = generateWallet()
+    const t = await tempDir(); cleanups.push(t.cleanup)
+    const nodes: TestNode[] = []
+    cleanups.push(async () => { for (const n of nodes.reverse()) await n.stop() })
+    const homeA = join(t.dir, 'a')
+    let a = await startNode({ wallet, label: 'A', home: homeA, snapshotEvery: 1_000_000, snapshotOnClose: 1_000_000 }); nodes.push(a)
+    const key = 'agent:main:cut'
+    const s = await a.vault.sessions.create(key)
+    for (let i = 0; i < 24; i++) await s.append({ role: 'assistant', content: `${i} ${'x'.repeat(400_000)}` })
+    await s.close()
+    const port = Number(/\/tcp\/(\d+)/.exec(a.node.addresses()[0] as string)?.[1])
+    const proxy = await cutProxy('127.0.0.1', port, { rateFromTarget: 2 * 1024 * 1024 })
+    cleanups.push(async () => { await proxy.close() })
+    const b = await startNode({ wallet, label: 'B' }); nodes.push(b)
+    const api = await createLocalApi({ vault: b.vault, node: b.node })
+    cleanups.push(async () => { await api.close() })
+    await b.node.dial(`/ip4/127.0.0.1/tcp/${proxy.port}/p2p/${a.node.libp2p.peerId.toString()}`)
+    await until(() => (b.node.arriving(key)?.entriesDone ?? 0) > 2, 'some of the session to have come')
+
+    // A goes away part way: what came is shown, and said incomplete (not as whole, not arriving).
+    await a.stop()
+    await until(() => b.node.arriving(key) === undefined, 'the transfer to end')
+    const part = await api.call('sessions.show', { key, tail: 0 })
+    expect(part.arriving).toBeUndefined()
+    expect(part.incomplete).toMatchObject({ from: 'A', bytesDone: expect.any(Number), bytesTotal: expect.any(Number) })
+    expect(part.incomplete?.bytesDone).toBeLessThan(part.incomplete?.bytesTotal as number)
+    expect(part.messageCount).toBeLessThan(24)
+    let printed = ''
+    const write = vi.spyOn(process.stdout, 'write').mockImplementation((x: any) => { printed += String(x); return true })
+    try { printSession(part) } finally { write.mockRestore() }
+    expect(printed).toMatch(/^incomplete: +\d+% \(\d+\.\d MB of \d+(\.\d)? MB\) came from A before the transfer stopped \(.+\); shown as it came, the rest follows once the two sync again$/m)
+
+    // A back: the rest comes, and nothing is said incomplete any more.
+    a = await startNode({ wallet, label: 'A', home: homeA, snapshotEvery: 1_000_000, snapshotOnClose: 1_000_000 }); nodes.push(a)
+    await b.node.dial(a.node.addresses()[0] as string)
+    await until(async () => (await api.call('sessions.show', { key, tail: 0 })).messageCount === 24, 'the rest to come')
+    await until(async () => (await api.call('sessions.show', { key, tail: 0 })).incomplete === undefined, 'the session to be whole')
+  }, 120_000)
 })

@@ -167,6 +167,8 @@ export function printSession (info: View): void {
   // More on its way: what follows is what has come so far (its lease, too, may since be released).
   const a = info.arriving
   if (a !== undefined) row('arriving', `from ${a.from}: ${portion(a.bytesDone, a.bytesTotal)}${a.etaMs !== undefined ? `, about ${Math.ceil(a.etaMs / 1000)} s left` : ''}; shown as it has come so far (\`mesh peers\` shows the transfer)`)
+  const cut = info.incomplete
+  if (cut !== undefined) row('incomplete', `${portion(cut.bytesDone, cut.bytesTotal)} came from ${cut.from} before the transfer stopped (${localTime(cut.at)}); shown as it came, the rest follows once the two sync again`)
   if (info.lastWriter !== undefined) row('last write', `${localTime(info.lastWriter.ts)} by ${info.lastWriter.label ?? info.lastWriter.device}`)
   if (t.plan !== '') row('plan', t.plan)
   if (t.cwd !== '') row('cwd', t.cwd)
