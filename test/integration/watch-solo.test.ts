@@ -2,7 +2,8 @@
  * `mesh watch` with no daemon looks at the transcript once a second. With `--tail 0` it shows no
  * earlier message, so it has no message id to continue after: what came since is counted from the
  * transcript's length. It used to ask for the last `--tail` messages each time, which with 0 was
- * nothing, so no new message was ever shown.
+ * nothing, so no new message was ever shown. A watch of a mistyped key waits, and names the
+ * session perhaps meant.
  */
 import { spawnSync } from 'node:child_process'
 import { join } from 'node:path'
@@ -36,5 +37,10 @@ describe('mesh watch without a daemon', () => {
     await w.waitFor(/second after/, 10_000)
     const shown = w.lines.filter(l => l.includes('user (solo):')).map(l => l.replace(/^.*user \(solo\): /, ''))
     expect(shown).toEqual(['first after', 'second after'])
+    // A typo of a session held here: the watch waits, and says which one was perhaps meant.
+    const typo = spawnIn(undefined, process.execPath, [BIN, 'watch', 'quite', '--home', home], env)
+    cleanups.push(async () => await typo.stop('SIGKILL'))
+    expect(await typo.waitFor(/waiting for it/)).toMatch(/^\(no session agent:main:quite on this device yet: waiting for it to arrive from a peer or be created here; did you mean `agent:main:quiet`\?; Ctrl-C to stop\)$/)
+    expect(await typo.stop('SIGINT')).toBe(0)
   })
 })

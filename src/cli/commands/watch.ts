@@ -135,7 +135,9 @@ export const watchCmd: Command = {
         } catch (err) {
           if (!(err instanceof SessionNotFoundError)) throw err
           found = false
-          event({ event: 'waiting', key }, `(no session ${key} on this device yet: waiting for it to arrive from a peer or be created here; Ctrl-C to stop)`)
+          // A near name held here (a typo) is said: the watch would otherwise wait for ever.
+          const near = typeof err.details.near === 'string' ? err.details.near : undefined
+          event({ event: 'waiting', key, ...(near !== undefined ? { near } : {}) }, `(no session ${key} on this device yet: waiting for it to arrive from a peer or be created here${near !== undefined ? `; did you mean \`${near}\`?` : ''}; Ctrl-C to stop)`)
         }
         ready = true
         for (const r of held.splice(0)) onEvent(r)
