@@ -24,7 +24,7 @@ const RECONNECT_MS = 1000
 const RECONNECT_GONE_MS = 5000
 
 const $ = (sel) => document.querySelector(sel)
-const state = { token: null, devices: new Map(), deviceList: [], sessions: [], status: null, selected: null, seen: new Set(), hidden: 0, pending: [], loading: false, lastSeq: 0, run: null, ws: null, live: false, failures: 0, timers: {}, arriving: false }
+const state = { token: null, devices: new Map(), deviceList: [], sessions: [], status: null, selected: null, seen: new Set(), hidden: 0, pending: [], loading: false, lastSeq: 0, run: null, ws: null, live: false, failures: 0, timers: {}, arriving: false, settling: undefined }
 
 function el (tag, text, cls) {
   const e = document.createElement(tag)
@@ -580,6 +580,7 @@ function select (key) {
   $('#transcript').replaceChildren()
   renderHidden()
   renderArriving(undefined)
+  state.settling = undefined
   $('#transcript-key').textContent = key
   $('#transcript-panel').hidden = false
   // A new stream that asks for this session's messages, from our cursor: nothing is missed in
@@ -625,8 +626,20 @@ async function loadTranscript () {
     if (state.selected !== key) return
     // All of it here now, after an arrival whose messages came in no set order (a snapshot's parts,
     // entries): the transcript is drawn again from its tail, so what it shows and says it does not
-    // show is counted from the session as it stands.
-    if (state.arriving && !shown.arriving) { $('#transcript').replaceChildren(); state.seen.clear(); state.pending = [] }
+    // show is counted from the session as it stands. Messages told while this load ran (pending)
+    // are kept: the last parts may be applied after the daemon read the tail.
+    // The last parts may still be applied after the transfer is done: drawn again every
+    // ARRIVING_RECHECK_MS until two reads in a row find as many messages. Messages told meanwhile
+    // (pending, or appended between the draws) are in the next draw, in their place.
+    if ((state.arriving && !shown.arriving) || state.settling !== undefined) {
+      const settled = state.settling === shown.messageCount
+      $('#transcript').replaceChildren()
+      state.seen.clear()
+      state.pending = []
+      state.settling = settled ? undefined : shown.messageCount
+      clearTimeout(state.timers.arrived)
+      if (!settled) state.timers.arrived = setTimeout(() => { if (state.selected === key) loadTranscript().catch(failed) }, ARRIVING_RECHECK_MS)
+    }
     // The first load: the messages before the tail are not shown. Later loads add to what is.
     if ($('#transcript').childElementCount === 0) state.hidden = shown.firstIndex ?? 0
     appendMessages(shown.messages ?? [])
