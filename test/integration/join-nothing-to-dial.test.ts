@@ -59,5 +59,12 @@ describe('mesh join with nothing to find siblings with', () => {
     cleanups.push(async () => { await json.stop('SIGKILL') })
     expect(JSON.parse(await json.waitFor(/"event":"nothing-to-dial"/, 60_000))).toEqual({ event: 'nothing-to-dial' })
     expect(await json.stop('SIGINT')).toBe(0)
+    // Ctrl-C as soon as the first line is out (a script that stops the node once it started):
+    // taken and obeyed cleanly, not the process killed mid-start.
+    const early = spawnIn(undefined, process.execPath, [BIN, 'join', '--home', join(t.dir, 'c'), '--no-mdns', '--dht', 'off', '--listen', '/ip4/127.0.0.1/tcp/0', '--http', 'off', '--json'], env)
+    cleanups.push(async () => { await early.stop('SIGKILL') })
+    await early.waitFor(/"event":"started"/, 60_000)
+    expect(await early.stop('SIGINT')).toBe(0)
+    expect(early.lines.at(-1)).toBe('{"event":"stopped"}')
   }, 180_000)
 })

@@ -167,6 +167,9 @@ export const joinCmd: Command = {
       }
     }), daemonUp)
     try {
+      // Ctrl-C and SIGTERM are taken from here on: one that comes while the banner is printed (a
+      // script that stops the node once it read a line) stops it as cleanly as one later.
+      const stopping = untilStopped(stopped)
       http = await startHttp(host.api, g.home, values.http as string | undefined)
       const node = host.node as NonNullable<typeof host.node>
       const info = host.vault.info()
@@ -220,8 +223,10 @@ export const joinCmd: Command = {
         if (!g.json) live.line(`following     ${followList}`)
       }
       if (!g.json) live.line(`running (pid ${process.pid}); other mesh commands on this home now go through this node. Ctrl-C or \`mesh stop\` stops it`)
-      await untilStopped(stopped)
+      await stopping
     } finally {
+      // Ended by an error as well: the signal handlers and the keep-alive go (stopping settles).
+      stop()
       // A second Ctrl-C while the store flushes is answered, not obeyed: nothing is cut short.
       synced.stop()
       live.clear()
