@@ -13,7 +13,7 @@ import { AbortedError, InvalidInputError, SessionNotFoundError } from '../errors
 import { summaryRecordSealer, toHex } from '../identity/index.js'
 import type { MeshNode } from '../node/mesh.js'
 import type { Replica } from '../node/replica.js'
-import { portion, stillArriving, type Arriving } from '../node/progress.js'
+import { arrivalPortion, stillArriving, type Arriving } from '../node/progress.js'
 import { notHere, siblingsOf } from './not-here.js'
 import { EventLog, type CallOptions, type EventRecord, type MeshApi, type SubscribeOptions } from './api.js'
 import { agentHandlers } from './local-agents.js'
@@ -161,7 +161,7 @@ export class LocalApi implements MeshApi {
       const k = parseSessionKey(key)
       // Part of it here: what was asked waits for the rest, and says how to see it come.
       const hint = a.held ? { sep: '; ', cli: `try again once it has (\`mesh peers\` shows the transfer; \`mesh session show ${k}\` what has come)`, mcp: 'call again once it has (sessions_wait waits for it)' } : undefined
-      return new SessionNotFoundError(`session ${k} is arriving from ${a.from}: ${portion(a.bytesDone, a.bytesTotal)}${a.etaMs !== undefined ? `, about ${Math.ceil(a.etaMs / 1000)} s left` : ''}`, { key, arriving: a }, hint !== undefined ? { hint } : {})
+      return new SessionNotFoundError(`session ${k} is arriving from ${a.from}: ${arrivalPortion(a)}`, { key, arriving: a }, hint !== undefined ? { hint } : {})
     }
     // Named (the sessions index arrives first) but none of it here yet: it is on its way, not
     // empty. Part of it here and the rest on its way: read as it stands, but not judged by (the

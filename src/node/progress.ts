@@ -77,6 +77,11 @@ export function portion (done: number, total: number): string {
   return `${total > 0 ? Math.floor(done * 100 / total) : 0}% (${megabytes(done)} of ${megabytes(total)})`
 }
 
+/** How far an arrival is, as a person reads it: `61% (22 MB of 36 MB), about 4 s left` (the time once there is a rate). */
+export function arrivalPortion (a: { bytesDone: number, bytesTotal: number, etaMs?: number }): string {
+  return `${portion(a.bytesDone, a.bytesTotal)}${a.etaMs !== undefined ? `, about ${Math.ceil(a.etaMs / 1000)} s left` : ''}`
+}
+
 /** Bytes as a person reads them in a progress line: `3.4 MB`, `36 MB` (whole MB from 10 MB up). */
 export function megabytes (n: number): string {
   return `${(n / 1e6).toFixed(n < 1e7 ? 1 : 0)} MB`

@@ -22,6 +22,14 @@ import { tempDir } from '../helpers/tmp.js'
 const cleanups: Array<() => Promise<void>> = []
 afterAll(async () => { for (const c of cleanups.reverse()) await c() })
 
+/** What `fn` writes to stdout (`mesh session show`'s lines, printed in this process). */
+function printedBy (fn: () => void): string {
+  let printed = ''
+  const write = vi.spyOn(process.stdout, 'write').mockImplementation((x: any) => { printed += String(x); return true })
+  try { fn() } finally { write.mockRestore() }
+  return printed
+}
+
 describe('waiting for a session from a peer', () => {
   it('returns once the session is readable here, not when the index names it', async () => {
     const t = await tempDir(); cleanups.push(t.cleanup)
@@ -83,10 +91,7 @@ describe('waiting for a session from a peer', () => {
     // …and says that more is on its way, and how far it is, as `mesh session show` prints it.
     expect(partial.arriving).toMatchObject({ from: 'A', bytesDone: expect.any(Number), bytesTotal: expect.any(Number) })
     expect(partial.arriving?.bytesDone).toBeLessThan(partial.arriving?.bytesTotal as number)
-    let printed = ''
-    const write = vi.spyOn(process.stdout, 'write').mockImplementation((s: any) => { printed += String(s); return true })
-    try { printSession(partial) } finally { write.mockRestore() }
-    expect(printed).toMatch(/^arriving: +from A: \d+% \(\d+\.\d MB of \d+(\.\d)? MB\)(, about \d+ s left)?; shown as it has come so far \(`mesh peers` shows the transfer\)$/m)
+    expect(printedBy(() => { printSession(partial) })).toMatch(/^arriving: +from A: \d+% \(\d+\.\d MB of \d+(\.\d)? MB\)(, about \d+ s left)?; shown as it has come so far \(`mesh peers` shows the transfer\)$/m)
     const early = await api.call('sessions.resume', { key }).then(() => undefined, (err: unknown) => err)
     expect(isMeshError(early) ? { code: early.code, message: early.message } : early).toMatchObject({ code: 'SESSION_NOT_FOUND', message: expect.stringMatching(/is arriving from A: \d+%/) })
 
@@ -154,10 +159,7 @@ describe('waiting for a session from a peer', () => {
     expect(part.incomplete).toMatchObject({ from: 'A', bytesDone: expect.any(Number), bytesTotal: expect.any(Number) })
     expect(part.incomplete?.bytesDone).toBeLessThan(part.incomplete?.bytesTotal as number)
     expect(part.messageCount).toBeLessThan(24)
-    let printed = ''
-    const write = vi.spyOn(process.stdout, 'write').mockImplementation((x: any) => { printed += String(x); return true })
-    try { printSession(part) } finally { write.mockRestore() }
-    expect(printed).toMatch(/^incomplete: +\d+% \(\d+\.\d MB of \d+(\.\d)? MB\) came from A before the transfer stopped \(.+\); shown as it came, the rest follows once the two sync again$/m)
+    expect(printedBy(() => { printSession(part) })).toMatch(/^incomplete: +\d+% \(\d+\.\d MB of \d+(\.\d)? MB\) came from A before the transfer stopped \(.+\); shown as it came, the rest follows once the two sync again$/m)
 
     // A back: the rest comes, and nothing is said incomplete any more.
     a = await startNode({ wallet, label: 'A', home: homeA, snapshotEvery: 1_000_000, snapshotOnClose: 1_000_000 }); nodes.push(a)

@@ -5,7 +5,7 @@ import type { Output } from '../../api/schema.js'
 import { leaseHintFor, localTime, stdout as out, withApi } from '../context.js'
 import { subcommandOf, subUsage, type Command } from '../command.js'
 import { wholeNumber } from '../numbers.js'
-import { portion } from '../../node/progress.js'
+import { arrivalPortion, portion } from '../../node/progress.js'
 
 type View = Output<'sessions.show'>
 type Message = View['messages'][number]
@@ -166,7 +166,7 @@ export function printSession (info: View): void {
   row('status', `${info.status}${formatLease(info.lease)}`)
   // More on its way: what follows is what has come so far (its lease, too, may since be released).
   const a = info.arriving
-  if (a !== undefined) row('arriving', `from ${a.from}: ${portion(a.bytesDone, a.bytesTotal)}${a.etaMs !== undefined ? `, about ${Math.ceil(a.etaMs / 1000)} s left` : ''}; shown as it has come so far (\`mesh peers\` shows the transfer)`)
+  if (a !== undefined) row('arriving', `from ${a.from}: ${arrivalPortion(a)}; shown as it has come so far (\`mesh peers\` shows the transfer)`)
   const cut = info.incomplete
   if (cut !== undefined) row('incomplete', `${portion(cut.bytesDone, cut.bytesTotal)} came from ${cut.from} before the transfer stopped (${localTime(cut.at)}); shown as it came, the rest follows once the two sync again`)
   if (info.lastWriter !== undefined) row('last write', `${localTime(info.lastWriter.ts)} by ${info.lastWriter.label ?? info.lastWriter.device}`)
