@@ -24,7 +24,7 @@ const RECONNECT_MS = 1000
 const RECONNECT_GONE_MS = 5000
 
 const $ = (sel) => document.querySelector(sel)
-const state = { token: null, devices: new Map(), deviceList: [], sessions: [], status: null, selected: null, seen: new Set(), hidden: 0, pending: [], loading: false, lastSeq: 0, run: null, ws: null, live: false, failures: 0, timers: {}, arriving: false, settling: undefined }
+const state = { token: null, devices: new Map(), deviceList: [], sessions: [], status: null, selected: null, seen: new Set(), hidden: 0, pending: [], loading: false, lastSeq: 0, run: null, ws: null, live: false, failures: 0, timers: {}, arriving: false, settling: undefined, readVersion: -1 }
 
 function el (tag, text, cls) {
   const e = document.createElement(tag)
@@ -581,6 +581,7 @@ function select (key) {
   renderHidden()
   renderArriving(undefined)
   state.settling = undefined
+  state.readVersion = -1
   $('#transcript-key').textContent = key
   $('#transcript-panel').hidden = false
   // A new stream that asks for this session's messages, from our cursor: nothing is missed in
@@ -625,30 +626,38 @@ async function loadTranscript () {
     }
     if (state.selected !== key) return
     // All of it here now, after an arrival whose messages came in no set order (a snapshot's parts,
-    // entries): the transcript is drawn again from its tail, so what it shows and says it does not
-    // show is counted from the session as it stands. Messages told while this load ran (pending)
-    // are kept: the last parts may be applied after the daemon read the tail.
-    // The last parts may still be applied after the transfer is done: drawn again every
-    // ARRIVING_RECHECK_MS until two reads in a row find as many messages. Messages told meanwhile
-    // (pending, or appended between the draws) are in the next draw, in their place.
+    // entries): the transcript is drawn again from its tail. The last parts may still be applied
+    // after the transfer is done: drawn again every ARRIVING_RECHECK_MS until two reads in a row
+    // find the session unchanged. Messages told while this load ran (pending) and newer than the
+    // read are added after it.
     if ((state.arriving && !shown.arriving) || state.settling !== undefined) {
-      const settled = state.settling === shown.messageCount
+      const settled = state.settling === shown.version
       $('#transcript').replaceChildren()
       state.seen.clear()
-      state.pending = []
-      state.settling = settled ? undefined : shown.messageCount
+      state.settling = settled ? undefined : shown.version
       clearTimeout(state.timers.arrived)
       if (!settled) state.timers.arrived = setTimeout(() => { if (state.selected === key) loadTranscript().catch(failed) }, ARRIVING_RECHECK_MS)
     }
-    // The first load: the messages before the tail are not shown. Later loads add to what is.
-    if ($('#transcript').childElementCount === 0) state.hidden = shown.firstIndex ?? 0
+    // Later loads add to what is shown. Whatever of the session is not shown is counted from the
+    // read, not from what the stream told: a message told after the read that holds it (the
+    // stream and a read come by different ways, in either order) would be counted twice.
     appendMessages(shown.messages ?? [])
+    state.readVersion = shown.version ?? -1
+    state.hidden = Math.max(0, shown.messageCount - $('#transcript').childElementCount)
     renderHidden()
     renderArriving(shown.arriving, true)
   } catch (err) { failed(err) } finally {
     // Messages that arrived on the event stream while the page was loading the tail.
-    if (state.selected === key) { state.loading = false; appendMessages(state.pending); state.pending = [] }
+    if (state.selected === key) { state.loading = false; for (const e of state.pending.splice(0)) told(e) }
   }
+}
+
+// Messages the event stream told of the open session. Those the last read already holds (the
+// event's version at or below the read's) are not added again; should one be missing from the page
+// all the same (the daemon reloaded the session, and its versions started lower), it is read again.
+function told (e) {
+  if (e.version === undefined || e.version > state.readVersion) { appendMessages(e.messages); return }
+  if (e.messages.some(m => !state.seen.has(m.id))) soon('transcript', loadTranscript)
 }
 
 // ---- loading and live updates ----
@@ -686,7 +695,7 @@ function onEvent ({ hello, seq, event: e }) {
   if (typeof seq === 'number') state.lastSeq = seq
   switch (e.type) {
     case 'message.appended':
-      if (e.key === state.selected) { if (state.loading) state.pending.push(...e.messages); else appendMessages(e.messages) }
+      if (e.key === state.selected) { if (state.loading) state.pending.push(e); else told(e) }
       soon('sessions', loadSessions)
       break
     case 'session.changed':

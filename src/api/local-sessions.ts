@@ -58,11 +58,11 @@ export function sessionHandlers (ctx: LocalContext): Handlers<SessionMethods> {
       if (input.after !== undefined) {
         const info = s.resumeInfo({ tail: 0 })
         const { messages, firstIndex } = s.messagesAfter(input.after)
-        return { ...info, messages: labelled(s, messages), firstIndex, ...arriving }
+        return { ...info, messages: labelled(s, messages), firstIndex, version: s.version(), ...arriving }
       }
       const tail = input.all === true ? undefined : (input.tail ?? 50)
       const info = s.resumeInfo({ tail })
-      return { ...info, messages: labelled(s, info.messages), firstIndex: info.messageCount - info.messages.length, ...arriving }
+      return { ...info, messages: labelled(s, info.messages), firstIndex: info.messageCount - info.messages.length, version: s.version(), ...arriving }
     }),
     'sessions.wait': async (input, signal) => {
       const key = parseSessionKey(input.key)

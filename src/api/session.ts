@@ -34,7 +34,7 @@ export interface ResumeInfo {
 }
 
 export type SessionEvent =
-  | { type: 'messages', messages: Message[], remote: boolean }
+  | { type: 'messages', messages: Message[], remote: boolean, version: number }
   | { type: 'lease', lease?: LeaseView, remote: boolean }
   | { type: 'task', remote: boolean }
   | { type: 'changed', remote: boolean }
@@ -163,6 +163,9 @@ export class Session {
   meta (): SessionMeta { this.check(); return this.s.getMeta() }
   task (): TaskState { this.check(); return this.s.getTask() }
   messageCount (): number { this.check(); return this.s.messageCount() }
+
+  /** How much of the session this device has applied (grows with every change; SessionDoc.version). */
+  version (): number { this.check(); return this.s.version() }
   messages (opts: { tail?: number } = {}): Message[] { this.check(); return this.s.messages(opts.tail) }
   /**
    * Messages after the one with this id. An id this session does not hold is NotFoundError: the
@@ -316,7 +319,8 @@ export class Session {
   /** Calls `fn` for new messages (local or from peers), lease and task changes, and other changes. Returns an unsubscribe. */
   subscribe (fn: (e: SessionEvent) => void): () => void {
     this.check()
-    const offMessages = this.s.onMessages((messages, local) => { fn({ type: 'messages', messages, remote: !local }) })
+    // The version as the transaction told left it: a read at or above it already holds these messages.
+    const offMessages = this.s.onMessages((messages, local) => { fn({ type: 'messages', messages, remote: !local, version: this.s.version() }) })
     const offFields = this.s.onFields((c, local) => {
       if (c.lease) fn({ type: 'lease', lease: this.view(this.s.getLease()), remote: !local })
       if (c.task) fn({ type: 'task', remote: !local })

@@ -169,6 +169,48 @@ describe('the dashboard over a long visit, in headless chromium', () => {
     expect(errors).toEqual([])
   })
 
+  it('counts what it does not show from the daemon\'s reads, whichever of the event stream and a read reaches it first', async () => {
+    const { a } = pair as Pair
+    const key = 'agent:main:lagging'
+    await ok(a, 'POST', '/api/sessions', { key })
+    await ok(a, 'POST', `/api/sessions/${key}/messages`, { messages: messages(1, 10) })
+    // Every event reaches this page 1.5 s late (a busy daemon, a slow browser): reads come first.
+    const context = await (browser as Browser).newContext({ viewport: { width: 1280, height: 1000 } })
+    const lagged = await context.newPage()
+    const pageErrors: string[] = []
+    lagged.on('pageerror', (e) => { pageErrors.push(e.message) })
+    await lagged.routeWebSocket(/\/api\/events/, (ws) => {
+      const server = ws.connectToServer()
+      server.onMessage((m) => { setTimeout(() => { try { ws.send(m) } catch {} }, 1500) })
+    })
+    await lagged.goto(`${a.url}/#token=${a.token}`)
+    await lagged.locator('#conn').filter({ hasText: 'live' }).waitFor()
+    const row = lagged.locator(`#sessions tbody tr[data-key="${key}"] button`)
+    await row.click()
+    const items = lagged.locator('#transcript li')
+    await items.filter({ hasText: 'message 10' }).waitFor()
+    // 300 more, then the session opened again at once: the new stream replays the 300 from the
+    // page's cursor, and they come after the read that already holds them.
+    await ok(a, 'POST', `/api/sessions/${key}/messages`, { messages: messages(11, 300) })
+    await row.click()
+    const more = lagged.locator('#transcript-more')
+    const view = async (): Promise<string> => {
+      const texts = await lagged.locator('#transcript li .text').allInnerTexts()
+      return `${texts.length}: ${texts[0]} … ${texts.at(-1)}; ${(await more.innerText()).split(':')[0]}`
+    }
+    await expect.poll(view, { timeout: 15_000 }).toBe('200: message 111 … message 310; 110 earlier messages are not shown')
+    // Once the replay has come (1.5 s), still so; and in order.
+    await new Promise(resolve => setTimeout(resolve, 3000))
+    expect(await view()).toBe('200: message 111 … message 310; 110 earlier messages are not shown')
+    const texts = await lagged.locator('#transcript li .text').allInnerTexts()
+    expect(texts).toEqual(Array.from({ length: 200 }, (_, i) => `message ${111 + i}`))
+    // What comes later is added after it, and counted once.
+    await ok(a, 'POST', `/api/sessions/${key}/messages`, { messages: messages(311, 2) })
+    await expect.poll(view, { timeout: 15_000 }).toBe('200: message 113 … message 312; 112 earlier messages are not shown')
+    expect(pageErrors).toEqual([])
+    await context.close()
+  })
+
   it('says the daemon is gone after failed reconnects, and sends the page to the login hint when it is back with its new token', async () => {
     const { a, wallet, env } = pair as Pair
     const again = async (): Promise<Daemon> => {

@@ -184,4 +184,33 @@ describe('messages added by a transaction (crdt/added.ts)', () => {
     expect(to.messageCount()).toBe(600)
     expect(told).toEqual(ids)
   })
+
+  it('a telling\'s version is above every read taken before it and at or below every read taken after (a field that completes a message included)', async () => {
+    const { StatePartsEncoder } = await import('../../crdt/parts.js')
+    const from = new SessionDoc()
+    from.init({ key: 'agent:main:versions', createdAt: 1 }, 'dev')
+    for (let i = 0; i < 300; i++) from.appendMessages([{ role: 'user', content: `m${i} ${'z'.repeat(900)}` }], 'dev')
+    const enc = new StatePartsEncoder(from.doc, 16 * 1024)
+    const to = new SessionDoc()
+    const tellings: Array<{ version: number, read: number, part: number }> = []
+    let read = to.version()
+    const reads: number[] = [read]
+    to.onMessages(() => { tellings.push({ version: to.version(), read, part: reads.length }) })
+    for (let p = enc.next(); p !== undefined; p = enc.next()) {
+      Y.applyUpdate(to.doc, p)
+      read = to.version()
+      reads.push(read)
+    }
+    expect(tellings.length).toBeGreaterThan(10)
+    for (const t of tellings) {
+      expect(t.version).toBeGreaterThan(t.read)
+      expect(t.version).toBeLessThanOrEqual(reads[t.part]!)
+    }
+    for (let i = 1; i < tellings.length; i++) expect(tellings[i]!.version).toBeGreaterThanOrEqual(tellings[i - 1]!.version)
+    expect(to.version()).toBe(from.version())
+    // A later change, of any field, grows it.
+    const before = to.version()
+    to.setMeta({ title: 'renamed' }, 'dev')
+    expect(to.version()).toBeGreaterThan(before)
+  })
 })
