@@ -34,7 +34,7 @@ const printed = (w: Proc): string[] => w.lines.filter(l => / \(solo\): /.test(l)
 interface Msg { id: string, role: string, content: string, ts: number, device: string, author: string }
 
 /** A stand-in daemon: answers the probe and sessions.show from `messages`; subscriptions are answered when `release()` is called. */
-function standIn (key: string): { server: Server, messages: Msg[], subscribed: Promise<void>, release: () => void, send: (event: unknown) => void, close: () => Promise<void> } {
+function standIn (key: string): { server: Server, messages: Msg[], subscribed: Promise<void>, release: () => void, send: (event: unknown) => void, beforeShow: { next?: () => void }, close: () => Promise<void> } {
   const messages: Msg[] = []
   const held: Array<{ sock: Socket, id: number }> = []
   const subs: Array<{ sock: Socket, id: number }> = []
@@ -42,6 +42,8 @@ function standIn (key: string): { server: Server, messages: Msg[], subscribed: P
   let sawSubscribe!: () => void
   const subscribed = new Promise<void>(resolve => { sawSubscribe = resolve })
   const conns = new Set<Socket>()
+  /** Called (once) just before the next sessions.show is answered: an event the daemon tells first. */
+  const beforeShow: { next?: () => void } = {}
   const write = (sock: Socket, v: unknown): void => { sock.write(JSON.stringify(v) + '\n') }
   const server = createServer(sock => {
     conns.add(sock)
@@ -68,7 +70,10 @@ function standIn (key: string): { server: Server, messages: Msg[], subscribed: P
           const p = msg.params
           const from = p.after !== undefined ? messages.findIndex(m => m.id === p.after) + 1 : Math.max(0, messages.length - (p.tail ?? 50))
           const shown = messages.slice(from)
-          write(sock, { id: msg.id, result: { key, messages: shown, messageCount: messages.length, firstIndex: messages.length - shown.length } })
+          const first = beforeShow.next
+          beforeShow.next = undefined
+          first?.()
+          write(sock, { id: msg.id, result: { key, messages: shown, messageCount: messages.length, firstIndex: messages.length - shown.length, version: messages.length } })
         } else {
           write(sock, { id: msg.id, error: { code: 'INVALID_INPUT', message: `not served here: ${String(msg.method)}` } })
         }
@@ -81,6 +86,7 @@ function standIn (key: string): { server: Server, messages: Msg[], subscribed: P
     subscribed,
     release: () => { released = true; for (const h of held.splice(0)) write(h.sock, { id: h.id, subscribed: true }) },
     send: (event) => { for (const s of subs) if (!s.sock.destroyed) write(s.sock, { id: s.id, event }) },
+    beforeShow,
     close: async () => { for (const c of conns) c.destroy(); await new Promise(resolve => { server.close(resolve) }) }
   }
 }
@@ -117,6 +123,29 @@ describe('mesh watch when mesh join starts beside it', () => {
     await w.waitFor(/\(solo\): later$/, 10_000)
     await sleep(1500)
     expect(printed(w)).toEqual(['before', 'while starting', 'later'])
+    expect(await w.stop('SIGINT')).toBe(0)
+  })
+
+  it('a watch started while messages pour in prints the tail it read, then only what came after that read (not what the read already held)', async () => {
+    const { env, home } = await setUp()
+    const key = 'agent:main:pour'
+    const d = standIn(key)
+    const msg = (i: number): Msg => ({ id: `id-${i}`, role: 'user', content: `m${i}`, ts: 1000 + i, device: 'dev', author: 'solo' })
+    for (let i = 1; i <= 10; i++) d.messages.push(msg(i))
+    d.release()
+    // Ten messages told just before the watcher's first read is answered: all in that read (its
+    // version), the first seven older than the tail it asked for.
+    d.beforeShow.next = () => { d.send({ seq: 1, event: { type: 'message.appended', key, messages: d.messages.slice(), remote: true, version: 10 } }) }
+    await new Promise<void>(resolve => { d.server.listen(join(home, 'control.sock'), resolve) })
+    cleanups.push(d.close)
+    const w = spawnIn(undefined, process.execPath, [BIN, 'watch', 'pour', '--tail', '3', '--home', home], env)
+    cleanups.push(async () => await w.stop('SIGKILL'))
+    await w.waitFor(/\(solo\): m10$/, 10_000)
+    d.messages.push(msg(11))
+    d.send({ seq: 2, event: { type: 'message.appended', key, messages: [msg(11)], remote: true, version: 11 } })
+    await w.waitFor(/\(solo\): m11$/, 10_000)
+    await sleep(300)
+    expect(printed(w)).toEqual(['m8', 'm9', 'm10', 'm11'])
     expect(await w.stop('SIGINT')).toBe(0)
   })
 

@@ -131,6 +131,10 @@ export const watchCmd: Command = {
           const info = await unlessStopped(api.call('sessions.show', { key, tail }))
           if (info === STOPPED) return 0
           known = info.messageCount
+          // Told while it was read and held in it (its version at or below the read's): what of
+          // that is older than the tail asked for is not printed after the tail.
+          const covered = held.filter(r => r.event.type === 'message.appended' && r.event.key === key && r.event.version <= info.version)
+          for (const r of covered) held.splice(held.indexOf(r), 1)
           for (const m of info.messages) print(m)
         } catch (err) {
           if (!(err instanceof SessionNotFoundError)) throw err
