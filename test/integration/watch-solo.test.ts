@@ -2,7 +2,7 @@
  * `mesh watch` with no daemon looks at the transcript once a second. With `--tail 0` it shows no
  * earlier message, so it has no message id to continue after: what came since is counted from the
  * transcript's length. It used to ask for the last `--tail` messages each time, which with 0 was
- * nothing, so no new message was ever shown. A watch of a mistyped key waits, and names the
+ * nothing, so no new message was ever shown. What the tail leaves out is said. A watch of a mistyped key waits, and names the
  * session perhaps meant.
  */
 import { spawnSync } from 'node:child_process'
@@ -32,6 +32,8 @@ describe('mesh watch without a daemon', () => {
     const w = spawnIn(undefined, process.execPath, [BIN, 'watch', 'quiet', '--tail', '0', '--home', home], env)
     cleanups.push(async () => await w.stop('SIGKILL'))
     await w.waitFor(/no mesh join runs/)
+    // What the tail leaves out is said, with how to see it.
+    expect(w.lines).toContain('(1 earlier message is not shown: --tail N shows more; the whole transcript: mesh session show agent:main:quiet --all)')
     await mesh('session', 'append', 'quiet', '--role', 'user', '--text', 'first after')
     await mesh('session', 'append', 'quiet', '--role', 'user', '--text', 'second after')
     await w.waitFor(/second after/, 10_000)

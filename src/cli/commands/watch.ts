@@ -37,6 +37,10 @@ export const watchCmd: Command = {
     // A session not on this device yet (still on its way from a peer) is waited for, not an error.
     let found = true
     const held: EventRecord[] = []
+    // The tail shown first leaves out what came before it: said, with how to see it.
+    const earlier = (n: number): void => {
+      if (n > 0) note(`(${n} earlier ${n === 1 ? 'message is' : 'messages are'} not shown: --tail N shows more; the whole transcript: mesh session show ${key} --all)`)
+    }
     const arrived = (): void => { found = true; event({ event: 'arrived', key }, `(${key} arrived)`) }
     const print = (m: Parameters<typeof formatMessage>[0]): void => {
       if (seen.has(m.id)) return
@@ -75,6 +79,8 @@ export const watchCmd: Command = {
       if (!found) {
         const v = await api.call('sessions.show', { key, tail })
         known = v.messageCount
+        arrived()
+        earlier(v.firstIndex)
         return v.messages
       }
       let v = await api.call('sessions.show', { key, tail: 0 })
@@ -135,6 +141,7 @@ export const watchCmd: Command = {
           // that is older than the tail asked for is not printed after the tail.
           const covered = held.filter(r => r.event.type === 'message.appended' && r.event.key === key && r.event.version <= info.version)
           for (const r of covered) held.splice(held.indexOf(r), 1)
+          earlier(info.firstIndex)
           for (const m of info.messages) print(m)
         } catch (err) {
           if (!(err instanceof SessionNotFoundError)) throw err
