@@ -58,23 +58,30 @@ export function notSyncedWith (siblings: readonly Sibling[], peers: readonly Pee
 
 const list = (labels: readonly string[]): string => labels.length <= 1 ? labels.join('') : `${labels.slice(0, -1).join(', ')} and ${labels.at(-1) as string}`
 
+/**
+ * Why the session may still come, for a script (the error's `details.mayCome`): no node runs here
+ * (`from`: every sibling that writes), this node is still taking in what `from` have, or `from`
+ * are offline.
+ */
+export interface MayCome { reason: 'no-node' | 'catching-up' | 'offline', from: string[] }
+
 /** How the session might still come here, for each front-end; undefined when nothing could bring it. */
-function stillComing (siblings: readonly Sibling[], peers: readonly PeerStatus[] | undefined): { cli: string, mcp: string } | undefined {
+function stillComing (siblings: readonly Sibling[], peers: readonly PeerStatus[] | undefined): { cli: string, mcp: string, why: MayCome } | undefined {
   if (siblings.length === 0) return undefined
   const s = standing(siblings, peers)
   if (s === undefined) {
-    return { cli: 'no `mesh join` runs for this home: a session made on another device comes here only while one does', mcp: 'this device\'s node is not running: a session made on another device comes only while it is' }
+    return { cli: 'no `mesh join` runs for this home: a session made on another device comes here only while one does', mcp: 'this device\'s node is not running: a session made on another device comes only while it is', why: { reason: 'no-node', from: siblings.map(x => x.label) } }
   }
   if (s.catching.length > 0) {
     const who = list(s.catching)
-    return { cli: `this device is still catching up with ${who}: it may be on its way (\`mesh peers\` shows how far)`, mcp: `this device is still catching up with ${who}: it may be on its way (sessions_wait waits for it)` }
+    return { cli: `this device is still catching up with ${who}: it may be on its way (\`mesh peers\` shows how far)`, mcp: `this device is still catching up with ${who}: it may be on its way (sessions_wait waits for it)`, why: { reason: 'catching-up', from: s.catching } }
   }
   if (s.offline.length > 0) {
     const one = s.offline.length === 1
     const words = one
       ? `${s.offline[0] as string} is not online now: the session may be there, and comes here once ${s.offline[0] as string} is online`
       : `${list(s.offline)} are not online now: the session may be on one of them, and comes here once that one is online`
-    return { cli: words, mcp: `${words} (sessions_wait waits for it)` }
+    return { cli: words, mcp: `${words} (sessions_wait waits for it)`, why: { reason: 'offline', from: s.offline } }
   }
   return undefined
 }
@@ -88,8 +95,9 @@ const digitsOnly = (a: string) => (b: string): boolean => a.replace(/\d/g, '') =
  * The not-found error `err` (vault.ts: no session KEY, with how to make it) with what this device
  * knows besides: `listed`, the session keys it holds; `siblings`, the devices that could have
  * made it; `peers`, its node's (undefined: no node runs); `writable`, whether this device could
- * create it (one that cannot is told only where sessions come from, as the vault says). An error
- * without a hint (a revoked device's) is returned as it is.
+ * create it (one that cannot is told only where sessions come from, as the vault says). Its
+ * details gain `near` and `mayCome` (MayCome). An error without a hint (a revoked device's) is
+ * returned as it is.
  */
 export function notHere (err: SessionNotFoundError, key: string, listed: readonly string[], siblings: readonly Sibling[], peers: readonly PeerStatus[] | undefined, writable: boolean): SessionNotFoundError {
   if (err.hint === undefined) return err
@@ -100,5 +108,5 @@ export function notHere (err: SessionNotFoundError, key: string, listed: readonl
   const hint = near !== undefined
     ? { sep: ' ', cli: `(did you mean \`${near}\`? \`mesh sessions\` lists them. If not: ${rest('cli')})`, mcp: `(did you mean ${near}? sessions_list lists them. If not: ${rest('mcp')})` }
     : { sep: ' ', cli: `(${rest('cli')})`, mcp: `(${rest('mcp')})` }
-  return new SessionNotFoundError(err.fact, near !== undefined ? { ...err.details, near } : err.details, { hint })
+  return new SessionNotFoundError(err.fact, { ...err.details, ...(near !== undefined ? { near } : {}), ...(coming !== undefined ? { mayCome: coming.why } : {}) }, { hint })
 }

@@ -44,6 +44,7 @@ describe('no such session, and what could still bring it', () => {
     expect(typo.message).toBe('no session agent:main:fix-logn (did you mean `agent:main:fix-login`? `mesh sessions` lists them. If not: create it with `mesh session new agent:main:fix-logn`)')
     expect(typo.mcp).toBe('(did you mean agent:main:fix-login? sessions_list lists them. If not: create it with sessions_create)')
     expect(typo.details.near).toBe('agent:main:fix-login')
+    expect(typo.details).not.toHaveProperty('mayCome')
     // Keys that differ in their digits alone are two sessions, not a typo of one.
     await (await a.vault.sessions.create('agent:main:task-3')).close()
     expect((await missing(apiA, 'task-4')).message).toBe('no session agent:main:task-4 (create it with `mesh session new agent:main:task-4`)')
@@ -62,6 +63,7 @@ describe('no such session, and what could still bring it', () => {
     await until(async () => (await b.node.peers({ rtt: false })).some(p => p.state === 'connected' && p.transfers.length > 0), 'B to be receiving from A')
     const catching = await missing(apiB, 'later')
     expect(catching.message).toBe('no session agent:main:later (this device is still catching up with A: it may be on its way (`mesh peers` shows how far); if no device has it: create it with `mesh session new agent:main:later`)')
+    expect(catching.details.mayCome).toEqual({ reason: 'catching-up', from: ['A'] })
     expect(catching.mcp).toMatch(/^\(this device is still catching up with A: it may be on its way \(sessions_wait waits for it\); if no device has it: create it with sessions_create\)$/)
 
     // In sync with every online sibling: nothing else can bring it.
@@ -74,7 +76,9 @@ describe('no such session, and what could still bring it', () => {
     await apiA.close()
     await a.stop()
     await until(async () => (await b.node.peers({ rtt: false })).every(p => p.state === 'offline'), 'B to see A offline')
-    expect((await missing(apiB, 'later')).message).toBe('no session agent:main:later (A is not online now: the session may be there, and comes here once A is online; if no device has it: create it with `mesh session new agent:main:later`)')
+    const away = await missing(apiB, 'later')
+    expect(away.message).toBe('no session agent:main:later (A is not online now: the session may be there, and comes here once A is online; if no device has it: create it with `mesh session new agent:main:later`)')
+    expect(away.details.mayCome).toEqual({ reason: 'offline', from: ['A'] })
     // Made while A is away: A may have made one of the same key, and the two would merge.
     expect(await apiB.call('sessions.create', { key: 'made-offline' })).toMatchObject({ key: 'agent:main:made-offline', notSyncedWith: ['A'] })
 
@@ -84,6 +88,8 @@ describe('no such session, and what could still bring it', () => {
     const cli = await runCli(['session', 'show', 'later', '--home', b.home], { env: cliEnv(t.dir) })
     expect(cli.code, cli.stderr).toBe(2)
     expect(cli.stderr).toBe('mesh: no session agent:main:later (no `mesh join` runs for this home: a session made on another device comes here only while one does; if no device has it: create it with `mesh session new agent:main:later`)\n')
+    const json = await runCli(['session', 'show', 'later', '--json', '--home', b.home], { env: cliEnv(t.dir) })
+    expect(JSON.parse(json.stderr).error.details).toMatchObject({ key: 'agent:main:later', mayCome: { reason: 'no-node', from: ['A'] } })
     const made = await runCli(['session', 'new', 'made-cli', '--home', b.home], { env: cliEnv(t.dir) })
     expect(made.code, made.stderr).toBe(0)
     expect(made.stdout).toBe('created session agent:main:made-cli\n')
