@@ -134,7 +134,7 @@ async function resume (ctx: LocalContext, input: ParsedInput<'sessions.resume'>)
       if (r.tookOverFrom !== undefined && leaseTaken) tookOverFrom = r.tookOverFrom.label ?? r.tookOverFrom.device
     }
     const info = s.resumeInfo({ tail: input.tail ?? 50 })
-    return { ...info, messages: labelled(s, info.messages), firstIndex: info.messageCount - info.messages.length, leaseTaken, tookOverFrom, readOnly, ...(notWritable !== undefined ? { notWritable } : {}) }
+    return { ...info, messages: labelled(s, info.messages), firstIndex: info.messageCount - info.messages.length, version: s.version(), leaseTaken, tookOverFrom, readOnly, ...(notWritable !== undefined ? { notWritable } : {}) }
   }, { whole: true })
 }
 

@@ -56,6 +56,13 @@ export const SessionSummarySchema = z.object({
   messageCount: z.number().optional()
 })
 
+/**
+ * How much of a session the device has applied: grows with every change. What a read returns and
+ * an event carries compare: an event at or below a read's version is already in that read (a
+ * stream's events and a read reach a client by different ways, in either order).
+ */
+export const SessionVersion = z.number().describe('how much of the session this device has applied (grows with every change): a message.appended event whose version is at or below a read\'s is already in that read')
+
 export const SessionViewSchema = z.object({
   key: z.string(),
   title: z.string(),
@@ -66,19 +73,12 @@ export const SessionViewSchema = z.object({
   lastWriter: z.object({ device: z.string(), label: z.string().optional(), ts: z.number() }).optional(),
   messages: z.array(MessageSchema),
   messageCount: z.number(),
-  firstIndex: z.number().describe('index in the transcript of the first message returned')
+  firstIndex: z.number().describe('index in the transcript of the first message returned'),
+  version: SessionVersion
 })
 
 /** What sessions.show gives: the view, and what of the session is still on its way. */
-/**
- * How much of a session the device has applied: grows with every change. What a read returns and
- * an event carries compare: an event at or below a read's version is already in that read (a
- * stream's events and a read reach a client by different ways, in either order).
- */
-export const SessionVersion = z.number().describe('how much of the session this device has applied (grows with every change): a message.appended event whose version is at or below a read\'s is already in that read')
-
 export const SessionShowSchema = SessionViewSchema.extend({
-  version: SessionVersion,
   arriving: z.object({
     from: z.string().describe('the label of the peer it comes from'),
     bytesDone: z.number(),

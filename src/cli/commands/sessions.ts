@@ -7,7 +7,7 @@ import { subcommandOf, subUsage, type Command } from '../command.js'
 import { wholeNumber } from '../numbers.js'
 import { arrivalPortion, portion } from '../../node/progress.js'
 
-type View = Omit<Output<'sessions.show'>, 'version'>
+type View = Output<'sessions.show'>
 type Message = View['messages'][number]
 type Lease = NonNullable<View['lease']>
 
