@@ -5,7 +5,7 @@
  * events. Each open handle turns its document's changes into API events.
  */
 import { logger } from '@libp2p/logger'
-import type { SessionKey } from '../../crdt/index.js'
+import { DOC_NAMES, type SessionKey } from '../../crdt/index.js'
 import type { ApiEvent } from './schema.js'
 import type { LeaseView, Session } from './session.js'
 import type { MeshVault } from './vault.js'
@@ -17,9 +17,12 @@ const IDLE_MS = 60_000
 interface Entry {
   session: Promise<Session>
   users: number
-  pins: number
+  /** The subscribers that keep it open. */
+  pins: Set<Pin>
   timer?: ReturnType<typeof setTimeout>
   off?: () => void
+  /** Closed, or being closed. */
+  shut?: boolean
 }
 
 /** A subscriber's pin: on the entry it keeps open, or waiting (entry undefined) for its session to open. */
@@ -35,10 +38,16 @@ export class SessionCache {
   private closed = false
 
   private readonly idleMs: number
+  private readonly offBroken: () => void
 
   /** `idleMs`: how long an unpinned session stays open after its last use (IDLE_MS). */
   constructor (private readonly vault: MeshVault, private readonly emit: (e: ApiEvent) => void, options: { idleMs?: number } = {}) {
     this.idleMs = options.idleMs ?? IDLE_MS
+    const onBroken = ({ name }: { name: string }): void => {
+      for (const key of [...this.open.keys()]) if (DOC_NAMES.session(key) === name) this.reopen(key)
+    }
+    vault.vault.on('broken', onBroken)
+    this.offBroken = () => { vault.vault.off('broken', onBroken) }
   }
 
   isOpen (key: SessionKey): boolean { return this.open.has(key) }
@@ -46,14 +55,14 @@ export class SessionCache {
   private acquire (key: SessionKey): Entry {
     let e = this.open.get(key)
     if (e === undefined) {
-      const entry: Entry = { session: this.vault.sessions.open(key), users: 0, pins: 0 }
+      const entry: Entry = { session: this.vault.sessions.open(key), users: 0, pins: new Set() }
       e = entry
       this.open.set(key, entry)
       entry.session.then((s) => {
         entry.off = s.subscribe(ev => { this.onSessionEvent(key, s, ev) })
         const pins = this.waiting.get(key)
         this.waiting.delete(key)
-        for (const pin of pins ?? []) { pin.entry = entry; entry.pins++ }
+        for (const pin of pins ?? []) this.hold(pin, entry, key)
       }, () => { if (this.open.get(key) === entry) this.open.delete(key) })
     }
     if (e.timer !== undefined) { clearTimeout(e.timer); e.timer = undefined }
@@ -70,9 +79,9 @@ export class SessionCache {
   }
 
   private releaseLater (key: SessionKey, e: Entry): void {
-    if (e.users > 0 || e.pins > 0 || this.closed) return
+    if (e.users > 0 || e.pins.size > 0 || this.closed) return
     e.timer = setTimeout(() => {
-      if (this.open.get(key) !== e || e.users > 0 || e.pins > 0) return
+      if (this.open.get(key) !== e || e.users > 0 || e.pins.size > 0) return
       this.open.delete(key)
       void this.shut(e)
     }, this.idleMs)
@@ -81,6 +90,8 @@ export class SessionCache {
   }
 
   private async shut (e: Entry): Promise<void> {
+    if (e.shut) return
+    e.shut = true
     try {
       const s = await e.session
       e.off?.()
@@ -103,10 +114,10 @@ export class SessionCache {
       let s = await e.session
       if (s.failure !== undefined) {
         // Its replica broke (a change could not be kept): what it shows is not what the disk
-        // holds. A fresh handle reloads from the store.
-        if (this.open.get(key) === e) this.open.delete(key)
+        // holds. A fresh handle reloads from the store (reopen() made one, unless this came first).
+        if (this.open.get(key) === e) this.reopen(key)
         e.users--
-        void this.shut(e)
+        if (e.users === 0) void this.shut(e)
         e = this.acquire(key)
         e.users++
         s = await e.session
@@ -114,10 +125,12 @@ export class SessionCache {
       return await fn(s)
     } finally {
       e.users--
-      if (opts.linger === false && opened && e.users === 0 && e.pins === 0 && this.open.get(key) === e) {
+      if (opts.linger === false && opened && e.users === 0 && e.pins.size === 0 && this.open.get(key) === e) {
         this.open.delete(key)
         await this.shut(e)
-      } else this.releaseLater(key, e)
+      // Replaced while in use (its document was reloaded, reopen()): the last user closes it.
+      } else if (this.open.get(key) !== e && e.users === 0 && e.pins.size === 0) await this.shut(e)
+      else this.releaseLater(key, e)
     }
   }
 
@@ -131,31 +144,59 @@ export class SessionCache {
 
   /** Keeps a session open (and its events flowing) until the returned function is called. */
   pin (key: SessionKey): () => void {
-    const e = this.acquire(key)
-    e.pins++
-    const pin: Pin = { entry: e }
+    const pin: Pin = { entry: undefined }
+    this.hold(pin, this.acquire(key), key)
     let done = false
-    e.session.catch((err: unknown) => {
-      log('pinned session %s did not open (yet): %e', key, err)
-      if (done || pin.entry !== e) return
-      e.pins--
-      pin.entry = undefined
-      const set = this.waiting.get(key) ?? new Set<Pin>()
-      set.add(pin)
-      this.waiting.set(key, set)
-    })
     return () => {
       if (done) return
       done = true
       const at = pin.entry
       if (at === undefined) { this.waiting.get(key)?.delete(pin); return }
-      at.pins--
+      at.pins.delete(pin)
       this.releaseLater(key, at)
     }
   }
 
+  /** `pin` keeps `e` open; should it not open (the session is not here yet), the pin waits for the next open. */
+  private hold (pin: Pin, e: Entry, key: SessionKey): void {
+    pin.entry = e
+    e.pins.add(pin)
+    e.session.catch((err: unknown) => {
+      log('pinned session %s did not open (yet): %e', key, err)
+      if (pin.entry !== e || !e.pins.has(pin)) return
+      e.pins.delete(pin)
+      pin.entry = undefined
+      const set = this.waiting.get(key) ?? new Set<Pin>()
+      set.add(pin)
+      this.waiting.set(key, set)
+    })
+  }
+
+  /**
+   * Its document was reloaded from the store (a change it applied proved unstorable, or could
+   * not be kept): the handle tells nothing more. Opened again at once for those who follow it,
+   * their pins moved to the new handle, and told as changed, so they read back what they lack.
+   */
+  private reopen (key: SessionKey): void {
+    const old = this.open.get(key)
+    if (old === undefined || this.closed) return
+    this.open.delete(key)
+    clearTimeout(old.timer)
+    old.timer = undefined
+    const pins = [...old.pins]
+    old.pins.clear()
+    if (pins.length > 0) {
+      const fresh = this.acquire(key)
+      for (const pin of pins) this.hold(pin, fresh, key)
+    }
+    // Calls running on it close it as they end (use()).
+    if (old.users === 0) void this.shut(old)
+    this.emit({ type: 'session.changed', key, remote: true })
+  }
+
   async close (): Promise<void> {
     this.closed = true
+    this.offBroken()
     this.waiting.clear()
     const all = [...this.open.values()]
     this.open.clear()

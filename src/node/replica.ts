@@ -196,6 +196,7 @@ export class Replica {
       if (sent) this.vault.lane.abandon()
       log.error('replica %s failed to persist a change and must be reopened: %e', this.name, err)
       this.vault.evict(this)
+      this.vault.emit('broken', { name: this.name })
     }
   }
 

@@ -47,6 +47,11 @@ export interface VaultEvents {
   registry: [RegistryOp]
   quarantined: [Quarantined]
   fork: [Fork]
+  /**
+   * A replica stopped (a change it could not keep, or one it applied that then proved unstorable):
+   * its handles tell nothing more, and the next open of `name` reloads it from the store.
+   */
+  broken: [{ name: string }]
 }
 
 export interface RevokedEvent { deviceKey: Uint8Array, deviceId: string, label: string }
