@@ -24,7 +24,7 @@ const RECONNECT_MS = 1000
 const RECONNECT_GONE_MS = 5000
 
 const $ = (sel) => document.querySelector(sel)
-const state = { token: null, devices: new Map(), deviceList: [], sessions: [], status: null, selected: null, seen: new Set(), hidden: 0, pending: [], loading: false, lastSeq: 0, run: null, ws: null, live: false, failures: 0, timers: {}, arriving: false, settling: undefined, readVersion: -1 }
+const state = { token: null, devices: new Map(), deviceList: [], sessions: [], status: null, selected: null, seen: new Set(), hidden: 0, pending: [], loading: false, lastSeq: 0, run: null, ws: null, live: false, failures: 0, timers: {}, arriving: false, settling: undefined, readVersion: -1, version: -1 }
 
 function el (tag, text, cls) {
   const e = document.createElement(tag)
@@ -582,6 +582,7 @@ function select (key) {
   renderArriving(undefined)
   state.settling = undefined
   state.readVersion = -1
+  state.version = -1
   $('#transcript-key').textContent = key
   $('#transcript-panel').hidden = false
   // A new stream that asks for this session's messages, from our cursor: nothing is missed in
@@ -630,7 +631,11 @@ async function loadTranscript () {
     // after the transfer is done: drawn again every ARRIVING_RECHECK_MS until two reads in a row
     // find the session unchanged. Messages told while this load ran (pending) and newer than the
     // read are added after it.
-    if ((state.arriving && !shown.arriving) || state.settling !== undefined) {
+    // Likewise a session the daemon reloaded from its store (its version below what the page
+    // has shown): a change shown ahead of its signature that never got one is gone from it, and
+    // from the page. (A read that an event overtook on its way looks the same: drawn again too.)
+    const redraw = (state.arriving && !shown.arriving) || state.settling !== undefined || shown.version < state.version
+    if (redraw) {
       const settled = state.settling === shown.version
       $('#transcript').replaceChildren()
       state.seen.clear()
@@ -643,6 +648,8 @@ async function loadTranscript () {
     // stream and a read come by different ways, in either order) would be counted twice.
     appendMessages(shown.messages ?? [])
     state.readVersion = shown.version ?? -1
+    // What the page shows is this read's, or more (told since).
+    state.version = redraw ? state.readVersion : Math.max(state.version, state.readVersion)
     state.hidden = Math.max(0, shown.messageCount - $('#transcript').childElementCount)
     renderHidden()
     renderArriving(shown.arriving, true)
@@ -656,7 +663,7 @@ async function loadTranscript () {
 // event's version at or below the read's) are not added again; should one be missing from the page
 // all the same (the daemon reloaded the session, and its versions started lower), it is read again.
 function told (e) {
-  if (e.version === undefined || e.version > state.readVersion) { appendMessages(e.messages); return }
+  if (e.version === undefined || e.version > state.readVersion) { appendMessages(e.messages); state.version = Math.max(state.version, e.version ?? -1); return }
   if (e.messages.some(m => !state.seen.has(m.id))) soon('transcript', loadTranscript)
 }
 
