@@ -24,7 +24,7 @@ const RECONNECT_MS = 1000
 const RECONNECT_GONE_MS = 5000
 
 const $ = (sel) => document.querySelector(sel)
-const state = { token: null, devices: new Map(), deviceList: [], sessions: [], status: null, selected: null, seen: new Set(), hidden: 0, pending: [], loading: false, lastSeq: 0, run: null, ws: null, live: false, failures: 0, timers: {}, arriving: false, settling: undefined, readVersion: -1, version: -1 }
+const state = { token: null, devices: new Map(), deviceList: [], sessions: [], status: null, selected: null, seen: new Set(), hidden: 0, pending: [], loading: false, lastSeq: 0, run: null, ws: null, live: false, failures: 0, timers: {}, arriving: false, settling: undefined, copy: undefined, readVersion: -1, loadGen: 0 }
 
 function el (tag, text, cls) {
   const e = document.createElement(tag)
@@ -581,8 +581,8 @@ function select (key) {
   renderHidden()
   renderArriving(undefined)
   state.settling = undefined
+  state.copy = undefined
   state.readVersion = -1
-  state.version = -1
   $('#transcript-key').textContent = key
   $('#transcript-panel').hidden = false
   // A new stream that asks for this session's messages, from our cursor: nothing is missed in
@@ -611,35 +611,37 @@ function renderArriving (a, held) {
 async function loadTranscript () {
   const key = state.selected
   if (!key) return
+  // One answer counts: that of the load asked for last (an older one may come after it).
+  const gen = ++state.loadGen
   state.loading = true
   try {
     let shown
     try {
       shown = await call('sessions.show', { key, tail: TRANSCRIPT_TAIL })
     } catch (err) {
-      // Another session opened meanwhile: this answer is nobody's.
-      if (state.selected !== key) return
+      // Another session opened meanwhile, or a newer load runs: this answer is nobody's.
+      if (state.selected !== key || gen !== state.loadGen) return
       // None of it here yet, on its way: said as such (not as an error of the page), and asked again.
       if (err instanceof ApiError && err.code === 'SESSION_NOT_FOUND' && err.details.arriving) { renderArriving(err.details.arriving, false); return }
       // Anything else (the transfer stopped, the daemon went): no word of an arrival stays up.
       renderArriving(undefined)
       throw err
     }
-    if (state.selected !== key) return
+    if (state.selected !== key || gen !== state.loadGen) return
     // All of it here now, after an arrival whose messages came in no set order (a snapshot's parts,
     // entries): the transcript is drawn again from its tail. The last parts may still be applied
     // after the transfer is done: drawn again every ARRIVING_RECHECK_MS until two reads in a row
     // find the session unchanged. Messages told while this load ran (pending) and newer than the
-    // read are added after it.
-    // Likewise a session the daemon reloaded from its store (its version below what the page
-    // has shown): a change shown ahead of its signature that never got one is gone from it, and
-    // from the page. (A read that an event overtook on its way looks the same: drawn again too.)
-    const redraw = (state.arriving && !shown.arriving) || state.settling !== undefined || shown.version < state.version
+    // read are added after it. Likewise a session the daemon loaded again from its store since
+    // the last read (another copy): a change shown ahead of a signature that never came is gone
+    // from it, and from the page.
+    const now = `${shown.copy}/${shown.version}`
+    const redraw = (state.arriving && !shown.arriving) || state.settling !== undefined || (state.copy !== undefined && shown.copy !== state.copy)
     if (redraw) {
-      const settled = state.settling === shown.version
+      const settled = state.settling === now
       $('#transcript').replaceChildren()
       state.seen.clear()
-      state.settling = settled ? undefined : shown.version
+      state.settling = settled ? undefined : now
       clearTimeout(state.timers.arrived)
       if (!settled) state.timers.arrived = setTimeout(() => { if (state.selected === key) loadTranscript().catch(failed) }, ARRIVING_RECHECK_MS)
     }
@@ -647,24 +649,23 @@ async function loadTranscript () {
     // read, not from what the stream told: a message told after the read that holds it (the
     // stream and a read come by different ways, in either order) would be counted twice.
     appendMessages(shown.messages ?? [])
-    state.readVersion = shown.version ?? -1
-    // What the page shows is this read's, or more (told since).
-    state.version = redraw ? state.readVersion : Math.max(state.version, state.readVersion)
+    state.copy = shown.copy
+    state.readVersion = shown.version
     state.hidden = Math.max(0, shown.messageCount - $('#transcript').childElementCount)
     renderHidden()
     renderArriving(shown.arriving, true)
   } catch (err) { failed(err) } finally {
     // Messages that arrived on the event stream while the page was loading the tail.
-    if (state.selected === key) { state.loading = false; for (const e of state.pending.splice(0)) told(e) }
+    if (state.selected === key && gen === state.loadGen) { state.loading = false; for (const e of state.pending.splice(0)) told(e) }
   }
 }
 
 // Messages the event stream told of the open session. Those the last read already holds (the
-// event's version at or below the read's) are not added again; should one be missing from the page
-// all the same (the daemon reloaded the session, and its versions started lower), it is read again.
+// read's copy, at or below its version) are not added again. Those of another copy than the
+// last read's (the daemon loaded the session again from its store) are read again instead.
 function told (e) {
-  if (e.version === undefined || e.version > state.readVersion) { appendMessages(e.messages); state.version = Math.max(state.version, e.version ?? -1); return }
-  if (e.messages.some(m => !state.seen.has(m.id))) soon('transcript', loadTranscript)
+  if (state.copy === undefined || e.copy === undefined || (e.copy === state.copy && e.version > state.readVersion)) { appendMessages(e.messages); return }
+  if (e.copy !== state.copy) soon('transcript', loadTranscript)
 }
 
 // ---- loading and live updates ----

@@ -102,11 +102,15 @@ const digitsOnly = (a: string) => (b: string): boolean => a.replace(/\d/g, '') =
 export function notHere (err: SessionNotFoundError, key: string, listed: readonly string[], siblings: readonly Sibling[], peers: readonly PeerStatus[] | undefined, writable: boolean): SessionNotFoundError {
   if (err.hint === undefined) return err
   const near = nearest(key, listed.filter(k => k !== key), digitsOnly(key))
-  const coming = writable ? stillComing(siblings, peers) : undefined
-  if (near === undefined && coming === undefined) return err
+  // A device that cannot create it is told only where sessions come from (the vault's words);
+  // what could still bring it is in the details either way.
+  const mayCome = stillComing(siblings, peers)
+  const coming = writable ? mayCome : undefined
+  if (near === undefined && mayCome === undefined) return err
+  if (near === undefined && coming === undefined) return new SessionNotFoundError(err.fact, { ...err.details, mayCome: mayCome?.why }, { hint: err.hint })
   const rest = (front: 'cli' | 'mcp'): string => coming !== undefined ? `${coming[front]}; if no device has it: ${bare(err.hint?.[front])}` : bare(err.hint?.[front])
   const hint = near !== undefined
     ? { sep: ' ', cli: `(did you mean \`${near}\`? \`mesh sessions\` lists them. If not: ${rest('cli')})`, mcp: `(did you mean ${near}? sessions_list lists them. If not: ${rest('mcp')})` }
     : { sep: ' ', cli: `(${rest('cli')})`, mcp: `(${rest('mcp')})` }
-  return new SessionNotFoundError(err.fact, { ...err.details, ...(near !== undefined ? { near } : {}), ...(coming !== undefined ? { mayCome: coming.why } : {}) }, { hint })
+  return new SessionNotFoundError(err.fact, { ...err.details, ...(near !== undefined ? { near } : {}), ...(mayCome !== undefined ? { mayCome: mayCome.why } : {}) }, { hint })
 }

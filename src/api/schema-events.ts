@@ -2,10 +2,10 @@
 import { z } from 'zod'
 import { ForkSchema, QuarantinedSchema } from './schema-doctor.js'
 import { TransferSchema } from './schema-node.js'
-import { LeaseSchema, MessageSchema, SessionVersion } from './schema-sessions.js'
+import { LeaseSchema, MessageSchema, SessionCopySchema, SessionVersionSchema } from './schema-sessions.js'
 
 export const EventSchema = z.discriminatedUnion('type', [
-  z.object({ type: z.literal('message.appended'), key: z.string(), messages: z.array(MessageSchema), remote: z.boolean(), version: SessionVersion }),
+  z.object({ type: z.literal('message.appended'), key: z.string(), messages: z.array(MessageSchema), remote: z.boolean(), version: SessionVersionSchema, copy: SessionCopySchema }),
   z.object({ type: z.literal('task.changed'), key: z.string(), remote: z.boolean() }),
   z.object({ type: z.literal('lease.changed'), key: z.string(), lease: LeaseSchema.optional(), remote: z.boolean() }),
   z.object({ type: z.literal('session.changed'), key: z.string(), remote: z.boolean() }),

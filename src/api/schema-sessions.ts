@@ -57,11 +57,14 @@ export const SessionSummarySchema = z.object({
 })
 
 /**
- * How much of a session the device has applied: grows with every change. What a read returns and
- * an event carries compare: an event at or below a read's version is already in that read (a
- * stream's events and a read reach a client by different ways, in either order).
+ * How much of a session a copy of it in the daemon's memory has applied (grows with every change),
+ * and which copy: what a read returns and an event carries compare when their copies are one. An
+ * event of the read's copy at or below its version is already in that read (a stream's events
+ * and a read reach a client by different ways, in either order); another copy is one loaded from
+ * the store since (a reload undoes a change shown ahead of a signature that never came): read again.
  */
-export const SessionVersion = z.number().describe('how much of the session this device has applied (grows with every change): a message.appended event whose version is at or below a read\'s is already in that read')
+export const SessionVersionSchema = z.number().int().nonnegative().describe('how much of the session this copy of it has applied (grows with every change): a message.appended event of the same copy whose version is at or below a read\'s is already in that read')
+export const SessionCopySchema = z.string().describe('which copy of the session in the daemon\'s memory the version counts in: a new one each time it is loaded from the store (versions of two copies do not compare; read again)')
 
 export const SessionViewSchema = z.object({
   key: z.string(),
@@ -74,7 +77,8 @@ export const SessionViewSchema = z.object({
   messages: z.array(MessageSchema),
   messageCount: z.number(),
   firstIndex: z.number().describe('index in the transcript of the first message returned'),
-  version: SessionVersion
+  version: SessionVersionSchema,
+  copy: SessionCopySchema
 })
 
 /** What sessions.show gives: the view, and what of the session is still on its way. */

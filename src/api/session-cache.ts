@@ -72,7 +72,7 @@ export class SessionCache {
   private onSessionEvent (key: SessionKey, s: Session, ev: Parameters<Parameters<Session['subscribe']>[0]>[0]): void {
     if (ev.type === 'messages') {
       const messages = ev.messages.map(m => { const author = s.labelOf(m.device); return author !== undefined ? { ...m, author } : m })
-      this.emit({ type: 'message.appended', key, messages, remote: ev.remote, version: ev.version })
+      this.emit({ type: 'message.appended', key, messages, remote: ev.remote, version: ev.version, copy: ev.copy })
     }
     else if (ev.type === 'lease') this.emit({ type: 'lease.changed', key, lease: ev.lease as LeaseView | undefined, remote: ev.remote })
     else if (ev.type === 'task') this.emit({ type: 'task.changed', key, remote: ev.remote })

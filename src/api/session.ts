@@ -34,7 +34,7 @@ export interface ResumeInfo {
 }
 
 export type SessionEvent =
-  | { type: 'messages', messages: Message[], remote: boolean, version: number }
+  | { type: 'messages', messages: Message[], remote: boolean, version: number, copy: string }
   | { type: 'lease', lease?: LeaseView, remote: boolean }
   | { type: 'task', remote: boolean }
   | { type: 'changed', remote: boolean }
@@ -164,8 +164,14 @@ export class Session {
   task (): TaskState { this.check(); return this.s.getTask() }
   messageCount (): number { this.check(); return this.s.messageCount() }
 
-  /** How much of the session this device has applied (grows with every change; SessionDoc.version). */
+  /** How much of the session this copy of it has applied (grows with every change; SessionDoc.version). */
   version (): number { this.check(); return this.s.version() }
+
+  /**
+   * Which copy of the session in this process's memory `version` counts in: a new one each time
+   * its document is loaded from the store (after a reload, the version may be lower).
+   */
+  get copy (): string { return this.replica.doc.guid }
   messages (opts: { tail?: number } = {}): Message[] { this.check(); return this.s.messages(opts.tail) }
   /**
    * Messages after the one with this id. An id this session does not hold is NotFoundError: the
@@ -319,8 +325,8 @@ export class Session {
   /** Calls `fn` for new messages (local or from peers), lease and task changes, and other changes. Returns an unsubscribe. */
   subscribe (fn: (e: SessionEvent) => void): () => void {
     this.check()
-    // The version as the transaction told left it: a read at or above it already holds these messages.
-    const offMessages = this.s.onMessages((messages, local) => { fn({ type: 'messages', messages, remote: !local, version: this.s.version() }) })
+    // The version as the transaction told left it: a read of this copy at or above it already holds these messages.
+    const offMessages = this.s.onMessages((messages, local) => { fn({ type: 'messages', messages, remote: !local, version: this.s.version(), copy: this.copy }) })
     const offFields = this.s.onFields((c, local) => {
       if (c.lease) fn({ type: 'lease', lease: this.view(this.s.getLease()), remote: !local })
       if (c.task) fn({ type: 'task', remote: !local })

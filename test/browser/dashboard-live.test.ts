@@ -174,14 +174,23 @@ describe('the dashboard over a long visit, in headless chromium', () => {
     const key = 'agent:main:lagging'
     await ok(a, 'POST', '/api/sessions', { key })
     await ok(a, 'POST', `/api/sessions/${key}/messages`, { messages: messages(1, 10) })
-    // Every event reaches this page 1.5 s late (a busy daemon, a slow browser): reads come first.
+    // The event stream's frames to this page, held back while `holding` (a busy daemon, a slow
+    // browser) and let through in order after: the reads come first.
     const context = await (browser as Browser).newContext({ viewport: { width: 1280, height: 1000 } })
     const lagged = await context.newPage()
     const pageErrors: string[] = []
     lagged.on('pageerror', (e) => { pageErrors.push(e.message) })
+    let holding = false
+    const held: Array<() => void> = []
+    const delivered: string[][] = [] // per connection, the frames let through
     await lagged.routeWebSocket(/\/api\/events/, (ws) => {
+      const frames: string[] = []
+      delivered.push(frames)
       const server = ws.connectToServer()
-      server.onMessage((m) => { setTimeout(() => { try { ws.send(m) } catch {} }, 1500) })
+      server.onMessage((m) => {
+        const pass = (): void => { try { ws.send(m); frames.push(String(m)) } catch {} }
+        if (holding) held.push(pass); else pass()
+      })
     })
     await lagged.goto(`${a.url}/#token=${a.token}`)
     await lagged.locator('#conn').filter({ hasText: 'live' }).waitFor()
@@ -189,21 +198,27 @@ describe('the dashboard over a long visit, in headless chromium', () => {
     await row.click()
     const items = lagged.locator('#transcript li')
     await items.filter({ hasText: 'message 10' }).waitFor()
-    // 300 more, then the session opened again at once: the new stream replays the 300 from the
-    // page's cursor, and they come after the read that already holds them.
+    // 300 more while the stream is held, then the session opened again: the new stream replays
+    // the 300 from the page's cursor, and they come after the read that already holds them.
+    holding = true
     await ok(a, 'POST', `/api/sessions/${key}/messages`, { messages: messages(11, 300) })
+    const read = lagged.waitForResponse(r => r.url().includes(`/api/sessions/${encodeURIComponent(key)}?`) && r.status() === 200)
     await row.click()
+    await read
+    holding = false
+    for (const pass of held.splice(0)) pass()
+    // The replay came on the new stream, after the read: what this test is about.
+    expect(delivered.at(-1)?.some(f => f.includes('"message.appended"') && f.includes('"message 11"'))).toBe(true)
     const more = lagged.locator('#transcript-more')
     const view = async (): Promise<string> => {
       const texts = await lagged.locator('#transcript li .text').allInnerTexts()
       return `${texts.length}: ${texts[0]} … ${texts.at(-1)}; ${(await more.innerText()).split(':')[0]}`
     }
     await expect.poll(view, { timeout: 15_000 }).toBe('200: message 111 … message 310; 110 earlier messages are not shown')
-    // Once the replay has come (1.5 s), still so; and in order.
-    await new Promise(resolve => setTimeout(resolve, 3000))
+    // A while after the replay: still so, and in order (a reread it caused changes nothing).
+    await new Promise(resolve => setTimeout(resolve, 1000))
+    expect(await lagged.locator('#transcript li .text').allInnerTexts()).toEqual(Array.from({ length: 200 }, (_, i) => `message ${111 + i}`))
     expect(await view()).toBe('200: message 111 … message 310; 110 earlier messages are not shown')
-    const texts = await lagged.locator('#transcript li .text').allInnerTexts()
-    expect(texts).toEqual(Array.from({ length: 200 }, (_, i) => `message ${111 + i}`))
     // What comes later is added after it, and counted once.
     await ok(a, 'POST', `/api/sessions/${key}/messages`, { messages: messages(311, 2) })
     await expect.poll(view, { timeout: 15_000 }).toBe('200: message 113 … message 312; 112 earlier messages are not shown')

@@ -73,7 +73,7 @@ function standIn (key: string): { server: Server, messages: Msg[], subscribed: P
           const first = beforeShow.next
           beforeShow.next = undefined
           first?.()
-          write(sock, { id: msg.id, result: { key, messages: shown, messageCount: messages.length, firstIndex: messages.length - shown.length, version: messages.length } })
+          write(sock, { id: msg.id, result: { key, messages: shown, messageCount: messages.length, firstIndex: messages.length - shown.length, version: messages.length, copy: 'one' } })
         } else {
           write(sock, { id: msg.id, error: { code: 'INVALID_INPUT', message: `not served here: ${String(msg.method)}` } })
         }
@@ -135,16 +135,15 @@ describe('mesh watch when mesh join starts beside it', () => {
     d.release()
     // Ten messages told just before the watcher's first read is answered: all in that read (its
     // version), the first seven older than the tail it asked for.
-    d.beforeShow.next = () => { d.send({ seq: 1, event: { type: 'message.appended', key, messages: d.messages.slice(), remote: true, version: 10 } }) }
+    d.beforeShow.next = () => { d.send({ seq: 1, event: { type: 'message.appended', key, messages: d.messages.slice(), remote: true, version: 10, copy: 'one' } }) }
     await new Promise<void>(resolve => { d.server.listen(join(home, 'control.sock'), resolve) })
     cleanups.push(d.close)
     const w = spawnIn(undefined, process.execPath, [BIN, 'watch', 'pour', '--tail', '3', '--home', home], env)
     cleanups.push(async () => await w.stop('SIGKILL'))
     await w.waitFor(/\(solo\): m10$/, 10_000)
     d.messages.push(msg(11))
-    d.send({ seq: 2, event: { type: 'message.appended', key, messages: [msg(11)], remote: true, version: 11 } })
+    d.send({ seq: 2, event: { type: 'message.appended', key, messages: [msg(11)], remote: true, version: 11, copy: 'one' } })
     await w.waitFor(/\(solo\): m11$/, 10_000)
-    await sleep(300)
     expect(printed(w)).toEqual(['m8', 'm9', 'm10', 'm11'])
     expect(await w.stop('SIGINT')).toBe(0)
   })

@@ -39,6 +39,12 @@ describe('mesh watch without a daemon', () => {
     await w.waitFor(/second after/, 10_000)
     const shown = w.lines.filter(l => l.includes('user (solo):')).map(l => l.replace(/^.*user \(solo\): /, ''))
     expect(shown).toEqual(['first after', 'second after'])
+    // A script is told the same on the stream, before the messages.
+    const json = spawnIn(undefined, process.execPath, [BIN, 'watch', 'quiet', '--tail', '1', '--json', '--home', home], env)
+    cleanups.push(async () => await json.stop('SIGKILL'))
+    await json.waitFor(/"content":"second after"/, 10_000)
+    expect(await json.stop('SIGINT')).toBe(0)
+    expect(JSON.parse(json.lines[0] as string)).toEqual({ event: 'earlier', key: 'agent:main:quiet', count: 2 })
     // A typo of a session held here: the watch waits, and says which one was perhaps meant.
     const typo = spawnIn(undefined, process.execPath, [BIN, 'watch', 'quite', '--home', home], env)
     cleanups.push(async () => await typo.stop('SIGKILL'))

@@ -15,7 +15,7 @@ export const watchCmd: Command = {
   name: 'watch',
   arity: 1,
   usage: 'mesh watch KEY [--tail N] [--json]',
-  summary: 'print a session\'s transcript, then each new message as it arrives from any device, until interrupted (read-only; it never holds the home, so other commands and mesh join keep working); --json: a JSON line per message, and {"event":"waiting"} then {"event":"arrived"} for a session not on this device yet',
+  summary: 'print a session\'s transcript, then each new message as it arrives from any device, until interrupted (read-only; it never holds the home, so other commands and mesh join keep working); --json: a JSON line per message, {"event":"earlier","count":N} for what the first tail leaves out, and {"event":"waiting"} then {"event":"arrived"} for a session not on this device yet',
   examples: ['mesh watch fix-login', 'mesh watch fix-login --tail 5 --json'],
   options: { tail: { type: 'string' } },
   async run (g, args, values) {
@@ -39,7 +39,7 @@ export const watchCmd: Command = {
     const held: EventRecord[] = []
     // The tail shown first leaves out what came before it: said, with how to see it.
     const earlier = (n: number): void => {
-      if (n > 0) note(`(${n} earlier ${n === 1 ? 'message is' : 'messages are'} not shown: --tail N shows more; the whole transcript: mesh session show ${key} --all)`)
+      if (n > 0) event({ event: 'earlier', key, count: n }, `(${n} earlier ${n === 1 ? 'message is' : 'messages are'} not shown: --tail N shows more; the whole transcript: mesh session show ${key} --all)`)
     }
     const arrived = (): void => { found = true; event({ event: 'arrived', key }, `(${key} arrived)`) }
     const print = (m: Parameters<typeof formatMessage>[0]): void => {
@@ -137,9 +137,9 @@ export const watchCmd: Command = {
           const info = await unlessStopped(api.call('sessions.show', { key, tail }))
           if (info === STOPPED) return 0
           known = info.messageCount
-          // Told while it was read and held in it (its version at or below the read's): what of
-          // that is older than the tail asked for is not printed after the tail.
-          const covered = held.filter(r => r.event.type === 'message.appended' && r.event.key === key && r.event.version <= info.version)
+          // Told while it was read and held in it (the read's copy, its version at or below the
+          // read's): what of that is older than the tail asked for is not printed after the tail.
+          const covered = held.filter(r => r.event.type === 'message.appended' && r.event.key === key && r.event.copy === info.copy && r.event.version <= info.version)
           for (const r of covered) held.splice(held.indexOf(r), 1)
           earlier(info.firstIndex)
           for (const m of info.messages) print(m)

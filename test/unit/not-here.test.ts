@@ -1,0 +1,32 @@
+/**
+ * src/api/not-here.ts: what "no session KEY" says beyond the fact. A device that cannot create
+ * sessions (read-only) is told only where sessions come from, as the vault says; what could still
+ * bring the session is in the error's details for it too (`mayCome`).
+ */
+import { describe, expect, it } from 'vitest'
+import { notHere } from '../../src/api/not-here.js'
+import { SessionNotFoundError } from '../../src/errors.js'
+
+const vaultSays = (): SessionNotFoundError => new SessionNotFoundError('no session agent:main:x', { key: 'agent:main:x' }, {
+  hint: { sep: ' ', cli: '(sessions come from devices that write)', mcp: '(sessions come from devices that write)' }
+})
+const siblings = [{ deviceId: '12D3KooWdesktop', label: 'desktop' }]
+
+describe('no session KEY on a device that cannot create it', () => {
+  it('keeps the vault\'s words, and says in the details what could still bring it', () => {
+    const err = notHere(vaultSays(), 'agent:main:x', [], siblings, undefined, false)
+    expect(err.message).toBe('no session agent:main:x (sessions come from devices that write)')
+    expect(err.details).toEqual({ key: 'agent:main:x', mayCome: { reason: 'no-node', from: ['desktop'] } })
+  })
+
+  it('a writable device is told in words too', () => {
+    const err = notHere(vaultSays(), 'agent:main:x', [], siblings, undefined, true)
+    expect(err.message).toMatch(/^no session agent:main:x \(no `mesh join` runs for this home: /)
+    expect(err.details.mayCome).toEqual({ reason: 'no-node', from: ['desktop'] })
+  })
+
+  it('with nothing that could bring it and no near name, the error is the vault\'s, as it was', () => {
+    const given = vaultSays()
+    expect(notHere(given, 'agent:main:x', [], [], undefined, false)).toBe(given)
+  })
+})
