@@ -33,7 +33,7 @@ describe('mesh watch without a daemon', () => {
     cleanups.push(async () => await w.stop('SIGKILL'))
     await w.waitFor(/no mesh join runs/)
     // What the tail leaves out is said, with how to see it.
-    expect(w.lines).toContain('(1 earlier message is not shown: --tail N shows more; the whole transcript: mesh session show agent:main:quiet --all)')
+    expect(w.lines).toContain(`(1 earlier message is not shown: --tail N shows more; the whole transcript: mesh session show agent:main:quiet --all --home ${home})`)
     await mesh('session', 'append', 'quiet', '--role', 'user', '--text', 'first after')
     await mesh('session', 'append', 'quiet', '--role', 'user', '--text', 'second after')
     await w.waitFor(/second after/, 10_000)

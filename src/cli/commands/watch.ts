@@ -1,7 +1,9 @@
 /** mesh watch KEY, mesh peers. */
 import { parseSessionKey } from '../../../crdt/session-key.js'
 import type { EventRecord } from '../../api/api.js'
-import { apiFor, stdout as out, untilStopped } from '../context.js'
+import type { Output } from '../../api/schema.js'
+import { arrivalPortion } from '../../node/progress.js'
+import { apiFor, homeArg, stdout as out, untilStopped } from '../context.js'
 import { DaemonFollower } from '../follow.js'
 import type { Command } from '../command.js'
 import { formatMessage, need, parseCount } from './sessions.js'
@@ -15,7 +17,7 @@ export const watchCmd: Command = {
   name: 'watch',
   arity: 1,
   usage: 'mesh watch KEY [--tail N] [--json]',
-  summary: 'print a session\'s transcript, then each new message as it arrives from any device, until interrupted (read-only; it never holds the home, so other commands and mesh join keep working); --json: a JSON line per message, {"event":"earlier","count":N} for what the first tail leaves out, and {"event":"waiting"} then {"event":"arrived"} for a session not on this device yet',
+  summary: 'print a session\'s last messages (--tail N, default 50), then each new message as it arrives from any device, until interrupted (read-only; it never holds the home, so other commands and mesh join keep working); --json: a JSON line per message, {"event":"earlier","count":N} for what the first tail leaves out, and {"event":"waiting"} then {"event":"arrived"} for a session not on this device yet (or still arriving: its tail is shown once it has come)',
   examples: ['mesh watch fix-login', 'mesh watch fix-login --tail 5 --json'],
   options: { tail: { type: 'string' } },
   async run (g, args, values) {
@@ -34,27 +36,56 @@ export const watchCmd: Command = {
     const seen = new Set<string>()
     let last: string | undefined
     let ready = false
-    // A session not on this device yet (still on its way from a peer) is waited for, not an error.
+    // A session not on this device yet, or still arriving from a peer, is waited for (not an
+    // error); its tail is read and shown once it has come, not each old message as it arrives.
     let found = true
+    let waitingSaid = false
     const held: EventRecord[] = []
     // The tail shown first leaves out what came before it: said, with how to see it.
     const earlier = (n: number): void => {
-      if (n > 0) event({ event: 'earlier', key, count: n }, `(${n} earlier ${n === 1 ? 'message is' : 'messages are'} not shown: --tail N shows more; the whole transcript: mesh session show ${key} --all)`)
+      if (n > 0) event({ event: 'earlier', key, count: n }, `(${n} earlier ${n === 1 ? 'message is' : 'messages are'} not shown: --tail N shows more; the whole transcript: mesh session show ${key} --all${homeArg(g)})`)
     }
     const arrived = (): void => { found = true; event({ event: 'arrived', key }, `(${key} arrived)`) }
     const print = (m: Parameters<typeof formatMessage>[0]): void => {
       if (seen.has(m.id)) return
-      // A message through the daemon's events can come before the poll sees the session.
-      if (!found) arrived()
       seen.add(m.id)
       last = m.id
       out.line(g.json ? JSON.stringify(m) : formatMessage(m))
+    }
+    // The last tail read's copy and version: a message event they cover is in that read (printed,
+    // or before the tail and left out on purpose), however late it comes (SessionVersionSchema).
+    let tailRead: { copy: string, version: number } | undefined
+    const covered = (e: EventRecord['event']): boolean =>
+      e.type === 'message.appended' && tailRead !== undefined && e.copy === tailRead.copy && e.version <= tailRead.version
+    type Shown = Output<'sessions.show'>
+    /**
+     * A tail read, the first or once the session has come: false while more of the session is on
+     * its way (said once), else the tail is what to print after saying what it leaves out.
+     */
+    const fromTail = (v: Shown, first: boolean): boolean => {
+      if (v.arriving !== undefined) {
+        found = false
+        if (!waitingSaid) {
+          waitingSaid = true
+          const a = v.arriving
+          event({ event: 'waiting', key, arriving: a }, `(${key} is arriving from ${a.from}: ${arrivalPortion(a)}; its last ${tail} messages are shown once it has come; Ctrl-C to stop)`)
+        }
+        return false
+      }
+      if (!found || !first) arrived()
+      tailRead = { copy: v.copy, version: v.version }
+      known = v.messageCount
+      earlier(v.firstIndex)
+      if (v.messageCount === 0) note(`(${key} has no messages yet: they appear here as they come; Ctrl-C to stop)`)
+      return true
     }
     const onEvent = (r: EventRecord): void => {
       // Held while the transcript is read (first, or again): what they bring is printed after
       // what came before it, and once (print() skips what the read printed).
       if (!ready || polling) { held.push(r); return }
       const e = r.event
+      // Not all here yet: the poll that finds it whole reads its tail.
+      if (e.type === 'message.appended' && e.key === key && (!found || covered(e))) return
       if (e.type === 'message.appended' && e.key === key) for (const m of e.messages) print(m)
       // Changed, with no messages told: a daemon that started (or was found) since what came
       // before it was printed, or a peer's change to a session it does not hold open. Read back.
@@ -78,10 +109,7 @@ export const watchCmd: Command = {
       }
       if (!found) {
         const v = await api.call('sessions.show', { key, tail })
-        known = v.messageCount
-        arrived()
-        earlier(v.firstIndex)
-        return v.messages
+        return fromTail(v, false) ? v.messages : []
       }
       let v = await api.call('sessions.show', { key, tail: 0 })
       // Asked again for as many as it grew by, until the answer reaches back to what was known.
@@ -100,9 +128,7 @@ export const watchCmd: Command = {
       if (!told && api.following && found) return
       polling = true
       try {
-        const messages = await unseen()
-        if (!found) arrived()
-        for (const m of messages) print(m)
+        for (const m of await unseen()) print(m)
       } catch (err) {
         if (!found && err instanceof SessionNotFoundError) return
         note(`(could not read ${key}: ${err instanceof Error ? err.message : String(err)})`)
@@ -127,8 +153,7 @@ export const watchCmd: Command = {
       return r
     }
     try {
-      const daemon = await unlessStopped(api.start())
-      if (daemon === STOPPED) return 0
+      if (await unlessStopped(api.start()) === STOPPED) return 0
       // Subscribed before the transcript is read, so nothing written in between is missed.
       const off = api.subscribe(onEvent, { sessions: [key] })
       const timer = setInterval(() => { void poll() }, 1000)
@@ -136,23 +161,23 @@ export const watchCmd: Command = {
         try {
           const info = await unlessStopped(api.call('sessions.show', { key, tail }))
           if (info === STOPPED) return 0
-          known = info.messageCount
-          // Told while it was read and held in it (the read's copy, its version at or below the
-          // read's): what of that is older than the tail asked for is not printed after the tail.
-          const covered = held.filter(r => r.event.type === 'message.appended' && r.event.key === key && r.event.copy === info.copy && r.event.version <= info.version)
-          for (const r of covered) held.splice(held.indexOf(r), 1)
-          earlier(info.firstIndex)
-          for (const m of info.messages) print(m)
+          // Events held while it was read that it covers are dropped as they are gone through
+          // (covered()): what of them is older than the tail is not printed after the tail.
+          if (fromTail(info, true)) for (const m of info.messages) print(m)
         } catch (err) {
           if (!(err instanceof SessionNotFoundError)) throw err
           found = false
+          waitingSaid = true
+          const a = err.details.arriving as { from: string, bytesDone: number, bytesTotal: number, etaMs?: number } | undefined
           // A near name held here (a typo) is said: the watch would otherwise wait for ever.
           const near = typeof err.details.near === 'string' ? err.details.near : undefined
-          event({ event: 'waiting', key, ...(near !== undefined ? { near } : {}) }, `(no session ${key} on this device yet: waiting for it to arrive from a peer or be created here${near !== undefined ? `; did you mean \`${near}\`?` : ''}; Ctrl-C to stop)`)
+          if (a !== undefined) event({ event: 'waiting', key, arriving: { from: a.from, bytesDone: a.bytesDone, bytesTotal: a.bytesTotal } }, `(${key} is arriving from ${a.from}: ${arrivalPortion(a)}; its last ${tail} messages are shown once it has come; Ctrl-C to stop)`)
+          else event({ event: 'waiting', key, ...(near !== undefined ? { near } : {}) }, `(no session ${key} on this device yet: waiting for it to arrive from a peer or be created here${near !== undefined ? `; did you mean \`${near}\`?` : ''}; Ctrl-C to stop)`)
         }
         ready = true
         for (const r of held.splice(0)) onEvent(r)
-        if (!daemon) note('(no mesh join runs for this home: only changes made on this machine will appear)')
+        // Said by what the follower knows now: a daemon found during a long first read was said so.
+        if (!api.following) note('(no mesh join runs for this home: only changes made on this machine will appear)')
         await stopped
       } finally {
         clearInterval(timer)
