@@ -53,11 +53,9 @@ function coerce (schema: any, values: string[]): unknown {
   if (type === 'array') return values.flatMap(v => v.split(',')).map(v => coerce(schema.items, [v]))
   const v = values[values.length - 1] as string
   switch (type) {
-    case 'integer':
-    case 'number': {
-      const n = Number(v)
-      return v.trim() !== '' && Number.isFinite(n) ? n : v
-    }
+    // Decimal digits only, as the CLI reads a count: Number() took 0x10, 1e3 and " 1" as well.
+    case 'integer': return /^-?\d+$/.test(v) ? Number(v) : v
+    case 'number': return /^-?\d+(\.\d+)?$/.test(v) ? Number(v) : v
     case 'boolean': return v === 'true' || v === '' || v === '1' ? true : v === 'false' || v === '0' ? false : v
     case 'object': try { return JSON.parse(v) } catch { return v }
     default: return v

@@ -91,6 +91,22 @@ describe('the HTTP API reads each method\'s input from one place, and refuses it
   })
 })
 
+describe('a number in the query', () => {
+  it('is read in decimal digits only, as the CLI reads a count: 0x10, 1e3 and " 1" are refused', async () => {
+    expect((await send('POST', '/api/sessions', { body: JSON.stringify({ key: 'agent:main:counted' }) })).status).toBe(200)
+    const path = `/api/sessions/${encodeURIComponent('agent:main:counted')}/messages`
+    expect((await send('POST', path, { body: JSON.stringify({ messages: [1, 2, 3].map(i => ({ role: 'user', content: `m${i}` })) }) })).status).toBe(200)
+    const show = `/api/sessions/${encodeURIComponent('agent:main:counted')}`
+    const ok = await send('GET', `${show}?tail=2`)
+    expect(ok.status).toBe(200)
+    expect(ok.body.messages.map((m: { content: string }) => m.content)).toEqual(['m2', 'm3'])
+    for (const bad of ['0x1', '1e3', '%201', '1.0', '']) {
+      const refused = error(await send('GET', `${show}?tail=${bad}`), 400, 'INVALID_INPUT')
+      expect(refused.message, bad).toMatch(/tail/)
+    }
+  })
+})
+
 describe('the OpenAPI document served by a daemon names that daemon', () => {
   it('lists this server\'s own URL, not the default port', async () => {
     expect(server.port).not.toBe(7433)
