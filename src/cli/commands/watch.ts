@@ -72,7 +72,8 @@ export const watchCmd: Command = {
         }
         return false
       }
-      if (!found || !first) arrived()
+      // Found only now (it was not here, or still arriving, at the first read).
+      if (!first) arrived()
       tailRead = { copy: v.copy, version: v.version }
       known = v.messageCount
       earlier(v.firstIndex)
