@@ -5,38 +5,23 @@
  * `mesh join` daemons of one wallet; the session comes to the page's daemon through a proxy that
  * forwards at 0.25 MB/s, so the arrival takes over ten seconds.
  */
-import { join } from 'node:path'
 import type { Browser } from 'playwright-core'
 import { afterAll, describe, expect, it } from 'vitest'
-import { bigSnapshotHome } from '../helpers/big-snapshot.js'
-import { cliEnv, runCli } from '../helpers/cli.js'
 import { launchChromium } from '../helpers/chromium.js'
-import { cutProxy } from '../helpers/cut-proxy.js'
-import { startDaemon, type Daemon } from '../helpers/daemons.js'
-import { tempDir } from '../helpers/tmp.js'
+import { bigHome, slowArrival } from '../helpers/slow-arrival.js'
 
 const cleanups: Array<() => Promise<unknown>> = []
 afterAll(async () => { for (const c of cleanups.reverse()) await c() })
 
 describe('the dashboard on a session still arriving', () => {
   it('says from whom and how far instead of an error, then shows the transcript once it has come', async () => {
-    const t = await tempDir(); cleanups.push(t.cleanup)
-    const env = cliEnv(t.dir)
-    const wallet = join(t.dir, 'wallet.json')
-    expect((await runCli(['wallet', 'new', '--out', wallet], { env })).code).toBe(0)
     const N = 3000
-    await bigSnapshotHome(join(t.dir, 'a'), wallet, N)
+    const home = await bigHome(cleanups, N)
     // The browser first: what follows B's start is only the page's load, well inside the arrival.
     const browser: Browser = await launchChromium()
     cleanups.push(async () => { await browser.close() })
     const page = await (await browser.newContext()).newPage()
-    const daemons: Daemon[] = []
-    cleanups.push(async () => { for (const d of daemons) await d.proc.stop('SIGKILL') })
-    const a = await startDaemon(env, { home: join(t.dir, 'a'), wallet, label: 'alpha', http: 'off' }); daemons.push(a)
-    const port = Number(/\/tcp\/(\d+)/.exec(a.addr)?.[1])
-    const proxy = await cutProxy('127.0.0.1', port, { rateFromTarget: 250_000 })
-    cleanups.push(async () => { await proxy.close() })
-    const b = await startDaemon(env, { home: join(t.dir, 'b'), wallet, label: 'beta', bootstrap: `/ip4/127.0.0.1/tcp/${proxy.port}/p2p/${a.deviceId}` }); daemons.push(b)
+    const { b } = await slowArrival(cleanups, home)
 
     const errors: string[] = []
     page.on('pageerror', (e) => { errors.push(e.message) })

@@ -5,33 +5,20 @@
  * tail, then what is written after. Two real `mesh join` daemons of one wallet; the session comes
  * through a proxy that forwards at 0.25 MB/s, so its arrival takes several seconds.
  */
-import { join } from 'node:path'
 import { afterAll, describe, expect, it } from 'vitest'
-import { bigSnapshotHome } from '../helpers/big-snapshot.js'
-import { BIN, cliEnv, runCli } from '../helpers/cli.js'
-import { cutProxy } from '../helpers/cut-proxy.js'
-import { startDaemon, type Daemon } from '../helpers/daemons.js'
+import { BIN, runCli } from '../helpers/cli.js'
 import { spawnIn } from '../helpers/netns.js'
-import { tempDir } from '../helpers/tmp.js'
+import { bigHome, slowArrival } from '../helpers/slow-arrival.js'
 
 const cleanups: Array<() => Promise<unknown>> = []
 afterAll(async () => { for (const c of cleanups.reverse()) await c() })
 
 describe('mesh watch on a session still arriving', () => {
   it('waits for it, then prints what its tail leaves out and the tail, not every message as it came', async () => {
-    const t = await tempDir(); cleanups.push(t.cleanup)
-    const env = cliEnv(t.dir)
-    const wallet = join(t.dir, 'wallet.json')
-    expect((await runCli(['wallet', 'new', '--out', wallet], { env })).code).toBe(0)
     const N = 1500
-    await bigSnapshotHome(join(t.dir, 'a'), wallet, N)
-    const daemons: Daemon[] = []
-    cleanups.push(async () => { for (const d of daemons) await d.proc.stop('SIGKILL') })
-    const a = await startDaemon(env, { home: join(t.dir, 'a'), wallet, label: 'alpha' }); daemons.push(a)
-    const port = Number(/\/tcp\/(\d+)/.exec(a.addr)?.[1])
-    const proxy = await cutProxy('127.0.0.1', port, { rateFromTarget: 250_000 })
-    cleanups.push(async () => { await proxy.close() })
-    const b = await startDaemon(env, { home: join(t.dir, 'b'), wallet, label: 'beta', bootstrap: `/ip4/127.0.0.1/tcp/${proxy.port}/p2p/${a.deviceId}` }); daemons.push(b)
+    const home = await bigHome(cleanups, N)
+    const env = home.env
+    const { a, b } = await slowArrival(cleanups, home)
 
     const w = spawnIn(undefined, process.execPath, [BIN, 'watch', 'big', '--tail', '5', '--json', '--home', b.home], env)
     cleanups.push(async () => await w.stop('SIGKILL'))
