@@ -223,18 +223,6 @@ export class SessionDoc {
     return out
   }
 
-  /**
-   * How much of the session this replica has applied: the sum of every writer's clock, which
-   * grows with each change applied (nothing of a transcript is ever deleted). Read in an observer,
-   * it counts the transaction told; a read whose version is at or above an event's already holds
-   * what the event tells. Cheap: one step per writer, not per item.
-   */
-  version (): number {
-    let n = 0
-    for (const client of this.doc.store.clients.keys()) n += Y.getState(this.doc.store, client)
-    return n
-  }
-
   /** Counts chunk lengths (cheap on a large session): an item that is no message is counted but never shown. */
   messageCount (): number {
     let n = 0

@@ -58,11 +58,11 @@ export function sessionHandlers (ctx: LocalContext): Handlers<SessionMethods> {
       if (input.after !== undefined) {
         const info = s.resumeInfo({ tail: 0 })
         const { messages, firstIndex } = s.messagesAfter(input.after)
-        return { ...info, messages: labelled(s, messages), firstIndex, version: s.version(), copy: s.copy, ...arriving }
+        return { ...info, messages: labelled(s, messages), firstIndex, ...arriving }
       }
       const tail = input.all === true ? undefined : (input.tail ?? 50)
       const info = s.resumeInfo({ tail })
-      return { ...info, messages: labelled(s, info.messages), firstIndex: info.messageCount - info.messages.length, version: s.version(), copy: s.copy, ...arriving }
+      return { ...info, messages: labelled(s, info.messages), firstIndex: info.messageCount - info.messages.length, ...arriving }
     }),
     'sessions.wait': async (input, signal) => {
       const key = parseSessionKey(input.key)
@@ -134,7 +134,7 @@ async function resume (ctx: LocalContext, input: ParsedInput<'sessions.resume'>)
       if (r.tookOverFrom !== undefined && leaseTaken) tookOverFrom = r.tookOverFrom.label ?? r.tookOverFrom.device
     }
     const info = s.resumeInfo({ tail: input.tail ?? 50 })
-    return { ...info, messages: labelled(s, info.messages), firstIndex: info.messageCount - info.messages.length, version: s.version(), copy: s.copy, leaseTaken, tookOverFrom, readOnly, ...(notWritable !== undefined ? { notWritable } : {}) }
+    return { ...info, messages: labelled(s, info.messages), firstIndex: info.messageCount - info.messages.length, leaseTaken, tookOverFrom, readOnly, ...(notWritable !== undefined ? { notWritable } : {}) }
   }, { whole: true })
 }
 

@@ -107,10 +107,11 @@ export function notHere (err: SessionNotFoundError, key: string, listed: readonl
   const mayCome = stillComing(siblings, peers)
   const coming = writable ? mayCome : undefined
   if (near === undefined && mayCome === undefined) return err
-  if (near === undefined && coming === undefined) return new SessionNotFoundError(err.fact, { ...err.details, mayCome: mayCome?.why }, { hint: err.hint })
+  const details = { ...err.details, ...(near !== undefined ? { near } : {}), ...(mayCome !== undefined ? { mayCome: mayCome.why } : {}) }
+  if (near === undefined && coming === undefined) return new SessionNotFoundError(err.fact, details, { hint: err.hint })
   const rest = (front: 'cli' | 'mcp'): string => coming !== undefined ? `${coming[front]}; if no device has it: ${bare(err.hint?.[front])}` : bare(err.hint?.[front])
   const hint = near !== undefined
     ? { sep: ' ', cli: `(did you mean \`${near}\`? \`mesh sessions\` lists them. If not: ${rest('cli')})`, mcp: `(did you mean ${near}? sessions_list lists them. If not: ${rest('mcp')})` }
     : { sep: ' ', cli: `(${rest('cli')})`, mcp: `(${rest('mcp')})` }
-  return new SessionNotFoundError(err.fact, { ...err.details, ...(near !== undefined ? { near } : {}), ...(mayCome !== undefined ? { mayCome: mayCome.why } : {}) }, { hint })
+  return new SessionNotFoundError(err.fact, details, { hint })
 }

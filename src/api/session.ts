@@ -8,7 +8,7 @@
  */
 import * as Y from 'yjs'
 import {
-  isTime, LEASE_SKEW_MS, LEASE_TTL_MS, SessionDoc, type Lease, type Message, type NewMessage, type SessionMeta, type TaskState, type TaskUpdate
+  docVersion, isTime, LEASE_SKEW_MS, LEASE_TTL_MS, SessionDoc, type Lease, type Message, type NewMessage, type SessionMeta, type TaskState, type TaskUpdate
 } from '../../crdt/index.js'
 import { ClosedError, LeaseHeldError, LeaseNotHeldError, NotFoundError } from '../errors.js'
 import type { Replica } from '../node/replica.js'
@@ -31,6 +31,10 @@ export interface ResumeInfo {
   lastWriter?: { device: string, label?: string, ts: number }
   messages: Message[]
   messageCount: number
+  /** How much of the session this copy of it has applied, read with the rest (docVersion). */
+  version: number
+  /** Which copy of the session in this process's memory `version` counts in (Session.copy). */
+  copy: string
 }
 
 export type SessionEvent =
@@ -163,9 +167,6 @@ export class Session {
   meta (): SessionMeta { this.check(); return this.s.getMeta() }
   task (): TaskState { this.check(); return this.s.getTask() }
   messageCount (): number { this.check(); return this.s.messageCount() }
-
-  /** How much of the session this copy of it has applied (grows with every change; SessionDoc.version). */
-  version (): number { this.check(); return this.s.version() }
 
   /**
    * Which copy of the session in this process's memory `version` counts in: a new one each time
@@ -318,7 +319,9 @@ export class Session {
       lease: this.view(m.lease),
       lastWriter: writer,
       messages: this.s.messages(opts.tail),
-      messageCount: this.s.messageCount()
+      messageCount: this.s.messageCount(),
+      version: docVersion(this.replica.doc),
+      copy: this.copy
     }
   }
 
@@ -326,7 +329,7 @@ export class Session {
   subscribe (fn: (e: SessionEvent) => void): () => void {
     this.check()
     // The version as the transaction told left it: a read of this copy at or above it already holds these messages.
-    const offMessages = this.s.onMessages((messages, local) => { fn({ type: 'messages', messages, remote: !local, version: this.s.version(), copy: this.copy }) })
+    const offMessages = this.s.onMessages((messages, local) => { fn({ type: 'messages', messages, remote: !local, version: docVersion(this.replica.doc), copy: this.copy }) })
     const offFields = this.s.onFields((c, local) => {
       if (c.lease) fn({ type: 'lease', lease: this.view(this.s.getLease()), remote: !local })
       if (c.task) fn({ type: 'task', remote: !local })

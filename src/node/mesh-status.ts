@@ -109,11 +109,6 @@ export class StatusReport {
     return out
   }
 
-  /**
-   * A session (by key, e.g. `agent:main:big` or `big`) or document (by name) still arriving from
-   * a peer: who from and how far, so a node can say so instead of "no such session". Undefined
-   * when nothing of it is in flight.
-   */
   /** The document ids (hex) a name may mean: a document's name, or a session's key. None on a mirror (it cannot name documents). */
   docIdsOf (name: string): Set<string> {
     const vault = this.s.vault
@@ -123,6 +118,11 @@ export class StatusReport {
     return ids
   }
 
+  /**
+   * A session (by key, e.g. `agent:main:big` or `big`) or document (by name) still arriving from
+   * a peer: who from and how far, so a node can say so instead of "no such session". Undefined
+   * when nothing of it is in flight.
+   */
   arriving (name: string): Arriving | undefined {
     const vault = this.s.vault
     if ('mirror' in vault) return undefined // a mirror cannot name documents

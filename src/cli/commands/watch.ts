@@ -58,20 +58,21 @@ export const watchCmd: Command = {
     const covered = (e: EventRecord['event']): boolean =>
       e.type === 'message.appended' && tailRead !== undefined && e.copy === tailRead.copy && e.version <= tailRead.version
     type Shown = Output<'sessions.show'>
+    type Arrival = NonNullable<Shown['arriving']>
+    /** Waits for a session still arriving, said once: from whom and how far. */
+    const waitFor = (a: Arrival): void => {
+      found = false
+      if (waitingSaid) return
+      waitingSaid = true
+      const arriving = { from: a.from, bytesDone: a.bytesDone, bytesTotal: a.bytesTotal, ...(a.etaMs !== undefined ? { etaMs: a.etaMs } : {}) }
+      event({ event: 'waiting', key, arriving }, `(${key} is arriving from ${a.from}: ${arrivalPortion(a)}; its last ${tail} messages are shown once it has come; Ctrl-C to stop)`)
+    }
     /**
      * A tail read, the first or once the session has come: false while more of the session is on
      * its way (said once), else the tail is what to print after saying what it leaves out.
      */
     const fromTail = (v: Shown, first: boolean): boolean => {
-      if (v.arriving !== undefined) {
-        found = false
-        if (!waitingSaid) {
-          waitingSaid = true
-          const a = v.arriving
-          event({ event: 'waiting', key, arriving: a }, `(${key} is arriving from ${a.from}: ${arrivalPortion(a)}; its last ${tail} messages are shown once it has come; Ctrl-C to stop)`)
-        }
-        return false
-      }
+      if (v.arriving !== undefined) { waitFor(v.arriving); return false }
       // Found only now (it was not here, or still arriving, at the first read).
       if (!first) arrived()
       tailRead = { copy: v.copy, version: v.version }
@@ -167,13 +168,15 @@ export const watchCmd: Command = {
           if (fromTail(info, true)) for (const m of info.messages) print(m)
         } catch (err) {
           if (!(err instanceof SessionNotFoundError)) throw err
-          found = false
-          waitingSaid = true
-          const a = err.details.arriving as { from: string, bytesDone: number, bytesTotal: number, etaMs?: number } | undefined
+          const a = err.details.arriving as Arrival | undefined
           // A near name held here (a typo) is said: the watch would otherwise wait for ever.
           const near = typeof err.details.near === 'string' ? err.details.near : undefined
-          if (a !== undefined) event({ event: 'waiting', key, arriving: { from: a.from, bytesDone: a.bytesDone, bytesTotal: a.bytesTotal } }, `(${key} is arriving from ${a.from}: ${arrivalPortion(a)}; its last ${tail} messages are shown once it has come; Ctrl-C to stop)`)
-          else event({ event: 'waiting', key, ...(near !== undefined ? { near } : {}) }, `(no session ${key} on this device yet: waiting for it to arrive from a peer or be created here${near !== undefined ? `; did you mean \`${near}\`?` : ''}; Ctrl-C to stop)`)
+          if (a !== undefined) waitFor(a)
+          else {
+            found = false
+            waitingSaid = true
+            event({ event: 'waiting', key, ...(near !== undefined ? { near } : {}) }, `(no session ${key} on this device yet: waiting for it to arrive from a peer or be created here${near !== undefined ? `; did you mean \`${near}\`?` : ''}; Ctrl-C to stop)`)
+          }
         }
         ready = true
         for (const r of held.splice(0)) onEvent(r)
