@@ -142,7 +142,9 @@ export const SESSION_METHODS = {
       tail: z.number().int().min(0).optional().describe('how many of the last messages (default 50)'),
       after: z.string().optional().describe('only messages after this message id (NOT_FOUND when the session holds no message of that id)'),
       all: z.boolean().optional().describe('the whole transcript')
-    }),
+    // One of the three: a read that names two asks for two different things (the CLI refuses
+    // --tail with --all the same way), where one of them would silently win.
+    }).refine(i => [i.tail !== undefined, i.after !== undefined, i.all === true].filter(Boolean).length <= 1, { message: 'give one of tail, after and all (true), not several' }),
     output: SessionShowSchema,
     http: { verb: 'GET', path: '/api/sessions/{key}' },
     mcp: 'sessions_show',

@@ -105,6 +105,16 @@ describe('a number in the query', () => {
       expect(refused.message, bad).toMatch(/tail/)
     }
   })
+
+  it('names one read: tail with all (or after) is refused, as the CLI refuses --tail with --all, not one silently winning', async () => {
+    const show = `/api/sessions/${encodeURIComponent('agent:main:counted')}`
+    for (const both of ['tail=2&all=true', 'tail=2&after=x', 'after=x&all=true']) {
+      const refused = error(await send('GET', `${show}?${both}`), 400, 'INVALID_INPUT')
+      expect(refused.message, both).toBe('sessions.show: input: give one of tail, after and all (true), not several')
+    }
+    expect((await send('GET', `${show}?tail=2&all=false`)).status).toBe(200)
+    expect((await send('GET', `${show}?all=true`)).body.messages).toHaveLength(3)
+  })
 })
 
 describe('the OpenAPI document served by a daemon names that daemon', () => {
