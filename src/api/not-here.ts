@@ -10,6 +10,7 @@ import { SessionNotFoundError } from '../errors.js'
 import { equals, type Certificate } from '../identity/index.js'
 import type { PeerStatus } from '../node/mesh-types.js'
 import { nearest } from './nearest.js'
+import { labelList as list } from './words.js'
 
 /** A device of the vault, other than this one, that writes and is not revoked: one that can make sessions. */
 export interface Sibling { deviceId: string, label: string }
@@ -56,7 +57,6 @@ export function notSyncedWith (siblings: readonly Sibling[], peers: readonly Pee
   return s === undefined ? siblings.map(x => x.label) : [...s.catching, ...s.offline]
 }
 
-const list = (labels: readonly string[]): string => labels.length <= 1 ? labels.join('') : `${labels.slice(0, -1).join(', ')} and ${labels.at(-1) as string}`
 
 /**
  * Why the session may still come, for a script (the error's `details.mayCome`): no node runs here

@@ -24,5 +24,8 @@ export function exitCodeFor (code: ErrorCode | undefined, details?: Record<strin
   // A session still arriving from a peer is not here yet, not a typo: exit 1, worth asking again.
   // So is one listed here whose content has not come yet (pending: none, or part, of it held).
   if (code === 'SESSION_NOT_FOUND' && (details?.arriving !== undefined || details?.pending !== undefined)) return EXIT.failure
+  // Not listed here yet while this device still catches up with a sibling that is online: it may
+  // be in what is still coming (not-here.ts, MayCome), worth asking again as well.
+  if (code === 'SESSION_NOT_FOUND' && (details?.mayCome as { reason?: unknown } | undefined)?.reason === 'catching-up') return EXIT.failure
   return BAD_INPUT.has(code) || isBadInputReason(code, details) ? EXIT.usage : EXIT.failure
 }

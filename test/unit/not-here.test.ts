@@ -1,11 +1,14 @@
 /**
  * src/api/not-here.ts: what "no session KEY" says beyond the fact. A device that cannot create
  * sessions (read-only) is told only where sessions come from, as the vault says; what could still
- * bring the session is in the error's details for it too (`mayCome`).
+ * bring the session is in the error's details for it too (`mayCome`). A script asking for a session
+ * this device is still catching up on gets exit 1 (ask again), as for one arriving.
  */
 import { describe, expect, it } from 'vitest'
 import { notHere } from '../../src/api/not-here.js'
+import { exitCodeFor } from '../../src/cli/exit-codes.js'
 import { SessionNotFoundError } from '../../src/errors.js'
+import type { PeerStatus } from '../../src/node/mesh-types.js'
 
 const vaultSays = (): SessionNotFoundError => new SessionNotFoundError('no session agent:main:x', { key: 'agent:main:x' }, {
   hint: { sep: ' ', cli: '(sessions come from devices that write)', mcp: '(sessions come from devices that write)' }
@@ -28,5 +31,23 @@ describe('no session KEY on a device that cannot create it', () => {
   it('with nothing that could bring it and no near name, the error is the vault\'s, as it was', () => {
     const given = vaultSays()
     expect(notHere(given, 'agent:main:x', [], [], undefined, false)).toBe(given)
+  })
+})
+
+describe('the exit code of no session KEY', () => {
+  const peer = (over: Partial<PeerStatus>): PeerStatus => ({ peerId: '12D3KooWdesktop', state: 'connected', lacking: {}, transfers: [], ...over }) as unknown as PeerStatus
+  const codeWith = (peers: PeerStatus[] | undefined): number => {
+    const err = notHere(vaultSays(), 'agent:main:x', [], siblings, peers, true)
+    return exitCodeFor(err.code, err.details)
+  }
+
+  it('is 1 while this device still takes in what an online sibling has: the session may be in it', () => {
+    expect(codeWith([peer({ lacking: { 'agent:main:y': 3 } })])).toBe(1)
+  })
+
+  it('is 2 where waiting alone brings nothing: the sibling offline, no node here, or every sibling in sync', () => {
+    expect(codeWith([peer({ state: 'offline' } as Partial<PeerStatus>)])).toBe(2)
+    expect(codeWith(undefined)).toBe(2)
+    expect(codeWith([peer({})])).toBe(2)
   })
 })

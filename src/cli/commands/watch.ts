@@ -9,6 +9,20 @@ import type { Command } from '../command.js'
 import { formatMessage, need, parseCount } from './sessions.js'
 import { peerLines } from './peer-lines.js'
 import { NotFoundError, SessionNotFoundError } from '../../errors.js'
+import type { MayCome } from '../../api/not-here.js'
+import { labelList } from '../../api/words.js'
+
+/**
+ * Why a session not here may still come, in the watch's waiting line. No node running is said by
+ * the watch's own note a moment later ("no mesh join runs for this home"), so not here.
+ */
+function comingFrom (m: MayCome | undefined): string {
+  if (m === undefined || m.from.length === 0) return ''
+  const who = labelList(m.from)
+  if (m.reason === 'catching-up') return `; this device is still catching up with ${who}`
+  if (m.reason === 'offline') return `; ${who} ${m.from.length === 1 ? 'is' : 'are'} not online now, and ${m.from.length === 1 ? 'it' : 'one of them'} may have it`
+  return ''
+}
 
 /** Ctrl-C came while the watch waited for what it asked. */
 const STOPPED = Symbol('stopped')
@@ -171,11 +185,13 @@ export const watchCmd: Command = {
           const a = err.details.arriving as Arrival | undefined
           // A near name held here (a typo) is said: the watch would otherwise wait for ever.
           const near = typeof err.details.near === 'string' ? err.details.near : undefined
+          // What could still bring it (not-here.ts): said, as `mesh session show` says it.
+          const mayCome = err.details.mayCome as MayCome | undefined
           if (a !== undefined) waitFor(a)
           else {
             found = false
             waitingSaid = true
-            event({ event: 'waiting', key, ...(near !== undefined ? { near } : {}) }, `(no session ${key} on this device yet: waiting for it to arrive from a peer or be created here${near !== undefined ? `; did you mean \`${near}\`?` : ''}; Ctrl-C to stop)`)
+            event({ event: 'waiting', key, ...(near !== undefined ? { near } : {}), ...(mayCome !== undefined ? { mayCome } : {}) }, `(no session ${key} on this device yet: waiting for it to arrive from a peer or be created here${comingFrom(mayCome)}${near !== undefined ? `; did you mean \`${near}\`?` : ''}; Ctrl-C to stop)`)
           }
         }
         ready = true
