@@ -72,7 +72,7 @@ export function sessionHandlers (ctx: LocalContext): Handlers<SessionMethods> {
         // Here, but the rest may still be on its way (a catch-up of many entries): the wait ends
         // once nothing of it arrives any more, so what follows (a resume) meets it whole.
         for (let a = ctx.node?.arriving(key); a !== undefined && stillArriving(a); a = ctx.node?.arriving(key)) {
-          await pause(ARRIVING_POLL_MS, waitSignal.signal).catch((err: unknown) => { throw new AbortedError(`stopped waiting for session ${key}`, { key }, { cause: err }) })
+          await pause(ARRIVING_POLL_MS, undefined, { signal: waitSignal.signal }).catch((err: unknown) => { throw new AbortedError(`stopped waiting for session ${key}`, { key }, { cause: err }) })
         }
         return found
       } catch (err) {

@@ -178,11 +178,14 @@ export class RpcClient implements MeshApi {
    * the daemon refuses it from its read loop without calling the API (rpc.ts): the cheapest
    * exchange the protocol has, which loads and reads nothing there.
    */
-  async probe (ms: number): Promise<'answered' | 'closed' | 'silent'> {
+  async probe (ms: number, signal?: AbortSignal): Promise<'answered' | 'closed' | 'silent' | 'aborted'> {
     const id = this.next++
     return await new Promise(resolve => {
-      const t = setTimeout(() => { this.pending.delete(id); resolve('silent') }, ms)
-      const settle = (r: 'answered' | 'closed'): void => { clearTimeout(t); this.pending.delete(id); resolve(r) }
+      const t = setTimeout(() => { this.pending.delete(id); signal?.removeEventListener('abort', gone); resolve('silent') }, ms)
+      const settle = (r: 'answered' | 'closed' | 'aborted'): void => { clearTimeout(t); this.pending.delete(id); signal?.removeEventListener('abort', gone); resolve(r) }
+      const gone = (): void => { settle('aborted') }
+      if (signal?.aborted === true) { settle('aborted'); return }
+      signal?.addEventListener('abort', gone, { once: true })
       this.pending.set(id, {
         resolve: () => { settle('answered') },
         // Refused is an answer; the connection ending before one is not.
@@ -262,10 +265,13 @@ async function ownSocket (home: string, path: string): Promise<boolean> {
  * Connects to the daemon of a home; undefined when none answers (no socket, a stale one, or one
  * that hangs up at once). HomeUnsafeError for a socket this user does not own (ownSocket);
  * DaemonUnresponsiveError for a daemon that takes the connection but does not answer its first
- * request within `answerMs` (default FIRST_ANSWER_MS), naming its pid.
+ * request within `answerMs` (default FIRST_ANSWER_MS), naming its pid; AbortedError once `signal`
+ * aborts while it waits for that answer.
  */
-export async function connectRpc (home: string, options: { answerMs?: number } = {}): Promise<RpcClient | undefined> {
+export async function connectRpc (home: string, options: { answerMs?: number, signal?: AbortSignal } = {}): Promise<RpcClient | undefined> {
   const path = join(home, 'control.sock')
+  const stopped = (): AbortedError => new AbortedError('stopped looking for the daemon', { home }, { cause: options.signal?.reason })
+  if (options.signal?.aborted === true) throw stopped()
   if (!(await ownSocket(home, path))) return undefined
   const sock = await new Promise<Socket | undefined>((resolve) => {
     const s = createConnection(path)
@@ -274,10 +280,11 @@ export async function connectRpc (home: string, options: { answerMs?: number } =
   })
   if (sock === undefined) return undefined
   const rpc = new RpcClient(sock, { path })
-  const answer = await rpc.probe(options.answerMs ?? FIRST_ANSWER_MS)
+  const answer = await rpc.probe(options.answerMs ?? FIRST_ANSWER_MS, options.signal)
   if (answer === 'answered') return rpc
   rpc.destroy()
   if (answer === 'closed') return undefined
+  if (answer === 'aborted') throw stopped()
   throw await unresponsive(home)
 }
 

@@ -5,10 +5,11 @@
  * The client does what only it can: it reads its own stdin and files and sends their content.
  */
 import { AsyncLocalStorage } from 'node:async_hooks'
+import { setTimeout as pause } from 'node:timers/promises'
 import { statSync } from 'node:fs'
 import { dirname, join, resolve } from 'node:path'
 import { homedir } from 'node:os'
-import { HomeInUseError, HomeNotInitializedError, InvalidInputError, isMeshError, LeaseHeldError, UsageError, WalletMismatchError } from '../errors.js'
+import { AbortedError, HomeInUseError, HomeNotInitializedError, InvalidInputError, isMeshError, LeaseHeldError, UsageError, WalletMismatchError } from '../errors.js'
 import type { MeshApi } from '../api/api.js'
 import { connectRpc } from '../api/rpc-client.js'
 import { printable, type Drawn } from './printable.js'
@@ -124,14 +125,14 @@ const LOCK_WAIT_MS = 10_000
  * LOCK_WAIT_MS: what every command does before it holds the home itself. A daemon's lock is not
  * waited for: `isDaemon` tells one (it answers on the home's socket).
  */
-export async function whenHomeFree<T> (open: () => Promise<T>, isDaemon: () => Promise<boolean> = async () => false): Promise<T> {
+export async function whenHomeFree<T> (open: () => Promise<T>, isDaemon: () => Promise<boolean> = async () => false, signal?: AbortSignal): Promise<T> {
   const started = Date.now()
   for (;;) {
     try {
       return await open()
     } catch (err) {
       if (!(err instanceof HomeInUseError) || Date.now() - started > LOCK_WAIT_MS || await isDaemon()) throw err
-      await new Promise(resolve => setTimeout(resolve, 100))
+      await pause(100, signal).catch((cause: unknown) => { throw new AbortedError('stopped waiting for the home', { home: err.details.home }, { cause }) })
     }
   }
 }
@@ -144,14 +145,15 @@ export async function whenHomeFree<T> (open: () => Promise<T>, isDaemon: () => P
  * of one process that overlap (a burst from `mesh mcp`) run one after another on one opening of
  * the home, closed once none waits, instead of each polling for the lock this process holds.
  */
-export async function apiFor (g: Globals): Promise<ApiSession> {
+export async function apiFor (g: Globals, options: { signal?: AbortSignal } = {}): Promise<ApiSession> {
+  const { signal } = options
   // In line first, before anything that takes a while: the turns go in the order asked.
   const turns = HomeTurns.of(g.home)
   // Asked again from inside its own turn (a call within withApi's fn): that turn's session, which
   // its owner closes (waiting for a turn there would wait for ever).
   const mine = heldTurns.getStore()?.get(g.home)
   if (mine !== undefined && !mine.ended) return { ...mine.session, close: async () => {} }
-  await turns.take()
+  await turns.take(signal)
   try {
     // A wallet named on the command line is read either way, and must be the home's: a bad or a
     // foreign one is said the same with a daemon running as without (the daemon does not use it).
@@ -162,7 +164,7 @@ export async function apiFor (g: Globals): Promise<ApiSession> {
     // Another process's short command holds the home for a moment: wait for it (or for a daemon
     // to answer, asked again before each try).
     const s = await whenHomeFree(async () => {
-      const rpc = await connectRpc(g.home)
+      const rpc = await connectRpc(g.home, { signal })
       if (rpc === undefined) return await openHere(g, named)
       if (named !== undefined) {
         const home = (await rpc.call('node.status', {})).wallet
@@ -173,7 +175,7 @@ export async function apiFor (g: Globals): Promise<ApiSession> {
       }
       const daemon: ApiSession = { api: rpc, mode: 'daemon', close: async () => { await rpc.close() } }
       return daemon
-    })
+    }, undefined, signal)
     if (s.mode === 'daemon') { turns.release(); return s }
     return turns.lend(turns.keep(s, g.wallet))
   } catch (err) {
@@ -203,9 +205,21 @@ class HomeTurns {
   private readonly line: Array<() => void> = []
   private opened: Opened | undefined
 
-  async take (): Promise<void> {
+  /** Resolves once it is the caller's turn; AbortedError (out of the line) once `signal` aborts before. */
+  async take (signal?: AbortSignal): Promise<void> {
+    const stopped = (): AbortedError => new AbortedError('stopped waiting for the home', {}, { cause: signal?.reason })
+    if (signal?.aborted === true) throw stopped()
     if (!this.busy && this.line.length === 0) { this.busy = true; return }
-    await new Promise<void>(resolve => { this.line.push(resolve) })
+    await new Promise<void>((resolve, reject) => {
+      const turn = (): void => { signal?.removeEventListener('abort', leave); resolve() }
+      const leave = (): void => {
+        const at = this.line.indexOf(turn)
+        if (at >= 0) this.line.splice(at, 1)
+        reject(stopped())
+      }
+      this.line.push(turn)
+      signal?.addEventListener('abort', leave, { once: true })
+    })
   }
 
   release (): void {
@@ -286,9 +300,9 @@ async function openHere (g: Globals, given?: Awaited<ReturnType<typeof userWalle
   return { api: host.api, mode: 'in-process', host, close: host.close }
 }
 
-/** Runs fn with the API, closing it after. */
-export async function withApi<T> (g: Globals, fn: (api: MeshApi, s: ApiSession) => Promise<T>): Promise<T> {
-  const s = await apiFor(g)
+/** Runs fn with the API, closing it after; `signal` ends a wait for the home (AbortedError) before fn runs. */
+export async function withApi<T> (g: Globals, fn: (api: MeshApi, s: ApiSession) => Promise<T>, options: { signal?: AbortSignal } = {}): Promise<T> {
+  const s = await apiFor(g, options)
   const held = { session: s, ended: false }
   try {
     if (s.mode === 'daemon') return await fn(s.api, s)

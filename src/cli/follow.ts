@@ -46,6 +46,8 @@ export class DaemonFollower implements MeshApi {
   private readonly pins = new Map<string, number>()
   private timer: ReturnType<typeof setInterval> | undefined
   private closed = false
+  /** Aborted by close(): what waits for the daemon or for the home then ends (AbortedError). */
+  private readonly closing = new AbortController()
   /** Set once start() has said whether a daemon runs: onChange reports changes after that only. */
   private started = false
 
@@ -64,7 +66,7 @@ export class DaemonFollower implements MeshApi {
 
   private async daemon (): Promise<RpcClient | undefined> {
     if (this.rpc !== undefined || this.closed) return this.rpc
-    this.connecting ??= connectRpc(this.g.home).then(rpc => {
+    this.connecting ??= connectRpc(this.g.home, { signal: this.closing.signal }).then(rpc => {
       this.connecting = undefined
       if (rpc !== undefined) this.attach(rpc)
       return rpc
@@ -144,11 +146,13 @@ export class DaemonFollower implements MeshApi {
     // A call its caller gave up on (an MCP client that hung up) does not open the home.
     options.signal?.throwIfAborted()
     // withApi takes this process's next turn at the home at once (calls run in the order made),
-    // and uses a daemon that answers by then: this follower then follows it too.
-    return await withApi(this.g, async (api, s) => {
+    // and uses a daemon that answers by then: this follower then follows it too. Its wait for the
+    // home (another process may hold it for up to LOCK_WAIT_MS) ends when the caller gives up or
+    // this follower closes.
+    return await this.until(options.signal, async signal => await withApi(this.g, async (api, s) => {
       if (s.mode === 'daemon') this.daemon().catch(() => undefined)
       return await api.call(method, input, options)
-    })
+    }, { signal }))
   }
 
   /**
@@ -185,7 +189,7 @@ export class DaemonFollower implements MeshApi {
       } else {
         try {
           // A look, no wait: the home is not kept for what can only come later.
-          return await withApi(this.g, async api => await api.call('sessions.wait', { key: input.key, timeoutMs: 0 }))
+          return await this.until(options.signal, async signal => await withApi(this.g, async api => await api.call('sessions.wait', { key: input.key, timeoutMs: 0 }), { signal }))
         } catch (err) {
           if (!isTimeout(err)) throw err
         }
@@ -226,8 +230,28 @@ export class DaemonFollower implements MeshApi {
     }
   }
 
+  /**
+   * Runs `fn` with a signal that aborts when `signal` does or this follower closes. Not
+   * AbortSignal.any: on Node 20 its signal is held weakly by its sources (see timed-signal.ts).
+   */
+  private async until<T> (signal: AbortSignal | undefined, fn: (signal: AbortSignal) => Promise<T>): Promise<T> {
+    if (signal === undefined) return await fn(this.closing.signal)
+    const ac = new AbortController()
+    const follow = (): void => { ac.abort(signal.aborted ? signal.reason : this.closing.signal.reason) }
+    if (signal.aborted || this.closing.signal.aborted) follow()
+    signal.addEventListener('abort', follow, { once: true })
+    this.closing.signal.addEventListener('abort', follow, { once: true })
+    try {
+      return await fn(ac.signal)
+    } finally {
+      signal.removeEventListener('abort', follow)
+      this.closing.signal.removeEventListener('abort', follow)
+    }
+  }
+
   async close (): Promise<void> {
     this.closed = true
+    this.closing.abort()
     clearInterval(this.timer)
     this.upstreamOff?.()
     // Who still waits is told its follower is gone.

@@ -44,11 +44,19 @@ describe('mesh watch and Ctrl-C while the home is held by another process', () =
       cleanups.push(async () => await w.stop('SIGKILL'))
       // Each try at the lock puts `lock.<pid>.<hex>.tmp` in the home: the watch is in its wait.
       const trying = new RegExp(`^lock\\.${String(w.child.pid)}\\.[0-9a-f]+\\.tmp$`)
+      const tries = new Set<string>()
+      const fsw = watch(s.home, (_, name) => { if (name !== null && trying.test(name)) tries.add(name) })
+      cleanups.push(() => { fsw.close() })
       await new Promise<void>((resolve, reject) => {
-        const fsw = watch(s.home, (_, name) => { if (name !== null && trying.test(name)) { fsw.close(); resolve() } })
-        w.exited.then(code => { fsw.close(); reject(new Error(`the watch exited (${String(code)}) before trying the lock:\n${w.lines.join('\n')}`)) }, reject)
+        const seen = setInterval(() => { if (tries.size > 0) { clearInterval(seen); resolve() } }, 10)
+        w.exited.then(code => { clearInterval(seen); reject(new Error(`the watch exited (${String(code)}) before trying the lock:\n${w.lines.join('\n')}`)) }, reject)
       })
+      const before = tries.size
       expect(await w.stop('SIGINT'), w.lines.join('\n')).toBe(0)
+      fsw.close()
+      // Its wait ended with it: no more tries at the lock after Ctrl-C (the one under way at most),
+      // where the wait went on trying every 100 ms for the rest of its 10 s.
+      expect(tries.size - before).toBeLessThanOrEqual(2)
       // Ended while the home was still held: by Ctrl-C, not by getting the home or giving up on it.
       expect(holder.child.exitCode).toBeNull()
       expect(w.lines.join('\n')).not.toMatch(/in use|HOME_IN_USE|\n\s+at |Error/)

@@ -160,13 +160,10 @@ export const watchCmd: Command = {
     const stopped = untilStopped(new Promise<void>(resolve => { ended = resolve }))
     // What comes before the first print can wait long: for the home, which another process holds
     // (tried again for up to 10 s), or for a daemon that does not answer (5 s). Ctrl-C does not
-    // wait for it: the watch ends, and the wait, which holds nothing of the watch's, is left.
-    let left = false
+    // wait for it: the watch ends, and closing the follower (below) ends that wait.
     const unlessStopped = async <T>(p: Promise<T>): Promise<T | typeof STOPPED> => {
-      p.catch(() => {}) // its end, once the watch is gone, is nobody's to hear
-      const r = await Promise.race<T | typeof STOPPED>([p, stopped.then(() => STOPPED)])
-      if (r === STOPPED) left = true
-      return r
+      p.catch(() => {}) // its end (AbortedError, once the follower is closed) is nobody's to hear
+      return await Promise.race<T | typeof STOPPED>([p, stopped.then(() => STOPPED)])
     }
     try {
       if (await unlessStopped(api.start()) === STOPPED) return 0
@@ -205,13 +202,8 @@ export const watchCmd: Command = {
       }
     } finally {
       ended() // an error before Ctrl-C: the stopper's handlers and timer go with it
+      // Ends what still waits for the home or the daemon (AbortedError), so the process ends now.
       await api.close()
-      // The wait left behind would keep the process until it ends (up to 10 s): the process ends
-      // now, as Ctrl-C ends the watch at any other moment. Nothing of the watch's is open by now;
-      // at worst that wait has just got the home for its read, and its lock is taken over once
-      // this process is gone, as a killed command's is. (An AbortSignal through withApi's wait
-      // for the home would let that wait end instead.)
-      if (left) process.exit(0)
     }
     return 0
   }
