@@ -74,8 +74,29 @@ for (const f of files) {
   }
 }
 
+// The dashboard (web/, ES modules served as they are): each module imports only those before it
+// in this order; devices and sessions, two panels side by side, never import each other.
+const WEB = [['dom', 0], ['state', 1], ['calls', 2], ['page', 3], ['devices', 4], ['sessions', 4], ['events', 5], ['app', 6]]
+let webFiles = 0
+{
+  const rank = new Map(WEB)
+  const dir = join(root, 'web')
+  for (const n of existsSync(dir) ? readdirSync(dir).filter(n => n.endsWith('.js')) : []) {
+    webFiles++
+    const from = n.replace(/\.js$/, '')
+    if (!rank.has(from)) { problems.push(`web/${n}: not in the dashboard's module order (scripts/check-layers.js, WEB)`); continue }
+    const text = readFileSync(join(dir, n), 'utf8')
+    for (const m of text.matchAll(/^\s*(?:import|export)\s[^'"]*?from\s+['"]([^'"]+)['"]|import\(\s*['"]([^'"]+)['"]\s*\)/gm)) {
+      const spec = m[1] ?? m[2]
+      const to = /^\.\/([\w-]+)\.js$/.exec(spec)?.[1]
+      if (to === undefined || !rank.has(to)) { problems.push(`web/${n}: imports ${spec}, not a module of web/ in its order`); continue }
+      if (rank.get(to) >= rank.get(from)) problems.push(`web/${n}: ${from} may not import ${to} (web/ modules import only those before them)`)
+    }
+  }
+}
+
 if (problems.length > 0) {
   console.error('layering violations:\n  ' + problems.join('\n  '))
   process.exit(1)
 }
-console.log(`layers ok (${files.length} files)`)
+console.log(`layers ok (${files.length} files, ${webFiles} of the dashboard)`)

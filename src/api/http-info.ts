@@ -63,7 +63,7 @@ export const PROOF_NONCE = /^[0-9a-f]{32,128}$/
 /**
  * What the server at `host` (the Host it was reached at, `127.0.0.1:7433`) answers a page's
  * nonce with: HMAC-SHA256 keyed with the token over the host and the nonce. The dashboard checks it
- * before it sends its token again after the daemon went away (web/app.js): another local user
+ * before it sends its token again after the daemon went away (web/calls.js): another local user
  * who took the port of a daemon that stopped cannot make it, nor borrow it from the daemon
  * started again on another port, whose answer names that port.
  */

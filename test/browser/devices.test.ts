@@ -118,12 +118,13 @@ describe('the Devices panel in headless chromium', () => {
   })
 
   it('a decision for a pairing no longer held is explained as this page\'s own next step, not the CLI\'s command', async () => {
-    // Through the page's own call to the daemon's HTTP API, and its own words for the error.
-    const said = await pageA.evaluate(async () => {
-      const w = globalThis as any
-      try { await w.call('devices.decide', { pairing: 'gone', approve: true }) } catch (err) { return w.explain(err) as string }
+    // Through the page's own call to the daemon's HTTP API, and its own words for the error (the
+    // page's module, the same instance the page runs, holding its token).
+    const said = await pageA.evaluate(`(async () => {
+      const { call, explain } = await import('/calls.js')
+      try { await call('devices.decide', { pairing: 'gone', approve: true }) } catch (err) { return explain(err) }
       return 'decided'
-    })
+    })()`)
     expect(said).toBe('The pairing waited too long for a decision and was dropped: start again with the code the new machine shows. (NOT_FOUND)')
     // The HTTP API itself says the CLI's words, as the CLI does.
     const r = await api(pair.a, 'POST', '/api/devices/decide', { pairing: 'gone', approve: true })
