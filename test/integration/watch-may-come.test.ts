@@ -6,29 +6,20 @@
  * carries `mayCome` as the error's details do. Real daemons of one wallet on loopback.
  */
 import { join } from 'node:path'
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { afterAll, describe, expect, it } from 'vitest'
 import { BIN, runCli } from '../helpers/cli.js'
-import { startDaemon, startPair, type Daemon, type Pair } from '../helpers/daemons.js'
+import { startDaemon, startPair, type Daemon } from '../helpers/daemons.js'
 import { spawnIn } from '../helpers/netns.js'
 import { tempDir } from '../helpers/tmp.js'
 import { poll } from '../helpers/wait.js'
 
-let t: { dir: string, cleanup: () => Promise<void> }
-let pair: Pair
 const cleanups: Array<() => Promise<unknown>> = []
-
-beforeAll(async () => {
-  t = await tempDir()
-  pair = await startPair(t.dir)
-}, 90_000)
-afterAll(async () => {
-  for (const c of cleanups.reverse()) await c()
-  await pair?.stop()
-  await t?.cleanup()
-})
+afterAll(async () => { for (const c of cleanups.reverse()) await c() })
 
 describe('mesh watch of a session not here', () => {
   it('says a sibling that may have it is not online, then shows it once that sibling brings it', async () => {
+    const t = await tempDir(); cleanups.push(t.cleanup)
+    const pair = await startPair(t.dir); cleanups.push(pair.stop)
     const mesh = async (...args: string[]): Promise<string> => {
       const r = await runCli(args, { env: pair.env })
       expect(r.code, r.stderr).toBe(0)
