@@ -132,7 +132,7 @@ export async function whenHomeFree<T> (open: () => Promise<T>, isDaemon: () => P
       return await open()
     } catch (err) {
       if (!(err instanceof HomeInUseError) || Date.now() - started > LOCK_WAIT_MS || await isDaemon()) throw err
-      await pause(100, signal).catch((cause: unknown) => { throw new AbortedError('stopped waiting for the home', { home: err.details.home }, { cause }) })
+      await pause(100, undefined, { signal }).catch((cause: unknown) => { throw new AbortedError('stopped waiting for the home', { home: err.details.home }, { cause }) })
     }
   }
 }
@@ -197,9 +197,11 @@ class HomeTurns {
   private static readonly all = new Map<string, HomeTurns>()
   static of (home: string): HomeTurns {
     let t = HomeTurns.all.get(home)
-    if (t === undefined) { t = new HomeTurns(); HomeTurns.all.set(home, t) }
+    if (t === undefined) { t = new HomeTurns(home); HomeTurns.all.set(home, t) }
     return t
   }
+
+  private constructor (private readonly home: string) {}
 
   private busy = false
   private readonly line: Array<() => void> = []
@@ -207,7 +209,7 @@ class HomeTurns {
 
   /** Resolves once it is the caller's turn; AbortedError (out of the line) once `signal` aborts before. */
   async take (signal?: AbortSignal): Promise<void> {
-    const stopped = (): AbortedError => new AbortedError('stopped waiting for the home', {}, { cause: signal?.reason })
+    const stopped = (): AbortedError => new AbortedError('stopped waiting for the home', { home: this.home }, { cause: signal?.reason })
     if (signal?.aborted === true) throw stopped()
     if (!this.busy && this.line.length === 0) { this.busy = true; return }
     await new Promise<void>((resolve, reject) => {

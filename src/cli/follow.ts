@@ -4,6 +4,7 @@
  * (as a short command does), so `mesh join` can start or stop at any time beside it; events come
  * from the daemon and are followed across its restarts.
  */
+import { setMaxListeners } from 'node:events'
 import { parseSessionKey } from '../../crdt/session-key.js'
 import { AbortedError, DaemonNotRunningError, InvalidInputError, isMeshError } from '../errors.js'
 import { EventLog, type CallOptions, type EventRecord, type MeshApi, type SubscribeOptions } from '../api/api.js'
@@ -46,12 +47,18 @@ export class DaemonFollower implements MeshApi {
   private readonly pins = new Map<string, number>()
   private timer: ReturnType<typeof setInterval> | undefined
   private closed = false
-  /** Aborted by close(): what waits for the daemon or for the home then ends (AbortedError). */
+  /**
+   * Aborted by close(): what waits for the daemon or for the home then ends (AbortedError). Each
+   * call waiting meanwhile listens on it (removed when it ends): a burst of `mesh mcp` calls is
+   * more than Node's default of 10 listeners, which it would warn of on stderr as a leak.
+   */
   private readonly closing = new AbortController()
   /** Set once start() has said whether a daemon runs: onChange reports changes after that only. */
   private started = false
 
-  constructor (private readonly g: Globals, private readonly onChange: (daemon: boolean) => void = () => {}) {}
+  constructor (private readonly g: Globals, private readonly onChange: (daemon: boolean) => void = () => {}) {
+    setMaxListeners(0, this.closing.signal)
+  }
 
   /** Looks for the daemon now and then every DAEMON_POLL_MS; says whether one runs. */
   async start (): Promise<boolean> {

@@ -3,13 +3,18 @@
  * next (src/cli/context.ts HomeTurns). A turn that ended in an error before its holder got the
  * home (its --wallet moved away mid-burst) left that opening to nobody: the home stayed locked
  * for as long as the process ran, and `mesh status` from another process gave HOME_IN_USE. It is
- * closed now when no one else waits.
+ * closed now when no one else waits. A wait for the home (in line, or for another process to let
+ * go of it) ends when its signal aborts, at once and with no further try; a follower closed with
+ * a burst of calls waiting ends them all, without Node warning of a listener leak on stderr.
  */
+import { spawn } from 'node:child_process'
 import { rename } from 'node:fs/promises'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { withApi } from '../../src/cli/context.js'
-import { cliEnv, runCli } from '../helpers/cli.js'
+import { whenHomeFree, withApi } from '../../src/cli/context.js'
+import { DaemonFollower } from '../../src/cli/follow.js'
+import { HomeInUseError } from '../../src/errors.js'
+import { cliEnv, ROOT, runCli } from '../helpers/cli.js'
 import { tempDir } from '../helpers/tmp.js'
 
 let t: Awaited<ReturnType<typeof tempDir>>
@@ -33,5 +38,54 @@ describe('the home\'s turns in one process', () => {
     expect(await second.then(() => undefined, (err: unknown) => err)).toMatchObject({ code: 'WALLET_NOT_FOUND' })
     const r = await runCli(['status', '--home', home, '--json'], { env, timeoutMs: 40_000 })
     expect(r.code, r.stderr).toBe(0)
+  }, 60_000)
+})
+
+describe('waiting for the home, given up', () => {
+  it('ends a wait for a home another process holds when its signal aborts, with no further try', async () => {
+    const ac = new AbortController()
+    let tries = 0
+    const waited = whenHomeFree(async () => {
+      tries++
+      ac.abort() // given up while the first try finds the home held
+      throw new HomeInUseError('home h is in use by pid 1', { home: 'h' })
+    }, undefined, ac.signal)
+    expect(await waited.then(() => undefined, (err: unknown) => err)).toMatchObject({ code: 'ABORTED', message: 'stopped waiting for the home', details: { home: 'h' } })
+    expect(tries).toBe(1)
+  })
+
+  it('a follower closed while a burst of calls waits for the home ends them all, and Node warns of no listener leak', async () => {
+    const wallet = join(t.dir, 'wallet-burst.json')
+    expect((await runCli(['wallet', 'new', '--out', wallet], { env })).code).toBe(0)
+    const home = join(t.dir, 'burst')
+    expect((await runCli(['init', '--home', home, '--wallet', wallet, '--label', 'b'], { env })).code).toBe(0)
+    // Another process holds the home: every call waits for it.
+    const holder = spawn(process.execPath, [join(ROOT, 'dist', 'test', 'helpers', 'hold-home.js'), home], { stdio: ['ignore', 'pipe', 'inherit'] })
+    const gone = new Promise(resolve => holder.once('exit', resolve))
+    try {
+      await new Promise<void>((resolve, reject) => {
+        holder.stdout?.on('data', (d: Buffer) => { if (d.toString().includes('holding')) resolve() })
+        holder.once('exit', (c) => { reject(new Error(`holder exited ${String(c)}`)) })
+      })
+      const warnings: string[] = []
+      const onWarning = (w: Error): void => { warnings.push(`${w.name}: ${w.message}`) }
+      process.on('warning', onWarning)
+      try {
+        const follower = new DaemonFollower({ home, json: true } as any)
+        // As `mesh mcp` calls: each with a signal of its own.
+        const calls = Array.from({ length: 12 }, async () => await follower.call('sessions.list', {}, { signal: new AbortController().signal }).then(() => 'answered', (err: unknown) => (err as { code?: string }).code))
+        await new Promise(resolve => setTimeout(resolve, 300)) // all of them in line or trying by now
+        await follower.close()
+        expect(await Promise.all(calls)).toEqual(Array(12).fill('ABORTED'))
+        await new Promise(resolve => setImmediate(resolve)) // a warning is emitted on the next tick
+      } finally {
+        process.off('warning', onWarning)
+      }
+      expect(warnings.filter(w => w.startsWith('MaxListenersExceededWarning'))).toEqual([])
+      expect(holder.exitCode).toBeNull() // ended by the close, not by getting the home
+    } finally {
+      holder.kill('SIGTERM')
+      await gone
+    }
   }, 60_000)
 })

@@ -29,34 +29,72 @@ clearInterval(alive)
 await host.close()
 `
 
+/**
+ * The watch's tries at the home's lock, counted: each puts `lock.<pid>.<hex>.tmp` in the home.
+ * `seen` resolves at the first (the watch is in its wait), `stop` ends the count and gives it.
+ */
+function lockTries (home: string, w: ReturnType<typeof spawnIn>): { seen: () => Promise<void>, count: () => number, stop: () => number } {
+  const trying = new RegExp(`^lock\\.${String(w.child.pid)}\\.[0-9a-f]+\\.tmp$`)
+  const tries = new Set<string>()
+  const fsw = watch(home, (_, name) => { if (name !== null && trying.test(name)) tries.add(name) })
+  cleanups.push(() => { fsw.close() })
+  return {
+    seen: async () => await new Promise<void>((resolve, reject) => {
+      const seen = setInterval(() => { if (tries.size > 0) { clearInterval(seen); resolve() } }, 10)
+      w.exited.then(code => { clearInterval(seen); reject(new Error(`the watch exited (${String(code)}) before trying the lock:\n${w.lines.join('\n')}`)) }, reject)
+    }),
+    count: () => tries.size,
+    stop: () => { fsw.close(); return tries.size }
+  }
+}
+
+/** A process holding `home` as a short command does, until SIGTERM. */
+async function holdHome (s: Awaited<ReturnType<typeof soloHome>>): Promise<ReturnType<typeof spawnIn>> {
+  const host = join(dirname(BIN), '..', 'dist', 'src', 'api', 'host.js')
+  const holder = spawnIn(undefined, process.execPath, ['--input-type=module', '-e', HOLDER, host, s.home], s.env)
+  cleanups.push(async () => await holder.stop('SIGKILL'))
+  await holder.waitFor(/^holding \d+$/, 30_000)
+  return holder
+}
+
 describe('mesh watch and Ctrl-C while the home is held by another process', () => {
+  it('a SIGINT while a later look (no daemon) waits for the home ends it with nothing said of that look', async () => {
+    const s = await soloHome(cleanups)
+    await s.mesh('session', 'new', 'held')
+    await s.mesh('session', 'append', 'held', '--role', 'user', '--text', 'a message already there')
+    const w = spawnIn(undefined, process.execPath, [BIN, 'watch', 'held', '--home', s.home], s.env)
+    cleanups.push(async () => await w.stop('SIGKILL'))
+    await w.waitFor(/a message already there/, 30_000)
+    await w.waitFor(/no mesh join runs/, 30_000)
+    // The home taken by another process: the watch's next look (once a second) waits for it.
+    const holder = await holdHome(s)
+    const tries = lockTries(s.home, w)
+    await tries.seen()
+    expect(await w.stop('SIGINT'), w.lines.join('\n')).toBe(0)
+    tries.stop()
+    expect(holder.child.exitCode).toBeNull()
+    // The look ended by the watch's own stop is no failure to report.
+    expect(w.lines.join('\n')).not.toMatch(/could not read|stopped|in use/)
+    expect(await holder.stop('SIGTERM')).toBe(0)
+  }, 120_000)
+
   for (const json of [false, true]) {
     it(`a SIGINT during the first read's wait for the home's lock ends it at once, exit 0${json ? ' (--json)' : ''}`, async () => {
       const s = await soloHome(cleanups)
       await s.mesh('session', 'new', 'held')
       await s.mesh('session', 'append', 'held', '--role', 'user', '--text', 'a message already there')
-      const host = join(dirname(BIN), '..', 'dist', 'src', 'api', 'host.js')
-      const holder = spawnIn(undefined, process.execPath, ['--input-type=module', '-e', HOLDER, host, s.home], s.env)
-      cleanups.push(async () => await holder.stop('SIGKILL'))
-      await holder.waitFor(/^holding \d+$/, 30_000)
+      const holder = await holdHome(s)
 
       const w = spawnIn(undefined, process.execPath, [BIN, 'watch', 'held', '--home', s.home, ...(json ? ['--json'] : [])], s.env)
       cleanups.push(async () => await w.stop('SIGKILL'))
-      // Each try at the lock puts `lock.<pid>.<hex>.tmp` in the home: the watch is in its wait.
-      const trying = new RegExp(`^lock\\.${String(w.child.pid)}\\.[0-9a-f]+\\.tmp$`)
-      const tries = new Set<string>()
-      const fsw = watch(s.home, (_, name) => { if (name !== null && trying.test(name)) tries.add(name) })
-      cleanups.push(() => { fsw.close() })
-      await new Promise<void>((resolve, reject) => {
-        const seen = setInterval(() => { if (tries.size > 0) { clearInterval(seen); resolve() } }, 10)
-        w.exited.then(code => { clearInterval(seen); reject(new Error(`the watch exited (${String(code)}) before trying the lock:\n${w.lines.join('\n')}`)) }, reject)
-      })
-      const before = tries.size
+      const tries = lockTries(s.home, w)
+      await tries.seen()
+      const before = tries.count()
       expect(await w.stop('SIGINT'), w.lines.join('\n')).toBe(0)
-      fsw.close()
+      const after = tries.stop()
       // Its wait ended with it: no more tries at the lock after Ctrl-C (the one under way at most),
       // where the wait went on trying every 100 ms for the rest of its 10 s.
-      expect(tries.size - before).toBeLessThanOrEqual(2)
+      expect(after - before).toBeLessThanOrEqual(2)
       // Ended while the home was still held: by Ctrl-C, not by getting the home or giving up on it.
       expect(holder.child.exitCode).toBeNull()
       expect(w.lines.join('\n')).not.toMatch(/in use|HOME_IN_USE|\n\s+at |Error/)

@@ -135,6 +135,8 @@ export const watchCmd: Command = {
       return fresh
     }
     let polling = false
+    /** Set once the watch ends: a read under way then ends with the follower's AbortedError. */
+    let stopping = false
     /** A read asked for while one ran, which may have read before what it is asked for. */
     let again = false
     /** `told`: asked by an event (read even while a daemon is followed). */
@@ -147,6 +149,8 @@ export const watchCmd: Command = {
         for (const m of await unseen()) print(m)
       } catch (err) {
         if (!found && err instanceof SessionNotFoundError) return
+        // Ended by the watch's own stop (its follower closed): nothing went wrong to say.
+        if (stopping) return
         note(`(could not read ${key}: ${err instanceof Error ? err.message : String(err)})`)
       } finally {
         polling = false
@@ -203,6 +207,7 @@ export const watchCmd: Command = {
     } finally {
       ended() // an error before Ctrl-C: the stopper's handlers and timer go with it
       // Ends what still waits for the home or the daemon (AbortedError), so the process ends now.
+      stopping = true
       await api.close()
     }
     return 0
