@@ -86,8 +86,8 @@ let webFiles = 0
     const from = n.replace(/\.js$/, '')
     if (!rank.has(from)) { problems.push(`web/${n}: not in the dashboard's module order (scripts/check-layers.js, WEB)`); continue }
     const text = readFileSync(join(dir, n), 'utf8')
-    for (const m of text.matchAll(/^\s*(?:import|export)\s[^'"]*?from\s+['"]([^'"]+)['"]|import\(\s*['"]([^'"]+)['"]\s*\)/gm)) {
-      const spec = m[1] ?? m[2]
+    for (const m of text.matchAll(/^\s*(?:import|export)\s[^'"]*?from\s+['"]([^'"]+)['"]|import\(\s*['"]([^'"]+)['"]\s*\)|^\s*import\s+['"]([^'"]+)['"]/gm)) {
+      const spec = m[1] ?? m[2] ?? m[3]
       const to = /^\.\/([\w-]+)\.js$/.exec(spec)?.[1]
       if (to === undefined || !rank.has(to)) { problems.push(`web/${n}: imports ${spec}, not a module of web/ in its order`); continue }
       if (rank.get(to) >= rank.get(from)) problems.push(`web/${n}: ${from} may not import ${to} (web/ modules import only those before them)`)

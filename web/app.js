@@ -68,7 +68,6 @@ async function start () {
   }, PEERS_REFRESH_MS)
 }
 
-
 wireDevices()
 document.addEventListener('mesh:select', () => { connectEvents() })
 window.addEventListener('hashchange', () => { if (/(?:code|token)=/.test(location.hash)) location.reload() })

@@ -64,7 +64,6 @@ function onEvent ({ hello, seq, event: e }) {
   }
 }
 
-
 export function connectEvents () {
   if (state.ws) { const old = state.ws; state.ws = null; old.onclose = null; old.close() }
   state.live = false

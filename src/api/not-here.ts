@@ -57,7 +57,6 @@ export function notSyncedWith (siblings: readonly Sibling[], peers: readonly Pee
   return s === undefined ? siblings.map(x => x.label) : [...s.catching, ...s.offline]
 }
 
-
 /**
  * Why the session may still come, for a script (the error's `details.mayCome`): no node runs here
  * (`from`: every sibling that writes), this node is still taking in what `from` have, or `from`
