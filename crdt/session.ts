@@ -262,6 +262,14 @@ export class SessionDoc {
     return -1
   }
 
+  /** The id of every message, in converged order: what messages() gives, without making them. */
+  * messageIds (): Generator<string> {
+    for (const c of this.transcript as Y.Array<unknown>) {
+      if (!(c instanceof Y.Array)) continue
+      for (const m of c) if (messageProblem(m) === undefined) yield (m as Y.Map<unknown>).get('id') as string
+    }
+  }
+
   /**
    * Messages from index `start` (inclusive) to `end` (exclusive), in converged order. Indices
    * count every item of the transcript (as indexOf and messageCount do); an item that is no

@@ -66,21 +66,31 @@ export interface ResumeResult {
   sessionKey?: string
   /** The files were there as they would be written (a resume run again): none was written. */
   unchanged?: true
+  /**
+   * Messages of the session's transcript in mesh that are not in the agent's files: appended
+   * through mesh (mesh session append, sessions_append), not recorded by the agent.
+   */
+  meshOnly?: number
 }
 
-/** Every record of an agent session, page by page. */
-export async function fetchAgentRecords (api: MeshApi, key: string, onPage?: PageProgress): Promise<{ meta: AgentMeta, records: NativeRecord[] }> {
+/**
+ * Every record of an agent session, page by page, and how many messages of its transcript no
+ * record holds (appended through mesh: no agent's file gets them), as the last page says.
+ */
+export async function fetchAgentRecords (api: MeshApi, key: string, onPage?: PageProgress): Promise<{ meta: AgentMeta, records: NativeRecord[], meshOnly?: number }> {
   const records: NativeRecord[] = []
   let start: number | undefined = 0
   let meta: AgentMeta | undefined
+  let meshOnly: number | undefined
   while (start !== undefined) {
-    const page: { meta: AgentMeta, records: NativeRecord[], total: number, next?: number } = await api.call('agents.records', { key, start })
+    const page: { meta: AgentMeta, records: NativeRecord[], total: number, next?: number, meshOnly?: number } = await api.call('agents.records', { key, start })
     meta = page.meta
     records.push(...page.records)
     start = page.next
+    meshOnly = page.meshOnly
     onPage?.(start ?? page.total, page.total)
   }
-  return { meta: meta as AgentMeta, records }
+  return { meta: meta as AgentMeta, records, meshOnly }
 }
 
 const isDirectory = async (path: string): Promise<boolean> => await stat(path).then(s => s.isDirectory(), () => false)
@@ -122,7 +132,7 @@ export async function resumeAgentSession (api: MeshApi, key: string, opts: Resum
     const agent = agentOfKey(key) ?? (await api.call('agents.records', { key, limit: 1 })).meta.agent
     if (agent !== 'hermes') throw refuseOut(key, agent)
   }
-  const { meta, records } = await fetchAgentRecords(api, key, opts.onPage)
+  const { meta, records, meshOnly } = await fetchAgentRecords(api, key, opts.onPage)
   const agent = meta.agent
   if (!isAgentName(agent)) throw new InvalidInputError(`${key} is a ${agent} session: resume writes Claude Code, Codex, OpenClaw and Hermes sessions`)
   // The metadata is the document's, which any member writes: its id names the file written and a
@@ -148,5 +158,5 @@ export async function resumeAgentSession (api: MeshApi, key: string, opts: Resum
   // Remembered once the files are written: a refused resume leaves the mount map as it was.
   const name = projectName(meta)
   if (opts.cwd !== undefined && cwd !== undefined && name !== undefined) await remember(mountMapPath(env), name, cwd)
-  return { key, agent, cwd, from, ...r, tookOverFrom }
+  return { key, agent, cwd, from, ...r, tookOverFrom, ...(meshOnly !== undefined ? { meshOnly } : {}) }
 }

@@ -1,7 +1,8 @@
 /**
  * agents.import's pieces shared by its two paths (api/local.ts): storing native records with
  * the session's capture metadata, idempotently, and picking the view messages of the records
- * that were new. Runs inside a change of the session's document.
+ * that were new. Runs inside a change of the session's document. Also what a transcript holds
+ * beside its records' view: messages appended through mesh, which no agent's file gets.
  */
 import { MAX_APPEND_BYTES, RecordsDoc, type NativeRecord } from '../../crdt/index.js'
 
@@ -16,10 +17,34 @@ export function appendRecords (d: RecordsDoc, meta: CaptureMeta, records: readon
   return d.append(records)
 }
 
+/** The record id a view message carries: its own id without `#n` (a record shown as several messages). */
+export function recordIdOf (messageId: string): string { return messageId.replace(/#\d+$/, '') }
+
 /** The view messages of the records just added (a message carries its record's id, maybe with #n). */
 export function viewOf<M extends { id?: string }> (added: readonly NativeRecord[], messages: readonly M[]): M[] {
   const ids = new Set(added.filter(a => a.file === '').map(a => a.id))
-  return messages.filter(m => m.id !== undefined && ids.has(m.id.replace(/#\d+$/, '')))
+  return messages.filter(m => m.id !== undefined && ids.has(recordIdOf(m.id)))
+}
+
+/**
+ * How many of a transcript's messages are the view of no record of its main file: messages
+ * appended through mesh (sessions.append), which stay in mesh and never reach the agent, since
+ * a resume writes the agent's files from its records alone.
+ */
+export function meshOnlyCount (messageIds: Iterable<string>, records: Iterable<NativeRecord>): number {
+  const ids = new Set<string>()
+  for (const r of records) if (r.file === '') ids.add(r.id)
+  let n = 0
+  for (const id of messageIds) if (!ids.has(recordIdOf(id))) n++
+  return n
+}
+
+/**
+ * What sessions.append says when the session holds an agent's own records: the message is kept
+ * in mesh, and the agent never gets it.
+ */
+export function meshOnlyNote (key: string, agent: string): string {
+  return `kept in mesh only: ${key} is ${agent}'s own session, and resuming it writes only what ${agent} recorded, so ${agent} never sees this message`
 }
 
 /** Whether records and their view fit in one entry together. */

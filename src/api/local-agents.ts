@@ -5,7 +5,7 @@
 import { DOC_NAMES, MAX_APPEND_BYTES, parseSessionKey, RecordsDoc, type NativeRecord, type NewMessage, type SessionKey } from '../../crdt/index.js'
 import { InvalidInputError, LeaseHeldError, NotFoundError, SessionNotFoundError } from '../errors.js'
 import { agentOfKey, isAgentSessionId } from './agent-keys.js'
-import { appendRecords, fitsOneEntry, viewOf, type CaptureMeta } from './agents-import.js'
+import { appendRecords, fitsOneEntry, meshOnlyCount, viewOf, type CaptureMeta } from './agents-import.js'
 import { FollowTable } from './follow-table.js'
 import type { Handlers, LocalContext } from './local-context.js'
 
@@ -86,7 +86,7 @@ export function agentHandlers (ctx: LocalContext): Handlers<'agents.followBeat' 
     },
     'agents.records': async (input) => {
       const key = parseSessionKey(input.key)
-      return await ctx.withSession(key, async () => await ctx.vault.withDoc(DOC_NAMES.session(key), (r) => {
+      return await ctx.withSession(key, async (s) => await ctx.vault.withDoc(DOC_NAMES.session(key), (r) => {
         const d = RecordsDoc.of(r.doc)
         const meta = d.getMeta()
         if (meta === undefined) throw new NotFoundError(`session ${key} holds no agent records`, { key }, { hint: { sep: ' ', cli: '(import one with `mesh agent import`)' } })
@@ -107,7 +107,9 @@ export function agentHandlers (ctx: LocalContext): Handlers<'agents.followBeat' 
           i = at + 1
         }
         if (!full) i = d.length
-        return { meta, records: out, total: d.length, next: i < d.length ? i : undefined }
+        if (i < d.length) return { meta, records: out, total: d.length, next: i }
+        // The last page says what of the transcript no record holds (once a read, not per page).
+        return { meta, records: out, total: d.length, meshOnly: meshOnlyCount(s.messageIds(), d.from()) }
       })).catch((err: unknown) => { throw noAgentNamed(err, key) })
     },
     'agents.followBeat': async (input) => { follows.beat(input); return { ok: true } },

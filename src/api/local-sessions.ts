@@ -1,8 +1,9 @@
 /** The sessions area of the in-process API: listing, creating, reading and writing sessions, and their driver lease. */
 import { setTimeout as pause } from 'node:timers/promises'
-import { DOC_NAMES, parseSessionKey } from '../../crdt/index.js'
+import { DOC_NAMES, parseSessionKey, RecordsDoc } from '../../crdt/index.js'
 import { AbortedError, InvalidInputError, isMeshError, NotFoundError, ReadOnlyError } from '../errors.js'
 import { stillArriving } from '../node/progress.js'
+import { meshOnlyNote } from './agents-import.js'
 import { leaseSettled } from './lease-settle.js'
 import { notSyncedWith, siblingsOf } from './not-here.js'
 import type { Handlers, LocalContext, ParsedInput } from './local-context.js'
@@ -92,7 +93,15 @@ export function sessionHandlers (ctx: LocalContext): Handlers<SessionMethods> {
         list.unshift({ role: input.role, content: input.content, toolCall: input.toolCall, toolResult: input.toolResult })
       }
       if (list.length === 0) throw new InvalidInputError('refusing to append an empty message')
-      return await ctx.withSession(input.key, async (s) => labelled(s, await s.append(list, { force: input.force })), { whole: true })
+      return await ctx.withSession(input.key, async (s) => {
+        const appended = labelled(s, await s.append(list, { force: input.force }))
+        // An agent's own session (its capture metadata is in the document): the message stays in
+        // mesh, since a resume writes the agent's files from its records alone. Said, not hidden.
+        const agent = await ctx.vault.withDoc(DOC_NAMES.session(s.key), r => RecordsDoc.of(r.doc).getMeta()?.agent)
+        if (agent === undefined) return appended
+        const note = meshOnlyNote(s.key, agent)
+        return appended.map(m => ({ ...m, agent, note }))
+      }, { whole: true })
     },
     'sessions.task': async (input) => await ctx.withSession(input.key, async (s) => {
       const existing = s.task().todos

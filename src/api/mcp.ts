@@ -181,6 +181,21 @@ export function renderTranscript (s: Shown): string {
   return lines.join('\n')
 }
 
+/**
+ * What the server tells an agent host at `initialize`. sessions_resume continues a mesh session
+ * (its transcript, task and lease, for the caller to go on from); an agent's own session is
+ * resumed natively by agents_resume, which writes that agent's files (when this server has it).
+ */
+export function instructions (agentsResume: boolean): string {
+  return 'mesh replicates this agent\'s sessions, memory and skills between its owner\'s machines. ' +
+    'To continue a mesh session started elsewhere, call sessions_resume: it returns the goal, task state and transcript, and takes the driver lease; read a transcript as the resource mesh://session/<key> and subscribe to it to hear of new messages. ' +
+    (agentsResume
+      ? 'A Claude Code, Codex, OpenClaw or Hermes session in mesh (key agent:claude|codex|openclaw|hermes:<id>) is resumed natively with agents_resume, which writes that agent\'s own files on this machine and returns the command that continues it. '
+      : 'A Claude Code, Codex, OpenClaw or Hermes session in mesh (key agent:claude|codex|openclaw|hermes:<id>) is resumed natively by `mesh agent resume`, which writes that agent\'s own files. ') +
+    'A message appended to such a session through mesh (sessions_append) is kept in mesh only and never reaches that agent. ' +
+    'The devices tool lists the owner\'s machines; devices_revoke cuts off a lost or stolen one and cannot be undone (ask the user first). Pairing a new machine is the user\'s own decision, in the dashboard or with `mesh devices approve`.'
+}
+
 export async function serveMcp (api: MeshApi, transport: Transport, options: ServeMcpOptions = {}): Promise<McpHandle> {
   const log = options.log ?? ((line: string) => { process.stderr.write(`mesh mcp: ${line}\n`) })
   const server = new McpServer(
@@ -188,9 +203,7 @@ export async function serveMcp (api: MeshApi, transport: Transport, options: Ser
     {
       // Declared up front so the handlers exist before connect(); `subscribe` is ours to serve.
       capabilities: { tools: { listChanged: false }, resources: { subscribe: true, listChanged: true } },
-      instructions: 'mesh replicates this agent\'s sessions, memory and skills between its owner\'s machines. ' +
-        'To continue a session started elsewhere, call sessions_resume; read a transcript as the resource mesh://session/<key> and subscribe to it to hear of new messages. ' +
-        'The devices tool lists the owner\'s machines; devices_revoke cuts off a lost or stolen one and cannot be undone (ask the user first). Pairing a new machine is the user\'s own decision, in the dashboard or with `mesh devices approve`.'
+      instructions: instructions((options.tools ?? []).some(t => t.name === 'agents_resume'))
     }
   )
 

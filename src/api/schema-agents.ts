@@ -44,7 +44,8 @@ export const AGENT_IMPORT_METHODS = {
       meta: z.object({ agent: z.string(), sessionId: z.string(), cwd: z.string().optional(), gitRemote: z.string().optional(), name: z.string().optional(), dir: z.string().optional() }),
       records: z.array(NativeRecordSchema),
       total: z.number(),
-      next: z.number().optional().describe('start of the next page, when there is one')
+      next: z.number().optional().describe('start of the next page, when there is one'),
+      meshOnly: z.number().optional().describe('on the last page: how many messages of the session\'s transcript are the view of no record (appended through mesh, sessions.append), so not in the agent\'s own files when it is resumed')
     }),
     http: { verb: 'GET', path: '/api/agents/records/{key}' },
     mcp: 'agents_records',

@@ -113,6 +113,15 @@ export const NewMessageSchema = z.object({
   toolResult: ToolResultSchema.optional()
 })
 
+/**
+ * A message as sessions.append returns it: in a session that holds an agent's own records (an
+ * imported or followed Claude Code, Codex, OpenClaw or Hermes session), said to stay in mesh.
+ */
+export const AppendedMessageSchema = MessageSchema.extend({
+  agent: z.string().optional().describe('the session holds this agent\'s own records (claude, codex, openclaw, hermes): the message is kept in mesh only, never written to the agent\'s files'),
+  note: z.string().optional().describe('that, in words')
+})
+
 export const force = z.boolean().optional().describe('write even though another device holds the driver lease (an explicit takeover)')
 
 export const SESSION_METHODS = {
@@ -159,7 +168,7 @@ export const SESSION_METHODS = {
     mcpHints: { readOnly: true, destructive: false, idempotent: true }
   },
   'sessions.append': {
-    summary: 'Appends a message (or several) to a session\'s transcript; durable on this device when it returns. Refused with LEASE_HELD while another device drives the session, unless force.',
+    summary: 'Appends a message (or several) to a session\'s transcript; durable on this device when it returns. Refused with LEASE_HELD while another device drives the session, unless force. In an agent\'s own session (imported or followed) the message is kept in mesh only, and each one returned says so (agent, note): resuming writes only what the agent recorded.',
     input: z.object({
       key,
       role: role.optional(),
@@ -169,7 +178,7 @@ export const SESSION_METHODS = {
       messages: z.array(NewMessageSchema).optional().describe('several messages at once, instead of role and content'),
       force
     }),
-    output: z.array(MessageSchema),
+    output: z.array(AppendedMessageSchema),
     http: { verb: 'POST', path: '/api/sessions/{key}/messages' },
     mcp: 'sessions_append',
     mcpHints: { readOnly: false, destructive: false, idempotent: false },

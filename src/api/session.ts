@@ -174,6 +174,8 @@ export class Session {
    */
   get copy (): string { return this.replica.doc.guid }
   messages (opts: { tail?: number } = {}): Message[] { this.check(); return this.s.messages(opts.tail) }
+  /** The id of every message, in order (none of the messages made). */
+  messageIds (): Iterable<string> { this.check(); return this.s.messageIds() }
   /**
    * Messages after the one with this id. An id this session does not hold is NotFoundError: the
    * whole transcript in its place read as if every message were new.

@@ -260,6 +260,9 @@ async function resumeCmd (g: Globals, key: string, values: Record<string, unknow
     if (r.replaced !== undefined && r.replaced.length > 0) out.line(`replaced (--force), the changes made to them here are lost: ${r.replaced.join(', ')}`)
     if (r.tookOverFrom !== undefined) out.line(`took the session over from ${r.tookOverFrom}`)
     if (r.index === 'kept') out.line('sessions.json exists here and was left as it is (the Gateway owns it)')
+    // Messages appended through mesh: shown in mesh, never in the agent's file. Said, not hidden.
+    const n = r.meshOnly ?? 0
+    if (n > 0) out.line(`${plural(n, 'message')} of the transcript ${n === 1 ? 'was' : 'were'} appended through mesh, not by ${r.agent}: in mesh only, not in ${r.path}`)
     out.line('continue it with:')
     out.line(`  ${r.command}`)
     return 0

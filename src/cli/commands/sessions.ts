@@ -141,7 +141,11 @@ export const sessionCmd: Command = {
       return await withApi(g, async api => {
         const [m] = await api.call('sessions.append', { key, role: values.role as any, content, force: values.force === true })
         if (g.json) out.json(m)
-        else out.line(`appended ${m?.id} to ${key}`)
+        else {
+          out.line(`appended ${m?.id} to ${key}`)
+          // An agent's own session: the message stays in mesh (the API says so with the message).
+          if (m?.note !== undefined) out.err(`note: ${m.note}`)
+        }
         return 0
       })
     }
