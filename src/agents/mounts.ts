@@ -7,13 +7,14 @@
 import { readdir, readFile } from 'node:fs/promises'
 import { homedir } from 'node:os'
 import { join } from 'node:path'
+import { xdgDir } from '../xdg.js'
 import { gitRemote, normalizeRemote } from './git.js'
 import { writeFileAtomic } from './bundle.js'
 
 export interface MountMap { roots: string[], projects: Record<string, string> }
 
 export function mountMapPath (env: NodeJS.ProcessEnv = process.env): string {
-  return env.MESH_AGENT_MOUNTS ?? join(env.XDG_CONFIG_HOME ?? join(env.HOME ?? homedir(), '.config'), 'mesh', 'agent-mounts.json')
+  return env.MESH_AGENT_MOUNTS ?? join(xdgDir(env.XDG_CONFIG_HOME, join(env.HOME ?? homedir(), '.config')), 'mesh', 'agent-mounts.json')
 }
 
 export async function loadMounts (path: string): Promise<MountMap> {

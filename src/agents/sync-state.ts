@@ -9,6 +9,7 @@ import { createHash } from 'node:crypto'
 import { readFile } from 'node:fs/promises'
 import { homedir } from 'node:os'
 import { join } from 'node:path'
+import { xdgDir } from '../xdg.js'
 import { writeFileAtomic } from './bundle.js'
 
 export type SyncAction = 'same' | 'push' | 'pull' | 'conflict' | 'delete-mesh' | 'delete-local' | 'gone'
@@ -26,7 +27,7 @@ export function plan3 (base: string | undefined, local: string | undefined, mesh
 export function sha256 (data: string | Buffer): string { return createHash('sha256').update(data).digest('hex') }
 
 export function syncStatePath (env: NodeJS.ProcessEnv = process.env): string {
-  return env.MESH_AGENT_SYNC ?? join(env.XDG_CONFIG_HOME ?? join(env.HOME ?? homedir(), '.config'), 'mesh', 'agent-sync.json')
+  return env.MESH_AGENT_SYNC ?? join(xdgDir(env.XDG_CONFIG_HOME, join(env.HOME ?? homedir(), '.config')), 'mesh', 'agent-sync.json')
 }
 
 type State = Record<string, Record<string, string>>

@@ -10,6 +10,7 @@ import { statSync } from 'node:fs'
 import { dirname, join, resolve } from 'node:path'
 import { homedir } from 'node:os'
 import { AbortedError, HomeInUseError, HomeNotInitializedError, InvalidInputError, isMeshError, LeaseHeldError, UsageError, WalletMismatchError } from '../errors.js'
+import { xdgDir } from '../xdg.js'
 import type { MeshApi } from '../api/api.js'
 import { connectRpc } from '../api/rpc-client.js'
 import { printable, type Drawn } from './printable.js'
@@ -71,7 +72,7 @@ export async function userWallet (path: string | undefined): Promise<import('../
 /** The default home, computed here too so the daemon path never loads the store. */
 function defaultHome (): string {
   if (process.env.MESH_HOME !== undefined && process.env.MESH_HOME !== '') return resolve(process.env.MESH_HOME)
-  return join(process.env.XDG_DATA_HOME ?? join(homedir(), '.local', 'share'), 'mesh')
+  return join(xdgDir(process.env.XDG_DATA_HOME, join(homedir(), '.local', 'share')), 'mesh')
 }
 
 /** ` --home DIR` for a command to print, or nothing when DIR is the default home. */

@@ -11,6 +11,7 @@ import { dirname, join, resolve } from 'node:path'
 import nacl from 'tweetnacl'
 import { fsyncDir, mkdirDurable } from '../durable-dirs.js'
 import { InvalidWalletError, NonDeterministicSignerError, WalletNotFoundError } from '../errors.js'
+import { xdgDir } from '../xdg.js'
 import { equals, toBase58 } from './bytes.js'
 import { VAULT_SEED_MESSAGE } from './domains.js'
 import { checkWalletPlace } from './wallet-place.js'
@@ -182,7 +183,7 @@ export function solanaDefaultWalletPath (): string {
 
 /** Where mesh keeps a wallet it generated itself: apart from the home's data. */
 export function meshDefaultWalletPath (): string {
-  const base = process.env.XDG_CONFIG_HOME ?? join(homedir(), '.config')
+  const base = xdgDir(process.env.XDG_CONFIG_HOME, join(homedir(), '.config'))
   return join(base, 'mesh', 'wallet.json')
 }
 

@@ -14,11 +14,12 @@ import { chmod, lstat, mkdir, readdir, stat } from 'node:fs/promises'
 import { homedir } from 'node:os'
 import { dirname, join, resolve, sep } from 'node:path'
 import { HomeCorruptError, HomeNotInitializedError, HomeUnsafeError } from '../errors.js'
+import { xdgDir } from '../xdg.js'
 import { atomicWrite, linkError, mkdirDurable, readNoFollow, writeError } from './files.js'
 
 export function defaultHome (): string {
   if (process.env.MESH_HOME !== undefined && process.env.MESH_HOME !== '') return resolve(process.env.MESH_HOME)
-  const base = process.env.XDG_DATA_HOME ?? join(homedir(), '.local', 'share')
+  const base = xdgDir(process.env.XDG_DATA_HOME, join(homedir(), '.local', 'share'))
   return join(base, 'mesh')
 }
 
