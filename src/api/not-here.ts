@@ -1,6 +1,7 @@
 /**
  * What a "no session KEY" says beyond the fact, where the vault alone (vault.ts `howToMake`)
- * cannot know it: a session of a near name this device holds (a typo), and whether it could still
+ * cannot know it: a session of a near name this device holds (a typo, or the same session id
+ * under another agent: `agent:claude:ID` for a bare `ID`), and whether it could still
  * be on its way here: a sibling that writes is offline, this node is still taking in what one has,
  * or no `mesh join` runs at all. Only when every sibling that writes is online and has nothing
  * more for this one (or there is none) is "create it" the whole advice: told to create a session
@@ -87,6 +88,8 @@ function stillComing (siblings: readonly Sibling[], peers: readonly PeerStatus[]
 
 /** The hint's words without the parentheses a hint of sep ' ' is written in. */
 const bare = (s: string | undefined): string => s?.replace(/^\((.*)\)$/s, '$1') ?? ''
+/** A key's part after its agent id: `agent:claude:s1` -> `s1`. */
+const sessionPart = (k: string): string => k.split(':').slice(2).join(':')
 /** Keys that differ only in their digits are two sessions (task-3, task-4), not a typo of one. */
 const digitsOnly = (a: string) => (b: string): boolean => a.replace(/\d/g, '') === b.replace(/\d/g, '')
 
@@ -100,7 +103,9 @@ const digitsOnly = (a: string) => (b: string): boolean => a.replace(/\d/g, '') =
  */
 export function notHere (err: SessionNotFoundError, key: string, listed: readonly string[], siblings: readonly Sibling[], peers: readonly PeerStatus[] | undefined, writable: boolean): SessionNotFoundError {
   if (err.hint === undefined) return err
-  const near = nearest(key, listed.filter(k => k !== key), digitsOnly(key))
+  // The same session under another agent first: `mesh resume 1af7fc5e-…` (the id Codex showed)
+  // names agent:main:1af7fc5e-…, where the session is agent:codex:1af7fc5e-….
+  const near = listed.filter(k => k !== key && sessionPart(k) === sessionPart(key)).sort()[0] ?? nearest(key, listed.filter(k => k !== key), digitsOnly(key))
   // A device that cannot create it is told only where sessions come from (the vault's words);
   // what could still bring it is in the details either way.
   const mayCome = stillComing(siblings, peers)

@@ -34,6 +34,17 @@ describe('no session KEY on a device that cannot create it', () => {
   })
 })
 
+describe('a near name', () => {
+  it('is the same session id under another agent first: a bare id names agent:main:, where an agent\'s session is agent:<agent>:', () => {
+    const listed = ['agent:claude:1af7fc5e-aa', 'agent:main:1af7fc5e-ab', 'agent:codex:other']
+    const err = notHere(vaultSays(), 'agent:main:1af7fc5e-aa', listed, [], undefined, true)
+    expect(err.message).toBe('no session agent:main:x (did you mean `agent:claude:1af7fc5e-aa`? `mesh sessions` lists them. If not: sessions come from devices that write)')
+    expect(err.details.near).toBe('agent:claude:1af7fc5e-aa')
+    // Otherwise a typo, as before.
+    expect(notHere(vaultSays(), 'agent:main:1af7fc5e-ac', listed, [], undefined, true).details.near).toBe('agent:main:1af7fc5e-ab')
+  })
+})
+
 describe('the exit code of no session KEY', () => {
   const peer = (over: Partial<PeerStatus>): PeerStatus => ({ peerId: '12D3KooWdesktop', state: 'connected', lacking: {}, transfers: [], ...over }) as unknown as PeerStatus
   const codeWith = (peers: PeerStatus[] | undefined): number => {
