@@ -221,6 +221,17 @@ export class DaemonNotRunningError extends MeshError {
 export class AbortedError extends MeshError {
   static override name = 'AbortedError'
   constructor (message: string, details: Record<string, unknown> = {}, options?: MeshErrorOptions) { super('ABORTED', message, details, options) }
+
+  /**
+   * `method` ended by its caller's `signal`: a timeout (`AbortSignal.timeout`) said as one
+   * (`details.reason` 'timeout', HTTP 408), any other abort as a cancel. `when`: appended to
+   * "was cancelled" (" before it was sent").
+   */
+  static bySignal (method: string, signal: AbortSignal | undefined, when = ''): AbortedError {
+    const reason: unknown = signal?.reason
+    if (reason instanceof Error && reason.name === 'TimeoutError') return new AbortedError(`${method} timed out`, { method, reason: 'timeout' }, { cause: reason })
+    return new AbortedError(`${method} was cancelled${when}`, { method }, { cause: reason })
+  }
 }
 export class UnauthorizedError extends MeshError {
   static override name = 'UnauthorizedError'

@@ -79,6 +79,8 @@ export function sessionHandlers (ctx: LocalContext): Handlers<SessionMethods> {
       } catch (err) {
         // Its own timeout, not the caller's going away: said as such (HTTP 408).
         if (isMeshError(err) && err.code === 'ABORTED' && signal?.aborted !== true && input.timeoutMs !== undefined) throw new AbortedError(`session ${key} did not appear within ${input.timeoutMs} ms`, { key, timeoutMs: input.timeoutMs, reason: 'timeout' }, { cause: err })
+        // The caller's own timeout (AbortSignal.timeout): a timeout all the same, not a cancel.
+        if (isMeshError(err) && err.code === 'ABORTED' && signal?.aborted === true && (signal.reason as Error | undefined)?.name === 'TimeoutError') throw new AbortedError(`session ${key} did not appear in time`, { key, reason: 'timeout' }, { cause: err })
         throw err
       } finally {
         waitSignal.clear()

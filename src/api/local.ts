@@ -105,7 +105,7 @@ export class LocalApi implements MeshApi {
     if (!parsed.success) throw new InvalidInputError(inputIssues(method, def, parsed.error), { method })
     this.index ??= this.vault.vault.acquire(DOC_NAMES.sessionsIndex).catch((err: unknown) => { log('holding the sessions index open failed: %e', err); return undefined })
     if ('writes' in def && def.writes === true) this.vault.vault.assertWritable(`write (${method})`)
-    if (options.signal?.aborted === true) throw new AbortedError(`${method} was cancelled before it started`, { method }, { cause: options.signal.reason })
+    if (options.signal?.aborted === true) throw AbortedError.bySignal(method, options.signal, ' before it started')
     const h = this.handlers[method] as unknown as Handler<M>
     return await h(parsed.data as any, options.signal, options.client)
   }

@@ -152,7 +152,7 @@ export class RpcClient implements MeshApi {
   }
 
   async call<M extends MethodName>(method: M, input: Input<M>, options: CallOptions = {}): Promise<Output<M>> {
-    if (options.signal?.aborted === true) throw new AbortedError(`${method} was cancelled before it was sent`, { method }, { cause: options.signal.reason })
+    if (options.signal?.aborted === true) throw AbortedError.bySignal(method, options.signal, ' before it was sent')
     const id = this.next++
     const site: { stack?: string } = {}
     Error.captureStackTrace(site, this.call)
@@ -160,7 +160,7 @@ export class RpcClient implements MeshApi {
       const onAbort = (): void => {
         this.pending.delete(id)
         try { this.send({ id, cancel: true }) } catch { /* the daemon is gone: nothing to cancel */ }
-        reject(new AbortedError(`${method} was cancelled`))
+        reject(AbortedError.bySignal(method, options.signal))
       }
       this.pending.set(id, {
         resolve: (v) => { options.signal?.removeEventListener('abort', onAbort); resolve(v) },

@@ -47,6 +47,27 @@ describe('the SDK client', () => {
     }
   })
 
+  it('says a wait its caller\'s AbortSignal.timeout ended timed out (reason timeout), not that it was cancelled, in the process and through the daemon', async () => {
+    const local = await openMesh({ home: join(t.dir, 'timeout'), wallet: generateWallet(), label: 'timeout', node: false })
+    const remote = await connectMesh({ home: daemon.home })
+    try {
+      for (const mesh of [local, remote]) {
+        const err = await mesh.sessions.find('never-arrives', { signal: AbortSignal.timeout(300) }).catch((e: unknown) => e)
+        expect(err, mesh.mode).toBeInstanceOf(AbortedError)
+        expect((err as MeshError).details.reason, mesh.mode).toBe('timeout')
+        expect((err as MeshError).message, mesh.mode).not.toMatch(/cancel/)
+        // A plain abort is still a cancel.
+        const ac = new AbortController()
+        const cancelled = mesh.sessions.find('never-arrives', { signal: ac.signal }).catch((e: unknown) => e)
+        setTimeout(() => { ac.abort() }, 100)
+        expect((await cancelled as MeshError).details.reason, mesh.mode).toBeUndefined()
+      }
+    } finally {
+      await local.close()
+      await remote.close()
+    }
+  })
+
   it('refuses a timeoutMs longer than a timer can hold, instead of giving up at once as if it had waited that long', async () => {
     const local = await openMesh({ home: join(t.dir, 'timer'), wallet: generateWallet(), label: 'timer', node: false })
     try {
