@@ -4,6 +4,13 @@
  * process of this machine holds it open (Linux: /proc/<pid>/fd links; elsewhere only the mtime
  * check runs). Claude Code opens its transcript only for each append, so the mtime is the check
  * that usually answers; the fd scan catches a writer caught mid-append.
+ *
+ * Per agent, what "no process holds it open" tells: Codex's rollout writer keeps its rollout
+ * open for as long as Codex runs the session (from its session_meta line until the session
+ * ends), so a rollout no process holds open is one Codex is done with; Claude Code and OpenClaw's
+ * file era (pi's SessionManager) open the file for each append only, and OpenClaw's and Hermes's
+ * SQLite stores are held open by their gateway for every session at once, so for those it tells
+ * nothing.
  */
 import { readdir, readlink, stat } from 'node:fs/promises'
 
@@ -21,15 +28,39 @@ export async function busy (path: string, now = Date.now()): Promise<BusyReason 
 }
 
 async function holderPid (path: string): Promise<number | undefined> {
+  let found: number | undefined
+  await eachOpenFile((pid, target) => { if (target === path) { found = pid; return true } return false })
+  return found
+}
+
+/**
+ * Which of `paths` a process of this machine holds open, in one look over every process;
+ * undefined where that cannot be told (no /proc: not Linux). `except`: a process left out (the
+ * caller, which opens the files it reads). Other users' processes cannot be looked into.
+ */
+export async function openAmong (paths: readonly string[], except?: number): Promise<Set<string> | undefined> {
+  const wanted = new Set(paths)
+  const open = new Set<string>()
+  const told = await eachOpenFile((pid, target) => {
+    if (pid !== except && wanted.has(target)) open.add(target)
+    return open.size === wanted.size
+  })
+  return told ? open : undefined
+}
+
+/** Calls `visit` with each open file of each process until it returns true; false when there is no /proc. */
+async function eachOpenFile (visit: (pid: number, target: string) => boolean): Promise<boolean> {
   let pids: string[]
-  try { pids = (await readdir('/proc')).filter(n => /^\d+$/.test(n)) } catch { return undefined } // no /proc: not Linux
+  try { pids = (await readdir('/proc')).filter(n => /^\d+$/.test(n)) } catch { return false } // no /proc: not Linux
   for (const pid of pids) {
     let fds: string[]
     // Other users' processes cannot be looked into (EACCES), and processes end while we look.
     try { fds = await readdir(`/proc/${pid}/fd`) } catch { continue }
     for (const fd of fds) {
-      try { if (await readlink(`/proc/${pid}/fd/${fd}`) === path) return Number(pid) } catch { continue }
+      let target: string
+      try { target = await readlink(`/proc/${pid}/fd/${fd}`) } catch { continue }
+      if (visit(Number(pid), target)) return true
     }
   }
-  return undefined
+  return true
 }

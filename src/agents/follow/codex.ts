@@ -2,7 +2,8 @@
  * Codex as a follow source: every rollout under `$CODEX_HOME/sessions/YYYY/MM/DD/` (or
  * `~/.codex`), one JSONL stream each, never `auth.json`. A rollout is the session its
  * session_meta line names (readCodexSessionId: the rule an import keys it by), read once per
- * file; one with no whole line yet waits for the next scan.
+ * file; one with no whole line yet waits for the next scan. Codex keeps a rollout open while it
+ * runs its session (running.ts): its streams say so (keepsOpen), so the lease is let go once it closed.
  */
 import { readdir } from 'node:fs/promises'
 import { join } from 'node:path'
@@ -43,7 +44,7 @@ export class CodexSource implements Source {
         // A rollout whose name says another session was followed under that one before: its cursor
         // is not this key's, so the stream (and its cursor) is named anew and read from the start.
         const id = codexNameId(r.name) === sessionId ? `codex:${r.path}` : `codex:${r.path}#${sessionId}`
-        s = new JsonlStream({ id, agent: 'codex', sessionId, key: `agent:codex:${sessionId}`, path: r.path, file: '', lineKey: codexLineKey, view: codexView, pathFields: codexPathFields, cwdOf: l => codexMeta(l).cwd, meta: { name: r.name, dir: r.dir } })
+        s = new JsonlStream({ id, agent: 'codex', sessionId, key: `agent:codex:${sessionId}`, path: r.path, file: '', lineKey: codexLineKey, view: codexView, pathFields: codexPathFields, cwdOf: l => codexMeta(l).cwd, meta: { name: r.name, dir: r.dir }, keepsOpen: true })
         this.streams.set(r.path, s)
       }
       out.push(s)

@@ -9,7 +9,13 @@
  * run reads again from the last saved cursor: nothing is lost, and what is sent twice is stored
  * once (records are keyed by id). A session written in the last LIVE_MS is live: this device
  * takes its driver lease (never from another device that holds it; the capture goes on anyway,
- * because the agent has written those lines here whatever mesh says).
+ * because the agent has written those lines here whatever mesh says), and lets it go once the
+ * agent is done with the file, for the agents whose open file tells (release.ts).
+ *
+ * A file none of whose lines so far is a JSON object is no session of the agent (the rule
+ * `mesh agent import` refuses such a file by): no session is made of it. It is read on in memory
+ * (no cursor saved), and once a line of it is a record, read again from where it was and stored
+ * whole, as an import would take it. A session mesh holds already takes every line, as ever.
  */
 import { watch, type FSWatcher } from 'node:fs'
 import type { MeshApi } from '../../api/api.js'
@@ -17,6 +23,7 @@ import { isMeshError } from '../../errors.js'
 import { importBatches } from '../import-batches.js'
 import { gitRemote } from '../git.js'
 import type { CursorStore } from './cursors.js'
+import { LeaseReleaser, type Released } from './release.js'
 import type { Held, Source, Stream, StreamRead } from './source.js'
 
 export const LIVE_MS = 5 * 60_000
@@ -46,6 +53,10 @@ export interface FollowerOptions {
   pollMs?: number
   /** Take the lease of live sessions (default true). */
   lease?: boolean
+  /** How long a file its agent keeps open while running it stays closed and unchanged before that lease is let go (default RELEASE_QUIET_MS). */
+  releaseQuietMs?: number
+  /** After a lease this follower took was let go (release.ts). */
+  onRelease?: (r: Released) => void
   /** After every pass (e.g. telling the daemon what is followed: follow/status.ts). */
   afterPass?: (f: Follower) => Promise<void>
   /** Once stopped (e.g. telling the daemon it follows nothing any more). */
@@ -83,9 +94,16 @@ export class Follower {
   private stopped = false
   private passing: Promise<void> = Promise.resolve()
   private readonly followed = new Map<string, FollowedStream>()
+  /** Streams whose lines so far are no record (no session yet): the cursor they were read from, saved one. */
+  private readonly probing = new Map<string, unknown>()
+  /** Streams read again after a probe found a record: their lines are the session's, whatever the first read holds. */
+  private readonly admitted = new Set<string>()
+  private readonly releaser: LeaseReleaser
   readonly startedAt = Date.now()
 
-  constructor (private readonly o: FollowerOptions) {}
+  constructor (private readonly o: FollowerOptions) {
+    this.releaser = new LeaseReleaser(async key => (await o.api.call('sessions.releaseLease', { key })).released, o.releaseQuietMs)
+  }
 
   /**
    * Follows until stop(): a first pass over what exists already, then on every wake. Returns at
@@ -136,6 +154,7 @@ export class Follower {
       this.dirty = false
       if (this.stopped) break
       await this.pass()
+      await this.releaseQuiet()
       // A report that fails (the daemon restarting) is said once and tried again after the next pass.
       try { await this.o.afterPass?.(this) } catch (err) { this.report('afterPass', `cannot report what is followed: ${msg(err)}`) }
     }
@@ -152,7 +171,7 @@ export class Follower {
         for (const p of scan.problems ?? []) this.report(`scan:${s.agent}:${p}`, `cannot read ${s.agent} sessions: ${p}`)
         for (const st of scan.streams) {
           if (this.stopped) return
-          if (!this.followed.has(st.id)) this.followed.set(st.id, { key: st.key, stream: st.id, agent: st.agent, ...(st.path !== undefined ? { path: st.path } : {}) })
+          if (!this.followed.has(st.id) && !this.probing.has(st.id)) this.track(st)
           await this.follow(st)
         }
       }
@@ -160,6 +179,22 @@ export class Follower {
     })
     this.passing = p
     await p
+  }
+
+  private track (st: Stream): void {
+    this.followed.set(st.id, { key: st.key, stream: st.id, agent: st.agent, ...(st.path !== undefined ? { path: st.path } : {}) })
+  }
+
+  /** Lets go of the leases taken for files their agent closed and left quiet (release.ts). */
+  private async releaseQuiet (): Promise<void> {
+    let released: Released[]
+    try { released = await this.releaser.check() } catch (err) { this.report('release', `cannot release a lease: ${msg(err)} (retrying)`); return }
+    this.reported.delete('release')
+    for (const r of released) {
+      // Taken again when the agent appends again (`codex resume` here).
+      this.leased.delete(r.key)
+      this.o.onRelease?.(r)
+    }
   }
 
   /** Reads these streams up to their end now (a hook's flush). */
@@ -186,7 +221,25 @@ export class Follower {
           this.cursors.delete(s.id)
           this.followed.delete(s.id)
           this.heldSaid.delete(s.id)
+          this.probing.delete(s.id)
+          this.admitted.delete(s.id)
           break
+        }
+        if (held === undefined && !this.admitted.has(s.id) && r.records.length > 0 && r.records.every(x => x.kind === 'unparsed')) {
+          // No record yet, and no session in mesh: not taken as a session. Read on from here in memory.
+          if (!this.probing.has(s.id)) this.probing.set(s.id, cursor)
+          this.followed.delete(s.id)
+          this.cursors.set(s.id, r.cursor)
+          continue
+        }
+        if (this.probing.has(s.id) && (r.records.length > 0 || held !== undefined)) {
+          // A record at last (or mesh holds the session now): read again from where the probe
+          // began, and stored whole, as an import takes the file.
+          this.cursors.set(s.id, this.probing.get(s.id))
+          this.probing.delete(s.id)
+          this.admitted.add(s.id)
+          this.track(s)
+          continue
         }
         if (r.records.length > 0) out.push(await this.store(s, r, held))
         if (JSON.stringify(r.cursor) !== JSON.stringify(cursor)) {
@@ -199,7 +252,7 @@ export class Follower {
           if (typeof off === 'number') f.offset = off
           if (r.records.length > 0) f.capturedAt = Date.now()
         }
-        if (r.records.length === 0) { this.sayHeldBack(s, r); break }
+        if (r.records.length === 0) { if (!this.probing.has(s.id)) this.sayHeldBack(s, r); break }
       }
       this.reported.delete(s.id)
     } catch (err) {
@@ -225,7 +278,9 @@ export class Follower {
       messages += res.messages
     }
     if (held === undefined) this.held.set(s.key, { cwd, gitRemote: remote })
-    if (this.o.lease !== false && !this.leased.has(s.key) && Date.now() - r.mtimeMs < LIVE_MS) await this.takeLease(s.key)
+    if (this.o.lease !== false && !this.leased.has(s.key) && Date.now() - r.mtimeMs < LIVE_MS) {
+      if (await this.takeLease(s.key) && s.keepsOpen === true && s.path !== undefined) this.releaser.took(s.key, s.path)
+    }
     const c = { key: s.key, stream: s.id, records: r.records.length, added, messages }
     if (added > 0) this.o.onCapture?.(c)
     return c

@@ -36,6 +36,8 @@ export interface JsonlStreamOptions {
   /** The cwd the lines name (the first one found). */
   cwdOf: (lines: readonly string[]) => string | undefined
   meta?: { name?: string, dir?: string }
+  /** The agent holds the file open while it runs the session (source.ts Stream.keepsOpen). */
+  keepsOpen?: boolean
 }
 
 interface State { offset: number, counter: IdCounter, fileCwd?: string, heldCwd?: string, size?: number, mtimeMs?: number }
@@ -46,6 +48,7 @@ export class JsonlStream implements Stream {
   readonly sessionId: string
   readonly key: string
   readonly path: string
+  readonly keepsOpen: boolean
   private state: State | undefined
 
   constructor (private readonly o: JsonlStreamOptions) {
@@ -54,6 +57,7 @@ export class JsonlStream implements Stream {
     this.sessionId = o.sessionId
     this.key = o.key
     this.path = o.path
+    this.keepsOpen = o.keepsOpen === true
   }
 
   async read (cursor: unknown, held: Held | undefined): Promise<StreamRead | undefined> {

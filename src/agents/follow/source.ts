@@ -46,6 +46,12 @@ export interface Stream {
   readonly key: string
   /** The file it reads, when it is one. */
   readonly path?: string
+  /**
+   * The agent holds the file open for as long as it runs the session (Codex's rollout writer),
+   * so once no process holds it open the agent is done with it (running.ts): the follower then
+   * lets go of the lease it took (follower.ts, RELEASE_QUIET_MS).
+   */
+  readonly keepsOpen?: boolean
   /** What is new after `cursor` (undefined: from the start); undefined when the stream is gone. */
   read: (cursor: unknown, held: Held | undefined, options?: AbortOptions) => Promise<StreamRead | undefined>
 }

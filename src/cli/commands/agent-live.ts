@@ -9,10 +9,10 @@
 import { existsSync, realpathSync } from 'node:fs'
 import { join } from 'node:path'
 import {
-  applyClaudeHooks, ClaudeSource, CursorStore, Follower, FollowReporter, followSources, HELD_QUIET_MS, parseSince, shellQuote, type Captured, type HeldBack
+  applyClaudeHooks, ClaudeSource, CursorStore, Follower, FollowReporter, followSources, HELD_QUIET_MS, parseSince, shellQuote, type Captured, type HeldBack, type Released
 } from '../../agents/index.js'
 import type { MeshApi } from '../../api/api.js'
-import { isMeshError, UsageError } from '../../errors.js'
+import { InvalidInputError, isMeshError, UsageError } from '../../errors.js'
 import { DaemonFollower } from '../follow.js'
 import { stdout as out, untilStopped, withApi, type Globals } from '../context.js'
 import { plural } from '../wording.js'
@@ -28,12 +28,41 @@ export function formatHeldBack (h: HeldBack): string {
   return `held back     ${h.key}: the last line of ${h.path ?? h.stream} (${plural(h.bytes, 'byte')}) is not whole (no newline, not JSON) and has not changed for ${Math.round(HELD_QUIET_MS / 1000)} s: captured once the agent finishes it (if the agent stopped mid-write, it never will)`
 }
 
+export function formatReleased (r: Released): string {
+  return `released      ${r.key}: lease let go (no process holds ${r.path} open, and it has not changed for ${quiet(r.quietMs)}): another device resumes it without --take`
+}
+
+const quiet = (ms: number): string => ms % 60_000 === 0 ? `${ms / 60_000} min` : `${Math.round(ms / 100) / 10} s`
+
+/**
+ * How long a followed file its agent keeps open (Codex) stays closed and unchanged before the
+ * lease taken for it is let go: RELEASE_QUIET_MS, or MESH_FOLLOW_RELEASE_MS (ms) when set.
+ */
+export function releaseQuietMs (env: NodeJS.ProcessEnv = process.env): number | undefined {
+  const v = env.MESH_FOLLOW_RELEASE_MS
+  if (v === undefined || v === '') return undefined
+  if (!/^\d{1,9}$/.test(v)) throw new InvalidInputError(`MESH_FOLLOW_RELEASE_MS=${v.slice(0, 40)}: a number of milliseconds (0 to 999999999)`)
+  return Number(v)
+}
+
 /** Starts following `list` (claude,codex) through `api` (its first pass runs in the background). */
-export function startFollowing (api: MeshApi, g: Globals, list: string, opts: { since?: string, print: (c: Captured) => void, log: (line: string) => void, held: (h: HeldBack) => void }): Follower {
+export function startFollowing (api: MeshApi, g: Globals, list: string, opts: { since?: string, print: (c: Captured) => void, log: (line: string) => void, held: (h: HeldBack) => void, released?: (r: Released) => void }): Follower {
   const since = opts.since !== undefined ? parseSince(opts.since) : undefined
   const sources = followSources(list, process.env, since)
   const reporter = new FollowReporter(api, sources.map(s => s.agent), () => !(api instanceof DaemonFollower) || api.following)
-  const f = new Follower({ api, sources, cursors: cursorStore(g), log: opts.log, onCapture: opts.print, onHeldBack: opts.held, afterPass: async f => { await reporter.afterPass(f) }, onStop: async f => { await reporter.stopped(f) } })
+  const f = new Follower({
+    api,
+    sources,
+    cursors: cursorStore(g),
+    log: opts.log,
+    onCapture: opts.print,
+    onHeldBack: opts.held,
+    // Said as a note where the caller shows no such line (mesh join).
+    onRelease: opts.released ?? (r => { opts.log(formatReleased(r).replace(/^released\s+/, '')) }),
+    releaseQuietMs: releaseQuietMs(),
+    afterPass: async f => { await reporter.afterPass(f) },
+    onStop: async f => { await reporter.stopped(f) }
+  })
   f.start()
   return f
 }
@@ -48,6 +77,7 @@ export async function followCmd (g: Globals, list: string | undefined, values: R
       since: values.since as string | undefined,
       print: c => { g.json ? out.line(JSON.stringify({ event: 'captured', ...c })) : out.line(formatCapture(c)) },
       held: h => { g.json ? out.line(JSON.stringify({ event: 'held-back', ...h })) : out.line(formatHeldBack(h)) },
+      released: r => { g.json ? out.line(JSON.stringify({ event: 'released', ...r })) : out.line(formatReleased(r)) },
       log: line => { out.err(line) }
     })
     if (!g.json) out.line(`following ${list} (pid ${process.pid}); Ctrl-C stops`)
