@@ -148,9 +148,9 @@ export const SESSION_METHODS = {
     summary: 'A session\'s goal, task state, lease and transcript: the last `tail` messages (default 50), or those after message id `after`, or `all`.',
     input: z.object({
       key,
-      tail: z.number().int().min(0).optional().describe('how many of the last messages (default 50)'),
-      after: z.string().optional().describe('only messages after this message id (NOT_FOUND when the session holds no message of that id)'),
-      all: z.boolean().optional().describe('the whole transcript')
+      tail: z.number().int().min(0).optional().describe('how many of the last messages (default 50); one of tail, after and all'),
+      after: z.string().optional().describe('only messages after this message id (NOT_FOUND when the session holds no message of that id); one of tail, after and all'),
+      all: z.boolean().optional().describe('the whole transcript; one of tail, after and all')
     // One of the three: a read that names two asks for two different things (the CLI refuses
     // --tail with --all the same way), where one of them would silently win.
     }).refine(i => [i.tail !== undefined, i.after !== undefined, i.all === true].filter(Boolean).length <= 1, { message: 'give one of tail, after and all (true), not several' }),
