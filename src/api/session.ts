@@ -376,7 +376,8 @@ export function leaseEnds (expiresAt: number, now = Date.now()): string {
   if (!isTime(expiresAt)) return `lease ends at ${String(expiresAt)} ms, a time no clock shows`
   const at = new Date(expiresAt).toISOString().slice(11, 16)
   if (expiresAt > now) return `lease ends in ${span(expiresAt - now, ' ')}, at ${at} UTC`
-  const why = now <= expiresAt + LEASE_SKEW_MS ? 'honoured up to 2 minutes more in case clocks disagree' : 'live while its holder is online'
+  // Within the clocks' allowance, what comes after it too: it read as if the lease ended then, and went on holding while its holder was online.
+  const why = now <= expiresAt + LEASE_SKEW_MS ? 'honoured up to 2 minutes more in case clocks disagree, then for as long as its holder is online' : 'live while its holder is online'
   return `lease ran out ${span(now - expiresAt, ' ')} ago, at ${at} UTC; ${why}`
 }
 

@@ -35,7 +35,7 @@ describe('a lease past its end that is still live', () => {
 
   it('says when it ran out in the API\'s errors, not "lease ends in 0 s"', () => {
     expect(leaseEnds(now + 4 * 60_000, now)).toBe('lease ends in 4 min, at 10:04 UTC')
-    expect(leaseEnds(now - 30_000, now)).toBe('lease ran out 30 s ago, at 09:59 UTC; honoured up to 2 minutes more in case clocks disagree')
+    expect(leaseEnds(now - 30_000, now)).toBe('lease ran out 30 s ago, at 09:59 UTC; honoured up to 2 minutes more in case clocks disagree, then for as long as its holder is online')
     expect(leaseEnds(now - 9 * 60_000, now)).toBe('lease ran out 9 min ago, at 09:51 UTC; live while its holder is online')
   })
 
