@@ -50,6 +50,13 @@ describe('lines of an unexpected shape', () => {
     expect(b.view.map(m => m.content)).toEqual(['[session_meta] cwd /a', 'hi', '[reasoning] why', '[response_item:undefined]'])
   })
 
+  it('Codex: a session_meta id that is no UUID is refused as that, not as no id at all', async () => {
+    const p = await file('bad.jsonl', [{ type: 'session_meta', payload: { id: '../evil', cwd: '/a' } }])
+    await expect(readCodexRollout(p, { env: { CODEX_HOME: '/nowhere' } })).rejects.toThrow(/has a session_meta id that is not a UUID \("\.\.\/evil"\) and its name no session id/)
+    const none = await file('none.jsonl', [{ type: 'session_meta', payload: { cwd: '/a' } }])
+    await expect(readCodexRollout(none, { env: { CODEX_HOME: '/nowhere' } })).rejects.toThrow(/has no session_meta id and its name no session id/)
+  })
+
   it('OpenClaw: a null message or content block is read past', async () => {
     const p = await file('3f6c2a9e-81d4-4b7a-9c25-6e0d4f1b8a73.jsonl', [
       { type: 'session', version: 3, id: '3f6c2a9e-81d4-4b7a-9c25-6e0d4f1b8a73', cwd: '/a' },

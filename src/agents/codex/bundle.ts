@@ -28,7 +28,12 @@ export async function readCodexRollout (path: string, opts: { env?: NodeJS.Proce
   const lines = opts.map !== undefined ? remapLines(split, codexPathFields, opts.map, BACK).lines : split
   const meta = codexMeta(lines)
   const sessionId = codexSessionId(lines, basename(path))
-  if (sessionId === undefined) throw new InvalidInputError(`${path} has no session_meta id and its name no session id: not a Codex rollout?`, { path })
+  if (sessionId === undefined) {
+    // Said as it is: an id there that is no UUID (a hand-edited or foreign file) is not "no id".
+    const given = meta.id
+    const what = given === undefined ? 'has no session_meta id' : `has a session_meta id that is not a UUID (${JSON.stringify(given.slice(0, 80))})`
+    throw new InvalidInputError(`${path} ${what} and its name no session id: not a Codex rollout?`, { path })
+  }
   const records = codexRecords(lines, sessionId).map(r => ({ ...r, file: '' }))
   const rel = relative(codexHome(env), dirname(path)).split(sep).join('/')
   return { sessionId, cwd: meta.cwd, name: basename(path), dir: rel.startsWith('..') ? undefined : rel, records, view: codexView(records), lines: lines.length, ...(tail !== undefined ? { heldBack: [tail] } : {}) }
