@@ -41,6 +41,16 @@ describe('mesh join refuses before it starts', () => {
   })
 })
 
+describe('mesh join --follow', () => {
+  it('says each agent it follows once, as it takes them (an empty or repeated name in the list is no agent)', async () => {
+    const { startDaemon } = await import('../helpers/daemons.js')
+    const d = await startDaemon(env, { home: join(dir, 'follows'), wallet, label: 'f', http: 'off', args: ['--follow', ',claude,claude, codex'] })
+    cleanups.push(async () => await d.proc.stop('SIGKILL'))
+    expect(await d.proc.waitFor(/^following/)).toBe('following     claude,codex')
+    expect(await d.proc.stop('SIGINT')).toBe(0)
+  })
+})
+
 describe('mesh join on a mirror refuses what a mirror cannot do', () => {
   const LOOP = ['--no-mdns', '--dht', 'off', '--listen', '/ip4/127.0.0.1/tcp/0']
   it('--follow, --http and another --label: exit 2 naming the flag, on a new mirror home and on one set up', async () => {

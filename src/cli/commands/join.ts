@@ -93,7 +93,7 @@ export const joinCmd: Command = {
     const followList = values.follow as string | undefined
     // Imported here, not at the top: every command loads this module, and the agents' code brings
     // zod, Yjs and the SQLite readers (a command that talks to a daemon loads none of them).
-    const { followSources } = await import('../../agents/index.js')
+    const { followNames, followSources } = await import('../../agents/index.js')
     if (followList !== undefined) followSources(followList) // an unknown agent is refused before anything starts
     const listenFlag = await multiaddrs('--listen', values.listen)
     const announce = await multiaddrs('--announce', values.announce)
@@ -220,7 +220,7 @@ export const joinCmd: Command = {
           held: h => { if (g.json) out.line(JSON.stringify({ ...h, event: 'held-back' })); else live.line(formatHeldBack(h)) },
           log: line => { if (g.json) out.line(JSON.stringify({ event: 'follow-note', line })); else live.line(`follow        ${line}`) }
         })
-        if (!g.json) live.line(`following     ${followList}`)
+        if (!g.json) live.line(`following     ${followNames(followList).join(',')}`)
       }
       if (!g.json) live.line(`running (pid ${process.pid}); other mesh commands on this home now go through this node. Ctrl-C or \`mesh stop\` stops it`)
       await stopping
