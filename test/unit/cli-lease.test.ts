@@ -15,7 +15,7 @@ describe('formatLease', () => {
   it('never says until a time already past while the clock allowance holds the lease', () => {
     const text = formatLease(lease(now - 30_000, false), now)
     expect(text).not.toMatch(/until/)
-    expect(text).toBe(` (driven by desktop: its lease ran out at ${localTime(now - 30_000)}, honoured ~2 minutes more in case clocks disagree)`)
+    expect(text).toBe(` (driven by desktop: its lease ran out at ${localTime(now - 30_000)}, honoured ~2 minutes more in case clocks disagree, then while desktop is online)`)
   })
 
   it('says expired once the API does', () => {

@@ -42,7 +42,7 @@ export function formatLease (l: Lease | undefined, now = Date.now()): string {
   // Past its time but not yet expired: the API allows clocks that disagree by up to 2 minutes,
   // and past that keeps the lease of a holder that is online now (it said "honoured ~2 minutes
   // more" however long ago the lease ran out).
-  if (l.expiresAt <= now) return ` (driven by ${who}: its lease ran out at ${localTime(l.expiresAt)}, ${now <= l.expiresAt + LEASE_SKEW_MS ? 'honoured ~2 minutes more in case clocks disagree' : `live while ${who} is online`})`
+  if (l.expiresAt <= now) return ` (driven by ${who}: its lease ran out at ${localTime(l.expiresAt)}, ${now <= l.expiresAt + LEASE_SKEW_MS ? `honoured ~2 minutes more in case clocks disagree, then while ${who} is online` : `live while ${who} is online`})`
   return ` (driven by ${who} until ${localTime(l.expiresAt)})`
 }
 
