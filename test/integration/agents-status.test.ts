@@ -116,8 +116,9 @@ describe('mesh agent list', () => {
     const last = line(SID3)
     await writeFile(path, whole + last.slice(0, 40))
     // Written a minute ago: the agent is not writing that line any more (a crash cut it off).
+    // (A time with a part of a millisecond, as a file written by a program has.)
     const past = new Date(Date.now() - 60_000)
-    await utimes(path, past, past)
+    await utimes(path, past.getTime() / 1000 + 0.0004567, past.getTime() / 1000 + 0.0004567)
 
     const held = await poll('the held-back line in the daemon\'s list', async () => {
       const r = (await list(a, deskClaude())).local.find((x: any) => x.key === key)
@@ -126,6 +127,7 @@ describe('mesh agent list', () => {
     // Every whole line is stored: live, and the torn line said, with its bytes and since when.
     expect(held).toMatchObject({ following: true, sync: 'live', captured: Buffer.byteLength(whole), heldBack: [{ path, bytes: 40 }] })
     expect(Math.abs(held.heldBack[0].since - past.getTime())).toBeLessThan(1000)
+    expect(Number.isInteger(held.heldBack[0].since)).toBe(true) // ms since the epoch, as every time of the API
     const shown = await runCli(['agent', 'list', 'claude', '--home', a.home], { env: { ...env, CLAUDE_CONFIG_DIR: deskClaude() } })
     const row = shown.stdout.split('\n').find(l => l.includes(SID3)) ?? ''
     expect(row).toMatch(/\tlive \(pid \d+, last capture [^)]*\), last line of /)

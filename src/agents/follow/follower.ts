@@ -294,7 +294,7 @@ export class Follower {
     // Written lately: the agent is writing that line, which is no held-back line yet.
     if (Date.now() - r.mtimeMs < HELD_QUIET_MS) { if (f !== undefined) delete f.heldBack; return }
     // Reported with the streams too (follow/status.ts), so `mesh agent list` shows it while it stays.
-    if (f !== undefined) f.heldBack = { bytes, since: r.mtimeMs }
+    if (f !== undefined) f.heldBack = { bytes, since: Math.floor(r.mtimeMs) }
     const which = `${JSON.stringify(r.cursor)}:${bytes}`
     if (this.heldSaid.get(s.id) === which) return
     this.heldSaid.set(s.id, which)

@@ -21,7 +21,7 @@ export const agentCmd: Command = {
     export: 'write a session from mesh to a file, never over one that is there unless --force (--redact takes secrets out; --as claude|hermes writes it in that agent\'s format)',
     list: 'the agents\' sessions on this machine and in mesh: which are imported, which are live, and those in mesh not here yet',
     follow: 'capture sessions live: each new line of the agents\' session files goes into mesh as it is written (until Ctrl-C)',
-    hooks: 'install or remove the Claude Code hooks that import a session when Claude Code stops or compacts it',
+    hooks: 'install or remove the Claude Code hooks (SessionStart, Stop, SessionEnd) that import a session as Claude Code works on it and release its lease when it ends',
     hook: 'what the installed hook runs: reads Claude Code\'s hook event on stdin and imports that session',
     skills: 'sync an agent\'s skills folder with mesh\'s skills, both ways (--prefer decides a conflict)',
     memory: 'sync an agent\'s memory files with mesh\'s memory, both ways (--prefer decides a conflict)'
