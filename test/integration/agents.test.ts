@@ -308,6 +308,8 @@ describe('mesh agent: Claude Code from one machine to another', () => {
     const held = await runCli(['agent', 'import', 'claude', '--file', lapFile, '--home', b.home], { env: laptop.env })
     expect(held.code).toBe(1)
     expect(held.stderr).toMatch(/is driven by desk .*write anyway with --force/)
+    // The lease is taken with mesh lease take (an agent's session is not continued by mesh resume).
+    expect(held.stderr).not.toMatch(/`mesh resume /)
     // Refused whole: the record was not stored without its message (a later import would add neither).
     const imp = await runCli(['agent', 'import', 'claude', '--file', lapFile, '--force', '--home', b.home, '--json'], { env: laptop.env })
     expect(imp.code, imp.stderr).toBe(0)

@@ -105,13 +105,16 @@ async function importCmd (g: Globals, a: string | undefined, values: Record<stri
     if (failed.length > 0) {
       const imported = results.length > 0 ? ` (${results.length} ${results.length === 1 ? 'was' : 'were'})` : ''
       const message = `${failed.length} of ${plural(picked.length, `${agent} session`)} could not be imported${imported}: ${failed.map(f => `${f.path} (${f.code})`).join(', ')}`
-      throw failed.every(f => f.code !== 'LEASE_HELD') ? new InvalidInputError(message, { failed }) : new LeaseHeldError(`${message}; a session another device drives takes new lines with --force, or after \`mesh resume KEY --take\``, { failed })
+      throw failed.every(f => f.code !== 'LEASE_HELD') ? new InvalidInputError(message, { failed }) : new LeaseHeldError(`${message}; a session another device drives takes new lines with --force, or after \`mesh lease take KEY --take\``, { failed })
     }
     return 0
   }
   const db = agent === 'openclaw' && file === undefined ? (await listOpenclawDbSessions(process.env, skipDb)).find(d => d.sessionId === session) : undefined
   const path = file !== undefined ? await fileToImport(file) : db !== undefined ? db.db : agent === 'claude' ? await findClaudeSession(session as string, process.env, warnLine) : agent === 'codex' ? (await findCodexSession(session as string)).path : (await findOpenclawSession(session as string, process.env, warnLine)).path
+  // Another device drives it: this device takes the lease with `mesh lease take KEY --take`
+  // (not `mesh resume`, which an agent's session is not continued by), or --force writes anyway.
   const result = await withApi(g, async api => await importOne(api, g, agent, path, values, db))
+    .catch((err: unknown) => { throw leaseHintFor(err, 'mesh lease take') })
   // Nothing was sent, so no session was made: said, rather than "0 new records of 0" and a session that is not there.
   if (result.records === 0) {
     const first = result.heldBack?.find(h => h.file === '')
