@@ -67,6 +67,8 @@ async function importCmd (g: Globals, a: string | undefined, values: Record<stri
     const picked = found.filter(s => since === undefined || s.mtimeMs >= since)
     const bytes = picked.reduce((n, s) => n + s.size, 0)
     const failed: Array<{ path: string, sessionId: string, code: string, message: string }> = []
+    /** Files that hold no records yet (a conversation not started): neither imported nor failed. */
+    let empty = 0
     const results = await withApi(g, async api => {
       const list: ImportResult[] = []
       let done = 0
@@ -90,7 +92,7 @@ async function importCmd (g: Globals, a: string | undefined, values: Record<stri
           done += s.size
         }
         // An empty file (a conversation not started yet) makes no session: said, and left out.
-        if (r.records === 0) out.err(`skipped: ${s.path} holds no records yet`)
+        if (r.records === 0) { empty++; out.err(`skipped: ${s.path} holds no records yet`) }
         else list.push(r)
       }
       // What was imported, as the line after counts it: a file that failed or holds no records yet is not.
@@ -103,7 +105,12 @@ async function importCmd (g: Globals, a: string | undefined, values: Record<stri
     // What could not be imported is an error of the run, each file named, after the rest was:
     // bad input (exit 2) when every file was, else a failure (exit 1: a lease another device holds).
     if (failed.length > 0) {
-      const imported = results.length > 0 ? ` (${results.length} ${results.length === 1 ? 'was' : 'were'})` : ''
+      // Every file of the count accounted for: imported, failed, or holding nothing yet.
+      const was = [
+        ...(results.length > 0 ? [`${results.length} ${results.length === 1 ? 'was' : 'were'}`] : []),
+        ...(empty > 0 ? [`${empty} ${empty === 1 ? 'holds' : 'hold'} no records yet`] : [])
+      ]
+      const imported = was.length > 0 ? ` (${was.join(', ')})` : ''
       const message = `${failed.length} of ${plural(picked.length, `${agent} session`)} could not be imported${imported}: ${failed.map(f => `${f.path} (${f.code})`).join(', ')}`
       throw failed.every(f => f.code !== 'LEASE_HELD') ? new InvalidInputError(message, { failed }) : new LeaseHeldError(`${message}; a session another device drives takes new lines with --force, or after \`mesh lease take KEY --take\``, { failed })
     }
