@@ -94,7 +94,10 @@ function parseError (err: any, cmd: Command): string {
   const option = /Option '(-[^ ']+)/.exec(message)?.[1] ?? /option '(-[^ ']+)'/i.exec(message)?.[1]
   if (err?.code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION' && option !== undefined) {
     const near = nearest(option.replace(/^-+/, ''), Object.keys({ ...GLOBAL_OPTIONS, ...cmd.options }))
-    return `mesh ${cmd.name} has no option ${option}${near !== undefined ? `; did you mean --${near}?` : ''} (a value that starts with "-" is written --option=-VALUE, or after "--" when it is an argument)`
+    // A short one (`-x`) is more likely a value that starts with "-" than an option: said how to
+    // write one. A long one is an option the command does not have: said where its options are.
+    const why = option.startsWith('--') ? `\`mesh ${cmd.name} --help\` lists its options` : 'a value that starts with "-" is written --option=-VALUE, or after "--" when it is an argument'
+    return `mesh ${cmd.name} has no option ${option}${near !== undefined ? `; did you mean --${near}?` : ''} (${why})`
   }
   if (err?.code === 'ERR_PARSE_ARGS_INVALID_OPTION_VALUE' && option !== undefined) {
     if (/does not take/.test(message)) return `${option} takes no value`

@@ -228,8 +228,10 @@ describe('flags and names a newcomer gets wrong', () => {
     // A mistyped option: the one meant, if one is that close, and how a value starting with "-" is written.
     const tial = await mesh('session', 'show', 'x', '--tial', '3', ...A())
     expect(tial.code).toBe(2)
-    expect(tial.stderr).toMatch(/^mesh: mesh session has no option --tial; did you mean --tail\? \(a value that starts with "-" is written --option=-VALUE, or after "--" when it is an argument\)/)
-    expect((await mesh('session', 'show', 'x', '--frobnicate', ...A())).stderr).toMatch(/^mesh: mesh session has no option --frobnicate \(/)
+    expect(tial.stderr).toMatch(/^mesh: mesh session has no option --tial; did you mean --tail\? \(`mesh session --help` lists its options\)/)
+    expect((await mesh('session', 'show', 'x', '--frobnicate', ...A())).stderr).toMatch(/^mesh: mesh session has no option --frobnicate \(`mesh session --help` lists its options\)/)
+    // A short one is more likely a value that starts with "-": said how to write one.
+    expect((await mesh('session', 'show', 'x', '-z', ...A())).stderr).toMatch(/^mesh: mesh session has no option -z \(a value that starts with "-" is written --option=-VALUE, or after "--" when it is an argument\)/)
     const dash = await mesh('session', 'append', 'x', '--role', 'user', '--text=-x', ...A())
     expect(dash.stderr).not.toMatch(/needs a value|no option/)
     const dial = await mesh('devices', 'approve', 'K7QM-2XDF', '--dial', 'banana', ...A())
