@@ -88,8 +88,20 @@ function stillComing (siblings: readonly Sibling[], peers: readonly PeerStatus[]
 
 /** The hint's words without the parentheses a hint of sep ' ' is written in. */
 const bare = (s: string | undefined): string => s?.replace(/^\((.*)\)$/s, '$1') ?? ''
+/** An id this long is an agent's (a UUID is 36), copied rather than typed. */
+const LONG_ID = 16
 /** A key's part after its agent id: `agent:claude:s1` -> `s1`. */
 const sessionPart = (k: string): string => k.split(':').slice(2).join(':')
+/**
+ * The key whose session id is a typo of `part` (an id copied without its last character), under
+ * any agent. Short ids that differ in their digits alone are two sessions (task-3, task-4); a
+ * long one (an agent's UUID, mostly digits) is copied, not numbered, so any near one is a typo.
+ */
+function nearestByPart (part: string, keys: readonly string[]): string | undefined {
+  const byPart = new Map(keys.map(k => [sessionPart(k), k]))
+  const p = nearest(part, byPart.keys(), part.length >= LONG_ID ? () => false : digitsOnly(part))
+  return p === undefined ? undefined : byPart.get(p)
+}
 /** Keys that differ only in their digits are two sessions (task-3, task-4), not a typo of one. */
 const digitsOnly = (a: string) => (b: string): boolean => a.replace(/\d/g, '') === b.replace(/\d/g, '')
 
@@ -104,8 +116,13 @@ const digitsOnly = (a: string) => (b: string): boolean => a.replace(/\d/g, '') =
 export function notHere (err: SessionNotFoundError, key: string, listed: readonly string[], siblings: readonly Sibling[], peers: readonly PeerStatus[] | undefined, writable: boolean): SessionNotFoundError {
   if (err.hint === undefined) return err
   // The same session under another agent first: `mesh resume 1af7fc5e-…` (the id Codex showed)
-  // names agent:main:1af7fc5e-…, where the session is agent:codex:1af7fc5e-….
-  const near = listed.filter(k => k !== key && sessionPart(k) === sessionPart(key)).sort()[0] ?? nearest(key, listed.filter(k => k !== key), digitsOnly(key))
+  // names agent:main:1af7fc5e-…, where the session is agent:codex:1af7fc5e-…; and `codex:ID`
+  // (agent:main:codex:ID) is agent:codex:ID. Then a typo of the whole key, or of the id alone.
+  const others = listed.filter(k => k !== key)
+  const part = sessionPart(key)
+  const near = others.filter(k => sessionPart(k) === part || k.slice('agent:'.length) === part).sort()[0] ??
+    nearest(key, others, digitsOnly(key)) ??
+    nearestByPart(part, others)
   // A device that cannot create it is told only where sessions come from (the vault's words);
   // what could still bring it is in the details either way.
   const mayCome = stillComing(siblings, peers)
