@@ -126,13 +126,16 @@ const LOCK_WAIT_MS = 10_000
  * LOCK_WAIT_MS: what every command does before it holds the home itself. A daemon's lock is not
  * waited for: `isDaemon` tells one (it answers on the home's socket).
  */
-export async function whenHomeFree<T> (open: () => Promise<T>, isDaemon: () => Promise<boolean> = async () => false, signal?: AbortSignal): Promise<T> {
+export async function whenHomeFree<T> (open: () => Promise<T>, isDaemon: () => Promise<boolean> = async () => false, signal?: AbortSignal, busy?: (err: HomeInUseError) => void): Promise<T> {
   const started = Date.now()
+  let said = false
   for (;;) {
     try {
       return await open()
     } catch (err) {
       if (!(err instanceof HomeInUseError) || Date.now() - started > LOCK_WAIT_MS || await isDaemon()) throw err
+      // Told once that this wait begins (a front-end that would otherwise say nothing for seconds).
+      if (!said) { said = true; busy?.(err) }
       await pause(100, undefined, { signal }).catch((cause: unknown) => { throw new AbortedError('stopped waiting for the home', { home: err.details.home }, { cause }) })
     }
   }
@@ -146,8 +149,11 @@ export async function whenHomeFree<T> (open: () => Promise<T>, isDaemon: () => P
  * of one process that overlap (a burst from `mesh mcp`) run one after another on one opening of
  * the home, closed once none waits, instead of each polling for the lock this process holds.
  */
-export async function apiFor (g: Globals, options: { signal?: AbortSignal } = {}): Promise<ApiSession> {
-  const { signal } = options
+/** `signal` ends a wait for the home (AbortedError); `busy` is told when one begins (another process holds the home). */
+export interface HomeWait { signal?: AbortSignal, busy?: (err: HomeInUseError) => void }
+
+export async function apiFor (g: Globals, options: HomeWait = {}): Promise<ApiSession> {
+  const { signal, busy } = options
   // In line first, before anything that takes a while: the turns go in the order asked.
   const turns = HomeTurns.of(g.home)
   // Asked again from inside its own turn (a call within withApi's fn): that turn's session, which
@@ -176,7 +182,7 @@ export async function apiFor (g: Globals, options: { signal?: AbortSignal } = {}
       }
       const daemon: ApiSession = { api: rpc, mode: 'daemon', close: async () => { await rpc.close() } }
       return daemon
-    }, undefined, signal)
+    }, undefined, signal, busy)
     if (s.mode === 'daemon') { turns.release(); return s }
     return turns.lend(turns.keep(s, g.wallet))
   } catch (err) {
@@ -304,7 +310,7 @@ async function openHere (g: Globals, given?: Awaited<ReturnType<typeof userWalle
 }
 
 /** Runs fn with the API, closing it after; `signal` ends a wait for the home (AbortedError) before fn runs. */
-export async function withApi<T> (g: Globals, fn: (api: MeshApi, s: ApiSession) => Promise<T>, options: { signal?: AbortSignal } = {}): Promise<T> {
+export async function withApi<T> (g: Globals, fn: (api: MeshApi, s: ApiSession) => Promise<T>, options: HomeWait = {}): Promise<T> {
   const s = await apiFor(g, options)
   const held = { session: s, ended: false }
   try {

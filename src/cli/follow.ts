@@ -6,7 +6,7 @@
  */
 import { setMaxListeners } from 'node:events'
 import { parseSessionKey } from '../../crdt/session-key.js'
-import { AbortedError, DaemonNotRunningError, InvalidInputError, isMeshError } from '../errors.js'
+import { AbortedError, DaemonNotRunningError, InvalidInputError, isMeshError, type HomeInUseError } from '../errors.js'
 import { EventLog, type CallOptions, type EventRecord, type MeshApi, type SubscribeOptions } from '../api/api.js'
 import { connectRpc, type RpcClient } from '../api/rpc-client.js'
 import type { Input, MethodName, Output } from '../api/schema.js'
@@ -56,7 +56,11 @@ export class DaemonFollower implements MeshApi {
   /** Set once start() has said whether a daemon runs: onChange reports changes after that only. */
   private started = false
 
-  constructor (private readonly g: Globals, private readonly onChange: (daemon: boolean) => void = () => {}) {
+  /**
+   * `onChange`: a daemon started or stopped after start(). `homeBusy`: a call waits for the home
+   * another process holds (a long short command), told as each such wait begins.
+   */
+  constructor (private readonly g: Globals, private readonly onChange: (daemon: boolean) => void = () => {}, private readonly homeBusy?: (err: HomeInUseError) => void) {
     setMaxListeners(0, this.closing.signal)
   }
 
@@ -159,7 +163,7 @@ export class DaemonFollower implements MeshApi {
     return await this.until(options.signal, async signal => await withApi(this.g, async (api, s) => {
       if (s.mode === 'daemon') this.daemon().catch(() => undefined)
       return await api.call(method, input, options)
-    }, { signal }))
+    }, { signal, busy: this.homeBusy }))
   }
 
   /**

@@ -3,7 +3,8 @@
  * short command, a script of the SDK's without a daemon), and the read tries again for up to
  * 10 s. The watch took Ctrl-C from its start but looked at it only after that read, so it went on
  * waiting, and ended 10 s later with HOME_IN_USE, exit 1, as if never interrupted. It now ends at
- * once, as Ctrl-C ends it at any other moment: exit 0, nothing on stderr but what it says.
+ * once, as Ctrl-C ends it at any other moment: exit 0, nothing on stderr but what it says. While
+ * it waits it says so once, naming the pid that holds the home (it said nothing for seconds).
  * Driven with a real process holding the home's lock (it holds it until the watch has exited,
  * so the watch cannot have ended by getting the home), and a real SIGINT sent once the watch is
  * seen trying to take that lock.
@@ -70,11 +71,14 @@ describe('mesh watch and Ctrl-C while the home is held by another process', () =
     const holder = await holdHome(s)
     const tries = lockTries(s.home, w)
     await tries.seen()
+    // The wait is said, once, with who holds the home.
+    await w.waitFor(new RegExp(`^\\(the home is in use by pid ${String(holder.child.pid)} \\(another mesh command\\): waiting for it; Ctrl-C to stop\\)$`), 30_000)
     expect(await w.stop('SIGINT'), w.lines.join('\n')).toBe(0)
     tries.stop()
     expect(holder.child.exitCode).toBeNull()
     // The look ended by the watch's own stop is no failure to report.
-    expect(w.lines.join('\n')).not.toMatch(/could not read|stopped|in use/)
+    expect(w.lines.join('\n')).not.toMatch(/could not read|stopped|HOME_IN_USE/)
+    expect(w.lines.filter(l => l.includes('in use'))).toHaveLength(1)
     expect(await holder.stop('SIGTERM')).toBe(0)
   }, 120_000)
 
@@ -89,6 +93,8 @@ describe('mesh watch and Ctrl-C while the home is held by another process', () =
       cleanups.push(async () => await w.stop('SIGKILL'))
       const tries = lockTries(s.home, w)
       await tries.seen()
+      // Said while it waits (not in --json, where stderr stays quiet).
+      if (!json) await w.waitFor(/^\(the home is in use by pid \d+ \(another mesh command\): waiting for it; Ctrl-C to stop\)$/, 30_000)
       const before = tries.count()
       expect(await w.stop('SIGINT'), w.lines.join('\n')).toBe(0)
       const after = tries.stop()
@@ -97,7 +103,8 @@ describe('mesh watch and Ctrl-C while the home is held by another process', () =
       expect(after - before).toBeLessThanOrEqual(2)
       // Ended while the home was still held: by Ctrl-C, not by getting the home or giving up on it.
       expect(holder.child.exitCode).toBeNull()
-      expect(w.lines.join('\n')).not.toMatch(/in use|HOME_IN_USE|\n\s+at |Error/)
+      expect(w.lines.join('\n')).not.toMatch(/is in use by pid \d+$|HOME_IN_USE|\n\s+at |Error/m)
+      expect(w.lines.filter(l => l.includes('in use'))).toHaveLength(json ? 0 : 1)
       expect(w.lines.join('\n')).not.toMatch(/a message already there/)
       expect(await holder.stop('SIGTERM')).toBe(0)
       // The home is free again: a watch started now prints the session (and Ctrl-C ends it as before).

@@ -43,9 +43,17 @@ export const watchCmd: Command = {
     const event = (e: Record<string, unknown>, s: string): void => { if (g.json) out.line(JSON.stringify(e)); else out.err(s) }
     // Never holds the home: through the daemon while one runs (its events carry every device's
     // appends), else a look at the transcript once a second, each opening the home briefly.
+    // Another command holding the home (a long import) keeps a look waiting up to 10 s: said once,
+    // instead of seconds of silence before the first line.
+    let busySaid = false
     const api = new DaemonFollower(g, (daemon) => {
       note(daemon ? '(mesh join runs now: appends from every device appear)' : '(mesh join stopped: only changes made on this machine will appear)')
       if (!daemon) void poll()
+    }, (err) => {
+      if (busySaid) return
+      busySaid = true
+      const pid = typeof err.details.pid === 'number' ? ` by pid ${err.details.pid}` : ''
+      note(`(the home is in use${pid} (another mesh command): waiting for it; Ctrl-C to stop)`)
     })
     const seen = new Set<string>()
     let last: string | undefined
