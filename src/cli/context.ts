@@ -141,6 +141,9 @@ export async function whenHomeFree<T> (open: () => Promise<T>, isDaemon: () => P
   }
 }
 
+/** `signal` ends a wait for the home (AbortedError); `busy` is told when one begins (another process holds the home). */
+export interface HomeWait { signal?: AbortSignal, busy?: (err: HomeInUseError) => void }
+
 /**
  * The API for this home: the daemon's when one answers, else the home opened in this process for
  * the length of one command (long-running front-ends use DaemonFollower and never hold it).
@@ -149,9 +152,6 @@ export async function whenHomeFree<T> (open: () => Promise<T>, isDaemon: () => P
  * of one process that overlap (a burst from `mesh mcp`) run one after another on one opening of
  * the home, closed once none waits, instead of each polling for the lock this process holds.
  */
-/** `signal` ends a wait for the home (AbortedError); `busy` is told when one begins (another process holds the home). */
-export interface HomeWait { signal?: AbortSignal, busy?: (err: HomeInUseError) => void }
-
 export async function apiFor (g: Globals, options: HomeWait = {}): Promise<ApiSession> {
   const { signal, busy } = options
   // In line first, before anything that takes a while: the turns go in the order asked.
