@@ -12,7 +12,8 @@
  * SQLite stores are held open by their gateway for every session at once, so for those it tells
  * nothing.
  */
-import { readdir, readlink, stat } from 'node:fs/promises'
+import { readdir, readlink, realpath, stat } from 'node:fs/promises'
+import { resolve } from 'node:path'
 
 export const RECENT_MS = 5_000
 
@@ -28,9 +29,19 @@ export async function busy (path: string, now = Date.now()): Promise<BusyReason 
 }
 
 async function holderPid (path: string): Promise<number | undefined> {
+  const real = await asKernelSees(path)
   let found: number | undefined
-  await eachOpenFile((pid, target) => { if (target === path) { found = pid; return true } return false })
+  await eachOpenFile((pid, target) => { if (target === real) { found = pid; return true } return false })
   return found
+}
+
+/**
+ * A path as /proc/<pid>/fd names the file: absolute, every symlink resolved (a CODEX_HOME or a
+ * home folder reached through a link, a relative one). Compared as given, a rollout Codex holds
+ * open there looked closed, and its lease was let go while Codex ran.
+ */
+async function asKernelSees (path: string): Promise<string> {
+  return await realpath(path).catch(() => resolve(path))
 }
 
 /**
@@ -39,10 +50,13 @@ async function holderPid (path: string): Promise<number | undefined> {
  * caller, which opens the files it reads). Other users' processes cannot be looked into.
  */
 export async function openAmong (paths: readonly string[], except?: number): Promise<Set<string> | undefined> {
-  const wanted = new Set(paths)
+  // By the name the kernel gives each (asKernelSees), answered by the name given.
+  const wanted = new Map<string, string>()
+  for (const p of paths) wanted.set(await asKernelSees(p), p)
   const open = new Set<string>()
   const told = await eachOpenFile((pid, target) => {
-    if (pid !== except && wanted.has(target)) open.add(target)
+    const given = wanted.get(target)
+    if (pid !== except && given !== undefined) open.add(given)
     return open.size === wanted.size
   })
   return told ? open : undefined

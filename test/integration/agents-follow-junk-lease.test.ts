@@ -12,7 +12,7 @@
  *   never let go so (Claude Code opens its transcript per append: its SessionEnd hook releases it).
  */
 import { spawn, type ChildProcess } from 'node:child_process'
-import { appendFile, mkdir, readFile, stat, writeFile } from 'node:fs/promises'
+import { appendFile, mkdir, readFile, stat, symlink, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { sanitizePath } from '../../src/agents/index.js'
@@ -69,7 +69,11 @@ beforeAll(async () => {
   dir = t.dir
   cleanups.push(t.cleanup)
   const cc = join(dir, 'claude-config')
-  const codex = join(dir, 'codex-home')
+  // CODEX_HOME reached through a symlink (a home folder on another disk, say): the kernel names the
+  // rollout a process holds open by its real path, and an open one must still be seen as open.
+  const codex = join(dir, 'codex-link')
+  await mkdir(join(dir, 'codex-home'))
+  await symlink(join(dir, 'codex-home'), codex)
   env = { ...cliEnv(dir), CLAUDE_CONFIG_DIR: cc, CODEX_HOME: codex, MESH_FOLLOW_RELEASE_MS: String(QUIET_MS) }
   const wallet = join(dir, 'wallet.json')
   expect((await runCli(['wallet', 'new', '--out', wallet], { env })).code).toBe(0)
@@ -144,10 +148,30 @@ describe('mesh join --follow codex: the lease taken is let go once Codex is done
     // Claude Code's transcript, closed and quiet as well, keeps its lease (its SessionEnd hook lets it go).
     expect((await leaseOf('claude', claudeKey))?.mine).toBe(true)
 
-    // `codex resume` here opens the rollout and appends again: the lease is taken again, and kept.
+    // `codex resume` here opens the rollout and appends again: the lease is taken again, kept while
+    // the file is open, and let go again once Codex ends.
     holder = hold(rollout)
     await opened(holder)
     await appendFile(rollout, codexLine('back again') + '\n')
     await poll('the lease taken again', async () => (await leaseOf('codex', key))?.mine === true)
+    holder.kill('SIGKILL')
+    await poll('let go again', async () => a.lines.filter(l => /lease let go/.test(l)).length === 2)
+
+    // A person takes the lease here by hand; Codex then runs the session and ends: the lease is the
+    // person's, which the follower only renewed, and it stays.
+    const mesh = async (...args: string[]): Promise<void> => { const r = await runCli([...args, '--home', a.home], { env }); expect(r.code, r.stderr).toBe(0) }
+    await mesh('lease', 'take', key)
+    holder = hold(rollout)
+    await opened(holder)
+    await appendFile(rollout, codexLine('by hand') + '\n')
+    await poll('the line captured', async () => {
+      const r = await runCli(['session', 'show', key, '--json', '--home', a.home], { env })
+      return r.code === 0 && (JSON.parse(r.stdout).messages as Array<{ content: string }>).some(m => m.content.includes('by hand'))
+    })
+    holder.kill('SIGKILL')
+    const quietFrom = (await stat(rollout)).mtimeMs
+    await poll('the rollout closed and quiet a while', async () => Date.now() - quietFrom > 5 * QUIET_MS)
+    expect((await leaseOf('codex', key))?.mine).toBe(true)
+    expect(a.lines.filter(l => /lease let go/.test(l))).toHaveLength(2)
   }, 120_000)
 })

@@ -102,7 +102,13 @@ export class Follower {
   readonly startedAt = Date.now()
 
   constructor (private readonly o: FollowerOptions) {
-    this.releaser = new LeaseReleaser(async key => (await o.api.call('sessions.releaseLease', { key })).released, o.releaseQuietMs)
+    // Only the lease the follower took: still this device's, of the same epoch (a take by hand
+    // since, here, makes another epoch). A read of the lease, then its release, in one turn of calls.
+    this.releaser = new LeaseReleaser(async (key, epoch) => {
+      const lease = (await o.api.call('sessions.show', { key, tail: 0 })).lease
+      if (lease === undefined || !lease.mine || lease.epoch !== epoch) return false
+      return (await o.api.call('sessions.releaseLease', { key })).released
+    }, o.releaseQuietMs)
   }
 
   /**
@@ -279,7 +285,8 @@ export class Follower {
     }
     if (held === undefined) this.held.set(s.key, { cwd, gitRemote: remote })
     if (this.o.lease !== false && !this.leased.has(s.key) && Date.now() - r.mtimeMs < LIVE_MS) {
-      if (await this.takeLease(s.key) && s.keepsOpen === true && s.path !== undefined) this.releaser.took(s.key, s.path)
+      const taken = await this.takeLease(s.key)
+      if (taken !== undefined && s.keepsOpen === true && s.path !== undefined) this.releaser.took(s.key, s.path, taken.epoch)
     }
     const c = { key: s.key, stream: s.id, records: r.records.length, added, messages }
     if (added > 0) this.o.onCapture?.(c)
@@ -302,18 +309,25 @@ export class Follower {
   }
 
   /** Takes the session's lease (live here), unless another device holds a live one. */
-  async takeLease (key: string): Promise<boolean> {
+  /**
+   * Takes the lease of a session the agent writes here; the lease when this take made it (not one
+   * this device held already, which it only renewed: a person's `mesh agent resume` or `mesh lease
+   * take`), else undefined.
+   */
+  async takeLease (key: string): Promise<{ epoch: number } | undefined> {
     try {
-      await this.o.api.call('sessions.takeLease', { key, take: false })
+      const before = (await this.o.api.call('sessions.show', { key, tail: 0 }).catch(() => undefined))?.lease
+      const { lease } = await this.o.api.call('sessions.takeLease', { key, take: false })
       this.leased.add(key)
-      return true
+      const renewed = before !== undefined && before.mine && !before.expired && before.epoch === lease.epoch
+      return renewed ? undefined : { epoch: lease.epoch }
     } catch (err) {
       if (isMeshError(err) && (err.code === 'LEASE_HELD' || err.code === 'READ_ONLY' || err.code === 'DEVICE_REVOKED')) {
         this.leased.add(key) // said once per run
         if (err.code === 'LEASE_HELD') this.o.log(`${key} is driven by ${String(err.details.holder ?? 'another device')}: capturing what the agent writes here anyway`)
-        return false
+        return undefined
       }
-      if (isMeshError(err) && (err.code === 'NOT_FOUND' || err.code === 'SESSION_NOT_FOUND')) return false
+      if (isMeshError(err) && (err.code === 'NOT_FOUND' || err.code === 'SESSION_NOT_FOUND')) return undefined
       throw err
     }
   }

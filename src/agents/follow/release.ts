@@ -20,13 +20,20 @@ export const RELEASE_RECHECK_MS = 15_000
 export interface Released { key: string, path: string, quietMs: number }
 
 export class LeaseReleaser {
-  private readonly taken = new Map<string, { path: string, checkAt: number }>()
+  private readonly taken = new Map<string, { path: string, epoch: number, checkAt: number }>()
 
-  /** `release`: lets go of this device's lease of a session; false when this device did not hold it. */
-  constructor (private readonly release: (key: string) => Promise<boolean>, readonly quietMs = RELEASE_QUIET_MS) {}
+  /**
+   * `release`: lets go of this device's lease of a session if it is still the one of `epoch` (the
+   * one the follower took); false when it is not (taken over, released, or taken again by hand).
+   */
+  constructor (private readonly release: (key: string, epoch: number) => Promise<boolean>, readonly quietMs = RELEASE_QUIET_MS) {}
 
-  /** This device took `key`'s lease while the agent wrote `path`, a file it keeps open while it runs the session. */
-  took (key: string, path: string): void { this.taken.set(key, { path, checkAt: 0 }) }
+  /**
+   * The follower took `key`'s lease (at `epoch`) while the agent wrote `path`, a file it keeps
+   * open while it runs the session. Only a lease the follower itself took: one this device held
+   * already (`mesh agent resume`, `mesh lease take`) is a person's, and stays.
+   */
+  took (key: string, path: string, epoch: number): void { this.taken.set(key, { path, epoch, checkAt: 0 }) }
 
   /**
    * Lets go of the leases whose file is quiet and open in no process; returns them. A lease that
@@ -38,7 +45,13 @@ export class LeaseReleaser {
     for (const [key, t] of this.taken) {
       if (now < t.checkAt) continue
       let mtime: number
-      try { mtime = (await stat(t.path)).mtimeMs } catch (err: any) { if (err?.code !== 'ENOENT') throw err; mtime = -Infinity } // gone: nothing appends to it there
+      try {
+        mtime = (await stat(t.path)).mtimeMs
+      } catch (err: any) {
+        // Gone: nothing appends to it there. Not readable now: looked at again later, the others go on.
+        if (err?.code !== 'ENOENT') { t.checkAt = now + RELEASE_RECHECK_MS; continue }
+        mtime = -Infinity
+      }
       if (now - mtime < this.quietMs) { t.checkAt = mtime + this.quietMs; continue }
       due.push([key, t.path])
     }
@@ -50,7 +63,14 @@ export class LeaseReleaser {
       const t = this.taken.get(key)
       if (t === undefined) continue
       if (open.has(path)) { t.checkAt = now + Math.min(this.quietMs, RELEASE_RECHECK_MS); continue }
-      const released = await this.release(key)
+      let released: boolean
+      try {
+        released = await this.release(key, t.epoch)
+      } catch {
+        // This device cannot write now (revoked, read-only) or the session went: nothing to let go.
+        this.taken.delete(key)
+        continue
+      }
       this.taken.delete(key)
       if (released) out.push({ key, path, quietMs: this.quietMs })
     }
