@@ -88,18 +88,18 @@ function stillComing (siblings: readonly Sibling[], peers: readonly PeerStatus[]
 
 /** The hint's words without the parentheses a hint of sep ' ' is written in. */
 const bare = (s: string | undefined): string => s?.replace(/^\((.*)\)$/s, '$1') ?? ''
-/** An id this long is an agent's (a UUID is 36), copied rather than typed. */
-const LONG_ID = 16
+/** An agent's id (a UUID, or the hex of one): copied rather than typed, its digits no numbering. */
+const AGENT_ID = /^[0-9a-f-]{16,}$/i
 /** A key's part after its agent id: `agent:claude:s1` -> `s1`. */
 const sessionPart = (k: string): string => k.split(':').slice(2).join(':')
 /**
  * The key whose session id is a typo of `part` (an id copied without its last character), under
- * any agent. Short ids that differ in their digits alone are two sessions (task-3, task-4); a
- * long one (an agent's UUID, mostly digits) is copied, not numbered, so any near one is a typo.
+ * any agent. Ids that differ in their digits alone are two sessions (task-3, task-4,
+ * run-2024-01); an agent's id (AGENT_ID, mostly digits) is copied, not numbered: a near one is a typo.
  */
 function nearestByPart (part: string, keys: readonly string[]): string | undefined {
   const byPart = new Map(keys.map(k => [sessionPart(k), k]))
-  const p = nearest(part, byPart.keys(), part.length >= LONG_ID ? () => false : digitsOnly(part))
+  const p = nearest(part, byPart.keys(), AGENT_ID.test(part) ? () => false : digitsOnly(part))
   return p === undefined ? undefined : byPart.get(p)
 }
 /** Keys that differ only in their digits are two sessions (task-3, task-4), not a typo of one. */

@@ -49,6 +49,14 @@ describe('mesh join --follow', () => {
     expect(await d.proc.waitFor(/^following/)).toBe('following     claude,codex')
     expect(await d.proc.stop('SIGINT')).toBe(0)
   })
+
+  it('refuses a bad MESH_FOLLOW_RELEASE_MS before anything starts (exit 2, no home made)', async () => {
+    const home = join(dir, 'bad-quiet')
+    const r = await runCli(['join', '--home', home, '--wallet', wallet, ...QUIET, '--follow', 'codex'], { env: { ...env, MESH_FOLLOW_RELEASE_MS: 'abc' } })
+    expect(r.code, r.stderr).toBe(2)
+    expect(r.stderr).toBe('mesh: MESH_FOLLOW_RELEASE_MS=abc: a number of milliseconds (0 to 999999999)\n')
+    expect(await readdir(home).catch(() => [])).toEqual([])
+  })
 })
 
 describe('mesh join on a mirror refuses what a mirror cannot do', () => {

@@ -72,7 +72,7 @@ describe('mesh watch and Ctrl-C while the home is held by another process', () =
     const tries = lockTries(s.home, w)
     await tries.seen()
     // The wait is said, once, with who holds the home.
-    await w.waitFor(new RegExp(`^\\(the home is in use by pid ${String(holder.child.pid)} \\(another mesh command\\): waiting for it; Ctrl-C to stop\\)$`), 30_000)
+    await w.waitFor(new RegExp(`^\\(the home is in use by pid ${String(holder.child.pid)}: waiting for it; Ctrl-C to stop\\)$`), 30_000)
     expect(await w.stop('SIGINT'), w.lines.join('\n')).toBe(0)
     tries.stop()
     expect(holder.child.exitCode).toBeNull()
@@ -94,7 +94,7 @@ describe('mesh watch and Ctrl-C while the home is held by another process', () =
       const tries = lockTries(s.home, w)
       await tries.seen()
       // Said while it waits (not in --json, where stderr stays quiet).
-      if (!json) await w.waitFor(/^\(the home is in use by pid \d+ \(another mesh command\): waiting for it; Ctrl-C to stop\)$/, 30_000)
+      if (!json) await w.waitFor(/^\(the home is in use by pid \d+: waiting for it; Ctrl-C to stop\)$/, 30_000)
       const before = tries.count()
       expect(await w.stop('SIGINT'), w.lines.join('\n')).toBe(0)
       const after = tries.stop()

@@ -44,8 +44,9 @@ describe('a near name', () => {
     expect(notHere(vaultSays(), 'agent:main:1af7fc5e-ac', listed, [], undefined, true).details.near).toBe('agent:main:1af7fc5e-ab')
     // `codex:ID` typed bare is agent:main:codex:ID: the session is agent:codex:ID.
     expect(notHere(vaultSays(), 'agent:main:codex:other', listed, [], undefined, true).details.near).toBe('agent:codex:other')
-    // Ids that differ in their digits alone are two sessions, under any agent.
+    // Ids that differ in their digits alone are two sessions, under any agent, however long.
     expect(notHere(vaultSays(), 'agent:main:task-4', ['agent:claude:task-3'], [], undefined, true).details).not.toHaveProperty('near')
+    expect(notHere(vaultSays(), 'agent:main:nightly-build-run-17', ['agent:claude:nightly-build-run-18'], [], undefined, true).details).not.toHaveProperty('near')
     // An agent's id copied without its last character.
     expect(notHere(vaultSays(), 'agent:main:5b0c3a1e-9d2f-4b7a-8c1e-2f4d8b6c1a9', ['agent:codex:5b0c3a1e-9d2f-4b7a-8c1e-2f4d8b6c1a97'], [], undefined, true).details.near).toBe('agent:codex:5b0c3a1e-9d2f-4b7a-8c1e-2f4d8b6c1a97')
   })

@@ -19,12 +19,12 @@ const MAKERS: Record<string, (env: NodeJS.ProcessEnv, since?: number) => Source>
 
 export const FOLLOWABLE = Object.keys(MAKERS)
 
-/** Sources for a list such as `claude,codex`. */
 /** The agents a --follow list names, each once, in its order (`claude,,claude` -> claude). */
 export function followNames (list: string): string[] {
   return [...new Set(list.split(',').map(s => s.trim()).filter(s => s !== ''))]
 }
 
+/** Sources for a list such as `claude,codex`. */
 export function followSources (list: string, env: NodeJS.ProcessEnv = process.env, since?: number): Source[] {
   const names = followNames(list)
   if (names.length === 0) throw new InvalidInputError(`which agents to follow: ${FOLLOWABLE.join(', ')}`)

@@ -94,7 +94,8 @@ export const joinCmd: Command = {
     // Imported here, not at the top: every command loads this module, and the agents' code brings
     // zod, Yjs and the SQLite readers (a command that talks to a daemon loads none of them).
     const { followNames, followSources } = await import('../../agents/index.js')
-    if (followList !== undefined) followSources(followList) // an unknown agent is refused before anything starts
+    // An unknown agent, or a bad MESH_FOLLOW_RELEASE_MS, is refused before anything starts.
+    if (followList !== undefined) { followSources(followList); (await import('./agent-live.js')).releaseQuietMs() }
     const listenFlag = await multiaddrs('--listen', values.listen)
     const announce = await multiaddrs('--announce', values.announce)
     const bootstrap = await multiaddrs('--bootstrap', values.bootstrap, true)

@@ -53,7 +53,7 @@ export const watchCmd: Command = {
       if (busySaid) return
       busySaid = true
       const pid = typeof err.details.pid === 'number' ? ` by pid ${err.details.pid}` : ''
-      note(`(the home is in use${pid} (another mesh command): waiting for it; Ctrl-C to stop)`)
+      note(`(the home is in use${pid}: waiting for it; Ctrl-C to stop)`)
     })
     const seen = new Set<string>()
     let last: string | undefined
