@@ -79,9 +79,9 @@ export function sessionHandlers (ctx: LocalContext): Handlers<SessionMethods> {
       } catch (err) {
         // Its own timeout, not the caller's going away: said as such (HTTP 408).
         if (isMeshError(err) && err.code === 'ABORTED' && signal?.aborted !== true && input.timeoutMs !== undefined) throw new AbortedError(`session ${key} did not appear within ${input.timeoutMs} ms`, { key, timeoutMs: input.timeoutMs, reason: 'timeout' }, { cause: err })
-        // The caller's own timeout (AbortSignal.timeout): a timeout all the same, not a cancel,
+        // Ended by the caller (a cancel, or its own AbortSignal.timeout: a timeout all the same):
         // said as a call through the daemon says it (rpc-client.ts), so a script reads one error.
-        if (isMeshError(err) && err.code === 'ABORTED' && signal?.aborted === true && (signal.reason as Error | undefined)?.name === 'TimeoutError') throw AbortedError.bySignal('sessions.wait', signal)
+        if (isMeshError(err) && err.code === 'ABORTED' && signal?.aborted === true) throw AbortedError.bySignal('sessions.wait', signal)
         throw err
       } finally {
         waitSignal.clear()
