@@ -343,18 +343,9 @@ export class SessionDoc {
     return () => { this.transcript.unobserveDeep(onDeep) }
   }
 
-  /** The transcript in its converged order; `tail` keeps only the last N. */
+  /** The transcript in its converged order; `tail` keeps only the last N (items counted as range() counts them). */
   messages (tail?: number): Message[] {
-    const chunks = (this.transcript.toArray() as unknown[]).filter((c): c is Y.Array<unknown> => c instanceof Y.Array)
-    const out: Message[] = []
-    let skip = tail !== undefined ? Math.max(0, this.messageCount() - tail) : 0
-    for (const c of chunks) {
-      if (skip >= c.length) { skip -= c.length; continue }
-      const items = c.toArray()
-      for (let i = skip; i < items.length; i++) if (messageProblem(items[i]) === undefined) out.push(toMessage(items[i] as Y.Map<unknown>))
-      skip = 0
-    }
-    return out
+    return this.range(tail !== undefined ? Math.max(0, this.messageCount() - tail) : 0)
   }
 
   getTask (): TaskState {
