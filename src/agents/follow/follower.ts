@@ -22,6 +22,7 @@ import type { MeshApi } from '../../api/api.js'
 import { isMeshError } from '../../errors.js'
 import { importBatches } from '../import-batches.js'
 import { gitRemote } from '../git.js'
+import { noSessionIn } from '../ids.js'
 import type { CursorStore } from './cursors.js'
 import { LeaseReleaser, type Released } from './release.js'
 import type { Held, Source, Stream, StreamRead } from './source.js'
@@ -231,7 +232,7 @@ export class Follower {
           this.admitted.delete(s.id)
           break
         }
-        if (held === undefined && !this.admitted.has(s.id) && r.records.length > 0 && r.records.every(x => x.kind === 'unparsed')) {
+        if (held === undefined && !this.admitted.has(s.id) && noSessionIn(r.records)) {
           // No record yet, and no session in mesh: not taken as a session. Read on from here in memory.
           if (!this.probing.has(s.id)) this.probing.set(s.id, cursor)
           this.followed.delete(s.id)

@@ -12,7 +12,7 @@ import {
   listCodexSessions, readClaudeBundle, readCodexRollout, redactJsonl, filesOf, findOpenclawSession, listOpenclawSessions,
   readOpenclawSession, openclawExportFile, hermesExportFile, translateSession, TRANSLATE_TARGETS, parseSince, resumeAgentSession,
   fetchAgentRecords, AGENT_NAMES, isAgentName, listOpenclawDbSessions, readOpenclawDbSession, checkChain, type AgentMeta, type AgentName,
-  refuseTaken, writeOutFile, type ChainProblem, type HeldBackTail, type ListWarn, type OpenclawDbSession
+  refuseTaken, writeOutFile, noSessionIn, type ChainProblem, type HeldBackTail, type ListWarn, type OpenclawDbSession
 } from '../../agents/index.js'
 import { importHermes, listHermesHere } from './agent-hermes.js'
 import { followCmd, hookCmd, hooksCmd } from './agent-live.js'
@@ -207,7 +207,7 @@ async function importOne (api: MeshApi, g: Globals, agent: AgentName, path: stri
   })
   // A file none of whose lines is a JSON object (a record) is not the agent's session (a wrong
   // path): refused, not stored as a session of lines kept as written.
-  if (first.records.length > 0 && first.records.every(r => r.kind === 'unparsed')) {
+  if (noSessionIn(first.records)) {
     throw new InvalidInputError(`${path} holds no ${agent} session: ${first.lines === 1 ? 'its one line is not a JSON object' : `none of its ${first.lines} lines is a JSON object`}; nothing was imported`, { path })
   }
   const key = (values.key as string | undefined) ?? `agent:${agent}:${first.sessionId}`
