@@ -181,8 +181,8 @@ export class RpcClient implements MeshApi {
   async probe (ms: number, signal?: AbortSignal): Promise<'answered' | 'closed' | 'silent' | 'aborted'> {
     const id = this.next++
     return await new Promise(resolve => {
-      const t = setTimeout(() => { this.pending.delete(id); signal?.removeEventListener('abort', gone); resolve('silent') }, ms)
-      const settle = (r: 'answered' | 'closed' | 'aborted'): void => { clearTimeout(t); this.pending.delete(id); signal?.removeEventListener('abort', gone); resolve(r) }
+      const t = setTimeout(() => { settle('silent') }, ms)
+      const settle = (r: 'answered' | 'closed' | 'silent' | 'aborted'): void => { clearTimeout(t); this.pending.delete(id); signal?.removeEventListener('abort', gone); resolve(r) }
       const gone = (): void => { settle('aborted') }
       if (signal?.aborted === true) { settle('aborted'); return }
       signal?.addEventListener('abort', gone, { once: true })
