@@ -141,7 +141,11 @@ function asksJson (argv: readonly string[]): boolean {
   return (end < 0 ? argv : argv.slice(0, end)).some(a => a === '--json' || a.startsWith('--json='))
 }
 
-export async function main (argv: string[]): Promise<number> {
+/**
+ * `started` is told once the command's run has begun (its synchronous start done: `mesh watch`
+ * takes Ctrl-C there): bin/mesh.js then hands it a Ctrl-C that came while the CLI loaded.
+ */
+export async function main (argv: string[], hooks: { started?: () => void } = {}): Promise<number> {
   let json = asksJson(argv)
   setJsonOutput(json)
   try {
@@ -186,7 +190,9 @@ export async function main (argv: string[]): Promise<number> {
     const words = subcommandAliases(cmd, parsed.positionals)
     refuseExtraArgs(cmd, words)
     refuseForeignOptions(cmd, words[0], Object.keys(values), Object.keys(GLOBAL_OPTIONS))
-    return await cmd.run(globalsFrom(values as any), words, values)
+    const running = cmd.run(globalsFrom(values as any), words, values)
+    hooks.started?.()
+    return await running
   } catch (err) {
     // The API's own wire shape (the socket, HTTP and MCP send the same): what a script reads (LEASE_HELD's holder, expiresAt, online).
     const error = errorToWire(err)
