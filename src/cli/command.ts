@@ -42,12 +42,29 @@ export function subcommandOf<T extends string> (group: string, sub: string | und
   throw new UsageError(`unknown ${group} command ${sub}: ${usage}`)
 }
 
-/** A UsageError (exit 2) for a positional argument past what the command takes (Command.arity). */
 /** The words given to a command, `ls` taken as `list` where the command has a `list` (checked and run as it). */
 export function subcommandAliases (cmd: Pick<Command, 'arity'>, args: string[]): string[] {
   return args[0] === 'ls' && typeof cmd.arity !== 'number' && cmd.arity.list !== undefined ? ['list', ...args.slice(1)] : args
 }
 
+/** The options whose value is free text, the first one a usage names being what a quoted extra word most likely meant. */
+const TEXT_OPTIONS = ['text', 'goal', 'title', 'progress', 'plan'] as const
+
+/**
+ * Why an extra word is there, as best it can be told: a word with spaces was quoted, so it is
+ * most likely a text given without its option (`mesh session append KEY "hello world"`); one
+ * without, past a value the command takes, the rest of that value left unquoted.
+ */
+function extraArgHint (extra: string, usage: string, takesValue: boolean): string {
+  if (/\s/.test(extra)) {
+    const named = optionsNamed(usage)
+    const option = TEXT_OPTIONS.find(o => named.includes(o))
+    return option !== undefined ? ` (did you mean --${option} ${JSON.stringify(extra)}?)` : ' (each value goes after its option)'
+  }
+  return takesValue ? ' (a value with spaces needs quotes)' : ''
+}
+
+/** A UsageError (exit 2) for a positional argument past what the command takes (Command.arity). */
 export function refuseExtraArgs (cmd: Pick<Command, 'name' | 'usage' | 'arity'>, args: readonly string[]): void {
   const max = typeof cmd.arity === 'number' ? cmd.arity : cmd.arity[args[0] ?? '']
   if (max === undefined || args.length <= max) return
@@ -57,7 +74,8 @@ export function refuseExtraArgs (cmd: Pick<Command, 'name' | 'usage' | 'arity'>,
   const sub = typeof cmd.arity === 'number' ? undefined : args[0]
   const part = sub !== undefined ? subUsage(cmd, sub) : undefined
   const usage = part ?? cmd.usage
-  throw new UsageError(`unexpected argument "${args[max] as string}"${takesValue ? ' (a value with spaces needs quotes)' : ''}. Usage: ${usage} (\`mesh ${cmd.name}${part !== undefined ? ` ${sub as string}` : ''} --help\` for examples)`)
+  const extra = args[max] as string
+  throw new UsageError(`unexpected argument ${JSON.stringify(extra)}${extraArgHint(extra, usage, takesValue)}. Usage: ${usage} (\`mesh ${cmd.name}${part !== undefined ? ` ${sub as string}` : ''} --help\` for examples)`)
 }
 
 /**

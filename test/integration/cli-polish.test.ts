@@ -201,6 +201,10 @@ describe('words past what a command takes', () => {
     expect(cut.code).toBe(2)
     // The usage of append alone, not of every session command.
     expect(cut.stderr).toBe('mesh: unexpected argument "world" (a value with spaces needs quotes). Usage: mesh session append KEY --role ROLE (--text T | --stdin) [--force] (`mesh session append --help` for examples)\n')
+    // A quoted text given without its option: the extra word has spaces, so quotes are not what it lacks.
+    const bare = await mesh('session', 'append', 'words', 'hello world', '--role', 'user', ...A())
+    expect(bare.code).toBe(2)
+    expect(bare.stderr).toBe('mesh: unexpected argument "hello world" (did you mean --text "hello world"?). Usage: mesh session append KEY --role ROLE (--text T | --stdin) [--force] (`mesh session append --help` for examples)\n')
     // A flag missing: said with what it takes and the subcommand's usage alone.
     const noRole = await mesh('session', 'append', 'words', '--text', 'hi', ...A())
     expect(noRole.code).toBe(2)
