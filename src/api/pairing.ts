@@ -11,6 +11,7 @@ import { shortFingerprint } from '../identity/pair-code.js'
 import type { Found } from '../node/pair-find.js'
 import { approveRequest, capabilitiesFor, roleAsked, type Role } from '../node/pair-grant.js'
 import { adminCertificate } from '../node/registry-ops.js'
+import { refuseNothingToLookWith } from '../node/pair-look.js'
 import type { MeshNode } from '../node/mesh.js'
 import type { Vault } from '../node/vault.js'
 import type { Input, Output } from './schema.js'
@@ -58,14 +59,19 @@ export class Approvals {
       if (err instanceof NotAdminError) throw elsewhere(err)
       throw err
     }
+    // A search that could find nothing (no mDNS, nothing to dial or listen on, and no relay it may
+    // ask) is refused before libp2p is loaded: at once, as the refusal above. Asked again by the
+    // search, once whether a relay is known is (which only the loaded node can tell).
+    const node = this.node
+    const relayable = node !== undefined && input.relays !== false
+    refuseNothingToLookWith(input.code, { mdns: input.mdns, listen: input.listen, dial: input.dial, relays: relayable })
     // Loaded when a search starts: libp2p's modules cost every other command of the CLI ~0.3 s to load.
     const { findCandidate, knowsRelay } = await import('../node/pair-find.js')
     // Across networks: the relays this node is connected to know the devices registered there.
     // Asked only when one is known (`--relay-via`, or a member met that serves the rendezvous):
     // "no relay" then is not "none registered yet", and a search with nothing else to look with
     // (no mDNS, nothing to dial or listen on) is refused at once instead of waiting out its minute.
-    const node = this.node
-    const relays = node !== undefined && input.relays !== false && await knowsRelay(node.libp2p, node.config.relayVia)
+    const relays = relayable && await knowsRelay(node.libp2p, node.config.relayVia)
       ? async (nameplate: string, dialer: PeerId, options: AbortOptions) => await node.pairingCandidates(nameplate, dialer, options)
       : undefined
     const found = await findCandidate({ code: input.code, mdns: input.mdns, listen: input.listen, dial: input.dial, timeoutMs: input.timeoutMs, signal, ...(relays !== undefined ? { relays } : {}) })

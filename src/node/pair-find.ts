@@ -14,9 +14,10 @@ import { multiaddr } from '@multiformats/multiaddr'
 import type { AbortOptions, Connection, Libp2p, PeerId, PeerInfo } from '@libp2p/interface'
 import { beginPairing, PAIR_PROTOCOL, UNSAFE_TEXT, type PairingRun } from '../../protocols/pair/index.js'
 import { PAIR_RENDEZVOUS_PROTOCOL } from '../../protocols/pair/rendezvous.js'
-import { InvalidInputError, messageTime, PairingFailedError } from '../errors.js'
+import { messageTime, PairingFailedError } from '../errors.js'
 import { normalizeCode } from '../identity/pair-code.js'
 import { pairNode, QUERY_MS, VIA_RETRY_MS } from './pair-node.js'
+import { refuseNothingToLookWith } from './pair-look.js'
 import type { RelayedCandidate } from './pair-relay.js'
 
 const log = logger('mesh:node:pair')
@@ -128,15 +129,7 @@ export async function findCandidate (o: FindOptions): Promise<Found> {
   const code = normalizeCode(o.code)
   const display = `${code.slice(0, 4)}-${code.slice(4)}`
   // Nothing could ever answer: said now, with what to pass, not after the whole timeout.
-  if (o.mdns === false && (o.listen ?? []).length === 0 && (o.dial ?? []).length === 0 && o.relays === undefined) {
-    throw new InvalidInputError(`nothing to look for the device showing ${display} with: mDNS is off, there is no address to dial or to listen on, and this device knows no relay the device could wait at`, { mdns: false }, {
-      hint: {
-        sep: '. ',
-        cli: 'Pass --dial with one of the addresses `mesh pair` printed on the new machine, or --listen ADDR here with `mesh pair --via ADDR` there (on the same network, leave out --no-mdns)',
-        mcp: 'Give the approval one of the addresses the new machine printed to dial, or an address to listen on that the new machine\'s pairing goes through (on the same network, let it look by mDNS)'
-      }
-    })
-  }
+  refuseNothingToLookWith(code, { mdns: o.mdns, listen: o.listen, dial: o.dial, relays: o.relays !== undefined })
   const { node } = await pairNode({ listen: o.listen ?? [], mdns: o.mdns ?? true, relay: o.relays !== undefined })
   const tried = new Set<string>()
   // Relays dialed for a circuit enter the peer store, which announces them as discovered: never candidates.

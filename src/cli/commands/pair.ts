@@ -194,6 +194,9 @@ async function takeBack (dir: string, before: Set<string> | undefined): Promise<
   }
 }
 
+/** How long a search goes on before `mesh devices approve` says it looks for the device. */
+const LOOKING_QUIET_MS = 500
+
 /** `mesh devices approve CODE [--read-only|--admin] [--yes]`. */
 export async function devicesApprove (g: Globals, args: string[], values: Record<string, unknown>): Promise<number> {
   const code = args[1]
@@ -210,16 +213,22 @@ export async function devicesApprove (g: Globals, args: string[], values: Record
   // revoke does, off a terminal only --yes approves; refused before the code is used.
   if (values.yes !== true && process.stdin.isTTY !== true) throw new UsageError('approving lets that machine into your mesh: answer the question at a terminal once its fingerprint matches the one the new machine shows, or pass --yes to approve when not at a terminal')
   return await withApi(g, async api => {
-    // Said only where a search starts: a device that cannot approve is refused by the call at
-    // once (NOT_ADMIN, naming who can), with no search said before it.
-    if (!g.json && (await api.call('node.status', {})).capabilities.includes('admin')) out.line(`looking for the device showing ${code}…`)
-    const r = await api.call('devices.approve', {
-      code,
-      role,
-      listen,
-      dial,
-      mdns: values['no-mdns'] !== true
-    })
+    // Said once the search has gone on for a moment, not before the call: a refusal that comes at
+    // once (a device that cannot approve, revoked or no admin; nothing to look with) is said alone,
+    // with no search said before it; a device found at once needs no word either.
+    const looking = g.json ? undefined : setTimeout(() => { out.line(`looking for the device showing ${code}…`) }, LOOKING_QUIET_MS)
+    let r
+    try {
+      r = await api.call('devices.approve', {
+        code,
+        role,
+        listen,
+        dial,
+        mdns: values['no-mdns'] !== true
+      })
+    } finally {
+      clearTimeout(looking)
+    }
     if (!g.json) {
       out.line('')
       // Every line from what the device or the relay said, escaped (see `shown`).
