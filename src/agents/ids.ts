@@ -40,15 +40,6 @@ export class IdCounter {
   }
 }
 
-/**
- * Whether a file's records so far hold no session of its agent: lines, none a JSON object (the
- * record kind for such a line is 'unparsed'). `mesh agent import` refuses such a file, and the
- * follower makes no session of it.
- */
-export function noSessionIn (records: ReadonlyArray<{ kind: string }>): boolean {
-  return records.length > 0 && records.every(r => r.kind === 'unparsed')
-}
-
 /** A parsed line's object, or undefined when it is not a JSON object. */
 export function parseObject (line: string): Record<string, unknown> | undefined {
   try {

@@ -11,6 +11,7 @@
  */
 export * from './jsonl.js'
 export * from './ids.js'
+export * from './no-session.js'
 export * from './paths.js'
 export * from './remap.js'
 export * from './redact.js'

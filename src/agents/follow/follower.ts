@@ -12,17 +12,18 @@
  * because the agent has written those lines here whatever mesh says), and lets it go once the
  * agent is done with the file, for the agents whose open file tells (release.ts).
  *
- * A file none of whose lines so far is a JSON object is no session of the agent (the rule
- * `mesh agent import` refuses such a file by): no session is made of it. It is read on in memory
- * (no cursor saved), and once a line of it is a record, read again from where it was and stored
- * whole, as an import would take it. A session mesh holds already takes every line, as ever.
+ * A file none of whose records so far is of a kind its agent writes is no session of the agent
+ * (no-session.ts: the rule `mesh agent import` refuses such a file by): no session is made of it.
+ * It is read on in memory (no cursor saved), and once a line of it is a record, read again from
+ * where it was and stored whole, as an import would take it. A session mesh holds already takes
+ * every line, as ever.
  */
 import { watch, type FSWatcher } from 'node:fs'
 import type { MeshApi } from '../../api/api.js'
 import { isMeshError } from '../../errors.js'
 import { importBatches } from '../import-batches.js'
 import { gitRemote } from '../git.js'
-import { noSessionIn } from '../ids.js'
+import { noSessionIn } from '../no-session.js'
 import type { CursorStore } from './cursors.js'
 import { LeaseReleaser, type Released } from './release.js'
 import type { Held, Source, Stream, StreamRead } from './source.js'
@@ -232,7 +233,7 @@ export class Follower {
           this.admitted.delete(s.id)
           break
         }
-        if (held === undefined && !this.admitted.has(s.id) && noSessionIn(r.records)) {
+        if (held === undefined && !this.admitted.has(s.id) && noSessionIn(s.agent, r.records)) {
           // No record yet, and no session in mesh: not taken as a session. Read on from here in memory.
           if (!this.probing.has(s.id)) this.probing.set(s.id, cursor)
           this.followed.delete(s.id)

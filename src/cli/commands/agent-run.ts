@@ -12,7 +12,7 @@ import {
   listCodexSessions, readClaudeBundle, readCodexRollout, redactJsonl, filesOf, findOpenclawSession, listOpenclawSessions,
   readOpenclawSession, openclawExportFile, hermesExportFile, translateSession, TRANSLATE_TARGETS, parseSince, resumeAgentSession,
   fetchAgentRecords, AGENT_NAMES, isAgentName, listOpenclawDbSessions, readOpenclawDbSession, checkChain, type AgentMeta, type AgentName,
-  refuseTaken, writeOutFile, noSessionIn, type ChainProblem, type HeldBackTail, type ListWarn, type OpenclawDbSession
+  refuseTaken, writeOutFile, noSessionIn, noSessionWhy, type ChainProblem, type HeldBackTail, type ListWarn, type OpenclawDbSession
 } from '../../agents/index.js'
 import { importHermes, listHermesHere } from './agent-hermes.js'
 import { followCmd, hookCmd, hooksCmd } from './agent-live.js'
@@ -205,10 +205,10 @@ async function importOne (api: MeshApi, g: Globals, agent: AgentName, path: stri
     if (isMeshError(err) && err.code === 'INVALID_INPUT' && !err.message.includes(path)) throw new InvalidInputError(`${path}: ${err.message}`, { ...err.details, path }, { cause: err })
     throw err
   })
-  // A file none of whose lines is a JSON object (a record) is not the agent's session (a wrong
-  // path): refused, not stored as a session of lines kept as written.
-  if (noSessionIn(first.records)) {
-    throw new InvalidInputError(`${path} holds no ${agent} session: ${first.lines === 1 ? 'its one line is not a JSON object' : `none of its ${first.lines} lines is a JSON object`}; nothing was imported`, { path })
+  // A file none of whose lines is a record the agent writes (a wrong path, `{}`) is not its
+  // session: refused, not stored as a session of lines kept as written (no-session.ts).
+  if (noSessionIn(agent, first.records)) {
+    throw new InvalidInputError(`${path} holds no ${agent} session: ${noSessionWhy(agent, first.records.some(r => r.file === '' && r.kind !== 'unparsed'), first.lines)}; nothing was imported`, { path })
   }
   const key = (values.key as string | undefined) ?? `agent:${agent}:${first.sessionId}`
   const held = await recordedMeta(api, key)
