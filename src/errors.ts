@@ -218,6 +218,11 @@ export class DaemonNotRunningError extends MeshError {
   static override name = 'DaemonNotRunningError'
   constructor (message: string, details: Record<string, unknown> = {}, options?: MeshErrorOptions) { super('DAEMON_NOT_RUNNING', message, details, options) }
 }
+/** An abort's reason that is a timeout's (AbortSignal.timeout, timedSignal): a TimeoutError. */
+function timedOut (reason: unknown): boolean {
+  return reason instanceof Error && reason.name === 'TimeoutError'
+}
+
 export class AbortedError extends MeshError {
   static override name = 'AbortedError'
   constructor (message: string, details: Record<string, unknown> = {}, options?: MeshErrorOptions) { super('ABORTED', message, details, options) }
@@ -229,8 +234,19 @@ export class AbortedError extends MeshError {
    */
   static bySignal (method: string, signal: AbortSignal | undefined, when = ''): AbortedError {
     const reason: unknown = signal?.reason
-    if (reason instanceof Error && reason.name === 'TimeoutError') return new AbortedError(`${method} timed out`, { method, reason: 'timeout' }, { cause: reason })
+    if (timedOut(reason)) return new AbortedError(`${method} timed out`, { method, reason: 'timeout' }, { cause: reason })
     return new AbortedError(`${method} was cancelled${when}`, { method }, { cause: reason })
+  }
+
+  /**
+   * A wait for `what` (the home, the daemon to answer) ended by its caller's `signal`, before any
+   * call was made: a timeout said as one ("timed out waiting for …", `details.reason` 'timeout',
+   * as bySignal says it of a call), any other abort as "stopped waiting for …".
+   */
+  static ofWait (what: string, signal: AbortSignal | undefined, details: Record<string, unknown> = {}): AbortedError {
+    const reason: unknown = signal?.reason
+    if (timedOut(reason)) return new AbortedError(`timed out waiting for ${what}`, { ...details, reason: 'timeout' }, { cause: reason })
+    return new AbortedError(`stopped waiting for ${what}`, details, { cause: reason })
   }
 }
 export class UnauthorizedError extends MeshError {

@@ -5,7 +5,7 @@
  */
 import { randomBytes } from 'node:crypto'
 import type { AbortOptions, PeerId } from '@libp2p/interface'
-import { NotAdminError, NotFoundError, PairingFailedError } from '../errors.js'
+import { AbortedError, NotAdminError, NotFoundError, PairingFailedError } from '../errors.js'
 import { bitsToCaps, deviceIdFromKey } from '../identity/index.js'
 import { shortFingerprint } from '../identity/pair-code.js'
 import type { Found } from '../node/pair-find.js'
@@ -74,7 +74,11 @@ export class Approvals {
     const relays = relayable && await knowsRelay(node.libp2p, node.config.relayVia)
       ? async (nameplate: string, dialer: PeerId, options: AbortOptions) => await node.pairingCandidates(nameplate, dialer, options)
       : undefined
-    const found = await findCandidate({ code: input.code, mdns: input.mdns, listen: input.listen, dial: input.dial, timeoutMs: input.timeoutMs, signal, ...(relays !== undefined ? { relays } : {}) })
+    const found = await findCandidate({ code: input.code, mdns: input.mdns, listen: input.listen, dial: input.dial, timeoutMs: input.timeoutMs, signal, ...(relays !== undefined ? { relays } : {}) }).catch((err: unknown) => {
+      // Ended by the caller's signal: said as a call through the daemon says it (the caller's
+      // timeout as one, `details.reason` 'timeout'), not as a pairing that failed.
+      throw signal?.aborted === true ? AbortedError.bySignal('devices.approve', signal) : err
+    })
     // Unless the approver names a role, the device gets what it asked for (a `mesh pair
     // --read-only` is not granted write by a plain approve).
     const role: Role = input.role ?? roleAsked(found.run.request.capabilities)

@@ -266,11 +266,11 @@ async function ownSocket (home: string, path: string): Promise<boolean> {
  * that hangs up at once). HomeUnsafeError for a socket this user does not own (ownSocket);
  * DaemonUnresponsiveError for a daemon that takes the connection but does not answer its first
  * request within `answerMs` (default FIRST_ANSWER_MS), naming its pid; AbortedError once `signal`
- * aborts while it waits for that answer.
+ * aborts while it waits for that answer (`details.reason` 'timeout' when its reason is a timeout).
  */
 export async function connectRpc (home: string, options: { answerMs?: number, signal?: AbortSignal } = {}): Promise<RpcClient | undefined> {
   const path = join(home, 'control.sock')
-  const stopped = (): AbortedError => new AbortedError('stopped looking for the daemon', { home }, { cause: options.signal?.reason })
+  const stopped = (): AbortedError => AbortedError.ofWait('the daemon to answer', options.signal, { home })
   if (options.signal?.aborted === true) throw stopped()
   if (!(await ownSocket(home, path))) return undefined
   const sock = await new Promise<Socket | undefined>((resolve) => {

@@ -136,7 +136,7 @@ export async function whenHomeFree<T> (open: () => Promise<T>, isDaemon: () => P
       if (!(err instanceof HomeInUseError) || Date.now() - started > LOCK_WAIT_MS || await isDaemon()) throw err
       // Told once that this wait begins (a front-end that would otherwise say nothing for seconds).
       if (!said) { said = true; busy?.(err) }
-      await pause(100, undefined, { signal }).catch((cause: unknown) => { throw new AbortedError('stopped waiting for the home', { home: err.details.home }, { cause }) })
+      await pause(100, undefined, { signal }).catch(() => { throw AbortedError.ofWait('the home', signal, { home: err.details.home }) })
     }
   }
 }
@@ -216,7 +216,7 @@ class HomeTurns {
 
   /** Resolves once it is the caller's turn; AbortedError (out of the line) once `signal` aborts before. */
   async take (signal?: AbortSignal): Promise<void> {
-    const stopped = (): AbortedError => new AbortedError('stopped waiting for the home', { home: this.home }, { cause: signal?.reason })
+    const stopped = (): AbortedError => AbortedError.ofWait('the home', signal, { home: this.home })
     if (signal?.aborted === true) throw stopped()
     if (!this.busy && this.line.length === 0) { this.busy = true; return }
     await new Promise<void>((resolve, reject) => {

@@ -272,7 +272,9 @@ export async function findCandidate (o: FindOptions): Promise<Found> {
     }))
   }, o.timeoutMs ?? 60_000)
   const onAbort = (): void => { fail(new PairingFailedError('pairing cancelled', { reason: 'aborted' })) }
-  o.signal?.addEventListener('abort', onAbort, { once: true })
+  // Aborted while the pairing node started: no 'abort' event comes any more.
+  if (o.signal?.aborted === true) onAbort()
+  else o.signal?.addEventListener('abort', onAbort, { once: true })
   try {
     return await found
   } catch (err) {

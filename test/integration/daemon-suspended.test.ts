@@ -1,10 +1,14 @@
 /**
  * A `mesh join` that is suspended (Ctrl-Z, SIGSTOP) still takes connections on its socket (the
  * kernel's backlog does), and answers nothing: a command beside it fails within seconds naming
- * its pid and how to resume it, instead of waiting for ever; resumed, it is used again.
+ * its pid and how to resume it, instead of waiting for ever; resumed, it is used again. A call
+ * whose caller's AbortSignal.timeout ends that wait for the daemon's first answer says it timed
+ * out (`details.reason` 'timeout'), where it said "stopped looking for the daemon" as for a cancel.
  */
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { DaemonFollower } from '../../src/cli/follow.js'
+import type { MeshError } from '../../src/errors.js'
 import { cliEnv, runCli } from '../helpers/cli.js'
 import { startDaemon, type Daemon } from '../helpers/daemon.js'
 import { tempDir } from '../helpers/tmp.js'
@@ -41,6 +45,15 @@ describe('a suspended daemon', () => {
     const json = await mesh(['status', ...home, '--json'])
     expect(json.code).toBe(1)
     expect(JSON.parse(json.stderr).error).toMatchObject({ code: 'DAEMON_RUNNING', details: { pid, answering: false } })
+
+    // As `mesh mcp` calls, with a timeout of its own shorter than the wait for a first answer.
+    const follower = new DaemonFollower({ home: d.home, json: true })
+    try {
+      const err = await follower.call('sessions.list', {}, { signal: AbortSignal.timeout(500) }).then(() => 'answered', (e: unknown) => e as MeshError)
+      expect(err).toMatchObject({ code: 'ABORTED', message: 'timed out waiting for the daemon to answer', details: { home: d.home, reason: 'timeout' } })
+    } finally {
+      await follower.close()
+    }
 
     const stop = await mesh(['stop', ...home])
     expect(stop.code, stop.stderr).toBe(1)

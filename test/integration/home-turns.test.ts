@@ -6,6 +6,8 @@
  * closed now when no one else waits. A wait for the home (in line, or for another process to let
  * go of it) ends when its signal aborts, at once and with no further try; a follower closed with
  * a burst of calls waiting ends them all, without Node warning of a listener leak on stderr.
+ * One ended by its caller's AbortSignal.timeout says it timed out (`details.reason` 'timeout',
+ * as a call's own timeout says it), where it said "stopped waiting" as for a cancel.
  */
 import { spawn } from 'node:child_process'
 import { rename } from 'node:fs/promises'
@@ -13,7 +15,7 @@ import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { whenHomeFree, withApi } from '../../src/cli/context.js'
 import { DaemonFollower } from '../../src/cli/follow.js'
-import { HomeInUseError } from '../../src/errors.js'
+import { HomeInUseError, type MeshError } from '../../src/errors.js'
 import { cliEnv, ROOT, runCli } from '../helpers/cli.js'
 import { tempDir } from '../helpers/tmp.js'
 
@@ -53,6 +55,38 @@ describe('waiting for the home, given up', () => {
     expect(await waited.then(() => undefined, (err: unknown) => err)).toMatchObject({ code: 'ABORTED', message: 'stopped waiting for the home', details: { home: 'h' } })
     expect(tries).toBe(1)
   })
+
+  it('a call whose AbortSignal.timeout ends its wait for the home says it timed out, waiting in line or for the other process', async () => {
+    const wallet = join(t.dir, 'wallet-timeout.json')
+    expect((await runCli(['wallet', 'new', '--out', wallet], { env })).code).toBe(0)
+    const home = join(t.dir, 'timeout')
+    expect((await runCli(['init', '--home', home, '--wallet', wallet, '--label', 't'], { env })).code).toBe(0)
+    const holder = spawn(process.execPath, [join(ROOT, 'dist', 'test', 'helpers', 'hold-home.js'), home], { stdio: ['ignore', 'pipe', 'inherit'] })
+    const gone = new Promise(resolve => holder.once('exit', resolve))
+    const follower = new DaemonFollower({ home, json: true } as any)
+    try {
+      await new Promise<void>((resolve, reject) => {
+        holder.stdout?.on('data', (d: Buffer) => { if (d.toString().includes('holding')) resolve() })
+        holder.once('exit', (c) => { reject(new Error(`holder exited ${String(c)}`)) })
+      })
+      // As `mesh mcp` calls, each with its own timeout: the first waits for the other process
+      // (whenHomeFree), the second in this process's line behind it (HomeTurns).
+      const calls = [0, 1].map(async () => await follower.call('sessions.list', {}, { signal: AbortSignal.timeout(500) }).then(() => 'answered', (err: unknown) => err as MeshError))
+      for (const err of await Promise.all(calls)) {
+        expect(err).toMatchObject({ code: 'ABORTED', message: 'timed out waiting for the home', details: { reason: 'timeout' } })
+      }
+      // A cancel is still said as one.
+      const ac = new AbortController()
+      const cancelled = follower.call('sessions.list', {}, { signal: ac.signal }).then(() => 'answered', (err: unknown) => err as MeshError)
+      setTimeout(() => { ac.abort() }, 300)
+      const c = await cancelled as MeshError
+      expect({ code: c.code, message: c.message, reason: c.details.reason }).toEqual({ code: 'ABORTED', message: 'stopped waiting for the home', reason: undefined })
+    } finally {
+      await follower.close()
+      holder.kill('SIGTERM')
+      await gone
+    }
+  }, 60_000)
 
   it('a follower closed while a burst of calls waits for the home ends them all, and Node warns of no listener leak', async () => {
     const wallet = join(t.dir, 'wallet-burst.json')

@@ -69,6 +69,27 @@ describe('the SDK client', () => {
     }
   })
 
+  it('says a pairing its caller\'s AbortSignal.timeout ended timed out, the same in the process and through the daemon (not a pairing that failed)', async () => {
+    const local = await openMesh({ home: join(t.dir, 'approver'), wallet: generateWallet(), label: 'approver', node: false })
+    const remote = await connectMesh({ home: daemon.home })
+    // A search that waits: listening for a device that never comes, mDNS off.
+    const input = { code: 'ZZ1H-CCSF', mdns: false, listen: ['/ip4/127.0.0.1/tcp/0'] }
+    try {
+      for (const mesh of [local, remote]) {
+        const err = await mesh.api.call('devices.approve', input, { signal: AbortSignal.timeout(500) }).catch((e: unknown) => e) as MeshError
+        expect({ code: err.code, message: err.message, details: err.details }, mesh.mode).toEqual({ code: 'ABORTED', message: 'devices.approve timed out', details: { method: 'devices.approve', reason: 'timeout' } })
+        const ac = new AbortController()
+        const cancelled = mesh.api.call('devices.approve', input, { signal: ac.signal }).catch((e: unknown) => e) as Promise<MeshError>
+        setTimeout(() => { ac.abort() }, 300)
+        const c = await cancelled
+        expect({ code: c.code, message: c.message, details: c.details }, mesh.mode).toEqual({ code: 'ABORTED', message: 'devices.approve was cancelled', details: { method: 'devices.approve' } })
+      }
+    } finally {
+      await local.close()
+      await remote.close()
+    }
+  })
+
   it('refuses a timeoutMs longer than a timer can hold, instead of giving up at once as if it had waited that long', async () => {
     const local = await openMesh({ home: join(t.dir, 'timer'), wallet: generateWallet(), label: 'timer', node: false })
     try {
