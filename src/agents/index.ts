@@ -12,6 +12,7 @@
 export * from './jsonl.js'
 export * from './ids.js'
 export * from './no-session.js'
+export * from './file-holds.js'
 export * from './paths.js'
 export * from './remap.js'
 export * from './redact.js'

@@ -98,4 +98,27 @@ describe('files that hold no session of their agent', () => {
     expect(await refused('openclaw', openclawFile)).toContain(`${openclawFile} has no session header line`)
     expect((await sessionKeys()).filter(k => k.startsWith('agent:')).sort()).toEqual([`agent:claude:${SID}`, `agent:codex:${REAL_CODEX}`])
   }, 120_000)
+
+  it('mesh agent list says what each file is, not "not imported", in words and in --json', async () => {
+    const r = await runCli(['agent', 'list', '--home', a.home], { env })
+    expect(r.code, r.stderr).toBe(0)
+    const row = (path: string): string => r.stdout.split('\n').find(l => l.endsWith(`\t${path}`)) ?? `no row for ${path}`
+    expect(row(join(project, 'objects.jsonl'))).toContain('no session in this file (none of its 2 lines is a record claude writes): mesh agent import refuses it')
+    expect(row(join(project, 'binary.jsonl'))).toContain('no session in this file (line 1 is not UTF-8 text)')
+    expect(row(join(project, 'empty.jsonl'))).toContain('no records yet')
+    expect(row(rollout)).toContain('no session in this file (its one line is no record codex writes)')
+    expect(row(openclawFile)).toContain('no session in this file (its one line is no record openclaw writes)')
+    expect(r.stdout).not.toContain('not imported')
+
+    const j = await runCli(['agent', 'list', '--json', '--home', a.home], { env })
+    expect(j.code, j.stderr).toBe(0)
+    const rows = (JSON.parse(j.stdout) as { local: Array<{ path: string, imported: boolean, sync: string, noSession?: string }> }).local
+    const of = (path: string): { imported: boolean, sync: string, noSession?: string } | undefined => rows.find(x => x.path === path)
+    expect(of(rollout)).toMatchObject({ imported: false, sync: 'no-session', noSession: 'its one line is no record codex writes' })
+    expect(of(join(project, 'objects.jsonl'))).toMatchObject({ imported: false, sync: 'no-session' })
+    expect(of(join(project, 'binary.jsonl'))).toMatchObject({ imported: false, sync: 'no-session', noSession: 'line 1 is not UTF-8 text' })
+    expect(of(join(project, 'empty.jsonl'))).toMatchObject({ imported: false, sync: 'no-records' })
+    expect(of(join(project, `${SID}.jsonl`))).toMatchObject({ imported: true })
+    expect(of(join(project, `${SID}.jsonl`))?.noSession).toBeUndefined()
+  }, 120_000)
 })

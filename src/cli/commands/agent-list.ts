@@ -8,17 +8,20 @@
  *   stored       in mesh, not followed here (an import: `mesh agent import` brings it up to date)
  *   local-only   on this machine, not in mesh
  *   remote-only  in mesh, not on this machine (`mesh agent resume KEY` writes it here)
+ *   no-session   a file here that holds no session of its agent (`noSession` says why): import refuses it
+ *   no-records   a file here with no record yet (empty, or its one line not finished)
  */
 import type { MeshApi } from '../../api/api.js'
 import type { Output } from '../../api/schema.js'
-import type { AgentName } from '../../agents/index.js'
+import { whatFileHolds, type AgentName } from '../../agents/index.js'
 import { localTime, stdout as out, type Globals } from '../context.js'
 import { portion } from '../../node/progress.js'
 import { plural } from '../wording.js'
 
-export interface LocalSession { agent: AgentName, sessionId: string, path: string, modified: number, size: number }
+/** `inDb`: a session of a database (OpenClaw's, Hermes's), not a file of its own. */
+export interface LocalSession { agent: AgentName, sessionId: string, path: string, modified: number, size: number, inDb?: true }
 type Status = Output<'agents.status'>['sessions'][number]
-export type SyncState = 'live' | 'catching-up' | 'stored' | 'local-only' | 'remote-only'
+export type SyncState = 'live' | 'catching-up' | 'stored' | 'local-only' | 'remote-only' | 'no-session' | 'no-records'
 
 /**
  * `file`: the session's file on this machine and its size. What the follower stored of that very
@@ -50,6 +53,18 @@ function arrivingWords (a: NonNullable<Status['arriving']>): string {
   return `arriving${from}: ${portion(a.bytesDone, a.bytesTotal)}`
 }
 
+/**
+ * A file on this machine not in mesh that is no session of its agent (no-session.ts, the rule
+ * `mesh agent import` refuses it by: no record its agent writes, or no UTF-8 text), or holds no
+ * record yet: said as such, not as a session to import. A file that cannot be read stays listed.
+ */
+async function notASession (s: LocalSession): Promise<{ sync?: SyncState, noSession?: string }> {
+  let h
+  try { h = await whatFileHolds(s.agent, s.path) } catch { return {} }
+  if (h.holds === 'no-session') return { sync: 'no-session', noSession: h.why }
+  return h.holds === 'nothing-yet' ? { sync: 'no-records' } : {}
+}
+
 /** A held-back last line, as the row says it: the agent was cut off mid-write, or is stuck writing. */
 const heldWords = (h: NonNullable<Status['heldBack']>[number]): string => `last line of ${h.path} not whole since ${localTime(h.since)} (${plural(h.bytes, 'byte')}, held back)`
 
@@ -78,12 +93,13 @@ export async function showAgentList (api: MeshApi | undefined, g: Globals, agent
     ...(st?.arriving !== undefined ? { arriving: st.arriving } : {}),
     sync: syncOf(st, file)
   })
-  const rows = local.map(s => {
+  const rows = await Promise.all(local.map(async ({ inDb, ...s }) => {
     const key = `agent:${s.agent}:${s.sessionId}`
     const st = byKey.get(key)
     // A file's mtime in whole milliseconds, as every other time mesh prints.
-    return { ...s, modified: Math.floor(s.modified), key, imported: st !== undefined, ...extra(st, s) }
-  })
+    const row: ReturnType<typeof extra> & typeof s & { key: string, imported: boolean, noSession?: string } = { ...s, modified: Math.floor(s.modified), key, imported: st !== undefined, ...extra(st, s) }
+    return st === undefined && inDb !== true ? { ...row, ...await notASession(s) } : row
+  }))
   // Sessions in mesh from another machine, not on this one yet.
   const here = new Set(rows.map(r => r.key))
   const remote = status.sessions.filter(s => agents.some(ag => s.key.startsWith(`agent:${ag}:`)) && !here.has(s.key))
@@ -97,7 +113,9 @@ export async function showAgentList (api: MeshApi | undefined, g: Globals, agent
     const st = byKey.get(r.key)
     const lease = st?.arriving !== undefined ? arrivingWords(st.arriving) : st?.lease === undefined || st.lease.expired ? 'no lease' : st.lease.mine ? 'lease: this device' : `lease: ${st.lease.label ?? st.lease.device}`
     const held = (r.heldBack ?? []).map(h => `, ${heldWords(h)}`).join('')
-    const state = r.imported ? `${r.sync}${st?.following === true ? ` (pid ${String(st.follower?.pid)}, last capture ${when(st.capturedAt)})` : ''}${held}, ${lease}` : 'not imported'
+    const state = r.imported
+      ? `${r.sync}${st?.following === true ? ` (pid ${String(st.follower?.pid)}, last capture ${when(st.capturedAt)})` : ''}${held}, ${lease}`
+      : r.sync === 'no-session' ? `no session in this file (${r.noSession ?? ''}): mesh agent import refuses it` : r.sync === 'no-records' ? 'no records yet: the agent writes its first line once the conversation starts' : 'not imported'
     out.line(`${r.agent}\t${r.sessionId}\t${when(r.modified)}\t${r.imported ? `in mesh as ${r.key}` : '-'}\t${state}\t${r.path}`)
   }
   for (const s of remote) {

@@ -17,7 +17,7 @@ import {
 import { importHermes, listHermesHere } from './agent-hermes.js'
 import { followCmd, hookCmd, hooksCmd } from './agent-live.js'
 import { syncCmd } from './agent-sync.js'
-import { showAgentList } from './agent-list.js'
+import { showAgentList, type LocalSession } from './agent-list.js'
 import type { MeshApi } from '../../api/api.js'
 import { InvalidInputError, isMeshError, LeaseHeldError, NotFoundError, UsageError } from '../../errors.js'
 import { megabytes as mb } from '../../node/progress.js'
@@ -321,15 +321,15 @@ async function exportCmd (g: Globals, key: string, values: Record<string, unknow
 
 async function listCmd (g: Globals, a: string | undefined): Promise<number> {
   const agents: readonly AgentName[] = a === undefined ? AGENT_NAMES : [agentOf(a, 'list')]
-  const local: Array<{ agent: AgentName, sessionId: string, path: string, modified: number, size: number }> = []
+  const local: LocalSession[] = []
   const skipped: string[] = []
   const warn: ListWarn = g.json ? (message) => { skipped.push(message) } : warnLine
   if (agents.includes('claude')) for (const s of await listClaudeSessions(process.env, warn)) local.push({ agent: 'claude', sessionId: s.sessionId, path: s.path, modified: s.mtimeMs, size: s.size })
   if (agents.includes('codex')) for (const s of await listCodexSessions()) local.push({ agent: 'codex', sessionId: s.sessionId, path: s.path, modified: s.mtimeMs, size: s.size })
   if (agents.includes('openclaw')) {
-    for (const s of await openclawSessions(g, false, warn)) local.push({ agent: 'openclaw', sessionId: s.sessionId, path: s.db !== undefined ? `${s.db.db}#${s.sessionId}` : s.path, modified: s.mtimeMs, size: s.size })
+    for (const s of await openclawSessions(g, false, warn)) local.push({ agent: 'openclaw', sessionId: s.sessionId, path: s.db !== undefined ? `${s.db.db}#${s.sessionId}` : s.path, modified: s.mtimeMs, size: s.size, ...(s.db !== undefined ? { inDb: true as const } : {}) })
   }
-  if (agents.includes('hermes')) local.push(...await listHermesHere())
+  if (agents.includes('hermes')) local.push(...(await listHermesHere()).map(s => ({ ...s, inDb: true as const })))
   try {
     return await withApi(g, async api => await showAgentList(api, g, agents, local, skipped))
   } catch (err) {
