@@ -75,8 +75,17 @@ beforeAll(async () => {
 afterAll(async () => { for (const c of cleanups.reverse()) await c() })
 
 describe('files that hold no session of their agent', () => {
-  it('the follower makes no session of a rollout or transcript of objects no agent writes', async () => {
+  it('the follower makes no session of a rollout or transcript of objects no agent writes, and names a file it cannot read by its path', async () => {
     await poll('the real transcript captured', async () => (await sessionKeys()).includes(`agent:claude:${SID}`))
+    // The binary file is said, named by its path: no session agent:claude:binary is made or named.
+    const binary = join(project, 'binary.jsonl')
+    await a.waitFor(/not valid UTF-8/, 30_000)
+    const said = a.lines.filter(l => /not valid UTF-8/.test(l))
+    expect(said.length).toBeGreaterThan(0)
+    for (const l of said) {
+      expect(l).toContain(binary)
+      expect(l).not.toContain('agent:claude:binary')
+    }
     // The real rollout, read after the junk one, is captured: the junk one was read by then.
     await poll('the real rollout captured', async () => (await sessionKeys()).includes(`agent:codex:${REAL_CODEX}`))
     const keys = await sessionKeys()

@@ -265,7 +265,10 @@ export class Follower {
       this.reported.delete(s.id)
     } catch (err) {
       if (rethrow) throw err
-      this.report(s.id, `${s.key}: ${msg(err)} (retrying)`)
+      // A file that makes no session (not UTF-8: not the agent's lines) is named by its path: its
+      // key names a session that is not there and that this file never makes.
+      const named = this.held.has(s.key) || s.path === undefined ? s.key : s.path
+      this.report(s.id, `${named}: ${msg(err)} (retrying)`)
     }
     return out
   }
