@@ -15,8 +15,8 @@
  * A file none of whose records so far is of a kind its agent writes is no session of the agent
  * (no-session.ts: the rule `mesh agent import` refuses such a file by): no session is made of it.
  * It is read on in memory (no cursor saved), and once a line of it is a record, read again from
- * where it was and stored whole, as an import would take it. A session mesh holds already takes
- * every line, as ever.
+ * where it was and stored whole, as an import would take it; while it stays as it was it is not
+ * read or asked about again (junk.ts). A session mesh holds already takes every line, as ever.
  */
 import { watch, type FSWatcher } from 'node:fs'
 import type { MeshApi } from '../../api/api.js'
@@ -25,6 +25,7 @@ import { importBatches } from '../import-batches.js'
 import { gitRemote } from '../git.js'
 import { noSessionIn } from '../no-session.js'
 import type { CursorStore } from './cursors.js'
+import { JunkFiles, NO_LOOK } from './junk.js'
 import { LeaseReleaser, type Released } from './release.js'
 import type { Held, Source, Stream, StreamRead } from './source.js'
 
@@ -101,6 +102,8 @@ export class Follower {
   /** Streams read again after a probe found a record: their lines are the session's, whatever the first read holds. */
   private readonly admitted = new Set<string>()
   private readonly releaser: LeaseReleaser
+  /** Files that hold no session, by what they were when last read (junk.ts). */
+  private readonly junk = new JunkFiles()
   readonly startedAt = Date.now()
 
   constructor (private readonly o: FollowerOptions) {
@@ -214,9 +217,15 @@ export class Follower {
     return out
   }
 
-  /** One stream read to its end; errors are reported (once per message) and retried next pass. */
+  /**
+   * One stream read to its end; errors are reported (once per message) and retried next pass. A
+   * file of a session mesh does not hold that was found to hold none (junk.ts) is skipped, and
+   * its session not asked for, while it stays as it was.
+   */
   private async follow (s: Stream, rethrow = false): Promise<Captured[]> {
     const out: Captured[] = []
+    const look = this.held.has(s.key) ? NO_LOOK : await this.junk.look(s)
+    if (look.unchanged) return out
     try {
       for (;;) {
         let cursor = this.cursors.get(s.id)
@@ -231,6 +240,7 @@ export class Follower {
           this.heldSaid.delete(s.id)
           this.probing.delete(s.id)
           this.admitted.delete(s.id)
+          this.junk.forget(s)
           break
         }
         if (held === undefined && !this.admitted.has(s.id) && noSessionIn(s.agent, r.records)) {
@@ -263,12 +273,16 @@ export class Follower {
         if (r.records.length === 0) { if (!this.probing.has(s.id)) this.sayHeldBack(s, r); break }
       }
       this.reported.delete(s.id)
+      // Read to its end and still no session: neither read nor asked about again until it changes.
+      if (this.probing.has(s.id)) this.junk.remember(s, look)
     } catch (err) {
-      if (rethrow) throw err
       // A file that makes no session (not UTF-8: not the agent's lines) is named by its path: its
-      // key names a session that is not there and that this file never makes.
-      const named = this.held.has(s.key) || s.path === undefined ? s.key : s.path
-      this.report(s.id, `${named}: ${msg(err)} (retrying)`)
+      // key names a session that is not there and that this file never makes. It is looked at
+      // again once it changes.
+      const unknown = !this.held.has(s.key) && s.path !== undefined
+      if (unknown && isMeshError(err) && err.code === 'INVALID_INPUT') this.junk.remember(s, look)
+      if (rethrow) throw err
+      this.report(s.id, `${unknown ? s.path as string : s.key}: ${msg(err)} (${this.junk.has(s) ? 'looked at again once it changes' : 'retrying'})`)
     }
     return out
   }
