@@ -11,6 +11,7 @@ import {
   docVersion, isTime, LEASE_SKEW_MS, LEASE_TTL_MS, SessionDoc, type Lease, type Message, type NewMessage, type SessionMeta, type TaskState, type TaskUpdate
 } from '../../crdt/index.js'
 import { ClosedError, LeaseHeldError, LeaseNotHeldError, NotFoundError } from '../errors.js'
+import { pastEndWords } from './lease-words.js'
 import type { Replica } from '../node/replica.js'
 import type { Vault } from '../node/vault.js'
 import type { SessionKey } from '../../crdt/index.js'
@@ -255,7 +256,7 @@ export class Session {
       const ago = w !== undefined ? `, last write ${span(Date.now() - w.ts)} ago${by}` : ''
       const online = this.ctx.online(blocking.device)
       // Refused to sessions_resume, sessions_take_lease and agents_resume alike: each takes `take`.
-      throw new LeaseHeldError(`session ${this.key} is being driven by ${who}${ago}, ${online ? 'online now' : 'not seen online now'} (${leaseEnds(blocking.expiresAt)})`, { key: this.key, holder: who, device: blocking.device, expiresAt: blocking.expiresAt, online }, {
+      throw new LeaseHeldError(`session ${this.key} is being driven by ${who}${ago}, ${online ? 'online now' : 'not seen online now'} (${leaseEnds(blocking.expiresAt, Date.now(), online)})`, { key: this.key, holder: who, device: blocking.device, expiresAt: blocking.expiresAt, online }, {
         hint: { sep: '. ', cli: `Run \`mesh resume ${this.key} --take\` to take over`, mcp: 'Call it again with take: true to take over' }
       })
     }
@@ -371,18 +372,19 @@ function hasContent (tr: Y.Transaction): boolean {
  * allowance, or (past it) a holder that is online now; it used to read "lease ends in 0 s" however
  * long ago it ran out.
  */
-export function leaseEnds (expiresAt: number, now = Date.now()): string {
+export function leaseEnds (expiresAt: number, now = Date.now(), online?: boolean): string {
   // A time a Date cannot hold (a faulty member's lease) is said as the number it is, not thrown on.
   if (!isTime(expiresAt)) return `lease ends at ${String(expiresAt)} ms, a time no clock shows`
   const at = new Date(expiresAt).toISOString().slice(11, 16)
   if (expiresAt > now) return `lease ends in ${span(expiresAt - now, ' ')}, at ${at} UTC`
-  // Within the clocks' allowance, what comes after it too: it read as if the lease ended then, and went on holding while its holder was online.
-  const why = now <= expiresAt + LEASE_SKEW_MS ? 'honoured up to 2 minutes more in case clocks disagree, then for as long as its holder is online' : 'live while its holder is online'
-  return `lease ran out ${span(now - expiresAt, ' ')} ago, at ${at} UTC; ${why}`
+  // Within the clocks' allowance, what comes after it too: it read as if the lease ended then,
+  // and went on holding while its holder was online. `online`: said for a holder offline now
+  // (it runs out then), where it read as if it held on regardless.
+  return `lease ran out ${span(now - expiresAt, ' ')} ago, at ${at} UTC; ${pastEndWords('its holder', now <= expiresAt + LEASE_SKEW_MS, online)}`
 }
 
 /** leaseEnds, and "online now" while the lease stands by its time (past it, leaseEnds says why it holds). */
-const heldFor = (expiresAt: number, online: boolean): string => `${leaseEnds(expiresAt)}${online && expiresAt + LEASE_SKEW_MS >= Date.now() ? ', online now' : ''}`
+const heldFor = (expiresAt: number, online: boolean): string => `${leaseEnds(expiresAt, Date.now(), online)}${online && expiresAt + LEASE_SKEW_MS >= Date.now() ? ', online now' : ''}`
 
 /** A duration in seconds up to 90 s, then minutes, then hours ("12s", "17 min", "3 h"). */
 export function span (ms: number, gap = ''): string {

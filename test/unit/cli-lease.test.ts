@@ -15,7 +15,7 @@ describe('formatLease', () => {
   it('never says until a time already past while the clock allowance holds the lease', () => {
     const text = formatLease(lease(now - 30_000, false), now)
     expect(text).not.toMatch(/until/)
-    expect(text).toBe(` (driven by desktop: its lease ran out at ${localTime(now - 30_000)}, honoured ~2 minutes more in case clocks disagree, then while desktop is online)`)
+    expect(text).toBe(` (driven by desktop: its lease ran out at ${localTime(now - 30_000)}, honoured up to 2 minutes more in case clocks disagree, then only while desktop is online)`)
   })
 
   it('says expired once the API does', () => {
@@ -35,7 +35,10 @@ describe('a lease past its end that is still live', () => {
 
   it('says when it ran out in the API\'s errors, not "lease ends in 0 s"', () => {
     expect(leaseEnds(now + 4 * 60_000, now)).toBe('lease ends in 4 min, at 10:04 UTC')
-    expect(leaseEnds(now - 30_000, now)).toBe('lease ran out 30 s ago, at 09:59 UTC; honoured up to 2 minutes more in case clocks disagree, then for as long as its holder is online')
+    expect(leaseEnds(now - 30_000, now)).toBe('lease ran out 30 s ago, at 09:59 UTC; honoured up to 2 minutes more in case clocks disagree, then only while its holder is online')
+    // Its holder online, or not: what follows the allowance said as it will be.
+    expect(leaseEnds(now - 30_000, now, true)).toBe('lease ran out 30 s ago, at 09:59 UTC; honoured up to 2 minutes more in case clocks disagree, then for as long as its holder is online')
+    expect(leaseEnds(now - 30_000, now, false)).toBe('lease ran out 30 s ago, at 09:59 UTC; honoured up to 2 minutes more in case clocks disagree, then it runs out unless its holder comes online')
     expect(leaseEnds(now - 9 * 60_000, now)).toBe('lease ran out 9 min ago, at 09:51 UTC; live while its holder is online')
   })
 

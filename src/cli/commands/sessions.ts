@@ -6,6 +6,7 @@ import { leaseHintFor, localTime, stdout as out, withApi } from '../context.js'
 import { subcommandOf, subUsage, type Command } from '../command.js'
 import { wholeNumber } from '../numbers.js'
 import { arrivalPortion, portion } from '../../node/progress.js'
+import { pastEndWords } from '../../api/lease-words.js'
 
 type View = Output<'sessions.show'>
 type Message = View['messages'][number]
@@ -41,8 +42,10 @@ export function formatLease (l: Lease | undefined, now = Date.now()): string {
   if (l.expired) return ` (lease of ${who} expired at ${localTime(l.expiresAt)})`
   // Past its time but not yet expired: the API allows clocks that disagree by up to 2 minutes,
   // and past that keeps the lease of a holder that is online now (it said "honoured ~2 minutes
-  // more" however long ago the lease ran out).
-  if (l.expiresAt <= now) return ` (driven by ${who}: its lease ran out at ${localTime(l.expiresAt)}, ${now <= l.expiresAt + LEASE_SKEW_MS ? `honoured ~2 minutes more in case clocks disagree, then while ${who} is online` : `live while ${who} is online`})`
+  // more" however long ago the lease ran out). Within the allowance, said in the API's words as
+  // true of a holder offline now as of one online (the view does not say which): it said "then
+  // while X is online" of an offline one too, as if it held on.
+  if (l.expiresAt <= now) return ` (driven by ${who}: its lease ran out at ${localTime(l.expiresAt)}, ${pastEndWords(who, now <= l.expiresAt + LEASE_SKEW_MS)})`
   return ` (driven by ${who} until ${localTime(l.expiresAt)})`
 }
 
