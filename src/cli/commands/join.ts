@@ -18,7 +18,7 @@ import { checkLabelFlag } from '../label.js'
 import { draw, localTime, stdout as out, untilStopped, whenHomeFree, type Globals } from '../context.js'
 import type { Command } from '../command.js'
 import { enrolHome, explainGeneratedWallet } from './identity.js'
-import type { Follower } from '../../agents/index.js'
+import type { Follower, Released } from '../../agents/index.js'
 import { daemonHeap } from '../daemon-heap.js'
 
 const short = (id: string): string => `${id.slice(0, 8)}…${id.slice(-6)}`
@@ -219,7 +219,9 @@ export const joinCmd: Command = {
         follower = startFollowing(host.api, g, followList, {
           print: c => { if (g.json) out.line(JSON.stringify({ ...c, event: 'captured' })); else live.line(formatCapture(c)) },
           held: h => { if (g.json) out.line(JSON.stringify({ ...h, event: 'held-back' })); else live.line(formatHeldBack(h)) },
-          log: line => { if (g.json) out.line(JSON.stringify({ event: 'follow-note', line })); else live.line(`follow        ${line}`) }
+          log: line => { if (g.json) out.line(JSON.stringify({ event: 'follow-note', line })); else live.line(`follow        ${line}`) },
+          // A lease let go is an event of its own in --json, as `mesh agent follow --json` says it (in words, a follow note).
+          ...(g.json ? { released: (r: Released) => { out.line(JSON.stringify({ event: 'released', ...r })) } } : {})
         })
         if (!g.json) live.line(`following     ${followNames(followList).join(',')}`)
       }

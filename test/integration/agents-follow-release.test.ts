@@ -1,0 +1,75 @@
+/**
+ * The follower letting go of a Codex session's lease, as `mesh join --follow codex` does it for a
+ * user: a real rollout under a CODEX_HOME, real `mesh join` processes, a real process holding
+ * the rollout open as Codex does while it runs the session.
+ */
+import { spawn, type ChildProcess } from 'node:child_process'
+import { mkdir, writeFile } from 'node:fs/promises'
+import { join } from 'node:path'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { BIN, cliEnv, runCli } from '../helpers/cli.js'
+import { spawnIn, type Proc } from '../helpers/netns.js'
+import { tempDir } from '../helpers/tmp.js'
+import { poll } from '../helpers/wait.js'
+
+const QUIET_MS = 800
+
+let dir: string
+let env: NodeJS.ProcessEnv
+let wallet: string
+const cleanups: Array<() => Promise<unknown> | unknown> = []
+
+beforeAll(async () => {
+  const t = await tempDir()
+  dir = t.dir
+  cleanups.push(t.cleanup)
+  env = { ...cliEnv(dir), CODEX_HOME: join(dir, 'codex'), MESH_FOLLOW_RELEASE_MS: String(QUIET_MS) }
+  wallet = join(dir, 'wallet.json')
+  expect((await runCli(['wallet', 'new', '--out', wallet], { env })).code).toBe(0)
+}, 60_000)
+afterAll(async () => { for (const c of cleanups.reverse()) await c() })
+
+/** A rollout of session `id`, written now (a live session). */
+async function rollout (id: string): Promise<string> {
+  const day = join(dir, 'codex', 'sessions', '2026', '12', '01')
+  await mkdir(day, { recursive: true })
+  const path = join(day, `rollout-2026-12-01T10-00-00-${id}.jsonl`)
+  const meta = JSON.stringify({ timestamp: '2026-12-01T10:00:00.000Z', type: 'session_meta', payload: { id, timestamp: '2026-12-01T10:00:00.000Z', cwd: '/home/alice/src/zed', originator: 'codex_cli_rs', cli_version: '0.60.0' } })
+  const line = JSON.stringify({ timestamp: '2026-12-01T10:00:01.000Z', type: 'response_item', payload: { type: 'message', role: 'user', content: [{ type: 'input_text', text: 'hi' }] } })
+  await writeFile(path, `${meta}\n${line}\n`)
+  return path
+}
+
+/** `mesh join --follow codex` on `home`, with more flags. */
+function join_ (home: string, ...more: string[]): Proc {
+  const p = spawnIn(undefined, process.execPath, [BIN, 'join', '--home', home, '--wallet', wallet, '--label', 'desk', '--no-mdns', '--dht', 'off', '--listen', '/ip4/127.0.0.1/tcp/0', '--http', 'off', '--follow', 'codex', ...more], env)
+  cleanups.push(async () => { await p.stop('SIGKILL') })
+  return p
+}
+
+/** A process that opens `path` for appending and keeps it open, as Codex's rollout writer does. */
+async function hold (path: string): Promise<ChildProcess> {
+  const child = spawn(process.execPath, ['-e', 'require("fs").openSync(process.argv[1], "a"); console.log("open"); setInterval(() => {}, 1e6)', path], { stdio: ['ignore', 'pipe', 'inherit'] })
+  cleanups.push(() => { if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL') })
+  await new Promise<void>((resolve, reject) => { child.stdout?.once('data', () => { resolve() }); child.once('exit', () => { reject(new Error('the holder ended')) }) })
+  return child
+}
+
+async function leaseMine (home: string, key: string): Promise<boolean | undefined> {
+  const r = await runCli(['session', 'show', key, '--json', '--home', home], { env })
+  if (r.code !== 0) return undefined
+  const l = (JSON.parse(r.stdout) as { lease?: { mine: boolean, expired: boolean } }).lease
+  return l !== undefined && l.mine
+}
+
+describe('mesh join --json --follow codex', () => {
+  it('says a lease let go as {"event":"released", key, path, quietMs}, as mesh agent follow --json does, not as a follow-note', async () => {
+    const id = '0193a7c2-5e4f-7a10-8b2c-00000000a001'
+    const path = await rollout(id)
+    const p = join_(join(dir, 'json'), '--json')
+    const line = await p.waitFor(/"event":"released"/, 60_000)
+    expect(JSON.parse(line)).toEqual({ event: 'released', key: `agent:codex:${id}`, path, quietMs: QUIET_MS })
+    expect(p.lines.filter(l => /follow-note/.test(l) && /lease let go/.test(l))).toEqual([])
+    await p.stop('SIGINT')
+  }, 120_000)
+})
