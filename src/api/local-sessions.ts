@@ -102,8 +102,10 @@ export function sessionHandlers (ctx: LocalContext): Handlers<SessionMethods> {
         // mesh, since a resume writes the agent's files from its records alone. Said, not hidden.
         const agent = await ctx.vault.withDoc(DOC_NAMES.session(s.key), r => RecordsDoc.of(r.doc).getMeta()?.agent)
         if (agent === undefined) return appended
+        // The note once, on the first message: said of the whole append, it was repeated on each
+        // message of a multi-message one (an MCP client read it as many times). `agent` stays on each.
         const note = meshOnlyNote(s.key, agent)
-        return appended.map(m => ({ ...m, agent, note }))
+        return appended.map((m, i) => i === 0 ? { ...m, agent, note } : { ...m, agent })
       }, { whole: true })
     },
     'sessions.task': async (input) => await ctx.withSession(input.key, async (s) => {
@@ -124,7 +126,7 @@ export function sessionHandlers (ctx: LocalContext): Handlers<SessionMethods> {
       return { lease: r.lease, tookOverFrom: r.tookOverFrom !== undefined ? (r.tookOverFrom.label ?? r.tookOverFrom.device) : undefined }
     }, { whole: true }),
     'sessions.renewLease': async (input) => await ctx.withSession(input.key, async (s) => ({ lease: await s.renewLease() }), { whole: true }),
-    'sessions.releaseLease': async (input) => await ctx.withSession(input.key, async (s) => ({ released: await s.releaseLease() })),
+    'sessions.releaseLease': async (input) => await ctx.withSession(input.key, async (s) => await s.letGoLease({ epoch: input.epoch })),
     'sessions.resume': async (input) => {
       if (input.take === true && ctx.vault.vault.certs.isRevoked(ctx.vault.vault.identity.device.publicKey)) ctx.vault.vault.assertWritable(`take the driver lease of ${input.key}`)
       if (input.take === true && !ctx.vault.vault.writable) throw new ReadOnlyError(`this device (${ctx.vault.info().label}) is read-only: it can follow ${input.key} but not take its driver lease`, {}, { hint: { sep: '. ', cli: 'Resume without --take to read it', mcp: 'Call sessions_resume without take to read it' } })

@@ -119,7 +119,7 @@ export const NewMessageSchema = z.object({
  */
 export const AppendedMessageSchema = MessageSchema.extend({
   agent: z.string().optional().describe('the session holds this agent\'s own records (claude, codex, openclaw, hermes): the message is kept in mesh only, never written to the agent\'s files'),
-  note: z.string().optional().describe('that, in words')
+  note: z.string().optional().describe('that, in words: on the first message of the append only (it is said of the whole append)')
 })
 
 export const force = z.boolean().optional().describe('write even though another device holds the driver lease (an explicit takeover)')
@@ -168,7 +168,7 @@ export const SESSION_METHODS = {
     mcpHints: { readOnly: true, destructive: false, idempotent: true }
   },
   'sessions.append': {
-    summary: 'Appends a message (or several) to a session\'s transcript; durable on this device when it returns. Refused with LEASE_HELD while another device drives the session, unless force. In an agent\'s own session (imported or followed) the message is kept in mesh only, and each one returned says so (agent, note): resuming writes only what the agent recorded.',
+    summary: 'Appends a message (or several) to a session\'s transcript; durable on this device when it returns. Refused with LEASE_HELD while another device drives the session, unless force. In an agent\'s own session (imported or followed) the message is kept in mesh only, and each one returned says so (agent), the first in words too (note): resuming writes only what the agent recorded.',
     input: z.object({
       key,
       role: role.optional(),
@@ -220,9 +220,16 @@ export const SESSION_METHODS = {
     writes: true
   },
   'sessions.releaseLease': {
-    summary: 'Releases this device\'s driver lease so another device can pick the session up.',
-    input: z.object({ key }),
-    output: z.object({ released: z.boolean() }),
+    summary: 'Releases this device\'s driver lease so another device can pick the session up. With epoch, only the lease of that epoch (the one the caller took): the look and the release are one step. When nothing is released, reason says why.',
+    input: z.object({
+      key,
+      epoch: z.number().int().min(0).optional().describe('release only this device\'s lease of this epoch (as takeLease returned it); one taken again since, or by another device, stays')
+    }),
+    output: z.object({
+      released: z.boolean(),
+      reason: z.enum(['none', 'not-mine', 'other-epoch']).optional().describe('why nothing was released: no device holds the lease (none), another device does (not-mine), this device does, of another epoch than the one given (other-epoch)'),
+      epoch: z.number().optional().describe('the lease\'s epoch now, when one is held and was not released')
+    }),
     http: { verb: 'DELETE', path: '/api/sessions/{key}/lease' },
     mcp: 'sessions_release_lease',
     mcpHints: { readOnly: false, destructive: false, idempotent: true },
