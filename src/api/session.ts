@@ -84,6 +84,13 @@ export interface WriteOptions {
   force?: boolean
 }
 
+/**
+ * What a lease release did: `released`, or why not: `none` (no device holds it), `not-mine`
+ * (another device does), `other-epoch` (this device does, of another epoch than the one asked
+ * for); `epoch` the lease's now.
+ */
+export interface LeaseRelease { released: boolean, reason?: 'none' | 'not-mine' | 'other-epoch', epoch?: number }
+
 export class Session {
   readonly key: SessionKey
   private readonly s: SessionDoc
@@ -302,10 +309,26 @@ export class Session {
     return (await this.takeLease()).lease
   }
 
-  async releaseLease (): Promise<boolean> {
+  async releaseLease (opts: { epoch?: number } = {}): Promise<boolean> {
+    return (await this.letGoLease(opts)).released
+  }
+
+  /**
+   * Lets go of this device's lease, and says why when nothing was let go. With `epoch`, only the
+   * lease of that epoch (the one the caller took): one taken again since (here, by hand) or by
+   * another device stays. The look and the release are one change of the document: nothing
+   * comes between them.
+   */
+  async letGoLease (opts: { epoch?: number } = {}): Promise<LeaseRelease> {
     this.check()
     this.writable('release the driver lease')
-    return await this.replica.change(() => this.s.releaseLease(this.device))
+    return await this.replica.change((): LeaseRelease => {
+      const cur = this.s.getLease()
+      if (cur === undefined) return { released: false, reason: 'none' }
+      if (cur.device !== this.device) return { released: false, reason: 'not-mine', epoch: cur.epoch }
+      if (opts.epoch !== undefined && cur.epoch !== opts.epoch) return { released: false, reason: 'other-epoch', epoch: cur.epoch }
+      return { released: this.s.releaseLease(this.device) }
+    })
   }
 
   /** Everything an agent needs to continue. */

@@ -108,12 +108,8 @@ export class Follower {
 
   constructor (private readonly o: FollowerOptions) {
     // Only the lease the follower took: still this device's, of the same epoch (a take by hand
-    // since, here, makes another epoch). A read of the lease, then its release, in one turn of calls.
-    this.releaser = new LeaseReleaser(async (key, epoch) => {
-      const lease = (await o.api.call('sessions.show', { key, tail: 0 })).lease
-      if (lease === undefined || !lease.mine || lease.epoch !== epoch) return false
-      return (await o.api.call('sessions.releaseLease', { key })).released
-    }, o.releaseQuietMs)
+    // since, here, makes another epoch). The API checks and releases in one step (its epoch).
+    this.releaser = new LeaseReleaser(async (key, epoch) => (await o.api.call('sessions.releaseLease', { key, epoch })).released, o.releaseQuietMs)
   }
 
   /**

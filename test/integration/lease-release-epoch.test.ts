@@ -1,0 +1,65 @@
+/**
+ * sessions.releaseLease with an expected epoch, through each front-end a developer uses: the SDK
+ * owning the home in its process, the SDK through a running `mesh join`, and the daemon's HTTP
+ * API. Only this device's lease of that epoch is let go; another epoch's stays, and the answer
+ * says why nothing was released (other-epoch, none).
+ */
+import { join } from 'node:path'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { connectMesh, generateWallet, openMesh, type MeshClient } from '../../src/index.js'
+import { cliEnv, runCli } from '../helpers/cli.js'
+import { startDaemon, type Daemon } from '../helpers/daemons.js'
+import { tempDir } from '../helpers/tmp.js'
+
+let t: Awaited<ReturnType<typeof tempDir>>
+let daemon: Daemon
+
+beforeAll(async () => {
+  t = await tempDir()
+  const env = cliEnv(t.dir)
+  const wallet = join(t.dir, 'wallet.json')
+  expect((await runCli(['wallet', 'new', '--out', wallet], { env })).code).toBe(0)
+  daemon = await startDaemon(env, { home: join(t.dir, 'desk'), wallet, label: 'desk' })
+}, 60_000)
+afterAll(async () => {
+  await daemon?.proc.stop('SIGINT')
+  await t.cleanup()
+})
+
+/** The sequence a follower's release goes through, against one client. */
+async function sequence (mesh: MeshClient, key: string): Promise<void> {
+  await mesh.sessions.create({ key })
+  const { lease } = await mesh.sessions.takeLease({ key })
+  // Not the epoch asked for: nothing let go, and said why, with the lease's epoch.
+  expect(await mesh.sessions.releaseLease({ key, epoch: lease.epoch + 1 })).toEqual({ released: false, reason: 'other-epoch', epoch: lease.epoch })
+  expect((await mesh.sessions.show({ key, tail: 0 })).lease).toMatchObject({ mine: true, epoch: lease.epoch })
+  // That epoch: let go.
+  expect(await mesh.sessions.releaseLease({ key, epoch: lease.epoch })).toEqual({ released: true })
+  expect((await mesh.sessions.show({ key, tail: 0 })).lease).toBeUndefined()
+  // Nothing held any more.
+  expect(await mesh.sessions.releaseLease({ key, epoch: lease.epoch })).toEqual({ released: false, reason: 'none' })
+  // Without an epoch, as before.
+  await mesh.sessions.takeLease({ key })
+  expect(await mesh.sessions.releaseLease({ key })).toEqual({ released: true })
+}
+
+describe('sessions.releaseLease with epoch', () => {
+  it('in the process and through the daemon', async () => {
+    const local = await openMesh({ home: join(t.dir, 'solo'), wallet: generateWallet(), label: 'solo', node: false })
+    try { await sequence(local, 'epoch-local') } finally { await local.close() }
+    const remote = await connectMesh({ home: daemon.home })
+    try { await sequence(remote, 'epoch-daemon') } finally { await remote.close() }
+  }, 60_000)
+
+  it('over HTTP (DELETE /api/sessions/{key}/lease?epoch=N)', async () => {
+    const auth = { authorization: `Bearer ${daemon.token}`, 'content-type': 'application/json' }
+    const key = 'epoch-http'
+    expect((await fetch(`${daemon.url}/api/sessions`, { method: 'POST', headers: auth, body: JSON.stringify({ key }) })).status).toBe(200)
+    const taken = await (await fetch(`${daemon.url}/api/sessions/${key}/lease`, { method: 'POST', headers: auth, body: '{}' })).json() as { lease: { epoch: number } }
+    const del = async (epoch: number): Promise<unknown> => await (await fetch(`${daemon.url}/api/sessions/${key}/lease?epoch=${epoch}`, { method: 'DELETE', headers: { authorization: auth.authorization } })).json()
+    expect(await del(taken.lease.epoch + 7)).toEqual({ released: false, reason: 'other-epoch', epoch: taken.lease.epoch })
+    expect(await del(taken.lease.epoch)).toEqual({ released: true })
+    const bad = await fetch(`${daemon.url}/api/sessions/${key}/lease?epoch=-1`, { method: 'DELETE', headers: { authorization: auth.authorization } })
+    expect(bad.status).toBe(400)
+  }, 60_000)
+})
