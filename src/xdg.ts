@@ -7,8 +7,19 @@
  * @example
  * join(xdgDir(process.env.XDG_CONFIG_HOME, join(homedir(), '.config')), 'mesh', 'wallet.json')
  */
-import { isAbsolute } from 'node:path'
+import { homedir } from 'node:os'
+import { isAbsolute, join } from 'node:path'
 
 export function xdgDir (value: string | undefined, fallback: string): string {
   return value !== undefined && value !== '' && isAbsolute(value) ? value : fallback
+}
+
+/**
+ * Where mesh keeps a wallet it generated: $XDG_CONFIG_HOME/mesh/wallet.json, else
+ * ~/.config/mesh/wallet.json. With XDG_CONFIG_HOME and XDG_DATA_HOME set to one folder, that is
+ * the default home's own folder: the home then leaves this one file to the wallet's own checks
+ * (store/home.ts checkHome), rather than judge it as home data.
+ */
+export function generatedWalletPath (): string {
+  return join(xdgDir(process.env.XDG_CONFIG_HOME, join(homedir(), '.config')), 'mesh', 'wallet.json')
 }

@@ -11,7 +11,7 @@ import { dirname, join, resolve } from 'node:path'
 import nacl from 'tweetnacl'
 import { fsyncDir, mkdirDurable } from '../durable-dirs.js'
 import { InvalidWalletError, NonDeterministicSignerError, WalletNotFoundError } from '../errors.js'
-import { xdgDir } from '../xdg.js'
+import { generatedWalletPath } from '../xdg.js'
 import { equals, toBase58 } from './bytes.js'
 import { VAULT_SEED_MESSAGE } from './domains.js'
 import { checkWalletPlace } from './wallet-place.js'
@@ -181,10 +181,9 @@ export function solanaDefaultWalletPath (): string {
   return join(homedir(), '.config', 'solana', 'id.json')
 }
 
-/** Where mesh keeps a wallet it generated itself: apart from the home's data. */
+/** Where mesh keeps a wallet it generated itself (xdg.ts generatedWalletPath): apart from the home's data, unless XDG_CONFIG_HOME and XDG_DATA_HOME are one folder. */
 export function meshDefaultWalletPath (): string {
-  const base = xdgDir(process.env.XDG_CONFIG_HOME, join(homedir(), '.config'))
-  return join(base, 'mesh', 'wallet.json')
+  return generatedWalletPath()
 }
 
 /**

@@ -1,7 +1,9 @@
 /**
  * The home: one directory per device holding its device key, certificate, vault keys (mode
  * 0600, never the wallet's secret key) and the data store. Default: $MESH_HOME, else
- * $XDG_DATA_HOME/mesh, else ~/.local/share/mesh.
+ * $XDG_DATA_HOME/mesh, else ~/.local/share/mesh. (With XDG_CONFIG_HOME the same folder as
+ * XDG_DATA_HOME, the wallet mesh generated is `wallet.json` in the default home's folder: the
+ * user's, beside the home, never read or judged as part of it.)
  *
  * A home someone else can change is refused before anything in it is read or written: owned by
  * another user, writable by group or others (the home, data/, data/snapshots/, and the home's
@@ -14,7 +16,7 @@ import { chmod, lstat, mkdir, readdir, stat } from 'node:fs/promises'
 import { homedir } from 'node:os'
 import { dirname, join, resolve, sep } from 'node:path'
 import { HomeCorruptError, HomeNotInitializedError, HomeUnsafeError } from '../errors.js'
-import { xdgDir } from '../xdg.js'
+import { generatedWalletPath, xdgDir } from '../xdg.js'
 import { atomicWrite, linkError, mkdirDurable, readNoFollow, writeError } from './files.js'
 
 export function defaultHome (): string {
@@ -90,12 +92,18 @@ export async function checkHome (home: string): Promise<void> {
   // Every directory mesh reads files from: the home, data/, snapshots/ and its per-document
   // directories (a link there would be followed by a plain open; a directory is judged like the home).
   const scan = [abs, join(abs, HOME_FILES.data), join(abs, HOME_FILES.data, 'snapshots')]
+  const wallet = resolve(generatedWalletPath())
   for (let i = 0; i < scan.length; i++) {
     const d = scan[i] as string
     let entries
     try { entries = await readdir(d, { withFileTypes: true }) } catch (err: any) { if (err?.code === 'ENOENT') continue; throw err }
     for (const e of entries) {
       const p = join(d, e.name)
+      // The wallet mesh generated, here when XDG_CONFIG_HOME and XDG_DATA_HOME are one folder: no
+      // file of the home, judged where it is read (identity/wallet-place.ts: a link the user made
+      // to a stick is fine there). Refused as a link of the home, every command refused the home
+      // and said to remove it.
+      if (i === 0 && p === wallet) continue
       if (e.isSymbolicLink()) throw linkError(p)
       if (i === 2 && e.isDirectory()) {
         const st = await lstat(p)
