@@ -73,3 +73,35 @@ describe('mesh join --json --follow codex', () => {
     await p.stop('SIGINT')
   }, 120_000)
 })
+
+describe('mesh join --follow codex, restarted', () => {
+  it('lets go of a lease the run before took, once the rollout is closed and quiet; one taken again by hand since (another epoch) stays', async () => {
+    const home = join(dir, 'restart')
+    const ids = ['0193a7c2-5e4f-7a10-8b2c-00000000b001', '0193a7c2-5e4f-7a10-8b2c-00000000b002']
+    const [plain, byHand] = ids.map(id => `agent:codex:${id}`) as [string, string]
+    const paths = await Promise.all(ids.map(rollout))
+    // Codex runs both sessions: their rollouts held open, so the first run lets neither go.
+    const holders = await Promise.all(paths.map(hold))
+    const first = join_(home)
+    await first.waitFor(/^running/, 30_000)
+    for (const key of [plain, byHand]) await poll(`${key}'s lease taken`, async () => (await leaseMine(home, key)) === true)
+    expect(await first.stop('SIGINT')).toBe(0)
+    expect(first.lines.filter(l => /lease let go/.test(l))).toEqual([])
+
+    // Between the runs: Codex ends both; a person lets the second go and takes it again (another epoch).
+    for (const h of holders) h.kill('SIGKILL')
+    const mesh = async (...args: string[]): Promise<string> => { const r = await runCli([...args, '--home', home], { env }); expect(r.code, r.stderr).toBe(0); return r.stdout }
+    const before = JSON.parse(await mesh('session', 'show', byHand, '--json')).lease.epoch as number
+    await mesh('lease', 'release', byHand)
+    await mesh('lease', 'take', byHand)
+    expect(JSON.parse(await mesh('session', 'show', byHand, '--json')).lease.epoch).not.toBe(before)
+
+    // The next run lets go of the one the follower took, and only that one.
+    const second = join_(home)
+    await second.waitFor(new RegExp(`^follow\\s+${plain}: lease let go`), 30_000)
+    expect(await leaseMine(home, plain)).toBe(false)
+    expect(second.lines.filter(l => l.includes(byHand) && /lease let go/.test(l))).toEqual([])
+    expect(await leaseMine(home, byHand)).toBe(true)
+    await second.stop('SIGINT')
+  }, 120_000)
+})

@@ -19,12 +19,13 @@
  * read or asked about again (junk.ts). A session mesh holds already takes every line, as ever.
  */
 import { watch, type FSWatcher } from 'node:fs'
+import { join } from 'node:path'
 import type { MeshApi } from '../../api/api.js'
 import { isMeshError } from '../../errors.js'
 import { importBatches } from '../import-batches.js'
 import { gitRemote } from '../git.js'
 import { noSessionIn } from '../no-session.js'
-import type { CursorStore } from './cursors.js'
+import { CursorStore } from './cursors.js'
 import { JunkFiles, NO_LOOK } from './junk.js'
 import { LeaseReleaser, type Released } from './release.js'
 import type { Held, Source, Stream, StreamRead } from './source.js'
@@ -109,7 +110,8 @@ export class Follower {
   constructor (private readonly o: FollowerOptions) {
     // Only the lease the follower took: still this device's, of the same epoch (a take by hand
     // since, here, makes another epoch). The API checks and releases in one step (its epoch).
-    this.releaser = new LeaseReleaser(async (key, epoch) => (await o.api.call('sessions.releaseLease', { key, epoch })).released, o.releaseQuietMs)
+    // Kept beside the cursors, so that a restarted follower still lets go of what an earlier run took.
+    this.releaser = new LeaseReleaser(async (key, epoch) => (await o.api.call('sessions.releaseLease', { key, epoch })).released, o.releaseQuietMs, new CursorStore(join(o.cursors.dir, 'leases')))
   }
 
   /**
@@ -195,7 +197,7 @@ export class Follower {
   /** Lets go of the leases taken for files their agent closed and left quiet (release.ts). */
   private async releaseQuiet (): Promise<void> {
     let released: Released[]
-    try { released = await this.releaser.check() } catch (err) { this.report('release', `cannot release a lease: ${msg(err)} (retrying)`); return }
+    try { await this.releaser.load(); released = await this.releaser.check() } catch (err) { this.report('release', `cannot release a lease: ${msg(err)} (retrying)`); return }
     this.reported.delete('release')
     for (const r of released) {
       // Taken again when the agent appends again (`codex resume` here).
@@ -301,7 +303,7 @@ export class Follower {
     if (held === undefined) this.held.set(s.key, { cwd, gitRemote: remote })
     if (this.o.lease !== false && !this.leased.has(s.key) && Date.now() - r.mtimeMs < LIVE_MS) {
       const taken = await this.takeLease(s.key)
-      if (taken !== undefined && s.keepsOpen === true && s.path !== undefined) this.releaser.took(s.key, s.path, taken.epoch)
+      if (taken !== undefined && s.keepsOpen === true && s.path !== undefined) await this.releaser.took(s.key, s.path, taken.epoch)
     }
     const c = { key: s.key, stream: s.id, records: r.records.length, added, messages }
     if (added > 0) this.o.onCapture?.(c)

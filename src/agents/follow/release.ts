@@ -7,9 +7,14 @@
  * for the quiet time; only ever this device's own lease (sessions.releaseLease lets go of nothing
  * else). Claude Code opens its transcript for each append only (running.ts): its lease goes with
  * its SessionEnd hook, never here.
+ *
+ * Which leases the follower took is kept in the home beside its cursors (`agent-follow/leases/`,
+ * one small file per session), so a follower restarted (`mesh join` again) still lets them go,
+ * by the same rules: only while still this device's lease of that epoch (the API checks it).
  */
 import { stat } from 'node:fs/promises'
 import { openAmong } from '../running.js'
+import type { CursorStore } from './cursors.js'
 
 /** How long a followed file stays closed and unchanged before the lease taken for it is let go. */
 export const RELEASE_QUIET_MS = 2 * 60_000
@@ -21,19 +26,41 @@ export interface Released { key: string, path: string, quietMs: number }
 
 export class LeaseReleaser {
   private readonly taken = new Map<string, { path: string, epoch: number, checkAt: number }>()
+  private loaded = false
 
   /**
    * `release`: lets go of this device's lease of a session if it is still the one of `epoch` (the
    * one the follower took); false when it is not (taken over, released, or taken again by hand).
+   * `store`: where the leases taken are kept across runs (none: this run's only).
    */
-  constructor (private readonly release: (key: string, epoch: number) => Promise<boolean>, readonly quietMs = RELEASE_QUIET_MS) {}
+  constructor (private readonly release: (key: string, epoch: number) => Promise<boolean>, readonly quietMs = RELEASE_QUIET_MS, private readonly store?: CursorStore) {}
+
+  /** The leases an earlier run took and did not let go (once; a lease this run took since stays as it is). */
+  async load (): Promise<void> {
+    if (this.loaded || this.store === undefined) return
+    for (const key of await this.store.ids()) {
+      if (this.taken.has(key)) continue
+      const v = await this.store.get(key) as { path?: unknown, epoch?: unknown } | undefined
+      if (typeof v?.path === 'string' && typeof v.epoch === 'number') this.taken.set(key, { path: v.path, epoch: v.epoch, checkAt: 0 })
+      else await this.store.delete(key)
+    }
+    this.loaded = true
+  }
 
   /**
    * The follower took `key`'s lease (at `epoch`) while the agent wrote `path`, a file it keeps
    * open while it runs the session. Only a lease the follower itself took: one this device held
    * already (`mesh agent resume`, `mesh lease take`) is a person's, and stays.
    */
-  took (key: string, path: string, epoch: number): void { this.taken.set(key, { path, epoch, checkAt: 0 }) }
+  async took (key: string, path: string, epoch: number): Promise<void> {
+    this.taken.set(key, { path, epoch, checkAt: 0 })
+    await this.store?.set(key, { path, epoch })
+  }
+
+  private async forget (key: string): Promise<void> {
+    this.taken.delete(key)
+    await this.store?.delete(key)
+  }
 
   /**
    * Lets go of the leases whose file is quiet and open in no process; returns them. A lease that
@@ -57,7 +84,7 @@ export class LeaseReleaser {
     }
     if (due.length === 0) return []
     const open = await openAmong(due.map(([, p]) => p), process.pid)
-    if (open === undefined) { for (const [key] of due) this.taken.delete(key); return [] }
+    if (open === undefined) { for (const [key] of due) await this.forget(key); return [] }
     const out: Released[] = []
     for (const [key, path] of due) {
       const t = this.taken.get(key)
@@ -68,10 +95,10 @@ export class LeaseReleaser {
         released = await this.release(key, t.epoch)
       } catch {
         // This device cannot write now (revoked, read-only) or the session went: nothing to let go.
-        this.taken.delete(key)
+        await this.forget(key)
         continue
       }
-      this.taken.delete(key)
+      await this.forget(key)
       if (released) out.push({ key, path, quietMs: this.quietMs })
     }
     return out
