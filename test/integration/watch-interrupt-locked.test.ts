@@ -19,10 +19,20 @@ import { soloHome } from '../helpers/solo-home.js'
 const cleanups: Array<() => unknown> = []
 afterAll(async () => { for (const c of cleanups.reverse()) await c() })
 
-/** The home opened as a short command opens it (its lock taken, no socket served), held until SIGTERM. */
+/**
+ * The home opened as a short command opens it (its lock taken, no socket served), held until
+ * SIGTERM. A watch's look (once a second) may hold the home the moment it starts: tried again
+ * until it gets it, as a command waits for the home (it failed the test now and then).
+ */
 const HOLDER = `
 const { hostHome } = await import(process.argv[1])
-const host = await hostHome({ home: process.argv[2], serve: false, node: false })
+let host
+for (;;) {
+  try { host = await hostHome({ home: process.argv[2], serve: false, node: false }); break } catch (err) {
+    if (err?.code !== 'HOME_IN_USE') throw err
+    await new Promise(resolve => setTimeout(resolve, 20))
+  }
+}
 const alive = setInterval(() => {}, 1 << 30)
 console.log('holding ' + process.pid)
 await new Promise(resolve => process.once('SIGTERM', resolve))
