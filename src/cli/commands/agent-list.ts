@@ -93,13 +93,15 @@ export async function showAgentList (api: MeshApi | undefined, g: Globals, agent
     ...(st?.arriving !== undefined ? { arriving: st.arriving } : {}),
     sync: syncOf(st, file)
   })
-  const rows = await Promise.all(local.map(async ({ inDb, ...s }) => {
+  const rows: Array<ReturnType<typeof extra> & Omit<LocalSession, 'inDb'> & { key: string, imported: boolean, noSession?: string }> = []
+  // One file at a time: a machine with thousands of sessions not imported opens no more at once.
+  for (const { inDb, ...s } of local) {
     const key = `agent:${s.agent}:${s.sessionId}`
     const st = byKey.get(key)
     // A file's mtime in whole milliseconds, as every other time mesh prints.
-    const row: ReturnType<typeof extra> & typeof s & { key: string, imported: boolean, noSession?: string } = { ...s, modified: Math.floor(s.modified), key, imported: st !== undefined, ...extra(st, s) }
-    return st === undefined && inDb !== true ? { ...row, ...await notASession(s) } : row
-  }))
+    const row = { ...s, modified: Math.floor(s.modified), key, imported: st !== undefined, ...extra(st, s) }
+    rows.push(st === undefined && inDb !== true ? { ...row, ...await notASession(s) } : row)
+  }
   // Sessions in mesh from another machine, not on this one yet.
   const here = new Set(rows.map(r => r.key))
   const remote = status.sessions.filter(s => agents.some(ag => s.key.startsWith(`agent:${ag}:`)) && !here.has(s.key))
