@@ -203,7 +203,7 @@ class SessionsApi {
       let again = false
       let finished = false
       const done = (): void => { finished = true; this.v.vault.off('entry', onEntry); this.v.vault.off('snapshot', onEntry); options.signal?.removeEventListener('abort', onAbort); this.v.onClose.delete(onClose) }
-      const onAbort = (): void => { done(); reject(new AbortedError(`stopped waiting for session ${k}`, { key: k })) }
+      const onAbort = (): void => { done(); reject(AbortedError.ofWait(`session ${k}`, options.signal, { key: k })) }
       const onClose = (): void => { done(); reject(new ClosedError(`the vault was closed while waiting for session ${k}`, { key: k })) }
       const check = (): void => {
         if (checking) { again = true; return }

@@ -240,6 +240,18 @@ describe('vault', () => {
     await s.close()
   }, 30_000)
 
+  it('a find ended by its signal says whether it timed out or was cancelled', async () => {
+    const a = await newVault(); cleanups.push(a.cleanup)
+    await expect(a.vault.sessions.find('agent:main:never', { signal: AbortSignal.timeout(50) }))
+      .rejects.toMatchObject({ code: 'ABORTED', message: 'timed out waiting for session agent:main:never', details: { key: 'agent:main:never', reason: 'timeout' } })
+    const cancel = new AbortController()
+    const cancelled = a.vault.sessions.find('agent:main:never', { signal: cancel.signal })
+    cancel.abort()
+    const err = await cancelled.catch((e: unknown) => e)
+    expect(err).toMatchObject({ code: 'ABORTED', message: 'stopped waiting for session agent:main:never', details: { key: 'agent:main:never' } })
+    expect((err as { details: Record<string, unknown> }).details.reason).toBeUndefined()
+  })
+
   it('throws typed errors for use after close, unknown sessions and bad input', async () => {
     const a = await newVault(); cleanups.push(a.cleanup)
     const s = await a.vault.sessions.create('x')
