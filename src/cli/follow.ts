@@ -186,7 +186,8 @@ export class DaemonFollower implements MeshApi {
     const isTimeout = (err: unknown): boolean => isMeshError(err) && err.code === 'ABORTED' && err.details.reason === 'timeout'
     const aborted = (): boolean => options.signal?.aborted === true
     for (;;) {
-      if (aborted()) throw new AbortedError(`stopped waiting for session ${key}`, { key }, { cause: options.signal?.reason })
+      // Ended by the caller: said as the call says it in the process and through a daemon.
+      if (aborted()) throw AbortedError.bySignal('sessions.wait', options.signal)
       const rpc = this.rpc ?? await this.daemon()
       if (rpc !== undefined) {
         try {
@@ -202,6 +203,8 @@ export class DaemonFollower implements MeshApi {
           // A look, no wait: the home is not kept for what can only come later.
           return await this.until(options.signal, async signal => await withApi(this.g, async api => await api.call('sessions.wait', { key: input.key, timeoutMs: 0 }), { signal }))
         } catch (err) {
+          // The caller's own timeout, come while the look waited for the home, is no "not there yet".
+          if (aborted()) throw AbortedError.bySignal('sessions.wait', options.signal)
           if (!isTimeout(err)) throw err
         }
       }
