@@ -58,7 +58,8 @@ const TEXT_OPTIONS = ['text', 'goal', 'title', 'progress', 'plan'] as const
 function extraArgHint (extra: string, usage: string, takesValue: boolean): string {
   if (/\s/.test(extra)) {
     const named = optionsNamed(usage)
-    const option = TEXT_OPTIONS.find(o => named.includes(o))
+    // In the usage's order (`mesh session new KEY "Fix login"`: --title, named before --goal).
+    const option = named.find(o => (TEXT_OPTIONS as readonly string[]).includes(o))
     return option !== undefined ? ` (did you mean --${option} ${JSON.stringify(extra)}?)` : ' (each value goes after its option)'
   }
   return takesValue ? ' (a value with spaces needs quotes)' : ''
