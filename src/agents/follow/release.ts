@@ -13,6 +13,7 @@
  * by the same rules: only while still this device's lease of that epoch (the API checks it).
  */
 import { stat } from 'node:fs/promises'
+import { isMeshError } from '../../errors.js'
 import { openAmong } from '../running.js'
 import type { CursorStore } from './cursors.js'
 
@@ -20,6 +21,13 @@ import type { CursorStore } from './cursors.js'
 export const RELEASE_QUIET_MS = 2 * 60_000
 /** While the file stays open (the agent idle), how often it is looked at again: a look reads every process's open files. */
 export const RELEASE_RECHECK_MS = 15_000
+
+/**
+ * A release refused for good: this device cannot write (read-only, revoked) or the session went.
+ * Any other failure (the home held by another command past the wait, the daemon restarting, a
+ * store write that failed) is tried again later: forgotten, the lease would never be let go.
+ */
+const FINAL = new Set(['READ_ONLY', 'DEVICE_REVOKED', 'MISSING_CAPABILITY', 'SESSION_NOT_FOUND', 'NOT_FOUND', 'INVALID_SESSION_KEY', 'INVALID_INPUT'])
 
 /** A lease let go: the file no process holds open, unchanged for quietMs. */
 export interface Released { key: string, path: string, quietMs: number }
@@ -65,7 +73,9 @@ export class LeaseReleaser {
   /**
    * Lets go of the leases whose file is quiet and open in no process; returns them. A lease that
    * was no longer this device's (taken over, released by hand) is forgotten without a word. Where
-   * open files cannot be seen (no /proc) nothing is ever released.
+   * open files cannot be seen (no /proc) nothing is ever released. A release that failed for now
+   * is kept and tried again after RELEASE_RECHECK_MS; its error is thrown when nothing else was
+   * let go in this check (the caller says it).
    */
   async check (now = Date.now()): Promise<Released[]> {
     const due: Array<[string, string]> = []
@@ -86,6 +96,7 @@ export class LeaseReleaser {
     const open = await openAmong(due.map(([, p]) => p), process.pid)
     if (open === undefined) { for (const [key] of due) await this.forget(key); return [] }
     const out: Released[] = []
+    let failed: unknown
     for (const [key, path] of due) {
       const t = this.taken.get(key)
       if (t === undefined) continue
@@ -93,14 +104,17 @@ export class LeaseReleaser {
       let released: boolean
       try {
         released = await this.release(key, t.epoch)
-      } catch {
+      } catch (err) {
         // This device cannot write now (revoked, read-only) or the session went: nothing to let go.
-        await this.forget(key)
+        if (isMeshError(err) && FINAL.has(err.code)) { await this.forget(key); continue }
+        t.checkAt = now + RELEASE_RECHECK_MS
+        failed ??= err
         continue
       }
       await this.forget(key)
       if (released) out.push({ key, path, quietMs: this.quietMs })
     }
+    if (failed !== undefined && out.length === 0) throw failed
     return out
   }
 }
