@@ -123,7 +123,7 @@ export function sessionHandlers (ctx: LocalContext): Handlers<SessionMethods> {
     }, { whole: true }),
     'sessions.takeLease': async (input) => await ctx.withSession(input.key, async (s) => {
       const r = await s.takeLease({ take: input.take, settle: settler(ctx, s) })
-      return { lease: r.lease, tookOverFrom: r.tookOverFrom !== undefined ? (r.tookOverFrom.label ?? r.tookOverFrom.device) : undefined }
+      return { lease: r.lease, tookOverFrom: r.tookOverFrom !== undefined ? (r.tookOverFrom.label ?? r.tookOverFrom.device) : undefined, renewed: r.renewed }
     }, { whole: true }),
     'sessions.renewLease': async (input) => await ctx.withSession(input.key, async (s) => ({ lease: await s.renewLease() }), { whole: true }),
     'sessions.releaseLease': async (input) => await ctx.withSession(input.key, async (s) => await s.letGoLease({ epoch: input.epoch })),

@@ -206,7 +206,7 @@ export const SESSION_METHODS = {
   'sessions.takeLease': {
     summary: 'Takes the driver lease: this device drives the session. Refused with LEASE_HELD while another device holds a live lease, unless take (an explicit takeover).',
     input: z.object({ key, take: z.boolean().optional().describe('take over from the device that holds it') }),
-    output: z.object({ lease: LeaseSchema, tookOverFrom: z.string().optional() }),
+    output: z.object({ lease: LeaseSchema, tookOverFrom: z.string().optional(), renewed: z.boolean().describe('this device held a live lease already: the take renewed it (the same epoch), and it is still the take that made it') }),
     http: { verb: 'POST', path: '/api/sessions/{key}/lease' },
     mcp: 'sessions_take_lease',
     mcpHints: { readOnly: false, destructive: false, idempotent: true },

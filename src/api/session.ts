@@ -251,7 +251,7 @@ export class Session {
    * sent theirs, or a bound), after that; a take found lost is LEASE_HELD naming the holder. A
    * loss learnt later (a peer offline now) shows at this device's next write, refused as always.
    */
-  async takeLease (opts: { take?: boolean, ttlMs?: number, settle?: () => Promise<void> } = {}): Promise<{ lease: LeaseView, tookOverFrom?: LeaseView }> {
+  async takeLease (opts: { take?: boolean, ttlMs?: number, settle?: () => Promise<void> } = {}): Promise<{ lease: LeaseView, tookOverFrom?: LeaseView, renewed: boolean }> {
     this.check()
     this.writable('take the driver lease')
     const blocking = this.blocking()
@@ -268,12 +268,20 @@ export class Session {
       })
     }
     const label = this.vault.identity.certificate.label
-    await this.replica.change(() => this.s.takeLease(this.device, { label, ttlMs: opts.ttlMs, force: true }))
+    // Whether this device held a live lease already, looked at in the change itself: then the take
+    // only renews it (its epoch kept), and whoever took it first still owns it (the follower lets
+    // go only of a lease its own take made).
+    let renewed = false
+    await this.replica.change(() => {
+      const held = this.lease()
+      renewed = held !== undefined && held.mine && !held.expired
+      this.s.takeLease(this.device, { label, ttlMs: opts.ttlMs, force: true })
+    })
     if (opts.settle !== undefined) await opts.settle()
     this.check()
     const now = this.lease()
     if (now === undefined || !now.mine) this.lost(now)
-    return { lease: now, tookOverFrom: blocking }
+    return { lease: now, tookOverFrom: blocking, renewed }
   }
 
   /** A take that another device's claim, made at the same moment, came before. */

@@ -2,7 +2,8 @@
  * sessions.releaseLease with an expected epoch, through each front-end a developer uses: the SDK
  * owning the home in its process, the SDK through a running `mesh join`, and the daemon's HTTP
  * API. Only this device's lease of that epoch is let go; another epoch's stays, and the answer
- * says why nothing was released (other-epoch, none).
+ * says why nothing was released (other-epoch, none). A take says whether it only renewed this
+ * device's live lease (renewed), as the follower needs to tell its own take from a person's.
  */
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
@@ -29,7 +30,11 @@ afterAll(async () => {
 /** The sequence a follower's release goes through, against one client. */
 async function sequence (mesh: MeshClient, key: string): Promise<void> {
   await mesh.sessions.create({ key })
-  const { lease } = await mesh.sessions.takeLease({ key })
+  const { lease, renewed } = await mesh.sessions.takeLease({ key })
+  // A take that made the lease says so; one while this device holds it live only renewed it
+  // (the same epoch): what the follower tells its own take from a person's by.
+  expect(renewed).toBe(false)
+  expect(await mesh.sessions.takeLease({ key })).toMatchObject({ renewed: true, lease: { epoch: lease.epoch } })
   // Not the epoch asked for: nothing let go, and said why, with the lease's epoch.
   expect(await mesh.sessions.releaseLease({ key, epoch: lease.epoch + 1 })).toEqual({ released: false, reason: 'other-epoch', epoch: lease.epoch })
   expect((await mesh.sessions.show({ key, tail: 0 })).lease).toMatchObject({ mine: true, epoch: lease.epoch })
@@ -38,8 +43,8 @@ async function sequence (mesh: MeshClient, key: string): Promise<void> {
   expect((await mesh.sessions.show({ key, tail: 0 })).lease).toBeUndefined()
   // Nothing held any more.
   expect(await mesh.sessions.releaseLease({ key, epoch: lease.epoch })).toEqual({ released: false, reason: 'none' })
-  // Without an epoch, as before.
-  await mesh.sessions.takeLease({ key })
+  // Without an epoch, as before; a take after a release is a new one, not a renewal.
+  expect(await mesh.sessions.takeLease({ key })).toMatchObject({ renewed: false, lease: { epoch: lease.epoch + 1 } })
   expect(await mesh.sessions.releaseLease({ key })).toEqual({ released: true })
 }
 

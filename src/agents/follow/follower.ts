@@ -325,18 +325,15 @@ export class Follower {
     this.o.onHeldBack?.({ key: s.key, stream: s.id, ...(s.path !== undefined ? { path: s.path } : {}), bytes, mtimeMs: r.mtimeMs })
   }
 
-  /** Takes the session's lease (live here), unless another device holds a live one. */
   /**
-   * Takes the lease of a session the agent writes here; the lease when this take made it (not one
-   * this device held already, which it only renewed: a person's `mesh agent resume` or `mesh lease
-   * take`), else undefined.
+   * Takes the lease of a session the agent writes here, unless another device holds a live one;
+   * the lease when this take made it (not one this device held already, which it only renewed: a
+   * person's `mesh agent resume` or `mesh lease take`, told by the take itself), else undefined.
    */
   async takeLease (key: string): Promise<{ epoch: number } | undefined> {
     try {
-      const before = (await this.o.api.call('sessions.show', { key, tail: 0 }).catch(() => undefined))?.lease
-      const { lease } = await this.o.api.call('sessions.takeLease', { key, take: false })
+      const { lease, renewed } = await this.o.api.call('sessions.takeLease', { key, take: false })
       this.leased.add(key)
-      const renewed = before !== undefined && before.mine && !before.expired && before.epoch === lease.epoch
       return renewed ? undefined : { epoch: lease.epoch }
     } catch (err) {
       if (isMeshError(err) && (err.code === 'LEASE_HELD' || err.code === 'READ_ONLY' || err.code === 'DEVICE_REVOKED')) {
