@@ -2,6 +2,7 @@
 import type { ParseArgsConfig } from 'node:util'
 import type { Globals } from './context.js'
 import { UsageError } from '../errors.js'
+import { shellQuote } from '../shell-quote.js'
 
 export interface Command {
   name: string
@@ -60,7 +61,7 @@ function extraArgHint (extra: string, usage: string, takesValue: boolean): strin
     const named = optionsNamed(usage)
     // In the usage's order (`mesh session new KEY "Fix login"`: --title, named before --goal).
     const option = named.find(o => (TEXT_OPTIONS as readonly string[]).includes(o))
-    return option !== undefined ? ` (did you mean --${option} ${JSON.stringify(extra)}?)` : ' (each value goes after its option)'
+    return option !== undefined ? ` (did you mean --${option} ${shellQuote(extra)}?)` : ' (each value goes after its option)'
   }
   return takesValue ? ' (a value with spaces needs quotes)' : ''
 }
@@ -76,7 +77,7 @@ export function refuseExtraArgs (cmd: Pick<Command, 'name' | 'usage' | 'arity'>,
   const part = sub !== undefined ? subUsage(cmd, sub) : undefined
   const usage = part ?? cmd.usage
   const extra = args[max] as string
-  throw new UsageError(`unexpected argument ${JSON.stringify(extra)}${extraArgHint(extra, usage, takesValue)}. Usage: ${usage} (\`mesh ${cmd.name}${part !== undefined ? ` ${sub as string}` : ''} --help\` for examples)`)
+  throw new UsageError(`unexpected argument "${extra}"${extraArgHint(extra, usage, takesValue)}. Usage: ${usage} (\`mesh ${cmd.name}${part !== undefined ? ` ${sub as string}` : ''} --help\` for examples)`)
 }
 
 /**

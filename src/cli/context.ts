@@ -11,6 +11,7 @@ import { dirname, join, resolve } from 'node:path'
 import { homedir } from 'node:os'
 import { AbortedError, HomeInUseError, HomeNotInitializedError, InvalidInputError, isMeshError, LeaseHeldError, UsageError, WalletMismatchError } from '../errors.js'
 import { xdgDir } from '../xdg.js'
+import { shellQuote } from '../shell-quote.js'
 import type { MeshApi } from '../api/api.js'
 import { connectRpc } from '../api/rpc-client.js'
 import { printable, type Drawn } from './printable.js'
@@ -77,7 +78,7 @@ function defaultHome (): string {
 
 /** ` --home DIR` for a command to print, or nothing when DIR is the default home. */
 export function homeArg (g: Globals): string {
-  return g.home === resolve(defaultHome()) ? '' : ` --home ${g.home}`
+  return g.home === resolve(defaultHome()) ? '' : ` --home ${shellQuote(g.home)}`
 }
 
 export function globalsFrom (values: { home?: string, wallet?: string, json?: boolean }): Globals {

@@ -204,11 +204,19 @@ describe('words past what a command takes', () => {
     // A quoted text given without its option: the extra word has spaces, so quotes are not what it lacks.
     const bare = await mesh('session', 'append', 'words', 'hello world', '--role', 'user', ...A())
     expect(bare.code).toBe(2)
-    expect(bare.stderr).toBe('mesh: unexpected argument "hello world" (did you mean --text "hello world"?). Usage: mesh session append KEY --role ROLE (--text T | --stdin) [--force] (`mesh session append --help` for examples)\n')
+    expect(bare.stderr).toBe("mesh: unexpected argument \"hello world\" (did you mean --text 'hello world'?). Usage: mesh session append KEY --role ROLE (--text T | --stdin) [--force] (`mesh session append --help` for examples)\n")
+    // Quoted for a shell to paste: a $ in it stays a $.
+    const priced = await mesh('session', 'append', 'words', 'costs $5 now', '--role', 'user', ...A())
+    expect(priced.stderr).toContain("(did you mean --text 'costs $5 now'?)")
+    // A home in a hint is quoted the same way: pasted, it names that home.
+    const spaced = join(t.dir, 'my home')
+    const notSet = await mesh('status', '--home', spaced)
+    expect(notSet.code).toBe(1)
+    expect(notSet.stderr).toContain(`\`mesh init --home '${spaced}'\``)
     // The first text option the usage names: a new session's title, not its goal.
     const titled = await mesh('session', 'new', 'titled', 'fix the login', ...A())
     expect(titled.code).toBe(2)
-    expect(titled.stderr).toBe('mesh: unexpected argument "fix the login" (did you mean --title "fix the login"?). Usage: mesh session new KEY [--title T] [--goal G] (`mesh session new --help` for examples)\n')
+    expect(titled.stderr).toBe("mesh: unexpected argument \"fix the login\" (did you mean --title 'fix the login'?). Usage: mesh session new KEY [--title T] [--goal G] (`mesh session new --help` for examples)\n")
     // A flag missing: said with what it takes and the subcommand's usage alone.
     const noRole = await mesh('session', 'append', 'words', '--text', 'hi', ...A())
     expect(noRole.code).toBe(2)

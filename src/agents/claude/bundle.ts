@@ -21,6 +21,7 @@ import { dropSessionsIndex, projectsDir, sideDir } from './home.js'
 import { claudeCwd, claudeRecords, claudeSessionId, sidechainParent } from './records.js'
 import { projectDirName } from './slug.js'
 import { claudeView, type ViewMessage } from './view.js'
+import { shellQuote } from '../../shell-quote.js'
 
 /** A file here holds lines mesh has not got (importOrForce). */
 const importFirst = (path: string): Hint => importOrForce(`(import it first with \`mesh agent import claude --file ${path}\`, or pass --force to replace it)`)
@@ -186,5 +187,5 @@ export async function writeClaudeBundle (sessionId: string, records: readonly Na
   return { path, files: written, ...(kept.length > 0 ? { kept } : {}), ...(replaced.length > 0 ? { replaced } : {}), rewritten, indexDropped, command }
 }
 
-export function shellQuote (s: string): string { return /^[A-Za-z0-9_./-]+$/.test(s) ? s : `'${s.replace(/'/g, "'\\''")}'` }
+export { shellQuote }
 
