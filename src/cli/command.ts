@@ -52,22 +52,27 @@ export function subcommandAliases (cmd: Pick<Command, 'arity'>, args: string[]):
 const TEXT_OPTIONS = ['text', 'goal', 'title', 'progress', 'plan'] as const
 
 /**
- * Why an extra word is there, as best it can be told: a word with spaces was quoted, so it is
- * most likely a text given without its option (`mesh session append KEY "hello world"`); one
- * without, past a value the command takes, the rest of that value left unquoted.
+ * Why the extra words are there, as best it can be told. With no text option given (`--text`,
+ * `--title`…), they are most likely that text without its option: the first the usage names,
+ * all the words quoted as one (`mesh session append KEY hello world`, or `"hello world"`). With
+ * one given, an unquoted word is the rest of its value (`--text hello world`), and a quoted one
+ * a value without its option.
  */
-function extraArgHint (extra: string, usage: string, takesValue: boolean): string {
-  if (/\s/.test(extra)) {
-    const named = optionsNamed(usage)
-    // In the usage's order (`mesh session new KEY "Fix login"`: --title, named before --goal).
-    const option = named.find(o => (TEXT_OPTIONS as readonly string[]).includes(o))
-    return option !== undefined ? ` (did you mean --${option} ${shellQuote(extra)}?)` : ' (each value goes after its option)'
-  }
+function extraArgHint (extras: readonly string[], usage: string, takesValue: boolean, given: readonly string[]): string {
+  const named = optionsNamed(usage).filter(o => (TEXT_OPTIONS as readonly string[]).includes(o))
+  const quoted = /\s/.test(extras[0] as string)
+  // In the usage's order (`mesh session new KEY "Fix login"`: --title, named before --goal).
+  const option = named[0]
+  if (option !== undefined && !named.some(o => given.includes(o)) && (quoted || takesValue)) return ` (did you mean --${option} ${shellQuote(extras.join(' '))}?)`
+  if (quoted) return ' (each value goes after its option)'
   return takesValue ? ' (a value with spaces needs quotes)' : ''
 }
 
-/** A UsageError (exit 2) for a positional argument past what the command takes (Command.arity). */
-export function refuseExtraArgs (cmd: Pick<Command, 'name' | 'usage' | 'arity'>, args: readonly string[]): void {
+/**
+ * A UsageError (exit 2) for a positional argument past what the command takes (Command.arity).
+ * `given`: the options given, which tell what the extra words most likely are (extraArgHint).
+ */
+export function refuseExtraArgs (cmd: Pick<Command, 'name' | 'usage' | 'arity'>, args: readonly string[], given: readonly string[] = []): void {
   const max = typeof cmd.arity === 'number' ? cmd.arity : cmd.arity[args[0] ?? '']
   if (max === undefined || args.length <= max) return
   // Past a value it takes (not only a subcommand's name), the extra word is most likely the rest of that value.
@@ -76,8 +81,8 @@ export function refuseExtraArgs (cmd: Pick<Command, 'name' | 'usage' | 'arity'>,
   const sub = typeof cmd.arity === 'number' ? undefined : args[0]
   const part = sub !== undefined ? subUsage(cmd, sub) : undefined
   const usage = part ?? cmd.usage
-  const extra = args[max] as string
-  throw new UsageError(`unexpected argument "${extra}"${extraArgHint(extra, usage, takesValue)}. Usage: ${usage} (\`mesh ${cmd.name}${part !== undefined ? ` ${sub as string}` : ''} --help\` for examples)`)
+  const extras = args.slice(max)
+  throw new UsageError(`unexpected argument "${extras[0] as string}"${extraArgHint(extras, usage, takesValue, given)}. Usage: ${usage} (\`mesh ${cmd.name}${part !== undefined ? ` ${sub as string}` : ''} --help\` for examples)`)
 }
 
 /**

@@ -188,7 +188,7 @@ export async function main (argv: string[], hooks: { started?: () => void } = {}
     setJsonOutput(json)
     if (values.help === true) { out.line(commandHelp(cmd, parsed.positionals[0])); return 0 }
     const words = subcommandAliases(cmd, parsed.positionals)
-    refuseExtraArgs(cmd, words)
+    refuseExtraArgs(cmd, words, Object.keys(values))
     refuseForeignOptions(cmd, words[0], Object.keys(values), Object.keys(GLOBAL_OPTIONS))
     const running = cmd.run(globalsFrom(values as any), words, values)
     hooks.started?.()

@@ -205,6 +205,10 @@ describe('words past what a command takes', () => {
     const bare = await mesh('session', 'append', 'words', 'hello world', '--role', 'user', ...A())
     expect(bare.code).toBe(2)
     expect(bare.stderr).toBe("mesh: unexpected argument \"hello world\" (did you mean --text 'hello world'?). Usage: mesh session append KEY --role ROLE (--text T | --stdin) [--force] (`mesh session append --help` for examples)\n")
+    // Unquoted and without --text: the words it most likely meant, quoted as one (not "needs quotes", which alone would not do).
+    const unquoted = await mesh('session', 'append', 'words', 'some', 'text', '--role', 'user', ...A())
+    expect(unquoted.code).toBe(2)
+    expect(unquoted.stderr).toContain("mesh: unexpected argument \"some\" (did you mean --text 'some text'?)")
     // Quoted for a shell to paste: a $ in it stays a $.
     const priced = await mesh('session', 'append', 'words', 'costs $5 now', '--role', 'user', ...A())
     expect(priced.stderr).toContain("(did you mean --text 'costs $5 now'?)")
