@@ -11,7 +11,7 @@ import { shortFingerprint } from '../identity/pair-code.js'
 import type { Found } from '../node/pair-find.js'
 import { approveRequest, capabilitiesFor, roleAsked, type Role } from '../node/pair-grant.js'
 import { adminCertificate } from '../node/registry-ops.js'
-import { refuseNothingToLookWith } from '../node/pair-look.js'
+import { refuseNothingToLookWith, type LookingWith } from '../node/pair-look.js'
 import type { MeshNode } from '../node/mesh.js'
 import type { Vault } from '../node/vault.js'
 import type { Input, Output } from './schema.js'
@@ -64,7 +64,8 @@ export class Approvals {
     // search, once whether a relay is known is (which only the loaded node can tell).
     const node = this.node
     const relayable = node !== undefined && input.relays !== false
-    refuseNothingToLookWith(input.code, { mdns: input.mdns, listen: input.listen, dial: input.dial, relays: relayable })
+    const { mdns, mdnsOff } = await this.mdnsFor(input.mdns)
+    refuseNothingToLookWith(input.code, { mdns, mdnsOff, listen: input.listen, dial: input.dial, relays: relayable })
     // Loaded when a search starts: libp2p's modules cost every other command of the CLI ~0.3 s to load.
     const { findCandidate, knowsRelay } = await import('../node/pair-find.js')
     // Across networks: the relays this node is connected to know the devices registered there.
@@ -74,7 +75,7 @@ export class Approvals {
     const relays = relayable && await knowsRelay(node.libp2p, node.config.relayVia)
       ? async (nameplate: string, dialer: PeerId, options: AbortOptions) => await node.pairingCandidates(nameplate, dialer, options)
       : undefined
-    const found = await findCandidate({ code: input.code, mdns: input.mdns, listen: input.listen, dial: input.dial, timeoutMs: input.timeoutMs, signal, ...(relays !== undefined ? { relays } : {}) }).catch((err: unknown) => {
+    const found = await findCandidate({ code: input.code, mdns, mdnsOff, listen: input.listen, dial: input.dial, timeoutMs: input.timeoutMs, signal, ...(relays !== undefined ? { relays } : {}) }).catch((err: unknown) => {
       // Ended by the caller's signal: said as a call through the daemon says it (the caller's
       // timeout as one, `details.reason` 'timeout'), not as a pairing that failed.
       throw signal?.aborted === true ? AbortedError.bySignal('devices.approve', signal) : err
@@ -108,6 +109,21 @@ export class Approvals {
       granting: capabilitiesFor(role),
       clockSkewMs: Number(r.clock) - Date.now()
     }
+  }
+
+  /**
+   * Whether the search may multicast: never when the caller says no (`--no-mdns`), nor when this
+   * device's setting says no: the running node's (`mesh join --no-mdns`, or its config.json), or,
+   * with no daemon, the home's config.json `mdns` (default on). A person who turned mDNS off for
+   * this device is not searched for on the LAN by an approve that left the flag out.
+   */
+  private async mdnsFor (asked: boolean | undefined): Promise<{ mdns: boolean, mdnsOff?: LookingWith['mdnsOff'] }> {
+    if (asked === false) return { mdns: false, mdnsOff: { by: 'caller' } }
+    if (this.node !== undefined) return this.node.config.mdns ? { mdns: true } : { mdns: false, mdnsOff: { by: 'daemon' } }
+    const { readConfig } = await import('../node/config.js')
+    if ((await readConfig(this.vault.home)).mdns !== false) return { mdns: true }
+    const { homePath } = await import('../store/index.js')
+    return { mdns: false, mdnsOff: { by: 'config', file: homePath(this.vault.home, 'config') } }
   }
 
   async decide (input: Input<'devices.decide'>, signal?: AbortSignal): Promise<Output<'devices.decide'>> {

@@ -74,7 +74,7 @@ export const DEVICE_ADMIN_METHODS = {
       role: z.enum(['read-only', 'read-write', 'admin', 'mirror']).optional().describe('what to grant (default: what the device asked for, read-write for a plain `mesh pair`); mirror: a blind mirror, given the membership key and no other key'),
       listen: z.array(z.string()).optional().describe('also listen here for a device started with `mesh pair --via` this address'),
       dial: z.array(z.string()).optional().describe('also dial these addresses of the new device'),
-      mdns: z.boolean().optional().describe('look on the LAN by mDNS (default true)'),
+      mdns: z.boolean().optional().describe('look on the LAN by mDNS (default: this device\'s own setting, the running node\'s, else its config.json `mdns`, else true); false turns it off, true does not turn on what that setting turned off'),
       relays: z.boolean().optional().describe('also ask the members\' relays this node is connected to for a device started with `mesh pair --via` one of them (default true)'),
       timeoutMs: z.number().int().min(0).max(MAX_TIMEOUT_MS).optional().describe('give up after this many ms (default 60000, at most 2147483647)')
     }),

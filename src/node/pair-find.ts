@@ -17,7 +17,7 @@ import { PAIR_RENDEZVOUS_PROTOCOL } from '../../protocols/pair/rendezvous.js'
 import { messageTime, PairingFailedError } from '../errors.js'
 import { normalizeCode } from '../identity/pair-code.js'
 import { pairNode, QUERY_MS, VIA_RETRY_MS } from './pair-node.js'
-import { refuseNothingToLookWith } from './pair-look.js'
+import { refuseNothingToLookWith, type LookingWith } from './pair-look.js'
 import type { RelayedCandidate } from './pair-relay.js'
 
 const log = logger('mesh:node:pair')
@@ -93,6 +93,8 @@ export interface FindOptions extends AbortOptions {
   listen?: string[]
   /** Dial these candidate addresses (with /p2p/) as well. */
   dial?: string[]
+  /** What turned mDNS off, for the refusal's words when nothing else is there to look with. */
+  mdnsOff?: LookingWith['mdnsOff']
   /** Give up after this long. @default 60000 */
   timeoutMs?: number
   /** Called with the addresses the approver listens on, once it does. */
@@ -129,7 +131,7 @@ export async function findCandidate (o: FindOptions): Promise<Found> {
   const code = normalizeCode(o.code)
   const display = `${code.slice(0, 4)}-${code.slice(4)}`
   // Nothing could ever answer: said now, with what to pass, not after the whole timeout.
-  refuseNothingToLookWith(code, { mdns: o.mdns, listen: o.listen, dial: o.dial, relays: o.relays !== undefined })
+  refuseNothingToLookWith(code, { mdns: o.mdns, mdnsOff: o.mdnsOff, listen: o.listen, dial: o.dial, relays: o.relays !== undefined })
   const { node } = await pairNode({ listen: o.listen ?? [], mdns: o.mdns ?? true, relay: o.relays !== undefined })
   const tried = new Set<string>()
   // Relays dialed for a circuit enter the peer store, which announces them as discovered: never candidates.

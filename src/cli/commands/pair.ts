@@ -61,6 +61,10 @@ export const pairCmd: Command = {
     const { startCandidate } = await import('../../node/pair.js')
     const { claims, kemOf, writePairedHome } = await import('../../node/pair-home.js')
     const label = (values.label as string | undefined) ?? hostname()
+    // Off with --no-mdns, and as well where the home's config.json says "mdns": false (written
+    // before pairing, for the `mesh join` to come): that home's machine is not announced on the LAN.
+    const { readConfig } = await import('../../node/config.js')
+    const mdns = values['no-mdns'] !== true && (await readConfig(g.home)).mdns !== false
     // The rule every label is held to (empty, control or bidi characters, over 128): the approver would refuse it.
     await checkLabelFlag(label)
     const device = await generateDeviceKey()
@@ -71,7 +75,7 @@ export const pairCmd: Command = {
     let cleaned = false
     const candidate = await startCandidate({
       listen: listen ?? ['/ip4/0.0.0.0/tcp/0'],
-      mdns: values['no-mdns'] !== true,
+      mdns,
       via,
       onCode: (c, reason) => {
         const why = { first: 'pairing code', 'wrong-code': 'someone tried a wrong code; new code', expired: 'the code expired; new code', abandoned: 'no grant came; new code', probed: 'someone probed for codes; new code', denied: 'the approver refused; new code' }[reason]
@@ -118,7 +122,7 @@ export const pairCmd: Command = {
         }
       }
     })
-    say({ event: 'waiting', peerId: device.deviceId, addresses: candidate.addresses() }, `waiting: this device will be ${device.deviceId}; ${values['no-mdns'] === true ? '' : 'announced on the LAN by mDNS; '}listening on ${candidate.addresses().join(' ')}`)
+    say({ event: 'waiting', peerId: device.deviceId, addresses: candidate.addresses(), mdns }, `waiting: this device will be ${device.deviceId}; ${mdns ? 'announced on the LAN by mDNS; ' : ''}listening on ${candidate.addresses().join(' ')}`)
     if (!g.json) out.line('(those addresses carry a one-time pairing PeerId, not this device\'s; where mDNS does not reach, approve with `mesh devices approve CODE --dial ADDR`)')
     let failed: unknown
     candidate.paired.catch((err: unknown) => { failed = err })
@@ -224,7 +228,9 @@ export async function devicesApprove (g: Globals, args: string[], values: Record
         role,
         listen,
         dial,
-        mdns: values['no-mdns'] !== true
+        // Left out unless --no-mdns: the API then follows this device's own setting (the
+        // daemon's, else the home's config.json), not a LAN search the person turned off.
+        ...(values['no-mdns'] === true ? { mdns: false } : {})
       })
     } finally {
       clearTimeout(looking)
