@@ -64,6 +64,25 @@ export function splitJsonl (buf: Buffer): SplitResult {
   return { lines, taken, unterminated, heldBack: buf.length - taken }
 }
 
+/** A line that is not UTF-8: its 0-based index among the lines split, and its bytes [from, to) (to: its '\n'). */
+export interface BadLine { index: number, from: number, to: number }
+
+/**
+ * The whole lines of `buf` (every one ends with '\n') up to the first that is not UTF-8, and that
+ * line: what can be kept byte for byte before it, where splitJsonl refuses the whole buffer.
+ */
+export function splitUntilBad (buf: Buffer): { lines: string[], taken: number, bad?: BadLine } {
+  const lines: string[] = []
+  let start = 0
+  for (let nl = buf.indexOf(0x0a, start); nl >= 0; nl = buf.indexOf(0x0a, start)) {
+    const text = utf8(buf.subarray(start, nl))
+    if (text === undefined) return { lines, taken: start, bad: { index: lines.length, from: start, to: nl } }
+    lines.push(text)
+    start = nl + 1
+  }
+  return { lines, taken: start }
+}
+
 /** The bytes as text, or undefined when they are not UTF-8 (they would not come back the same). */
 function utf8 (b: Buffer): string | undefined {
   const text = b.toString('utf8')

@@ -7,8 +7,8 @@ import { constants } from 'node:fs'
 import { lstat, open, readdir } from 'node:fs/promises'
 import { homedir } from 'node:os'
 import { basename, join, relative, sep } from 'node:path'
-import { NotFoundError } from '../../errors.js'
-import { splitJsonl } from '../jsonl.js'
+import { InvalidInputError, NotFoundError } from '../../errors.js'
+import { splitJsonl, splitUntilBad } from '../jsonl.js'
 import { UUID_TEXT } from '../ids.js'
 import { codexMeta, codexNameId, codexSessionId } from './records.js'
 
@@ -102,9 +102,17 @@ export async function readCodexSessionId (path: string): Promise<{ sessionId?: s
       rest = Buffer.concat([rest, chunk.subarray(0, bytesRead)])
       const nl = rest.lastIndexOf(0x0a)
       if (nl < 0) continue
-      const lines = splitJsonl(rest.subarray(0, nl + 1)).lines
+      // Up to a line that is not UTF-8 (an import refuses the file; a follower stops there): the
+      // session_meta line before it still names the session, so one bad line later on does not
+      // make the whole file unknown. One before the session_meta line is said.
+      const split = splitUntilBad(rest.subarray(0, nl + 1))
+      const lines = split.lines
       // The file's first session_meta line: what codexSessionId over all its lines goes by.
       if (codexMeta(lines).found === true) return { sessionId: codexSessionId(lines, basename(path)), settled: true }
+      if (split.bad !== undefined) {
+        const b = split.bad
+        throw new InvalidInputError(`line ${whole + b.index + 1} (bytes ${at + b.from}-${at + b.to}) is not valid UTF-8, and comes before the session_meta line: which session the file holds cannot be read`, { line: whole + b.index + 1, offset: at + b.from })
+      }
       whole += lines.length
       at += nl + 1
       rest = rest.subarray(nl + 1)

@@ -28,7 +28,7 @@ import { noSessionIn } from '../no-session.js'
 import { CursorStore } from './cursors.js'
 import { JunkFiles, NO_LOOK } from './junk.js'
 import { LeaseReleaser, type Released } from './release.js'
-import type { Held, Source, Stream, StreamRead } from './source.js'
+import type { Held, Source, Stream, StreamRead, Stuck } from './source.js'
 
 export const LIVE_MS = 5 * 60_000
 
@@ -177,7 +177,7 @@ export class Follower {
         let scan
         try { scan = await s.scan() } catch (err) { this.report(`scan:${s.agent}`, `cannot list ${s.agent} sessions: ${msg(err)}`); continue }
         for (const d of scan.watch) dirs.add(d)
-        for (const p of scan.problems ?? []) this.report(`scan:${s.agent}:${p}`, `cannot read ${s.agent} sessions: ${p}`)
+        for (const p of scan.problems ?? []) this.report(`scan:${s.agent}:${p}`, `cannot follow this ${s.agent} session, the others are followed: ${p}`)
         for (const st of scan.streams) {
           if (this.stopped) return
           if (!this.followed.has(st.id) && !this.probing.has(st.id)) this.track(st)
@@ -224,6 +224,7 @@ export class Follower {
     const out: Captured[] = []
     const look = this.held.has(s.key) ? NO_LOOK : await this.junk.look(s)
     if (look.unchanged) return out
+    let stuck: Stuck | undefined
     try {
       for (;;) {
         let cursor = this.cursors.get(s.id)
@@ -268,9 +269,11 @@ export class Follower {
           if (typeof off === 'number') f.offset = off
           if (r.records.length > 0) f.capturedAt = Date.now()
         }
-        if (r.records.length === 0) { if (!this.probing.has(s.id)) this.sayHeldBack(s, r); break }
+        if (r.records.length === 0) { stuck = r.stuck; if (!this.probing.has(s.id)) this.sayHeldBack(s, r); break }
       }
-      this.reported.delete(s.id)
+      // Stuck at a line that is not UTF-8: said once while it stays (the file is read again once it changes).
+      if (stuck !== undefined && !this.probing.has(s.id)) this.report(s.id, stuckNote(s, stuck))
+      else this.reported.delete(s.id)
       // Read to its end and still no session: neither read nor asked about again until it changes.
       if (this.probing.has(s.id)) this.junk.remember(s, look)
     } catch (err) {
@@ -391,6 +394,16 @@ export class Follower {
     this.reported.set(what, line)
     this.o.log(line)
   }
+}
+
+/**
+ * What a follower says of a stream stuck at a line that is not UTF-8: where (the line and its
+ * bytes in the file, as `mesh agent import` names them), what was captured, and that capture of
+ * this session stops there until the line is fixed (the file itself is never changed).
+ */
+export function stuckNote (s: Stream, st: Stuck): string {
+  const kept = st.before === 0 ? 'nothing of it was captured' : `the ${st.before === 1 ? 'line' : `${st.before} lines`} before it ${st.before === 1 ? 'is' : 'are'} captured in ${s.key}`
+  return `${s.path ?? s.key}: line ${st.line} (bytes ${st.from}-${st.to}) is not valid UTF-8, so it cannot be kept byte for byte: ${kept}, and capture of this session stops at that line until it is fixed; the file is left as it is (read again once it changes)`
 }
 
 function msg (err: unknown): string { return err instanceof Error ? err.message : String(err) }

@@ -7,6 +7,9 @@
  *
  * A file resumed here from another machine names this machine's paths: its lines are mapped
  * back to the cwd the mesh session recorded before they are keyed, as `mesh agent import` does.
+ *
+ * A whole line that is not UTF-8 stops the stream there (tail.ts): its lines before it are read,
+ * and every read says where it is stuck (`stuck`, the line's number and bytes) until it changes.
  */
 import { stat } from 'node:fs/promises'
 import type { NativeRecord } from '../../../crdt/records.js'
@@ -18,7 +21,7 @@ import type { PathMap } from '../paths.js'
 import type { LineRecord } from '../claude/records.js'
 import type { ViewMessage } from '../claude/view.js'
 import type { AgentName } from '../names.js'
-import type { Held, Stream, StreamRead } from './source.js'
+import type { Held, Stream, StreamRead, Stuck } from './source.js'
 import { readTail, type TailCursor } from './tail.js'
 
 export interface JsonlStreamOptions {
@@ -40,7 +43,8 @@ export interface JsonlStreamOptions {
   keepsOpen?: boolean
 }
 
-interface State { offset: number, counter: IdCounter, fileCwd?: string, heldCwd?: string, size?: number, mtimeMs?: number }
+/** `lines`: whole lines before `offset`; `stuck`: the line at `offset` is not UTF-8 (StreamRead.stuck). */
+interface State { offset: number, counter: IdCounter, lines: number, fileCwd?: string, heldCwd?: string, size?: number, mtimeMs?: number, stuck?: Stuck }
 
 export class JsonlStream implements Stream {
   readonly id: string
@@ -67,7 +71,7 @@ export class JsonlStream implements Stream {
     if (seen?.size !== undefined && c !== undefined && seen.offset === c.offset && seen.heldCwd === held?.cwd) {
       let st
       try { st = await stat(this.path) } catch (err: any) { if (err?.code === 'ENOENT') { this.state = undefined; return undefined } throw err }
-      if (st.size === seen.size && st.mtimeMs === seen.mtimeMs) return { records: [], messages: [], meta: { cwd: held?.cwd ?? seen.fileCwd, ...this.o.meta }, cursor: c, mtimeMs: st.mtimeMs, ...heldBack(st.size - c.offset) }
+      if (st.size === seen.size && st.mtimeMs === seen.mtimeMs) return { records: [], messages: [], meta: { cwd: held?.cwd ?? seen.fileCwd, ...this.o.meta }, cursor: c, mtimeMs: st.mtimeMs, ...(seen.stuck !== undefined ? { stuck: seen.stuck } : heldBack(st.size - c.offset)) }
     }
     const r = await readTail(this.path, c)
     if (r === undefined) { this.state = undefined; return undefined }
@@ -83,14 +87,16 @@ export class JsonlStream implements Stream {
     st.offset = r.cursor.offset
     st.size = r.more ? undefined : r.size
     st.mtimeMs = r.mtimeMs
+    st.lines += r.lines.length
+    st.stuck = r.bad !== undefined ? { line: st.lines + 1, from: r.bad.from, to: r.bad.to, before: st.lines } : undefined
     const records: NativeRecord[] = keyed.map(k => ({ ...k, file: this.o.file }))
     const messages = this.o.file === '' && keyed.length > 0 ? this.o.view(keyed) : []
-    return { records, messages, meta: { cwd: held?.cwd ?? st.fileCwd, ...this.o.meta }, cursor: r.cursor, mtimeMs: r.mtimeMs, ...heldBack(r.more ? 0 : r.size - r.cursor.offset) }
+    return { records, messages, meta: { cwd: held?.cwd ?? st.fileCwd, ...this.o.meta }, cursor: r.cursor, mtimeMs: r.mtimeMs, ...(st.stuck !== undefined ? { stuck: st.stuck } : heldBack(r.more ? 0 : r.size - r.cursor.offset)) }
   }
 
   /** The numbering and cwd of the file's lines before `offset`. */
   private async prime (offset: number, unterminated: boolean, held: Held | undefined): Promise<State> {
-    const st: State = { offset, counter: new IdCounter(), heldCwd: held?.cwd }
+    const st: State = { offset, counter: new IdCounter(), lines: 0, heldCwd: held?.cwd }
     if (offset === 0) return st
     const buf = (await readFileNoFollow(this.path)).subarray(0, offset)
     const { lines } = splitJsonl(unterminated ? buf : buf.subarray(0, buf.lastIndexOf(0x0a) + 1))
@@ -98,6 +104,7 @@ export class JsonlStream implements Stream {
     const map = mapBack(st.fileCwd, held)
     const keyed = map !== undefined ? remapLines(lines, this.o.pathFields, map, BACK).lines : lines
     for (const text of keyed) st.counter.next(this.o.lineKey(text, this.sessionId).id)
+    st.lines = lines.length
     return st
   }
 }

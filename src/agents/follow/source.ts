@@ -19,6 +19,13 @@ export interface AbortOptions { signal?: AbortSignal }
 /** What the mesh session holds already (agents.records meta): a stream reads its paths back to it. */
 export interface Held { cwd?: string, gitRemote?: string }
 
+/**
+ * A whole line that is not UTF-8 text: records hold text, so it cannot be kept byte for byte, and
+ * nothing after it is read (the records must restore the file as it is) until it is fixed.
+ * `line` is 1-based in the file, `from`-`to` its bytes (to: its newline), `before` the lines before it.
+ */
+export interface Stuck { line: number, from: number, to: number, before: number }
+
 export interface StreamRead {
   records: NativeRecord[]
   /** The view of those records (shown by session show, watch and the MCP tools). */
@@ -34,6 +41,8 @@ export interface StreamRead {
    * the agent is writing that line, or was cut off mid-write (the follower says so once it stays).
    */
   heldBack?: number
+  /** Read up to a line that is not UTF-8, and no further while it stays so. */
+  stuck?: Stuck
 }
 
 export interface Stream {

@@ -9,10 +9,14 @@
  * top-level '}' but the newline), and the cursor then remembers to skip the '\n' that follows,
  * so the lines are exactly those a whole-file import (jsonl.ts) would find. A torn line, or a
  * multi-byte character cut in half, waits for the rest of its bytes.
+ *
+ * A whole line that is not UTF-8 cannot be kept byte for byte (records hold text): the lines
+ * before it are taken, the cursor stays at its start, and the read names its bytes (`bad`).
+ * Nothing after it is taken while it stays so (the records must restore the file as it is).
  */
 import { constants } from 'node:fs'
 import { open, type FileHandle } from 'node:fs/promises'
-import { splitJsonl } from '../jsonl.js'
+import { splitUntilBad } from '../jsonl.js'
 
 export interface TailCursor {
   /** Bytes of the file already taken. */
@@ -34,6 +38,8 @@ export interface TailRead {
   mtimeMs: number
   /** Bytes remain after this read's (one read takes at most TAIL_READ_BYTES): read again. */
   more: boolean
+  /** The whole line at the cursor is not UTF-8: its bytes [from, to) in the file (to: its '\n'). */
+  bad?: { from: number, to: number }
 }
 
 const CHECK_BYTES = 64
@@ -73,10 +79,14 @@ export async function readTail (path: string, cursor: TailCursor | undefined, op
     const lastNl = buf.lastIndexOf(0x0a)
     const lines: string[] = []
     let end = at
+    let bad: TailRead['bad']
     if (lastNl >= at) {
-      lines.push(...splitJsonl(buf.subarray(at, lastNl + 1)).lines)
-      end = lastNl + 1
+      const split = splitUntilBad(buf.subarray(at, lastNl + 1))
+      lines.push(...split.lines)
+      end = at + split.taken
+      if (split.bad !== undefined) bad = { from: start + at + split.bad.from, to: start + at + split.bad.to }
     }
+    if (bad !== undefined) return { lines, cursor: await cursorAt(fh, start + end, false), reset, size, mtimeMs: st.mtimeMs, more: false, bad }
     if (end < buf.length && start + buf.length === size) {
       const rest = buf.subarray(end)
       const text = rest.toString('utf8')

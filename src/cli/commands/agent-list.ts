@@ -5,6 +5,7 @@
  * record, who holds the lease, the last writer, and the sync state:
  *   live         followed here, every byte of the file stored (but a last line held back, said)
  *   catching-up  followed here, the file has bytes not stored yet
+ *   stuck        followed here, stopped at a line that is not UTF-8 (`stuck` says which) until it is fixed
  *   stored       in mesh, not followed here (an import: `mesh agent import` brings it up to date)
  *   local-only   on this machine, not in mesh
  *   remote-only  in mesh, not on this machine (`mesh agent resume KEY` writes it here)
@@ -13,7 +14,7 @@
  */
 import type { MeshApi } from '../../api/api.js'
 import type { Output } from '../../api/schema.js'
-import { whatFileHolds, type AgentName } from '../../agents/index.js'
+import { stuckLineAt, whatFileHolds, type AgentName, type StuckLine } from '../../agents/index.js'
 import { localTime, stdout as out, type Globals } from '../context.js'
 import { portion } from '../../node/progress.js'
 import { plural } from '../wording.js'
@@ -21,7 +22,7 @@ import { plural } from '../wording.js'
 /** `inDb`: a session of a database (OpenClaw's, Hermes's), not a file of its own. */
 export interface LocalSession { agent: AgentName, sessionId: string, path: string, modified: number, size: number, inDb?: true }
 type Status = Output<'agents.status'>['sessions'][number]
-export type SyncState = 'live' | 'catching-up' | 'stored' | 'local-only' | 'remote-only' | 'no-session' | 'no-records'
+export type SyncState = 'live' | 'catching-up' | 'stuck' | 'stored' | 'local-only' | 'remote-only' | 'no-session' | 'no-records'
 
 /**
  * `file`: the session's file on this machine and its size. What the follower stored of that very
@@ -43,7 +44,7 @@ function storedOf (st: Status, path: string | undefined): number | undefined {
   return st.files !== undefined && st.files.length > 0 ? st.files.find(f => f.path === path)?.offset : st.offset
 }
 
-interface Extra { following: boolean, capturedAt?: number, captured?: number, files?: Status['files'], heldBack?: Status['heldBack'], arriving?: Status['arriving'], lease?: { holder: string, device: string, mine: boolean, expired: boolean, expiresAt: number }, lastWriter?: Status['lastWriter'], sync: SyncState }
+interface Extra { following: boolean, stuck?: StuckLine & { why: string }, capturedAt?: number, captured?: number, files?: Status['files'], heldBack?: Status['heldBack'], arriving?: Status['arriving'], lease?: { holder: string, device: string, mine: boolean, expired: boolean, expiresAt: number }, lastWriter?: Status['lastWriter'], sync: SyncState }
 
 /** A session listed before its content came (from a peer, or its creator's first write a moment away), as the row says it. */
 function arrivingWords (a: NonNullable<Status['arriving']>): string {
@@ -63,6 +64,19 @@ async function notASession (s: LocalSession): Promise<{ sync?: SyncState, noSess
   try { h = await whatFileHolds(s.agent, s.path) } catch { return {} }
   if (h.holds === 'no-session') return { sync: 'no-session', noSession: h.why }
   return h.holds === 'nothing-yet' ? { sync: 'no-records' } : {}
+}
+
+/**
+ * A followed file whose capture stopped at a line that is not UTF-8 (the follower reads no
+ * further: its records would not restore the file byte for byte): `stuck`, with why.
+ */
+async function stuckOf (path: string, stored: number): Promise<{ sync?: SyncState, stuck?: StuckLine & { why: string } }> {
+  let at
+  try { at = await stuckLineAt(path, stored) } catch { return {} }
+  if (at === undefined) return {}
+  const before = at.line - 1
+  const why = `line ${at.line} (bytes ${at.from}-${at.to}) is not valid UTF-8, so capture of this session stopped there until it is fixed (${before === 0 ? 'none of the file is' : before === 1 ? 'line 1 is' : `lines 1-${before} are`} in mesh)`
+  return { sync: 'stuck', stuck: { ...at, why } }
 }
 
 /** A held-back last line, as the row says it: the agent was cut off mid-write, or is stuck writing. */
@@ -100,6 +114,7 @@ export async function showAgentList (api: MeshApi | undefined, g: Globals, agent
     const st = byKey.get(key)
     // A file's mtime in whole milliseconds, as every other time mesh prints.
     const row = { ...s, modified: Math.floor(s.modified), key, imported: st !== undefined, ...extra(st, s) }
+    if (row.sync === 'catching-up' && row.captured !== undefined) Object.assign(row, await stuckOf(s.path, row.captured))
     rows.push(st === undefined && inDb !== true ? { ...row, ...await notASession(s) } : row)
   }
   // Sessions in mesh from another machine, not on this one yet.
@@ -116,7 +131,7 @@ export async function showAgentList (api: MeshApi | undefined, g: Globals, agent
     const lease = st?.arriving !== undefined ? arrivingWords(st.arriving) : st?.lease === undefined || st.lease.expired ? 'no lease' : st.lease.mine ? 'lease: this device' : `lease: ${st.lease.label ?? st.lease.device}`
     const held = (r.heldBack ?? []).map(h => `, ${heldWords(h)}`).join('')
     const state = r.imported
-      ? `${r.sync}${st?.following === true ? ` (pid ${String(st.follower?.pid)}, last capture ${when(st.capturedAt)})` : ''}${held}, ${lease}`
+      ? `${r.sync}${st?.following === true ? ` (pid ${String(st.follower?.pid)}, last capture ${when(st.capturedAt)})` : ''}${r.stuck !== undefined ? `: ${r.stuck.why}` : ''}${held}, ${lease}`
       : r.sync === 'no-session' ? `no session in this file (${r.noSession ?? ''}): mesh agent import refuses it` : r.sync === 'no-records' ? 'no records yet: the agent writes its first line once the conversation starts' : 'not imported'
     out.line(`${r.agent}\t${r.sessionId}\t${when(r.modified)}\t${r.imported ? `in mesh as ${r.key}` : '-'}\t${state}\t${r.path}`)
   }

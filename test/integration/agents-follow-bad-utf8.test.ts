@@ -1,0 +1,84 @@
+/**
+ * A line that is not UTF-8 in a rollout `mesh join --follow codex` captures, as a user meets it:
+ * real `mesh` processes on a home of their own, a real rollout under CODEX_HOME. The lines
+ * before it are captured; capture of that session stops at that line (records hold text: the
+ * line cannot be kept byte for byte, nor anything after it), and that is said where it is: the
+ * line and its bytes in the file (as `mesh agent import` names them), what was captured, after a
+ * restart too (the one file named, not every Codex session), and in `mesh agent list` (stuck).
+ */
+import { appendFile, mkdir, readFile, stat, writeFile } from 'node:fs/promises'
+import { join } from 'node:path'
+import { describe, expect, it } from 'vitest'
+import { BIN } from '../helpers/cli.js'
+import { cliHome } from '../helpers/cli-home.js'
+import { spawnIn, type Proc } from '../helpers/netns.js'
+import { poll } from '../helpers/wait.js'
+
+const ID = '0193a7c2-5e4f-7a10-8b2c-0000000bad01'
+const KEY = `agent:codex:${ID}`
+const h = cliHome(d => ({ CODEX_HOME: join(d, 'codex') }))
+
+function follow (): Proc {
+  const p = spawnIn(undefined, process.execPath, [BIN, 'join', '--home', h.home, '--no-mdns', '--dht', 'off', '--listen', '/ip4/127.0.0.1/tcp/0', '--http', 'off', '--follow', 'codex'], h.env)
+  h.procs.push(p)
+  return p
+}
+
+const line = (i: number): string => JSON.stringify({ timestamp: '2026-12-01T10:00:01.000Z', type: 'event_msg', payload: { type: 'user_message', message: `message ${i}` } })
+
+async function listed (): Promise<any> {
+  const r = await h.mesh('agent', 'list', 'codex', '--json')
+  expect(r.code, r.stderr).toBe(0)
+  return (JSON.parse(r.stdout).local as any[]).find(s => s.key === KEY)
+}
+
+describe('mesh join --follow codex: a line that is not UTF-8', () => {
+  it('captures the lines before it, stops there and says so (its real line and bytes), after a restart too, and mesh agent list says stuck and why', async () => {
+    const day = join(h.dir, 'codex', 'sessions', '2026', '12', '01')
+    await mkdir(day, { recursive: true })
+    const f = join(day, `rollout-2026-12-01T10-00-00-${ID}.jsonl`)
+    const meta = JSON.stringify({ timestamp: '2026-12-01T10:00:00.000Z', type: 'session_meta', payload: { id: ID, timestamp: '2026-12-01T10:00:00.000Z', cwd: '/home/alice/src/bad', originator: 'codex_cli_rs', cli_version: '0.60.0' } })
+    await writeFile(f, [meta, ...Array.from({ length: 14 }, (_, i) => line(i))].join('\n') + '\n')
+    const good = (await stat(f)).size
+
+    const p = follow()
+    await poll('the 15 lines captured', async () => (await listed())?.captured === good)
+
+    const bad = Buffer.concat([Buffer.from('{"timestamp":"2026-12-01T10:00:02.000Z","type":"event_msg","payload":{"type":"user_message","message":"bad '), Buffer.from([0xff, 0xfe]), Buffer.from(' byte"}}\n')])
+    await appendFile(f, bad)
+    await appendFile(f, line(99) + '\n')
+    const where = `line 16 (bytes ${good}-${good + bad.length - 1})`
+
+    // The import names the same line and bytes.
+    const imp = await h.mesh('agent', 'import', 'codex', '--file', f)
+    expect(imp.code).not.toBe(0)
+    expect(imp.stderr).toContain(`at ${where}`)
+
+    const note = await p.waitFor(/is not valid UTF-8/, 30_000)
+    expect(note).toContain(`${f}: ${where} is not valid UTF-8, so it cannot be kept byte for byte: the 15 lines before it are captured in ${KEY}, and capture of this session stops at that line until it is fixed`)
+    expect(note).not.toContain('none was imported')
+
+    const row = await listed()
+    expect(row).toMatchObject({ sync: 'stuck', captured: good, stuck: { line: 16, from: good, to: good + bad.length - 1 } })
+    expect(row.stuck.why).toContain('lines 1-15 are in mesh')
+    const text = await h.mesh('agent', 'list', 'codex')
+    expect(text.stdout).toMatch(new RegExp(`stuck \\(pid \\d+, last capture [^)]+\\): ${where.replace(/[()]/g, '\\$&')} is not valid UTF-8, so capture of this session stopped there until it is fixed`))
+
+    // Restarted: the same note for the one file, not "cannot read codex sessions".
+    expect(await p.stop('SIGINT')).toBe(0)
+    const again = follow()
+    const note2 = await again.waitFor(/is not valid UTF-8/, 30_000)
+    expect(note2).toContain(`${f}: ${where} is not valid UTF-8`)
+    expect(again.lines.filter(l => /cannot read codex sessions|cannot follow this codex/.test(l))).toEqual([])
+    await poll('listed as stuck after the restart', async () => (await listed())?.sync === 'stuck')
+
+    // Fixed by hand: capture goes on from that line.
+    const fixed = Buffer.from(bad.toString('latin1').replace(/\xff\xfe/, 'ok'), 'latin1')
+    const bytes = await readFile(f)
+    await writeFile(f, Buffer.concat([bytes.subarray(0, good), fixed, Buffer.from(line(99) + '\n')]))
+    const size = (await stat(f)).size
+    await poll('the rest captured', async () => (await listed())?.captured === size)
+    expect((await listed()).sync).toBe('live')
+    await again.stop('SIGINT')
+  }, 180_000)
+})
