@@ -198,6 +198,21 @@ async function takeBack (dir: string, before: Set<string> | undefined): Promise<
   }
 }
 
+/**
+ * --dial's addresses, each naming its peer. One that names none is told where the whole address
+ * is (the `mesh pair` on the new machine prints it), not `mesh join`'s: the device being approved
+ * runs no `mesh join` yet. A malformed one is said by `multiaddrs`, as for every flag.
+ */
+async function dialFlags (values: unknown): Promise<string[] | undefined> {
+  const { multiaddr } = await import('@multiformats/multiaddr')
+  for (const a of (values as string[] | undefined) ?? []) {
+    let peer: boolean
+    try { peer = multiaddr(a).getComponents().some(c => c.name === 'p2p') } catch { break }
+    if (!peer) throw new UsageError(`--dial ${a} names no peer: end it with /p2p/<peer id>, as the addresses \`mesh pair\` prints on the new machine do (its "waiting:" line)`, { flag: '--dial', addr: a })
+  }
+  return await multiaddrs('--dial', values, true)
+}
+
 /** How long a search goes on before `mesh devices approve` says it looks for the device. */
 const LOOKING_QUIET_MS = 500
 
@@ -211,7 +226,7 @@ export async function devicesApprove (g: Globals, args: string[], values: Record
   // A malformed code is said before "looking for the device showing …", not after it.
   const { normalizeCode } = await import('../../identity/pair-code.js')
   normalizeCode(code)
-  const dial = await multiaddrs('--dial', values.dial, true)
+  const dial = await dialFlags(values.dial)
   const listen = await multiaddrs('--listen', values.listen)
   // The question is where the fingerprint is checked: a "y" piped in would skip that check. As
   // revoke does, off a terminal only --yes approves; refused before the code is used.
