@@ -40,12 +40,20 @@ describe('mesh agent import: a torn last line', () => {
     expect(text.stderr).toContain(`note: the last line of ${f} (line 3, 40 bytes) is not whole (no newline, not JSON): left out for now`)
 
     const again = json(await mesh('agent', 'import', 'claude', '--file', f, '--json'))
-    expect(again).toMatchObject({ key: `agent:claude:${SID}`, records: 2, added: 0, heldBack: [{ file: '', line: 3, bytes: 40 }] })
+    expect(again).toMatchObject({ key: `agent:claude:${SID}`, records: 2, added: 0, heldBack: [{ file: f, line: 3, bytes: 40 }] })
+
+    // A sub-agent's transcript in the session's folder, torn too: named by its path, as the transcript is.
+    const side = join(h.dir, SID, 'subagents', 'agent-a1.jsonl')
+    await mkdir(join(h.dir, SID, 'subagents'), { recursive: true })
+    await writeFile(side, JSON.stringify({ type: 'user', uuid: 's1', parentUuid: null, isSidechain: true, sessionId: SID, cwd: CWD, message: { role: 'user', content: 'sub' } }) + '\n' + '{"type":"assi')
+    const both = json(await mesh('agent', 'import', 'claude', '--file', f, '--json'))
+    expect(both.heldBack).toEqual([{ file: f, line: 3, bytes: 40 }, { file: side, line: 2, bytes: 13 }])
 
     // The agent finishes the line: taken whole, nothing held back any more, nothing said.
+    await writeFile(side, JSON.stringify({ type: 'user', uuid: 's1', parentUuid: null, isSidechain: true, sessionId: SID, cwd: CWD, message: { role: 'user', content: 'sub' } }) + '\n')
     await writeFile(f, whole + torn + '\n')
     const done = await mesh('agent', 'import', 'claude', '--file', f, '--json')
-    expect(json(done)).toMatchObject({ records: 3, added: 1 })
+    expect(json(done)).toMatchObject({ records: 4, added: 1 })
     expect(json(done).heldBack).toBeUndefined()
     expect(done.stderr).not.toContain('is not whole')
   }, 60_000)
@@ -55,7 +63,7 @@ describe('mesh agent import: a torn last line', () => {
     await mkdir(day, { recursive: true })
     const f = join(day, `rollout-2026-12-01T10-00-00-${CODEX_ID}.jsonl`)
     await writeFile(f, codexMeta(CODEX_ID) + '\n' + codexMsg('hi') + '\n' + codexMsg('cut').slice(0, 25))
-    expect(json(await mesh('agent', 'import', 'codex', '--file', f, '--json'))).toMatchObject({ key: `agent:codex:${CODEX_ID}`, records: 2, heldBack: [{ file: '', line: 3, bytes: 25 }] })
+    expect(json(await mesh('agent', 'import', 'codex', '--file', f, '--json'))).toMatchObject({ key: `agent:codex:${CODEX_ID}`, records: 2, heldBack: [{ file: f, line: 3, bytes: 25 }] })
 
     const only = join(h.dir, '0c0c0c0c-0000-4000-8000-000000000002.jsonl')
     await writeFile(only, claudeLine('x1', null, 'never finished').slice(0, 30))
@@ -82,7 +90,7 @@ describe('mesh agent import hermes --file: a torn last line', () => {
 
     const list = json(await mesh('agent', 'import', 'hermes', '--file', f, '--json'))
     expect(list).toHaveLength(1)
-    expect(list[0]).toMatchObject({ key: `agent:hermes:${H1}`, added: 0, source: f, heldBack: [{ file: '', line: 2, bytes: 50 }] })
+    expect(list[0]).toMatchObject({ key: `agent:hermes:${H1}`, added: 0, source: f, heldBack: [{ file: f, line: 2, bytes: 50 }] })
 
     // The session asked for may be the one cut short: said so, with the line, not only 'not found'.
     const wanted = await mesh('agent', 'import', 'hermes', '--file', f, '--session', H2, '--json')
@@ -94,7 +102,7 @@ describe('mesh agent import hermes --file: a torn last line', () => {
     await writeFile(only, row2.slice(0, 30))
     const none = await mesh('agent', 'import', 'hermes', '--file', only, '--json')
     expect(none.code).toBe(2)
-    expect(JSON.parse(none.stderr).error).toMatchObject({ code: 'INVALID_INPUT', details: { path: only, heldBack: [{ file: '', line: 1, bytes: 30 }] } })
+    expect(JSON.parse(none.stderr).error).toMatchObject({ code: 'INVALID_INPUT', details: { path: only, heldBack: [{ file: only, line: 1, bytes: 30 }] } })
     expect(JSON.parse(none.stderr).error.message).toContain('its one line, 30 bytes, is not whole (no newline, not JSON)')
 
     // The export finished: both sessions imported, nothing held back, nothing said.

@@ -52,7 +52,7 @@ export async function importHermes (g: Globals, values: Record<string, unknown>)
   let rows = read.rows
   // A torn last line (an export still being written, or cut short) is no session yet: left out,
   // and said (a note, and `heldBack` in --json), as a torn line of the other agents' files is.
-  const torn = read.heldBack !== undefined ? { heldBack: [read.heldBack] } : {}
+  const torn = read.heldBack !== undefined ? { heldBack: [{ ...read.heldBack, file: source }] } : {}
   // A file with no session in it (empty, or a line cut short) imported nothing: said, not a silent success.
   if (file !== undefined && rows.length === 0) {
     const why = read.heldBack !== undefined ? `its one line, ${plural(read.heldBack.bytes, 'byte')}, is not whole (no newline, not JSON): the export is being written, or was cut short` : 'an export has one JSON line per session: hermes sessions export FILE --format jsonl'

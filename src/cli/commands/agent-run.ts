@@ -6,13 +6,13 @@
  * Resume is agents/resume.ts, shared with the MCP tool agents_resume.
  */
 import { stat } from 'node:fs/promises'
-import { resolve } from 'node:path'
+import { join, resolve } from 'node:path'
 import {
   importBatches, chainBreaks, claudeExportFiles, codexExportFile, findClaudeSession, findCodexSession, gitRemote, listClaudeSessions,
   listCodexSessions, readClaudeBundle, readCodexRollout, redactJsonl, filesOf, findOpenclawSession, listOpenclawSessions,
   readOpenclawSession, openclawExportFile, hermesExportFile, translateSession, TRANSLATE_TARGETS, parseSince, resumeAgentSession,
   fetchAgentRecords, AGENT_NAMES, isAgentName, listOpenclawDbSessions, readOpenclawDbSession, checkChain, type AgentMeta, type AgentName,
-  refuseTaken, writeOutFile, noSessionIn, noSessionWhy, type ChainProblem, type HeldBackTail, type ListWarn, type OpenclawDbSession
+  refuseTaken, writeOutFile, noSessionIn, sideDir, noSessionWhy, type ChainProblem, type HeldBackTail, type ListWarn, type OpenclawDbSession
 } from '../../agents/index.js'
 import { importHermes, listHermesHere } from './agent-hermes.js'
 import { followCmd, hookCmd, hooksCmd } from './agent-live.js'
@@ -124,7 +124,7 @@ async function importCmd (g: Globals, a: string | undefined, values: Record<stri
     .catch((err: unknown) => { throw leaseHintFor(err, 'mesh lease take') })
   // Nothing was sent, so no session was made: said, rather than "0 new records of 0" and a session that is not there.
   if (result.records === 0) {
-    const first = result.heldBack?.find(h => h.file === '')
+    const first = result.heldBack?.find(h => h.file === path)
     throw new InvalidInputError(`${path} holds no records yet (${first !== undefined ? `its one line, ${plural(first.bytes, 'byte')}, is not whole: the agent is writing it, or stopped mid-write` : 'the agent writes its first line once the conversation starts'}): nothing was imported`, { path, ...(result.heldBack !== undefined ? { heldBack: result.heldBack } : {}) })
   }
   if (g.json) out.json(result)
@@ -194,6 +194,15 @@ export function heldBackNote (path: string, h: HeldBackTail): string {
   return `note: the last line of ${h.file === '' ? path : `${h.file} beside ${path}`} (line ${h.line}, ${plural(h.bytes, 'byte')}) is not whole (no newline, not JSON): left out for now; an import after the agent finishes it takes it (if the agent stopped mid-write, it never will: end the line or cut it off)`
 }
 
+/**
+ * A held-back line as --json gives it: `file` the path of the file it ends (the transcript, or a
+ * side file in its session folder: a Claude Code sub-agent's), as `mesh agent list` names a
+ * followed file's held-back line (`heldBack[].path`).
+ */
+export function heldBackAt (path: string, h: HeldBackTail): HeldBackTail {
+  return { ...h, file: h.file === '' ? path : join(sideDir(path), h.file) }
+}
+
 /** One session: a file, or (`db`) an OpenClaw session of its database era. */
 async function importOne (api: MeshApi, g: Globals, agent: AgentName, path: string, values: Record<string, unknown>, db?: OpenclawDbSession): Promise<ImportResult> {
   // A file resumed here from another machine names this machine's paths: read it with the
@@ -241,8 +250,8 @@ async function importOne (api: MeshApi, g: Globals, agent: AgentName, path: stri
   // A line that is not JSON (a write cut short by a crash, an edit by hand) is kept as written, and said.
   const unparsed = b.records.filter(r => r.kind === 'unparsed').length
   if (unparsed > 0 && !g.json) out.err(`note: ${plural(unparsed, 'line')} of ${path} ${unparsed === 1 ? 'is' : 'are'} not JSON: kept as written (shown as "[unparsed line]")`)
-  const heldBack = b.heldBack ?? []
-  if (!g.json) for (const h of heldBack) out.err(heldBackNote(path, h))
+  if (!g.json) for (const h of b.heldBack ?? []) out.err(heldBackNote(path, h))
+  const heldBack = (b.heldBack ?? []).map(h => heldBackAt(path, h))
   return { key, path, sessionId: b.sessionId, lines: b.lines, records: b.records.length, added, total, messages, cwd, gitRemote: remote, mappedFrom: map?.from, ...(unparsed > 0 ? { unparsed } : {}), ...(heldBack.length > 0 ? { heldBack } : {}), ...(broken.length > 0 ? { chainProblems: broken.slice(0, 20) } : {}) }
 }
 
