@@ -228,7 +228,8 @@ export const SESSION_METHODS = {
     output: z.object({
       released: z.boolean(),
       reason: z.enum(['none', 'not-mine', 'other-epoch']).optional().describe('why nothing was released: no device holds the lease (none), another device does (not-mine), this device does, of another epoch than the one given (other-epoch)'),
-      epoch: z.number().optional().describe('the lease\'s epoch now, when one is held and was not released')
+      epoch: z.number().optional().describe('the lease\'s epoch now, when one is held and was not released'),
+      lease: LeaseSchema.optional().describe('the lease another device holds (not-mine), as sessions.show gives it: who holds it, until when; nothing changed')
     }),
     http: { verb: 'DELETE', path: '/api/sessions/{key}/lease' },
     mcp: 'sessions_release_lease',

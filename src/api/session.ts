@@ -89,7 +89,8 @@ export interface WriteOptions {
  * (another device does), `other-epoch` (this device does, of another epoch than the one asked
  * for); `epoch` the lease's now.
  */
-export interface LeaseRelease { released: boolean, reason?: 'none' | 'not-mine' | 'other-epoch', epoch?: number }
+/** `lease`: who holds it, when another device does (not-mine): nothing changed. */
+export interface LeaseRelease { released: boolean, reason?: 'none' | 'not-mine' | 'other-epoch', epoch?: number, lease?: LeaseView }
 
 export class Session {
   readonly key: SessionKey
@@ -333,7 +334,7 @@ export class Session {
     return await this.replica.change((): LeaseRelease => {
       const cur = this.s.getLease()
       if (cur === undefined) return { released: false, reason: 'none' }
-      if (cur.device !== this.device) return { released: false, reason: 'not-mine', epoch: cur.epoch }
+      if (cur.device !== this.device) return { released: false, reason: 'not-mine', epoch: cur.epoch, lease: this.view(cur) as LeaseView }
       if (opts.epoch !== undefined && cur.epoch !== opts.epoch) return { released: false, reason: 'other-epoch', epoch: cur.epoch }
       return { released: this.s.releaseLease(this.device) }
     })

@@ -49,6 +49,20 @@ export function formatLease (l: Lease | undefined, now = Date.now()): string {
   return ` (driven by ${who} until ${localTime(l.expiresAt)})`
 }
 
+/**
+ * What `mesh lease release` did, and when nothing: why, with who holds the lease (in the words
+ * of `mesh session show`'s lease) and how to take it over, as the other lease messages say it.
+ */
+export function releaseWords (key: string, r: { released: boolean, reason?: string, epoch?: number, lease?: Lease }): string {
+  if (r.released) return `released the driver lease of ${key}`
+  if (r.reason === 'none') return `nothing changed: no device holds the driver lease of ${key}`
+  if (r.reason === 'not-mine' && r.lease !== undefined) {
+    const take = r.lease.expired ? `; \`mesh lease take ${key}\` takes it` : `; \`mesh lease take ${key} --take\` takes it over`
+    return `nothing changed: this device does not hold the driver lease of ${key}${formatLease(r.lease)}${take}`
+  }
+  return `nothing changed: this device does not hold the driver lease of ${key}${r.epoch !== undefined ? ` of epoch ${r.epoch}` : ''}`
+}
+
 /** The most messages --tail asks for: far more than a session's transcript shows at once. */
 export const MAX_TAIL = 1_000_000
 
@@ -286,7 +300,7 @@ export const leaseCmd: Command = {
       if (sub === 'release') {
         const r = await api.call('sessions.releaseLease', { key })
         if (g.json) out.json(r)
-        else out.line(r.released ? `released the driver lease of ${key}` : `this device did not hold the driver lease of ${key}`)
+        else out.line(releaseWords(key, r))
         return 0
       }
       // Refused: the hint names this command (`mesh lease take KEY --take`), not `mesh resume`.
