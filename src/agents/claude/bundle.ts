@@ -28,6 +28,8 @@ const importFirst = (path: string): Hint => importOrForce(`(import it first with
 
 export interface ReadBundle {
   sessionId: string, cwd?: string, records: NativeRecord[], view: ViewMessage[], lines: number
+  /** Bytes of the transcript taken (its whole lines): what mesh holds of it once imported (none: a session of a database). */
+  taken?: number
   /** Torn last lines left for the next import (the agent writing them, or cut off by a crash). */
   heldBack?: HeldBackTail[]
 }
@@ -61,7 +63,7 @@ export async function readClaudeBundle (transcript: string, map?: { from: string
       if (side.heldBack !== undefined) held.push(side.heldBack)
     } else records.push(fileRecord(buf, rel))
   }
-  return { sessionId, cwd: claudeCwd(main.records.map(r => r.text)), records, view: claudeView(main.records), lines: main.lines.length, ...(held.length > 0 ? { heldBack: held } : {}) }
+  return { sessionId, cwd: claudeCwd(main.records.map(r => r.text)), records, view: claudeView(main.records), lines: main.lines.length, taken: whole.taken, ...(held.length > 0 ? { heldBack: held } : {}) }
 }
 
 export interface WriteResult {

@@ -10,6 +10,7 @@
 export * from './source.js'
 export * from './tail.js'
 export * from './cursors.js'
+export * from './stored-bytes.js'
 export * from './jsonl-stream.js'
 export * from './file-stream.js'
 export * from './claude.js'

@@ -103,6 +103,27 @@ export async function readTail (path: string, cursor: TailCursor | undefined, op
   }
 }
 
+/**
+ * A cursor at `offset` of the file at `path` (an import records with it how much of the file mesh
+ * holds: stored-bytes.ts); undefined when the file is gone or shorter.
+ */
+export async function cursorFor (path: string, offset: number, skipNl: boolean): Promise<TailCursor | undefined> {
+  const fh = await openFile(path)
+  if (fh === undefined) return undefined
+  try { return (await fh.stat()).size >= offset ? await cursorAt(fh, offset, skipNl) : undefined } finally { await fh.close() }
+}
+
+/** Whether `cursor` still matches the file (same first bytes, same bytes before its offset), and the file's size and mtime. */
+export async function cursorHolds (path: string, cursor: TailCursor): Promise<{ holds: boolean, size: number, mtimeMs: number } | undefined> {
+  const fh = await openFile(path)
+  if (fh === undefined) return undefined
+  try { const st = await fh.stat(); return { holds: await matches(fh, st.size, cursor), size: st.size, mtimeMs: st.mtimeMs } } finally { await fh.close() }
+}
+
+async function openFile (path: string): Promise<FileHandle | undefined> {
+  try { return await open(path, constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK) } catch (err: any) { if (err?.code === 'ENOENT') return undefined; throw err }
+}
+
 function isWholeObject (text: string): boolean {
   if (!text.startsWith('{') || !text.endsWith('}')) return false
   try { JSON.parse(text); return true } catch { return false }

@@ -27,7 +27,7 @@ import { openclawMeta, openclawPathFields, openclawRecords, openclawSessionId, o
 
 export const OPENCLAW_INDEX_FILE = 'openclaw-index.jsonl'
 
-export interface OpenclawBundle { sessionId: string, cwd?: string, name: string, dir?: string, sessionKey?: string, records: NativeRecord[], view: ViewMessage[], lines: number, /** A torn last line left for the next import. */ heldBack?: HeldBackTail[] }
+export interface OpenclawBundle { sessionId: string, cwd?: string, name: string, dir?: string, sessionKey?: string, records: NativeRecord[], view: ViewMessage[], lines: number, /** Bytes of the file taken (its whole lines); none for a session of the database. */ taken?: number, /** A torn last line left for the next import. */ heldBack?: HeldBackTail[] }
 
 export async function readOpenclawSession (path: string, opts: { env?: NodeJS.ProcessEnv, map?: { from: string, to: string } } = {}): Promise<OpenclawBundle> {
   const buf = await readFileNoFollow(path)
@@ -55,7 +55,7 @@ export async function readOpenclawSession (path: string, opts: { env?: NodeJS.Pr
     const text = JSON.stringify({ sessionKey: keyed.sessionKey, entry })
     records.push({ id: contentId('session_entry', sessionId, text), file: OPENCLAW_INDEX_FILE, kind: 'session_entry', text })
   }
-  return { sessionId, cwd: meta.cwd, name, dir: rel !== undefined && /^agents\/[^/]+\/sessions$/.test(rel) ? rel : undefined, sessionKey: keyed?.sessionKey, records, view: openclawView(records.filter(r => r.file === '')), lines: lines.length, ...(tail !== undefined ? { heldBack: [tail] } : {}) }
+  return { sessionId, cwd: meta.cwd, name, dir: rel !== undefined && /^agents\/[^/]+\/sessions$/.test(rel) ? rel : undefined, sessionKey: keyed?.sessionKey, records, view: openclawView(records.filter(r => r.file === '')), lines: lines.length, taken: whole.taken, ...(tail !== undefined ? { heldBack: [tail] } : {}) }
 }
 
 export function openclawExportFile (records: readonly NativeRecord[], map?: { from: string, to: string }): { bytes: Buffer, rewritten: number } {

@@ -6,7 +6,9 @@
  *   live         followed here, every byte of the file stored (but a last line held back, said)
  *   catching-up  followed here, the file has bytes not stored yet
  *   stuck        followed here, stopped at a line that is not UTF-8 (`stuck` says which) until it is fixed
- *   stored       in mesh, not followed here (an import: `mesh agent import` brings it up to date)
+ *   stored       in mesh, not followed here, every whole line of the file stored (as far as this
+ *                machine knows: an import here or a follower's cursor says up to where)
+ *   behind       in mesh, not followed here, the file has whole lines not stored (`mesh agent import` adds them)
  *   local-only   on this machine, not in mesh
  *   remote-only  in mesh, not on this machine (`mesh agent resume KEY` writes it here)
  *   no-session   a file here that holds no session of its agent (`noSession` says why): import refuses it
@@ -14,15 +16,16 @@
  */
 import type { MeshApi } from '../../api/api.js'
 import type { Output } from '../../api/schema.js'
-import { stuckLineAt, whatFileHolds, type AgentName, type StuckLine } from '../../agents/index.js'
+import { pastStored, StoredBytes, stuckLineAt, whatFileHolds, type AgentName, type StuckLine } from '../../agents/index.js'
 import { localTime, stdout as out, type Globals } from '../context.js'
 import { portion } from '../../node/progress.js'
 import { plural } from '../wording.js'
+import { join } from 'node:path'
 
 /** `inDb`: a session of a database (OpenClaw's, Hermes's), not a file of its own. */
 export interface LocalSession { agent: AgentName, sessionId: string, path: string, modified: number, size: number, inDb?: true }
 type Status = Output<'agents.status'>['sessions'][number]
-export type SyncState = 'live' | 'catching-up' | 'stuck' | 'stored' | 'local-only' | 'remote-only' | 'no-session' | 'no-records'
+export type SyncState = 'live' | 'catching-up' | 'stuck' | 'stored' | 'behind' | 'local-only' | 'remote-only' | 'no-session' | 'no-records'
 
 /**
  * `file`: the session's file on this machine and its size. What the follower stored of that very
@@ -44,7 +47,7 @@ function storedOf (st: Status, path: string | undefined): number | undefined {
   return st.files !== undefined && st.files.length > 0 ? st.files.find(f => f.path === path)?.offset : st.offset
 }
 
-interface Extra { following: boolean, stuck?: StuckLine & { why: string }, capturedAt?: number, captured?: number, files?: Status['files'], heldBack?: Status['heldBack'], arriving?: Status['arriving'], lease?: { holder: string, device: string, mine: boolean, expired: boolean, expiresAt: number }, lastWriter?: Status['lastWriter'], sync: SyncState }
+interface Extra { following: boolean, behind?: number, stuck?: StuckLine & { why: string }, capturedAt?: number, captured?: number, files?: Status['files'], heldBack?: Status['heldBack'], arriving?: Status['arriving'], lease?: { holder: string, device: string, mine: boolean, expired: boolean, expiresAt: number }, lastWriter?: Status['lastWriter'], sync: SyncState }
 
 /** A session listed before its content came (from a peer, or its creator's first write a moment away), as the row says it. */
 function arrivingWords (a: NonNullable<Status['arriving']>): string {
@@ -67,6 +70,23 @@ async function notASession (s: LocalSession): Promise<{ sync?: SyncState, noSess
 }
 
 /**
+ * A file in mesh that no follower here reads: compared with how much of it mesh holds (an import's
+ * mark, a follower's cursor: StoredBytes). Whole lines past it: `behind` (that many bytes); a last
+ * line not whole: held back, said as a follower says it. Nothing known of it: `stored` as it was.
+ */
+async function storedAgainst (stored: StoredBytes, s: Omit<LocalSession, 'inDb'>): Promise<Partial<Extra>> {
+  let past
+  let at
+  try {
+    at = await stored.of(s.path, [`${s.agent}:${s.path}`, `${s.agent}:${s.path}#${s.sessionId}`])
+    if (at === undefined) return {}
+    past = await pastStored(s.path, at)
+  } catch { return {} }
+  if (past.wholeLine) return { sync: 'behind', captured: at.offset, behind: past.bytes }
+  return past.bytes > 0 ? { captured: at.offset, heldBack: [{ path: s.path, bytes: past.bytes, since: Math.floor(at.mtimeMs) }] } : { captured: at.offset }
+}
+
+/**
  * A followed file whose capture stopped at a line that is not UTF-8 (the follower reads no
  * further: its records would not restore the file byte for byte): `stuck`, with why.
  */
@@ -78,6 +98,8 @@ async function stuckOf (path: string, stored: number): Promise<{ sync?: SyncStat
   const why = `line ${at.line} (bytes ${at.from}-${at.to}) is not valid UTF-8, so capture of this session stopped there until it is fixed (${before === 0 ? 'none of the file is' : before === 1 ? 'line 1 is' : `lines 1-${before} are`} in mesh)`
   return { sync: 'stuck', stuck: { ...at, why } }
 }
+
+const sizeWords = (n: number): string => n < 100 * 1024 ? plural(n, 'byte') : `${(n / 1024 / 1024).toFixed(1)} MB`
 
 /** A held-back last line, as the row says it: the agent was cut off mid-write, or is stuck writing. */
 const heldWords = (h: NonNullable<Status['heldBack']>[number]): string => `last line of ${h.path} not whole since ${localTime(h.since)} (${plural(h.bytes, 'byte')}, held back)`
@@ -107,6 +129,7 @@ export async function showAgentList (api: MeshApi | undefined, g: Globals, agent
     ...(st?.arriving !== undefined ? { arriving: st.arriving } : {}),
     sync: syncOf(st, file)
   })
+  const stored = new StoredBytes(join(g.home, 'agent-follow'))
   const rows: Array<ReturnType<typeof extra> & Omit<LocalSession, 'inDb'> & { key: string, imported: boolean, noSession?: string }> = []
   // One file at a time: a machine with thousands of sessions not imported opens no more at once.
   for (const { inDb, ...s } of local) {
@@ -115,6 +138,7 @@ export async function showAgentList (api: MeshApi | undefined, g: Globals, agent
     // A file's mtime in whole milliseconds, as every other time mesh prints.
     const row = { ...s, modified: Math.floor(s.modified), key, imported: st !== undefined, ...extra(st, s) }
     if (row.sync === 'catching-up' && row.captured !== undefined) Object.assign(row, await stuckOf(s.path, row.captured))
+    if (row.sync === 'stored' && inDb !== true) Object.assign(row, await storedAgainst(stored, s))
     rows.push(st === undefined && inDb !== true ? { ...row, ...await notASession(s) } : row)
   }
   // Sessions in mesh from another machine, not on this one yet.
@@ -131,7 +155,7 @@ export async function showAgentList (api: MeshApi | undefined, g: Globals, agent
     const lease = st?.arriving !== undefined ? arrivingWords(st.arriving) : st?.lease === undefined || st.lease.expired ? 'no lease' : st.lease.mine ? 'lease: this device' : `lease: ${st.lease.label ?? st.lease.device}`
     const held = (r.heldBack ?? []).map(h => `, ${heldWords(h)}`).join('')
     const state = r.imported
-      ? `${r.sync}${st?.following === true ? ` (pid ${String(st.follower?.pid)}, last capture ${when(st.capturedAt)})` : ''}${r.stuck !== undefined ? `: ${r.stuck.why}` : ''}${held}, ${lease}`
+      ? `${r.sync}${r.behind !== undefined ? ` (${sizeWords(r.behind)} of the file not in mesh: mesh agent import adds them)` : ''}${st?.following === true ? ` (pid ${String(st.follower?.pid)}, last capture ${when(st.capturedAt)})` : ''}${r.stuck !== undefined ? `: ${r.stuck.why}` : ''}${held}, ${lease}`
       : r.sync === 'no-session' ? `no session in this file (${r.noSession ?? ''}): mesh agent import refuses it` : r.sync === 'no-records' ? 'no records yet: the agent writes its first line once the conversation starts' : 'not imported'
     out.line(`${r.agent}\t${r.sessionId}\t${when(r.modified)}\t${r.imported ? `in mesh as ${r.key}` : '-'}\t${state}\t${r.path}`)
   }

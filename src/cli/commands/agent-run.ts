@@ -5,14 +5,14 @@
  * daemon only stores the records it is sent (agents.import) and hands them back (agents.records).
  * Resume is agents/resume.ts, shared with the MCP tool agents_resume.
  */
-import { stat } from 'node:fs/promises'
+import { open, stat } from 'node:fs/promises'
 import { join, resolve } from 'node:path'
 import {
   importBatches, chainBreaks, claudeExportFiles, codexExportFile, findClaudeSession, findCodexSession, gitRemote, listClaudeSessions,
   listCodexSessions, readClaudeBundle, readCodexRollout, redactJsonl, filesOf, findOpenclawSession, listOpenclawSessions,
   readOpenclawSession, openclawExportFile, hermesExportFile, translateSession, TRANSLATE_TARGETS, parseSince, resumeAgentSession,
   fetchAgentRecords, AGENT_NAMES, isAgentName, listOpenclawDbSessions, readOpenclawDbSession, checkChain, type AgentMeta, type AgentName,
-  refuseTaken, writeOutFile, noSessionIn, sideDir, noSessionWhy, type ChainProblem, type HeldBackTail, type ListWarn, type OpenclawDbSession
+  refuseTaken, writeOutFile, noSessionIn, sideDir, StoredBytes, noSessionWhy, type ChainProblem, type HeldBackTail, type ListWarn, type OpenclawDbSession
 } from '../../agents/index.js'
 import { importHermes, listHermesHere } from './agent-hermes.js'
 import { followCmd, hookCmd, hooksCmd } from './agent-live.js'
@@ -194,6 +194,13 @@ export function heldBackNote (path: string, h: HeldBackTail): string {
   return `note: the last line of ${h.file === '' ? path : `${h.file} beside ${path}`} (line ${h.line}, ${plural(h.bytes, 'byte')}) is not whole (no newline, not JSON): left out for now; an import after the agent finishes it takes it (if the agent stopped mid-write, it never will: end the line or cut it off)`
 }
 
+/** Whether the byte before `taken` is no newline (the last line taken was whole JSON without one). */
+async function endsUnterminated (path: string, taken: number): Promise<boolean> {
+  if (taken === 0) return false
+  const fh = await open(path, 'r')
+  try { const b = Buffer.alloc(1); await fh.read(b, 0, 1, taken - 1); return b[0] !== 0x0a } finally { await fh.close() }
+}
+
 /**
  * A held-back line as --json gives it: `file` the path of the file it ends (the transcript, or a
  * side file in its session folder: a Claude Code sub-agent's), as `mesh agent list` names a
@@ -251,6 +258,12 @@ async function importOne (api: MeshApi, g: Globals, agent: AgentName, path: stri
   const unparsed = b.records.filter(r => r.kind === 'unparsed').length
   if (unparsed > 0 && !g.json) out.err(`note: ${plural(unparsed, 'line')} of ${path} ${unparsed === 1 ? 'is' : 'are'} not JSON: kept as written (shown as "[unparsed line]")`)
   if (!g.json) for (const h of b.heldBack ?? []) out.err(heldBackNote(path, h))
+  // How much of the file mesh holds now, beside the follower's cursors: `mesh agent list` tells a
+  // file grown since (lines not in mesh) from one stored whole by it.
+  if (db === undefined && b.taken !== undefined) {
+    const unterminated = (b.heldBack ?? []).every(h => h.file !== '') && await endsUnterminated(path, b.taken)
+    await new StoredBytes(join(g.home, 'agent-follow')).mark(path, b.taken, unterminated).catch((err: unknown) => { if (!g.json) out.err(`note: how much of ${path} is in mesh was not recorded (${(err as Error)?.message ?? String(err)}): mesh agent list cannot tell whether it grew since`) })
+  }
   const heldBack = (b.heldBack ?? []).map(h => heldBackAt(path, h))
   return { key, path, sessionId: b.sessionId, lines: b.lines, records: b.records.length, added, total, messages, cwd, gitRemote: remote, mappedFrom: map?.from, ...(unparsed > 0 ? { unparsed } : {}), ...(heldBack.length > 0 ? { heldBack } : {}), ...(broken.length > 0 ? { chainProblems: broken.slice(0, 20) } : {}) }
 }
