@@ -176,7 +176,7 @@ describe('Claude Code hooks', () => {
     const r = await runCli(['agent', 'import', 'claude', '--since', '7d', '--home', d.home, '--json'], { env: { ...env, CLAUDE_CONFIG_DIR: cc } })
     expect(r.code, r.stderr).toBe(0)
     expect(json(r).map((x: any) => x.sessionId).sort()).toEqual(ids.slice(1))
-    expect(r.stderr).toMatch(/importing claude session 1\/2 \(0\.0 MB of \d\d MB\)/)
+    expect(r.stderr).toMatch(/importing claude session 1\/2 \(0 bytes of \d\d MB\)/)
     expect(r.stderr).toMatch(/imported 2 claude sessions \(\d\d MB\)/)
     const bad = await runCli(['agent', 'import', 'claude', '--since', 'last tuesday', '--home', d.home], { env: { ...env, CLAUDE_CONFIG_DIR: cc } })
     expect(bad.code).toBe(2)

@@ -80,6 +80,8 @@ export function codexView (records: readonly LineRecord[]): ViewMessage[] {
       continue
     }
     if (r.kind === 'event_msg' || r.kind === 'turn_context') continue
+    // Said as the other agents' views say a line that is not JSON.
+    if (r.kind === 'unparsed') { out.push({ id: r.id, role: 'system', content: `[unparsed line] ${r.text.slice(0, 16384)}` }); continue }
     if (r.kind === 'session_meta') { out.push({ id: r.id, role: 'system', content: `[session_meta] cwd ${String(p.cwd ?? '')}`, ...at }); continue }
     if (r.kind === 'compacted') { out.push({ id: r.id, role: 'system', content: `[compacted] ${String(p.message ?? '')}`, ...at }); continue }
     out.push({ id: r.id, role: 'system', content: `[${r.kind}] ${r.text.slice(0, 16384)}`, ...at })
