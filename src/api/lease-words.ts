@@ -5,10 +5,15 @@
  * and after that only while its holder is online. No imports: the CLI loads it on its fast path.
  */
 
+/** Whether the holder of another device's lease is online now, said one way by LEASE_HELD and by the lease line. */
+export function onlineWords (online: boolean): string {
+  return online ? 'online now' : 'not seen online now'
+}
+
 /**
  * `holder`: how the holder is named ("its holder", a label). `withinSkew`: still within the
- * clocks' allowance. `online`: whether the holder is online now, when the caller knows (the CLI's
- * lease view does not say, and gets words true either way).
+ * clocks' allowance. `online`: whether the holder is online now, when the caller knows (the lease
+ * view says it of another device's lease past its end; without it, words true either way).
  */
 export function pastEndWords (holder: string, withinSkew: boolean, online?: boolean): string {
   // Past the allowance a lease that still holds has an online holder (else it ran out).

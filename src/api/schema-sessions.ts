@@ -34,7 +34,8 @@ export const LeaseSchema = z.object({
   takenAt: z.number(),
   expiresAt: z.number(),
   expired: z.boolean().describe('the lease has run out (allowing for clock skew): anyone may take it'),
-  mine: z.boolean().describe('this device holds it')
+  mine: z.boolean().describe('this device holds it'),
+  online: z.boolean().optional().describe('whether its holder is online now: given for another device\'s lease past its end, which holds (after 2 minutes\' allowance for clocks that disagree) only while its holder is online')
 })
 
 export const TaskSchema = z.object({

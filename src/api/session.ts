@@ -11,7 +11,7 @@ import {
   docVersion, isTime, LEASE_SKEW_MS, LEASE_TTL_MS, SessionDoc, type Lease, type Message, type NewMessage, type SessionMeta, type TaskState, type TaskUpdate
 } from '../../crdt/index.js'
 import { ClosedError, LeaseHeldError, LeaseNotHeldError, NotFoundError } from '../errors.js'
-import { pastEndWords } from './lease-words.js'
+import { onlineWords, pastEndWords } from './lease-words.js'
 import type { Replica } from '../node/replica.js'
 import type { Vault } from '../node/vault.js'
 import type { SessionKey } from '../../crdt/index.js'
@@ -20,7 +20,12 @@ export { LEASE_SKEW_MS, LEASE_TTL_MS }
 /** An append renews its device's lease once the lease is this old (not on every append: each renewal is a meta write). */
 export const LEASE_RENEW_AFTER_MS = 60_000
 
-export interface LeaseView extends Lease { expired: boolean, mine: boolean }
+/**
+ * `online`: whether the holder is online now, for another device's lease past its end (it then
+ * holds, after the clocks' allowance, only while its holder is online): the lease line says it
+ * as LEASE_HELD does (lease-words.ts).
+ */
+export interface LeaseView extends Lease { expired: boolean, mine: boolean, online?: boolean }
 
 export interface ResumeInfo {
   key: string
@@ -54,8 +59,11 @@ export interface SessionSummary { status: string, lease?: Lease, lastWriter?: { 
 export function leaseView (ctx: SessionContext, l: Lease | undefined, now = Date.now()): LeaseView | undefined {
   if (l === undefined) return undefined
   const mine = l.device === ctx.vault.identity.device.deviceId
-  const expired = ctx.vault.certs.isRevokedDevice(l.device) || (now > l.expiresAt + LEASE_SKEW_MS && (mine || !ctx.online(l.device)))
-  return { ...l, label: l.label ?? labelIn(ctx, l.device), expired, mine }
+  const revoked = ctx.vault.certs.isRevokedDevice(l.device)
+  const expired = revoked || (now > l.expiresAt + LEASE_SKEW_MS && (mine || !ctx.online(l.device)))
+  const view: LeaseView = { ...l, label: l.label ?? labelIn(ctx, l.device), expired, mine }
+  if (!mine && !revoked && l.expiresAt <= now) view.online = ctx.online(l.device)
+  return view
 }
 
 const labelIn = (ctx: SessionContext, deviceId: string): string | undefined => ctx.vault.certs.all().find(c => c.deviceId === deviceId)?.label
@@ -264,7 +272,7 @@ export class Session {
       const ago = w !== undefined ? `, last write ${span(Date.now() - w.ts)} ago${by}` : ''
       const online = this.ctx.online(blocking.device)
       // Refused to sessions_resume, sessions_take_lease and agents_resume alike: each takes `take`.
-      throw new LeaseHeldError(`session ${this.key} is being driven by ${who}${ago}, ${online ? 'online now' : 'not seen online now'} (${leaseEnds(blocking.expiresAt, Date.now(), online)})`, { key: this.key, holder: who, device: blocking.device, expiresAt: blocking.expiresAt, online }, {
+      throw new LeaseHeldError(`session ${this.key} is being driven by ${who}${ago}, ${onlineWords(online)} (${leaseEnds(blocking.expiresAt, Date.now(), online)})`, { key: this.key, holder: who, device: blocking.device, expiresAt: blocking.expiresAt, online }, {
         hint: { sep: '. ', cli: `Run \`mesh resume ${this.key} --take\` to take over`, mcp: 'Call it again with take: true to take over' }
       })
     }

@@ -6,7 +6,7 @@ import { leaseHintFor, localTime, stdout as out, withApi } from '../context.js'
 import { subcommandOf, subUsage, type Command } from '../command.js'
 import { wholeNumber } from '../numbers.js'
 import { arrivalPortion, portion } from '../../node/progress.js'
-import { pastEndWords } from '../../api/lease-words.js'
+import { onlineWords, pastEndWords } from '../../api/lease-words.js'
 
 type View = Output<'sessions.show'>
 type Message = View['messages'][number]
@@ -45,7 +45,10 @@ export function formatLease (l: Lease | undefined, now = Date.now()): string {
   // more" however long ago the lease ran out). Within the allowance, said in the API's words as
   // true of a holder offline now as of one online (the view does not say which): it said "then
   // while X is online" of an offline one too, as if it held on.
-  if (l.expiresAt <= now) return ` (driven by ${who}: its lease ran out at ${localTime(l.expiresAt)}, ${pastEndWords(who, now <= l.expiresAt + LEASE_SKEW_MS)})`
+  // Whether the holder is online, when the API says (another device's lease past its end), said
+  // as LEASE_HELD says it (`mesh resume`): "then only while X is online" read as if an offline
+  // holder kept it.
+  if (l.expiresAt <= now) return ` (driven by ${who}${l.online !== undefined ? `, ${onlineWords(l.online)}` : ''}: its lease ran out at ${localTime(l.expiresAt)}, ${pastEndWords(who, now <= l.expiresAt + LEASE_SKEW_MS, l.online)})`
   return ` (driven by ${who} until ${localTime(l.expiresAt)})`
 }
 
@@ -61,6 +64,17 @@ export function releaseWords (key: string, r: { released: boolean, reason?: stri
     return `nothing changed: this device does not hold the driver lease of ${key}${formatLease(r.lease)}${take}`
   }
   return `nothing changed: this device does not hold the driver lease of ${key}${r.epoch !== undefined ? ` of epoch ${r.epoch}` : ''}`
+}
+
+/**
+ * The status row: the status as last written, with the lease. Next to an expired lease, said as
+ * what it is: the status its driver last wrote, with no device driving it now ("running" alone
+ * read as if something still ran it).
+ */
+export function statusWords (status: string, l: Lease | undefined, now = Date.now()): string {
+  if (l?.expired !== true) return `${status}${formatLease(l, now)}`
+  const who = l.mine ? 'this device' : (l.label ?? l.device)
+  return `${status} (as last written; no device drives it now: the lease of ${who} expired at ${localTime(l.expiresAt)})`
 }
 
 /** The most messages --tail asks for: far more than a session's transcript shows at once. */
@@ -184,7 +198,7 @@ export function printSession (info: View): void {
   const row = (label: string, value: string): void => { out.line(`${`${label}:`.padEnd(width)}${value}`) }
   row('session', `${info.key}${info.title !== '' ? ` — ${info.title}` : ''}`)
   if (info.goal !== '') row('goal', info.goal)
-  row('status', `${info.status}${formatLease(info.lease)}`)
+  row('status', statusWords(info.status, info.lease))
   // More on its way: what follows is what has come so far (its lease, too, may since be released).
   const a = info.arriving
   if (a !== undefined) row('arriving', `from ${a.from}: ${arrivalPortion(a)}; shown as it has come so far (\`mesh peers\` shows the transfer)`)
