@@ -21,7 +21,7 @@
 import { watch, type FSWatcher } from 'node:fs'
 import { join } from 'node:path'
 import type { MeshApi } from '../../api/api.js'
-import { isMeshError } from '../../errors.js'
+import { InvalidInputError, isMeshError } from '../../errors.js'
 import { importBatches } from '../import-batches.js'
 import { gitRemote } from '../git.js'
 import { noSessionIn } from '../no-session.js'
@@ -271,6 +271,9 @@ export class Follower {
         }
         if (r.records.length === 0) { stuck = r.stuck; if (!this.probing.has(s.id)) this.sayHeldBack(s, r); break }
       }
+      // Stuck at a line that is not UTF-8 before any record, and no session of it in mesh: no
+      // session of the agent's (a binary file), named by its path and left until it changes.
+      if (stuck !== undefined && !this.held.has(s.key)) throw new InvalidInputError(`line ${stuck.line} (bytes ${stuck.from}-${stuck.to}) is not valid UTF-8, so it cannot be kept byte for byte: no session is made of this file`, { line: stuck.line, offset: stuck.from })
       // Stuck at a line that is not UTF-8: said once while it stays (the file is read again once it changes).
       if (stuck !== undefined && !this.probing.has(s.id)) this.report(s.id, stuckNote(s, stuck))
       else this.reported.delete(s.id)
