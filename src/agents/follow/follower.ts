@@ -228,7 +228,14 @@ export class Follower {
     try {
       for (;;) {
         let cursor = this.cursors.get(s.id)
-        if (cursor === undefined && !this.cursors.has(s.id)) { cursor = await this.o.cursors.get(s.id); this.cursors.set(s.id, cursor) }
+        if (cursor === undefined && !this.cursors.has(s.id)) {
+          cursor = await this.o.cursors.get(s.id)
+          this.cursors.set(s.id, cursor)
+          // Captured by an earlier run: said as such until this one captures.
+          const at = this.o.cursors.capturedAt(s.id)
+          const f = this.followed.get(s.id)
+          if (at !== undefined && f !== undefined && f.capturedAt === undefined) f.capturedAt = at
+        }
         const held = await this.heldOf(s.key)
         const r = await s.read(cursor, held)
         if (r === undefined) {
@@ -259,15 +266,16 @@ export class Follower {
           continue
         }
         if (r.records.length > 0) out.push(await this.store(s, r, held))
+        const f = this.followed.get(s.id)
+        const capturedAt = r.records.length > 0 ? Date.now() : f?.capturedAt ?? this.o.cursors.capturedAt(s.id)
         if (JSON.stringify(r.cursor) !== JSON.stringify(cursor)) {
-          await this.o.cursors.set(s.id, r.cursor)
+          await this.o.cursors.set(s.id, r.cursor, capturedAt)
           this.cursors.set(s.id, r.cursor)
         }
-        const f = this.followed.get(s.id)
         if (f !== undefined) {
           const off = (r.cursor as { offset?: unknown } | undefined)?.offset
           if (typeof off === 'number') f.offset = off
-          if (r.records.length > 0) f.capturedAt = Date.now()
+          if (capturedAt !== undefined) f.capturedAt = capturedAt
         }
         if (r.records.length === 0) { stuck = r.stuck; if (!this.probing.has(s.id)) this.sayHeldBack(s, r); break }
       }
