@@ -72,13 +72,19 @@ describe('mesh join --follow codex: a line that is not UTF-8', () => {
     expect(again.lines.filter(l => /cannot read codex sessions|cannot follow this codex/.test(l))).toEqual([])
     await poll('listed as stuck after the restart', async () => (await listed())?.sync === 'stuck')
 
+    // No follower: still stuck, by the cursor the follower left, not 'stored'.
+    expect(await again.stop('SIGINT')).toBe(0)
+    await poll('not followed', async () => (await listed())?.following === false)
+    expect(await listed()).toMatchObject({ sync: 'stuck', captured: good, stuck: { line: 16 } })
+    expect((await h.mesh('agent', 'list', 'codex')).stdout).toContain(`stuck: ${where} is not valid UTF-8, so capture of this session stopped there until it is fixed (lines 1-15 are in mesh), `)
+    const third = follow()
+
     // Fixed by hand: capture goes on from that line.
     const fixed = Buffer.from(bad.toString('latin1').replace(/\xff\xfe/, 'ok'), 'latin1')
     const bytes = await readFile(f)
     await writeFile(f, Buffer.concat([bytes.subarray(0, good), fixed, Buffer.from(line(99) + '\n')]))
     const size = (await stat(f)).size
-    await poll('the rest captured', async () => (await listed())?.captured === size)
-    expect((await listed()).sync).toBe('live')
-    await again.stop('SIGINT')
+    await poll('the rest captured, followed', async () => { const r = await listed(); return r?.captured === size && r.sync === 'live' })
+    await third.stop('SIGINT')
   }, 180_000)
 })

@@ -82,7 +82,8 @@ async function storedAgainst (stored: StoredBytes, s: Omit<LocalSession, 'inDb'>
     if (at === undefined) return {}
     past = await pastStored(s.path, at)
   } catch { return {} }
-  if (past.wholeLine) return { sync: 'behind', captured: at.offset, behind: past.bytes }
+  // Whole lines past it, the first not UTF-8: what a follower stopped at (and an import refuses).
+  if (past.wholeLine) return { captured: at.offset, ...await stuckOf(s.path, at.offset, { sync: 'behind', behind: past.bytes }) }
   return past.bytes > 0 ? { captured: at.offset, heldBack: [{ path: s.path, bytes: past.bytes, since: Math.floor(at.mtimeMs) }] } : { captured: at.offset }
 }
 
@@ -90,10 +91,10 @@ async function storedAgainst (stored: StoredBytes, s: Omit<LocalSession, 'inDb'>
  * A followed file whose capture stopped at a line that is not UTF-8 (the follower reads no
  * further: its records would not restore the file byte for byte): `stuck`, with why.
  */
-async function stuckOf (path: string, stored: number): Promise<{ sync?: SyncState, stuck?: StuckLine & { why: string } }> {
+async function stuckOf (path: string, stored: number, otherwise: Partial<Extra> = {}): Promise<Partial<Extra>> {
   let at
-  try { at = await stuckLineAt(path, stored) } catch { return {} }
-  if (at === undefined) return {}
+  try { at = await stuckLineAt(path, stored) } catch { return otherwise }
+  if (at === undefined) return otherwise
   const before = at.line - 1
   const why = `line ${at.line} (bytes ${at.from}-${at.to}) is not valid UTF-8, so capture of this session stopped there until it is fixed (${before === 0 ? 'none of the file is' : before === 1 ? 'line 1 is' : `lines 1-${before} are`} in mesh)`
   return { sync: 'stuck', stuck: { ...at, why } }
