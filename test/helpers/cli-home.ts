@@ -8,8 +8,8 @@ import { mkdir } from 'node:fs/promises'
 import { join } from 'node:path'
 import { afterAll, beforeAll, expect } from 'vitest'
 import { writeNewWallet } from '../../src/identity/index.js'
-import { cliEnv, runCli, type RunResult } from './cli.js'
-import type { Proc } from './netns.js'
+import { BIN, cliEnv, runCli, type RunResult } from './cli.js'
+import { spawnIn, type Proc } from './netns.js'
 import { tempDir } from './tmp.js'
 
 export interface CliHome {
@@ -21,6 +21,11 @@ export interface CliHome {
   readonly procs: Proc[]
   /** Runs `mesh ARGS --home HOME`. */
   mesh: (...args: string[]) => Promise<RunResult>
+  /**
+   * Starts `mesh join` on the home, kept to loopback (no mDNS, no DHT, no HTTP), with `flags`
+   * (`--follow codex`); killed after the file's tests if the test has not stopped it.
+   */
+  join: (...flags: string[]) => Proc
 }
 
 export function cliHome (env: (dir: string) => Record<string, string> = () => ({})): CliHome {
@@ -32,7 +37,12 @@ export function cliHome (env: (dir: string) => Record<string, string> = () => ({
     get home () { return join(h.dir, 'home') },
     get env () { return vars },
     procs,
-    mesh: async (...args) => await runCli([...args, '--home', h.home], { env: vars })
+    mesh: async (...args) => await runCli([...args, '--home', h.home], { env: vars }),
+    join: (...flags) => {
+      const p = spawnIn(undefined, process.execPath, [BIN, 'join', '--home', h.home, '--no-mdns', '--dht', 'off', '--listen', '/ip4/127.0.0.1/tcp/0', '--http', 'off', ...flags], vars)
+      procs.push(p)
+      return p
+    }
   }
   beforeAll(async () => {
     t = await tempDir()

@@ -9,20 +9,15 @@
 import { appendFile, mkdir, readFile, stat, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
-import { BIN } from '../helpers/cli.js'
 import { cliHome } from '../helpers/cli-home.js'
-import { spawnIn, type Proc } from '../helpers/netns.js'
+import type { Proc } from '../helpers/netns.js'
 import { poll } from '../helpers/wait.js'
 
 const ID = '0193a7c2-5e4f-7a10-8b2c-0000000bad01'
 const KEY = `agent:codex:${ID}`
 const h = cliHome(d => ({ CODEX_HOME: join(d, 'codex') }))
 
-function follow (): Proc {
-  const p = spawnIn(undefined, process.execPath, [BIN, 'join', '--home', h.home, '--no-mdns', '--dht', 'off', '--listen', '/ip4/127.0.0.1/tcp/0', '--http', 'off', '--follow', 'codex'], h.env)
-  h.procs.push(p)
-  return p
-}
+const follow = (): Proc => h.join('--follow', 'codex')
 
 const line = (i: number): string => JSON.stringify({ timestamp: '2026-12-01T10:00:01.000Z', type: 'event_msg', payload: { type: 'user_message', message: `message ${i}` } })
 

@@ -8,41 +8,30 @@
 import { spawn } from 'node:child_process'
 import { utimes, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
 import { CursorStore, LeaseReleaser, RELEASE_RECHECK_MS } from '../../src/agents/index.js'
 import { DaemonFollower } from '../../src/cli/follow.js'
-import { cliEnv, ROOT, runCli } from '../helpers/cli.js'
-import { tempDir } from '../helpers/tmp.js'
+import { ROOT } from '../helpers/cli.js'
+import { cliHome } from '../helpers/cli-home.js'
 
-let t: Awaited<ReturnType<typeof tempDir>>
-let env: NodeJS.ProcessEnv
-let home: string
-beforeAll(async () => {
-  t = await tempDir()
-  env = cliEnv(t.dir)
-  const wallet = join(t.dir, 'wallet.json')
-  expect((await runCli(['wallet', 'new', '--out', wallet], { env })).code).toBe(0)
-  home = join(t.dir, 'h')
-  expect((await runCli(['init', '--home', home, '--wallet', wallet, '--label', 'h'], { env })).code).toBe(0)
-}, 60_000)
-afterAll(async () => { await t.cleanup() })
+const h = cliHome()
 
 describe('a lease release that fails for now', () => {
   it('is kept and tried again, not forgotten: let go once the home is free', async () => {
     const key = 'agent:codex:0193a7c2-5e4f-7a10-8b2c-00000000c001'
-    const mesh = async (...args: string[]): Promise<string> => { const r = await runCli([...args, '--home', home], { env }); expect(r.code, r.stderr).toBe(0); return r.stdout }
+    const mesh = async (...args: string[]): Promise<string> => { const r = await h.mesh(...args); expect(r.code, r.stderr).toBe(0); return r.stdout }
     await mesh('session', 'new', key)
     const epoch = JSON.parse(await mesh('lease', 'take', key, '--json')).lease.epoch as number
     // The rollout: closed, and quiet for an hour.
-    const rollout = join(t.dir, 'rollout.jsonl')
+    const rollout = join(h.dir, 'rollout.jsonl')
     await writeFile(rollout, '{}\n')
     const hourAgo = new Date(Date.now() - 3_600_000)
     await utimes(rollout, hourAgo, hourAgo)
 
-    const follower = new DaemonFollower({ home, json: true } as any)
-    const leases = join(home, 'agent-follow', 'leases')
+    const follower = new DaemonFollower({ home: h.home, json: true } as any)
+    const leases = join(h.home, 'agent-follow', 'leases')
     const releaser = new LeaseReleaser(async (k, e) => (await follower.call('sessions.releaseLease', { key: k, epoch: e })).released, 1000, new CursorStore(leases))
-    const holder = spawn(process.execPath, [join(ROOT, 'dist', 'test', 'helpers', 'hold-home.js'), home], { stdio: ['ignore', 'pipe', 'inherit'] })
+    const holder = spawn(process.execPath, [join(ROOT, 'dist', 'test', 'helpers', 'hold-home.js'), h.home], { stdio: ['ignore', 'pipe', 'inherit'] })
     const gone = new Promise(resolve => holder.once('exit', resolve))
     try {
       await releaser.took(key, rollout, epoch)

@@ -6,20 +6,15 @@
 import { mkdir, stat, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
-import { BIN } from '../helpers/cli.js'
 import { cliHome } from '../helpers/cli-home.js'
-import { spawnIn, type Proc } from '../helpers/netns.js'
+import type { Proc } from '../helpers/netns.js'
 import { poll } from '../helpers/wait.js'
 
 const ID = '0193a7c2-5e4f-7a10-8b2c-0000000ca901'
 const KEY = `agent:codex:${ID}`
 const h = cliHome(d => ({ CODEX_HOME: join(d, 'codex') }))
 
-function follow (): Proc {
-  const p = spawnIn(undefined, process.execPath, [BIN, 'join', '--home', h.home, '--no-mdns', '--dht', 'off', '--listen', '/ip4/127.0.0.1/tcp/0', '--http', 'off', '--follow', 'codex'], h.env)
-  h.procs.push(p)
-  return p
-}
+const follow = (): Proc => h.join('--follow', 'codex')
 
 async function listed (): Promise<any> {
   const r = await h.mesh('agent', 'list', 'codex', '--json')

@@ -8,24 +8,13 @@
  */
 import { spawn } from 'node:child_process'
 import { join } from 'node:path'
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
 import { DaemonFollower } from '../../src/cli/follow.js'
 import type { MeshError } from '../../src/errors.js'
-import { cliEnv, ROOT, runCli } from '../helpers/cli.js'
-import { tempDir } from '../helpers/tmp.js'
+import { ROOT } from '../helpers/cli.js'
+import { cliHome } from '../helpers/cli-home.js'
 
-let t: Awaited<ReturnType<typeof tempDir>>
-let env: NodeJS.ProcessEnv
-let home: string
-beforeAll(async () => {
-  t = await tempDir()
-  env = cliEnv(t.dir)
-  const wallet = join(t.dir, 'wallet.json')
-  expect((await runCli(['wallet', 'new', '--out', wallet], { env })).code).toBe(0)
-  home = join(t.dir, 'h')
-  expect((await runCli(['init', '--home', home, '--wallet', wallet, '--label', 'h'], { env })).code).toBe(0)
-}, 60_000)
-afterAll(async () => { await t.cleanup() })
+const h = cliHome()
 
 const KEY = 'agent:main:never'
 const timedOut = { code: 'ABORTED', message: 'sessions.wait timed out', details: { method: 'sessions.wait', reason: 'timeout' } }
@@ -33,7 +22,7 @@ const shape = (err: unknown): unknown => { const e = err as MeshError; return { 
 
 describe('sessions.wait through the follower, ended by its caller', () => {
   it('between looks at a free home: timed out, or cancelled, as in the process and through a daemon', async () => {
-    const follower = new DaemonFollower({ home, json: true } as any)
+    const follower = new DaemonFollower({ home: h.home, json: true } as any)
     try {
       const err = await follower.call('sessions.wait', { key: KEY }, { signal: AbortSignal.timeout(700) }).then(() => 'answered', (e: unknown) => e)
       expect(shape(err)).toEqual(timedOut)
@@ -47,9 +36,9 @@ describe('sessions.wait through the follower, ended by its caller', () => {
   }, 60_000)
 
   it('while a look waits for the home another process holds: timed out, not taken for "not there yet"', async () => {
-    const holder = spawn(process.execPath, [join(ROOT, 'dist', 'test', 'helpers', 'hold-home.js'), home], { stdio: ['ignore', 'pipe', 'inherit'] })
+    const holder = spawn(process.execPath, [join(ROOT, 'dist', 'test', 'helpers', 'hold-home.js'), h.home], { stdio: ['ignore', 'pipe', 'inherit'] })
     const gone = new Promise(resolve => holder.once('exit', resolve))
-    const follower = new DaemonFollower({ home, json: true } as any)
+    const follower = new DaemonFollower({ home: h.home, json: true } as any)
     try {
       await new Promise<void>((resolve, reject) => {
         holder.stdout?.on('data', (d: Buffer) => { if (d.toString().includes('holding')) resolve() })
