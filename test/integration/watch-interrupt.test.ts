@@ -14,21 +14,18 @@ import { spawnSync } from 'node:child_process'
 import { join } from 'node:path'
 import { afterAll, describe, expect, it } from 'vitest'
 import { openMesh } from '../../src/index.js'
-import { BIN, ROOT, cliEnv, runCli } from '../helpers/cli.js'
+import { BIN, ROOT } from '../helpers/cli.js'
+import { cliHome } from '../helpers/cli-home.js'
 import { spawnIn } from '../helpers/netns.js'
-import { tempDir } from '../helpers/tmp.js'
 
+// One home for both tests, as a user sets one up (a wallet, `mesh init`).
+const h = cliHome()
 const cleanups: Array<() => Promise<unknown>> = []
 afterAll(async () => { for (const c of cleanups.reverse()) await c() })
 
 describe('mesh watch and Ctrl-C', () => {
   it('a SIGINT while the first transcript is still being printed ends it with exit 0', async () => {
-    const t = await tempDir(); cleanups.push(t.cleanup)
-    const env = cliEnv(t.dir)
-    const home = join(t.dir, 'home')
-    const wallet = join(t.dir, 'wallet.json')
-    expect((await runCli(['wallet', 'new', '--out', wallet], { env })).code).toBe(0)
-    expect((await runCli(['init', '--home', home, '--wallet', wallet, '--label', 'solo'], { env })).code).toBe(0)
+    const { home, env } = h
     const mesh = await openMesh({ home, node: false })
     try {
       await mesh.sessions.create({ key: 'long' })
@@ -47,17 +44,12 @@ describe('mesh watch and Ctrl-C', () => {
 
   it('a SIGINT while the CLI still loads ends the watch with exit 0, and a command that takes none still ends by it', async () => {
     if (spawnSync('strace', ['-V']).status !== 0) throw new Error('this test needs strace (apt-get install strace)')
-    const t = await tempDir(); cleanups.push(t.cleanup)
-    const env = cliEnv(t.dir)
-    const home = join(t.dir, 'home')
-    const wallet = join(t.dir, 'wallet.json')
-    expect((await runCli(['wallet', 'new', '--out', wallet], { env })).code).toBe(0)
-    expect((await runCli(['init', '--home', home, '--wallet', wallet, '--label', 'solo'], { env })).code).toBe(0)
+    const { home, env } = h
     // Whichever of the two bin/mesh.js loads (the bundle, or dist/src after a plain tsc): the
     // signal comes as it is opened, after bin/mesh.js began and before any command runs.
     const loaded = [join(ROOT, 'dist', 'cli', 'mesh.mjs'), join(ROOT, 'dist', 'src', 'cli', 'main.js')]
     const run = (signal: string, args: string[]): ReturnType<typeof spawnSync> => spawnSync('strace', [
-      '-f', '-qq', '-o', join(t.dir, 'strace.log'), ...loaded.flatMap(p => ['-P', p]),
+      '-f', '-qq', '-o', join(h.dir, 'strace.log'), ...loaded.flatMap(p => ['-P', p]),
       '-e', `inject=openat:signal=${signal}:when=1`, process.execPath, BIN, ...args, '--home', home
     ], { env, encoding: 'utf8', timeout: 60_000 })
     for (const json of [false, true]) {
