@@ -7,14 +7,13 @@
 import { constants } from 'node:fs'
 import { open } from 'node:fs/promises'
 import { parseObject } from './ids.js'
-import { parses } from './jsonl.js'
+import { parses, utf8Text } from './jsonl.js'
 import { agentRecord, noSessionWhy } from './no-session.js'
 import type { AgentName } from './names.js'
 
 export type FileHolds = { holds: 'session' } | { holds: 'nothing-yet' } | { holds: 'no-session', why: string }
 
 const PIECE = 64 * 1024
-const utf8 = new TextDecoder('utf-8', { fatal: true })
 
 export async function whatFileHolds (agent: AgentName, path: string): Promise<FileHolds> {
   const fh = await open(path, constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK)
@@ -22,9 +21,9 @@ export async function whatFileHolds (agent: AgentName, path: string): Promise<Fi
     let lines = 0
     let objects = false
     /** Whether a line is a record; undefined when it is no UTF-8 text (the import refuses such a file). */
-    const line = (b: Uint8Array): boolean | undefined => {
-      let text: string
-      try { text = utf8.decode(b) } catch { return undefined }
+    const line = (b: Buffer): boolean | undefined => {
+      const text = utf8Text(b)
+      if (text === undefined) return undefined
       lines++
       const o = parseObject(text)
       if (o !== undefined) objects = true
@@ -48,8 +47,8 @@ export async function whatFileHolds (agent: AgentName, path: string): Promise<Fi
     }
     // A last line without its newline counts when it is whole JSON (as an import takes it).
     if (rest.length > 0) {
-      let text: string
-      try { text = utf8.decode(rest) } catch { return { holds: 'no-session', why: lines === 0 ? 'it is not UTF-8 text' : `line ${lines + 1} is not UTF-8 text` } }
+      const text = utf8Text(rest)
+      if (text === undefined) return { holds: 'no-session', why: lines === 0 ? 'it is not UTF-8 text' : `line ${lines + 1} is not UTF-8 text` }
       if (parses(text) && line(rest) === true) return { holds: 'session' }
     }
     return lines === 0 ? { holds: 'nothing-yet' } : { holds: 'no-session', why: noSessionWhy(agent, objects, lines) }

@@ -45,7 +45,7 @@ export function splitJsonl (buf: Buffer): SplitResult {
   for (let line = 1; ; line++) {
     const nl = buf.indexOf(0x0a, start)
     if (nl < 0) break
-    const text = utf8(buf.subarray(start, nl))
+    const text = utf8Text(buf.subarray(start, nl))
     if (text === undefined) {
       throw new InvalidInputError(`the file is not valid UTF-8 at line ${line} (bytes ${start}-${nl}): its lines could not be kept byte for byte, so none was imported; the file is left as it is`, { line, offset: start })
     }
@@ -54,7 +54,7 @@ export function splitJsonl (buf: Buffer): SplitResult {
   }
   let taken = start
   let unterminated = false
-  const rest = start < buf.length ? utf8(buf.subarray(start)) : undefined
+  const rest = start < buf.length ? utf8Text(buf.subarray(start)) : undefined
   if (rest !== undefined && parses(rest)) {
     lines.push(rest)
     taken = buf.length
@@ -75,7 +75,7 @@ export function splitUntilBad (buf: Buffer): { lines: string[], taken: number, b
   const lines: string[] = []
   let start = 0
   for (let nl = buf.indexOf(0x0a, start); nl >= 0; nl = buf.indexOf(0x0a, start)) {
-    const text = utf8(buf.subarray(start, nl))
+    const text = utf8Text(buf.subarray(start, nl))
     if (text === undefined) return { lines, taken: start, bad: { index: lines.length, from: start, to: nl } }
     lines.push(text)
     start = nl + 1
@@ -83,8 +83,11 @@ export function splitUntilBad (buf: Buffer): { lines: string[], taken: number, b
   return { lines, taken: start }
 }
 
-/** The bytes as text, or undefined when they are not UTF-8 (they would not come back the same). */
-function utf8 (b: Buffer): string | undefined {
+/**
+ * The bytes as text, or undefined when they are not UTF-8 (they would not come back the same):
+ * the one test of "not UTF-8" for imports, the follower and `mesh agent list` alike.
+ */
+export function utf8Text (b: Buffer): string | undefined {
   const text = b.toString('utf8')
   return Buffer.byteLength(text) === b.length && Buffer.from(text, 'utf8').equals(b) ? text : undefined
 }

@@ -6,19 +6,24 @@
  */
 import { constants } from 'node:fs'
 import { open, type FileHandle } from 'node:fs/promises'
+import { utf8Text } from './jsonl.js'
 
 /** The stuck line: 1-based, its bytes `from`-`to` in the file (to: its newline), as an import names them. */
 export interface StuckLine { line: number, from: number, to: number }
 
 const PIECE = 64 * 1024
-const utf8 = new TextDecoder('utf-8', { fatal: true })
+
+/** Where a line that is not UTF-8 is, as every note of it says it (the follower's, `mesh agent list`'s). */
+export function notUtf8Words (at: { line: number, from: number, to: number }): string {
+  return `line ${at.line} (bytes ${at.from}-${at.to}) is not valid UTF-8`
+}
 
 export async function stuckLineAt (path: string, offset: number): Promise<StuckLine | undefined> {
   const fh = await open(path, constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK)
   try {
     const line = await lineAfter(fh, offset)
     if (line === undefined) return undefined
-    try { utf8.decode(line); return undefined } catch {}
+    if (utf8Text(line) !== undefined) return undefined
     return { line: await newlinesBefore(fh, offset) + 1, from: offset, to: offset + line.length }
   } finally {
     await fh.close()

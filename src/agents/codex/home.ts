@@ -10,6 +10,7 @@ import { basename, join, relative, sep } from 'node:path'
 import { InvalidInputError, NotFoundError } from '../../errors.js'
 import { splitJsonl, splitUntilBad } from '../jsonl.js'
 import { UUID_TEXT } from '../ids.js'
+import { notUtf8Words } from '../stuck-line.js'
 import { codexMeta, codexNameId, codexSessionId } from './records.js'
 
 export function codexHome (env: NodeJS.ProcessEnv = process.env): string {
@@ -110,8 +111,8 @@ export async function readCodexSessionId (path: string): Promise<{ sessionId?: s
       // The file's first session_meta line: what codexSessionId over all its lines goes by.
       if (codexMeta(lines).found === true) return { sessionId: codexSessionId(lines, basename(path)), settled: true }
       if (split.bad !== undefined) {
-        const b = split.bad
-        throw new InvalidInputError(`line ${whole + b.index + 1} (bytes ${at + b.from}-${at + b.to}) is not valid UTF-8, and comes before the session_meta line: which session the file holds cannot be read`, { line: whole + b.index + 1, offset: at + b.from })
+        const bad = { line: whole + split.bad.index + 1, from: at + split.bad.from, to: at + split.bad.to }
+        throw new InvalidInputError(`${notUtf8Words(bad)}, and comes before the session_meta line: which session the file holds cannot be read`, { line: bad.line, offset: bad.from })
       }
       whole += lines.length
       at += nl + 1

@@ -25,6 +25,7 @@ import { InvalidInputError, isMeshError } from '../../errors.js'
 import { importBatches } from '../import-batches.js'
 import { gitRemote } from '../git.js'
 import { noSessionIn } from '../no-session.js'
+import { notUtf8Words } from '../stuck-line.js'
 import { CursorStore } from './cursors.js'
 import { JunkFiles, NO_LOOK } from './junk.js'
 import { LeaseReleaser, type Released } from './release.js'
@@ -281,7 +282,7 @@ export class Follower {
       }
       // Stuck at a line that is not UTF-8 before any record, and no session of it in mesh: no
       // session of the agent's (a binary file), named by its path and left until it changes.
-      if (stuck !== undefined && !this.held.has(s.key)) throw new InvalidInputError(`line ${stuck.line} (bytes ${stuck.from}-${stuck.to}) is not valid UTF-8, so it cannot be kept byte for byte: no session is made of this file`, { line: stuck.line, offset: stuck.from })
+      if (stuck !== undefined && !this.held.has(s.key)) throw new InvalidInputError(`${notUtf8Words(stuck)}, so it cannot be kept byte for byte: no session is made of this file`, { line: stuck.line, offset: stuck.from })
       // Stuck at a line that is not UTF-8: said once while it stays (the file is read again once it changes).
       if (stuck !== undefined && !this.probing.has(s.id)) this.report(s.id, stuckNote(s, stuck))
       else this.reported.delete(s.id)
@@ -414,7 +415,7 @@ export class Follower {
  */
 export function stuckNote (s: Stream, st: Stuck): string {
   const kept = st.before === 0 ? 'nothing of it was captured' : `the ${st.before === 1 ? 'line' : `${st.before} lines`} before it ${st.before === 1 ? 'is' : 'are'} captured in ${s.key}`
-  return `${s.path ?? s.key}: line ${st.line} (bytes ${st.from}-${st.to}) is not valid UTF-8, so it cannot be kept byte for byte: ${kept}, and capture of this session stops at that line until it is fixed; the file is left as it is (read again once it changes)`
+  return `${s.path ?? s.key}: ${notUtf8Words(st)}, so it cannot be kept byte for byte: ${kept}, and capture of this session stops at that line until it is fixed; the file is left as it is (read again once it changes)`
 }
 
 function msg (err: unknown): string { return err instanceof Error ? err.message : String(err) }

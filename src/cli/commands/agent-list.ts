@@ -16,7 +16,7 @@
  */
 import type { MeshApi } from '../../api/api.js'
 import type { Output } from '../../api/schema.js'
-import { pastStored, StoredBytes, stuckLineAt, whatFileHolds, type AgentName, type StuckLine } from '../../agents/index.js'
+import { notUtf8Words, pastStored, StoredBytes, stuckLineAt, whatFileHolds, type AgentName, type StuckLine } from '../../agents/index.js'
 import { localTime, stdout as out, type Globals } from '../context.js'
 import { portion } from '../../node/progress.js'
 import { plural } from '../wording.js'
@@ -96,7 +96,7 @@ async function stuckOf (path: string, stored: number, otherwise: Partial<Extra> 
   try { at = await stuckLineAt(path, stored) } catch { return otherwise }
   if (at === undefined) return otherwise
   const before = at.line - 1
-  const why = `line ${at.line} (bytes ${at.from}-${at.to}) is not valid UTF-8, so capture of this session stopped there until it is fixed (${before === 0 ? 'none of the file is' : before === 1 ? 'line 1 is' : `lines 1-${before} are`} in mesh)`
+  const why = `${notUtf8Words(at)}, so capture of this session stopped there until it is fixed (${before === 0 ? 'none of the file is' : before === 1 ? 'line 1 is' : `lines 1-${before} are`} in mesh)`
   return { sync: 'stuck', stuck: { ...at, why } }
 }
 
