@@ -94,10 +94,9 @@ export interface WriteOptions {
 
 /**
  * What a lease release did: `released`, or why not: `none` (no device holds it), `not-mine`
- * (another device does), `other-epoch` (this device does, of another epoch than the one asked
- * for); `epoch` the lease's now.
+ * (another device does; `lease` says who: nothing changed), `other-epoch` (this device does, of
+ * another epoch than the one asked for); `epoch` the lease's now.
  */
-/** `lease`: who holds it, when another device does (not-mine): nothing changed. */
 export interface LeaseRelease { released: boolean, reason?: 'none' | 'not-mine' | 'other-epoch', epoch?: number, lease?: LeaseView }
 
 export class Session {

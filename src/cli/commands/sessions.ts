@@ -41,13 +41,10 @@ export function formatLease (l: Lease | undefined, now = Date.now()): string {
   const who = l.mine ? 'this device' : (l.label ?? l.device)
   if (l.expired) return ` (lease of ${who} expired at ${localTime(l.expiresAt)})`
   // Past its time but not yet expired: the API allows clocks that disagree by up to 2 minutes,
-  // and past that keeps the lease of a holder that is online now (it said "honoured ~2 minutes
-  // more" however long ago the lease ran out). Within the allowance, said in the API's words as
-  // true of a holder offline now as of one online (the view does not say which): it said "then
-  // while X is online" of an offline one too, as if it held on.
-  // Whether the holder is online, when the API says (another device's lease past its end), said
-  // as LEASE_HELD says it (`mesh resume`): "then only while X is online" read as if an offline
-  // holder kept it.
+  // and past that keeps the lease of a holder that is online now. Said in the API's words
+  // (lease-words.ts), with whether the holder is online where the view says it (another device's
+  // lease past its end), as LEASE_HELD says it (`mesh resume`); where it does not (this device's
+  // own), words true either way.
   if (l.expiresAt <= now) return ` (driven by ${who}${l.online !== undefined ? `, ${onlineWords(l.online)}` : ''}: its lease ran out at ${localTime(l.expiresAt)}, ${pastEndWords(who, now <= l.expiresAt + LEASE_SKEW_MS, l.online)})`
   return ` (driven by ${who} until ${localTime(l.expiresAt)})`
 }
