@@ -15,12 +15,12 @@ export interface FollowBeat {
   streams: BeatStream[]
 }
 
-interface BeatStream { key: string, stream: string, agent: string, path?: string, capturedAt?: number, offset?: number, heldBack?: { bytes: number, since: number } }
+interface BeatStream { key: string, stream: string, agent: string, path?: string, capturedAt?: number, offset?: number, heldBack?: { bytes: number, since: number }, stuck?: { line: number, from: number, to: number } }
 
 /**
  * A session as its follower captures it: the stream captured last (and its offset), each file read
  * for it with its own offset (a Claude Code session's side files beside its transcript), and the
- * files whose last line is held back.
+ * files whose last line is held back or whose capture is stuck at a line that is not UTF-8.
  */
 export interface Following {
   follower: { id: string, pid: number, agents: string[], lastBeatAt: number }
@@ -29,6 +29,8 @@ export interface Following {
   offset?: number
   files: Array<{ path: string, offset?: number }>
   heldBack: Array<{ path: string, bytes: number, since: number }>
+  /** The files whose capture stopped at a line that is not UTF-8. */
+  stuck: Array<{ path: string, line: number, from: number, to: number }>
 }
 
 export class FollowTable {
@@ -56,7 +58,8 @@ export class FollowTable {
           capturedAt: last.capturedAt,
           offset: last.offset,
           files: streams.flatMap(s => s.path !== undefined ? [{ path: s.path, offset: s.offset }] : []),
-          heldBack: streams.flatMap(s => s.heldBack !== undefined ? [{ path: s.path ?? s.stream, ...s.heldBack }] : [])
+          heldBack: streams.flatMap(s => s.heldBack !== undefined ? [{ path: s.path ?? s.stream, ...s.heldBack }] : []),
+          stuck: streams.flatMap(s => s.stuck !== undefined ? [{ path: s.path ?? s.stream, ...s.stuck }] : [])
         })
       }
     }

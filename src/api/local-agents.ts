@@ -123,7 +123,7 @@ export function agentHandlers (ctx: LocalContext): Handlers<'agents.followBeat' 
         const f = live.get(s.key)
         const info = await summaryOf(s.key).catch(notHereYet)
         const here = 'arriving' in info ? { arriving: info.arriving } : { lease: info.lease, lastWriter: info.lastWriter, messageCount: info.messageCount }
-        sessions.push({ key: s.key, following: f !== undefined, sync: f !== undefined ? 'live' as const : 'stored' as const, follower: f !== undefined ? { id: f.follower.id, pid: f.follower.pid } : undefined, stream: f?.stream, capturedAt: f?.capturedAt, offset: f?.offset, files: f?.files, heldBack: f !== undefined && f.heldBack.length > 0 ? f.heldBack : undefined, ...here })
+        sessions.push({ key: s.key, following: f !== undefined, sync: f !== undefined ? 'live' as const : 'stored' as const, follower: f !== undefined ? { id: f.follower.id, pid: f.follower.pid } : undefined, stream: f?.stream, capturedAt: f?.capturedAt, offset: f?.offset, files: f?.files, heldBack: f !== undefined && f.heldBack.length > 0 ? f.heldBack : undefined, stuck: f !== undefined && f.stuck.length > 0 ? f.stuck : undefined, ...here })
       }
       return { followers: follows.followers(), sessions }
     }

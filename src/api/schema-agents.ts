@@ -70,14 +70,15 @@ export const AGENT_FOLLOW_METHODS = {
         path: z.string().optional().describe('the file it reads, when it is one'),
         capturedAt: z.number().optional().describe('when it last stored records of this stream'),
         offset: z.number().optional().describe('bytes of the file read and stored'),
-        heldBack: z.object({ bytes: z.number(), since: z.number() }).optional().describe('its last line is not whole (no newline, not JSON) and is left unread: `bytes` of it, the file not written since `since`')
+        heldBack: z.object({ bytes: z.number(), since: z.number() }).optional().describe('its last line is not whole (no newline, not JSON) and is left unread: `bytes` of it, the file not written since `since`'),
+        stuck: z.object({ line: z.number().int(), from: z.number().int(), to: z.number().int() }).optional().describe('capture stopped at this line (1-based) of the file, bytes `from` to `to`, which is not valid UTF-8, until the file changes')
       })).max(100_000)
     }),
     output: z.object({ ok: z.boolean() }),
     http: { verb: 'POST', path: '/api/agents/follow-beat' }
   },
   'agents.status': {
-    summary: 'Each agent session in mesh (agent:*) as this device sees it: whether a follower here captures it live, when it last captured a record and up to which byte, the lease holder, the last writer, and the sync state (live: followed here; stored: in mesh, not followed here); with the live followers.',
+    summary: 'Each agent session in mesh (agent:*) as this device sees it: whether a follower here captures it live, when it last captured a record and up to which byte, a line its capture is stuck at, the lease holder, the last writer, and the sync state (live: followed here; stored: in mesh, not followed here); with the live followers.',
     input: z.object({ keys: z.array(z.string()).optional().describe('only these sessions') }),
     output: z.object({
       followers: z.array(z.object({ id: z.string(), pid: z.number(), agents: z.array(z.string()), startedAt: z.number(), lastBeatAt: z.number(), streams: z.number() })),
@@ -91,6 +92,7 @@ export const AGENT_FOLLOW_METHODS = {
         offset: z.number().optional().describe('bytes read and stored of the file captured last (files: of each)'),
         files: z.array(z.object({ path: z.string(), offset: z.number().optional() })).optional().describe('the files a follower here reads for it, each with the bytes read and stored'),
         heldBack: z.array(z.object({ path: z.string(), bytes: z.number(), since: z.number() })).optional().describe('files whose last line is not whole and left unread (an agent cut off mid-write): its bytes, and when the file was last written'),
+        stuck: z.array(z.object({ path: z.string(), line: z.number(), from: z.number(), to: z.number() })).optional().describe('files whose capture stopped at a line that is not valid UTF-8 (its 1-based number and bytes `from` to `to`): nothing past it is stored until the line is fixed'),
         arriving: z.object({ from: z.string().optional(), bytesDone: z.number(), bytesTotal: z.number().optional() }).optional().describe('listed, but its content is not here yet (arriving from a peer, or a transfer that broke off): what has come; its lease, last writer and message count are not known until it has'),
         lease: LeaseSchema.optional(),
         lastWriter: z.object({ device: z.string(), label: z.string().optional(), ts: z.number() }).optional(),

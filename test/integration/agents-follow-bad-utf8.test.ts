@@ -4,11 +4,15 @@
  * before it are captured; capture of that session stops at that line (records hold text: the
  * line cannot be kept byte for byte, nor anything after it), and that is said where it is: the
  * line and its bytes in the file (as `mesh agent import` names them), what was captured, after a
- * restart too (the one file named, not every Codex session), and in `mesh agent list` (stuck).
+ * restart too (the one file named, not every Codex session), in `mesh agent list` (stuck), and
+ * to an agent over MCP (agents_status, through a real MCP client over stdio).
  */
 import { appendFile, mkdir, readFile, stat, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
+import { Client } from '@modelcontextprotocol/sdk/client/index.js'
+import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js'
 import { describe, expect, it } from 'vitest'
+import { BIN } from '../helpers/cli.js'
 import { cliHome } from '../helpers/cli-home.js'
 import type { Proc } from '../helpers/netns.js'
 import { poll } from '../helpers/wait.js'
@@ -20,6 +24,17 @@ const h = cliHome(d => ({ CODEX_HOME: join(d, 'codex') }))
 const follow = (): Proc => h.join('--follow', 'codex')
 
 const line = (i: number): string => JSON.stringify({ timestamp: '2026-12-01T10:00:01.000Z', type: 'event_msg', payload: { type: 'user_message', message: `message ${i}` } })
+
+/** agents_status's row of the session, as an agent asks for it over MCP (`mesh mcp`, stdio). */
+async function overMcp (): Promise<any> {
+  const client = new Client({ name: 'mesh-test', version: '0' })
+  await client.connect(new StdioClientTransport({ command: process.execPath, args: [BIN, 'mcp', '--home', h.home], env: h.env as Record<string, string>, stderr: 'pipe' }))
+  try {
+    const r: any = await client.callTool({ name: 'agents_status', arguments: { keys: [KEY] } })
+    expect(r.isError, JSON.stringify(r.content)).not.toBe(true)
+    return r.structuredContent.sessions[0]
+  } finally { await client.close() }
+}
 
 async function listed (): Promise<any> {
   const r = await h.mesh('agent', 'list', 'codex', '--json')
@@ -56,6 +71,8 @@ describe('mesh join --follow codex: a line that is not UTF-8', () => {
     const row = await listed()
     expect(row).toMatchObject({ sync: 'stuck', captured: good, stuck: { line: 16, from: good, to: good + bad.length - 1 } })
     expect(row.stuck.why).toContain('lines 1-15 are in mesh')
+    // An agent asking over MCP learns the same: the follower says where it stopped.
+    expect(await overMcp()).toMatchObject({ key: KEY, following: true, stuck: [{ path: f, line: 16, from: good, to: good + bad.length - 1 }] })
     const text = await h.mesh('agent', 'list', 'codex')
     expect(text.stdout).toMatch(new RegExp(`stuck \\(pid \\d+, last capture [^)]+\\): ${where.replace(/[()]/g, '\\$&')} is not valid UTF-8, so capture of this session stopped there until it is fixed`))
 
@@ -80,6 +97,7 @@ describe('mesh join --follow codex: a line that is not UTF-8', () => {
     await writeFile(f, Buffer.concat([bytes.subarray(0, good), fixed, Buffer.from(line(99) + '\n')]))
     const size = (await stat(f)).size
     await poll('the rest captured, followed', async () => { const r = await listed(); return r?.captured === size && r.sync === 'live' })
+    await poll('no longer stuck over MCP', async () => (await overMcp())?.stuck === undefined)
     await third.stop('SIGINT')
   }, 180_000)
 })

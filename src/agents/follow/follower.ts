@@ -81,6 +81,8 @@ export interface FollowedStream {
   capturedAt?: number
   offset?: number
   heldBack?: { bytes: number, since: number }
+  /** Capture stopped at this line, which is not UTF-8 (its number and bytes), until the file changes. */
+  stuck?: { line: number, from: number, to: number }
 }
 
 export class Follower {
@@ -283,9 +285,16 @@ export class Follower {
       // Stuck at a line that is not UTF-8 before any record, and no session of it in mesh: no
       // session of the agent's (a binary file), named by its path and left until it changes.
       if (stuck !== undefined && !this.held.has(s.key)) throw new InvalidInputError(`${notUtf8Words(stuck)}, so it cannot be kept byte for byte: no session is made of this file`, { line: stuck.line, offset: stuck.from })
-      // Stuck at a line that is not UTF-8: said once while it stays (the file is read again once it changes).
-      if (stuck !== undefined && !this.probing.has(s.id)) this.report(s.id, stuckNote(s, stuck))
-      else this.reported.delete(s.id)
+      // Stuck at a line that is not UTF-8: said once while it stays (the file is read again once it
+      // changes), and reported with the streams (follow/status.ts) for agents.status.
+      const f = this.followed.get(s.id)
+      if (stuck !== undefined && !this.probing.has(s.id)) {
+        this.report(s.id, stuckNote(s, stuck))
+        if (f !== undefined) f.stuck = { line: stuck.line, from: stuck.from, to: stuck.to }
+      } else {
+        this.reported.delete(s.id)
+        if (f !== undefined) delete f.stuck
+      }
       // Read to its end and still no session: neither read nor asked about again until it changes.
       if (this.probing.has(s.id)) this.junk.remember(s, look)
     } catch (err) {
