@@ -86,3 +86,11 @@ export function arrivalPortion (a: { bytesDone: number, bytesTotal: number, etaM
 export function megabytes (n: number): string {
   return `${(n / 1e6).toFixed(n < 1e7 ? 1 : 0)} MB`
 }
+
+/**
+ * Bytes as a person reads them, of any size: MB from 0.1 MB up (`3.4 MB`), KB or bytes below,
+ * where `0.0 MB` would say nothing (a small file, a short document).
+ */
+export function sizeWords (n: number): string {
+  return n >= 1e5 ? megabytes(n) : n >= 1000 ? `${(n / 1e3).toFixed(1)} KB` : `${n} byte${n === 1 ? '' : 's'}`
+}

@@ -40,7 +40,7 @@ describe('mesh agent list: a session not followed', () => {
     expect(behind.sync).toBe('behind')
     expect(behind.behind).toBeGreaterThan(10_000)
     const text = (await h.mesh('agent', 'list', 'claude')).stdout
-    expect(text).toContain(`behind (${String(behind.behind)} bytes of the file not in mesh: mesh agent import adds them), no lease`)
+    expect(text).toContain(`behind (${(behind.behind / 1000).toFixed(1)} KB of the file not in mesh: mesh agent import adds them), no lease`)
     expect(text).not.toMatch(/\tstored/)
 
     expect(json(await h.mesh('agent', 'import', 'claude', '--file', f, '--json'))).toMatchObject({ added: 16 })

@@ -15,6 +15,11 @@ describe('formatProgress', () => {
       .toBe('received      agent:main:big from desktop: 36 MB, 39 of 39 entries')
   })
 
+  it('says a small document received in KB or bytes, not 0.0 MB', () => {
+    expect(formatProgress({ ...base, bytesTotal: 41_500, bytesDone: 41_500, entriesTotal: 3, entriesDone: 3, resumedFrom: 800, done: true, ended: false }))
+      .toBe('received      agent:main:big from desktop: 41.5 KB, 3 of 3 entries (resumed from 800 bytes)')
+  })
+
   it('says where a transfer cut off stopped, never received', () => {
     const line = formatProgress({ ...base, bytesDone: 23 * MB, entriesDone: 25, done: true, ended: true })
     expect(line).toBe('stopped       agent:main:big from desktop at 63% (23 MB of 36 MB, 25 of 39 entries): it continues from there when the two sync again')

@@ -18,7 +18,7 @@ import type { MeshApi } from '../../api/api.js'
 import type { Output } from '../../api/schema.js'
 import { notUtf8Words, pastStored, StoredBytes, stuckLineAt, whatFileHolds, type AgentName, type StuckLine } from '../../agents/index.js'
 import { localTime, stdout as out, type Globals } from '../context.js'
-import { portion } from '../../node/progress.js'
+import { portion, sizeWords } from '../../node/progress.js'
 import { plural } from '../wording.js'
 import { join } from 'node:path'
 
@@ -99,8 +99,6 @@ async function stuckOf (path: string, stored: number, otherwise: Partial<Extra> 
   const why = `${notUtf8Words(at)}, so capture of this session stopped there until it is fixed (${before === 0 ? 'none of the file is' : before === 1 ? 'line 1 is' : `lines 1-${before} are`} in mesh)`
   return { sync: 'stuck', stuck: { ...at, why } }
 }
-
-const sizeWords = (n: number): string => n < 100 * 1024 ? plural(n, 'byte') : `${(n / 1024 / 1024).toFixed(1)} MB`
 
 /** A held-back last line, as the row says it: the agent was cut off mid-write, or is stuck writing. */
 const heldWords = (h: NonNullable<Status['heldBack']>[number]): string => `last line of ${h.path} not whole since ${localTime(h.since)} (${plural(h.bytes, 'byte')}, held back)`

@@ -20,7 +20,7 @@ import { syncCmd } from './agent-sync.js'
 import { showAgentList, type LocalSession } from './agent-list.js'
 import type { MeshApi } from '../../api/api.js'
 import { InvalidInputError, isMeshError, LeaseHeldError, NotFoundError, UsageError } from '../../errors.js'
-import { megabytes } from '../../node/progress.js'
+import { sizeWords as mb } from '../../node/progress.js'
 import { draw, leaseHintFor, stdout as out, withApi, type Globals } from '../context.js'
 import { Control, drawn } from '../printable.js'
 import { recordsProgress } from '../records-progress.js'
@@ -173,10 +173,6 @@ const warnLine: ListWarn = (message) => { out.err(`warning: ${message}`) }
 /** A database that cannot be read is said on stderr; the others go on. */
 const skipDb = (err: Error): void => { out.err(`skipped: ${err.message}`) }
 
-/** Bytes in a progress line: MB from 0.1 MB up (`3.4 MB`), KB or bytes below, where 0.0 MB would say nothing. */
-export function mb (n: number): string {
-  return n >= 1e5 ? megabytes(n) : n >= 1000 ? `${(n / 1e3).toFixed(1)} KB` : plural(n, 'byte')
-}
 
 function progress (line: string, last = false): void {
   // A session's id and path come from its file: printable, as drawn() makes every string.

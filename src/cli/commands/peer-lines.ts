@@ -5,7 +5,7 @@
  */
 import type { z } from 'zod'
 import type { PeerSchema } from '../../api/schema-node.js'
-import { megabytes as mb, type ProgressEvent } from '../../node/progress.js'
+import { megabytes as mb, sizeWords, type ProgressEvent } from '../../node/progress.js'
 import { localTime } from '../context.js'
 
 type Peer = z.infer<typeof PeerSchema>
@@ -17,7 +17,8 @@ export function formatProgress (p: Omit<ProgressEvent, 'etaMs' | 'type' | 'ended
   const entries = p.entriesTotal > 0 ? `, ${p.entriesDone} of ${p.entriesTotal} ${p.entriesTotal === 1 ? 'entry' : 'entries'}` : ''
   // Cut off before it was done (the connection or the node went): what arrived stays, the rest follows.
   if (p.done && p.ended === true) return `stopped       ${p.doc} ${arrow} at ${pct}% (${mb(p.bytesDone)} of ${mb(p.bytesTotal)}${entries}): it continues from there when the two sync again`
-  if (p.done) return `${p.direction === 'in' ? 'received' : 'sent'}      ${p.doc} ${arrow}: ${mb(p.bytesTotal)}${entries}${p.resumedFrom > 0 ? ` (resumed from ${mb(p.resumedFrom)})` : ''}`
+  // The whole size, small or big (a short document is not `0.0 MB`).
+  if (p.done) return `${p.direction === 'in' ? 'received' : 'sent'}      ${p.doc} ${arrow}: ${sizeWords(p.bytesTotal)}${entries}${p.resumedFrom > 0 ? ` (resumed from ${sizeWords(p.resumedFrom)})` : ''}`
   const eta = p.etaMs !== undefined ? `, ${Math.ceil(p.etaMs / 1000)} s left` : ''
   return `${p.direction === 'in' ? 'receiving' : 'sending  '}     ${p.doc} ${arrow}: ${pct}% (${mb(p.bytesDone)} of ${mb(p.bytesTotal)}${entries}), ${mb(p.rateBps)}/s${eta}`
 }
