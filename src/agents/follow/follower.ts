@@ -111,8 +111,10 @@ export class Follower {
   readonly startedAt = Date.now()
 
   constructor (private readonly o: FollowerOptions) {
-    // Only the lease the follower took: still this device's, of the same epoch (a take by hand
-    // since, here, makes another epoch). The API checks and releases in one step (its epoch).
+    // Only the lease the follower took: still this device's, of the same epoch (a take on another
+    // device, or here after a release, makes another epoch; a take or renewal by hand here while
+    // this device holds it keeps the epoch, so that lease is still let go as the follower's).
+    // The API checks and releases in one step (its epoch).
     // Kept beside the cursors, so that a restarted follower still lets go of what an earlier run took.
     this.releaser = new LeaseReleaser(async (key, epoch) => (await o.api.call('sessions.releaseLease', { key, epoch })).released, o.releaseQuietMs, new CursorStore(join(o.cursors.dir, 'leases')))
   }
