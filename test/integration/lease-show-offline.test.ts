@@ -5,7 +5,7 @@
  * it runs out unless its holder comes online)". The daemon knows whether the holder is online:
  * the lease view says it (online) and show says it in resume's words (api/lease-words.ts). Next
  * to an expired lease, show said "status: running" as if something ran it: it says what that
- * status is. Two real daemons of one vault on loopback; alpha's leases are taken by its own
+ * status is, and `mesh sessions --details` says it in the same words. Two real daemons of one vault on loopback; alpha's leases are taken by its own
  * process (test/helpers/short-lease.ts) with a time to live already past, then alpha goes offline.
  */
 import { spawnSync } from 'node:child_process'
@@ -70,5 +70,8 @@ describe('a lease past its end whose holder is offline, seen from the other devi
     const expired = await mesh('session', 'show', old, '--tail', '0', ...B())
     const oldLease = await leaseOnB(old)
     expect(expired.stdout).toContain(`status:     running (as last written; no device drives it now: the lease of alpha expired at ${localTime(oldLease.expiresAt)})\n`)
+    // The list with --details says it in the same words.
+    const listed = await mesh('sessions', '--details', ...B())
+    expect(listed.stdout).toContain(`${old}  [running (as last written; no device drives it now: the lease of alpha expired at ${localTime(oldLease.expiresAt)})]`)
   })
 })

@@ -107,7 +107,7 @@ export const sessionsCmd: Command = {
       for (const s of list) {
         const wrote = s.lastWriter !== undefined ? `, last write ${localTime(s.lastWriter.ts)} by ${s.lastWriter.label ?? s.lastWriter.device}` : ''
         // With --details, a listed session with no status is one whose content has not come yet.
-        const extra = s.status !== undefined ? `  [${s.status}${formatLease(s.lease)}]  ${s.messageCount ?? 0} message${s.messageCount === 1 ? '' : 's'}${wrote}` : values.details === true ? '  [not here yet: `mesh session show` says how much of it is]' : ''
+        const extra = s.status !== undefined ? `  [${statusWords(s.status, s.lease)}]  ${s.messageCount ?? 0} message${s.messageCount === 1 ? '' : 's'}${wrote}` : values.details === true ? '  [not here yet: `mesh session show` says how much of it is]' : ''
         out.line(`${s.key}${s.title !== '' ? `  ${s.title}` : ''}${extra}`)
       }
       return 0
