@@ -7,19 +7,26 @@ import { InvalidInputError, LeaseHeldError, NotFoundError, SessionNotFoundError 
 import { agentOfKey, isAgentSessionId } from './agent-keys.js'
 import { appendRecords, fitsOneEntry, meshOnlyCount, viewOf, type CaptureMeta } from './agents-import.js'
 import { FollowTable } from './follow-table.js'
+import { notHere } from './not-here.js'
 import type { Handlers, LocalContext } from './local-context.js'
 
 /**
  * A session not here under a key that names no agent (`mesh agent export notes` is
  * agent:main:notes): the vault's hint, to create it, is no help to what reads an agent's records.
- * A session on its way keeps its own (arriving from …).
+ * A near key held here (`agent:claude:ID` for a bare ID, found by withSession: `details.near`)
+ * is still said first, in not-here.ts's words, as `mesh session show` says it. A session on its
+ * way keeps its own (arriving from …).
  */
-function noAgentNamed (err: unknown, key: string): unknown {
+function noAgentNamed (err: unknown, key: string, writable: boolean): unknown {
   if (!(err instanceof SessionNotFoundError) || agentOfKey(key) !== undefined || err.details.arriving !== undefined || err.details.pending !== undefined) return err
-  return new SessionNotFoundError(err.fact, err.details, {
+  const named = new SessionNotFoundError(err.fact, err.details, {
     cause: err,
     hint: { sep: ' ', cli: '(an agent\'s session key names its agent, agent:claude|codex|openclaw|hermes:ID; `mesh agent list` shows those here)', mcp: '(an agent\'s session key names its agent, agent:<claude|codex|openclaw|hermes>:<id>; agents_status lists those here)' }
   })
+  // The near key alone as what is held: notHere finds it again (each of its tests reads the two
+  // keys only), and no sibling, so its words are the near key's and then this hint.
+  const near = err.details.near
+  return typeof near === 'string' ? notHere(named, parseSessionKey(key), [near], [], undefined, writable) : named
 }
 
 export function agentHandlers (ctx: LocalContext): Handlers<'agents.followBeat' | 'agents.status' | 'agents.import' | 'agents.records'> {
@@ -110,7 +117,7 @@ export function agentHandlers (ctx: LocalContext): Handlers<'agents.followBeat' 
         if (i < d.length) return { meta, records: out, total: d.length, next: i }
         // The last page says what of the transcript no record holds (once a read, not per page).
         return { meta, records: out, total: d.length, meshOnly: meshOnlyCount(s.messageIds(), d.from()) }
-      })).catch((err: unknown) => { throw noAgentNamed(err, key) })
+      })).catch((err: unknown) => { throw noAgentNamed(err, key, ctx.vault.vault.writable) })
     },
     'agents.followBeat': async (input) => { follows.beat(input); return { ok: true } },
     'agents.status': async (input) => {
