@@ -18,6 +18,8 @@ const LEASE_SKEW_MS = 2 * 60_000
 function leaseText (lease) {
   if (!lease) return el('span', 'nobody', 'muted')
   const who = lease.label ?? labelOf(lease.device)
+  // A revoked holder's lease ended with the revocation: its end may still be ahead.
+  if (lease.revoked) return el('span', `${who} (revoked)`, 'muted')
   if (lease.expired) return el('span', `${who} (expired ${when(lease.expiresAt)})`, 'muted')
   return el('span', `${who} until ${clock(lease.expiresAt)}`, 'warn')
 }

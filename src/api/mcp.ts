@@ -171,7 +171,7 @@ export function renderTranscript (s: Shown): string {
   const lines = [`session: ${s.key}${s.title !== '' ? ` — ${s.title}` : ''}`]
   if (s.goal !== '') lines.push(`goal: ${s.goal}`)
   const l = s.lease
-  const driver = l === undefined ? '' : l.expired ? ` (lease of ${l.label ?? l.device} expired)` : ` (driven by ${l.label ?? l.device}${l.mine ? ', this device' : ''} until ${iso(l.expiresAt)})`
+  const driver = l === undefined ? '' : l.revoked === true ? ` (lease of ${l.label ?? l.device} ended: it was revoked)` : l.expired ? ` (lease of ${l.label ?? l.device} expired)` : ` (driven by ${l.label ?? l.device}${l.mine ? ', this device' : ''} until ${iso(l.expiresAt)})`
   lines.push(`status: ${s.status}${driver}`)
   const shown = s.messages.length < s.messageCount ? ` (messages ${s.firstIndex + 1}-${s.firstIndex + s.messages.length}; the sessions_show tool pages further)` : ''
   lines.push(`messages: ${s.messageCount}${shown}`, '')

@@ -35,7 +35,8 @@ export const LeaseSchema = z.object({
   expiresAt: z.number(),
   expired: z.boolean().describe('the lease has run out (allowing for clock skew): anyone may take it'),
   mine: z.boolean().describe('this device holds it'),
-  online: z.boolean().optional().describe('whether its holder is online now: given for another device\'s lease past its end, which holds (after 2 minutes\' allowance for clocks that disagree) only while its holder is online')
+  online: z.boolean().optional().describe('whether its holder is online now: given for another device\'s lease past its end, which holds (after 2 minutes\' allowance for clocks that disagree) only while its holder is online'),
+  revoked: z.boolean().optional().describe('its holder was revoked: the revocation ended the lease, whatever expiresAt says (expired is true)')
 })
 
 export const TaskSchema = z.object({

@@ -25,7 +25,8 @@ export const LEASE_RENEW_AFTER_MS = 60_000
  * holds, after the clocks' allowance, only while its holder is online): the lease line says it
  * as LEASE_HELD does (lease-words.ts).
  */
-export interface LeaseView extends Lease { expired: boolean, mine: boolean, online?: boolean }
+/** `revoked`: its holder was revoked, which ended the lease whatever its time (then `expired` too). */
+export interface LeaseView extends Lease { expired: boolean, mine: boolean, online?: boolean, revoked?: boolean }
 
 export interface ResumeInfo {
   key: string
@@ -62,6 +63,7 @@ export function leaseView (ctx: SessionContext, l: Lease | undefined, now = Date
   const revoked = ctx.vault.certs.isRevokedDevice(l.device)
   const expired = revoked || (now > l.expiresAt + LEASE_SKEW_MS && (mine || !ctx.online(l.device)))
   const view: LeaseView = { ...l, label: l.label ?? labelIn(ctx, l.device), expired, mine }
+  if (revoked) view.revoked = true
   if (!mine && !revoked && l.expiresAt <= now) view.online = ctx.online(l.device)
   return view
 }

@@ -364,6 +364,11 @@ export function localTime (ts: number): string {
   return `${p('year')}-${p('month')}-${p('day')} ${p('hour')}:${p('minute')}:${p('second')} ${p('timeZoneName')}`
 }
 
+/** `this device was revoked by alpha at 2026-12-01 14:03:07 CET (stolen)`: said one way by every command. */
+export function revokedWords (r: { by: readonly string[], at: number, reason: string }): string {
+  return `this device was revoked by ${r.by.join(', ')} at ${localTime(r.at)}${r.reason !== '' ? ` (${r.reason})` : ''}`
+}
+
 /**
  * Asks a yes/no question on stderr and reads one line of this process's stdin: yes only for
  * "y" or "yes"; closed or empty input is no, so a script without a terminal never hangs here.

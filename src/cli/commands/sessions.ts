@@ -39,6 +39,7 @@ export function formatMessage (m: Message): string {
 export function formatLease (l: Lease | undefined, now = Date.now()): string {
   if (l === undefined) return ''
   const who = l.mine ? 'this device' : (l.label ?? l.device)
+  if (l.revoked === true) return ` (lease of ${who} ended: ${revokedHolder(l)})`
   if (l.expired) return ` (lease of ${who} expired at ${localTime(l.expiresAt)})`
   // Past its time but not yet expired: the API allows clocks that disagree by up to 2 minutes,
   // and past that keeps the lease of a holder that is online now. Said in the API's words
@@ -48,6 +49,9 @@ export function formatLease (l: Lease | undefined, now = Date.now()): string {
   if (l.expiresAt <= now) return ` (driven by ${who}${l.online !== undefined ? `, ${onlineWords(l.online)}` : ''}: its lease ran out at ${localTime(l.expiresAt)}, ${pastEndWords(who, now <= l.expiresAt + LEASE_SKEW_MS, l.online)})`
   return ` (driven by ${who} until ${localTime(l.expiresAt)})`
 }
+
+/** A revoked holder, said as what ended its lease (its expiresAt may still be ahead). */
+const revokedHolder = (l: Lease): string => l.mine ? 'this device was revoked' : `${l.label ?? l.device} was revoked`
 
 /**
  * What `mesh lease release` did, and when nothing: why, with who holds the lease (in the words
@@ -71,6 +75,7 @@ export function releaseWords (key: string, r: { released: boolean, reason?: stri
 export function statusWords (status: string, l: Lease | undefined, now = Date.now()): string {
   if (l?.expired !== true) return `${status}${formatLease(l, now)}`
   const who = l.mine ? 'this device' : (l.label ?? l.device)
+  if (l.revoked === true) return `${status} (as last written; no device drives it now: ${revokedHolder(l)}, which ended its lease)`
   return `${status} (as last written; no device drives it now: the lease of ${who} expired at ${localTime(l.expiresAt)})`
 }
 

@@ -3,12 +3,13 @@ import { parseSessionKey } from '../../../crdt/session-key.js'
 import type { EventRecord } from '../../api/api.js'
 import type { Output } from '../../api/schema.js'
 import { arrivalPortion } from '../../node/progress.js'
-import { apiFor, homeArg, stdout as out, untilStopped } from '../context.js'
+import { apiFor, homeArg, revokedWords, stdout as out, untilStopped } from '../context.js'
 import { DaemonFollower } from '../follow.js'
 import type { Command } from '../command.js'
 import { formatMessage, need, parseCount } from './sessions.js'
 import { peerLines } from './peer-lines.js'
 import { NotFoundError, SessionNotFoundError } from '../../errors.js'
+import { exitCodeFor } from '../exit-codes.js'
 import type { MayCome } from '../../api/not-here.js'
 import { labelList } from '../../api/words.js'
 
@@ -31,7 +32,7 @@ export const watchCmd: Command = {
   name: 'watch',
   arity: 1,
   usage: 'mesh watch KEY [--tail N] [--json]',
-  summary: 'print a session\'s last messages (--tail N, default 50), then each new message as it arrives from any device, until interrupted (read-only; it never holds the home, so other commands and mesh join keep working); --json: a JSON line per message, {"event":"earlier","count":N} for what the first tail leaves out, and {"event":"waiting"} then {"event":"arrived"} for a session not on this device yet (or still arriving: its tail is shown once it has come)',
+  summary: 'print a session\'s last messages (--tail N, default 50), then each new message as it arrives from any device, until interrupted (read-only; it never holds the home, so other commands and mesh join keep working); on a revoked device it says so and ends (exit 2); --json: a JSON line per message, {"event":"earlier","count":N} for what the first tail leaves out, {"event":"waiting"} then {"event":"arrived"} for a session not on this device yet (or still arriving: its tail is shown once it has come), and {"event":"revoked"}',
   examples: ['mesh watch fix-login', 'mesh watch fix-login --tail 5 --json'],
   options: { tail: { type: 'string' } },
   async run (g, args, values) {
@@ -46,9 +47,27 @@ export const watchCmd: Command = {
     // Another command holding the home (a long import) keeps a look waiting up to 10 s: said once,
     // instead of seconds of silence before the first line.
     let busySaid = false
+    // A revoked device is sent nothing by its siblings and can write nothing: nothing new can
+    // appear, so the watch says why and ends (as every other command on it is refused), instead
+    // of waiting for ever, or saying that appends from every device appear.
+    let code = 0
+    let revokedSaid = false
+    const revoked = (r: { by: string[], at: number, reason: string }): void => {
+      if (revokedSaid) return
+      revokedSaid = true
+      code = exitCodeFor('DEVICE_REVOKED')
+      event({ event: 'revoked', key, by: r.by, at: r.at, reason: r.reason }, `(${revokedWords(r)}: its siblings send it nothing and it can write nothing, so nothing new will appear; what it holds stays readable: mesh session show ${key}${homeArg(g)})`)
+      ended()
+    }
+    /** Whether this device is revoked, said and the watch ended if so (node.status: the daemon's, or the home's). */
+    const endIfRevoked = async (): Promise<boolean> => {
+      const r = (await api.call('node.status', {})).revoked
+      if (r !== undefined) revoked(r)
+      return r !== undefined
+    }
     const api = new DaemonFollower(g, (daemon) => {
-      note(daemon ? '(mesh join runs now: appends from every device appear)' : '(mesh join stopped: only changes made on this machine will appear)')
-      if (!daemon) void poll()
+      if (!daemon) { note('(mesh join stopped: only changes made on this machine will appear)'); void poll(); return }
+      void endIfRevoked().then(gone => { if (!gone) note('(mesh join runs now: appends from every device appear)') }, () => { note('(mesh join runs now: appends from every device appear)') })
     }, (err) => {
       if (busySaid) return
       busySaid = true
@@ -104,6 +123,7 @@ export const watchCmd: Command = {
       return true
     }
     const onEvent = (r: EventRecord): void => {
+      if (r.event.type === 'device.revoked') { revoked(r.event); return }
       // Held while the transcript is read (first, or again): what they bring is printed after
       // what came before it, and once (print() skips what the read printed).
       if (!ready || polling) { held.push(r); return }
@@ -178,14 +198,14 @@ export const watchCmd: Command = {
       return await Promise.race<T | typeof STOPPED>([p, stopped.then(() => STOPPED)])
     }
     try {
-      if (await unlessStopped(api.start()) === STOPPED) return 0
+      if (await unlessStopped(api.start()) === STOPPED) return code
       // Subscribed before the transcript is read, so nothing written in between is missed.
       const off = api.subscribe(onEvent, { sessions: [key] })
       const timer = setInterval(() => { void poll() }, 1000)
       try {
         try {
           const info = await unlessStopped(api.call('sessions.show', { key, tail }))
-          if (info === STOPPED) return 0
+          if (info === STOPPED) return code
           // Events held while it was read that it covers are dropped as they are gone through
           // (covered()): what of them is older than the tail is not printed after the tail.
           if (fromTail(info, true)) for (const m of info.messages) print(m)
@@ -205,6 +225,7 @@ export const watchCmd: Command = {
         }
         ready = true
         for (const r of held.splice(0)) onEvent(r)
+        if (await unlessStopped(endIfRevoked()) === true) return code
         // Said by what the follower knows now: a daemon found during a long first read was said so.
         if (!api.following) note('(no mesh join runs for this home: only changes made on this machine will appear)')
         await stopped
@@ -218,7 +239,7 @@ export const watchCmd: Command = {
       stopping = true
       await api.close()
     }
-    return 0
+    return code
   }
 }
 
