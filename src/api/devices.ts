@@ -3,16 +3,30 @@
  * certificates name, who enrolled it and when, whether it is online or revoked (when, by whom);
  * and `revoke` by label or id, or every device but this one.
  */
-import { InvalidInputError, NotFoundError, UsageError } from '../errors.js'
+import { InvalidInputError, messageTime, NotFoundError, UsageError } from '../errors.js'
 import { decodeCutoffPart, epochGeneration, equals, isChainCertificate, toHex, type Certificate } from '../identity/index.js'
 import type { MeshNode } from '../node/mesh.js'
 import { PeerBook } from '../node/peer-book.js'
 import type { Vault } from '../node/vault.js'
 import type { Output } from './schema.js'
 import { resolveWallet } from './wallet.js'
+import { labelList } from './words.js'
 
 /** A peer book's lastSeen as shown: 0 is an entry never seen yet (the approver a paired device was told of). */
 const seenAt = (t: number | undefined): number | undefined => t !== undefined && t > 0 ? t : undefined
+
+/** A revocation as the device list shows it: when, by whom (labels), why. */
+export interface RevokedView { at: number, by: readonly string[], reason: string }
+
+/**
+ * A revoke of a device that is revoked already (`name`, as it was asked for): nothing to do, said
+ * with when and by whom. One wording for every front-end: devices.revoke (CLI, HTTP, SDK) and the
+ * MCP tool, which finds it on the device list.
+ */
+export function alreadyRevoked (name: string, device: { deviceId: string, revoked: RevokedView }): InvalidInputError {
+  const { at, by, reason } = device.revoked
+  return new InvalidInputError(`${name} was already revoked at ${messageTime(at)}${by.length > 0 ? ` by ${labelList(by)}` : ''}${reason !== '' ? ` (${reason})` : ''}: nothing to do`, { deviceId: device.deviceId, reason: 'already-revoked', revoked: { at, by: [...by], reason } })
+}
 
 export async function listDevices (vault: Vault, node: MeshNode | undefined): Promise<Output<'devices.list'>> {
   const me = vault.identity.device.deviceId
@@ -50,7 +64,15 @@ export function targetsOf (vault: Vault, input: { device?: string, allButThis?: 
   const want = input.device as string
   const byId = active.filter(c => c.deviceId === want)
   const found = byId.length > 0 ? byId : active.filter(c => c.label === want)
-  if (found.length === 0) throw new NotFoundError(`no device of this vault is called ${want} (or it is already revoked)`, {}, { hint: { cli: 'see `mesh devices`', mcp: 'the devices tool lists them' } })
+  if (found.length === 0) {
+    // A revoked device's name (a revoke run twice): said so, not "no such device". The latest
+    // revoked under a label, where several were (a machine paired again, and revoked again).
+    const gone = vault.certs.all().flatMap(c => { const r = vault.certs.revocationOf(c.deviceKey); return r !== undefined ? [{ c, r }] : [] })
+    const byIdGone = gone.filter(g => g.c.deviceId === want)
+    const was = (byIdGone.length > 0 ? byIdGone : gone.filter(g => g.c.label === want)).sort((a, b) => b.r.at - a.r.at)[0]
+    if (was !== undefined) throw alreadyRevoked(want, { deviceId: was.c.deviceId, revoked: was.r })
+    throw new NotFoundError(`no device of this vault is called ${want}`, {}, { hint: { cli: 'see `mesh devices`', mcp: 'the devices tool lists them' } })
+  }
   if (found.length > 1) throw new InvalidInputError(`${found.length} devices are called ${want}: name one by its id (${found.map(c => c.deviceId).join(', ')})`)
   if (equals((found[0] as Certificate).deviceKey, me)) throw new InvalidInputError('this is the device you are on: revoke it from another device')
   return found
