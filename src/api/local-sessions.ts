@@ -148,7 +148,9 @@ async function resume (ctx: LocalContext, input: ParsedInput<'sessions.resume'>)
       if (r.tookOverFrom !== undefined && leaseTaken) tookOverFrom = r.tookOverFrom.label ?? r.tookOverFrom.device
     }
     const info = s.resumeInfo({ tail: input.tail ?? 50 })
-    return { ...info, messages: labelled(s, info.messages), firstIndex: info.messageCount - info.messages.length, leaseTaken, tookOverFrom, readOnly, ...(notWritable !== undefined ? { notWritable } : {}) }
+    // An agent's own session: said, since what continues it is the agent reading its own files.
+    const agent = await ctx.vault.withDoc(DOC_NAMES.session(s.key), r => RecordsDoc.of(r.doc).getMeta()?.agent)
+    return { ...info, messages: labelled(s, info.messages), firstIndex: info.messageCount - info.messages.length, leaseTaken, tookOverFrom, readOnly, ...(notWritable !== undefined ? { notWritable } : {}), ...(agent !== undefined ? { agent } : {}) }
   }, { whole: true })
 }
 

@@ -2,7 +2,8 @@
  * Words of `mesh agent import` and `mesh session show` for small and damaged files, as a user
  * meets them: real rollouts under a CODEX_HOME, real `mesh` processes. A line that is not JSON is
  * `[unparsed line]` for every agent; the progress of `--all` over small files says KB or bytes,
- * not `0.0 MB of 0.0 MB`.
+ * not `0.0 MB of 0.0 MB`. `mesh resume` of an agent's own session names the command that writes
+ * the agent's files (what it prints is for reading; the agent reads its own files).
  */
 import { mkdir, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
@@ -32,5 +33,16 @@ describe('mesh agent import codex --all, then mesh session show', () => {
     expect(shown.code, shown.stderr).toBe(0)
     expect(shown.stdout).toContain('[unparsed line] not json {')
     expect(shown.stdout).not.toContain('[unparsed] ')
+
+    const key = `agent:codex:${IDS[0] as string}`
+    const resumed = await h.mesh('resume', key)
+    expect(resumed.code, resumed.stderr).toBe(0)
+    expect(resumed.stdout).toContain(`(a codex session: \`mesh agent resume ${key} --home ${h.home}\` writes its files where codex reads them and prints the command that continues it there)`)
+    expect(JSON.parse((await h.mesh('resume', key, '--json')).stdout)).toMatchObject({ key, agent: 'codex' })
+    // A session named like an agent's but holding none of its records: nothing to write, not said.
+    expect((await h.mesh('session', 'new', 'agent:claude:by-hand')).code).toBe(0)
+    const plain = await h.mesh('resume', 'agent:claude:by-hand')
+    expect(plain.stdout).not.toContain('mesh agent resume')
+    expect(JSON.parse((await h.mesh('resume', 'agent:claude:by-hand', '--json')).stdout).agent).toBeUndefined()
   }, 120_000)
 })

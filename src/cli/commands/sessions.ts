@@ -2,7 +2,7 @@
 import { InvalidInputError, UsageError } from '../../errors.js'
 import { parseSessionKey } from '../../../crdt/session-key.js'
 import type { Output } from '../../api/schema.js'
-import { leaseHintFor, localTime, stdout as out, withApi } from '../context.js'
+import { homeArg, leaseHintFor, localTime, stdout as out, withApi } from '../context.js'
 import { subcommandOf, subUsage, type Command } from '../command.js'
 import { wholeNumber } from '../numbers.js'
 import { arrivalPortion, portion } from '../../node/progress.js'
@@ -236,6 +236,9 @@ export const resumeCmd: Command = {
       if (info.readOnly) out.line(`(${NOT_WRITABLE[info.notWritable ?? 'read-only']}: showing the session without taking the driver lease)`)
       else if (info.tookOverFrom !== undefined) out.line(`took the driver lease over from ${info.tookOverFrom}`)
       printSession(info)
+      // An agent's own session: what this prints is for reading; the agent reads its own files.
+      const agent = info.agent
+      if (agent !== undefined) out.line(`(a ${agent} session: \`mesh agent resume ${info.key}${homeArg(g)}\` writes its files where ${agent} reads them and prints the command that continues it there)`)
       return 0
     })
   }
