@@ -48,7 +48,7 @@ describe('mesh watch without a daemon', () => {
     // A typo of a session held here: the watch waits, and says which one was perhaps meant.
     const typo = spawnIn(undefined, process.execPath, [BIN, 'watch', 'quite', '--home', home], env)
     cleanups.push(async () => await typo.stop('SIGKILL'))
-    expect(await typo.waitFor(/waiting for it/)).toMatch(/^\(no session agent:main:quite on this device yet: waiting for it to arrive from a peer or be created here; did you mean `agent:main:quiet`\?; Ctrl-C to stop\)$/)
+    expect(await typo.waitFor(/waiting for it/)).toMatch(/^\(no session agent:main:quite on this device yet: waiting for it to arrive from a peer or be created here; did you mean `agent:main:quiet`\? Ctrl-C to stop\)$/)
     expect(await typo.stop('SIGINT')).toBe(0)
   })
 })

@@ -220,7 +220,7 @@ export const watchCmd: Command = {
           else {
             found = false
             waitingSaid = true
-            event({ event: 'waiting', key, ...(near !== undefined ? { near } : {}), ...(mayCome !== undefined ? { mayCome } : {}) }, `(no session ${key} on this device yet: waiting for it to arrive from a peer or be created here${comingFrom(mayCome)}${near !== undefined ? `; did you mean \`${near}\`?` : ''}; Ctrl-C to stop)`)
+            event({ event: 'waiting', key, ...(near !== undefined ? { near } : {}), ...(mayCome !== undefined ? { mayCome } : {}) }, `(no session ${key} on this device yet: waiting for it to arrive from a peer or be created here${comingFrom(mayCome)}${near !== undefined ? `; did you mean \`${near}\`? Ctrl-C to stop)` : '; Ctrl-C to stop)'}`)
           }
         }
         ready = true
