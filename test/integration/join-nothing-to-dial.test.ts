@@ -14,7 +14,8 @@ import { tempDir } from '../helpers/tmp.js'
 const cleanups: Array<() => Promise<unknown> | void> = []
 afterAll(async () => { for (const c of cleanups.reverse()) await c() })
 
-const NOTHING = /^discovery: +nothing to find siblings with: mDNS is off and no sibling is known by an address\. Give one with --bootstrap /
+// Said on the one `discovery:` line, and the address it asks for is a `listening:` line as printed (it ends in /p2p/ and the device id).
+const NOTHING = /^discovery: +mdns off, dht off; nothing to find siblings with: no sibling is known by an address\. Give one with --bootstrap \/ip4\/…\/tcp\/…\/p2p\/… \(a sibling's `listening:` address as it prints it\)/
 
 describe('mesh join with nothing to find siblings with', () => {
   it('says so and what to pass; not with --bootstrap, nor once it remembers a sibling', async () => {
@@ -31,14 +32,16 @@ describe('mesh join with nothing to find siblings with', () => {
     // A fresh home: nothing to dial.
     const a = join_('a', 'A')
     await a.waitFor(NOTHING, 60_000)
-    const addr = (await a.waitFor(/^listening:\s+\/ip4\/127\.0\.0\.1/)).split(/\s+/)[1] as string
-    const full = `${addr}/p2p/${(a.lines.find(l => l.startsWith('device:')) as string).split(/\s+/)[1] as string}`
+    const full = (await a.waitFor(/^listening:\s+\/ip4\/127\.0\.0\.1/)).split(/\s+/)[1] as string
+    expect(full.endsWith(`/p2p/${(a.lines.find(l => l.startsWith('device:')) as string).split(/\s+/)[1] as string}`)).toBe(true)
     await a.waitFor(/^running/)
+    expect(a.lines.filter(l => l.startsWith('discovery:'))).toHaveLength(1)
 
     // Given A's address: not said, and B proves A.
     const b = join_('b', 'B', '--bootstrap', full)
     await b.waitFor(/^peer proven +A /, 60_000)
     expect(b.lines.filter(l => NOTHING.test(l))).toEqual([])
+    expect(b.lines.filter(l => l.startsWith('discovery:'))).toEqual(['discovery:    mdns off, dht off'])
     expect(await b.stop('SIGINT')).toBe(0)
 
     // Started again without it: B remembers A by its address, and says nothing of the kind.

@@ -176,6 +176,11 @@ export const joinCmd: Command = {
       const info = host.vault.info()
       const addrs = node.addresses()
       const roles = node.status()
+      // mDNS off and nothing to dial (no bootstrap or relay, by flag or config.json, no sibling remembered with an
+      // address: a device paired by an approval that ran without a daemon has none): said, rather
+      // than a node that waits in silence for a sibling to dial it.
+      const nothingToDial = !node.config.mdns && node.config.bootstrap.length === 0 && node.config.relayVia.length === 0 &&
+        (await node.peers({ rtt: false })).every(p => p.addrs.length === 0)
       if (g.json) out.line(JSON.stringify({ event: 'started', ...info, walletPath: r.walletPath, walletGenerated: r.walletGenerated, listen: addrs, mdns: node.config.mdns, dht: node.config.dht, relay: node.config.relay, relayVia: roles.relayVia ?? [], http: http.server?.url ?? null, pid: process.pid }))
       else {
         out.line(`wallet:       ${info.wallet}`)
@@ -185,7 +190,8 @@ export const joinCmd: Command = {
         out.line(`capabilities: ${revoked ? 'none (revoked)' : info.capabilities.join(', ')}`)
         out.line(`home:         ${info.home}`)
         for (const a of addrs) out.line(`listening:    ${a}`)
-        out.line(`discovery:    mdns ${node.config.mdns ? 'on' : 'off'}, dht ${node.config.dht}`)
+        // One line, with what that leaves when it is nothing. A `listening:` address ends in /p2p/ and the device id already: given as printed.
+        out.line(`discovery:    mdns ${node.config.mdns ? 'on' : 'off'}, dht ${node.config.dht}${nothingToDial ? '; nothing to find siblings with: no sibling is known by an address. Give one with --bootstrap /ip4/…/tcp/…/p2p/… (a sibling\'s `listening:` address as it prints it), or give a sibling this device\'s `listening:` address the same way' : ''}`)
         if (node.config.relay) out.line('relay:        serving members only (circuit relay v2, no limits); strangers cannot reserve')
         for (const v of roles.relayVia ?? []) out.line(`relay via:    ${v.relay} ${v.state === 'reserved' ? 'reserved' : `not reserved yet (${v.lastError ?? 'trying'}); retrying in the background`}`)
         out.line(http.line)
@@ -201,16 +207,7 @@ export const joinCmd: Command = {
           else live.line(`bootstrap     ${a} unreachable (${reason}); retrying in the background`)
         })
       }
-      // mDNS off and nothing to dial (no bootstrap or relay, by flag or config.json, no sibling remembered with an
-      // address: a device paired by an approval that ran without a daemon has none): said, rather
-      // than a node that waits in silence for a sibling to dial it.
-      if (!node.config.mdns && node.config.bootstrap.length === 0 && node.config.relayVia.length === 0) {
-        const known = (await node.peers({ rtt: false })).filter(p => p.addrs.length > 0)
-        if (known.length === 0) {
-          if (g.json) out.line(JSON.stringify({ event: 'nothing-to-dial' }))
-          else out.line('discovery:    nothing to find siblings with: mDNS is off and no sibling is known by an address. Give one with --bootstrap /ip4/…/tcp/…/p2p/… (a sibling\'s `listening:` address, then /p2p/ and its `device:` id), or give a sibling this device\'s address the same way')
-        }
-      }
+      if (nothingToDial && g.json) out.line(JSON.stringify({ event: 'nothing-to-dial' }))
       started = true
       for (const e of early.splice(0)) print(e)
       if (followList !== undefined) {
