@@ -75,7 +75,7 @@ export function agentHandlers (ctx: LocalContext): Handlers<'agents.followBeat' 
       // crash keeps both or neither (records stored without their view would stay so, since
       // a re-import adds only records it does not hold).
       const grouped = await importGrouped(ctx, key, meta, records, input.messages ?? [], bytes, input.force)
-      if (grouped !== undefined) return { key, ...grouped }
+      if (grouped !== undefined) return { key, ...grouped, ...await drivenElsewhere(ctx, key, input.force, grouped.added) }
       // Inside the cached session: its replica stays open between calls (withDoc alone would
       // load the whole document from the store for every chunk of a long import).
       const { added, total } = await ctx.withSession(key, async () => await ctx.vault.withDoc(DOC_NAMES.session(key), async r => {
@@ -89,7 +89,7 @@ export function agentHandlers (ctx: LocalContext): Handlers<'agents.followBeat' 
       for (const batch of byBytes(view, MAX_APPEND_BYTES / 2)) {
         appended += (await ctx.withSession(key, async (s) => await s.append(batch, { force: input.force }))).length
       }
-      return { key, added: recordsIn(added), total, messages: appended }
+      return { key, added: recordsIn(added), total, messages: appended, ...await drivenElsewhere(ctx, key, input.force, recordsIn(added)) }
     },
     'agents.records': async (input) => {
       const key = parseSessionKey(input.key)
@@ -148,6 +148,17 @@ function notHereYet (err: unknown): { arriving: { from?: string, bytesDone: numb
   if (d.arriving !== undefined) return { arriving: { from: d.arriving.from, bytesDone: d.arriving.bytesDone, bytesTotal: d.arriving.bytesTotal } }
   if (d.pending !== undefined) return { arriving: { from: d.pending.from, bytesDone: d.pending.bytesHeld, bytesTotal: d.pending.bytesTotal } }
   throw err
+}
+
+/**
+ * Records stored with force while another device drives the session (a follower captures what
+ * the agent writes here whoever drives): that device, so the caller can say the transcript now
+ * holds what both wrote.
+ */
+async function drivenElsewhere (ctx: LocalContext, key: SessionKey, force: boolean | undefined, added: number): Promise<{ drivenBy?: string }> {
+  if (force !== true || added === 0) return {}
+  const l = await ctx.withSession(key, async (s) => s.lease())
+  return l !== undefined && !l.mine && !l.expired ? { drivenBy: l.label ?? l.device } : {}
 }
 
 /** agents.import as one change, when records and view fit in one entry. */

@@ -33,7 +33,13 @@ export const AGENT_IMPORT_METHODS = {
       messages: z.array(NewMessageSchema).optional().describe('the view of these records, each keyed by its record id'),
       force
     }),
-    output: z.object({ key: z.string(), added: z.number().describe('records stored that were not held (a record sent in parts counts once, with its last part)'), total: z.number().describe('pieces the session holds (a record in parts is several)'), messages: z.number() }),
+    output: z.object({
+      key: z.string(),
+      added: z.number().describe('records stored that were not held (a record sent in parts counts once, with its last part)'),
+      total: z.number().describe('pieces the session holds (a record in parts is several)'),
+      messages: z.number(),
+      drivenBy: z.string().optional().describe('records were stored (force) while another device drives the session: its label (or device id); the transcript now holds what was written on both')
+    }),
     http: { verb: 'POST', path: '/api/agents/import' },
     writes: true
   },

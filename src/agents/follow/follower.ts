@@ -94,6 +94,8 @@ export class Follower {
   private readonly reported = new Map<string, string>()
   /** The held-back line said per stream (its offset and length), so it is said once. */
   private readonly heldSaid = new Map<string, string>()
+  /** The other device said to drive a session this follower captured into, per session key. */
+  private readonly drivenSaid = new Map<string, string>()
   private dirty = false
   private wake: (() => void) | undefined
   private timer: ReturnType<typeof setTimeout> | undefined
@@ -316,6 +318,7 @@ export class Follower {
     const remote = held?.gitRemote ?? await this.remoteOf(s.key, cwd)
     let added = 0
     let messages = 0
+    let drivenBy: string | undefined
     for (const batch of importBatches(r.records, r.messages)) {
       const res = await this.o.api.call('agents.import', {
         key: s.key, agent: s.agent, sessionId: s.sessionId, cwd, gitRemote: remote, name: r.meta.name, dir: r.meta.dir,
@@ -325,7 +328,9 @@ export class Follower {
       })
       added += res.added
       messages += res.messages
+      drivenBy = res.drivenBy ?? drivenBy
     }
+    this.sayDrivenBy(s, drivenBy)
     if (held === undefined) this.held.set(s.key, { cwd, gitRemote: remote })
     if (this.o.lease !== false && !this.leased.has(s.key) && Date.now() - r.mtimeMs < LIVE_MS) {
       const taken = await this.takeLease(s.key)
@@ -334,6 +339,16 @@ export class Follower {
     const c = { key: s.key, stream: s.id, records: r.records.length, added, messages }
     if (added > 0) this.o.onCapture?.(c)
     return c
+  }
+
+  /**
+   * Captured while another device drives the session (it took the lease over since): said once
+   * per holder, since the transcript now holds what both machines wrote.
+   */
+  private sayDrivenBy (s: Stream, holder: string | undefined): void {
+    if (holder === undefined || this.drivenSaid.get(s.key) === holder) return
+    this.drivenSaid.set(s.key, holder)
+    this.o.log(`${s.key} is driven by ${holder}: what ${s.agent} writes here is captured all the same, so the session holds what both machines write; \`mesh lease take ${s.key} --take\` drives it here again`)
   }
 
   /** Says a stream's unfinished last line once it has stayed so for HELD_QUIET_MS (else nothing: the agent is writing it). */
@@ -364,7 +379,11 @@ export class Follower {
     } catch (err) {
       if (isMeshError(err) && (err.code === 'LEASE_HELD' || err.code === 'READ_ONLY' || err.code === 'DEVICE_REVOKED')) {
         this.leased.add(key) // said once per run
-        if (err.code === 'LEASE_HELD') this.o.log(`${key} is driven by ${String(err.details.holder ?? 'another device')}: capturing what the agent writes here anyway`)
+        if (err.code === 'LEASE_HELD') {
+          const holder = String(err.details.holder ?? 'another device')
+          this.drivenSaid.set(key, holder)
+          this.o.log(`${key} is driven by ${holder}: capturing what the agent writes here anyway`)
+        }
         return undefined
       }
       if (isMeshError(err) && (err.code === 'NOT_FOUND' || err.code === 'SESSION_NOT_FOUND')) return undefined
