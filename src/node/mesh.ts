@@ -80,6 +80,8 @@ export class MeshNode extends EventEmitter<{ event: [NodeEvent], 'caught-up': [s
   private readonly timers = new Timers()
   /** Devices refused at membership whatever they prove (exclude()), with the reason. */
   private readonly excluded = new Map<string, string>()
+  /** The device exclude() is cutting off this moment: its refusal is the excluder's to say (revocation.ts says "revoked"). */
+  private expelling: string | undefined
   private stopped = false
   private readonly relayVia: RelayVia
   private readonly relayCounts: RelayCounts
@@ -243,8 +245,11 @@ export class MeshNode extends EventEmitter<{ event: [NodeEvent], 'caught-up': [s
       // On a relay, a peer refused at membership is a stranger refused: the gate stops its hop
       // requests before the relay sees them, so they are counted here.
       if (n.services.relay !== undefined) this.relayCounts.refused++
-      // A sibling this node knew (one that now refuses it, say) is named by its label.
-      const label = this.labels.get(d.peerId) ?? this.book.get(d.peerId)?.label
+      // Cut off by exclude(): whoever excluded it said why (a revocation is one line, not two).
+      if (d.peerId === this.expelling) return
+      // A sibling this node knew (one that now refuses it, say) is named by its label; a revoked
+      // one, forgotten by the peer book, by its certificate's.
+      const label = this.labels.get(d.peerId) ?? this.book.get(d.peerId)?.label ?? this.vault.certs.all().find(c => c.deviceId === d.peerId)?.label
       this.emitEvent({ type: 'refused', peerId: d.peerId, reason: d.reason, ...(label !== undefined ? { label } : {}) })
     })
     n.addEventListener('peer:disconnect', (e) => {
@@ -396,11 +401,17 @@ export class MeshNode extends EventEmitter<{ event: [NodeEvent], 'caught-up': [s
 
   /**
    * Cuts a device off now and refuses it at membership from then on, before either side shows its
-   * certificate (a revoked device: it still knows the membership key). Not redialed.
+   * certificate (a revoked device: it still knows the membership key). Not redialed. Its
+   * connections closing now make no 'refused' event: the caller says why (revocation.ts).
    */
   exclude (deviceId: string, reason: string): void {
     this.excluded.set(deviceId, reason)
-    this.libp2p.services.membership.expel(deviceId, reason)
+    this.expelling = deviceId
+    try {
+      this.libp2p.services.membership.expel(deviceId, reason)
+    } finally {
+      this.expelling = undefined
+    }
   }
 
   /**

@@ -150,9 +150,14 @@ export const joinCmd: Command = {
     const live = new LiveLine(!g.json && process.stdout.isTTY === true, s => { draw('stdout', s) })
     // Entries synced, per peer and document: at most a line a second (a catch-up of forty entries is not forty lines).
     const synced = new Coalesce<string, Extract<NodeEvent, { type: 'synced' }>>(1000, (e, n) => { live.line(formatEvent({ ...e, entries: n }) as string) })
+    // A sibling revoked here is cut off at once: its connection closing is part of the line that
+    // said so (`peer refused  laptop (…): revoked`), not a `peer lost` of its own.
+    const cutOff = new Set<string>()
     const print = (e: NodeEvent): void => {
       if (g.json) { out.line(JSON.stringify({ ...e, event: e.type })); return }
       if (e.type === 'synced' && !e.snapshot) { synced.add(`${e.peerId} ${e.doc}`, e.entries, e); return }
+      if (e.type === 'refused' && e.reason === 'revoked') cutOff.add(e.peerId)
+      if (e.type === 'lost' && cutOff.delete(e.peerId)) return
       const line = formatEvent(e)
       if (line !== undefined) live.line(line)
     }
