@@ -187,6 +187,12 @@ describe('Codex records', () => {
     expect(v.find(m => m.role === 'assistant' && m.content === 'All 12 tests pass.')).toBeDefined()
     expect(v.some(m => m.content.startsWith('[future_synthetic_record]'))).toBe(true)
   })
+
+  it('shows a custom tool\'s output (content parts) as its text, as a message\'s content, not as JSON', () => {
+    const line = JSON.stringify({ timestamp: '2026-12-01T10:00:02.000Z', type: 'response_item', payload: { type: 'custom_tool_call_output', call_id: 'call_1', output: [{ type: 'output_text', text: 'Done!' }, { type: 'input_image' }] } })
+    const [m] = codexView(codexRecords([line], 'cid'))
+    expect(m).toMatchObject({ role: 'tool', content: 'Done!\n[input_image]', toolResult: { callId: 'call_1', output: 'Done!\n[input_image]' } })
+  })
 })
 
 describe('redaction', () => {

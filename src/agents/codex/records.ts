@@ -54,6 +54,9 @@ export function codexSessionId (lines: readonly string[], fileName: string): str
 
 export const codexPathFields: FieldMatcher = (p, isKey) => !isKey && p.length === 2 && p[0] === 'payload' && p[1] === 'cwd'
 
+/** Content parts (a message's content, a custom tool's output) as text: each part's text, else its type in brackets. */
+const partsText = (parts: unknown[]): string => objectsIn(parts).map(c => typeof c.text === 'string' ? c.text : `[${String(c.type)}]`).join('\n')
+
 /** The view: messages and tool calls of response items; event messages repeat them and make none. */
 export function codexView (records: readonly LineRecord[]): ViewMessage[] {
   const out: ViewMessage[] = []
@@ -64,14 +67,15 @@ export function codexView (records: readonly LineRecord[]): ViewMessage[] {
     const p = asObject(o?.payload) ?? {}
     if (r.kind === 'response_item') {
       if (p.type === 'message' && (p.role === 'user' || p.role === 'assistant')) {
-        const text = Array.isArray(p.content) ? objectsIn(p.content).map(c => typeof c.text === 'string' ? c.text : `[${String(c.type)}]`).join('\n') : ''
+        const text = Array.isArray(p.content) ? partsText(p.content) : ''
         out.push({ id: r.id, role: p.role, content: text || '(empty)', ...at })
       } else if (p.type === 'function_call' || p.type === 'custom_tool_call' || p.type === 'local_shell_call') {
         let input: unknown = p.arguments ?? p.input ?? p.action
         if (typeof input === 'string') { try { input = JSON.parse(input) } catch { /* kept as the text it is */ } }
         out.push({ id: r.id, role: 'assistant', content: `[tool ${String(p.name ?? p.type)}]`, toolCall: { id: String(p.call_id ?? ''), name: String(p.name ?? p.type), input }, ...at })
       } else if (p.type === 'function_call_output' || p.type === 'custom_tool_call_output') {
-        const output = typeof p.output === 'string' ? p.output : JSON.stringify(p.output ?? '')
+        // A custom tool's output is content parts ([{type: 'output_text', text}]), as a message's is.
+        const output = typeof p.output === 'string' ? p.output : Array.isArray(p.output) ? partsText(p.output) : JSON.stringify(p.output ?? '')
         out.push({ id: r.id, role: 'tool', content: output.slice(0, 16384) || '(empty)', toolResult: { callId: String(p.call_id ?? ''), output: output.slice(0, 16384) }, ...at })
       } else if (p.type === 'reasoning') {
         const s = Array.isArray(p.summary) ? objectsIn(p.summary).map(x => String(x.text ?? '')).join('\n') : ''
