@@ -337,7 +337,10 @@ async function exportCmd (g: Globals, key: string, values: Record<string, unknow
       out.line(translated.label)
       for (const d of translated.dropped) out.line(`  dropped: ${d}`)
     }
-    out.line(`wrote ${resolve(dest)} (${bytes.length} bytes)${values.redact === true ? `, ${plural(replaced, 'secret')} replaced` : ''}${sideFiles > 0 ? `; ${plural(sideFiles, 'side file')} not included (mesh agent resume writes them)` : ''}`)
+    // Side files left out are said once: a translation lists them with what else it dropped (the
+    // other agent's file holds none, so resume's are no help there); a file of the session's own agent here.
+    const sideNote = sideFiles > 0 && translated === undefined ? `; ${plural(sideFiles, 'side file')} not included (\`mesh agent resume ${key}\` writes them)` : ''
+    out.line(`wrote ${resolve(dest)} (${bytes.length} bytes)${values.redact === true ? `, ${plural(replaced, 'secret')} replaced` : ''}${sideNote}`)
     return 0
   })
 }
