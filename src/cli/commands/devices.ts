@@ -5,7 +5,7 @@
  */
 import { NotAdminError, UsageError } from '../../errors.js'
 import { askYesNo, localTime, stdout as out, withApi, type Globals } from '../context.js'
-import { subcommandOf, type Command } from '../command.js'
+import { subcommandOf, subUsage, type Command } from '../command.js'
 
 async function confirm (question: string): Promise<boolean> {
   if (process.stdin.isTTY !== true) throw new UsageError('revoking cannot be undone: pass --yes to confirm when not at a terminal')
@@ -40,6 +40,8 @@ export const devicesCmd: Command = {
     const sub = args[0] === undefined ? 'list' : subcommandOf('devices', args[0], ['list', 'revoke', 'approve'], this.usage)
     if (sub === 'list') return await list(g)
     if (sub === 'revoke') return await revoke(g, args[1], values)
+    // Without its code: the usage `mesh devices approve --help` shows, every option in it.
+    if (args[1] === undefined) throw new UsageError(`${subUsage(this, 'approve') as string}: the code the new device shows`)
     return await (await import('./pair.js')).devicesApprove(g, args, values)
   }
 }
