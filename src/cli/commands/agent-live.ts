@@ -84,11 +84,13 @@ export async function followCmd (g: Globals, list: string | undefined, values: R
     else out.line(JSON.stringify({ event: 'following', agents: list.split(','), pid: process.pid }))
     void f.ready.then(() => { if (!g.json) out.line('caught up: what existed is in mesh; following new lines') })
     await untilStopped()
-    return 0
   } finally {
     await f?.stop()
     await api.close()
   }
+  // Stopped by Ctrl-C or SIGTERM, what was being captured in mesh: said, as `mesh join` says it.
+  out.line(g.json ? JSON.stringify({ event: 'stopped' }) : `stopped following ${list}`)
+  return 0
 }
 
 /**
