@@ -24,7 +24,8 @@ export const CHUNK_SIZE = 512
 export const ROLES = ['user', 'assistant', 'system', 'tool'] as const
 export type Role = typeof ROLES[number]
 export type Status = 'running' | 'idle' | 'ended'
-export const MAX_CONTENT_BYTES = 512 * 1024
+import { MAX_CONTENT_BYTES } from './content-limit.js'
+export { MAX_CONTENT_BYTES }
 /**
  * Most bytes one append may carry (contents and tool fields of all its messages): one change
  * becomes one entry, and an entry is at most 1 MiB (crdt/SPEC.md). Larger appends are refused

@@ -1,6 +1,8 @@
 /** mesh sessions, mesh session new|append|show, mesh resume, mesh task, mesh lease. */
 import { InvalidInputError, UsageError } from '../../errors.js'
 import { parseSessionKey } from '../../../crdt/session-key.js'
+import { MAX_CONTENT_BYTES } from '../../../crdt/content-limit.js'
+import { readStdinUpTo } from '../stdin.js'
 import type { Output } from '../../api/schema.js'
 import { homeArg, leaseHintFor, localTime, stdout as out, withApi } from '../context.js'
 import { subcommandOf, subUsage, type Command } from '../command.js'
@@ -18,11 +20,11 @@ export const LEASE_SKEW_MS = 2 * 60_000
 /**
  * This process's stdin as text, less the one line end that ends it (what `echo` and most tools
  * add), as a shell's `$(...)` would drop it; every other byte, blank lines included, is kept.
+ * Read up to one message's most (and that line end): more is refused as the API refuses it.
  */
 async function readStdin (): Promise<string> {
-  const chunks: Buffer[] = []
-  for await (const c of process.stdin) chunks.push(c as Buffer)
-  return Buffer.concat(chunks).toString('utf8').replace(/\r?\n$/, '')
+  const b = await readStdinUpTo(MAX_CONTENT_BYTES + 2, () => new InvalidInputError(`message content exceeds ${MAX_CONTENT_BYTES} bytes (stdin holds more): send a longer text as several messages`))
+  return b.toString('utf8').replace(/\r?\n$/, '')
 }
 
 export function need (args: string[], i: number, what: string, usage: string): string {
