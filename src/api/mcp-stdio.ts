@@ -56,6 +56,8 @@ export class LineStdioServerTransport implements Transport {
   /** Set once stdin ended while requests were unanswered: the transport closes when they are. */
   private ending: NodeJS.Timeout | undefined
   private readonly reader: LineReader
+  /** Set while stdout holds more than it takes at once: every message written meanwhile waits for it. */
+  private draining: Promise<void> | undefined
 
   constructor (
     private readonly stdin: Readable = processStdin,
@@ -146,22 +148,35 @@ export class LineStdioServerTransport implements Transport {
   }
 
   private async write (message: JSONRPCMessage): Promise<void> {
-    if (this.stdout.write(serializeMessage(message))) return
-    await new Promise<void>((resolve, reject) => {
-      const settle = (err?: Error): void => {
-        this.stdout.off('drain', onDrain)
-        this.stdout.off('error', onError)
-        this.stdout.off('close', onClose)
-        if (err === undefined) resolve()
-        else reject(err)
-      }
-      const onDrain = (): void => { settle() }
-      const onError = (err: Error): void => { settle(err) }
-      const onClose = (): void => { settle(new Error('stdout closed before the message was written')) }
-      this.stdout.once('drain', onDrain)
-      this.stdout.once('error', onError)
-      this.stdout.once('close', onClose)
-    })
+    if (this.stdout.write(serializeMessage(message)) && this.draining === undefined) return
+    await (this.draining ??= this.drained())
+  }
+
+  /**
+   * Resolves once stdout has taken what it holds (rejects if it fails or closes first). One wait
+   * for every message written meanwhile: a listener each, a host slow to read thousands of
+   * answers drew Node's MaxListenersExceededWarning on stderr.
+   */
+  private async drained (): Promise<void> {
+    try {
+      await new Promise<void>((resolve, reject) => {
+        const settle = (err?: Error): void => {
+          this.stdout.off('drain', onDrain)
+          this.stdout.off('error', onError)
+          this.stdout.off('close', onClose)
+          if (err === undefined) resolve()
+          else reject(err)
+        }
+        const onDrain = (): void => { settle() }
+        const onError = (err: Error): void => { settle(err) }
+        const onClose = (): void => { settle(new Error('stdout closed before the message was written')) }
+        this.stdout.once('drain', onDrain)
+        this.stdout.once('error', onError)
+        this.stdout.once('close', onClose)
+      })
+    } finally {
+      this.draining = undefined
+    }
   }
 
   /** A request was answered (stdout took it, or failed) or cancelled: once stdin has ended, the last one closes the transport. */

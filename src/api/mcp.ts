@@ -293,53 +293,54 @@ export async function serveMcp (api: MeshApi, transport: Transport, options: Ser
   // then begins again. keyFromUri refuses it as every refusal here is made (invalidParams).
   server.server.setRequestHandler(ReadResourceRequestSchema, async (req, extra) => await readSession(req.params.uri, extra.signal))
 
-  // Subscriptions by canonical key, each with the URIs the client used (notifications name those).
-  const subscribed = new Map<string, Set<string>>()
+  // Subscriptions by canonical key, each with the URIs the client used (notifications name those)
+  // and the API subscription that pins that one session (keeps it open, so its changes are told in
+  // full). One subscription per key, made and ended with it: one carrying every key, made anew at
+  // each change, cost the API (and a daemon behind it) the whole set again for each subscribe.
+  const subscribed = new Map<string, { uris: Set<string>, unpin: () => void }>()
   const notify = (p: Promise<void>, what: string): void => {
     p.catch((err: unknown) => { log(`could not send ${what}: ${err instanceof Error ? err.message : String(err)}`) })
   }
-  let lastSeq: number | undefined
-  const onEvent = ({ seq, event }: EventRecord): void => {
-    // A resubscription replays from the last event seen: skip what was already handled.
-    if (lastSeq !== undefined && seq <= lastSeq) return
-    lastSeq = seq
+  const onEvent = ({ event }: EventRecord): void => {
     if (!server.isConnected()) return
     if (event.type === 'session.created') { server.sendResourceListChanged(); return }
     const key = sessionOf(event)
     if (key === undefined) return
-    for (const uri of subscribed.get(key) ?? []) notify(server.server.sendResourceUpdated({ uri }), `resources/updated for ${uri}`)
+    for (const uri of subscribed.get(key)?.uris ?? []) notify(server.server.sendResourceUpdated({ uri }), `resources/updated for ${uri}`)
   }
-  // The API sends a session's message, task and lease events only to subscribers that name it:
-  // each change of the set subscribes anew from the last event seen, then drops the old one.
+  // Every event reaches onEvent through one subscription, in place for as long as the server runs.
   let unsubscribe: (() => void) | undefined
   let open = true
-  const follow = (): void => {
-    if (!open) return
-    const previous = unsubscribe
-    // A new function each time: the API keys its listeners by function.
-    unsubscribe = api.subscribe((r) => { onEvent(r) }, { after: lastSeq, sessions: [...subscribed.keys()] })
-    previous?.()
-  }
 
   server.server.setRequestHandler(SubscribeRequestSchema, (req) => {
     const key = keyFromUri(req.params.uri)
-    let uris = subscribed.get(key)
-    if (uris === undefined) subscribed.set(key, uris = new Set())
-    uris.add(req.params.uri)
-    if (uris.size === 1) follow()
+    let sub = subscribed.get(key)
+    if (sub === undefined) {
+      if (!open) return {}
+      // A new function each time: the API keys its listeners by function.
+      subscribed.set(key, sub = { uris: new Set(), unpin: api.subscribe(() => {}, { sessions: [key] }) })
+    }
+    sub.uris.add(req.params.uri)
     return {}
   })
   server.server.setRequestHandler(UnsubscribeRequestSchema, (req) => {
     const key = keyFromUri(req.params.uri)
-    const uris = subscribed.get(key)
-    uris?.delete(req.params.uri)
-    if (uris?.size === 0) { subscribed.delete(key); follow() }
+    const sub = subscribed.get(key)
+    sub?.uris.delete(req.params.uri)
+    if (sub?.uris.size === 0) { subscribed.delete(key); sub.unpin() }
     return {}
   })
 
   let resolveClosed!: () => void
   const closed = new Promise<void>(resolve => { resolveClosed = resolve })
-  server.server.onclose = () => { open = false; unsubscribe?.(); unsubscribe = undefined; resolveClosed() }
+  server.server.onclose = () => {
+    open = false
+    unsubscribe?.()
+    unsubscribe = undefined
+    for (const sub of subscribed.values()) sub.unpin()
+    subscribed.clear()
+    resolveClosed()
+  }
   server.server.onerror = (err) => {
     log(`protocol error: ${err.message}`)
     // A line that is not JSON: answered as JSON-RPC says (-32700, id null), so a client driven by
@@ -349,7 +350,7 @@ export async function serveMcp (api: MeshApi, transport: Transport, options: Ser
     if (err instanceof SyntaxError && open) void transport.send({ jsonrpc: '2.0', id: null, error: { code: McpErrorCode.ParseError, message: `not JSON: ${err.message}` } } as unknown as JSONRPCMessage).catch((e: unknown) => { log(`could not answer it: ${(e as Error)?.message ?? String(e)}`) })
   }
   await server.connect(transport)
-  follow()
+  if (open) unsubscribe = api.subscribe(onEvent)
   return {
     server,
     closed,

@@ -16,6 +16,8 @@ import { withApi, type Globals } from './context.js'
 const DAEMON_POLL_MS = 1000
 /** How often a sessions.wait with no daemon looks for its session (and for a daemon). */
 const WAIT_POLL_MS = 500
+/** How long close() waits for the daemon to end the connection before dropping it. */
+const CLOSE_WAIT_MS = 1000
 
 /** Resolves after `ms`, or at once when `signal` aborts. */
 async function sleep (ms: number, signal?: AbortSignal): Promise<void> {
@@ -37,9 +39,18 @@ export class DaemonFollower implements MeshApi {
   get following (): boolean { return this.rpc !== undefined }
   private connecting: Promise<RpcClient | undefined> | undefined
   private upstreamOff: (() => void) | undefined
-  /** Settles once the latest upstream subscription is in place (with the error that refused it). */
+  /** Settles once the daemon holds a subscription carrying every pinned session (with the error that refused it). */
   private upstreamReady: Promise<Error | undefined> = Promise.resolve(undefined)
   private settleUpstream: ((error?: Error) => void) | undefined
+  /**
+   * The upstream subscription sent and not yet in place: until it is, a change of the pinned set
+   * only marks it `stale`, and one successor then carries every change made meanwhile. Each
+   * subscription carries every pinned session and the daemon pins each anew: one per change, a
+   * client subscribing to thousands of sessions one by one made the daemon pin a growing set
+   * thousands of times (quadratic), which kept it busy for minutes.
+   */
+  private inFlight: { ready: (error?: Error) => void, sessions: number } | undefined
+  private stale = false
   /** The cursor in the current daemon run's numbering. */
   private upstreamLast: number | undefined
   private readonly events = new EventLog()
@@ -94,6 +105,8 @@ export class DaemonFollower implements MeshApi {
     this.rpc = rpc
     this.upstreamLast = undefined
     this.upstreamOff = undefined
+    this.inFlight = undefined
+    this.stale = false
     this.follow()
     // Events come from the daemon only from the moment it holds the subscription: what was
     // written before (while no daemon ran, while this one started, before this follower found it)
@@ -112,37 +125,70 @@ export class DaemonFollower implements MeshApi {
       if (this.rpc !== rpc) return
       this.rpc = undefined
       this.upstreamOff = undefined
-      // No daemon: a subscriber is in place at once (events come again once one runs).
+      // No daemon: a subscriber is in place at once (events come again once one runs), and so
+      // is one that waited for a successor never sent.
+      this.settleUpstream?.()
       this.upstreamReady = Promise.resolve(undefined)
       this.settleUpstream = undefined
+      this.inFlight = undefined
+      this.stale = false
       if (!this.closed) this.onChange(false)
     })
   }
 
-  /** (Re)subscribes to the daemon for the pinned sessions, from the last event seen. */
+  /** A new promise for "the daemon holds every pinned session", returning its settle. */
+  private expect (): (error?: Error) => void {
+    let settle: (error?: Error) => void = () => {}
+    this.upstreamReady = new Promise(resolve => { settle = resolve })
+    this.settleUpstream = settle
+    return settle
+  }
+
+  /**
+   * (Re)subscribes to the daemon for the pinned sessions, from the last event seen; while the
+   * previous subscription is not yet in place, only once it is (see inFlight).
+   */
   private follow (): void {
     const rpc = this.rpc
     if (rpc === undefined) return
-    const previous = this.upstreamOff
-    let ready: (error?: Error) => void = () => {}
-    this.upstreamReady = new Promise(resolve => { ready = resolve })
+    // One that pins nothing (the first, on connecting) is replaced at once: the daemon did no work for it.
+    const replaced = this.inFlight
+    if (replaced !== undefined && replaced.sessions > 0) {
+      // Who subscribes meanwhile waits for the successor, which carries its sessions.
+      if (!this.stale) { this.stale = true; this.expect() }
+      return
+    }
+    // The successor's promise was made when the set changed; otherwise a new one.
+    const ready = this.stale ? this.settleUpstream ?? this.expect() : this.expect()
+    this.stale = false
     // A subscription replaced before the daemon held it is never answered: who waited for it
     // waits for its successor, which carries the same sessions and more.
-    const waiting = this.settleUpstream
-    this.settleUpstream = ready
-    if (waiting !== undefined) void this.upstreamReady.then(waiting)
+    if (replaced !== undefined) void this.upstreamReady.then(replaced.ready)
     // A daemon that went away is not a refusal: the next one is followed from the last event seen.
     const gone = (err: unknown): boolean => err instanceof DaemonNotRunningError || err instanceof AbortedError
+    const previous = this.upstreamOff
+    const sessions = [...this.pins.keys()]
+    const sent = { ready, sessions: sessions.length }
+    const settled = (err?: Error): void => {
+      ready(gone(err) ? undefined : err)
+      if (this.inFlight !== sent) return
+      this.inFlight = undefined
+      // What changed meanwhile, in one subscription, sent once this one is in place.
+      if (this.stale && this.rpc === rpc && !this.closed) this.follow()
+    }
+    this.inFlight = sent
     try {
       this.upstreamOff = rpc.subscribe((r: EventRecord) => {
         if (this.upstreamLast !== undefined && r.seq <= this.upstreamLast) return // replayed to the new subscription
         this.upstreamLast = r.seq
         this.events.push(r.event)
-      }, { after: this.upstreamLast, sessions: [...this.pins.keys()], ready: (err) => { ready(gone(err) ? undefined : err) } })
+      }, { after: this.upstreamLast, sessions, ready: settled })
     } catch (err) {
       // The connection closed and this follower has not yet heard (a subscriber told so in the
       // same turn subscribes again): as with no daemon, in place at once; attach() subscribes
       // the next daemon for every pinned session.
+      this.inFlight = undefined
+      this.stale = false
       if (!gone(err)) throw err
       ready()
       return
@@ -269,7 +315,17 @@ export class DaemonFollower implements MeshApi {
     clearInterval(this.timer)
     this.upstreamOff?.()
     // Who still waits is told its follower is gone.
-    this.settleUpstream?.(new AbortedError('the follower was closed'))
-    await this.rpc?.close()
+    const closed = new AbortedError('the follower was closed')
+    this.inFlight?.ready(closed)
+    this.settleUpstream?.(closed)
+    const rpc = this.rpc
+    if (rpc === undefined) return
+    // The daemon ends its side once it has read what was sent; one too busy (or suspended) to
+    // read does not hold this process's end: the connection is then dropped (its subscriptions
+    // and calls end with it, there as here).
+    let timer: ReturnType<typeof setTimeout> | undefined
+    await Promise.race([rpc.close(), new Promise<void>(resolve => { timer = setTimeout(resolve, CLOSE_WAIT_MS) })])
+    clearTimeout(timer)
+    rpc.destroy()
   }
 }
