@@ -38,6 +38,18 @@ function unreadable (code: string | undefined): string | undefined {
   return undefined
 }
 
+/**
+ * Why a folder of an agent's home cannot be listed, in words, for the errors a listing passes by
+ * (naming the entry, the rest listed all the same): a symlink that loops, one it may not read.
+ * Undefined for any other (gone, or not a folder: nothing to say; anything else is thrown).
+ */
+export function unlistable (err: unknown): string | undefined {
+  const code = (err as NodeJS.ErrnoException | undefined)?.code
+  if (code === 'ELOOP') return 'is a symbolic link that loops back on itself'
+  if (code === 'EACCES' || code === 'EPERM') return 'cannot be read (permission denied)'
+  return undefined
+}
+
 /** The read's error as bad input (InvalidInputError naming the file and why) when it is one, else as it was. */
 export function refusedRead (err: unknown, path: string): unknown {
   const code = (err as NodeJS.ErrnoException | undefined)?.code

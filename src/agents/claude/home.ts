@@ -8,6 +8,7 @@ import { lstat, readdir, rm, stat } from 'node:fs/promises'
 import { homedir } from 'node:os'
 import { basename, join } from 'node:path'
 import { NotFoundError } from '../../errors.js'
+import { unlistable } from '../bundle.js'
 
 export function claudeConfigDir (env: NodeJS.ProcessEnv = process.env): string {
   return env.CLAUDE_CONFIG_DIR ?? join(env.HOME ?? homedir(), '.claude')
@@ -41,8 +42,9 @@ export async function listClaudeSessions (env: NodeJS.ProcessEnv = process.env, 
       names = await readdir(join(root, p))
     } catch (err: any) {
       if (err?.code === 'ENOTDIR' || err?.code === 'ENOENT') continue
-      if (err?.code !== 'EACCES' && err?.code !== 'EPERM') throw err
-      warn(`${join(root, p)} cannot be read (permission denied): its sessions were left out`)
+      const why = unlistable(err)
+      if (why === undefined) throw err
+      warn(`${join(root, p)} ${why}: its sessions were left out`)
       continue
     }
     for (const n of names) {

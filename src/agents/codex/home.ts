@@ -8,6 +8,8 @@ import { lstat, open, readdir } from 'node:fs/promises'
 import { homedir } from 'node:os'
 import { basename, join, relative, sep } from 'node:path'
 import { InvalidInputError, NotFoundError } from '../../errors.js'
+import { unlistable } from '../bundle.js'
+import { warnOnStderr, type ListWarn } from '../claude/home.js'
 import { splitJsonl, splitUntilBad } from '../jsonl.js'
 import { UUID_TEXT } from '../ids.js'
 import { notUtf8Words } from '../stuck-line.js'
@@ -24,14 +26,25 @@ export interface CodexRollout extends CodexRolloutFile { sessionId: string }
 /** A rollout's file name: `rollout-<time>-<uuid>.jsonl`. */
 const ROLLOUT = new RegExp(`^rollout-.*-${UUID_TEXT}\\.jsonl$`, 'i')
 
-/** The rollout files under `$CODEX_HOME/sessions/YYYY/MM/DD/`, newest first; none is opened. */
-export async function listCodexRollouts (env: NodeJS.ProcessEnv = process.env): Promise<CodexRolloutFile[]> {
+/**
+ * The rollout files under `$CODEX_HOME/sessions/YYYY/MM/DD/`, newest first; none is opened. A
+ * folder that cannot be listed (a symlink loop, no permission) is passed by and told to `warn`.
+ */
+export async function listCodexRollouts (env: NodeJS.ProcessEnv = process.env, warn: ListWarn = warnOnStderr): Promise<CodexRolloutFile[]> {
   const home = codexHome(env)
   const root = join(home, 'sessions')
   const out: CodexRolloutFile[] = []
   const walk = async (d: string, depth: number): Promise<void> => {
     let names: string[]
-    try { names = await readdir(d) } catch (err: any) { if (err?.code === 'ENOENT' || err?.code === 'ENOTDIR') return; throw err }
+    try {
+      names = await readdir(d)
+    } catch (err: any) {
+      if (err?.code === 'ENOENT' || err?.code === 'ENOTDIR') return
+      const why = depth > 0 ? unlistable(err) : undefined
+      if (why === undefined) throw err
+      warn(`${d} ${why}: its sessions were left out`)
+      return
+    }
     for (const n of names) {
       const p = join(d, n)
       if (depth < 3) { await walk(p, depth + 1); continue }
@@ -51,9 +64,9 @@ export async function listCodexRollouts (env: NodeJS.ProcessEnv = process.env): 
  * gone meanwhile is left out; one that cannot be read is listed by its name's id (an import of
  * it says what is wrong with it).
  */
-export async function listCodexSessions (env: NodeJS.ProcessEnv = process.env): Promise<CodexRollout[]> {
+export async function listCodexSessions (env: NodeJS.ProcessEnv = process.env, warn: ListWarn = warnOnStderr): Promise<CodexRollout[]> {
   const out: CodexRollout[] = []
-  for (const f of await listCodexRollouts(env)) {
+  for (const f of await listCodexRollouts(env, warn)) {
     let sessionId: string | undefined
     try {
       sessionId = (await readCodexSessionId(f.path)).sessionId
@@ -68,8 +81,8 @@ export async function listCodexSessions (env: NodeJS.ProcessEnv = process.env): 
 }
 
 /** The rollout of a session: by the id inside it, else (a session given by its file's name) by the name's. */
-export async function findCodexSession (sessionId: string, env: NodeJS.ProcessEnv = process.env): Promise<CodexRollout> {
-  const all = await listCodexSessions(env)
+export async function findCodexSession (sessionId: string, env: NodeJS.ProcessEnv = process.env, warn: ListWarn = warnOnStderr): Promise<CodexRollout> {
+  const all = await listCodexSessions(env, warn)
   const id = sessionId.toLowerCase()
   const found = all.find(s => s.sessionId.toLowerCase() === id) ?? all.find(s => codexNameId(s.name) === id)
   if (found === undefined) throw new NotFoundError(`no Codex rollout for session ${sessionId} under ${join(codexHome(env), 'sessions')}/YYYY/MM/DD/`, { sessionId })

@@ -6,7 +6,7 @@
  */
 import { readdir, stat } from 'node:fs/promises'
 import { basename, dirname, join } from 'node:path'
-import { listFiles } from '../bundle.js'
+import { listFiles, unlistable } from '../bundle.js'
 import { claudePathFields } from '../claude/fields.js'
 import { projectsDir, sideDir } from '../claude/home.js'
 import { claudeCwd, claudeLineKey } from '../claude/records.js'
@@ -28,12 +28,22 @@ export class ClaudeSource implements Source {
     const root = this.root
     const watch: string[] = [dirname(root), root]
     const out: Stream[] = []
+    const problems: string[] = []
     let projects: string[]
     try { projects = await readdir(root) } catch (err: any) { if (err?.code === 'ENOENT') return { streams: [], watch }; throw err }
     for (const p of projects.sort()) {
       const dir = join(root, p)
       let names: string[]
-      try { names = await readdir(dir) } catch (err: any) { if (err?.code === 'ENOTDIR' || err?.code === 'ENOENT') continue; throw err }
+      try {
+        names = await readdir(dir)
+      } catch (err: any) {
+        if (err?.code === 'ENOTDIR' || err?.code === 'ENOENT') continue
+        // One project folder that cannot be listed (a symlink loop, no permission): said, the others followed.
+        const why = unlistable(err)
+        if (why === undefined) throw err
+        problems.push(`${dir} ${why}: its sessions are left out`)
+        continue
+      }
       watch.push(dir)
       for (const n of names.sort()) {
         if (!n.endsWith('.jsonl') || n.startsWith('agent-')) continue
@@ -47,7 +57,7 @@ export class ClaudeSource implements Source {
         watch.push(...side.watch)
       }
     }
-    return { streams: out, watch }
+    return { streams: out, watch, ...(problems.length > 0 ? { problems } : {}) }
   }
 
   /** The streams of one transcript and its side folder (what a hook flushes). */

@@ -8,6 +8,7 @@
 import { readdir } from 'node:fs/promises'
 import { join } from 'node:path'
 import { isMeshError } from '../../errors.js'
+import { unlistable } from '../bundle.js'
 import { codexHome, listCodexRollouts, readCodexSessionId } from '../codex/home.js'
 import { codexLineKey, codexMeta, codexNameId, codexPathFields, codexView } from '../codex/records.js'
 import { JsonlStream } from './jsonl-stream.js'
@@ -26,7 +27,7 @@ export class CodexSource implements Source {
     const watch = [home, join(home, 'sessions'), ...await dirs(join(home, 'sessions'), 3)]
     const out: Stream[] = []
     const problems: string[] = []
-    for (const r of await listCodexRollouts(this.env)) {
+    for (const r of await listCodexRollouts(this.env, m => { problems.push(m) })) {
       if (this.since !== undefined && r.mtimeMs < this.since) continue
       let s = this.streams.get(r.path)
       if (s === undefined) {
@@ -57,7 +58,8 @@ export class CodexSource implements Source {
 async function dirs (root: string, depth: number): Promise<string[]> {
   if (depth === 0) return []
   let ents
-  try { ents = await readdir(root, { withFileTypes: true }) } catch (err: any) { if (err?.code === 'ENOENT' || err?.code === 'ENOTDIR') return []; throw err }
+  // A folder that cannot be listed is said by the scan's listing (listCodexRollouts): not watched.
+  try { ents = await readdir(root, { withFileTypes: true }) } catch (err: any) { if (err?.code === 'ENOENT' || err?.code === 'ENOTDIR' || unlistable(err) !== undefined) return []; throw err }
   const out: string[] = []
   for (const e of ents) {
     if (!e.isDirectory()) continue

@@ -63,7 +63,7 @@ async function importCmd (g: Globals, a: string | undefined, values: Record<stri
     if (values.key !== undefined) throw new UsageError('--key names one session: not with --all or --since')
     const found: Array<{ sessionId: string, path: string, mtimeMs: number, size: number, db?: OpenclawDbSession }> = agent === 'claude'
       ? await listClaudeSessions(process.env, warnLine)
-      : agent === 'codex' ? await listCodexSessions() : await openclawSessions(g, true, warnLine)
+      : agent === 'codex' ? await listCodexSessions(process.env, warnLine) : await openclawSessions(g, true, warnLine)
     const picked = found.filter(s => since === undefined || s.mtimeMs >= since)
     const bytes = picked.reduce((n, s) => n + s.size, 0)
     const failed: Array<{ path: string, sessionId: string, code: string, message: string }> = []
@@ -117,7 +117,7 @@ async function importCmd (g: Globals, a: string | undefined, values: Record<stri
     return 0
   }
   const db = agent === 'openclaw' && file === undefined ? (await listOpenclawDbSessions(process.env, skipDb)).find(d => d.sessionId === session) : undefined
-  const path = file !== undefined ? await fileToImport(file) : db !== undefined ? db.db : agent === 'claude' ? await findClaudeSession(session as string, process.env, warnLine) : agent === 'codex' ? (await findCodexSession(session as string)).path : (await findOpenclawSession(session as string, process.env, warnLine)).path
+  const path = file !== undefined ? await fileToImport(file) : db !== undefined ? db.db : agent === 'claude' ? await findClaudeSession(session as string, process.env, warnLine) : agent === 'codex' ? (await findCodexSession(session as string, process.env, warnLine)).path : (await findOpenclawSession(session as string, process.env, warnLine)).path
   // Another device drives it: this device takes the lease with `mesh lease take KEY --take`
   // (not `mesh resume`, which an agent's session is not continued by), or --force writes anyway.
   const result = await withApi(g, async api => await importOne(api, g, agent, path, values, db))
@@ -351,7 +351,7 @@ async function listCmd (g: Globals, a: string | undefined): Promise<number> {
   const skipped: string[] = []
   const warn: ListWarn = g.json ? (message) => { skipped.push(message) } : warnLine
   if (agents.includes('claude')) for (const s of await listClaudeSessions(process.env, warn)) local.push({ agent: 'claude', sessionId: s.sessionId, path: s.path, modified: s.mtimeMs, size: s.size })
-  if (agents.includes('codex')) for (const s of await listCodexSessions()) local.push({ agent: 'codex', sessionId: s.sessionId, path: s.path, modified: s.mtimeMs, size: s.size })
+  if (agents.includes('codex')) for (const s of await listCodexSessions(process.env, warn)) local.push({ agent: 'codex', sessionId: s.sessionId, path: s.path, modified: s.mtimeMs, size: s.size })
   if (agents.includes('openclaw')) {
     for (const s of await openclawSessions(g, false, warn)) local.push({ agent: 'openclaw', sessionId: s.sessionId, path: s.db !== undefined ? `${s.db.db}#${s.sessionId}` : s.path, modified: s.mtimeMs, size: s.size, ...(s.db !== undefined ? { inDb: true as const } : {}) })
   }
