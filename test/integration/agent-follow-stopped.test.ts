@@ -21,7 +21,7 @@ describe('mesh agent follow, stopped', () => {
       const f = spawnIn(undefined, process.execPath, [BIN, 'agent', 'follow', 'claude', '--home', h.home, ...(json ? ['--json'] : [])], env)
       h.procs.push(f)
       await f.waitFor(json ? /"event":"following"/ : /^caught up: /, 30_000)
-      expect(await f.stop(signal)).toBe(0)
+      expect(await f.stop(signal), f.lines.join('\n')).toBe(0)
       if (json) expect(JSON.parse(f.lines.at(-1) as string)).toEqual({ event: 'stopped' })
       else expect(f.lines.at(-1)).toBe('stopped following claude')
     }

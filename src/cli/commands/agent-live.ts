@@ -69,6 +69,23 @@ export function startFollowing (api: MeshApi, g: Globals, list: string, opts: { 
 
 export async function followCmd (g: Globals, list: string | undefined, values: Record<string, unknown>): Promise<number> {
   if (list === undefined) throw new UsageError('mesh agent follow claude|codex|openclaw|hermes[,…] [--since DATE]')
+  // Ctrl-C and SIGTERM are taken from the start, before the first await (where bin/mesh.js lets go
+  // of its own hold): one that comes as soon as the first line is out (a script that stops the
+  // follower once it started) stops it as cleanly as one later, not the process killed mid-start.
+  let ended = (): void => {}
+  const stopping = untilStopped(new Promise<void>(resolve => { ended = resolve }))
+  try {
+    await follow(g, list, values, stopping)
+  } finally {
+    ended()
+  }
+  // Stopped by Ctrl-C or SIGTERM, what was being captured in mesh: said, as `mesh join` says it.
+  out.line(g.json ? JSON.stringify({ event: 'stopped' }) : `stopped following ${list}`)
+  return 0
+}
+
+/** Follows `list` until `stopping` settles. */
+async function follow (g: Globals, list: string, values: Record<string, unknown>, stopping: Promise<void>): Promise<void> {
   const api = new DaemonFollower(g, (daemon) => { out.err(daemon ? '`mesh join` runs: capturing through it' : '`mesh join` stopped: each capture opens the home until it runs again') })
   await api.start()
   let f: Follower | undefined
@@ -83,14 +100,11 @@ export async function followCmd (g: Globals, list: string | undefined, values: R
     if (!g.json) out.line(`following ${list} (pid ${process.pid}); Ctrl-C stops`)
     else out.line(JSON.stringify({ event: 'following', agents: list.split(','), pid: process.pid }))
     void f.ready.then(() => { if (!g.json) out.line('caught up: what existed is in mesh; following new lines') })
-    await untilStopped()
+    await stopping
   } finally {
     await f?.stop()
     await api.close()
   }
-  // Stopped by Ctrl-C or SIGTERM, what was being captured in mesh: said, as `mesh join` says it.
-  out.line(g.json ? JSON.stringify({ event: 'stopped' }) : `stopped following ${list}`)
-  return 0
 }
 
 /**
