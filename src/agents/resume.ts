@@ -15,7 +15,7 @@ import { resolve } from 'node:path'
 import type { NativeRecord } from '../../crdt/records.js'
 import { agentOfKey, isAgentSessionId } from '../api/agent-keys.js'
 import type { MeshApi } from '../api/api.js'
-import { InvalidInputError } from '../errors.js'
+import { InvalidInputError, isMeshError } from '../errors.js'
 import { writeClaudeBundle } from './claude/bundle.js'
 import { writeCodexRollout } from './codex/bundle.js'
 import { writeHermesExport } from './hermes/bundle.js'
@@ -71,6 +71,12 @@ export interface ResumeResult {
    * through mesh (mesh session append, sessions_append), not recorded by the agent.
    */
   meshOnly?: number
+  /**
+   * This device cannot write (a read-only certificate, or revoked): the files were written so the
+   * agent can open the session here, but no lease was taken, and what the agent adds here stays
+   * here (no follower can store it in mesh). Said as why: READ_ONLY or DEVICE_REVOKED's message.
+   */
+  notWritable?: string
 }
 
 /**
@@ -144,7 +150,17 @@ export async function resumeAgentSession (api: MeshApi, key: string, opts: Resum
   // Resuming makes this machine the driver: another device's live lease is taken over only when
   // asked, and only once the files may be written (a refused write leaves the lease where it was).
   let tookOverFrom: string | undefined
-  const ready = async (): Promise<void> => { tookOverFrom = (await api.call('sessions.takeLease', { key, take: opts.take === true })).tookOverFrom }
+  let notWritable: string | undefined
+  const ready = async (): Promise<void> => {
+    try {
+      tookOverFrom = (await api.call('sessions.takeLease', { key, take: opts.take === true })).tookOverFrom
+    } catch (err) {
+      // A device that writes nothing (a read-only watcher, a revoked laptop) still holds the
+      // session: written for the agent to open, with no lease, and said so.
+      if (!isMeshError(err) || (err.code !== 'READ_ONLY' && err.code !== 'DEVICE_REVOKED')) throw err
+      notWritable = err.fact
+    }
+  }
   const from = meta.cwd !== undefined && cwd !== undefined && meta.cwd !== cwd ? meta.cwd : undefined
   const force = opts.force === true
   const r: Omit<ResumeResult, 'key' | 'agent' | 'cwd' | 'from' | 'tookOverFrom'> = agent === 'claude'
@@ -158,5 +174,5 @@ export async function resumeAgentSession (api: MeshApi, key: string, opts: Resum
   // Remembered once the files are written: a refused resume leaves the mount map as it was.
   const name = projectName(meta)
   if (opts.cwd !== undefined && cwd !== undefined && name !== undefined) await remember(mountMapPath(env), name, cwd)
-  return { key, agent, cwd, from, ...r, tookOverFrom, ...(meshOnly !== undefined ? { meshOnly } : {}) }
+  return { key, agent, cwd, from, ...r, tookOverFrom, ...(meshOnly !== undefined ? { meshOnly } : {}), ...(notWritable !== undefined ? { notWritable } : {}) }
 }
