@@ -6,7 +6,7 @@
  * stdin closed. The daemon's control socket is seen through a unix-socket proxy put in its place,
  * which reads the subscriptions `mesh mcp` sends the daemon and the daemon's answers.
  */
-import type { ChildProcess } from 'node:child_process'
+import { spawn, type ChildProcess } from 'node:child_process'
 import { chmod, rename } from 'node:fs/promises'
 import { createConnection, createServer, type Server, type Socket } from 'node:net'
 import { join } from 'node:path'
@@ -179,4 +179,61 @@ describe('mesh mcp with thousands of subscriptions', () => {
       await client.close()
     }
   }, 300_000)
+
+  it('a host that reads its answers late: every one comes, with no MaxListenersExceededWarning', async () => {
+    // By hand over its stdio: the test decides when stdout is read.
+    const child = spawn(process.execPath, [BIN, 'mcp', '--home', home], { env, stdio: ['pipe', 'pipe', 'pipe'] })
+    let stderr = ''
+    child.stderr.on('data', (d: Buffer) => { stderr += d.toString() })
+    const exited = new Promise<number | null>(resolve => child.once('exit', resolve))
+    const answered = new Set<unknown>()
+    const stdout = lines((l) => { const m = JSON.parse(l); if ('result' in m || 'error' in m) answered.add(m.id) })
+    const send = (m: unknown): void => { child.stdin.write(JSON.stringify(m) + '\n') }
+    try {
+      send({ jsonrpc: '2.0', id: 'init', method: 'initialize', params: { protocolVersion: '2025-06-18', capabilities: {}, clientInfo: { name: 'raw', version: '0' } } })
+      send({ jsonrpc: '2.0', method: 'notifications/initialized' })
+      // Far more answers than a pipe holds, none read yet.
+      child.stdout.pause()
+      for (let i = 0; i < N; i++) send({ jsonrpc: '2.0', id: i, method: 'ping' })
+      // Handled in the order sent: once this session exists, every ping before it was answered (or waits for stdout).
+      send({ jsonrpc: '2.0', id: 'marker', method: 'tools/call', params: { name: 'sessions_create', arguments: { key: 'agent:main:marker' } } })
+      await eventually(async () => (await runCli(['session', 'show', 'agent:main:marker', '--home', home], { env })).code === 0 ? true : undefined, 'the call sent after the pings to be made')
+      child.stdout.on('data', stdout)
+      child.stdout.resume()
+      await eventually(() => answered.size === N + 2 ? true : undefined, 'every answer').catch((err: Error) => { throw new Error(`${err.message}: ${answered.size} of ${N + 2}; stderr:\n${stderr}`) })
+      child.stdin.end()
+      expect(await exited, stderr).toBe(0)
+      expect(stderr).not.toMatch(/MaxListenersExceededWarning|Error:/)
+    } finally {
+      if (child.exitCode === null) child.kill('SIGKILL')
+    }
+  }, 120_000)
+
+  it('ends once stdin closes while its daemon is suspended (the connection to it is dropped, not waited on)', async () => {
+    // Straight to the daemon from here on: the proxy would end the connection in its place.
+    await proxy?.close()
+    proxy = undefined
+    const transport = new StdioClientTransport({ command: process.execPath, args: [BIN, 'mcp', '--home', home], env: env as Record<string, string>, stderr: 'pipe' })
+    let stderr = ''
+    transport.stderr?.on('data', (d: Buffer) => { stderr += d.toString() })
+    const client = new Client({ name: 'mesh-test', version: '0' })
+    await client.connect(transport)
+    const child = (transport as unknown as { _process?: ChildProcess })._process
+    expect(child?.stdin, 'the SDK transport\'s child process').toBeTruthy()
+    const exited = new Promise<number | null>(resolve => { child?.once('exit', (code) => { resolve(code) }) })
+    const pid = daemon?.child.pid
+    expect(pid).toBeDefined()
+    try {
+      expect(stderr).toMatch(/through its running `mesh join`/)
+      await client.subscribeResource({ uri: URI })
+      // Ctrl-Z on `mesh join`: it holds its connections and reads nothing.
+      process.kill(pid as number, 'SIGSTOP')
+      child?.stdin?.end()
+      const code = await Promise.race([exited, new Promise<'running'>(resolve => { setTimeout(() => { resolve('running') }, 60_000).unref() })])
+      expect(code, stderr).toBe(0)
+    } finally {
+      process.kill(pid as number, 'SIGCONT')
+      await client.close()
+    }
+  }, 120_000)
 })
