@@ -27,6 +27,11 @@ export const LOGIN_CODES_PATH = '/api/login-codes'
 export const LOGIN_CODE_MS = 10 * 60_000
 /** Codes outstanding at once; one more drops the oldest. */
 export const MAX_LOGIN_CODES = 16
+/**
+ * The most a login's body may be: it is `{"code":"<32 hex digits>"}` (43 bytes), read before any
+ * token, so a client without one is held to this rather than to the 16 MiB of a method's body.
+ */
+export const MAX_LOGIN_BODY = 4096
 /** A code: 16 random bytes in hex. */
 export const LOGIN_CODE = /^[0-9a-f]{32}$/
 

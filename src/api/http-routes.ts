@@ -6,13 +6,14 @@
  */
 import { maxHeaderSize, STATUS_CODES, type IncomingMessage, type ServerResponse } from 'node:http'
 import type { Duplex } from 'node:stream'
-import { isBadInputReason, isMeshError, MeshError, type ErrorCode } from '../errors.js'
+import { AbortedError, isBadInputReason, isMeshError, MeshError, type ErrorCode } from '../errors.js'
 import type { MeshApi } from './api.js'
 import { inputIssues, strictInput } from './input.js'
 import type { MethodDef, MethodName } from './schema.js'
 import { errorToWire } from './wire-error.js'
 
-const MAX_BODY = 16 * 1024 * 1024
+/** The largest body a request with the token may send (a request without it is held to its route's own limit). */
+export const MAX_BODY = 16 * 1024 * 1024
 
 export interface Route {
   name: MethodName
@@ -172,25 +173,58 @@ export function refuseUnparsed (err: NodeJS.ErrnoException, socket: Duplex): voi
   refuseSocket(socket, refusal)
 }
 
-/** The request's body, whole (at most MAX_BODY bytes, else 413). */
-async function readRaw (req: IncomingMessage): Promise<Buffer> {
-  const chunks: Buffer[] = []
-  let size = 0
-  for await (const chunk of req as AsyncIterable<Buffer>) {
-    size += chunk.length
-    if (size > MAX_BODY) throw new HttpError(413, 'INVALID_INPUT', `request body over ${MAX_BODY} bytes`)
-    chunks.push(chunk)
-  }
-  return Buffer.concat(chunks, size)
+/**
+ * A refusal of a body the server does not read to its end: the connection closes once the answer
+ * is out (Node then destroys the socket), so a client that sends on is not read further.
+ */
+const unread = (status: number, message: string): HttpError => new HttpError(status, 'INVALID_INPUT', message, { connection: 'close' })
+const tooLarge = (max: number): HttpError => unread(413, `request body over ${max} bytes`)
+
+/**
+ * The request's body, whole, at most `max` bytes: past them `refusal()` is thrown, before a byte
+ * is read when the Content-Length says so, else as soon as the bytes pass it (a chunked body);
+ * nothing past `max` is buffered. Reading the body to its end before looking at it let a client
+ * without the token make the server hold 16 MiB per connection (a login body is a few bytes).
+ */
+async function readRaw (req: IncomingMessage, max: number, refusal: () => HttpError = () => tooLarge(max)): Promise<Buffer> {
+  const declared = req.headers['content-length']
+  if (declared !== undefined && Number(declared) > max) throw refusal()
+  if (req.readableEnded) return Buffer.alloc(0)
+  return await new Promise<Buffer>((resolve, reject) => {
+    const chunks: Buffer[] = []
+    let size = 0
+    const settle = (): void => {
+      req.off('data', onData)
+      req.off('end', onEnd)
+      req.off('error', onError)
+      req.off('close', onClose)
+    }
+    const onData = (chunk: Buffer): void => {
+      size += chunk.length
+      // Not read further: the refusal closes the connection.
+      if (size > max) { settle(); req.pause(); reject(refusal()); return }
+      chunks.push(chunk)
+    }
+    const onEnd = (): void => { settle(); resolve(Buffer.concat(chunks, size)) }
+    const onError = (err: Error): void => { settle(); reject(err) }
+    const onClose = (): void => { settle(); reject(new AbortedError('the client closed its connection before its request body was in', { reason: 'closed' })) }
+    req.on('data', onData)
+    req.once('end', onEnd)
+    req.once('error', onError)
+    req.once('close', onClose)
+  })
 }
 
-/** The request's JSON body (`{}` when empty; 413, 415 or 400 when too large, not JSON or malformed). */
-export async function readBody (req: IncomingMessage): Promise<unknown> {
+/**
+ * The request's JSON body (`{}` when empty; 413, 415 or 400 when too large, not JSON or
+ * malformed). The type is looked at first: a body of another type is refused unread.
+ */
+export async function readBody (req: IncomingMessage, max = MAX_BODY): Promise<unknown> {
   const type = req.headers['content-type'] ?? ''
-  const body = await readRaw(req)
-  if (body.length === 0) return {}
   // JSON only: a form post from another origin cannot reach a method (it has no token either).
-  if (!/^application\/json\b/i.test(type)) throw new HttpError(415, 'INVALID_INPUT', 'send the body as application/json')
+  const json = /^application\/json\b/i.test(type)
+  const body = json ? await readRaw(req, max) : await readRaw(req, 0, () => unread(415, 'send the body as application/json'))
+  if (body.length === 0) return {}
   try {
     return JSON.parse(body.toString('utf8'))
   } catch (err: any) {
@@ -213,8 +247,8 @@ function takes (r: Route): string {
 async function refuseMisplaced (r: Route, url: URL, req: IncomingMessage): Promise<void> {
   const where = `${req.method ?? r.def.http.verb} ${url.pathname}`
   if (r.def.http.verb === 'GET' || r.def.http.verb === 'DELETE') {
-    // Read whole (within MAX_BODY) rather than left unread: the answer goes on the same connection.
-    if ((await readRaw(req)).length > 0) throw new HttpError(400, 'INVALID_INPUT', `${r.name}: a request body is refused: ${where} takes its input in the query string (${takes(r)})`)
+    // Refused at its first byte (or its Content-Length), unread: the connection closes after the answer.
+    await readRaw(req, 0, () => unread(400, `${r.name}: a request body is refused: ${where} takes its input in the query string (${takes(r)})`))
     return
   }
   const keys = [...new Set(url.searchParams.keys())]

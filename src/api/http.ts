@@ -31,7 +31,7 @@ import type { MeshApi } from './api.js'
 import { EVENTS_PATH, serveEvents, WS_PROTOCOL } from './http-events.js'
 import { INFO_FILE, PROOF_NONCE, PROOF_PATH, newApiToken, readHttpInfo, serverProof, type HttpInfo } from './http-info.js'
 import { callRoute, compile, HttpError, readBody, refuseUnparsed, requestUrl, send, sendError, type Route } from './http-routes.js'
-import { codeLoginUrl, LOGIN_CODE, LOGIN_CODE_MS, LOGIN_CODES_PATH, LOGIN_PATH, LoginCodes, type LoginCode } from './http-login.js'
+import { codeLoginUrl, LOGIN_CODE, LOGIN_CODE_MS, LOGIN_CODES_PATH, LOGIN_PATH, LoginCodes, MAX_LOGIN_BODY, type LoginCode } from './http-login.js'
 import { guardDeadlines, NODE_CHECK_OFF, type Deadlines } from './http-deadlines.js'
 import { defaultWebDir, serveStatic } from './http-static.js'
 import type { OpenApiOptions } from './openapi.js'
@@ -149,7 +149,7 @@ export async function serveHttp (api: MeshApi, opts: HttpOptions): Promise<HttpS
     // Before the token: the code is what the page holds instead of it.
     if (url.pathname === LOGIN_PATH) {
       onlyPost(req, LOGIN_PATH)
-      const body = await readBody(req) as { code?: unknown } | null
+      const body = await readBody(req, MAX_LOGIN_BODY) as { code?: unknown } | null
       const code = body !== null && typeof body === 'object' && !Array.isArray(body) && Object.keys(body).length === 1 ? body.code : undefined
       if (typeof code !== 'string' || !LOGIN_CODE.test(code)) throw new HttpError(400, 'INVALID_INPUT', `${LOGIN_PATH} takes a JSON body {"code": "<the login link's code: 32 lowercase hex digits>"}`)
       if (!codes.redeem(code)) throw new HttpError(401, 'UNAUTHORIZED', `this login link was used already, has expired (a link logs in once, within ${LOGIN_CODE_MS / 60_000} minutes), or is from an earlier start of the daemon: run \`mesh dashboard\` for a new one`)
