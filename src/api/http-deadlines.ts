@@ -1,5 +1,6 @@
 /**
- * Deadlines for the HTTP API's clients, held by each socket while it is open.
+ * Deadlines for the HTTP API's clients, held by each socket while it is open, and the share of
+ * connections that requests without the token may hold.
  *
  * Node enforces `headersTimeout` and `requestTimeout` with one interval per server that walks
  * every connection every 30 s (`connectionsCheckingInterval`), with or without connections: an
@@ -9,7 +10,9 @@
  *
  *   - connected, or a response finished: the next request's headers within `headersMs`
  *     (a client that connects and sends nothing, or trickles headers, is answered 408 and closed);
- *   - headers received: the whole request (its body) within `requestMs` of them;
+ *   - headers received: the whole request (its body) within `requestMs` of them, or within
+ *     `noTokenMs` for a request without the token (a login's code is a few bytes: a client
+ *     without the token trickling a body held its connection for the whole `requestMs`);
  *   - a complete request being answered: no deadline while we compute the answer (the time is
  *     ours), but once our answer waits on the socket, the client must take some of it every
  *     `writeMs` (checked from `requestMs` after the request's headers, then every `writeMs`), else
@@ -23,12 +26,18 @@
  *   - taken by the WebSocket server (`accepted`): no deadline here (http-events.ts pings its clients).
  *
  * An idle keep-alive connection is closed by Node's own `keepAliveTimeout`, a socket timer too.
+ *
+ * Connections whose latest request came without the token are at most `tokenless.max` (a share of
+ * the server's connection cap): one more closes the oldest of them (503 unless its answer has
+ * begun). Else clients without the token, each holding a request open within its deadlines, took
+ * every connection the server allows, and a client with the token was turned away at connect.
+ * A connection that has sent no request yet is not counted: its headers' deadline bounds it.
  */
 import type { IncomingMessage, Server, ServerOptions, ServerResponse } from 'node:http'
 import type { Socket } from 'node:net'
 import type { Duplex } from 'node:stream'
 import { AbortedError } from '../errors.js'
-import { rawError } from './http-routes.js'
+import { HttpError, rawError } from './http-routes.js'
 
 export interface Deadlines {
   /** From connecting (or the previous response's end) to a request's complete headers. @default 10_000 */
@@ -39,9 +48,19 @@ export interface Deadlines {
   writeMs?: number
   /** Requests one connection may have unanswered at once; one more destroys it. @default 8 */
   maxPipelined?: number
+  /** From the headers of a request without the token to its complete body (at most `requestMs`). @default 5_000 */
+  noTokenMs?: number
 }
 
-export const DEFAULT_DEADLINES: Required<Deadlines> = { headersMs: 10_000, requestMs: 60_000, writeMs: 30_000, maxPipelined: 8 }
+export const DEFAULT_DEADLINES: Required<Deadlines> = { headersMs: 10_000, requestMs: 60_000, writeMs: 30_000, maxPipelined: 8, noTokenMs: 5_000 }
+
+/** Requests without the token: how the guard knows one, and how many connections they may hold. */
+export interface Tokenless {
+  /** Whether a request carries the API's token. */
+  authorised: (req: IncomingMessage) => boolean
+  /** Connections whose latest request came without the token, at most; one more closes the oldest of them. */
+  max: number
+}
 
 /** The longest a Node timer can wait (a longer one fires after 1 ms). */
 const TIMER_MAX_MS = 2_147_483_647
@@ -63,6 +82,8 @@ interface State {
   unanswered: number
   /** sentBytes() at the last look, while a complete request is answered. */
   sent?: number
+  /** The deadline of the latest request's body: requestMs, or noTokenMs without the token. */
+  bodyMs?: number
 }
 
 /**
@@ -91,12 +112,15 @@ export interface DeadlineGuard {
 }
 
 /** Arms a deadline on every socket of `server` while it is open (call before `listen`). */
-export function guardDeadlines (server: Server, deadlines: Deadlines = {}): DeadlineGuard {
+export function guardDeadlines (server: Server, deadlines: Deadlines = {}, tokenless?: Tokenless): DeadlineGuard {
   const headersMs = deadlines.headersMs ?? DEFAULT_DEADLINES.headersMs
   const requestMs = deadlines.requestMs ?? DEFAULT_DEADLINES.requestMs
   const writeMs = deadlines.writeMs ?? DEFAULT_DEADLINES.writeMs
   const maxPipelined = deadlines.maxPipelined ?? DEFAULT_DEADLINES.maxPipelined
+  const noTokenMs = Math.min(deadlines.noTokenMs ?? DEFAULT_DEADLINES.noTokenMs, requestMs)
   const states = new Map<Duplex, State>()
+  /** Sockets whose latest request came without the token, the one that sent it longest ago first. */
+  const unauthorised = new Set<Duplex>()
 
   const expire = (socket: Duplex, s: State): void => {
     s.timer = undefined
@@ -112,7 +136,16 @@ export function guardDeadlines (server: Server, deadlines: Deadlines = {}): Dead
       return
     }
     // Like Node's own timeout: a 408 unless a response has begun, then the socket goes.
-    if (s.res?.headersSent !== true && socket.writable) socket.write(s.req === undefined ? timedOut('headers', headersMs) : timedOut('body', requestMs))
+    if (s.res?.headersSent !== true && socket.writable) socket.write(s.req === undefined ? timedOut('headers', headersMs) : timedOut('body', s.bodyMs ?? requestMs))
+    socket.destroy()
+  }
+  /** Closes the connection of the oldest request without the token, to make room for a newer one. */
+  const evict = (socket: Duplex): void => {
+    unauthorised.delete(socket)
+    const s = states.get(socket)
+    if (s !== undefined && s.res?.headersSent !== true && socket.writable) {
+      socket.write(rawError(new HttpError(503, 'RATE_LIMITED', `this server holds ${tokenless?.max ?? 0} requests without the token at once, and this was the oldest when another came: send it again, or with the token`, { 'retry-after': '1' })))
+    }
     socket.destroy()
   }
   const arm = (socket: Duplex, s: State, ms: number): void => {
@@ -124,6 +157,7 @@ export function guardDeadlines (server: Server, deadlines: Deadlines = {}): Dead
   const drop = (socket: Duplex): void => {
     clearTimeout(states.get(socket)?.timer)
     states.delete(socket)
+    unauthorised.delete(socket)
   }
 
   server.on('connection', (socket: Socket) => {
@@ -140,7 +174,16 @@ export function guardDeadlines (server: Server, deadlines: Deadlines = {}): Dead
     s.req = req
     s.res = res
     s.sent = sentBytes(req.socket)
-    arm(req.socket, s, requestMs)
+    s.bodyMs = requestMs
+    if (tokenless !== undefined) {
+      unauthorised.delete(req.socket)
+      if (!tokenless.authorised(req)) {
+        s.bodyMs = noTokenMs
+        unauthorised.add(req.socket)
+        if (unauthorised.size > tokenless.max) evict(unauthorised.values().next().value as Duplex)
+      }
+    }
+    arm(req.socket, s, s.bodyMs)
     res.once('finish', () => {
       s.unanswered--
       // A pipelined request after this one keeps its own deadline.

@@ -56,7 +56,7 @@ export interface HttpOptions {
   fallbackPort?: number
   /** How long a client may take to send a request (http-deadlines.ts). @default DEFAULT_DEADLINES */
   deadlines?: Deadlines
-  /** Connections open at once; one more is closed as it arrives (Node's server.maxConnections). @default MAX_CONNECTIONS */
+  /** Connections open at once; one more is closed as it arrives (Node's server.maxConnections). Requests without the token hold at most tokenlessShare() of them. @default MAX_CONNECTIONS */
   maxConnections?: number
 }
 
@@ -66,6 +66,12 @@ export interface HttpOptions {
  * without end cannot take every descriptor of the daemon (its libp2p connections and store too).
  */
 export const MAX_CONNECTIONS = 128
+
+/**
+ * The share of the connections that requests without the token may hold at once (a quarter):
+ * the page's files and a login need a few, and the rest stay free for clients with the token.
+ */
+export const tokenlessShare = (maxConnections: number): number => Math.max(1, Math.floor(maxConnections / 4))
 
 export interface HttpServer {
   port: number
@@ -113,6 +119,12 @@ export async function serveHttp (api: MeshApi, opts: HttpOptions): Promise<HttpS
   const expected = digest(token)
   // Equal-length digests, compared in constant time: neither the token nor its length leaks.
   const tokenOk = (given: string | undefined): boolean => given !== undefined && given !== '' && timingSafeEqual(digest(given), expected)
+  /** Whether a request carries the token in its Authorization header. */
+  const authorised = (req: IncomingMessage): boolean => {
+    const auth = req.headers.authorization
+    const m = auth !== undefined ? /^Bearer\s+(\S+)$/i.exec(auth) : null
+    return tokenOk(m?.[1])
+  }
   let openapi: string | undefined
   const codes = new LoginCodes()
   let port = 0
@@ -156,9 +168,7 @@ export async function serveHttp (api: MeshApi, opts: HttpOptions): Promise<HttpS
       send(res, 200, { token })
       return
     }
-    const auth = req.headers.authorization
-    const m = auth !== undefined ? /^Bearer\s+(\S+)$/i.exec(auth) : null
-    if (!tokenOk(m?.[1])) {
+    if (!authorised(req)) {
       res.setHeader('www-authenticate', 'Bearer realm="mesh"')
       throw new HttpError(401, 'UNAUTHORIZED', 'missing or wrong token: send Authorization: Bearer <the home\'s api.token> (`mesh dashboard` prints a login URL)')
     }
@@ -203,9 +213,11 @@ export async function serveHttp (api: MeshApi, opts: HttpOptions): Promise<HttpS
     })
   })
 
-  const deadlines = guardDeadlines(server, opts.deadlines)
+  const maxConnections = opts.maxConnections ?? MAX_CONNECTIONS
+  // Requests without the token hold at most a share of the connections: one more closes the oldest.
+  const deadlines = guardDeadlines(server, opts.deadlines, { authorised, max: tokenlessShare(maxConnections) })
   // Past it, Node closes each new connection at once (its handle, not a half-open end).
-  server.maxConnections = opts.maxConnections ?? MAX_CONNECTIONS
+  server.maxConnections = maxConnections
   // What Node's parser refuses is answered in the JSON error shape too, not with Node's empty body.
   server.on('clientError', refuseUnparsed)
   const events = serveEvents(server, { api, run, hostOk, tokenOk, wss: async () => (await load()).wss, accepted: deadlines.accepted, log })
