@@ -41,6 +41,15 @@ export class FollowTable {
     else this.beats.set(b.id, { ...b, at: now })
   }
 
+  /**
+   * A beat a follower wrote to the home while no daemon ran (follow-beats.ts), at `at`: taken
+   * unless this table heard from that follower since.
+   */
+  written (b: FollowBeat & { at: number }): void {
+    const had = this.beats.get(b.id)
+    if (had === undefined || had.at < b.at) this.beats.set(b.id, b)
+  }
+
   /** The live followers' streams by session key (the most recent capture when several follow one). */
   byKey (now = Date.now()): Map<string, Following> {
     const out = new Map<string, Following>()

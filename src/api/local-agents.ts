@@ -6,6 +6,7 @@ import { DOC_NAMES, MAX_APPEND_BYTES, parseSessionKey, RecordsDoc, type NativeRe
 import { InvalidInputError, LeaseHeldError, NotFoundError, SessionNotFoundError } from '../errors.js'
 import { agentOfKey, isAgentSessionId } from './agent-keys.js'
 import { appendRecords, fitsOneEntry, meshOnlyCount, viewOf, type CaptureMeta } from './agents-import.js'
+import { readBeats } from './follow-beats.js'
 import { FollowTable } from './follow-table.js'
 import { notHere } from './not-here.js'
 import type { Handlers, LocalContext } from './local-context.js'
@@ -121,6 +122,8 @@ export function agentHandlers (ctx: LocalContext): Handlers<'agents.followBeat' 
     },
     'agents.followBeat': async (input) => { follows.beat(input); return { ok: true } },
     'agents.status': async (input) => {
+      // Followers that run with no daemon write their beats to the home instead (follow-beats.ts).
+      for (const b of await readBeats(ctx.vault.vault.home)) follows.written(b)
       const live = follows.byKey()
       const wanted = input.keys !== undefined ? new Set(input.keys) : undefined
       const sessions = []

@@ -16,6 +16,7 @@ import { InvalidInputError, isMeshError, UsageError } from '../../errors.js'
 import { DaemonFollower } from '../follow.js'
 import { stdout as out, untilStopped, withApi, type Globals } from '../context.js'
 import { plural } from '../wording.js'
+import { readStdinUpTo } from '../stdin.js'
 
 /** The follower's cursors live in the home they were stored in. */
 export function cursorStore (g: Globals): CursorStore { return new CursorStore(join(g.home, 'agent-follow')) }
@@ -49,7 +50,8 @@ export function releaseQuietMs (env: NodeJS.ProcessEnv = process.env): number | 
 export function startFollowing (api: MeshApi, g: Globals, list: string, opts: { since?: string, print: (c: Captured) => void, log: (line: string) => void, held: (h: HeldBack) => void, released?: (r: Released) => void }): Follower {
   const since = opts.since !== undefined ? parseSince(opts.since) : undefined
   const sources = followSources(list, process.env, since)
-  const reporter = new FollowReporter(api, sources.map(s => s.agent), () => !(api instanceof DaemonFollower) || api.following)
+  // With no daemon, the report is written to the home, where mesh agent list reads it (api/follow-beats.ts).
+  const reporter = new FollowReporter(api, sources.map(s => s.agent), () => !(api instanceof DaemonFollower) || api.following, g.home)
   const f = new Follower({
     api,
     sources,
@@ -144,10 +146,11 @@ async function hasSession (api: MeshApi, key: string): Promise<boolean> {
   return (await api.call('sessions.list', {})).some(s => s.key === key)
 }
 
+/** A hook's input: one small JSON object (its session, transcript path and event); more is no hook's. */
+const HOOK_INPUT_MAX = 1024 * 1024
+
 async function readStdin (): Promise<string> {
-  const chunks: Buffer[] = []
-  for await (const c of process.stdin) chunks.push(c as Buffer)
-  return Buffer.concat(chunks).toString('utf8')
+  return (await readStdinUpTo(HOOK_INPUT_MAX, () => new UsageError(`the hook input on stdin is over ${HOOK_INPUT_MAX} bytes: Claude Code sends one small JSON object`))).toString('utf8')
 }
 
 export async function hooksCmd (g: Globals, sub: string | undefined, agent: string | undefined): Promise<number> {
