@@ -20,6 +20,7 @@
 import { z } from 'zod'
 import { InvalidInputError, NotFoundError } from '../errors.js'
 import type { MeshApi } from './api.js'
+import { alreadyRevoked } from './devices.js'
 import type { FrontEndTool } from './mcp.js'
 import type { Output } from './schema.js'
 
@@ -39,7 +40,8 @@ export function pickDevice (list: readonly Device[], name: string): Device {
   const found = byId.length > 0 ? byId : active.filter(d => d.label === name)
   if (found.length === 0) {
     const gone = list.find(d => d.deviceId === name || d.label === name)
-    if (gone !== undefined) throw new InvalidInputError(`${name} is already revoked: nothing to do`, { deviceId: gone.deviceId })
+    // Said as the daemon's revoke says it: when and by whom (devices.ts).
+    if (gone?.revoked !== undefined) throw alreadyRevoked(name, { deviceId: gone.deviceId, revoked: gone.revoked })
     throw new NotFoundError(`no device of this vault is called ${name}: the devices tool lists them`)
   }
   if (found.length > 1) throw new InvalidInputError(`${found.length} devices are called ${name}: name one by its device id (${found.map(d => d.deviceId).join(', ')})`)

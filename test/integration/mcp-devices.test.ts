@@ -88,7 +88,7 @@ describe('mesh mcp: device tools', () => {
       await b.proc.waitFor(/lost\s+alpha/, 30_000)
       const after = JSON.parse(textOf(await client.callTool({ name: 'devices', arguments: {} }))) as any[]
       expect(after.find(d => d.label === 'beta')).toMatchObject({ online: false, revoked: { by: ['alpha'], reason: 'stolen' } })
-      expect(await refused(client, 'devices_revoke', { device: 'beta', confirm: 'beta' })).toMatch(/already revoked/)
+      expect(await refused(client, 'devices_revoke', { device: 'beta', confirm: 'beta' })).toMatch(/^INVALID_INPUT: beta was already revoked at \d{4}-\d\d-\d\d \d\d:\d\d:\d\d UTC by alpha.*: nothing to do/)
     } finally {
       await client.close()
     }

@@ -52,22 +52,30 @@ export const watchCmd: Command = {
     // of waiting for ever, or saying that appends from every device appear.
     let code = 0
     let revokedSaid = false
+    /** A revocation heard while the first read was under way: said once its tail is printed. */
+    let revokedLater: { by: string[], at: number, reason: string } | undefined
     const revoked = (r: { by: string[], at: number, reason: string }): void => {
       if (revokedSaid) return
+      // What the device holds is shown first, as on a device revoked before the watch began.
+      if (!ready) { revokedLater = r; return }
       revokedSaid = true
       code = exitCodeFor('DEVICE_REVOKED')
       event({ event: 'revoked', key, by: r.by, at: r.at, reason: r.reason }, `(${revokedWords(r)}: its siblings send it nothing and it can write nothing, so nothing new will appear; what it holds stays readable: mesh session show ${key}${homeArg(g)})`)
       ended()
     }
-    /** Whether this device is revoked, said and the watch ended if so (node.status: the daemon's, or the home's). */
+    /**
+     * Whether this device is revoked, said and the watch ended if so (node.status: the daemon's,
+     * or the home's). A status that cannot be read now is no reason to end a watch: the
+     * revocation's event still ends it.
+     */
     const endIfRevoked = async (): Promise<boolean> => {
-      const r = (await api.call('node.status', {})).revoked
+      const r = await api.call('node.status', {}).then(s => s.revoked, () => undefined)
       if (r !== undefined) revoked(r)
       return r !== undefined
     }
     const api = new DaemonFollower(g, (daemon) => {
       if (!daemon) { note('(mesh join stopped: only changes made on this machine will appear)'); void poll(); return }
-      void endIfRevoked().then(gone => { if (!gone) note('(mesh join runs now: appends from every device appear)') }, () => { note('(mesh join runs now: appends from every device appear)') })
+      void endIfRevoked().then(gone => { if (!gone && !stopping) note('(mesh join runs now: appends from every device appear)') })
     }, (err) => {
       if (busySaid) return
       busySaid = true
@@ -225,6 +233,7 @@ export const watchCmd: Command = {
         }
         ready = true
         for (const r of held.splice(0)) onEvent(r)
+        if (revokedLater !== undefined) { revoked(revokedLater); return code }
         if (await unlessStopped(endIfRevoked()) === true) return code
         // Said by what the follower knows now: a daemon found during a long first read was said so.
         if (!api.following) note('(no mesh join runs for this home: only changes made on this machine will appear)')
