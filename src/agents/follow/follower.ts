@@ -380,9 +380,10 @@ export class Follower {
       if (isMeshError(err) && (err.code === 'LEASE_HELD' || err.code === 'READ_ONLY' || err.code === 'DEVICE_REVOKED')) {
         this.leased.add(key) // said once per run
         if (err.code === 'LEASE_HELD') {
+          // Said once per holder, whether by this refusal or by a capture that came first (sayDrivenBy).
           const holder = String(err.details.holder ?? 'another device')
+          if (this.drivenSaid.get(key) !== holder) this.o.log(`${key} is driven by ${holder}: capturing what the agent writes here anyway`)
           this.drivenSaid.set(key, holder)
-          this.o.log(`${key} is driven by ${holder}: capturing what the agent writes here anyway`)
         }
         return undefined
       }
