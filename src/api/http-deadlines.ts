@@ -143,7 +143,8 @@ export function guardDeadlines (server: Server, deadlines: Deadlines = {}, token
   const evict = (socket: Duplex): void => {
     unauthorised.delete(socket)
     const s = states.get(socket)
-    if (s !== undefined && s.res?.headersSent !== true && socket.writable) {
+    // A connection idle between requests has nothing to be answered: it is only closed.
+    if (s !== undefined && s.req !== undefined && s.res?.headersSent !== true && socket.writable) {
       socket.write(rawError(new HttpError(503, 'RATE_LIMITED', `this server holds ${tokenless?.max ?? 0} requests without the token at once, and this was the oldest when another came: send it again, or with the token`, { 'retry-after': '1' })))
     }
     socket.destroy()

@@ -190,6 +190,8 @@ async function readRaw (req: IncomingMessage, max: number, refusal: () => HttpEr
   const declared = req.headers['content-length']
   if (declared !== undefined && Number(declared) > max) throw refusal()
   if (req.readableEnded) return Buffer.alloc(0)
+  // Aborted before this read began: its close has been told already, and would never come again.
+  if (req.destroyed) throw new AbortedError('the client closed its connection before its request body was in', { reason: 'closed' })
   return await new Promise<Buffer>((resolve, reject) => {
     const chunks: Buffer[] = []
     let size = 0
