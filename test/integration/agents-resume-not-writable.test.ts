@@ -7,30 +7,18 @@
  */
 import { mkdir, readFile, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
 import { runCli } from '../helpers/cli.js'
-import { startPair, type Pair } from '../helpers/daemons.js'
-import { tempDir } from '../helpers/tmp.js'
+import { pairForFile } from '../helpers/pair-for-file.js'
 import { poll } from '../helpers/wait.js'
 
 const ID = '0193a7c2-5e4f-7a10-8b2c-0000000e0e01'
 const KEY = `agent:codex:${ID}`
-let pair: Pair
-let dir: string
-let cleanup: () => Promise<void>
-beforeAll(async () => {
-  const t = await tempDir()
-  dir = t.dir
-  cleanup = t.cleanup
-  pair = await startPair(t.dir)
-}, 120_000)
-afterAll(async () => {
-  await pair?.stop()
-  await cleanup?.()
-})
+const pair = pairForFile()
 
 describe('mesh agent resume on a revoked device', () => {
   it('writes the agent\'s files with no lease taken, and says why', async () => {
+    const dir = pair.dir
     const day = join(dir, 'codex-a', 'sessions', '2026', '12', '01')
     await mkdir(day, { recursive: true })
     const rollout = join(day, `rollout-2026-12-01T10-00-00-${ID}.jsonl`)

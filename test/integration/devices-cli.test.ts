@@ -6,22 +6,11 @@
  * revoked daemon is told: it says so once, mesh status and mesh devices there name who revoked it
  * and when, and its writes exit 2 with DEVICE_REVOKED.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
 import { runCli } from '../helpers/cli.js'
-import { startPair, type Pair } from '../helpers/daemons.js'
-import { tempDir } from '../helpers/tmp.js'
+import { pairForFile } from '../helpers/pair-for-file.js'
 
-let pair: Pair
-let cleanup: () => Promise<void>
-beforeAll(async () => {
-  const t = await tempDir()
-  cleanup = t.cleanup
-  pair = await startPair(t.dir)
-}, 120_000)
-afterAll(async () => {
-  await pair?.stop()
-  await cleanup?.()
-})
+const pair = pairForFile()
 
 const mesh = async (...args: string[]) => await runCli([...args, '--home', pair.a.home], { env: pair.env })
 

@@ -4,22 +4,11 @@
  * "no device of this vault is called laptop" (NOT_FOUND). A name no device ever had is still
  * NOT_FOUND. Two real daemons of one wallet on loopback.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
 import { runCli } from '../helpers/cli.js'
-import { startPair, type Pair } from '../helpers/daemons.js'
-import { tempDir } from '../helpers/tmp.js'
+import { pairForFile } from '../helpers/pair-for-file.js'
 
-let pair: Pair
-let cleanup: () => Promise<void>
-beforeAll(async () => {
-  const t = await tempDir()
-  cleanup = t.cleanup
-  pair = await startPair(t.dir)
-}, 120_000)
-afterAll(async () => {
-  await pair?.stop()
-  await cleanup?.()
-})
+const pair = pairForFile()
 
 const mesh = async (...args: string[]) => await runCli([...args, '--home', pair.a.home], { env: pair.env })
 

@@ -5,22 +5,11 @@
  * without the label (beta dialing back before it knew). Now: one line for the revocation, and a
  * refusal of beta coming back, if it does, names it. Two real daemons of one wallet on loopback.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
 import { runCli } from '../helpers/cli.js'
-import { startPair, type Pair } from '../helpers/daemons.js'
-import { tempDir } from '../helpers/tmp.js'
+import { pairForFile } from '../helpers/pair-for-file.js'
 
-let pair: Pair
-let cleanup: () => Promise<void>
-beforeAll(async () => {
-  const t = await tempDir()
-  cleanup = t.cleanup
-  pair = await startPair(t.dir)
-}, 120_000)
-afterAll(async () => {
-  await pair?.stop()
-  await cleanup?.()
-})
+const pair = pairForFile()
 
 describe('mesh join when this device revokes a sibling that is online', () => {
   it('says the revocation once, and names the revoked device on every line about it', async () => {

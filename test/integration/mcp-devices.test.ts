@@ -7,22 +7,11 @@
  */
 import { Client } from '@modelcontextprotocol/sdk/client/index.js'
 import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js'
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
 import { BIN, runCli } from '../helpers/cli.js'
-import { startPair, type Pair } from '../helpers/daemons.js'
-import { tempDir } from '../helpers/tmp.js'
+import { pairForFile } from '../helpers/pair-for-file.js'
 
-let pair: Pair
-let cleanup: () => Promise<void>
-beforeAll(async () => {
-  const t = await tempDir()
-  cleanup = t.cleanup
-  pair = await startPair(t.dir)
-}, 120_000)
-afterAll(async () => {
-  await pair?.stop()
-  await cleanup?.()
-})
+const pair = pairForFile()
 
 const textOf = (r: any): string => (r.content as Array<{ type: string, text?: string }>).map(c => c.text ?? '').join('\n')
 

@@ -7,24 +7,13 @@
  * ahead: it is said as ended by the revocation, in `mesh session show`, `mesh sessions
  * --details` and the lease's JSON (`revoked: true`), on both devices.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
 import { BIN, runCli } from '../helpers/cli.js'
-import { startPair, type Pair } from '../helpers/daemons.js'
+import { pairForFile } from '../helpers/pair-for-file.js'
 import { spawnIn } from '../helpers/netns.js'
-import { tempDir } from '../helpers/tmp.js'
 import { poll } from '../helpers/wait.js'
 
-let pair: Pair
-let cleanup: () => Promise<void>
-beforeAll(async () => {
-  const t = await tempDir()
-  cleanup = t.cleanup
-  pair = await startPair(t.dir)
-}, 120_000)
-afterAll(async () => {
-  await pair?.stop()
-  await cleanup?.()
-})
+const pair = pairForFile()
 
 const meshA = async (...args: string[]) => await runCli([...args, '--home', pair.a.home], { env: pair.env })
 const meshB = async (...args: string[]) => await runCli([...args, '--home', pair.b.home], { env: pair.env })
