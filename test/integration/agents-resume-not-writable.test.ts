@@ -9,7 +9,7 @@ import { mkdir, readFile, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
 import { runCli } from '../helpers/cli.js'
-import { pairForFile } from '../helpers/pair-for-file.js'
+import { pairForFile } from '../helpers/daemons-for-file.js'
 import { poll } from '../helpers/wait.js'
 
 const ID = '0193a7c2-5e4f-7a10-8b2c-0000000e0e01'

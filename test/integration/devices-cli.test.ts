@@ -8,7 +8,7 @@
  */
 import { describe, expect, it } from 'vitest'
 import { runCli } from '../helpers/cli.js'
-import { pairForFile } from '../helpers/pair-for-file.js'
+import { pairForFile } from '../helpers/daemons-for-file.js'
 
 const pair = pairForFile()
 

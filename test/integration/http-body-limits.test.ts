@@ -7,28 +7,12 @@
  * for 126 such clients). A client with the token keeps the 16 MiB limit, refused from the
  * Content-Length too when it says more.
  */
-import { spawnSync } from 'node:child_process'
 import { connect } from 'node:net'
 import { join } from 'node:path'
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { BIN, cliEnv } from '../helpers/cli.js'
-import { startDaemon, type Daemon } from '../helpers/daemons.js'
-import { tempDir } from '../helpers/tmp.js'
+import { describe, expect, it } from 'vitest'
+import { daemonForFile } from '../helpers/daemons-for-file.js'
 
-let t: { dir: string, cleanup: () => Promise<void> }
-let d: Daemon
-beforeAll(async () => {
-  t = await tempDir()
-  const env = cliEnv(t.dir)
-  const wallet = join(t.dir, 'wallet.json')
-  const made = spawnSync(process.execPath, [BIN, 'wallet', 'new', '--out', wallet], { env, encoding: 'utf8' })
-  if (made.status !== 0) throw new Error(`mesh wallet new failed: ${made.stderr}`)
-  d = await startDaemon(env, { home: join(t.dir, 'home'), wallet, label: 'solo' })
-}, 60_000)
-afterAll(async () => {
-  await d?.proc.stop('SIGKILL')
-  await t?.cleanup()
-})
+const solo = daemonForFile()
 
 const MiB = 1024 * 1024
 
@@ -38,7 +22,7 @@ interface Answer { status: number, headers: string, body: any }
  * its headers announce. Resolves with the server's answer once the server has closed the connection.
  */
 async function exchange (text: string): Promise<Answer> {
-  const sock = connect(d.port, '127.0.0.1')
+  const sock = connect(solo.d.port, '127.0.0.1')
   let got = ''
   sock.on('data', (b: Buffer) => { got += b.toString() })
   const closed = new Promise<void>((resolve, reject) => { sock.once('close', () => { resolve() }); sock.once('error', reject) })
@@ -51,7 +35,7 @@ async function exchange (text: string): Promise<Answer> {
 }
 
 const head = (verb: string, path: string, headers: Record<string, string | number>): string =>
-  `${verb} ${path} HTTP/1.1\r\nHost: 127.0.0.1:${d.port}\r\n${Object.entries(headers).map(([k, v]) => `${k}: ${v}\r\n`).join('')}\r\n`
+  `${verb} ${path} HTTP/1.1\r\nHost: 127.0.0.1:${solo.d.port}\r\n${Object.entries(headers).map(([k, v]) => `${k}: ${v}\r\n`).join('')}\r\n`
 
 describe('a request body without the token (POST /api/login)', () => {
   it('announced larger than a login code is answered 413 before the client sends it, and the connection closes', async () => {
@@ -85,22 +69,22 @@ describe('a request body without the token (POST /api/login)', () => {
 
 describe('a request body with the token', () => {
   it('keeps the 16 MiB limit: a body far past the login\'s is read and served', async () => {
-    const auth = { Authorization: `Bearer ${d.token}`, 'Content-Type': 'application/json' }
-    const created = await fetch(`${d.url}/api/sessions`, { method: 'POST', headers: auth, body: JSON.stringify({ key: 'big-body' }) })
+    const auth = { Authorization: `Bearer ${solo.d.token}`, 'Content-Type': 'application/json' }
+    const created = await fetch(`${solo.d.url}/api/sessions`, { method: 'POST', headers: auth, body: JSON.stringify({ key: 'big-body' }) })
     expect(created.status, await created.clone().text()).toBe(200)
     const content = 'x'.repeat(256 * 1024)
-    const res = await fetch(`${d.url}/api/sessions/big-body/messages`, { method: 'POST', headers: auth, body: JSON.stringify({ role: 'user', content }) })
+    const res = await fetch(`${solo.d.url}/api/sessions/big-body/messages`, { method: 'POST', headers: auth, body: JSON.stringify({ role: 'user', content }) })
     expect(res.status, await res.clone().text()).toBe(200)
   })
 
   it('announced over 16 MiB is answered 413 before the client sends it', async () => {
-    const got = await exchange(head('POST', '/api/sessions', { Authorization: `Bearer ${d.token}`, 'Content-Type': 'application/json', 'Content-Length': 16 * MiB + 1 }))
+    const got = await exchange(head('POST', '/api/sessions', { Authorization: `Bearer ${solo.d.token}`, 'Content-Type': 'application/json', 'Content-Length': 16 * MiB + 1 }))
     expect(got.status).toBe(413)
     expect(got.body.error).toMatchObject({ code: 'INVALID_INPUT', message: `request body over ${16 * MiB} bytes` })
   }, 90_000)
 
   it('on a GET, which takes none, is refused 400 from its length, unread', async () => {
-    const got = await exchange(head('GET', '/api/status', { Authorization: `Bearer ${d.token}`, 'Content-Length': 8 * MiB }))
+    const got = await exchange(head('GET', '/api/status', { Authorization: `Bearer ${solo.d.token}`, 'Content-Length': 8 * MiB }))
     expect(got.status).toBe(400)
     expect(got.body.error.message).toMatch(/a request body is refused/)
   }, 90_000)

@@ -7,29 +7,12 @@
  * holder gets in while the rest are still held, and a login's body must arrive within the
  * login's own short deadline.
  */
-import { spawnSync } from 'node:child_process'
 import { connect, type Socket } from 'node:net'
-import { join } from 'node:path'
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { BIN, cliEnv } from '../helpers/cli.js'
-import { startDaemon, type Daemon } from '../helpers/daemons.js'
-import { tempDir } from '../helpers/tmp.js'
+import { describe, expect, it } from 'vitest'
+import { daemonForFile } from '../helpers/daemons-for-file.js'
 import { until } from '../helpers/wait.js'
 
-let t: { dir: string, cleanup: () => Promise<void> }
-let d: Daemon
-beforeAll(async () => {
-  t = await tempDir()
-  const env = cliEnv(t.dir)
-  const wallet = join(t.dir, 'wallet.json')
-  const made = spawnSync(process.execPath, [BIN, 'wallet', 'new', '--out', wallet], { env, encoding: 'utf8' })
-  if (made.status !== 0) throw new Error(`mesh wallet new failed: ${made.stderr}`)
-  d = await startDaemon(env, { home: join(t.dir, 'home'), wallet, label: 'solo' })
-}, 60_000)
-afterAll(async () => {
-  await d?.proc.stop('SIGKILL')
-  await t?.cleanup()
-})
+const solo = daemonForFile()
 
 /** The server's connection cap (http.ts MAX_CONNECTIONS) and the share of it requests without the token may hold. */
 const MAX_CONNECTIONS = 128
@@ -38,13 +21,13 @@ const TOKENLESS = MAX_CONNECTIONS / 4
 interface Client { sock: Socket, got: () => string, closed: boolean }
 /** A client that sends the headers of a login whose body is 1,000 bytes, and one byte of it. */
 function slowLogin (): Client {
-  const sock = connect(d.port, '127.0.0.1')
+  const sock = connect(solo.d.port, '127.0.0.1')
   let got = ''
   const c: Client = { sock, got: () => got, closed: false }
   sock.on('data', (b: Buffer) => { got += b.toString() })
   sock.on('error', () => {}) // a connection refused at the cap is reset; 'close' follows
   sock.once('close', () => { c.closed = true })
-  sock.once('connect', () => { sock.write(`POST /api/login HTTP/1.1\r\nHost: 127.0.0.1:${d.port}\r\nContent-Type: application/json\r\nContent-Length: 1000\r\n\r\n `) })
+  sock.once('connect', () => { sock.write(`POST /api/login HTTP/1.1\r\nHost: 127.0.0.1:${solo.d.port}\r\nContent-Type: application/json\r\nContent-Length: 1000\r\n\r\n `) })
   return c
 }
 
@@ -58,7 +41,7 @@ describe('requests without the token', () => {
       expect(held).toHaveLength(TOKENLESS)
       // What a closed one was told, if anything: that the server holds no more such requests.
       for (const c of clients.filter(c => c.closed && c.got() !== '')) expect(c.got()).toMatch(/^HTTP\/1\.1 503 [^]*"code":"RATE_LIMITED"/)
-      const res = await fetch(`${d.url}/api/status`, { headers: { authorization: `Bearer ${d.token}` } })
+      const res = await fetch(`${solo.d.url}/api/status`, { headers: { authorization: `Bearer ${solo.d.token}` } })
       expect(res.status).toBe(200)
       // Still held: the token's holder got in beside them, not after them.
       expect(held.filter(c => c.closed)).toEqual([])
@@ -68,13 +51,13 @@ describe('requests without the token', () => {
   }, 90_000)
 
   it('must send a login\'s body within the login\'s deadline (5 s), not a method\'s (60 s): a trickled one is answered 408', async () => {
-    const sock = connect(d.port, '127.0.0.1')
+    const sock = connect(solo.d.port, '127.0.0.1')
     let got = ''
     sock.on('data', (b: Buffer) => { got += b.toString() })
     sock.on('error', () => {})
     const closed = new Promise<void>(resolve => { sock.once('close', () => { resolve() }) })
     await new Promise<void>((resolve, reject) => { sock.once('connect', resolve); sock.once('error', reject) })
-    sock.write(`POST /api/login HTTP/1.1\r\nHost: 127.0.0.1:${d.port}\r\nContent-Type: application/json\r\nContent-Length: 1000\r\n\r\n`)
+    sock.write(`POST /api/login HTTP/1.1\r\nHost: 127.0.0.1:${solo.d.port}\r\nContent-Type: application/json\r\nContent-Length: 1000\r\n\r\n`)
     const drip = setInterval(() => { if (!sock.destroyed) sock.write(' ') }, 200)
     try {
       await closed

@@ -9,7 +9,7 @@ import { Client } from '@modelcontextprotocol/sdk/client/index.js'
 import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js'
 import { describe, expect, it } from 'vitest'
 import { BIN, runCli } from '../helpers/cli.js'
-import { pairForFile } from '../helpers/pair-for-file.js'
+import { pairForFile } from '../helpers/daemons-for-file.js'
 
 const pair = pairForFile()
 

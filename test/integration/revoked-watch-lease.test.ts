@@ -9,7 +9,7 @@
  */
 import { describe, expect, it } from 'vitest'
 import { BIN, runCli } from '../helpers/cli.js'
-import { pairForFile } from '../helpers/pair-for-file.js'
+import { pairForFile } from '../helpers/daemons-for-file.js'
 import { spawnIn } from '../helpers/netns.js'
 import { poll } from '../helpers/wait.js'
 
