@@ -40,18 +40,13 @@ export function splitJsonl (buf: Buffer): SplitResult {
   // Lines are kept as text: bytes that are not UTF-8 would come back as U+FFFD. Refused, not
   // silently changed (the agents write UTF-8; such a file is damaged or not theirs). A torn
   // multi-byte character at the very end is an append in progress and is left for next time.
-  const lines: string[] = []
-  let start = 0
-  for (let line = 1; ; line++) {
-    const nl = buf.indexOf(0x0a, start)
-    if (nl < 0) break
-    const text = utf8Text(buf.subarray(start, nl))
-    if (text === undefined) {
-      throw new InvalidInputError(`the file is not valid UTF-8 at line ${line} (bytes ${start}-${nl}): its lines could not be kept byte for byte, so none was imported; the file is left as it is`, { line, offset: start })
-    }
-    lines.push(text)
-    start = nl + 1
+  const whole = splitUntilBad(buf)
+  if (whole.bad !== undefined) {
+    const { index, from, to } = whole.bad
+    throw new InvalidInputError(`the file is not valid UTF-8 at line ${index + 1} (bytes ${from}-${to}): its lines could not be kept byte for byte, so none was imported; the file is left as it is`, { line: index + 1, offset: from })
   }
+  const lines = whole.lines
+  const start = whole.taken
   let taken = start
   let unterminated = false
   const rest = start < buf.length ? utf8Text(buf.subarray(start)) : undefined
