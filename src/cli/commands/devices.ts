@@ -4,7 +4,7 @@
  * [--yes]: cut a device off everywhere at once and rotate the vault key.
  */
 import { NotAdminError, UsageError } from '../../errors.js'
-import { askYesNo, localTime, stdout as out, withApi, type Globals } from '../context.js'
+import { askYesNo, localTime, revokedWords, stdout as out, withApi, type Globals } from '../context.js'
 import { subcommandOf, subUsage, type Command } from '../command.js'
 
 async function confirm (question: string): Promise<boolean> {
@@ -51,7 +51,7 @@ async function list (g: Globals): Promise<number> {
     const list = await api.call('devices.list', {})
     if (g.json) { out.json(list); return 0 }
     const me = list.find(d => d.self && d.revoked !== undefined)
-    if (me?.revoked !== undefined) out.line(`this device was revoked by ${me.revoked.by.join(', ')} at ${localTime(me.revoked.at)}${me.revoked.reason !== '' ? ` (${me.revoked.reason})` : ''}: the list is what it knew then`)
+    if (me?.revoked !== undefined) out.line(`${revokedWords(me.revoked)}: the list is what it knew then`)
     for (const d of list) {
       const seen = d.revoked !== undefined
         ? `revoked ${localTime(d.revoked.at)} by ${d.revoked.by.join(', ')}${d.revoked.reason !== '' ? ` (${d.revoked.reason})` : ''}`

@@ -216,10 +216,9 @@ async function dialFlags (values: unknown): Promise<string[] | undefined> {
 /** How long a search goes on before `mesh devices approve` says it looks for the device. */
 const LOOKING_QUIET_MS = 500
 
-/** `mesh devices approve CODE [--read-only|--admin] [--yes]`. */
+/** `mesh devices approve CODE …` (devices.ts refuses it without its code, with the whole usage). */
 export async function devicesApprove (g: Globals, args: string[], values: Record<string, unknown>): Promise<number> {
-  const code = args[1]
-  if (code === undefined) throw new UsageError('mesh devices approve CODE [--read-only|--admin] [--yes]: the code the new device shows')
+  const code = args[1] as string
   if ([values['read-only'], values.admin, values.mirror].filter(v => v === true).length > 1) throw new UsageError('--read-only, --admin and --mirror exclude each other')
   // No flag: what the device asked for (`mesh pair --read-only`, `--mirror`), else read-write.
   const role = values['read-only'] === true ? 'read-only' : values.admin === true ? 'admin' : values.mirror === true ? 'mirror' : undefined
