@@ -179,6 +179,8 @@ export function refuseUnparsed (err: NodeJS.ErrnoException, socket: Duplex): voi
  */
 const unread = (status: number, message: string): HttpError => new HttpError(status, 'INVALID_INPUT', message, { connection: 'close' })
 const tooLarge = (max: number): HttpError => unread(413, `request body over ${max} bytes`)
+/** The client went before its body was all in. */
+const closedEarly = (): AbortedError => new AbortedError('the client closed its connection before its request body was in', { reason: 'closed' })
 
 /**
  * The request's body, whole, at most `max` bytes: past them `refusal()` is thrown, before a byte
@@ -191,7 +193,7 @@ async function readRaw (req: IncomingMessage, max: number, refusal: () => HttpEr
   if (declared !== undefined && Number(declared) > max) throw refusal()
   if (req.readableEnded) return Buffer.alloc(0)
   // Aborted before this read began: its close has been told already, and would never come again.
-  if (req.destroyed) throw new AbortedError('the client closed its connection before its request body was in', { reason: 'closed' })
+  if (req.destroyed) throw closedEarly()
   return await new Promise<Buffer>((resolve, reject) => {
     const chunks: Buffer[] = []
     let size = 0
@@ -209,7 +211,7 @@ async function readRaw (req: IncomingMessage, max: number, refusal: () => HttpEr
     }
     const onEnd = (): void => { settle(); resolve(Buffer.concat(chunks, size)) }
     const onError = (err: Error): void => { settle(); reject(err) }
-    const onClose = (): void => { settle(); reject(new AbortedError('the client closed its connection before its request body was in', { reason: 'closed' })) }
+    const onClose = (): void => { settle(); reject(closedEarly()) }
     req.on('data', onData)
     req.once('end', onEnd)
     req.once('error', onError)

@@ -160,8 +160,8 @@ function notHereYet (err: unknown): { arriving: { from?: string, bytesDone: numb
  */
 async function drivenElsewhere (ctx: LocalContext, key: SessionKey, force: boolean | undefined, added: number): Promise<{ drivenBy?: string }> {
   if (force !== true || added === 0) return {}
-  const l = await ctx.withSession(key, async (s) => s.lease())
-  return l !== undefined && !l.mine && !l.expired ? { drivenBy: l.label ?? l.device } : {}
+  const l = await ctx.withSession(key, async (s) => s.blocking())
+  return l !== undefined ? { drivenBy: l.label ?? l.device } : {}
 }
 
 /** agents.import as one change, when records and view fit in one entry. */

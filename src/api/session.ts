@@ -23,9 +23,9 @@ export const LEASE_RENEW_AFTER_MS = 60_000
 /**
  * `online`: whether the holder is online now, for another device's lease past its end (it then
  * holds, after the clocks' allowance, only while its holder is online): the lease line says it
- * as LEASE_HELD does (lease-words.ts).
+ * as LEASE_HELD does (lease-words.ts). `revoked`: its holder was revoked, which ended the lease
+ * whatever its time (then `expired` too).
  */
-/** `revoked`: its holder was revoked, which ended the lease whatever its time (then `expired` too). */
 export interface LeaseView extends Lease { expired: boolean, mine: boolean, online?: boolean, revoked?: boolean }
 
 export interface ResumeInfo {
@@ -150,8 +150,8 @@ export class Session {
     return { status: m.status, ...(m.lease !== undefined ? { lease: m.lease } : {}), ...(m.lastWriter !== undefined ? { lastWriter: m.lastWriter } : {}), messageCount: this.s.messageCount() }
   }
 
-  /** The live lease of another device, which blocks this device's writes; undefined when none. */
-  private blocking (): LeaseView | undefined {
+  /** The live lease of another device, which blocks this device's writes (unless forced); undefined when none. */
+  blocking (): LeaseView | undefined {
     const l = this.lease()
     return l !== undefined && !l.mine && !l.expired ? l : undefined
   }

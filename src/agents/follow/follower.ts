@@ -346,9 +346,14 @@ export class Follower {
    * per holder, since the transcript now holds what both machines wrote.
    */
   private sayDrivenBy (s: Stream, holder: string | undefined): void {
-    if (holder === undefined || this.drivenSaid.get(s.key) === holder) return
-    this.drivenSaid.set(s.key, holder)
-    this.o.log(`${s.key} is driven by ${holder}: what ${s.agent} writes here is captured all the same, so the session holds what both machines write; \`mesh lease take ${s.key} --take\` drives it here again`)
+    if (holder !== undefined) this.sayDriven(s.key, holder, `${s.key} is driven by ${holder}: what ${s.agent} writes here is captured all the same, so the session holds what both machines write; \`mesh lease take ${s.key} --take\` drives it here again`)
+  }
+
+  /** `line`, unless a line was said already of `key` driven by `holder` (by a capture, or by a lease take refused). */
+  private sayDriven (key: string, holder: string, line: string): void {
+    if (this.drivenSaid.get(key) === holder) return
+    this.drivenSaid.set(key, holder)
+    this.o.log(line)
   }
 
   /** Says a stream's unfinished last line once it has stayed so for HELD_QUIET_MS (else nothing: the agent is writing it). */
@@ -382,8 +387,7 @@ export class Follower {
         if (err.code === 'LEASE_HELD') {
           // Said once per holder, whether by this refusal or by a capture that came first (sayDrivenBy).
           const holder = String(err.details.holder ?? 'another device')
-          if (this.drivenSaid.get(key) !== holder) this.o.log(`${key} is driven by ${holder}: capturing what the agent writes here anyway`)
-          this.drivenSaid.set(key, holder)
+          this.sayDriven(key, holder, `${key} is driven by ${holder}: capturing what the agent writes here anyway`)
         }
         return undefined
       }

@@ -173,7 +173,6 @@ const warnLine: ListWarn = (message) => { out.err(`warning: ${message}`) }
 /** A database that cannot be read is said on stderr; the others go on. */
 const skipDb = (err: Error): void => { out.err(`skipped: ${err.message}`) }
 
-
 function progress (line: string, last = false): void {
   // A session's id and path come from its file: printable, as drawn() makes every string.
   if (process.stderr.isTTY) draw('stderr', drawn(Control.ERASE_LINE, line, last ? '\n' : ''))

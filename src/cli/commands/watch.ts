@@ -52,9 +52,10 @@ export const watchCmd: Command = {
     // of waiting for ever, or saying that appends from every device appear.
     let code = 0
     let revokedSaid = false
+    type Revocation = { by: string[], at: number, reason: string }
     /** A revocation heard while the first read was under way: said once its tail is printed. */
-    let revokedLater: { by: string[], at: number, reason: string } | undefined
-    const revoked = (r: { by: string[], at: number, reason: string }): void => {
+    let revokedLater: Revocation | undefined
+    const revoked = (r: Revocation): void => {
       if (revokedSaid) return
       // What the device holds is shown first, as on a device revoked before the watch began.
       if (!ready) { revokedLater = r; return }
