@@ -13,3 +13,10 @@ export async function until (cond: () => boolean | Promise<boolean>, what: strin
 export async function poll (what: string, fn: () => Promise<boolean>, ms = 60_000, everyMs = 300): Promise<void> {
   await until(fn, what, ms, everyMs)
 }
+
+/** `until` for a value: `fn` is asked again until it returns one (not undefined), which is returned. */
+export async function eventually<T> (fn: () => Promise<T | undefined> | T | undefined, what: string, ms = 20_000, everyMs = 100): Promise<T> {
+  let v: T | undefined
+  await until(async () => (v = await fn()) !== undefined, what, ms, everyMs)
+  return v as T
+}

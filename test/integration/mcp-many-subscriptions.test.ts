@@ -17,6 +17,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { BIN, cliEnv, runCli } from '../helpers/cli.js'
 import { startDaemon, type Daemon } from '../helpers/daemon.js'
 import { tempDir } from '../helpers/tmp.js'
+import { eventually } from '../helpers/wait.js'
 
 /** As many subscriptions as the finding's repro made. */
 const N = 3000
@@ -88,16 +89,8 @@ async function controlProxy (home: string): Promise<{ seen: Seen[], close: () =>
   }
 }
 
-/** Retries `fn` until it returns a value (nothing here is timed: bounded only against a hang). */
-async function eventually<T> (fn: () => Promise<T | undefined> | T | undefined, what: string, ms = 60_000): Promise<T> {
-  const end = Date.now() + ms
-  for (;;) {
-    const v = await fn()
-    if (v !== undefined) return v
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`)
-    await new Promise(resolve => setTimeout(resolve, 100))
-  }
-}
+/** Nothing here is timed: a wait is bounded only against a hang. */
+const HANG_MS = 60_000
 
 let t: Awaited<ReturnType<typeof tempDir>>
 let env: NodeJS.ProcessEnv
@@ -149,13 +142,13 @@ describe('mesh mcp with thousands of subscriptions', () => {
       await Promise.all(keys.map(async k => await client.subscribeResource({ uri: `mesh://session/${k}` })))
 
       // The server's connection to the daemon (the one that subscribed).
-      const conn = await eventually(() => proxy?.seen.slice(before).find(s => s.subscribes > 0), 'mesh mcp to subscribe through the proxy')
+      const conn = await eventually(() => proxy?.seen.slice(before).find(s => s.subscribes > 0), 'mesh mcp to subscribe through the proxy', HANG_MS)
       // Once the daemon holds every key: one live subscription names them all, each once.
       const held = await eventually(() => {
         if (conn.unanswered.size > 0) return undefined
         const named = [...conn.live.values()].flat()
         return named.length >= keys.length ? named : undefined
-      }, 'the daemon to hold every subscribed session')
+      }, 'the daemon to hold every subscribed session', HANG_MS)
       expect(held.length).toBe(keys.length)
       expect(new Set(held)).toEqual(new Set(keys))
       // Never a subscription sent while the one before it was not yet in place.
@@ -163,7 +156,7 @@ describe('mesh mcp with thousands of subscriptions', () => {
 
       // A change to one of them is still told, under its URI, and only that one.
       expect((await runCli(['session', 'append', KEY, '--home', home, '--role', 'user', '--text', 'among thousands'], { env })).code).toBe(0)
-      await eventually(() => updated.includes(URI) ? true : undefined, 'notifications/resources/updated for the appended session')
+      await eventually(() => updated.includes(URI) ? true : undefined, 'notifications/resources/updated for the appended session', HANG_MS)
       expect(new Set(updated)).toEqual(new Set([URI]))
       const text = (await client.readResource({ uri: URI })).contents.map(c => 'text' in c ? c.text : '').join('\n')
       expect(text).toContain('among thousands')
@@ -197,10 +190,10 @@ describe('mesh mcp with thousands of subscriptions', () => {
       for (let i = 0; i < N; i++) send({ jsonrpc: '2.0', id: i, method: 'ping' })
       // Handled in the order sent: once this session exists, every ping before it was answered (or waits for stdout).
       send({ jsonrpc: '2.0', id: 'marker', method: 'tools/call', params: { name: 'sessions_create', arguments: { key: 'agent:main:marker' } } })
-      await eventually(async () => (await runCli(['session', 'show', 'agent:main:marker', '--home', home], { env })).code === 0 ? true : undefined, 'the call sent after the pings to be made')
+      await eventually(async () => (await runCli(['session', 'show', 'agent:main:marker', '--home', home], { env })).code === 0 ? true : undefined, 'the call sent after the pings to be made', HANG_MS)
       child.stdout.on('data', stdout)
       child.stdout.resume()
-      await eventually(() => answered.size === N + 2 ? true : undefined, 'every answer').catch((err: Error) => { throw new Error(`${err.message}: ${answered.size} of ${N + 2}; stderr:\n${stderr}`) })
+      await eventually(() => answered.size === N + 2 ? true : undefined, 'every answer', HANG_MS).catch((err: Error) => { throw new Error(`${err.message}: ${answered.size} of ${N + 2}; stderr:\n${stderr}`) })
       child.stdin.end()
       expect(await exited, stderr).toBe(0)
       expect(stderr).not.toMatch(/MaxListenersExceededWarning|Error:/)

@@ -13,6 +13,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { BIN, cliEnv, runCli } from '../helpers/cli.js'
 import { spawnIn, type Proc } from '../helpers/netns.js'
 import { tempDir } from '../helpers/tmp.js'
+import { eventually } from '../helpers/wait.js'
 
 const KEY = 'agent:main:mcp'
 const URI = `mesh://session/${KEY}`
@@ -37,16 +38,6 @@ function startDaemon (home: string, label: string, bootstrap?: string): Proc {
   return p
 }
 
-/** Retries `fn` until it returns a value (replication is asynchronous; nothing here is timed). */
-async function eventually<T> (fn: () => Promise<T | undefined>, what: string, ms = 20_000): Promise<T> {
-  const end = Date.now() + ms
-  for (;;) {
-    const v = await fn()
-    if (v !== undefined) return v
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`)
-    await new Promise(resolve => setTimeout(resolve, 100))
-  }
-}
 
 const textOf = (r: any): string => (r.content as Array<{ type: string, text?: string }>).map(c => c.text ?? '').join('\n')
 
