@@ -97,9 +97,10 @@ export interface WriteOptions {
 /**
  * What a lease release did: `released`, or why not: `none` (no device holds it), `not-mine`
  * (another device does; `lease` says who: nothing changed), `other-epoch` (this device does, of
- * another epoch than the one asked for); `epoch` the lease's now.
+ * another epoch than the one asked for), `renewed` (of that epoch, but renewed since it was to end
+ * at the `expiresAt` asked for: a person's `mesh lease renew`); `epoch` the lease's now.
  */
-export interface LeaseRelease { released: boolean, reason?: 'none' | 'not-mine' | 'other-epoch', epoch?: number, lease?: LeaseView }
+export interface LeaseRelease { released: boolean, reason?: 'none' | 'not-mine' | 'other-epoch' | 'renewed', epoch?: number, lease?: LeaseView }
 
 export class Session {
   readonly key: SessionKey
@@ -261,7 +262,7 @@ export class Session {
    * sent theirs, or a bound), after that; a take found lost is LEASE_HELD naming the holder. A
    * loss learnt later (a peer offline now) shows at this device's next write, refused as always.
    */
-  async takeLease (opts: { take?: boolean, ttlMs?: number, settle?: () => Promise<void> } = {}): Promise<{ lease: LeaseView, tookOverFrom?: LeaseView, renewed: boolean }> {
+  async takeLease (opts: { take?: boolean, ttlMs?: number, settle?: () => Promise<void> } = {}): Promise<{ lease: LeaseView, tookOverFrom?: LeaseView, renewed: boolean, renewedFrom?: number }> {
     this.check()
     this.writable('take the driver lease')
     const blocking = this.blocking()
@@ -282,16 +283,18 @@ export class Session {
     // only renews it (its epoch kept), and whoever took it first still owns it (the follower lets
     // go only of a lease its own take made).
     let renewed = false
+    let renewedFrom: number | undefined
     await this.replica.change(() => {
       const held = this.lease()
       renewed = held !== undefined && held.mine && !held.expired
+      if (renewed) renewedFrom = held?.expiresAt
       this.s.takeLease(this.device, { label, ttlMs: opts.ttlMs, force: true })
     })
     if (opts.settle !== undefined) await opts.settle()
     this.check()
     const now = this.lease()
     if (now === undefined || !now.mine) this.lost(now)
-    return { lease: now, tookOverFrom: blocking, renewed }
+    return { lease: now, tookOverFrom: blocking, renewed, ...(renewedFrom !== undefined ? { renewedFrom } : {}) }
   }
 
   /** A take that another device's claim, made at the same moment, came before. */
@@ -327,7 +330,7 @@ export class Session {
     return (await this.takeLease()).lease
   }
 
-  async releaseLease (opts: { epoch?: number } = {}): Promise<boolean> {
+  async releaseLease (opts: { epoch?: number, expiresAt?: number } = {}): Promise<boolean> {
     return (await this.letGoLease(opts)).released
   }
 
@@ -337,7 +340,7 @@ export class Session {
    * another device stays. The look and the release are one change of the document: nothing
    * comes between them.
    */
-  async letGoLease (opts: { epoch?: number } = {}): Promise<LeaseRelease> {
+  async letGoLease (opts: { epoch?: number, expiresAt?: number } = {}): Promise<LeaseRelease> {
     this.check()
     this.writable('release the driver lease')
     return await this.replica.change((): LeaseRelease => {
@@ -345,6 +348,7 @@ export class Session {
       if (cur === undefined) return { released: false, reason: 'none' }
       if (cur.device !== this.device) return { released: false, reason: 'not-mine', epoch: cur.epoch, lease: this.view(cur) as LeaseView }
       if (opts.epoch !== undefined && cur.epoch !== opts.epoch) return { released: false, reason: 'other-epoch', epoch: cur.epoch }
+      if (opts.expiresAt !== undefined && cur.expiresAt !== opts.expiresAt) return { released: false, reason: 'renewed', epoch: cur.epoch }
       return { released: this.s.releaseLease(this.device) }
     })
   }

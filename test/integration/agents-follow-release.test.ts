@@ -4,7 +4,7 @@
  * the rollout open as Codex does while it runs the session.
  */
 import { spawn, type ChildProcess } from 'node:child_process'
-import { mkdir, writeFile } from 'node:fs/promises'
+import { appendFile, mkdir, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { BIN, cliEnv, runCli } from '../helpers/cli.js'
@@ -75,33 +75,45 @@ describe('mesh join --json --follow codex', () => {
 })
 
 describe('mesh join --follow codex, restarted', () => {
-  it('lets go of a lease the run before took, once the rollout is closed and quiet; one taken again by hand since (another epoch) stays', async () => {
+  it('lets go of a lease the run before took, once the rollout is closed and quiet; one taken again or renewed by hand since stays', async () => {
     const home = join(dir, 'restart')
-    const ids = ['0193a7c2-5e4f-7a10-8b2c-00000000b001', '0193a7c2-5e4f-7a10-8b2c-00000000b002']
-    const [plain, byHand] = ids.map(id => `agent:codex:${id}`) as [string, string]
+    const ids = ['0193a7c2-5e4f-7a10-8b2c-00000000b001', '0193a7c2-5e4f-7a10-8b2c-00000000b002', '0193a7c2-5e4f-7a10-8b2c-00000000b003']
+    const [plain, byHand, renewed] = ids.map(id => `agent:codex:${id}`) as [string, string, string]
     const paths = await Promise.all(ids.map(rollout))
-    // Codex runs both sessions: their rollouts held open, so the first run lets neither go.
+    // Codex runs all three sessions: their rollouts held open, so the first run lets none go.
     const holders = await Promise.all(paths.map(hold))
     const first = join_(home)
     await first.waitFor(/^running/, 30_000)
-    for (const key of [plain, byHand]) await poll(`${key}'s lease taken`, async () => (await leaseMine(home, key)) === true)
+    for (const key of [plain, byHand, renewed]) await poll(`${key}'s lease taken`, async () => (await leaseMine(home, key)) === true)
     expect(await first.stop('SIGINT')).toBe(0)
     expect(first.lines.filter(l => /lease let go/.test(l))).toEqual([])
 
-    // Between the runs: Codex ends both; a person lets the second go and takes it again (another epoch).
+    // Between the runs: Codex ends all three; a person lets the second go and takes it again
+    // (another epoch), and renews the third (its epoch kept: the person's now all the same).
     for (const h of holders) h.kill('SIGKILL')
+    // Codex wrote one more line of the first before it ended: the next run captures it and takes
+    // the lease again, which renews the follower's own lease (still the follower's to let go).
+    await appendFile(paths[0] as string, `${JSON.stringify({ timestamp: '2026-12-01T10:00:02.000Z', type: 'response_item', payload: { type: 'message', role: 'user', content: [{ type: 'input_text', text: 'one more' }] } })}\n`)
     const mesh = async (...args: string[]): Promise<string> => { const r = await runCli([...args, '--home', home], { env }); expect(r.code, r.stderr).toBe(0); return r.stdout }
     const before = JSON.parse(await mesh('session', 'show', byHand, '--json')).lease.epoch as number
     await mesh('lease', 'release', byHand)
     await mesh('lease', 'take', byHand)
     expect(JSON.parse(await mesh('session', 'show', byHand, '--json')).lease.epoch).not.toBe(before)
+    const end = JSON.parse(await mesh('session', 'show', renewed, '--json')).lease.expiresAt as number
+    await new Promise(resolve => setTimeout(resolve, 5))
+    await mesh('lease', 'renew', renewed)
+    expect(JSON.parse(await mesh('session', 'show', renewed, '--json')).lease.expiresAt).toBeGreaterThan(end)
 
     // The next run lets go of the one the follower took, and only that one.
     const second = join_(home)
     await second.waitFor(new RegExp(`^follow\\s+${plain}: lease let go`), 30_000)
     expect(await leaseMine(home, plain)).toBe(false)
-    expect(second.lines.filter(l => l.includes(byHand) && /lease let go/.test(l))).toEqual([])
-    expect(await leaseMine(home, byHand)).toBe(true)
+    // Past the quiet time once more, so that a release of the others would have come by now.
+    await new Promise(resolve => setTimeout(resolve, 3 * QUIET_MS))
+    for (const key of [byHand, renewed]) {
+      expect(second.lines.filter(l => l.includes(key) && /lease let go/.test(l))).toEqual([])
+      expect(await leaseMine(home, key)).toBe(true)
+    }
     await second.stop('SIGINT')
   }, 120_000)
 })

@@ -2,8 +2,9 @@
  * sessions.releaseLease with an expected epoch, through each front-end a developer uses: the SDK
  * owning the home in its process, the SDK through a running `mesh join`, and the daemon's HTTP
  * API. Only this device's lease of that epoch is let go; another epoch's stays, and the answer
- * says why nothing was released (other-epoch, none). A take says whether it only renewed this
- * device's live lease (renewed), as the follower needs to tell its own take from a person's.
+ * says why nothing was released (other-epoch, renewed, none). A take says whether it only renewed
+ * this device's live lease (renewed, and its end before), as the follower needs to tell its own
+ * take from a person's.
  */
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
@@ -34,12 +35,17 @@ async function sequence (mesh: MeshClient, key: string): Promise<void> {
   // A take that made the lease says so; one while this device holds it live only renewed it
   // (the same epoch): what the follower tells its own take from a person's by.
   expect(renewed).toBe(false)
-  expect(await mesh.sessions.takeLease({ key })).toMatchObject({ renewed: true, lease: { epoch: lease.epoch } })
+  await new Promise(resolve => setTimeout(resolve, 5))
+  const again = await mesh.sessions.takeLease({ key })
+  expect(again).toMatchObject({ renewed: true, renewedFrom: lease.expiresAt, lease: { epoch: lease.epoch } })
+  expect(again.lease.expiresAt).toBeGreaterThan(lease.expiresAt)
+  // Renewed since the end asked for (a person's renewal, say): the lease stays, and said why.
+  expect(await mesh.sessions.releaseLease({ key, epoch: lease.epoch, expiresAt: lease.expiresAt })).toEqual({ released: false, reason: 'renewed', epoch: lease.epoch })
   // Not the epoch asked for: nothing let go, and said why, with the lease's epoch.
   expect(await mesh.sessions.releaseLease({ key, epoch: lease.epoch + 1 })).toEqual({ released: false, reason: 'other-epoch', epoch: lease.epoch })
   expect((await mesh.sessions.show({ key, tail: 0 })).lease).toMatchObject({ mine: true, epoch: lease.epoch })
-  // That epoch: let go.
-  expect(await mesh.sessions.releaseLease({ key, epoch: lease.epoch })).toEqual({ released: true })
+  // That epoch, as it ends now: let go.
+  expect(await mesh.sessions.releaseLease({ key, epoch: lease.epoch, expiresAt: again.lease.expiresAt })).toEqual({ released: true })
   expect((await mesh.sessions.show({ key, tail: 0 })).lease).toBeUndefined()
   // Nothing held any more.
   expect(await mesh.sessions.releaseLease({ key, epoch: lease.epoch })).toEqual({ released: false, reason: 'none' })
