@@ -31,7 +31,12 @@
  * the server's connection cap): one more closes the oldest of them (503 unless its answer has
  * begun). Else clients without the token, each holding a request open within its deadlines, took
  * every connection the server allows, and a client with the token was turned away at connect.
- * A connection that has sent no request yet is not counted: its headers' deadline bounds it.
+ * A connection that has sent no request yet is not counted there: its headers' deadline bounds
+ * it. But the server holds `cap` connections at most, and clients that connect and send nothing
+ * took all of them until their deadline (10 s, again and again): a client with the token was
+ * turned away at connect. At the cap, a new connection closes the oldest one that has sent no
+ * request for `silentMs` (a client that connects to send at once has sent its request by then);
+ * only when there is none is the new one closed.
  */
 import type { IncomingMessage, Server, ServerOptions, ServerResponse } from 'node:http'
 import type { Socket } from 'node:net'
@@ -50,9 +55,11 @@ export interface Deadlines {
   maxPipelined?: number
   /** From the headers of a request without the token to its complete body (at most `requestMs`). @default 5_000 */
   noTokenMs?: number
+  /** At the connection cap, a connection that has sent no request for this long is closed to make room for a new one. @default 1_000 */
+  silentMs?: number
 }
 
-export const DEFAULT_DEADLINES: Required<Deadlines> = { headersMs: 10_000, requestMs: 60_000, writeMs: 30_000, maxPipelined: 8, noTokenMs: 5_000 }
+export const DEFAULT_DEADLINES: Required<Deadlines> = { headersMs: 10_000, requestMs: 60_000, writeMs: 30_000, maxPipelined: 8, noTokenMs: 5_000, silentMs: 1_000 }
 
 /** Requests without the token: how the guard knows one, and how many connections they may hold. */
 export interface Tokenless {
@@ -84,6 +91,8 @@ interface State {
   sent?: number
   /** The deadline of the latest request's body: requestMs, or noTokenMs without the token. */
   bodyMs?: number
+  /** When it connected, while it has sent no request (nor an upgrade). */
+  silentSince?: number
 }
 
 /**
@@ -111,14 +120,21 @@ export interface DeadlineGuard {
   accepted: (socket: Duplex) => void
 }
 
-/** Arms a deadline on every socket of `server` while it is open (call before `listen`). */
-export function guardDeadlines (server: Server, deadlines: Deadlines = {}, tokenless?: Tokenless): DeadlineGuard {
+/**
+ * Arms a deadline on every socket of `server` while it is open (call before `listen`). `cap`: the
+ * connections it holds at most, with Node's `server.maxConnections` one above it (the guard
+ * decides which of the two goes: a silent one past `silentMs`, else the new one).
+ */
+export function guardDeadlines (server: Server, deadlines: Deadlines = {}, tokenless?: Tokenless, cap?: number): DeadlineGuard {
   const headersMs = deadlines.headersMs ?? DEFAULT_DEADLINES.headersMs
   const requestMs = deadlines.requestMs ?? DEFAULT_DEADLINES.requestMs
   const writeMs = deadlines.writeMs ?? DEFAULT_DEADLINES.writeMs
   const maxPipelined = deadlines.maxPipelined ?? DEFAULT_DEADLINES.maxPipelined
   const noTokenMs = Math.min(deadlines.noTokenMs ?? DEFAULT_DEADLINES.noTokenMs, requestMs)
+  const silentMs = deadlines.silentMs ?? DEFAULT_DEADLINES.silentMs
   const states = new Map<Duplex, State>()
+  /** Sockets that have sent no request yet, the one that connected first first. */
+  const silent = new Set<Duplex>()
   /** Sockets whose latest request came without the token, the one that sent it longest ago first. */
   const unauthorised = new Set<Duplex>()
 
@@ -159,11 +175,31 @@ export function guardDeadlines (server: Server, deadlines: Deadlines = {}, token
     clearTimeout(states.get(socket)?.timer)
     states.delete(socket)
     unauthorised.delete(socket)
+    silent.delete(socket)
+  }
+  const spoke = (socket: Duplex, s: State): void => {
+    delete s.silentSince
+    silent.delete(socket)
+  }
+  /** Past the cap: the oldest connection silent for silentMs goes, else this new one. */
+  const makeRoom = (socket: Socket): boolean => {
+    const now = Date.now()
+    for (const old of silent) {
+      const since = states.get(old)?.silentSince ?? now
+      if (now - since < silentMs) break
+      drop(old)
+      old.destroy()
+      return true
+    }
+    socket.destroy()
+    return false
   }
 
   server.on('connection', (socket: Socket) => {
-    const s: State = { unanswered: 0 }
+    if (cap !== undefined && states.size >= cap && !makeRoom(socket)) return
+    const s: State = { unanswered: 0, silentSince: Date.now() }
     states.set(socket, s)
+    silent.add(socket)
     arm(socket, s, headersMs)
     socket.once('close', () => { drop(socket) })
   })
@@ -171,6 +207,7 @@ export function guardDeadlines (server: Server, deadlines: Deadlines = {}, token
   server.prependListener('request', (req: IncomingMessage, res: ServerResponse) => {
     const s = states.get(req.socket)
     if (s === undefined) return // a socket that did not come through 'connection' (none today)
+    spoke(req.socket, s)
     if (++s.unanswered > maxPipelined) { cutOff(req.socket); return }
     s.req = req
     s.res = res
@@ -199,6 +236,7 @@ export function guardDeadlines (server: Server, deadlines: Deadlines = {}, token
   server.on('upgrade', (_req: IncomingMessage, socket: Duplex) => {
     const s = states.get(socket)
     if (s === undefined) return
+    spoke(socket, s)
     s.req = undefined
     s.res = undefined
     s.upgrade = true

@@ -56,7 +56,7 @@ export interface HttpOptions {
   fallbackPort?: number
   /** How long a client may take to send a request (http-deadlines.ts). @default DEFAULT_DEADLINES */
   deadlines?: Deadlines
-  /** Connections open at once; one more is closed as it arrives (Node's server.maxConnections). Requests without the token hold at most tokenlessShare() of them. @default MAX_CONNECTIONS */
+  /** Connections open at once; one more closes the oldest that has sent no request for deadlines.silentMs, else is closed as it arrives. Requests without the token hold at most tokenlessShare() of them. @default MAX_CONNECTIONS */
   maxConnections?: number
 }
 
@@ -215,9 +215,10 @@ export async function serveHttp (api: MeshApi, opts: HttpOptions): Promise<HttpS
 
   const maxConnections = opts.maxConnections ?? MAX_CONNECTIONS
   // Requests without the token hold at most a share of the connections: one more closes the oldest.
-  const deadlines = guardDeadlines(server, opts.deadlines, { authorised, max: tokenlessShare(maxConnections) })
-  // Past it, Node closes each new connection at once (its handle, not a half-open end).
-  server.maxConnections = maxConnections
+  // At the cap, a new connection closes one that has sent nothing for a while, else itself.
+  const deadlines = guardDeadlines(server, opts.deadlines, { authorised, max: tokenlessShare(maxConnections) }, maxConnections)
+  // Past one more, Node closes each new connection at once (its handle, not a half-open end).
+  server.maxConnections = maxConnections + 1
   // What Node's parser refuses is answered in the JSON error shape too, not with Node's empty body.
   server.on('clientError', refuseUnparsed)
   const events = serveEvents(server, { api, run, hostOk, tokenOk, wss: async () => (await load()).wss, accepted: deadlines.accepted, log })

@@ -1,6 +1,6 @@
 /**
  * Child process for the HTTP deadline tests: the API of a fresh home served over HTTP (argv:
- * DIR HEADERS_MS REQUEST_MS [WRITE_MS MAX_PIPELINED MAX_CONNECTIONS]), and nothing else running in
+ * DIR HEADERS_MS REQUEST_MS [WRITE_MS MAX_PIPELINED MAX_CONNECTIONS SILENT_MS]), and nothing else running in
  * the process. Prints `ready PORT TOKEN`.
  * On stdin, `timers` prints `timers JSON`: every timer created since just before the server was
  * made that is still pending and due within a day, as `{ ms, repeat }`; `sockets` prints
@@ -15,7 +15,7 @@ import { serveHttp } from '../../src/api/http.js'
 import { createLocalApi, openVault } from '../../src/api/index.js'
 import { writeNewWallet } from '../../src/identity/index.js'
 
-const [dir, headersMs, requestMs, writeMs, maxPipelined, maxConnections] = process.argv.slice(2) as [string, string, string, string?, string?, string?]
+const [dir, headersMs, requestMs, writeMs, maxPipelined, maxConnections, silentMs] = process.argv.slice(2) as [string, string, string, string?, string?, string?, string?]
 const optional = (v: string | undefined): number | undefined => v === undefined ? undefined : Number(v)
 const home = join(dir, 'home')
 const wallet = await writeNewWallet(join(dir, 'wallet.json'))
@@ -30,7 +30,7 @@ createHook({
 }).enable()
 
 const DAY_MS = 86_400_000
-const server = await serveHttp(api, { home, port: 0, deadlines: { headersMs: Number(headersMs), requestMs: Number(requestMs), writeMs: optional(writeMs), maxPipelined: optional(maxPipelined) }, maxConnections: optional(maxConnections) })
+const server = await serveHttp(api, { home, port: 0, deadlines: { headersMs: Number(headersMs), requestMs: Number(requestMs), writeMs: optional(writeMs), maxPipelined: optional(maxPipelined), silentMs: optional(silentMs) }, maxConnections: optional(maxConnections) })
 const token = server.token
 process.stdout.write(`ready ${server.port} ${token}\n`)
 

@@ -3,7 +3,8 @@
  * server in its own process (a fresh home's API, nothing else there). Requests pipelined without
  * reading the answers, a request followed by garbage on a connection its client never closes, a
  * client that stops reading an answer, and more connections than the server holds: each is cut
- * off by the server, and the server keeps neither their sockets nor their answers.
+ * off by the server, and the server keeps neither their sockets nor their answers; clients that
+ * connect and send nothing make room, once silent a while, for one that sends a request.
  */
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process'
 import { connect, type Socket } from 'node:net'
@@ -46,15 +47,19 @@ const held = async (c: Child): Promise<number> => { const m = JSON.parse(await c
 
 /** Defaults for every deadline but the headers' (long here, so no 408 closes what a test watches). */
 let plain: Child
-/** A short write deadline, pipelining unlimited, at most 4 connections. */
+/** A short write deadline, pipelining unlimited, at most 4 connections (none made room for: silent ones are never closed for a new one). */
 let strict: Child
+/** At most 4 connections; one silent for 2 s is closed to make room for a new one. */
+let roomy: Child
 const MAX_CONNECTIONS = 4
+const SILENT_MS = 2_000
 
 beforeAll(async () => {
   t = await tempDir()
-  ;[plain, strict] = await Promise.all([
+  ;[plain, strict, roomy] = await Promise.all([
     serve('plain', [600_000, 60_000]),
-    serve('strict', [600_000, 500, 500, 100_000, MAX_CONNECTIONS])
+    serve('strict', [600_000, 500, 500, 100_000, MAX_CONNECTIONS, 600_000]),
+    serve('roomy', [600_000, 60_000, 30_000, 8, MAX_CONNECTIONS, SILENT_MS])
   ])
 }, 60_000)
 afterAll(async () => {
@@ -127,6 +132,31 @@ describe('the HTTP API cuts off a client that floods it, and keeps nothing of it
     expect(await kept[0]?.closed).toMatch(/^HTTP\/1\.1 200 /)
     for (const c of kept) c.sock.destroy()
     await until(async () => await sockets(strict) === 0, 'no server socket left')
+  })
+
+  it('at the most it holds, closes the oldest connection that has sent nothing for a while to let a new one in', async () => {
+    // Clients that connect and send nothing, as many as the server holds.
+    const silent = []
+    for (let i = 0; i < MAX_CONNECTIONS; i++) {
+      const c = open(roomy.port, { read: true })
+      await c.connected
+      silent.push(c)
+    }
+    await until(async () => await sockets(roomy) === MAX_CONNECTIONS, 'the server holds each connection')
+    // One that connects at once after them finds no room: it is closed, the silent ones stay.
+    const early = open(roomy.port, { read: true })
+    expect(await early.closed).toBe('')
+    expect(await sockets(roomy)).toBe(MAX_CONNECTIONS)
+    // Silent past SILENT_MS: a new client's request is served, and the oldest silent one went for it.
+    await new Promise(resolve => setTimeout(resolve, SILENT_MS + 100))
+    const client = open(roomy.port, { read: true })
+    await client.connected
+    client.sock.write(`GET /style.css HTTP/1.1\r\nHost: 127.0.0.1:${roomy.port}\r\nConnection: close\r\n\r\n`)
+    expect(await client.closed).toMatch(/^HTTP\/1\.1 200 /)
+    expect(await silent[0]?.closed).toBe('')
+    expect(await sockets(roomy)).toBe(MAX_CONNECTIONS - 1)
+    for (const c of silent) c.sock.destroy()
+    await until(async () => await sockets(roomy) === 0, 'no server socket left')
   })
 })
 
