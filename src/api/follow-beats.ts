@@ -5,7 +5,8 @@
  * send one, and removes it when it stops or a daemon takes its beats. agents.status reads them
  * beside the daemon's table (follow-table.ts), so `mesh agent list` shows live capture with or
  * without a daemon. A file not written for STALE_MS, whose process is gone, or that is not a
- * beat, is no follower.
+ * beat, is no follower; one whose process is gone (killed: it could not remove it) is removed
+ * when read, with a temp file its write left behind.
  */
 import { mkdir, readdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
@@ -34,6 +35,11 @@ export async function removeBeat (home: string, id: string): Promise<void> {
   if (file !== undefined) await rm(file, { force: true })
 }
 
+/** Removes a dead follower's file; one that cannot be removed now (a home not writable) stays, skipped. */
+async function gone (path: string): Promise<void> {
+  await rm(path, { force: true }).catch(() => {})
+}
+
 /** Whether a process of this id runs (one of another user's answers EPERM: it runs). */
 function alive (pid: number): boolean {
   try { process.kill(pid, 0); return true } catch (err: any) { return err?.code === 'EPERM' }
@@ -50,13 +56,19 @@ export async function readBeats (home: string, now = Date.now()): Promise<Array<
   }
   const out: Array<FollowBeat & { at: number }> = []
   for (const name of names) {
-    if (!name.endsWith('.json')) continue
     const path = join(followersDir(home), name)
+    // A write's temp file (`<id>.json.<pid>.tmp`) whose writer is gone: its rename never came.
+    const tmp = /\.json\.(\d+)\.tmp$/.exec(name)
+    if (tmp !== null) { if (!alive(Number(tmp[1]))) await gone(path); continue }
+    if (!name.endsWith('.json')) continue
     try {
       const st = await stat(path)
-      if (!st.isFile() || now - st.mtimeMs > STALE_MS) continue
+      if (!st.isFile()) continue
       const b = BEAT.safeParse(JSON.parse(await readFile(path, 'utf8')))
-      if (!b.success || `${b.data.id}.json` !== name || !alive(b.data.pid)) continue
+      if (!b.success || `${b.data.id}.json` !== name) continue
+      // Killed, it could not remove its report: nothing else will write or read it.
+      if (!alive(b.data.pid)) { await gone(path); continue }
+      if (now - st.mtimeMs > STALE_MS) continue
       out.push({ ...b.data, at: st.mtimeMs })
     } catch {
       // Removed or replaced between the listing and the read: its follower writes it again.

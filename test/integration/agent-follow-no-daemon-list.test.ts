@@ -3,10 +3,10 @@
  * it: the follower captured lines, and the list said `stored` (`following: false`), because its
  * report (agents.followBeat) had no daemon to keep it. The follower now writes its report to the
  * home while no daemon runs, and the list reads it: `live`, with the follower's pid; gone once
- * the follower stops, or once it is killed (its process is gone). A real rollout under a
+ * the follower stops, or once it is killed (its process is gone: its file removed). A real rollout under a
  * CODEX_HOME, real `mesh` processes, no daemon.
  */
-import { appendFile, mkdir, stat, writeFile } from 'node:fs/promises'
+import { appendFile, mkdir, readdir, stat, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
 import { BIN } from '../helpers/cli.js'
@@ -53,10 +53,15 @@ describe('mesh agent follow with no mesh join, and mesh agent list', () => {
     expect(await f.stop('SIGINT')).toBe(0)
     expect(await row()).toMatchObject({ following: false })
 
-    // Killed: its report stays in the home, but its process is gone, so it follows nothing.
+    // Killed: its report stays in the home, but its process is gone, so it follows nothing; the
+    // list that finds it so removes it (and a temp file a write left behind when it was killed).
     const g = follow()
     await poll('listed live again', async () => (await row())?.following === true)
+    const dir = join(h.home, 'agent-follow', 'followers')
+    expect((await readdir(dir)).filter(n => n.endsWith('.json'))).toHaveLength(1)
     await g.stop('SIGKILL')
+    await writeFile(join(dir, `${(await readdir(dir))[0] as string}.${g.child.pid as number}.tmp`), '{"id":')
     expect(await row()).toMatchObject({ following: false })
+    expect(await readdir(dir)).toEqual([])
   }, 120_000)
 })
