@@ -78,6 +78,19 @@ describe('values that start with "-"', () => {
     expect(lock.stderr).toBe('mesh: --lock-timeout takes a number of milliseconds (0 or more), not 0x10\n')
   })
 
+  it('refuses a sync\'s flag given to a sync that does not take it, rather than ignoring it', async () => {
+    for (const [args, said] of [
+      [['agent', 'memory', 'sync', 'claude', '--lock-timeout', '500'], 'mesh agent memory sync claude takes no --lock-timeout: it is for memory sync hermes'],
+      [['agent', 'memory', 'sync', 'hermes', '--prefer', 'mesh'], 'mesh agent memory sync hermes takes no --prefer: it is for every sync but memory sync hermes (it merges entries)'],
+      [['agent', 'memory', 'sync', 'openclaw', '--cwd', '.'], 'mesh agent memory sync openclaw takes no --cwd: it is for memory sync claude'],
+      [['agent', 'memory', 'sync', 'claude', '--workspace', '.'], 'mesh agent memory sync claude takes no --workspace: it is for memory sync openclaw']
+    ] as Array<[string[], string]>) {
+      const r = await mesh(...args)
+      expect(r.code, args.join(' ')).toBe(2)
+      expect(r.stderr, args.join(' ')).toMatch(new RegExp(`^mesh: ${said.replace(/[()]/g, '\\$&')}`))
+    }
+  })
+
   it('takes a negative number as the value of a text option', async () => {
     expect((await mesh('session', 'append', 'dash', '--role', 'user', '--text', '-5')).code).toBe(0)
     const shown = JSON.parse((await mesh('session', 'show', 'dash', '--json')).stdout)

@@ -11,11 +11,30 @@ import { wholeNumber } from '../numbers.js'
 
 const list = (xs: readonly string[]): string => xs.length === 0 ? '-' : xs.join(', ')
 
+/**
+ * The memory syncs' flags, each taken by some of them (command.ts refuses those of no memory sync,
+ * and a skills sync's others): --prefer by all but Hermes's, which merges its entries.
+ */
+const ONLY: Record<string, { sync: string, takes: (what: 'skills' | 'memory', agent: string | undefined) => boolean }> = {
+  cwd: { sync: 'memory sync claude', takes: (what, agent) => what === 'memory' && agent === 'claude' },
+  workspace: { sync: 'memory sync openclaw', takes: (what, agent) => what === 'memory' && agent === 'openclaw' },
+  'lock-timeout': { sync: 'memory sync hermes', takes: (what, agent) => what === 'memory' && agent === 'hermes' },
+  prefer: { sync: 'every sync but memory sync hermes (it merges entries)', takes: (what, agent) => !(what === 'memory' && agent === 'hermes') }
+}
+
+/** A flag this sync does not take is refused, not ignored: a --lock-timeout given to claude waited for nothing. */
+function refuseOthers (what: 'skills' | 'memory', agent: string | undefined, values: Record<string, unknown>): void {
+  for (const [flag, o] of Object.entries(ONLY)) {
+    if (values[flag] !== undefined && !o.takes(what, agent)) throw new UsageError(`mesh agent ${what} sync ${agent ?? 'AGENT'} takes no --${flag}: it is for ${o.sync}`)
+  }
+}
+
 export async function syncCmd (g: Globals, what: 'skills' | 'memory', args: string[], values: Record<string, unknown>): Promise<number> {
   const [verb, agent] = args
   if (verb !== 'sync') throw new UsageError(`mesh agent ${what} sync AGENT`)
   const prefer = values.prefer as string | undefined
   if (prefer !== undefined && prefer !== 'mesh' && prefer !== 'local') throw new UsageError(`--prefer mesh or local (got ${prefer})`)
+  refuseOthers(what, agent, values)
   if (what === 'skills') {
     if (!SKILL_AGENTS.includes(agent as SkillAgent)) throw new UsageError(`mesh agent skills sync ${SKILL_AGENTS.join('|')} (got ${agent ?? 'none'})`)
     const r = await withApi(g, async api => await syncSkills(api, agent as SkillAgent, { home: g.home, prefer }))
