@@ -74,7 +74,8 @@ export interface ResumeResult {
   /**
    * This device cannot write (a read-only certificate, or revoked): the files were written so the
    * agent can open the session here, but no lease was taken, and what the agent adds here stays
-   * here (no follower can store it in mesh). Said as why: READ_ONLY or DEVICE_REVOKED's message.
+   * here (no follower can store it in mesh). Said as why: READ_ONLY or DEVICE_REVOKED's message,
+   * up to what it cannot do (the API's method name is no word for a person).
    */
   notWritable?: string
 }
@@ -158,7 +159,9 @@ export async function resumeAgentSession (api: MeshApi, key: string, opts: Resum
       // A device that writes nothing (a read-only watcher, a revoked laptop) still holds the
       // session: written for the agent to open, with no lease, and said so.
       if (!isMeshError(err) || (err.code !== 'READ_ONLY' && err.code !== 'DEVICE_REVOKED')) throw err
-      notWritable = err.fact
+      // Why, without the API's "it cannot write (sessions.takeLease)" and what follows it.
+      const cut = err.fact.lastIndexOf(': it cannot ')
+      notWritable = cut > 0 ? err.fact.slice(0, cut) : err.fact.replace(/\.$/, '')
     }
   }
   const from = meta.cwd !== undefined && cwd !== undefined && meta.cwd !== cwd ? meta.cwd : undefined

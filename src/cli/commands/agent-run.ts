@@ -292,7 +292,7 @@ async function resumeCmd (g: Globals, key: string, values: Record<string, unknow
     if (r.replaced !== undefined && r.replaced.length > 0) out.line(`replaced (--force), the changes made to them here are lost: ${r.replaced.join(', ')}`)
     if (r.tookOverFrom !== undefined) out.line(`took the session over from ${r.tookOverFrom}`)
     // A device that writes nothing (read-only, revoked): the files are here to open, no more.
-    if (r.notWritable !== undefined) out.line(`no lease taken: ${r.notWritable.replace(/\.$/, '')}. The files are written to read and continue here, but what ${r.agent} adds here stays on this machine`)
+    if (r.notWritable !== undefined) out.line(`no lease taken: ${r.notWritable}. The files are written to read and continue here, but what ${r.agent} adds here stays on this machine: this device writes nothing to mesh`)
     if (r.index === 'kept') out.line('sessions.json exists here and was left as it is (the Gateway owns it)')
     // Messages appended through mesh: shown in mesh, never in the agent's file. Said, not hidden.
     const n = r.meshOnly ?? 0
