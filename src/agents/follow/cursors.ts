@@ -10,7 +10,7 @@ import { createHash } from 'node:crypto'
 import { constants } from 'node:fs'
 import { open, readdir, rename, rm } from 'node:fs/promises'
 import { join } from 'node:path'
-import { mkdirDurable } from '../../store/files.js'
+import { fsyncDir, mkdirDurable } from '../../store/files.js'
 import { readFileNoFollow } from '../bundle.js'
 
 let seq = 0
@@ -18,7 +18,12 @@ let seq = 0
 export class CursorStore {
   private made = false
   private readonly at = new Map<string, number>()
-  constructor (readonly dir: string) {}
+  /**
+   * `durable`: each write and removal reaches the disk before it returns (fsync of the file and of
+   * the folder): for records whose loss is not just time, as the follower's leases (release.ts),
+   * which, lost with the power, would never be let go.
+   */
+  constructor (readonly dir: string, private readonly opts: { durable?: boolean } = {}) {}
 
   /** When records of the stream were last stored, as its cursor file says (known once get() read it, or set() wrote it). */
   capturedAt (id: string): number | undefined { return this.at.get(id) }
@@ -41,22 +46,28 @@ export class CursorStore {
   }
 
   /**
-   * Written whole (temp file, rename) but not fsynced: the capture waits for this write, and a
-   * cursor lost with the machine's power only makes the next run read again what it had stored.
-   * The folder is made durably, once: lost with the power, it would take every cursor with it.
+   * Written whole (temp file, rename) but not fsynced unless `durable`: the capture waits for this
+   * write, and a cursor lost with the machine's power only makes the next run read again what it
+   * had stored. The folder is made durably, once: lost with the power, it would take every cursor
+   * with it.
    */
   async set (id: string, cursor: unknown, capturedAt?: number): Promise<void> {
     const path = this.file(id)
     const tmp = `${path}.${process.pid}-${++seq}.tmp`
     if (!this.made) { await mkdirDurable(this.dir, 0o700); this.made = true }
     const fh = await open(tmp, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW, 0o600)
-    try { await fh.writeFile(JSON.stringify({ id, cursor, ...(capturedAt !== undefined ? { capturedAt } : {}) }) + '\n') } finally { await fh.close() }
+    try {
+      await fh.writeFile(JSON.stringify({ id, cursor, ...(capturedAt !== undefined ? { capturedAt } : {}) }) + '\n')
+      if (this.opts.durable === true) await fh.sync()
+    } finally { await fh.close() }
     await rename(tmp, path)
+    if (this.opts.durable === true) await fsyncDir(this.dir)
     if (capturedAt !== undefined) this.at.set(id, capturedAt)
   }
 
   async delete (id: string): Promise<void> {
     await rm(this.file(id), { force: true })
+    if (this.opts.durable === true) await fsyncDir(this.dir).catch((err: any) => { if (err?.code !== 'ENOENT') throw err })
   }
 
   /** The ids of every cursor held. */

@@ -118,7 +118,7 @@ export class Follower {
     // this device holds it keeps the epoch, so that lease is still let go as the follower's).
     // The API checks and releases in one step (its epoch).
     // Kept beside the cursors, so that a restarted follower still lets go of what an earlier run took.
-    this.releaser = new LeaseReleaser(async (key, epoch, expiresAt) => (await o.api.call('sessions.releaseLease', { key, epoch, expiresAt })).released, o.releaseQuietMs, new CursorStore(join(o.cursors.dir, 'leases')))
+    this.releaser = new LeaseReleaser(async (key, epoch, expiresAt) => (await o.api.call('sessions.releaseLease', { key, epoch, expiresAt })).released, o.releaseQuietMs, new CursorStore(join(o.cursors.dir, 'leases'), { durable: true }))
   }
 
   /**
