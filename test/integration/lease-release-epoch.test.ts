@@ -15,10 +15,11 @@ import { tempDir } from '../helpers/tmp.js'
 
 let t: Awaited<ReturnType<typeof tempDir>>
 let daemon: Daemon
+let env: NodeJS.ProcessEnv
 
 beforeAll(async () => {
   t = await tempDir()
-  const env = cliEnv(t.dir)
+  env = cliEnv(t.dir)
   const wallet = join(t.dir, 'wallet.json')
   expect((await runCli(['wallet', 'new', '--out', wallet], { env })).code).toBe(0)
   daemon = await startDaemon(env, { home: join(t.dir, 'desk'), wallet, label: 'desk' })
@@ -72,5 +73,26 @@ describe('sessions.releaseLease with epoch', () => {
     expect(await del(taken.lease.epoch)).toEqual({ released: true })
     const bad = await fetch(`${daemon.url}/api/sessions/${key}/lease?epoch=-1`, { method: 'DELETE', headers: { authorization: auth.authorization } })
     expect(bad.status).toBe(400)
+  }, 60_000)
+
+  it('from the CLI: mesh lease release KEY --epoch N, as a script that took the lease lets go of its own take', async () => {
+    const mesh = async (...args: string[]): Promise<{ code: number, stdout: string, stderr: string }> => await runCli([...args, '--home', daemon.home], { env })
+    expect((await mesh('session', 'new', 'epoch-cli')).code).toBe(0)
+    const taken = await mesh('lease', 'take', 'epoch-cli', '--json')
+    const epoch = JSON.parse(taken.stdout).lease.epoch as number
+    const other = await mesh('lease', 'release', 'epoch-cli', '--epoch', String(epoch + 3))
+    expect(other.code, other.stderr).toBe(0)
+    expect(other.stdout).toBe(`nothing changed: this device holds the driver lease of agent:main:epoch-cli at epoch ${epoch}, not at the epoch asked for (it was taken again since)\n`)
+    expect(JSON.parse((await mesh('lease', 'release', 'epoch-cli', '--epoch', String(epoch + 3), '--json')).stdout)).toEqual({ released: false, reason: 'other-epoch', epoch })
+    const own = await mesh('lease', 'release', 'epoch-cli', '--epoch', String(epoch))
+    expect(own.stdout).toBe('released the driver lease of agent:main:epoch-cli\n')
+    for (const [args, said] of [
+      [['lease', 'release', 'epoch-cli', '--epoch', 'x'], /^mesh: --epoch takes a lease's epoch \(a whole number, as `mesh lease take --json` prints it\), not x\n$/],
+      [['lease', 'take', 'epoch-cli', '--epoch', '1'], /^mesh: mesh lease take has no option --epoch \(it takes --take\)/]
+    ] as Array<[string[], RegExp]>) {
+      const r = await mesh(...args)
+      expect(r.code, args.join(' ')).toBe(2)
+      expect(r.stderr).toMatch(said)
+    }
   }, 60_000)
 })

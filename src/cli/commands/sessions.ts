@@ -66,6 +66,9 @@ export function releaseWords (key: string, r: { released: boolean, reason?: stri
     const take = r.lease.expired ? `; \`mesh lease take ${key}\` takes it` : `; \`mesh lease take ${key} --take\` takes it over`
     return `nothing changed: this device does not hold the driver lease of ${key}${formatLease(r.lease)}${take}`
   }
+  // This device holds it, but not as the caller took it: taken again (another epoch), or renewed since.
+  if (r.reason === 'other-epoch') return `nothing changed: this device holds the driver lease of ${key} at epoch ${r.epoch ?? '?'}, not at the epoch asked for (it was taken again since)`
+  if (r.reason === 'renewed') return `nothing changed: the driver lease of ${key} was renewed since it was taken (epoch ${r.epoch ?? '?'}), so it is left as it is`
   return `nothing changed: this device does not hold the driver lease of ${key}${r.epoch !== undefined ? ` of epoch ${r.epoch}` : ''}`
 }
 
@@ -299,7 +302,7 @@ export const taskCmd: Command = {
   }
 }
 
-const LEASE_USAGE = 'mesh lease take|renew|release KEY [--take]'
+const LEASE_USAGE = 'mesh lease take KEY [--take] | renew KEY | release KEY [--epoch N]'
 
 export const leaseCmd: Command = {
   name: 'lease',
@@ -309,17 +312,18 @@ export const leaseCmd: Command = {
   subSummaries: {
     take: 'make this device the session\'s driver (--take: from another device that holds it)',
     renew: 'keep this device\'s lease for another 10 minutes',
-    release: 'give the lease up, so another device may drive the session at once'
+    release: 'give the lease up, so another device may drive the session at once (--epoch N: only the lease of that epoch, as a take printed it with --json; one taken again since stays)'
   },
-  examples: ['mesh lease release fix-login', 'mesh lease take fix-login --take'],
-  options: { take: { type: 'boolean' } },
+  examples: ['mesh lease release fix-login', 'mesh lease take fix-login --take', 'epoch=$(mesh lease take fix-login --json | jq .lease.epoch); …; mesh lease release fix-login --epoch "$epoch"'],
+  options: { take: { type: 'boolean' }, epoch: { type: 'string' } },
   async run (g, args, values) {
     // Before the key: `mesh lease fix-login` lacks the command, not the key.
     const sub = subcommandOf('lease', args[0], ['take', 'renew', 'release'], LEASE_USAGE)
     const key = parseSessionKey(need(args, 1, 'session KEY', LEASE_USAGE))
     return await withApi(g, async api => {
       if (sub === 'release') {
-        const r = await api.call('sessions.releaseLease', { key })
+        const epoch = values.epoch !== undefined ? wholeNumber(values.epoch, '--epoch', 'a lease\'s epoch (a whole number, as `mesh lease take --json` prints it)', Number.MAX_SAFE_INTEGER) : undefined
+        const r = await api.call('sessions.releaseLease', { key, ...(epoch !== undefined ? { epoch } : {}) })
         if (g.json) out.json(r)
         else out.line(releaseWords(key, r))
         return 0
