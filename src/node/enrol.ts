@@ -10,7 +10,7 @@
  */
 import { hostname } from 'node:os'
 import { join } from 'node:path'
-import { HomeCorruptError, InvalidInputError, WalletMismatchError } from '../errors.js'
+import { HomeCorruptError, HomeNotInitializedError, InvalidInputError, WalletMismatchError } from '../errors.js'
 import { MAX_LABEL, UNSAFE_TEXT } from '../../protocols/pair/claims.js'
 import {
   deriveVaultKeys, deviceKem, deviceKeyFromBytes, deviceKeyToBytes, equals, fromBase58, generateDeviceKey, issueCertificate, issueChainCertificate, issueCutoff, parseStreamKey,
@@ -55,10 +55,39 @@ export async function walletWithoutCertificate (home: string): Promise<WalletAdd
   return (await keysWithoutCertificate(home))?.wallet
 }
 
-/** The same, with the keys the home holds. */
+/** The same, with the keys the home holds. A home that holds an unfinished pairing instead: UnfinishedPairing's error. */
 async function keysWithoutCertificate (home: string): Promise<{ wallet: WalletAddress, keys: VaultKeys } | undefined> {
   if (await isInitialized(home)) return undefined
+  if (await unfinishedPairing(home) !== undefined) throw unfinishedPairingError(home)
   return await keyFileOf(home)
+}
+
+/**
+ * A pairing that stopped before its certificate was written (HOME_FILES.pairing): the home's
+ * entries from before it began (undefined: there was no home), or undefined when there is none.
+ */
+export async function unfinishedPairing (home: string): Promise<{ before: string[] | undefined } | undefined> {
+  if (await isInitialized(home)) return undefined
+  const text = await readHomeText(home, 'pairing')
+  if (text === undefined) return undefined
+  try {
+    const v = JSON.parse(text) as { before?: unknown }
+    return { before: Array.isArray(v.before) ? v.before.filter((n): n is string => typeof n === 'string') : undefined }
+  } catch {
+    // Cut short as it was written: nothing of the pairing was written after it, nor was the home's.
+    return { before: [] }
+  }
+}
+
+/** What every command but `mesh pair` says of a home that holds an unfinished pairing. */
+export function unfinishedPairingError (home: string): HomeNotInitializedError {
+  return new HomeNotInitializedError(`home ${home} is not set up: a pairing into it stopped before it finished (no certificate was written)`, { home, unfinishedPairing: true, path: homePath(home, 'pairing') }, {
+    hint: {
+      sep: '. ',
+      cli: `Pair this machine again: \`mesh pair --home ${home}\` clears what that one began; on the approving device, revoke the device it approved (\`mesh devices\` lists it as never seen)`,
+      mcp: 'A person pairs this machine again (`mesh pair`), which clears what that one began'
+    }
+  })
 }
 
 /** The wallet a home's vault belongs to (its vault.keys names it), if the home holds one: the one a paired device, which has no wallet, was paired into. */
@@ -72,8 +101,13 @@ async function keyFileOf (home: string): Promise<{ wallet: WalletAddress, keys: 
   return text === undefined ? undefined : decodeKeyFile(text, homePath(home, 'vaultKeys'))
 }
 
-/** Throws certificateLostError for a home that lost its certificate (walletWithoutCertificate); what every opener of a home not set up asks first. */
-export async function refuseIfCertificateLost (home: string): Promise<void> {
+/**
+ * Throws certificateLostError for a home that lost its certificate (walletWithoutCertificate), or
+ * unfinishedPairingError for one whose pairing stopped part-way; what every opener of a home not
+ * set up asks first. `pairing`: asked by `mesh pair`, which takes up an unfinished pairing's home.
+ */
+export async function refuseIfCertificateLost (home: string, opts: { pairing?: boolean } = {}): Promise<void> {
+  if (opts.pairing === true && await unfinishedPairing(home) !== undefined) return
   const stranded = await walletWithoutCertificate(home)
   if (stranded !== undefined) throw certificateLostError(home, stranded)
 }

@@ -5,6 +5,7 @@
  * remembered as a peer to dial first. The certificate is written last: its presence marks the
  * home as set up (as enrol.ts does).
  */
+import { readdir, rm } from 'node:fs/promises'
 import { join } from 'node:path'
 import { arch, hostname, platform, release } from 'node:os'
 import { HomeCorruptError, PairingFailedError } from '../errors.js'
@@ -12,12 +13,12 @@ import {
   certificateRecordSealer, deviceIdFromKey, deviceKem, deviceKeyToBytes, hasCapability, toBase58, verifyAnyCertificate,
   type Certificate, type DeviceKey, type VaultKeys, type WalletAddress
 } from '../identity/index.js'
-import { EntryStore, ensureHomeDir, isInitialized, writeHomeFile } from '../store/index.js'
+import { EntryStore, ensureHomeDir, fsyncDir, HOME_FILES, homePath, isInitialized, writeHomeFile } from '../store/index.js'
 import type { Grant } from '../../protocols/pair/index.js'
 import { encodeKeyFile } from './keyfile.js'
 import { writeMirrorKeyFile } from './mirror.js'
 import { Lane } from './lane.js'
-import { refuseIfCertificateLost } from './enrol.js'
+import { refuseIfCertificateLost, unfinishedPairing } from './enrol.js'
 
 export interface PairedHome { wallet: WalletAddress, certificate: Certificate, approver: string, bootstrap: string[] }
 
@@ -45,11 +46,12 @@ export function checkGrant (grant: Grant, device: DeviceKey): { certificate: Cer
 export async function writePairedHome (home: string, device: DeviceKey, grant: Grant): Promise<PairedHome> {
   if (await isInitialized(home)) throw new PairingFailedError(`home ${home} is already set up`, { reason: 'invalid', home }, { hint: { cli: 'pair into a new home (--home DIR)', mcp: 'pair into a new home' } })
   // One that lost its certificate keeps stored entries sealed under its own keys: never replaced.
-  await refuseIfCertificateLost(home)
+  // One whose pairing stopped part-way holds only what that pairing wrote: taken up again here.
+  await refuseIfCertificateLost(home, { pairing: true })
   const checked = checkGrant(grant, device)
   const { certificate, keys } = checked
   const wallet = toBase58(grant.wallet) as WalletAddress
-  await ensureHomeDir(home)
+  await beginPairing(home)
   await writeHomeFile(home, 'deviceKey', deviceKeyToBytes(device))
   // A blind mirror's home (mesh join --mirror): the membership key alone, no vault.keys, whatever
   // else the grant might hold.
@@ -70,7 +72,31 @@ export async function writePairedHome (home: string, device: DeviceKey, grant: G
   }
   await writeHomeFile(home, 'certificate', certificate.bytes)
   if (deviceIdFromKey(certificate.deviceKey) !== device.deviceId) throw new HomeCorruptError('certificate written for another device key', { home })
+  // Set up: the mark goes (a crash before this leaves it beside the certificate, which wins).
+  await rm(homePath(home, 'pairing'), { force: true })
+  await fsyncDir(home)
   return { wallet, certificate, approver: grant.approver, bootstrap: grant.bootstrap }
+}
+
+/**
+ * Marks the home as a pairing under way before anything of it is written, with the home's
+ * entries from before (a config.json written for the `mesh join` to come stays). A pairing that
+ * stopped part-way before this one (its mark there, no certificate) is cleared first: what it
+ * wrote goes, what was there before it stays, and its list of those is kept.
+ */
+async function beginPairing (home: string): Promise<void> {
+  const prior = await unfinishedPairing(home)
+  let before: string[] | undefined
+  if (prior !== undefined) {
+    before = prior.before
+    for (const name of await readdir(home)) {
+      if (name !== HOME_FILES.pairing && (before === undefined || !before.includes(name))) await rm(join(home, name), { recursive: true, force: true })
+    }
+  } else {
+    before = await readdir(home).catch((err: any) => { if (err?.code === 'ENOENT') return undefined; throw err })
+  }
+  await ensureHomeDir(home)
+  await writeHomeFile(home, 'pairing', JSON.stringify(before === undefined ? {} : { before }) + '\n')
 }
 
 /** A certificate of a blind mirror: `mirror` and no `read`. */

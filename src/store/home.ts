@@ -33,6 +33,12 @@ export const HOME_FILES = {
   peers: 'peers.json',
   /** A blind mirror's home (node/mirror.ts): its wallet; such a home never holds vault.keys. */
   mirror: 'mirror.json',
+  /**
+   * A pairing under way (node/pair-home.ts): written before anything else of it, removed once its
+   * certificate is. Found with no certificate, the home holds only what that pairing began (it
+   * stopped: killed, the power lost), which the next `mesh pair` clears before it writes.
+   */
+  pairing: 'pairing.partial',
   /** What a list with details shows of each session, sealed (src/api/session-summaries.ts): a cache. */
   summaries: 'summaries.sealed',
   data: 'data'

@@ -49,8 +49,11 @@ export const pairCmd: Command = {
   async run (g: Globals, _args, values) {
     const { hostname } = await import('node:os')
     const { isInitialized } = await import('../../store/index.js')
-    await (await import('../../node/enrol.js')).refuseIfCertificateLost(g.home)
+    const { refuseIfCertificateLost, unfinishedPairing } = await import('../../node/enrol.js')
+    await refuseIfCertificateLost(g.home, { pairing: true })
     if (await isInitialized(g.home)) throw await setUpAlready(g)
+    // Killed, or the power lost, while it wrote this home: taken up again (pair-home.ts clears it once granted).
+    const unfinished = await unfinishedPairing(g.home) !== undefined
     // Checked before a code is shown: a malformed one is bad input naming its flag, not an error
     // after the code (and, for --via, a pairing node left running).
     const via = await multiaddrs('--via', values.via)
@@ -122,6 +125,7 @@ export const pairCmd: Command = {
         }
       }
     })
+    if (unfinished) say({ event: 'unfinished', home: g.home }, `an earlier pairing into ${g.home} stopped before it finished: what it wrote is cleared once this one is approved (on the device that approved it, revoke the device it made: \`mesh devices\` lists it as never seen)`)
     say({ event: 'waiting', peerId: device.deviceId, addresses: candidate.addresses(), mdns }, `waiting: this device will be ${device.deviceId}; ${mdns ? 'announced on the LAN by mDNS; ' : ''}listening on ${candidate.addresses().join(' ')}`)
     if (!g.json) out.line('(those addresses carry a one-time pairing PeerId, not this device\'s; where mDNS does not reach, approve with `mesh devices approve CODE --dial ADDR`)')
     let failed: unknown
