@@ -77,12 +77,7 @@ export async function readLocalSkills (dir: string, nested: boolean): Promise<{ 
       let md: Buffer | undefined
       try { md = await readFileNoFollow(join(dir, r, 'SKILL.md')) } catch (err: any) { if (err?.code !== 'ENOENT' && !isLinkRefused(err)) throw err }
       if (md !== undefined) {
-        const files: SkillFiles = { data: new Map([['SKILL.md', md]]), exec: new Set() }
-        for (const f of await listFiles(join(dir, r))) {
-          if (f === 'SKILL.md') continue
-          files.data.set(f, await readFileNoFollow(join(dir, r, f)))
-          if (((await stat(join(dir, r, f))).mode & 0o111) !== 0) files.exec.add(f)
-        }
+        const files = await readSkillFolder(join(dir, r), md)
         skills.push({ name: parseSkill(md.toString('utf8'), n).name, rel: r, files, hash: skillHash(files) })
       } else if (nested && depth === 0) await visit(r, 1)
     }
@@ -91,7 +86,19 @@ export async function readLocalSkills (dir: string, nested: boolean): Promise<{ 
   return { skills, symlinks }
 }
 
-function toSkillFiles (files: SkillFiles): SkillFile[] {
+/** A skill folder's files: its SKILL.md (`md`, read already) and every file under it, with their exec bits. */
+export async function readSkillFolder (folder: string, md: Buffer): Promise<SkillFiles> {
+  const files: SkillFiles = { data: new Map([['SKILL.md', md]]), exec: new Set() }
+  for (const f of await listFiles(folder)) {
+    if (f === 'SKILL.md') continue
+    files.data.set(f, await readFileNoFollow(join(folder, f)))
+    if (((await stat(join(folder, f))).mode & 0o111) !== 0) files.exec.add(f)
+  }
+  return files
+}
+
+/** A skill's files but its SKILL.md, as skills.add takes them (text, or base64 where not UTF-8). */
+export function toSkillFiles (files: SkillFiles): SkillFile[] {
   const out: SkillFile[] = []
   for (const [path, b] of files.data) {
     if (path === 'SKILL.md') continue
@@ -133,6 +140,9 @@ export async function syncSkills (api: MeshApi, agent: SkillAgent, opts: { home:
   const statePath = syncStatePath(env)
   const scope = `${opts.home}\0skills\0${dir}`
   const base = await loadBase(statePath, scope)
+  // Pulls begun and not seen through (the sync was killed part-way): the skill's hash in mesh then.
+  const pullScope = `${scope}\0pulling`
+  const pulling = await loadBase(statePath, pullScope)
   const { skills: local, symlinks } = await readLocalSkills(dir, nested)
   const byName = new Map(local.map(s => [s.name, s]))
   const mesh = new Map<string, SkillFiles>()
@@ -146,6 +156,10 @@ export async function syncSkills (api: MeshApi, agent: SkillAgent, opts: { home:
     const m = mesh.get(name)
     const mh = m !== undefined ? skillHash(m) : undefined
     let action: ReturnType<typeof plan3> | 'kept' = plan3(base.get(name), l?.hash, mh)
+    // Half written by a sync that was killed while it pulled this same version: no edit of the
+    // user's, so the pull is finished (else it read as changed here, and --prefer local spread
+    // the half-written folder to every machine).
+    if (action === 'conflict' && mh !== undefined && pulling.get(name) === mh) action = 'pull'
     if (action === 'conflict' && opts.prefer !== undefined) action = opts.prefer === 'mesh' ? 'pull' : 'push'
     if (action === 'same') { report.same.push(name); base.set(name, l?.hash as string); continue }
     if (action === 'gone') { base.delete(name); continue }
@@ -188,6 +202,8 @@ export async function syncSkills (api: MeshApi, agent: SkillAgent, opts: { home:
     // No local skill of this name, yet its folder holds something: another skill (its SKILL.md names
     // it otherwise, or the name differs only in case on this disk) or the user's own files.
     if (l === undefined && await occupied(folder)) { report.conflicts.push({ name, path: folder, taken: true }); continue }
+    // Said before the first file is written: killed part-way, the next sync finishes this pull.
+    if (pulling.get(name) !== mh) { pulling.set(name, mh as string); await saveBase(statePath, pullScope, pulling) }
     try {
       for (const [p, b] of want.data) {
         const path = join(folder, ...p.split('/'))
@@ -211,6 +227,8 @@ export async function syncSkills (api: MeshApi, agent: SkillAgent, opts: { home:
     base.set(name, mh as string)
   }
   await saveBase(statePath, scope, base)
+  // Every pull begun is through (or met an edit, a conflict said): none is owed.
+  if (pulling.size > 0) await saveBase(statePath, pullScope, new Map())
   return report
 }
 

@@ -4,6 +4,7 @@ import { basename, dirname, extname, join, resolve } from 'node:path'
 import { InvalidInputError, NotFoundError, UsageError } from '../../errors.js'
 import { stdout as out, withApi } from '../context.js'
 import { subcommandOf, type Command } from '../command.js'
+import type { SkillFile } from '../../../crdt/skills.js'
 
 const MEMORY_USAGE = 'mesh memory set KEY VALUE [--tag T]... | get KEY | list [--tag T] | search WORDS... | delete KEY'
 
@@ -70,7 +71,7 @@ export const skillsCmd: Command = {
   usage: SKILLS_USAGE,
   summary: 'the agent\'s skills: SKILL.md files (Markdown with name/version/description front matter)',
   subSummaries: {
-    add: 'add or update a skill from its SKILL.md (or the folder that holds it)',
+    add: 'add or update a skill from its SKILL.md (or the folder that holds it), with the folder\'s other files (scripts/, references/, assets/)',
     list: 'every skill: name, version, description',
     show: 'print one skill\'s SKILL.md',
     remove: 'remove a skill, on every device',
@@ -120,7 +121,7 @@ export const skillsCmd: Command = {
   }
 }
 
-async function readSkillFile (path: string): Promise<{ content: string, source: string, name: string }> {
+async function readSkillFile (path: string): Promise<{ content: string, source: string, name: string, files?: SkillFile[] }> {
   let abs = resolve(path)
   const failed = (err: any): Error => err?.code === 'ENOENT'
     ? new NotFoundError(`no such file: ${abs} (give a SKILL.md, or the folder that holds one)`, { path: abs }, { cause: err })
@@ -133,6 +134,14 @@ async function readSkillFile (path: string): Promise<{ content: string, source: 
   let content: string
   try { content = await readFile(abs, 'utf8') } catch (err) { throw failed(err) }
   // A SKILL.md is named by its folder (AgentSkills layout), any other file by its own name.
-  const name = basename(abs).toUpperCase() === 'SKILL.MD' ? basename(dirname(abs)) : basename(abs, extname(abs))
-  return { content, source: abs, name }
+  if (basename(abs).toUpperCase() !== 'SKILL.MD') return { content, source: abs, name: basename(abs, extname(abs)) }
+  // The folder's other files (scripts/, references/, assets/) are the skill's too: without them,
+  // every other machine got a SKILL.md naming scripts it did not have.
+  const { readSkillFolder, toSkillFiles } = await import('../../agents/index.js')
+  let files: SkillFile[]
+  try { files = toSkillFiles(await readSkillFolder(dirname(abs), Buffer.from(content, 'utf8'))) } catch (err: any) {
+    if (err?.code === 'INVALID_INPUT') throw err
+    throw new InvalidInputError(`cannot read the skill's folder ${dirname(abs)}: ${err?.message ?? err}`, { path: dirname(abs) }, { cause: err })
+  }
+  return { content, source: abs, name: basename(dirname(abs)), ...(files.length > 0 ? { files } : {}) }
 }
