@@ -4,14 +4,15 @@
  * a temp file beside it, fsynced, then take the name: with `force` by rename (the old file, or
  * the symlink there, is replaced whole), else by link, which fails when the name exists at that
  * moment, so a file that appeared since any check is refused too, not replaced. A crash leaves
- * the old file or the new one, at worst a stray temp file beside it, never a torn FILE.
+ * the old file or the new one, at worst a stray temp file beside it (removed by the next write of
+ * that file), never a torn FILE.
  */
 import { constants } from 'node:fs'
 import { access, link, lstat, rename, stat } from 'node:fs/promises'
 import { dirname } from 'node:path'
 import { mkdirDurable } from '../store/files.js'
 import { FileExistsError, InvalidInputError } from '../errors.js'
-import { NAME_MAX, writeBeside } from './write-beside.js'
+import { NAME_MAX, removeStaleTemps, writeBeside } from './write-beside.js'
 
 export interface OutFileOptions {
   /** Replace a file that is there. */
@@ -29,6 +30,8 @@ export async function writeOutFile (path: string, data: string | Buffer, opts: O
   } catch (err) {
     throw await inWords(err, path)
   }
+  // What an earlier write of this file left when it was killed: nothing else removes it there.
+  await removeStaleTemps([dirname(path)], { of: path }).catch(() => {})
 }
 
 /**

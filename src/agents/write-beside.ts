@@ -48,17 +48,20 @@ function alive (pid: number): boolean {
 
 /**
  * Removes the temp files a mesh process killed mid-write left in `dirs` (its pid is gone): only
- * regular files named exactly as tempBeside names them, never anything else. A folder that is not
- * there is skipped. Returns the paths removed.
+ * regular files named exactly as tempBeside names them, never anything else; with `of`, only the
+ * temps of that file. A folder that is not there is skipped. Returns the paths removed.
  */
-export async function removeStaleTemps (dirs: Iterable<string>): Promise<string[]> {
+export async function removeStaleTemps (dirs: Iterable<string>, opts: { of?: string } = {}): Promise<string[]> {
   const removed: string[] = []
+  const of = opts.of !== undefined ? basename(opts.of) : undefined
   for (const dir of new Set(dirs)) {
     let names: string[]
     try { names = await readdir(dir) } catch (err: any) { if (err?.code === 'ENOENT' || err?.code === 'ENOTDIR') continue; throw err }
     for (const n of names) {
       const m = TEMP.exec(n)
       if (m === null || alive(Number(m[1]))) continue
+      // Only the temps of that one file (its name, maybe cut to fit): in a folder of the user's.
+      if (of !== undefined && !of.startsWith(n.slice(0, n.lastIndexOf('.mesh-')))) continue
       const p = join(dir, n)
       const st = await lstat(p).catch(() => undefined)
       if (st?.isFile() !== true) continue

@@ -5,7 +5,7 @@
  * `--force`; a resume run again over its own file leaves it alone; no temp file is left beside it.
  */
 import { spawnSync } from 'node:child_process'
-import { lstat, readdir, readFile, symlink, writeFile } from 'node:fs/promises'
+import { lstat, readdir, readFile, rm, symlink, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { beforeAll, describe, expect, it } from 'vitest'
@@ -78,6 +78,23 @@ describe('mesh agent export --out FILE', () => {
     // One byte over is the folder's refusal, said in words.
     const over = join(h.dir, 'o'.repeat(250) + '.jsonl')
     expect(errorOf(await mesh('agent', 'export', KEY, '--out', over, '--json'), 2)).toMatchObject({ code: 'INVALID_INPUT', message: `cannot write --out ${over}: its name is longer than a folder takes (255 bytes)` })
+  }, 60_000)
+
+  it('removes the temp files an export of that FILE left when it was killed, and no other file\'s', async () => {
+    // A pid that was a mesh process and is gone, as after a SIGKILL mid-write.
+    const gone = spawnSync(process.execPath, ['-e', 'process.stdout.write(String(process.pid))'], { encoding: 'utf8' })
+    const pid = Number(gone.stdout)
+    const out = join(h.dir, 'killed.jsonl')
+    const stale = [`killed.jsonl.mesh-${pid}-0a1b2c3d.tmp`, `killed.jsonl.mesh-${pid}-4e5f6a7b.tmp`]
+    const others = [`notes.md.mesh-${pid}-0a1b2c3d.tmp`, `killed.jsonl.mesh-${process.pid}-0a1b2c3d.tmp`, 'killed.jsonl.tmp']
+    for (const n of [...stale, ...others]) await writeFile(join(h.dir, n), 'half a transcript')
+    const r = await mesh('agent', 'export', KEY, '--out', out)
+    expect(r.code, r.stderr).toBe(0)
+    const left = await readdir(h.dir)
+    for (const n of stale) expect(left, n).not.toContain(n)
+    // Another file's, a live process's, and a name that is not mesh's stay.
+    for (const n of others) expect(left, n).toContain(n)
+    for (const n of others) await rm(join(h.dir, n))
   }, 60_000)
 
   it('takes --force in its usage, which the other subcommands that do not take it still refuse', async () => {
