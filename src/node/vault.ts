@@ -19,7 +19,7 @@ import { logger } from '@libp2p/logger'
 import { docKind, DOC_NAMES, SessionsIndexDoc, type DocKind, type SessionKey } from '../../crdt/index.js'
 import { ClosedError, DeviceRevokedError, HomeNotInitializedError, messageTime, ReadOnlyError, WalletMismatchError } from '../errors.js'
 import { recoveryKem, vaultSeedSignature, certificateRecordSealer, docIdFor, fromHex, hasCapability, isExpired, streamKey, toHex, type ChainCertificate, type DocId, type Entry, type RegistryOp, type UnsignedEntry, type Wallet } from '../identity/index.js'
-import { acquireLock, ensureHomeDir, EntryStore, isInitialized, type HomeLock, type StoredSnapshot } from '../store/index.js'
+import { acquireLock, ensureHomeDir, EntryStore, isInitialized, removeStagedTemps, type HomeLock, type StoredSnapshot } from '../store/index.js'
 import { CertRegistry } from './certs.js'
 import { enrol, loadIdentity, refuseIfCertificateLost, type HomeIdentity } from './enrol.js'
 import type { EnrolRequest, PeerVectors } from './registry-ops.js'
@@ -132,6 +132,8 @@ export class Vault extends EventEmitter<VaultEvents> {
     await ensureHomeDir(opts.home)
     const lock = await acquireLock(opts.home)
     try {
+      // What a process killed mid-write left (held.sum's, vault.keys' temps): gone with its pid.
+      await removeStagedTemps([opts.home, join(opts.home, 'data')]).catch((err: unknown) => { log('could not remove stale temp files: %e', err) })
       let identity: HomeIdentity
       if (!(await isInitialized(opts.home))) {
         if (opts.wallet === undefined) await refuseIfCertificateLost(opts.home)

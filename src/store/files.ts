@@ -7,8 +7,8 @@
  */
 import { randomBytes } from 'node:crypto'
 import { constants } from 'node:fs'
-import { open, rename, unlink, type FileHandle } from 'node:fs/promises'
-import { dirname } from 'node:path'
+import { lstat, open, readdir, rename, unlink, type FileHandle } from 'node:fs/promises'
+import { dirname, join } from 'node:path'
 import { fsyncDir, mkdirDurable } from '../durable-dirs.js'
 import { HomeUnsafeError, StoreWriteError } from '../errors.js'
 
@@ -74,7 +74,7 @@ const HIGH_WATER = 8 * 1024 * 1024
  * Starts writing a file under a temp name beside `path`: the caller hands bytes over as it gets
  * them (a snapshot while it arrives) and decides at the end whether the file is kept. Nothing is
  * at `path` until `commit()`; a temp file left by a crash ends in `.tmp` and is removed by
- * whoever owns the directory.
+ * whoever owns the directory (removeStagedTemps, as the vault opens).
  */
 export function stageFile (path: string, mode = 0o600): StagedFile {
   const dir = dirname(path)
@@ -115,6 +115,36 @@ export function stageFile (path: string, mode = 0o600): StagedFile {
       await unlink(tmp).catch(() => undefined)
     }
   }
+}
+
+/** A stageFile temp's name: `<name>.<pid>.<12 hex>.tmp`; the pid is group 1. */
+const STAGED = /^.+\.(\d{1,10})\.[0-9a-f]{12}\.tmp$/
+
+/** Whether process `pid` runs here (one of another user's is: EPERM). */
+function running (pid: number): boolean {
+  if (pid === process.pid) return true
+  try { process.kill(pid, 0); return true } catch (err) { return (err as NodeJS.ErrnoException).code !== 'ESRCH' }
+}
+
+/**
+ * Removes from `dirs` the temp files of staged writes (stageFile) whose process is gone: killed
+ * before its rename, it left them for good (a copy of vault.keys among them). For the owner of
+ * those folders (the home's lock held); a folder that is not there is skipped. Returns the paths.
+ */
+export async function removeStagedTemps (dirs: readonly string[]): Promise<string[]> {
+  const removed: string[] = []
+  for (const dir of dirs) {
+    let names: string[]
+    try { names = await readdir(dir) } catch (err: any) { if (err?.code === 'ENOENT' || err?.code === 'ENOTDIR') continue; throw err }
+    for (const n of names) {
+      const m = STAGED.exec(n)
+      if (m === null || running(Number(m[1]))) continue
+      const p = join(dir, n)
+      if ((await lstat(p).catch(() => undefined))?.isFile() !== true) continue
+      await unlink(p).then(() => removed.push(p), (e: NodeJS.ErrnoException) => { if (e.code !== 'ENOENT') throw e })
+    }
+  }
+  return removed
 }
 
 export interface WriteQueue {
