@@ -8,6 +8,7 @@
 import { createHash } from 'node:crypto'
 import { readFile } from 'node:fs/promises'
 import { homedir } from 'node:os'
+import { HomeCorruptError } from '../errors.js'
 import { join } from 'node:path'
 import { xdgDir } from '../xdg.js'
 import { writeFileAtomic } from './bundle.js'
@@ -33,12 +34,22 @@ export function syncStatePath (env: NodeJS.ProcessEnv = process.env): string {
 type State = Record<string, Record<string, string>>
 
 async function load (path: string): Promise<State> {
+  let text: string
   try {
-    const v = JSON.parse(await readFile(path, 'utf8')) as { scopes?: State }
-    return typeof v.scopes === 'object' && v.scopes !== null ? v.scopes : {}
+    text = await readFile(path, 'utf8')
   } catch (err: any) {
     if (err?.code === 'ENOENT') return {}
     throw err
+  }
+  try {
+    const v = JSON.parse(text) as { scopes?: State }
+    return typeof v === 'object' && v !== null && typeof v.scopes === 'object' && v.scopes !== null ? v.scopes : {}
+  } catch (err: any) {
+    // Written whole (temp, fsync, rename): cut or changed by hand or by the disk. Named, with what to do.
+    throw new HomeCorruptError(`${path} does not read as JSON (${String(err?.message ?? err)}): it holds what each skills and memory sync last saw, so nothing was synced`, { path }, {
+      cause: err,
+      hint: { sep: '. ', cli: `Move it aside (\`mv ${path} ${path}.bad\`) and sync again: each side's files are then compared afresh, and a file that differs on both sides is reported as a conflict rather than overwritten`, mcp: 'A person moves that file aside, and syncs again' }
+    })
   }
 }
 
