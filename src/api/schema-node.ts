@@ -64,6 +64,11 @@ export const StatusSchema = z.object({
   skills: z.number(),
   devices: z.number(),
   store: z.object({ docs: z.number(), entries: z.number(), snapshots: z.number(), logBytes: z.number() }),
+  setAside: z.object({
+    damaged: z.number().describe('files or regions of this disk\'s store found damaged and moved aside (a cut log tail, a snapshot that no longer reads): what they held is taken again from a peer that has it'),
+    quarantined: z.number().describe('entries and snapshots refused as they arrived, kept as evidence'),
+    forks: z.number().describe('two different entries of one author at one position, both kept')
+  }).describe('what this node set aside, as counts: doctor.report lists each'),
   diskFull: z.boolean().describe('the disk is full: a write was refused for lack of space (disk.refused), or less than disk.keepFreeBytes is free (said without a daemon too); writes are refused until space is freed, reads go on'),
   disk: DiskSchema.describe('the disk under the home: what writes found, and what is free now'),
   revoked: z.object({ at: z.number(), by: z.array(z.string()), reason: z.string() }).optional().describe('this device was revoked: when, by whom (labels, or "wallet") and why; it keeps what it holds, and every write is refused (DEVICE_REVOKED)'),

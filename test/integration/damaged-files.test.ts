@@ -3,7 +3,7 @@
  * said, not silently skipped: a snapshot whose file no longer checks is moved into data/damaged/
  * when its document opens (one whose header does not read, when the store opens), a damaged
  * region of the log is cut out at open, and `mesh doctor` lists each with where it is kept and
- * why. The document then no longer counts the snapshot as held, so a peer sends it again.
+ * why; `mesh status` counts them. The document then no longer counts the snapshot as held, so a peer sends it again.
  */
 import { open, readdir, stat } from 'node:fs/promises'
 import { join } from 'node:path'
@@ -11,7 +11,8 @@ import { describe, expect, it } from 'vitest'
 import { writeNewWallet } from '../../src/identity/index.js'
 import { DOC_NAMES, type SessionKey } from '../../crdt/index.js'
 import { openVault } from '../../src/sdk/index.js'
-import { cliEnv, runCli } from '../helpers/cli.js'
+import { BIN, cliEnv, runCli } from '../helpers/cli.js'
+import { spawnIn } from '../helpers/netns.js'
 import { stopAfterEach } from '../helpers/teardown.js'
 import { tempDir } from '../helpers/tmp.js'
 
@@ -76,5 +77,16 @@ describe('damaged files of a store', () => {
 
     const text = await mesh('doctor')
     expect(text.stdout).toContain('damaged on this disk (2)')
+
+    // `mesh status` says so too, where a person looks first (a cut log tail took the last writes with it).
+    const status = await mesh('status')
+    expect(status.code, status.stderr).toBe(0)
+    expect(status.stdout).toContain('set aside:    2 damaged parts of this disk\'s store moved aside (what they held comes again only from a peer that has it): `mesh doctor` lists each\n')
+    expect(JSON.parse((await mesh('status', '--json')).stdout).setAside).toEqual({ damaged: 2, quarantined: 0, forks: 0 })
+    // And `mesh join` as it starts.
+    const join_ = spawnIn(undefined, process.execPath, [BIN, 'join', '--home', home, '--no-mdns', '--dht', 'off', '--listen', '/ip4/127.0.0.1/tcp/0', '--http', 'off'], env)
+    cleanups.push(async () => { await join_.stop('SIGKILL') })
+    expect(await join_.waitFor(/^set aside: /, 30_000)).toContain('2 damaged parts of this disk\'s store moved aside')
+    expect(await join_.stop('SIGINT')).toBe(0)
   })
 })

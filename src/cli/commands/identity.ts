@@ -211,12 +211,26 @@ export const statusCmd: Command = {
       }
       out.line(`devices:      ${s.devices} known`)
       out.line(`store:        ${s.store.entries} entries, ${s.store.snapshots} snapshots, ${s.store.logBytes} log bytes`)
+      const aside = setAsideWords(s.setAside)
+      if (aside !== undefined) out.line(`set aside:    ${aside}`)
       const connected = peers.filter(p => p.state === 'connected')
       if (connected.length > 0) out.line('peers:')
       for (const p of connected) for (const l of peerLines(p)) out.line(`  ${l}`)
       return 0
     })
   }
+}
+
+/**
+ * What the node set aside, when anything: a damaged part of the store above all (a cut log tail
+ * took the last writes with it, which only a peer can give back), said where a person looks.
+ */
+export function setAsideWords (a: { damaged: number, quarantined: number, forks: number }): string | undefined {
+  const parts: string[] = []
+  if (a.damaged > 0) parts.push(`${plural(a.damaged, 'damaged part')} of this disk's store moved aside (what ${a.damaged === 1 ? 'it' : 'they'} held comes again only from a peer that has it)`)
+  if (a.quarantined > 0) parts.push(`${a.quarantined} ${a.quarantined === 1 ? 'entry or snapshot' : 'entries or snapshots'} refused as ${a.quarantined === 1 ? 'it' : 'they'} arrived`)
+  if (a.forks > 0) parts.push(`${plural(a.forks, 'fork')} (two entries of one author at one place)`)
+  return parts.length === 0 ? undefined : `${parts.join('; ')}: \`mesh doctor\` lists each`
 }
 
 /** `mesh init --mirror`: a blind mirror's home, certified by the wallet, with no vault key. */

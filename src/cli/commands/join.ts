@@ -17,7 +17,7 @@ import { checkSocketHome } from '../../api/socket-path.js'
 import { checkLabelFlag } from '../label.js'
 import { draw, localTime, revokedWords, stdout as out, untilStopped, whenHomeFree, type Globals } from '../context.js'
 import type { Command } from '../command.js'
-import { enrolHome, explainGeneratedWallet } from './identity.js'
+import { enrolHome, explainGeneratedWallet, setAsideWords } from './identity.js'
 import type { Follower, Released } from '../../agents/index.js'
 import { daemonHeap } from '../daemon-heap.js'
 
@@ -194,6 +194,9 @@ export const joinCmd: Command = {
         const revoked = host.vault.vault.certs.revocationOf(host.vault.vault.identity.device.publicKey) !== undefined
         out.line(`capabilities: ${revoked ? 'none (revoked)' : info.capabilities.join(', ')}`)
         out.line(`home:         ${info.home}`)
+        // Said at start as `mesh status` says it: a cut log tail took writes with it, and nothing else would tell.
+        const aside = setAsideWords({ damaged: (await host.vault.vault.store.damaged()).length, quarantined: host.vault.vault.quarantined().length, forks: host.vault.vault.forks().length })
+        if (aside !== undefined) out.line(`set aside:    ${aside}`)
         for (const a of addrs) out.line(`listening:    ${a}`)
         // One line, with what that leaves when it is nothing. A `listening:` address ends in /p2p/ and the device id already: given as printed.
         out.line(`discovery:    mdns ${node.config.mdns ? 'on' : 'off'}, dht ${node.config.dht}${nothingToDial ? '; nothing to find siblings with: no sibling is known by an address. Give one with --bootstrap /ip4/…/tcp/…/p2p/… (a sibling\'s `listening:` address as it prints it), or give a sibling this device\'s `listening:` address the same way' : ''}`)
