@@ -428,7 +428,9 @@ export class PeerSession {
   }
 
   private refusedSnapshot (err: any): void {
-    this.events.refused(`snapshot ${err?.code ?? ''}: ${err?.message ?? err}`, this.peer)
+    // A wait for another transfer of it to end (store/partial-set.ts): no refusal to tell a person of.
+    if (err?.details?.busy === true) this.log('snapshot from %s waits: %s', this.peer, err?.message)
+    else this.events.refused(`snapshot ${err?.code ?? ''}: ${err?.message ?? err}`, this.peer)
     this.refetchLater(err)
   }
 

@@ -7,7 +7,7 @@ import { rename } from 'node:fs/promises'
 import { dirname } from 'node:path'
 import { logger } from '@libp2p/logger'
 import { toHex, type Entry } from '../identity/index.js'
-import { StoreWriteError } from '../errors.js'
+import { RateLimitedError, StoreWriteError } from '../errors.js'
 import { fsyncDir } from './files.js'
 import { listPartials, partialPath, readPartial, readPartialPrefix, removePartial, writePartial, type PartialSnapshot } from './partial.js'
 import type { StagedSnapshot, StoredSnapshot } from './snapshots.js'
@@ -98,7 +98,9 @@ export class PartialSnapshots {
     if (this.receiving.has(k)) {
       // Another transfer of this document is writing its partial file (two peers sending the
       // same snapshot at once): this one gets a private temp file, and is not resumable.
-      if (offset > 0) throw new StoreWriteError(`a transfer of this snapshot is already being received; it cannot be resumed beside it`, { offset })
+      // Most often the same peer's transfer on a connection that ended and is not yet seen to: a
+      // wait, not a fault of the disk (`busy`: not said as a refusal; asked for again after it).
+      if (offset > 0) throw new RateLimitedError('another transfer of this snapshot is still being received, so this one cannot resume beside it: it is asked for again once that one ends', { offset, busy: true, retryAfterMs: 2_000 })
       const staged = deps.stage(header)
       return { ...staged, commit: async (opts?: SnapshotReplace) => await deps.adopt(await staged.commit(), opts), keep: staged.discard }
     }

@@ -1,0 +1,40 @@
+/**
+ * A snapshot resumed (offset > 0) while another transfer of it is still being received (most often
+ * the same peer's, on a connection that ended and is not yet seen to): refused as a wait
+ * (RATE_LIMITED, busy, with when to ask again), which the sync session retries without telling a
+ * person of a refusal, not as STORE_WRITE_FAILED, which `mesh join` printed as a fault of the disk.
+ */
+import { afterEach, describe, expect, it } from 'vitest'
+import * as Y from 'yjs'
+import { DOC_NAMES, sealSnapshot, type SessionKey } from '../../crdt/index.js'
+import { foreignDevice, newVault } from '../helpers/vault.js'
+import { until } from '../helpers/wait.js'
+
+const cleanups: Array<() => Promise<void>> = []
+afterEach(async () => { for (const c of cleanups.splice(0)) await c() })
+
+describe('a snapshot resumed beside another transfer of it', () => {
+  it('is a wait (RATE_LIMITED, busy), not a failed write', async () => {
+    const a = await newVault(); cleanups.push(a.cleanup)
+    const v = a.vault.vault
+    const sib = await foreignDevice(a.wallet)
+    await v.addCertificate(sib.cert)
+    const doc = v.docId(DOC_NAMES.session('agent:main:busy' as SessionKey))
+    const d = new Y.Doc()
+    d.getMap('meta').set('key', 'agent:main:busy')
+    const snap = sealSnapshot({ keys: v.identity.keys, signer: sib.key.signer }, doc, 1n, Y.encodeStateAsUpdate(d), [{ author: sib.key.publicKey, seq: 1n }])
+    // A transfer broke off after its first bytes (kept for a resume), and a second resumed it.
+    const first = v.receiveSnapshot(snap.header.bytes)
+    const held = 16
+    await first.write(snap.ciphertext.subarray(0, held))
+    first.abort()
+    await until(async () => v.store.partialSnapshots().some(p => p.held >= held), 'the partial kept')
+    const second = v.receiveSnapshot(snap.header.bytes, held)
+    cleanups.push(async () => { second.abort() })
+    // The second's connection ended unseen; its peer, restarted, resumes it again.
+    let err: any
+    try { v.receiveSnapshot(snap.header.bytes, held) } catch (e) { err = e }
+    expect(err).toMatchObject({ code: 'RATE_LIMITED', details: { busy: true, offset: held } })
+    expect(err.details.retryAfterMs).toBeGreaterThan(0)
+  })
+})
