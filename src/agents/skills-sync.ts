@@ -201,7 +201,8 @@ export async function syncSkills (api: MeshApi, agent: SkillAgent, opts: { home:
     if (!isSkillName(name) || outside !== undefined) throw new InvalidInputError(`skill ${JSON.stringify(name)} names a file outside its folder (${JSON.stringify(outside ?? name)}): not written`, { name })
     // No local skill of this name, yet its folder holds something: another skill (its SKILL.md names
     // it otherwise, or the name differs only in case on this disk) or the user's own files.
-    if (l === undefined && await occupied(folder)) { report.conflicts.push({ name, path: folder, taken: true }); continue }
+    // (Unless it is what a pull of this same version, killed before its SKILL.md was in place, began.)
+    if (l === undefined && pulling.get(name) !== mh && await occupied(folder)) { report.conflicts.push({ name, path: folder, taken: true }); continue }
     // Said before the first file is written: killed part-way, the next sync finishes this pull.
     if (pulling.get(name) !== mh) { pulling.set(name, mh as string); await saveBase(statePath, pullScope, pulling) }
     try {
