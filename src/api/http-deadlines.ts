@@ -109,7 +109,7 @@ function cutOff (socket: Duplex): void {
  * Node keeps both privately (its own bytesWritten getter reads _bytesDispatched); without them,
  * bytesWritten less what waits in the stream, which moves only as whole writes complete.
  */
-function sentBytes (socket: Duplex): number {
+export function sentBytes (socket: Duplex): number {
   const s = socket as Duplex & { _bytesDispatched?: number, _handle?: { writeQueueSize?: number } | null, bytesWritten?: number }
   if (typeof s._bytesDispatched === 'number') return s._bytesDispatched - (s._handle?.writeQueueSize ?? 0)
   return (s.bytesWritten ?? 0) - socket.writableLength

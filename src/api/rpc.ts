@@ -28,6 +28,7 @@ import { logger } from '@libp2p/logger'
 import { InternalError, InvalidInputError, isMeshError } from '../errors.js'
 import type { MeshApi } from './api.js'
 import type { MethodName } from './schema.js'
+import { sentBytes } from './http-deadlines.js'
 import { CONTROL_LINE_MAX, LineReader, type SkippedLine } from './line-reader.js'
 import { checkSocketHome, socketPath, STAGING_PREFIX } from './socket-path.js'
 import { errorToRpc, errorToWire, type WireError } from './wire-error.js'
@@ -92,6 +93,10 @@ export async function serveRpc (api: MeshApi, home: string): Promise<{ close: ()
   }
 }
 
+/** The most a control client may leave unread (answers and events) before it is cut off, once it takes none of it for STALL_MS. */
+export const MAX_UNREAD = 8 * 1024 * 1024
+export const STALL_MS = 10_000
+
 function serveConnection (api: MeshApi, sock: Socket, gone: () => void): void {
   const calls = new Map<number, AbortController>()
   // Aborted when this client goes: what a call held for it past the call is dropped.
@@ -108,7 +113,30 @@ function serveConnection (api: MeshApi, sock: Socket, gone: () => void): void {
       line = JSON.stringify({ id: v.id, error: errorToWire(new InternalError(`the answer could not be encoded: ${(err as Error)?.message ?? String(err)}`)) })
     }
     sock.write(line + '\n')
+    watchUnread()
   }
+  // A client that reads nothing (a `mesh watch` or `mesh mcp` suspended with Ctrl-Z) had every
+  // event kept for it here, without end. Past MAX_UNREAD unread, and nothing of it taken for
+  // STALL_MS, it is cut off, as the WebSocket stream cuts off a slow reader; its follower
+  // reconnects when it runs again, and reads what it missed. One reading a long answer is not:
+  // the kernel takes some of it all the time.
+  let stall: { sent: number, timer: ReturnType<typeof setTimeout> } | undefined
+  const watchUnread = (): void => {
+    if (sock.destroyed || sock.writableLength <= MAX_UNREAD) { clearTimeout(stall?.timer); stall = undefined; return }
+    if (stall !== undefined) return
+    const timer = setTimeout(() => {
+      const s = stall
+      stall = undefined
+      if (s === undefined || sock.destroyed) return
+      if (sock.writableLength > MAX_UNREAD && sentBytes(sock) === s.sent) {
+        log('control client left %d bytes unread for %d ms: cut off', sock.writableLength, STALL_MS)
+        sock.destroy()
+      } else watchUnread()
+    }, STALL_MS)
+    timer.unref()
+    stall = { sent: sentBytes(sock), timer }
+  }
+  sock.once('close', () => { clearTimeout(stall?.timer) })
   // A line over the limit was answered by closing the connection: the client heard only that the
   // daemon had gone (DAEMON_NOT_RUNNING), for that call and for every other one on it.
   const tooLong = ({ head, tail, bytes }: SkippedLine): void => {
