@@ -52,27 +52,48 @@ export interface MeshApi {
 
 /** How many events are kept for replay from a cursor. */
 export const EVENT_BUFFER = 1000
+/**
+ * And how much of memory they may hold at most (as weighed by eventWeight): a `message.appended`
+ * carries its messages whole, so a thousand big appends held about a GB in a daemon that stayed
+ * quiet after them.
+ */
+export const EVENT_BUFFER_BYTES = 32 * 1024 * 1024
+
+/** About what an event holds in memory: its messages' contents (two bytes a character), and a little for the rest. */
+export function eventWeight (e: ApiEvent): number {
+  let n = 256
+  const ms = (e as { messages?: unknown }).messages
+  if (Array.isArray(ms)) for (const m of ms) n += 256 + (typeof m?.content === 'string' ? 2 * m.content.length : 0)
+  return n
+}
 
 /** A bounded buffer of numbered events with live listeners (seq grows by one per event). */
 export class EventLog {
-  private readonly buf: EventRecord[] = []
+  private readonly buf: Array<EventRecord & { weight: number }> = []
   private readonly listeners = new Set<(r: EventRecord) => void>()
   private seq = 0
+  private weight = 0
 
-  constructor (private readonly size = EVENT_BUFFER) {}
+  constructor (private readonly size = EVENT_BUFFER, private readonly bytes = EVENT_BUFFER_BYTES) {}
 
   get last (): number { return this.seq }
 
+  /** What the buffer holds now: how many events, and their weight. */
+  get held (): { events: number, weight: number } { return { events: this.buf.length, weight: this.weight } }
+
   push (event: ApiEvent): void {
     const r = { seq: ++this.seq, event }
-    this.buf.push(r)
-    if (this.buf.length > this.size) this.buf.shift()
+    const weight = eventWeight(event)
+    this.buf.push({ ...r, weight })
+    this.weight += weight
+    // The oldest go first, past either bound (the newest is always kept, whatever it weighs).
+    while (this.buf.length > 1 && (this.buf.length > this.size || this.weight > this.bytes)) this.weight -= (this.buf.shift() as { weight: number }).weight
     for (const l of [...this.listeners]) l(r)
   }
 
   /** Replays what is buffered after `after` (synchronously), then delivers live events. */
   subscribe (fn: (r: EventRecord) => void, after?: number): () => void {
-    if (after !== undefined) for (const r of this.buf) if (r.seq > after) fn(r)
+    if (after !== undefined) for (const { seq, event } of this.buf) if (seq > after) fn({ seq, event })
     this.listeners.add(fn)
     return () => { this.listeners.delete(fn) }
   }
