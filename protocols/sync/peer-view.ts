@@ -4,7 +4,7 @@
  * what was sent and not yet acknowledged (in flight). From them: how far behind each side is
  * (`mesh peers`), and where both hold the same position with different content.
  */
-import { streamKey, toHex } from '../../src/identity/index.js'
+import { fromHex, streamKey, toHex } from '../../src/identity/index.js'
 import type { OnSettled } from './acks.js'
 import { LIMITS } from './limits.js'
 import type { AuthorSeq, ReplicaSource } from './source.js'
@@ -176,20 +176,27 @@ export class PeerView {
     return out
   }
 
-  /** How many entries this side lacks per document, by the peer's last reported vector. */
+  /**
+   * How many entries this side lacks per document, by the peer's last reported vector. Only the
+   * documents the peer reported are looked at, each by its own vector (not every document's).
+   */
   lacking (): Map<string, number> {
-    const mine = new Map<string, Map<string, bigint>>()
-    for (const v of this.source.vectors()) mine.set(toHex(v.doc), new Map(v.items.map(i => [streamKey(i), i.seq])))
     const out = new Map<string, number>()
-    for (const [k, t] of this.theirs) {
-      let n = 0
-      for (const [a, seq] of t) {
-        const have = mine.get(k)?.get(a) ?? 0n
-        if (seq > have) n += Number(seq - have)
-      }
-      out.set(k, n)
-    }
+    for (const k of this.theirs.keys()) out.set(k, this.lackingOf(k))
     return out
+  }
+
+  /** How many entries this side lacks of one document (hex), by the peer's last reported vector. */
+  lackingOf (k: string): number {
+    const t = this.theirs.get(k)
+    if (t === undefined) return 0
+    const mine = new Map(this.source.vector(fromHex(k)).map(i => [streamKey(i), i.seq]))
+    let n = 0
+    for (const [a, seq] of t) {
+      const have = mine.get(a) ?? 0n
+      if (seq > have) n += Number(seq - have)
+    }
+    return n
   }
 
   /** How many entries the peer lacks per document, by what it reported and acknowledged. */
@@ -197,19 +204,40 @@ export class PeerView {
     const out = new Map<string, number>()
     for (const mine of this.source.vectors()) {
       const k = toHex(mine.doc)
-      const t = this.theirs.get(k)
-      if (t === undefined && this.agrees(k)) { out.set(k, 0); continue }
-      let n = 0
-      const gaps = this.holes.get(k)
-      for (const i of mine.items) {
-        const a = streamKey(i)
-        const have = t?.get(a) ?? 0n
-        if (i.seq > have) n += Number(i.seq - have)
-        // Refused below what it holds of the lane: lacking all the same (above it, counted already).
-        for (const seq of gaps?.get(a) ?? []) if (seq <= have && seq <= i.seq) n++
-      }
-      out.set(k, n)
+      out.set(k, this.behindIn(k, mine.items))
     }
     return out
   }
+
+  /**
+   * How many entries the peer lacks of one document (hex): a lease's take asks of its session
+   * alone, where behind() walked every document of the vault (its cost grew with the vault).
+   */
+  behindOf (k: string): number {
+    return this.behindIn(k, this.source.vector(fromHex(k)))
+  }
+
+  private behindIn (k: string, items: readonly AuthorSeq[]): number {
+    const t = this.theirs.get(k)
+    if (t === undefined && this.agrees(k)) return 0
+    let n = 0
+    const gaps = this.holes.get(k)
+    for (const i of items) {
+      const a = streamKey(i)
+      const have = t?.get(a) ?? 0n
+      if (i.seq > have) n += Number(i.seq - have)
+      // Refused below what it holds of the lane: lacking all the same (above it, counted already).
+      for (const seq of gaps?.get(a) ?? []) if (seq <= have && seq <= i.seq) n++
+    }
+    return n
+  }
+
+  /** Whether this side lacks anything the peer reported holding (at the first document that it does). */
+  lacksAny (): boolean {
+    for (const k of this.theirs.keys()) if (this.lackingOf(k) > 0) return true
+    return false
+  }
+
+  /** Entries sent and not yet acknowledged of one document (hex). */
+  inFlightOf (k: string): number { return this.sending.get(k) ?? 0 }
 }

@@ -495,4 +495,15 @@ export class PeerSession {
 
   /** Entries sent to the peer that it has not yet said it took, per document (hex): in flight. */
   inFlight (): Map<string, number> { return this.view.inFlight() }
+
+  /** Whether this side lacks anything the peer reported holding. */
+  lacksAny (): boolean { return this.view.lacksAny() }
+
+  /**
+   * One document's (hex) standing with this peer, each as its map above has it: what a lease's
+   * take waits on, asked many times a second, at the cost of that document alone.
+   */
+  standingOf (doc: string): { inFlight: number, behind: number, lacking: number } {
+    return { inFlight: this.view.inFlightOf(doc), behind: this.view.behindOf(doc), lacking: this.view.lackingOf(doc) }
+  }
 }

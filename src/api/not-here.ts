@@ -9,7 +9,7 @@
  */
 import { SessionNotFoundError } from '../errors.js'
 import { equals, type Certificate } from '../identity/index.js'
-import type { PeerStatus } from '../node/mesh-types.js'
+import type { PeerStanding } from '../node/mesh-status.js'
 import { nearest } from './nearest.js'
 import { labelList as list } from './words.js'
 
@@ -22,13 +22,17 @@ interface VaultView {
   identity: { device: { publicKey: Uint8Array } }
 }
 
-/** The siblings that could have made a session (by the registry), and the node's peers (undefined: no node runs). */
-export async function siblingsOf (vault: VaultView, node: { peers: (o: { rtt?: boolean }) => Promise<PeerStatus[]> } | undefined): Promise<{ siblings: Sibling[], peers: PeerStatus[] | undefined }> {
+/**
+ * The siblings that could have made a session (by the registry), and where the node's peers
+ * stand (undefined: no node runs): asked on every "no session KEY", which a `mesh watch` waiting
+ * for one asks each second, so the node's cheap standings, not its per-document report.
+ */
+export async function siblingsOf (vault: VaultView, node: { standings: () => PeerStanding[] } | undefined): Promise<{ siblings: Sibling[], peers: PeerStanding[] | undefined }> {
   const me = vault.identity.device.publicKey
   const siblings = vault.certs.all()
     .filter(c => !equals(c.deviceKey, me) && c.capabilities.includes('write') && !vault.certs.isRevoked(c.deviceKey))
     .map(c => ({ deviceId: c.deviceId as string, label: c.label }))
-  return { siblings, peers: siblings.length > 0 && node !== undefined ? await node.peers({ rtt: false }) : undefined }
+  return { siblings, peers: siblings.length > 0 && node !== undefined ? node.standings() : undefined }
 }
 
 /** Where the siblings stand for this device: undefined without a node (nothing is known of any). */
@@ -40,20 +44,20 @@ interface Standing { offline: string[], catching: string[] }
  * sibling that is only behind this device (it wrote just now), whose disk is full or whose
  * content differs has nothing more for it. Undefined when no node runs (`peers` undefined).
  */
-function standing (siblings: readonly Sibling[], peers: readonly PeerStatus[] | undefined): Standing | undefined {
+function standing (siblings: readonly Sibling[], peers: readonly PeerStanding[] | undefined): Standing | undefined {
   if (peers === undefined) return undefined
   const byId = new Map(peers.map(p => [p.peerId, p]))
   const out: Standing = { offline: [], catching: [] }
   for (const s of siblings) {
     const p = byId.get(s.deviceId)
-    if (p === undefined || p.state !== 'connected') out.offline.push(s.label)
-    else if (Object.values(p.lacking).some(n => n > 0) || p.transfers.some(t => t.direction === 'in')) out.catching.push(s.label)
+    if (p === undefined || !p.connected) out.offline.push(s.label)
+    else if (p.catching) out.catching.push(s.label)
   }
   return out
 }
 
 /** The labels of the siblings this device may not have everything of now (every one, without a node). */
-export function notSyncedWith (siblings: readonly Sibling[], peers: readonly PeerStatus[] | undefined): string[] {
+export function notSyncedWith (siblings: readonly Sibling[], peers: readonly PeerStanding[] | undefined): string[] {
   const s = standing(siblings, peers)
   return s === undefined ? siblings.map(x => x.label) : [...s.catching, ...s.offline]
 }
@@ -66,7 +70,7 @@ export function notSyncedWith (siblings: readonly Sibling[], peers: readonly Pee
 export interface MayCome { reason: 'no-node' | 'catching-up' | 'offline', from: string[] }
 
 /** How the session might still come here, for each front-end; undefined when nothing could bring it. */
-function stillComing (siblings: readonly Sibling[], peers: readonly PeerStatus[] | undefined): { cli: string, mcp: string, why: MayCome } | undefined {
+function stillComing (siblings: readonly Sibling[], peers: readonly PeerStanding[] | undefined): { cli: string, mcp: string, why: MayCome } | undefined {
   if (siblings.length === 0) return undefined
   const s = standing(siblings, peers)
   if (s === undefined) {
@@ -113,7 +117,7 @@ const digitsOnly = (a: string) => (b: string): boolean => a.replace(/\d/g, '') =
  * details gain `near` and `mayCome` (MayCome). An error without a hint (a revoked device's) is
  * returned as it is.
  */
-export function notHere (err: SessionNotFoundError, key: string, listed: readonly string[], siblings: readonly Sibling[], peers: readonly PeerStatus[] | undefined, writable: boolean): SessionNotFoundError {
+export function notHere (err: SessionNotFoundError, key: string, listed: readonly string[], siblings: readonly Sibling[], peers: readonly PeerStanding[] | undefined, writable: boolean): SessionNotFoundError {
   if (err.hint === undefined) return err
   // The same session under another agent first: `mesh resume 1af7fc5e-…` (the id Codex showed)
   // names agent:main:1af7fc5e-…, where the session is agent:codex:1af7fc5e-…; and `codex:ID`

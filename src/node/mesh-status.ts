@@ -40,6 +40,9 @@ function peerAddrs (remembered: readonly string[] | undefined, conns: ReadonlyAr
   return [...new Set(conns.filter(c => c.direction === 'outbound').map(c => c.remoteAddr.toString()))]
 }
 
+/** A peer as standings() gives it. */
+export interface PeerStanding { peerId: string, connected: boolean, catching: boolean }
+
 export class StatusReport {
   constructor (private readonly s: StatusSources) {}
 
@@ -56,6 +59,23 @@ export class StatusReport {
       ...(libp2p.services.relay !== undefined ? { relay: relayServerStats(libp2p, libp2p.services.relay, this.s.relayCounts) } : {}),
       ...(relayVia.length > 0 ? { relayVia } : {})
     }
+  }
+
+  /**
+   * Each peer known, connected or not, and whether this node is still taking something in from it
+   * (entries it lacks there, a transfer in): what a "no session KEY" says, without peers()'s
+   * per-document report, whose cost grows with the vault.
+   */
+  standings (): PeerStanding[] {
+    const { libp2p, book } = this.s
+    const out = new Map<string, PeerStanding>()
+    for (const p of book.list()) out.set(p.peerId, { peerId: p.peerId, connected: false, catching: false })
+    for (const p of libp2p.services.membership.provenPeers()) {
+      const session = libp2p.services.sync.sessionWith(p.deviceId)
+      const catching = session !== undefined && (session.transfers.list().some(t => t.direction === 'in') || session.lacksAny())
+      out.set(p.deviceId, { peerId: p.deviceId, connected: true, catching })
+    }
+    return [...out.values()]
   }
 
   async peers (options: { rtt?: boolean } = {}): Promise<PeerStatus[]> {

@@ -25,7 +25,7 @@ import { Discovery } from './discovery.js'
 import { DocNames } from './doc-names.js'
 import { LIVENESS_DEFAULTS, Liveness } from './liveness.js'
 import { buildLibp2p, type BuiltNode } from './mesh-libp2p.js'
-import { StatusReport } from './mesh-status.js'
+import { StatusReport, type PeerStanding } from './mesh-status.js'
 import type { MeshLibp2p, MeshNodeOptions, NodeEvent, NodeStatus, NodeVault, PeerStatus, Via } from './mesh-types.js'
 import { listenFailure } from './listen-failure.js'
 import { lastHeard } from './muxer.js'
@@ -448,6 +448,9 @@ export class MeshNode extends EventEmitter<{ event: [NodeEvent], 'caught-up': [s
   status (): NodeStatus { return this.report.status() }
 
   async peers (options: { rtt?: boolean } = {}): Promise<PeerStatus[]> { return await this.report.peers(options) }
+
+  /** Each peer, and whether this node is still taking something in from it (StatusReport.standings). */
+  standings (): PeerStanding[] { return this.report.standings() }
 
   async stop (): Promise<void> {
     if (this.stopped) return

@@ -8,7 +8,7 @@ import { describe, expect, it } from 'vitest'
 import { notHere } from '../../src/api/not-here.js'
 import { exitCodeFor } from '../../src/cli/exit-codes.js'
 import { SessionNotFoundError } from '../../src/errors.js'
-import type { PeerStatus } from '../../src/node/mesh-types.js'
+import type { PeerStanding } from '../../src/node/mesh-status.js'
 
 const vaultSays = (): SessionNotFoundError => new SessionNotFoundError('no session agent:main:x', { key: 'agent:main:x' }, {
   hint: { sep: ' ', cli: '(sessions come from devices that write)', mcp: '(sessions come from devices that write)' }
@@ -53,18 +53,18 @@ describe('a near name', () => {
 })
 
 describe('the exit code of no session KEY', () => {
-  const peer = (over: Partial<PeerStatus>): PeerStatus => ({ peerId: '12D3KooWdesktop', state: 'connected', lacking: {}, transfers: [], ...over }) as unknown as PeerStatus
-  const codeWith = (peers: PeerStatus[] | undefined): number => {
+  const peer = (over: Partial<PeerStanding>): PeerStanding => ({ peerId: '12D3KooWdesktop', connected: true, catching: false, ...over })
+  const codeWith = (peers: PeerStanding[] | undefined): number => {
     const err = notHere(vaultSays(), 'agent:main:x', [], siblings, peers, true)
     return exitCodeFor(err.code, err.details)
   }
 
   it('is 1 while this device still takes in what an online sibling has: the session may be in it', () => {
-    expect(codeWith([peer({ lacking: { 'agent:main:y': 3 } })])).toBe(1)
+    expect(codeWith([peer({ catching: true })])).toBe(1)
   })
 
   it('is 2 where waiting alone brings nothing: the sibling offline, no node here, or every sibling in sync', () => {
-    expect(codeWith([peer({ state: 'offline' } as Partial<PeerStatus>)])).toBe(2)
+    expect(codeWith([peer({ connected: false })])).toBe(2)
     expect(codeWith(undefined)).toBe(2)
     expect(codeWith([peer({})])).toBe(2)
   })
