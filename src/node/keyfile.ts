@@ -34,7 +34,14 @@ export function decodeKeyFile (text: string, path: string): { wallet: WalletAddr
   try {
     f = JSON.parse(text)
   } catch (err) {
-    throw new HomeCorruptError(`${path} is not valid JSON`, { path }, { cause: err })
+    throw new HomeCorruptError(`${path} is not valid JSON`, { path }, {
+      cause: err,
+      hint: {
+        sep: '. ',
+        cli: 'It holds the vault\'s keys for this device: put it back from a backup of the home if you have one; else move the home aside and set this machine up again (`mesh init --wallet PATH`, or `mesh pair`), then revoke this device\'s old entry (`mesh devices revoke`). What this device synced comes back from the others',
+        mcp: 'No tool can mend it: a person restores the file, or sets this machine up again'
+      }
+    })
   }
   const key = (s: unknown, what: string): Uint8Array => {
     const b = typeof s === 'string' ? fromB64(s) : new Uint8Array(0)
