@@ -5,8 +5,12 @@
  */
 
 export interface Lease { device: string, label?: string, epoch: number, expiresAt: number, takenAt: number }
-/** One device's claim on the lease, under its device id in `leases`: released once its holder let it go. */
-export interface LeaseClaim extends Lease { released?: boolean }
+/**
+ * One device's claim on the lease, under its device id in `leases`: released once its holder let
+ * it go; `auto` while it is one an agent's follower took on its own, which no person has taken or
+ * renewed since (the follower lets go only of such a lease).
+ */
+export interface LeaseClaim extends Lease { released?: boolean, auto?: boolean }
 
 /**
  * Which of two claims comes first: the higher epoch, then (the same epoch, taken at once by two

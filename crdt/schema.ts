@@ -116,7 +116,7 @@ export function withoutKeys (reason: string): string { return reason.replace(/"(
 export const SHAPES = {
   lease: obj({ device: str, epoch: num, expiresAt: time, takenAt: time, label: str }, ['label']),
   /** A device's claim in a session's `leases` (crdt/SPEC.md, The driver lease). */
-  leaseClaim: obj({ device: str, epoch: num, expiresAt: time, takenAt: time, label: str, released: bool }, ['label', 'released']),
+  leaseClaim: obj({ device: str, epoch: num, expiresAt: time, takenAt: time, label: str, released: bool, auto: bool }, ['label', 'released', 'auto']),
   writer: obj({ device: str, ts: time }),
   toolCall: obj({ id: str, name: str, input: json }, ['id', 'input']),
   toolResult: obj({ callId: str, output: str, isError: bool }, ['isError']),

@@ -152,9 +152,16 @@ export class SessionDoc {
     for (const [device, v] of this.leases.entries()) {
       const c = copyOf<Lease>(SHAPES.lease, v)
       if (c === undefined || c.device !== device) continue
-      out.push((v as { released?: unknown }).released === true ? { ...c, released: true } : c)
+      const flags = v as { released?: unknown, auto?: unknown }
+      out.push({ ...c, ...(flags.released === true ? { released: true } : {}), ...(flags.auto === true ? { auto: true } : {}) })
     }
     return out
+  }
+
+  /** Whether the lease held now is one a follower took on its own, untouched by a person since (LeaseClaim.auto). */
+  leaseAuto (): boolean {
+    const l = this.resolvedLease()
+    return l !== undefined && l.released !== true && l.auto === true
   }
 
   /** The claim the lease resolves to (released, when its holder let it go last), or none. */
@@ -409,7 +416,7 @@ export class SessionDoc {
    * claim holds the lease is resolveLease's to say, here and on every replica: a take made at the
    * same time on another device may come first once both are seen (getMeta().lease tells).
    */
-  takeLease (device: string, opts: { ttlMs?: number, force?: boolean, label?: string, now?: number } = {}): Lease {
+  takeLease (device: string, opts: { ttlMs?: number, force?: boolean, label?: string, now?: number, auto?: boolean | 'keep' } = {}): Lease {
     const now = opts.now ?? Date.now()
     const cur = this.getLease()
     if (cur !== undefined && cur.device !== device && cur.expiresAt + LEASE_SKEW_MS > now && opts.force !== true) {
@@ -419,6 +426,10 @@ export class SessionDoc {
     // renewals, and a renewal must not outrank a take it has not seen. A take goes above every
     // claim, a released one's too (a take after a release is a new handoff).
     const renewal = cur !== undefined && cur.device === device
+    // A follower's take is `auto`; so stays its renewal of a lease that was (`keep`: an append's
+    // renewal, whoever appends); a person's take or renewal makes the lease theirs.
+    const wasAuto = renewal && this.leaseAuto()
+    const auto = opts.auto === 'keep' ? wasAuto : opts.auto === true && (!renewal || wasAuto)
     const top = this.leaseClaims().reduce((m, c) => Math.max(m, c.epoch), copyOf<Lease>(SHAPES.lease, this.meta.get('lease'))?.epoch ?? 0)
     const epoch = renewal ? cur.epoch : top + 1
     const lease: Lease = { device, epoch, takenAt: renewal ? cur.takenAt : now, expiresAt: now + (opts.ttlMs ?? LEASE_TTL_MS) }
@@ -426,7 +437,7 @@ export class SessionDoc {
     if (opts.label !== undefined) lease.label = opts.label
     // Not a write of the session (lastWriter): a lease taken or renewed says who drives, not that they wrote.
     this.doc.transact(() => {
-      this.leases.set(device, lease)
+      this.leases.set(device, auto ? { ...lease, auto: true } : lease)
       this.meta.set('lease', { ...lease })
       this.meta.set('status', 'running')
     })

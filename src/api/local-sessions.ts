@@ -122,11 +122,11 @@ export function sessionHandlers (ctx: LocalContext): Handlers<SessionMethods> {
       return s.task()
     }, { whole: true }),
     'sessions.takeLease': async (input) => await ctx.withSession(input.key, async (s) => {
-      const r = await s.takeLease({ take: input.take, settle: settler(ctx, s) })
-      return { lease: r.lease, tookOverFrom: r.tookOverFrom !== undefined ? (r.tookOverFrom.label ?? r.tookOverFrom.device) : undefined, renewed: r.renewed, renewedFrom: r.renewedFrom }
+      const r = await s.takeLease({ take: input.take, settle: settler(ctx, s), auto: input.auto })
+      return { lease: r.lease, tookOverFrom: r.tookOverFrom !== undefined ? (r.tookOverFrom.label ?? r.tookOverFrom.device) : undefined, renewed: r.renewed }
     }, { whole: true }),
     'sessions.renewLease': async (input) => await ctx.withSession(input.key, async (s) => ({ lease: await s.renewLease() }), { whole: true }),
-    'sessions.releaseLease': async (input) => await ctx.withSession(input.key, async (s) => await s.letGoLease({ epoch: input.epoch, expiresAt: input.expiresAt })),
+    'sessions.releaseLease': async (input) => await ctx.withSession(input.key, async (s) => await s.letGoLease({ epoch: input.epoch, auto: input.auto })),
     'sessions.resume': async (input) => {
       if (input.take === true && ctx.vault.vault.certs.isRevoked(ctx.vault.vault.identity.device.publicKey)) ctx.vault.vault.assertWritable(`take the driver lease of ${input.key}`)
       if (input.take === true && !ctx.vault.vault.writable) throw new ReadOnlyError(`this device (${ctx.vault.info().label}) is read-only: it can follow ${input.key} but not take its driver lease`, {}, { hint: { sep: '. ', cli: 'Resume without --take to read it', mcp: 'Call sessions_resume without take to read it' } })

@@ -208,8 +208,12 @@ export const SESSION_METHODS = {
   },
   'sessions.takeLease': {
     summary: 'Takes the driver lease: this device drives the session. Refused with LEASE_HELD while another device holds a live lease, unless take (an explicit takeover).',
-    input: z.object({ key, take: z.boolean().optional().describe('take over from the device that holds it') }),
-    output: z.object({ lease: LeaseSchema, tookOverFrom: z.string().optional(), renewed: z.boolean().describe('this device held a live lease already: the take renewed it (the same epoch), and it is still the take that made it'), renewedFrom: z.number().optional().describe('with renewed: when the lease was to end before this take renewed it') }),
+    input: z.object({
+      key,
+      take: z.boolean().optional().describe('take over from the device that holds it'),
+      auto: z.boolean().optional().describe('taken on its own by an agent\'s follower, not by a person: releaseLease with auto lets it go only while no person has taken or renewed it since')
+    }),
+    output: z.object({ lease: LeaseSchema, tookOverFrom: z.string().optional(), renewed: z.boolean().describe('this device held a live lease already: the take renewed it (the same epoch), and it is still the take that made it') }),
     http: { verb: 'POST', path: '/api/sessions/{key}/lease' },
     mcp: 'sessions_take_lease',
     mcpHints: { readOnly: false, destructive: false, idempotent: true },
@@ -227,11 +231,11 @@ export const SESSION_METHODS = {
     input: z.object({
       key,
       epoch: z.number().int().min(0).optional().describe('release only this device\'s lease of this epoch (as takeLease returned it); one taken again since, or by another device, stays'),
-      expiresAt: z.number().optional().describe('with epoch: release it only while it still ends then (as takeLease returned it); one renewed since (a person\'s `mesh lease renew`, say) stays')
+      auto: z.boolean().optional().describe('release it only while it is a lease a follower took on its own (takeLease with auto), untouched since: one a person took or renewed since (`mesh lease renew`, say) stays')
     }),
     output: z.object({
       released: z.boolean(),
-      reason: z.enum(['none', 'not-mine', 'other-epoch', 'renewed']).optional().describe('why nothing was released: no device holds the lease (none), another device does (not-mine), this device does, of another epoch than the one given (other-epoch), or of that epoch but renewed since it ended at expiresAt (renewed)'),
+      reason: z.enum(['none', 'not-mine', 'other-epoch', 'renewed']).optional().describe('why nothing was released: no device holds the lease (none), another device does (not-mine), this device does, of another epoch than the one given (other-epoch), or of that epoch but taken or renewed by a person since a follower took it (renewed, asked with auto)'),
       epoch: z.number().optional().describe('the lease\'s epoch now, when one is held and was not released'),
       lease: LeaseSchema.optional().describe('the lease another device holds (not-mine), as sessions.show gives it: who holds it, until when; nothing changed')
     }),

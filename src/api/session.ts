@@ -97,8 +97,8 @@ export interface WriteOptions {
 /**
  * What a lease release did: `released`, or why not: `none` (no device holds it), `not-mine`
  * (another device does; `lease` says who: nothing changed), `other-epoch` (this device does, of
- * another epoch than the one asked for), `renewed` (of that epoch, but renewed since it was to end
- * at the `expiresAt` asked for: a person's `mesh lease renew`); `epoch` the lease's now.
+ * another epoch than the one asked for), `renewed` (of that epoch, but asked with `auto` and taken
+ * or renewed by a person since the follower took it); `epoch` the lease's now.
  */
 export interface LeaseRelease { released: boolean, reason?: 'none' | 'not-mine' | 'other-epoch' | 'renewed', epoch?: number, lease?: LeaseView }
 
@@ -180,7 +180,7 @@ export class Session {
     const l = this.s.getLease()
     if (l === undefined || l.device !== this.device) return
     if (l.expiresAt - now > LEASE_TTL_MS - LEASE_RENEW_AFTER_MS) return
-    this.s.takeLease(this.device, { label: this.vault.identity.certificate.label, now, force: true })
+    this.s.takeLease(this.device, { label: this.vault.identity.certificate.label, now, force: true, auto: 'keep' })
   }
 
   meta (): SessionMeta { this.check(); return this.s.getMeta() }
@@ -262,7 +262,7 @@ export class Session {
    * sent theirs, or a bound), after that; a take found lost is LEASE_HELD naming the holder. A
    * loss learnt later (a peer offline now) shows at this device's next write, refused as always.
    */
-  async takeLease (opts: { take?: boolean, ttlMs?: number, settle?: () => Promise<void> } = {}): Promise<{ lease: LeaseView, tookOverFrom?: LeaseView, renewed: boolean, renewedFrom?: number }> {
+  async takeLease (opts: { take?: boolean, ttlMs?: number, settle?: () => Promise<void>, auto?: boolean } = {}): Promise<{ lease: LeaseView, tookOverFrom?: LeaseView, renewed: boolean }> {
     this.check()
     this.writable('take the driver lease')
     const blocking = this.blocking()
@@ -283,18 +283,17 @@ export class Session {
     // only renews it (its epoch kept), and whoever took it first still owns it (the follower lets
     // go only of a lease its own take made).
     let renewed = false
-    let renewedFrom: number | undefined
     await this.replica.change(() => {
       const held = this.lease()
       renewed = held !== undefined && held.mine && !held.expired
-      if (renewed) renewedFrom = held?.expiresAt
-      this.s.takeLease(this.device, { label, ttlMs: opts.ttlMs, force: true })
+      // A person's take (no auto) makes the lease theirs, a follower's own lease included.
+      this.s.takeLease(this.device, { label, ttlMs: opts.ttlMs, force: true, auto: opts.auto === true })
     })
     if (opts.settle !== undefined) await opts.settle()
     this.check()
     const now = this.lease()
     if (now === undefined || !now.mine) this.lost(now)
-    return { lease: now, tookOverFrom: blocking, renewed, ...(renewedFrom !== undefined ? { renewedFrom } : {}) }
+    return { lease: now, tookOverFrom: blocking, renewed }
   }
 
   /** A take that another device's claim, made at the same moment, came before. */
@@ -330,7 +329,7 @@ export class Session {
     return (await this.takeLease()).lease
   }
 
-  async releaseLease (opts: { epoch?: number, expiresAt?: number } = {}): Promise<boolean> {
+  async releaseLease (opts: { epoch?: number, auto?: boolean } = {}): Promise<boolean> {
     return (await this.letGoLease(opts)).released
   }
 
@@ -340,7 +339,7 @@ export class Session {
    * another device stays. The look and the release are one change of the document: nothing
    * comes between them.
    */
-  async letGoLease (opts: { epoch?: number, expiresAt?: number } = {}): Promise<LeaseRelease> {
+  async letGoLease (opts: { epoch?: number, auto?: boolean } = {}): Promise<LeaseRelease> {
     this.check()
     this.writable('release the driver lease')
     return await this.replica.change((): LeaseRelease => {
@@ -348,7 +347,7 @@ export class Session {
       if (cur === undefined) return { released: false, reason: 'none' }
       if (cur.device !== this.device) return { released: false, reason: 'not-mine', epoch: cur.epoch, lease: this.view(cur) as LeaseView }
       if (opts.epoch !== undefined && cur.epoch !== opts.epoch) return { released: false, reason: 'other-epoch', epoch: cur.epoch }
-      if (opts.expiresAt !== undefined && cur.expiresAt !== opts.expiresAt) return { released: false, reason: 'renewed', epoch: cur.epoch }
+      if (opts.auto === true && !this.s.leaseAuto()) return { released: false, reason: 'renewed', epoch: cur.epoch }
       return { released: this.s.releaseLease(this.device) }
     })
   }

@@ -21,7 +21,7 @@ describe('a lease release that fails for now', () => {
     const key = 'agent:codex:0193a7c2-5e4f-7a10-8b2c-00000000c001'
     const mesh = async (...args: string[]): Promise<string> => { const r = await h.mesh(...args); expect(r.code, r.stderr).toBe(0); return r.stdout }
     await mesh('session', 'new', key)
-    const { epoch, expiresAt } = JSON.parse(await mesh('lease', 'take', key, '--json')).lease as { epoch: number, expiresAt: number }
+    const epoch = JSON.parse(await mesh('lease', 'take', key, '--json')).lease.epoch as number
     // The rollout: closed, and quiet for an hour.
     const rollout = join(h.dir, 'rollout.jsonl')
     await writeFile(rollout, '{}\n')
@@ -30,11 +30,11 @@ describe('a lease release that fails for now', () => {
 
     const follower = new DaemonFollower({ home: h.home, json: true } as any)
     const leases = join(h.home, 'agent-follow', 'leases')
-    const releaser = new LeaseReleaser(async (k, e, x) => (await follower.call('sessions.releaseLease', { key: k, epoch: e, expiresAt: x })).released, 1000, new CursorStore(leases))
+    const releaser = new LeaseReleaser(async (k, e) => (await follower.call('sessions.releaseLease', { key: k, epoch: e })).released, 1000, new CursorStore(leases))
     const holder = spawn(process.execPath, [join(ROOT, 'dist', 'test', 'helpers', 'hold-home.js'), h.home], { stdio: ['ignore', 'pipe', 'inherit'] })
     const gone = new Promise(resolve => holder.once('exit', resolve))
     try {
-      await releaser.took(key, rollout, epoch, expiresAt)
+      await releaser.took(key, rollout, epoch)
       await new Promise<void>((resolve, reject) => {
         holder.stdout?.on('data', (d: Buffer) => { if (d.toString().includes('holding')) resolve() })
         holder.once('exit', (c) => { reject(new Error(`holder exited ${String(c)}`)) })

@@ -3,11 +3,11 @@
  * owning the home in its process, the SDK through a running `mesh join`, and the daemon's HTTP
  * API. Only this device's lease of that epoch is let go; another epoch's stays, and the answer
  * says why nothing was released (other-epoch, renewed, none). A take says whether it only renewed
- * this device's live lease (renewed, and its end before), as the follower needs to tell its own
- * take from a person's.
+ * this device's live lease (renewed); a take with auto (the follower's own) stays the follower's
+ * through its own renewals and appends, and becomes a person's once one takes or renews it.
  */
 import { join } from 'node:path'
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest'
 import { connectMesh, generateWallet, openMesh, type MeshClient } from '../../src/index.js'
 import { cliEnv, runCli } from '../helpers/cli.js'
 import { startDaemon, type Daemon } from '../helpers/daemons.js'
@@ -32,26 +32,33 @@ afterAll(async () => {
 /** The sequence a follower's release goes through, against one client. */
 async function sequence (mesh: MeshClient, key: string): Promise<void> {
   await mesh.sessions.create({ key })
-  const { lease, renewed } = await mesh.sessions.takeLease({ key })
+  // The follower's own take (auto).
+  const { lease, renewed } = await mesh.sessions.takeLease({ key, auto: true })
   // A take that made the lease says so; one while this device holds it live only renewed it
   // (the same epoch): what the follower tells its own take from a person's by.
   expect(renewed).toBe(false)
-  await new Promise(resolve => setTimeout(resolve, 5))
-  const again = await mesh.sessions.takeLease({ key })
-  expect(again).toMatchObject({ renewed: true, renewedFrom: lease.expiresAt, lease: { epoch: lease.epoch } })
-  expect(again.lease.expiresAt).toBeGreaterThan(lease.expiresAt)
-  // Renewed since the end asked for (a person's renewal, say): the lease stays, and said why.
-  expect(await mesh.sessions.releaseLease({ key, epoch: lease.epoch, expiresAt: lease.expiresAt })).toEqual({ released: false, reason: 'renewed', epoch: lease.epoch })
+  // The follower's own renewal (a later run's take) and an append's keep it the follower's.
+  expect(await mesh.sessions.takeLease({ key, auto: true })).toMatchObject({ renewed: true, lease: { epoch: lease.epoch } })
+  await mesh.sessions.append({ key, role: 'user', content: 'from the agent' })
   // Not the epoch asked for: nothing let go, and said why, with the lease's epoch.
-  expect(await mesh.sessions.releaseLease({ key, epoch: lease.epoch + 1 })).toEqual({ released: false, reason: 'other-epoch', epoch: lease.epoch })
+  expect(await mesh.sessions.releaseLease({ key, epoch: lease.epoch + 1, auto: true })).toEqual({ released: false, reason: 'other-epoch', epoch: lease.epoch })
   expect((await mesh.sessions.show({ key, tail: 0 })).lease).toMatchObject({ mine: true, epoch: lease.epoch })
-  // That epoch, as it ends now: let go.
-  expect(await mesh.sessions.releaseLease({ key, epoch: lease.epoch, expiresAt: again.lease.expiresAt })).toEqual({ released: true })
+  // That epoch, still the follower's own: let go.
+  expect(await mesh.sessions.releaseLease({ key, epoch: lease.epoch, auto: true })).toEqual({ released: true })
   expect((await mesh.sessions.show({ key, tail: 0 })).lease).toBeUndefined()
   // Nothing held any more.
   expect(await mesh.sessions.releaseLease({ key, epoch: lease.epoch })).toEqual({ released: false, reason: 'none' })
-  // Without an epoch, as before; a take after a release is a new one, not a renewal.
-  expect(await mesh.sessions.takeLease({ key })).toMatchObject({ renewed: false, lease: { epoch: lease.epoch + 1 } })
+
+  // Taken by the follower again, then renewed by a person (a take without auto, as `mesh lease
+  // renew` and `mesh lease take` make): the person's now, which a release asked with auto leaves.
+  const next = (await mesh.sessions.takeLease({ key, auto: true })).lease
+  expect(next.epoch).toBe(lease.epoch + 1)
+  expect(await mesh.sessions.takeLease({ key })).toMatchObject({ renewed: true, lease: { epoch: next.epoch } })
+  expect(await mesh.sessions.releaseLease({ key, epoch: next.epoch, auto: true })).toEqual({ released: false, reason: 'renewed', epoch: next.epoch })
+  // And stays the person's through the follower's own renewal after it.
+  await mesh.sessions.takeLease({ key, auto: true })
+  expect(await mesh.sessions.releaseLease({ key, epoch: next.epoch, auto: true })).toEqual({ released: false, reason: 'renewed', epoch: next.epoch })
+  // Without auto or an epoch, as before.
   expect(await mesh.sessions.releaseLease({ key })).toEqual({ released: true })
 }
 
@@ -61,6 +68,25 @@ describe('sessions.releaseLease with epoch', () => {
     try { await sequence(local, 'epoch-local') } finally { await local.close() }
     const remote = await connectMesh({ home: daemon.home })
     try { await sequence(remote, 'epoch-daemon') } finally { await remote.close() }
+  }, 60_000)
+
+  it('a follower\'s lease renewed by appends a minute on (an agent writing for long) is still the follower\'s to let go', async () => {
+    const local = await openMesh({ home: join(t.dir, 'long'), wallet: generateWallet(), label: 'long', node: false })
+    vi.useFakeTimers({ toFake: ['Date'] })
+    try {
+      const key = 'epoch-long'
+      await local.sessions.create({ key })
+      const { lease } = await local.sessions.takeLease({ key, auto: true })
+      // Ninety seconds on, the agent writes again: the append renews the lease (its end moves).
+      vi.setSystemTime(Date.now() + 90_000)
+      await local.sessions.append({ key, role: 'user', content: 'still at it' })
+      const now = (await local.sessions.show({ key, tail: 0 })).lease
+      expect(now?.expiresAt).toBeGreaterThan(lease.expiresAt)
+      expect(await local.sessions.releaseLease({ key, epoch: lease.epoch, auto: true })).toEqual({ released: true })
+    } finally {
+      vi.useRealTimers()
+      await local.close()
+    }
   }, 60_000)
 
   it('over HTTP (DELETE /api/sessions/{key}/lease?epoch=N)', async () => {

@@ -118,7 +118,7 @@ export class Follower {
     // this device holds it keeps the epoch, so that lease is still let go as the follower's).
     // The API checks and releases in one step (its epoch).
     // Kept beside the cursors, so that a restarted follower still lets go of what an earlier run took.
-    this.releaser = new LeaseReleaser(async (key, epoch, expiresAt) => (await o.api.call('sessions.releaseLease', { key, epoch, expiresAt })).released, o.releaseQuietMs, new CursorStore(join(o.cursors.dir, 'leases'), { durable: true }))
+    this.releaser = new LeaseReleaser(async (key, epoch) => (await o.api.call('sessions.releaseLease', { key, epoch, auto: true })).released, o.releaseQuietMs, new CursorStore(join(o.cursors.dir, 'leases'), { durable: true }))
   }
 
   /**
@@ -334,10 +334,7 @@ export class Follower {
     if (held === undefined) this.held.set(s.key, { cwd, gitRemote: remote })
     if (this.o.lease !== false && !this.leased.has(s.key) && Date.now() - r.mtimeMs < LIVE_MS) {
       const taken = await this.takeLease(s.key)
-      if (taken !== undefined && s.keepsOpen === true && s.path !== undefined) {
-        if (taken.renewedFrom === undefined) await this.releaser.took(s.key, s.path, taken.epoch, taken.expiresAt)
-        else await this.releaser.renewed(s.key, taken.epoch, taken.renewedFrom, taken.expiresAt)
-      }
+      if (taken !== undefined && s.keepsOpen === true && s.path !== undefined) await this.releaser.took(s.key, s.path, taken.epoch)
     }
     const c = { key: s.key, stream: s.id, records: r.records.length, added, messages }
     if (added > 0) this.o.onCapture?.(c)
@@ -376,15 +373,16 @@ export class Follower {
 
   /**
    * Takes the lease of a session the agent writes here, unless another device holds a live one;
-   * the lease taken (its epoch and end), with `renewedFrom` when this device held it already and
-   * the take only renewed it (its end before: the releaser tells the follower's own lease of an
-   * earlier run from a person's `mesh agent resume` or `mesh lease take`), else undefined.
+   * the lease when this take made it (not one this device held already, which it only renewed: a
+   * person's `mesh agent resume` or `mesh lease take`, told by the take itself), else undefined.
+   * Taken as `auto` (the follower's own): a person who takes or renews it since makes it theirs,
+   * and the release (release.ts) then leaves it.
    */
-  async takeLease (key: string): Promise<{ epoch: number, expiresAt: number, renewedFrom?: number } | undefined> {
+  async takeLease (key: string): Promise<{ epoch: number } | undefined> {
     try {
-      const { lease, renewed, renewedFrom } = await this.o.api.call('sessions.takeLease', { key, take: false })
+      const { lease, renewed } = await this.o.api.call('sessions.takeLease', { key, take: false, auto: true })
       this.leased.add(key)
-      return { epoch: lease.epoch, expiresAt: lease.expiresAt, ...(renewed ? { renewedFrom: renewedFrom ?? -1 } : {}) }
+      return renewed ? undefined : { epoch: lease.epoch }
     } catch (err) {
       if (isMeshError(err) && (err.code === 'LEASE_HELD' || err.code === 'READ_ONLY' || err.code === 'DEVICE_REVOKED')) {
         this.leased.add(key) // said once per run

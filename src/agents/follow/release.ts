@@ -10,8 +10,9 @@
  *
  * Which leases the follower took is kept in the home beside its cursors (`agent-follow/leases/`,
  * one small file per session), so a follower restarted (`mesh join` again) still lets them go,
- * by the same rules: only while still this device's lease of that epoch, not renewed since by
- * anyone but the follower (the API checks both: the epoch, and the end the take gave it).
+ * by the same rules: only while still this device's lease of that epoch, and still the
+ * follower's own (taken with `auto`: a person who took or renewed it since made it theirs). The
+ * API checks both, in the release itself.
  */
 import { stat } from 'node:fs/promises'
 import { isMeshError } from '../../errors.js'
@@ -30,11 +31,8 @@ export const RELEASE_RECHECK_MS = 15_000
  */
 const FINAL = new Set(['READ_ONLY', 'DEVICE_REVOKED', 'MISSING_CAPABILITY', 'SESSION_NOT_FOUND', 'NOT_FOUND', 'INVALID_SESSION_KEY', 'INVALID_INPUT'])
 
-/**
- * A lease the follower took: its epoch, and its end as the follower's own take or renewal left
- * it (a record of an earlier version has none: released by its epoch alone).
- */
-interface Taken { path: string, epoch: number, expiresAt?: number, checkAt: number }
+/** A lease the follower took: the file it follows, the lease's epoch, and when to look at it next. */
+interface Taken { path: string, epoch: number, checkAt: number }
 
 /** A lease let go: the file no process holds open, unchanged for quietMs. */
 export interface Released { key: string, path: string, quietMs: number }
@@ -45,45 +43,32 @@ export class LeaseReleaser {
 
   /**
    * `release`: lets go of this device's lease of a session if it is still the one of `epoch` (the
-   * one the follower took) and, given `expiresAt`, still ends then (renewed by no one since);
-   * false when it is not (taken over, released, taken again or renewed by hand).
+   * one the follower took), and still the follower's own; false when it is not (taken over,
+   * released, taken again or renewed by hand).
    * `store`: where the leases taken are kept across runs (none: this run's only).
    */
-  constructor (private readonly release: (key: string, epoch: number, expiresAt?: number) => Promise<boolean>, readonly quietMs = RELEASE_QUIET_MS, private readonly store?: CursorStore) {}
+  constructor (private readonly release: (key: string, epoch: number) => Promise<boolean>, readonly quietMs = RELEASE_QUIET_MS, private readonly store?: CursorStore) {}
 
   /** The leases an earlier run took and did not let go (once; a lease this run took since stays as it is). */
   async load (): Promise<void> {
     if (this.loaded || this.store === undefined) return
     for (const key of await this.store.ids()) {
       if (this.taken.has(key)) continue
-      const v = await this.store.get(key) as { path?: unknown, epoch?: unknown, expiresAt?: unknown } | undefined
-      if (typeof v?.path === 'string' && typeof v.epoch === 'number') this.taken.set(key, { path: v.path, epoch: v.epoch, ...(typeof v.expiresAt === 'number' ? { expiresAt: v.expiresAt } : {}), checkAt: 0 })
+      const v = await this.store.get(key) as { path?: unknown, epoch?: unknown } | undefined
+      if (typeof v?.path === 'string' && typeof v.epoch === 'number') this.taken.set(key, { path: v.path, epoch: v.epoch, checkAt: 0 })
       else await this.store.delete(key)
     }
     this.loaded = true
   }
 
   /**
-   * The follower took `key`'s lease (at `epoch`, to end at `expiresAt`) while the agent wrote
-   * `path`, a file it keeps open while it runs the session. Only a lease the follower itself took:
-   * one this device held already (`mesh agent resume`, `mesh lease take`) is a person's, and stays.
+   * The follower took `key`'s lease (at `epoch`) while the agent wrote `path`, a file it keeps
+   * open while it runs the session. Only a lease the follower itself took: one this device held
+   * already (`mesh agent resume`, `mesh lease take`) is a person's, and stays.
    */
-  async took (key: string, path: string, epoch: number, expiresAt: number): Promise<void> {
-    this.taken.set(key, { path, epoch, expiresAt, checkAt: 0 })
-    await this.store?.set(key, { path, epoch, expiresAt })
-  }
-
-  /**
-   * The follower's take renewed `key`'s lease (a run after the one that took it): still the
-   * follower's when it is the lease it took, as it left it (`from`, its end before this renewal),
-   * and then it ends at `expiresAt` now. One a person renewed since is theirs, and stays theirs.
-   */
-  async renewed (key: string, epoch: number, from: number | undefined, expiresAt: number): Promise<void> {
-    await this.load() // the earlier run's leases: this capture may come before the first check
-    const t = this.taken.get(key)
-    if (t === undefined || t.epoch !== epoch || (t.expiresAt !== undefined && t.expiresAt !== from)) return
-    t.expiresAt = expiresAt
-    await this.store?.set(key, { path: t.path, epoch, expiresAt })
+  async took (key: string, path: string, epoch: number): Promise<void> {
+    this.taken.set(key, { path, epoch, checkAt: 0 })
+    await this.store?.set(key, { path, epoch })
   }
 
   private async forget (key: string): Promise<void> {
@@ -124,7 +109,7 @@ export class LeaseReleaser {
       if (open.has(path)) { t.checkAt = now + Math.min(this.quietMs, RELEASE_RECHECK_MS); continue }
       let released: boolean
       try {
-        released = await this.release(key, t.epoch, t.expiresAt)
+        released = await this.release(key, t.epoch)
       } catch (err) {
         // This device cannot write now (revoked, read-only) or the session went: nothing to let go.
         if (isMeshError(err) && FINAL.has(err.code)) { await this.forget(key); continue }
