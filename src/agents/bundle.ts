@@ -112,12 +112,13 @@ export function fileRecord (buf: Buffer, file: string): NativeRecord {
  * dir is missing or not a directory (a transcript not named *.jsonl is its own "side folder").
  * mesh's own temp files (a write killed midway leaves one, torn) are no file of the session's.
  */
-export async function listFiles (dir: string): Promise<string[]> {
+export async function listFiles (dir: string, opts: { skip?: (name: string) => boolean } = {}): Promise<string[]> {
   const out: string[] = []
   const walk = async (d: string): Promise<void> => {
     let names: string[]
     try { names = await readdir(d) } catch (err: any) { if (err?.code === 'ENOENT' || err?.code === 'ENOTDIR') return; throw err }
     for (const n of names.sort()) {
+      if (opts.skip?.(n) === true) continue
       const p = join(d, n)
       const st = await lstat(p)
       if (st.isDirectory()) await walk(p)

@@ -86,10 +86,13 @@ export async function readLocalSkills (dir: string, nested: boolean): Promise<{ 
   return { skills, symlinks }
 }
 
-/** A skill folder's files: its SKILL.md (`md`, read already) and every file under it, with their exec bits. */
-export async function readSkillFolder (folder: string, md: Buffer): Promise<SkillFiles> {
+/**
+ * A skill folder's files: its SKILL.md (`md`, read already) and every file under it, with their
+ * exec bits. `skip`: names (of files and folders, at any depth) left out.
+ */
+export async function readSkillFolder (folder: string, md: Buffer, opts: { skip?: (name: string) => boolean } = {}): Promise<SkillFiles> {
   const files: SkillFiles = { data: new Map([['SKILL.md', md]]), exec: new Set() }
-  for (const f of await listFiles(folder)) {
+  for (const f of await listFiles(folder, opts)) {
     if (f === 'SKILL.md') continue
     files.data.set(f, await readFileNoFollow(join(folder, f)))
     if (((await stat(join(folder, f))).mode & 0o111) !== 0) files.exec.add(f)

@@ -59,11 +59,20 @@ export const EVENT_BUFFER = 1000
  */
 export const EVENT_BUFFER_BYTES = 32 * 1024 * 1024
 
-/** About what an event holds in memory: its messages' contents (two bytes a character), and a little for the rest. */
+/**
+ * About what an event holds in memory: its messages' text (two bytes a character): contents, a
+ * tool result's output, a tool call's input; and a little for the rest.
+ */
 export function eventWeight (e: ApiEvent): number {
   let n = 256
   const ms = (e as { messages?: unknown }).messages
-  if (Array.isArray(ms)) for (const m of ms) n += 256 + (typeof m?.content === 'string' ? 2 * m.content.length : 0)
+  if (!Array.isArray(ms)) return n
+  for (const m of ms) {
+    n += 256
+    if (typeof m?.content === 'string') n += 2 * m.content.length
+    if (typeof m?.toolResult?.output === 'string') n += 2 * m.toolResult.output.length
+    if (m?.toolCall !== undefined) n += 2 * (JSON.stringify(m.toolCall)?.length ?? 0)
+  }
   return n
 }
 

@@ -24,6 +24,9 @@ describe('the event buffer', () => {
     // One event heavier than the bound is still kept (alone): the newest is never dropped.
     log.push(appended(200, 20 * MB))
     expect(log.held.events).toBe(1)
+    // A short content with a big tool output weighs its output too.
+    const tool = { type: 'message.appended', key: 'agent:main:big', remote: false, messages: [{ id: 't', role: 'tool', content: 'ok', ts: 1, device: 'd', toolResult: { id: 'c', output: 'y'.repeat(MB) }, toolCall: { id: 'c', name: 'run', input: { cmd: 'z'.repeat(MB) } } }] } as unknown as ApiEvent
+    expect(eventWeight(tool)).toBeGreaterThan(4 * MB)
     // Small events are still bounded by count.
     for (let i = 0; i < 1500; i++) log.push({ type: 'session.created', key: `agent:main:s${i}` } as unknown as ApiEvent)
     expect(log.held.events).toBe(1000)

@@ -1,7 +1,7 @@
 /** mesh memory set|get|list|search|delete, mesh skills add|list|show|remove. */
 import { readFile, stat } from 'node:fs/promises'
 import { basename, dirname, extname, join, resolve } from 'node:path'
-import { InvalidInputError, NotFoundError, UsageError } from '../../errors.js'
+import { InvalidInputError, isMeshError, NotFoundError, UsageError } from '../../errors.js'
 import { stdout as out, withApi } from '../context.js'
 import { subcommandOf, type Command } from '../command.js'
 import type { SkillFile } from '../../../crdt/skills.js'
@@ -87,9 +87,15 @@ export const skillsCmd: Command = {
     const file = sub === 'add' ? await readSkillFile(arg as string) : undefined
     return await withApi(g, async api => {
       if (file !== undefined) {
-        const s = await api.call('skills.add', file)
+        const s = await api.call('skills.add', file).catch((err: unknown) => {
+          // Over the size a skill may have: said with what its folder added, the likeliest cause.
+          if (isMeshError(err) && err.code === 'INVALID_INPUT' && (file.files?.length ?? 0) > 0 && /at most \d+ bytes/.test(err.message)) {
+            throw new InvalidInputError(`${err.fact}: its folder adds ${file.files?.length ?? 0} files (${largest(file.files ?? [])}). Put the SKILL.md and only the files it needs in a folder of their own, and add that`, err.details, { cause: err })
+          }
+          throw err
+        })
         if (g.json) out.json(s)
-        else out.line(`added skill ${s.name} ${s.version}`)
+        else out.line(`added skill ${s.name} ${s.version}${(file.files?.length ?? 0) > 0 ? ` with ${file.files?.length ?? 0} more ${file.files?.length === 1 ? 'file' : 'files'}: ${(file.files ?? []).map(f => f.path).slice(0, 8).join(', ')}${(file.files?.length ?? 0) > 8 ? ', …' : ''}` : ''}`)
         return 0
       }
       if (sub === 'list') {
@@ -121,6 +127,12 @@ export const skillsCmd: Command = {
   }
 }
 
+/** The largest few of a skill's files, with their sizes, for a refusal over the size. */
+function largest (files: readonly SkillFile[]): string {
+  const size = (f: SkillFile): number => f.enc === 'base64' ? Math.floor(f.text.length * 3 / 4) : Buffer.byteLength(f.text)
+  return [...files].sort((a, b) => size(b) - size(a)).slice(0, 3).map(f => `${f.path} ${size(f)} bytes`).join(', ')
+}
+
 async function readSkillFile (path: string): Promise<{ content: string, source: string, name: string, files?: SkillFile[] }> {
   let abs = resolve(path)
   const failed = (err: any): Error => err?.code === 'ENOENT'
@@ -136,10 +148,11 @@ async function readSkillFile (path: string): Promise<{ content: string, source: 
   // A SKILL.md is named by its folder (AgentSkills layout), any other file by its own name.
   if (basename(abs).toUpperCase() !== 'SKILL.MD') return { content, source: abs, name: basename(abs, extname(abs)) }
   // The folder's other files (scripts/, references/, assets/) are the skill's too: without them,
-  // every other machine got a SKILL.md naming scripts it did not have.
+  // every other machine got a SKILL.md naming scripts it did not have. Not hidden ones (.env,
+  // .git) nor node_modules: a SKILL.md at a repository's root must not send the repository.
   const { readSkillFolder, toSkillFiles } = await import('../../agents/index.js')
   let files: SkillFile[]
-  try { files = toSkillFiles(await readSkillFolder(dirname(abs), Buffer.from(content, 'utf8'))) } catch (err: any) {
+  try { files = toSkillFiles(await readSkillFolder(dirname(abs), Buffer.from(content, 'utf8'), { skip: n => n.startsWith('.') || n === 'node_modules' })) } catch (err: any) {
     if (err?.code === 'INVALID_INPUT') throw err
     throw new InvalidInputError(`cannot read the skill's folder ${dirname(abs)}: ${err?.message ?? err}`, { path: dirname(abs) }, { cause: err })
   }

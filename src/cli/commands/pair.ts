@@ -116,7 +116,10 @@ export const pairCmd: Command = {
       onGrant: async (grant) => {
         // What this run writes, it takes back if the write fails part-way: the grant's keys are
         // not left in a home that is not set up.
-        const before = await entriesOf(g.home)
+        // A home an earlier pairing left unfinished: what was there before that one (what this
+        // one writes goes in the names that one used, which a listing now would count as there before).
+        const prior = await unfinishedPairing(g.home)
+        const before = prior !== undefined ? (prior.before === undefined ? undefined : new Set(prior.before)) : await entriesOf(g.home)
         try {
           written = await writePairedHome(g.home, device, grant)
         } catch (err) {
