@@ -19,7 +19,7 @@ export function nodeHandlers (ctx: LocalContext): Handlers<'node.status' | 'node
       const { full, ...disk } = await diskReport(v.store, await v.snapshotsWaiting())
       return {
         ...s,
-        setAside: { damaged: (await v.store.damaged()).length, quarantined: v.quarantined().length, forks: v.forks().length },
+        setAside: await v.setAsideCounts(),
         diskFull: full,
         disk,
         ...(revoked !== undefined ? { revoked } : {}),

@@ -301,6 +301,11 @@ export class Vault extends EventEmitter<VaultEvents> {
   /** Every fork seen (`mesh doctor`, `mesh peers`), oldest first. */
   forks (): Fork[] { return this.store.forks.list().map(r => this.setAside.describeFork(r)) }
 
+  /** How many of each this node set aside (`mesh doctor` lists them): damaged parts of its store, quarantined items, forks. */
+  async setAsideCounts (): Promise<{ damaged: number, quarantined: number, forks: number }> {
+    return { damaged: (await this.store.damaged()).length, quarantined: this.store.quarantine.list().length, forks: this.store.forks.list().length }
+  }
+
   /**
    * Whether a peer holds more of this device's lane in use than this home does: the home was
    * restored or copied. The lane is abandoned and true returned; the caller sends the peer this

@@ -81,7 +81,7 @@ describe('damaged files of a store', () => {
     // `mesh status` says so too, where a person looks first (a cut log tail took the last writes with it).
     const status = await mesh('status')
     expect(status.code, status.stderr).toBe(0)
-    expect(status.stdout).toContain('set aside:    2 damaged parts of this disk\'s store moved aside (what they held comes again only from a peer that has it): `mesh doctor` lists each\n')
+    expect(status.stdout).toContain('set aside:    2 damaged parts of this disk\'s store moved aside (what they held is taken again from a peer that has it; they stay listed): `mesh doctor` lists each\n')
     expect(JSON.parse((await mesh('status', '--json')).stdout).setAside).toEqual({ damaged: 2, quarantined: 0, forks: 0 })
     // And `mesh join` as it starts.
     const join_ = spawnIn(undefined, process.execPath, [BIN, 'join', '--home', home, '--no-mdns', '--dht', 'off', '--listen', '/ip4/127.0.0.1/tcp/0', '--http', 'off'], env)

@@ -186,7 +186,9 @@ export const joinCmd: Command = {
       // than a node that waits in silence for a sibling to dial it.
       const nothingToDial = !node.config.mdns && node.config.bootstrap.length === 0 && node.config.relayVia.length === 0 &&
         (await node.peers({ rtt: false })).every(p => p.addrs.length === 0)
-      if (g.json) out.line(JSON.stringify({ event: 'started', ...info, walletPath: r.walletPath, walletGenerated: r.walletGenerated, listen: addrs, mdns: node.config.mdns, dht: node.config.dht, relay: node.config.relay, relayVia: roles.relayVia ?? [], http: http.server?.url ?? null, pid: process.pid }))
+      // Said at start as `mesh status` says it: a cut log tail took writes with it, and nothing else would tell.
+      const setAside = await host.vault.vault.setAsideCounts()
+      if (g.json) out.line(JSON.stringify({ event: 'started', ...info, setAside, walletPath: r.walletPath, walletGenerated: r.walletGenerated, listen: addrs, mdns: node.config.mdns, dht: node.config.dht, relay: node.config.relay, relayVia: roles.relayVia ?? [], http: http.server?.url ?? null, pid: process.pid }))
       else {
         out.line(`wallet:       ${info.wallet}`)
         out.line(`device:       ${info.deviceId} (${info.label})`)
@@ -194,8 +196,7 @@ export const joinCmd: Command = {
         const revoked = host.vault.vault.certs.revocationOf(host.vault.vault.identity.device.publicKey) !== undefined
         out.line(`capabilities: ${revoked ? 'none (revoked)' : info.capabilities.join(', ')}`)
         out.line(`home:         ${info.home}`)
-        // Said at start as `mesh status` says it: a cut log tail took writes with it, and nothing else would tell.
-        const aside = setAsideWords({ damaged: (await host.vault.vault.store.damaged()).length, quarantined: host.vault.vault.quarantined().length, forks: host.vault.vault.forks().length })
+        const aside = setAsideWords(setAside)
         if (aside !== undefined) out.line(`set aside:    ${aside}`)
         for (const a of addrs) out.line(`listening:    ${a}`)
         // One line, with what that leaves when it is nothing. A `listening:` address ends in /p2p/ and the device id already: given as printed.
