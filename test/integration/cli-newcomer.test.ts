@@ -173,7 +173,7 @@ describe('help and flags that cannot go together', () => {
   it('mesh lease KEY says the command is missing, not the key', async () => {
     const r = await mesh('lease', 'dash')
     expect(r.code).toBe(2)
-    expect(r.stderr).toMatch(/^mesh: unknown lease command dash: mesh lease take\|renew\|release KEY/)
+    expect(r.stderr).toMatch(/^mesh: unknown lease command dash: mesh lease take KEY \[--take\] \| renew KEY \| release KEY \[--epoch N\]/)
     expect((await mesh('lease', 'take', 'dash')).code).toBe(0)
     expect((await mesh('lease', 'release', 'dash')).stdout).toBe('released the driver lease of agent:main:dash\n')
   })
