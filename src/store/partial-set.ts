@@ -100,7 +100,7 @@ export class PartialSnapshots {
       // same snapshot at once): this one gets a private temp file, and is not resumable.
       // Most often the same peer's transfer on a connection that ended and is not yet seen to: a
       // wait, not a fault of the disk (`busy`: not said as a refusal; asked for again after it).
-      if (offset > 0) throw new RateLimitedError('another transfer of this snapshot is still being received, so this one cannot resume beside it: it is asked for again once that one ends', { offset, busy: true, retryAfterMs: 2_000 })
+      if (offset > 0) throw new RateLimitedError('another transfer of this snapshot is still being received, so this one cannot resume beside it: it is asked for again once that one ends', { offset, busy: true })
       const staged = deps.stage(header)
       return { ...staged, commit: async (opts?: SnapshotReplace) => await deps.adopt(await staged.commit(), opts), keep: staged.discard }
     }
