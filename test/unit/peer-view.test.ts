@@ -64,3 +64,32 @@ describe('the view of a document found equal', () => {
     expect(view.behind().get(toHex(DOC))).toBe(0)
   })
 })
+
+describe('one document\'s standing, asked alone', () => {
+  it('gives what the whole maps give for that document, and lacksAny whether any is lacking', () => {
+    // Two documents: DOC, where the peer is behind us (ME 6 to its 4) and ahead (PEER 5 to our 2);
+    // OTHER, held the same on both sides.
+    const OTHER = new Uint8Array(32).fill(9)
+    const vectors = new Map<string, AuthorSeq[]>([
+      [toHex(DOC), [{ author: ME, lane: 0, seq: 6n }, { author: PEER, lane: 0, seq: 2n }]],
+      [toHex(OTHER), [{ author: ME, lane: 0, seq: 3n }]]
+    ])
+    const source = { vector: (d: Uint8Array) => vectors.get(toHex(d)) ?? [], vectors: () => [DOC, OTHER].map(d => ({ doc: d, items: vectors.get(toHex(d)) ?? [] })) } as unknown as ReplicaSource
+    const view = new PeerView(source, () => false)
+    view.remember(DOC, [{ author: ME, lane: 0, seq: 4n }, { author: PEER, lane: 0, seq: 5n }], true)
+    view.remember(OTHER, [{ author: ME, lane: 0, seq: 3n }], true)
+    view.sendingEntries([{ doc: DOC, item: { author: ME, lane: 0, seq: 5n } }])
+    for (const d of [DOC, OTHER, new Uint8Array(32).fill(4)]) {
+      const k = toHex(d)
+      expect(view.behindOf(k), `behind ${k.slice(0, 4)}`).toBe(view.behind().get(k) ?? 0)
+      expect(view.lackingOf(k), `lacking ${k.slice(0, 4)}`).toBe(view.lacking().get(k) ?? 0)
+      expect(view.inFlightOf(k), `in flight ${k.slice(0, 4)}`).toBe(view.inFlight().get(k) ?? 0)
+    }
+    expect(view.lackingOf(toHex(DOC))).toBe(3)
+    expect(view.lacksAny()).toBe(true)
+    // Once we hold what the peer reported, nothing is lacking anywhere.
+    vectors.set(toHex(DOC), [{ author: ME, lane: 0, seq: 6n }, { author: PEER, lane: 0, seq: 5n }])
+    expect(view.lacksAny()).toBe(false)
+    expect(view.lacking().get(toHex(DOC))).toBe(0)
+  })
+})
