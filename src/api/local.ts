@@ -40,12 +40,17 @@ export type { LocalApiOptions } from './local-context.js'
  * not hold them (a few MB of an idle node's memory).
  */
 const log = logger('mesh:api')
+/** How long a "no session KEY" answer's words (a near name, what could still bring it) are said again as found. */
+const NOT_HERE_SAID_MS = 10_000
+const NOT_HERE_STALE = new Set(['session.created', 'peer.proven', 'peer.lost', 'doc.synced', 'devices.changed', 'device.revoked', 'device.rights'])
 let schema: Promise<typeof import('./schema.js')> | undefined
 
 export class LocalApi implements MeshApi {
   readonly vault: MeshVault
   readonly node?: MeshNode
   private readonly events = new EventLog()
+  /** What "no session KEY" said of each key lately (see withSession): said again for NOT_HERE_SAID_MS. */
+  private readonly notHereSaid = new Map<string, { at: number, err: SessionNotFoundError }>()
   private readonly cache: SessionCache
   private readonly summaries: SessionSummaries
   private readonly offs: Array<() => void> = []
@@ -71,6 +76,9 @@ export class LocalApi implements MeshApi {
       this.vault.setPresence((id) => node.isOnline(id))
     }
     this.offs.push(...listen(this.vault, opts.node, (e) => { this.events.push(e) }, (hex) => { this.remote.onEntry(hex) }))
+    // What a "no session KEY" said goes stale with what could change it: a session made or come,
+    // a peer come or gone, a document synced, the devices.
+    this.offs.push(this.events.subscribe((r) => { if (NOT_HERE_STALE.has(r.event.type)) this.notHereSaid.clear() }))
     const ctx: LocalContext = {
       vault: this.vault,
       node: this.node,
@@ -184,12 +192,19 @@ export class LocalApi implements MeshApi {
       if (err.details.pending !== undefined || err.hint === undefined) throw err
       // None here: a near name held here (a typo), or what could still bring it, before "create it".
       // Only words: whatever fails while it looks (a node stopping) leaves the error as it was.
+      // Said again for a while from what was found (a `mesh watch` waiting for the session asks
+      // each second, and the near-name match over every session listed cost a vault of
+      // thousands tens of ms each time); only the session's arrival changes the answer at once.
+      const said = this.notHereSaid.get(key)
+      if (said !== undefined && Date.now() - said.at < NOT_HERE_SAID_MS) throw said.err
       let told: SessionNotFoundError = err
       try {
         const listed = (await this.vault.sessions.list()).map(s => s.key)
         const { siblings, peers } = await siblingsOf(this.vault.vault, this.node)
         told = notHere(err, parseSessionKey(key), listed, siblings, peers, this.vault.vault.writable)
       } catch (e) { log('saying more of a missing session failed: %e', e) }
+      if (this.notHereSaid.size >= 256) this.notHereSaid.clear()
+      this.notHereSaid.set(key, { at: Date.now(), err: told })
       throw told
     }
   }
