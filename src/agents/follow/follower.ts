@@ -118,7 +118,7 @@ export class Follower {
     // this device holds it keeps the epoch, so that lease is still let go as the follower's).
     // The API checks and releases in one step (its epoch).
     // Kept beside the cursors, so that a restarted follower still lets go of what an earlier run took.
-    this.releaser = new LeaseReleaser(async (key, epoch) => (await o.api.call('sessions.releaseLease', { key, epoch, auto: true })).released, o.releaseQuietMs, new CursorStore(join(o.cursors.dir, 'leases'), { durable: true }))
+    this.releaser = new LeaseReleaser(async (key, epoch, auto) => (await o.api.call('sessions.releaseLease', { key, epoch, ...(auto ? { auto } : {}) })).released, o.releaseQuietMs, new CursorStore(join(o.cursors.dir, 'leases'), { durable: true }))
   }
 
   /**

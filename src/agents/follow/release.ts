@@ -31,8 +31,12 @@ export const RELEASE_RECHECK_MS = 15_000
  */
 const FINAL = new Set(['READ_ONLY', 'DEVICE_REVOKED', 'MISSING_CAPABILITY', 'SESSION_NOT_FOUND', 'NOT_FOUND', 'INVALID_SESSION_KEY', 'INVALID_INPUT'])
 
-/** A lease the follower took: the file it follows, the lease's epoch, and when to look at it next. */
-interface Taken { path: string, epoch: number, checkAt: number }
+/**
+ * A lease the follower took: the file it follows, the lease's epoch, whether it was taken marked
+ * `auto` (a record of an earlier version was not: released by its epoch alone), and when to look
+ * at it next.
+ */
+interface Taken { path: string, epoch: number, auto: boolean, checkAt: number }
 
 /** A lease let go: the file no process holds open, unchanged for quietMs. */
 export interface Released { key: string, path: string, quietMs: number }
@@ -47,15 +51,15 @@ export class LeaseReleaser {
    * released, taken again or renewed by hand).
    * `store`: where the leases taken are kept across runs (none: this run's only).
    */
-  constructor (private readonly release: (key: string, epoch: number) => Promise<boolean>, readonly quietMs = RELEASE_QUIET_MS, private readonly store?: CursorStore) {}
+  constructor (private readonly release: (key: string, epoch: number, auto: boolean) => Promise<boolean>, readonly quietMs = RELEASE_QUIET_MS, private readonly store?: CursorStore) {}
 
   /** The leases an earlier run took and did not let go (once; a lease this run took since stays as it is). */
   async load (): Promise<void> {
     if (this.loaded || this.store === undefined) return
     for (const key of await this.store.ids()) {
       if (this.taken.has(key)) continue
-      const v = await this.store.get(key) as { path?: unknown, epoch?: unknown } | undefined
-      if (typeof v?.path === 'string' && typeof v.epoch === 'number') this.taken.set(key, { path: v.path, epoch: v.epoch, checkAt: 0 })
+      const v = await this.store.get(key) as { path?: unknown, epoch?: unknown, auto?: unknown } | undefined
+      if (typeof v?.path === 'string' && typeof v.epoch === 'number') this.taken.set(key, { path: v.path, epoch: v.epoch, auto: v.auto === true, checkAt: 0 })
       else await this.store.delete(key)
     }
     this.loaded = true
@@ -67,8 +71,8 @@ export class LeaseReleaser {
    * already (`mesh agent resume`, `mesh lease take`) is a person's, and stays.
    */
   async took (key: string, path: string, epoch: number): Promise<void> {
-    this.taken.set(key, { path, epoch, checkAt: 0 })
-    await this.store?.set(key, { path, epoch })
+    this.taken.set(key, { path, epoch, auto: true, checkAt: 0 })
+    await this.store?.set(key, { path, epoch, auto: true })
   }
 
   private async forget (key: string): Promise<void> {
@@ -109,7 +113,7 @@ export class LeaseReleaser {
       if (open.has(path)) { t.checkAt = now + Math.min(this.quietMs, RELEASE_RECHECK_MS); continue }
       let released: boolean
       try {
-        released = await this.release(key, t.epoch)
+        released = await this.release(key, t.epoch, t.auto)
       } catch (err) {
         // This device cannot write now (revoked, read-only) or the session went: nothing to let go.
         if (isMeshError(err) && FINAL.has(err.code)) { await this.forget(key); continue }
