@@ -54,7 +54,7 @@ describe('compaction', async () => {
       spy.mockRestore()
     }
     const crashed = await EntryStore.open(image)
-    cleanups.push(async () => { await crashed.close() })
+    cleanups.unshift(async () => { await crashed.close() }) // before its folder is removed: a close writes held.sum
     expect(crashed.certificates().map(toHex).sort()).toEqual(certs)
     expect(crashed.stats().entries).toBe(40)
     // And nothing is written twice: the compacted log holds each certificate once.
@@ -78,7 +78,7 @@ describe('compaction', async () => {
     await rm(join(dir, 'log.compact.tmp'), { recursive: true })
     await writeFile(join(dir, 'log.compact.tmp'), new Uint8Array(4096))
     const again = await EntryStore.open(dir)
-    cleanups.push(async () => { await again.close() })
+    cleanups.unshift(async () => { await again.close() }) // before its folder is removed: a close writes held.sum
     expect(again.stats().entries).toBe(41)
     expect(again.certificates()).toHaveLength(4)
     expect((await readdir(dir)).includes('log.compact.tmp')).toBe(false)
@@ -102,7 +102,7 @@ describe('compaction', async () => {
     expect((await store.damaged()).filter(d => d.kind === 'log')).toHaveLength(1)
     await store.close()
     const again = await EntryStore.open(dir)
-    cleanups.push(async () => { await again.close() })
+    cleanups.unshift(async () => { await again.close() }) // before its folder is removed: a close writes held.sum
     expect(again.recovered).toEqual([])
     expect(again.has(doc, dev.publicKey, 20n)).toBe(false)
     expect(again.stats().entries).toBe(39)
