@@ -7,8 +7,8 @@
  */
 import { randomBytes } from 'node:crypto'
 import { constants } from 'node:fs'
-import { lstat, open, readdir, unlink } from 'node:fs/promises'
-import { fsyncDir } from '../store/files.js'
+import { open, unlink } from 'node:fs/promises'
+import { fsyncDir, removeTempsOfGone } from '../store/files.js'
 import { basename, dirname, join } from 'node:path'
 
 /** The longest name a folder entry may have (NAME_MAX of Linux, macOS and Windows alike), in bytes. */
@@ -40,35 +40,15 @@ const TEMP = /^.+\.mesh-(\d{1,10})-[0-9a-f]{8}\.tmp$/
 /** Whether a folder entry's name is one of mesh's temp files (never a file of the agent's). */
 export function isMeshTemp (name: string): boolean { return TEMP.test(name) }
 
-/** Whether process `pid` is alive here (one of another user's is: EPERM). */
-function alive (pid: number): boolean {
-  if (pid === process.pid) return true
-  try { process.kill(pid, 0); return true } catch (err) { return (err as NodeJS.ErrnoException).code !== 'ESRCH' }
-}
-
 /**
  * Removes the temp files a mesh process killed mid-write left in `dirs` (its pid is gone): only
  * regular files named exactly as tempBeside names them, never anything else; with `of`, only the
  * temps of that file. A folder that is not there is skipped. Returns the paths removed.
  */
 export async function removeStaleTemps (dirs: Iterable<string>, opts: { of?: string } = {}): Promise<string[]> {
-  const removed: string[] = []
   const of = opts.of !== undefined ? basename(opts.of) : undefined
-  for (const dir of new Set(dirs)) {
-    let names: string[]
-    try { names = await readdir(dir) } catch (err: any) { if (err?.code === 'ENOENT' || err?.code === 'ENOTDIR') continue; throw err }
-    for (const n of names) {
-      const m = TEMP.exec(n)
-      if (m === null || alive(Number(m[1]))) continue
-      // Only the temps of that one file (its name, maybe cut to fit): in a folder of the user's.
-      if (of !== undefined && !of.startsWith(n.slice(0, n.lastIndexOf('.mesh-')))) continue
-      const p = join(dir, n)
-      const st = await lstat(p).catch(() => undefined)
-      if (st?.isFile() !== true) continue
-      await unlink(p).then(() => removed.push(p), (e: NodeJS.ErrnoException) => { if (e.code !== 'ENOENT') throw e })
-    }
-  }
-  return removed
+  // Only the temps of that one file (its name, maybe cut to fit): in a folder of the user's.
+  return await removeTempsOfGone(dirs, TEMP, of === undefined ? {} : { only: n => of.startsWith(n.slice(0, n.lastIndexOf('.mesh-'))) })
 }
 
 /**

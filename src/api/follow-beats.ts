@@ -10,6 +10,7 @@
  */
 import { mkdir, readdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
+import { processRuns } from '../store/files.js'
 import { STALE_MS, type FollowBeat } from './follow-table.js'
 import { AGENT_FOLLOW_METHODS } from './schema-agents.js'
 
@@ -40,11 +41,6 @@ async function gone (path: string): Promise<void> {
   await rm(path, { force: true }).catch(() => {})
 }
 
-/** Whether a process of this id runs (one of another user's answers EPERM: it runs). */
-function alive (pid: number): boolean {
-  try { process.kill(pid, 0); return true } catch (err: any) { return err?.code === 'EPERM' }
-}
-
 /** The live followers' beats written in the home, each with when it was written (`at`). */
 export async function readBeats (home: string, now = Date.now()): Promise<Array<FollowBeat & { at: number }>> {
   let names: string[]
@@ -59,7 +55,7 @@ export async function readBeats (home: string, now = Date.now()): Promise<Array<
     const path = join(followersDir(home), name)
     // A write's temp file (`<id>.json.<pid>.tmp`) whose writer is gone: its rename never came.
     const tmp = /\.json\.(\d+)\.tmp$/.exec(name)
-    if (tmp !== null) { if (!alive(Number(tmp[1]))) await gone(path); continue }
+    if (tmp !== null) { if (!processRuns(Number(tmp[1]))) await gone(path); continue }
     if (!name.endsWith('.json')) continue
     try {
       const st = await stat(path)
@@ -67,7 +63,7 @@ export async function readBeats (home: string, now = Date.now()): Promise<Array<
       const b = BEAT.safeParse(JSON.parse(await readFile(path, 'utf8')))
       if (!b.success || `${b.data.id}.json` !== name) continue
       // Killed, it could not remove its report: nothing else will write or read it.
-      if (!alive(b.data.pid)) { await gone(path); continue }
+      if (!processRuns(b.data.pid)) { await gone(path); continue }
       if (now - st.mtimeMs > STALE_MS) continue
       out.push({ ...b.data, at: st.mtimeMs })
     } catch {

@@ -120,31 +120,40 @@ export function stageFile (path: string, mode = 0o600): StagedFile {
 /** A stageFile temp's name: `<name>.<pid>.<12 hex>.tmp`; the pid is group 1. */
 const STAGED = /^.+\.(\d{1,10})\.[0-9a-f]{12}\.tmp$/
 
-/** Whether process `pid` runs here (one of another user's is: EPERM). */
-function running (pid: number): boolean {
+/** Whether process `pid` runs here (this one does; one of another user's answers EPERM: it runs). */
+export function processRuns (pid: number): boolean {
   if (pid === process.pid) return true
   try { process.kill(pid, 0); return true } catch (err) { return (err as NodeJS.ErrnoException).code !== 'ESRCH' }
 }
 
 /**
- * Removes from `dirs` the temp files of staged writes (stageFile) whose process is gone: killed
- * before its rename, it left them for good (a copy of vault.keys among them). For the owner of
- * those folders (the home's lock held); a folder that is not there is skipped. Returns the paths.
+ * Removes from `dirs` the regular files whose name `pattern` matches, its group 1 the pid of the
+ * process that wrote them, once that process is gone: temp files a write killed before its rename
+ * left for good. `only`: of those, the names to remove (the rest stay). A folder that is not there
+ * is skipped. Returns the paths removed.
  */
-export async function removeStagedTemps (dirs: readonly string[]): Promise<string[]> {
+export async function removeTempsOfGone (dirs: Iterable<string>, pattern: RegExp, opts: { only?: (name: string) => boolean } = {}): Promise<string[]> {
   const removed: string[] = []
-  for (const dir of dirs) {
+  for (const dir of new Set(dirs)) {
     let names: string[]
     try { names = await readdir(dir) } catch (err: any) { if (err?.code === 'ENOENT' || err?.code === 'ENOTDIR') continue; throw err }
     for (const n of names) {
-      const m = STAGED.exec(n)
-      if (m === null || running(Number(m[1]))) continue
+      const m = pattern.exec(n)
+      if (m === null || processRuns(Number(m[1])) || opts.only?.(n) === false) continue
       const p = join(dir, n)
       if ((await lstat(p).catch(() => undefined))?.isFile() !== true) continue
       await unlink(p).then(() => removed.push(p), (e: NodeJS.ErrnoException) => { if (e.code !== 'ENOENT') throw e })
     }
   }
   return removed
+}
+
+/**
+ * The temp files of staged writes (stageFile) whose process is gone (a copy of vault.keys among
+ * them), removed from `dirs`: for the owner of those folders (the home's lock held).
+ */
+export async function removeStagedTemps (dirs: readonly string[]): Promise<string[]> {
+  return await removeTempsOfGone(dirs, STAGED)
 }
 
 export interface WriteQueue {

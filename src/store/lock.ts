@@ -15,7 +15,7 @@ import { constants, readFileSync } from 'node:fs'
 import { link, open, readdir, unlink } from 'node:fs/promises'
 import { join } from 'node:path'
 import { HomeInUseError } from '../errors.js'
-import { readNoFollow, writeError } from './files.js'
+import { processRuns, readNoFollow, writeError } from './files.js'
 
 export interface HomeLock { readonly path: string, release: () => Promise<void> }
 
@@ -24,15 +24,6 @@ const LOCK = 'lock'
 const RETRIES = 400
 const TMP = /^lock\.(\d+)\.[0-9a-f]+\.tmp$/
 const MARKER = /^lock(\.stale-[0-9a-f]{16})+$/
-
-function alive (pid: number): boolean {
-  try {
-    process.kill(pid, 0)
-    return true
-  } catch (err: any) {
-    return err?.code === 'EPERM' // another user's process: alive
-  }
-}
 
 /**
  * Which process this is, beyond its pid: the boot and the process's start time (Linux /proc).
@@ -54,7 +45,7 @@ const pidOf = (content: string): number => Number.parseInt(content.trim(), 10)
 function holderAlive (content: string): boolean {
   const pid = pidOf(content)
   if (!(Number.isInteger(pid) && pid > 0)) return false
-  if (!alive(pid)) return false
+  if (!processRuns(pid)) return false
   // `pid nonce identity`: a live pid with another identity is a reused pid, so the lock is stale.
   const recorded = content.trim().split(' ')[2]
   if (recorded === undefined || recorded === '') return true
@@ -168,7 +159,7 @@ async function removeAbandonedTemps (home: string): Promise<void> {
   const gone = (err: any): void => { if (err?.code !== 'ENOENT') throw err }
   for (const name of await readdir(home)) {
     const m = TMP.exec(name)
-    if (m !== null && !alive(Number(m[1]))) await unlink(join(home, name)).catch(gone)
+    if (m !== null && !processRuns(Number(m[1]))) await unlink(join(home, name)).catch(gone)
     if (MARKER.test(name)) {
       const content = await readLock(join(home, name))
       if (content !== undefined && !holderAlive(content)) await unlink(join(home, name)).catch(gone)
