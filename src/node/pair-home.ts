@@ -86,17 +86,25 @@ export async function writePairedHome (home: string, device: DeviceKey, grant: G
  */
 async function beginPairing (home: string): Promise<void> {
   const prior = await unfinishedPairing(home)
-  let before: string[] | undefined
-  if (prior !== undefined) {
-    before = prior.before
-    for (const name of await readdir(home)) {
-      if (name !== HOME_FILES.pairing && (before === undefined || !before.includes(name))) await rm(join(home, name), { recursive: true, force: true })
-    }
-  } else {
-    before = await readdir(home).catch((err: any) => { if (err?.code === 'ENOENT') return undefined; throw err })
-  }
+  const before = prior !== undefined ? prior.before : await entriesOf(home)
+  if (prior !== undefined) await removeSince(home, before, HOME_FILES.pairing)
   await ensureHomeDir(home)
   await writeHomeFile(home, 'pairing', JSON.stringify(before === undefined ? {} : { before }) + '\n')
+}
+
+/** The names in `dir` (undefined: it is not there). */
+export async function entriesOf (dir: string): Promise<string[] | undefined> {
+  return await readdir(dir).catch((err: NodeJS.ErrnoException) => { if (err.code === 'ENOENT') return undefined; throw err })
+}
+
+/**
+ * Removes what appeared in `dir` since `before` was listed (all of it, if the folder was not
+ * there then), but `keep`: what a pairing wrote, and nothing that was there before it.
+ */
+export async function removeSince (dir: string, before: readonly string[] | undefined, keep?: string): Promise<void> {
+  for (const name of await entriesOf(dir) ?? []) {
+    if (name !== keep && before?.includes(name) !== true) await rm(join(dir, name), { recursive: true, force: true })
+  }
 }
 
 /** A certificate of a blind mirror: `mirror` and no `read`. */

@@ -62,7 +62,7 @@ export const pairCmd: Command = {
     const { VERSION } = await import('../main.js')
     const { shortFingerprint } = await import('../../identity/pair-code.js')
     const { startCandidate } = await import('../../node/pair.js')
-    const { claims, kemOf, writePairedHome } = await import('../../node/pair-home.js')
+    const { claims, entriesOf, kemOf, writePairedHome } = await import('../../node/pair-home.js')
     const label = (values.label as string | undefined) ?? hostname()
     // Off with --no-mdns, and as well where the home's config.json says "mdns": false (written
     // before pairing, for the `mesh join` to come): that home's machine is not announced on the LAN.
@@ -119,7 +119,7 @@ export const pairCmd: Command = {
         // A home an earlier pairing left unfinished: what was there before that one (what this
         // one writes goes in the names that one used, which a listing now would count as there before).
         const prior = await unfinishedPairing(g.home)
-        const before = prior !== undefined ? (prior.before === undefined ? undefined : new Set(prior.before)) : await entriesOf(g.home)
+        const before = prior !== undefined ? prior.before : await entriesOf(g.home)
         try {
           written = await writePairedHome(g.home, device, grant)
         } catch (err) {
@@ -176,27 +176,16 @@ async function setUpAlready (g: Globals): Promise<UsageError> {
   })
 }
 
-/** The names at the top of a folder; undefined when there is no such folder. */
-async function entriesOf (dir: string): Promise<Set<string> | undefined> {
-  const { readdir } = await import('node:fs/promises')
-  try {
-    return new Set(await readdir(dir))
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined
-    throw err
-  }
-}
-
 /**
  * Removes what appeared in `dir` since `before` was listed (the whole folder if it was not there):
  * what a failed pairing wrote, and nothing that was there before it. True when all of it went.
  */
-async function takeBack (dir: string, before: Set<string> | undefined): Promise<boolean> {
+async function takeBack (dir: string, before: readonly string[] | undefined): Promise<boolean> {
   const { rm } = await import('node:fs/promises')
-  const { join } = await import('node:path')
+  const { removeSince } = await import('../../node/pair-home.js')
   try {
     if (before === undefined) { await rm(dir, { recursive: true, force: true }); return true }
-    for (const name of await entriesOf(dir) ?? []) if (!before.has(name)) await rm(join(dir, name), { recursive: true, force: true })
+    await removeSince(dir, before)
     return true
   } catch {
     // Not thrown: the pairing's own failure is the error to show; false makes that message say
