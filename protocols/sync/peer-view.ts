@@ -11,6 +11,9 @@ import type { AuthorSeq, ReplicaSource } from './source.js'
 
 const MAX_HOLES = 4096
 
+/** What others read of a PeerView: where the peer stands, without the means to change it. */
+export type StandingView = Pick<PeerView, 'diverged' | 'lacking' | 'lackingOf' | 'lacksAny' | 'behind' | 'behindOf' | 'inFlight' | 'inFlightOf'>
+
 export class PeerView {
   /** The peer's vectors as last reported, advanced by what it said it took of what we sent it. */
   readonly theirs = new Map<string, Map<string, bigint>>()

@@ -20,7 +20,7 @@ import { FrameReader } from './frames.js'
 import { LIMITS } from './limits.js'
 import { DISK, EMPTY, LANES_VERSION, decodeMessage, wireLength } from './messages.js'
 import { Outbox } from './outbox.js'
-import { PeerView } from './peer-view.js'
+import { PeerView, type StandingView } from './peer-view.js'
 import type { SyncMessage } from './pb/sync.js'
 import { chunksInSlices, nextTurn, settleInSlices, turnOver, turnSpent } from './slice.js'
 import { SnapshotReceiver } from './snapshot-receiver.js'
@@ -482,28 +482,8 @@ export class PeerSession {
   }
 
   /**
-   * Documents where both sides hold the same position of a lane with different content (a fork,
-   * or a home restored from a backup): equal counts, different bytes, so never "in sync".
+   * Where the peer stands, read only (peer-view.ts): how far behind each side is, per document or
+   * of one, what is in flight, where both hold different content at one position.
    */
-  diverged (): string[] { return this.view.diverged() }
-
-  /** How many entries this side lacks per document, by the peer's last reported vector. */
-  lacking (): Map<string, number> { return this.view.lacking() }
-
-  /** How many entries the peer lacks per document, by what it reported and acknowledged (acks.ts). */
-  behind (): Map<string, number> { return this.view.behind() }
-
-  /** Entries sent to the peer that it has not yet said it took, per document (hex): in flight. */
-  inFlight (): Map<string, number> { return this.view.inFlight() }
-
-  /** Whether this side lacks anything the peer reported holding. */
-  lacksAny (): boolean { return this.view.lacksAny() }
-
-  /**
-   * One document's (hex) standing with this peer, each as its map above has it: what a lease's
-   * take waits on, asked many times a second, at the cost of that document alone.
-   */
-  standingOf (doc: string): { inFlight: number, behind: number, lacking: number } {
-    return { inFlight: this.view.inFlightOf(doc), behind: this.view.behindOf(doc), lacking: this.view.lackingOf(doc) }
-  }
+  get standing (): StandingView { return this.view }
 }

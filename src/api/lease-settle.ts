@@ -26,8 +26,8 @@ export async function leaseSettled (node: MeshNode, doc: Uint8Array, maxMs = LEA
     const s = sync.sessionWith(p)
     if (s === undefined) return true
     // That document alone: every document's maps, asked every POLL_MS, cost a vault of thousands of sessions ~100 ms a take.
-    const d = s.standingOf(hex)
-    return d.inFlight === 0 && d.behind === 0 && d.lacking === 0
+    const v = s.standing
+    return v.inFlightOf(hex) === 0 && v.behindOf(hex) === 0 && v.lackingOf(hex) === 0
   })
   let quietSince: number | undefined
   while (Date.now() < end) {

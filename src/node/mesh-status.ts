@@ -72,7 +72,7 @@ export class StatusReport {
     for (const p of book.list()) out.set(p.peerId, { peerId: p.peerId, connected: false, catching: false })
     for (const p of libp2p.services.membership.provenPeers()) {
       const session = libp2p.services.sync.sessionWith(p.deviceId)
-      const catching = session !== undefined && (session.transfers.list().some(t => t.direction === 'in') || session.lacksAny())
+      const catching = session !== undefined && (session.transfers.list().some(t => t.direction === 'in') || session.standing.lacksAny())
       out.set(p.deviceId, { peerId: p.deviceId, connected: true, catching })
     }
     return [...out.values()]
@@ -93,14 +93,14 @@ export class StatusReport {
       const behind: Record<string, number> = {}
       const lacking: Record<string, number> = {}
       const inFlight: Record<string, number> = {}
-      for (const [hex, n] of session?.behind() ?? []) behind[names.get(hex) ?? hex.slice(0, 12)] = n
-      for (const [hex, n] of session?.inFlight() ?? []) inFlight[names.get(hex) ?? hex.slice(0, 12)] = n
-      for (const [hex, n] of session?.lacking() ?? []) if (n > 0) lacking[names.get(hex) ?? hex.slice(0, 12)] = n
+      for (const [hex, n] of session?.standing.behind() ?? []) behind[names.get(hex) ?? hex.slice(0, 12)] = n
+      for (const [hex, n] of session?.standing.inFlight() ?? []) inFlight[names.get(hex) ?? hex.slice(0, 12)] = n
+      for (const [hex, n] of session?.standing.lacking() ?? []) if (n > 0) lacking[names.get(hex) ?? hex.slice(0, 12)] = n
       const transfers = (session?.transfers.list() ?? []).map(t => transferStatus(t, p.label, names.get(t.doc)))
       // No session yet (the hello not done): not known to be in sync.
       const diskFull = session?.peerDiskFull === true
       // Equal counts are not enough: the content tips the peer reported must agree too.
-      const diverged = (session?.diverged() ?? []).map(hex => names.get(hex) ?? hex.slice(0, 12))
+      const diverged = (session?.standing.diverged() ?? []).map(hex => names.get(hex) ?? hex.slice(0, 12))
       const inSync = session !== undefined && !diskFull && transfers.length === 0 && diverged.length === 0 && Object.values(behind).every(n => n === 0) && Object.keys(inFlight).length === 0 && Object.keys(lacking).length === 0
       const st: PeerStatus = { peerId: p.deviceId, label: p.label, capabilities: [...p.capabilities], addrs: peerAddrs(book.get(p.deviceId)?.addrs, conns), connections: conns.map(c => ({ addr: c.remoteAddr.toString(), direction: c.direction })), via: via.get(p.deviceId) ?? 'unknown', state: 'connected', behind, inFlight, lacking, inSync, diskFull, transfers, lastSeen: Date.now(), ...(diverged.length > 0 ? { diverged } : {}) }
       if (options.rtt !== false) {

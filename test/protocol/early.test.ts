@@ -107,7 +107,7 @@ describe('early entries: the body ahead of its signature', () => {
     const lacking = (): number => {
       const toB = a.node.libp2p.services.sync.sessionWith(b.node.libp2p.peerId.toString())
       const k = Buffer.from(doc).toString('hex')
-      return (toB?.behind().get(k) ?? 0) - (toB?.inFlight().get(k) ?? 0)
+      return (toB?.standing.behind().get(k) ?? 0) - (toB?.standing.inFlight().get(k) ?? 0)
     }
     const want = Array.from({ length: 12 }, (_, i) => `batched ${i}`)
     for (const content of want) {
