@@ -31,6 +31,7 @@ export async function writeOutFile (path: string, data: string | Buffer, opts: O
     throw await inWords(err, path)
   }
   // What an earlier write of this file left when it was killed: nothing else removes it there.
+  // Not an error of this write, which is done: a temp that cannot go now goes with the next one.
   await removeStaleTemps([dirname(path)], { of: path }).catch(() => {})
 }
 

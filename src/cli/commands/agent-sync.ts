@@ -25,7 +25,7 @@ const ONLY: Record<string, { sync: string, takes: (what: 'skills' | 'memory', ag
 /** A flag this sync does not take is refused, not ignored: a --lock-timeout given to claude waited for nothing. */
 function refuseOthers (what: 'skills' | 'memory', agent: string | undefined, values: Record<string, unknown>): void {
   // An agent no sync knows is refused by name below, not by the flags it was given.
-  if (!['claude', 'codex', 'hermes', 'openclaw'].includes(agent ?? '')) return
+  if (!SKILL_AGENTS.includes(agent as SkillAgent)) return
   for (const [flag, o] of Object.entries(ONLY)) {
     if (values[flag] !== undefined && !o.takes(what, agent)) throw new UsageError(`mesh agent ${what} sync ${agent ?? 'AGENT'} takes no --${flag}: it is for ${o.sync}`)
   }
