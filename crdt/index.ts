@@ -9,6 +9,7 @@
  */
 export * from './seal.js'
 export * from './session.js'
+export * from './message-ids.js'
 export * from './doc-version.js'
 export * from './session-key.js'
 export * from './memory.js'

@@ -270,6 +270,21 @@ export class SessionDoc {
     return -1
   }
 
+  /** The last message with this id (searched from the end, where a retried append's is), if any. */
+  messageById (id: string): Message | undefined {
+    const chunks = this.transcript.toArray() as unknown[]
+    for (let c = chunks.length - 1; c >= 0; c--) {
+      const chunk = chunks[c]
+      if (!(chunk instanceof Y.Array)) continue
+      const items = chunk.toArray() as unknown[]
+      for (let j = items.length - 1; j >= 0; j--) {
+        const m = items[j]
+        if (m instanceof Y.Map && m.get('id') === id && messageProblem(m) === undefined) return toMessage(m)
+      }
+    }
+    return undefined
+  }
+
   /** The id of every message, in converged order: what messages() gives, without making them. */
   * messageIds (): Generator<string> {
     for (const c of this.transcript as Y.Array<unknown>) {

@@ -88,7 +88,7 @@ export function agentHandlers (ctx: LocalContext): Handlers<'agents.followBeat' 
       const view = viewOf(added, input.messages ?? [])
       let appended = 0
       for (const batch of byBytes(view, MAX_APPEND_BYTES / 2)) {
-        appended += (await ctx.withSession(key, async (s) => await s.append(batch, { force: input.force }))).length
+        appended += (await ctx.withSession(key, async (s) => await s.append(batch, { force: input.force }))).filter(m => m.already !== true).length
       }
       return { key, added: recordsIn(added), total, messages: appended, ...await drivenElsewhere(ctx, key, input.force, recordsIn(added)) }
     },

@@ -93,7 +93,7 @@ export function sessionHandlers (ctx: LocalContext): Handlers<SessionMethods> {
       const list = input.messages ?? []
       if (input.role !== undefined || input.content !== undefined) {
         if (input.role === undefined || input.content === undefined || input.content === '') throw new InvalidInputError('an append needs a role and a non-empty content (or messages)')
-        list.unshift({ role: input.role, content: input.content, toolCall: input.toolCall, toolResult: input.toolResult })
+        list.unshift({ role: input.role, content: input.content, id: input.id, toolCall: input.toolCall, toolResult: input.toolResult })
       }
       if (list.length === 0) throw new InvalidInputError('refusing to append an empty message')
       return await ctx.withSession(input.key, async (s) => {

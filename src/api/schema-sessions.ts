@@ -110,7 +110,7 @@ export const ResumeSchema = SessionViewSchema.extend({
 export const NewMessageSchema = z.object({
   role,
   content: z.string().min(1).describe('the message text'),
-  id: z.string().optional(),
+  id: z.string().optional().describe('default a new UUID: a message whose id the session holds already is not added again (already), so a retried append adds nothing twice'),
   ts: z.number().min(-8.64e15).max(8.64e15).optional().describe('milliseconds since the epoch (within a Date\'s range, ±8.64e15); default now'),
   toolCall: ToolCallSchema.optional(),
   toolResult: ToolResultSchema.optional()
@@ -122,7 +122,8 @@ export const NewMessageSchema = z.object({
  */
 export const AppendedMessageSchema = MessageSchema.extend({
   agent: z.string().optional().describe('the session holds this agent\'s own records (claude, codex, openclaw, hermes): the message is kept in mesh only, never written to the agent\'s files'),
-  note: z.string().optional().describe('that, in words: on the first message of the append only (it is said of the whole append)')
+  note: z.string().optional().describe('that, in words: on the first message of the append only (it is said of the whole append)'),
+  already: z.literal(true).optional().describe('the session held a message of this id already (a retried append): the one held is returned, not added again')
 })
 
 export const force = z.boolean().optional().describe('write even though another device holds the driver lease (an explicit takeover)')
@@ -171,11 +172,12 @@ export const SESSION_METHODS = {
     mcpHints: { readOnly: true, destructive: false, idempotent: true }
   },
   'sessions.append': {
-    summary: 'Appends a message (or several) to a session\'s transcript; durable on this device when it returns. Refused with LEASE_HELD while another device drives the session, unless force. In an agent\'s own session (imported or followed) the message is kept in mesh only, and each one returned says so (agent), the first in words too (note): resuming writes only what the agent recorded.',
+    summary: 'Appends a message (or several) to a session\'s transcript; durable on this device when it returns. A message given an id the session holds already is not added again (a retried append): the one held is returned, marked already. Refused with LEASE_HELD while another device drives the session, unless force. In an agent\'s own session (imported or followed) the message is kept in mesh only, and each one returned says so (agent), the first in words too (note): resuming writes only what the agent recorded.',
     input: z.object({
       key,
       role: role.optional(),
       content: z.string().optional().describe('the message text (with role)'),
+      id: z.string().optional().describe('the message\'s id (with role; default a new UUID): an append retried with the same id and message adds nothing, and returns the message held (already)'),
       toolCall: ToolCallSchema.optional(),
       toolResult: ToolResultSchema.optional(),
       messages: z.array(NewMessageSchema).optional().describe('several messages at once, instead of role and content'),

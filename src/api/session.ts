@@ -8,9 +8,9 @@
  */
 import * as Y from 'yjs'
 import {
-  docVersion, isTime, LEASE_SKEW_MS, LEASE_TTL_MS, SessionDoc, type Lease, type Message, type NewMessage, type SessionMeta, type TaskState, type TaskUpdate
+  docVersion, isTime, LEASE_SKEW_MS, LEASE_TTL_MS, MessageIds, SessionDoc, type Lease, type Message, type NewMessage, type SessionMeta, type TaskState, type TaskUpdate
 } from '../../crdt/index.js'
-import { ClosedError, LeaseHeldError, LeaseNotHeldError, NotFoundError } from '../errors.js'
+import { ClosedError, InvalidInputError, LeaseHeldError, LeaseNotHeldError, NotFoundError } from '../errors.js'
 import { onlineWords, pastEndWords } from './lease-words.js'
 import type { Replica } from '../node/replica.js'
 import type { Vault } from '../node/vault.js'
@@ -26,6 +26,9 @@ export const LEASE_RENEW_AFTER_MS = 60_000
  * as LEASE_HELD does (lease-words.ts). `revoked`: its holder was revoked, which ended the lease
  * whatever its time (then `expired` too).
  */
+/** A message as append returns it: `already` when the session held it before (a retried append). */
+export type AppendedMessage = Message & { already?: true }
+
 export interface LeaseView extends Lease { expired: boolean, mine: boolean, online?: boolean, revoked?: boolean }
 
 export interface ResumeInfo {
@@ -107,6 +110,8 @@ export class Session {
   private readonly s: SessionDoc
   private closed = false
   private readonly unsubs = new Set<() => void>()
+  /** The ids the transcript holds, once an append named one (message-ids.ts). */
+  private ids: MessageIds | undefined
 
   constructor (private readonly ctx: SessionContext, private readonly replica: Replica, key: SessionKey) {
     this.key = key
@@ -206,15 +211,66 @@ export class Session {
     return { messages: this.s.range(i + 1), firstIndex: i + 1 }
   }
 
-  /** Appends messages; resolves once they are durable on this device's disk. */
-  async append (messages: NewMessage | NewMessage[], opts: WriteOptions = {}): Promise<Message[]> {
+  /**
+   * Appends messages; resolves once they are durable on this device's disk. A message whose id
+   * the session holds already (a retried append) is not added again: the one held is returned,
+   * marked `already`, once it is durable here, and needs no lease. The same id with another
+   * role or content is InvalidInputError, and nothing of the append is written.
+   */
+  async append (messages: NewMessage | NewMessage[], opts: WriteOptions = {}): Promise<AppendedMessage[]> {
     this.check()
-    this.guard('append', opts)
     const list = Array.isArray(messages) ? messages : [messages]
-    return await this.replica.change(() => {
-      const out = this.s.appendMessages(list, this.device)
-      this.renewIfHeld(Date.now())
-      return out
+    if (this.heldOf(list).every(m => m !== undefined)) {
+      const held = await this.heldOnceDurable(list)
+      if (held !== undefined) return held
+    }
+    this.guard('append', opts)
+    let already = false
+    const out = await this.replica.change(() => {
+      // Again, inside the change: an append of the same ids may have come in while this one waited.
+      const held = this.heldOf(list)
+      const fresh = list.filter((_, i) => held[i] === undefined)
+      const added = fresh.length > 0 ? this.s.appendMessages(fresh, this.device) : []
+      for (const m of added) this.ids?.add(m.id)
+      if (added.length > 0) this.renewIfHeld(Date.now())
+      already = added.length < list.length
+      let next = 0
+      return held.map(h => h !== undefined ? { ...h, already: true as const } : added[next++] as Message)
+    })
+    // One of them was held already: by an append whose write may still be on its way.
+    if (already) await this.replica.settle()
+    return out
+  }
+
+  /** The messages of ids given here that the session holds already, all of them (durable), or undefined once one is not. */
+  private async heldOnceDurable (list: readonly NewMessage[]): Promise<AppendedMessage[] | undefined> {
+    await this.replica.settle()
+    this.check()
+    const held = this.heldOf(list)
+    if (held.some(m => m === undefined)) return undefined
+    return held.map(m => ({ ...m as Message, already: true as const }))
+  }
+
+  /**
+   * For each message, the one the session holds of its id, if any. Checks each held one is the
+   * same message (role, content, tool fields), and that no id comes twice in the list.
+   */
+  private heldOf (list: readonly NewMessage[]): Array<Message | undefined> {
+    const named = list.filter(m => m.id !== undefined)
+    if (named.length === 0) return list.map(() => undefined)
+    const seen = new Set<string>()
+    for (const m of named) {
+      if (seen.has(m.id as string)) throw new InvalidInputError(`two messages of this append have the id ${m.id as string}: an id names one message`, { key: this.key, id: m.id })
+      seen.add(m.id as string)
+    }
+    this.ids ??= new MessageIds(this.s, this.replica.doc)
+    const ids = this.ids
+    return list.map(m => {
+      if (m.id === undefined || !ids.has(m.id)) return undefined
+      const held = this.s.messageById(m.id)
+      if (held === undefined) return undefined // its map is here, not yet whole: appended as new
+      if (!sameMessage(held, m)) throw new InvalidInputError(`session ${this.key} holds a message ${m.id} already, with another ${held.role !== m.role ? 'role' : held.content !== m.content ? 'content' : 'tool call or result'}: a retried append sends the same message; a new message takes a new id (or none)`, { key: this.key, id: m.id })
+      return held
     })
   }
 
@@ -399,8 +455,15 @@ export class Session {
     if (this.closed) return
     this.closed = true
     for (const off of [...this.unsubs]) off()
+    this.ids?.stop()
     await this.vault.release(this.replica)
   }
+}
+
+/** Whether a message held is the one a retried append sends again (its id aside; its time may be new). */
+function sameMessage (held: Message, m: NewMessage): boolean {
+  if (held.role !== m.role || held.content !== m.content) return false
+  return JSON.stringify([held.toolCall, held.toolResult]) === JSON.stringify([m.toolCall, m.toolResult])
 }
 
 /** Whether a transaction added or deleted anything (what makes Yjs emit an update for it). */

@@ -129,7 +129,7 @@ const ROLES = ['user', 'assistant', 'system', 'tool']
 
 const SESSION_USAGE = [
   'mesh session new KEY [--title T] [--goal G]',
-  'mesh session append KEY --role ROLE (--text T | --stdin) [--force]',
+  'mesh session append KEY --role ROLE (--text T | --stdin) [--id ID] [--force]',
   'mesh session show KEY [--tail N | --all] [--json]'
 ].join('\n       ')
 
@@ -147,9 +147,10 @@ export const sessionCmd: Command = {
     'mesh session new agent:main:fix-login --goal "users stay logged in after a refresh"',
     'mesh session append fix-login --role assistant --text "cookie has no Max-Age"',
     'git diff | mesh session append fix-login --role tool --stdin',
+    'mesh session append fix-login --role user --text "ship it" --id step-7   # run again: added once',
     'mesh session show fix-login --tail 20'
   ],
-  options: { title: { type: 'string' }, goal: { type: 'string' }, role: { type: 'string' }, text: { type: 'string' }, stdin: { type: 'boolean' }, tail: { type: 'string' }, all: { type: 'boolean' }, force: { type: 'boolean' } },
+  options: { title: { type: 'string' }, goal: { type: 'string' }, role: { type: 'string' }, text: { type: 'string' }, stdin: { type: 'boolean' }, id: { type: 'string' }, tail: { type: 'string' }, all: { type: 'boolean' }, force: { type: 'boolean' } },
   async run (g, args, values) {
     const listed = 'sessions are listed by `mesh sessions` (--details for each one\'s status)'
     const sub = subcommandOf('session', args[0], ['new', 'append', 'show'], SESSION_USAGE, { list: listed, ls: listed })
@@ -177,10 +178,11 @@ export const sessionCmd: Command = {
       const content = values.stdin === true ? await readStdin() : values.text as string
       if (content.length === 0) throw new InvalidInputError('refusing to append an empty message')
       return await withApi(g, async api => {
-        const [m] = await api.call('sessions.append', { key, role: values.role as any, content, force: values.force === true })
+        const [m] = await api.call('sessions.append', { key, role: values.role as any, content, id: values.id as string | undefined, force: values.force === true })
         if (g.json) out.json(m)
         else {
-          out.line(`appended ${m?.id} to ${key}`)
+          // Retried with the same --id: the message is there once, as the first call left it.
+          out.line(m?.already === true ? `${key} holds ${m.id} already (an earlier append of it): not added again` : `appended ${m?.id} to ${key}`)
           // An agent's own session: the message stays in mesh (the API says so with the message).
           if (m?.note !== undefined) out.err(`note: ${m.note}`)
         }
