@@ -86,8 +86,20 @@ export class RpcClient implements MeshApi {
     sock.on('error', end)
   }
 
+  private failed: ((gone: MeshError) => void) | undefined
+  private readonly failure = new Promise<MeshError>(resolve => { this.failed = resolve })
+
+  /**
+   * Why the connection ended, once it has and that is known: DaemonNotRunningError with
+   * `details.running` true when the daemon still takes connections (it closed this one alone,
+   * e.g. a client that read nothing of what it was sent), false when it stopped; ClosedError
+   * after close().
+   */
+  async endedWith (): Promise<MeshError> { return await this.failure }
+
   /** The connection ended: every call, subscription and readiness waiting on it is told `gone`. */
   private fail (gone: MeshError): void {
+    this.failed?.(gone)
     for (const p of this.pending.values()) p.reject(gone)
     this.pending.clear()
     for (const ready of this.readies.values()) ready(gone)

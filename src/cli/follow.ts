@@ -66,12 +66,19 @@ export class DaemonFollower implements MeshApi {
   private readonly closing = new AbortController()
   /** Set once start() has said whether a daemon runs: onChange reports changes after that only. */
   private started = false
+  /** The daemon closed the last connection while it runs: the next one is said as `again`. */
+  private again = false
+  /** Whether the daemon still runs, asked after it closed the connection: no reconnect meanwhile. */
+  private askingWhy: Promise<boolean> | undefined
 
   /**
-   * `onChange`: a daemon started or stopped after start(). `homeBusy`: a call waits for the home
-   * another process holds (a long short command), told as each such wait begins.
+   * `onChange`: a daemon started or stopped after start(); `again` when it is the daemon that
+   * closed this follower's connection while it ran on (it cuts off a client that takes nothing
+   * of what it sends, rpc.ts): followed again, what came meanwhile read back, and never said
+   * stopped. `homeBusy`: a call waits for the home another process holds (a long short
+   * command), told as each such wait begins.
    */
-  constructor (private readonly g: Globals, private readonly onChange: (daemon: boolean) => void = () => {}, private readonly homeBusy?: (err: HomeInUseError) => void) {
+  constructor (private readonly g: Globals, private readonly onChange: (daemon: boolean, again?: boolean) => void = () => {}, private readonly homeBusy?: (err: HomeInUseError) => void) {
     setMaxListeners(0, this.closing.signal)
   }
 
@@ -87,6 +94,7 @@ export class DaemonFollower implements MeshApi {
   }
 
   private async daemon (): Promise<RpcClient | undefined> {
+    if (this.askingWhy !== undefined) await this.askingWhy
     if (this.rpc !== undefined || this.closed) return this.rpc
     this.connecting ??= connectRpc(this.g.home, { signal: this.closing.signal }).then(rpc => {
       this.connecting = undefined
@@ -119,9 +127,12 @@ export class DaemonFollower implements MeshApi {
       if (this.rpc !== rpc || this.closed) return
       for (const key of this.pins.keys()) this.events.push({ type: 'session.changed', key, remote: false })
     })
-    // The daemon found by start() is said by its caller; "runs now" is for one that started later.
-    if (this.started) this.onChange(true)
-    void rpc.closed().then(() => {
+    const again = this.again
+    this.again = false
+    // The daemon found by start() is said by its caller; "runs now" is for one that started later,
+    // "again" for the same one after it closed this connection alone.
+    if (this.started) this.onChange(true, again)
+    void rpc.closed().then(async () => {
       if (this.rpc !== rpc) return
       this.rpc = undefined
       this.upstreamOff = undefined
@@ -132,7 +143,20 @@ export class DaemonFollower implements MeshApi {
       this.settleUpstream = undefined
       this.inFlight = undefined
       this.stale = false
-      if (!this.closed) this.onChange(false)
+      if (this.closed) return
+      // Whether the daemon still runs (it closed this connection alone: a client that left what
+      // it was sent unread, suspended with Ctrl-Z): then followed again at once, not said stopped.
+      // No reconnect meanwhile, so "again" is said of the next connection, not "runs now".
+      const asked = rpc.endedWith().then(err => err.details.running === true, () => false)
+      this.askingWhy = asked
+      const running = await asked
+      this.askingWhy = undefined
+      if (this.closed) return
+      if (!running) { this.onChange(false); return }
+      this.again = true
+      const next = await this.daemon().catch(() => undefined)
+      // Gone meanwhile after all: said stopped, as a daemon that stopped is.
+      if (next === undefined && this.rpc === undefined && !this.closed) { this.again = false; this.onChange(false) }
     })
   }
 

@@ -3,7 +3,8 @@
  * for it, unread, without end (hundreds of MB for a few hundred big appends). The daemon now cuts
  * off a control client that leaves more than MAX_UNREAD unread and takes none of it for STALL_MS
  * (one reading a long answer is not cut off); the watch, run again (SIGCONT),
- * reconnects and prints every message all the same. A real `mesh join`, a real `mesh watch`
+ * reconnects, says the daemon closed its connection (not that it stopped), and prints every
+ * message all the same. A real `mesh join`, a real `mesh watch`
  * stopped and continued by its pid, appends through the SDK connected to the daemon.
  */
 import { join } from 'node:path'
@@ -52,6 +53,10 @@ describe('a mesh watch suspended while the session grows', () => {
         const got = new Set(w.lines.map(l => /(\d+)\|x{10}/.exec(l)?.[1]).filter(x => x !== undefined))
         return got.size === COUNT
       })
+      // Said as what it was: the daemon runs on (it closed this connection), not "stopped" and
+      // then "runs now".
+      await w.waitFor(/mesh join had closed this watch's connection, as it does when a watch reads nothing for a while .*followed again, nothing missed/, 30_000)
+      expect(w.lines.filter(l => /mesh join (stopped|runs now)/.test(l))).toEqual([])
     } finally {
       w.child.kill('SIGCONT')
       await w.stop('SIGINT')

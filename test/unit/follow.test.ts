@@ -36,10 +36,14 @@ async function standIn (home: string): Promise<StandIn> {
   return s
 }
 
-/** Stops a stand-in: its connections hung up, then its socket closed (a second stop changes nothing). */
+/**
+ * Stops a stand-in as the daemon stops (rpc.ts): its socket closed, then its connections hung up,
+ * so a client that asks whether it still runs is told it does not (a second stop changes nothing).
+ */
 async function stop (s: StandIn): Promise<void> {
+  const closed = new Promise(resolve => s.server.close(resolve))
   for (const c of s.conns) c.destroy()
-  await new Promise(resolve => s.server.close(resolve))
+  await closed
 }
 
 const cleanups: Array<() => Promise<void>> = []
@@ -72,17 +76,37 @@ describe('DaemonFollower', () => {
     })
     // (The follower subscribed once on connecting, for no session yet.)
     await expect.poll(() => first.subscriptions.at(-1)?.sessions).toEqual(['agent:main:one'])
-    first.conns[0]?.destroy()
+    // The daemon stops (a connection hung up alone, the daemon still listening, is followed
+    // again at once: see the next test).
+    const stopping = stop(first)
     expect(await second).toBeUndefined()
     expect(told).toEqual([undefined])
     await expect.poll(() => changes).toEqual([false])
 
     // The next daemon gets one subscription carrying both sessions.
-    await stop(first)
+    await stopping
     const next = await standIn(home)
     cleanups.push(async () => { await stop(next) })
     await expect.poll(() => next.subscriptions.length, { timeout: 5000 }).toBe(1)
     expect(next.subscriptions[0]?.sessions?.sort()).toEqual(['agent:main:one', 'agent:main:two'])
     expect(changes).toEqual([false, true])
+  }, 15_000)
+
+  it('a connection the daemon hangs up while it runs on is followed again at once, said as such, never as stopped', async () => {
+    const home = await mkdtemp(join(tmpdir(), 'mesh-follow-'))
+    cleanups.push(async () => { await rm(home, { recursive: true, force: true }) })
+    const daemon = await standIn(home)
+    cleanups.push(async () => { await stop(daemon) })
+    const changes: Array<[boolean, boolean | undefined]> = []
+    const follower = new DaemonFollower({ home, json: false }, (d, again) => { changes.push([d, again]) })
+    cleanups.push(async () => { await follower.close() })
+    expect(await follower.start()).toBe(true)
+    follower.subscribe(() => {}, { sessions: ['agent:main:one'] })
+    await expect.poll(() => daemon.subscriptions.at(-1)?.sessions).toEqual(['agent:main:one'])
+    const before = daemon.subscriptions.length
+    daemon.conns.at(-1)?.destroy()
+    // Connected again and subscribed for its session, at once (not at the follower's next look, a second on).
+    await expect.poll(() => daemon.subscriptions.slice(before).map(x => x.sessions), { timeout: 900 }).toContainEqual(['agent:main:one'])
+    expect(changes).toEqual([[true, true]])
   }, 15_000)
 })

@@ -88,7 +88,7 @@ export async function followCmd (g: Globals, list: string | undefined, values: R
 
 /** Follows `list` until `stopping` settles. */
 async function follow (g: Globals, list: string, values: Record<string, unknown>, stopping: Promise<void>): Promise<void> {
-  const api = new DaemonFollower(g, (daemon) => { out.err(daemon ? '`mesh join` runs: capturing through it' : '`mesh join` stopped: each capture opens the home until it runs again') })
+  const api = new DaemonFollower(g, (daemon, again) => { out.err(again === true ? '`mesh join` had closed this connection (nothing of it read for a while): capturing through it again' : daemon ? '`mesh join` runs: capturing through it' : '`mesh join` stopped: each capture opens the home until it runs again') })
   await api.start()
   let f: Follower | undefined
   try {

@@ -24,8 +24,8 @@ export const mcpCmd: Command = {
   examples: ['claude mcp add mesh -- mesh mcp                  register it with Claude Code', 'claude mcp add mesh -- mesh mcp --home /srv/mesh   another home'],
   options: {},
   async run (g) {
-    const api = new DaemonFollower(g, (daemon) => {
-      say(daemon ? '`mesh join` runs now: subscribers hear of appends from every device' : '`mesh join` stopped: each call opens the home in this process until it runs again; no notifications meanwhile')
+    const api = new DaemonFollower(g, (daemon, again) => {
+      say(again === true ? '`mesh join` had closed this server\'s connection, as it does when a client reads nothing for a while (suspended?): followed again' : daemon ? '`mesh join` runs now: subscribers hear of appends from every device' : '`mesh join` stopped: each call opens the home in this process until it runs again; no notifications meanwhile')
     })
     try {
       if (await api.start()) say(`serving ${g.home} through its running \`mesh join\`: subscribers hear of appends from every device`)

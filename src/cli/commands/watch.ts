@@ -74,9 +74,11 @@ export const watchCmd: Command = {
       if (r !== undefined) revoked(r)
       return r !== undefined
     }
-    const api = new DaemonFollower(g, (daemon) => {
+    const api = new DaemonFollower(g, (daemon, again) => {
       if (!daemon) { note('(mesh join stopped: only changes made on this machine will appear)'); void poll(); return }
-      void endIfRevoked().then(gone => { if (!gone && !stopping) note('(mesh join runs now: appends from every device appear)') })
+      // Cut off while suspended (it read nothing of what mesh join sent): what came meanwhile is read back.
+      const words = again === true ? '(mesh join had closed this watch\'s connection, as it does when a watch reads nothing for a while (suspended with Ctrl-Z?): followed again, nothing missed)' : '(mesh join runs now: appends from every device appear)'
+      void endIfRevoked().then(gone => { if (!gone && !stopping) note(words) })
     }, (err) => {
       if (busySaid) return
       busySaid = true
