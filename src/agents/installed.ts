@@ -12,9 +12,14 @@ export async function isFolder (dir: string): Promise<boolean> {
   try { return (await stat(dir)).isDirectory() } catch (err: any) { if (err?.code === 'ENOENT' || err?.code === 'ENOTDIR') return false; throw err }
 }
 
-/** Throws NOT_FOUND (exit 2), naming the folder and the variable that moves it, unless `dir` is a folder. */
-export async function requireAgentFolder (dir: string, agent: string, variable: string): Promise<void> {
-  if (!(await isFolder(dir))) throw new NotFoundError(`${agent} is not installed here: there is no ${dir} (${variable} names another folder). Nothing synced, nothing created`, { agent, path: dir })
+/**
+ * Throws NOT_FOUND (exit 2) unless `dir` is a folder, naming it and the variable that moves it:
+ * as where the folder was looked for when `env` sets it, else as what to set.
+ */
+export async function requireAgentFolder (dir: string, agent: string, variable: string, env: NodeJS.ProcessEnv): Promise<void> {
+  if (await isFolder(dir)) return
+  const why = env[variable] !== undefined && env[variable] !== '' ? `${variable} names it` : `set ${variable} if ${agent} keeps its files elsewhere`
+  throw new NotFoundError(`${agent} is not installed here: there is no ${dir} (${why}). Nothing synced, nothing created`, { agent, path: dir })
 }
 
 /** Throws NOT_FOUND (exit 2) unless the folder a flag names is there: a typo creates nothing. */

@@ -38,7 +38,7 @@ export const CLAUDE_REPO_FILES = ['CLAUDE.md', '.claude/CLAUDE.md', 'CLAUDE.loca
 export async function syncClaudeMemory (api: MeshApi, opts: { home: string, cwd?: string, env?: NodeJS.ProcessEnv, prefer?: 'mesh' | 'local' }): Promise<ClaudeMemoryReport> {
   const env = opts.env ?? process.env
   // Claude Code not installed here (no ~/.claude): nothing synced, none of its folders made.
-  await requireAgentFolder(claudeConfigDir(env), 'Claude Code', 'CLAUDE_CONFIG_DIR')
+  await requireAgentFolder(claudeConfigDir(env), 'Claude Code', 'CLAUDE_CONFIG_DIR', env)
   const statePath = syncStatePath(env)
   const places = new Map<string, Place>([['claude/user/CLAUDE.md', { path: join(claudeConfigDir(env), 'CLAUDE.md'), tags: ['claude', 'claude:user'], mode: 0o600 }]])
   let project: string | undefined

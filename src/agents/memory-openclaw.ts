@@ -27,7 +27,7 @@ export async function syncOpenclawMemory (api: MeshApi, opts: { home: string, wo
   const workspace = resolve(opts.workspace ?? openclawWorkspace(env))
   // OpenClaw not installed here (no ~/.openclaw), or a --workspace that is not there: nothing synced, no folder made.
   if (opts.workspace !== undefined) await requireFolder(workspace, '--workspace')
-  else await requireAgentFolder(openclawHome(env), 'OpenClaw', 'OPENCLAW_STATE_DIR')
+  else await requireAgentFolder(openclawHome(env), 'OpenClaw', 'OPENCLAW_STATE_DIR', env)
   const name = basename(workspace)
   const tags = ['openclaw', `openclaw:${name}`]
   const top = `openclaw/${name}/MEMORY.md`

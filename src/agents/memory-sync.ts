@@ -40,7 +40,7 @@ export interface HermesMemoryReport {
 export async function syncHermesMemory (api: MeshApi, opts: { home: string, env?: NodeJS.ProcessEnv, lockTimeoutMs?: number }): Promise<HermesMemoryReport[]> {
   const env = opts.env ?? process.env
   // Hermes not installed here (no ~/.hermes): nothing to sync with, and no folder or lock made for it.
-  await requireAgentFolder(hermesHome(env), 'Hermes', 'HERMES_HOME')
+  await requireAgentFolder(hermesHome(env), 'Hermes', 'HERMES_HOME', env)
   const statePath = syncStatePath(env)
   const out: HermesMemoryReport[] = []
   // The user's own caps (config.yaml): a file mesh writes past them, Hermes would cut or refuse.

@@ -46,12 +46,12 @@ export function skillsDir (agent: SkillAgent, env: NodeJS.ProcessEnv = process.e
 
 /** Throws NOT_FOUND (exit 2), creating nothing, unless `agent` is installed here. */
 async function requireInstalled (agent: SkillAgent, env: NodeJS.ProcessEnv): Promise<void> {
-  if (agent === 'claude') return await requireAgentFolder(claudeConfigDir(env), 'Claude Code', 'CLAUDE_CONFIG_DIR')
-  if (agent === 'hermes') return await requireAgentFolder(hermesHome(env), 'Hermes', 'HERMES_HOME')
-  if (agent === 'openclaw') return await requireAgentFolder(openclawHome(env), 'OpenClaw', 'OPENCLAW_STATE_DIR')
+  if (agent === 'claude') return await requireAgentFolder(claudeConfigDir(env), 'Claude Code', 'CLAUDE_CONFIG_DIR', env)
+  if (agent === 'hermes') return await requireAgentFolder(hermesHome(env), 'Hermes', 'HERMES_HOME', env)
+  if (agent === 'openclaw') return await requireAgentFolder(openclawHome(env), 'OpenClaw', 'OPENCLAW_STATE_DIR', env)
   // ~/.agents/skills is every AgentSkills reader's: already there, it is synced whether or not Codex is.
   if (await isFolder(skillsDir(agent, env))) return
-  await requireAgentFolder(codexHome(env), 'Codex', 'CODEX_HOME')
+  await requireAgentFolder(codexHome(env), 'Codex', 'CODEX_HOME', env)
 }
 
 /** A skill's files by path; an executable file's path is listed in `exec`. */

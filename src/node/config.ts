@@ -35,12 +35,28 @@ export interface NodeConfig {
 
 export const DEFAULTS: NodeConfig = { listen: [], announce: [], bootstrap: [], mdns: true, mdnsInterval: 1000, mdnsSlowInterval: 60_000, discoveryBurst: 30_000, pingInterval: 60_000, dht: 'server', relay: false, relayVia: [] }
 
+/** The keys config.json may hold: the settings, and the two ports mesh writes itself. */
+export const CONFIG_KEYS = ['listen', 'announce', 'bootstrap', 'mdns', 'mdnsInterval', 'mdnsSlowInterval', 'discoveryBurst', 'pingInterval', 'dht', 'relay', 'relayVia', 'port', 'httpPort'] as const
+
 export async function readConfig (home: string): Promise<Partial<NodeConfig>> {
   const text = await readHomeText(home, 'config')
   if (text === undefined) return {}
   const file = homePath(home, 'config')
   let c: any
   try { c = JSON.parse(text) } catch (err) { throw new InvalidInputError(`${file} is not valid JSON`, {}, { cause: err }) }
+  if (c === null || typeof c !== 'object' || Array.isArray(c)) throw new InvalidInputError(`${file} holds ${c === null ? 'null' : Array.isArray(c) ? 'a list' : `a ${typeof c}`}, not an object of settings: e.g. {"mdns": false, "listen": ["/ip4/127.0.0.1/tcp/0"]}`, { file })
+  // A key mesh does not know (a typo: "mDNS": false) is refused, not ignored: ignored, the
+  // setting it meant to change (whether this machine announces itself) would silently not be.
+  const unknown = Object.keys(c).filter(k => !(CONFIG_KEYS as readonly string[]).includes(k))
+  if (unknown.length > 0) {
+    const near = (k: string): string => { const m = CONFIG_KEYS.find(x => x.toLowerCase() === k.toLowerCase()); return m !== undefined ? ` (${m}?)` : '' }
+    throw new InvalidInputError(`${file}: mesh knows no setting ${unknown.map(k => `${JSON.stringify(k)}${near(k)}`).join(', ')}; the settings are ${CONFIG_KEYS.join(', ')}`, { file, keys: unknown })
+  }
+  const flag = (k: 'mdns' | 'relay'): boolean | undefined => {
+    if (c[k] === undefined) return undefined
+    if (typeof c[k] !== 'boolean') throw new InvalidInputError(`${file}: ${k} is true or false (no quotes), not ${JSON.stringify(c[k])}`, { file, key: k })
+    return c[k]
+  }
   const strings = (v: unknown, what: string): string[] | undefined => {
     if (v === undefined) return undefined
     if (!Array.isArray(v) || v.some(x => typeof x !== 'string')) throw new InvalidInputError(`${file}: ${what} must be a list of multiaddrs`)
@@ -54,8 +70,8 @@ export async function readConfig (home: string): Promise<Partial<NodeConfig>> {
   const listen = strings(c.listen, 'listen'); if (listen !== undefined) out.listen = listen
   const announce = strings(c.announce, 'announce'); if (announce !== undefined) out.announce = announce
   const bootstrap = strings(c.bootstrap, 'bootstrap'); if (bootstrap !== undefined) out.bootstrap = bootstrap
-  if (typeof c.mdns === 'boolean') out.mdns = c.mdns
-  if (typeof c.relay === 'boolean') out.relay = c.relay
+  const mdns = flag('mdns'); if (mdns !== undefined) out.mdns = mdns
+  const relay = flag('relay'); if (relay !== undefined) out.relay = relay
   const relayVia = strings(c.relayVia, 'relayVia'); if (relayVia !== undefined) out.relayVia = relayVia
   for (const k of ['mdnsInterval', 'mdnsSlowInterval', 'discoveryBurst', 'pingInterval'] as const) {
     if (c[k] === undefined) continue

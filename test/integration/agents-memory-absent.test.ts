@@ -21,9 +21,9 @@ describe('mesh agent memory sync for an agent that is not installed here', () =>
     }
     const before = await readdir(user)
     const cases: Array<[string[], RegExp]> = [
-      [['hermes'], new RegExp(`^mesh: Hermes is not installed here: there is no ${join(user, '.hermes')} \\(HERMES_HOME names another folder\\)\\. Nothing synced, nothing created`)],
-      [['claude', '--cwd', user], new RegExp(`^mesh: Claude Code is not installed here: there is no ${join(user, '.claude')} \\(CLAUDE_CONFIG_DIR names another folder\\)\\. Nothing synced, nothing created`)],
-      [['openclaw'], new RegExp(`^mesh: OpenClaw is not installed here: there is no ${join(user, '.openclaw')} \\(OPENCLAW_STATE_DIR names another folder\\)\\. Nothing synced, nothing created`)],
+      [['hermes'], new RegExp(`^mesh: Hermes is not installed here: there is no ${join(user, '.hermes')} \\(set HERMES_HOME if Hermes keeps its files elsewhere\\)\\. Nothing synced, nothing created`)],
+      [['claude', '--cwd', user], new RegExp(`^mesh: Claude Code is not installed here: there is no ${join(user, '.claude')} \\(set CLAUDE_CONFIG_DIR if Claude Code keeps its files elsewhere\\)\\. Nothing synced, nothing created`)],
+      [['openclaw'], new RegExp(`^mesh: OpenClaw is not installed here: there is no ${join(user, '.openclaw')} \\(set OPENCLAW_STATE_DIR if OpenClaw keeps its files elsewhere\\)\\. Nothing synced, nothing created`)],
       [['openclaw', '--workspace', join(user, 'ws')], new RegExp(`^mesh: --workspace ${join(user, 'ws')}: no such folder\\. Nothing synced, nothing created`)]
     ]
     for (const [args, said] of cases) {

@@ -8,6 +8,7 @@
 import { mkdir, readdir, readFile, writeFile } from 'node:fs/promises'
 import { join, relative } from 'node:path'
 import { describe, expect, it } from 'vitest'
+import { runCli } from '../helpers/cli.js'
 import { cliHome } from '../helpers/cli-home.js'
 
 const h = cliHome()
@@ -44,7 +45,11 @@ describe('mesh agent skills sync for an agent that is not installed here', () =>
     for (const [agent, name, folder, variable] of cases) {
       const r = await h.mesh('agent', 'skills', 'sync', agent)
       expect(r.code, `${agent}: ${r.stderr}`).toBe(2)
-      expect(r.stderr).toBe(`mesh: ${name} is not installed here: there is no ${join(user, folder)} (${variable} names another folder). Nothing synced, nothing created\n`)
+      expect(r.stderr).toBe(`mesh: ${name} is not installed here: there is no ${join(user, folder)} (set ${variable} if ${name} keeps its files elsewhere). Nothing synced, nothing created\n`)
+      // Set, to a folder that is not there: said as where it was looked for.
+      const moved = join(h.dir, `no-${agent}`)
+      const set = await runCli(['agent', 'skills', 'sync', agent, '--home', h.home], { env: { ...h.env, [variable]: moved } })
+      expect(set.stderr).toBe(`mesh: ${name} is not installed here: there is no ${moved} (${variable} names it). Nothing synced, nothing created\n`)
       expect(r.stdout).toBe('')
       const j = await h.mesh('agent', 'skills', 'sync', agent, '--json')
       expect(j.code).toBe(2)

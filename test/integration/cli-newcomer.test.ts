@@ -145,7 +145,7 @@ describe('help and flags that cannot go together', () => {
     expect((await mesh('help', 'agent', 'import')).stdout).toBe(imp.stdout)
     expect(imp.stdout).toContain('Every `mesh agent` command: `mesh agent --help`.')
     // One per line in the usage (mesh session), or repeated with the command's name (mesh devices).
-    expect((await mesh('session', 'append', '--help')).stdout).toMatch(/^Usage: mesh session append KEY --role ROLE \(--text T \| --stdin\) \[--force\]\n/)
+    expect((await mesh('session', 'append', '--help')).stdout).toMatch(/^Usage: mesh session append KEY --role ROLE \(--text T \| --stdin\) \[--id ID\] \[--force\]\n/)
     expect((await mesh('devices', 'revoke', '--help')).stdout).toMatch(/^Usage: mesh devices revoke DEVICE\|--all-but-this /)
     // What the subcommand does, not what the group does.
     const approve = (await mesh('devices', 'approve', '--help')).stdout.split('\n')
@@ -235,6 +235,21 @@ describe('where mesh join cannot listen, or its config.json is wrong', () => {
     const dht = await mesh('join', '--home', home, '--no-mdns', '--http', 'off')
     expect(dht.code).toBe(2)
     expect(dht.stderr).toContain(`${config}: dht takes client, server or off, not offf`)
+    // Whether this machine announces itself is never left to a typo: a value that is no boolean,
+    // a key mesh does not know, and a file that is no object are refused, not ignored (mDNS on).
+    for (const [text, said] of [
+      ['{"mdns": "no"}', `${config}: mdns is true or false (no quotes), not "no"`],
+      ['{"mDNS": false}', `${config}: mesh knows no setting "mDNS" (mdns?); the settings are listen, announce,`],
+      ['{"relay": 0}', `${config}: relay is true or false (no quotes), not 0`],
+      ['null', `${config} holds null, not an object of settings`],
+      ['["/ip4/127.0.0.1/tcp/0"]', `${config} holds a list, not an object of settings`]
+    ] as const) {
+      await writeFile(config, text)
+      const r = await join1()
+      expect(r.code, text).toBe(2)
+      expect(r.stderr, text).toContain(said)
+      expect(r.stdout, text).not.toContain('discovery:')
+    }
     // An address another program listens on.
     const { createServer } = await import('node:net')
     const server = createServer()
@@ -261,6 +276,13 @@ describe('mesh pair with a malformed address', () => {
       expect(r.stderr).toMatch(new RegExp(`^mesh: ${flag} nonsense is not a multiaddr`))
       expect(await readdir(home).catch(() => [])).toEqual([])
     }
+    // Two roles at once: refused as `devices approve` refuses them, not sent as a mirror's request.
+    const home = join(dir, 'pair-two-roles')
+    const two = await runCli(['pair', '--home', home, '--no-mdns', '--read-only', '--mirror'], { env, timeoutMs: 20_000 })
+    expect(two.code, two.stderr).toBe(2)
+    expect(two.stdout).toBe('')
+    expect(two.stderr).toMatch(/^mesh: --read-only and --mirror exclude each other/)
+    expect(await readdir(home).catch(() => [])).toEqual([])
   })
 })
 

@@ -200,11 +200,11 @@ describe('words past what a command takes', () => {
     const cut = await mesh('session', 'append', 'words', '--role', 'user', '--text', 'hello', 'world', ...A())
     expect(cut.code).toBe(2)
     // The usage of append alone, not of every session command.
-    expect(cut.stderr).toBe('mesh: unexpected argument "world" (a value with spaces needs quotes). Usage: mesh session append KEY --role ROLE (--text T | --stdin) [--force] (`mesh session append --help` for examples)\n')
+    expect(cut.stderr).toBe('mesh: unexpected argument "world" (a value with spaces needs quotes). Usage: mesh session append KEY --role ROLE (--text T | --stdin) [--id ID] [--force] (`mesh session append --help` for examples)\n')
     // A quoted text given without its option: the extra word has spaces, so quotes are not what it lacks.
     const bare = await mesh('session', 'append', 'words', 'hello world', '--role', 'user', ...A())
     expect(bare.code).toBe(2)
-    expect(bare.stderr).toBe("mesh: unexpected argument \"hello world\" (did you mean --text 'hello world'?). Usage: mesh session append KEY --role ROLE (--text T | --stdin) [--force] (`mesh session append --help` for examples)\n")
+    expect(bare.stderr).toBe("mesh: unexpected argument \"hello world\" (did you mean --text 'hello world'?). Usage: mesh session append KEY --role ROLE (--text T | --stdin) [--id ID] [--force] (`mesh session append --help` for examples)\n")
     // Unquoted and without --text: the words it most likely meant, quoted as one (not "needs quotes", which alone would not do).
     const unquoted = await mesh('session', 'append', 'words', 'some', 'text', '--role', 'user', ...A())
     expect(unquoted.code).toBe(2)
@@ -224,7 +224,7 @@ describe('words past what a command takes', () => {
     // A flag missing: said with what it takes and the subcommand's usage alone.
     const noRole = await mesh('session', 'append', 'words', '--text', 'hi', ...A())
     expect(noRole.code).toBe(2)
-    expect(noRole.stderr).toBe('mesh: missing --role (one of user, assistant, system, tool): mesh session append KEY --role ROLE (--text T | --stdin) [--force]\n')
+    expect(noRole.stderr).toBe('mesh: missing --role (one of user, assistant, system, tool): mesh session append KEY --role ROLE (--text T | --stdin) [--id ID] [--force]\n')
     const noKey = await mesh('session', 'show', ...A())
     expect(noKey.code).toBe(2)
     expect(noKey.stderr).toBe('mesh: missing session KEY: mesh session show KEY [--tail N | --all] [--json]\n')

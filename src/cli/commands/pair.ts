@@ -47,6 +47,8 @@ export const pairCmd: Command = {
     mirror: { type: 'boolean' }
   },
   async run (g: Globals, _args, values) {
+    // One role: a read-only mirror is no role mesh has (`devices approve` refuses the pair the same way).
+    if (values['read-only'] === true && values.mirror === true) throw new UsageError('--read-only and --mirror exclude each other: a mirror reads nothing (it holds no vault key); give one')
     const { hostname } = await import('node:os')
     const { isInitialized } = await import('../../store/index.js')
     const { refuseIfCertificateLost, unfinishedPairing } = await import('../../node/enrol.js')
