@@ -65,7 +65,9 @@ export function leaseView (ctx: SessionContext, l: Lease | undefined, now = Date
   const mine = l.device === ctx.vault.identity.device.deviceId
   const revoked = ctx.vault.certs.isRevokedDevice(l.device)
   const expired = revoked || (now > l.expiresAt + LEASE_SKEW_MS && (mine || !ctx.online(l.device)))
-  const view: LeaseView = { ...l, label: l.label ?? labelIn(ctx, l.device), expired, mine }
+  // The holder's label as its certificate in force says it now: the claim keeps the one it had when
+  // it took the lease (a device relabelled since was named by its old label).
+  const view: LeaseView = { ...l, label: labelIn(ctx, l.device) ?? l.label, expired, mine }
   if (revoked) view.revoked = true
   if (!mine && !revoked && l.expiresAt <= now) view.online = ctx.online(l.device)
   return view

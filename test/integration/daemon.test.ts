@@ -279,6 +279,9 @@ describe('setting up a home', () => {
   it('init on a set-up home says what would change instead of generating a second wallet', async () => {
     const home = join(dir, 'relabel')
     expect((await mesh(['init', '--home', home, '--wallet', wallet, '--label', 'old'])).code).toBe(0)
+    // A lease taken under the old label (its claim keeps it).
+    expect((await mesh(['session', 'new', 'named', '--home', home])).code).toBe(0)
+    expect((await mesh(['resume', 'named', '--home', home])).code).toBe(0)
     // No --wallet and no default wallet on this machine: nothing is generated, the user is told how.
     const r = await mesh(['init', '--home', home, '--label', 'laptop'])
     expect(r.code).toBe(2)
@@ -290,6 +293,8 @@ describe('setting up a home', () => {
     const ok = await mesh(['init', '--home', home, '--label', 'laptop', '--wallet', wallet, '--json'])
     expect(ok.code, ok.stderr).toBe(0)
     expect(json(ok)).toMatchObject({ label: 'laptop', changed: { label: { from: 'old', to: 'laptop' } } })
+    // The lease is named by the device's label now, as `mesh devices` names it, not the old one.
+    expect(json(await mesh(['session', 'show', 'named', '--home', home, '--json'])).lease).toMatchObject({ label: 'laptop', mine: true })
   })
 
   it('mesh join names a malformed flag and refuses a second daemon', async () => {
