@@ -84,9 +84,25 @@ const RULES: Rule[] = [
     // `secret: key.subarray(0, 32)`, `token: &str`) is full of such pairs whose value is no secret.
     name: 'assignment',
     re: /(^|\n)([ \t]*(?:- )?)([A-Za-z_][A-Za-z0-9_.-]*)([ \t]*:[ \t]+(?:(?:Bearer|Basic)[ \t]+)?)("[^"\n]+"|'[^'\n]+'|[^\s"'\\]+)(?=[ \t]*(?:\r?\n|$))/g,
-    replace: m => secretName(m[3] as string) && unredacted(m[5] as string) && secretLooking(m[5] as string) ? `${m[1] as string}${m[2] as string}${m[3] as string}${m[4] as string}${REDACTED}` : undefined
+    replace: m => secretName(m[3] as string) && unredacted(m[5] as string) && (secretLooking(m[5] as string) || passwordLooking(m[3] as string, m[5] as string)) ? `${m[1] as string}${m[2] as string}${m[3] as string}${m[4] as string}${REDACTED}` : undefined
   }
 ]
+
+/** Words of a name whose value is a password a person chose: short, with no token's shape. */
+const PASSWORD_WORDS = new Set(['password', 'passwd', 'passphrase', 'passcode'])
+
+/**
+ * Whether an unquoted `name: value` value under a password's name is one, though shorter than
+ * secretLooking asks (`password: hunter2`, `passwd: p@ss1`): 4 characters or more with a digit or
+ * a sign, and none of code's (`password: string`, `passwd: &default`, `password: ${DB_PASS}`,
+ * `password: str;`, `password: Option<String>` are not). A value of letters alone stays: it
+ * reads as a type as often as a password.
+ */
+function passwordLooking (name: string, value: string): boolean {
+  if (!nameWords(name).some(w => PASSWORD_WORDS.has(w))) return false
+  if (value.length < 4 || NOT_SECRETS.has(value) || /^[&*$]/.test(value) || /[()[\]{}<>;,`]/.test(value)) return false
+  return /[^A-Za-z]/.test(value)
+}
 
 /**
  * Whether an unquoted `name: value` value looks like a secret rather than a word of a config or

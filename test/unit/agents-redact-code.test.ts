@@ -17,7 +17,15 @@ const CODE = [
   'api_key = None',
   'self.token = token',
   'passwd = null',
-  'secret = true'
+  'secret = true',
+  // A password's name at a line's start, with a type or a reference after it (an interface, a
+  // dataclass, YAML's anchors and variables): no password.
+  '  password: string',
+  'password: str',
+  '  passwd: Option<String>,',
+  'password: &default',
+  'password: ${DB_PASSWORD}',
+  'password: null'
 ]
 
 const SECRETS: Array<[string, string]> = [
@@ -29,7 +37,10 @@ const SECRETS: Array<[string, string]> = [
   ['https://x.test/cb?token=abc123def456&next=1', `https://x.test/cb?token=${REDACTED}&next=1`],
   ['export API_KEY=abc123def456;', `export API_KEY=${REDACTED};`],
   ['password = "hunter2"', `password = ${REDACTED}`],
-  ['api_key = k3yV4lue99', `api_key = ${REDACTED}`]
+  ['api_key = k3yV4lue99', `api_key = ${REDACTED}`],
+  // A short password a person chose, under a password's name (YAML, a config's line).
+  ['user: me\npassword: hunter2\nport: 5432', `user: me\npassword: ${REDACTED}\nport: 5432`],
+  ['  db_passwd: p@ss1', `  db_passwd: ${REDACTED}`]
 ]
 
 describe('redact on code and URLs', () => {
