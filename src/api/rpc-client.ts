@@ -11,6 +11,7 @@ import { AbortedError, ClosedError, DaemonNotRunningError, DaemonRunningError, e
 import type { CallOptions, EventRecord, MeshApi, SubscribeOptions } from './api.js'
 import { CONTROL_LINE_MAX, LineReader } from './line-reader.js'
 import type { Input, MethodName, Output } from './schema.js'
+import { writableBy } from '../file-mode.js'
 
 /**
  * How long a daemon has to answer a connection's first request. The kernel accepts a connection
@@ -268,7 +269,7 @@ async function ownSocket (home: string, path: string): Promise<boolean> {
   if (st.uid !== uid) throw unsafe(`${path} is owned by uid ${st.uid}, not by you (uid ${uid})`)
   const h = await stat(home)
   if (h.uid !== uid || (h.mode & 0o022) !== 0) {
-    throw new HomeUnsafeError(`${home} is ${h.uid !== uid ? `owned by uid ${h.uid}` : `writable by ${(h.mode & 0o020) !== 0 ? 'its group' : 'others'} (mode ${(h.mode & 0o777).toString(8)})`}: another user could swap the daemon's socket there, so mesh sends it nothing. Run \`chmod go-w ${home}\` if it is yours`, { home, path })
+    throw new HomeUnsafeError(`${home} is ${h.uid !== uid ? `owned by uid ${h.uid}` : `writable by ${writableBy(h.mode)} (mode ${(h.mode & 0o777).toString(8)})`}: another user could swap the daemon's socket there, so mesh sends it nothing. Run \`chmod go-w ${home}\` if it is yours`, { home, path })
   }
   return true
 }

@@ -14,6 +14,7 @@ import { lstat, realpath, stat } from 'node:fs/promises'
 import { homedir } from 'node:os'
 import { dirname, resolve, sep } from 'node:path'
 import { HomeUnsafeError } from '../errors.js'
+import { writableBy } from '../file-mode.js'
 
 const STICKY = 0o1000
 
@@ -44,13 +45,13 @@ export async function checkWalletPlace (path: string, opened?: Stats): Promise<{
   if (link?.isSymbolicLink() === true && !mine(link.uid)) throw new HomeUnsafeError(`wallet ${abs} is a link owned by uid ${link.uid}, not by you (uid ${uid}): another user may have put it there, and mesh will not use it`, { path: abs, owner: link.uid, uid })
   if (file !== undefined) {
     if (!mine(file.uid)) throw new HomeUnsafeError(`wallet ${abs} is owned by uid ${file.uid}, not by you (uid ${uid}): another user may have put it there, and mesh will not use it. If it is yours, run \`chown ${uid} ${real}\``, { path: abs, owner: file.uid, uid })
-    if ((file.mode & 0o022) !== 0) throw new HomeUnsafeError(`wallet ${abs} is writable by ${(file.mode & 0o020) !== 0 ? 'its group' : 'others'} (mode ${(file.mode & 0o777).toString(8)}): another user could replace it, and mesh will not use it. Run \`chmod 600 ${real}\``, { path: abs, mode: file.mode & 0o777 })
+    if ((file.mode & 0o022) !== 0) throw new HomeUnsafeError(`wallet ${abs} is writable by ${writableBy(file.mode)} (mode ${(file.mode & 0o777).toString(8)}): another user could replace it, and mesh will not use it. Run \`chmod 600 ${real}\``, { path: abs, mode: file.mode & 0o777 })
   }
   for (const d of dirs) {
     const st = await stat(d).catch((err: NodeJS.ErrnoException) => { if (err.code === 'ENOENT') return undefined; throw err })
     if (st === undefined) continue
     if (!mine(st.uid)) throw new HomeUnsafeError(`${d}, which holds the wallet ${abs}, is owned by uid ${st.uid}, not by you (uid ${uid}): another user could swap the wallet, and mesh will not use it there. Keep it in a folder of your own`, { path: abs, dir: d, owner: st.uid, uid })
-    if ((st.mode & 0o022) !== 0 && (st.mode & STICKY) === 0) throw new HomeUnsafeError(`${d}, which holds the wallet ${abs}, is writable by ${(st.mode & 0o020) !== 0 ? 'its group' : 'others'} (mode ${(st.mode & 0o777).toString(8)}): another user could swap the wallet, and mesh will not use it there. Run \`chmod go-w ${d}\``, { path: abs, dir: d, mode: st.mode & 0o777 })
+    if ((st.mode & 0o022) !== 0 && (st.mode & STICKY) === 0) throw new HomeUnsafeError(`${d}, which holds the wallet ${abs}, is writable by ${writableBy(st.mode)} (mode ${(st.mode & 0o777).toString(8)}): another user could swap the wallet, and mesh will not use it there. Run \`chmod go-w ${d}\``, { path: abs, dir: d, mode: st.mode & 0o777 })
   }
   if (file === undefined || (file.mode & 0o044) === 0) return {}
   return { readableBy: (file.mode & 0o004) !== 0 ? 'others' : 'group' }

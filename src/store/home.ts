@@ -18,6 +18,7 @@ import { dirname, join, resolve, sep } from 'node:path'
 import { HomeCorruptError, HomeNotInitializedError, HomeUnsafeError } from '../errors.js'
 import { generatedWalletPath, xdgDir } from '../xdg.js'
 import { atomicWrite, linkError, mkdirDurable, readNoFollow, writeError } from './files.js'
+import { writableBy } from '../file-mode.js'
 
 export function defaultHome (): string {
   if (process.env.MESH_HOME !== undefined && process.env.MESH_HOME !== '') return resolve(process.env.MESH_HOME)
@@ -92,7 +93,7 @@ export async function checkHome (home: string): Promise<void> {
       throw new HomeUnsafeError(`${d} is owned by uid ${st.uid}, not by you (uid ${uid}): another user could change this mesh home. If it is yours, run \`chown -R ${uid} ${d}\`; otherwise use another home (--home or MESH_HOME)`, { home: abs, path: d, owner: st.uid, uid })
     }
     if ((st.mode & 0o022) !== 0) {
-      throw new HomeUnsafeError(`${d} is writable by ${(st.mode & 0o020) !== 0 ? 'its group' : 'others'} (mode ${(st.mode & 0o777).toString(8)}): another user could change this mesh home. Run \`chmod go-w ${d}\``, { home: abs, path: d, mode: st.mode & 0o777 })
+      throw new HomeUnsafeError(`${d} is writable by ${writableBy(st.mode)} (mode ${(st.mode & 0o777).toString(8)}): another user could change this mesh home. Run \`chmod go-w ${d}\``, { home: abs, path: d, mode: st.mode & 0o777 })
     }
   }
   // Every directory mesh reads files from: the home, data/, snapshots/ and its per-document

@@ -61,7 +61,7 @@ describe('an unsafe home is refused', () => {
       const nested = join(parent, 'share', 'mesh')
       await expect(openVault({ home: nested, wallet: generateWallet() })).rejects.toMatchObject({
         code: 'HOME_UNSAFE',
-        message: expect.stringContaining(`${parent} is writable by its group (mode 777)`)
+        message: expect.stringContaining(`${parent} is writable by its group and every other user (mode 777)`)
       })
       await chmod(parent, 0o755)
       await (await openVault({ home: nested, wallet: generateWallet() })).close()

@@ -108,10 +108,15 @@ describe('sessions.releaseLease with epoch', () => {
     const epoch = JSON.parse(taken.stdout).lease.epoch as number
     const other = await mesh('lease', 'release', 'epoch-cli', '--epoch', String(epoch + 3))
     expect(other.code, other.stderr).toBe(0)
-    expect(other.stdout).toBe(`nothing changed: this device holds the driver lease of agent:main:epoch-cli at epoch ${epoch}, not at the epoch asked for (it was taken again since)\n`)
+    // An epoch the lease never reached: no take of it, not one since.
+    expect(other.stdout).toBe(`nothing changed: this device holds the driver lease of agent:main:epoch-cli at epoch ${epoch}, not at the epoch asked for (no lease of agent:main:epoch-cli was ever taken at epoch ${epoch + 3})\n`)
     expect(JSON.parse((await mesh('lease', 'release', 'epoch-cli', '--epoch', String(epoch + 3), '--json')).stdout)).toEqual({ released: false, reason: 'other-epoch', epoch })
     const own = await mesh('lease', 'release', 'epoch-cli', '--epoch', String(epoch))
     expect(own.stdout).toBe('released the driver lease of agent:main:epoch-cli\n')
+    // Taken again (a new epoch): a release of the first take's epoch leaves it.
+    const again = JSON.parse((await mesh('lease', 'take', 'epoch-cli', '--json')).stdout).lease.epoch as number
+    expect(again).toBeGreaterThan(epoch)
+    expect((await mesh('lease', 'release', 'epoch-cli', '--epoch', String(epoch))).stdout).toBe(`nothing changed: this device holds the driver lease of agent:main:epoch-cli at epoch ${again}, not at the epoch asked for (it was taken again since)\n`)
     for (const [args, said] of [
       [['lease', 'release', 'epoch-cli', '--epoch', 'x'], /^mesh: --epoch takes a lease's epoch \(a whole number, as `mesh lease take --json` prints it\), not x\n$/],
       [['lease', 'take', 'epoch-cli', '--epoch', '1'], /^mesh: mesh lease take has no option --epoch \(it takes --take\)/]

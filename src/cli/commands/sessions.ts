@@ -59,7 +59,7 @@ const revokedHolder = (l: Lease): string => l.mine ? 'this device was revoked' :
  * What `mesh lease release` did, and when nothing: why, with who holds the lease (in the words
  * of `mesh session show`'s lease) and how to take it over, as the other lease messages say it.
  */
-export function releaseWords (key: string, r: { released: boolean, reason?: string, epoch?: number, lease?: Lease }): string {
+export function releaseWords (key: string, r: { released: boolean, reason?: string, epoch?: number, lease?: Lease }, asked?: number): string {
   if (r.released) return `released the driver lease of ${key}`
   if (r.reason === 'none') return `nothing changed: no device holds the driver lease of ${key}`
   if (r.reason === 'not-mine' && r.lease !== undefined) {
@@ -67,7 +67,11 @@ export function releaseWords (key: string, r: { released: boolean, reason?: stri
     return `nothing changed: this device does not hold the driver lease of ${key}${formatLease(r.lease)}${take}`
   }
   // This device holds it, but not as the caller took it: taken again (another epoch), or renewed since.
-  if (r.reason === 'other-epoch') return `nothing changed: this device holds the driver lease of ${key} at epoch ${r.epoch ?? '?'}, not at the epoch asked for (it was taken again since)`
+  if (r.reason === 'other-epoch') {
+    // An epoch the lease has not reached was never taken: a typo or another session's number, not a take since.
+    const why = asked !== undefined && r.epoch !== undefined && asked > r.epoch ? `no lease of ${key} was ever taken at epoch ${asked}` : 'it was taken again since'
+    return `nothing changed: this device holds the driver lease of ${key} at epoch ${r.epoch ?? '?'}, not at the epoch asked for (${why})`
+  }
   if (r.reason === 'renewed') return `nothing changed: the driver lease of ${key} was renewed since it was taken (epoch ${r.epoch ?? '?'}), so it is left as it is`
   return `nothing changed: this device does not hold the driver lease of ${key}${r.epoch !== undefined ? ` of epoch ${r.epoch}` : ''}`
 }
@@ -327,7 +331,7 @@ export const leaseCmd: Command = {
         const epoch = values.epoch !== undefined ? wholeNumber(values.epoch, '--epoch', 'a lease\'s epoch (a whole number, as `mesh lease take --json` prints it)', Number.MAX_SAFE_INTEGER) : undefined
         const r = await api.call('sessions.releaseLease', { key, ...(epoch !== undefined ? { epoch } : {}) })
         if (g.json) out.json(r)
-        else out.line(releaseWords(key, r))
+        else out.line(releaseWords(key, r, epoch))
         return 0
       }
       // Refused: the hint names this command (`mesh lease take KEY --take`), not `mesh resume`.
