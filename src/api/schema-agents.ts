@@ -37,7 +37,7 @@ export const AGENT_IMPORT_METHODS = {
       key: z.string(),
       added: z.number().describe('records stored that were not held (a record sent in parts counts once, with its last part)'),
       total: z.number().describe('pieces the session holds (a record in parts is several)'),
-      messages: z.number(),
+      messages: z.number().describe('messages this import added to the transcript: the view of the records it added (0 when it held every record already)'),
       drivenBy: z.string().optional().describe('records were stored (force) while another device drives the session: its label (or device id); the transcript now holds what was written on both')
     }),
     http: { verb: 'POST', path: '/api/agents/import' },

@@ -25,6 +25,8 @@ describe('mesh skills add FOLDER', () => {
     expect(r.stdout).toBe('added skill proj 0.0.0 with 1 more file: scripts/build.sh\n')
     const shown = JSON.parse((await h.mesh('skills', 'show', 'proj', '--json')).stdout)
     expect((shown.files as Array<{ path: string, exec?: boolean }>).map(x => [x.path, x.exec])).toEqual([['scripts/build.sh', true]])
+    // Listed by `skills show` too, not only in its --json.
+    expect((await h.mesh('skills', 'show', 'proj')).stdout).toContain('\nfiles:       scripts/build.sh (executable)\n')
 
     await writeFile(join(f, 'scripts', 'big.bin'), Buffer.alloc(700_000, 7))
     const big = await h.mesh('skills', 'add', f)

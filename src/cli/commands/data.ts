@@ -69,7 +69,7 @@ export const skillsCmd: Command = {
   name: 'skills',
   arity: { add: 2, list: 1, show: 2, remove: 2, rm: 2 },
   usage: SKILLS_USAGE,
-  summary: 'the agent\'s skills: SKILL.md files (Markdown with name/version/description front matter)',
+  summary: 'the agent\'s skills: SKILL.md files (Markdown; name, version and description from its front matter, else the folder\'s name and 0.0.0), with the other files of their folder',
   subSummaries: {
     add: 'add or update a skill from its SKILL.md (or the folder that holds it), with the folder\'s other files (scripts/, references/, assets/)',
     list: 'every skill: name, version, description',
@@ -120,6 +120,9 @@ export const skillsCmd: Command = {
       out.line(`description: ${s.description}`)
       out.line(`source:      ${s.source}`)
       out.line(`hash:        ${s.hash}`)
+      // The other files of its folder (scripts it runs, references), by path: their text is in --json.
+      const files = s.files ?? []
+      if (files.length > 0) out.line(`files:       ${files.map(f => `${f.path}${f.exec === true ? ' (executable)' : ''}`).join(', ')}`)
       out.line('')
       out.line(s.body)
       return 0
