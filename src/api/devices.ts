@@ -38,6 +38,8 @@ export async function listDevices (vault: Vault, node: MeshNode | undefined): Pr
     const rec = st.devices.get(toHex(c.deviceKey))
     const revoked = rec?.revoked
     const enrolledBy = rec !== undefined ? labelOf(rec.enrolledBy) : isChainCertificate(c) ? labelOf(c.issuerKey) : 'wallet'
+    // This device is online in the mesh while its node runs (mesh join), not merely because it is asked.
+    const online = revoked === undefined && (c.deviceId === me ? node !== undefined : (node?.isOnline(c.deviceId) ?? false))
     return {
       deviceId: c.deviceId,
       label: c.label,
@@ -45,9 +47,9 @@ export async function listDevices (vault: Vault, node: MeshNode | undefined): Pr
       issuedAt: c.issuedAt,
       expiresAt: c.expiresAt,
       self: c.deviceId === me,
-      // This device is online in the mesh while its node runs (mesh join), not merely because it is asked.
-      online: revoked === undefined && (c.deviceId === me ? node !== undefined : (node?.isOnline(c.deviceId) ?? false)),
-      lastSeen: c.deviceId === me ? (node !== undefined ? Date.now() : undefined) : seenAt(book.get(c.deviceId)?.lastSeen),
+      online,
+      // Seen now while online (the peer book's time is when it connected, or last went quiet).
+      lastSeen: c.deviceId === me ? (node !== undefined ? Date.now() : undefined) : online ? Date.now() : seenAt(book.get(c.deviceId)?.lastSeen),
       enrolledBy,
       grantedAt: c.issuedAt,
       revoked: revoked !== undefined ? { at: revoked.at, by: revoked.by.map(labelOf), reason: revoked.reason } : undefined

@@ -14,7 +14,7 @@ export const DeviceSchema = z.object({
   expiresAt: z.number().optional(),
   self: z.boolean(),
   online: z.boolean(),
-  lastSeen: z.number().optional(),
+  lastSeen: z.number().optional().describe('ms since 1970 this device last heard from it: now while it is online; none for one never seen'),
   enrolledBy: z.string().optional().describe('who certified it: "wallet", or the enrolling device\'s label'),
   grantedAt: z.number().optional().describe('when it was certified (its certificate\'s issue time)'),
   revoked: z.object({ at: z.number(), by: z.array(z.string()), reason: z.string() }).optional().describe('when and by whom it was revoked (labels, or "wallet")')

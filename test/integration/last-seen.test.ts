@@ -38,6 +38,12 @@ describe('last seen', () => {
     const [a, b] = await pair()
     const proven = Date.now()
     await new Promise(resolve => setTimeout(resolve, 4000))
+    // Online: seen now, as this device is (the peer book's time is the last ping's, or the connection's).
+    const asked = Date.now()
+    const live = await runCli(['devices', '--home', homes.a, '--json'], { env })
+    const beta = (JSON.parse(live.stdout) as Array<{ deviceId: string, lastSeen?: number, online: boolean }>).find(d => d.deviceId === b.deviceId)
+    expect(beta?.online).toBe(true)
+    expect(beta?.lastSeen).toBeGreaterThanOrEqual(asked)
     const killed = Date.now()
     expect(await a.proc.stop('SIGKILL')).toBe(null)
     expect(await b.proc.stop('SIGKILL')).toBe(null)
