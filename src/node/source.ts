@@ -1,7 +1,7 @@
 /** The sync protocol's ReplicaSource, implemented over the vault: the one path for received entries. */
 import type { AuthorSeq, DocVector, EntryRef, ReplicaSource, SyncPlan } from '../../protocols/sync/index.js'
 import { DOC_NAMES } from '../../crdt/index.js'
-import { parseStreamKey, parseTrustedEntry, streamKey, toHex, verifyEntrySignatures, type Entry } from '../identity/index.js'
+import { parseTrustedEntry, streamKey, toHex, verifyEntrySignatures, type Entry } from '../identity/index.js'
 import type { Vault } from './vault.js'
 import type { EarlyEvent } from './vault-types.js'
 import { LaneRetirer, holdersOf } from './retire.js'
@@ -13,10 +13,10 @@ export function vaultSource (vault: Vault): ReplicaSource {
   const store = vault.store
   // Each lane with the content tip of its entry at seq (when held): a peer whose vector is equal
   // but whose tips differ holds other entries at the same positions (SPEC.md, Content tips).
-  const vectorOf = (doc: Uint8Array): AuthorSeq[] => [...store.vector(doc)].filter(([, n]) => n > 0).map(([k, n]) => {
-    const tip = store.tip(doc, k, n)
-    return tip === undefined ? { ...parseStreamKey(k), seq: BigInt(n) } : { ...parseStreamKey(k), seq: BigInt(n), tip }
-  })
+  // As the store keeps them until the document changes (held.ts lanes): a copy of the list, its
+  // items shared (never changed by the protocol), so a status or catch-up over 10,000 documents
+  // does not walk each one's entries again.
+  const vectorOf = (doc: Uint8Array): AuthorSeq[] => [...store.lanes(doc)]
   // The small fixed documents go first, the sessions index before all: a receiver can then name
   // a session while it is still arriving, and a big session does not hold back memory and skills.
   const first = [DOC_NAMES.sessionsIndex, DOC_NAMES.memory, DOC_NAMES.skills].map(n => toHex(vault.docId(n)))
@@ -32,7 +32,8 @@ export function vaultSource (vault: Vault): ReplicaSource {
     adoptRetired: (doc, bounds) => { lanes.adopt(doc, bounds) },
     certificates: () => vault.certs.records(),
     addCertificate: async (bytes) => { await vault.addCertificate(bytes) },
-    vectors: (): DocVector[] => [...store.docIds()].sort((a, b) => rank(a) - rank(b)).map(doc => ({ doc, items: vectorOf(doc) })),
+    // Ranked once each (rank() names a document in hex), not once per comparison of the sort.
+    vectors: (): DocVector[] => store.docIds().map(doc => ({ doc, r: rank(doc) })).sort((a, b) => a.r - b.r).map(({ doc }) => ({ doc, items: vectorOf(doc) })),
     vector: vectorOf,
     index: () => store.fingerprints(),
     plan: (doc, theirs): SyncPlan => {

@@ -5,8 +5,11 @@
  */
 import { docFingerprint, FingerprintSum, type VectorLane } from '../identity/index.js'
 
-/** What the digest needs of a document: its id and bytes, and where its fingerprint is kept. */
-export interface Fingerprinted { readonly doc: Uint8Array, readonly id: string, fp?: Uint8Array }
+/**
+ * What the digest needs of a document: its id and bytes, and where its fingerprint is kept.
+ * `lanes`: its lanes as last computed, dropped whenever it changes (held.ts keeps them there).
+ */
+export interface Fingerprinted { readonly doc: Uint8Array, readonly id: string, fp?: Uint8Array, lanes?: readonly VectorLane[] }
 
 /** Documents that hold something, by id, with their vector fingerprints (identity/fingerprint.ts). */
 export interface FingerprintIndex {
@@ -25,8 +28,8 @@ export class Digest<D extends Fingerprinted> {
   /** `lanes`: a document's lanes that hold something, with their tips. */
   constructor (private readonly lanes: (d: D) => VectorLane[]) {}
 
-  /** The document's vector (or a tip in it) changed. */
-  changed (d: D): void { this.dirty.add(d) }
+  /** The document's vector (or a tip in it) changed: every change of either comes here. */
+  changed (d: D): void { this.dirty.add(d); d.lanes = undefined }
 
   /**
    * Fingerprints every changed document in the background, a slice of 256 every `paceMs`, so the

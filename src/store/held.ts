@@ -32,7 +32,12 @@ export interface DocIndex {
   snapshots: StoredSnapshot[]
   /** Cached count of entries no snapshot covers; undefined when it must be recounted. */
   uncovered?: number
+  /** Its lanes that hold something, with their tips, as lanes() gave them; dropped by every change (digest.ts). */
+  lanes?: readonly HeldLane[]
 }
+
+/** A lane of a document's vector that holds something: up to which seq, and the content tip there when an entry is held. */
+export interface HeldLane { readonly author: Uint8Array, readonly lane: number, readonly seq: bigint, readonly tip?: Uint8Array }
 
 /** An entry's bytes by its index record: in memory while its append runs, else its record less the one type byte. */
 const entryBytes = (ref: RecordRef | InFlight): number => 'bytes' in ref ? ref.bytes.byteLength : ref.length - 1
@@ -43,17 +48,13 @@ export const sigPrefix = (signature: Uint8Array): string => Buffer.from(signatur
 export class HeldIndex {
   readonly docs = new Map<string, DocIndex>()
   /** The vault's digest over these documents' vectors. */
-  readonly digest = new Digest<DocIndex>(d => {
-    const lanes: VectorLane[] = []
-    for (const [k, n] of this.vectorIn(d)) if (n > 0) lanes.push({ ...this.lane(k), seq: n, tip: this.tipIn(d, k, n) })
-    return lanes
-  })
+  readonly digest = new Digest<DocIndex>(d => [...this.lanesIn(d)])
 
   /** Author lanes parsed once each: a vault has a few, and its digest names them for every document. */
-  private readonly lanes = new Map<string, { author: Uint8Array, lane: number }>()
+  private readonly parsed = new Map<string, { author: Uint8Array, lane: number }>()
   private lane (key: string): { author: Uint8Array, lane: number } {
-    let l = this.lanes.get(key)
-    if (l === undefined) { l = parseStreamKey(key); this.lanes.set(key, l) }
+    let l = this.parsed.get(key)
+    if (l === undefined) { l = parseStreamKey(key); this.parsed.set(key, l) }
     return l
   }
 
@@ -151,6 +152,8 @@ export class HeldIndex {
     const d = this.doc(s.header.doc)
     d.snapshots = d.snapshots.filter(x => x.path !== s.path)
     d.uncovered = undefined
+    // What it covered counts no more: the vector (and the digest) may step back.
+    this.digest.changed(d)
     return d
   }
 
@@ -273,6 +276,31 @@ export class HeldIndex {
   vector (doc: Uint8Array): Vector {
     const d = this.get(doc)
     return d === undefined ? new Map() : this.vectorIn(d)
+  }
+
+  /**
+   * The document's lanes that hold something (seq above 0), each with the content tip at its
+   * seq when an entry is held there: its vector as the sync protocol sends it. Kept until the
+   * document changes (every change of its vector or tips marks it in the digest, which drops
+   * them), so a status or a catch-up over 10,000 documents does not walk each one's entries.
+   * Shared: read, never changed.
+   */
+  lanes (doc: Uint8Array): readonly HeldLane[] {
+    const d = this.get(doc)
+    return d === undefined ? [] : this.lanesIn(d)
+  }
+
+  private lanesIn (d: DocIndex): readonly HeldLane[] {
+    if (d.lanes !== undefined) return d.lanes
+    const out: HeldLane[] = []
+    for (const [k, n] of this.vectorIn(d)) {
+      if (n <= 0) continue
+      const { author, lane } = this.lane(k)
+      const tip = this.tipIn(d, k, n)
+      out.push(tip === undefined ? { author, lane, seq: BigInt(n) } : { author, lane, seq: BigInt(n), tip })
+    }
+    d.lanes = out
+    return out
   }
 
   private vectorIn (d: DocIndex): Vector {

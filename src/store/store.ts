@@ -18,7 +18,7 @@ import { OwedCompaction } from './compaction-owed.js'
 import type { FingerprintIndex } from './digest.js'
 import { DiskState, freeBytes, isDiskFull, isShort, KEEP_FREE } from './disk.js'
 import { keepDamagedEntry, listDamaged, setAsideDamaged, type DamagedFile } from './damaged.js'
-import { HeldIndex, sigPrefix, type InFlight } from './held.js'
+import { HeldIndex, sigPrefix, type HeldLane, type InFlight } from './held.js'
 import { damagedIn, moved, readSum, sumIndex, SUM_FILE, writeSum } from './held-sum.js'
 import { EntryReads } from './entry-reads.js'
 import { RecordLog, type RecordRef, type Recovery } from './log.js'
@@ -215,6 +215,8 @@ export class EntryStore {
   laneKeys (doc: Uint8Array): string[] { return this.idx.laneKeys(doc) }
   vector (doc: Uint8Array): Vector { return this.idx.vector(doc) }
   tip (doc: Uint8Array, key: string, seq: number): Uint8Array | undefined { return this.idx.tip(doc, key, seq) }
+  /** The document's lanes that hold something, with their tips (held.ts lanes): kept until it changes; read, never changed. */
+  lanes (doc: Uint8Array): readonly HeldLane[] { return this.idx.lanes(doc) }
   /** How many entries `entriesAbove(doc, after)` yields, and their bytes (see HeldIndex.aboveTotals). */
   entriesAboveTotals (doc: Uint8Array, after: Vector, serves?: (key: string, seq: number) => boolean): { entries: number, bytes: number } { return this.idx.aboveTotals(doc, after, serves) }
   heldRun (doc: Uint8Array, key: string, from: number, to: number): { held: boolean, bytes: number } { return this.idx.heldRun(doc, key, from, to) }
@@ -244,7 +246,10 @@ export class EntryStore {
   async disprove (s: StoredSnapshot, reason: string): Promise<QuarantineRecord> {
     const d = this.idx.doc(s.header.doc)
     d.uncovered = undefined
-    return await this.quarantine.addClaim(s.header, reason)
+    const r = await this.quarantine.addClaim(s.header, reason)
+    // Its claim counted in the vector: no more (nor in the digest).
+    this.idx.digest.changed(d)
+    return r
   }
 
   /** The entries held of one author lane up to a seq (not quarantined), oldest first. */
@@ -404,6 +409,18 @@ export class EntryStore {
 
   /** Files of this store found damaged and set aside, and regions its log cut out (damaged.ts). */
   async damaged (): Promise<DamagedFile[]> { return await listDamaged(this.dir) }
+
+  /**
+   * Puts an entry in quarantine (durably): its slot counts as passed in the vector (a lane is not
+   * held up behind it), so the document's vector, and the digest, change.
+   */
+  async setAsideEntry (e: { doc: Uint8Array, author: Uint8Array, lane: number, seq: bigint, bytes: Uint8Array }, reason: string): Promise<QuarantineRecord> {
+    this.check()
+    const r = await this.quarantine.addEntry(e, reason)
+    const d = this.idx.get(e.doc)
+    if (d !== undefined) this.idx.digest.changed(d)
+    return r
+  }
 
   /** Moves a stored snapshot into quarantine: it is no longer offered, loaded or counted as covering anything. */
   async setAsideSnapshot (s: StoredSnapshot, reason: string): Promise<QuarantineRecord> {
