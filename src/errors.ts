@@ -289,7 +289,8 @@ export class InvalidRegistryOpError extends MeshError {
  * Pairing by code did not complete; `details.reason` says why: wrong-code, expired, nameplate,
  * busy (`details.retryAt` when the device said when it takes approvals again), refused (the device
  * cut this address off for a while after wrong codes from it: approve again later), not-found,
- * denied, gone, timeout, aborted, done, version, invalid.
+ * denied, gone, timeout, aborted, done, version, invalid, revoked (the device asked with a key
+ * this mesh revoked: it asks again with a new one).
  */
 export class PairingFailedError extends MeshError {
   static override name = 'PairingFailedError'

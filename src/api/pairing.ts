@@ -151,6 +151,13 @@ export class Approvals {
       // Enrolled only while the device can still receive its grant: a device that went away
       // would be listed in the vault without ever holding its keys.
       if (h.found.run.gone.aborted) throw new PairingFailedError('the new device went away during the review; nothing was granted', { reason: 'gone' })
+      // A key this mesh revoked never comes back (a machine paired again after a pairing that
+      // stopped part-way asks with the key it was granted then): refused, and it asks again with
+      // a new key, which its next code carries.
+      if (this.vault.certs.isRevokedDevice(deviceId)) {
+        await h.found.run.decide({ approved: false, reason: 'this device\'s key was revoked in this mesh: it asks again with a new key' }, { signal })
+        throw new PairingFailedError(`'${r.label}' asked with a device key this mesh revoked (${deviceId}): refused, nothing granted. It shows a new code for a new key: approve that one`, { reason: 'revoked', deviceId })
+      }
       const bootstrap = (this.node?.addresses() ?? []).filter(a => a.includes('/p2p/'))
       const { grant, certificate } = await approveRequest(this.vault, r, { role: h.role, transcript: h.found.run.transcript, bootstrap })
       try {

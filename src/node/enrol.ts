@@ -84,7 +84,7 @@ export function unfinishedPairingError (home: string): HomeNotInitializedError {
   return new HomeNotInitializedError(`home ${home} is not set up: a pairing into it stopped before it finished (no certificate was written)`, { home, unfinishedPairing: true, path: homePath(home, 'pairing') }, {
     hint: {
       sep: '. ',
-      cli: `Pair this machine again: \`mesh pair --home ${home}\` clears what that one began; on the approving device, revoke the device it approved (\`mesh devices\` lists it as never seen)`,
+      cli: `Pair this machine again: \`mesh pair --home ${home}\` clears what that one began, and asks for the device it was granted (\`mesh devices\` on the approving device lists it as never seen until then)`,
       mcp: 'A person pairs this machine again (`mesh pair`), which clears what that one began'
     }
   })

@@ -51,7 +51,7 @@ export const pairCmd: Command = {
     if (values['read-only'] === true && values.mirror === true) throw new UsageError('--read-only and --mirror exclude each other: a mirror reads nothing (it holds no vault key); give one')
     const { hostname } = await import('node:os')
     const { isInitialized } = await import('../../store/index.js')
-    const { refuseIfCertificateLost, unfinishedPairing } = await import('../../node/enrol.js')
+    const { readDeviceKey, refuseIfCertificateLost, unfinishedPairing } = await import('../../node/enrol.js')
     await refuseIfCertificateLost(g.home, { pairing: true })
     if (await isInitialized(g.home)) throw await setUpAlready(g)
     // Killed, or the power lost, while it wrote this home: taken up again (pair-home.ts clears it once granted).
@@ -72,8 +72,14 @@ export const pairCmd: Command = {
     const mdns = values['no-mdns'] !== true && (await readConfig(g.home)).mdns !== false
     // The rule every label is held to (empty, control or bidi characters, over 128): the approver would refuse it.
     await checkLabelFlag(label)
-    const device = await generateDeviceKey()
-    const fp = shortFingerprint(device.deviceId)
+    // An earlier pairing into this home that stopped once granted left the key it was granted
+    // for (the first file it writes): asked for again, the approver certifies the device it
+    // listed then, rather than listing a second one that is never seen. Refused there (revoked
+    // meanwhile, as the messages said to do), the next code goes with a new key.
+    const earlier = unfinished ? await readDeviceKey(g.home).catch(() => undefined) : undefined
+    let device = earlier ?? await generateDeviceKey()
+    const fresh = earlier !== undefined ? await generateDeviceKey() : undefined
+    let fp = shortFingerprint(device.deviceId)
     const say = (o: Record<string, unknown>, text: string): void => { if (g.json) out.line(JSON.stringify(o)); else out.line(text) }
     const expiry = (at: number): string => `expires ${localTime(at)}`
     let written: Awaited<ReturnType<typeof writePairedHome>> | undefined
@@ -110,6 +116,11 @@ export const pairCmd: Command = {
       onEvent: (e) => {
         // Said with the new code in text ("the approver refused; new code: …"), and its own reason when it gave one.
         if (e.type === 'denied') { if (g.json) say({ event: 'denied', reason: e.reason }, ''); else if (e.reason !== 'the owner refused') out.line(`  (the approver's reason: ${shown(e.reason)})`) }
+        if (e.type === 'denied' && fresh !== undefined && device !== fresh) {
+          device = fresh
+          fp = shortFingerprint(device.deviceId)
+          say({ event: 'newKey', peerId: device.deviceId }, `the key of the earlier pairing was refused: this device will be ${device.deviceId}`)
+        }
         if (e.type === 'confirmed') say({ event: 'confirmed' }, 'code confirmed: waiting for the owner to approve')
       },
       // A mirror asks for bit 3 (mirror) and names no KEM key: no epoch key is ever wrapped to it.
@@ -130,7 +141,12 @@ export const pairCmd: Command = {
         }
       }
     })
-    if (unfinished) say({ event: 'unfinished', home: g.home }, `an earlier pairing into ${g.home} stopped before it finished: what it wrote is cleared once this one is approved (on the device that approved it, revoke the device it made: \`mesh devices\` lists it as never seen)`)
+    if (unfinished) {
+      const after = earlier !== undefined
+        ? `; this one asks for the device that one was granted (${earlier.deviceId}), which the approver lists as never seen until then`
+        : ' (on the device that approved it, revoke the device it made: `mesh devices` lists it as never seen)'
+      say({ event: 'unfinished', home: g.home, ...(earlier !== undefined ? { peerId: earlier.deviceId } : {}) }, `an earlier pairing into ${g.home} stopped before it finished: what it wrote is cleared once this one is approved${after}`)
+    }
     say({ event: 'waiting', peerId: device.deviceId, addresses: candidate.addresses(), mdns }, `waiting: this device will be ${device.deviceId}; ${mdns ? 'announced on the LAN by mDNS; ' : ''}listening on ${candidate.addresses().join(' ')}`)
     if (!g.json) out.line('(those addresses carry a one-time pairing PeerId, not this device\'s; where mDNS does not reach, approve with `mesh devices approve CODE --dial ADDR`)')
     let failed: unknown
