@@ -3,7 +3,8 @@
  * - `meta` (Y.Map): key, title, goal, status, createdAt, lastWriter, lease (the resolved lease's
  *   mirror, for readers of the previous version, and their own take)
  * - `leases` (Y.Map device -> claim): each device's claim on the driver lease; the lease is the
- *   claim first by (epoch, device id), see resolveLease and crdt/SPEC.md (The driver lease)
+ *   claim first by (epoch, device id), see resolveLease and crdt/SPEC.md (The driver lease);
+ *   read and written by lease-doc.ts
  * - `transcript` (Y.Array of Y.Array chunks of Y.Map messages): append-only, chunked so a session
  *   of 100k messages is a short list of bounded arrays. Appends use insert(length), which stays
  *   flat where push() walks the list; one Y.Map per message keeps Yjs from merging appended
@@ -12,13 +13,15 @@
  *   `files` (Y.Map path -> ts), `fields` (Y.Map, free form).
  */
 import * as Y from 'yjs'
-import { InvalidInputError, LeaseHeldError } from '../src/errors.js'
+import { InvalidInputError } from '../src/errors.js'
 import { randomUUID } from 'node:crypto'
 import { asOneRun, insertedByParent } from './added.js'
 import { copyJson, copyOf, fits, isJson, isTime, MAX_TIME, messageProblem, SHAPES } from './validate.js'
-import { leaseOf, resolveLease, type Lease, type LeaseClaim } from './lease.js'
+import type { Lease, LeaseClaim } from './lease.js'
+import { LeaseDoc, type TakeOptions } from './lease-doc.js'
 
 export { claimBefore, resolveLease, type Lease, type LeaseClaim } from './lease.js'
+export { LEASE_SKEW_MS, LEASE_TTL_MS, type TakeOptions } from './lease-doc.js'
 
 export const CHUNK_SIZE = 512
 export const ROLES = ['user', 'assistant', 'system', 'tool'] as const
@@ -32,13 +35,6 @@ export { MAX_CONTENT_BYTES }
  * before they touch the document; split them.
  */
 export const MAX_APPEND_BYTES = 960 * 1024
-/** How long a driver lease lasts unless renewed (the holder's appends renew it). */
-export const LEASE_TTL_MS = 10 * 60_000
-/**
- * How far two devices' clocks may disagree: a lease counts as expired only this long after its
- * expiry by the reader's clock, so a device whose clock runs ahead cannot take a live lease.
- */
-export const LEASE_SKEW_MS = 2 * 60_000
 /** lastWriter.ts is exact to this many milliseconds. */
 export const LAST_WRITER_RESOLUTION_MS = 1000
 
@@ -99,6 +95,7 @@ export class SessionDoc {
   private readonly transcript: Y.Array<Y.Array<Y.Map<unknown>>>
   private readonly task: Y.Map<unknown>
   private readonly leases: Y.Map<unknown>
+  private readonly lease: LeaseDoc
 
   constructor (doc: Y.Doc = new Y.Doc()) {
     this.doc = doc
@@ -106,6 +103,7 @@ export class SessionDoc {
     this.transcript = doc.getArray('transcript')
     this.task = doc.getMap('task')
     this.leases = doc.getMap('leases')
+    this.lease = new LeaseDoc(doc, this.meta, this.leases)
   }
 
   /** Sets the fields of a new session; leaves fields another device already set. */
@@ -138,36 +136,11 @@ export class SessionDoc {
   }
 
   /** The lease alone, as getMeta() has it (undefined when none or released): what every write's guard reads. */
-  getLease (): SessionMeta['lease'] {
-    const lease = this.resolvedLease()
-    return lease === undefined || lease.released === true ? undefined : leaseOf(lease)
-  }
-
-  /**
-   * Every device's claim on the lease that fits (a claim filed under another device's id, or of
-   * the wrong shape, is skipped as a reader skips any bad value).
-   */
-  leaseClaims (): LeaseClaim[] {
-    const out: LeaseClaim[] = []
-    for (const [device, v] of this.leases.entries()) {
-      const c = copyOf<Lease>(SHAPES.lease, v)
-      if (c === undefined || c.device !== device) continue
-      const flags = v as { released?: unknown, auto?: unknown }
-      out.push({ ...c, ...(flags.released === true ? { released: true } : {}), ...(flags.auto === true ? { auto: true } : {}) })
-    }
-    return out
-  }
-
+  getLease (): SessionMeta['lease'] { return this.lease.current() }
+  /** Every device's claim on the lease that fits (lease-doc.ts). */
+  leaseClaims (): LeaseClaim[] { return this.lease.claims() }
   /** Whether the lease held now is one a follower took on its own, untouched by a person since (LeaseClaim.auto). */
-  leaseAuto (): boolean {
-    const l = this.resolvedLease()
-    return l !== undefined && l.released !== true && l.auto === true
-  }
-
-  /** The claim the lease resolves to (released, when its holder let it go last), or none. */
-  private resolvedLease (): LeaseClaim | undefined {
-    return resolveLease(this.leaseClaims(), copyOf<Lease>(SHAPES.lease, this.meta.get('lease')))
-  }
+  leaseAuto (): boolean { return this.lease.auto() }
 
   setMeta (fields: Partial<Pick<SessionMeta, 'title' | 'goal' | 'status'>>, device: string): void {
     if (fields.status !== undefined && !['running', 'idle', 'ended'].includes(fields.status)) {
@@ -424,58 +397,12 @@ export class SessionDoc {
     })
   }
 
-  /**
-   * Takes the driver lease. Refused while another device holds an unexpired lease unless
-   * `force`; each take raises the epoch above every claim this replica holds, so a handoff is an
-   * explicit, ordered transfer. Writes this device's claim (and the mirror `meta.lease`); which
-   * claim holds the lease is resolveLease's to say, here and on every replica: a take made at the
-   * same time on another device may come first once both are seen (getMeta().lease tells).
-   */
-  takeLease (device: string, opts: { ttlMs?: number, force?: boolean, label?: string, now?: number, auto?: boolean | 'keep' } = {}): Lease {
-    const now = opts.now ?? Date.now()
-    const cur = this.getLease()
-    if (cur !== undefined && cur.device !== device && cur.expiresAt + LEASE_SKEW_MS > now && opts.force !== true) {
-      throw new LeaseHeldError(`the driver lease is held by ${cur.label ?? cur.device} until ${new Date(cur.expiresAt).toISOString()}`, { lease: cur })
-    }
-    // Renewing one's own lease keeps its epoch and takenAt: the epoch counts handoffs, not
-    // renewals, and a renewal must not outrank a take it has not seen. A take goes above every
-    // claim, a released one's too (a take after a release is a new handoff).
-    const renewal = cur !== undefined && cur.device === device
-    // A follower's take is `auto`; so stays its renewal of a lease that was (`keep`: an append's
-    // renewal, whoever appends); a person's take or renewal makes the lease theirs.
-    const wasAuto = renewal && this.leaseAuto()
-    const auto = opts.auto === 'keep' ? wasAuto : opts.auto === true && (!renewal || wasAuto)
-    const top = this.leaseClaims().reduce((m, c) => Math.max(m, c.epoch), copyOf<Lease>(SHAPES.lease, this.meta.get('lease'))?.epoch ?? 0)
-    const epoch = renewal ? cur.epoch : top + 1
-    const lease: Lease = { device, epoch, takenAt: renewal ? cur.takenAt : now, expiresAt: now + (opts.ttlMs ?? LEASE_TTL_MS) }
-    if (!isTime(lease.expiresAt) || !isTime(lease.takenAt) || !Number.isFinite(epoch)) throw new InvalidInputError(`a lease ends within a Date's range (ttl ${String(opts.ttlMs)} ms from ${now})`)
-    if (opts.label !== undefined) lease.label = opts.label
-    // Not a write of the session (lastWriter): a lease taken or renewed says who drives, not that they wrote.
-    this.doc.transact(() => {
-      this.leases.set(device, auto ? { ...lease, auto: true } : lease)
-      this.meta.set('lease', { ...lease })
-      this.meta.set('status', 'running')
-    })
-    return lease
-  }
 
-  /**
-   * Lets the lease go when this device holds it: its claim stays, marked released, so that the
-   * claims it had outranked do not come back, and the next take goes above it.
-   */
-  releaseLease (device: string, now = Date.now()): boolean {
-    const cur = this.getLease()
-    if (cur === undefined || cur.device !== device) return false
-    this.doc.transact(() => {
-      this.leases.set(device, { ...cur, expiresAt: Math.max(cur.takenAt, Math.min(now, cur.expiresAt)), released: true })
-      const mirror = copyOf<Lease>(SHAPES.lease, this.meta.get('lease'))
-      if (mirror === undefined || mirror.device === device) this.meta.delete('lease')
-      this.meta.set('status', 'idle')
-    })
-    return true
-  }
+  /** Takes (or renews) the driver lease: lease-doc.ts take. */
+  takeLease (device: string, opts: TakeOptions = {}): Lease { return this.lease.take(device, opts) }
+  /** Lets the lease go when this device holds it: lease-doc.ts release. */
+  releaseLease (device: string, now = Date.now()): boolean { return this.lease.release(device, now) }
 }
-
 
 export interface TaskUpdate {
   plan?: string
