@@ -28,6 +28,7 @@ export const ForkSchema = z.object({
 })
 
 export const DamagedSchema = z.object({
+  id: z.string().describe('its file\'s name: what `doctor.drop` takes'),
   kind: z.enum(['snapshot', 'entry', 'log']).describe('snapshot: a snapshot file; entry: an entry of the record log whose bytes no longer verify; log: a region of the record log'),
   path: z.string().describe('where it is kept, for a person to look at'),
   bytes: z.number(),
@@ -46,9 +47,9 @@ export const DOCTOR_METHODS = {
     mcpHints: { readOnly: true, destructive: false, idempotent: true }
   },
   'doctor.drop': {
-    summary: 'Deletes one quarantined entry or snapshot (its evidence); its position stays excluded, so it is not taken again from the log or a peer.',
+    summary: 'Deletes one quarantined entry or snapshot (its evidence; its position stays excluded, so it is not taken again from the log or a peer), or one damaged file set aside (read by nothing: what it held comes from a peer all the same).',
     input: z.object({ id: z.string().min(1).describe('the id doctor.report lists') }),
-    output: z.object({ dropped: QuarantinedSchema }),
+    output: z.object({ dropped: QuarantinedSchema.optional().describe('the quarantined item deleted'), damaged: DamagedSchema.optional().describe('the damaged file deleted') }),
     http: { verb: 'DELETE', path: '/api/doctor/{id}' }
   }
 } as const satisfies Record<string, MethodDef>

@@ -10,11 +10,13 @@
  * Notes name documents by their hex id, never by name (a copy of `data/` shows no names).
  */
 import { createHash } from 'node:crypto'
-import { lstat, readdir, readFile, rename, stat } from 'node:fs/promises'
+import { lstat, readdir, readFile, rename, stat, unlink } from 'node:fs/promises'
 import { basename, join } from 'node:path'
 import { atomicWrite, fsyncDir, mkdirDurable, writeError } from './files.js'
 
 export interface DamagedFile {
+  /** Its name where it lies: what `mesh doctor --drop` takes. */
+  readonly id: string
   /** `snapshot`: a snapshot file; `entry`: an entry record of the log; `log`: a region of the record log. */
   readonly kind: 'snapshot' | 'entry' | 'log'
   /** Where it lies now. */
@@ -42,7 +44,7 @@ export async function setAsideDamaged (dataDir: string, path: string, kind: Dama
     await mkdirDurable(dir)
     const { size } = await stat(path)
     const doc = docOf(path)
-    const d: DamagedFile = { kind, path: to, bytes: size, reason, at, ...(doc !== undefined ? { doc } : {}) }
+    const d: DamagedFile = { id: basename(to), kind, path: to, bytes: size, reason, at, ...(doc !== undefined ? { doc } : {}) }
     await atomicWrite(`${to}${NOTE}`, JSON.stringify({ kind, was: path, bytes: size, reason, at }))
     await rename(path, to)
     await fsyncDir(dir)
@@ -61,7 +63,7 @@ export async function keepDamagedEntry (dataDir: string, bytes: Uint8Array, doc:
   const dir = join(dataDir, DIR)
   const to = join(dir, `entry-${createHash('sha256').update(bytes).digest('hex').slice(0, 16)}`)
   const at = Date.now()
-  const d: DamagedFile = { kind: 'entry', path: to, bytes: bytes.byteLength, reason, at, doc }
+  const d: DamagedFile = { id: basename(to), kind: 'entry', path: to, bytes: bytes.byteLength, reason, at, doc }
   try {
     await mkdirDurable(dir)
     if (await lstat(`${to}${NOTE}`).then(() => true, () => false)) return d
@@ -83,10 +85,10 @@ export async function listDamaged (dataDir: string): Promise<DamagedFile[]> {
     try {
       const note = JSON.parse(await readFile(join(dir, n), 'utf8'))
       const doc = typeof note.doc === 'string' ? note.doc : docOf(String(note.was))
-      out.push({ kind: note.kind === 'log' || note.kind === 'entry' ? note.kind : 'snapshot', path: join(dir, n.slice(0, -NOTE.length)), bytes: Number(note.bytes), reason: String(note.reason), at: Number(note.at), ...(doc !== undefined ? { doc } : {}) })
+      out.push({ id: n.slice(0, -NOTE.length), kind: note.kind === 'log' || note.kind === 'entry' ? note.kind : 'snapshot', path: join(dir, n.slice(0, -NOTE.length)), bytes: Number(note.bytes), reason: String(note.reason), at: Number(note.at), ...(doc !== undefined ? { doc } : {}) })
     } catch {
       // A note cut short by a crash: the file it names is listed without it.
-      out.push({ kind: 'snapshot', path: join(dir, n.slice(0, -NOTE.length)), bytes: 0, reason: 'set aside as damaged (its note does not read)', at: 0 })
+      out.push({ id: n.slice(0, -NOTE.length), kind: 'snapshot', path: join(dir, n.slice(0, -NOTE.length)), bytes: 0, reason: 'set aside as damaged (its note does not read)', at: 0 })
     }
   }
   // log.ts names each region `log.quarantine-<time>-<offset>`.
@@ -94,7 +96,23 @@ export async function listDamaged (dataDir: string): Promise<DamagedFile[]> {
     const m = /^log\.quarantine-(\d+)-(\d+)$/.exec(n)
     if (m === null) continue
     const { size } = await stat(join(dataDir, n)).catch(() => ({ size: 0 }))
-    out.push({ kind: 'log', path: join(dataDir, n), bytes: size, reason: `a damaged region of the log at offset ${m[2] as string}, copied aside when the log was opened and cut from it (once the disk has room for that); what it held comes again from a peer that has it`, at: Number(m[1]) })
+    out.push({ id: n, kind: 'log', path: join(dataDir, n), bytes: size, reason: `a damaged region of the log at offset ${m[2] as string}, copied aside when the log was opened and cut from it (once the disk has room for that); what it held comes again from a peer that has it`, at: Number(m[1]) })
   }
   return out.sort((a, b) => a.at - b.at)
+}
+
+/**
+ * Deletes a damaged file set aside (and its note), named by its id as listDamaged gives it:
+ * nothing of the store reads it, so a person who looked at it lets it go. Undefined when no such
+ * file is set aside (only names listDamaged lists are taken: an id is never a path).
+ */
+export async function dropDamaged (dataDir: string, id: string): Promise<DamagedFile | undefined> {
+  const d = (await listDamaged(dataDir)).find(x => x.id === id)
+  if (d === undefined) return undefined
+  const gone = async (p: string): Promise<void> => { await unlink(p).catch((err: NodeJS.ErrnoException) => { if (err.code !== 'ENOENT') throw writeError(p, err) }) }
+  await gone(d.path)
+  // The note last: a crash between the two still lists it (from its note), and a drop again ends it.
+  if (d.kind !== 'log') await gone(`${d.path}${NOTE}`)
+  await fsyncDir(d.kind === 'log' ? dataDir : join(dataDir, DIR))
+  return d
 }

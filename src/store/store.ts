@@ -17,7 +17,7 @@ import { planCompaction, type CompactionPlan } from './compaction-plan.js'
 import { OwedCompaction } from './compaction-owed.js'
 import type { FingerprintIndex } from './digest.js'
 import { DiskState, freeBytes, isDiskFull, isShort, KEEP_FREE } from './disk.js'
-import { keepDamagedEntry, listDamaged, setAsideDamaged, type DamagedFile } from './damaged.js'
+import { dropDamaged, keepDamagedEntry, listDamaged, setAsideDamaged, type DamagedFile } from './damaged.js'
 import { HeldIndex, sigPrefix, type HeldLane, type InFlight } from './held.js'
 import { damagedIn, moved, readSum, sumIndex, SUM_FILE, writeSum } from './held-sum.js'
 import { EntryReads } from './entry-reads.js'
@@ -409,6 +409,8 @@ export class EntryStore {
 
   /** Files of this store found damaged and set aside, and regions its log cut out (damaged.ts). */
   async damaged (): Promise<DamagedFile[]> { return await listDamaged(this.dir) }
+  /** Deletes one damaged file set aside (damaged.ts dropDamaged), by its id; undefined when none has it. */
+  async dropDamaged (id: string): Promise<DamagedFile | undefined> { this.check(); return await dropDamaged(this.dir, id) }
 
   /**
    * Puts an entry in quarantine (durably): its slot counts as passed in the vector (a lane is not

@@ -81,12 +81,29 @@ describe('damaged files of a store', () => {
     // `mesh status` says so too, where a person looks first (a cut log tail took the last writes with it).
     const status = await mesh('status')
     expect(status.code, status.stderr).toBe(0)
-    expect(status.stdout).toContain('set aside:    2 damaged parts of this disk\'s store moved aside (what they held is taken again from a peer that has it; they stay listed): `mesh doctor` lists each\n')
+    expect(status.stdout).toContain('set aside:    2 damaged parts of this disk\'s store moved aside (what they held is taken again from a peer that has it; listed until `mesh doctor --drop ID` deletes each): `mesh doctor` lists each\n')
     expect(JSON.parse((await mesh('status', '--json')).stdout).setAside).toEqual({ damaged: 2, quarantined: 0, forks: 0 })
     // And `mesh join` as it starts.
     const join_ = spawnIn(undefined, process.execPath, [BIN, 'join', '--home', home, '--no-mdns', '--dht', 'off', '--listen', '/ip4/127.0.0.1/tcp/0', '--http', 'off'], env)
     cleanups.push(async () => { await join_.stop('SIGKILL') })
     expect(await join_.waitFor(/^set aside: /, 30_000)).toContain('2 damaged parts of this disk\'s store moved aside')
     expect(await join_.stop('SIGINT')).toBe(0)
+
+    // Looked at, let go: `mesh doctor --drop ID` deletes a damaged file (and its note), as it
+    // deletes a quarantined item; the count goes down. An id is a name it lists, never a path.
+    const ids = report.damaged.map((d: any) => d.id as string)
+    expect(ids).toContain(setAside.id)
+    const traversal = await mesh('doctor', '--drop', '../log', '--yes')
+    expect(traversal.code).toBe(2)
+    expect(traversal.stderr).toContain('nothing in quarantine and no damaged file has the id ../log')
+    const dropped = await mesh('doctor', '--drop', setAside.id, '--yes')
+    expect(dropped.code, dropped.stderr).toBe(0)
+    expect(dropped.stdout).toBe(`deleted ${setAside.path as string} (a damaged snapshot, ${setAside.bytes as number} bytes)\n`)
+    await expect(stat(setAside.path)).rejects.toThrow()
+    expect(await readdir(join(home, 'data', 'damaged'))).toEqual([])
+    const logRegion = report.damaged.find((d: any) => d.kind === 'log')
+    expect(JSON.parse((await mesh('doctor', '--drop', logRegion.id, '--yes', '--json')).stdout)).toMatchObject({ damaged: { id: logRegion.id, kind: 'log' } })
+    expect(JSON.parse((await mesh('status', '--json')).stdout).setAside).toEqual({ damaged: 0, quarantined: 0, forks: 0 })
+    expect((await mesh('doctor')).stdout).toBe('nothing quarantined, no forks, nothing damaged\n')
   })
 })

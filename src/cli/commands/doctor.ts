@@ -3,8 +3,8 @@
  * (a member's update that did not apply or broke its document's shape: kept as evidence, never
  * applied or sent) and forks (two different entries of one author at one position: both kept and
  * applied), each with its author and document, and files of its own store found damaged on this
- * disk (moved aside). `--drop ID` deletes one quarantined item's
- * evidence after a confirmation read from stdin (`--yes` skips it); its position stays excluded.
+ * disk (moved aside). `--drop ID` deletes one quarantined item's evidence (its position stays
+ * excluded) or one damaged file, after a confirmation read from stdin (`--yes` skips it).
  */
 import { UsageError } from '../../errors.js'
 import { askYesNo, localTime, stdout as out, withApi } from '../context.js'
@@ -41,7 +41,8 @@ export const doctorCmd: Command = {
     const dropIt = async (id: string): Promise<number> => await withApi(g, async api => {
       const r = await api.call('doctor.drop', { id })
       if (g.json) out.json(r)
-      else out.line(`dropped ${r.dropped.id} (${r.dropped.kind} of ${what(r.dropped.docName, r.dropped.doc)} by ${who(r.dropped.authorLabel, r.dropped.author)})`)
+      else if (r.dropped !== undefined) out.line(`dropped ${r.dropped.id} (${r.dropped.kind} of ${what(r.dropped.docName, r.dropped.doc)} by ${who(r.dropped.authorLabel, r.dropped.author)})`)
+      else if (r.damaged !== undefined) out.line(`deleted ${r.damaged.path} (a damaged ${r.damaged.kind}, ${r.damaged.bytes} bytes)`)
       return 0
     })
     if (drop !== undefined && yes) return await dropIt(drop)
@@ -51,8 +52,8 @@ export const doctorCmd: Command = {
     if (drop === undefined) {
       if (g.json) { out.json(report); return 0 }
       if (report.quarantined.length === 0 && report.forks.length === 0 && report.damaged.length === 0) { out.line('nothing quarantined, no forks, nothing damaged'); return 0 }
-      if (report.damaged.length > 0) out.line(`damaged on this disk (${report.damaged.length}): set aside, never read again; what they held counts as not held here and comes again from a device that has it while both are online`)
-      for (const d of report.damaged) out.line(`  ${d.kind.padEnd(8)} ${d.path}  ${d.bytes} bytes${d.at > 0 ? `  ${localTime(d.at)}` : ''}\n    ${d.reason}`)
+      if (report.damaged.length > 0) out.line(`damaged on this disk (${report.damaged.length}): set aside, never read again; what they held counts as not held here and comes again from a device that has it while both are online; \`mesh doctor --drop ID\` deletes one`)
+      for (const d of report.damaged) out.line(`  ${d.id}  ${d.kind}  ${d.path}  ${d.bytes} bytes${d.at > 0 ? `  ${localTime(d.at)}` : ''}\n    ${d.reason}`)
       if (report.quarantined.length > 0) out.line(`quarantined (${report.quarantined.length}): kept on disk, never applied or sent; \`mesh doctor --drop ID\` deletes one`)
       for (const q of report.quarantined) out.line(`  ${describe(q)}`)
       if (report.forks.length > 0) out.line(`forks (${report.forks.length}): two different entries of one device at one position, both kept and applied`)
@@ -60,10 +61,11 @@ export const doctorCmd: Command = {
       return 0
     }
     const item = report.quarantined.find(q => q.id === drop)
+    const damaged = report.damaged.find(d => d.id === drop)
     // Unknown ids go to the API, which answers NOT_FOUND: nothing to confirm.
-    if (item !== undefined) {
-      out.err(`  ${describe(item)}`)
-      if (!(await askYesNo(`delete this ${item.kind} for good?`))) {
+    if (item !== undefined || damaged !== undefined) {
+      out.err(item !== undefined ? `  ${describe(item)}` : `  ${damaged?.path ?? ''}  ${damaged?.bytes ?? 0} bytes (a damaged ${damaged?.kind ?? 'file'})`)
+      if (!(await askYesNo(`delete this ${item?.kind ?? `damaged ${damaged?.kind ?? 'file'}`} for good?`))) {
         out.err('not dropped')
         return 1
       }

@@ -227,7 +227,7 @@ export const statusCmd: Command = {
  */
 export function setAsideWords (a: { damaged: number, quarantined: number, forks: number }): string | undefined {
   const parts: string[] = []
-  if (a.damaged > 0) parts.push(`${plural(a.damaged, 'damaged part')} of this disk's store moved aside (what ${a.damaged === 1 ? 'it' : 'they'} held is taken again from a peer that has it; ${a.damaged === 1 ? 'it stays' : 'they stay'} listed)`)
+  if (a.damaged > 0) parts.push(`${plural(a.damaged, 'damaged part')} of this disk's store moved aside (what ${a.damaged === 1 ? 'it' : 'they'} held is taken again from a peer that has it; listed until \`mesh doctor --drop ID\` deletes ${a.damaged === 1 ? 'it' : 'each'})`)
   if (a.quarantined > 0) parts.push(`${a.quarantined} ${a.quarantined === 1 ? 'entry or snapshot' : 'entries or snapshots'} refused as ${a.quarantined === 1 ? 'it' : 'they'} arrived`)
   if (a.forks > 0) parts.push(`${plural(a.forks, 'fork')} (two entries of one author at one place)`)
   return parts.length === 0 ? undefined : `${parts.join('; ')}: \`mesh doctor\` lists each`
