@@ -1,6 +1,6 @@
 /** The sessions index: session key -> summary, so listing sessions reads one small document. */
 import * as Y from 'yjs'
-import { copyOf, SHAPES } from './validate.js'
+import { copyOf, fits, SHAPES } from './validate.js'
 
 export interface SessionSummary { key: string, title: string, createdAt: number }
 
@@ -18,6 +18,20 @@ export class SessionsIndexDoc {
   has (key: string): boolean { return this.get(key) !== undefined }
   get (key: string): SessionSummary | undefined {
     return copyOf<SessionSummary>(SHAPES.summary, this.sessions.get(key))
+  }
+
+  /** How many summaries fit (as list() would give them), without copying or sorting them. */
+  count (): number {
+    let n = 0
+    for (const s of this.sessions.values() as Iterable<unknown>) if (fits(SHAPES.summary, s)) n++
+    return n
+  }
+
+  /** The keys of the summaries that fit, in no order: list()'s keys, without copying or sorting. */
+  keys (): string[] {
+    const out: string[] = []
+    for (const s of this.sessions.values() as Iterable<unknown>) if (fits(SHAPES.summary, s)) out.push((s as SessionSummary).key)
+    return out
   }
 
   list (): SessionSummary[] {

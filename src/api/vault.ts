@@ -103,11 +103,12 @@ export class MeshVault {
   }
 
   async status (): Promise<VaultStatus> {
-    const sessions = await this.sessions.list()
+    // Counted, not listed: a list copies and sorts every summary only for its length.
+    const sessions = await this.withDoc(DOC_NAMES.sessionsIndex, r => new SessionsIndexDoc(r.doc).count())
     const memory = await this.memory.list()
     const skills = await this.skills.list()
     const s = this.vault.store.stats()
-    return { ...this.info(), sessions: sessions.length, memory: memory.length, skills: skills.length, devices: this.vault.certs.all().length, store: { docs: s.docs, entries: s.entries, snapshots: s.snapshots, logBytes: s.logBytes } }
+    return { ...this.info(), sessions, memory: memory.length, skills: skills.length, devices: this.vault.certs.all().length, store: { docs: s.docs, entries: s.entries, snapshots: s.snapshots, logBytes: s.logBytes } }
   }
 
   async close (): Promise<void> {

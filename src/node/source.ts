@@ -20,7 +20,7 @@ export function vaultSource (vault: Vault): ReplicaSource {
   // The small fixed documents go first, the sessions index before all: a receiver can then name
   // a session while it is still arriving, and a big session does not hold back memory and skills.
   const first = [DOC_NAMES.sessionsIndex, DOC_NAMES.memory, DOC_NAMES.skills].map(n => toHex(vault.docId(n)))
-  const rank = (doc: Uint8Array): number => { const i = first.indexOf(toHex(doc)); return i < 0 ? first.length : i }
+  const rank = (id: string): number => { const i = first.indexOf(id); return i < 0 ? first.length : i }
   const self = vault.identity.certificate.deviceId
   // Entries of a frame parsed (and their signatures checked, off-thread) ahead of their admission,
   // by their received bytes: accept() takes the same object, so a check passed is the one it needs.
@@ -32,8 +32,8 @@ export function vaultSource (vault: Vault): ReplicaSource {
     adoptRetired: (doc, bounds) => { lanes.adopt(doc, bounds) },
     certificates: () => vault.certs.records(),
     addCertificate: async (bytes) => { await vault.addCertificate(bytes) },
-    // Ranked once each (rank() names a document in hex), not once per comparison of the sort.
-    vectors: (): DocVector[] => store.docIds().map(doc => ({ doc, r: rank(doc) })).sort((a, b) => a.r - b.r).map(({ doc }) => ({ doc, items: vectorOf(doc) })),
+    // Ranked once each by the hex id the store keeps, and each with its lanes as kept (vectorOf).
+    vectors: (): DocVector[] => store.allLanes().map(d => ({ d, r: rank(d.id) })).sort((a, b) => a.r - b.r).map(({ d }) => ({ doc: d.doc, items: [...d.lanes] })),
     vector: vectorOf,
     index: () => store.fingerprints(),
     plan: (doc, theirs): SyncPlan => {

@@ -290,6 +290,13 @@ export class HeldIndex {
     return d === undefined ? [] : this.lanesIn(d)
   }
 
+  /** Every document with its lanes (lanes()), by its index: no document named in hex again for it. */
+  allLanes (): Array<{ doc: Uint8Array, id: string, lanes: readonly HeldLane[] }> {
+    const out: Array<{ doc: Uint8Array, id: string, lanes: readonly HeldLane[] }> = []
+    for (const d of this.docs.values()) out.push({ doc: d.doc, id: d.id, lanes: this.lanesIn(d) })
+    return out
+  }
+
   private lanesIn (d: DocIndex): readonly HeldLane[] {
     if (d.lanes !== undefined) return d.lanes
     const out: HeldLane[] = []

@@ -217,6 +217,8 @@ export class EntryStore {
   tip (doc: Uint8Array, key: string, seq: number): Uint8Array | undefined { return this.idx.tip(doc, key, seq) }
   /** The document's lanes that hold something, with their tips (held.ts lanes): kept until it changes; read, never changed. */
   lanes (doc: Uint8Array): readonly HeldLane[] { return this.idx.lanes(doc) }
+  /** Every document (as docIds() gives them, with its hex id) and its lanes. */
+  allLanes (): Array<{ doc: Uint8Array, id: string, lanes: readonly HeldLane[] }> { return this.idx.allLanes() }
   /** How many entries `entriesAbove(doc, after)` yields, and their bytes (see HeldIndex.aboveTotals). */
   entriesAboveTotals (doc: Uint8Array, after: Vector, serves?: (key: string, seq: number) => boolean): { entries: number, bytes: number } { return this.idx.aboveTotals(doc, after, serves) }
   heldRun (doc: Uint8Array, key: string, from: number, to: number): { held: boolean, bytes: number } { return this.idx.heldRun(doc, key, from, to) }
