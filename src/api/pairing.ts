@@ -9,7 +9,7 @@ import { AbortedError, NotAdminError, NotFoundError, PairingFailedError } from '
 import { bitsToCaps, deviceIdFromKey } from '../identity/index.js'
 import { shortFingerprint } from '../identity/pair-code.js'
 import type { Found } from '../node/pair-find.js'
-import { approveRequest, capabilitiesFor, roleAsked, type Role } from '../node/pair-grant.js'
+import { approveRequest, capabilitiesFor, KEY_REVOKED_REASON, roleAsked, type Role } from '../node/pair-grant.js'
 import { adminCertificate } from '../node/registry-ops.js'
 import { refuseNothingToLookWith, type LookingWith } from '../node/pair-look.js'
 import type { MeshNode } from '../node/mesh.js'
@@ -155,7 +155,7 @@ export class Approvals {
       // stopped part-way asks with the key it was granted then): refused, and it asks again with
       // a new key, which its next code carries.
       if (this.vault.certs.isRevokedDevice(deviceId)) {
-        await h.found.run.decide({ approved: false, reason: 'this device\'s key was revoked in this mesh: it asks again with a new key' }, { signal })
+        await h.found.run.decide({ approved: false, reason: KEY_REVOKED_REASON }, { signal })
         throw new PairingFailedError(`'${r.label}' asked with a device key this mesh revoked (${deviceId}): refused, nothing granted. It shows a new code for a new key: approve that one`, { reason: 'revoked', deviceId })
       }
       const bootstrap = (this.node?.addresses() ?? []).filter(a => a.includes('/p2p/'))

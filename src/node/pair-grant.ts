@@ -14,6 +14,13 @@ import type { Vault } from './vault.js'
 /** What the owner grants: the flags of `mesh devices approve`. */
 export type Role = 'read-only' | 'read-write' | 'admin' | 'mirror'
 
+/**
+ * The reason an approver denies a request with when its device key is one this mesh revoked: a
+ * machine paired again after a pairing that stopped once granted asks with the key it was granted
+ * then, and on this reason alone (not on an owner's plain no) it asks again with a new key.
+ */
+export const KEY_REVOKED_REASON = 'this device\'s key was revoked in this mesh: it asks again with a new key'
+
 /** The role a request's capability bits ask for: what an approval grants unless told otherwise. */
 export function roleAsked (capabilities: number): Role {
   const asked = bitsToCaps(capabilities)

@@ -13,6 +13,8 @@ import { watch } from 'node:fs'
 import { mkdir, readdir, readFile, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { afterAll, describe, expect, it } from 'vitest'
+import { connectMesh } from '../../src/index.js'
+import { shortFingerprint } from '../../src/identity/pair-code.js'
 import { BIN, runCli } from '../helpers/cli.js'
 import { spawnIn, type Proc } from '../helpers/netns.js'
 import { startPairing } from '../helpers/pairing.js'
@@ -71,7 +73,18 @@ describe('mesh pair killed while it writes the home', () => {
     // Paired again into the same home, asking for the device the first approval made.
     const again = await pairAgain(env, home)
     expect(again.proc.lines.find(l => l.startsWith('an earlier pairing into '))).toContain(`stopped before it finished: what it wrote is cleared once this one is approved; this one asks for the device that one was granted (${first})`)
-    const ok = await runCli(['devices', 'approve', again.code, '--yes', '--no-mdns', '--dial', again.addr, '--home', admin.home], { env, timeoutMs: 60_000 })
+    // The owner says no once (through the admin's daemon, as the dashboard does): the next code
+    // goes with the same key (only a revoked key is given up), and the same fingerprint.
+    const mesh = await connectMesh({ home: admin.home })
+    try {
+      const review = await mesh.api.call('devices.approve', { code: again.code, dial: [again.addr], mdns: false })
+      expect(review.deviceId).toBe(first)
+      expect((await mesh.api.call('devices.decide', { pairing: review.pairing, approve: false })).approved).toBe(false)
+    } finally { await mesh.close() }
+    const next = (await again.proc.waitFor(/^the approver refused; new code: /)).match(/new code: (\S+).*this device: (\S+)$/)
+    expect(next?.[2]).toBe(shortFingerprint(first))
+    expect(again.proc.lines.filter(l => /this device will be/.test(l) && !l.startsWith('waiting'))).toEqual([])
+    const ok = await runCli(['devices', 'approve', next?.[1] as string, '--yes', '--no-mdns', '--dial', again.addr, '--home', admin.home], { env, timeoutMs: 60_000 })
     expect(ok.code, ok.stderr).toBe(0)
     expect(await again.proc.exited).toBe(0)
 
@@ -96,10 +109,13 @@ describe('mesh pair killed while it writes the home', () => {
     const refused = await runCli(['devices', 'approve', again.code, '--yes', '--no-mdns', '--dial', again.addr, '--home', admin.home, '--json'], { env, timeoutMs: 60_000 })
     expect(refused.code).not.toBe(0)
     expect(JSON.parse(refused.stderr).error).toMatchObject({ code: 'PAIRING_FAILED', details: { reason: 'revoked', deviceId: first } })
-    const renewed = await again.proc.waitFor(/^the key of the earlier pairing was refused: this device will be /)
+    const renewed = await again.proc.waitFor(/^the approver revoked the device of the earlier pairing: this device will be /)
     const second = renewed.match(/will be (\S+)$/)?.[1] as string
     expect(second).not.toBe(first)
-    const code = (await again.proc.waitFor(/^the approver refused; new code: /)).match(/new code: (\S+)/)?.[1] as string
+    // The new code goes with the new key's fingerprint, as the approver's review will show it.
+    const shownNext = (await again.proc.waitFor(/^the approver refused; new code: /)).match(/new code: (\S+).*this device: (\S+)$/)
+    expect(shownNext?.[2]).toBe(shortFingerprint(second))
+    const code = shownNext?.[1] as string
     const ok = await runCli(['devices', 'approve', code, '--yes', '--no-mdns', '--dial', again.addr, '--home', admin.home], { env, timeoutMs: 60_000 })
     expect(ok.code, ok.stderr).toBe(0)
     expect(await again.proc.exited).toBe(0)

@@ -64,6 +64,7 @@ export const pairCmd: Command = {
     const { VERSION } = await import('../main.js')
     const { shortFingerprint } = await import('../../identity/pair-code.js')
     const { startCandidate } = await import('../../node/pair.js')
+    const { KEY_REVOKED_REASON } = await import('../../node/pair-grant.js')
     const { claims, entriesOf, kemOf, writePairedHome } = await import('../../node/pair-home.js')
     const label = (values.label as string | undefined) ?? hostname()
     // Off with --no-mdns, and as well where the home's config.json says "mdns": false (written
@@ -82,18 +83,22 @@ export const pairCmd: Command = {
     let fp = shortFingerprint(device.deviceId)
     const say = (o: Record<string, unknown>, text: string): void => { if (g.json) out.line(JSON.stringify(o)); else out.line(text) }
     const expiry = (at: number): string => `expires ${localTime(at)}`
+    type CodeReason = 'first' | 'wrong-code' | 'expired' | 'abandoned' | 'probed' | 'denied'
+    const showCode = (c: { display: string, expiresAt: number }, reason: CodeReason): void => {
+      const why = { first: 'pairing code', 'wrong-code': 'someone tried a wrong code; new code', expired: 'the code expired; new code', abandoned: 'no grant came; new code', probed: 'someone probed for codes; new code', denied: 'the approver refused; new code' }[reason]
+      say({ event: 'code', code: c.display, expiresAt: c.expiresAt, reason, fingerprint: fp }, `${why}: ${c.display}   (${expiry(c.expiresAt)})   this device: ${fp}`)
+      // Each new code with the line that approves it: the one printed before no longer does.
+      say({ event: 'hint', code: c.display }, `on a device already in your mesh run: mesh devices approve ${c.display}`)
+    }
     let written: Awaited<ReturnType<typeof writePairedHome>> | undefined
     let cleaned = false
     const candidate = await startCandidate({
       listen: listen ?? ['/ip4/0.0.0.0/tcp/0'],
       mdns,
       via,
-      onCode: (c, reason) => {
-        const why = { first: 'pairing code', 'wrong-code': 'someone tried a wrong code; new code', expired: 'the code expired; new code', abandoned: 'no grant came; new code', probed: 'someone probed for codes; new code', denied: 'the approver refused; new code' }[reason]
-        say({ event: 'code', code: c.display, expiresAt: c.expiresAt, reason, fingerprint: fp }, `${why}: ${c.display}   (${expiry(c.expiresAt)})   this device: ${fp}`)
-        // Each new code with the line that approves it: the one printed before no longer does.
-        say({ event: 'hint', code: c.display }, `on a device already in your mesh run: mesh devices approve ${c.display}`)
-      },
+      // A denial's new code is shown with the denial (onEvent): a denial of the earlier pairing's
+      // key changes the key, and so the fingerprint the new code goes with.
+      onCode: (c, reason) => { if (reason !== 'denied') showCode(c, reason) },
       onRelay: (e) => {
         if (e.registered) say({ event: 'relay', relay: e.relay, registered: true, expiresAt: e.expires }, `waiting at relay ${e.relay} (a pairing slot until ${localTime(e.expires ?? 0)}): approve from any device connected to it`)
         else if (e.direct === true) say({ event: 'relay', relay: e.relay, registered: false, direct: true }, `reached ${e.relay}: no relay but an approver listening there; waiting for it to approve`)
@@ -115,11 +120,15 @@ export const pairCmd: Command = {
       },
       onEvent: (e) => {
         // Said with the new code in text ("the approver refused; new code: …"), and its own reason when it gave one.
-        if (e.type === 'denied') { if (g.json) say({ event: 'denied', reason: e.reason }, ''); else if (e.reason !== 'the owner refused') out.line(`  (the approver's reason: ${shown(e.reason)})`) }
-        if (e.type === 'denied' && fresh !== undefined && device !== fresh) {
-          device = fresh
-          fp = shortFingerprint(device.deviceId)
-          say({ event: 'newKey', peerId: device.deviceId }, `the key of the earlier pairing was refused: this device will be ${device.deviceId}`)
+        if (e.type === 'denied') {
+          // Its key revoked there (and that alone: an owner's no keeps it, the device it listed is still this one's).
+          if (e.reason === KEY_REVOKED_REASON && fresh !== undefined && device !== fresh) {
+            device = fresh
+            fp = shortFingerprint(device.deviceId)
+            say({ event: 'newKey', peerId: device.deviceId }, `the approver revoked the device of the earlier pairing: this device will be ${device.deviceId}`)
+          }
+          showCode(e.code, 'denied')
+          if (g.json) say({ event: 'denied', reason: e.reason }, ''); else if (e.reason !== 'the owner refused') out.line(`  (the approver's reason: ${shown(e.reason)})`)
         }
         if (e.type === 'confirmed') say({ event: 'confirmed' }, 'code confirmed: waiting for the owner to approve')
       },
