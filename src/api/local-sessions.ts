@@ -96,6 +96,9 @@ export function sessionHandlers (ctx: LocalContext): Handlers<SessionMethods> {
         list.unshift({ role: input.role, content: input.content, id: input.id, toolCall: input.toolCall, toolResult: input.toolResult })
       }
       if (list.length === 0) throw new InvalidInputError('refusing to append an empty message')
+      // An empty id is a script's unset variable (`--id "$STEP"`): every later step would read as
+      // the first one retried.
+      if (list.some(m => m.id === '')) throw new InvalidInputError('a message\'s id is not empty: give one (a retried append sends it again), or none for a new UUID')
       return await ctx.withSession(input.key, async (s) => {
         const appended = labelled(s, await s.append(list, { force: input.force }))
         // An agent's own session (its capture metadata is in the document): the message stays in

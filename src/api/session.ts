@@ -8,7 +8,7 @@
  */
 import * as Y from 'yjs'
 import {
-  docVersion, isTime, LEASE_SKEW_MS, LEASE_TTL_MS, MessageIds, SessionDoc, type Lease, type Message, type NewMessage, type SessionMeta, type TaskState, type TaskUpdate
+  copyOf, docVersion, isTime, LEASE_SKEW_MS, LEASE_TTL_MS, MessageIds, SessionDoc, SHAPES, type Lease, type Message, type NewMessage, type SessionMeta, type TaskState, type TaskUpdate
 } from '../../crdt/index.js'
 import { ClosedError, InvalidInputError, LeaseHeldError, LeaseNotHeldError, NotFoundError } from '../errors.js'
 import { onlineWords, pastEndWords } from './lease-words.js'
@@ -465,7 +465,9 @@ export class Session {
 /** Whether a message held is the one a retried append sends again (its id aside; its time may be new). */
 function sameMessage (held: Message, m: NewMessage): boolean {
   if (held.role !== m.role || held.content !== m.content) return false
-  return JSON.stringify([held.toolCall, held.toolResult]) === JSON.stringify([m.toolCall, m.toolResult])
+  // Each as the document keeps it (its fields in their schema's order), whatever order they came in.
+  const kept = (v: unknown, shape: typeof SHAPES.toolCall): string => JSON.stringify(v === undefined ? undefined : copyOf(shape, v) ?? v)
+  return kept(held.toolCall, SHAPES.toolCall) === kept(m.toolCall, SHAPES.toolCall) && kept(held.toolResult, SHAPES.toolResult) === kept(m.toolResult, SHAPES.toolResult)
 }
 
 /** Whether a transaction added or deleted anything (what makes Yjs emit an update for it). */

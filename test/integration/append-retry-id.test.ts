@@ -47,6 +47,10 @@ describe('an append retried with the same id', () => {
     const other = await h.mesh('session', 'append', 'again', '--role', 'user', '--text', 'ship it now', '--id', 'a')
     expect(other.code).toBe(2)
     expect(other.stderr).toMatch(/holds a message a already, with another content/)
+    // An empty id (an unset variable) is refused, nothing written, by the CLI and the API alike.
+    const empty = await h.mesh('session', 'append', 'again', '--role', 'user', '--text', 'ship it', '--id', '')
+    expect(empty.code).toBe(2)
+    expect(empty.stderr).toMatch(/--id takes a non-empty id/)
     // Without an id, as before: each run adds one.
     ok(await h.mesh('session', 'append', 'again', '--role', 'user', '--text', 'ship it'))
     ok(await h.mesh('session', 'append', 'again', '--role', 'user', '--text', 'ship it'))
@@ -73,6 +77,9 @@ describe('an append retried with the same id', () => {
         const mixed = await append([{ role: 'user', content: 'one', id: 'one' }, { role: 'assistant', content: 'two', id: 'two' }])
         expect(mixed.isError, JSON.stringify(mixed.content)).not.toBe(true)
         expect(JSON.parse(mixed.content[0].text).map((m: any) => [m.id, m.already ?? false])).toEqual([['one', true], ['two', false]])
+        const blank = await append([{ role: 'user', content: 'three', id: '' }])
+        expect(blank.isError).toBe(true)
+        expect(blank.content[0].text).toMatch(/a message's id is not empty/)
         const twice = await append([{ role: 'user', content: 'three', id: 'x' }, { role: 'user', content: 'four', id: 'x' }])
         expect(twice.isError).toBe(true)
         expect(twice.content[0].text).toMatch(/two messages of this append have the id x/)

@@ -1,8 +1,8 @@
 /**
  * The ids a transcript holds (crdt/message-ids.ts), which an append that names its messages'
  * ids checks: those there when it was built, those appended here since, and those a peer's
- * update brings (one message's fields may come in a later update than its map). And
- * messageById, which finds the last message of an id from the end.
+ * update brings; none once stopped. And messageById, which finds the last message of an id
+ * from the end.
  */
 import { describe, expect, it } from 'vitest'
 import * as Y from 'yjs'

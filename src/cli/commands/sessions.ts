@@ -178,6 +178,7 @@ export const sessionCmd: Command = {
       // Said here in the flag's words: the API's own check reads "sessions.append: role: Invalid option".
       if (!ROLES.includes(values.role as string)) throw new UsageError(`--role is one of ${ROLES.join(', ')}; got ${JSON.stringify(values.role)}`)
       if ((values.text === undefined) === (values.stdin !== true)) throw new UsageError('give exactly one of --text T or --stdin')
+      if (values.id === '') throw new UsageError('--id takes a non-empty id (an unset variable?): the same id on each run of one step, or no --id')
       // This process's stdin, read here: the daemon never reads a terminal.
       const content = values.stdin === true ? await readStdin() : values.text as string
       if (content.length === 0) throw new InvalidInputError('refusing to append an empty message')
