@@ -16,7 +16,7 @@ import { createHash } from 'node:crypto'
 import { EventEmitter } from 'node:events'
 import { join } from 'node:path'
 import { logger } from '@libp2p/logger'
-import { docKind, DOC_NAMES, SessionsIndexDoc, type DocKind, type SessionKey } from '../../crdt/index.js'
+import { docKind, docVersion, DOC_NAMES, SessionsIndexDoc, type DocKind, type SessionKey } from '../../crdt/index.js'
 import { ClosedError, DeviceRevokedError, HomeNotInitializedError, messageTime, ReadOnlyError, WalletMismatchError } from '../errors.js'
 import { recoveryKem, vaultSeedSignature, certificateRecordSealer, docIdFor, fromHex, hasCapability, isExpired, streamKey, toHex, type ChainCertificate, type DocId, type Entry, type RegistryOp, type UnsignedEntry, type Wallet } from '../identity/index.js'
 import { acquireLock, ensureHomeDir, EntryStore, isInitialized, removeStagedTemps, type HeldLane, type HomeLock, type StoredSnapshot } from '../store/index.js'
@@ -62,7 +62,7 @@ export class Vault extends EventEmitter<VaultEvents> {
   /** Document names by hex id, as far as this vault has seen them (the fixed ones, opened ones, indexed sessions). */
   private readonly names = new Map<string, string>()
   /** docNames() as last computed, with the sessions index's lanes then (held.ts lanes: a new list once it changes). */
-  private namesOf: { lanes: readonly HeldLane[], names: Map<string, string> } | undefined
+  private namesOf: { lanes: readonly HeldLane[], version: number, names: Map<string, string> } | undefined
   private readonly background = new Set<Promise<unknown>>()
   private readonly opts: Required<Pick<VaultOptions, 'snapshotEvery' | 'snapshotOnClose' | 'clock'>>
   /** What one author may push into one document (`budgets.limits` may be changed at any time). */
@@ -394,24 +394,30 @@ export class Vault extends EventEmitter<VaultEvents> {
 
   /** Names of the documents this vault can name: the fixed ones and every session in the index. */
   async docNames (): Promise<Map<string, string>> {
-    // The same as last time while the sessions index has not changed (its lanes, kept by the store
-    // until it does, are the same list): a status or peers.list over 2,000 sessions loaded the
-    // index and derived every session's id again on each call.
-    const lanes = this.store.lanes(this.docId(DOC_NAMES.sessionsIndex))
-    if (this.namesOf?.lanes === lanes && lanes.length > 0) return new Map(this.namesOf.names)
+    // The same as last time while the sessions index has not changed: its lanes (kept by the store
+    // until it does) are the same list, and its open replica, if one is open, holds no change the
+    // store does not yet (a local write on its way, an early body not yet checked). A status or
+    // peers.list over 2,000 sessions loaded the index and derived every session's id each call.
+    const indexId = this.docId(DOC_NAMES.sessionsIndex)
+    const lanes = this.store.lanes(indexId)
+    const open = this.replicas.instance(indexId)
+    const cached = this.namesOf
+    if (cached !== undefined && cached.lanes === lanes && lanes.length > 0 && (open === undefined || docVersion(open.doc) === cached.version)) return new Map(cached.names)
     const names = new Map<string, string>()
     for (const n of [DOC_NAMES.sessionsIndex, DOC_NAMES.memory, DOC_NAMES.skills]) names.set(toHex(this.docId(n)), n)
     const r = await this.acquire(DOC_NAMES.sessionsIndex)
+    let version: number
     try {
       for (const key of new SessionsIndexDoc(r.doc).keys()) {
         const hex = toHex(this.docId(DOC_NAMES.session(key as SessionKey)))
         names.set(hex, key)
         this.names.set(hex, DOC_NAMES.session(key as SessionKey))
       }
+      version = docVersion(r.doc)
     } finally {
       await this.release(r)
     }
-    this.namesOf = { lanes, names: new Map(names) }
+    this.namesOf = { lanes, version, names: new Map(names) }
     return names
   }
 

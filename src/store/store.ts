@@ -25,7 +25,7 @@ import { RecordLog, type RecordRef, type Recovery } from './log.js'
 import { HEADER } from './log-format.js'
 import type { PartialSnapshot } from './partial.js'
 import { PartialSnapshots, type ReceivedSnapshot, type SnapshotReplace } from './partial-set.js'
-import { Forks } from './forks.js'
+import { Forks, type ForkRecord } from './forks.js'
 import { RetiredLanes } from './retired.js'
 import { Quarantine, type QuarantineRecord } from './quarantine.js'
 import { loadSnapshots, openSnapshotFile, readSnapshotPieces, removeSnapshot, snapshotScratch, stageSnapshotFile, type OpenSnapshotFile, type SnapshotScratch, type StagedSnapshot, type StoredSnapshot } from './snapshots.js'
@@ -235,7 +235,15 @@ export class EntryStore {
    */
   fingerprints (): FingerprintIndex { return this.idx.digest.index(this.idx.docs.values()) }
 
-  /** A fork evidence of this document was kept: its fingerprint takes the slot's new tip. */
+  /**
+   * Keeps a fork evidence (forks.ts add): the slot's tip changes, in memory before the evidence is
+   * written, so the document's lanes and fingerprint are marked changed whatever the write does.
+   */
+  async keepFork (entry: Entry, heldSignature: Uint8Array): Promise<ForkRecord | undefined> {
+    try { return await this.forks.add(entry, heldSignature) } finally { this.forked(entry.doc) }
+  }
+
+  /** A fork evidence of this document was kept, or a slot of it quarantined: its lanes and fingerprint change. */
   forked (doc: Uint8Array): void {
     const d = this.idx.get(doc)
     if (d !== undefined) this.idx.digest.changed(d)
@@ -248,10 +256,9 @@ export class EntryStore {
   async disprove (s: StoredSnapshot, reason: string): Promise<QuarantineRecord> {
     const d = this.idx.doc(s.header.doc)
     d.uncovered = undefined
-    const r = await this.quarantine.addClaim(s.header, reason)
-    // Its claim counted in the vector: no more (nor in the digest).
-    this.idx.digest.changed(d)
-    return r
+    // Its claim counted in the vector: no more (nor in the digest). Marked whether or not the note
+    // was written: the claim is disproved in memory before that write.
+    try { return await this.quarantine.addClaim(s.header, reason) } finally { this.idx.digest.changed(d) }
   }
 
   /** The entries held of one author lane up to a seq (not quarantined), oldest first. */
@@ -420,10 +427,8 @@ export class EntryStore {
    */
   async setAsideEntry (e: { doc: Uint8Array, author: Uint8Array, lane: number, seq: bigint, bytes: Uint8Array }, reason: string): Promise<QuarantineRecord> {
     this.check()
-    const r = await this.quarantine.addEntry(e, reason)
-    const d = this.idx.get(e.doc)
-    if (d !== undefined) this.idx.digest.changed(d)
-    return r
+    // Marked whether or not the record was written: the slot is quarantined in memory before that write.
+    try { return await this.quarantine.addEntry(e, reason) } finally { this.forked(e.doc) }
   }
 
   /** Moves a stored snapshot into quarantine: it is no longer offered, loaded or counted as covering anything. */
