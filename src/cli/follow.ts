@@ -68,6 +68,8 @@ export class DaemonFollower implements MeshApi {
   private started = false
   /** The daemon closed the last connection while it runs: the next one is said as `again`. */
   private again = false
+  /** When the daemon last closed a connection while it ran on (ms). */
+  private againAt = 0
   /** Whether the daemon still runs, asked after it closed the connection: no reconnect meanwhile. */
   private askingWhy: Promise<boolean> | undefined
 
@@ -154,6 +156,12 @@ export class DaemonFollower implements MeshApi {
       if (this.closed) return
       if (!running) { this.onChange(false); return }
       this.again = true
+      // At once, unless it was cut off a moment ago too (a daemon that closes every connection):
+      // then at the next look, a second on, not in a loop.
+      const now = Date.now()
+      const soon = now - this.againAt < DAEMON_POLL_MS
+      this.againAt = now
+      if (soon) return
       const next = await this.daemon().catch(() => undefined)
       // Gone meanwhile after all: said stopped, as a daemon that stopped is.
       if (next === undefined && this.rpc === undefined && !this.closed) { this.again = false; this.onChange(false) }
