@@ -236,7 +236,7 @@ export class MirrorVault extends EventEmitter<MirrorEvents> {
     if (heldBytes === undefined) return false
     const held = parseTrustedEntry(heldBytes)
     if (equals(held.body, entry.body)) return false // the same content, signed twice
-    if (await store.keepFork(entry, held.signature) === undefined) return false
+    if (await store.forks.add(entry, held.signature) === undefined) return false
     log.error('fork: two different entries of %s at %s lane %d seq %d (both kept and forwarded)', toHex(entry.author).slice(0, 12), toHex(entry.doc).slice(0, 12), entry.lane, entry.seq)
     this.emit('entry', { entry, from })
     this.emit('entry', { entry: held })

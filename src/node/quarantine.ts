@@ -53,7 +53,7 @@ export class SetAside {
    * log and the record returned (the live event) hold it whole.
    */
   async entry (entry: Entry, reason: string): Promise<Quarantined> {
-    const rec = await this.store.setAsideEntry(entry, withoutKeys(reason))
+    const rec = await this.store.quarantine.addEntry(entry, withoutKeys(reason))
     log.error('entry %s of %s (author %s, lane %d, seq %d) quarantined: %s', rec.id, this.names.get(rec.doc) ?? rec.doc.slice(0, 12), rec.author.slice(0, 12), rec.lane, rec.seq, reason)
     return { ...this.describe(rec), reason }
   }

@@ -303,7 +303,7 @@ export class Admission {
       await this.init.quarantineEntry(entry, bad)
       throw new QuarantinedError(`entry quarantined: ${bad}`, { reason: bad })
     }
-    const rec = await store.keepFork(entry, held.signature)
+    const rec = await store.forks.add(entry, held.signature)
     if (rec === undefined) return false
     const open = this.init.replicas.opening(entry.doc)
     if (open !== undefined) await this.applyChecked(await open, updates, entry)

@@ -26,7 +26,7 @@ export class Digest<D extends Fingerprinted> {
   private sorted: D[] | undefined
 
   /** `lanes`: a document's lanes that hold something, with their tips. */
-  constructor (private readonly lanes: (d: D) => VectorLane[]) {}
+  constructor (private readonly lanes: (d: D) => readonly VectorLane[]) {}
 
   /** The document's vector (or a tip in it) changed: every change of either comes here. */
   changed (d: D): void { this.dirty.add(d); d.lanes = undefined }

@@ -31,6 +31,9 @@ interface ForkFile extends ForkRecord { bytes: string }
 export class Forks {
   private readonly records = new Map<string, ForkFile>()
 
+  /** Told the document (hex) of each fork kept after open: the store marks its vector's tips changed. */
+  onChanged: ((doc: string) => void) | undefined
+
   private constructor (readonly dir: string) {}
 
   static async open (dir: string): Promise<Forks> {
@@ -61,6 +64,8 @@ export class Forks {
     if (this.records.has(id)) return undefined
     const r: ForkFile = { id, doc: toHex(e.doc), author: toHex(e.author), lane: e.lane, seq: Number(e.seq), held: toHex(heldSignature).slice(0, 16), at: Date.now(), bytes: Buffer.from(e.bytes).toString('base64') }
     this.records.set(id, r)
+    // The slot's content tip changes (a fork counts in it) in memory now, whatever the write does.
+    this.onChanged?.(r.doc)
     await atomicWrite(join(this.dir, `${id}.json`), JSON.stringify(r))
     return r
   }

@@ -48,7 +48,7 @@ export const sigPrefix = (signature: Uint8Array): string => Buffer.from(signatur
 export class HeldIndex {
   readonly docs = new Map<string, DocIndex>()
   /** The vault's digest over these documents' vectors. */
-  readonly digest = new Digest<DocIndex>(d => [...this.lanesIn(d)])
+  readonly digest = new Digest<DocIndex>(d => this.lanesIn(d))
 
   /** Author lanes parsed once each: a vault has a few, and its digest names them for every document. */
   private readonly parsed = new Map<string, { author: Uint8Array, lane: number }>()
@@ -288,6 +288,12 @@ export class HeldIndex {
   lanes (doc: Uint8Array): readonly HeldLane[] {
     const d = this.get(doc)
     return d === undefined ? [] : this.lanesIn(d)
+  }
+
+  /** A document's vector or tips changed other than through this index (a quarantine, a fork): its lanes and fingerprint go stale. */
+  changedId (id: string): void {
+    const d = this.docs.get(id)
+    if (d !== undefined) this.digest.changed(d)
   }
 
   /** Every document with its lanes (lanes()), by its index: no document named in hex again for it. */

@@ -65,11 +65,18 @@ export class Quarantine {
   }
 
   private claims = 0
+  /**
+   * Told the document (hex) of each record added after open: a quarantined slot counts as passed
+   * in its vector, a disproved claim no more (the store marks the vector changed: held.ts lanes,
+   * the digest). Told as the record is indexed, before its write: memory changes first.
+   */
+  onChanged: ((doc: string) => void) | undefined
 
   private index (r: RecordFile): void {
     if (r.kind === 'claim' && !this.records.has(r.id)) this.claims++
     this.records.set(r.id, r)
     if (r.kind === 'entry') this.slots.add(slotKey(r.doc, streamKey({ author: fromHex(r.author), lane: r.lane }), r.seq))
+    this.onChanged?.(r.doc)
   }
 
   /** Whether an entry's slot is quarantined (or was, and dropped). */

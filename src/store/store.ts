@@ -25,7 +25,7 @@ import { RecordLog, type RecordRef, type Recovery } from './log.js'
 import { HEADER } from './log-format.js'
 import type { PartialSnapshot } from './partial.js'
 import { PartialSnapshots, type ReceivedSnapshot, type SnapshotReplace } from './partial-set.js'
-import { Forks, type ForkRecord } from './forks.js'
+import { Forks } from './forks.js'
 import { RetiredLanes } from './retired.js'
 import { Quarantine, type QuarantineRecord } from './quarantine.js'
 import { loadSnapshots, openSnapshotFile, readSnapshotPieces, removeSnapshot, snapshotScratch, stageSnapshotFile, type OpenSnapshotFile, type SnapshotScratch, type StagedSnapshot, type StoredSnapshot } from './snapshots.js'
@@ -98,6 +98,8 @@ export class EntryStore {
     s.forks = await Forks.open(join(dir, 'forks'))
     s.retired = await RetiredLanes.open(join(dir, 'retired.json'))
     s.idx = new HeldIndex(s.quarantine, s.forks)
+    // A slot quarantined, a claim disproved or a fork kept from now on changes its document's vector or tips.
+    s.quarantine.onChanged = s.forks.onChanged = (doc) => { s.idx.changedId(doc) }
     s.reads = new EntryReads(s.idx, s.quarantine, () => s.log)
     const { snapshots, damaged } = await loadSnapshots(join(dir, 'snapshots'))
     for (const d of damaged) {
@@ -235,19 +237,6 @@ export class EntryStore {
    */
   fingerprints (): FingerprintIndex { return this.idx.digest.index(this.idx.docs.values()) }
 
-  /**
-   * Keeps a fork evidence (forks.ts add): the slot's tip changes, in memory before the evidence is
-   * written, so the document's lanes and fingerprint are marked changed whatever the write does.
-   */
-  async keepFork (entry: Entry, heldSignature: Uint8Array): Promise<ForkRecord | undefined> {
-    try { return await this.forks.add(entry, heldSignature) } finally { this.forked(entry.doc) }
-  }
-
-  /** A fork evidence of this document was kept, or a slot of it quarantined: its lanes and fingerprint change. */
-  forked (doc: Uint8Array): void {
-    const d = this.idx.get(doc)
-    if (d !== undefined) this.idx.digest.changed(d)
-  }
 
   /** The bytes of the entry held at a slot (not quarantined), if the log still holds it: one read, not the lane's. */
   async read (doc: Uint8Array, author: Uint8Array, seq: bigint, lane = 0): Promise<Uint8Array | undefined> { return await this.reads.read(doc, author, seq, lane) }
@@ -256,9 +245,7 @@ export class EntryStore {
   async disprove (s: StoredSnapshot, reason: string): Promise<QuarantineRecord> {
     const d = this.idx.doc(s.header.doc)
     d.uncovered = undefined
-    // Its claim counted in the vector: no more (nor in the digest). Marked whether or not the note
-    // was written: the claim is disproved in memory before that write.
-    try { return await this.quarantine.addClaim(s.header, reason) } finally { this.idx.digest.changed(d) }
+    return await this.quarantine.addClaim(s.header, reason)
   }
 
   /** The entries held of one author lane up to a seq (not quarantined), oldest first. */
@@ -420,16 +407,6 @@ export class EntryStore {
   async damaged (): Promise<DamagedFile[]> { return await listDamaged(this.dir) }
   /** Deletes one damaged file set aside (damaged.ts dropDamaged), by its id; undefined when none has it. */
   async dropDamaged (id: string): Promise<DamagedFile | undefined> { this.check(); return await dropDamaged(this.dir, id) }
-
-  /**
-   * Puts an entry in quarantine (durably): its slot counts as passed in the vector (a lane is not
-   * held up behind it), so the document's vector, and the digest, change.
-   */
-  async setAsideEntry (e: { doc: Uint8Array, author: Uint8Array, lane: number, seq: bigint, bytes: Uint8Array }, reason: string): Promise<QuarantineRecord> {
-    this.check()
-    // Marked whether or not the record was written: the slot is quarantined in memory before that write.
-    try { return await this.quarantine.addEntry(e, reason) } finally { this.forked(e.doc) }
-  }
 
   /** Moves a stored snapshot into quarantine: it is no longer offered, loaded or counted as covering anything. */
   async setAsideSnapshot (s: StoredSnapshot, reason: string): Promise<QuarantineRecord> {

@@ -37,10 +37,10 @@ describe('a document\'s lanes, kept until it changes', async () => {
     expect(store.lanes(doc).map(l => l.seq)).toEqual([2n])
     // Seq 4 arrives and is refused (quarantined) while 3 is missing: the lane still ends at 2.
     const digest2 = toHex(store.fingerprints().digest)
-    await store.setAsideEntry(sealUpdate(ctx, doc, 4n, up(4)), 'test: refused')
+    await store.quarantine.addEntry(sealUpdate(ctx, doc, 4n, up(4)), 'test: refused')
     expect(store.lanes(doc).map(l => l.seq)).toEqual([2n])
     // Seq 3 is refused too: 3 and 4 count as passed, the lane ends at 4 (no entry held there: no tip).
-    await store.setAsideEntry(sealUpdate(ctx, doc, 3n, up(3)), 'test: refused')
+    await store.quarantine.addEntry(sealUpdate(ctx, doc, 3n, up(3)), 'test: refused')
     expect(store.lanes(doc).map(l => [l.seq, l.tip])).toEqual([[4n, undefined]])
     const digest4 = toHex(store.fingerprints().digest)
     expect(digest4).not.toBe(digest2)
