@@ -8,9 +8,9 @@
  */
 import * as Y from 'yjs'
 import {
-  copyOf, docVersion, isTime, LEASE_SKEW_MS, LEASE_TTL_MS, MessageIds, SessionDoc, SHAPES, type Lease, type Message, type NewMessage, type SessionMeta, type TaskState, type TaskUpdate
+  docVersion, isTime, LEASE_SKEW_MS, LEASE_TTL_MS, MessageIds, SessionDoc, type Lease, type Message, type NewMessage, type SessionMeta, type TaskState, type TaskUpdate
 } from '../../crdt/index.js'
-import { ClosedError, InvalidInputError, LeaseHeldError, LeaseNotHeldError, NotFoundError } from '../errors.js'
+import { ClosedError, LeaseHeldError, LeaseNotHeldError, NotFoundError } from '../errors.js'
 import { onlineWords, pastEndWords } from './lease-words.js'
 import type { Replica } from '../node/replica.js'
 import type { Vault } from '../node/vault.js'
@@ -20,15 +20,15 @@ export { LEASE_SKEW_MS, LEASE_TTL_MS }
 /** An append renews its device's lease once the lease is this old (not on every append: each renewal is a meta write). */
 export const LEASE_RENEW_AFTER_MS = 60_000
 
+/** A message as append returns it: `already` when the session held it before (a retried append). */
+export type AppendedMessage = Message & { already?: true }
+
 /**
  * `online`: whether the holder is online now, for another device's lease past its end (it then
  * holds, after the clocks' allowance, only while its holder is online): the lease line says it
  * as LEASE_HELD does (lease-words.ts). `revoked`: its holder was revoked, which ended the lease
  * whatever its time (then `expired` too).
  */
-/** A message as append returns it: `already` when the session held it before (a retried append). */
-export type AppendedMessage = Message & { already?: true }
-
 export interface LeaseView extends Lease { expired: boolean, mine: boolean, online?: boolean, revoked?: boolean }
 
 export interface ResumeInfo {
@@ -233,7 +233,6 @@ export class Session {
       const held = this.heldOf(list)
       const fresh = list.filter((_, i) => held[i] === undefined)
       const added = fresh.length > 0 ? this.s.appendMessages(fresh, this.device) : []
-      for (const m of added) this.ids?.add(m.id)
       if (added.length > 0) this.renewIfHeld(Date.now())
       already = added.length < list.length
       let next = 0
@@ -253,27 +252,11 @@ export class Session {
     return held.map(m => ({ ...m as Message, already: true as const }))
   }
 
-  /**
-   * For each message, the one the session holds of its id, if any. Checks each held one is the
-   * same message (role, content, tool fields), and that no id comes twice in the list.
-   */
+  /** For each message, the one the session holds of its id, if any (message-ids.ts heldOf); none named, no index made. */
   private heldOf (list: readonly NewMessage[]): Array<Message | undefined> {
-    const named = list.filter(m => m.id !== undefined)
-    if (named.length === 0) return list.map(() => undefined)
-    const seen = new Set<string>()
-    for (const m of named) {
-      if (seen.has(m.id as string)) throw new InvalidInputError(`two messages of this append have the id ${m.id as string}: an id names one message`, { key: this.key, id: m.id })
-      seen.add(m.id as string)
-    }
+    if (list.every(m => m.id === undefined)) return list.map(() => undefined)
     this.ids ??= new MessageIds(this.s, this.replica.doc)
-    const ids = this.ids
-    return list.map(m => {
-      if (m.id === undefined || !ids.has(m.id)) return undefined
-      const held = this.s.messageById(m.id)
-      if (held === undefined) return undefined // its map is here, not yet whole: appended as new
-      if (!sameMessage(held, m)) throw new InvalidInputError(`session ${this.key} holds a message ${m.id} already, with another ${held.role !== m.role ? 'role' : held.content !== m.content ? 'content' : 'tool call or result'}: a retried append sends the same message; a new message takes a new id (or none)`, { key: this.key, id: m.id })
-      return held
-    })
+    return this.ids.heldOf(list, this.key)
   }
 
   /**
@@ -460,14 +443,6 @@ export class Session {
     this.ids?.stop()
     await this.vault.release(this.replica)
   }
-}
-
-/** Whether a message held is the one a retried append sends again (its id aside; its time may be new). */
-function sameMessage (held: Message, m: NewMessage): boolean {
-  if (held.role !== m.role || held.content !== m.content) return false
-  // Each as the document keeps it (its fields in their schema's order), whatever order they came in.
-  const kept = (v: unknown, shape: typeof SHAPES.toolCall): string => JSON.stringify(v === undefined ? undefined : copyOf(shape, v) ?? v)
-  return kept(held.toolCall, SHAPES.toolCall) === kept(m.toolCall, SHAPES.toolCall) && kept(held.toolResult, SHAPES.toolResult) === kept(m.toolResult, SHAPES.toolResult)
 }
 
 /** Whether a transaction added or deleted anything (what makes Yjs emit an update for it). */
