@@ -62,10 +62,13 @@ export const doctorCmd: Command = {
     }
     const item = report.quarantined.find(q => q.id === drop)
     const damaged = report.damaged.find(d => d.id === drop)
+    const asked = item !== undefined
+      ? { line: describe(item), what: item.kind }
+      : damaged !== undefined ? { line: `${damaged.path}  ${damaged.bytes} bytes (a damaged ${damaged.kind})`, what: `damaged ${damaged.kind}` } : undefined
     // Unknown ids go to the API, which answers NOT_FOUND: nothing to confirm.
-    if (item !== undefined || damaged !== undefined) {
-      out.err(item !== undefined ? `  ${describe(item)}` : `  ${damaged?.path ?? ''}  ${damaged?.bytes ?? 0} bytes (a damaged ${damaged?.kind ?? 'file'})`)
-      if (!(await askYesNo(`delete this ${item?.kind ?? `damaged ${damaged?.kind ?? 'file'}`} for good?`))) {
+    if (asked !== undefined) {
+      out.err(`  ${asked.line}`)
+      if (!(await askYesNo(`delete this ${asked.what} for good?`))) {
         out.err('not dropped')
         return 1
       }
