@@ -254,6 +254,10 @@ export class PeerSession {
     if (this.closed) return
     this.closed = true
     this.stream.abort(new ProtocolError('sync closed'))
+    // Now, not once run() unwinds: a new session with the same peer (which replaces this one,
+    // index.ts run) announces what this one received of a snapshot, and the source waits for
+    // what is being kept only if it is kept before the new session asks.
+    this.snapshotIn.end()
   }
 
   private sendCertificates (): void {

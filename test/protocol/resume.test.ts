@@ -12,44 +12,14 @@ import type { ProgressEvent } from '../../src/node/mesh.js'
 import { vaultSource } from '../../src/node/source.js'
 import { generateWallet, startNode, until, type TestNode } from '../helpers/nodes.js'
 import { prng } from '../helpers/prng.js'
+import { bigSession as bigSessionOf, onSnapshotByte } from '../helpers/snapshot-byte.js'
 import { stopAfterEach } from '../helpers/teardown.js'
 
 const { nodes } = stopAfterEach()
 async function node (opts: Parameters<typeof startNode>[0] = {}): Promise<TestNode> { const n = await startNode(opts); nodes.push(n); return n }
 
 const N = 6000
-
-/**
- * Calls `then` (synchronously) as B's vault takes the snapshot byte that crosses `bytes` of the
- * transfer (counting what a resume already held): a cut there lands mid-transfer, however fast
- * the transfer runs. One call per transfer: the rest of a transfer that fired goes unwatched,
- * so the next watch fires in the next transfer. The vault's own receiveSnapshot does the work.
- */
-function onSnapshotByte (b: TestNode): (bytes: number, then: (taken: number) => void) => void {
-  const v = b.vault.vault
-  const receive = v.receiveSnapshot.bind(v)
-  let watch: { bytes: number, then: (taken: number) => void } | undefined
-  v.receiveSnapshot = (header, offset = 0) => {
-    const sink = receive(header, offset)
-    let at = offset
-    let fired = false
-    return {
-      ...sink,
-      write: (piece) => {
-        at += piece.byteLength
-        if (!fired && watch !== undefined && at >= watch.bytes) { fired = true; const w = watch; watch = undefined; w.then(at) }
-        return sink.write(piece)
-      }
-    }
-  }
-  return (bytes, then) => { watch = { bytes, then } }
-}
-
-async function bigSession (a: TestNode, key: string): Promise<void> {
-  const s = await a.vault.sessions.create(key)
-  for (let i = 0; i < N; i += 50) await s.append(Array.from({ length: 50 }, (_, j) => ({ role: 'user' as const, content: `big ${i + j} ${'z'.repeat(900)}` })))
-  await s.close() // released: sealed as one snapshot, the entries it covers compacted away
-}
+const bigSession = async (a: TestNode, key: string): Promise<void> => { await bigSessionOf(a, key, N) }
 
 describe('a snapshot transfer that breaks off', () => {
   it('resumes from what arrived after each of 5 cuts, and sends under 1.3x the snapshot in all', async () => {
