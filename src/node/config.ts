@@ -79,8 +79,13 @@ export async function readConfig (home: string): Promise<Partial<NodeConfig>> {
     out[k] = c[k]
   }
   if (c.dht !== undefined) out.dht = parseDht(c.dht, `${file}: dht`)
-  if (Number.isInteger(c.port)) out.port = c.port
-  if (Number.isInteger(c.httpPort)) out.httpPort = c.httpPort
+  // mesh writes these itself; one edited by hand into a string ("4001") or past 65535 is said
+  // (ignored, the node would listen on another port than the one its owner set).
+  for (const k of ['port', 'httpPort'] as const) {
+    if (c[k] === undefined) continue
+    if (!Number.isInteger(c[k]) || c[k] < 0 || c[k] > 65535) throw new InvalidInputError(`${file}: ${k} is a TCP port, a whole number from 0 to 65535 (no quotes), not ${JSON.stringify(c[k])}`, { file, key: k })
+    out[k] = c[k]
+  }
   return out
 }
 

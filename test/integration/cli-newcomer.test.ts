@@ -241,6 +241,8 @@ describe('where mesh join cannot listen, or its config.json is wrong', () => {
       ['{"mdns": "no"}', `${config}: mdns is true or false (no quotes), not "no"`],
       ['{"mDNS": false}', `${config}: mesh knows no setting "mDNS" (mdns?); the settings are listen, announce,`],
       ['{"relay": 0}', `${config}: relay is true or false (no quotes), not 0`],
+      ['{"port": "4001"}', `${config}: port is a TCP port, a whole number from 0 to 65535 (no quotes), not "4001"`],
+      ['{"httpPort": 70000}', `${config}: httpPort is a TCP port, a whole number from 0 to 65535 (no quotes), not 70000`],
       ['null', `${config} holds null, not an object of settings`],
       ['["/ip4/127.0.0.1/tcp/0"]', `${config} holds a list, not an object of settings`]
     ] as const) {
