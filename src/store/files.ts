@@ -45,8 +45,13 @@ export function writeError (what: string, err: any): Error {
 /** The store's files are made in folders that survive a crash (durable-dirs.ts). */
 export { fsyncDir, mkdirDurable }
 
-export async function atomicWrite (path: string, data: Uint8Array | string, mode = 0o600): Promise<void> {
-  const f = stageFile(path, mode)
+/**
+ * Writes a file whole (stageFile, then commit). `makeDir: false` for a file written into a folder
+ * that must already be there (a home's, as it closes): one removed meanwhile is not made again
+ * for a stray file, the write fails (ENOENT).
+ */
+export async function atomicWrite (path: string, data: Uint8Array | string, mode = 0o600, opts: { makeDir?: boolean } = {}): Promise<void> {
+  const f = stageFile(path, mode, opts)
   f.write(typeof data === 'string' ? Buffer.from(data) : data)
   await f.commit()
 }
@@ -76,12 +81,12 @@ const HIGH_WATER = 8 * 1024 * 1024
  * at `path` until `commit()`; a temp file left by a crash ends in `.tmp` and is removed by
  * whoever owns the directory (removeStagedTemps, as the vault opens).
  */
-export function stageFile (path: string, mode = 0o600): StagedFile {
+export function stageFile (path: string, mode = 0o600, opts: { makeDir?: boolean } = {}): StagedFile {
   const dir = dirname(path)
   // Random, so nobody can plant anything at the name beforehand; O_EXCL | O_NOFOLLOW in case.
   const tmp = `${path}.${process.pid}.${randomBytes(6).toString('hex')}.tmp`
   const opened = (async () => {
-    await mkdirDurable(dir)
+    if (opts.makeDir !== false) await mkdirDurable(dir)
     const fh = await open(tmp, constants.O_CREAT | constants.O_EXCL | constants.O_WRONLY | constants.O_NOFOLLOW, mode)
     try {
       await fh.chmod(mode) // the mode asked for, whatever the umask

@@ -90,7 +90,8 @@ export async function readSum (path: string): Promise<HeldSum | undefined> {
 
 /** Writes the sum at close; a failure (a read-only or full disk) leaves the next open unchecked or checking more, never wrong. */
 export async function writeSum (path: string, sum: HeldSum): Promise<void> {
-  await atomicWrite(path, JSON.stringify({ version: 1, log: sum.log, sums: [...sum.sums] })).catch((err: unknown) => {
+  // Into the store's folder as it closes: a home removed under a running node is not made again for it.
+  await atomicWrite(path, JSON.stringify({ version: 1, log: sum.log, sums: [...sum.sums] }), 0o600, { makeDir: false }).catch((err: unknown) => {
     log('%s not written (the next open checks what differs from the last one written, or nothing): %e', path, err)
   })
 }
