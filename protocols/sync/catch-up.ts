@@ -46,6 +46,8 @@ export class CatchUp {
   private heldRead = false
   /** The catch-up waiting for the one under way: what is asked for meanwhile joins it. */
   private next: Waiting | undefined
+  /** The snapshot the peer last asked to skip (`doc/author/seq`): the one being sent stops if it is that one. */
+  private skip: string | undefined
 
   constructor (private readonly host: CatchUpHost) {}
 
@@ -67,6 +69,11 @@ export class CatchUp {
       const grant = Number(msg.snapshotCredit)
       if (grant > size + Math.min(LIMITS.maxSnapshotWindowBytes, Math.max(this.peerWindow, Math.floor(size / 32)))) return
       this.credit.granted = Math.max(this.credit.granted, Math.min(grant, size))
+      for (const wake of this.credit.waiters.splice(0)) wake()
+    }
+    const skip = msg.snapshotSkip
+    if (skip !== undefined) {
+      this.skip = heldKey(skip.doc, skip.author, skip.seq)
       for (const wake of this.credit.waiters.splice(0)) wake()
     }
   }
@@ -208,7 +215,8 @@ export class CatchUp {
     for (const snap of plan.snapshots) {
       const h = parseTrustedEntry(snap.header)
       const size = Number(h.snapshotSize)
-      const held = this.held.get(heldKey(h.doc, h.author, h.seq)) ?? 0
+      const named = heldKey(h.doc, h.author, h.seq)
+      const held = this.held.get(named) ?? 0
       const from = held > 0 && held <= size ? held : 0
       // Ahead of the peer's grants by at most its window (none announced: no limit).
       this.credit = { granted: this.peerWindow > 0 ? from + this.peerWindow : Infinity, size, waiters: [] }
@@ -218,10 +226,21 @@ export class CatchUp {
       else stats.snapshotsSent++
       log('snapshot of %s to %s: %d bytes, from byte %d', doc.slice(0, 12), peer, size, from)
       transfers.snapshotBegins('out', doc, size, from)
+      // A skip that came for a snapshot before (sent whole before it was read) is spent.
+      this.skip = undefined
       let at = from
       for await (const piece of snap.pieces(LIMITS.chunkBytes, from)) {
-        await this.granted(at + piece.byteLength)
+        await this.granted(at + piece.byteLength, named)
         if (this.host.closed()) break
+        if (this.skip === named) {
+          // The peer refused it (it takes it from another transfer, or not at all now): it ends
+          // here, and so does this document's catch-up, whose entries stand on it. The refused
+          // header's frame keeps the peer from counting as holding any of it (acks.ts).
+          outbox.enqueue({ ...EMPTY(), snapshotCut: true }, false)
+          transfers.stop('out', doc)
+          log('snapshot of %s to %s stopped at byte %d of %d: the peer skipped it', doc.slice(0, 12), peer, at, size)
+          return
+        }
         at += piece.byteLength
         enqueue({ ...EMPTY(), snapshotChunk: piece as Uint8Array<ArrayBuffer> }, { doc, snapshot: piece.byteLength }, 0)
         await outbox.drained(LIMITS.maxQueuedBytes / 2)
@@ -248,9 +267,9 @@ export class CatchUp {
     group.close()
   }
 
-  /** Waits until the peer granted the current snapshot up to `upTo` bytes. */
-  private async granted (upTo: number): Promise<void> {
-    while (this.credit.granted < upTo && !this.host.closed()) await new Promise<void>(resolve => this.credit.waiters.push(resolve))
+  /** Waits until the peer granted the current snapshot (`named`) up to `upTo` bytes, or skipped it. */
+  private async granted (upTo: number, named: string): Promise<void> {
+    while (this.credit.granted < upTo && !this.host.closed() && this.skip !== named) await new Promise<void>(resolve => this.credit.waiters.push(resolve))
   }
 
   /** What the stream took of a tracked frame counts in the sending side's progress. */

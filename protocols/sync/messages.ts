@@ -8,7 +8,7 @@ import { frame, framePieces } from './frames.js'
 import { LIMITS } from './limits.js'
 import { SyncMessage } from './pb/sync.js'
 
-export const EMPTY = (): SyncMessage => ({ certificates: [], vectors: [], vectorsDone: false, entries: [], snapshotHeader: new Uint8Array(0), snapshotChunk: new Uint8Array(0), wantVectors: false, ranges: [], answer: false, partialSnapshots: [], snapshotOffset: 0n, snapshotWindow: 0n, snapshotCredit: 0n, disk: 0, lanes: 0, unfold: [], holds: new Uint8Array(0), early: 0, earlyEntries: [], signatures: [], acks: 0, settled: 0n, refusedFrames: [] })
+export const EMPTY = (): SyncMessage => ({ certificates: [], vectors: [], vectorsDone: false, entries: [], snapshotHeader: new Uint8Array(0), snapshotChunk: new Uint8Array(0), wantVectors: false, ranges: [], answer: false, partialSnapshots: [], snapshotOffset: 0n, snapshotWindow: 0n, snapshotCredit: 0n, disk: 0, lanes: 0, unfold: [], holds: new Uint8Array(0), early: 0, earlyEntries: [], signatures: [], acks: 0, settled: 0n, refusedFrames: [], snapshotCut: false })
 
 /** The `lanes` field of the held frame: this side reads and sends retired lanes (SPEC.md, Retired lanes). */
 export const LANES_VERSION = 1

@@ -24,7 +24,10 @@ export interface SnapshotReceiverHost {
 }
 
 export class SnapshotReceiver {
-  /** The snapshot being received; no sink when the data layer refused its header (its bytes are skipped). */
+  /**
+   * The snapshot being received; no sink when the data layer refused its header: the sender was
+   * asked to stop it (SPEC.md, Skipped snapshots), and what it sends until then is dropped.
+   */
   private snapshot: { sink: SnapshotSink | undefined, size: number, got: number, doc: string, granted: number, window: number } | undefined
 
   constructor (private readonly host: SnapshotReceiverHost) {}
@@ -38,6 +41,15 @@ export class SnapshotReceiver {
    */
   assemble (msg: SyncMessage): { complete?: SnapshotSink, settled?: () => void, wait?: Promise<void>, skipped?: boolean } {
     let wait: Promise<void> | undefined
+    if (msg.snapshotCut) {
+      // Only the snapshot this side asked to skip (refused: no sink) ends short, and only before its end.
+      const s = this.snapshot
+      if (s === undefined || s.sink !== undefined) throw new ProtocolError('a snapshot cut short that was not skipped')
+      this.snapshot = undefined
+      this.host.log('snapshot of %s from %s stopped at byte %d of %d, as asked', s.doc.slice(0, 12), this.host.peer, s.got, s.size)
+      // Nothing more of this document comes in this catch-up: it is not in flight from this peer.
+      this.host.transfers.stop('in', s.doc)
+    }
     if (msg.snapshotHeader.byteLength > 0) {
       if (this.snapshot !== undefined) throw new ProtocolError('a snapshot began before the last one ended')
       const h = parseTrustedEntry(msg.snapshotHeader)
@@ -56,6 +68,12 @@ export class SnapshotReceiver {
       this.snapshot = { sink, size, got: offset, doc, granted: offset + LIMITS.snapshotWindowBytes, window }
       this.host.log('snapshot of %s from %s: %d bytes, from byte %d', doc.slice(0, 12), this.host.peer, size, offset)
       this.host.transfers.snapshotBegins('in', doc, size, offset)
+      // Refused: the sender stops it (and that document's catch-up) rather than send it whole to
+      // be dropped. Grants go on as before: a sender that does not know the field sends it all.
+      if (sink === undefined && offset < size) {
+        const skip = { doc: h.doc, author: h.author, seq: h.seq, offset: BigInt(offset) }
+        this.host.outbox.enqueue({ ...EMPTY(), snapshotSkip: skip as SyncMessage['snapshotSkip'] }, false, undefined, true)
+      }
     }
     if (msg.snapshotChunk.byteLength > 0) {
       const s = this.snapshot

@@ -120,6 +120,19 @@ export class Transfers {
     this.update(r)
   }
 
+  /**
+   * The transfer of this document stopped short in this session (its snapshot was skipped: the
+   * receiver takes it from another transfer): reported as ended and forgotten.
+   */
+  stop (direction: Direction, doc: string): void {
+    const r = this.recs.get(key(direction, doc))
+    if (r === undefined) return
+    r.t.ended = true
+    r.t.done = true
+    this.finish(r)
+    this.recs.delete(key(direction, doc))
+  }
+
   /** What is in flight now. */
   list (): Transfer[] { return [...this.recs.values()].map(r => ({ ...r.t })) }
 

@@ -14,6 +14,8 @@ import type { StagedSnapshot, StoredSnapshot } from './snapshots.js'
 import { dominates, vectorOf, type Vector } from './vector.js'
 
 const log = logger('mesh:store')
+/** A transfer that wrote within this long is under way: another of the same document waits for it. */
+const ALIVE_MS = 5_000
 
 export interface SnapshotReplace {
   /** Whether a stored snapshot may go once the new one is in (checked to be held by it). @default none */
@@ -32,8 +34,8 @@ export interface ReceiveDeps {
 
 export class PartialSnapshots {
   private readonly byDoc = new Map<string, PartialSnapshot>()
-  /** Documents whose partial file a transfer is writing now. */
-  private readonly receiving = new Set<string>()
+  /** Documents whose partial file a transfer is writing now, with when it last wrote (ms). */
+  private readonly receiving = new Map<string, number>()
 
   /** `dir`: the store's snapshots directory. */
   constructor (private readonly dir: string) {}
@@ -95,16 +97,19 @@ export class PartialSnapshots {
    */
   receive (header: Entry, offset: number, deps: ReceiveDeps): ReceivedSnapshot {
     const k = toHex(header.doc)
-    if (this.receiving.has(k)) {
-      // Another transfer of this document is writing its partial file (two peers sending the
-      // same snapshot at once): this one gets a private temp file, and is not resumable.
-      // Most often the same peer's transfer on a connection that ended and is not yet seen to: a
-      // wait, not a fault of the disk (`busy`: not said as a refusal; asked for again after it).
+    const other = this.receiving.get(k)
+    if (other !== undefined) {
+      // Another transfer of this document is writing its partial file: two peers sending the same
+      // snapshot at once (a fresh node meeting two siblings), or the same peer's transfer on a
+      // connection that ended and is not yet seen to. A wait, not a fault of the disk (`busy`: not
+      // said as a refusal; the sender is asked to stop, and asked again later for what is missing).
       if (offset > 0) throw new RateLimitedError('another transfer of this snapshot is still being received, so this one cannot resume beside it: it is asked for again once that one ends', { offset, busy: true })
+      if (Date.now() - other < ALIVE_MS) throw new RateLimitedError('another transfer of this document\'s snapshot is under way: this one is skipped, and asked for again if that one does not bring it', { offset, busy: true })
+      // That one stalled: this one goes beside it, in a private temp file, not resumable.
       const staged = deps.stage(header)
       return { ...staged, commit: async (opts?: SnapshotReplace) => await deps.adopt(await staged.commit(), opts), keep: staged.discard }
     }
-    this.receiving.add(k)
+    this.receiving.set(k, Date.now())
     const done = (): void => { this.receiving.delete(k) }
     const old = this.byDoc.get(k)
     if (old !== undefined && (offset === 0 || toHex(old.header.signature) !== toHex(header.signature))) {
@@ -116,7 +121,7 @@ export class PartialSnapshots {
     const sig = toHex(header.signature)
     const forget = (): void => { const p = this.byDoc.get(k); if (p !== undefined && toHex(p.header.signature) === sig) this.byDoc.delete(k) }
     return {
-      write: w.write,
+      write: (data) => { if (this.receiving.has(k)) this.receiving.set(k, Date.now()); return w.write(data) },
       commit: async (opts?: SnapshotReplace) => {
         forget()
         try { return await deps.adopt(await w.commit(), opts) } finally { done() }

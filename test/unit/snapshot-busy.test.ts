@@ -1,10 +1,11 @@
 /**
  * A snapshot resumed (offset > 0) while another transfer of it is still being received (most often
- * the same peer's, on a connection that ended and is not yet seen to): refused as a wait
- * (RATE_LIMITED, busy), which the sync session retries without telling a
- * person of a refusal, not as STORE_WRITE_FAILED, which `mesh join` printed as a fault of the disk.
+ * the same peer's, on a connection that ended and is not yet seen to), or sent from its start by
+ * another peer while the first one writes: refused as a wait (RATE_LIMITED, busy), which the sync
+ * session retries without telling a person of a refusal, not as STORE_WRITE_FAILED, which `mesh
+ * join` printed as a fault of the disk.
  */
-import { afterEach, describe, expect, it } from 'vitest'
+import { afterEach, describe, expect, it, vi } from 'vitest'
 import * as Y from 'yjs'
 import { DOC_NAMES, sealSnapshot, type SessionKey } from '../../crdt/index.js'
 import { foreignDevice, newVault } from '../helpers/vault.js'
@@ -35,5 +36,18 @@ describe('a snapshot resumed beside another transfer of it', () => {
     let err: any
     try { v.receiveSnapshot(snap.header.bytes, held) } catch (e) { err = e }
     expect(err).toMatchObject({ code: 'RATE_LIMITED', details: { busy: true, offset: held } })
+    // Another peer's transfer of it from its first byte waits too (its sender is asked to stop it)
+    // while the one under way writes; beside one that stalled, it goes on in a file of its own.
+    let fresh: any
+    try { v.receiveSnapshot(snap.header.bytes, 0) } catch (e) { fresh = e }
+    expect(fresh).toMatchObject({ code: 'RATE_LIMITED', details: { busy: true, offset: 0 } })
+    vi.useFakeTimers({ toFake: ['Date'], now: Date.now() + 6_000 })
+    try {
+      const beside = v.receiveSnapshot(snap.header.bytes, 0)
+      await beside.write(snap.ciphertext)
+      expect(await beside.end()).toMatchObject({ doc })
+    } finally {
+      vi.useRealTimers()
+    }
   })
 })

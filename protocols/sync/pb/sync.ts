@@ -1055,6 +1055,8 @@ export interface SyncMessage {
   acks: number
   settled: bigint
   refusedFrames: bigint[]
+  snapshotSkip?: PartialSnapshot
+  snapshotCut: boolean
 }
 
 export namespace SyncMessage {
@@ -1205,6 +1207,16 @@ export namespace SyncMessage {
           }
         }
 
+        if (obj.snapshotSkip != null) {
+          w.uint32(282)
+          PartialSnapshot.codec().encode(obj.snapshotSkip, w)
+        }
+
+        if ((obj.snapshotCut != null && obj.snapshotCut !== false)) {
+          w.uint32(288)
+          w.bool(obj.snapshotCut)
+        }
+
         if (opts.lengthDelimited !== false) {
           w.ldelim()
         }
@@ -1232,7 +1244,8 @@ export namespace SyncMessage {
           signatures: [],
           acks: 0,
           settled: 0n,
-          refusedFrames: []
+          refusedFrames: [],
+          snapshotCut: false
         }
 
         const end = length == null ? reader.len : reader.pos + length
@@ -1379,6 +1392,16 @@ export namespace SyncMessage {
               }
 
               obj.refusedFrames.push(reader.uint64())
+              break
+            }
+            case 35: {
+              obj.snapshotSkip = PartialSnapshot.codec().decode(reader, reader.uint32(), {
+                limits: opts.limits?.snapshotSkip
+              })
+              break
+            }
+            case 36: {
+              obj.snapshotCut = reader.bool()
               break
             }
             default: {
@@ -1657,6 +1680,20 @@ export namespace SyncMessage {
 
               break
             }
+            case 35: {
+              yield * PartialSnapshot.codec().stream(reader, reader.uint32(), `${prefix}.snapshotSkip`, {
+                limits: opts.limits?.snapshotSkip
+              })
+
+              break
+            }
+            case 36: {
+              yield {
+                field: `${prefix}.snapshotCut`,
+                value: reader.bool()
+              }
+              break
+            }
             default: {
               reader.skipType(tag & 7)
               break
@@ -1903,6 +1940,31 @@ export namespace SyncMessage {
     value: bigint
   }
 
+  export interface SyncMessageSnapshotSkipDocFieldEvent {
+    field: '$.snapshotSkip.doc'
+    value: Uint8Array<ArrayBuffer>
+  }
+
+  export interface SyncMessageSnapshotSkipAuthorFieldEvent {
+    field: '$.snapshotSkip.author'
+    value: Uint8Array<ArrayBuffer>
+  }
+
+  export interface SyncMessageSnapshotSkipSeqFieldEvent {
+    field: '$.snapshotSkip.seq'
+    value: bigint
+  }
+
+  export interface SyncMessageSnapshotSkipOffsetFieldEvent {
+    field: '$.snapshotSkip.offset'
+    value: bigint
+  }
+
+  export interface SyncMessageSnapshotCutFieldEvent {
+    field: '$.snapshotCut'
+    value: boolean
+  }
+
   export function encode (obj: Partial<SyncMessage>): Uint8Array<ArrayBuffer> {
     return encodeMessage(obj, SyncMessage.codec())
   }
@@ -1911,7 +1973,7 @@ export namespace SyncMessage {
     return decodeMessage(buf, SyncMessage.codec(), opts)
   }
 
-  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<SyncMessage>): Generator<SyncMessageCertificatesFieldEvent | SyncMessageVectorsDocFieldEvent | SyncMessageVectorsItemsAuthorFieldEvent | SyncMessageVectorsItemsSeqFieldEvent | SyncMessageVectorsItemsLaneFieldEvent | SyncMessageVectorsItemsTipFieldEvent | SyncMessageVectorsRetiredAuthorFieldEvent | SyncMessageVectorsRetiredBelowFieldEvent | SyncMessageVectorsRetiredCountFieldEvent | SyncMessageVectorsRetiredDigestFieldEvent | SyncMessageVectorsDoneFieldEvent | SyncMessageEntriesFieldEvent | SyncMessageSnapshotHeaderFieldEvent | SyncMessageSnapshotChunkFieldEvent | SyncMessageWantVectorsFieldEvent | SyncMessageRangesLowerFieldEvent | SyncMessageRangesUpperFieldEvent | SyncMessageRangesFingerprintFieldEvent | SyncMessageRangesCountFieldEvent | SyncMessageRangesListedFieldEvent | SyncMessageAnswerFieldEvent | SyncMessagePartialSnapshotsDocFieldEvent | SyncMessagePartialSnapshotsAuthorFieldEvent | SyncMessagePartialSnapshotsSeqFieldEvent | SyncMessagePartialSnapshotsOffsetFieldEvent | SyncMessageSnapshotOffsetFieldEvent | SyncMessageCatchupDocFieldEvent | SyncMessageCatchupEntriesFieldEvent | SyncMessageCatchupBytesFieldEvent | SyncMessageCatchupSnapshotBytesFieldEvent | SyncMessageSnapshotWindowFieldEvent | SyncMessageSnapshotCreditFieldEvent | SyncMessageDiskFieldEvent | SyncMessageLanesFieldEvent | SyncMessageUnfoldFieldEvent | SyncMessageHoldsFieldEvent | SyncMessageEarlyFieldEvent | SyncMessageEarlyEntriesFieldEvent | SyncMessageSignaturesFieldEvent | SyncMessageAcksFieldEvent | SyncMessageSettledFieldEvent | SyncMessageRefusedFramesFieldEvent> {
+  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<SyncMessage>): Generator<SyncMessageCertificatesFieldEvent | SyncMessageVectorsDocFieldEvent | SyncMessageVectorsItemsAuthorFieldEvent | SyncMessageVectorsItemsSeqFieldEvent | SyncMessageVectorsItemsLaneFieldEvent | SyncMessageVectorsItemsTipFieldEvent | SyncMessageVectorsRetiredAuthorFieldEvent | SyncMessageVectorsRetiredBelowFieldEvent | SyncMessageVectorsRetiredCountFieldEvent | SyncMessageVectorsRetiredDigestFieldEvent | SyncMessageVectorsDoneFieldEvent | SyncMessageEntriesFieldEvent | SyncMessageSnapshotHeaderFieldEvent | SyncMessageSnapshotChunkFieldEvent | SyncMessageWantVectorsFieldEvent | SyncMessageRangesLowerFieldEvent | SyncMessageRangesUpperFieldEvent | SyncMessageRangesFingerprintFieldEvent | SyncMessageRangesCountFieldEvent | SyncMessageRangesListedFieldEvent | SyncMessageAnswerFieldEvent | SyncMessagePartialSnapshotsDocFieldEvent | SyncMessagePartialSnapshotsAuthorFieldEvent | SyncMessagePartialSnapshotsSeqFieldEvent | SyncMessagePartialSnapshotsOffsetFieldEvent | SyncMessageSnapshotOffsetFieldEvent | SyncMessageCatchupDocFieldEvent | SyncMessageCatchupEntriesFieldEvent | SyncMessageCatchupBytesFieldEvent | SyncMessageCatchupSnapshotBytesFieldEvent | SyncMessageSnapshotWindowFieldEvent | SyncMessageSnapshotCreditFieldEvent | SyncMessageDiskFieldEvent | SyncMessageLanesFieldEvent | SyncMessageUnfoldFieldEvent | SyncMessageHoldsFieldEvent | SyncMessageEarlyFieldEvent | SyncMessageEarlyEntriesFieldEvent | SyncMessageSignaturesFieldEvent | SyncMessageAcksFieldEvent | SyncMessageSettledFieldEvent | SyncMessageRefusedFramesFieldEvent | SyncMessageSnapshotSkipDocFieldEvent | SyncMessageSnapshotSkipAuthorFieldEvent | SyncMessageSnapshotSkipSeqFieldEvent | SyncMessageSnapshotSkipOffsetFieldEvent | SyncMessageSnapshotCutFieldEvent> {
     return streamMessage(buf, SyncMessage.codec(), opts)
   }
 }
