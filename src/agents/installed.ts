@@ -5,7 +5,7 @@
  * nothing: it creates none of the agent's folders (a lock file, a memory file or a skills folder
  * would make it look installed, to the user and to the agent's own installer).
  */
-import { stat } from 'node:fs/promises'
+import { readdir, stat } from 'node:fs/promises'
 import { NotFoundError } from '../errors.js'
 
 export async function isFolder (dir: string): Promise<boolean> {
@@ -16,10 +16,14 @@ export async function isFolder (dir: string): Promise<boolean> {
  * Throws NOT_FOUND (exit 2) unless `dir` is a folder, naming it and the variable that moves it:
  * as where the folder was looked for when `env` sets it, else as what to set.
  */
-export async function requireAgentFolder (dir: string, agent: string, variable: string, env: NodeJS.ProcessEnv): Promise<void> {
-  if (await isFolder(dir)) return
+export async function requireAgentFolder (dir: string, agent: string, variable: string, env: NodeJS.ProcessEnv, opts: { meshOwn?: string } = {}): Promise<void> {
   const why = env[variable] !== undefined && env[variable] !== '' ? `${variable} names it` : `set ${variable} if ${agent} keeps its files elsewhere`
-  throw new NotFoundError(`${agent} is not installed here: there is no ${dir} (${why}). Nothing synced, nothing created`, { agent, path: dir })
+  if (!(await isFolder(dir))) throw new NotFoundError(`${agent} is not installed here: there is no ${dir} (${why}). Nothing synced, nothing created`, { agent, path: dir })
+  // A folder mesh made itself (a resume's import file, on a machine without the agent) holding
+  // nothing else is not the agent's: its memory is not there, and none is made for it.
+  if (opts.meshOwn !== undefined && (await readdir(dir)).every(n => n === opts.meshOwn)) {
+    throw new NotFoundError(`${agent} is not installed here: ${dir} holds only mesh's own ${opts.meshOwn}/, from a resume (${why}). Nothing synced, nothing created`, { agent, path: dir })
+  }
 }
 
 /** Throws NOT_FOUND (exit 2) unless the folder a flag names is there: a typo creates nothing. */

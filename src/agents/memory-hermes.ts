@@ -112,8 +112,9 @@ export function readsBack (entries: readonly string[]): boolean {
   return back.length === entries.length && back.every((e, i) => e === entries[i])
 }
 
-export async function readMemoryFile (path: string): Promise<string> {
-  try { return await readFile(path, 'utf8') } catch (err: any) { if (err?.code === 'ENOENT') return ''; throw err }
+/** The file's text; undefined when there is none (Hermes writes an empty file once every entry is removed). */
+export async function readMemoryFile (path: string): Promise<string | undefined> {
+  try { return await readFile(path, 'utf8') } catch (err: any) { if (err?.code === 'ENOENT') return undefined; throw err }
 }
 
 /** Writes the entries atomically (temp, fsync, rename), as Hermes's own writer does, keeping the file's mode. */

@@ -10,8 +10,9 @@
  *   line of only `§`) would not read back as one entry: it stays in mesh too, and is reported.
  * - Claude Code and OpenClaw: whole files (memory-claude.ts, memory-openclaw.ts).
  */
+import { basename } from 'node:path'
 import type { MeshApi } from '../api/api.js'
-import { hermesHome } from './hermes/home.js'
+import { hermesHome, hermesImportDir } from './hermes/home.js'
 import { requireAgentFolder } from './installed.js'
 import { charCount, HERMES_MEMORY_FILES, hermesMemoryCaps, hermesMemoryPath, parseEntries, readMemoryFile, readsBack, roundTrips, separable, withFlock, writeMemoryFile, type HermesMemoryFile } from './memory-hermes.js'
 import { loadBase, saveBase, sha256, syncStatePath } from './sync-state.js'
@@ -40,7 +41,7 @@ export interface HermesMemoryReport {
 export async function syncHermesMemory (api: MeshApi, opts: { home: string, env?: NodeJS.ProcessEnv, lockTimeoutMs?: number }): Promise<HermesMemoryReport[]> {
   const env = opts.env ?? process.env
   // Hermes not installed here (no ~/.hermes): nothing to sync with, and no folder or lock made for it.
-  await requireAgentFolder(hermesHome(env), 'Hermes', 'HERMES_HOME', env)
+  await requireAgentFolder(hermesHome(env), 'Hermes', 'HERMES_HOME', env, { meshOwn: basename(hermesImportDir(env)) })
   const statePath = syncStatePath(env)
   const out: HermesMemoryReport[] = []
   // The user's own caps (config.yaml): a file mesh writes past them, Hermes would cut or refuse.
@@ -56,11 +57,15 @@ export async function syncHermesMemory (api: MeshApi, opts: { home: string, env?
 const entryKey = (file: string, entry: string): string => `hermes/${file}/${sha256(entry).slice(0, 16)}`
 
 async function syncOne (api: MeshApi, file: HermesMemoryFile, path: string, cap: number, statePath: string, scope: string): Promise<HermesMemoryReport> {
-  const raw = await readMemoryFile(path)
+  const found = await readMemoryFile(path)
+  const raw = found ?? ''
   const report: HermesMemoryReport = { file: path, entries: 0, chars: 0, cap, toMesh: 0, fromMesh: 0, removedFromMesh: 0, removedHere: 0, overCap: [], unseparable: [], written: false }
   if (!roundTrips(raw)) return { ...report, drift: true }
   const local = parseEntries(raw)
-  const base = await loadBase(statePath, scope)
+  // No file at all (Hermes set up again, its folder moved or restored from elsewhere) is not a
+  // file whose every entry was removed: what the last sync here saw is not compared with it, so
+  // nothing is removed from mesh, and mesh's entries come back into a new file.
+  const base = found === undefined ? new Map<string, string>() : await loadBase(statePath, scope)
   const mesh = new Map<string, { value: string, updatedAt: number }>()
   for (const e of await api.call('memory.list', { tag: `hermes:${file}` })) if (e.key.startsWith(`hermes/${file}/`)) mesh.set(e.key, e)
   const localKeys = new Set(local.map(e => entryKey(file, e)))

@@ -18,7 +18,7 @@
  */
 import { chmod, lstat, readdir, rm, stat } from 'node:fs/promises'
 import { homedir } from 'node:os'
-import { join } from 'node:path'
+import { basename, join } from 'node:path'
 import { mkdirDurable } from '../store/files.js'
 import { isSkillFilePath, isSkillName } from '../../crdt/paths.js'
 import { folderHash, parseSkill, skillFolder, type SkillFile, type SkillFolder, type SkillTombstone } from '../../crdt/skills.js'
@@ -28,7 +28,7 @@ import { isLinkRefused, listFiles, readFileNoFollow } from './bundle.js'
 import { ChangedUnderfootError, removeFileIf, replaceFile } from './replace-file.js'
 import { claudeConfigDir } from './claude/home.js'
 import { codexHome } from './codex/home.js'
-import { hermesHome } from './hermes/home.js'
+import { hermesHome, hermesImportDir } from './hermes/home.js'
 import { isFolder, requireAgentFolder } from './installed.js'
 import { openclawHome } from './openclaw/home.js'
 import { loadBase, plan3, saveBase, sha256, syncStatePath } from './sync-state.js'
@@ -47,7 +47,7 @@ export function skillsDir (agent: SkillAgent, env: NodeJS.ProcessEnv = process.e
 /** Throws NOT_FOUND (exit 2), creating nothing, unless `agent` is installed here. */
 async function requireInstalled (agent: SkillAgent, env: NodeJS.ProcessEnv): Promise<void> {
   if (agent === 'claude') return await requireAgentFolder(claudeConfigDir(env), 'Claude Code', 'CLAUDE_CONFIG_DIR', env)
-  if (agent === 'hermes') return await requireAgentFolder(hermesHome(env), 'Hermes', 'HERMES_HOME', env)
+  if (agent === 'hermes') return await requireAgentFolder(hermesHome(env), 'Hermes', 'HERMES_HOME', env, { meshOwn: basename(hermesImportDir(env)) })
   if (agent === 'openclaw') return await requireAgentFolder(openclawHome(env), 'OpenClaw', 'OPENCLAW_STATE_DIR', env)
   // ~/.agents/skills is every AgentSkills reader's: already there, it is synced whether or not Codex is.
   if (await isFolder(skillsDir(agent, env))) return

@@ -5,7 +5,7 @@
  * §7). It stays in mesh and is reported, as an entry over the cap is.
  */
 import { createHash } from 'node:crypto'
-import { mkdir, readFile, writeFile } from 'node:fs/promises'
+import { mkdir, readdir, readFile, rm, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { describe, expect, it, onTestFinished } from 'vitest'
 import type { MeshApi } from '../../src/api/api.js'
@@ -68,5 +68,38 @@ describe('Hermes memory entries from mesh', () => {
     const { file } = await hermesHome('likes tea')
     await expect(writeMemoryFile(file, ['likes tea', 'uses vim\n§\nlikes tea'])).rejects.toThrow(/would not read back/)
     expect(await readFile(file, 'utf8')).toBe('likes tea')
+  })
+})
+
+describe('Hermes memory files that are not there', () => {
+  it('are not read as every entry removed: mesh keeps them, and they come back into a new file', async () => {
+    const { env, file } = await hermesHome('likes tea\n§\nuses vim')
+    const { api, store } = memoryApi([])
+    const [first] = await syncHermesMemory(api, { home: 'h', env })
+    expect(first).toMatchObject({ toMesh: 2 })
+    expect(store.size).toBe(2)
+    // Hermes's folder moved aside and set up again (or made by a resume): no memory files.
+    await rm(join(env.HERMES_HOME as string, 'memories'), { recursive: true })
+    await mkdir(join(env.HERMES_HOME as string, 'state'), { recursive: true })
+    const [second] = await syncHermesMemory(api, { home: 'h', env })
+    expect(second).toMatchObject({ removedFromMesh: 0, fromMesh: 2, written: true })
+    expect(store.size).toBe(2)
+    expect(await readFile(file, 'utf8')).toBe('likes tea\n§\nuses vim')
+    // An empty file is Hermes's own word that every entry was removed: that one is synced.
+    await writeFile(file, '')
+    const [third] = await syncHermesMemory(api, { home: 'h', env })
+    expect(third).toMatchObject({ removedFromMesh: 2 })
+    expect(store.size).toBe(0)
+  })
+
+  it('in a Hermes folder holding only what a resume made there are not synced: Hermes is not installed', async () => {
+    const { dir, cleanup } = await tempDir()
+    onTestFinished(cleanup)
+    const env = { HOME: dir, HERMES_HOME: join(dir, '.hermes'), MESH_AGENT_SYNC: join(dir, 'sync.json') }
+    await mkdir(join(dir, '.hermes', 'mesh-imports'), { recursive: true })
+    const { api, store } = memoryApi(['likes tea'])
+    await expect(syncHermesMemory(api, { home: 'h', env })).rejects.toMatchObject({ code: 'NOT_FOUND', message: expect.stringContaining("holds only mesh's own mesh-imports/") })
+    expect(await readdir(join(dir, '.hermes'))).toEqual(['mesh-imports'])
+    expect(store.size).toBe(1)
   })
 })
