@@ -142,7 +142,10 @@ export async function syncSkills (api: MeshApi, agent: SkillAgent, opts: { home:
   const nested = agent === 'hermes'
   const statePath = syncStatePath(env)
   const scope = `${opts.home}\0skills\0${dir}`
-  const base = await loadBase(statePath, scope)
+  // No skills folder at all (the agent set up again, its folder moved or restored) is not one
+  // whose every skill was removed: what the last sync here saw is not compared with it, so nothing
+  // is removed from mesh (and every other machine), and mesh's skills come back into it.
+  const base = await isFolder(dir) ? await loadBase(statePath, scope) : new Map<string, string>()
   // Pulls begun and not seen through (the sync was killed part-way): the skill's hash in mesh then.
   const pullScope = `${scope}\0pulling`
   const pulling = await loadBase(statePath, pullScope)

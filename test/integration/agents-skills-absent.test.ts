@@ -5,7 +5,7 @@
  * installed), as `mesh agent memory sync` does. Codex's skills folder, ~/.agents/skills, is read
  * by other agents too: when it is already there, it is synced without ~/.codex.
  */
-import { mkdir, readdir, readFile, writeFile } from 'node:fs/promises'
+import { mkdir, readdir, readFile, rename, writeFile } from 'node:fs/promises'
 import { join, relative } from 'node:path'
 import { describe, expect, it } from 'vitest'
 import { runCli } from '../helpers/cli.js'
@@ -69,5 +69,20 @@ describe('mesh agent skills sync for an agent that is not installed here', () =>
     const shared = await h.mesh('agent', 'skills', 'sync', 'codex', '--json')
     expect(shared.code, shared.stderr).toBe(0)
     expect(JSON.parse(shared.stdout)).toMatchObject({ pulled: ['review'] })
+
+    // Claude Code set up again (its folder moved aside, a fresh one without skills): not a folder
+    // whose every skill was removed. Nothing leaves mesh, and mesh's skill comes back.
+    await rename(join(user, '.claude'), join(user, '.claude.aside'))
+    await mkdir(join(user, '.claude'))
+    const fresh = await h.mesh('agent', 'skills', 'sync', 'claude', '--json')
+    expect(fresh.code, fresh.stderr).toBe(0)
+    expect(JSON.parse(fresh.stdout)).toMatchObject({ pulled: ['review'], removedFromMesh: [] })
+    expect((await h.mesh('skills', 'list', '--json')).stdout).toContain('"review"')
+    // A Hermes folder holding only what a resume made there (mesh-imports/) is not Hermes's.
+    await mkdir(join(user, '.hermes', 'mesh-imports'), { recursive: true })
+    const imports = await h.mesh('agent', 'skills', 'sync', 'hermes')
+    expect(imports.code).toBe(2)
+    expect(imports.stderr).toContain(`${join(user, '.hermes')} holds only mesh's own mesh-imports/, from a resume`)
+    expect(await readdir(join(user, '.hermes'))).toEqual(['mesh-imports'])
   }, 60_000)
 })
