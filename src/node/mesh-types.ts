@@ -44,6 +44,11 @@ export type NodeEvent =
    * proven; it is dialed again with back-off, the next in `retryMs`, doubling up to a minute.
    */
   | { type: 'unreachable', peerId: string, label?: string, via: Via, reason: string, retryMs: number }
+  /**
+   * The home's peers.json held what cannot be used (a file that is no list, an entry or address
+   * that does not parse): told once, at start; a whole file is moved aside (`keptAt`), nothing lost.
+   */
+  | { type: 'peers-file', path: string, reason: string, keptAt?: string }
 
 export interface PeerStatus {
   peerId: string

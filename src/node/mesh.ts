@@ -128,9 +128,10 @@ export class MeshNode extends EventEmitter<{ event: [NodeEvent], 'caught-up': [s
     const { membershipTimeoutMs, reconcile, early, ...nodeOptions } = options
     const config: NodeConfig = { ...DEFAULTS, ...fromFile, ...Object.fromEntries(Object.entries(nodeOptions).filter(([, v]) => v !== undefined)) }
     const book = new PeerBook(vault.home)
-    await book.load()
+    const notes = await book.load()
     const built = await buildLibp2p(vault, config, { membershipTimeoutMs, reconcile, early })
     const self = new MeshNode(vault, built, config, book)
+    for (const n of notes) self.emitEvent({ type: 'peers-file', ...n })
     built.bind({
       isRevokedPeer: (id) => self.isRevokedPeer(id),
       isMemberPeer: (id) => self.isMemberPeer(id),
@@ -152,8 +153,15 @@ export class MeshNode extends EventEmitter<{ event: [NodeEvent], 'caught-up': [s
       await self.stop().catch((e: unknown) => { log.error('stopping libp2p after a failed start failed: %e', e) })
       throw listenFailure(err, config.listen)
     }
-    // Names label events only: read when an event first needs one (doc-names.ts), not at start.
-    self.afterStart()
+    try {
+      // Names label events only: read when an event first needs one (doc-names.ts), not at start.
+      self.afterStart()
+    } catch (err) {
+      // As above: what fails after libp2p listens stops it (a process that printed its error and
+      // never exited was the result).
+      await self.stop().catch((e: unknown) => { log.error('stopping libp2p after a failed start failed: %e', e) })
+      throw err
+    }
     vault.store.warm()
     return self
   }

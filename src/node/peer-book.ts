@@ -8,8 +8,10 @@
  */
 import { logger } from '@libp2p/logger'
 import type { Connection, IdentifyResult, Libp2p, PeerId } from '@libp2p/interface'
-import type { Multiaddr } from '@multiformats/multiaddr'
-import { readHomeText, writeHomeFile } from '../store/index.js'
+import { peerIdFromString } from '@libp2p/peer-id'
+import { multiaddr, type Multiaddr } from '@multiformats/multiaddr'
+import { rename } from 'node:fs/promises'
+import { homePath, readHomeText, writeHomeFile } from '../store/index.js'
 
 const log = logger('mesh:node:peers')
 
@@ -47,6 +49,8 @@ export function dialable (addrs: readonly Multiaddr[], remote: Multiaddr): strin
   return [...out, ...relayed]
 }
 
+const parses = (f: () => unknown): boolean => { try { f(); return true } catch { return false } }
+
 export class PeerBook {
   private peers = new Map<string, RememberedPeer>()
   private saving: Promise<void> = Promise.resolve()
@@ -54,15 +58,41 @@ export class PeerBook {
 
   constructor (private readonly home: string) {}
 
-  async load (): Promise<void> {
+  /**
+   * Reads peers.json. What cannot be used is said in the returned notes, never thrown: a file that
+   * is no list is moved aside (peers.json.unreadable, its bytes kept) and the node starts with no
+   * remembered peers; an entry whose PeerId, or an address that, does not parse is left out (the
+   * next save writes the file without it).
+   */
+  async load (): Promise<Array<{ path: string, reason: string, keptAt?: string }>> {
     const text = await readHomeText(this.home, 'peers')
-    if (text === undefined) return
-    try {
-      const list = JSON.parse(text) as RememberedPeer[]
-      for (const p of list) if (typeof p?.peerId === 'string' && Array.isArray(p.addrs)) this.peers.set(p.peerId, p)
-    } catch (err: any) {
-      log.error('peers.json unreadable, starting with no remembered peers: %e', err)
+    if (text === undefined) return []
+    const path = homePath(this.home, 'peers')
+    let list: unknown
+    try { list = JSON.parse(text) } catch (err) { list = err }
+    if (!Array.isArray(list)) {
+      const keptAt = `${path}.unreadable`
+      const what = list instanceof Error ? 'is not JSON' : 'is not a list of peers'
+      try {
+        await rename(path, keptAt)
+      } catch (err) {
+        log.error('could not move %s aside: %e', path, err)
+        return [{ path, reason: `${what}: no sibling is remembered, and it will be replaced once one is proven` }]
+      }
+      return [{ path, reason: `${what}: moved to ${keptAt}, and no sibling is remembered until one is proven again`, keptAt }]
     }
+    const notes: Array<{ path: string, reason: string }> = []
+    for (const [i, p] of list.entries()) {
+      if (typeof p?.peerId !== 'string' || !Array.isArray(p.addrs) || !parses(() => peerIdFromString(p.peerId))) {
+        notes.push({ path, reason: `entry ${i + 1} names no PeerId mesh can read (${JSON.stringify(p?.peerId ?? null)}): left out` })
+        continue
+      }
+      const addrs = (p.addrs as unknown[]).filter((a): a is string => typeof a === 'string' && parses(() => multiaddr(a)))
+      if (addrs.length < p.addrs.length) notes.push({ path, reason: `${p.peerId}: ${p.addrs.length - addrs.length} of its addresses ${(p.addrs as unknown[]).filter(a => !addrs.includes(a as string)).map(a => JSON.stringify(a)).join(', ')} ${p.addrs.length - addrs.length === 1 ? 'is no multiaddr' : 'are no multiaddrs'}: left out` })
+      this.peers.set(p.peerId, { ...p, addrs })
+    }
+    for (const n of notes) log.error('%s: %s', n.path, n.reason)
+    return notes
   }
 
   list (): RememberedPeer[] { return [...this.peers.values()] }
