@@ -31,6 +31,9 @@ export function printable (text: string): string {
   return text.replace(/\r\n/g, '\n').replace(UNPRINTABLE, visible)
 }
 
+/** A field shown on one line of a listing (a session's title): a line break in it is shown (⏎), not obeyed. */
+export function oneLine (text: string): string { return text.replace(/\r?\n/g, '⏎') }
+
 /**
  * A control sequence of the program's own, written to a terminal on purpose (the live bar's
  * erase). Only this class makes one, from the constants below: text from anywhere else can never

@@ -35,6 +35,10 @@ describe('message text on the terminal', () => {
     expect.soft(shown).toContain('goal<U+202E>')
     const listed = await mesh('sessions')
     expect(listed).not.toMatch(RAW)
+    // A line break in a title is shown on the session's one line, not obeyed.
+    await mesh('session', 'new', 'w2', '--title', 'two\nlines')
+    expect((await mesh('sessions')).split('\n').filter(l => l.startsWith('agent:main:w2'))).toEqual(['agent:main:w2  two⏎lines'])
+    expect(await mesh('session', 'show', 'w2')).toContain('agent:main:w2 — two⏎lines')
     const json = JSON.parse(await mesh('session', 'show', 'w1', '--json'))
     expect(json.messages[0].content).toBe(HOSTILE)
     expect(json.title).toBe('title\x1b]0;x\x07')

@@ -9,6 +9,7 @@ import { subcommandOf, subUsage, type Command } from '../command.js'
 import { wholeNumber } from '../numbers.js'
 import { arrivalPortion, portion } from '../../node/progress.js'
 import { onlineWords, pastEndWords } from '../../api/lease-words.js'
+import { oneLine } from '../printable.js'
 
 type View = Output<'sessions.show'>
 type Message = View['messages'][number]
@@ -122,7 +123,7 @@ export const sessionsCmd: Command = {
         const wrote = s.lastWriter !== undefined ? `, last write ${localTime(s.lastWriter.ts)} by ${s.lastWriter.label ?? s.lastWriter.device}` : ''
         // With --details, a listed session with no status is one whose content has not come yet.
         const extra = s.status !== undefined ? `  [${statusWords(s.status, s.lease)}]  ${s.messageCount ?? 0} message${s.messageCount === 1 ? '' : 's'}${wrote}` : values.details === true ? '  [not here yet: `mesh session show` says how much of it is]' : ''
-        out.line(`${s.key}${s.title !== '' ? `  ${s.title}` : ''}${extra}`)
+        out.line(`${s.key}${s.title !== '' ? `  ${oneLine(s.title)}` : ''}${extra}`)
       }
       return 0
     })
@@ -210,7 +211,7 @@ export function printSession (info: View): void {
   // One column for every value, the task's own fields' names included.
   const width = Math.max('last write: '.length, ...Object.keys(t.fields).map(k => k.length + 2))
   const row = (label: string, value: string): void => { out.line(`${`${label}:`.padEnd(width)}${value}`) }
-  row('session', `${info.key}${info.title !== '' ? ` — ${info.title}` : ''}`)
+  row('session', `${info.key}${info.title !== '' ? ` — ${oneLine(info.title)}` : ''}`)
   if (info.goal !== '') row('goal', info.goal)
   row('status', statusWords(info.status, info.lease))
   // More on its way: what follows is what has come so far (its lease, too, may since be released).
