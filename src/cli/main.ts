@@ -88,6 +88,22 @@ const CLI_ADVICE: Partial<Record<ErrorCode, string>> = {
   WALLET_MISMATCH: ': give the wallet that set this home up (--wallet PATH), or another home (--home DIR)'
 }
 
+/**
+ * An option that takes one value given twice (`--text x --text y`, `--home A --home B`) is refused,
+ * not settled by the last: which one the user meant is theirs to say. Options that take several
+ * (`--listen`, `--bootstrap`) and flags without a value (`--json --json`) may repeat.
+ */
+function refuseRepeated (tokens: ReadonlyArray<{ kind: string, name?: string, rawName?: string, value?: string }> | undefined, options: Record<string, { type: string, multiple?: boolean }>, usage: string): void {
+  const seen = new Map<string, string | undefined>()
+  for (const t of tokens ?? []) {
+    if (t.kind !== 'option' || t.name === undefined) continue
+    const o = options[t.name]
+    if (o === undefined || o.type !== 'string' || o.multiple === true) continue
+    if (seen.has(t.name)) throw new UsageError(`--${t.name} given twice (${JSON.stringify(seen.get(t.name))} and ${JSON.stringify(t.value)}): give it once. Usage: ${usage}`)
+    seen.set(t.name, t.value)
+  }
+}
+
 /** node:util's parseArgs messages, said the way the rest of the CLI speaks. */
 function parseError (err: any, cmd: Command): string {
   const message = String(err?.message ?? err)
@@ -179,7 +195,7 @@ export async function main (argv: string[], hooks: { started?: () => void } = {}
     rest.splice(at, 1)
     let parsed
     try {
-      parsed = parseArgs({ args: joinNegativeValues(rest, options), options, allowPositionals: true, strict: true })
+      parsed = parseArgs({ args: joinNegativeValues(rest, options), options, allowPositionals: true, strict: true, tokens: true })
     } catch (err: any) {
       throw new UsageError(`${parseError(err, cmd)}. Usage: ${cmd.usage} (\`mesh ${cmd.name} --help\` for examples)`)
     }
@@ -188,6 +204,7 @@ export async function main (argv: string[], hooks: { started?: () => void } = {}
     setJsonOutput(json)
     if (values.help === true) { out.line(commandHelp(cmd, parsed.positionals[0])); return 0 }
     const words = subcommandAliases(cmd, parsed.positionals)
+    refuseRepeated(parsed.tokens, options, (words[0] !== undefined ? subUsage(cmd, words[0]) : undefined) ?? cmd.usage)
     refuseExtraArgs(cmd, words, Object.keys(values))
     refuseForeignOptions(cmd, words[0], Object.keys(values), Object.keys(GLOBAL_OPTIONS))
     const running = cmd.run(globalsFrom(values as any), words, values)

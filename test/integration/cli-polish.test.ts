@@ -236,6 +236,14 @@ describe('words past what a command takes', () => {
     expect((await mesh('memory', 'get', 'words-editor', ...A())).stderr).toBe('mesh: no memory entry words-editor\n')
     expect(errorOf(await mesh('status', 'now', '--json', ...A()), 2)).toMatchObject({ code: 'USAGE', message: expect.stringMatching(/^unexpected argument "now"\. Usage: mesh status/) })
     expect((await mesh('devices', 'list', 'all', ...A())).stderr).toMatch(/^mesh: unexpected argument "all"\. Usage/)
+    // An option that takes one value, given twice: refused, not settled by the last one.
+    const twice = await mesh('session', 'append', 'words', '--role', 'user', '--text', 'x', '--text', 'y', ...A())
+    expect(twice.code).toBe(2)
+    expect(twice.stderr).toBe('mesh: --text given twice ("x" and "y"): give it once. Usage: mesh session append KEY --role ROLE (--text T | --stdin) [--id ID] [--force]\n')
+    expect((await mesh('status', '--home', join(t.dir, 'nowhere'), ...A())).stderr).toMatch(/^mesh: --home given twice \(".*nowhere" and ".*"\): give it once/)
+    // Options that take several, and flags, may repeat.
+    expect((await mesh('task', 'words', '--todo-add', 'one', '--todo-add', 'two', ...A())).code).toBe(0)
+    expect((await mesh('status', '--json', '--json', ...A())).code).toBe(0)
     // What a command does take still works: words to search, a subcommand's own arguments.
     expect((await mesh('memory', 'search', 'neo', 'vim', ...A())).code).toBe(0)
     expect((await mesh('session', 'append', 'words', '--role', 'user', '--text', 'hello world', ...A())).code).toBe(0)
