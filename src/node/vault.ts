@@ -159,6 +159,10 @@ export class Vault extends EventEmitter<VaultEvents> {
       // may be this device's tip: its seq must not be written again (see setAsideDamagedEntry).
       for (const r of store.recovered) v.lane.endFor(`cut:${r.quarantine}`)
       for (const h of store.unreadable) v.lane.endFor(h)
+      if (store.shortened !== undefined) {
+        log.error('store: %s', store.shortened.reason)
+        v.lane.endFor(`cut:${store.shortened.id}`)
+      }
       // An entry found at open that no longer verifies (a damaged document id files it where no
       // load finds it: EntryStore.damagedAtOpen) is set aside as a load sets one aside.
       for (const d of store.damagedAtOpen) await v.setAsideDamagedEntry(d.bytes, d.reason).catch((err: unknown) => { log.error('could not set aside a damaged entry: %e', err) })

@@ -11,8 +11,11 @@
  */
 import { createHash } from 'node:crypto'
 import { lstat, readdir, readFile, rename, stat, unlink } from 'node:fs/promises'
-import { basename, join } from 'node:path'
+import { basename, dirname, join } from 'node:path'
+import { logger } from '@libp2p/logger'
 import { atomicWrite, fsyncDir, mkdirDurable, writeError } from './files.js'
+
+const log = logger('mesh:store')
 
 export interface DamagedFile {
   /** Its name where it lies: what `mesh doctor --drop` takes. */
@@ -75,6 +78,29 @@ export async function keepDamagedEntry (dataDir: string, bytes: Uint8Array, doc:
   }
 }
 
+/**
+ * The record log found shorter at open than the last close left it (held-sum.ts: nothing of mesh
+ * ran on it since) by more than what its repair cut out (`cut`, copied aside and listed already):
+ * what it held past its end is gone from this disk, said in a note (no bytes are left to keep).
+ * A note that cannot be written (no room) is logged; the open goes on.
+ */
+export async function noteShortened (dataDir: string, closedAt: number | undefined, logBytes: number, cut: ReadonlyArray<{ bytes: number }>): Promise<DamagedFile | undefined> {
+  if (closedAt === undefined) return undefined
+  const missing = closedAt - logBytes - cut.reduce((n, r) => n + r.bytes, 0)
+  if (missing <= 0) return undefined
+  const at = Date.now()
+  const id = `${at}-log-shortened`
+  const path = join(dataDir, DIR, id)
+  const reason = `the record log was ${logBytes} bytes at open and ${closedAt} when mesh last closed it, with nothing of mesh run on it since: its last ${missing} bytes were cut on this disk (a restore, a copy, a tool). What they held comes again from a peer that has it; this device's own entries among them are not written again under the same numbers`
+  try {
+    await mkdirDurable(join(dataDir, DIR))
+    await atomicWrite(`${path}${NOTE}`, JSON.stringify({ kind: 'log', was: join(dataDir, 'log'), bytes: missing, reason, at }))
+  } catch (err) {
+    log.error('could not note the shortened log (%s): %e', reason, err)
+  }
+  return { id, kind: 'log', path, bytes: missing, reason, at }
+}
+
 /** Every damaged file set aside in `dataDir`, and every region its log cut out, oldest first. */
 export async function listDamaged (dataDir: string): Promise<DamagedFile[]> {
   const out: DamagedFile[] = []
@@ -112,7 +138,8 @@ export async function dropDamaged (dataDir: string, id: string): Promise<Damaged
   const gone = async (p: string): Promise<void> => { await unlink(p).catch((err: NodeJS.ErrnoException) => { if (err.code !== 'ENOENT') throw writeError(p, err) }) }
   await gone(d.path)
   // The note last: a crash between the two still lists it (from its note), and a drop again ends it.
-  if (d.kind !== 'log') await gone(`${d.path}${NOTE}`)
-  await fsyncDir(d.kind === 'log' ? dataDir : join(dataDir, DIR))
+  // (A region the log cut out has none; a shortened log's note is all there is.)
+  await gone(`${d.path}${NOTE}`)
+  await fsyncDir(dirname(d.path))
   return d
 }

@@ -14,7 +14,7 @@
  * file, is not checked, as before. A differing sum proves nothing by itself: only an entry whose
  * signature fails is set aside.
  */
-import { readFile } from 'node:fs/promises'
+import { readFile, unlink } from 'node:fs/promises'
 import { logger } from '@libp2p/logger'
 import { verifyEntry } from '../identity/index.js'
 import { atomicWrite } from './files.js'
@@ -86,6 +86,17 @@ export async function readSum (path: string): Promise<HeldSum | undefined> {
     if (err?.code !== 'ENOENT') log.error('%s does not read (%e): the index is not checked at this open', path, err)
     return undefined
   }
+}
+
+/**
+ * Reads the sum the last close wrote, and removes it: a sum found at an open was written by the
+ * close just before it, with nothing of mesh run on the log since. (A crash leaves none, so a
+ * compaction since, which shortens the log, is never taken for a log cut on the disk.)
+ */
+export async function takeSum (path: string): Promise<HeldSum | undefined> {
+  const sum = await readSum(path)
+  if (sum !== undefined) await unlink(path).catch((err: unknown) => { log.error('%s not removed (%e): a crash before the next close may read it as this close\'s', path, err) })
+  return sum
 }
 
 /** Writes the sum at close; a failure (a read-only or full disk) leaves the next open unchecked or checking more, never wrong. */

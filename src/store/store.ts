@@ -17,9 +17,9 @@ import { planCompaction, type CompactionPlan } from './compaction-plan.js'
 import { OwedCompaction } from './compaction-owed.js'
 import type { FingerprintIndex } from './digest.js'
 import { DiskState, freeBytes, isDiskFull, isShort, KEEP_FREE } from './disk.js'
-import { dropDamaged, keepDamagedEntry, listDamaged, setAsideDamaged, type DamagedFile } from './damaged.js'
+import { dropDamaged, keepDamagedEntry, listDamaged, noteShortened, setAsideDamaged, type DamagedFile } from './damaged.js'
 import { HeldIndex, sigPrefix, type HeldLane, type InFlight } from './held.js'
-import { damagedIn, moved, readSum, sumIndex, SUM_FILE, writeSum } from './held-sum.js'
+import { damagedIn, moved, sumIndex, SUM_FILE, takeSum, writeSum } from './held-sum.js'
 import { EntryReads } from './entry-reads.js'
 import { RecordLog, type RecordRef, type Recovery } from './log.js'
 import { HEADER } from './log-format.js'
@@ -69,6 +69,8 @@ export class EntryStore {
    * device's lane, maybe) counts as free: the vault ends its lane in use (lane.ts endFor).
    */
   readonly unreadable: string[] = []
+  /** The log was found cut shorter at open than its last close left it (damaged.ts noteShortened). */
+  shortened: DamagedFile | undefined
   /**
    * Entries found at open that no longer verify, in documents whose slots moved since the last
    * close (held-sum.ts): damage to an entry's document id files it where no load finds it. Still
@@ -121,9 +123,11 @@ export class EntryStore {
       if (err === undefined) s.owed.roomMaybe()
     }
     s.recovered = recovered
-    // The documents whose slots moved since the last close (held-sum.ts): their entries that no longer verify.
-    const suspects = moved(s.idx.docs.values(), sumIndex(s.idx.docs.values()), await readSum(join(dir, SUM_FILE)), l.bytes)
-    s.damagedAtOpen.push(...await damagedIn(suspects, (doc) => s.entriesAbove(doc, new Map())))
+    // What the last close left (held-sum.ts): the documents whose slots moved since, their entries that no
+    // longer verify; and a log cut shorter since (damaged.ts), which the vault makes its lane end for.
+    const sum = await takeSum(join(dir, SUM_FILE))
+    s.damagedAtOpen.push(...await damagedIn(moved(s.idx.docs.values(), sumIndex(s.idx.docs.values()), sum, l.bytes), (doc) => s.entriesAbove(doc, new Map())))
+    s.shortened = await noteShortened(dir, sum?.log, l.bytes, recovered)
     if (s.certs.unsealed()) await s.sealCertificates()
     return s
   }
