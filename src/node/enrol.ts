@@ -12,13 +12,14 @@ import { hostname } from 'node:os'
 import { join } from 'node:path'
 import { HomeCorruptError, HomeNotInitializedError, InvalidInputError, WalletMismatchError } from '../errors.js'
 import { MAX_LABEL, UNSAFE_TEXT } from '../../protocols/pair/claims.js'
+import { rename } from 'node:fs/promises'
 import {
   deriveVaultKeys, deviceKem, deviceKeyFromBytes, deviceKeyToBytes, equals, fromBase58, generateDeviceKey, issueCertificate, issueChainCertificate, issueCutoff, parseStreamKey,
   recoveryKem, vaultSeedSignature, verifyAnyCertificate, type Capability, type Certificate, type Cutoff, type DeviceKey, type DocCutoff, type VaultKeys, type Wallet, type WalletAddress
 } from '../identity/index.js'
 import { CertRegistry } from './certs.js'
 import { authorOp } from './registry-ops.js'
-import { EntryStore, ensureHomeDir, HOME_FILES, isInitialized, readHomeFile, readHomeText, writeHomeFile, homePath } from '../store/index.js'
+import { EntryStore, ensureHomeDir, fsyncDir, HOME_FILES, isInitialized, readHomeFile, readHomeText, writeHomeFile, homePath } from '../store/index.js'
 import { decodeKeyFile, encodeKeyFile } from './keyfile.js'
 
 export interface HomeIdentity {
@@ -123,6 +124,15 @@ export function certificateLostError (home: string, wallet: WalletAddress): Home
   })
 }
 
+/** Moves a certificate that does not verify aside (`device.cert.damaged-<ms>`), kept for a person; returns where. */
+export async function setAsideCertificate (home: string): Promise<string> {
+  const path = homePath(home, 'certificate')
+  const aside = `${path}.damaged-${Date.now()}`
+  await rename(path, aside)
+  await fsyncDir(home)
+  return aside
+}
+
 export async function loadIdentity (home: string): Promise<HomeIdentity> {
   const keyText = new TextDecoder().decode(await readHomeFile(home, 'vaultKeys'))
   const { wallet, keys } = decodeKeyFile(keyText, homePath(home, 'vaultKeys'))
@@ -134,7 +144,7 @@ export async function loadIdentity (home: string): Promise<HomeIdentity> {
     certificate = verifyAnyCertificate(await readHomeFile(home, 'certificate'), { wallet: walletKey, deviceKey: device.publicKey, expiry: false })
   } catch (err: any) {
     if (err?.code === 'HOME_NOT_INITIALIZED') throw err
-    throw new HomeCorruptError(`the certificate in ${home} does not verify: ${err?.message}`, { home }, {
+    throw new HomeCorruptError(`the certificate in ${home} does not verify: ${err?.message}`, { home, file: homePath(home, 'certificate') }, {
       cause: err,
       hint: { sep: '. ', cli: 'Run `mesh init` with the wallet to re-issue it', mcp: 'No tool can mend it: a person re-issues it with the wallet, on this machine' }
     })

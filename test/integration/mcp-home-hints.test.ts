@@ -5,7 +5,7 @@
  * does, in words: never a `mesh …` command or a --flag it cannot run. The CLI, for the same homes,
  * still names its commands word for word.
  */
-import { rm, writeFile } from 'node:fs/promises'
+import { readdir, rm, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { Client } from '@modelcontextprotocol/sdk/client/index.js'
 import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js'
@@ -76,6 +76,14 @@ describe('mesh mcp on a home it cannot open: what happened, and what a person do
     expect(text).not.toMatch(CLI_WORDS)
     const cli = await runCli(['sessions', '--home', home], { env })
     expect(cli.stderr).toContain(`${fact}. Run \`mesh init\` with the wallet to re-issue it`)
+    // What it says works: the certificate is moved aside, and the same device is certified again.
+    const before = (await readdir(home)).filter(n => n === 'device.key')
+    const mended = await runCli(['init', '--home', home, '--wallet', wallet, '--label', 'garbled'], { env })
+    expect(mended.code, mended.stderr).toBe(0)
+    expect(mended.stderr).toMatch(new RegExp(`^note: ${join(home, 'device.cert').replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')} did not verify \\(certificate is not a valid encoding\\): moved to .*device\\.cert\\.damaged-\\d+, and this device is certified again with the wallet`))
+    expect(before).toEqual(['device.key'])
+    expect((await runCli(['sessions', '--home', home], { env })).code).toBe(0)
+    expect((await readdir(home)).filter(n => n.startsWith('device.cert.damaged-'))).toHaveLength(1)
   })
 
   it('a blind mirror\'s home: the agent is pointed at a member device, not at `mesh join --mirror`', async () => {
