@@ -136,7 +136,7 @@ export async function readHomeFile (home: string, f: keyof typeof HOME_FILES): P
   } catch (err: any) {
     if (err instanceof HomeUnsafeError) throw err
     if (err?.code === 'ENOENT') throw new HomeNotInitializedError(`home ${home} has no ${HOME_FILES[f]}: run \`mesh init\` with your wallet`, { home })
-    throw new HomeCorruptError(`cannot read ${homePath(home, f)}: ${err?.code ?? err}`, { home }, { cause: err })
+    throw new HomeCorruptError(`cannot read ${homePath(home, f)}: ${err?.code === 'EISDIR' ? 'it is a folder, where mesh keeps a file: move it aside' : err?.code ?? err}`, { home, file: homePath(home, f) }, { cause: err })
   }
 }
 
@@ -146,7 +146,10 @@ export async function readHomeText (home: string, f: keyof typeof HOME_FILES): P
     return (await readNoFollow(homePath(home, f))).toString('utf8')
   } catch (err: any) {
     if (err?.code === 'ENOENT') return undefined
-    throw err
+    if (err instanceof HomeUnsafeError) throw err
+    // Named, and said as what is wrong with it (a bare EISDIR named no file, and stopped every command).
+    const what = err?.code === 'EISDIR' ? 'it is a folder, where mesh keeps a file: move it aside' : err?.code === 'EACCES' ? 'permission denied' : String(err?.code ?? err)
+    throw new HomeCorruptError(`cannot read ${homePath(home, f)}: ${what}`, { home, file: homePath(home, f) }, { cause: err })
   }
 }
 
