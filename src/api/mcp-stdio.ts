@@ -7,6 +7,11 @@
  * an isError result carrying INVALID_INPUT, any other request with the protocol's invalid
  * request (-32600). Nothing mesh takes comes near the limit: one append is at most 960 KiB.
  *
+ * A line that is JSON but no message (no "jsonrpc", no method, an id of null) is answered as
+ * JSON-RPC says (-32600, its id where one can be read; never what may be a response) and told to
+ * onerror in one line (mcp-invalid.ts): the SDK's transport gave onerror its schema's whole
+ * multi-line complaint and answered nothing, so the client waited for ever.
+ *
  * And unlike the SDK's, it closes when stdin ends (or the stream closes): over stdio that is how
  * the host says it is gone, so onclose fires and a server on it ends without anyone else
  * watching stdin. Requests read before the end are answered first (a script may pipe one request
@@ -17,12 +22,13 @@
  */
 import { stdin as processStdin, stdout as processStdout } from 'node:process'
 import type { Readable, Writable } from 'node:stream'
-import { deserializeMessage, serializeMessage } from '@modelcontextprotocol/sdk/shared/stdio.js'
+import { serializeMessage } from '@modelcontextprotocol/sdk/shared/stdio.js'
 import type { Transport } from '@modelcontextprotocol/sdk/shared/transport.js'
-import { ErrorCode as McpErrorCode, type JSONRPCMessage } from '@modelcontextprotocol/sdk/types.js'
+import { ErrorCode as McpErrorCode, JSONRPCMessageSchema, type JSONRPCMessage } from '@modelcontextprotocol/sdk/types.js'
 import { MAX_APPEND_BYTES } from '../../crdt/index.js'
 import { InvalidInputError } from '../errors.js'
 import { LineReader } from './line-reader.js'
+import { invalidMessage } from './mcp-invalid.js'
 import { toolError } from './mcp.js'
 
 /** The longest line read. @default 10 MiB, as the SDK's own transport. */
@@ -94,13 +100,16 @@ export class LineStdioServerTransport implements Transport {
   private onLine (raw: string): void {
     const line = raw.replace(/\r$/, '')
     if (line.trim() === '') return
-    let message: JSONRPCMessage
+    let value: unknown
     try {
-      message = deserializeMessage(line)
+      value = JSON.parse(line)
     } catch (err) {
-      this.onerror?.(err as Error)
+      this.onerror?.(err as Error) // a SyntaxError: serveMcp answers it -32700
       return
     }
+    const parsed = JSONRPCMessageSchema.safeParse(value)
+    if (!parsed.success) { this.invalid(value); return }
+    const message = parsed.data as JSONRPCMessage
     if ('method' in message && 'id' in message) {
       const id = JSON.stringify(message.id)
       this.unanswered.set(id, (this.unanswered.get(id) ?? 0) + 1)
@@ -111,6 +120,15 @@ export class LineStdioServerTransport implements Transport {
       if (typeof requestId === 'string' || typeof requestId === 'number') this.answered(requestId)
     }
     this.onmessage?.(message)
+  }
+
+  /** JSON that is no message: one line to onerror, and -32600 to a request whose id, or its lack, can be read. */
+  private invalid (value: unknown): void {
+    const { reason, answer } = invalidMessage(value)
+    this.onerror?.(new Error(`invalid message${answer?.id !== undefined && answer.id !== null ? ` (id ${JSON.stringify(answer.id)})` : ''}: ${reason}`))
+    if (answer === undefined) return
+    const reply = { jsonrpc: '2.0', id: answer.id, error: { code: McpErrorCode.InvalidRequest, message: reason, data: { code: 'INVALID_INPUT' } } }
+    this.send(reply as unknown as JSONRPCMessage).catch((err: unknown) => { this.onerror?.(err as Error) })
   }
 
   private refuse (head: string, tail: string, bytes: number): void {

@@ -196,6 +196,15 @@ export function instructions (agentsResume: boolean): string {
     'The devices tool lists the owner\'s machines; devices_revoke cuts off a lost or stolen one and cannot be undone (ask the user first). Pairing a new machine is the user\'s own decision, in the dashboard or with `mesh devices approve`.'
 }
 
+/** The longest diagnostic line serveMcp writes about what a client sent. */
+const MAX_LOGGED = 300
+
+/** A message as one line of at most MAX_LOGGED characters. */
+export function oneLine (message: string): string {
+  const line = message.replace(/\s*\n\s*/g, ' ')
+  return line.length > MAX_LOGGED ? `${line.slice(0, MAX_LOGGED - 1)}…` : line
+}
+
 export async function serveMcp (api: MeshApi, transport: Transport, options: ServeMcpOptions = {}): Promise<McpHandle> {
   const log = options.log ?? ((line: string) => { process.stderr.write(`mesh mcp: ${line}\n`) })
   const server = new McpServer(
@@ -342,11 +351,12 @@ export async function serveMcp (api: MeshApi, transport: Transport, options: Ser
     resolveClosed()
   }
   server.server.onerror = (err) => {
-    log(`protocol error: ${err.message}`)
+    // One line, at most MAX_LOGGED characters: stderr is a host's log, and a message may quote
+    // whatever the client sent.
+    log(`protocol error: ${oneLine(err.message)}`)
     // A line that is not JSON: answered as JSON-RPC says (-32700, id null), so a client driven by
-    // hand learns what was wrong instead of waiting for a reply. A line that is JSON but no
-    // message the protocol knows may be a response (never answered: two peers would answer each
-    // other's replies for ever), so it is only logged.
+    // hand learns what was wrong instead of waiting for a reply. JSON that is no message is
+    // answered by the stdio transport (mcp-stdio.ts), where it is read.
     if (err instanceof SyntaxError && open) void transport.send({ jsonrpc: '2.0', id: null, error: { code: McpErrorCode.ParseError, message: `not JSON: ${err.message}` } } as unknown as JSONRPCMessage).catch((e: unknown) => { log(`could not answer it: ${(e as Error)?.message ?? String(e)}`) })
   }
   await server.connect(transport)

@@ -191,6 +191,49 @@ describe('mesh mcp', () => {
     }
   })
 
+  it('answers JSON that is no JSON-RPC request with -32600 and its id where one can be read (null where it is no id), and says so on stderr in one line each', async () => {
+    const { child, send, stdout, stderr, exited } = await rawServer('invalid-requests')
+    try {
+      send({ jsonrpc: '2.0', method: 'notifications/initialized' })
+      send({ id: 12, method: 'tools/list' })
+      send({ jsonrpc: '2.0', id: 11 })
+      send([1, 2, 3])
+      send({ jsonrpc: '2.0', id: null, method: 'tools/list' })
+      send({ jsonrpc: '2.0', id: { a: 1 }, method: 'tools/list' })
+      send({ jsonrpc: '2.0', id: 13, method: 7 })
+      send({ jsonrpc: '2.0', id: 14, method: 'tools/list', params: 'x' })
+      send({ jsonrpc: '2.0', id: 15, method: 'tools/list', extra: true })
+      // What may be a response is never answered.
+      send({ jsonrpc: '2.0', id: 16, result: 'x', error: {} })
+      send({ jsonrpc: '2.0', id: 20, method: 'tools/list' })
+      const replies = await eventually(async () => {
+        const lines = stdout().trim().split('\n').map(l => JSON.parse(l))
+        return lines.some(r => r.id === 20) ? lines : undefined
+      }, 'the answer to tools/list')
+      const errors = replies.filter(r => r.error !== undefined)
+      expect(errors.map(r => [r.id, r.error.code, r.error.message])).toEqual([
+        [12, -32600, '"jsonrpc" must be "2.0"'],
+        [11, -32600, 'no "method": a request names the method it calls'],
+        [null, -32600, '"id" must be a string or an integer, not null'],
+        [null, -32600, '"id" must be a string or an integer, not an object'],
+        [13, -32600, '"method" must be a string, not a number'],
+        [14, -32600, '"params" must be an object, not a string'],
+        [15, -32600, 'unknown field "extra" (a request has jsonrpc, id, method and params)']
+      ])
+      expect(replies.find(r => r.id === 20)?.result.tools.length).toBeGreaterThan(0)
+      expect(replies.some(r => r.id === 16)).toBe(false)
+      child.stdin?.end()
+      expect(await exited).toBe(0)
+      // One line per line refused, none of them the SDK's schema dump.
+      const said = stderr().split('\n').filter(l => l.includes('protocol error'))
+      expect(said).toHaveLength(9)
+      expect(said.find(l => l.includes('batch'))).toBe('mesh mcp: protocol error: invalid message: a batch (a JSON array) is not taken: send one JSON-RPC message per line')
+      expect(stderr()).not.toMatch(/invalid_union|"path"|^\s+[[{"]/m)
+    } finally {
+      if (child.exitCode === null) child.kill('SIGKILL')
+    }
+  })
+
   it('a resource URI that names no resource of this server is refused with -32602 and NOT_FOUND, its message saying "MCP error -32602" once', async () => {
     const home = join(t.dir, 'unknown-uri')
     expect((await runCli(['init', '--home', home, '--wallet', wallet, '--label', 'unknown-uri'], { env })).code).toBe(0)
