@@ -161,6 +161,38 @@ function codeSdkRefusals (server: McpServer): void {
   }
 }
 
+/** The issues of a ZodError as one line: each field and what is wrong. */
+function issuesLine (err: { issues: Array<{ path: PropertyKey[], message: string }> }): string {
+  return err.issues.map(i => `${i.path.length > 0 ? `${i.path.map(String).join('.')}: ` : ''}${i.message.replace(/^Invalid input: /, '').replace(/\bexpected record\b/, 'expected an object')}`).join('; ')
+}
+
+/** A ZodError of zod or of zod's core (`$ZodError`, what the SDK's own parse throws). */
+const isZodError = (err: unknown): err is Error & { issues: Array<{ path: PropertyKey[], message: string }> } =>
+  err instanceof Error && /^\$?ZodError$/.test(err.name) && Array.isArray((err as { issues?: unknown }).issues)
+
+/**
+ * A request whose params the SDK's own schema for its method refuses (tools/call with arguments
+ * "x", resources/read without a uri) is refused before any handler of ours runs, with the
+ * ZodError itself: answered -32603 internal error, its message the issues as multi-line JSON.
+ * It is the caller's mistake, said as the protocol's invalid params (-32602) and in one line.
+ * The SDK keeps its handlers in a map that is not public API; test/integration/mcp.test.ts fails
+ * if an SDK update moves it. Call it once every handler is set.
+ */
+function codeParamsRefusals (server: McpServer): void {
+  type Handler = (request: { method: string }, extra: unknown) => Promise<unknown>
+  const handlers = (server.server as unknown as { _requestHandlers?: Map<string, Handler> })._requestHandlers
+  if (!(handlers instanceof Map)) return
+  for (const [method, handler] of handlers) {
+    handlers.set(method, async (request, extra) => {
+      try {
+        return await handler(request, extra)
+      } catch (err) {
+        throw isZodError(err) ? invalidParams(new InvalidInputError(`${method}: ${issuesLine(err)}`)) : err
+      }
+    })
+  }
+}
+
 type Shown = Output<'sessions.show'>
 
 /** A time as ISO 8601, or as its number when no date holds it (a document's, written by any device). */
@@ -359,6 +391,7 @@ export async function serveMcp (api: MeshApi, transport: Transport, options: Ser
     // answered by the stdio transport (mcp-stdio.ts), where it is read.
     if (err instanceof SyntaxError && open) void transport.send({ jsonrpc: '2.0', id: null, error: { code: McpErrorCode.ParseError, message: `not JSON: ${err.message}` } } as unknown as JSONRPCMessage).catch((e: unknown) => { log(`could not answer it: ${(e as Error)?.message ?? String(e)}`) })
   }
+  codeParamsRefusals(server)
   await server.connect(transport)
   if (open) unsubscribe = api.subscribe(onEvent)
   return {

@@ -234,6 +234,26 @@ describe('mesh mcp', () => {
     }
   })
 
+  it('params the protocol\'s own schema refuses (arguments that are no object, a read without a uri) are -32602 with one line naming the field, not -32603 with a JSON dump', async () => {
+    const { child, send, stdout, exited } = await rawServer('bad-params')
+    try {
+      send({ jsonrpc: '2.0', method: 'notifications/initialized' })
+      send({ jsonrpc: '2.0', id: 6, method: 'tools/call', params: { name: 'sessions_show', arguments: 'x' } })
+      send({ jsonrpc: '2.0', id: 7, method: 'resources/read', params: {} })
+      const replies = await eventually(async () => {
+        const lines = stdout().trim().split('\n').map(l => JSON.parse(l))
+        return lines.length >= 3 ? lines : undefined
+      }, 'two more replies')
+      const byId = new Map(replies.map(r => [r.id, r]))
+      expect(byId.get(6)).toMatchObject({ error: { code: -32602, message: 'tools/call: params.arguments: expected an object, received string', data: { code: 'INVALID_INPUT' } } })
+      expect(byId.get(7)).toMatchObject({ error: { code: -32602, message: 'resources/read: params.uri: expected string, received undefined', data: { code: 'INVALID_INPUT' } } })
+      child.stdin?.end()
+      expect(await exited).toBe(0)
+    } finally {
+      if (child.exitCode === null) child.kill('SIGKILL')
+    }
+  })
+
   it('a resource URI that names no resource of this server is refused with -32602 and NOT_FOUND, its message saying "MCP error -32602" once', async () => {
     const home = join(t.dir, 'unknown-uri')
     expect((await runCli(['init', '--home', home, '--wallet', wallet, '--label', 'unknown-uri'], { env })).code).toBe(0)
