@@ -273,7 +273,14 @@ export async function callRoute (api: MeshApi, r: Route, match: RegExpExecArray,
   r.params.forEach((name, i) => {
     let v: string
     try { v = decodeURIComponent(match[i + 1] as string) } catch { throw new HttpError(400, 'INVALID_INPUT', `bad {${name}} in the path`) }
-    raw[name] = coerce(r.props[name], [v])
+    const inPath = coerce(r.props[name], [v])
+    // Given again beside the path: the same value is no harm, another one is refused. The path's
+    // silently won, so an append whose body named another session went to the path's.
+    if (name in raw && raw[name] !== inPath) {
+      const where = verb === 'GET' || verb === 'DELETE' ? 'query' : 'body'
+      throw new HttpError(400, 'INVALID_INPUT', `${r.name}: ${name} ${JSON.stringify(raw[name])} in the ${where} is not ${JSON.stringify(inPath)} in the path: ${req.method ?? verb} ${url.pathname} takes ${name} from its path (leave it out of the ${where})`)
+    }
+    raw[name] = inPath
   })
   const parsed = strictInput(r.def).safeParse(raw)
   if (!parsed.success) throw new HttpError(400, 'INVALID_INPUT', inputIssues(r.name, r.def, parsed.error))

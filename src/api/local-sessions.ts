@@ -90,6 +90,10 @@ export function sessionHandlers (ctx: LocalContext): Handlers<SessionMethods> {
     'sessions.append': async (input) => {
       // The key first: a bad key is the error to tell, whatever the body holds.
       parseSessionKey(input.key)
+      // One message or a list, not both: both were appended, the one first, and a message's own
+      // fields beside a list (its id, a tool call) were dropped unsaid when no role came with them.
+      const single = (['role', 'content', 'id', 'toolCall', 'toolResult'] as const).filter(f => input[f] !== undefined)
+      if (input.messages !== undefined && single.length > 0) throw new InvalidInputError(`an append takes one message (role and content) or a list (messages), not both: ${single.join(', ')} given beside messages (give each message in the list)`, { fields: single })
       const list = input.messages ?? []
       if (input.role !== undefined || input.content !== undefined) {
         if (input.role === undefined || input.content === undefined || input.content === '') throw new InvalidInputError('an append needs a role and a non-empty content (or messages)')

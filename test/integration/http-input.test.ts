@@ -91,6 +91,32 @@ describe('the HTTP API reads each method\'s input from one place, and refuses it
   })
 })
 
+describe('an append names its session and its messages once', () => {
+  const s1 = `/api/sessions/${encodeURIComponent('agent:main:s1')}`
+  it('refuses a key in the body that is not the path\'s (it went to the path\'s session), and takes the same one', async () => {
+    expect((await send('POST', '/api/sessions', { body: JSON.stringify({ key: 'agent:main:s1' }) })).status).toBe(200)
+    const other = error(await send('POST', `${s1}/messages`, { body: JSON.stringify({ key: 'agent:main:s3', role: 'user', content: 'x' }) }), 400, 'INVALID_INPUT')
+    expect(other.message).toBe(`sessions.append: key "agent:main:s3" in the body is not "agent:main:s1" in the path: POST ${s1}/messages takes key from its path (leave it out of the body)`)
+    expect((await send('GET', s1)).body.messageCount).toBe(0)
+    error(await send('GET', `${s1}?key=${encodeURIComponent('agent:main:s3')}`), 400, 'INVALID_INPUT')
+    expect((await send('POST', `${s1}/messages`, { body: JSON.stringify({ key: 'agent:main:s1', role: 'user', content: 'x' }) })).status).toBe(200)
+    expect((await send('GET', `${s1}?key=${encodeURIComponent('agent:main:s1')}`)).body.messageCount).toBe(1)
+  })
+
+  it('refuses one message and a list at once (both were appended), whatever the list holds', async () => {
+    for (const body of [
+      { role: 'user', content: 'x', messages: [] },
+      { role: 'user', content: 'x', messages: [{ role: 'user', content: 'y' }] },
+      { id: 'm1', messages: [{ role: 'user', content: 'y' }] }
+    ]) {
+      const refused = error(await send('POST', `${s1}/messages`, { body: JSON.stringify(body) }), 400, 'INVALID_INPUT')
+      expect(refused.message, JSON.stringify(body)).toMatch(/^an append takes one message \(role and content\) or a list \(messages\), not both: (role, content|id) given beside messages/)
+    }
+    expect((await send('GET', s1)).body.messageCount).toBe(1)
+    expect((await send('POST', `${s1}/messages`, { body: JSON.stringify({ messages: [{ role: 'user', content: 'y' }] }) })).status).toBe(200)
+  })
+})
+
 describe('a number in the query', () => {
   it('is read in decimal digits only, as the CLI reads a count: 0x10, 1e3 and " 1" are refused', async () => {
     expect((await send('POST', '/api/sessions', { body: JSON.stringify({ key: 'agent:main:counted' }) })).status).toBe(200)
