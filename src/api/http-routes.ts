@@ -6,7 +6,7 @@
  */
 import { maxHeaderSize, STATUS_CODES, type IncomingMessage, type ServerResponse } from 'node:http'
 import type { Duplex } from 'node:stream'
-import { AbortedError, isBadInputReason, isMeshError, MeshError, type ErrorCode } from '../errors.js'
+import { AbortedError, isBadInputReason, isMeshError, MeshError, NotFoundError, type ErrorCode } from '../errors.js'
 import type { MeshApi } from './api.js'
 import { inputIssues, strictInput } from './input.js'
 import type { MethodDef, MethodName } from './schema.js'
@@ -288,5 +288,10 @@ export async function callRoute (api: MeshApi, r: Route, match: RegExpExecArray,
   const ac = new AbortController()
   res.on('close', () => { if (!res.writableFinished) ac.abort() })
   const out = await api.call(r.name, parsed.data as any, { signal: ac.signal })
+  const notFound = r.def.http.notFound
+  if (notFound !== undefined && (out as Record<string, unknown>)[notFound.when] === false) {
+    const input = parsed.data as Record<string, unknown>
+    throw new NotFoundError(notFound.message.replace(/\{(\w+)\}/g, (_, p: string) => String(input[p])), Object.fromEntries(r.params.map(p => [p, input[p]])))
+  }
   send(res, 200, out, req.method === 'HEAD')
 }

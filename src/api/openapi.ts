@@ -73,6 +73,7 @@ function operation (name: string, def: MethodDef, schemas: Json): Json {
     // Each status the server answers (http.ts, http-routes.ts, http-deadlines.ts), so a generated client expects them.
     default: errorResponse('any other failure: 403 READ_ONLY / MISSING_CAPABILITY / NOT_ADMIN / DEVICE_REVOKED; 404 *_NOT_FOUND; 405 a method the path does not take (Allow names those it does); 408 ABORTED with reason timeout (a wait\'s timeoutMs ran out, or the request was not sent within the server\'s deadlines); 409 LEASE_HELD / LEASE_NOT_HELD / SESSION_EXISTS / PAIRING_FAILED / AGENT_BUSY / FILE_EXISTS; 413 a body over 16 MiB; 415 a body that is not application/json; 421 a Host header that is not this server\'s loopback address and port; 500 INTERNAL and other failures')
   }
+  if (def.http.notFound !== undefined) op.responses[404] = errorResponse(`nothing there (NOT_FOUND), as a GET of it answers 404: over HTTP a 200 answer's ${def.http.notFound.when} is always true`)
   if (def.writes === true) op['x-mesh-writes'] = true
   if (def.mcp !== undefined) op['x-mesh-mcp-tool'] = def.mcp
   return op

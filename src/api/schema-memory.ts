@@ -26,7 +26,7 @@ export const MEMORY_METHODS = {
     summary: 'Deletes a memory entry.',
     input: z.object({ key: z.string().min(1) }),
     output: z.object({ deleted: z.boolean() }),
-    http: { verb: 'DELETE', path: '/api/memory/{key}' },
+    http: { verb: 'DELETE', path: '/api/memory/{key}', notFound: { when: 'deleted', message: 'no memory entry {key}' } },
     mcp: 'memory_delete',
     mcpHints: { readOnly: false, destructive: true, idempotent: true },
     writes: true

@@ -52,7 +52,7 @@ export const SKILL_METHODS = {
     summary: 'Removes a skill.',
     input: z.object({ name: z.string().min(1) }),
     output: z.object({ removed: z.boolean() }),
-    http: { verb: 'DELETE', path: '/api/skills/{name}' },
+    http: { verb: 'DELETE', path: '/api/skills/{name}', notFound: { when: 'removed', message: 'no skill named {name}' } },
     writes: true
   }
 } as const satisfies Record<string, MethodDef>

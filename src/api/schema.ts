@@ -34,7 +34,17 @@ export interface MethodDef {
   summary: string
   input: z.ZodObject
   output: z.ZodType
-  http: { verb: 'GET' | 'POST' | 'PUT' | 'DELETE', path: string }
+  http: {
+    verb: 'GET' | 'POST' | 'PUT' | 'DELETE'
+    path: string
+    /**
+     * Over HTTP, an answer whose boolean field `when` is false is a 404 NOT_FOUND saying `message`
+     * (`{param}`: the path's): a DELETE of nothing answers as a GET of it does, and as the CLI
+     * (exit 2). The method still answers false elsewhere (MCP, the socket), where a call made again
+     * is no failure.
+     */
+    notFound?: { when: string, message: string }
+  }
   /** The MCP tool name, when the method is offered to agents as a tool. */
   mcp?: string
   /**

@@ -250,6 +250,10 @@ describe('mesh join serves the API over HTTP', () => {
     expect(blank.body.error.message).toMatch(/at least one word/)
     expect(await ok(a, 'memory.delete', { key: 'editor/theme' })).toEqual({ deleted: true })
     expect((await call(a, 'memory.get', { key: 'editor/theme' })).status).toBe(404)
+    // Deleting what is not there answers as reading it does (and as `mesh memory delete`, exit 2): 404, not 200 {deleted: false}.
+    const deletedAgain = await call(a, 'memory.delete', { key: 'editor/theme' })
+    expect(deletedAgain.status, JSON.stringify(deletedAgain.body)).toBe(404)
+    expect(deletedAgain.body.error).toEqual({ code: 'NOT_FOUND', message: 'no memory entry editor/theme', details: { key: 'editor/theme' } })
 
     const skill = '---\nname: deploy\ndescription: Deploy safely\nversion: 1.2.0\n---\nRun the checks first.\n'
     expect(await ok(a, 'skills.add', { content: skill, source: 'http test' })).toMatchObject({ name: 'deploy', version: '1.2.0' })
@@ -265,6 +269,9 @@ describe('mesh join serves the API over HTTP', () => {
     expect((await ok(a, 'skills.show', { name: 'deploy' })).body).toMatch(/Run the checks first/)
     expect(await ok(a, 'skills.remove', { name: 'deploy' })).toEqual({ removed: true })
     expect((await call(a, 'skills.show', { name: 'deploy' })).status).toBe(404)
+    const removedAgain = await call(a, 'skills.remove', { name: 'deploy' })
+    expect(removedAgain.status, JSON.stringify(removedAgain.body)).toBe(404)
+    expect(removedAgain.body.error).toEqual({ code: 'NOT_FOUND', message: 'no skill named deploy', details: { name: 'deploy' } })
     expect(await ok(a, 'skills.removed')).toMatchObject([{ name: 'deploy', hash: expect.stringMatching(/^sha256:/), folder: expect.stringMatching(/^[0-9a-f]{64}$/) }])
 
     // An agent's native records through their routes (the CLI's `mesh agent import` sends the same).
