@@ -70,6 +70,8 @@ export function serveEvents (server: Server, init: EventStreamInit): EventStream
     const offered = String(req.headers['sec-websocket-protocol'] ?? '').split(',').map(s => s.trim())
     const given = url.searchParams.get('token') ?? offered.find(p => p.startsWith('bearer.'))?.slice('bearer.'.length)
     if (!tokenOk(given ?? undefined)) { refuseSocket(socket, new HttpError(401, 'UNAUTHORIZED', 'missing or wrong token: send it as ?token=<the home\'s api.token>, or as the subprotocol "bearer.<token>" beside "mesh.events"', { 'www-authenticate': 'Bearer realm="mesh"' })); return }
+    const refused = queryRefusal(url.searchParams)
+    if (refused !== undefined) { refuseSocket(socket, new HttpError(400, 'INVALID_INPUT', refused)); return }
     const afterText = url.searchParams.get('after')
     const after = afterText === null ? undefined : Number(afterText)
     if (after !== undefined && !(Number.isSafeInteger(after) && after >= 0)) { refuseSocket(socket, new HttpError(400, 'INVALID_INPUT', `after: not a seq (a whole number, 0 or more): "${afterText}"`)); return }
@@ -146,6 +148,22 @@ export function serveEvents (server: Server, init: EventStreamInit): EventStream
     upgrading.clear()
   }
   return { clients: () => wss?.clients ?? [], stop }
+}
+
+/** The query parameters the stream takes; only `sessions` may come more than once (its keys add up). */
+const EVENT_PARAMS = ['after', 'run', 'sessions', 'token']
+
+/**
+ * Why the stream's query is refused, as the API's routes refuse theirs: a parameter it does not
+ * take (it was ignored), or one given twice (the first one was read, unsaid).
+ */
+function queryRefusal (query: URLSearchParams): string | undefined {
+  const keys = [...new Set(query.keys())]
+  const unknown = keys.filter(k => !EVENT_PARAMS.includes(k))
+  if (unknown.length > 0) return `events: ${unknown.length === 1 ? 'unknown query parameter' : 'unknown query parameters'} ${unknown.map(k => JSON.stringify(k)).join(', ')} (it takes ${EVENT_PARAMS.join(', ')})`
+  const repeated = keys.find(k => k !== 'sessions' && query.getAll(k).length > 1)
+  if (repeated !== undefined) return `events: query parameter "${repeated}" given ${query.getAll(repeated).length} times: it takes one value`
+  return undefined
 }
 
 function hostOf (origin: string): string | undefined {

@@ -52,7 +52,7 @@ const typeOf = (s: any): string | undefined => {
 function coerce (schema: any, values: string[]): unknown {
   const type = typeOf(schema)
   if (type === 'array') return values.flatMap(v => v.split(',')).map(v => coerce(schema.items, [v]))
-  const v = values[values.length - 1] as string
+  const v = values[0] as string
   switch (type) {
     // Decimal digits only, as the CLI reads a count: Number() took 0x10, 1e3 and " 1" as well.
     case 'integer': return /^-?\d+$/.test(v) ? Number(v) : v
@@ -268,7 +268,13 @@ export async function callRoute (api: MeshApi, r: Route, match: RegExpExecArray,
   const raw: Record<string, unknown> = verb === 'GET' || verb === 'DELETE' ? {} : await readBody(req) as Record<string, unknown>
   if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) throw new HttpError(400, 'INVALID_INPUT', 'the body must be a JSON object')
   if (verb === 'GET' || verb === 'DELETE') {
-    for (const k of new Set(url.searchParams.keys())) raw[k] = coerce(r.props[k], url.searchParams.getAll(k))
+    for (const k of new Set(url.searchParams.keys())) {
+      const values = url.searchParams.getAll(k)
+      // One value each, but a list's (its values add up): ?tail=1&tail=2 read the last one unsaid.
+      // One the method does not take is left to the parse, which names it as unknown.
+      if (values.length > 1 && r.props[k] !== undefined && typeOf(r.props[k]) !== 'array') throw new HttpError(400, 'INVALID_INPUT', `${r.name}: query parameter "${k}" given ${values.length} times: it takes one value`)
+      raw[k] = coerce(r.props[k], values)
+    }
   }
   r.params.forEach((name, i) => {
     let v: string

@@ -68,7 +68,7 @@ function operation (name: string, def: MethodDef, schemas: Json): Json {
   if (parameters.length === 0) delete op.parameters
   op.responses = {
     200: { description: 'the result', content: { 'application/json': { schema: output } } },
-    400: errorResponse(`bad input (INVALID_INPUT and other usage codes; PAIRING_FAILED with reason wrong-code, a code typed wrong), including ${def.http.verb === 'GET' || def.http.verb === 'DELETE' ? 'a request body (input goes in the query)' : 'a query parameter (input goes in the JSON body)'}`),
+    400: errorResponse(`bad input (INVALID_INPUT and other usage codes; PAIRING_FAILED with reason wrong-code, a code typed wrong), including ${def.http.verb === 'GET' || def.http.verb === 'DELETE' ? 'a request body (input goes in the query), and a query parameter given twice but a list\'s' : 'a query parameter (input goes in the JSON body)'}`),
     401: errorResponse('no token or a wrong one'),
     // Each status the server answers (http.ts, http-routes.ts, http-deadlines.ts), so a generated client expects them.
     default: errorResponse('any other failure: 403 READ_ONLY / MISSING_CAPABILITY / NOT_ADMIN / DEVICE_REVOKED; 404 *_NOT_FOUND; 405 a method the path does not take (Allow names those it does); 408 ABORTED with reason timeout (a wait\'s timeoutMs ran out, or the request was not sent within the server\'s deadlines); 409 LEASE_HELD / LEASE_NOT_HELD / SESSION_EXISTS / PAIRING_FAILED / AGENT_BUSY / FILE_EXISTS; 413 a body over 16 MiB; 415 a body that is not application/json; 421 a Host header that is not this server\'s loopback address and port; 500 INTERNAL and other failures')
@@ -125,7 +125,7 @@ export function openApiDocument (opts: OpenApiOptions = {}): Json {
       responses: {
         101: { description: 'switching to the WebSocket; each message is an EventRecord', content: { 'application/json': { schema: { $ref: '#/components/schemas/EventRecord' } } } },
         // What http-events.ts refuses an upgrade with, and http.ts a plain request.
-        400: errorResponse('after is not a whole number 0 or more (INVALID_INPUT)'),
+        400: errorResponse('after is not a whole number 0 or more, a query parameter the stream does not take, or one but sessions given twice (INVALID_INPUT)'),
         401: errorResponse('no token or a wrong one (UNAUTHORIZED)'),
         403: errorResponse('an Origin header that is not this server\'s own page (UNAUTHORIZED)'),
         405: errorResponse('a method other than GET (Allow: GET)'),

@@ -132,6 +132,17 @@ describe('a number in the query', () => {
     }
   })
 
+  it('is given once: ?tail=1&tail=2 is refused naming tail (the last one was read), where a list\'s values add up', async () => {
+    const show = `/api/sessions/${encodeURIComponent('agent:main:counted')}`
+    const refused = error(await send('GET', `${show}?tail=1&tail=2`), 400, 'INVALID_INPUT')
+    expect(refused.message).toBe('sessions.show: query parameter "tail" given 2 times: it takes one value')
+    error(await send('GET', `${show}?all=true&all=true`), 400, 'INVALID_INPUT')
+    // A parameter the method does not take is named as unknown, however often it comes.
+    expect(error(await send('GET', `${show}?bogus=1&bogus=2`), 400, 'INVALID_INPUT').message).toMatch(/unknown field "bogus"/)
+    const status = await send('GET', `/api/agents/status?keys=${encodeURIComponent('agent:main:a')}&keys=${encodeURIComponent('agent:main:b')}`)
+    expect(status.status, JSON.stringify(status.body)).toBe(200)
+  })
+
   it('names one read: tail with all (or after) is refused, as the CLI refuses --tail with --all, not one silently winning', async () => {
     const show = `/api/sessions/${encodeURIComponent('agent:main:counted')}`
     for (const both of ['tail=2&all=true', 'tail=2&after=x', 'after=x&all=true']) {
@@ -179,6 +190,16 @@ describe('the event stream answers as its documentation says', () => {
     error(statuses[403] as Answer, 403, 'UNAUTHORIZED')
     error(statuses[421] as Answer, 421, 'INVALID_INPUT')
     error(await refusedUpgrade(`/api/elsewhere?${q}`), 404, 'NOT_FOUND')
+
+    // As every route refuses its query: a parameter it does not take, or one given twice but sessions.
+    const unknown = error(await refusedUpgrade(`/api/events?${q}&bogus=1`), 400, 'INVALID_INPUT')
+    expect(unknown.message).toBe('events: unknown query parameter "bogus" (it takes after, run, sessions, token)')
+    const twice = error(await refusedUpgrade(`/api/events?${q}&after=1&after=2`), 400, 'INVALID_INPUT')
+    expect(twice.message).toBe('events: query parameter "after" given 2 times: it takes one value')
+    error(await refusedUpgrade(`/api/events?${q}&${q}`), 400, 'INVALID_INPUT')
+    const ws = new WebSocket(`ws://127.0.0.1:${server.port}/api/events?${q}&sessions=a&sessions=b&after=0`)
+    await new Promise<void>((resolve, reject) => { ws.once('message', () => { resolve() }); ws.once('error', reject) })
+    ws.close()
 
     const doc = (await send('GET', '/api/openapi.json')).body
     const listed = Object.keys(doc.paths['/api/events'].get.responses)
