@@ -11,6 +11,7 @@
  */
 export * from './jsonl.js'
 export * from './ids.js'
+export * from './session-key.js'
 export * from './no-session.js'
 export * from './file-holds.js'
 export * from './stuck-line.js'

@@ -12,7 +12,7 @@ import {
   listCodexSessions, readClaudeBundle, readCodexRollout, redactJsonl, filesOf, findOpenclawSession, listOpenclawSessions,
   readOpenclawSession, openclawExportFile, hermesExportFile, translateSession, TRANSLATE_TARGETS, parseSince, resumeAgentSession,
   fetchAgentRecords, AGENT_NAMES, isAgentName, listOpenclawDbSessions, readOpenclawDbSession, checkChain, type AgentMeta, type AgentName,
-  refuseTaken, writeOutFile, noSessionIn, sideDir, StoredBytes, noSessionWhy, type ChainProblem, type HeldBackTail, type ListWarn, type OpenclawDbSession
+  refuseTaken, writeOutFile, noSessionIn, fileSessionKey, sideDir, StoredBytes, noSessionWhy, type ChainProblem, type HeldBackTail, type ListWarn, type OpenclawDbSession
 } from '../../agents/index.js'
 import { importHermes, listHermesHere } from './agent-hermes.js'
 import { followCmd, hookCmd, hooksCmd } from './agent-live.js'
@@ -79,10 +79,10 @@ async function importCmd (g: Globals, a: string | undefined, values: Record<stri
         try {
           r = await importOne(api, g, agent, s.path, values, s.db)
         } catch (err) {
-          // One damaged or vanished file, or a session another device drives (its new lines wait
-          // for --force or the lease), is said and the others go on; anything else (the daemon,
-          // the disk) stops the run as before.
-          if (!isMeshError(err) || (err.code !== 'INVALID_INPUT' && err.code !== 'NOT_FOUND' && err.code !== 'LEASE_HELD')) throw err
+          // One damaged or vanished file, one whose session id makes no mesh key, or a session
+          // another device drives (its new lines wait for --force or the lease), is said and the
+          // others go on; anything else (the daemon, the disk) stops the run as before.
+          if (!isMeshError(err) || !SKIPPED_IN_BATCH.has(err.code)) throw err
           failed.push({ path: s.path, sessionId: s.sessionId, code: err.code, message: err.message })
           // The progress line on a terminal is cleared first, so the skip is a line of its own.
           if (picked.length > 1 && process.stderr.isTTY) draw('stderr', drawn(Control.ERASE_LINE))
@@ -131,6 +131,9 @@ async function importCmd (g: Globals, a: string | undefined, values: Record<stri
   else out.line(`${result.key}: ${plural(result.added, 'new record')} of ${result.records} (${plural(result.lines, 'line')} in ${path})${result.mappedFrom !== undefined ? `, paths mapped back from ${result.mappedFrom} to ${result.cwd ?? ''}` : ''}`)
   return 0
 }
+
+/** What an import of many says of one file and passes by (the rest is the run's: the daemon, the disk). */
+const SKIPPED_IN_BATCH = new Set(['INVALID_INPUT', 'INVALID_SESSION_KEY', 'NOT_FOUND', 'LEASE_HELD'])
 
 /**
  * `--file PATH` resolved, and said plainly when it is not there (NOT_FOUND, exit 2): the read
@@ -226,7 +229,9 @@ async function importOne (api: MeshApi, g: Globals, agent: AgentName, path: stri
   if (noSessionIn(agent, first.records)) {
     throw new InvalidInputError(`${path} holds no ${agent} session: ${noSessionWhy(agent, first.records.some(r => r.file === '' && r.kind !== 'unparsed'), first.lines)}; nothing was imported`, { path })
   }
-  const key = (values.key as string | undefined) ?? `agent:${agent}:${first.sessionId}`
+  // A key given is the person's (the API says what is wrong with it); one made of the file's
+  // session id is refused naming the file, so an import of many passes it by.
+  const key = (values.key as string | undefined) ?? fileSessionKey(agent, first.sessionId, path)
   const held = await recordedMeta(api, key)
   const map = held?.cwd !== undefined && first.cwd !== undefined && held.cwd !== first.cwd ? { from: first.cwd, to: held.cwd } : undefined
   const b = map === undefined ? first : await read(map)
