@@ -29,9 +29,12 @@ export const PART_BYTES = 256 * 1024
 
 export type LineKeyer = (lines: readonly string[]) => Array<{ id: string, kind: string, text: string }>
 
+/** What mesh says of a symbolic link where an agent's file is, after its path. */
+export const LINK_WORDS = 'is a symbolic link: mesh does not read or write through links'
+
 /** Why a file cannot be read, in words, for the errors a read refuses as bad input; undefined for any other. */
 function unreadable (code: string | undefined): string | undefined {
-  if (code === 'ELOOP') return 'is a symbolic link: mesh does not read or write through links'
+  if (code === 'ELOOP') return LINK_WORDS
   if (code === 'EACCES' || code === 'EPERM') return 'cannot be read: permission denied'
   if (code === 'EISDIR') return 'is a folder, not a file'
   if (code === 'ENOTFILE') return 'is not a regular file'

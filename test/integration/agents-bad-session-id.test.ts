@@ -1,18 +1,24 @@
 /**
- * A Claude Code transcript whose name is no session id a mesh key can hold (`bad id!.jsonl`), as
- * a tester met it: `mesh agent import claude --all` stopped at it with INVALID_SESSION_KEY (exit 2,
- * the sessions after it never imported, no summary, `--json` stdout empty). Now it is named and
- * passed by, the rest imported, the summary printed, and the run exits 2 at the end. Real files
- * under a CLAUDE_CONFIG_DIR and real `mesh` processes.
+ * Claude Code files mesh can never take, as a tester met them: a transcript whose name is no
+ * session id a mesh key can hold (`bad id!.jsonl`), and a transcript that is a symbolic link (one
+ * to a real file, one that loops). `mesh agent import claude --all` stopped at the first with
+ * INVALID_SESSION_KEY (exit 2, the sessions after it never imported, no summary, `--json` stdout
+ * empty); the follower said `Invalid session key … (retrying)` and `ELOOP … (retrying)` and asked
+ * again on every pass (a looping one failed its whole scan); `mesh agent list` said `not imported`
+ * with no reason, and `--session` of the link said there was no such session. Now each is named,
+ * said once, passed by, and the rest is imported and followed. Real files under a
+ * CLAUDE_CONFIG_DIR, real `mesh` processes and a real daemon.
  */
-import { mkdir, utimes, writeFile } from 'node:fs/promises'
+import { appendFile, mkdir, symlink, utimes, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { beforeAll, describe, expect, it } from 'vitest'
 import { sanitizePath } from '../../src/agents/index.js'
 import { cliHome } from '../helpers/cli-home.js'
+import { poll } from '../helpers/wait.js'
 
 const A = 'a1a1a1a1-0000-4000-8000-000000000001'
 const B = 'b2b2b2b2-0000-4000-8000-000000000002'
+const LINKED = 'c3c3c3c3-0000-4000-8000-000000000003'
 const BAD = 'bad id!'
 const h = cliHome(d => ({ CLAUDE_CONFIG_DIR: join(d, 'claude') }))
 
@@ -33,6 +39,10 @@ beforeAll(async () => {
   await utimes(pathOf(A), at(3), at(3))
   await utimes(pathOf(BAD), at(4), at(4))
   await utimes(pathOf(B), at(5), at(5))
+  const elsewhere = join(h.dir, 'elsewhere.jsonl')
+  await writeFile(elsewhere, line(LINKED, 'c0000000-0000-4000-8000-00000000000d', 'linked'))
+  await symlink(elsewhere, pathOf(LINKED))
+  await symlink('loop.jsonl', join(project, 'loop.jsonl'))
 })
 
 describe('a transcript mesh cannot take among others', () => {
@@ -53,5 +63,44 @@ describe('a transcript mesh cannot take among others', () => {
     const one = await h.mesh('agent', 'import', 'claude', '--file', pathOf(BAD), '--json')
     expect(one.code).toBe(2)
     expect(JSON.parse(one.stderr).error).toMatchObject({ code: 'INVALID_SESSION_KEY', details: { path: pathOf(BAD) } })
+  }, 120_000)
+
+  it('mesh agent list says why the file is not imported', async () => {
+    const text = await h.mesh('agent', 'list', 'claude')
+    expect(text.code, text.stderr).toBe(0)
+    const row = text.stdout.split('\n').find(l => l.endsWith(`\t${pathOf(BAD)}`)) ?? 'no row'
+    expect(row).toContain('not imported: its session id "bad id!" cannot be a mesh session key ("bad id!" has characters outside A-Z a-z 0-9 . _ -), so mesh agent import refuses it')
+    const json = await h.mesh('agent', 'list', 'claude', '--json')
+    const rows = JSON.parse(json.stdout).local as Array<{ path: string, imported: boolean, refused?: string }>
+    expect(rows.find(r => r.path === pathOf(BAD))).toMatchObject({ imported: false, refused: expect.stringContaining('cannot be a mesh session key') })
+    expect(rows.find(r => r.path === pathOf(A))?.refused).toBeUndefined()
+  }, 60_000)
+
+  it('import --session of a symlinked transcript says it is a link, as --file does', async () => {
+    const r = await h.mesh('agent', 'import', 'claude', '--session', LINKED)
+    expect(r.code).toBe(2)
+    expect(r.stderr).toContain(`${pathOf(LINKED)} is a symbolic link: mesh does not read or write through links`)
+    expect(r.stderr).not.toContain('no Claude Code session')
+  }, 60_000)
+
+  it('the follower says each once, never "retrying", and follows the others', async () => {
+    const follow = h.join('--follow', 'claude')
+    await follow.waitFor(/running \(pid/, 30_000)
+    await follow.waitFor(/bad id!\.jsonl: its session id/, 30_000)
+    await follow.waitFor(new RegExp(`${LINKED}\\.jsonl is a symbolic link`), 30_000)
+    // Passes go on: a line appended to a valid session is captured after them.
+    await appendFile(pathOf(A), line(A, 'c0000000-0000-4000-8000-00000000000e', 'more'))
+    const count = async (): Promise<number> => JSON.parse((await h.mesh('session', 'show', `agent:claude:${A}`, '--json', '--tail', '0')).stdout).messageCount as number
+    await poll('the new line captured', async () => await count() === 2)
+    // The bad file changed: looked at again, and still not said twice.
+    await appendFile(pathOf(BAD), line(BAD, 'c0000000-0000-4000-8000-00000000000f', 'again'))
+    await appendFile(pathOf(A), line(A, 'c0000000-0000-4000-8000-000000000010', 'again'))
+    await poll('the next line captured', async () => await count() === 3)
+    const said = (re: RegExp): string[] => follow.lines.filter(l => re.test(l))
+    expect(said(/bad id!\.jsonl/)).toEqual([expect.stringContaining('(looked at again once it changes)')])
+    expect(said(new RegExp(`${LINKED}\\.jsonl`))).toHaveLength(1)
+    expect(said(/loop\.jsonl is a symbolic link/)).toHaveLength(1)
+    expect(follow.lines.join('\n')).not.toMatch(/retrying|ELOOP|cannot list claude sessions/)
+    await follow.stop('SIGINT')
   }, 120_000)
 })

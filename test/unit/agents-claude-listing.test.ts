@@ -30,7 +30,10 @@ it('a dangling symlink, a symlink to a transcript and a folder named *.jsonl are
   expect((await listClaudeSessions(env, m => warned.push(m))).map(s => s.sessionId).sort()).toEqual(['sid-1', 'sid-2'])
   expect(warned).toEqual([])
   expect(await findClaudeSession('sid-2', env)).toBe(join(cc, 'projects', '-other', 'sid-2.jsonl'))
-  await expect(findClaudeSession('dangling', env)).rejects.toThrow(/no Claude Code session dangling/)
+  // Asked for by its id, a link is said to be one (as --file says it), not "no session".
+  await expect(findClaudeSession('dangling', env)).rejects.toThrow(/dangling\.jsonl is a symbolic link: mesh does not read or write through links/)
+  await expect(findClaudeSession('linked', env)).rejects.toMatchObject({ code: 'INVALID_INPUT' })
+  await expect(findClaudeSession('nope', env)).rejects.toThrow(/no Claude Code session nope/)
 })
 
 it('OpenClaw\'s listing passes them by too', async () => {

@@ -7,8 +7,8 @@
 import { lstat, readdir, rm, stat } from 'node:fs/promises'
 import { homedir } from 'node:os'
 import { basename, join } from 'node:path'
-import { NotFoundError } from '../../errors.js'
-import { unlistable } from '../bundle.js'
+import { InvalidInputError, NotFoundError } from '../../errors.js'
+import { LINK_WORDS, unlistable } from '../bundle.js'
 
 export function claudeConfigDir (env: NodeJS.ProcessEnv = process.env): string {
   return env.CLAUDE_CONFIG_DIR ?? join(env.HOME ?? homedir(), '.claude')
@@ -32,9 +32,15 @@ export const warnOnStderr: ListWarn = (message) => { process.emitWarning(message
  * regular file is passed by, and a project folder that cannot be read is passed by and said.
  */
 export async function listClaudeSessions (env: NodeJS.ProcessEnv = process.env, warn: ListWarn = warnOnStderr): Promise<ClaudeSessionFile[]> {
+  return (await claudeEntries(env, warn)).files
+}
+
+/** The transcripts under projects/, and the symbolic links named as one (passed by, but named when asked for). */
+async function claudeEntries (env: NodeJS.ProcessEnv, warn: ListWarn): Promise<{ files: ClaudeSessionFile[], links: Array<{ sessionId: string, path: string }> }> {
   const root = projectsDir(env)
+  const links: Array<{ sessionId: string, path: string }> = []
   let projects: string[]
-  try { projects = await readdir(root) } catch (err: any) { if (err?.code === 'ENOENT') return []; throw err }
+  try { projects = await readdir(root) } catch (err: any) { if (err?.code === 'ENOENT') return { files: [], links }; throw err }
   const out: ClaudeSessionFile[] = []
   for (const p of projects.sort()) {
     let names: string[]
@@ -53,16 +59,23 @@ export async function listClaudeSessions (env: NodeJS.ProcessEnv = process.env, 
       let st
       try { st = await lstat(path) } catch (err: any) { if (err?.code === 'ENOENT') continue; throw err }
       if (st.isFile()) out.push({ sessionId: basename(n, '.jsonl'), path, project: p, mtimeMs: st.mtimeMs, size: st.size })
+      else if (st.isSymbolicLink()) links.push({ sessionId: basename(n, '.jsonl'), path })
     }
   }
-  return out.sort((a, b) => b.mtimeMs - a.mtimeMs)
+  return { files: out.sort((a, b) => b.mtimeMs - a.mtimeMs), links }
 }
 
-/** The transcript of `sessionId` under any project; `warn` hears of a project folder that cannot be read. */
+/**
+ * The transcript of `sessionId` under any project; `warn` hears of a project folder that cannot be
+ * read. Only a symbolic link by that name: refused as such (as `--file` refuses it), not as no session.
+ */
 export async function findClaudeSession (sessionId: string, env: NodeJS.ProcessEnv = process.env, warn: ListWarn = warnOnStderr): Promise<string> {
-  const found = (await listClaudeSessions(env, warn)).filter(s => s.sessionId === sessionId)
-  if (found.length === 0) throw new NotFoundError(`no Claude Code session ${sessionId} under ${projectsDir(env)}/*/`, { sessionId })
-  return (found[0] as ClaudeSessionFile).path
+  const { files, links } = await claudeEntries(env, warn)
+  const found = files.find(s => s.sessionId === sessionId)
+  if (found !== undefined) return found.path
+  const link = links.find(s => s.sessionId === sessionId)
+  if (link !== undefined) throw new InvalidInputError(`${link.path} ${LINK_WORDS}; to import the transcript it points to, give that file: mesh agent import claude --file PATH`, { sessionId, path: link.path, errno: 'ELOOP' })
+  throw new NotFoundError(`no Claude Code session ${sessionId} under ${projectsDir(env)}/*/`, { sessionId })
 }
 
 /** The side folder of a transcript: <dir>/<sessionId>/. */

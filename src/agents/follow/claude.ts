@@ -4,9 +4,9 @@
  * side files whole). Only these files are opened, never credentials. A transcript deleted by
  * Claude Code's cleanup simply stops being listed: what mesh holds of it stays.
  */
-import { readdir, stat } from 'node:fs/promises'
+import { lstat, readdir } from 'node:fs/promises'
 import { basename, dirname, join } from 'node:path'
-import { listFiles, unlistable } from '../bundle.js'
+import { LINK_WORDS, listFiles, unlistable } from '../bundle.js'
 import { claudePathFields } from '../claude/fields.js'
 import { projectsDir, sideDir } from '../claude/home.js'
 import { claudeCwd, claudeLineKey } from '../claude/records.js'
@@ -49,7 +49,10 @@ export class ClaudeSource implements Source {
         if (!n.endsWith('.jsonl') || n.startsWith('agent-')) continue
         const path = join(dir, n)
         let st
-        try { st = await stat(path) } catch (err: any) { if (err?.code === 'ENOENT') continue; throw err }
+        try { st = await lstat(path) } catch (err: any) { if (err?.code === 'ENOENT') continue; throw err }
+        // A link is never read through (a read would fail with ELOOP on every pass, and one that
+        // loops failed this whole scan): said once, and followed once a file is there instead.
+        if (st.isSymbolicLink()) { problems.push(`${path} ${LINK_WORDS}`); continue }
         if (!st.isFile()) continue
         if (this.since !== undefined && st.mtimeMs < this.since) continue
         const side = await this.sessionStreams(path)

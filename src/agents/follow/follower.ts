@@ -26,6 +26,8 @@ import { importBatches } from '../import-batches.js'
 import { gitRemote } from '../git.js'
 import { noSessionIn } from '../no-session.js'
 import { notUtf8Words } from '../stuck-line.js'
+import { isLinkRefused, refusedRead } from '../bundle.js'
+import { checkSessionKey } from '../session-key.js'
 import { CursorStore } from './cursors.js'
 import { JunkFiles, NO_LOOK } from './junk.js'
 import { LeaseReleaser, type Released } from './release.js'
@@ -229,10 +231,13 @@ export class Follower {
    */
   private async follow (s: Stream, rethrow = false): Promise<Captured[]> {
     const out: Captured[] = []
-    const look = this.held.has(s.key) ? NO_LOOK : await this.junk.look(s)
+    // A session mesh holds is no junk, unless its file was found unreadable for good (a link).
+    const look = this.held.has(s.key) && !this.junk.has(s) ? NO_LOOK : await this.junk.look(s)
     if (look.unchanged) return out
     let stuck: Stuck | undefined
     try {
+      // An id no key can hold (a file named `bad id!.jsonl`): asking the API again never mends it.
+      checkSessionKey(s.key, s.sessionId)
       for (;;) {
         let cursor = this.cursors.get(s.id)
         if (cursor === undefined && !this.cursors.has(s.id)) {
@@ -301,14 +306,20 @@ export class Follower {
       }
       // Read to its end and still no session: neither read nor asked about again until it changes.
       if (this.probing.has(s.id)) this.junk.remember(s, look)
-    } catch (err) {
+    } catch (caught) {
       // A file that makes no session (not UTF-8: not the agent's lines) is named by its path: its
-      // key names a session that is not there and that this file never makes. It is looked at
-      // again once it changes.
+      // key names a session that is not there and that this file never makes. So is one whose
+      // session id can be no key, and a symbolic link (never read through, ELOOP from O_NOFOLLOW,
+      // said in words), whatever mesh holds: asking again cannot mend them while the file stays
+      // as it is. Each is said once and looked at again once it changes.
+      const err = s.path !== undefined && isLinkRefused(caught) ? refusedRead(caught, s.path) : caught
       const unknown = !this.held.has(s.key) && s.path !== undefined
-      if (unknown && isMeshError(err) && err.code === 'INVALID_INPUT') this.junk.remember(s, look)
+      const forGood = isMeshError(err) && (err.code === 'INVALID_SESSION_KEY' || (err.code === 'INVALID_INPUT' && (unknown || isLinkRefused(err))))
+      if (forGood) this.junk.remember(s, look.sig !== undefined ? look : await this.junk.look(s))
       if (rethrow) throw err
-      this.report(s.id, `${unknown ? s.path as string : s.key}: ${msg(err)} (${this.junk.has(s) ? 'looked at again once it changes' : 'retrying'})`)
+      const text = msg(err)
+      const named = s.path !== undefined && text.startsWith(s.path) ? text : `${unknown ? s.path as string : s.key}: ${text}`
+      this.report(s.id, `${named} (${this.junk.has(s) ? 'looked at again once it changes' : 'retrying'})`)
     }
     return out
   }

@@ -1,6 +1,7 @@
 /**
  * Files the follower found to hold no session (no record of a kind their agent writes, or not
- * the agent's lines at all: not UTF-8), remembered by what they were then (size, mtime, inode).
+ * the agent's lines at all: not UTF-8), or that it can never take as they are (a session id no
+ * mesh key can hold, a symbolic link), remembered by what they were then (size, mtime, inode).
  * While a file stays so it is neither read nor asked about again: each look at a session mesh
  * does not hold asks the API, whose not-found answer searches every key for a near name. The
  * first change (a line appended, the file replaced) has it read again. In memory: a restarted

@@ -13,10 +13,11 @@
  *   remote-only  in mesh, not on this machine (`mesh agent resume KEY` writes it here)
  *   no-session   a file here that holds no session of its agent (`noSession` says why): import refuses it
  *   no-records   a file here with no record yet (empty, or its one line not finished)
+ * A local-only file whose session id can be no mesh key (`bad id!.jsonl`) says why in `refused`.
  */
 import type { MeshApi } from '../../api/api.js'
 import type { Output } from '../../api/schema.js'
-import { notUtf8Words, pastStored, StoredBytes, stuckLineAt, whatFileHolds, type AgentName, type StuckLine } from '../../agents/index.js'
+import { badIdWords, notUtf8Words, pastStored, sessionKeyProblem, StoredBytes, stuckLineAt, whatFileHolds, type AgentName, type StuckLine } from '../../agents/index.js'
 import { localTime, stdout as out, type Globals } from '../context.js'
 import { portion, sizeWords } from '../../node/progress.js'
 import { plural } from '../wording.js'
@@ -67,6 +68,18 @@ async function notASession (s: LocalSession): Promise<{ sync?: SyncState, noSess
   try { h = await whatFileHolds(s.agent, s.path) } catch { return {} }
   if (h.holds === 'no-session') return { sync: 'no-session', noSession: h.why }
   return h.holds === 'nothing-yet' ? { sync: 'no-records' } : {}
+}
+
+/**
+ * Why a session here not in mesh is not imported, when an import would refuse it: its file holds
+ * no session (notASession), or its id can be no mesh key (`refused`: a file named `bad id!.jsonl`),
+ * said as the import says it. Nothing for one an import would take.
+ */
+async function notImportable (s: LocalSession, key: string, inDb: boolean): Promise<{ sync?: SyncState, noSession?: string, refused?: string }> {
+  const holds = inDb ? {} : await notASession(s)
+  if (holds.sync !== undefined) return holds
+  const why = sessionKeyProblem(key)
+  return why !== undefined ? { refused: badIdWords(s.sessionId, key, why) } : {}
 }
 
 /**
@@ -129,7 +142,7 @@ export async function showAgentList (api: MeshApi | undefined, g: Globals, agent
     sync: syncOf(st, file)
   })
   const stored = new StoredBytes(join(g.home, 'agent-follow'))
-  const rows: Array<ReturnType<typeof extra> & Omit<LocalSession, 'inDb'> & { key: string, imported: boolean, noSession?: string }> = []
+  const rows: Array<ReturnType<typeof extra> & Omit<LocalSession, 'inDb'> & { key: string, imported: boolean, noSession?: string, refused?: string }> = []
   // One file at a time: a machine with thousands of sessions not imported opens no more at once.
   for (const { inDb, ...s } of local) {
     const key = `agent:${s.agent}:${s.sessionId}`
@@ -138,7 +151,7 @@ export async function showAgentList (api: MeshApi | undefined, g: Globals, agent
     const row = { ...s, modified: Math.floor(s.modified), key, imported: st !== undefined, ...extra(st, s) }
     if (row.sync === 'catching-up' && row.captured !== undefined) Object.assign(row, await stuckOf(s.path, row.captured))
     if (row.sync === 'stored' && inDb !== true) Object.assign(row, await storedAgainst(stored, s))
-    rows.push(st === undefined && inDb !== true ? { ...row, ...await notASession(s) } : row)
+    rows.push(st === undefined ? { ...row, ...await notImportable(s, key, inDb === true) } : row)
   }
   // Sessions in mesh from another machine, not on this one yet.
   const here = new Set(rows.map(r => r.key))
@@ -155,7 +168,7 @@ export async function showAgentList (api: MeshApi | undefined, g: Globals, agent
     const held = (r.heldBack ?? []).map(h => `, ${heldWords(h)}`).join('')
     const state = r.imported
       ? `${r.sync}${r.behind !== undefined ? ` (${sizeWords(r.behind)} of the file not in mesh: mesh agent import adds them)` : ''}${st?.following === true ? ` (pid ${String(st.follower?.pid)}, last capture ${when(st.capturedAt)})` : ''}${r.stuck !== undefined ? `: ${r.stuck.why}` : ''}${held}, ${lease}`
-      : r.sync === 'no-session' ? `no session in this file (${r.noSession ?? ''}): mesh agent import refuses it` : r.sync === 'no-records' ? 'no records yet: the agent writes its first line once the conversation starts' : 'not imported'
+      : r.sync === 'no-session' ? `no session in this file (${r.noSession ?? ''}): mesh agent import refuses it` : r.sync === 'no-records' ? 'no records yet: the agent writes its first line once the conversation starts' : r.refused !== undefined ? `not imported: ${r.refused}, so mesh agent import refuses it` : 'not imported'
     out.line(`${r.agent}\t${r.sessionId}\t${when(r.modified)}\t${r.imported ? `in mesh as ${r.key}` : '-'}\t${state}\t${r.path}`)
   }
   for (const s of remote) {
