@@ -1,8 +1,9 @@
 /**
  * The per-device mount map: where a project (named by its git remote, else by its original cwd)
  * lives on this machine, and the roots to search for repositories. A JSON file in the user's
- * home (`~/.config/mesh/agent-mounts.json`, or $MESH_AGENT_MOUNTS), written by `--cwd`.
- *   { "roots": ["/home/me/src"], "projects": { "github.com/me/app": "/home/me/src/app" } }
+ * home (`~/.config/mesh/agent-mounts.json`, or $MESH_AGENT_MOUNTS), written by `--cwd`; `roots`
+ * by hand (a leading `~/` is the home directory), searched two folders deep.
+ *   { "roots": ["~/src"], "projects": { "github.com/me/app": "/home/me/src/app" } }
  */
 import { readdir, readFile } from 'node:fs/promises'
 import { homedir } from 'node:os'
@@ -38,13 +39,27 @@ export function projectName (meta: { gitRemote?: string, cwd?: string }): string
   return meta.gitRemote !== undefined ? normalizeRemote(meta.gitRemote) : meta.cwd
 }
 
+/**
+ * A root as the file lists it, with a leading `~/` (or a lone `~`) taken as the home directory,
+ * as a shell would: the file is written by hand, and `~/code` was searched as a folder named `~`.
+ */
+export function expandRoot (root: string, home: string = homedir()): string {
+  if (root === '~') return home
+  return root.startsWith('~/') ? join(home, root.slice(2)) : root
+}
+
+/** The roots searched for a project's clone, expanded (expandRoot). */
+export function rootsOf (map: MountMap, home: string = homedir()): string[] {
+  return map.roots.map(r => expandRoot(r, home))
+}
+
 /** Finds the project's directory here: remembered, else a repository with the same remote under a root (two levels deep). */
-export async function findProject (map: MountMap, meta: { gitRemote?: string, cwd?: string }): Promise<string | undefined> {
+export async function findProject (map: MountMap, meta: { gitRemote?: string, cwd?: string }, home: string = homedir()): Promise<string | undefined> {
   const name = projectName(meta)
   if (name !== undefined && map.projects[name] !== undefined) return map.projects[name]
   if (meta.gitRemote === undefined) return undefined
   const want = normalizeRemote(meta.gitRemote)
-  for (const root of map.roots) {
+  for (const root of rootsOf(map, home)) {
     const found = await search(root, want, 2)
     if (found !== undefined) return found
   }

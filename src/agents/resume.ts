@@ -11,6 +11,7 @@
  * OPENCLAW_STATE_DIR or HERMES_HOME.
  */
 import { stat } from 'node:fs/promises'
+import { homedir } from 'node:os'
 import { resolve } from 'node:path'
 import type { NativeRecord } from '../../crdt/records.js'
 import { agentOfKey, isAgentSessionId } from '../api/agent-keys.js'
@@ -19,7 +20,8 @@ import { InvalidInputError, isMeshError } from '../errors.js'
 import { writeClaudeBundle } from './claude/bundle.js'
 import { writeCodexRollout } from './codex/bundle.js'
 import { writeHermesExport } from './hermes/bundle.js'
-import { findProject, loadMounts, mountMapPath, projectName, remember } from './mounts.js'
+import { normalizeRemote } from './git.js'
+import { findProject, loadMounts, mountMapPath, projectName, remember, rootsOf } from './mounts.js'
 import { isAgentName, type AgentName } from './names.js'
 import { writeOpenclawSession } from './openclaw/bundle.js'
 
@@ -117,13 +119,25 @@ export async function targetCwd (meta: AgentMeta, given: string | undefined, env
     return cwd
   }
   // A remembered folder since removed or moved is no answer either.
-  const found = await findProject(await loadMounts(mountMapPath(env)), meta)
+  const mountsPath = mountMapPath(env)
+  const map = await loadMounts(mountsPath)
+  const home = env.HOME ?? homedir()
+  const found = await findProject(map, meta, home)
   if (found !== undefined && await isDirectory(found)) return found
   if (meta.cwd !== undefined && await isDirectory(meta.cwd)) return meta.cwd
   if (meta.agent === 'claude' || meta.agent === 'codex') {
-    throw new InvalidInputError(`where does this project live here? ${meta.cwd !== undefined ? `It was at ${meta.cwd}, which is not a directory on this machine. ` : ''}Pass cwd (--cwd DIR); it is remembered for ${projectName(meta) ?? 'this project'}`, { recordedCwd: meta.cwd })
+    const roots = rootsOf(map, home)
+    throw new InvalidInputError(`where does this project live here? ${meta.cwd !== undefined ? `It was at ${meta.cwd}, which is not a directory on this machine. ` : ''}${searched(meta.gitRemote, roots, mountsPath)}Pass cwd (--cwd DIR); it is remembered for ${projectName(meta) ?? 'this project'}`, { recordedCwd: meta.cwd, roots, mounts: mountsPath })
   }
   return undefined
+}
+
+/** Where a clone was looked for, said in the refusal: the roots searched, or why none were. */
+function searched (remote: string | undefined, roots: readonly string[], mountsPath: string): string {
+  if (remote === undefined) return `No git remote was recorded, so the roots of ${mountsPath} were not searched. `
+  const name = normalizeRemote(remote)
+  if (roots.length === 0) return `No clone of ${name} was looked for: ${mountsPath} lists no roots ({"roots": ["~/src"]}). `
+  return `No clone of ${name} under ${roots.join(', ')} (the roots of ${mountsPath}, two folders deep). `
 }
 
 /** Hermes's importer takes a file; the others' sessions go where their agent looks for them. */

@@ -91,7 +91,8 @@ describe('mesh agent: Claude Code from one machine to another', () => {
     // The recorded cwd is not a directory here: asked for, not printed in a command that fails.
     const where = await runCli(['agent', 'resume', `agent:claude:${SID}`, '--home', b.home], { env: benv })
     expect(where.code).toBe(2)
-    expect(where.stderr).toContain(`where does this project live here? It was at ${OLD_CWD}, which is not a directory on this machine. Pass cwd (--cwd DIR)`)
+    expect(where.stderr).toContain(`where does this project live here? It was at ${OLD_CWD}, which is not a directory on this machine. `)
+    expect(where.stderr).toContain('Pass cwd (--cwd DIR)')
     // --out is Hermes's: a Claude Code session goes where Claude Code looks for it (export writes a file).
     const out = await runCli(['agent', 'resume', `agent:claude:${SID}`, '--cwd', cwd, '--out', join(laptop.home, 'x.jsonl'), '--home', b.home], { env: benv })
     expect(out.code).toBe(2)

@@ -8,7 +8,7 @@ import { mkdir, open, utimes, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
 import {
-  busy, findClaudeSession, findProject, listClaudeSessions, listCodexSessions, loadMounts, normalizeRemote, parseRemote, remember
+  busy, expandRoot, findClaudeSession, findProject, listClaudeSessions, listCodexSessions, loadMounts, normalizeRemote, parseRemote, remember
 } from '../../src/agents/index.js'
 import { stopAfterEach } from '../helpers/teardown.js'
 import { tempDir } from '../helpers/tmp.js'
@@ -29,6 +29,10 @@ describe('finding the project on this machine', () => {
     const meta = { gitRemote: 'git@github.com:alice/app.git', cwd: '/home/alice/src/app' }
     expect(await findProject({ roots: [join(d, 'src')], projects: {} }, meta)).toBe(repo)
     expect(await findProject({ roots: [join(d, 'nowhere')], projects: {} }, meta)).toBeUndefined()
+    // A root written with ~/ is under the home directory given; one without is taken as written.
+    expect(await findProject({ roots: ['~/src'], projects: {} }, meta, d)).toBe(repo)
+    expect(expandRoot('~', d)).toBe(d)
+    expect(expandRoot('~alice/src', d)).toBe('~alice/src')
     const mounts = join(d, 'mounts.json')
     await remember(mounts, 'github.com/alice/app', join(d, 'elsewhere'))
     expect(await findProject(await loadMounts(mounts), meta)).toBe(join(d, 'elsewhere'))
