@@ -8,6 +8,7 @@ import { maxHeaderSize, STATUS_CODES, type IncomingMessage, type ServerResponse 
 import type { Duplex } from 'node:stream'
 import { AbortedError, isBadInputReason, isMeshError, MeshError, NotFoundError, type ErrorCode } from '../errors.js'
 import type { MeshApi } from './api.js'
+import { parseSessionKey } from '../../crdt/session-key.js'
 import { inputIssues, strictInput } from './input.js'
 import type { MethodDef, MethodName } from './schema.js'
 import { errorToWire } from './wire-error.js'
@@ -282,7 +283,7 @@ export async function callRoute (api: MeshApi, r: Route, match: RegExpExecArray,
     const inPath = coerce(r.props[name], [v])
     // Given again beside the path: the same value is no harm, another one is refused. The path's
     // silently won, so an append whose body named another session went to the path's.
-    if (name in raw && raw[name] !== inPath) {
+    if (name in raw && raw[name] !== inPath && !sameSessionKey(r.name, name, raw[name], inPath)) {
       const where = verb === 'GET' || verb === 'DELETE' ? 'query' : 'body'
       throw new HttpError(400, 'INVALID_INPUT', `${r.name}: ${name} ${JSON.stringify(raw[name])} in the ${where} is not ${JSON.stringify(inPath)} in the path: ${req.method ?? verb} ${url.pathname} takes ${name} from its path (leave it out of the ${where})`)
     }
@@ -300,4 +301,10 @@ export async function callRoute (api: MeshApi, r: Route, match: RegExpExecArray,
     throw new NotFoundError(notFound.message.replace(/\{(\w+)\}/g, (_, p: string) => String(input[p])), Object.fromEntries(r.params.map(p => [p, input[p]])))
   }
   send(res, 200, out, req.method === 'HEAD')
+}
+
+/** A session key named two ways (`s1` and `agent:main:s1`) is one key, on a session's routes. */
+function sameSessionKey (method: string, name: string, a: unknown, b: unknown): boolean {
+  if (name !== 'key' || !/^(sessions|lease|agents)\./.test(method) || typeof a !== 'string' || typeof b !== 'string') return false
+  try { return parseSessionKey(a) === parseSessionKey(b) } catch { return false }
 }

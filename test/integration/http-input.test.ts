@@ -101,6 +101,8 @@ describe('an append names its session and its messages once', () => {
     error(await send('GET', `${s1}?key=${encodeURIComponent('agent:main:s3')}`), 400, 'INVALID_INPUT')
     expect((await send('POST', `${s1}/messages`, { body: JSON.stringify({ key: 'agent:main:s1', role: 'user', content: 'x' }) })).status).toBe(200)
     expect((await send('GET', `${s1}?key=${encodeURIComponent('agent:main:s1')}`)).body.messageCount).toBe(1)
+    // The same key in its short form is the same key.
+    expect((await send('GET', `${s1}?key=s1`)).status).toBe(200)
   })
 
   it('refuses one message and a list at once (both were appended), whatever the list holds', async () => {
