@@ -21,7 +21,8 @@ export async function requireAgentFolder (dir: string, agent: string, variable: 
   if (!(await isFolder(dir))) throw new NotFoundError(`${agent} is not installed here: there is no ${dir} (${why}). Nothing synced, nothing created`, { agent, path: dir })
   // A folder mesh made itself (a resume's import file, on a machine without the agent) holding
   // nothing else is not the agent's: its memory is not there, and none is made for it.
-  if (opts.meshOwn !== undefined && (await readdir(dir)).every(n => n === opts.meshOwn)) {
+  const names = opts.meshOwn !== undefined ? await readdir(dir) : []
+  if (names.length > 0 && names.every(n => n === opts.meshOwn)) {
     throw new NotFoundError(`${agent} is not installed here: ${dir} holds only mesh's own ${opts.meshOwn}/, from a resume (${why}). Nothing synced, nothing created`, { agent, path: dir })
   }
 }
