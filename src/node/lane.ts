@@ -23,8 +23,7 @@ import { randomBytes, randomInt } from 'node:crypto'
 import { readFile, stat } from 'node:fs/promises'
 import { join } from 'node:path'
 import { logger } from '@libp2p/logger'
-import { atomicWrite, writeError } from '../store/index.js'
-import { HomeCorruptError } from '../errors.js'
+import { atomicWrite, cannotRead, writeError } from '../store/index.js'
 
 const log = logger('mesh:node:lane')
 const LANE_FILE = 'lane.json'
@@ -41,7 +40,7 @@ async function readLane (path: string): Promise<LaneState | undefined> {
     text = await readFile(path, 'utf8')
   } catch (err: any) {
     if (err?.code === 'ENOENT') return undefined
-    if (err?.code === 'EISDIR') throw new HomeCorruptError(`cannot read ${path}: it is a folder, where mesh keeps a file: move it aside`, { file: path }, { cause: err })
+    if (err?.code === 'EISDIR') throw cannotRead(path, err)
     throw err
   }
   let v: any

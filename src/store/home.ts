@@ -136,8 +136,17 @@ export async function readHomeFile (home: string, f: keyof typeof HOME_FILES): P
   } catch (err: any) {
     if (err instanceof HomeUnsafeError) throw err
     if (err?.code === 'ENOENT') throw new HomeNotInitializedError(`home ${home} has no ${HOME_FILES[f]}: run \`mesh init\` with your wallet`, { home })
-    throw new HomeCorruptError(`cannot read ${homePath(home, f)}: ${err?.code === 'EISDIR' ? 'it is a folder, where mesh keeps a file: move it aside' : err?.code ?? err}`, { home, file: homePath(home, f) }, { cause: err })
+    throw cannotRead(homePath(home, f), err, { home })
   }
+}
+
+/**
+ * A file of the home that is there and cannot be read, named, and said as what is wrong with it:
+ * a bare EISDIR named no file, and stopped every command.
+ */
+export function cannotRead (path: string, err: any, details: Record<string, unknown> = {}): HomeCorruptError {
+  const what = err?.code === 'EISDIR' ? 'it is a folder, where mesh keeps a file: move it aside' : err?.code === 'EACCES' ? 'permission denied' : String(err?.code ?? err)
+  return new HomeCorruptError(`cannot read ${path}: ${what}`, { ...details, file: path }, { cause: err })
 }
 
 /** A home file's text, or undefined if it does not exist yet; never through a symbolic link. */
@@ -147,9 +156,7 @@ export async function readHomeText (home: string, f: keyof typeof HOME_FILES): P
   } catch (err: any) {
     if (err?.code === 'ENOENT') return undefined
     if (err instanceof HomeUnsafeError) throw err
-    // Named, and said as what is wrong with it (a bare EISDIR named no file, and stopped every command).
-    const what = err?.code === 'EISDIR' ? 'it is a folder, where mesh keeps a file: move it aside' : err?.code === 'EACCES' ? 'permission denied' : String(err?.code ?? err)
-    throw new HomeCorruptError(`cannot read ${homePath(home, f)}: ${what}`, { home, file: homePath(home, f) }, { cause: err })
+    throw cannotRead(homePath(home, f), err, { home })
   }
 }
 
