@@ -145,22 +145,17 @@ export class MeshNode extends EventEmitter<{ event: [NodeEvent], 'caught-up': [s
     })
     self.replayEarly()
     self.wire()
+    let listening = false
     try {
       await built.start()
-    } catch (err) {
-      // A start that fails once libp2p listens must not leave it listening: the process would
-      // never exit, and a retry would find its own port taken.
-      await self.stop().catch((e: unknown) => { log.error('stopping libp2p after a failed start failed: %e', e) })
-      throw listenFailure(err, config.listen)
-    }
-    try {
+      listening = true
       // Names label events only: read when an event first needs one (doc-names.ts), not at start.
       self.afterStart()
     } catch (err) {
-      // As above: what fails after libp2p listens stops it (a process that printed its error and
-      // never exited was the result).
+      // A start that fails once libp2p listens, or what follows it, must not leave it listening:
+      // the process would never exit, and a retry would find its own port taken.
       await self.stop().catch((e: unknown) => { log.error('stopping libp2p after a failed start failed: %e', e) })
-      throw err
+      throw listening ? err : listenFailure(err, config.listen)
     }
     vault.store.warm()
     return self
