@@ -87,8 +87,10 @@ export class PeerBook {
         notes.push({ path, reason: `entry ${i + 1} names no PeerId mesh can read (${JSON.stringify(p?.peerId ?? null)}): left out` })
         continue
       }
-      const addrs = (p.addrs as unknown[]).filter((a): a is string => typeof a === 'string' && parses(() => multiaddr(a)))
-      if (addrs.length < p.addrs.length) notes.push({ path, reason: `${p.peerId}: ${p.addrs.length - addrs.length} of its addresses ${(p.addrs as unknown[]).filter(a => !addrs.includes(a as string)).map(a => JSON.stringify(a)).join(', ')} ${p.addrs.length - addrs.length === 1 ? 'is no multiaddr' : 'are no multiaddrs'}: left out` })
+      const addrs: string[] = []
+      const bad: unknown[] = []
+      for (const a of p.addrs as unknown[]) (typeof a === 'string' && parses(() => multiaddr(a)) ? addrs : bad).push(a)
+      if (bad.length > 0) notes.push({ path, reason: `${p.peerId}: ${bad.length} of its addresses ${bad.map(a => JSON.stringify(a)).join(', ')} ${bad.length === 1 ? 'is no multiaddr' : 'are no multiaddrs'}: left out` })
       this.peers.set(p.peerId, { ...p, addrs })
     }
     for (const n of notes) log.error('%s: %s', n.path, n.reason)
