@@ -84,14 +84,14 @@ export async function keepDamagedEntry (dataDir: string, bytes: Uint8Array, doc:
  * what it held past its end is gone from this disk, said in a note (no bytes are left to keep).
  * A note that cannot be written (no room) is logged; the open goes on.
  */
-export async function noteShortened (dataDir: string, closedAt: number | undefined, logBytes: number, cut: ReadonlyArray<{ bytes: number }>): Promise<DamagedFile | undefined> {
-  if (closedAt === undefined) return undefined
-  const missing = closedAt - logBytes - cut.reduce((n, r) => n + r.bytes, 0)
+export async function noteShortened (dataDir: string, closedBytes: number | undefined, logBytes: number, cut: ReadonlyArray<{ bytes: number }>): Promise<DamagedFile | undefined> {
+  if (closedBytes === undefined) return undefined
+  const missing = closedBytes - logBytes - cut.reduce((n, r) => n + r.bytes, 0)
   if (missing <= 0) return undefined
   const at = Date.now()
   const id = `${at}-log-shortened`
   const path = join(dataDir, DIR, id)
-  const reason = `the record log was ${logBytes} bytes at open and ${closedAt} when mesh last closed it, with nothing of mesh run on it since: its last ${missing} bytes were cut on this disk (a restore, a copy, a tool). What they held comes again from a peer that has it; this device's own entries among them are not written again under the same numbers`
+  const reason = `the record log was ${logBytes} bytes at open and ${closedBytes} when mesh last closed it, with nothing of mesh run on it since: its last ${missing} bytes were cut on this disk (a restore, a copy, a tool). What they held comes again from a peer that has it; this device's own entries among them are not written again under the same numbers`
   try {
     await mkdirDurable(join(dataDir, DIR))
     await atomicWrite(`${path}${NOTE}`, JSON.stringify({ kind: 'log', was: join(dataDir, 'log'), bytes: missing, reason, at }))

@@ -15,8 +15,10 @@
  * signature fails is set aside.
  */
 import { readFile, unlink } from 'node:fs/promises'
+import { join } from 'node:path'
 import { logger } from '@libp2p/logger'
 import { verifyEntry } from '../identity/index.js'
+import { noteShortened, type DamagedFile } from './damaged.js'
 import { atomicWrite } from './files.js'
 import type { DocIndex } from './held.js'
 
@@ -93,7 +95,7 @@ export async function readSum (path: string): Promise<HeldSum | undefined> {
  * close just before it, with nothing of mesh run on the log since. (A crash leaves none, so a
  * compaction since, which shortens the log, is never taken for a log cut on the disk.)
  */
-export async function takeSum (path: string): Promise<HeldSum | undefined> {
+async function takeSum (path: string): Promise<HeldSum | undefined> {
   const sum = await readSum(path)
   if (sum !== undefined) await unlink(path).catch((err: unknown) => { log.error('%s not removed (%e): a crash before the next close may read it as this close\'s', path, err) })
   return sum
@@ -136,4 +138,23 @@ export async function damagedIn (docs: readonly DocIndex[], entries: (doc: Uint8
     }
   }
   return out
+}
+
+/**
+ * What an open finds of the last close (its sum, taken: takeSum): the entries that no longer
+ * verify in documents whose slots moved since, and a log cut shorter on the disk since, by more
+ * than `cut` (what its repair copied aside), noted in damaged/ (damaged.ts noteShortened).
+ */
+export async function sinceLastClose (dataDir: string, docs: ReadonlyMap<string, DocIndex>, logBytes: number, cut: ReadonlyArray<{ bytes: number }>, entries: (doc: Uint8Array) => AsyncIterable<Uint8Array>): Promise<{ damaged: Array<{ bytes: Uint8Array, reason: string }>, shortened: DamagedFile | undefined }> {
+  const sum = await takeSum(join(dataDir, SUM_FILE))
+  const damaged = await damagedIn(moved(docs.values(), sumIndex(docs.values()), sum, logBytes), entries)
+  return { damaged, shortened: await noteShortened(dataDir, sum?.log, logBytes, cut) }
+}
+
+/**
+ * Writes the sum at close, once every write settled: what the next open should find where. A store
+ * without entries (a home being set up) has nothing to check, and its disk may have no room to spare.
+ */
+export async function sumAtClose (dataDir: string, logBytes: number, docs: ReadonlyMap<string, DocIndex>, entries: number): Promise<void> {
+  if (entries > 0) await writeSum(join(dataDir, SUM_FILE), { log: logBytes, sums: sumIndex(docs.values()) })
 }

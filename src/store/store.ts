@@ -17,9 +17,9 @@ import { planCompaction, type CompactionPlan } from './compaction-plan.js'
 import { OwedCompaction } from './compaction-owed.js'
 import type { FingerprintIndex } from './digest.js'
 import { DiskState, freeBytes, isDiskFull, isShort, KEEP_FREE } from './disk.js'
-import { dropDamaged, keepDamagedEntry, listDamaged, noteShortened, setAsideDamaged, type DamagedFile } from './damaged.js'
+import { dropDamaged, keepDamagedEntry, listDamaged, setAsideDamaged, type DamagedFile } from './damaged.js'
 import { HeldIndex, sigPrefix, type HeldLane, type InFlight } from './held.js'
-import { damagedIn, moved, sumIndex, SUM_FILE, takeSum, writeSum } from './held-sum.js'
+import { sinceLastClose, sumAtClose } from './held-sum.js'
 import { EntryReads } from './entry-reads.js'
 import { RecordLog, type RecordRef, type Recovery } from './log.js'
 import { HEADER } from './log-format.js'
@@ -123,11 +123,10 @@ export class EntryStore {
       if (err === undefined) s.owed.roomMaybe()
     }
     s.recovered = recovered
-    // What the last close left (held-sum.ts): the documents whose slots moved since, their entries that no
-    // longer verify; and a log cut shorter since (damaged.ts), which the vault makes its lane end for.
-    const sum = await takeSum(join(dir, SUM_FILE))
-    s.damagedAtOpen.push(...await damagedIn(moved(s.idx.docs.values(), sumIndex(s.idx.docs.values()), sum, l.bytes), (doc) => s.entriesAbove(doc, new Map())))
-    s.shortened = await noteShortened(dir, sum?.log, l.bytes, recovered)
+    // What the last close left (held-sum.ts): entries that no longer verify, a log cut shorter since.
+    const since = await sinceLastClose(dir, s.idx.docs, l.bytes, recovered, (doc) => s.entriesAbove(doc, new Map()))
+    s.damagedAtOpen.push(...since.damaged)
+    s.shortened = since.shortened
     if (s.certs.unsealed()) await s.sealCertificates()
     return s
   }
@@ -240,7 +239,6 @@ export class EntryStore {
    * vault's digest. Only documents changed since the last call are hashed again (digest.ts).
    */
   fingerprints (): FingerprintIndex { return this.idx.digest.index(this.idx.docs.values()) }
-
 
   /** The bytes of the entry held at a slot (not quarantined), if the log still holds it: one read, not the lane's. */
   async read (doc: Uint8Array, author: Uint8Array, seq: bigint, lane = 0): Promise<Uint8Array | undefined> { return await this.reads.read(doc, author, seq, lane) }
@@ -496,8 +494,7 @@ export class EntryStore {
     this.disk.close()
     await this.owed.idle()
     await this.log.close()
-    // Every write settled: what the next open should find where (held-sum.ts). A store without
-    // entries (a home being set up) has nothing to check, and its disk may have no room to spare.
-    if (this.stats().entries > 0) await writeSum(join(this.dir, SUM_FILE), { log: this.log.bytes, sums: sumIndex(this.idx.docs.values()) })
+    // Every write settled: what the next open should find where (held-sum.ts).
+    await sumAtClose(this.dir, this.log.bytes, this.idx.docs, this.stats().entries)
   }
 }
