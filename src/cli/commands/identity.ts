@@ -67,8 +67,19 @@ export interface EnrolChange { label?: { from: string, to: string }, readOnly?: 
 export async function enrolHome (g: Globals, want: { label?: string, readOnly?: boolean }): Promise<{ id: import('../../node/enrol.js').HomeIdentity, walletPath?: string, walletGenerated: boolean, changed: EnrolChange, created: boolean }> {
   const { enrol, loadIdentity, setAsideCertificate } = await import('../../node/enrol.js')
   const { acquireLock, ensureHomeDir, homePath, isInitialized } = await import('../../store/index.js')
-  if (await isInitialized(g.home) && !(await certificateMended(g, loadIdentity, homePath(g.home, 'certificate'), setAsideCertificate))) {
-    const id = await loadIdentity(g.home)
+  // A certificate that does not verify is what `mesh init` with the wallet mends, as its error says:
+  // it is moved aside, and the home set up again below as one that lost its certificate.
+  const loaded = await isInitialized(g.home)
+    ? await loadIdentity(g.home).catch(async (err: any) => {
+      const path = homePath(g.home, 'certificate')
+      if (err?.code !== 'HOME_CORRUPT' || err?.details?.file !== path || (await userWallet(g.wallet)) === undefined) throw err
+      const aside = await setAsideCertificate(g.home)
+      if (!g.json) out.err(`note: ${path} did not verify (${String(err.cause?.message ?? 'it does not verify')}): moved to ${aside}, and this device is certified again with the wallet`)
+      return undefined
+    })
+    : undefined
+  if (loaded !== undefined) {
+    const id = loaded
     // A wallet named on the command line must be the home's, whatever else is asked: another
     // wallet's home is not "already set up" for it.
     const named = g.wallet !== undefined ? await userWallet(g.wallet) : undefined
@@ -122,24 +133,6 @@ export async function enrolHome (g: Globals, want: { label?: string, readOnly?: 
     return { id, walletPath: wallet.path, walletGenerated: generated, changed: {}, created: true }
   } finally {
     await lock.release()
-  }
-}
-
-/**
- * A certificate that does not verify (damaged on the disk) is what `mesh init` with the wallet
- * mends, as the error says: it is moved aside (`device.cert.damaged-<ms>`), and the home is set up
- * again as one that lost its certificate (its device key and vault keys kept, its own wallet only).
- * True when it was moved aside; anything else damaged, or no wallet, is thrown as it was.
- */
-async function certificateMended (g: Globals, load: (home: string) => Promise<unknown>, path: string, setAsideCertificate: (home: string) => Promise<string>): Promise<boolean> {
-  try {
-    await load(g.home)
-    return false
-  } catch (err: any) {
-    if (err?.code !== 'HOME_CORRUPT' || err?.details?.file !== path || (await userWallet(g.wallet)) === undefined) throw err
-    const aside = await setAsideCertificate(g.home)
-    if (!g.json) out.err(`note: ${path} did not verify (${String(err.cause?.message ?? 'it does not verify')}): moved to ${aside}, and this device is certified again with the wallet`)
-    return true
   }
 }
 
