@@ -36,3 +36,10 @@ export async function bigSession (a: TestNode, key: string, n: number): Promise<
   for (let i = 0; i < n; i += 50) await s.append(Array.from({ length: Math.min(50, n - i) }, (_, j) => ({ role: 'user' as const, content: `big ${i + j} ${'z'.repeat(900)}` })))
   await s.close()
 }
+
+/** Whether node `n` holds session `key` with `count` messages (the whole of what was sent). */
+export async function holdsMessages (n: TestNode, key: string, count: number): Promise<boolean> {
+  if (!(await n.vault.sessions.exists(key))) return false
+  const s = await n.vault.sessions.open(key)
+  try { return s.messageCount() === count } finally { await s.close() }
+}

@@ -9,7 +9,7 @@ import { describe, expect, it } from 'vitest'
 import { DOC_NAMES } from '../../crdt/index.js'
 import { cutProxy } from '../helpers/cut-proxy.js'
 import { generateWallet, startNode, until, type TestNode } from '../helpers/nodes.js'
-import { bigSession, onSnapshotByte } from '../helpers/snapshot-byte.js'
+import { bigSession, holdsMessages, onSnapshotByte } from '../helpers/snapshot-byte.js'
 import { stopAfterEach } from '../helpers/teardown.js'
 
 const { nodes, cleanups } = stopAfterEach()
@@ -47,11 +47,7 @@ describe('a snapshot transfer on a link that went silent', () => {
     await until(() => frozenAt !== undefined, 'half the snapshot to arrive', 60_000)
     expect(b.node.libp2p.getConnections(a.node.libp2p.peerId).filter(c => c.status === 'open').length).toBeGreaterThan(0)
     await a.node.dial(via)
-    await until(async () => {
-      if (!(await b.vault.sessions.exists('big'))) return false
-      const s = await b.vault.sessions.open('big')
-      try { return s.messageCount() === N } finally { await s.close() }
-    }, 'B to hold every message', 60_000)
+    await until(async () => await holdsMessages(b, 'big', N), 'B to hold every message', 60_000)
     const stats = a.node.syncStats()
     expect(stats).toMatchObject({ snapshotsSent: 1, snapshotsResumed: 1 })
     expect(stats.snapshotBytesSent).toBeLessThan(1.3 * size)

@@ -12,7 +12,7 @@ import type { ProgressEvent } from '../../src/node/mesh.js'
 import { vaultSource } from '../../src/node/source.js'
 import { generateWallet, startNode, until, type TestNode } from '../helpers/nodes.js'
 import { prng } from '../helpers/prng.js'
-import { bigSession as bigSessionOf, onSnapshotByte } from '../helpers/snapshot-byte.js'
+import { bigSession as bigSessionOf, holdsMessages, onSnapshotByte } from '../helpers/snapshot-byte.js'
 import { stopAfterEach } from '../helpers/teardown.js'
 
 const { nodes } = stopAfterEach()
@@ -62,11 +62,7 @@ describe('a snapshot transfer that breaks off', () => {
     }
     arm()
     await b.node.dial(addr)
-    await until(async () => {
-      if (!(await b.vault.sessions.exists('big'))) return false
-      const s = await b.vault.sessions.open('big')
-      try { return s.messageCount() === N } finally { await s.close() }
-    }, 'B to hold every message', 60_000)
+    await until(async () => await holdsMessages(b, 'big', N), 'B to hold every message', 60_000)
     expect(taken).toHaveLength(5)
     for (const x of arriving) expect(x).toMatchObject({ from: 'A', bytesTotal: size })
     const stats = a.node.syncStats()
@@ -85,11 +81,7 @@ describe('a snapshot transfer that breaks off', () => {
     await bigSession(a, 'agent:main:big')
     const doc = a.vault.vault.docId(DOC_NAMES.session('agent:main:big' as any))
     const size = Number(a.vault.vault.store.snapshots(doc)[0]?.header.snapshotSize)
-    const holds = async (n: TestNode): Promise<boolean> => {
-      if (!(await n.vault.sessions.exists('big'))) return false
-      const s = await n.vault.sessions.open('big')
-      try { return s.messageCount() === N } finally { await s.close() }
-    }
+    const holds = async (n: TestNode): Promise<boolean> => await holdsMessages(n, 'big', N)
     // C takes the whole snapshot from A first: the same signed snapshot, byte for byte.
     const c = await node({ wallet, label: 'C' })
     await c.node.dial(a.node.addresses()[0] as string)
@@ -128,11 +120,7 @@ describe('a snapshot transfer that breaks off', () => {
     await until(() => cut !== undefined, 'the catch-up to pass 90%', 60_000)
     await cut
     await b.node.dial(a.node.addresses()[0] as string)
-    await until(async () => {
-      if (!(await b.vault.sessions.exists('entries'))) return false
-      const r = await b.vault.sessions.open('entries')
-      try { return r.messageCount() === N } finally { await r.close() }
-    }, 'B to hold every message', 60_000)
+    await until(async () => await holdsMessages(b, 'entries', N), 'B to hold every message', 60_000)
     // The second catch-up sent what B lacked, not the whole session again.
     expect(a.node.syncStats().catchUpEntriesSent).toBeLessThan(1.3 * total)
     await s.close()

@@ -7,7 +7,7 @@
 import { describe, expect, it } from 'vitest'
 import { DOC_NAMES } from '../../crdt/index.js'
 import { generateWallet, startNode, until, type TestNode } from '../helpers/nodes.js'
-import { bigSession } from '../helpers/snapshot-byte.js'
+import { bigSession, holdsMessages } from '../helpers/snapshot-byte.js'
 import { stopAfterEach } from '../helpers/teardown.js'
 
 const { nodes } = stopAfterEach()
@@ -15,11 +15,7 @@ async function node (opts: Parameters<typeof startNode>[0] = {}): Promise<TestNo
 
 const N = 6000
 
-async function holds (n: TestNode): Promise<boolean> {
-  if (!(await n.vault.sessions.exists('big'))) return false
-  const s = await n.vault.sessions.open('big')
-  try { return s.messageCount() === N } finally { await s.close() }
-}
+const holds = async (n: TestNode): Promise<boolean> => await holdsMessages(n, 'big', N)
 
 describe('a fresh node meeting two siblings that hold the same snapshot', () => {
   it('takes it once', async () => {
