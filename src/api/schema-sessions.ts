@@ -4,6 +4,7 @@
  */
 import { z } from 'zod'
 import type { MethodDef } from './schema.js'
+import { nonBlank } from './schema-text.js'
 
 /**
  * The longest wait a `timeoutMs` can ask for: Node's timers hold at most 2^31-1 ms (about 24.8
@@ -195,10 +196,10 @@ export const SESSION_METHODS = {
       key,
       plan: z.string().optional(),
       cwd: z.string().optional(),
-      progress: z.string().optional().describe('a progress note to add'),
-      todoAdd: z.array(z.string()).optional().describe('todo texts to add'),
+      progress: nonBlank('a progress note').optional().describe('a progress note to add (not blank)'),
+      todoAdd: z.array(nonBlank('a todo')).optional().describe('todo texts to add (none blank)'),
       todoDone: z.array(z.string()).optional().describe('ids of todos now done'),
-      files: z.array(z.string()).optional().describe('files touched'),
+      files: z.array(nonBlank('a file touched')).optional().describe('files touched (none blank)'),
       fields: z.record(z.string(), z.string().nullable()).optional().describe('free fields to set (null removes one)'),
       force
     }),

@@ -1,0 +1,63 @@
+/**
+ * A todo, a progress note, a file touched or a memory tag given empty or blank (`--todo-add ''`,
+ * `--progress ' '`, `--tag ''`) was stored and shown as a blank line ever after. Each is refused
+ * as bad input (exit 2, INVALID_INPUT) before anything is written: by the CLI, as a user runs
+ * it, and over HTTP, since the API's schema refuses it for every front-end.
+ */
+import { describe, expect, it } from 'vitest'
+import { cliHome } from '../helpers/cli-home.js'
+import { soloHttp } from '../helpers/solo-http.js'
+
+const h = cliHome()
+
+describe('blank text where words are meant', () => {
+  it('mesh task and mesh memory refuse an empty or blank todo, progress note, file or tag, and write nothing', async () => {
+    expect((await h.mesh('session', 'new', 'blank')).code).toBe(0)
+    const before = JSON.parse((await h.mesh('session', 'show', 'blank', '--json')).stdout).task
+    const refused: Array<[string[], RegExp]> = [
+      [['task', 'blank', '--todo-add', ''], /todoAdd\.0: a todo is empty or only whitespace/],
+      [['task', 'blank', '--todo-add', 'real one', '--todo-add', ' \t '], /todoAdd\.1: a todo is empty or only whitespace/],
+      [['task', 'blank', '--progress', ''], /progress: a progress note is empty or only whitespace/],
+      [['task', 'blank', '--progress', '   ', '--plan', 'kept out too'], /progress: a progress note is empty or only whitespace/],
+      [['task', 'blank', '--file', ''], /files\.0: a file touched is empty or only whitespace/],
+      [['memory', 'set', 'editor', 'vim', '--tag', ''], /tags\.0: a tag is empty or only whitespace/],
+      [['memory', 'set', 'editor', 'vim', '--tag', 'prefs', '--tag', ' '], /tags\.1: a tag is empty or only whitespace/],
+      [['memory', 'list', '--tag', ''], /tag: a tag is empty or only whitespace/]
+    ]
+    for (const [args, said] of refused) {
+      const r = await h.mesh(...args)
+      expect(r.code, `${args.join(' ')}: ${r.stderr}`).toBe(2)
+      expect(r.stderr).toMatch(said)
+      const j = await h.mesh(...args, '--json')
+      expect(JSON.parse(j.stderr).error.code).toBe('INVALID_INPUT')
+    }
+    // Nothing of any of them was written: not the real todo beside the blank one, not the plan.
+    expect(JSON.parse((await h.mesh('session', 'show', 'blank', '--json')).stdout).task).toEqual(before)
+    expect((await h.mesh('memory', 'get', 'editor')).code).toBe(2)
+    // Words are taken as before.
+    const ok = await h.mesh('task', 'blank', '--todo-add', 'write a test', '--progress', 'reproduced')
+    expect(ok.code, ok.stderr).toBe(0)
+    expect((await h.mesh('memory', 'set', 'editor', 'vim', '--tag', 'prefs')).code).toBe(0)
+  }, 120_000)
+
+  it('HTTP refuses the same, as INVALID_INPUT (400), and writes nothing', async () => {
+    const solo = await soloHttp()
+    try {
+      const call = async (verb: string, path: string, body: unknown): Promise<{ status: number, body: any }> => {
+        const res = await fetch(`http://127.0.0.1:${solo.server.port}${path}`, { method: verb, headers: { authorization: `Bearer ${solo.token}`, 'content-type': 'application/json' }, body: JSON.stringify(body) })
+        return { status: res.status, body: await res.json() }
+      }
+      expect((await call('POST', '/api/sessions', { key: 'agent:main:b' })).status).toBe(200)
+      const todo = await call('POST', '/api/sessions/agent%3Amain%3Ab/task', { todoAdd: ['\n'] })
+      expect(todo.status).toBe(400)
+      expect(todo.body.error).toMatchObject({ code: 'INVALID_INPUT', message: expect.stringMatching(/todoAdd\.0: a todo is empty or only whitespace/) })
+      expect((await call('POST', '/api/sessions/agent%3Amain%3Ab/task', { progress: '' })).status).toBe(400)
+      expect((await call('PUT', '/api/memory/k', { value: 'v', tags: [''] })).status).toBe(400)
+      const shown: any = await (await fetch(`http://127.0.0.1:${solo.server.port}/api/sessions/agent%3Amain%3Ab`, { headers: { authorization: `Bearer ${solo.token}` } })).json()
+      expect(shown.task.todos).toEqual([])
+      expect(shown.task.progress).toEqual([])
+    } finally {
+      await solo.close()
+    }
+  }, 60_000)
+})
