@@ -6,6 +6,7 @@ import { z } from 'zod'
 import { isBundlePath } from '../../crdt/records.js'
 import type { MethodDef } from './schema.js'
 import { force, key, LeaseSchema, NewMessageSchema } from './schema-sessions.js'
+import { title } from './schema-text.js'
 
 export const NativeRecordSchema = z.object({
   id: z.string().min(1).describe('the record\'s own id (Claude uuid), else type:session:content-hash; unique per file'),
@@ -24,7 +25,7 @@ export const AGENT_IMPORT_METHODS = {
       key: key.optional().describe('the mesh session key (default agent:<agent>:<sessionId>)'),
       agent: z.enum(['claude', 'codex', 'openclaw', 'hermes']),
       sessionId: z.string().min(1).max(200),
-      title: z.string().optional(),
+      title: title.optional().describe('the session\'s title when this import creates it (at most 200 characters)'),
       cwd: z.string().optional().describe('the session\'s working directory where it was captured'),
       gitRemote: z.string().optional().describe('the git remote of that directory, to find the project on another machine'),
       name: z.string().optional().describe('the main file\'s original name'),

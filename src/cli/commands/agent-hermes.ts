@@ -11,6 +11,7 @@ import {
   readFileNoFollow, SqliteFile, type HeldBackTail
 } from '../../agents/index.js'
 import type { MeshApi } from '../../api/api.js'
+import { clipTitle } from '../../api/title.js'
 import { InvalidInputError, isMeshError, NotFoundError, UsageError } from '../../errors.js'
 import { stdout as out, withApi, type Globals } from '../context.js'
 import { plural } from '../wording.js'
@@ -88,7 +89,7 @@ async function importRow (api: MeshApi, g: Globals, line: string, values: Record
   let total = 0
   let messages = 0
   for (const batch of importBatches(b.records, b.view)) {
-    const r = await api.call('agents.import', { key, agent: 'hermes', sessionId: b.sessionId, title: b.title, cwd, gitRemote: remote, records: batch.records, messages: batch.messages.map(m => ({ ...m })), force: values.force === true })
+    const r = await api.call('agents.import', { key, agent: 'hermes', sessionId: b.sessionId, title: clipTitle(b.title), cwd, gitRemote: remote, records: batch.records, messages: batch.messages.map(m => ({ ...m })), force: values.force === true })
     added += r.added
     total = r.total
     messages += r.messages

@@ -1,0 +1,24 @@
+/**
+ * How long a session's title may be, kept free of imports (the CLI loads it at start, as words.ts).
+ * schema-text.ts refuses a longer one; clipTitle cuts one mesh takes from elsewhere.
+ */
+
+/**
+ * The longest title a session takes, in UTF-16 units as JavaScript counts them: a title is shown
+ * on one line of every listing (`mesh sessions`, the dashboard), where a 1 MB one was taken and
+ * shown whole. As long as a session key (200), which is what a title often repeats.
+ */
+export const MAX_TITLE = 200
+
+/**
+ * `t` cut to MAX_TITLE characters with an ellipsis (never between the halves of a surrogate pair):
+ * for a title mesh takes from an agent's own store (Hermes'), which the person did not type here
+ * and whose session is imported whole all the same.
+ */
+export function clipTitle (t: string | undefined): string | undefined {
+  if (t === undefined || t.length <= MAX_TITLE) return t
+  let end = MAX_TITLE - 1
+  const c = t.charCodeAt(end - 1)
+  if (c >= 0xd800 && c <= 0xdbff) end--
+  return `${t.slice(0, end)}…`
+}
