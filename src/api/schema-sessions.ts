@@ -4,7 +4,7 @@
  */
 import { z } from 'zod'
 import type { MethodDef } from './schema.js'
-import { nonBlank, title } from './schema-text.js'
+import { nonBlank, refuseLoneSurrogates, title } from './schema-text.js'
 
 /**
  * The longest wait a `timeoutMs` can ask for: Node's timers hold at most 2^31-1 ms (about 24.8
@@ -183,7 +183,9 @@ export const SESSION_METHODS = {
       toolResult: ToolResultSchema.optional(),
       messages: z.array(NewMessageSchema).optional().describe('several messages at once, instead of role and content'),
       force
-    }),
+    // A lone surrogate is refused, not stored as U+FFFD: what is stored is what was sent, so an
+    // append retried with the same id after a restart finds the same message.
+    }).superRefine(refuseLoneSurrogates),
     output: z.array(AppendedMessageSchema),
     http: { verb: 'POST', path: '/api/sessions/{key}/messages' },
     mcp: 'sessions_append',
