@@ -4,7 +4,7 @@
  * node and writes the home itself, and never looks for a wallet. `approve` goes through the API
  * (the daemon's when one runs) in two calls, with the owner's review in between.
  */
-import { isMeshError, PairingFailedError, UsageError } from '../../errors.js'
+import { AbortedError, isMeshError, PairingFailedError, UsageError } from '../../errors.js'
 import { askYesNo, homeArg, localTime, stdout as out, untilStopped, withApi, type Globals } from '../context.js'
 import type { Command } from '../command.js'
 import { multiaddrs } from '../multiaddr-flags.js'
@@ -92,6 +92,11 @@ export const pairCmd: Command = {
     }
     let written: Awaited<ReturnType<typeof writePairedHome>> | undefined
     let cleaned = false
+    // Ctrl-C and SIGTERM are taken from here on, before the code shows: one that came while the
+    // pairing node started, or between the "waiting" line and the wait, killed the process unsaid
+    // (no end line, no JSON). `ended` is given the pairing's outcome once it runs, or ends the wait.
+    let ended: (outcome: Promise<unknown>) => void = () => {}
+    const stopped = untilStopped(new Promise<unknown>(resolve => { ended = resolve }))
     const candidate = await startCandidate({
       listen: listen ?? ['/ip4/0.0.0.0/tcp/0'],
       mdns,
@@ -149,7 +154,7 @@ export const pairCmd: Command = {
           throw err
         }
       }
-    })
+    }).catch((err: unknown) => { ended(Promise.resolve()); throw err })
     if (unfinished) {
       const after = earlier !== undefined
         ? `; this one asks for the device that one was granted (${earlier.deviceId}), which the approver lists as never seen until then`
@@ -160,8 +165,9 @@ export const pairCmd: Command = {
     if (!g.json) out.line('(those addresses carry a one-time pairing PeerId, not this device\'s; where mDNS does not reach, approve with `mesh devices approve CODE --dial ADDR`)')
     let failed: unknown
     candidate.paired.catch((err: unknown) => { failed = err })
+    ended(candidate.paired)
     try {
-      await untilStopped(candidate.paired)
+      await stopped
     } finally {
       await candidate.stop()
     }
@@ -176,7 +182,12 @@ export const pairCmd: Command = {
         ? `the owner approved this device as '${label}', but its grant was refused here: ${why}. ${after}, and pair again`
         : `the owner approved this device as '${label}', but its home ${g.home} could not be written (${why}), and is not set up. ${cleaned ? 'What this run had written there was removed' : `It may hold part of what was written, this vault's keys included: delete what mesh wrote in ${g.home}`}. ${after}, make ${g.home} writable, and pair again`, { reason: refused ? (failed as { details: Record<string, unknown> }).details.reason ?? 'invalid' : 'home-write', home: g.home, label }, { cause: failed })
     }
-    if (written === undefined) { out.err('stopped before pairing: nothing was written'); return 1 }
+    // Stopped (Ctrl-C, SIGTERM) before a grant came. With --json every line of stdout is JSON: the
+    // end is an event there, and the error is said as every --json error is (on stderr).
+    if (written === undefined) {
+      if (g.json) say({ event: 'stopped', paired: false }, '')
+      throw new AbortedError('stopped before pairing: nothing was written', { home: g.home, reason: 'stopped' })
+    }
     const caps = written.certificate.capabilities.join(', ')
     say({ event: 'paired', wallet: written.wallet, deviceId: device.deviceId, label: written.certificate.label, capabilities: written.certificate.capabilities, approver: written.approver, home: g.home },
       `paired with vault ${written.wallet} as '${shown(written.certificate.label)}' [${caps}], approved by ${shown(written.approver)}; no wallet is needed on this machine. Start it: mesh join${written.certificate.capabilities.includes('mirror') ? ' --mirror' : ''}${homeArg(g)}${written.certificate.capabilities.includes('mirror') ? ' (a blind mirror: it holds the membership key and no vault key)' : ''}`)
