@@ -56,6 +56,9 @@ export function generateWallet (): Wallet {
 /** Parses the text of a Solana keypair file. */
 export function parseWalletFile (text: string, path?: string): Wallet {
   const where = path !== undefined ? `wallet file ${path}` : 'wallet'
+  // Said as what they are, not as "not JSON": an empty file, and one an editor saved with a BOM.
+  if (text.trim() === '') throw new InvalidWalletError(`${where} is empty: expected a Solana keypair file (a JSON array of 64 numbers)`, { path })
+  if (text.startsWith('\ufeff')) throw new InvalidWalletError(`${where} starts with a UTF-8 byte order mark (BOM, the bytes EF BB BF some editors add): save it as UTF-8 without a BOM; a Solana keypair file is a JSON array of 64 numbers`, { path })
   let parsed: unknown
   try {
     parsed = JSON.parse(text)
@@ -126,6 +129,8 @@ export async function loadWallet (path: string): Promise<Wallet> {
       if (r === 0) break
       n += r
     }
+    // A FIFO no program writes into reads as nothing at once (opened without blocking): not "not JSON".
+    if (pipe && n === 0) throw new InvalidWalletError(`wallet pipe ${abs} gave nothing: no program wrote the keypair into it (a FIFO is read from a writer such as \`--wallet <(pass show mesh)\`); give the keypair file (a JSON array of 64 numbers)`, { path: abs })
     if (n > MAX_WALLET_BYTES) throw new InvalidWalletError(`wallet file ${abs} is over ${MAX_WALLET_BYTES} bytes: a Solana keypair file (a JSON array of 64 numbers) is well under that`, { path: abs })
     text = buf.toString('utf8', 0, n)
   } finally {

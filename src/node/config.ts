@@ -42,8 +42,11 @@ export async function readConfig (home: string): Promise<Partial<NodeConfig>> {
   const text = await readHomeText(home, 'config')
   if (text === undefined) return {}
   const file = homePath(home, 'config')
+  // Said as what they are, not as "not valid JSON": an empty file, and one an editor saved with a BOM.
+  if (text.trim() === '') throw new InvalidInputError(`${file} is empty: write its settings as a JSON object, e.g. {"mdns": false}, or remove the file`, { file })
+  if (text.startsWith('\ufeff')) throw new InvalidInputError(`${file} starts with a UTF-8 byte order mark (BOM, the bytes EF BB BF some editors add): save it as UTF-8 without a BOM`, { file })
   let c: any
-  try { c = JSON.parse(text) } catch (err) { throw new InvalidInputError(`${file} is not valid JSON`, {}, { cause: err }) }
+  try { c = JSON.parse(text) } catch (err) { throw new InvalidInputError(`${file} is not valid JSON (${(err as Error)?.message ?? String(err)})`, { file }, { cause: err }) }
   if (c === null || typeof c !== 'object' || Array.isArray(c)) throw new InvalidInputError(`${file} holds ${c === null ? 'null' : Array.isArray(c) ? 'a list' : `a ${typeof c}`}, not an object of settings: e.g. {"mdns": false, "listen": ["/ip4/127.0.0.1/tcp/0"]}`, { file })
   // A key mesh does not know (a typo: "mDNS": false) is refused, not ignored: ignored, the
   // setting it meant to change (whether this machine announces itself) would silently not be.

@@ -92,7 +92,7 @@ describe('what is at the wallet\'s path is judged as it is opened, and read from
     expect(spawnSync('mkfifo', [fifo]).status).toBe(0)
     const big = join(t.dir, 'big.json')
     await writeFile(big, Buffer.alloc(64 * 1024 * 1024, 0x20))
-    for (const [path, says] of [[fifo, 'is not JSON'], ['/dev/zero', 'not a regular file or a pipe'], [big, `is ${64 * 1024 * 1024} bytes`]] as const) {
+    for (const [path, says] of [[fifo, 'gave nothing: no program wrote the keypair into it'], ['/dev/zero', 'not a regular file or a pipe'], [big, `is ${64 * 1024 * 1024} bytes`]] as const) {
       const r = await runCli(['wallet', 'show', '--json', '--wallet', path], { env: cliEnv(t.dir), timeoutMs: 15_000 })
       expect(r.code, `${path}: ${r.stderr}`).toBe(2)
       expect(json(r.stdout || r.stderr).error).toMatchObject({ code: 'INVALID_WALLET', message: expect.stringContaining(says) })
