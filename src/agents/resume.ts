@@ -6,7 +6,7 @@
  * another device only when asked), write the files where the agent looks for them, and say the
  * command that continues it. Claude Code and Codex get their transcript files, OpenClaw its
  * transcript (and sessions.json only where none exists or it lists no session yet: the Gateway owns it), Hermes an export
- * file its own `hermes sessions import` takes (mesh does not write its SQLite store).
+ * file its dashboard's import takes (mesh does not write its SQLite store).
  * Runs on the client's side: the files are the user's, under their CLAUDE_CONFIG_DIR, CODEX_HOME,
  * OPENCLAW_STATE_DIR or HERMES_HOME.
  */
@@ -54,6 +54,12 @@ export interface ResumeResult {
   rewritten: number
   /** The command that continues the session (`cd … && claude --resume <id>`). */
   command: string
+  /**
+   * Hermes: what imports the written file into Hermes, to be done before `command` (its
+   * dashboard's import: a released Hermes's CLI does not take its own export). Absent when
+   * Hermes here holds the session already.
+   */
+  importFirst?: string
   tookOverFrom?: string
   /** Claude Code: the files written, the transcript first when it was. */
   files?: string[]

@@ -162,7 +162,7 @@ describe('mesh agent: Hermes', () => {
     const res = await laptop.run(['agent', 'resume', `agent:hermes:${H1}`, '--cwd', cwd, '--json'], b, { HERMES_HOME: hhome })
     expect(res.code, res.stderr).toBe(0)
     const path = join(hhome, 'mesh-imports', `${H1}.jsonl`)
-    expect(json(res)).toMatchObject({ path, rewritten: 2, command: `hermes sessions import --from hermes ${path} && cd ${cwd} && hermes --resume ${H1}` })
+    expect(json(res)).toMatchObject({ path, rewritten: 2, command: `cd ${cwd} && hermes --resume ${H1}`, importFirst: expect.stringContaining(`import ${path} in Hermes's dashboard`) })
     const written = await readFile(path, 'utf8')
     expect(written.split(`"${cwd}"`).join(`"${OLD_CWD}"`)).toBe(`${lines[0] as string}\n`)
     const back = await laptop.run(['agent', 'import', 'hermes', '--file', path, '--json'], b)

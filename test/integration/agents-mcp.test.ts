@@ -136,7 +136,7 @@ describe('MCP agents_resume', () => {
     const out = join(dir, 'for-hermes.jsonl')
     const h: any = await client.callTool({ name: 'agents_resume', arguments: { key: `agent:hermes:${H1}`, cwd, out } })
     expect(h.isError, JSON.stringify(h.content)).not.toBe(true)
-    expect(h.structuredContent).toMatchObject({ key: `agent:hermes:${H1}`, agent: 'hermes', cwd, path: out, rewritten: 2, command: `hermes sessions import --from hermes ${out} && cd ${cwd} && hermes --resume ${H1}` })
+    expect(h.structuredContent).toMatchObject({ key: `agent:hermes:${H1}`, agent: 'hermes', cwd, path: out, rewritten: 2, command: `cd ${cwd} && hermes --resume ${H1}`, importFirst: expect.stringContaining(`import ${out} in Hermes's dashboard`) })
     const row = splitJsonl(await readFile(hermesExport)).lines[0] as string
     expect((await readFile(out, 'utf8')).split(`"${cwd}"`).join(`"${OLD_CWD}"`)).toBe(`${row}\n`)
     // Without out, the file goes where the CLI puts it: under HERMES_HOME.

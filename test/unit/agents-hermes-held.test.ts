@@ -49,10 +49,10 @@ describe('resuming a Hermes session this machine\'s Hermes holds', () => {
     await expect(writeHermesExport(S, five, { env })).rejects.toThrow(/already holds an older copy of session .*hermes sessions delete/)
     await expect(stat(join(home, 'mesh-imports', `${S}.jsonl`))).rejects.toThrow()
 
-    // Hermes does not have it: the file for its importer.
+    // Hermes does not have it: the file for its dashboard's import, then the resume.
     sql(db, `DELETE FROM messages; DELETE FROM sessions;`)
     const written = await writeHermesExport(S, five, { env })
-    expect(written.command).toBe(`hermes sessions import --from hermes ${written.path} && hermes --resume ${S}`)
+    expect(written).toMatchObject({ command: `hermes --resume ${S}`, importFirst: `import ${written.path} in Hermes's dashboard: run \`hermes dashboard\`, open Sessions, click "Import sessions" and choose the file` })
     expect((await stat(written.path)).isFile()).toBe(true)
   })
 })

@@ -1,7 +1,9 @@
 /**
  * Hermes sessions read from its native export for import, and written back as a file of the
- * same format for its importer (`hermes sessions import --from hermes FILE`, or the dashboard's
- * import), never into `state.db`. One export line is one session.
+ * same format for its importer, never into `state.db`. One export line is one session. A released
+ * Hermes takes that file only through its dashboard (Sessions, "Import sessions": POST
+ * /api/sessions/import, `import_sessions`); its CLI's `sessions import --from` takes Claude Code
+ * and Codex sessions alone (AGENT-FORMATS.md §3.3), so a resume says the dashboard's step.
  */
 import { dirname, join } from 'node:path'
 import type { NativeRecord } from '../../../crdt/records.js'
@@ -60,7 +62,7 @@ export function hermesExportFile (records: readonly NativeRecord[], map?: { from
 }
 
 /** Writes the export file Hermes's own importer takes; `ready` as writeClaudeBundle's (every check passed, nothing written yet). */
-export async function writeHermesExport (sessionId: string, records: readonly NativeRecord[], opts: { cwd?: string, from?: string, out?: string, force?: boolean, env?: NodeJS.ProcessEnv, ready?: () => Promise<void> }): Promise<{ path: string, rewritten: number, command: string, unchanged?: true }> {
+export async function writeHermesExport (sessionId: string, records: readonly NativeRecord[], opts: { cwd?: string, from?: string, out?: string, force?: boolean, env?: NodeJS.ProcessEnv, ready?: () => Promise<void> }): Promise<{ path: string, rewritten: number, command: string, importFirst?: string, unchanged?: true }> {
   const map = opts.from !== undefined && opts.cwd !== undefined ? { from: opts.from, to: opts.cwd } : undefined
   const { bytes, rewritten } = hermesExportFile(records, map)
   if (!SESSION_ID.test(sessionId)) throw new InvalidInputError(`not a Hermes session id: ${sessionId}`)
@@ -88,9 +90,18 @@ export async function writeHermesExport (sessionId: string, records: readonly Na
   await opts.ready?.()
   // Hermes has it as mesh has it: nothing to import.
   if (held !== undefined) return { path: held.db, rewritten, command: resume, unchanged: true }
-  const again = `hermes sessions import --from hermes ${shellQuote(path)} && ${resume}`
-  if (same) return { path, rewritten, command: again, unchanged: true }
+  const importFirst = hermesImportStep(path)
+  if (same) return { path, rewritten, command: resume, importFirst, unchanged: true }
   if (opts.out !== undefined) await writeOutFile(path, bytes, { force: opts.force, mkdir: true })
   else await writeFileAtomic(path, bytes).catch(async (err: unknown) => { throw await writeFailed(err, path, opts.ready !== undefined ? '; this device took the session\'s lease. Resume again once it can be written' : '') })
-  return { path, rewritten, command: again }
+  return { path, rewritten, command: resume, importFirst }
+}
+
+/**
+ * How the export file gets into Hermes, before `hermes --resume`: its dashboard's import, which
+ * keeps every row and column. The CLI's `hermes sessions import` cannot: it reads Claude Code and
+ * Codex sessions only (`--from claude|codex`), and rewrites them as a lossy transcript.
+ */
+export function hermesImportStep (path: string): string {
+  return `import ${path} in Hermes's dashboard: run \`hermes dashboard\`, open Sessions, click "Import sessions" and choose the file`
 }

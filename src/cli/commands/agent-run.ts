@@ -302,6 +302,7 @@ async function resumeCmd (g: Globals, key: string, values: Record<string, unknow
     // Messages appended through mesh: shown in mesh, never in the agent's file. Said, not hidden.
     const n = r.meshOnly ?? 0
     if (n > 0) out.line(`${plural(n, 'message')} of the transcript ${n === 1 ? 'was' : 'were'} appended through mesh, not by ${r.agent}: in mesh only, not in ${r.path}`)
+    if (r.importFirst !== undefined) out.line(`first, ${r.importFirst}; then`)
     out.line('continue it with:')
     out.line(`  ${r.command}`)
     return 0
