@@ -26,6 +26,16 @@ export function isSkillName (name: string): boolean {
   return /^[A-Za-z0-9_-][A-Za-z0-9._-]{0,63}$/.test(name)
 }
 
+/**
+ * A skill's category: the folder Hermes keeps it in (`skills/<category>/<name>/`, AGENT-FORMATS.md
+ * §3.1), one name under the rule of a skill's name, so never empty, `.`, `..`, absolute, hidden
+ * or holding a separator: it names where `mesh agent skills sync` writes, one level under the
+ * skills directory.
+ */
+export function isSkillCategory (category: string): boolean {
+  return isSkillName(category)
+}
+
 /** A skill's file other than its SKILL.md: a relative path of names inside its folder. */
 export function isSkillFilePath (path: string): boolean {
   return isPathOfNames(path) && path !== 'SKILL.md'

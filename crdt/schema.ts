@@ -8,7 +8,7 @@
  */
 import * as Y from 'yjs'
 import { DOC_NAMES } from './names.js'
-import { isSkillFilePath, isSkillName } from './paths.js'
+import { isSkillCategory, isSkillFilePath, isSkillName } from './paths.js'
 import { isBundlePath, MAX_PARTS } from './records.js'
 
 export type DocKind = 'session' | 'memory' | 'skills' | 'sessions-index' | 'other'
@@ -81,6 +81,7 @@ const obj = (fields: Record<string, Shape>, optional: string[] = []): ObjShape =
   return json(v)
 }, { fields, optional })
 const skillName: Shape = v => typeof v === 'string' && isSkillName(v) ? undefined : 'not a skill name (1 to 64 of A-Z a-z 0-9 . _ -, not starting with a dot)'
+const skillCategory: Shape = v => typeof v === 'string' && isSkillCategory(v) ? undefined : 'not a category (one folder name: 1 to 64 of A-Z a-z 0-9 . _ -, not starting with a dot)'
 const skillFile = obj({ path: v => typeof v === 'string' && isSkillFilePath(v) ? undefined : 'not a path of names inside the skill\'s folder', text: str, enc: oneOf('base64'), exec: bool }, ['enc', 'exec'])
 const skillFiles: Shape = v => {
   if (!Array.isArray(v)) return 'not a list'
@@ -123,9 +124,9 @@ export const SHAPES = {
   progress: obj({ text: str, ts: time, device: str }),
   todo: obj({ id: str, text: str, done: bool, updatedAt: time }),
   memory: obj({ key: str, value: str, tags: strings, updatedAt: time, device: str }),
-  // The name and the file paths name where `mesh agent skills sync` writes: a member's `..` in
-  // either would write outside the agent's skills directory.
-  skill: obj({ name: skillName, version: str, description: str, body: str, source: str, hash: str, updatedAt: time, device: str, text: str, files: skillFiles }, ['text', 'files']),
+  // The name, the category and the file paths name where `mesh agent skills sync` writes: a
+  // member's `..` in any would write outside the agent's skills directory.
+  skill: obj({ name: skillName, version: str, description: str, body: str, source: str, hash: str, updatedAt: time, device: str, text: str, files: skillFiles, category: skillCategory }, ['text', 'files', 'category']),
   skillTombstone: obj({ name: str, hash: str, folder: str, removedAt: time, device: str }),
   summary: obj({ key: str, title: str, createdAt: time })
 } as const

@@ -12,7 +12,7 @@
 import { createHash } from 'node:crypto'
 import * as Y from 'yjs'
 import { InvalidInputError } from '../src/errors.js'
-import { isSkillFilePath, isSkillName } from './paths.js'
+import { isSkillCategory, isSkillFilePath, isSkillName } from './paths.js'
 import { copyOf, SHAPES } from './validate.js'
 
 export interface Skill {
@@ -28,6 +28,8 @@ export interface Skill {
   text?: string
   /** The folder's other files, '/'-separated paths relative to it. */
   files?: SkillFile[]
+  /** Hermes's category folder it was captured from (`skills/<category>/<name>`); absent for the others' and older skills. */
+  category?: string
 }
 
 /** `exec`: the file is executable (a script of the skill), so it is written back with x bits. */
@@ -92,8 +94,9 @@ export class SkillsDoc {
     this.removed = doc.getMap('removed')
   }
 
-  add (text: string, opts: { source: string, fallbackName?: string, device: string, files?: SkillFile[] }): Skill {
+  add (text: string, opts: { source: string, fallbackName?: string, device: string, files?: SkillFile[], category?: string }): Skill {
     const files = opts.files ?? []
+    if (opts.category !== undefined && !isSkillCategory(opts.category)) throw new InvalidInputError(`invalid skill category ${JSON.stringify(opts.category)}: one folder name, 1 to 64 of A-Z a-z 0-9 . _ -, not starting with a dot`, { category: opts.category })
     const size = Buffer.byteLength(text) + files.reduce((n, f) => n + Buffer.byteLength(f.text) + Buffer.byteLength(f.path), 0)
     if (size > MAX_SKILL_BYTES) throw new InvalidInputError(`a skill (its SKILL.md and other files) is at most ${MAX_SKILL_BYTES} bytes`)
     for (const f of files) {
@@ -109,7 +112,8 @@ export class SkillsDoc {
       updatedAt: Date.now(),
       device: opts.device,
       text,
-      ...(files.length > 0 ? { files: files.map(f => ({ path: f.path, text: f.text, ...(f.enc !== undefined ? { enc: f.enc } : {}), ...(f.exec === true ? { exec: true } : {}) })) } : {})
+      ...(files.length > 0 ? { files: files.map(f => ({ path: f.path, text: f.text, ...(f.enc !== undefined ? { enc: f.enc } : {}), ...(f.exec === true ? { exec: true } : {}) })) } : {}),
+      ...(opts.category !== undefined ? { category: opts.category } : {})
     }
     this.doc.transact(() => {
       this.skills.set(skill.name, skill)

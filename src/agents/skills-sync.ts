@@ -3,7 +3,9 @@
  * AgentSkills folders (`<name>/SKILL.md` plus its other files), and skills made there captured
  * back. Claude Code reads `~/.claude/skills` ($CLAUDE_CONFIG_DIR respected), Codex (and
  * OpenClaw) `~/.agents/skills`, OpenClaw also `~/.openclaw/skills`, Hermes
- * `~/.hermes/skills/<category>/<name>` (new ones go to the category `mesh`). Decided per skill
+ * `~/.hermes/skills/<category>/<name>`: a skill captured from Hermes carries its category, and goes
+ * into that category on another machine's Hermes (one captured elsewhere, or before categories
+ * were carried, to the category `mesh`); an edit made in another agent keeps it. Decided per skill
  * against the base (sync-state.ts): a local edit is never overwritten silently; a skill changed
  * on both sides is reported as a conflict and left alone unless `prefer` says which side wins.
  * Removals travel too: a skill folder deleted here that was unchanged in mesh is removed from
@@ -20,7 +22,7 @@ import { chmod, lstat, readdir, rm, stat } from 'node:fs/promises'
 import { homedir } from 'node:os'
 import { basename, join } from 'node:path'
 import { mkdirDurable } from '../store/files.js'
-import { isSkillFilePath, isSkillName } from '../../crdt/paths.js'
+import { isSkillCategory, isSkillFilePath, isSkillName } from '../../crdt/paths.js'
 import { folderHash, parseSkill, skillFolder, type SkillFile, type SkillFolder, type SkillTombstone } from '../../crdt/skills.js'
 import { InvalidInputError } from '../errors.js'
 import type { MeshApi } from '../api/api.js'
@@ -152,7 +154,12 @@ export async function syncSkills (api: MeshApi, agent: SkillAgent, opts: { home:
   const { skills: local, symlinks } = await readLocalSkills(dir, nested)
   const byName = new Map(local.map(s => [s.name, s]))
   const mesh = new Map<string, SkillFiles>()
-  for (const s of await api.call('skills.list', {})) mesh.set(s.name, fromSkill(await api.call('skills.show', { name: s.name })))
+  const categories = new Map<string, string>()
+  for (const s of await api.call('skills.list', {})) {
+    const shown = await api.call('skills.show', { name: s.name })
+    mesh.set(s.name, fromSkill(shown))
+    if (shown.category !== undefined) categories.set(s.name, shown.category)
+  }
   const tombs = new Map<string, SkillTombstone>((await api.call('skills.removed', {})).map(t => [t.name, t]))
   const report: SkillsSyncReport = { agent, dir, pushed: [], pulled: [], same: [], conflicts: [], removedFromMesh: [], deletedHere: [], keptEdited: [], symlinksSkipped: symlinks }
   const linked = new Set(symlinks.map(r => r.split('/').pop() as string))
@@ -193,18 +200,24 @@ export async function syncSkills (api: MeshApi, agent: SkillAgent, opts: { home:
     }
     if (action === 'push') {
       const files = (l as LocalSkill).files
-      await api.call('skills.add', { content: (files.data.get('SKILL.md') as Buffer).toString('utf8'), name, source: `${agent}:${join(dir, (l as LocalSkill).rel)}`, files: toSkillFiles(files) })
+      // Hermes's: the category folder it is in here. Another agent's folders have none: an edit
+      // there keeps the category the skill has in mesh.
+      const category = nested ? categoryOf((l as LocalSkill).rel) : categories.get(name)
+      await api.call('skills.add', { content: (files.data.get('SKILL.md') as Buffer).toString('utf8'), name, source: `${agent}:${join(dir, (l as LocalSkill).rel)}`, files: toSkillFiles(files), ...(category !== undefined ? { category } : {}) })
       report.pushed.push(name)
       base.set(name, (l as LocalSkill).hash)
       continue
     }
     // pull: the local folder is absent or unedited since the last sync, so replacing it loses nothing.
-    const rel = l?.rel ?? (nested ? `mesh/${name}` : name)
+    const category = categories.get(name)
+    // The skills document refuses all three (crdt/validate.ts); checked again where they become paths.
+    const outside = [...(m as SkillFiles).data.keys()].find(p => p !== 'SKILL.md' && !isSkillFilePath(p))
+    if (!isSkillName(name) || outside !== undefined) throw new InvalidInputError(`skill ${JSON.stringify(name)} names a file outside its folder (${JSON.stringify(outside ?? name)}): not written`, { name })
+    if (category !== undefined && !isSkillCategory(category)) throw new InvalidInputError(`skill ${JSON.stringify(name)} names a category that is no folder name (${JSON.stringify(category)}): not written`, { name, category })
+    // A skill Hermes has not got goes into its category's folder (`mesh` when it has none).
+    const rel = l?.rel ?? (nested ? `${category ?? 'mesh'}/${name}` : name)
     const folder = join(dir, ...rel.split('/'))
     const want = m as SkillFiles
-    // The skills document refuses both (crdt/validate.ts); checked again where they become paths.
-    const outside = [...want.data.keys()].find(p => p !== 'SKILL.md' && !isSkillFilePath(p))
-    if (!isSkillName(name) || outside !== undefined) throw new InvalidInputError(`skill ${JSON.stringify(name)} names a file outside its folder (${JSON.stringify(outside ?? name)}): not written`, { name })
     // No local skill of this name, yet its folder holds something: another skill (its SKILL.md names
     // it otherwise, or the name differs only in case on this disk) or the user's own files.
     // (Unless it is what a pull of this same version, killed before its SKILL.md was in place, began.)
@@ -237,6 +250,15 @@ export async function syncSkills (api: MeshApi, agent: SkillAgent, opts: { home:
   // Every pull begun is through (or met an edit, a conflict said): none is owed.
   if (pulling.size > 0) await saveBase(statePath, pullScope, new Map())
   return report
+}
+
+/**
+ * The category of a Hermes skill read at `rel` (`<category>/<name>`): none for one straight under
+ * the skills folder, or in a folder whose name is no category mesh carries (it goes to `mesh` elsewhere).
+ */
+function categoryOf (rel: string): string | undefined {
+  const parts = rel.split('/')
+  return parts.length === 2 && isSkillCategory(parts[0] as string) ? parts[0] : undefined
 }
 
 /** Whether `folder` exists as anything but an empty directory. */

@@ -4,7 +4,7 @@ import type { Handlers, LocalContext } from './local-context.js'
 export function skillHandlers (ctx: LocalContext): Handlers<'skills.add' | 'skills.list' | 'skills.show' | 'skills.remove' | 'skills.removed'> {
   return {
     'skills.add': async (input) => {
-      const { body: _b, text: _t, files: _f, ...skill } = await ctx.vault.skills.add(input.content, { source: input.source ?? '(api)', name: input.name, files: input.files })
+      const { body: _b, text: _t, files: _f, ...skill } = await ctx.vault.skills.add(input.content, { source: input.source ?? '(api)', name: input.name, files: input.files, category: input.category })
       ctx.push({ type: 'skills.changed', remote: false })
       return skill
     },

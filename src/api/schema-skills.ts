@@ -12,7 +12,8 @@ export const SkillSchema = z.object({
   updatedAt: z.number(),
   device: z.string(),
   text: z.string().optional().describe('the SKILL.md exactly as added'),
-  files: z.array(z.object({ path: z.string(), text: z.string(), enc: z.literal('base64').optional(), exec: z.boolean().optional() })).optional().describe('the other files of the skill\'s folder')
+  files: z.array(z.object({ path: z.string(), text: z.string(), enc: z.literal('base64').optional(), exec: z.boolean().optional() })).optional().describe('the other files of the skill\'s folder'),
+  category: z.string().optional().describe('Hermes\'s category folder it came from (skills/<category>/<name>)')
 })
 export const SkillTombstoneSchema = z.object({ name: z.string(), hash: z.string().describe('sha256: of its SKILL.md'), folder: z.string().describe('sha256 hex over its folder\'s files (crdt/SPEC.md)'), removedAt: z.number(), device: z.string() })
 export const SkillSummarySchema = SkillSchema.omit({ body: true, text: true, files: true })
@@ -24,7 +25,8 @@ export const SKILL_METHODS = {
       content: z.string().min(1).describe('the skill file\'s text'),
       name: z.string().optional().describe('the name when the front matter has none'),
       source: z.string().optional().describe('where it came from (a path or URL), for the record'),
-      files: z.array(z.object({ path: z.string().min(1), text: z.string(), enc: z.literal('base64').optional(), exec: z.boolean().optional().describe('executable (a script)') })).optional().describe('the other files of its AgentSkills folder (references/, scripts/…), text or base64')
+      files: z.array(z.object({ path: z.string().min(1), text: z.string(), enc: z.literal('base64').optional(), exec: z.boolean().optional().describe('executable (a script)') })).optional().describe('the other files of its AgentSkills folder (references/, scripts/…), text or base64'),
+      category: z.string().optional().describe('the category folder Hermes keeps it in (~/.hermes/skills/<category>/<name>): one folder name, 1 to 64 of A-Z a-z 0-9 . _ -, not starting with a dot; a sync into Hermes writes it there')
     }),
     output: SkillSummarySchema,
     http: { verb: 'POST', path: '/api/skills' },

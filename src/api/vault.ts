@@ -268,8 +268,8 @@ class SkillsApi {
    * Adds (or replaces) a skill from Markdown text; `source` names where it came from, `name` the
    * skill when its front matter names none (else it must).
    */
-  async add (text: string, opts: { source: string, name?: string, files?: SkillFile[] }): Promise<Skill> {
-    return await this.v.withDoc(DOC_NAMES.skills, async r => await r.change(() => new SkillsDoc(r.doc).add(text, { source: opts.source, fallbackName: opts.name, device: this.v.vault.identity.device.deviceId, files: opts.files })))
+  async add (text: string, opts: { source: string, name?: string, files?: SkillFile[], category?: string }): Promise<Skill> {
+    return await this.v.withDoc(DOC_NAMES.skills, async r => await r.change(() => new SkillsDoc(r.doc).add(text, { source: opts.source, fallbackName: opts.name, device: this.v.vault.identity.device.deviceId, files: opts.files, category: opts.category })))
   }
 
   async addFile (path: string): Promise<Skill> {

@@ -6,7 +6,8 @@
  * of A-Z a-z 0-9 . _ -"), would make sync write over any file of the user's, `~/.claude/
  * settings.json` (its hooks run commands) or a script with its x bit. Such a skill is refused
  * where it comes in (the entry quarantined, skills.add INVALID_INPUT), reads as absent where it
- * is already stored, and sync writes nothing outside the skills directory.
+ * is already stored, and sync writes nothing outside the skills directory. So is a Hermes
+ * category (`skills/<category>/<name>`) that is no folder name.
  */
 import { mkdir } from 'node:fs/promises'
 import { join } from 'node:path'
@@ -77,6 +78,32 @@ describe('a skill naming a file outside the skills directory', () => {
     } finally { await api.close() }
   })
 
+  it('a Hermes category with .. from a member: the entry is quarantined, one already stored reads as absent, and sync into Hermes writes nothing outside its skills folder', async () => {
+    const r = await rogueMember(nodes)
+    const v = r.a.vault.vault
+    const doc = v.docId(DOC_NAMES.skills)
+    const evil = updateOf(d => { d.getMap('skills').set('evil', { ...skill('evil', []), category: '../..' }) })
+    r.sendEntries([r.entry(doc, 1n, evil, 79)])
+    await until(() => v.quarantined().length === 1 || v.store.has(doc, r.b.vault.vault.identity.device.publicKey, 1n, 79), 'A to take or quarantine the entry')
+    expect(v.quarantined()).toMatchObject([{ docName: DOC_NAMES.skills, lane: 79, seq: 1 }])
+    r.close()
+
+    const m = await newVault(); cleanups.push(m.cleanup)
+    const api = await createLocalApi({ vault: m.vault })
+    try {
+      await expect(api.call('skills.add', { content: '---\nname: evil\n---\nUse it.\n', category: '../..' })).rejects.toMatchObject({ code: 'INVALID_INPUT', message: expect.stringContaining('invalid skill category "../.."') })
+      // As a home that took it before this check holds it.
+      await m.vault.withDoc(DOC_NAMES.skills, async w => { await w.change(() => { w.doc.getMap('skills').set('evil', { ...skill('evil', []), category: '../..' }) }) })
+      expect(await api.call('skills.list', {})).toEqual([])
+      const t = await tempDir(); cleanups.push(t.cleanup)
+      const user = join(t.dir, 'user')
+      await mkdir(join(user, '.hermes', 'skills'), { recursive: true })
+      const report = await syncSkills(api, 'hermes', { home: m.home, env: { HOME: user, MESH_AGENT_SYNC: join(user, 'agent-sync.json') } })
+      expect(report.pulled).toEqual([])
+      expect(await tree(user)).toEqual(['.hermes', '.hermes/skills', 'agent-sync.json'])
+    } finally { await api.close() }
+  })
+
   it('the schema check names the bad name and the bad path', () => {
     const s = new SkillsDoc()
     s.doc.getMap('skills').set('..', skill('..', []))
@@ -84,6 +111,10 @@ describe('a skill naming a file outside the skills directory', () => {
     const t = new SkillsDoc()
     t.doc.getMap('skills').set('ok', skill('ok', [{ path: 'a/../../x', text: '' }]))
     expect(checkDoc('skills', t.doc)?.reason).toMatch(/files/)
+    const c = new SkillsDoc()
+    c.doc.getMap('skills').set('ok', { ...skill('ok', []), category: 'a/b' })
+    expect(checkDoc('skills', c.doc)?.reason).toMatch(/category/)
+    expect(c.list()).toEqual([])
     expect(t.list()).toEqual([])
     const u = new SkillsDoc()
     u.add('---\nname: fine\n---\nUse it.\n', { source: 't', device: 'd', files: [{ path: 'scripts/run.sh', text: 'echo\n', exec: true }] })
