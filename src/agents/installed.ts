@@ -3,7 +3,9 @@
  * Claude Code's `~/.claude`, OpenClaw's `~/.openclaw`, Codex's `~/.codex`, or where their
  * variables point). A memory or skills sync for an agent that is not installed says so and does
  * nothing: it creates none of the agent's folders (a lock file, a memory file or a skills folder
- * would make it look installed, to the user and to the agent's own installer).
+ * would make it look installed, to the user and to the agent's own installer). A folder holding
+ * only what a resume by mesh writes there (Hermes's `mesh-imports/`, Codex's `sessions/`) is not
+ * an install either: the agent never ran there, and writes its own files when it does.
  */
 import { readdir, stat } from 'node:fs/promises'
 import { NotFoundError } from '../errors.js'
@@ -16,14 +18,14 @@ export async function isFolder (dir: string): Promise<boolean> {
  * Throws NOT_FOUND (exit 2) unless `dir` is a folder, naming it and the variable that moves it:
  * as where the folder was looked for when `env` sets it, else as what to set.
  */
-export async function requireAgentFolder (dir: string, agent: string, variable: string, env: NodeJS.ProcessEnv, opts: { meshOwn?: string } = {}): Promise<void> {
+export async function requireAgentFolder (dir: string, agent: string, variable: string, env: NodeJS.ProcessEnv, opts: { meshOwn?: string, meshOwnSaid?: string } = {}): Promise<void> {
   const why = env[variable] !== undefined && env[variable] !== '' ? `${variable} names it` : `set ${variable} if ${agent} keeps its files elsewhere`
   if (!(await isFolder(dir))) throw new NotFoundError(`${agent} is not installed here: there is no ${dir} (${why}). Nothing synced, nothing created`, { agent, path: dir })
-  // A folder mesh made itself (a resume's import file, on a machine without the agent) holding
-  // nothing else is not the agent's: its memory is not there, and none is made for it.
+  // A folder mesh made itself (a resume's files, on a machine without the agent) holding nothing
+  // else is not the agent's: its memory and skills are not there, and none are made for it.
   const names = opts.meshOwn !== undefined ? await readdir(dir) : []
   if (names.length > 0 && names.every(n => n === opts.meshOwn)) {
-    throw new NotFoundError(`${agent} is not installed here: ${dir} holds only mesh's own ${opts.meshOwn}/, from a resume (${why}). Nothing synced, nothing created`, { agent, path: dir })
+    throw new NotFoundError(`${agent} is not installed here: ${dir} holds only ${opts.meshOwnSaid ?? `mesh's own ${opts.meshOwn as string}/, from a resume`} (${why}). Nothing synced, nothing created`, { agent, path: dir })
   }
 }
 

@@ -15,7 +15,8 @@
  * user picks a side with `prefer`. Symlinked skill folders are not followed (they belong to
  * whatever they point at). An agent not installed here (its folder absent: `~/.claude`,
  * `~/.codex`, `~/.hermes`, `~/.openclaw` or where their variables point; for codex, whose skills
- * folder `~/.agents/skills` is shared, that folder being there is enough) is said and left alone:
+ * folder `~/.agents/skills` is shared, that folder being there is enough; a `~/.hermes` or
+ * `~/.codex` holding only what a resume wrote there does not count) is said and left alone:
  * nothing synced, no folder made (a skills folder would make it look installed).
  */
 import { chmod, lstat, readdir, rm, stat } from 'node:fs/promises'
@@ -53,7 +54,10 @@ async function requireInstalled (agent: SkillAgent, env: NodeJS.ProcessEnv): Pro
   if (agent === 'openclaw') return await requireAgentFolder(openclawHome(env), 'OpenClaw', 'OPENCLAW_STATE_DIR', env)
   // ~/.agents/skills is every AgentSkills reader's: already there, it is synced whether or not Codex is.
   if (await isFolder(skillsDir(agent, env))) return
-  await requireAgentFolder(codexHome(env), 'Codex', 'CODEX_HOME', env)
+  // A resume of a Codex session writes its rollout under sessions/, making ~/.codex on a machine
+  // Codex never ran on: that is no install whose skills folder mesh may make. Codex's first run
+  // writes its own files (config.toml, history.jsonl, log/), and from then on it is one.
+  await requireAgentFolder(codexHome(env), 'Codex', 'CODEX_HOME', env, { meshOwn: 'sessions', meshOwnSaid: 'sessions/, what a resume writes there: nothing Codex writes when it runs (config.toml, history.jsonl, log/)' })
 }
 
 /** A skill's files by path; an executable file's path is listed in `exec`. */
