@@ -96,8 +96,13 @@ export async function readConfig (home: string): Promise<Partial<NodeConfig>> {
 export async function savePort (home: string, port: number, key: 'port' | 'httpPort' = 'port'): Promise<void> {
   let c: any = {}
   const text = await readHomeText(home, 'config')
-  // An unreadable config.json was reported by readConfig at start; the port is then all it holds.
-  try { if (text !== undefined) c = JSON.parse(text) } catch { /* replaced by one holding the port */ }
+  // A config.json that is no object of settings (edited into bad JSON since readConfig read it at
+  // start) is the owner's to mend: the port is not remembered, rather than the file replaced by one
+  // holding the port alone and the settings lost.
+  if (text !== undefined) {
+    try { c = JSON.parse(text) } catch (err) { throw new InvalidInputError(`${homePath(home, 'config')} is not valid JSON: the ${key} ${port} is not remembered in it`, { file: homePath(home, 'config') }, { cause: err }) }
+    if (c === null || typeof c !== 'object' || Array.isArray(c)) throw new InvalidInputError(`${homePath(home, 'config')} holds no object of settings: the ${key} ${port} is not remembered in it`, { file: homePath(home, 'config') })
+  }
   if (c[key] === port) return
   c[key] = port
   await writeHomeFile(home, 'config', JSON.stringify(c, null, 2) + '\n')
