@@ -14,7 +14,7 @@ export type ErrorCode =
   | 'INVALID_SIGNATURE' | 'INVALID_CERTIFICATE' | 'WRONG_WALLET' | 'CERTIFICATE_EXPIRED' | 'PEER_MISMATCH'
   | 'MISSING_CAPABILITY' | 'READ_ONLY'
   | 'INVALID_ENTRY' | 'ENTRY_TOO_LARGE' | 'UNKNOWN_AUTHOR' | 'UNKNOWN_EPOCH' | 'DECRYPT_FAILED'
-  | 'HOME_IN_USE' | 'HOME_NOT_INITIALIZED' | 'HOME_CORRUPT' | 'STORE_WRITE_FAILED' | 'STORE_CORRUPT'
+  | 'HOME_IN_USE' | 'HOME_NOT_INITIALIZED' | 'HOME_CORRUPT' | 'HOME_READ_ONLY' | 'STORE_WRITE_FAILED' | 'STORE_CORRUPT'
   | 'INVALID_SESSION_KEY' | 'SESSION_NOT_FOUND' | 'SESSION_EXISTS' | 'NOT_FOUND' | 'INVALID_INPUT'
   | 'LEASE_HELD' | 'CLOSED' | 'DAEMON_RUNNING' | 'DAEMON_NOT_RUNNING' | 'ABORTED' | 'UNAUTHORIZED' | 'INTERNAL'
   | 'PROTOCOL_ERROR' | 'NOT_MEMBER'
@@ -164,6 +164,16 @@ export class HomeNotInitializedError extends MeshError {
 export class HomeCorruptError extends MeshError {
   static override name = 'HomeCorruptError'
   constructor (message: string, details: Record<string, unknown> = {}, options?: MeshErrorOptions) { super('HOME_CORRUPT', message, details, options) }
+}
+/**
+ * A home that cannot be written (a read-only mount, a backup made read-only, a folder this user
+ * may not write): what would change it is refused before anything is written; what only reads
+ * it opens it without its lock and writes nothing (Vault.open, `readIfNotWritable`).
+ * `details.errno`: what the system said (EROFS, EACCES, EPERM).
+ */
+export class HomeReadOnlyError extends MeshError {
+  static override name = 'HomeReadOnlyError'
+  constructor (message: string, details: Record<string, unknown> = {}, options?: MeshErrorOptions) { super('HOME_READ_ONLY', message, details, options) }
 }
 export class StoreWriteError extends MeshError {
   static override name = 'StoreWriteError'
@@ -399,6 +409,7 @@ const BY_CODE: Partial<Record<ErrorCode, ErrorClass>> = {
   HOME_IN_USE: HomeInUseError,
   HOME_NOT_INITIALIZED: HomeNotInitializedError,
   HOME_CORRUPT: HomeCorruptError,
+  HOME_READ_ONLY: HomeReadOnlyError,
   STORE_WRITE_FAILED: StoreWriteError,
   STORE_CORRUPT: StoreCorruptError,
   INVALID_SESSION_KEY: InvalidSessionKeyError,

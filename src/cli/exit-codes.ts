@@ -10,6 +10,9 @@ const BAD_INPUT: ReadonlySet<ErrorCode> = new Set<ErrorCode>([
   'DEVICE_REVOKED',
   // A device that is not an admin asked to enrol or revoke: the same, until an admin makes it one.
   'NOT_ADMIN',
+  // A home that cannot be written asked to change: never carried out there, whatever is tried
+  // again; the fix is the user's (a writable copy of it), as with a read-only device.
+  'HOME_READ_ONLY',
   // A home another user could change: the fix is the user's (chown/chmod), as with bad input.
   'HOME_UNSAFE',
   // A file named to be written exists: the user's to choose (--force, or another name).

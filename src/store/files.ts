@@ -10,7 +10,7 @@ import { constants } from 'node:fs'
 import { lstat, open, readdir, rename, unlink, type FileHandle } from 'node:fs/promises'
 import { dirname, join } from 'node:path'
 import { fsyncDir, mkdirDurable } from '../durable-dirs.js'
-import { HomeUnsafeError, StoreWriteError } from '../errors.js'
+import { HomeReadOnlyError, HomeUnsafeError, StoreWriteError } from '../errors.js'
 
 /** The error for a symbolic link where mesh expects its own file (open with O_NOFOLLOW: ELOOP). */
 export function linkError (path: string, err?: unknown): Error {
@@ -40,6 +40,23 @@ export function writeError (what: string, err: any): Error {
   // What to do, where it is plain: a full disk takes writes again once space is freed.
   const then = full ? ': free some space and write again (nothing needs a restart)' : ''
   return new StoreWriteError(`cannot write ${what}: ${why}; nothing written before this was lost${then}`, { path: what, errno: code }, { cause: err })
+}
+
+/** The errors that say a folder cannot be written at all (a read-only mount, no permission), not that a write failed. */
+export const NOT_WRITABLE: ReadonlySet<string> = new Set(['EROFS', 'EACCES', 'EPERM'])
+
+/**
+ * HOME_READ_ONLY for a home that cannot be written at all (`err` from a write to `path` in it),
+ * said of the home and of what still works there; undefined for any other failure.
+ */
+export function readOnlyHomeError (home: string, path: string, err: any): HomeReadOnlyError | undefined {
+  const code = err?.code as string | undefined
+  if (code === undefined || !NOT_WRITABLE.has(code)) return undefined
+  const why = code === 'EROFS' ? 'it is on a read-only file system' : `${path} may not be written by this user (${code})`
+  return new HomeReadOnlyError(`home ${home} is read-only (${why}): nothing in it was changed`, { home, path, errno: code }, {
+    cause: err,
+    hint: { sep: '. ', cli: `Reading it works (mesh status, mesh sessions, mesh session show); to change it, copy it somewhere writable (\`cp -a ${home} NEW\`) and pass --home NEW` }
+  })
 }
 
 /** The store's files are made in folders that survive a crash (durable-dirs.ts). */

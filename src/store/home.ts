@@ -17,7 +17,7 @@ import { homedir } from 'node:os'
 import { dirname, join, resolve, sep } from 'node:path'
 import { HomeCorruptError, HomeNotInitializedError, HomeUnsafeError } from '../errors.js'
 import { generatedWalletPath, xdgDir } from '../xdg.js'
-import { atomicWrite, linkError, mkdirDurable, readNoFollow, writeError } from './files.js'
+import { atomicWrite, linkError, mkdirDurable, readNoFollow, readOnlyHomeError, writeError } from './files.js'
 import { writableBy } from '../file-mode.js'
 
 export function defaultHome (): string {
@@ -54,7 +54,7 @@ export async function ensureHomeDir (home: string): Promise<void> {
     // A recursive mkdir on a read-only mount reports ENOENT; a plain one tells the real cause.
     let cause = err
     if (err?.code === 'ENOENT') await mkdir(home, { mode: 0o700 }).catch((e: unknown) => { cause = e })
-    throw writeError(home, cause)
+    throw readOnlyHomeError(home, home, cause) ?? writeError(home, cause)
   }
   // Before anything is created inside it.
   await checkHome(home)
@@ -65,7 +65,7 @@ export async function ensureHomeDir (home: string): Promise<void> {
     if (((await stat(home)).mode & 0o077) !== 0) await chmod(home, 0o700)
     await mkdirDurable(join(home, HOME_FILES.data))
   } catch (err) {
-    throw writeError(home, err)
+    throw readOnlyHomeError(home, home, err) ?? writeError(home, err)
   }
 }
 

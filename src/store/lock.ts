@@ -15,7 +15,7 @@ import { constants, readFileSync } from 'node:fs'
 import { link, open, readdir, unlink } from 'node:fs/promises'
 import { join } from 'node:path'
 import { HomeInUseError } from '../errors.js'
-import { processRuns, readNoFollow, writeError } from './files.js'
+import { processRuns, readNoFollow, readOnlyHomeError, writeError } from './files.js'
 
 export interface HomeLock { readonly path: string, release: () => Promise<void> }
 
@@ -131,7 +131,8 @@ export async function acquireLock (home: string): Promise<HomeLock> {
     holder = await claim(home, path, mine)
   } catch (err: any) {
     if (err instanceof HomeInUseError) throw err
-    throw writeError(path, err)
+    // A home that may not be written at all is said as such (HOME_READ_ONLY), not as a failed write.
+    throw readOnlyHomeError(home, path, err) ?? writeError(path, err)
   }
   if (holder !== undefined) {
     const pid = pidOf(holder)

@@ -152,8 +152,8 @@ describe('full disk', () => {
     const r = spawnSync('unshare', ['-m', '--propagation', 'private', 'sh', '-c', `mount -t tmpfs -o size=1m,ro tmpfs "${mnt}" && exec "${process.execPath}" -e "${script.replace(/"/g, '\\"')}"`], { encoding: 'utf8', timeout: 60_000 })
     expect(r.status, r.stderr).toBe(0)
     const out = JSON.parse(r.stdout.trim())
-    expect(out.code).toBe('STORE_WRITE_FAILED')
-    expect(out.message).toMatch(/not writable/)
+    expect(out.code).toBe('HOME_READ_ONLY')
+    expect(out.message).toMatch(/is read-only \(it is on a read-only file system\)/)
   })
 
   it('a running node: reports the full disk, serves reads and a peer, and writes again once space returns', async () => {
