@@ -13,7 +13,7 @@ import { basename, dirname, join } from 'node:path'
 import { logger } from '@libp2p/logger'
 import { StoreCorruptError } from '../errors.js'
 import { isDiskFull } from './disk.js'
-import { atomicWrite, fsyncDir, readNoFollow, writeError } from './files.js'
+import { atomicWrite, fsyncDir, linkError, readNoFollow, writeError } from './files.js'
 import { DSYNC, HEADER, parseRecord, READ_BLOCK, removeStale, reopen, replaceByCopy, type RecordRef } from './log-format.js'
 
 const log = logger('mesh:store:log')
@@ -35,6 +35,12 @@ export type RepairStep = 'saved' | 'copying' | 'copied' | 'renamed'
 
 export interface RepairOptions {
   /**
+   * Opened only to read (a home that cannot be written, or one another process may be writing):
+   * nothing is created, removed or cut out. A damaged region is skipped and not reported (what
+   * looks torn may be a record being appended elsewhere); the log ends where its intact records do.
+   */
+  readOnly?: boolean
+  /**
    * Test hook, never set outside tests: awaited at each step of a repair, so a test can hold the
    * repair exactly there and kill the process (test/integration/log-repair-crash.test.ts).
    */
@@ -52,6 +58,7 @@ const repairTmp = (path: string): string => `${path}.repair.tmp`
  * handle, opened for appends, and the log's size.
  */
 export async function openChecked (path: string, onRecord: (payload: Uint8Array, ref: RecordRef) => void, onReset: () => void, options: RepairOptions = {}): Promise<{ fh: FileHandle, size: number, recovered: Recovery[] }> {
+  if (options.readOnly === true) return await openToRead(path, onRecord)
   // A repair's copy left by a crash or a full disk before its rename: the log itself is whole.
   await removeStale(repairTmp(path))
   let fh: FileHandle
@@ -79,6 +86,27 @@ export async function openChecked (path: string, onRecord: (payload: Uint8Array,
     const { size } = await fh.stat()
     if (size !== good) throw new StoreCorruptError(`log ${path} changed while it was opened`)
     return { fh, size, recovered }
+  } catch (err) {
+    await fh.close()
+    throw err
+  }
+}
+
+/** openChecked's `readOnly`: the intact records told, nothing written; the size is where they end. */
+async function openToRead (path: string, onRecord: (payload: Uint8Array, ref: RecordRef) => void): Promise<{ fh: FileHandle, size: number, recovered: Recovery[] }> {
+  let fh: FileHandle
+  try {
+    fh = await open(path, constants.O_RDONLY | constants.O_NOFOLLOW)
+  } catch (err: any) {
+    if (err?.code === 'ELOOP') throw linkError(path, err)
+    if (err?.code === 'ENOENT') throw new StoreCorruptError(`log ${path} is missing: this home holds no store to read`, { path })
+    throw err
+  }
+  try {
+    const skipped: Recovery[] = []
+    const size = await scan(fh, (await fh.stat()).size, onRecord, skipped, path)
+    for (const r of skipped) log('store %s opened read-only: %s of %d bytes at offset %d skipped, left as it is', path, r.kind, r.bytes, r.offset)
+    return { fh, size, recovered: [] }
   } catch (err) {
     await fh.close()
     throw err

@@ -85,11 +85,14 @@ export class RecordLog {
    * of its bytes that is valid only during the call (copy what is kept). Damaged regions are cut
    * out into `<path>.quarantine-<time>-<offset>` and reported in `recovered` (log-repair.ts).
    */
-  static async open (path: string, onRecord: (payload: Uint8Array, ref: RecordRef) => void, onReset: () => void): Promise<{ log: RecordLog, recovered: Recovery[] }> {
+  static async open (path: string, onRecord: (payload: Uint8Array, ref: RecordRef) => void, onReset: () => void, opts: { readOnly?: boolean } = {}): Promise<{ log: RecordLog, recovered: Recovery[] }> {
     // A rewrite's copy left by a crash or a full disk before its rename: the log itself is whole.
-    await removeStale(compactTmp(path))
-    const { fh, size, recovered } = await openChecked(path, onRecord, onReset)
-    return { log: new RecordLog(path, fh, size), recovered }
+    if (opts.readOnly !== true) await removeStale(compactTmp(path))
+    const { fh, size, recovered } = await openChecked(path, onRecord, onReset, { readOnly: opts.readOnly })
+    const l = new RecordLog(path, fh, size)
+    // Opened only to read (openChecked's readOnly): its handle takes no writes.
+    if (opts.readOnly === true) l.failed = new StoreWriteError(`log ${path} was opened read-only`, { path })
+    return { log: l, recovered }
   }
 
   get bytes (): number { return this.size }

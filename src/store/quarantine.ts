@@ -45,10 +45,11 @@ export class Quarantine {
   private readonly records = new Map<string, RecordFile>()
   private readonly slots = new Set<string>()
 
-  private constructor (readonly dir: string) {}
+  /** `readOnly`: records added are held in memory only (a home that cannot be written), nothing is written or moved. */
+  private constructor (readonly dir: string, private readonly readOnly: boolean) {}
 
-  static async open (dir: string): Promise<Quarantine> {
-    const q = new Quarantine(dir)
+  static async open (dir: string, opts: { readOnly?: boolean } = {}): Promise<Quarantine> {
+    const q = new Quarantine(dir, opts.readOnly === true)
     let names: string[] = []
     try { names = await readdir(dir) } catch (err: any) { if (err?.code !== 'ENOENT') throw err }
     for (const n of names) {
@@ -112,7 +113,7 @@ export class Quarantine {
     if (have !== undefined) return have
     const r: RecordFile = { id, kind: 'entry', doc: toHex(e.doc), author: toHex(e.author), lane: e.lane, seq: Number(e.seq), reason, at: Date.now(), bytes: Buffer.from(e.bytes).toString('base64') }
     this.index(r) // at once: a concurrent reader skips it while the file is written
-    await atomicWrite(join(this.dir, `${id}.json`), JSON.stringify(r))
+    if (!this.readOnly) await atomicWrite(join(this.dir, `${id}.json`), JSON.stringify(r))
     return r
   }
 
@@ -120,6 +121,7 @@ export class Quarantine {
   async addSnapshot (s: { header: { doc: Uint8Array, author: Uint8Array, seq: bigint, bytes: Uint8Array }, path: string }, reason: string): Promise<QuarantineRecord> {
     const id = quarantineId(s.header.bytes)
     const r: RecordFile = { id, kind: 'snapshot', doc: toHex(s.header.doc), author: toHex(s.header.author), lane: 0, seq: Number(s.header.seq), reason, at: Date.now() }
+    if (this.readOnly) { this.index(r); return r }
     await atomicWrite(join(this.dir, `${id}.json`), JSON.stringify(r))
     await rename(s.path, join(this.dir, `${id}.snap`))
     await fsyncDir(join(s.path, '..'))
@@ -140,7 +142,7 @@ export class Quarantine {
     if (have !== undefined) return have
     const r: RecordFile = { id, kind: 'claim', doc: toHex(header.doc), author: toHex(header.author), lane: 0, seq: Number(header.seq), reason, at: Date.now() }
     this.index(r)
-    await atomicWrite(join(this.dir, `${id}.json`), JSON.stringify(r))
+    if (!this.readOnly) await atomicWrite(join(this.dir, `${id}.json`), JSON.stringify(r))
     return r
   }
 

@@ -178,18 +178,27 @@ async function readExactly (fh: FileHandle, into: Buffer, position: number, path
   }
 }
 
-/** Loads every snapshot header; damaged files are reported (the store sets them aside), never fatal. */
-export async function loadSnapshots (dir: string): Promise<{ snapshots: StoredSnapshot[], damaged: Array<{ path: string, reason: string }> }> {
-  await mkdirDurable(dir)
+/**
+ * Loads every snapshot header; damaged files are reported (the store sets them aside), never fatal.
+ * `readOnly`: nothing made or removed (a temp file a write never renamed is left, and skipped).
+ */
+export async function loadSnapshots (dir: string, opts: { readOnly?: boolean } = {}): Promise<{ snapshots: StoredSnapshot[], damaged: Array<{ path: string, reason: string }> }> {
   const snapshots: StoredSnapshot[] = []
   const damaged: Array<{ path: string, reason: string }> = []
-  for (const d of await readdir(dir)) {
+  let docs: string[]
+  if (opts.readOnly !== true) {
+    await mkdirDurable(dir)
+    docs = await readdir(dir)
+  } else {
+    try { docs = await readdir(dir) } catch (err: any) { if (err?.code !== 'ENOENT') throw err; docs = [] }
+  }
+  for (const d of docs) {
     const docDir = join(dir, d)
     let names: string[]
     try { names = await readdir(docDir) } catch { continue }
     for (const n of names) {
       const p = join(docDir, n)
-      if (n.endsWith('.tmp')) { await unlink(p).catch(() => undefined); continue } // a write that never renamed
+      if (n.endsWith('.tmp')) { if (opts.readOnly !== true) await unlink(p).catch(() => undefined); continue } // a write that never renamed
       if (!n.endsWith('.snap')) continue
       try {
         snapshots.push(await readHeader(p))

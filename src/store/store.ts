@@ -8,10 +8,10 @@
  * in plaintext or sealed (certificates.ts).
  */
 import { createHash } from 'node:crypto'
-import { join } from 'node:path'
+import { dirname, join } from 'node:path'
 import { logger } from '@libp2p/logger'
 import { entryPlace, streamKey, toHex, type Entry, type RecordSealer, type VectorItem } from '../identity/index.js'
-import { ClosedError } from '../errors.js'
+import { ClosedError, HomeReadOnlyError } from '../errors.js'
 import { CertificateRecords, T_CERT, T_CERT_SEALED } from './certificates.js'
 import { planCompaction, type CompactionPlan } from './compaction-plan.js'
 import { OwedCompaction } from './compaction-owed.js'
@@ -42,6 +42,16 @@ export interface EntryStoreOptions {
    * key), certificates are written in plaintext and sealed ones are skipped.
    */
   certificates?: RecordSealer
+  /**
+   * Opened only to read: a home that cannot be written (a backup mounted read-only), opened
+   * without its lock. Nothing is written, removed or moved, at open or close or after (no
+   * held.sum taken or written, no temp file swept, no repair, no damaged/ note, no certificate
+   * sealing); what would be set aside is set aside in memory only, and every write is refused
+   * with HOME_READ_ONLY. What the last close left is not checked (damagedAtOpen, shortened and
+   * recovered stay empty): another process may be writing the log, and a home only read is not
+   * said to be damaged for that.
+   */
+  readOnly?: boolean
 }
 
 export interface StoreStats { docs: number, entries: number, snapshots: number, certificates: number, logBytes: number }
@@ -84,8 +94,12 @@ export class EntryStore {
   /** A compaction that failed for lack of room, tried again where room is noticed (compaction-owed.ts). */
   private readonly owed: OwedCompaction
 
-  private constructor (dir: string) {
+  /** Opened only to read (EntryStoreOptions.readOnly). */
+  readonly readOnly: boolean
+
+  private constructor (dir: string, readOnly: boolean) {
     this.dir = dir
+    this.readOnly = readOnly
     this.disk = new DiskState(dir)
     this.partials = new PartialSnapshots(join(dir, 'snapshots'))
     this.owed = new OwedCompaction(dir, async () => await this.compact(), () => this.closed)
@@ -94,28 +108,32 @@ export class EntryStore {
   }
 
   static async open (dir: string, options: EntryStoreOptions = {}): Promise<EntryStore> {
-    const s = new EntryStore(dir)
+    const readOnly = options.readOnly === true
+    const s = new EntryStore(dir, readOnly)
     s.certs = new CertificateRecords(options.certificates)
-    s.quarantine = await Quarantine.open(join(dir, 'quarantine'))
+    s.quarantine = await Quarantine.open(join(dir, 'quarantine'), { readOnly })
     s.forks = await Forks.open(join(dir, 'forks'))
     s.retired = await RetiredLanes.open(join(dir, 'retired.json'))
     s.idx = new HeldIndex(s.quarantine, s.forks)
     // A slot quarantined, a claim disproved or a fork kept from now on changes its document's vector or tips.
     s.quarantine.onChanged = s.forks.onChanged = (doc) => { s.idx.changedId(doc) }
     s.reads = new EntryReads(s.idx, s.quarantine, () => s.log)
-    const { snapshots, damaged } = await loadSnapshots(join(dir, 'snapshots'))
+    const { snapshots, damaged } = await loadSnapshots(join(dir, 'snapshots'), { readOnly })
     for (const d of damaged) {
+      // Not loaded, and left where it is: the next open that may write sets it aside.
+      if (readOnly) continue
       // Left where it is when it cannot be moved (a read-only or full disk): skipped at every open, as before.
       await setAsideDamaged(dir, d.path, 'snapshot', d.reason).catch((err: unknown) => { log.error('could not set aside damaged snapshot %s: %e', d.path, err) })
     }
     for (const snap of snapshots) s.idx.doc(snap.header.doc).snapshots.push(snap)
-    await s.partials.load()
+    // Partial files are only resumed, and their load tidies them: a read-only store has none.
+    if (!readOnly) await s.partials.load()
     const { log: l, recovered } = await RecordLog.open(join(dir, 'log'), (payload, ref) => { s.index(payload, ref) }, () => {
       s.idx.reset()
       s.certs.reset()
       s.unknown.length = 0
       s.unreadable.length = 0
-    })
+    }, { readOnly })
     s.log = l
     s.certs.log = l
     l.onWrite = (err) => {
@@ -123,6 +141,7 @@ export class EntryStore {
       if (err === undefined) s.owed.roomMaybe()
     }
     s.recovered = recovered
+    if (readOnly) return s
     // What the last close left (held-sum.ts): entries that no longer verify, a log cut shorter since.
     const since = await sinceLastClose(dir, s.idx.docs, l.bytes, recovered, (doc) => s.entriesAbove(doc, new Map()))
     s.damagedAtOpen.push(...since.damaged)
@@ -208,6 +227,15 @@ export class EntryStore {
 
   private check (): void { if (this.closed) throw new ClosedError('store is closed') }
 
+  /** check(), and HOME_READ_ONLY in a store opened only to read (EntryStoreOptions.readOnly). */
+  private writing (): void {
+    this.check()
+    if (this.readOnly) {
+      const home = dirname(this.dir)
+      throw new HomeReadOnlyError(`home ${home} is read-only (opened only to read): nothing in it may be changed`, { home, path: this.dir })
+    }
+  }
+
   has (doc: Uint8Array, author: Uint8Array, seq: bigint, lane = 0): boolean { return this.idx.has(doc, author, seq, lane) }
   tips (doc: Uint8Array): Array<{ key: string, seq: number, tip?: string }> { return this.idx.tips(doc) }
   docBytes (doc: Uint8Array): number { return this.idx.docBytes(doc) }
@@ -263,7 +291,7 @@ export class EntryStore {
    * meanwhile.
    */
   async putEntry (entry: Entry, withinMs = 0): Promise<void> {
-    this.check()
+    this.writing()
     const key = streamKey(entry)
     const a = this.idx.author(entry.doc, key)
     const seq = Number(entry.seq)
@@ -290,7 +318,7 @@ export class EntryStore {
 
   /** Stores certificate bytes once; resolves true when they were new. */
   async putCertificate (bytes: Uint8Array): Promise<boolean> {
-    this.check()
+    this.writing()
     return await this.certs.put(bytes)
   }
 
@@ -323,7 +351,7 @@ export class EntryStore {
 
   /** A scratch file for a snapshot of `doc` being taken, its chunks held there until its header is signed (see snapshots.ts). */
   snapshotScratch (doc: Uint8Array): SnapshotScratch {
-    this.check()
+    this.writing()
     return snapshotScratch(join(this.dir, 'snapshots'), doc)
   }
 
@@ -336,7 +364,7 @@ export class EntryStore {
    * state holds the old one; a node without the key keeps both).
    */
   stageSnapshot (header: Entry, opts: SnapshotReplace = {}): StagedSnapshot & { commit: (late?: SnapshotReplace) => Promise<StoredSnapshot> } {
-    this.check()
+    this.writing()
     const staged = stageSnapshotFile(join(this.dir, 'snapshots'), header)
     return {
       write: staged.write,
@@ -372,7 +400,7 @@ export class EntryStore {
    * `commit()`; `keep()` (the transfer broke off) leaves what was written for a resume.
    */
   receiveSnapshotFile (header: Entry, offset: number): ReceivedSnapshot {
-    this.check()
+    this.writing()
     return this.partials.receive(header, offset, {
       stage: (h) => stageSnapshotFile(join(this.dir, 'snapshots'), h),
       adopt: async (stored, opts) => await this.adopt(stored, opts),
@@ -384,9 +412,11 @@ export class EntryStore {
    * Moves a stored snapshot whose file is damaged on this disk aside (damaged.ts): no longer
    * offered, loaded or counted as covering anything, and taken again from a peer that has it.
    */
-  async setAsideDamagedSnapshot (s: StoredSnapshot, reason: string): Promise<DamagedFile> {
+  async setAsideDamagedSnapshot (s: StoredSnapshot, reason: string): Promise<DamagedFile | undefined> {
     this.check()
     this.idx.digest.changed(this.idx.forgetSnapshot(s))
+    // Read-only: no longer loaded by this opening, its file left where it is.
+    if (this.readOnly) return undefined
     return await setAsideDamaged(this.dir, s.path, 'snapshot', reason)
   }
 
@@ -398,17 +428,18 @@ export class EntryStore {
    * in `damaged/` (damaged.ts). The slot is left as it is when it holds another entry by now.
    * The index first: a copy that cannot be written (a full disk) is the caller's to log.
    */
-  async setAsideDamagedEntry (bytes: Uint8Array, reason: string): Promise<DamagedFile> {
+  async setAsideDamagedEntry (bytes: Uint8Array, reason: string): Promise<DamagedFile | undefined> {
     this.check()
     const place = entryPlace(bytes)
     this.idx.forgetDamaged(place)
+    if (this.readOnly) return undefined
     return await keepDamagedEntry(this.dir, bytes, toHex(place.doc), reason)
   }
 
   /** Files of this store found damaged and set aside, and regions its log cut out (damaged.ts). */
   async damaged (): Promise<DamagedFile[]> { return await listDamaged(this.dir) }
   /** Deletes one damaged file set aside (damaged.ts dropDamaged), by its id; undefined when none has it. */
-  async dropDamaged (id: string): Promise<DamagedFile | undefined> { this.check(); return await dropDamaged(this.dir, id) }
+  async dropDamaged (id: string): Promise<DamagedFile | undefined> { this.writing(); return await dropDamaged(this.dir, id) }
 
   /** Moves a stored snapshot into quarantine: it is no longer offered, loaded or counted as covering anything. */
   async setAsideSnapshot (s: StoredSnapshot, reason: string): Promise<QuarantineRecord> {
@@ -433,7 +464,7 @@ export class EntryStore {
    * next snapshot.
    */
   async compact (options: { force?: boolean } = {}): Promise<{ before: number, after: number } | undefined> {
-    this.check()
+    this.writing()
     const before = this.log.bytes
     const free = await freeBytes(this.dir)
     let plan: CompactionPlan | undefined
@@ -494,6 +525,8 @@ export class EntryStore {
     this.disk.close()
     await this.owed.idle()
     await this.log.close()
+    // Nothing to sum of a store only read: the sum the last writer left stays for its next open.
+    if (this.readOnly) return
     // Every write settled: what the next open should find where (held-sum.ts).
     await sumAtClose(this.dir, this.log.bytes, this.idx.docs, this.stats().entries)
   }
