@@ -16,6 +16,8 @@ export interface HostOptions {
   /** A loaded wallet or the path of one; needed only to create the home. */
   wallet?: Wallet | string
   readOnly?: boolean
+  /** A set-up home that cannot be written is opened only to read (VaultOptions.readIfNotWritable); never with `serve` (no socket can be made there). */
+  readIfNotWritable?: boolean
   label?: string
   /** Start this home's libp2p node with these options; false: no node (local changes only). */
   node?: MeshNodeOptions | false
@@ -40,7 +42,7 @@ export interface Host {
 }
 
 export async function hostHome (opts: HostOptions): Promise<Host> {
-  const vault = await openVault({ home: opts.home, wallet: opts.wallet, readOnly: opts.readOnly, label: opts.label })
+  const vault = await openVault({ home: opts.home, wallet: opts.wallet, readOnly: opts.readOnly, label: opts.label, readIfNotWritable: opts.readIfNotWritable })
   let node: MeshNode | undefined
   let api: LocalApi | undefined
   let server: { close: () => Promise<void> } | undefined

@@ -17,8 +17,10 @@ export function nodeHandlers (ctx: LocalContext): Handlers<'node.status' | 'node
       const owed = v.certs.state.owed
       // Asked of the disk itself, not only of the writes: without a daemon nothing was written yet.
       const { full, ...disk } = await diskReport(v.store, await v.snapshotsWaiting())
+      const ro = v.readOnlyHome
       return {
         ...s,
+        ...(ro !== undefined ? { readOnlyHome: { errno: String(ro.details.errno) } } : {}),
         setAside: await v.setAsideCounts(),
         diskFull: full,
         disk,

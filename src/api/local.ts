@@ -44,6 +44,8 @@ const log = logger('mesh:api')
 const NOT_HERE_SAID_MS = 10_000
 const NOT_HERE_STALE = new Set(['session.created', 'peer.proven', 'peer.lost', 'doc.synced', 'devices.changed', 'device.revoked', 'device.rights'])
 let schema: Promise<typeof import('./schema.js')> | undefined
+/** Methods not marked read-only (mcpHints) that a home only read still answers: they write nothing there. */
+const READ_ON_A_READ_ONLY_HOME: ReadonlySet<string> = new Set(['sessions.resume', 'node.stop'])
 
 export class LocalApi implements MeshApi {
   readonly vault: MeshVault
@@ -69,7 +71,8 @@ export class LocalApi implements MeshApi {
     this.vault = opts.vault
     this.node = opts.node
     this.cache = new SessionCache(this.vault, (e) => { this.events.push(e) }, { idleMs: opts.sessionIdleMs })
-    this.summaries = new SessionSummaries({ home: this.vault.vault.home, sealer: summaryRecordSealer(this.vault.vault.identity.keys) })
+    // A home only read keeps its summaries in memory: its file is the last writer's.
+    this.summaries = new SessionSummaries(this.vault.vault.readOnlyHome !== undefined ? undefined : { home: this.vault.vault.home, sealer: summaryRecordSealer(this.vault.vault.identity.keys) })
     this.remote = new RemoteEntries(this.vault, (e) => { this.events.push(e) }, (key) => this.cache.isOpen(key))
     if (opts.node !== undefined) {
       const node = opts.node
@@ -113,6 +116,9 @@ export class LocalApi implements MeshApi {
     if (!parsed.success) throw new InvalidInputError(inputIssues(method, def, parsed.error), { method })
     this.index ??= this.vault.vault.acquire(DOC_NAMES.sessionsIndex).catch((err: unknown) => { log('holding the sessions index open failed: %e', err); return undefined })
     if ('writes' in def && def.writes === true) this.vault.vault.assertWritable(`write (${method})`)
+    // A home only read (Vault.readOnlyHome) takes only what changes nothing; sessions.resume shows
+    // the session without its lease there, as on any device that cannot write.
+    else if (this.vault.vault.readOnlyHome !== undefined && ('mcpHints' in def ? def.mcpHints.readOnly : false) !== true && !READ_ON_A_READ_ONLY_HOME.has(method)) this.vault.vault.assertWritable(`write (${method})`)
     if (options.signal?.aborted === true) throw AbortedError.bySignal(method, options.signal, ' before it started')
     const h = this.handlers[method] as unknown as Handler<M>
     return await h(parsed.data as any, options.signal, options.client)

@@ -73,6 +73,9 @@ export const StatusSchema = z.object({
   disk: DiskSchema.describe('the disk under the home: what writes found, and what is free now'),
   revoked: z.object({ at: z.number(), by: z.array(z.string()), reason: z.string() }).optional().describe('this device was revoked: when, by whom (labels, or "wallet") and why; it keeps what it holds, and every write is refused (DEVICE_REVOKED)'),
   rotationOwed: z.object({ since: z.number(), revokes: z.number(), here: z.boolean().describe('this device can write: it makes the rotation within seconds, and before its own next write') }).optional().describe('a revocation whose key rotation no device has made yet: the next device that can write makes it'),
+  readOnlyHome: z.object({
+    errno: z.string().describe('what the system said of a write there: EROFS (a read-only file system), EACCES or EPERM (this user may not write it)')
+  }).optional().describe('the home cannot be written (a backup mounted read-only, a folder this user may not write): opened only to read, without its lock, writing nothing; every write is refused with HOME_READ_ONLY'),
   certificate: z.object({
     version: z.number(),
     writable: z.boolean().describe('this device may write (its certificate grants write and has not expired)'),

@@ -104,7 +104,7 @@ export const ResumeSchema = SessionViewSchema.extend({
   leaseTaken: z.boolean(),
   tookOverFrom: z.string().optional().describe('label of the device the lease was taken over from'),
   readOnly: z.boolean().describe('this device does not write (see notWritable): the session is shown, no lease taken'),
-  notWritable: z.enum(['revoked', 'read-only', 'expired']).optional().describe('why this device does not write: revoked, a read-only certificate, or one that expired'),
+  notWritable: z.enum(['home', 'revoked', 'read-only', 'expired']).optional().describe('why this device does not write: its home cannot be written (a read-only mount: opened only to read), revoked, a read-only certificate, or one that expired'),
   agent: z.string().optional().describe('the session holds this agent\'s own records (claude, codex, openclaw, hermes): agents.resume (mesh agent resume, agents_resume) writes its files where the agent reads them, which this does not')
 })
 

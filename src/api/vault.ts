@@ -28,6 +28,8 @@ export interface OpenVaultOptions {
   label?: string
   snapshotEvery?: number
   snapshotOnClose?: number
+  /** A set-up home that cannot be written is opened only to read (VaultOptions.readIfNotWritable) instead of refused with HOME_READ_ONLY. */
+  readIfNotWritable?: boolean
 }
 
 export interface VaultInfo {
@@ -60,7 +62,8 @@ export async function openVault (opts: OpenVaultOptions = {}): Promise<MeshVault
     wallet,
     enrol: { readOnly: opts.readOnly, label: opts.label },
     snapshotEvery: opts.snapshotEvery,
-    snapshotOnClose: opts.snapshotOnClose
+    snapshotOnClose: opts.snapshotOnClose,
+    readIfNotWritable: opts.readIfNotWritable
   })
   return new MeshVault(vault)
 }

@@ -303,7 +303,9 @@ async function openHere (g: Globals, given?: Awaited<ReturnType<typeof userWalle
     throw new HomeNotInitializedError(`home ${g.home} is not set up yet and no wallet was found: run \`mesh init\` (it generates a wallet if you have none) or pass --wallet PATH`, { home: g.home })
   }
   if (wallet?.path !== undefined && !g.json) stdout.err(`(wallet: ${wallet.path})`)
-  const host = await hostHome({ home: g.home, wallet, serve: false, node: false })
+  // A home that cannot be written (a backup mounted read-only) is opened to read: the commands
+  // that only read work, and every one that would write is refused with HOME_READ_ONLY.
+  const host = await hostHome({ home: g.home, wallet, serve: false, node: false, readIfNotWritable: true })
   // Said, as `mesh init` says it: a command given --wallet on a home that was not set up made it
   // a new device of the vault, which it did with only "(wallet: …)" to show for it.
   if (!initialized && !g.json) stdout.err(`(home ${g.home} was not set up: it is now a device of wallet ${host.vault.info().wallet}, as \`mesh init${homeArg(g)}\` would have made it)`)

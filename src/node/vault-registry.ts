@@ -32,6 +32,8 @@ export interface MembershipInit {
   check: () => void
   closed: () => boolean
   writable: () => boolean
+  /** The home cannot be written (opened only to read): epoch keys unwrapped are kept in memory only. */
+  readOnlyHome: boolean
   /** Background work the vault's close waits for; a failure is logged. */
   track: (p: Promise<unknown>) => void
 }
@@ -165,6 +167,7 @@ export class Membership {
   }
 
   private saveKeys (): void {
+    if (this.init.readOnlyHome) return
     const { identity } = this.init
     this.init.track(writeHomeFile(this.init.home, 'vaultKeys', encodeKeyFile(identity.wallet, identity.keys)))
   }

@@ -23,6 +23,14 @@ export interface VaultOptions {
   clock?: () => number
   /** Per-author budgets for received entries and snapshots (see limits.ts). */
   limits?: Partial<Limits>
+  /**
+   * A home set up before that cannot be written (a backup mounted read-only, a folder this user
+   * may not write) is opened to read, instead of refused with HOME_READ_ONLY: without its lock,
+   * writing nothing at all (EntryStore readOnly: no sum, no lane, no sweep, no repair), every
+   * write refused with HOME_READ_ONLY (Vault.readOnlyHome). Never taken for a home another
+   * process holds: that is HOME_IN_USE as ever, and the lock stays the writers'.
+   */
+  readIfNotWritable?: boolean
 }
 
 export type AcceptResult = 'stored' | 'duplicate'

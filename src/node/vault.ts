@@ -17,9 +17,9 @@ import { EventEmitter } from 'node:events'
 import { join } from 'node:path'
 import { logger } from '@libp2p/logger'
 import { docKind, docVersion, DOC_NAMES, SessionsIndexDoc, type DocKind, type SessionKey } from '../../crdt/index.js'
-import { ClosedError, DeviceRevokedError, HomeNotInitializedError, messageTime, ReadOnlyError, WalletMismatchError } from '../errors.js'
+import { ClosedError, DeviceRevokedError, HomeNotInitializedError, HomeReadOnlyError, messageTime, ReadOnlyError, WalletMismatchError } from '../errors.js'
 import { recoveryKem, vaultSeedSignature, certificateRecordSealer, docIdFor, fromHex, hasCapability, isExpired, streamKey, toHex, type ChainCertificate, type DocId, type Entry, type RegistryOp, type UnsignedEntry, type Wallet } from '../identity/index.js'
-import { acquireLock, ensureHomeDir, EntryStore, isInitialized, removeStagedTemps, type HeldLane, type HomeLock, type StoredSnapshot } from '../store/index.js'
+import { acquireLock, checkHome, ensureHomeDir, EntryStore, isInitialized, readOnlyHomeError, removeStagedTemps, type HeldLane, type HomeLock, type StoredSnapshot } from '../store/index.js'
 import { CertRegistry } from './certs.js'
 import { enrol, loadIdentity, refuseIfCertificateLost, type HomeIdentity } from './enrol.js'
 import type { EnrolRequest, PeerVectors } from './registry-ops.js'
@@ -48,7 +48,13 @@ export class Vault extends EventEmitter<VaultEvents> {
   readonly certs: CertRegistry
   /** The write lane local entries go into (see lane.ts). */
   readonly lane: Lane
-  private readonly lock: HomeLock
+  /** None when the home was opened only to read (readOnlyHome). */
+  private readonly lock: HomeLock | undefined
+  /**
+   * Why this home was opened only to read (VaultOptions.readIfNotWritable): it cannot be written.
+   * Nothing is written while it is open; every write is refused with HOME_READ_ONLY.
+   */
+  readonly readOnlyHome: HomeReadOnlyError | undefined
   /** The open replicas (vault-replicas.ts). */
   private readonly replicas: OpenReplicas
   /** Sealing, receiving and holding snapshots (vault-snapshots.ts). */
@@ -69,12 +75,13 @@ export class Vault extends EventEmitter<VaultEvents> {
   readonly budgets: Budgets
   private closing: Promise<void> | undefined
 
-  private constructor (home: string, identity: HomeIdentity, store: EntryStore, lock: HomeLock, opts: VaultOptions) {
+  private constructor (home: string, identity: HomeIdentity, store: EntryStore, lock: HomeLock | undefined, opts: VaultOptions, readOnlyHome?: HomeReadOnlyError) {
     super()
     this.home = home
     this.identity = identity
     this.store = store
     this.lock = lock
+    this.readOnlyHome = readOnlyHome
     const clock = opts.clock ?? Date.now
     this.certs = new CertRegistry(identity.walletKey, identity.keys, clock)
     this.lane = new Lane(home, () => store.maxLane(identity.device.publicKey))
@@ -110,6 +117,7 @@ export class Vault extends EventEmitter<VaultEvents> {
       check: () => { this.check() },
       closed: () => this.closing !== undefined,
       writable: () => this.writable,
+      readOnlyHome: readOnlyHome !== undefined,
       track: (p) => { this.track(p) }
     })
     this.ownLanes = new OwnLanes({ store, lane: this.lane, device: identity.device.publicKey, names: this.names })
@@ -131,11 +139,10 @@ export class Vault extends EventEmitter<VaultEvents> {
   }
 
   static async open (opts: VaultOptions): Promise<Vault> {
-    await ensureHomeDir(opts.home)
-    const lock = await acquireLock(opts.home)
+    const { lock, readOnly } = await Vault.take(opts)
     try {
       // What a process killed mid-write left (held.sum's, vault.keys' temps): gone with its pid.
-      await removeStagedTemps([opts.home, join(opts.home, 'data')]).catch((err: unknown) => { log('could not remove stale temp files: %e', err) })
+      if (readOnly === undefined) await removeStagedTemps([opts.home, join(opts.home, 'data')]).catch((err: unknown) => { log('could not remove stale temp files: %e', err) })
       let identity: HomeIdentity
       if (!(await isInitialized(opts.home))) {
         if (opts.wallet === undefined) await refuseIfCertificateLost(opts.home)
@@ -148,8 +155,8 @@ export class Vault extends EventEmitter<VaultEvents> {
           throw WalletMismatchError.forHome(opts.home, identity.wallet, opts.wallet)
         }
       }
-      const store = await EntryStore.open(join(opts.home, 'data'), { certificates: certificateRecordSealer(identity.keys) })
-      const v = new Vault(opts.home, identity, store, lock, opts)
+      const store = await EntryStore.open(join(opts.home, 'data'), { certificates: certificateRecordSealer(identity.keys), readOnly: readOnly !== undefined })
+      const v = new Vault(opts.home, identity, store, lock, opts, readOnly)
       // With the wallet at hand, every rotation's recovery wrap opens: a machine set up with the
       // wallet after a rotation reads everything without any other device (kept in memory only).
       if (opts.wallet !== undefined) v.membership.recovery = recoveryKem(vaultSeedSignature(opts.wallet))
@@ -167,17 +174,38 @@ export class Vault extends EventEmitter<VaultEvents> {
       // load finds it: EntryStore.damagedAtOpen) is set aside as a load sets one aside.
       for (const d of store.damagedAtOpen) await v.setAsideDamagedEntry(d.bytes, d.reason).catch((err: unknown) => { log.error('could not set aside a damaged entry: %e', err) })
       v.certs.add(identity.certificate.bytes)
-      await store.putCertificate(identity.certificate.bytes)
+      // Read-only: the store holds what it holds; this device's certificate is known all the same.
+      if (readOnly === undefined) await store.putCertificate(identity.certificate.bytes)
       for (const c of store.certificates()) {
         try { v.certs.add(c, { stored: true }) } catch (err) { log('stored certificate not accepted: %e', err) }
       }
       v.membership.takeEpochKeys()
-      v.membership.scheduleDischarge()
-      v.membership.scheduleHeal()
+      // Both publish to the registry: nothing a home only read can do.
+      if (readOnly === undefined) {
+        v.membership.scheduleDischarge()
+        v.membership.scheduleHeal()
+      }
       return v
     } catch (err) {
-      await lock.release()
+      await lock?.release()
       throw err
+    }
+  }
+
+  /**
+   * The home made ready and its lock taken; or, for a set-up home that cannot be written when
+   * `readIfNotWritable` asks for it, no lock and why (HOME_READ_ONLY): opened only to read. Only
+   * a home the system refuses to write is: one whose lock another process holds is HOME_IN_USE.
+   */
+  private static async take (opts: VaultOptions): Promise<{ lock?: HomeLock, readOnly?: HomeReadOnlyError }> {
+    try {
+      await ensureHomeDir(opts.home)
+      return { lock: await acquireLock(opts.home) }
+    } catch (err) {
+      if (!(err instanceof HomeReadOnlyError) || opts.readIfNotWritable !== true || !(await isInitialized(opts.home))) throw err
+      // Judged as any home before it is read (ensureHomeDir may have stopped before it did).
+      await checkHome(opts.home)
+      return { readOnly: err }
     }
   }
 
@@ -189,7 +217,8 @@ export class Vault extends EventEmitter<VaultEvents> {
   get writable (): boolean { return this.notWritable === undefined }
 
   /** Why this device may not write: revoked, a certificate without `write`, or one that expired; undefined when it may. */
-  get notWritable (): 'revoked' | 'read-only' | 'expired' | undefined {
+  get notWritable (): 'home' | 'revoked' | 'read-only' | 'expired' | undefined {
+    if (this.readOnlyHome !== undefined) return 'home'
     if (this.certs.isRevoked(this.identity.device.publicKey)) return 'revoked'
     const cert = this.certs.get(this.identity.device.publicKey) ?? this.identity.certificate
     if (!hasCapability(cert, 'write')) return 'read-only'
@@ -202,6 +231,8 @@ export class Vault extends EventEmitter<VaultEvents> {
    */
   assertWritable (what = 'write'): void {
     if (this.writable) return
+    const ro = this.readOnlyHome
+    if (ro !== undefined) throw readOnlyHomeError(this.home, String(ro.details.path), ro.cause, `${what} was refused, nothing in it changed`) ?? ro
     const label = this.identity.certificate.label
     const r = this.certs.revocationOf(this.identity.device.publicKey)
     if (r !== undefined) {
@@ -453,8 +484,9 @@ export class Vault extends EventEmitter<VaultEvents> {
       await this.replicas.closeAll()
       this.snapshots.fresh.clear()
       await this.store.close()
-      await this.lane.close()
-      await this.lock.release()
+      // A home only read keeps its lane file as its last writer left it.
+      if (this.lock !== undefined) await this.lane.close()
+      await this.lock?.release()
     })()
     return await this.closing
   }

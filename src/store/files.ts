@@ -49,11 +49,11 @@ export const NOT_WRITABLE: ReadonlySet<string> = new Set(['EROFS', 'EACCES', 'EP
  * HOME_READ_ONLY for a home that cannot be written at all (`err` from a write to `path` in it),
  * said of the home and of what still works there; undefined for any other failure.
  */
-export function readOnlyHomeError (home: string, path: string, err: any): HomeReadOnlyError | undefined {
+export function readOnlyHomeError (home: string, path: string, err: any, outcome = 'nothing in it was changed'): HomeReadOnlyError | undefined {
   const code = err?.code as string | undefined
   if (code === undefined || !NOT_WRITABLE.has(code)) return undefined
   const why = code === 'EROFS' ? 'it is on a read-only file system' : `${path} may not be written by this user (${code})`
-  return new HomeReadOnlyError(`home ${home} is read-only (${why}): nothing in it was changed`, { home, path, errno: code }, {
+  return new HomeReadOnlyError(`home ${home} is read-only (${why}): ${outcome}`, { home, path, errno: code }, {
     cause: err,
     hint: { sep: '. ', cli: `Reading it works (mesh status, mesh sessions, mesh session show); to change it, copy it somewhere writable (\`cp -a ${home} NEW\`) and pass --home NEW` }
   })

@@ -199,7 +199,7 @@ export const statusCmd: Command = {
       // The daemon's peers (none without one: nothing is connected), as `mesh peers` shows them.
       const peers = session.mode === 'daemon' ? await api.call('peers.list', { rtt: false }) : []
       if (g.json) { out.json({ ...s, peers }); return 0 }
-      out.line(`home:         ${s.home}`)
+      out.line(`home:         ${s.home}${s.readOnlyHome !== undefined ? ` (read-only: ${s.readOnlyHome.errno === 'EROFS' ? 'a read-only file system' : 'this user may not write it'}; opened only to read, nothing can be changed in it)` : ''}`)
       out.line(`wallet:       ${s.wallet}`)
       out.line(`device:       ${s.deviceId}`)
       out.line(`label:        ${s.label}`)
@@ -209,7 +209,7 @@ export const statusCmd: Command = {
       if (s.certificate.superseded) out.line('certificate:  superseded by a newer one of this device: run `mesh init --wallet PATH` to re-certify this home')
       else if (s.certificate.expired) out.line(`certificate:  expired ${localTime(s.certificate.expiresAt ?? 0)}: this device reads but cannot write; renew it with \`mesh init --wallet PATH\``)
       else if (s.certificate.expiresAt !== undefined) out.line(`certificate:  expires ${localTime(s.certificate.expiresAt)}`)
-      out.line(`daemon:       ${s.daemon.running ? `running (pid ${s.daemon.pid}), ${plural(s.daemon.peers, 'peer')} connected${s.daemon.http !== undefined ? `, http ${s.daemon.http}` : ''}` : `not running (start it with \`mesh join${homeArg(g)}\`)`}`)
+      out.line(`daemon:       ${s.daemon.running ? `running (pid ${s.daemon.pid}), ${plural(s.daemon.peers, 'peer')} connected${s.daemon.http !== undefined ? `, http ${s.daemon.http}` : ''}` : s.readOnlyHome !== undefined ? 'not running (it cannot run on a read-only home)' : `not running (start it with \`mesh join${homeArg(g)}\`)`}`)
       if (s.daemon.mirror === true) out.line('role:         blind mirror (holds no vault key: stores and forwards sealed entries, never writes)')
       if (s.daemon.relay !== undefined) out.line(`relay:        serving members: ${s.daemon.relay.reservations.length} reserved, ${plural(s.daemon.relay.circuits, 'circuit')} open, ${plural(s.daemon.relay.refused, 'stranger')} refused`)
       for (const v of s.daemon.relayVia ?? []) out.line(`relay via:    ${v.relay}: ${v.state === 'reserved' ? `reserved until ${localTime(v.expires ?? 0)}` : `trying${v.lastError !== undefined ? ` (${v.lastError})` : ''}`}`)

@@ -115,7 +115,9 @@ export const sessionsCmd: Command = {
         // A device that cannot write (read-only, revoked, expired) is not told to create one.
         const st = await api.call('node.status', {})
         const writable = st.certificate.writable && st.revoked === undefined
-        out.line(writable
+        out.line(st.readOnlyHome !== undefined
+          ? 'no sessions in this home (it is read-only: none can be added here)'
+          : writable
           ? 'no sessions yet: one appears here once created on this device (`mesh session new KEY`) or on a sibling'
           : 'no sessions yet: this device cannot write, so sessions come from the devices that do, once `mesh join` runs here and a sibling that holds them is online')
       }
@@ -231,7 +233,7 @@ export function printSession (info: View): void {
 }
 
 /** Why a device shows a session without taking its lease (sessions.resume's notWritable). */
-const NOT_WRITABLE = { 'read-only': 'read-only device', revoked: 'this device was revoked', expired: 'this device\'s certificate expired' } as const
+const NOT_WRITABLE = { home: 'this home is read-only (opened only to read)', 'read-only': 'read-only device', revoked: 'this device was revoked', expired: 'this device\'s certificate expired' } as const
 
 export const resumeCmd: Command = {
   name: 'resume',
