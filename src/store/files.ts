@@ -17,16 +17,28 @@ export function linkError (path: string, err?: unknown): Error {
   return new HomeUnsafeError(`${path} is a symbolic link: mesh never follows links inside its home; if you did not put it there, remove it (\`rm ${path}\`) and check who else can write to this directory`, { path }, { cause: err })
 }
 
-/** A whole file, never through a symbolic link. ENOENT is thrown as is. */
+/**
+ * A whole file, never through a symbolic link. ENOENT is thrown as is; a folder as EISDIR, and
+ * anything else that is no regular file (a FIFO, a socket, a device) as ENOTREG: opened without
+ * blocking and refused, where a FIFO in the home's place of config.json kept `mesh join` waiting
+ * for a writer forever.
+ */
 export async function readNoFollow (path: string): Promise<Buffer> {
   let fh: FileHandle
   try {
-    fh = await open(path, constants.O_RDONLY | constants.O_NOFOLLOW)
+    fh = await open(path, constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK)
   } catch (err: any) {
     if (err?.code === 'ELOOP') throw linkError(path, err)
     throw err
   }
-  try { return await fh.readFile() } finally { await fh.close() }
+  try {
+    const st = await fh.stat()
+    if (!st.isFile()) {
+      const code = st.isDirectory() ? 'EISDIR' : 'ENOTREG'
+      throw Object.assign(new Error(`${code}: ${path} is ${st.isDirectory() ? 'a folder' : 'not a regular file'}`), { code, path })
+    }
+    return await fh.readFile()
+  } finally { await fh.close() }
 }
 
 export function writeError (what: string, err: any): Error {

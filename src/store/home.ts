@@ -145,7 +145,9 @@ export async function readHomeFile (home: string, f: keyof typeof HOME_FILES): P
  * a bare EISDIR named no file, and stopped every command.
  */
 export function cannotRead (path: string, err: any, details: Record<string, unknown> = {}): HomeCorruptError {
-  const what = err?.code === 'EISDIR' ? 'it is a folder, where mesh keeps a file: move it aside' : err?.code === 'EACCES' ? 'permission denied' : String(err?.code ?? err)
+  const what = err?.code === 'EISDIR'
+    ? 'it is a folder, where mesh keeps a file: move it aside'
+    : err?.code === 'ENOTREG' ? 'it is not a regular file (a FIFO, a socket or a device), where mesh keeps a file: move it aside' : err?.code === 'EACCES' ? 'permission denied' : String(err?.code ?? err)
   return new HomeCorruptError(`cannot read ${path}: ${what}`, { ...details, file: path }, { cause: err })
 }
 

@@ -1,8 +1,10 @@
 /**
  * A file of the home that has become a folder (lane.json, config.json, peers.json): every command
  * said `EISDIR: illegal operation on a directory, read`, naming no file. Now the file is named and
- * what to do is said.
+ * what to do is said. A FIFO there (no program writing into it) kept `mesh join` waiting forever;
+ * now it is named as no regular file.
  */
+import { execFileSync } from 'node:child_process'
 import { mkdir, rm } from 'node:fs/promises'
 import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
@@ -22,4 +24,16 @@ describe('a home file that is a folder', () => {
       await rm(path, { recursive: true })
     }
   }, 60_000)
+
+  it('a FIFO in config.json\'s place is named, and join ends at once', async () => {
+    const path = join(h.home, 'config.json')
+    await rm(path, { force: true })
+    execFileSync('mkfifo', [path])
+    try {
+      const j = h.join()
+      const code = await j.exited
+      expect(code).not.toBe(0)
+      expect(j.lines.join('\n')).toContain(`mesh: cannot read ${path}: it is not a regular file (a FIFO, a socket or a device), where mesh keeps a file: move it aside`)
+    } finally { await rm(path, { force: true }) }
+  }, 30_000)
 })
