@@ -71,6 +71,20 @@ export function readOnlyHomeError (home: string, path: string, err: any, outcome
   })
 }
 
+/**
+ * HOME_READ_ONLY for a home that is not there and cannot be made (`err` from its mkdir): nothing to
+ * read, so no word of reading it; undefined for any other failure.
+ */
+export function unmadeHomeError (home: string, err: any): HomeReadOnlyError | undefined {
+  const code = err?.code as string | undefined
+  if (code === undefined || !NOT_WRITABLE.has(code)) return undefined
+  const why = code === 'EROFS' ? 'its folder is on a read-only file system' : `this user may not make it there (${code})`
+  return new HomeReadOnlyError(`home ${home} cannot be made (${why}): nothing was written`, { home, path: home, errno: code }, {
+    cause: err,
+    hint: { sep: '. ', cli: 'Use a home in a folder this user can write (--home DIR or MESH_HOME=DIR)' }
+  })
+}
+
 /** The store's files are made in folders that survive a crash (durable-dirs.ts). */
 export { fsyncDir, mkdirDurable }
 

@@ -17,7 +17,7 @@ import { homedir } from 'node:os'
 import { dirname, join, resolve, sep } from 'node:path'
 import { HomeCorruptError, HomeNotInitializedError, HomeUnsafeError } from '../errors.js'
 import { generatedWalletPath, xdgDir } from '../xdg.js'
-import { atomicWrite, linkError, mkdirDurable, readNoFollow, readOnlyHomeError, writeError } from './files.js'
+import { atomicWrite, linkError, mkdirDurable, readNoFollow, readOnlyHomeError, unmadeHomeError, writeError } from './files.js'
 import { writableBy } from '../file-mode.js'
 
 export function defaultHome (): string {
@@ -54,7 +54,9 @@ export async function ensureHomeDir (home: string): Promise<void> {
     // A recursive mkdir on a read-only mount reports ENOENT; a plain one tells the real cause.
     let cause = err
     if (err?.code === 'ENOENT') await mkdir(home, { mode: 0o700 }).catch((e: unknown) => { cause = e })
-    throw readOnlyHomeError(home, home, cause) ?? writeError(home, cause)
+    // Not there, and not made: nothing to read either (an EEXIST: there, a later step says what of it).
+    const there = await stat(home).then(() => true, () => false)
+    throw (there ? readOnlyHomeError(home, home, cause) : unmadeHomeError(home, cause)) ?? writeError(home, cause)
   }
   // Before anything is created inside it.
   await checkHome(home)

@@ -12,6 +12,11 @@ export function needsRoot (): void {
 
 /** Runs `mesh ARGS --home HOME` with HOME mounted read-only for that command alone. */
 export async function meshReadOnly (home: string, env: NodeJS.ProcessEnv, ...args: string[]): Promise<RunResult> {
+  return await meshUnder(home, env, ...args, '--home', home)
+}
+
+/** Runs `mesh ARGS` with the folder `dir` mounted read-only for that command alone. */
+export async function meshUnder (dir: string, env: NodeJS.ProcessEnv, ...args: string[]): Promise<RunResult> {
   const script = 'mount --bind "$0" "$0" && mount -o remount,ro,bind "$0" && exec "$@"'
-  return await runProcess('unshare', ['-m', '--propagation', 'private', 'sh', '-c', script, home, process.execPath, BIN, ...args, '--home', home], { env, timeoutMs: 60_000 })
+  return await runProcess('unshare', ['-m', '--propagation', 'private', 'sh', '-c', script, dir, process.execPath, BIN, ...args], { env, timeoutMs: 60_000 })
 }

@@ -11,7 +11,7 @@ import { join } from 'node:path'
 import { beforeAll, describe, expect, it } from 'vitest'
 import { ROOT } from '../helpers/cli.js'
 import { cliHome } from '../helpers/cli-home.js'
-import { meshReadOnly, needsRoot } from '../helpers/read-only-home.js'
+import { meshReadOnly, meshUnder, needsRoot } from '../helpers/read-only-home.js'
 import { tree } from '../helpers/tree.js'
 
 const h = cliHome()
@@ -107,4 +107,17 @@ describe('the same home writable, held by another process', () => {
       holder.kill('SIGKILL')
     }
   }, 120_000)
+})
+
+describe('a home that is not there, in a folder that cannot be written', () => {
+  it('is said not to be makeable there, with no word of reading it, and nothing is made', async () => {
+    const fresh = join(h.dir, 'fresh-home')
+    const r = await meshUnder(h.dir, h.env, 'init', '--label', 'x', '--wallet', join(h.dir, 'wallet.json'), '--home', fresh, '--json')
+    expect(r.code, r.stderr).toBe(2)
+    const err = JSON.parse(r.stderr.trim().split('\n').at(-1) as string).error
+    expect(err).toMatchObject({ code: 'HOME_READ_ONLY', details: { home: fresh, errno: 'EROFS' } })
+    expect(err.message).toContain('cannot be made')
+    expect(err.message).not.toContain('Reading it works')
+    await expect(readFile(join(fresh, 'device.cert'))).rejects.toMatchObject({ code: 'ENOENT' })
+  }, 60_000)
 })
