@@ -1,7 +1,8 @@
 /**
  * A Claude Code session bundle read for import and written for resume. Import: the transcript's
  * lines (uuid-keyed), its side folder's JSONL files line by line (sub-agents) and other files
- * whole (meta.json, tool-results). Resume: the same files under the slug of the new cwd, paths
+ * whole (meta.json, tool-results), and the older layout's sub-agents' transcripts beside it
+ * (agent-<id>.jsonl, named so in the bundle: home.ts isBesideFile). Resume: the same files under the slug of the new cwd, paths
  * rewritten from the recorded cwd, after the chain check.
  */
 import { readdir } from 'node:fs/promises'
@@ -17,7 +18,7 @@ import { BACK, remapLines } from '../remap.js'
 import { busy } from '../running.js'
 import { checkChain, type ChainProblem } from './chain.js'
 import { claudePathFields } from './fields.js'
-import { dropSessionsIndex, projectsDir, sideDir } from './home.js'
+import { besideSubagents, bundleFilePath, dropSessionsIndex, projectsDir, sideDir } from './home.js'
 import { claudeCwd, claudeRecords, claudeSessionId, sidechainParent } from './records.js'
 import { projectDirName } from './slug.js'
 import { claudeView, type ViewMessage } from './view.js'
@@ -55,8 +56,10 @@ export async function readClaudeBundle (transcript: string, map?: { from: string
   const main = keyedLines(split, '', key)
   const records = [...main.records]
   const side = sideDir(transcript)
-  for (const rel of await listFiles(side)) {
-    const buf = await readFileNoFollow(join(side, rel))
+  // The older layout's sub-agents (agent-<id>.jsonl beside the transcript) are the session's too.
+  const files = [...(await listFiles(side)).map(rel => ({ rel, path: join(side, rel) })), ...(await besideSubagents(transcript, sessionId)).map(rel => ({ rel, path: bundleFilePath(transcript, rel) }))]
+  for (const { rel, path } of files) {
+    const buf = await readFileNoFollow(path)
     if (rel.endsWith('.jsonl')) {
       const side = jsonlRecords(buf, rel, key)
       records.push(...side.records)
@@ -127,10 +130,9 @@ export async function writeClaudeBundle (sessionId: string, records: readonly Na
   const projectDir = join(root, projectDirName(opts.cwd, existing))
   const path = join(projectDir, `${sessionId}.jsonl`)
   const command = `cd ${shellQuote(opts.cwd)} && claude --resume ${sessionId}`
-  const side = sideDir(path)
   const sides = [...files].filter(([file]) => file !== '').map(([file, bytes]) => {
     if (!isBundlePath(file)) throw new InvalidInputError(`refusing a side file outside the session folder: ${file}`)
-    return { file, p: join(side, ...file.split('/')), bytes }
+    return { file, p: bundleFilePath(path, file), bytes }
   })
   const main = { file: '', p: path, bytes: files.get('') as Buffer }
   const all = [main, ...sides]

@@ -1,14 +1,18 @@
 /**
  * Claude Code's files, the client's side (AGENT-FORMATS.md §1.1): `$CLAUDE_CONFIG_DIR` or
  * `~/.claude`, transcripts at `projects/<slug(cwd)>/<sessionId>.jsonl`, a session's side folder
- * `projects/<slug>/<sessionId>/` (subagents/, tool-results/). Only these are opened: never
+ * `projects/<slug>/<sessionId>/` (subagents/, tool-results/), and the older layout's sub-agents'
+ * transcripts `projects/<slug>/agent-<id>.jsonl` beside it. Only these are opened: never
  * `.credentials.json`, `~/.claude.json` or anything else of the config dir.
  */
-import { lstat, readdir, rm, stat } from 'node:fs/promises'
+import { constants } from 'node:fs'
+import { lstat, open, readdir, rm, stat } from 'node:fs/promises'
 import { homedir } from 'node:os'
-import { basename, join } from 'node:path'
+import { basename, dirname, join } from 'node:path'
 import { InvalidInputError, NotFoundError } from '../../errors.js'
 import { LINK_WORDS, unlistable } from '../bundle.js'
+import { splitUntilBad } from '../jsonl.js'
+import { sidechainParent } from './records.js'
 
 export function claudeConfigDir (env: NodeJS.ProcessEnv = process.env): string {
   return env.CLAUDE_CONFIG_DIR ?? join(env.HOME ?? homedir(), '.claude')
@@ -80,6 +84,67 @@ export async function findClaudeSession (sessionId: string, env: NodeJS.ProcessE
 
 /** The side folder of a transcript: <dir>/<sessionId>/. */
 export function sideDir (transcript: string): string { return transcript.replace(/\.jsonl$/, '') }
+
+/**
+ * A sub-agent's transcript of Claude Code's older layout (2.0.24 – 2.1.1, AGENT-FORMATS.md §1.1):
+ * `agent-<agentId>.jsonl` beside the session's own file in the project folder, not under its
+ * side folder. In a bundle it is that name alone (no folder): the side folder's top level holds
+ * folders only (subagents/, tool-results/), so the name says where the file goes back to.
+ */
+export function isBesideFile (file: string): boolean { return /^agent-[^/]+\.jsonl$/.test(file) }
+
+/** Where a file of a session's bundle is on disk, for the transcript at `transcript`. */
+export function bundleFilePath (transcript: string, file: string): string {
+  if (file === '') return transcript
+  return isBesideFile(file) ? join(dirname(transcript), file) : join(sideDir(transcript), ...file.split('/'))
+}
+
+/**
+ * The sub-agents' transcripts of the older layout beside `transcript` that belong to its session:
+ * `agent-*.jsonl` files in its folder whose first line is a sidechain of `sessionId` (its
+ * `sessionId` field names the parent session; the file's name does not). Bundle names, sorted.
+ * `parentOf` may remember what it found (a file's parent never changes).
+ */
+export async function besideSubagents (transcript: string, sessionId: string, parentOf: (path: string) => Promise<string | undefined> = subagentParent): Promise<string[]> {
+  const dir = dirname(transcript)
+  let names: string[]
+  try { names = await readdir(dir) } catch (err: any) { if (err?.code === 'ENOENT' || err?.code === 'ENOTDIR') return []; throw err }
+  const out: string[] = []
+  for (const n of names.sort()) if (isBesideFile(n) && await parentOf(join(dir, n)) === sessionId) out.push(n)
+  return out
+}
+
+/** A first line longer than this is no sub-agent's transcript worth reading for its parent. */
+const FIRST_LINE_MAX = 16 * 1024 * 1024
+const PIECE = 64 * 1024
+
+/**
+ * The session a sub-agent's transcript of the older layout belongs to: the `sessionId` of its
+ * first line, a sidechain. Undefined for anything else, and for a file that is no regular file
+ * (never read through a symlink), cannot be read, is gone, or has no whole first line yet.
+ */
+export async function subagentParent (path: string): Promise<string | undefined> {
+  let fh
+  try { fh = await open(path, constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK) } catch { return undefined }
+  try {
+    if (!(await fh.stat()).isFile()) return undefined
+    const parts: Buffer[] = []
+    for (let at = 0; at < FIRST_LINE_MAX;) {
+      const piece = Buffer.alloc(PIECE)
+      const { bytesRead } = await fh.read(piece, 0, PIECE, at)
+      if (bytesRead === 0) return undefined
+      const nl = piece.subarray(0, bytesRead).indexOf(0x0a)
+      parts.push(piece.subarray(0, nl >= 0 ? nl + 1 : bytesRead))
+      if (nl >= 0) return sidechainParent(splitUntilBad(Buffer.concat(parts)).lines)
+      at += bytesRead
+    }
+    return undefined
+  } catch {
+    return undefined
+  } finally {
+    await fh.close()
+  }
+}
 
 /**
  * The picker's index of a project: removed, so Claude Code rebuilds it from the files (a stale

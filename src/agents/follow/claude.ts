@@ -1,14 +1,15 @@
 /**
  * Claude Code as a follow source: every main transcript under `$CLAUDE_CONFIG_DIR/projects/*`
  * (or `~/.claude`), with its side folder (`<sessionId>/subagents/*.jsonl` line by line, other
- * side files whole). Only these files are opened, never credentials. A transcript deleted by
+ * side files whole) and the older layout's sub-agents' transcripts beside it (`agent-<id>.jsonl`
+ * whose lines name it as their session). Only these files are opened, never credentials. A transcript deleted by
  * Claude Code's cleanup simply stops being listed: what mesh holds of it stays.
  */
 import { lstat, readdir } from 'node:fs/promises'
 import { basename, dirname, join } from 'node:path'
 import { LINK_WORDS, listFiles, unlistable } from '../bundle.js'
 import { claudePathFields } from '../claude/fields.js'
-import { projectsDir, sideDir } from '../claude/home.js'
+import { besideSubagents, bundleFilePath, projectsDir, sideDir, subagentParent } from '../claude/home.js'
 import { claudeCwd, claudeLineKey } from '../claude/records.js'
 import { claudeView } from '../claude/view.js'
 import { FileStream } from './file-stream.js'
@@ -18,6 +19,15 @@ import type { Scan, Source, Stream } from './source.js'
 export class ClaudeSource implements Source {
   readonly agent = 'claude'
   private readonly streams = new Map<string, Stream>()
+  /** The parent session of each older-layout sub-agent transcript found so far (it never changes: read once). */
+  private readonly parents = new Map<string, string>()
+  private readonly parentOf = async (path: string): Promise<string | undefined> => {
+    const known = this.parents.get(path)
+    if (known !== undefined) return known
+    const p = await subagentParent(path)
+    if (p !== undefined) this.parents.set(path, p)
+    return p
+  }
 
   /** `since`: only sessions written at or after this time (ms). */
   constructor (private readonly env: NodeJS.ProcessEnv = process.env, private readonly since?: number) {}
@@ -70,8 +80,9 @@ export class ClaudeSource implements Source {
     const streams: Stream[] = [this.jsonl(transcript, sessionId, key, '')]
     const side = sideDir(transcript)
     const watch: string[] = []
-    for (const rel of await listFiles(side)) {
-      const path = join(side, ...rel.split('/'))
+    const beside = await besideSubagents(transcript, sessionId, this.parentOf)
+    for (const rel of [...await listFiles(side), ...beside]) {
+      const path = bundleFilePath(transcript, rel)
       watch.push(dirname(path))
       streams.push(rel.endsWith('.jsonl') ? this.jsonl(path, sessionId, key, rel) : this.whole(path, sessionId, key, rel))
     }

@@ -12,7 +12,7 @@ import {
   listCodexSessions, readClaudeBundle, readCodexRollout, redactJsonl, filesOf, findOpenclawSession, listOpenclawSessions,
   readOpenclawSession, openclawExportFile, hermesExportFile, translateSession, TRANSLATE_TARGETS, parseSince, resumeAgentSession,
   fetchAgentRecords, AGENT_NAMES, isAgentName, listOpenclawDbSessions, readOpenclawDbSession, checkChain, type AgentMeta, type AgentName,
-  refuseTaken, writeOutFile, noSessionIn, fileSessionKey, sideDir, StoredBytes, noSessionWhy, type ChainProblem, type HeldBackTail, type ListWarn, type OpenclawDbSession
+  refuseTaken, writeOutFile, noSessionIn, fileSessionKey, bundleFilePath, StoredBytes, noSessionWhy, type ChainProblem, type HeldBackTail, type ListWarn, type OpenclawDbSession
 } from '../../agents/index.js'
 import { importHermes, listHermesHere } from './agent-hermes.js'
 import { followCmd, hookCmd, hooksCmd } from './agent-live.js'
@@ -210,7 +210,7 @@ async function endsUnterminated (path: string, taken: number): Promise<boolean> 
  * followed file's held-back line (`heldBack[].path`).
  */
 export function heldBackAt (path: string, h: HeldBackTail): HeldBackTail {
-  return { ...h, file: h.file === '' ? path : join(sideDir(path), h.file) }
+  return { ...h, file: bundleFilePath(path, h.file) }
 }
 
 /** One session: a file, or (`db`) an OpenClaw session of its database era. */
