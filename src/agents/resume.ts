@@ -124,17 +124,26 @@ export async function targetCwd (meta: AgentMeta, given: string | undefined, env
     if (!(await isDirectory(cwd))) throw new InvalidInputError(`cwd (--cwd) ${cwd} is not a directory on this machine: clone or create the project there first, then resume`, { cwd })
     return cwd
   }
-  // A remembered folder since removed or moved is no answer either.
-  const mountsPath = mountMapPath(env)
-  const map = await loadMounts(mountsPath)
-  const home = env.HOME ?? homedir()
-  const found = await findProject(map, meta, home)
-  if (found !== undefined && await isDirectory(found)) return found
-  if (meta.cwd !== undefined && await isDirectory(meta.cwd)) return meta.cwd
+  const found = await foundCwd(meta, env)
+  if (found !== undefined) return found
   if (meta.agent === 'claude' || meta.agent === 'codex') {
-    const roots = rootsOf(map, home)
+    const mountsPath = mountMapPath(env)
+    const roots = rootsOf(await loadMounts(mountsPath), env.HOME ?? homedir())
     throw new InvalidInputError(`where does this project live here? ${meta.cwd !== undefined ? `It was at ${meta.cwd}, which is not a directory on this machine. ` : ''}${searched(meta.gitRemote, roots, mountsPath)}Pass cwd (--cwd DIR); it is remembered for ${projectName(meta) ?? 'this project'}`, { recordedCwd: meta.cwd, roots, mounts: mountsPath })
   }
+  return undefined
+}
+
+/**
+ * Where the project lives here, found without being given: the mount map, a clone with the
+ * recorded git remote under its roots, else the recorded cwd when that is a directory here;
+ * undefined when none is (targetCwd asks for it, an export keeps the recorded paths and says so).
+ */
+export async function foundCwd (meta: AgentMeta, env: NodeJS.ProcessEnv = process.env): Promise<string | undefined> {
+  // A remembered folder since removed or moved is no answer either.
+  const found = await findProject(await loadMounts(mountMapPath(env)), meta, env.HOME ?? homedir())
+  if (found !== undefined && await isDirectory(found)) return found
+  if (meta.cwd !== undefined && await isDirectory(meta.cwd)) return meta.cwd
   return undefined
 }
 

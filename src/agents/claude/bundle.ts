@@ -5,7 +5,6 @@
  * (agent-<id>.jsonl, named so in the bundle: home.ts isBesideFile). Resume: the same files under the slug of the new cwd, paths
  * rewritten from the recorded cwd, after the chain check.
  */
-import { readdir } from 'node:fs/promises'
 import { basename, dirname, join } from 'node:path'
 import { isBundlePath, type NativeRecord } from '../../../crdt/records.js'
 import { isAgentSessionId } from '../../api/agent-keys.js'
@@ -18,9 +17,9 @@ import { BACK, remapLines } from '../remap.js'
 import { busy } from '../running.js'
 import { checkChain, type ChainProblem } from './chain.js'
 import { claudePathFields } from './fields.js'
-import { besideSubagents, bundleFilePath, dropSessionsIndex, projectsDir, sideDir } from './home.js'
+import { besideSubagents, bundleFilePath, dropSessionsIndex, sideDir } from './home.js'
+import { claudePlace, claudeResumeCommand } from './place.js'
 import { claudeCwd, claudeRecords, claudeSessionId, sidechainParent } from './records.js'
-import { projectDirName } from './slug.js'
 import { claudeView, type ViewMessage } from './view.js'
 import { shellQuote } from '../../shell-quote.js'
 
@@ -124,12 +123,8 @@ export async function writeClaudeBundle (sessionId: string, records: readonly Na
   if (!isAgentSessionId(sessionId)) throw new InvalidInputError(`not a session id: ${sessionId}`)
   const map = opts.from !== undefined ? { from: opts.from, to: opts.cwd } : undefined
   const { files, rewritten } = claudeExportFiles(records, map)
-  const root = projectsDir(opts.env)
-  let existing: string[] = []
-  try { existing = await readdir(root) } catch (err: any) { if (err?.code !== 'ENOENT') throw err }
-  const projectDir = join(root, projectDirName(opts.cwd, existing))
-  const path = join(projectDir, `${sessionId}.jsonl`)
-  const command = `cd ${shellQuote(opts.cwd)} && claude --resume ${sessionId}`
+  const { projectDir, path } = await claudePlace(sessionId, opts.cwd, opts.env)
+  const command = claudeResumeCommand(sessionId, opts.cwd)
   const sides = [...files].filter(([file]) => file !== '').map(([file, bytes]) => {
     if (!isBundlePath(file)) throw new InvalidInputError(`refusing a side file outside the session folder: ${file}`)
     return { file, p: bundleFilePath(path, file), bytes }

@@ -12,7 +12,7 @@ import {
   listCodexSessions, readClaudeBundle, readCodexRollout, redactJsonl, filesOf, findOpenclawSession, listOpenclawSessions,
   readOpenclawSession, openclawExportFile, hermesExportFile, translateSession, TRANSLATE_TARGETS, parseSince, resumeAgentSession,
   fetchAgentRecords, AGENT_NAMES, isAgentName, listOpenclawDbSessions, readOpenclawDbSession, checkChain, type AgentMeta, type AgentName,
-  refuseTaken, writeOutFile, noSessionIn, fileSessionKey, bundleFilePath, StoredBytes, noSessionWhy, type ChainProblem, type HeldBackTail, type ListWarn, type OpenclawDbSession
+  refuseTaken, writeOutFile, noSessionIn, fileSessionKey, bundleFilePath, claudePlace, claudePlaceCommand, foundCwd, shellQuote, targetCwd, StoredBytes, noSessionWhy, type ChainProblem, type HeldBackTail, type ListWarn, type OpenclawDbSession
 } from '../../agents/index.js'
 import { importHermes, listHermesHere } from './agent-hermes.js'
 import { followCmd, hookCmd, hooksCmd } from './agent-live.js'
@@ -319,7 +319,11 @@ async function exportCmd (g: Globals, key: string, values: Record<string, unknow
     const progress = recordsProgress(key)
     const { meta, records } = await fetchAgentRecords(api, key, progress.onPage).finally(progress.stop)
     const agent = agentOf(meta.agent, 'export')
-    const cwd = values.cwd !== undefined ? resolve(values.cwd as string) : undefined
+    // A Claude Code transcript is continued from the project's directory here, found as resume
+    // finds it (--cwd, the mount map, a clone of its git remote, the recorded cwd if it is here).
+    const toClaude = (as ?? agent) === 'claude'
+    const given = values.cwd as string | undefined
+    const cwd = toClaude ? (given !== undefined ? await targetCwd(meta, given) : await foundCwd(meta)) : given !== undefined ? resolve(given) : undefined
     const map = cwd !== undefined && meta.cwd !== undefined && cwd !== meta.cwd ? { from: meta.cwd, to: cwd } : undefined
     const translated = as !== undefined && as !== agent ? translateSession(meta, records, as as 'claude' | 'hermes', map) : undefined
     // A Claude transcript whose chain is broken is still written out (the user's to read or mend), and said.
@@ -338,7 +342,9 @@ async function exportCmd (g: Globals, key: string, values: Record<string, unknow
     }
     await writeOutFile(resolve(dest), bytes, { force: values.force === true })
     const sideFiles = [...filesOf(records).keys()].filter(f => f !== '').length
-    if (g.json) { out.json({ key, out: resolve(dest), bytes: bytes.length, redacted: replaced, byRule, sideFilesLeftOut: sideFiles, ...(translated !== undefined ? { translation: translated.label, dropped: translated.dropped } : {}), ...(broken.length > 0 ? { chainProblems: broken.slice(0, 20) } : {}) }); return 0 }
+    const next = toClaude ? await claudeNext(resolve(dest), translated?.sessionId ?? meta.sessionId, cwd, translated === undefined ? key : undefined) : undefined
+    const mapped = map !== undefined ? { cwd: map.to, from: map.from } : cwd !== undefined ? { cwd } : {}
+    if (g.json) { out.json({ key, out: resolve(dest), bytes: bytes.length, redacted: replaced, byRule, sideFilesLeftOut: sideFiles, ...(translated !== undefined ? { translation: translated.label, dropped: translated.dropped } : {}), ...(broken.length > 0 ? { chainProblems: broken.slice(0, 20) } : {}), ...(next !== undefined ? { sessionId: next.sessionId, ...mapped, ...(next.path !== undefined ? { claudePath: next.path, command: next.command } : {}) } : {}) }); return 0 }
     if (broken.length > 0) out.err(`note: written as stored, but ${chainBreaks(broken)}`)
     if (translated !== undefined) {
       out.line(translated.label)
@@ -348,8 +354,30 @@ async function exportCmd (g: Globals, key: string, values: Record<string, unknow
     // other agent's file holds none, so resume's are no help there); a file of the session's own agent here.
     const sideNote = sideFiles > 0 && translated === undefined ? `; ${plural(sideFiles, 'side file')} not included (\`mesh agent resume ${key}\` writes them)` : ''
     out.line(`wrote ${resolve(dest)} (${bytes.length} bytes)${values.redact === true ? `, ${plural(replaced, 'secret')} replaced` : ''}${sideNote}`)
+    if (next === undefined) return 0
+    // As resume says it: the session's id, where its paths point, and the command that continues it.
+    const paths = map !== undefined ? `paths rewritten from ${map.from} to ${map.to}` : cwd !== undefined ? `paths as recorded (${cwd})` : meta.cwd !== undefined ? `paths as recorded (${meta.cwd}, not a directory here: --cwd DIR maps them to this machine's clone)` : 'no project directory recorded (--cwd DIR names one)'
+    out.line(`Claude Code session ${next.sessionId}, ${paths}`)
+    if (next.command === undefined) return 0
+    out.line(`continue it with (Claude Code looks for it at ${next.path as string}):`)
+    out.line(`  ${next.command}`)
     return 0
   })
+}
+
+/**
+ * What an export to a Claude Code transcript tells the person: its session id, where Claude Code
+ * looks for it when started from `cwd`, and the command that puts the file there and continues
+ * it (none without a directory to start from).
+ */
+async function claudeNext (file: string, sessionId: string, cwd: string | undefined, own: string | undefined): Promise<{ sessionId: string, path?: string, command?: string }> {
+  // No directory here to start it from: a `cd` to the recorded one would fail.
+  if (cwd === undefined) return { sessionId }
+  const place = await claudePlace(sessionId, cwd)
+  // The session's own transcript: resume writes it there with its side files, and refuses to
+  // replace one holding lines mesh has not got (a copy would not).
+  if (own !== undefined) return { sessionId, path: place.path, command: `mesh agent resume ${/^[A-Za-z0-9_.:-]+$/.test(own) ? own : shellQuote(own)} --cwd ${shellQuote(cwd)}` }
+  return { sessionId, path: place.path, command: claudePlaceCommand(file, place, sessionId, cwd) }
 }
 
 async function listCmd (g: Globals, a: string | undefined): Promise<number> {

@@ -18,7 +18,7 @@ export const agentCmd: Command = {
   subSummaries: {
     import: 'copy an agent\'s own session files into mesh (one session, every one, or those written since a date); a re-import adds only new lines',
     resume: 'write a session from mesh as the agent\'s own files on this machine, paths mapped to this clone of the project, and print the command that resumes it; takes the driver lease',
-    export: 'write a session from mesh to a file, never over one that is there unless --force (--redact takes secrets out; --as claude|hermes writes it in that agent\'s format)',
+    export: 'write a session from mesh to a file, never over one that is there unless --force (--redact takes secrets out; --as claude|hermes writes it in that agent\'s format; a Claude Code transcript is said with its session id, where Claude Code looks for it and the command that continues it, its paths mapped to --cwd or the project found here as resume finds it)',
     list: 'the agents\' sessions on this machine and in mesh: which are imported, which are live, and those in mesh not here yet',
     follow: 'capture sessions live: each new line of the agents\' session files goes into mesh as it is written (until Ctrl-C)',
     hooks: 'install or remove the Claude Code hooks (SessionStart, Stop, SessionEnd) that import a session as Claude Code works on it and release its lease when it ends',
