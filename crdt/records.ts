@@ -10,7 +10,9 @@
  *   'tool-results/…'); `id` is unique per file (the agent's own id where it has one);
  *   `kind` the record's own type ('user', 'assistant', 'session_meta', …, 'file' for a whole side
  *   file); `enc` is 'base64' when `text` holds bytes that are not UTF-8.
- * - `agent` (Y.Map): agent, sessionId, cwd, gitRemote, name (the main file's original name).
+ * - `agent` (Y.Map): agent, sessionId, cwd, gitRemote, name (the main file's original name),
+ *   stuck (JSON of CaptureStuck: the capture on the machine that writes the session stopped at a
+ *   line that is not UTF-8, so the records end before it; absent once it goes on).
  *
  * @example
  * const r = new RecordsDoc(doc)
@@ -53,6 +55,19 @@ export function isBundlePath (file: string): boolean {
   return file === '' || (isPathOfNames(file) && !file.includes('\0') && !file.includes('\\'))
 }
 
+/**
+ * Where capture of a session stopped at a line that is not UTF-8, as the follower on the machine
+ * that writes it saw it: which file on which host, the line and its bytes, and how much of the
+ * file from there on (that line included) is not in mesh.
+ */
+export interface CaptureStuck { host: string, path: string, line: number, from: number, to: number, bytesAfter: number, linesAfter: number, at: number }
+
+function isCaptureStuck (v: unknown): v is CaptureStuck {
+  const o = v as Record<string, unknown> | null
+  return typeof o === 'object' && o !== null && typeof o.host === 'string' && typeof o.path === 'string' &&
+    ['line', 'from', 'to', 'bytesAfter', 'linesAfter', 'at'].every(k => Number.isSafeInteger(o[k]) && (o[k] as number) >= 0)
+}
+
 export interface AgentMeta {
   agent: string
   sessionId: string
@@ -62,6 +77,8 @@ export interface AgentMeta {
   name?: string
   /** The main file's original directory relative to the agent's home (Codex: sessions/YYYY/MM/DD). */
   dir?: string
+  /** Capture stopped at a line that is not UTF-8 on the machine that writes the session. */
+  stuck?: CaptureStuck
 }
 
 /** One RecordsDoc per Y.Doc: its id set is built once and kept current by one observer. */
@@ -173,15 +190,25 @@ export class RecordsDoc {
 
   setMeta (m: AgentMeta): void {
     this.doc.transact(() => {
-      for (const [k, v] of Object.entries(m)) if (v !== undefined && this.meta.get(k) !== v) this.meta.set(k, v)
+      for (const [k, v] of Object.entries(m)) if (k !== 'stuck' && v !== undefined && this.meta.get(k) !== v) this.meta.set(k, v)
     })
+  }
+
+  /** Where capture is stuck (null: it is not, any more); nothing changes when it is so already. */
+  setStuck (s: CaptureStuck | null): void {
+    const text = s === null ? undefined : JSON.stringify(s)
+    if (this.meta.get('stuck') === text) return
+    if (text === undefined) this.meta.delete('stuck')
+    else this.meta.set('stuck', text)
   }
 
   getMeta (): AgentMeta | undefined {
     const agent = this.meta.get('agent')
     if (typeof agent !== 'string') return undefined
     const str = (k: string): string | undefined => { const v = this.meta.get(k); return typeof v === 'string' ? v : undefined }
-    return { agent, sessionId: str('sessionId') ?? '', cwd: str('cwd'), gitRemote: str('gitRemote'), name: str('name'), dir: str('dir') }
+    let stuck: CaptureStuck | undefined
+    try { const v: unknown = JSON.parse(str('stuck') ?? 'null'); if (isCaptureStuck(v)) stuck = v } catch {}
+    return { agent, sessionId: str('sessionId') ?? '', cwd: str('cwd'), gitRemote: str('gitRemote'), name: str('name'), dir: str('dir'), ...(stuck !== undefined ? { stuck } : {}) }
   }
 }
 

@@ -13,7 +13,7 @@
 import { stat } from 'node:fs/promises'
 import { homedir } from 'node:os'
 import { resolve } from 'node:path'
-import type { NativeRecord } from '../../crdt/records.js'
+import type { CaptureStuck, NativeRecord } from '../../crdt/records.js'
 import { agentOfKey, isAgentSessionId } from '../api/agent-keys.js'
 import type { MeshApi } from '../api/api.js'
 import { InvalidInputError, isMeshError } from '../errors.js'
@@ -25,7 +25,7 @@ import { findProject, loadMounts, mountMapPath, projectName, remember, rootsOf }
 import { isAgentName, type AgentName } from './names.js'
 import { writeOpenclawSession } from './openclaw/bundle.js'
 
-export interface AgentMeta { agent: string, sessionId: string, cwd?: string, gitRemote?: string, name?: string, dir?: string }
+export interface AgentMeta { agent: string, sessionId: string, cwd?: string, gitRemote?: string, name?: string, dir?: string, stuck?: CaptureStuck }
 
 export interface ResumeOptions {
   /** The project's directory here; remembered for the project. */
@@ -86,6 +86,12 @@ export interface ResumeResult {
    * up to what it cannot do (the API's method name is no word for a person).
    */
   notWritable?: string
+  /**
+   * The session is cut short: capture on the machine that writes it stopped at a line that is not
+   * UTF-8 (its host, file, line and bytes), so what follows it there (linesAfter, bytesAfter) is in
+   * no record and not in the files written. Resumed all the same; said so.
+   */
+  captureStuck?: CaptureStuck
 }
 
 /**
@@ -206,5 +212,5 @@ export async function resumeAgentSession (api: MeshApi, key: string, opts: Resum
   // Remembered once the files are written: a refused resume leaves the mount map as it was.
   const name = projectName(meta)
   if (opts.cwd !== undefined && cwd !== undefined && name !== undefined) await remember(mountMapPath(env), name, cwd)
-  return { key, agent, cwd, from, ...r, tookOverFrom, ...(meshOnly !== undefined ? { meshOnly } : {}), ...(notWritable !== undefined ? { notWritable } : {}) }
+  return { key, agent, cwd, from, ...r, tookOverFrom, ...(meshOnly !== undefined ? { meshOnly } : {}), ...(notWritable !== undefined ? { notWritable } : {}), ...(meta.stuck !== undefined ? { captureStuck: meta.stuck } : {}) }
 }

@@ -55,3 +55,27 @@ async function newlinesBefore (fh: FileHandle, offset: number): Promise<number> 
   }
   return n
 }
+
+/**
+ * How much of the file at `path` from byte `from` on (the stuck line included) is not captured:
+ * its bytes, and its lines (a last line not ended yet counted too).
+ */
+export async function restAfter (path: string, from: number): Promise<{ bytes: number, lines: number }> {
+  const fh = await open(path, constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK)
+  try {
+    let lines = 0
+    let last = 0x0a
+    let at = from
+    for (;;) {
+      const piece = Buffer.alloc(PIECE)
+      const { bytesRead } = await fh.read(piece, 0, PIECE, at)
+      if (bytesRead === 0) break
+      for (let i = piece.indexOf(0x0a); i >= 0 && i < bytesRead; i = piece.indexOf(0x0a, i + 1)) lines++
+      last = piece[bytesRead - 1] as number
+      at += bytesRead
+    }
+    return { bytes: at - from, lines: lines + (last !== 0x0a ? 1 : 0) }
+  } finally {
+    await fh.close()
+  }
+}

@@ -4,16 +4,19 @@
  * that were new. Runs inside a change of the session's document. Also what a transcript holds
  * beside its records' view: messages appended through mesh, which no agent's file gets.
  */
-import { MAX_APPEND_BYTES, RecordsDoc, type NativeRecord } from '../../crdt/index.js'
+import { MAX_APPEND_BYTES, RecordsDoc, type CaptureStuck, type NativeRecord } from '../../crdt/index.js'
 
-export interface CaptureMeta { agent: string, sessionId: string, cwd?: string, gitRemote?: string, name?: string, dir?: string }
+/** `stuck`: undefined leaves what is held; null clears it. */
+export interface CaptureMeta { agent: string, sessionId: string, cwd?: string, gitRemote?: string, name?: string, dir?: string, stuck?: CaptureStuck | null }
 
 /** Appends the records not held yet (and the metadata when it changed); returns those added. */
 export function appendRecords (d: RecordsDoc, meta: CaptureMeta, records: readonly NativeRecord[]): NativeRecord[] {
   // Idempotence: what is held already costs nothing, not even an entry.
   const old = d.getMeta()
-  const metaChanged = old === undefined || Object.entries(meta).some(([k, v]) => v !== undefined && (old as unknown as Record<string, unknown>)[k] !== v)
-  if (metaChanged) d.setMeta(meta as Parameters<RecordsDoc['setMeta']>[0])
+  const { stuck, ...rest } = meta
+  const metaChanged = old === undefined || Object.entries(rest).some(([k, v]) => v !== undefined && (old as unknown as Record<string, unknown>)[k] !== v)
+  if (metaChanged) d.setMeta(rest)
+  if (stuck !== undefined) d.setStuck(stuck)
   return d.append(records)
 }
 

@@ -50,7 +50,7 @@ export function agentHandlers (ctx: LocalContext): Handlers<'agents.followBeat' 
       let bytes = 0
       for (const r of records) bytes += Buffer.byteLength(r.text) + Buffer.byteLength(r.id) + r.file.length + r.kind.length
       if (bytes > MAX_APPEND_BYTES) throw new InvalidInputError(`these records carry ${bytes} bytes, more than ${MAX_APPEND_BYTES}: send them in several calls (one call is one entry, at most 1 MiB), a record over that size in parts`)
-      const meta = { agent: input.agent, sessionId: input.sessionId, cwd: input.cwd, gitRemote: input.gitRemote, name: input.name, dir: input.dir }
+      const meta = { agent: input.agent, sessionId: input.sessionId, cwd: input.cwd, gitRemote: input.gitRemote, name: input.name, dir: input.dir, stuck: input.stuck }
       // Refused before anything is stored while another device drives the session (unless
       // forced), when there is anything new to store: records stored without their view would
       // stay so, since a re-import adds only records it does not hold. A re-import of what is

@@ -18,6 +18,9 @@ export const NativeRecordSchema = z.object({
   parts: z.number().int().min(1).optional()
 })
 
+const count = z.number().int().min(0)
+const CaptureStuckSchema = z.object({ host: z.string().max(255), path: z.string().max(4096), line: count, from: count, to: count, bytesAfter: count, linesAfter: count, at: count })
+
 export const AGENT_IMPORT_METHODS = {
   'agents.import': {
     summary: 'Stores an agent\'s native records (each JSONL line\'s exact text, side files of its bundle) in the session agent:<agent>:<sessionId>, creating it; idempotent by record id, so re-importing a grown file adds only its new lines. `messages` is the normalized view of the records sent (shown by session show, watch and the MCP tools).',
@@ -32,6 +35,7 @@ export const AGENT_IMPORT_METHODS = {
       dir: z.string().optional().describe('the main file\'s directory relative to the agent\'s home (Codex: sessions/YYYY/MM/DD)'),
       records: z.array(NativeRecordSchema),
       messages: z.array(NewMessageSchema).optional().describe('the view of these records, each keyed by its record id'),
+      stuck: CaptureStuckSchema.nullable().optional().describe('capture of the file on this machine stopped at a line that is not UTF-8 (a follower says where, and how much of the file from there on is not captured); null: it goes on again'),
       force
     }),
     output: z.object({
@@ -48,7 +52,7 @@ export const AGENT_IMPORT_METHODS = {
     summary: 'An imported agent session\'s native records from index `start` (at most `limit`, and at most about 2 MiB of text per call: page on with `next`), with where it was captured.',
     input: z.object({ key, start: z.number().int().min(0).optional(), limit: z.number().int().min(1).optional() }),
     output: z.object({
-      meta: z.object({ agent: z.string(), sessionId: z.string(), cwd: z.string().optional(), gitRemote: z.string().optional(), name: z.string().optional(), dir: z.string().optional() }),
+      meta: z.object({ agent: z.string(), sessionId: z.string(), cwd: z.string().optional(), gitRemote: z.string().optional(), name: z.string().optional(), dir: z.string().optional(), stuck: CaptureStuckSchema.optional().describe('capture on the machine that writes the session is stopped at a line that is not UTF-8: the records end before it') }),
       records: z.array(NativeRecordSchema),
       total: z.number(),
       next: z.number().optional().describe('start of the next page, when there is one'),

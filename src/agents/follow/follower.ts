@@ -19,13 +19,16 @@
  * read or asked about again (junk.ts). A session mesh holds already takes every line, as ever.
  */
 import { watch, type FSWatcher } from 'node:fs'
+import { hostname } from 'node:os'
 import { join } from 'node:path'
+import type { CaptureStuck } from '../../../crdt/records.js'
 import type { MeshApi } from '../../api/api.js'
 import { InvalidInputError, isMeshError } from '../../errors.js'
 import { importBatches } from '../import-batches.js'
 import { gitRemote } from '../git.js'
 import { noSessionIn } from '../no-session.js'
-import { notUtf8Words } from '../stuck-line.js'
+import { notUtf8Words, restAfter } from '../stuck-line.js'
+import type { AgentName } from '../names.js'
 import { isLinkRefused, refusedRead } from '../bundle.js'
 import { checkSessionKey } from '../session-key.js'
 import { CursorStore } from './cursors.js'
@@ -94,6 +97,8 @@ export class Follower {
   private readonly leased = new Set<string>()
   private readonly watchers = new Map<string, FSWatcher>()
   private readonly reported = new Map<string, string>()
+  /** What was last stored of each stuck stream (noteStuck), without its time. */
+  private readonly stuckSent = new Map<string, string>()
   /** The held-back line said per stream (its offset and length), so it is said once. */
   private readonly heldSaid = new Map<string, string>()
   /** The other device said to drive a session this follower captured into, per session key. */
@@ -304,6 +309,7 @@ export class Follower {
         this.reported.delete(s.id)
         if (f !== undefined) delete f.stuck
       }
+      await this.noteStuck(s, this.probing.has(s.id) ? undefined : stuck)
       // Read to its end and still no session: neither read nor asked about again until it changes.
       if (this.probing.has(s.id)) this.junk.remember(s, look)
     } catch (caught) {
@@ -322,6 +328,28 @@ export class Follower {
       this.report(s.id, `${named} (${this.junk.has(s) ? 'looked at again once it changes' : 'retrying'})`)
     }
     return out
+  }
+
+  /**
+   * Where capture of a session is stuck, stored in the session itself (agents.import's `stuck`),
+   * so a resume on another machine says its conversation ends short, and where; cleared once
+   * capture goes on. Sent when it changes only (the agent writing on past the line grows it).
+   */
+  private async noteStuck (s: Stream, stuck: Stuck | undefined): Promise<void> {
+    const was = this.stuckSent.get(s.id)
+    const held = this.held.get(s.key)
+    // Not stuck, and not said to be (by this run, or as mesh holds it from an earlier one): nothing to say.
+    if (stuck === undefined && was === undefined && (held?.stuckPath === undefined || held.stuckPath !== s.path)) return
+    if (s.path === undefined || held === undefined) return
+    let note: CaptureStuck | null = null
+    if (stuck !== undefined) {
+      const rest = await restAfter(s.path, stuck.from)
+      note = { host: hostname(), path: s.path, line: stuck.line, from: stuck.from, to: stuck.to, bytesAfter: rest.bytes, linesAfter: rest.lines, at: Date.now() }
+    }
+    const sig = note === null ? undefined : JSON.stringify({ ...note, at: 0 })
+    if (sig !== undefined && sig === was) return
+    await this.o.api.call('agents.import', { key: s.key, agent: s.agent as AgentName, sessionId: s.sessionId, records: [], stuck: note, force: true })
+    if (sig === undefined) { this.stuckSent.delete(s.id); delete held.stuckPath } else this.stuckSent.set(s.id, sig)
   }
 
   private async store (s: Stream, r: StreamRead, held: Held | undefined): Promise<Captured> {
@@ -414,7 +442,7 @@ export class Follower {
     if (h !== undefined) return h
     try {
       const m = (await this.o.api.call('agents.records', { key, limit: 1 })).meta
-      const held = { cwd: m.cwd, gitRemote: m.gitRemote }
+      const held = { cwd: m.cwd, gitRemote: m.gitRemote, ...(m.stuck !== undefined ? { stuckPath: m.stuck.path } : {}) }
       this.held.set(key, held)
       return held
     } catch (err) {

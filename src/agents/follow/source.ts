@@ -17,7 +17,8 @@ import type { AgentName } from '../names.js'
 export interface AbortOptions { signal?: AbortSignal }
 
 /** What the mesh session holds already (agents.records meta): a stream reads its paths back to it. */
-export interface Held { cwd?: string, gitRemote?: string }
+/** `stuckPath`: the file mesh holds as stuck (a follower's note, maybe of an earlier run). */
+export interface Held { cwd?: string, gitRemote?: string, stuckPath?: string }
 
 /**
  * A whole line that is not UTF-8 text: records hold text, so it cannot be kept byte for byte, and

@@ -12,7 +12,7 @@ import {
   listCodexSessions, readClaudeBundle, readCodexRollout, redactJsonl, filesOf, findOpenclawSession, listOpenclawSessions,
   readOpenclawSession, openclawExportFile, hermesExportFile, translateSession, TRANSLATE_TARGETS, parseSince, resumeAgentSession,
   fetchAgentRecords, AGENT_NAMES, isAgentName, listOpenclawDbSessions, readOpenclawDbSession, checkChain, type AgentMeta, type AgentName,
-  refuseTaken, writeOutFile, noSessionIn, fileSessionKey, bundleFilePath, claudePlace, claudePlaceCommand, foundCwd, shellQuote, targetCwd, StoredBytes, noSessionWhy, type ChainProblem, type HeldBackTail, type ListWarn, type OpenclawDbSession
+  refuseTaken, writeOutFile, noSessionIn, fileSessionKey, notUtf8Words, type ResumeResult, bundleFilePath, claudePlace, claudePlaceCommand, foundCwd, shellQuote, targetCwd, StoredBytes, noSessionWhy, type ChainProblem, type HeldBackTail, type ListWarn, type OpenclawDbSession
 } from '../../agents/index.js'
 import { importHermes, listHermesHere } from './agent-hermes.js'
 import { followCmd, hookCmd, hooksCmd } from './agent-live.js'
@@ -302,11 +302,17 @@ async function resumeCmd (g: Globals, key: string, values: Record<string, unknow
     // Messages appended through mesh: shown in mesh, never in the agent's file. Said, not hidden.
     const n = r.meshOnly ?? 0
     if (n > 0) out.line(`${plural(n, 'message')} of the transcript ${n === 1 ? 'was' : 'were'} appended through mesh, not by ${r.agent}: in mesh only, not in ${r.path}`)
+    if (r.captureStuck !== undefined) out.line(cutShortWords(r.key, r.captureStuck))
     if (r.importFirst !== undefined) out.line(`first, ${r.importFirst}; then`)
     out.line('continue it with:')
     out.line(`  ${r.command}`)
     return 0
   })
+}
+
+/** What a resume says of a session whose capture is stuck on the machine that writes it: the conversation written here ends early. */
+function cutShortWords (key: string, s: NonNullable<ResumeResult['captureStuck']>): string {
+  return `warning: ${key} is cut short: its capture on ${s.host} stopped at ${s.path}: ${notUtf8Words(s)}, so ${plural(s.linesAfter, 'line')} (${plural(s.bytesAfter, 'byte')}) from there on ${s.linesAfter === 1 ? 'is' : 'are'} not in mesh and not in what was written here. Fix that line on ${s.host} (its follower then captures the rest) and resume again to continue the whole conversation`
 }
 
 async function exportCmd (g: Globals, key: string, values: Record<string, unknown>): Promise<number> {

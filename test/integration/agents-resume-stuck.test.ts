@@ -1,0 +1,80 @@
+/**
+ * A session whose capture is stuck at a line that is not UTF-8 (the follower stops there: records
+ * hold text) resumed on another machine: the conversation written there ends before that line,
+ * and the resume said nothing, so the person went on from a truncated conversation unaware. Now
+ * the follower stores where capture stopped in the session (host, file, line, bytes, and how much
+ * of the file from there on is not captured), and `mesh agent resume` says the session is cut
+ * short, in text and in --json (captureStuck), resuming all the same; once the line is fixed and
+ * captured, the note is gone. Real `mesh` processes, a real follower, Claude Code files under two
+ * CLAUDE_CONFIG_DIRs (the desk's, followed, and the laptop's, resumed into).
+ */
+import { appendFile, mkdir, readFile, stat, writeFile } from 'node:fs/promises'
+import { hostname } from 'node:os'
+import { join } from 'node:path'
+import { describe, expect, it } from 'vitest'
+import { sanitizePath } from '../../src/agents/index.js'
+import { runCli, type RunResult } from '../helpers/cli.js'
+import { cliHome } from '../helpers/cli-home.js'
+import { poll } from '../helpers/wait.js'
+
+const SID = '7e1d2e4f-5a6b-4c7d-8e9f-0a1b2c3d4eba'
+const KEY = `agent:claude:${SID}`
+const OLD_CWD = '/home/alice/src/stuck'
+const h = cliHome(d => ({ CLAUDE_CONFIG_DIR: join(d, 'desk') }))
+const laptop = async (...args: string[]): Promise<RunResult> => await runCli([...args, '--home', h.home], { env: { ...h.env, CLAUDE_CONFIG_DIR: join(h.dir, 'laptop') }, timeoutMs: 120_000 })
+
+const uuid = (i: number): string => `c0000000-0000-4000-8000-${i.toString(16).padStart(12, '0')}`
+const line = (i: number, text = `turn ${i}`): string => JSON.stringify({ parentUuid: i === 0 ? null : uuid(i - 1), isSidechain: false, type: i % 2 === 0 ? 'user' : 'assistant', message: i % 2 === 0 ? { role: 'user', content: text } : { role: 'assistant', content: [{ type: 'text', text }] }, uuid: uuid(i), timestamp: '2026-12-01T10:00:00.000Z', cwd: OLD_CWD, sessionId: SID })
+
+describe('mesh agent resume of a session whose capture is stuck', () => {
+  it('says it is cut short (where, how much is missing), in text and --json, and resumes all the same', async () => {
+    const project = join(h.dir, 'desk', 'projects', sanitizePath(OLD_CWD))
+    await mkdir(project, { recursive: true })
+    const f = join(project, `${SID}.jsonl`)
+    await writeFile(f, [0, 1, 2, 3].map(i => line(i)).join('\n') + '\n')
+    const good = (await stat(f)).size
+    const follow = h.join('--follow', 'claude')
+    await follow.waitFor(/^running \(pid/, 30_000)
+    const listed = async (): Promise<any> => {
+      const r = await h.mesh('agent', 'list', 'claude', '--json')
+      return r.code === 0 ? (JSON.parse(r.stdout).local as any[]).find(s => s.key === KEY) : undefined
+    }
+    await poll('the 4 lines captured', async () => (await listed())?.captured === good)
+
+    // Line 5 is not UTF-8; the agent writes two more after it.
+    const bad = Buffer.concat([Buffer.from(line(4, 'bad XX').split('XX')[0] as string), Buffer.from([0xff, 0xfe]), Buffer.from(line(4, 'bad XX').split('XX')[1] as string + '\n')])
+    await appendFile(f, bad)
+    await appendFile(f, line(5) + '\n' + line(6) + '\n')
+    const size = (await stat(f)).size
+    await follow.waitFor(/is not valid UTF-8/, 30_000)
+
+    const cwd = join(h.dir, 'src', 'stuck')
+    await mkdir(cwd, { recursive: true })
+    const expected = { host: hostname(), path: f, line: 5, from: good, to: good + bad.length - 1, bytesAfter: size - good, linesAfter: 3 }
+    let j: any
+    await poll('the resume says where capture is stuck', async () => {
+      const r = await laptop('agent', 'resume', KEY, '--cwd', cwd, '--json')
+      if (r.code !== 0) throw new Error(r.stderr)
+      j = JSON.parse(r.stdout)
+      return j.captureStuck?.bytesAfter === expected.bytesAfter
+    })
+    expect(j.captureStuck).toMatchObject(expected)
+    // Resumed all the same: the 4 lines before the stuck one.
+    const written = (await readFile(j.path, 'utf8')).trim().split('\n')
+    expect(written.length).toBe(4)
+
+    const text = await laptop('agent', 'resume', KEY, '--cwd', cwd)
+    expect(text.code, text.stderr).toBe(0)
+    expect(text.stdout).toContain(`warning: ${KEY} is cut short: its capture on ${hostname()} stopped at ${f}: line 5 (bytes ${good}-${good + bad.length - 1}) is not valid UTF-8, so 3 lines (${size - good} bytes) from there on are not in mesh and not in what was written here.`)
+    expect(text.stdout).toMatch(/continue it with:\n {2}cd .* && claude --resume /)
+
+    // Fixed on the desk: captured, and the note is gone.
+    const bytes = await readFile(f)
+    await writeFile(f, Buffer.concat([bytes.subarray(0, good), Buffer.from(line(4, 'bad ok') + '\n' + line(5) + '\n' + line(6) + '\n')]))
+    await poll('the note cleared once capture goes on', async () => {
+      const r = await laptop('agent', 'resume', KEY, '--cwd', cwd, '--json')
+      return r.code === 0 && JSON.parse(r.stdout).captureStuck === undefined
+    })
+    await follow.stop('SIGINT')
+  }, 180_000)
+})
