@@ -13,7 +13,7 @@ import { tempDir } from '../helpers/tmp.js'
 
 const { cleanups } = stopAfterEach()
 
-it('a dangling symlink, a symlink to a transcript and a folder named *.jsonl are passed by', async () => {
+it('a dangling symlink, a symlink to a transcript outside projects/ and a folder named *.jsonl are passed by (the links said)', async () => {
   const t = await tempDir(); cleanups.push(t.cleanup)
   const cc = join(t.dir, 'cc')
   const proj = join(cc, 'projects', '-proj')
@@ -28,7 +28,11 @@ it('a dangling symlink, a symlink to a transcript and a folder named *.jsonl are
   const env = { HOME: join(t.dir, 'nohome'), CLAUDE_CONFIG_DIR: cc }
   const warned: string[] = []
   expect((await listClaudeSessions(env, m => warned.push(m))).map(s => s.sessionId).sort()).toEqual(['sid-1', 'sid-2'])
-  expect(warned).toEqual([])
+  // Each link is said (a link to a transcript inside projects/ is listed as it: agents-claude-linked).
+  expect(warned.sort()).toEqual([
+    `${join(proj, 'dangling.jsonl')} is a symbolic link to nothing (its target is gone): passed by`,
+    expect.stringMatching(new RegExp(`^${join(proj, 'linked.jsonl')} is a symbolic link to .*elsewhere\\.jsonl, outside `))
+  ])
   expect(await findClaudeSession('sid-2', env)).toBe(join(cc, 'projects', '-other', 'sid-2.jsonl'))
   // Asked for by its id, a link is said to be one (as --file says it), not "no session".
   await expect(findClaudeSession('dangling', env)).rejects.toThrow(/dangling\.jsonl is a symbolic link: mesh does not read or write through links/)

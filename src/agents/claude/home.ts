@@ -6,9 +6,9 @@
  * `.credentials.json`, `~/.claude.json` or anything else of the config dir.
  */
 import { constants } from 'node:fs'
-import { lstat, open, readdir, rm, stat } from 'node:fs/promises'
+import { lstat, open, readdir, realpath, rm, stat } from 'node:fs/promises'
 import { homedir } from 'node:os'
-import { basename, dirname, join } from 'node:path'
+import { basename, dirname, isAbsolute, join, relative } from 'node:path'
 import { InvalidInputError, NotFoundError } from '../../errors.js'
 import { LINK_WORDS, unlistable } from '../bundle.js'
 import { splitUntilBad } from '../jsonl.js'
@@ -32,8 +32,11 @@ export const warnOnStderr: ListWarn = (message) => { process.emitWarning(message
 /**
  * Every main transcript under projects/ (not sub-agent files). One stray entry does not end the
  * listing (Claude Code's cleanup deletes files as it runs; a person may leave anything there): a
- * file gone since the folder was read, a symlink (never read through) or anything else not a
- * regular file is passed by, and a project folder that cannot be read is passed by and said.
+ * file gone since the folder was read or anything else not a regular file is passed by, and a
+ * project folder that cannot be read is passed by and said. A symlink named as a transcript is
+ * listed as the file it points to when that is a regular file inside projects/ (linkedTranscript:
+ * read there, never through the link; once, however many links and the file itself name it);
+ * any other (out of projects/, to a folder, dangling, looping) is passed by and said.
  */
 export async function listClaudeSessions (env: NodeJS.ProcessEnv = process.env, warn: ListWarn = warnOnStderr): Promise<ClaudeSessionFile[]> {
   return (await claudeEntries(env, warn)).files
@@ -63,10 +66,43 @@ async function claudeEntries (env: NodeJS.ProcessEnv, warn: ListWarn): Promise<{
       let st
       try { st = await lstat(path) } catch (err: any) { if (err?.code === 'ENOENT') continue; throw err }
       if (st.isFile()) out.push({ sessionId: basename(n, '.jsonl'), path, project: p, mtimeMs: st.mtimeMs, size: st.size })
-      else if (st.isSymbolicLink()) links.push({ sessionId: basename(n, '.jsonl'), path })
+      else if (st.isSymbolicLink()) {
+        const t = await linkedTranscript(path, root)
+        if ('why' in t) { warn(`${path} ${t.why}`); links.push({ sessionId: basename(n, '.jsonl'), path }); continue }
+        out.push({ sessionId: basename(t.path, '.jsonl'), path: t.path, project: p, mtimeMs: t.mtimeMs, size: t.size })
+      }
     }
   }
-  return { files: out.sort((a, b) => b.mtimeMs - a.mtimeMs), links }
+  // A file named by a link and by itself (or by two links) is one session.
+  const seen = new Set<string>()
+  const files = out.filter(f => { if (seen.has(f.path)) return false; seen.add(f.path); return true })
+  return { files: files.sort((a, b) => b.mtimeMs - a.mtimeMs), links }
+}
+
+/**
+ * The file a transcript's symbolic link at `link` stands for: its target, resolved, when that is a
+ * regular file under projects/ (`root`), a Claude Code file a person moved or shared between
+ * project folders; mesh reads it there, never through the link. Else why the link is passed by:
+ * it leaves projects/ (mesh opens no other file of the agent's home: credentials live beside it),
+ * points to a folder or to nothing, or loops.
+ */
+export async function linkedTranscript (link: string, root: string): Promise<{ path: string, mtimeMs: number, size: number } | { why: string }> {
+  let real: string
+  let top: string
+  try {
+    real = await realpath(link)
+    top = await realpath(root)
+  } catch (err: any) {
+    if (err?.code === 'ELOOP') return { why: 'is a symbolic link that loops back on itself: passed by' }
+    if (err?.code === 'ENOENT') return { why: 'is a symbolic link to nothing (its target is gone): passed by' }
+    return { why: `${LINK_WORDS}, and its target cannot be resolved (${String(err?.code ?? err)}): passed by` }
+  }
+  const rel = relative(top, real)
+  if (rel === '' || rel.startsWith('..') || isAbsolute(rel)) return { why: `is a symbolic link to ${real}, outside ${root}: mesh does not read through links, nor files outside it; passed by` }
+  let st
+  try { st = await lstat(real) } catch (err: any) { return { why: `is a symbolic link to ${real}, which cannot be read (${String(err?.code ?? err)}): passed by` } }
+  if (!st.isFile()) return { why: `is a symbolic link to ${real}, ${st.isDirectory() ? 'a folder' : 'not a regular file'}: passed by` }
+  return { path: real, mtimeMs: st.mtimeMs, size: st.size }
 }
 
 /**

@@ -7,9 +7,9 @@
  */
 import { lstat, readdir } from 'node:fs/promises'
 import { basename, dirname, join } from 'node:path'
-import { LINK_WORDS, listFiles, unlistable } from '../bundle.js'
+import { listFiles, unlistable } from '../bundle.js'
 import { claudePathFields } from '../claude/fields.js'
-import { besideSubagents, bundleFilePath, projectsDir, sideDir, subagentParent } from '../claude/home.js'
+import { besideSubagents, bundleFilePath, linkedTranscript, projectsDir, sideDir, subagentParent } from '../claude/home.js'
 import { claudeCwd, claudeLineKey } from '../claude/records.js'
 import { claudeView } from '../claude/view.js'
 import { FileStream } from './file-stream.js'
@@ -39,6 +39,8 @@ export class ClaudeSource implements Source {
     const watch: string[] = [dirname(root), root]
     const out: Stream[] = []
     const problems: string[] = []
+    /** Transcripts taken, by path: a file named by a link and by itself is followed once. */
+    const taken = new Set<string>()
     let projects: string[]
     try { projects = await readdir(root) } catch (err: any) { if (err?.code === 'ENOENT') return { streams: [], watch }; throw err }
     for (const p of projects.sort()) {
@@ -60,12 +62,21 @@ export class ClaudeSource implements Source {
         const path = join(dir, n)
         let st
         try { st = await lstat(path) } catch (err: any) { if (err?.code === 'ENOENT') continue; throw err }
-        // A link is never read through (a read would fail with ELOOP on every pass, and one that
-        // loops failed this whole scan): said once, and followed once a file is there instead.
-        if (st.isSymbolicLink()) { problems.push(`${path} ${LINK_WORDS}`); continue }
-        if (!st.isFile()) continue
-        if (this.since !== undefined && st.mtimeMs < this.since) continue
-        const side = await this.sessionStreams(path)
+        // A link is never read through: one to a transcript inside projects/ is followed at its
+        // target (as mesh agent list lists it); any other is said and passed by (one that loops
+        // failed this whole scan once), followed once a file is there instead.
+        let at = path
+        let mtimeMs = st.mtimeMs
+        if (st.isSymbolicLink()) {
+          const t = await linkedTranscript(path, root)
+          if ('why' in t) { problems.push(`${path} ${t.why}`); continue }
+          at = t.path
+          mtimeMs = t.mtimeMs
+        } else if (!st.isFile()) continue
+        if (this.since !== undefined && mtimeMs < this.since) continue
+        if (taken.has(at)) continue
+        taken.add(at)
+        const side = await this.sessionStreams(at)
         out.push(...side.streams)
         watch.push(...side.watch)
       }
