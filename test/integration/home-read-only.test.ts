@@ -5,26 +5,15 @@
  * home (exit 2). The same home writable, held by another process, is HOME_IN_USE as ever.
  */
 import { spawn } from 'node:child_process'
-import { createHash } from 'node:crypto'
 import { readFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { beforeAll, describe, expect, it } from 'vitest'
 import { ROOT } from '../helpers/cli.js'
 import { cliHome } from '../helpers/cli-home.js'
 import { meshReadOnly, meshUnder, needsRoot } from '../helpers/read-only-home.js'
-import { tree } from '../helpers/tree.js'
+import { treeHashes } from '../helpers/tree.js'
 
 const h = cliHome()
-
-/** Every path of the home with a hash of each file's bytes: what "nothing changed" compares. */
-async function contents (home: string): Promise<string[]> {
-  const out: string[] = []
-  for (const p of await tree(home)) {
-    const bytes = await readFile(join(home, p)).catch(() => undefined)
-    out.push(bytes === undefined ? p : `${p} ${createHash('sha256').update(bytes).digest('hex').slice(0, 16)}`)
-  }
-  return out
-}
 
 beforeAll(async () => {
   needsRoot()
@@ -36,7 +25,7 @@ beforeAll(async () => {
 
 describe('a home that cannot be written', () => {
   it('is read by status, sessions, session show, resume and memory get, said to be read-only, and nothing in it changes', async () => {
-    const before = await contents(h.home)
+    const before = await treeHashes(h.home)
     const status = await meshReadOnly(h.home, h.env, 'status')
     expect(status.code, status.stderr).toBe(0)
     expect(status.stdout).toContain(`home:         ${h.home} (read-only: a read-only file system; opened only to read, nothing can be changed in it)`)
@@ -60,11 +49,11 @@ describe('a home that cannot be written', () => {
     const mem = await meshReadOnly(h.home, h.env, 'memory', 'get', 'db')
     expect(mem.code, mem.stderr).toBe(0)
     expect(mem.stdout).toContain('postgres')
-    expect(await contents(h.home)).toEqual(before)
+    expect(await treeHashes(h.home)).toEqual(before)
   }, 120_000)
 
   it('refuses every command that would change it, naming the home, and changes nothing', async () => {
-    const before = await contents(h.home)
+    const before = await treeHashes(h.home)
     const wallet = join(h.dir, 'wallet.json')
     for (const args of [
       ['session', 'append', 'fix-login', '--role', 'user', '--text', 'more'],
@@ -80,7 +69,7 @@ describe('a home that cannot be written', () => {
       expect(j.code).toBe(2)
       expect(JSON.parse(j.stderr.trim().split('\n').at(-1) as string).error).toMatchObject({ code: 'HOME_READ_ONLY', details: { home: h.home, errno: 'EROFS' } })
     }
-    expect(await contents(h.home)).toEqual(before)
+    expect(await treeHashes(h.home)).toEqual(before)
   }, 120_000)
 })
 
@@ -92,7 +81,7 @@ describe('the same home writable, held by another process', () => {
         holder.stdout?.on('data', (d: Buffer) => { if (d.toString().includes('holding')) resolve() })
         holder.on('exit', (c) => { reject(new Error(`holder exited ${String(c)}`)) })
       })
-      const before = await contents(h.home)
+      const before = await treeHashes(h.home)
       const r = await h.mesh('status', '--json')
       expect(r.code).toBe(1)
       expect(JSON.parse(r.stderr.trim().split('\n').at(-1) as string).error).toMatchObject({ code: 'HOME_IN_USE', details: { pid: holder.pid } })
@@ -102,7 +91,7 @@ describe('the same home writable, held by another process', () => {
       const ro = await meshReadOnly(h.home, h.env, 'session', 'show', 'fix-login')
       expect(ro.code, ro.stderr).toBe(0)
       expect(ro.stdout).toContain('found it in the cookie path')
-      expect(await contents(h.home)).toEqual(before)
+      expect(await treeHashes(h.home)).toEqual(before)
     } finally {
       holder.kill('SIGKILL')
     }

@@ -4,8 +4,7 @@
  * last close left stays, a torn tail is neither cut out nor reported, temp files and a damaged
  * snapshot stay where they are. What it holds reads back; every write is HOME_READ_ONLY.
  */
-import { createHash } from 'node:crypto'
-import { appendFile, mkdir, readFile, writeFile } from 'node:fs/promises'
+import { appendFile, mkdir, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
 import { sealUpdate } from '../../crdt/index.js'
@@ -13,19 +12,9 @@ import { deriveVaultKeys, docIdFor, generateDeviceKey, generateWallet, toHex, va
 import { EntryStore } from '../../src/store/index.js'
 import { stopAfterEach } from '../helpers/teardown.js'
 import { tempDir } from '../helpers/tmp.js'
-import { tree } from '../helpers/tree.js'
+import { treeHashes } from '../helpers/tree.js'
 
 const { cleanups } = stopAfterEach()
-
-/** Every path under `dir` with a hash of each file's bytes. */
-async function contents (dir: string): Promise<string[]> {
-  const out: string[] = []
-  for (const p of await tree(dir)) {
-    const bytes = await readFile(join(dir, p)).catch(() => undefined)
-    out.push(bytes === undefined ? p : `${p} ${createHash('sha256').update(bytes).digest('hex').slice(0, 16)}`)
-  }
-  return out
-}
 
 describe('EntryStore opened read-only', async () => {
   const keys = deriveVaultKeys(vaultSeedSignature(generateWallet()))
@@ -52,7 +41,7 @@ describe('EntryStore opened read-only', async () => {
     await writeFile(join(snaps, 'a.snap'), 'not a snapshot')
     await writeFile(join(snaps, 'b.snap.1.abcdefabcdef.tmp'), 'x')
     await writeFile(join(snaps, 'c.part'), 'not a partial')
-    const before = await contents(t.dir)
+    const before = await treeHashes(t.dir)
     expect(before.some(p => p.startsWith('held.sum '))).toBe(true)
 
     const store = await EntryStore.open(t.dir, { readOnly: true })
@@ -67,6 +56,6 @@ describe('EntryStore opened read-only', async () => {
     await expect(store.compact({ force: true })).rejects.toMatchObject({ code: 'HOME_READ_ONLY' })
     expect(() => store.stageSnapshot(first)).toThrow(expect.objectContaining({ code: 'HOME_READ_ONLY' }))
     await store.close()
-    expect(await contents(t.dir)).toEqual(before)
+    expect(await treeHashes(t.dir)).toEqual(before)
   })
 })
