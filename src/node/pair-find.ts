@@ -61,6 +61,17 @@ function cutBeforeAsked (err: unknown): boolean {
   return e?.name === 'EncryptionFailedError' && /ECONNRESET|EPIPE|Unexpected EOF|^Encryption failed$/.test(e.message ?? '')
 }
 /** Said with `refused`: the device will not take this address's approval before a while (pair-guard.ts). */
+/**
+ * Said when a device dialed answered and shows another code: the code is read again from its
+ * screen (a wrong try burns a code and shows a new one; a code expires), and the address is the
+ * one that run of `mesh pair` printed (each run listens anew).
+ */
+const DIALED_HINT = {
+  sep: '. ',
+  cli: 'Check the code against the device\'s screen: a wrong try or the code\'s expiry shows a new one there. Check the address is one that `mesh pair` printed in its run now (each run listens on new ports)',
+  mcp: 'Check the code against the new machine\'s screen: a wrong try or the code\'s expiry shows a new one there; and that the address is one its pairing printed in the run now'
+} as const
+
 const REFUSED_HINT = {
   sep: '. ',
   cli: 'The device took the connection and closed it: a pairing device does so for a minute to an address that tried wrong codes (its `mesh pair` then says "refusing it until …"). Check the code on its screen and approve again once that time is past',
@@ -257,7 +268,7 @@ export async function findCandidate (o: FindOptions): Promise<Found> {
       if (!only && busy === 0) return
       const at = (o.dial ?? []).join(', ')
       fail(busy === 0
-        ? new PairingFailedError(`no device at ${at} shows ${display}`, { reason: 'not-found' })
+        ? new PairingFailedError(`no device at ${at} shows ${display}`, { reason: 'not-found' }, { hint: DIALED_HINT })
         // The device said when it takes new runs again (after codes burned fast): that time.
         : busyUntil !== undefined
           ? new PairingFailedError(`the device at ${at} is busy: it takes no new approval until ${messageTime(busyUntil)} (in about ${Math.max(1, Math.ceil((busyUntil - Date.now()) / 1000))} s; it pauses after codes were burned, and says so on its screen); approve again then, with the code it shows`, { reason: 'busy', retryAt: busyUntil })

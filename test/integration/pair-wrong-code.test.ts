@@ -34,6 +34,13 @@ describe('a wrong pairing code', () => {
       return n.lines.filter(l => /new code: /.test(l))[burned - 1]?.match(/new code: (\S+)/)?.[1] as string
     }
 
+    // Another nameplate (the first two characters): the device dialed is not the one the code
+    // names. Said with what to check, the code on its screen and the address of its run now.
+    const other = (code.startsWith('ZZ') ? 'YY' : 'ZZ') + code.slice(2)
+    const plate = await runCli(['devices', 'approve', other, '--yes', '--no-mdns', '--dial', addr, '--home', a.home], { env, timeoutMs: 60_000 })
+    expect(plate.code, plate.stderr).not.toBe(0)
+    expect(plate.stderr).toContain(`no device at ${addr} shows ${other}. Check the code against the device's screen`)
+
     const cli = await runCli(['devices', 'approve', mistyped(code), '--yes', '--no-mdns', '--dial', addr, '--home', a.home], { env, timeoutMs: 60_000 })
     expect(cli.code, cli.stderr).toBe(2)
     expect(cli.stderr).toMatch(/did not match/)
