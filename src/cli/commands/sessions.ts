@@ -146,7 +146,7 @@ export const sessionCmd: Command = {
   usage: SESSION_USAGE,
   summary: 'create a session, append to its transcript, or show it (the last 50 messages unless --all)',
   subSummaries: {
-    new: 'create a session, with a title and a goal if given',
+    new: 'create a session, with a title (at most 200 characters) and a goal if given',
     append: 'add a message to a session\'s transcript (its text from --text or stdin)',
     show: 'a session\'s goal, task state and its last 50 messages (--tail N, --all), and how much more is still arriving from a peer'
   },
