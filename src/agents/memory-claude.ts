@@ -19,7 +19,7 @@ import { join, resolve } from 'node:path'
 import { isPathOfNames } from '../../crdt/paths.js'
 import type { MeshApi } from '../api/api.js'
 import { listFiles } from './bundle.js'
-import { claudeConfigDir, projectsDir } from './claude/home.js'
+import { CLAUDE_MESH_OWN, claudeConfigDir, projectsDir } from './claude/home.js'
 import { projectDirName } from './claude/slug.js'
 import { emptyReport, meshEntries, syncFiles, type FilesReport, type Place } from './file-sync.js'
 import { requireAgentFolder } from './installed.js'
@@ -37,8 +37,9 @@ export const CLAUDE_REPO_FILES = ['CLAUDE.md', '.claude/CLAUDE.md', 'CLAUDE.loca
 
 export async function syncClaudeMemory (api: MeshApi, opts: { home: string, cwd?: string, env?: NodeJS.ProcessEnv, prefer?: 'mesh' | 'local' }): Promise<ClaudeMemoryReport> {
   const env = opts.env ?? process.env
-  // Claude Code not installed here (no ~/.claude): nothing synced, none of its folders made.
-  await requireAgentFolder(claudeConfigDir(env), 'Claude Code', 'CLAUDE_CONFIG_DIR', env)
+  // Claude Code not installed here (no ~/.claude, or one holding only a resume's projects/):
+  // nothing synced, none of its folders made.
+  await requireAgentFolder(claudeConfigDir(env), 'Claude Code', 'CLAUDE_CONFIG_DIR', env, { meshOwn: CLAUDE_MESH_OWN })
   const statePath = syncStatePath(env)
   const places = new Map<string, Place>([['claude/user/CLAUDE.md', { path: join(claudeConfigDir(env), 'CLAUDE.md'), tags: ['claude', 'claude:user'], mode: 0o600 }]])
   let project: string | undefined

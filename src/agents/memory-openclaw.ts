@@ -15,7 +15,7 @@ import type { MeshApi } from '../api/api.js'
 import { listFiles } from './bundle.js'
 import { emptyReport, meshEntries, syncFiles, type FilesReport, type Place } from './file-sync.js'
 import { requireAgentFolder, requireFolder } from './installed.js'
-import { openclawHome } from './openclaw/home.js'
+import { OPENCLAW_MESH_OWN, openclawHome } from './openclaw/home.js'
 import { loadBase, saveBase, syncStatePath } from './sync-state.js'
 
 export interface OpenclawMemoryReport extends FilesReport { workspace: string, name: string }
@@ -25,9 +25,10 @@ export function openclawWorkspace (env: NodeJS.ProcessEnv = process.env): string
 export async function syncOpenclawMemory (api: MeshApi, opts: { home: string, workspace?: string, env?: NodeJS.ProcessEnv, prefer?: 'mesh' | 'local' }): Promise<OpenclawMemoryReport> {
   const env = opts.env ?? process.env
   const workspace = resolve(opts.workspace ?? openclawWorkspace(env))
-  // OpenClaw not installed here (no ~/.openclaw), or a --workspace that is not there: nothing synced, no folder made.
+  // OpenClaw not installed here (no ~/.openclaw, or one holding only a resume's sessions), or a
+  // --workspace that is not there: nothing synced, no folder made.
   if (opts.workspace !== undefined) await requireFolder(workspace, '--workspace')
-  else await requireAgentFolder(openclawHome(env), 'OpenClaw', 'OPENCLAW_STATE_DIR', env)
+  else await requireAgentFolder(openclawHome(env), 'OpenClaw', 'OPENCLAW_STATE_DIR', env, { meshOwn: OPENCLAW_MESH_OWN })
   const name = basename(workspace)
   const tags = ['openclaw', `openclaw:${name}`]
   const top = `openclaw/${name}/MEMORY.md`

@@ -10,9 +10,8 @@
  *   line of only `§`) would not read back as one entry: it stays in mesh too, and is reported.
  * - Claude Code and OpenClaw: whole files (memory-claude.ts, memory-openclaw.ts).
  */
-import { basename } from 'node:path'
 import type { MeshApi } from '../api/api.js'
-import { hermesHome, hermesImportDir } from './hermes/home.js'
+import { HERMES_MESH_OWN, hermesHome } from './hermes/home.js'
 import { requireAgentFolder } from './installed.js'
 import { charCount, HERMES_MEMORY_FILES, hermesMemoryCaps, hermesMemoryPath, parseEntries, readMemoryFile, readsBack, roundTrips, separable, withFlock, writeMemoryFile, type HermesMemoryFile } from './memory-hermes.js'
 import { loadBase, saveBase, sha256, syncStatePath } from './sync-state.js'
@@ -41,7 +40,7 @@ export interface HermesMemoryReport {
 export async function syncHermesMemory (api: MeshApi, opts: { home: string, env?: NodeJS.ProcessEnv, lockTimeoutMs?: number }): Promise<HermesMemoryReport[]> {
   const env = opts.env ?? process.env
   // Hermes not installed here (no ~/.hermes): nothing to sync with, and no folder or lock made for it.
-  await requireAgentFolder(hermesHome(env), 'Hermes', 'HERMES_HOME', env, { meshOwn: basename(hermesImportDir(env)) })
+  await requireAgentFolder(hermesHome(env), 'Hermes', 'HERMES_HOME', env, { meshOwn: HERMES_MESH_OWN })
   const statePath = syncStatePath(env)
   const out: HermesMemoryReport[] = []
   // The user's own caps (config.yaml): a file mesh writes past them, Hermes would cut or refuse.

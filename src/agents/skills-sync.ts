@@ -16,12 +16,12 @@
  * whatever they point at). An agent not installed here (its folder absent: `~/.claude`,
  * `~/.codex`, `~/.hermes`, `~/.openclaw` or where their variables point; for codex, whose skills
  * folder `~/.agents/skills` is shared, that folder being there is enough; a `~/.hermes` or
- * `~/.codex` holding only what a resume wrote there does not count) is said and left alone:
+ * `~/.codex`, `~/.claude` or `~/.openclaw` holding only what a resume wrote there does not count) is said and left alone:
  * nothing synced, no folder made (a skills folder would make it look installed).
  */
 import { chmod, lstat, readdir, rm, stat } from 'node:fs/promises'
 import { homedir } from 'node:os'
-import { basename, join } from 'node:path'
+import { join } from 'node:path'
 import { mkdirDurable } from '../store/files.js'
 import { isSkillCategory, isSkillFilePath, isSkillName } from '../../crdt/paths.js'
 import { folderHash, parseSkill, skillFolder, type SkillFile, type SkillFolder, type SkillTombstone } from '../../crdt/skills.js'
@@ -29,11 +29,11 @@ import { InvalidInputError } from '../errors.js'
 import type { MeshApi } from '../api/api.js'
 import { isLinkRefused, listFiles, readFileNoFollow } from './bundle.js'
 import { ChangedUnderfootError, removeFileIf, replaceFile } from './replace-file.js'
-import { claudeConfigDir } from './claude/home.js'
-import { codexHome } from './codex/home.js'
-import { hermesHome, hermesImportDir } from './hermes/home.js'
+import { CLAUDE_MESH_OWN, claudeConfigDir } from './claude/home.js'
+import { CODEX_MESH_OWN, codexHome } from './codex/home.js'
+import { HERMES_MESH_OWN, hermesHome } from './hermes/home.js'
 import { isFolder, requireAgentFolder } from './installed.js'
-import { openclawHome } from './openclaw/home.js'
+import { OPENCLAW_MESH_OWN, openclawHome } from './openclaw/home.js'
 import { loadBase, plan3, saveBase, sha256, syncStatePath } from './sync-state.js'
 
 export const SKILL_AGENTS = ['claude', 'codex', 'hermes', 'openclaw'] as const
@@ -49,15 +49,15 @@ export function skillsDir (agent: SkillAgent, env: NodeJS.ProcessEnv = process.e
 
 /** Throws NOT_FOUND (exit 2), creating nothing, unless `agent` is installed here. */
 async function requireInstalled (agent: SkillAgent, env: NodeJS.ProcessEnv): Promise<void> {
-  if (agent === 'claude') return await requireAgentFolder(claudeConfigDir(env), 'Claude Code', 'CLAUDE_CONFIG_DIR', env)
-  if (agent === 'hermes') return await requireAgentFolder(hermesHome(env), 'Hermes', 'HERMES_HOME', env, { meshOwn: basename(hermesImportDir(env)) })
-  if (agent === 'openclaw') return await requireAgentFolder(openclawHome(env), 'OpenClaw', 'OPENCLAW_STATE_DIR', env)
+  if (agent === 'claude') return await requireAgentFolder(claudeConfigDir(env), 'Claude Code', 'CLAUDE_CONFIG_DIR', env, { meshOwn: CLAUDE_MESH_OWN })
+  if (agent === 'hermes') return await requireAgentFolder(hermesHome(env), 'Hermes', 'HERMES_HOME', env, { meshOwn: HERMES_MESH_OWN })
+  if (agent === 'openclaw') return await requireAgentFolder(openclawHome(env), 'OpenClaw', 'OPENCLAW_STATE_DIR', env, { meshOwn: OPENCLAW_MESH_OWN })
   // ~/.agents/skills is every AgentSkills reader's: already there, it is synced whether or not Codex is.
   if (await isFolder(skillsDir(agent, env))) return
   // A resume of a Codex session writes its rollout under sessions/, making ~/.codex on a machine
   // Codex never ran on: that is no install whose skills folder mesh may make. Codex's first run
   // writes its own files (config.toml, history.jsonl, log/), and from then on it is one.
-  await requireAgentFolder(codexHome(env), 'Codex', 'CODEX_HOME', env, { meshOwn: 'sessions', meshOwnSaid: 'sessions/, what a resume writes there: nothing Codex writes when it runs (config.toml, history.jsonl, log/)' })
+  await requireAgentFolder(codexHome(env), 'Codex', 'CODEX_HOME', env, { meshOwn: CODEX_MESH_OWN })
 }
 
 /** A skill's files by path; an executable file's path is listed in `exec`. */

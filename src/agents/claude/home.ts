@@ -13,12 +13,20 @@ import { InvalidInputError, NotFoundError } from '../../errors.js'
 import { LINK_WORDS, unlistable } from '../bundle.js'
 import { splitUntilBad } from '../jsonl.js'
 import { sidechainParent } from './records.js'
+import type { MeshOwn } from '../installed.js'
 
 export function claudeConfigDir (env: NodeJS.ProcessEnv = process.env): string {
   return env.CLAUDE_CONFIG_DIR ?? join(env.HOME ?? homedir(), '.claude')
 }
 
 export function projectsDir (env: NodeJS.ProcessEnv = process.env): string { return join(claudeConfigDir(env), 'projects') }
+
+/**
+ * What a resume writes into the config folder (the transcript and its side files, all under
+ * `projects/`): a folder holding only that is no install (installed.ts). Claude Code's first
+ * prompt writes its own files beside it.
+ */
+export const CLAUDE_MESH_OWN: MeshOwn = { paths: ['projects'], said: 'projects/, what a resume writes there: nothing Claude Code writes when it runs (history.jsonl, todos/, shell-snapshots/)' }
 
 export interface ClaudeSessionFile { sessionId: string, path: string, project: string, mtimeMs: number, size: number }
 

@@ -14,10 +14,17 @@ import { splitJsonl, splitUntilBad } from '../jsonl.js'
 import { UUID_TEXT } from '../ids.js'
 import { notUtf8Words } from '../stuck-line.js'
 import { codexMeta, codexNameId, codexSessionId } from './records.js'
+import type { MeshOwn } from '../installed.js'
 
 export function codexHome (env: NodeJS.ProcessEnv = process.env): string {
   return env.CODEX_HOME ?? join(env.HOME ?? homedir(), '.codex')
 }
+
+/**
+ * What a resume writes into Codex's folder (the rollout, under `sessions/`): a folder holding
+ * only that is no install (installed.ts). Codex's first run writes its own files beside it.
+ */
+export const CODEX_MESH_OWN: MeshOwn = { paths: ['sessions'], said: 'sessions/, what a resume writes there: nothing Codex writes when it runs (config.toml, history.jsonl, log/)' }
 
 /** A rollout file as listed, before it is opened. */
 export interface CodexRolloutFile { path: string, dir: string, name: string, mtimeMs: number, size: number }

@@ -9,13 +9,19 @@ import { spawn } from 'node:child_process'
 import { homedir } from 'node:os'
 import { join } from 'node:path'
 import { InvalidInputError } from '../../errors.js'
+import type { MeshOwn } from '../installed.js'
 
 export function hermesHome (env: NodeJS.ProcessEnv = process.env): string {
   return env.HERMES_HOME ?? join(env.HOME ?? homedir(), '.hermes')
 }
 
 /** Where a resume puts the export file for Hermes's importer. */
-export function hermesImportDir (env: NodeJS.ProcessEnv = process.env): string { return join(hermesHome(env), 'mesh-imports') }
+const HERMES_IMPORTS = 'mesh-imports'
+
+export function hermesImportDir (env: NodeJS.ProcessEnv = process.env): string { return join(hermesHome(env), HERMES_IMPORTS) }
+
+/** The export files a resume writes for Hermes's importer: a folder holding only those is no install (installed.ts). */
+export const HERMES_MESH_OWN: MeshOwn = { paths: [HERMES_IMPORTS], said: `mesh's own ${HERMES_IMPORTS}/, from a resume` }
 
 /**
  * Runs Hermes's own exporter and returns what it printed: every session, or one. The `hermes`

@@ -14,10 +14,18 @@ import { parseObject } from '../ids.js'
 import { isLinkRefused, readFileNoFollow } from '../bundle.js'
 import { isEmptyIndex } from './empty-index.js'
 import { warnOnStderr, type ListWarn } from '../claude/home.js'
+import type { MeshOwn } from '../installed.js'
 
 export function openclawHome (env: NodeJS.ProcessEnv = process.env): string {
   return env.OPENCLAW_STATE_DIR ?? join(env.HOME ?? homedir(), '.openclaw')
 }
+
+/**
+ * What a resume writes into the state folder (a transcript and sessions.json in a file-era
+ * sessions folder): a folder holding only that is no install (installed.ts). OpenClaw, set up or
+ * run, writes its own files beside it: its config, its workspace, an agent's `agent/` folder.
+ */
+export const OPENCLAW_MESH_OWN: MeshOwn = { paths: ['agents/*/sessions'], said: 'agents/<id>/sessions/, what a resume writes there: nothing OpenClaw writes when it runs (openclaw.json, workspace/, agents/<id>/agent/)' }
 
 export interface OpenclawSessionFile {
   agentId: string
