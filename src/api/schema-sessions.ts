@@ -4,7 +4,8 @@
  */
 import { z } from 'zod'
 import type { MethodDef } from './schema.js'
-import { nonBlank, refuseLoneSurrogates, title } from './schema-text.js'
+import { goal, nonBlank, refuseLoneSurrogates, title } from './schema-text.js'
+import { MAX_GOAL } from './title.js'
 
 /**
  * The longest wait a `timeoutMs` can ask for: Node's timers hold at most 2^31-1 ms (about 24.8
@@ -140,7 +141,7 @@ export const SESSION_METHODS = {
   },
   'sessions.create': {
     summary: 'Creates a session with a title and goal.',
-    input: z.object({ key, title: title.optional().describe('at most 200 characters'), goal: z.string().optional() }),
+    input: z.object({ key, title: title.optional().describe('at most 200 characters'), goal: goal.optional().describe(`at most ${MAX_GOAL} characters`) }),
     output: SessionSummarySchema.extend({
       notSyncedWith: z.array(z.string()).optional().describe('labels of the siblings that write which this device is not in sync with now (offline, catching up, or no node running here): one of them may have made a session of this key too, and the two merge into one once they sync (both transcripts kept, one title and goal)')
     }),

@@ -1,17 +1,20 @@
 /**
  * What the API's schema asks of text, the same for every front-end (the CLI, HTTP, MCP, the SDK),
  * refused before anything is written: words a person reads (a todo, a progress note, a tag) not
- * blank, a title not past MAX_TITLE, and no lone UTF-16 surrogate in a message (stored as UTF-8,
+ * blank, a title not past MAX_TITLE, a goal not past MAX_GOAL, and no lone UTF-16 surrogate in a message (stored as UTF-8,
  * it would come back as another text than was sent).
  */
 import { z } from 'zod'
-import { MAX_TITLE } from './title.js'
+import { MAX_GOAL, MAX_TITLE } from './title.js'
 
 /** A string with at least one character that is not whitespace; `what` names it in the refusal. */
 export const nonBlank = (what: string): z.ZodString => z.string().regex(/\S/, `${what} is empty or only whitespace: give it some text`)
 
 /** A session's title: at most MAX_TITLE characters, refused (not cut) over that. */
 export const title = z.string().max(MAX_TITLE, `a title is at most ${MAX_TITLE} characters: shorten it (the goal takes the longer words)`)
+
+/** A session's goal: at most MAX_GOAL characters, refused (not cut) over that. */
+export const goal = z.string().max(MAX_GOAL, `a goal is at most ${MAX_GOAL} characters (a paragraph): shorten it, and put the details in the session's messages`)
 
 const LONE_SURROGATE = /\p{Cs}/u
 

@@ -1,6 +1,7 @@
 /**
- * How long a session's title may be, kept free of imports (the CLI loads it at start, as words.ts).
- * schema-text.ts refuses a longer one; clipTitle cuts one mesh takes from elsewhere.
+ * How long a session's title and goal may be, kept free of imports (the CLI loads it at start, as
+ * words.ts). schema-text.ts refuses a longer one; clipTitle cuts a title mesh takes from elsewhere
+ * (no agent import sets a goal: agents.import takes none).
  */
 
 /**
@@ -9,6 +10,13 @@
  * shown whole. As long as a session key (200), which is what a title often repeats.
  */
 export const MAX_TITLE = 200
+
+/**
+ * The longest goal a session takes (UTF-16 units): a paragraph. Every `mesh session show`, resume
+ * and the MCP resource print it whole above the transcript, where a 1 MB one was taken; the
+ * details belong in the session's messages.
+ */
+export const MAX_GOAL = 4000
 
 /**
  * `t` cut to MAX_TITLE characters with an ellipsis (never between the halves of a surrogate pair):
