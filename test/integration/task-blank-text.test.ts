@@ -1,6 +1,7 @@
 /**
  * A todo, a progress note, a file touched or a memory tag given empty or blank (`--todo-add ''`,
- * `--progress ' '`, `--tag ''`) was stored and shown as a blank line ever after. Each is refused
+ * `--progress ' '`, `--tag ''`) was stored and shown as a blank line ever after; a blank todo id
+ * (`--todo-done ''`) was looked up and said as "has no todo  (see …)". Each is refused
  * as bad input (exit 2, INVALID_INPUT) before anything is written: by the CLI, as a user runs
  * it, and over HTTP, since the API's schema refuses it for every front-end.
  */
@@ -20,6 +21,9 @@ describe('blank text where words are meant', () => {
       [['task', 'blank', '--progress', ''], /progress: a progress note is empty or only whitespace/],
       [['task', 'blank', '--progress', '   ', '--plan', 'kept out too'], /progress: a progress note is empty or only whitespace/],
       [['task', 'blank', '--file', ''], /files\.0: a file touched is empty or only whitespace/],
+      // Once read as a todo not found: "has no todo  (see …)", the id a blank between two spaces.
+      [['task', 'blank', '--todo-done', ''], /^mesh: sessions\.task: todoDone\.0: a todo id is empty or only whitespace: give the id of a todo \(the session's task lists them\)\n$/],
+      [['task', 'blank', '--todo-add', 'real one', '--todo-done', ' '], /todoDone\.0: a todo id is empty or only whitespace/],
       [['memory', 'set', 'editor', 'vim', '--tag', ''], /tags\.0: a tag is empty or only whitespace/],
       [['memory', 'set', 'editor', 'vim', '--tag', 'prefs', '--tag', ' '], /tags\.1: a tag is empty or only whitespace/],
       [['memory', 'list', '--tag', ''], /tag: a tag is empty or only whitespace/]
