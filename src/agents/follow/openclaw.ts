@@ -1,6 +1,7 @@
 /**
  * OpenClaw as a follow source, both eras: file-era transcripts
- * (`agents/<agentId>/sessions/<sessionId>.jsonl`) tailed as JSONL, and database-era sessions
+ * (`agents/<agentId>/sessions/<sessionId>.jsonl`) tailed as JSONL with their routing entry in
+ * `sessions.json` (openclaw-route.ts), and database-era sessions
  * (`agents/<agentId>/agent/openclaw-agent.sqlite`, `transcript_events`) read read-only by `seq`.
  * Each database is polled by a stat of it and its WAL; its session list and image are read
  * again only when they changed. A database that cannot be read is a problem of the scan (said
@@ -17,12 +18,14 @@ import { openclawLineKey, openclawMeta, openclawPathFields, openclawView } from 
 import type { SqliteFile } from '../sqlite/reader.js'
 import { JsonlStream } from './jsonl-stream.js'
 import { DbSessions } from './db-sessions.js'
+import { OpenclawFileStream, OpenclawIndexes } from './openclaw-route.js'
 import type { Held, Scan, Source, Stream, StreamRead } from './source.js'
 
 export class OpenclawSource implements Source {
   readonly agent = 'openclaw'
   private readonly streams = new Map<string, Stream>()
   private readonly dbs: DbSessions<OpenclawDbSession>
+  private readonly indexes = new OpenclawIndexes()
 
   constructor (private readonly env: NodeJS.ProcessEnv = process.env, private readonly since?: number) {
     this.dbs = new DbSessions(env)
@@ -60,7 +63,8 @@ export class OpenclawSource implements Source {
       const id = `openclaw:${r.path}`
       let s = this.streams.get(id)
       if (s === undefined) {
-        s = new JsonlStream({ id, agent: 'openclaw', sessionId: r.sessionId, key: `agent:openclaw:${r.sessionId}`, path: r.path, file: '', lineKey: openclawLineKey, view: openclawView, pathFields: openclawPathFields, cwdOf: l => openclawMeta(l).cwd, meta: { name: r.name, dir: r.dir } })
+        // With its routing entry in sessions.json, as an import takes it.
+        s = new OpenclawFileStream(new JsonlStream({ id, agent: 'openclaw', sessionId: r.sessionId, key: `agent:openclaw:${r.sessionId}`, path: r.path, file: '', lineKey: openclawLineKey, view: openclawView, pathFields: openclawPathFields, cwdOf: l => openclawMeta(l).cwd, meta: { name: r.name, dir: r.dir } }), this.indexes)
         this.streams.set(id, s)
       }
       streams.push(s)

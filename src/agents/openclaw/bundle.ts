@@ -47,15 +47,24 @@ export async function readOpenclawSession (path: string, opts: { env?: NodeJS.Pr
   const home = openclawHome(opts.env)
   const rel = dir.startsWith(home + '/') ? dir.slice(home.length + 1) : undefined
   const keyed = entryFor(await readIndex(dir), sessionId)
-  if (keyed !== undefined) {
-    // `sessionFile` points at this very transcript on this machine: not kept (a resume points it
-    // at the file it writes), so the entry reads the same wherever the transcript sits.
-    const { sessionFile, ...rest } = keyed.entry
-    const entry = typeof sessionFile === 'string' && (basename(sessionFile) === basename(path) || basename(sessionFile) === name) ? rest : keyed.entry
-    const text = JSON.stringify({ sessionKey: keyed.sessionKey, entry })
-    records.push({ id: contentId('session_entry', sessionId, text), file: OPENCLAW_INDEX_FILE, kind: 'session_entry', text })
-  }
+  const route = openclawRouteRecord(keyed, sessionId, [basename(path), name])
+  if (route !== undefined) records.push(route)
   return { sessionId, cwd: meta.cwd, name, dir: rel !== undefined && /^agents\/[^/]+\/sessions$/.test(rel) ? rel : undefined, sessionKey: keyed?.sessionKey, records, view: openclawView(records.filter(r => r.file === '')), lines: lines.length, taken: whole.taken, ...(tail !== undefined ? { heldBack: [tail] } : {}) }
+}
+
+/**
+ * The transcript's routing entry (its sessionKey and SessionEntry in sessions.json) as the record
+ * an import stores and a follower too (follow/openclaw.ts): the same entry, the same id.
+ * `names`: the transcript's file names here.
+ */
+export function openclawRouteRecord (keyed: { sessionKey: string, entry: Record<string, unknown> } | undefined, sessionId: string, names: readonly string[]): NativeRecord | undefined {
+  if (keyed === undefined) return undefined
+  // `sessionFile` points at this very transcript on this machine: not kept (a resume points it
+  // at the file it writes), so the entry reads the same wherever the transcript sits.
+  const { sessionFile, ...rest } = keyed.entry
+  const entry = typeof sessionFile === 'string' && names.includes(basename(sessionFile)) ? rest : keyed.entry
+  const text = JSON.stringify({ sessionKey: keyed.sessionKey, entry })
+  return { id: contentId('session_entry', sessionId, text), file: OPENCLAW_INDEX_FILE, kind: 'session_entry', text }
 }
 
 export function openclawExportFile (records: readonly NativeRecord[], map?: { from: string, to: string }): { bytes: Buffer, rewritten: number } {
