@@ -164,7 +164,7 @@ export async function showAgentList (api: MeshApi | undefined, g: Globals, agent
   else out.line(AGENT_LIST_HEADER)
   for (const r of rows) {
     const st = byKey.get(r.key)
-    const lease = st?.arriving !== undefined ? arrivingWords(st.arriving) : st?.lease === undefined || st.lease.expired ? 'no lease' : st.lease.mine ? 'lease: this device' : `lease: ${st.lease.label ?? st.lease.device}`
+    const lease = leaseWords(st)
     const held = (r.heldBack ?? []).map(h => `, ${heldWords(h)}`).join('')
     const state = r.imported
       ? `${r.sync}${r.behind !== undefined ? ` (${sizeWords(r.behind)} of the file not in mesh: mesh agent import adds them)` : ''}${st?.following === true ? ` (pid ${String(st.follower?.pid)}, last capture ${when(st.capturedAt)})` : ''}${r.stuck !== undefined ? `: ${r.stuck.why}` : ''}${held}, ${lease}`
@@ -172,9 +172,16 @@ export async function showAgentList (api: MeshApi | undefined, g: Globals, agent
     out.line(`${r.agent}\t${r.sessionId}\t${when(r.modified)}\t${r.imported ? `in mesh as ${r.key}` : '-'}\t${state}\t${r.path}`)
   }
   for (const s of remote) {
-    const lease = s.arriving !== undefined ? arrivingWords(s.arriving) : s.lease === undefined || s.lease.expired ? 'no lease' : `lease: ${s.lease.label ?? s.lease.device}`
+    const lease = leaseWords(s)
     const agent = s.key.split(':')[1] as string
     out.line(`${agent}\t${s.key.split(':').slice(2).join(':')}\t-\tin mesh, not among this machine's ${agent} sessions (mesh agent resume ${s.key})\tremote-only, ${lease}${s.lastWriter !== undefined ? `, last written by ${s.lastWriter.label ?? s.lastWriter.device} ${when(s.lastWriter.ts)}` : ''}`)
   }
   return 0
+}
+
+/** Who holds a session's lease, said alike on local and remote-only rows: this device's own as such, not by its label. */
+function leaseWords (st: Status | undefined): string {
+  if (st?.arriving !== undefined) return arrivingWords(st.arriving)
+  if (st?.lease === undefined || st.lease.expired) return 'no lease'
+  return st.lease.mine ? 'lease: this device' : `lease: ${st.lease.label ?? st.lease.device}`
 }
