@@ -78,11 +78,10 @@ export async function writeHermesExport (sessionId: string, records: readonly Na
   if (held !== undefined && !held.current) {
     throw new InvalidInputError(`Hermes here already holds an older copy of session ${sessionId} (${held.db}), and its importer skips a session it holds: \`hermes --resume ${sessionId}\` would continue that copy. Delete it in Hermes (hermes sessions delete ${sessionId}), then resume again`, { path: held.db, sessionId })
   }
-  // A file the user named is replaced only when asked; one there as it would be written is left as it is (a resume run again).
-  // mesh's own file under mesh-imports/ is replaced as before.
-  const named = opts.out !== undefined && held === undefined
-  const same = named && await sameThere(path, bytes)
-  if (named && !same) await refuseTaken(path, opts.force)
+  // A file there as it would be written is left as it is (a resume run again), the user's named
+  // one or mesh's own under mesh-imports/; a named one is replaced only when asked, mesh's own is.
+  const same = held === undefined && await sameThere(path, bytes)
+  if (opts.out !== undefined && held === undefined && !same) await refuseTaken(path, opts.force)
   // mesh's own folder: a resume killed mid-write left a temp file there (not in a folder the user named).
   if (opts.out === undefined) await removeStaleTemps([dirname(path)])
   // Refused before the lease is taken: a file that could not be written (--out makes its folders too).
