@@ -5,8 +5,8 @@
  * capped at 2,200 (MEMORY.md) and 1,375 (USER.md) characters by default, or what the user set in
  * `config.yaml` (`memory: {memory_char_limit, user_char_limit}`). Hermes writes them
  * holding an exclusive flock on `<file>.lock` and replaces them atomically, and refuses its own
- * writes when a file does not round-trip through that parser ("drift"): mesh writes the same
- * way, under the same lock, and leaves a drifted file alone.
+ * writes when a file does not round-trip through that parser ("drift", hermesDrift): mesh writes
+ * the same way, under the same lock, and leaves a drifted file alone, saying what drifted.
  */
 import { spawn } from 'node:child_process'
 import { readFile } from 'node:fs/promises'
@@ -91,8 +91,47 @@ export function formatEntries (entries: readonly string[]): string { return entr
 /** Characters as Python counts them (code points) of the joined file. */
 export function charCount (entries: readonly string[]): number { return [...formatEntries(entries)].length }
 
-/** Whether the file is what Hermes itself would have written for its entries. */
-export function roundTrips (text: string): boolean { return formatEntries(parseEntries(text)) === text }
+/**
+ * Whether Hermes's drift guard takes the file as its memory tool's own (roundTrips), and if not,
+ * the first thing that makes it drift, in words. Hermes (`_detect_external_drift`) compares the
+ * file, stripped, with its entries, each stripped, empty ones dropped, joined by "\n§\n"
+ * (duplicates kept: it drops them when it next writes): so whitespace at the file's start or end
+ * (an editor's last newline) is no drift, while an empty entry, or whitespace at an entry's start
+ * or end inside the file (a blank line or a space beside a § line), is.
+ */
+export function hermesDrift (text: string): string | undefined {
+  if (text.trim() === '') return undefined
+  const parts = text.split(ENTRY_DELIMITER)
+  // The line of the § of the separator before parts[i] (i >= 1).
+  const sepLine: number[] = []
+  let lines = 1
+  for (let i = 0; i < parts.length; i++) {
+    if (i > 0) { sepLine[i] = lines + 1; lines += 2 }
+    const part = parts[i] as string
+    for (const c of part) if (c === '\n') lines++
+  }
+  const last = parts.length - 1
+  for (let i = 0; i <= last; i++) {
+    const part = parts[i] as string
+    if (part.trim() === '') {
+      if (i === 0) return `an empty entry before the § on line ${String(sepLine[1])}, at the start of the file`
+      if (i === last) return `an empty entry after the § on line ${String(sepLine[i])}, at the end of the file`
+      return `an empty entry between the § on line ${String(sepLine[i])} and the one on line ${String(sepLine[i + 1])}`
+    }
+    const lead = /^\s+/.exec(part)?.[0]
+    if (i > 0 && lead !== undefined) return `the entry after the § on line ${String(sepLine[i])} starts with ${spaceWords(lead)}`
+    const trail = /\s+$/.exec(part)?.[0]
+    if (i < last && trail !== undefined) return `the entry before the § on line ${String(sepLine[i + 1])} ends with ${spaceWords(trail)}`
+  }
+  return undefined
+}
+
+function spaceWords (ws: string): string {
+  return ws.includes('\n') ? 'a blank line' : ws.includes('\t') ? 'a tab' : ws.length === 1 ? 'a space' : 'spaces'
+}
+
+/** Whether Hermes's drift guard takes the file as written by its memory tool (hermesDrift). */
+export function roundTrips (text: string): boolean { return hermesDrift(text) === undefined }
 
 /**
  * Whether an entry stays one entry wherever it is put in a file: it holds no separator, and does

@@ -13,7 +13,7 @@
 import type { MeshApi } from '../api/api.js'
 import { HERMES_MESH_OWN, hermesHome } from './hermes/home.js'
 import { requireAgentFolder } from './installed.js'
-import { charCount, HERMES_MEMORY_FILES, hermesMemoryCaps, hermesMemoryPath, parseEntries, readMemoryFile, readsBack, roundTrips, separable, withFlock, writeMemoryFile, type HermesMemoryFile } from './memory-hermes.js'
+import { charCount, HERMES_MEMORY_FILES, hermesMemoryCaps, hermesMemoryPath, hermesDrift, parseEntries, readMemoryFile, readsBack, separable, withFlock, writeMemoryFile, type HermesMemoryFile } from './memory-hermes.js'
 import { loadBase, saveBase, sha256, syncStatePath } from './sync-state.js'
 
 export interface HermesMemoryReport {
@@ -34,6 +34,8 @@ export interface HermesMemoryReport {
   unseparable: string[]
   /** The file was edited outside Hermes's memory tool: left untouched, nothing synced. */
   drift?: boolean
+  /** What drifted, the first thing found (hermesDrift): what the user has to fix. */
+  why?: string
   written: boolean
 }
 
@@ -59,7 +61,8 @@ async function syncOne (api: MeshApi, file: HermesMemoryFile, path: string, cap:
   const found = await readMemoryFile(path)
   const raw = found ?? ''
   const report: HermesMemoryReport = { file: path, entries: 0, chars: 0, cap, toMesh: 0, fromMesh: 0, removedFromMesh: 0, removedHere: 0, overCap: [], unseparable: [], written: false }
-  if (!roundTrips(raw)) return { ...report, drift: true }
+  const why = hermesDrift(raw)
+  if (why !== undefined) return { ...report, drift: true, why }
   const local = parseEntries(raw)
   // No file at all (Hermes set up again, its folder moved or restored from elsewhere) is not a
   // file whose every entry was removed: what the last sync here saw is not compared with it, so

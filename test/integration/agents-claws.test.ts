@@ -291,13 +291,13 @@ describe('mesh agent memory sync', () => {
     const over = json(await laptop.run(['agent', 'memory', 'sync', 'hermes', '--json'], b))[0]
     expect(over.overCap).toHaveLength(1)
     expect(over.chars).toBeLessThanOrEqual(2200)
-    // A drifted file (edited outside Hermes's tool) is left alone.
+    // A drifted file (edited outside Hermes's tool: an empty entry at its end) is left alone.
     const before = await readFile(lm, 'utf8')
-    await writeFile(lm, before + '\n')
+    await writeFile(lm, before + '\n§\n')
     const drift = await laptop.run(['agent', 'memory', 'sync', 'hermes'], b)
     expect(drift.code).toBe(1)
-    expect(drift.stdout).toMatch(/edited outside Hermes's memory tool/)
-    expect(await readFile(lm, 'utf8')).toBe(before + '\n')
+    expect(drift.stdout).toMatch(/edited outside Hermes's memory tool: an empty entry after the § on line \d+, at the end of the file/)
+    expect(await readFile(lm, 'utf8')).toBe(before + '\n§\n')
     await writeFile(lm, before)
     // While Hermes holds the lock, nothing is written; mesh gives up after --lock-timeout.
     const holder = spawn('python3', ['-c', 'import fcntl,sys\nf=open(sys.argv[1],"a+")\nfcntl.flock(f,fcntl.LOCK_EX)\nprint("held",flush=True)\nsys.stdin.read()', `${lm}.lock`], { stdio: ['pipe', 'pipe', 'inherit'] })

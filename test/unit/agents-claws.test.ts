@@ -14,7 +14,7 @@ import { fileURLToPath } from 'node:url'
 import { describe, expect, it, onTestFinished } from 'vitest'
 import {
   charCount, checkChain, entryFor, formatEntries, hermesBundle, hermesExport, hermesExportFile, hermesExportLines, hermesLine, hermesRecords, joinJsonl, joinRow,
-  openclawPathFields, openclawRecords, openclawView, parseEntries, plan3, readLocalSkills, remapLines, roundTrips, skillHash, splitJsonl,
+  openclawPathFields, openclawRecords, openclawView, parseEntries, hermesDrift, plan3, readLocalSkills, remapLines, roundTrips, skillHash, splitJsonl,
   splitRow, translateSession, withFlock
 } from '../../src/agents/index.js'
 import type { NativeRecord } from '../../crdt/records.js'
@@ -170,8 +170,30 @@ describe('Hermes memory files', () => {
     const text = 'uses pnpm\n§\nprefers short answers\n§\nuses pnpm'
     expect(parseEntries(text)).toEqual(['uses pnpm', 'prefers short answers'])
     expect(roundTrips(formatEntries(['a', 'b']))).toBe(true)
-    expect(roundTrips('a\n§\nb\n')).toBe(false)
     expect(roundTrips('')).toBe(true)
+  })
+  it('drift as Hermes\'s own guard judges it (the file stripped against its entries stripped, empty ones dropped), the first cause said', () => {
+    // tools/memory_tool.py _detect_external_drift, signal 1.
+    const hermes = (raw: string): boolean => raw.trim() !== '' && raw.trim() !== raw.split('\n§\n').map(e => e.trim()).filter(e => e !== '').join('\n§\n')
+    const table: Array<[string, string | undefined]> = [
+      ['a\n§\nb', undefined],
+      ['a\n§\nb\n', undefined],
+      ['\n  a\n§\nb\n\n', undefined],
+      ['a\n§\na', undefined],
+      ['a\n§ \nb', undefined],
+      ['  \n', undefined],
+      ['a\n\n§\nb', 'the entry before the § on line 3 ends with a blank line'],
+      ['a \n§\nb', 'the entry before the § on line 2 ends with a space'],
+      ['a\n§\n\tb', 'the entry after the § on line 2 starts with a tab'],
+      ['a\n§\n\n§\nb', 'an empty entry between the § on line 2 and the one on line 4'],
+      ['a\n§\n', 'an empty entry after the § on line 2, at the end of the file'],
+      ['\n§\na', 'an empty entry before the § on line 2, at the start of the file'],
+      ['x\ny\n§\nz\n§\n  \n§\nw', 'an empty entry between the § on line 5 and the one on line 7']
+    ]
+    for (const [raw, why] of table) {
+      expect(hermesDrift(raw), JSON.stringify(raw)).toBe(why)
+      expect(hermes(raw), JSON.stringify(raw)).toBe(why !== undefined)
+    }
     expect(charCount(['é', 'x'])).toBe(5)
   })
   it('are written only under their lock: while another process holds it, mesh waits and then gives up', async () => {

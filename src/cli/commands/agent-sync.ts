@@ -62,8 +62,8 @@ export async function syncCmd (g: Globals, what: 'skills' | 'memory', args: stri
     if (g.json) out.json(r)
     else {
       for (const f of r) {
-        if (f.drift === true) { out.line(`${f.file}: edited outside Hermes's memory tool (it does not round-trip as §-separated entries): left untouched, nothing synced. Fix it as Hermes asks, then sync again`); continue }
-        out.line(`${f.file}: ${f.entries} entries, ${f.chars}/${f.cap} chars; ${f.toMesh} to mesh, ${f.fromMesh} from mesh, ${f.removedFromMesh} removed from mesh, ${f.removedHere} removed here`)
+        if (f.drift === true) { out.line(`${f.file}: edited outside Hermes's memory tool: ${f.why ?? 'it does not read back as §-separated entries'}, which Hermes does not write (its memory tool refuses to edit the file while it is so): left untouched, nothing synced. Fix that, then sync again`); continue }
+        out.line(`${f.file}: ${f.entries} ${f.entries === 1 ? 'entry' : 'entries'}, ${f.chars}/${f.cap} chars; ${f.toMesh} to mesh, ${f.fromMesh} from mesh, ${f.removedFromMesh} removed from mesh, ${f.removedHere} removed here`)
         for (const e of f.overCap) out.line(`  over the cap, kept in mesh only: ${e}`)
         for (const e of f.unseparable) out.line(`  would not stay one entry in the file (it holds or makes a line of only §, Hermes's separator), kept in mesh only: ${JSON.stringify(e)}`)
       }
