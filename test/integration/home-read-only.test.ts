@@ -61,14 +61,18 @@ describe('a home that cannot be written', () => {
       ['memory', 'set', 'k', 'v'],
       ['init', '--label', 'renamed', '--wallet', wallet]
     ]) {
-      const r = await meshReadOnly(h.home, h.env, ...args)
-      expect(r.code, `${args.join(' ')}: ${r.stderr}`).toBe(2)
-      expect(r.stderr).toContain(`home ${h.home} is read-only (it is on a read-only file system)`)
-      expect(r.stderr).not.toMatch(/EROFS|cannot write/)
       const j = await meshReadOnly(h.home, h.env, ...args, '--json')
-      expect(j.code).toBe(2)
-      expect(JSON.parse(j.stderr.trim().split('\n').at(-1) as string).error).toMatchObject({ code: 'HOME_READ_ONLY', details: { home: h.home, errno: 'EROFS' } })
+      expect(j.code, `${args.join(' ')}: ${j.stderr}`).toBe(2)
+      const err = JSON.parse(j.stderr.trim().split('\n').at(-1) as string).error
+      expect(err).toMatchObject({ code: 'HOME_READ_ONLY', details: { home: h.home, errno: 'EROFS' } })
+      expect(err.message).toContain(`home ${h.home} is read-only (it is on a read-only file system)`)
+      expect(err.message).not.toMatch(/EROFS|cannot write/)
     }
+    // In words, as a person sees it: the home named, no bare errno.
+    const r = await meshReadOnly(h.home, h.env, 'memory', 'set', 'k', 'v')
+    expect(r.code, r.stderr).toBe(2)
+    expect(r.stderr).toContain(`home ${h.home} is read-only (it is on a read-only file system)`)
+    expect(r.stderr).not.toMatch(/EROFS|cannot write/)
     expect(await treeHashes(h.home)).toEqual(before)
   }, 120_000)
 })
