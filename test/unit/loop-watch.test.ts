@@ -17,9 +17,12 @@ describe('the benchmark\'s loop watch (test/bench/loop-watch.ts)', () => {
     expect(f.maxMs).toBeGreaterThanOrEqual(75)
     expect(f.gap.ms).toBeGreaterThanOrEqual(75)
     if (!onLinux) return
-    // Busy all along: on a core or ready for one, never asleep.
+    // Busy all along: on a core or ready for one, not asleep. Not all of the gap: a machine shared
+    // with others may throttle the process's cgroup, and a throttled thread is off the run queue,
+    // counted by schedstat as neither (a CI run saw 79.6% of the gap). Well above the half a
+    // sleeping block stays under (the next test).
     const onCore = (f.gap.runMs ?? 0) + (f.gap.waitMs ?? 0)
-    expect(onCore).toBeGreaterThanOrEqual(f.gap.ms * 0.8)
+    expect(onCore).toBeGreaterThanOrEqual(f.gap.ms * 0.6)
     expect(onCore).toBeLessThanOrEqual(f.gap.ms + 2)
     expect(f.mostRunMs).toBeGreaterThanOrEqual(f.gap.runMs ?? Infinity)
     expect(gapParts(f)).toMatch(/^the longest gap \d+ ms: ran \d+, waited \d+ for a core, slept \d+; most run in one gap \d+ ms$/)
