@@ -8,29 +8,17 @@
  * agent has run there (a file of its own beside the resume's), the same syncs write.
  */
 import { cp, mkdir, readdir, readFile, writeFile } from 'node:fs/promises'
-import { join, relative } from 'node:path'
+import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { describe, expect, it } from 'vitest'
 import { runCli } from '../helpers/cli.js'
 import { cliHome } from '../helpers/cli-home.js'
+import { tree } from '../helpers/tree.js'
 
 const FIX = fileURLToPath(new URL('../fixtures/agents/', import.meta.url))
 const CLAUDE_SID = '5b0c3a1e-7d2f-4c61-9e0a-2f4d8b6c1a90'
 const OPENCLAW_SID = '3f6c2a9e-81d4-4b7a-9c25-6e0d4f1b8a73'
 const h = cliHome()
-
-/** Every path under `dir`, relative to it. */
-async function tree (dir: string): Promise<string[]> {
-  const out: string[] = []
-  const walk = async (d: string): Promise<void> => {
-    for (const e of await readdir(d, { withFileTypes: true })) {
-      out.push(relative(dir, join(d, e.name)))
-      if (e.isDirectory()) await walk(join(d, e.name))
-    }
-  }
-  await walk(dir)
-  return out.sort()
-}
 
 describe('mesh agent skills and memory sync after a resume on a machine without the agent', () => {
   it('does not read the folder a resume made as the agent installed: says so, writes nothing; after the agent ran, syncs', async () => {
