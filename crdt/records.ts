@@ -207,7 +207,9 @@ export class RecordsDoc {
     if (typeof agent !== 'string') return undefined
     const str = (k: string): string | undefined => { const v = this.meta.get(k); return typeof v === 'string' ? v : undefined }
     let stuck: CaptureStuck | undefined
-    try { const v: unknown = JSON.parse(str('stuck') ?? 'null'); if (isCaptureStuck(v)) stuck = v } catch {}
+    // A `stuck` that is no JSON of its shape (a peer's bug, a newer writer's form) is ignored, as
+    // crdt/SPEC.md says readers do: the session reads as not cut short, nothing else is lost.
+    try { const v: unknown = JSON.parse(str('stuck') ?? 'null'); if (isCaptureStuck(v)) stuck = v } catch { stuck = undefined }
     return { agent, sessionId: str('sessionId') ?? '', cwd: str('cwd'), gitRemote: str('gitRemote'), name: str('name'), dir: str('dir'), ...(stuck !== undefined ? { stuck } : {}) }
   }
 }
