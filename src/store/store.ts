@@ -2,17 +2,14 @@
  * The entry store: verified entries and certificates in one record log, snapshots in files, and
  * an in-memory index of what is held (held.ts) rebuilt at open, checked against the sum the last
  * close wrote (held-sum.ts), and read back through entry-reads.ts. It stores bytes that the layer
- * above verified; it can hold them without the vault key.
- *
- * Record payloads: u8 type | bytes, type 1 an entry (SignedEntry), types 2 and 3 a certificate,
- * in plaintext or sealed (certificates.ts).
+ * above verified; it can hold them without the vault key. What each record of the log is:
+ * log-records.ts.
  */
-import { createHash } from 'node:crypto'
 import { dirname, join } from 'node:path'
 import { logger } from '@libp2p/logger'
 import { entryPlace, streamKey, toHex, type Entry, type RecordSealer, type VectorItem } from '../identity/index.js'
 import { ClosedError, HomeReadOnlyError } from '../errors.js'
-import { CertificateRecords, T_CERT, T_CERT_SEALED } from './certificates.js'
+import { CertificateRecords } from './certificates.js'
 import { planCompaction, type CompactionPlan } from './compaction-plan.js'
 import { OwedCompaction } from './compaction-owed.js'
 import type { FingerprintIndex } from './digest.js'
@@ -21,7 +18,8 @@ import { dropDamaged, keepDamagedEntry, listDamaged, setAsideDamaged, type Damag
 import { HeldIndex, sigPrefix, type HeldLane, type InFlight } from './held.js'
 import { sinceLastClose, sumAtClose } from './held-sum.js'
 import { EntryReads } from './entry-reads.js'
-import { RecordLog, type RecordRef, type Recovery } from './log.js'
+import { RecordLog, type Recovery } from './log.js'
+import { LogRecords, recordBytes, T_ENTRY } from './log-records.js'
 import { HEADER } from './log-format.js'
 import type { PartialSnapshot } from './partial.js'
 import { PartialSnapshots, type ReceivedSnapshot, type SnapshotReplace } from './partial-set.js'
@@ -32,9 +30,6 @@ import { loadSnapshots, openSnapshotFile, readSnapshotPieces, removeSnapshot, sn
 import { vectorOf, type Vector } from './vector.js'
 
 const log = logger('mesh:store')
-const T_ENTRY = 1
-/** An entry's record in the log: its type byte, then its bytes. */
-const recordBytes = (entry: Entry): number => entry.bytes.byteLength + 1
 
 export interface EntryStoreOptions {
   /**
@@ -69,16 +64,12 @@ export class EntryStore {
   forks!: Forks
   /** Lanes retired per document and author (see retired.ts). */
   retired!: RetiredLanes
+  /** What each record of the log is (log-records.ts). */
+  private records!: LogRecords
   private closed = false
-  /** Records this version does not read (an unknown type, an entry that does not parse): kept as they are (carryUnknown). */
-  private readonly unknown: RecordRef[] = []
   recovered: Recovery[] = []
-  /**
-   * Entry records found at open that do not parse (kept in the log): per record, the first 16 hex
-   * digits of the SHA-256 of its bytes. Where it belongs cannot be read, so its slot (of this
-   * device's lane, maybe) counts as free: the vault ends its lane in use (lane.ts endFor).
-   */
-  readonly unreadable: string[] = []
+  /** Entry records found at open that do not parse, by the start of their hash (LogRecords.unreadable). */
+  get unreadable (): readonly string[] { return this.records.unreadable }
   /** The log was found cut shorter at open than its last close left it (damaged.ts noteShortened). */
   shortened: DamagedFile | undefined
   /**
@@ -118,6 +109,7 @@ export class EntryStore {
     // A slot quarantined, a claim disproved or a fork kept from now on changes its document's vector or tips.
     s.quarantine.onChanged = s.forks.onChanged = (doc) => { s.idx.changedId(doc) }
     s.reads = new EntryReads(s.idx, s.quarantine, () => s.log)
+    s.records = new LogRecords(s.idx, s.certs)
     const { snapshots, damaged } = await loadSnapshots(join(dir, 'snapshots'), { readOnly })
     for (const d of damaged) {
       // Not loaded, and left where it is: the next open that may write sets it aside.
@@ -128,12 +120,7 @@ export class EntryStore {
     for (const snap of snapshots) s.idx.doc(snap.header.doc).snapshots.push(snap)
     // Partial files are only resumed, and their load tidies them: a read-only store has none.
     if (!readOnly) await s.partials.load()
-    const { log: l, recovered } = await RecordLog.open(join(dir, 'log'), (payload, ref) => { s.index(payload, ref) }, () => {
-      s.idx.reset()
-      s.certs.reset()
-      s.unknown.length = 0
-      s.unreadable.length = 0
-    }, { readOnly })
+    const { log: l, recovered } = await RecordLog.open(join(dir, 'log'), (payload, ref) => { s.records.read(payload, ref) }, () => { s.records.reset() }, { readOnly })
     s.log = l
     s.certs.log = l
     l.onWrite = (err) => {
@@ -155,7 +142,7 @@ export class EntryStore {
     const free = await freeBytes(this.dir)
     try {
       // The copy must leave the appends' reserve, as a compaction's (disk.ts, KEEP_FREE).
-      await this.certs.seal(this.keptRecords, (ref) => { this.lost(ref) }, (bytes) => !isShort(free, bytes + KEEP_FREE))
+      await this.certs.seal(this.records.all, (ref) => { this.records.lost(ref) }, (bytes) => !isShort(free, bytes + KEEP_FREE))
     } catch (err) {
       // The plaintext records stay, as they were: a full disk must not stop the store opening.
       if (!isDiskFull(err)) throw err
@@ -170,60 +157,6 @@ export class EntryStore {
    * would run between the start's own steps and hold it back.
    */
   warm (): void { this.idx.digest.warm(() => this.closed) }
-
-  private index (payload: Uint8Array, ref: RecordRef): void {
-    const type = payload[0]
-    const body = payload.subarray(1)
-    // The payload is a view of the log's read block: a certificate is kept, so it is copied.
-    if (type === T_CERT || type === T_CERT_SEALED) { this.certs.read(type, body.slice(), ref); return }
-    if (type !== T_ENTRY) { log.error('store: record of unknown type %d at %d ignored (kept in the log)', type, ref.offset); this.unknown.push(ref); return }
-    let e: ReturnType<typeof entryPlace>
-    try {
-      e = entryPlace(body)
-    } catch (err) {
-      log.error('store: unreadable entry at %d ignored (kept in the log): %e', ref.offset, err)
-      this.unknown.push(ref)
-      this.unreadable.push(createHash('sha256').update(body).digest('hex').slice(0, 16))
-      return
-    }
-    this.idx.add(e, ref)
-  }
-
-  /**
-   * What every log rewrite carries over of the records this store does not read: each in `moves`
-   * to learn its new place. A newer version may read them, and a rewrite is no place to lose them.
-   */
-  private carryUnknown (keep: RecordRef[], moves: Map<number, (r: RecordRef) => void>): void {
-    for (const ref of this.unknown) {
-      keep.push(ref)
-      moves.set(ref.offset, (r) => { const i = this.unknown.indexOf(ref); if (i !== -1) this.unknown[i] = r })
-    }
-  }
-
-  /** Every entry record, and every record not read, for a log rewrite that keeps them all (sealing certificates). */
-  private readonly keptRecords = (keep: RecordRef[], moves: Map<number, (r: RecordRef) => void>): void => {
-    this.carryUnknown(keep, moves)
-    for (const d of this.idx.docs.values()) {
-      for (const a of d.authors.values()) {
-        for (const [seq, ref] of a.seqs) {
-          if (ref.offset < 0) continue
-          keep.push(ref)
-          moves.set(ref.offset, (r) => a.seqs.set(seq, r))
-        }
-      }
-    }
-  }
-
-  /**
-   * A record a log rewrite found damaged and left out (log.ts, saved beside the log): what it held
-   * is no longer held here, so a peer that has it sends it again.
-   */
-  private lost (ref: RecordRef): void {
-    if (this.certs.forget(ref)) return
-    const u = this.unknown.findIndex(r => r.offset === ref.offset)
-    if (u !== -1) { this.unknown.splice(u, 1); return }
-    this.idx.forgetRecord(ref.offset)
-  }
 
   private check (): void { if (this.closed) throw new ClosedError('store is closed') }
 
@@ -477,14 +410,14 @@ export class EntryStore {
         plan = planCompaction(this.idx)
         if (options.force !== true && plan.covered * 2 < before) return undefined
         this.certs.carry(plan.keep, plan.moves)
-        this.carryUnknown(plan.keep, plan.moves)
+        this.records.carryUnknown(plan.keep, plan.moves)
         for (const r of plan.keep) copy += HEADER + r.length
         // A copy that would not leave the appends' reserve is not begun: it would fail part way,
         // the log's appends held back while it wrote (disk.ts, KEEP_FREE).
         if (isShort(free, copy + KEEP_FREE)) { short = true; return undefined }
         return plan.keep.sort((x, y) => x.offset - y.offset)
       }, {
-        onDamaged: (ref) => { this.lost(ref) },
+        onDamaged: (ref) => { this.records.lost(ref) },
         onMoved: (from, to) => plan?.moves.get(from.offset)?.(to),
         // The index forgets the dropped entries only once the new file is the log: a rewrite that fails (a full disk) leaves it as the file is.
         onDone: () => {
