@@ -1,7 +1,7 @@
 /** The memory area of the API schema: a memory entry and the memory.* methods. */
 import { z } from 'zod'
 import type { MethodDef } from './schema.js'
-import { nonBlank } from './schema-text.js'
+import { nonBlank, refuseLoneSurrogates } from './schema-text.js'
 
 export const MemoryEntrySchema = z.object({ key: z.string(), value: z.string(), tags: z.array(z.string()), updatedAt: z.number(), device: z.string() })
 
@@ -16,7 +16,7 @@ export const MEMORY_METHODS = {
   },
   'memory.set': {
     summary: 'Sets a memory entry (key, value, tags); replaces any earlier value.',
-    input: z.object({ key: z.string().min(1), value: z.string(), tags: z.array(nonBlank('a tag')).optional().describe('its tags (none blank)') }),
+    input: z.object({ key: z.string().min(1), value: z.string(), tags: z.array(nonBlank('a tag')).optional().describe('its tags (none blank)') }).superRefine(refuseLoneSurrogates),
     output: MemoryEntrySchema,
     http: { verb: 'PUT', path: '/api/memory/{key}' },
     mcp: 'memory_set',

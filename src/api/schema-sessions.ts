@@ -141,7 +141,7 @@ export const SESSION_METHODS = {
   },
   'sessions.create': {
     summary: 'Creates a session with a title and goal.',
-    input: z.object({ key, title: title.optional().describe('at most 200 characters'), goal: goal.optional().describe(`at most ${MAX_GOAL} characters`) }),
+    input: z.object({ key, title: title.optional().describe('at most 200 characters'), goal: goal.optional().describe(`at most ${MAX_GOAL} characters`) }).superRefine(refuseLoneSurrogates),
     output: SessionSummarySchema.extend({
       notSyncedWith: z.array(z.string()).optional().describe('labels of the siblings that write which this device is not in sync with now (offline, catching up, or no node running here): one of them may have made a session of this key too, and the two merge into one once they sync (both transcripts kept, one title and goal)')
     }),
@@ -205,7 +205,7 @@ export const SESSION_METHODS = {
       files: z.array(nonBlank('a file touched')).optional().describe('files touched (none blank)'),
       fields: z.record(z.string(), z.string().nullable()).optional().describe('free fields to set (null removes one)'),
       force
-    }),
+    }).superRefine(refuseLoneSurrogates),
     output: TaskSchema,
     http: { verb: 'POST', path: '/api/sessions/{key}/task' },
     mcp: 'sessions_task',

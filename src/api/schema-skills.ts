@@ -1,6 +1,7 @@
 /** The skills area of the API schema: a skill, its summary and tombstone, and the skills.* methods. */
 import { z } from 'zod'
 import type { MethodDef } from './schema.js'
+import { refuseLoneSurrogates } from './schema-text.js'
 
 export const SkillSchema = z.object({
   name: z.string(),
@@ -27,7 +28,7 @@ export const SKILL_METHODS = {
       source: z.string().optional().describe('where it came from (a path or URL), for the record'),
       files: z.array(z.object({ path: z.string().min(1), text: z.string(), enc: z.literal('base64').optional(), exec: z.boolean().optional().describe('executable (a script)') })).optional().describe('the other files of its AgentSkills folder (references/, scripts/…), text or base64'),
       category: z.string().optional().describe('the category folder Hermes keeps it in (~/.hermes/skills/<category>/<name>): one folder name, 1 to 64 of A-Z a-z 0-9 . _ -, not starting with a dot; a sync into Hermes writes it there')
-    }),
+    }).superRefine(refuseLoneSurrogates),
     output: SkillSummarySchema,
     http: { verb: 'POST', path: '/api/skills' },
     mcp: 'skills_add',

@@ -1,8 +1,9 @@
 /**
  * What the API's schema asks of text, the same for every front-end (the CLI, HTTP, MCP, the SDK),
  * refused before anything is written: words a person reads (a todo, a progress note, a tag) not
- * blank, a title not past MAX_TITLE, a goal not past MAX_GOAL, and no lone UTF-16 surrogate in a message (stored as UTF-8,
- * it would come back as another text than was sent).
+ * blank, a title not past MAX_TITLE, a goal not past MAX_GOAL, and no lone UTF-16 surrogate in what is
+ * stored as text (a message, a session's title, goal and task, a memory entry, a skill): stored as
+ * UTF-8, it would come back as another text than was sent.
  */
 import { z } from 'zod'
 import { MAX_GOAL, MAX_TITLE } from './title.js'

@@ -4,7 +4,8 @@
  * Until the daemon restarted the copy in memory still held the half, so the append looked fine;
  * after it, the same append retried with the same id was refused as "another content". Now the
  * API refuses the lone surrogate up front (INVALID_INPUT, naming the field) and stores nothing,
- * over HTTP and over MCP alike, before and after a restart. Whole pairs are taken as before.
+ * over HTTP and over MCP alike, before and after a restart. Whole pairs are taken as before. The
+ * same for every other text the API stores (a session's title and task, a memory entry, a skill).
  */
 import { join } from 'node:path'
 import { Client } from '@modelcontextprotocol/sdk/client/index.js'
@@ -68,6 +69,30 @@ describe('a lone surrogate in a message', () => {
     expect(again.body[0]).toMatchObject({ id: 'm4', content: whole, already: true })
     await d.proc.stop('SIGINT')
   }, 120_000)
+
+  it('is refused wherever text is stored (a title, a task, a memory entry, a skill), and nothing of it is stored', async () => {
+    const d = await daemon()
+    const tasked = `/api/sessions/${encodeURIComponent('agent:main:tasked')}`
+    expect((await api(d, 'POST', '/api/sessions', { key: 'agent:main:tasked' })).status).toBe(200)
+    const refused = [
+      await api(d, 'POST', '/api/sessions', { key: 'agent:main:titled', title: half }),
+      await api(d, 'POST', `${tasked}/task`, { progress: 'fine', fields: { note: half } }),
+      await api(d, 'PUT', '/api/memory/pref', { value: half }),
+      await api(d, 'POST', '/api/skills', { content: '---\nname: cut\ndescription: d\n---\nbody', files: [{ path: 'notes.md', text: half }] })
+    ]
+    expect(refused.map(r => r.status), JSON.stringify(refused.map(r => r.body))).toEqual([400, 400, 400, 400])
+    expect(refused.map(r => r.body.error.message)).toEqual([
+      expect.stringMatching(/title: has a lone UTF-16 surrogate/),
+      expect.stringMatching(/fields\.note: has a lone UTF-16 surrogate/),
+      expect.stringMatching(/value: has a lone UTF-16 surrogate/),
+      expect.stringMatching(/files\.0\.text: has a lone UTF-16 surrogate/)
+    ])
+    expect((await api(d, 'GET', `/api/sessions/${encodeURIComponent('agent:main:titled')}`)).status).toBe(404)
+    expect((await api(d, 'GET', tasked)).body.task.progress ?? []).toEqual([])
+    expect((await api(d, 'GET', '/api/memory/pref')).status).toBe(404)
+    expect((await api(d, 'GET', '/api/skills')).body).toEqual([])
+    await d.proc.stop('SIGINT')
+  }, 60_000)
 
   it('is refused by the MCP tool sessions_append too', async () => {
     const transport = new StdioClientTransport({ command: process.execPath, args: [BIN, 'mcp', '--home', home], env: env as Record<string, string>, stderr: 'pipe' })
