@@ -19,7 +19,7 @@
  * `~/.codex`, `~/.claude` or `~/.openclaw` holding only what a resume wrote there does not count) is said and left alone:
  * nothing synced, no folder made (a skills folder would make it look installed).
  */
-import { chmod, lstat, readdir, rm, stat } from 'node:fs/promises'
+import { chmod, lstat, readdir, rm, rmdir, stat } from 'node:fs/promises'
 import { homedir } from 'node:os'
 import { join } from 'node:path'
 import { mkdirDurable } from '../store/files.js'
@@ -198,6 +198,8 @@ export async function syncSkills (api: MeshApi, agent: SkillAgent, opts: { home:
       // Edited between the read and now: the edit stays; the next sync decides again.
       if (await folderChanged(join(dir, ...l2.rel.split('/')), l2.hash)) { report.keptEdited.push({ name, path: join(dir, l2.rel) }); continue }
       await rm(join(dir, ...l2.rel.split('/')), { recursive: true })
+      // Hermes's `mesh/` category is the folder mesh made for skills that had none: gone with its last skill.
+      if (nested && l2.rel.startsWith(`${MESH_CATEGORY}/`)) await removeIfEmpty(join(dir, MESH_CATEGORY))
       report.deletedHere.push(name)
       base.delete(name)
       continue
@@ -219,7 +221,7 @@ export async function syncSkills (api: MeshApi, agent: SkillAgent, opts: { home:
     if (!isSkillName(name) || outside !== undefined) throw new InvalidInputError(`skill ${JSON.stringify(name)} names a file outside its folder (${JSON.stringify(outside ?? name)}): not written`, { name })
     if (category !== undefined && !isSkillCategory(category)) throw new InvalidInputError(`skill ${JSON.stringify(name)} names a category that is no folder name (${JSON.stringify(category)}): not written`, { name, category })
     // A skill Hermes has not got goes into its category's folder (`mesh` when it has none).
-    const rel = l?.rel ?? (nested ? `${category ?? 'mesh'}/${name}` : name)
+    const rel = l?.rel ?? (nested ? `${category ?? MESH_CATEGORY}/${name}` : name)
     const folder = join(dir, ...rel.split('/'))
     const want = m as SkillFiles
     // No local skill of this name, yet its folder holds something: another skill (its SKILL.md names
@@ -263,6 +265,18 @@ export async function syncSkills (api: MeshApi, agent: SkillAgent, opts: { home:
 function categoryOf (rel: string): string | undefined {
   const parts = rel.split('/')
   return parts.length === 2 && isSkillCategory(parts[0] as string) ? parts[0] : undefined
+}
+
+/** The category folder a Hermes skill with no category of its own is written into. */
+const MESH_CATEGORY = 'mesh'
+
+/** Removes `folder` if it is an empty directory; one that holds something (or is gone) is left as it is. */
+async function removeIfEmpty (folder: string): Promise<void> {
+  try {
+    await rmdir(folder)
+  } catch (err: any) {
+    if (err?.code !== 'ENOTEMPTY' && err?.code !== 'EEXIST' && err?.code !== 'ENOENT') throw err
+  }
 }
 
 /** Whether `folder` exists as anything but an empty directory. */

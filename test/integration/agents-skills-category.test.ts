@@ -6,7 +6,8 @@
  * machine's Hermes its own HERMES_HOME. A skill with no category (added before categories were
  * carried, or from another agent) still lands in `mesh/`; an edit made in Claude Code keeps the
  * category; a category that is no folder name (`..`, a path) is refused where it comes in, said,
- * and nothing is written anywhere.
+ * and nothing is written anywhere. A skill removed in mesh goes from Hermes, and the `mesh/` folder
+ * with its last skill.
  */
 import { mkdir, readdir, readFile, writeFile } from 'node:fs/promises'
 import { join, relative } from 'node:path'
@@ -71,6 +72,12 @@ describe('mesh agent skills sync hermes: a skill\'s category', () => {
     expect((await on(third, 'agent', 'skills', 'sync', 'hermes')).code).toBe(0)
     expect(await readFile(join(third, 'skills', 'devops', 'deploy-check', 'SKILL.md'), 'utf8')).toBe(edited)
     expect((await readdir(join(third, 'skills'))).sort()).toEqual(['devops', 'mesh'])
+
+    // Removed in mesh: the laptop's next sync removes it, and the mesh/ folder made for it with it.
+    expect((await on(laptop, 'skills', 'remove', 'review')).code).toBe(0)
+    const removed = await on(laptop, 'agent', 'skills', 'sync', 'hermes', '--json')
+    expect(JSON.parse(removed.stdout)).toMatchObject({ deletedHere: ['review'] })
+    expect((await readdir(join(laptop, 'skills'))).sort()).toEqual(['devops'])
   }, 120_000)
 
   it('refuses a category that is no folder name where it comes in (skills_add), says why, and writes nothing', async () => {
