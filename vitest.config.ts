@@ -12,11 +12,12 @@ function testFiles (dir: string): string[] {
 }
 
 /**
- * Files that replace or watch a module's functions, the clock or the environment (vi.mock,
- * vi.spyOn, fake timers…). Each runs in a process of its own, as vitest runs every file by
- * default: a module they changed would otherwise stay changed for the files after them.
+ * Files that replace a module or change the environment (vi.mock, vi.stubEnv…). Each runs in a
+ * process of its own, as vitest runs every file by default: a module they replaced would otherwise
+ * stay replaced for the files after them. A spy (vi.spyOn) or a faked clock is undone at the end
+ * of its file (test/helpers/file-end-restores.ts, and by the file itself), so those share.
  */
-const CHANGES_MODULES = /\bvi\.(mock|doMock|unmock|spyOn|fn|stubEnv|stubGlobal|useFakeTimers)\b/
+const CHANGES_MODULES = /\bvi\.(mock|doMock|unmock|stubEnv|stubGlobal)\b/
 const fresh = testFiles('test').filter(f => CHANGES_MODULES.test(readFileSync(f, 'utf8')))
 
 const shared = {
@@ -35,7 +36,7 @@ export default defineConfig({
       { test: { ...shared, name: 'fresh', include: fresh, isolate: true } },
       // The rest share a worker's modules from one file to the next: each file loaded libp2p,
       // Yjs and the store afresh before, ~200 s of a CI run on the 2-core machine.
-      { test: { ...shared, name: 'shared', include: ['test/**/*.test.ts'], exclude: ['node_modules', 'dist', ...fresh], isolate: false } }
+      { test: { ...shared, name: 'shared', include: ['test/**/*.test.ts'], exclude: ['node_modules', 'dist', ...fresh], isolate: false, setupFiles: [...shared.setupFiles, 'test/helpers/file-end-restores.ts'] } }
     ]
   }
 })
