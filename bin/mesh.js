@@ -24,6 +24,11 @@ function release () {
   }
 }
 
+// The bundle is minified (scripts/bundle.js), its stacks in one-line files and short names: with
+// MESH_DEBUG set (which prints the stack of an unexpected error), they are mapped back to the
+// compiled sources through the source maps beside it. Off otherwise: reading the maps costs a start.
+if (process.env.MESH_DEBUG !== undefined) process.setSourceMapsEnabled(true)
+
 function fresh (bundle, compiled) {
   try { return statSync(new URL(bundle, import.meta.url)).mtimeMs >= statSync(new URL(compiled, import.meta.url)).mtimeMs } catch { return false }
 }

@@ -6,6 +6,11 @@
  * dependencies cost `mesh join` ~1.5 s of CPU to start and a command ~0.5 s, where the bundle
  * takes ~0.6 s and ~0.3 s. Lazy imports stay lazy (chunks), so a command that never dials still
  * loads no libp2p. bin/mesh.js runs the bundle unless it is older than dist/src/cli/main.js.
+ * Minified: Node 20 decodes and parses every byte of a chunk it loads, and a command's ~2.3 MB of
+ * chunks took ~90 ms to compile; minified, a command on a home costs ~15% less CPU (~440 -> ~375
+ * ms, `mesh memory get`). The source maps stay beside the chunks; bin/mesh.js reads them with
+ * MESH_DEBUG set, for a stack in the sources' names. Names are mangled: nothing of mesh reads a
+ * function's or class's name (errors carry theirs as a static string).
  *
  * Run by `npm run build` (and so by `npm install`, `npm test`, `npm run bench`).
  */
@@ -25,7 +30,7 @@ const bundle = await rolldown({
   logLevel: 'warn'
 })
 try {
-  await bundle.write({ dir: out, format: 'esm', entryFileNames: '[name].mjs', chunkFileNames: 'chunk-[name]-[hash].mjs', sourcemap: true })
+  await bundle.write({ dir: out, format: 'esm', entryFileNames: '[name].mjs', chunkFileNames: 'chunk-[name]-[hash].mjs', sourcemap: true, minify: true })
 } finally {
   await bundle.close()
 }
