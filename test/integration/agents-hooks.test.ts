@@ -149,6 +149,22 @@ describe('Claude Code hooks', () => {
     expect(await readFile(join(cc, 'settings.json'), 'utf8')).toBe(original)
   }, 120_000)
 
+  it('on a machine where Claude Code has not run, says that the hooks make its folder (and so count it as installed)', async () => {
+    const cc = join(dir, 'cc-none')
+    const r = await runCli(['agent', 'hooks', 'install', 'claude', '--home', d.home], { env: { ...env, CLAUDE_CONFIG_DIR: cc } })
+    expect(r.code, r.stderr).toBe(0)
+    expect(r.stdout).toContain(`Claude Code has not run on this machine yet (nothing of its own in ${cc})`)
+    expect(await readdir(cc)).toEqual(['settings.json'])
+    // Where it has run (its own settings there), and with --json, nothing of the kind is said.
+    const again = await runCli(['agent', 'hooks', 'install', 'claude', '--home', d.home, '--json'], { env: { ...env, CLAUDE_CONFIG_DIR: cc } })
+    expect(json(again)).toMatchObject({ changed: false, claudeHere: true, folder: cc })
+    const here = join(dir, 'cc-here')
+    await mkdir(join(here, 'todos'), { recursive: true })
+    const ran = await runCli(['agent', 'hooks', 'install', 'claude', '--home', d.home], { env: { ...env, CLAUDE_CONFIG_DIR: here } })
+    expect(ran.code, ran.stderr).toBe(0)
+    expect(ran.stdout).not.toMatch(/has not run/)
+  }, 60_000)
+
   it('a settings file that is not JSON is refused, untouched', async () => {
     const cc = join(dir, 'cc-bad')
     await mkdir(cc, { recursive: true })

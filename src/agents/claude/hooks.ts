@@ -15,7 +15,8 @@ import { copyFile, chmod, readdir, realpath, rm, stat } from 'node:fs/promises'
 import { basename, dirname, join } from 'node:path'
 import { InvalidInputError } from '../../errors.js'
 import { readFileNoFollow, writeFileAtomic } from '../bundle.js'
-import { claudeConfigDir } from './home.js'
+import { isFolder, onlyMeshOwn } from '../installed.js'
+import { CLAUDE_MESH_OWN, claudeConfigDir } from './home.js'
 
 export const HOOK_EVENTS = ['SessionStart', 'Stop', 'SessionEnd'] as const
 /** Seconds Claude Code gives the hook (a flush of a long turn through the daemon is well under it). */
@@ -99,11 +100,25 @@ function checkHooks (s: Settings): Record<string, Group[]> {
 
 export function claudeSettingsPath (env: NodeJS.ProcessEnv = process.env): string { return join(claudeConfigDir(env), 'settings.json') }
 
-export interface HooksResult { path: string, changed: boolean, backup?: string, events: string[] }
+export interface HooksResult {
+  path: string
+  changed: boolean
+  backup?: string
+  events: string[]
+  /**
+   * Whether Claude Code's folder held anything of its own before (installed.ts): false on a
+   * machine where it has not run, where installing the hooks makes the folder and its settings.
+   */
+  claudeHere: boolean
+  /** Claude Code's folder (CLAUDE_CONFIG_DIR, else ~/.claude). */
+  folder: string
+}
 
 /** Installs (command given) or removes (undefined) mesh's hooks in the settings file. */
 export async function applyClaudeHooks (command: string | undefined, env: NodeJS.ProcessEnv = process.env, now = Date.now()): Promise<HooksResult> {
   const link = claudeSettingsPath(env)
+  const folder = claudeConfigDir(env)
+  const claudeHere = await isFolder(folder) && !(await onlyMeshOwn(folder, CLAUDE_MESH_OWN.paths))
   let path = link
   let text: string | undefined
   let mode = 0o600
@@ -122,7 +137,7 @@ export async function applyClaudeHooks (command: string | undefined, env: NodeJS
     settings = v as Settings
   }
   const r = command !== undefined ? withMeshHooks(settings, command) : withoutMeshHooks(settings)
-  if (!r.changed) return { path, changed: false, events: [...HOOK_EVENTS] }
+  if (!r.changed) return { path, changed: false, events: [...HOOK_EVENTS], claudeHere, folder }
   let backup: string | undefined
   if (text !== undefined) {
     backup = `${path}${BACKUP}${new Date(now).toISOString().replace(/[:.]/g, '-')}`
@@ -131,7 +146,7 @@ export async function applyClaudeHooks (command: string | undefined, env: NodeJS
   }
   await writeFileAtomic(path, JSON.stringify(r.settings, null, 2) + '\n')
   await chmod(path, mode)
-  return { path, changed: true, backup, events: [...HOOK_EVENTS] }
+  return { path, changed: true, backup, events: [...HOOK_EVENTS], claudeHere, folder }
 }
 
 /**

@@ -163,5 +163,7 @@ export async function hooksCmd (g: Globals, sub: string | undefined, agent: stri
   if (g.json) { out.json({ ...r, command: sub === 'install' ? command : undefined }); return 0 }
   if (!r.changed) out.line(sub === 'install' ? `mesh's hooks are in ${r.path} already` : `no mesh hooks in ${r.path}`)
   else out.line(`${sub === 'install' ? 'added' : 'removed'} mesh's ${r.events.join(', ')} hooks ${sub === 'install' ? 'to' : 'from'} ${r.path}${r.backup !== undefined ? ` (the previous file is ${r.backup})` : ''}`)
+  // Said, as its settings file now makes Claude Code count as installed here (skills and memory sync write into its folder).
+  if (sub === 'install' && r.changed && !r.claudeHere) out.line(`Claude Code has not run on this machine yet (nothing of its own in ${r.folder}): the hooks work once it does, and from now on skills and memory sync for claude write into that folder`)
   return 0
 }
