@@ -3,6 +3,8 @@
 // and the CLI bundled into dist/cli/ (scripts/bundle.js), which starts in a fraction of the time.
 // A bundle older than the compiled sources (`tsc` run since the last build) is not used.
 import { statSync } from 'node:fs'
+import { createRequire } from 'node:module'
+import { fileURLToPath } from 'node:url'
 
 // Ctrl-C (or SIGTERM) while the CLI still loads is held, not Node's default (the process killed,
 // exit 130): once the command has started, it is handed to the command's own handling as if it
@@ -32,9 +34,20 @@ if (process.env.MESH_DEBUG !== undefined) process.setSourceMapsEnabled(true)
 function fresh (bundle, compiled) {
   try { return statSync(new URL(bundle, import.meta.url)).mtimeMs >= statSync(new URL(compiled, import.meta.url)).mtimeMs } catch { return false }
 }
-const { main } = fresh('../dist/cli/mesh.mjs', '../dist/src/cli/main.js')
-  ? await import('../dist/cli/mesh.mjs')
-  : await import('../dist/src/cli/main.js')
+let main
+if (fresh('../dist/cli/mesh.cjs', '../dist/src/cli/main.js')) {
+  const require = createRequire(import.meta.url)
+  // Its chunks compiled with V8's code cache (bin/code-cache.cjs); not with MESH_DEBUG, as Node
+  // maps stacks only for the modules it compiles itself.
+  if (process.env.MESH_DEBUG === undefined) require('./code-cache.cjs').install(fileURLToPath(new URL('../dist/cli', import.meta.url)), process.env.MESH_CODE_CACHE === 'write')
+  ;({ main } = require('../dist/cli/mesh.cjs'))
+  // Read without a turn of the event loop, where the ES modules took many: a signal that came
+  // meanwhile reaches `hold` once the loop has turned twice (its first turn does not read it yet),
+  // before the command starts, and release() hands it on.
+  for (let turn = 0; turn < 2; turn++) await new Promise(resolve => setImmediate(resolve))
+} else {
+  ({ main } = await import('../dist/src/cli/main.js'))
+}
 
 // `mesh session show KEY | head` closes the pipe before the output ends: the reader has what it
 // wanted, so the rest is dropped rather than crashing with EPIPE (a daemon keeps running, flushed).

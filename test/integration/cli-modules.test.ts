@@ -42,11 +42,20 @@ const yjs = async (modules: string[]): Promise<boolean> => (await loadedCode(mod
 beforeAll(async () => {
   ({ dir, cleanup } = await tempDir())
   env = cliEnv(dir)
-  // A module hook (it runs on the loader's thread) that writes down every module loaded.
+  // A module hook (it runs on the loader's thread) that writes down every ES module loaded, and
+  // (the bundle is CommonJS) every module require() loads.
   const hook = join(dir, 'log-hook.mjs')
   await writeFile(hook, "import { appendFileSync } from 'node:fs'\nexport async function load (url, context, next) { appendFileSync(process.env.MODULE_LOG, url + '\\n'); return await next(url, context) }\n")
   hooks = join(dir, 'log-register.mjs')
-  await writeFile(hooks, `import { register } from 'node:module'\nregister(${JSON.stringify(pathToFileURL(hook).href)})\n`)
+  await writeFile(hooks, [
+    "import { appendFileSync } from 'node:fs'",
+    "import Module, { register } from 'node:module'",
+    "import { pathToFileURL } from 'node:url'",
+    `register(${JSON.stringify(pathToFileURL(hook).href)})`,
+    'const load = Module._load',
+    "Module._load = function (request, parent, isMain) { const f = Module._resolveFilename(request, parent, isMain); appendFileSync(process.env.MODULE_LOG, (f.startsWith('/') ? pathToFileURL(f).href : f) + '\\n'); return load.apply(this, arguments) }",
+    ''
+  ].join('\n'))
   expect((await runCli(['init', '--label', 'desk'], { env })).code).toBe(0)
 })
 afterAll(async () => { await cleanup() })
@@ -74,7 +83,7 @@ describe('what a command loads', () => {
     const modules = await loaded('help', 'session', '--help')
     // Not the compiled modules one by one: after a \`tsc\` alone, \`npm run build\` makes the bundle again.
     expect(modules.filter(m => m.includes('/dist/src/')), 'the bundle is older than dist/: run npm run build').toEqual([])
-    expect(modules.some(m => m.endsWith('/dist/cli/mesh.mjs'))).toBe(true)
+    expect(modules.some(m => m.endsWith('/dist/cli/mesh.cjs'))).toBe(true)
     expect(await network(modules)).toEqual([])
     expect(await yjs(modules)).toBe(false)
   })

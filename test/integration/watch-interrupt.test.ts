@@ -47,7 +47,7 @@ describe('mesh watch and Ctrl-C', () => {
     const { home, env } = h
     // Whichever of the two bin/mesh.js loads (the bundle, or dist/src after a plain tsc): the
     // signal comes as it is opened, after bin/mesh.js began and before any command runs.
-    const loaded = [join(ROOT, 'dist', 'cli', 'mesh.mjs'), join(ROOT, 'dist', 'src', 'cli', 'main.js')]
+    const loaded = [join(ROOT, 'dist', 'cli', 'mesh.cjs'), join(ROOT, 'dist', 'src', 'cli', 'main.js')]
     const run = (signal: string, args: string[]): ReturnType<typeof spawnSync> => spawnSync('strace', [
       '-f', '-qq', '-o', join(h.dir, 'strace.log'), ...loaded.flatMap(p => ['-P', p]),
       '-e', `inject=openat:signal=${signal}:when=1`, process.execPath, BIN, ...args, '--home', home
