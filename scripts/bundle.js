@@ -45,27 +45,33 @@ try {
 
 // The code cache: commands that open a home (made here, with a wallet of its own, and removed)
 // and read and write what a person's commands do. No daemon is started, nothing dials.
-const scratch = await mkdtemp(join(tmpdir(), 'mesh-code-cache-'))
-try {
-  const env = { ...process.env, HOME: scratch, MESH_CODE_CACHE: 'write' }
-  for (const name of ['MESH_HOME', 'MESH_WALLET', 'XDG_CONFIG_HOME', 'XDG_DATA_HOME', 'MESH_DEBUG', 'NODE_OPTIONS']) delete env[name]
-  const commands = [
-    ['--help'],
-    ['init', '--label', 'build'],
-    ['session', 'new', 'agent:main:build', '--goal', 'warm the code cache'],
-    ['session', 'append', 'agent:main:build', '--role', 'user', '--text', 'hello'],
-    ['session', 'show', 'agent:main:build'],
-    ['memory', 'set', 'k', 'v'],
-    ['memory', 'get', 'k'],
-    ['sessions'],
-    ['status'],
-    ['devices']
-  ]
-  for (const args of commands) {
-    const r = spawnSync(process.execPath, [`${root}bin/mesh.js`, ...args], { env, cwd: scratch, stdio: ['ignore', 'ignore', 'pipe'], timeout: 60_000 })
-    // The cache only saves time: what was written so far holds, and the build goes on without the rest.
-    if (r.status !== 0) { console.warn(`bundle: the code cache is made in part: mesh ${args.join(' ')} ended with ${r.status ?? r.signal}: ${r.stderr}`); break }
+// The cache only saves time: a warm-up that cannot run (no temporary folder to make a home in)
+// or a command of it that fails is said, what was written so far holds, and the build goes on.
+const scratch = await mkdtemp(join(tmpdir(), 'mesh-code-cache-')).catch((err) => { console.warn(`bundle: no code cache made: ${err.message}`) })
+if (scratch !== undefined) await warm(scratch)
+
+/** Runs the commands whose compiled code the cache keeps, in a home made in `scratch`, then removes it. */
+async function warm (scratch) {
+  try {
+    const env = { ...process.env, HOME: scratch, MESH_CODE_CACHE: 'write' }
+    for (const name of ['MESH_HOME', 'MESH_WALLET', 'XDG_CONFIG_HOME', 'XDG_DATA_HOME', 'MESH_DEBUG', 'NODE_OPTIONS']) delete env[name]
+    const commands = [
+      ['--help'],
+      ['init', '--label', 'build'],
+      ['session', 'new', 'agent:main:build', '--goal', 'warm the code cache'],
+      ['session', 'append', 'agent:main:build', '--role', 'user', '--text', 'hello'],
+      ['session', 'show', 'agent:main:build'],
+      ['memory', 'set', 'k', 'v'],
+      ['memory', 'get', 'k'],
+      ['sessions'],
+      ['status'],
+      ['devices']
+    ]
+    for (const args of commands) {
+      const r = spawnSync(process.execPath, [`${root}bin/mesh.js`, ...args], { env, cwd: scratch, stdio: ['ignore', 'ignore', 'pipe'], timeout: 60_000 })
+      if (r.status !== 0) { console.warn(`bundle: the code cache is made in part: mesh ${args.join(' ')} ended with ${r.status ?? r.signal}: ${r.stderr}`); break }
+    }
+  } finally {
+    await rm(scratch, { recursive: true, force: true })
   }
-} finally {
-  await rm(scratch, { recursive: true, force: true })
 }
