@@ -4,7 +4,8 @@
  * @example
  * plural(1, 'byte') // '1 byte'
  * plural(40, 'new record') // '40 new records'
+ * plural(2, 'entry', 'entries') // '2 entries'
  */
 
-/** `n what`, with an s unless n is 1 (English nouns that take one: byte, record, line). */
-export const plural = (n: number, what: string): string => `${n} ${what}${n === 1 ? '' : 's'}`
+/** `n what`, with an s unless n is 1 (English nouns that take one: byte, record, line), or `many` for a noun that does not. */
+export const plural = (n: number, what: string, many = `${what}s`): string => `${n} ${n === 1 ? what : many}`

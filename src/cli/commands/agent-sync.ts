@@ -8,6 +8,7 @@ import { SKILL_AGENTS, syncClaudeMemory, syncHermesMemory, syncOpenclawMemory, s
 import { UsageError } from '../../errors.js'
 import { stdout as out, withApi, type Globals } from '../context.js'
 import { wholeNumber } from '../numbers.js'
+import { plural } from '../wording.js'
 
 const list = (xs: readonly string[]): string => xs.length === 0 ? '-' : xs.join(', ')
 
@@ -63,7 +64,7 @@ export async function syncCmd (g: Globals, what: 'skills' | 'memory', args: stri
     else {
       for (const f of r) {
         if (f.drift === true) { out.line(`${f.file}: edited outside Hermes's memory tool: ${f.why ?? 'it does not read back as §-separated entries'}, which Hermes does not write (its memory tool refuses to edit the file while it is so): left untouched, nothing synced. Fix that, then sync again`); continue }
-        out.line(`${f.file}: ${f.entries} ${f.entries === 1 ? 'entry' : 'entries'}, ${f.chars}/${f.cap} chars; ${f.toMesh} to mesh, ${f.fromMesh} from mesh, ${f.removedFromMesh} removed from mesh, ${f.removedHere} removed here`)
+        out.line(`${f.file}: ${plural(f.entries, 'entry', 'entries')}, ${f.chars}/${f.cap} chars; ${f.toMesh} to mesh, ${f.fromMesh} from mesh, ${f.removedFromMesh} removed from mesh, ${f.removedHere} removed here`)
         for (const e of f.overCap) out.line(`  over the cap, kept in mesh only: ${e}`)
         for (const e of f.unseparable) out.line(`  would not stay one entry in the file (it holds or makes a line of only §, Hermes's separator), kept in mesh only: ${JSON.stringify(e)}`)
       }

@@ -6,6 +6,7 @@
 import { NotAdminError, UsageError } from '../../errors.js'
 import { askYesNo, localTime, revokedWords, stdout as out, withApi, type Globals } from '../context.js'
 import { subcommandOf, subUsage, type Command } from '../command.js'
+import { plural } from '../wording.js'
 
 async function confirm (question: string): Promise<boolean> {
   if (process.stdin.isTTY !== true) throw new UsageError('revoking cannot be undone: pass --yes to confirm when not at a terminal')
@@ -91,7 +92,7 @@ async function revoke (g: Globals, device: string | undefined, values: Record<st
     const r = await api.call('devices.revoke', { device, allButThis, reason: values.reason as string | undefined, walletPath: g.wallet })
     if (g.json) { out.json(r); return 0 }
     if (r.walletPath !== undefined) out.line(`signed with the wallet ${r.walletPath}`)
-    for (const d of r.revoked) out.line(`revoked ${d.label} (${d.deviceId}): kept the ${d.keptEntries} ${d.keptEntries === 1 ? 'entry' : 'entries'} it wrote before; everything newer is refused by every device`)
+    for (const d of r.revoked) out.line(`revoked ${d.label} (${d.deviceId}): kept the ${plural(d.keptEntries, 'entry', 'entries')} it wrote before; everything newer is refused by every device`)
     if (r.rotation !== undefined) out.line(`vault key rotated (rotation ${r.rotation}): the revoked device can read nothing written from now on`)
     else if (r.owed) out.line('vault key rotation owed: the next device that can write makes it before its next write')
     return 0

@@ -20,6 +20,7 @@ import type { Command } from '../command.js'
 import { enrolHome, explainGeneratedWallet, setAsideWords } from './identity.js'
 import type { Follower, Released } from '../../agents/index.js'
 import { daemonHeap } from '../daemon-heap.js'
+import { plural } from '../wording.js'
 
 const short = (id: string): string => `${id.slice(0, 8)}…${id.slice(-6)}`
 
@@ -33,7 +34,7 @@ export function formatEvent (e: NodeEvent): string | undefined {
     case 'proven': return `peer proven   ${e.label} (${short(e.peerId)}) [${e.capabilities.join(', ')}] via ${e.via}`
     case 'refused': return `peer refused  ${e.label !== undefined ? `${e.label} (${short(e.peerId)})` : short(e.peerId)}: ${e.reason}`
     case 'lost': return `peer lost     ${e.label} (${short(e.peerId)})`
-    case 'synced': return e.snapshot ? `synced        ${e.doc} from ${e.label}: snapshot` : `synced        ${e.doc} from ${e.label}: +${e.entries} ${e.entries === 1 ? 'entry' : 'entries'}`
+    case 'synced': return e.snapshot ? `synced        ${e.doc} from ${e.label}: snapshot` : `synced        ${e.doc} from ${e.label}: +${plural(e.entries, 'entry', 'entries')}`
     case 'enrolled': return `device added  ${e.label} (${short(e.deviceId)}) [${e.capabilities.join(', ')}], enrolled by ${e.by}${e.self ? ' (this device)' : ''}`
     case 'entry-refused': return `refused       from ${e.label}: ${e.reason}`
     case 'mdns': return e.sending

@@ -7,6 +7,7 @@ import type { z } from 'zod'
 import type { PeerSchema } from '../../api/schema-node.js'
 import { megabytes as mb, sizeWords, type ProgressEvent } from '../../node/progress.js'
 import { localTime } from '../context.js'
+import { plural } from '../wording.js'
 
 type Peer = z.infer<typeof PeerSchema>
 
@@ -14,7 +15,7 @@ type Peer = z.infer<typeof PeerSchema>
 export function formatProgress (p: Omit<ProgressEvent, 'etaMs' | 'type' | 'ended'> & { etaMs?: number, ended?: boolean }): string {
   const arrow = p.direction === 'in' ? `from ${p.label}` : `to ${p.label}`
   const pct = p.bytesTotal > 0 ? Math.floor(p.bytesDone * 100 / p.bytesTotal) : 100
-  const entries = p.entriesTotal > 0 ? `, ${p.entriesDone} of ${p.entriesTotal} ${p.entriesTotal === 1 ? 'entry' : 'entries'}` : ''
+  const entries = p.entriesTotal > 0 ? `, ${p.entriesDone} of ${plural(p.entriesTotal, 'entry', 'entries')}` : ''
   // Cut off before it was done (the connection or the node went): what arrived stays, the rest follows.
   if (p.done && p.ended === true) return `stopped       ${p.doc} ${arrow} at ${pct}% (${mb(p.bytesDone)} of ${mb(p.bytesTotal)}${entries}): it continues from there when the two sync again`
   // The whole size, small or big (a short document is not `0.0 MB`).
@@ -24,7 +25,7 @@ export function formatProgress (p: Omit<ProgressEvent, 'etaMs' | 'type' | 'ended
 }
 
 /** Entries per document, those with any: `agent:main:fix-login (6 entries), …`. */
-const counted = (of: Record<string, number>): string => Object.entries(of).filter(([, n]) => n > 0).map(([d, n]) => `${d} (${n} ${n === 1 ? 'entry' : 'entries'})`).join(', ')
+const counted = (of: Record<string, number>): string => Object.entries(of).filter(([, n]) => n > 0).map(([d, n]) => `${d} (${plural(n, 'entry', 'entries')})`).join(', ')
 
 /** Where the two sides stand: when an offline peer was last seen, in sync, or what each lacks and what is in flight. */
 export function syncState (p: Peer): string {
@@ -36,7 +37,7 @@ export function syncState (p: Peer): string {
   if (p.inSync) return 'in sync'
   const behind = Object.entries(p.behind).filter(([, n]) => n > 0).map(([d, n]) => {
     const flying = Math.min(n, p.inFlight[d] ?? 0)
-    return `${d} (${n} ${n === 1 ? 'entry' : 'entries'}${flying > 0 ? `, ${flying === n ? (n === 1 ? 'it is' : 'all') : flying} in flight` : ''})`
+    return `${d} (${plural(n, 'entry', 'entries')}${flying > 0 ? `, ${flying === n ? (n === 1 ? 'it is' : 'all') : flying} in flight` : ''})`
   }).join(', ')
   const lacking = counted(p.lacking)
   return [
