@@ -12,7 +12,8 @@ import { basename, dirname, isAbsolute, join, relative } from 'node:path'
 import { InvalidInputError, NotFoundError } from '../../errors.js'
 import { LINK_WORDS, unlistable } from '../bundle.js'
 import { splitUntilBad } from '../jsonl.js'
-import { sidechainParent } from './records.js'
+import { claudeSessionId, sidechainParent } from './records.js'
+import { UUID } from '../ids.js'
 import type { MeshOwn } from '../installed.js'
 
 export function claudeConfigDir (env: NodeJS.ProcessEnv = process.env): string {
@@ -27,6 +28,11 @@ export function projectsDir (env: NodeJS.ProcessEnv = process.env): string { ret
  * prompt writes its own files beside it.
  */
 export const CLAUDE_MESH_OWN: MeshOwn = { paths: ['projects'], said: 'projects/, what a resume writes there: nothing Claude Code writes when it runs (history.jsonl, todos/, shell-snapshots/)' }
+
+/** A first line longer than this is no sub-agent's transcript worth reading for its parent. */
+const FIRST_LINE_MAX = 16 * 1024 * 1024
+/** What a file is read by, looking for a line. */
+const PIECE = 64 * 1024
 
 export interface ClaudeSessionFile { sessionId: string, path: string, project: string, mtimeMs: number, size: number }
 
@@ -73,11 +79,11 @@ async function claudeEntries (env: NodeJS.ProcessEnv, warn: ListWarn): Promise<{
       const path = join(root, p, n)
       let st
       try { st = await lstat(path) } catch (err: any) { if (err?.code === 'ENOENT') continue; throw err }
-      if (st.isFile()) out.push({ sessionId: basename(n, '.jsonl'), path, project: p, mtimeMs: st.mtimeMs, size: st.size })
+      if (st.isFile()) out.push({ sessionId: await transcriptSessionId(path), path, project: p, mtimeMs: st.mtimeMs, size: st.size })
       else if (st.isSymbolicLink()) {
         const t = await linkedTranscript(path, root)
         if ('why' in t) { warn(`${path} ${t.why}`); links.push({ sessionId: basename(n, '.jsonl'), path }); continue }
-        out.push({ sessionId: basename(t.path, '.jsonl'), path: t.path, project: p, mtimeMs: t.mtimeMs, size: t.size })
+        out.push({ sessionId: await transcriptSessionId(t.path), path: t.path, project: p, mtimeMs: t.mtimeMs, size: t.size })
       }
     }
   }
@@ -119,11 +125,57 @@ export async function linkedTranscript (link: string, root: string): Promise<{ p
  */
 export async function findClaudeSession (sessionId: string, env: NodeJS.ProcessEnv = process.env, warn: ListWarn = warnOnStderr): Promise<string> {
   const { files, links } = await claudeEntries(env, warn)
-  const found = files.find(s => s.sessionId === sessionId)
+  // The file of that name first: a renamed copy of it names the same session by its lines.
+  const found = files.find(s => basename(s.path, '.jsonl') === sessionId) ?? files.find(s => s.sessionId === sessionId)
   if (found !== undefined) return found.path
   const link = links.find(s => s.sessionId === sessionId)
   if (link !== undefined) throw new InvalidInputError(`${link.path} ${LINK_WORDS}; to import the transcript it points to, give that file: mesh agent import claude --file PATH`, { sessionId, path: link.path, errno: 'ELOOP' })
   throw new NotFoundError(`no Claude Code session ${sessionId} under ${projectsDir(env)}/*/`, { sessionId })
+}
+
+/**
+ * The session id an import of the transcript at `path` keys it by (claudeSessionId): its name when
+ * that is a uuid, as Claude Code names every transcript; else (a file renamed or copied there)
+ * the `sessionId` of its last main-chain line, found reading back from the end of the file, piece
+ * by piece (a transcript may be hundreds of MB; the last line names it, mostly); else its name.
+ * `mesh agent list`, `import --all` and the follower name a file as the import does. A file that
+ * cannot be read is named by its name (what reads it next says why).
+ */
+export async function transcriptSessionId (path: string): Promise<string> {
+  const stem = basename(path, '.jsonl')
+  if (UUID.test(stem)) return stem
+  let fh
+  try { fh = await open(path, constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK) } catch { return stem }
+  try {
+    const st = await fh.stat()
+    if (!st.isFile()) return stem
+    let start = st.size
+    // The bytes from `start` up to the end of the last whole line not yet read: a line begun before `start`.
+    let carry = Buffer.alloc(0)
+    let lastLine = true
+    while (start > 0) {
+      const n = Math.min(PIECE, start)
+      start -= n
+      const piece = Buffer.alloc(n)
+      const { bytesRead } = await fh.read(piece, 0, n, start)
+      if (bytesRead !== n) return stem // shrunk while read: named by its name, read again next time
+      let buf = Buffer.concat([piece, carry])
+      // A last line not ended by a newline is being written: an import leaves it out too.
+      if (lastLine) { const nl = buf.lastIndexOf(0x0a); buf = buf.subarray(0, nl + 1); lastLine = nl < 0 }
+      // Bytes before the first newline belong to a line that starts before `start`, unless this is the file's start.
+      const cut = start > 0 ? buf.indexOf(0x0a) + 1 : 0
+      if (start > 0 && cut === 0) { carry = buf; continue }
+      const lines = buf.subarray(cut).toString('utf8').split('\n').slice(0, -1)
+      const id = claudeSessionId(lines, '')
+      if (id !== '') return id
+      carry = buf.subarray(0, cut)
+    }
+    return stem
+  } catch {
+    return stem
+  } finally {
+    await fh.close()
+  }
 }
 
 /** The side folder of a transcript: <dir>/<sessionId>/. */
@@ -158,9 +210,6 @@ export async function besideSubagents (transcript: string, sessionId: string, pa
   return out
 }
 
-/** A first line longer than this is no sub-agent's transcript worth reading for its parent. */
-const FIRST_LINE_MAX = 16 * 1024 * 1024
-const PIECE = 64 * 1024
 
 /**
  * The session a sub-agent's transcript of the older layout belongs to: the `sessionId` of its

@@ -6,10 +6,10 @@
  * Claude Code's cleanup simply stops being listed: what mesh holds of it stays.
  */
 import { lstat, readdir } from 'node:fs/promises'
-import { basename, dirname, join } from 'node:path'
+import { dirname, join } from 'node:path'
 import { listFiles, unlistable } from '../bundle.js'
 import { claudePathFields } from '../claude/fields.js'
-import { besideSubagents, bundleFilePath, linkedTranscript, projectsDir, sideDir, subagentParent } from '../claude/home.js'
+import { besideSubagents, bundleFilePath, linkedTranscript, projectsDir, sideDir, subagentParent, transcriptSessionId } from '../claude/home.js'
 import { claudeCwd, claudeLineKey } from '../claude/records.js'
 import { claudeView } from '../claude/view.js'
 import { FileStream } from './file-stream.js'
@@ -86,7 +86,9 @@ export class ClaudeSource implements Source {
 
   /** The streams of one transcript and its side folder (what a hook flushes). */
   async sessionStreams (transcript: string): Promise<Scan> {
-    const sessionId = basename(transcript, '.jsonl')
+    // Named as an import names it: a renamed or copied file by its lines' session
+    // (transcriptSessionId, read once: a followed file keeps the session it was first named by).
+    const sessionId = this.streams.get(`claude:${transcript}`)?.sessionId ?? await transcriptSessionId(transcript)
     const key = `agent:claude:${sessionId}`
     const streams: Stream[] = [this.jsonl(transcript, sessionId, key, '')]
     const side = sideDir(transcript)
