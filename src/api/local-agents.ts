@@ -84,8 +84,9 @@ export function agentHandlers (ctx: LocalContext): Handlers<'agents.followBeat' 
         const added = await r.change(() => appendRecords(d, meta, records))
         return { added, total: d.length }
       }))
-      // The view, for the records just added only (their messages carry the record id, maybe with #n).
-      const view = viewOf(added, input.messages ?? [])
+      // The view of these records the transcript lacks: the records just added, and any held
+      // whose messages a killed import never stored (their messages carry the record id, maybe with #n).
+      const view = await ctx.withSession(key, async (s) => s.lacking(viewOf(records, input.messages ?? [])))
       let appended = 0
       for (const batch of byBytes(view, MAX_APPEND_BYTES / 2)) {
         appended += (await ctx.withSession(key, async (s) => await s.append(batch, { force: input.force }))).filter(m => m.already !== true).length
@@ -171,7 +172,8 @@ async function importGrouped (ctx: LocalContext, key: SessionKey, meta: CaptureM
     const r = await s.appendAlong({ force }, (doc) => {
       const d = RecordsDoc.of(doc)
       const added = appendRecords(d, meta, records)
-      return { value: { added: recordsIn(added), total: d.length }, messages: viewOf(added, messages) }
+      // Every record given is held now: the view of them the transcript lacks (agents.import).
+      return { value: { added: recordsIn(added), total: d.length }, messages: s.lacking(viewOf(records, messages)) }
     })
     return { ...r.value, messages: r.messages.length }
   })

@@ -252,6 +252,19 @@ export class Session {
     return held.map(m => ({ ...m as Message, already: true as const }))
   }
 
+  /**
+   * Of these messages, those whose id the transcript holds no message of (nor a message's map
+   * not yet whole): what an import stores of a view, so a re-import mends a view a killed import
+   * left short. A held one is not compared (heldOf does, for an append).
+   */
+  lacking<M extends NewMessage>(list: readonly M[]): M[] {
+    this.check()
+    if (list.length === 0) return []
+    this.ids ??= new MessageIds(this.s, this.replica.doc)
+    const ids = this.ids
+    return list.filter(m => m.id === undefined || !ids.has(m.id))
+  }
+
   /** For each message, the one the session holds of its id, if any (message-ids.ts heldOf); none named, no index made. */
   private heldOf (list: readonly NewMessage[]): Array<Message | undefined> {
     if (list.every(m => m.id === undefined)) return list.map(() => undefined)

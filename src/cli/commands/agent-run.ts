@@ -240,6 +240,13 @@ async function importOne (api: MeshApi, g: Globals, agent: AgentName, path: stri
   // (an import of a file from another machine) leaves it unknown rather than failing the import.
   const remote = held?.gitRemote ?? (first.cwd !== undefined ? await gitRemote(first.cwd).catch((err: unknown) => { if (!g.json) out.err(`note: no git remote recorded (${(err as Error)?.message ?? String(err)})`); return undefined }) : undefined)
   const codex = b.name !== undefined ? b as { name: string, dir?: string } : undefined
+  // A file imported here for the first time is marked as holding none of it in mesh until the
+  // import ends (its mark below): one stopped part-way (Ctrl-C, a kill, the daemon gone) is
+  // `behind` in `mesh agent list`, not `stored`. A mark already there stays until then.
+  const stored = new StoredBytes(join(g.home, 'agent-follow'))
+  if (db === undefined && b.taken !== undefined && await stored.of(path, []).catch(() => undefined) === undefined) {
+    await stored.mark(path, 0, false).catch(() => {}) // best effort: the mark at the end says what a failure here would
+  }
   let added = 0
   let total = 0
   let messages = 0
@@ -267,7 +274,7 @@ async function importOne (api: MeshApi, g: Globals, agent: AgentName, path: stri
   // file grown since (lines not in mesh) from one stored whole by it.
   if (db === undefined && b.taken !== undefined) {
     const unterminated = (b.heldBack ?? []).every(h => h.file !== '') && await endsUnterminated(path, b.taken)
-    await new StoredBytes(join(g.home, 'agent-follow')).mark(path, b.taken, unterminated).catch((err: unknown) => { if (!g.json) out.err(`note: how much of ${path} is in mesh was not recorded (${(err as Error)?.message ?? String(err)}): mesh agent list cannot tell whether it grew since`) })
+    await stored.mark(path, b.taken, unterminated).catch((err: unknown) => { if (!g.json) out.err(`note: how much of ${path} is in mesh was not recorded (${(err as Error)?.message ?? String(err)}): mesh agent list cannot tell whether it grew since`) })
   }
   const heldBack = (b.heldBack ?? []).map(h => heldBackAt(path, h))
   return { key, path, sessionId: b.sessionId, lines: b.lines, records: b.records.length, added, total, messages, cwd, gitRemote: remote, mappedFrom: map?.from, ...(unparsed > 0 ? { unparsed } : {}), ...(heldBack.length > 0 ? { heldBack } : {}), ...(broken.length > 0 ? { chainProblems: broken.slice(0, 20) } : {}) }

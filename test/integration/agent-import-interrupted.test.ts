@@ -1,0 +1,89 @@
+/**
+ * An import stopped part-way with no daemon running, as a newcomer met it: Ctrl-C during
+ * `mesh agent import claude` of a long transcript (exit 130), then the same import again. The
+ * second import added the records the first had not stored, but the transcript view (`session
+ * show`, watch, MCP, the dashboard) stayed short of the batch the first had stored the records of
+ * and not yet their messages (1,640 of 30,000 missing for good; a re-import, `--force` or `mesh
+ * join` never mended it), while `mesh agent list` said the file was `stored`. Now the list says
+ * `behind` until an import ends, and an import stores the view of every record it sends that
+ * the transcript lacks, so the second import mends what the first left. Real `mesh` processes on
+ * a real home and a real Claude Code transcript.
+ */
+import { mkdir, writeFile } from 'node:fs/promises'
+import { join } from 'node:path'
+import { beforeAll, describe, expect, it } from 'vitest'
+import { sanitizePath } from '../../src/agents/index.js'
+import { BIN } from '../helpers/cli.js'
+import { cliHome } from '../helpers/cli-home.js'
+import { spawnIn } from '../helpers/netns.js'
+
+const S = 'f6f6f6f6-0000-4000-8000-000000000006'
+const LINES = 8000
+const h = cliHome(d => ({ CLAUDE_CONFIG_DIR: join(d, 'claude') }))
+let path: string
+
+beforeAll(async () => {
+  const project = join(h.dir, 'claude', 'projects', sanitizePath('/home/alice/src/long'))
+  await mkdir(project, { recursive: true })
+  path = join(project, `${S}.jsonl`)
+  const out: string[] = []
+  let prev: string | null = null
+  for (let i = 0; i < LINES; i++) {
+    const uuid = `c0000000-0000-4000-8000-${String(i).padStart(12, '0')}`
+    const type = i % 2 === 0 ? 'user' : 'assistant'
+    const message = type === 'user' ? { role: type, content: `line ${i} ${'x'.repeat(700)}` } : { role: type, content: [{ type: 'text', text: `line ${i} ${'y'.repeat(700)}` }] }
+    out.push(JSON.stringify({ parentUuid: prev, isSidechain: false, type, message, uuid, timestamp: '2026-12-01T10:00:00.000Z', cwd: '/home/alice/src/long', sessionId: S }))
+    prev = uuid
+  }
+  await writeFile(path, out.join('\n') + '\n')
+})
+
+const messageCount = async (key = `agent:claude:${S}`): Promise<number> => {
+  const r = await h.mesh('session', 'show', key, '--json', '--tail', '0')
+  expect(r.code, r.stderr).toBe(0)
+  return JSON.parse(r.stdout).messageCount as number
+}
+
+describe('an import stopped part-way, with no daemon', () => {
+  it('Ctrl-C mid-import: mesh agent list says behind; the next import mends the transcript whole', async () => {
+    const first = spawnIn(undefined, process.execPath, [BIN, 'agent', 'import', 'claude', '--session', S, '--home', h.home], h.env)
+    h.procs.push(first)
+    // Stopped once some batches are stored and before the last.
+    await first.waitFor(/importing f6f6f6f6.*: \d+% \((?:[1-9]|1[01])\/12 batches/, 60_000)
+    await first.stop('SIGINT')
+    const partly = await messageCount()
+    expect(partly).toBeLessThan(LINES)
+
+    const listed = await h.mesh('agent', 'list', 'claude', '--json')
+    expect(listed.code, listed.stderr).toBe(0)
+    const row = (JSON.parse(listed.stdout).local as Array<{ path: string, sync: string, behind?: number }>).find(r => r.path === path)
+    expect(row).toMatchObject({ sync: 'behind' })
+
+    const again = await h.mesh('agent', 'import', 'claude', '--session', S, '--json')
+    expect(again.code, again.stderr).toBe(0)
+    expect(await messageCount()).toBe(LINES)
+    const after = JSON.parse((await h.mesh('agent', 'list', 'claude', '--json')).stdout).local as Array<{ path: string, sync: string }>
+    expect(after.find(r => r.path === path)).toMatchObject({ sync: 'stored' })
+
+    // Once whole, an import again stores nothing more.
+    const third = await h.mesh('agent', 'import', 'claude', '--session', S, '--json')
+    expect(JSON.parse(third.stdout)).toMatchObject({ added: 0, messages: 0 })
+    expect(await messageCount()).toBe(LINES)
+  }, 240_000)
+
+  it('killed at points across a batch: each next import leaves the transcript whole', async () => {
+    // A batch takes ~100 ms here: its records are stored first, then their view. Killed at
+    // points spread over one, some kill lands between the two.
+    for (const [i, delay] of [15, 45, 75, 105].entries()) {
+      const key = `agent:claude:cut-${i}`
+      const first = spawnIn(undefined, process.execPath, [BIN, 'agent', 'import', 'claude', '--session', S, '--key', key, '--home', h.home], h.env)
+      h.procs.push(first)
+      await first.waitFor(/importing f6f6f6f6.*: \d+% \((?:[1-9]|1[01])\/12 batches/, 60_000)
+      await new Promise(resolve => setTimeout(resolve, delay))
+      await first.stop('SIGKILL')
+      const again = await h.mesh('agent', 'import', 'claude', '--session', S, '--key', key, '--json')
+      expect(again.code, again.stderr).toBe(0)
+      expect(await messageCount(key), `killed ${delay} ms after a batch`).toBe(LINES)
+    }
+  }, 240_000)
+})
