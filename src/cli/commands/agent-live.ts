@@ -89,9 +89,22 @@ export async function followCmd (g: Globals, list: string | undefined, values: R
 /** Follows `list` until `stopping` settles. */
 async function follow (g: Globals, list: string, values: Record<string, unknown>, stopping: Promise<void>): Promise<void> {
   const api = new DaemonFollower(g, (daemon, again) => { out.err(again === true ? '`mesh join` had closed this connection (nothing of it read for a while): capturing through it again' : daemon ? '`mesh join` runs: capturing through it' : '`mesh join` stopped: each capture opens the home until it runs again') })
-  await api.start()
   let f: Follower | undefined
   try {
+    // With no daemon, the home is opened once before anything is followed: a home that is not set
+    // up (a mistyped --home) is refused as every command refuses it, before the follower writes
+    // its cursors and reports there, rather than each capture failing and retried until Ctrl-C.
+    // Ctrl-C while it waits for the home (another process holds it a moment) stops it as later.
+    const stopped = new AbortController()
+    void stopping.then(() => { stopped.abort() })
+    if (!(await api.start())) {
+      try {
+        await withApi(g, async () => {}, { signal: stopped.signal })
+      } catch (err) {
+        if (stopped.signal.aborted) return
+        throw err
+      }
+    }
     f = startFollowing(api, g, list, {
       since: values.since as string | undefined,
       print: c => { g.json ? out.line(JSON.stringify({ event: 'captured', ...c })) : out.line(formatCapture(c)) },
