@@ -16,7 +16,7 @@ import { InvalidInputError, isMeshError, UsageError } from '../../errors.js'
 import { DaemonFollower } from '../follow.js'
 import { stdout as out, untilStopped, withApi, type Globals } from '../context.js'
 import { plural } from '../wording.js'
-import { readStdinUpTo } from '../stdin.js'
+import { readHookInput } from '../hook-input.js'
 
 /** The follower's cursors live in the home they were stored in. */
 export function cursorStore (g: Globals): CursorStore { return new CursorStore(join(g.home, 'agent-follow')) }
@@ -130,7 +130,7 @@ async function follow (g: Globals, list: string, values: Record<string, unknown>
 export async function hookCmd (g: Globals, agent: string | undefined): Promise<number> {
   try {
     if (agent !== 'claude') throw new UsageError(`mesh agent hook claude (reads Claude Code's hook input on stdin); got ${agent ?? 'none'}`)
-    const input = JSON.parse(await readStdin()) as { session_id?: unknown, transcript_path?: unknown, cwd?: unknown, hook_event_name?: unknown }
+    const input = await readHookInput()
     const sid = typeof input.session_id === 'string' ? input.session_id : undefined
     if (sid === undefined) throw new UsageError('the hook input names no session_id')
     if (!/^[A-Za-z0-9._-]+$/.test(sid) || sid.startsWith('.')) throw new UsageError(`the hook input's session_id ${JSON.stringify(sid.slice(0, 80))} is not a session id (letters, digits, '.', '_', '-')`)
@@ -157,13 +157,6 @@ export async function hookCmd (g: Globals, agent: string | undefined): Promise<n
 
 async function hasSession (api: MeshApi, key: string): Promise<boolean> {
   return (await api.call('sessions.list', {})).some(s => s.key === key)
-}
-
-/** A hook's input: one small JSON object (its session, transcript path and event); more is no hook's. */
-const HOOK_INPUT_MAX = 1024 * 1024
-
-async function readStdin (): Promise<string> {
-  return (await readStdinUpTo(HOOK_INPUT_MAX, () => new UsageError(`the hook input on stdin is over ${HOOK_INPUT_MAX} bytes: Claude Code sends one small JSON object`))).toString('utf8')
 }
 
 export async function hooksCmd (g: Globals, sub: string | undefined, agent: string | undefined): Promise<number> {
