@@ -15,6 +15,7 @@ import { shellQuote } from '../shell-quote.js'
 import type { MeshApi } from '../api/api.js'
 import { connectRpc } from '../api/rpc-client.js'
 import { printable, type Drawn } from './printable.js'
+import { checkHomeForSocket } from './socket-home.js'
 
 export interface Globals { home: string, wallet?: string, json: boolean }
 
@@ -298,6 +299,8 @@ async function openHere (g: Globals, given?: Awaited<ReturnType<typeof userWalle
   if (!initialized && !named) {
     throw new HomeNotInitializedError(`home ${g.home} is not set up: check --home and $MESH_HOME, or set this machine up with \`mesh init${homeArg(g)}\` or \`mesh join${homeArg(g)}\` (they use your wallet, or generate one if you have none); --wallet PATH sets it up with that wallet`, { home: g.home })
   }
+  // Set up by this command: refused first where its daemon could not bind its socket, as `mesh init` refuses it.
+  if (!initialized) checkHomeForSocket(g.home)
   if (wallet === undefined && !initialized) wallet = await userWallet(g.wallet)
   if (wallet === undefined && !initialized) {
     throw new HomeNotInitializedError(`home ${g.home} is not set up yet and no wallet was found: run \`mesh init\` (it generates a wallet if you have none) or pass --wallet PATH`, { home: g.home })

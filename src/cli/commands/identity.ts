@@ -9,6 +9,7 @@ import { diskLines } from './status-disk.js'
 import { subcommandOf, type Command } from '../command.js'
 import { plural } from '../wording.js'
 import { checkLabelFlag } from '../label.js'
+import { checkHomeForSocket } from '../socket-home.js'
 
 export const walletCmd: Command = {
   name: 'wallet',
@@ -145,6 +146,8 @@ export const initCmd: Command = {
   options: { 'read-only': { type: 'boolean' }, 'read-write': { type: 'boolean' }, mirror: { type: 'boolean' }, label: { type: 'string' } },
   async run (g, _args, values) {
     await checkLabelFlag(values.label)
+    // Before a home is set up or a wallet generated: its daemon (`mesh join`) could not bind its socket there.
+    checkHomeForSocket(g.home)
     if (values.mirror === true) return await initMirror(g, values.label as string | undefined, values['read-only'] === true || values['read-write'] === true)
     if (values['read-only'] === true && values['read-write'] === true) throw new UsageError('give at most one of --read-only and --read-write')
     const readOnly = values['read-only'] === true ? true : values['read-write'] === true ? false : undefined

@@ -13,7 +13,7 @@ import { formatProgress } from './peer-lines.js'
 import { Coalesce } from '../coalesce.js'
 import { LiveLine } from '../live-line.js'
 import { multiaddrs } from '../multiaddr-flags.js'
-import { checkSocketHome } from '../../api/socket-path.js'
+import { checkHomeForSocket } from '../socket-home.js'
 import { checkLabelFlag } from '../label.js'
 import { draw, localTime, revokedWords, stdout as out, untilStopped, whenHomeFree, type Globals } from '../context.js'
 import type { Command } from '../command.js'
@@ -105,7 +105,7 @@ export const joinCmd: Command = {
     if (relayVia?.some(a => a.includes('/p2p-circuit')) === true) throw new UsageError('--relay-via takes the relay\'s own address (…/p2p/<relay id>), not a relayed one')
     await checkLabelFlag(values.label)
     // Before the home is set up: its daemon could not bind its socket there.
-    checkSocketHome(g.home, 'use a shorter --home')
+    checkHomeForSocket(g.home)
     // A mirror's home runs as a mirror whether or not --mirror is repeated: it has no vault key to run otherwise.
     const { isMirrorHome } = await import('../../node/mirror.js')
     const mirrorHome = await isMirrorHome(g.home)

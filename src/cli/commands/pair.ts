@@ -9,6 +9,7 @@ import { askYesNo, homeArg, localTime, stdout as out, untilStopped, withApi, typ
 import type { Command } from '../command.js'
 import { multiaddrs } from '../multiaddr-flags.js'
 import { checkLabelFlag } from '../label.js'
+import { checkHomeForSocket } from '../socket-home.js'
 
 /**
  * Text from another device as the terminal may show it: controls, DEL, line separators and bidi
@@ -49,6 +50,8 @@ export const pairCmd: Command = {
   async run (g: Globals, _args, values) {
     // One role: a read-only mirror is no role mesh has (`devices approve` refuses the pair the same way).
     if (values['read-only'] === true && values.mirror === true) throw new UsageError('--read-only and --mirror exclude each other: a mirror reads nothing (it holds no vault key); give one')
+    // Before a code is offered: the home it would write could never run `mesh join` (its socket would not fit).
+    checkHomeForSocket(g.home)
     const { hostname } = await import('node:os')
     const { isInitialized } = await import('../../store/index.js')
     const { readDeviceKey, refuseIfCertificateLost, unfinishedPairing } = await import('../../node/enrol.js')
