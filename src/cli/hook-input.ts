@@ -4,7 +4,7 @@
  * that name what was expected, not in the JSON parser's ("Unexpected end of JSON input").
  */
 import { UsageError } from '../errors.js'
-import { readStdinUpTo } from './stdin.js'
+import { readStdinText } from './stdin.js'
 
 /** A hook's input: one small JSON object (its session, transcript path and event); more is no hook's. */
 const HOOK_INPUT_MAX = 1024 * 1024
@@ -31,6 +31,7 @@ export function parseHookInput (text: string): HookInput {
 
 /** Reads this process's stdin (up to HOOK_INPUT_MAX) as the hook event. */
 export async function readHookInput (): Promise<HookInput> {
-  const bytes = await readStdinUpTo(HOOK_INPUT_MAX, () => new UsageError(`the hook input on stdin is over ${HOOK_INPUT_MAX} bytes: Claude Code sends one small JSON object`))
-  return parseHookInput(bytes.toString('utf8'))
+  return parseHookInput(await readStdinText(HOOK_INPUT_MAX,
+    () => new UsageError(`the hook input on stdin is over ${HOOK_INPUT_MAX} bytes: Claude Code sends one small JSON object`),
+    at => new UsageError(`the hook input on stdin is not UTF-8: byte ${at.byte} at offset ${at.offset}: ${EXPECTED}`, { offset: at.offset })))
 }

@@ -2,7 +2,7 @@
 import { InvalidInputError, UsageError } from '../../errors.js'
 import { parseSessionKey } from '../../../crdt/session-key.js'
 import { MAX_CONTENT_BYTES } from '../../../crdt/content-limit.js'
-import { readStdinUpTo } from '../stdin.js'
+import { readStdinText } from '../stdin.js'
 import type { Output } from '../../api/schema.js'
 import { homeArg, leaseHintFor, localTime, stdout as out, withApi } from '../context.js'
 import { subcommandOf, subUsage, type Command } from '../command.js'
@@ -21,11 +21,14 @@ export const LEASE_SKEW_MS = 2 * 60_000
 /**
  * This process's stdin as text, less the one line end that ends it (what `echo` and most tools
  * add), as a shell's `$(...)` would drop it; every other byte, blank lines included, is kept.
- * Read up to one message's most (and that line end): more is refused as the API refuses it.
+ * Read up to one message's most (and that line end): more is refused as the API refuses it. Bytes
+ * that are not UTF-8 are refused too: decoded, they would be stored as U+FFFD, another text.
  */
 async function readStdin (): Promise<string> {
-  const b = await readStdinUpTo(MAX_CONTENT_BYTES + 2, () => new InvalidInputError(`message content exceeds ${MAX_CONTENT_BYTES} bytes (stdin holds more): send a longer text as several messages`))
-  return b.toString('utf8').replace(/\r?\n$/, '')
+  const text = await readStdinText(MAX_CONTENT_BYTES + 2,
+    () => new InvalidInputError(`message content exceeds ${MAX_CONTENT_BYTES} bytes (stdin holds more): send a longer text as several messages`),
+    at => new InvalidInputError(`--stdin takes UTF-8 text: byte ${at.byte} at offset ${at.offset} of the input is not UTF-8 (convert it first, e.g. iconv -f LATIN1 -t UTF-8); nothing was appended`, { offset: at.offset }))
+  return text.replace(/\r?\n$/, '')
 }
 
 export function need (args: string[], i: number, what: string, usage: string): string {
