@@ -3,3 +3,6 @@
  * CLI stops reading a message from stdin past it without loading Yjs (crdt/session.ts checks it).
  */
 export const MAX_CONTENT_BYTES = 512 * 1024
+
+/** The most characters (UTF-16 units) of a memory key: the API's schema refuses more, naming the field, as crdt/memory.ts does. */
+export const MAX_MEMORY_KEY = 256

@@ -2,6 +2,7 @@
 import * as Y from 'yjs'
 import { InvalidInputError } from '../src/errors.js'
 import { copyOf, SHAPES } from './validate.js'
+import { MAX_MEMORY_KEY } from './content-limit.js'
 
 export interface MemoryEntry { key: string, value: string, tags: string[], updatedAt: number, device: string }
 
@@ -18,7 +19,7 @@ export class MemoryDoc {
   }
 
   set (key: string, value: string, opts: { tags?: string[], device: string }): MemoryEntry {
-    if (key.length === 0 || key.length > 256) throw new InvalidInputError('a memory key has 1 to 256 characters')
+    if (key.length === 0 || key.length > MAX_MEMORY_KEY) throw new InvalidInputError(`a memory key has 1 to ${MAX_MEMORY_KEY} characters`)
     // Yjs stores a key as UTF-8: a lone surrogate comes back from disk and from peers as U+FFFD,
     // so the entry could never be read or deleted by the key it was set with.
     if (LONE_SURROGATE.test(key)) throw new InvalidInputError('a memory key is text: it has a lone UTF-16 surrogate (half of an emoji or other character)', { key })

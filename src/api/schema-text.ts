@@ -1,7 +1,8 @@
 /**
  * What the API's schema asks of text, the same for every front-end (the CLI, HTTP, MCP, the SDK),
  * refused before anything is written: words a person reads (a todo, a progress note, a tag) not
- * blank, a title not past MAX_TITLE, a goal not past MAX_GOAL, and no lone UTF-16 surrogate in what is
+ * blank, a title not past MAX_TITLE, a goal not past MAX_GOAL, a key one line of text (a memory
+ * key: no control character), and no lone UTF-16 surrogate in what is
  * stored as text (a message, a session's title, goal and task, a memory entry, a skill): stored as
  * UTF-8, it would come back as another text than was sent.
  */
@@ -16,6 +17,26 @@ export const title = z.string().max(MAX_TITLE, `a title is at most ${MAX_TITLE} 
 
 /** A session's goal: at most MAX_GOAL characters, refused (not cut) over that. */
 export const goal = z.string().max(MAX_GOAL, `a goal is at most ${MAX_GOAL} characters (a paragraph): shorten it, and put the details in the session's messages`)
+
+/** C0 and C1 controls, DEL, and the line and paragraph separators: what no one line of text holds. */
+const CONTROL = /[\p{Cc}\u2028\u2029]/u
+
+/**
+ * A key that is one line of text (a memory key): a control character in it (a newline, a tab, an
+ * escape) is refused, naming the character and where, because listings show each key on a line of
+ * its own, tab-separated from what follows (`mesh memory list`), and a terminal obeys escapes.
+ * `what` names it in the refusal ("a memory key"); `max`: its most characters.
+ */
+export const oneLineKey = (what: string, max: number): z.ZodString => z.string()
+  .min(1, `${what} has 1 to ${max} characters`)
+  .max(max, `${what} has 1 to ${max} characters`)
+  .superRefine((v, ctx) => {
+    const chars = [...v]
+    const at = chars.findIndex(c => CONTROL.test(c))
+    if (at < 0) return
+    const cp = `U+${(chars[at]?.codePointAt(0) ?? 0).toString(16).toUpperCase().padStart(4, '0')}`
+    ctx.addIssue({ code: 'custom', message: `${what} is one line of text: it has a control character (${cp}) at character ${at + 1}; write the key without it` })
+  })
 
 const LONE_SURROGATE = /\p{Cs}/u
 

@@ -1,0 +1,62 @@
+/**
+ * A memory key holding a control character (a newline, a tab, ESC, DEL, a C1 control, a line or
+ * paragraph separator) is refused by the API's schema, naming the field and the character, so by
+ * every front-end alike: `mesh memory set $'a\nb' v` took it, and `mesh memory list` (one entry a
+ * line, tab-separated) then showed a line that is no entry. Keys of any other text (spaces,
+ * accents, emoji) are taken as before; one over 256 characters is refused naming the field too.
+ * Reading and deleting take any key, so an entry set before (or by an older peer) can still go.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { cliHome } from '../helpers/cli-home.js'
+import { soloHttp, type SoloHttp } from '../helpers/solo-http.js'
+
+const h = cliHome()
+let s: SoloHttp
+beforeAll(async () => { s = await soloHttp() }, 60_000)
+afterAll(async () => { await s?.close() })
+
+const REFUSED: Array<[string, string]> = [
+  ['a\nb', 'U+000A'],
+  ['a\tb', 'U+0009'],
+  ['\r', 'U+000D'],
+  ['red \u001b[31m', 'U+001B'],
+  ['del\u007f', 'U+007F'],
+  ['c1\u0085', 'U+0085'],
+  ['ls\u2028', 'U+2028'],
+  ['ps\u2029x', 'U+2029']
+]
+const words = (key: string, cp: string): string => `memory.set: key: a memory key is one line of text: it has a control character (${cp}) at character ${[...key].findIndex(c => `U+${(c.codePointAt(0) as number).toString(16).toUpperCase().padStart(4, '0')}` === cp) + 1}; write the key without it`
+
+describe('a memory key with a control character', () => {
+  it('is refused by mesh memory set (exit 2, the field and the character named) and nothing is stored', async () => {
+    for (const [key, cp] of REFUSED) {
+      const r = await h.mesh('memory', 'set', key, 'v')
+      expect(r.code, JSON.stringify(key)).toBe(2)
+      expect(r.stderr, JSON.stringify(key)).toBe(`mesh: ${words(key, cp)}\n`)
+    }
+    const j = await h.mesh('memory', 'set', 'a\nb', 'v', '--json')
+    expect(JSON.parse(j.stderr).error).toMatchObject({ code: 'INVALID_INPUT', message: words('a\nb', 'U+000A') })
+    const long = await h.mesh('memory', 'set', 'k'.repeat(257), 'v')
+    expect(long.code).toBe(2)
+    expect(long.stderr).toBe('mesh: memory.set: key: a memory key has 1 to 256 characters\n')
+    expect(JSON.parse((await h.mesh('memory', 'list', '--json')).stdout)).toEqual([])
+    // Any other text is a key, as before; the list shows it on its line.
+    const fine = 'my key é 🎉 :/x'
+    expect((await h.mesh('memory', 'set', fine, 'v')).code).toBe(0)
+    expect((await h.mesh('memory', 'set', 'k'.repeat(256), 'v')).code).toBe(0)
+    expect((await h.mesh('memory', 'list')).stdout).toBe(`${'k'.repeat(256)}\tv\n${fine}\tv\n`)
+    // Reading and deleting such a key is no refusal: there is none here.
+    const get = await h.mesh('memory', 'get', 'a\nb', '--json')
+    expect(JSON.parse(get.stderr).error.code).toBe('NOT_FOUND')
+  }, 120_000)
+
+  it('is refused over HTTP and by the API in process alike', async () => {
+    const put = await fetch(`${s.server.url}/api/memory/${encodeURIComponent('a\tb')}`, { method: 'PUT', headers: { authorization: `Bearer ${s.token}`, 'content-type': 'application/json' }, body: JSON.stringify({ value: 'v' }) })
+    expect(put.status).toBe(400)
+    expect((await put.json() as any).error).toMatchObject({ code: 'INVALID_INPUT', message: words('a\tb', 'U+0009') })
+    await expect(s.api.call('memory.set', { key: 'x\ny', value: 'v' })).rejects.toMatchObject({ code: 'INVALID_INPUT', message: words('x\ny', 'U+000A') })
+    // A NUL, which no command line can carry.
+    await expect(s.api.call('memory.set', { key: 'nul\u0000', value: 'v' })).rejects.toMatchObject({ code: 'INVALID_INPUT', message: words('nul\u0000', 'U+0000') })
+    expect(await s.api.call('memory.list', {})).toEqual([])
+  }, 60_000)
+})
