@@ -105,6 +105,11 @@ export class SkillsDoc {
       if (f.enc === 'base64' && !BASE64.test(f.text)) throw new InvalidInputError(`skill file ${f.path}: its text is not base64 (enc: base64)`, { path: f.path })
     }
     const parsed = parseSkill(text, opts.fallbackName)
+    // The same skill added again (the same SKILL.md, files, source and category): held as it is,
+    // nothing written, so a second `mesh skills add` of it sends peers nothing and says so.
+    const held = this.removed.has(parsed.name) ? undefined : this.get(parsed.name)
+    if (held !== undefined && held.text === text && held.source === opts.source && held.category === opts.category &&
+      folderHash(skillFolder(held)) === folderHash(skillFolder({ body: parsed.body, text, files }))) return held
     const skill: Skill = {
       ...parsed,
       source: opts.source,

@@ -33,4 +33,23 @@ describe('mesh skills add FOLDER', () => {
     expect(big.code).toBe(2)
     expect(big.stderr).toMatch(/^mesh: .*at most \d+ bytes.*: its folder adds 2 files \(scripts\/big\.bin \d+ bytes, scripts\/build\.sh 5 bytes\)\. Put the SKILL\.md and only the files it needs in a folder of their own, and add that\n$/)
   }, 60_000)
+
+  it('the same skill added again is said unchanged and writes nothing; changed, it is said updated', async () => {
+    const f = join(h.dir, 'again')
+    await mkdir(join(f, 'scripts'), { recursive: true })
+    await writeFile(join(f, 'SKILL.md'), '---\nname: again\nversion: 1.0.0\n---\n\nDo it.\n')
+    await writeFile(join(f, 'scripts', 'go.sh'), 'go\n')
+    expect((await h.mesh('skills', 'add', f)).stdout).toBe('added skill again 1.0.0 with 1 more file: scripts/go.sh\n')
+    const first = JSON.parse((await h.mesh('skills', 'show', 'again', '--json')).stdout).updatedAt as number
+    const same = await h.mesh('skills', 'add', f)
+    expect(same.code, same.stderr).toBe(0)
+    expect(same.stdout).toBe('unchanged: skill again 1.0.0 is held already as this file has it (nothing sent)\n')
+    expect(JSON.parse((await h.mesh('skills', 'show', 'again', '--json')).stdout).updatedAt).toBe(first)
+    // A file of its folder changed is a change of the skill.
+    await writeFile(join(f, 'scripts', 'go.sh'), 'go now\n')
+    expect((await h.mesh('skills', 'add', f)).stdout).toBe('updated skill again 1.0.0 with 1 more file: scripts/go.sh\n')
+    // A file not called SKILL.md with no name in its front matter is named by the file.
+    await writeFile(join(h.dir, 'plain.md'), 'Just text.\n')
+    expect((await h.mesh('skills', 'add', join(h.dir, 'plain.md'))).stdout).toBe('added skill plain 0.0.0\n')
+  }, 60_000)
 })

@@ -71,7 +71,7 @@ export const skillsCmd: Command = {
   name: 'skills',
   arity: { add: 2, list: 1, show: 2, remove: 2, rm: 2 },
   usage: SKILLS_USAGE,
-  summary: 'the agent\'s skills: SKILL.md files (Markdown; name, version and description from its front matter, else the folder\'s name and 0.0.0), with the other files of their folder',
+  summary: 'the agent\'s skills: SKILL.md files (Markdown; name, version and description from its front matter, else the name of its folder, or of a file not called SKILL.md, and 0.0.0), with the other files of their folder',
   subSummaries: {
     add: 'add or update a skill from its SKILL.md (or the folder that holds it), with the folder\'s other files (scripts/, references/, assets/)',
     list: 'every skill: name, version, description',
@@ -89,6 +89,8 @@ export const skillsCmd: Command = {
     const file = sub === 'add' ? await readSkillFile(arg as string) : undefined
     return await withApi(g, async api => {
       if (file !== undefined) {
+        // What was held before: the add is said as new, an update, or the same skill again.
+        const before = new Map((await api.call('skills.list', {})).map(k => [k.name, k.updatedAt]))
         const s = await api.call('skills.add', file).catch((err: unknown) => {
           // Over the size a skill may have: said with what its folder added, the likeliest cause.
           if (isMeshError(err) && err.code === 'INVALID_INPUT' && (file.files?.length ?? 0) > 0 && /at most \d+ bytes/.test(err.message)) {
@@ -97,7 +99,8 @@ export const skillsCmd: Command = {
           throw err
         })
         if (g.json) out.json(s)
-        else out.line(`added skill ${s.name} ${s.version}${(file.files?.length ?? 0) > 0 ? ` with ${file.files?.length ?? 0} more ${file.files?.length === 1 ? 'file' : 'files'}: ${(file.files ?? []).map(f => f.path).slice(0, 8).join(', ')}${(file.files?.length ?? 0) > 8 ? ', …' : ''}` : ''}`)
+        else if (before.get(s.name) === s.updatedAt) out.line(`unchanged: skill ${s.name} ${s.version} is held already as this file has it (nothing sent)`)
+        else out.line(`${before.has(s.name) ? 'updated' : 'added'} skill ${s.name} ${s.version}${(file.files?.length ?? 0) > 0 ? ` with ${file.files?.length ?? 0} more ${file.files?.length === 1 ? 'file' : 'files'}: ${(file.files ?? []).map(f => f.path).slice(0, 8).join(', ')}${(file.files?.length ?? 0) > 8 ? ', …' : ''}` : ''}`)
         return 0
       }
       if (sub === 'list') {
