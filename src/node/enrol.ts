@@ -10,11 +10,11 @@
  */
 import { hostname } from 'node:os'
 import { join } from 'node:path'
-import { HomeCorruptError, HomeNotInitializedError, InvalidInputError, WalletMismatchError } from '../errors.js'
+import { DeviceRevokedError, HomeCorruptError, HomeNotInitializedError, InvalidInputError, messageTime, WalletMismatchError } from '../errors.js'
 import { MAX_LABEL, UNSAFE_TEXT } from '../../protocols/pair/claims.js'
-import { rename } from 'node:fs/promises'
+import { access, rename } from 'node:fs/promises'
 import {
-  deriveVaultKeys, deviceKem, deviceKeyFromBytes, deviceKeyToBytes, equals, fromBase58, generateDeviceKey, issueCertificate, issueChainCertificate, issueCutoff, parseStreamKey,
+  certificateRecordSealer, deriveVaultKeys, deviceKem, deviceKeyFromBytes, deviceKeyToBytes, equals, fromBase58, generateDeviceKey, issueCertificate, issueChainCertificate, issueCutoff, parseStreamKey,
   recoveryKem, vaultSeedSignature, verifyAnyCertificate, type Capability, type Certificate, type Cutoff, type DeviceKey, type DocCutoff, type VaultKeys, type Wallet, type WalletAddress
 } from '../identity/index.js'
 import { CertRegistry } from './certs.js'
@@ -189,6 +189,10 @@ export async function enrol (home: string, wallet: Wallet, opts: EnrolOptions = 
     if (existing.wallet !== wallet.address) {
       throw WalletMismatchError.forHome(home, existing.wallet, wallet)
     }
+    // Revocation is terminal per device key: a certificate the wallet issued it now would be
+    // refused by every peer, while this home printed it as granted.
+    const revoked = await revocationOfHome(existing)
+    if (revoked !== undefined) throw revokedHomeError(home, existing.certificate.label, revoked)
     device = existing.device
     previous = existing.certificate
   } else {
@@ -225,6 +229,41 @@ export async function enrol (home: string, wallet: Wallet, opts: EnrolOptions = 
   // The certificate is written last: its presence marks the home as initialized.
   await writeHomeFile(home, 'certificate', certificate.bytes)
   return { home, wallet: wallet.address, walletKey: wallet.publicKey, device, certificate, keys, cutoff }
+}
+
+/** How this home's device was revoked, as its registry on disk says; undefined if it was not. */
+export async function revocationOfHome (id: HomeIdentity): Promise<{ at: number, by: string[], reason: string } | undefined> {
+  // No log yet (a home from before the registry that never stored anything): no registry, no revoke.
+  if (!(await exists(join(id.home, 'data', 'log')))) return undefined
+  const store = await EntryStore.open(join(id.home, 'data'), { certificates: certificateRecordSealer(id.keys), readOnly: true })
+  try {
+    const certs = new CertRegistry(id.walletKey, id.keys)
+    certs.add(id.certificate.bytes)
+    for (const c of store.certificates()) {
+      try { certs.add(c, { stored: true }) } catch { /* judged again when the vault opens; only a revoke read here counts */ }
+    }
+    return certs.revocationOf(id.device.publicKey)
+  } finally {
+    await store.close()
+  }
+}
+
+async function exists (path: string): Promise<boolean> {
+  try { await access(path); return true } catch (err: any) { if (err?.code === 'ENOENT') return false; throw err }
+}
+
+/**
+ * DEVICE_REVOKED for a home whose device was revoked, asked to be certified again (a label, a
+ * role): said as `mesh status` says it, with how to bring the machine back, which takes a new
+ * device key. `when`: how the time is shown (the CLI shows local time).
+ */
+export function revokedHomeError (home: string, label: string, r: { at: number, by: readonly string[], reason: string }, when: (t: number) => string = messageTime): DeviceRevokedError {
+  return new DeviceRevokedError(`this device (${label}, home ${home}) was revoked by ${r.by.join(', ')} at ${when(r.at)}${r.reason !== '' ? ` (${r.reason})` : ''}: its key can never be certified again, so this home cannot be given another label or role`, { home, revokedAt: r.at, revokedBy: [...r.by], reason: r.reason }, {
+    hint: {
+      sep: '. ',
+      cli: `To bring this machine back, give it a new device key in a new home: pair it (\`mesh pair --home NEWDIR\`, approved on an admin device), or with the wallet \`mesh init --home NEWDIR --wallet PATH\`; then run it with \`mesh join --home NEWDIR\`. Or move ${home} aside (it keeps what this device held) and do the same with ${home}`
+    }
+  })
 }
 
 /**

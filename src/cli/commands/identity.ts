@@ -63,9 +63,11 @@ export interface EnrolChange { label?: { from: string, to: string }, readOnly?: 
 /**
  * Sets a home up, or brings an existing one to the label and role asked for. An existing home is
  * re-certified only with the wallet that certified it (never a newly generated one); without it
- * the user is told what would change and how. Returns what changed.
+ * the user is told what would change and how. A home whose device was revoked is never
+ * re-certified (DEVICE_REVOKED); with `refuseRevoked` (mesh init) it is refused even when nothing
+ * would change. Returns what changed.
  */
-export async function enrolHome (g: Globals, want: { label?: string, readOnly?: boolean }): Promise<{ id: import('../../node/enrol.js').HomeIdentity, walletPath?: string, walletGenerated: boolean, changed: EnrolChange, created: boolean }> {
+export async function enrolHome (g: Globals, want: { label?: string, readOnly?: boolean, refuseRevoked?: boolean }): Promise<{ id: import('../../node/enrol.js').HomeIdentity, walletPath?: string, walletGenerated: boolean, changed: EnrolChange, created: boolean }> {
   const { enrol, loadIdentity, setAsideCertificate } = await import('../../node/enrol.js')
   const { acquireLock, ensureHomeDir, homePath, isInitialized } = await import('../../store/index.js')
   // A certificate that does not verify is what `mesh init` with the wallet mends, as its error says:
@@ -92,7 +94,14 @@ export async function enrolHome (g: Globals, want: { label?: string, readOnly?: 
     // A home from before the registry (a version 1/2 writer certificate) given the wallet
     // explicitly becomes an admin (issue 14): it can then enrol and revoke devices without it.
     const upgrade = id.certificate.version < 3 && !ro && want.readOnly !== true && g.wallet !== undefined
-    if (changed.label === undefined && changed.readOnly === undefined && !upgrade) return { id, walletGenerated: false, changed, created: false }
+    const unchanged = changed.label === undefined && changed.readOnly === undefined && !upgrade
+    // Said first, with or without the wallet or a running node: nothing else about this home matters.
+    if (!unchanged || want.refuseRevoked === true) {
+      const { revocationOfHome, revokedHomeError } = await import('../../node/enrol.js')
+      const revoked = await revocationOfHome(id)
+      if (revoked !== undefined) throw revokedHomeError(g.home, id.certificate.label, revoked, localTime)
+    }
+    if (unchanged) return { id, walletGenerated: false, changed, created: false }
     const what = [changed.label !== undefined ? `label ${changed.label.from} → ${changed.label.to}` : '', changed.readOnly !== undefined ? (changed.readOnly.to ? 'read+write → read-only' : 'read-only → read+write') : ''].filter(s => s !== '').join(', ')
     const wallet = await userWallet(g.wallet)
     // Paired (certified by an admin device, not by the wallet): it never had the wallet, and its
@@ -154,7 +163,7 @@ export const initCmd: Command = {
     const { isMirrorHome } = await import('../../node/mirror.js')
     // A mirror's home never holds vault keys: it cannot become a member's, and it needs no init.
     if (await isMirrorHome(g.home)) throw new InvalidInputError(`home ${g.home} is a blind mirror's (it holds no vault key, and never will): it is set up already, run \`mesh join --mirror\` on it. For a member device, pick another --home`, { home: g.home })
-    const r = await enrolHome(g, { label: values.label as string | undefined, readOnly })
+    const r = await enrolHome(g, { label: values.label as string | undefined, readOnly, refuseRevoked: true })
     const id = r.id
     const keptDocs = id.cutoff !== undefined ? [...id.cutoff.docs.values(), ...(id.cutoff.partRecords ?? []).flatMap(p => [...p.docs.values()])] : []
     const kept = id.cutoff !== undefined ? { documents: keptDocs.length, entries: keptDocs.reduce((n, d) => n + d.lanes.reduce((m, l) => m + Number(l.seq), 0), 0) } : undefined
