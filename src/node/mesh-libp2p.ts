@@ -230,7 +230,9 @@ export async function buildLibp2p (vault: NodeVault, config: NodeConfig, options
         }, { maxInboundStreams: 4, maxOutboundStreams: 0 })
       }
       await wrapHandler(registrar, node, STOP_PROTOCOL, stopFromOurRelays(() => relayTransport))
-      await relayVia.start()
+      // A device revoked before this start looks for no one (MeshNode.afterStart): its relays,
+      // members that refuse it, included.
+      if (vault.certs.revocationOf(vault.identity.device.publicKey) === undefined) await relayVia.start()
       const port = node.getMultiaddrs().map(a => Number(a.getComponents().find(c => c.name === 'tcp')?.value ?? 0)).find(p => p > 0)
       if (config.listen.length === 0 && port !== undefined) await savePort(vault.home, port)
     }

@@ -120,7 +120,7 @@ export class MeshNode extends EventEmitter<{ event: [NodeEvent], 'caught-up': [s
     })
     this.discovery = new Discovery({ libp2p: this.libp2p, vault, book, config, mdns: built.mdns, via: this.via, emit, addresses: () => this.addresses() })
     this.links = new ProvenLinks({ libp2p: this.libp2p, config, timers: this.timers, stopped })
-    this.revocation = new Revocation({ vault, libp2p: this.libp2p, book, stopped, emit, exclude: (id, reason) => { this.exclude(id, reason) }, quiet: () => { this.discovery.stop() } })
+    this.revocation = new Revocation({ vault, libp2p: this.libp2p, book, stopped, emit, exclude: (id, reason) => { this.exclude(id, reason) }, quiet: () => { this.discovery.stop(); this.relayVia.stop() } })
   }
 
   static async start (vault: NodeVault, options: MeshNodeOptions = {}): Promise<MeshNode> {

@@ -19,7 +19,7 @@ export interface RevocationInit {
   emit: (e: NodeEvent) => void
   /** Cuts a device off now and refuses it at membership from then on (MeshNode.exclude). */
   exclude: (deviceId: string, reason: string) => void
-  /** Stops looking for peers (discovery.ts), once this device is revoked. */
+  /** Stops looking for peers (discovery.ts) and reserving at relays (--relay-via), once this device is revoked. */
   quiet: () => void
 }
 

@@ -185,8 +185,8 @@ export const joinCmd: Command = {
       const roles = node.status()
       // mDNS off and nothing to dial (no bootstrap or relay, by flag or config.json, no sibling remembered with an
       // address: a device paired by an approval that ran without a daemon has none): said, rather
-      // than a node that waits in silence for a sibling to dial it.
-      const nothingToDial = !node.config.mdns && node.config.bootstrap.length === 0 && node.config.relayVia.length === 0 &&
+      // than a node that waits in silence for a sibling to dial it. Not to a revoked device, which looks for no one.
+      const nothingToDial = node.revoked === undefined && !node.config.mdns && node.config.bootstrap.length === 0 && node.config.relayVia.length === 0 &&
         (await node.peers({ rtt: false })).every(p => p.addrs.length === 0)
       // Said at start as `mesh status` says it: a cut log tail took writes with it, and nothing else would tell.
       const setAside = await host.vault.vault.setAsideCounts()
@@ -204,14 +204,16 @@ export const joinCmd: Command = {
         // One line, with what that leaves when it is nothing. A `listening:` address ends in /p2p/ and the device id already: given as printed.
         out.line(`discovery:    mdns ${node.config.mdns ? 'on' : 'off'}, dht ${node.config.dht}${nothingToDial ? '; nothing to find siblings with: no sibling is known by an address. Give one with --bootstrap /ip4/…/tcp/…/p2p/… (a sibling\'s `listening:` address as it prints it), or give a sibling this device\'s `listening:` address the same way' : ''}`)
         if (node.config.relay) out.line('relay:        serving members only (circuit relay v2, no limits); strangers cannot reserve')
-        for (const v of roles.relayVia ?? []) out.line(`relay via:    ${v.relay} ${v.state === 'reserved' ? 'reserved' : `not reserved yet (${v.lastError ?? 'trying'}); retrying in the background`}`)
+        for (const v of roles.relayVia ?? []) out.line(`relay via:    ${v.relay} ${node.revoked !== undefined ? 'not dialed: this device was revoked' : v.state === 'reserved' ? 'reserved' : `not reserved yet (${v.lastError ?? 'trying'}); retrying in the background`}`)
         out.line(http.line)
       }
       node.on('progress', (p) => {
         if (g.json) { out.line(JSON.stringify({ ...p, event: 'progress' })); return }
         live.bar(formatProgress(p), p.done)
       })
-      for (const a of bootstrap ?? []) {
+      // A device revoked before this start dials no one (MeshNode.afterStart), as its REVOKED
+      // line says: not the --bootstrap addresses either, which every member refuses.
+      for (const a of node.revoked === undefined ? bootstrap ?? [] : []) {
         void node.dial(a).catch((err: any) => {
           const reason = String(err?.message ?? err).split('\n')[0]
           if (g.json) out.line(JSON.stringify({ event: 'bootstrap-unreachable', addr: a, reason }))
