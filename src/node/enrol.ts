@@ -33,7 +33,12 @@ export interface HomeIdentity {
   readonly cutoff?: Cutoff
 }
 
-export interface EnrolOptions { readOnly?: boolean, label?: string, expiresAt?: number }
+/**
+ * `admin`: whether a writer the wallet certifies is an admin (default yes: the first device, a
+ * home from before the registry); `pathLen` the admin levels it may create below it (default 1).
+ * A relabel passes what the device had, so it keeps its rights.
+ */
+export interface EnrolOptions { readOnly?: boolean, label?: string, expiresAt?: number, admin?: boolean, pathLen?: number }
 
 /** The home's device key; a file that does not decode is the home's damage (HOME_CORRUPT, naming it), not bad input. */
 export async function readDeviceKey (home: string): Promise<DeviceKey> {
@@ -218,8 +223,8 @@ export async function enrol (home: string, wallet: Wallet, opts: EnrolOptions = 
     : issueChainCertificate(wallet, undefined, {
       deviceKey: device.publicKey,
       kemKey: deviceKem(device.privateKey.raw.subarray(0, 32)).publicKey,
-      capabilities: opts.readOnly === true ? caps : ['read', 'write', 'admin'],
-      pathLen: opts.readOnly === true ? 0 : 1,
+      capabilities: opts.readOnly === true || opts.admin === false ? caps : ['read', 'write', 'admin'],
+      pathLen: opts.readOnly === true || opts.admin === false ? 0 : opts.pathLen ?? 1,
       label,
       expiresAt: opts.expiresAt,
       issuedAt

@@ -119,9 +119,15 @@ export async function enrolHome (g: Globals, want: { label?: string, readOnly?: 
       await running.close()
       throw new DaemonRunningError(`mesh join is running for home ${g.home}: stop it first (\`mesh stop\`), then run this again`, { home: g.home })
     }
+    // A new label alone keeps the device's rights: a paired writer does not become an admin, nor
+    // a paired admin one that may create admins. A role asked for, or a home from before the
+    // registry, is certified as the first device is (a writer is an admin).
+    const relabel = changed.readOnly === undefined && !upgrade
+    const hadAdmin = id.certificate.capabilities.includes('admin')
+    const rights = relabel ? { admin: hadAdmin, ...('pathLen' in id.certificate && typeof id.certificate.pathLen === 'number' && hadAdmin ? { pathLen: id.certificate.pathLen } : {}) } : {}
     const lock = await acquireLock(g.home)
     try {
-      return { id: await enrol(g.home, wallet, { label: want.label ?? id.certificate.label, readOnly: want.readOnly ?? ro }), walletPath: wallet.path, walletGenerated: false, changed, created: false }
+      return { id: await enrol(g.home, wallet, { label: want.label ?? id.certificate.label, readOnly: want.readOnly ?? ro, ...rights }), walletPath: wallet.path, walletGenerated: false, changed, created: false }
     } finally {
       await lock.release()
     }
