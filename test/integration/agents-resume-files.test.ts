@@ -224,7 +224,7 @@ describe('Claude Code: the side files already here', () => {
     const refused = await run(v, 'agent', 'resume', key, '--cwd', cwd, '--json')
     const err = errorOf(refused, 2)
     expect(err.code).toBe('INVALID_INPUT')
-    expect(err.message).toMatch(/^refusing to overwrite .*(agent-a1b2c3\.meta\.json|toolu_01Big\.txt): it was changed here: it is none of the versions this session in mesh holds \(import it first with `mesh agent import claude --file .*`, or pass --force to replace it\)$/)
+    expect(err.message).toMatch(/^refusing to overwrite .*(agent-a1b2c3\.meta\.json|toolu_01Big\.txt): it was changed here: it is none of the versions this session in mesh holds \(import it first with `mesh agent import claude --file .*`, adding --force if another device drives the session; or pass --force to replace it, and what it holds that mesh has not is lost\)$/)
     expect(await readFile(tool, 'utf8')).toBe('edited here\n')
     expect(await readFile(meta, 'utf8')).toBe('{"agentType":"edited-here"}\n')
 

@@ -24,7 +24,7 @@ import { claudeView, type ViewMessage } from './view.js'
 import { shellQuote } from '../../shell-quote.js'
 
 /** A file here holds lines mesh has not got (importOrForce). */
-const importFirst = (path: string): Hint => importOrForce(`(import it first with \`mesh agent import claude --file ${path}\`, or pass --force to replace it)`)
+const importFirst = (path: string): Hint => importOrForce(`(import it first with \`mesh agent import claude --file ${path}\`, adding --force if another device drives the session; or pass --force to replace it, and what it holds that mesh has not is lost)`)
 
 export interface ReadBundle {
   sessionId: string, cwd?: string, records: NativeRecord[], view: ViewMessage[], lines: number

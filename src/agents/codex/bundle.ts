@@ -66,7 +66,7 @@ export async function writeCodexRollout (sessionId: string, records: readonly Na
   const b = await busy(path)
   if (b !== undefined) throw AgentBusyError.forFile('Codex', path, b.why)
   if (cur !== undefined && opts.force !== true && !onlyOursThere(cur, bytes, codexPathFields, lines => codexMeta(lines).cwd, opts.cwd)) {
-    throw new InvalidInputError(`refusing to overwrite ${path}: it holds lines this session in mesh has not got`, { path }, { hint: importOrForce('(import it first, or pass --force)') })
+    throw new InvalidInputError(`refusing to overwrite ${path}: it holds lines this session in mesh has not got`, { path }, { hint: importOrForce('(import it first, adding --force if another device drives the session; or pass --force to replace it, and what it holds that mesh has not is lost)') })
   }
   await checkWritable([path])
   await opts.ready?.()

@@ -125,7 +125,7 @@ export async function writeOpenclawSession (sessionId: string, records: readonly
     const b = await busy(path)
     if (b !== undefined) throw AgentBusyError.forFile('OpenClaw', path, b.why)
     if (cur !== undefined && opts.force !== true && !onlyOursThere(cur, bytes, openclawPathFields, lines => openclawMeta(lines).cwd, opts.cwd)) {
-      throw new InvalidInputError(`refusing to overwrite ${path}: it holds lines this session in mesh has not got`, { path }, { hint: importOrForce(`(import it first with \`mesh agent import openclaw --file ${path}\`, or pass --force)`) })
+      throw new InvalidInputError(`refusing to overwrite ${path}: it holds lines this session in mesh has not got`, { path }, { hint: importOrForce(`(import it first with \`mesh agent import openclaw --file ${path}\`, adding --force if another device drives the session; or pass --force to replace it, and what it holds that mesh has not is lost)`) })
     }
     const emptyIndex = indexThere?.state === 'there' && indexThere.empty === true
     await checkWritable([path, ...(indexThere?.state === 'absent' || emptyIndex ? [indexPath] : [])])
