@@ -1,6 +1,7 @@
 /**
  * An import stopped part-way with no daemon running, as a newcomer met it: Ctrl-C during
- * `mesh agent import claude` of a long transcript (exit 130), then the same import again. The
+ * `mesh agent import claude` of a long transcript (it died at once, exit 130, unsaid; it now
+ * stops after the batch being stored and says how far it got), then the same import again. The
  * second import added the records the first had not stored, but the transcript view (`session
  * show`, watch, MCP, the dashboard) stayed short of the batch the first had stored the records of
  * and not yet their messages (1,640 of 30,000 missing for good; a re-import, `--force` or `mesh
@@ -50,7 +51,9 @@ describe('an import stopped part-way, with no daemon', () => {
     h.procs.push(first)
     // Stopped once some batches are stored and before the last.
     await first.waitFor(/importing f6f6f6f6.*: \d+% \((?:[1-9]|1[01])\/12 batches/, 60_000)
-    await first.stop('SIGINT')
+    // Stopped after the batch being stored, and said: how far it got, and what to do.
+    expect(await first.stop('SIGINT')).toBe(1)
+    expect(first.lines.join('\n')).toMatch(/stopped: \d+ of 12 batches of .* stored \(\d+ new records\); the same import again adds the rest/)
     const partly = await messageCount()
     expect(partly).toBeLessThan(LINES)
 

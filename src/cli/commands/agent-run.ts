@@ -19,7 +19,7 @@ import { followCmd, hookCmd, hooksCmd } from './agent-live.js'
 import { syncCmd } from './agent-sync.js'
 import { showAgentList, type LocalSession } from './agent-list.js'
 import type { MeshApi } from '../../api/api.js'
-import { InvalidInputError, isMeshError, LeaseHeldError, NotFoundError, UsageError } from '../../errors.js'
+import { AbortedError, InvalidInputError, isMeshError, LeaseHeldError, NotFoundError, UsageError } from '../../errors.js'
 import { sizeWords as mb } from '../../node/progress.js'
 import { draw, leaseHintFor, stdout as out, withApi, type Globals } from '../context.js'
 import { Control, drawn } from '../printable.js'
@@ -54,6 +54,27 @@ function agentOf (a: string | undefined, sub: string): AgentName {
 async function importCmd (g: Globals, a: string | undefined, values: Record<string, unknown>): Promise<number> {
   const agent = agentOf(a, 'import')
   if (agent === 'hermes') return await importHermes(g, values)
+  // Ctrl-C (or SIGTERM) stops the import after the batch being stored, and says how far it got;
+  // a second one stops it at once. What was stored stays; the same import again adds the rest.
+  const stop = new AbortController()
+  const onSignal = (): void => {
+    if (stop.signal.aborted) process.exit(130)
+    stop.abort()
+    // A progress line on a terminal is cleared first, so this is a line of its own.
+    if (process.stderr.isTTY) draw('stderr', drawn(Control.ERASE_LINE))
+    out.err('stopping after the batch being stored (Ctrl-C again to stop at once)')
+  }
+  process.on('SIGINT', onSignal)
+  process.on('SIGTERM', onSignal)
+  try {
+    return await importRun(g, agent, values, stop.signal)
+  } finally {
+    process.off('SIGINT', onSignal)
+    process.off('SIGTERM', onSignal)
+  }
+}
+
+async function importRun (g: Globals, agent: Exclude<AgentName, 'hermes'>, values: Record<string, unknown>, stopped: AbortSignal): Promise<number> {
   const file = values.file as string | undefined
   const session = values.session as string | undefined
   const since = values.since !== undefined ? parseSince(values.since as string) : undefined
@@ -73,11 +94,12 @@ async function importCmd (g: Globals, a: string | undefined, values: Record<stri
       const list: ImportResult[] = []
       let done = 0
       for (const [i, s] of picked.entries()) {
+        if (stopped.aborted) throw new AbortedError(`stopped: ${list.length} of ${plural(picked.length, `${agent} session`)} imported; the same import again adds the rest`, { imported: list.length, of: picked.length })
         // Progress on stderr (stdout stays the result): a line per session, rewritten on a terminal.
         if (picked.length > 1) progress(`importing ${agent} session ${i + 1}/${picked.length} (${mb(done)} of ${mb(bytes)}) ${s.sessionId}`)
         let r: ImportResult
         try {
-          r = await importOne(api, g, agent, s.path, values, s.db)
+          r = await importOne(api, g, agent, s.path, values, s.db, stopped)
         } catch (err) {
           // One damaged or vanished file, one whose session id makes no mesh key, or a session
           // another device drives (its new lines wait for --force or the lease), is said and the
@@ -120,7 +142,7 @@ async function importCmd (g: Globals, a: string | undefined, values: Record<stri
   const path = file !== undefined ? await fileToImport(file) : db !== undefined ? db.db : agent === 'claude' ? await findClaudeSession(session as string, process.env, warnLine) : agent === 'codex' ? (await findCodexSession(session as string, process.env, warnLine)).path : (await findOpenclawSession(session as string, process.env, warnLine)).path
   // Another device drives it: this device takes the lease with `mesh lease take KEY --take`
   // (not `mesh resume`, which an agent's session is not continued by), or --force writes anyway.
-  const result = await withApi(g, async api => await importOne(api, g, agent, path, values, db))
+  const result = await withApi(g, async api => await importOne(api, g, agent, path, values, db, stopped))
     .catch((err: unknown) => { throw leaseHintFor(err, 'mesh lease take') })
   // Nothing was sent, so no session was made: said, rather than "0 new records of 0" and a session that is not there.
   if (result.records === 0) {
@@ -214,7 +236,7 @@ export function heldBackAt (path: string, h: HeldBackTail): HeldBackTail {
 }
 
 /** One session: a file, or (`db`) an OpenClaw session of its database era. */
-async function importOne (api: MeshApi, g: Globals, agent: AgentName, path: string, values: Record<string, unknown>, db?: OpenclawDbSession): Promise<ImportResult> {
+async function importOne (api: MeshApi, g: Globals, agent: AgentName, path: string, values: Record<string, unknown>, db?: OpenclawDbSession, stopped?: AbortSignal): Promise<ImportResult> {
   // A file resumed here from another machine names this machine's paths: read it with the
   // mapping back to the recorded cwd, so what is stored is what was first imported.
   const read = async (map?: { from: string, to: string }): Promise<Awaited<ReturnType<typeof readClaudeBundle>> & { name?: string, dir?: string, sessionKey?: string }> =>
@@ -261,6 +283,9 @@ async function importOne (api: MeshApi, g: Globals, agent: AgentName, path: stri
     messages += r.messages
     // A long import says how far it is (on a terminal each batch, else about every tenth).
     if (parts.length > 4 && (process.stderr.isTTY || (i + 1) % Math.ceil(parts.length / 10) === 0 || i + 1 === parts.length)) progress(`importing ${b.sessionId}: ${Math.floor((i + 1) * 100 / parts.length)}% (${i + 1}/${parts.length} batches, ${added} new records)`, i + 1 === parts.length)
+    if (stopped?.aborted === true && i + 1 < parts.length) {
+      throw new AbortedError(`stopped: ${i + 1} of ${parts.length} batches of ${path} stored (${plural(added, 'new record')}); the same import again adds the rest`, { path, key, batches: parts.length, stored: i + 1, added })
+    }
   }
   // A Claude transcript whose chain is broken (a line lost) is kept as it is, and said: resume
   // will refuse to write it back, export writes it.
