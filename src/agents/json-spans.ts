@@ -10,15 +10,27 @@ export interface StringSpan {
   start: number
   end: number
   value: string
+  /** Empty when asked for with `paths: false`. */
   path: Array<string | number>
+  /** The key of the member the token is in, through arrays (`"secrets": ["…"]`); undefined outside any object. */
+  member?: string
   isKey: boolean
   /** A number token (asked for with `numbers`): `value` is its text as written. */
   number?: true
 }
 
-/** `numbers`: number tokens too, as spans with `number` set (a redaction replaces those under secret names). */
-export function stringSpans (text: string, want?: (path: ReadonlyArray<string | number>, isKey: boolean) => boolean, opts: { numbers?: boolean } = {}): StringSpan[] {
+/**
+ * `numbers`: number tokens too, as spans with `number` set (a redaction replaces those under
+ * secret names). `paths: false`: spans without their path copied (`member` is still set), for a
+ * caller that keeps every span of a deep text, where a copy per span would be quadratic.
+ *
+ * The walk keeps its own stack rather than recursing: JSON.parse takes a line nested thousands
+ * deep (a tool's output), and a recursive walk of it overflowed the call stack, so a rewrite or a
+ * redaction failed or skipped the line.
+ */
+export function stringSpans (text: string, want?: (path: ReadonlyArray<string | number>, isKey: boolean) => boolean, opts: { numbers?: boolean, paths?: boolean } = {}): StringSpan[] {
   const out: StringSpan[] = []
+  const copyPaths = opts.paths !== false
   let i = 0
   const ws = (): void => { while (i < text.length && (text[i] === ' ' || text[i] === '\n' || text[i] === '\r' || text[i] === '\t')) i++ }
   const str = (): { start: number, end: number, value: string } => {
@@ -28,51 +40,61 @@ export function stringSpans (text: string, want?: (path: ReadonlyArray<string | 
     i++
     return { start, end: i, value: JSON.parse(text.slice(start, i)) as string }
   }
-  // One path stack, copied only for a span that is kept: most strings are not wanted.
+  // One path stack, copied only for a span that is kept: most strings are not wanted. Beside it,
+  // the open containers (the next index of an array; -1 for an object) and each one's member key.
   const path: Array<string | number> = []
+  const open: number[] = []
+  const members: Array<string | undefined> = []
+  const member = (): string | undefined => members[members.length - 1]
   const keep = (s: { start: number, end: number, value: string }, isKey: boolean): void => {
-    if (want === undefined || want(path, isKey)) out.push({ ...s, path: [...path], isKey })
+    if (want === undefined || want(path, isKey)) out.push({ ...s, path: copyPaths ? [...path] : [], member: member(), isKey })
   }
-  const value = (): void => {
+  // A member's key, then its ':'; the key becomes the last step of the path.
+  const key = (): void => {
+    ws()
+    const k = str()
+    path.push(k.value)
+    members[members.length - 1] = k.value
+    keep(k, true)
+    ws(); i++ // ':'
+  }
+  for (;;) {
+    // At a value.
     ws()
     const c = text[i]
-    if (c === '"') { keep(str(), false); return }
-    if (c === '{') {
+    if (c === '"') keep(str(), false)
+    else if (c === '{') {
       i++; ws()
-      if (text[i] === '}') { i++; return }
-      for (;;) {
-        ws()
-        const k = str()
-        path.push(k.value)
-        keep(k, true)
-        ws(); i++ // ':'
-        value()
-        path.pop()
-        ws()
-        if (text[i] === ',') { i++; continue }
-        i++; return // '}'
-      }
-    }
-    if (c === '[') {
+      if (text[i] === '}') i++
+      else { open.push(-1); members.push(undefined); key(); continue }
+    } else if (c === '[') {
       i++; ws()
-      if (text[i] === ']') { i++; return }
-      let n = 0
-      for (;;) {
-        path.push(n++)
-        value()
-        path.pop()
-        ws()
-        if (text[i] === ',') { i++; continue }
-        i++; return // ']'
-      }
+      if (text[i] === ']') i++
+      else { open.push(1); members.push(member()); path.push(0); continue }
+    } else {
+      // number, true, false, null
+      const start = i
+      while (i < text.length && !',]} \n\r\t'.includes(text[i] as string)) i++
+      if (opts.numbers === true && c !== 't' && c !== 'f' && c !== 'n' && (want === undefined || want(path, false))) out.push({ start, end: i, value: text.slice(start, i), path: copyPaths ? [...path] : [], member: member(), isKey: false, number: true })
     }
-    // number, true, false, null
-    const start = i
-    while (i < text.length && !',]} \n\r\t'.includes(text[i] as string)) i++
-    if (opts.numbers === true && c !== 't' && c !== 'f' && c !== 'n' && (want === undefined || want(path, false))) out.push({ start, end: i, value: text.slice(start, i), path: [...path], isKey: false, number: true })
+    // After a value: on to the next one of its container, or close containers until one has one.
+    for (;;) {
+      const top = open.length - 1
+      if (top < 0) return out
+      path.pop()
+      ws()
+      if (text[i] === ',') {
+        i++
+        const n = open[top] as number
+        if (n === -1) key()
+        else { path.push(n); open[top] = n + 1 }
+        break
+      }
+      i++ // '}' or ']'
+      open.pop()
+      members.pop()
+    }
   }
-  value()
-  return out
 }
 
 /**

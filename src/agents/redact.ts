@@ -168,15 +168,15 @@ function redactJsonText (text: string, t: Tally): string | undefined {
   try { JSON.parse(text) } catch { return undefined }
   let out = ''
   let at = 0
-  for (const s of stringSpans(text, undefined, { numbers: true })) {
+  for (const s of stringSpans(text, undefined, { numbers: true, paths: false })) {
     let next: string
     if (s.number === true) {
       // A PIN, a numeric password or code: replaced by the marker (a string) under such a name;
       // not a count (`token_count`, `max_tokens`), which is a number under a secret-looking word.
-      if (!numericSecretName(memberKey(s.path) ?? '')) continue
+      if (!numericSecretName(s.member ?? '')) continue
       counted(t, 'named-value')
       next = REDACTED
-    } else if (!s.isKey && s.value !== '' && s.value !== REDACTED && secretName(memberKey(s.path) ?? '')) {
+    } else if (!s.isKey && s.value !== '' && s.value !== REDACTED && secretName(s.member ?? '')) {
       counted(t, 'named-value')
       next = REDACTED
     } else {
@@ -187,12 +187,6 @@ function redactJsonText (text: string, t: Tally): string | undefined {
     at = s.end
   }
   return at === 0 ? text : out + text.slice(at)
-}
-
-/** The key of the member a value is in (through arrays: `"secrets": ["…"]`). */
-function memberKey (path: ReadonlyArray<string | number>): string | undefined {
-  for (let i = path.length - 1; i >= 0; i--) if (typeof path[i] === 'string') return path[i] as string
-  return undefined
 }
 
 /**

@@ -26,8 +26,8 @@ export function remapLines (lines: readonly string[], match: FieldMatcher, map: 
   const out = lines.map((line) => {
     // A quick no: most lines never mention the root.
     if (!mentions(line, map.from) && !mentions(line, map.to)) return line
-    let spans: StringSpan[]
-    try { JSON.parse(line); spans = stringSpans(line, match) } catch { return line }
+    try { JSON.parse(line) } catch { return line }
+    const spans = stringSpans(line, match)
     const edits: Array<{ span: StringSpan, from: string, to: string }> = []
     for (const s of spans) {
       if (!match(s.path, s.isKey)) continue
