@@ -82,9 +82,16 @@ async function importRun (g: Globals, agent: Exclude<AgentName, 'hermes'>, value
   if ([file !== undefined, session !== undefined, all].filter(Boolean).length !== 1) throw new UsageError(`give one of --file PATH, --session ID, --all or --since DATE: ${usageOf('import')}`)
   if (all) {
     if (values.key !== undefined) throw new UsageError('--key names one session: not with --all or --since')
+    /** Stores that could not be read (an OpenClaw database): said as they are found, and fail the run at its end. */
+    const unreadable: Array<{ path: string, code: string, message: string }> = []
+    const unread = (err: Error): void => {
+      if (!isMeshError(err) || !SKIPPED_IN_BATCH.has(err.code)) throw err
+      unreadable.push({ path: String(err.details?.path ?? ''), code: err.code, message: err.message })
+      skipDb(err)
+    }
     const found: Array<{ sessionId: string, path: string, mtimeMs: number, size: number, db?: OpenclawDbSession }> = agent === 'claude'
       ? await listClaudeSessions(process.env, warnLine)
-      : agent === 'codex' ? await listCodexSessions(process.env, warnLine) : await openclawSessions(g, true, warnLine)
+      : agent === 'codex' ? await listCodexSessions(process.env, warnLine) : await openclawSessions(g, true, warnLine, unread)
     const picked = found.filter(s => since === undefined || s.mtimeMs >= since)
     const bytes = picked.reduce((n, s) => n + s.size, 0)
     const failed: Array<{ path: string, sessionId: string, code: string, message: string }> = []
@@ -123,18 +130,24 @@ async function importRun (g: Globals, agent: Exclude<AgentName, 'hermes'>, value
     })
     if (g.json) out.json(results)
     // Nothing imported and something failed: the error below says it all (not "0 sessions" first).
-    else if (results.length > 0 || failed.length === 0) out.line(`${plural(results.length, `${agent} session`)}, ${plural(results.reduce((n, r) => n + r.added, 0), 'new record')}`)
+    else if (results.length > 0 || (failed.length === 0 && unreadable.length === 0)) out.line(`${plural(results.length, `${agent} session`)}, ${plural(results.reduce((n, r) => n + r.added, 0), 'new record')}`)
     // What could not be imported is an error of the run, each file named, after the rest was:
     // bad input (exit 2) when every file was, else a failure (exit 1: a lease another device holds).
-    if (failed.length > 0) {
+    // A store that could not be read (its sessions not even listed) is a damaged file too.
+    if (failed.length > 0 || unreadable.length > 0) {
       // Every file of the count accounted for: imported, failed, or holding nothing yet.
       const was = [
         ...(results.length > 0 ? [`${results.length} ${results.length === 1 ? 'was' : 'were'}`] : []),
         ...(empty > 0 ? [`${empty} ${empty === 1 ? 'holds' : 'hold'} no records yet`] : [])
       ]
       const imported = was.length > 0 ? ` (${was.join(', ')})` : ''
-      const message = `${failed.length} of ${plural(picked.length, `${agent} session`)} could not be imported${imported}: ${failed.map(f => `${f.path} (${f.code})`).join(', ')}`
-      throw failed.every(f => f.code !== 'LEASE_HELD') ? new InvalidInputError(message, { failed }) : new LeaseHeldError(`${message}; a session another device drives takes new lines with --force, or after \`mesh lease take KEY --take\``, { failed })
+      const parts = [
+        ...(failed.length > 0 ? [`${failed.length} of ${plural(picked.length, `${agent} session`)} could not be imported${imported}: ${failed.map(f => `${f.path} (${f.code})`).join(', ')}`] : []),
+        ...(unreadable.length > 0 ? [`${plural(unreadable.length, `${agent} database`)} could not be read, so no session in ${unreadable.length === 1 ? 'it' : 'them'} was imported${failed.length === 0 && results.length > 0 ? ` (${plural(results.length, `other ${agent} session`)} ${results.length === 1 ? 'was' : 'were'})` : ''}: ${unreadable.map(f => `${f.path} (${f.code})`).join(', ')}`] : [])
+      ]
+      const message = parts.join('; ')
+      const details = { failed, ...(unreadable.length > 0 ? { unreadable } : {}) }
+      throw failed.every(f => f.code !== 'LEASE_HELD') ? new InvalidInputError(message, details) : new LeaseHeldError(`${message}; a session another device drives takes new lines with --force, or after \`mesh lease take KEY --take\``, details)
     }
     return 0
   }
@@ -180,8 +193,8 @@ export async function fileToImport (file: string): Promise<string> {
  * leaves them there; both hold the same records and import into the one key, so the file would
  * only be read again and counted twice. The database is what `--session ID` reads too.
  */
-async function openclawSessions (g: Globals, say: boolean, warn: ListWarn): Promise<Array<{ sessionId: string, path: string, mtimeMs: number, size: number, db?: OpenclawDbSession }>> {
-  const dbs = (await listOpenclawDbSessions(process.env, skipDb)).map(d => ({ ...d, path: d.db, db: d }))
+async function openclawSessions (g: Globals, say: boolean, warn: ListWarn, onDb: (err: Error) => void = skipDb): Promise<Array<{ sessionId: string, path: string, mtimeMs: number, size: number, db?: OpenclawDbSession }>> {
+  const dbs = (await listOpenclawDbSessions(process.env, onDb)).map(d => ({ ...d, path: d.db, db: d }))
   const inDb = new Set(dbs.map(d => d.sessionId))
   const files = await listOpenclawSessions(process.env, warn)
   for (const f of files) if (inDb.has(f.sessionId) && say && !g.json) out.err(`note: ${f.path} was migrated into OpenClaw's database: its session is imported from there`)

@@ -1,0 +1,38 @@
+/**
+ * `mesh agent import openclaw --all` with a damaged OpenClaw database beside a session it can
+ * read: the readable session is imported, the database is named, and the run exits 2, as a
+ * damaged Hermes store or a damaged transcript among many makes it. It said "skipped: … SQLite
+ * cannot read it" and exited 0, so a scheduled import never failed over a store it could not read.
+ */
+import { cp, mkdir, writeFile } from 'node:fs/promises'
+import { join } from 'node:path'
+import { fileURLToPath } from 'node:url'
+import { expect, it } from 'vitest'
+import { runCli } from '../helpers/cli.js'
+import { cliHome } from '../helpers/cli-home.js'
+
+const FIX = fileURLToPath(new URL('../fixtures/agents/', import.meta.url))
+const OSID = '3f6c2a9e-81d4-4b7a-9c25-6e0d4f1b8a73'
+
+const h = cliHome()
+
+it('imports the readable sessions, names the database it cannot read, and exits 2', async () => {
+  const state = join(h.dir, 'openclaw')
+  await cp(join(FIX, 'openclaw'), state, { recursive: true })
+  const db = join(state, 'agents', 'main', 'agent', 'openclaw-agent.sqlite')
+  await mkdir(join(db, '..'), { recursive: true })
+  await writeFile(db, Buffer.alloc(5000, 0x5a))
+  const env = { ...h.env, OPENCLAW_STATE_DIR: state }
+
+  const r = await runCli(['agent', 'import', 'openclaw', '--all', '--home', h.home], { env, timeoutMs: 60_000 })
+  expect(r.code, r.stderr).toBe(2)
+  expect(r.stdout).toMatch(/^1 openclaw session, \d+ new records/)
+  expect(r.stderr).toContain(`skipped: ${db}: SQLite cannot read it`)
+  expect(r.stderr).toContain(`1 openclaw database could not be read, so no session in it was imported (1 other openclaw session was): ${db} (INVALID_INPUT)`)
+
+  const j = await runCli(['agent', 'import', 'openclaw', '--all', '--json', '--home', h.home], { env, timeoutMs: 60_000 })
+  expect(j.code, j.stderr).toBe(2)
+  expect(JSON.parse(j.stdout)).toEqual([expect.objectContaining({ key: `agent:openclaw:${OSID}`, added: 0 })])
+  const list = JSON.parse((await runCli(['agent', 'list', '--json', '--home', h.home], { env })).stdout)
+  expect(list.local.filter((s: any) => s.imported).map((s: any) => s.key)).toEqual([`agent:openclaw:${OSID}`])
+}, 120_000)
