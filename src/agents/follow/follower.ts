@@ -242,7 +242,9 @@ export class Follower {
     let stuck: Stuck | undefined
     try {
       // An id no key can hold (a file named `bad id!.jsonl`): asking the API again never mends it.
-      checkSessionKey(s.key, s.sessionId)
+      // Said once the file shows a record of its agent: a file with no session in it (`{}`) is
+      // passed by as any such file is, and `mesh agent import` says so of it first too.
+      const badKey = keyProblem(s)
       for (;;) {
         let cursor = this.cursors.get(s.id)
         if (cursor === undefined && !this.cursors.has(s.id)) {
@@ -253,7 +255,7 @@ export class Follower {
           const f = this.followed.get(s.id)
           if (at !== undefined && f !== undefined && f.capturedAt === undefined) f.capturedAt = at
         }
-        const held = await this.heldOf(s.key)
+        const held = badKey !== undefined ? undefined : await this.heldOf(s.key)
         const r = await s.read(cursor, held)
         if (r === undefined) {
           // Gone (the agent's cleanup deleted it): what mesh holds stays; a new file there starts afresh.
@@ -282,6 +284,7 @@ export class Follower {
           this.track(s)
           continue
         }
+        if (badKey !== undefined && r.records.length > 0) throw badKey
         if (r.records.length > 0) out.push(await this.store(s, r, held))
         const f = this.followed.get(s.id)
         const capturedAt = r.records.length > 0 ? Date.now() : f?.capturedAt ?? this.o.cursors.capturedAt(s.id)
@@ -495,3 +498,8 @@ export function stuckNote (s: Stream, st: Stuck): string {
 }
 
 function msg (err: unknown): string { return err instanceof Error ? err.message : String(err) }
+
+/** The error of a stream whose session id can be no mesh key, or undefined. */
+function keyProblem (s: Stream): Error | undefined {
+  try { checkSessionKey(s.key, s.sessionId); return undefined } catch (err) { if (!isMeshError(err)) throw err; return err }
+}

@@ -97,6 +97,11 @@ async function importRun (g: Globals, agent: Exclude<AgentName, 'hermes'>, value
     const failed: Array<{ path: string, sessionId: string, code: string, message: string }> = []
     /** Files that hold no records yet (a conversation not started): neither imported nor failed. */
     let empty = 0
+    /**
+     * Files that hold no session (`{}`, a stray note: no-session.ts): passed by, said, and no
+     * failure, as the follower passes them by and `mesh agent list` says `no session in this file`.
+     */
+    let noSession = 0
     const results = await withApi(g, async api => {
       const list: ImportResult[] = []
       let done = 0
@@ -112,9 +117,10 @@ async function importRun (g: Globals, agent: Exclude<AgentName, 'hermes'>, value
           // another device drives (its new lines wait for --force or the lease), is said and the
           // others go on; anything else (the daemon, the disk) stops the run as before.
           if (!isMeshError(err) || !SKIPPED_IN_BATCH.has(err.code)) throw err
-          failed.push({ path: s.path, sessionId: s.sessionId, code: err.code, message: err.message })
           // The progress line on a terminal is cleared first, so the skip is a line of its own.
           if (picked.length > 1 && process.stderr.isTTY) draw('stderr', drawn(Control.ERASE_LINE))
+          if (err.details.noSession === true) { noSession++; out.err(`skipped: ${err.message}`); continue }
+          failed.push({ path: s.path, sessionId: s.sessionId, code: err.code, message: err.message })
           out.err(`skipped: ${err.message}`)
           continue
         } finally {
@@ -124,7 +130,7 @@ async function importRun (g: Globals, agent: Exclude<AgentName, 'hermes'>, value
         if (r.records === 0) { empty++; out.err(`skipped: ${s.path} holds no records yet`) }
         else list.push(r)
       }
-      // What was imported, as the line after counts it: a file that failed or holds no records yet is not.
+      // What was imported, as the line after counts it: a file that failed or holds no records or no session is not.
       if (picked.length > 1) progress(`imported ${list.length < picked.length ? `${list.length} of ` : ''}${picked.length} ${agent} sessions (${mb(bytes)})`, true)
       return list
     })
@@ -135,10 +141,11 @@ async function importRun (g: Globals, agent: Exclude<AgentName, 'hermes'>, value
     // bad input (exit 2) when every file was, else a failure (exit 1: a lease another device holds).
     // A store that could not be read (its sessions not even listed) is a damaged file too.
     if (failed.length > 0 || unreadable.length > 0) {
-      // Every file of the count accounted for: imported, failed, or holding nothing yet.
+      // Every file of the count accounted for: imported, failed, holding nothing yet or no session.
       const was = [
         ...(results.length > 0 ? [`${results.length} ${results.length === 1 ? 'was' : 'were'}`] : []),
-        ...(empty > 0 ? [`${empty} ${empty === 1 ? 'holds' : 'hold'} no records yet`] : [])
+        ...(empty > 0 ? [`${empty} ${empty === 1 ? 'holds' : 'hold'} no records yet`] : []),
+        ...(noSession > 0 ? [`${noSession} ${noSession === 1 ? 'holds' : 'hold'} no session`] : [])
       ]
       const imported = was.length > 0 ? ` (${was.join(', ')})` : ''
       const parts = [
@@ -262,7 +269,7 @@ async function importOne (api: MeshApi, g: Globals, agent: AgentName, path: stri
   // A file none of whose lines is a record the agent writes (a wrong path, `{}`) is not its
   // session: refused, not stored as a session of lines kept as written (no-session.ts).
   if (noSessionIn(agent, first.records)) {
-    throw new InvalidInputError(`${path} holds no ${agent} session: ${noSessionWhy(agent, first.records.some(r => r.file === '' && r.kind !== 'unparsed'), first.lines)}; nothing was imported`, { path })
+    throw new InvalidInputError(`${path} holds no ${agent} session: ${noSessionWhy(agent, first.records.some(r => r.file === '' && r.kind !== 'unparsed'), first.lines)}; nothing was imported`, { path, noSession: true })
   }
   // A key given is the person's (the API says what is wrong with it); one made of the file's
   // session id is refused naming the file, so an import of many passes it by.
