@@ -11,7 +11,7 @@
  * pile them up. A symlinked settings file is written through its link.
  */
 import { constants } from 'node:fs'
-import { copyFile, chmod, readdir, realpath, rm, stat } from 'node:fs/promises'
+import { copyFile, chmod, lstat, readdir, realpath, rm, rmdir, stat } from 'node:fs/promises'
 import { basename, dirname, join } from 'node:path'
 import { InvalidInputError } from '../../errors.js'
 import { readFileNoFollow, writeFileAtomic } from '../bundle.js'
@@ -112,6 +112,11 @@ export interface HooksResult {
   claudeHere: boolean
   /** Claude Code's folder (CLAUDE_CONFIG_DIR, else ~/.claude). */
   folder: string
+  /**
+   * An uninstall on a machine where Claude Code never ran: what mesh had made and removed (the
+   * settings file, mesh's copies of it, the folder when nothing else was left in it).
+   */
+  removed?: string[]
 }
 
 /** Installs (command given) or removes (undefined) mesh's hooks in the settings file. */
@@ -137,6 +142,11 @@ export async function applyClaudeHooks (command: string | undefined, env: NodeJS
     settings = v as Settings
   }
   const r = command !== undefined ? withMeshHooks(settings, command) : withoutMeshHooks(settings)
+  // A settings file that is a link is the user's doing: never removed.
+  if (command === undefined && text !== undefined && !(await lstat(link)).isSymbolicLink()) {
+    const removed = await removeMeshMade(folder, link, r.settings, r.changed)
+    if (removed !== undefined) return { path, changed: r.changed, events: [...HOOK_EVENTS], claudeHere, folder, removed }
+  }
   if (!r.changed) return { path, changed: false, events: [...HOOK_EVENTS], claudeHere, folder }
   let backup: string | undefined
   if (text !== undefined) {
@@ -147,6 +157,38 @@ export async function applyClaudeHooks (command: string | undefined, env: NodeJS
   await writeFileAtomic(path, JSON.stringify(r.settings, null, 2) + '\n')
   await chmod(path, mode)
   return { path, changed: true, backup, events: [...HOOK_EVENTS], claudeHere, folder }
+}
+
+/**
+ * An uninstall leaving settings that hold nothing (`{}`), in a folder where Claude Code never ran:
+ * the settings file, mesh's copies of it (each holding nothing but mesh's hooks) and, when nothing
+ * else is left, the folder removed, so skills and memory sync do not count Claude Code as
+ * installed because mesh's install once made its folder. Undefined (nothing removed) when the
+ * folder or a copy holds anything else: a setting of the user's, a file Claude Code writes (a
+ * resume's projects/ stays, and is mesh's own: installed.ts). `changed`: whether this uninstall
+ * removed hooks; without it, only a folder mesh's copies show mesh touched (an uninstall before
+ * this left `{}` and a copy) is cleared.
+ */
+async function removeMeshMade (folder: string, path: string, left: Settings, changed: boolean): Promise<string[] | undefined> {
+  if (Object.keys(left).length !== 0) return undefined
+  const prefix = `${basename(path)}${BACKUP}`
+  const backups = (await readdir(folder)).filter(n => n.startsWith(prefix))
+  if (!changed && backups.length === 0) return undefined
+  if (!(await onlyMeshOwn(folder, [...CLAUDE_MESH_OWN.paths, basename(path), ...backups]))) return undefined
+  for (const b of backups) {
+    const st = await lstat(join(folder, b))
+    if (!st.isFile()) return undefined
+    const text = (await readFileNoFollow(join(folder, b))).toString('utf8')
+    if (text.trim() === '') continue
+    let v: unknown
+    try { v = JSON.parse(text) } catch { return undefined }
+    if (typeof v !== 'object' || v === null || Array.isArray(v)) return undefined
+    if (Object.keys(withoutMeshHooks(v as Settings).settings).length !== 0) return undefined
+  }
+  const removed: string[] = []
+  for (const name of [basename(path), ...backups]) { await rm(join(folder, name)); removed.push(join(folder, name)) }
+  if ((await readdir(folder)).length === 0) { await rmdir(folder); removed.push(folder) }
+  return removed
 }
 
 /**

@@ -167,6 +167,10 @@ export async function hooksCmd (g: Globals, sub: string | undefined, agent: stri
   const command = `${shellQuote(process.execPath)} ${shellQuote(bin)} agent hook claude --home ${shellQuote(g.home)}`
   const r = await applyClaudeHooks(sub === 'install' ? command : undefined)
   if (g.json) { out.json({ ...r, command: sub === 'install' ? command : undefined }); return 0 }
+  if (r.removed !== undefined) {
+    out.line(`${r.changed ? `removed mesh's ${r.events.join(', ')} hooks; ` : ''}Claude Code has not run on this machine (nothing of its own in ${r.folder}), so what mesh made there is removed: ${r.removed.join(', ')}`)
+    return 0
+  }
   if (!r.changed) out.line(sub === 'install' ? `mesh's hooks are in ${r.path} already` : `no mesh hooks in ${r.path}`)
   else out.line(`${sub === 'install' ? 'added' : 'removed'} mesh's ${r.events.join(', ')} hooks ${sub === 'install' ? 'to' : 'from'} ${r.path}${r.backup !== undefined ? ` (the previous file is ${r.backup})` : ''}`)
   // Said, as its settings file now makes Claude Code count as installed here (skills and memory sync write into its folder).
