@@ -2,7 +2,8 @@
  * Replacing secrets in text with a marker, for sharing a session outside the vault (capture
  * itself is lossless and end-to-end encrypted; this is only for `--redact` exports). Patterns
  * for the common providers' keys, private key blocks, bearer tokens, `.env`-style assignments
- * `"name": "value"` pairs and `name: value` lines (YAML, HTTP headers) of secret-looking names. A JSONL file is redacted string by string
+ * `"name": "value"` pairs and `name: value` lines (YAML, HTTP headers) of secret-looking names,
+ * and a password's `password: value` inside a line. A JSONL file is redacted string by string
  * (redactJsonl): inside a JSON string a newline or a quote is escaped, which the patterns would
  * not see through, and a replacement made in the raw bytes could break the line. Pure.
  */
@@ -85,6 +86,15 @@ const RULES: Rule[] = [
     name: 'assignment',
     re: /(^|\n)([ \t]*(?:- )?)([A-Za-z_][A-Za-z0-9_.-]*)([ \t]*:[ \t]+(?:(?:Bearer|Basic)[ \t]+)?)("[^"\n]+"|'[^'\n]+'|[^\s"'\\]+)(?=[ \t]*(?:\r?\n|$))/g,
     replace: m => secretName(m[3] as string) && unredacted(m[5] as string) && (secretLooking(m[5] as string) || passwordLooking(m[3] as string, m[5] as string)) ? `${m[1] as string}${m[2] as string}${m[3] as string}${m[4] as string}${REDACTED}` : undefined
+  },
+  {
+    // password: value inside a line (`my password: hunter2 ok`, `… API_KEY=… password: hunter2`):
+    // a password's name only, its value quoted, or one token up to a space or a quote (a full stop
+    // or a comma after it kept) that looks like a password a person typed (inlinePassword): code's
+    // pairs inside a line (`{ password: user.password }`, `(password: string)`) stay.
+    name: 'assignment',
+    re: /\b([A-Za-z_][A-Za-z0-9_.-]*)([ \t]*:[ \t]*)("[^"\n]+"|'[^'\n]+'|[^\s"'\\]+?)(?=[.,;:!?)\]}]*(?:[\s"'\\]|$))/g,
+    replace: m => unredacted(m[3] as string) && inlinePassword(m[1] as string, m[3] as string) ? `${m[1] as string}${m[2] as string}${REDACTED}` : undefined
   }
 ]
 
@@ -102,6 +112,18 @@ function passwordLooking (name: string, value: string): boolean {
   if (!nameWords(name).some(w => PASSWORD_WORDS.has(w))) return false
   if (value.length < 4 || NOT_SECRETS.has(value) || /^[&*$]/.test(value) || /[()[\]{}<>;,`]/.test(value)) return false
   return /[^A-Za-z]/.test(value)
+}
+
+/**
+ * Whether `name: value` inside a line is a password: the name a password's, the value quoted or
+ * one passwordLooking asks for, and not an identifier of code (a member access such as
+ * `process.env.DB_PASSWORD`, a name without a digit such as `user_password`).
+ */
+function inlinePassword (name: string, value: string): boolean {
+  if (!nameWords(name).some(w => PASSWORD_WORDS.has(w))) return false
+  if (value.startsWith('"') || value.startsWith("'")) return true
+  if (/^[A-Za-z_]\w*(?:\.[A-Za-z_]\w*)+$/.test(value) || (/^[A-Za-z_]\w*$/.test(value) && !/[0-9]/.test(value))) return false
+  return passwordLooking(name, value)
 }
 
 /**

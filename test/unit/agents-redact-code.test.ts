@@ -25,7 +25,12 @@ const CODE = [
   '  passwd: Option<String>,',
   'password: &default',
   'password: ${DB_PASSWORD}',
-  'password: null'
+  'password: null',
+  // Inside a line: code's pairs (an object, a parameter list) whose value is a name or a type.
+  'const c = { password: process.env.DB_PASSWORD, user }',
+  'login({ password: user_password })',
+  'function f (password: string, token: Token) {}',
+  'my password is not here: see the vault'
 ]
 
 const SECRETS: Array<[string, string]> = [
@@ -40,7 +45,13 @@ const SECRETS: Array<[string, string]> = [
   ['api_key = k3yV4lue99', `api_key = ${REDACTED}`],
   // A short password a person chose, under a password's name (YAML, a config's line).
   ['user: me\npassword: hunter2\nport: 5432', `user: me\npassword: ${REDACTED}\nport: 5432`],
-  ['  db_passwd: p@ss1', `  db_passwd: ${REDACTED}`]
+  ['  db_passwd: p@ss1', `  db_passwd: ${REDACTED}`],
+  // A password inside a line of prose or a command's output, up to a space or a quote.
+  ['my password: hunter2 ok', `my password: ${REDACTED} ok`],
+  ['run with API_KEY=sk-abc123 password: hunter2', `run with API_KEY=${REDACTED} password: ${REDACTED}`],
+  ['the passwd:p@ss1, then', `the passwd:${REDACTED}, then`],
+  ['set password: "hunter 2" and go', `set password: ${REDACTED} and go`],
+  ['my password=hunter2 ok', `my password=${REDACTED} ok`]
 ]
 
 describe('redact on code and URLs', () => {
