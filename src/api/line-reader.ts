@@ -59,6 +59,14 @@ export class LineReader {
   /** What is held of a line not yet ended, in bytes (at most max). */
   get pending (): number { return this.size }
 
+  /**
+   * The stream ended: a last line left without its newline is read as if it had one (to onLine,
+   * or onTooLong), so what a writer sent before closing is not lost.
+   */
+  end (): void {
+    if (this.size > 0 || this.skipping !== undefined) this.endLine()
+  }
+
   /** Drops a line not yet ended. */
   reset (): void {
     this.parts = []

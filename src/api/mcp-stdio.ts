@@ -7,15 +7,17 @@
  * an isError result carrying INVALID_INPUT, any other request with the protocol's invalid
  * request (-32600). Nothing mesh takes comes near the limit: one append is at most 960 KiB.
  *
- * A line that is JSON but no message (no "jsonrpc", no method, an id of null) is answered as
- * JSON-RPC says (-32600, its id where one can be read; never what may be a response) and told to
+ * A line that is JSON but no message (no "jsonrpc", no method, an id of null, no object, a batch)
+ * is answered as JSON-RPC says (-32600, its id where one can be read, else null; never what may
+ * be a response; a batch by an array) and told to
  * onerror in one line (mcp-invalid.ts): the SDK's transport gave onerror its schema's whole
  * multi-line complaint and answered nothing, so the client waited for ever.
  *
  * And unlike the SDK's, it closes when stdin ends (or the stream closes): over stdio that is how
  * the host says it is gone, so onclose fires and a server on it ends without anyone else
- * watching stdin. Requests read before the end are answered first (a script may pipe one request
- * in and close the pipe at once), for at most ANSWER_AFTER_END_MS.
+ * watching stdin. Requests read before the end, a last one without its newline too, are answered
+ * first (a script may pipe one request in and close the pipe at once), for at most
+ * ANSWER_AFTER_END_MS.
  *
  * @example
  * await serveMcp(api, new LineStdioServerTransport())
@@ -84,8 +86,13 @@ export class LineStdioServerTransport implements Transport {
   }
 
   private readonly onStdinError = (err: Error): void => { this.onerror?.(err) }
-  /** The host closed our stdin: a line it left unended is no message, and nothing more comes; what was asked is answered first. */
+  /**
+   * The host closed our stdin: nothing more comes, and what was asked is answered first. A last
+   * line the host left without its newline is read as a line (a script's `printf` of one request
+   * sent it, and it was dropped unanswered, a tool call never run).
+   */
   private readonly onStdinEnd = (): void => {
+    if (!this.closed && this.ending === undefined) this.reader.end()
     if (this.unanswered.size === 0) {
       void this.close()
       return
@@ -122,13 +129,16 @@ export class LineStdioServerTransport implements Transport {
     this.onmessage?.(message)
   }
 
-  /** JSON that is no message: one line to onerror, and -32600 to a request whose id, or its lack, can be read. */
+  /** JSON that is no message: one line to onerror, and -32600 to each request in it whose id, or its lack, can be read. */
   private invalid (value: unknown): void {
-    const { reason, answer } = invalidMessage(value)
-    this.onerror?.(new Error(`invalid message${answer?.id !== undefined && answer.id !== null ? ` (id ${JSON.stringify(answer.id)})` : ''}: ${reason}`))
-    if (answer === undefined) return
-    const reply = { jsonrpc: '2.0', id: answer.id, error: { code: McpErrorCode.InvalidRequest, message: reason, data: { code: 'INVALID_INPUT' } } }
-    this.send(reply as unknown as JSONRPCMessage).catch((err: unknown) => { this.onerror?.(err as Error) })
+    const { reason, ids, batch } = invalidMessage(value)
+    const named = !batch && ids[0] !== undefined && ids[0] !== null ? ` (id ${JSON.stringify(ids[0])})` : ''
+    this.onerror?.(new Error(`invalid message${named}: ${reason}`))
+    if (ids.length === 0) return
+    const replies = ids.map(id => ({ jsonrpc: '2.0', id, error: { code: McpErrorCode.InvalidRequest, message: reason, data: { code: 'INVALID_INPUT' } } }))
+    // A batch is answered by one array (JSON-RPC 2.0); the transport's messages are objects, hence the cast.
+    const reply = (batch ? replies : replies[0]) as unknown as JSONRPCMessage
+    this.send(reply).catch((err: unknown) => { this.onerror?.(err as Error) })
   }
 
   private refuse (head: string, tail: string, bytes: number): void {

@@ -165,7 +165,7 @@ describe('mesh mcp', () => {
     }
   })
 
-  it('answers a line that is not JSON with -32700 and id null (JSON that is no message, maybe a response, with nothing), and a bad resource URI with -32602 and mesh\'s code, without "MCP error" in the message', async () => {
+  it('answers a line that is not JSON with -32700 and id null (a notification with nothing), and a bad resource URI with -32602 and mesh\'s code, without "MCP error" in the message', async () => {
     const { child, send, stdout, exited } = await rawServer('malformed')
     try {
       send({ jsonrpc: '2.0', method: 'notifications/initialized' })
@@ -175,13 +175,15 @@ describe('mesh mcp', () => {
       send({ jsonrpc: '2.0', id: 8, method: 'resources/read', params: { uri: 'mesh://session/agent:main:%E0%A4%A' } })
       const replies = await eventually(async () => {
         const lines = stdout().trim().split('\n').map(l => JSON.parse(l))
-        return lines.length >= 4 ? lines : undefined
-      }, 'three more replies')
+        return lines.length >= 5 ? lines : undefined
+      }, 'four more replies')
       // A key whose %-escapes do not decode: said of the URI, with the code of a bad key (was "URI malformed").
       const byId = new Map(replies.map(r => [r.id, r]))
       expect(byId.get(8)).toMatchObject({ error: { code: -32602, data: { code: 'INVALID_SESSION_KEY' } } })
       expect(byId.get(8).error.message).toMatch(/^mesh:\/\/session\/agent:main:%E0%A4%A: the key's %-escapes/)
       expect(replies[1]).toMatchObject({ jsonrpc: '2.0', id: null, error: { code: -32700 } })
+      // A batch is answered by a batch: -32600 for each element, id null where it is no object.
+      expect(replies[2]).toMatchObject([{ id: null, error: { code: -32600 } }, { id: null, error: { code: -32600 } }])
       expect(byId.get(7)).toMatchObject({ error: { code: -32602, data: { code: 'SESSION_NOT_FOUND' } } })
       expect(byId.get(7).error.message).toMatch(/^no session agent:main:nope/)
       child.stdin?.end()
@@ -222,6 +224,7 @@ describe('mesh mcp', () => {
       ])
       expect(replies.find(r => r.id === 20)?.result.tools.length).toBeGreaterThan(0)
       expect(replies.some(r => r.id === 16)).toBe(false)
+      expect(replies.filter(r => Array.isArray(r))).toEqual([[1, 2, 3].map(() => ({ jsonrpc: '2.0', id: null, error: { code: -32600, message: 'a batch (a JSON array) is not taken: send one JSON-RPC message per line', data: { code: 'INVALID_INPUT' } } }))])
       child.stdin?.end()
       expect(await exited).toBe(0)
       // One line per line refused, none of them the SDK's schema dump.
@@ -229,6 +232,55 @@ describe('mesh mcp', () => {
       expect(said).toHaveLength(9)
       expect(said.find(l => l.includes('batch'))).toBe('mesh mcp: protocol error: invalid message: a batch (a JSON array) is not taken: send one JSON-RPC message per line')
       expect(stderr()).not.toMatch(/invalid_union|"path"|^\s+[[{"]/m)
+    } finally {
+      if (child.exitCode === null) child.kill('SIGKILL')
+    }
+  })
+
+  it('answers a batch with an array of -32600 under the ids it can read (nothing for its notifications), JSON that is no object or an empty batch with -32600 under id null', async () => {
+    const { child, send, stdout, stderr, exited } = await rawServer('batches')
+    try {
+      send({ jsonrpc: '2.0', method: 'notifications/initialized' })
+      send([{ jsonrpc: '2.0', id: 5, method: 'ping' }, { jsonrpc: '2.0', method: 'notifications/initialized' }, { jsonrpc: '2.0', id: 'six', method: 'tools/list' }, 7, { jsonrpc: '2.0', id: 8, result: {} }])
+      send('str')
+      send(42)
+      send(null)
+      send([])
+      // Notifications only: nothing to answer, said on stderr all the same.
+      send([{ jsonrpc: '2.0', method: 'notifications/initialized' }])
+      send({ jsonrpc: '2.0', id: 20, method: 'ping' })
+      const replies = await eventually(async () => {
+        const lines = stdout().trim().split('\n').map(l => JSON.parse(l))
+        return lines.some(r => r.id === 20) ? lines.slice(1) : undefined
+      }, 'the answer to ping')
+      const refused = (id: unknown, message: string): unknown => ({ jsonrpc: '2.0', id, error: { code: -32600, message, data: { code: 'INVALID_INPUT' } } })
+      const batch = 'a batch (a JSON array) is not taken: send one JSON-RPC message per line'
+      expect(replies).toEqual([
+        [refused(5, batch), refused('six', batch), refused(null, batch)],
+        refused(null, 'not a JSON-RPC message: a string, where a message is a JSON object'),
+        refused(null, 'not a JSON-RPC message: a number, where a message is a JSON object'),
+        refused(null, 'not a JSON-RPC message: null, where a message is a JSON object'),
+        refused(null, 'an empty batch (a JSON array) is no message: send one JSON-RPC message per line'),
+        { jsonrpc: '2.0', id: 20, result: {} }
+      ])
+      child.stdin?.end()
+      expect(await exited).toBe(0)
+      expect(stderr().split('\n').filter(l => l.includes('protocol error'))).toHaveLength(6)
+    } finally {
+      if (child.exitCode === null) child.kill('SIGKILL')
+    }
+  })
+
+  it('runs and answers a last request sent without its newline before stdin ends', async () => {
+    const { home, child, send, stdout, exited } = await rawServer('no-newline')
+    try {
+      send({ jsonrpc: '2.0', method: 'notifications/initialized' })
+      child.stdin?.end(JSON.stringify({ jsonrpc: '2.0', id: 2, method: 'tools/call', params: { name: 'memory_set', arguments: { key: 'unended', value: 'kept' } } }))
+      expect(await exited).toBe(0)
+      const answer = stdout().trim().split('\n').map(l => JSON.parse(l)).find(r => r.id === 2)
+      expect(answer?.result?.isError).not.toBe(true)
+      const got = await runCli(['memory', 'get', 'unended', '--home', home], { env })
+      expect(got.stdout.trim()).toBe('kept')
     } finally {
       if (child.exitCode === null) child.kill('SIGKILL')
     }
@@ -333,8 +385,8 @@ describe('mesh mcp', () => {
       send({ jsonrpc: '2.0', id: 4, method: 'tools/call', params: { name: 'memory_list', arguments: {} } })
       const replies = await eventually(async () => {
         const lines = stdout().trim().split('\n').map(l => JSON.parse(l))
-        return lines.length >= 4 ? lines : undefined
-      }, 'three more replies')
+        return lines.length >= 5 ? lines : undefined
+      }, 'four more replies')
       const byId = new Map(replies.map(r => [r.id, r]))
       expect(byId.get(2)?.result).toMatchObject({ isError: true, structuredContent: { error: { code: 'INVALID_INPUT' } } })
       expect(textOf(byId.get(2).result)).toMatch(/^INVALID_INPUT: a message of \d+ bytes was refused unread/)
