@@ -32,6 +32,7 @@ import { EVENTS_PATH, serveEvents, WS_PROTOCOL } from './http-events.js'
 import { INFO_FILE, PROOF_NONCE, PROOF_PATH, newApiToken, readHttpInfo, serverProof, type HttpInfo } from './http-info.js'
 import { callRoute, compile, HttpError, readBody, refuseUnparsed, requestUrl, send, sendError, type Route } from './http-routes.js'
 import { codeLoginUrl, LOGIN_CODE, LOGIN_CODE_MS, LOGIN_CODES_PATH, LOGIN_PATH, LoginCodes, MAX_LOGIN_BODY, type LoginCode } from './http-login.js'
+import { portBusyError } from './http-port-busy.js'
 import { guardDeadlines, NODE_CHECK_OFF, type Deadlines } from './http-deadlines.js'
 import { defaultWebDir, serveStatic } from './http-static.js'
 import type { OpenApiOptions } from './openapi.js'
@@ -286,15 +287,16 @@ async function listen (server: Server, port: number, host: string): Promise<numb
 
 // ---- `mesh join --http PORT|off` ----
 
-export type HttpFlag = { port: number } | 'off'
+/** A port asked for (`explicit`: by --http, so it is taken or the start fails), or `off`. */
+export type HttpFlag = { port: number, explicit?: boolean } | 'off'
 
-/** Reads `--http PORT|off` (default: DEFAULT_HTTP_PORT); exit 2 naming the flag when malformed. Call it before starting anything. */
+/** Reads `--http PORT|off` (default: DEFAULT_HTTP_PORT, not explicit); exit 2 naming the flag when malformed. Call it before starting anything. */
 export function parseHttpFlag (flag: string | undefined): HttpFlag {
   if (flag === undefined) return { port: DEFAULT_HTTP_PORT }
   if (flag === 'off') return 'off'
   const port = /^\d{1,5}$/.test(flag) ? Number(flag) : NaN
   if (!(port >= 0 && port <= 65535)) throw new UsageError(`--http takes a port (0-65535, 0 for any free one) or "off", not "${flag}"`)
-  return { port }
+  return { port, explicit: true }
 }
 
 /**
@@ -305,7 +307,12 @@ export async function startHttp (api: MeshApi, home: string, flag: string | Http
   const want = typeof flag === 'object' || flag === 'off' ? flag : parseHttpFlag(flag)
   if (want === 'off') return { line: 'http:         off (--http off)' }
   const config = await readConfig(home).catch(() => ({ httpPort: undefined }))
-  const server = await serveHttp(api, { home, port: want.port, fallbackPort: config.httpPort })
+  // A port given with --http is the one asked for: busy, the start fails (exit 2) and nothing is
+  // remembered. Only the default falls back to a free port.
+  const server = await serveHttp(api, { home, port: want.port, fallback: want.explicit !== true, fallbackPort: config.httpPort }).catch(async (err: any) => {
+    if (want.explicit === true && err?.code === 'EADDRINUSE') throw await portBusyError(want.port, '127.0.0.1', DEFAULT_HTTP_PORT, err)
+    throw err
+  })
   // Not remembered (config.json cannot be written): the next start picks a free port again.
   if (server.fellBack) await savePort(home, server.port, 'httpPort').catch(async (err: unknown) => { (await import('@libp2p/logger')).logger('mesh:api:http')('cannot remember HTTP port %d: %e', server.port, err) })
   const note = server.fellBack ? ` (port ${want.port} is busy, using ${server.port}${server.port === config.httpPort ? ', as last time' : ''})` : ''
