@@ -1,10 +1,17 @@
 /** The doctor area of the in-process API (issue 12): what this node set aside, and dropping it. */
 import { NotFoundError } from '../errors.js'
+import { findDamagedSnapshots } from '../node/snapshot-scan.js'
 import type { Handlers, LocalContext } from './local-context.js'
 
 export function doctorHandlers (ctx: LocalContext): Handlers<'doctor.report' | 'doctor.drop'> {
   return {
-    'doctor.report': async () => ({ quarantined: ctx.vault.vault.quarantined(), forks: ctx.vault.vault.forks(), damaged: await ctx.vault.vault.store.damaged() }),
+    // Every snapshot is checked too, where it lies: one damaged on this disk is found before
+    // something opens its document (which sets it aside), and nothing is changed here.
+    'doctor.report': async () => {
+      const v = ctx.vault.vault
+      const damaged = [...await v.store.damaged(), ...await findDamagedSnapshots(v.store, v.certs)]
+      return { quarantined: v.quarantined(), forks: v.forks(), damaged }
+    },
     'doctor.drop': async (input) => {
       const q = ctx.vault.vault.quarantined().find(x => x.id === input.id)
       if (q !== undefined) {

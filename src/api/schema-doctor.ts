@@ -34,12 +34,13 @@ export const DamagedSchema = z.object({
   bytes: z.number(),
   reason: z.string(),
   at: z.number().describe('when it was set aside (ms; 0 unknown)'),
-  doc: z.string().optional().describe('hex id of the document a snapshot or entry was of')
+  doc: z.string().optional().describe('hex id of the document a snapshot or entry was of'),
+  unmoved: z.boolean().optional().describe('true: a snapshot this report found damaged where it lies (path), not yet set aside: its document sets it aside when next opened, and `doctor.drop` takes it from then on')
 })
 
 export const DOCTOR_METHODS = {
   'doctor.report': {
-    summary: 'What this node set aside: quarantined entries and snapshots (never applied or sent), forks (two different entries of one author at one position, both kept), each with its author and document, and files of its own store found damaged on this disk (moved aside; what they held is taken again from a peer).',
+    summary: 'What this node set aside: quarantined entries and snapshots (never applied or sent), forks (two different entries of one author at one position, both kept), each with its author and document, and files of its own store found damaged on this disk (moved aside; what they held is taken again from a peer). Every stored snapshot is checked against the digest its header signs as the report is made, and one found damaged is listed where it lies (`unmoved`); nothing is changed.',
     input: z.object({}),
     output: z.object({ quarantined: z.array(QuarantinedSchema), forks: z.array(ForkSchema), damaged: z.array(DamagedSchema) }),
     http: { verb: 'GET', path: '/api/doctor' },

@@ -52,8 +52,12 @@ export const doctorCmd: Command = {
     if (drop === undefined) {
       if (g.json) { out.json(report); return 0 }
       if (report.quarantined.length === 0 && report.forks.length === 0 && report.damaged.length === 0) { out.line('nothing quarantined, no forks, nothing damaged'); return 0 }
-      if (report.damaged.length > 0) out.line(`damaged on this disk (${report.damaged.length}): set aside, never read again; what they held counts as not held here and comes again from a device that has it while both are online; \`mesh doctor --drop ID\` deletes one`)
-      for (const d of report.damaged) out.line(`  ${d.id}  ${d.kind}  ${d.path}  ${d.bytes} bytes${d.at > 0 ? `  ${localTime(d.at)}` : ''}\n    ${d.reason}`)
+      const setAside = report.damaged.filter(d => d.unmoved !== true)
+      const found = report.damaged.filter(d => d.unmoved === true)
+      if (setAside.length > 0) out.line(`damaged on this disk (${setAside.length}): set aside, never read again; what they held counts as not held here and comes again from a device that has it while both are online; \`mesh doctor --drop ID\` deletes one`)
+      for (const d of setAside) out.line(`  ${d.id}  ${d.kind}  ${d.path}  ${d.bytes} bytes${d.at > 0 ? `  ${localTime(d.at)}` : ''}\n    ${d.reason}`)
+      if (found.length > 0) out.line(`found damaged on this disk by this check (${found.length}): left where they lie; each is set aside when its document is next opened (\`mesh session show KEY\`, or a peer syncing it with \`mesh join\`), and what it held comes again from a device that has it`)
+      for (const d of found) out.line(`  ${d.id}  ${d.kind}  ${d.path}  ${d.bytes} bytes\n    ${d.reason}`)
       if (report.quarantined.length > 0) out.line(`quarantined (${report.quarantined.length}): kept on disk, never applied or sent; \`mesh doctor --drop ID\` deletes one`)
       for (const q of report.quarantined) out.line(`  ${describe(q)}`)
       if (report.forks.length > 0) out.line(`forks (${report.forks.length}): two different entries of one device at one position, both kept and applied`)

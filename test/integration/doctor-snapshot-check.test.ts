@@ -1,0 +1,48 @@
+/**
+ * `mesh doctor` checks every stored snapshot as it runs: a byte flipped in a snapshot's file while
+ * no daemon ran was found only when something opened its document (`mesh session show`); doctor
+ * and status said nothing damaged until then. Now doctor lists it where it lies, and moves nothing.
+ */
+import { readdir, readFile, writeFile } from 'node:fs/promises'
+import { join } from 'node:path'
+import { describe, expect, it } from 'vitest'
+import { openVault } from '../../src/sdk/index.js'
+import { cliHome } from '../helpers/cli-home.js'
+
+const h = cliHome()
+
+describe('mesh doctor on a snapshot damaged on disk', () => {
+  it('lists it as found damaged, leaves it where it lies, and says nothing of the good ones', async () => {
+    // Two sessions with snapshots (taken at close), written as the SDK writes them.
+    const v = await openVault({ home: h.home, snapshotOnClose: 1 })
+    for (const key of ['agent:main:big', 'agent:main:other']) {
+      const s = await v.sessions.create(key)
+      await s.append(Array.from({ length: 200 }, (_, i) => ({ role: 'user' as const, content: `message ${i} ${'x'.repeat(200)}` })))
+      await s.close()
+    }
+    await v.close()
+    const snapDir = join(h.home, 'data', 'snapshots')
+    const snaps: string[] = []
+    for (const d of await readdir(snapDir)) for (const n of await readdir(join(snapDir, d))) if (n.endsWith('.snap')) snaps.push(join(snapDir, d, n))
+    const largest = (await Promise.all(snaps.map(async p => ({ p, n: (await readFile(p)).byteLength })))).sort((a, b) => b.n - a.n)[0] as { p: string, n: number }
+    const bytes = await readFile(largest.p)
+    const mid = Math.floor(bytes.byteLength / 2)
+    bytes[mid] = (bytes[mid] as number) ^ 0xff
+    await writeFile(largest.p, bytes)
+
+    const json = await h.mesh('doctor', '--json')
+    expect(json.code, json.stderr).toBe(0)
+    const report = JSON.parse(json.stdout) as { damaged: Array<{ id: string, kind: string, path: string, unmoved?: boolean, reason: string }> }
+    expect(report.damaged).toHaveLength(1)
+    expect(report.damaged[0]).toMatchObject({ kind: 'snapshot', path: largest.p, unmoved: true })
+    expect(report.damaged[0]?.reason).toMatch(/found by mesh doctor; set aside when document [0-9a-f]+ is next opened/)
+    // Nothing was changed: the file lies where it was, damaged as it was, and nothing is set aside.
+    expect(Buffer.compare(await readFile(largest.p), bytes)).toBe(0)
+    expect(await readdir(join(h.home, 'data', 'damaged')).catch(() => [])).toEqual([])
+
+    const text = await h.mesh('doctor')
+    expect(text.code, text.stderr).toBe(0)
+    expect(text.stdout).toContain('found damaged on this disk by this check (1): left where they lie')
+    expect(text.stdout).toContain(largest.p)
+  })
+})
