@@ -385,8 +385,8 @@ describe('mesh mcp', () => {
       send({ jsonrpc: '2.0', id: 4, method: 'tools/call', params: { name: 'memory_list', arguments: {} } })
       const replies = await eventually(async () => {
         const lines = stdout().trim().split('\n').map(l => JSON.parse(l))
-        return lines.length >= 5 ? lines : undefined
-      }, 'four more replies')
+        return lines.length >= 4 ? lines : undefined
+      }, 'three more replies')
       const byId = new Map(replies.map(r => [r.id, r]))
       expect(byId.get(2)?.result).toMatchObject({ isError: true, structuredContent: { error: { code: 'INVALID_INPUT' } } })
       expect(textOf(byId.get(2).result)).toMatch(/^INVALID_INPUT: a message of \d+ bytes was refused unread/)
