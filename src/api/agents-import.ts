@@ -4,7 +4,7 @@
  * that were new. Runs inside a change of the session's document. Also what a transcript holds
  * beside its records' view: messages appended through mesh, which no agent's file gets.
  */
-import { MAX_APPEND_BYTES, RecordsDoc, type CaptureStuck, type NativeRecord } from '../../crdt/index.js'
+import { MAX_APPEND_BYTES, messageCost, RecordsDoc, type CaptureStuck, type NativeRecord, type NewMessage } from '../../crdt/index.js'
 
 /** `stuck`: undefined leaves what is held; null clears it. */
 export interface CaptureMeta { agent: string, sessionId: string, cwd?: string, gitRemote?: string, name?: string, dir?: string, stuck?: CaptureStuck | null }
@@ -52,9 +52,12 @@ export function meshOnlyNote (key: string, agent: string): string {
   return `kept in mesh only: ${key} is ${agent}'s own session, and resuming it writes only what ${agent} recorded, so ${agent} never sees this message`
 }
 
-/** Whether records and their view fit in one entry together. */
-export function fitsOneEntry (recordBytes: number, messages: ReadonlyArray<{ content: string }>): boolean {
+/** A device id (a peer id: 52 characters) with room to spare: what each message carries, counted where the writer is not at hand. */
+export const A_DEVICE_ID = '-'.repeat(64)
+
+/** Whether records and their view fit in one entry together (each message at what the append counts it, crdt/session.ts messageCost). */
+export function fitsOneEntry (recordBytes: number, messages: readonly NewMessage[]): boolean {
   let n = recordBytes
-  for (const m of messages) n += Buffer.byteLength(m.content) + 256
+  for (const m of messages) n += messageCost(m, A_DEVICE_ID)
   return n <= MAX_APPEND_BYTES
 }

@@ -2,10 +2,10 @@
  * The agents area of the in-process API (issue 13): importing an agent's native records into its
  * session (agents-import.ts), reading them back a page at a time, and the followers' beats.
  */
-import { DOC_NAMES, MAX_APPEND_BYTES, parseSessionKey, RecordsDoc, type NativeRecord, type NewMessage, type SessionKey } from '../../crdt/index.js'
+import { DOC_NAMES, MAX_APPEND_BYTES, messageCost, parseSessionKey, RecordsDoc, type NativeRecord, type NewMessage, type SessionKey } from '../../crdt/index.js'
 import { InvalidInputError, LeaseHeldError, NotFoundError, SessionNotFoundError } from '../errors.js'
 import { agentOfKey, isAgentSessionId } from './agent-keys.js'
-import { appendRecords, fitsOneEntry, meshOnlyCount, viewOf, type CaptureMeta } from './agents-import.js'
+import { A_DEVICE_ID, appendRecords, fitsOneEntry, meshOnlyCount, viewOf, type CaptureMeta } from './agents-import.js'
 import { readBeats } from './follow-beats.js'
 import { FollowTable } from './follow-table.js'
 import { notHere } from './not-here.js'
@@ -185,13 +185,13 @@ async function importGrouped (ctx: LocalContext, key: SessionKey, meta: CaptureM
  */
 const RECORDS_PAGE_BYTES = 2 * 1024 * 1024
 
-/** Splits messages into batches of at most about `max` bytes of content. */
-function byBytes<T extends { content: string }>(list: readonly T[], max: number): T[][] {
+/** Splits messages into batches of at most about `max` bytes in their entry (what the append counts). */
+function byBytes<T extends NewMessage>(list: readonly T[], max: number): T[][] {
   const out: T[][] = []
   let cur: T[] = []
   let n = 0
   for (const m of list) {
-    const b = Buffer.byteLength(m.content) + 256
+    const b = messageCost(m, A_DEVICE_ID)
     if (cur.length > 0 && n + b > max) { out.push(cur); cur = []; n = 0 }
     cur.push(m)
     n += b

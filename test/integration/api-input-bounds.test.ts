@@ -1,0 +1,48 @@
+/**
+ * What the API takes is bounded before anything is built from it, over every front-end:
+ * - an append of many tiny messages is counted at what each message costs in its entry (its
+ *   text and about 128 bytes for the message itself), not its content alone: 60,000 one-letter
+ *   messages passed a check that counted 60 KB, and the daemon built a 12 MB entry (400,000:
+ *   80 MB, for half a minute, in GBs) before refusing it ENTRY_TOO_LARGE. Now INVALID_INPUT at
+ *   once, and an append that fits (thousands of short messages) is taken.
+ */
+import { join } from 'node:path'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { cliEnv, runCli } from '../helpers/cli.js'
+import { api, startDaemon, type Daemon } from '../helpers/daemons.js'
+import { tempDir } from '../helpers/tmp.js'
+
+let t: Awaited<ReturnType<typeof tempDir>>
+let d: Daemon
+const KEY = 'agent:main:bounds'
+const path = `/api/sessions/${encodeURIComponent(KEY)}`
+
+beforeAll(async () => {
+  t = await tempDir()
+  const env = cliEnv(t.dir)
+  const wallet = join(t.dir, 'wallet.json')
+  expect((await runCli(['wallet', 'new', '--out', wallet], { env })).code).toBe(0)
+  d = await startDaemon(env, { home: join(t.dir, 'home'), wallet, label: 'solo', http: '0' })
+  expect((await api(d, 'POST', '/api/sessions', { key: KEY })).status).toBe(200)
+}, 60_000)
+afterAll(async () => {
+  await d?.proc.stop('SIGKILL')
+  await t.cleanup()
+})
+
+describe('an append of many messages', () => {
+  it('is refused INVALID_INPUT at once when its messages, each counted whole, are over 960 KiB; nothing is stored', async () => {
+    const started = Date.now()
+    const many = await api(d, 'POST', `${path}/messages`, { messages: Array.from({ length: 60_000 }, () => ({ role: 'user', content: 'm' })) })
+    expect(many.status, JSON.stringify(many.body).slice(0, 300)).toBe(400)
+    expect(many.body.error).toMatchObject({ code: 'INVALID_INPUT', message: expect.stringMatching(/60000 messages take more than 983040 bytes .*append them in several calls/) })
+    expect(Date.now() - started).toBeLessThan(10_000)
+    expect((await api(d, 'GET', path)).body.messageCount).toBe(0)
+  }, 60_000)
+
+  it('is taken when it fits: 4,000 short messages in one append', async () => {
+    const ok = await api(d, 'POST', `${path}/messages`, { messages: Array.from({ length: 4000 }, (_, i) => ({ role: 'user', content: `m${i}`, id: `import-${i}#1` })) })
+    expect(ok.status, JSON.stringify(ok.body).slice(0, 300)).toBe(200)
+    expect((await api(d, 'GET', path)).body.messageCount).toBe(4000)
+  }, 60_000)
+})
