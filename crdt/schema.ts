@@ -40,8 +40,8 @@ const oneOf = (...xs: string[]): Shape => v => typeof v === 'string' && xs.inclu
 export const own = <T>(table: Record<string, T>, k: string): T | undefined => Object.hasOwn(table, k) ? table[k] : undefined
 const isPlain = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v) && !(v instanceof Uint8Array) && !(v instanceof Y.AbstractType) && !(v instanceof Y.Doc)
 
-/** Most levels of lists and objects in a plain value. */
-export const MAX_JSON_DEPTH = 100
+import { MAX_JSON_DEPTH } from './content-limit.js'
+export { MAX_JSON_DEPTH }
 
 /**
  * Plain JSON: null, a boolean, a string, a finite number, or a list or plain object of them.

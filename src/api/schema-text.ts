@@ -7,6 +7,7 @@
  * UTF-8, it would come back as another text than was sent.
  */
 import { z } from 'zod'
+import { MAX_JSON_DEPTH } from '../../crdt/content-limit.js'
 import { MAX_GOAL, MAX_TITLE } from './title.js'
 
 /** A string with at least one character that is not whitespace; `what` names it in the refusal. */
@@ -41,30 +42,49 @@ export const oneLineKey = (what: string, max: number): z.ZodString => z.string()
 const LONE_SURROGATE = /\p{Cs}/u
 
 /**
+ * How deep the walk of an input goes: a stored value's most levels (a tool call's input), inside
+ * the input's own (its messages, a message, its tool call). Deeper is refused: the walk went as
+ * deep as it was sent, and 20,000 nested lists overflowed the stack (500 INTERNAL, a bare
+ * RangeError over the SDK) before the store's own check could refuse them.
+ */
+const MAX_INPUT_DEPTH = MAX_JSON_DEPTH + 4
+
+/** What is wrong where in an input: a lone surrogate, or lists and objects nested too deep. */
+export interface TextProblem { at: Array<string | number>, deep?: true }
+
+/**
  * Where in `v` (a string, or one inside arrays and objects, keys too) the first lone UTF-16
- * surrogate is, as a path of keys; undefined when there is none. Yjs stores text as UTF-8, where
+ * surrogate is, as a path of keys, or the first list or object nested deeper than the API takes
+ * (`deep`); undefined when there is neither. Yjs stores text as UTF-8, where
  * a lone half has no encoding: it comes back from disk and from peers as U+FFFD, so what was
  * stored is not what was sent (a retried append with the same id was then refused as another
  * message after a restart).
  */
-export function loneSurrogateAt (v: unknown, at: Array<string | number> = []): Array<string | number> | undefined {
-  if (typeof v === 'string') return LONE_SURROGATE.test(v) ? at : undefined
+export function loneSurrogateAt (v: unknown, at: Array<string | number> = []): TextProblem | undefined {
+  if (typeof v === 'string') return LONE_SURROGATE.test(v) ? { at } : undefined
+  if (v === null || typeof v !== 'object') return undefined
+  if (at.length > MAX_INPUT_DEPTH) return { at, deep: true }
   if (Array.isArray(v)) {
     for (let i = 0; i < v.length; i++) { const found = loneSurrogateAt(v[i], [...at, i]); if (found !== undefined) return found }
     return undefined
   }
-  if (v === null || typeof v !== 'object') return undefined
   for (const [k, x] of Object.entries(v)) {
-    if (LONE_SURROGATE.test(k)) return [...at, k]
+    if (LONE_SURROGATE.test(k)) return { at: [...at, k] }
     const found = loneSurrogateAt(x, [...at, k])
     if (found !== undefined) return found
   }
   return undefined
 }
 
-/** The refusal of a lone surrogate anywhere in an input, at its field (a check for a schema's superRefine). */
+/** The refusal of a lone surrogate (or of lists nested too deep) anywhere in an input, at its field (a check for a schema's superRefine). */
 export function refuseLoneSurrogates (input: unknown, ctx: z.RefinementCtx): void {
-  const at = loneSurrogateAt(input)
-  if (at === undefined) return
-  ctx.addIssue({ code: 'custom', path: at, message: 'has a lone UTF-16 surrogate (half of an emoji or of another character outside the BMP), which cannot be stored as UTF-8 and would come back as U+FFFD: send whole characters (a string cut short, cut it between the pairs)' })
+  const found = loneSurrogateAt(input)
+  if (found === undefined) return
+  if (found.deep === true) {
+    // The field (a tool call's input), not the hundred keys past it down to where the walk stopped.
+    const input = found.at.indexOf('input')
+    ctx.addIssue({ code: 'custom', path: input >= 0 ? found.at.slice(0, input + 1) : found.at.slice(0, 4), message: `is nested deeper than ${MAX_JSON_DEPTH} (lists and objects inside lists and objects): send a flatter value` })
+    return
+  }
+  ctx.addIssue({ code: 'custom', path: found.at, message: 'has a lone UTF-16 surrogate (half of an emoji or of another character outside the BMP), which cannot be stored as UTF-8 and would come back as U+FFFD: send whole characters (a string cut short, cut it between the pairs)' })
 }

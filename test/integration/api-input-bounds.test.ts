@@ -5,6 +5,10 @@
  *   messages passed a check that counted 60 KB, and the daemon built a 12 MB entry (400,000:
  *   80 MB, for half a minute, in GBs) before refusing it ENTRY_TOO_LARGE. Now INVALID_INPUT at
  *   once, and an append that fits (thousands of short messages) is taken.
+ * - a tool call's input nested 20,000 lists deep overflowed the stack of the walk that looks for
+ *   lone surrogates (500 INTERNAL "Maximum call stack size exceeded"; a bare RangeError over the
+ *   SDK) before the store's depth check (100) ran. Now INVALID_INPUT naming the field; 99 levels
+ *   are taken as before.
  */
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
@@ -44,5 +48,26 @@ describe('an append of many messages', () => {
     const ok = await api(d, 'POST', `${path}/messages`, { messages: Array.from({ length: 4000 }, (_, i) => ({ role: 'user', content: `m${i}`, id: `import-${i}#1` })) })
     expect(ok.status, JSON.stringify(ok.body).slice(0, 300)).toBe(200)
     expect((await api(d, 'GET', path)).body.messageCount).toBe(4000)
+  }, 60_000)
+})
+
+/** POSTs a body given as JSON text (a value nested too deep for JSON.stringify to be sure of). */
+async function postText (path: string, text: string): Promise<{ status: number, body: any }> {
+  const res = await fetch(d.url + path, { method: 'POST', headers: { authorization: `Bearer ${d.token}`, 'content-type': 'application/json' }, body: text })
+  return { status: res.status, body: await res.json() }
+}
+const nested = (n: number): string => '['.repeat(n) + ']'.repeat(n)
+
+describe('a tool call\'s input nested deep', () => {
+  it('is refused INVALID_INPUT naming the field, one message or several; 99 levels are taken', async () => {
+    const one = await postText(`${path}/messages`, `{"role":"assistant","content":"c","toolCall":{"name":"n","input":${nested(20_000)}}}`)
+    const several = await postText(`${path}/messages`, `{"messages":[{"role":"assistant","content":"c","toolCall":{"name":"n","input":${nested(20_000)}}}]}`)
+    for (const r of [one, several]) {
+      expect(r.status, JSON.stringify(r.body).slice(0, 300)).toBe(400)
+      expect(r.body.error).toMatchObject({ code: 'INVALID_INPUT', message: expect.stringMatching(/toolCall\.input: is nested deeper than 100/) })
+    }
+    expect(several.body.error.message).toMatch(/messages\.0\.toolCall\.input/)
+    const deep = await postText(`${path}/messages`, `{"messages":[{"role":"assistant","content":"deep","toolCall":{"name":"n","input":${nested(99)}}}]}`)
+    expect(deep.status, JSON.stringify(deep.body).slice(0, 300)).toBe(200)
   }, 60_000)
 })
