@@ -111,6 +111,21 @@ export function validateRole (role: string): Role {
   return role as Role
 }
 
+/**
+ * Refuses a message appendMessages would refuse on its own (its role, content, ts, id and tool
+ * fields), with its words: what a caller checks before it makes anything for the append (an
+ * agents.import, its session).
+ */
+export function checkMessage (m: NewMessage): void {
+  validateRole(m.role)
+  if (typeof m.content !== 'string') throw new InvalidInputError('message content must be a string')
+  if (Buffer.byteLength(m.content) > MAX_CONTENT_BYTES) throw new InvalidInputError(`message content exceeds ${MAX_CONTENT_BYTES} bytes`)
+  if (m.ts !== undefined && !isTime(m.ts)) throw new InvalidInputError(`a message's ts is ms since 1970, at most ${MAX_TIME} either way (a Date's range): got ${String(m.ts)}`)
+  if (m.id !== undefined && typeof m.id !== 'string') throw new InvalidInputError('a message\'s id is a string')
+  if (m.toolCall !== undefined && !fits(SHAPES.toolCall, m.toolCall)) throw new InvalidInputError(`a tool call is {id?, name, input?} of JSON values: ${SHAPES.toolCall(m.toolCall) as string}`)
+  if (m.toolResult !== undefined && !fits(SHAPES.toolResult, m.toolResult)) throw new InvalidInputError(`a tool result is {callId, output, isError?}: ${SHAPES.toolResult(m.toolResult) as string}`)
+}
+
 export class SessionDoc {
   readonly doc: Y.Doc
   private readonly meta: Y.Map<unknown>
@@ -194,13 +209,7 @@ export class SessionDoc {
     const out: Message[] = []
     let total = 0
     for (const m of messages) {
-      validateRole(m.role)
-      if (typeof m.content !== 'string') throw new InvalidInputError('message content must be a string')
-      if (Buffer.byteLength(m.content) > MAX_CONTENT_BYTES) throw new InvalidInputError(`message content exceeds ${MAX_CONTENT_BYTES} bytes`)
-      if (m.ts !== undefined && !isTime(m.ts)) throw new InvalidInputError(`a message's ts is ms since 1970, at most ${MAX_TIME} either way (a Date's range): got ${String(m.ts)}`)
-      if (m.id !== undefined && typeof m.id !== 'string') throw new InvalidInputError('a message\'s id is a string')
-      if (m.toolCall !== undefined && !fits(SHAPES.toolCall, m.toolCall)) throw new InvalidInputError(`a tool call is {id?, name, input?} of JSON values: ${SHAPES.toolCall(m.toolCall) as string}`)
-      if (m.toolResult !== undefined && !fits(SHAPES.toolResult, m.toolResult)) throw new InvalidInputError(`a tool result is {callId, output, isError?}: ${SHAPES.toolResult(m.toolResult) as string}`)
+      checkMessage(m)
       // Each message's whole cost, not its content alone: 60,000 one-byte messages passed as
       // 60 KB and made a 12 MB entry, built (for seconds, in GBs) before it was refused.
       total += messageCost(m, device)

@@ -2,7 +2,7 @@
  * The agents area of the in-process API (issue 13): importing an agent's native records into its
  * session (agents-import.ts), reading them back a page at a time, and the followers' beats.
  */
-import { DOC_NAMES, MAX_APPEND_BYTES, messageCost, parseSessionKey, RecordsDoc, type NativeRecord, type NewMessage, type SessionKey } from '../../crdt/index.js'
+import { checkMessage, DOC_NAMES, MAX_APPEND_BYTES, messageCost, parseSessionKey, RecordsDoc, type NativeRecord, type NewMessage, type SessionKey } from '../../crdt/index.js'
 import { InvalidInputError, LeaseHeldError, NotFoundError, SessionNotFoundError } from '../errors.js'
 import { agentOfKey, isAgentSessionId } from './agent-keys.js'
 import { A_DEVICE_ID, appendRecords, fitsOneEntry, meshOnlyCount, viewOf, type CaptureMeta } from './agents-import.js'
@@ -40,22 +40,20 @@ export function agentHandlers (ctx: LocalContext): Handlers<'agents.followBeat' 
       // A key names its agent (mesh agent list, and resume --out, read it from there): another agent's is refused.
       const named = agentOfKey(key)
       if (named !== undefined && named !== input.agent) throw new InvalidInputError(`key ${key} names ${named} sessions, and these records are ${input.agent}'s: import them under agent:${input.agent}:… (or a key of no agent's name)`, { key, agent: input.agent })
-      if (!(await ctx.vault.sessions.exists(key))) {
-        const s = await ctx.vault.sessions.create(key, { title: input.title ?? `${input.agent} ${input.sessionId}` })
-        await s.close()
-        ctx.created(key)
-        ctx.push({ type: 'session.created', key, remote: false })
-      }
       const records: NativeRecord[] = input.records
       let bytes = 0
       for (const r of records) bytes += Buffer.byteLength(r.text) + Buffer.byteLength(r.id) + r.file.length + r.kind.length
       if (bytes > MAX_APPEND_BYTES) throw new InvalidInputError(`these records carry ${bytes} bytes, more than ${MAX_APPEND_BYTES}: send them in several calls (one call is one entry, at most 1 MiB), a record over that size in parts`)
+      // Every message as its append would take it, before anything is made: a refused import
+      // left an empty session behind (made before the checks).
+      for (const m of input.messages ?? []) checkMessage(m)
       const meta = { agent: input.agent, sessionId: input.sessionId, cwd: input.cwd, gitRemote: input.gitRemote, name: input.name, dir: input.dir, stuck: input.stuck }
+      const exists = await ctx.vault.sessions.exists(key)
       // Refused before anything is stored while another device drives the session (unless
       // forced), when there is anything new to store: records stored without their view would
       // stay so, since a re-import adds only records it does not hold. A re-import of what is
-      // held stores nothing and is answered as before.
-      if (input.force !== true) {
+      // held stores nothing and is answered as before. A session not made yet has no lease.
+      if (exists && input.force !== true) {
         const held = await ctx.withSession(key, async (s) => {
           const { anyNew, total } = await ctx.vault.withDoc(DOC_NAMES.session(key), r => {
             const d = RecordsDoc.of(r.doc)
@@ -70,6 +68,13 @@ export function agentHandlers (ctx: LocalContext): Handlers<'agents.followBeat' 
           return undefined
         })
         if (held !== undefined) return { key, added: 0, total: held, messages: 0 }
+      }
+      // Made only now, once the call is going to store something.
+      if (!exists) {
+        const s = await ctx.vault.sessions.create(key, { title: input.title ?? `${input.agent} ${input.sessionId}` })
+        await s.close()
+        ctx.created(key)
+        ctx.push({ type: 'session.created', key, remote: false })
       }
       // The records and their view in one change (one entry, one durable write) when they fit
       // in one: a live capture's line reaches peers after one fsync, not two in a row, and a

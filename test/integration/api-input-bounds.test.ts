@@ -9,6 +9,9 @@
  *   lone surrogates (500 INTERNAL "Maximum call stack size exceeded"; a bare RangeError over the
  *   SDK) before the store's depth check (100) ran. Now INVALID_INPUT naming the field; 99 levels
  *   are taken as before.
+ * - a refused agents.import (records over the size cap, a message its append would refuse) left
+ *   an empty session behind, made before the checks. Now it is made only once the call stores
+ *   something.
  */
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
@@ -69,5 +72,20 @@ describe('a tool call\'s input nested deep', () => {
     expect(several.body.error.message).toMatch(/messages\.0\.toolCall\.input/)
     const deep = await postText(`${path}/messages`, `{"messages":[{"role":"assistant","content":"deep","toolCall":{"name":"n","input":${nested(99)}}}]}`)
     expect(deep.status, JSON.stringify(deep.body).slice(0, 300)).toBe(200)
+  }, 60_000)
+})
+
+describe('a refused agents.import', () => {
+  it('leaves no session behind; one that stores something makes it', async () => {
+    const base = { agent: 'claude', records: [{ id: 'r1', file: '', kind: 'user', text: '{"type":"user"}' }] }
+    const big = await api(d, 'POST', '/api/agents/import', { ...base, sessionId: 'big', records: [{ id: 'r1', file: '', kind: 'user', text: 'x'.repeat(1_000_000) }] })
+    const deep = await postText('/api/agents/import', JSON.stringify({ ...base, sessionId: 'deep' }).replace(/}$/, `,"messages":[{"role":"user","content":"c","id":"r1","toolCall":{"name":"n","input":${nested(150)}}}]}`))
+    for (const r of [big, deep]) expect({ status: r.status, code: r.body.error?.code }, JSON.stringify(r.body).slice(0, 300)).toEqual({ status: 400, code: 'INVALID_INPUT' })
+    const keys = (await api(d, 'GET', '/api/sessions')).body.map((s: { key: string }) => s.key)
+    expect(keys).not.toContain('agent:claude:big')
+    expect(keys).not.toContain('agent:claude:deep')
+    const ok = await api(d, 'POST', '/api/agents/import', { ...base, sessionId: 'fine', messages: [{ role: 'user', content: 'hi', id: 'r1' }] })
+    expect(ok.status, JSON.stringify(ok.body)).toBe(200)
+    expect(ok.body).toMatchObject({ key: 'agent:claude:fine', added: 1, messages: 1 })
   }, 60_000)
 })
