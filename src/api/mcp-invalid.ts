@@ -17,6 +17,7 @@
  * invalidMessage({ id: 12, method: 'tools/list' }) // { reason: '"jsonrpc" must be "2.0"', ids: [12], batch: false }
  * invalidMessage([{ jsonrpc: '2.0', id: 5, method: 'ping' }, 1]) // { reason: 'a batch (a JSON array) is not taken: ...', ids: [5, null], batch: true }
  */
+import { someNames } from './words.js'
 
 type Id = string | number | null
 
@@ -71,7 +72,7 @@ export function invalidMessage (value: unknown): InvalidMessage {
               : 'params' in m && (m.params === null || typeof m.params !== 'object' || Array.isArray(m.params))
                 ? `"params" must be an object, not ${kind(m.params)}`
                 : unknown.length > 0
-                  ? `${unknown.length === 1 ? 'unknown field' : 'unknown fields'} ${unknown.map(k => JSON.stringify(k)).join(', ')} (a request has jsonrpc, id, method and params)`
+                  ? `${unknown.length === 1 ? 'unknown field' : 'unknown fields'} ${someNames(unknown)} (a request has jsonrpc, id, method and params)`
                   : 'not a JSON-RPC 2.0 request, notification or response'
   return { reason, ids, batch: false }
 }

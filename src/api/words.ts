@@ -2,3 +2,13 @@
 
 /** Labels as words: `a`, `a and b`, `a, b and c`. */
 export const labelList = (labels: readonly string[]): string => labels.length <= 1 ? labels.join('') : `${labels.slice(0, -1).join(', ')} and ${labels.at(-1) as string}`
+
+/**
+ * The first `most` of many names as words, each cut to `chars` characters, and how many more:
+ * `"a", "b", "c" and 499997 more`. An error that listed every unknown field of a body of 500,000
+ * keys was 6.4 MB.
+ */
+export function someNames (names: readonly string[], most = 5, chars = 64): string {
+  const shown = names.slice(0, most).map(n => JSON.stringify(n.length > chars ? `${n.slice(0, chars)}…` : n))
+  return names.length > most ? `${shown.join(', ')} and ${names.length - most} more` : shown.join(', ')
+}

@@ -12,6 +12,8 @@
  * - a refused agents.import (records over the size cap, a message its append would refuse) left
  *   an empty session behind, made before the checks. Now it is made only once the call stores
  *   something.
+ * - an input with many unknown fields was refused with every one of them named: 500,000 keys, a
+ *   6.4 MB error. Now a few names and how many more.
  */
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
@@ -87,5 +89,17 @@ describe('a refused agents.import', () => {
     const ok = await api(d, 'POST', '/api/agents/import', { ...base, sessionId: 'fine', messages: [{ role: 'user', content: 'hi', id: 'r1' }] })
     expect(ok.status, JSON.stringify(ok.body)).toBe(200)
     expect(ok.body).toMatchObject({ key: 'agent:claude:fine', added: 1, messages: 1 })
+  }, 60_000)
+})
+
+describe('an input of many unknown fields', () => {
+  it('is refused naming a few of them and how many more', async () => {
+    const body: Record<string, unknown> = { value: 'v' }
+    for (let i = 0; i < 100_000; i++) body[`k${i}`] = 1
+    const r = await api(d, 'PUT', '/api/memory/x', body)
+    expect(r.status).toBe(400)
+    expect(r.body.error.code).toBe('INVALID_INPUT')
+    expect(r.body.error.message).toMatch(/unknown fields "k0", "k1", "k2", "k3", "k4" and 99995 more \(it takes /)
+    expect(r.body.error.message.length).toBeLessThan(1000)
   }, 60_000)
 })
