@@ -4,7 +4,7 @@
  */
 import { z } from 'zod'
 import type { MethodDef } from './schema.js'
-import { goal, nonBlank, refuseLoneSurrogates, title } from './schema-text.js'
+import { goal, messageId, nonBlank, refuseLoneSurrogates, title } from './schema-text.js'
 import { MAX_GOAL } from './title.js'
 
 /**
@@ -112,7 +112,7 @@ export const ResumeSchema = SessionViewSchema.extend({
 export const NewMessageSchema = z.object({
   role,
   content: z.string().min(1).describe('the message text'),
-  id: z.string().optional().describe('default a new UUID: a message whose id the session holds already is not added again (already), so a retried append adds nothing twice'),
+  id: messageId.optional().describe('at most 512 characters, one line; default a new UUID: a message whose id the session holds already is not added again (already), so a retried append adds nothing twice'),
   ts: z.number().min(-8.64e15).max(8.64e15).optional().describe('milliseconds since the epoch (within a Date\'s range, ±8.64e15); default now'),
   toolCall: ToolCallSchema.optional(),
   toolResult: ToolResultSchema.optional()
@@ -179,7 +179,7 @@ export const SESSION_METHODS = {
       key,
       role: role.optional(),
       content: z.string().optional().describe('the message text (with role)'),
-      id: z.string().optional().describe('the message\'s id (with role; default a new UUID): an append retried with the same id and message adds nothing, and returns the message held (already)'),
+      id: messageId.optional().describe('the message\'s id (with role; at most 512 characters, one line; default a new UUID): an append retried with the same id and message adds nothing, and returns the message held (already)'),
       toolCall: ToolCallSchema.optional(),
       toolResult: ToolResultSchema.optional(),
       messages: z.array(NewMessageSchema).optional().describe('several messages at once, instead of role and content'),

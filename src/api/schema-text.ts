@@ -31,13 +31,32 @@ const CONTROL = /[\p{Cc}\u2028\u2029]/u
 export const oneLineKey = (what: string, max: number): z.ZodString => z.string()
   .min(1, `${what} has 1 to ${max} characters`)
   .max(max, `${what} has 1 to ${max} characters`)
-  .superRefine((v, ctx) => {
-    const chars = [...v]
-    const at = chars.findIndex(c => CONTROL.test(c))
-    if (at < 0) return
-    const cp = `U+${(chars[at]?.codePointAt(0) ?? 0).toString(16).toUpperCase().padStart(4, '0')}`
-    ctx.addIssue({ code: 'custom', message: `${what} is one line of text: it has a control character (${cp}) at character ${at + 1}; write the key without it` })
-  })
+  .superRefine(refuseControl(what, 'key'))
+
+/** The check that a text holds no control character, naming the first and where: `noun` is what to write without it. */
+const refuseControl = (what: string, noun: string) => (v: string, ctx: z.RefinementCtx): void => {
+  const chars = [...v]
+  const at = chars.findIndex(c => CONTROL.test(c))
+  if (at < 0) return
+  const cp = `U+${(chars[at]?.codePointAt(0) ?? 0).toString(16).toUpperCase().padStart(4, '0')}`
+  ctx.addIssue({ code: 'custom', message: `${what} is one line of text: it has a control character (${cp}) at character ${at + 1}; write the ${noun} without it` })
+}
+
+/**
+ * The most characters of a message's id. The longest an import makes is a record's content id,
+ * `<type>:<session id>:<20 hex>` with a session id of up to 200 characters, then `~n` and `#n`
+ * (src/agents/ids.ts); a Claude Code or Codex id is a UUID (36). A message id had no limit: one
+ * of 100,000 characters was taken, stored, and carried by every read and event of its message.
+ */
+export const MAX_MESSAGE_ID = 512
+
+/**
+ * A message's id: at most MAX_MESSAGE_ID characters, one line of text (no control character:
+ * `--after ID` and listings print it). An empty one is refused by the append, in its own words.
+ */
+export const messageId = z.string()
+  .max(MAX_MESSAGE_ID, `a message's id has at most ${MAX_MESSAGE_ID} characters: give a shorter one (a UUID, a step's name)`)
+  .superRefine(refuseControl('a message\'s id', 'id'))
 
 const LONE_SURROGATE = /\p{Cs}/u
 

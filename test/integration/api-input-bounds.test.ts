@@ -14,6 +14,8 @@
  *   something.
  * - an input with many unknown fields was refused with every one of them named: 500,000 keys, a
  *   6.4 MB error. Now a few names and how many more.
+ * - a message's id had no limit (100,000 characters were stored) and could hold control
+ *   characters. Now at most 512 characters of one line, refused naming the field.
  */
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
@@ -101,5 +103,21 @@ describe('an input of many unknown fields', () => {
     expect(r.body.error.code).toBe('INVALID_INPUT')
     expect(r.body.error.message).toMatch(/unknown fields "k0", "k1", "k2", "k3", "k4" and 99995 more \(it takes /)
     expect(r.body.error.message.length).toBeLessThan(1000)
+  }, 60_000)
+})
+
+describe('a message id', () => {
+  it('is refused over 512 characters or with a control character, naming the field; nothing is stored', async () => {
+    const before = (await api(d, 'GET', path)).body.messageCount
+    const long = await api(d, 'POST', `${path}/messages`, { role: 'user', content: 'c', id: 'x'.repeat(100_000) })
+    const control = await api(d, 'POST', `${path}/messages`, { messages: [{ role: 'user', content: 'c', id: 'step\n2' }] })
+    expect(long.status).toBe(400)
+    expect(long.body.error).toMatchObject({ code: 'INVALID_INPUT', message: expect.stringMatching(/^sessions\.append: id: a message's id has at most 512 characters/) })
+    expect(long.body.error.message.length).toBeLessThan(1000)
+    expect(control.status).toBe(400)
+    expect(control.body.error).toMatchObject({ code: 'INVALID_INPUT', message: expect.stringMatching(/messages\.0\.id: a message's id is one line of text: it has a control character \(U\+000A\) at character 5/) })
+    expect((await api(d, 'GET', path)).body.messageCount).toBe(before)
+    const fine = await api(d, 'POST', `${path}/messages`, { role: 'user', content: 'c', id: `${'y'.repeat(36)}#2` })
+    expect(fine.status, JSON.stringify(fine.body)).toBe(200)
   }, 60_000)
 })
