@@ -9,6 +9,7 @@ import { constants } from 'node:fs'
 import { lstat, open, readdir, rename } from 'node:fs/promises'
 import { dirname, join, relative, sep } from 'node:path'
 import { mkdirDurable } from '../store/files.js'
+import { recordCost } from '../../crdt/content-limit.js'
 import type { NativeRecord } from '../../crdt/records.js'
 import { AgentBusyError, InvalidInputError, type Hint } from '../errors.js'
 import { heldBackTail, joinJsonl, jsonlBytes, splitJsonl, type HeldBackTail } from './jsonl.js'
@@ -191,7 +192,7 @@ export function batches (records: readonly NativeRecord[], max = 768 * 1024): Na
   let cur: NativeRecord[] = []
   let n = 0
   for (const r of records) {
-    const b = Buffer.byteLength(r.text) + r.id.length + r.file.length + r.kind.length + 64
+    const b = recordCost(r)
     if (cur.length > 0 && n + b > max) { out.push(cur); cur = []; n = 0 }
     cur.push(r)
     n += b

@@ -3,6 +3,7 @@
  * session (agents-import.ts), reading them back a page at a time, and the followers' beats.
  */
 import { checkMessage, DOC_NAMES, MAX_APPEND_BYTES, messageCost, parseSessionKey, RecordsDoc, type NativeRecord, type NewMessage, type SessionKey } from '../../crdt/index.js'
+import { recordCost } from '../../crdt/content-limit.js'
 import { InvalidInputError, LeaseHeldError, NotFoundError, SessionNotFoundError } from '../errors.js'
 import { agentOfKey, isAgentSessionId } from './agent-keys.js'
 import { A_DEVICE_ID, appendRecords, fitsOneEntry, meshOnlyCount, viewOf, type CaptureMeta } from './agents-import.js'
@@ -42,8 +43,8 @@ export function agentHandlers (ctx: LocalContext): Handlers<'agents.followBeat' 
       if (named !== undefined && named !== input.agent) throw new InvalidInputError(`key ${key} names ${named} sessions, and these records are ${input.agent}'s: import them under agent:${input.agent}:… (or a key of no agent's name)`, { key, agent: input.agent })
       const records: NativeRecord[] = input.records
       let bytes = 0
-      for (const r of records) bytes += Buffer.byteLength(r.text) + Buffer.byteLength(r.id) + r.file.length + r.kind.length
-      if (bytes > MAX_APPEND_BYTES) throw new InvalidInputError(`these records carry ${bytes} bytes, more than ${MAX_APPEND_BYTES}: send them in several calls (one call is one entry, at most 1 MiB), a record over that size in parts`)
+      for (const r of records) bytes += recordCost(r)
+      if (bytes > MAX_APPEND_BYTES) throw new InvalidInputError(`these ${records.length} records take ${bytes} bytes in the entry that would store them (their text and about 100 bytes for each record), more than ${MAX_APPEND_BYTES}: send them in several calls (one call is one entry, at most 1 MiB), a record over that size in parts`)
       // Every message as its append would take it, before anything is made: a refused import
       // left an empty session behind (made before the checks).
       for (const m of input.messages ?? []) checkMessage(m)

@@ -16,6 +16,9 @@
  *   6.4 MB error. Now a few names and how many more.
  * - a message's id had no limit (100,000 characters were stored) and could hold control
  *   characters. Now at most 512 characters of one line, refused naming the field.
+ * - agents.import counted its records by their text alone: 100,000 tiny ones passed the 960 KiB
+ *   check and made an 8 MB entry before ENTRY_TOO_LARGE. Now each record counts whole, and such
+ *   an import is INVALID_INPUT at once.
  */
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
@@ -119,5 +122,15 @@ describe('a message id', () => {
     expect((await api(d, 'GET', path)).body.messageCount).toBe(before)
     const fine = await api(d, 'POST', `${path}/messages`, { role: 'user', content: 'c', id: `${'y'.repeat(36)}#2` })
     expect(fine.status, JSON.stringify(fine.body)).toBe(200)
+  }, 60_000)
+})
+
+describe('an agents.import of many tiny records', () => {
+  it('is refused INVALID_INPUT at once, each record counted whole; nothing is made', async () => {
+    const records = Array.from({ length: 100_000 }, (_, i) => ({ id: `r${i}`, file: '', kind: 'k', text: 't' }))
+    const r = await api(d, 'POST', '/api/agents/import', { agent: 'claude', sessionId: 'tiny', records })
+    expect({ status: r.status, code: r.body.error?.code }, JSON.stringify(r.body).slice(0, 300)).toEqual({ status: 400, code: 'INVALID_INPUT' })
+    expect(r.body.error.message).toMatch(/these 100000 records take \d+ bytes in the entry/)
+    expect((await api(d, 'GET', '/api/sessions')).body.map((s: { key: string }) => s.key)).not.toContain('agent:claude:tiny')
   }, 60_000)
 })
