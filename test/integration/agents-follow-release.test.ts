@@ -86,7 +86,9 @@ describe('mesh join --follow codex, restarted', () => {
     await first.waitFor(/^running/, 30_000)
     for (const key of [plain, byHand, renewed]) await poll(`${key}'s lease taken`, async () => (await leaseMine(home, key)) === true)
     expect(await first.stop('SIGINT')).toBe(0)
-    expect(first.lines.filter(l => /lease let go/.test(l))).toEqual([])
+    // None of these three (the first test's rollouts, in the same CODEX_HOME and no longer held
+    // open, may be let go by this run: not what is asked here).
+    expect(first.lines.filter(l => /lease let go/.test(l) && ids.some(id => l.includes(id)))).toEqual([])
 
     // Between the runs: Codex ends all three; a person lets the second go and takes it again
     // (another epoch), and renews the third (its epoch kept: the person's now all the same).
