@@ -1,6 +1,7 @@
 /** The shape of a CLI command. */
 import type { ParseArgsConfig } from 'node:util'
 import type { Globals } from './context.js'
+import type { InputNames } from './input-names.js'
 import { UsageError } from '../errors.js'
 import { shellQuote } from '../shell-quote.js'
 
@@ -23,6 +24,12 @@ export interface Command {
    */
   arity: number | Readonly<Record<string, number>>
   run: (g: Globals, args: string[], values: Record<string, unknown>) => Promise<number>
+  /**
+   * For each API method it calls, the flag or argument each input field came from (the given
+   * options decide some: `--text` or stdin): the API's refusal of an input is said with these
+   * (src/cli/input-names.ts), not with the API's field names a person never typed.
+   */
+  inputNames?: InputNames | ((values: Record<string, unknown>) => InputNames)
 }
 
 /**

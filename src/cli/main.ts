@@ -10,6 +10,7 @@ import { isMeshError, UsageError, type ErrorCode } from '../errors.js'
 import { errorToWire } from '../api/wire-error.js'
 import { nearest } from '../api/nearest.js'
 import { exitCodeFor } from './exit-codes.js'
+import { inCliWords, type InputNames } from './input-names.js'
 import { globalsFrom, setJsonOutput, stdout as out } from './context.js'
 import { refuseExtraArgs, refuseForeignOptions, subcommandAliases, subUsage, type Command } from './command.js'
 import { joinNegativeValues } from './dash-values.js'
@@ -164,6 +165,8 @@ function asksJson (argv: readonly string[]): boolean {
 export async function main (argv: string[], hooks: { started?: () => void } = {}): Promise<number> {
   let json = asksJson(argv)
   setJsonOutput(json)
+  // The command run, once its flags are parsed: its names for the API's input fields.
+  let names: InputNames | undefined
   try {
     // `mesh help session` (also after global options: `mesh --home DIR help session`) is `mesh session --help`.
     const first = commandAt(argv)
@@ -207,12 +210,14 @@ export async function main (argv: string[], hooks: { started?: () => void } = {}
     refuseRepeated(parsed.tokens, options, (words[0] !== undefined ? subUsage(cmd, words[0]) : undefined) ?? cmd.usage)
     refuseExtraArgs(cmd, words, Object.keys(values))
     refuseForeignOptions(cmd, words[0], Object.keys(values), Object.keys(GLOBAL_OPTIONS))
+    names = typeof cmd.inputNames === 'function' ? cmd.inputNames(values) : cmd.inputNames
     const running = cmd.run(globalsFrom(values as any), words, values)
     hooks.started?.()
     return await running
   } catch (err) {
-    // The API's own wire shape (the socket, HTTP and MCP send the same): what a script reads (LEASE_HELD's holder, expiresAt, online).
-    const error = errorToWire(err)
+    // The API's own wire shape (the socket, HTTP and MCP send the same): what a script reads (LEASE_HELD's holder, expiresAt, online);
+    // a refused input names the flag or argument it came from (with --json, beside the API's path).
+    const error = inCliWords(errorToWire(err), names)
     if (json) out.jsonErr({ error })
     else out.err(`mesh: ${error.message}${CLI_ADVICE[error.code as ErrorCode] ?? ''}`)
     if (!isMeshError(err) && process.env.MESH_DEBUG !== undefined) out.err(String((err as Error)?.stack))

@@ -6,7 +6,8 @@
  * renew is LEASE_NOT_HELD, and with another device's lease LEASE_HELD naming it; "last write" in
  * LEASE_HELD counts writes of the session, not taking its lease; and a --json error is the API's
  * own wire error, the same body HTTP and MCP give; a word past what a command takes (an unquoted
- * text's rest) is refused, not dropped.
+ * text's rest) is refused, not dropped; a value the API refuses is said by the flag or argument it
+ * came from (`--tag (the 2nd): …`), not the API's method and field, which HTTP keeps.
  */
 import { readFile, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
@@ -129,6 +130,30 @@ describe('an unknown command', () => {
     const typo = await mesh('sesion', 'show', 'x')
     expect(typo.code).toBe(2)
     expect(typo.stderr).toBe('mesh: unknown command "sesion" (did you mean `mesh session`?). Run `mesh --help` for the list\n')
+  })
+})
+
+describe('a value the API refuses', () => {
+  it('is said by the flag or argument it came from (exit 2); --json keeps the code and gives the API path; HTTP keeps the API\'s names', async () => {
+    // Said before as `memory.set: tags.1: …`, `sessions.create: title: …`: names no one typed.
+    const said: Array<[string[], RegExp]> = [
+      [['memory', 'set', 'k', 'v', '--tag', 'ok', '--tag', ' '], /^mesh: --tag \(the 2nd\): a tag is empty or only whitespace: give it some text\n$/],
+      [['session', 'new', 'refused', '--title', 't'.repeat(201)], /^mesh: --title: a title is at most 200 characters/],
+      [['task', 'refused', '--todo-add', ' ', '--file', ''], /^mesh: --todo-add: a todo is empty or only whitespace: give it some text; --file: a file touched is empty/]
+    ]
+    for (const [args, words] of said) {
+      const r = await mesh(...args, ...A())
+      expect(r.code, `${args.join(' ')}: ${r.stderr}`).toBe(2)
+      expect(r.stderr).toMatch(words)
+    }
+    expect(errorOf(await mesh('task', 'refused', '--file', ' ', '--json', ...A()), 2)).toEqual({
+      code: 'INVALID_INPUT',
+      message: '--file: a file touched is empty or only whitespace: give it some text',
+      details: { method: 'sessions.task', inputs: { 'files.0': '--file' } }
+    })
+    const overHttp = await httpApi(pair.a, 'POST', `/api/sessions/${encodeURIComponent('agent:main:refused')}/task`, { files: [' '] })
+    expect(overHttp.status).toBe(400)
+    expect(overHttp.body.error).toMatchObject({ code: 'INVALID_INPUT', message: 'sessions.task: files.0: a file touched is empty or only whitespace: give it some text' })
   })
 })
 

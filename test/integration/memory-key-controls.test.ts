@@ -1,10 +1,11 @@
 /**
  * A memory key holding a control character (a newline, a tab, ESC, DEL, a C1 control, a line or
  * paragraph separator) is refused by the API's schema, naming the field and the character, so by
- * every front-end alike: `mesh memory set $'a\nb' v` took it, and `mesh memory list` (one entry a
- * line, tab-separated) then showed a line that is no entry. Keys of any other text (spaces,
- * accents, emoji) are taken as before; one over 256 characters is refused naming the field too.
- * Reading and deleting take any key, so an entry set before (or by an older peer) can still go.
+ * every front-end alike (the CLI names the field KEY, the argument it came from): `mesh memory
+ * set $'a\nb' v` took it, and `mesh memory list` (one entry a line, tab-separated) then showed a
+ * line that is no entry. Keys of any other text (spaces, accents, emoji) are taken as before; one
+ * over 256 characters is refused naming the field too. Reading and deleting take any key, so an
+ * entry set before (or by an older peer) can still go.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { cliHome } from '../helpers/cli-home.js'
@@ -25,20 +26,21 @@ const REFUSED: Array<[string, string]> = [
   ['ls\u2028', 'U+2028'],
   ['ps\u2029x', 'U+2029']
 ]
-const words = (key: string, cp: string): string => `memory.set: key: a memory key is one line of text: it has a control character (${cp}) at character ${[...key].findIndex(c => `U+${(c.codePointAt(0) as number).toString(16).toUpperCase().padStart(4, '0')}` === cp) + 1}; write the key without it`
+/** The refusal as the API says it (HTTP, in process): its method and field; the CLI names the argument instead (`KEY: …`). */
+const words = (key: string, cp: string, field = 'memory.set: key'): string => `${field}: a memory key is one line of text: it has a control character (${cp}) at character ${[...key].findIndex(c => `U+${(c.codePointAt(0) as number).toString(16).toUpperCase().padStart(4, '0')}` === cp) + 1}; write the key without it`
 
 describe('a memory key with a control character', () => {
   it('is refused by mesh memory set (exit 2, the field and the character named) and nothing is stored', async () => {
     for (const [key, cp] of REFUSED) {
       const r = await h.mesh('memory', 'set', key, 'v')
       expect(r.code, JSON.stringify(key)).toBe(2)
-      expect(r.stderr, JSON.stringify(key)).toBe(`mesh: ${words(key, cp)}\n`)
+      expect(r.stderr, JSON.stringify(key)).toBe(`mesh: ${words(key, cp, 'KEY')}\n`)
     }
     const j = await h.mesh('memory', 'set', 'a\nb', 'v', '--json')
-    expect(JSON.parse(j.stderr).error).toMatchObject({ code: 'INVALID_INPUT', message: words('a\nb', 'U+000A') })
+    expect(JSON.parse(j.stderr).error).toMatchObject({ code: 'INVALID_INPUT', message: words('a\nb', 'U+000A', 'KEY'), details: { method: 'memory.set', inputs: { key: 'KEY' } } })
     const long = await h.mesh('memory', 'set', 'k'.repeat(257), 'v')
     expect(long.code).toBe(2)
-    expect(long.stderr).toBe('mesh: memory.set: key: a memory key has 1 to 256 characters\n')
+    expect(long.stderr).toBe('mesh: KEY: a memory key has 1 to 256 characters\n')
     expect(JSON.parse((await h.mesh('memory', 'list', '--json')).stdout)).toEqual([])
     // Any other text is a key, as before; the list shows it on its line.
     const fine = 'my key é 🎉 :/x'

@@ -4,6 +4,11 @@
  * (`--todo-done ''`) was looked up and said as "has no todo  (see …)". Each is refused
  * as bad input (exit 2, INVALID_INPUT) before anything is written: by the CLI, as a user runs
  * it, and over HTTP, since the API's schema refuses it for every front-end.
+ *
+ * The CLI names the flag or argument the person gave (`--todo-add (the 2nd): …`), where it said
+ * the API's method and field (`sessions.task: todoAdd.1: …`), which no one typed; with --json,
+ * the same code beside the API's path (through a daemon: cli-polish.test.ts). HTTP keeps the
+ * API's names.
  */
 import { describe, expect, it } from 'vitest'
 import { cliHome } from '../helpers/cli-home.js'
@@ -16,27 +21,31 @@ describe('blank text where words are meant', () => {
     expect((await h.mesh('session', 'new', 'blank')).code).toBe(0)
     const before = JSON.parse((await h.mesh('session', 'show', 'blank', '--json')).stdout).task
     const refused: Array<[string[], RegExp]> = [
-      [['task', 'blank', '--todo-add', ''], /todoAdd\.0: a todo is empty or only whitespace/],
-      [['task', 'blank', '--todo-add', 'real one', '--todo-add', ' \t '], /todoAdd\.1: a todo is empty or only whitespace/],
-      [['task', 'blank', '--progress', ''], /progress: a progress note is empty or only whitespace/],
-      [['task', 'blank', '--progress', '   ', '--plan', 'kept out too'], /progress: a progress note is empty or only whitespace/],
-      [['task', 'blank', '--file', ''], /files\.0: a file touched is empty or only whitespace/],
+      [['task', 'blank', '--todo-add', ''], /^mesh: --todo-add: a todo is empty or only whitespace/],
+      [['task', 'blank', '--todo-add', 'real one', '--todo-add', ' \t '], /^mesh: --todo-add \(the 2nd\): a todo is empty or only whitespace/],
+      [['task', 'blank', '--progress', ''], /^mesh: --progress: a progress note is empty or only whitespace/],
+      [['task', 'blank', '--progress', '   ', '--plan', 'kept out too'], /^mesh: --progress: a progress note is empty or only whitespace/],
+      [['task', 'blank', '--file', ''], /^mesh: --file: a file touched is empty or only whitespace/],
       // Once read as a todo not found: "has no todo  (see …)", the id a blank between two spaces.
-      [['task', 'blank', '--todo-done', ''], /^mesh: sessions\.task: todoDone\.0: a todo id is empty or only whitespace: give the id of a todo \(the session's task lists them\)\n$/],
-      [['task', 'blank', '--todo-add', 'real one', '--todo-done', ' '], /todoDone\.0: a todo id is empty or only whitespace/],
-      [['memory', 'set', 'editor', 'vim', '--tag', ''], /tags\.0: a tag is empty or only whitespace/],
-      [['memory', 'set', 'editor', 'vim', '--tag', 'prefs', '--tag', ' '], /tags\.1: a tag is empty or only whitespace/],
-      [['memory', 'list', '--tag', ''], /tag: a tag is empty or only whitespace/]
+      [['task', 'blank', '--todo-done', ''], /^mesh: --todo-done: a todo id is empty or only whitespace: give the id of a todo \(the session's task lists them\)\n$/],
+      [['task', 'blank', '--todo-add', 'real one', '--todo-done', ' '], /^mesh: --todo-done: a todo id is empty or only whitespace/],
+      [['memory', 'set', 'editor', 'vim', '--tag', ''], /^mesh: --tag: a tag is empty or only whitespace/],
+      [['memory', 'set', 'editor', 'vim', '--tag', 'prefs', '--tag', ' '], /^mesh: --tag \(the 2nd\): a tag is empty or only whitespace/],
+      [['memory', 'list', '--tag', ''], /^mesh: --tag: a tag is empty or only whitespace/]
     ]
     for (const [args, said] of refused) {
       const r = await h.mesh(...args)
       expect(r.code, `${args.join(' ')}: ${r.stderr}`).toBe(2)
       expect(r.stderr).toMatch(said)
     }
-    // The same refusal in --json, once: one error object of the stable code.
-    const j = await h.mesh('task', 'blank', '--progress', '', '--json')
+    // The same refusal in --json, once: one error object of the stable code, the API's method and path beside the flag.
+    const j = await h.mesh('task', 'blank', '--todo-add', 'ok', '--todo-add', '', '--json')
     expect(j.code).toBe(2)
-    expect(JSON.parse(j.stderr).error.code).toBe('INVALID_INPUT')
+    expect(JSON.parse(j.stderr).error).toEqual({
+      code: 'INVALID_INPUT',
+      message: '--todo-add (the 2nd): a todo is empty or only whitespace: give it some text',
+      details: { method: 'sessions.task', inputs: { 'todoAdd.1': '--todo-add (the 2nd)' } }
+    })
     // Nothing of any of them was written: not the real todo beside the blank one, not the plan.
     expect(JSON.parse((await h.mesh('session', 'show', 'blank', '--json')).stdout).task).toEqual(before)
     expect((await h.mesh('memory', 'get', 'editor')).code).toBe(2)
@@ -56,7 +65,7 @@ describe('blank text where words are meant', () => {
       expect((await call('POST', '/api/sessions', { key: 'agent:main:b' })).status).toBe(200)
       const todo = await call('POST', '/api/sessions/agent%3Amain%3Ab/task', { todoAdd: ['\n'] })
       expect(todo.status).toBe(400)
-      expect(todo.body.error).toMatchObject({ code: 'INVALID_INPUT', message: expect.stringMatching(/todoAdd\.0: a todo is empty or only whitespace/) })
+      expect(todo.body.error).toMatchObject({ code: 'INVALID_INPUT', message: expect.stringMatching(/^sessions\.task: todoAdd\.0: a todo is empty or only whitespace/) })
       expect((await call('POST', '/api/sessions/agent%3Amain%3Ab/task', { progress: '' })).status).toBe(400)
       expect((await call('PUT', '/api/memory/k', { value: 'v', tags: [''] })).status).toBe(400)
       const shown: any = await (await fetch(`http://127.0.0.1:${solo.server.port}/api/sessions/agent%3Amain%3Ab`, { headers: { authorization: `Bearer ${solo.token}` } })).json()

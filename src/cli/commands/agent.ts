@@ -5,6 +5,7 @@
  * agents' code (zod, Yjs and the SQLite readers, which a command talking to a daemon never loads).
  */
 import { subcommandOf, type Command } from '../command.js'
+import type { InputNames } from '../input-names.js'
 
 export const AGENT_SUBCOMMANDS = ['import', 'resume', 'export', 'list', 'follow', 'hooks', 'hook', 'skills', 'memory'] as const
 
@@ -62,6 +63,8 @@ export const agentCmd: Command = {
     workspace: { type: 'string' },
     since: { type: 'string' }
   },
+  // Only --key is typed by the person: the rest of an import is read from the agent's files.
+  inputNames: (values): InputNames => values.key !== undefined ? { 'agents.import': { key: '--key' } } : {},
   async run (g, args, values) {
     const sub = subcommandOf('agent', args[0], AGENT_SUBCOMMANDS, AGENT_USAGE) // a typo is refused before the agents' code loads
     const { runAgent } = await import('./agent-run.js')

@@ -22,6 +22,13 @@ export const memoryCmd: Command = {
   },
   examples: ['mesh memory set editor vim --tag prefs', 'mesh memory get editor', 'mesh memory search vim', 'mesh memory delete editor'],
   options: { tag: { type: 'string', multiple: true } },
+  inputNames: {
+    'memory.set': { key: 'KEY', value: 'VALUE', tags: '--tag' },
+    'memory.get': { key: 'KEY' },
+    'memory.delete': { key: 'KEY' },
+    'memory.list': { tag: '--tag' },
+    'memory.search': { query: 'WORDS' }
+  },
   async run (g, args, values) {
     const [, key, value] = args
     const tags = values.tag as string[] | undefined
@@ -81,6 +88,12 @@ export const skillsCmd: Command = {
   },
   examples: ['mesh skills add ./skills/review/SKILL.md', 'mesh skills add ./skills/review          # the folder that holds its SKILL.md', 'mesh skills list', 'mesh skills show review', 'mesh skills remove review'],
   options: {},
+  // skills add sends what it read of the FILE (or FOLDER): its text, and its folder's other files.
+  inputNames: {
+    'skills.add': { content: 'FILE (its text)', name: 'FILE (its name)', source: 'FILE', files: 'FOLDER (its other files)' },
+    'skills.show': { name: 'NAME' },
+    'skills.remove': { name: 'NAME' }
+  },
   async run (g, args) {
     const [verb, arg] = args
     const sub = subcommandOf('skills', verb === 'rm' ? 'remove' : verb, ['add', 'list', 'show', 'remove'], SKILLS_USAGE)

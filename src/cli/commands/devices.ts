@@ -36,6 +36,10 @@ export const devicesCmd: Command = {
     dial: { type: 'string', multiple: true },
     'no-mdns': { type: 'boolean' }
   },
+  inputNames: {
+    'devices.revoke': { device: 'DEVICE', reason: '--reason', walletPath: '--wallet' },
+    'devices.approve': { code: 'CODE', listen: '--listen', dial: '--dial' }
+  },
   async run (g: Globals, args, values) {
     // Alone, `mesh devices` lists them.
     const sub = args[0] === undefined ? 'list' : subcommandOf('devices', args[0], ['list', 'revoke', 'approve'], this.usage)

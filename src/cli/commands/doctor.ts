@@ -31,6 +31,7 @@ export const doctorCmd: Command = {
   summary: 'what this node set aside: quarantined entries and snapshots, forks, with author and document, and files of its store found damaged on this disk',
   examples: ['mesh doctor', 'mesh doctor --json', 'mesh doctor --drop 3d3f828cef59bdca', 'mesh doctor --drop 3d3f828cef59bdca --yes'],
   options: { drop: { type: 'string' }, yes: { type: 'boolean' } },
+  inputNames: { 'doctor.drop': { id: '--drop' } },
   async run (g, args, values) {
     if (args.length > 0) throw new UsageError(`unexpected ${args.join(' ')}: ${USAGE}`)
     const drop = values.drop as string | undefined

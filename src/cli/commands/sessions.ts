@@ -161,6 +161,11 @@ export const sessionCmd: Command = {
     'mesh session show fix-login --tail 20'
   ],
   options: { title: { type: 'string' }, goal: { type: 'string' }, role: { type: 'string' }, text: { type: 'string' }, stdin: { type: 'boolean' }, id: { type: 'string' }, tail: { type: 'string' }, all: { type: 'boolean' }, force: { type: 'boolean' } },
+  inputNames: values => ({
+    'sessions.create': { key: 'KEY', title: '--title', goal: '--goal' },
+    'sessions.append': { key: 'KEY', role: '--role', content: values.stdin === true ? 'the message text (stdin)' : '--text', id: '--id' },
+    'sessions.show': { key: 'KEY', tail: '--tail' }
+  }),
   async run (g, args, values) {
     const listed = 'sessions are listed by `mesh sessions` (--details for each one\'s status)'
     const sub = subcommandOf('session', args[0], ['new', 'append', 'show'], SESSION_USAGE, { list: listed, ls: listed })
@@ -245,6 +250,7 @@ export const resumeCmd: Command = {
   summary: 'everything an agent needs to continue a session (goal, task state, progress, transcript); takes the driver lease (--take: from another device)',
   examples: ['mesh resume fix-login', 'mesh resume fix-login --take --json'],
   options: { take: { type: 'boolean' }, tail: { type: 'string' } },
+  inputNames: { 'sessions.resume': { key: 'KEY', tail: '--tail' } },
   async run (g, args, values) {
     const key = parseSessionKey(need(args, 0, 'session KEY', this.usage))
     const tail = parseCount(values.tail, '--tail')
@@ -283,6 +289,9 @@ export const taskCmd: Command = {
     file: { type: 'string', multiple: true },
     set: { type: 'string', multiple: true },
     force: { type: 'boolean' }
+  },
+  inputNames: {
+    'sessions.task': { key: 'KEY', plan: '--plan', cwd: '--cwd', progress: '--progress', todoAdd: '--todo-add', todoDone: '--todo-done', files: '--file', fields: '--set' }
   },
   async run (g, args, values) {
     const key = parseSessionKey(need(args, 0, 'session KEY', TASK_USAGE))
@@ -329,6 +338,11 @@ export const leaseCmd: Command = {
   },
   examples: ['mesh lease release fix-login', 'mesh lease take fix-login --take', 'epoch=$(mesh lease take fix-login --json | jq .lease.epoch); …; mesh lease release fix-login --epoch "$epoch"'],
   options: { take: { type: 'boolean' }, epoch: { type: 'string' } },
+  inputNames: {
+    'sessions.takeLease': { key: 'KEY' },
+    'sessions.renewLease': { key: 'KEY' },
+    'sessions.releaseLease': { key: 'KEY', epoch: '--epoch' }
+  },
   async run (g, args, values) {
     // Before the key: `mesh lease fix-login` lacks the command, not the key.
     const sub = subcommandOf('lease', args[0], ['take', 'renew', 'release'], LEASE_USAGE)

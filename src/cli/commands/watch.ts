@@ -35,6 +35,7 @@ export const watchCmd: Command = {
   summary: 'print a session\'s last messages (--tail N, default 50), then each new message as it arrives from any device, until interrupted (read-only; it never holds the home, so other commands and mesh join keep working); on a revoked device it says so and ends (exit 2); --json: a JSON line per message, {"event":"earlier","count":N} for what the first tail leaves out, {"event":"waiting"} then {"event":"arrived"} for a session not on this device yet (or still arriving: its tail is shown once it has come), and {"event":"revoked"}',
   examples: ['mesh watch fix-login', 'mesh watch fix-login --tail 5 --json'],
   options: { tail: { type: 'string' } },
+  inputNames: { 'sessions.show': { key: 'KEY', tail: '--tail' } },
   async run (g, args, values) {
     const key = parseSessionKey(need(args, 0, 'session KEY', this.usage))
     const tail = parseCount(values.tail, '--tail') ?? 50
