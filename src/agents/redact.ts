@@ -69,7 +69,7 @@ const RULES: Rule[] = [
     // query string's next pair, the end of a statement) and is replaced only when it looks like a
     // literal (literalValue): code's `= os.environ["X"]`, `= getPassword()`, `= None` is no secret.
     re: /\b([A-Za-z_][A-Za-z0-9_]*)([ \t]*=(?!=)[ \t]*)("[^"\n]*"|'[^'\n]*'|[^\s"'\\&;]+)/g,
-    replace: m => secretName(m[1] as string) && unredacted(m[3] as string) && literalValue(m[3] as string, m[2] as string) ? `${m[1] as string}${m[2] as string}${REDACTED}` : undefined
+    replace: m => secretName(m[1] as string) && unredacted(m[3] as string) && literalValue(m[1] as string, m[3] as string, m[2] as string) ? `${m[1] as string}${m[2] as string}${REDACTED}` : undefined
   },
   {
     // "NAME": "value" (JSON, a Python dict in a tool's output): the quotes kept, so the text
@@ -144,13 +144,16 @@ const NOT_SECRETS = new Set(['None', 'none', 'null', 'nil', 'undefined', 'true',
  * a call, an index, an operator's operand (`getPassword()`, `os.environ[`, `cfg.apiKey||`), not a
  * member access (`process.env.GITHUB_TOKEN`), not None/null/undefined/true/false, not `${VAR}`.
  * A bare word is a value after `=` with no spaces (`.env`, a query string: `TOKEN=abc`); with
- * spaces around `=` (code: `token = tok`) only when it looks like a secret (secretLooking).
+ * spaces around `=` (code: `token = tok`) only when it looks like a secret (secretLooking) or,
+ * under a password's name, like a password a person typed (`password = hunter2`, as inlinePassword
+ * asks of `password: hunter2`): a word of letters alone (`password = pw`, the prose of `the
+ * password = field`) reads as code's name.
  */
-function literalValue (value: string, sep: string): boolean {
+function literalValue (name: string, value: string, sep: string): boolean {
   if (value.startsWith('"') || value.startsWith("'")) return true
   if (NOT_SECRETS.has(value) || /[()[\]{}|<>!?$`,]/.test(value)) return false
   if (/^[A-Za-z_][\w]*(?:\.[A-Za-z_][\w]*)+$/.test(value)) return false
-  if (/^[A-Za-z_]\w*$/.test(value) && sep.trim() !== sep) return secretLooking(value)
+  if (/^[A-Za-z_]\w*$/.test(value) && sep.trim() !== sep) return secretLooking(value) || inlinePassword(name, value)
   return true
 }
 

@@ -30,7 +30,10 @@ const CODE = [
   'const c = { password: process.env.DB_PASSWORD, user }',
   'login({ password: user_password })',
   'function f (password: string, token: Token) {}',
-  'my password is not here: see the vault'
+  'my password is not here: see the vault',
+  // A password's name with spaces around `=` and a word of letters after it: code's name, or prose.
+  'password = pw',
+  'the password = field in the form'
 ]
 
 const SECRETS: Array<[string, string]> = [
@@ -51,7 +54,11 @@ const SECRETS: Array<[string, string]> = [
   ['run with API_KEY=sk-abc123 password: hunter2', `run with API_KEY=${REDACTED} password: ${REDACTED}`],
   ['the passwd:p@ss1, then', `the passwd:${REDACTED}, then`],
   ['set password: "hunter 2" and go', `set password: ${REDACTED} and go`],
-  ['my password=hunter2 ok', `my password=${REDACTED} ok`]
+  ['my password=hunter2 ok', `my password=${REDACTED} ok`],
+  // With spaces around `=`, as with `password: hunter2`: a short password a person typed.
+  ['password = hunter2', `password = ${REDACTED}`],
+  ['my password = p4ss ok', `my password = ${REDACTED} ok`],
+  ['PASSWORD = "x"', `PASSWORD = ${REDACTED}`]
 ]
 
 describe('redact on code and URLs', () => {
