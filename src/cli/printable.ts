@@ -31,8 +31,13 @@ export function printable (text: string): string {
   return text.replace(/\r\n/g, '\n').replace(UNPRINTABLE, visible)
 }
 
-/** A field shown on one line of a listing (a session's title): a line break in it is shown (⏎), not obeyed. */
-export function oneLine (text: string): string { return text.replace(/\r?\n/g, '⏎') }
+/**
+ * A field shown on one line of a listing (a session's title, a skill's description, a device's
+ * label, a memory entry's value): a line break in it is shown (⏎), not obeyed, and a tab as `^I`
+ * (as printable shows the other C0 controls), since the listings separate their columns with tabs
+ * and a tab in a field would read as the next column.
+ */
+export function oneLine (text: string): string { return text.replace(/\r?\n/g, '⏎').replace(/\t/g, '^I') }
 
 /**
  * A control sequence of the program's own, written to a terminal on purpose (the live bar's

@@ -39,6 +39,14 @@ describe('message text on the terminal', () => {
     await mesh('session', 'new', 'w2', '--title', 'two\nlines')
     expect((await mesh('sessions')).split('\n').filter(l => l.startsWith('agent:main:w2'))).toEqual(['agent:main:w2  two⏎lines'])
     expect(await mesh('session', 'show', 'w2')).toContain('agent:main:w2 — two⏎lines')
+    // A tab in a skill's version or description, or in a memory entry's value or tag, is shown
+    // (^I), not taken for the next column of its line.
+    const skill = join(home, '..', 'tabbed.md')
+    await writeFile(skill, '---\nname: tabbed\nversion: 1.0\t2\ndescription: one\ttwo\n---\nbody\n')
+    await mesh('skills', 'add', skill)
+    expect((await mesh('skills', 'list')).split('\n').filter(l => l.startsWith('tabbed'))).toEqual(['tabbed\t1.0^I2\tone^Itwo'])
+    await mesh('memory', 'set', 'tabbed', 'a\tb\r\nsecond line', '--tag', 'x\ty')
+    expect((await mesh('memory', 'list')).split('\n').filter(l => l.startsWith('tabbed'))).toEqual(['tabbed\ta^Ib\t[x^Iy]'])
     const json = JSON.parse(await mesh('session', 'show', 'w1', '--json'))
     expect(json.messages[0].content).toBe(HOSTILE)
     expect(json.title).toBe('title\x1b]0;x\x07')
@@ -87,6 +95,9 @@ describe('hostile text from peers and files, in every command that shows it', ()
     const { certificate } = await a.vault.vault.enrolDevice({ deviceKey: device.publicKey, kemKey: deviceKem(device.privateKey.raw.subarray(0, 32)).publicKey, capabilities: ['read', 'write'], label: EVIL })
     const evilHome = join(t.dir, 'evil')
     await writeEnrolledHome(evilHome, { wallet: a.vault.vault.identity.wallet, device, certificate: certificate.bytes, keys: a.vault.vault.identity.keys, records: a.vault.vault.certs.records() })
+    // A device a peer's wallet enrolled with a tab and a line break in its label, never seen here.
+    const tabbed = await generateDeviceKey()
+    await a.vault.vault.enrolDevice({ deviceKey: tabbed.publicKey, kemKey: deviceKem(tabbed.privateKey.raw.subarray(0, 32)).publicKey, capabilities: ['read'], label: 'tab\there\nnext' })
     const b = await startNode({ wallet, home: evilHome, label: EVIL }); cleanups.push(b.stop)
     await b.node.dial(a.node.addresses()[0] as string)
     await until(() => b.node.libp2p.services.membership.isProven(a.node.libp2p.peerId), 'membership')
@@ -130,7 +141,10 @@ describe('hostile text from peers and files, in every command that shows it', ()
     expect.soft(shown).toContain(SHOWN)
     expect.soft((await clean('fails', 'resume', 'e1')).stderr).toContain(SHOWN)
     expect.soft((await clean(0, 'resume', 'e1', '--take')).stdout).toContain(SHOWN)
-    expect.soft((await clean(0, 'devices')).stdout).toContain(SHOWN)
+    const devices1 = (await clean(0, 'devices')).stdout
+    expect.soft(devices1).toContain(SHOWN)
+    // Each device on its one line, its label's tab and line break shown.
+    expect.soft(devices1.split('\n').filter(l => l.startsWith('tab'))).toEqual([expect.stringMatching(/^tab\^Ihere⏎next\t\S+\t\[read\]\t/)])
     expect.soft((await clean(0, 'peers')).stdout).toContain(SHOWN)
     await clean(0, 'status')
     expect.soft((await clean(0, 'memory', 'get', 'note')).stdout).toContain('mem ok^[]0;PWNED^G')
@@ -140,8 +154,12 @@ describe('hostile text from peers and files, in every command that shows it', ()
     // A key with escapes is refused; the error that names it is printable too.
     await clean('fails', 'session', 'show', 'x\x1b]0;PWNED\x07')
     const evilId = JSON.parse((await run('devices', '--json')).stdout).find((d: { label: string }) => d.label === EVIL).deviceId as string
-    expect.soft((await clean(0, 'devices', 'revoke', evilId, '--reason', `stolen ${TEXT}`, '--yes')).stdout).toContain(SHOWN)
-    expect.soft((await clean(0, 'devices')).stdout).toContain('stolen ok^[]0;PWNED^G')
+    expect.soft((await clean(0, 'devices', 'revoke', evilId, '--reason', `stolen ${TEXT}\nsecond line`, '--yes')).stdout).toContain(SHOWN)
+    // The reason's line break shown on the device's line: three devices, three lines.
+    const devices2 = (await clean(0, 'devices')).stdout
+    expect.soft(devices2).toContain('stolen ok^[]0;PWNED^G')
+    expect.soft(devices2).toContain('⏎second line)')
+    expect.soft(devices2.trimEnd().split('\n')).toHaveLength(3)
     await clean(0, 'status')
     expect.soft((await clean(0, 'agent', 'list', 'claude')).stdout).toContain('-proj^[]0;PWNED^G<U+202E>')
     await clean(0, 'agent', 'import', 'claude', '--file', transcript)

@@ -4,6 +4,7 @@ import { basename, dirname, extname, join, resolve } from 'node:path'
 import { InvalidInputError, isMeshError, NotFoundError, UsageError } from '../../errors.js'
 import { stdout as out, withApi } from '../context.js'
 import { subcommandOf, type Command } from '../command.js'
+import { oneLine } from '../printable.js'
 import type { SkillFile } from '../../../crdt/skills.js'
 
 const MEMORY_USAGE = 'mesh memory set KEY VALUE [--tag T]... | get KEY | list [--tag T] | search WORDS... | delete KEY'
@@ -66,7 +67,8 @@ export const memoryCmd: Command = {
       if (g.json) { out.json(list); return 0 }
       // With --tag, an empty list says nothing has that tag, not that memory is empty.
       if (list.length === 0) out.line(sub === 'search' ? 'no match' : tags?.[0] !== undefined ? `no memory entry is tagged ${tags[0]}` : 'no memory entries yet')
-      for (const e of list) out.line(`${e.key}\t${e.value.split('\n')[0]}${e.tags.length > 0 ? `\t[${e.tags.join(', ')}]` : ''}`)
+      // Its first line, each field on the entry's line (a key or tag an older peer wrote may hold a control too).
+      for (const e of list) out.line(`${oneLine(e.key)}\t${oneLine(e.value.split(/\r?\n/)[0] as string)}${e.tags.length > 0 ? `\t[${e.tags.map(oneLine).join(', ')}]` : ''}`)
       return 0
     })
   }
@@ -120,7 +122,7 @@ export const skillsCmd: Command = {
         const list = await api.call('skills.list', {})
         if (g.json) { out.json(list); return 0 }
         if (list.length === 0) out.line('no skills yet (add one with `mesh skills add FOLDER` or `mesh skills add FILE`)')
-        for (const s of list) out.line(`${s.name}\t${s.version}\t${s.description}`)
+        for (const s of list) out.line(`${oneLine(s.name)}\t${oneLine(s.version)}\t${oneLine(s.description)}`)
         return 0
       }
       if (sub === 'remove') {

@@ -7,6 +7,7 @@ import { NotAdminError, UsageError } from '../../errors.js'
 import { askYesNo, localTime, revokedWords, stdout as out, withApi, type Globals } from '../context.js'
 import { subcommandOf, subUsage, type Command } from '../command.js'
 import { plural } from '../wording.js'
+import { oneLine } from '../printable.js'
 
 async function confirm (question: string): Promise<boolean> {
   if (process.stdin.isTTY !== true) throw new UsageError('revoking cannot be undone: pass --yes to confirm when not at a terminal')
@@ -59,9 +60,9 @@ async function list (g: Globals): Promise<number> {
     if (me?.revoked !== undefined) out.line(`${revokedWords(me.revoked)}: the list is what it knew then`)
     for (const d of list) {
       const seen = d.revoked !== undefined
-        ? `revoked ${localTime(d.revoked.at)} by ${d.revoked.by.join(', ')}${d.revoked.reason !== '' ? ` (${d.revoked.reason})` : ''}`
+        ? `revoked ${localTime(d.revoked.at)} by ${d.revoked.by.map(oneLine).join(', ')}${d.revoked.reason !== '' ? ` (${oneLine(d.revoked.reason)})` : ''}`
         : d.self ? 'this device' : d.online ? 'online now' : d.lastSeen !== undefined ? `last seen ${localTime(d.lastSeen)}` : 'never seen'
-      out.line(`${d.label}\t${d.deviceId}\t[${d.capabilities.join(', ')}]\tenrolled by ${d.enrolledBy ?? 'wallet'} ${localTime(d.grantedAt ?? d.issuedAt)}${d.expiresAt !== undefined ? `, expires ${localTime(d.expiresAt)}` : ''}\t${seen}`)
+      out.line(`${oneLine(d.label)}\t${d.deviceId}\t[${d.capabilities.join(', ')}]\tenrolled by ${oneLine(d.enrolledBy ?? 'wallet')} ${localTime(d.grantedAt ?? d.issuedAt)}${d.expiresAt !== undefined ? `, expires ${localTime(d.expiresAt)}` : ''}\t${seen}`)
     }
     return 0
   })

@@ -8,12 +8,13 @@ import type { PeerSchema } from '../../api/schema-node.js'
 import { megabytes as mb, sizeWords, type ProgressEvent } from '../../node/progress.js'
 import { localTime } from '../context.js'
 import { plural } from '../wording.js'
+import { oneLine } from '../printable.js'
 
 type Peer = z.infer<typeof PeerSchema>
 
 /** One transfer's progress as a line: bytes and entries done of total, rate and time left. */
 export function formatProgress (p: Omit<ProgressEvent, 'etaMs' | 'type' | 'ended'> & { etaMs?: number, ended?: boolean }): string {
-  const arrow = p.direction === 'in' ? `from ${p.label}` : `to ${p.label}`
+  const arrow = p.direction === 'in' ? `from ${oneLine(p.label)}` : `to ${oneLine(p.label)}`
   const pct = p.bytesTotal > 0 ? Math.floor(p.bytesDone * 100 / p.bytesTotal) : 100
   const entries = p.entriesTotal > 0 ? `, ${p.entriesDone} of ${plural(p.entriesTotal, 'entry', 'entries')}` : ''
   // Cut off before it was done (the connection or the node went): what arrived stays, the rest follows.
@@ -52,7 +53,7 @@ export function syncState (p: Peer): string {
 /** The peer's line, then a line per transfer in flight (indented). */
 export function peerLines (p: Peer): string[] {
   return [
-    `${p.label}\t${p.peerId}\t[${p.capabilities.join(', ')}]\t${p.state}\tvia ${p.via}${p.rttMs !== undefined ? `\trtt ${p.rttMs} ms` : ''}\t${syncState(p)}`,
+    `${oneLine(p.label)}\t${p.peerId}\t[${p.capabilities.join(', ')}]\t${p.state}\tvia ${p.via}${p.rttMs !== undefined ? `\trtt ${p.rttMs} ms` : ''}\t${syncState(p)}`,
     ...p.transfers.map(t => `\t${formatProgress(t)}`)
   ]
 }
