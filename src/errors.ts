@@ -30,6 +30,7 @@ export type ErrorCode =
   | 'DOCUMENT_RELOADED'
   | 'AGENT_BUSY'
   | 'FILE_EXISTS'
+  | 'FOLLOWER_RUNNING'
 
 /**
  * Who an error's message is for: `cli`, a person with the mesh command at hand (the CLI, and
@@ -214,6 +215,11 @@ export class ClosedError extends MeshError {
 export class DaemonRunningError extends MeshError {
   static override name = 'DaemonRunningError'
   constructor (message: string, details: Record<string, unknown> = {}, options?: MeshErrorOptions) { super('DAEMON_RUNNING', message, details, options) }
+}
+/** A follower (`mesh agent follow`, `mesh join --follow`) runs on this home already: one at a time, as one `mesh join` (DAEMON_RUNNING). */
+export class FollowerRunningError extends MeshError {
+  static override name = 'FollowerRunningError'
+  constructor (message: string, details: Record<string, unknown> = {}, options?: MeshErrorOptions) { super('FOLLOWER_RUNNING', message, details, options) }
 }
 export class ProtocolError extends MeshError {
   static override name = 'ProtocolError'
@@ -439,7 +445,8 @@ const BY_CODE: Partial<Record<ErrorCode, ErrorClass>> = {
   LEASE_NOT_HELD: LeaseNotHeldError,
   DOCUMENT_RELOADED: DocumentReloadedError,
   AGENT_BUSY: AgentBusyError,
-  FILE_EXISTS: FileExistsError
+  FILE_EXISTS: FileExistsError,
+  FOLLOWER_RUNNING: FollowerRunningError
 }
 
 /**

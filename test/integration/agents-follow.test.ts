@@ -158,7 +158,9 @@ describe('mesh agent follow codex', () => {
     const path = join(day, `rollout-2026-11-30T10-00-00-${id}.jsonl`)
     const meta = JSON.stringify({ timestamp: '2026-11-30T10:00:00.000Z', type: 'session_meta', payload: { id, timestamp: '2026-11-30T10:00:00.000Z', cwd: CWD, originator: 'codex_cli_rs', cli_version: '0.60.0' } })
     await writeFile(path, meta + '\n')
-    const f: Proc = spawnIn(undefined, process.execPath, [BIN, 'agent', 'follow', 'codex', '--home', a.home], { ...env, CODEX_HOME: codex })
+    // On B, whose daemon follows nothing: A's `mesh join --follow claude` is this home's one
+    // follower, and a second there is refused (FOLLOWER_RUNNING, agent-follow-stopped.test.ts).
+    const f: Proc = spawnIn(undefined, process.execPath, [BIN, 'agent', 'follow', 'codex', '--home', b.home], { ...env, CODEX_HOME: codex })
     cleanups.push(async () => { await f.stop('SIGKILL') })
     await f.waitFor(/^following codex/, 30_000)
     const msg = (role: string, text: string): string => JSON.stringify({ timestamp: '2026-11-30T10:00:01.000Z', type: 'response_item', payload: { type: 'message', role, content: [{ type: role === 'user' ? 'input_text' : 'output_text', text }] } })

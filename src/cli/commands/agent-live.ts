@@ -9,7 +9,7 @@
 import { existsSync, realpathSync } from 'node:fs'
 import { join } from 'node:path'
 import {
-  applyClaudeHooks, ClaudeSource, CursorStore, Follower, FollowReporter, followSources, HELD_QUIET_MS, parseSince, shellQuote, type Captured, type HeldBack, type Released
+  applyClaudeHooks, ClaudeSource, CursorStore, Follower, FollowReporter, followSources, HELD_QUIET_MS, holdFollowing, parseSince, shellQuote, type Captured, type HeldBack, type Released
 } from '../../agents/index.js'
 import type { MeshApi } from '../../api/api.js'
 import { InvalidInputError, isMeshError, UsageError } from '../../errors.js'
@@ -90,6 +90,7 @@ export async function followCmd (g: Globals, list: string | undefined, values: R
 async function follow (g: Globals, list: string, values: Record<string, unknown>, stopping: Promise<void>): Promise<void> {
   const api = new DaemonFollower(g, (daemon, again) => { out.err(again === true ? '`mesh join` had closed this connection (nothing of it read for a while): capturing through it again' : daemon ? '`mesh join` runs: capturing through it' : '`mesh join` stopped: each capture opens the home until it runs again') })
   let f: Follower | undefined
+  let lock: Awaited<ReturnType<typeof holdFollowing>> | undefined
   try {
     // With no daemon, the home is opened once before anything is followed: a home that is not set
     // up (a mistyped --home) is refused as every command refuses it, before the follower writes
@@ -105,6 +106,8 @@ async function follow (g: Globals, list: string, values: Record<string, unknown>
         throw err
       }
     }
+    // One follower per home: a second is refused here (FOLLOWER_RUNNING), naming the first's pid.
+    lock = await holdFollowing(g.home)
     f = startFollowing(api, g, list, {
       since: values.since as string | undefined,
       print: c => { g.json ? out.line(JSON.stringify({ event: 'captured', ...c })) : out.line(formatCapture(c)) },
@@ -117,7 +120,7 @@ async function follow (g: Globals, list: string, values: Record<string, unknown>
     void f.ready.then(() => { if (!g.json) out.line('caught up: what existed is in mesh; following new lines') })
     await stopping
   } finally {
-    await f?.stop()
+    try { await f?.stop() } finally { await lock?.release() }
     await api.close()
   }
 }

@@ -95,7 +95,7 @@ export const joinCmd: Command = {
     const followList = values.follow as string | undefined
     // Imported here, not at the top: every command loads this module, and the agents' code brings
     // zod, Yjs and the SQLite readers (a command that talks to a daemon loads none of them).
-    const { followNames, followSources } = await import('../../agents/index.js')
+    const { followNames, followSources, holdFollowing } = await import('../../agents/index.js')
     // An unknown agent, or a bad MESH_FOLLOW_RELEASE_MS, is refused before anything starts.
     if (followList !== undefined) { followSources(followList); (await import('./agent-live.js')).releaseQuietMs() }
     const listenFlag = await multiaddrs('--listen', values.listen)
@@ -163,6 +163,9 @@ export const joinCmd: Command = {
       const line = formatEvent(e)
       if (line !== undefined) live.line(line)
     }
+    // One follower per home (agents/follow/follow-lock.ts): a `mesh agent follow` running already
+    // is said before the node starts, and the lock is held until the follower stops.
+    const followLock = followList !== undefined ? await holdFollowing(g.home) : undefined
     const host = await whenHomeFree(async () => await hostHome({
       home: g.home,
       node: { listen, announce, bootstrap, mdns: values['no-mdns'] === true ? false : undefined, dht, relay: values.relay === true ? true : undefined, relayVia },
@@ -173,7 +176,7 @@ export const joinCmd: Command = {
         if (!started) { early.push(e); return }
         print(e)
       }
-    }), daemonUp)
+    }), daemonUp).catch(async (err: unknown) => { await followLock?.release(); throw err })
     try {
       // Ctrl-C and SIGTERM are taken from here on: one that comes while the banner is printed (a
       // script that stops the node once it read a line) stops it as cleanly as one later.
@@ -247,7 +250,7 @@ export const joinCmd: Command = {
       process.on('SIGINT', patience)
       process.on('SIGTERM', patience)
       try {
-        await follower?.stop()
+        try { await follower?.stop() } finally { await followLock?.release() }
         await http?.server?.close()
         await host.close()
       } finally {
