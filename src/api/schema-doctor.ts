@@ -38,14 +38,30 @@ export const DamagedSchema = z.object({
   unmoved: z.boolean().optional().describe('true: a snapshot this report found damaged where it lies (path), not yet set aside: its document sets it aside when next opened, and `doctor.drop` takes it from then on')
 })
 
+const AmountSchema = z.object({ files: z.number(), bytes: z.number() })
+
 export const DOCTOR_METHODS = {
   'doctor.report': {
     summary: 'What this node set aside: quarantined entries and snapshots (never applied or sent), forks (two different entries of one author at one position, both kept), each with its author and document, and files of its own store found damaged on this disk (moved aside; what they held is taken again from a peer). Every stored snapshot is checked against the digest its header signs as the report is made, and one found damaged is listed where it lies (`unmoved`); nothing is changed.',
-    input: z.object({}),
+    input: z.object({ check: z.boolean().optional().describe('false: the snapshots are not checked here (doctor.check checks them a page at a time, saying how far it is); default true') }),
     output: z.object({ quarantined: z.array(QuarantinedSchema), forks: z.array(ForkSchema), damaged: z.array(DamagedSchema) }),
     http: { verb: 'GET', path: '/api/doctor' },
     mcp: 'doctor',
     mcpHints: { readOnly: true, destructive: false, idempotent: true }
+  },
+  'doctor.check': {
+    summary: 'Checks stored snapshots against the digest their header signs, as doctor.report does, a page at a time in path order (about a quarter second of work a page): each page lists what it found damaged where it lies (`unmoved`; nothing is changed) and how far the check is, in files and bytes of the total. Call again with `after` set to its `next` until it has none.',
+    input: z.object({
+      after: z.string().optional().describe('the `next` of the page before; none: from the start'),
+      files: z.number().int().positive().optional().describe('at most this many snapshots in this page')
+    }),
+    output: z.object({
+      damaged: z.array(DamagedSchema),
+      checked: AmountSchema.describe('checked so far, this page included'),
+      total: AmountSchema.describe('every stored snapshot now'),
+      next: z.string().optional().describe('what the next page takes as `after`; none: the check is done')
+    }),
+    http: { verb: 'GET', path: '/api/doctor/check' }
   },
   'doctor.drop': {
     summary: 'Deletes one quarantined entry or snapshot (its evidence; its position stays excluded, so it is not taken again from the log or a peer), or one damaged file set aside (read by nothing: what it held comes from a peer all the same).',

@@ -6,6 +6,8 @@
 import { readdir, readFile, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
+import { createLocalApi } from '../../src/api/index.js'
+import { doctorProgress } from '../../src/cli/doctor-progress.js'
 import { openVault } from '../../src/sdk/index.js'
 import { cliHome } from '../helpers/cli-home.js'
 
@@ -44,5 +46,31 @@ describe('mesh doctor on a snapshot damaged on disk', () => {
     expect(text.code, text.stderr).toBe(0)
     expect(text.stdout).toContain('found damaged on this disk by this check (1): left where they lie')
     expect(text.stdout).toContain(largest.p)
+  })
+
+  it('says how far the check is, on stderr, once it takes over the quiet time (a page at a time), and nothing before', async () => {
+    const v = await openVault({ home: h.home })
+    const api = await createLocalApi({ vault: v })
+    try {
+      const lines: string[] = []
+      // One snapshot a page, and no quiet time: a line per page, the last one ended.
+      const found = await doctorProgress({ show: true, tty: false, write: s => { lines.push(s) }, quietMs: 0, files: 1 }).check(api)
+      expect(found.map(d => d.unmoved)).toEqual([true])
+      const last = /^checking snapshots: (\d+) of \1 files, ([\d.]+ [KM]B) of \2\n$/.exec(lines.at(-1) ?? '')
+      expect(last, lines.join('')).not.toBeNull()
+      const n = Number(last?.[1])
+      expect(n).toBeGreaterThan(1)
+      // One line per page (a line per tenth of the bytes at most, off a terminal); the first may be the one the quiet time ends with.
+      expect(lines[0]).toMatch(new RegExp(`^checking (the store: opening the home…|snapshots: \\d+ of ${n} files, .*)\n$`))
+      expect(lines.length).toBeLessThanOrEqual(n + 1)
+      // Within the quiet time, or with --json: nothing said, the same found.
+      const quiet: string[] = []
+      expect(await doctorProgress({ show: true, tty: false, write: s => { quiet.push(s) }, quietMs: 60_000, files: 1 }).check(api)).toEqual([expect.objectContaining({ path: found[0]?.path })])
+      expect(await doctorProgress({ show: false, tty: false, write: s => { quiet.push(s) }, quietMs: 0, files: 1 }).check(api)).toHaveLength(1)
+      expect(quiet).toEqual([])
+    } finally {
+      await api.close()
+      await v.close()
+    }
   })
 })

@@ -293,6 +293,10 @@ describe('mesh join serves the API over HTTP', () => {
 
     // Nothing set aside between honest daemons; an id that is not in quarantine is a 404.
     expect(await ok(a, 'doctor.report')).toEqual({ quarantined: [], forks: [], damaged: [] })
+    // The same check of the snapshots a page at a time (mesh doctor says how far it is): one page here.
+    const check = await ok(a, 'doctor.check')
+    expect(check).toMatchObject({ damaged: [], checked: check.total })
+    expect(check.next).toBeUndefined()
     const nothing = await call(a, 'doctor.drop', { id: '0123456789abcdef' })
     expect(nothing.status).toBe(404)
     expect(nothing.body.error.code).toBe('NOT_FOUND')

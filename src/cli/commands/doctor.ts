@@ -9,6 +9,7 @@
 import { UsageError } from '../../errors.js'
 import { askYesNo, localTime, stdout as out, withApi } from '../context.js'
 import type { Command } from '../command.js'
+import { doctorProgress } from '../doctor-progress.js'
 import type { Output } from '../../api/schema.js'
 
 const USAGE = 'mesh doctor [--drop ID [--yes]] [--json]'
@@ -49,7 +50,13 @@ export const doctorCmd: Command = {
     if (drop !== undefined && yes) return await dropIt(drop)
     // The report is read, and the home let go of, before any question: without a daemon this
     // command holds the home while it is open, and every other command would wait on the answer.
-    const report = await withApi(g, async api => await api.call('doctor.report', {}))
+    // The snapshots are checked a page at a time, saying how far on stderr when doctor takes over
+    // a second (doctor-progress.ts); the report lists what the check found after what was set aside.
+    const progress = doctorProgress({ show: !g.json })
+    const report = await withApi(g, async api => {
+      const r = await api.call('doctor.report', { check: false })
+      return { ...r, damaged: [...r.damaged, ...await progress.check(api)] }
+    }).finally(progress.stop)
     if (drop === undefined) {
       if (g.json) { out.json(report); return 0 }
       if (report.quarantined.length === 0 && report.forks.length === 0 && report.damaged.length === 0) { out.line('nothing quarantined, no forks, nothing damaged'); return 0 }
