@@ -10,14 +10,16 @@ export function doctorHandlers (ctx: LocalContext): Handlers<'doctor.report' | '
   return {
     // Every snapshot is checked too, where it lies: one damaged on this disk is found before
     // something opens its document (which sets it aside), and nothing is changed here.
+    // What it finds is recorded (snapshot-scan.ts) for `mesh status` to count, but on a home
+    // opened only to read.
     'doctor.report': async (input) => {
       const v = ctx.vault.vault
-      const found = input.check === false ? [] : await findDamagedSnapshots(v.store, v.certs)
+      const found = input.check === false ? [] : await findDamagedSnapshots(v.store, v.certs, { record: v.readOnlyHome === undefined })
       return { quarantined: v.quarantined(), forks: v.forks(), damaged: [...await v.store.damaged(), ...found] }
     },
     'doctor.check': async (input) => {
       const v = ctx.vault.vault
-      const page = await checkSnapshots(v.store, v.certs, { after: input.after, files: input.files, budgetMs: CHECK_PAGE_MS })
+      const page = await checkSnapshots(v.store, v.certs, { after: input.after, files: input.files, budgetMs: CHECK_PAGE_MS, record: v.readOnlyHome === undefined })
       return { damaged: page.found, checked: page.checked, total: page.total, ...(page.next !== undefined ? { next: page.next } : {}) }
     },
     'doctor.drop': async (input) => {

@@ -86,7 +86,7 @@ function mirrorApi (mirror: MirrorVault, node: MeshNode, onStop?: () => void): M
         devices: mirror.certs.all().length,
         store: { docs: s.docs, entries: s.entries, snapshots: s.snapshots, logBytes: s.logBytes },
         // A mirror checks nothing it cannot open: only its own store's damage is its to tell.
-        setAside: { damaged: (await mirror.store.damaged()).length, quarantined: 0, forks: 0 },
+        setAside: { damaged: (await mirror.store.damaged()).length, quarantined: 0, forks: 0, unmoved: 0 },
         diskFull: full,
         disk,
         certificate: { version: id.certificate.version, writable: false, expiresAt: id.certificate.expiresAt, expired: isExpired(id.certificate, Date.now(), 0), superseded: false },

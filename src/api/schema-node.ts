@@ -67,7 +67,8 @@ export const StatusSchema = z.object({
   setAside: z.object({
     damaged: z.number().describe('files or regions of this disk\'s store found damaged and moved aside (a cut log tail, a snapshot that no longer reads): what they held is taken again from a peer that has it'),
     quarantined: z.number().describe('entries and snapshots refused as they arrived, kept as evidence'),
-    forks: z.number().describe('two different entries of one author at one position, both kept')
+    forks: z.number().describe('two different entries of one author at one position, both kept'),
+    unmoved: z.number().describe('snapshots `doctor.report` or `doctor.check` found damaged on this disk that still lie where they were, unchanged (not checked again here): each is set aside when its document is next opened')
   }).describe('what this node set aside, as counts: doctor.report lists each'),
   diskFull: z.boolean().describe('the disk is full: a write was refused for lack of space (disk.refused), or less than disk.keepFreeBytes is free (said without a daemon too); writes are refused until space is freed, reads go on'),
   disk: DiskSchema.describe('the disk under the home: what writes found, and what is free now'),

@@ -6,16 +6,19 @@
  * a snapshot refused for its author's rights is not this disk's doing.
  *
  * The check goes a page at a time (checkSnapshots, in path order, from after the last path a page
- * checked), so a caller can say how far it is on a big store.
+ * checked), so a caller can say how far it is on a big store. What a page finds is kept in
+ * `data/doctor-found.json` (path, size, mtime of each), so `mesh status` counts what doctor found
+ * and nothing has moved yet (countFound) without checking again: one no longer there as found (set
+ * aside by a load, replaced by a newer snapshot, changed) is no longer counted.
  *
  * @example
  * const found = await findDamagedSnapshots(vault.store, vault.certs)
  */
-import { stat } from 'node:fs/promises'
-import { basename } from 'node:path'
+import { readFile, stat } from 'node:fs/promises'
+import { basename, isAbsolute, join, relative } from 'node:path'
 import { logger } from '@libp2p/logger'
 import { toHex } from '../identity/index.js'
-import type { DamagedFile, EntryStore, StoredSnapshot } from '../store/index.js'
+import { atomicWrite, type DamagedFile, type EntryStore, type StoredSnapshot } from '../store/index.js'
 import type { CertRegistry } from './certs.js'
 import { checkStoredSnapshot } from './snapshot-open.js'
 
@@ -39,13 +42,19 @@ export interface CheckPage {
   next?: string
 }
 
+/** What doctor found where it lies, by path under the store's folder (a home moved keeps it): the file's size and mtime then. */
+type FoundRecord = Record<string, { bytes: number, mtimeMs: number }>
+
+const FOUND_FILE = 'doctor-found.json'
+
 const sizeOf = async (path: string): Promise<number> => await stat(path).then(st => st.size, () => 0)
 
 /**
  * Checks the snapshots whose path comes after `after` (all from the start without it), for
- * about `budgetMs` and at most `files` of them (one at least).
+ * about `budgetMs` and at most `files` of them (one at least), and records what it found (`record`: false on a home opened
+ * only to read).
  */
-export async function checkSnapshots (store: EntryStore, certs: CertRegistry, opts: { after?: string, budgetMs?: number, files?: number } = {}): Promise<CheckPage> {
+export async function checkSnapshots (store: EntryStore, certs: CertRegistry, opts: { after?: string, budgetMs?: number, files?: number, record?: boolean } = {}): Promise<CheckPage> {
   const all = store.docIds().flatMap(doc => store.snapshots(doc).map(s => ({ doc, s }))).sort((a, b) => a.s.path < b.s.path ? -1 : a.s.path > b.s.path ? 1 : 0)
   const sizes = await Promise.all(all.map(async ({ s }) => await sizeOf(s.path)))
   const total = { files: all.length, bytes: sizes.reduce((a, b) => a + b, 0) }
@@ -56,20 +65,23 @@ export async function checkSnapshots (store: EntryStore, certs: CertRegistry, op
   const began = Date.now()
   const budget = opts.budgetMs ?? Infinity
   const found: FoundDamaged[] = []
+  const good: string[] = []
   const until = i + (opts.files ?? Infinity)
   for (let first = true; i < all.length && i < until && (first || Date.now() - began < budget); i++, first = false) {
     const { doc, s } = all[i] as { doc: Uint8Array, s: StoredSnapshot }
     const f = await checkOne(doc, s, certs, store)
     if (f !== undefined) found.push(f)
+    else good.push(s.path)
     checked.files++
     checked.bytes += sizes[i] as number
   }
+  if (opts.record !== false) await recordFound(store, found, good).catch((err: unknown) => { log('could not record what the check found: %e', err) })
   return { found, checked, total, ...(i < all.length ? { next: (all[i - 1] as { s: StoredSnapshot }).s.path } : {}) }
 }
 
 /** Every stored snapshot checked at once (checkSnapshots without pages). */
-export async function findDamagedSnapshots (store: EntryStore, certs: CertRegistry): Promise<FoundDamaged[]> {
-  return (await checkSnapshots(store, certs)).found
+export async function findDamagedSnapshots (store: EntryStore, certs: CertRegistry, opts: { record?: boolean } = {}): Promise<FoundDamaged[]> {
+  return (await checkSnapshots(store, certs, opts)).found
 }
 
 async function checkOne (doc: Uint8Array, s: StoredSnapshot, certs: CertRegistry, store: EntryStore): Promise<FoundDamaged | undefined> {
@@ -86,4 +98,42 @@ async function checkOne (doc: Uint8Array, s: StoredSnapshot, certs: CertRegistry
   } finally {
     await file?.close()
   }
+}
+
+async function readRecord (store: EntryStore): Promise<FoundRecord> {
+  try {
+    const r = JSON.parse(await readFile(join(store.dir, FOUND_FILE), 'utf8')) as unknown
+    return typeof r === 'object' && r !== null && !Array.isArray(r) ? r as FoundRecord : {}
+  } catch (err: any) {
+    if (err?.code !== 'ENOENT') log('%s not read: %e', FOUND_FILE, err)
+    return {}
+  }
+}
+
+/** `found` added to the record, `good` (checked, not damaged) and files no longer there taken out. */
+async function recordFound (store: EntryStore, found: readonly FoundDamaged[], good: readonly string[]): Promise<void> {
+  const before = await readRecord(store)
+  const rec: FoundRecord = {}
+  const key = (path: string): string => relative(store.dir, path)
+  const checked = new Set(good.map(key))
+  for (const [at, was] of Object.entries(before)) if (!checked.has(at) && await stillAsFound(store, at, was)) rec[at] = was
+  for (const f of found) {
+    const st = await stat(f.path).catch(() => undefined)
+    if (st !== undefined) rec[key(f.path)] = { bytes: st.size, mtimeMs: st.mtimeMs }
+  }
+  if (Object.keys(rec).length === 0 && Object.keys(before).length === 0) return
+  await atomicWrite(join(store.dir, FOUND_FILE), JSON.stringify(rec))
+}
+
+/** Whether the file noted at `at` (under the store's folder, nowhere else) is there still, unchanged. */
+async function stillAsFound (store: EntryStore, at: string, was: { bytes: number, mtimeMs: number }): Promise<boolean> {
+  if (isAbsolute(at) || at.split(/[/\\]/).includes('..')) return false
+  return await stat(join(store.dir, at)).then(st => st.size === was.bytes && st.mtimeMs === was.mtimeMs, () => false)
+}
+
+/** How many snapshots doctor found damaged that still lie where they were, unchanged (nothing checked again). */
+export async function countFound (store: EntryStore): Promise<number> {
+  let n = 0
+  for (const [at, was] of Object.entries(await readRecord(store))) if (await stillAsFound(store, at, was)) n++
+  return n
 }

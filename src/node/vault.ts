@@ -33,6 +33,7 @@ import { Admission } from './vault-admission.js'
 import { OwnLanes } from './vault-lanes.js'
 import { Membership } from './vault-registry.js'
 import { OpenReplicas } from './vault-replicas.js'
+import { countFound } from './snapshot-scan.js'
 import { Snapshots } from './vault-snapshots.js'
 import type { AcceptResult, VaultEvents, VaultOptions } from './vault-types.js'
 
@@ -338,9 +339,13 @@ export class Vault extends EventEmitter<VaultEvents> {
   /** Every fork seen (`mesh doctor`, `mesh peers`), oldest first. */
   forks (): Fork[] { return this.store.forks.list().map(r => this.setAside.describeFork(r)) }
 
-  /** How many of each this node set aside (`mesh doctor` lists them): damaged parts of its store, quarantined items, forks. */
-  async setAsideCounts (): Promise<{ damaged: number, quarantined: number, forks: number }> {
-    return { damaged: (await this.store.damaged()).length, quarantined: this.store.quarantine.list().length, forks: this.store.forks.list().length }
+  /**
+   * How many of each this node set aside (`mesh doctor` lists them): damaged parts of its store,
+   * quarantined items, forks; and snapshots `mesh doctor` found damaged that still lie where they
+   * were (its record, snapshot-scan.ts: nothing is checked again here).
+   */
+  async setAsideCounts (): Promise<{ damaged: number, quarantined: number, forks: number, unmoved: number }> {
+    return { damaged: (await this.store.damaged()).length, quarantined: this.store.quarantine.list().length, forks: this.store.forks.list().length, unmoved: await countFound(this.store) }
   }
 
   /**

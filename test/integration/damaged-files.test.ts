@@ -82,7 +82,7 @@ describe('damaged files of a store', () => {
     const status = await mesh('status')
     expect(status.code, status.stderr).toBe(0)
     expect(status.stdout).toContain('set aside:    2 damaged parts of this disk\'s store moved aside (what they held is taken again from a peer that has it; listed until `mesh doctor --drop ID` deletes each): `mesh doctor` lists each\n')
-    expect(JSON.parse((await mesh('status', '--json')).stdout).setAside).toEqual({ damaged: 2, quarantined: 0, forks: 0 })
+    expect(JSON.parse((await mesh('status', '--json')).stdout).setAside).toEqual({ damaged: 2, quarantined: 0, forks: 0, unmoved: 0 })
     // And `mesh join` as it starts.
     const join_ = spawnIn(undefined, process.execPath, [BIN, 'join', '--home', home, '--no-mdns', '--dht', 'off', '--listen', '/ip4/127.0.0.1/tcp/0', '--http', 'off'], env)
     cleanups.push(async () => { await join_.stop('SIGKILL') })
@@ -103,7 +103,7 @@ describe('damaged files of a store', () => {
     expect(await readdir(join(home, 'data', 'damaged'))).toEqual([])
     const logRegion = report.damaged.find((d: any) => d.kind === 'log')
     expect(JSON.parse((await mesh('doctor', '--drop', logRegion.id, '--yes', '--json')).stdout)).toMatchObject({ damaged: { id: logRegion.id, kind: 'log' } })
-    expect(JSON.parse((await mesh('status', '--json')).stdout).setAside).toEqual({ damaged: 0, quarantined: 0, forks: 0 })
+    expect(JSON.parse((await mesh('status', '--json')).stdout).setAside).toEqual({ damaged: 0, quarantined: 0, forks: 0, unmoved: 0 })
     expect((await mesh('doctor')).stdout).toBe('nothing quarantined, no forks, nothing damaged\n')
   })
 })

@@ -73,4 +73,12 @@ describe('mesh doctor on a snapshot damaged on disk', () => {
       await v.close()
     }
   })
+
+  it('is counted by mesh status, in text and --json, as doctor found it', async () => {
+    // Doctor found it above; status said nothing was wrong (setAside all 0).
+    const text = await h.mesh('status')
+    expect(text.code, text.stderr).toBe(0)
+    expect(text.stdout).toContain('set aside:    1 snapshot found damaged on this disk by `mesh doctor`, left where it lies (set aside when its document is next opened: `mesh session show KEY`, or a peer syncing it with `mesh join`): `mesh doctor` lists each\n')
+    expect(JSON.parse((await h.mesh('status', '--json')).stdout).setAside).toEqual({ damaged: 0, quarantined: 0, forks: 0, unmoved: 1 })
+  })
 })

@@ -254,8 +254,10 @@ export const statusCmd: Command = {
  * What the node set aside, when anything: a damaged part of the store above all (a cut log tail
  * took the last writes with it, which only a peer can give back), said where a person looks.
  */
-export function setAsideWords (a: { damaged: number, quarantined: number, forks: number }): string | undefined {
+export function setAsideWords (a: { damaged: number, quarantined: number, forks: number, unmoved: number }): string | undefined {
   const parts: string[] = []
+  // What doctor found and could not move: it stays until its document is opened, as doctor says.
+  if (a.unmoved > 0) parts.push(`${plural(a.unmoved, 'snapshot')} found damaged on this disk by \`mesh doctor\`, left where ${a.unmoved === 1 ? 'it lies' : 'they lie'} (set aside when ${a.unmoved === 1 ? 'its document is' : 'their documents are'} next opened: \`mesh session show KEY\`, or a peer syncing ${a.unmoved === 1 ? 'it' : 'them'} with \`mesh join\`)`)
   if (a.damaged > 0) parts.push(`${plural(a.damaged, 'damaged part')} of this disk's store moved aside (what ${a.damaged === 1 ? 'it' : 'they'} held is taken again from a peer that has it; listed until \`mesh doctor --drop ID\` deletes ${a.damaged === 1 ? 'it' : 'each'})`)
   if (a.quarantined > 0) parts.push(`${a.quarantined} ${a.quarantined === 1 ? 'entry or snapshot' : 'entries or snapshots'} refused as ${a.quarantined === 1 ? 'it' : 'they'} arrived`)
   if (a.forks > 0) parts.push(`${plural(a.forks, 'fork')} (two entries of one author at one place)`)
