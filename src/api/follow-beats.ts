@@ -10,11 +10,13 @@
  */
 import { mkdir, readdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
+import { logger } from '@libp2p/logger'
 import { processRuns } from '../store/files.js'
 import { STALE_MS, type FollowBeat } from './follow-table.js'
 import { AGENT_FOLLOW_METHODS } from './schema-agents.js'
 
 const BEAT = AGENT_FOLLOW_METHODS['agents.followBeat'].input
+const log = logger('mesh:api:follow-beats')
 
 export const followersDir = (home: string): string => join(home, 'agent-follow', 'followers')
 
@@ -38,6 +40,7 @@ export async function removeBeat (home: string, id: string): Promise<void> {
 
 /** Removes a dead follower's file; one that cannot be removed now (a home not writable) stays, skipped. */
 async function gone (path: string): Promise<void> {
+  // Harmless: a dead follower's file is skipped at every read (its process is gone, or stale).
   await rm(path, { force: true }).catch(() => {})
 }
 
@@ -66,8 +69,10 @@ export async function readBeats (home: string, now = Date.now()): Promise<Array<
       if (!processRuns(b.data.pid)) { await gone(path); continue }
       if (now - st.mtimeMs > STALE_MS) continue
       out.push({ ...b.data, at: st.mtimeMs })
-    } catch {
-      // Removed or replaced between the listing and the read: its follower writes it again.
+    } catch (err: any) {
+      // Removed or replaced between the listing and the read: its follower writes it again. Any
+      // other failure (not readable, not JSON) hides a live follower from agents.status: logged.
+      if (err?.code !== 'ENOENT') log('follower beat %s not read: %e', path, err)
     }
   }
   return out

@@ -56,6 +56,16 @@ describe('OpenClaw resume onto an install with no session yet (sessions.json is 
     expect((await stat(path)).isFile()).toBe(true)
     await rm(`${index}.lock`)
 
+    // A stale lock that cannot be removed (a folder there): said at once, where the resume spun for ever.
+    await mkdir(`${index}.lock`)
+    await utimes(`${index}.lock`, new Date(Date.now() - 3_600_000), new Date(Date.now() - 3_600_000))
+    const stuck = await run(vars, 'agent', 'resume', KEY, '--cwd', cwd, '--json')
+    expect(stuck.code, stuck.stderr).toBe(1)
+    expect(JSON.parse(stuck.stderr).error).toMatchObject({ code: 'AGENT_BUSY', details: { path: index, lock: `${index}.lock`, errno: 'EISDIR' } })
+    expect(JSON.parse(stuck.stderr).error.message).toMatch(/was left by a writer that stopped, and cannot be removed \(EISDIR\)\. The transcript is in place; remove the lock, then run the resume again/)
+    expect(await readFile(index, 'utf8')).toBe('{}\n')
+    await rm(`${index}.lock`, { recursive: true })
+
     // Resumed again: the entry is added to the index, which OpenClaw lists the session from.
     const r = await run(vars, 'agent', 'resume', KEY, '--cwd', cwd, '--json')
     expect(r.code, r.stderr).toBe(0)

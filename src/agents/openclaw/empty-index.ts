@@ -60,15 +60,25 @@ async function takeStoreLock (indexPath: string): Promise<() => Promise<void>> {
     try {
       const fh = await open(lockPath, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW, 0o600)
       try { await fh.writeFile(JSON.stringify({ pid: process.pid, startedAt: Date.now() })) } finally { await fh.close() }
-      // A release that fails leaves a lock OpenClaw (and mesh) take over once stale; ENOENT: taken over already.
-      return async () => { await unlink(lockPath).catch(() => {}) }
+      // A release that fails leaves a lock OpenClaw (and mesh) take over once stale, its writers
+      // kept waiting until then: logged (ENOENT: taken over already, nothing to say).
+      return async () => {
+        await unlink(lockPath).catch(async (err: NodeJS.ErrnoException) => {
+          if (err.code !== 'ENOENT') (await import('@libp2p/logger')).logger('mesh:agents:openclaw')('could not remove OpenClaw\'s lock %s: its writers wait until it is stale (%d s): %e', lockPath, LOCK_STALE_MS / 1000, err)
+        })
+      }
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err
     }
     // Left by a writer that died: OpenClaw takes it over after LOCK_STALE_MS, and so does mesh.
     const st = await stat(lockPath).catch(() => undefined)
-    // Whoever else removes a stale lock at once makes this unlink fail: the next O_EXCL open decides.
-    if (st !== undefined && Date.now() - st.mtimeMs > LOCK_STALE_MS) { await unlink(lockPath).catch(() => {}); continue }
+    if (st !== undefined && Date.now() - st.mtimeMs > LOCK_STALE_MS) {
+      // Whoever else removes a stale lock at once makes this unlink fail (ENOENT): the next O_EXCL
+      // open decides. One that cannot be removed (a folder there) is said: tried again, it spun for ever.
+      const failed = await unlink(lockPath).then(() => undefined, (err: NodeJS.ErrnoException) => err.code === 'ENOENT' ? undefined : err)
+      if (failed === undefined) continue
+      throw new AgentBusyError(`cannot add the session to ${indexPath}: OpenClaw's lock (${lockPath}) was left by a writer that stopped, and cannot be removed (${failed.code ?? failed.message}). The transcript is in place; remove the lock, then run the resume again`, { path: indexPath, lock: lockPath, errno: failed.code })
+    }
     if (Date.now() - started > LOCK_WAIT_MS) {
       throw new AgentBusyError(`cannot add the session to ${indexPath}: OpenClaw has held its lock (${lockPath}) for over ${LOCK_WAIT_MS / 1000} s. The transcript is in place; run the resume again once OpenClaw is done`, { path: indexPath })
     }
