@@ -1,5 +1,5 @@
 /**
- * `mesh agent import openclaw --all` with a damaged OpenClaw database beside a session it can
+ * `mesh agent import openclaw --all` (and hermes: a damaged profile's state.db) with a damaged OpenClaw database beside a session it can
  * read: the readable session is imported, the database is named, and the run exits 2, as a
  * damaged Hermes store or a damaged transcript among many makes it. It said "skipped: … SQLite
  * cannot read it" and exited 0, so a scheduled import never failed over a store it could not read.
@@ -8,8 +8,10 @@ import { cp, mkdir, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { expect, it } from 'vitest'
+import { hermesMessages, hermesSession, HERMES_SCHEMA } from '../helpers/agent-stores.js'
 import { runCli } from '../helpers/cli.js'
 import { cliHome } from '../helpers/cli-home.js'
+import { sqlite3 } from '../helpers/sqlite3.js'
 
 const FIX = fileURLToPath(new URL('../fixtures/agents/', import.meta.url))
 const OSID = '3f6c2a9e-81d4-4b7a-9c25-6e0d4f1b8a73'
@@ -36,3 +38,23 @@ it('imports the readable sessions, names the database it cannot read, and exits 
   const list = JSON.parse((await runCli(['agent', 'list', '--json', '--home', h.home], { env })).stdout)
   expect(list.local.filter((s: any) => s.imported).map((s: any) => s.key)).toEqual([`agent:openclaw:${OSID}`])
 }, 120_000)
+
+// Hermes stopped at the first store SQLite could not read, with its error alone: the other
+// stores' sessions were not imported, nor was the run's count said.
+it('hermes: imports the other stores\' sessions, names the state.db it cannot read, and exits 2', async () => {
+  const hh = join(h.dir, 'hermes')
+  const HSID = '20261130_100000_a1b2c3'
+  await mkdir(join(hh, 'profiles', 'work'), { recursive: true })
+  const w = await sqlite3(join(hh, 'state.db'))
+  await w.exec(`${HERMES_SCHEMA};\n${hermesSession(HSID, '/tmp', 'kept')};\n${hermesMessages(HSID, 0, 3)}`)
+  await w.close()
+  const bad = join(hh, 'profiles', 'work', 'state.db')
+  await writeFile(bad, Buffer.alloc(5000, 0x5a))
+  const env = { ...h.env, HERMES_HOME: hh }
+
+  const r = await runCli(['agent', 'import', 'hermes', '--all', '--home', h.home], { env, timeoutMs: 60_000 })
+  expect(r.code, r.stderr).toBe(2)
+  expect(r.stdout).toBe(`agent:hermes:${HSID}: 4 new records of 4\n`)
+  expect(r.stderr).toContain(`skipped: ${bad}: SQLite cannot read it`)
+  expect(r.stderr).toContain(`1 hermes database could not be read, so no session in it was imported (1 other hermes session was): ${bad} (INVALID_INPUT)`)
+}, 60_000)

@@ -43,9 +43,15 @@ export async function importHermes (g: Globals, values: Record<string, unknown>)
   const fromDb = file === undefined && (await Promise.all((await hermesDbPaths()).map(isFile))).some(Boolean)
   if (since !== undefined && !fromDb) throw new UsageError(`--since picks sessions of Hermes's state.db by their last activity, and there is none at ${hermesDbPath()}`)
   const source = file !== undefined ? await fileToImport(file) : fromDb ? hermesDbPath() : 'hermes sessions export -'
+  /** Stores SQLite cannot read (a damaged state.db): said as they are found, the others read; they fail a run of many at its end. */
+  const unreadable: Array<{ path: string, code: string, message: string }> = []
+  const unread = (err: InvalidInputError): void => {
+    unreadable.push({ path: String(err.details.path ?? ''), code: err.code, message: err.message })
+    out.err(`skipped: ${err.message}`)
+  }
   const read: { rows: Array<{ sessionId: string, line: string }>, heldBack?: HeldBackTail } = file !== undefined
     ? hermesExportRows(await readFileNoFollow(source))
-    : fromDb ? { rows: await dbRows(session, since) } : hermesExportRows(await hermesExport({ sessionId: session }).catch((err: unknown) => {
+    : fromDb ? { rows: await dbRows(session, since, unread) } : hermesExportRows(await hermesExport({ sessionId: session }).catch((err: unknown) => {
       // Neither of the two places sessions come from: said with both, not as a missing program alone.
       if (isMeshError(err) && err.code === 'INVALID_INPUT' && /on PATH/.test(err.message)) throw new NotFoundError(`no Hermes here: no state.db at ${hermesDbPath()} (set HERMES_HOME if Hermes keeps it elsewhere) and no \`hermes\` on PATH to export them; on a machine with Hermes, \`hermes sessions export FILE --format jsonl\`, then import that file with --file FILE`, { path: hermesDbPath() }, { cause: err })
       throw err
@@ -61,7 +67,7 @@ export async function importHermes (g: Globals, values: Record<string, unknown>)
   }
   if (session !== undefined) {
     rows = rows.filter(r => r.sessionId === session)
-    if (rows.length === 0) throw new NotFoundError(`no Hermes session ${session} in ${source}${read.heldBack !== undefined ? ` (its last line, ${plural(read.heldBack.bytes, 'byte')}, is not whole, and may be that session: import again once the export is whole)` : ''}`, { sessionId: session, ...torn })
+    if (rows.length === 0) throw new NotFoundError(`no Hermes session ${session} in ${source}${unreadable.length > 0 ? ` (${plural(unreadable.length, 'hermes database')} could not be read, and may hold it: ${unreadable.map(f => f.path).join(', ')})` : ''}${read.heldBack !== undefined ? ` (its last line, ${plural(read.heldBack.bytes, 'byte')}, is not whole, and may be that session: import again once the export is whole)` : ''}`, { sessionId: session, ...torn })
   }
   if (read.heldBack !== undefined && !g.json) out.err(hermesHeldBackNote(source, read.heldBack))
   if (values.key !== undefined && rows.length !== 1) throw new UsageError('--key names one session: the export holds several (pick one with --session)')
@@ -70,10 +76,29 @@ export async function importHermes (g: Globals, values: Record<string, unknown>)
     for (const row of rows) list.push({ ...await importRow(api, g, row.line, values, source), ...torn })
     return list
   })
-  if (g.json) { out.json(results.length === 1 && session !== undefined ? results[0] : results); return 0 }
-  if (results.length === 0) out.line(`0 hermes sessions, 0 new records (${source})`)
-  for (const r of results) out.line(`${r.key}: ${plural(r.added, 'new record')} of ${r.records}${r.mappedFrom !== undefined ? `, paths mapped back from ${r.mappedFrom} to ${r.cwd ?? ''}` : ''}`)
+  if (g.json) out.json(results.length === 1 && session !== undefined ? results[0] : results)
+  else {
+    // Nothing imported and a store unread: the error below says it all (not "0 sessions" first).
+    if (results.length === 0 && unreadable.length === 0) out.line(`0 hermes sessions, 0 new records (${source})`)
+    for (const r of results) out.line(`${r.key}: ${plural(r.added, 'new record')} of ${r.records}${r.mappedFrom !== undefined ? `, paths mapped back from ${r.mappedFrom} to ${r.cwd ?? ''}` : ''}`)
+  }
+  // A store that could not be read fails a run of many (exit 2) once the others' sessions are in,
+  // as a damaged OpenClaw database or transcript among many does; one --session found elsewhere does not.
+  if (unreadable.length > 0 && session === undefined) {
+    const others = results.length > 0 ? ` (${plural(results.length, 'other hermes session')} ${results.length === 1 ? 'was' : 'were'})` : ''
+    throw new InvalidInputError(`${plural(unreadable.length, 'hermes database')} could not be read, so no session in ${unreadable.length === 1 ? 'it' : 'them'} was imported${others}: ${unreadable.map(f => `${f.path} (${f.code})`).join(', ')}`, { failed: [], unreadable })
+  }
   return 0
+}
+
+/**
+ * A store's read that failed on its bytes (SQLite cannot read it, it is no Hermes store), as an
+ * error naming the file; anything else (the disk, a bug) is not the store's and stays as it is.
+ */
+function unreadableStore (path: string, err: unknown): InvalidInputError | undefined {
+  if (!isMeshError(err) || err.code !== 'INVALID_INPUT') return undefined
+  if (err instanceof InvalidInputError && err.details.path !== undefined) return err
+  return new InvalidInputError(`${path}: ${err.message}`, { ...err.details, path }, { cause: err })
 }
 
 async function importRow (api: MeshApi, g: Globals, line: string, values: Record<string, unknown>, source: string): Promise<HermesImportResult> {
@@ -106,7 +131,7 @@ async function isFile (path: string): Promise<boolean> {
 }
 
 /** Sessions of state.db and the profiles' (one, or those active since `since`) as export lines, each store in one consistent read. */
-async function dbRows (session: string | undefined, since: number | undefined): Promise<Array<{ sessionId: string, line: string }>> {
+async function dbRows (session: string | undefined, since: number | undefined, onUnreadable: (err: InvalidInputError) => void): Promise<Array<{ sessionId: string, line: string }>> {
   const out: Array<{ sessionId: string, line: string }> = []
   for (const path of await hermesDbPaths()) {
     if (!await isFile(path)) continue
@@ -115,6 +140,11 @@ async function dbRows (session: string | undefined, since: number | undefined): 
       out.push(...await f.read(q => hermesDbSessions(q)
         .filter(s => (session === undefined || s.sessionId === session) && (since === undefined || s.mtimeMs >= since))
         .map(s => ({ sessionId: s.sessionId, line: hermesDbLine(q, s.sessionId) as string }))) ?? [])
+    } catch (err) {
+      // A damaged store is handed on, and the other stores read.
+      const bad = unreadableStore(path, err)
+      if (bad === undefined) throw err
+      onUnreadable(bad)
     } finally {
       f.close()
     }
@@ -133,7 +163,7 @@ export async function listHermesHere (): Promise<Array<{ agent: 'hermes', sessio
     } catch (err) {
       // A list shows what it can: the other stores' and agents' sessions still.
       if (!isMeshError(err)) throw err
-      out.err(`skipped: ${err.message}`)
+      out.err(`skipped: ${(unreadableStore(path, err) ?? err).message}`)
     } finally {
       f.close()
     }
