@@ -11,7 +11,11 @@ import { parses, utf8Text } from './jsonl.js'
 import { agentRecord, noSessionWhy } from './no-session.js'
 import type { AgentName } from './names.js'
 
-export type FileHolds = { holds: 'session' } | { holds: 'nothing-yet' } | { holds: 'no-session', why: string }
+/**
+ * `notText`: the file's lines are not all UTF-8 text, which an import refuses whole (`--all`
+ * fails over it); a file of text with no record of its agent (`{}`) is passed by by `--all`.
+ */
+export type FileHolds = { holds: 'session' } | { holds: 'nothing-yet' } | { holds: 'no-session', why: string, notText?: true }
 
 const PIECE = 64 * 1024
 
@@ -38,7 +42,7 @@ export async function whatFileHolds (agent: AgentName, path: string): Promise<Fi
       let start = 0
       for (let nl = buf.indexOf(0x0a, start); nl >= 0; nl = buf.indexOf(0x0a, start)) {
         const r = line(buf.subarray(start, nl))
-        if (r === undefined) return { holds: 'no-session', why: `line ${lines + 1} is not UTF-8 text` }
+        if (r === undefined) return { holds: 'no-session', why: `line ${lines + 1} is not UTF-8 text`, notText: true }
         if (r) return { holds: 'session' }
         start = nl + 1
       }
@@ -48,7 +52,7 @@ export async function whatFileHolds (agent: AgentName, path: string): Promise<Fi
     // A last line without its newline counts when it is whole JSON (as an import takes it).
     if (rest.length > 0) {
       const text = utf8Text(rest)
-      if (text === undefined) return { holds: 'no-session', why: lines === 0 ? 'it is not UTF-8 text' : `line ${lines + 1} is not UTF-8 text` }
+      if (text === undefined) return { holds: 'no-session', why: lines === 0 ? 'it is not UTF-8 text' : `line ${lines + 1} is not UTF-8 text`, notText: true }
       if (parses(text) && line(rest) === true) return { holds: 'session' }
     }
     return lines === 0 ? { holds: 'nothing-yet' } : { holds: 'no-session', why: noSessionWhy(agent, objects, lines) }

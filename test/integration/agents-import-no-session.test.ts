@@ -48,7 +48,8 @@ describe('files with no session in them among the transcripts', () => {
     expect(r.stderr).not.toContain('cannot be a mesh session key')
     const list = await h.mesh('agent', 'list', 'claude')
     const row = list.stdout.split('\n').find(l => l.endsWith(`\t${pathOf('bad id!')}`)) ?? 'no row'
-    expect(row).toContain('no session in this file (its one line is no record claude writes)')
+    // In the words of what the import above did, not "import refuses it".
+    expect(row).toContain('no session in this file (its one line is no record claude writes): mesh agent import --all passes it by (--file refuses it)')
   }, 60_000)
 
   it('the follower passes the bad id\'s {} by as any file with no session, and follows the rest', async () => {

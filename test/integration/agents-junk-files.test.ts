@@ -112,8 +112,9 @@ describe('files that hold no session of their agent', () => {
     const r = await runCli(['agent', 'list', '--home', a.home], { env })
     expect(r.code, r.stderr).toBe(0)
     const row = (path: string): string => r.stdout.split('\n').find(l => l.endsWith(`\t${path}`)) ?? `no row for ${path}`
-    expect(row(join(project, 'objects.jsonl'))).toContain('no session in this file (none of its 2 lines is a record claude writes): mesh agent import refuses it')
-    expect(row(join(project, 'binary.jsonl'))).toContain('no session in this file (line 1 is not UTF-8 text)')
+    // As the import does: --all passes a file of text with no session by, and fails over one not UTF-8.
+    expect(row(join(project, 'objects.jsonl'))).toContain('no session in this file (none of its 2 lines is a record claude writes): mesh agent import --all passes it by (--file refuses it)')
+    expect(row(join(project, 'binary.jsonl'))).toContain('no session in this file (line 1 is not UTF-8 text): mesh agent import refuses it')
     expect(row(join(project, 'empty.jsonl'))).toContain('no records yet')
     expect(row(rollout)).toContain('no session in this file (its one line is no record codex writes)')
     expect(row(openclawFile)).toContain('no session in this file (its one line is no record openclaw writes)')

@@ -11,7 +11,8 @@
  *   behind       in mesh, not followed here, the file has whole lines not stored (`mesh agent import` adds them)
  *   local-only   on this machine, not in mesh
  *   remote-only  in mesh, not on this machine (`mesh agent resume KEY` writes it here)
- *   no-session   a file here that holds no session of its agent (`noSession` says why): import refuses it
+ *   no-session   a file here that holds no session of its agent (`noSession` says why): `import --all`
+ *                passes it by (`--file` refuses it), or fails over it when it is not UTF-8 text
  *   no-records   a file here with no record yet (empty, or its one line not finished)
  * A local-only file whose session id can be no mesh key (`bad id!.jsonl`) says why in `refused`.
  */
@@ -63,10 +64,10 @@ function arrivingWords (a: NonNullable<Status['arriving']>): string {
  * `mesh agent import` refuses it by: no record its agent writes, or no UTF-8 text), or holds no
  * record yet: said as such, not as a session to import. A file that cannot be read stays listed.
  */
-async function notASession (s: LocalSession): Promise<{ sync?: SyncState, noSession?: string }> {
+async function notASession (s: LocalSession): Promise<{ sync?: SyncState, noSession?: string, notText?: true }> {
   let h
   try { h = await whatFileHolds(s.agent, s.path) } catch { return {} }
-  if (h.holds === 'no-session') return { sync: 'no-session', noSession: h.why }
+  if (h.holds === 'no-session') return { sync: 'no-session', noSession: h.why, ...(h.notText === true ? { notText: true as const } : {}) }
   return h.holds === 'nothing-yet' ? { sync: 'no-records' } : {}
 }
 
@@ -75,7 +76,7 @@ async function notASession (s: LocalSession): Promise<{ sync?: SyncState, noSess
  * no session (notASession), or its id can be no mesh key (`refused`: a file named `bad id!.jsonl`),
  * said as the import says it. Nothing for one an import would take.
  */
-async function notImportable (s: LocalSession, key: string, inDb: boolean): Promise<{ sync?: SyncState, noSession?: string, refused?: string }> {
+async function notImportable (s: LocalSession, key: string, inDb: boolean): Promise<{ sync?: SyncState, noSession?: string, notText?: true, refused?: string }> {
   const holds = inDb ? {} : await notASession(s)
   if (holds.sync !== undefined) return holds
   const why = sessionKeyProblem(key)
@@ -143,6 +144,8 @@ export async function showAgentList (api: MeshApi | undefined, g: Globals, agent
   })
   const stored = new StoredBytes(join(g.home, 'agent-follow'))
   const rows: Array<ReturnType<typeof extra> & Omit<LocalSession, 'inDb'> & { key: string, imported: boolean, noSession?: string, refused?: string }> = []
+  /** Rows of files with no session that are not UTF-8 text: an import refuses them, where it passes the others by. */
+  const notText = new Set<object>()
   // One file at a time: a machine with thousands of sessions not imported opens no more at once.
   for (const { inDb, ...s } of local) {
     const key = `agent:${s.agent}:${s.sessionId}`
@@ -151,7 +154,11 @@ export async function showAgentList (api: MeshApi | undefined, g: Globals, agent
     const row = { ...s, modified: Math.floor(s.modified), key, imported: st !== undefined, ...extra(st, s) }
     if (row.sync === 'catching-up' && row.captured !== undefined) Object.assign(row, await stuckOf(s.path, row.captured))
     if (row.sync === 'stored' && inDb !== true) Object.assign(row, await storedAgainst(stored, s))
-    rows.push(st === undefined ? { ...row, ...await notImportable(s, key, inDb === true) } : row)
+    if (st !== undefined) { rows.push(row); continue }
+    const { notText: text, ...why } = await notImportable(s, key, inDb === true)
+    const r = { ...row, ...why }
+    if (text === true) notText.add(r)
+    rows.push(r)
   }
   // Sessions in mesh from another machine, not on this one yet.
   const here = new Set(rows.map(r => r.key))
@@ -168,7 +175,8 @@ export async function showAgentList (api: MeshApi | undefined, g: Globals, agent
     const held = (r.heldBack ?? []).map(h => `, ${heldWords(h)}`).join('')
     const state = r.imported
       ? `${r.sync}${r.behind !== undefined ? ` (${sizeWords(r.behind)} of the file not in mesh: mesh agent import adds them)` : ''}${st?.following === true ? ` (pid ${String(st.follower?.pid)}, last capture ${when(st.capturedAt)})` : ''}${r.stuck !== undefined ? `: ${r.stuck.why}` : ''}${held}, ${lease}`
-      : r.sync === 'no-session' ? `no session in this file (${r.noSession ?? ''}): mesh agent import refuses it` : r.sync === 'no-records' ? 'no records yet: the agent writes its first line once the conversation starts' : r.refused !== undefined ? `not imported: ${r.refused}, so mesh agent import refuses it` : 'not imported'
+      // As the import does: `--all` passes a file of text with no session by (`--file` refuses it), and fails over one that is not text.
+      : r.sync === 'no-session' ? `no session in this file (${r.noSession ?? ''}): ${notText.has(r) ? 'mesh agent import refuses it' : 'mesh agent import --all passes it by (--file refuses it)'}` : r.sync === 'no-records' ? 'no records yet: the agent writes its first line once the conversation starts' : r.refused !== undefined ? `not imported: ${r.refused}, so mesh agent import refuses it` : 'not imported'
     out.line(`${r.agent}\t${r.sessionId}\t${when(r.modified)}\t${r.imported ? `in mesh as ${r.key}` : '-'}\t${state}\t${r.path}`)
   }
   for (const s of remote) {
