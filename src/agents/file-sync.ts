@@ -6,7 +6,9 @@
  * write is atomic and keeps the file's mode, and happens only if the file still holds what was
  * read (replace-file.ts); a symlink is reported, never followed or replaced.
  */
+import { MAX_MEMORY_KEY } from '../../crdt/content-limit.js'
 import type { MeshApi } from '../api/api.js'
+import { firstControl } from '../api/schema-text.js'
 import { ChangedUnderfootError, removeFileIf, replaceFile } from './replace-file.js'
 import { isLinkRefused, readFileNoFollow } from './bundle.js'
 import { plan3, sha256 } from './sync-state.js'
@@ -46,6 +48,19 @@ async function readLocal (path: string): Promise<{ text?: string, symlink?: true
   }
 }
 
+/**
+ * Why a file's name makes no memory key (memory.set refuses it: a control character such as a
+ * newline, or too long), in words; undefined for a name that does. Such a file is skipped and
+ * said, as one that cannot be read is: refused at its memory.set, it failed the whole sync.
+ */
+function keyProblem (key: string): string | undefined {
+  const c = firstControl(key)
+  if (c !== undefined) return `its name holds a control character (${c.cp}), which a mesh memory key cannot hold: rename the file to sync it`
+  const n = [...key].length
+  if (n > MAX_MEMORY_KEY) return `its mesh key would be ${n} characters (${key.slice(0, 40)}…), past the ${MAX_MEMORY_KEY} a memory key holds: give the file a shorter name to sync it`
+  return undefined
+}
+
 /** Why a file was left alone: the file system's error code and message. */
 function cannot (what: string, err: unknown): string {
   const e = err as { code?: unknown, message?: unknown }
@@ -80,6 +95,9 @@ export async function syncFiles (api: MeshApi, places: ReadonlyMap<string, Place
       if (action === 'same') { report.same.push(key); base.set(bk, lh as string) } else if (action === 'gone') base.delete(bk)
       else if (action === 'conflict') report.conflicts.push({ key, path })
       else if (action === 'push') {
+        // Only a key set is held to it (memory.set): one already in mesh is pulled and removed as any other.
+        const badKey = keyProblem(key)
+        if (badKey !== undefined) { report.skipped.push({ key, path, why: badKey }); continue }
         if (Buffer.byteLength(local.text as string) > MAX_VALUE) { report.tooBig.push(path); continue }
         await api.call('memory.set', { key, value: local.text as string, tags: place.tags })
         report.pushed.push(key)

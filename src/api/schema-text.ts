@@ -33,13 +33,19 @@ export const oneLineKey = (what: string, max: number): z.ZodString => z.string()
   .max(max, `${what} has 1 to ${max} characters`)
   .superRefine(refuseControl(what, 'key'))
 
-/** The check that a text holds no control character, naming the first and where: `noun` is what to write without it. */
-const refuseControl = (what: string, noun: string) => (v: string, ctx: z.RefinementCtx): void => {
+/** The first control character of a text that must be one line (as `U+000A`) and its index in characters, if any. */
+export function firstControl (v: string): { cp: string, at: number } | undefined {
   const chars = [...v]
   const at = chars.findIndex(c => CONTROL.test(c))
-  if (at < 0) return
-  const cp = `U+${(chars[at]?.codePointAt(0) ?? 0).toString(16).toUpperCase().padStart(4, '0')}`
-  ctx.addIssue({ code: 'custom', message: `${what} is one line of text: it has a control character (${cp}) at character ${at + 1}; write the ${noun} without it` })
+  if (at < 0) return undefined
+  return { cp: `U+${(chars[at]?.codePointAt(0) ?? 0).toString(16).toUpperCase().padStart(4, '0')}`, at }
+}
+
+/** The check that a text holds no control character, naming the first and where: `noun` is what to write without it. */
+const refuseControl = (what: string, noun: string) => (v: string, ctx: z.RefinementCtx): void => {
+  const c = firstControl(v)
+  if (c === undefined) return
+  ctx.addIssue({ code: 'custom', message: `${what} is one line of text: it has a control character (${c.cp}) at character ${c.at + 1}; write the ${noun} without it` })
 }
 
 /**

@@ -205,6 +205,20 @@ describe('mesh agent memory sync openclaw', () => {
     expect(json(c as RunResult).conflicts).toEqual([{ key: 'openclaw/workspace/MEMORY.md', path: join(dws, 'MEMORY.md') }])
     expect(await readFile(join(dws, 'MEMORY.md'), 'utf8')).toBe('# Memory\n- Alice deploys on Fridays\n- and never on holidays\n')
   }, 240_000)
+
+  // A note whose name held a newline made its memory.set fail, and with it the whole sync (INVALID_INPUT, exit 2).
+  it('a note whose name holds a newline is skipped and said, its name escaped; the rest is synced', async () => {
+    const u = await userHome('oc-newline')
+    const ws = join(u.home, '.openclaw', 'workspace')
+    await mkdir(join(ws, 'memory'), { recursive: true })
+    await writeFile(join(ws, 'MEMORY.md'), '- kept\n')
+    await writeFile(join(ws, 'memory', 'a\nb.md'), '- odd name\n')
+    await writeFile(join(ws, 'memory', 'z.md'), '- after it\n')
+    const r = await u.run(['agent', 'memory', 'sync', 'openclaw', '--workspace', ws], a)
+    expect(r.code, r.stderr).toBe(0)
+    expect(r.stdout).toContain('captured openclaw/workspace/MEMORY.md, openclaw/workspace/memory/z.md;')
+    expect(r.stdout).toContain(`${JSON.stringify(join(ws, 'memory', 'a\nb.md'))}: not synced: its name holds a control character (U+000A), which a mesh memory key cannot hold: rename the file to sync it\n`)
+  }, 60_000)
 })
 
 async function writeSkill (folder: string, files: Record<string, string>): Promise<void> {

@@ -5,6 +5,7 @@
  */
 import { resolve } from 'node:path'
 import { SKILL_AGENTS, syncClaudeMemory, syncHermesMemory, syncOpenclawMemory, syncSkills, type FilesReport, type SkillAgent } from '../../agents/index.js'
+import { firstControl } from '../../api/schema-text.js'
 import { UsageError } from '../../errors.js'
 import { stdout as out, withApi, type Globals } from '../context.js'
 import { wholeNumber } from '../numbers.js'
@@ -80,7 +81,8 @@ export async function syncCmd (g: Globals, what: 'skills' | 'memory', args: stri
       out.line(`${agent === 'claude' ? `project ${r.project ?? '-'}` : `workspace ${r.workspace ?? '-'}`}: captured ${list(r.pushed)}; written ${list(r.pulled)}; unchanged ${r.same.length}; removed from mesh ${list(r.removedFromMesh)}; removed here ${list(r.removedHere)}`)
       for (const c of r.conflicts) out.line(`conflict: ${c.key} changed here (${c.path}) and in mesh since the last sync: left as it is (--prefer mesh|local to choose)`)
       for (const p of r.tooBig) out.line(`${p}: over 256 KiB, not captured`)
-      for (const s of r.skipped) out.line(`${s.path}: not synced: ${s.why}`)
+      // A name with a line break or another control character in it, shown escaped on its one line.
+      for (const s of r.skipped) out.line(`${firstControl(s.path) !== undefined ? JSON.stringify(s.path) : s.path}: not synced: ${s.why}`)
     }
     return r.conflicts.length > 0 ? 1 : 0
   }
