@@ -328,6 +328,11 @@ describe('a mesh agent subcommand given too little', () => {
       [['agent', 'export', 'agent:claude:x'], 'mesh: missing --out FILE: mesh agent export KEY --out FILE [--force] [--redact] [--cwd DIR] [--as claude|hermes]\n'],
       [['agent', 'resume'], 'mesh: missing KEY: mesh agent resume KEY [--cwd DIR] [--out FILE] [--take] [--force]\n'],
       [['agent', 'list', 'bogus'], 'mesh: which agent: claude, codex, openclaw or hermes (got bogus). mesh agent list [AGENT]\n'],
+      // A mistyped agent's name: the one it was most likely meant to be is named (it said only "got claud").
+      [['agent', 'list', 'codx'], 'mesh: which agent: claude, codex, openclaw or hermes (got codx; did you mean codex?). mesh agent list [AGENT]\n'],
+      [['agent', 'import', 'claud', '--all'], 'mesh: which agent: claude, codex, openclaw or hermes (got claud; did you mean claude?). mesh agent import claude|codex|openclaw|hermes (--file PATH | --session ID | --all | --since DATE) [--key KEY] [--force]\n'],
+      [['agent', 'follow', 'claude,hermis'], 'mesh: cannot follow hermis (did you mean hermes?): the agents followed are claude, codex, openclaw, hermes\n'],
+      [['agent', 'memory', 'sync', 'opencaw'], 'mesh: mesh agent memory sync claude|openclaw|hermes (got opencaw; did you mean openclaw?)\n'],
       [['agent', 'import', 'claude'], 'mesh: give one of --file PATH, --session ID, --all or --since DATE: mesh agent import claude|codex|openclaw|hermes (--file PATH | --session ID | --all | --since DATE) [--key KEY] [--force]\n']
     ]
     for (const [args, stderr] of cases) {

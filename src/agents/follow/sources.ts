@@ -3,6 +3,7 @@
  * accept. An agent with a new Source adds one line here.
  */
 import { isTime } from '../../../crdt/index.js'
+import { nearest } from '../../api/nearest.js'
 import { InvalidInputError } from '../../errors.js'
 import { ClaudeSource } from './claude.js'
 import { CodexSource } from './codex.js'
@@ -30,7 +31,10 @@ export function followSources (list: string, env: NodeJS.ProcessEnv = process.en
   if (names.length === 0) throw new InvalidInputError(`which agents to follow: ${FOLLOWABLE.join(', ')}`)
   return names.map(n => {
     const make = MAKERS[n]
-    if (make === undefined) throw new InvalidInputError(`cannot follow ${n}: the agents followed are ${FOLLOWABLE.join(', ')}`)
+    if (make === undefined) {
+      const near = nearest(n, FOLLOWABLE)
+      throw new InvalidInputError(`cannot follow ${n}${near !== undefined ? ` (did you mean ${near}?)` : ''}: the agents followed are ${FOLLOWABLE.join(', ')}`)
+    }
     return make(env, since)
   })
 }

@@ -15,7 +15,7 @@ import type { MeshApi } from '../../api/api.js'
 import { InvalidInputError, isMeshError, UsageError } from '../../errors.js'
 import { DaemonFollower } from '../follow.js'
 import { stdout as out, untilStopped, withApi, type Globals } from '../context.js'
-import { plural } from '../wording.js'
+import { gotWords, plural } from '../wording.js'
 import { readHookInput } from '../hook-input.js'
 
 /** The follower's cursors live in the home they were stored in. */
@@ -132,7 +132,7 @@ async function follow (g: Globals, list: string, values: Record<string, unknown>
  */
 export async function hookCmd (g: Globals, agent: string | undefined): Promise<number> {
   try {
-    if (agent !== 'claude') throw new UsageError(`mesh agent hook claude (reads Claude Code's hook input on stdin); got ${agent ?? 'none'}`)
+    if (agent !== 'claude') throw new UsageError(`mesh agent hook claude (reads Claude Code's hook input on stdin); ${gotWords(agent, ['claude'])}`)
     const input = await readHookInput()
     const sid = typeof input.session_id === 'string' ? input.session_id : undefined
     if (sid === undefined) throw new UsageError('the hook input names no session_id')
@@ -164,7 +164,7 @@ async function hasSession (api: MeshApi, key: string): Promise<boolean> {
 
 export async function hooksCmd (g: Globals, sub: string | undefined, agent: string | undefined): Promise<number> {
   if (sub !== 'install' && sub !== 'uninstall') throw new UsageError('mesh agent hooks install|uninstall claude')
-  if (agent !== 'claude') throw new UsageError(`hooks are installed for claude only (got ${agent ?? 'none'}): \`mesh agent follow codex\` captures Codex without them`)
+  if (agent !== 'claude') throw new UsageError(`hooks are installed for claude only (${gotWords(agent, ['claude'])}): \`mesh agent follow codex\` captures Codex without them`)
   // The command names this node binary, this mesh and this home: it runs whatever PATH Claude Code has.
   const bin = realpathSync(process.argv[1] as string)
   const command = `${shellQuote(process.execPath)} ${shellQuote(bin)} agent hook claude --home ${shellQuote(g.home)}`

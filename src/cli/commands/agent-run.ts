@@ -24,7 +24,7 @@ import { sizeWords as mb } from '../../node/progress.js'
 import { draw, leaseHintFor, stdout as out, withApi, type Globals } from '../context.js'
 import { Control, drawn } from '../printable.js'
 import { recordsProgress } from '../records-progress.js'
-import { plural } from '../wording.js'
+import { gotWords, plural } from '../wording.js'
 import { AGENT_SUBCOMMANDS, AGENT_USAGE } from './agent.js'
 import { subUsage } from '../command.js'
 
@@ -48,7 +48,7 @@ const usageOf = (sub: string): string => subUsage({ name: 'agent', usage: AGENT_
 
 function agentOf (a: string | undefined, sub: string): AgentName {
   if (isAgentName(a)) return a
-  throw new UsageError(`which agent: claude, codex, openclaw or hermes (got ${a ?? 'none'}). ${usageOf(sub)}`)
+  throw new UsageError(`which agent: claude, codex, openclaw or hermes (${gotWords(a, AGENT_NAMES)}). ${usageOf(sub)}`)
 }
 
 async function importCmd (g: Globals, a: string | undefined, values: Record<string, unknown>): Promise<number> {

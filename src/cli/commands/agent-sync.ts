@@ -9,7 +9,7 @@ import { firstControl } from '../../api/schema-text.js'
 import { UsageError } from '../../errors.js'
 import { stdout as out, withApi, type Globals } from '../context.js'
 import { wholeNumber } from '../numbers.js'
-import { plural } from '../wording.js'
+import { gotWords, plural } from '../wording.js'
 
 const list = (xs: readonly string[]): string => xs.length === 0 ? '-' : xs.join(', ')
 
@@ -40,7 +40,7 @@ export async function syncCmd (g: Globals, what: 'skills' | 'memory', args: stri
   if (prefer !== undefined && prefer !== 'mesh' && prefer !== 'local') throw new UsageError(`--prefer mesh or local (got ${prefer})`)
   refuseOthers(what, agent, values)
   if (what === 'skills') {
-    if (!SKILL_AGENTS.includes(agent as SkillAgent)) throw new UsageError(`mesh agent skills sync ${SKILL_AGENTS.join('|')} (got ${agent ?? 'none'})`)
+    if (!SKILL_AGENTS.includes(agent as SkillAgent)) throw new UsageError(`mesh agent skills sync ${SKILL_AGENTS.join('|')} (${gotWords(agent, SKILL_AGENTS)})`)
     const r = await withApi(g, async api => await syncSkills(api, agent as SkillAgent, { home: g.home, prefer }))
     if (g.json) out.json(r)
     else {
@@ -86,5 +86,5 @@ export async function syncCmd (g: Globals, what: 'skills' | 'memory', args: stri
     }
     return r.conflicts.length > 0 ? 1 : 0
   }
-  throw new UsageError(`mesh agent memory sync claude|openclaw|hermes (got ${agent ?? 'none'})`)
+  throw new UsageError(`mesh agent memory sync claude|openclaw|hermes (${gotWords(agent, ['claude', 'openclaw', 'hermes'])})`)
 }
