@@ -209,14 +209,15 @@ describe('mesh agent memory sync openclaw', () => {
   // A note whose name held a newline made its memory.set fail, and with it the whole sync (INVALID_INPUT, exit 2).
   it('a note whose name holds a newline is skipped and said, its name escaped; the rest is synced', async () => {
     const u = await userHome('oc-newline')
-    const ws = join(u.home, '.openclaw', 'workspace')
+    // A workspace of its own: the tests above left openclaw/workspace/MEMORY.md in conflict on this daemon.
+    const ws = join(u.home, '.openclaw', 'workspace-names')
     await mkdir(join(ws, 'memory'), { recursive: true })
     await writeFile(join(ws, 'MEMORY.md'), '- kept\n')
     await writeFile(join(ws, 'memory', 'a\nb.md'), '- odd name\n')
     await writeFile(join(ws, 'memory', 'z.md'), '- after it\n')
     const r = await u.run(['agent', 'memory', 'sync', 'openclaw', '--workspace', ws], a)
     expect(r.code, r.stderr).toBe(0)
-    expect(r.stdout).toContain('captured openclaw/workspace/MEMORY.md, openclaw/workspace/memory/z.md;')
+    expect(r.stdout).toContain('captured openclaw/workspace-names/MEMORY.md, openclaw/workspace-names/memory/z.md;')
     expect(r.stdout).toContain(`${JSON.stringify(join(ws, 'memory', 'a\nb.md'))}: not synced: its name holds a control character (U+000A), which a mesh memory key cannot hold: rename the file to sync it\n`)
   }, 60_000)
 })
