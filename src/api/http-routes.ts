@@ -9,7 +9,7 @@ import type { Duplex } from 'node:stream'
 import { AbortedError, isBadInputReason, isMeshError, MeshError, NotFoundError, type ErrorCode } from '../errors.js'
 import type { MeshApi } from './api.js'
 import { parseSessionKey } from '../../crdt/session-key.js'
-import { inputIssues, strictInput } from './input.js'
+import { invalidInput, strictInput } from './input.js'
 import type { MethodDef, MethodName } from './schema.js'
 import { errorToWire } from './wire-error.js'
 
@@ -290,7 +290,7 @@ export async function callRoute (api: MeshApi, r: Route, match: RegExpExecArray,
     raw[name] = inPath
   })
   const parsed = strictInput(r.def).safeParse(raw)
-  if (!parsed.success) throw new HttpError(400, 'INVALID_INPUT', inputIssues(r.name, r.def, parsed.error))
+  if (!parsed.success) throw invalidInput(r.name, r.def, parsed.error)
   // A client that goes away cancels its call.
   const ac = new AbortController()
   res.on('close', () => { if (!res.writableFinished) ac.abort() })

@@ -1,9 +1,10 @@
 /**
  * A method's input as every front-end parses it (the API's call, HTTP, MCP), and why one does not
- * parse, said the same by each. Types only from zod and the schemas: the daemon loads those with
+ * parse, said the same by each. Types only from zod and the schemas (the errors besides): the daemon loads those with
  * its first API request, and the HTTP routes import this at start.
  */
 import type { z } from 'zod'
+import { InvalidInputError } from '../errors.js'
 import type { MethodDef } from './schema.js'
 import { someNames } from './words.js'
 
@@ -33,4 +34,13 @@ export function inputIssues (method: string, def: MethodDef, error: z.ZodError):
   })
   const more = error.issues.length - issues.length
   return `${method}: ${issues.join('; ')}${more > 0 ? `; and ${more} more` : ''}`
+}
+
+/**
+ * The refusal of an input that does not parse, the one error every front-end throws for it:
+ * INVALID_INPUT, inputIssues' message, and the method in its details (HTTP once threw its own,
+ * with empty details, where the socket and the in-process API said the method).
+ */
+export function invalidInput (method: string, def: MethodDef, error: z.ZodError): InvalidInputError {
+  return new InvalidInputError(inputIssues(method, def, error), { method })
 }

@@ -25,7 +25,7 @@ import { memoryHandlers } from './local-memory.js'
 import { nodeHandlers } from './local-node.js'
 import { sessionHandlers } from './local-sessions.js'
 import { skillHandlers } from './local-skills.js'
-import { inputIssues, strictInput } from './input.js'
+import { invalidInput, strictInput } from './input.js'
 import type { Input, MethodName, Output } from './schema.js'
 import { SessionCache } from './session-cache.js'
 import { Approvals } from './pairing.js'
@@ -113,7 +113,7 @@ export class LocalApi implements MeshApi {
     const def = Object.prototype.hasOwnProperty.call(METHODS, method) ? METHODS[method] : undefined
     if (def === undefined) throw new InvalidInputError(`unknown method ${String(method)}`)
     const parsed = strictInput(def).safeParse(input ?? {})
-    if (!parsed.success) throw new InvalidInputError(inputIssues(method, def, parsed.error), { method })
+    if (!parsed.success) throw invalidInput(method, def, parsed.error)
     this.index ??= this.vault.vault.acquire(DOC_NAMES.sessionsIndex).catch((err: unknown) => { log('holding the sessions index open failed: %e', err); return undefined })
     if ('writes' in def && def.writes === true) this.vault.vault.assertWritable(`write (${method})`)
     // A home only read (Vault.readOnlyHome) takes only what changes nothing; sessions.resume shows

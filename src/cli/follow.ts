@@ -252,10 +252,10 @@ export class DaemonFollower implements MeshApi {
   private async waitHere (given: Input<'sessions.wait'>, options: CallOptions): Promise<Output<'sessions.wait'>> {
     // Refused as the process refuses it (the looks below ask for no wait of their own).
     const { METHODS } = await import('../api/schema.js')
-    const { strictInput, inputIssues } = await import('../api/input.js')
+    const { strictInput, invalidInput } = await import('../api/input.js')
     const def = METHODS['sessions.wait']
     const parsed = strictInput(def).safeParse(given ?? {})
-    if (!parsed.success) throw new InvalidInputError(inputIssues('sessions.wait', def, parsed.error), { method: 'sessions.wait' })
+    if (!parsed.success) throw invalidInput('sessions.wait', def, parsed.error)
     const input = parsed.data as Input<'sessions.wait'>
     const key = parseSessionKey(input.key)
     const started = Date.now()

@@ -13,6 +13,7 @@
 import { describe, expect, it } from 'vitest'
 import { cliHome } from '../helpers/cli-home.js'
 import { soloHttp } from '../helpers/solo-http.js'
+import { errorToWire } from '../../src/api/wire-error.js'
 
 const h = cliHome()
 
@@ -66,6 +67,12 @@ describe('blank text where words are meant', () => {
       const todo = await call('POST', '/api/sessions/agent%3Amain%3Ab/task', { todoAdd: ['\n'] })
       expect(todo.status).toBe(400)
       expect(todo.body.error).toMatchObject({ code: 'INVALID_INPUT', message: expect.stringMatching(/^sessions\.task: todoAdd\.0: a todo is empty or only whitespace/) })
+      // The same wire error as the API's own call (and the socket's) for the same input, the
+      // method in its details: HTTP's came with empty details.
+      const file = await call('POST', '/api/sessions/agent%3Amain%3Ab/task', { files: [' '] })
+      const inProcess = await solo.api.call('sessions.task', { key: 'agent:main:b', files: [' '] }).then(() => undefined, (err: unknown) => errorToWire(err))
+      expect(file.body.error).toEqual(inProcess)
+      expect(file.body.error.details).toEqual({ method: 'sessions.task' })
       expect((await call('POST', '/api/sessions/agent%3Amain%3Ab/task', { progress: '' })).status).toBe(400)
       expect((await call('PUT', '/api/memory/k', { value: 'v', tags: [''] })).status).toBe(400)
       const shown: any = await (await fetch(`http://127.0.0.1:${solo.server.port}/api/sessions/agent%3Amain%3Ab`, { headers: { authorization: `Bearer ${solo.token}` } })).json()
