@@ -9,7 +9,7 @@ import type { Duplex } from 'node:stream'
 import { AbortedError, isBadInputReason, isMeshError, MeshError, NotFoundError, type ErrorCode } from '../errors.js'
 import type { MeshApi } from './api.js'
 import { parseSessionKey } from '../../crdt/session-key.js'
-import { invalidInput, strictInput } from './input.js'
+import { parseInput } from './input.js'
 import type { MethodDef, MethodName } from './schema.js'
 import { errorToWire } from './wire-error.js'
 
@@ -289,15 +289,13 @@ export async function callRoute (api: MeshApi, r: Route, match: RegExpExecArray,
     }
     raw[name] = inPath
   })
-  const parsed = strictInput(r.def).safeParse(raw)
-  if (!parsed.success) throw invalidInput(r.name, r.def, parsed.error)
+  const input = parseInput(r.name, r.def, raw) as Record<string, unknown>
   // A client that goes away cancels its call.
   const ac = new AbortController()
   res.on('close', () => { if (!res.writableFinished) ac.abort() })
-  const out = await api.call(r.name, parsed.data as any, { signal: ac.signal })
+  const out = await api.call(r.name, input as any, { signal: ac.signal })
   const notFound = r.def.http.notFound
   if (notFound !== undefined && (out as Record<string, unknown>)[notFound.when] === false) {
-    const input = parsed.data as Record<string, unknown>
     throw new NotFoundError(notFound.message.replace(/\{(\w+)\}/g, (_, p: string) => String(input[p])), Object.fromEntries(r.params.map(p => [p, input[p]])))
   }
   send(res, 200, out, req.method === 'HEAD')

@@ -44,3 +44,63 @@ export function inputIssues (method: string, def: MethodDef, error: z.ZodError):
 export function invalidInput (method: string, def: MethodDef, error: z.ZodError): InvalidInputError {
   return new InvalidInputError(inputIssues(method, def, error), { method })
 }
+
+/**
+ * A method's input parsed as every front-end parses it (the API's call, HTTP), or its refusal
+ * (invalidInput), each issue no field words itself said by inWords.
+ */
+export function parseInput (method: string, def: MethodDef, input: unknown): unknown {
+  const parsed = strictInput(def).safeParse(input, { error: inWords })
+  if (!parsed.success) throw invalidInput(method, def, parsed.error)
+  return parsed.data
+}
+
+const ARTICLE: Record<string, string> = { string: 'a string', number: 'a number', int: 'a whole number', bigint: 'a whole number', boolean: 'true or false', array: 'a list', object: 'an object', record: 'an object', null: 'null', undefined: 'nothing' }
+const expected = (t: string): string => ARTICLE[t] ?? t
+const given = (v: unknown): string => v === null ? 'null' : Array.isArray(v) ? 'a list' : typeof v === 'object' ? 'an object' : typeof v === 'number' || typeof v === 'boolean' ? String(v) : expected(typeof v)
+const oneOf = (values: readonly unknown[]): string => values.length === 1
+  ? JSON.stringify(values[0])
+  : `one of ${values.slice(0, -1).map(v => JSON.stringify(v)).join(', ')} or ${JSON.stringify(values[values.length - 1])}`
+const items = (n: number | bigint): string => `${n} ${Number(n) === 1 ? 'item' : 'items'}`
+const chars = (n: number | bigint): string => `${n} ${Number(n) === 1 ? 'character' : 'characters'}`
+
+/**
+ * zod's own words for an issue ("Too small: expected string to have >=1 characters") said for a
+ * person ("is empty", "must be at most 200 characters"), after the field's name; a field's own
+ * words (the schema's message) stand. Undefined leaves zod's. The error map of the API's parse.
+ */
+export function inWords (iss: z.core.$ZodRawIssue): string | undefined {
+  switch (iss.code) {
+    case 'invalid_type':
+      if (iss.input === undefined) return `is missing (${expected(iss.expected)})`
+      return `must be ${expected(iss.expected)}, not ${given(iss.input)}`
+    case 'too_small': {
+      const { origin, minimum: min, inclusive } = iss
+      if (origin === 'string') return Number(min) <= 1 ? 'is empty' : `must be at least ${chars(min)}`
+      if (origin === 'array' || origin === 'set') return Number(min) <= 1 ? 'is an empty list: give at least one' : `must hold at least ${items(min)}`
+      if (origin === 'number' || origin === 'bigint') return inclusive === false ? `must be more than ${min}` : `must be at least ${min}`
+      return undefined
+    }
+    case 'too_big': {
+      const { origin, maximum: max, inclusive } = iss
+      if (origin === 'string') return `must be at most ${chars(max)}`
+      if (origin === 'array' || origin === 'set') return `must hold at most ${items(max)}`
+      if (origin === 'number' || origin === 'bigint') return inclusive === false ? `must be less than ${max}` : `must be at most ${max}`
+      return undefined
+    }
+    case 'invalid_value': return `must be ${oneOf(iss.values)}`
+    case 'invalid_format': return iss.format === 'regex' ? `does not match ${String(iss.pattern)}` : `is not a valid ${iss.format}`
+    case 'not_multiple_of': return `must be a multiple of ${iss.divisor}`
+    case 'invalid_union': {
+      // A choice of types (a string or a number): each type named, where each branch refused the type alone.
+      const types = iss.errors.map(e => e.length === 1 && e[0]?.code === 'invalid_type' && e[0].path.length === 0 ? e[0].expected : undefined)
+      if (types.length > 0 && types.every(t => t !== undefined)) {
+        const names = [...new Set(types.map(t => expected(t as string)))]
+        return iss.input === undefined ? `is missing (${names.join(' or ')})` : `must be ${names.join(' or ')}, not ${given(iss.input)}`
+      }
+      return 'is none of the forms it takes'
+    }
+    case 'invalid_key': return 'has a key it does not take'
+    default: return undefined
+  }
+}

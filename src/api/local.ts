@@ -25,7 +25,7 @@ import { memoryHandlers } from './local-memory.js'
 import { nodeHandlers } from './local-node.js'
 import { sessionHandlers } from './local-sessions.js'
 import { skillHandlers } from './local-skills.js'
-import { invalidInput, strictInput } from './input.js'
+import { parseInput } from './input.js'
 import type { Input, MethodName, Output } from './schema.js'
 import { SessionCache } from './session-cache.js'
 import { Approvals } from './pairing.js'
@@ -112,8 +112,7 @@ export class LocalApi implements MeshApi {
     const { METHODS } = await (schema ??= import('./schema.js'))
     const def = Object.prototype.hasOwnProperty.call(METHODS, method) ? METHODS[method] : undefined
     if (def === undefined) throw new InvalidInputError(`unknown method ${String(method)}`)
-    const parsed = strictInput(def).safeParse(input ?? {})
-    if (!parsed.success) throw invalidInput(method, def, parsed.error)
+    const data = parseInput(method, def, input ?? {})
     this.index ??= this.vault.vault.acquire(DOC_NAMES.sessionsIndex).catch((err: unknown) => { log('holding the sessions index open failed: %e', err); return undefined })
     if ('writes' in def && def.writes === true) this.vault.vault.assertWritable(`write (${method})`)
     // A home only read (Vault.readOnlyHome) takes only what changes nothing; sessions.resume shows
@@ -121,7 +120,7 @@ export class LocalApi implements MeshApi {
     else if (this.vault.vault.readOnlyHome !== undefined && ('mcpHints' in def ? def.mcpHints.readOnly : false) !== true && !READ_ON_A_READ_ONLY_HOME.has(method)) this.vault.vault.assertWritable(`write (${method})`)
     if (options.signal?.aborted === true) throw AbortedError.bySignal(method, options.signal, ' before it started')
     const h = this.handlers[method] as unknown as Handler<M>
-    return await h(parsed.data as any, options.signal, options.client)
+    return await h(data as any, options.signal, options.client)
   }
 
   subscribe (fn: (r: EventRecord) => void, options: SubscribeOptions = {}): () => void {

@@ -44,7 +44,7 @@ export const MEMORY_METHODS = {
   },
   'memory.search': {
     summary: 'Finds memory entries whose key, value or tags contain every word of the query (case-insensitive).',
-    input: z.object({ query: z.string().regex(/\S/, 'the query needs at least one word (memory.list lists every entry)'), limit: z.number().int().min(1).optional() }),
+    input: z.object({ query: z.string().regex(/\S/, 'the query needs at least one word (to see every entry, list them)'), limit: z.number().int().min(1).optional() }),
     output: z.array(MemoryEntrySchema),
     http: { verb: 'GET', path: '/api/search/memory' },
     mcp: 'memory_search',

@@ -6,7 +6,7 @@
  */
 import { setMaxListeners } from 'node:events'
 import { parseSessionKey } from '../../crdt/session-key.js'
-import { AbortedError, DaemonNotRunningError, InvalidInputError, isMeshError, type HomeInUseError } from '../errors.js'
+import { AbortedError, DaemonNotRunningError, isMeshError, type HomeInUseError } from '../errors.js'
 import { EventLog, type CallOptions, type EventRecord, type MeshApi, type SubscribeOptions } from '../api/api.js'
 import { connectRpc, type RpcClient } from '../api/rpc-client.js'
 import type { Input, MethodName, Output } from '../api/schema.js'
@@ -252,11 +252,8 @@ export class DaemonFollower implements MeshApi {
   private async waitHere (given: Input<'sessions.wait'>, options: CallOptions): Promise<Output<'sessions.wait'>> {
     // Refused as the process refuses it (the looks below ask for no wait of their own).
     const { METHODS } = await import('../api/schema.js')
-    const { strictInput, invalidInput } = await import('../api/input.js')
-    const def = METHODS['sessions.wait']
-    const parsed = strictInput(def).safeParse(given ?? {})
-    if (!parsed.success) throw invalidInput('sessions.wait', def, parsed.error)
-    const input = parsed.data as Input<'sessions.wait'>
+    const { parseInput } = await import('../api/input.js')
+    const input = parseInput('sessions.wait', METHODS['sessions.wait'], given ?? {}) as Input<'sessions.wait'>
     const key = parseSessionKey(input.key)
     const started = Date.now()
     const left = (): number | undefined => input.timeoutMs === undefined ? undefined : Math.max(0, input.timeoutMs - (Date.now() - started))

@@ -10,6 +10,8 @@
  * the same code beside the API's path (through a daemon: cli-polish.test.ts). HTTP keeps the
  * API's names.
  */
+import { mkdir, writeFile } from 'node:fs/promises'
+import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
 import { cliHome } from '../helpers/cli-home.js'
 import { soloHttp } from '../helpers/solo-http.js'
@@ -56,6 +58,23 @@ describe('blank text where words are meant', () => {
     expect((await h.mesh('memory', 'set', 'editor', 'vim', '--tag', 'prefs')).code).toBe(0)
   }, 120_000)
 
+  it('says a refusal no field words itself in words a person reads, not zod\'s, and names no API method', async () => {
+    // zod's own words were "Too small: expected string to have >=1 characters"; the query's named memory.list.
+    const dir = join(h.dir, 'empty-skill')
+    await mkdir(dir, { recursive: true })
+    await writeFile(join(dir, 'SKILL.md'), '')
+    const said: Array<[string[], string]> = [
+      [['skills', 'add', join(dir, 'SKILL.md')], 'mesh: FILE (its text): is empty\n'],
+      [['doctor', '--drop', '', '--yes'], 'mesh: --drop: is empty\n'],
+      [['memory', 'search', ' '], 'mesh: WORDS: the query needs at least one word (to see every entry, list them)\n']
+    ]
+    for (const [args, words] of said) {
+      const r = await h.mesh(...args)
+      expect(r.code, `${args.join(' ')}: ${r.stderr}`).toBe(2)
+      expect(r.stderr).toBe(words)
+    }
+  }, 60_000)
+
   it('HTTP refuses the same, as INVALID_INPUT (400), and writes nothing', async () => {
     const solo = await soloHttp()
     try {
@@ -73,6 +92,9 @@ describe('blank text where words are meant', () => {
       const inProcess = await solo.api.call('sessions.task', { key: 'agent:main:b', files: [' '] }).then(() => undefined, (err: unknown) => errorToWire(err))
       expect(file.body.error).toEqual(inProcess)
       expect(file.body.error.details).toEqual({ method: 'sessions.task' })
+      // A limit no field words itself, in words (zod's: "Too big: expected string to have <=200 characters").
+      const long = await call('POST', '/api/sessions', { key: 'x'.repeat(201) })
+      expect(long.body.error.message).toBe('sessions.create: key: must be at most 200 characters')
       expect((await call('POST', '/api/sessions/agent%3Amain%3Ab/task', { progress: '' })).status).toBe(400)
       expect((await call('PUT', '/api/memory/k', { value: 'v', tags: [''] })).status).toBe(400)
       const shown: any = await (await fetch(`http://127.0.0.1:${solo.server.port}/api/sessions/agent%3Amain%3Ab`, { headers: { authorization: `Bearer ${solo.token}` } })).json()

@@ -186,7 +186,7 @@ export const sessionCmd: Command = {
     }
     if (sub === 'append') {
       if (values.role === undefined) throw new UsageError(`missing --role (one of ${ROLES.join(', ')}): ${usage}`)
-      // Said here in the flag's words: the API's own check reads "sessions.append: role: Invalid option".
+      // Said here in the flag's words: the API's own check names the field, not the flag.
       if (!ROLES.includes(values.role as string)) throw new UsageError(`--role is one of ${ROLES.join(', ')}; got ${JSON.stringify(values.role)}`)
       if ((values.text === undefined) === (values.stdin !== true)) throw new UsageError('give exactly one of --text T or --stdin')
       if (values.id === '') throw new UsageError('--id takes a non-empty id (an unset variable?): the same id on each run of one step, or no --id')
