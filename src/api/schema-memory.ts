@@ -2,7 +2,7 @@
 import { z } from 'zod'
 import type { MethodDef } from './schema.js'
 import { MAX_MEMORY_KEY } from '../../crdt/content-limit.js'
-import { nonBlank, oneLineKey, refuseLoneSurrogates } from './schema-text.js'
+import { nonBlank, oneLineKey, refuseLoneSurrogates, tag } from './schema-text.js'
 
 export const MemoryEntrySchema = z.object({ key: z.string(), value: z.string(), tags: z.array(z.string()), updatedAt: z.number(), device: z.string() })
 
@@ -18,7 +18,7 @@ export const MEMORY_METHODS = {
   'memory.set': {
     summary: 'Sets a memory entry (key, value, tags); replaces any earlier value.',
     // Only a key set is held to it: one set before (or by an older peer) can still be read and deleted.
-    input: z.object({ key: oneLineKey('a memory key', MAX_MEMORY_KEY).describe(`1 to ${MAX_MEMORY_KEY} characters, no control characters (newline, tab, escape)`), value: z.string(), tags: z.array(nonBlank('a tag')).optional().describe('its tags (none blank)') }).superRefine(refuseLoneSurrogates),
+    input: z.object({ key: oneLineKey('a memory key', MAX_MEMORY_KEY).describe(`1 to ${MAX_MEMORY_KEY} characters, no control characters (newline, tab, escape)`), value: z.string(), tags: z.array(tag).optional().describe('its tags (none blank, no control characters)') }).superRefine(refuseLoneSurrogates),
     output: MemoryEntrySchema,
     http: { verb: 'PUT', path: '/api/memory/{key}' },
     mcp: 'memory_set',

@@ -1,8 +1,8 @@
 /**
  * What the API's schema asks of text, the same for every front-end (the CLI, HTTP, MCP, the SDK),
  * refused before anything is written: words a person reads (a todo, a progress note, a tag) not
- * blank, a title not past MAX_TITLE, a goal not past MAX_GOAL, a key one line of text (a memory
- * key: no control character), and no lone UTF-16 surrogate in what is
+ * blank, a title not past MAX_TITLE, a goal not past MAX_GOAL, a memory key, a tag, a title and a
+ * goal one line of text (no control character), and no lone UTF-16 surrogate in what is
  * stored as text (a message, a session's title, goal and task, a memory entry, a skill): stored as
  * UTF-8, it would come back as another text than was sent.
  */
@@ -13,14 +13,25 @@ import { MAX_GOAL, MAX_TITLE } from './title.js'
 /** A string with at least one character that is not whitespace; `what` names it in the refusal. */
 export const nonBlank = (what: string): z.ZodString => z.string().regex(/\S/, `${what} is empty or only whitespace: give it some text`)
 
-/** A session's title: at most MAX_TITLE characters, refused (not cut) over that. */
-export const title = z.string().max(MAX_TITLE, `a title is at most ${MAX_TITLE} characters: shorten it (the goal takes the longer words)`)
-
-/** A session's goal: at most MAX_GOAL characters, refused (not cut) over that. */
-export const goal = z.string().max(MAX_GOAL, `a goal is at most ${MAX_GOAL} characters (a paragraph): shorten it, and put the details in the session's messages`)
-
 /** C0 and C1 controls, DEL, and the line and paragraph separators: what no one line of text holds. */
 const CONTROL = /[\p{Cc}\u2028\u2029]/u
+
+/**
+ * A session's title: at most MAX_TITLE characters, refused (not cut) over that, and one line of
+ * text (no control character), as every listing shows it on one line.
+ */
+export const title = z.string().max(MAX_TITLE, `a title is at most ${MAX_TITLE} characters: shorten it (the goal takes the longer words)`)
+  .superRefine((v, ctx) => { refuseControl('a title', 'title')(v, ctx) })
+
+/**
+ * A session's goal: at most MAX_GOAL characters, refused (not cut) over that, and one line of
+ * text (no control character), as its `goal:` row shows it.
+ */
+export const goal = z.string().max(MAX_GOAL, `a goal is at most ${MAX_GOAL} characters (a paragraph): shorten it, and put the details in the session's messages`)
+  .superRefine((v, ctx) => { refuseControl('a goal', 'goal')(v, ctx) })
+
+/** A memory tag: not blank, and one line of text (no control character), as `mesh memory list` shows its tags on the entry's line. */
+export const tag = nonBlank('a tag').superRefine((v, ctx) => { refuseControl('a tag', 'tag')(v, ctx) })
 
 /**
  * A key that is one line of text (a memory key): a control character in it (a newline, a tab, an

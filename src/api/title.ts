@@ -19,11 +19,13 @@ export const MAX_TITLE = 200
 export const MAX_GOAL = 4000
 
 /**
- * `t` cut to MAX_TITLE characters with an ellipsis (never between the halves of a surrogate pair):
+ * `given` on one line (each run of control characters a space), cut to MAX_TITLE characters with an ellipsis (never between the halves of a surrogate pair):
  * for a title mesh takes from an agent's own store (Hermes'), which the person did not type here
  * and whose session is imported whole all the same.
  */
-export function clipTitle (t: string | undefined): string | undefined {
+export function clipTitle (given: string | undefined): string | undefined {
+  // One line, as the API takes a title: a control character (a newline, a tab) said as a space.
+  const t = given?.replace(/[\p{Cc}\u2028\u2029]+/gu, ' ')
   if (t === undefined || t.length <= MAX_TITLE) return t
   let end = MAX_TITLE - 1
   const c = t.charCodeAt(end - 1)
