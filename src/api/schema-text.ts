@@ -1,8 +1,8 @@
 /**
  * What the API's schema asks of text, the same for every front-end (the CLI, HTTP, MCP, the SDK),
  * refused before anything is written: words a person reads (a todo, a progress note, a tag) not
- * blank, a title not past MAX_TITLE, a goal not past MAX_GOAL, a memory key, a tag, a title and a
- * goal one line of text (no control character), and no lone UTF-16 surrogate in what is
+ * blank, a title not past MAX_TITLE, a goal not past MAX_GOAL (a paragraph: it keeps its lines), a
+ * memory key, a tag and a title one line of text (no control character), and no lone UTF-16 surrogate in what is
  * stored as text (a message, a session's title, goal and task, a memory entry, a skill): stored as
  * UTF-8, it would come back as another text than was sent.
  */
@@ -24,11 +24,10 @@ export const title = z.string().max(MAX_TITLE, `a title is at most ${MAX_TITLE} 
   .superRefine((v, ctx) => { refuseControl('a title', 'title')(v, ctx) })
 
 /**
- * A session's goal: at most MAX_GOAL characters, refused (not cut) over that, and one line of
- * text (no control character), as its `goal:` row shows it.
+ * A session's goal: at most MAX_GOAL characters, refused (not cut) over that. A paragraph, it may
+ * hold lines (`mesh session show` indents them under its `goal:` row), as a plan does.
  */
 export const goal = z.string().max(MAX_GOAL, `a goal is at most ${MAX_GOAL} characters (a paragraph): shorten it, and put the details in the session's messages`)
-  .superRefine((v, ctx) => { refuseControl('a goal', 'goal')(v, ctx) })
 
 /** A memory tag: not blank, and one line of text (no control character), as `mesh memory list` shows its tags on the entry's line. */
 export const tag = nonBlank('a tag').superRefine((v, ctx) => { refuseControl('a tag', 'tag')(v, ctx) })

@@ -220,7 +220,8 @@ export function printSession (info: View): void {
   const t = info.task
   // One column for every value, the task's own fields' names included.
   const width = Math.max('last write: '.length, ...Object.keys(t.fields).map(k => k.length + 2))
-  const row = (label: string, value: string): void => { out.line(`${`${label}:`.padEnd(width)}${value}`) }
+  // A value of many lines (a goal, a plan) keeps them, each after the first under the column.
+  const row = (label: string, value: string): void => { out.line(`${`${label}:`.padEnd(width)}${value.replace(/\r?\n/g, `\n${' '.repeat(width)}`)}`) }
   row('session', `${info.key}${info.title !== '' ? ` — ${oneLine(info.title)}` : ''}`)
   if (info.goal !== '') row('goal', info.goal)
   row('status', statusWords(info.status, info.lease))
