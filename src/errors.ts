@@ -14,7 +14,7 @@ export type ErrorCode =
   | 'INVALID_SIGNATURE' | 'INVALID_CERTIFICATE' | 'WRONG_WALLET' | 'CERTIFICATE_EXPIRED' | 'PEER_MISMATCH'
   | 'MISSING_CAPABILITY' | 'READ_ONLY'
   | 'INVALID_ENTRY' | 'ENTRY_TOO_LARGE' | 'UNKNOWN_AUTHOR' | 'UNKNOWN_EPOCH' | 'DECRYPT_FAILED'
-  | 'HOME_IN_USE' | 'HOME_NOT_INITIALIZED' | 'HOME_CORRUPT' | 'HOME_READ_ONLY' | 'STORE_WRITE_FAILED' | 'STORE_CORRUPT'
+  | 'HOME_IN_USE' | 'HOME_NOT_INITIALIZED' | 'HOME_CORRUPT' | 'HOME_READ_ONLY' | 'HOME_TOO_NEW' | 'STORE_WRITE_FAILED' | 'STORE_CORRUPT'
   | 'INVALID_SESSION_KEY' | 'SESSION_NOT_FOUND' | 'SESSION_EXISTS' | 'NOT_FOUND' | 'INVALID_INPUT'
   | 'LEASE_HELD' | 'CLOSED' | 'DAEMON_RUNNING' | 'DAEMON_NOT_RUNNING' | 'ABORTED' | 'UNAUTHORIZED' | 'INTERNAL'
   | 'PROTOCOL_ERROR' | 'NOT_MEMBER'
@@ -175,6 +175,14 @@ export class HomeCorruptError extends MeshError {
 export class HomeReadOnlyError extends MeshError {
   static override name = 'HomeReadOnlyError'
   constructor (message: string, details: Record<string, unknown> = {}, options?: MeshErrorOptions) { super('HOME_READ_ONLY', message, details, options) }
+}
+/**
+ * A home written by a newer mesh (its format number, store/home-format.ts, is above what this one
+ * reads): refused before anything in it is read or written. `details.format`, `details.reads`.
+ */
+export class HomeTooNewError extends MeshError {
+  static override name = 'HomeTooNewError'
+  constructor (message: string, details: Record<string, unknown> = {}, options?: MeshErrorOptions) { super('HOME_TOO_NEW', message, details, options) }
 }
 export class StoreWriteError extends MeshError {
   static override name = 'StoreWriteError'
@@ -416,6 +424,7 @@ const BY_CODE: Partial<Record<ErrorCode, ErrorClass>> = {
   HOME_NOT_INITIALIZED: HomeNotInitializedError,
   HOME_CORRUPT: HomeCorruptError,
   HOME_READ_ONLY: HomeReadOnlyError,
+  HOME_TOO_NEW: HomeTooNewError,
   STORE_WRITE_FAILED: StoreWriteError,
   STORE_CORRUPT: StoreCorruptError,
   INVALID_SESSION_KEY: InvalidSessionKeyError,

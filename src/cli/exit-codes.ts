@@ -15,6 +15,9 @@ const BAD_INPUT: ReadonlySet<ErrorCode> = new Set<ErrorCode>([
   'HOME_READ_ONLY',
   // A home another user could change: the fix is the user's (chown/chmod), as with bad input.
   'HOME_UNSAFE',
+  // A home a newer mesh wrote: never read here, whatever is tried again; the fix is the user's
+  // (upgrade mesh), as with an unsafe home.
+  'HOME_TOO_NEW',
   // A file named to be written exists: the user's to choose (--force, or another name).
   'FILE_EXISTS'
 ])

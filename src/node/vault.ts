@@ -19,7 +19,7 @@ import { logger } from '@libp2p/logger'
 import { docKind, docVersion, DOC_NAMES, SessionsIndexDoc, type DocKind, type SessionKey } from '../../crdt/index.js'
 import { ClosedError, DeviceRevokedError, HomeNotInitializedError, HomeReadOnlyError, messageTime, ReadOnlyError, WalletMismatchError } from '../errors.js'
 import { recoveryKem, vaultSeedSignature, certificateRecordSealer, docIdFor, fromHex, hasCapability, isExpired, streamKey, toHex, type ChainCertificate, type DocId, type Entry, type RegistryOp, type UnsignedEntry, type Wallet } from '../identity/index.js'
-import { acquireLock, checkHome, ensureHomeDir, EntryStore, isInitialized, readOnlyHomeError, removeStagedTemps, type HeldLane, type HomeLock, type StoredSnapshot } from '../store/index.js'
+import { acquireLock, checkHome, ensureHomeDir, readHomeFormat, EntryStore, isInitialized, readOnlyHomeError, removeStagedTemps, type HeldLane, type HomeLock, type StoredSnapshot } from '../store/index.js'
 import { CertRegistry } from './certs.js'
 import { enrol, loadIdentity, refuseIfCertificateLost, type HomeIdentity } from './enrol.js'
 import type { EnrolRequest, PeerVectors } from './registry-ops.js'
@@ -206,6 +206,7 @@ export class Vault extends EventEmitter<VaultEvents> {
       if (!(err instanceof HomeReadOnlyError) || opts.readIfNotWritable !== true || !(await isInitialized(opts.home))) throw err
       // Judged as any home before it is read (ensureHomeDir may have stopped before it did).
       await checkHome(opts.home)
+      await readHomeFormat(opts.home)
       return { readOnly: err }
     }
   }

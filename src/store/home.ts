@@ -19,6 +19,7 @@ import { HomeCorruptError, HomeNotInitializedError, HomeUnsafeError } from '../e
 import { generatedWalletPath, xdgDir } from '../xdg.js'
 import { atomicWrite, linkError, mkdirDurable, readNoFollow, readOnlyHomeError, unmadeHomeError, writeError } from './files.js'
 import { writableBy } from '../file-mode.js'
+import { readHomeFormat, writeHomeFormat, HOME_FORMAT_FILE } from './home-format.js'
 
 export function defaultHome (): string {
   if (process.env.MESH_HOME !== undefined && process.env.MESH_HOME !== '') return resolve(process.env.MESH_HOME)
@@ -42,6 +43,8 @@ export const HOME_FILES = {
   pairing: 'pairing.partial',
   /** What a list with details shows of each session, sealed (src/api/session-summaries.ts): a cache. */
   summaries: 'summaries.sealed',
+  /** The home's format number (home-format.ts): read before anything else of the home. */
+  format: HOME_FORMAT_FILE,
   data: 'data'
 } as const
 
@@ -58,14 +61,18 @@ export async function ensureHomeDir (home: string): Promise<void> {
     const there = await stat(home).then(() => true, () => false)
     throw (there ? readOnlyHomeError(home, home, cause) : unmadeHomeError(home, cause)) ?? writeError(home, cause)
   }
-  // Before anything is created inside it.
+  // Before anything is created inside it (a newer mesh's home: not even made owner-only).
   await checkHome(home)
+  const format = await readHomeFormat(home)
   try {
     // A home made before (`mkdir -p` under the usual umask, a restore) may be 0755: others could
     // list it and walk in, and the control socket, chmod-ed to 0600 only once it listens, relies
     // on a home nobody else enters. Ours (checkHome said so), so made owner-only, as api.token is.
     if (((await stat(home)).mode & 0o077) !== 0) await chmod(home, 0o700)
     await mkdirDurable(join(home, HOME_FILES.data))
+    // A set-up home from before the number: given it now, as it is about to be written. (A home
+    // being set up gets it at its next opening: a set-up that fails leaves nothing of it here.)
+    if (format === undefined && await isInitialized(home)) await writeHomeFormat(home)
   } catch (err) {
     throw readOnlyHomeError(home, home, err) ?? writeError(home, err)
   }

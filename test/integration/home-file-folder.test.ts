@@ -3,12 +3,18 @@
  * said `EISDIR: illegal operation on a directory, read`, naming no file. Now the file is named and
  * what to do is said. A FIFO there (no program writing into it) kept `mesh join` waiting forever;
  * now it is named as no regular file.
+ *
+ * The home's format number (format.json): a home a newer mesh wrote was read in part by an older
+ * one, with no word of it. Now one whose number is above this mesh's is refused by every command
+ * before anything in it is read or written; one without the number opens and is given it.
  */
 import { execFileSync } from 'node:child_process'
-import { mkdir, rm } from 'node:fs/promises'
+import { mkdir, readFile, rm, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
+import { openVault } from '../../src/sdk/index.js'
 import { cliHome } from '../helpers/cli-home.js'
+import { treeHashes } from '../helpers/tree.js'
 
 const h = cliHome()
 
@@ -35,5 +41,27 @@ describe('a home file that is a folder', () => {
       expect(code).not.toBe(0)
       expect(j.lines.join('\n')).toContain(`mesh: cannot read ${path}: it is not a regular file (a FIFO, a socket or a device), where mesh keeps a file: move it aside`)
     } finally { await rm(path, { force: true }) }
+  }, 30_000)
+})
+
+describe('the home format number', () => {
+  it('a home without it opens and is given it; one a newer mesh wrote is refused by every command, nothing in it changed', async () => {
+    const path = join(h.home, 'format.json')
+    await rm(path, { force: true })
+    await (await openVault({ home: h.home })).close()
+    expect(JSON.parse(await readFile(path, 'utf8'))).toEqual({ format: 1 })
+
+    await writeFile(path, '{"format": 2}\n')
+    const before = await treeHashes(h.home)
+    // At once (they only read the number): the CI's time.
+    const runs = [['status'], ['join', '--no-mdns', '--dht', 'off', '--listen', '/ip4/127.0.0.1/tcp/0', '--http', 'off'], ['session', 'show', 'x'], ['doctor', '--json']]
+    const said = await Promise.all(runs.map(async args => await h.mesh(...args)))
+    for (const [i, r] of said.entries()) {
+      expect(r.code, `${(runs[i] as string[]).join(' ')}: ${r.stderr}`).toBe(2)
+      if (i < 3) expect(r.stderr).toContain('mesh: this home was written by a newer mesh (home format 2; this mesh reads up to 1): upgrade mesh on this machine')
+    }
+    expect(JSON.parse((said[3] as { stderr: string }).stderr.trim().split('\n').at(-1) as string).error).toMatchObject({ code: 'HOME_TOO_NEW', details: { home: h.home, format: 2, reads: 1 } })
+    expect(await treeHashes(h.home)).toEqual(before)
+    await writeFile(path, '{"format": 1}\n')
   }, 30_000)
 })
