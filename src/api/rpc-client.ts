@@ -29,6 +29,16 @@ export class DaemonUnresponsiveError extends DaemonRunningError {
   static override name = 'DaemonUnresponsiveError'
 }
 
+/**
+ * A `mesh join` holds the home (its lock, and its socket takes connections) but hangs up on this
+ * mesh's first request without an answer: another version of mesh, whose control protocol is
+ * not this one's (a mesh from before this API spoke argv lines over the socket). Stopped with
+ * `mesh stop` (stop.ts: by its pid, once known to hold the lock). `details.pid`.
+ */
+export class DaemonForeignError extends DaemonRunningError {
+  static override name = 'DaemonForeignError'
+}
+
 /** A call awaiting its answer; `site` is the caller's stack, given to the daemon's error (made in a socket callback, its own stack names no line of the caller's). */
 interface Pending { resolve: (v: any) => void, reject: (e: Error) => void, site: { stack?: string } }
 
@@ -296,9 +306,21 @@ export async function connectRpc (home: string, options: { answerMs?: number, si
   const answer = await rpc.probe(options.answerMs ?? FIRST_ANSWER_MS, options.signal)
   if (answer === 'answered') return rpc
   rpc.destroy()
-  if (answer === 'closed') return undefined
   if (answer === 'aborted') throw stopped()
-  throw await unresponsive(home)
+  if (answer !== 'closed') throw await unresponsive(home)
+  // Hung up before any answer: a daemon stopping (then its socket refuses connections now), or
+  // one that does not speak this protocol, whose process holds the home and still listens.
+  if (await stillListening(path) !== true) return undefined
+  const holder = await (await import('../store/lock.js')).lockHolder(home)
+  if (holder === undefined) return undefined
+  throw foreign(home, holder.pid)
+}
+
+/** What a command says of a daemon that holds the home and does not speak this mesh's protocol. */
+function foreign (home: string, pid: number): DaemonForeignError {
+  return new DaemonForeignError(`a mesh join (pid ${pid}) holds home ${home} but does not answer this mesh (another version of mesh?)`, { home, pid, answering: false, reason: 'foreign' }, {
+    hint: { sep: ': ', cli: `stop it (\`mesh stop\` or \`kill ${pid}\`), then start it again with this mesh (\`mesh join\`)`, mcp: `it must be stopped (\`mesh stop\` or \`kill ${pid}\`) and \`mesh join\` started again with this mesh` }
+  })
 }
 
 /**

@@ -12,7 +12,7 @@
  */
 import { createHash, randomBytes } from 'node:crypto'
 import { constants, readFileSync } from 'node:fs'
-import { link, open, readdir, unlink } from 'node:fs/promises'
+import { link, lstat, open, readdir, unlink } from 'node:fs/promises'
 import { join } from 'node:path'
 import { HomeInUseError } from '../errors.js'
 import { processRuns, readNoFollow, readOnlyHomeError, writeError } from './files.js'
@@ -121,6 +121,47 @@ export async function readLockPid (home: string): Promise<number | undefined> {
   } catch {
     return undefined // unreadable: reported by whoever opens the home
   }
+}
+
+/**
+ * When process `pid` started, in ms since the epoch (Linux /proc: boot time, and the start in
+ * clock ticks of USER_HZ, 100 on Linux); undefined where that is not known.
+ */
+function startedAt (pid: number): number | undefined {
+  try {
+    const btime = /^btime (\d+)$/m.exec(readFileSync('/proc/stat', 'utf8'))?.[1]
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8')
+    const ticks = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[19])
+    return btime === undefined || !Number.isFinite(ticks) ? undefined : Number(btime) * 1000 + ticks * 10
+  } catch {
+    return undefined
+  }
+}
+
+/**
+ * The live holder of the home's lock, and whether it is known to be that process (`sure`), as a
+ * process about to be signalled must be: its start time is the one the lock records, or, for a
+ * lock that records only a pid (a mesh from before the start time was kept), it started no later
+ * than the lock was written (a pid reused after its holder died started after). Undefined when
+ * no live process holds it.
+ */
+export async function lockHolder (home: string): Promise<{ pid: number, sure: boolean } | undefined> {
+  const path = join(home, LOCK)
+  let content: string | undefined
+  let written: number
+  try {
+    content = await readLock(path)
+    if (content === undefined || !holderAlive(content)) return undefined
+    written = (await lstat(path)).mtimeMs
+  } catch {
+    return undefined // unreadable, or released meanwhile: reported by whoever opens the home
+  }
+  const pid = pidOf(content)
+  const recorded = content.trim().split(' ')[2]
+  if (recorded !== undefined && recorded !== '') return { pid, sure: identity(pid) === recorded }
+  const started = startedAt(pid)
+  // btime is whole seconds: a second of slack.
+  return { pid, sure: started !== undefined && started <= written + 1000 }
 }
 
 export async function acquireLock (home: string): Promise<HomeLock> {

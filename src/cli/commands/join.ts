@@ -7,7 +7,7 @@
  */
 import { createServer } from 'node:net'
 import { DaemonNotRunningError, DaemonRunningError, UsageError } from '../../errors.js'
-import { connectRpc } from '../../api/rpc-client.js'
+import { connectRpc, DaemonForeignError } from '../../api/rpc-client.js'
 import type { NodeEvent } from '../../node/mesh.js'
 import { formatProgress } from './peer-lines.js'
 import { Coalesce } from '../coalesce.js'
@@ -290,6 +290,37 @@ async function exited (pid: number, ms: number): Promise<boolean> {
   }
 }
 
+/**
+ * Stops a `mesh join` that holds the home but does not speak this mesh's protocol (another
+ * version: DaemonForeignError): SIGTERM to the lock's holder, once the lock proves it is that
+ * process (lockHolder), then waits until it has let the home go and ended (60 s at most), as a
+ * stop over the socket waits for the process to end.
+ */
+async function stopForeign (g: Globals, err: DaemonForeignError): Promise<number> {
+  const { lockHolder } = await import('../../store/lock.js')
+  const holder = await lockHolder(g.home)
+  if (holder === undefined) {
+    if (g.json) out.json({ stopped: true })
+    else out.line(`mesh join (pid ${String(err.details.pid)}) has stopped`)
+    return 0
+  }
+  const { pid } = holder
+  if (!holder.sure) throw new DaemonRunningError(`a mesh join (pid ${pid}) holds home ${g.home} but does not answer this mesh, and its lock does not prove that pid is still its holder: stop it where it runs (\`kill ${pid}\` once you have checked it is mesh)`, { home: g.home, pid })
+  try { process.kill(pid, 'SIGTERM') } catch (e: any) { if (e?.code !== 'ESRCH') throw e }
+  const end = Date.now() + 60_000
+  let gone = false
+  for (;;) {
+    gone = (await lockHolder(g.home))?.pid !== pid
+    if (gone || Date.now() >= end) break
+    await new Promise(resolve => setTimeout(resolve, 50))
+  }
+  // The home let go, the process may still be leaving: waited for, as a stop over the socket waits.
+  if (gone) gone = await exited(pid, Math.max(0, end - Date.now()))
+  if (g.json) out.json({ stopped: gone, pid })
+  else out.line(gone ? `stopped mesh join (pid ${pid}, another version of mesh): start it again with this mesh (\`mesh join\`)` : `mesh join (pid ${pid}) is stopping; it has not ended after 60 s`)
+  return gone ? 0 : 1
+}
+
 export const stopCmd: Command = {
   name: 'stop',
   arity: 0,
@@ -301,7 +332,11 @@ export const stopCmd: Command = {
   ],
   options: {},
   async run (g) {
-    const rpc = await connectRpc(g.home)
+    const rpc = await connectRpc(g.home).catch(async (err: unknown) => {
+      if (err instanceof DaemonForeignError) return await stopForeign(g, err)
+      throw err
+    })
+    if (typeof rpc === 'number') return rpc
     if (rpc === undefined) throw new DaemonNotRunningError(`no mesh join runs for home ${g.home}`, { home: g.home })
     try {
       const s = await rpc.call('node.status', {})
