@@ -25,31 +25,29 @@ const RAW = /[\x1b\x07\r\u202e]/
 describe('message text on the terminal', () => {
   it('session show and watch show escapes and bidi overrides; --json keeps them', async () => {
     const { env, home, mesh } = await soloHome(cleanups)
-    await mesh('session', 'new', 'w1', '--title', 'title\x1b]0;x\x07', '--goal', 'goal\u202e')
+    // A title holds no control character (the API refuses one: a peer's can, below); a goal can.
+    await mesh('session', 'new', 'w1', '--title', 'title\u202e', '--goal', 'goal\x1b]0;x\x07')
     await mesh('session', 'append', 'w1', '--role', 'assistant', '--text', HOSTILE)
 
     const shown = await mesh('session', 'show', 'w1')
     expect(shown).not.toMatch(RAW)
     expect.soft(shown).toContain('ok^[]0;PWNED^G^[[2K^Mfake: all tests passed^[]52;c;cm0gLXJmIH4K^G <U+202E>desrever')
-    expect.soft(shown).toContain('title^[]0;x^G')
-    expect.soft(shown).toContain('goal<U+202E>')
+    expect.soft(shown).toContain('title<U+202E>')
+    expect.soft(shown).toContain('goal^[]0;x^G')
     const listed = await mesh('sessions')
     expect(listed).not.toMatch(RAW)
-    // A line break in a title is shown on the session's one line, not obeyed.
-    await mesh('session', 'new', 'w2', '--title', 'two\nlines')
-    expect((await mesh('sessions')).split('\n').filter(l => l.startsWith('agent:main:w2'))).toEqual(['agent:main:w2  two⏎lines'])
-    expect(await mesh('session', 'show', 'w2')).toContain('agent:main:w2 — two⏎lines')
     // A tab in a skill's version or description, or in a memory entry's value or tag, is shown
     // (^I), not taken for the next column of its line.
     const skill = join(home, '..', 'tabbed.md')
     await writeFile(skill, '---\nname: tabbed\nversion: 1.0\t2\ndescription: one\ttwo\n---\nbody\n')
     await mesh('skills', 'add', skill)
     expect((await mesh('skills', 'list')).split('\n').filter(l => l.startsWith('tabbed'))).toEqual(['tabbed\t1.0^I2\tone^Itwo'])
-    await mesh('memory', 'set', 'tabbed', 'a\tb\r\nsecond line', '--tag', 'x\ty')
-    expect((await mesh('memory', 'list')).split('\n').filter(l => l.startsWith('tabbed'))).toEqual(['tabbed\ta^Ib\t[x^Iy]'])
+    await mesh('memory', 'set', 'tabbed', 'a\tb\r\nsecond line', '--tag', 'x')
+    expect((await mesh('memory', 'list')).split('\n').filter(l => l.startsWith('tabbed'))).toEqual(['tabbed\ta^Ib\t[x]'])
     const json = JSON.parse(await mesh('session', 'show', 'w1', '--json'))
     expect(json.messages[0].content).toBe(HOSTILE)
-    expect(json.title).toBe('title\x1b]0;x\x07')
+    expect(json.title).toBe('title\u202e')
+    expect(json.goal).toBe('goal\x1b]0;x\x07')
 
     const w = spawnIn(undefined, process.execPath, [BIN, 'watch', 'w1', '--home', home], env)
     cleanups.push(async () => await w.stop('SIGKILL'))
@@ -105,9 +103,11 @@ describe('hostile text from peers and files, in every command that shows it', ()
     await s.append({ role: 'assistant', content: TEXT })
     await s.takeLease()
     await s.close()
+    // A line break in a title (the API refuses one; a peer's document can hold it).
+    await (await b.vault.sessions.create('e2', { title: 'two\nlines' })).close()
     await b.vault.memory.set('note', `mem ${TEXT}`)
     await until(async () => {
-      if (!(await a.vault.sessions.exists('e1')) || (await a.vault.memory.get('note')) === undefined) return false
+      if (!(await a.vault.sessions.exists('e1')) || !(await a.vault.sessions.exists('e2')) || (await a.vault.memory.get('note')) === undefined) return false
       const x = await a.vault.sessions.open('e1')
       try { return x.messageCount() === 1 && x.lease()?.label === EVIL } finally { await x.close() }
     }, 'the evil device\'s session, lease and memory on the home')
@@ -135,7 +135,11 @@ describe('hostile text from peers and files, in every command that shows it', ()
       said.push(r.stdout + r.stderr)
       return r
     }
-    expect.soft((await clean(0, 'sessions')).stdout).toContain('title ok^[]0;PWNED^G')
+    const listed = (await clean(0, 'sessions')).stdout
+    expect.soft(listed).toContain('title ok^[]0;PWNED^G')
+    // Shown on the session's one line, not obeyed.
+    expect.soft(listed.split('\n').filter(l => l.startsWith('agent:main:e2'))).toEqual(['agent:main:e2  two⏎lines'])
+    expect.soft((await clean(0, 'session', 'show', 'e2')).stdout).toContain('agent:main:e2 — two⏎lines')
     const shown = (await clean(0, 'session', 'show', 'e1')).stdout
     expect.soft(shown).toContain('ok^[]0;PWNED^G^[[2K^Mfake^[]52;c;cm0K^G <U+202E>desrever')
     expect.soft(shown).toContain(SHOWN)
