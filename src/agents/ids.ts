@@ -12,6 +12,28 @@ import { withoutBom } from './jsonl.js'
 export const UUID_TEXT = '[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}'
 export const UUID = new RegExp(`^${UUID_TEXT}$`, 'i')
 
+/**
+ * The most characters of an agent's own id kept as the record's id. A record's id is its view
+ * messages' id, and a message id is one line of at most 512 characters (api/schema-text.ts
+ * MAX_MESSAGE_ID): this leaves room for what an id may get around it (Hermes `message:…:<hash>`,
+ * `~n`, `#n`).
+ */
+export const MAX_OWN_ID = 400
+
+/** A control character (a newline, a tab, an escape, a line separator) or half a surrogate pair. */
+const NOT_ONE_LINE = /[\p{Cc}\u2028\u2029\p{Cs}]/u
+
+/**
+ * An agent's own id (a Claude line's uuid, an OpenClaw entry's id, a Hermes message's id) as a
+ * record's id: itself, or when longer than MAX_OWN_ID or not one line of text, `own:` and a
+ * hash of it, the same on every machine and every import (so a re-import adds nothing twice).
+ * The agent's id itself stays in the record's text, which is what a resume or export writes.
+ */
+export function ownId (id: string): string {
+  if (id.length <= MAX_OWN_ID && !NOT_ONE_LINE.test(id)) return id
+  return `own:${createHash('sha256').update(id).digest('hex').slice(0, 40)}`
+}
+
 export function contentId (type: string, sessionId: string, text: string): string {
   const h = createHash('sha256').update(text).digest('hex').slice(0, 20)
   return `${type}:${sessionId}:${h}`

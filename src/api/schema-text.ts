@@ -61,7 +61,8 @@ const refuseControl = (what: string, noun: string) => (v: string, ctx: z.Refinem
 /**
  * The most characters of a message's id. The longest an import makes is a record's content id,
  * `<type>:<session id>:<20 hex>` with a session id of up to 200 characters, then `~n` and `#n`
- * (src/agents/ids.ts); a Claude Code or Codex id is a UUID (36). A message id had no limit: one
+ * (src/agents/ids.ts); a Claude Code or Codex id is a UUID (36), and an agent's own id longer than
+ * 400 characters or not one line is taken as a hash of it (ids.ts ownId). A message id had no limit: one
  * of 100,000 characters was taken, stored, and carried by every read and event of its message.
  */
 export const MAX_MESSAGE_ID = 512

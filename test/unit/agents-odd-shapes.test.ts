@@ -8,7 +8,7 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterEach, describe, expect, it } from 'vitest'
-import { hermesView, openclawView, readClaudeBundle, readCodexRollout, readOpenclawSession, type LineRecord } from '../../src/agents/index.js'
+import { hermesRecords, hermesView, openclawRecords, openclawView, readClaudeBundle, readCodexRollout, readOpenclawSession, type LineRecord } from '../../src/agents/index.js'
 
 const dirs: string[] = []
 afterEach(async () => { for (const d of dirs.splice(0)) await rm(d, { recursive: true, force: true }) })
@@ -77,5 +77,15 @@ describe('lines of an unexpected shape', () => {
       { id: 'm', kind: 'message', text: JSON.stringify({ id: 2, role: 'assistant', content: 'ok', tool_calls: [null, { id: 'c1', function: null }, { id: 'c2', function: { name: 'ls', arguments: '{}' } }] }) }
     ]
     expect(hermesView(records).map(m => m.content)).toEqual(['[hermes session] t () cwd ', 'hi', 'ok', '[tool ]', '[tool ls]'])
+  })
+
+  it('OpenClaw and Hermes: an own id over 512 characters or with a control character keys its record by a hash of it, the same each time', () => {
+    const oc = (): string[] => openclawRecords([{ type: 'message', id: 'x'.repeat(700) }, { type: 'message', id: 'a\tb' }, { type: 'message', id: 'aaaa0003' }].map(o => JSON.stringify(o)), 's').map(r => r.id)
+    expect(oc()).toEqual([expect.stringMatching(/^own:[0-9a-f]{40}$/), expect.stringMatching(/^own:[0-9a-f]{40}$/), 'aaaa0003'])
+    expect(oc()).toEqual(oc())
+    const row = JSON.stringify({ id: 's1', title: 't', messages: [{ id: 'y'.repeat(700), role: 'user', content: 'hi' }, { id: 7, role: 'assistant', content: 'ok' }] })
+    const ids = hermesRecords(row, 's1').map(r => r.id)
+    expect(ids.slice(1)).toEqual([expect.stringMatching(/^message:own:[0-9a-f]{40}:[0-9a-f]{12}$/), expect.stringMatching(/^message:7:[0-9a-f]{12}$/)])
+    expect(hermesRecords(row, 's1').map(r => r.id)).toEqual(ids)
   })
 })

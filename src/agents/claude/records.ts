@@ -3,7 +3,7 @@
  * lines without one (summary, file-history-snapshot, titles, queue operations…) by type,
  * session and content hash; repeated ids numbered by occurrence (ids.ts). Pure.
  */
-import { contentId, disambiguate, parseObject, UUID } from '../ids.js'
+import { contentId, disambiguate, ownId, parseObject, UUID } from '../ids.js'
 
 export interface LineRecord { id: string, kind: string, text: string }
 
@@ -17,7 +17,7 @@ export function claudeRecords (lines: readonly string[], sessionId: string): Lin
 export function claudeLineKey (text: string, sessionId: string): LineRecord {
   const o = parseObject(text)
   const kind = o === undefined ? 'unparsed' : typeof o.type === 'string' ? o.type : 'untyped'
-  const id = o !== undefined && typeof o.uuid === 'string' ? o.uuid : contentId(kind, sessionId, text)
+  const id = o !== undefined && typeof o.uuid === 'string' && o.uuid !== '' ? ownId(o.uuid) : contentId(kind, sessionId, text)
   return { id, kind, text }
 }
 

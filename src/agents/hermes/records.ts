@@ -11,7 +11,7 @@ import { createHash } from 'node:crypto'
 import type { NativeRecord } from '../../../crdt/records.js'
 import { InvalidInputError } from '../../errors.js'
 import { fromParts } from '../bundle.js'
-import { asObject, contentId, disambiguate, objectsIn, parseObject } from '../ids.js'
+import { asObject, contentId, disambiguate, objectsIn, ownId, parseObject } from '../ids.js'
 import type { FieldMatcher } from '../remap.js'
 import type { LineRecord } from '../claude/records.js'
 import type { ViewMessage } from '../claude/view.js'
@@ -26,7 +26,7 @@ export function hermesRecords (line: string, sessionId: string): LineRecord[] {
   if (cut === undefined) return [{ id: contentId('session_row', sessionId, line), kind: 'session_row', text: line }]
   const msgs = cut.messages.map(text => {
     const o = parseObject(text)
-    const own = o !== undefined && (typeof o.id === 'number' || typeof o.id === 'string') ? `message:${String(o.id)}` : contentId('message', sessionId, text)
+    const own = o !== undefined && (typeof o.id === 'number' || typeof o.id === 'string') ? `message:${ownId(String(o.id))}` : contentId('message', sessionId, text)
     return { id: `${own}:${h12(text)}`, kind: 'message', text }
   })
   const ids = disambiguate(msgs.map(m => m.id))

@@ -5,7 +5,7 @@
  * follow the project: the header's `cwd` and the `path`/`file_path` arguments of tool calls.
  * Pure.
  */
-import { asObject, contentId, disambiguate, objectsIn, parseObject } from '../ids.js'
+import { asObject, contentId, disambiguate, objectsIn, ownId, parseObject } from '../ids.js'
 import type { FieldMatcher } from '../remap.js'
 import type { LineRecord } from '../claude/records.js'
 import type { ViewMessage } from '../claude/view.js'
@@ -20,7 +20,7 @@ export function openclawRecords (lines: readonly string[], sessionId: string): L
 export function openclawLineKey (text: string, sessionId: string): LineRecord {
   const o = parseObject(text)
   const kind = o === undefined ? 'unparsed' : typeof o.type === 'string' ? o.type : 'untyped'
-  const id = o !== undefined && typeof o.id === 'string' && o.id !== '' ? o.id : contentId(kind, sessionId, text)
+  const id = o !== undefined && typeof o.id === 'string' && o.id !== '' ? ownId(o.id) : contentId(kind, sessionId, text)
   return { id, kind, text }
 }
 
