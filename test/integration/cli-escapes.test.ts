@@ -122,6 +122,11 @@ describe('hostile text from peers and files, in every command that shows it', ()
     await mkdir(cwd, { recursive: true })
     const transcript = join(project, `${sid}.jsonl`)
     await writeFile(transcript, JSON.stringify({ parentUuid: null, isSidechain: false, userType: 'external', cwd, sessionId: sid, version: '2.1.97', type: 'user', message: { role: 'user', content: TEXT }, uuid: '0b9e3a52-0000-4000-8000-000000000000', timestamp: new Date().toISOString() }) + '\n', { mode: 0o600 })
+    // And one whose project folder holds a tab and a line break: its row stays one row of columns.
+    const tabSid = '0b9e3a52-7c1d-4e0f-9a8b-1c2d3e4f5a6c'
+    const tabbedProject = join(t.dir, '.claude', 'projects', '-tab\there\nnext')
+    await mkdir(tabbedProject, { recursive: true })
+    await writeFile(join(tabbedProject, `${tabSid}.jsonl`), JSON.stringify({ parentUuid: null, isSidechain: false, userType: 'external', cwd, sessionId: tabSid, version: '2.1.97', type: 'user', message: { role: 'user', content: 'hi' }, uuid: '0b9e3a52-0000-4000-8000-000000000001', timestamp: new Date().toISOString() }) + '\n', { mode: 0o600 })
 
     const env = cliEnv(t.dir)
     const run = async (...args: string[]): Promise<RunResult> => await runCli([...args, '--home', home], { env })
@@ -165,7 +170,9 @@ describe('hostile text from peers and files, in every command that shows it', ()
     expect.soft(devices2).toContain('⏎second line)')
     expect.soft(devices2.trimEnd().split('\n')).toHaveLength(3)
     await clean(0, 'status')
-    expect.soft((await clean(0, 'agent', 'list', 'claude')).stdout).toContain('-proj^[]0;PWNED^G<U+202E>')
+    const agentList = (await clean(0, 'agent', 'list', 'claude')).stdout
+    expect.soft(agentList).toContain('-proj^[]0;PWNED^G<U+202E>')
+    expect.soft(agentList.split('\n').filter(l => l.includes(tabSid))).toEqual([expect.stringMatching(new RegExp(`^claude\\t${tabSid}\\t[^\\t]+\\t-\\tnot imported\\t[^\\t]*/-tab\\^Ihere⏎next/${tabSid}\\.jsonl$`))])
     await clean(0, 'agent', 'import', 'claude', '--file', transcript)
     const resumed = await clean(0, 'agent', 'resume', `agent:claude:${sid}`, '--force')
     expect.soft(resumed.stdout).toContain('proj^[]0;PWNED^G')

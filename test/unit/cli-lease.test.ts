@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest'
 import { LEASE_SKEW_MS } from '../../crdt/session.js'
 import { leaseEnds, span } from '../../src/api/session.js'
-import { formatLease, LEASE_SKEW_MS as CLI_SKEW } from '../../src/cli/commands/sessions.js'
+import { formatLease, LEASE_SKEW_MS as CLI_SKEW, sessionLine } from '../../src/cli/commands/sessions.js'
 import { localTime } from '../../src/cli/context.js'
 
 describe('formatLease', () => {
@@ -46,5 +46,14 @@ describe('a lease past its end that is still live', () => {
     expect(span(4_000)).toBe('4s')
     expect(span(1_009_000)).toBe('17 min')
     expect(span(3 * 3_600_000)).toBe('3 h')
+  })
+})
+
+describe('a line of mesh sessions --details', () => {
+  it('shows a tab or a line break in a title or a device\'s label (another device\'s text), so each session stays one line', () => {
+    const now = Date.now()
+    const s = { key: 'agent:main:x', title: 'old\ttitle', createdAt: now, status: 'active', messageCount: 2, lease: { device: 'dev-1', label: 'lap\ttop\nx', epoch: 1, takenAt: now, expiresAt: now + 3_600_000, expired: false, mine: false }, lastWriter: { device: 'dev-1', label: 'lap\ttop\nx', ts: now } }
+    const line = sessionLine(s, true)
+    expect(line).toBe(`agent:main:x  old^Ititle  [active (driven by lap^Itop⏎x until ${localTime(now + 3_600_000)})]  2 messages, last write ${localTime(now)} by lap^Itop⏎x`)
   })
 })

@@ -22,6 +22,7 @@ import { badIdWords, notUtf8Words, pastStored, sessionKeyProblem, StoredBytes, s
 import { localTime, stdout as out, type Globals } from '../context.js'
 import { portion, sizeWords } from '../../node/progress.js'
 import { plural } from '../wording.js'
+import { oneLine } from '../printable.js'
 import { join } from 'node:path'
 
 /** `inDb`: a session of a database (OpenClaw's, Hermes's), not a file of its own. */
@@ -120,6 +121,13 @@ const heldWords = (h: NonNullable<Status['heldBack']>[number]): string => `last 
 /** The human table's columns, tab-separated as its rows are (and as `mesh devices` and `mesh peers` print theirs). */
 const AGENT_LIST_HEADER = ['AGENT', 'SESSION', 'MODIFIED', 'IN MESH', 'SYNC', 'PATH'].join('\t')
 
+/**
+ * A row of the human table: its cells tab-separated. A file's path and name, a session id read
+ * from a file, a device's label are not mesh's text: a tab or a line break in one is shown
+ * (oneLine: ^I, ⏎), so it reads as no other column or row.
+ */
+const row = (...cells: string[]): string => cells.map(oneLine).join('\t')
+
 const when = (t: number | undefined): string => t === undefined ? '-' : localTime(t)
 
 /**
@@ -177,12 +185,12 @@ export async function showAgentList (api: MeshApi | undefined, g: Globals, agent
       ? `${r.sync}${r.behind !== undefined ? ` (${sizeWords(r.behind)} of the file not in mesh: mesh agent import adds them)` : ''}${st?.following === true ? ` (pid ${String(st.follower?.pid)}, last capture ${when(st.capturedAt)})` : ''}${r.stuck !== undefined ? `: ${r.stuck.why}` : ''}${held}, ${lease}`
       // As the import does: `--all` passes a file of text with no session by (`--file` refuses it), and fails over one that is not text.
       : r.sync === 'no-session' ? `no session in this file (${r.noSession ?? ''}): ${notText.has(r) ? 'mesh agent import refuses it' : 'mesh agent import --all passes it by (--file refuses it)'}` : r.sync === 'no-records' ? 'no records yet: the agent writes its first line once the conversation starts' : r.refused !== undefined ? `not imported: ${r.refused}, so mesh agent import refuses it` : 'not imported'
-    out.line(`${r.agent}\t${r.sessionId}\t${when(r.modified)}\t${r.imported ? `in mesh as ${r.key}` : '-'}\t${state}\t${r.path}`)
+    out.line(row(r.agent, r.sessionId, when(r.modified), r.imported ? `in mesh as ${r.key}` : '-', state, r.path))
   }
   for (const s of remote) {
     const lease = leaseWords(s)
     const agent = s.key.split(':')[1] as string
-    out.line(`${agent}\t${s.key.split(':').slice(2).join(':')}\t-\tin mesh, not among this machine's ${agent} sessions (mesh agent resume ${s.key})\tremote-only, ${lease}${s.lastWriter !== undefined ? `, last written by ${s.lastWriter.label ?? s.lastWriter.device} ${when(s.lastWriter.ts)}` : ''}`)
+    out.line(row(agent, s.key.split(':').slice(2).join(':'), '-', `in mesh, not among this machine's ${agent} sessions (mesh agent resume ${s.key})`, `remote-only, ${lease}${s.lastWriter !== undefined ? `, last written by ${s.lastWriter.label ?? s.lastWriter.device} ${when(s.lastWriter.ts)}` : ''}`))
   }
   return 0
 }

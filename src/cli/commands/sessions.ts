@@ -124,15 +124,22 @@ export const sessionsCmd: Command = {
           ? 'no sessions yet: one appears here once created on this device (`mesh session new KEY`) or on a sibling'
           : 'no sessions yet: this device cannot write, so sessions come from the devices that do, once `mesh join` runs here and a sibling that holds them is online')
       }
-      for (const s of list) {
-        const wrote = s.lastWriter !== undefined ? `, last write ${localTime(s.lastWriter.ts)} by ${s.lastWriter.label ?? s.lastWriter.device}` : ''
-        // With --details, a listed session with no status is one whose content has not come yet.
-        const extra = s.status !== undefined ? `  [${statusWords(s.status, s.lease)}]  ${s.messageCount ?? 0} message${s.messageCount === 1 ? '' : 's'}${wrote}` : values.details === true ? '  [not here yet: `mesh session show` says how much of it is]' : ''
-        out.line(`${s.key}${s.title !== '' ? `  ${oneLine(s.title)}` : ''}${extra}`)
-      }
+      for (const s of list) out.line(sessionLine(s, values.details === true))
       return 0
     })
   }
+}
+
+/**
+ * A session's line of `mesh sessions` (`details`: its status, lease, messages and last writer).
+ * Its title and the devices' labels are other devices' text: a line break or a tab in them is
+ * shown (oneLine), so each session stays on its line.
+ */
+export function sessionLine (s: Output<'sessions.list'>[number], details: boolean): string {
+  const wrote = s.lastWriter !== undefined ? `, last write ${localTime(s.lastWriter.ts)} by ${s.lastWriter.label ?? s.lastWriter.device}` : ''
+  // With --details, a listed session with no status is one whose content has not come yet.
+  const extra = s.status !== undefined ? `  [${statusWords(s.status, s.lease)}]  ${s.messageCount ?? 0} message${s.messageCount === 1 ? '' : 's'}${wrote}` : details ? '  [not here yet: `mesh session show` says how much of it is]' : ''
+  return oneLine(`${s.key}${s.title !== '' ? `  ${s.title}` : ''}${extra}`)
 }
 
 const ROLES = ['user', 'assistant', 'system', 'tool']
