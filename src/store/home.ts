@@ -63,16 +63,16 @@ export async function ensureHomeDir (home: string): Promise<void> {
   }
   // Before anything is created inside it (a newer mesh's home: not even made owner-only).
   await checkHome(home)
-  const format = await readHomeFormat(home)
+  // A home without the number is of the format every mesh before it wrote (1): read as such, and
+  // not given the number on opening (that write could take a full disk's last bytes, which the
+  // lock needs to let it be read); a home set up from now on gets it with its certificate.
+  await readHomeFormat(home)
   try {
     // A home made before (`mkdir -p` under the usual umask, a restore) may be 0755: others could
     // list it and walk in, and the control socket, chmod-ed to 0600 only once it listens, relies
     // on a home nobody else enters. Ours (checkHome said so), so made owner-only, as api.token is.
     if (((await stat(home)).mode & 0o077) !== 0) await chmod(home, 0o700)
     await mkdirDurable(join(home, HOME_FILES.data))
-    // A set-up home from before the number: given it now, as it is about to be written. (A home
-    // being set up gets it at its next opening: a set-up that fails leaves nothing of it here.)
-    if (format === undefined && await isInitialized(home)) await writeHomeFormat(home)
   } catch (err) {
     throw readOnlyHomeError(home, home, err) ?? writeError(home, err)
   }
@@ -172,5 +172,8 @@ export async function readHomeText (home: string, f: keyof typeof HOME_FILES): P
 }
 
 export async function writeHomeFile (home: string, f: keyof typeof HOME_FILES, data: Uint8Array | string): Promise<void> {
+  // The certificate marks a home set up (isInitialized): the home's format number goes before it,
+  // so every home set up (init, pairing, a mirror) and re-certified carries it.
+  if (f === 'certificate') await writeHomeFormat(home)
   await atomicWrite(homePath(home, f), data, 0o600)
 }

@@ -4,6 +4,7 @@
  * JSON line.
  */
 import '../../src/polyfill.js'
+import { open } from 'node:fs/promises'
 import { join } from 'node:path'
 import { generateWallet } from '../../src/identity/index.js'
 import { openVault } from '../../src/sdk/index.js'
@@ -25,6 +26,16 @@ for (let i = 0; i < 100_000 && error === undefined; i++) {
 let afterError: string | undefined
 try { await s.append({ role: 'user', content: 'after' }) } catch (err: any) { afterError = err.code }
 await s.close()
+// The disk filled to its last byte: where the log's refused write fell left a page or two free
+// or not as the home's other files happened to lie (a format.json more moved it), and a small
+// write would then fit.
+const filler = await open(join(dir, 'filler'), 'w')
+try {
+  for (const chunk of [65536, 4096, 512, 1]) {
+    const b = Buffer.alloc(chunk)
+    try { for (;;) await filler.write(b) } catch (err: any) { if (err?.code !== 'ENOSPC') throw err }
+  }
+} finally { await filler.close() }
 // The session opened again, as a daemon's next request does: its write opens a fresh lane.
 let reopened: { code?: string, message: string } | undefined
 const s1 = await v.sessions.open('full')
