@@ -35,7 +35,8 @@ export const DamagedSchema = z.object({
   reason: z.string(),
   at: z.number().describe('when it was set aside (ms; 0 unknown)'),
   doc: z.string().optional().describe('hex id of the document a snapshot or entry was of'),
-  unmoved: z.boolean().optional().describe('true: a snapshot this report found damaged where it lies (path), not yet set aside: its document sets it aside when next opened, and `doctor.drop` takes it from then on')
+  docName: z.string().optional().describe('that document as this vault names it: a session\'s key, or `memory`, `skills`, `session list`'),
+  unmoved: z.boolean().optional().describe('true: a snapshot this report found damaged where it lies (path), not yet set aside: its document sets it aside when next opened, and `doctor.drop` (its id) sets it aside and deletes it now')
 })
 
 const AmountSchema = z.object({ files: z.number(), bytes: z.number() })
@@ -64,7 +65,7 @@ export const DOCTOR_METHODS = {
     http: { verb: 'GET', path: '/api/doctor/check' }
   },
   'doctor.drop': {
-    summary: 'Deletes one quarantined entry or snapshot (its evidence; its position stays excluded, so it is not taken again from the log or a peer), or one damaged file set aside (read by nothing: what it held comes from a peer all the same).',
+    summary: 'Deletes one quarantined entry or snapshot (its evidence; its position stays excluded, so it is not taken again from the log or a peer), or one damaged file set aside (read by nothing: what it held comes from a peer all the same), or one snapshot doctor.report or doctor.check found damaged where it lies (`unmoved`: set aside as its document\'s next opening would, and deleted).',
     input: z.object({ id: z.string().min(1).describe('the id doctor.report lists') }),
     output: z.object({ dropped: QuarantinedSchema.optional().describe('the quarantined item deleted'), damaged: DamagedSchema.optional().describe('the damaged file deleted') }),
     http: { verb: 'DELETE', path: '/api/doctor/{id}' }

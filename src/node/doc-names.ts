@@ -17,6 +17,9 @@ const log = logger('mesh:node')
 /** How the fixed documents are shown (a session is shown by its key): their names are the vault's, not a person's. */
 const SHOWN = new Map<string, string>([[DOC_NAMES.sessionsIndex, 'session list'], [DOC_NAMES.memory, 'memory'], [DOC_NAMES.skills, 'skills']])
 
+/** A name as docNames() gives it, as shown: a session's key, or `session list`, `memory`, `skills`. */
+export const shownName = (name: string): string => SHOWN.get(name) ?? name
+
 /** The names as shown, in place: the fixed documents' replaced by SHOWN's. */
 function shown (names: Map<string, string>): Map<string, string> {
   for (const [hex, name] of names) { const s = SHOWN.get(name); if (s !== undefined) names.set(hex, s) }

@@ -9,7 +9,8 @@
  * checked), so a caller can say how far it is on a big store. What a page finds is kept in
  * `data/doctor-found.json` (path, size, mtime of each), so `mesh status` counts what doctor found
  * and nothing has moved yet (countFound) without checking again: one no longer there as found (set
- * aside by a load, replaced by a newer snapshot, changed) is no longer counted.
+ * aside by a load, replaced by a newer snapshot, changed) is no longer counted. `mesh doctor --drop`
+ * takes one by the id a page listed (dropFound): set aside as a load would, and deleted.
  *
  * @example
  * const found = await findDamagedSnapshots(vault.store, vault.certs)
@@ -79,6 +80,25 @@ export async function checkSnapshots (store: EntryStore, certs: CertRegistry, op
   return { found, checked, total, ...(i < all.length ? { next: (all[i - 1] as { s: StoredSnapshot }).s.path } : {}) }
 }
 
+/**
+ * The stored snapshot listed by checkSnapshots as `id` (its file's name), dropped now as its
+ * document's next opening would set it aside (store.dropDamagedSnapshot): checked again first, so
+ * only one still damaged is taken. Undefined when no stored snapshot has that id, or it checks.
+ */
+export async function dropFound (store: EntryStore, certs: CertRegistry, id: string): Promise<DamagedFile | undefined> {
+  for (const doc of store.docIds()) {
+    for (const s of store.snapshots(doc)) {
+      if (basename(s.path) !== id) continue
+      const f = await checkOne(doc, s, certs, store)
+      if (f === undefined) return undefined
+      const d = await store.dropDamagedSnapshot(s, `${f.reason.replace(/ \(found by mesh doctor;.*$/, '')} (found by mesh doctor, dropped with mesh doctor --drop)`)
+      if (d !== undefined) await recordFound(store, [], [s.path]).catch((err: unknown) => { log('could not record what was dropped: %e', err) })
+      return d
+    }
+  }
+  return undefined
+}
+
 /** Every stored snapshot checked at once (checkSnapshots without pages). */
 export async function findDamagedSnapshots (store: EntryStore, certs: CertRegistry, opts: { record?: boolean } = {}): Promise<FoundDamaged[]> {
   return (await checkSnapshots(store, certs, opts)).found
@@ -94,7 +114,7 @@ async function checkOne (doc: Uint8Array, s: StoredSnapshot, certs: CertRegistry
     // Gone meanwhile (replaced by a newer snapshot, set aside by a load): nothing to report.
     if (err?.code === 'ENOENT') return undefined
     if (!FILE_DAMAGE.has(err?.code)) { log('snapshot %s not judged here: %e', s.path, err); return undefined }
-    return { id: basename(s.path), kind: 'snapshot', path: s.path, bytes: await sizeOf(s.path), reason: `${String(err.message)} (found by mesh doctor; set aside when document ${toHex(doc)} is next opened)`, at: Date.now(), doc: toHex(doc), unmoved: true }
+    return { id: basename(s.path), kind: 'snapshot', path: s.path, bytes: await sizeOf(s.path), reason: `${String(err.message)} (found by mesh doctor; set aside when document ${toHex(doc)} is next opened, or by mesh doctor --drop)`, at: Date.now(), doc: toHex(doc), unmoved: true }
   } finally {
     await file?.close()
   }

@@ -5,7 +5,7 @@
  * above verified; it can hold them without the vault key. What each record of the log is:
  * log-records.ts.
  */
-import { dirname, join } from 'node:path'
+import { basename, dirname, join } from 'node:path'
 import { logger } from '@libp2p/logger'
 import { entryPlace, streamKey, toHex, type Entry, type RecordSealer, type VectorItem } from '../identity/index.js'
 import { ClosedError, HomeReadOnlyError } from '../errors.js'
@@ -351,6 +351,19 @@ export class EntryStore {
     // Read-only: no longer loaded by this opening, its file left where it is.
     if (this.readOnly) return undefined
     return await setAsideDamaged(this.dir, s.path, 'snapshot', reason)
+  }
+
+  /**
+   * A stored snapshot `mesh doctor` found damaged where it lies, dropped by `mesh doctor --drop`:
+   * set aside as a load does (setAsideDamagedSnapshot), then deleted (damaged.ts dropDamaged).
+   * What it was, where it lay.
+   */
+  async dropDamagedSnapshot (s: StoredSnapshot, reason: string): Promise<DamagedFile | undefined> {
+    this.writing()
+    const d = await this.setAsideDamagedSnapshot(s, reason)
+    if (d === undefined) return undefined
+    await dropDamaged(this.dir, d.id)
+    return { ...d, id: basename(s.path), path: s.path }
   }
 
   /**

@@ -98,7 +98,7 @@ describe('damaged files of a store', () => {
     expect(traversal.stderr).toContain('nothing in quarantine and no damaged file has the id ../log')
     const dropped = await mesh('doctor', '--drop', setAside.id, '--yes')
     expect(dropped.code, dropped.stderr).toBe(0)
-    expect(dropped.stdout).toBe(`deleted ${setAside.path as string} (a damaged snapshot, ${setAside.bytes as number} bytes)\n`)
+    expect(dropped.stdout).toBe(`deleted ${setAside.path as string} (a damaged snapshot of session ${KEY}, ${setAside.bytes as number} bytes)\n`)
     await expect(stat(setAside.path)).rejects.toThrow()
     expect(await readdir(join(home, 'data', 'damaged'))).toEqual([])
     const logRegion = report.damaged.find((d: any) => d.kind === 'log')

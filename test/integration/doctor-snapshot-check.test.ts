@@ -12,14 +12,16 @@ import { openVault } from '../../src/sdk/index.js'
 import { cliHome } from '../helpers/cli-home.js'
 
 const h = cliHome()
+/** What the first case's doctor listed. */
+let listed: { id: string, path: string, bytes: number } | undefined
 
 describe('mesh doctor on a snapshot damaged on disk', () => {
   it('lists it as found damaged, leaves it where it lies, and says nothing of the good ones', async () => {
     // Two sessions with snapshots (taken at close), written as the SDK writes them.
     const v = await openVault({ home: h.home, snapshotOnClose: 1 })
-    for (const key of ['agent:main:big', 'agent:main:other']) {
+    for (const [key, n] of [['agent:main:big', 200], ['agent:main:other', 50]] as const) {
       const s = await v.sessions.create(key)
-      await s.append(Array.from({ length: 200 }, (_, i) => ({ role: 'user' as const, content: `message ${i} ${'x'.repeat(200)}` })))
+      await s.append(Array.from({ length: n }, (_, i) => ({ role: 'user' as const, content: `message ${i} ${'x'.repeat(200)}` })))
       await s.close()
     }
     await v.close()
@@ -34,9 +36,11 @@ describe('mesh doctor on a snapshot damaged on disk', () => {
 
     const json = await h.mesh('doctor', '--json')
     expect(json.code, json.stderr).toBe(0)
-    const report = JSON.parse(json.stdout) as { damaged: Array<{ id: string, kind: string, path: string, unmoved?: boolean, reason: string }> }
+    const report = JSON.parse(json.stdout) as { damaged: Array<{ id: string, kind: string, path: string, bytes: number, unmoved?: boolean, reason: string }> }
     expect(report.damaged).toHaveLength(1)
-    expect(report.damaged[0]).toMatchObject({ kind: 'snapshot', path: largest.p, unmoved: true })
+    listed = report.damaged[0]
+    // Named as the document to open (the largest snapshot is the big session's), not by its hash only.
+    expect(report.damaged[0]).toMatchObject({ kind: 'snapshot', path: largest.p, unmoved: true, docName: 'agent:main:big' })
     expect(report.damaged[0]?.reason).toMatch(/found by mesh doctor; set aside when document [0-9a-f]+ is next opened/)
     // Nothing was changed: the file lies where it was, damaged as it was, and nothing is set aside.
     expect(Buffer.compare(await readFile(largest.p), bytes)).toBe(0)
@@ -45,7 +49,7 @@ describe('mesh doctor on a snapshot damaged on disk', () => {
     const text = await h.mesh('doctor')
     expect(text.code, text.stderr).toBe(0)
     expect(text.stdout).toContain('found damaged on this disk by this check (1): left where they lie')
-    expect(text.stdout).toContain(largest.p)
+    expect(text.stdout).toContain(`${report.damaged[0]?.id}  snapshot  of session agent:main:big  ${largest.p}`)
   })
 
   it('says how far the check is, on stderr, once it takes over the quiet time (a page at a time), and nothing before', async () => {
@@ -80,5 +84,16 @@ describe('mesh doctor on a snapshot damaged on disk', () => {
     expect(text.code, text.stderr).toBe(0)
     expect(text.stdout).toContain('set aside:    1 snapshot found damaged on this disk by `mesh doctor`, left where it lies (set aside when its document is next opened: `mesh session show KEY`, or a peer syncing it with `mesh join`): `mesh doctor` lists each\n')
     expect(JSON.parse((await h.mesh('status', '--json')).stdout).setAside).toEqual({ damaged: 0, quarantined: 0, forks: 0, unmoved: 1 })
+  })
+
+  it('is set aside and deleted now by mesh doctor --drop with the id doctor listed, and no longer counted', async () => {
+    // It said "no damaged file has the id …" for the id doctor had just listed.
+    const { id, path, bytes } = listed as { id: string, path: string, bytes: number }
+    const drop = await h.mesh('doctor', '--drop', id, '--yes')
+    expect(drop.code, drop.stderr).toBe(0)
+    expect(drop.stdout).toBe(`deleted ${path} (a damaged snapshot of session agent:main:big, ${bytes} bytes)\n`)
+    await expect(readFile(path)).rejects.toMatchObject({ code: 'ENOENT' })
+    expect(await readdir(join(h.home, 'data', 'damaged'))).toEqual([])
+    expect(JSON.parse((await h.mesh('status', '--json')).stdout).setAside).toEqual({ damaged: 0, quarantined: 0, forks: 0, unmoved: 0 })
   })
 })

@@ -19,6 +19,8 @@ type Item = Report['quarantined'][number]
 
 const who = (label: string | undefined, key: string): string => `${label ?? 'unknown device'} (${key.slice(0, 12)})`
 const what = (name: string | undefined, doc: string): string => name ?? `document ${doc.slice(0, 12)}`
+/** The document a damaged file was of, as a person opens it: a session by its key (every full key begins `agent:`), or memory, skills, the session list. */
+const ofDoc = (d: { doc?: string, docName?: string }, sep = '  '): string => d.docName !== undefined ? `${sep}of ${d.docName.startsWith('agent:') ? `session ${d.docName}` : d.docName}` : d.doc !== undefined ? `${sep}of document ${d.doc.slice(0, 12)}` : ''
 
 function describe (q: Item): string {
   return `${q.id}  ${q.kind.padEnd(8)} ${what(q.docName, q.doc)}  by ${who(q.authorLabel, q.author)}  lane ${q.lane} seq ${q.seq}  ${localTime(q.at)}\n    ${q.reason}`
@@ -44,7 +46,7 @@ export const doctorCmd: Command = {
       const r = await api.call('doctor.drop', { id })
       if (g.json) out.json(r)
       else if (r.dropped !== undefined) out.line(`dropped ${r.dropped.id} (${r.dropped.kind} of ${what(r.dropped.docName, r.dropped.doc)} by ${who(r.dropped.authorLabel, r.dropped.author)})`)
-      else if (r.damaged !== undefined) out.line(`deleted ${r.damaged.path} (a damaged ${r.damaged.kind}, ${r.damaged.bytes} bytes)`)
+      else if (r.damaged !== undefined) out.line(`deleted ${r.damaged.path} (a damaged ${r.damaged.kind}${ofDoc(r.damaged, ' ')}, ${r.damaged.bytes} bytes)`)
       return 0
     })
     if (drop !== undefined && yes) return await dropIt(drop)
@@ -63,9 +65,9 @@ export const doctorCmd: Command = {
       const setAside = report.damaged.filter(d => d.unmoved !== true)
       const found = report.damaged.filter(d => d.unmoved === true)
       if (setAside.length > 0) out.line(`damaged on this disk (${setAside.length}): set aside, never read again; what they held counts as not held here and comes again from a device that has it while both are online; \`mesh doctor --drop ID\` deletes one`)
-      for (const d of setAside) out.line(`  ${d.id}  ${d.kind}  ${d.path}  ${d.bytes} bytes${d.at > 0 ? `  ${localTime(d.at)}` : ''}\n    ${d.reason}`)
-      if (found.length > 0) out.line(`found damaged on this disk by this check (${found.length}): left where they lie; each is set aside when its document is next opened (\`mesh session show KEY\`, or a peer syncing it with \`mesh join\`), and what it held comes again from a device that has it`)
-      for (const d of found) out.line(`  ${d.id}  ${d.kind}  ${d.path}  ${d.bytes} bytes\n    ${d.reason}`)
+      for (const d of setAside) out.line(`  ${d.id}  ${d.kind}${ofDoc(d)}  ${d.path}  ${d.bytes} bytes${d.at > 0 ? `  ${localTime(d.at)}` : ''}\n    ${d.reason}`)
+      if (found.length > 0) out.line(`found damaged on this disk by this check (${found.length}): left where they lie; each is set aside when its document (named below) is next opened (\`mesh session show KEY\`, or a peer syncing it with \`mesh join\`), \`mesh doctor --drop ID\` sets one aside and deletes it now, and what it held comes again from a device that has it`)
+      for (const d of found) out.line(`  ${d.id}  ${d.kind}${ofDoc(d)}  ${d.path}  ${d.bytes} bytes\n    ${d.reason}`)
       if (report.quarantined.length > 0) out.line(`quarantined (${report.quarantined.length}): kept on disk, never applied or sent; \`mesh doctor --drop ID\` deletes one`)
       for (const q of report.quarantined) out.line(`  ${describe(q)}`)
       if (report.forks.length > 0) out.line(`forks (${report.forks.length}): two different entries of one device at one position, both kept and applied`)
@@ -76,7 +78,7 @@ export const doctorCmd: Command = {
     const damaged = report.damaged.find(d => d.id === drop)
     const asked = item !== undefined
       ? { line: describe(item), what: item.kind }
-      : damaged !== undefined ? { line: `${damaged.path}  ${damaged.bytes} bytes (a damaged ${damaged.kind})`, what: `damaged ${damaged.kind}` } : undefined
+      : damaged !== undefined ? { line: `${damaged.path}  ${damaged.bytes} bytes (a damaged ${damaged.kind}${ofDoc(damaged, ' ')})`, what: `damaged ${damaged.kind}` } : undefined
     // Unknown ids go to the API, which answers NOT_FOUND: nothing to confirm.
     if (asked !== undefined) {
       out.err(`  ${asked.line}`)
