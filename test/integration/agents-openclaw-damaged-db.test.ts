@@ -58,3 +58,25 @@ it('hermes: imports the other stores\' sessions, names the state.db it cannot re
   expect(r.stderr).toContain(`skipped: ${bad}: SQLite cannot read it`)
   expect(r.stderr).toContain(`1 hermes database could not be read, so no session in it was imported (1 other hermes session was): ${bad} (INVALID_INPUT)`)
 }, 60_000)
+
+// A session in a profile's store was said to come from the home's state.db (`source` in --json),
+// and a session in no store was "not in ~/.hermes/state.db" though the profiles were read too.
+it('hermes: each session\'s source is the store it is in, and a session in none names every store read', async () => {
+  const hh = join(h.dir, 'hermes-profiles')
+  const [MAIN, WORK] = ['20261130_110000_aaaaaa', '20261130_120000_bbbbbb']
+  await mkdir(join(hh, 'profiles', 'work'), { recursive: true })
+  const stores = { [MAIN]: join(hh, 'state.db'), [WORK]: join(hh, 'profiles', 'work', 'state.db') }
+  for (const [id, path] of Object.entries(stores)) {
+    const w = await sqlite3(path)
+    await w.exec(`${HERMES_SCHEMA};\n${hermesSession(id, '/tmp', id)};\n${hermesMessages(id, 0, 1)}`)
+    await w.close()
+  }
+  const env = { ...h.env, HERMES_HOME: hh }
+
+  const j = await runCli(['agent', 'import', 'hermes', '--all', '--json', '--home', h.home], { env, timeoutMs: 60_000 })
+  expect(j.code, j.stderr).toBe(0)
+  expect(Object.fromEntries((JSON.parse(j.stdout) as Array<{ sessionId: string, source: string }>).map(r => [r.sessionId, r.source]))).toEqual(stores)
+  const missing = await runCli(['agent', 'import', 'hermes', '--session', '20261130_130000_cccccc', '--home', h.home], { env, timeoutMs: 60_000 })
+  expect(missing.code).not.toBe(0)
+  expect(missing.stderr).toContain(`no Hermes session 20261130_130000_cccccc in ${stores[MAIN] as string}, ${stores[WORK] as string}`)
+}, 60_000)

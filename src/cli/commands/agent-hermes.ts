@@ -49,14 +49,18 @@ export async function importHermes (g: Globals, values: Record<string, unknown>)
     unreadable.push({ path: String(err.details.path ?? ''), code: err.code, message: err.message })
     out.err(`skipped: ${err.message}`)
   }
-  const read: { rows: Array<{ sessionId: string, line: string }>, heldBack?: HeldBackTail } = file !== undefined
+  /** The stores read (the home's state.db, the profiles'): each row says which one it came from. */
+  const looked: string[] = []
+  const read: { rows: Array<{ sessionId: string, line: string, source?: string }>, heldBack?: HeldBackTail } = file !== undefined
     ? hermesExportRows(await readFileNoFollow(source))
-    : fromDb ? { rows: await dbRows(session, since, unread) } : hermesExportRows(await hermesExport({ sessionId: session }).catch((err: unknown) => {
+    : fromDb ? { rows: await dbRows(session, since, unread, looked) } : hermesExportRows(await hermesExport({ sessionId: session }).catch((err: unknown) => {
       // Neither of the two places sessions come from: said with both, not as a missing program alone.
       if (isMeshError(err) && err.code === 'INVALID_INPUT' && /on PATH/.test(err.message)) throw new NotFoundError(`no Hermes here: no state.db at ${hermesDbPath()} (set HERMES_HOME if Hermes keeps it elsewhere) and no \`hermes\` on PATH to export them; on a machine with Hermes, \`hermes sessions export FILE --format jsonl\`, then import that file with --file FILE`, { path: hermesDbPath() }, { cause: err })
       throw err
     }))
   let rows = read.rows
+  /** Where sessions were looked for: every store read, or the file or the export. */
+  const where = looked.length > 0 ? looked.join(', ') : source
   // A torn last line (an export still being written, or cut short) is no session yet: left out,
   // and said (a note, and `heldBack` in --json), as a torn line of the other agents' files is.
   const torn = read.heldBack !== undefined ? { heldBack: [{ ...read.heldBack, file: source }] } : {}
@@ -67,19 +71,19 @@ export async function importHermes (g: Globals, values: Record<string, unknown>)
   }
   if (session !== undefined) {
     rows = rows.filter(r => r.sessionId === session)
-    if (rows.length === 0) throw new NotFoundError(`no Hermes session ${session} in ${source}${unreadable.length > 0 ? ` (${plural(unreadable.length, 'hermes database')} could not be read, and may hold it: ${unreadable.map(f => f.path).join(', ')})` : ''}${read.heldBack !== undefined ? ` (its last line, ${plural(read.heldBack.bytes, 'byte')}, is not whole, and may be that session: import again once the export is whole)` : ''}`, { sessionId: session, ...torn })
+    if (rows.length === 0) throw new NotFoundError(`no Hermes session ${session} in ${where}${unreadable.length > 0 ? ` (${plural(unreadable.length, 'hermes database')} could not be read, and may hold it: ${unreadable.map(f => f.path).join(', ')})` : ''}${read.heldBack !== undefined ? ` (its last line, ${plural(read.heldBack.bytes, 'byte')}, is not whole, and may be that session: import again once the export is whole)` : ''}`, { sessionId: session, ...torn })
   }
   if (read.heldBack !== undefined && !g.json) out.err(hermesHeldBackNote(source, read.heldBack))
   if (values.key !== undefined && rows.length !== 1) throw new UsageError('--key names one session: the export holds several (pick one with --session)')
   const results = await withApi(g, async api => {
     const list: HermesImportResult[] = []
-    for (const row of rows) list.push({ ...await importRow(api, g, row.line, values, source), ...torn })
+    for (const row of rows) list.push({ ...await importRow(api, g, row.line, values, row.source ?? source), ...torn })
     return list
   })
   if (g.json) out.json(results.length === 1 && session !== undefined ? results[0] : results)
   else {
     // Nothing imported and a store unread: the error below says it all (not "0 sessions" first).
-    if (results.length === 0 && unreadable.length === 0) out.line(`0 hermes sessions, 0 new records (${source})`)
+    if (results.length === 0 && unreadable.length === 0) out.line(`0 hermes sessions, 0 new records (${where})`)
     for (const r of results) out.line(`${r.key}: ${plural(r.added, 'new record')} of ${r.records}${r.mappedFrom !== undefined ? `, paths mapped back from ${r.mappedFrom} to ${r.cwd ?? ''}` : ''}`)
   }
   // A store that could not be read fails a run of many (exit 2) once the others' sessions are in,
@@ -130,16 +134,20 @@ async function isFile (path: string): Promise<boolean> {
   try { return (await stat(path)).isFile() } catch (err: any) { if (err?.code === 'ENOENT') return false; throw err }
 }
 
-/** Sessions of state.db and the profiles' (one, or those active since `since`) as export lines, each store in one consistent read. */
-async function dbRows (session: string | undefined, since: number | undefined, onUnreadable: (err: InvalidInputError) => void): Promise<Array<{ sessionId: string, line: string }>> {
-  const out: Array<{ sessionId: string, line: string }> = []
+/**
+ * Sessions of state.db and the profiles' (one, or those active since `since`) as export lines,
+ * each with the store it is in, each store in one consistent read; `looked` gets every store there is.
+ */
+async function dbRows (session: string | undefined, since: number | undefined, onUnreadable: (err: InvalidInputError) => void, looked: string[]): Promise<Array<{ sessionId: string, line: string, source: string }>> {
+  const out: Array<{ sessionId: string, line: string, source: string }> = []
   for (const path of await hermesDbPaths()) {
     if (!await isFile(path)) continue
+    looked.push(path)
     const f = new SqliteFile(path)
     try {
       out.push(...await f.read(q => hermesDbSessions(q)
         .filter(s => (session === undefined || s.sessionId === session) && (since === undefined || s.mtimeMs >= since))
-        .map(s => ({ sessionId: s.sessionId, line: hermesDbLine(q, s.sessionId) as string }))) ?? [])
+        .map(s => ({ sessionId: s.sessionId, line: hermesDbLine(q, s.sessionId) as string, source: path }))) ?? [])
     } catch (err) {
       // A damaged store is handed on, and the other stores read.
       const bad = unreadableStore(path, err)
