@@ -19,10 +19,9 @@ import { DeviceRevokedError, NotMemberError } from '../../src/errors.js'
 import { gateConnection } from './gate.js'
 import { MembershipMessage } from './pb/membership.js'
 import { certificateChallenge, matchTag, membershipTag, NONCE_BYTES } from './proof.js'
+import { MEMBERSHIP_PROTOCOL, PAIR_PROTOCOL } from '../ids.js'
 
-export const MEMBERSHIP_PROTOCOL = '/mesh/membership/2.0.0'
-/** Pairing (protocols/pair): a device being paired holds no vault key and cannot prove membership. */
-export const PAIR_PROTOCOL = '/mesh/pair/1.0.0'
+export { MEMBERSHIP_PROTOCOL, PAIR_PROTOCOL }
 const MAX_MESSAGE = 4096
 /**
  * The certificate step may instead carry a revocation (signed registry operations): read only

@@ -31,7 +31,7 @@ export { MAX_LABEL, UNSAFE_TEXT }
 const log = logger('mesh:pair')
 
 export { Grant, Request, Verdict } from './pb/pair.js'
-export const PAIR_PROTOCOL = '/mesh/pair/1.0.0'
+export { PAIR_PROTOCOL } from '../ids.js'
 export const PAIR_VERSION = 1
 const NONCE = 16
 /** Every message before the verdict is small; the verdict carries the registry and keys. */

@@ -17,7 +17,7 @@ import type { AbortOptions, PeerId, Stream } from '@libp2p/interface'
 import { PairingFailedError } from '../../src/errors.js'
 import { RendezvousMessage } from './pb/rendezvous.js'
 
-export const PAIR_RENDEZVOUS_PROTOCOL = '/mesh/pair-rendezvous/1.0.0'
+export { PAIR_RENDEZVOUS_PROTOCOL } from '../ids.js'
 const MAX_MESSAGE = 4096
 /** A relay keeps at most this many candidates under one nameplate in an answer. */
 export const MAX_ANSWER = 8

@@ -19,7 +19,9 @@ export type { Transfer, Direction } from './transfer.js'
 export type { SessionStats } from './session.js'
 export { LIMITS as SYNC_LIMITS } from './limits.js'
 export { onTurn } from './slice.js'
-export const SYNC_PROTOCOL = '/mesh/sync/1.0.0'
+import { SYNC_PROTOCOL } from '../ids.js'
+
+export { SYNC_PROTOCOL }
 
 export interface SyncInit {
   source: ReplicaSource

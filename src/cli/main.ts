@@ -9,6 +9,7 @@ import { parseArgs } from 'node:util'
 import { isMeshError, UsageError, type ErrorCode } from '../errors.js'
 import { errorToWire } from '../api/wire-error.js'
 import { nearest } from '../api/nearest.js'
+import { versionFields, versionLine } from '../node/versions.js'
 import { exitCodeFor } from './exit-codes.js'
 import { inCliWords, type InputNames } from './input-names.js'
 import { globalsFrom, setJsonOutput, stdout as out } from './context.js'
@@ -57,7 +58,7 @@ function help (): string {
     '  --wallet PATH   a Solana keypair file (default: $MESH_WALLET, ~/.config/solana/id.json, ~/.config/mesh/wallet.json)',
     '  --json          machine-readable output (errors too, on stderr)',
     '  -h, --help      help; `mesh <command> --help` for one command, with examples',
-    '  -v, --version   the version of mesh',
+    '  -v, --version   the version of mesh and the wire protocols it speaks (two machines sync only if theirs match)',
     '',
     'Examples:',
     '  mesh join                                   run this machine\'s node (the daemon)',
@@ -176,7 +177,11 @@ export async function main (argv: string[], hooks: { started?: () => void } = {}
     const name = argv[at]
     const helpFor = next >= 0 ? name : undefined
     if (name === undefined || (asksHelp && helpFor === undefined)) {
-      if (argv.includes('--version') || argv.includes('-v')) { out.line(VERSION); return 0 }
+      if (argv.includes('--version') || argv.includes('-v')) {
+        if (json) out.json(versionFields(VERSION))
+        else out.line(versionLine(VERSION))
+        return 0
+      }
       const helpFlag = argv.includes('--help') || argv.includes('-h')
       // `mesh --home` with nothing after: said as `mesh status --home` says it.
       const last = argv[argv.length - 1]

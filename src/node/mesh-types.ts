@@ -18,7 +18,7 @@ import type { Vault } from './vault.js'
 export type NodeVault = Vault | MirrorVault
 
 export const MDNS_SERVICE_TAG = '_mesh-agent._udp.local'
-export const DHT_PROTOCOL = '/mesh/kad/1.0.0'
+export { DHT_PROTOCOL } from '../../protocols/ids.js'
 
 export type Via = 'mdns' | 'dht' | 'remembered' | 'bootstrap' | 'inbound'
 
