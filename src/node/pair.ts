@@ -55,7 +55,12 @@ export interface CandidateOptions {
    * Told when a relay took or refused this device's registration; `direct`: the `via` address is
    * no relay but an approver listening there (`approve --listen`), which opens the run itself.
    */
-  onRelay?: (e: { relay: string, registered: boolean, nameplate?: string, expires?: number, error?: string, direct?: true }) => void
+  /**
+   * `notRelay`: the peer at `addr` left the rendezvous request unanswered and hung up, as a mesh
+   * node that does not run `mesh join --relay` does with a device it does not know (its gate holds
+   * what it does not serve to strangers until the membership deadline): told once per address.
+   */
+  onRelay?: (e: { relay: string, registered: boolean, nameplate?: string, expires?: number, error?: string, direct?: true, notRelay?: true, addr?: string }) => void
   /** Told once per `via` address that a dial failed (it is dialed again every VIA_RETRY_MS meanwhile). */
   onUnreachable?: (e: { addr: string, error: string, retryMs: number }) => void
   /** The code's clock (tests inject one). */
@@ -186,7 +191,8 @@ export async function startCandidate (o: CandidateOptions): Promise<Candidate> {
     await node.stop()
     throw err
   }
-  const register = async (conn: Connection, nameplate: string): Promise<void> => {
+  const toldNotRelay = new Set<string>()
+  const register = async (conn: Connection, nameplate: string, addr = conn.remoteAddr.toString()): Promise<void> => {
     const relay = conn.remotePeer.toString()
     try {
       const { expires } = await registerCandidate(await conn.newStream(PAIR_RENDEZVOUS_PROTOCOL, { signal: AbortSignal.timeout(10_000) }), nameplate)
@@ -195,7 +201,12 @@ export async function startCandidate (o: CandidateOptions): Promise<Candidate> {
       await reservationStoreOf(transport()).addRelay(conn.remotePeer, 'configured')
       o.onRelay?.({ relay, registered: true, nameplate, expires })
     } catch (err: any) {
-      o.onRelay?.(err?.name === 'UnsupportedProtocolError' ? { relay, registered: false, nameplate, direct: true } : { relay, registered: false, nameplate, error: String(err?.message ?? err) })
+      if (unanswered(err)) {
+        if (!toldNotRelay.has(addr)) o.onRelay?.({ relay, registered: false, nameplate, notRelay: true, addr })
+        toldNotRelay.add(addr)
+      } else {
+        o.onRelay?.(err?.name === 'UnsupportedProtocolError' ? { relay, registered: false, nameplate, direct: true } : { relay, registered: false, nameplate, error: String(err?.message ?? err) })
+      }
       throw err
     }
   }
@@ -214,7 +225,7 @@ export async function startCandidate (o: CandidateOptions): Promise<Candidate> {
       log('reached %s: waiting for the approver', addr)
       // A relay answers the rendezvous; an approver listening for us does not, and opens the pairing stream itself.
       if (!done) {
-        await register(conn, codes.current().nameplate).catch((err: any) => {
+        await register(conn, codes.current().nameplate, addr.toString()).catch((err: any) => {
           if (err?.name === 'UnsupportedProtocolError') { log('%s is no relay: waiting for the approver to open the run', addr); return }
           log('registering with %s failed: %e', addr, err)
         })
@@ -251,4 +262,14 @@ export async function startCandidate (o: CandidateOptions): Promise<Candidate> {
       await node.stop()
     }
   }
+}
+
+/**
+ * A rendezvous request the peer never answered, not one byte, before it ended the stream: a
+ * relay answers every request (a slot, or a refusal saying why), and a node without the
+ * rendezvous answers `na` (UnsupportedProtocolError); a mesh node that is no relay holds it
+ * unanswered (its gate) and hangs up at its membership deadline.
+ */
+function unanswered (err: any): boolean {
+  return err?.name === 'UnexpectedEOFError' || err?.name === 'StreamResetError'
 }

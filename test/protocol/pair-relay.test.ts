@@ -135,3 +135,24 @@ describe('pairing through a member\'s relay', () => {
     await viaB.decide({ pairing: r2.pairing, approve: false })
   })
 })
+
+describe('pairing --via a member that is no relay', () => {
+  it('is said so: the member answers the rendezvous with nothing and hangs up', async () => {
+    const m = await node({ wallet: generateWallet(), label: 'desktop', membershipTimeoutMs: 400 })
+    const device = await generateDeviceKey()
+    const told: any[] = []
+    const c = await startCandidate({
+      listen: [],
+      mdns: false,
+      via: [tcpAddr(m)],
+      onCode: () => {},
+      onRelay: (e) => { told.push(e) },
+      request: () => ({ device: device.publicKey, kem: kemOf(device), label: 'laptop', ...claims(), meshVersion: '0.1.0', capabilities: 3, clock: BigInt(Date.now()) }) as any,
+      sign: (msg) => device.signer.sign(msg),
+      onGrant: async () => {}
+    })
+    cleanups.push(c.stop)
+    await until(() => told.length > 0, 'the device to be told about the member')
+    expect(told).toEqual([{ relay: m.node.status().peerId, registered: false, nameplate: expect.any(String), notRelay: true, addr: tcpAddr(m) }])
+  })
+})

@@ -109,6 +109,7 @@ export const pairCmd: Command = {
       onCode: (c, reason) => { if (reason !== 'denied') showCode(c, reason) },
       onRelay: (e) => {
         if (e.registered) say({ event: 'relay', relay: e.relay, registered: true, expiresAt: e.expires }, `waiting at relay ${e.relay} (a pairing slot until ${localTime(e.expires ?? 0)}): approve from any device connected to it`)
+        else if (e.notRelay === true) say({ event: 'relay', relay: e.relay, addr: e.addr, registered: false, notRelay: true }, `${e.addr ?? e.relay} is not a relay for pairing (it does not run \`mesh join --relay\`): it answered nothing and hung up. Pair --via a member that runs \`mesh join --relay\`, or the address where a member runs \`mesh devices approve CODE --listen ADDR\``)
         else if (e.direct === true) say({ event: 'relay', relay: e.relay, registered: false, direct: true }, `reached ${e.relay}: no relay but an approver listening there; waiting for it to approve`)
         else say({ event: 'relay', relay: e.relay, registered: false, error: e.error }, `relay ${e.relay} took no pairing slot: ${e.error ?? 'refused'}`)
       },
