@@ -174,8 +174,8 @@ describe('global options before the command', () => {
     // `-v` is --version; a global option with no value and no command says so (it printed the help).
     expect((await mesh('-v')).stdout).toBe((await mesh('--version')).stdout)
     // What decides whether two builds work together: the protocols, as the code defines them.
-    expect((await mesh('--version')).stdout).toMatch(/^mesh \d+\.\d+\.\d+ \(protocols: membership 2\.0\.0, sync 1\.0\.0, pair 1\.0\.0, pair-rendezvous 1\.0\.0, kad 1\.0\.0\)\n$/)
-    expect(JSON.parse((await mesh('--version', '--json')).stdout)).toEqual({ version: expect.stringMatching(/^\d+\.\d+\.\d+$/), protocols: { membership: '/mesh/membership/2.0.0', sync: '/mesh/sync/1.0.0', pair: '/mesh/pair/1.0.0', 'pair-rendezvous': '/mesh/pair-rendezvous/1.0.0', kad: '/mesh/kad/1.0.0' } })
+    expect((await mesh('--version')).stdout).toMatch(/^mesh \d+\.\d+\.\d+ \(protocols: membership 2\.0\.0, sync 1\.0\.0, pair 1\.0\.0, pair-rendezvous 1\.0\.0, kad 1\.0\.0; home format 1\)\n$/)
+    expect(JSON.parse((await mesh('--version', '--json')).stdout)).toEqual({ version: expect.stringMatching(/^\d+\.\d+\.\d+$/), protocols: { membership: '/mesh/membership/2.0.0', sync: '/mesh/sync/1.0.0', pair: '/mesh/pair/1.0.0', 'pair-rendezvous': '/mesh/pair-rendezvous/1.0.0', kad: '/mesh/kad/1.0.0' }, homeFormat: 1 })
     const bare = await mesh('--home')
     expect(bare.code).toBe(2)
     expect(bare.stderr).toBe('mesh: --home needs a value\n')
