@@ -11,6 +11,7 @@
  *   // { code: 'INVALID_INPUT', message: '--tag (the 2nd): …', details: { method: 'memory.set', inputs: { 'tags.1': '--tag (the 2nd)' } } }
  */
 import type { WireError } from '../api/wire-error.js'
+import { oneLine, printable } from './printable.js'
 
 /** For each API method a command calls, the flag or argument each top-level input field came from. */
 export type InputNames = Readonly<Record<string, Readonly<Record<string, string>>>>
@@ -35,6 +36,7 @@ function nameOf (path: string, names: Readonly<Record<string, string>>): string 
  * or argument, and the method's name dropped when every field was. Any other error as it is.
  */
 export function inCliWords (error: WireError, names: InputNames | undefined): WireError {
+  if (error.code === 'INVALID_SESSION_KEY') return keyInCliWords(error, names)
   const method = error.details.method
   if (names === undefined || error.code !== 'INVALID_INPUT' || typeof method !== 'string') return error
   const own = Object.prototype.hasOwnProperty.call(names, method) ? names[method] : undefined
@@ -49,4 +51,21 @@ export function inCliWords (error: WireError, names: InputNames | undefined): Wi
   })
   if (Object.keys(inputs).length === 0) return error
   return { ...error, message: unnamed === 0 ? body : `${method}: ${body}`, details: { ...error.details, inputs } }
+}
+
+/**
+ * A session key refused (INVALID_SESSION_KEY, thrown by the key's parser, in the CLI or the API,
+ * without a method) said by the one flag or argument the command takes a session key from
+ * (`KEY: invalid session key …`, `--key: …`), the key in it shown on one line and printable (a
+ * line break in it as ⏎). A command whose methods name the key field differently, or not at all,
+ * keeps the message as it is.
+ */
+function keyInCliWords (error: WireError, names: InputNames | undefined): WireError {
+  const given = new Set(Object.values(names ?? {}).flatMap(own => Object.prototype.hasOwnProperty.call(own, 'key') ? [own.key as string] : []))
+  if (given.size !== 1) return error
+  const name = [...given][0] as string
+  const key = error.details.key
+  let message = error.message.replace(/^Invalid session key/, 'invalid session key')
+  if (typeof key === 'string') message = message.split(key).join(oneLine(printable(key)))
+  return { ...error, message: `${name}: ${message}`, details: { ...error.details, inputs: { key: name } } }
 }

@@ -151,6 +151,24 @@ describe('a value the API refuses', () => {
       message: '--file: a file touched is empty or only whitespace: give it some text',
       details: { method: 'sessions.task', inputs: { 'files.0': '--file' } }
     })
+    // A session key refused is said by KEY or --key too, the key on one line (was: `Invalid session key "bad` and `key": …` on a second line, `details: {}`).
+    const file = join(t.dir, 'claude-one.jsonl')
+    await writeFile(file, JSON.stringify({ type: 'user', sessionId: 'abc', message: { role: 'user', content: 'hi' }, uuid: 'u1', timestamp: '2025-01-01T00:00:00Z', cwd: '/tmp' }) + '\n')
+    const keyed: Array<[string[], string]> = [
+      [['session', 'new', 'k'.repeat(201)], 'mesh: KEY: invalid session key: longer than 200 characters.\n'],
+      [['session', 'append', 'bad\nkey', '--role', 'user', '--text', 'hi'], 'mesh: KEY: invalid session key "bad⏎key": "bad⏎key" has characters outside A-Z a-z 0-9 . _ -\n'],
+      [['lease', 'take', 'bad\nkey'], 'mesh: KEY: invalid session key "bad⏎key": "bad⏎key" has characters outside A-Z a-z 0-9 . _ -\n'],
+      [['resume', 'bad\nkey'], 'mesh: KEY: invalid session key "bad⏎key": "bad⏎key" has characters outside A-Z a-z 0-9 . _ -\n'],
+      [['agent', 'import', 'claude', '--file', file, '--key', 'bad\nkey'], 'mesh: --key: invalid session key "bad⏎key": "bad⏎key" has characters outside A-Z a-z 0-9 . _ -\n']
+    ]
+    for (const [args, words] of keyed) {
+      const r = await mesh(...args, ...A())
+      expect(r.code, `${args.join(' ')}: ${r.stderr}`).toBe(2)
+      expect(r.stderr).toBe(words)
+    }
+    expect(errorOf(await mesh('session', 'new', 'k'.repeat(201), '--json', ...A()), 2)).toEqual({
+      code: 'INVALID_SESSION_KEY', message: 'KEY: invalid session key: longer than 200 characters.', details: { inputs: { key: 'KEY' } }
+    })
     const overHttp = await httpApi(pair.a, 'POST', `/api/sessions/${encodeURIComponent('agent:main:refused')}/task`, { files: [' '] })
     expect(overHttp.status).toBe(400)
     expect(overHttp.body.error).toMatchObject({ code: 'INVALID_INPUT', message: 'sessions.task: files.0: a file touched is empty or only whitespace: give it some text' })

@@ -119,7 +119,7 @@ describe('mesh CLI', () => {
     expect((await mesh('session', 'append', 'cli', '--role', 'user')).code).toBe(2)
     const badKey = await mesh('session', 'show', 'agent:main')
     expect(badKey.code).toBe(2)
-    expect(badKey.stderr).toContain('Invalid session key "agent:main". Agent-prefixed session keys must use agent:<agent-id>:<session-key>.')
+    expect(badKey.stderr).toContain('mesh: KEY: invalid session key "agent:main". Agent-prefixed session keys must use agent:<agent-id>:<session-key>.')
     expect((await mesh('session', 'show', 'nope')).code).toBe(2)
 
     const show = await mesh('session', 'show', 'cli', '--json', '--tail', '1')
