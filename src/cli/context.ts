@@ -44,6 +44,19 @@ let jsonOutput = false
 /** With --json, stdout carries JSON only: Out.line writes its lines as given (see Out). */
 export function setJsonOutput (json: boolean): void { jsonOutput = json }
 
+/**
+ * What a run of many passes by (`skipped`) or warns of (`warning`), on stderr: a prose line
+ * (`skipped: …`), or with --json, which puts no prose on stderr, a JSON line
+ * (`{"event":"skipped","path":…,"code":…,"message":…}`), the run's error, if any, still last.
+ */
+export function sayOnStderr (event: 'skipped' | 'warning', message: string, fields: Record<string, unknown> = {}): void {
+  if (jsonOutput) stdout.jsonErr({ event, ...fields, message })
+  else stdout.err(`${event}: ${message}`)
+}
+
+/** Whether --json was given: progress, which is prose, is not shown then. */
+export const jsonOutputOn = (): boolean => jsonOutput
+
 export const stdout: Out = {
   line: (s = '') => { process.stdout.write((jsonOutput ? s : printable(s)) + '\n') },
   json: (v) => { process.stdout.write(JSON.stringify(v, null, 2) + '\n') },

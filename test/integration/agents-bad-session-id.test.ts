@@ -56,8 +56,12 @@ describe('a transcript mesh cannot take among others', () => {
     const json = await h.mesh('agent', 'import', 'claude', '--since', '30d', '--json')
     expect(json.code).toBe(2)
     expect((JSON.parse(json.stdout) as Array<{ key: string }>).map(r => r.key).sort()).toEqual([`agent:claude:${A}`, `agent:claude:${B}`])
-    // The error is the last line of stderr, after the progress lines.
-    expect(JSON.parse(json.stderr.trim().split('\n').at(-1) as string).error).toMatchObject({ code: 'INVALID_INPUT', details: { failed: [{ path: pathOf(BAD), sessionId: BAD, code: 'INVALID_SESSION_KEY' }] } })
+    // With --json no prose on stderr (was: `importing claude session 1/3…`, `skipped: …`): each
+    // file passed by is a JSON line, and the error is the last line.
+    const lines = json.stderr.trim().split('\n').map(l => JSON.parse(l))
+    expect(lines.at(-1).error).toMatchObject({ code: 'INVALID_INPUT', details: { failed: [{ path: pathOf(BAD), sessionId: BAD, code: 'INVALID_SESSION_KEY' }] } })
+    expect(lines.filter(l => l.event === 'skipped')).toEqual([{ event: 'skipped', path: pathOf(BAD), code: 'INVALID_SESSION_KEY', message: expect.stringContaining('cannot be a mesh session key') }])
+    expect(lines.slice(0, -1).every(l => l.event === 'skipped' || l.event === 'warning')).toBe(true)
 
     // One file asked for by its path: the same words, the file named.
     const one = await h.mesh('agent', 'import', 'claude', '--file', pathOf(BAD), '--json')

@@ -158,7 +158,8 @@ describe('mesh join --follow openclaw,hermes', () => {
     const oi = await runCli(['agent', 'import', 'openclaw', '--all', '--json', '--home', a.home], { env, timeoutMs: 60_000 })
     expect(oi.code, oi.stderr).toBe(2)
     expect(json(oi)).toEqual([expect.objectContaining({ key: `agent:openclaw:${OSID}`, added: 0 })])
-    expect(oi.stderr).toMatch(/skipped: .*broken\/agent\/openclaw-agent\.sqlite: SQLite cannot read it/)
+    // With --json the store passed by is a JSON line on stderr, no prose.
+    expect(oi.stderr).toMatch(/^\{"event":"skipped","path":"[^"]*broken\/agent\/openclaw-agent\.sqlite","code":"INVALID_INPUT","message":"[^"]*: SQLite cannot read it/m)
     const hi = await runCli(['agent', 'import', 'hermes', '--since', '2026-11-01', '--json', '--home', a.home], { env, timeoutMs: 60_000 })
     expect(hi.code, hi.stderr).toBe(0)
     // At most the session row again, its per-turn counters newer than the version the follower kept.

@@ -189,11 +189,16 @@ describe('Claude Code hooks', () => {
       // The first was last written ten days ago.
       if (i === 0) { const old = new Date(Date.now() - 10 * 86_400_000); await utimes(p, old, old) }
     }
-    const r = await runCli(['agent', 'import', 'claude', '--since', '7d', '--home', d.home, '--json'], { env: { ...env, CLAUDE_CONFIG_DIR: cc } })
+    const r = await runCli(['agent', 'import', 'claude', '--since', '7d', '--home', d.home], { env: { ...env, CLAUDE_CONFIG_DIR: cc } })
     expect(r.code, r.stderr).toBe(0)
-    expect(json(r).map((x: any) => x.sessionId).sort()).toEqual(ids.slice(1))
+    expect(r.stdout).toMatch(/^2 claude sessions, /)
     expect(r.stderr).toMatch(/importing claude session 1\/2 \(0 bytes of \d\d MB\)/)
     expect(r.stderr).toMatch(/imported 2 claude sessions \(\d\d MB\)/)
+    // With --json the sessions are the JSON, and stderr has no progress (prose).
+    const j = await runCli(['agent', 'import', 'claude', '--since', '7d', '--home', d.home, '--json'], { env: { ...env, CLAUDE_CONFIG_DIR: cc } })
+    expect(j.code, j.stderr).toBe(0)
+    expect(json(j).map((x: any) => x.sessionId).sort()).toEqual(ids.slice(1))
+    expect(j.stderr).toBe('')
     const bad = await runCli(['agent', 'import', 'claude', '--since', 'last tuesday', '--home', d.home], { env: { ...env, CLAUDE_CONFIG_DIR: cc } })
     expect(bad.code).toBe(2)
     expect(bad.stderr).toMatch(/not a date/)

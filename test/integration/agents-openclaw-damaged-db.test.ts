@@ -57,6 +57,15 @@ it('hermes: imports the other stores\' sessions, names the state.db it cannot re
   expect(r.stdout).toBe(`agent:hermes:${HSID}: 4 new records of 4\n`)
   expect(r.stderr).toContain(`skipped: ${bad}: SQLite cannot read it`)
   expect(r.stderr).toContain(`1 hermes database could not be read, so no session in it was imported (1 other hermes session was): ${bad} (INVALID_INPUT)`)
+  // With --json no prose on stderr (was: `skipped: …` before the JSON error): the store passed by
+  // is a JSON line, and the error the last line.
+  const j = await runCli(['agent', 'import', 'hermes', '--all', '--json', '--home', h.home], { env, timeoutMs: 60_000 })
+  expect(j.code, j.stderr).toBe(2)
+  const lines = j.stderr.trim().split('\n').map(l => JSON.parse(l))
+  expect(lines).toEqual([
+    { event: 'skipped', path: bad, code: 'INVALID_INPUT', message: expect.stringContaining(`${bad}: SQLite cannot read it`) },
+    { error: expect.objectContaining({ code: 'INVALID_INPUT', details: expect.objectContaining({ unreadable: [expect.objectContaining({ path: bad })] }) }) }
+  ])
 }, 60_000)
 
 // A session in a profile's store was said to come from the home's state.db (`source` in --json),

@@ -13,7 +13,7 @@ import {
 import type { MeshApi } from '../../api/api.js'
 import { clipTitle } from '../../api/title.js'
 import { InvalidInputError, isMeshError, NotFoundError, UsageError } from '../../errors.js'
-import { stdout as out, withApi, type Globals } from '../context.js'
+import { sayOnStderr, stdout as out, withApi, type Globals } from '../context.js'
 import { plural } from '../wording.js'
 import { fileToImport, recordedMeta } from './agent-run.js'
 
@@ -47,7 +47,7 @@ export async function importHermes (g: Globals, values: Record<string, unknown>)
   const unreadable: Array<{ path: string, code: string, message: string }> = []
   const unread = (err: InvalidInputError): void => {
     unreadable.push({ path: String(err.details.path ?? ''), code: err.code, message: err.message })
-    out.err(`skipped: ${err.message}`)
+    sayOnStderr('skipped', err.message, { path: err.details.path, code: err.code })
   }
   /** The stores read (the home's state.db, the profiles'): each row says which one it came from. */
   const looked: string[] = []
@@ -171,7 +171,8 @@ export async function listHermesHere (): Promise<Array<{ agent: 'hermes', sessio
     } catch (err) {
       // A list shows what it can: the other stores' and agents' sessions still.
       if (!isMeshError(err)) throw err
-      out.err(`skipped: ${(unreadableStore(path, err) ?? err).message}`)
+      const bad = unreadableStore(path, err) ?? err
+      sayOnStderr('skipped', bad.message, { path, code: bad.code })
     } finally {
       f.close()
     }

@@ -21,7 +21,7 @@ import { showAgentList, type LocalSession } from './agent-list.js'
 import type { MeshApi } from '../../api/api.js'
 import { AbortedError, InvalidInputError, isMeshError, LeaseHeldError, NotFoundError, UsageError } from '../../errors.js'
 import { sizeWords as mb } from '../../node/progress.js'
-import { draw, leaseHintFor, stdout as out, withApi, type Globals } from '../context.js'
+import { draw, jsonOutputOn, leaseHintFor, sayOnStderr, stdout as out, withApi, type Globals } from '../context.js'
 import { Control, drawn } from '../printable.js'
 import { recordsProgress } from '../records-progress.js'
 import { gotWords, plural } from '../wording.js'
@@ -119,15 +119,15 @@ async function importRun (g: Globals, agent: Exclude<AgentName, 'hermes'>, value
           if (!isMeshError(err) || !SKIPPED_IN_BATCH.has(err.code)) throw err
           // The progress line on a terminal is cleared first, so the skip is a line of its own.
           if (picked.length > 1 && process.stderr.isTTY) draw('stderr', drawn(Control.ERASE_LINE))
-          if (err.details.noSession === true) { noSession++; out.err(`skipped: ${err.message}`); continue }
+          if (err.details.noSession === true) { noSession++; sayOnStderr('skipped', err.message, { path: s.path, code: err.code }); continue }
           failed.push({ path: s.path, sessionId: s.sessionId, code: err.code, message: err.message })
-          out.err(`skipped: ${err.message}`)
+          sayOnStderr('skipped', err.message, { path: s.path, code: err.code })
           continue
         } finally {
           done += s.size
         }
         // An empty file (a conversation not started yet) makes no session: said, and left out.
-        if (r.records === 0) { empty++; out.err(`skipped: ${s.path} holds no records yet`) }
+        if (r.records === 0) { empty++; sayOnStderr('skipped', `${s.path} holds no records yet`, { path: s.path }) }
         else list.push(r)
       }
       // What was imported, as the line after counts it: a file that failed or holds no records or no session is not.
@@ -209,16 +209,17 @@ async function openclawSessions (g: Globals, say: boolean, warn: ListWarn, onDb:
 }
 
 /**
- * What a listing passed by (a folder or an OpenClaw index it cannot read), said as a plain line on
- * stderr. An import's JSON is its list of sessions, so this is said there with --json too, as a
- * file it skips is; `mesh agent list --json` gathers them into its JSON instead (listCmd).
+ * What a listing passed by (a folder or an OpenClaw index it cannot read), said on stderr: a plain
+ * line, or with --json a `{"event":"warning",…}` line, as a file it skips is (an import's JSON on
+ * stdout is its list of sessions); `mesh agent list --json` gathers them into its JSON instead (listCmd).
  */
-const warnLine: ListWarn = (message) => { out.err(`warning: ${message}`) }
+const warnLine: ListWarn = (message) => { sayOnStderr('warning', message) }
 
 /** A database that cannot be read is said on stderr; the others go on. */
-const skipDb = (err: Error): void => { out.err(`skipped: ${err.message}`) }
+const skipDb = (err: Error): void => { sayOnStderr('skipped', err.message, isMeshError(err) ? { path: err.details.path, code: err.code } : {}) }
 
 function progress (line: string, last = false): void {
+  if (jsonOutputOn()) return // prose: none with --json
   // A session's id and path come from its file: printable, as drawn() makes every string.
   if (process.stderr.isTTY) draw('stderr', drawn(Control.ERASE_LINE, line, last ? '\n' : ''))
   else out.err(line)
