@@ -9,7 +9,7 @@
 import { existsSync, realpathSync } from 'node:fs'
 import { join } from 'node:path'
 import {
-  applyClaudeHooks, ClaudeSource, CursorStore, Follower, FollowReporter, followSources, HELD_QUIET_MS, holdFollowing, parseSince, shellQuote, type Captured, type HeldBack, type Released
+  applyClaudeHooks, ClaudeSource, CursorStore, Follower, FollowReporter, followNames, followSources, HELD_QUIET_MS, holdFollowing, parseSince, shellQuote, type Captured, type HeldBack, type Released
 } from '../../agents/index.js'
 import type { MeshApi } from '../../api/api.js'
 import { InvalidInputError, isMeshError, UsageError } from '../../errors.js'
@@ -107,7 +107,7 @@ async function follow (g: Globals, list: string, values: Record<string, unknown>
       }
     }
     // One follower per home: a second is refused here (FOLLOWER_RUNNING), naming the first's pid.
-    lock = await holdFollowing(g.home)
+    lock = await holdFollowing(g.home, { agents: followNames(list), kind: 'follow' })
     f = startFollowing(api, g, list, {
       since: values.since as string | undefined,
       print: c => { g.json ? out.line(JSON.stringify({ event: 'captured', ...c })) : out.line(formatCapture(c)) },

@@ -165,7 +165,7 @@ export const joinCmd: Command = {
     }
     // One follower per home (agents/follow/follow-lock.ts): a `mesh agent follow` running already
     // is said before the node starts, and the lock is held until the follower stops.
-    const followLock = followList !== undefined ? await holdFollowing(g.home) : undefined
+    const followLock = followList !== undefined ? await holdFollowing(g.home, { agents: followNames(followList), kind: 'join' }) : undefined
     const host = await whenHomeFree(async () => await hostHome({
       home: g.home,
       node: { listen, announce, bootstrap, mdns: values['no-mdns'] === true ? false : undefined, dht, relay: values.relay === true ? true : undefined, relayVia },
