@@ -69,7 +69,7 @@ const RULES: Rule[] = [
     // query string's next pair, the end of a statement) and is replaced only when it looks like a
     // literal (literalValue): code's `= os.environ["X"]`, `= getPassword()`, `= None` is no secret.
     re: /\b([A-Za-z_][A-Za-z0-9_]*)([ \t]*=(?!=)[ \t]*)("[^"\n]*"|'[^'\n]*'|[^\s"'\\&;]+)/g,
-    replace: m => secretName(m[1] as string) && unredacted(m[3] as string) && literalValue(m[1] as string, m[3] as string, m[2] as string) ? `${m[1] as string}${m[2] as string}${REDACTED}` : undefined
+    replace: m => secretName(m[1] as string) && unredacted(m[3] as string) && literalValue(m[1] as string, m[3] as string, m[2] as string) ? `${m[1] as string}${m[2] as string}${REDACTED}${trailingCommas(m[3] as string)}` : undefined
   },
   {
     // "NAME": "value" (JSON, a Python dict in a tool's output): the quotes kept, so the text
@@ -141,21 +141,36 @@ const NOT_SECRETS = new Set(['None', 'none', 'null', 'nil', 'undefined', 'true',
 
 /**
  * Whether an unquoted NAME=value value is a literal (a secret to replace) rather than code: not
- * a call, an index, an operator's operand (`getPassword()`, `os.environ[`, `cfg.apiKey||`), not a
- * member access (`process.env.GITHUB_TOKEN`), not None/null/undefined/true/false, not `${VAR}`.
- * A bare word is a value after `=` with no spaces (`.env`, a query string: `TOKEN=abc`); with
- * spaces around `=` (code: `token = tok`) only when it looks like a secret (secretLooking) or,
- * under a password's name, like a password a person typed (`password = hunter2`, as inlinePassword
- * asks of `password: hunter2`): a word of letters alone (`password = pw`, the prose of `the
- * password = field`) reads as code's name.
+ * code's shape (codeShaped: a call, an index, an operator, `${VAR}`, `$VAR`), not a member access
+ * (`process.env.GITHUB_TOKEN`, `this.token!`), not None/null/undefined/true/false. Signs in a
+ * plain token are a password's (`S3cret!x`, `pa$$word`, `hunter2!`, `a,b|c?`). A bare word (a
+ * trailing `,` or a non-null `!` aside) is a value after `=` with no spaces (`.env`, a query
+ * string: `TOKEN=abc`); with spaces around `=` (code: `token = tok`) or a `,` after it (a keyword
+ * argument: `f(token=tok, x=1)`) only when it looks like a secret (secretLooking) or, under a
+ * password's name, like a password a person typed (`password = hunter2`, as inlinePassword asks
+ * of `password: hunter2`): a word of letters alone (`password = pw`, the prose of `the password =
+ * field`) reads as code's name.
  */
 function literalValue (name: string, value: string, sep: string): boolean {
   if (value.startsWith('"') || value.startsWith("'")) return true
-  if (NOT_SECRETS.has(value) || /[()[\]{}|<>!?$`,]/.test(value)) return false
-  if (/^[A-Za-z_][\w]*(?:\.[A-Za-z_][\w]*)+$/.test(value)) return false
-  if (/^[A-Za-z_]\w*$/.test(value) && sep.trim() !== sep) return secretLooking(value) || inlinePassword(name, value)
+  if (NOT_SECRETS.has(value) || codeShaped(value)) return false
+  const core = value.replace(/[,!]+$/, '')
+  if (core === '' || NOT_SECRETS.has(core) || /^[A-Za-z_][\w]*(?:\.[A-Za-z_][\w]*)+$/.test(core)) return false
+  if (/^[A-Za-z_]\w*$/.test(core) && (sep.trim() !== sep || core !== value)) return secretLooking(core) || inlinePassword(name, core)
   return true
 }
+
+/**
+ * Whether an unquoted value has code's shape: a call, an index, a block, a generic or a template
+ * (`()[]{}<>` and a backquote), an operator (`||`, `??`, `?.`, `!=`, a ternary `a?b:c`), a
+ * negation (`!flag`), a variable (`$VAR`, `${VAR}`).
+ */
+function codeShaped (value: string): boolean {
+  return /[()[\]{}<>`]/.test(value) || /\|\||\?\?|\?\.|!=|\$\{/.test(value) || /^[!$][A-Za-z_]/.test(value) || /^[A-Za-z_][\w.]*\?[\w.]+:[\w.]+$/.test(value)
+}
+
+/** The commas a value ends with (`f(token=S3cret!x, …)`, `password=hunter2, then`): kept after the marker. */
+const trailingCommas = (value: string): string => /,*$/.exec(value)?.[0] ?? ''
 
 export interface RedactResult { text: string, count: number, byRule: Record<string, number> }
 

@@ -39,15 +39,16 @@ it('keeps code that names a secret, and removes a URL\'s password and a truncate
 it('removes a password said inside a line, as the README says of a short one like hunter2', async () => {
   const { env, mesh } = await soloHome(cleanups)
   const cwd = '/home/alice/src/app'
-  const said = ['run it with API_KEY=sk-abc123 password: hunter2', 'my password: hunter2 ok']
+  // With a sign in it (`!`, `?`, `$`, `,`, `|`), after `=` with or without spaces, as after `:`.
+  const said = ['run it with API_KEY=sk-abc123 password: hunter2', 'my password: hunter2 ok', 'password=S3cret!x', 'PASSWORD = S3cret!x', 'DB_PASSWORD=S3cret!x', 'password = hunter2!', 'password: S3cret!x']
   const lines = said.map((content, i) => ({ parentUuid: i === 0 ? null : `b${i}`, cwd, sessionId: SID, type: 'user', message: { role: 'user', content }, uuid: `b${i + 1}`, timestamp: `2026-11-20T09:00:0${i}.000Z` }))
   const file = join(String(env.HOME), `${SID}.jsonl`)
   await writeFile(file, lines.map(l => JSON.stringify(l)).join('\n') + '\n')
   await mesh('agent', 'import', 'claude', '--file', file)
   const out = join(String(env.HOME), 'out.jsonl')
   const r = JSON.parse(await mesh('agent', 'export', `agent:claude:${SID}`, '--redact', '--out', out, '--json')) as { redacted: number }
-  expect(r.redacted).toBe(3)
+  expect(r.redacted).toBe(8)
   const text = await readFile(out, 'utf8')
-  expect(text.trim().split('\n').map(l => (JSON.parse(l) as any).message.content)).toEqual(['run it with API_KEY=[REDACTED] password: [REDACTED]', 'my password: [REDACTED] ok'])
-  expect(text).not.toContain('hunter2')
+  expect(text.trim().split('\n').map(l => (JSON.parse(l) as any).message.content)).toEqual(['run it with API_KEY=[REDACTED] password: [REDACTED]', 'my password: [REDACTED] ok', 'password=[REDACTED]', 'PASSWORD = [REDACTED]', 'DB_PASSWORD=[REDACTED]', 'password = [REDACTED]', 'password: [REDACTED]'])
+  for (const s of ['hunter2', 'S3cret']) expect(text).not.toContain(s)
 })

@@ -33,7 +33,18 @@ const CODE = [
   'my password is not here: see the vault',
   // A password's name with spaces around `=` and a word of letters after it: code's name, or prose.
   'password = pw',
-  'the password = field in the form'
+  'the password = field in the form',
+  // Signs of code after `=`: an operator, a negation, a variable, a non-null assertion, a
+  // keyword argument before the next.
+  'token = a||b',
+  'token=cfg.token??fallback',
+  'token=cfg?.token',
+  'secret = !flag',
+  'password=$DB_PASS',
+  'password = ${DB_PASS}',
+  'const token = this.token!',
+  'f(token=tok, x=1)',
+  'if token!=other:'
 ]
 
 const SECRETS: Array<[string, string]> = [
@@ -58,7 +69,15 @@ const SECRETS: Array<[string, string]> = [
   // With spaces around `=`, as with `password: hunter2`: a short password a person typed.
   ['password = hunter2', `password = ${REDACTED}`],
   ['my password = p4ss ok', `my password = ${REDACTED} ok`],
-  ['PASSWORD = "x"', `PASSWORD = ${REDACTED}`]
+  ['PASSWORD = "x"', `PASSWORD = ${REDACTED}`],
+  // A password holding a sign (`!`, `?`, `$`, `,`, `|`), with or without spaces around `=`.
+  ['password=S3cret!x', `password=${REDACTED}`],
+  ['PASSWORD = S3cret!x', `PASSWORD = ${REDACTED}`],
+  ['DB_PASSWORD=S3cret!x', `DB_PASSWORD=${REDACTED}`],
+  ['password = hunter2!', `password = ${REDACTED}`],
+  ['API_TOKEN=ab?cd$ef,gh|ij', `API_TOKEN=${REDACTED}`],
+  ['export PASSWORD=pa$$word', `export PASSWORD=${REDACTED}`],
+  ['my password=hunter2, then', `my password=${REDACTED}, then`]
 ]
 
 describe('redact on code and URLs', () => {
