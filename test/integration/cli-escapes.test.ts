@@ -42,8 +42,12 @@ describe('message text on the terminal', () => {
     await writeFile(skill, '---\nname: tabbed\nversion: 1.0\t2\ndescription: one\ttwo\n---\nbody\n')
     await mesh('skills', 'add', skill)
     expect((await mesh('skills', 'list')).split('\n').filter(l => l.startsWith('tabbed'))).toEqual(['tabbed\t1.0^I2\tone^Itwo'])
+    // A value of lines is seen to go on (⏎), one that starts with a line break too, a long one
+    // cut (…); a tag holding a comma is quoted, not read as two tags.
     await mesh('memory', 'set', 'tabbed', 'a\tb\r\nsecond line', '--tag', 'x')
-    expect((await mesh('memory', 'list')).split('\n').filter(l => l.startsWith('tabbed'))).toEqual(['tabbed\ta^Ib\t[x]'])
+    await mesh('memory', 'set', 'tabbed2', '\nbelow', '--tag', 'a, b')
+    await mesh('memory', 'set', 'tabbed3', `first\n${'y'.repeat(200)}`, '--tag', 'a', '--tag', 'b')
+    expect((await mesh('memory', 'list')).split('\n').filter(l => l.startsWith('tabbed'))).toEqual(['tabbed\ta^Ib⏎second line\t[x]', 'tabbed2\t⏎below\t["a, b"]', `tabbed3\tfirst⏎${'y'.repeat(94)}…\t[a, b]`])
     const json = JSON.parse(await mesh('session', 'show', 'w1', '--json'))
     expect(json.messages[0].content).toBe(HOSTILE)
     expect(json.title).toBe('title\u202e')

@@ -67,11 +67,37 @@ export const memoryCmd: Command = {
       if (g.json) { out.json(list); return 0 }
       // With --tag, an empty list says nothing has that tag, not that memory is empty.
       if (list.length === 0) out.line(sub === 'search' ? 'no match' : tags?.[0] !== undefined ? `no memory entry is tagged ${tags[0]}` : 'no memory entries yet')
-      // Its first line, each field on the entry's line (a key or tag an older peer wrote may hold a control too).
-      for (const e of list) out.line(`${oneLine(e.key)}\t${oneLine(e.value.split(/\r?\n/)[0] as string)}${e.tags.length > 0 ? `\t[${e.tags.map(oneLine).join(', ')}]` : ''}`)
+      // Each field on the entry's line (a key or tag an older peer wrote may hold a control too).
+      for (const e of list) out.line(`${oneLine(e.key)}\t${listedValue(e.value)}${e.tags.length > 0 ? `\t[${e.tags.map(listedTag).join(', ')}]` : ''}`)
       return 0
     })
   }
+}
+
+/** What memory list shows of a value after its first line, at most (the first line is shown whole). */
+const LISTED_VALUE_CHARS = 100
+
+/**
+ * A memory entry's value on its line of `memory list`: its first line whole, as before, and what
+ * follows it after `⏎` (a value of lines, or one that starts with a line break, is seen to go
+ * on), cut with `…` at the first line's length or LISTED_VALUE_CHARS, whichever is longer.
+ */
+export function listedValue (value: string): string {
+  const text = oneLine(value)
+  const limit = Math.max(oneLine(value.split(/\r?\n/)[0] as string).length, LISTED_VALUE_CHARS)
+  if (text.length <= limit) return text
+  // Not between the two halves of an emoji.
+  const end = /[\uD800-\uDBFF]/.test(text.charAt(limit - 1)) ? limit - 1 : limit
+  return text.slice(0, end) + '…'
+}
+
+/**
+ * A tag in memory list's `[a, b]`: quoted as JSON when it holds what would read as the list's
+ * own signs (a comma, a bracket, a quote, a space at an end), so the tag `a, b` (`["a, b"]`) is
+ * not the two tags a and b (`[a, b]`).
+ */
+export function listedTag (tag: string): string {
+  return /[,[\]"]|^\s|\s$/.test(tag) ? JSON.stringify(tag) : oneLine(tag)
 }
 
 const SKILLS_USAGE = 'mesh skills add FILE|FOLDER | list | show NAME | remove|rm NAME'
