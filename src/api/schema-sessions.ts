@@ -4,7 +4,7 @@
  */
 import { z } from 'zod'
 import type { MethodDef } from './schema.js'
-import { goal, messageId, nonBlank, refuseLoneSurrogates, title } from './schema-text.js'
+import { goal, messageId, nonBlank, oneLineNames, refuseLoneSurrogates, title } from './schema-text.js'
 import { MAX_GOAL } from './title.js'
 
 /**
@@ -203,7 +203,7 @@ export const SESSION_METHODS = {
       todoAdd: z.array(nonBlank('a todo')).optional().describe('todo texts to add (none blank)'),
       todoDone: z.array(z.string().regex(/\S/, 'a todo id is empty or only whitespace: give the id of a todo (the session\'s task lists them)')).optional().describe('ids of todos now done (none blank)'),
       files: z.array(nonBlank('a file touched')).optional().describe('files touched (none blank)'),
-      fields: z.record(z.string(), z.string().nullable()).optional().describe('free fields to set (null removes one)'),
+      fields: z.record(z.string(), z.string().nullable()).superRefine(oneLineNames('a field\'s name')).optional().describe('free fields to set (null removes one; a name is one line of text)'),
       force
     }).superRefine(refuseLoneSurrogates),
     output: TaskSchema,

@@ -2,7 +2,7 @@
  * What the API's schema asks of text, the same for every front-end (the CLI, HTTP, MCP, the SDK),
  * refused before anything is written: words a person reads (a todo, a progress note, a tag) not
  * blank, a title not past MAX_TITLE, a goal not past MAX_GOAL (a paragraph: it keeps its lines), a
- * memory key, a tag and a title one line of text (no control character), and no lone UTF-16 surrogate in what is
+ * memory key, a tag, a title and a task's field's name one line of text (no control character), and no lone UTF-16 surrogate in what is
  * stored as text (a message, a session's title, goal and task, a memory entry, a skill): stored as
  * UTF-8, it would come back as another text than was sent.
  */
@@ -42,6 +42,15 @@ export const oneLineKey = (what: string, max: number): z.ZodString => z.string()
   .min(1, `${what} has 1 to ${max} characters`)
   .max(max, `${what} has 1 to ${max} characters`)
   .superRefine(refuseControl(what, 'key'))
+
+/**
+ * The check that every name of a record of free fields (a session task's) is one line of text: a
+ * control character in one is refused, as in a memory key, since `mesh session show` shows each
+ * field on a row of its own, its name first. `what` names a name in the refusal.
+ */
+export const oneLineNames = (what: string) => (v: Record<string, unknown>, ctx: z.RefinementCtx): void => {
+  for (const k of Object.keys(v)) refuseControl(what, 'name')(k, ctx)
+}
 
 /** The first control character of a text that must be one line (as `U+000A`) and its index in characters, if any. */
 export function firstControl (v: string): { cp: string, at: number } | undefined {

@@ -34,7 +34,10 @@ describe('blank text where words are meant', () => {
       [['task', 'blank', '--todo-add', 'real one', '--todo-done', ' '], /^mesh: --todo-done: a todo id is empty or only whitespace/],
       [['memory', 'set', 'editor', 'vim', '--tag', ''], /^mesh: --tag: a tag is empty or only whitespace/],
       [['memory', 'set', 'editor', 'vim', '--tag', 'prefs', '--tag', ' '], /^mesh: --tag \(the 2nd\): a tag is empty or only whitespace/],
-      [['memory', 'list', '--tag', ''], /^mesh: --tag: a tag is empty or only whitespace/]
+      [['memory', 'list', '--tag', ''], /^mesh: --tag: a tag is empty or only whitespace/],
+      // A free field's name on a row of its own in session show: no line break, no tab.
+      [['task', 'blank', '--set', 'k\nx=v'], /^mesh: --set: a field's name is one line of text: it has a control character \(U\+000A\) at character 2; write the name without it\n$/],
+      [['task', 'blank', '--set', 'ok=1', '--set', 'a\tb=2'], /^mesh: --set: a field's name is one line of text: it has a control character \(U\+0009\)/]
     ]
     for (const [args, said] of refused) {
       const r = await h.mesh(...args)
@@ -55,6 +58,9 @@ describe('blank text where words are meant', () => {
     // Words are taken as before.
     const ok = await h.mesh('task', 'blank', '--todo-add', 'write a test', '--progress', 'reproduced')
     expect(ok.code, ok.stderr).toBe(0)
+    // A todo of two lines: its second under its text, as session show's rows, not at column 0.
+    const lines = await h.mesh('task', 'blank', '--todo-add', 'then\nrun it')
+    expect(lines.stdout).toMatch(/\ntodo: \[ \] then\n {6}run it {2}\(t\w+\)\n$/)
     expect((await h.mesh('memory', 'set', 'editor', 'vim', '--tag', 'prefs')).code).toBe(0)
   }, 120_000)
 

@@ -326,7 +326,8 @@ export const taskCmd: Command = {
       const task = await api.call('sessions.task', input)
       if (g.json) { out.json(task); return 0 }
       out.line(`updated the task of ${key}`)
-      for (const td of task.todos) out.line(`todo: [${td.done ? 'x' : ' '}] ${td.text}  (${td.id})`)
+      // A todo of many lines keeps them, each after the first under its text, as session show's rows.
+      for (const td of task.todos) out.line(`todo: [${td.done ? 'x' : ' '}] ${td.text}  (${td.id})`.replace(/\r?\n/g, `\n${' '.repeat('todo: '.length)}`))
       return 0
     })
   }
