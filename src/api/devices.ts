@@ -64,6 +64,7 @@ export function targetsOf (vault: Vault, input: { device?: string, allButThis?: 
   const active = vault.certs.all().filter(c => !vault.certs.isRevoked(c.deviceKey))
   if (input.allButThis === true) return active.filter(c => !equals(c.deviceKey, me))
   const want = input.device as string
+  if (want.trim() === '') throw new InvalidInputError('an empty name is not a device: name one device (its label or id)', {}, { hint: { cli: 'see `mesh devices`', mcp: 'the devices tool lists them' } })
   const byId = active.filter(c => c.deviceId === want)
   const found = byId.length > 0 ? byId : active.filter(c => c.label === want)
   if (found.length === 0) {

@@ -39,7 +39,7 @@ export const tag = nonBlank('a tag').superRefine((v, ctx) => { refuseControl('a 
  * `what` names it in the refusal ("a memory key"); `max`: its most characters.
  */
 export const oneLineKey = (what: string, max: number): z.ZodString => z.string()
-  .min(1, `${what} has 1 to ${max} characters`)
+  .min(1, `${what} is empty: it has 1 to ${max} characters`)
   .max(max, `${what} has 1 to ${max} characters`)
   .superRefine(refuseControl(what, 'key'))
 

@@ -13,10 +13,11 @@ export const plural = (n: number, what: string, many = `${what}s`): string => `$
 
 /**
  * What was given where one of `names` was asked for, and the name it was most likely meant to be
- * (nearest.ts: at most two edits away): `got claud; did you mean claude?`, `got none`.
+ * (nearest.ts: at most two edits away): `got claud; did you mean claude?`, `got none`, `got an empty name`.
  */
 export function gotWords (typed: string | undefined, names: readonly string[]): string {
   if (typed === undefined) return 'got none'
+  if (typed.trim() === '') return 'got an empty name'
   const near = nearest(typed, names)
   return `got ${typed}${near !== undefined ? `; did you mean ${near}?` : ''}`
 }

@@ -40,12 +40,14 @@ describe('mesh agent follow, stopped', () => {
     })
     await first.stop('SIGKILL')
     for (const [signal, json] of [['SIGINT', false], ['SIGTERM', false], ['SIGINT', true]] as const) {
-      const f = spawnIn(undefined, process.execPath, [BIN, 'agent', 'follow', 'claude', '--home', h.home, ...(json ? ['--json'] : [])], env)
+      // `claude,` (an empty name after the comma) is followed and said as claude, not "claude,".
+      const f = spawnIn(undefined, process.execPath, [BIN, 'agent', 'follow', signal === 'SIGTERM' ? 'claude,' : 'claude', '--home', h.home, ...(json ? ['--json'] : [])], env)
       h.procs.push(f)
       await f.waitFor(json ? /"event":"following"/ : /^caught up: /, 30_000)
       expect(await f.stop(signal), f.lines.join('\n')).toBe(0)
       if (json) expect(JSON.parse(f.lines.at(-1) as string)).toEqual({ event: 'stopped' })
       else expect(f.lines.at(-1)).toBe('stopped following claude')
+      if (!json) expect(f.lines).toContain(`following claude (pid ${f.child.pid as number}); Ctrl-C stops`)
     }
   }, 120_000)
 

@@ -328,6 +328,9 @@ describe('a mesh agent subcommand given too little', () => {
       [['agent', 'export', 'agent:claude:x'], 'mesh: missing --out FILE: mesh agent export KEY --out FILE [--force] [--redact] [--cwd DIR] [--as claude|hermes]\n'],
       [['agent', 'resume'], 'mesh: missing KEY: mesh agent resume KEY [--cwd DIR] [--out FILE] [--take] [--force]\n'],
       [['agent', 'list', 'bogus'], 'mesh: which agent: claude, codex, openclaw or hermes (got bogus). mesh agent list [AGENT]\n'],
+      // An empty name said as one (it read "(got )"); a mistyped --as as the agents' names are.
+      [['agent', 'list', ''], 'mesh: which agent: claude, codex, openclaw or hermes (got an empty name). mesh agent list [AGENT]\n'],
+      [['agent', 'export', 'agent:claude:x', '--out', 'x.jsonl', '--as', 'hremes'], 'mesh: --as claude or hermes (got hremes; did you mean hermes?)\n'],
       // A mistyped agent's name: the one it was most likely meant to be is named (it said only "got claud").
       [['agent', 'list', 'codx'], 'mesh: which agent: claude, codex, openclaw or hermes (got codx; did you mean codex?). mesh agent list [AGENT]\n'],
       [['agent', 'import', 'claud', '--all'], 'mesh: which agent: claude, codex, openclaw or hermes (got claud; did you mean claude?). mesh agent import claude|codex|openclaw|hermes (--file PATH | --session ID | --all | --since DATE) [--key KEY] [--force]\n'],

@@ -37,5 +37,9 @@ describe('mesh devices revoke of a device revoked already', () => {
     const nobody = await mesh('devices', 'revoke', 'nobody', '--yes', '--json')
     expect(nobody.code).toBe(2)
     expect(JSON.parse(nobody.stderr).error).toMatchObject({ code: 'NOT_FOUND', message: 'no device of this vault is called nobody: see `mesh devices`' })
+    // An empty name is no device's (it said "no device of this vault is called : see").
+    const empty = await mesh('devices', 'revoke', '', '--yes', '--json')
+    expect(empty.code).toBe(2)
+    expect(JSON.parse(empty.stderr).error).toMatchObject({ code: 'INVALID_INPUT', message: 'an empty name is not a device: name one device (its label or id): see `mesh devices`' })
   }, 120_000)
 })

@@ -44,6 +44,11 @@ describe('a memory key with a control character', () => {
     const long = await h.mesh('memory', 'set', 'k'.repeat(257), 'v')
     expect(long.code).toBe(2)
     expect(long.stderr).toBe('mesh: KEY: a memory key has 1 to 256 characters\n')
+    // An empty key, as every empty input: INVALID_INPUT naming KEY (it was a USAGE "missing KEY").
+    const empty = await h.mesh('memory', 'set', '', 'v', '--json')
+    expect(empty.code).toBe(2)
+    expect(JSON.parse(empty.stderr).error).toMatchObject({ code: 'INVALID_INPUT', message: 'KEY: a memory key is empty: it has 1 to 256 characters', details: { inputs: { key: 'KEY' } } })
+    expect((await h.mesh('memory', 'get', '')).stderr).toBe('mesh: KEY: is empty\n')
     expect(JSON.parse((await h.mesh('memory', 'list', '--json')).stdout)).toEqual([])
     // Any other text is a key, as before; the list shows it on its line.
     const fine = 'my key é 🎉 :/x'

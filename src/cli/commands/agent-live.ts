@@ -71,23 +71,25 @@ export function startFollowing (api: MeshApi, g: Globals, list: string, opts: { 
 
 export async function followCmd (g: Globals, list: string | undefined, values: Record<string, unknown>): Promise<number> {
   if (list === undefined) throw new UsageError('mesh agent follow claude|codex|openclaw|hermes[,…] [--since DATE]')
+  // Said as followed: each name once, trimmed, an empty one in the list dropped (`claude,` is claude).
+  const followed = followNames(list).join(',')
   // Ctrl-C and SIGTERM are taken from the start, before the first await (where bin/mesh.js lets go
   // of its own hold): one that comes as soon as the first line is out (a script that stops the
   // follower once it started) stops it as cleanly as one later, not the process killed mid-start.
   let ended = (): void => {}
   const stopping = untilStopped(new Promise<void>(resolve => { ended = resolve }))
   try {
-    await follow(g, list, values, stopping)
+    await follow(g, list, followed, values, stopping)
   } finally {
     ended()
   }
   // Stopped by Ctrl-C or SIGTERM, what was being captured in mesh: said, as `mesh join` says it.
-  out.line(g.json ? JSON.stringify({ event: 'stopped' }) : `stopped following ${list}`)
+  out.line(g.json ? JSON.stringify({ event: 'stopped' }) : `stopped following ${followed}`)
   return 0
 }
 
-/** Follows `list` until `stopping` settles. */
-async function follow (g: Globals, list: string, values: Record<string, unknown>, stopping: Promise<void>): Promise<void> {
+/** Follows `list` (said as `followed`) until `stopping` settles. */
+async function follow (g: Globals, list: string, followed: string, values: Record<string, unknown>, stopping: Promise<void>): Promise<void> {
   const api = new DaemonFollower(g, (daemon, again) => { out.err(again === true ? '`mesh join` had closed this connection (nothing of it read for a while): capturing through it again' : daemon ? '`mesh join` runs: capturing through it' : '`mesh join` stopped: each capture opens the home until it runs again') })
   let f: Follower | undefined
   let lock: Awaited<ReturnType<typeof holdFollowing>> | undefined
@@ -115,8 +117,8 @@ async function follow (g: Globals, list: string, values: Record<string, unknown>
       released: r => { g.json ? out.line(JSON.stringify({ event: 'released', ...r })) : out.line(formatReleased(r)) },
       log: line => { out.err(line) }
     })
-    if (!g.json) out.line(`following ${list} (pid ${process.pid}); Ctrl-C stops`)
-    else out.line(JSON.stringify({ event: 'following', agents: list.split(','), pid: process.pid }))
+    if (!g.json) out.line(`following ${followed} (pid ${process.pid}); Ctrl-C stops`)
+    else out.line(JSON.stringify({ event: 'following', agents: followed.split(','), pid: process.pid }))
     void f.ready.then(() => { if (!g.json) out.line('caught up: what existed is in mesh; following new lines') })
     await stopping
   } finally {

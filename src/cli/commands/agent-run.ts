@@ -372,7 +372,7 @@ async function exportCmd (g: Globals, key: string, values: Record<string, unknow
   const dest = values.out as string | undefined
   if (dest === undefined) throw new UsageError(`missing --out FILE: ${usageOf('export')}`)
   const as = values.as as string | undefined
-  if (as !== undefined && !TRANSLATE_TARGETS.includes(as as never)) throw new UsageError(`--as claude or hermes (got ${as})`)
+  if (as !== undefined && !TRANSLATE_TARGETS.includes(as as never)) throw new UsageError(`--as claude or hermes (${gotWords(as, TRANSLATE_TARGETS)})`)
   await refuseTaken(resolve(dest), values.force === true)
   return await withApi(g, async api => {
     const progress = recordsProgress(key)

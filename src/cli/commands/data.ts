@@ -33,7 +33,8 @@ export const memoryCmd: Command = {
   async run (g, args, values) {
     const [, key, value] = args
     const tags = values.tag as string[] | undefined
-    const needKey = (): string => { if (key === undefined || key === '') throw new UsageError(`missing KEY: ${MEMORY_USAGE}`); return key }
+    // An empty KEY is the API's to refuse (INVALID_INPUT, said as `KEY: …`), as every empty input is.
+    const needKey = (): string => { if (key === undefined) throw new UsageError(`missing KEY: ${MEMORY_USAGE}`); return key }
     const sub = subcommandOf('memory', args[0], ['set', 'get', 'list', 'search', 'delete'], MEMORY_USAGE)
     // One tag, as memory.list takes: a second is refused, not dropped unsaid (set takes several).
     if (sub === 'list' && tags !== undefined && tags.length > 1) throw new UsageError(`--tag given twice (${JSON.stringify(tags[0])} and ${JSON.stringify(tags[1])}): memory list lists the entries with one tag; give it once. Usage: mesh memory list [--tag T]`)
