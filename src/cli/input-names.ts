@@ -35,8 +35,8 @@ function nameOf (path: string, names: Readonly<Record<string, string>>): string 
  * The API's refusal of an input as the CLI says it: each field the command names said by its flag
  * or argument, and the method's name dropped when every field was. Any other error as it is.
  */
-export function inCliWords (error: WireError, names: InputNames | undefined): WireError {
-  if (error.code === 'INVALID_SESSION_KEY') return keyInCliWords(error, names)
+export function inCliWords (error: WireError, names: InputNames | undefined, opts: { json?: boolean } = {}): WireError {
+  if (error.code === 'INVALID_SESSION_KEY') return keyInCliWords(error, names, opts.json === true)
   const method = error.details.method
   if (names === undefined || error.code !== 'INVALID_INPUT' || typeof method !== 'string') return error
   const own = Object.prototype.hasOwnProperty.call(names, method) ? names[method] : undefined
@@ -57,15 +57,15 @@ export function inCliWords (error: WireError, names: InputNames | undefined): Wi
  * A session key refused (INVALID_SESSION_KEY, thrown by the key's parser, in the CLI or the API,
  * without a method) said by the one flag or argument the command takes a session key from
  * (`KEY: invalid session key …`, `--key: …`), the key in it shown on one line and printable (a
- * line break in it as ⏎). A command whose methods name the key field differently, or not at all,
- * keeps the message as it is.
+ * line break in it as ⏎; for `--json`, the key as it was given: JSON keeps every character). A
+ * command whose methods name the key field differently, or not at all, keeps the message as it is.
  */
-function keyInCliWords (error: WireError, names: InputNames | undefined): WireError {
+function keyInCliWords (error: WireError, names: InputNames | undefined, json: boolean): WireError {
   const given = new Set(Object.values(names ?? {}).flatMap(own => Object.prototype.hasOwnProperty.call(own, 'key') ? [own.key as string] : []))
   if (given.size !== 1) return error
   const name = [...given][0] as string
   const key = error.details.key
   let message = error.message.replace(/^Invalid session key/, 'invalid session key')
-  if (typeof key === 'string') message = message.split(key).join(oneLine(printable(key)))
+  if (typeof key === 'string' && !json) message = message.split(key).join(oneLine(printable(key)))
   return { ...error, message: `${name}: ${message}`, details: { ...error.details, inputs: { key: name } } }
 }

@@ -222,7 +222,7 @@ export async function main (argv: string[], hooks: { started?: () => void } = {}
   } catch (err) {
     // The API's own wire shape (the socket, HTTP and MCP send the same): what a script reads (LEASE_HELD's holder, expiresAt, online);
     // a refused input names the flag or argument it came from (with --json, beside the API's path).
-    const error = inCliWords(errorToWire(err), names)
+    const error = inCliWords(errorToWire(err), names, { json })
     if (json) out.jsonErr({ error })
     else out.err(`mesh: ${error.message}${CLI_ADVICE[error.code as ErrorCode] ?? ''}`)
     if (!isMeshError(err) && process.env.MESH_DEBUG !== undefined) out.err(String((err as Error)?.stack))
