@@ -89,9 +89,9 @@ export async function dropFound (store: EntryStore, certs: CertRegistry, id: str
   for (const doc of store.docIds()) {
     for (const s of store.snapshots(doc)) {
       if (basename(s.path) !== id) continue
-      const f = await checkOne(doc, s, certs, store)
+      const f = await checkOne(doc, s, certs, store, 'found by mesh doctor, dropped with mesh doctor --drop')
       if (f === undefined) return undefined
-      const d = await store.dropDamagedSnapshot(s, `${f.reason.replace(/ \(found by mesh doctor;.*$/, '')} (found by mesh doctor, dropped with mesh doctor --drop)`)
+      const d = await store.dropDamagedSnapshot(s, f.reason)
       if (d !== undefined) await recordFound(store, [], [s.path]).catch((err: unknown) => { log('could not record what was dropped: %e', err) })
       return d
     }
@@ -104,7 +104,8 @@ export async function findDamagedSnapshots (store: EntryStore, certs: CertRegist
   return (await checkSnapshots(store, certs, opts)).found
 }
 
-async function checkOne (doc: Uint8Array, s: StoredSnapshot, certs: CertRegistry, store: EntryStore): Promise<FoundDamaged | undefined> {
+/** A snapshot checked where it lies: undefined when it checks (or is gone), else found damaged, its reason the check's and `how` (found, or dropped, by doctor). */
+async function checkOne (doc: Uint8Array, s: StoredSnapshot, certs: CertRegistry, store: EntryStore, how = `found by mesh doctor; set aside when document ${toHex(doc)} is next opened, or by mesh doctor --drop`): Promise<FoundDamaged | undefined> {
   let file
   try {
     file = await store.openSnapshotFile(s)
@@ -114,7 +115,7 @@ async function checkOne (doc: Uint8Array, s: StoredSnapshot, certs: CertRegistry
     // Gone meanwhile (replaced by a newer snapshot, set aside by a load): nothing to report.
     if (err?.code === 'ENOENT') return undefined
     if (!FILE_DAMAGE.has(err?.code)) { log('snapshot %s not judged here: %e', s.path, err); return undefined }
-    return { id: basename(s.path), kind: 'snapshot', path: s.path, bytes: await sizeOf(s.path), reason: `${String(err.message)} (found by mesh doctor; set aside when document ${toHex(doc)} is next opened, or by mesh doctor --drop)`, at: Date.now(), doc: toHex(doc), unmoved: true }
+    return { id: basename(s.path), kind: 'snapshot', path: s.path, bytes: await sizeOf(s.path), reason: `${String(err.message)} (${how})`, at: Date.now(), doc: toHex(doc), unmoved: true }
   } finally {
     await file?.close()
   }
