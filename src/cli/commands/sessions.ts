@@ -223,12 +223,15 @@ export const sessionCmd: Command = {
   }
 }
 
+/** `text` whose lines after the first begin `width` spaces in, under a row's value. */
+const hanging = (text: string, width: number): string => text.replace(/\r?\n/g, `\n${' '.repeat(width)}`)
+
 export function printSession (info: View): void {
   const t = info.task
   // One column for every value, the task's own fields' names included.
   const width = Math.max('last write: '.length, ...Object.keys(t.fields).map(k => k.length + 2))
   // A value of many lines (a goal, a plan) keeps them, each after the first under the column.
-  const row = (label: string, value: string): void => { out.line(`${`${label}:`.padEnd(width)}${value.replace(/\r?\n/g, `\n${' '.repeat(width)}`)}`) }
+  const row = (label: string, value: string): void => { out.line(`${`${label}:`.padEnd(width)}${hanging(value, width)}`) }
   row('session', `${info.key}${info.title !== '' ? ` — ${oneLine(info.title)}` : ''}`)
   if (info.goal !== '') row('goal', info.goal)
   row('status', statusWords(info.status, info.lease))
@@ -327,7 +330,7 @@ export const taskCmd: Command = {
       if (g.json) { out.json(task); return 0 }
       out.line(`updated the task of ${key}`)
       // A todo of many lines keeps them, each after the first under its text, as session show's rows.
-      for (const td of task.todos) out.line(`todo: [${td.done ? 'x' : ' '}] ${td.text}  (${td.id})`.replace(/\r?\n/g, `\n${' '.repeat('todo: '.length)}`))
+      for (const td of task.todos) out.line(`todo: ${hanging(`[${td.done ? 'x' : ' '}] ${td.text}  (${td.id})`, 'todo: '.length)}`)
       return 0
     })
   }
