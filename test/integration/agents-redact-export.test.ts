@@ -7,13 +7,23 @@
 import { readFile, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { expect, it } from 'vitest'
-import { soloHome } from '../helpers/solo-home.js'
+import { soloHome, type SoloHome } from '../helpers/solo-home.js'
 import { stopAfterEach } from '../helpers/teardown.js'
 
 const { cleanups } = stopAfterEach()
 
 const SID = '7e1d2c3b-4a59-4f68-9a7b-8c9d0e1f2a3b'
 const CODE = 'secret_key = os.environ["SECRET_KEY"]\nif (token === undefined) throw e\ndef check(password=None):\nconst token = process.env.GITHUB_TOKEN;\nlet api_key=cfg.apiKey||\'\'\npassword = getPassword()\n'
+
+/** The transcript `lines` imported as a Claude session, then exported with --redact: how many it replaced, and the file's text. */
+async function exportRedacted ({ env, mesh }: Pick<SoloHome, 'env' | 'mesh'>, lines: readonly object[]): Promise<{ redacted: number, text: string }> {
+  const file = join(String(env.HOME), `${SID}.jsonl`)
+  await writeFile(file, lines.map(l => JSON.stringify(l)).join('\n') + '\n')
+  await mesh('agent', 'import', 'claude', '--file', file)
+  const out = join(String(env.HOME), 'out.jsonl')
+  const r = JSON.parse(await mesh('agent', 'export', `agent:claude:${SID}`, '--redact', '--out', out, '--json')) as { redacted: number }
+  return { redacted: r.redacted, text: await readFile(out, 'utf8') }
+}
 
 it('keeps code that names a secret, and removes a URL\'s password and a truncated private key', async () => {
   const { env, mesh } = await soloHome(cleanups)
@@ -23,13 +33,8 @@ it('keeps code that names a secret, and removes a URL\'s password and a truncate
     { parentUuid: 'a1', cwd, sessionId: SID, type: 'user', message: { role: 'user', content: [{ type: 'tool_result', tool_use_id: 't1', content: CODE }] }, uuid: 'a2', timestamp: '2026-11-20T09:00:01.000Z' },
     { parentUuid: 'a2', cwd, sessionId: SID, type: 'user', message: { role: 'user', content: [{ type: 'tool_result', tool_use_id: 't2', content: 'DATABASE_URL=postgres://user:hunter2@db:5432/x\nsee "https://user:s3cr3tP4ss@example.com/x"\n-----BEGIN PRIVATE KEY-----\nMIIEvQIBADANBgkqhkiG9w0BAQEFAASC' }] }, uuid: 'a3', timestamp: '2026-11-20T09:00:02.000Z' }
   ]
-  const file = join(String(env.HOME), `${SID}.jsonl`)
-  await writeFile(file, lines.map(l => JSON.stringify(l)).join('\n') + '\n')
-  await mesh('agent', 'import', 'claude', '--file', file)
-  const out = join(String(env.HOME), 'out.jsonl')
-  const r = JSON.parse(await mesh('agent', 'export', `agent:claude:${SID}`, '--redact', '--out', out, '--json')) as { redacted: number }
-  expect(r.redacted).toBe(3)
-  const text = await readFile(out, 'utf8')
+  const { redacted, text } = await exportRedacted({ env, mesh }, lines)
+  expect(redacted).toBe(3)
   const got = text.trim().split('\n').map(l => JSON.parse(l) as any)
   expect(got[1].message.content[0].content).toBe(CODE)
   expect(got[2].message.content[0].content).toBe('DATABASE_URL=postgres://user:[REDACTED]@db:5432/x\nsee "https://user:[REDACTED]@example.com/x"\n[REDACTED]')
@@ -42,13 +47,8 @@ it('removes a password said inside a line, as the README says of a short one lik
   // With a sign in it (`!`, `?`, `$`, `,`, `|`), after `=` with or without spaces, as after `:`.
   const said = ['run it with API_KEY=sk-abc123 password: hunter2', 'my password: hunter2 ok', 'password=S3cret!x', 'PASSWORD = S3cret!x', 'DB_PASSWORD=S3cret!x', 'password = hunter2!', 'password: S3cret!x']
   const lines = said.map((content, i) => ({ parentUuid: i === 0 ? null : `b${i}`, cwd, sessionId: SID, type: 'user', message: { role: 'user', content }, uuid: `b${i + 1}`, timestamp: `2026-11-20T09:00:0${i}.000Z` }))
-  const file = join(String(env.HOME), `${SID}.jsonl`)
-  await writeFile(file, lines.map(l => JSON.stringify(l)).join('\n') + '\n')
-  await mesh('agent', 'import', 'claude', '--file', file)
-  const out = join(String(env.HOME), 'out.jsonl')
-  const r = JSON.parse(await mesh('agent', 'export', `agent:claude:${SID}`, '--redact', '--out', out, '--json')) as { redacted: number }
-  expect(r.redacted).toBe(8)
-  const text = await readFile(out, 'utf8')
+  const { redacted, text } = await exportRedacted({ env, mesh }, lines)
+  expect(redacted).toBe(8)
   expect(text.trim().split('\n').map(l => (JSON.parse(l) as any).message.content)).toEqual(['run it with API_KEY=[REDACTED] password: [REDACTED]', 'my password: [REDACTED] ok', 'password=[REDACTED]', 'PASSWORD = [REDACTED]', 'DB_PASSWORD=[REDACTED]', 'password = [REDACTED]', 'password: [REDACTED]'])
   for (const s of ['hunter2', 'S3cret']) expect(text).not.toContain(s)
 })
