@@ -46,6 +46,7 @@ function renderRevoked (revoked) {
 
 // Per document: how many entries the peer lacks, by what it reported and said it took; of those, how many are in flight to it.
 function syncText (p) {
+  if (p.incompatible !== undefined) return `nothing syncs: ${p.incompatible}`
   const docs = Object.entries(p.behind ?? {})
   const late = docs.filter(([, n]) => n > 0)
   const flying = (doc, n) => { const f = Math.min(n, p.inFlight?.[doc] ?? 0); return f > 0 ? ` (${f} in flight)` : '' }

@@ -41,7 +41,7 @@ function onEvent ({ hello, seq, event: e }) {
     case 'memory.changed': case 'skills.changed':
       soon('status', loadStatus) // holds N memory entries, N skills
       break
-    case 'peer.proven': case 'peer.lost': case 'peer.refused':
+    case 'peer.proven': case 'peer.lost': case 'peer.refused': case 'peer.incompatible':
       soon('peers', loadPeers)
       soon('devices', loadDevices) // online now, last seen
       // A lease past its end stays live only while its holder is online.

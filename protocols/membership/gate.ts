@@ -50,6 +50,12 @@ export interface GateInit {
   verdict: (peer: string) => Promise<boolean>
   /** Every protocol this node handles (the registrar's list). */
   protocols: () => string[]
+  /**
+   * Told each protocol an unproven peer proposes that is not open to it, before the stream is
+   * held (the stream is answered as any other: nothing changes for the peer). The membership
+   * service keeps another version's membership protocol, to say why the peer never proved itself.
+   */
+  proposed?: (protocol: string) => void
   log: Logger
 }
 
@@ -115,6 +121,7 @@ async function negotiate (stream: Stream, peer: string, init: GateInit, held: { 
       return proposal
     }
     if (!proven) {
+      init.proposed?.(proposal)
       if (init.isExempt(peer)) throw new NotMemberError(`${peer} is exempted for pairing only`)
       if (held.count >= MAX_HELD_STREAMS) throw new NotMemberError(`more than ${MAX_HELD_STREAMS} streams held before membership`)
       held.count++

@@ -129,6 +129,11 @@ class MembershipService extends EventTarget implements Membership, Startable {
   private readonly peers = new Map<string, ProvenPeer>()
   private readonly pending = new Map<string, ReturnType<typeof setTimeout>>()
   private readonly exempted = new Map<string, () => void>()
+  /**
+   * Another membership protocol a connection's unproven peer proposed (another version of mesh):
+   * said, here only, when it is refused for not proving itself.
+   */
+  private readonly foreign = new Map<string, string>()
   /** Connections already refused: a refusal is said once, whatever else then gives up on it. */
   private readonly refused = new WeakSet<Connection>()
   private started = false
@@ -220,7 +225,16 @@ class MembershipService extends EventTarget implements Membership, Startable {
     const peer = conn.remotePeer.toString()
     try {
       // connection:open is dispatched as the connection is made, before any stream can arrive.
-      gateConnection(conn, { open: this.open, exemptOpen: this.exemptOpen, isProven: (p) => this.isProven(p), isExempt: (p) => this.exempted.has(p), verdict: async (p) => await this.whenProven(p), protocols: () => this.components.registrar.getProtocols(), log: this.log })
+      gateConnection(conn, {
+        open: this.open,
+        exemptOpen: this.exemptOpen,
+        isProven: (p) => this.isProven(p),
+        isExempt: (p) => this.exempted.has(p),
+        verdict: async (p) => await this.whenProven(p),
+        protocols: () => this.components.registrar.getProtocols(),
+        proposed: (p) => { if (isOtherMembership(p) && !this.foreign.has(conn.id)) this.foreign.set(conn.id, p.slice(0, 64)) },
+        log: this.log
+      })
     } catch (err: any) {
       this.log.error('closing a connection that cannot be gated: %e', err)
       this.refuse(conn, err?.message ?? String(err))
@@ -228,7 +242,12 @@ class MembershipService extends EventTarget implements Membership, Startable {
     }
     if (this.isProven(peer) || this.exempted.has(peer)) return
     // Whoever does not prove itself in time is disconnected, inbound or outbound.
-    const t = setTimeout(() => { this.pending.delete(conn.id); if (!this.isProven(peer) && !this.exempted.has(peer)) this.refuse(conn, 'did not prove membership in time') }, this.timeoutMs)
+    const t = setTimeout(() => {
+      this.pending.delete(conn.id)
+      if (this.isProven(peer) || this.exempted.has(peer)) return
+      const other = this.foreign.get(conn.id)
+      this.refuse(conn, other === undefined ? 'did not prove membership in time' : `did not prove membership in time: it proposed ${other}, where this mesh speaks ${MEMBERSHIP_PROTOCOL} (${OTHER_VERSION})`)
+    }, this.timeoutMs)
     this.pending.set(conn.id, t)
     if (conn.direction === 'outbound') void this.initiate(conn)
   }
@@ -241,6 +260,7 @@ class MembershipService extends EventTarget implements Membership, Startable {
   private readonly onClose = (evt: CustomEvent<Connection>): void => { this.clearDeadline(evt.detail) }
 
   private clearDeadline (conn: Connection): void {
+    this.foreign.delete(conn.id)
     const t = this.pending.get(conn.id)
     if (t === undefined) return
     clearTimeout(t)
@@ -328,7 +348,11 @@ class MembershipService extends EventTarget implements Membership, Startable {
     const me = this.components.peerId
     let stream: Stream | undefined
     try {
-      stream = await conn.newStream(MEMBERSHIP_PROTOCOL, { signal })
+      stream = await conn.newStream(MEMBERSHIP_PROTOCOL, { signal }).catch((err: any) => {
+        // Said in words: a peer of another version of mesh answers `na` to this version's handshake.
+        if (err?.name === 'UnsupportedProtocolError') throw new NotMemberError(`it does not speak ${MEMBERSHIP_PROTOCOL} (${OTHER_VERSION})`, {}, { cause: err })
+        throw err
+      })
       const pb = pbStream(stream, { maxDataLength: MAX_MESSAGE }).pb(MembershipMessage)
       const key = this.keys()[0] as Uint8Array
       const nI = new Uint8Array(randomBytes(NONCE_BYTES))
@@ -369,6 +393,14 @@ class MembershipService extends EventTarget implements Membership, Startable {
       this.refuse(conn, err?.message ?? String(err), stream)
     }
   }
+}
+
+/** What a peer speaking another membership protocol (or none) most likely is, and how to check. */
+const OTHER_VERSION = 'another version of mesh, or not mesh: `mesh --version` names the protocols a mesh speaks'
+
+/** Another version's membership protocol (a mesh of another major version proposes it). */
+function isOtherMembership (protocol: string): boolean {
+  return protocol.startsWith('/mesh/membership/') && protocol !== MEMBERSHIP_PROTOCOL
 }
 
 /**

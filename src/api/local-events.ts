@@ -119,6 +119,7 @@ function fromNodeEvent (e: NodeEvent): ApiEvent | undefined {
     case 'proven': return { type: 'peer.proven', peerId: e.peerId, label: e.label, capabilities: [...e.capabilities], via: e.via }
     case 'refused': return { type: 'peer.refused', peerId: e.peerId, ...(e.label !== undefined ? { label: e.label } : {}), reason: e.reason }
     case 'lost': return { type: 'peer.lost', peerId: e.peerId, label: e.label }
+    case 'incompatible': return { type: 'peer.incompatible', peerId: e.peerId, label: e.label, reason: e.reason }
     case 'synced': return { type: 'doc.synced', peerId: e.peerId, label: e.label, doc: e.doc, entries: e.entries, snapshot: e.snapshot }
     case 'entry-refused': return { type: 'entry.refused', peerId: e.peerId, label: e.label, reason: e.reason }
     case 'revoked': return { type: 'device.revoked', by: e.by, at: e.at, reason: e.reason, ...(e.from !== undefined ? { from: e.from } : {}) }

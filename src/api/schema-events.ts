@@ -16,6 +16,7 @@ export const EventSchema = z.discriminatedUnion('type', [
   z.object({ type: z.literal('peer.proven'), peerId: z.string(), label: z.string(), capabilities: z.array(z.string()), via: z.string() }),
   z.object({ type: z.literal('peer.refused'), peerId: z.string(), label: z.string().optional().describe('its label, when it is a sibling this device knew'), reason: z.string() }),
   z.object({ type: z.literal('peer.lost'), peerId: z.string(), label: z.string() }),
+  z.object({ type: z.literal('peer.incompatible'), peerId: z.string(), label: z.string(), reason: z.string().describe('why nothing syncs with this proven sibling: it speaks another sync protocol (another version of mesh)') }),
   z.object({ type: z.literal('doc.synced'), peerId: z.string(), label: z.string(), doc: z.string(), entries: z.number(), snapshot: z.boolean() }),
   z.object({ type: z.literal('entry.refused'), peerId: z.string(), label: z.string(), reason: z.string() }),
   TransferSchema.extend({ type: z.literal('transfer.progress') }),

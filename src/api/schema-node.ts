@@ -37,7 +37,8 @@ export const PeerSchema = z.object({
   diverged: z.array(z.string()).optional().describe('documents where this node and the peer hold different content at the same positions (a fork, or a restored home): never in sync; `mesh doctor` says where'),
   transfers: z.array(TransferSchema).describe('what is in flight with this peer, per document and direction'),
   lastSeen: z.number().optional(),
-  lastDialFailed: z.object({ at: z.number(), error: z.string() }).optional().describe('an offline peer this node redials (a running node): its last failed dial since it was last proven, when (ms since the epoch) and why')
+  lastDialFailed: z.object({ at: z.number(), error: z.string() }).optional().describe('an offline peer this node redials (a running node): its last failed dial since it was last proven, when (ms since the epoch) and why'),
+  incompatible: z.string().optional().describe('a connected peer that speaks another sync protocol (another version of mesh): why nothing syncs with it')
 })
 
 export const DiskSchema = z.object({

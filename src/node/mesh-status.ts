@@ -28,6 +28,8 @@ export interface StatusSources {
   relayCounts: RelayCounts
   /** A remembered peer's last failed dial since it was last proven (redial.ts). */
   lastDialFailure: (peerId: string) => { at: number, error: string } | undefined
+  /** Why nothing syncs with a connected peer that speaks another sync protocol (proven-links.ts). */
+  incompatible: (peerId: string) => string | undefined
 }
 
 /**
@@ -102,7 +104,8 @@ export class StatusReport {
       // Equal counts are not enough: the content tips the peer reported must agree too.
       const diverged = (session?.standing.diverged() ?? []).map(hex => names.get(hex) ?? hex.slice(0, 12))
       const inSync = session !== undefined && !diskFull && transfers.length === 0 && diverged.length === 0 && Object.values(behind).every(n => n === 0) && Object.keys(inFlight).length === 0 && Object.keys(lacking).length === 0
-      const st: PeerStatus = { peerId: p.deviceId, label: p.label, capabilities: [...p.capabilities], addrs: peerAddrs(book.get(p.deviceId)?.addrs, conns), connections: conns.map(c => ({ addr: c.remoteAddr.toString(), direction: c.direction })), via: via.get(p.deviceId) ?? 'unknown', state: 'connected', behind, inFlight, lacking, inSync, diskFull, transfers, lastSeen: Date.now(), ...(diverged.length > 0 ? { diverged } : {}) }
+      const incompatible = this.s.incompatible(p.deviceId)
+      const st: PeerStatus = { peerId: p.deviceId, label: p.label, capabilities: [...p.capabilities], addrs: peerAddrs(book.get(p.deviceId)?.addrs, conns), connections: conns.map(c => ({ addr: c.remoteAddr.toString(), direction: c.direction })), via: via.get(p.deviceId) ?? 'unknown', state: 'connected', behind, inFlight, lacking, inSync, diskFull, transfers, lastSeen: Date.now(), ...(diverged.length > 0 ? { diverged } : {}), ...(incompatible !== undefined ? { incompatible } : {}) }
       if (options.rtt !== false) {
         try { st.rttMs = await libp2p.services.ping.ping(peerIdFromString(p.deviceId), { signal: AbortSignal.timeout(2000) }) } catch (err) { log('ping %s failed: %e', p.deviceId, err) }
       }

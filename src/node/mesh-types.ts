@@ -29,6 +29,8 @@ export type NodeEvent =
   | { type: 'lost', peerId: string, label: string }
   | { type: 'synced', peerId: string, label: string, doc: string, entries: number, snapshot: boolean }
   | { type: 'entry-refused', peerId: string, label: string, reason: string }
+  /** A proven sibling speaks no sync protocol this node does (another version of mesh): told once per peer. */
+  | { type: 'incompatible', peerId: string, label: string, reason: string }
   /** The registry enrolled a device (approved here or by another admin, learned from a peer); `by` is its enroller's label. */
   | { type: 'enrolled', deviceId: string, label: string, capabilities: readonly string[], by: string, self: boolean }
   /** This device was revoked (learned from a peer, or known at start): it dials no one from now on. */
@@ -85,6 +87,8 @@ export interface PeerStatus {
   lastSeen?: number
   /** An offline peer this node redials: its last failed dial since it was last proven (when, and why). */
   lastDialFailed?: { at: number, error: string }
+  /** A connected peer that speaks another sync protocol (another version of mesh): why nothing syncs with it. */
+  incompatible?: string
 }
 
 export interface NodeStatus {

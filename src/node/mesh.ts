@@ -114,12 +114,12 @@ export class MeshNode extends EventEmitter<{ event: [NodeEvent], 'caught-up': [s
     const stopped = (): boolean => this.stopped
     const emit = (e: NodeEvent): void => { this.emitEvent(e) }
     this.names = new DocNames(vault, this.timers, stopped)
-    this.report = new StatusReport({ libp2p: this.libp2p, vault, book, via: this.via, names: this.names, labelOf: (id) => this.labelOf(id), relayVia: this.relayVia, relayCounts: this.relayCounts, lastDialFailure: (id) => this.redials.lastFailure(id) })
+    this.report = new StatusReport({ libp2p: this.libp2p, vault, book, via: this.via, names: this.names, labelOf: (id) => this.labelOf(id), relayVia: this.relayVia, relayCounts: this.relayCounts, lastDialFailure: (id) => this.redials.lastFailure(id), incompatible: (id) => this.links.incompatible(id) })
     this.redials = new Redial({ libp2p: this.libp2p, book, bootstrap: config.bootstrap, relayVia: config.relayVia, via: this.via, timers: this.timers, stopped, revoked: () => this.revoked !== undefined, mayRedial: (id) => !this.excluded.has(id) && !this.isRevokedPeer(id),
       unreachable: (peerId, via, reason, retryMs) => { this.emitEvent({ type: 'unreachable', peerId, label: book.get(peerId)?.label, via, reason, retryMs }) }
     })
     this.discovery = new Discovery({ libp2p: this.libp2p, vault, book, config, mdns: built.mdns, via: this.via, emit, addresses: () => this.addresses() })
-    this.links = new ProvenLinks({ libp2p: this.libp2p, config, timers: this.timers, stopped })
+    this.links = new ProvenLinks({ libp2p: this.libp2p, config, timers: this.timers, stopped, incompatible: (peerId, reason) => { this.emitEvent({ type: 'incompatible', peerId, label: this.labelOf(peerId), reason }) } })
     this.revocation = new Revocation({ vault, libp2p: this.libp2p, book, stopped, emit, exclude: (id, reason) => { this.exclude(id, reason) }, quiet: () => { this.discovery.stop(); this.relayVia.stop() } })
   }
 

@@ -8,6 +8,7 @@
 import { logger } from '@libp2p/logger'
 import { peerIdFromString } from '@libp2p/peer-id'
 import type { Connection } from '@libp2p/interface'
+import { SYNC_PROTOCOL } from '../../protocols/ids.js'
 import type { NodeConfig } from './config.js'
 import type { MeshLibp2p } from './mesh-types.js'
 import { closeSurplus, surplus } from './one-connection.js'
@@ -21,9 +22,17 @@ export interface ProvenLinksInit {
   /** The node's timers, cleared at its stop. */
   timers: Timers
   stopped: () => boolean
+  /**
+   * A proven peer does not speak this node's sync protocol (another version of mesh): nothing
+   * syncs with it. Told once per peer while the node runs.
+   */
+  incompatible: (peerId: string, reason: string) => void
 }
 
 export class ProvenLinks {
+  /** Peers said to speak another sync protocol, and why (until identify says otherwise). */
+  private readonly incompatibles = new Map<string, string>()
+
   constructor (private readonly init: ProvenLinksInit) {}
 
   /**
@@ -32,7 +41,7 @@ export class ProvenLinks {
    * machine can miss identify's 5 s deadline).
    */
   identify (connection: any, id: string, attempt = 1): void {
-    void this.init.libp2p.services.identify.identify(connection).catch((err: unknown) => {
+    void this.init.libp2p.services.identify.identify(connection).then((r: { protocols: string[] }) => { this.speaksSync(id, r.protocols) }, (err: unknown) => {
       log('identify %s failed (attempt %d): %e', id, attempt, err)
       // The connection it ran on may have been closed as a second one (one-connection.ts): the
       // peer's other connection is identified instead.
@@ -41,6 +50,22 @@ export class ProvenLinks {
       this.init.timers.after(1000 * attempt, () => { this.identify(next, id, attempt + 1) })
     })
   }
+
+  /**
+   * What identify says a proven peer speaks: without this node's sync protocol, neither side's
+   * sync stream can open (the opener's fails, the other waits for it), so both say why.
+   */
+  private speaksSync (peerId: string, protocols: readonly string[]): void {
+    if (protocols.includes(SYNC_PROTOCOL)) { this.incompatibles.delete(peerId); return }
+    if (this.incompatibles.has(peerId) || this.init.stopped()) return
+    const theirs = protocols.filter(p => p.startsWith('/mesh/sync/')).map(p => p.slice(0, 64))
+    const reason = `it does not speak ${SYNC_PROTOCOL}${theirs.length > 0 ? ` (it speaks ${theirs.join(', ')})` : ''}: another version of mesh, so nothing syncs with it until both run the same version (\`mesh --version\` on each)`
+    this.incompatibles.set(peerId, reason)
+    this.init.incompatible(peerId, reason)
+  }
+
+  /** Why nothing syncs with this peer, if it speaks another sync protocol. */
+  incompatible (peerId: string): string | undefined { return this.incompatibles.get(peerId) }
 
   /** A sync session failed while the peer may still be connected: the opening side reopens it. */
   syncEnded (peerId: string, reason: string): void {

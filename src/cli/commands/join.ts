@@ -37,6 +37,7 @@ export function formatEvent (e: NodeEvent): string | undefined {
     case 'synced': return e.snapshot ? `synced        ${e.doc} from ${e.label}: snapshot` : `synced        ${e.doc} from ${e.label}: +${plural(e.entries, 'entry', 'entries')}`
     case 'enrolled': return `device added  ${e.label} (${short(e.deviceId)}) [${e.capabilities.join(', ')}], enrolled by ${e.by}${e.self ? ' (this device)' : ''}`
     case 'entry-refused': return `refused       from ${e.label}: ${e.reason}`
+    case 'incompatible': return `incompatible  ${e.label} (${short(e.peerId)}): ${e.reason}`
     case 'mdns': return e.sending
       ? 'mdns          queries go out again: siblings on this LAN can find this device'
       : `mdns          cannot send on this network (${e.reason ?? 'unknown'}: no multicast route or interface?): siblings on this LAN cannot find this device by mDNS, nor it them; it keeps trying. Reach one directly with --bootstrap ADDR (or pair with mesh devices approve CODE --dial ADDR)`

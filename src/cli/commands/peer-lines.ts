@@ -35,6 +35,7 @@ export function syncState (p: Peer): string {
     const seen = p.lastSeen !== undefined && p.lastSeen > 0 ? `last seen ${localTime(p.lastSeen)}` : 'never seen'
     return p.lastDialFailed !== undefined ? `${seen}; not reachable at ${localTime(p.lastDialFailed.at)}: ${p.lastDialFailed.error}` : seen
   }
+  if (p.incompatible !== undefined) return `nothing syncs: ${p.incompatible}`
   if (p.inSync) return 'in sync'
   const behind = Object.entries(p.behind).filter(([, n]) => n > 0).map(([d, n]) => {
     const flying = Math.min(n, p.inFlight[d] ?? 0)
