@@ -52,14 +52,16 @@ export class ProvenLinks {
   }
 
   /**
-   * What identify says a proven peer speaks: without this node's sync protocol, neither side's
-   * sync stream can open (the opener's fails, the other waits for it), so both say why.
+   * What identify says a proven peer speaks: with another sync protocol instead of this node's,
+   * neither side's sync stream can open (the opener's fails, the other waits for it), so both say why.
    */
   private speaksSync (peerId: string, protocols: readonly string[]): void {
     if (protocols.includes(SYNC_PROTOCOL)) { this.incompatibles.delete(peerId); return }
-    if (this.incompatibles.has(peerId) || this.init.stopped()) return
+    // Only a peer that lists another sync protocol: one listing none may be stopping (its sync
+    // unhandled as it answered), which is no other version.
     const theirs = protocols.filter(p => p.startsWith('/mesh/sync/')).map(p => p.slice(0, 64))
-    const reason = `it does not speak ${SYNC_PROTOCOL}${theirs.length > 0 ? ` (it speaks ${theirs.join(', ')})` : ''}: another version of mesh, so nothing syncs with it until both run the same version (\`mesh --version\` on each)`
+    if (theirs.length === 0 || this.incompatibles.has(peerId) || this.init.stopped()) return
+    const reason = `it does not speak ${SYNC_PROTOCOL} (it speaks ${theirs.join(', ')}): another version of mesh, so nothing syncs with it until both run the same version (\`mesh --version\` on each)`
     this.incompatibles.set(peerId, reason)
     this.init.incompatible(peerId, reason)
   }
