@@ -51,13 +51,35 @@ const FOUND_FILE = 'doctor-found.json'
 const sizeOf = async (path: string): Promise<number> => await stat(path).then(st => st.size, () => 0)
 
 /**
+ * Each store's snapshot sizes by path, for the pages' totals: a page stated every snapshot of the
+ * store again (10,000 files a page on a big vault). A snapshot's file is written once under a name
+ * of its own (its header's hash) and not rewritten; one set aside or replaced leaves the listing.
+ */
+const knownSizes = new WeakMap<EntryStore, Map<string, number>>()
+
+async function sizesOf (store: EntryStore, paths: readonly string[]): Promise<number[]> {
+  let known = knownSizes.get(store)
+  if (known === undefined) knownSizes.set(store, known = new Map())
+  const listed = new Set(paths)
+  for (const p of known.keys()) if (!listed.has(p)) known.delete(p)
+  const cache = known
+  return await Promise.all(paths.map(async p => {
+    const had = cache.get(p)
+    if (had !== undefined) return had
+    const n = await sizeOf(p)
+    cache.set(p, n)
+    return n
+  }))
+}
+
+/**
  * Checks the snapshots whose path comes after `after` (all from the start without it), for
  * about `budgetMs` and at most `files` of them (one at least), and records what it found (`record`: false on a home opened
  * only to read).
  */
 export async function checkSnapshots (store: EntryStore, certs: CertRegistry, opts: { after?: string, budgetMs?: number, files?: number, record?: boolean } = {}): Promise<CheckPage> {
   const all = store.docIds().flatMap(doc => store.snapshots(doc).map(s => ({ doc, s }))).sort((a, b) => a.s.path < b.s.path ? -1 : a.s.path > b.s.path ? 1 : 0)
-  const sizes = await Promise.all(all.map(async ({ s }) => await sizeOf(s.path)))
+  const sizes = await sizesOf(store, all.map(({ s }) => s.path))
   const total = { files: all.length, bytes: sizes.reduce((a, b) => a + b, 0) }
   const checked = { files: 0, bytes: 0 }
   const after = opts.after
