@@ -1,6 +1,6 @@
 /**
  * The skills document: name -> manifest. A skill file is Markdown with an optional front matter
- * block (`---` lines holding `name:`, `version:`, `description:`), the format agent skills use.
+ * block (YAML between `---` lines: `name:`, `version:`, `description:`), the format agent skills use.
  * `text` keeps the SKILL.md exactly as given and `files` the other files of its AgentSkills
  * folder (references/, scripts/…), so a skill projected into an agent's skills directory is
  * byte for byte the one captured (skills written before these fields have only `body`).
@@ -10,6 +10,7 @@
  * concurrent with an edit keeps the edit).
  */
 import { createHash } from 'node:crypto'
+import { parseDocument } from 'yaml'
 import * as Y from 'yjs'
 import { InvalidInputError } from '../src/errors.js'
 import { isSkillCategory, isSkillFilePath, isSkillName } from './paths.js'
@@ -65,22 +66,81 @@ export const MAX_SKILL_BYTES = 512 * 1024
 /** Standard base64, padded (what Buffer#toString('base64') writes). */
 const BASE64 = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/
 
-/** `fallbackName`: the name when the front matter has none (a file's or folder's); without one, a skill must name itself. */
+/**
+ * A SKILL.md's bytes as its text, refused (naming `file`) when they are not UTF-8: decoded with
+ * U+FFFD in place of what is not, the skill stored and written back to the agents' folders would
+ * be another file. A byte order mark is kept, as every other byte.
+ */
+export function skillText (bytes: Uint8Array, file: string): string {
+  try {
+    return new TextDecoder('utf-8', { fatal: true, ignoreBOM: true }).decode(bytes)
+  } catch {
+    let line = 1
+    let start = 0
+    for (let nl = bytes.indexOf(0x0a); ; nl = bytes.indexOf(0x0a, start)) {
+      const end = nl < 0 ? bytes.length : nl
+      try { new TextDecoder('utf-8', { fatal: true }).decode(bytes.subarray(start, end)) } catch { break }
+      if (nl < 0) break
+      start = nl + 1
+      line++
+    }
+    throw new InvalidInputError(`${file} is not UTF-8 text (line ${line} holds bytes that are not): a skill's SKILL.md is Markdown, kept byte for byte as text; convert it to UTF-8 (e.g. iconv -f LATIN1 -t UTF-8) and add it again`, { path: file, line })
+  }
+}
+
+/** What a front matter value that is no text should be, said where one is refused. */
+const AS_TEXT = 'write it as one string (quoted, or `|` followed by indented lines for several)'
+
+/**
+ * `fallbackName`: the name when the front matter has none (a file's or folder's); without one, a
+ * skill must name itself. The front matter is YAML (as the agents read it), each value taken as the
+ * text written: `version: 1.0` is "1.0", `description: |` the indented lines after it, quoted
+ * values unquoted and unescaped. Keys are matched whatever their case (as mesh always read them).
+ * Front matter that is not YAML, or not a map, or whose name, version or description is a list or
+ * map, is refused (InvalidInputError naming the line or field): the same SKILL.md gives the same name on
+ * every device, or none.
+ */
 export function parseSkill (text: string, fallbackName?: string): Pick<Skill, 'name' | 'version' | 'description' | 'body'> {
   let body = text
-  const fields: Record<string, string> = {}
+  const fields = new Map<string, unknown>()
   const fm = /^---\r?\n([\s\S]*?)\r?\n---\r?\n?/.exec(text)
   if (fm !== null) {
     body = text.slice(fm[0].length)
-    for (const line of (fm[1] as string).split(/\r?\n/)) {
-      const m = /^([A-Za-z_-]+):\s*(.*)$/.exec(line)
-      if (m !== null) fields[(m[1] as string).toLowerCase()] = (m[2] as string).trim().replace(/^["']|["']$/g, '')
+    const src = fm[1] as string
+    // Line numbers in the file: the front matter begins on line 2, after its `---`.
+    const lineOf = (at: number): number => src.slice(0, at).split('\n').length + 1
+    // failsafe: every scalar is the text written (1.0 stays "1.0", no null or true), nothing resolved by tags.
+    const doc = parseDocument(src, { schema: 'failsafe', prettyErrors: false, uniqueKeys: true })
+    const err = doc.errors[0]
+    if (err !== undefined) {
+      const line = lineOf(err.pos[0])
+      throw new InvalidInputError(`the front matter is not valid YAML: line ${line}: ${err.message}${err.code === 'BLOCK_AS_IMPLICIT_KEY' ? ' (a value holding ": " must be quoted)' : ''}`, { line })
+    }
+    let value: unknown
+    try {
+      value = doc.toJS({ mapAsMap: true, maxAliasCount: 100 })
+    } catch (e: any) {
+      throw new InvalidInputError(`the front matter is not valid YAML: ${e?.message ?? e}`, {}, { cause: e })
+    }
+    if (value instanceof Map) {
+      // Later keys win, as before YAML was read as YAML (`Name:` then `name:`).
+      for (const [k, v] of value) if (typeof k === 'string') fields.set(k.toLowerCase(), v)
+    } else if (value !== null && value !== undefined && value !== '') {
+      throw new InvalidInputError('the front matter is not a map of fields: give it `name:`, `description:` (and `version:`) lines', { line: 2 })
     }
   }
-  const name = fields.name ?? fallbackName
+  const field = (key: string): string | undefined => {
+    const v = fields.get(key)
+    if (v === undefined || v === '') return undefined
+    if (typeof v === 'string') return v
+    throw new InvalidInputError(`the front matter's ${key} is a ${Array.isArray(v) ? 'list' : 'map'}, not text: ${AS_TEXT}`, { field: key })
+  }
+  const version = field('version')
+  const description = field('description')
+  const name = field('name') ?? fallbackName
   if (name === undefined) throw new InvalidInputError('the skill has no name: give its front matter a `name:` line, or pass a name')
-  if (!isSkillName(name)) throw new InvalidInputError(`invalid skill name "${name}": 1 to 64 of A-Z a-z 0-9 . _ -, not starting with a dot`)
-  return { name, version: fields.version ?? '0.0.0', description: fields.description ?? '', body }
+  if (!isSkillName(name)) throw new InvalidInputError(`invalid skill name ${JSON.stringify(name)}: 1 to 64 of A-Z a-z 0-9 . _ -, not starting with a dot`)
+  return { name, version: version ?? '0.0.0', description: description ?? '', body }
 }
 
 export class SkillsDoc {

@@ -24,7 +24,7 @@ import { homedir } from 'node:os'
 import { join } from 'node:path'
 import { mkdirDurable } from '../store/files.js'
 import { isSkillCategory, isSkillFilePath, isSkillName } from '../../crdt/paths.js'
-import { folderHash, parseSkill, skillFolder, type SkillFile, type SkillFolder, type SkillTombstone } from '../../crdt/skills.js'
+import { folderHash, parseSkill, skillFolder, skillText, type SkillFile, type SkillFolder, type SkillTombstone } from '../../crdt/skills.js'
 import { InvalidInputError } from '../errors.js'
 import type { MeshApi } from '../api/api.js'
 import { isLinkRefused, listFiles, readFileNoFollow } from './bundle.js'
@@ -67,10 +67,17 @@ export interface LocalSkill { name: string, rel: string, files: SkillFiles, hash
 /** A skill's hash over its files ('SKILL.md' included) and their exec bits, path-sorted (crdt folderHash). */
 export const skillHash = (files: SkillFiles): string => folderHash(files)
 
-/** The skill folders under `dir` (Hermes: also one category level down); symlinks are listed apart. */
-export async function readLocalSkills (dir: string, nested: boolean): Promise<{ skills: LocalSkill[], symlinks: string[] }> {
+/** A skill folder whose SKILL.md cannot be read as a skill (not UTF-8, front matter not YAML…): `why`, in words. */
+export interface UnreadSkill { rel: string, why: string }
+
+/**
+ * The skill folders under `dir` (Hermes: also one category level down); symlinks are listed apart,
+ * and so are folders whose SKILL.md is no skill mesh can read (`unread`).
+ */
+export async function readLocalSkills (dir: string, nested: boolean): Promise<{ skills: LocalSkill[], symlinks: string[], unread: UnreadSkill[] }> {
   const skills: LocalSkill[] = []
   const symlinks: string[] = []
+  const unread: UnreadSkill[] = []
   const visit = async (rel: string, depth: number): Promise<void> => {
     let names: string[]
     try { names = await readdir(join(dir, rel)) } catch (err: any) { if (err?.code === 'ENOENT' || err?.code === 'ENOTDIR') return; throw err }
@@ -83,13 +90,22 @@ export async function readLocalSkills (dir: string, nested: boolean): Promise<{ 
       let md: Buffer | undefined
       try { md = await readFileNoFollow(join(dir, r, 'SKILL.md')) } catch (err: any) { if (err?.code !== 'ENOENT' && !isLinkRefused(err)) throw err }
       if (md !== undefined) {
+        let name: string
+        try {
+          name = parseSkill(skillText(md, join(dir, r, 'SKILL.md')), n).name
+        } catch (err) {
+          if (!(err instanceof InvalidInputError)) throw err
+          // skillText's refusal names the file and says to add it again: here, the path is said apart.
+          unread.push({ rel: r, why: err.details.path !== undefined ? `it is not UTF-8 text (line ${String(err.details.line)})` : err.fact })
+          continue
+        }
         const files = await readSkillFolder(join(dir, r), md)
-        skills.push({ name: parseSkill(md.toString('utf8'), n).name, rel: r, files, hash: skillHash(files) })
+        skills.push({ name, rel: r, files, hash: skillHash(files) })
       } else if (nested && depth === 0) await visit(r, 1)
     }
   }
   await visit('', 0)
-  return { skills, symlinks }
+  return { skills, symlinks, unread }
 }
 
 /**
@@ -138,6 +154,11 @@ export interface SkillsSyncReport {
   /** Removed from mesh but edited here since the last sync: kept, not captured back (`prefer` decides). */
   keptEdited: Array<{ name: string, path: string }>
   symlinksSkipped: string[]
+  /**
+   * Skill folders whose SKILL.md mesh cannot read as a skill (not UTF-8, front matter that is not
+   * YAML, a name that is none): neither captured nor written over, nor removed from mesh; `why` in words.
+   */
+  skipped: Array<{ path: string, why: string }>
 }
 
 export async function syncSkills (api: MeshApi, agent: SkillAgent, opts: { home: string, env?: NodeJS.ProcessEnv, prefer?: 'mesh' | 'local' }): Promise<SkillsSyncReport> {
@@ -155,18 +176,26 @@ export async function syncSkills (api: MeshApi, agent: SkillAgent, opts: { home:
   // Pulls begun and not seen through (the sync was killed part-way): the skill's hash in mesh then.
   const pullScope = `${scope}\0pulling`
   const pulling = await loadBase(statePath, pullScope)
-  const { skills: local, symlinks } = await readLocalSkills(dir, nested)
+  const { skills: local, symlinks, unread } = await readLocalSkills(dir, nested)
   const byName = new Map(local.map(s => [s.name, s]))
   const mesh = new Map<string, SkillFiles>()
   const categories = new Map<string, string>()
+  const sources = new Map<string, string>()
   for (const s of await api.call('skills.list', {})) {
     const shown = await api.call('skills.show', { name: s.name })
     mesh.set(s.name, fromSkill(shown))
+    sources.set(s.name, shown.source)
     if (shown.category !== undefined) categories.set(s.name, shown.category)
   }
   const tombs = new Map<string, SkillTombstone>((await api.call('skills.removed', {})).map(t => [t.name, t]))
-  const report: SkillsSyncReport = { agent, dir, pushed: [], pulled: [], same: [], conflicts: [], removedFromMesh: [], deletedHere: [], keptEdited: [], symlinksSkipped: symlinks }
+  const report: SkillsSyncReport = { agent, dir, pushed: [], pulled: [], same: [], conflicts: [], removedFromMesh: [], deletedHere: [], keptEdited: [], symlinksSkipped: symlinks, skipped: unread.map(u => ({ path: join(dir, u.rel, 'SKILL.md'), why: u.why })) }
+  // Left alone: a symlinked folder's skill, and (below) one whose folder cannot be read.
   const linked = new Set(symlinks.map(r => r.split('/').pop() as string))
+  // A folder whose SKILL.md cannot be read is no skill gone from here: the skill of its folder's
+  // name, or the one captured from that folder, is left as it is (not removed from mesh, not written over).
+  const unreadAt = new Set(unread.map(u => `${agent}:${join(dir, u.rel)}`))
+  for (const u of unread) linked.add(u.rel.split('/').pop() as string)
+  for (const [n, src] of sources) if (unreadAt.has(src)) linked.add(n)
   for (const name of [...new Set([...byName.keys(), ...mesh.keys(), ...base.keys()])].sort()) {
     if (linked.has(name)) continue
     const l = byName.get(name)

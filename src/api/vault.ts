@@ -5,7 +5,7 @@
 import { readFile } from 'node:fs/promises'
 import { basename, extname, resolve } from 'node:path'
 import {
-  DOC_NAMES, MemoryDoc, parseSessionKey, SessionDoc, SessionsIndexDoc, SkillsDoc, type SessionKey,
+  DOC_NAMES, MemoryDoc, parseSessionKey, parseSkill, SessionDoc, SessionsIndexDoc, skillText, SkillsDoc, type SessionKey,
   type MemoryEntry, type SessionSummary, type Skill, type SkillFile, type SkillTombstone
 } from '../../crdt/index.js'
 import { AbortedError, ClosedError, InvalidInputError, MissingCapabilityError, NotFoundError, SessionExistsError, SessionNotFoundError, type Hint } from '../errors.js'
@@ -276,15 +276,22 @@ class SkillsApi {
   }
 
   async addFile (path: string): Promise<Skill> {
-    let text: string
+    let bytes: Buffer
     try {
-      text = await readFile(path, 'utf8')
+      bytes = await readFile(path)
     } catch (err: any) {
       throw new InvalidInputError(`cannot read skill file ${path}: ${err?.code ?? err}`, { path }, { cause: err })
     }
     const abs = resolve(path)
+    // Not UTF-8: refused (decoded, it would be stored as another file).
+    const text = skillText(bytes, abs)
     // Named, when its front matter does not, by its folder (a SKILL.md) or its file.
     const name = basename(abs).toUpperCase() === 'SKILL.MD' ? basename(resolve(abs, '..')) : basename(abs, extname(abs))
+    // Its front matter refused (not YAML, a list for a description…): said with the file's name.
+    try { parseSkill(text, name) } catch (err) {
+      if (err instanceof InvalidInputError) throw new InvalidInputError(`${abs}: ${err.fact}`, { path: abs, ...err.details }, { cause: err })
+      throw err
+    }
     return await this.add(text, { source: abs, name })
   }
 

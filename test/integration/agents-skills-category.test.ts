@@ -7,7 +7,9 @@
  * carried, or from another agent) still lands in `mesh/`; an edit made in Claude Code keeps the
  * category; a category that is no folder name (`..`, a path) is refused where it comes in, said,
  * and nothing is written anywhere. A skill removed in mesh goes from Hermes, and the `mesh/` folder
- * with its last skill.
+ * with its last skill. A skill folder whose SKILL.md mesh cannot read (not UTF-8: it was captured
+ * with U+FFFD in place of its bytes; front matter that is not YAML) is not synced and is named, and
+ * the skill mesh captured from that folder before stays in mesh (not removed, not written over).
  */
 import { mkdir, readdir, readFile, writeFile } from 'node:fs/promises'
 import { join, relative } from 'node:path'
@@ -96,5 +98,43 @@ describe('mesh agent skills sync hermes: a skill\'s category', () => {
     expect((await on(fresh, 'agent', 'skills', 'sync', 'hermes')).code).toBe(0)
     expect((await files(fresh)).filter(f => f.includes('sneaky'))).toEqual([])
     expect(await readdir(h.dir)).not.toContain('escape')
+  }, 60_000)
+})
+
+describe('mesh agent skills sync: a SKILL.md mesh cannot read', () => {
+  it('is not synced and is named; the skill captured from its folder before stays in mesh, the folder as it is', async () => {
+    const claude = join(h.dir, 'claude-unread')
+    const skills = join(claude, 'skills')
+    const sync = async (...flags: string[]): Promise<RunResult> => await runCli(['agent', 'skills', 'sync', 'claude', ...flags, '--home', h.home], { env: { ...h.env, CLAUDE_CONFIG_DIR: claude } })
+    // Its folder's name is not its name: the skill is known by where it was captured from.
+    await mkdir(join(skills, 'renamed'), { recursive: true })
+    await writeFile(join(skills, 'renamed', 'SKILL.md'), '---\nname: kept\ndescription: Keep it\n---\nx\n')
+    const first = await sync('--json')
+    expect(first.code, first.stderr).toBe(0)
+    expect(JSON.parse(first.stdout)).toMatchObject({ pushed: ['kept'] })
+
+    const broken = '---\nname: kept\ndescription: Use it when: asked\n---\nx\n'
+    await writeFile(join(skills, 'renamed', 'SKILL.md'), broken)
+    const latin1 = Buffer.concat([Buffer.from('---\nname: binary\ndescription: caf'), Buffer.from([0xe9]), Buffer.from('\n---\nx\n')])
+    await mkdir(join(skills, 'binary'), { recursive: true })
+    await writeFile(join(skills, 'binary', 'SKILL.md'), latin1)
+    const r = await sync('--json')
+    expect(r.code, r.stderr).toBe(0)
+    const report = JSON.parse(r.stdout)
+    // Neither captured (the bytes as U+FFFD, a description cut at its colon) nor taken as removed.
+    expect([report.pushed, report.removedFromMesh, report.conflicts]).toEqual([[], [], []])
+    expect(report.skipped).toEqual([
+      { path: join(skills, 'binary', 'SKILL.md'), why: 'it is not UTF-8 text (line 3)' },
+      { path: join(skills, 'renamed', 'SKILL.md'), why: 'the front matter is not valid YAML: line 3: Nested mappings are not allowed in compact mappings (a value holding ": " must be quoted)' }
+    ])
+    expect(JSON.parse((await h.mesh('skills', 'show', 'kept', '--json')).stdout).description).toBe('Keep it')
+    expect((await h.mesh('skills', 'list', '--json')).stdout).not.toContain('binary')
+    expect(await readFile(join(skills, 'renamed', 'SKILL.md'), 'utf8')).toBe(broken)
+    expect((await readFile(join(skills, 'binary', 'SKILL.md'))).equals(latin1)).toBe(true)
+    expect(await readdir(skills)).not.toContain('kept')
+    // Said as memory sync says a file it skips.
+    const said = await sync()
+    expect(said.code, said.stderr).toBe(0)
+    expect(said.stdout).toContain(`\n${join(skills, 'binary', 'SKILL.md')}: not synced: it is not UTF-8 text (line 3)\n${join(skills, 'renamed', 'SKILL.md')}: not synced: the front matter is not valid YAML: line 3:`)
   }, 60_000)
 })

@@ -2,7 +2,10 @@
  * `mesh skills add FOLDER` sends the folder's other files with its SKILL.md (scripts/, references/:
  * before, the SKILL.md alone went, naming scripts no other machine got), but not hidden ones
  * (.env, .git) nor node_modules: a SKILL.md at a repository's root must not send the repository.
- * It says which files went; over the size a skill may have, it names the largest. Real `mesh`.
+ * It says which files went; over the size a skill may have, it names the largest. Its front matter
+ * is read as YAML (a `description: |` was stored as "|", `version: 1.0` and quoted text mangled),
+ * and a SKILL.md that is not YAML there, or not UTF-8 at all (it was stored with U+FFFD in place of
+ * its bytes, so no agent got the file back), is refused naming the file, nothing stored. Real `mesh`.
  */
 import { mkdir, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
@@ -51,5 +54,40 @@ describe('mesh skills add FOLDER', () => {
     // A file not called SKILL.md with no name in its front matter is named by the file.
     await writeFile(join(h.dir, 'plain.md'), 'Just text.\n')
     expect((await h.mesh('skills', 'add', join(h.dir, 'plain.md'))).stdout).toBe('added skill plain 0.0.0\n')
+  }, 60_000)
+
+  it('reads the front matter as YAML: a block scalar, version 1.0, quoted text, comments', async () => {
+    const f = join(h.dir, 'yaml')
+    await mkdir(f, { recursive: true })
+    await writeFile(join(f, 'SKILL.md'), '---\nname: yaml-forms\nversion: 1.0\ndescription: |\n  Review a diff.\n  Say what is wrong. # not a comment here\nmetadata: {owner: "me"} # a comment\n---\n\nBody.\n')
+    const added = await h.mesh('skills', 'add', f)
+    expect(added.code, added.stderr).toBe(0)
+    expect(added.stdout).toBe('added skill yaml-forms 1.0\n')
+    const shown = JSON.parse((await h.mesh('skills', 'show', 'yaml-forms', '--json')).stdout)
+    expect([shown.version, shown.description]).toEqual(['1.0', 'Review a diff.\nSay what is wrong. # not a comment here\n'])
+    // `skills show` puts the description's second line under its first.
+    expect((await h.mesh('skills', 'show', 'yaml-forms')).stdout).toContain('description: Review a diff.\n             Say what is wrong. # not a comment here\nsource:')
+    await writeFile(join(h.dir, 'quoted.md'), '---\ndescription: "one\\ttab" # said\nversion: \'it\'\'s\'\n---\nx\n')
+    expect((await h.mesh('skills', 'add', join(h.dir, 'quoted.md'))).stdout).toBe('added skill quoted it\'s\n')
+    expect(JSON.parse((await h.mesh('skills', 'show', 'quoted', '--json')).stdout).description).toBe('one\ttab')
+  }, 60_000)
+
+  it('refuses a SKILL.md whose front matter is not YAML, or that is not UTF-8, naming the file; nothing stored', async () => {
+    const before = (await h.mesh('skills', 'list', '--json')).stdout
+    const bad = join(h.dir, 'not-yaml')
+    await mkdir(bad, { recursive: true })
+    await writeFile(join(bad, 'SKILL.md'), '---\nname: not-yaml\ndescription: Use it when: the user asks\n---\nx\n')
+    const r = await h.mesh('skills', 'add', bad)
+    expect(r.code).toBe(2)
+    expect(r.stderr).toBe(`mesh: ${join(bad, 'SKILL.md')}: the front matter is not valid YAML: line 3: Nested mappings are not allowed in compact mappings (a value holding ": " must be quoted)\n`)
+    const bin = join(h.dir, 'binary')
+    await mkdir(bin, { recursive: true })
+    await writeFile(join(bin, 'SKILL.md'), Buffer.concat([Buffer.from('---\nname: binary\ndescription: caf'), Buffer.from([0xe9]), Buffer.from('\n---\nx\n')]))
+    const b = await h.mesh('skills', 'add', bin)
+    expect(b.code).toBe(2)
+    expect(b.stderr).toMatch(new RegExp(`^mesh: ${join(bin, 'SKILL.md').replace(/[.*+?^\${}()|[\]\\]/g, '\\$&')} is not UTF-8 text \\(line 3 holds bytes that are not\\)`))
+    await writeFile(join(h.dir, 'latin1.md'), Buffer.from([0x63, 0x61, 0x66, 0xe9, 0x0a]))
+    expect((await h.mesh('skills', 'add', join(h.dir, 'latin1.md'))).code).toBe(2)
+    expect((await h.mesh('skills', 'list', '--json')).stdout).toBe(before)
   }, 60_000)
 })

@@ -1,7 +1,12 @@
-/** crdt/skills.ts tombstones: what a removal leaves, and how it meets a concurrent edit or a new add. */
+/**
+ * crdt/skills.ts tombstones: what a removal leaves, and how it meets a concurrent edit or a new
+ * add. And how a SKILL.md's front matter is read: as YAML (it was read line by line, so that
+ * `description: |` was stored as "|", a quoted "\n" kept its backslash, `'it''s'` both quotes and
+ * `# a comment` stayed in the value), and its bytes only when they are UTF-8.
+ */
 import * as Y from 'yjs'
 import { describe, expect, it } from 'vitest'
-import { checkDoc, folderHash, skillFolder, SkillsDoc } from '../../crdt/index.js'
+import { checkDoc, folderHash, parseSkill, skillFolder, SkillsDoc, skillText } from '../../crdt/index.js'
 
 const text = (extra = ''): string => `---\nname: review\n---\nRead the diff.${extra}\n`
 const sync = (from: Y.Doc, to: Y.Doc): void => { Y.applyUpdate(to, Y.encodeStateAsUpdate(from, Y.encodeStateVector(to))) }
@@ -38,5 +43,53 @@ describe('skill tombstones', () => {
     s.doc.getMap('removed').set('x', { name: 'x', hash: 1 })
     expect(s.tombstones()).toEqual([])
     expect(checkDoc('skills', s.doc)?.reason).toMatch(/removed\["x"\]/)
+  })
+})
+
+describe('a SKILL.md\'s front matter', () => {
+  const fm = (lines: string): string => `---\n${lines}\n---\nBody.\n`
+  const read = (lines: string): ReturnType<typeof parseSkill> => parseSkill(fm(lines), 'fallback')
+
+  it('is read as YAML: block scalars, quoting and escapes, comments; version as written', () => {
+    expect(read('name: review\ndescription: |\n  Review a diff.\n  Then say what is wrong.')).toEqual({ name: 'review', version: '0.0.0', description: 'Review a diff.\nThen say what is wrong.\n', body: 'Body.\n' })
+    expect(read('description: >\n  Review a diff\n  and say what is wrong.').description).toBe('Review a diff and say what is wrong.\n')
+    expect(read('description: "one\\ntwo \\"quoted\\""').description).toBe('one\ntwo "quoted"')
+    expect(read("description: 'it''s \"fine\"'").description).toBe('it\'s "fine"')
+    expect(read('name: review # the folder\'s name too\ndescription: Review it # why: see below').description).toBe('Review it')
+    expect(read('name: review # the folder\'s name too').name).toBe('review')
+    expect(read('description: "Use it when: asked"').description).toBe('Use it when: asked')
+    // 1.0 is "1.0" (not the number 1), 1.10 is not 1.1, true stays "true": the text written.
+    expect(read('version: 1.0').version).toBe('1.0')
+    expect(read('version: 1.10').version).toBe('1.10')
+    expect(read('version: 2').version).toBe('2')
+    // Keys whatever their case, as before; an empty value is none given.
+    expect(read('Name: review\nDescription: Review it')).toMatchObject({ name: 'review', description: 'Review it' })
+    expect(read('name:\nversion:\ndescription:')).toMatchObject({ name: 'fallback', version: '0.0.0', description: '' })
+    // Fields other than these (the agents' own: allowed-tools, metadata) may be anything.
+    expect(read('name: review\nallowed-tools: [Read, Grep]\nmetadata:\n  owner: me')).toMatchObject({ name: 'review', description: '' })
+    expect(parseSkill('No front matter.\n', 'plain')).toEqual({ name: 'plain', version: '0.0.0', description: '', body: 'No front matter.\n' })
+  })
+
+  it('that is not YAML, or gives a list for a description, is refused naming the line or field', () => {
+    // The line counted in the file: the front matter begins on line 2.
+    expect(() => read('name: review\ndescription: Use it when: the user asks')).toThrow(/^the front matter is not valid YAML: line 3: Nested mappings are not allowed in compact mappings \(a value holding ": " must be quoted\)$/)
+    expect(() => read('name: review\ndescription: "half')).toThrow(/^the front matter is not valid YAML: line 3: Missing closing "quote$/)
+    expect(() => read('name: a\nname: b')).toThrow(/line 3: Map keys must be unique/)
+    expect(() => read('description:\n  - one\n  - two')).toThrow(/^the front matter's description is a list, not text: write it as one string/)
+    expect(() => read('name:\n  first: x')).toThrow(/^the front matter's name is a map, not text/)
+    expect(() => read('just a line')).toThrow(/^the front matter is not a map of fields/)
+    expect(() => read('name: "bad\\nname"')).toThrow('invalid skill name "bad\\nname"')
+    // Refused by add too: nothing stored.
+    const s = new SkillsDoc()
+    expect(() => s.add(fm('description: "half'), { source: 't', fallbackName: 'x', device: 'd' })).toThrow(/not valid YAML/)
+    expect(s.list()).toEqual([])
+  })
+
+  it('is taken only from UTF-8 bytes: others are refused naming the file and line, a byte order mark kept', () => {
+    const latin1 = Buffer.concat([Buffer.from('---\nname: caf'), Buffer.from([0xe9]), Buffer.from('\n---\n')])
+    expect(() => skillText(latin1, '/x/SKILL.md')).toThrow(/^\/x\/SKILL\.md is not UTF-8 text \(line 2 holds bytes that are not\)/)
+    expect(() => skillText(Buffer.from([0x89, 0x50, 0x4e, 0x47]), 'a.md')).toThrow(/^a\.md is not UTF-8 text \(line 1/)
+    const bom = Buffer.from('\ufeff# Title\n')
+    expect(Buffer.from(skillText(bom, 'b.md'), 'utf8').equals(bom)).toBe(true)
   })
 })

@@ -54,6 +54,8 @@ export async function syncCmd (g: Globals, what: 'skills' | 'memory', args: stri
       for (const n of r.deletedHere) out.line(`${n}: removed from mesh, so deleted here`)
       for (const k of r.keptEdited) out.line(`${k.name}: removed from mesh but edited here since (${k.path}): kept, not captured back (--prefer local to add it again, --prefer mesh to delete it)`)
       for (const s of r.symlinksSkipped) out.line(`${s}: a symlink, not followed`)
+      // A SKILL.md that is no skill mesh can read (not UTF-8, its front matter not YAML): named, escaped as memory sync's are.
+      for (const s of r.skipped) out.line(`${firstControl(s.path) !== undefined ? JSON.stringify(s.path) : s.path}: not synced: ${s.why}`)
     }
     return r.conflicts.length > 0 || r.keptEdited.length > 0 ? 1 : 0
   }

@@ -164,7 +164,8 @@ export const skillsCmd: Command = {
       if (g.json) { out.json(s); return 0 }
       out.line(`name:        ${s.name}`)
       out.line(`version:     ${s.version}`)
-      out.line(`description: ${s.description}`)
+      // Several lines (a YAML `description: |`): the others under the first, no blank line after.
+      out.line(`description: ${s.description.replace(/\s+$/, '').replace(/\r?\n/g, '\n             ')}`)
       out.line(`source:      ${s.source}`)
       out.line(`hash:        ${s.hash}`)
       // The other files of its folder (scripts it runs, references), by path: their text is in --json.
@@ -193,18 +194,27 @@ async function readSkillFile (path: string): Promise<{ content: string, source: 
   // The agents read a skill as Markdown (SKILL.md): any other file (a config, a binary) is a
   // mistake that would be copied into every agent's skills folder. Refused before it is read.
   if (extname(abs).toLowerCase() !== '.md') throw new InvalidInputError(`${abs} is not a skill: give a SKILL.md (Markdown with name and description front matter), another .md file, or the folder that holds a SKILL.md`, { path: abs })
-  let content: string
-  try { content = await readFile(abs, 'utf8') } catch (err) { throw failed(err) }
+  let bytes: Buffer
+  try { bytes = await readFile(abs) } catch (err) { throw failed(err) }
+  const { parseSkill, skillText } = await import('../../../crdt/skills.js')
+  // Not UTF-8: refused, not decoded with U+FFFD (another file would go to every machine).
+  const content = skillText(bytes, abs)
   // A SKILL.md is named by its folder (AgentSkills layout), any other file by its own name.
-  if (basename(abs).toUpperCase() !== 'SKILL.MD') return { content, source: abs, name: basename(abs, extname(abs)) }
+  const name = basename(abs).toUpperCase() !== 'SKILL.MD' ? basename(abs, extname(abs)) : basename(dirname(abs))
+  // Its front matter read here too, so that a refusal (not YAML, a list for a description) names the file.
+  try { parseSkill(content, name) } catch (err) {
+    if (isMeshError(err) && err.code === 'INVALID_INPUT') throw new InvalidInputError(`${abs}: ${err.fact}`, { path: abs, ...err.details }, { cause: err })
+    throw err
+  }
+  if (basename(abs).toUpperCase() !== 'SKILL.MD') return { content, source: abs, name }
   // The folder's other files (scripts/, references/, assets/) are the skill's too: without them,
   // every other machine got a SKILL.md naming scripts it did not have. Not hidden ones (.env,
   // .git) nor node_modules: a SKILL.md at a repository's root must not send the repository.
   const { readSkillFolder, toSkillFiles } = await import('../../agents/index.js')
   let files: SkillFile[]
-  try { files = toSkillFiles(await readSkillFolder(dirname(abs), Buffer.from(content, 'utf8'), { skip: n => n.startsWith('.') || n === 'node_modules' })) } catch (err: any) {
+  try { files = toSkillFiles(await readSkillFolder(dirname(abs), bytes, { skip: n => n.startsWith('.') || n === 'node_modules' })) } catch (err: any) {
     if (err?.code === 'INVALID_INPUT') throw err
     throw new InvalidInputError(`cannot read the skill's folder ${dirname(abs)}: ${err?.message ?? err}`, { path: dirname(abs) }, { cause: err })
   }
-  return { content, source: abs, name: basename(dirname(abs)), ...(files.length > 0 ? { files } : {}) }
+  return { content, source: abs, name, ...(files.length > 0 ? { files } : {}) }
 }
