@@ -88,59 +88,53 @@ export function skillText (bytes: Uint8Array, file: string): string {
   }
 }
 
-/** What a front matter value that is no text should be, said where one is refused. */
-const AS_TEXT = 'write it as one string (quoted, or `|` followed by indented lines for several)'
-
 /**
  * `fallbackName`: the name when the front matter has none (a file's or folder's); without one, a
  * skill must name itself. The front matter is YAML (as the agents read it), each value taken as the
  * text written: `version: 1.0` is "1.0", `description: |` the indented lines after it, quoted
- * values unquoted and unescaped. Keys are matched whatever their case (as mesh always read them).
- * Front matter that is not YAML, or not a map, or whose name, version or description is a list or
- * map, is refused (InvalidInputError naming the line or field): the same SKILL.md gives the same name on
- * every device, or none.
+ * values unquoted and unescaped; a field that is a list or a map is none given. Keys are matched
+ * whatever their case (as mesh always read them). Front matter that is not YAML (a description
+ * holding an unquoted ": ", often written, which agents load) or not a map is read line by line, as
+ * mesh read every front matter before: `key: rest of the line`. Nothing is refused for its front
+ * matter but a name that is none: the SKILL.md is kept byte for byte either way (`text`), and the
+ * same text gives the same name on every device.
  */
 export function parseSkill (text: string, fallbackName?: string): Pick<Skill, 'name' | 'version' | 'description' | 'body'> {
   let body = text
-  const fields = new Map<string, unknown>()
+  let fields = new Map<string, string>()
   const fm = /^---\r?\n([\s\S]*?)\r?\n---\r?\n?/.exec(text)
   if (fm !== null) {
     body = text.slice(fm[0].length)
-    const src = fm[1] as string
-    // Line numbers in the file: the front matter begins on line 2, after its `---`.
-    const lineOf = (at: number): number => src.slice(0, at).split('\n').length + 1
-    // failsafe: every scalar is the text written (1.0 stays "1.0", no null or true), nothing resolved by tags.
-    const doc = parseDocument(src, { schema: 'failsafe', prettyErrors: false, uniqueKeys: true })
-    const err = doc.errors[0]
-    if (err !== undefined) {
-      const line = lineOf(err.pos[0])
-      throw new InvalidInputError(`the front matter is not valid YAML: line ${line}: ${err.message}${err.code === 'BLOCK_AS_IMPLICIT_KEY' ? ' (a value holding ": " must be quoted)' : ''}`, { line })
-    }
-    let value: unknown
-    try {
-      value = doc.toJS({ mapAsMap: true, maxAliasCount: 100 })
-    } catch (e: any) {
-      throw new InvalidInputError(`the front matter is not valid YAML: ${e?.message ?? e}`, {}, { cause: e })
-    }
-    if (value instanceof Map) {
-      // Later keys win, as before YAML was read as YAML (`Name:` then `name:`).
-      for (const [k, v] of value) if (typeof k === 'string') fields.set(k.toLowerCase(), v)
-    } else if (value !== null && value !== undefined && value !== '') {
-      throw new InvalidInputError('the front matter is not a map of fields: give it `name:`, `description:` (and `version:`) lines', { line: 2 })
-    }
+    fields = yamlFields(fm[1] as string) ?? lineFields(fm[1] as string)
   }
-  const field = (key: string): string | undefined => {
-    const v = fields.get(key)
-    if (v === undefined || v === '') return undefined
-    if (typeof v === 'string') return v
-    throw new InvalidInputError(`the front matter's ${key} is a ${Array.isArray(v) ? 'list' : 'map'}, not text: ${AS_TEXT}`, { field: key })
-  }
-  const version = field('version')
-  const description = field('description')
+  const field = (key: string): string | undefined => { const v = fields.get(key); return v === '' ? undefined : v }
   const name = field('name') ?? fallbackName
   if (name === undefined) throw new InvalidInputError('the skill has no name: give its front matter a `name:` line, or pass a name')
   if (!isSkillName(name)) throw new InvalidInputError(`invalid skill name ${JSON.stringify(name)}: 1 to 64 of A-Z a-z 0-9 . _ -, not starting with a dot`)
-  return { name, version: version ?? '0.0.0', description: description ?? '', body }
+  return { name, version: field('version') ?? '0.0.0', description: field('description') ?? '', body }
+}
+
+/** The front matter's text fields by lower-cased key (later keys win), or undefined when it is no YAML map. */
+function yamlFields (src: string): Map<string, string> | undefined {
+  // failsafe: every scalar is the text written (1.0 stays "1.0", no null or true), nothing resolved by tags.
+  const doc = parseDocument(src, { schema: 'failsafe', prettyErrors: false, uniqueKeys: true })
+  if (doc.errors.length > 0) return undefined
+  let value: unknown
+  try { value = doc.toJS({ mapAsMap: true, maxAliasCount: 100 }) } catch { return undefined }
+  if (!(value instanceof Map)) return undefined
+  const out = new Map<string, string>()
+  for (const [k, v] of value) if (typeof k === 'string' && typeof v === 'string') out.set(k.toLowerCase(), v)
+  return out
+}
+
+/** Front matter read line by line: `key: the rest of the line`, one pair of quotes taken off. */
+function lineFields (src: string): Map<string, string> {
+  const out = new Map<string, string>()
+  for (const line of src.split(/\r?\n/)) {
+    const m = /^([A-Za-z_-]+):\s*(.*)$/.exec(line)
+    if (m !== null) out.set((m[1] as string).toLowerCase(), (m[2] as string).trim().replace(/^["']|["']$/g, ''))
+  }
+  return out
 }
 
 export class SkillsDoc {

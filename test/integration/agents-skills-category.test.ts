@@ -8,8 +8,9 @@
  * category; a category that is no folder name (`..`, a path) is refused where it comes in, said,
  * and nothing is written anywhere. A skill removed in mesh goes from Hermes, and the `mesh/` folder
  * with its last skill. A skill folder whose SKILL.md mesh cannot read (not UTF-8: it was captured
- * with U+FFFD in place of its bytes; front matter that is not YAML) is not synced and is named, and
- * the skill mesh captured from that folder before stays in mesh (not removed, not written over).
+ * with U+FFFD in place of its bytes) is not synced and is named, and the skill mesh captured from
+ * that folder before stays in mesh (not removed, not written over); front matter that is not YAML
+ * (an unquoted colon) is read line by line and synced.
  */
 import { mkdir, readdir, readFile, writeFile } from 'node:fs/promises'
 import { join, relative } from 'node:path'
@@ -113,28 +114,32 @@ describe('mesh agent skills sync: a SKILL.md mesh cannot read', () => {
     expect(first.code, first.stderr).toBe(0)
     expect(JSON.parse(first.stdout)).toMatchObject({ pushed: ['kept'] })
 
-    const broken = '---\nname: kept\ndescription: Use it when: asked\n---\nx\n'
+    // Its SKILL.md edited in Latin-1; a new Latin-1 skill beside it; one whose description holds an unquoted colon.
+    const broken = Buffer.concat([Buffer.from('---\nname: kept\ndescription: Keep it, caf'), Buffer.from([0xe9]), Buffer.from('\n---\nx\n')])
     await writeFile(join(skills, 'renamed', 'SKILL.md'), broken)
     const latin1 = Buffer.concat([Buffer.from('---\nname: binary\ndescription: caf'), Buffer.from([0xe9]), Buffer.from('\n---\nx\n')])
     await mkdir(join(skills, 'binary'), { recursive: true })
     await writeFile(join(skills, 'binary', 'SKILL.md'), latin1)
+    await mkdir(join(skills, 'colon'), { recursive: true })
+    await writeFile(join(skills, 'colon', 'SKILL.md'), '---\nname: colon\ndescription: Use it when: asked\n---\nx\n')
     const r = await sync('--json')
     expect(r.code, r.stderr).toBe(0)
     const report = JSON.parse(r.stdout)
-    // Neither captured (the bytes as U+FFFD, a description cut at its colon) nor taken as removed.
-    expect([report.pushed, report.removedFromMesh, report.conflicts]).toEqual([[], [], []])
+    // Neither Latin-1 one captured (its bytes as U+FFFD) nor taken as removed; the colon's synced.
+    expect([report.pushed, report.removedFromMesh, report.conflicts]).toEqual([['colon'], [], []])
     expect(report.skipped).toEqual([
       { path: join(skills, 'binary', 'SKILL.md'), why: 'it is not UTF-8 text (line 3)' },
-      { path: join(skills, 'renamed', 'SKILL.md'), why: 'the front matter is not valid YAML: line 3: Nested mappings are not allowed in compact mappings (a value holding ": " must be quoted)' }
+      { path: join(skills, 'renamed', 'SKILL.md'), why: 'it is not UTF-8 text (line 3)' }
     ])
     expect(JSON.parse((await h.mesh('skills', 'show', 'kept', '--json')).stdout).description).toBe('Keep it')
+    expect(JSON.parse((await h.mesh('skills', 'show', 'colon', '--json')).stdout).description).toBe('Use it when: asked')
     expect((await h.mesh('skills', 'list', '--json')).stdout).not.toContain('binary')
-    expect(await readFile(join(skills, 'renamed', 'SKILL.md'), 'utf8')).toBe(broken)
+    expect((await readFile(join(skills, 'renamed', 'SKILL.md'))).equals(broken)).toBe(true)
     expect((await readFile(join(skills, 'binary', 'SKILL.md'))).equals(latin1)).toBe(true)
     expect(await readdir(skills)).not.toContain('kept')
     // Said as memory sync says a file it skips.
     const said = await sync()
     expect(said.code, said.stderr).toBe(0)
-    expect(said.stdout).toContain(`\n${join(skills, 'binary', 'SKILL.md')}: not synced: it is not UTF-8 text (line 3)\n${join(skills, 'renamed', 'SKILL.md')}: not synced: the front matter is not valid YAML: line 3:`)
+    expect(said.stdout).toContain(`\n${join(skills, 'binary', 'SKILL.md')}: not synced: it is not UTF-8 text (line 3)\n${join(skills, 'renamed', 'SKILL.md')}: not synced: it is not UTF-8 text (line 3)`)
   }, 60_000)
 })

@@ -4,8 +4,9 @@
  * (.env, .git) nor node_modules: a SKILL.md at a repository's root must not send the repository.
  * It says which files went; over the size a skill may have, it names the largest. Its front matter
  * is read as YAML (a `description: |` was stored as "|", `version: 1.0` and quoted text mangled),
- * and a SKILL.md that is not YAML there, or not UTF-8 at all (it was stored with U+FFFD in place of
- * its bytes, so no agent got the file back), is refused naming the file, nothing stored. Real `mesh`.
+ * else line by line (an unquoted colon in a description); a SKILL.md that is not UTF-8 (it was
+ * stored with U+FFFD in place of its bytes, so no agent got the file back) is refused naming the
+ * file, nothing stored. Real `mesh`.
  */
 import { mkdir, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
@@ -72,14 +73,14 @@ describe('mesh skills add FOLDER', () => {
     expect(JSON.parse((await h.mesh('skills', 'show', 'quoted', '--json')).stdout).description).toBe('one\ttab')
   }, 60_000)
 
-  it('refuses a SKILL.md whose front matter is not YAML, or that is not UTF-8, naming the file; nothing stored', async () => {
-    const before = (await h.mesh('skills', 'list', '--json')).stdout
+  it('takes front matter that is not YAML line by line; refuses a SKILL.md that is not UTF-8, naming the file; nothing stored', async () => {
     const bad = join(h.dir, 'not-yaml')
     await mkdir(bad, { recursive: true })
     await writeFile(join(bad, 'SKILL.md'), '---\nname: not-yaml\ndescription: Use it when: the user asks\n---\nx\n')
     const r = await h.mesh('skills', 'add', bad)
-    expect(r.code).toBe(2)
-    expect(r.stderr).toBe(`mesh: ${join(bad, 'SKILL.md')}: the front matter is not valid YAML: line 3: Nested mappings are not allowed in compact mappings (a value holding ": " must be quoted)\n`)
+    expect(r.code, r.stderr).toBe(0)
+    expect(JSON.parse((await h.mesh('skills', 'show', 'not-yaml', '--json')).stdout).description).toBe('Use it when: the user asks')
+    const before = (await h.mesh('skills', 'list', '--json')).stdout
     const bin = join(h.dir, 'binary')
     await mkdir(bin, { recursive: true })
     await writeFile(join(bin, 'SKILL.md'), Buffer.concat([Buffer.from('---\nname: binary\ndescription: caf'), Buffer.from([0xe9]), Buffer.from('\n---\nx\n')]))

@@ -70,19 +70,19 @@ describe('a SKILL.md\'s front matter', () => {
     expect(parseSkill('No front matter.\n', 'plain')).toEqual({ name: 'plain', version: '0.0.0', description: '', body: 'No front matter.\n' })
   })
 
-  it('that is not YAML, or gives a list for a description, is refused naming the line or field', () => {
-    // The line counted in the file: the front matter begins on line 2.
-    expect(() => read('name: review\ndescription: Use it when: the user asks')).toThrow(/^the front matter is not valid YAML: line 3: Nested mappings are not allowed in compact mappings \(a value holding ": " must be quoted\)$/)
-    expect(() => read('name: review\ndescription: "half')).toThrow(/^the front matter is not valid YAML: line 3: Missing closing "quote$/)
-    expect(() => read('name: a\nname: b')).toThrow(/line 3: Map keys must be unique/)
-    expect(() => read('description:\n  - one\n  - two')).toThrow(/^the front matter's description is a list, not text: write it as one string/)
-    expect(() => read('name:\n  first: x')).toThrow(/^the front matter's name is a map, not text/)
-    expect(() => read('just a line')).toThrow(/^the front matter is not a map of fields/)
+  it('that is not YAML is read line by line, as agents load it; a list or map is none given; only a name that is none is refused', () => {
+    // An unquoted ": " in a description: not YAML, often written, and loaded by agents.
+    expect(read('name: review\ndescription: Use it when: the user asks')).toMatchObject({ name: 'review', description: 'Use it when: the user asks' })
+    expect(read('name: review\ndescription: "half').description).toBe('half')
+    expect(read('name: a\nname: b').name).toBe('b')
+    expect(read('just a line')).toMatchObject({ name: 'fallback', description: '' })
+    expect(read('description:\n  - one\n  - two').description).toBe('')
+    expect(read('name:\n  first: x').name).toBe('fallback')
     expect(() => read('name: "bad\\nname"')).toThrow('invalid skill name "bad\\nname"')
-    // Refused by add too: nothing stored.
+    // Added, its text byte for byte.
     const s = new SkillsDoc()
-    expect(() => s.add(fm('description: "half'), { source: 't', fallbackName: 'x', device: 'd' })).toThrow(/not valid YAML/)
-    expect(s.list()).toEqual([])
+    const text = fm('description: Use it when: asked')
+    expect(s.add(text, { source: 't', fallbackName: 'x', device: 'd' })).toMatchObject({ name: 'x', description: 'Use it when: asked', text })
   })
 
   it('is taken only from UTF-8 bytes: others are refused naming the file and line, a byte order mark kept', () => {
