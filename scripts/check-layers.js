@@ -8,7 +8,7 @@ import { dirname, join, relative, resolve } from 'node:path'
 const root = resolve(dirname(new URL(import.meta.url).pathname), '..')
 const layerOf = (file) => {
   const r = relative(root, file).replace(/\\/g, '/')
-  if (r === 'src/errors.ts' || r === 'src/polyfill.ts' || r === 'src/durable-dirs.ts' || r === 'src/xdg.ts' || r === 'src/shell-quote.ts' || r === 'src/file-mode.ts') return ['errors', 0]
+  if (r === 'src/errors.ts' || r === 'src/polyfill.ts' || r === 'src/durable-dirs.ts' || r === 'src/xdg.ts' || r === 'src/shell-quote.ts' || r === 'src/file-mode.ts' || r === 'src/char-at.ts') return ['errors', 0]
   if (r.startsWith('src/identity/')) return ['identity', 1]
   if (r.startsWith('src/store/')) return ['store', 2]
   if (r.startsWith('crdt/')) return ['crdt', 2]

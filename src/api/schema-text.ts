@@ -9,6 +9,7 @@
 import { z } from 'zod'
 import { MAX_JSON_DEPTH } from '../../crdt/content-limit.js'
 import { MAX_GOAL, MAX_TITLE } from './title.js'
+import { charAt } from '../char-at.js'
 
 /** A string with at least one character that is not whitespace; `what` names it in the refusal. */
 export const nonBlank = (what: string): z.ZodString => z.string().regex(/\S/, `${what} is empty or only whitespace: give it some text`)
@@ -54,10 +55,7 @@ export const oneLineNames = (what: string) => (v: Record<string, unknown>, ctx: 
 
 /** The first control character of a text that must be one line (as `U+000A`) and its index in characters, if any. */
 export function firstControl (v: string): { cp: string, at: number } | undefined {
-  const chars = [...v]
-  const at = chars.findIndex(c => CONTROL.test(c))
-  if (at < 0) return undefined
-  return { cp: `U+${(chars[at]?.codePointAt(0) ?? 0).toString(16).toUpperCase().padStart(4, '0')}`, at }
+  return charAt(v, CONTROL)
 }
 
 /** The check that a text holds no control character, naming the first and where: `noun` is what to write without it. */

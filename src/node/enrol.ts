@@ -11,6 +11,7 @@
 import { hostname } from 'node:os'
 import { join } from 'node:path'
 import { DeviceRevokedError, HomeCorruptError, HomeNotInitializedError, InvalidInputError, messageTime, WalletMismatchError } from '../errors.js'
+import { charAt } from '../char-at.js'
 import { MAX_LABEL, UNSAFE_TEXT } from '../../protocols/pair/claims.js'
 import { access, rename } from 'node:fs/promises'
 import {
@@ -165,16 +166,20 @@ export async function loadIdentity (home: string): Promise<HomeIdentity> {
  * `named`: how the message names it (`--label` in the CLI).
  */
 export function checkLabel (label: string, named = 'the label'): string {
+  const cut = label.length > 40 ? `${label.slice(0, 40)}…` : label
+  // Named by its flag, the fix is plain; otherwise (a hostname, the SDK's label) where to give another.
+  const options = named === 'the label' ? { hint: { cli: 'give another with --label NAME', sep: '; ' } } : undefined
+  // A control or bidi character is named as every refusal of one names it (U+001B at character
+  // 5), the label not shown: it would have to be escaped to be, another notation to read.
+  const c = charAt(label, UNSAFE_TEXT)
+  if (c !== undefined) {
+    throw new InvalidInputError(`${named} has a control or bidi character (${c.cp}) at character ${c.at + 1}, which a terminal showing it would obey; write the label without it`, { label: cut }, options)
+  }
   const problem = label.trim() === ''
     ? 'is empty: other devices name this one by it'
-    : UNSAFE_TEXT.test(label)
-      ? 'holds control or bidi characters, which a terminal showing it would obey'
-      : label.length > MAX_LABEL ? `is ${label.length} characters long, over the ${MAX_LABEL} a certificate holds` : undefined
+    : label.length > MAX_LABEL ? `is ${label.length} characters long, over the ${MAX_LABEL} a certificate holds` : undefined
   if (problem === undefined) return label
-  const cut = label.length > 40 ? `${label.slice(0, 40)}…` : label
-  const shown = cut.replace(new RegExp(UNSAFE_TEXT.source, 'gu'), c => `\\u{${(c.codePointAt(0) as number).toString(16)}}`)
-  // Named by its flag, the fix is plain; otherwise (a hostname, the SDK's label) where to give another.
-  throw new InvalidInputError(`${named} "${shown}" ${problem}`, { label: cut }, named === 'the label' ? { hint: { cli: 'give another with --label NAME', sep: '; ' } } : undefined)
+  throw new InvalidInputError(`${named} "${cut}" ${problem}`, { label: cut }, options)
 }
 
 /** Creates the home, or re-issues its certificate (new label or capabilities) for the same wallet. */

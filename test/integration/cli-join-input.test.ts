@@ -110,8 +110,10 @@ describe('a label no device could show as it is', () => {
     const refused: Array<[string[], string]> = [
       [['init', '--label', ''], '--label "" is empty'],
       [['init', '--label', '   '], '--label "   " is empty'],
-      [['init', '--label', 'desk\u001b[2Jtop'], '--label "desk\\u{1b}[2Jtop" holds control or bidi characters'],
-      [['join', '--label', 'desk\u202etop', ...QUIET], '--label "desk\\u{202e}top" holds control or bidi characters'],
+      // A control or bidi character is named as every other refusal names one: U+ and where.
+      [['init', '--label', 'desk\u001b[2Jtop'], '--label has a control or bidi character (U+001B) at character 5, which a terminal showing it would obey; write the label without it'],
+      [['init', '--label', 'desk\ttop'], '--label has a control or bidi character (U+0009) at character 5'],
+      [['join', '--label', 'de\u{1f600}sk\u202etop', ...QUIET], '--label has a control or bidi character (U+202E) at character 6'],
       [['init', '--label', 'x'.repeat(129)], `--label "${'x'.repeat(40)}…" is 129 characters long, over the 128 a certificate holds`],
       [['join', '--mirror', '--label', '', ...QUIET], '--label "" is empty'],
       // mesh pair: its approver would refuse the request; said before anything starts.
@@ -123,7 +125,8 @@ describe('a label no device could show as it is', () => {
       expect(r.code, r.stderr).toBe(2)
       expect(r.stderr.startsWith(`mesh: ${said}`), r.stderr).toBe(true)
       // What the terminal is sent holds none of them.
-      expect(r.stderr).not.toMatch(/[\u001b\u202e]/u)
+      expect(r.stderr).not.toMatch(/[\u001b\u202e\t]/u)
+      expect(r.stderr).not.toContain('\\u{')
     }
     expect(await readdir(home).catch(() => [])).toEqual([])
     // 128 characters is a label a certificate holds, kept whole.

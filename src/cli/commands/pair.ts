@@ -22,8 +22,8 @@ import { checkHomeForSocket } from '../socket-home.js'
  * "\n  fingerprint:  …" would otherwise print a line of its own that reads as the fingerprint),
  * and so are the direction marks printable leaves for running Arabic or Hebrew text (ALM, LRM,
  * RLM), which could reorder a label's characters beside the fingerprint. It shows exactly the set
- * the approver refuses (protocols/pair UNSAFE_TEXT), as `\u{…}`, the way the --label check names
- * them. What it returns holds no control, so the writer's printable leaves it as it is.
+ * the approver refuses (protocols/pair UNSAFE_TEXT), as `\u{…}`, in place, so the text around it
+ * reads as it was sent. What it returns holds no control, so the writer's printable leaves it as it is.
  */
 export function shown (text: string): string {
   return text.replace(/[\u0000-\u001f\u007f-\u009f\u061c\u200e\u200f\u2028-\u202e\u2066-\u2069]/gu, c => `\\u{${(c.codePointAt(0) as number).toString(16)}}`)
