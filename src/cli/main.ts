@@ -15,6 +15,7 @@ import { inCliWords, type InputNames } from './input-names.js'
 import { globalsFrom, setJsonOutput, stdout as out } from './context.js'
 import { refuseExtraArgs, refuseForeignOptions, subcommandAliases, subUsage, type Command } from './command.js'
 import { joinNegativeValues } from './dash-values.js'
+import { nearOptions } from './wording.js'
 import { initCmd, statusCmd, walletCmd } from './commands/identity.js'
 import { devicesCmd } from './commands/devices.js'
 import { leaseCmd, resumeCmd, sessionCmd, sessionsCmd, taskCmd } from './commands/sessions.js'
@@ -111,11 +112,11 @@ function parseError (err: any, cmd: Command): string {
   const message = String(err?.message ?? err)
   const option = /Option '(-[^ ']+)/.exec(message)?.[1] ?? /option '(-[^ ']+)'/i.exec(message)?.[1]
   if (err?.code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION' && option !== undefined) {
-    const near = nearest(option.replace(/^-+/, ''), Object.keys({ ...GLOBAL_OPTIONS, ...cmd.options }))
     // A short one (`-x`) is more likely a value that starts with "-" than an option: said how to
     // write one. A long one is an option the command does not have: said where its options are.
+    const near = option.startsWith('--') ? nearOptions(option, Object.keys({ ...GLOBAL_OPTIONS, ...cmd.options })) : undefined
     const why = option.startsWith('--') ? `\`mesh ${cmd.name} --help\` lists its options` : 'a value that starts with "-" is written --option=-VALUE, or after "--" when it is an argument'
-    return `mesh ${cmd.name} has no option ${option}${near !== undefined ? `; did you mean --${near}?` : ''} (${why})`
+    return `mesh ${cmd.name} has no option ${option}${near !== undefined ? `; did you mean ${near}?` : ''} (${why})`
   }
   if (err?.code === 'ERR_PARSE_ARGS_INVALID_OPTION_VALUE' && option !== undefined) {
     if (/does not take/.test(message)) return `${option} takes no value`
@@ -123,6 +124,24 @@ function parseError (err: any, cmd: Command): string {
     return /ambiguous/.test(message) ? `${option} needs a value (one that starts with "-" is written ${option}=-VALUE)` : `${option} needs a value`
   }
   return message.replace(/\.$/, '')
+}
+
+/**
+ * A command's name written as a group's subcommand (`mesh session task KEY --todo-add T`), found
+ * when the group refuses an option: the command meant, and the options it would refuse in turn
+ * (with the one it most likely meant), else undefined. Parsed leniently, for its words only.
+ */
+function commandMeant (cmd: Command, args: string[], options: NonNullable<Parameters<typeof parseArgs>[0]>['options']): { cmd: Command, said: string } | undefined {
+  if (typeof cmd.arity === 'number') return undefined
+  const lenient = parseArgs({ args, options, allowPositionals: true, strict: false, tokens: true })
+  const word = lenient.positionals[0]
+  const meant = COMMANDS.find(c => c.name === word && c !== cmd)
+  if (word === undefined || cmd.arity[word] !== undefined || meant === undefined) return undefined
+  const known = Object.keys({ ...GLOBAL_OPTIONS, ...meant.options })
+  const unknown = [...new Set((lenient.tokens ?? []).flatMap(t => t.kind === 'option' && !known.includes(t.name) ? [t.rawName] : []))]
+  const near = unknown.length === 1 && (unknown[0] as string).startsWith('--') ? nearOptions(unknown[0] as string, known) : undefined
+  const either = unknown.length === 0 ? '' : ` It has no option ${unknown.join(', ')} either${near !== undefined ? `; did you mean ${near}?` : ''}`
+  return { cmd: meant, said: `there is no \`mesh ${cmd.name} ${word}\`: did you mean \`mesh ${meant.name}\`?${either}` }
 }
 
 /**
@@ -205,6 +224,8 @@ export async function main (argv: string[], hooks: { started?: () => void } = {}
     try {
       parsed = parseArgs({ args: joinNegativeValues(rest, options), options, allowPositionals: true, strict: true, tokens: true })
     } catch (err: any) {
+      const meant = commandMeant(cmd, rest, options)
+      if (meant !== undefined) throw new UsageError(`${meant.said}${meant.said.endsWith('?') ? '' : '.'} Usage: ${meant.cmd.usage} (\`mesh ${meant.cmd.name} --help\` for examples)`)
       throw new UsageError(`${parseError(err, cmd)}. Usage: ${cmd.usage} (\`mesh ${cmd.name} --help\` for examples)`)
     }
     const values = parsed.values as Record<string, unknown>

@@ -21,3 +21,19 @@ export function gotWords (typed: string | undefined, names: readonly string[]): 
   const near = nearest(typed, names)
   return `got ${typed}${near !== undefined ? `; did you mean ${near}?` : ''}`
 }
+
+/**
+ * The options a mistyped one most likely meant, written `--tail` or `--todo-add or --todo-done`:
+ * the nearest (at most two edits away: `--tial`), else those whose name it starts (`--todo` for
+ * --todo-add and --todo-done, `--prog` for --progress), three at most; `names` without dashes.
+ */
+export function nearOptions (typed: string, names: readonly string[]): string | undefined {
+  const bare = typed.replace(/^-+/, '')
+  const near = nearest(bare, names)
+  if (near !== undefined) return `--${near}`
+  if (bare.length < 3) return undefined
+  const started = [...new Set(names)].filter(n => n.startsWith(bare) && n !== bare)
+  if (started.length === 0 || started.length > 3) return undefined
+  const dashed = started.map(n => `--${n}`)
+  return dashed.length > 1 ? `${dashed.slice(0, -1).join(', ')} or ${dashed.at(-1) as string}` : dashed[0]
+}

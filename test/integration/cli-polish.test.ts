@@ -304,6 +304,16 @@ describe('flags and names a newcomer gets wrong', () => {
     expect(tial.code).toBe(2)
     expect(tial.stderr).toMatch(/^mesh: mesh session has no option --tial; did you mean --tail\? \(`mesh session --help` lists its options\)/)
     expect((await mesh('session', 'show', 'x', '--frobnicate', ...A())).stderr).toMatch(/^mesh: mesh session has no option --frobnicate \(`mesh session --help` lists its options\)/)
+    // The start of an option's name (`--todo` for --todo-add and --todo-done, `--prog` for --progress): the options it starts.
+    const todo = await mesh('task', 'x', '--todo', 'write a test', ...A())
+    expect(todo.code).toBe(2)
+    expect(todo.stderr).toMatch(/^mesh: mesh task has no option --todo; did you mean --todo-add or --todo-done\? \(`mesh task --help` lists its options\)/)
+    expect((await mesh('task', 'x', '--prog', 'half', ...A())).stderr).toMatch(/^mesh: mesh task has no option --prog; did you mean --progress\?/)
+    // A command's name written as a group's subcommand (`mesh session task`): the command meant, and its option.
+    const sessionTask = await mesh('session', 'task', 'x', '--todo', 'write a test', ...A())
+    expect(sessionTask.code).toBe(2)
+    expect(sessionTask.stderr).toMatch(/^mesh: there is no `mesh session task`: did you mean `mesh task`\? It has no option --todo either; did you mean --todo-add or --todo-done\? Usage: mesh task KEY /)
+    expect((await mesh('session', 'task', 'x', '--plan', 'p', ...A())).stderr).toMatch(/^mesh: there is no `mesh session task`: did you mean `mesh task`\? Usage: mesh task KEY /)
     // A short one is more likely a value that starts with "-": said how to write one.
     expect((await mesh('session', 'show', 'x', '-z', ...A())).stderr).toMatch(/^mesh: mesh session has no option -z \(a value that starts with "-" is written --option=-VALUE, or after "--" when it is an argument\)/)
     const dash = await mesh('session', 'append', 'x', '--role', 'user', '--text=-x', ...A())
