@@ -45,13 +45,14 @@ let jsonOutput = false
 export function setJsonOutput (json: boolean): void { jsonOutput = json }
 
 /**
- * What a run of many passes by (`skipped`) or warns of (`warning`), on stderr: a prose line
- * (`skipped: …`), or with --json, which puts no prose on stderr, a JSON line
+ * What a run of many passes by (`skipped`), warns of (`warning`) or is told (`stopping`: Ctrl-C),
+ * on stderr: a prose line (`skipped: …`; `stopping` is its own first word, so its message alone),
+ * or with --json, which puts no prose on stderr, a JSON line
  * (`{"event":"skipped","path":…,"code":…,"message":…}`), the run's error, if any, still last.
  */
-export function sayOnStderr (event: 'skipped' | 'warning', message: string, fields: Record<string, unknown> = {}): void {
+export function sayOnStderr (event: 'skipped' | 'warning' | 'stopping', message: string, fields: Record<string, unknown> = {}): void {
   if (jsonOutput) stdout.jsonErr({ event, ...fields, message })
-  else stdout.err(`${event}: ${message}`)
+  else stdout.err(event === 'stopping' ? message : `${event}: ${message}`)
 }
 
 /** Whether --json was given: progress, which is prose, is not shown then. */

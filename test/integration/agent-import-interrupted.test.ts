@@ -10,7 +10,7 @@
  * the transcript lacks, so the second import mends what the first left. Real `mesh` processes on
  * a real home and a real Claude Code transcript.
  */
-import { mkdir, writeFile } from 'node:fs/promises'
+import { mkdir, utimes, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { beforeAll, describe, expect, it } from 'vitest'
 import { sanitizePath } from '../../src/agents/index.js'
@@ -23,20 +23,26 @@ const LINES = 6000
 const h = cliHome(d => ({ CLAUDE_CONFIG_DIR: join(d, 'claude') }))
 let path: string
 
-beforeAll(async () => {
-  const project = join(h.dir, 'claude', 'projects', sanitizePath('/home/alice/src/long'))
+/** A long Claude Code transcript of session `id` under `claude` (a CLAUDE_CONFIG_DIR); its path. */
+async function longTranscript (claude: string, id: string): Promise<string> {
+  const project = join(claude, 'projects', sanitizePath('/home/alice/src/long'))
   await mkdir(project, { recursive: true })
-  path = join(project, `${S}.jsonl`)
+  const file = join(project, `${id}.jsonl`)
   const out: string[] = []
   let prev: string | null = null
   for (let i = 0; i < LINES; i++) {
     const uuid = `c0000000-0000-4000-8000-${String(i).padStart(12, '0')}`
     const type = i % 2 === 0 ? 'user' : 'assistant'
     const message = type === 'user' ? { role: type, content: `line ${i} ${'x'.repeat(700)}` } : { role: type, content: [{ type: 'text', text: `line ${i} ${'y'.repeat(700)}` }] }
-    out.push(JSON.stringify({ parentUuid: prev, isSidechain: false, type, message, uuid, timestamp: '2026-12-01T10:00:00.000Z', cwd: '/home/alice/src/long', sessionId: S }))
+    out.push(JSON.stringify({ parentUuid: prev, isSidechain: false, type, message, uuid, timestamp: '2026-12-01T10:00:00.000Z', cwd: '/home/alice/src/long', sessionId: id }))
     prev = uuid
   }
-  await writeFile(path, out.join('\n') + '\n')
+  await writeFile(file, out.join('\n') + '\n')
+  return file
+}
+
+beforeAll(async () => {
+  path = await longTranscript(join(h.dir, 'claude'), S)
 })
 
 const messageCount = async (key = `agent:claude:${S}`): Promise<number> => {
@@ -85,4 +91,21 @@ describe('an import stopped part-way, with no daemon', () => {
       expect(await messageCount(key), `killed ${delay} ms after a batch`).toBe(LINES)
     }
   }, 240_000)
+
+  it('with --json, what Ctrl-C says is a JSON event like every other line on stderr', async () => {
+    // A Claude home of its own: a long transcript, and a newer empty one imported first, whose
+    // `skipped` event says the import has begun (with --json there is no progress to wait for).
+    const claude = join(h.dir, 'claude-json')
+    await longTranscript(claude, 'f7f7f7f7-0000-4000-8000-000000000007')
+    const empty = join(claude, 'projects', sanitizePath('/home/alice/src/long'), 'f8f8f8f8-0000-4000-8000-000000000008.jsonl')
+    await writeFile(empty, '')
+    await utimes(empty, new Date(Date.now() + 60_000), new Date(Date.now() + 60_000))
+    const run = spawnIn(undefined, process.execPath, [BIN, 'agent', 'import', 'claude', '--all', '--json', '--home', h.home], { ...h.env, CLAUDE_CONFIG_DIR: claude })
+    h.procs.push(run)
+    await run.waitFor(/"event":"skipped"/, 60_000)
+    expect(await run.stop('SIGINT')).toBe(1)
+    const events = run.lines.map(l => JSON.parse(l))
+    expect(events.find(e => e.event === 'stopping')).toEqual({ event: 'stopping', message: 'stopping after the batch being stored (Ctrl-C again to stop at once)' })
+    expect(events.at(-1).error).toMatchObject({ code: 'ABORTED' })
+  }, 120_000)
 })

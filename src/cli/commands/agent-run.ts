@@ -62,7 +62,8 @@ async function importCmd (g: Globals, a: string | undefined, values: Record<stri
     stop.abort()
     // A progress line on a terminal is cleared first, so this is a line of its own.
     if (process.stderr.isTTY) draw('stderr', drawn(Control.ERASE_LINE))
-    out.err('stopping after the batch being stored (Ctrl-C again to stop at once)')
+    // With --json a JSON event, as every other line it writes on stderr.
+    sayOnStderr('stopping', 'stopping after the batch being stored (Ctrl-C again to stop at once)')
   }
   process.on('SIGINT', onSignal)
   process.on('SIGTERM', onSignal)
