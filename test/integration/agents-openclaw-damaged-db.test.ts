@@ -89,3 +89,20 @@ it('hermes: each session\'s source is the store it is in, and a session in none 
   expect(missing.code).not.toBe(0)
   expect(missing.stderr).toContain(`no Hermes session 20261130_130000_cccccc in ${stores[MAIN] as string}, ${stores[WORK] as string}`)
 }, 60_000)
+
+// With no store at all, --since said "there is none at ~/.hermes/state.db", and a --session with
+// no `hermes` to export it "no state.db at ~/.hermes/state.db", though each profile's store was
+// looked for too: now every store looked for is named.
+it('hermes: with no store anywhere, --since and --session name every store looked for', async () => {
+  const hh = join(h.dir, 'hermes-none')
+  await mkdir(join(hh, 'profiles', 'work'), { recursive: true })
+  const stores = `${join(hh, 'state.db')}, ${join(hh, 'profiles', 'work', 'state.db')}`
+  // No `hermes` on PATH either (an empty folder), so the export is not tried instead.
+  const env = { ...h.env, HERMES_HOME: hh, PATH: join(h.dir, 'hermes-none') }
+  const since = await runCli(['agent', 'import', 'hermes', '--since', '2026-11-01', '--home', h.home], { env })
+  expect(since.code, since.stderr).toBe(2)
+  expect(since.stderr).toBe(`mesh: --since picks sessions of Hermes's state.db by their last activity, and there is none at any of its 2 places (the home's and its profiles'): ${stores}\n`)
+  const session = await runCli(['agent', 'import', 'hermes', '--session', '20261130_130000_cccccc', '--home', h.home], { env })
+  expect(session.code, session.stderr).not.toBe(0)
+  expect(session.stderr).toContain(`no Hermes here: no state.db at any of its 2 places (the home's and its profiles'): ${stores} (set HERMES_HOME`)
+}, 60_000)

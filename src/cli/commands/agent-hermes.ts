@@ -40,8 +40,11 @@ export async function importHermes (g: Globals, values: Record<string, unknown>)
   if (values.all === true && session !== undefined) throw new UsageError('give --session ID or --all, not both')
   const since = values.since !== undefined ? parseSince(values.since as string) : undefined
   if (file === undefined && session === undefined && values.all !== true && since === undefined) throw new UsageError('give --file EXPORT.jsonl (hermes sessions export … --format jsonl), --session ID, --all or --since DATE')
-  const fromDb = file === undefined && (await Promise.all((await hermesDbPaths()).map(isFile))).some(Boolean)
-  if (since !== undefined && !fromDb) throw new UsageError(`--since picks sessions of Hermes's state.db by their last activity, and there is none at ${hermesDbPath()}`)
+  const stores = await hermesDbPaths()
+  const fromDb = file === undefined && (await Promise.all(stores.map(isFile))).some(Boolean)
+  // Where a state.db was looked for: the home's, and each profile's (a store of its own).
+  const nowhere = stores.length === 1 ? `at ${stores[0] as string}` : `at any of its ${stores.length} places (the home's and its profiles'): ${stores.join(', ')}`
+  if (since !== undefined && !fromDb) throw new UsageError(`--since picks sessions of Hermes's state.db by their last activity, and there is none ${nowhere}`)
   const source = file !== undefined ? await fileToImport(file) : fromDb ? hermesDbPath() : 'hermes sessions export -'
   /** Stores SQLite cannot read (a damaged state.db): said as they are found, the others read; they fail a run of many at its end. */
   const unreadable: Array<{ path: string, code: string, message: string }> = []
@@ -55,7 +58,7 @@ export async function importHermes (g: Globals, values: Record<string, unknown>)
     ? hermesExportRows(await readFileNoFollow(source))
     : fromDb ? { rows: await dbRows(session, since, unread, looked) } : hermesExportRows(await hermesExport({ sessionId: session }).catch((err: unknown) => {
       // Neither of the two places sessions come from: said with both, not as a missing program alone.
-      if (isMeshError(err) && err.code === 'INVALID_INPUT' && /on PATH/.test(err.message)) throw new NotFoundError(`no Hermes here: no state.db at ${hermesDbPath()} (set HERMES_HOME if Hermes keeps it elsewhere) and no \`hermes\` on PATH to export them; on a machine with Hermes, \`hermes sessions export FILE --format jsonl\`, then import that file with --file FILE`, { path: hermesDbPath() }, { cause: err })
+      if (isMeshError(err) && err.code === 'INVALID_INPUT' && /on PATH/.test(err.message)) throw new NotFoundError(`no Hermes here: no state.db ${nowhere} (set HERMES_HOME if Hermes keeps it elsewhere) and no \`hermes\` on PATH to export them; on a machine with Hermes, \`hermes sessions export FILE --format jsonl\`, then import that file with --file FILE`, { path: hermesDbPath() }, { cause: err })
       throw err
     }))
   let rows = read.rows
