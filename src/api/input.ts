@@ -24,7 +24,7 @@ export function strictInput (def: MethodDef): z.ZodObject {
 }
 
 /** Why an input does not parse, said the same by every front-end: each field and what is wrong, and for a field the method does not take, those it does. */
-export function inputIssues (method: string, def: MethodDef, error: z.ZodError): string {
+export function inputIssues (method: string, def: Pick<MethodDef, 'input'>, error: z.ZodError): string {
   // A few of each (the names, the issues), and how many more: a body of 500,000 unknown keys
   // was answered with all of them, 6.4 MB.
   const issues = error.issues.slice(0, MOST_ISSUES).map(i => {
@@ -41,7 +41,7 @@ export function inputIssues (method: string, def: MethodDef, error: z.ZodError):
  * INVALID_INPUT, inputIssues' message, and the method in its details (HTTP once threw its own,
  * with empty details, where the socket and the in-process API said the method).
  */
-export function invalidInput (method: string, def: MethodDef, error: z.ZodError): InvalidInputError {
+export function invalidInput (method: string, def: Pick<MethodDef, 'input'>, error: z.ZodError): InvalidInputError {
   return new InvalidInputError(inputIssues(method, def, error), { method })
 }
 
@@ -52,6 +52,17 @@ export function invalidInput (method: string, def: MethodDef, error: z.ZodError)
 export function parseInput (method: string, def: MethodDef, input: unknown): unknown {
   const parsed = strictInput(def).safeParse(input, { error: inWords })
   if (!parsed.success) throw invalidInput(method, def, parsed.error)
+  return parsed.data
+}
+
+/**
+ * The input of a tool that is no method of the schema (an MCP tool of the front-end's own:
+ * devices_revoke) parsed as parseInput parses a method's: strict, and refused in the same words,
+ * `name` (the tool's) where a method's name would be.
+ */
+export function parseToolInput (name: string, input: z.ZodObject, args: unknown): unknown {
+  const parsed = input.strict().safeParse(args, { error: inWords })
+  if (!parsed.success) throw invalidInput(name, { input }, parsed.error)
   return parsed.data
 }
 

@@ -24,7 +24,7 @@ import type { z } from 'zod'
 import { InvalidInputError, InvalidSessionKeyError, isMeshError, messageFor, NotFoundError } from '../errors.js'
 import type { EventRecord, MeshApi } from './api.js'
 import { deviceTools } from './mcp-devices.js'
-import { strictInput } from './input.js'
+import { parseInput, parseToolInput, strictInput } from './input.js'
 import { METHODS, type ApiEvent, type MethodDef, type MethodName, type Output } from './schema.js'
 import { errorToWire } from './wire-error.js'
 
@@ -152,12 +152,49 @@ export function toolError (err: unknown): CallToolResult {
  * other failure has (INVALID_INPUT, NOT_FOUND): the SDK's one place that builds them is taken
  * over. It is not public API; test/integration/mcp.test.ts fails if an SDK update moves it.
  */
-function codeSdkRefusals (server: McpServer): void {
+function codeSdkRefusals (server: McpServer, refused: Map<string, InvalidInputError>): void {
   const s = server as unknown as { createToolError?: (message: string) => CallToolResult }
   if (typeof s.createToolError !== 'function') return
   s.createToolError = (raw: string) => {
+    // Arguments refused in our words (argumentsInWords): that error itself, its details kept.
+    const ours = refused.get(raw)
+    if (ours !== undefined) { refused.delete(raw); return toolError(ours) }
     const message = raw.replace(/^MCP error -?\d+: /, '')
     return toolError(/^Tool \S+ not found$/.test(message) ? new NotFoundError(`${message}: tools/list names the tools this server has`) : new InvalidInputError(message))
+  }
+}
+
+type ValidateToolInput = (tool: unknown, args: unknown, name: string) => Promise<unknown>
+
+/**
+ * Arguments a tool's input schema refuses are said as the socket, HTTP and the CLI say a refused
+ * input (input.ts: parseInput, its error map inWords): `sessions.append: content: must be a
+ * string, not 42`, not the SDK's "Input validation error: Invalid arguments for tool …" with
+ * zod's own text. The SDK parses them before any handler of ours runs; where it refuses, `parse`
+ * (the tool's: parseInput for a method, parseToolInput for a front-end tool) parses them again
+ * and its refusal is the one sent (`refused` hands it to createToolError, which gets its message
+ * alone); one ours takes (the SDK's cap on the arguments' elements) stays the SDK's. The SDK's
+ * method is not public API; test/integration/mcp.test.ts fails if an SDK update moves it.
+ */
+function argumentsInWords (server: McpServer, parsers: ReadonlyMap<string, (args: unknown) => unknown>, refused: Map<string, InvalidInputError>): void {
+  const s = server as unknown as { validateToolInput?: ValidateToolInput }
+  const sdk = s.validateToolInput
+  if (typeof sdk !== 'function') return
+  s.validateToolInput = async (tool, args, name) => {
+    try {
+      return await sdk.call(server, tool, args, name)
+    } catch (err) {
+      const parse = parsers.get(name)
+      if (parse === undefined) throw err
+      try {
+        parse(args ?? {})
+      } catch (ours) {
+        if (!(ours instanceof InvalidInputError)) throw err
+        refused.set(ours.message, ours)
+        throw ours
+      }
+      throw err
+    }
   }
 }
 
@@ -248,7 +285,11 @@ export async function serveMcp (api: MeshApi, transport: Transport, options: Ser
     }
   )
 
-  codeSdkRefusals(server)
+  /** Each tool's parse of its arguments in the API's words, and the refusals on their way to createToolError (argumentsInWords). */
+  const parsers = new Map<string, (args: unknown) => unknown>()
+  const refused = new Map<string, InvalidInputError>()
+  codeSdkRefusals(server, refused)
+  argumentsInWords(server, parsers, refused)
 
   // Tool calls and resource reads in flight: close() waits for them, so nothing of a call runs after it resolves.
   const inFlight = new Set<Promise<unknown>>()
@@ -265,6 +306,7 @@ export async function serveMcp (api: MeshApi, transport: Transport, options: Ser
 
   for (const [method, def] of Object.entries(METHODS) as Array<[MethodName, MethodDef]>) {
     if (def.mcp === undefined) continue
+    parsers.set(def.mcp, args => parseInput(method, def, args))
     server.registerTool(def.mcp, {
       description: def.summary,
       inputSchema: strictInput(def),
@@ -279,6 +321,7 @@ export async function serveMcp (api: MeshApi, transport: Transport, options: Ser
   }
 
   for (const t of [...deviceTools(api), ...(options.tools ?? [])]) {
+    parsers.set(t.name, args => parseToolInput(t.name, t.input, args))
     server.registerTool(t.name, {
       description: t.description,
       // Strict as the schema's tools are: a field the tool does not take is refused, not dropped unsaid.

@@ -469,11 +469,17 @@ describe('mesh mcp', () => {
       const missing = await client.callTool({ name: 'sessions_resume', arguments: { key: 'agent:main:nope' } })
       expect(missing.isError).toBe(true)
       expect((missing.structuredContent as any).error.code).toBe('SESSION_NOT_FOUND')
-      // Refused by the SDK before any handler of ours: the same shape, with the stable code.
+      // Arguments the tool's schema refuses: the same shape, the stable code, and the words the
+      // socket, HTTP and the CLI say it with (not the SDK's "Input validation error" and zod's raw text).
       const badArgs = await client.callTool({ name: 'sessions_append', arguments: { key: KEY, role: 'assistant', content: 42 } })
       expect(badArgs.isError).toBe(true)
-      expect((badArgs.structuredContent as any).error).toMatchObject({ code: 'INVALID_INPUT', message: expect.stringMatching(/^Input validation error: Invalid arguments for tool sessions_append: .*content/s) })
-      expect(textOf(badArgs)).toMatch(/^INVALID_INPUT: Input validation error/)
+      expect((badArgs.structuredContent as any).error).toEqual({ code: 'INVALID_INPUT', message: 'sessions.append: content: must be a string, not 42', details: { method: 'sessions.append' } })
+      expect(textOf(badArgs)).toBe('INVALID_INPUT: sessions.append: content: must be a string, not 42')
+      const noKey = await client.callTool({ name: 'sessions_show', arguments: {} })
+      expect((noKey.structuredContent as any).error).toMatchObject({ code: 'INVALID_INPUT', message: 'sessions.show: key: is missing (a string)' })
+      // A tool of the front-end's own (devices_revoke), in the same words.
+      const revokeArgs = await client.callTool({ name: 'devices_revoke', arguments: { device: '', confirm: 7 } })
+      expect((revokeArgs.structuredContent as any).error).toMatchObject({ code: 'INVALID_INPUT', message: 'devices_revoke: device: is empty; confirm: must be a string, not 7' })
       // An argument the tool does not take is refused as the HTTP API and the CLI refuse it.
       const extra = await client.callTool({ name: 'sessions_show', arguments: { key: KEY, timeout: 5 } })
       expect(extra.isError).toBe(true)
