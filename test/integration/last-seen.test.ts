@@ -5,7 +5,7 @@
  * last few pings, not at the moment it was proven.
  */
 import { spawnSync } from 'node:child_process'
-import { writeFile } from 'node:fs/promises'
+import { readFile, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { afterAll, describe, expect, it } from 'vitest'
 import { BIN, cliEnv, runCli } from '../helpers/cli.js'
@@ -37,7 +37,18 @@ describe('last seen', () => {
     for (const home of Object.values(homes)) await writeFile(join(home, 'config.json'), JSON.stringify({ pingInterval: PING_MS }))
     const [a, b] = await pair()
     const proven = Date.now()
-    await new Promise(resolve => setTimeout(resolve, 4000))
+    // Connected, each notes the other seen in its peer book now and then (about every 1.5 s here):
+    // waited for until both have noted the other more than a second after the proof, in their
+    // peers.json (what the `mesh devices` below reads once they are killed).
+    const noted = async (home: string, other: Daemon): Promise<number> => {
+      try {
+        const peers = JSON.parse(await readFile(join(home, 'peers.json'), 'utf8')) as Array<{ peerId: string, lastSeen: number }>
+        return peers.find(p => p.peerId === other.deviceId)?.lastSeen ?? 0
+      } catch { return 0 }
+    }
+    for (const [home, other] of [[homes.a, b], [homes.b, a]] as const) {
+      await expect.poll(async () => await noted(home, other), { timeout: 15_000, interval: 100 }).toBeGreaterThan(proven + 1000)
+    }
     // Online: seen now, as this device is (the peer book's time is the last ping's, or the connection's).
     const asked = Date.now()
     const live = await runCli(['devices', '--home', homes.a, '--json'], { env })
