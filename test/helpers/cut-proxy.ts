@@ -19,6 +19,8 @@ export interface CutProxy {
   freeze: () => number
   /** Resolves once `fromTarget` reached `bytes`. */
   whenFromTarget: (bytes: number) => Promise<void>
+  /** Changes rateFromTarget from now on, on every connection (undefined: as fast as the sockets go). */
+  setRate: (rateFromTarget: number | undefined) => void
   close: () => Promise<void>
 }
 
@@ -34,6 +36,7 @@ export async function cutProxy (targetHost: string, targetPort: number, options:
   let toTarget = 0
   let connections = 0
   const waiters: Array<{ bytes: number, resolve: () => void }> = []
+  let rate = options.rateFromTarget
   const server: Server = createServer((client) => {
     connections++
     const upstream = createConnection({ host: targetHost, port: targetPort })
@@ -56,10 +59,10 @@ export async function cutProxy (targetHost: string, targetPort: number, options:
       fromTarget += d.byteLength
       for (const w of [...waiters]) if (fromTarget >= w.bytes) { waiters.splice(waiters.indexOf(w), 1); w.resolve() }
       if (!client.write(d)) { draining = true; upstream.pause() }
-      if (options.rateFromTarget !== undefined) {
+      if (rate !== undefined) {
         delayed = true
         upstream.pause()
-        setTimeout(() => { delayed = false; resume() }, d.byteLength * 1000 / options.rateFromTarget)
+        setTimeout(() => { delayed = false; resume() }, d.byteLength * 1000 / rate)
       }
     })
     client.on('drain', () => { draining = false; resume() })
@@ -90,6 +93,7 @@ export async function cutProxy (targetHost: string, targetPort: number, options:
       if (fromTarget >= bytes) return
       await new Promise<void>(resolve => waiters.push({ bytes, resolve }))
     },
+    setRate: (r) => { rate = r },
     close: async () => {
       for (const s of [...open, ...frozen]) s.destroy()
       await new Promise<void>(resolve => server.close(() => resolve()))

@@ -19,6 +19,7 @@ import { cutProxy } from '../helpers/cut-proxy.js'
 import { spawnIn, type Proc } from '../helpers/netns.js'
 import { prng } from '../helpers/prng.js'
 import { tempDir } from '../helpers/tmp.js'
+import { until } from '../helpers/wait.js'
 import { freePort } from '../helpers/free-port.js'
 
 const N = Number(process.env.MESH_BIG_N ?? 6000)
@@ -120,13 +121,21 @@ describe('a big session reaches a fresh node in another process', () => {
       expect(statusText.stdout).toMatch(/^peers:\n {2}A\t.*\ttransferring\n {2}\treceiving\s+agent:main:big from A: \d+%/m)
       expect(big.stderr).toMatch(/session agent:main:big is arriving from A: \d+% \(/)
       expect(big.code, 'arriving is not bad input: exit 1, ask again').toBe(1)
-      await b.waitFor(/synced\s+agent:main:big from A: snapshot/, 240_000)
       // The receiver names the document by its id until the sessions index arrives, then by its name.
       const mb = String.raw`\d+(\.\d+)? MB`
       // The entry at the lane's tip, which the sender's tail holds, goes with the snapshot (protocols/sync/SPEC.md, Content tips).
       const entries = String.raw`(, \d+ of \d+ (entry|entries))?`
-      const receiving = b.lines.filter(l => new RegExp(String.raw`^receiving\s+[\w:.-]+ from A: \d+% \(${mb} of ${mb}${entries}\), ${mb}/s(, \d+ s left)?$`).test(l))
-      const sending = a.lines.filter(l => new RegExp(String.raw`^sending\s+agent:main:big to B: \d+% \(${mb} of ${mb}${entries}\), ${mb}/s(, \d+ s left)?$`).test(l))
+      const receivingLine = new RegExp(String.raw`^receiving\s+[\w:.-]+ from A: \d+% \(${mb} of ${mb}${entries}\), ${mb}/s(, \d+ s left)?$`)
+      const sendingLine = new RegExp(String.raw`^sending\s+agent:main:big to B: \d+% \(${mb} of ${mb}${entries}\), ${mb}/s(, \d+ s left)?$`)
+      // Once B was asked and each side showed its progress (B twice, once with the time left), the
+      // rest goes at the link's full speed: at 0.5 MB/s throughout, it took ~10 s more.
+      // (Or once it is over without them: the assertions below then say what was missing.)
+      const shown = (): boolean => b.lines.filter(l => receivingLine.test(l)).length >= 2 && b.lines.some(l => receivingLine.test(l) && / s left$/.test(l)) && a.lines.some(l => sendingLine.test(l))
+      await until(() => shown() || b.lines.some(l => /synced\s+agent:main:big from A: snapshot/.test(l)), 'progress lines on both sides', 240_000)
+      proxy.setRate(undefined)
+      await b.waitFor(/synced\s+agent:main:big from A: snapshot/, 240_000)
+      const receiving = b.lines.filter(l => receivingLine.test(l))
+      const sending = a.lines.filter(l => sendingLine.test(l))
       expect(receiving.length, b.lines.join('\n')).toBeGreaterThanOrEqual(1)
       expect(sending.length, a.lines.join('\n')).toBeGreaterThanOrEqual(1)
       // The time left is shown once there is a rate, and the percentages only grow.
