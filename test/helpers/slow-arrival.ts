@@ -7,7 +7,7 @@ import { join } from 'node:path'
 import { expect } from 'vitest'
 import { bigSnapshotHome } from './big-snapshot.js'
 import { cliEnv, runCli } from './cli.js'
-import { cutProxy } from './cut-proxy.js'
+import { cutProxy, type CutProxy } from './cut-proxy.js'
 import { startDaemon, type Daemon } from './daemons.js'
 import { tempDir } from './tmp.js'
 
@@ -26,9 +26,10 @@ export async function bigHome (cleanups: Array<() => Promise<unknown>>, n: numbe
 /**
  * A's daemon (alpha, no HTTP), a proxy to it forwarding what A sends at `rate` bytes a second,
  * and B's daemon (beta, HTTP on a free port) bootstrapped through the proxy. Stopped by pid
- * (SIGKILL) at the cleanups.
+ * (SIGKILL) at the cleanups. A test lets the rest come at once (`proxy.setRate(undefined)`) once
+ * it has seen what it looks at while the session arrives.
  */
-export async function slowArrival (cleanups: Array<() => Promise<unknown>>, home: BigHome, opts: { rate?: number } = {}): Promise<{ a: Daemon, b: Daemon }> {
+export async function slowArrival (cleanups: Array<() => Promise<unknown>>, home: BigHome, opts: { rate?: number } = {}): Promise<{ a: Daemon, b: Daemon, proxy: CutProxy }> {
   const daemons: Daemon[] = []
   cleanups.push(async () => { for (const d of daemons) await d.proc.stop('SIGKILL') })
   const a = await startDaemon(home.env, { home: join(home.dir, 'a'), wallet: home.wallet, label: 'alpha', http: 'off' }); daemons.push(a)
@@ -36,5 +37,5 @@ export async function slowArrival (cleanups: Array<() => Promise<unknown>>, home
   const proxy = await cutProxy('127.0.0.1', port, { rateFromTarget: opts.rate ?? 250_000 })
   cleanups.push(async () => { await proxy.close() })
   const b = await startDaemon(home.env, { home: join(home.dir, 'b'), wallet: home.wallet, label: 'beta', bootstrap: `/ip4/127.0.0.1/tcp/${proxy.port}/p2p/${a.deviceId}` }); daemons.push(b)
-  return { a, b }
+  return { a, b, proxy }
 }

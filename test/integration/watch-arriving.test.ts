@@ -18,11 +18,13 @@ describe('mesh watch on a session still arriving', () => {
     const N = 1500
     const home = await bigHome(cleanups, N)
     const env = home.env
-    const { a, b } = await slowArrival(cleanups, home)
+    const { a, b, proxy } = await slowArrival(cleanups, home)
 
     const w = spawnIn(undefined, process.execPath, [BIN, 'watch', 'big', '--tail', '5', '--json', '--home', b.home], env)
     cleanups.push(async () => await w.stop('SIGKILL'))
     await w.waitFor(/^\{"event":"waiting"/, 60_000)
+    // Said to be on its way: the rest may come at once (at 0.25 MB/s throughout it took ~5 s more).
+    proxy.setRate(undefined)
     await w.waitFor(/^\{"event":"arrived"/, 120_000)
     await w.waitFor(new RegExp(`"content":"big ${N - 1} `), 30_000)
     // Written after it came: printed after the tail.
