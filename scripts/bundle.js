@@ -17,10 +17,11 @@
  * are mangled: nothing of mesh reads a function's or class's name (errors carry theirs as a
  * static string).
  *
- * Run by `npm run build` (and so by `npm install`, `npm test`, `npm run bench`).
+ * Run by `npm run build` (and so by `npm install`, `npm test`, `npm run bench`); skipped when
+ * dist/cli is newer than everything it is made from (dist/cli/.done marks a bundle made in full).
  */
 import { spawnSync } from 'node:child_process'
-import { mkdtemp, rm } from 'node:fs/promises'
+import { mkdtemp, readdir, rm, stat, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
@@ -28,6 +29,14 @@ import { rolldown } from 'rolldown'
 
 const root = fileURLToPath(new URL('..', import.meta.url))
 const out = `${root}dist/cli`
+
+// Up to date (`npm test` and `npm run bench` build again after `npm install` built): nothing
+// compiled, installed or changed here since the last bundle and its cache were made in full.
+const DONE = `${out}/.done`
+if (await upToDate()) {
+  console.log('bundle: dist/cli is up to date')
+  process.exit(0)
+}
 
 await rm(out, { recursive: true, force: true })
 const bundle = await rolldown({
@@ -49,6 +58,22 @@ try {
 // or a command of it that fails is said, what was written so far holds, and the build goes on.
 const scratch = await mkdtemp(join(tmpdir(), 'mesh-code-cache-')).catch((err) => { console.warn(`bundle: no code cache made: ${err.message}`) })
 if (scratch !== undefined) await warm(scratch)
+await writeFile(DONE, `${new Date().toISOString()}\n`)
+
+/** Whether the last bundle (its code cache made in full) is newer than everything it is made from. */
+async function upToDate () {
+  const done = await stat(DONE).then(s => s.mtimeMs, () => undefined)
+  if (done === undefined) return false
+  let newest = 0
+  const visit = async (path) => {
+    const s = await stat(path).catch(() => undefined)
+    if (s === undefined) return
+    if (s.isDirectory()) { for (const e of await readdir(path)) await visit(join(path, e)) } else newest = Math.max(newest, s.mtimeMs)
+  }
+  // What tsc wrote, the bundler and the launcher, and what npm installed.
+  for (const p of ['dist/src', 'dist/crdt', 'dist/protocols', 'scripts/bundle.js', 'bin', 'package.json', 'package-lock.json', 'node_modules/.package-lock.json']) await visit(`${root}${p}`)
+  return newest < done
+}
 
 /** Runs the commands whose compiled code the cache keeps, in a home made in `scratch`, then removes it. */
 async function warm (scratch) {
