@@ -27,6 +27,7 @@ import { deviceTools } from './mcp-devices.js'
 import { parseInput, parseToolInput, strictInput } from './input.js'
 import { METHODS, type ApiEvent, type MethodDef, type MethodName, type Output } from './schema.js'
 import { errorToWire } from './wire-error.js'
+import { hanging, MESSAGE_INDENT } from './words.js'
 
 export const SESSION_URI_PREFIX = 'mesh://session/'
 /** A resource read shows at most this many of the latest messages (the tools page further). */
@@ -235,17 +236,20 @@ type Shown = Output<'sessions.show'>
 /** A time as ISO 8601, or as its number when no date holds it (a document's, written by any device). */
 const iso = (t: number): string => isTime(t) ? new Date(t).toISOString() : String(t)
 
-/** The transcript as an agent reads it: a header, then one block per message. */
+/**
+ * The transcript as an agent reads it: a header, then one block per message, its text indented
+ * (as the goal's further lines are), so that no line of it reads as another message's header.
+ */
 export function renderTranscript (s: Shown): string {
   const lines = [`session: ${s.key}${s.title !== '' ? ` — ${s.title}` : ''}`]
-  if (s.goal !== '') lines.push(`goal: ${s.goal}`)
+  if (s.goal !== '') lines.push(`goal: ${hanging(s.goal, 'goal: '.length)}`)
   const l = s.lease
   const driver = l === undefined ? '' : l.revoked === true ? ` (lease of ${l.label ?? l.device} ended: it was revoked)` : l.expired ? ` (lease of ${l.label ?? l.device} expired)` : ` (driven by ${l.label ?? l.device}${l.mine ? ', this device' : ''} until ${iso(l.expiresAt)})`
   lines.push(`status: ${s.status}${driver}`)
   const shown = s.messages.length < s.messageCount ? ` (messages ${s.firstIndex + 1}-${s.firstIndex + s.messages.length}; the sessions_show tool pages further)` : ''
   lines.push(`messages: ${s.messageCount}${shown}`, '')
   for (const m of s.messages) {
-    lines.push(`[${iso(m.ts)}] ${m.role} (${m.author ?? m.device.slice(-6)}) ${m.id}:`, m.content, '')
+    lines.push(`[${iso(m.ts)}] ${m.role} (${m.author ?? m.device.slice(-6)}) ${m.id}:`, `${' '.repeat(MESSAGE_INDENT)}${hanging(m.content, MESSAGE_INDENT)}`, '')
   }
   return lines.join('\n')
 }

@@ -10,6 +10,7 @@ import { wholeNumber } from '../numbers.js'
 import { arrivalPortion, portion } from '../../node/progress.js'
 import { onlineWords, pastEndWords } from '../../api/lease-words.js'
 import { oneLine } from '../printable.js'
+import { hanging, MESSAGE_INDENT } from '../../api/words.js'
 
 type View = Output<'sessions.show'>
 type Message = View['messages'][number]
@@ -37,9 +38,14 @@ export function need (args: string[], i: number, what: string, usage: string): s
   return v
 }
 
+/**
+ * A message as `mesh watch`, `mesh session show` and `mesh resume` print it: its header, then its
+ * text, each line after the first indented (hanging), so that no line of it, a pasted
+ * `[time] user (desktop): …` included, reads as another message.
+ */
 export function formatMessage (m: Message): string {
   const who = m.author ?? m.device.slice(-6)
-  return `[${localTime(m.ts)}] ${m.role} (${who}): ${m.content}`
+  return `[${localTime(m.ts)}] ${m.role} (${who}): ${hanging(m.content, MESSAGE_INDENT)}`
 }
 
 export function formatLease (l: Lease | undefined, now = Date.now()): string {
@@ -222,9 +228,6 @@ export const sessionCmd: Command = {
     })
   }
 }
-
-/** `text` whose lines after the first begin `width` spaces in, under a row's value. */
-const hanging = (text: string, width: number): string => text.replace(/\r?\n/g, `\n${' '.repeat(width)}`)
 
 export function printSession (info: View): void {
   const t = info.task
