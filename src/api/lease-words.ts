@@ -23,3 +23,26 @@ export function pastEndWords (holder: string, withinSkew: boolean, online?: bool
   if (online === false) return `${skew}, then it runs out unless ${holder} comes online`
   return `${skew}, then only while ${holder} is online`
 }
+
+/**
+ * `at 09:12 UTC`: the end of a lease as the API's errors say it (session.ts leaseEnds; LEASE_HELD),
+ * for a time a Date holds. In UTC, not in a zone: the message is made where the session is open
+ * (a daemon, whose zone need not be its reader's) and read by HTTP and MCP clients on other
+ * machines, so it must read the same anywhere; the exact time is the error's details.expiresAt.
+ * The CLI's own line says it in the zone of the machine it runs on (leaseEndHere).
+ */
+export function leaseEndAt (expiresAt: number): string {
+  return `at ${new Date(expiresAt).toISOString().slice(11, 16)} UTC`
+}
+
+/**
+ * A LEASE_HELD's message with its lease's end (leaseEndAt of details.expiresAt) said by `local`
+ * instead, as the CLI says every other time. Any other error, or a message that does not say it
+ * so (another version's daemon), is left as it is.
+ */
+export function leaseEndHere (e: { code: string, message: string, details: Record<string, unknown> }, local: (ts: number) => string): string {
+  const at = e.details.expiresAt
+  // A time no Date holds is said by the API as its number (leaseEnds), not in UTC.
+  if (e.code !== 'LEASE_HELD' || typeof at !== 'number' || !Number.isFinite(at) || Math.abs(at) > 8.64e15) return e.message
+  return e.message.replace(leaseEndAt(at), `at ${local(at)}`)
+}

@@ -11,7 +11,7 @@ import {
   docVersion, isTime, LEASE_SKEW_MS, LEASE_TTL_MS, MessageIds, SessionDoc, type Lease, type Message, type NewMessage, type SessionMeta, type TaskState, type TaskUpdate
 } from '../../crdt/index.js'
 import { ClosedError, LeaseHeldError, LeaseNotHeldError, NotFoundError } from '../errors.js'
-import { onlineWords, pastEndWords } from './lease-words.js'
+import { leaseEndAt, onlineWords, pastEndWords } from './lease-words.js'
 import type { Replica } from '../node/replica.js'
 import type { Vault } from '../node/vault.js'
 import type { SessionKey } from '../../crdt/index.js'
@@ -466,20 +466,20 @@ function hasContent (tr: Y.Transaction): boolean {
 }
 
 /**
- * "lease ends in 4 min, at 09:12 UTC": a person reads a duration; the exact time stays in the
- * error's fields. A live lease past its end is said as such, with why it still holds: the clocks'
+ * "lease ends in 4 min, at 09:12 UTC" (leaseEndAt: in UTC, as it is read far from here; the CLI
+ * says it in its zone): a person reads a duration; the exact time stays in the error's fields. A live lease past its end is said as such, with why it still holds: the clocks'
  * allowance, or (past it) a holder that is online now; it used to read "lease ends in 0 s" however
  * long ago it ran out.
  */
 export function leaseEnds (expiresAt: number, now = Date.now(), online?: boolean): string {
   // A time a Date cannot hold (a faulty member's lease) is said as the number it is, not thrown on.
   if (!isTime(expiresAt)) return `lease ends at ${String(expiresAt)} ms, a time no clock shows`
-  const at = new Date(expiresAt).toISOString().slice(11, 16)
-  if (expiresAt > now) return `lease ends in ${span(expiresAt - now, ' ')}, at ${at} UTC`
+  const at = leaseEndAt(expiresAt)
+  if (expiresAt > now) return `lease ends in ${span(expiresAt - now, ' ')}, ${at}`
   // Within the clocks' allowance, what comes after it too: it read as if the lease ended then,
   // and went on holding while its holder was online. `online`: said for a holder offline now
   // (it runs out then), where it read as if it held on regardless.
-  return `lease ran out ${span(now - expiresAt, ' ')} ago, at ${at} UTC; ${pastEndWords('its holder', now <= expiresAt + LEASE_SKEW_MS, online)}`
+  return `lease ran out ${span(now - expiresAt, ' ')} ago, ${at}; ${pastEndWords('its holder', now <= expiresAt + LEASE_SKEW_MS, online)}`
 }
 
 /** leaseEnds, and "online now" while the lease stands by its time (past it, leaseEnds says why it holds). */

@@ -12,7 +12,8 @@ import { nearest } from '../api/nearest.js'
 import { versionFields, versionLine } from '../node/versions.js'
 import { exitCodeFor } from './exit-codes.js'
 import { inCliWords, type InputNames } from './input-names.js'
-import { globalsFrom, setJsonOutput, stdout as out } from './context.js'
+import { globalsFrom, localTime, setJsonOutput, stdout as out } from './context.js'
+import { leaseEndHere } from '../api/lease-words.js'
 import { refuseExtraArgs, refuseForeignOptions, subcommandAliases, subUsage, type Command } from './command.js'
 import { joinNegativeValues } from './dash-values.js'
 import { nearOptions } from './wording.js'
@@ -245,7 +246,8 @@ export async function main (argv: string[], hooks: { started?: () => void } = {}
     // a refused input names the flag or argument it came from (with --json, beside the API's path).
     const error = inCliWords(errorToWire(err), names, { json })
     if (json) out.jsonErr({ error })
-    else out.err(`mesh: ${error.message}${CLI_ADVICE[error.code as ErrorCode] ?? ''}`)
+    // A lease's end said in this machine's zone, as the CLI says every time (the API's message says it in UTC).
+    else out.err(`mesh: ${leaseEndHere(error, localTime)}${CLI_ADVICE[error.code as ErrorCode] ?? ''}`)
     if (!isMeshError(err) && process.env.MESH_DEBUG !== undefined) out.err(String((err as Error)?.stack))
     return exitCodeFor(error.code as ErrorCode, error.details)
   }

@@ -445,6 +445,14 @@ describe('LEASE_HELD when taking a lease', () => {
     expect(refused).toMatchObject({ code: 'LEASE_HELD', details: { key: 'agent:main:handoff', holder: 'alpha', device: pair.a.deviceId, online: true, expiresAt: expect.any(Number) } })
     expect(refused.message).toMatch(/^session agent:main:handoff is being driven by alpha, last write \d+s ago by this device, online now \(lease ends in /)
     expect(refused.message).toContain('Run `mesh resume agent:main:handoff --take` to take over')
+    // The API says the lease's end in UTC (its error reaches HTTP and MCP clients elsewhere); the
+    // CLI's own line says it in this machine's zone, as `mesh session show` says the lease.
+    const endsAt = refused.details.expiresAt as number
+    expect(refused.message).toContain(`, at ${new Date(endsAt).toISOString().slice(11, 16)} UTC)`)
+    const inTokyo = await runCli(['resume', 'handoff', ...B()], { env: { ...pair.env, TZ: 'Asia/Tokyo' } })
+    expect(inTokyo.code).toBe(1)
+    expect(inTokyo.stderr).toMatch(/^mesh: session agent:main:handoff is being driven by alpha, .*\(lease ends in \d+ min, at /)
+    expect(inTokyo.stderr).toContain(`, at ${new Date(endsAt + 9 * 3600_000).toISOString().slice(0, 19).replace('T', ' ')} GMT+9). Run \`mesh resume agent:main:handoff --take\` to take over`)
     // `mesh lease take` refused names itself, not `mesh resume`.
     const leaseRefused = errorOf(await mesh('lease', 'take', 'handoff', '--json', ...B()), 1)
     expect(leaseRefused.code).toBe('LEASE_HELD')

@@ -35,7 +35,7 @@ describe('a lease past its end whose holder is offline', () => {
     const later = { ...pair.env, NODE_OPTIONS: `${pair.env.NODE_OPTIONS ?? ''} --import=data:text/javascript,${encodeURIComponent(`const now = Date.now; Date.now = () => now() + ${LEASE_TTL_MS + 30_000}`)}` }
     const refused = await mesh(['lease', 'take', key, '--home', pair.b.home], later)
     expect(refused.code, refused.stderr).toBe(1)
-    expect(refused.stderr).toMatch(/is being driven by desk.*, not seen online now \(lease ran out \d+ s ago, at \d\d:\d\d UTC; honoured up to 2 minutes more in case clocks disagree, then it runs out unless its holder comes online\)/)
+    expect(refused.stderr).toMatch(/is being driven by desk.*, not seen online now \(lease ran out \d+ s ago, at \d{4}-\d\d-\d\d \d\d:\d\d:\d\d \S+; honoured up to 2 minutes more in case clocks disagree, then it runs out unless its holder comes online\)/)
     expect(refused.stderr).not.toMatch(/for as long as its holder is online/)
     const shown = await mesh(['session', 'show', key, '--home', pair.b.home], later)
     expect(shown.code, shown.stderr).toBe(0)

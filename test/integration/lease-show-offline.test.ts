@@ -23,6 +23,9 @@ const stops: Array<() => Promise<unknown>> = []
 const mesh = async (...args: string[]): Promise<RunResult> => await runCli(args, { env: pair.env })
 const A = (): string[] => ['--home', pair.a.home]
 const B = (): string[] => ['--home', pair.b.home]
+/** A CLI run in a zone that is not UTC, and a time as localTime says it there. */
+const tokyo = (): NodeJS.ProcessEnv => ({ ...pair.env, TZ: 'Asia/Tokyo' })
+const inTokyo = (ts: number): string => `${new Date(ts + 9 * 3600_000).toISOString().slice(0, 19).replace('T', ' ')} GMT+9`
 const leaseOnB = async (key: string): Promise<any> => {
   const r = await mesh('session', 'show', key, '--json', '--tail', '0', ...B())
   return r.code === 0 ? JSON.parse(r.stdout).lease : undefined
@@ -61,9 +64,13 @@ describe('a lease past its end whose holder is offline, seen from the other devi
     const show = await mesh('session', 'show', recent, '--tail', '0', ...B())
     expect(show.code, show.stderr).toBe(0)
     expect(show.stdout).toContain(`status:     running (driven by alpha, not seen online now: its lease ran out at ${localTime(lease.expiresAt)}, honoured up to 2 minutes more in case clocks disagree, then it runs out unless alpha comes online)\n`)
-    const resume = await mesh('resume', recent, ...B())
+    // In this machine's zone, as show says the lease (the daemon's error says it in UTC, for
+    // clients elsewhere; the CLI says its time here, from details.expiresAt).
+    const resume = await runCli(['resume', recent, ...B()], { env: tokyo() })
     expect(resume.code).toBe(1)
-    expect(resume.stderr).toMatch(/^mesh: session agent:main:quiet-recent is being driven by alpha, .*not seen online now \(lease ran out \d+ s ago, at \d\d:\d\d UTC; honoured up to 2 minutes more in case clocks disagree, then it runs out unless its holder comes online\)/)
+    expect(resume.stderr).toMatch(new RegExp(`^mesh: session agent:main:quiet-recent is being driven by alpha, .*not seen online now \\(lease ran out \\d+ s ago, at ${inTokyo(lease.expiresAt).replace('+', '\\+')}; honoured up to 2 minutes more in case clocks disagree, then it runs out unless its holder comes online\\)`))
+    // --json keeps the API's own words, the time in UTC.
+    expect(JSON.parse((await runCli(['resume', recent, '--json', ...B()], { env: tokyo() })).stderr).error.message).toContain(` UTC; honoured`)
 
     // Past the allowance with its holder offline: expired, and the status is said as what it is.
     expect(await leaseOnB(old)).toMatchObject({ label: 'alpha', expired: true, online: false })
@@ -73,5 +80,12 @@ describe('a lease past its end whose holder is offline, seen from the other devi
     // The list with --details says it in the same words.
     const listed = await mesh('sessions', '--details', ...B())
     expect(listed.stdout).toContain(`${old}  [running (as last written; no device drives it now: the lease of alpha expired at ${localTime(oldLease.expiresAt)})]`)
+
+    // Without a daemon the refusal is made in this process, and said in its zone the same way.
+    await pair.b.proc.stop('SIGINT')
+    const alone = await runCli(['resume', recent, ...B()], { env: tokyo() })
+    expect(alone.code, alone.stderr).toBe(1)
+    expect(alone.stderr).toContain(`(lease ran out `)
+    expect(alone.stderr).toContain(` ago, at ${inTokyo(lease.expiresAt)}; honoured up to 2 minutes more`)
   })
 })

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest'
 import { LEASE_SKEW_MS } from '../../crdt/session.js'
 import { leaseEnds, span } from '../../src/api/session.js'
+import { leaseEndHere } from '../../src/api/lease-words.js'
 import { formatLease, LEASE_SKEW_MS as CLI_SKEW, sessionLine } from '../../src/cli/commands/sessions.js'
 import { localTime } from '../../src/cli/context.js'
 
@@ -40,6 +41,16 @@ describe('a lease past its end that is still live', () => {
     expect(leaseEnds(now - 30_000, now, true)).toBe('lease ran out 30 s ago, at 09:59 UTC; honoured up to 2 minutes more in case clocks disagree, then for as long as its holder is online')
     expect(leaseEnds(now - 30_000, now, false)).toBe('lease ran out 30 s ago, at 09:59 UTC; honoured up to 2 minutes more in case clocks disagree, then it runs out unless its holder comes online')
     expect(leaseEnds(now - 9 * 60_000, now)).toBe('lease ran out 9 min ago, at 09:51 UTC; live while its holder is online')
+  })
+
+  it('is said by the CLI in its own zone, from details.expiresAt; anything else left as the API said it', () => {
+    const at = now + 4 * 60_000
+    const held = { code: 'LEASE_HELD', message: `session k is driven by laptop (${leaseEnds(at, now)}, online now)`, details: { expiresAt: at } }
+    expect(leaseEndHere(held, ts => `<${ts}>`)).toBe(`session k is driven by laptop (lease ends in 4 min, at <${at}>, online now)`)
+    expect(leaseEndHere({ ...held, code: 'LEASE_NOT_HELD' }, ts => `<${ts}>`)).toBe(held.message)
+    expect(leaseEndHere({ ...held, details: { expiresAt: at + 3_600_000 } }, ts => `<${ts}>`)).toBe(held.message)
+    const odd = { code: 'LEASE_HELD', message: `x (${leaseEnds(1e20, now)})`, details: { expiresAt: 1e20 } }
+    expect(leaseEndHere(odd, ts => `<${ts}>`)).toBe(odd.message)
   })
 
   it('counts a write long ago in minutes or hours, not thousands of seconds', () => {
