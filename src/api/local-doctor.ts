@@ -25,7 +25,8 @@ export function doctorHandlers (ctx: LocalContext): Handlers<'doctor.report' | '
     'doctor.report': async (input) => {
       const v = ctx.vault.vault
       const found = input.check === false ? [] : await findDamagedSnapshots(v.store, v.certs, { record: v.readOnlyHome === undefined })
-      return { quarantined: v.quarantined(), forks: v.forks(), damaged: await named([...await v.store.damaged(), ...found]) }
+      const notTaken = await v.notTaken()
+      return { quarantined: v.quarantined(), forks: v.forks(), damaged: await named([...await v.store.damaged(), ...found]), ...(notTaken !== undefined && notTaken.entries > 0 ? { notTaken } : {}) }
     },
     'doctor.check': async (input) => {
       const v = ctx.vault.vault

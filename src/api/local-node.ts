@@ -25,6 +25,7 @@ export function nodeHandlers (ctx: LocalContext): Handlers<'node.status' | 'node
         diskFull: full,
         disk,
         ...(revoked !== undefined ? { revoked } : {}),
+        ...(await notTaken(v)),
         // A revoked device is sent the registry only up to its revocation, so the rotation that
         // followed looks owed to it: it is none of its business, and it could not make it anyway.
         ...(owed.length > 0 && revoked === undefined ? { rotationOwed: { since: Math.min(...owed.map(o => o.at)), revokes: owed.length, here: v.writable } } : {}),
@@ -61,4 +62,10 @@ export function nodeHandlers (ctx: LocalContext): Handlers<'node.status' | 'node
       return book.list().map(p => ({ peerId: p.peerId, label: p.label, capabilities: capabilitiesOf(p, ctx.vault.vault.certs), addrs: p.addrs, connections: [], via: 'remembered', state: 'offline' as const, behind: {}, inFlight: {}, lacking: {}, inSync: false, diskFull: false, transfers: [], lastSeen: p.lastSeen }))
     }
   }
+}
+
+/** A revoked device's own entries that no other device takes (node.status `notTaken`), when there are any. */
+async function notTaken (v: LocalContext['vault']['vault']): Promise<{ notTaken?: { entries: number, documents: string[] } }> {
+  const w = await v.notTaken()
+  return w !== undefined && w.entries > 0 ? { notTaken: w } : {}
 }

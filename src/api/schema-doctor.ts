@@ -45,7 +45,12 @@ export const DOCTOR_METHODS = {
   'doctor.report': {
     summary: 'What this node set aside: quarantined entries and snapshots (never applied or sent), forks (two different entries of one author at one position, both kept), each with its author and document, and files of its own store found damaged on this disk (moved aside; what they held is taken again from a peer). Every stored snapshot is checked against the digest its header signs as the report is made, and one found damaged is listed where it lies (`unmoved`); nothing is changed.',
     input: z.object({ check: z.boolean().optional().describe('false: the snapshots are not checked here (doctor.check checks them a page at a time, saying how far it is); default true') }),
-    output: z.object({ quarantined: z.array(QuarantinedSchema), forks: z.array(ForkSchema), damaged: z.array(DamagedSchema) }),
+    output: z.object({
+      quarantined: z.array(QuarantinedSchema),
+      forks: z.array(ForkSchema),
+      damaged: z.array(DamagedSchema),
+      notTaken: z.object({ entries: z.number(), documents: z.array(z.string()) }).optional().describe('on a revoked device: its own entries no other device takes (as node.status `notTaken`), readable here only')
+    }),
     http: { verb: 'GET', path: '/api/doctor' },
     mcp: 'doctor',
     mcpHints: { readOnly: true, destructive: false, idempotent: true }

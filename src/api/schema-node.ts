@@ -74,6 +74,10 @@ export const StatusSchema = z.object({
   diskFull: z.boolean().describe('the disk is full: a write was refused for lack of space (disk.refused), or less than disk.keepFreeBytes is free (said without a daemon too); writes are refused until space is freed, reads go on'),
   disk: DiskSchema.describe('the disk under the home: what writes found, and what is free now'),
   revoked: z.object({ at: z.number(), by: z.array(z.string()), reason: z.string() }).optional().describe('this device was revoked: when, by whom (labels, or "wallet") and why; it keeps what it holds, and every write is refused (DEVICE_REVOKED)'),
+  notTaken: z.object({
+    entries: z.number().describe('how many of its own entries lie beyond its revocation\'s cutoff (written after it, or never sent before it)'),
+    documents: z.array(z.string()).describe('the documents holding them: a session\'s key, or `session list`, `memory`, `skills`')
+  }).optional().describe('on a revoked device: what it wrote that no other device takes (after it was revoked, before it knew, or never sent before); it stays readable here only (`mesh session show`, `mesh memory get`, `mesh skills show`), to copy out'),
   rotationOwed: z.object({ since: z.number(), revokes: z.number(), here: z.boolean().describe('this device can write: it makes the rotation within seconds, and before its own next write') }).optional().describe('a revocation whose key rotation no device has made yet: the next device that can write makes it'),
   readOnlyHome: z.object({
     errno: z.string().describe('what the system said of a write there: EROFS (a read-only file system), EACCES or EPERM (this user may not write it)')

@@ -389,6 +389,17 @@ export function revokedWords (r: { by: readonly string[], at: number, reason: st
 }
 
 /**
+ * What a revoked device wrote that no other device takes (beyond its revocation's cutoff: written
+ * after it, before the device knew, or never sent before it), said one way by `mesh status` and
+ * `mesh join`: how many entries, in which documents, and how to copy them out (they stay readable
+ * on this device only).
+ */
+export function notTakenWords (w: { entries: number, documents: readonly string[] }): string {
+  const shown = w.documents.slice(0, 5).join(', ') + (w.documents.length > 5 ? ` and ${w.documents.length - 5} more` : '')
+  return `${w.entries} ${w.entries === 1 ? 'entry' : 'entries'} this device wrote no other device will take (in ${shown}: written after it was revoked, or never sent before); they stay readable only here: copy them out (\`mesh session show KEY --all\`, \`mesh memory get KEY\`, \`mesh skills show NAME\`)`
+}
+
+/**
  * Asks a yes/no question on stderr and reads one line of this process's stdin: yes only for
  * "y" or "yes"; closed or empty input is no, so a script without a terminal never hangs here.
  */

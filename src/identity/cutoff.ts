@@ -167,6 +167,11 @@ export class CutoffVector {
     return seq <= (this.lanes.get(`${toHex(doc)}.${lane}`) ?? 0n)
   }
 
+  /** The last seq of (doc, lane) the cutoff keeps (0: none). */
+  bound (doc: Uint8Array, lane: number): bigint {
+    return this.lanes.get(`${toHex(doc)}.${lane}`) ?? 0n
+  }
+
   /** Whether a snapshot numbered `seq` (of any document) is at or below the cutoff. */
   holdsSnapshot (seq: bigint): boolean {
     return seq <= this.snapshots

@@ -43,7 +43,13 @@ export const FLOOR_AHEAD_MS = 24 * 60 * 60 * 1000
 /** Cutoff parts a revoked device is told with its revocation, at most (membership's message holds 4 MiB). */
 const TOLD_PARTS_BYTES = 2 * 1024 * 1024
 
-export interface Judging { at: 'load' | 'receive', from?: string }
+/**
+ * How an entry is judged. `own`: the key of the device whose own view a load builds (load.ts);
+ * its own entries beyond a revocation's cutoff are admitted to that view alone (crdt/SPEC.md,
+ * Admission: what a revoked device wrote before it knew stays readable there). Never set when
+ * serving (serving.ts) or receiving, so no other node, nor any peer, ever takes them.
+ */
+export interface Judging { at: 'load' | 'receive', from?: string, own?: Uint8Array }
 
 export class CertRegistry {
   /** Version 1/2 certificates (wallet-signed, from before the registry), the newest per device. */
@@ -381,6 +387,21 @@ export class CertRegistry {
     return this.isRevoked(author) || this.vectors.has(toHex(author))
   }
 
+  /**
+   * How many of a revoked device's entries on (doc, lane), held up to `seq`, lie beyond the cutoff
+   * of its revocations (and of its re-enrolments): what no other device takes. 0 when it is not revoked.
+   */
+  beyondRevocation (author: Uint8Array, doc: Uint8Array, lane: number, seq: bigint): bigint {
+    this.settle()
+    const id = toHex(author)
+    const r = this.revokedCutoff(id)
+    if (r === undefined) return 0n
+    const k = this.vectors.get(id)?.bound(doc, lane) ?? 0n
+    const bound = r.vector.bound(doc, lane)
+    const kept = bound > k ? bound : k
+    return seq > kept ? seq - kept : 0n
+  }
+
   /** The re-enrolment cutoff vector of a device, if any cutoff of it is recorded. */
   cutoffOf (deviceKey: Uint8Array): CutoffVector | undefined { return this.vectors.get(toHex(deviceKey)) }
 
@@ -443,6 +464,8 @@ export class CertRegistry {
     if (revokedAt !== undefined) {
       // Revoked: what honest devices held when it was revoked stays; nothing after it ever counts.
       if (within(revokedAt.vector) || (this.vectors.get(id) !== undefined && within(this.vectors.get(id) as CutoffVector))) return cert
+      // Its own entries, read back on the revoked device itself: kept in its own view, never served.
+      if (j.at === 'load' && j.own !== undefined && equals(j.own, author)) return cert
       // A part not held yet may keep it: it waits, here and at load (a missing part never lets it in).
       if (revokedAt.missing > 0) throw new MissingCapabilityError(`device ${cert.label} (${cert.deviceId}) was revoked and ${revokedAt.missing} part(s) of its revocation's cutoff are not received yet: its entries wait for them`, { deviceId: cert.deviceId })
       throw new RevokedAuthorError(`device ${cert.label} (${cert.deviceId}) was revoked: its entries beyond the revocation's cutoff are refused`, { deviceId: cert.deviceId })

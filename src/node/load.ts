@@ -30,6 +30,8 @@ export interface LoadHost {
   readonly store: EntryStore
   readonly certs: CertRegistry
   readonly keys: VaultKeys
+  /** This device's key: its own entries are judged for its own view (certs.ts Judging.own). */
+  readonly self?: Uint8Array
   /** A snapshot's state verified and decrypted moments ago (see fresh.ts), used once. */
   takeFresh: (signature: Uint8Array) => FreshState | undefined
   quarantineEntry: (entry: Entry, reason: string) => Promise<void>
@@ -119,7 +121,7 @@ async function readSnapshots (host: LoadHost, r: Replica, slicer: Slicer): Promi
       else {
         const file = await host.store.openSnapshotFile(s)
         try {
-          const header = await checkStoredSnapshot(file, host.certs, s, { at: 'load' }, slicer)
+          const header = await checkStoredSnapshot(file, host.certs, s, { at: 'load', own: host.self }, slicer)
           states.push({ s, header, covers: header.covers, file })
         } catch (err) {
           await file.close()
@@ -153,7 +155,7 @@ async function readEntries (host: LoadHost, r: Replica, slicer: Slicer): Promise
     try {
       const entry = parseTrustedEntry(bytes)
       parsed = true
-      const updates = admitUpdate(entry, host.certs, host.keys, { at: 'load' })
+      const updates = admitUpdate(entry, host.certs, host.keys, { at: 'load', own: host.self })
       const bad = staticProblem(r.kind, updates)
       if (bad !== undefined) await host.quarantineEntry(entry, bad)
       else admitted.push({ entry, updates })
@@ -168,7 +170,7 @@ async function readEntries (host: LoadHost, r: Replica, slicer: Slicer): Promise
   for (const bytes of host.store.forks.ofDoc(r.id)) {
     try {
       const entry = parseTrustedEntry(bytes)
-      const updates = admitUpdate(entry, host.certs, host.keys, { at: 'load' })
+      const updates = admitUpdate(entry, host.certs, host.keys, { at: 'load', own: host.self })
       if (staticProblem(r.kind, updates) === undefined) admitted.push({ entry, updates })
     } catch (err) {
       log.error('fork evidence of %s refused at load: %e', r.name, err)

@@ -34,7 +34,7 @@ export type NodeEvent =
   /** The registry enrolled a device (approved here or by another admin, learned from a peer); `by` is its enroller's label. */
   | { type: 'enrolled', deviceId: string, label: string, capabilities: readonly string[], by: string, self: boolean }
   /** This device was revoked (learned from a peer, or known at start): it dials no one from now on. */
-  | { type: 'revoked', by: string[], at: number, reason: string, from?: string }
+  | { type: 'revoked', by: string[], at: number, reason: string, from?: string, /** Its own entries no other device takes (beyond its cutoff: written after its revocation, or never sent before it), and their documents. */ notTaken?: { entries: number, documents: string[] } }
   /**
    * mDNS queries cannot be sent (`sending: false`, `reason` the system's error code: no multicast
    * route or interface on this network), or can again; told once per change, not per query.

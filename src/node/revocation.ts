@@ -75,6 +75,14 @@ export class Revocation {
     this.revoked = r
     this.init.quiet()
     const teller = from ?? this.teller
-    this.init.emit({ type: 'revoked', ...r, ...(teller !== undefined ? { from: teller } : {}) })
+    const said = { type: 'revoked' as const, ...r, ...(teller !== undefined ? { from: teller } : {}) }
+    // What it wrote that no other device takes is said with it (a count and the documents, named
+    // once the sessions index is read); with nothing such, said at once.
+    const own = 'ownBeyondCutoff' in vault ? vault.ownBeyondCutoff() : undefined
+    if (own === undefined || own.entries === 0 || !('notTaken' in vault)) { this.init.emit(said); return }
+    void vault.notTaken().then(
+      (w) => { this.init.emit(w !== undefined && w.entries > 0 ? { ...said, notTaken: w } : said) },
+      (err: unknown) => { log('counting what this device wrote after its revocation failed: %e', err); this.init.emit(said) }
+    )
   }
 }

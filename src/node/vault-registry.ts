@@ -234,6 +234,7 @@ export class Membership {
    * A device's rights changed (a newer certificate, a new cutoff): an open document that applied
    * entries of it the change now refuses (above its cutoff, without `write`) is reloaded from the
    * store, whose load refuses them. They stay on disk but are never loaded or served (servable).
+   * This device's own entries are judged as its load judges them (kept in its own view).
    */
   private rejudge (device: Uint8Array): string[] {
     const { identity, certs } = this.init
@@ -243,7 +244,7 @@ export class Membership {
       for (const c of r.coverVector()) {
         if (!equals(c.author, device)) continue
         try {
-          certs.judgeUpdate({ author: device, doc: r.id, lane: c.lane ?? 0, seq: c.seq, epoch: identity.keys.currentEpoch }, { at: 'load' })
+          certs.judgeUpdate({ author: device, doc: r.id, lane: c.lane ?? 0, seq: c.seq, epoch: identity.keys.currentEpoch }, { at: 'load', own: identity.device.publicKey })
         } catch (err: any) {
           log.error('%s holds entries of a device whose rights changed: reloaded without them (%s)', r.name, err?.message)
           r.discard(new MissingCapabilityError(`document ${r.name} was reloaded: ${err?.message}`, {}, { cause: err }))

@@ -18,7 +18,8 @@ import { join } from 'node:path'
 import { logger } from '@libp2p/logger'
 import { docKind, docVersion, DOC_NAMES, SessionsIndexDoc, type DocKind, type SessionKey } from '../../crdt/index.js'
 import { ClosedError, DeviceRevokedError, HomeNotInitializedError, HomeReadOnlyError, messageTime, ReadOnlyError, WalletMismatchError } from '../errors.js'
-import { recoveryKem, vaultSeedSignature, certificateRecordSealer, docIdFor, fromHex, hasCapability, isExpired, streamKey, toHex, type ChainCertificate, type DocId, type Entry, type RegistryOp, type UnsignedEntry, type Wallet } from '../identity/index.js'
+import { recoveryKem, vaultSeedSignature, certificateRecordSealer, docIdFor, equals, fromHex, hasCapability, isExpired, streamKey, toHex, type ChainCertificate, type DocId, type Entry, type RegistryOp, type UnsignedEntry, type Wallet } from '../identity/index.js'
+import { shownName } from './doc-names.js'
 import { acquireLock, checkHome, ensureHomeDir, readHomeFormat, EntryStore, isInitialized, readOnlyHomeError, removeStagedTemps, type HeldLane, type HomeLock, type StoredSnapshot } from '../store/index.js'
 import { CertRegistry } from './certs.js'
 import { enrol, loadIdentity, refuseIfCertificateLost, type HomeIdentity } from './enrol.js'
@@ -91,7 +92,7 @@ export class Vault extends EventEmitter<VaultEvents> {
     for (const n of [DOC_NAMES.sessionsIndex, DOC_NAMES.memory, DOC_NAMES.skills]) this.names.set(toHex(this.docId(n)), n)
     store.disk.on('change', (full) => { this.emit('disk', full) })
     this.setAside = new SetAside(store, this.certs, this.names)
-    const loader: LoadHost = { store, certs: this.certs, keys: identity.keys, takeFresh: (sig) => this.snapshots.takeFresh(sig), quarantineEntry: async (e, why) => { await this.quarantineEntry(e, why) }, quarantineSnapshot: async (st, why) => { await this.quarantineSnapshot(st, why) }, setAsideDamaged: async (st, why) => { await store.setAsideDamagedSnapshot(st, why) }, setAsideDamagedEntry: async (bytes, why) => { await this.setAsideDamagedEntry(bytes, why) } }
+    const loader: LoadHost = { store, certs: this.certs, keys: identity.keys, self: identity.device.publicKey, takeFresh: (sig) => this.snapshots.takeFresh(sig), quarantineEntry: async (e, why) => { await this.quarantineEntry(e, why) }, quarantineSnapshot: async (st, why) => { await this.quarantineSnapshot(st, why) }, setAsideDamaged: async (st, why) => { await store.setAsideDamagedSnapshot(st, why) }, setAsideDamagedEntry: async (bytes, why) => { await this.setAsideDamagedEntry(bytes, why) } }
     this.replicas = new OpenReplicas({ vault: this, docId: (name) => this.docId(name), names: this.names, check: () => { this.check() }, loader, snapshotOnClose: (r) => this.snapshots.snapshotOnClose(r) })
     this.snapshots = new Snapshots({
       store,
@@ -434,6 +435,34 @@ export class Vault extends EventEmitter<VaultEvents> {
   }
 
   /** Names of the documents this vault can name: the fixed ones and every session in the index. */
+  /**
+   * On a revoked device: its own entries that lie beyond its revocation's cutoff (written after it,
+   * before the device knew, or never sent before it), which no other device takes, and the
+   * documents holding them, as docNames() names them (a session's key; `session list`, `memory`,
+   * `skills`). They stay readable here (load.ts reads a
+   * device's own entries for its own view). Undefined when this device is not revoked.
+   */
+  async notTaken (): Promise<{ entries: number, documents: string[] } | undefined> {
+    const w = this.ownBeyondCutoff()
+    if (w === undefined || w.entries === 0) return w
+    const names = await this.docNames().catch(() => new Map<string, string>())
+    return { entries: w.entries, documents: w.documents.map(id => shownName(names.get(id) ?? id)) }
+  }
+
+  /** notTaken() from the store's index alone, at once: the documents by hex id. */
+  ownBeyondCutoff (): { entries: number, documents: string[] } | undefined {
+    const me = this.identity.device.publicKey
+    if (!this.certs.isRevoked(me)) return undefined
+    let entries = 0n
+    const documents: string[] = []
+    for (const { doc, id, lanes } of this.store.allLanes()) {
+      let n = 0n
+      for (const l of lanes) if (equals(l.author, me)) n += this.certs.beyondRevocation(me, doc, l.lane, l.seq)
+      if (n > 0n) { entries += n; documents.push(id) }
+    }
+    return { entries: Number(entries), documents }
+  }
+
   async docNames (): Promise<Map<string, string>> {
     // The same as last time while the sessions index has not changed: its lanes (kept by the store
     // until it does) are the same list, and its open replica, if one is open, holds no change the

@@ -5,7 +5,8 @@
  * revoked node verifies it, records it in its registry (it survives a restart), refuses its own
  * writes with DEVICE_REVOKED naming who revoked it and when, reports it once, and dials no one
  * again. Checked with the laptop online during the revocation and offline during it, and told by
- * the blind mirror when the revoker is away.
+ * the blind mirror when the revoker is away. What it wrote apart after its revocation, before it
+ * knew, stays readable on it alone and is said (how many entries, which documents).
  */
 import { noise } from '@chainsafe/libp2p-noise'
 import { yamux } from '@chainsafe/libp2p-yamux'
@@ -21,6 +22,8 @@ import { MembershipMessage } from '../../protocols/membership/pb/membership.js'
 import { membershipTag, NONCE_BYTES } from '../../protocols/membership/proof.js'
 import { deviceKem, generateDeviceKey, membershipKey, type Wallet } from '../../src/identity/index.js'
 import { writeEnrolledHome } from '../../src/node/enrol.js'
+import type { NodeEvent } from '../../src/node/mesh.js'
+import { cliEnv, runCli } from '../helpers/cli.js'
 import { generateWallet, startNode, until, type TestNode } from '../helpers/nodes.js'
 import { stopAfterEach } from '../helpers/teardown.js'
 import { tempDir } from '../helpers/tmp.js'
@@ -158,6 +161,59 @@ describe('a revoked device is told', () => {
     expect(b.events.find(e => e.type === 'revoked')).not.toHaveProperty('from')
     await new Promise(resolve => setTimeout(resolve, 3000))
     expect(refusalsOf(a, b)).toBe(before)
+  }, 60_000)
+
+  it('what it wrote offline after its revocation, before it knew, stays readable on it and is said (how many, in which documents); every other device still refuses it', async () => {
+    const wallet = generateWallet()
+    const a = await node(wallet, await home(), 'desktop')
+    const hb = await enrolledBy(a, 'tab')
+    let b = await node(wallet, hb, 'tab')
+    await connect(b, a)
+    await write(b, 'before')
+    await until(() => a.vault.vault.store.docIds().length > 0, 'the desktop to hold the tab\'s session')
+    await stop(b)
+    await a.vault.vault.revoke([await laptopKey(a, 'tab')], { reason: 'lost' })
+
+    // Still apart and not told: `mesh memory set`, `session new`, `session append` without a daemon.
+    const { openVault } = await import('../../src/sdk/index.js')
+    const apart = await openVault({ home: hb, wallet, label: 'tab' })
+    try {
+      await apart.memory.set('offline-note', 'written while apart')
+      const s = await apart.sessions.create('agent:main:tabwork', { goal: 'tab offline work' })
+      try { await s.append({ role: 'user', content: 'important offline work' }) } finally { await s.close() }
+    } finally { await apart.close() }
+
+    // It comes back and is told at the gate. What it wrote apart stays in its own view (a newcomer
+    // found it gone: "no memory entry", "no session ... this device was revoked"), and is said.
+    b = await node(wallet, hb, 'tab')
+    await until(() => b.events.some(e => e.type === 'revoked'), 'the tab to be told, and say what it wrote apart')
+    const said = b.events.find(e => e.type === 'revoked')
+    const notTaken = { entries: 4, documents: expect.arrayContaining(['session list', 'memory', 'agent:main:tabwork']) }
+    expect(said).toMatchObject({ by: ['desktop'], reason: 'lost', notTaken })
+    const { formatEvent } = await import('../../src/cli/commands/join.js')
+    expect(formatEvent(said as NodeEvent)).toMatch(/^REVOKED .*\. 4 entries this device wrote no other device will take \(in .*agent:main:tabwork.*\); they stay readable only here/)
+    expect((await b.vault.memory.get('offline-note'))?.value).toBe('written while apart')
+    expect((await b.vault.sessions.list()).map(x => x.key)).toContain('agent:main:tabwork')
+    const s = await b.vault.sessions.open('agent:main:tabwork')
+    try { expect(s.messages().map(m => m.content)).toEqual(['important offline work']) } finally { await s.close() }
+    // Its own view only: never served from it, and the revoker holds none of it.
+    const memDoc = b.vault.vault.docId('mesh/doc/memory/v1')
+    let stored = 0
+    for await (const _ of b.vault.vault.store.uncovered(memDoc)) stored++
+    let served = 0
+    for await (const _ of b.vault.vault.servable(b.vault.vault.store.uncovered(memDoc))) served++
+    expect([stored, served]).toEqual([1, 0])
+    expect(await a.vault.memory.get('offline-note')).toBe(undefined)
+    await stop(b)
+
+    // `mesh status` (and --json) says it, with the daemon stopped.
+    const env = cliEnv(join(hb, '..'))
+    const st = await runCli(['status', '--home', hb], { env })
+    expect(st.stdout).toMatch(/^not taken: +4 entries this device wrote no other device will take \(in .*agent:main:tabwork.*: written after it was revoked, or never sent before\); they stay readable only here: copy them out \(`mesh session show KEY --all`/m)
+    const js = await runCli(['status', '--json', '--home', hb], { env })
+    expect(JSON.parse(js.stdout).notTaken).toMatchObject(notTaken)
+    // And `mesh doctor` no longer says nothing is wrong.
+    expect((await runCli(['doctor', '--home', hb], { env })).stdout).toMatch(/^not taken: 4 entries this device wrote no other device will take/m)
   }, 60_000)
 
   it('told by the blind mirror when the revoker is away: the mirror holds the signed revocation and sends it at its gate', async () => {

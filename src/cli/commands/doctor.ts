@@ -7,7 +7,7 @@
  * excluded) or one damaged file, after a confirmation read from stdin (`--yes` skips it).
  */
 import { UsageError } from '../../errors.js'
-import { askYesNo, localTime, stdout as out, withApi } from '../context.js'
+import { askYesNo, localTime, notTakenWords, stdout as out, withApi } from '../context.js'
 import type { Command } from '../command.js'
 import { doctorProgress } from '../doctor-progress.js'
 import type { Output } from '../../api/schema.js'
@@ -61,6 +61,8 @@ export const doctorCmd: Command = {
     }).finally(progress.stop)
     if (drop === undefined) {
       if (g.json) { out.json(report); return 0 }
+      // A revoked device's own work that no other device takes is said first: it is readable here only.
+      if (report.notTaken !== undefined) out.line(`not taken: ${notTakenWords(report.notTaken)}`)
       if (report.quarantined.length === 0 && report.forks.length === 0 && report.damaged.length === 0) { out.line('nothing quarantined, no forks, nothing damaged'); return 0 }
       const setAside = report.damaged.filter(d => d.unmoved !== true)
       const found = report.damaged.filter(d => d.unmoved === true)

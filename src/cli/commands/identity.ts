@@ -3,7 +3,7 @@ import { hostname } from 'node:os'
 import { resolve } from 'node:path'
 import { DaemonRunningError, InvalidInputError, UsageError, WalletMismatchError, WalletNotFoundError } from '../../errors.js'
 import { connectRpc } from '../../api/rpc-client.js'
-import { homeArg, localTime, revokedWords, stdout as out, userWallet, withApi, type Globals } from '../context.js'
+import { homeArg, localTime, revokedWords, notTakenWords, stdout as out, userWallet, withApi, type Globals } from '../context.js'
 import { peerLines } from './peer-lines.js'
 import { diskLines } from './status-disk.js'
 import { subcommandOf, type Command } from '../command.js'
@@ -223,6 +223,7 @@ export const statusCmd: Command = {
       out.line(`label:        ${s.label}`)
       out.line(`capabilities: ${s.revoked !== undefined ? 'none (revoked)' : s.capabilities.join(', ')}`)
       if (s.revoked !== undefined) out.line(`revoked:      ${revokedWords(s.revoked)}: it keeps what it holds and can write nothing; its siblings refuse it`)
+      if (s.notTaken !== undefined) out.line(`not taken:    ${notTakenWords(s.notTaken)}`)
       if (s.rotationOwed !== undefined) out.line(`rotation:     owed since ${localTime(s.rotationOwed.since)}: ${s.rotationOwed.here ? 'this device makes it within seconds, and before its next write' : 'will be done by the next device that can write (this one cannot)'}`)
       if (s.certificate.superseded) out.line('certificate:  superseded by a newer one of this device: run `mesh init --wallet PATH` to re-certify this home')
       else if (s.certificate.expired) out.line(`certificate:  expired ${localTime(s.certificate.expiresAt ?? 0)}: this device reads but cannot write; renew it with \`mesh init --wallet PATH\``)

@@ -15,7 +15,7 @@ import { LiveLine } from '../live-line.js'
 import { multiaddrs } from '../multiaddr-flags.js'
 import { checkHomeForSocket } from '../socket-home.js'
 import { checkLabelFlag } from '../label.js'
-import { draw, localTime, revokedWords, stdout as out, untilStopped, whenHomeFree, type Globals } from '../context.js'
+import { draw, localTime, revokedWords, notTakenWords, stdout as out, untilStopped, whenHomeFree, type Globals } from '../context.js'
 import type { Command } from '../command.js'
 import { enrolHome, explainGeneratedWallet, setAsideWords } from './identity.js'
 import type { Follower, Released } from '../../agents/index.js'
@@ -43,7 +43,7 @@ export function formatEvent (e: NodeEvent): string | undefined {
       : `mdns          cannot send on this network (${e.reason ?? 'unknown'}: no multicast route or interface?): siblings on this LAN cannot find this device by mDNS, nor it them; it keeps trying. Reach one directly with --bootstrap ADDR (or pair with mesh devices approve CODE --dial ADDR)`
     case 'peers-file': return `peers.json    ${e.path} ${e.reason}`
     case 'unreachable': return `unreachable   ${e.label !== undefined ? `${e.label} (${short(e.peerId)})` : short(e.peerId)}, ${e.via === 'bootstrap' ? 'a bootstrap peer' : 'a sibling it knows'}: ${e.reason}. It keeps trying (next in ${Math.round(e.retryMs / 1000)} s, then up to a minute apart): the machine may be off, asleep or on another network`
-    case 'revoked': return `REVOKED       ${revokedWords(e)}${e.from !== undefined ? `, as ${short(e.from)} showed` : ''}: it keeps what it holds, can write nothing, and dials no sibling from now on`
+    case 'revoked': return `REVOKED       ${revokedWords(e)}${e.from !== undefined ? `, as ${short(e.from)} showed` : ''}: it keeps what it holds, can write nothing, and dials no sibling from now on${e.notTaken !== undefined ? `. ${notTakenWords(e.notTaken)}` : ''}`
     default: return undefined
   }
 }
