@@ -29,6 +29,18 @@ export interface HeldBackTail {
   bytes: number
 }
 
+/**
+ * The byte offset in the file just past each line of `lines` (its newline counted): after an
+ * import stored the first k lines, mesh holds the file's first `ends[k - 1]` bytes. The last line
+ * may have no newline: its end is past the file's by one (an import's end marks `taken` instead).
+ */
+export function lineEnds (lines: readonly string[]): number[] {
+  const ends: number[] = []
+  let at = 0
+  for (const l of lines) { at += Buffer.byteLength(l, 'utf8') + 1; ends.push(at) }
+  return ends
+}
+
 /** The torn last line a split held back, if any. */
 export function heldBackTail (split: SplitResult, file = ''): HeldBackTail | undefined {
   return split.heldBack > 0 ? { file, line: split.lines.length + 1, bytes: split.heldBack } : undefined

@@ -7,10 +7,11 @@
  * and not yet their messages (1,640 of 30,000 missing for good; a re-import, `--force` or `mesh
  * join` never mended it), while `mesh agent list` said the file was `stored`. Now the list says
  * `behind` until an import ends, and an import stores the view of every record it sends that
- * the transcript lacks, so the second import mends what the first left. Real `mesh` processes on
+ * the transcript lacks, so the second import mends what the first left. The list said the whole
+ * file behind (`captured` 0) however much was stored: now behind by the lines not stored. Real `mesh` processes on
  * a real home and a real Claude Code transcript.
  */
-import { mkdir, utimes, writeFile } from 'node:fs/promises'
+import { mkdir, readFile, stat, utimes, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { beforeAll, describe, expect, it } from 'vitest'
 import { sanitizePath } from '../../src/agents/index.js'
@@ -65,8 +66,16 @@ describe('an import stopped part-way, with no daemon', () => {
 
     const listed = await h.mesh('agent', 'list', 'claude', '--json')
     expect(listed.code, listed.stderr).toBe(0)
-    const row = (JSON.parse(listed.stdout).local as Array<{ path: string, sync: string, behind?: number }>).find(r => r.path === path)
+    const row = (JSON.parse(listed.stdout).local as Array<{ path: string, sync: string, behind?: number, captured?: number }>).find(r => r.path === path)
     expect(row).toMatchObject({ sync: 'behind' })
+    // What the batches stored is counted: behind by the rest, not by the whole file (it said
+    // "captured": 0 and the whole file behind, with thousands of messages in mesh).
+    expect(row?.captured).toBeGreaterThan(0)
+    expect((row?.captured ?? 0) + (row?.behind ?? 0)).toBe((await stat(path)).size)
+    // Up to the end of the last line stored: as many lines as messages in mesh (one each here).
+    const head = (await readFile(path)).subarray(0, row?.captured)
+    expect(head.at(-1)).toBe(0x0a)
+    expect(head.toString('utf8').split('\n').length - 1).toBe(partly)
 
     const again = await h.mesh('agent', 'import', 'claude', '--session', S, '--json')
     expect(again.code, again.stderr).toBe(0)

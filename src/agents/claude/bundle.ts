@@ -12,7 +12,7 @@ import { AgentBusyError, InvalidInputError, type Hint } from '../../errors.js'
 import { fileRecord, filesOf, importOrForce, jsonlBytes, jsonlRecords, keyedLines, listFiles, readFileNoFollow, readIfThere, keepsLinesOf, writeFileAtomic } from '../bundle.js'
 import { checkWritable, writeFailed } from '../out-file.js'
 import { removeStaleTemps } from '../write-beside.js'
-import { heldBackTail, splitJsonl, type HeldBackTail } from '../jsonl.js'
+import { heldBackTail, lineEnds, splitJsonl, type HeldBackTail } from '../jsonl.js'
 import { BACK, remapLines } from '../remap.js'
 import { busy } from '../running.js'
 import { checkChain, type ChainProblem } from './chain.js'
@@ -30,6 +30,8 @@ export interface ReadBundle {
   sessionId: string, cwd?: string, records: NativeRecord[], view: ViewMessage[], lines: number
   /** Bytes of the transcript taken (its whole lines): what mesh holds of it once imported (none: a session of a database). */
   taken?: number
+  /** Where each line of the transcript ends in it (lineEnds): how much of it a part-way import stored. */
+  lineEnds?: number[]
   /** Torn last lines left for the next import (the agent writing them, or cut off by a crash). */
   heldBack?: HeldBackTail[]
 }
@@ -65,7 +67,7 @@ export async function readClaudeBundle (transcript: string, map?: { from: string
       if (side.heldBack !== undefined) held.push(side.heldBack)
     } else records.push(fileRecord(buf, rel))
   }
-  return { sessionId, cwd: claudeCwd(main.records.map(r => r.text)), records, view: claudeView(main.records), lines: main.lines.length, taken: whole.taken, ...(held.length > 0 ? { heldBack: held } : {}) }
+  return { sessionId, cwd: claudeCwd(main.records.map(r => r.text)), records, view: claudeView(main.records), lines: main.lines.length, taken: whole.taken, lineEnds: lineEnds(split), ...(held.length > 0 ? { heldBack: held } : {}) }
 }
 
 export interface WriteResult {

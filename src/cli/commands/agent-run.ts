@@ -288,9 +288,16 @@ async function importOne (api: MeshApi, g: Globals, agent: AgentName, path: stri
   // import ends (its mark below): one stopped part-way (Ctrl-C, a kill, the daemon gone) is
   // `behind` in `mesh agent list`, not `stored`. A mark already there stays until then.
   const stored = new StoredBytes(join(g.home, 'agent-follow'))
-  if (db === undefined && b.taken !== undefined && await stored.of(path, []).catch(() => undefined) === undefined) {
+  let marked = db === undefined && b.taken !== undefined ? (await stored.of(path, []).catch(() => undefined))?.offset : undefined
+  if (db === undefined && b.taken !== undefined && marked === undefined) {
     await stored.mark(path, 0, false).catch(() => {}) // best effort: the mark at the end says what a failure here would
+    marked = 0
   }
+  // After each batch the mark moves to the end of the transcript's last line stored whole (its
+  // records come first, in order): one stopped part-way is `behind` by what it did not store, not
+  // by the whole file. Its last line is marked at the end, with the side files stored too.
+  const ends = db === undefined ? b.lineEnds : undefined
+  let linesStored = 0
   let added = 0
   let total = 0
   let messages = 0
@@ -303,6 +310,11 @@ async function importOne (api: MeshApi, g: Globals, agent: AgentName, path: stri
     added += r.added
     total = r.total
     messages += r.messages
+    if (ends !== undefined) {
+      for (const rec of batch.records) if (rec.file === '' && (rec.parts === undefined || rec.part === rec.parts - 1)) linesStored++
+      const at = linesStored > 0 && linesStored < ends.length ? ends[linesStored - 1] as number : undefined
+      if (at !== undefined && marked !== undefined && at > marked) { await stored.mark(path, at, false).catch(() => {}); marked = at } // best effort, as the first mark
+    }
     // A long import says how far it is (on a terminal each batch, else about every tenth).
     if (parts.length > 4 && (process.stderr.isTTY || (i + 1) % Math.ceil(parts.length / 10) === 0 || i + 1 === parts.length)) progress(`importing ${b.sessionId}: ${Math.floor((i + 1) * 100 / parts.length)}% (${i + 1}/${parts.length} batches, ${added} new records)`, i + 1 === parts.length)
     if (stopped?.aborted === true && i + 1 < parts.length) {
