@@ -8,7 +8,6 @@ import '../polyfill.js'
 import { parseArgs } from 'node:util'
 import { isMeshError, UsageError, type ErrorCode } from '../errors.js'
 import { errorToWire } from '../api/wire-error.js'
-import { nearest } from '../api/nearest.js'
 import { versionFields, versionLine } from '../node/versions.js'
 import { exitCodeFor } from './exit-codes.js'
 import { inCliWords, type InputNames } from './input-names.js'
@@ -16,7 +15,7 @@ import { globalsFrom, localTime, setJsonOutput, stdout as out } from './context.
 import { leaseEndHere } from '../api/lease-words.js'
 import { refuseExtraArgs, refuseForeignOptions, subcommandAliases, subUsage, type Command } from './command.js'
 import { joinNegativeValues } from './dash-values.js'
-import { nearOptions } from './wording.js'
+import { commandNear, nearOptions } from './wording.js'
 import { initCmd, statusCmd, walletCmd } from './commands/identity.js'
 import { devicesCmd } from './commands/devices.js'
 import { leaseCmd, resumeCmd, sessionCmd, sessionsCmd, taskCmd } from './commands/sessions.js'
@@ -163,8 +162,8 @@ function commandAt (argv: readonly string[]): number {
 function commandNamed (name: string): Command {
   const cmd = COMMANDS.find(c => c.name === name)
   if (cmd === undefined) {
-    const near = nearest(name, COMMANDS.map(c => c.name))
-    throw new UsageError(`unknown command "${name}"${near !== undefined ? ` (did you mean \`mesh ${near}\`?)` : ''}. Run \`mesh --help\` for the list`)
+    const near = commandNear(name, COMMANDS)
+    throw new UsageError(`unknown command "${name}"${near !== undefined ? ` (did you mean ${near}?)` : ''}. Run \`mesh --help\` for the list`)
   }
   return cmd
 }

@@ -6,7 +6,7 @@
  * plural(40, 'new record') // '40 new records'
  * plural(2, 'entry', 'entries') // '2 entries'
  */
-import { nearest } from '../api/nearest.js'
+import { editDistance, nearest } from '../api/nearest.js'
 
 /** `n what`, with an s unless n is 1 (English nouns that take one: byte, record, line), or `many` for a noun that does not. */
 export const plural = (n: number, what: string, many = `${what}s`): string => `${n} ${n === 1 ? what : many}`
@@ -36,4 +36,35 @@ export function nearOptions (typed: string, names: readonly string[]): string | 
   if (started.length === 0 || started.length > 3) return undefined
   const dashed = started.map(n => `--${n}`)
   return dashed.length > 1 ? `${dashed.slice(0, -1).join(', ')} or ${dashed.at(-1) as string}` : dashed[0]
+}
+
+/**
+ * Commands that stop the node, revoke a device, or delete: never offered for a word two or more
+ * edits away, and last among equals (`mesh shop` is not taken for `mesh stop`, whose following
+ * stops the running node).
+ */
+const DROPS = new Set(['stop', 'revoke', 'delete', 'remove', 'rm', 'release'])
+
+/**
+ * What a word that is no command was most likely meant as, written as \`mesh …\` (several joined
+ * with "or"), or undefined. A word that is a subcommand of groups: each (\`mesh show\` is
+ * \`mesh session show\`, the session group first, as the one most used). Else the nearest command
+ * or subcommand (nearest.ts: at most two edits away), one that stops, revokes or deletes only one
+ * edit away, and never over another as near.
+ */
+export function commandNear (typed: string, commands: ReadonlyArray<{ name: string, arity: number | Readonly<Record<string, number>> }>): string | undefined {
+  const groups = [...commands].filter(c => typeof c.arity !== 'number').sort((a, b) => Number(b.name === 'session') - Number(a.name === 'session'))
+  const subs = groups.flatMap(g => Object.keys(g.arity).map(sub => ({ said: `mesh ${g.name} ${sub}`, word: sub })))
+  const said = (all: string[]): string => all.length > 1 ? `${all.slice(0, -1).join(', ')} or ${all.at(-1) as string}` : all[0] as string
+  const exact = subs.filter(s => s.word === typed).map(s => `\`${s.said}\``)
+  if (exact.length > 0) return said(exact)
+  let best: { said: string, d: number, drops: boolean } | undefined
+  for (const c of [...commands.map(c => ({ said: `mesh ${c.name}`, word: c.name })), ...subs]) {
+    if (Math.abs(c.word.length - typed.length) > 2) continue
+    const d = editDistance(typed, c.word, 2)
+    const drops = DROPS.has(c.word)
+    if (d > 2 || d >= typed.length || (drops && d >= 2)) continue
+    if (best === undefined || d < best.d || (d === best.d && best.drops && !drops)) best = { said: c.said, d, drops }
+  }
+  return best !== undefined ? `\`${best.said}\`` : undefined
 }

@@ -130,6 +130,19 @@ describe('an unknown command', () => {
     const typo = await mesh('sesion', 'show', 'x')
     expect(typo.code).toBe(2)
     expect(typo.stderr).toBe('mesh: unknown command "sesion" (did you mean `mesh session`?). Run `mesh --help` for the list\n')
+    // A group's subcommand written alone names the groups it is in (`mesh show fix-login` was
+    // taken for `mesh stop`, which stops the node); one that stops or revokes only one edit away,
+    // and never over another as near.
+    const meant: Array<[string, string]> = [
+      ['show', '`mesh session show`, `mesh wallet show` or `mesh skills show`'],
+      ['approve', '`mesh devices approve`'],
+      ['new', '`mesh session new` or `mesh wallet new`'],
+      ['shop', '`mesh session show`'],
+      ['revok', '`mesh devices revoke`']
+    ]
+    const said = await Promise.all(meant.map(async ([word]) => await mesh(word, 'fix-login')))
+    said.forEach((r, i) => expect(r.stderr).toBe(`mesh: unknown command "${meant[i]?.[0] as string}" (did you mean ${meant[i]?.[1] as string}?). Run \`mesh --help\` for the list\n`))
+    expect((await mesh('stoq2')).stderr).not.toContain('mesh stop')
   })
 })
 
