@@ -111,22 +111,30 @@ export function fileRecord (buf: Buffer, file: string): NativeRecord {
   return { id: `file:${createHash('sha256').update(buf).digest('hex').slice(0, 24)}`, file, kind: 'file', text: utf8 ? text : buf.toString('base64'), ...(utf8 ? {} : { enc: 'base64' as const }) }
 }
 
+/** What listFiles passed by, when asked (`leftOut`): a name `skip` refused (a folder's path ends in /), a symlink, a FIFO or socket. */
+export interface LeftOut { path: string, why: 'skipped' | 'symlink' | 'not a regular file' }
+
 /**
  * Every regular file under dir, relative to it ('/' separated), symlinks not followed. None when
  * dir is missing or not a directory (a transcript not named *.jsonl is its own "side folder").
  * mesh's own temp files (a write killed midway leaves one, torn) are no file of the session's.
  */
-export async function listFiles (dir: string, opts: { skip?: (name: string) => boolean } = {}): Promise<string[]> {
+export async function listFiles (dir: string, opts: { skip?: (name: string) => boolean, leftOut?: LeftOut[] } = {}): Promise<string[]> {
   const out: string[] = []
   const walk = async (d: string): Promise<void> => {
     let names: string[]
     try { names = await readdir(d) } catch (err: any) { if (err?.code === 'ENOENT' || err?.code === 'ENOTDIR') return; throw err }
     for (const n of names.sort()) {
-      if (opts.skip?.(n) === true) continue
       const p = join(d, n)
+      const rel = relative(dir, p).split(sep).join('/')
+      if (opts.skip?.(n) === true) {
+        if (opts.leftOut !== undefined) opts.leftOut.push({ path: (await lstat(p)).isDirectory() ? `${rel}/` : rel, why: 'skipped' })
+        continue
+      }
       const st = await lstat(p)
       if (st.isDirectory()) await walk(p)
-      else if (st.isFile() && !isMeshTemp(n)) out.push(relative(dir, p).split(sep).join('/'))
+      else if (st.isFile() && !isMeshTemp(n)) out.push(rel)
+      else if (!st.isFile()) opts.leftOut?.push({ path: rel, why: st.isSymbolicLink() ? 'symlink' : 'not a regular file' })
     }
   }
   await walk(dir)

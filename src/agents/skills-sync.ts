@@ -27,7 +27,7 @@ import { isSkillCategory, isSkillFilePath, isSkillName } from '../../crdt/paths.
 import { folderHash, parseSkill, skillFolder, skillText, type SkillFile, type SkillFolder, type SkillTombstone } from '../../crdt/skills.js'
 import { InvalidInputError } from '../errors.js'
 import type { MeshApi } from '../api/api.js'
-import { isLinkRefused, listFiles, readFileNoFollow } from './bundle.js'
+import { isLinkRefused, listFiles, readFileNoFollow, type LeftOut } from './bundle.js'
 import { ChangedUnderfootError, removeFileIf, replaceFile } from './replace-file.js'
 import { CLAUDE_MESH_OWN, claudeConfigDir } from './claude/home.js'
 import { CODEX_MESH_OWN, codexHome } from './codex/home.js'
@@ -110,9 +110,10 @@ export async function readLocalSkills (dir: string, nested: boolean): Promise<{ 
 
 /**
  * A skill folder's files: its SKILL.md (`md`, read already) and every file under it, with their
- * exec bits. `skip`: names (of files and folders, at any depth) left out.
+ * exec bits. `skip`: names (of files and folders, at any depth) left out; `leftOut` is told of
+ * each of them, and of each symlink (not followed) and file that is not regular.
  */
-export async function readSkillFolder (folder: string, md: Buffer, opts: { skip?: (name: string) => boolean } = {}): Promise<SkillFiles> {
+export async function readSkillFolder (folder: string, md: Buffer, opts: { skip?: (name: string) => boolean, leftOut?: LeftOut[] } = {}): Promise<SkillFiles> {
   const files: SkillFiles = { data: new Map([['SKILL.md', md]]), exec: new Set() }
   for (const f of await listFiles(folder, opts)) {
     if (f === 'SKILL.md') continue

@@ -2,13 +2,14 @@
  * `mesh skills add FOLDER` sends the folder's other files with its SKILL.md (scripts/, references/:
  * before, the SKILL.md alone went, naming scripts no other machine got), but not hidden ones
  * (.env, .git) nor node_modules: a SKILL.md at a repository's root must not send the repository.
- * It says which files went; over the size a skill may have, it names the largest. Its front matter
+ * It says which files went, and which it left out and why (a symlink, hidden: they were dropped
+ * without a word, though skills travel "byte for byte"), `leftOut` in --json; over the size a skill may have, it names the largest. Its front matter
  * is read as YAML (a `description: |` was stored as "|", `version: 1.0` and quoted text mangled),
  * else line by line (an unquoted colon in a description); a SKILL.md that is not UTF-8 (it was
  * stored with U+FFFD in place of its bytes, so no agent got the file back) is refused naming the
  * file, nothing stored. Real `mesh`.
  */
-import { mkdir, writeFile } from 'node:fs/promises'
+import { mkdir, symlink, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
 import { cliHome } from '../helpers/cli-home.js'
@@ -16,7 +17,7 @@ import { cliHome } from '../helpers/cli-home.js'
 const h = cliHome()
 
 describe('mesh skills add FOLDER', () => {
-  it('sends its scripts, leaves hidden files and node_modules, says what went; over the size, names the largest', async () => {
+  it('sends its scripts, leaves hidden files, node_modules and symlinks, says what went and what not; over the size, names the largest', async () => {
     const f = join(h.dir, 'proj')
     for (const d of ['scripts', '.git/objects', 'node_modules/x']) await mkdir(join(f, d), { recursive: true })
     await writeFile(join(f, 'SKILL.md'), '---\nname: proj\ndescription: Build it\n---\n\nRun scripts/build.sh.\n')
@@ -24,9 +25,11 @@ describe('mesh skills add FOLDER', () => {
     await writeFile(join(f, '.env'), 'secret=1\n')
     await writeFile(join(f, '.git', 'objects', 'pack1'), 'git\n')
     await writeFile(join(f, 'node_modules', 'x', 'index.js'), 'module.exports = 1\n')
+    await symlink('scripts/build.sh', join(f, 'notes.txt'))
     const r = await h.mesh('skills', 'add', f)
     expect(r.code, r.stderr).toBe(0)
-    expect(r.stdout).toBe('added skill proj 0.0.0 with 1 more file: scripts/build.sh\n')
+    expect(r.stdout).toBe('added skill proj 0.0.0 with 1 more file: scripts/build.sh; left out: notes.txt (a symlink, not followed), .env, .git/ (hidden), node_modules/ (installed packages)\n')
+    expect(JSON.parse((await h.mesh('skills', 'add', f, '--json')).stdout).leftOut).toEqual([{ path: '.env', why: 'hidden' }, { path: '.git/', why: 'hidden' }, { path: 'node_modules/', why: 'node_modules' }, { path: 'notes.txt', why: 'symlink' }])
     const shown = JSON.parse((await h.mesh('skills', 'show', 'proj', '--json')).stdout)
     expect((shown.files as Array<{ path: string, exec?: boolean }>).map(x => [x.path, x.exec])).toEqual([['scripts/build.sh', true]])
     // Listed by `skills show` too, not only in its --json.

@@ -6,6 +6,7 @@ import { stdout as out, withApi } from '../context.js'
 import { subcommandOf, type Command } from '../command.js'
 import { oneLine } from '../printable.js'
 import type { SkillFile } from '../../../crdt/skills.js'
+import type { LeftOut } from '../../agents/index.js'
 
 const MEMORY_USAGE = 'mesh memory set KEY VALUE [--tag T]... | get KEY | list [--tag T] | search WORDS... | delete KEY'
 
@@ -133,16 +134,18 @@ export const skillsCmd: Command = {
       if (file !== undefined) {
         // What was held before: the add is said as new, an update, or the same skill again.
         const before = new Map((await api.call('skills.list', {})).map(k => [k.name, k.updatedAt]))
-        const s = await api.call('skills.add', file).catch((err: unknown) => {
+        const { leftOut, ...sent } = file
+        const left = leftOut !== undefined ? `; ${leftOutWords(leftOut)}` : ''
+        const s = await api.call('skills.add', sent).catch((err: unknown) => {
           // Over the size a skill may have: said with what its folder added, the likeliest cause.
           if (isMeshError(err) && err.code === 'INVALID_INPUT' && (file.files?.length ?? 0) > 0 && /at most \d+ bytes/.test(err.message)) {
             throw new InvalidInputError(`${err.fact}: its folder adds ${file.files?.length ?? 0} files (${largest(file.files ?? [])}). Put the SKILL.md and only the files it needs in a folder of their own, and add that`, err.details, { cause: err })
           }
           throw err
         })
-        if (g.json) out.json(s)
-        else if (before.get(s.name) === s.updatedAt) out.line(`unchanged: skill ${s.name} ${s.version} is held already as this file has it (nothing sent)`)
-        else out.line(`${before.has(s.name) ? 'updated' : 'added'} skill ${s.name} ${s.version}${(file.files?.length ?? 0) > 0 ? ` with ${file.files?.length ?? 0} more ${file.files?.length === 1 ? 'file' : 'files'}: ${(file.files ?? []).map(f => f.path).slice(0, 8).join(', ')}${(file.files?.length ?? 0) > 8 ? ', …' : ''}` : ''}`)
+        if (g.json) out.json(leftOut !== undefined ? { ...s, leftOut } : s)
+        else if (before.get(s.name) === s.updatedAt) out.line(`unchanged: skill ${s.name} ${s.version} is held already as this file has it (nothing sent)${left}`)
+        else out.line(`${before.has(s.name) ? 'updated' : 'added'} skill ${s.name} ${s.version}${(file.files?.length ?? 0) > 0 ? ` with ${file.files?.length ?? 0} more ${file.files?.length === 1 ? 'file' : 'files'}: ${(file.files ?? []).map(f => f.path).slice(0, 8).join(', ')}${(file.files?.length ?? 0) > 8 ? ', …' : ''}` : ''}${left}`)
         return 0
       }
       if (sub === 'list') {
@@ -184,7 +187,7 @@ function largest (files: readonly SkillFile[]): string {
   return [...files].sort((a, b) => size(b) - size(a)).slice(0, 3).map(f => `${f.path} ${size(f)} bytes`).join(', ')
 }
 
-async function readSkillFile (path: string): Promise<{ content: string, source: string, name: string, files?: SkillFile[] }> {
+async function readSkillFile (path: string): Promise<{ content: string, source: string, name: string, files?: SkillFile[], leftOut?: SkillLeftOut[] }> {
   let abs = resolve(path)
   const failed = (err: any): Error => err?.code === 'ENOENT'
     ? new NotFoundError(`no such file: ${abs} (give a SKILL.md, or the folder that holds one)`, { path: abs }, { cause: err })
@@ -210,11 +213,29 @@ async function readSkillFile (path: string): Promise<{ content: string, source: 
   // The folder's other files (scripts/, references/, assets/) are the skill's too: without them,
   // every other machine got a SKILL.md naming scripts it did not have. Not hidden ones (.env,
   // .git) nor node_modules: a SKILL.md at a repository's root must not send the repository.
+  // What is left out (those, symlinks: not followed) is said, not dropped without a word.
   const { readSkillFolder, toSkillFiles } = await import('../../agents/index.js')
   let files: SkillFile[]
-  try { files = toSkillFiles(await readSkillFolder(dirname(abs), bytes, { skip: n => n.startsWith('.') || n === 'node_modules' })) } catch (err: any) {
+  const passed: LeftOut[] = []
+  try { files = toSkillFiles(await readSkillFolder(dirname(abs), bytes, { skip: n => n.startsWith('.') || n === 'node_modules', leftOut: passed })) } catch (err: any) {
     if (err?.code === 'INVALID_INPUT') throw err
     throw new InvalidInputError(`cannot read the skill's folder ${dirname(abs)}: ${err?.message ?? err}`, { path: dirname(abs) }, { cause: err })
   }
-  return { content, source: abs, name, ...(files.length > 0 ? { files } : {}) }
+  const leftOut = passed.map(l => ({ path: l.path, why: l.why !== 'skipped' ? l.why : /(^|\/)node_modules\/?$/.test(l.path) ? 'node_modules' as const : 'hidden' as const }))
+  return { content, source: abs, name, ...(files.length > 0 ? { files } : {}), ...(leftOut.length > 0 ? { leftOut } : {}) }
+}
+
+/** A skill folder's file `mesh skills add` did not send, and why: a symlink (not followed), a name starting with "." or node_modules, a FIFO or socket. */
+interface SkillLeftOut { path: string, why: 'symlink' | 'hidden' | 'node_modules' | 'not a regular file' }
+
+/** `left out: notes.txt (a symlink), .config.json, .git/ (hidden)`: each reason once, after its files. */
+function leftOutWords (left: readonly SkillLeftOut[]): string {
+  const said: Record<SkillLeftOut['why'], string> = { symlink: 'a symlink, not followed', hidden: 'hidden', node_modules: 'installed packages', 'not a regular file': 'not a regular file' }
+  const order: Array<SkillLeftOut['why']> = ['symlink', 'hidden', 'node_modules', 'not a regular file']
+  const groups = order.filter(why => left.some(l => l.why === why)).map(why => {
+    const paths = left.filter(l => l.why === why).map(l => oneLine(l.path))
+    const shown = paths.length > 8 ? [...paths.slice(0, 8), `${paths.length - 8} more`] : paths
+    return `${shown.join(', ')} (${why === 'symlink' && paths.length > 1 ? 'symlinks, not followed' : said[why]})`
+  })
+  return `left out: ${groups.join(', ')}`
 }
