@@ -9,10 +9,17 @@
  * the API's method and field (`sessions.task: todoAdd.1: …`), which no one typed; with --json,
  * the same code beside the API's path (through a daemon: cli-polish.test.ts). HTTP keeps the
  * API's names.
+ *
+ * The examples `mesh session --help` and `mesh task --help` print run as written, in order, in a
+ * shell: `--todo-done t1` named a todo no session has (ids are made as todos are added, `tss61`);
+ * the example now says where the id is printed, and is run with the one its todo got.
  */
+import { execFile } from 'node:child_process'
 import { mkdir, writeFile } from 'node:fs/promises'
+import { promisify } from 'node:util'
 import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
+import { BIN } from '../helpers/cli.js'
 import { cliHome } from '../helpers/cli-home.js'
 import { soloHttp } from '../helpers/solo-http.js'
 import { errorToWire } from '../../src/api/wire-error.js'
@@ -109,5 +116,24 @@ describe('blank text where words are meant', () => {
     } finally {
       await solo.close()
     }
+  }, 60_000)
+})
+
+describe('the help\'s examples of mesh session and mesh task', () => {
+  it('run as written, in order, in a shell (a todo\'s id as mesh task printed it)', async () => {
+    const examples = async (cmd: string): Promise<string[]> => (await h.mesh(cmd, '--help')).stdout.split('\n').filter(l => /^ {2}\S/.test(l) && l.includes('mesh ')).map(l => l.trim())
+    // `git diff | …` in a repository with a change.
+    const repo = join(h.dir, 'repo')
+    await mkdir(repo, { recursive: true })
+    const sh = async (line: string): Promise<{ stdout: string }> => await promisify(execFile)('bash', ['-c', `mesh () { "$NODE" "$BIN" "$@" --home "$MESH_HOME_DIR"; }; ${line}`], { cwd: repo, env: { ...h.env, NODE: process.execPath, BIN, MESH_HOME_DIR: h.home } })
+    await sh('git init -q && echo a > a.txt && git add a.txt && echo b > a.txt')
+    let id: string | undefined
+    for (const line of [...await examples('session'), ...await examples('task')]) {
+      const ran = await sh(id !== undefined ? line.replace(/--todo-done tss61/, `--todo-done ${id}`) : line).catch((err: any) => { throw new Error(`${line}: ${String(err?.stderr ?? err)}`) })
+      id ??= /\[ \] write a test {2}\((t\w+)\)/.exec(ran.stdout)?.[1]
+    }
+    expect(id).toBeDefined()
+    const task = JSON.parse((await h.mesh('session', 'show', 'fix-login', '--json')).stdout).task
+    expect(task.todos.find((t: { text: string }) => t.text === 'write a test')).toMatchObject({ id, done: true })
   }, 60_000)
 })

@@ -291,7 +291,7 @@ export const taskCmd: Command = {
   summary: 'update a session\'s task state: plan, progress notes, todos, working directory, files, free fields',
   examples: [
     'mesh task fix-login --plan "find where the cookie is set" --todo-add "write a test" --todo-add "fix Max-Age"',
-    'mesh task fix-login --progress "test reproduces it" --todo-done t1',
+    'mesh task fix-login --progress "test reproduces it" --todo-done tss61   # a todo\'s id: mesh task and mesh session show print it after the todo',
     'mesh task fix-login --set branch=fix/cookie --set ticket='
   ],
   options: {
