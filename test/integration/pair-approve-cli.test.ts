@@ -8,6 +8,7 @@
  * - A grant the new device cannot write to its home (here its `data` is a file) ends `mesh pair`
  *   with the reason and what to do, instead of waiting for ever.
  * - A device just paired lists its approver as never seen, with its capabilities (not `[]`).
+ * - A device asking for a label an enrolled device has already is said in the review (`sameLabel`).
  */
 import { spawn } from 'node:child_process'
 import { mkdir, readdir, writeFile } from 'node:fs/promises'
@@ -80,18 +81,22 @@ describe('mesh devices approve and mesh pair, at the edges', () => {
     expect(await readdir(home)).toEqual(['data'])
   }, 120_000)
 
-  it('a device just paired lists its approver as never seen, not as seen in 1970, and with its capabilities', async () => {
+  it('a device just paired lists its approver as never seen, not as seen in 1970, and with its capabilities; a label taken already is said', async () => {
     const t = await tempDir(); cleanups.push(t.cleanup)
-    const { env, admin, candidate, code, addr, stop } = await startPairing(t.dir, { pairArgs: ['--label', 'laptop'] })
+    // Called as the approver is: the review says so (the approve said nothing, and both listed as alpha).
+    const { env, admin, candidate, code, addr, stop } = await startPairing(t.dir, { pairArgs: ['--label', 'alpha'] })
     cleanups.push(stop)
     const ok = await runCli(['devices', 'approve', code, '--yes', '--no-mdns', '--dial', addr, '--home', admin.home, '--json'], { env, timeoutMs: 60_000 })
     expect(ok.code, ok.stderr).toBe(0)
     // --json: a JSON object per line, the review and then the decision (as mesh pair says its events).
-    expect(ok.stdout.trim().split('\n').map(l => JSON.parse(l))).toMatchObject([{ event: 'review', label: 'laptop', pairing: expect.any(String) }, { event: 'decision', approved: true, label: 'laptop' }])
+    const events = ok.stdout.trim().split('\n').map(l => JSON.parse(l))
+    expect(events).toMatchObject([{ event: 'review', label: 'alpha', pairing: expect.any(String) }, { event: 'decision', approved: true, label: 'alpha' }])
+    const approver = JSON.parse((await runCli(['devices', '--home', admin.home, '--json'], { env })).stdout).find((d: any) => d.self)
+    expect(events[0].sameLabel).toEqual([{ deviceId: approver.deviceId }])
     expect(await candidate.exited).toBe(0)
     const listed = await runCli(['devices', '--home', join(t.dir, 'n'), '--json'], { env })
     expect(listed.code, listed.stderr).toBe(0)
-    const alpha = JSON.parse(listed.stdout).find((d: any) => d.label === 'alpha')
+    const alpha = JSON.parse(listed.stdout).find((d: any) => d.label === 'alpha' && d.self !== true)
     expect(alpha).toBeDefined()
     expect(alpha).not.toHaveProperty('lastSeen')
     expect((await runCli(['devices', '--home', join(t.dir, 'n')], { env })).stdout).toMatch(/^alpha\t.*\tnever seen$/m)

@@ -287,10 +287,18 @@ export async function devicesApprove (g: Globals, args: string[], values: Record
     } finally {
       clearTimeout(looking)
     }
+    // Devices of the wallet already called so (another machine, or this one paired again after a
+    // revoke): both would list under one name, and a revoke by label would not know which.
+    const sameLabel = (await api.call('devices.list', {})).filter(d => d.label === r.label && d.deviceId !== r.deviceId).map(d => ({ deviceId: d.deviceId, ...(d.revoked !== undefined ? { revoked: true } : {}) }))
     if (!g.json) {
       out.line('')
       // Every line from what the device or the relay said, escaped (see `shown`).
       out.line(`  label:        ${shown(r.label)}`)
+      for (const d of sameLabel) {
+        out.line(d.revoked === true
+          ? `  note:         a revoked device is called ${shown(r.label)} too (id ${d.deviceId}): mesh devices will list both as ${shown(r.label)}`
+          : `  note:         a device called ${shown(r.label)} is enrolled already (id ${d.deviceId}): both will show as ${shown(r.label)}; \`mesh devices revoke\` will need the id`)
+      }
       out.line(`  host:         ${shown(r.claims.hostname)} (claimed)`)
       out.line(`  system:       ${shown(r.claims.os)} ${shown(r.claims.arch)}, mesh ${shown(r.claims.meshVersion)} (claimed)`)
       out.line(`  fingerprint:  ${r.fingerprint}   (PeerId ${r.deviceId}; the device shows this fingerprint)`)
@@ -301,7 +309,7 @@ export async function devicesApprove (g: Globals, args: string[], values: Record
       if (Math.abs(r.clockSkewMs) > 120_000) out.line(`  its clock is ${Math.round(r.clockSkewMs / 1000)} s off ours`)
       out.line('')
     // --json: a line per event, as mesh pair says its own (the review before the question, then the decision).
-    } else out.line(JSON.stringify({ event: 'review', ...r }))
+    } else out.line(JSON.stringify({ event: 'review', ...r, ...(sameLabel.length > 0 ? { sameLabel } : {}) }))
     let yes = values.yes === true
     if (!yes) yes = await askYesNo(`Approve '${shown(r.label)}' (${r.fingerprint}) with ${r.granting.join(', ')}?`)
     const d = await api.call('devices.decide', { pairing: r.pairing, approve: yes })
