@@ -347,13 +347,17 @@ describe('a mesh agent subcommand given too little', () => {
 })
 
 describe('mesh pair --via an address that does not answer', () => {
-  it('says it cannot reach it (once) and keeps trying, rather than waiting with nothing said', async () => {
+  it('listens on loopback only; says it cannot reach it (once) and keeps trying, rather than waiting with nothing said', async () => {
     // Port 1 on loopback: nothing listens there, so the dial is refused at once.
     const via = '/ip4/127.0.0.1/tcp/1/p2p/12D3KooWDJcbcvJAXKh7obyvtFcDu3NY2GRDXcVnpHfPFzcJNi9m'
     // Its debug log (stderr) notes every failed dial: the count of those says it tried again.
-    const p = spawnIn(undefined, process.execPath, [BIN, 'pair', '--home', join(dir, 'pair-unreachable'), '--no-mdns', '--listen', '/ip4/127.0.0.1/tcp/0', '--via', via], { ...env, DEBUG: 'mesh:node:pair' })
+    // No --listen: with --via it listens on loopback only (it listened on every interface).
+    const p = spawnIn(undefined, process.execPath, [BIN, 'pair', '--home', join(dir, 'pair-unreachable'), '--no-mdns', '--via', via], { ...env, DEBUG: 'mesh:node:pair' })
     const tries = (): number => p.lines.filter(l => l.includes('mesh:node:pair cannot reach')).length
     try {
+      const listening = (await p.waitFor(/^waiting: .*listening on /, 15_000)).replace(/^.*listening on /, '').split(' ')
+      expect(listening.length).toBeGreaterThan(0)
+      for (const a of listening) expect(a).toMatch(/^\/ip4\/127\.0\.0\.1\/tcp\/\d+\/p2p\//)
       expect(await p.waitFor(/^cannot reach /, 15_000)).toMatch(new RegExp(`^cannot reach ${via} yet \\(.*\\); trying again every 2 s`))
       await until(() => tries() >= 3, 'two more dials of the --via address', 20_000)
       expect(p.lines.filter(l => l.startsWith('cannot reach')).length).toBe(1)

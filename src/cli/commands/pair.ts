@@ -101,7 +101,9 @@ export const pairCmd: Command = {
     let ended: (outcome: Promise<unknown>) => void = () => {}
     const stopped = untilStopped(new Promise<unknown>(resolve => { ended = resolve }))
     const candidate = await startCandidate({
-      listen: listen ?? ['/ip4/0.0.0.0/tcp/0'],
+      // Through --via the approver comes over the relay (or is dialed where it listens): nothing
+      // need reach this machine, so it listens on loopback only unless --listen says otherwise.
+      listen: listen ?? [via !== undefined && via.length > 0 ? '/ip4/127.0.0.1/tcp/0' : '/ip4/0.0.0.0/tcp/0'],
       mdns,
       via,
       // A denial's new code is shown with the denial (onEvent): a denial of the earlier pairing's
