@@ -53,7 +53,7 @@ export function pickDevice (list: readonly Device[], name: string): Device {
 /** What the tool did, in words an agent can repeat to its user. */
 export function revokeText (r: Revoked): string {
   const lines = r.revoked.map(d => `Revoked ${d.label} (${d.deviceId}): every connected device cut it off and refuses it from now on; the ${d.keptEntries} entries it wrote before stay, anything newer is refused. This cannot be undone: to use that machine again, pair it anew (mesh pair).`)
-  if (r.rotation !== undefined) lines.push(`The vault key was rotated (rotation ${r.rotation}): the revoked device can read nothing written from now on.`)
+  if (r.rotation !== undefined) lines.push(`The vault key was rotated (rotation ${r.rotation}): ${r.revoked.length === 1 ? 'the revoked device' : `the ${r.revoked.length} revoked devices`} can read nothing written from now on.`)
   else if (r.owed) lines.push('The vault key rotation is owed: the next device that can write makes it before its next write.')
   return lines.join('\n')
 }

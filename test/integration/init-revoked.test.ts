@@ -12,6 +12,8 @@
  * key: init refuses (DEVICE_REVOKED, exit 2), says who revoked it and when as `mesh status` does,
  * and how to bring the machine back (a new device key in a new home), and leaves the home as it
  * was. Real processes on loopback: an admin's `mesh join`, a tablet paired to it by code.
+ *
+ * A revoke of two devices said "the revoked device can read nothing": now "the 2 revoked devices".
  */
 import { readFile } from 'node:fs/promises'
 import { join } from 'node:path'
@@ -58,11 +60,21 @@ describe('mesh init on a paired device', () => {
 
   it('revoked, it refuses any re-certification (label, role, with or without the wallet, its node running or not), says by whom and when and how to bring the machine back; the home is left as it was', async () => {
     const { env, wallet, admin: a } = p
-    const node = spawnIn(undefined, process.execPath, [BIN, 'join', '--home', tab, '--bootstrap', a.addr, '--no-mdns', '--dht', 'off', '--listen', '/ip4/127.0.0.1/tcp/0', '--http', 'off'], env)
-    cleanups.push(async () => await node.stop('SIGKILL'))
-    await node.waitFor(/^peer proven +alpha /, 30_000)
-    const revoked = await runCli(['devices', 'revoke', 'tablet2', '--reason', 'lost', '--yes', '--home', a.home], { env, timeoutMs: 60_000 })
+    // A second device of the wallet (phone), met by alpha once, so the revoke below cuts off two.
+    const phone = join(t.dir, 'phone')
+    expect((await runCli(['init', '--label', 'phone', '--wallet', wallet, '--home', phone], { env, timeoutMs: 60_000 })).code).toBe(0)
+    const joinArgs = (home: string): string[] => [BIN, 'join', '--home', home, '--bootstrap', a.addr, '--no-mdns', '--dht', 'off', '--listen', '/ip4/127.0.0.1/tcp/0', '--http', 'off']
+    const node = spawnIn(undefined, process.execPath, joinArgs(tab), env)
+    const other = spawnIn(undefined, process.execPath, joinArgs(phone), env)
+    cleanups.push(async () => await node.stop('SIGKILL'), async () => await other.stop('SIGKILL'))
+    await Promise.all([node.waitFor(/^peer proven +alpha /, 30_000), other.waitFor(/^peer proven +alpha /, 30_000)])
+    expect(await other.stop('SIGINT')).toBe(0)
+    const revoked = await runCli(['devices', 'revoke', '--all-but-this', '--reason', 'lost', '--yes', '--home', a.home], { env, timeoutMs: 60_000 })
     expect(revoked.code, revoked.stderr).toBe(0)
+    // Two revoked: said so (it said "the revoked device").
+    const lines = revoked.stdout.trim().split('\n')
+    expect(lines.slice(0, 2).map(l => l.split(' ')[1]).sort()).toEqual(['phone', 'tablet2'])
+    expect(lines.slice(2)).toEqual(['vault key rotated (rotation 1): the 2 revoked devices can read nothing written from now on'])
     await node.waitFor(/^REVOKED +this device was revoked by alpha/, 30_000)
 
     const said = new RegExp(`^mesh: this device \\(tablet2, home ${esc(tab)}\\) was revoked by alpha at \\d{4}-\\d{2}-\\d{2} \\d{2}:\\d{2}:\\d{2} \\S+ \\(lost\\): its key can never be certified again, so this home cannot be given another label or role\\. To bring this machine back, give it a new device key in a new home: pair it \\(\`mesh pair --home NEWDIR\`, approved on an admin device\\), or with the wallet \`mesh init --home NEWDIR --wallet PATH\``)

@@ -98,7 +98,7 @@ async function revoke (g: Globals, device: string | undefined, values: Record<st
     if (g.json) { out.json(r); return 0 }
     if (r.walletPath !== undefined) out.line(`signed with the wallet ${r.walletPath}`)
     for (const d of r.revoked) out.line(`revoked ${d.label} (${d.deviceId}): kept the ${plural(d.keptEntries, 'entry', 'entries')} it wrote before; everything newer is refused by every device`)
-    if (r.rotation !== undefined) out.line(`vault key rotated (rotation ${r.rotation}): the revoked device can read nothing written from now on`)
+    if (r.rotation !== undefined) out.line(`vault key rotated (rotation ${r.rotation}): ${r.revoked.length === 1 ? 'the revoked device' : `the ${r.revoked.length} revoked devices`} can read nothing written from now on`)
     else if (r.owed) out.line('vault key rotation owed: the next device that can write makes it before its next write')
     return 0
   })
