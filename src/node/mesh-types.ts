@@ -32,7 +32,8 @@ export type NodeEvent =
   /** A proven sibling speaks no sync protocol this node does (another version of mesh): told once per peer. */
   | { type: 'incompatible', peerId: string, label: string, reason: string }
   /** The registry enrolled a device (approved here or by another admin, learned from a peer); `by` is its enroller's label. */
-  | { type: 'enrolled', deviceId: string, label: string, capabilities: readonly string[], by: string, self: boolean }
+  /** `was`: the device was enrolled already (re-certified: relabelled, or another role), with the label it had. */
+  | { type: 'enrolled', deviceId: string, label: string, capabilities: readonly string[], by: string, self: boolean, was?: { label: string } }
   /** This device was revoked (learned from a peer, or known at start): it dials no one from now on. */
   | { type: 'revoked', by: string[], at: number, reason: string, from?: string, /** Its own entries no other device takes (beyond its cutoff: written after its revocation, or never sent before it), and their documents. */ notTaken?: { entries: number, documents: string[] } }
   /**

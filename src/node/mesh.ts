@@ -179,13 +179,22 @@ export class MeshNode extends EventEmitter<{ event: [NodeEvent], 'caught-up': [s
       setImmediate(() => { for (const e of held) this.emit('event', e) })
     })
   }
+  /**
+   * The label of each device enrolled as this node knows it (from its start, then each enrolment
+   * told): a certificate of a device known already is a re-certification, not a device added.
+   */
+  private enrolledLabels: Map<string, string> | undefined
+
   /** A device the registry enrolled, told as it comes (approved here, or by another admin). */
   private readonly onRegistryOp = (op: RegistryOp): void => {
     const c = op.enrol?.certificate
     if (c === undefined || this.stopped) return
     const certs = this.vault.certs
     const by = equals(op.author, this.vault.identity.walletKey) ? 'wallet' : (certs.get(op.author)?.label ?? toHex(op.author).slice(0, 8))
-    this.emitEvent({ type: 'enrolled', deviceId: c.deviceId, label: c.label, capabilities: [...c.capabilities], by, self: c.deviceId === this.libp2p.peerId.toString() })
+    const known = this.enrolledLabels ??= new Map()
+    const was = known.get(c.deviceId)
+    known.set(c.deviceId, c.label)
+    this.emitEvent({ type: 'enrolled', deviceId: c.deviceId, label: c.label, capabilities: [...c.capabilities], by, self: c.deviceId === this.libp2p.peerId.toString(), ...(was !== undefined ? { was: { label: was } } : {}) })
   }
 
   private labelOf (peerId: string): string { return this.labels.get(peerId) ?? this.book.get(peerId)?.label ?? peerId.slice(-6) }
@@ -202,7 +211,10 @@ export class MeshNode extends EventEmitter<{ event: [NodeEvent], 'caught-up': [s
     const n = this.libp2p
     this.book.follow(n)
     this.vault.on('revoked', this.revocation.onRevoked)
-    if (!('mirror' in this.vault)) this.vault.on('registry', this.onRegistryOp)
+    if (!('mirror' in this.vault)) {
+      this.enrolledLabels = new Map(this.vault.certs.all().map(c => [c.deviceId, c.label]))
+      this.vault.on('registry', this.onRegistryOp)
+    }
     // An answer may take a while on a loaded machine (20 s), but never longer than an interval.
     // The end that does not ping judges a connection by what its muxer last received from the peer.
     // A proven peer alive now is remembered as seen now, every SEEN_EVERY pings or so: after a crash

@@ -13,7 +13,10 @@
  * and how to bring the machine back (a new device key in a new home), and leaves the home as it
  * was. Real processes on loopback: an admin's `mesh join`, a tablet paired to it by code.
  *
- * A revoke of two devices said "the revoked device can read nothing": now "the 2 revoked devices".
+ * The admin's `mesh join` logged the relabelled tablet's new certificate as `device added
+ * tablet2 …, enrolled by wallet`, a device that already existed: now `device relabelled tablet →
+ * tablet2 …, re-certified by wallet`. A revoke of two devices said "the revoked device can read
+ * nothing": now "the 2 revoked devices".
  */
 import { readFile } from 'node:fs/promises'
 import { join } from 'node:path'
@@ -68,6 +71,10 @@ describe('mesh init on a paired device', () => {
     const other = spawnIn(undefined, process.execPath, joinArgs(phone), env)
     cleanups.push(async () => await node.stop('SIGKILL'), async () => await other.stop('SIGKILL'))
     await Promise.all([node.waitFor(/^peer proven +alpha /, 30_000), other.waitFor(/^peer proven +alpha /, 30_000)])
+    // alpha knew tablet: its new certificate is said as the relabelling it is, not a device added.
+    await a.proc.waitFor(/^device relabelled +tablet → tablet2 \(\S+\) \[read, write\], re-certified by wallet$/, 30_000)
+    await a.proc.waitFor(/^device added +phone /, 30_000)
+    expect(a.proc.lines.filter(l => /^device added +tablet2 /.test(l))).toEqual([])
     expect(await other.stop('SIGINT')).toBe(0)
     const revoked = await runCli(['devices', 'revoke', '--all-but-this', '--reason', 'lost', '--yes', '--home', a.home], { env, timeoutMs: 60_000 })
     expect(revoked.code, revoked.stderr).toBe(0)

@@ -35,7 +35,12 @@ export function formatEvent (e: NodeEvent): string | undefined {
     case 'refused': return `peer refused  ${e.label !== undefined ? `${e.label} (${short(e.peerId)})` : short(e.peerId)}: ${e.reason}`
     case 'lost': return `peer lost     ${e.label} (${short(e.peerId)})`
     case 'synced': return e.snapshot ? `synced        ${e.doc} from ${e.label}: snapshot` : `synced        ${e.doc} from ${e.label}: +${plural(e.entries, 'entry', 'entries')}`
-    case 'enrolled': return `device added  ${e.label} (${short(e.deviceId)}) [${e.capabilities.join(', ')}], enrolled by ${e.by}${e.self ? ' (this device)' : ''}`
+    case 'enrolled': return e.was === undefined
+      ? `device added  ${e.label} (${short(e.deviceId)}) [${e.capabilities.join(', ')}], enrolled by ${e.by}${e.self ? ' (this device)' : ''}`
+      // A device known already, certified again: said as what changed, not as a new device.
+      : e.was.label !== e.label
+        ? `device relabelled  ${e.was.label} → ${e.label} (${short(e.deviceId)}) [${e.capabilities.join(', ')}], re-certified by ${e.by}${e.self ? ' (this device)' : ''}`
+        : `device re-certified  ${e.label} (${short(e.deviceId)}) [${e.capabilities.join(', ')}], by ${e.by}${e.self ? ' (this device)' : ''}`
     case 'entry-refused': return `refused       from ${e.label}: ${e.reason}`
     case 'incompatible': return `incompatible  ${e.label} (${short(e.peerId)}): ${e.reason}`
     case 'mdns': return e.sending
