@@ -1,8 +1,13 @@
-/** The memory document: one Y.Map of key -> entry; concurrent sets of one key resolve last-writer-wins as Yjs orders them. */
+/**
+ * The memory document: one Y.Map of key -> entry. Concurrent sets of one key resolve to the newest
+ * by (updatedAt, device): Yjs keeps one of them by client id, and a device that held a newer one
+ * writes it back (crdt/newest.ts). A set is stamped past the entry it replaces.
+ */
 import * as Y from 'yjs'
 import { InvalidInputError } from '../src/errors.js'
 import { copyOf, SHAPES } from './validate.js'
 import { MAX_MEMORY_KEY } from './content-limit.js'
+import { stampAfter } from './newest.js'
 
 export interface MemoryEntry { key: string, value: string, tags: string[], updatedAt: number, device: string }
 
@@ -24,7 +29,7 @@ export class MemoryDoc {
     // so the entry could never be read or deleted by the key it was set with.
     if (LONE_SURROGATE.test(key)) throw new InvalidInputError('a memory key is text: it has a lone UTF-16 surrogate (half of an emoji or other character)', { key })
     if (Buffer.byteLength(value) > MAX_MEMORY_VALUE) throw new InvalidInputError(`a memory value is at most ${MAX_MEMORY_VALUE} bytes`)
-    const e: MemoryEntry = { key, value, tags: [...new Set(opts.tags ?? [])], updatedAt: Date.now(), device: opts.device }
+    const e: MemoryEntry = { key, value, tags: [...new Set(opts.tags ?? [])], updatedAt: stampAfter(Date.now(), this.get(key)?.updatedAt), device: opts.device }
     this.entries.set(key, e)
     return e
   }

@@ -7,7 +7,8 @@
  * `removed` (name -> tombstone) remembers what a removed skill was (its folder's hash), so a
  * machine whose copy is that very folder deletes it rather than capturing it back; adding the
  * name again clears it, and a skill present in `skills` wins over its tombstone (a removal
- * concurrent with an edit keeps the edit).
+ * concurrent with an edit keeps the edit). Concurrent adds of one name resolve to the newest by
+ * (updatedAt, device), written back by a device that held it (crdt/newest.ts).
  */
 import { createHash } from 'node:crypto'
 import { parseDocument } from 'yaml'
@@ -15,6 +16,7 @@ import * as Y from 'yjs'
 import { InvalidInputError } from '../src/errors.js'
 import { isSkillCategory, isSkillFilePath, isSkillName } from './paths.js'
 import { copyOf, SHAPES } from './validate.js'
+import { stampAfter } from './newest.js'
 
 export interface Skill {
   name: string
@@ -168,7 +170,8 @@ export class SkillsDoc {
       ...parsed,
       source: opts.source,
       hash: 'sha256:' + createHash('sha256').update(text, 'utf8').digest('hex'),
-      updatedAt: Date.now(),
+      // Past the skill it replaces: concurrent adds resolve to the newest (crdt/newest.ts), a later one is newer.
+      updatedAt: stampAfter(Date.now(), this.get(parsed.name)?.updatedAt),
       device: opts.device,
       text,
       ...(files.length > 0 ? { files: files.map(f => ({ path: f.path, text: f.text, ...(f.enc !== undefined ? { enc: f.enc } : {}), ...(f.exec === true ? { exec: true } : {}) })) } : {}),

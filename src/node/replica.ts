@@ -8,7 +8,7 @@
  */
 import { logger } from '@libp2p/logger'
 import * as Y from 'yjs'
-import { checkChanges, docKind, sealUpdatesUnsigned, type DocKind, type Problem } from '../../crdt/index.js'
+import { checkChanges, docKind, newerStamp, outranked, sealUpdatesUnsigned, stillOutranked, watchRoots, writeBack, type DocKind, type Outranked, type Problem } from '../../crdt/index.js'
 import { ClosedError, EntryTooLargeError } from '../errors.js'
 import { LIMITS as ENTRY_LIMITS, parseStreamKey, prevOf, signedEntrySize, signPrepared, streamKey, type DocId, type Entry, type VectorItem } from '../identity/index.js'
 import { Slicer } from './slice.js'
@@ -52,6 +52,8 @@ export class Replica {
     this.name = name
     this.kind = docKind(name)
     this.ydoc.on('update', this.onUpdate)
+    this.ydoc.on('afterTransaction', this.onTransaction)
+    watchRoots(this.kind, this.ydoc)
   }
 
   get doc (): Y.Doc { return this.ydoc }
@@ -62,9 +64,13 @@ export class Replica {
    */
   reset (): void {
     this.ydoc.off('update', this.onUpdate)
+    this.ydoc.off('afterTransaction', this.onTransaction)
     this.ydoc.destroy()
     this.ydoc = new Y.Doc()
     this.ydoc.on('update', this.onUpdate)
+    this.ydoc.on('afterTransaction', this.onTransaction)
+    watchRoots(this.kind, this.ydoc)
+    this.owed.clear()
     this.applied.clear()
     this.snapshotsIn.clear()
   }
@@ -78,9 +84,12 @@ export class Replica {
   adopt (doc: Y.Doc): boolean {
     if (this.loaded || this.remoteDepth !== 0 || this.ydoc.store.clients.size > 0 || this.applied.size > 0) return false
     this.ydoc.off('update', this.onUpdate)
+    this.ydoc.off('afterTransaction', this.onTransaction)
     this.ydoc.destroy()
     this.ydoc = doc
     this.ydoc.on('update', this.onUpdate)
+    this.ydoc.on('afterTransaction', this.onTransaction)
+    watchRoots(this.kind, this.ydoc)
     return true
   }
 
@@ -88,6 +97,48 @@ export class Replica {
   async load (): Promise<void> {
     await this.vault.loadInto(this)
     this.loaded = true
+    // Written back before anyone reads it (or a snapshot at close seals the older value alone).
+    await this.writeBackOwed()
+  }
+
+  /**
+   * Values a remote transaction left outranked by an older one (crdt/newest.ts), by map and key:
+   * written back once the document is loaded, by a device that may write.
+   */
+  private readonly owed = new Map<string, Outranked>()
+  private readonly writingBack = new Set<Promise<void>>()
+
+  private readonly onTransaction = (tr: Y.Transaction): void => {
+    if (tr.origin !== REMOTE || this.closed || this.broken !== undefined) return
+    const found = outranked(this.kind, tr)
+    if (found.length === 0) return
+    for (const o of found) {
+      const k = `${o.map}\0${o.key}`
+      const had = this.owed.get(k)
+      if (had === undefined || newerStamp(o.stamp, had.stamp)) this.owed.set(k, o)
+    }
+    if (this.loaded) void this.writeBackOwed()
+  }
+
+  /** Writes back what is owed and still outranked; never throws (a failed write breaks the replica as any other). */
+  private writeBackOwed (): Promise<void> {
+    if (this.owed.size === 0 || !this.readable || !this.vault.writable || this.vault.diskFull) return Promise.resolve()
+    const values = [...this.owed.values()]
+    this.owed.clear()
+    const p = (async () => {
+      // Not inside the remote transaction's end (Yjs's afterTransaction): its update would be made
+      // while this replica's listener is detached (remote()), never sealed, and every later write
+      // of this device would build on a change no peer ever gets.
+      await new Promise<void>(resolve => { setImmediate(resolve) })
+      if (!this.readable || !this.vault.writable || this.vault.diskFull) return
+      const due = stillOutranked(this.kind, this.doc, values)
+      if (due.length === 0) return
+      log('%s: writing back %d value(s) newer than what replaced them', this.name, due.length)
+      await this.change(() => { writeBack(this.doc, stillOutranked(this.kind, this.doc, due)) })
+    })().catch((err: Error) => { log.error('%s: writing back newer values failed: %e', this.name, err) })
+    this.writingBack.add(p)
+    void p.then(() => this.writingBack.delete(p))
+    return p
   }
 
   private readonly onUpdate = (update: Uint8Array, origin: unknown): void => {
@@ -283,7 +334,7 @@ export class Replica {
 
   /** Waits for every write issued so far. */
   async settle (): Promise<void> {
-    while (this.writes.size > 0) await Promise.allSettled([...this.writes])
+    while (this.writes.size > 0 || this.writingBack.size > 0) await Promise.allSettled([...this.writes, ...this.writingBack])
   }
 
   /**
@@ -361,6 +412,7 @@ export class Replica {
     await this.settle()
     this.closed = true
     this.doc.off('update', this.onUpdate)
+    this.doc.off('afterTransaction', this.onTransaction)
     this.doc.destroy()
   }
 }

@@ -4,6 +4,7 @@
  * withheld batches; at the end every device holds the same session, memory and task state.
  */
 import { describe, expect, it } from 'vitest'
+import { DOC_NAMES, newerStamp, type MemoryEntry } from '../../crdt/index.js'
 import { generateWallet } from '../../src/identity/index.js'
 import { openVault, type MeshVault, type Session } from '../../src/sdk/index.js'
 import { newVault } from '../helpers/vault.js'
@@ -42,17 +43,29 @@ async function run (seed: number): Promise<void> {
       if (rnd.next() < 0.1) d.inbox.push(bytes) // and again later
     }
   }
+  const written: MemoryEntry[] = []
   for (let step = 0; step < 60; step++) {
     const i = rnd.int(3)
     const d = devices[i]!
     const s = sessions[i]!
     const op = rnd.int(6)
     if (op <= 2) await s.append({ role: rnd.pick(['user', 'assistant', 'tool'] as const), content: `d${i}-s${step}` })
-    else if (op === 3) await d.v.memory.set(`k${rnd.int(4)}`, `d${i}-s${step}`)
+    else if (op === 3) written.push(await d.v.memory.set(`k${rnd.int(4)}`, `d${i}-s${step}`))
     else if (op === 4) await s.updateTask({ progress: `p${step}`, todos: [{ id: String(rnd.int(3)), text: `t${step}`, done: rnd.next() < 0.5 }], fields: { [`f${rnd.int(3)}`]: step } })
     else await deliver(d, false)
   }
-  for (const d of devices) await deliver(d, true)
+  // Delivered until nothing is left: a device that held a newer memory entry or last writer than
+  // what a delivery left writes it back (crdt/newest.ts), and that write is delivered too.
+  do {
+    for (const d of devices) await deliver(d, true)
+    for (const d of devices) {
+      for (const name of [DOC_NAMES.memory, DOC_NAMES.session('agent:main:fuzz' as never)]) {
+        const r = await d.v.vault.acquire(name)
+        await r.settle()
+        await d.v.vault.release(r)
+      }
+    }
+  } while (devices.some(d => d.inbox.length > 0))
   const state = async (k: number): Promise<unknown> => ({
     messages: sessions[k]!.messages().map(m => m.content),
     task: sessions[k]!.task(),
@@ -61,6 +74,10 @@ async function run (seed: number): Promise<void> {
   })
   const s0 = await state(0)
   expect((s0 as any).messages.length).toBeGreaterThan(0)
+  // Each key holds the newest of its writes by (updatedAt, device), whoever's Yjs client won.
+  const newest = new Map<string, MemoryEntry>()
+  for (const e of written) { const n = newest.get(e.key); if (n === undefined || newerStamp({ ts: e.updatedAt, device: e.device }, { ts: n.updatedAt, device: n.device })) newest.set(e.key, e) }
+  expect((s0 as any).memory).toEqual([...newest.values()].sort((a, b) => a.key.localeCompare(b.key)).map(e => [e.key, e.value]))
   expect(await state(1)).toEqual(s0)
   expect(await state(2)).toEqual(s0)
   for (const s of sessions) await s.close()
