@@ -1,6 +1,6 @@
 /**
- * Last writer by time for the values Yjs resolves by client id: a memory entry and a skill.
- * Two devices that set one key of a Y.Map while apart both write an item;
+ * Last writer by time for the values Yjs resolves by client id: a memory entry, a skill and a
+ * session's `lastWriter`. Two devices that set one key of a Y.Map while apart both write an item;
  * Yjs keeps the one of the higher client id, whatever their times. Each of these values carries
  * its (time, device): after a remote transaction, a device whose document holds, among the values
  * of a key the transaction displaced or whose item lost, one newer by (time, device) than what the
@@ -30,7 +30,8 @@ interface Field { map: string, key?: string, stamp: (v: unknown) => Stamp | unde
 
 const FIELDS: Partial<Record<DocKind, readonly Field[]>> = {
   memory: [{ map: 'entries', stamp: v => { const e = copyOf<{ updatedAt: number, device: string }>(SHAPES.memory, v); return e === undefined ? undefined : { ts: e.updatedAt, device: e.device } } }],
-  skills: [{ map: 'skills', stamp: v => { const s = copyOf<{ updatedAt: number, device: string }>(SHAPES.skill, v); return s === undefined ? undefined : { ts: s.updatedAt, device: s.device } } }]
+  skills: [{ map: 'skills', stamp: v => { const s = copyOf<{ updatedAt: number, device: string }>(SHAPES.skill, v); return s === undefined ? undefined : { ts: s.updatedAt, device: s.device } } }],
+  session: [{ map: 'meta', key: 'lastWriter', stamp: v => copyOf<Stamp>(SHAPES.writer, v) }]
 }
 
 /**

@@ -19,6 +19,7 @@ import { asOneRun, insertedByParent } from './added.js'
 import { copyJson, copyOf, fits, isJson, isTime, MAX_TIME, messageProblem, SHAPES } from './validate.js'
 import type { Lease, LeaseClaim } from './lease.js'
 import { LeaseDoc, type TakeOptions } from './lease-doc.js'
+import { stampAfter } from './newest.js'
 
 export { claimBefore, resolveLease, type Lease, type LeaseClaim } from './lease.js'
 export { LEASE_SKEW_MS, LEASE_TTL_MS, type TakeOptions } from './lease-doc.js'
@@ -201,8 +202,10 @@ export class SessionDoc {
   private touch (device: string): void {
     const now = Date.now()
     const cur = this.lastWriter()
-    if (cur !== undefined && cur.device === device && now - cur.ts < LAST_WRITER_RESOLUTION_MS && now >= cur.ts) return
-    this.meta.set('lastWriter', { device, ts: now })
+    if (cur !== undefined && cur.device === device && now - cur.ts < LAST_WRITER_RESOLUTION_MS) return
+    // Past the one it replaces, as every value resolved by time (crdt/newest.ts): concurrent
+    // writers resolve to the newest, and a later write is newer even on a clock that is behind.
+    this.meta.set('lastWriter', { device, ts: stampAfter(now, cur?.ts) })
   }
 
   appendMessages (messages: readonly NewMessage[], device: string): Message[] {

@@ -69,7 +69,7 @@ async function run (seed: number): Promise<void> {
   const state = async (k: number): Promise<unknown> => ({
     messages: sessions[k]!.messages().map(m => m.content),
     task: sessions[k]!.task(),
-    meta: { title: sessions[k]!.meta().title, goal: sessions[k]!.meta().goal },
+    meta: { title: sessions[k]!.meta().title, goal: sessions[k]!.meta().goal, lastWriter: sessions[k]!.meta().lastWriter },
     memory: (await devices[k]!.v.memory.list()).map(e => [e.key, e.value])
   })
   const s0 = await state(0)

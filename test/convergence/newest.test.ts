@@ -1,10 +1,10 @@
 /**
- * Last writer by time (crdt/newest.ts): two devices of one wallet write one memory key or one
- * skill name apart, then connect. Yjs keeps the write of the higher client id; here that
+ * Last writer by time (crdt/newest.ts): two devices of one wallet write one memory key, one skill
+ * name, one session apart, then connect. Yjs keeps the write of the higher client id; here that
  * is the OLDER one, so only the write-back makes the newest win, on both devices.
  */
 import { describe, expect, it } from 'vitest'
-import { DOC_NAMES, MemoryDoc, SkillsDoc } from '../../crdt/index.js'
+import { DOC_NAMES, MemoryDoc, SessionDoc, SkillsDoc } from '../../crdt/index.js'
 import type { Replica } from '../../src/node/replica.js'
 import { generateWallet, startNode, until, type TestNode } from '../helpers/nodes.js'
 import { stopAfterEach } from '../helpers/teardown.js'
@@ -69,6 +69,24 @@ describe('last writer by time', () => {
     await newer.node.dial(older.node.addresses()[0] as string)
     await until(() => [ro, rn].every(r => new SkillsDoc(r.doc).get('deploy')?.version === '2'), 'both devices to hold version 2', 10_000)
     expect(new SkillsDoc(ro.doc).get('deploy')).toMatchObject({ updatedAt: added.updatedAt, device: id(newer) })
+    await older.vault.vault.release(ro); await newer.vault.vault.release(rn)
+  })
+
+  it('a session created and written on two devices apart says its last write is the newer one, on both', async () => {
+    const key = 'agent:main:dup2'
+    const { older, newer, ro, rn } = await favoured(await pair(), DOC_NAMES.session(key as never))
+    const so = await older.vault.sessions.create(key)
+    await so.append({ role: 'user', content: 'from the older' })
+    await tick()
+    const sn = await newer.vault.sessions.create(key)
+    await sn.append({ role: 'user', content: 'from the newer' })
+    const last = new SessionDoc(rn.doc).getMeta().lastWriter
+    expect(last?.device).toBe(id(newer))
+    await newer.node.dial(older.node.addresses()[0] as string)
+    const writers = (): unknown[] => [ro, rn].map(r => new SessionDoc(r.doc).getMeta().lastWriter)
+    await until(() => so.messageCount() === 2 && sn.messageCount() === 2 && writers().every(w => (w as { device?: string } | undefined)?.device === id(newer)), 'both devices to name the newer write', 10_000)
+    expect(writers()).toEqual([last, last])
+    await so.close(); await sn.close()
     await older.vault.vault.release(ro); await newer.vault.vault.release(rn)
   })
 })
