@@ -1,7 +1,7 @@
 /**
  * Replacing secrets in text with a marker, for sharing a session outside the vault (capture
  * itself is lossless and end-to-end encrypted; this is only for `--redact` exports). Patterns
- * for the common providers' keys, private key blocks, bearer tokens, `.env`-style assignments
+ * for the common providers' keys, private key blocks, bearer tokens, JWTs, `.env`-style assignments
  * `"name": "value"` pairs and `name: value` lines (YAML, HTTP headers) of secret-looking names,
  * and a password's `password: value` inside a line. A JSONL file is redacted string by string
  * (redactJsonl): inside a JSON string a newline or a quote is escaped, which the patterns would
@@ -13,17 +13,20 @@ import { stringSpans } from './json-spans.js'
 export const REDACTED = '[REDACTED]'
 
 /** Words of a name that say its value is a secret, and pairs of words that do together. */
-const SECRET_WORDS = new Set(['secret', 'secrets', 'token', 'password', 'passwd', 'passphrase', 'credential', 'credentials', 'apikey', 'authorization'])
+const SECRET_WORDS = new Set(['secret', 'secrets', 'token', 'password', 'passwd', 'pass', 'passphrase', 'credential', 'credentials', 'apikey', 'authorization'])
 const SECRET_PAIRS = new Set(['api key', 'access key', 'private key', 'secret key'])
 
 /**
  * Whether a name (an environment variable, a JSON key) says its value is a secret: `API_KEY`,
- * `apiKey`, `GITHUB_TOKEN`, `client_secret`, `password`. Whole words only, so `input_tokens`
- * (a count) and `TOKENIZERS_PARALLELISM` are not.
+ * `apiKey`, `GITHUB_TOKEN`, `client_secret`, `password`, `DB_PASS`. Whole words only, so
+ * `input_tokens` (a count) and `TOKENIZERS_PARALLELISM` are not. `KEY` alone names a secret in an
+ * environment variable's upper case (`STRIPE_KEY`, `SSH_KEY`, `KEY`), not in code's `key`,
+ * `sortKey` or `primary_key`, nor in a count's (`KEY_COUNT`).
  */
 export function secretName (name: string): boolean {
   const words = nameWords(name)
-  return words.some((w, i) => SECRET_WORDS.has(w) || (i > 0 && SECRET_PAIRS.has(`${words[i - 1] as string} ${w}`)))
+  if (words.some((w, i) => SECRET_WORDS.has(w) || (i > 0 && SECRET_PAIRS.has(`${words[i - 1] as string} ${w}`)))) return true
+  return /^[A-Z][A-Z0-9_]*$/.test(name) && words.includes('key') && !words.some(w => COUNT_WORDS.has(w))
 }
 
 /** A name's words, lower case: `apiKey`, `API_KEY` and `api-key` are all `api key`. */
@@ -32,7 +35,7 @@ function nameWords (name: string): string[] {
 }
 
 /** Words of a name whose number is a secret (a PIN, a numeric password, a one-time code); a count's never is. */
-const NUMERIC_SECRET_WORDS = new Set(['pin', 'password', 'passwd', 'passcode', 'secret', 'otp', 'cvv', 'cvc'])
+const NUMERIC_SECRET_WORDS = new Set(['pin', 'password', 'passwd', 'pass', 'passcode', 'secret', 'otp', 'cvv', 'cvc'])
 const COUNT_WORDS = new Set(['count', 'counts', 'tokens', 'limit', 'usage', 'size', 'max', 'min', 'len', 'length', 'num', 'total', 'used'])
 
 function numericSecretName (name: string): boolean {
@@ -60,15 +63,30 @@ const RULES: Rule[] = [
   { name: 'stripe', re: /\b(?:sk|rk)_(?:live|test)_[A-Za-z0-9]{20,}\b/g },
   { name: 'huggingface', re: /\bhf_[A-Za-z0-9]{30,}\b/g },
   { name: 'bearer', re: /\b((?:Bearer|Basic)\s+)[A-Za-z0-9._~+/=-]{16,}/g, replace: m => `${m[1] as string}${REDACTED}` },
+  // A JWT: three base64url parts, the header's and the payload's JSON (`{"…`, so `eyJ`); the
+  // signature may be empty (`alg: none`).
+  { name: 'jwt', re: /\beyJ[A-Za-z0-9_-]{8,}\.eyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]*/g },
+  {
+    // NAME=value as a line of its own (an .env file, `export NAME=value`), `=` with no space
+    // around it: the whole value to the line's end (a space, `&`, `;`, `#` are a password's as
+    // well) or to a shell's ` && `, ` || `, ` | `, ` ; ` or the next ` NAME=` (`A_TOKEN=x PORT=1`);
+    // a `;` ending the line kept. A quoted value is left to the rule below (it ends at its
+    // closing quote); code's values (literalValue) stay.
+    name: 'assignment',
+    re: /(^|\n)([ \t]*(?:export[ \t]+)?)([A-Za-z_][A-Za-z0-9_]*)=(?![="'])([^\s][^\n]*?)(?=[ \t]*;?[ \t]*(?:\r?\n|$)|[ \t]+(?:(?:&&|\|\|?|;)[ \t]|[A-Za-z_][A-Za-z0-9_]*=))/g,
+    replace: m => secretName(m[3] as string) && unredacted(m[4] as string) && literalValue(m[3] as string, m[4] as string, '=') ? `${m[1] as string}${m[2] as string}${m[3] as string}=${REDACTED}` : undefined
+  },
   {
     // NAME=value (an .env line, a shell export, a query string): the value replaced, the name
     // kept. The value stays on its line, and stops at a backslash: text that is JSON (a line
     // that did not parse) keeps its escapes whole.
     name: 'assignment',
-    // `=` alone: not `==`/`===` (a comparison of code). An unquoted value stops at `&` and `;` (a
-    // query string's next pair, the end of a statement) and is replaced only when it looks like a
-    // literal (literalValue): code's `= os.environ["X"]`, `= getPassword()`, `= None` is no secret.
-    re: /\b([A-Za-z_][A-Za-z0-9_]*)([ \t]*=(?!=)[ \t]*)("[^"\n]*"|'[^'\n]*'|[^\s"'\\&;]+)/g,
+    // `=` alone: not `==`/`===` (a comparison of code). An unquoted value stops at `&` or `;`
+    // before a query string's next pair (`&next=1`), before a space or the end (the end of a
+    // statement, `&&`); elsewhere they are a password's (`Tr0ub4dor&3`, `abc;def`). It is
+    // replaced only when it looks like a literal (literalValue): code's `= os.environ["X"]`,
+    // `= getPassword()`, `= None` is no secret.
+    re: /\b([A-Za-z_][A-Za-z0-9_]*)([ \t]*=(?!=)[ \t]*)("[^"\n]*"|'[^'\n]*'|(?:[^\s"'\\&;]|[&;](?![\s&;]|$|[A-Za-z_][\w.-]*=))+)/g,
     replace: m => secretName(m[1] as string) && unredacted(m[3] as string) && literalValue(m[1] as string, m[3] as string, m[2] as string) ? `${m[1] as string}${m[2] as string}${REDACTED}${trailingCommas(m[3] as string)}` : undefined
   },
   {
@@ -99,7 +117,7 @@ const RULES: Rule[] = [
 ]
 
 /** Words of a name whose value is a password a person chose: short, with no token's shape. */
-const PASSWORD_WORDS = new Set(['password', 'passwd', 'passphrase', 'passcode'])
+const PASSWORD_WORDS = new Set(['password', 'passwd', 'pass', 'passphrase', 'passcode'])
 
 /**
  * Whether an unquoted `name: value` value under a password's name is one, though shorter than

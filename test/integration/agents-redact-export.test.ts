@@ -52,3 +52,21 @@ it('removes a password said inside a line, as the README says of a short one lik
   expect(text.trim().split('\n').map(l => (JSON.parse(l) as any).message.content)).toEqual(['run it with API_KEY=[REDACTED] password: [REDACTED]', 'my password: [REDACTED] ok', 'password=[REDACTED]', 'PASSWORD = [REDACTED]', 'DB_PASSWORD=[REDACTED]', 'password = [REDACTED]', 'password: [REDACTED]'])
   for (const s of ['hunter2', 'S3cret']) expect(text).not.toContain(s)
 })
+
+it('removes a whole .env value (past `&`, `;`, a space), a DB_PASS\'s and a bare JWT, and keeps a query string\'s next pair', async () => {
+  const { env, mesh } = await soloHome(cleanups)
+  const cwd = '/home/alice/src/app'
+  const jwt = 'eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.eyJzdWIiOiIxMjM0NTY3ODkwIiwibmFtZSI6IkpvaG4gRG9lIn0.SflKxwRJSMeKKF2QT4fwpMeJf36POk6yJV_adQssw5c'
+  const dotenv = 'PORT=8080\nPASSWD=Tr0ub4dor&3\nDB_PASSWORD=pa55w0rd&more#x\nAPI_KEY=abc123;def456\nDB_PASS=abc123xyz\nexport SECRET_KEY=correct horse battery\nSTRIPE_KEY=rk9Zq2\n'
+  const lines = [
+    { parentUuid: null, cwd, sessionId: SID, type: 'assistant', message: { role: 'assistant', content: [{ type: 'tool_use', id: 't1', name: 'Bash', input: { command: 'cat .env' } }] }, uuid: 'c1', timestamp: '2026-11-20T09:00:00.000Z' },
+    { parentUuid: 'c1', cwd, sessionId: SID, type: 'user', message: { role: 'user', content: [{ type: 'tool_result', tool_use_id: 't1', content: dotenv }] }, uuid: 'c2', timestamp: '2026-11-20T09:00:01.000Z' },
+    { parentUuid: 'c2', cwd, sessionId: SID, type: 'user', message: { role: 'user', content: `the session cookie is ${jwt} and the callback https://x.test/cb?token=abc123def456&next=1` }, uuid: 'c3', timestamp: '2026-11-20T09:00:02.000Z' }
+  ]
+  const { redacted, text } = await exportRedacted({ env, mesh }, lines)
+  const got = text.trim().split('\n').map(l => JSON.parse(l) as any)
+  expect(got[1].message.content[0].content).toBe('PORT=8080\nPASSWD=[REDACTED]\nDB_PASSWORD=[REDACTED]\nAPI_KEY=[REDACTED]\nDB_PASS=[REDACTED]\nexport SECRET_KEY=[REDACTED]\nSTRIPE_KEY=[REDACTED]\n')
+  expect(got[2].message.content).toBe('the session cookie is [REDACTED] and the callback https://x.test/cb?token=[REDACTED]&next=1')
+  expect(redacted).toBe(8)
+  for (const s of ['Tr0ub4dor', '&3', 'more#x', 'def456', 'abc123xyz', 'horse', 'rk9Zq2', 'eyJ', 'SflKx']) expect(text).not.toContain(s)
+})

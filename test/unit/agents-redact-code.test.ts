@@ -44,7 +44,12 @@ const CODE = [
   'password = ${DB_PASS}',
   'const token = this.token!',
   'f(token=tok, x=1)',
-  'if token!=other:'
+  'if token!=other:',
+  // `key` in code's lower case, a count of keys, a JWT-looking word that is not three parts.
+  'sort_key=name',
+  'KEY_COUNT=3',
+  'const claims = eyJhbGciOiJIUzI1NiJ9',
+  'TOKEN=$T&&make'
 ]
 
 const SECRETS: Array<[string, string]> = [
@@ -77,7 +82,14 @@ const SECRETS: Array<[string, string]> = [
   ['password = hunter2!', `password = ${REDACTED}`],
   ['API_TOKEN=ab?cd$ef,gh|ij', `API_TOKEN=${REDACTED}`],
   ['export PASSWORD=pa$$word', `export PASSWORD=${REDACTED}`],
-  ['my password=hunter2, then', `my password=${REDACTED}, then`]
+  ['my password=hunter2, then', `my password=${REDACTED}, then`],
+  // Inside a line, `&` and `;` are a password's unless a query string's next pair, a space or the end follows.
+  ['run PASSWD=Tr0ub4dor&3 now', `run PASSWD=${REDACTED} now`],
+  ['curl x?api_key=ab;cd&page=2', `curl x?api_key=${REDACTED}&page=2`],
+  ['SSH_KEY=k3y && make', `SSH_KEY=${REDACTED} && make`],
+  ['GITHUB_TOKEN=opaque-value PORT=8080', `GITHUB_TOKEN=${REDACTED} PORT=8080`],
+  ['  export DB_PASS="p w"', `  export DB_PASS=${REDACTED}`],
+  ['t=eyJhbGciOiJub25lIn0.eyJzdWIiOiIxIn0.', `t=${REDACTED}`]
 ]
 
 describe('redact on code and URLs', () => {
