@@ -12,7 +12,7 @@
  */
 import { stat } from 'node:fs/promises'
 import { homedir } from 'node:os'
-import { resolve } from 'node:path'
+import { join, resolve } from 'node:path'
 import type { CaptureStuck, NativeRecord } from '../../crdt/records.js'
 import { agentOfKey, isAgentSessionId } from '../api/agent-keys.js'
 import type { MeshApi } from '../api/api.js'
@@ -114,6 +114,15 @@ export async function fetchAgentRecords (api: MeshApi, key: string, onPage?: Pag
   return { meta: meta as AgentMeta, records, meshOnly }
 }
 
+/**
+ * `~` and `~/…` as a shell expands them, under HOME of the process that resolves the path (an
+ * MCP client's `cwd: "~/src/app"`, a `--cwd=~/src/app` no shell saw); any other path as given.
+ */
+export function expandTilde (path: string, env: NodeJS.ProcessEnv = process.env): string {
+  const home = env.HOME ?? homedir()
+  return path === '~' ? home : path.startsWith('~/') ? join(home, path.slice(2)) : path
+}
+
 const isDirectory = async (path: string): Promise<boolean> => await stat(path).then(s => s.isDirectory(), () => false)
 
 /**
@@ -124,7 +133,7 @@ const isDirectory = async (path: string): Promise<boolean> => await stat(path).t
  */
 export async function targetCwd (meta: AgentMeta, given: string | undefined, env: NodeJS.ProcessEnv = process.env): Promise<string | undefined> {
   if (given !== undefined) {
-    const cwd = resolve(given)
+    const cwd = resolve(expandTilde(given, env))
     // The agent is started from there: a directory that is not here (a typo, a clone not made
     // yet) would be remembered for the project and printed in a command that fails.
     if (!(await isDirectory(cwd))) throw new InvalidInputError(`cwd (--cwd) ${cwd} is not a directory on this machine: clone or create the project there first, then resume`, { cwd })

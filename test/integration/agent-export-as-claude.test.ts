@@ -64,6 +64,13 @@ describe('mesh agent export --as claude', () => {
     expect(kept.stdout).toContain(`Claude Code session ${r.sessionId as string}, paths as recorded (${OLD_CWD}, not a directory here: --cwd DIR maps them to this machine's clone)`)
     expect(kept.stdout).not.toContain('continue it with')
 
+    // `--cwd=~/src/app`, which no shell expands: the home's src/app.
+    const tilde = join(h.dir, 'user', 'src', 'app')
+    await mkdir(tilde, { recursive: true })
+    const home = await h.mesh('agent', 'export', `agent:hermes:${H1}`, '--as', 'claude', '--cwd=~/src/app', '--out', join(h.dir, 'tilde.jsonl'), '--json')
+    expect(home.code, home.stderr).toBe(0)
+    expect(JSON.parse(home.stdout)).toMatchObject({ cwd: tilde, claudePath: join(h.dir, 'claude', 'projects', sanitizePath(tilde), `${JSON.parse(home.stdout).sessionId as string}.jsonl`) })
+
     // A --cwd that is no directory here is refused, as resume refuses it.
     const typo = await h.mesh('agent', 'export', `agent:hermes:${H1}`, '--as', 'claude', '--cwd', join(h.dir, 'nope'), '--out', join(h.dir, 'typo.jsonl'))
     expect(typo.code).toBe(2)

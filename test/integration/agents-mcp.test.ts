@@ -56,8 +56,16 @@ describe('MCP agents_resume', () => {
     const tools = (await client.listTools()).tools
     const tool = tools.find(t => t.name === 'agents_resume')
     expect(tool?.inputSchema.properties).toHaveProperty('cwd')
+    expect((tool?.inputSchema.properties as any).cwd.description).toContain(`~ is the home of the user serving this tool (${dir})`)
 
-    const r: any = await client.callTool({ name: 'agents_resume', arguments: { key: `agent:claude:${SID}`, cwd } })
+    // Relative to the server's own directory, which the calling agent cannot see: refused, saying it.
+    const rel: any = await client.callTool({ name: 'agents_resume', arguments: { key: `agent:claude:${SID}`, cwd: 'work/app' } })
+    expect(rel.isError).toBe(true)
+    expect(rel.structuredContent.error.code).toBe('INVALID_INPUT')
+    expect(rel.content[0].text).toContain(`cwd "work/app" is relative: give an absolute path or ~/… (~ is ${dir}); relative to this server's own directory, ${process.cwd()}, it would be ${join(process.cwd(), 'work/app')}`)
+
+    // `~/…` as the README writes it: the server's home.
+    const r: any = await client.callTool({ name: 'agents_resume', arguments: { key: `agent:claude:${SID}`, cwd: '~/work/app' } })
     expect(r.isError, JSON.stringify(r.content)).not.toBe(true)
     const path = join(config, 'projects', sanitizePath(cwd), `${SID}.jsonl`)
     expect(r.structuredContent).toMatchObject({ key: `agent:claude:${SID}`, agent: 'claude', cwd, path, command: `cd ${cwd} && claude --resume ${SID}` })

@@ -12,7 +12,7 @@ import {
   listCodexSessions, readClaudeBundle, readCodexRollout, redactJsonl, filesOf, findOpenclawSession, listOpenclawSessions,
   readOpenclawSession, openclawExportFile, hermesExportFile, translateSession, TRANSLATE_TARGETS, parseSince, resumeAgentSession,
   fetchAgentRecords, AGENT_NAMES, isAgentName, listOpenclawDbSessions, readOpenclawDbSession, checkChain, type AgentMeta, type AgentName,
-  refuseTaken, writeOutFile, noSessionIn, fileSessionKey, notUtf8Words, type ResumeResult, bundleFilePath, claudePlace, claudePlaceCommand, foundCwd, shellQuote, targetCwd, StoredBytes, noSessionWhy, type ChainProblem, type HeldBackTail, type ListWarn, type OpenclawDbSession
+  refuseTaken, writeOutFile, noSessionIn, fileSessionKey, notUtf8Words, type ResumeResult, bundleFilePath, claudePlace, claudePlaceCommand, foundCwd, shellQuote, targetCwd, expandTilde, StoredBytes, noSessionWhy, type ChainProblem, type HeldBackTail, type ListWarn, type OpenclawDbSession
 } from '../../agents/index.js'
 import { importHermes, listHermesHere } from './agent-hermes.js'
 import { followCmd, hookCmd, hooksCmd } from './agent-live.js'
@@ -395,7 +395,7 @@ async function exportCmd (g: Globals, key: string, values: Record<string, unknow
     // finds it (--cwd, the mount map, a clone of its git remote, the recorded cwd if it is here).
     const toClaude = (as ?? agent) === 'claude'
     const given = values.cwd as string | undefined
-    const cwd = toClaude ? (given !== undefined ? await targetCwd(meta, given) : await foundCwd(meta)) : given !== undefined ? resolve(given) : undefined
+    const cwd = toClaude ? (given !== undefined ? await targetCwd(meta, given) : await foundCwd(meta)) : given !== undefined ? resolve(expandTilde(given)) : undefined
     const map = cwd !== undefined && meta.cwd !== undefined && cwd !== meta.cwd ? { from: meta.cwd, to: cwd } : undefined
     const translated = as !== undefined && as !== agent ? translateSession(meta, records, as as 'claude' | 'hermes', map) : undefined
     // A Claude transcript whose chain is broken is still written out (the user's to read or mend), and said.
