@@ -219,6 +219,32 @@ describe('mesh agent import hermes on a machine without Hermes', () => {
     expect(r.code).toBe(2)
     expect(r.stderr).toContain(`mesh: no Hermes here: no state.db at ${join(dir, '.hermes', 'state.db')} (set HERMES_HOME if Hermes keeps it elsewhere) and no \`hermes\` on PATH`)
   })
+  // Claude Code, Codex and OpenClaw alike (was: "0 claude sessions, 0 new records", exit 0): where
+  // mesh looked, and the variable that moves it, named, or said as set when it is.
+  it('says so for Claude Code, Codex and OpenClaw too, naming where it looked and the variable (exit 2)', async () => {
+    const bare: NodeJS.ProcessEnv = { ...env }
+    for (const v of ['CLAUDE_CONFIG_DIR', 'CODEX_HOME', 'OPENCLAW_STATE_DIR']) delete bare[v]
+    for (const [agent, said, where, variable] of [['claude', 'Claude Code', '.claude/projects', 'CLAUDE_CONFIG_DIR'], ['codex', 'Codex', '.codex/sessions', 'CODEX_HOME'], ['openclaw', 'OpenClaw', '.openclaw/agents', 'OPENCLAW_STATE_DIR']] as const) {
+      const r = await runCli(['agent', 'import', agent, '--all'], { env: bare })
+      expect(r.code, r.stderr).toBe(2)
+      expect(r.stdout).toBe('')
+      expect(r.stderr).toBe(`mesh: no ${said} here: no ${join(dir, where)} (set ${variable} if ${said} keeps its files elsewhere)\n`)
+    }
+    const typo = join(dir, 'claud')
+    const set = await runCli(['agent', 'import', 'claude', '--since', '7d', '--json'], { env: { ...bare, CLAUDE_CONFIG_DIR: typo } })
+    expect(set.code).toBe(2)
+    expect(JSON.parse(set.stderr).error).toMatchObject({ code: 'NOT_FOUND', message: `no Claude Code here: no ${join(typo, 'projects')} (CLAUDE_CONFIG_DIR is ${typo}: is that where Claude Code keeps its files?)` })
+
+    // The follower says it once, and keeps watching: the folder may come later.
+    const f = spawnIn(undefined, process.execPath, [BIN, 'agent', 'follow', 'claude'], bare)
+    try {
+      await f.waitFor(/^caught up: /, 30_000)
+      await f.waitFor(/^note: no Claude Code here yet: no .* watching for it$/, 10_000)
+    } finally {
+      expect(await f.stop('SIGINT'), f.lines.join('\n')).toBe(0)
+    }
+    expect(f.lines.filter(l => l.includes('no Claude Code here'))).toEqual([`note: no Claude Code here yet: no ${join(dir, '.claude', 'projects')} (set CLAUDE_CONFIG_DIR if Claude Code keeps its files elsewhere): watching for it`])
+  }, 60_000)
 })
 
 describe('where mesh join cannot listen, or its config.json is wrong', () => {

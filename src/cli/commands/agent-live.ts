@@ -9,7 +9,7 @@
 import { existsSync, realpathSync } from 'node:fs'
 import { join } from 'node:path'
 import {
-  applyClaudeHooks, ClaudeSource, CursorStore, Follower, FollowReporter, followNames, followSources, HELD_QUIET_MS, holdFollowing, parseSince, shellQuote, type Captured, type HeldBack, type Released
+  applyClaudeHooks, ClaudeSource, CursorStore, Follower, FollowReporter, followNames, followSources, HELD_QUIET_MS, holdFollowing, noAgentHere, parseSince, shellQuote, type Captured, type HeldBack, type Released
 } from '../../agents/index.js'
 import type { MeshApi } from '../../api/api.js'
 import { InvalidInputError, isMeshError, UsageError } from '../../errors.js'
@@ -66,6 +66,11 @@ export function startFollowing (api: MeshApi, g: Globals, list: string, opts: { 
     onStop: async f => { await reporter.stopped(f) }
   })
   f.start()
+  // An agent whose folder is not here (not installed, or its variable mis-set) is said once, not
+  // as caught up with nothing to say: the follower goes on watching, for the folder may come.
+  for (const s of sources) {
+    void noAgentHere(s.agent, process.env).then(none => { if (none !== undefined) opts.log(`note: ${none.message.replace(' here:', ' here yet:')}: watching for it`) }, () => {})
+  }
   return f
 }
 

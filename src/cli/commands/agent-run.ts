@@ -12,7 +12,7 @@ import {
   listCodexSessions, readClaudeBundle, readCodexRollout, redactJsonl, filesOf, findOpenclawSession, listOpenclawSessions,
   readOpenclawSession, openclawExportFile, hermesExportFile, translateSession, TRANSLATE_TARGETS, parseSince, resumeAgentSession,
   fetchAgentRecords, AGENT_NAMES, isAgentName, listOpenclawDbSessions, readOpenclawDbSession, checkChain, type AgentMeta, type AgentName,
-  refuseTaken, writeOutFile, noSessionIn, fileSessionKey, notUtf8Words, type ResumeResult, bundleFilePath, claudePlace, claudePlaceCommand, foundCwd, shellQuote, targetCwd, expandTilde, StoredBytes, noSessionWhy, type ChainProblem, type HeldBackTail, type ListWarn, type OpenclawDbSession
+  refuseTaken, writeOutFile, noSessionIn, fileSessionKey, notUtf8Words, type ResumeResult, bundleFilePath, claudePlace, claudePlaceCommand, foundCwd, shellQuote, targetCwd, expandTilde, noAgentHere, StoredBytes, noSessionWhy, type ChainProblem, type HeldBackTail, type ListWarn, type OpenclawDbSession
 } from '../../agents/index.js'
 import { importHermes, listHermesHere } from './agent-hermes.js'
 import { followCmd, hookCmd, hooksCmd } from './agent-live.js'
@@ -83,6 +83,10 @@ async function importRun (g: Globals, agent: Exclude<AgentName, 'hermes'>, value
   if ([file !== undefined, session !== undefined, all].filter(Boolean).length !== 1) throw new UsageError(`give one of --file PATH, --session ID, --all or --since DATE: ${usageOf('import')}`)
   if (all) {
     if (values.key !== undefined) throw new UsageError('--key names one session: not with --all or --since')
+    // No folder to list (the agent not installed, or its variable mis-set): said where mesh
+    // looked, as Hermes's import says it (NOT_FOUND, exit 2), not "0 sessions, 0 new records".
+    const none = await noAgentHere(agent, process.env)
+    if (none !== undefined) throw new NotFoundError(none.message, { agent, path: none.path, variable: none.variable })
     /** Stores that could not be read (an OpenClaw database): said as they are found, and fail the run at its end. */
     const unreadable: Array<{ path: string, code: string, message: string }> = []
     const unread = (err: Error): void => {
