@@ -10,7 +10,7 @@
  * Runs on the client's side: the files are the user's, under their CLAUDE_CONFIG_DIR, CODEX_HOME,
  * OPENCLAW_STATE_DIR or HERMES_HOME.
  */
-import { stat } from 'node:fs/promises'
+import { realpath, stat } from 'node:fs/promises'
 import { homedir } from 'node:os'
 import { join, resolve } from 'node:path'
 import type { CaptureStuck, NativeRecord } from '../../crdt/records.js'
@@ -47,7 +47,10 @@ export type PageProgress = (fetched: number, total: number) => void
 export interface ResumeResult {
   key: string
   agent: AgentName
+  /** The project's directory here, resolved (symbolic links followed): what the agent started there sees as its cwd. */
   cwd?: string
+  /** The directory as given (--cwd) or remembered, when it is not `cwd` itself but a symbolic link to it (or a path through one). */
+  cwdAsNamed?: string
   /** The cwd the session recorded, when paths were rewritten from it to `cwd`. */
   from?: string
   path: string
@@ -129,18 +132,34 @@ const isDirectory = async (path: string): Promise<boolean> => await stat(path).t
  * Where the project lives here: given, else found (the mount map, a git remote), else the
  * recorded cwd when that is a directory here. A coding agent (Claude Code, Codex) is started
  * from it, so where none is, the caller is asked for it rather than given a command that fails;
- * the others go without (no `cd`, no paths rewritten).
+ * the others go without (no `cd`, no paths rewritten). Resolved (realCwd): what the agent sees.
  */
 export async function targetCwd (meta: AgentMeta, given: string | undefined, env: NodeJS.ProcessEnv = process.env): Promise<string | undefined> {
+  return (await targetDir(meta, given, env))?.cwd
+}
+
+/**
+ * The directory an agent started from `dir` sees as its cwd: the process's working directory is
+ * the path with its symbolic links resolved (`cd ~/applink` runs in ~/src/app; macOS's /tmp is
+ * /private/tmp), and Claude Code names the project folder it looks in after that (AGENT-FORMATS.md
+ * §1.2), as Codex records it in its session meta. `named` is `dir` when that differs.
+ */
+export async function realCwd (dir: string): Promise<{ cwd: string, named?: string }> {
+  const cwd = await realpath(dir).catch(() => dir)
+  return cwd !== dir ? { cwd, named: dir } : { cwd }
+}
+
+/** targetCwd, with the directory as given or remembered when a symbolic link made it another. */
+export async function targetDir (meta: AgentMeta, given: string | undefined, env: NodeJS.ProcessEnv = process.env): Promise<{ cwd: string, named?: string } | undefined> {
   if (given !== undefined) {
     const cwd = resolve(expandTilde(given, env))
     // The agent is started from there: a directory that is not here (a typo, a clone not made
     // yet) would be remembered for the project and printed in a command that fails.
     if (!(await isDirectory(cwd))) throw new InvalidInputError(`cwd (--cwd) ${cwd} is not a directory on this machine: clone or create the project there first, then resume`, { cwd })
-    return cwd
+    return await realCwd(cwd)
   }
   const found = await foundCwd(meta, env)
-  if (found !== undefined) return found
+  if (found !== undefined) return await realCwd(found)
   if (meta.agent === 'claude' || meta.agent === 'codex') {
     const mountsPath = mountMapPath(env)
     const roots = rootsOf(await loadMounts(mountsPath), env.HOME ?? homedir())
@@ -191,7 +210,9 @@ export async function resumeAgentSession (api: MeshApi, key: string, opts: Resum
   if (!isAgentSessionId(meta.sessionId)) throw new InvalidInputError(`${key} records the session id ${JSON.stringify(meta.sessionId)}, which is no agent's session id: not resumed`, { key })
   // A session stored under another agent's key before agents.import refused that.
   if (opts.out !== undefined && agent !== 'hermes') throw refuseOut(key, agent)
-  const cwd = await targetCwd(meta, opts.cwd, env)
+  // Resolved: the agent started there sees it so, and names or records it so (realCwd).
+  const dir = await targetDir(meta, opts.cwd, env)
+  const cwd = dir?.cwd
   // Resuming makes this machine the driver: another device's live lease is taken over only when
   // asked, and only once the files may be written (a refused write leaves the lease where it was).
   let tookOverFrom: string | undefined
@@ -210,7 +231,7 @@ export async function resumeAgentSession (api: MeshApi, key: string, opts: Resum
   }
   const from = meta.cwd !== undefined && cwd !== undefined && meta.cwd !== cwd ? meta.cwd : undefined
   const force = opts.force === true
-  const r: Omit<ResumeResult, 'key' | 'agent' | 'cwd' | 'from' | 'tookOverFrom'> = agent === 'claude'
+  const r: Omit<ResumeResult, 'key' | 'agent' | 'cwd' | 'cwdAsNamed' | 'from' | 'tookOverFrom'> = agent === 'claude'
     ? await writeClaudeBundle(meta.sessionId, records, { cwd: cwd as string, from, force, env, ready })
     : agent === 'codex'
       ? await writeCodexRollout(meta.sessionId, records, { cwd, from, name: meta.name, dir: meta.dir, force, env, ready })
@@ -221,5 +242,5 @@ export async function resumeAgentSession (api: MeshApi, key: string, opts: Resum
   // Remembered once the files are written: a refused resume leaves the mount map as it was.
   const name = projectName(meta)
   if (opts.cwd !== undefined && cwd !== undefined && name !== undefined) await remember(mountMapPath(env), name, cwd)
-  return { key, agent, cwd, from, ...r, tookOverFrom, ...(meshOnly !== undefined ? { meshOnly } : {}), ...(notWritable !== undefined ? { notWritable } : {}), ...(meta.stuck !== undefined ? { captureStuck: meta.stuck } : {}) }
+  return { key, agent, cwd, ...(dir?.named !== undefined ? { cwdAsNamed: dir.named } : {}), from, ...r, tookOverFrom, ...(meshOnly !== undefined ? { meshOnly } : {}), ...(notWritable !== undefined ? { notWritable } : {}), ...(meta.stuck !== undefined ? { captureStuck: meta.stuck } : {}) }
 }

@@ -1,4 +1,4 @@
-import { mkdtemp, rm } from 'node:fs/promises'
+import { mkdtemp, realpath, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 
@@ -7,6 +7,8 @@ import { join } from 'node:path'
  * few times (ENOTEMPTY, EBUSY) for a process that was still ending in it.
  */
 export async function tempDir (prefix = 'mesh-test-'): Promise<{ dir: string, cleanup: () => Promise<void> }> {
-  const dir = await mkdtemp(join(tmpdir(), prefix))
+  // Its real path: where the temp folder is reached through a link (macOS's /var/folders), an
+  // agent started in it, and so mesh agent resume, sees the resolved path.
+  const dir = await realpath(await mkdtemp(join(tmpdir(), prefix)))
   return { dir, cleanup: async () => { await rm(dir, { recursive: true, force: true, maxRetries: 3 }) } }
 }

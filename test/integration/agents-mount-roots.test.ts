@@ -3,9 +3,12 @@
  * recorded directory is gone, as a user writes them by hand: `"roots": ["~/code"]` was searched
  * as a folder literally named `~`, so the clone in ~/code/app was never found; and the refusal
  * that followed did not say where it had looked. A leading `~/` is now the home directory, and the
- * refusal names the roots it searched. Real files in a temp HOME, real `mesh` processes.
+ * refusal names the roots it searched. A --cwd that is a symbolic link (~/applink to ~/real/app)
+ * wrote the transcript under the link's project folder, where Claude Code (run in the resolved
+ * path, as `cd ~/applink` leaves it) never looks, and remembered the link: it is now resolved for
+ * the folder, the paths, the command and the map, and said. Real files in a temp HOME, real `mesh` processes.
  */
-import { mkdir, rename, writeFile } from 'node:fs/promises'
+import { mkdir, readFile, rename, symlink, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { beforeAll, describe, expect, it } from 'vitest'
 import { sanitizePath } from '../../src/agents/index.js'
@@ -62,5 +65,24 @@ describe('agent-mounts.json roots', () => {
     const none = await h.mesh('agent', 'resume', `agent:claude:${SID}`)
     expect(none.code).toBe(2)
     expect(none.stderr).toContain(`No clone of github.com/alice/app was looked for: ${mounts} lists no roots`)
+  }, 60_000)
+
+  it('a --cwd that is a symbolic link is resolved: Claude Code runs there in the real path and looks in its project folder', async () => {
+    const real = join(user, 'real', 'app')
+    const link = join(user, 'applink')
+    await mkdir(real, { recursive: true })
+    await symlink(real, link)
+    const r = await h.mesh('agent', 'resume', `agent:claude:${SID}`, '--cwd', link)
+    expect(r.code, r.stderr).toBe(0)
+    const file = join(user, '.claude', 'projects', sanitizePath(real), `${SID}.jsonl`)
+    expect(r.stdout).toContain(`wrote ${file} (1 path rewritten from `)
+    expect(r.stdout).toContain(`(${link} is ${real}: Claude Code looks there, so the session is written for it)`)
+    expect(r.stdout).toContain(`cd ${real} && claude --resume ${SID}`)
+    expect(JSON.parse(await readFile(file, 'utf8')).cwd).toBe(real)
+    const j = await h.mesh('agent', 'resume', `agent:claude:${SID}`, '--cwd', link, '--json')
+    expect(j.code, j.stderr).toBe(0)
+    expect(JSON.parse(j.stdout)).toMatchObject({ cwd: real, cwdAsNamed: link, path: file, unchanged: true })
+    // The resolved path is what is remembered for the project.
+    expect(JSON.parse(await readFile(mounts, 'utf8')).projects).toEqual({ 'github.com/alice/app': real })
   }, 60_000)
 })

@@ -12,7 +12,7 @@ import {
   listCodexSessions, readClaudeBundle, readCodexRollout, redactJsonl, filesOf, findOpenclawSession, listOpenclawSessions,
   readOpenclawSession, openclawExportFile, hermesExportFile, translateSession, TRANSLATE_TARGETS, parseSince, resumeAgentSession,
   fetchAgentRecords, AGENT_NAMES, isAgentName, listOpenclawDbSessions, readOpenclawDbSession, checkChain, type AgentMeta, type AgentName,
-  refuseTaken, writeOutFile, noSessionIn, fileSessionKey, notUtf8Words, type ResumeResult, bundleFilePath, claudePlace, claudePlaceCommand, foundCwd, shellQuote, targetCwd, expandTilde, noAgentHere, StoredBytes, noSessionWhy, type ChainProblem, type HeldBackTail, type ListWarn, type OpenclawDbSession
+  refuseTaken, writeOutFile, noSessionIn, fileSessionKey, notUtf8Words, type ResumeResult, bundleFilePath, claudePlace, claudePlaceCommand, foundCwd, realCwd, shellQuote, targetCwd, expandTilde, noAgentHere, StoredBytes, noSessionWhy, type ChainProblem, type HeldBackTail, type ListWarn, type OpenclawDbSession
 } from '../../agents/index.js'
 import { importHermes, listHermesHere } from './agent-hermes.js'
 import { followCmd, hookCmd, hooksCmd } from './agent-live.js'
@@ -364,6 +364,8 @@ async function resumeCmd (g: Globals, key: string, values: Record<string, unknow
     if (r.unchanged === true) out.line(`${r.path} is already as mesh would write it: left as it is`)
     else if (r.files !== undefined && r.files.length > 0 && !r.files.includes(r.path)) out.line(`wrote ${r.files.join(', ')}; ${r.path} was already as mesh would write it`)
     else out.line(`wrote ${r.path}${r.from !== undefined ? ` (${plural(r.rewritten, 'path')} rewritten from ${r.from} to ${r.cwd as string})` : ''}`)
+    // A symbolic link given (or remembered): the agent started there runs in the resolved path.
+    if (r.cwdAsNamed !== undefined && r.cwd !== undefined) out.line(linkedWords(r.cwdAsNamed, r.cwd, r.agent))
     if (r.replaced !== undefined && r.replaced.length > 0) out.line(`replaced (--force), the changes made to them here are lost: ${r.replaced.join(', ')}`)
     if (r.tookOverFrom !== undefined) out.line(`took the session over from ${r.tookOverFrom}`)
     // A device that writes nothing (read-only, revoked): the files are here to open, no more.
@@ -378,6 +380,13 @@ async function resumeCmd (g: Globals, key: string, values: Record<string, unknow
     out.line(`  ${r.command}`)
     return 0
   })
+}
+
+/** What a resume or export says of a project directory named through a symbolic link. */
+function linkedWords (named: string, cwd: string, agent: string): string {
+  const who = agent === 'claude' ? 'Claude Code' : agent === 'codex' ? 'Codex' : agent === 'openclaw' ? 'OpenClaw' : 'Hermes'
+  const sees = agent === 'claude' ? `${who} looks there, so the session is written for it` : `${who} started there sees that as its cwd, so the paths name it`
+  return `(${named} is ${cwd}: ${sees})`
 }
 
 /** What a resume says of a session whose capture is stuck on the machine that writes it: the conversation written here ends early. */
@@ -399,7 +408,12 @@ async function exportCmd (g: Globals, key: string, values: Record<string, unknow
     // finds it (--cwd, the mount map, a clone of its git remote, the recorded cwd if it is here).
     const toClaude = (as ?? agent) === 'claude'
     const given = values.cwd as string | undefined
-    const cwd = toClaude ? (given !== undefined ? await targetCwd(meta, given) : await foundCwd(meta)) : given !== undefined ? resolve(expandTilde(given)) : undefined
+    // Resolved as resume resolves it: what the agent started there sees as its cwd.
+    const found = toClaude ? (given !== undefined ? await targetCwd(meta, given) : await foundCwd(meta)) : given !== undefined ? resolve(expandTilde(given)) : undefined
+    const dir = found !== undefined ? await realCwd(found) : undefined
+    // targetCwd resolved a given directory already: said as given.
+    if (dir !== undefined && given !== undefined && resolve(expandTilde(given)) !== dir.cwd) dir.named = resolve(expandTilde(given))
+    const cwd = dir?.cwd
     const map = cwd !== undefined && meta.cwd !== undefined && cwd !== meta.cwd ? { from: meta.cwd, to: cwd } : undefined
     const translated = as !== undefined && as !== agent ? translateSession(meta, records, as as 'claude' | 'hermes', map) : undefined
     // A Claude transcript whose chain is broken is still written out (the user's to read or mend), and said.
@@ -434,6 +448,7 @@ async function exportCmd (g: Globals, key: string, values: Record<string, unknow
     // As resume says it: the session's id, where its paths point, and the command that continues it.
     const paths = map !== undefined ? `paths rewritten from ${map.from} to ${map.to}` : cwd !== undefined ? `paths as recorded (${cwd})` : meta.cwd !== undefined ? `paths as recorded (${meta.cwd}, not a directory here: --cwd DIR maps them to this machine's clone)` : 'no project directory recorded (--cwd DIR names one)'
     out.line(`Claude Code session ${next.sessionId}, ${paths}`)
+    if (dir?.named !== undefined && cwd !== undefined) out.line(linkedWords(dir.named, cwd, 'claude'))
     if (next.command === undefined) return 0
     out.line(`continue it with (Claude Code looks for it at ${next.path as string}):`)
     out.line(`  ${next.command}`)
