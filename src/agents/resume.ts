@@ -17,6 +17,8 @@ import type { CaptureStuck, NativeRecord } from '../../crdt/records.js'
 import { agentOfKey, isAgentSessionId } from '../api/agent-keys.js'
 import type { MeshApi } from '../api/api.js'
 import { InvalidInputError, isMeshError } from '../errors.js'
+import { filesOf } from './bundle.js'
+import { forksOffCurrent } from './claude/branch.js'
 import { writeClaudeBundle } from './claude/bundle.js'
 import { writeCodexRollout } from './codex/bundle.js'
 import { writeHermesExport } from './hermes/bundle.js'
@@ -39,6 +41,48 @@ export interface ResumeOptions {
   env?: NodeJS.ProcessEnv
   /** Hears how far the session's records have come, after each page (a long session takes seconds). */
   onPage?: PageProgress
+}
+
+/** A turn that starts a branch: its first record (uuid, line of the transcript), its first words, when, and the device that stored it. */
+export interface BranchTurn { uuid: string, line: number, text: string, at?: string, device: string }
+
+/** Where a Claude Code transcript splits across devices: after `after`, the branch Claude Code continues and the others. */
+export interface SessionBranch { after: string, continues: BranchTurn, side: BranchTurn[] }
+
+/**
+ * The points where a Claude Code transcript splits into branches stored from different devices
+ * (a turn typed on the desktop and another on the laptop after the same line): Claude Code
+ * continues one, the last chain entry in the file, and the other is kept but not continued. A
+ * rewind on one device splits it too, and is no news: only branches whose devices differ are
+ * said. The devices are the session's messages' (each record's message names the device that
+ * stored it); asked for only when the transcript splits at all.
+ */
+export async function crossDeviceBranches (api: MeshApi, key: string, lines: readonly string[]): Promise<SessionBranch[]> {
+  const forks = forksOffCurrent(lines)
+  if (forks.length === 0) return []
+  const deviceOf = new Map<string, string>()
+  try {
+    const shown = await api.call('sessions.show', { key, all: true })
+    for (const m of shown.messages) {
+      const id = m.id.replace(/#\d+$/, '')
+      if (!deviceOf.has(id)) deviceOf.set(id, m.author ?? m.device)
+    }
+  } catch {
+    // A note, asked after the files are written: a failure to ask leaves it unsaid, never the resume failed.
+    return []
+  }
+  const turn = (b: (typeof forks)[number]['continues']): BranchTurn | undefined => {
+    const device = b.records.map(u => deviceOf.get(u)).find(d => d !== undefined)
+    return device === undefined ? undefined : { uuid: b.uuid, line: b.line, text: b.text, ...(b.at !== undefined ? { at: b.at } : {}), device }
+  }
+  const out: SessionBranch[] = []
+  for (const f of forks) {
+    const continues = turn(f.continues)
+    if (continues === undefined) continue
+    const side = f.side.map(turn).filter((t): t is BranchTurn => t !== undefined && t.device !== continues.device)
+    if (side.length > 0) out.push({ after: f.after, continues, side })
+  }
+  return out
 }
 
 /** Records fetched so far of the session's total, after each page. */
@@ -89,6 +133,12 @@ export interface ResumeResult {
    * up to what it cannot do (the API's method name is no word for a person).
    */
   notWritable?: string
+  /**
+   * Claude Code: the transcript written splits into branches written on different devices (a
+   * turn typed on each after the same point): which one Claude Code continues (the last in the
+   * file), and the ones it does not. The chain is written as the agents wrote it.
+   */
+  branches?: SessionBranch[]
   /**
    * The session is cut short: capture on the machine that writes it stopped at a line that is not
    * UTF-8 (its host, file, line and bytes), so what follows it there (linesAfter, bytesAfter) is in
@@ -242,5 +292,8 @@ export async function resumeAgentSession (api: MeshApi, key: string, opts: Resum
   // Remembered once the files are written: a refused resume leaves the mount map as it was.
   const name = projectName(meta)
   if (opts.cwd !== undefined && cwd !== undefined && name !== undefined) await remember(mountMapPath(env), name, cwd)
-  return { key, agent, cwd, ...(dir?.named !== undefined ? { cwdAsNamed: dir.named } : {}), from, ...r, tookOverFrom, ...(meshOnly !== undefined ? { meshOnly } : {}), ...(notWritable !== undefined ? { notWritable } : {}), ...(meta.stuck !== undefined ? { captureStuck: meta.stuck } : {}) }
+  // Turns typed on two devices after the same point: Claude Code continues one of them, said.
+  const main = agent === 'claude' ? filesOf(records).get('')?.lines : undefined
+  const branches = main !== undefined ? await crossDeviceBranches(api, key, main) : []
+  return { key, agent, cwd, ...(dir?.named !== undefined ? { cwdAsNamed: dir.named } : {}), from, ...r, tookOverFrom, ...(meshOnly !== undefined ? { meshOnly } : {}), ...(notWritable !== undefined ? { notWritable } : {}), ...(meta.stuck !== undefined ? { captureStuck: meta.stuck } : {}), ...(branches.length > 0 ? { branches } : {}) }
 }

@@ -321,6 +321,18 @@ describe('mesh agent: Claude Code from one machine to another', () => {
     expect(json(ok)).toMatchObject({ tookOverFrom: 'desk' })
     const written = await readFile(lapFile, 'utf8')
     for (const u of ['x1', 'x2', 'd5', 'l1']) expect(written).toContain(`"uuid":"${u}"`)
+    // d5 (the desk's) and l1 (the laptop's) both follow x2: Claude Code continues from the last
+    // in the file, and the other turn is on a side branch. Said, naming both; the chain is as written.
+    const order = written.split('\n').filter(Boolean).map(l => JSON.parse(l).uuid)
+    const [on, off] = order.indexOf('d5') > order.indexOf('l1') ? ['d5', 'l1'] : ['l1', 'd5']
+    const turn = (u: string): object => ({ uuid: u, line: order.indexOf(u) + 1, text: u === 'd5' ? 'from the desk' : 'from the laptop', at: '2026-11-20T09:00:00.000Z', device: u === 'd5' ? 'desk' : 'laptop' })
+    expect(json(ok).branches).toEqual([{ after: 'x2', continues: turn(on), side: [turn(off)] }])
+    const said = await runCli(['agent', 'resume', key, '--home', b.home], { env: laptop.env })
+    expect(said.code, said.stderr).toBe(0)
+    const words = (u: string): string => `"${u === 'd5' ? 'from the desk' : 'from the laptop'}" (${u === 'd5' ? 'desk' : 'laptop'}, 2026-11-20 09:00 UTC, line ${order.indexOf(u) + 1})`
+    expect(said.stdout).toContain(`note: the transcript splits after one point into turns written on different devices. Claude Code continues from the last in the file: ${words(on)}; this one is on a side branch it does not continue (kept in the file as written, not in the conversation it resumes): ${words(off)}\n`)
+    const exported = await runCli(['agent', 'export', key, '--force', '--out', join(laptop.home, 'both.jsonl'), '--home', b.home, '--json'], { env: laptop.env })
+    expect(json(exported).branches).toEqual(json(ok).branches)
     expect(await leaseOn(b, laptop.env)).toBe('laptop')
     // The desk imports its file again, unchanged, while the laptop drives: nothing new, no refusal.
     const again = await runCli(['agent', 'import', 'claude', '--file', deskFile, '--home', a.home, '--json'], { env: desk.env })

@@ -26,3 +26,75 @@ export function currentBranch (lines: readonly string[]): string[] {
   }
   return out.reverse()
 }
+
+/** A turn that starts a branch: its first record, what it says (cut), when, and every record of the branch in file order. */
+export interface BranchStart { uuid: string, line: number, text: string, at?: string, records: string[] }
+
+/**
+ * A point of the current branch where the transcript splits: `continues` is the child on the
+ * branch Claude Code continues (currentBranch), `side` the other children (chain entries: not
+ * progress, not a sub-agent's sidechain) with what hangs off them. The chain is not changed.
+ */
+export interface Fork { after: string, continues: BranchStart, side: BranchStart[] }
+
+const TURN_CHARS = 60
+
+export function forksOffCurrent (lines: readonly string[]): Fork[] {
+  const current = currentBranch(lines)
+  if (current.length === 0) return []
+  const children = new Map<string, string[]>()
+  const info = new Map<string, { line: number, text: string, at?: string }>()
+  lines.forEach((l, i) => {
+    const o = parseObject(l)
+    if (o === undefined || typeof o.uuid !== 'string' || o.type === 'progress' || o.isSidechain === true || info.has(o.uuid)) return
+    info.set(o.uuid, { line: i + 1, text: turnText(o), ...(typeof o.timestamp === 'string' ? { at: o.timestamp } : {}) })
+    const p = typeof o.parentUuid === 'string' ? o.parentUuid : typeof o.logicalParentUuid === 'string' ? o.logicalParentUuid : undefined
+    if (p === undefined) return
+    const c = children.get(p)
+    if (c === undefined) children.set(p, [o.uuid])
+    else c.push(o.uuid)
+  })
+  /** The branch from `uuid` down: it and its descendants, in file order. */
+  const subtree = (uuid: string): string[] => {
+    const out: string[] = []
+    const todo = [uuid]
+    const seen = new Set<string>()
+    for (let at = todo.pop(); at !== undefined; at = todo.pop()) {
+      if (seen.has(at)) continue
+      seen.add(at)
+      out.push(at)
+      todo.push(...(children.get(at) ?? []))
+    }
+    return out.sort((a, b) => (info.get(a)?.line ?? 0) - (info.get(b)?.line ?? 0))
+  }
+  const start = (uuid: string, records: string[]): BranchStart => {
+    const i = info.get(uuid) as { line: number, text: string, at?: string }
+    // The turn's words: the first of its records that says something (a prompt, an answer).
+    const text = records.map(u => info.get(u)?.text ?? '').find(t => t !== '') ?? ''
+    return { uuid, line: i.line, text, ...(i.at !== undefined ? { at: i.at } : {}), records }
+  }
+  const forks: Fork[] = []
+  for (let k = 0; k + 1 < current.length; k++) {
+    const at = current[k] as string
+    const next = current[k + 1] as string
+    const others = (children.get(at) ?? []).filter(c => c !== next)
+    if (others.length === 0 || !info.has(next)) continue
+    forks.push({ after: at, continues: start(next, current.slice(k + 1)), side: others.map(c => start(c, subtree(c))) })
+  }
+  return forks
+}
+
+/** What a chain entry says, first words: a prompt typed or an answer's text; '' for tool results and bookkeeping. */
+function turnText (o: Record<string, unknown>): string {
+  const msg = o.message as { content?: unknown } | undefined
+  let text = ''
+  if (msg !== undefined && typeof msg === 'object' && msg !== null) {
+    if (typeof msg.content === 'string') text = msg.content
+    else if (Array.isArray(msg.content)) {
+      const b = (msg.content as Array<{ type?: unknown, text?: unknown }>).find(b => typeof b === 'object' && b !== null && b.type === 'text' && typeof b.text === 'string')
+      if (b !== undefined) text = b.text as string
+    }
+  }
+  const one = text.replace(/\s+/g, ' ').trim()
+  return one.length > TURN_CHARS ? `${one.slice(0, TURN_CHARS - 1)}…` : one
+}

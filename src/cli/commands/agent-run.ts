@@ -12,7 +12,7 @@ import {
   listCodexSessions, readClaudeBundle, readCodexRollout, redactJsonl, filesOf, findOpenclawSession, listOpenclawSessions,
   readOpenclawSession, openclawExportFile, hermesExportFile, translateSession, TRANSLATE_TARGETS, parseSince, resumeAgentSession,
   fetchAgentRecords, AGENT_NAMES, isAgentName, listOpenclawDbSessions, readOpenclawDbSession, checkChain, type AgentMeta, type AgentName,
-  refuseTaken, writeOutFile, noSessionIn, fileSessionKey, notUtf8Words, type ResumeResult, bundleFilePath, claudePlace, claudePlaceCommand, foundCwd, realCwd, shellQuote, targetCwd, expandTilde, noAgentHere, StoredBytes, noSessionWhy, type ChainProblem, type HeldBackTail, type ListWarn, type OpenclawDbSession
+  refuseTaken, writeOutFile, noSessionIn, fileSessionKey, notUtf8Words, type ResumeResult, type BranchTurn, type SessionBranch, crossDeviceBranches, bundleFilePath, claudePlace, claudePlaceCommand, foundCwd, realCwd, shellQuote, targetCwd, expandTilde, noAgentHere, StoredBytes, noSessionWhy, type ChainProblem, type HeldBackTail, type ListWarn, type OpenclawDbSession
 } from '../../agents/index.js'
 import { importHermes, listHermesHere } from './agent-hermes.js'
 import { followCmd, hookCmd, hooksCmd } from './agent-live.js'
@@ -375,11 +375,22 @@ async function resumeCmd (g: Globals, key: string, values: Record<string, unknow
     const n = r.meshOnly ?? 0
     if (n > 0) out.line(`${plural(n, 'message')} of the transcript ${n === 1 ? 'was' : 'were'} appended through mesh, not by ${r.agent}: in mesh only, not in ${r.path}`)
     if (r.captureStuck !== undefined) out.line(cutShortWords(r.key, r.captureStuck))
+    for (const b of r.branches ?? []) out.line(branchWords(b))
     if (r.importFirst !== undefined) out.line(`first, ${r.importFirst}; then`)
     out.line('continue it with:')
     out.line(`  ${r.command}`)
     return 0
   })
+}
+
+/**
+ * What a resume or export says of a transcript that splits into turns typed on different
+ * devices after the same point: the one Claude Code continues, and the ones it leaves aside.
+ */
+function branchWords (b: SessionBranch): string {
+  const turn = (t: BranchTurn): string => `${JSON.stringify(t.text === '' ? `line ${t.line}` : t.text)} (${t.device}${t.at !== undefined && /^\d{4}-\d\d-\d\dT\d\d:\d\d/.test(t.at) ? `, ${t.at.slice(0, 16).replace('T', ' ')} UTC` : ''}, line ${t.line})`
+  const side = b.side.map(turn).join(', ')
+  return `note: the transcript splits after one point into turns written on different devices. Claude Code continues from the last in the file: ${turn(b.continues)}; ${b.side.length === 1 ? 'this one is on a side branch' : 'these are on side branches'} it does not continue (kept in the file as written, not in the conversation it resumes): ${side}`
 }
 
 /** What a resume or export says of a project directory named through a symbolic link. */
@@ -432,10 +443,13 @@ async function exportCmd (g: Globals, key: string, values: Record<string, unknow
     }
     await writeOutFile(resolve(dest), bytes, { force: values.force === true })
     const sideFiles = [...filesOf(records).keys()].filter(f => f !== '').length
+    // Turns typed on two devices after the same point: which one Claude Code continues, said.
+    const branches = claude !== undefined ? await crossDeviceBranches(api, key, filesOf(records).get('')?.lines ?? []) : []
     const next = toClaude ? await claudeNext(resolve(dest), translated?.sessionId ?? meta.sessionId, cwd, translated === undefined ? key : undefined) : undefined
     const mapped = map !== undefined ? { cwd: map.to, from: map.from } : cwd !== undefined ? { cwd } : {}
-    if (g.json) { out.json({ key, out: resolve(dest), bytes: bytes.length, redacted: replaced, byRule, sideFilesLeftOut: sideFiles, ...(translated !== undefined ? { translation: translated.label, dropped: translated.dropped } : {}), ...(broken.length > 0 ? { chainProblems: broken.slice(0, 20) } : {}), ...(next !== undefined ? { sessionId: next.sessionId, ...mapped, ...(next.path !== undefined ? { claudePath: next.path, command: next.command } : {}) } : {}) }); return 0 }
+    if (g.json) { out.json({ key, out: resolve(dest), bytes: bytes.length, redacted: replaced, byRule, sideFilesLeftOut: sideFiles, ...(translated !== undefined ? { translation: translated.label, dropped: translated.dropped } : {}), ...(broken.length > 0 ? { chainProblems: broken.slice(0, 20) } : {}), ...(branches.length > 0 ? { branches } : {}), ...(next !== undefined ? { sessionId: next.sessionId, ...mapped, ...(next.path !== undefined ? { claudePath: next.path, command: next.command } : {}) } : {}) }); return 0 }
     if (broken.length > 0) out.err(`note: written as stored, but ${chainBreaks(broken)}`)
+    for (const b of branches) out.line(branchWords(b))
     if (translated !== undefined) {
       out.line(translated.label)
       for (const d of translated.dropped) out.line(`  dropped: ${d}`)
