@@ -11,7 +11,7 @@ import { createHash } from 'node:crypto'
 import type { NativeRecord } from '../../crdt/records.js'
 import { fromParts } from './bundle.js'
 import { parseObject } from './ids.js'
-import { currentBranch } from './claude/branch.js'
+import { currentBranchAcrossBreaks, type ChainBreak } from './claude/branch.js'
 import { claudeRecords } from './claude/records.js'
 import { claudeView, type ViewMessage } from './claude/view.js'
 import { codexView } from './codex/records.js'
@@ -22,17 +22,26 @@ import { rewritePath } from './paths.js'
 export const TRANSLATE_TARGETS = ['claude', 'hermes'] as const
 export type TranslateTarget = typeof TRANSLATE_TARGETS[number]
 
-export interface Translation { bytes: Buffer, label: string, dropped: string[], sessionId: string }
+export interface Translation {
+  bytes: Buffer, label: string, dropped: string[], sessionId: string
+  /** What was taken as it was not written: a Claude transcript's chain broken (a line lost), continued across the break. */
+  notes?: string[]
+}
 
 interface Meta { agent: string, sessionId: string, cwd?: string }
 
-/** The source session's conversation on its current branch, as the view shows it. */
-export function sourceView (meta: Meta, records: readonly NativeRecord[]): { view: ViewMessage[], offBranch: number } {
+/**
+ * The source session's conversation on its current branch, as the view shows it. A Claude
+ * transcript's chain broken by a line lost is followed across the break (the conversation before
+ * it is no rewind: currentBranchAcrossBreaks), and the breaks returned.
+ */
+export function sourceView (meta: Meta, records: readonly NativeRecord[]): { view: ViewMessage[], offBranch: number, breaks?: ChainBreak[] } {
   const main = fromParts(records).filter(r => r.file === '')
   if (meta.agent === 'claude') {
-    const on = new Set(currentBranch(main.map(r => r.text)))
+    const branch = currentBranchAcrossBreaks(main.map(r => r.text))
+    const on = new Set(branch.uuids)
     const keep = main.filter(r => { const o = parseObject(r.text); return typeof o?.uuid !== 'string' || on.has(o.uuid) })
-    return { view: claudeView(claudeRecords(keep.map(r => r.text), meta.sessionId)), offBranch: main.length - keep.length }
+    return { view: claudeView(claudeRecords(keep.map(r => r.text), meta.sessionId)), offBranch: main.length - keep.length, ...(branch.breaks.length > 0 ? { breaks: branch.breaks } : {}) }
   }
   if (meta.agent === 'openclaw') {
     const parent = new Map<string, string | undefined>()
@@ -59,7 +68,7 @@ function derivedUuid (seed: string): string {
 }
 
 export function translateSession (meta: Meta, records: readonly NativeRecord[], target: TranslateTarget, map?: { from: string, to: string }): Translation {
-  const { view, offBranch } = sourceView(meta, records)
+  const { view, offBranch, breaks } = sourceView(meta, records)
   const counts = new Map<string, number>()
   const drop = (what: string): void => { counts.set(what, (counts.get(what) ?? 0) + 1) }
   const kept: ViewMessage[] = []
@@ -71,7 +80,9 @@ export function translateSession (meta: Meta, records: readonly NativeRecord[], 
   const cwd = meta.cwd !== undefined && map !== undefined ? (rewritePath(meta.cwd, map) ?? meta.cwd) : meta.cwd
   const sideFiles = new Set(records.filter(r => r.file !== '').map(r => r.file)).size
   const dropped = [...counts].map(([k, n]) => `${n} ${k}`)
-  if (offBranch > 0) dropped.push(`${offBranch} records off the current branch (rewinds)`)
+  // Off the branch once it is followed across its breaks: rewound branches (and, past a break, what hangs off no line taken).
+  if (offBranch > 0) dropped.push(`${offBranch} records off the current branch (rewinds${breaks !== undefined ? ', or cut off by the broken chain' : ''})`)
+  const notes = (breaks ?? []).map(b => `the chain is broken at line ${b.line} (parent ${b.parent} is no record): ${b.joinedTo !== undefined ? `the conversation before it is kept, taken on from line ${b.joinedTo}, the last before it` : 'no conversation comes before it'}`)
   if (sideFiles > 0) dropped.push(`${sideFiles} side files (sub-agents, tool results, index)`)
   dropped.push('view texts are cut at 16 KiB per message; usage, model and provider metadata; tool-call signatures and encrypted reasoning')
   const label = `translated ${meta.agent} → ${target} (lossy: a new session built from the conversation, not a replay)`
@@ -85,7 +96,7 @@ export function translateSession (meta: Meta, records: readonly NativeRecord[], 
       return { role: m.role, content: m.content, timestamp }
     })
     const row = { id: sessionId, source: 'import', origin_json: JSON.stringify({ imported_from: { tool: `mesh:${meta.agent}`, foreign_session_id: meta.sessionId } }), title: `Imported from ${meta.agent} via mesh: ${meta.sessionId}`, cwd: cwd ?? null, started_at: start / 1000, message_count: messages.length, messages }
-    return { bytes: Buffer.from(JSON.stringify(row) + '\n'), label, dropped, sessionId }
+    return { bytes: Buffer.from(JSON.stringify(row) + '\n'), label, dropped, sessionId, ...(notes.length > 0 ? { notes } : {}) }
   }
   const sessionId = derivedUuid(`mesh-translation:${meta.agent}:${meta.sessionId}`)
   const lines: string[] = []
@@ -102,5 +113,5 @@ export function translateSession (meta: Meta, records: readonly NativeRecord[], 
     lines.push(JSON.stringify(line))
     parent = uuid
   }
-  return { bytes: Buffer.from(lines.length === 0 ? '' : lines.join('\n') + '\n'), label, dropped, sessionId }
+  return { bytes: Buffer.from(lines.length === 0 ? '' : lines.join('\n') + '\n'), label, dropped, sessionId, ...(notes.length > 0 ? { notes } : {}) }
 }

@@ -3,9 +3,12 @@
  * transcript, a tool result) its file leaves out, and truthfully: exported as the session's own
  * agent, that `mesh agent resume KEY` writes them; translated (`--as hermes`), in the list of what
  * the translation dropped only (the Hermes file holds none, and resume writes Claude's files).
+ * A transcript whose chain is broken (line 7 names a parent no line has) translated to Hermes
+ * kept only what follows the break and called the rest "rewinds": it is now followed across the
+ * break, from its first prompt, and the break said.
  * A real `mesh` on a home of its own, no daemon, the Claude Code fixture imported.
  */
-import { cp, mkdir, readdir, readFile, utimes } from 'node:fs/promises'
+import { cp, mkdir, readdir, readFile, utimes, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { describe, expect, it } from 'vitest'
@@ -46,4 +49,33 @@ describe('mesh agent export of a session with side files', () => {
     expect(JSON.parse((await h.mesh('agent', 'export', KEY, '--as', 'hermes', '--out', join(h.dir, 'j.jsonl'), '--json')).stdout).sideFilesLeftOut).toBeGreaterThan(0)
     expect((await readFile(hermes, 'utf8')).length).toBeGreaterThan(0)
   }, 120_000)
+
+  it('translates a transcript with a broken chain from its start, and says where it is broken', async () => {
+    const sid = 'b0b0b0b0-0000-4000-8000-00000000000d'
+    const u = (n: number): string => `c0000000-0000-4000-8000-0000000000${String(n).padStart(2, '0')}`
+    const lines = Array.from({ length: 12 }, (_, i) => {
+      const n = i + 1
+      // Line 7's parent was on a line lost.
+      const parent = n === 1 ? null : n === 7 ? u(99) : u(n - 1)
+      const at = `2026-12-01T10:00:${String(n).padStart(2, '0')}.000Z`
+      return n % 2 === 1
+        ? { parentUuid: parent, isSidechain: false, type: 'user', message: { role: 'user', content: `question ${n}` }, uuid: u(n), timestamp: at, cwd: '/home/alice/src/app', sessionId: sid }
+        : { parentUuid: parent, isSidechain: false, type: 'assistant', message: { role: 'assistant', content: [{ type: 'text', text: `answer ${n}` }] }, uuid: u(n), timestamp: at, cwd: '/home/alice/src/app', sessionId: sid }
+    })
+    const file = join(h.dir, `${sid}.jsonl`)
+    await writeFile(file, lines.map(l => JSON.stringify(l)).join('\n') + '\n')
+    const imp = await h.mesh('agent', 'import', 'claude', '--file', file)
+    expect(imp.code, imp.stderr).toBe(0)
+    expect(imp.stderr).toContain(`line 7 (${u(7)}) names parent ${u(99)}, which no line has`)
+
+    const out = join(h.dir, 'dh.jsonl')
+    const t = await h.mesh('agent', 'export', `agent:claude:${sid}`, '--as', 'hermes', '--out', out)
+    expect(t.code, t.stderr).toBe(0)
+    expect(t.stdout).toContain(`  note: the chain is broken at line 7 (parent ${u(99)} is no record): the conversation before it is kept, taken on from line 6, the last before it\n`)
+    expect(t.stdout).not.toContain('rewinds')
+    const row = JSON.parse(await readFile(out, 'utf8'))
+    expect(row.messages.map((m: { content: string }) => m.content)).toEqual(Array.from({ length: 12 }, (_, i) => `${(i + 1) % 2 === 1 ? 'question' : 'answer'} ${i + 1}`))
+    const j = JSON.parse((await h.mesh('agent', 'export', `agent:claude:${sid}`, '--as', 'hermes', '--out', join(h.dir, 'dh2.jsonl'), '--json')).stdout)
+    expect(j.notes).toEqual([`the chain is broken at line 7 (parent ${u(99)} is no record): the conversation before it is kept, taken on from line 6, the last before it`])
+  }, 60_000)
 })

@@ -98,3 +98,41 @@ function turnText (o: Record<string, unknown>): string {
   const one = text.replace(/\s+/g, ' ').trim()
   return one.length > TURN_CHARS ? `${one.slice(0, TURN_CHARS - 1)}…` : one
 }
+
+/** Where the chain from the leaf back stops at a parent no line has (a line lost). */
+export interface ChainBreak { line: number, uuid: string, parent: string, /** The line the records before it are continued from (the last chain entry before it), when one is. */ joinedTo?: number }
+
+/**
+ * The current branch (currentBranch), followed across breaks: where the walk back from the leaf
+ * stops at a line whose parent no line has, the conversation before that line is not lost but
+ * cut off from it. It is taken as the current branch of the lines before the break (their last
+ * chain entry back), and so on at each break. A walk that ends at a root (parentUuid null: a
+ * compaction's missing logicalParentUuid is no break), a cycle or a parent named later in the
+ * file stops there. Pure.
+ */
+const MAX_BREAKS_FOLLOWED = 100
+
+export function currentBranchAcrossBreaks (lines: readonly string[]): { uuids: string[], breaks: ChainBreak[] } {
+  const all = new Map<string, { line: number, parent?: string }>()
+  lines.forEach((l, i) => {
+    const o = parseObject(l)
+    if (o === undefined || typeof o.uuid !== 'string' || all.has(o.uuid)) return
+    all.set(o.uuid, { line: i + 1, ...(typeof o.parentUuid === 'string' ? { parent: o.parentUuid } : {}) })
+  })
+  const breaks: ChainBreak[] = []
+  let uuids: string[] = []
+  let part = currentBranch(lines)
+  // Each break walks the lines before it again: a file of nothing but breaks stops being followed.
+  while (breaks.length < MAX_BREAKS_FOLLOWED) {
+    uuids = [...part, ...uuids]
+    const top = part[0]
+    const at = top !== undefined ? all.get(top) : undefined
+    // Only a parent that is no record at all is a break: a root, or a walk stopped otherwise, ends it.
+    if (at?.parent === undefined || all.has(at.parent)) return { uuids, breaks }
+    part = currentBranch(lines.slice(0, at.line - 1))
+    const before = part.at(-1)
+    breaks.push({ line: at.line, uuid: top as string, parent: at.parent, ...(before !== undefined ? { joinedTo: all.get(before)?.line } : {}) })
+    if (before === undefined) return { uuids, breaks }
+  }
+  return { uuids: [...part, ...uuids], breaks }
+}

@@ -447,11 +447,12 @@ async function exportCmd (g: Globals, key: string, values: Record<string, unknow
     const branches = claude !== undefined ? await crossDeviceBranches(api, key, filesOf(records).get('')?.lines ?? []) : []
     const next = toClaude ? await claudeNext(resolve(dest), translated?.sessionId ?? meta.sessionId, cwd, translated === undefined ? key : undefined) : undefined
     const mapped = map !== undefined ? { cwd: map.to, from: map.from } : cwd !== undefined ? { cwd } : {}
-    if (g.json) { out.json({ key, out: resolve(dest), bytes: bytes.length, redacted: replaced, byRule, sideFilesLeftOut: sideFiles, ...(translated !== undefined ? { translation: translated.label, dropped: translated.dropped } : {}), ...(broken.length > 0 ? { chainProblems: broken.slice(0, 20) } : {}), ...(branches.length > 0 ? { branches } : {}), ...(next !== undefined ? { sessionId: next.sessionId, ...mapped, ...(next.path !== undefined ? { claudePath: next.path, command: next.command } : {}) } : {}) }); return 0 }
+    if (g.json) { out.json({ key, out: resolve(dest), bytes: bytes.length, redacted: replaced, byRule, sideFilesLeftOut: sideFiles, ...(translated !== undefined ? { translation: translated.label, dropped: translated.dropped, ...(translated.notes !== undefined ? { notes: translated.notes } : {}) } : {}), ...(broken.length > 0 ? { chainProblems: broken.slice(0, 20) } : {}), ...(branches.length > 0 ? { branches } : {}), ...(next !== undefined ? { sessionId: next.sessionId, ...mapped, ...(next.path !== undefined ? { claudePath: next.path, command: next.command } : {}) } : {}) }); return 0 }
     if (broken.length > 0) out.err(`note: written as stored, but ${chainBreaks(broken)}`)
     for (const b of branches) out.line(branchWords(b))
     if (translated !== undefined) {
       out.line(translated.label)
+      for (const n of translated.notes ?? []) out.line(`  note: ${n}`)
       for (const d of translated.dropped) out.line(`  dropped: ${d}`)
     }
     // Side files left out are said once: a translation lists them with what else it dropped (the
