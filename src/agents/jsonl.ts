@@ -52,11 +52,22 @@ export function splitJsonl (buf: Buffer): SplitResult {
   // Lines are kept as text: bytes that are not UTF-8 would come back as U+FFFD. Refused, not
   // silently changed (the agents write UTF-8; such a file is damaged or not theirs). A torn
   // multi-byte character at the very end is an append in progress and is left for next time.
-  const whole = splitUntilBad(buf)
-  if (whole.bad !== undefined) {
-    const { index, from, to } = whole.bad
+  const split = splitJsonlToBad(buf)
+  if (split.bad !== undefined) {
+    const { index, from, to } = split.bad
     throw new InvalidInputError(`the file is not valid UTF-8 at line ${index + 1} (bytes ${from}-${to}): its lines could not be kept byte for byte, so none was imported; the file is left as it is`, { line: index + 1, offset: from })
   }
+  return split
+}
+
+/**
+ * splitJsonl, except that a line that is not UTF-8 ends the split instead of refusing it: the
+ * lines before it, `taken` the bad line's first byte, and the line (`bad`). What an import keeps
+ * of such a file, as the follower does (follow/tail.ts): the lines before it, capture stuck there.
+ */
+export function splitJsonlToBad (buf: Buffer): SplitResult & { bad?: BadLine } {
+  const whole = splitUntilBad(buf)
+  if (whole.bad !== undefined) return { lines: whole.lines, taken: whole.taken, unterminated: false, heldBack: 0, bad: whole.bad }
   const lines = whole.lines
   const start = whole.taken
   let taken = start

@@ -77,4 +77,33 @@ describe('mesh agent resume of a session whose capture is stuck', () => {
     })
     await follow.stop('SIGINT')
   }, 180_000)
+
+  // The same file imported on a home with no follower: the import refused it whole (exit 2, "so
+  // none was imported") while a follower stores lines 1-4, so `mesh agent list` said `not
+  // imported` here and `stuck` where a follower ran. Now the import stores what comes before the
+  // bad line, says where it stopped, and notes it in the session as the follower does.
+  it('an import stores the lines before a line that is not UTF-8, says where it stopped, and notes it for resume', async () => {
+    const sid = '7e1d2e4f-5a6b-4c7d-8e9f-0a1b2c3d4ebb'
+    const key = `agent:claude:${sid}`
+    const ln = (i: number, text = `turn ${i}`): string => line(i, text).replaceAll(SID, sid)
+    const project = join(h.dir, 'desk', 'projects', sanitizePath(OLD_CWD))
+    await mkdir(project, { recursive: true })
+    const f = join(project, `${sid}.jsonl`)
+    const [head, tail] = ln(4, 'bad XX').split('XX') as [string, string]
+    const bad = Buffer.concat([Buffer.from(head), Buffer.from([0xff, 0xfe]), Buffer.from(tail + '\n')])
+    const good = Buffer.from([0, 1, 2, 3].map(i => ln(i)).join('\n') + '\n')
+    await writeFile(f, Buffer.concat([good, bad, Buffer.from([5, 6, 7, 8, 9, 10, 11, 12].map(i => ln(i)).join('\n') + '\n')]))
+
+    const r = await h.mesh('agent', 'import', 'claude', '--session', sid)
+    expect(r.code, r.stderr).toBe(2)
+    expect(r.stderr).toContain(`${f}: the file is not valid UTF-8 at line 5 (bytes ${good.length}-${good.length + bad.length - 1}), so it cannot be kept byte for byte: lines 1-4 are in mesh (4 new records), and import stops at that line until it is fixed (9 lines from there on not imported)`)
+    const row = (JSON.parse((await h.mesh('agent', 'list', 'claude', '--json')).stdout).local as any[]).find(s => s.key === key)
+    expect(row).toMatchObject({ sync: 'stuck', captured: good.length, stuck: { line: 5 } })
+    expect(row.stuck.why).toContain('(lines 1-4 are in mesh)')
+    const cwd = join(h.dir, 'src', 'stuck2')
+    await mkdir(cwd, { recursive: true })
+    const j = JSON.parse((await laptop('agent', 'resume', key, '--cwd', cwd, '--json')).stdout)
+    expect(j.captureStuck).toMatchObject({ host: hostname(), path: f, line: 5, linesAfter: 9 })
+    expect((await readFile(j.path, 'utf8')).trim().split('\n').length).toBe(4)
+  }, 120_000)
 })

@@ -12,7 +12,7 @@ import { AgentBusyError, InvalidInputError, type Hint } from '../../errors.js'
 import { fileRecord, filesOf, importOrForce, jsonlBytes, jsonlRecords, keyedLines, listFiles, readFileNoFollow, readIfThere, keepsLinesOf, writeFileAtomic } from '../bundle.js'
 import { checkWritable, writeFailed } from '../out-file.js'
 import { removeStaleTemps } from '../write-beside.js'
-import { heldBackTail, lineEnds, splitJsonl, type HeldBackTail } from '../jsonl.js'
+import { heldBackTail, lineEnds, splitJsonlToBad, type HeldBackTail } from '../jsonl.js'
 import { BACK, remapLines } from '../remap.js'
 import { busy } from '../running.js'
 import { checkChain, type ChainProblem } from './chain.js'
@@ -34,6 +34,11 @@ export interface ReadBundle {
   lineEnds?: number[]
   /** Torn last lines left for the next import (the agent writing them, or cut off by a crash). */
   heldBack?: HeldBackTail[]
+  /**
+   * The transcript's first line that is not UTF-8 (1-based, its bytes `from`-`to`, to: its
+   * newline): the records end before it and `taken` is its first byte; capture is stuck there.
+   */
+  stuck?: { line: number, from: number, to: number }
 }
 
 /**
@@ -43,8 +48,9 @@ export interface ReadBundle {
  */
 export async function readClaudeBundle (transcript: string, map?: { from: string, to: string }): Promise<ReadBundle> {
   const buf = await readFileNoFollow(transcript)
-  const whole = splitJsonl(buf)
+  const whole = splitJsonlToBad(buf)
   const split = whole.lines
+  const bad = whole.bad
   const held: HeldBackTail[] = []
   const mainTail = heldBackTail(whole)
   if (mainTail !== undefined) held.push(mainTail)
@@ -67,7 +73,7 @@ export async function readClaudeBundle (transcript: string, map?: { from: string
       if (side.heldBack !== undefined) held.push(side.heldBack)
     } else records.push(fileRecord(buf, rel))
   }
-  return { sessionId, cwd: claudeCwd(main.records.map(r => r.text)), records, view: claudeView(main.records), lines: main.lines.length, taken: whole.taken, lineEnds: lineEnds(split), ...(held.length > 0 ? { heldBack: held } : {}) }
+  return { sessionId, cwd: claudeCwd(main.records.map(r => r.text)), records, view: claudeView(main.records), lines: main.lines.length, taken: whole.taken, lineEnds: lineEnds(split), ...(held.length > 0 ? { heldBack: held } : {}), ...(bad !== undefined ? { stuck: { line: bad.index + 1, from: bad.from, to: bad.to } } : {}) }
 }
 
 export interface WriteResult {

@@ -6,13 +6,14 @@
  * Resume is agents/resume.ts, shared with the MCP tool agents_resume.
  */
 import { open, stat } from 'node:fs/promises'
+import { hostname } from 'node:os'
 import { join, resolve } from 'node:path'
 import {
   importBatches, chainBreaks, claudeExportFiles, codexExportFile, findClaudeSession, findCodexSession, gitRemote, listClaudeSessions,
   listCodexSessions, readClaudeBundle, readCodexRollout, redactJsonl, filesOf, findOpenclawSession, listOpenclawSessions,
   readOpenclawSession, openclawExportFile, hermesExportFile, translateSession, TRANSLATE_TARGETS, parseSince, resumeAgentSession,
   fetchAgentRecords, AGENT_NAMES, isAgentName, listOpenclawDbSessions, readOpenclawDbSession, checkChain, type AgentMeta, type AgentName,
-  refuseTaken, writeOutFile, noSessionIn, fileSessionKey, notUtf8Words, type ResumeResult, type BranchTurn, type SessionBranch, crossDeviceBranches, bundleFilePath, claudePlace, claudePlaceCommand, foundCwd, realCwd, shellQuote, targetCwd, expandTilde, noAgentHere, StoredBytes, noSessionWhy, type ChainProblem, type HeldBackTail, type ListWarn, type OpenclawDbSession
+  refuseTaken, writeOutFile, noSessionIn, fileSessionKey, notUtf8Words, type ResumeResult, type BranchTurn, type SessionBranch, crossDeviceBranches, bundleFilePath, claudePlace, claudePlaceCommand, foundCwd, realCwd, shellQuote, targetCwd, expandTilde, noAgentHere, StoredBytes, noSessionWhy, type ChainProblem, type HeldBackTail, type ListWarn, type OpenclawDbSession, restAfter
 } from '../../agents/index.js'
 import { importHermes, listHermesHere } from './agent-hermes.js'
 import { followCmd, hookCmd, hooksCmd } from './agent-live.js'
@@ -272,6 +273,12 @@ async function importOne (api: MeshApi, g: Globals, agent: AgentName, path: stri
     if (isMeshError(err) && err.code === 'INVALID_INPUT' && !err.message.includes(path)) throw new InvalidInputError(`${path}: ${err.message}`, { ...err.details, path }, { cause: err })
     throw err
   })
+  // A line that is not UTF-8 ends what can be kept byte for byte: the lines before it are
+  // imported (as the follower stores them), the import then fails naming it. Before any: nothing.
+  const bad = 'stuck' in first ? first.stuck : undefined
+  if (bad !== undefined && bad.line === 1) {
+    throw new InvalidInputError(`${path}: the file is not valid UTF-8 at line 1 (bytes ${bad.from}-${bad.to}): its lines could not be kept byte for byte, so none was imported; the file is left as it is`, { path, line: 1, offset: bad.from })
+  }
   // A file none of whose lines is a record the agent writes (a wrong path, `{}`) is not its
   // session: refused, not stored as a session of lines kept as written (no-session.ts).
   if (noSessionIn(agent, first.records)) {
@@ -338,6 +345,18 @@ async function importOne (api: MeshApi, g: Globals, agent: AgentName, path: stri
   if (db === undefined && b.taken !== undefined) {
     const unterminated = (b.heldBack ?? []).every(h => h.file !== '') && await endsUnterminated(path, b.taken)
     await stored.mark(path, b.taken, unterminated).catch((err: unknown) => { if (!g.json) out.err(`note: how much of ${path} is in mesh was not recorded (${(err as Error)?.message ?? String(err)}): mesh agent list cannot tell whether it grew since`) })
+  }
+  // Where capture is stuck, kept in the session as the follower keeps it (every device's resume
+  // says the session is cut short); an import that read the file whole clears this host's note.
+  const stuck = 'stuck' in b ? b.stuck : undefined
+  if (stuck !== undefined) {
+    const rest = await restAfter(path, stuck.from)
+    await api.call('agents.import', { key, agent, sessionId: b.sessionId, records: [], stuck: { host: hostname(), path, ...stuck, bytesAfter: rest.bytes, linesAfter: rest.lines, at: Date.now() }, force: values.force === true })
+    const before = stuck.line - 1
+    throw new InvalidInputError(`${path}: the file is not valid UTF-8 at line ${stuck.line} (bytes ${stuck.from}-${stuck.to}), so it cannot be kept byte for byte: ${before === 1 ? 'line 1 is' : `lines 1-${before} are`} in mesh (${plural(added, 'new record')}), and import stops at that line until it is fixed (${plural(rest.lines, 'line')} from there on not imported); the file is left as it is`, { path, key, line: stuck.line, offset: stuck.from, added, linesAfter: rest.lines, bytesAfter: rest.bytes })
+  }
+  if (held?.stuck !== undefined && held.stuck.host === hostname() && held.stuck.path === path) {
+    await api.call('agents.import', { key, agent, sessionId: b.sessionId, records: [], stuck: null, force: values.force === true })
   }
   const heldBack = (b.heldBack ?? []).map(h => heldBackAt(path, h))
   return { key, path, sessionId: b.sessionId, lines: b.lines, records: b.records.length, added, total, messages, cwd, gitRemote: remote, mappedFrom: map?.from, ...(unparsed > 0 ? { unparsed } : {}), ...(heldBack.length > 0 ? { heldBack } : {}), ...(broken.length > 0 ? { chainProblems: broken.slice(0, 20) } : {}) }
