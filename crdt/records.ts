@@ -12,7 +12,8 @@
  *   file); `enc` is 'base64' when `text` holds bytes that are not UTF-8.
  * - `agent` (Y.Map): agent, sessionId, cwd, gitRemote, name (the main file's original name),
  *   stuck (JSON of CaptureStuck: the capture on the machine that writes the session stopped at a
- *   line that is not UTF-8, so the records end before it; absent once it goes on).
+ *   line that is not UTF-8, so the records end before it; absent once it goes on), capture (JSON
+ *   of CaptureNote: an import there stored part of the file and has not finished; absent once one does).
  *
  * @example
  * const r = new RecordsDoc(doc)
@@ -62,6 +63,51 @@ export function isBundlePath (file: string): boolean {
  */
 export interface CaptureStuck { host: string, path: string, line: number, from: number, to: number, bytesAfter: number, linesAfter: number, at: number }
 
+/**
+ * An import on the machine that writes the session stored part of its file and did not finish
+ * (stopped by Ctrl-C: `interrupted`; written before each batch but the last: `unfinished`, what a
+ * kill or a lost daemon leaves): the records hold its first `lines` of `linesTotal` lines
+ * (`bytes` of `bytesTotal`). Deleted by the import that stores the file whole.
+ */
+export interface CaptureNote { host: string, path: string, reason: 'interrupted' | 'unfinished', lines: number, linesTotal: number, bytes: number, bytesTotal: number, at: number }
+
+function isCaptureNote (v: unknown): v is CaptureNote {
+  const o = v as Record<string, unknown> | null
+  return typeof o === 'object' && o !== null && typeof o.host === 'string' && typeof o.path === 'string' && (o.reason === 'interrupted' || o.reason === 'unfinished') &&
+    ['lines', 'linesTotal', 'bytes', 'bytesTotal', 'at'].every(k => Number.isSafeInteger(o[k]) && (o[k] as number) >= 0)
+}
+
+/**
+ * How much more of the session the machine that captures it holds than the records: its capture
+ * stuck at a line that is not UTF-8, or an import of it not finished. What every device's
+ * resume, `mesh agent list` and `mesh session show` say; undefined when nothing is known missing.
+ */
+export interface CaptureGap { host: string, path: string, lines: number, linesTotal: number, state: 'partial' | 'stuck', reason: string }
+
+export function captureGap (m: Pick<AgentMeta, 'stuck' | 'capture'> | undefined): CaptureGap | undefined {
+  if (m?.stuck !== undefined) {
+    const s = m.stuck
+    return { host: s.host, path: s.path, lines: s.line - 1, linesTotal: s.line - 1 + s.linesAfter, state: 'stuck', reason: `line ${s.line} is not valid UTF-8` }
+  }
+  if (m?.capture !== undefined) {
+    const c = m.capture
+    return { host: c.host, path: c.path, lines: c.lines, linesTotal: c.linesTotal, state: 'partial', reason: c.reason === 'interrupted' ? 'import interrupted' : 'import not finished' }
+  }
+  return undefined
+}
+
+/**
+ * What every device says of a session whose capturing device holds more of it than mesh (an
+ * import stopped part-way, capture stuck at a line that is not UTF-8), and what to run there:
+ * `mesh agent resume` (refusing without --partial), `mesh agent list`, `mesh session show`.
+ */
+export function captureGapWords (g: CaptureGap, agent: string, sessionId: string): string {
+  const n = (x: number): string => x.toLocaleString('en-US')
+  const run = `\`mesh agent import ${agent} --session ${sessionId}\``
+  const todo = g.state === 'stuck' ? `fix that line of ${g.path} on ${g.host} (then its follower or ${run} there captures the rest)` : `run ${run} on ${g.host}`
+  return `${g.host} holds more of this session than mesh: its capture stopped after line ${n(g.lines)} of ${n(g.linesTotal)} (${g.reason}) — ${todo}`
+}
+
 function isCaptureStuck (v: unknown): v is CaptureStuck {
   const o = v as Record<string, unknown> | null
   return typeof o === 'object' && o !== null && typeof o.host === 'string' && typeof o.path === 'string' &&
@@ -79,6 +125,8 @@ export interface AgentMeta {
   dir?: string
   /** Capture stopped at a line that is not UTF-8 on the machine that writes the session. */
   stuck?: CaptureStuck
+  /** An import on the machine that writes the session stored part of its file and did not finish. */
+  capture?: CaptureNote
 }
 
 /** One RecordsDoc per Y.Doc: its id set is built once and kept current by one observer. */
@@ -190,7 +238,7 @@ export class RecordsDoc {
 
   setMeta (m: AgentMeta): void {
     this.doc.transact(() => {
-      for (const [k, v] of Object.entries(m)) if (k !== 'stuck' && v !== undefined && this.meta.get(k) !== v) this.meta.set(k, v)
+      for (const [k, v] of Object.entries(m)) if (k !== 'stuck' && k !== 'capture' && v !== undefined && this.meta.get(k) !== v) this.meta.set(k, v)
     })
   }
 
@@ -202,6 +250,14 @@ export class RecordsDoc {
     else this.meta.set('stuck', text)
   }
 
+  /** An import not finished (null: none is, any more); nothing changes when it is so already. */
+  setCapture (c: CaptureNote | null): void {
+    const text = c === null ? undefined : JSON.stringify(c)
+    if (this.meta.get('capture') === text) return
+    if (text === undefined) this.meta.delete('capture')
+    else this.meta.set('capture', text)
+  }
+
   getMeta (): AgentMeta | undefined {
     const agent = this.meta.get('agent')
     if (typeof agent !== 'string') return undefined
@@ -210,7 +266,9 @@ export class RecordsDoc {
     // A `stuck` that is no JSON of its shape (a peer's bug, a newer writer's form) is ignored, as
     // crdt/SPEC.md says readers do: the session reads as not cut short, nothing else is lost.
     try { const v: unknown = JSON.parse(str('stuck') ?? 'null'); if (isCaptureStuck(v)) stuck = v } catch { stuck = undefined }
-    return { agent, sessionId: str('sessionId') ?? '', cwd: str('cwd'), gitRemote: str('gitRemote'), name: str('name'), dir: str('dir'), ...(stuck !== undefined ? { stuck } : {}) }
+    let capture: CaptureNote | undefined
+    try { const v: unknown = JSON.parse(str('capture') ?? 'null'); if (isCaptureNote(v)) capture = v } catch { capture = undefined }
+    return { agent, sessionId: str('sessionId') ?? '', cwd: str('cwd'), gitRemote: str('gitRemote'), name: str('name'), dir: str('dir'), ...(stuck !== undefined ? { stuck } : {}), ...(capture !== undefined ? { capture } : {}) }
   }
 }
 

@@ -152,7 +152,7 @@ export const ROOTS: Record<DocKind, Record<string, YArrayShape | YMapShape>> = {
     transcript: yarray(yarray(MESSAGE)),
     task: ymapOf({ plan: str, cwd: str, progress: yarray(SHAPES.progress), todos: ymapAll(SHAPES.todo), files: ymapAll(num), fields: ymapAll(json) }),
     records: yarray(RECORD),
-    agent: ymapOf({ agent: str, sessionId: str, cwd: str, gitRemote: str, name: str, dir: str, stuck: str })
+    agent: ymapOf({ agent: str, sessionId: str, cwd: str, gitRemote: str, name: str, dir: str, stuck: str, capture: str })
   },
   memory: { entries: ymapAll(SHAPES.memory) },
   skills: { skills: ymapAll(SHAPES.skill), removed: ymapAll(SHAPES.skillTombstone) },

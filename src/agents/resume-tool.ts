@@ -33,14 +33,15 @@ export function agentResumeTool (api: MeshApi, env: NodeJS.ProcessEnv = process.
       cwd: z.string().optional().describe(`the project's directory on this machine (remembered), an absolute path or ~/… (~ is the home of the user serving this tool (${env.HOME ?? homedir()}); a relative path is refused); default: found by the git remote, else the recorded cwd`),
       take: z.boolean().optional().describe('take the lease over from the device that drives the session'),
       force: z.boolean().optional().describe('replace a file here that holds lines mesh has not got (Hermes: a file at out)'),
-      out: z.string().optional().describe('Hermes only: where to write the export file; a file there (not as mesh would write it) is refused (FILE_EXISTS) unless force')
+      out: z.string().optional().describe('Hermes only: where to write the export file; a file there (not as mesh would write it) is refused (FILE_EXISTS) unless force'),
+      partial: z.boolean().optional().describe('write it though the device that captures it holds more of it than mesh (an import stopped part-way, capture stuck at a bad line): refused without, since going on from the shorter conversation diverges from the whole one')
     }),
     // It replaces the agent's own session files (out, with force: any file named), and takes the
     // lease: a host asks its user first.
     destructive: true,
     // A long session takes seconds to come: a client that asked hears of each page of its records.
-    run: async (args: { key: string, cwd?: string, take?: boolean, force?: boolean, out?: string }, { progress }) => await resumeAgentSession(api, args.key, {
-      cwd: agentCwd(args.cwd, env), take: args.take, force: args.force, out: args.out, env, onPage: progress === undefined ? undefined : (n, total) => { progress(n, total, `${n} of ${total} records`) }
+    run: async (args: { key: string, cwd?: string, take?: boolean, force?: boolean, out?: string, partial?: boolean }, { progress }) => await resumeAgentSession(api, args.key, {
+      cwd: agentCwd(args.cwd, env), take: args.take, force: args.force, out: args.out, partial: args.partial, env, onPage: progress === undefined ? undefined : (n, total) => { progress(n, total, `${n} of ${total} records`) }
     })
   }
 }

@@ -13,7 +13,8 @@
 import { realpath, stat } from 'node:fs/promises'
 import { homedir } from 'node:os'
 import { join, resolve } from 'node:path'
-import type { CaptureStuck, NativeRecord } from '../../crdt/records.js'
+import { captureGap, type CaptureGap, type CaptureNote, type CaptureStuck, type NativeRecord } from '../../crdt/records.js'
+import { captureGapWords } from './stuck-line.js'
 import { agentOfKey, isAgentSessionId } from '../api/agent-keys.js'
 import type { MeshApi } from '../api/api.js'
 import { InvalidInputError, isMeshError } from '../errors.js'
@@ -27,13 +28,19 @@ import { findProject, loadMounts, mountMapPath, projectName, remember, rootsOf }
 import { isAgentName, type AgentName } from './names.js'
 import { writeOpenclawSession } from './openclaw/bundle.js'
 
-export interface AgentMeta { agent: string, sessionId: string, cwd?: string, gitRemote?: string, name?: string, dir?: string, stuck?: CaptureStuck }
+export interface AgentMeta { agent: string, sessionId: string, cwd?: string, gitRemote?: string, name?: string, dir?: string, stuck?: CaptureStuck, capture?: CaptureNote }
 
 export interface ResumeOptions {
   /** The project's directory here; remembered for the project. */
   cwd?: string
   /** Take the lease over from another device that drives the session. */
   take?: boolean
+  /**
+   * Write it though the device that captures it holds more of it than mesh (captureGap: an
+   * import stopped part-way, capture stuck): refused without, since going on from the shorter
+   * conversation here makes it diverge from the whole one there.
+   */
+  partial?: boolean
   /** Replace a file here that holds lines mesh has not got (Hermes: a file at `out`). */
   force?: boolean
   /** Hermes: where to write the export file (default $HERMES_HOME/mesh-imports/<id>.jsonl); a file there is replaced only with `force`. */
@@ -145,6 +152,8 @@ export interface ResumeResult {
    * no record and not in the files written. Resumed all the same; said so.
    */
   captureStuck?: CaptureStuck
+  /** Written with `partial`: the device that captures the session holds more of it than mesh (captureGap), and `says` it with what to run there. */
+  capture?: CaptureGap & { says: string }
 }
 
 /**
@@ -258,6 +267,12 @@ export async function resumeAgentSession (api: MeshApi, key: string, opts: Resum
   // The metadata is the document's, which any member writes: its id names the file written and a
   // word of the command returned, so one that could leave the agent's home or run something is refused.
   if (!isAgentSessionId(meta.sessionId)) throw new InvalidInputError(`${key} records the session id ${JSON.stringify(meta.sessionId)}, which is no agent's session id: not resumed`, { key })
+  // The capturing device holds more of it than mesh: carrying on from the shorter conversation
+  // here makes the two diverge. Refused (nothing written, no lease taken) unless asked for.
+  const gap = captureGap(meta)
+  if (gap !== undefined && opts.partial !== true) {
+    throw new InvalidInputError(`${key} is not whole in mesh: ${captureGapWords(gap, agent, meta.sessionId)}, or resume anyway with --partial (the conversation written here then ends after line ${gap.lines.toLocaleString('en-US')}); nothing was written`, { key, capture: gap })
+  }
   // A session stored under another agent's key before agents.import refused that.
   if (opts.out !== undefined && agent !== 'hermes') throw refuseOut(key, agent)
   // Resolved: the agent started there sees it so, and names or records it so (realCwd).
@@ -295,5 +310,5 @@ export async function resumeAgentSession (api: MeshApi, key: string, opts: Resum
   // Turns typed on two devices after the same point: Claude Code continues one of them, said.
   const main = agent === 'claude' ? filesOf(records).get('')?.lines : undefined
   const branches = main !== undefined ? await crossDeviceBranches(api, key, main) : []
-  return { key, agent, cwd, ...(dir?.named !== undefined ? { cwdAsNamed: dir.named } : {}), from, ...r, tookOverFrom, ...(meshOnly !== undefined ? { meshOnly } : {}), ...(notWritable !== undefined ? { notWritable } : {}), ...(meta.stuck !== undefined ? { captureStuck: meta.stuck } : {}), ...(branches.length > 0 ? { branches } : {}) }
+  return { key, agent, cwd, ...(dir?.named !== undefined ? { cwdAsNamed: dir.named } : {}), from, ...r, tookOverFrom, ...(meshOnly !== undefined ? { meshOnly } : {}), ...(notWritable !== undefined ? { notWritable } : {}), ...(meta.stuck !== undefined ? { captureStuck: meta.stuck } : {}), ...(gap !== undefined ? { capture: { ...gap, says: captureGapWords(gap, agent, meta.sessionId) } } : {}), ...(branches.length > 0 ? { branches } : {}) }
 }

@@ -79,3 +79,5 @@ export async function restAfter (path: string, from: number): Promise<{ bytes: n
     await fh.close()
   }
 }
+
+export { captureGapWords } from '../../crdt/records.js'

@@ -4,20 +4,25 @@
  * that were new. Runs inside a change of the session's document. Also what a transcript holds
  * beside its records' view: messages appended through mesh, which no agent's file gets.
  */
-import { MAX_APPEND_BYTES, messageCost, RecordsDoc, type CaptureStuck, type NativeRecord, type NewMessage } from '../../crdt/index.js'
+import { MAX_APPEND_BYTES, messageCost, RecordsDoc, type CaptureNote, type CaptureStuck, type NativeRecord, type NewMessage } from '../../crdt/index.js'
 
 /** `stuck`: undefined leaves what is held; null clears it. */
-export interface CaptureMeta { agent: string, sessionId: string, cwd?: string, gitRemote?: string, name?: string, dir?: string, stuck?: CaptureStuck | null }
+export interface CaptureMeta { agent: string, sessionId: string, cwd?: string, gitRemote?: string, name?: string, dir?: string, stuck?: CaptureStuck | null, capture?: CaptureNote | null }
 
 /** Appends the records not held yet (and the metadata when it changed); returns those added. */
 export function appendRecords (d: RecordsDoc, meta: CaptureMeta, records: readonly NativeRecord[]): NativeRecord[] {
   // Idempotence: what is held already costs nothing, not even an entry.
   const old = d.getMeta()
-  const { stuck, ...rest } = meta
+  const { stuck, capture, ...rest } = meta
   const metaChanged = old === undefined || Object.entries(rest).some(([k, v]) => v !== undefined && (old as unknown as Record<string, unknown>)[k] !== v)
   if (metaChanged) d.setMeta(rest)
   if (stuck !== undefined) d.setStuck(stuck)
-  return d.append(records)
+  const added = d.append(records)
+  // An import's note of how far it got moves with a batch that stored something, or alone (a
+  // call with no records: its Ctrl-C); a batch that held all already leaves it as it is, so a
+  // re-import of what mesh holds (the hook's, on every Stop) writes nothing. Cleared at once.
+  if (capture === null || (capture !== undefined && (records.length === 0 || added.length > 0))) d.setCapture(capture)
+  return added
 }
 
 /** The record id a view message carries: its own id without `#n` (a record shown as several messages). */

@@ -2,7 +2,7 @@
  * The agents area of the in-process API (issue 13): importing an agent's native records into its
  * session (agents-import.ts), reading them back a page at a time, and the followers' beats.
  */
-import { checkMessage, DOC_NAMES, MAX_APPEND_BYTES, messageCost, parseSessionKey, RecordsDoc, type NativeRecord, type NewMessage, type SessionKey } from '../../crdt/index.js'
+import { captureGap, checkMessage, DOC_NAMES, MAX_APPEND_BYTES, messageCost, parseSessionKey, RecordsDoc, type NativeRecord, type NewMessage, type SessionKey } from '../../crdt/index.js'
 import { recordCost } from '../../crdt/content-limit.js'
 import { InvalidInputError, LeaseHeldError, NotFoundError, SessionNotFoundError } from '../errors.js'
 import { agentOfKey, isAgentSessionId } from './agent-keys.js'
@@ -48,7 +48,7 @@ export function agentHandlers (ctx: LocalContext): Handlers<'agents.followBeat' 
       // Every message as its append would take it, before anything is made: a refused import
       // left an empty session behind (made before the checks).
       for (const m of input.messages ?? []) checkMessage(m)
-      const meta = { agent: input.agent, sessionId: input.sessionId, cwd: input.cwd, gitRemote: input.gitRemote, name: input.name, dir: input.dir, stuck: input.stuck }
+      const meta = { agent: input.agent, sessionId: input.sessionId, cwd: input.cwd, gitRemote: input.gitRemote, name: input.name, dir: input.dir, stuck: input.stuck, capture: input.capture }
       const exists = await ctx.vault.sessions.exists(key)
       // Refused before anything is stored while another device drives the session (unless
       // forced), when there is anything new to store: records stored without their view would
@@ -139,7 +139,9 @@ export function agentHandlers (ctx: LocalContext): Handlers<'agents.followBeat' 
         if (!s.key.startsWith('agent:') || (wanted !== undefined && !wanted.has(s.key))) continue
         const f = live.get(s.key)
         const info = await summaryOf(s.key).catch(notHereYet)
-        const here = 'arriving' in info ? { arriving: info.arriving } : { lease: info.lease, lastWriter: info.lastWriter, messageCount: info.messageCount }
+        // What the capturing device holds beyond the records (an import stopped part-way, capture stuck): said on every device.
+        const gap = 'arriving' in info ? undefined : await ctx.vault.withDoc(DOC_NAMES.session(parseSessionKey(s.key)), r => captureGap(RecordsDoc.of(r.doc).getMeta())).catch(() => undefined)
+        const here = 'arriving' in info ? { arriving: info.arriving } : { lease: info.lease, lastWriter: info.lastWriter, messageCount: info.messageCount, ...(gap !== undefined ? { capture: gap } : {}) }
         sessions.push({ key: s.key, following: f !== undefined, sync: f !== undefined ? 'live' as const : 'stored' as const, follower: f !== undefined ? { id: f.follower.id, pid: f.follower.pid } : undefined, stream: f?.stream, capturedAt: f?.capturedAt, offset: f?.offset, files: f?.files, heldBack: f !== undefined && f.heldBack.length > 0 ? f.heldBack : undefined, stuck: f !== undefined && f.stuck.length > 0 ? f.stuck : undefined, ...here })
       }
       return { followers: follows.followers(), sessions }

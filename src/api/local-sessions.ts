@@ -1,6 +1,6 @@
 /** The sessions area of the in-process API: listing, creating, reading and writing sessions, and their driver lease. */
 import { setTimeout as pause } from 'node:timers/promises'
-import { DOC_NAMES, parseSessionKey, RecordsDoc } from '../../crdt/index.js'
+import { captureGap, captureGapWords, DOC_NAMES, parseSessionKey, RecordsDoc } from '../../crdt/index.js'
 import { AbortedError, InvalidInputError, isMeshError, NotFoundError, ReadOnlyError } from '../errors.js'
 import { stillArriving } from '../node/progress.js'
 import { meshOnlyNote } from './agents-import.js'
@@ -48,7 +48,7 @@ export function sessionHandlers (ctx: LocalContext): Handlers<SessionMethods> {
       ctx.push({ type: 'session.created', key, remote: false })
       return { key, title: meta.title, createdAt: meta.createdAt, ...(unsure.length > 0 ? { notSyncedWith: unsure } : {}) }
     },
-    'sessions.show': async (input) => await ctx.withSession(input.key, (s) => {
+    'sessions.show': async (input) => await ctx.withSession(input.key, async (s) => {
       // Part here and more on its way (a catch-up, a newer snapshot): shown as it stands, and said.
       const a = ctx.node?.arriving(input.key)
       const cut = a === undefined ? ctx.node?.cutOff(input.key) : undefined
@@ -56,6 +56,11 @@ export function sessionHandlers (ctx: LocalContext): Handlers<SessionMethods> {
         ? { arriving: { from: a.from, bytesDone: a.bytesDone, bytesTotal: a.bytesTotal, ...(a.etaMs !== undefined ? { etaMs: a.etaMs } : {}) } }
         // Stopped part way (the peer went): shown as it came, and said.
         : cut !== undefined ? { incomplete: { from: cut.from, bytesDone: cut.bytesDone, bytesTotal: cut.bytesTotal, at: cut.at } } : {}
+      // An agent's session whose capturing device holds more of it than mesh (an import there
+      // stopped part-way, capture stuck at a bad line): said, as resume and `mesh agent list` say it.
+      const agentMeta = await ctx.vault.withDoc(DOC_NAMES.session(s.key), r => RecordsDoc.of(r.doc).getMeta())
+      const gap = captureGap(agentMeta)
+      if (gap !== undefined && agentMeta !== undefined) Object.assign(arriving, { capture: { ...gap, says: captureGapWords(gap, agentMeta.agent, agentMeta.sessionId) } })
       if (input.after !== undefined) {
         const info = s.resumeInfo({ tail: 0 })
         const { messages, firstIndex } = s.messagesAfter(input.after)

@@ -20,6 +20,8 @@ export const NativeRecordSchema = z.object({
 
 const count = z.number().int().min(0)
 const CaptureStuckSchema = z.object({ host: z.string().max(255), path: z.string().max(4096), line: count, from: count, to: count, bytesAfter: count, linesAfter: count, at: count })
+const CaptureNoteSchema = z.object({ host: z.string().max(255), path: z.string().max(4096), reason: z.enum(['interrupted', 'unfinished']), lines: count, linesTotal: count, bytes: count, bytesTotal: count, at: count })
+const CaptureGapSchema = z.object({ host: z.string(), path: z.string(), lines: z.number(), linesTotal: z.number(), state: z.enum(['partial', 'stuck']), reason: z.string() })
 
 export const AGENT_IMPORT_METHODS = {
   'agents.import': {
@@ -36,6 +38,7 @@ export const AGENT_IMPORT_METHODS = {
       records: z.array(NativeRecordSchema),
       messages: z.array(NewMessageSchema).optional().describe('the view of these records, each keyed by its record id'),
       stuck: CaptureStuckSchema.nullable().optional().describe('capture of the file on this machine stopped at a line that is not UTF-8 (a follower says where, and how much of the file from there on is not captured); null: it goes on again'),
+      capture: CaptureNoteSchema.nullable().optional().describe('an import of the file on this machine stored part of it and has not finished (how many of its lines and bytes are stored); null: it finished'),
       force
     }),
     output: z.object({
@@ -52,7 +55,7 @@ export const AGENT_IMPORT_METHODS = {
     summary: 'An imported agent session\'s native records from index `start` (at most `limit`, and at most about 2 MiB of text per call: page on with `next`), with where it was captured.',
     input: z.object({ key, start: z.number().int().min(0).optional(), limit: z.number().int().min(1).optional() }),
     output: z.object({
-      meta: z.object({ agent: z.string(), sessionId: z.string(), cwd: z.string().optional(), gitRemote: z.string().optional(), name: z.string().optional(), dir: z.string().optional(), stuck: CaptureStuckSchema.optional().describe('capture on the machine that writes the session is stopped at a line that is not UTF-8: the records end before it') }),
+      meta: z.object({ agent: z.string(), sessionId: z.string(), cwd: z.string().optional(), gitRemote: z.string().optional(), name: z.string().optional(), dir: z.string().optional(), stuck: CaptureStuckSchema.optional().describe('capture on the machine that writes the session is stopped at a line that is not UTF-8: the records end before it'), capture: CaptureNoteSchema.optional().describe('an import on the machine that writes the session stored part of its file and did not finish: the records hold its first `lines` of `linesTotal`') }),
       records: z.array(NativeRecordSchema),
       total: z.number(),
       next: z.number().optional().describe('start of the next page, when there is one'),
@@ -107,6 +110,7 @@ export const AGENT_FOLLOW_METHODS = {
         arriving: z.object({ from: z.string().optional(), bytesDone: z.number(), bytesTotal: z.number().optional() }).optional().describe('listed, but its content is not here yet (arriving from a peer, or a transfer that broke off): what has come; its lease, last writer and message count are not known until it has'),
         lease: LeaseSchema.optional(),
         lastWriter: z.object({ device: z.string(), label: z.string().optional(), ts: z.number() }).optional(),
+        capture: CaptureGapSchema.optional().describe('the device that captures the session holds more of it than mesh: its capture stopped after `lines` of `linesTotal` lines (state stuck: at a line that is not UTF-8; partial: an import not finished), why in `reason`'),
         messageCount: z.number().optional()
       }))
     }),

@@ -98,7 +98,11 @@ export const SessionShowSchema = SessionViewSchema.extend({
     bytesDone: z.number(),
     bytesTotal: z.number(),
     at: z.number().describe('when the transfer stopped (ms since the epoch)')
-  }).optional().describe('a catch-up of the session from a peer stopped part way (the connection or the peer went) and has not moved since: what is shown is what came; the rest follows once the two sync again')
+  }).optional().describe('a catch-up of the session from a peer stopped part way (the connection or the peer went) and has not moved since: what is shown is what came; the rest follows once the two sync again'),
+  capture: z.object({
+    host: z.string(), path: z.string(), lines: z.number(), linesTotal: z.number(), state: z.enum(['partial', 'stuck']), reason: z.string(),
+    says: z.string().describe('the same in words, with what to run on that host')
+  }).optional().describe('an agent session whose capturing device holds more of it than mesh: its capture stopped after `lines` of `linesTotal` lines of its file (partial: an import not finished; stuck: a line that is not UTF-8)')
 })
 
 export const ResumeSchema = SessionViewSchema.extend({

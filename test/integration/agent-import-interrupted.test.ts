@@ -12,10 +12,11 @@
  * a real home and a real Claude Code transcript.
  */
 import { mkdir, readFile, stat, utimes, writeFile } from 'node:fs/promises'
+import { hostname } from 'node:os'
 import { join } from 'node:path'
 import { beforeAll, describe, expect, it } from 'vitest'
 import { sanitizePath } from '../../src/agents/index.js'
-import { BIN } from '../helpers/cli.js'
+import { BIN, runCli, type RunResult } from '../helpers/cli.js'
 import { cliHome } from '../helpers/cli-home.js'
 import { spawnIn } from '../helpers/netns.js'
 
@@ -66,7 +67,7 @@ describe('an import stopped part-way, with no daemon', () => {
 
     const listed = await h.mesh('agent', 'list', 'claude', '--json')
     expect(listed.code, listed.stderr).toBe(0)
-    const row = (JSON.parse(listed.stdout).local as Array<{ path: string, sync: string, behind?: number, captured?: number }>).find(r => r.path === path)
+    const row = (JSON.parse(listed.stdout).local as Array<{ path: string, sync: string, behind?: number, captured?: number, capture?: unknown }>).find(r => r.path === path)
     expect(row).toMatchObject({ sync: 'behind' })
     // What the batches stored is counted: behind by the rest, not by the whole file (it said
     // "captured": 0 and the whole file behind, with thousands of messages in mesh).
@@ -77,11 +78,37 @@ describe('an import stopped part-way, with no daemon', () => {
     expect(head.at(-1)).toBe(0x0a)
     expect(head.toString('utf8').split('\n').length - 1).toBe(partly)
 
+    // Another machine (a CLAUDE_CONFIG_DIR of its own) is told this one holds more, not handed the
+    // first lines as the session (it wrote them, exit 0, unsaid, and the person went on from there).
+    const key = `agent:claude:${S}`
+    const cwd = join(h.dir, 'src-long')
+    await mkdir(cwd, { recursive: true })
+    const laptop = async (...args: string[]): Promise<RunResult> => await runCli([...args, '--home', h.home], { env: { ...h.env, CLAUDE_CONFIG_DIR: join(h.dir, 'laptop') } })
+    const said = `${hostname()} holds more of this session than mesh: its capture stopped after line ${partly.toLocaleString('en-US')} of 6,000 (import interrupted) — run \`mesh agent import claude --session ${S}\` on ${hostname()}`
+    // Listed there as `remote-only, no lease` and nothing more: now with what the desktop holds.
+    expect((await laptop('agent', 'list', 'claude')).stdout).toContain(`remote-only (partial: ${said}), no lease`)
+    const refused = await laptop('agent', 'resume', key, '--cwd', cwd)
+    expect(refused.code).toBe(2)
+    expect(refused.stderr).toContain(`${key} is not whole in mesh: ${said}, or resume anyway with --partial`)
+    expect(row).toMatchObject({ capture: { state: 'partial', host: hostname(), path, lines: partly, linesTotal: LINES, reason: 'import interrupted' } })
+    expect((await h.mesh('session', 'show', key, '--tail', '0')).stdout).toContain(said)
+    const partial = await laptop('agent', 'resume', key, '--cwd', cwd, '--partial', '--json')
+    expect(partial.code, partial.stderr).toBe(0)
+    const resumed = JSON.parse(partial.stdout)
+    expect(resumed.capture).toMatchObject({ state: 'partial', lines: partly, linesTotal: LINES })
+    expect((await readFile(resumed.path, 'utf8')).trim().split('\n').length).toBe(partly)
+    // Its file there, stored as far as that machine knows: `partial`, not `stored`.
+    const there = (JSON.parse((await laptop('agent', 'list', 'claude', '--json')).stdout).local as Array<{ key: string, sync: string }>).find(r => r.key === key)
+    expect(there).toMatchObject({ sync: 'partial', capture: { says: said } })
+
     const again = await h.mesh('agent', 'import', 'claude', '--session', S, '--json')
     expect(again.code, again.stderr).toBe(0)
     expect(await messageCount()).toBe(LINES)
-    const after = JSON.parse((await h.mesh('agent', 'list', 'claude', '--json')).stdout).local as Array<{ path: string, sync: string }>
+    // The import that completes it clears the note: shown and listed with no word of it.
+    expect(JSON.parse((await h.mesh('session', 'show', key, '--json', '--tail', '0')).stdout).capture).toBeUndefined()
+    const after = JSON.parse((await h.mesh('agent', 'list', 'claude', '--json')).stdout).local as Array<{ path: string, sync: string, capture?: unknown }>
     expect(after.find(r => r.path === path)).toMatchObject({ sync: 'stored' })
+    expect(after.find(r => r.path === path)?.capture).toBeUndefined()
     expect(JSON.parse(again.stdout)).toMatchObject({ messages: LINES - partly })
   }, 240_000)
 

@@ -6,9 +6,10 @@
  * is taken whole.
  */
 import { appendFile, mkdir, writeFile } from 'node:fs/promises'
+import { hostname } from 'node:os'
 import { join } from 'node:path'
 import { afterEach, describe, expect, it } from 'vitest'
-import { ClaudeSource, CodexSource, CursorStore, Follower, sanitizePath } from '../../src/agents/index.js'
+import { ClaudeSource, CodexSource, CursorStore, Follower, readClaudeBundle, sanitizePath } from '../../src/agents/index.js'
 import type { MeshApi } from '../../src/api/api.js'
 import { hostHome } from '../../src/api/host.js'
 import { generateWallet } from '../../src/index.js'
@@ -72,6 +73,34 @@ describe('the follower and a file that holds no session', () => {
     await f.pass()
     const stored = await host.api.call('agents.records', { key: `agent:codex:${JUNK}` })
     expect(stored.records.map(r => r.text)).toEqual(['{}', '{"a":1}', expect.stringContaining('input_text')])
+    await f.stop()
+  }, 60_000)
+
+  // An import here stopped part-way leaves a note in the session that this host holds more (every
+  // device's resume refuses without --partial); a follower that then reads the file to its end has
+  // captured it whole, so the note goes, as it goes with an import that completes.
+  it('clears the note of an import here that stopped part-way once it has read the file to its end', async () => {
+    const t = await tempDir()
+    cleanups.push(t.cleanup)
+    const env = { ...process.env, HOME: t.dir, CODEX_HOME: join(t.dir, 'codex'), CLAUDE_CONFIG_DIR: join(t.dir, 'claude') }
+    const sid = 'c1c1c1c1-0000-4000-8000-000000000001'
+    const project = join(t.dir, 'claude', 'projects', sanitizePath('/home/alice/src/app'))
+    await mkdir(project, { recursive: true })
+    const path = join(project, `${sid}.jsonl`)
+    const uuid = (i: number): string => `c0000000-0000-4000-8000-${String(i).padStart(12, '0')}`
+    await writeFile(path, [0, 1, 2].map(i => JSON.stringify({ parentUuid: i === 0 ? null : uuid(i - 1), isSidechain: false, type: 'user', message: { role: 'user', content: `turn ${i}` }, uuid: uuid(i), timestamp: '2026-12-01T10:00:00.000Z', cwd: '/home/alice/src/app', sessionId: sid })).join('\n') + '\n')
+    const host = await hostHome({ home: join(t.dir, 'home'), wallet: generateWallet(), label: 'solo', node: false, serve: false })
+    cleanups.push(async () => { await host.close() })
+    const key = `agent:claude:${sid}`
+    const b = await readClaudeBundle(path)
+    // As an import stopped after its first batch leaves it: one line of three, and the note.
+    await host.api.call('agents.import', { key, agent: 'claude', sessionId: sid, records: b.records.slice(0, 1), capture: { host: hostname(), path, reason: 'interrupted', lines: 1, linesTotal: 3, bytes: b.lineEnds?.[0] ?? 0, bytesTotal: b.taken ?? 0, at: Date.now() } })
+    expect((await host.api.call('agents.records', { key, limit: 1 })).meta.capture).toMatchObject({ lines: 1, linesTotal: 3 })
+    const f = new Follower({ api: host.api, sources: [new ClaudeSource(env)], cursors: new CursorStore(join(t.dir, 'home', 'agent-follow')), log: () => {}, lease: false })
+    await f.pass()
+    const after = await host.api.call('agents.records', { key })
+    expect(after.records).toHaveLength(3)
+    expect(after.meta.capture).toBeUndefined()
     await f.stop()
   }, 60_000)
 })

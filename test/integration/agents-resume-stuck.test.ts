@@ -27,7 +27,7 @@ const uuid = (i: number): string => `c0000000-0000-4000-8000-${i.toString(16).pa
 const line = (i: number, text = `turn ${i}`): string => JSON.stringify({ parentUuid: i === 0 ? null : uuid(i - 1), isSidechain: false, type: i % 2 === 0 ? 'user' : 'assistant', message: i % 2 === 0 ? { role: 'user', content: text } : { role: 'assistant', content: [{ type: 'text', text }] }, uuid: uuid(i), timestamp: '2026-12-01T10:00:00.000Z', cwd: OLD_CWD, sessionId: SID })
 
 describe('mesh agent resume of a session whose capture is stuck', () => {
-  it('says it is cut short (where, how much is missing), in text and --json, and resumes all the same', async () => {
+  it('refuses without --partial, saying where capture is stuck; with it, says it is cut short, in text and --json', async () => {
     const project = join(h.dir, 'desk', 'projects', sanitizePath(OLD_CWD))
     await mkdir(project, { recursive: true })
     const f = join(project, `${SID}.jsonl`)
@@ -51,19 +51,23 @@ describe('mesh agent resume of a session whose capture is stuck', () => {
     const cwd = join(h.dir, 'src', 'stuck')
     await mkdir(cwd, { recursive: true })
     const expected = { host: hostname(), path: f, line: 5, from: good, to: good + bad.length - 1, bytesAfter: size - good, linesAfter: 3 }
-    let j: any
-    await poll('the resume says where capture is stuck', async () => {
-      const r = await laptop('agent', 'resume', KEY, '--cwd', cwd, '--json')
-      if (r.code !== 0) throw new Error(r.stderr)
-      j = JSON.parse(r.stdout)
-      return j.captureStuck?.bytesAfter === expected.bytesAfter
+    // Refused without --partial once the note is here: going on from line 4 would diverge.
+    await poll('the resume refuses, saying where capture is stuck', async () => {
+      const r = await laptop('agent', 'resume', KEY, '--cwd', cwd)
+      if (r.code === 0) return false
+      expect(r.code).toBe(2)
+      expect(r.stderr).toContain(`${KEY} is not whole in mesh: ${hostname()} holds more of this session than mesh: its capture stopped after line 4 of 7 (line 5 is not valid UTF-8) — fix that line of ${f} on ${hostname()}`)
+      return true
     })
+    const r = await laptop('agent', 'resume', KEY, '--cwd', cwd, '--json', '--partial')
+    expect(r.code, r.stderr).toBe(0)
+    const j = JSON.parse(r.stdout)
     expect(j.captureStuck).toMatchObject(expected)
     // Resumed all the same: the 4 lines before the stuck one.
     const written = (await readFile(j.path, 'utf8')).trim().split('\n')
     expect(written.length).toBe(4)
 
-    const text = await laptop('agent', 'resume', KEY, '--cwd', cwd)
+    const text = await laptop('agent', 'resume', KEY, '--cwd', cwd, '--partial')
     expect(text.code, text.stderr).toBe(0)
     expect(text.stdout).toContain(`warning: ${KEY} is cut short: its capture on ${hostname()} stopped at ${f}: line 5 (bytes ${good}-${good + bad.length - 1}) is not valid UTF-8, so 3 lines (${size - good} bytes) from there on are not in mesh and not in what was written here.`)
     expect(text.stdout).toMatch(/continue it with:\n {2}cd .* && claude --resume /)
@@ -102,7 +106,7 @@ describe('mesh agent resume of a session whose capture is stuck', () => {
     expect(row.stuck.why).toContain('(lines 1-4 are in mesh)')
     const cwd = join(h.dir, 'src', 'stuck2')
     await mkdir(cwd, { recursive: true })
-    const j = JSON.parse((await laptop('agent', 'resume', key, '--cwd', cwd, '--json')).stdout)
+    const j = JSON.parse((await laptop('agent', 'resume', key, '--cwd', cwd, '--json', '--partial')).stdout)
     expect(j.captureStuck).toMatchObject({ host: hostname(), path: f, line: 5, linesAfter: 9 })
     expect((await readFile(j.path, 'utf8')).trim().split('\n').length).toBe(4)
   }, 120_000)

@@ -352,7 +352,7 @@ describe('a mesh agent subcommand given too little', () => {
   it('shows that subcommand\'s usage, not every agent subcommand\'s', async () => {
     const cases: Array<[string[], string]> = [
       [['agent', 'export', 'agent:claude:x'], 'mesh: missing --out FILE: mesh agent export KEY --out FILE [--force] [--redact] [--cwd DIR] [--as claude|hermes]\n'],
-      [['agent', 'resume'], 'mesh: missing KEY: mesh agent resume KEY [--cwd DIR] [--out FILE] [--take] [--force]\n'],
+      [['agent', 'resume'], 'mesh: missing KEY: mesh agent resume KEY [--cwd DIR] [--out FILE] [--take] [--force] [--partial]\n'],
       [['agent', 'list', 'bogus'], 'mesh: which agent: claude, codex, openclaw or hermes (got bogus). mesh agent list [AGENT]\n'],
       // An empty name said as one (it read "(got )"); a mistyped --as as the agents' names are.
       [['agent', 'list', ''], 'mesh: which agent: claude, codex, openclaw or hermes (got an empty name). mesh agent list [AGENT]\n'],

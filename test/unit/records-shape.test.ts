@@ -7,7 +7,8 @@
  */
 import { describe, expect, it } from 'vitest'
 import * as Y from 'yjs'
-import { checkAgainst, checkDoc, checkUpdate, MAX_PARTS, RecordsDoc, SessionDoc, type NativeRecord } from '../../crdt/index.js'
+import { captureGap, checkAgainst, checkDoc, checkUpdate, MAX_PARTS, RecordsDoc, SessionDoc, type NativeRecord } from '../../crdt/index.js'
+import { appendRecords } from '../../src/api/agents-import.js'
 import { fromParts } from '../../src/agents/bundle.js'
 import { change } from '../helpers/y-change.js'
 
@@ -98,5 +99,32 @@ describe('fromParts', () => {
 
   it('skips parts that are no place among their parts, and joins the others in order', () => {
     expect(fromParts([p(1, 3, 'b'), p(0.5, 3), p(-1, 3), p(3, 3), p(0, 3, 'a'), p(0, 9, 'z'), p(2, 3, 'c')])).toEqual([{ id: 'x', file: '', kind: 'user', text: 'abc' }])
+  })
+})
+
+describe('an import\'s capture note (agent.capture)', () => {
+  const note = { host: 'desk', path: '/p/s.jsonl', reason: 'unfinished' as const, lines: 1, linesTotal: 3, bytes: 10, bytesTotal: 30, at: 1 }
+  it('moves with a batch that stores something or alone, not with one whose records are all held, and clears', () => {
+    const { rd } = recorded()
+    const meta = { agent: 'claude', sessionId: 's1' }
+    // A re-import of what is held (the hook's, on every Stop) writes no note.
+    appendRecords(rd, { ...meta, capture: note }, [{ id: 'u1', file: '', kind: 'user', text: '{}' }])
+    expect(rd.getMeta()?.capture).toBeUndefined()
+    appendRecords(rd, { ...meta, capture: note }, [{ id: 'u2', file: '', kind: 'user', text: '{}' }])
+    expect(rd.getMeta()?.capture).toEqual(note)
+    appendRecords(rd, { ...meta, capture: { ...note, reason: 'interrupted' } }, [])
+    expect(rd.getMeta()?.capture?.reason).toBe('interrupted')
+    appendRecords(rd, { ...meta, capture: null }, [])
+    expect(rd.getMeta()?.capture).toBeUndefined()
+  })
+
+  it('fits the document, and one that does not parse reads as none (older readers never read the key)', () => {
+    const { doc, rd } = recorded()
+    expect(checkAgainst('session', doc, change(d => { d.getMap('agent').set('capture', JSON.stringify(note)) }, doc))).toBeUndefined()
+    doc.getMap('agent').set('capture', '{"host":1}')
+    expect(rd.getMeta()?.capture).toBeUndefined()
+    expect(captureGap(rd.getMeta())).toBeUndefined()
+    doc.getMap('agent').set('capture', JSON.stringify(note))
+    expect(captureGap(rd.getMeta())).toEqual({ host: 'desk', path: '/p/s.jsonl', lines: 1, linesTotal: 3, state: 'partial', reason: 'import not finished' })
   })
 })

@@ -313,6 +313,13 @@ export class Follower {
         if (f !== undefined) delete f.stuck
       }
       await this.noteStuck(s, this.probing.has(s.id) ? undefined : stuck)
+      // Read to its end (or to a stuck line, which its own note says): an import here that stopped
+      // part-way is caught up with, so its note that this host holds more goes.
+      const held = this.held.get(s.key)
+      if (!this.probing.has(s.id) && held?.capturePath !== undefined && held.capturePath === s.path) {
+        await this.o.api.call('agents.import', { key: s.key, agent: s.agent as AgentName, sessionId: s.sessionId, records: [], capture: null, force: true })
+        delete held.capturePath
+      }
       // Read to its end and still no session: neither read nor asked about again until it changes.
       if (this.probing.has(s.id)) this.junk.remember(s, look)
     } catch (caught) {
@@ -445,7 +452,7 @@ export class Follower {
     if (h !== undefined) return h
     try {
       const m = (await this.o.api.call('agents.records', { key, limit: 1 })).meta
-      const held = { cwd: m.cwd, gitRemote: m.gitRemote, ...(m.stuck !== undefined ? { stuckPath: m.stuck.path } : {}) }
+      const held = { cwd: m.cwd, gitRemote: m.gitRemote, ...(m.stuck !== undefined ? { stuckPath: m.stuck.path } : {}), ...(m.capture !== undefined && m.capture.host === hostname() ? { capturePath: m.capture.path } : {}) }
       this.held.set(key, held)
       return held
     } catch (err) {

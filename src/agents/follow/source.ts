@@ -18,7 +18,8 @@ export interface AbortOptions { signal?: AbortSignal }
 
 /** What the mesh session holds already (agents.records meta): a stream reads its paths back to it. */
 /** `stuckPath`: the file mesh holds as stuck (a follower's note, maybe of an earlier run). */
-export interface Held { cwd?: string, gitRemote?: string, stuckPath?: string }
+/** `capturePath`: the file of this host an import stored part of and did not finish (its `capture` note in mesh). */
+export interface Held { cwd?: string, gitRemote?: string, stuckPath?: string, capturePath?: string }
 
 /**
  * A whole line that is not UTF-8 text: records hold text, so it cannot be kept byte for byte, and

@@ -9,6 +9,8 @@
  *   stored       in mesh, not followed here, every whole line of the file stored (as far as this
  *                machine knows: an import here or a follower's cursor says up to where)
  *   behind       in mesh, not followed here, the file has whole lines not stored (`mesh agent import` adds them)
+ *   partial      in mesh, not followed here, and the device that captures it holds more of it than
+ *                mesh (an import there stopped part-way; `capture` says where, and what to run there)
  *   local-only   on this machine, not in mesh
  *   remote-only  in mesh, not on this machine (`mesh agent resume KEY` writes it here)
  *   no-session   a file here that holds no session of its agent (`noSession` says why): `import --all`
@@ -18,17 +20,18 @@
  */
 import type { MeshApi } from '../../api/api.js'
 import type { Output } from '../../api/schema.js'
-import { badIdWords, notUtf8Words, pastStored, sessionKeyProblem, StoredBytes, stuckLineAt, whatFileHolds, type AgentName, type StuckLine } from '../../agents/index.js'
+import { badIdWords, captureGapWords, notUtf8Words, pastStored, sessionKeyProblem, StoredBytes, stuckLineAt, whatFileHolds, type AgentName, type StuckLine } from '../../agents/index.js'
 import { localTime, stdout as out, type Globals } from '../context.js'
 import { portion, sizeWords } from '../../node/progress.js'
 import { plural } from '../wording.js'
 import { oneLine } from '../printable.js'
 import { join } from 'node:path'
+import { hostname } from 'node:os'
 
 /** `inDb`: a session of a database (OpenClaw's, Hermes's), not a file of its own. */
 export interface LocalSession { agent: AgentName, sessionId: string, path: string, modified: number, size: number, inDb?: true }
 type Status = Output<'agents.status'>['sessions'][number]
-export type SyncState = 'live' | 'catching-up' | 'stuck' | 'stored' | 'behind' | 'local-only' | 'remote-only' | 'no-session' | 'no-records'
+export type SyncState = 'live' | 'catching-up' | 'stuck' | 'stored' | 'behind' | 'partial' | 'local-only' | 'remote-only' | 'no-session' | 'no-records'
 
 /**
  * `file`: the session's file on this machine and its size. What the follower stored of that very
@@ -50,7 +53,7 @@ function storedOf (st: Status, path: string | undefined): number | undefined {
   return st.files !== undefined && st.files.length > 0 ? st.files.find(f => f.path === path)?.offset : st.offset
 }
 
-interface Extra { following: boolean, behind?: number, stuck?: StuckLine & { why: string }, capturedAt?: number, captured?: number, files?: Status['files'], heldBack?: Status['heldBack'], arriving?: Status['arriving'], lease?: { holder: string, device: string, mine: boolean, expired: boolean, expiresAt: number }, lastWriter?: Status['lastWriter'], sync: SyncState }
+interface Extra { following: boolean, behind?: number, stuck?: StuckLine & { why: string }, capturedAt?: number, captured?: number, files?: Status['files'], heldBack?: Status['heldBack'], arriving?: Status['arriving'], lease?: { holder: string, device: string, mine: boolean, expired: boolean, expiresAt: number }, lastWriter?: Status['lastWriter'], capture?: NonNullable<Status['capture']> & { says: string }, sync: SyncState }
 
 /** A session listed before its content came (from a peer, or its creator's first write a moment away), as the row says it. */
 function arrivingWords (a: NonNullable<Status['arriving']>): string {
@@ -148,6 +151,8 @@ export async function showAgentList (api: MeshApi | undefined, g: Globals, agent
     lease: st?.lease !== undefined ? { holder: st.lease.label ?? st.lease.device, device: st.lease.device, mine: st.lease.mine, expired: st.lease.expired, expiresAt: st.lease.expiresAt } : undefined,
     lastWriter: st?.lastWriter,
     ...(st?.arriving !== undefined ? { arriving: st.arriving } : {}),
+    // The device that captures it holds more of it than mesh (an import stopped part-way, capture stuck): said on every device.
+    ...(st?.capture !== undefined ? { capture: { ...st.capture, says: captureGapWords(st.capture, st.key.split(':')[1] as string, st.key.split(':').slice(2).join(':')) } } : {}),
     sync: syncOf(st, file)
   })
   const stored = new StoredBytes(join(g.home, 'agent-follow'))
@@ -162,6 +167,8 @@ export async function showAgentList (api: MeshApi | undefined, g: Globals, agent
     const row = { ...s, modified: Math.floor(s.modified), key, imported: st !== undefined, ...extra(st, s) }
     if (row.sync === 'catching-up' && row.captured !== undefined) Object.assign(row, await stuckOf(s.path, row.captured))
     if (row.sync === 'stored' && inDb !== true) Object.assign(row, await storedAgainst(stored, s))
+    // Stored whole as far as this machine knows, but the capturing device (or file) elsewhere holds more.
+    if (row.sync === 'stored' && row.capture !== undefined && elsewhere(row.capture, s.path)) row.sync = row.capture.state
     if (st !== undefined) { rows.push(row); continue }
     const { notText: text, ...why } = await notImportable(s, key, inDb === true)
     const r = { ...row, ...why }
@@ -182,7 +189,7 @@ export async function showAgentList (api: MeshApi | undefined, g: Globals, agent
     const lease = leaseWords(st)
     const held = (r.heldBack ?? []).map(h => `, ${heldWords(h)}`).join('')
     const state = r.imported
-      ? `${r.sync}${r.behind !== undefined ? ` (${sizeWords(r.behind)} of the file not in mesh: mesh agent import adds them)` : ''}${st?.following === true ? ` (pid ${String(st.follower?.pid)}, last capture ${when(st.capturedAt)})` : ''}${r.stuck !== undefined ? `: ${r.stuck.why}` : ''}${held}, ${lease}`
+      ? `${r.sync}${r.behind !== undefined ? ` (${sizeWords(r.behind)} of the file not in mesh: mesh agent import adds them)` : ''}${st?.following === true ? ` (pid ${String(st.follower?.pid)}, last capture ${when(st.capturedAt)})` : ''}${r.stuck !== undefined ? `: ${r.stuck.why}` : ''}${r.capture !== undefined && elsewhere(r.capture, r.path) ? `: ${r.capture.says}` : ''}${held}, ${lease}`
       // As the import does: `--all` passes a file of text with no session by (`--file` refuses it), and fails over one that is not text.
       : r.sync === 'no-session' ? `no session in this file (${r.noSession ?? ''}): ${notText.has(r) ? 'mesh agent import refuses it' : 'mesh agent import --all passes it by (--file refuses it)'}` : r.sync === 'no-records' ? 'no records yet: the agent writes its first line once the conversation starts' : r.refused !== undefined ? `not imported: ${r.refused}, so mesh agent import refuses it` : 'not imported'
     out.line(row(r.agent, r.sessionId, when(r.modified), r.imported ? `in mesh as ${r.key}` : '-', state, r.path))
@@ -190,10 +197,13 @@ export async function showAgentList (api: MeshApi | undefined, g: Globals, agent
   for (const s of remote) {
     const lease = leaseWords(s)
     const agent = s.key.split(':')[1] as string
-    out.line(row(agent, s.key.split(':').slice(2).join(':'), '-', `in mesh, not among this machine's ${agent} sessions (mesh agent resume ${s.key})`, `remote-only, ${lease}${s.lastWriter !== undefined ? `, last written by ${s.lastWriter.label ?? s.lastWriter.device} ${when(s.lastWriter.ts)}` : ''}`))
+    out.line(row(agent, s.key.split(':').slice(2).join(':'), '-', `in mesh, not among this machine's ${agent} sessions (mesh agent resume ${s.key})`, `remote-only${s.capture !== undefined ? ` (${s.capture.state}: ${captureGapWords(s.capture, agent, s.key.split(':').slice(2).join(':'))})` : ''}, ${lease}${s.lastWriter !== undefined ? `, last written by ${s.lastWriter.label ?? s.lastWriter.device} ${when(s.lastWriter.ts)}` : ''}`))
   }
   return 0
 }
+
+/** A capture note of another machine's file, or of another file here: this row's own state does not say it. */
+const elsewhere = (c: { host: string, path: string }, path: string): boolean => c.host !== hostname() || c.path !== path
 
 /** Who holds a session's lease, said alike on local and remote-only rows: this device's own as such, not by its label. */
 function leaseWords (st: Status | undefined): string {

@@ -20,6 +20,7 @@ import { followCmd, hookCmd, hooksCmd } from './agent-live.js'
 import { syncCmd } from './agent-sync.js'
 import { showAgentList, type LocalSession } from './agent-list.js'
 import type { MeshApi } from '../../api/api.js'
+import type { CaptureNote } from '../../../crdt/records.js'
 import { AbortedError, InvalidInputError, isMeshError, LeaseHeldError, NotFoundError, UsageError } from '../../errors.js'
 import { sizeWords as mb } from '../../node/progress.js'
 import { draw, jsonOutputOn, leaseHintFor, sayOnStderr, stdout as out, withApi, type Globals } from '../context.js'
@@ -313,22 +314,38 @@ async function importOne (api: MeshApi, g: Globals, agent: AgentName, path: stri
   let total = 0
   let messages = 0
   const parts = importBatches(b.records, b.view)
+  // An import of several batches says in the session, with each but the last that stores
+  // something (agents-import.ts), how much of the file is stored so far (`capture`): one that
+  // stops part-way (Ctrl-C below, a kill, the daemon gone) leaves it, and every device's resume,
+  // list and show say this machine holds more. The last batch clears it, as it clears one an
+  // earlier import here left.
+  const note = (lines: number, reason: CaptureNote['reason']): CaptureNote | undefined => ends === undefined || b.taken === undefined
+    ? undefined
+    : { host: hostname(), path, reason, lines, linesTotal: ends.length, bytes: lines > 0 ? Math.min(ends[lines - 1] as number, b.taken) : 0, bytesTotal: b.taken, at: Date.now() }
+  const ours = held?.capture !== undefined && held.capture.host === hostname() && held.capture.path === path
   for (const [i, batch] of parts.entries()) {
+    const last = i + 1 === parts.length
+    let linesAfter = linesStored
+    for (const rec of batch.records) if (rec.file === '' && (rec.parts === undefined || rec.part === rec.parts - 1)) linesAfter++
+    const capture = last ? (parts.length > 1 || ours ? null : undefined) : note(linesAfter, 'unfinished')
     const r = await api.call('agents.import', {
       key, agent, sessionId: b.sessionId, title: b.sessionKey, cwd, gitRemote: remote, name: codex?.name, dir: codex?.dir,
-      records: batch.records, messages: batch.messages.map(m => ({ ...m })), force: values.force === true
+      records: batch.records, messages: batch.messages.map(m => ({ ...m })), force: values.force === true, ...(capture !== undefined ? { capture } : {})
     })
     added += r.added
     total = r.total
     messages += r.messages
+    linesStored = linesAfter
     if (ends !== undefined) {
-      for (const rec of batch.records) if (rec.file === '' && (rec.parts === undefined || rec.part === rec.parts - 1)) linesStored++
       const at = linesStored > 0 && linesStored < ends.length ? ends[linesStored - 1] as number : undefined
       if (at !== undefined && marked !== undefined && at > marked) { await stored.mark(path, at, false).catch(() => {}); marked = at } // best effort, as the first mark
     }
     // A long import says how far it is (on a terminal each batch, else about every tenth).
     if (parts.length > 4 && (process.stderr.isTTY || (i + 1) % Math.ceil(parts.length / 10) === 0 || i + 1 === parts.length)) progress(`importing ${b.sessionId}: ${Math.floor((i + 1) * 100 / parts.length)}% (${i + 1}/${parts.length} batches, ${added} new records)`, i + 1 === parts.length)
     if (stopped?.aborted === true && i + 1 < parts.length) {
+      // Only when this run stored something: else the note (an earlier run's, if any) stands as it is.
+      const stop = added > 0 ? note(linesStored, 'interrupted') : undefined
+      if (stop !== undefined) await api.call('agents.import', { key, agent, sessionId: b.sessionId, records: [], capture: stop, force: values.force === true }).catch(() => {}) // best effort: the batch's own note says `unfinished`
       throw new AbortedError(`stopped: ${i + 1} of ${parts.length} batches of ${path} stored (${plural(added, 'new record')}); the same import again adds the rest`, { path, key, batches: parts.length, stored: i + 1, added })
     }
   }
@@ -374,7 +391,7 @@ export async function recordedMeta (api: MeshApi, key: string): Promise<AgentMet
 async function resumeCmd (g: Globals, key: string, values: Record<string, unknown>): Promise<number> {
   return await withApi(g, async api => {
     const progress = recordsProgress(key)
-    const r = await resumeAgentSession(api, key, { cwd: values.cwd as string | undefined, take: values.take === true, force: values.force === true, out: values.out as string | undefined, onPage: progress.onPage })
+    const r = await resumeAgentSession(api, key, { cwd: values.cwd as string | undefined, take: values.take === true, force: values.force === true, partial: values.partial === true, out: values.out as string | undefined, onPage: progress.onPage })
       // The API's hint names `mesh resume KEY --take`, which takes the lease but writes no
       // agent file: this command with its own arguments instead.
       .catch((err: unknown) => { throw leaseHintFor(err, 'mesh agent resume', typeof values.cwd === 'string' ? ` --cwd ${values.cwd}` : '') })
@@ -394,6 +411,7 @@ async function resumeCmd (g: Globals, key: string, values: Record<string, unknow
     const n = r.meshOnly ?? 0
     if (n > 0) out.line(`${plural(n, 'message')} of the transcript ${n === 1 ? 'was' : 'were'} appended through mesh, not by ${r.agent}: in mesh only, not in ${r.path}`)
     if (r.captureStuck !== undefined) out.line(cutShortWords(r.key, r.captureStuck))
+    else if (r.capture !== undefined) out.line(`warning: ${r.key} is not whole (--partial): ${r.capture.says}; what was written here ends after line ${r.capture.lines.toLocaleString('en-US')}`)
     for (const b of r.branches ?? []) out.line(branchWords(b))
     if (r.importFirst !== undefined) out.line(`first, ${r.importFirst}; then`)
     out.line('continue it with:')

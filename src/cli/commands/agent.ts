@@ -9,7 +9,7 @@ import type { InputNames } from '../input-names.js'
 
 export const AGENT_SUBCOMMANDS = ['import', 'resume', 'export', 'list', 'follow', 'hooks', 'hook', 'skills', 'memory'] as const
 
-export const AGENT_USAGE = 'mesh agent import claude|codex|openclaw|hermes (--file PATH | --session ID | --all | --since DATE) [--key KEY] [--force] | resume KEY [--cwd DIR] [--out FILE] [--take] [--force] | export KEY --out FILE [--force] [--redact] [--cwd DIR] [--as claude|hermes] | list [AGENT] | follow claude|codex|openclaw|hermes[,…] [--since DATE] | hooks install|uninstall claude | hook claude | skills sync claude|codex|hermes|openclaw [--prefer mesh|local] | memory sync claude|openclaw|hermes [--cwd DIR] [--workspace DIR] [--prefer mesh|local] [--lock-timeout MS]'
+export const AGENT_USAGE = 'mesh agent import claude|codex|openclaw|hermes (--file PATH | --session ID | --all | --since DATE) [--key KEY] [--force] | resume KEY [--cwd DIR] [--out FILE] [--take] [--force] [--partial] | export KEY --out FILE [--force] [--redact] [--cwd DIR] [--as claude|hermes] | list [AGENT] | follow claude|codex|openclaw|hermes[,…] [--since DATE] | hooks install|uninstall claude | hook claude | skills sync claude|codex|hermes|openclaw [--prefer mesh|local] | memory sync claude|openclaw|hermes [--cwd DIR] [--workspace DIR] [--prefer mesh|local] [--lock-timeout MS]'
 
 export const agentCmd: Command = {
   name: 'agent',
@@ -55,6 +55,7 @@ export const agentCmd: Command = {
     out: { type: 'string' },
     redact: { type: 'boolean' },
     take: { type: 'boolean' },
+    partial: { type: 'boolean' },
     force: { type: 'boolean' },
     all: { type: 'boolean' },
     as: { type: 'string' },

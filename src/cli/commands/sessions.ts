@@ -243,6 +243,8 @@ export function printSession (info: View): void {
   if (a !== undefined) row('arriving', `from ${a.from}: ${arrivalPortion(a)}; shown as it has come so far (\`mesh peers\` shows the transfer)`)
   const cut = info.incomplete
   if (cut !== undefined) row('incomplete', `${portion(cut.bytesDone, cut.bytesTotal)} came from ${cut.from} before the transfer stopped (${localTime(cut.at)}); shown as it came, the rest follows once the two sync again`)
+  // An agent's session whose capturing device holds more of it than mesh: what is shown ends early.
+  if (info.capture !== undefined) row('not whole', info.capture.says)
   if (info.lastWriter !== undefined) row('last write', `${localTime(info.lastWriter.ts)} by ${info.lastWriter.label ?? info.lastWriter.device}`)
   if (t.plan !== '') row('plan', t.plan)
   if (t.cwd !== '') row('cwd', t.cwd)
