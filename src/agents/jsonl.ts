@@ -4,6 +4,7 @@
  * torn line that the next import picks up whole.
  */
 import { InvalidInputError } from '../errors.js'
+import type { StuckLine } from './stuck-line.js'
 
 export interface SplitResult {
   /** Each line's text, without its '\n'. */
@@ -84,6 +85,15 @@ export function splitJsonlToBad (buf: Buffer): SplitResult & { bad?: BadLine } {
 
 /** A line that is not UTF-8: its 0-based index among the lines split, and its bytes [from, to) (to: its '\n'). */
 export interface BadLine { index: number, from: number, to: number }
+
+/**
+ * `{ stuck }` for a split that ended at a line that is not UTF-8, else nothing: spread into the
+ * bundle an import reads (Claude, Codex, OpenClaw alike; agent-run.ts stores the lines before it
+ * and fails naming it): the records end before it and capture is stuck there.
+ */
+export function stuckOf (split: { bad?: BadLine }): { stuck?: StuckLine } {
+  return split.bad !== undefined ? { stuck: { line: split.bad.index + 1, from: split.bad.from, to: split.bad.to } } : {}
+}
 
 /**
  * The whole lines of `buf` (every one ends with '\n') up to the first that is not UTF-8, and that

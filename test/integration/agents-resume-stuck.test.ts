@@ -20,7 +20,7 @@ import { poll } from '../helpers/wait.js'
 const SID = '7e1d2e4f-5a6b-4c7d-8e9f-0a1b2c3d4eba'
 const KEY = `agent:claude:${SID}`
 const OLD_CWD = '/home/alice/src/stuck'
-const h = cliHome(d => ({ CLAUDE_CONFIG_DIR: join(d, 'desk') }))
+const h = cliHome(d => ({ CLAUDE_CONFIG_DIR: join(d, 'desk'), CODEX_HOME: join(d, 'codex'), OPENCLAW_STATE_DIR: join(d, 'openclaw') }))
 const laptop = async (...args: string[]): Promise<RunResult> => await runCli([...args, '--home', h.home], { env: { ...h.env, CLAUDE_CONFIG_DIR: join(h.dir, 'laptop') }, timeoutMs: 120_000 })
 
 const uuid = (i: number): string => `c0000000-0000-4000-8000-${i.toString(16).padStart(12, '0')}`
@@ -109,5 +109,46 @@ describe('mesh agent resume of a session whose capture is stuck', () => {
     const j = JSON.parse((await laptop('agent', 'resume', key, '--cwd', cwd, '--json', '--partial')).stdout)
     expect(j.captureStuck).toMatchObject({ host: hostname(), path: f, line: 5, linesAfter: 9 })
     expect((await readFile(j.path, 'utf8')).trim().split('\n').length).toBe(4)
+  }, 120_000)
+
+  // Codex and OpenClaw imports of such a file refused it whole ("so none was imported") where
+  // Claude's stored the lines before the bad one: now the same, through the same path.
+  const midBad = async (f: string, lines: string[], badAt: number): Promise<{ good: Buffer, bad: Buffer }> => {
+    const [head, tail] = (lines[badAt] as string).split('XX') as [string, string]
+    const bad = Buffer.concat([Buffer.from(head), Buffer.from([0xff, 0xfe]), Buffer.from(tail + '\n')])
+    const good = Buffer.from(lines.slice(0, badAt).join('\n') + '\n')
+    await writeFile(f, Buffer.concat([good, bad, Buffer.from(lines.slice(badAt + 1).join('\n') + '\n')]))
+    return { good, bad }
+  }
+  const stuckImport = async (agent: 'codex' | 'openclaw', f: string, key: string, good: Buffer, bad: Buffer): Promise<void> => {
+    const r = await h.mesh('agent', 'import', agent, '--file', f)
+    expect(r.code, r.stderr).toBe(2)
+    expect(r.stderr).toContain(`${f}: the file is not valid UTF-8 at line 5 (bytes ${good.length}-${good.length + bad.length - 1}), so it cannot be kept byte for byte: lines 1-4 are in mesh (`)
+    expect(r.stderr).toContain('import stops at that line until it is fixed (5 lines from there on not imported)')
+    const row = (JSON.parse((await h.mesh('agent', 'list', agent, '--json')).stdout).local as any[]).find(s => s.key === key)
+    expect(row).toMatchObject({ sync: 'stuck', captured: good.length, stuck: { line: 5 } })
+    expect(row.stuck.why).toContain('(lines 1-4 are in mesh)')
+  }
+
+  it('a Codex rollout with a line that is not UTF-8: the lines before it are stored, exit 2, agent list says stuck', async () => {
+    const id = '0193a7c2-5e4f-7a10-8b2c-0000000bad02'
+    const day = join(h.dir, 'codex', 'sessions', '2026', '12', '01')
+    await mkdir(day, { recursive: true })
+    const f = join(day, `rollout-2026-12-01T10-00-00-${id}.jsonl`)
+    const meta = JSON.stringify({ timestamp: '2026-12-01T10:00:00.000Z', type: 'session_meta', payload: { id, timestamp: '2026-12-01T10:00:00.000Z', cwd: OLD_CWD, originator: 'codex_cli_rs', cli_version: '0.60.0' } })
+    const msg = (t: string): string => JSON.stringify({ timestamp: '2026-12-01T10:00:01.000Z', type: 'event_msg', payload: { type: 'user_message', message: t } })
+    const { good, bad } = await midBad(f, [meta, ...[1, 2, 3].map(i => msg(`message ${i}`)), msg('bad XX'), ...[5, 6, 7, 8].map(i => msg(`message ${i}`))], 4)
+    await stuckImport('codex', f, `agent:codex:${id}`, good, bad)
+  }, 120_000)
+
+  it('an OpenClaw transcript with a line that is not UTF-8: the lines before it are stored, exit 2, agent list says stuck', async () => {
+    const id = '3f6c2a9e-81d4-4b7a-9c25-6e0d4f1bbad3'
+    const dir = join(h.dir, 'openclaw', 'agents', 'main', 'sessions')
+    await mkdir(dir, { recursive: true })
+    const f = join(dir, `${id}.jsonl`)
+    const head = JSON.stringify({ type: 'session', version: 3, id, timestamp: '2026-11-20T09:00:00.000Z', cwd: OLD_CWD })
+    const msg = (i: number, t: string): string => JSON.stringify({ type: 'message', id: `m${i}`, parentId: i === 1 ? null : `m${i - 1}`, timestamp: '2026-11-20T09:00:05.000Z', message: { role: i % 2 === 1 ? 'user' : 'assistant', content: [{ type: 'text', text: t }], timestamp: 1795078805000 } })
+    const { good, bad } = await midBad(f, [head, ...[1, 2, 3].map(i => msg(i, `turn ${i}`)), msg(4, 'bad XX'), ...[5, 6, 7, 8].map(i => msg(i, `turn ${i}`))], 4)
+    await stuckImport('openclaw', f, `agent:openclaw:${id}`, good, bad)
   }, 120_000)
 })

@@ -12,7 +12,8 @@ import { AgentBusyError, InvalidInputError, type Hint } from '../../errors.js'
 import { fileRecord, filesOf, importOrForce, jsonlBytes, jsonlRecords, keyedLines, listFiles, readFileNoFollow, readIfThere, keepsLinesOf, writeFileAtomic } from '../bundle.js'
 import { checkWritable, writeFailed } from '../out-file.js'
 import { removeStaleTemps } from '../write-beside.js'
-import { heldBackTail, lineEnds, splitJsonlToBad, type HeldBackTail } from '../jsonl.js'
+import { heldBackTail, lineEnds, splitJsonlToBad, stuckOf, type HeldBackTail } from '../jsonl.js'
+import type { StuckLine } from '../stuck-line.js'
 import { BACK, remapLines } from '../remap.js'
 import { busy } from '../running.js'
 import { checkChain, type ChainProblem } from './chain.js'
@@ -38,7 +39,7 @@ export interface ReadBundle {
    * The transcript's first line that is not UTF-8 (1-based, its bytes `from`-`to`, to: its
    * newline): the records end before it and `taken` is its first byte; capture is stuck there.
    */
-  stuck?: { line: number, from: number, to: number }
+  stuck?: StuckLine
 }
 
 /**
@@ -50,7 +51,6 @@ export async function readClaudeBundle (transcript: string, map?: { from: string
   const buf = await readFileNoFollow(transcript)
   const whole = splitJsonlToBad(buf)
   const split = whole.lines
-  const bad = whole.bad
   const held: HeldBackTail[] = []
   const mainTail = heldBackTail(whole)
   if (mainTail !== undefined) held.push(mainTail)
@@ -73,7 +73,7 @@ export async function readClaudeBundle (transcript: string, map?: { from: string
       if (side.heldBack !== undefined) held.push(side.heldBack)
     } else records.push(fileRecord(buf, rel))
   }
-  return { sessionId, cwd: claudeCwd(main.records.map(r => r.text)), records, view: claudeView(main.records), lines: main.lines.length, taken: whole.taken, lineEnds: lineEnds(split), ...(held.length > 0 ? { heldBack: held } : {}), ...(bad !== undefined ? { stuck: { line: bad.index + 1, from: bad.from, to: bad.to } } : {}) }
+  return { sessionId, cwd: claudeCwd(main.records.map(r => r.text)), records, view: claudeView(main.records), lines: main.lines.length, taken: whole.taken, lineEnds: lineEnds(split), ...(held.length > 0 ? { heldBack: held } : {}), ...stuckOf(whole) }
 }
 
 export interface WriteResult {

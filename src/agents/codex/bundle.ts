@@ -7,7 +7,8 @@ import type { NativeRecord } from '../../../crdt/records.js'
 import { isAgentSessionId } from '../../api/agent-keys.js'
 import { AgentBusyError, InvalidInputError } from '../../errors.js'
 import { filesOf, importOrForce, jsonlBytes, onlyOursThere, readFileNoFollow, readIfThere, writeFileAtomic } from '../bundle.js'
-import { heldBackTail, lineEnds, splitJsonl, type HeldBackTail } from '../jsonl.js'
+import { heldBackTail, lineEnds, splitJsonl, splitJsonlToBad, stuckOf, type HeldBackTail } from '../jsonl.js'
+import type { StuckLine } from '../stuck-line.js'
 import { checkWritable, writeFailed } from '../out-file.js'
 import { removeStaleTemps } from '../write-beside.js'
 import { BACK, remapLines } from '../remap.js'
@@ -17,12 +18,13 @@ import type { ViewMessage } from '../claude/view.js'
 import { codexHome } from './home.js'
 import { codexMeta, codexPathFields, codexRecords, codexSessionId, codexView } from './records.js'
 
-export interface CodexBundle { sessionId: string, cwd?: string, name: string, dir?: string, records: NativeRecord[], view: ViewMessage[], lines: number, /** Bytes of the file taken (its whole lines). */ taken: number, /** Where each line ends in the file (lineEnds). */ lineEnds?: number[], /** A torn last line left for the next import. */ heldBack?: HeldBackTail[] }
+export interface CodexBundle { sessionId: string, cwd?: string, name: string, dir?: string, records: NativeRecord[], view: ViewMessage[], lines: number, /** Bytes of the file taken (its whole lines). */ taken: number, /** Where each line ends in the file (lineEnds). */ lineEnds?: number[], /** A torn last line left for the next import. */ heldBack?: HeldBackTail[], /** The first line that is not UTF-8: the records end before it (readClaudeBundle's). */ stuck?: StuckLine }
 
 export async function readCodexRollout (path: string, opts: { env?: NodeJS.ProcessEnv, map?: { from: string, to: string } } = {}): Promise<CodexBundle> {
   const env = opts.env ?? process.env
   const buf = await readFileNoFollow(path)
-  const whole = splitJsonl(buf)
+  // A line that is not UTF-8 ends what is read: the lines before it (`stuck`), as for Claude.
+  const whole = splitJsonlToBad(buf)
   const split = whole.lines
   const tail = heldBackTail(whole)
   const lines = opts.map !== undefined ? remapLines(split, codexPathFields, opts.map, BACK).lines : split
@@ -36,7 +38,7 @@ export async function readCodexRollout (path: string, opts: { env?: NodeJS.Proce
   }
   const records = codexRecords(lines, sessionId).map(r => ({ ...r, file: '' }))
   const rel = relative(codexHome(env), dirname(path)).split(sep).join('/')
-  return { sessionId, cwd: meta.cwd, name: basename(path), dir: rel.startsWith('..') ? undefined : rel, records, view: codexView(records), lines: lines.length, taken: whole.taken, lineEnds: lineEnds(split), ...(tail !== undefined ? { heldBack: [tail] } : {}) }
+  return { sessionId, cwd: meta.cwd, name: basename(path), dir: rel.startsWith('..') ? undefined : rel, records, view: codexView(records), lines: lines.length, taken: whole.taken, lineEnds: lineEnds(split), ...(tail !== undefined ? { heldBack: [tail] } : {}), ...stuckOf(whole) }
 }
 
 export function codexExportFile (records: readonly NativeRecord[], map?: { from: string, to: string }): { bytes: Buffer, rewritten: number } {

@@ -13,7 +13,8 @@ import { isAgentSessionId } from '../../api/agent-keys.js'
 import { AgentBusyError, InvalidInputError } from '../../errors.js'
 import { filesOf, importOrForce, jsonlBytes, onlyOursThere, readFileNoFollow, readIfThere, writeFileAtomic } from '../bundle.js'
 import { contentId, parseObject } from '../ids.js'
-import { heldBackTail, splitJsonl, type HeldBackTail } from '../jsonl.js'
+import { heldBackTail, splitJsonlToBad, stuckOf, type HeldBackTail } from '../jsonl.js'
+import type { StuckLine } from '../stuck-line.js'
 import { BACK, remapLines } from '../remap.js'
 import { busy } from '../running.js'
 import { shellQuote } from '../claude/bundle.js'
@@ -27,11 +28,12 @@ import { openclawMeta, openclawPathFields, openclawRecords, openclawSessionId, o
 
 export const OPENCLAW_INDEX_FILE = 'openclaw-index.jsonl'
 
-export interface OpenclawBundle { sessionId: string, cwd?: string, name: string, dir?: string, sessionKey?: string, records: NativeRecord[], view: ViewMessage[], lines: number, /** Bytes of the file taken (its whole lines); none for a session of the database. */ taken?: number, /** A torn last line left for the next import. */ heldBack?: HeldBackTail[] }
+export interface OpenclawBundle { sessionId: string, cwd?: string, name: string, dir?: string, sessionKey?: string, records: NativeRecord[], view: ViewMessage[], lines: number, /** Bytes of the file taken (its whole lines); none for a session of the database. */ taken?: number, /** A torn last line left for the next import. */ heldBack?: HeldBackTail[], /** The first line that is not UTF-8: the records end before it (readClaudeBundle's). */ stuck?: StuckLine }
 
 export async function readOpenclawSession (path: string, opts: { env?: NodeJS.ProcessEnv, map?: { from: string, to: string } } = {}): Promise<OpenclawBundle> {
   const buf = await readFileNoFollow(path)
-  const whole = splitJsonl(buf)
+  // A line that is not UTF-8 ends what is read: the lines before it (`stuck`), as for Claude.
+  const whole = splitJsonlToBad(buf)
   const split = whole.lines
   const tail = heldBackTail(whole)
   const lines = opts.map !== undefined ? remapLines(split, openclawPathFields, opts.map, BACK).lines : split
@@ -49,7 +51,7 @@ export async function readOpenclawSession (path: string, opts: { env?: NodeJS.Pr
   const keyed = entryFor(await readIndex(dir), sessionId)
   const route = openclawRouteRecord(keyed, sessionId, [basename(path), name])
   if (route !== undefined) records.push(route)
-  return { sessionId, cwd: meta.cwd, name, dir: rel !== undefined && /^agents\/[^/]+\/sessions$/.test(rel) ? rel : undefined, sessionKey: keyed?.sessionKey, records, view: openclawView(records.filter(r => r.file === '')), lines: lines.length, taken: whole.taken, ...(tail !== undefined ? { heldBack: [tail] } : {}) }
+  return { sessionId, cwd: meta.cwd, name, dir: rel !== undefined && /^agents\/[^/]+\/sessions$/.test(rel) ? rel : undefined, sessionKey: keyed?.sessionKey, records, view: openclawView(records.filter(r => r.file === '')), lines: lines.length, taken: whole.taken, ...(tail !== undefined ? { heldBack: [tail] } : {}), ...stuckOf(whole) }
 }
 
 /**
