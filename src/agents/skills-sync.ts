@@ -62,7 +62,16 @@ async function requireInstalled (agent: SkillAgent, env: NodeJS.ProcessEnv): Pro
 
 /** A skill's files by path; an executable file's path is listed in `exec`. */
 export type SkillFiles = SkillFolder
-export interface LocalSkill { name: string, rel: string, files: SkillFiles, hash: string }
+/** `leftOut`: what of its folder is not among its files (a symlink, not followed; a FIFO or socket). */
+export interface LocalSkill { name: string, rel: string, files: SkillFiles, hash: string, leftOut?: SkillLeftOut[] }
+
+/** A skill folder's file not sent to mesh, and why: a symlink (not followed), a name starting with "." or node_modules (`mesh skills add`), a FIFO or socket. */
+export interface SkillLeftOut { path: string, why: 'symlink' | 'hidden' | 'node_modules' | 'not a regular file' }
+
+/** What readSkillFolder passed by (its `leftOut`), as `mesh skills add` and `mesh agent skills sync` report it. */
+export function skillLeftOut (passed: readonly LeftOut[]): SkillLeftOut[] {
+  return passed.map(l => ({ path: l.path, why: l.why !== 'skipped' ? l.why : /(^|\/)node_modules\/?$/.test(l.path) ? 'node_modules' as const : 'hidden' as const }))
+}
 
 /** A skill's hash over its files ('SKILL.md' included) and their exec bits, path-sorted (crdt folderHash). */
 export const skillHash = (files: SkillFiles): string => folderHash(files)
@@ -99,8 +108,9 @@ export async function readLocalSkills (dir: string, nested: boolean): Promise<{ 
           unread.push({ rel: r, why: err.details.path !== undefined ? `it is not UTF-8 text (line ${String(err.details.line)})` : err.fact })
           continue
         }
-        const files = await readSkillFolder(join(dir, r), md)
-        skills.push({ name, rel: r, files, hash: skillHash(files) })
+        const passed: LeftOut[] = []
+        const files = await readSkillFolder(join(dir, r), md, { leftOut: passed })
+        skills.push({ name, rel: r, files, hash: skillHash(files), ...(passed.length > 0 ? { leftOut: skillLeftOut(passed) } : {}) })
       } else if (nested && depth === 0) await visit(r, 1)
     }
   }
@@ -155,6 +165,8 @@ export interface SkillsSyncReport {
   /** Removed from mesh but edited here since the last sync: kept, not captured back (`prefer` decides). */
   keptEdited: Array<{ name: string, path: string }>
   symlinksSkipped: string[]
+  /** Inside a skill folder here, what is not among the skill's files (a symlink, not followed), by skill: as `mesh skills add` says it. */
+  leftOut: Array<{ name: string, path: string, leftOut: SkillLeftOut[] }>
   /**
    * Skill folders whose SKILL.md mesh cannot read as a skill (not UTF-8, front matter that is not
    * YAML, a name that is none): neither captured nor written over, nor removed from mesh; `why` in words.
@@ -189,7 +201,7 @@ export async function syncSkills (api: MeshApi, agent: SkillAgent, opts: { home:
     if (shown.category !== undefined) categories.set(s.name, shown.category)
   }
   const tombs = new Map<string, SkillTombstone>((await api.call('skills.removed', {})).map(t => [t.name, t]))
-  const report: SkillsSyncReport = { agent, dir, pushed: [], pulled: [], same: [], conflicts: [], removedFromMesh: [], deletedHere: [], keptEdited: [], symlinksSkipped: symlinks, skipped: unread.map(u => ({ path: join(dir, u.rel, 'SKILL.md'), why: u.why })) }
+  const report: SkillsSyncReport = { agent, dir, pushed: [], pulled: [], same: [], conflicts: [], removedFromMesh: [], deletedHere: [], keptEdited: [], symlinksSkipped: symlinks, leftOut: local.filter(s => s.leftOut !== undefined).map(s => ({ name: s.name, path: join(dir, s.rel), leftOut: s.leftOut as SkillLeftOut[] })), skipped: unread.map(u => ({ path: join(dir, u.rel, 'SKILL.md'), why: u.why })) }
   // Left alone: a symlinked folder's skill, and (below) one whose folder cannot be read.
   const linked = new Set(symlinks.map(r => r.split('/').pop() as string))
   // A folder whose SKILL.md cannot be read is no skill gone from here: the skill of its folder's

@@ -7,6 +7,8 @@
  * plural(2, 'entry', 'entries') // '2 entries'
  */
 import { editDistance, nearest } from '../api/nearest.js'
+import type { SkillLeftOut } from '../agents/skills-sync.js'
+import { oneLine } from './printable.js'
 
 /** `n what`, with an s unless n is 1 (English nouns that take one: byte, record, line), or `many` for a noun that does not. */
 export const plural = (n: number, what: string, many = `${what}s`): string => `${n} ${n === 1 ? what : many}`
@@ -67,4 +69,19 @@ export function commandNear (typed: string, commands: ReadonlyArray<{ name: stri
     if (best === undefined || d < best.d || (d === best.d && best.drops && !drops)) best = { said: c.said, d, drops }
   }
   return best !== undefined ? `\`${best.said}\`` : undefined
+}
+
+/**
+ * What of a skill folder was not sent, as `mesh skills add` and `mesh agent skills sync` say it:
+ * `left out: notes.txt (a symlink, not followed), .env, .git/ (hidden)`, each reason once, after its files.
+ */
+export function leftOutWords (left: readonly SkillLeftOut[]): string {
+  const said: Record<SkillLeftOut['why'], string> = { symlink: 'a symlink, not followed', hidden: 'hidden', node_modules: 'installed packages', 'not a regular file': 'not a regular file' }
+  const order: Array<SkillLeftOut['why']> = ['symlink', 'hidden', 'node_modules', 'not a regular file']
+  const groups = order.filter(why => left.some(l => l.why === why)).map(why => {
+    const paths = left.filter(l => l.why === why).map(l => oneLine(l.path))
+    const shown = paths.length > 8 ? [...paths.slice(0, 8), `${paths.length - 8} more`] : paths
+    return `${shown.join(', ')} (${why === 'symlink' && paths.length > 1 ? 'symlinks, not followed' : said[why]})`
+  })
+  return `left out: ${groups.join(', ')}`
 }

@@ -9,7 +9,7 @@
  */
 import { spawn } from 'node:child_process'
 import { watch } from 'node:fs'
-import { mkdir, readdir, readFile, writeFile } from 'node:fs/promises'
+import { mkdir, readdir, readFile, symlink, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
 import { BIN } from '../helpers/cli.js'
@@ -63,4 +63,26 @@ describe('a skills sync killed while it pulls a skill', () => {
     const again = JSON.parse((await h.mesh('agent', 'skills', 'sync', 'claude', '--json')).stdout)
     expect(again).toMatchObject({ pulled: [], pushed: [], conflicts: [], same: ['big'] })
   }, 120_000)
+
+  // A symlink or a dot-file inside a skill folder was passed by without a word (only a symlinked
+  // skill folder was named), while `mesh skills add FOLDER` says what it left out: now alike.
+  it('says what it left out of a skill folder, as mesh skills add does: in its line and in --json', async () => {
+    const folder = join(h.dir, 'claude', 'skills', 'tidy')
+    await mkdir(join(folder, '.git'), { recursive: true })
+    await mkdir(join(folder, 'node_modules', 'x'), { recursive: true })
+    await writeFile(join(folder, 'SKILL.md'), '---\nname: tidy\ndescription: Tidy up\n---\n\nRun run.sh.\n')
+    await writeFile(join(folder, 'run.sh'), 'echo tidy\n')
+    await writeFile(join(folder, '.env'), 'TOKEN=secret\n')
+    await writeFile(join(folder, '.git', 'config'), '[core]\n')
+    await writeFile(join(folder, 'node_modules', 'x', 'index.js'), '\n')
+    await symlink('run.sh', join(folder, 'notes.txt'))
+    const r = await h.mesh('agent', 'skills', 'sync', 'claude', '--json')
+    expect(r.code, r.stderr).toBe(0)
+    expect(JSON.parse(r.stdout)).toMatchObject({ pushed: ['tidy'], leftOut: [{ name: 'tidy', path: folder, leftOut: [{ path: 'notes.txt', why: 'symlink' }] }] })
+    const text = await h.mesh('agent', 'skills', 'sync', 'claude')
+    expect(text.stdout).toContain(`tidy (${folder}): left out: notes.txt (a symlink, not followed)\n`)
+    // The same words as mesh skills add of that folder (which leaves out its hidden files and node_modules too).
+    const add = await h.mesh('skills', 'add', folder)
+    expect(add.stdout).toContain('left out: notes.txt (a symlink, not followed), .env, .git/ (hidden), node_modules/ (installed packages)')
+  }, 60_000)
 })

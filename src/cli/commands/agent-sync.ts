@@ -9,7 +9,8 @@ import { firstControl } from '../../api/schema-text.js'
 import { UsageError } from '../../errors.js'
 import { stdout as out, withApi, type Globals } from '../context.js'
 import { wholeNumber } from '../numbers.js'
-import { gotWords, plural } from '../wording.js'
+import { oneLine } from '../printable.js'
+import { gotWords, leftOutWords, plural } from '../wording.js'
 
 const list = (xs: readonly string[]): string => xs.length === 0 ? '-' : xs.join(', ')
 
@@ -54,6 +55,8 @@ export async function syncCmd (g: Globals, what: 'skills' | 'memory', args: stri
       for (const n of r.deletedHere) out.line(`${n}: removed from mesh, so deleted here`)
       for (const k of r.keptEdited) out.line(`${k.name}: removed from mesh but edited here since (${k.path}): kept, not captured back (--prefer local to add it again, --prefer mesh to delete it)`)
       for (const s of r.symlinksSkipped) out.line(`${s}: a symlink, not followed`)
+      // Inside a skill's folder, said as `mesh skills add` says it.
+      for (const l of r.leftOut) out.line(`${l.name} (${oneLine(l.path)}): ${leftOutWords(l.leftOut)}`)
       // A SKILL.md that is no skill mesh can read (not UTF-8, its front matter not YAML): named, escaped as memory sync's are.
       for (const s of r.skipped) out.line(`${firstControl(s.path) !== undefined ? JSON.stringify(s.path) : s.path}: not synced: ${s.why}`)
     }

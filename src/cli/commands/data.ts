@@ -6,7 +6,8 @@ import { stdout as out, withApi } from '../context.js'
 import { subcommandOf, type Command } from '../command.js'
 import { oneLine } from '../printable.js'
 import type { SkillFile } from '../../../crdt/skills.js'
-import type { LeftOut } from '../../agents/index.js'
+import type { LeftOut, SkillLeftOut } from '../../agents/index.js'
+import { leftOutWords } from '../wording.js'
 
 const MEMORY_USAGE = 'mesh memory set KEY VALUE [--tag T]... | get KEY | list [--tag T] | search WORDS... | delete KEY'
 
@@ -214,28 +215,14 @@ async function readSkillFile (path: string): Promise<{ content: string, source: 
   // every other machine got a SKILL.md naming scripts it did not have. Not hidden ones (.env,
   // .git) nor node_modules: a SKILL.md at a repository's root must not send the repository.
   // What is left out (those, symlinks: not followed) is said, not dropped without a word.
-  const { readSkillFolder, toSkillFiles } = await import('../../agents/index.js')
+  const { readSkillFolder, skillLeftOut, toSkillFiles } = await import('../../agents/index.js')
   let files: SkillFile[]
   const passed: LeftOut[] = []
   try { files = toSkillFiles(await readSkillFolder(dirname(abs), bytes, { skip: n => n.startsWith('.') || n === 'node_modules', leftOut: passed })) } catch (err: any) {
     if (err?.code === 'INVALID_INPUT') throw err
     throw new InvalidInputError(`cannot read the skill's folder ${dirname(abs)}: ${err?.message ?? err}`, { path: dirname(abs) }, { cause: err })
   }
-  const leftOut = passed.map(l => ({ path: l.path, why: l.why !== 'skipped' ? l.why : /(^|\/)node_modules\/?$/.test(l.path) ? 'node_modules' as const : 'hidden' as const }))
+  const leftOut = skillLeftOut(passed)
   return { content, source: abs, name, ...(files.length > 0 ? { files } : {}), ...(leftOut.length > 0 ? { leftOut } : {}) }
 }
 
-/** A skill folder's file `mesh skills add` did not send, and why: a symlink (not followed), a name starting with "." or node_modules, a FIFO or socket. */
-interface SkillLeftOut { path: string, why: 'symlink' | 'hidden' | 'node_modules' | 'not a regular file' }
-
-/** `left out: notes.txt (a symlink), .config.json, .git/ (hidden)`: each reason once, after its files. */
-function leftOutWords (left: readonly SkillLeftOut[]): string {
-  const said: Record<SkillLeftOut['why'], string> = { symlink: 'a symlink, not followed', hidden: 'hidden', node_modules: 'installed packages', 'not a regular file': 'not a regular file' }
-  const order: Array<SkillLeftOut['why']> = ['symlink', 'hidden', 'node_modules', 'not a regular file']
-  const groups = order.filter(why => left.some(l => l.why === why)).map(why => {
-    const paths = left.filter(l => l.why === why).map(l => oneLine(l.path))
-    const shown = paths.length > 8 ? [...paths.slice(0, 8), `${paths.length - 8} more`] : paths
-    return `${shown.join(', ')} (${why === 'symlink' && paths.length > 1 ? 'symlinks, not followed' : said[why]})`
-  })
-  return `left out: ${groups.join(', ')}`
-}
