@@ -9,7 +9,7 @@ import { appendFile, mkdir, writeFile } from 'node:fs/promises'
 import { hostname } from 'node:os'
 import { join } from 'node:path'
 import { afterEach, describe, expect, it } from 'vitest'
-import { ClaudeSource, CodexSource, CursorStore, Follower, readClaudeBundle, sanitizePath } from '../../src/agents/index.js'
+import { ClaudeSource, CodexSource, CursorStore, Follower, readClaudeBundle, sanitizePath, type Captured } from '../../src/agents/index.js'
 import type { MeshApi } from '../../src/api/api.js'
 import { hostHome } from '../../src/api/host.js'
 import { generateWallet } from '../../src/index.js'
@@ -96,11 +96,26 @@ describe('the follower and a file that holds no session', () => {
     // As an import stopped after its first batch leaves it: one line of three, and the note.
     await host.api.call('agents.import', { key, agent: 'claude', sessionId: sid, records: b.records.slice(0, 1), capture: { host: hostname(), path, reason: 'interrupted', lines: 1, linesTotal: 3, bytes: b.lineEnds?.[0] ?? 0, bytesTotal: b.taken ?? 0, at: Date.now() } })
     expect((await host.api.call('agents.records', { key, limit: 1 })).meta.capture).toMatchObject({ lines: 1, linesTotal: 3 })
-    const f = new Follower({ api: host.api, sources: [new ClaudeSource(env)], cursors: new CursorStore(join(t.dir, 'home', 'agent-follow')), log: () => {}, lease: false })
+    // Claude Code goes on writing while the follower stores: each store of the pass ends with one
+    // more line in the file, so the pass reads it again and again. What it read is said once.
+    const line = (i: number): string => JSON.stringify({ parentUuid: uuid(i - 1), isSidechain: false, type: 'user', message: { role: 'user', content: `turn ${i}` }, uuid: uuid(i), timestamp: '2026-12-01T10:00:00.000Z', cwd: '/home/alice/src/app', sessionId: sid }) + '\n'
+    let next = 3
+    const api: MeshApi = {
+      call: async (method, input, options) => {
+        const res = await host.api.call(method, input, options)
+        if (method === 'agents.import' && (input as { records: unknown[] }).records.length > 0 && next < 6) await appendFile(path, line(next++))
+        return res
+      },
+      subscribe: (fn, options) => host.api.subscribe(fn, options),
+      close: async () => {}
+    }
+    const said: Captured[] = []
+    const f = new Follower({ api, sources: [new ClaudeSource(env)], cursors: new CursorStore(join(t.dir, 'home', 'agent-follow')), log: () => {}, lease: false, onCapture: c => { said.push(c) } })
     await f.pass()
     const after = await host.api.call('agents.records', { key })
-    expect(after.records).toHaveLength(3)
+    expect(after.records).toHaveLength(6)
     expect(after.meta.capture).toBeUndefined()
+    expect(said).toEqual([expect.objectContaining({ key, added: 5 })])
     await f.stop()
   }, 60_000)
 })

@@ -55,7 +55,7 @@ export interface FollowerOptions {
   cursors: CursorStore
   /** Diagnostics (a stream that cannot be read, the API down); never stdout of a protocol. */
   log: (line: string) => void
-  /** After records were stored. */
+  /** After a stream was read to its end (all its reads in that go summed): what was stored, said once. */
   onCapture?: (c: Captured) => void
   /** A stream's last line stays unfinished (HeldBack): said once for each such line. */
   onHeldBack?: (h: HeldBack) => void
@@ -336,8 +336,23 @@ export class Follower {
       const text = msg(err)
       const named = s.path !== undefined && text.startsWith(s.path) ? text : `${unknown ? s.path as string : s.key}: ${text}`
       this.report(s.id, `${named} (${this.junk.has(s) ? 'looked at again once it changes' : 'retrying'})`)
+    } finally {
+      this.sayCaptured(out)
     }
     return out
+  }
+
+  /**
+   * What one read of a stream to its end stored, said once: a file the agent writes while it is
+   * read is read again and again in the same go (each read a batch of its new lines), and a line
+   * per batch said a line per record of a session being written.
+   */
+  private sayCaptured (out: readonly Captured[]): void {
+    const first = out[0]
+    if (first === undefined) return
+    const c: Captured = { key: first.key, stream: first.stream, records: 0, added: 0, messages: 0 }
+    for (const o of out) { c.records += o.records; c.added += o.added; c.messages += o.messages }
+    if (c.added > 0) this.o.onCapture?.(c)
   }
 
   /**
@@ -385,9 +400,7 @@ export class Follower {
       const taken = await this.takeLease(s.key)
       if (taken !== undefined && s.keepsOpen === true && s.path !== undefined) await this.releaser.took(s.key, s.path, taken.epoch)
     }
-    const c = { key: s.key, stream: s.id, records: r.records.length, added, messages }
-    if (added > 0) this.o.onCapture?.(c)
-    return c
+    return { key: s.key, stream: s.id, records: r.records.length, added, messages }
   }
 
   /**
