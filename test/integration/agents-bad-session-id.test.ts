@@ -85,6 +85,18 @@ describe('a transcript mesh cannot take among others', () => {
     expect(r.code).toBe(2)
     expect(r.stderr).toContain(`${pathOf(LINKED)} is a symbolic link: mesh does not read or write through links`)
     expect(r.stderr).not.toContain('no Claude Code session')
+
+    // A path given to --session: said to be one, and --file offered.
+    const path = await h.mesh('agent', 'import', 'claude', '--session', pathOf(A))
+    expect(path.code).toBe(2)
+    expect(path.stderr).toContain(`--session ${pathOf(A)} is a path: give it with --file PATH`)
+    expect((await h.mesh('agent', 'import', 'claude', '--session', `${A}.jsonl`)).stderr).toContain('is a path: give it with --file PATH')
+    // A short id (its first 8 characters) that starts one session: that session offered; several: named.
+    const short = await h.mesh('agent', 'import', 'claude', '--session', A.slice(0, 8))
+    expect(short.code).toBe(2)
+    expect(short.stderr).toContain(`no Claude Code session ${A.slice(0, 8)} under `)
+    expect(short.stderr).toContain(`(did you mean ${A}?)`)
+    expect((await h.mesh('agent', 'import', 'claude', '--session', 'b')).stderr).toContain(`(2 sessions start with it: ${B}, ${BAD})`)
   }, 60_000)
 
   it('the follower says each once, never "retrying", and follows the others', async () => {

@@ -130,7 +130,18 @@ export async function findClaudeSession (sessionId: string, env: NodeJS.ProcessE
   if (found !== undefined) return found.path
   const link = links.find(s => s.sessionId === sessionId)
   if (link !== undefined) throw new InvalidInputError(`${link.path} ${LINK_WORDS}; to import the transcript it points to, give that file: mesh agent import claude --file PATH`, { sessionId, path: link.path, errno: 'ELOOP' })
-  throw new NotFoundError(`no Claude Code session ${sessionId} under ${projectsDir(env)}/*/`, { sessionId })
+  // A path given as the id (a transcript's path, or its file name): --file takes it.
+  if (sessionId.includes('/') || sessionId.endsWith('.jsonl')) throw new InvalidInputError(`--session ${sessionId} is a path: give it with --file PATH (mesh agent import claude --file ${sessionId})`, { sessionId })
+  throw new NotFoundError(`no Claude Code session ${sessionId} under ${projectsDir(env)}/*/${startingWith(sessionId, files.map(f => f.sessionId))}`, { sessionId })
+}
+
+/** The session ids that start with `prefix` (a short id, as `git` takes one), said as a hint. */
+function startingWith (prefix: string, ids: readonly string[]): string {
+  if (prefix === '') return ''
+  const all = [...new Set(ids.filter(id => id.startsWith(prefix)))].sort()
+  if (all.length === 0) return ''
+  if (all.length === 1) return ` (did you mean ${all[0] as string}?)`
+  return ` (${all.length} sessions start with it: ${all.slice(0, 3).join(', ')}${all.length > 3 ? ', …' : ''})`
 }
 
 /**
