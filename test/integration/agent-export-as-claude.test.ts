@@ -46,6 +46,15 @@ describe('mesh agent export --as claude', () => {
     expect(text.stdout).toContain(`continue it with (Claude Code looks for it at ${place}):`)
     const command = (text.stdout.split('\n').find(l => l.startsWith('  ') && l.includes('claude --resume')) ?? '').trim()
     expect(command).toBe(r.command)
+    // --redact: a copy to share, not said to be one to continue, nor where Claude Code looks.
+    const shared = await h.mesh('agent', 'export', `agent:hermes:${H1}`, '--as', 'claude', '--cwd', cwd, '--redact', '--out', join(h.dir, 'share.jsonl'))
+    expect(shared.code, shared.stderr).toBe(0)
+    expect(shared.stdout).toContain('a copy to read or share, not to continue')
+    expect(shared.stdout).not.toContain('continue it with')
+    expect(shared.stdout).not.toContain('Claude Code looks for it')
+    const sharedJson = JSON.parse((await h.mesh('agent', 'export', `agent:hermes:${H1}`, '--as', 'claude', '--cwd', cwd, '--redact', '--force', '--out', join(h.dir, 'share.jsonl'), '--json')).stdout)
+    expect(sharedJson.command).toBeUndefined()
+    expect(sharedJson.claudePath).toBeUndefined()
 
     // The command as printed, a stand-in `claude` on PATH: the file lands where Claude Code looks,
     // and claude is started in the project's directory with the session's id.

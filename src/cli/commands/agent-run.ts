@@ -482,7 +482,10 @@ async function exportCmd (g: Globals, key: string, values: Record<string, unknow
     const sideFiles = [...filesOf(records).keys()].filter(f => f !== '').length
     // Turns typed on two devices after the same point: which one Claude Code continues, said.
     const branches = claude !== undefined ? await crossDeviceBranches(api, key, filesOf(records).get('')?.lines ?? []) : []
-    const next = toClaude ? await claudeNext(resolve(dest), translated?.sessionId ?? meta.sessionId, cwd, translated === undefined ? key : undefined) : undefined
+    // A redacted copy is one to share (README): where Claude Code would look for it and the
+    // command that continues it are not said of it, only what it is for.
+    const shared = values.redact === true
+    const next = toClaude && !shared ? await claudeNext(resolve(dest), translated?.sessionId ?? meta.sessionId, cwd, translated === undefined ? key : undefined) : undefined
     const mapped = map !== undefined ? { cwd: map.to, from: map.from } : cwd !== undefined ? { cwd } : {}
     if (g.json) { out.json({ key, out: resolve(dest), bytes: bytes.length, redacted: replaced, byRule, sideFilesLeftOut: sideFiles, ...(translated !== undefined ? { translation: translated.label, dropped: translated.dropped, ...(translated.notes !== undefined ? { notes: translated.notes } : {}) } : {}), ...(broken.length > 0 ? { chainProblems: broken.slice(0, 20) } : {}), ...(branches.length > 0 ? { branches } : {}), ...(next !== undefined ? { sessionId: next.sessionId, ...mapped, ...(next.path !== undefined ? { claudePath: next.path, command: next.command } : {}) } : {}) }); return 0 }
     if (broken.length > 0) out.err(`note: written as stored, but ${chainBreaks(broken)}`)
@@ -496,6 +499,7 @@ async function exportCmd (g: Globals, key: string, values: Record<string, unknow
     // other agent's file holds none, so resume's are no help there); a file of the session's own agent here.
     const sideNote = sideFiles > 0 && translated === undefined ? `; ${plural(sideFiles, 'side file')} not included (\`mesh agent resume ${key}\` writes them)` : ''
     out.line(`wrote ${resolve(dest)} (${bytes.length} bytes)${values.redact === true ? `, ${plural(replaced, 'secret')} replaced` : ''}${sideNote}`)
+    if (shared) out.line(`a copy to read or share, not to continue (its secrets are [REDACTED]): \`mesh agent resume ${key}\` continues the session itself`)
     if (next === undefined) return 0
     // As resume says it: the session's id, where its paths point, and the command that continues it.
     const paths = map !== undefined ? `paths rewritten from ${map.from} to ${map.to}` : cwd !== undefined ? `paths as recorded (${cwd})` : meta.cwd !== undefined ? `paths as recorded (${meta.cwd}, not a directory here: --cwd DIR maps them to this machine's clone)` : 'no project directory recorded (--cwd DIR names one)'
