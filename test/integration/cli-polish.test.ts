@@ -9,7 +9,7 @@
  * text's rest) is refused, not dropped; a value the API refuses is said by the flag or argument it
  * came from (`--tag (the 2nd): …`), not the API's method and field, which HTTP keeps.
  */
-import { readFile, writeFile } from 'node:fs/promises'
+import { appendFile, readFile, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { Client } from '@modelcontextprotocol/sdk/client/index.js'
 import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js'
@@ -376,6 +376,13 @@ describe('flags and names a newcomer gets wrong', () => {
     const back = join(t.dir, 'back.jsonl')
     expect((await mesh('agent', 'export', 'agent:claude:0b0b0b0b-0000-4000-8000-000000000005', '--out', back, ...A())).code).toBe(0)
     expect(await readFile(back, 'utf8')).toBe(lines.join('\n') + '\n')
+    // Imported again: the line was said by the import that took it, not again; a new one is said alone.
+    const again = await mesh('agent', 'import', 'claude', '--file', torn, ...A())
+    expect(again.code, again.stderr).toBe(0)
+    expect(again.stderr).not.toContain('not JSON')
+    await appendFile(torn, '{"type":"user","uu\n')
+    const more = await mesh('agent', 'import', 'claude', '--file', torn, ...A())
+    expect(more.stderr).toContain(`note: 1 line of ${torn} is not JSON: kept as written`)
     // A Hermes row whose messages are not a list is kept whole, and said (it shows no messages).
     const odd = join(t.dir, 'hermes.jsonl')
     const row = '{"id": "20261201_100000_abcdef", "source": "cli", "cwd": "/tmp", "messages": "notalist"}'

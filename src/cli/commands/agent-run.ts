@@ -263,6 +263,23 @@ export function heldBackAt (path: string, h: HeldBackTail): HeldBackTail {
   return { ...h, file: bundleFilePath(path, h.file) }
 }
 
+/**
+ * How many lines that are not JSON an import stores anew: of the main file, those that end past
+ * `before` (the bytes mesh held of it; the i-th main-file line ends at `ends[i]`, no ends: all);
+ * of side files, all when the session is `fresh` to mesh, else none.
+ */
+function newUnparsed (records: ReadonlyArray<{ file: string, kind?: string, parts?: number, part?: number }>, ends: readonly number[] | undefined, before: number, fresh: boolean): number {
+  let line = 0
+  let n = 0
+  for (const r of records) {
+    if (r.file !== '') { if (fresh && r.kind === 'unparsed') n++; continue }
+    if (r.parts !== undefined && r.part !== r.parts - 1) continue
+    const end = ends?.[line++]
+    if (r.kind === 'unparsed' && (end === undefined || end > before)) n++
+  }
+  return n
+}
+
 /** One session: a file, or (`db`) an OpenClaw session of its database era. */
 async function importOne (api: MeshApi, g: Globals, agent: AgentName, path: string, values: Record<string, unknown>, db?: OpenclawDbSession, stopped?: AbortSignal): Promise<ImportResult> {
   // A file resumed here from another machine names this machine's paths: read it with the
@@ -305,6 +322,8 @@ async function importOne (api: MeshApi, g: Globals, agent: AgentName, path: stri
     await stored.mark(path, 0, false).catch(() => {}) // best effort: the mark at the end says what a failure here would
     marked = 0
   }
+  // How much of the file mesh held before: a line not JSON up to there was said by the import that took it.
+  const storedBefore = marked ?? 0
   // After each batch the mark moves to the end of the transcript's last line stored whole (its
   // records come first, in order): one stopped part-way is `behind` by what it did not store, not
   // by the whole file. Its last line is marked at the end, with the side files stored too.
@@ -355,7 +374,11 @@ async function importOne (api: MeshApi, g: Globals, agent: AgentName, path: stri
   if (broken.length > 0 && !g.json) out.err(`note: ${path} is kept as it is, but ${chainBreaks(broken)}: mesh agent resume refuses to write it back; mesh agent export writes it`)
   // A line that is not JSON (a write cut short by a crash, an edit by hand) is kept as written, and said.
   const unparsed = b.records.filter(r => r.kind === 'unparsed').length
-  if (unparsed > 0 && !g.json) out.err(`note: ${plural(unparsed, 'line')} of ${path} ${unparsed === 1 ? 'is' : 'are'} not JSON: kept as written (shown as "[unparsed line]")`)
+  // Said of the lines new to this import only (past what mesh held of the file before it, by the
+  // mark an import or the follower left; a side file's when the session was new to mesh): an
+  // import again said the same line every time.
+  const fresh = newUnparsed(b.records, ends, storedBefore, held === undefined)
+  if (fresh > 0 && !g.json) out.err(`note: ${plural(fresh, 'line')} of ${path} ${fresh === 1 ? 'is' : 'are'} not JSON: kept as written (shown as "[unparsed line]")`)
   if (!g.json) for (const h of b.heldBack ?? []) out.err(heldBackNote(path, h))
   // How much of the file mesh holds now, beside the follower's cursors: `mesh agent list` tells a
   // file grown since (lines not in mesh) from one stored whole by it.
