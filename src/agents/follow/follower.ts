@@ -240,6 +240,9 @@ export class Follower {
     const look = this.held.has(s.key) && !this.junk.has(s) ? NO_LOOK : await this.junk.look(s)
     if (look.unchanged) return out
     let stuck: Stuck | undefined
+    // What this read stored is said once: at the file's end, before a held-back line is (its
+    // note follows what was captured), else when the read ends otherwise.
+    let said = false
     try {
       // An id no key can hold (a file named `bad id!.jsonl`): asking the API again never mends it.
       // Said once the file shows a record of its agent: a file with no session in it (`{}`) is
@@ -297,7 +300,13 @@ export class Follower {
           if (typeof off === 'number') f.offset = off
           if (capturedAt !== undefined) f.capturedAt = capturedAt
         }
-        if (r.records.length === 0) { stuck = r.stuck; if (!this.probing.has(s.id)) this.sayHeldBack(s, r); break }
+        if (r.records.length === 0) {
+          stuck = r.stuck
+          this.sayCaptured(out)
+          said = true
+          if (!this.probing.has(s.id)) this.sayHeldBack(s, r)
+          break
+        }
       }
       // Stuck at a line that is not UTF-8 before any record, and no session of it in mesh: no
       // session of the agent's (a binary file), named by its path and left until it changes.
@@ -337,7 +346,7 @@ export class Follower {
       const named = s.path !== undefined && text.startsWith(s.path) ? text : `${unknown ? s.path as string : s.key}: ${text}`
       this.report(s.id, `${named} (${this.junk.has(s) ? 'looked at again once it changes' : 'retrying'})`)
     } finally {
-      this.sayCaptured(out)
+      if (!said) this.sayCaptured(out)
     }
     return out
   }
