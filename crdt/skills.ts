@@ -11,6 +11,7 @@
  * (updatedAt, device), written back by a device that held it (crdt/newest.ts).
  */
 import { createHash } from 'node:crypto'
+import { basename, dirname, extname } from 'node:path'
 import { parseDocument } from 'yaml'
 import * as Y from 'yjs'
 import { InvalidInputError } from '../src/errors.js'
@@ -88,6 +89,22 @@ export function skillText (bytes: Uint8Array, file: string): string {
     }
     throw new InvalidInputError(`${file} is not UTF-8 text (line ${line} holds bytes that are not): a skill's SKILL.md is Markdown, kept byte for byte as text; convert it to UTF-8 (e.g. iconv -f LATIN1 -t UTF-8) and add it again`, { path: file, line })
   }
+}
+
+/**
+ * A skill file read from disk (`path`, absolute) as what `skills.add` takes: its text (skillText:
+ * UTF-8 or refused) and the name it goes by when its front matter names none, its folder's (a
+ * SKILL.md) or its own; its front matter read here too (parseSkill), so that a refusal (a name
+ * that is none) names the file. `mesh skills add` and SkillsApi.addFile both read it so.
+ */
+export function skillFile (bytes: Uint8Array, path: string): { text: string, name: string } {
+  const text = skillText(bytes, path)
+  const name = basename(path).toUpperCase() === 'SKILL.MD' ? basename(dirname(path)) : basename(path, extname(path))
+  try { parseSkill(text, name) } catch (err) {
+    if (err instanceof InvalidInputError) throw new InvalidInputError(`${path}: ${err.fact}`, { path, ...err.details }, { cause: err })
+    throw err
+  }
+  return { text, name }
 }
 
 /**

@@ -76,7 +76,7 @@ export function skillLeftOut (passed: readonly LeftOut[]): SkillLeftOut[] {
 /** A skill's hash over its files ('SKILL.md' included) and their exec bits, path-sorted (crdt folderHash). */
 export const skillHash = (files: SkillFiles): string => folderHash(files)
 
-/** A skill folder whose SKILL.md cannot be read as a skill (not UTF-8, front matter not YAML…): `why`, in words. */
+/** A skill folder whose SKILL.md cannot be read as a skill (not UTF-8, a name that is none): `why`, in words. */
 export interface UnreadSkill { rel: string, why: string }
 
 /**
@@ -168,8 +168,7 @@ export interface SkillsSyncReport {
   /** Inside a skill folder here, what is not among the skill's files (a symlink, not followed), by skill: as `mesh skills add` says it. */
   leftOut: Array<{ name: string, path: string, leftOut: SkillLeftOut[] }>
   /**
-   * Skill folders whose SKILL.md mesh cannot read as a skill (not UTF-8, front matter that is not
-   * YAML, a name that is none): neither captured nor written over, nor removed from mesh; `why` in words.
+   * Skill folders whose SKILL.md mesh cannot read as a skill (not UTF-8, a name that is none): neither captured nor written over, nor removed from mesh; `why` in words.
    */
   skipped: Array<{ path: string, why: string }>
 }

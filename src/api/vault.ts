@@ -3,9 +3,9 @@
  * sessions, memory and skills. Every write resolves once durable on this device.
  */
 import { readFile } from 'node:fs/promises'
-import { basename, extname, resolve } from 'node:path'
+import { resolve } from 'node:path'
 import {
-  DOC_NAMES, MemoryDoc, parseSessionKey, parseSkill, SessionDoc, SessionsIndexDoc, skillText, SkillsDoc, type SessionKey,
+  DOC_NAMES, MemoryDoc, parseSessionKey, SessionDoc, SessionsIndexDoc, skillFile, SkillsDoc, type SessionKey,
   type MemoryEntry, type SessionSummary, type Skill, type SkillFile, type SkillTombstone
 } from '../../crdt/index.js'
 import { AbortedError, ClosedError, InvalidInputError, MissingCapabilityError, NotFoundError, SessionExistsError, SessionNotFoundError, type Hint } from '../errors.js'
@@ -283,15 +283,9 @@ class SkillsApi {
       throw new InvalidInputError(`cannot read skill file ${path}: ${err?.code ?? err}`, { path }, { cause: err })
     }
     const abs = resolve(path)
-    // Not UTF-8: refused (decoded, it would be stored as another file).
-    const text = skillText(bytes, abs)
-    // Named, when its front matter does not, by its folder (a SKILL.md) or its file.
-    const name = basename(abs).toUpperCase() === 'SKILL.MD' ? basename(resolve(abs, '..')) : basename(abs, extname(abs))
-    // Its front matter refused (not YAML, a list for a description…): said with the file's name.
-    try { parseSkill(text, name) } catch (err) {
-      if (err instanceof InvalidInputError) throw new InvalidInputError(`${abs}: ${err.fact}`, { path: abs, ...err.details }, { cause: err })
-      throw err
-    }
+    // Not UTF-8 refused (decoded, it would be stored as another file); named, when its front
+    // matter does not, by its folder (a SKILL.md) or its file.
+    const { text, name } = skillFile(bytes, abs)
     return await this.add(text, { source: abs, name })
   }
 

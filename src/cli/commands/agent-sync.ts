@@ -57,7 +57,7 @@ export async function syncCmd (g: Globals, what: 'skills' | 'memory', args: stri
       for (const s of r.symlinksSkipped) out.line(`${s}: a symlink, not followed`)
       // Inside a skill's folder, said as `mesh skills add` says it.
       for (const l of r.leftOut) out.line(`${l.name} (${oneLine(l.path)}): ${leftOutWords(l.leftOut)}`)
-      // A SKILL.md that is no skill mesh can read (not UTF-8, its front matter not YAML): named, escaped as memory sync's are.
+      // A SKILL.md that is no skill mesh can read (not UTF-8, a name that is none): named, escaped as memory sync's are.
       for (const s of r.skipped) out.line(`${firstControl(s.path) !== undefined ? JSON.stringify(s.path) : s.path}: not synced: ${s.why}`)
     }
     return r.conflicts.length > 0 || r.keptEdited.length > 0 ? 1 : 0

@@ -200,16 +200,10 @@ async function readSkillFile (path: string): Promise<{ content: string, source: 
   if (extname(abs).toLowerCase() !== '.md') throw new InvalidInputError(`${abs} is not a skill: give a SKILL.md (Markdown with name and description front matter), another .md file, or the folder that holds a SKILL.md`, { path: abs })
   let bytes: Buffer
   try { bytes = await readFile(abs) } catch (err) { throw failed(err) }
-  const { parseSkill, skillText } = await import('../../../crdt/skills.js')
-  // Not UTF-8: refused, not decoded with U+FFFD (another file would go to every machine).
-  const content = skillText(bytes, abs)
-  // A SKILL.md is named by its folder (AgentSkills layout), any other file by its own name.
-  const name = basename(abs).toUpperCase() !== 'SKILL.MD' ? basename(abs, extname(abs)) : basename(dirname(abs))
-  // Its front matter read here too, so that a refusal (not YAML, a list for a description) names the file.
-  try { parseSkill(content, name) } catch (err) {
-    if (isMeshError(err) && err.code === 'INVALID_INPUT') throw new InvalidInputError(`${abs}: ${err.fact}`, { path: abs, ...err.details }, { cause: err })
-    throw err
-  }
+  const { skillFile } = await import('../../../crdt/skills.js')
+  // Not UTF-8: refused, not decoded with U+FFFD (another file would go to every machine). A
+  // SKILL.md is named by its folder (AgentSkills layout), any other file by its own name.
+  const { text: content, name } = skillFile(bytes, abs)
   if (basename(abs).toUpperCase() !== 'SKILL.MD') return { content, source: abs, name }
   // The folder's other files (scripts/, references/, assets/) are the skill's too: without them,
   // every other machine got a SKILL.md naming scripts it did not have. Not hidden ones (.env,
