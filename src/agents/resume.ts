@@ -188,16 +188,6 @@ export function expandTilde (path: string, env: NodeJS.ProcessEnv = process.env)
 const isDirectory = async (path: string): Promise<boolean> => await stat(path).then(s => s.isDirectory(), () => false)
 
 /**
- * Where the project lives here: given, else found (the mount map, a git remote), else the
- * recorded cwd when that is a directory here. A coding agent (Claude Code, Codex) is started
- * from it, so where none is, the caller is asked for it rather than given a command that fails;
- * the others go without (no `cd`, no paths rewritten). Resolved (realCwd): what the agent sees.
- */
-export async function targetCwd (meta: AgentMeta, given: string | undefined, env: NodeJS.ProcessEnv = process.env): Promise<string | undefined> {
-  return (await targetDir(meta, given, env))?.cwd
-}
-
-/**
  * The directory an agent started from `dir` sees as its cwd: the process's working directory is
  * the path with its symbolic links resolved (`cd ~/applink` runs in ~/src/app; macOS's /tmp is
  * /private/tmp), and Claude Code names the project folder it looks in after that (AGENT-FORMATS.md
@@ -208,7 +198,13 @@ export async function realCwd (dir: string): Promise<{ cwd: string, named?: stri
   return cwd !== dir ? { cwd, named: dir } : { cwd }
 }
 
-/** targetCwd, with the directory as given or remembered when a symbolic link made it another. */
+/**
+ * Where the project lives here: given, else found (the mount map, a git remote), else the
+ * recorded cwd when that is a directory here. A coding agent (Claude Code, Codex) is started
+ * from it, so where none is, the caller is asked for it rather than given a command that fails;
+ * the others go without (no `cd`, no paths rewritten). Resolved (realCwd): what the agent sees, with the
+ * directory as given or remembered (`named`) when a symbolic link made it another.
+ */
 export async function targetDir (meta: AgentMeta, given: string | undefined, env: NodeJS.ProcessEnv = process.env): Promise<{ cwd: string, named?: string } | undefined> {
   if (given !== undefined) {
     const cwd = resolve(expandTilde(given, env))
@@ -230,7 +226,7 @@ export async function targetDir (meta: AgentMeta, given: string | undefined, env
 /**
  * Where the project lives here, found without being given: the mount map, a clone with the
  * recorded git remote under its roots, else the recorded cwd when that is a directory here;
- * undefined when none is (targetCwd asks for it, an export keeps the recorded paths and says so).
+ * undefined when none is (targetDir asks for it, an export keeps the recorded paths and says so).
  */
 export async function foundCwd (meta: AgentMeta, env: NodeJS.ProcessEnv = process.env): Promise<string | undefined> {
   // A remembered folder since removed or moved is no answer either.

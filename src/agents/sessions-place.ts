@@ -8,12 +8,13 @@ import { join } from 'node:path'
 import { projectsDir } from './claude/home.js'
 import { codexHome } from './codex/home.js'
 import { isFolder } from './installed.js'
+import { AGENT_SAID, type AgentName } from './names.js'
 import { openclawHome } from './openclaw/home.js'
 
-const PLACES: Record<string, { said: string, variable: string, dir: (env: NodeJS.ProcessEnv) => string }> = {
-  claude: { said: 'Claude Code', variable: 'CLAUDE_CONFIG_DIR', dir: env => projectsDir(env) },
-  codex: { said: 'Codex', variable: 'CODEX_HOME', dir: env => join(codexHome(env), 'sessions') },
-  openclaw: { said: 'OpenClaw', variable: 'OPENCLAW_STATE_DIR', dir: env => join(openclawHome(env), 'agents') }
+const PLACES: Partial<Record<AgentName, { variable: string, dir: (env: NodeJS.ProcessEnv) => string }>> = {
+  claude: { variable: 'CLAUDE_CONFIG_DIR', dir: env => projectsDir(env) },
+  codex: { variable: 'CODEX_HOME', dir: env => join(codexHome(env), 'sessions') },
+  openclaw: { variable: 'OPENCLAW_STATE_DIR', dir: env => join(openclawHome(env), 'agents') }
 }
 
 /**
@@ -21,12 +22,13 @@ const PLACES: Record<string, { said: string, variable: string, dir: (env: NodeJS
  * here: no /home/me/.claude/projects (set CLAUDE_CONFIG_DIR if Claude Code keeps its files
  * elsewhere)`, or with the variable set, `(CLAUDE_CONFIG_DIR is X: is that where …?)`.
  */
-export async function noAgentHere (agent: string, env: NodeJS.ProcessEnv = process.env): Promise<{ message: string, path: string, variable: string } | undefined> {
+export async function noAgentHere (agent: AgentName, env: NodeJS.ProcessEnv = process.env): Promise<{ message: string, path: string, variable: string } | undefined> {
   const p = PLACES[agent]
   if (p === undefined) return undefined
+  const said = AGENT_SAID[agent]
   const path = p.dir(env)
   if (await isFolder(path)) return undefined
   const set = env[p.variable]
-  const why = set !== undefined && set !== '' ? `${p.variable} is ${set}: is that where ${p.said} keeps its files?` : `set ${p.variable} if ${p.said} keeps its files elsewhere`
-  return { message: `no ${p.said} here: no ${path} (${why})`, path, variable: p.variable }
+  const why = set !== undefined && set !== '' ? `${p.variable} is ${set}: is that where ${said} keeps its files?` : `set ${p.variable} if ${said} keeps its files elsewhere`
+  return { message: `no ${said} here: no ${path} (${why})`, path, variable: p.variable }
 }

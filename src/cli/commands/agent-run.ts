@@ -12,8 +12,8 @@ import {
   importBatches, chainBreaks, claudeExportFiles, codexExportFile, findClaudeSession, findCodexSession, gitRemote, listClaudeSessions,
   listCodexSessions, readClaudeBundle, readCodexRollout, redactJsonl, filesOf, findOpenclawSession, listOpenclawSessions,
   readOpenclawSession, openclawExportFile, hermesExportFile, translateSession, TRANSLATE_TARGETS, parseSince, resumeAgentSession,
-  fetchAgentRecords, AGENT_NAMES, isAgentName, listOpenclawDbSessions, readOpenclawDbSession, checkChain, type AgentMeta, type AgentName,
-  refuseTaken, writeOutFile, noSessionIn, fileSessionKey, notUtf8Words, type ResumeResult, type BranchTurn, type SessionBranch, crossDeviceBranches, bundleFilePath, claudePlace, claudePlaceCommand, foundCwd, realCwd, shellQuote, targetCwd, expandTilde, noAgentHere, StoredBytes, noSessionWhy, type ChainProblem, type HeldBackTail, type ListWarn, type OpenclawDbSession, restAfter
+  fetchAgentRecords, AGENT_NAMES, AGENT_SAID, isAgentName, listOpenclawDbSessions, readOpenclawDbSession, checkChain, type AgentMeta, type AgentName,
+  refuseTaken, writeOutFile, noSessionIn, fileSessionKey, notUtf8Words, type ResumeResult, type BranchTurn, type SessionBranch, crossDeviceBranches, bundleFilePath, claudePlace, claudePlaceCommand, foundCwd, realCwd, shellQuote, targetDir, expandTilde, noAgentHere, StoredBytes, noSessionWhy, type ChainProblem, type HeldBackTail, type ListWarn, type OpenclawDbSession, restAfter
 } from '../../agents/index.js'
 import { importHermes, listHermesHere } from './agent-hermes.js'
 import { followCmd, hookCmd, hooksCmd } from './agent-live.js'
@@ -454,8 +454,8 @@ function branchWords (b: SessionBranch): string {
 }
 
 /** What a resume or export says of a project directory named through a symbolic link. */
-function linkedWords (named: string, cwd: string, agent: string): string {
-  const who = agent === 'claude' ? 'Claude Code' : agent === 'codex' ? 'Codex' : agent === 'openclaw' ? 'OpenClaw' : 'Hermes'
+function linkedWords (named: string, cwd: string, agent: AgentName): string {
+  const who = AGENT_SAID[agent]
   const sees = agent === 'claude' ? `${who} looks there, so the session is written for it` : `${who} started there sees that as its cwd, so the paths name it`
   return `(${named} is ${cwd}: ${sees})`
 }
@@ -479,11 +479,10 @@ async function exportCmd (g: Globals, key: string, values: Record<string, unknow
     // finds it (--cwd, the mount map, a clone of its git remote, the recorded cwd if it is here).
     const toClaude = (as ?? agent) === 'claude'
     const given = values.cwd as string | undefined
-    // Resolved as resume resolves it: what the agent started there sees as its cwd.
-    const found = toClaude ? (given !== undefined ? await targetCwd(meta, given) : await foundCwd(meta)) : given !== undefined ? resolve(expandTilde(given)) : undefined
-    const dir = found !== undefined ? await realCwd(found) : undefined
-    // targetCwd resolved a given directory already: said as given.
-    if (dir !== undefined && given !== undefined && resolve(expandTilde(given)) !== dir.cwd) dir.named = resolve(expandTilde(given))
+    // Resolved as resume resolves it (targetDir, realCwd): what the agent started there sees as its
+    // cwd, and the directory as given when a symbolic link made it another.
+    const found = given !== undefined ? (toClaude ? undefined : resolve(expandTilde(given))) : toClaude ? await foundCwd(meta) : undefined
+    const dir = toClaude && given !== undefined ? await targetDir(meta, given) : found !== undefined ? await realCwd(found) : undefined
     const cwd = dir?.cwd
     const map = cwd !== undefined && meta.cwd !== undefined && cwd !== meta.cwd ? { from: meta.cwd, to: cwd } : undefined
     const translated = as !== undefined && as !== agent ? translateSession(meta, records, as as 'claude' | 'hermes', map) : undefined
