@@ -50,29 +50,39 @@ export interface Outranked { map: string, key: string, value: unknown, stamp: St
  * What transaction `tr` (a remote one) left outranked in a document of `kind`: for each key it
  * changed, the newest value it displaced or whose item it integrated as the loser, when that is
  * newer than the value the key holds now. Called before the transaction's end collects deleted
- * content (an 'afterTransaction' handler). A key deleted now is left so.
+ * content (an 'afterTransaction' handler). A key deleted now is left so. Its cost is the
+ * transaction's items, not the key's history: a session's `lastWriter`, set about once a second
+ * by each writer, keeps every earlier value's item in its chain.
  */
 export function outranked (kind: DocKind, tr: Y.Transaction): Outranked[] {
   const fields = FIELDS[kind]
   if (fields === undefined) return []
-  const out: Outranked[] = []
+  // The keys this transaction changed, per field: none for most (a session's messages).
+  const wanted = new Map<Y.AbstractType<any>, { f: Field, keys: Set<string>, losers: Map<string, Y.Item[]> }>()
   for (const f of fields) {
-    const map = tr.doc.getMap(f.map)
-    const keys = tr.changed.get(map as Y.AbstractType<any>)
-    if (keys === undefined) continue
-    for (const key of keys) {
-      if (key === null || (f.key !== undefined && key !== f.key)) continue
-      const cur = map._map.get(key)
+    const map = tr.doc.getMap(f.map) as Y.AbstractType<any>
+    const keys = new Set([...tr.changed.get(map) ?? []].filter((k): k is string => k !== null && (f.key === undefined || k === f.key)))
+    if (keys.size > 0) wanted.set(map, { f, keys, losers: new Map() })
+  }
+  if (wanted.size === 0) return []
+  // Only what this transaction touched still has its content: an item it integrated that lost, or one it deleted.
+  touched(tr, it => {
+    const w = it.deleted && typeof it.parentSub === 'string' ? wanted.get(it.parent as Y.AbstractType<any>) : undefined
+    if (w === undefined || !w.keys.has(it.parentSub as string)) return
+    const l = w.losers.get(it.parentSub as string)
+    if (l === undefined) w.losers.set(it.parentSub as string, [it])
+    else l.push(it)
+  })
+  const out: Outranked[] = []
+  for (const [map, { f, losers }] of wanted) {
+    for (const [key, items] of losers) {
+      const cur = (map as Y.Map<unknown>)._map.get(key)
       if (cur === undefined || cur.deleted) continue
       const held = f.stamp(cur.content.getContent()[0])
       if (held === undefined) continue
       let best: Outranked | undefined
-      for (let it = cur.left; it !== null; it = it.left) {
-        // Only what this transaction touched still has its content: an item it integrated, or one it deleted.
+      for (const it of items) {
         // One plain value (a ContentAny's); deleted content ([]) and nested types do not fit a stamp.
-        if (!it.deleted) continue
-        const fresh = it.id.clock >= (tr.beforeState.get(it.id.client) ?? 0)
-        if (!fresh && !Y.isDeleted(tr.deleteSet, it.id)) continue
         const content = it.content.getContent()
         if (content.length !== 1) continue
         const stamp = f.stamp(content[0])
@@ -82,6 +92,24 @@ export function outranked (kind: DocKind, tr: Y.Transaction): Outranked[] {
     }
   }
   return out
+}
+
+/**
+ * Each item transaction `tr` integrated or deleted, once or more (no struct is split, as Yjs's
+ * own iterateDeletedStructs would: the transaction is ending).
+ */
+function touched (tr: Y.Transaction, visit: (it: Y.Item) => void): void {
+  const within = (client: number, from: number, to: number): void => {
+    const structs = tr.doc.store.clients.get(client)
+    if (structs === undefined || from >= to) return
+    for (let i = Y.findIndexSS(structs, from); i < structs.length; i++) {
+      const s = structs[i] as Y.AbstractStruct
+      if (s.id.clock >= to) break
+      if (s instanceof Y.Item) visit(s)
+    }
+  }
+  for (const [client, after] of tr.afterState) within(client, tr.beforeState.get(client) ?? 0, after)
+  for (const [client, ranges] of tr.deleteSet.clients) for (const r of ranges) within(client, r.clock, r.clock + r.len)
 }
 
 /** Those of `values` still newer than what their key holds in `doc` (and the key still set). */
