@@ -80,4 +80,5 @@ export async function restAfter (path: string, from: number): Promise<{ bytes: n
   }
 }
 
+/** What every device says of a session its capturing device holds more of (crdt/records.ts), for the CLI through this module's exports. */
 export { captureGapWords } from '../../crdt/records.js'
