@@ -124,7 +124,15 @@ export function stillOutranked (kind: DocKind, doc: Y.Doc, values: Iterable<Outr
   })
 }
 
-/** Writes each value back under its key, as it was (to be called inside a change of `doc`). */
+/** The origin of a write-back's transaction. */
+export const WRITE_BACK = Symbol('mesh/write-back')
+
+/**
+ * Writes each value back under its key, as it was (to be called inside a change of `doc`: it is
+ * sealed and sent as every local write is). Its transaction is not `local`: no one here made it,
+ * it follows from what a peer sent, so a session's subscribers are told of it as of that change
+ * (remote), not as of a write of this device's user.
+ */
 export function writeBack (doc: Y.Doc, values: readonly Outranked[]): void {
-  doc.transact(() => { for (const o of values) doc.getMap(o.map).set(o.key, o.value) })
+  Y.transact(doc, () => { for (const o of values) doc.getMap(o.map).set(o.key, o.value) }, WRITE_BACK, false)
 }
