@@ -40,3 +40,18 @@ export function isSkillCategory (category: string): boolean {
 export function isSkillFilePath (path: string): boolean {
   return isPathOfNames(path) && path !== 'SKILL.md'
 }
+
+/**
+ * A name in a skill folder that is not carried to mesh, at any depth: a hidden one (`.env`,
+ * `.git/`, `.DS_Store`) or `node_modules/`. One rule for `mesh skills add FOLDER` and `mesh agent
+ * skills sync`: a SKILL.md at a repository's root must not send the repository, and a `.env` of
+ * API keys must not be copied to every machine because a skill sat beside it.
+ */
+export function isLeftOutOfSkill (name: string): boolean {
+  return name.startsWith('.') || name === 'node_modules'
+}
+
+/** A skill file path carried by mesh: no name in it is one isLeftOutOfSkill leaves out. */
+export function isCarriedSkillPath (path: string): boolean {
+  return !path.split('/').some(isLeftOutOfSkill)
+}

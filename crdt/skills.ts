@@ -15,7 +15,7 @@ import { basename, dirname, extname } from 'node:path'
 import { parseDocument } from 'yaml'
 import * as Y from 'yjs'
 import { InvalidInputError } from '../src/errors.js'
-import { isSkillCategory, isSkillFilePath, isSkillName } from './paths.js'
+import { isCarriedSkillPath, isSkillCategory, isSkillFilePath, isSkillName } from './paths.js'
 import { copyOf, SHAPES } from './validate.js'
 import { stampAfter } from './newest.js'
 
@@ -39,7 +39,10 @@ export interface Skill {
 /** `exec`: the file is executable (a script of the skill), so it is written back with x bits. */
 export interface SkillFile { path: string, text: string, enc?: 'base64', exec?: boolean }
 
-/** What a removed skill was: `folder` is folderHash() of its files when it was removed. */
+/**
+ * What a removed skill was: `folder` is folderHash() of its carried files (carriedFolder) when it
+ * was removed; a tombstone an older mesh wrote hashed all of them.
+ */
 export interface SkillTombstone { name: string, hash: string, folder: string, removedAt: number, device: string }
 
 /** A skill's files by '/'-path ('SKILL.md' included), bytes as on disk; executable ones in `exec`. */
@@ -53,6 +56,23 @@ export function skillFolder (s: Pick<Skill, 'body' | 'text' | 'files'>): SkillFo
     if (f.exec === true) out.exec.add(f.path)
   }
   return out
+}
+
+/**
+ * A skill's files as mesh carries them from a folder (crdt/paths.ts isCarriedSkillPath): `held`
+ * are the paths a skill in mesh holds that the rule leaves out (a `.env`, `.git/…`, `node_modules/…`
+ * an older mesh's `agent skills sync` sent, or a caller of skills.add named). Sync neither writes
+ * them into a folder nor compares them, so a folder (which is read without them) is the same skill.
+ */
+export function carriedFolder (f: SkillFolder): { carried: SkillFolder, held: string[] } {
+  const carried: SkillFolder = { data: new Map(), exec: new Set() }
+  const held: string[] = []
+  for (const [p, b] of f.data) {
+    if (p !== 'SKILL.md' && !isCarriedSkillPath(p)) { held.push(p); continue }
+    carried.data.set(p, b)
+    if (f.exec.has(p)) carried.exec.add(p)
+  }
+  return { carried, held: held.sort() }
 }
 
 /** sha256 hex over each file, path-sorted: `path NUL (x|-) NUL length NUL bytes`. */
@@ -212,7 +232,8 @@ export class SkillsDoc {
     const s = this.get(name)
     this.doc.transact(() => {
       this.skills.delete(name)
-      if (s !== undefined) this.removed.set(name, { name, hash: s.hash, folder: folderHash(skillFolder(s)), removedAt: opts.now ?? Date.now(), device: opts.device ?? '' })
+      // The folder as sync reads one (carriedFolder): a copy holding a `.env` of its own is still that folder.
+      if (s !== undefined) this.removed.set(name, { name, hash: s.hash, folder: folderHash(carriedFolder(skillFolder(s)).carried), removedAt: opts.now ?? Date.now(), device: opts.device ?? '' })
     })
     return true
   }

@@ -18,13 +18,29 @@
  * folder `~/.agents/skills` is shared, that folder being there is enough; a `~/.hermes` or
  * `~/.codex`, `~/.claude` or `~/.openclaw` holding only what a resume wrote there does not count) is said and left alone:
  * nothing synced, no folder made (a skills folder would make it look installed).
+ *
+ * What of a skill folder travels is one rule for this sync and `mesh skills add FOLDER`
+ * (crdt/paths.ts isLeftOutOfSkill): not a hidden name (`.env`, `.git/`) nor `node_modules/`, at any
+ * depth, and no symlink; what is left out is said (`leftOut`). A `.env` of API keys beside a skill
+ * is the user's machine's, not the skill's: it must not reach every machine without a word, and a
+ * repository's `.git/` or installed packages are no part of a skill either. An older mesh's sync
+ * sent them, so a skill in mesh may hold such files; they are seen through the same rule
+ * (carriedFolder): neither written into a folder nor compared, kept in mesh as they are when an
+ * edit is captured (an older mesh on another machine, which writes and compares them, then neither
+ * deletes its copy nor sees a change), and said (`heldInMesh`) until `mesh skills add FOLDER` sends
+ * the skill without them. So a folder synced before, `.env` and all, is the same skill here as
+ * there (no capture, no pull, no loop between machines); a base or tombstone an older mesh saved
+ * (a hash over every file) is matched against the whole folder. Files that are left out are never
+ * deleted by a sync: a pull replaces and removes only carried files, and a skill removed from mesh
+ * takes only its carried files with it (`keptHere` says what stayed), unless the whole folder, its
+ * hidden files too, is what an older mesh synced or removed.
  */
 import { chmod, lstat, readdir, rm, rmdir, stat } from 'node:fs/promises'
 import { homedir } from 'node:os'
 import { join } from 'node:path'
 import { mkdirDurable } from '../store/files.js'
-import { isSkillCategory, isSkillFilePath, isSkillName } from '../../crdt/paths.js'
-import { folderHash, parseSkill, skillFolder, skillText, type SkillFile, type SkillFolder, type SkillTombstone } from '../../crdt/skills.js'
+import { isLeftOutOfSkill, isSkillCategory, isSkillFilePath, isSkillName } from '../../crdt/paths.js'
+import { carriedFolder, folderHash, parseSkill, skillFolder, skillText, type SkillFile, type SkillFolder, type SkillTombstone } from '../../crdt/skills.js'
 import { InvalidInputError } from '../errors.js'
 import type { MeshApi } from '../api/api.js'
 import { isLinkRefused, listFiles, readFileNoFollow, type LeftOut } from './bundle.js'
@@ -120,12 +136,13 @@ export async function readLocalSkills (dir: string, nested: boolean): Promise<{ 
 
 /**
  * A skill folder's files: its SKILL.md (`md`, read already) and every file under it, with their
- * exec bits. `skip`: names (of files and folders, at any depth) left out; `leftOut` is told of
- * each of them, and of each symlink (not followed) and file that is not regular.
+ * exec bits, but for names mesh does not carry (crdt/paths.ts isLeftOutOfSkill: a hidden one,
+ * node_modules, at any depth); `leftOut` is told of each of them, and of each symlink (not
+ * followed) and file that is not regular. `mesh skills add` and `mesh agent skills sync` both read so.
  */
-export async function readSkillFolder (folder: string, md: Buffer, opts: { skip?: (name: string) => boolean, leftOut?: LeftOut[] } = {}): Promise<SkillFiles> {
+export async function readSkillFolder (folder: string, md: Buffer, opts: { leftOut?: LeftOut[] } = {}): Promise<SkillFiles> {
   const files: SkillFiles = { data: new Map([['SKILL.md', md]]), exec: new Set() }
-  for (const f of await listFiles(folder, opts)) {
+  for (const f of await listFiles(folder, { skip: isLeftOutOfSkill, ...opts })) {
     if (f === 'SKILL.md') continue
     files.data.set(f, await readFileNoFollow(join(folder, f)))
     if (((await stat(join(folder, f))).mode & 0o111) !== 0) files.exec.add(f)
@@ -165,8 +182,12 @@ export interface SkillsSyncReport {
   /** Removed from mesh but edited here since the last sync: kept, not captured back (`prefer` decides). */
   keptEdited: Array<{ name: string, path: string }>
   symlinksSkipped: string[]
-  /** Inside a skill folder here, what is not among the skill's files (a symlink, not followed), by skill: as `mesh skills add` says it. */
+  /** Inside a skill folder here, what is not among the skill's files (a symlink, not followed; a hidden name, node_modules), by skill: as `mesh skills add` says it. */
   leftOut: Array<{ name: string, path: string, leftOut: SkillLeftOut[] }>
+  /** Files a skill in mesh holds that the rule leaves out (sent by an older mesh's sync): not written here, kept in mesh. */
+  heldInMesh: Array<{ name: string, paths: string[] }>
+  /** Removed from mesh and its files deleted here, but for what mesh never carried (a `.env`, node_modules): kept in its folder. */
+  keptHere: Array<{ name: string, path: string, leftOut: SkillLeftOut[] }>
   /**
    * Skill folders whose SKILL.md mesh cannot read as a skill (not UTF-8, a name that is none): neither captured nor written over, nor removed from mesh; `why` in words.
    */
@@ -191,16 +212,26 @@ export async function syncSkills (api: MeshApi, agent: SkillAgent, opts: { home:
   const { skills: local, symlinks, unread } = await readLocalSkills(dir, nested)
   const byName = new Map(local.map(s => [s.name, s]))
   const mesh = new Map<string, SkillFiles>()
+  // Of a skill in mesh holding files the rule leaves out: its hash over all of them (an older
+  // mesh's base or tombstone), and those files, kept in mesh when an edit here is captured.
+  const meshAll = new Map<string, string>()
+  const held = new Map<string, SkillFile[]>()
   const categories = new Map<string, string>()
   const sources = new Map<string, string>()
   for (const s of await api.call('skills.list', {})) {
     const shown = await api.call('skills.show', { name: s.name })
-    mesh.set(s.name, fromSkill(shown))
+    const all = fromSkill(shown)
+    const seen = carriedFolder(all)
+    mesh.set(s.name, seen.carried)
+    if (seen.held.length > 0) {
+      meshAll.set(s.name, folderHash(all))
+      held.set(s.name, (shown.files ?? []).filter(f => seen.held.includes(f.path)))
+    }
     sources.set(s.name, shown.source)
     if (shown.category !== undefined) categories.set(s.name, shown.category)
   }
   const tombs = new Map<string, SkillTombstone>((await api.call('skills.removed', {})).map(t => [t.name, t]))
-  const report: SkillsSyncReport = { agent, dir, pushed: [], pulled: [], same: [], conflicts: [], removedFromMesh: [], deletedHere: [], keptEdited: [], symlinksSkipped: symlinks, leftOut: local.filter(s => s.leftOut !== undefined).map(s => ({ name: s.name, path: join(dir, s.rel), leftOut: s.leftOut as SkillLeftOut[] })), skipped: unread.map(u => ({ path: join(dir, u.rel, 'SKILL.md'), why: u.why })) }
+  const report: SkillsSyncReport = { agent, dir, pushed: [], pulled: [], same: [], conflicts: [], removedFromMesh: [], deletedHere: [], keptEdited: [], symlinksSkipped: symlinks, leftOut: local.filter(s => s.leftOut !== undefined).map(s => ({ name: s.name, path: join(dir, s.rel), leftOut: s.leftOut as SkillLeftOut[] })), heldInMesh: [...held].map(([name, f]) => ({ name, paths: f.map(x => x.path) })), keptHere: [], skipped: unread.map(u => ({ path: join(dir, u.rel, 'SKILL.md'), why: u.why })) }
   // Left alone: a symlinked folder's skill, and (below) one whose folder cannot be read.
   const linked = new Set(symlinks.map(r => r.split('/').pop() as string))
   // A folder whose SKILL.md cannot be read is no skill gone from here: the skill of its folder's
@@ -213,7 +244,16 @@ export async function syncSkills (api: MeshApi, agent: SkillAgent, opts: { home:
     const l = byName.get(name)
     const m = mesh.get(name)
     const mh = m !== undefined ? skillHash(m) : undefined
-    let action: ReturnType<typeof plan3> | 'kept' = plan3(base.get(name), l?.hash, mh)
+    const folderOf = (s: LocalSkill): string => join(dir, ...s.rel.split('/'))
+    // The hash of every file of the local folder, hidden ones too, when that is what an older
+    // mesh's base or tombstone names: the folder, as it is, was all mesh's (a removal takes it whole).
+    let whole: string | undefined
+    let b = base.get(name)
+    if (b !== undefined && b !== l?.hash && b !== mh) {
+      if (b === meshAll.get(name)) b = mh
+      else if (l?.leftOut !== undefined && b === await allFilesHash(folderOf(l))) { whole = b; b = l.hash }
+    }
+    let action: ReturnType<typeof plan3> | 'kept' = plan3(b, l?.hash, mh)
     // Half written by a sync that was killed while it pulled this same version: no edit of the
     // user's, so the pull is finished (else it read as changed here, and --prefer local spread
     // the half-written folder to every machine).
@@ -224,7 +264,9 @@ export async function syncSkills (api: MeshApi, agent: SkillAgent, opts: { home:
     const tomb = tombs.get(name)
     // Absent from mesh with a tombstone: removed there, not new here. Only the folder that was removed goes.
     if (m === undefined && l !== undefined && tomb !== undefined && action === 'push') {
-      action = l.hash === tomb.folder || opts.prefer === 'mesh' ? 'delete-local' : opts.prefer === 'local' ? 'push' : 'kept'
+      let gone = l.hash === tomb.folder
+      if (!gone && l.leftOut !== undefined && await allFilesHash(folderOf(l)) === tomb.folder) { gone = true; whole = tomb.folder }
+      action = gone || opts.prefer === 'mesh' ? 'delete-local' : opts.prefer === 'local' ? 'push' : 'kept'
     }
     if (action === 'kept') { report.keptEdited.push({ name, path: join(dir, (l as LocalSkill).rel) }); continue }
     if (action === 'conflict') { report.conflicts.push({ name, path: join(dir, l?.rel ?? name) }); continue }
@@ -237,8 +279,18 @@ export async function syncSkills (api: MeshApi, agent: SkillAgent, opts: { home:
     if (action === 'delete-local') {
       const l2 = l as LocalSkill
       // Edited between the read and now: the edit stays; the next sync decides again.
-      if (await folderChanged(join(dir, ...l2.rel.split('/')), l2.hash)) { report.keptEdited.push({ name, path: join(dir, l2.rel) }); continue }
-      await rm(join(dir, ...l2.rel.split('/')), { recursive: true })
+      const folder = folderOf(l2)
+      if (await folderChanged(folder, l2.hash) || (whole !== undefined && await allFilesHash(folder) !== whole)) { report.keptEdited.push({ name, path: join(dir, l2.rel) }); continue }
+      if (l2.leftOut === undefined || whole !== undefined) await rm(folder, { recursive: true })
+      else {
+        // What mesh never carried (a `.env`, node_modules, a symlink) is this machine's: it stays.
+        try { await removeSkillFiles(folder, l2.files) } catch (err) {
+          if (!(err instanceof ChangedUnderfootError)) throw err
+          report.keptEdited.push({ name, path: join(dir, l2.rel) })
+          continue
+        }
+        if (await isFolder(folder)) report.keptHere.push({ name, path: folder, leftOut: l2.leftOut })
+      }
       // Hermes's `mesh/` category is the folder mesh made for skills that had none: gone with its last skill.
       if (nested && l2.rel.startsWith(`${MESH_CATEGORY}/`)) await removeIfEmpty(join(dir, MESH_CATEGORY))
       report.deletedHere.push(name)
@@ -250,7 +302,8 @@ export async function syncSkills (api: MeshApi, agent: SkillAgent, opts: { home:
       // Hermes's: the category folder it is in here. Another agent's folders have none: an edit
       // there keeps the category the skill has in mesh.
       const category = nested ? categoryOf((l as LocalSkill).rel) : categories.get(name)
-      await api.call('skills.add', { content: (files.data.get('SKILL.md') as Buffer).toString('utf8'), name, source: `${agent}:${join(dir, (l as LocalSkill).rel)}`, files: toSkillFiles(files), ...(category !== undefined ? { category } : {}) })
+      // What mesh held that the rule leaves out stays in mesh as it was (see the head of this file).
+      await api.call('skills.add', { content: (files.data.get('SKILL.md') as Buffer).toString('utf8'), name, source: `${agent}:${join(dir, (l as LocalSkill).rel)}`, files: [...toSkillFiles(files), ...(held.get(name) ?? [])], ...(category !== undefined ? { category } : {}) })
       report.pushed.push(name)
       base.set(name, (l as LocalSkill).hash)
       continue
@@ -331,12 +384,38 @@ async function occupied (folder: string): Promise<boolean> {
   }
 }
 
-/** Whether a skill folder no longer hashes to what sync read. */
-async function folderChanged (folder: string, hash: string): Promise<boolean> {
+/** The hash of a folder's regular files (no symlink followed); `skip`: names left out, at any depth. */
+async function hashFolder (folder: string, skip?: (name: string) => boolean): Promise<string> {
   const files: SkillFiles = { data: new Map(), exec: new Set() }
-  for (const f of await listFiles(folder)) {
+  for (const f of await listFiles(folder, skip !== undefined ? { skip } : {})) {
     files.data.set(f, await readFileNoFollow(join(folder, f)))
     if (((await stat(join(folder, f))).mode & 0o111) !== 0) files.exec.add(f)
   }
-  return skillHash(files) !== hash
+  return skillHash(files)
+}
+
+/** Whether a skill folder no longer hashes to what sync read (its carried files). */
+async function folderChanged (folder: string, hash: string): Promise<boolean> {
+  return await hashFolder(folder, isLeftOutOfSkill) !== hash
+}
+
+/** A skill folder's hash over every file, hidden ones and node_modules too: as an older mesh hashed it. */
+async function allFilesHash (folder: string): Promise<string> {
+  return await hashFolder(folder)
+}
+
+/**
+ * Deletes a skill's files (each still what sync read, else ChangedUnderfootError) and the folders
+ * they leave empty, the skill's own folder too; anything else in it stays. Its SKILL.md goes last:
+ * stopped by an edit, what is left is still the skill, which the next sync reads and decides on.
+ */
+async function removeSkillFiles (folder: string, files: SkillFiles): Promise<void> {
+  const dirs = new Set<string>()
+  for (const [p, b] of [...files.data].sort(([x], [y]) => Number(x === 'SKILL.md') - Number(y === 'SKILL.md'))) {
+    await removeFileIf(join(folder, ...p.split('/')), sha256(b.toString('utf8')))
+    const parts = p.split('/')
+    for (let i = 1; i < parts.length; i++) dirs.add(parts.slice(0, i).join('/'))
+  }
+  for (const d of [...dirs].sort((a, b) => b.split('/').length - a.split('/').length)) await removeIfEmpty(join(folder, ...d.split('/')))
+  await removeIfEmpty(folder)
 }

@@ -65,7 +65,8 @@ describe('a skills sync killed while it pulls a skill', () => {
   }, 120_000)
 
   // A symlink or a dot-file inside a skill folder was passed by without a word (only a symlinked
-  // skill folder was named), while `mesh skills add FOLDER` says what it left out: now alike.
+  // skill folder was named), and a dot-file or node_modules was sent, while `mesh skills add
+  // FOLDER` left them out and said so: now one rule, said alike.
   it('says what it left out of a skill folder, as mesh skills add does: in its line and in --json', async () => {
     const folder = join(h.dir, 'claude', 'skills', 'tidy')
     await mkdir(join(folder, '.git'), { recursive: true })
@@ -78,11 +79,12 @@ describe('a skills sync killed while it pulls a skill', () => {
     await symlink('run.sh', join(folder, 'notes.txt'))
     const r = await h.mesh('agent', 'skills', 'sync', 'claude', '--json')
     expect(r.code, r.stderr).toBe(0)
-    expect(JSON.parse(r.stdout)).toMatchObject({ pushed: ['tidy'], leftOut: [{ name: 'tidy', path: folder, leftOut: [{ path: 'notes.txt', why: 'symlink' }] }] })
+    expect(JSON.parse(r.stdout)).toMatchObject({ pushed: ['tidy'], leftOut: [{ name: 'tidy', path: folder, leftOut: [{ path: '.env', why: 'hidden' }, { path: '.git/', why: 'hidden' }, { path: 'node_modules/', why: 'node_modules' }, { path: 'notes.txt', why: 'symlink' }] }] })
     const text = await h.mesh('agent', 'skills', 'sync', 'claude')
-    expect(text.stdout).toContain(`tidy (${folder}): left out: notes.txt (a symlink, not followed)\n`)
-    // The same words as mesh skills add of that folder (which leaves out its hidden files and node_modules too).
+    const words = 'left out: notes.txt (a symlink, not followed), .env, .git/ (hidden), node_modules/ (installed packages)'
+    expect(text.stdout).toContain(`tidy (${folder}): ${words}\n`)
+    // The same words as mesh skills add of that folder: one rule for both.
     const add = await h.mesh('skills', 'add', folder)
-    expect(add.stdout).toContain('left out: notes.txt (a symlink, not followed), .env, .git/ (hidden), node_modules/ (installed packages)')
+    expect(add.stdout).toContain(words)
   }, 60_000)
 })

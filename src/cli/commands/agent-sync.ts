@@ -57,6 +57,9 @@ export async function syncCmd (g: Globals, what: 'skills' | 'memory', args: stri
       for (const s of r.symlinksSkipped) out.line(`${s}: a symlink, not followed`)
       // Inside a skill's folder, said as `mesh skills add` says it.
       for (const l of r.leftOut) out.line(`${l.name} (${oneLine(l.path)}): ${leftOutWords(l.leftOut)}`)
+      for (const k of r.keptHere) out.line(`${k.name}: removed from mesh, so its files deleted here; what mesh never carried stays in ${oneLine(k.path)} (${leftOutWords(k.leftOut)})`)
+      // Sent by an older mesh's sync, before the rule: said until the skill is added again without them.
+      for (const hm of r.heldInMesh) out.line(`${hm.name}: mesh holds ${(hm.paths.length > 8 ? [...hm.paths.slice(0, 8).map(oneLine), `${hm.paths.length - 8} more`] : hm.paths.map(oneLine)).join(', ')} of it, sent by an older mesh: not written here (\`mesh skills add FOLDER\` sends the skill without them)`)
       // A SKILL.md that is no skill mesh can read (not UTF-8, a name that is none): named, escaped as memory sync's are.
       for (const s of r.skipped) out.line(`${firstControl(s.path) !== undefined ? JSON.stringify(s.path) : s.path}: not synced: ${s.why}`)
     }

@@ -207,12 +207,13 @@ async function readSkillFile (path: string): Promise<{ content: string, source: 
   if (basename(abs).toUpperCase() !== 'SKILL.MD') return { content, source: abs, name }
   // The folder's other files (scripts/, references/, assets/) are the skill's too: without them,
   // every other machine got a SKILL.md naming scripts it did not have. Not hidden ones (.env,
-  // .git) nor node_modules: a SKILL.md at a repository's root must not send the repository.
+  // .git) nor node_modules (readSkillFolder's rule, which `mesh agent skills sync` reads by too):
+  // a SKILL.md at a repository's root must not send the repository, nor a .env its API keys.
   // What is left out (those, symlinks: not followed) is said, not dropped without a word.
   const { readSkillFolder, skillLeftOut, toSkillFiles } = await import('../../agents/index.js')
   let files: SkillFile[]
   const passed: LeftOut[] = []
-  try { files = toSkillFiles(await readSkillFolder(dirname(abs), bytes, { skip: n => n.startsWith('.') || n === 'node_modules', leftOut: passed })) } catch (err: any) {
+  try { files = toSkillFiles(await readSkillFolder(dirname(abs), bytes, { leftOut: passed })) } catch (err: any) {
     if (err?.code === 'INVALID_INPUT') throw err
     throw new InvalidInputError(`cannot read the skill's folder ${dirname(abs)}: ${err?.message ?? err}`, { path: dirname(abs) }, { cause: err })
   }
