@@ -136,12 +136,15 @@ export function skillFile (bytes: Uint8Array, path: string): { text: string, nam
  * holding an unquoted ": ", often written, which agents load) or not a map is read line by line, as
  * mesh read every front matter before: `key: rest of the line`. Nothing is refused for its front
  * matter but a name that is none: the SKILL.md is kept byte for byte either way (`text`), and the
- * same text gives the same name on every device.
+ * same text gives the same name on every device. The front matter is the text's start, but for a
+ * UTF-8 byte order mark before it.
  */
 export function parseSkill (text: string, fallbackName?: string): Pick<Skill, 'name' | 'version' | 'description' | 'body'> {
   let body = text
   let fields = new Map<string, string>()
-  const fm = /^---\r?\n([\s\S]*?)\r?\n---\r?\n?/.exec(text)
+  // A byte order mark before the first `---` (editors on Windows write one) is no text before it: it
+  // stays in `text` as every byte does, and is not part of the body.
+  const fm = /^\uFEFF?---\r?\n([\s\S]*?)\r?\n---\r?\n?/.exec(text)
   if (fm !== null) {
     body = text.slice(fm[0].length)
     fields = yamlFields(fm[1] as string) ?? lineFields(fm[1] as string)

@@ -7,11 +7,14 @@
  * is read as YAML (a `description: |` was stored as "|", `version: 1.0` and quoted text mangled),
  * else line by line (an unquoted colon in a description); a SKILL.md that is not UTF-8 (it was
  * stored with U+FFFD in place of its bytes, so no agent got the file back) is refused naming the
- * file, nothing stored. Real `mesh`.
+ * file, nothing stored. A SKILL.md beginning with a byte order mark (as editors on Windows write
+ * it) has its front matter read (it was not: the skill went by its folder's name, no description),
+ * by `mesh skills add` and `mesh agent skills sync` alike, the file kept byte for byte. Real `mesh`.
  */
-import { mkdir, symlink, writeFile } from 'node:fs/promises'
+import { mkdir, readFile, symlink, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
+import { runCli } from '../helpers/cli.js'
 import { cliHome } from '../helpers/cli-home.js'
 
 const h = cliHome()
@@ -93,5 +96,28 @@ describe('mesh skills add FOLDER', () => {
     await writeFile(join(h.dir, 'latin1.md'), Buffer.from([0x63, 0x61, 0x66, 0xe9, 0x0a]))
     expect((await h.mesh('skills', 'add', join(h.dir, 'latin1.md'))).code).toBe(2)
     expect((await h.mesh('skills', 'list', '--json')).stdout).toBe(before)
+  }, 60_000)
+
+  it('reads the front matter of a SKILL.md that begins with a byte order mark, in skills add and agent skills sync; the file kept as it is', async () => {
+    const BOM = '\uFEFF'
+    const text = `${BOM}---\r\nname: from-windows\r\ndescription: Written in Notepad\r\nversion: 2.0\r\n---\r\n\r\nRun it.\r\n`
+    const f = join(h.dir, 'win-folder')
+    await mkdir(f, { recursive: true })
+    await writeFile(join(f, 'SKILL.md'), text)
+    const r = await h.mesh('skills', 'add', f)
+    expect(r.code, r.stderr).toBe(0)
+    expect(r.stdout).toBe('added skill from-windows 2.0\n')
+    const shown = JSON.parse((await h.mesh('skills', 'show', 'from-windows', '--json')).stdout)
+    expect([shown.description, shown.body, shown.text]).toEqual(['Written in Notepad', '\r\nRun it.\r\n', text])
+
+    const claude = join(h.dir, 'claude-bom')
+    await mkdir(join(claude, 'skills', 'folder-name'), { recursive: true })
+    await writeFile(join(claude, 'skills', 'folder-name', 'SKILL.md'), text.replace('from-windows', 'synced-windows'))
+    const s = await runCli(['agent', 'skills', 'sync', 'claude', '--json', '--home', h.home], { env: { ...h.env, CLAUDE_CONFIG_DIR: claude } })
+    expect(s.code, s.stderr).toBe(0)
+    expect(JSON.parse(s.stdout).pushed).toEqual(['synced-windows'])
+    expect(JSON.parse(s.stdout).pulled).toContain('from-windows')
+    expect(await readFile(join(claude, 'skills', 'from-windows', 'SKILL.md'), 'utf8')).toBe(text)
+    expect(JSON.parse((await h.mesh('skills', 'show', 'synced-windows', '--json')).stdout)).toMatchObject({ description: 'Written in Notepad', version: '2.0' })
   }, 60_000)
 })
