@@ -15,12 +15,19 @@ import { sha256 } from 'multiformats/hashes/sha2'
 import { rendezvousFor, utcDay } from '../identity/index.js'
 import type { NodeConfig } from './config.js'
 import { MDNS_SERVICE_TAG, type MdnsHandle, type MeshLibp2p, type NodeEvent, type NodeVault, type Via } from './mesh-types.js'
-import { Pace, type PaceMode } from './pace.js'
+import { interfaces, Pace, type PaceMode } from './pace.js'
 import type { PeerBook } from './peer-book.js'
 
 const log = logger('mesh:node')
 /** The DHT rendezvous: every 15 s while looking, every 10 min once every known sibling is connected. */
 const RENDEZVOUS = { fastMs: 15_000, slowMs: 600_000 } as const
+/**
+ * How often this node's addresses are looked at, as multicast-dns looks at them for its groups.
+ * Its own signal (`networkInterface`) comes only for an interface it had not joined the group on:
+ * an address that changes on an interface already joined (another DHCP lease on the same Wi-Fi
+ * card) fails its join (EADDRINUSE) and says nothing, nor does an address that goes.
+ */
+const NETWORK_LOOK_MS = 5000
 
 /** The networks an mDNS answer may name: private (RFC 1918, 4193), link-local and loopback. */
 const LAN = new BlockList()
@@ -78,6 +85,8 @@ export interface DiscoveryInit {
   via: Map<string, Via>
   emit: (e: NodeEvent) => void
   addresses: () => string[]
+  /** This node's network changed (an address came or went): its open connections may be dead. */
+  networkChanged?: () => void
 }
 
 export class Discovery {
@@ -85,6 +94,9 @@ export class Discovery {
   /** Whether the DHT pace was woken for the first member proven in this run (firstProven). */
   private dhtWoken = false
   private addrs = ''
+  /** This machine's addresses as last looked at (pace.ts interfaces()), and the timer that looks. */
+  private nets = ''
+  private netLook: ReturnType<typeof setInterval> | undefined
   /** Why mDNS queries are not going out (the last send's error code), while they are not. */
   private mdnsFailing: string | undefined
   private stopped = false
@@ -112,6 +124,16 @@ export class Discovery {
       }, settled, { ...RENDEZVOUS, burstMs: Math.max(config.discoveryBurst, 2 * RENDEZVOUS.fastMs) })
       this.paces.dht.start(1000)
     }
+    // An address of this machine came or went: its connections may be bound to one it no longer has.
+    this.nets = interfaces()
+    this.netLook = setInterval(() => {
+      const nets = interfaces()
+      if (nets === this.nets) return
+      this.nets = nets
+      this.wake('the network changed')
+      this.init.networkChanged?.()
+    }, NETWORK_LOOK_MS)
+    this.netLook.unref()
     // Our addresses changed (an interface came or went): a sibling may be reachable anew.
     this.addrs = this.init.addresses().join(',')
     libp2p.addEventListener('self:peer:update', () => {
@@ -119,6 +141,7 @@ export class Discovery {
       if (now === this.addrs) return
       this.addrs = now
       this.wake('our addresses changed')
+      this.init.networkChanged?.()
     })
   }
 
@@ -166,6 +189,8 @@ export class Discovery {
   stop (): void {
     this.stopped = true
     for (const p of Object.values(this.paces)) p.stop()
+    if (this.netLook !== undefined) clearInterval(this.netLook)
+    this.netLook = undefined
   }
 
   /** Every sibling this home has met is connected and proven (none known: not settled). */

@@ -45,6 +45,8 @@ export interface LivenessInit {
 }
 
 export const LIVENESS_DEFAULTS = { intervalMs: 60_000, timeoutMs: 20_000 } as const
+/** How long a connection checked after a network change may take to answer (check()). */
+const CHECK_TIMEOUT_MS = 5000
 
 /** How long a connection may bring nothing before the silent end closes it: two pings missed. */
 export function silenceMs (intervalMs: number): number { return 2 * intervalMs }
@@ -127,6 +129,39 @@ export class Liveness {
     this.listen(this.node.getConnections())
   }
 
+  /**
+   * This node's addresses changed (another DHCP lease, another access point): a connection bound
+   * to an address it no longer has carries nothing either way, yet looks open until its next
+   * ping, up to an interval and a timeout later, meanwhile shown `connected` and in sync while
+   * what is written here never leaves. Every open connection is pinged now, from this end whatever
+   * its PeerId, with `CHECK_TIMEOUT_MS` at most (an answer on a live link takes milliseconds; one
+   * closed wrongly is redialed by the discovery the change woke), and a dead one is closed so the
+   * sibling is dialed at its new address. Its sibling learns of it when it dials again (proven-links.ts).
+   */
+  checkAll (): void {
+    if (this.stopped) return
+    for (const conn of this.node.getConnections()) {
+      if (conn.status !== 'open') continue
+      void this.answers(conn).then((alive) => {
+        if (alive || this.stopped) return
+        log('no answer from %p after a network change, closing the connection', conn.remotePeer)
+        conn.abort(new TimeoutError('no answer to a ping after a network change'))
+      })
+    }
+  }
+
+  /** Whether a connection answers a ping within `CHECK_TIMEOUT_MS` (the timeout at most) now. */
+  async answers (conn: Connection): Promise<boolean> {
+    try {
+      await this.ping(conn, Math.min(this.timeoutMs, CHECK_TIMEOUT_MS))
+      this.alive?.(conn.remotePeer.toString(), Date.now())
+      return true
+    } catch (err) {
+      log('no answer from %p: %e', conn.remotePeer, err)
+      return false
+    }
+  }
+
   private tick (): void {
     this.timer = undefined
     for (const conn of this.node.getConnections()) {
@@ -141,8 +176,8 @@ export class Liveness {
   }
 
   /** One ping on a stream of its own, as @libp2p/ping sends it; throws when no answer comes in time. */
-  async ping (conn: Connection): Promise<void> {
-    const signal = AbortSignal.timeout(this.timeoutMs)
+  async ping (conn: Connection, timeoutMs = this.timeoutMs): Promise<void> {
+    const signal = AbortSignal.timeout(timeoutMs)
     let stream
     try {
       stream = await conn.newStream(PING_PROTOCOL, { signal, runOnLimitedConnection: true })

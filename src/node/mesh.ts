@@ -118,8 +118,8 @@ export class MeshNode extends EventEmitter<{ event: [NodeEvent], 'caught-up': [s
     this.redials = new Redial({ libp2p: this.libp2p, book, bootstrap: config.bootstrap, relayVia: config.relayVia, via: this.via, timers: this.timers, stopped, revoked: () => this.revoked !== undefined, mayRedial: (id) => !this.excluded.has(id) && !this.isRevokedPeer(id),
       unreachable: (peerId, via, reason, retryMs) => { this.emitEvent({ type: 'unreachable', peerId, label: book.get(peerId)?.label, via, reason, retryMs }) }
     })
-    this.discovery = new Discovery({ libp2p: this.libp2p, vault, book, config, mdns: built.mdns, via: this.via, emit, addresses: () => this.addresses() })
-    this.links = new ProvenLinks({ libp2p: this.libp2p, config, timers: this.timers, stopped, incompatible: (peerId, reason) => { this.emitEvent({ type: 'incompatible', peerId, label: this.labelOf(peerId), reason }) } })
+    this.discovery = new Discovery({ libp2p: this.libp2p, vault, book, config, mdns: built.mdns, via: this.via, emit, addresses: () => this.addresses(), networkChanged: () => { this.liveness?.checkAll() } })
+    this.links = new ProvenLinks({ libp2p: this.libp2p, config, timers: this.timers, stopped, incompatible: (peerId, reason) => { this.emitEvent({ type: 'incompatible', peerId, label: this.labelOf(peerId), reason }) }, answers: async (conn) => await (this.liveness?.answers(conn) ?? Promise.resolve(true)) })
     this.revocation = new Revocation({ vault, libp2p: this.libp2p, book, stopped, emit, exclude: (id, reason) => { this.exclude(id, reason) }, quiet: () => { this.discovery.stop(); this.relayVia.stop() } })
   }
 

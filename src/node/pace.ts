@@ -91,7 +91,7 @@ export class Pace {
 }
 
 /** The node's IPv4/IPv6 addresses as one string: compared between looks to notice a network change. */
-function interfaces (): string {
+export function interfaces (): string {
   const out: string[] = []
   for (const [name, addrs] of Object.entries(networkInterfaces())) for (const a of addrs ?? []) if (!a.internal) out.push(`${name}/${a.address}`)
   return out.sort().join(',')

@@ -27,11 +27,18 @@ export interface ProvenLinksInit {
    * syncs with it. Told once per peer while the node runs.
    */
   incompatible: (peerId: string, reason: string) => void
+  /**
+   * Whether a connection answers a ping now (Liveness.ping with a short timeout). Asked of the
+   * connection sync runs on before a second one is closed in its favour.
+   */
+  answers?: (conn: Connection) => Promise<boolean>
 }
 
 export class ProvenLinks {
   /** Peers said to speak another sync protocol, and why (until identify says otherwise). */
   private readonly incompatibles = new Map<string, string>()
+  /** Peers whose sync connection is being pinged before a second connection is closed. */
+  private readonly checking = new Set<string>()
 
   constructor (private readonly init: ProvenLinksInit) {}
 
@@ -113,8 +120,23 @@ export class ProvenLinks {
     if (this.init.config.relay || this.init.config.relayVia.some(a => a.endsWith(`/p2p/${peerId}`))) return
     const session = this.init.libp2p.services.sync.sessionWith(peerId)
     const runsSync = (c: Connection): boolean => session !== undefined && c.streams.includes(session.stream)
-    const { close, later } = surplus(this.init.libp2p.getConnections(peerIdFromString(peerId)), runsSync)
-    closeSurplus(close)
+    const connections = this.init.libp2p.getConnections(peerIdFromString(peerId))
+    const { close, later } = surplus(connections, runsSync)
+    // A proven sibling dials again while sync runs on a connection to it only when it lost that
+    // connection on its side: its address changed (the old connection bound to an address it no
+    // longer has, which looks open here until a ping fails, up to minutes) or it was cut. The
+    // connection kept must answer first; a dead one is closed instead and sync opens on the new.
+    const kept = connections.find(c => c.status === 'open' && runsSync(c))
+    if (close.length === 0 || kept === undefined || this.init.answers === undefined) closeSurplus(close)
+    else if (!this.checking.has(peerId)) {
+      this.checking.add(peerId)
+      void this.init.answers(kept).then((alive) => {
+        if (this.init.stopped()) return
+        if (alive) { closeSurplus(close); return }
+        log('the connection sync runs on to %s does not answer while it dials again: closing that one (%s)', peerId, kept.remoteAddr)
+        kept.abort(new Error('no answer to a ping while the peer dialed again'))
+      }).finally(() => { this.checking.delete(peerId) })
+    }
     if (later && attempt < 30) this.init.timers.after(1000, () => { this.oneConnection(peerId, attempt + 1) })
   }
 }
