@@ -387,7 +387,10 @@ export class FileExistsError extends MeshError {
  * device that could not be found or refused is not. The CLI exits 2 for them, HTTP says 400.
  */
 export const BAD_INPUT_REASONS: Readonly<Partial<Record<ErrorCode, readonly string[]>>> = {
-  PAIRING_FAILED: ['wrong-code']
+  PAIRING_FAILED: ['wrong-code'],
+  // A blind mirror asked for what only a member can do (it holds no vault key): never carried
+  // out there, as a read-only device asked to write.
+  MISSING_CAPABILITY: ['mirror']
 }
 
 /** Whether `details.reason` makes an error of this code bad input (see BAD_INPUT_REASONS). */

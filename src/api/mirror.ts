@@ -106,7 +106,7 @@ function mirrorApi (mirror: MirrorVault, node: MeshNode, onStop?: () => void): M
   return {
     call: async (method, input) => {
       const h = handlers[method] as ((i: typeof input) => Promise<any>) | undefined
-      if (h === undefined) throw new MissingCapabilityError(`this home is a blind mirror: it holds no vault key, so \`${method}\` cannot run here (run it on a member device)`, { method })
+      if (h === undefined) throw new MissingCapabilityError(`this home is a blind mirror: it holds no vault key, so \`${method}\` cannot run here (run it on a member device)`, { method, reason: 'mirror' })
       return await h(input)
     },
     subscribe: () => () => {},

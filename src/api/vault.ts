@@ -52,7 +52,7 @@ export async function openVault (opts: OpenVaultOptions = {}): Promise<MeshVault
   const home = resolve(expandHome(opts.home ?? defaultHome()))
   // A blind mirror's home has no vault key to open: say what it is rather than "not set up".
   if (await isMirrorHome(home)) {
-    throw new MissingCapabilityError(`home ${home} is a blind mirror: it holds no vault key, so nothing in it can be read or written here`, { home }, {
+    throw new MissingCapabilityError(`home ${home} is a blind mirror: it holds no vault key, so nothing in it can be read or written here`, { home, reason: 'mirror' }, {
       hint: { sep: '. ', cli: 'Run `mesh join --mirror` on it, and read on a member device', mcp: 'No tool reads it: sessions, memory and skills are read on a member device, so a person gives this MCP server a member\'s home instead' }
     })
   }

@@ -94,9 +94,10 @@ describe('mesh mcp on a home it cannot open: what happened, and what a person do
     const { text, error } = await toolErrorText(home, 'sessions_list')
     expect(text).toBe(`MISSING_CAPABILITY: ${fact}. No tool reads it: sessions, memory and skills are read on a member device, so a person gives this MCP server a member's home instead`)
     expect(text).not.toMatch(CLI_WORDS)
-    expect(error).toMatchObject({ code: 'MISSING_CAPABILITY', details: { home } })
+    expect(error).toMatchObject({ code: 'MISSING_CAPABILITY', details: { home, reason: 'mirror' } })
     const cli = await runCli(['sessions', '--home', home], { env })
-    expect(cli.code).toBe(1)
+    // Never carried out on a mirror: bad input, as a read-only device asked to write (mirror-reads-refused.test.ts).
+    expect(cli.code).toBe(2)
     expect(cli.stderr).toContain(`${fact}. Run \`mesh join --mirror\` on it, and read on a member device`)
   })
 })
