@@ -145,6 +145,10 @@ export class MeshNode extends EventEmitter<{ event: [NodeEvent], 'caught-up': [s
     })
     self.replayEarly()
     self.wire()
+    // Revoked before this start (recorded in the registry): known before libp2p starts, whose
+    // mDNS answers come in while it still starts (listening on every interface) and were dialed
+    // then, each sibling refusing it, though this device says it dials no one.
+    self.revocation.revokedSelf()
     let listening = false
     try {
       await built.start()
@@ -404,8 +408,7 @@ export class MeshNode extends EventEmitter<{ event: [NodeEvent], 'caught-up': [s
   syncStats (): SessionStats { return this.libp2p.services.sync.stats() }
 
   private afterStart (): void {
-    // Revoked before this start (recorded in the registry): said once, and nothing is dialed.
-    this.revocation.revokedSelf()
+    // Revoked before this start (start() looked before libp2p started): nothing is dialed.
     if (this.revoked !== undefined) return
     this.redials.dialKnown()
     this.discovery.start()

@@ -2,7 +2,7 @@
  * Two `mesh join` daemons (separate homes, one wallet) in a network namespace with multicast on
  * its loopback find each other by real mDNS and replicate both ways; `mesh session append` on
  * one, `mesh watch` on the other, all through the CLI. A sibling revoked while mDNS still
- * announces it is dialed by neither side again.
+ * announces it is dialed by neither side again, nor by its own `mesh join` started again.
  */
 import { join } from 'node:path'
 import { afterAll, describe, expect, it } from 'vitest'
@@ -14,10 +14,10 @@ const cleanups: Array<() => Promise<void> | void> = []
 afterAll(async () => { for (const c of cleanups.reverse()) await c() })
 
 /** A namespace with multicast on its loopback, a wallet, two homes, and `start` for a daemon there (stopped by pid at the end). */
-async function lan (): Promise<{ env: NodeJS.ProcessEnv, wallet: string, homeA: string, homeB: string, start: (home: string, label: string) => Proc }> {
+async function lan (): Promise<{ env: NodeJS.ProcessEnv, wallet: string, homeA: string, homeB: string, start: (home: string, label: string, extra?: string[]) => Proc }> {
   const ns: Netns = loopbackNs(); cleanups.push(ns.teardown)
   const { dir, env, wallet, mesh } = await walletLab(cleanups)
-  const start = (home: string, label: string): Proc => mesh(ns.names[0], ['join', '--home', home, '--wallet', wallet, '--label', label, '--listen', '/ip4/127.0.0.1/tcp/0', '--dht', 'off'])
+  const start = (home: string, label: string, extra = ['--listen', '/ip4/127.0.0.1/tcp/0', '--dht', 'off']): Proc => mesh(ns.names[0], ['join', '--home', home, '--wallet', wallet, '--label', label, ...extra])
   return { env, wallet, homeA: join(dir, 'a'), homeB: join(dir, 'b'), start }
 }
 
@@ -96,6 +96,30 @@ describe('two daemons on one LAN (mDNS in a namespace)', () => {
     const since = a.lines.slice(after)
     expect(since.filter(l => /^peer (found|proven|refused)/.test(l)), a.lines.join('\n')).toEqual([])
     expect(b.lines.slice(afterB).filter(l => /^peer (found|proven|refused)/.test(l)), b.lines.join('\n')).toEqual([])
+    expect(await a.stop('SIGINT')).toBe(0)
+    expect(await b.stop('SIGINT')).toBe(0)
+  })
+  it('a revoked device whose mesh join starts again dials no sibling it finds by mDNS', async () => {
+    const { env, start, homeA, homeB } = await lan()
+    const a = start(homeA, 'alpha')
+    let b = start(homeB, 'beta')
+    await b.waitFor(/peer proven\s+alpha .* via mdns/)
+    const revoked = await runCli(['devices', 'revoke', 'beta', '--yes', '--home', homeA], { env })
+    expect(revoked.code, revoked.stderr).toBe(0)
+    await b.waitFor(/^REVOKED\s/, 30_000)
+    expect(await b.stop('SIGINT')).toBe(0)
+    // Started again, as a user tries: it knows from its own registry that it was revoked, says so
+    // and dials no one (README, Threat model), alpha's mDNS answers included. It dialed alpha
+    // before, found by mDNS while its node started, and was refused there.
+    await new Promise(resolve => setTimeout(resolve, 1000))
+    const after = a.lines.length
+    // With the defaults, as a user starts it (listening on every interface, the DHT on).
+    b = start(homeB, 'beta', [])
+    await b.waitFor(/^running/)
+    await b.waitFor(/^REVOKED\s/)
+    await new Promise(resolve => setTimeout(resolve, 3000))
+    expect(b.lines.filter(l => /^peer (found|proven|refused)/.test(l)), b.lines.join('\n')).toEqual([])
+    expect(a.lines.slice(after).filter(l => /^peer (found|proven|refused)/.test(l)), a.lines.join('\n')).toEqual([])
     expect(await a.stop('SIGINT')).toBe(0)
     expect(await b.stop('SIGINT')).toBe(0)
   })
