@@ -53,7 +53,18 @@ if (fresh('../dist/cli/mesh.cjs', '../dist/src/cli/main.js')) {
 // wanted, so the rest is dropped rather than crashing with EPIPE (a daemon keeps running, flushed).
 process.stdout.on('error', (err) => { if (err.code !== 'EPIPE' && err.code !== 'ERR_STREAM_DESTROYED') throw err })
 
+// Once the command has ended, what it said written, the process ends: a library's timer left
+// behind must not hold it (libp2p's address manager keeps one for a second after its node stops,
+// so `mesh join` lingered 1-3 s after "stopped; store flushed", and `mesh stop` waited for it).
+// The timer is unref'd: a process with nothing left ends on its own, sooner.
+function end (code) {
+  process.exitCode = code
+  const drained = () => process.stdout.writableLength === 0 && process.stderr.writableLength === 0
+  const check = () => { if (drained()) process.exit(code); else setTimeout(check, 20).unref() }
+  setTimeout(check, 50).unref()
+}
+
 main(process.argv.slice(2), { started: release }).then(
-  (code) => { release(); process.exitCode = code },
-  (err) => { release(); process.stderr.write(`mesh: ${err?.stack ?? err}\n`); process.exitCode = 1 }
+  (code) => { release(); end(code) },
+  (err) => { release(); process.stderr.write(`mesh: ${err?.stack ?? err}\n`); end(1) }
 )
