@@ -85,8 +85,10 @@ const RULES: Rule[] = [
     // before a query string's next pair (`&next=1`), before a space or the end (the end of a
     // statement, `&&`); elsewhere they are a password's (`Tr0ub4dor&3`, `abc;def`). It is
     // replaced only when it looks like a literal (literalValue): code's `= os.environ["X"]`,
-    // `= getPassword()`, `= None` is no secret.
-    re: /\b([A-Za-z_][A-Za-z0-9_]*)([ \t]*=(?!=)[ \t]*)("[^"\n]*"|'[^'\n]*'|(?:[^\s"'\\&;]|[&;](?![\s&;]|$|[A-Za-z_][\w.-]*=))+)/g,
+    // `= getPassword()`, `= None` is no secret. A quote inside it with a letter or a digit after
+    // it is a password's too (`ab"cd`, `it's`): stopped there, the rest was left visible; a quote
+    // with anything else after it closes a string the pair is in (`echo "PASSWORD=x" > f`).
+    re: /\b([A-Za-z_][A-Za-z0-9_]*)([ \t]*=(?!=)[ \t]*)("[^"\n]*"|'[^'\n]*'|(?:[^\s"'\\&;]|[&;](?![\s&;]|$|[A-Za-z_][\w.-]*=))(?:[^\s"'\\&;]|[&;](?![\s&;]|$|[A-Za-z_][\w.-]*=)|["'](?=[A-Za-z0-9]))*)/g,
     replace: m => secretName(m[1] as string) && unredacted(m[3] as string) && literalValue(m[1] as string, m[3] as string, m[2] as string) ? `${m[1] as string}${m[2] as string}${REDACTED}${trailingCommas(m[3] as string)}` : undefined
   },
   {

@@ -1,0 +1,36 @@
+/**
+ * `mesh agent export --redact` on a Claude Code transcript holding the secrets agents meet in
+ * their tool output (test/fixtures/redact: one tool result a line, written for this test): the
+ * real CLI imports the file and exports it redacted, and each line's text is compared whole, so a
+ * secret left visible and a command hidden with it both fail.
+ */
+import { copyFile, readFile } from 'node:fs/promises'
+import { join } from 'node:path'
+import { fileURLToPath } from 'node:url'
+import { expect, it } from 'vitest'
+import { soloHome } from '../helpers/solo-home.js'
+import { stopAfterEach } from '../helpers/teardown.js'
+
+const { cleanups } = stopAfterEach()
+
+const SID = '4c2e8a10-5b7d-4e3f-9a61-0d8f2b7c6e15'
+const FIXTURE = fileURLToPath(new URL(`../fixtures/redact/${SID}.jsonl`, import.meta.url))
+
+/** Each fixture line's tool result as the redacted export has it, in order; and what must not be left. */
+const WANT: string[] = [
+  'ok: run it as DEPLOY=1 x PASSWORD=[REDACTED] and x API_TOKEN=[REDACTED] more'
+]
+const GONE = ['"cd', 'cd and', "'s-9k"]
+
+it('redacts the secrets of a real transcript file, each line to what it should say', async () => {
+  const { env, mesh } = await soloHome(cleanups)
+  const file = join(String(env.HOME), `${SID}.jsonl`)
+  await copyFile(FIXTURE, file)
+  await mesh('agent', 'import', 'claude', '--file', file)
+  const out = join(String(env.HOME), 'out.jsonl')
+  await mesh('agent', 'export', `agent:claude:${SID}`, '--redact', '--out', out, '--json')
+  const text = await readFile(out, 'utf8')
+  const got = text.trim().split('\n').map(l => (JSON.parse(l) as { message: { content: Array<{ content: string }> } }).message.content[0]?.content)
+  expect(got).toEqual(WANT)
+  for (const s of GONE) expect(text).not.toContain(s)
+})
