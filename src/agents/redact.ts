@@ -43,8 +43,11 @@ function numericSecretName (name: string): boolean {
   return words.some(w => NUMERIC_SECRET_WORDS.has(w)) && !words.some(w => COUNT_WORDS.has(w))
 }
 
-/** A rule's replacement for a match (its groups as `m`), or undefined to leave the match as it is. */
-interface Rule { name: string, re: RegExp, replace?: (m: string[]) => string | undefined }
+/**
+ * A rule's replacement for a match (its groups as `m`, found at `at` in `text`), or undefined to
+ * leave the match as it is.
+ */
+interface Rule { name: string, re: RegExp, replace?: (m: string[], at: number, text: string) => string | undefined }
 
 const unredacted = (v: string): boolean => v !== '' && !v.startsWith(REDACTED) && v !== `"${REDACTED}"` && v !== `'${REDACTED}'`
 
@@ -70,11 +73,18 @@ const RULES: Rule[] = [
     // NAME=value as a line of its own (an .env file, `export NAME=value`), `=` with no space
     // around it: the whole value to the line's end (a space, `&`, `;`, `#` are a password's as
     // well) or to a shell's ` && `, ` || `, ` | `, ` ; ` or the next ` NAME=` (`A_TOKEN=x PORT=1`);
-    // a `;` ending the line kept. A quoted value is left to the rule below (it ends at its
-    // closing quote); code's values (literalValue) stay.
+    // a `;` ending the line kept. A line with no other NAME=value line beside it is a command
+    // run with the variable set (`API_KEY=abc npm test`): its value ends at a space, and the
+    // command stays (it was hidden with the value). A quoted value is left to the rule below (it
+    // ends at its closing quote); code's values (literalValue) stay.
     name: 'assignment',
     re: /(^|\n)([ \t]*(?:export[ \t]+)?)([A-Za-z_][A-Za-z0-9_]*)=(?![="'])([^\s][^\n]*?)(?=[ \t]*;?[ \t]*(?:\r?\n|$)|[ \t]+(?:(?:&&|\|\|?|;)[ \t]|[A-Za-z_][A-Za-z0-9_]*=))/g,
-    replace: m => secretName(m[3] as string) && unredacted(m[4] as string) && literalValue(m[3] as string, m[4] as string, '=') ? `${m[1] as string}${m[2] as string}${m[3] as string}=${REDACTED}` : undefined
+    replace: (m, at, text) => {
+      const [, start = '', lead = '', name = '', whole = ''] = m
+      const space = whole.search(/[ \t]/)
+      const value = space === -1 || inDotenv(text, at + start.length) ? whole : whole.slice(0, space)
+      return secretName(name) && unredacted(value) && literalValue(name, value, '=') ? `${start}${lead}${name}=${REDACTED}${whole.slice(value.length)}` : undefined
+    }
   },
   {
     // NAME=value (an .env line, a shell export, a query string): the value replaced, the name
@@ -117,6 +127,19 @@ const RULES: Rule[] = [
     replace: m => unredacted(m[3] as string) && inlinePassword(m[1] as string, m[3] as string) ? `${m[1] as string}${m[2] as string}${REDACTED}` : undefined
   }
 ]
+
+const ASSIGNMENT_LINE = /^[ \t]*(?:export[ \t]+)?[A-Za-z_][A-Za-z0-9_]*=/
+
+/**
+ * Whether the line starting at `at` is one of a .env file's: the line before or after it (blank
+ * lines and `#` comments passed over) is a NAME=value line too. A .env value runs to the line's
+ * end, spaces and all (`SECRET_KEY=correct horse battery`); a shell's ends at a space.
+ */
+function inDotenv (text: string, at: number): boolean {
+  const near = (lines: string[]): boolean => ASSIGNMENT_LINE.test(lines.find(l => l.trim() !== '' && !l.trimStart().startsWith('#')) ?? '')
+  const end = text.indexOf('\n', at)
+  return near(text.slice(0, Math.max(at - 1, 0)).split('\n').reverse()) || (end !== -1 && near(text.slice(end + 1).split('\n')))
+}
 
 /** Words of a name whose value is a password a person chose: short, with no token's shape. */
 const PASSWORD_WORDS = new Set(['password', 'passwd', 'pass', 'passphrase', 'passcode'])
@@ -203,7 +226,7 @@ function redactText (text: string, t: Tally): string {
   for (const r of RULES) {
     out = out.replace(r.re, (...args: unknown[]) => {
       const m = args.slice(0, -2).map(a => a === undefined ? '' : String(a))
-      const next = r.replace === undefined ? REDACTED : r.replace(m)
+      const next = r.replace === undefined ? REDACTED : r.replace(m, args[args.length - 2] as number, args[args.length - 1] as string)
       if (next === undefined) return m[0] as string
       counted(t, r.name)
       return next

@@ -18,9 +18,12 @@ const FIXTURE = fileURLToPath(new URL(`../fixtures/redact/${SID}.jsonl`, import.
 
 /** Each fixture line's tool result as the redacted export has it, in order; and what must not be left. */
 const WANT: string[] = [
-  'ok: run it as DEPLOY=1 x PASSWORD=[REDACTED] and x API_TOKEN=[REDACTED] more'
+  'ok: run it as DEPLOY=1 x PASSWORD=[REDACTED] and x API_TOKEN=[REDACTED] more',
+  // A command run with a variable set: the command stays; in a .env file the whole line is the value.
+  'API_KEY=[REDACTED] npm test',
+  '# .env\nPORT=8080\nSECRET_KEY=[REDACTED]\n'
 ]
-const GONE = ['"cd', 'cd and', "'s-9k"]
+const GONE = ['"cd', 'cd and', "'s-9k", 'abc123', 'horse']
 
 it('redacts the secrets of a real transcript file, each line to what it should say', async () => {
   const { env, mesh } = await soloHome(cleanups)

@@ -12,7 +12,20 @@ const CASES: Array<[string, string]> = [
   ["x API_TOKEN=it's-9k more", `x API_TOKEN=${REDACTED} more`],
   // A quote that closes a string around the pair still ends the value.
   ['echo "PASSWORD=abc9" > f', `echo "PASSWORD=${REDACTED}" > f`],
-  ["sh -c 'API_TOKEN=abc9def,x'", `sh -c 'API_TOKEN=${REDACTED}'`]
+  ["sh -c 'API_TOKEN=abc9def,x'", `sh -c 'API_TOKEN=${REDACTED}'`],
+  // NAME=value as a line of its own: a command run with the variable set keeps the command (the
+  // value, unquoted, ends at a space); a line of a .env file (other NAME=value lines beside it,
+  // comments and blank lines aside) is the value to its end, spaces and all.
+  ['API_KEY=abc npm test', `API_KEY=${REDACTED} npm test`],
+  ['$ GITHUB_TOKEN=ghx123 gh pr list\nok', `$ GITHUB_TOKEN=${REDACTED} gh pr list\nok`],
+  ['cd app\nAPI_KEY=abc npm test -- --watch\ndone', `cd app\nAPI_KEY=${REDACTED} npm test -- --watch\ndone`],
+  ['PASSWD=Tr0ub4dor&3', `PASSWD=${REDACTED}`],
+  ['PASSWD=Tr0ub4dor&3 make', `PASSWD=${REDACTED} make`],
+  ['KEY="a b c"', `KEY=${REDACTED}`],
+  ['KEY="a b c" make', `KEY=${REDACTED} make`],
+  ['PORT=1\nSECRET_KEY=correct horse battery', `PORT=1\nSECRET_KEY=${REDACTED}`],
+  ['# db\nDB_PASSWORD=pa ss word\n\n# api\nAPI_URL=x', `# db\nDB_PASSWORD=${REDACTED}\n\n# api\nAPI_URL=x`],
+  ['export A=1\nexport SECRET_KEY=correct horse battery', `export A=1\nexport SECRET_KEY=${REDACTED}`]
 ]
 
 describe('redact on the shapes secrets take', () => {
