@@ -66,6 +66,22 @@ const RULES: Rule[] = [
   { name: 'stripe', re: /\b(?:sk|rk)_(?:live|test)_[A-Za-z0-9]{20,}\b/g },
   { name: 'huggingface', re: /\bhf_[A-Za-z0-9]{30,}\b/g },
   { name: 'bearer', re: /\b((?:Bearer|Basic)\s+)[A-Za-z0-9._~+/=-]{16,}/g, replace: m => `${m[1] as string}${REDACTED}` },
+  // Authorization's credentials anywhere in a line (a header a command sends: `curl -H
+  // 'Authorization: token …'`), after a scheme if there is one (GitHub's `token`, Bearer, Basic),
+  // however short: the bearer rule above wants 16 characters and a known scheme, and the name:
+  // value rule a line of its own. A word of prose or a variable (`$TOKEN`, `${TOKEN}`) is none.
+  {
+    name: 'authorization',
+    re: /\b((?:Proxy-)?Authorization[ \t]*:[ \t]*)((?:[A-Za-z][\w-]*[ \t]+)?)([A-Za-z0-9._~+/=-]{8,})(?=$|[\s"'\\,;])/gi,
+    replace: m => AUTH_SCHEMES.has((m[2] as string).trim().toLowerCase()) || credential(m[3] as string) ? `${m[1] as string}${m[2] as string}${REDACTED}` : undefined
+  },
+  // A header named like a secret that a command sends (`curl -H 'X-Api-Key: …'`, `--header
+  // 'PRIVATE-TOKEN: …'`): its value, unless a variable.
+  {
+    name: 'header',
+    re: /(?<![\w-])((?:-[A-Za-z]*H|--header)[ \t]*=?[ \t]*["']?)(?!(?:Proxy-)?Authorization\b)([A-Za-z][\w-]*)([ \t]*:[ \t]*)([^\s"'\\]+)/gi,
+    replace: m => secretName(m[2] as string) && unredacted(m[4] as string) && !(m[4] as string).startsWith('$') ? `${m[1] as string}${m[2] as string}${m[3] as string}${REDACTED}` : undefined
+  },
   // A JWT: three base64url parts, the header's and the payload's JSON (`{"…`, so `eyJ`); the
   // signature may be empty (`alg: none`).
   { name: 'jwt', re: /\beyJ[A-Za-z0-9_-]{8,}\.eyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]*/g },
@@ -179,6 +195,11 @@ function secretLooking (value: string): boolean {
   if (value.startsWith('"') || value.startsWith("'")) return true
   return /^[A-Za-z0-9+/=_~:-]{8,}$/.test(value) && (/[0-9]/.test(value) || (/[a-z]/.test(value) && /[A-Z]/.test(value)))
 }
+
+const AUTH_SCHEMES = new Set(['bearer', 'basic', 'token'])
+
+/** Whether Authorization's value after no known scheme is credentials, not a word of prose: a digit in it, or 16 characters of both cases. */
+const credential = (v: string): boolean => /[0-9]/.test(v) || (v.length >= 16 && /[a-z]/.test(v) && /[A-Z]/.test(v))
 
 const NOT_SECRETS = new Set(['None', 'none', 'null', 'nil', 'undefined', 'true', 'false', 'True', 'False', 'NULL'])
 

@@ -21,9 +21,12 @@ const WANT: string[] = [
   'ok: run it as DEPLOY=1 x PASSWORD=[REDACTED] and x API_TOKEN=[REDACTED] more',
   // A command run with a variable set: the command stays; in a .env file the whole line is the value.
   'API_KEY=[REDACTED] npm test',
-  '# .env\nPORT=8080\nSECRET_KEY=[REDACTED]\n'
+  '# .env\nPORT=8080\nSECRET_KEY=[REDACTED]\n',
+  // A header of a command line: the credentials after any scheme, and a secret-named header's value.
+  '$ curl -sH \'Authorization: token [REDACTED]\' https://api.github.test/user\n{"login":"alice"}',
+  'curl -H "X-Api-Key: [REDACTED]" -H "Accept: application/json" https://x.test'
 ]
-const GONE = ['"cd', 'cd and', "'s-9k", 'abc123', 'horse']
+const GONE = ['"cd', 'cd and', "'s-9k", 'abc123', 'horse', '0f3a9c1d', 'k9d8e7f6']
 
 it('redacts the secrets of a real transcript file, each line to what it should say', async () => {
   const { env, mesh } = await soloHome(cleanups)

@@ -25,11 +25,33 @@ const CASES: Array<[string, string]> = [
   ['KEY="a b c" make', `KEY=${REDACTED} make`],
   ['PORT=1\nSECRET_KEY=correct horse battery', `PORT=1\nSECRET_KEY=${REDACTED}`],
   ['# db\nDB_PASSWORD=pa ss word\n\n# api\nAPI_URL=x', `# db\nDB_PASSWORD=${REDACTED}\n\n# api\nAPI_URL=x`],
-  ['export A=1\nexport SECRET_KEY=correct horse battery', `export A=1\nexport SECRET_KEY=${REDACTED}`]
+  ['export A=1\nexport SECRET_KEY=correct horse battery', `export A=1\nexport SECRET_KEY=${REDACTED}`],
+  // Authorization's credentials inside a line, whatever the scheme (GitHub's `token`, none, a
+  // short bearer); a header named like a secret in a command's -H.
+  ["curl -H 'Authorization: token 0f3a9c1d2e8b7a6f' x", `curl -H 'Authorization: token ${REDACTED}' x`],
+  ['curl -H "Authorization: Bearer abc123xyz" x', `curl -H "Authorization: Bearer ${REDACTED}" x`],
+  ['curl -H "authorization:sk_9f8e7d6c5b" x', `curl -H "authorization:${REDACTED}" x`],
+  ['  authorization: token 0f3a9c1d2e8b7a6f', `  authorization: token ${REDACTED}`],
+  ['http -A bearer -a x "Proxy-Authorization: Basic dXNlcjpwdw==" y', `http -A bearer -a x "Proxy-Authorization: Basic ${REDACTED}" y`],
+  ["curl --header 'PRIVATE-TOKEN: glpat-9f8e7d6c' x", `curl --header 'PRIVATE-TOKEN: ${REDACTED}' x`],
+  ['curl -H "X-Api-Key: k9d8e7f6a5b4" -H "Accept: application/json" x', `curl -H "X-Api-Key: ${REDACTED}" -H "Accept: application/json" x`]
+]
+
+/** Text that names a header and holds no secret: left as it is. */
+const KEPT = [
+  'the Authorization: header is missing',
+  'headers: { Authorization: `Bearer ${token}` }',
+  "fetch(u, { headers: { Authorization: 'Bearer ' + token } })",
+  'curl -H "Authorization: token $GITHUB_TOKEN" x',
+  'curl -H "Authorization: Bearer ${API_TOKEN}" x',
+  'curl -H "X-Api-Key: $KEY" -H "Content-Type: text/plain" x'
 ]
 
 describe('redact on the shapes secrets take', () => {
   it.each(CASES)('%s', (text, want) => {
     expect(redact(text).text).toBe(want)
+  })
+  it.each(KEPT)('keeps %s', (text) => {
+    expect(redact(text)).toMatchObject({ text, count: 0 })
   })
 })
