@@ -86,6 +86,15 @@ const RULES: Rule[] = [
   // signature may be empty (`alg: none`).
   { name: 'jwt', re: /\beyJ[A-Za-z0-9_-]{8,}\.eyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]*/g },
   {
+    // A command's flag named like a secret, its value the next argument or after `=` (`mysql
+    // --password hunter2`, `vercel --token "…"`, `--api-key=…`): a value quoted, or holding a
+    // digit or a sign. Not a flag with no value (`--password -h`, `--with-token < file`), a
+    // variable (`$TOKEN`, `"$PW"`, `${{ … }}`), a file's (`--token-file`), a word of prose.
+    name: 'flag',
+    re: /(?<![\w-])(--[A-Za-z][\w-]*)([ \t]+|=)("[^"\n]*"|'[^'\n]*'|[^\s"'\\<>|&;-][^\s"'\\]*)/g,
+    replace: m => flagValue(m[1] as string, m[3] as string) ? `${m[1] as string}${m[2] as string}${REDACTED}` : undefined
+  },
+  {
     // NAME=value as a line of its own (an .env file, `export NAME=value`), `=` with no space
     // around it: the whole value to the line's end (a space, `&`, `;`, `#` are a password's as
     // well) or to a shell's ` && `, ` || `, ` | `, ` ; ` or the next ` NAME=` (`A_TOKEN=x PORT=1`);
@@ -194,6 +203,20 @@ function inlinePassword (name: string, value: string): boolean {
 function secretLooking (value: string): boolean {
   if (value.startsWith('"') || value.startsWith("'")) return true
   return /^[A-Za-z0-9+/=_~:-]{8,}$/.test(value) && (/[0-9]/.test(value) || (/[a-z]/.test(value) && /[A-Z]/.test(value)))
+}
+
+/** Words of a flag's name that say its value is no secret but where to find one, or a count. */
+const FLAG_NOT_VALUE = new Set(['file', 'path', 'dir', 'env', 'stdin', 'cmd', 'command', 'helper', 'name', 'id', 'type', 'url'])
+
+/** Whether a secret-named flag's value (see the rule) is one. */
+function flagValue (flag: string, value: string): boolean {
+  const words = nameWords(flag)
+  if (!secretName(flag.replace(/^-+/, '')) || words.some(w => FLAG_NOT_VALUE.has(w) || COUNT_WORDS.has(w)) || !unredacted(value)) return false
+  const inner = /^(["']).*\1$/.test(value) ? value.slice(1, -1) : undefined
+  if (inner !== undefined) return inner !== '' && !inner.startsWith('$')
+  // A full stop or a comma after a word is prose's (`the --token flag, or …`).
+  const core = value.replace(/[.,;:!?]+$/, '')
+  return !NOT_SECRETS.has(core) && !codeShaped(value) && /[^A-Za-z]/.test(core)
 }
 
 const AUTH_SCHEMES = new Set(['bearer', 'basic', 'token'])

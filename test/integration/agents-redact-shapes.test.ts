@@ -24,9 +24,11 @@ const WANT: string[] = [
   '# .env\nPORT=8080\nSECRET_KEY=[REDACTED]\n',
   // A header of a command line: the credentials after any scheme, and a secret-named header's value.
   '$ curl -sH \'Authorization: token [REDACTED]\' https://api.github.test/user\n{"login":"alice"}',
-  'curl -H "X-Api-Key: [REDACTED]" -H "Accept: application/json" https://x.test'
+  'curl -H "X-Api-Key: [REDACTED]" -H "Accept: application/json" https://x.test',
+  // A secret given to a command as a flag's next argument.
+  '$ mysql -u root --password [REDACTED] app -e \'select 1\'\n$ vercel deploy --token [REDACTED] --prod'
 ]
-const GONE = ['"cd', 'cd and', "'s-9k", 'abc123', 'horse', '0f3a9c1d', 'k9d8e7f6']
+const GONE = ['"cd', 'cd and', "'s-9k", 'abc123', 'horse', '0f3a9c1d', 'k9d8e7f6', 'hunter2', 'V3rc3l']
 
 it('redacts the secrets of a real transcript file, each line to what it should say', async () => {
   const { env, mesh } = await soloHome(cleanups)

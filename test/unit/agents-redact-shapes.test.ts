@@ -34,7 +34,13 @@ const CASES: Array<[string, string]> = [
   ['  authorization: token 0f3a9c1d2e8b7a6f', `  authorization: token ${REDACTED}`],
   ['http -A bearer -a x "Proxy-Authorization: Basic dXNlcjpwdw==" y', `http -A bearer -a x "Proxy-Authorization: Basic ${REDACTED}" y`],
   ["curl --header 'PRIVATE-TOKEN: glpat-9f8e7d6c' x", `curl --header 'PRIVATE-TOKEN: ${REDACTED}' x`],
-  ['curl -H "X-Api-Key: k9d8e7f6a5b4" -H "Accept: application/json" x', `curl -H "X-Api-Key: ${REDACTED}" -H "Accept: application/json" x`]
+  ['curl -H "X-Api-Key: k9d8e7f6a5b4" -H "Accept: application/json" x', `curl -H "X-Api-Key: ${REDACTED}" -H "Accept: application/json" x`],
+  // A command's flag named like a secret, its value the next argument (or after `=`).
+  ['mysql -u root --password hunter2 db', `mysql -u root --password ${REDACTED} db`],
+  ['psql --password S3cret! -h db', `psql --password ${REDACTED} -h db`],
+  ['docker login --password "pa ss 9" --username me', `docker login --password ${REDACTED} --username me`],
+  ['tool --token abcdef123456 --api-key k9 --client-secret s3cr3tv x', `tool --token ${REDACTED} --api-key ${REDACTED} --client-secret ${REDACTED} x`],
+  ['tool --api-key=k9z8', `tool --api-key=${REDACTED}`]
 ]
 
 /** Text that names a header and holds no secret: left as it is. */
@@ -44,7 +50,14 @@ const KEPT = [
   "fetch(u, { headers: { Authorization: 'Bearer ' + token } })",
   'curl -H "Authorization: token $GITHUB_TOKEN" x',
   'curl -H "Authorization: Bearer ${API_TOKEN}" x',
-  'curl -H "X-Api-Key: $KEY" -H "Content-Type: text/plain" x'
+  'curl -H "X-Api-Key: $KEY" -H "Content-Type: text/plain" x',
+  // A flag with no value of its own, a variable, a file's path, a count, a word of prose.
+  'psql --password -h db',
+  'gh auth login --with-token < token.txt',
+  'echo "$PW" | docker login --password-stdin --username me',
+  'tool --token $TOKEN --password "$DB_PASS" --secret ${{ secrets.X }}',
+  'tool --token-file ./t.txt --password-file /run/pw --max-tokens 4096',
+  'pass the --token flag, or use --password instead'
 ]
 
 describe('redact on the shapes secrets take', () => {
