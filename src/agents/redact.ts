@@ -54,7 +54,8 @@ const unredacted = (v: string): boolean => v !== '' && !v.startsWith(REDACTED) &
 // Order matters: the specific providers before the generic sk- and name rules.
 const RULES: Rule[] = [
   // A block cut off before its END line (an output truncated) is replaced to the end of the text.
-  { name: 'private-key', re: /-----BEGIN [A-Z0-9 ]*PRIVATE KEY-----[\s\S]*?(?:-----END [A-Z0-9 ]*PRIVATE KEY-----|$(?![\s\S]))/g },
+  // PEM's (`RSA PRIVATE KEY`, `OPENSSH PRIVATE KEY`) and PGP's armour (`PGP PRIVATE KEY BLOCK`).
+  { name: 'private-key', re: /-----BEGIN [A-Z0-9 ]*PRIVATE KEY(?: BLOCK)?-----[\s\S]*?(?:-----END [A-Z0-9 ]*PRIVATE KEY(?: BLOCK)?-----|$(?![\s\S]))/g },
   // Credentials in a URL (scheme://user:password@host): the password alone replaced.
   { name: 'url-password', re: /\b([a-z][a-z0-9+.-]*:\/\/[^\s:/@"'\\]+:)([^\s@/"'\\]+)(@)/gi, replace: m => unredacted(m[2] as string) ? `${m[1] as string}${REDACTED}${m[3] as string}` : undefined },
   { name: 'anthropic', re: /sk-ant-[A-Za-z0-9_-]{20,}/g },

@@ -26,9 +26,12 @@ const WANT: string[] = [
   '$ curl -sH \'Authorization: token [REDACTED]\' https://api.github.test/user\n{"login":"alice"}',
   'curl -H "X-Api-Key: [REDACTED]" -H "Accept: application/json" https://x.test',
   // A secret given to a command as a flag's next argument.
-  '$ mysql -u root --password [REDACTED] app -e \'select 1\'\n$ vercel deploy --token [REDACTED] --prod'
+  '$ mysql -u root --password [REDACTED] app -e \'select 1\'\n$ vercel deploy --token [REDACTED] --prod',
+  // A PGP private key, as a block of its own and inside a JSON string (its newlines `\n`).
+  '$ gpg --export-secret-keys --armor alice\n[REDACTED]\nok',
+  '$ cat signer.json\n{\n "type": "signer",\n "armored": "[REDACTED]\\n",\n "user": "alice"\n}'
 ]
-const GONE = ['"cd', 'cd and', "'s-9k", 'abc123', 'horse', '0f3a9c1d', 'k9d8e7f6', 'hunter2', 'V3rc3l']
+const GONE = ['"cd', 'cd and', "'s-9k", 'abc123', 'horse', '0f3a9c1d', 'k9d8e7f6', 'hunter2', 'V3rc3l', 'lQOYBGZt', 'Xq3B']
 
 it('redacts the secrets of a real transcript file, each line to what it should say', async () => {
   const { env, mesh } = await soloHome(cleanups)

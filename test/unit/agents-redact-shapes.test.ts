@@ -40,7 +40,13 @@ const CASES: Array<[string, string]> = [
   ['psql --password S3cret! -h db', `psql --password ${REDACTED} -h db`],
   ['docker login --password "pa ss 9" --username me', `docker login --password ${REDACTED} --username me`],
   ['tool --token abcdef123456 --api-key k9 --client-secret s3cr3tv x', `tool --token ${REDACTED} --api-key ${REDACTED} --client-secret ${REDACTED} x`],
-  ['tool --api-key=k9z8', `tool --api-key=${REDACTED}`]
+  ['tool --api-key=k9z8', `tool --api-key=${REDACTED}`],
+  // Private keys of every armour: PEM (RSA, EC, OpenSSH, PKCS#8) and PGP's, whole or in a JSON string.
+  ['a\n-----BEGIN PGP PRIVATE KEY BLOCK-----\n\nlQOYBGZt\n=Xq3B\n-----END PGP PRIVATE KEY BLOCK-----\nb', `a\n${REDACTED}\nb`],
+  ['{"k": "-----BEGIN PGP PRIVATE KEY BLOCK-----\\n\\nlQOYBGZt\\n-----END PGP PRIVATE KEY BLOCK-----\\n"}', `{"k": "${REDACTED}\\n"}`],
+  ['-----BEGIN PGP PRIVATE KEY BLOCK-----\nlQOYBGZt', REDACTED],
+  ['{"k": "-----BEGIN OPENSSH PRIVATE KEY-----\\nb3BlbnNz\\n-----END OPENSSH PRIVATE KEY-----\\n"}', `{"k": "${REDACTED}\\n"}`],
+  ['-----BEGIN EC PRIVATE KEY-----\nMHcCAQ\n-----END EC PRIVATE KEY-----', REDACTED]
 ]
 
 /** Text that names a header and holds no secret: left as it is. */
@@ -57,7 +63,9 @@ const KEPT = [
   'echo "$PW" | docker login --password-stdin --username me',
   'tool --token $TOKEN --password "$DB_PASS" --secret ${{ secrets.X }}',
   'tool --token-file ./t.txt --password-file /run/pw --max-tokens 4096',
-  'pass the --token flag, or use --password instead'
+  'pass the --token flag, or use --password instead',
+  // A public key block is no secret.
+  '-----BEGIN PGP PUBLIC KEY BLOCK-----\nmQENBGZt\n-----END PGP PUBLIC KEY BLOCK-----'
 ]
 
 describe('redact on the shapes secrets take', () => {
