@@ -56,8 +56,9 @@ const RULES: Rule[] = [
   // A block cut off before its END line (an output truncated) is replaced to the end of the text.
   // PEM's (`RSA PRIVATE KEY`, `OPENSSH PRIVATE KEY`) and PGP's armour (`PGP PRIVATE KEY BLOCK`).
   { name: 'private-key', re: /-----BEGIN [A-Z0-9 ]*PRIVATE KEY(?: BLOCK)?-----[\s\S]*?(?:-----END [A-Z0-9 ]*PRIVATE KEY(?: BLOCK)?-----|$(?![\s\S]))/g },
-  // Credentials in a URL (scheme://user:password@host): the password alone replaced.
-  { name: 'url-password', re: /\b([a-z][a-z0-9+.-]*:\/\/[^\s:/@"'\\]+:)([^\s@/"'\\]+)(@)/gi, replace: m => unredacted(m[2] as string) ? `${m[1] as string}${REDACTED}${m[3] as string}` : undefined },
+  // Credentials in a URL (scheme://user:password@host): the password alone replaced. The user may
+  // be empty (`redis://:password@host`).
+  { name: 'url-password', re: /\b([a-z][a-z0-9+.-]*:\/\/[^\s:/@"'\\]*:)([^\s@/"'\\]+)(@)/gi, replace: m => unredacted(m[2] as string) ? `${m[1] as string}${REDACTED}${m[3] as string}` : undefined },
   { name: 'anthropic', re: /sk-ant-[A-Za-z0-9_-]{20,}/g },
   { name: 'openai', re: /sk-(?:proj-|svcacct-|admin-)?[A-Za-z0-9_-]{20,}/g },
   { name: 'aws-access-key', re: /\b(?:AKIA|ASIA)[0-9A-Z]{16}\b/g },

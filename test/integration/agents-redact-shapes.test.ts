@@ -29,9 +29,11 @@ const WANT: string[] = [
   '$ mysql -u root --password [REDACTED] app -e \'select 1\'\n$ vercel deploy --token [REDACTED] --prod',
   // A PGP private key, as a block of its own and inside a JSON string (its newlines `\n`).
   '$ gpg --export-secret-keys --armor alice\n[REDACTED]\nok',
-  '$ cat signer.json\n{\n "type": "signer",\n "armored": "[REDACTED]\\n",\n "user": "alice"\n}'
+  '$ cat signer.json\n{\n "type": "signer",\n "armored": "[REDACTED]\\n",\n "user": "alice"\n}',
+  // A URL's password with no user before it (Redis's).
+  'REDIS_URL=redis://:[REDACTED]@cache:6379/0 started\nconnected to redis://:[REDACTED]@cache:6379/0'
 ]
-const GONE = ['"cd', 'cd and', "'s-9k", 'abc123', 'horse', '0f3a9c1d', 'k9d8e7f6', 'hunter2', 'V3rc3l', 'lQOYBGZt', 'Xq3B']
+const GONE = ['"cd', 'cd and', "'s-9k", 'abc123', 'horse', '0f3a9c1d', 'k9d8e7f6', 'hunter2', 'V3rc3l', 'lQOYBGZt', 'Xq3B', 'p4ssw0rdZ']
 
 it('redacts the secrets of a real transcript file, each line to what it should say', async () => {
   const { env, mesh } = await soloHome(cleanups)

@@ -46,7 +46,10 @@ const CASES: Array<[string, string]> = [
   ['{"k": "-----BEGIN PGP PRIVATE KEY BLOCK-----\\n\\nlQOYBGZt\\n-----END PGP PRIVATE KEY BLOCK-----\\n"}', `{"k": "${REDACTED}\\n"}`],
   ['-----BEGIN PGP PRIVATE KEY BLOCK-----\nlQOYBGZt', REDACTED],
   ['{"k": "-----BEGIN OPENSSH PRIVATE KEY-----\\nb3BlbnNz\\n-----END OPENSSH PRIVATE KEY-----\\n"}', `{"k": "${REDACTED}\\n"}`],
-  ['-----BEGIN EC PRIVATE KEY-----\nMHcCAQ\n-----END EC PRIVATE KEY-----', REDACTED]
+  ['-----BEGIN EC PRIVATE KEY-----\nMHcCAQ\n-----END EC PRIVATE KEY-----', REDACTED],
+  // A URL's password, with a user or none (`redis://:password@host`).
+  ['redis-cli -u redis://:p4ss@cache:6379', `redis-cli -u redis://:${REDACTED}@cache:6379`],
+  ['see "https://alice:s3cr3t@x.test/a"', `see "https://alice:${REDACTED}@x.test/a"`]
 ]
 
 /** Text that names a header and holds no secret: left as it is. */
@@ -65,7 +68,9 @@ const KEPT = [
   'tool --token-file ./t.txt --password-file /run/pw --max-tokens 4096',
   'pass the --token flag, or use --password instead',
   // A public key block is no secret.
-  '-----BEGIN PGP PUBLIC KEY BLOCK-----\nmQENBGZt\n-----END PGP PUBLIC KEY BLOCK-----'
+  '-----BEGIN PGP PUBLIC KEY BLOCK-----\nmQENBGZt\n-----END PGP PUBLIC KEY BLOCK-----',
+  // A URL with a port and a path, an address in its path: no password.
+  'http://localhost:8080/users/@alice and https://x.test:443/a@b'
 ]
 
 describe('redact on the shapes secrets take', () => {
