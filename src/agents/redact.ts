@@ -63,7 +63,10 @@ const RULES: Rule[] = [
   { name: 'openai', re: /sk-(?:proj-|svcacct-|admin-)?[A-Za-z0-9_-]{20,}/g },
   { name: 'aws-access-key', re: /\b(?:AKIA|ASIA)[0-9A-Z]{16}\b/g },
   { name: 'github', re: /\b(?:gh[pousr]_[A-Za-z0-9]{36,}|github_pat_[A-Za-z0-9_]{22,})\b/g },
-  { name: 'slack', re: /\bxox[abposr]-[A-Za-z0-9-]{10,}/g },
+  // Slack's tokens: bot, user, app-level (`xapp-`), a rotating one's refresh token (`xoxe-`); and an
+  // incoming webhook's or a workflow trigger's URL, whose path is its secret.
+  { name: 'slack', re: /\b(?:xox[abposre]|xapp)-[A-Za-z0-9-]{10,}/g },
+  { name: 'slack', re: /(\bhooks\.slack\.com\/(?:services|workflows|triggers)\/)[A-Za-z0-9/_-]{8,}/g, replace: m => `${m[1] as string}${REDACTED}` },
   { name: 'google', re: /\bAIza[0-9A-Za-z_-]{35}\b/g },
   { name: 'stripe', re: /\b(?:sk|rk)_(?:live|test)_[A-Za-z0-9]{20,}\b/g },
   { name: 'huggingface', re: /\bhf_[A-Za-z0-9]{30,}\b/g },

@@ -31,9 +31,11 @@ const WANT: string[] = [
   '$ gpg --export-secret-keys --armor alice\n[REDACTED]\nok',
   '$ cat signer.json\n{\n "type": "signer",\n "armored": "[REDACTED]\\n",\n "user": "alice"\n}',
   // A URL's password with no user before it (Redis's).
-  'REDIS_URL=redis://:[REDACTED]@cache:6379/0 started\nconnected to redis://:[REDACTED]@cache:6379/0'
+  'REDIS_URL=redis://:[REDACTED]@cache:6379/0 started\nconnected to redis://:[REDACTED]@cache:6379/0',
+  // Slack's app-level token and an incoming webhook's URL (its path is the secret).
+  'socket mode with [REDACTED]\nposting to https://hooks.slack.com/services/[REDACTED] ok'
 ]
-const GONE = ['"cd', 'cd and', "'s-9k", 'abc123', 'horse', '0f3a9c1d', 'k9d8e7f6', 'hunter2', 'V3rc3l', 'lQOYBGZt', 'Xq3B', 'p4ssw0rdZ']
+const GONE = ['"cd', 'cd and', "'s-9k", 'abc123', 'horse', '0f3a9c1d', 'k9d8e7f6', 'hunter2', 'V3rc3l', 'lQOYBGZt', 'Xq3B', 'p4ssw0rdZ', 'xapp-', '0f9e8d7c6b5a', 'Zx9Yw8']
 
 it('redacts the secrets of a real transcript file, each line to what it should say', async () => {
   const { env, mesh } = await soloHome(cleanups)

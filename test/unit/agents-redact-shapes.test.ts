@@ -49,7 +49,13 @@ const CASES: Array<[string, string]> = [
   ['-----BEGIN EC PRIVATE KEY-----\nMHcCAQ\n-----END EC PRIVATE KEY-----', REDACTED],
   // A URL's password, with a user or none (`redis://:password@host`).
   ['redis-cli -u redis://:p4ss@cache:6379', `redis-cli -u redis://:${REDACTED}@cache:6379`],
-  ['see "https://alice:s3cr3t@x.test/a"', `see "https://alice:${REDACTED}@x.test/a"`]
+  ['see "https://alice:s3cr3t@x.test/a"', `see "https://alice:${REDACTED}@x.test/a"`],
+  // Slack's tokens (bot, user, app-level, a rotating one's refresh token) and webhook URLs.
+  ['SLACK xoxb-123456789012-1234567890123-AbCdEfGhIjKl', `SLACK ${REDACTED}`],
+  ['t=xapp-1-A0123456789-1234567890123-0f9e8d7c6b5a', `t=${REDACTED}`],
+  ['refresh xoxe-1-My0xLTEyMzQ1Njc4OTAxMi0x ok', `refresh ${REDACTED} ok`],
+  ['curl -X POST https://hooks.slack.com/services/T000/B000/XXXXXXXXXXXXXXXX -d x', `curl -X POST https://hooks.slack.com/services/${REDACTED} -d x`],
+  ['"url": "https://hooks.slack.com/triggers/T000/123/abcdef0123"', `"url": "https://hooks.slack.com/triggers/${REDACTED}"`]
 ]
 
 /** Text that names a header and holds no secret: left as it is. */
@@ -70,7 +76,9 @@ const KEPT = [
   // A public key block is no secret.
   '-----BEGIN PGP PUBLIC KEY BLOCK-----\nmQENBGZt\n-----END PGP PUBLIC KEY BLOCK-----',
   // A URL with a port and a path, an address in its path: no password.
-  'http://localhost:8080/users/@alice and https://x.test:443/a@b'
+  'http://localhost:8080/users/@alice and https://x.test:443/a@b',
+  // Slack's docs' own address, a word that starts like a token.
+  'see https://hooks.slack.com/ and https://api.slack.com/apps, xapping'
 ]
 
 describe('redact on the shapes secrets take', () => {
