@@ -5,17 +5,19 @@
  * prints; one mesh session `agent:hermes:<id>` per session row.
  */
 import { stat } from 'node:fs/promises'
+import { hostname } from 'node:os'
 import { resolve } from 'node:path'
 import {
   importBatches, gitRemote, hermesBundle, hermesDbLine, hermesDbPath, hermesDbPaths, hermesDbSessions, hermesExport, hermesExportRows, parseObject, parseSince,
   readFileNoFollow, SqliteFile, type HeldBackTail
 } from '../../agents/index.js'
 import type { MeshApi } from '../../api/api.js'
+import type { CaptureNote } from '../../../crdt/records.js'
 import { clipTitle } from '../../api/title.js'
-import { InvalidInputError, isMeshError, NotFoundError, UsageError } from '../../errors.js'
+import { AbortedError, InvalidInputError, isMeshError, NotFoundError, UsageError } from '../../errors.js'
 import { sayOnStderr, stdout as out, withApi, type Globals } from '../context.js'
 import { plural } from '../wording.js'
-import { fileToImport, recordedMeta } from './agent-run.js'
+import { fileToImport, progress, recordedMeta } from './agent-run.js'
 
 export interface HermesImportResult {
   key: string, sessionId: string, records: number, added: number, total: number, messages: number, cwd?: string, mappedFrom?: string, source: string
@@ -34,7 +36,12 @@ function hermesHeldBackNote (source: string, h: HeldBackTail): string {
   return `note: the last line of ${source} (line ${h.line}, ${plural(h.bytes, 'byte')}) is not whole (no newline, not JSON): left out, so the session on it is not imported; the export is being written, or was cut short: import it again once it is whole, or export that session again`
 }
 
-export async function importHermes (g: Globals, values: Record<string, unknown>): Promise<number> {
+/**
+ * `stopped` (Ctrl-C, SIGTERM: agent-run's importCmd) ends the import after the batch being
+ * stored, as the other agents' imports end: what was stored stays, the session says how much of
+ * it is in mesh (`capture`), and the same import again adds the rest.
+ */
+export async function importHermes (g: Globals, values: Record<string, unknown>, stopped?: AbortSignal): Promise<number> {
   const file = values.file as string | undefined
   const session = values.session as string | undefined
   if (values.all === true && session !== undefined) throw new UsageError('give --session ID or --all, not both')
@@ -80,7 +87,10 @@ export async function importHermes (g: Globals, values: Record<string, unknown>)
   if (values.key !== undefined && rows.length !== 1) throw new UsageError('--key names one session: the export holds several (pick one with --session)')
   const results = await withApi(g, async api => {
     const list: HermesImportResult[] = []
-    for (const row of rows) list.push({ ...await importRow(api, g, row.line, values, row.source ?? source), ...torn })
+    for (const row of rows) {
+      if (stopped?.aborted === true) throw new AbortedError(`stopped: ${list.length} of ${plural(rows.length, 'hermes session')} imported; the same import again adds the rest`, { imported: list.length, of: rows.length })
+      list.push({ ...await importRow(api, g, row.line, values, row.source ?? source, stopped), ...torn })
+    }
     return list
   })
   if (g.json) out.json(results.length === 1 && session !== undefined ? results[0] : results)
@@ -108,7 +118,7 @@ function unreadableStore (path: string, err: unknown): InvalidInputError | undef
   return new InvalidInputError(`${path}: ${err.message}`, { ...err.details, path }, { cause: err })
 }
 
-async function importRow (api: MeshApi, g: Globals, line: string, values: Record<string, unknown>, source: string): Promise<HermesImportResult> {
+async function importRow (api: MeshApi, g: Globals, line: string, values: Record<string, unknown>, source: string, stopped?: AbortSignal): Promise<HermesImportResult> {
   const first = hermesBundle(line)
   const key = (values.key as string | undefined) ?? `agent:hermes:${first.sessionId}`
   const held = await recordedMeta(api, key)
@@ -120,11 +130,40 @@ async function importRow (api: MeshApi, g: Globals, line: string, values: Record
   let added = 0
   let total = 0
   let messages = 0
-  for (const batch of importBatches(b.records, b.view)) {
-    const r = await api.call('agents.import', { key, agent: 'hermes', sessionId: b.sessionId, title: clipTitle(b.title), cwd, gitRemote: remote, records: batch.records, messages: batch.messages.map(m => ({ ...m })), force: values.force === true })
+  // As a transcript's import (agent-run's importOne) says with each batch but the last how much
+  // of the file is stored (`capture`), this says how many of the row's messages are: an import
+  // stopped part-way (Ctrl-C below, a kill, the daemon gone) leaves it, and every device's
+  // resume, list and show say this machine holds more. The last batch clears it.
+  const parts = importBatches(b.records, b.view)
+  const whole = (r: { parts?: number, part?: number }): boolean => r.parts === undefined || r.part === r.parts - 1
+  const messagesTotal = b.records.filter(r => r.kind === 'message').length
+  const bytesTotal = b.records.reduce((n, r) => n + Buffer.byteLength(r.text), 0)
+  let stored = { messages: 0, bytes: 0 }
+  const note = (at: typeof stored, reason: CaptureNote['reason']): CaptureNote => ({ host: hostname(), path: source, reason, lines: at.messages, linesTotal: messagesTotal, bytes: at.bytes, bytesTotal, at: Date.now() })
+  const ours = held?.capture !== undefined && held.capture.host === hostname() && held.capture.path === source
+  const byId = new Map(b.records.map(r => [r.id, r]))
+  for (const [i, batch] of parts.entries()) {
+    const last = i + 1 === parts.length
+    const after = { ...stored }
+    for (const rec of batch.records) {
+      const r = byId.get(rec.id)
+      if (rec.file !== '' || !whole(rec) || r === undefined) continue
+      if (r.kind === 'message') after.messages++
+      after.bytes += Buffer.byteLength(r.text)
+    }
+    const capture = last ? (parts.length > 1 || ours ? null : undefined) : note(after, 'unfinished')
+    const r = await api.call('agents.import', { key, agent: 'hermes', sessionId: b.sessionId, title: clipTitle(b.title), cwd, gitRemote: remote, records: batch.records, messages: batch.messages.map(m => ({ ...m })), force: values.force === true, ...(capture !== undefined ? { capture } : {}) })
     added += r.added
     total = r.total
     messages += r.messages
+    stored = after
+    // A long import says how far it is (on a terminal each batch, else about every tenth).
+    if (parts.length > 4 && (process.stderr.isTTY || (i + 1) % Math.ceil(parts.length / 10) === 0 || last)) progress(`importing hermes session ${b.sessionId}: ${Math.floor((i + 1) * 100 / parts.length)}% (${i + 1}/${parts.length} batches, ${added} new records)`, last)
+    if (stopped?.aborted === true && !last) {
+      // Only when this run stored something: else the note (an earlier run's, if any) stands as it is.
+      if (added > 0) await api.call('agents.import', { key, agent: 'hermes', sessionId: b.sessionId, records: [], capture: note(stored, 'interrupted'), force: values.force === true }).catch(() => {}) // best effort: the batch's own note says `unfinished`
+      throw new AbortedError(`stopped: ${i + 1} of ${parts.length} batches of hermes session ${b.sessionId} (${source}) stored (${plural(added, 'new record')}); the same import again adds the rest`, { path: source, key, batches: parts.length, stored: i + 1, added })
+    }
   }
   // A row whose messages are not a list (an edit by hand, a Hermes of another shape) is kept whole
   // and given back byte for byte, but nothing of it can be shown as messages: said, not silent.

@@ -55,7 +55,6 @@ function agentOf (a: string | undefined, sub: string): AgentName {
 
 async function importCmd (g: Globals, a: string | undefined, values: Record<string, unknown>): Promise<number> {
   const agent = agentOf(a, 'import')
-  if (agent === 'hermes') return await importHermes(g, values)
   // Ctrl-C (or SIGTERM) stops the import after the batch being stored, and says how far it got;
   // a second one stops it at once. What was stored stays; the same import again adds the rest.
   const stop = new AbortController()
@@ -70,7 +69,7 @@ async function importCmd (g: Globals, a: string | undefined, values: Record<stri
   process.on('SIGINT', onSignal)
   process.on('SIGTERM', onSignal)
   try {
-    return await importRun(g, agent, values, stop.signal)
+    return agent === 'hermes' ? await importHermes(g, values, stop.signal) : await importRun(g, agent, values, stop.signal)
   } finally {
     process.off('SIGINT', onSignal)
     process.off('SIGTERM', onSignal)
@@ -225,7 +224,7 @@ const warnLine: ListWarn = (message) => { sayOnStderr('warning', message) }
 /** A database that cannot be read is said on stderr; the others go on. */
 const skipDb = (err: Error): void => { sayOnStderr('skipped', err.message, isMeshError(err) ? { path: err.details.path, code: err.code } : {}) }
 
-function progress (line: string, last = false): void {
+export function progress (line: string, last = false): void {
   if (jsonOutputOn()) return // prose: none with --json
   // A session's id and path come from its file: printable, as drawn() makes every string.
   if (process.stderr.isTTY) draw('stderr', drawn(Control.ERASE_LINE, line, last ? '\n' : ''))
