@@ -103,10 +103,17 @@ export function captureGap (m: Pick<AgentMeta, 'stuck' | 'capture'> | undefined)
  */
 export function captureGapWords (g: CaptureGap, agent: string, sessionId: string): string {
   const n = (x: number): string => x.toLocaleString('en-US')
+  const unit = captureUnit(agent)
   const run = `\`mesh agent import ${agent} --session ${sessionId}\``
   const todo = g.state === 'stuck' ? `fix that line of ${g.path} on ${g.host} (then its follower or ${run} there captures the rest)` : `run ${run} on ${g.host}`
-  return `${g.host} holds more of this session than mesh: its capture stopped after line ${n(g.lines)} of ${n(g.linesTotal)} (${g.reason}) — ${todo}`
+  return `${g.host} holds more of this session than mesh: its capture stopped after ${unit} ${n(g.lines)} of ${n(g.linesTotal)} (${g.reason}) — ${todo}`
 }
+
+/**
+ * What a capture note's `lines` count: a transcript's lines, or a Hermes session's messages (its
+ * export is one line a session, so an import of it notes the messages stored).
+ */
+export const captureUnit = (agent: string): 'line' | 'message' => agent === 'hermes' ? 'message' : 'line'
 
 function isCaptureStuck (v: unknown): v is CaptureStuck {
   const o = v as Record<string, unknown> | null

@@ -13,7 +13,7 @@
 import { realpath, stat } from 'node:fs/promises'
 import { homedir } from 'node:os'
 import { join, resolve } from 'node:path'
-import { captureGap, captureGapWords, type CaptureGap, type CaptureNote, type CaptureStuck, type NativeRecord } from '../../crdt/records.js'
+import { captureGap, captureGapWords, captureUnit, type CaptureGap, type CaptureNote, type CaptureStuck, type NativeRecord } from '../../crdt/records.js'
 import { agentOfKey, isAgentSessionId } from '../api/agent-keys.js'
 import type { MeshApi } from '../api/api.js'
 import { InvalidInputError, isMeshError } from '../errors.js'
@@ -266,7 +266,7 @@ export async function resumeAgentSession (api: MeshApi, key: string, opts: Resum
   // here makes the two diverge. Refused (nothing written, no lease taken) unless asked for.
   const gap = captureGap(meta)
   if (gap !== undefined && opts.partial !== true) {
-    throw new InvalidInputError(`${key} is not whole in mesh: ${captureGapWords(gap, agent, meta.sessionId)}, or resume anyway with --partial (the conversation written here then ends after line ${gap.lines.toLocaleString('en-US')}); nothing was written`, { key, capture: gap })
+    throw new InvalidInputError(`${key} is not whole in mesh: ${captureGapWords(gap, agent, meta.sessionId)}, or resume anyway with --partial (the conversation written here then ends after ${captureUnit(agent)} ${gap.lines.toLocaleString('en-US')}); nothing was written`, { key, capture: gap })
   }
   // A session stored under another agent's key before agents.import refused that.
   if (opts.out !== undefined && agent !== 'hermes') throw refuseOut(key, agent)

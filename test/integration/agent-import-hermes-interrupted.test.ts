@@ -6,7 +6,7 @@
  * same import again adds the rest and clears that. Real `mesh` processes on a real home and a
  * real Hermes export file.
  */
-import { writeFile } from 'node:fs/promises'
+import { mkdir, writeFile } from 'node:fs/promises'
 import { hostname } from 'node:os'
 import { join } from 'node:path'
 import { beforeAll, expect, it } from 'vitest'
@@ -48,6 +48,18 @@ it('Ctrl-C mid-import stops after the batch being stored, says so, and the next 
   expect(partly.messageCount).toBeGreaterThan(1)
   expect(partly.messageCount).toBeLessThan(MESSAGES)
   expect(partly.capture).toMatchObject({ state: 'partial', host: hostname(), path: file, lines: partly.messageCount - 1, linesTotal: MESSAGES, reason: 'import interrupted' })
+
+  // Said in messages: a Hermes export is one line a session, so `line 1,518 of 6,000` named none.
+  const n = (partly.messageCount - 1).toLocaleString('en-US')
+  expect((await h.mesh('session', 'show', `agent:hermes:${S}`, '--tail', '0')).stdout).toContain(`${hostname()} holds more of this session than mesh: its capture stopped after message ${n} of 6,000 (import interrupted)`)
+  const cwd = join(h.dir, 'src-long')
+  await mkdir(cwd, { recursive: true })
+  const refused = await h.mesh('agent', 'resume', `agent:hermes:${S}`, '--cwd', cwd)
+  expect(refused.code).toBe(2)
+  expect(refused.stderr).toContain(`or resume anyway with --partial (the conversation written here then ends after message ${n}); nothing was written`)
+  const partial = await h.mesh('agent', 'resume', `agent:hermes:${S}`, '--cwd', cwd, '--partial', '--out', join(h.dir, 'partial.jsonl'))
+  expect(partial.code, partial.stderr).toBe(0)
+  expect(partial.stdout).toContain(`; what was written here ends after message ${n}`)
 
   const again = await h.mesh('agent', 'import', 'hermes', '--file', file, '--json')
   expect(again.code, again.stderr).toBe(0)

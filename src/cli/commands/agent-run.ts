@@ -20,7 +20,7 @@ import { followCmd, hookCmd, hooksCmd } from './agent-live.js'
 import { syncCmd } from './agent-sync.js'
 import { showAgentList, type LocalSession } from './agent-list.js'
 import type { MeshApi } from '../../api/api.js'
-import type { CaptureNote } from '../../../crdt/records.js'
+import { captureUnit, type CaptureNote } from '../../../crdt/records.js'
 import { AbortedError, InvalidInputError, isMeshError, LeaseHeldError, NotFoundError, UsageError } from '../../errors.js'
 import { sizeWords as mb } from '../../node/progress.js'
 import { draw, jsonOutputOn, leaseHintFor, sayOnStderr, stdout as out, withApi, type Globals } from '../context.js'
@@ -433,7 +433,7 @@ async function resumeCmd (g: Globals, key: string, values: Record<string, unknow
     const n = r.meshOnly ?? 0
     if (n > 0) out.line(`${plural(n, 'message')} of the transcript ${n === 1 ? 'was' : 'were'} appended through mesh, not by ${r.agent}: in mesh only, not in ${r.path}`)
     if (r.captureStuck !== undefined) out.line(cutShortWords(r.key, r.captureStuck))
-    else if (r.capture !== undefined) out.line(`warning: ${r.key} is not whole (--partial): ${r.capture.says}; what was written here ends after line ${r.capture.lines.toLocaleString('en-US')}`)
+    else if (r.capture !== undefined) out.line(`warning: ${r.key} is not whole (--partial): ${r.capture.says}; what was written here ends after ${captureUnit(r.agent)} ${r.capture.lines.toLocaleString('en-US')}`)
     for (const b of r.branches ?? []) out.line(branchWords(b))
     if (r.importFirst !== undefined) out.line(`first, ${r.importFirst}; then`)
     out.line('continue it with:')
