@@ -18,7 +18,7 @@ const SECRET_PAIRS = new Set(['api key', 'access key', 'private key', 'secret ke
 
 /**
  * Whether a name (an environment variable, a JSON key) says its value is a secret: `API_KEY`,
- * `apiKey`, `GITHUB_TOKEN`, `client_secret`, `password`, `DB_PASS`. Whole words only, so
+ * `apiKey`, `GITHUB_TOKEN`, `client_secret`, `password`, `DB_PASS`, `PGPASSWORD`, `MYSQL_PWD`. Whole words only, so
  * `input_tokens` (a count) and `TOKENIZERS_PARALLELISM` are not. `KEY` alone names a secret in an
  * environment variable's upper case (`STRIPE_KEY`, `SSH_KEY`, `KEY`), not in code's `key`,
  * `sortKey` or `primary_key`, nor in a count's (`KEY_COUNT`).
@@ -26,7 +26,12 @@ const SECRET_PAIRS = new Set(['api key', 'access key', 'private key', 'secret ke
 export function secretName (name: string): boolean {
   const words = nameWords(name)
   if (words.some((w, i) => SECRET_WORDS.has(w) || (i > 0 && SECRET_PAIRS.has(`${words[i - 1] as string} ${w}`)))) return true
-  return /^[A-Z][A-Z0-9_]*$/.test(name) && words.includes('key') && !words.some(w => COUNT_WORDS.has(w))
+  if (!/^[A-Z][A-Z0-9_]*$/.test(name)) return false
+  // An environment variable's PASSWORD run into the word before it (PostgreSQL's PGPASSWORD), or
+  // PWD after a word of its own (MySQL's MYSQL_PWD; PWD and OLDPWD are the working directory's).
+  const last = words[words.length - 1] ?? ''
+  if (/(?:password|passwd)$/.test(last) || (words.length > 1 && last === 'pwd')) return true
+  return words.includes('key') && !words.some(w => COUNT_WORDS.has(w))
 }
 
 /** A name's words, lower case: `apiKey`, `API_KEY` and `api-key` are all `api key`. */

@@ -33,9 +33,11 @@ const WANT: string[] = [
   // A URL's password with no user before it (Redis's).
   'REDIS_URL=redis://:[REDACTED]@cache:6379/0 started\nconnected to redis://:[REDACTED]@cache:6379/0',
   // Slack's app-level token and an incoming webhook's URL (its path is the secret).
-  'socket mode with [REDACTED]\nposting to https://hooks.slack.com/services/[REDACTED] ok'
+  'socket mode with [REDACTED]\nposting to https://hooks.slack.com/services/[REDACTED] ok',
+  // The password variables of PostgreSQL and MySQL, one word or a word of their own.
+  '$ PGPASSWORD=[REDACTED] psql -h db -U app -c \'select 1\'\n$ MYSQL_PWD=[REDACTED] mysql -u app'
 ]
-const GONE = ['"cd', 'cd and', "'s-9k", 'abc123', 'horse', '0f3a9c1d', 'k9d8e7f6', 'hunter2', 'V3rc3l', 'lQOYBGZt', 'Xq3B', 'p4ssw0rdZ', 'xapp-', '0f9e8d7c6b5a', 'Zx9Yw8']
+const GONE = ['Pg-s3cret', 'my-s3cret', '"cd', 'cd and', "'s-9k", 'abc123', 'horse', '0f3a9c1d', 'k9d8e7f6', 'hunter2', 'V3rc3l', 'lQOYBGZt', 'Xq3B', 'p4ssw0rdZ', 'xapp-', '0f9e8d7c6b5a', 'Zx9Yw8']
 
 it('redacts the secrets of a real transcript file, each line to what it should say', async () => {
   const { env, mesh } = await soloHome(cleanups)

@@ -55,7 +55,11 @@ const CASES: Array<[string, string]> = [
   ['t=xapp-1-A0123456789-1234567890123-0f9e8d7c6b5a', `t=${REDACTED}`],
   ['refresh xoxe-1-My0xLTEyMzQ1Njc4OTAxMi0x ok', `refresh ${REDACTED} ok`],
   ['curl -X POST https://hooks.slack.com/services/T000/B000/XXXXXXXXXXXXXXXX -d x', `curl -X POST https://hooks.slack.com/services/${REDACTED} -d x`],
-  ['"url": "https://hooks.slack.com/triggers/T000/123/abcdef0123"', `"url": "https://hooks.slack.com/triggers/${REDACTED}"`]
+  ['"url": "https://hooks.slack.com/triggers/T000/123/abcdef0123"', `"url": "https://hooks.slack.com/triggers/${REDACTED}"`],
+  // A variable whose name ends in PASSWORD as one word (PostgreSQL's), or a PWD after another word (MySQL's).
+  ['PGPASSWORD=secret psql -h db', `PGPASSWORD=${REDACTED} psql -h db`],
+  ['export MYSQL_PWD=hunter2', `export MYSQL_PWD=${REDACTED}`],
+  ['{"PGPASSWORD": "x1"}', `{"PGPASSWORD": "${REDACTED}"}`]
 ]
 
 /** Text that names a header and holds no secret: left as it is. */
@@ -78,7 +82,9 @@ const KEPT = [
   // A URL with a port and a path, an address in its path: no password.
   'http://localhost:8080/users/@alice and https://x.test:443/a@b',
   // Slack's docs' own address, a word that starts like a token.
-  'see https://hooks.slack.com/ and https://api.slack.com/apps, xapping'
+  'see https://hooks.slack.com/ and https://api.slack.com/apps, xapping',
+  // The working directory's variables.
+  'PWD=/home/alice/src/app\nOLDPWD=/home/alice'
 ]
 
 describe('redact on the shapes secrets take', () => {
