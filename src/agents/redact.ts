@@ -96,6 +96,14 @@ const RULES: Rule[] = [
   // signature may be empty (`alg: none`).
   { name: 'jwt', re: /\beyJ[A-Za-z0-9_-]{8,}\.eyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]*/g },
   {
+    // A command's user:password (curl's -u/--user, also as -su): the password. Not a uid:gid or
+    // a user:group of a container (`docker run -u 1000:1000`, `-u www-data:www-data`: digits, or
+    // lower-case letters alone), nor a variable (`"$USER:$PASS"`), nor a URL (`redis-cli -u redis://…`).
+    name: 'user-password',
+    re: /(?<![\w-])((?:-[A-Za-z]*u|--user)(?:[ \t]+|=)["']?[^\s:"'@/$]+:)(?!\/\/)([^\s"'@]+)/g,
+    replace: m => /[^a-z_-]/.test(m[2] as string) && !/^\d+$/.test(m[2] as string) && !(m[2] as string).startsWith('$') && unredacted(m[2] as string) ? `${m[1] as string}${REDACTED}` : undefined
+  },
+  {
     // A command's flag named like a secret, its value the next argument or after `=` (`mysql
     // --password hunter2`, `vercel --token "…"`, `--api-key=…`): a value quoted, or holding a
     // digit or a sign. Not a flag with no value (`--password -h`, `--with-token < file`), a

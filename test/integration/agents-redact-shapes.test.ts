@@ -35,9 +35,11 @@ const WANT: string[] = [
   // Slack's app-level token and an incoming webhook's URL (its path is the secret).
   'socket mode with [REDACTED]\nposting to https://hooks.slack.com/services/[REDACTED] ok',
   // The password variables of PostgreSQL and MySQL, one word or a word of their own.
-  '$ PGPASSWORD=[REDACTED] psql -h db -U app -c \'select 1\'\n$ MYSQL_PWD=[REDACTED] mysql -u app'
+  '$ PGPASSWORD=[REDACTED] psql -h db -U app -c \'select 1\'\n$ MYSQL_PWD=[REDACTED] mysql -u app',
+  // curl's user:password (a container's uid:gid after -u is none).
+  '$ curl -su alice:[REDACTED] https://x.test/api\n$ docker run -u 1000:1000 img'
 ]
-const GONE = ['Pg-s3cret', 'my-s3cret', '"cd', 'cd and', "'s-9k", 'abc123', 'horse', '0f3a9c1d', 'k9d8e7f6', 'hunter2', 'V3rc3l', 'lQOYBGZt', 'Xq3B', 'p4ssw0rdZ', 'xapp-', '0f9e8d7c6b5a', 'Zx9Yw8']
+const GONE = ['Hunt3r', 'Pg-s3cret', 'my-s3cret', '"cd', 'cd and', "'s-9k", 'abc123', 'horse', '0f3a9c1d', 'k9d8e7f6', 'hunter2', 'V3rc3l', 'lQOYBGZt', 'Xq3B', 'p4ssw0rdZ', 'xapp-', '0f9e8d7c6b5a', 'Zx9Yw8']
 
 it('redacts the secrets of a real transcript file, each line to what it should say', async () => {
   const { env, mesh } = await soloHome(cleanups)

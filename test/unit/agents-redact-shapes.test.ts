@@ -59,7 +59,11 @@ const CASES: Array<[string, string]> = [
   // A variable whose name ends in PASSWORD as one word (PostgreSQL's), or a PWD after another word (MySQL's).
   ['PGPASSWORD=secret psql -h db', `PGPASSWORD=${REDACTED} psql -h db`],
   ['export MYSQL_PWD=hunter2', `export MYSQL_PWD=${REDACTED}`],
-  ['{"PGPASSWORD": "x1"}', `{"PGPASSWORD": "${REDACTED}"}`]
+  ['{"PGPASSWORD": "x1"}', `{"PGPASSWORD": "${REDACTED}"}`],
+  // A command's user:password (curl -u, --user, wget's --user is a user alone).
+  ['curl -u alice:hunter2 https://x.test', `curl -u alice:${REDACTED} https://x.test`],
+  ['curl --user "alice:S3cret!" x', `curl --user "alice:${REDACTED}" x`],
+  ['curl --user=bob:pa55 x', `curl --user=bob:${REDACTED} x`]
 ]
 
 /** Text that names a header and holds no secret: left as it is. */
@@ -84,7 +88,10 @@ const KEPT = [
   // Slack's docs' own address, a word that starts like a token.
   'see https://hooks.slack.com/ and https://api.slack.com/apps, xapping',
   // The working directory's variables.
-  'PWD=/home/alice/src/app\nOLDPWD=/home/alice'
+  'PWD=/home/alice/src/app\nOLDPWD=/home/alice',
+  // A user and group, a uid and gid, a variable.
+  'docker run -u 1000:1000 img && docker exec -u www-data:www-data c sh',
+  'curl -u "$USER:$PASS" x'
 ]
 
 describe('redact on the shapes secrets take', () => {
