@@ -75,6 +75,11 @@ const RULES: Rule[] = [
   { name: 'google', re: /\bAIza[0-9A-Za-z_-]{35}\b/g },
   { name: 'stripe', re: /\b(?:sk|rk)_(?:live|test)_[A-Za-z0-9]{20,}\b/g },
   { name: 'huggingface', re: /\bhf_[A-Za-z0-9]{30,}\b/g },
+  { name: 'npm', re: /\bnpm_[A-Za-z0-9]{36}\b/g },
+  // GitLab's personal, deploy, runner and pipeline trigger tokens.
+  { name: 'gitlab', re: /\b(?:glpat|gldt|glrt|glptt)-[A-Za-z0-9_-]{20,}/g },
+  // A Discord webhook's URL: its last part is the secret.
+  { name: 'discord', re: /(\bdiscord(?:app)?\.com\/api\/webhooks\/\d+\/)[A-Za-z0-9_-]{20,}/g, replace: m => `${m[1] as string}${REDACTED}` },
   { name: 'bearer', re: /\b((?:Bearer|Basic)\s+)[A-Za-z0-9._~+/=-]{16,}/g, replace: m => `${m[1] as string}${REDACTED}` },
   // Authorization's credentials anywhere in a line (a header a command sends: `curl -H
   // 'Authorization: token …'`), after a scheme if there is one (GitHub's `token`, Bearer, Basic),

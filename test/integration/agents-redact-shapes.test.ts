@@ -41,9 +41,11 @@ const WANT: string[] = [
   // What was caught before these fixes, kept: providers' keys by name and by shape, a key and a
   // password in a JSON file's text, and code that reads a secret from the environment.
   '$ env | sort\nAWS_ACCESS_KEY_ID=[REDACTED]\nANTHROPIC_API_KEY=[REDACTED]\nGH_TOKEN=[REDACTED]\nOPENAI_API_KEY=[REDACTED]\nSLACK_BOT_TOKEN=[REDACTED]\nHOME=/home/alice',
-  '$ cat sa.json\n{"type":"service_account","private_key":"[REDACTED]\\n","password":"[REDACTED]","client_email":"a@b.test"}\nsaw [REDACTED] and [REDACTED]\nsecret_key = os.environ["SECRET_KEY"]\npassword = os.environ["DB_PASSWORD"]'
+  '$ cat sa.json\n{"type":"service_account","private_key":"[REDACTED]\\n","password":"[REDACTED]","client_email":"a@b.test"}\nsaw [REDACTED] and [REDACTED]\nsecret_key = os.environ["SECRET_KEY"]\npassword = os.environ["DB_PASSWORD"]',
+  // npm's and GitLab's tokens by their shape, and a Discord webhook's URL (its last part the secret).
+  '$ cat ~/.npmrc deploy.log\n//registry.npmjs.org/:_authToken=${NPM_TOKEN}\nusing [REDACTED] and [REDACTED]\nnotify https://discord.com/api/webhooks/123456789012345678/[REDACTED]'
 ]
-const GONE = ['fixtureOnly', 'FIXTURE0', 'Fixture0', 'correct horse', 'Hunt3r', 'Pg-s3cret', 'my-s3cret', '"cd', 'cd and', "'s-9k", 'abc123', 'horse', '0f3a9c1d', 'k9d8e7f6', 'hunter2', 'V3rc3l', 'lQOYBGZt', 'Xq3B', 'p4ssw0rdZ', 'xapp-', '0f9e8d7c6b5a', 'Zx9Yw8']
+const GONE = ['Fx0nly', 'fixtureOnly', 'FIXTURE0', 'Fixture0', 'correct horse', 'Hunt3r', 'Pg-s3cret', 'my-s3cret', '"cd', 'cd and', "'s-9k", 'abc123', 'horse', '0f3a9c1d', 'k9d8e7f6', 'hunter2', 'V3rc3l', 'lQOYBGZt', 'Xq3B', 'p4ssw0rdZ', 'xapp-', '0f9e8d7c6b5a', 'Zx9Yw8']
 
 it('redacts the secrets of a real transcript file, each line to what it should say', async () => {
   const { env, mesh } = await soloHome(cleanups)

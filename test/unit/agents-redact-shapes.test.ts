@@ -63,7 +63,12 @@ const CASES: Array<[string, string]> = [
   // A command's user:password (curl -u, --user, wget's --user is a user alone).
   ['curl -u alice:hunter2 https://x.test', `curl -u alice:${REDACTED} https://x.test`],
   ['curl --user "alice:S3cret!" x', `curl --user "alice:${REDACTED}" x`],
-  ['curl --user=bob:pa55 x', `curl --user=bob:${REDACTED} x`]
+  ['curl --user=bob:pa55 x', `curl --user=bob:${REDACTED} x`],
+  // npm's and GitLab's tokens, a Discord webhook.
+  ['token npm_aBcDeFgHiJkLmNoPqRsTuVwXyZ0123456789 ok', `token ${REDACTED} ok`],
+  ['git push https://gitlab.test -o glpat-aBcDeFgHiJkLmNoPqRsT', `git push https://gitlab.test -o ${REDACTED}`],
+  ['runner glrt-aBcDeFgHiJkLmNoPqRsT', `runner ${REDACTED}`],
+  ['"https://discordapp.com/api/webhooks/1234567890/AbCdEfGhIjKlMnOpQrStUvWxYz0123"', `"https://discordapp.com/api/webhooks/1234567890/${REDACTED}"`]
 ]
 
 /** Text that names a header and holds no secret: left as it is. */
@@ -91,7 +96,9 @@ const KEPT = [
   'PWD=/home/alice/src/app\nOLDPWD=/home/alice',
   // A user and group, a uid and gid, a variable.
   'docker run -u 1000:1000 img && docker exec -u www-data:www-data c sh',
-  'curl -u "$USER:$PASS" x'
+  'curl -u "$USER:$PASS" x',
+  // Words that start like a token.
+  'npm_config_cache=/tmp/x and glpat- prefix, https://discord.com/api/webhooks/'
 ]
 
 describe('redact on the shapes secrets take', () => {
