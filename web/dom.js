@@ -21,7 +21,9 @@ export const short = (id) => (typeof id === 'string' && id.length > 16) ? `${id.
 export function when (ts) {
   if (typeof ts !== 'number') return ''
   const s = Math.round((Date.now() - ts) / 1000)
-  const ago = s < 60 ? `${s}s ago` : s < 3600 ? `${Math.round(s / 60)} min ago` : new Date(ts).toLocaleString()
+  // Stamped by a clock ahead of this one past the clocks' 2-minute allowance: said so, not "-7200s ago".
+  if (s < -120) return `${new Date(ts).toLocaleString()}, ahead of this machine's clock`
+  const ago = s < 60 ? `${Math.max(0, s)}s ago` : s < 3600 ? `${Math.round(s / 60)} min ago` : new Date(ts).toLocaleString()
   return ago
 }
 export const clock = (ts) => new Date(ts).toLocaleTimeString([], { timeZoneName: 'short' })

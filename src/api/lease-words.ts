@@ -46,3 +46,27 @@ export function leaseEndHere (e: { code: string, message: string, details: Recor
   if (e.code !== 'LEASE_HELD' || typeof at !== 'number' || !Number.isFinite(at) || Math.abs(at) > 8.64e15) return e.message
   return e.message.replace(leaseEndAt(at), `at ${local(at)}`)
 }
+
+/** A duration in seconds up to 90 s, then minutes, then hours ("12s", "17 min", "3 h"). */
+export function span (ms: number, gap = ''): string {
+  const s = Math.max(0, Math.round(ms / 1000))
+  return s < 90 ? `${s}${gap}s` : s < 5400 ? `${Math.round(s / 60)} min` : `${Math.round(s / 3600)} h`
+}
+
+/** The clocks' allowance, crdt/lease-doc.ts LEASE_SKEW_MS (a test holds them equal): this module imports nothing. */
+export const SKEW_MS = 2 * 60_000
+
+/**
+ * How far a time another device stamped lies ahead of this machine's clock, past the clocks'
+ * allowance; 0 within it. Such a time said as "0s ago" (a write) or "ends in 2 h" (a lease taken
+ * by a laptop whose clock runs 2 h fast, which holds that much longer here) hid the clock.
+ */
+export function aheadBy (ts: number, now = Date.now()): number {
+  return Number.isFinite(ts) && ts > now + SKEW_MS ? ts - now : 0
+}
+
+/** `, by a clock about 2 h ahead of this machine's: check both clocks` for a lease taken ahead of now (aheadBy), else ''. */
+export function aheadWords (takenAt: number | undefined, now = Date.now()): string {
+  const ahead = takenAt !== undefined ? aheadBy(takenAt, now) : 0
+  return ahead > 0 ? `, by a clock about ${span(ahead, ' ')} ahead of this machine's (taken ${span(ahead, ' ')} from now by this one): check both clocks` : ''
+}

@@ -11,7 +11,9 @@ import {
   docVersion, isTime, LEASE_SKEW_MS, LEASE_TTL_MS, MessageIds, SessionDoc, type Lease, type Message, type NewMessage, type SessionMeta, type TaskState, type TaskUpdate
 } from '../../crdt/index.js'
 import { ClosedError, LeaseHeldError, LeaseNotHeldError, NotFoundError } from '../errors.js'
-import { leaseEndAt, onlineWords, pastEndWords } from './lease-words.js'
+import { aheadBy, aheadWords, leaseEndAt, onlineWords, pastEndWords, span } from './lease-words.js'
+
+export { span }
 import type { Replica } from '../node/replica.js'
 import type { Vault } from '../node/vault.js'
 import type { SessionKey } from '../../crdt/index.js'
@@ -176,7 +178,7 @@ export class Session {
     if (l !== undefined) {
       const who = l.label ?? l.device
       const online = this.ctx.online(l.device)
-      throw new LeaseHeldError(`session ${this.key} is driven by ${who} (${heldFor(l.expiresAt, online)})`, { key: this.key, holder: who, device: l.device, expiresAt: l.expiresAt, online }, {
+      throw new LeaseHeldError(`session ${this.key} is driven by ${who} (${heldFor(l.expiresAt, online, l.takenAt)})`, { key: this.key, holder: who, device: l.device, expiresAt: l.expiresAt, online }, {
         hint: { cli: `take it over with \`mesh resume ${this.key} --take\`, or write anyway with --force (force: true in the API)`, mcp: 'take it over with sessions_take_lease (take: true), or write anyway with force: true' }
       })
     }
@@ -325,10 +327,11 @@ export class Session {
       // A write of the session, not of its lease; whose, when not the holder's (written before it took the lease, or with --force).
       const w = this.s.getMeta().lastWriter
       const by = w === undefined || w.device === blocking.device ? '' : ` by ${w.device === this.device ? 'this device' : this.labelOf(w.device) ?? w.device}`
-      const ago = w !== undefined ? `, last write ${span(Date.now() - w.ts)} ago${by}` : ''
+      const ahead = w !== undefined ? aheadBy(w.ts) : 0
+      const ago = w === undefined ? '' : ahead > 0 ? `, last write stamped ${span(ahead, ' ')} ahead of this machine's clock${by}` : `, last write ${span(Date.now() - w.ts)} ago${by}`
       const online = this.ctx.online(blocking.device)
       // Refused to sessions_resume, sessions_take_lease and agents_resume alike: each takes `take`.
-      throw new LeaseHeldError(`session ${this.key} is being driven by ${who}${ago}, ${onlineWords(online)} (${leaseEnds(blocking.expiresAt, Date.now(), online)})`, { key: this.key, holder: who, device: blocking.device, expiresAt: blocking.expiresAt, online }, {
+      throw new LeaseHeldError(`session ${this.key} is being driven by ${who}${ago}, ${onlineWords(online)} (${leaseEnds(blocking.expiresAt, Date.now(), online, blocking.takenAt)})`, { key: this.key, holder: who, device: blocking.device, expiresAt: blocking.expiresAt, online }, {
         hint: { sep: '. ', cli: `Run \`mesh resume ${this.key} --take\` to take over`, mcp: 'Call it again with take: true to take over' }
       })
     }
@@ -370,7 +373,7 @@ export class Session {
     if (l !== undefined && !l.mine && !l.expired) {
       const who = l.label ?? l.device
       const online = this.ctx.online(l.device)
-      throw new LeaseHeldError(`this device does not hold the driver lease of ${this.key}: ${who} does (${heldFor(l.expiresAt, online)})`, { key: this.key, holder: who, device: l.device, expiresAt: l.expiresAt, online }, {
+      throw new LeaseHeldError(`this device does not hold the driver lease of ${this.key}: ${who} does (${heldFor(l.expiresAt, online, l.takenAt)})`, { key: this.key, holder: who, device: l.device, expiresAt: l.expiresAt, online }, {
         hint: { sep: '; ', cli: `take it over with \`mesh resume ${this.key} --take\``, mcp: 'take it over with sessions_take_lease (take: true)' }
       })
     }
@@ -471,11 +474,13 @@ function hasContent (tr: Y.Transaction): boolean {
  * allowance, or (past it) a holder that is online now; it used to read "lease ends in 0 s" however
  * long ago it ran out.
  */
-export function leaseEnds (expiresAt: number, now = Date.now(), online?: boolean): string {
+export function leaseEnds (expiresAt: number, now = Date.now(), online?: boolean, takenAt?: number): string {
   // A time a Date cannot hold (a faulty member's lease) is said as the number it is, not thrown on.
   if (!isTime(expiresAt)) return `lease ends at ${String(expiresAt)} ms, a time no clock shows`
   const at = leaseEndAt(expiresAt)
-  if (expiresAt > now) return `lease ends in ${span(expiresAt - now, ' ')}, ${at}`
+  // Taken "later" than now by this clock: the holder's clock runs ahead, and its lease holds that
+  // much longer here (a laptop 2 h fast held a session 2 h past its 10 minutes, said as "ends in 2 h").
+  if (expiresAt > now) return `lease ends in ${span(expiresAt - now, ' ')}, ${at}${aheadWords(takenAt, now)}`
   // Within the clocks' allowance, what comes after it too: it read as if the lease ended then,
   // and went on holding while its holder was online. `online`: said for a holder offline now
   // (it runs out then), where it read as if it held on regardless.
@@ -483,10 +488,5 @@ export function leaseEnds (expiresAt: number, now = Date.now(), online?: boolean
 }
 
 /** leaseEnds, and "online now" while the lease stands by its time (past it, leaseEnds says why it holds). */
-const heldFor = (expiresAt: number, online: boolean): string => `${leaseEnds(expiresAt, Date.now(), online)}${online && expiresAt + LEASE_SKEW_MS >= Date.now() ? ', online now' : ''}`
+const heldFor = (expiresAt: number, online: boolean, takenAt?: number): string => `${leaseEnds(expiresAt, Date.now(), online, takenAt)}${online && expiresAt + LEASE_SKEW_MS >= Date.now() ? ', online now' : ''}`
 
-/** A duration in seconds up to 90 s, then minutes, then hours ("12s", "17 min", "3 h"). */
-export function span (ms: number, gap = ''): string {
-  const s = Math.max(0, Math.round(ms / 1000))
-  return s < 90 ? `${s}${gap}s` : s < 5400 ? `${Math.round(s / 60)} min` : `${Math.round(s / 3600)} h`
-}

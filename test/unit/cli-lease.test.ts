@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest'
 import { LEASE_SKEW_MS } from '../../crdt/session.js'
 import { leaseEnds, span } from '../../src/api/session.js'
-import { leaseEndHere } from '../../src/api/lease-words.js'
+import { aheadBy, leaseEndHere, SKEW_MS as SKEW_IN_WORDS } from '../../src/api/lease-words.js'
 import { formatLease, LEASE_SKEW_MS as CLI_SKEW, sessionLine } from '../../src/cli/commands/sessions.js'
 import { localTime } from '../../src/cli/context.js'
 
@@ -66,5 +66,25 @@ describe('a line of mesh sessions --details', () => {
     const s = { key: 'agent:main:x', title: 'old\ttitle', createdAt: now, status: 'active', messageCount: 2, lease: { device: 'dev-1', label: 'lap\ttop\nx', epoch: 1, takenAt: now, expiresAt: now + 3_600_000, expired: false, mine: false }, lastWriter: { device: 'dev-1', label: 'lap\ttop\nx', ts: now } }
     const line = sessionLine(s, true)
     expect(line).toBe(`agent:main:x  old^Ititle  [active (driven by lap^Itop⏎x until ${localTime(now + 3_600_000)})]  2 messages, last write ${localTime(now)} by lap^Itop⏎x`)
+  })
+})
+
+describe('a lease or a write stamped by a clock ahead of this one', () => {
+  const now = Date.UTC(2026, 11, 2, 10, 0, 0)
+  // A laptop whose clock runs 2 h fast took the lease "at 12:00" for 10 minutes.
+  const laptop = { device: 'dev-1', label: 'laptop', epoch: 1, takenAt: now + 2 * 3_600_000, expiresAt: now + 2 * 3_600_000 + 600_000, expired: false, mine: false }
+
+  it('says the holder\'s clock runs ahead, where it read "lease ends in 2 h" with no why', () => {
+    expect(SKEW_IN_WORDS).toBe(LEASE_SKEW_MS)
+    expect(leaseEnds(laptop.expiresAt, now, false, laptop.takenAt)).toBe('lease ends in 2 h, at 12:10 UTC, by a clock about 2 h ahead of this machine\'s (taken 2 h from now by this one): check both clocks')
+    expect(formatLease(laptop, now)).toBe(` (driven by laptop until ${localTime(laptop.expiresAt)}, by a clock about 2 h ahead of this machine's (taken 2 h from now by this one): check both clocks)`)
+  })
+
+  it('says nothing of clocks within their allowance', () => {
+    const near = { ...laptop, takenAt: now + 60_000, expiresAt: now + 660_000 }
+    expect(leaseEnds(near.expiresAt, now, false, near.takenAt)).toBe('lease ends in 11 min, at 10:11 UTC')
+    expect(formatLease(near, now)).toBe(` (driven by laptop until ${localTime(near.expiresAt)})`)
+    expect(aheadBy(now + LEASE_SKEW_MS, now)).toBe(0)
+    expect(aheadBy(now + LEASE_SKEW_MS + 1, now)).toBe(LEASE_SKEW_MS + 1)
   })
 })

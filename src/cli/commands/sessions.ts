@@ -8,7 +8,7 @@ import { homeArg, leaseHintFor, localTime, stdout as out, withApi } from '../con
 import { subcommandOf, subUsage, type Command } from '../command.js'
 import { wholeNumber } from '../numbers.js'
 import { arrivalPortion, portion } from '../../node/progress.js'
-import { onlineWords, pastEndWords } from '../../api/lease-words.js'
+import { aheadWords, onlineWords, pastEndWords } from '../../api/lease-words.js'
 import { oneLine } from '../printable.js'
 import { hanging, MESSAGE_INDENT } from '../../api/words.js'
 
@@ -59,7 +59,8 @@ export function formatLease (l: Lease | undefined, now = Date.now()): string {
   // lease past its end), as LEASE_HELD says it (`mesh resume`); where it does not (this device's
   // own), words true either way.
   if (l.expiresAt <= now) return ` (driven by ${who}${l.online !== undefined ? `, ${onlineWords(l.online)}` : ''}: its lease ran out at ${localTime(l.expiresAt)}, ${pastEndWords(who, now <= l.expiresAt + LEASE_SKEW_MS, l.online)})`
-  return ` (driven by ${who} until ${localTime(l.expiresAt)})`
+  // Taken "later" than now by this clock: the holder's clock runs ahead, and its lease holds that much longer here.
+  return ` (driven by ${who} until ${localTime(l.expiresAt)}${aheadWords(l.takenAt, now)})`
 }
 
 /** A revoked holder, said as what ended its lease (its expiresAt may still be ahead). */
