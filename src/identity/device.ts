@@ -6,7 +6,8 @@ import { generateKeyPair, privateKeyFromProtobuf, privateKeyToProtobuf } from '@
 import { peerIdFromPrivateKey } from '@libp2p/peer-id'
 import type { Ed25519PrivateKey, PrivateKey } from '@libp2p/interface'
 import { InvalidInputError } from '../errors.js'
-import { signerFromSeed, type Ed25519Signer } from './ed25519.js'
+import { equals } from './bytes.js'
+import { publicKeyOfSeed, signerFromSeed, type Ed25519Signer } from './ed25519.js'
 import type { DeviceId } from './certificate.js'
 
 export interface DeviceKey {
@@ -20,6 +21,10 @@ function fromPrivate (pk: PrivateKey): DeviceKey {
   if (pk.type !== 'Ed25519') throw new InvalidInputError(`device key must be Ed25519, got ${pk.type}`)
   const raw = pk.raw // 64 bytes: seed || public key
   const publicKey = pk.publicKey.raw
+  // libp2p takes the stored public half as it is: a damaged seed would sign every entry (and the
+  // transport's handshake) with a key no one can verify under this PeerId, and each append would
+  // "succeed" and then never open.
+  if (!equals(publicKeyOfSeed(raw.subarray(0, 32)), publicKey)) throw new InvalidInputError('the device key\'s secret half does not give its public half (the file is damaged)')
   return {
     privateKey: pk,
     publicKey,

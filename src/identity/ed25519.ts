@@ -35,6 +35,15 @@ export function signerFromSeed (seed: Uint8Array, publicKey: Uint8Array): Ed2551
   }
 }
 
+/** PKCS#8's wrapping of a 32-byte Ed25519 seed (RFC 8410), before the seed. */
+const PKCS8_ED25519 = Buffer.from('302e020100300506032b657004220420', 'hex')
+
+/** The public key a 32-byte seed gives (RFC 8032). */
+export function publicKeyOfSeed (seed: Uint8Array): Uint8Array {
+  const key = createPrivateKey({ key: Buffer.concat([PKCS8_ED25519, seed]), format: 'der', type: 'pkcs8' })
+  return new Uint8Array(Buffer.from(createPublicKey(key).export({ format: 'jwk' }).x as string, 'base64url'))
+}
+
 export function verify (publicKey: Uint8Array, message: Uint8Array, signature: Uint8Array): boolean {
   if (publicKey.byteLength !== 32 || signature.byteLength !== 64) return false
   try {

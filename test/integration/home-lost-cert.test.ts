@@ -78,4 +78,30 @@ describe('a home that lost device.cert', () => {
     expect(err.code).toBe('HOME_CORRUPT')
     expect(err.message).toContain(join(home, 'device.key'))
   })
+
+  it('a device.key whose secret half no longer gives its public half is refused, not used to sign entries that never open', async () => {
+    const home = join(dir, 'halves')
+    const own = join(dir, 'own3.json')
+    await writeNewWallet(own)
+    expect((await mesh('init', '--home', home, '--wallet', own)).code).toBe(0)
+    expect((await mesh('session', 'new', 'kept', '--home', home)).code).toBe(0)
+    expect((await mesh('session', 'append', 'kept', '--role', 'user', '--text', 'first', '--home', home)).code).toBe(0)
+    // libp2p's encoding: a 4-byte header, then the 32-byte seed and the 32-byte public key.
+    const good = await readFile(join(home, 'device.key'))
+    const bad = Buffer.from(good)
+    bad[20] = (bad[20] as number) ^ 0x55
+    await writeFile(join(home, 'device.key'), bad)
+
+    const r = await mesh('session', 'append', 'kept', '--role', 'user', '--text', 'second', '--home', home, '--json')
+    expect(r.code, r.stdout).toBe(1)
+    const err = JSON.parse(r.stderr).error
+    expect(err.code).toBe('HOME_CORRUPT')
+    expect(err.message).toContain(join(home, 'device.key'))
+
+    // Put back, the key signs again, and every message it wrote opens.
+    await writeFile(join(home, 'device.key'), good)
+    expect((await mesh('session', 'append', 'kept', '--role', 'user', '--text', 'third', '--home', home)).code).toBe(0)
+    const show = await mesh('session', 'show', 'kept', '--home', home, '--json')
+    expect(JSON.parse(show.stdout).messages.map((m: any) => m.content)).toEqual(['first', 'third'])
+  })
 })
