@@ -68,7 +68,9 @@ export const LABEL = {
   pairKeyN: 'mesh/pair/key-n/v1',
   pairKeyT: 'mesh/pair/key-t/v1',
   pairRequestAad: 'mesh/pair/request/v1',
-  pairVerdictAad: 'mesh/pair/verdict/v1'
+  pairVerdictAad: 'mesh/pair/verdict/v1',
+  /** The digest a home's vault.keys carries of its own keys (src/node/keyfile.ts). */
+  keyFileCheck: 'mesh/key-file-check/v1'
 } as const
 
 /** Current format versions written into certificates and entries. */

@@ -1,6 +1,12 @@
-/** The vault keys file (`vault.keys`, mode 0600): derived keys by epoch, never the wallet. */
+/**
+ * The vault keys file (`vault.keys`, mode 0600): derived keys by epoch, never the wallet. It
+ * carries a digest of its keys (`check`): a key damaged on disk still decodes to 32 bytes, and
+ * used, it opened nothing (the vault looked empty, `mesh doctor` found nothing) while new writes
+ * were sealed under it. A file from before the digest has none and is read as it is.
+ */
+import { sha256 } from '@noble/hashes/sha2.js'
 import { HomeCorruptError } from '../errors.js'
-import { fromB64, fromBase58, toB64, type VaultKeys, type WalletAddress } from '../identity/index.js'
+import { fromB64, fromBase58, LABEL, toB64, utf8, type VaultKeys, type WalletAddress } from '../identity/index.js'
 
 interface KeyFileV1 {
   version: 1
@@ -13,6 +19,23 @@ interface KeyFileV1 {
   rendezvous: string
   /** Keys of rotations that lost an epoch number's tie-break (VaultKeys.alternates), when any. */
   alternates?: Record<string, string[]>
+  /** keyFileCheck() of the rest, base64. */
+  check?: string
+}
+
+/** A digest of every key the file holds, in one order whatever order the file lists them in. */
+function keyFileCheck (wallet: string, keys: VaultKeys): string {
+  const sorted = <T>(m: ReadonlyMap<number, T>): Array<[number, T]> => [...m].sort((a, b) => a[0] - b[0])
+  const parts = [
+    wallet,
+    keys.currentEpoch,
+    sorted(keys.epochs).map(([e, k]) => [e, toB64(k)]),
+    keys.keyWrap !== undefined ? toB64(keys.keyWrap) : null,
+    toB64(keys.docIdKey),
+    toB64(keys.rendezvous),
+    sorted(keys.alternates ?? new Map<number, Uint8Array[]>()).map(([e, ks]) => [e, ks.map(toB64)])
+  ]
+  return toB64(sha256(utf8(`${LABEL.keyFileCheck}\n${JSON.stringify(parts)}`)))
 }
 
 export function encodeKeyFile (wallet: WalletAddress, keys: VaultKeys): string {
@@ -24,9 +47,17 @@ export function encodeKeyFile (wallet: WalletAddress, keys: VaultKeys): string {
     ...(keys.keyWrap !== undefined ? { keyWrap: toB64(keys.keyWrap) } : {}),
     docIdKey: toB64(keys.docIdKey),
     rendezvous: toB64(keys.rendezvous),
-    ...(keys.alternates !== undefined && keys.alternates.size > 0 ? { alternates: Object.fromEntries([...keys.alternates].map(([e, ks]) => [String(e), ks.map(toB64)])) } : {})
+    ...(keys.alternates !== undefined && keys.alternates.size > 0 ? { alternates: Object.fromEntries([...keys.alternates].map(([e, ks]) => [String(e), ks.map(toB64)])) } : {}),
+    check: keyFileCheck(wallet, keys)
   }
   return JSON.stringify(f, null, 2) + '\n'
+}
+
+/** What to do about a damaged vault.keys, said by every error that finds one. */
+const damagedHint = {
+  sep: '. ',
+  cli: 'It holds the vault\'s keys for this device: put it back from a backup of the home if you have one; else move the home aside and set this machine up again (`mesh init --wallet PATH`, or `mesh pair`), then revoke this device\'s old entry (`mesh devices revoke`). What this device synced comes back from the others',
+  mcp: 'No tool can mend it: a person restores the file, or sets this machine up again'
 }
 
 export function decodeKeyFile (text: string, path: string): { wallet: WalletAddress, keys: VaultKeys } {
@@ -34,14 +65,7 @@ export function decodeKeyFile (text: string, path: string): { wallet: WalletAddr
   try {
     f = JSON.parse(text)
   } catch (err) {
-    throw new HomeCorruptError(`${path} is not valid JSON`, { path }, {
-      cause: err,
-      hint: {
-        sep: '. ',
-        cli: 'It holds the vault\'s keys for this device: put it back from a backup of the home if you have one; else move the home aside and set this machine up again (`mesh init --wallet PATH`, or `mesh pair`), then revoke this device\'s old entry (`mesh devices revoke`). What this device synced comes back from the others',
-        mcp: 'No tool can mend it: a person restores the file, or sets this machine up again'
-      }
-    })
+    throw new HomeCorruptError(`${path} is not valid JSON`, { path }, { cause: err, hint: damagedHint })
   }
   const key = (s: unknown, what: string): Uint8Array => {
     const b = typeof s === 'string' ? fromB64(s) : new Uint8Array(0)
@@ -63,8 +87,9 @@ export function decodeKeyFile (text: string, path: string): { wallet: WalletAddr
   if (!epochs.has(f.currentEpoch)) throw new HomeCorruptError(`${path}: no key for the current epoch`, { path })
   const alternates = new Map<number, Uint8Array[]>()
   for (const [e, ks] of Object.entries(f.alternates ?? {})) alternates.set(epoch(e), (Array.isArray(ks) ? ks : []).map((k, i) => key(k, `epoch ${e} alternate key ${i}`)))
-  return {
-    wallet: f.wallet as WalletAddress,
-    keys: { epochs, currentEpoch: f.currentEpoch, ...(f.keyWrap !== undefined ? { keyWrap: key(f.keyWrap, 'key-wrap key') } : {}), docIdKey: key(f.docIdKey, 'doc-id key'), rendezvous: key(f.rendezvous, 'rendezvous key'), ...(alternates.size > 0 ? { alternates } : {}) }
+  const keys: VaultKeys = { epochs, currentEpoch: f.currentEpoch, ...(f.keyWrap !== undefined ? { keyWrap: key(f.keyWrap, 'key-wrap key') } : {}), docIdKey: key(f.docIdKey, 'doc-id key'), rendezvous: key(f.rendezvous, 'rendezvous key'), ...(alternates.size > 0 ? { alternates } : {}) }
+  if (f.check !== undefined && f.check !== keyFileCheck(f.wallet, keys)) {
+    throw new HomeCorruptError(`${path}: its keys are not the ones written there (they do not match the file's check): the file is damaged`, { path }, { hint: damagedHint })
   }
+  return { wallet: f.wallet as WalletAddress, keys }
 }

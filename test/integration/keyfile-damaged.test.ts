@@ -3,7 +3,7 @@
  * wallet address that is not base58 came out as `INTERNAL: Non-base58btc character`, and an
  * epoch named "abc" was read as epoch NaN.
  */
-import { readFile, writeFile } from 'node:fs/promises'
+import { readFile, stat, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { afterEach, describe, expect, it } from 'vitest'
 import { cliEnv, runCli } from '../helpers/cli.js'
@@ -36,5 +36,39 @@ describe('a damaged vault.keys', () => {
     }
     await writeFile(file, JSON.stringify(good))
     expect((await runCli(['status', '--json', '--home', home], { env })).code).toBe(0)
+  }, 60_000)
+
+  it('a key that still decodes to 32 bytes but is not the one written: HOME_CORRUPT, not a vault that seems empty', async () => {
+    const t = await tempDir(); cleanups.push(t.cleanup)
+    const env = cliEnv(t.dir)
+    const home = join(t.dir, 'home')
+    const mesh = async (...args: string[]): ReturnType<typeof runCli> => await runCli([...args, '--home', home], { env })
+    expect((await runCli(['wallet', 'new', '--out', join(t.dir, 'w.json')], { env })).code).toBe(0)
+    expect((await mesh('init', '--wallet', join(t.dir, 'w.json'))).code).toBe(0)
+    expect((await mesh('session', 'new', 'kept')).code).toBe(0)
+    const file = join(home, 'vault.keys')
+    const good = await readFile(file, 'utf8')
+    const parsed = JSON.parse(good)
+    const log = join(home, 'data', 'log')
+    const logSize = (await stat(log)).size
+    // One base64 character of each key changed, as a flipped bit or a slip in an editor leaves it.
+    const flip = (b64: string): string => (b64.startsWith('A') ? 'B' : 'A') + b64.slice(1)
+    const damaged = [
+      { ...parsed, epochs: { 0: flip(parsed.epochs['0']) } },
+      { ...parsed, docIdKey: flip(parsed.docIdKey) },
+      { ...parsed, rendezvous: flip(parsed.rendezvous) }
+    ]
+    for (const d of damaged) {
+      await writeFile(file, JSON.stringify(d, null, 2))
+      const r = await mesh('sessions', '--json')
+      expect(r.code, r.stdout + r.stderr).toBe(1)
+      expect(JSON.parse(r.stderr).error).toMatchObject({ code: 'HOME_CORRUPT', message: expect.stringContaining(file) })
+    }
+    // Nothing was written under the wrong keys, and the file put back opens everything.
+    expect((await stat(log)).size).toBe(logSize)
+    await writeFile(file, good)
+    const r = await mesh('sessions', '--json')
+    expect(r.code, r.stderr).toBe(0)
+    expect(JSON.stringify(JSON.parse(r.stdout))).toContain('agent:main:kept')
   }, 60_000)
 })
