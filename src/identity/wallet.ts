@@ -5,12 +5,12 @@
  * vault seed), so it uses tweetnacl, one of the user's packages; the home never stores it.
  */
 import { constants } from 'node:fs'
-import { link, open, stat, unlink } from 'node:fs/promises'
+import { link, mkdir, open, rmdir, stat, unlink } from 'node:fs/promises'
 import { homedir } from 'node:os'
 import { dirname, join, resolve } from 'node:path'
 import nacl from 'tweetnacl'
 import { fsyncDir, mkdirDurable } from '../durable-dirs.js'
-import { InvalidWalletError, NonDeterministicSignerError, WalletNotFoundError } from '../errors.js'
+import { InvalidWalletError, NonDeterministicSignerError, StoreWriteError, WalletNotFoundError } from '../errors.js'
 import { generatedWalletPath } from '../xdg.js'
 import { equals, toBase58 } from './bytes.js'
 import { VAULT_SEED_MESSAGE } from './domains.js'
@@ -148,15 +148,48 @@ const isDirectory = async (path: string): Promise<boolean> => await stat(path).t
  * name and any folder made for it are synced before it returns: a home is certified with this
  * wallet right after, and a power cut must not keep the certificate and lose the key.
  */
+/**
+ * Why a new wallet could not be written at `abs`, said of the file, with what to do: a folder that
+ * cannot be written is the user's to choose another for (INVALID_WALLET, exit 2); a full disk is
+ * a failure to try again (exit 1). Said as a system error's code alone, it was INTERNAL.
+ */
+function unwrittenWallet (abs: string, err: any): Error {
+  const code = err?.code as string | undefined
+  const said = `cannot write a new wallet at ${abs}`
+  const hint = { sep: '. ', cli: 'Nothing was written. Give a wallet you have (--wallet PATH or MESH_WALLET), or make one in a folder this user can write: `mesh wallet new --out PATH`' }
+  if (code === 'ENOSPC' || code === 'EDQUOT') return new StoreWriteError(`${said}: ${code === 'ENOSPC' ? 'the disk is full' : 'the disk quota is used up'}`, { path: abs, errno: code }, { cause: err, hint })
+  const why = code === 'EROFS'
+    ? 'its folder is on a read-only file system'
+    : code === 'EACCES' || code === 'EPERM' ? `this user may not write in ${dirname(abs)}` : code === 'ENOTDIR' ? 'a part of its path is a file, not a folder' : code ?? String(err?.message ?? err)
+  return new InvalidWalletError(`${said}: ${why}`, { path: abs, ...(code !== undefined ? { errno: code } : {}) }, { cause: err, hint })
+}
+
+/** mkdirDurable, its failure said with its real cause: a recursive mkdir on a read-only mount reports ENOENT. */
+async function makeWalletFolder (abs: string): Promise<void> {
+  const dir = dirname(abs)
+  try {
+    await mkdirDurable(dir)
+  } catch (err: any) {
+    let cause = err
+    if (err?.code === 'ENOENT') {
+      // The first folder of the path that is not there yet, made alone, fails with the cause.
+      let first = dir
+      while (dirname(first) !== first && !await stat(dirname(first)).then(() => true, () => false)) first = dirname(first)
+      await mkdir(first, { mode: 0o700 }).then(async () => { await rmdir(first).catch(() => {}) }, (e: unknown) => { cause = e })
+    }
+    throw unwrittenWallet(abs, cause)
+  }
+}
+
 export async function writeNewWallet (path: string): Promise<Wallet> {
   const abs = resolve(expandHome(path))
-  await mkdirDurable(dirname(abs))
+  await makeWalletFolder(abs)
   // mkdir leaves a folder that was there as it was: one another user can write to is refused
   // before the secret is made.
   await checkWalletPlace(abs)
   const { secretKey } = nacl.sign.keyPair()
   const tmp = `${abs}.${process.pid}.tmp`
-  const fh = await open(tmp, constants.O_CREAT | constants.O_EXCL | constants.O_WRONLY, 0o600)
+  const fh = await open(tmp, constants.O_CREAT | constants.O_EXCL | constants.O_WRONLY, 0o600).catch((err: unknown) => { throw unwrittenWallet(abs, err) })
   try {
     await fh.writeFile(JSON.stringify(Array.from(secretKey)))
     await fh.sync()
@@ -165,7 +198,7 @@ export async function writeNewWallet (path: string): Promise<Wallet> {
     // error is the one to tell: a close or an unlink failing after it changes nothing the user can do.
     await fh.close().catch(() => {})
     await unlink(tmp).catch(() => {})
-    throw err
+    throw unwrittenWallet(abs, err)
   }
   await fh.close()
   try {
@@ -174,7 +207,7 @@ export async function writeNewWallet (path: string): Promise<Wallet> {
   } catch (err: any) {
     await unlink(tmp)
     if (err?.code === 'EEXIST') throw new InvalidWalletError(`${abs} already exists${await isDirectory(abs) ? ' and is a directory: give the path of a new file in it' : '; refusing to overwrite the wallet file there'}`, { path: abs })
-    throw err
+    throw unwrittenWallet(abs, err)
   }
   await unlink(tmp)
   await fsyncDir(dirname(abs))
