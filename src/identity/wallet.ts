@@ -5,7 +5,7 @@
  * vault seed), so it uses tweetnacl, one of the user's packages; the home never stores it.
  */
 import { constants } from 'node:fs'
-import { link, mkdir, open, rmdir, stat, unlink } from 'node:fs/promises'
+import { link, lstat, mkdir, open, rmdir, stat, unlink } from 'node:fs/promises'
 import { homedir } from 'node:os'
 import { dirname, join, resolve } from 'node:path'
 import nacl from 'tweetnacl'
@@ -181,9 +181,15 @@ async function makeWalletFolder (abs: string): Promise<void> {
   }
 }
 
+const alreadyThere = async (abs: string): Promise<InvalidWalletError> =>
+  new InvalidWalletError(`${abs} already exists${await isDirectory(abs) ? ' and is a directory: give the path of a new file in it' : '; refusing to overwrite the wallet file there'}`, { path: abs })
+
 export async function writeNewWallet (path: string): Promise<Wallet> {
   const abs = resolve(expandHome(path))
   await makeWalletFolder(abs)
+  // Something already at the path is refused as there (link() below would refuse it anyway),
+  // before its place is judged: a file others may write (/dev/null) was told to be chmod-ed.
+  if (await lstat(abs).then(() => true, () => false)) throw await alreadyThere(abs)
   // mkdir leaves a folder that was there as it was: one another user can write to is refused
   // before the secret is made.
   await checkWalletPlace(abs)
@@ -206,7 +212,7 @@ export async function writeNewWallet (path: string): Promise<Wallet> {
     await link(tmp, abs)
   } catch (err: any) {
     await unlink(tmp)
-    if (err?.code === 'EEXIST') throw new InvalidWalletError(`${abs} already exists${await isDirectory(abs) ? ' and is a directory: give the path of a new file in it' : '; refusing to overwrite the wallet file there'}`, { path: abs })
+    if (err?.code === 'EEXIST') throw await alreadyThere(abs)
     throw unwrittenWallet(abs, err)
   }
   await unlink(tmp)

@@ -5,10 +5,10 @@
  * and make nothing. They said `INTERNAL: ENOENT: no such file or directory, mkdir …` (a recursive
  * mkdir on a read-only mount reports ENOENT) or `EROFS … open '…/w.json.1234.tmp'`, exit 1.
  */
-import { mkdir, stat } from 'node:fs/promises'
+import { chmod, mkdir, readFile, stat, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { cliEnv } from '../helpers/cli.js'
+import { cliEnv, runCli } from '../helpers/cli.js'
 import { meshUnder, needsRoot } from '../helpers/read-only-home.js'
 import { tempDir } from '../helpers/tmp.js'
 
@@ -43,5 +43,21 @@ describe('a wallet that cannot be written where mesh puts it', () => {
     const r = await meshUnder(folder, env, 'wallet', 'new', '--out', join(folder, 'w.json'), '--json')
     expect(r.code, r.stderr).toBe(2)
     expect(lastError(r.stderr)).toMatchObject({ code: 'INVALID_WALLET', details: { path: join(folder, 'w.json'), errno: 'EROFS' } })
+  }, 60_000)
+
+  it('mesh wallet new --out a file that is there, whatever its mode: refused as there, not told to chmod it (/dev/null)', async () => {
+    const shared = join(t.dir, 'shared.json')
+    await writeFile(shared, 'notes')
+    await chmod(shared, 0o666)
+    for (const path of [shared, '/dev/null']) {
+      const r = await runCli(['wallet', 'new', '--out', path, '--json'], { env })
+      expect(r.code, r.stderr).toBe(2)
+      const err = lastError(r.stderr)
+      expect(err).toMatchObject({ code: 'INVALID_WALLET', details: { path } })
+      expect(err.message).toContain('already exists')
+      expect(err.message).not.toContain('chmod')
+    }
+    expect(await readFile(shared, 'utf8')).toBe('notes')
+    expect((await stat('/dev/null')).mode & 0o777).toBe(0o666)
   }, 60_000)
 })
