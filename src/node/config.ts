@@ -3,6 +3,7 @@
  * IPv4 interface at the port this home used last (a random free one the first time), mDNS on,
  * the DHT as a server, no bootstrap peers: nothing dials a public address unless configured.
  */
+import { peerIdFromString } from '@libp2p/peer-id'
 import { multiaddr } from '@multiformats/multiaddr'
 import { InvalidInputError } from '../errors.js'
 import { homePath, readHomeText, writeHomeFile } from '../store/index.js'
@@ -65,7 +66,13 @@ export async function readConfig (home: string): Promise<Partial<NodeConfig>> {
     if (!Array.isArray(v) || v.some(x => typeof x !== 'string')) throw new InvalidInputError(`${file}: ${what} must be a list of multiaddrs`)
     // Said here, with the file and the key: libp2p's own refusal names neither (and was exit 1).
     for (const a of v as string[]) {
-      try { multiaddr(a) } catch (err) { throw new InvalidInputError(`${file}: ${what}: ${JSON.stringify(a)} is not a multiaddr (${(err as Error)?.message ?? String(err)}), e.g. /ip4/0.0.0.0/tcp/4001`, { key: what, value: a }, { cause: err }) }
+      let ma
+      try { ma = multiaddr(a) } catch (err) { throw new InvalidInputError(`${file}: ${what}: ${JSON.stringify(a)} is not a multiaddr (${(err as Error)?.message ?? String(err)}), e.g. /ip4/0.0.0.0/tcp/4001`, { key: what, value: a }, { cause: err }) }
+      // The parser takes any base58 as /p2p/: one that is no peer id failed where the node dials, in a multibase decoder's words.
+      for (const p of ma.getComponents()) {
+        if (p.name !== 'p2p' || p.value === undefined) continue
+        try { peerIdFromString(p.value) } catch (err) { throw new InvalidInputError(`${file}: ${what}: ${JSON.stringify(a)}: ${JSON.stringify(p.value)} is not a peer id (a device's id starts 12D3KooW…, as \`mesh join\` prints it on its listening: line)`, { key: what, value: a }, { cause: err }) }
+      }
     }
     return v
   }

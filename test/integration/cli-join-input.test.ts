@@ -102,6 +102,24 @@ describe('an address mesh cannot listen on', () => {
     expect(error.message).toMatch(/^cannot listen on \/ip4\/127\.0\.0\.1\/udp\/5: a listen address must be an IP address \(\/ip4 or \/ip6\) with TCP/)
     expect(error.message).not.toMatch(/\n\s+at /)
   })
+
+  it('a --bootstrap or --relay-via whose /p2p/ is no peer id, or such a bootstrap in config.json: exit 2 naming it, not a multibase decoder\'s words', async () => {
+    const home = join(dir, 'peer-ids')
+    for (const flag of ['--bootstrap', '--relay-via']) {
+      const r = await mesh('join', '--home', home, '--wallet', wallet, ...QUIET, flag, '/ip4/127.0.0.1/tcp/4001/p2p/notapeerid')
+      expect(r.code, r.stderr).toBe(2)
+      expect(r.stderr).toBe(`mesh: ${flag} /ip4/127.0.0.1/tcp/4001/p2p/notapeerid: "notapeerid" is not a peer id (a device's id starts 12D3KooW…, as \`mesh join\` prints it on its listening: line)\n`)
+    }
+    expect(await readdir(home).catch(() => [])).toEqual([])
+
+    expect((await mesh('init', '--home', home, '--wallet', wallet)).code).toBe(0)
+    await writeFile(join(home, 'config.json'), JSON.stringify({ bootstrap: ['/ip4/127.0.0.1/tcp/4001/p2p/notapeerid'] }))
+    const r = await mesh('join', '--home', home, ...QUIET, '--json')
+    expect(r.code, r.stderr).toBe(2)
+    const error = JSON.parse(r.stderr).error
+    expect(error).toMatchObject({ code: 'INVALID_INPUT', details: { key: 'bootstrap', value: '/ip4/127.0.0.1/tcp/4001/p2p/notapeerid' } })
+    expect(error.message).toContain('"notapeerid" is not a peer id')
+  })
 })
 
 describe('a label no device could show as it is', () => {
