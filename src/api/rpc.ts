@@ -21,11 +21,11 @@
  * The server runs each call with the client's own arguments only: nothing it does depends on
  * the client's argv, working directory or terminal (the client reads its stdin and files).
  */
-import { chmod, mkdtemp, rename, rm, unlink } from 'node:fs/promises'
+import { chmod, lstat, mkdtemp, rename, rm, unlink } from 'node:fs/promises'
 import { createServer, type Server, type Socket } from 'node:net'
 import { join } from 'node:path'
 import { logger } from '@libp2p/logger'
-import { InternalError, InvalidInputError, isMeshError } from '../errors.js'
+import { HomeCorruptError, InternalError, InvalidInputError, isMeshError } from '../errors.js'
 import type { MeshApi } from './api.js'
 import type { MethodName } from './schema.js'
 import { sentBytes } from './http-deadlines.js'
@@ -59,7 +59,11 @@ function failure (err: unknown): WireError {
 export async function serveRpc (api: MeshApi, home: string): Promise<{ close: () => Promise<void> }> {
   const path = socketPath(home)
   checkSocketHome(home)
-  // The caller holds the home lock, so a socket here was left by a process that died.
+  // The caller holds the home lock, so a socket here was left by a process that died. A folder
+  // there is not removed (what is in it is not ours), and the rename below failed on it as INTERNAL EISDIR.
+  if (await lstat(path).then(s => s.isDirectory(), () => false)) {
+    throw new HomeCorruptError(`cannot put the control socket at ${path}: it is a folder, where mesh keeps its socket: move it aside`, { home, file: path })
+  }
   await unlink(path).catch(() => undefined)
   const sockets = new Set<Socket>()
   const server: Server = createServer((sock) => { sockets.add(sock); serveConnection(api, sock, () => sockets.delete(sock)) })

@@ -1,6 +1,7 @@
 /**
- * A file of the home that has become a folder (lane.json, config.json, peers.json): every command
- * said `EISDIR: illegal operation on a directory, read`, naming no file. Now the file is named and
+ * A file of the home that has become a folder (lane.json, config.json, peers.json; control.sock,
+ * where mesh join binds its socket): every command said `EISDIR: illegal operation on a
+ * directory, read` (or `rename`), naming no file. Now the file is named and
  * what to do is said. A FIFO there (no program writing into it) kept `mesh join` waiting forever;
  * now it is named as no regular file.
  *
@@ -30,6 +31,20 @@ describe('a home file that is a folder', () => {
       await rm(path, { recursive: true })
     }
   }, 60_000)
+
+  it('a folder where mesh join binds its control socket is named, with what to do, and left as it is', async () => {
+    const path = join(h.home, 'control.sock')
+    await mkdir(path)
+    await writeFile(join(path, 'kept'), 'a file of the user\'s')
+    try {
+      const j = h.join('--json')
+      expect(await j.exited).toBe(1)
+      const err = JSON.parse(j.lines.at(-1) as string).error
+      expect(err).toMatchObject({ code: 'HOME_CORRUPT', details: { file: path } })
+      expect(err.message).toBe(`cannot put the control socket at ${path}: it is a folder, where mesh keeps its socket: move it aside`)
+      expect(await readFile(join(path, 'kept'), 'utf8')).toBe('a file of the user\'s')
+    } finally { await rm(path, { recursive: true, force: true }) }
+  }, 30_000)
 
   it('a FIFO in config.json\'s place is named, and join ends at once', async () => {
     const path = join(h.home, 'config.json')
