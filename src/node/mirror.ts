@@ -62,11 +62,27 @@ export async function isMirrorHome (home: string): Promise<boolean> {
   return (await readHomeText(home, 'mirror')) !== undefined
 }
 
+/**
+ * mirror.json's text, its shape checked: a damaged one (null, its wallet gone or not base58) was
+ * INTERNAL in a decoder's words, naming no file. The membership key is checked by the caller.
+ */
+function parseMirrorFile (home: string, text: string): MirrorFile {
+  const path = homePath(home, 'mirror')
+  const hint = { sep: '. ', cli: 'What it holds comes again from the members: move the home aside and set the mirror up again (`mesh init --mirror --wallet PATH`, or `mesh pair --mirror`)', mcp: 'No tool can mend it: a person sets the mirror up again' }
+  let file: unknown
+  try { file = JSON.parse(text) } catch (err) { throw new HomeCorruptError(`${path} is not valid JSON`, { home, file: path }, { cause: err, hint }) }
+  if (typeof file !== 'object' || file === null || Array.isArray(file)) throw new HomeCorruptError(`${path} holds ${Array.isArray(file) ? 'a list' : String(file)}, not a mirror's settings`, { home, file: path }, { hint })
+  const wallet = (file as { wallet?: unknown }).wallet
+  let key: Uint8Array | undefined
+  try { key = typeof wallet === 'string' ? fromBase58(wallet) : undefined } catch { key = undefined }
+  if (key?.byteLength !== 32) throw new HomeCorruptError(`${path}: the wallet's address is ${wallet === undefined ? 'missing' : 'damaged (not the base58 of a 32-byte key)'}`, { home, file: path }, { hint })
+  return file as MirrorFile
+}
+
 export async function loadMirrorIdentity (home: string): Promise<MirrorIdentity> {
   const text = await readHomeText(home, 'mirror')
   if (text === undefined) throw new HomeNotInitializedError(`home ${home} is not a mirror's`, { home }, { hint: { cli: 'run `mesh init --mirror` with the wallet', mcp: 'a person sets it up as a mirror with the wallet, on this machine' } })
-  let file: MirrorFile
-  try { file = JSON.parse(text) } catch (err) { throw new HomeCorruptError(`${homePath(home, 'mirror')} is not valid JSON`, { home }, { cause: err }) }
+  const file = parseMirrorFile(home, text)
   const walletKey = fromBase58(file.wallet)
   const device = await readDeviceKey(home)
   let certificate: Certificate
@@ -95,7 +111,7 @@ export async function enrolMirror (home: string, wallet: Wallet, opts: { label?:
   await ensureHomeDir(home)
   if (await isInitialized(home)) {
     if (!(await isMirrorHome(home))) throw new InvalidInputError(`home ${home} holds vault keys: a mirror's home must never have had them`, { home }, { hint: { sep: '; ', cli: 'use a new --home for the mirror', mcp: 'a mirror is set up in a new home' } })
-    const file = JSON.parse(await readHomeText(home, 'mirror') ?? '{}') as MirrorFile
+    const file = parseMirrorFile(home, await readHomeText(home, 'mirror') ?? '{}')
     if (file.wallet !== wallet.address) throw WalletMismatchError.forHome(home, file.wallet, wallet)
     // A mirror made before the gate lacks the membership key: the wallet at hand adds it.
     if (file.membershipKey === undefined) await writeMirrorFile(home, wallet)
