@@ -29,7 +29,7 @@ export function inputIssues (method: string, def: Pick<MethodDef, 'input'>, erro
   // was answered with all of them, 6.4 MB.
   const issues = error.issues.slice(0, MOST_ISSUES).map(i => {
     const at = i.path.length > 0 ? `${i.path.join('.')}: ` : ''
-    if (i.code === 'unrecognized_keys') return `${at}${i.keys.length === 1 ? 'unknown field' : 'unknown fields'} ${someNames(i.keys)}${i.path.length === 0 ? ` (it takes ${Object.keys(def.input.shape).join(', ')})` : ''}`
+    if (i.code === 'unrecognized_keys') return `${at}${i.keys.length === 1 ? 'unknown field' : 'unknown fields'} ${someNames(i.keys)}${i.path.length === 0 ? ` (it takes ${Object.keys(def.input.shape).join(', ') || 'none'})` : ''}`
     return `${i.path.length > 0 ? at : 'input: '}${i.message}`
   })
   const more = error.issues.length - issues.length

@@ -52,6 +52,16 @@ afterAll(async () => {
 })
 
 describe('mesh mcp without a daemon', () => {
+  it('a tool that takes no arguments, called with one, says it takes none, not "(it takes )"', async () => {
+    const { client, transport } = agent(await home('no-args'))
+    await client.connect(transport)
+    try {
+      const r = await client.callTool({ name: 'status', arguments: { verbose: true } })
+      expect(r.isError).toBe(true)
+      expect(textOf(r)).toBe('INVALID_INPUT: node.status: unknown field "verbose" (it takes none)')
+    } finally { await client.close() }
+  }, 30_000)
+
   it('a sessions_wait holds no home: status, mesh sessions and mesh join get in, and the wait ends through that daemon', async () => {
     const dir = await home('waiter')
     const { client, transport, stderr } = agent(dir)
