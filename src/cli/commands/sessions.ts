@@ -230,12 +230,20 @@ export const sessionCmd: Command = {
   }
 }
 
+/** The widest value column session show lines its rows up in (a label and its colon, then a space). */
+const MAX_COLUMN = 24
+
 export function printSession (info: View): void {
   const t = info.task
-  // One column for every value, the task's own fields' names included.
-  const width = Math.max('last write: '.length, ...Object.keys(t.fields).map(k => k.length + 2))
+  // One column for every value, the task's own fields' names included, up to MAX_COLUMN: one
+  // field named with 2,000 characters pushed every row of the session that far right. A longer
+  // name is followed by its value after one space.
+  const width = Math.max('last write: '.length, ...Object.keys(t.fields).map(k => k.length + 2).filter(w => w <= MAX_COLUMN))
   // A value of many lines (a goal, a plan) keeps them, each after the first under the column.
-  const row = (label: string, value: string): void => { out.line(`${`${label}:`.padEnd(width)}${hanging(value, width)}`) }
+  const row = (label: string, value: string): void => {
+    const head = `${label}:`
+    out.line(`${head.length < width ? head.padEnd(width) : `${head} `}${hanging(value, width)}`)
+  }
   row('session', `${info.key}${info.title !== '' ? ` — ${oneLine(info.title)}` : ''}`)
   if (info.goal !== '') row('goal', info.goal)
   row('status', statusWords(info.status, info.lease))
