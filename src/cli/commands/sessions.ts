@@ -324,6 +324,9 @@ export const taskCmd: Command = {
     for (const kv of (values.set as string[] | undefined) ?? []) {
       const i = kv.indexOf('=')
       if (i <= 0) throw new UsageError(`--set takes k=v (an empty v removes k), got ${kv}`)
+      // Assigned below it set the object's prototype, and the API's schema drops it from a JSON
+      // body the same way: the field vanished, and alone it read as "nothing to update".
+      if (kv.slice(0, i) === '__proto__') throw new UsageError('--set: a field cannot be named __proto__ (no JavaScript object can hold that name as a field): give it another name')
       const v = kv.slice(i + 1)
       fields[kv.slice(0, i)] = v === '' ? null : v
     }
