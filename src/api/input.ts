@@ -50,6 +50,7 @@ export function invalidInput (method: string, def: Pick<MethodDef, 'input'>, err
  * (invalidInput), each issue no field words itself said by inWords.
  */
 export function parseInput (method: string, def: MethodDef, input: unknown): unknown {
+  refuseProtoKeys(method, input)
   const parsed = strictInput(def).safeParse(input, { error: inWords })
   if (!parsed.success) throw invalidInput(method, def, parsed.error)
   return parsed.data
@@ -61,9 +62,26 @@ export function parseInput (method: string, def: MethodDef, input: unknown): unk
  * `name` (the tool's) where a method's name would be.
  */
 export function parseToolInput (name: string, input: z.ZodObject, args: unknown): unknown {
+  refuseProtoKeys(name, args)
   const parsed = input.strict().safeParse(args, { error: inWords })
   if (!parsed.success) throw invalidInput(name, { input }, parsed.error)
   return parsed.data
+}
+
+/** How deep refuseProtoKeys looks: deeper than any method's input nests. */
+const PROTO_DEPTH = 8
+
+/**
+ * An object of the input holding a key named `__proto__` (JSON.parse makes it an own key) is
+ * refused, naming where: zod leaves such a key out of what it parses, so a task field of that name
+ * sent over HTTP or MCP was answered 200 and stored nothing, unsaid (the CLI refuses it itself).
+ */
+function refuseProtoKeys (method: string, input: unknown, path: string[] = [], depth = 0): void {
+  if (input === null || typeof input !== 'object' || depth > PROTO_DEPTH) return
+  if (Object.prototype.hasOwnProperty.call(input, '__proto__')) {
+    throw new InvalidInputError(`${method}: ${[...path, '__proto__'].join('.')}: a field cannot be named __proto__ (no JavaScript object can hold that name as a field): give it another name`, { method })
+  }
+  for (const [k, v] of Object.entries(input)) refuseProtoKeys(method, v, [...path, k], depth + 1)
 }
 
 const ARTICLE: Record<string, string> = { string: 'a string', number: 'a number', int: 'a whole number', bigint: 'a whole number', boolean: 'true or false', array: 'a list', object: 'an object', record: 'an object', null: 'null', undefined: 'nothing' }

@@ -285,3 +285,15 @@ describe('login codes', () => {
     error(await login(JSON.stringify({ code })), 401, 'UNAUTHORIZED')
   })
 })
+
+describe('a field named __proto__', () => {
+  it('is refused naming it, not answered 200 with nothing stored (zod leaves the key out)', async () => {
+    expect((await send('POST', '/api/sessions', { body: JSON.stringify({ key: 'agent:main:proto' }) })).status).toBe(200)
+    const refused = error(await send('POST', '/api/sessions/agent:main:proto/task', { body: '{"fields":{"__proto__":"x","goal2":"y"}}' }), 400, 'INVALID_INPUT')
+    expect(refused.message).toBe('sessions.task: fields.__proto__: a field cannot be named __proto__ (no JavaScript object can hold that name as a field): give it another name')
+    // Nothing of the call was written: the other field neither.
+    const shown = await send('GET', '/api/sessions/agent:main:proto')
+    expect(shown.status).toBe(200)
+    expect(JSON.stringify(shown.body)).not.toContain('goal2')
+  })
+})
