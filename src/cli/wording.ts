@@ -41,18 +41,30 @@ export function nearOptions (typed: string, names: readonly string[]): string | 
 }
 
 /**
- * Commands that stop the node, revoke a device, or delete: never offered for a word two or more
- * edits away, and last among equals (`mesh shop` is not taken for `mesh stop`, whose following
+ * Commands that stop the node, revoke a device, or delete: offered only for a near-certain typo
+ * (`sure`), and last among equals (`mesh shop` is not taken for `mesh stop`, whose following
  * stops the running node).
  */
 const DROPS = new Set(['stop', 'revoke', 'delete', 'remove', 'rm', 'release'])
 
 /**
+ * Whether `typed`, one edit from `word`, holds all of word's letters in their order but for two
+ * neighbours swapped (`sotp`), or with one key too many (`stopp`): a slip of the fingers. A letter
+ * missing or changed (`top`, `sop`, `stip` for stop) makes a word that is as often another one,
+ * and a user who follows the guess stops the node, revokes a device or deletes.
+ */
+function sure (typed: string, word: string, d: number): boolean {
+  if (d !== 1) return false
+  if (typed.length === word.length + 1) return true
+  return typed.length === word.length && [...typed].sort().join('') === [...word].sort().join('')
+}
+
+/**
  * What a word that is no command was most likely meant as, written as \`mesh …\` (several joined
  * with "or"), or undefined. A word that is a subcommand of groups: each (\`mesh show\` is
  * \`mesh session show\`, the session group first, as the one most used). Else the nearest command
- * or subcommand (nearest.ts: at most two edits away), one that stops, revokes or deletes only one
- * edit away, and never over another as near.
+ * or subcommand (one edit away, two for a word of five letters or more), one that stops, revokes
+ * or deletes only for a slip that keeps its letters (`sure`), and never over another as near.
  */
 export function commandNear (typed: string, commands: ReadonlyArray<{ name: string, arity: number | Readonly<Record<string, number>> }>): string | undefined {
   const groups = [...commands].filter(c => typeof c.arity !== 'number').sort((a, b) => Number(b.name === 'session') - Number(a.name === 'session'))
@@ -65,7 +77,8 @@ export function commandNear (typed: string, commands: ReadonlyArray<{ name: stri
     if (Math.abs(c.word.length - typed.length) > 2) continue
     const d = editDistance(typed, c.word, 2)
     const drops = DROPS.has(c.word)
-    if (d > 2 || d >= typed.length || (drops && d >= 2)) continue
+    // Two edits of a word of four letters or fewer leave too little of it (`top` is not `mcp`).
+    if (d > 2 || d * 2 >= typed.length || (drops && !sure(typed, c.word, d))) continue
     if (best === undefined || d < best.d || (d === best.d && best.drops && !drops)) best = { said: c.said, d, drops }
   }
   return best !== undefined ? `\`${best.said}\`` : undefined
