@@ -144,6 +144,11 @@ function commandMeant (cmd: Command, args: string[], options: NonNullable<Parame
   return { cmd: meant, said: `there is no \`mesh ${cmd.name} ${word}\`: did you mean \`mesh ${meant.name}\`?${either}` }
 }
 
+/** The refusal of a command's name written as a group's subcommand, with the usage of the command meant. */
+function meantError (meant: { cmd: Command, said: string }): UsageError {
+  return new UsageError(`${meant.said}${meant.said.endsWith('?') ? '' : '.'} Usage: ${meant.cmd.usage} (\`mesh ${meant.cmd.name} --help\` for examples)`)
+}
+
 /**
  * Where the command's name is: the first argument that is neither an option nor the value of a
  * global option written before it (`mesh --home DIR join`, as `git -C DIR status`); -1 for none.
@@ -225,7 +230,7 @@ export async function main (argv: string[], hooks: { started?: () => void } = {}
       parsed = parseArgs({ args: joinNegativeValues(rest, options), options, allowPositionals: true, strict: true, tokens: true })
     } catch (err: any) {
       const meant = commandMeant(cmd, rest, options)
-      if (meant !== undefined) throw new UsageError(`${meant.said}${meant.said.endsWith('?') ? '' : '.'} Usage: ${meant.cmd.usage} (\`mesh ${meant.cmd.name} --help\` for examples)`)
+      if (meant !== undefined) throw meantError(meant)
       throw new UsageError(`${parseError(err, cmd)}. Usage: ${cmd.usage} (\`mesh ${cmd.name} --help\` for examples)`)
     }
     const values = parsed.values as Record<string, unknown>
@@ -233,6 +238,12 @@ export async function main (argv: string[], hooks: { started?: () => void } = {}
     setJsonOutput(json)
     if (values.help === true) { out.line(commandHelp(cmd, parsed.positionals[0])); return 0 }
     const words = subcommandAliases(cmd, parsed.positionals)
+    // `mesh session task KEY` with no option the group refuses: the command meant all the same,
+    // where the words after it are what that command takes (`mesh lease status` may be a question
+    // about leases in other words, not `mesh status`).
+    const meant = commandMeant(cmd, rest, options)
+    const after = words.length - 1
+    if (meant !== undefined && typeof meant.cmd.arity === 'number' && after >= 1 && after <= meant.cmd.arity) throw meantError(meant)
     refuseRepeated(parsed.tokens, options, (words[0] !== undefined ? subUsage(cmd, words[0]) : undefined) ?? cmd.usage)
     refuseExtraArgs(cmd, words, Object.keys(values))
     refuseForeignOptions(cmd, words[0], Object.keys(values), Object.keys(GLOBAL_OPTIONS))

@@ -338,6 +338,11 @@ describe('flags and names a newcomer gets wrong', () => {
     expect(sessionTask.code).toBe(2)
     expect(sessionTask.stderr).toMatch(/^mesh: there is no `mesh session task`: did you mean `mesh task`\? It has no option --todo either; did you mean --todo-add or --todo-done\? Usage: mesh task KEY /)
     expect((await mesh('session', 'task', 'x', '--plan', 'p', ...A())).stderr).toMatch(/^mesh: there is no `mesh session task`: did you mean `mesh task`\? Usage: mesh task KEY /)
+    // And with no flag at all, or only one every command takes (said "unknown session command task" with session's usage).
+    const bare = await mesh('session', 'task', 'x', ...A())
+    expect(bare.code).toBe(2)
+    expect(bare.stderr).toMatch(/^mesh: there is no `mesh session task`: did you mean `mesh task`\? Usage: mesh task KEY /)
+    expect(errorOf(await mesh('session', 'task', 'x', '--json', ...A()), 2).message).toMatch(/^there is no `mesh session task`: did you mean `mesh task`\? Usage: mesh task KEY /)
     // A short one is more likely a value that starts with "-": said how to write one.
     expect((await mesh('session', 'show', 'x', '-z', ...A())).stderr).toMatch(/^mesh: mesh session has no option -z \(a value that starts with "-" is written --option=-VALUE, or after "--" when it is an argument\)/)
     const dash = await mesh('session', 'append', 'x', '--role', 'user', '--text=-x', ...A())
