@@ -238,10 +238,12 @@ const iso = (t: number): string => isTime(t) ? new Date(t).toISOString() : Strin
 
 /**
  * The transcript as an agent reads it: a header, then one block per message, its text indented
- * (as the goal's further lines are), so that no line of it reads as another message's header.
+ * (as the goal's and the title's further lines are), so that no line of it reads as another
+ * message's header or another of the header's lines.
  */
 export function renderTranscript (s: Shown): string {
-  const lines = [`session: ${s.key}${s.title !== '' ? ` — ${s.title}` : ''}`]
+  // A title is one line, but a peer's document can hold a line break: its further lines indented, as the goal's.
+  const lines = [`session: ${hanging(`${s.key}${s.title !== '' ? ` — ${s.title}` : ''}`, 'session: '.length)}`]
   if (s.goal !== '') lines.push(`goal: ${hanging(s.goal, 'goal: '.length)}`)
   const l = s.lease
   const driver = l === undefined ? '' : l.revoked === true ? ` (lease of ${l.label ?? l.device} ended: it was revoked)` : l.expired ? ` (lease of ${l.label ?? l.device} expired)` : ` (driven by ${l.label ?? l.device}${l.mine ? ', this device' : ''} until ${iso(l.expiresAt)})`
