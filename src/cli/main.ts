@@ -11,11 +11,11 @@ import { errorToWire } from '../api/wire-error.js'
 import { versionFields, versionLine } from '../node/versions.js'
 import { exitCodeFor } from './exit-codes.js'
 import { inCliWords, type InputNames } from './input-names.js'
-import { globalsFrom, localTime, setJsonOutput, stdout as out } from './context.js'
-import { leaseEndHere } from '../api/lease-words.js'
+import { globalsFrom, setJsonOutput, stdout as out } from './context.js'
 import { refuseExtraArgs, refuseForeignOptions, subcommandAliases, subUsage, type Command } from './command.js'
 import { joinNegativeValues } from './dash-values.js'
 import { commandNear, nearOptions } from './wording.js'
+import { messageHere } from './zone-words.js'
 import { initCmd, statusCmd, walletCmd } from './commands/identity.js'
 import { devicesCmd } from './commands/devices.js'
 import { leaseCmd, resumeCmd, sessionCmd, sessionsCmd, taskCmd } from './commands/sessions.js'
@@ -256,8 +256,8 @@ export async function main (argv: string[], hooks: { started?: () => void } = {}
     // a refused input names the flag or argument it came from (with --json, beside the API's path).
     const error = inCliWords(errorToWire(err), names, { json })
     if (json) out.jsonErr({ error })
-    // A lease's end said in this machine's zone, as the CLI says every time (the API's message says it in UTC).
-    else out.err(`mesh: ${leaseEndHere(error, localTime)}${CLI_ADVICE[error.code as ErrorCode] ?? ''}`)
+    // A lease's end or a revocation said in this machine's zone, as the CLI says every time (the API's message says it in UTC).
+    else out.err(`mesh: ${messageHere(error)}${CLI_ADVICE[error.code as ErrorCode] ?? ''}`)
     if (!isMeshError(err) && process.env.MESH_DEBUG !== undefined) out.err(String((err as Error)?.stack))
     return exitCodeFor(error.code as ErrorCode, error.details)
   }

@@ -16,6 +16,7 @@ import { InvalidInputError, isMeshError, UsageError } from '../../errors.js'
 import { DaemonFollower } from '../follow.js'
 import { stdout as out, untilStopped, withApi, type Globals } from '../context.js'
 import { gotWords, plural } from '../wording.js'
+import { messageHere } from '../zone-words.js'
 import { readHookInput } from '../hook-input.js'
 
 /** The follower's cursors live in the home they were stored in. */
@@ -160,7 +161,8 @@ export async function hookCmd (g: Globals, agent: string | undefined): Promise<n
     })
     return 0
   } catch (err) {
-    out.err(`mesh hook: ${isMeshError(err) ? `${err.code}: ` : ''}${err instanceof Error ? err.message : String(err)}`)
+    // A time in it said in this machine's zone, as the CLI's error line says it (the API's message says it in UTC).
+    out.err(`mesh hook: ${isMeshError(err) ? `${err.code}: ${messageHere(err)}` : err instanceof Error ? err.message : String(err)}`)
     return 1
   }
 }

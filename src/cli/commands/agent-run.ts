@@ -27,6 +27,7 @@ import { draw, jsonOutputOn, leaseHintFor, sayOnStderr, stdout as out, withApi, 
 import { Control, drawn } from '../printable.js'
 import { recordsProgress } from '../records-progress.js'
 import { gotWords, plural } from '../wording.js'
+import { messageHere } from '../zone-words.js'
 import { AGENT_SUBCOMMANDS, AGENT_USAGE } from './agent.js'
 import { subUsage } from '../command.js'
 
@@ -127,7 +128,8 @@ async function importRun (g: Globals, agent: Exclude<AgentName, 'hermes'>, value
           if (picked.length > 1 && process.stderr.isTTY) draw('stderr', drawn(Control.ERASE_LINE))
           if (err.details.noSession === true) { noSession++; sayOnStderr('skipped', err.message, { path: s.path, code: err.code }); continue }
           failed.push({ path: s.path, sessionId: s.sessionId, code: err.code, message: err.message })
-          sayOnStderr('skipped', err.message, { path: s.path, code: err.code })
+          // A lease's end in this machine's zone, as the CLI's error line says it; --json keeps the API's words.
+          sayOnStderr('skipped', g.json ? err.message : messageHere(err), { path: s.path, code: err.code })
           continue
         } finally {
           done += s.size
