@@ -8,12 +8,26 @@
  * Code's `projects/`, OpenClaw's `agents/<id>/sessions/`) is not an install either: the agent never
  * ran there, and writes its own files when it does.
  */
-import { lstat, readdir, stat } from 'node:fs/promises'
-import { join } from 'node:path'
+import { access, constants, lstat, readdir, stat } from 'node:fs/promises'
+import { delimiter, join } from 'node:path'
 import { NotFoundError } from '../errors.js'
 
 export async function isFolder (dir: string): Promise<boolean> {
   try { return (await stat(dir)).isDirectory() } catch (err: any) { if (err?.code === 'ENOENT' || err?.code === 'ENOTDIR') return false; throw err }
+}
+
+/** Whether an executable file `bin` is in a folder of `env`'s PATH (an agent installed whose folder it has not made yet). */
+export async function onPath (bin: string, env: NodeJS.ProcessEnv): Promise<boolean> {
+  for (const dir of (env.PATH ?? '').split(delimiter)) {
+    if (dir === '') continue
+    try {
+      await access(join(dir, bin), constants.X_OK)
+      if ((await stat(join(dir, bin))).isFile()) return true
+    } catch (err: any) {
+      if (err?.code !== 'ENOENT' && err?.code !== 'ENOTDIR' && err?.code !== 'EACCES') throw err
+    }
+  }
+  return false
 }
 
 /**

@@ -222,7 +222,10 @@ describe('mesh agent import hermes on a machine without Hermes', () => {
   // Claude Code, Codex and OpenClaw alike (was: "0 claude sessions, 0 new records", exit 0): where
   // mesh looked, and the variable that moves it, named, or said as set when it is.
   it('says so for Claude Code, Codex and OpenClaw too, naming where it looked and the variable (exit 2)', async () => {
-    const bare: NodeJS.ProcessEnv = { ...env }
+    // No agent's command on PATH either (one there is an agent installed that has no sessions yet).
+    const noBins = join(dir, 'no-bins')
+    await mkdir(noBins, { recursive: true })
+    const bare: NodeJS.ProcessEnv = { ...env, PATH: noBins }
     for (const v of ['CLAUDE_CONFIG_DIR', 'CODEX_HOME', 'OPENCLAW_STATE_DIR']) delete bare[v]
     for (const [agent, said, where, variable] of [['claude', 'Claude Code', '.claude/projects', 'CLAUDE_CONFIG_DIR'], ['codex', 'Codex', '.codex/sessions', 'CODEX_HOME'], ['openclaw', 'OpenClaw', '.openclaw/agents', 'OPENCLAW_STATE_DIR']] as const) {
       const r = await runCli(['agent', 'import', agent, '--all'], { env: bare })

@@ -88,6 +88,12 @@ async function importRun (g: Globals, agent: Exclude<AgentName, 'hermes'>, value
     // No folder to list (the agent not installed, or its variable mis-set): said where mesh
     // looked, as Hermes's import says it (NOT_FOUND, exit 2), not "0 sessions, 0 new records".
     const none = await noAgentHere(agent, process.env)
+    // Installed but never run (`codex` on PATH, ~/.codex without sessions/): nothing to do, not nothing found.
+    if (none?.installed === true) {
+      if (g.json) out.json([])
+      else out.line(`${none.message}: nothing imported`)
+      return 0
+    }
     if (none !== undefined) throw new NotFoundError(none.message, { agent, path: none.path, variable: none.variable })
     /** Stores that could not be read (an OpenClaw database): said as they are found, and fail the run at its end. */
     const unreadable: Array<{ path: string, code: string, message: string }> = []
