@@ -71,3 +71,36 @@ describe('a Codex installed that never ran', () => {
     expect(none.stderr).toBe(`mesh: no Codex here: no ${join(home, '.codex', 'sessions')} (set CODEX_HOME if Codex keeps its files elsewhere)\n`)
   })
 })
+
+/**
+ * The Hermes follower said nothing when Hermes was not here (no state.db, in the home or a
+ * profile), where the other agents' followers say `note: no Codex here yet: …: watching for it`:
+ * it says so now the same way, and for a Hermes installed that never ran (~/.hermes without
+ * state.db) that it has no sessions yet. A ~/.hermes holding only what a resume by mesh wrote
+ * there is no install (installed.ts).
+ */
+describe('the Hermes follower', () => {
+  it('says once that Hermes is not here, or here without sessions, as the other agents\' followers do', async () => {
+    const { home, env } = await user('hermes', noBins)
+    delete env.HERMES_HOME
+    expect((await runCli(['init', '--label', 'laptop'], { env })).code).toBe(0)
+    const follow = async (): Promise<string[]> => {
+      const f = spawnIn(undefined, process.execPath, [BIN, 'agent', 'follow', 'hermes,codex'], env)
+      try {
+        await f.waitFor(/^note: .*Codex.* watching for it$/, 20_000)
+        await f.waitFor(/^note: .*Hermes.* watching for it$/, 10_000)
+      } finally {
+        expect(await f.stop('SIGINT'), f.lines.join('\n')).toBe(0)
+      }
+      return f.lines.filter(l => l.includes('Hermes'))
+    }
+    const absent = `note: no Hermes here yet: no ${join(home, '.hermes', 'state.db')} (set HERMES_HOME if Hermes keeps its files elsewhere): watching for it`
+    expect(await follow()).toEqual([absent])
+    // Only a resume's export folder: still no Hermes.
+    await mkdir(join(home, '.hermes', 'mesh-imports'), { recursive: true })
+    expect(await follow()).toEqual([absent])
+    await writeFile(join(home, '.hermes', 'config.yaml'), 'model: x\n')
+    expect(await follow()).toEqual([`note: Hermes is here but has no sessions yet: no ${join(home, '.hermes', 'state.db')} (Hermes makes it at its first session): watching for it`])
+  }, 90_000)
+})
+
