@@ -62,10 +62,10 @@ function help (): string {
     '  -v, --version   the version of mesh and the wire protocols it speaks (two machines sync only if theirs match)',
     '',
     'Examples:',
-    '  mesh join                                   run this machine\'s node (the daemon)',
+    '  mesh join                                   # run this machine\'s node (the daemon)',
     '  mesh session new fix-login --goal "users stay logged in"',
     '  echo "found it" | mesh session append fix-login --role assistant --stdin',
-    '  mesh resume fix-login                       pick a session up (takes the driver lease)',
+    '  mesh resume fix-login                       # pick a session up (takes the driver lease)',
     '',
     'Exit codes: 0 ok, 1 failure, 2 bad usage or input.')
   return lines.join('\n')

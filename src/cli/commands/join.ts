@@ -70,13 +70,13 @@ export const joinCmd: Command = {
   summary: 'run this machine\'s mesh node in the foreground (sets up the home, and a wallet if none is found); every other command goes through it while it runs',
   examples: [
     'mesh join',
-    'mesh join                                      (after mesh pair: no wallet needed on this machine)',
-    'mesh join --bootstrap /ip4/192.0.2.7/tcp/4001/p2p/12D3KooW…',
-    'mesh join --follow claude,codex      also capture Claude Code and Codex sessions live as they are written',
-    'mesh join --follow openclaw,hermes   and OpenClaw and Hermes sessions from their SQLite stores, read-only',
-    'mesh join --mirror --relay   (a home server or VPS, after mesh pair --mirror there: a blind mirror that holds no vault key, and a relay)',
-    'mesh join --relay   (on an always-on machine with a public address: relays members, only them)',
-    'mesh join --relay-via /ip4/192.0.2.7/tcp/4001/p2p/12D3KooW…   (behind a NAT: reachable through that member\'s relay)'
+    'mesh join                            # after mesh pair: no wallet needed on this machine',
+    'mesh join --bootstrap /ip4/192.0.2.7/tcp/4001/p2p/12D3KooW…   # a member to dial first',
+    'mesh join --follow claude,codex      # also capture Claude Code and Codex sessions live as they are written',
+    'mesh join --follow openclaw,hermes   # and OpenClaw and Hermes sessions from their SQLite stores, read-only',
+    'mesh join --mirror --relay           # a home server or VPS, after mesh pair --mirror there: a blind mirror that holds no vault key, and a relay',
+    'mesh join --relay                    # on an always-on machine with a public address: relays members, only them',
+    'mesh join --relay-via /ip4/192.0.2.7/tcp/4001/p2p/12D3KooW…   # behind a NAT: reachable through that member\'s relay'
   ],
   options: {
     'read-only': { type: 'boolean' },

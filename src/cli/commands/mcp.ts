@@ -21,7 +21,7 @@ export const mcpCmd: Command = {
   arity: 0,
   usage: 'mesh mcp [--home DIR]',
   summary: 'serve this home to an AI agent over MCP on stdio: tools for sessions, memory and skills; transcripts as resources mesh://session/KEY that notify on every append',
-  examples: ['claude mcp add mesh -- mesh mcp                  register it with Claude Code', 'claude mcp add mesh -- mesh mcp --home /srv/mesh   another home'],
+  examples: ['claude mcp add mesh -- mesh mcp                     # register it with Claude Code', 'claude mcp add mesh -- mesh mcp --home /srv/mesh   # another home'],
   options: {},
   async run (g) {
     const api = new DaemonFollower(g, (daemon, again) => {

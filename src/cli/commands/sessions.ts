@@ -365,7 +365,7 @@ export const leaseCmd: Command = {
     renew: 'keep this device\'s lease for another 10 minutes',
     release: 'give the lease up, so another device may drive the session at once (--epoch N: only the lease of that epoch, as a take printed it with --json; one taken again since stays)'
   },
-  examples: ['mesh lease release fix-login', 'mesh lease take fix-login --take', 'epoch=$(mesh lease take fix-login --json | jq .lease.epoch); …; mesh lease release fix-login --epoch "$epoch"'],
+  examples: ['mesh lease release fix-login', 'mesh lease take fix-login --take', 'epoch=$(mesh lease take fix-login --json | jq .lease.epoch)   # then, done driving:', 'mesh lease release fix-login --epoch "$epoch"                 # that take\'s lease only, not one taken since'],
   options: { take: { type: 'boolean' }, epoch: { type: 'string' } },
   inputNames: {
     'sessions.takeLease': { key: 'KEY' },

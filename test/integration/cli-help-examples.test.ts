@@ -1,0 +1,56 @@
+/**
+ * Every example `mesh --help` and `mesh CMD --help` print is a line a newcomer can paste into a
+ * shell and run: what it explains is a `#` comment. Several were not: `mesh join --follow
+ * claude,codex      also capture Claude Code …` (the explanation taken as arguments),
+ * `mesh join --relay   (on an always-on machine …)` and `mesh init --mirror … (a blind mirror …)`
+ * (a shell syntax error), `mesh agent export agent:claude:<id> …` (`<id>` a redirection from a
+ * file named id), `… | jq .lease.epoch); …; mesh lease release …` (`…` run as a command), and the
+ * top-level `mesh join   run this machine's node (the daemon)`.
+ */
+import { spawnSync } from 'node:child_process'
+import { describe, expect, it } from 'vitest'
+import { cliEnv, runCli } from '../helpers/cli.js'
+import { tempDir } from '../helpers/tmp.js'
+
+/** An example's command: the line without its `#` comment (a `#` after a space, outside quotes). */
+function commandPart (line: string): string {
+  let quote: string | undefined
+  for (let i = 0; i < line.length; i++) {
+    const c = line[i] as string
+    if (quote !== undefined) { if (c === quote) quote = undefined; continue }
+    if (c === '"' || c === '\'') quote = c
+    else if (c === '#' && (i === 0 || line[i - 1] === ' ')) return line.slice(0, i).trimEnd()
+  }
+  return line.trimEnd()
+}
+
+/** The command's text outside quotes and $(…), where a shell would take `(`, `<`, `>` as syntax. */
+const unquoted = (cmd: string): string => cmd.replace(/\$\([^)]*\)/g, 'S').replace(/"[^"]*"|'[^']*'/g, 'Q')
+
+describe('mesh --help examples', () => {
+  it('are each a line a shell runs as written, its explanation a # comment', async () => {
+    const t = await tempDir()
+    try {
+      const env = cliEnv(t.dir)
+      const top = await runCli(['--help'], { env })
+      const commands = [...top.stdout.matchAll(/^ {2}([a-z]+) {2,}/gm)].map(m => m[1] as string)
+      expect(commands).toContain('join')
+      const helps = [top.stdout, ...await Promise.all(commands.map(async c => (await runCli([c, '--help'], { env })).stdout))]
+      const examples = helps.flatMap(h => {
+        const at = h.indexOf('\nExamples:\n')
+        expect(at, h.slice(0, 80)).toBeGreaterThan(0)
+        return h.slice(at + '\nExamples:\n'.length).split('\n\n')[0]?.split('\n').map(l => l.trim()) ?? []
+      })
+      expect(examples.length).toBeGreaterThan(40)
+      const wrong: string[] = []
+      for (const line of examples) {
+        const cmd = commandPart(line)
+        const bare = unquoted(cmd)
+        // Prose after a wide gap (not behind #), shell syntax where text was meant, a placeholder run as a command.
+        if (/ {2}/.test(bare) || /[()<>]/.test(bare) || /(^|[;|] *)…/.test(bare)) wrong.push(line)
+        else if (spawnSync('bash', ['-n', '-c', cmd]).status !== 0) wrong.push(line)
+      }
+      expect(wrong).toEqual([])
+    } finally { await t.cleanup() }
+  })
+})
