@@ -54,3 +54,27 @@ describe('mesh --help examples', () => {
     } finally { await t.cleanup() }
   })
 })
+
+/**
+ * `mesh agent SUB --help` is the one place a subcommand's flags are said: its Usage named flags
+ * its text never explained (`resume`'s --out, --force and --partial, `memory sync`'s --workspace
+ * and --lock-timeout, `import`'s --key and --force, `follow`'s --since).
+ */
+describe('mesh agent SUB --help', () => {
+  it('explains every flag its usage names', async () => {
+    const t = await tempDir()
+    try {
+      const env = cliEnv(t.dir)
+      const subs = ['import', 'resume', 'export', 'list', 'follow', 'hooks', 'hook', 'skills', 'memory']
+      const unexplained: string[] = []
+      for (const sub of subs) {
+        const help = (await runCli(['agent', sub, '--help'], { env })).stdout
+        const [usage = '', , text = ''] = help.split('\n')
+        expect(usage, help).toMatch(/^Usage: mesh agent /)
+        for (const flag of new Set(usage.match(/--[a-z-]+/g) ?? [])) if (!text.includes(flag)) unexplained.push(`${sub} ${flag}`)
+      }
+      expect(unexplained).toEqual([])
+    } finally { await t.cleanup() }
+  })
+})
+

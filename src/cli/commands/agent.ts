@@ -17,15 +17,15 @@ export const agentCmd: Command = {
   usage: AGENT_USAGE,
   summary: 'Claude Code, Codex, OpenClaw and Hermes sessions through mesh: import them (or capture them live), resume them natively on another machine; sync skills and memory',
   subSummaries: {
-    import: 'copy an agent\'s own session files into mesh (one session, every one, or those written since a date); a re-import adds only new lines',
-    resume: 'write a session from mesh as the agent\'s own files on this machine, paths mapped to this clone of the project, and print the command that resumes it; takes the driver lease',
-    export: 'write a session from mesh to a file, never over one that is there unless --force (--redact takes secrets out; --as claude|hermes writes it in that agent\'s format; a Claude Code transcript is said with its session id, where Claude Code looks for it and the command that continues it, its paths mapped to --cwd or the project found here as resume finds it)',
+    import: 'copy an agent\'s own session files into mesh: one (--file PATH, or --session ID as the agent names it), every one (--all) or those written since a date (--since 7d, --since 2026-12-01); a re-import adds only new lines (--key KEY: another mesh key for the one session than agent:AGENT:ID; --force: store them while another device drives the session)',
+    resume: 'write a session from mesh as the agent\'s own files on this machine, paths mapped to this clone of the project (--cwd DIR, else the one found here), and print the command that resumes it; takes the driver lease (--take: from another device that drives it). --force replaces a file here that holds lines mesh has not got; --partial writes it though the device that captures it holds more of it than mesh; --out FILE: where Hermes\'s export file goes',
+    export: 'write a session from mesh to a file (--out FILE), never over one that is there unless --force (--redact takes secrets out; --as claude|hermes writes it in that agent\'s format; a Claude Code transcript is said with its session id, where Claude Code looks for it and the command that continues it, its paths mapped to --cwd or the project found here as resume finds it)',
     list: 'the agents\' sessions on this machine and in mesh: which are imported, which are live, and those in mesh not here yet',
-    follow: 'capture sessions live: each new line of the agents\' session files goes into mesh as it is written (until Ctrl-C)',
+    follow: 'capture sessions live: each new line of the agents\' session files goes into mesh as it is written (until Ctrl-C); --since DATE follows only sessions written since then',
     hooks: 'install or remove the Claude Code hooks (SessionStart, Stop, SessionEnd) that import a session as Claude Code works on it and release its lease when it ends',
     hook: 'what the installed hook runs: reads Claude Code\'s hook event on stdin and imports that session',
     skills: 'sync an agent\'s skills folder with mesh\'s skills, both ways (--prefer decides a conflict)',
-    memory: 'sync an agent\'s memory files with mesh\'s memory, both ways (--prefer decides a conflict)'
+    memory: 'sync an agent\'s memory files with mesh\'s memory, both ways (--prefer decides a conflict; Hermes\'s entries are merged): --cwd DIR the project whose Claude Code memory, --workspace DIR the OpenClaw workspace, --lock-timeout MS how long to wait for Hermes\'s memory lock'
   },
   examples: [
     'mesh agent import claude --session 1af7fc5e-8455-4414-9ccd-011d40f70b2a',
