@@ -14,6 +14,11 @@ export interface Command {
    * what the group does); every subcommand its arity names has one (test/unit/cli-help.test.ts).
    */
   subSummaries?: Readonly<Record<string, string>>
+  /**
+   * What a flag its usage names does, where neither its summary nor an example says it: shown
+   * under "Options" in `mesh <command> --help`, keyed by the flag as written (`--dht client|server|off`).
+   */
+  flags?: Readonly<Record<string, string>>
   /** Lines shown under "Examples" in `mesh <command> --help`. */
   examples?: string[]
   options: NonNullable<ParseArgsConfig['options']>

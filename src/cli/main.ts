@@ -79,8 +79,15 @@ function commandHelp (cmd: Command, sub?: string): string {
   const own = sub !== undefined && typeof cmd.arity !== 'number' && cmd.arity[sub] !== undefined ? subUsage(cmd, sub) : undefined
   const examples = (cmd.examples ?? []).filter(e => own === undefined || e === `mesh ${cmd.name} ${sub as string}` || e.startsWith(`mesh ${cmd.name} ${sub as string} `))
   const lines = [`Usage: ${own ?? cmd.usage}`, '', (own !== undefined ? cmd.subSummaries?.[sub as string] : undefined) ?? cmd.summary]
+  // A group's subcommand shows the flags its own usage names.
+  const flags = Object.entries(cmd.flags ?? {}).filter(([f]) => own === undefined || own.includes(f.split(' ')[0] as string))
+  if (flags.length > 0) {
+    const width = Math.max(...flags.map(([f]) => f.length))
+    lines.push('', 'Options:', ...flags.map(([f, what]) => `  ${f.padEnd(width)}  ${what}`))
+  }
   if (examples.length > 0) lines.push('', 'Examples:', ...examples.map(e => `  ${e}`))
   if (own !== undefined) lines.push('', `Every \`mesh ${cmd.name}\` command: \`mesh ${cmd.name} --help\`.`)
+  else if (cmd.subSummaries !== undefined) lines.push('', `What one command does, its flags explained: \`mesh ${cmd.name} ${Object.keys(cmd.subSummaries)[0] as string} --help\`.`)
   lines.push('', 'Global options: --home DIR, --wallet PATH, --json (see `mesh --help`).')
   return lines.join('\n')
 }

@@ -78,3 +78,34 @@ describe('mesh agent SUB --help', () => {
   })
 })
 
+/**
+ * Each command's --help names its flags in its Usage; `mesh join --help` explained none of
+ * --announce, --dht, --http, --listen, --no-mdns, --label and --read-only, `mesh devices`
+ * approve's six, `mesh pair` three, and session, resume and task some of theirs. Each is now said
+ * in the summary, an example, or under "Options".
+ */
+describe('mesh CMD --help', () => {
+  it('explains every flag its usage names (but the global ones)', async () => {
+    const t = await tempDir()
+    try {
+      const env = cliEnv(t.dir)
+      const top = (await runCli(['--help'], { env })).stdout
+      const commands = [...top.matchAll(/^ {2}([a-z]+) {2,}/gm)].map(m => m[1] as string)
+      const unexplained: string[] = []
+      for (const c of commands) {
+        const help = (await runCli([c, '--help'], { env })).stdout
+        const cut = help.indexOf('\n\n')
+        const usage = help.slice(0, cut)
+        // A group's flags may be said by its commands' own --help, which its --help points at.
+        const subs = [...usage.matchAll(new RegExp(`(?:mesh ${c} |\\| )([a-z]+)`, 'g'))].map(m => m[1] as string)
+        const pointed = new RegExp(`\`mesh ${c} [a-z]+ --help\``).test(help)
+        const body = help.slice(cut) + (pointed ? (await Promise.all(subs.map(async sub => (await runCli([c, sub, '--help'], { env })).stdout))).join('\n') : '')
+        for (const flag of new Set(usage.match(/--[a-z-]+/g) ?? [])) {
+          if (!['--json', '--home', '--wallet'].includes(flag) && !body.includes(flag)) unexplained.push(`${c} ${flag}`)
+        }
+      }
+      expect(unexplained).toEqual([])
+    } finally { await t.cleanup() }
+  })
+})
+

@@ -19,6 +19,14 @@ export const devicesCmd: Command = {
   arity: { list: 1, approve: 2, revoke: 2 },
   usage: 'mesh devices [list] [--json] | mesh devices approve CODE [--read-only|--admin|--mirror] [--yes] [--listen MULTIADDR] [--dial MULTIADDR] [--no-mdns] | mesh devices revoke DEVICE|--all-but-this [--reason TEXT] [--yes] [--wallet PATH]',
   summary: 'every device of this vault: label, capabilities, who enrolled it and when, last seen, online now, revoked; `revoke` cuts one (or all but this one) off everywhere at once and rotates the vault key',
+  flags: {
+    '--read-only': 'approve: a device that reads and never writes (default: what it asked for)',
+    '--admin': 'approve: a device that may approve and revoke devices too',
+    '--mirror': 'approve: a blind mirror, which holds entries it cannot read',
+    '--listen MULTIADDR': 'approve: wait there for the new machine (it runs mesh pair --via that address)',
+    '--dial MULTIADDR': 'approve: dial the new machine there (an address mesh pair printed)',
+    '--no-mdns': 'approve: do not look for it on the local network (mDNS)'
+  },
   subSummaries: {
     list: 'every device of this vault: label, capabilities, who enrolled it and when, last seen, online now, revoked',
     approve: 'let a new machine in: find the one `mesh pair` runs on by its code, show what it claims, and on yes (at a terminal; elsewhere only --yes approves) grant it a certificate (what it asked for, or --read-only, --admin, --mirror)',

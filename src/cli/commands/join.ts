@@ -68,6 +68,15 @@ export const joinCmd: Command = {
   arity: 0,
   usage: 'mesh join [--read-only] [--label NAME] [--listen MULTIADDR]... [--announce MULTIADDR]... [--bootstrap MULTIADDR]... [--no-mdns] [--dht client|server|off] [--relay] [--relay-via MULTIADDR]... [--mirror] [--http PORT|off] [--follow claude,codex,openclaw,hermes]',
   summary: 'run this machine\'s mesh node in the foreground (sets up the home, and a wallet if none is found); every other command goes through it while it runs',
+  flags: {
+    '--label NAME': 'this device\'s name, when this run sets the home up',
+    '--read-only': 'a device that reads and never writes, when this run sets the home up',
+    '--listen MULTIADDR': 'where to listen (default /ip4/0.0.0.0/tcp/PORT: the port this home used last, else a free one)',
+    '--announce MULTIADDR': 'an address peers are told to dial besides those it listens on (a public one, a forwarded port)',
+    '--no-mdns': 'neither look for siblings on the local network nor answer them (mDNS)',
+    '--dht client|server|off': 'how it takes part in the DHT that finds members across networks (default server)',
+    '--http PORT|off': 'the local API and dashboard on 127.0.0.1 (default 7433; 0 any free port; off none)'
+  },
   examples: [
     'mesh join',
     'mesh join                            # after mesh pair: no wallet needed on this machine',

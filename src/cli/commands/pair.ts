@@ -34,6 +34,11 @@ export const pairCmd: Command = {
   arity: 0,
   usage: 'mesh pair [--label NAME] [--read-only|--mirror] [--via MULTIADDR]... [--listen MULTIADDR]... [--no-mdns]',
   summary: 'join this machine to your mesh without the wallet: shows a code to approve on a device already in it',
+  flags: {
+    '--read-only': 'ask to be a device that reads and never writes',
+    '--mirror': 'ask to be a blind mirror, which holds entries it cannot read',
+    '--no-mdns': 'do not be found on the local network (mDNS): the approver comes by --via or dials an address printed'
+  },
   examples: [
     'mesh pair --label laptop                     # then, on your desktop: mesh devices approve K7QM-2XDF',
     'mesh pair --via /ip4/203.0.113.7/tcp/4001/p2p/12D3KooW…   # across networks, through your relay (mesh join --relay there)',

@@ -167,6 +167,10 @@ export const sessionCmd: Command = {
     append: 'add a message to a session\'s transcript (its text from --text or stdin)',
     show: 'a session\'s goal, task state and its last 50 messages (--tail N, --all), and how much more is still arriving from a peer'
   },
+  flags: {
+    '--title T': 'new: a one-line title (at most 200 characters)',
+    '--force': 'append: write while another device drives the session (both machines\' messages are kept)'
+  },
   examples: [
     'mesh session new agent:main:fix-login --goal "users stay logged in after a refresh"',
     'mesh session append fix-login --role assistant --text "cookie has no Max-Age"',
@@ -273,6 +277,7 @@ export const resumeCmd: Command = {
   arity: 1,
   usage: 'mesh resume KEY [--take] [--tail N] [--json]',
   summary: 'everything an agent needs to continue a session (goal, task state, progress, transcript); takes the driver lease (--take: from another device)',
+  flags: { '--tail N': 'the transcript\'s last N messages (default 50)' },
   examples: ['mesh resume fix-login', 'mesh resume fix-login --take --json'],
   options: { take: { type: 'boolean' }, tail: { type: 'string' } },
   inputNames: { 'sessions.resume': { key: 'KEY', tail: '--tail' } },
@@ -300,6 +305,11 @@ export const taskCmd: Command = {
   arity: 1,
   usage: TASK_USAGE,
   summary: 'update a session\'s task state: plan, progress notes, todos, working directory, files, free fields',
+  flags: {
+    '--cwd P': 'the working directory',
+    '--file P': 'a file touched (repeat it for several)',
+    '--force': 'update while another device drives the session'
+  },
   examples: [
     'mesh task fix-login --plan "find where the cookie is set" --todo-add "write a test" --todo-add "fix Max-Age"',
     'mesh task fix-login --progress "test reproduces it" --todo-done tss61   # a todo\'s id: mesh task and mesh session show print it after the todo',
