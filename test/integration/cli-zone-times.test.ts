@@ -77,6 +77,9 @@ describe('a time in an error the CLI passes on', () => {
     expect(skipped[0]).toContain('driven by laptop')
     expect(skipped[0]).toContain(`at ${inTokyo(leaseEnd).slice(0, 16)}`)
     expect(skipped[0]).not.toContain('UTC')
+    // Taken over as the run's own error line says it (`mesh lease take KEY --take`), not by `mesh resume`, which would write no agent files.
+    expect(skipped[0]).toContain(`take it over with \`mesh lease take agent:claude:${SID} --take\``)
+    expect(r.stderr).toContain('after `mesh lease take KEY --take`')
     const json = await mesh(desktop, ['agent', 'import', 'claude', '--all', '--json'])
     const event = json.stderr.split('\n').filter(l => l.startsWith('{')).map(l => JSON.parse(l)).find(e => e.event === 'skipped')
     expect(event.code).toBe('LEASE_HELD')

@@ -135,7 +135,9 @@ async function importRun (g: Globals, agent: Exclude<AgentName, 'hermes'>, value
           if (err.details.noSession === true) { noSession++; sayOnStderr('skipped', err.message, { path: s.path, code: err.code }); continue }
           failed.push({ path: s.path, sessionId: s.sessionId, code: err.code, message: err.message })
           // A lease's end in this machine's zone, as the CLI's error line says it; --json keeps the API's words.
-          sayOnStderr('skipped', g.json ? err.message : messageHere(err), { path: s.path, code: err.code })
+          // Taken over by `mesh lease take`, as the run's error says at its end (`mesh resume` writes no agent files).
+          const said = leaseHintFor(err, 'mesh lease take') as typeof err
+          sayOnStderr('skipped', g.json ? err.message : messageHere(said), { path: s.path, code: err.code })
           continue
         } finally {
           done += s.size
