@@ -136,8 +136,12 @@ describe('mesh agent skills sync: what of a skill folder travels', () => {
     })
     expect(json(r as RunResult)).toMatchObject({ keptHere: [{ name: 'deploy', path: join(laptop.skills, 'deploy'), leftOut: [{ path: '.env', why: 'hidden' }] }] })
     expect(await files(join(laptop.skills, 'deploy'))).toEqual(['.env'])
-    // On the desk too: its .env, .git/ and node_modules/ stay, the skill's SKILL.md is gone.
-    expect(json(await desk.sync(a, '--json')).deletedHere).toEqual(['deploy'])
+    // On the desk too: its .env, .git/ and node_modules/ stay, the skill's SKILL.md is gone. Said
+    // once, in words that hold: not also `deploy: removed from mesh, so deleted here` (the folder
+    // is still there) nor a `left out:` line for a skill that no longer syncs.
+    const d3 = await desk.sync(a)
+    expect(d3.code, d3.stderr).toBe(0)
+    expect(d3.stdout.split('\n').filter(l => l.startsWith('deploy'))).toEqual([`deploy: removed from mesh, so its files deleted here; what mesh never carried stays in ${join(desk.skills, 'deploy')} (left out: .env, .git/ (hidden), node_modules/ (installed packages))`])
     expect(await files(join(desk.skills, 'deploy'))).toEqual(['.env', '.git/HEAD', 'node_modules/left-pad/index.js'])
   }, 180_000)
 

@@ -52,11 +52,13 @@ export async function syncCmd (g: Globals, what: 'skills' | 'memory', args: stri
           : `conflict: ${c.name} changed here (${c.path}) and in mesh since the last sync: left as it is (--prefer mesh|local to choose)`)
       }
       for (const n of r.removedFromMesh) out.line(`${n}: removed here, so removed from mesh (and from your other machines as they sync)`)
-      for (const n of r.deletedHere) out.line(`${n}: removed from mesh, so deleted here`)
+      // A skill whose folder stays (what mesh never carried, such as a .env) is said once, by its keptHere line.
+      const stays = new Set(r.keptHere.map(k => k.name))
+      for (const n of r.deletedHere) if (!stays.has(n)) out.line(`${n}: removed from mesh, so deleted here`)
       for (const k of r.keptEdited) out.line(`${k.name}: removed from mesh but edited here since (${k.path}): kept, not captured back (--prefer local to add it again, --prefer mesh to delete it)`)
       for (const s of r.symlinksSkipped) out.line(`${s}: a symlink, not followed`)
       // Inside a skill's folder, said as `mesh skills add` says it.
-      for (const l of r.leftOut) out.line(`${l.name} (${oneLine(l.path)}): ${leftOutWords(l.leftOut)}`)
+      for (const l of r.leftOut) if (!stays.has(l.name)) out.line(`${l.name} (${oneLine(l.path)}): ${leftOutWords(l.leftOut)}`)
       for (const k of r.keptHere) out.line(`${k.name}: removed from mesh, so its files deleted here; what mesh never carried stays in ${oneLine(k.path)} (${leftOutWords(k.leftOut)})`)
       // Sent by an older mesh's sync, before the rule: said until the skill is added again without them.
       for (const hm of r.heldInMesh) out.line(`${hm.name}: mesh holds ${(hm.paths.length > 8 ? [...hm.paths.slice(0, 8).map(oneLine), `${hm.paths.length - 8} more`] : hm.paths.map(oneLine)).join(', ')} of it, sent by an older mesh: not written here (\`mesh skills add FOLDER\` sends the skill without them)`)
