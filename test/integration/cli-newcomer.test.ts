@@ -219,6 +219,15 @@ describe('mesh agent import hermes on a machine without Hermes', () => {
     expect(r.code).toBe(2)
     expect(r.stderr).toContain(`mesh: no Hermes here: no state.db at ${join(dir, '.hermes', 'state.db')} (set HERMES_HOME if Hermes keeps it elsewhere) and no \`hermes\` on PATH`)
   })
+  // `--since 7d`, the README's own Hermes example, said it as bad usage (USAGE, no HERMES_HOME),
+  // where --all and the other agents say NOT_FOUND, where mesh looked and the variable that moves it.
+  it('--since says so too: NOT_FOUND, where it looked and HERMES_HOME (exit 2)', async () => {
+    const r = await runCli(['agent', 'import', 'hermes', '--since', '7d', '--json'], { env: { ...env, PATH: '/nonexistent' } })
+    expect(r.code).toBe(2)
+    const err = JSON.parse(r.stderr).error
+    expect(err.code).toBe('NOT_FOUND')
+    expect(err.message).toContain(`no Hermes here: no state.db at ${join(dir, '.hermes', 'state.db')} (set HERMES_HOME if Hermes keeps it elsewhere)`)
+  })
   // Claude Code, Codex and OpenClaw alike (was: "0 claude sessions, 0 new records", exit 0): where
   // mesh looked, and the variable that moves it, named, or said as set when it is.
   it('says so for Claude Code, Codex and OpenClaw too, naming where it looked and the variable (exit 2)', async () => {

@@ -8,7 +8,7 @@ import { stat } from 'node:fs/promises'
 import { hostname } from 'node:os'
 import { resolve } from 'node:path'
 import {
-  importBatches, gitRemote, hermesBundle, hermesDbLine, hermesDbPath, hermesDbPaths, hermesDbSessions, hermesExport, hermesExportRows, parseObject, parseSince,
+  importBatches, gitRemote, hermesBundle, hermesDbLine, hermesDbPath, hermesDbPaths, hermesDbSessions, hermesExport, hermesHome, hermesExportRows, parseObject, parseSince,
   readFileNoFollow, SqliteFile, type HeldBackTail
 } from '../../agents/index.js'
 import type { MeshApi } from '../../api/api.js'
@@ -36,6 +36,8 @@ function hermesHeldBackNote (source: string, h: HeldBackTail): string {
   return `note: the last line of ${source} (line ${h.line}, ${plural(h.bytes, 'byte')}) is not whole (no newline, not JSON): left out, so the session on it is not imported; the export is being written, or was cut short: import it again once it is whole, or export that session again`
 }
 
+const isDir = async (path: string): Promise<boolean> => await stat(path).then(s => s.isDirectory(), () => false)
+
 /**
  * `stopped` (Ctrl-C, SIGTERM: agent-run's importCmd) ends the import after the batch being
  * stored, as the other agents' imports end: what was stored stays, the session says how much of
@@ -51,6 +53,8 @@ export async function importHermes (g: Globals, values: Record<string, unknown>,
   const fromDb = file === undefined && (await Promise.all(stores.map(isFile))).some(Boolean)
   // Where a state.db was looked for: the home's, and each profile's (a store of its own).
   const nowhere = stores.length === 1 ? `at ${stores[0] as string}` : `at any of its ${stores.length} places (the home's and its profiles'): ${stores.join(', ')}`
+  // No Hermes home at all: said as --all says it and the other agents' imports do (NOT_FOUND, the variable that moves it).
+  if (since !== undefined && !fromDb && !await isDir(hermesHome())) throw new NotFoundError(`no Hermes here: no state.db ${nowhere} (set HERMES_HOME if Hermes keeps it elsewhere): --since picks sessions of Hermes's state.db by their last activity; nothing imported`, { path: hermesDbPath() })
   if (since !== undefined && !fromDb) throw new UsageError(`--since picks sessions of Hermes's state.db by their last activity, and there is none ${nowhere}`)
   const source = file !== undefined ? await fileToImport(file) : fromDb ? hermesDbPath() : 'hermes sessions export -'
   /** Stores SQLite cannot read (a damaged state.db): said as they are found, the others read; they fail a run of many at its end. */
