@@ -126,9 +126,11 @@ export function sessionHandlers (ctx: LocalContext): Handlers<SessionMethods> {
       const todos: Array<{ id: string, text: string, done?: boolean }> = []
       for (const [i, text] of (input.todoAdd ?? []).entries()) todos.push({ id: `t${(now + i).toString(36).slice(-4)}`, text })
       for (const id of input.todoDone ?? []) {
-        const t = existing.find(x => x.id === id)
-        if (t === undefined) throw new NotFoundError(`session ${s.key} has no todo ${id}`, { id }, { hint: { sep: ' ', cli: `(see \`mesh session show ${s.key}\`)`, mcp: '(sessions_show lists its todos)' } })
-        todos.push({ id, text: t.text, done: true })
+        // By its id, else by its text when one open todo holds it (an id is known only once the todo is added).
+        const byText = existing.filter(x => x.text === id && x.done !== true)
+        const t = existing.find(x => x.id === id) ?? (byText.length === 1 ? byText[0] : undefined)
+        if (t === undefined) throw new NotFoundError(byText.length > 1 ? `session ${s.key} has ${byText.length} open todos that read ${id}: give the id of one` : `session ${s.key} has no todo ${id}`, { id }, { hint: { sep: ' ', cli: `(see \`mesh session show ${s.key}\`)`, mcp: '(sessions_show lists its todos)' } })
+        todos.push({ id: t.id, text: t.text, done: true })
       }
       await s.updateTask({ plan: input.plan, cwd: input.cwd, progress: input.progress, todos, filesTouched: input.files, fields: input.fields ?? undefined }, { force: input.force })
       return s.task()

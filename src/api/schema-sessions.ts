@@ -205,7 +205,7 @@ export const SESSION_METHODS = {
       cwd: z.string().optional(),
       progress: nonBlank('a progress note').optional().describe('a progress note to add (not blank)'),
       todoAdd: z.array(nonBlank('a todo')).optional().describe('todo texts to add (none blank)'),
-      todoDone: z.array(z.string().regex(/\S/, 'a todo id is empty or only whitespace: give the id of a todo (the session\'s task lists them)')).optional().describe('ids of todos now done (none blank)'),
+      todoDone: z.array(z.string().regex(/\S/, 'a todo id is empty or only whitespace: give the id of a todo (the session\'s task lists them)')).optional().describe('todos now done, each by its id or by its text when one open todo holds it (none blank)'),
       files: z.array(nonBlank('a file touched')).optional().describe('files touched (none blank)'),
       fields: z.record(z.string(), z.string().nullable()).superRefine(oneLineNames('a field\'s name')).optional().describe('free fields to set (null removes one; a name is one line of text)'),
       force

@@ -298,7 +298,7 @@ export const resumeCmd: Command = {
   }
 }
 
-const TASK_USAGE = 'mesh task KEY [--progress T] [--plan T] [--todo-add T]... [--todo-done ID]... [--cwd P] [--file P]... [--set k=v]... [--force]'
+const TASK_USAGE = 'mesh task KEY [--progress T] [--plan T] [--todo-add T]... [--todo-done ID|TEXT]... [--cwd P] [--file P]... [--set k=v]... [--force]'
 
 export const taskCmd: Command = {
   name: 'task',
@@ -312,7 +312,7 @@ export const taskCmd: Command = {
   },
   examples: [
     'mesh task fix-login --plan "find where the cookie is set" --todo-add "write a test" --todo-add "fix Max-Age"',
-    'mesh task fix-login --progress "test reproduces it" --todo-done tss61   # a todo\'s id: mesh task and mesh session show print it after the todo',
+    'mesh task fix-login --progress "test reproduces it" --todo-done "write a test"   # a todo by its text, or by its id: mesh task and mesh session show print it after the todo',
     'mesh task fix-login --set branch=fix/cookie --set ticket='
   ],
   options: {
