@@ -179,7 +179,7 @@ export class Session {
       const who = l.label ?? l.device
       const online = this.ctx.online(l.device)
       throw new LeaseHeldError(`session ${this.key} is driven by ${who} (${heldFor(l.expiresAt, online, l.takenAt)})`, { key: this.key, holder: who, device: l.device, expiresAt: l.expiresAt, online }, {
-        hint: { cli: `take it over with \`mesh resume ${this.key} --take\`, or write anyway with --force (force: true in the API)`, mcp: 'take it over with sessions_take_lease (take: true), or write anyway with force: true' }
+        hint: { cli: `take it over with \`mesh resume ${this.key} --take\`, or write anyway with --force`, mcp: 'take it over with sessions_take_lease (take: true), or write anyway with force: true' }
       })
     }
   }

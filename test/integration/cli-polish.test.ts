@@ -496,6 +496,10 @@ describe('LEASE_HELD when taking a lease', () => {
     // A write refused by the lease carries the same details (the README's list), online included.
     const appendRefused = errorOf(await mesh('session', 'append', 'handoff', '--role', 'user', '--text', 'refused', '--json', ...B()), 1)
     expect(appendRefused).toMatchObject({ code: 'LEASE_HELD', details: { key: 'agent:main:handoff', holder: 'alpha', device: pair.a.deviceId, online: true, expiresAt: expect.any(Number) } })
+    // Its advice is what a person types at the CLI: no API field (`force: true`) they never type.
+    const appendSaid = await mesh('session', 'append', 'handoff', '--role', 'user', '--text', 'refused', ...B())
+    expect(appendSaid.code).toBe(1)
+    expect(appendSaid.stderr).toMatch(/: take it over with `mesh resume agent:main:handoff --take`, or write anyway with --force\n$/)
 
     // The same refusal over HTTP and MCP: one wire shape; MCP's hint names what an agent does.
     const overHttp = await httpApi(pair.b, 'POST', `/api/sessions/${encodeURIComponent('agent:main:handoff')}/lease`, {})

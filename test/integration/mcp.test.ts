@@ -521,7 +521,7 @@ describe('mesh mcp', () => {
       expect((take.structuredContent as any).error.details.hint).toBeUndefined()
       // The CLI on A says its own command for the same refusal.
       const cliRefused = await runCli(['session', 'append', KEY, '--home', homeA, '--role', 'user', '--text', 'me?'], { env })
-      expect(cliRefused.stderr).toMatch(/take it over with `mesh resume agent:main:mcp --take`, or write anyway with --force \(force: true in the API\)/)
+      expect(cliRefused.stderr).toMatch(/take it over with `mesh resume agent:main:mcp --take`, or write anyway with --force$/m)
       expect((await client.callTool({ name: 'sessions_take_lease', arguments: { key: KEY, take: true } })).isError).not.toBe(true)
 
       // A session created on B is announced as a change of the resource list.
