@@ -109,3 +109,27 @@ describe('mesh CMD --help', () => {
   })
 })
 
+
+/**
+ * The global options are listed once, at the foot of every --help; `mesh mcp --help`'s usage
+ * named `[--home DIR]` as if it were its own option, as no other command's did. (`mesh devices
+ * revoke`'s --wallet stays: revoking signs with the wallet, which that usage says it needs.)
+ */
+describe('mesh CMD --help usage', () => {
+  it('names no --home, the global option every command takes, as the command\'s own', async () => {
+    const t = await tempDir()
+    try {
+      const env = cliEnv(t.dir)
+      const top = (await runCli(['--help'], { env })).stdout
+      const commands = [...top.matchAll(/^ {2}([a-z]+) {2,}/gm)].map(m => m[1] as string)
+      expect(commands).toContain('mcp')
+      const naming: string[] = []
+      for (const c of commands) {
+        const help = (await runCli([c, '--help'], { env })).stdout
+        const usage = help.slice(0, help.indexOf('\n\n'))
+        if (usage.includes('--home')) naming.push(c)
+      }
+      expect(naming).toEqual([])
+    } finally { await t.cleanup() }
+  })
+})

@@ -19,7 +19,7 @@ const say = (line: string): void => { out.err(`mesh mcp: ${line}`) }
 export const mcpCmd: Command = {
   name: 'mcp',
   arity: 0,
-  usage: 'mesh mcp [--home DIR]',
+  usage: 'mesh mcp',
   summary: 'serve this home to an AI agent over MCP on stdio: tools for sessions, memory and skills; transcripts as resources mesh://session/KEY that notify on every append',
   examples: ['claude mcp add mesh -- mesh mcp                     # register it with Claude Code', 'claude mcp add mesh -- mesh mcp --home /srv/mesh   # another home'],
   options: {},
