@@ -133,3 +133,22 @@ describe('mesh CMD --help usage', () => {
     } finally { await t.cleanup() }
   })
 })
+
+/**
+ * `mesh session --help`'s first example named its session `agent:main:fix-login` and the rest
+ * `fix-login`, as if they were two sessions: every example says the short form, and one line
+ * says what it is short for.
+ */
+describe('mesh session --help examples', () => {
+  it('name the session one way, the short form, and say what it expands to', async () => {
+    const t = await tempDir()
+    try {
+      const help = (await runCli(['session', '--help'], { env: cliEnv(t.dir) })).stdout
+      const examples = help.slice(help.indexOf('\nExamples:\n') + '\nExamples:\n'.length).split('\n\n')[0]?.split('\n') ?? []
+      const keys = examples.map(l => commandPart(l).match(/mesh session [a-z]+ (\S+)/)?.[1])
+      expect(keys.length).toBeGreaterThan(2)
+      expect(new Set(keys)).toEqual(new Set(['fix-login']))
+      expect(help).toMatch(/fix-login is short for agent:main:fix-login/)
+    } finally { await t.cleanup() }
+  })
+})

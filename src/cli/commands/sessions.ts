@@ -172,7 +172,7 @@ export const sessionCmd: Command = {
     '--force': 'append: write while another device drives the session (both machines\' messages are kept)'
   },
   examples: [
-    'mesh session new agent:main:fix-login --goal "users stay logged in after a refresh"',
+    'mesh session new fix-login --goal "users stay logged in after a refresh"   # fix-login is short for agent:main:fix-login',
     'mesh session append fix-login --role assistant --text "cookie has no Max-Age"',
     'git diff | mesh session append fix-login --role tool --stdin',
     'mesh session append fix-login --role user --text "ship it" --id step-7   # run again: added once',
