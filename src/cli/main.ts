@@ -247,10 +247,11 @@ export async function main (argv: string[], hooks: { started?: () => void } = {}
     const words = subcommandAliases(cmd, parsed.positionals)
     // `mesh session task KEY` with no option the group refuses: the command meant all the same,
     // where the words after it are what that command takes (`mesh lease status` may be a question
-    // about leases in other words, not `mesh status`).
+    // about leases in other words, not `mesh status`); alone, where that command takes an
+    // argument (`mesh session task`, its KEY missing).
     const meant = commandMeant(cmd, rest, options)
     const after = words.length - 1
-    if (meant !== undefined && typeof meant.cmd.arity === 'number' && after >= 1 && after <= meant.cmd.arity) throw meantError(meant)
+    if (meant !== undefined && typeof meant.cmd.arity === 'number' && (after >= 1 || meant.cmd.arity >= 1) && after <= meant.cmd.arity) throw meantError(meant)
     refuseRepeated(parsed.tokens, options, (words[0] !== undefined ? subUsage(cmd, words[0]) : undefined) ?? cmd.usage)
     refuseExtraArgs(cmd, words, Object.keys(values))
     refuseForeignOptions(cmd, words[0], Object.keys(values), Object.keys(GLOBAL_OPTIONS))

@@ -343,6 +343,10 @@ describe('flags and names a newcomer gets wrong', () => {
     expect(bare.code).toBe(2)
     expect(bare.stderr).toMatch(/^mesh: there is no `mesh session task`: did you mean `mesh task`\? Usage: mesh task KEY /)
     expect(errorOf(await mesh('session', 'task', 'x', '--json', ...A()), 2).message).toMatch(/^there is no `mesh session task`: did you mean `mesh task`\? Usage: mesh task KEY /)
+    // And without its KEY (said "unknown session command task" with session's usage): the command meant all the same.
+    const keyless = await mesh('session', 'task', ...A())
+    expect(keyless.code).toBe(2)
+    expect(keyless.stderr).toMatch(/^mesh: there is no `mesh session task`: did you mean `mesh task`\? Usage: mesh task KEY /)
     // A short one is more likely a value that starts with "-": said how to write one.
     expect((await mesh('session', 'show', 'x', '-z', ...A())).stderr).toMatch(/^mesh: mesh session has no option -z \(a value that starts with "-" is written --option=-VALUE, or after "--" when it is an argument\)/)
     const dash = await mesh('session', 'append', 'x', '--role', 'user', '--text=-x', ...A())
