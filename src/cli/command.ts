@@ -19,6 +19,11 @@ export interface Command {
    * under "Options" in `mesh <command> --help`, keyed by the flag as written (`--dht client|server|off`).
    */
   flags?: Readonly<Record<string, string>>
+  /**
+   * What its one-line summary leaves out (the summary is also its line in `mesh --help`): shown
+   * under the summary in `mesh <command> --help` alone.
+   */
+  details?: string
   /** Lines shown under "Examples" in `mesh <command> --help`. */
   examples?: string[]
   options: NonNullable<ParseArgsConfig['options']>

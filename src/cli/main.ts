@@ -79,6 +79,7 @@ function commandHelp (cmd: Command, sub?: string): string {
   const own = sub !== undefined && typeof cmd.arity !== 'number' && cmd.arity[sub] !== undefined ? subUsage(cmd, sub) : undefined
   const examples = (cmd.examples ?? []).filter(e => own === undefined || e === `mesh ${cmd.name} ${sub as string}` || e.startsWith(`mesh ${cmd.name} ${sub as string} `))
   const lines = [`Usage: ${own ?? cmd.usage}`, '', (own !== undefined ? cmd.subSummaries?.[sub as string] : undefined) ?? cmd.summary]
+  if (own === undefined && cmd.details !== undefined) lines.push('', cmd.details)
   // A group's subcommand shows the flags its own usage names.
   const flags = Object.entries(cmd.flags ?? {}).filter(([f]) => own === undefined || own.includes(f.split(' ')[0] as string))
   if (flags.length > 0) {

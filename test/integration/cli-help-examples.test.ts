@@ -152,3 +152,22 @@ describe('mesh session --help examples', () => {
     } finally { await t.cleanup() }
   })
 })
+
+/**
+ * `mesh watch`'s one-line summary, in `mesh --help`'s list of commands too, was a paragraph with
+ * the whole --json event list in it: a short line there, the rest said in `mesh watch --help`.
+ */
+describe('mesh watch --help', () => {
+  it('has a one-line summary in mesh --help, its --json events said in its own --help', async () => {
+    const t = await tempDir()
+    try {
+      const env = cliEnv(t.dir)
+      const line = (await runCli(['--help'], { env })).stdout.split('\n').find(l => l.startsWith('  watch ')) ?? ''
+      expect(line).not.toContain('"event"')
+      expect(line.trim().length).toBeLessThanOrEqual(100)
+      const help = (await runCli(['watch', '--help'], { env })).stdout
+      for (const event of ['earlier', 'waiting', 'arrived', 'revoked']) expect(help).toContain(`{"event":"${event}"`)
+      expect(help).toMatch(/--tail N +.*default 50/)
+    } finally { await t.cleanup() }
+  })
+})

@@ -32,7 +32,12 @@ export const watchCmd: Command = {
   name: 'watch',
   arity: 1,
   usage: 'mesh watch KEY [--tail N] [--json]',
-  summary: 'print a session\'s last messages (--tail N, default 50), then each new message as it arrives from any device, until interrupted (read-only; it never holds the home, so other commands and mesh join keep working); on a revoked device it says so and ends (exit 2); --json: a JSON line per message, {"event":"earlier","count":N} for what the first tail leaves out, {"event":"waiting"} then {"event":"arrived"} for a session not on this device yet (or still arriving: its tail is shown once it has come), and {"event":"revoked"}',
+  summary: 'print a session\'s last messages, then each new one as it arrives from any device',
+  details: 'It runs until interrupted, read-only: it never holds the home, so other commands and mesh join keep working. On a revoked device it says so and ends (exit 2).',
+  flags: {
+    '--tail N': 'how many of its last messages to print first (default 50)',
+    '--json': 'a JSON line per message; {"event":"earlier","count":N} for what the first tail leaves out, {"event":"waiting"} then {"event":"arrived"} for a session not on this device yet (or still arriving: its tail is shown once it has come), and {"event":"revoked"}'
+  },
   examples: ['mesh watch fix-login', 'mesh watch fix-login --tail 5 --json'],
   options: { tail: { type: 'string' } },
   inputNames: { 'sessions.show': { key: 'KEY', tail: '--tail' } },
