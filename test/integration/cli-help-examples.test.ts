@@ -171,3 +171,33 @@ describe('mesh watch --help', () => {
     } finally { await t.cleanup() }
   })
 })
+
+/**
+ * A flag shown only in an example (`mesh join --bootstrap`, `--relay`, `--follow`) is not
+ * explained: every flag a command's usage names is said once outside its usage and examples (its
+ * summary, or a line under Options), in its --help or, for a group, its command's own --help.
+ */
+describe('mesh CMD --help Options', () => {
+  it('explain every flag its usage names outside its examples (but the global ones)', async () => {
+    const t = await tempDir()
+    try {
+      const env = cliEnv(t.dir)
+      const top = (await runCli(['--help'], { env })).stdout
+      const commands = [...top.matchAll(/^ {2}([a-z]+) {2,}/gm)].map(m => m[1] as string)
+      /** A help without its usage, examples and foot: where a flag is explained. */
+      const explaining = (help: string): string => help.split('\n\n').slice(1).filter(p => !p.startsWith('Examples:') && !p.startsWith('Global options:')).join('\n\n')
+      const unexplained: string[] = []
+      for (const c of commands) {
+        const help = (await runCli([c, '--help'], { env })).stdout
+        const usage = help.slice(0, help.indexOf('\n\n'))
+        const subs = [...new Set([...usage.matchAll(new RegExp(`(?:mesh ${c} |\\| )\\[?([a-z]+)`, 'g'))].map(m => m[1] as string))]
+        const own = await Promise.all(subs.map(async sub => (await runCli([c, sub, '--help'], { env })).stdout))
+        const body = [help, ...own].map(explaining).join('\n')
+        for (const flag of new Set(usage.match(/--[a-z-]+/g) ?? [])) {
+          if (!['--json', '--home', '--wallet'].includes(flag) && !body.includes(flag)) unexplained.push(`${c} ${flag}`)
+        }
+      }
+      expect(unexplained).toEqual([])
+    } finally { await t.cleanup() }
+  })
+})

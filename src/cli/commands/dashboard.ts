@@ -22,6 +22,9 @@ export const dashboardCmd: Command = {
   arity: 0,
   usage: 'mesh dashboard [--no-open] [--json]',
   summary: 'print the web dashboard\'s login URL (served by mesh join on 127.0.0.1) and open it in a browser',
+  flags: {
+    '--no-open': 'print the URL only: open no browser'
+  },
   examples: [
     'mesh dashboard',
     'mesh dashboard --no-open --json'

@@ -20,6 +20,9 @@ export const devicesCmd: Command = {
   usage: 'mesh devices [list] [--json] | mesh devices approve CODE [--read-only|--admin|--mirror] [--yes] [--listen MULTIADDR] [--dial MULTIADDR] [--no-mdns] | mesh devices revoke DEVICE|--all-but-this [--reason TEXT] [--yes] [--wallet PATH]',
   summary: 'every device of this vault: label, capabilities, who enrolled it and when, last seen, online now, revoked; `revoke` cuts one (or all but this one) off everywhere at once and rotates the vault key',
   flags: {
+    '--yes': 'approve, revoke: do not ask to confirm (needed where stdin is not a terminal)',
+    '--all-but-this': 'revoke: every device but this one',
+    '--reason TEXT': 'revoke: why, shown with the revoked device',
     '--read-only': 'approve: a device that reads and never writes (default: what it asked for)',
     '--admin': 'approve: a device that may approve and revoke devices too',
     '--mirror': 'approve: a blind mirror, which holds entries it cannot read',

@@ -32,6 +32,10 @@ export const doctorCmd: Command = {
   arity: 0,
   usage: USAGE,
   summary: 'what this node set aside: quarantined entries and snapshots, forks, with author and document, and files of its store found damaged on this disk',
+  flags: {
+    '--drop ID': 'delete one quarantined item or damaged file, by the id mesh doctor lists, after you confirm',
+    '--yes': 'with --drop: do not ask to confirm'
+  },
   examples: ['mesh doctor', 'mesh doctor --json', 'mesh doctor --drop 3d3f828cef59bdca', 'mesh doctor --drop 3d3f828cef59bdca --yes'],
   options: { drop: { type: 'string' }, yes: { type: 'boolean' } },
   inputNames: { 'doctor.drop': { id: '--drop' } },

@@ -157,6 +157,10 @@ export const initCmd: Command = {
   arity: 0,
   usage: 'mesh init [--read-only | --read-write | --mirror] [--label NAME]',
   summary: 'set up this machine\'s home: a device key and a wallet-signed certificate (generates a wallet if none is found); on a set-up home, changes its label or role (--read-only, --read-write) with the same wallet',
+  flags: {
+    '--label NAME': 'this device\'s name',
+    '--mirror': 'a blind mirror: no vault key; then mesh join --mirror without the wallet'
+  },
   examples: ['mesh init --label laptop', 'mesh init --read-only --label tablet --wallet ~/wallet.json', 'mesh init --read-write --wallet ~/wallet.json', 'mesh init --mirror --label vps --wallet ~/wallet.json   # a blind mirror: no vault key; then mesh join --mirror without the wallet'],
   options: { 'read-only': { type: 'boolean' }, 'read-write': { type: 'boolean' }, mirror: { type: 'boolean' }, label: { type: 'string' } },
   async run (g, _args, values) {

@@ -69,6 +69,11 @@ export const joinCmd: Command = {
   usage: 'mesh join [--read-only] [--label NAME] [--listen MULTIADDR]... [--announce MULTIADDR]... [--bootstrap MULTIADDR]... [--no-mdns] [--dht client|server|off] [--relay] [--relay-via MULTIADDR]... [--mirror] [--http PORT|off] [--follow claude,codex,openclaw,hermes]',
   summary: 'run this machine\'s mesh node in the foreground (sets up the home, and a wallet if none is found); every other command goes through it while it runs',
   flags: {
+    '--bootstrap MULTIADDR': 'a member to dial first, across networks (its address ends in /p2p/ and its peer id)',
+    '--relay': 'relay connections for the members of this mesh, only them: for an always-on machine with a public address',
+    '--relay-via MULTIADDR': 'behind a NAT: be reachable through that member\'s relay',
+    '--mirror': 'run as a blind mirror (set up by mesh pair --mirror or mesh init --mirror): it holds entries it cannot read, and no vault key',
+    '--follow claude,codex,openclaw,hermes': 'also capture those agents\' sessions live as they are written (OpenClaw and Hermes from their SQLite stores, read-only)',
     '--label NAME': 'this device\'s name, when this run sets the home up',
     '--read-only': 'a device that reads and never writes, when this run sets the home up',
     '--listen MULTIADDR': 'where to listen (default /ip4/0.0.0.0/tcp/PORT: the port this home used last, else a free one)',

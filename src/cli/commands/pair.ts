@@ -35,6 +35,8 @@ export const pairCmd: Command = {
   usage: 'mesh pair [--label NAME] [--read-only|--mirror] [--via MULTIADDR]... [--listen MULTIADDR]... [--no-mdns]',
   summary: 'join this machine to your mesh without the wallet: shows a code to approve on a device already in it',
   flags: {
+    '--label NAME': 'this device\'s name',
+    '--listen MULTIADDR': 'where to listen for the approving device (repeat it for several)',
     '--read-only': 'ask to be a device that reads and never writes',
     '--mirror': 'ask to be a blind mirror, which holds entries it cannot read',
     '--no-mdns': 'do not be found on the local network (mDNS): the approver comes by --via or dials an address printed'

@@ -169,6 +169,10 @@ export const sessionCmd: Command = {
   },
   flags: {
     '--title T': 'new: a one-line title (at most 200 characters)',
+    '--goal G': 'new: what the session is for',
+    '--role ROLE': 'append: who wrote the message: user, assistant, system or tool',
+    '--stdin': 'append: the message\'s text from stdin, instead of --text',
+    '--id ID': 'append: the message\'s own id: appended again with it, it is added once',
     '--force': 'append: write while another device drives the session (both machines\' messages are kept)'
   },
   examples: [
@@ -306,6 +310,11 @@ export const taskCmd: Command = {
   usage: TASK_USAGE,
   summary: 'update a session\'s task state: plan, progress notes, todos, working directory, files, free fields',
   flags: {
+    '--progress T': 'a progress note to add',
+    '--plan T': 'the plan',
+    '--todo-add T': 'a todo to add (repeat it for several)',
+    '--todo-done ID': 'a todo now done, by its id (mesh task and mesh session show print it after the todo; repeat it for several)',
+    '--set k=v': 'a free field to set (repeat it for several)',
     '--cwd P': 'the working directory',
     '--file P': 'a file touched (repeat it for several)',
     '--force': 'update while another device drives the session'
