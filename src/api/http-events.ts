@@ -11,6 +11,7 @@ import type { Logger } from '@libp2p/logger'
 import type { WebSocket, WebSocketServer } from 'ws'
 import type { EventRecord, MeshApi, SubscribeOptions } from './api.js'
 import { HttpError, refuseSocket, requestUrl } from './http-routes.js'
+import { afterRefusal } from './subscribe-input.js'
 
 /** Where the stream is served. */
 export const EVENTS_PATH = '/api/events'
@@ -74,7 +75,8 @@ export function serveEvents (server: Server, init: EventStreamInit): EventStream
     if (refused !== undefined) { refuseSocket(socket, new HttpError(400, 'INVALID_INPUT', refused)); return }
     const afterText = url.searchParams.get('after')
     const after = afterText === null ? undefined : Number(afterText)
-    if (after !== undefined && !(Number.isSafeInteger(after) && after >= 0)) { refuseSocket(socket, new HttpError(400, 'INVALID_INPUT', `after: not a seq (a whole number, 0 or more): "${afterText}"`)); return }
+    const badAfter = after === undefined ? undefined : afterRefusal(after, JSON.stringify(afterText))
+    if (badAfter !== undefined) { refuseSocket(socket, new HttpError(400, 'INVALID_INPUT', badAfter)); return }
     // Sessions whose messages the client wants in full (the others give light events).
     const sessions = url.searchParams.getAll('sessions').flatMap(s => s.split(',')).filter(s => s !== '')
     // A cursor from another run of the daemon (seq restarts at 1) means nothing here: replay all.

@@ -31,6 +31,7 @@ import type { MethodName } from './schema.js'
 import { sentBytes } from './http-deadlines.js'
 import { CONTROL_LINE_MAX, LineReader, type SkippedLine } from './line-reader.js'
 import { checkSocketHome, socketPath, STAGING_PREFIX } from './socket-path.js'
+import { idRefusal, subscribeInput } from './subscribe-input.js'
 import { errorToRpc, errorToWire, type WireError } from './wire-error.js'
 
 const log = logger('mesh:api:rpc')
@@ -154,7 +155,8 @@ function serveConnection (api: MeshApi, sock: Socket, gone: () => void): void {
     let msg: any
     try { msg = JSON.parse(line) } catch { send({ id: null, error: errorToWire(new InvalidInputError('a request line is not JSON')) }); return }
     const id = msg?.id
-    if (typeof id !== 'number') { send({ id: null, error: errorToWire(new InvalidInputError('a request needs a numeric id')) }); return }
+    const badId = idRefusal(id)
+    if (badId !== undefined) { send({ id: null, error: errorToWire(new InvalidInputError(badId)) }); return }
     if (msg.cancel === true) { calls.get(id)?.abort(); return }
     if (msg.unsubscribe === true) { subs.get(id)?.(); subs.delete(id); return }
     // The map's entry would be replaced: the earlier subscription never unsubscribed (for as long
@@ -164,10 +166,10 @@ function serveConnection (api: MeshApi, sock: Socket, gone: () => void): void {
       return
     }
     if (msg.subscribe !== undefined) {
-      const o = msg.subscribe ?? {}
-      const after = typeof o.after === 'number' ? o.after : undefined
-      const sessions = Array.isArray(o.sessions) ? o.sessions.filter((s: unknown): s is string => typeof s === 'string') : undefined
       try {
+        // Refused as HTTP's /api/events refuses its query (subscribe-input.ts): a bad `after` was
+        // taken as none (the whole replay), a session key that is no string was dropped unsaid.
+        const { after, sessions } = subscribeInput(msg.subscribe, v => JSON.stringify(v))
         // Said once the subscription is in place (after the replay `after` asked for, and once
         // the sessions it names are open): the client's `ready`. A refused one is answered with
         // its error instead.
