@@ -96,11 +96,15 @@ export function homeArg (g: Globals): string {
   return g.home === resolve(defaultHome()) ? '' : ` --home ${shellQuote(g.home)}`
 }
 
+/** A path flag given '' (a script's unset "$VAR") is refused, not taken as the working directory. */
+export function refuseEmpty (flag: string, value: string | undefined, what: string): void {
+  if (value === '') throw new UsageError(`--${flag} was given an empty value: give ${what} (an unset variable in a script gives '')`)
+}
+
 export function globalsFrom (values: { home?: string, wallet?: string, json?: boolean }): Globals {
   // An empty value (a script's unset "$VAR") is not the working directory: mesh init there made it a home.
-  for (const flag of ['home', 'wallet'] as const) {
-    if (values[flag] === '') throw new UsageError(`--${flag} was given an empty value: give the ${flag === 'home' ? 'directory' : 'wallet file'} (an unset variable in a script gives '')`)
-  }
+  refuseEmpty('home', values.home, 'the directory')
+  refuseEmpty('wallet', values.wallet, 'the wallet file')
   const home = resolve(values.home ?? defaultHome())
   checkHomePath(home, values.home !== undefined ? '--home' : process.env.MESH_HOME !== undefined && process.env.MESH_HOME !== '' ? '$MESH_HOME' : 'the home')
   return { home, wallet: values.wallet, json: values.json === true }

@@ -211,6 +211,17 @@ describe('a home that is a file', () => {
     expect(await readdir(cwd)).toEqual([])
     expect((await runCli(['status', '--wallet='], { env, cwd })).code).toBe(2)
   })
+
+  it('an empty --out to mesh wallet new says so, as an empty --home and --wallet do, and makes nothing', async () => {
+    const cwd = join(dir, 'scratch-out')
+    await mkdir(cwd, { recursive: true })
+    for (const args of [['wallet', 'new', '--out', ''], ['wallet', 'new', '--out=']]) {
+      const r = await runCli(args, { env, cwd })
+      expect(r.code, args.join(' ')).toBe(2)
+      expect(r.stderr).toBe("mesh: --out was given an empty value: give the path of the wallet file to make (an unset variable in a script gives '')\n")
+    }
+    expect(await readdir(cwd)).toEqual([])
+  })
 })
 
 describe('mesh agent import hermes on a machine without Hermes', () => {

@@ -3,7 +3,7 @@ import { hostname } from 'node:os'
 import { resolve } from 'node:path'
 import { DaemonRunningError, InvalidInputError, UsageError, WalletMismatchError, WalletNotFoundError } from '../../errors.js'
 import { connectRpc } from '../../api/rpc-client.js'
-import { homeArg, localTime, revokedWords, notTakenWords, stdout as out, userWallet, withApi, type Globals } from '../context.js'
+import { homeArg, refuseEmpty, localTime, revokedWords, notTakenWords, stdout as out, userWallet, withApi, type Globals } from '../context.js'
 import { peerLines } from './peer-lines.js'
 import { diskLines } from './status-disk.js'
 import { subcommandOf, type Command } from '../command.js'
@@ -29,6 +29,7 @@ export const walletCmd: Command = {
     if (sub === 'new') {
       // Where the next command will look for it: a wallet made anywhere else is not found.
       // `~/` expanded as a read expands it (a quoted `MESH_WALLET='~/w.json'`, `--out=~/w.json`): else the secret lands in ./~/.
+      refuseEmpty('out', values.out as string | undefined, 'the path of the wallet file to make')
       const path = resolve(expandHome((values.out as string | undefined) ?? namedWalletPath({ path: g.wallet }) ?? meshDefaultWalletPath()))
       const w = await writeNewWallet(path)
       if (g.json) out.json({ address: w.address, path })
