@@ -70,7 +70,9 @@ export const LABEL = {
   pairRequestAad: 'mesh/pair/request/v1',
   pairVerdictAad: 'mesh/pair/verdict/v1',
   /** The digest a home's vault.keys carries of its own keys (src/node/keyfile.ts). */
-  keyFileCheck: 'mesh/key-file-check/v1'
+  keyFileCheck: 'mesh/key-file-check/v1',
+  /** The digest a blind mirror's mirror.json carries of its wallet and membership key (src/node/mirror.ts). */
+  mirrorFileCheck: 'mesh/mirror-file-check/v1'
 } as const
 
 /** Current format versions written into certificates and entries. */

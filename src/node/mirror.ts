@@ -19,10 +19,11 @@ import { EventEmitter } from 'node:events'
 import { hostname } from 'node:os'
 import { join } from 'node:path'
 import { logger } from '@libp2p/logger'
+import { sha256 } from '@noble/hashes/sha2.js'
 import type { AuthorSeq, DocVector, EntryRef, ReplicaSource, SyncPlan } from '../../protocols/sync/index.js'
 import { ClosedError, HomeCorruptError, HomeNotInitializedError, InvalidEntryError, InvalidInputError, NotFoundError, WalletMismatchError } from '../errors.js'
 import {
-  deriveVaultKeys, deviceKeyToBytes, ENTRY_KIND, membershipKey, vaultSeedSignature, equals, fromBase58, generateDeviceKey, isUpdateKind, issueChainCertificate, parseStreamKey,
+  deriveVaultKeys, deviceKeyToBytes, LABEL, toB64, utf8, ENTRY_KIND, membershipKey, vaultSeedSignature, equals, fromBase58, generateDeviceKey, isUpdateKind, issueChainCertificate, parseStreamKey,
   parseTrustedEntry, streamKey, toHex, verifyAnyCertificate, verifyEntry, type Certificate, type DeviceKey, type Entry, type Wallet, type WalletAddress
 } from '../identity/index.js'
 import { acquireLock, ensureHomeDir, EntryStore, homePath, isInitialized, readHomeFile, readHomeText, writeHomeFile, type HomeLock, type StoredSnapshot } from '../store/index.js'
@@ -55,7 +56,16 @@ export interface MirrorIdentity {
   readonly membershipKey: Uint8Array
 }
 
-interface MirrorFile { version: 1, wallet: string, membershipKey?: string }
+/** `check`: mirrorFileCheck() of the rest, base64; absent in a file written before it (read as it is). */
+interface MirrorFile { version: 1, wallet: string, membershipKey?: string, check?: string }
+
+/**
+ * A digest of mirror.json's wallet and membership key: a key damaged on disk still decodes to 32
+ * bytes, and used, the mirror's gate answered every member with a wrong key, saying nothing.
+ */
+function mirrorFileCheck (wallet: string, key: Uint8Array): string {
+  return toB64(sha256(utf8(`${LABEL.mirrorFileCheck}\n${JSON.stringify([wallet, toB64(key)])}`)))
+}
 
 /** Whether a home is a mirror's (it holds a mirror.json and no vault keys). */
 export async function isMirrorHome (home: string): Promise<boolean> {
@@ -95,6 +105,10 @@ export async function loadMirrorIdentity (home: string): Promise<MirrorIdentity>
   if (typeof file.membershipKey !== 'string') throw new HomeCorruptError(`${homePath(home, 'mirror')} has no membership key`, { home }, { hint: { cli: 'run `mesh init --mirror` again with the wallet', mcp: 'a person sets the mirror up again with the wallet, on this machine' } })
   const membership = Buffer.from(file.membershipKey, 'base64')
   if (membership.byteLength !== 32) throw new HomeCorruptError(`${homePath(home, 'mirror')} holds a malformed membership key`, { home })
+  if (file.check !== undefined && file.check !== mirrorFileCheck(file.wallet, membership)) {
+    const path = homePath(home, 'mirror')
+    throw new HomeCorruptError(`${path}: its membership key is not the one written there (it does not match the file's check): the file is damaged`, { home, file: path, membershipKey: 'damaged' }, { hint: { sep: '. ', cli: 'Set the mirror up again with the wallet (`mesh init --mirror --wallet PATH`, which writes the key again), or move the home aside and pair it again (`mesh pair --mirror`)', mcp: 'No tool can mend it: a person sets the mirror up again' } })
+  }
   return { home, wallet: file.wallet as WalletAddress, walletKey, device, certificate, membershipKey: new Uint8Array(membership) }
 }
 
@@ -113,8 +127,10 @@ export async function enrolMirror (home: string, wallet: Wallet, opts: { label?:
     if (!(await isMirrorHome(home))) throw new InvalidInputError(`home ${home} holds vault keys: a mirror's home must never have had them`, { home }, { hint: { sep: '; ', cli: 'use a new --home for the mirror', mcp: 'a mirror is set up in a new home' } })
     const file = parseMirrorFile(home, await readHomeText(home, 'mirror') ?? '{}')
     if (file.wallet !== wallet.address) throw WalletMismatchError.forHome(home, file.wallet, wallet)
-    // A mirror made before the gate lacks the membership key: the wallet at hand adds it.
-    if (file.membershipKey === undefined) await writeMirrorFile(home, wallet)
+    // A mirror made before the gate lacks the membership key, and a damaged one fails its check:
+    // the wallet at hand writes it (again).
+    const damaged = file.check !== undefined && (typeof file.membershipKey !== 'string' || file.check !== mirrorFileCheck(file.wallet, new Uint8Array(Buffer.from(file.membershipKey, 'base64'))))
+    if (file.membershipKey === undefined || damaged) await writeMirrorFile(home, wallet)
     return await loadMirrorIdentity(home)
   }
   const device = await generateDeviceKey()
@@ -140,7 +156,7 @@ async function writeMirrorFile (home: string, wallet: Wallet): Promise<void> {
 
 /** mirror.json from a membership key at hand (a mirror enrolled by pairing receives it in its grant). */
 export async function writeMirrorKeyFile (home: string, wallet: WalletAddress, key: Uint8Array): Promise<void> {
-  const file: MirrorFile = { version: 1, wallet, membershipKey: Buffer.from(key).toString('base64') }
+  const file: MirrorFile = { version: 1, wallet, membershipKey: Buffer.from(key).toString('base64'), check: mirrorFileCheck(wallet, key) }
   await writeHomeFile(home, 'mirror', JSON.stringify(file) + '\n')
 }
 

@@ -37,4 +37,30 @@ describe('a damaged mirror.json', () => {
       expect(await readFile(file, 'utf8')).toBe(damaged)
     }
   }, 60_000)
+
+  it('with one character of its membership key changed is HOME_CORRUPT naming the file, and init --mirror with the wallet writes the key again', async () => {
+    const home = join(t.dir, 'mirror-key')
+    const wallet = join(t.dir, 'w2.json')
+    expect((await mesh('wallet', 'new', '--out', wallet)).code).toBe(0)
+    expect((await mesh('init', '--mirror', '--home', home, '--wallet', wallet)).code).toBe(0)
+    const file = join(home, 'mirror.json')
+    const good = JSON.parse(await readFile(file, 'utf8'))
+    const key: string = good.membershipKey
+    const changed = (key[5] === 'A' ? 'B' : 'A')
+    const damaged = JSON.stringify({ ...good, membershipKey: key.slice(0, 5) + changed + key.slice(6) })
+    expect(Buffer.from(JSON.parse(damaged).membershipKey, 'base64').byteLength).toBe(32)
+    await writeFile(file, damaged)
+    const r = await mesh('join', '--no-mdns', '--dht', 'off', '--listen', '/ip4/127.0.0.1/tcp/0', '--home', home, '--json')
+    expect(r.code, r.stderr).toBe(1)
+    const err = JSON.parse(r.stderr.trim().split('\n').at(-1) as string).error
+    expect(err).toMatchObject({ code: 'HOME_CORRUPT', message: expect.stringContaining(`${file}: its membership key is not the one written there`) })
+    expect(await readFile(file, 'utf8')).toBe(damaged)
+    // The wallet at hand derives the key again.
+    const again = await mesh('init', '--mirror', '--home', home, '--wallet', wallet)
+    expect(again.code, again.stderr).toBe(0)
+    expect(JSON.parse(await readFile(file, 'utf8')).membershipKey).toBe(key)
+    // A file from before the check (none in it) is read as it was.
+    await writeFile(file, JSON.stringify({ version: 1, wallet: good.wallet, membershipKey: key }))
+    expect((await mesh('init', '--mirror', '--home', home, '--wallet', wallet)).code).toBe(0)
+  }, 60_000)
 })

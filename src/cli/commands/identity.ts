@@ -276,7 +276,9 @@ async function initMirror (g: Globals, label: string | undefined, roleGiven: boo
   const { enrolMirror, isMirrorHome, loadMirrorIdentity } = await import('../../node/mirror.js')
   const { acquireLock, ensureHomeDir } = await import('../../store/index.js')
   const wallet = await userWallet(g.wallet)
-  const existing = await isMirrorHome(g.home) ? await loadMirrorIdentity(g.home) : undefined
+  // A damaged membership key is what the wallet at hand mends (enrolMirror writes it again).
+  const mendable = (err: any): undefined => { if (wallet !== undefined && err?.details?.membershipKey === 'damaged') return undefined; throw err }
+  const existing = await isMirrorHome(g.home) ? await loadMirrorIdentity(g.home).catch(mendable) : undefined
   // Its label is in the certificate the wallet (or an admin device) signed, which no init rewrites.
   if (existing !== undefined && label !== undefined && label !== existing.certificate.label) throw new UsageError(`this mirror is called ${existing.certificate.label} in its certificate, which init does not reissue: for another label, set up a new mirror home (and revoke this one: mesh devices revoke ${existing.certificate.label})`)
   let id
