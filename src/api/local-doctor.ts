@@ -1,5 +1,5 @@
 /** The doctor area of the in-process API (issue 12): what this node set aside, and dropping it. */
-import { NotFoundError } from '../errors.js'
+import { NotFoundError, shownInput } from '../errors.js'
 import { shownName } from '../node/doc-names.js'
 import { checkSnapshots, dropFound, findDamagedSnapshots } from '../node/snapshot-scan.js'
 import type { Handlers, LocalContext } from './local-context.js'
@@ -44,7 +44,7 @@ export function doctorHandlers (ctx: LocalContext): Handlers<'doctor.report' | '
       // A snapshot doctor found damaged where it lies: set aside now, as its document's next opening would, and deleted.
       const found = await dropFound(ctx.vault.vault.store, ctx.vault.vault.certs, input.id)
       if (found !== undefined) return { damaged: (await named([found]))[0] }
-      throw new NotFoundError(`nothing in quarantine and no damaged file has the id ${input.id}`, { id: input.id }, { hint: { sep: ' ', cli: '(`mesh doctor` lists them)', mcp: '(the doctor tool lists them)' } })
+      throw new NotFoundError(`nothing in quarantine and no damaged file has the id ${shownInput(input.id)}`, { id: input.id }, { hint: { sep: ' ', cli: '(`mesh doctor` lists them)', mcp: '(the doctor tool lists them)' } })
     }
   }
 }

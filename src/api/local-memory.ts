@@ -1,12 +1,12 @@
 /** The memory area of the in-process API. */
-import { NotFoundError } from '../errors.js'
+import { NotFoundError, shownInput } from '../errors.js'
 import type { Handlers, LocalContext } from './local-context.js'
 
 export function memoryHandlers (ctx: LocalContext): Handlers<'memory.get' | 'memory.set' | 'memory.delete' | 'memory.list' | 'memory.search'> {
   return {
     'memory.get': async (input) => {
       const e = await ctx.vault.memory.get(input.key)
-      if (e === undefined) throw new NotFoundError(`no memory entry ${input.key}`, { key: input.key })
+      if (e === undefined) throw new NotFoundError(`no memory entry ${shownInput(input.key)}`, { key: input.key })
       return e
     },
     'memory.set': async (input) => {

@@ -23,7 +23,7 @@
  * // 'paused' too, for PAUSE_MS after the MAX_BURNS-th code burned within BURN_WINDOW_MS
  */
 import { randomBytes } from 'node:crypto'
-import { InvalidInputError } from '../errors.js'
+import { InvalidInputError, shownInput } from '../errors.js'
 import { utf8 } from './bytes.js'
 
 export const CROCKFORD = '0123456789ABCDEFGHJKMNPQRSTVWXYZ'
@@ -52,7 +52,7 @@ export const PAUSE_MS = 30_000
 export function normalizeCode (input: string): string {
   const s = input.toUpperCase().replace(/[\s-]/g, '').replace(/[IL]/g, '1').replace(/O/g, '0')
   if (s.length !== CODE_SYMBOLS || [...s].some(c => !CROCKFORD.includes(c))) {
-    throw new InvalidInputError(`a pairing code is ${CODE_SYMBOLS} symbols of 0-9 and A-Z without U (like K7QM-2XDF); got ${JSON.stringify(input)}`)
+    throw new InvalidInputError(`a pairing code is ${CODE_SYMBOLS} symbols of 0-9 and A-Z without U (like K7QM-2XDF); got "${shownInput(input)}"`)
   }
   return s
 }

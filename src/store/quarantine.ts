@@ -14,7 +14,7 @@ import { join } from 'node:path'
 import { createHash } from 'node:crypto'
 import { logger } from '@libp2p/logger'
 import { fromHex, streamKey, toHex } from '../identity/index.js'
-import { NotFoundError } from '../errors.js'
+import { NotFoundError, shownInput } from '../errors.js'
 import { atomicWrite, fsyncDir } from './files.js'
 
 const log = logger('mesh:store:quarantine')
@@ -149,7 +149,7 @@ export class Quarantine {
   /** Deletes a record's evidence, keeping a tombstone (see the module comment). */
   async drop (id: string): Promise<void> {
     const r = this.records.get(id)
-    if (r === undefined || r.dropped === true) throw new NotFoundError(`nothing in quarantine has the id ${id}`, { id })
+    if (r === undefined || r.dropped === true) throw new NotFoundError(`nothing in quarantine has the id ${shownInput(id)}`, { id })
     const { bytes: _b, ...rest } = r
     const tomb: RecordFile = { ...rest, dropped: true }
     await atomicWrite(join(this.dir, `${id}.json`), JSON.stringify(tomb))

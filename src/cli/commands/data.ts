@@ -1,7 +1,7 @@
 /** mesh memory set|get|list|search|delete, mesh skills add|list|show|remove. */
 import { readFile, stat } from 'node:fs/promises'
 import { basename, dirname, extname, join, resolve } from 'node:path'
-import { InvalidInputError, isMeshError, NotFoundError, UsageError } from '../../errors.js'
+import { InvalidInputError, isMeshError, NotFoundError, shownInput, UsageError } from '../../errors.js'
 import { stdout as out, withApi } from '../context.js'
 import { subcommandOf, type Command } from '../command.js'
 import { oneLine } from '../printable.js'
@@ -59,7 +59,7 @@ export const memoryCmd: Command = {
         const r = await api.call('memory.delete', { key: k })
         // Nothing to delete is an error like memory get's (exit 2; with --json the error on
         // stderr), not `{"deleted": false}` on stdout beside exit 2.
-        if (!r.deleted) throw new NotFoundError(`no memory entry ${k}`, { key: k })
+        if (!r.deleted) throw new NotFoundError(`no memory entry ${shownInput(k)}`, { key: k })
         if (g.json) out.json(r)
         else out.line(`deleted ${k}`)
         return 0
