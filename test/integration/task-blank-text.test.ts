@@ -121,7 +121,15 @@ describe('blank text where words are meant', () => {
 
 describe('the help\'s examples of mesh session and mesh task', () => {
   it('run as written, in order, in a shell (a todo\'s id as mesh task printed it)', async () => {
-    const examples = async (cmd: string): Promise<string[]> => (await h.mesh(cmd, '--help')).stdout.split('\n').filter(l => /^ {2}\S/.test(l) && l.includes('mesh ')).map(l => l.trim())
+    // The lines of its Examples section (its Options lines may name mesh too).
+    const examples = async (cmd: string): Promise<string[]> => {
+      const lines = (await h.mesh(cmd, '--help')).stdout.split('\n')
+      const from = lines.indexOf('Examples:')
+      expect(from, `mesh ${cmd} --help has an Examples section`).toBeGreaterThanOrEqual(0)
+      const section = lines.slice(from + 1)
+      const end = section.findIndex(l => !/^ {2}\S/.test(l))
+      return (end < 0 ? section : section.slice(0, end)).filter(l => l.includes('mesh ')).map(l => l.trim())
+    }
     // `git diff | …` in a repository with a change.
     const repo = join(h.dir, 'repo')
     await mkdir(repo, { recursive: true })

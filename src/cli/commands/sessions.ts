@@ -313,7 +313,7 @@ export const taskCmd: Command = {
     '--progress T': 'a progress note to add',
     '--plan T': 'the plan',
     '--todo-add T': 'a todo to add (repeat it for several)',
-    '--todo-done ID': 'a todo now done, by its id (mesh task and mesh session show print it after the todo; repeat it for several)',
+    '--todo-done ID|TEXT': 'a todo now done, by its id (mesh task and mesh session show print it after the todo) or its exact text (one open todo with it); repeat it for several',
     '--set k=v': 'a free field to set (repeat it for several)',
     '--cwd P': 'the working directory',
     '--file P': 'a file touched (repeat it for several)',
