@@ -143,7 +143,8 @@ describe('the Devices panel in headless chromium', () => {
     await pageA.locator('#pair-find').click()
     await pageA.locator('#pair-status').filter({ hasText: 'Looking for the machine showing K7QM-2XDF…' }).waitFor()
     // The daemon listens there for the new machine until the search ends.
-    await expect.poll(async () => await portFree(port)).toBe(false)
+    // Given time to start listening on a busy machine (the poll's default second was not, once, in CI).
+    await expect.poll(async () => await portFree(port), { timeout: 15_000 }).toBe(false)
     await pageA.locator('#pair-cancel').click()
     await pageA.locator('#pair-status').filter({ hasText: 'Cancelled: nothing was granted.' }).waitFor()
     expect(await pageA.locator('#pair-find').isEnabled()).toBe(true)
