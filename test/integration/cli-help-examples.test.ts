@@ -10,19 +10,8 @@
 import { spawnSync } from 'node:child_process'
 import { describe, expect, it } from 'vitest'
 import { cliEnv, runCli } from '../helpers/cli.js'
+import { commandPart } from '../helpers/help-lines.js'
 import { tempDir } from '../helpers/tmp.js'
-
-/** An example's command: the line without its `#` comment (a `#` after a space, outside quotes). */
-function commandPart (line: string): string {
-  let quote: string | undefined
-  for (let i = 0; i < line.length; i++) {
-    const c = line[i] as string
-    if (quote !== undefined) { if (c === quote) quote = undefined; continue }
-    if (c === '"' || c === '\'') quote = c
-    else if (c === '#' && (i === 0 || line[i - 1] === ' ')) return line.slice(0, i).trimEnd()
-  }
-  return line.trimEnd()
-}
 
 /** The command's text outside quotes and $(…), where a shell would take `(`, `<`, `>` as syntax. */
 const unquoted = (cmd: string): string => cmd.replace(/\$\([^)]*\)/g, 'S').replace(/"[^"]*"|'[^']*'/g, 'Q')

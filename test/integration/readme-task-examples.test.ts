@@ -9,19 +9,8 @@ import { readFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
 import { cliEnv, ROOT, runProcess, runCli, BIN } from '../helpers/cli.js'
+import { commandPart } from '../helpers/help-lines.js'
 import { tempDir } from '../helpers/tmp.js'
-
-/** A line without its `#` comment (a `#` after a space, outside quotes). */
-function commandPart (line: string): string {
-  let quote: string | undefined
-  for (let i = 0; i < line.length; i++) {
-    const c = line[i] as string
-    if (quote !== undefined) { if (c === quote) quote = undefined; continue }
-    if (c === '"' || c === '\'') quote = c
-    else if (c === '#' && (i === 0 || line[i - 1] === ' ')) return line.slice(0, i).trimEnd()
-  }
-  return line.trimEnd()
-}
 
 describe('the README\'s and mesh task --help\'s task examples', () => {
   it('run as pasted, in order, each exit 0', async () => {

@@ -5,10 +5,10 @@
  * even when the client went; a call reusing the id of one not yet answered lost that one's
  * cancel and its abort when the client went. Both are now refused, and the holder goes on.
  */
-import { connect, type Socket } from 'node:net'
 import { afterEach, describe, expect, it } from 'vitest'
 import type { MeshApi } from '../../src/api/api.js'
-import { serveRpc, socketPath } from '../../src/api/rpc.js'
+import { serveRpc } from '../../src/api/rpc.js'
+import { socketClient } from '../helpers/socket-client.js'
 import { tempDir } from '../helpers/tmp.js'
 import { until } from '../helpers/wait.js'
 
@@ -35,24 +35,6 @@ function countingApi (): { api: MeshApi, live: { subs: number, calls: number } }
   return { api, live }
 }
 
-/** A client of the socket: what it writes, and each answer line as parsed JSON. */
-async function client (home: string): Promise<{ sock: Socket, send: (v: unknown) => void, next: (pred: (m: any) => boolean) => Promise<any> }> {
-  const sock = connect(socketPath(home))
-  await new Promise<void>((resolve, reject) => { sock.once('connect', resolve); sock.once('error', reject) })
-  const got: any[] = []
-  let buf = ''
-  sock.on('data', (d: Buffer) => {
-    buf += d.toString()
-    let i
-    while ((i = buf.indexOf('\n')) >= 0) { got.push(JSON.parse(buf.slice(0, i))); buf = buf.slice(i + 1) }
-  })
-  const next = async (pred: (m: any) => boolean): Promise<any> => {
-    await until(() => got.some(pred), 'an answer')
-    return got.find(pred)
-  }
-  return { sock, send: (v) => { sock.write(JSON.stringify(v) + '\n') }, next }
-}
-
 async function serve (): Promise<{ home: string, live: { subs: number, calls: number } }> {
   const t = await tempDir(); cleanups.push(t.cleanup)
   const { api, live } = countingApi()
@@ -64,7 +46,7 @@ async function serve (): Promise<{ home: string, live: { subs: number, calls: nu
 describe('an id reused on the control socket', () => {
   it('is refused for a second subscription, and no subscription outlives the client', async () => {
     const { home, live } = await serve()
-    const c = await client(home)
+    const c = await socketClient(home)
     c.send({ id: 1, subscribe: {} })
     expect(await c.next(m => m.id === 1 && m.subscribed === true)).toEqual({ id: 1, subscribed: true })
     c.send({ id: 1, subscribe: { sessions: [] } })
@@ -83,7 +65,7 @@ describe('an id reused on the control socket', () => {
 
   it('is refused for a call while one holds it, which is still cancelled when the client goes', async () => {
     const { home, live } = await serve()
-    const c = await client(home)
+    const c = await socketClient(home)
     c.send({ id: 7, method: 'sessions.wait', params: {} })
     await until(() => live.calls === 1, 'the first call running')
     c.send({ id: 7, method: 'sessions.wait', params: {} })
@@ -112,7 +94,7 @@ describe('an answer no JSON holds', () => {
     } as unknown as MeshApi
     const server = await serveRpc(api, t.dir)
     cleanups.push(async () => { await server.close() })
-    const c = await client(t.dir)
+    const c = await socketClient(t.dir)
     c.send({ id: 1, method: 'memory.list', params: {} })
     const failed = await c.next(m => m.id === 1)
     expect(failed.error).toMatchObject({ code: 'INTERNAL' })

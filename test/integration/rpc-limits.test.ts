@@ -11,15 +11,14 @@
  *   transport waited for that answer: `mesh mcp` stayed 60 s once its stdin closed.
  */
 import type { ChildProcess } from 'node:child_process'
-import { connect } from 'node:net'
 import { join } from 'node:path'
 import { Client } from '@modelcontextprotocol/sdk/client/index.js'
 import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { CONTROL_LINE_MAX } from '../../src/api/line-reader.js'
-import { socketPath } from '../../src/api/rpc.js'
 import { InvalidInputError, type MeshError } from '../../src/errors.js'
 import { open } from '../../src/sdk/index.js'
+import { socketClient } from '../helpers/socket-client.js'
 import { BIN, cliEnv, runCli } from '../helpers/cli.js'
 import { startDaemon, type Daemon } from '../helpers/daemon.js'
 import { tempDir } from '../helpers/tmp.js'
@@ -93,16 +92,8 @@ describe('a request longer than the control socket reads', () => {
   })
 
   it('written to the socket by hand: a line over the limit is skipped unread and answered INVALID_INPUT with the limit, by its id first or last, and the connection goes on', async () => {
-    const sock = connect(socketPath(daemon.home))
-    await new Promise<void>((resolve, reject) => { sock.once('connect', resolve); sock.once('error', reject) })
-    const got: any[] = []
-    let buf = ''
+    const { sock, got } = await socketClient(daemon.home)
     let closed = false
-    sock.on('data', (d: Buffer) => {
-      buf += d.toString()
-      let i
-      while ((i = buf.indexOf('\n')) >= 0) { got.push(JSON.parse(buf.slice(0, i))); buf = buf.slice(i + 1) }
-    })
     sock.on('close', () => { closed = true })
     try {
       const value = 'z'.repeat(CONTROL_LINE_MAX)

@@ -5,26 +5,17 @@
  * whole number was taken. HTTP's /api/events refuses such a cursor; the socket now refuses all
  * three, with the same words (subscribe-input.ts) and the socket's error shape.
  */
-import { connect } from 'node:net'
 import { describe, expect, it } from 'vitest'
-import { socketPath } from '../../src/api/rpc.js'
 import { daemonForFile } from '../helpers/daemons-for-file.js'
+import { socketClient } from '../helpers/socket-client.js'
 import { until } from '../helpers/wait.js'
 
 const solo = daemonForFile()
 
 /** Sends each line on one connection; the answers, parsed, once one has come for each id in `ids` (null: no id). */
 async function exchange (lines: string[], ids: Array<number | null>): Promise<any[]> {
-  const sock = connect(socketPath(solo.d.home))
-  await new Promise<void>((resolve, reject) => { sock.once('connect', resolve); sock.once('error', reject) })
-  const got: any[] = []
-  let buf = ''
-  sock.on('data', (d: Buffer) => {
-    buf += d.toString()
-    let i
-    while ((i = buf.indexOf('\n')) >= 0) { got.push(JSON.parse(buf.slice(0, i))); buf = buf.slice(i + 1) }
-  })
-  for (const l of lines) sock.write(l + '\n')
+  const { sock, got, write } = await socketClient(solo.d.home)
+  for (const l of lines) write(l)
   try {
     await until(() => ids.every(id => got.filter(m => m.id === id).length >= ids.filter(x => x === id).length), 'an answer to each request')
   } finally { sock.destroy() }
