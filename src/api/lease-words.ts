@@ -53,7 +53,7 @@ export function span (ms: number, gap = ''): string {
   return s < 90 ? `${s}${gap}s` : s < 5400 ? `${Math.round(s / 60)} min` : `${Math.round(s / 3600)} h`
 }
 
-/** The clocks' allowance, crdt/lease-doc.ts LEASE_SKEW_MS (a test holds them equal): this module imports nothing. */
+/** The clocks' allowance, crdt/lease-doc.ts LEASE_SKEW_MS (test/unit/cli-lease.test.ts holds them equal), for the CLI's fast path too: this module imports nothing. */
 export const SKEW_MS = 2 * 60_000
 
 /**

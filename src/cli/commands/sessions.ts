@@ -8,7 +8,7 @@ import { homeArg, leaseHintFor, localTime, stdout as out, withApi } from '../con
 import { subcommandOf, subUsage, type Command } from '../command.js'
 import { wholeNumber } from '../numbers.js'
 import { arrivalPortion, portion } from '../../node/progress.js'
-import { aheadWords, onlineWords, pastEndWords } from '../../api/lease-words.js'
+import { aheadWords, onlineWords, pastEndWords, SKEW_MS } from '../../api/lease-words.js'
 import { oneLine } from '../printable.js'
 import { hanging, MESSAGE_INDENT } from '../../api/words.js'
 
@@ -16,8 +16,8 @@ type View = Output<'sessions.show'>
 type Message = View['messages'][number]
 type Lease = NonNullable<View['lease']>
 
-/** crdt/session.ts's LEASE_SKEW_MS (test/unit/cli-lease.test.ts holds them equal): that module loads Yjs, which a command talking to a daemon never does. */
-export const LEASE_SKEW_MS = 2 * 60_000
+/** crdt/session.ts's LEASE_SKEW_MS, as lease-words.ts holds it (that module loads Yjs, which a command talking to a daemon never does). */
+export const LEASE_SKEW_MS = SKEW_MS
 
 /**
  * This process's stdin as text, less the one line end that ends it (what `echo` and most tools
