@@ -35,7 +35,15 @@ function keyFileCheck (wallet: string, keys: VaultKeys): string {
     toB64(keys.rendezvous),
     sorted(keys.alternates ?? new Map<number, Uint8Array[]>()).map(([e, ks]) => [e, ks.map(toB64)])
   ]
-  return toB64(sha256(utf8(`${LABEL.keyFileCheck}\n${JSON.stringify(parts)}`)))
+  return keysCheck(LABEL.keyFileCheck, parts)
+}
+
+/**
+ * The check a home's file of keys carries (vault.keys here, a mirror's mirror.json): sha256 of
+ * its domain label, a newline and the JSON of what it holds, base64 (crdt/SPEC.md).
+ */
+export function keysCheck (label: string, parts: unknown): string {
+  return toB64(sha256(utf8(`${label}\n${JSON.stringify(parts)}`)))
 }
 
 export function encodeKeyFile (wallet: WalletAddress, keys: VaultKeys): string {

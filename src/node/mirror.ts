@@ -19,16 +19,16 @@ import { EventEmitter } from 'node:events'
 import { hostname } from 'node:os'
 import { join } from 'node:path'
 import { logger } from '@libp2p/logger'
-import { sha256 } from '@noble/hashes/sha2.js'
 import type { AuthorSeq, DocVector, EntryRef, ReplicaSource, SyncPlan } from '../../protocols/sync/index.js'
 import { ClosedError, HomeCorruptError, HomeNotInitializedError, InvalidEntryError, InvalidInputError, NotFoundError, WalletMismatchError } from '../errors.js'
 import {
-  deriveVaultKeys, deviceKeyToBytes, LABEL, toB64, utf8, ENTRY_KIND, membershipKey, vaultSeedSignature, equals, fromBase58, generateDeviceKey, isUpdateKind, issueChainCertificate, parseStreamKey,
+  deriveVaultKeys, deviceKeyToBytes, LABEL, toB64, ENTRY_KIND, membershipKey, vaultSeedSignature, equals, fromBase58, generateDeviceKey, isUpdateKind, issueChainCertificate, parseStreamKey,
   parseTrustedEntry, streamKey, toHex, verifyAnyCertificate, verifyEntry, type Certificate, type DeviceKey, type Entry, type Wallet, type WalletAddress
 } from '../identity/index.js'
 import { acquireLock, ensureHomeDir, EntryStore, homePath, isInitialized, readHomeFile, readHomeText, writeHomeFile, type HomeLock, type StoredSnapshot } from '../store/index.js'
 import { checkLabel, readDeviceKey } from './enrol.js'
 import { CertRegistry } from './certs.js'
+import { keysCheck } from './keyfile.js'
 import { Budgets, type Limits } from './limits.js'
 import { authorOp } from './registry-ops.js'
 import { LaneRetirer, holdersOf } from './retire.js'
@@ -64,7 +64,7 @@ interface MirrorFile { version: 1, wallet: string, membershipKey?: string, check
  * bytes, and used, the mirror's gate answered every member with a wrong key, saying nothing.
  */
 function mirrorFileCheck (wallet: string, key: Uint8Array): string {
-  return toB64(sha256(utf8(`${LABEL.mirrorFileCheck}\n${JSON.stringify([wallet, toB64(key)])}`)))
+  return keysCheck(LABEL.mirrorFileCheck, [wallet, toB64(key)])
 }
 
 /** Whether a home is a mirror's (it holds a mirror.json and no vault keys). */
