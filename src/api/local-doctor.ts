@@ -1,5 +1,6 @@
 /** The doctor area of the in-process API (issue 12): what this node set aside, and dropping it. */
-import { NotFoundError, shownInput } from '../errors.js'
+import { NotFoundError } from '../errors.js'
+import { shownInput } from '../shown-input.js'
 import { shownName } from '../node/doc-names.js'
 import { checkSnapshots, dropFound, findDamagedSnapshots } from '../node/snapshot-scan.js'
 import type { Handlers, LocalContext } from './local-context.js'

@@ -1,5 +1,6 @@
 /** The memory area of the in-process API. */
-import { NotFoundError, shownInput } from '../errors.js'
+import { NotFoundError } from '../errors.js'
+import { shownInput } from '../shown-input.js'
 import type { Handlers, LocalContext } from './local-context.js'
 
 export function memoryHandlers (ctx: LocalContext): Handlers<'memory.get' | 'memory.set' | 'memory.delete' | 'memory.list' | 'memory.search'> {

@@ -23,7 +23,8 @@
  * // 'paused' too, for PAUSE_MS after the MAX_BURNS-th code burned within BURN_WINDOW_MS
  */
 import { randomBytes } from 'node:crypto'
-import { InvalidInputError, shownInput } from '../errors.js'
+import { InvalidInputError } from '../errors.js'
+import { shownInput } from '../shown-input.js'
 import { utf8 } from './bytes.js'
 
 export const CROCKFORD = '0123456789ABCDEFGHJKMNPQRSTVWXYZ'

@@ -14,7 +14,8 @@ import { join } from 'node:path'
 import { createHash } from 'node:crypto'
 import { logger } from '@libp2p/logger'
 import { fromHex, streamKey, toHex } from '../identity/index.js'
-import { NotFoundError, shownInput } from '../errors.js'
+import { NotFoundError } from '../errors.js'
+import { shownInput } from '../shown-input.js'
 import { atomicWrite, fsyncDir } from './files.js'
 
 const log = logger('mesh:store:quarantine')

@@ -3,7 +3,7 @@
  * delete` with a 100,000-character key printed the whole key back, `mesh devices approve` a
  * 3,000-character code too, and `mesh doctor --drop $'x\ny'` printed the newline raw. Each now
  * shows long input as its head and tail with its length, and a control as `\n` (shownInput in
- * src/errors.ts).
+ * src/shown-input.ts).
  */
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'

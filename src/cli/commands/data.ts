@@ -1,7 +1,8 @@
 /** mesh memory set|get|list|search|delete, mesh skills add|list|show|remove. */
 import { readFile, stat } from 'node:fs/promises'
 import { basename, dirname, extname, join, resolve } from 'node:path'
-import { InvalidInputError, isMeshError, NotFoundError, shownInput, UsageError } from '../../errors.js'
+import { InvalidInputError, isMeshError, NotFoundError, UsageError } from '../../errors.js'
+import { shownInput } from '../../shown-input.js'
 import { stdout as out, withApi } from '../context.js'
 import { subcommandOf, type Command } from '../command.js'
 import { oneLine } from '../printable.js'
